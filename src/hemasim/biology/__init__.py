@@ -1,0 +1,60 @@
+"""The healthy human model: one module per subsystem, assembled by :func:`healthy_human_model`.
+
+Modules: marrow stem compartments (HSC, MPP, CLP), neutrophils, monocytes, erythroid,
+megakaryocytes/platelets, lymphoid (B, NK, thymus, naive and memory CD4/CD8 T cells).
+Equations and sources: docs/model.md.
+"""
+
+from __future__ import annotations
+
+from hemasim.biology.body import Covariates, blood_volume_L
+from hemasim.biology.builder import BuildContext
+from hemasim.biology.erythroid import erythroid_module, megakaryocyte_module
+from hemasim.biology.lymphoid import lymphoid_module
+from hemasim.biology.marrow import stem_module
+from hemasim.biology.myeloid import monocyte_module, neutrophil_module
+from hemasim.model.core import Model, Module, Observable
+from hemasim.parameters import ParameterSet, healthy_adult_parameters
+
+__all__ = ["Covariates", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model"]
+
+#: The reference healthy adult of the validation targets (35-year-old man, 70 kg, 175 cm).
+REFERENCE_ADULT = Covariates(age_years=35.0, sex="male", weight_kg=70.0, height_cm=175.0)
+
+
+def _blood_count_module(model_modules: list[Module]) -> Module:
+    """Observables that span modules (total white cells)."""
+    weights: dict[str, float] = {}
+    for m in model_modules:
+        for o in m.observables:
+            if o.name in ("anc_1e9_per_L", "monocytes_1e9_per_L", "lymphocytes_1e9_per_L"):
+                for c, w in o.compartments.items():
+                    weights[c] = weights.get(c, 0.0) + w * o.scale
+    return Module("blood_counts", observables=[
+        Observable("wbc_1e9_per_L", "1e9/L", "white cells (neutrophils + monocytes + lymphocytes)", weights)])
+
+
+def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: ParameterSet | None = None,
+                        aging: bool = True) -> Model:
+    """Build the healthy human model for one patient.
+
+    ``aging`` lets age-dependent processes (thymic output) follow the patient's age as simulated
+    time passes; with ``aging=False`` they stay at the starting age.
+    """
+    params = parameters if parameters is not None else healthy_adult_parameters()
+    bv = blood_volume_L(patient, params)
+    if patient.height_cm is None:
+        used_bv = {f"blood_volume_mL_per_kg_{patient.sex}"}
+    else:
+        used_bv = set()
+    ctx = BuildContext(params=params, patient=patient, blood_volume_L=bv, aging=aging)
+    ctx.used |= used_bv
+    modules = [stem_module(ctx)]
+    modules += [neutrophil_module(ctx), monocyte_module(ctx), erythroid_module(ctx), megakaryocyte_module(ctx),
+                lymphoid_module(ctx)]
+    modules.append(_blood_count_module(modules))
+    all_params = params.merged(ParameterSet.from_records("derived", ctx.derived), name=params.name)
+    return Model(modules, all_params, name="healthy_human",
+                 metadata={"blood_volume_L": bv, "blood_share": dict(ctx.blood_share),
+                           "parameters_used": sorted(ctx.used | {p.name for p in ctx.derived}),
+                           "patient": patient, "aging": aging})

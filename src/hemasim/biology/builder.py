@@ -1,0 +1,86 @@
+"""Shared machinery for building biology modules from parameters and derived balances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hemasim.biology.body import Covariates
+from hemasim.model.core import Feedback, FeedbackKind, Module
+from hemasim.parameters import Derived, Parameter, ParameterSet
+
+
+@dataclass
+class BuildContext:
+    """What modules share while the model is assembled.
+
+    ``derived`` collects the parameters computed by steady-state balances so that run outputs
+    list them beside the cited ones.
+    """
+
+    params: ParameterSet
+    patient: Covariates
+    blood_volume_L: float
+    aging: bool
+    used: set[str] = field(default_factory=set)
+    derived: list[Parameter] = field(default_factory=list)
+    blood_share: dict[str, float] = field(default_factory=dict)
+    hsc_output_per_day: float = 0.0  # cells/day leaving the HSC pool at steady state
+    mpp_name: str = ""
+    mpp_exit_rate: float = 0.0
+    clp_name: str = ""
+    clp_exit_rate: float = 0.0
+    clp_output_per_day: float = 0.0
+
+    def p(self, name: str) -> float:
+        self.used.add(name)
+        return self.params.value(name)
+
+    def derive(self, name: str, value: float, unit: str, description: str, inputs: tuple[str, ...],
+               how: str) -> float:
+        if not (value == value) or value < 0:  # NaN or negative: the balance cannot close
+            raise ValueError(f"derived parameter {name} = {value} {unit} is invalid: the steady-state balance "
+                             f"({how}) cannot close with the given inputs {inputs}")
+        self.derived.append(Parameter(name, float(value), unit, description, Derived(inputs, how)))
+        return value
+
+
+def homeostatic_feedback(name: str, signal: str, ref: float, max_fold: float, log_slope: float, r: float,
+                         parameters: tuple[str, ...]) -> Feedback:
+    """Feedback on a progenitor pool whose proliferation/exit ratio is r at baseline.
+
+    The pool amplifies its input by A(g) = 1 / (1 - r g). The law g = (1+c)/(1+c(s/ref)^n) is chosen so
+    that (i) A(1+c)/A(1) = max_fold when the signal vanishes and (ii) the log-sensitivity of output to
+    the signal at baseline equals log_slope (Friberg's gamma):
+        c = (1 - (1-r)/max_fold)/r - 1,   n = log_slope (1-r)(1+c) / (r c).
+    """
+    c = (1.0 - (1.0 - r) / max_fold) / r - 1.0
+    n = log_slope * (1.0 - r) * (1.0 + c) / (r * c)
+    return Feedback(name, FeedbackKind.HILL_RATIO, (ref, c, n), signal=signal, parameters=parameters)
+
+
+def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, production_per_day: float,
+                     progenitor_exit_rate: float, r: float, feedback: str, maturation_days: float,
+                     maturation_stages: int, target: str, tags: tuple[str, ...], parameters: tuple[str, ...]
+                     ) -> None:
+    """Committed progenitor pool fed by MPPs, amplified under feedback, then a maturation chain.
+
+    Steady state: the chain passes ``production_per_day``; the progenitor pool P = F/kout proliferates at
+    r*kout*g and receives F(1-r) cells/day from MPP differentiation, i.e. Y = F(1-r)/HSC output
+    progenitors per MPP differentiation event (derived).
+    """
+    F = production_per_day
+    prog = m.compartment(f"{key}_progenitor", f"{label} committed progenitors (proliferating)",
+                         F / progenitor_exit_rate, "marrow", "progenitor")
+    amplification = ctx.derive(
+        f"{key}_progenitor_amplification", F * (1.0 - r) / ctx.hsc_output_per_day, "cells/MPP event",
+        f"{label} progenitors made per MPP differentiation event", ("hsc_count", "hsc_division_interval_days",
+                                                                    *parameters),
+        "closes the steady-state balance of the progenitor pool at the homeostatic set point")
+    m.flow(f"mpp_to_{key}_progenitor", "differentiation", ctx.mpp_name, prog, ctx.mpp_exit_rate, consume=0.0,
+           yield_=amplification, parameters=("mpp_residence_days",))
+    m.flow(f"{key}_progenitor_proliferation", "proliferation", prog, prog, r * progenitor_exit_rate, consume=0.0,
+           feedbacks=(feedback,), parameters=("progenitor_baseline_self_renewal_ratio", *parameters))
+    chain = m.chain(f"{key}_maturing", f"maturing {label} cells", maturation_stages, maturation_days,
+                    F * maturation_days / maturation_stages, target, *tags, parameters=parameters)
+    m.flow(f"{key}_progenitor_to_maturing", "differentiation", prog, chain[0], progenitor_exit_rate,
+           parameters=parameters)

@@ -1,0 +1,193 @@
+"""Lymphoid lineages: B cells, NK cells, thymus and naive/memory CD4 and CD8 T cells.
+
+Lymphocyte pools are whole-body; blood counts are the blood share (about 2%, Westermann & Pabst
+1992) over blood volume. Peripheral pools self-renew by homeostatic proliferation under an
+IL-7-like feedback on total T cells (B and NK pools under the same law on their own counts).
+"""
+
+from __future__ import annotations
+
+import math
+
+from hemasim.biology.builder import BuildContext
+from hemasim.model.compiled import DAYS_PER_YEAR
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
+
+PER_UL = 1e6  # microlitres per litre
+
+
+def _from_clp(ctx: BuildContext, m: Module, target: str, influx: float, name: str, label: str,
+              feedbacks: tuple[str, ...] = (), extra_params: tuple[str, ...] = ()) -> None:
+    y = ctx.derive(f"{name}_yield", influx / ctx.clp_output_per_day, "cells/CLP event",
+                   f"{label} made per CLP differentiation event", ("hsc_count", "hsc_division_interval_days",
+                                                                    *extra_params),
+                   "closes the steady-state balance of the downstream pool at its reference count")
+    m.flow(f"clp_to_{name}", "differentiation", ctx.clp_name, target, ctx.clp_exit_rate, consume=0.0, yield_=y,
+           feedbacks=feedbacks, parameters=("clp_residence_days",))
+
+
+def _homeostatic(name: str, signal: str, ref: float, ctx: BuildContext) -> Feedback:
+    return Feedback(name, FeedbackKind.HILL_RATIO, (ref, ctx.p("il7_max_fold") - 1.0, ctx.p("il7_hill")),
+                    signal=signal, parameters=("il7_max_fold", "il7_hill"))
+
+
+def lymphoid_module(ctx: BuildContext) -> Module:
+    m = Module("lymphoid")
+    bv = ctx.blood_volume_L
+    frac = ctx.p("lymphocyte_blood_fraction")
+    to_body = PER_UL * bv / frac  # blood count per uL -> whole-body cells
+
+    def periphery(name: str, desc: str, cells: float, *tags: str) -> str:
+        c = m.compartment(name, desc, cells, "lymphocyte", *tags)
+        ctx.blood_share[c] = frac
+        return c
+
+    # ---------------------------------------------------------------- B cells
+    B = ctx.p("b_reference_per_uL") * to_body
+    p_b = ctx.p("b_proliferation_per_day")
+    s_b = ctx.p("b_marrow_share_of_production")
+    d_b = ctx.derive("b_death_rate_per_day", p_b / (1.0 - s_b), "1/day", "loss rate of peripheral B cells",
+                     ("b_proliferation_per_day", "b_marrow_share_of_production"), "d = p / (1 - marrow share)")
+    b = periphery("b_cells", "peripheral B cells", B, "b_cell")
+    m.signals.append(Signal("b_pool", {b: 1.0}))
+    m.feedbacks.append(_homeostatic("baff_like", "b_pool", B, ctx))
+    b_res = ctx.p("b_precursor_residence_days")
+    b_influx = s_b * d_b * B
+    bprec = m.chain("b_precursor", "marrow B-cell precursors", 2, b_res, b_influx * b_res / 2, b, "marrow", "b_cell",
+                    parameters=("b_precursor_residence_days",))
+    _from_clp(ctx, m, bprec[0], b_influx, "b_precursor", "B precursors",
+              extra_params=("b_reference_per_uL", "b_marrow_share_of_production"))
+    m.flow("b_proliferation", "proliferation", b, b, p_b, consume=0.0, feedbacks=("baff_like",),
+           parameters=("b_proliferation_per_day",))
+    m.flow("b_death", "death", b, None, d_b, parameters=("b_proliferation_per_day", "b_marrow_share_of_production"))
+
+    # ---------------------------------------------------------------- NK cells
+    NK = ctx.p("nk_reference_per_uL") * to_body
+    p_nk = ctx.p("nk_proliferation_per_day")
+    d_nk = ctx.p("nk_death_rate_per_day")
+    nk = periphery("nk_cells", "NK cells", NK, "nk")
+    m.signals.append(Signal("nk_pool", {nk: 1.0}))
+    m.feedbacks.append(_homeostatic("nk_homeostasis", "nk_pool", NK, ctx))
+    nk_res = ctx.p("nk_precursor_residence_days")
+    nk_influx = ctx.derive("nk_marrow_influx_per_day", (d_nk - p_nk) * NK, "cells/day", "new NK cells from marrow",
+                           ("nk_death_rate_per_day", "nk_proliferation_per_day", "nk_reference_per_uL"),
+                           "influx = (d - p) NK")
+    nkprec = m.compartment("nk_precursor", "NK precursors", nk_influx * nk_res, "marrow", "nk")
+    m.flow("nk_precursor_maturation", "maturation", nkprec, nk, 1.0 / nk_res,
+           parameters=("nk_precursor_residence_days",))
+    _from_clp(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors", extra_params=("nk_reference_per_uL",))
+    m.flow("nk_proliferation", "proliferation", nk, nk, p_nk, consume=0.0, feedbacks=("nk_homeostasis",),
+           parameters=("nk_proliferation_per_day",))
+    m.flow("nk_death", "death", nk, None, d_nk, parameters=("nk_death_rate_per_day",))
+
+    # ---------------------------------------------------------------- T cells
+    thymic_share = ctx.p("thymic_share_of_naive_production")
+    conv = ctx.p("naive_to_memory_share_of_loss")
+    cd4 = ctx.p("cd4_reference_per_uL") * to_body
+    cd8 = ctx.p("cd8_reference_per_uL") * to_body
+    N4 = cd4 * ctx.p("cd4_naive_fraction")
+    N8 = cd8 * ctx.p("cd8_naive_fraction")
+    M4 = cd4 - N4
+    CM = M4 * ctx.p("cd4_central_memory_share")
+    EM = M4 - CM
+    M8 = cd8 - N8
+    d_n4 = math.log(2) / (ctx.p("naive_cd4_half_life_years") * DAYS_PER_YEAR)
+    d_n8 = math.log(2) / (ctx.p("naive_cd8_half_life_years") * DAYS_PER_YEAR)
+
+    n4 = periphery("naive_cd4", "naive CD4 T cells", N4, "t_cell", "cd4")
+    cm4 = periphery("cm_cd4", "central-memory CD4 T cells", CM, "t_cell", "cd4")
+    em4 = periphery("em_cd4", "effector-memory CD4 T cells", EM, "t_cell", "cd4")
+    n8 = periphery("naive_cd8", "naive CD8 T cells", N8, "t_cell", "cd8")
+    m8 = periphery("memory_cd8", "memory CD8 T cells", M8, "t_cell", "cd8")
+    t_all = (n4, cm4, em4, n8, m8)
+    # Naive and memory pools compete within, not between, their niches (IL-7 for naive cells, IL-15-like
+    # for memory): a shared niche would let the pool with the highest proliferation/loss ratio take over.
+    m.signals += [Signal("naive_t_pool", {n4: 1.0, n8: 1.0}), Signal("cd4_memory_pool", {cm4: 1.0, em4: 1.0}),
+                  Signal("cd8_memory_pool", {m8: 1.0})]
+    m.feedbacks += [_homeostatic("il7_like", "naive_t_pool", N4 + N8, ctx),
+                    _homeostatic("cd4_memory_niche", "cd4_memory_pool", CM + EM, ctx),
+                    _homeostatic("cd8_memory_niche", "cd8_memory_pool", M8, ctx)]
+
+    # Thymus: seeded by CLPs at an age-dependent rate, exports naive CD4 and CD8 cells.
+    ref_age = ctx.p("lymphocyte_reference_age_years")
+    age_law = (ctx.patient.age_years, ctx.p("thymic_output_decline_per_year"), ctx.p("thymic_output_peak_age_years"),
+               ref_age, 1.0 if ctx.aging else 0.0)
+    m.feedbacks.append(Feedback("thymic_capacity", FeedbackKind.AGE_DECLINE, age_law,
+                                parameters=("thymic_output_decline_per_year", "thymic_output_peak_age_years",
+                                            "lymphocyte_reference_age_years")))
+    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * N4, "cells/day",
+                        "naive CD4 export at the reference age", ("thymic_share_of_naive_production",
+                                                                  "naive_cd4_half_life_years", "cd4_reference_per_uL",
+                                                                  "cd4_naive_fraction"), "theta = share * d * N")
+    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * N8, "cells/day",
+                        "naive CD8 export at the reference age", ("thymic_share_of_naive_production",
+                                                                  "naive_cd8_half_life_years", "cd8_reference_per_uL",
+                                                                  "cd8_naive_fraction"), "theta = share * d * N")
+    thy_res = ctx.p("thymocyte_residence_days")
+    # Steady-state thymocyte numbers at the patient's own age (the seeding law scales them).
+    age_factor = math.exp(-age_law[1] * (max(age_law[0], age_law[2]) - max(ref_age, age_law[2])))
+    out = theta4 + theta8
+    thy = [m.compartment(f"thymocyte_{i + 1}", f"developing thymocytes (export-destined), stage {i + 1} of 2",
+                         out * age_factor * thy_res / 2, "thymus") for i in range(2)]
+    m.flow("thymocyte_1_to_thymocyte_2", "maturation", thy[0], thy[1], 2.0 / thy_res,
+           parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd4", "export", thy[1], n4, 2.0 / thy_res * theta4 / out,
+           parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd8", "export", thy[1], n8, 2.0 / thy_res * theta8 / out,
+           parameters=("thymocyte_residence_days",))
+    _from_clp(ctx, m, thy[0], out, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
+              feedbacks=("thymic_capacity",), extra_params=("thymic_share_of_naive_production",))
+
+    def naive(name: str, d: float, memory: str, half_life: str) -> None:
+        p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * d, "1/day",
+                       f"homeostatic proliferation of {name.replace('_', ' ')} cells",
+                       ("thymic_share_of_naive_production", half_life), "p = (1 - thymic share) d")
+        m.flow(f"{name}_proliferation", "proliferation", name, name, p, consume=0.0, feedbacks=("il7_like",),
+               parameters=("thymic_share_of_naive_production", half_life))
+        m.flow(f"{name}_to_memory", "differentiation", name, memory, conv * d,
+               parameters=("naive_to_memory_share_of_loss", half_life))
+        m.flow(f"{name}_death", "death", name, None, (1.0 - conv) * d,
+               parameters=("naive_to_memory_share_of_loss", half_life))
+
+    naive(n4, d_n4, cm4, "naive_cd4_half_life_years")
+    naive(n8, d_n8, m8, "naive_cd8_half_life_years")
+
+    p_cm = ctx.p("cd4_central_memory_proliferation_per_day")
+    p_em = ctx.p("cd4_effector_memory_proliferation_per_day")
+    p_m8 = ctx.p("cd8_memory_proliferation_per_day")
+    k_ce = ctx.p("cd4_cm_to_em_rate_per_day")
+    d_cm = ctx.derive("cm_cd4_death_rate_per_day", conv * d_n4 * N4 / CM + p_cm - k_ce, "1/day",
+                      "loss rate of CD4 central-memory cells", ("naive_to_memory_share_of_loss",
+                                                                "cd4_central_memory_proliferation_per_day",
+                                                                "cd4_cm_to_em_rate_per_day"),
+                      "closes the CM balance")
+    d_em = ctx.derive("em_cd4_death_rate_per_day", p_em + k_ce * CM / EM, "1/day",
+                      "loss rate of CD4 effector-memory cells", ("cd4_effector_memory_proliferation_per_day",
+                                                                 "cd4_cm_to_em_rate_per_day"), "closes the EM balance")
+    d_m8 = ctx.derive("memory_cd8_death_rate_per_day", p_m8 + conv * d_n8 * N8 / M8, "1/day",
+                      "loss rate of CD8 memory cells", ("cd8_memory_proliferation_per_day",
+                                                        "naive_to_memory_share_of_loss"), "closes the CD8 memory balance")
+    for name, p, pname, niche in ((cm4, p_cm, "cd4_central_memory_proliferation_per_day", "cd4_memory_niche"),
+                                  (em4, p_em, "cd4_effector_memory_proliferation_per_day", "cd4_memory_niche"),
+                                  (m8, p_m8, "cd8_memory_proliferation_per_day", "cd8_memory_niche")):
+        m.flow(f"{name}_proliferation", "proliferation", name, name, p, consume=0.0, feedbacks=(niche,),
+               parameters=(pname,))
+    m.flow("cm_cd4_to_em_cd4", "differentiation", cm4, em4, k_ce, parameters=("cd4_cm_to_em_rate_per_day",))
+    m.flow("cm_cd4_death", "death", cm4, None, d_cm)
+    m.flow("em_cd4_death", "death", em4, None, d_em)
+    m.flow("memory_cd8_death", "death", m8, None, d_m8)
+
+    per_ul = frac / (bv * PER_UL)
+    m.observables += [
+        Observable("lymphocytes_1e9_per_L", "1e9/L", "blood lymphocytes (T + B + NK)",
+                   dict.fromkeys((b, nk, *t_all), frac / (bv * 1e9))),
+        Observable("cd4_per_uL", "cells/uL", "blood CD4 T cells", dict.fromkeys((n4, cm4, em4), per_ul)),
+        Observable("naive_cd4_per_uL", "cells/uL", "blood naive CD4 T cells", {n4: per_ul}),
+        Observable("cd8_per_uL", "cells/uL", "blood CD8 T cells", dict.fromkeys((n8, m8), per_ul)),
+        Observable("cd3_per_uL", "cells/uL", "blood T cells (CD4 + CD8)", dict.fromkeys(t_all, per_ul)),
+        Observable("b_cells_per_uL", "cells/uL", "blood B cells (CD19)", {b: per_ul}),
+        Observable("nk_cells_per_uL", "cells/uL", "blood NK cells", {nk: per_ul}),
+        Observable("thymic_output_per_day", "cells/day", "naive T cells exported by the thymus per day",
+                   fluxes={"thymic_export_cd4": 1.0, "thymic_export_cd8": 1.0}),
+    ]
+    return m

@@ -1,0 +1,56 @@
+"""Stem and multipotent compartments: HSCs with niche-regulated self-renewal, MPPs, CLPs.
+
+HSC division (rate 1/T_div, Catlin 2011) gives two daughters; each stays an HSC with probability
+a(H) = f(H)/2, with f the niche feedback (f = 1 at the homeostatic pool, up to 2*a_max when the
+niche is empty), so dH/dt = k H (f - 1) and MPPs receive k H (2 - f).
+"""
+
+from __future__ import annotations
+
+from hemasim.biology.builder import BuildContext
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
+
+
+def stem_module(ctx: BuildContext) -> Module:
+    m = Module("marrow_stem")
+    H = ctx.p("hsc_count")
+    k_div = 1.0 / ctx.p("hsc_division_interval_days")
+    a_max = ctx.p("hsc_max_self_renewal_probability")
+    hill = ctx.p("hsc_niche_hill")
+    hsc = m.compartment("hsc", "long-term haematopoietic stem cells", H, "marrow", "hsc")
+    m.signals.append(Signal("hsc_pool", {hsc: 1.0}))
+    law = (H, 2.0 * a_max - 1.0, hill)
+    p_names = ("hsc_count", "hsc_max_self_renewal_probability", "hsc_niche_hill")
+    m.feedbacks.append(Feedback("niche_self_renewal", FeedbackKind.HILL_RATIO, law, signal="hsc_pool",
+                                parameters=p_names))
+    m.feedbacks.append(Feedback("niche_differentiation", FeedbackKind.HILL_RATIO, law, signal="hsc_pool",
+                                offset=2.0, scale=-1.0, parameters=p_names))
+    div = ("hsc_division_interval_days",)
+    m.flow("hsc_division", "division", hsc, None, k_div, parameters=div)
+    m.flow("hsc_self_renewal", "self_renewal", hsc, hsc, k_div, consume=0.0, feedbacks=("niche_self_renewal",),
+           parameters=div)
+    ctx.hsc_output_per_day = k_div * H
+
+    mpp_res = ctx.p("mpp_residence_days")
+    mpp = m.compartment("mpp", "multipotent progenitors", ctx.hsc_output_per_day * mpp_res, "marrow", "progenitor")
+    m.flow("hsc_differentiation", "differentiation", hsc, mpp, k_div, consume=0.0,
+           feedbacks=("niche_differentiation",), parameters=div)
+    m.flow("mpp_commitment", "differentiation", mpp, None, 1.0 / mpp_res, parameters=("mpp_residence_days",))
+    ctx.mpp_name, ctx.mpp_exit_rate = mpp, 1.0 / mpp_res
+
+    # Common lymphoid progenitors: one per MPP event (a scale choice; downstream yields carry the
+    # amplification, see docs/model.md).
+    clp_res = ctx.p("clp_residence_days")
+    clp = m.compartment("clp", "common lymphoid progenitors", ctx.hsc_output_per_day * clp_res, "marrow",
+                        "progenitor", "lymphoid_progenitor")
+    m.flow("mpp_to_clp", "differentiation", mpp, clp, 1.0 / mpp_res, consume=0.0,
+           parameters=("mpp_residence_days",))
+    m.flow("clp_commitment", "differentiation", clp, None, 1.0 / clp_res, parameters=("clp_residence_days",))
+    ctx.clp_name, ctx.clp_exit_rate = clp, 1.0 / clp_res
+    ctx.clp_output_per_day = ctx.hsc_output_per_day
+
+    m.observables += [
+        Observable("hsc_count_cells", "cells", "active HSC pool", {hsc: 1.0}),
+        Observable("hsc_divisions_per_day", "cells/day", "HSC divisions per day", fluxes={"hsc_division": 1.0}),
+    ]
+    return m

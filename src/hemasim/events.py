@@ -1,0 +1,83 @@
+"""Interventions as events: instantaneous changes of state at a given day.
+
+The simulation integrates piecewise between event days and applies each event to the state at
+its day. Scenario files describe events as data (see :mod:`hemasim.scenario`); these classes are
+what they become. New intervention kinds (chemotherapy doses, transplants, vaccines) add events
+here or add compartments whose dynamics the events start.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hemasim.model.compiled import CompiledModel
+
+
+@dataclass(frozen=True)
+class Event(ABC):
+    day: float
+
+    @abstractmethod
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """The state just after the event (a new array)."""
+
+    def check(self, model: CompiledModel) -> None:  # noqa: B027 - optional hook
+        """Raise ValueError if the event does not fit the model."""
+
+
+@dataclass(frozen=True)
+class BloodLoss(Event):
+    """Loss of whole blood (donation, haemorrhage): each compartment loses volume/blood volume of its
+    blood-resident share (1 for blood cells, about 2% for lymphocytes, 0 for marrow)."""
+
+    volume_mL: float
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        bv_mL = float(model.metadata["blood_volume_L"]) * 1000.0
+        lost = min(self.volume_mL / bv_mL, 1.0)
+        share = model.metadata["blood_share"]
+        y = x.copy()
+        for name, s in share.items():
+            y[model.index(name)] *= 1.0 - lost * s
+        return y
+
+
+@dataclass(frozen=True)
+class CellDepletion(Event):
+    """A fraction of the cells in the compartments carrying any of ``groups`` survives."""
+
+    groups: Sequence[str]
+    surviving_fraction: float
+
+    def check(self, model: CompiledModel) -> None:
+        known = sorted({t for tags in model.state_tags for t in tags})
+        for g in self.groups:
+            if g not in known:
+                raise ValueError(f"unknown compartment group {g!r}; allowed: {', '.join(known)}")
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        y = x.copy()
+        idx = sorted({int(i) for g in self.groups for i in model.indices_with_tag(g)})
+        y[idx] *= self.surviving_fraction
+        return y
+
+
+@dataclass(frozen=True)
+class CellInfusion(Event):
+    """Cells added to one compartment (an infusion; the building block of transplantation)."""
+
+    compartment: str
+    cells: float
+
+    def check(self, model: CompiledModel) -> None:
+        if self.compartment not in model.state_names:
+            raise ValueError(f"unknown compartment {self.compartment!r}; allowed: {', '.join(model.state_names)}")
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        y = x.copy()
+        y[model.index(self.compartment)] += self.cells
+        return y

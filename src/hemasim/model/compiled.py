@@ -1,0 +1,183 @@
+"""A model compiled into flat arrays, plus the plain-numpy reference right-hand side.
+
+The arrays are read by two independent implementations of the same equations: the numpy
+functions here (the reference path) and the numba kernel in :mod:`hemasim.solvers._kernel`.
+Tests require them to agree to 1e-9 relative.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hemasim.model.core import FeedbackKind
+
+if TYPE_CHECKING:
+    from hemasim.model.core import Model
+    from hemasim.parameters import ParameterSet
+
+N_FEEDBACK_PARAMS = 5
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass
+class CompiledModel:
+    """Everything a solver needs, as contiguous arrays (names kept for outputs)."""
+
+    name: str
+    state_names: list[str]
+    x0: np.ndarray  # (n_states,)
+    state_tags: list[frozenset[str]]
+    flow_names: list[str]
+    flow_kinds: list[str]
+    src: np.ndarray  # (n_flows,) int64, -1 for a zero-order source
+    dst: np.ndarray  # (n_flows,) int64, -1 for an outflow
+    rate: np.ndarray
+    consume: np.ndarray
+    yield_: np.ndarray
+    flow_fb: np.ndarray  # (n_flows, max_fb) int64 feedback indices, -1 padded
+    signal_names: list[str]
+    signal_w: np.ndarray  # (n_signals, n_states)
+    feedback_names: list[str]
+    fb_kind: np.ndarray  # (n_fb,) int64
+    fb_signal: np.ndarray  # (n_fb,) int64, -1 if the law reads age
+    fb_params: np.ndarray  # (n_fb, N_FEEDBACK_PARAMS)
+    fb_offset: np.ndarray
+    fb_scale: np.ndarray
+    observable_names: list[str]
+    observable_units: list[str]
+    observable_descriptions: list[str]
+    obs_state_w: np.ndarray  # (n_obs, n_states)
+    obs_flux_w: np.ndarray  # (n_obs, n_flows)
+    parameters: ParameterSet
+    used_parameters: list[str]
+    metadata: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_model(cls, model: Model) -> CompiledModel:
+        s_idx = {c.name: i for i, c in enumerate(model.compartments)}
+        sig_idx = {s.name: i for i, s in enumerate(model.signals)}
+        fb_idx = {f.name: i for i, f in enumerate(model.feedbacks)}
+        f_idx = {f.name: i for i, f in enumerate(model.flows)}
+        n, nf = len(s_idx), len(model.flows)
+
+        max_fb = max([len(f.feedbacks) for f in model.flows] + [1])
+        flow_fb = np.full((nf, max_fb), -1, dtype=np.int64)
+        for i, f in enumerate(model.flows):
+            for j, name in enumerate(f.feedbacks):
+                flow_fb[i, j] = fb_idx[name]
+
+        signal_w = np.zeros((len(model.signals), n))
+        for i, s in enumerate(model.signals):
+            for cname, w in s.weights.items():
+                signal_w[i, s_idx[cname]] += w
+
+        fb_params = np.zeros((len(model.feedbacks), N_FEEDBACK_PARAMS))
+        for i, fb in enumerate(model.feedbacks):
+            if len(fb.params) > N_FEEDBACK_PARAMS:
+                raise ValueError(f"feedback {fb.name!r} has too many parameters")
+            fb_params[i, : len(fb.params)] = fb.params
+
+        obs_state_w = np.zeros((len(model.observables), n))
+        obs_flux_w = np.zeros((len(model.observables), nf))
+        for i, o in enumerate(model.observables):
+            for cname, w in o.compartments.items():
+                obs_state_w[i, s_idx[cname]] += w * o.scale
+            for fname, w in o.fluxes.items():
+                obs_flux_w[i, f_idx[fname]] += w * o.scale
+
+        return cls(
+            name=model.name,
+            state_names=list(s_idx),
+            x0=np.array([c.initial for c in model.compartments], dtype=np.float64),
+            state_tags=[c.tags for c in model.compartments],
+            flow_names=[f.name for f in model.flows],
+            flow_kinds=[f.kind for f in model.flows],
+            src=np.array([s_idx[f.source] if f.source else -1 for f in model.flows], dtype=np.int64),
+            dst=np.array([s_idx[f.target] if f.target else -1 for f in model.flows], dtype=np.int64),
+            rate=np.array([f.rate for f in model.flows]),
+            consume=np.array([f.consume for f in model.flows]),
+            yield_=np.array([f.yield_ for f in model.flows]),
+            flow_fb=flow_fb,
+            signal_names=list(sig_idx),
+            signal_w=signal_w,
+            feedback_names=list(fb_idx),
+            fb_kind=np.array([int(f.kind) for f in model.feedbacks], dtype=np.int64),
+            fb_signal=np.array([sig_idx[f.signal] if f.signal else -1 for f in model.feedbacks],
+                               dtype=np.int64),
+            fb_params=fb_params,
+            fb_offset=np.array([f.offset for f in model.feedbacks]),
+            fb_scale=np.array([f.scale for f in model.feedbacks]),
+            observable_names=[o.name for o in model.observables],
+            observable_units=[o.unit for o in model.observables],
+            observable_descriptions=[o.description for o in model.observables],
+            obs_state_w=obs_state_w,
+            obs_flux_w=obs_flux_w,
+            parameters=model.parameters,
+            used_parameters=sorted(model.used_parameter_names()),
+            metadata=dict(model.metadata),
+        )
+
+    # ------------------------------------------------------------------ sizes and lookups
+    @property
+    def n_states(self) -> int:
+        return len(self.state_names)
+
+    def index(self, name: str) -> int:
+        try:
+            return self.state_names.index(name)
+        except ValueError:
+            raise KeyError(f"no compartment {name!r}; known: {', '.join(self.state_names)}") from None
+
+    def indices_with_tag(self, tag: str) -> np.ndarray:
+        return np.array([i for i, t in enumerate(self.state_tags) if tag in t], dtype=np.int64)
+
+    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
+        """The arrays, in the order the numba kernel takes them."""
+        return (self.src, self.dst, self.rate, self.consume, self.yield_, self.flow_fb, self.signal_w,
+                self.fb_kind, self.fb_signal, self.fb_params, self.fb_offset, self.fb_scale)
+
+    # ------------------------------------------------------------------ numpy reference path
+    def feedback_values(self, t: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Feedback values (n_times, n_fb) for times (n_times,) and states (n_times, n_states)."""
+        t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        xp = np.maximum(np.atleast_2d(x), 0.0)
+        sig = xp @ self.signal_w.T
+        out = np.empty((len(t), len(self.fb_kind)))
+        for k, kind in enumerate(self.fb_kind):
+            p = self.fb_params[k]
+            if kind == FeedbackKind.HILL_RATIO:
+                s = np.maximum(sig[:, self.fb_signal[k]], 0.0)
+                g = (1.0 + p[1]) / (1.0 + p[1] * (s / p[0]) ** p[2])
+            elif kind == FeedbackKind.AGE_DECLINE:
+                age = p[0] + p[4] * t / DAYS_PER_YEAR
+                g = np.exp(-p[1] * (np.maximum(age, p[2]) - max(p[3], p[2])))
+            else:  # pragma: no cover - guarded by FeedbackKind
+                raise ValueError(f"unknown feedback kind {kind}")
+            out[:, k] = self.fb_offset[k] + self.fb_scale[k] * g
+        return out
+
+    def fluxes(self, t: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Flow fluxes (n_times, n_flows) in cells/day."""
+        xp = np.maximum(np.atleast_2d(x), 0.0)
+        fb = self.feedback_values(t, xp)
+        fb = np.concatenate([fb, np.ones((fb.shape[0], 1))], axis=1)  # index -1 -> 1.0
+        mult = np.prod(fb[:, self.flow_fb], axis=2)
+        amount = np.where(self.src >= 0, xp[:, self.src], 1.0)
+        return self.rate * amount * mult
+
+    def rhs(self, t: float, x: np.ndarray) -> np.ndarray:
+        """dx/dt by the plain-numpy reference path."""
+        flux = self.fluxes(t, x)[0]
+        n = self.n_states
+        has_src, has_dst = self.src >= 0, self.dst >= 0
+        out = -np.bincount(self.src[has_src], weights=(self.consume * flux)[has_src], minlength=n)
+        out += np.bincount(self.dst[has_dst], weights=(self.yield_ * flux)[has_dst], minlength=n)
+        return out
+
+    def observables(self, times: np.ndarray, states: np.ndarray) -> np.ndarray:
+        """Observables (n_times, n_obs) from states (n_times, n_states)."""
+        flux = self.fluxes(times, states)
+        return np.maximum(states, 0.0) @ self.obs_state_w.T + flux @ self.obs_flux_w.T

@@ -1,0 +1,195 @@
+"""The modelling core: compartments, flows, feedbacks, observables, modules and models.
+
+A model is a set of cell (or signal) compartments joined by flows. Every flow has the form
+
+    flux = rate * x[source] * prod(feedback values)        (cells/day)
+
+(``x[source]`` is 1 for a zero-order source), removes ``consume * flux`` from its source and
+adds ``yield_ * flux`` to its target. That one form covers self-renewal, differentiation with
+amplification, maturation, death, egress and thymic export, and it is what the compiled kernel
+and the SBML export both read. Feedbacks are bounded functions of a *signal* (a weighted sum of
+compartments) or of age; observables are weighted sums of compartments and fluxes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hemasim.model.compiled import CompiledModel
+    from hemasim.parameters import ParameterSet
+
+
+class FeedbackKind(IntEnum):
+    """The closed set of feedback laws the kernel knows (strategy by data, not by string)."""
+
+    #: g = (1 + c) / (1 + c * (s / ref)**n); equals 1 at s = ref, 1 + c at s = 0, -> 0 for large s.
+    #: params: (ref, c, n)
+    HILL_RATIO = 0
+    #: g = exp(-rate * (max(age, onset) - max(ref_age, onset))), age = age0 + aging * t / 365.25.
+    #: params: (age0_years, rate_per_year, onset_years, ref_age_years, aging 0/1)
+    AGE_DECLINE = 1
+
+
+@dataclass(frozen=True)
+class Compartment:
+    name: str
+    description: str
+    initial: float  # cells (steady state of the healthy patient unless stated)
+    tags: frozenset[str] = frozenset()  # e.g. {"blood"}: used by events and reports
+    unit: str = "cells"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A weighted sum of compartments that feedbacks read (e.g. circulating neutrophils)."""
+
+    name: str
+    weights: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """value = offset + scale * g(signal or age), g given by ``kind``."""
+
+    name: str
+    kind: FeedbackKind
+    params: tuple[float, ...]
+    signal: str | None = None
+    offset: float = 0.0
+    scale: float = 1.0
+    parameters: tuple[str, ...] = ()  # parameter names the law was built from
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    kind: str  # descriptive: self_renewal, differentiation, maturation, death, egress, export, proliferation
+    source: str | None
+    target: str | None
+    rate: float  # 1/day for first-order flows, cells/day for zero-order sources
+    consume: float = 1.0
+    yield_: float = 1.0
+    feedbacks: tuple[str, ...] = ()
+    parameters: tuple[str, ...] = ()  # parameter names the rate was built from
+
+
+@dataclass(frozen=True)
+class Observable:
+    """value = scale * (sum_i w_i x_i + sum_f v_f flux_f)."""
+
+    name: str  # includes its unit, e.g. "anc_1e9_per_L"
+    unit: str
+    description: str
+    compartments: Mapping[str, float] = field(default_factory=dict)
+    fluxes: Mapping[str, float] = field(default_factory=dict)
+    scale: float = 1.0
+
+
+@dataclass
+class Module:
+    """A named piece of biology: what it adds to a model."""
+
+    name: str
+    compartments: list[Compartment] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    feedbacks: list[Feedback] = field(default_factory=list)
+    observables: list[Observable] = field(default_factory=list)
+
+    def compartment(self, name: str, description: str, initial: float, *tags: str) -> str:
+        self.compartments.append(Compartment(name, description, float(initial), frozenset(tags)))
+        return name
+
+    def flow(self, name: str, kind: str, source: str | None, target: str | None, rate: float, *,
+             consume: float = 1.0, yield_: float = 1.0, feedbacks: Iterable[str] = (),
+             parameters: Iterable[str] = ()) -> None:
+        self.flows.append(Flow(name, kind, source, target, float(rate), float(consume), float(yield_),
+                               tuple(feedbacks), tuple(parameters)))
+
+    def chain(self, prefix: str, description: str, n: int, mean_time_days: float, per_stage_initial: float,
+              target: str | None, *tags: str, kind: str = "maturation",
+              parameters: Iterable[str] = ()) -> list[str]:
+        """A linear chain of ``n`` stages with total mean transit ``mean_time_days``.
+
+        The stage transit time is Erlang-distributed in total (rate n/T per stage). The first stage is
+        fed by the caller; the last stage flows into ``target`` (or out of the model if None).
+        """
+        k = n / mean_time_days
+        names = [self.compartment(f"{prefix}_{i + 1}", f"{description}, stage {i + 1} of {n}",
+                                  per_stage_initial, *tags) for i in range(n)]
+        for i in range(n - 1):
+            self.flow(f"{names[i]}_to_{names[i + 1]}", kind, names[i], names[i + 1], k,
+                      parameters=parameters)
+        last_kind = kind if target is not None else "death"
+        self.flow(f"{names[-1]}_out", last_kind, names[-1], target, k, parameters=parameters)
+        return names
+
+
+class Model:
+    """A composition of modules, compiled once into arrays for the solvers."""
+
+    def __init__(self, modules: Iterable[Module], parameters: ParameterSet, name: str = "model",
+                 metadata: Mapping[str, object] | None = None) -> None:
+        self.name = name
+        self.modules = list(modules)
+        self.parameters = parameters
+        self.metadata = dict(metadata or {})
+        self.compartments = [c for m in self.modules for c in m.compartments]
+        self.flows = [f for m in self.modules for f in m.flows]
+        self.signals = [s for m in self.modules for s in m.signals]
+        self.feedbacks = [f for m in self.modules for f in m.feedbacks]
+        self.observables = [o for m in self.modules for o in m.observables]
+        self._check()
+
+    def _check(self) -> None:
+        for kind, items in (("compartment", self.compartments), ("flow", self.flows),
+                            ("signal", self.signals), ("feedback", self.feedbacks),
+                            ("observable", self.observables)):
+            seen: set[str] = set()
+            for it in items:
+                if it.name in seen:
+                    raise ValueError(f"{kind} {it.name!r} is defined twice")
+                seen.add(it.name)
+        comps = {c.name for c in self.compartments}
+        sigs = {s.name for s in self.signals}
+        fbs = {f.name for f in self.feedbacks}
+        flows = {f.name for f in self.flows}
+        for s in self.signals:
+            _known(s.weights, comps, f"signal {s.name!r}", "compartment")
+        for fb in self.feedbacks:
+            if fb.signal is not None and fb.signal not in sigs:
+                raise ValueError(f"feedback {fb.name!r} reads unknown signal {fb.signal!r}")
+        for f in self.flows:
+            for end in (f.source, f.target):
+                if end is not None and end not in comps:
+                    raise ValueError(f"flow {f.name!r} names unknown compartment {end!r}")
+            _known(f.feedbacks, fbs, f"flow {f.name!r}", "feedback")
+            if f.rate < 0 or f.consume < 0 or f.yield_ < 0:
+                raise ValueError(f"flow {f.name!r} has a negative rate, consume or yield")
+        for o in self.observables:
+            _known(o.compartments, comps, f"observable {o.name!r}", "compartment")
+            _known(o.fluxes, flows, f"observable {o.name!r}", "flow")
+        for c in self.compartments:
+            if c.initial < 0:
+                raise ValueError(f"compartment {c.name!r} has a negative initial value")
+
+    def used_parameter_names(self) -> set[str]:
+        names = {p for f in self.flows for p in f.parameters}
+        names |= {p for fb in self.feedbacks for p in fb.parameters}
+        names |= set(self.metadata.get("parameters_used", ()))
+        return names & set(self.parameters)
+
+    def compile(self) -> CompiledModel:
+        from hemasim.model.compiled import CompiledModel
+
+        return CompiledModel.from_model(self)
+
+
+def _known(names: Iterable[str], known: set[str], owner: str, what: str) -> None:
+    for n in names:
+        if n not in known:
+            raise ValueError(f"{owner} refers to unknown {what} {n!r}")

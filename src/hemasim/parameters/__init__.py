@@ -1,0 +1,37 @@
+"""Parameters: records with units and provenance, sets per source, and the bibliography."""
+
+from __future__ import annotations
+
+from hemasim.parameters.core import (
+    Assumed,
+    Calibrated,
+    Cited,
+    Derived,
+    Parameter,
+    ParameterSet,
+    Reference,
+    UserOverride,
+)
+
+__all__ = [
+    "Assumed", "Calibrated", "Cited", "Derived", "Parameter", "ParameterSet", "Reference",
+    "UserOverride", "healthy_adult_parameters", "SOURCE_MODULES",
+]
+
+# One module per source; joined into the healthy adult set.
+SOURCE_MODULES = (
+    "athens1961", "catlin2011", "chng2004", "den_braber2012", "franco2012", "friberg2002",
+    "harker_finch1969", "lahoz_beneytez2016", "lee_six2018", "macallan2004", "macallan2005",
+    "merck_reference_intervals", "patel2017", "steinmann1985", "structural_assumptions",
+    "vrisekoop2008", "wang2001", "westermann_pabst1992", "zhang2007",
+)
+
+
+def healthy_adult_parameters() -> ParameterSet:
+    """The default parameter set of the healthy human model, joined from every source module."""
+    import importlib
+
+    records = []
+    for mod in SOURCE_MODULES:
+        records.extend(importlib.import_module(f"hemasim.parameters.sets.{mod}").PARAMETERS)
+    return ParameterSet.from_records("healthy_adult", records)

@@ -1,0 +1,88 @@
+"""The references hemasim's parameter sets cite. One entry per publication."""
+
+from __future__ import annotations
+
+from hemasim.parameters.core import Reference
+
+ATHENS_1961 = Reference(
+    "Athens1961", "Athens JW, Raab OP, Raab SO, et al.", 1961,
+    "Leukokinetic studies. IV. The total blood, circulating and marginal granulocyte pools and the "
+    "granulocyte turnover rate in normal subjects", "J Clin Invest 40:989-995", "10.1172/JCI104338")
+BAINS_2009 = Reference(
+    "Bains2009", "Bains I, Thiebaut R, Yates AJ, Callard R.", 2009,
+    "Quantifying thymic export: combining models of naive T cell proliferation and TCR excision circle "
+    "dynamics gives an explicit measure of thymic output", "J Immunol 183:4329-4336",
+    "10.4049/jimmunol.0900743")
+CATLIN_2011 = Reference(
+    "Catlin2011", "Catlin SN, Busque L, Gale RE, Guttorp P, Abkowitz JL.", 2011,
+    "The replication rate of human hematopoietic stem cells in vivo", "Blood 117:4460-4466",
+    "10.1182/blood-2010-08-303537")
+CHNG_2004 = Reference(
+    "Chng2004", "Chng WJ, Tan GB, Kuperan P.", 2004,
+    "Establishment of adult peripheral blood lymphocyte subset reference range for an Asian population "
+    "by single-platform flow cytometry", "Clin Diagn Lab Immunol 11:168-173",
+    "10.1128/CDLI.11.1.168-173.2004")
+DEN_BRABER_2012 = Reference(
+    "denBraber2012", "den Braber I, Mugwagwa T, Vrisekoop N, et al.", 2012,
+    "Maintenance of peripheral naive T cells is sustained by thymus output in mice but not humans",
+    "Immunity 36:288-297", "10.1016/j.immuni.2012.02.006")
+FRANCO_2012 = Reference(
+    "Franco2012", "Franco RS.", 2012, "Measurement of red cell lifespan and aging",
+    "Transfus Med Hemother 39:302-307", "10.1159/000342232")
+FRIBERG_2002 = Reference(
+    "Friberg2002", "Friberg LE, Henningsson A, Maas H, Nguyen L, Karlsson MO.", 2002,
+    "Model of chemotherapy-induced myelosuppression with parameter consistency across drugs",
+    "J Clin Oncol 20:4713-4721", "10.1200/JCO.2002.02.140")
+HARKER_FINCH_1969 = Reference(
+    "HarkerFinch1969", "Harker LA, Finch CA.", 1969, "Thrombokinetics in man",
+    "J Clin Invest 48:963-974", "10.1172/JCI106077")
+HOFFBRAND_2016 = Reference(
+    "Hoffbrand2016", "Hoffbrand AV, Moss PAH.", 2016, "Hoffbrand's Essential Haematology, 7th edition",
+    "Wiley-Blackwell (textbook)")
+LAHOZ_BENEYTEZ_2016 = Reference(
+    "LahozBeneytez2016", "Lahoz-Beneytez J, Elemans M, Zhang Y, et al.", 2016,
+    "Human neutrophil kinetics: modeling of stable isotope labeling data supports short blood "
+    "neutrophil half-lives", "Blood 127:3431-3438", "10.1182/blood-2016-03-700336")
+LEE_SIX_2018 = Reference(
+    "LeeSix2018", "Lee-Six H, Obro NF, Shepherd MS, et al.", 2018,
+    "Population dynamics of normal human blood inferred from somatic mutations", "Nature 561:473-478",
+    "10.1038/s41586-018-0497-0")
+MACALLAN_2004 = Reference(
+    "Macallan2004", "Macallan DC, Wallace D, Zhang Y, et al.", 2004,
+    "Rapid turnover of effector-memory CD4+ T cells in healthy humans", "J Exp Med 200:255-260",
+    "10.1084/jem.20040341")
+MACALLAN_2005 = Reference(
+    "Macallan2005", "Macallan DC, Wallace DL, Zhang Y, et al.", 2005,
+    "B-cell kinetics in humans: rapid turnover of peripheral blood memory cells", "Blood 105:3633-3640",
+    "10.1182/blood-2004-09-3740")
+MERCK_MANUAL = Reference(
+    "MerckManual", "Merck Manual Professional Version", 2024,
+    "Normal laboratory values: blood, plasma and serum (complete blood count reference intervals)",
+    "Merck & Co. (textbook reference intervals)")
+NADLER_1962 = Reference(
+    "Nadler1962", "Nadler SB, Hidalgo JH, Bloch T.", 1962,
+    "Prediction of blood volume in normal human adults", "Surgery 51:224-232")
+PATEL_2017 = Reference(
+    "Patel2017", "Patel AA, Zhang Y, Fullerton JN, et al.", 2017,
+    "The fate and lifespan of human monocyte subsets in steady state and systemic inflammation",
+    "J Exp Med 214:1913-1923", "10.1084/jem.20170355")
+STEINMANN_1985 = Reference(
+    "Steinmann1985", "Steinmann GG, Klaus B, Muller-Hermelink HK.", 1985,
+    "The involution of the ageing human thymic epithelium is independent of puberty",
+    "Scand J Immunol 22:563-575", "10.1111/j.1365-3083.1985.tb01916.x")
+VRISEKOOP_2008 = Reference(
+    "Vrisekoop2008", "Vrisekoop N, den Braber I, de Boer AB, et al.", 2008,
+    "Sparse production but preferential incorporation of recently produced naive T cells in the human "
+    "peripheral pool", "Proc Natl Acad Sci USA 105:6115-6120", "10.1073/pnas.0709713105")
+WANG_2001 = Reference(
+    "Wang2001", "Wang B, Ludden TM, Cheung EN, Schwab GG, Roskos LK.", 2001,
+    "Population pharmacokinetic-pharmacodynamic modeling of filgrastim (r-metHuG-CSF) in healthy "
+    "volunteers", "J Pharmacokinet Pharmacodyn 28:321-342", "10.1023/A:1011534529622")
+WESTERMANN_PABST_1992 = Reference(
+    "WestermannPabst1992", "Westermann J, Pabst R.", 1992,
+    "Distribution of lymphocyte subsets and natural killer cells in the human body",
+    "Clin Investig 70:539-544", "10.1007/BF00184787")
+ZHANG_2007 = Reference(
+    "Zhang2007", "Zhang Y, Wallace DL, de Lara CM, et al.", 2007,
+    "In vivo kinetics of human natural killer cells: the effects of ageing and acute and chronic viral "
+    "infection", "Immunology 121:258-265", "10.1111/j.1365-2567.2007.02573.x")

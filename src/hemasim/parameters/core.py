@@ -1,0 +1,180 @@
+"""Parameter records, their provenance, and parameter sets.
+
+Every number the model uses is a :class:`Parameter` with a unit and a provenance:
+
+* :class:`Cited` - taken from a publication (the reference and where in it);
+* :class:`Calibrated` - chosen so the model meets named validation targets;
+* :class:`Derived` - computed from other parameters by a balance equation written in docs/model.md;
+* :class:`Assumed` - no source yet; said plainly, with what it affects, so it is never hidden.
+
+Time is in days throughout; rates are per day unless the unit says otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A bibliographic reference."""
+
+    key: str
+    authors: str
+    year: int
+    title: str
+    journal: str
+    doi: str | None = None
+
+    def citation(self) -> str:
+        doi = f" doi:{self.doi}" if self.doi else ""
+        return f"{self.authors} ({self.year}). {self.title}. {self.journal}.{doi}"
+
+
+@dataclass(frozen=True)
+class Cited:
+    reference: Reference
+    where: str  # table, figure or passage the value comes from
+
+    def describe(self) -> str:
+        return f"{self.reference.key}, {self.where}"
+
+
+@dataclass(frozen=True)
+class Calibrated:
+    targets: tuple[str, ...]  # validation target ids the value was chosen to meet
+    how: str
+
+    def describe(self) -> str:
+        return f"calibrated on {', '.join(self.targets)}: {self.how}"
+
+
+@dataclass(frozen=True)
+class Derived:
+    inputs: tuple[str, ...]  # parameter names it is computed from
+    how: str
+
+    def describe(self) -> str:
+        return f"derived from {', '.join(self.inputs)}: {self.how}"
+
+
+@dataclass(frozen=True)
+class Assumed:
+    affects: str  # which behaviour depends on it
+    how: str
+
+    def describe(self) -> str:
+        return f"assumed (no source yet; affects {self.affects}): {self.how}"
+
+
+@dataclass(frozen=True)
+class UserOverride:
+    previous: str
+
+    def describe(self) -> str:
+        return f"set by the user (default was: {self.previous})"
+
+
+Provenance = Cited | Calibrated | Derived | Assumed | UserOverride
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter with its unit, provenance and variability.
+
+    ``iiv_cv`` is the between-patient coefficient of variation of a log-normal
+    distribution, or ``None`` when no variability is modelled.
+    """
+
+    name: str
+    value: float
+    unit: str
+    description: str
+    provenance: Provenance
+    bounds: tuple[float, float] = (0.0, math.inf)
+    iiv_cv: float | None = None
+
+    def __post_init__(self) -> None:
+        lo, hi = self.bounds
+        if not (lo <= self.value <= hi):
+            raise ValueError(
+                f"parameter {self.name}={self.value} {self.unit} is outside its bounds [{lo}, {hi}]"
+            )
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        if isinstance(self.provenance, Cited):
+            return (self.provenance.reference,)
+        return ()
+
+
+@dataclass(frozen=True)
+class ParameterSet(Mapping[str, Parameter]):
+    """An immutable, named collection of parameters."""
+
+    name: str
+    _params: Mapping[str, Parameter] = field(repr=False)
+
+    @classmethod
+    def from_records(cls, name: str, records: Iterable[Parameter]) -> ParameterSet:
+        params: dict[str, Parameter] = {}
+        for rec in records:
+            if rec.name in params:
+                raise ValueError(f"parameter {rec.name!r} is defined twice in set {name!r}")
+            params[rec.name] = rec
+        return cls(name, params)
+
+    def __getitem__(self, key: str) -> Parameter:
+        try:
+            return self._params[key]
+        except KeyError:
+            raise KeyError(
+                f"parameter {key!r} is not in set {self.name!r}; known: {', '.join(sorted(self._params))}"
+            ) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._params)
+
+    def __len__(self) -> int:
+        return len(self._params)
+
+    def value(self, key: str) -> float:
+        return self[key].value
+
+    def with_values(self, **overrides: float) -> ParameterSet:
+        """A copy with some values replaced; provenance records the override."""
+        params = dict(self._params)
+        for key, new in overrides.items():
+            old = self[key]
+            params[key] = replace(
+                old, value=float(new), provenance=UserOverride(f"{old.value} {old.unit}, {old.provenance.describe()}")
+            )
+        return ParameterSet(self.name, params)
+
+    def merged(self, other: ParameterSet, name: str | None = None) -> ParameterSet:
+        return ParameterSet.from_records(name or self.name, [*self.values(), *other.values()])
+
+    def subset(self, names: Iterable[str]) -> ParameterSet:
+        return ParameterSet(self.name, {n: self[n] for n in names})
+
+    def references(self) -> list[Reference]:
+        """References of the parameters in this set, unique, sorted by key."""
+        refs = {r.key: r for p in self.values() for r in p.references}
+        return [refs[k] for k in sorted(refs)]
+
+    def to_records(self) -> list[dict[str, object]]:
+        """JSON-ready description of every parameter (for run.json)."""
+        return [
+            {
+                "name": p.name,
+                "value": p.value,
+                "unit": p.unit,
+                "description": p.description,
+                "source": p.provenance.describe(),
+                "bounds": [p.bounds[0], p.bounds[1] if math.isfinite(p.bounds[1]) else None],
+                "iiv_cv": p.iiv_cv,
+            }
+            for p in (self[k] for k in sorted(self))
+        ]

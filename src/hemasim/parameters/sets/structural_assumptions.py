@@ -1,0 +1,107 @@
+"""Values with no source yet.
+
+Each is stated openly, with what it affects. None of them moves the healthy steady state (the
+set points and the cited kinetics fix it, see docs/model.md); they shape how fast the system
+returns after a perturbation, and are to be calibrated on the perturbation targets of later
+work (chemotherapy C4-C5, transplantation T1-T4), which the `affects` text names.
+"""
+
+from hemasim.parameters.core import Assumed
+from hemasim.parameters.sets._helpers import param
+
+RECOVERY = "speed of recovery after depletion; calibrate on C4-C5/T1-T2"
+LYMPHOID = "lymphoid recovery after depletion; calibrate on T3-T5"
+
+PARAMETERS = [
+    # Stem and multipotent compartments
+    param("hsc_max_self_renewal_probability", 0.95, "1",
+          "probability that an HSC daughter stays an HSC when the niche is nearly empty",
+          Assumed("HSC pool regrowth after transplant", "close to 1 so an emptied niche refills in about a year"),
+          bounds=(0.5, 1.0)),
+    param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
+          Assumed("HSC pool regrowth", "moderate steepness"), bounds=(0.5, 8.0)),
+    param("mpp_residence_days", 10.0, "day", "mean time a multipotent progenitor spends before committing",
+          Assumed(RECOVERY, "order of weeks for short-term repopulation"), bounds=(1.0, 60.0)),
+    param("clp_residence_days", 7.0, "day", "mean residence of common lymphoid progenitors",
+          Assumed(LYMPHOID, "order of a week"), bounds=(1.0, 60.0)),
+    # Committed myeloid progenitor pools: proliferation share and feedback
+    param("progenitor_baseline_self_renewal_ratio", 0.5, "1",
+          "proliferation/exit ratio of committed progenitor pools at homeostasis "
+          "(amplification 1/(1-r) = 2); the feedback can raise it towards 1, never to it",
+          Assumed(RECOVERY, "leaves room for feedback-driven amplification"), bounds=(0.05, 0.95)),
+    param("erythroid_progenitor_exit_rate_per_day", 1.0 / 7.0, "1/day",
+          "exit rate of the erythroid progenitor pool (BFU-E/CFU-E)", Assumed(RECOVERY, "about a week"),
+          bounds=(0.01, 10.0)),
+    param("megakaryocyte_progenitor_exit_rate_per_day", 0.5, "1/day",
+          "exit rate of the megakaryocyte progenitor pool", Assumed(RECOVERY, "a few days"),
+          bounds=(0.01, 10.0)),
+    param("monocyte_progenitor_exit_rate_per_day", 1.0, "1/day",
+          "exit rate of the monocyte progenitor pool", Assumed(RECOVERY, "as neutrophil progenitors"),
+          bounds=(0.01, 10.0)),
+    param("erythroid_production_max_fold", 6.0, "1",
+          "largest fold increase of erythroid progenitor output under maximal EPO drive",
+          Assumed("anaemia recovery", "marrow can raise red-cell production several-fold"),
+          bounds=(1.5, 50.0)),
+    param("megakaryocyte_production_max_fold", 8.0, "1",
+          "largest fold increase of megakaryocyte progenitor output under maximal TPO drive",
+          Assumed("thrombocytopenia recovery", "several-fold"), bounds=(1.5, 50.0)),
+    param("monocyte_production_max_fold", 8.0, "1",
+          "largest fold increase of monocyte progenitor output", Assumed(RECOVERY, "several-fold"),
+          bounds=(1.5, 50.0)),
+    param("erythroid_feedback_log_slope", 0.161, "1",
+          "log-sensitivity of erythroid production to red-cell count at baseline",
+          Assumed("anaemia recovery", "taken equal to the neutrophil gamma of Friberg 2002"),
+          bounds=(0.01, 2.0)),
+    param("megakaryocyte_feedback_log_slope", 0.161, "1",
+          "log-sensitivity of megakaryocyte production to platelet count at baseline",
+          Assumed("thrombocytopenia recovery", "taken equal to the neutrophil gamma of Friberg 2002"),
+          bounds=(0.01, 2.0)),
+    param("monocyte_feedback_log_slope", 0.161, "1",
+          "log-sensitivity of monocyte production to monocyte count at baseline",
+          Assumed(RECOVERY, "taken equal to the neutrophil gamma of Friberg 2002"), bounds=(0.01, 2.0)),
+    param("neutrophil_maturation_stages", 4, "1", "number of transit stages of the marrow maturation chain",
+          Assumed("shape of the delay", "myelocyte, metamyelocyte, band, segmented"), bounds=(1, 20)),
+    param("monocyte_maturation_stages", 2, "1", "number of transit stages of monocyte marrow maturation",
+          Assumed("shape of the delay", "short chain"), bounds=(1, 20)),
+    param("erythroblast_maturation_stages", 3, "1", "number of transit stages of erythroblast maturation",
+          Assumed("shape of the delay", "pro-, basophilic/polychromatic, orthochromatic"), bounds=(1, 20)),
+    param("megakaryocyte_maturation_stages", 3, "1", "number of transit stages of megakaryocyte maturation",
+          Assumed("shape of the delay", "short chain"), bounds=(1, 20)),
+    param("platelet_age_stages", 3, "1", "number of age stages of circulating platelets",
+          Assumed("shape of platelet senescence", "age-dependent loss"), bounds=(1, 20)),
+    param("rbc_age_stages", 4, "1", "number of age stages of circulating red cells",
+          Assumed("shape of red-cell senescence", "a 4-stage chain gives an age-dependent loss"),
+          bounds=(1, 20)),
+    # Lymphoid
+    param("b_precursor_residence_days", 14.0, "day", "marrow B-cell development time (pro-B to release)",
+          Assumed(LYMPHOID, "about two weeks"), bounds=(2.0, 60.0)),
+    param("nk_precursor_residence_days", 7.0, "day", "NK development time from lymphoid progenitor",
+          Assumed(LYMPHOID, "about a week"), bounds=(1.0, 60.0)),
+    param("thymocyte_residence_days", 21.0, "day", "time from thymic seeding to export as a naive T cell",
+          Assumed(LYMPHOID, "about three weeks"), bounds=(5.0, 60.0)),
+    param("b_marrow_share_of_production", 1.0 / 3.0, "1",
+          "share of peripheral B-cell production that is new cells from marrow (rest is division)",
+          Assumed(LYMPHOID, "one third"), bounds=(0.01, 0.99)),
+    param("cd4_naive_fraction", 0.5, "1", "naive share of CD4 T cells at the reference age",
+          Assumed("naive/memory split of CD4", "about half"), bounds=(0.05, 0.95)),
+    param("cd8_naive_fraction", 0.5, "1", "naive share of CD8 T cells at the reference age",
+          Assumed("naive/memory split of CD8", "about half"), bounds=(0.05, 0.95)),
+    param("cd4_central_memory_share", 0.6, "1", "central-memory share of CD4 memory cells",
+          Assumed("CM/EM split", "a little over half"), bounds=(0.05, 0.95)),
+    param("cd4_cm_to_em_rate_per_day", 0.005, "1/day", "differentiation rate of CD4 CM into EM cells",
+          Assumed("memory turnover", "slow compared with proliferation"), bounds=(0.0, 0.1)),
+    param("naive_to_memory_share_of_loss", 0.2, "1",
+          "share of naive T-cell loss that is conversion into memory (rest dies)",
+          Assumed("memory input from naive cells", "a minority"), bounds=(0.0, 1.0)),
+    param("cd8_memory_proliferation_per_day", 0.01, "1/day", "proliferation rate of CD8 memory T cells",
+          Assumed("CD8 memory turnover", "between CD4 CM and EM rates of Macallan 2004"),
+          bounds=(0.001, 0.2)),
+    param("il7_max_fold", 10.0, "1",
+          "largest fold increase of T-cell homeostatic proliferation in lymphopenia (IL-7/IL-15 drive)",
+          Assumed(LYMPHOID, "lymphopenia-induced proliferation is several-fold"), bounds=(1.0, 100.0)),
+    param("il7_hill", 1.0, "1", "steepness of the IL-7-like feedback", Assumed(LYMPHOID, "hyperbolic"),
+          bounds=(0.2, 8.0)),
+    param("lymphocyte_reference_age_years", 35.0, "year",
+          "age at which the lymphocyte reference counts apply",
+          Assumed("T-cell counts at other ages", "middle of the adult range"), bounds=(18.0, 65.0)),
+]
