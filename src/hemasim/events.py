@@ -48,21 +48,26 @@ class BloodLoss(Event):
 
 @dataclass(frozen=True)
 class CellDepletion(Event):
-    """A fraction of the cells in the compartments carrying any of ``groups`` survives."""
+    """A fraction of the cells survives in every compartment that carries any of ``groups`` and none of
+    ``except_groups``."""
 
     groups: Sequence[str]
     surviving_fraction: float
+    except_groups: Sequence[str] = ()
 
     def check(self, model: CompiledModel) -> None:
         known = sorted({t for tags in model.state_tags for t in tags})
-        for g in self.groups:
+        for g in (*self.groups, *self.except_groups):
             if g not in known:
                 raise ValueError(f"unknown compartment group {g!r}; allowed: {', '.join(known)}")
 
+    def targets(self, model: CompiledModel) -> list[int]:
+        return [i for i, tags in enumerate(model.state_tags)
+                if tags.intersection(self.groups) and not tags.intersection(self.except_groups)]
+
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         y = x.copy()
-        idx = sorted({int(i) for g in self.groups for i in model.indices_with_tag(g)})
-        y[idx] *= self.surviving_fraction
+        y[self.targets(model)] *= self.surviving_fraction
         return y
 
 

@@ -57,9 +57,9 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                     parameters=("b_precursor_residence_days",))
     _from_clp(ctx, m, bprec[0], b_influx, "b_precursor", "B precursors",
               extra_params=("b_reference_per_uL", "b_marrow_share_of_production"))
-    m.flow("b_proliferation", "proliferation", b, b, p_b, consume=0.0, feedbacks=("baff_like",),
+    m.flow("b_cells_proliferation", "proliferation", b, b, p_b, consume=0.0, feedbacks=("baff_like",),
            parameters=("b_proliferation_per_day",))
-    m.flow("b_death", "death", b, None, d_b, parameters=("b_proliferation_per_day", "b_marrow_share_of_production"))
+    m.flow("b_cells_death", "death", b, None, d_b, parameters=("b_proliferation_per_day", "b_marrow_share_of_production"))
 
     # ---------------------------------------------------------------- NK cells
     NK = ctx.p("nk_reference_per_uL") * to_body
@@ -76,9 +76,9 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.flow("nk_precursor_maturation", "maturation", nkprec, nk, 1.0 / nk_res,
            parameters=("nk_precursor_residence_days",))
     _from_clp(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors", extra_params=("nk_reference_per_uL",))
-    m.flow("nk_proliferation", "proliferation", nk, nk, p_nk, consume=0.0, feedbacks=("nk_homeostasis",),
+    m.flow("nk_cells_proliferation", "proliferation", nk, nk, p_nk, consume=0.0, feedbacks=("nk_homeostasis",),
            parameters=("nk_proliferation_per_day",))
-    m.flow("nk_death", "death", nk, None, d_nk, parameters=("nk_death_rate_per_day",))
+    m.flow("nk_cells_death", "death", nk, None, d_nk, parameters=("nk_death_rate_per_day",))
 
     # ---------------------------------------------------------------- T cells
     thymic_share = ctx.p("thymic_share_of_naive_production")

@@ -1,0 +1,1 @@
+"""Command-line interface: one command per file, each a thin wrapper over a library call."""

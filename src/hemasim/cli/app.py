@@ -1,0 +1,34 @@
+"""The ``hemasim`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from hemasim.cli.references import references
+from hemasim.cli.run import run
+from hemasim.cli.validate import validate
+
+app = typer.Typer(
+    name="hemasim",
+    help="Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("run")(run)
+app.command("validate")(validate)
+app.command("references")(references)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the hemasim version and exit.",
+                                       is_eager=True)) -> None:
+    if version:
+        from hemasim import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+def main() -> None:
+    app()

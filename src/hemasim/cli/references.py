@@ -1,0 +1,41 @@
+"""``hemasim references``: the publications behind the parameters a model uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def references(
+    scenario: Path = typer.Option(None, "--scenario", "-s", help="List what this scenario's model uses "
+                                                                 "(default: the reference healthy adult)."),
+    assumed: bool = typer.Option(False, "--assumed", help="Also list parameters that are assumed or calibrated, "
+                                                          "with what they affect."),
+) -> None:
+    """Print the references of every cited parameter the model uses."""
+    from rich.console import Console
+
+    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+    from hemasim.parameters import Assumed, Calibrated
+
+    cov = REFERENCE_ADULT
+    if scenario is not None:
+        from hemasim.cli._errors import fail
+        from hemasim.scenario import ScenarioError, load_scenario
+
+        try:
+            cov = load_scenario(scenario).patient.covariates()
+        except ScenarioError as err:
+            raise fail(str(err)) from None
+    model = healthy_human_model(cov)
+    used = model.parameters.subset(sorted(model.used_parameter_names()))
+    console = Console(highlight=False)
+    for i, ref in enumerate(used.references(), 1):
+        n = sum(1 for p in used.values() if ref in p.references)
+        console.print(f"[{i}] {ref.citation()}  [dim]({n} parameter{'s' if n > 1 else ''})[/]")
+    if assumed:
+        console.print()
+        for p in used.values():
+            if isinstance(p.provenance, Assumed | Calibrated):
+                console.print(f"- {p.name} = {p.value:g} {p.unit}: {p.provenance.describe()}")

@@ -1,0 +1,64 @@
+"""A self-contained HTML report (plots embedded as PNG)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hemasim.endpoints import EndpointValue
+    from hemasim.simulation import Result
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#f3f3f3}code{background:#f6f6f6;padding:1px 3px}.muted{color:#666;font-size:0.9em}
+"""
+
+
+def _fmt(v: float | None) -> str:
+    if v is None:
+        return "not reached"
+    return f"{v:.4g}"
+
+
+def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str) -> str:
+    from hemasim.report.plots import lineage_figure
+
+    fig = lineage_figure(result)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    img = base64.b64encode(buf.getvalue()).decode("ascii")
+    esc = html.escape
+    scen = record.get("scenario") or {}
+    patient = scen.get("patient", {})
+    rows_ep = "".join(f"<tr><td><code>{esc(e.name)}</code></td><td>{_fmt(e.value)}</td><td>{esc(e.unit)}</td>"
+                      f"<td>{esc(e.definition)}</td></tr>" for e in endpoints)
+    rows_p = "".join(f"<tr><td><code>{esc(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
+                     f"<td>{esc(p['source'])}</td></tr>" for p in record["parameters"])
+    refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
+    interventions = scen.get("interventions") or []
+    iv = "".join(f"<li><code>{esc(str(i))}</code></li>" for i in interventions) or "<li>none</li>"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{esc(title)}</h1>
+<p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model <code>{esc(record['model'])}</code>
+&middot; seed {esc(str(record['seed']))} &middot; solver <code>{esc(str(record['solver']))}</code></p>
+<h2>Scenario</h2>
+<p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
+<p>Patient: {esc(str(patient))}; blood volume {record['blood_volume_L']:.2f} L;
+duration {esc(str(scen.get('duration_days')))} days.</p>
+<p>Interventions:</p><ul>{iv}</ul>
+<h2>Blood counts and lineages</h2>
+<p class="muted">Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds.</p>
+<img alt="lineage time courses" style="max-width:100%" src="data:image/png;base64,{img}">
+<h2>Endpoints</h2>
+<table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
+<h2>Parameters used</h2>
+<table><tr><th>name</th><th>value</th><th>unit</th><th>source</th></tr>{rows_p}</table>
+<h2>References</h2><ol>{refs}</ol>
+</body></html>
+"""

@@ -1,0 +1,76 @@
+"""Matplotlib figures (Agg backend, no display needed)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from hemasim.simulation import Result
+
+# Adult reference intervals drawn behind each panel (validation targets S1-S9, Merck / Chng 2004).
+REFERENCE_BANDS = {
+    "anc_1e9_per_L": (1.8, 7.7),
+    "platelets_1e9_per_L": (150.0, 400.0),
+    "monocytes_1e9_per_L": (0.2, 1.2),
+    "lymphocytes_1e9_per_L": (1.0, 4.8),
+    "cd4_per_uL": (313.0, 1489.0),
+}
+HB_BANDS = {"male": (14.0, 17.0), "female": (12.0, 16.0)}
+
+# CTCAE v5 grade thresholds shaded on the ANC and platelet panels.
+CTCAE = {
+    "anc_1e9_per_L": [(1.0, "G3"), (0.5, "G4")],
+    "platelets_1e9_per_L": [(50.0, "G3"), (25.0, "G4")],
+}
+
+PANELS = [
+    ("anc_1e9_per_L", "Neutrophils (ANC)", "10⁹/L"),
+    ("platelets_1e9_per_L", "Platelets", "10⁹/L"),
+    ("hemoglobin_g_per_dL", "Hemoglobin", "g/dL"),
+    ("monocytes_1e9_per_L", "Monocytes", "10⁹/L"),
+    ("lymphocytes_1e9_per_L", "Lymphocytes", "10⁹/L"),
+    (("cd4_per_uL", "cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL"), "Lymphocyte subsets", "cells/µL"),
+    ("hsc_count_cells", "Stem cells (HSC)", "cells"),
+    ("thymic_output_per_day", "Thymic output", "cells/day"),
+]
+
+
+def lineage_figure(result: Result) -> Figure:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    obs = result.observables
+    t = obs["time_days"].to_numpy()
+    years = t[-1] > 3 * 365
+    x = t / 365.25 if years else t
+    sex = getattr(result.model.metadata.get("patient"), "sex", "male")
+    bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[sex]}
+
+    fig = Figure(figsize=(12, 11), layout="constrained")
+    axes = fig.subplots(4, 2).ravel()
+    for ax, (col, title, unit) in zip(axes, PANELS, strict=True):
+        cols = col if isinstance(col, tuple) else (col,)
+        for c in cols:
+            label = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else None
+            ax.plot(x, obs[c].to_numpy(), lw=1.8, label=label)
+        if isinstance(col, str) and col in bands:
+            lo, hi = bands[col]
+            ax.axhspan(lo, hi, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+        if isinstance(col, str) and col in CTCAE:
+            for thr, grade in CTCAE[col]:
+                ax.axhspan(0, thr, color="tab:red", alpha=0.08, lw=0)
+                ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
+                ax.text(x[0], thr, f" CTCAE {grade}", color="tab:red", fontsize=7, va="bottom")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(unit)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        if len(cols) > 1 or (isinstance(col, str) and col in bands):
+            ax.legend(fontsize=7, loc="best")
+    for ax in axes[-2:]:
+        ax.set_xlabel("time (years)" if years else "time (days)")
+    return fig

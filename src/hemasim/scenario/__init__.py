@@ -1,0 +1,193 @@
+"""Scenario files: YAML data validated by a typed schema (never code).
+
+A scenario is a patient, a duration, output settings, a solver choice and a list of
+interventions. Every field is checked; an unknown field, a wrong type or an out-of-range value
+is a :class:`ScenarioError` whose message names the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hemasim.biology.body import Covariates
+from hemasim.events import BloodLoss, CellDepletion, CellInfusion, Event
+from hemasim.solvers import DormandPrince, ScipyReference, Solver
+
+__all__ = ["Patient", "Scenario", "ScenarioError", "load_scenario"]
+
+MAX_DURATION_DAYS = 120 * 365.25
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line naming the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Patient(_Strict):
+    age_years: float = Field(ge=0, le=120, description="age at the start of the scenario, years")
+    sex: Literal["male", "female"]
+    weight_kg: float = Field(gt=0, le=400, description="body weight, kg")
+    height_cm: float | None = Field(default=None, gt=30, le=250,
+                                    description="height, cm (blood volume by Nadler 1962 when given)")
+
+    def covariates(self) -> Covariates:
+        return Covariates(self.age_years, self.sex, self.weight_kg, self.height_cm)
+
+
+class Output(_Strict):
+    every_days: float = Field(default=1.0, gt=0, le=365, description="output interval, days")
+
+
+class DormandPrinceSettings(_Strict):
+    kind: Literal["dormand_prince"] = "dormand_prince"
+    rtol: float = Field(default=1e-8, gt=0, lt=1e-2)
+    max_step_days: float = Field(default=30.0, gt=0)
+
+    def build(self) -> Solver:
+        return DormandPrince(rtol=self.rtol, max_step_days=self.max_step_days)
+
+
+class ScipySettings(_Strict):
+    kind: Literal["scipy"]
+    method: Literal["RK45", "DOP853", "LSODA", "BDF", "Radau"] = "DOP853"
+    rtol: float = Field(default=1e-8, gt=0, lt=1e-2)
+
+    def build(self) -> Solver:
+        return ScipyReference(rtol=self.rtol, method=self.method)
+
+
+SolverSettings = Annotated[DormandPrinceSettings | ScipySettings, Field(discriminator="kind")]
+
+
+# --------------------------------------------------------------------------- interventions
+class BloodDonation(_Strict):
+    """Whole-blood loss (donation, phlebotomy or haemorrhage) on one day."""
+
+    kind: Literal["blood_donation"]
+    day: float = Field(ge=0)
+    volume_mL: float = Field(gt=0, le=5000)
+
+    def to_events(self) -> list[Event]:
+        return [BloodLoss(self.day, self.volume_mL)]
+
+
+Group = Literal["hsc", "progenitor", "lymphoid_progenitor", "marrow", "blood", "myeloid", "erythroid",
+                "megakaryocytic", "lymphocyte", "b_cell", "nk", "t_cell", "cd4", "cd8", "thymus"]
+
+
+class CellDepletionSpec(_Strict):
+    """A generic cytotoxic hit: a fraction of the cells in the named groups (minus the excepted) survives."""
+
+    kind: Literal["cell_depletion"]
+    day: float = Field(ge=0)
+    groups: list[Group] = Field(min_length=1)
+    except_groups: list[Group] = Field(default_factory=list)
+    surviving_fraction: float = Field(ge=0, le=1)
+
+    def to_events(self) -> list[Event]:
+        return [CellDepletion(self.day, tuple(self.groups), self.surviving_fraction, tuple(self.except_groups))]
+
+
+class CellInfusionSpec(_Strict):
+    """Cells infused into one compartment, dosed per kg body weight."""
+
+    kind: Literal["cell_infusion"]
+    day: float = Field(ge=0)
+    compartment: Literal["hsc", "mpp", "clp", "neutrophil_progenitor", "erythroid_progenitor",
+                         "megakaryocyte_progenitor", "monocyte_progenitor", "naive_cd4", "naive_cd8",
+                         "cm_cd4", "em_cd4", "memory_cd8", "b_cells", "nk_cells"]
+    cells_per_kg: float = Field(gt=0, le=1e10)
+
+    def to_events(self, weight_kg: float) -> list[Event]:
+        return [CellInfusion(self.day, self.compartment, self.cells_per_kg * weight_kg)]
+
+
+Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec, Field(discriminator="kind")]
+# Planned kinds (see docs/scenarios.md): chemotherapy, radiation, conditioning, transplant, gcsf,
+# infection, vaccine, gene_therapy. Each will be one more member of this union.
+
+
+class Scenario(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    patient: Patient
+    duration_days: float = Field(gt=0, le=MAX_DURATION_DAYS, description="simulated time, days")
+    aging: bool = Field(default=True, description="age-dependent processes follow the patient's age over time")
+    seed: int = Field(default=0, ge=0, description="seed of the run's random number generator")
+    output: Output = Output()
+    solver: SolverSettings = DormandPrinceSettings()
+    interventions: list[Intervention] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _interventions_inside_duration(self) -> Scenario:
+        for i, iv in enumerate(self.interventions):
+            if iv.day > self.duration_days:
+                raise ValueError(f"interventions.{i}.day: day {iv.day} is after the end of the scenario "
+                                 f"(duration_days = {self.duration_days})")
+        return self
+
+    def build_events(self) -> list[Event]:
+        events: list[Event] = []
+        for iv in self.interventions:
+            events += iv.to_events(self.patient.weight_kg) if isinstance(iv, CellInfusionSpec) else iv.to_events()
+        return events
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        return load_scenario(path)
+
+
+def _format_error(err: ValidationError) -> str:
+    e = err.errors()[0]
+    loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    msg = e["msg"]
+    if e["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling; see docs/scenarios.md for the allowed fields)"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    elif e["type"] == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        if ":" in msg.split(" ")[0]:  # the message already names its field
+            return msg
+    got = e.get("input")
+    got_txt = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict) else f" (got {got!r})"
+    more = f" [and {len(err.errors()) - 1} more problem(s)]" if len(err.errors()) > 1 else ""
+    return f"{loc or 'scenario'}: {msg}{got_txt}{more}"
+
+
+_UNION_TAGS = {"blood_donation", "cell_depletion", "cell_infusion", "dormand_prince", "scipy"}
+
+
+def parse_scenario(data: object, source: str = "scenario") -> Scenario:
+    """Validate already-loaded data; raises :class:`ScenarioError` with a one-line message."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: the top level must be a mapping of fields (got {type(data).__name__})")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: {_format_error(err)}") from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario YAML file (safe loader: data only)."""
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ScenarioError(f"{p}: cannot read the scenario file ({err.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "invalid YAML"
+        raise ScenarioError(f"{p}: malformed YAML{where}: {problem}") from None
+    return parse_scenario(data, str(p))

@@ -1,0 +1,84 @@
+"""Named read-outs measured on a settled simulated patient.
+
+Kinetic read-outs are measured from the simulated pools and fluxes (pool / outflow), not read
+back from parameters, so they check the assembled model rather than a single number.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+
+from hemasim.model.compiled import DAYS_PER_YEAR
+from hemasim.simulation import Result
+
+Readout = Callable[[Result], float]
+
+
+def _final(result: Result, name: str) -> float:
+    return float(result.observable(name)[-1])
+
+
+def _pool(result: Result, prefix: str) -> float:
+    return float(sum(result.states[-1, i] for i, n in enumerate(result.model.state_names) if n.startswith(prefix)))
+
+
+def _flux(result: Result, *names: str) -> float:
+    return float(sum(result.flux(n)[-1] for n in names))
+
+
+def _stage_out(result: Result, prefix: str) -> str:
+    stages = [n for n in result.model.state_names if n.startswith(prefix)]
+    return f"{stages[-1]}_out"
+
+
+def _naive_half_life_years(result: Result, pool: str) -> float:
+    loss = _flux(result, f"{pool}_death", f"{pool}_to_memory")
+    return math.log(2) * result.state(pool)[-1] / loss / DAYS_PER_YEAR
+
+
+def _proliferation_pct(result: Result, pool: str) -> float:
+    return 100.0 * _flux(result, f"{pool}_proliferation") / float(result.state(pool)[-1])
+
+
+READOUTS: dict[str, Readout] = {
+    "cd4_cd8_ratio": lambda r: _final(r, "cd4_per_uL") / _final(r, "cd8_per_uL"),
+    "neutrophil_blood_half_life_hours": lambda r: 24 * math.log(2) * r.state("neutrophil_blood")[-1]
+    / _flux(r, "neutrophil_blood_loss"),
+    "neutrophil_marrow_transit_days": lambda r: _pool(r, "neutrophil_maturing_")
+    / _flux(r, _stage_out(r, "neutrophil_maturing_")),
+    "rbc_lifespan_days": lambda r: _pool(r, "rbc_") / _flux(r, _stage_out(r, "erythroid_maturing_")),
+    "platelet_lifespan_days": lambda r: _pool(r, "platelets_") / _flux(r, _stage_out(r, "megakaryocyte_maturing_")),
+    "naive_cd4_half_life_years": lambda r: _naive_half_life_years(r, "naive_cd4"),
+    "naive_cd8_half_life_years": lambda r: _naive_half_life_years(r, "naive_cd8"),
+    "em_cd4_proliferation_pct_per_day": lambda r: _proliferation_pct(r, "em_cd4"),
+    "cm_cd4_proliferation_pct_per_day": lambda r: _proliferation_pct(r, "cm_cd4"),
+    "naive_cd4_proliferation_pct_per_day": lambda r: _proliferation_pct(r, "naive_cd4"),
+    "b_proliferation_pct_per_day": lambda r: _proliferation_pct(r, "b_cells"),
+    "hsc_division_interval_weeks": lambda r: r.state("hsc")[-1] / _flux(r, "hsc_division") / 7.0,
+}
+
+
+def readout(result: Result, name: str) -> float:
+    if name in READOUTS:
+        return READOUTS[name](result)
+    if name in result.model.observable_names:
+        return _final(result, name)
+    raise KeyError(f"unknown read-out {name!r}")
+
+
+def is_known(name: str, observable_names: list[str]) -> bool:
+    return name in READOUTS or name in observable_names or name in COMPOSITE
+
+
+def _thymic_ratio(run: Callable[[float], Result]) -> float:
+    return float(run(60.0).observable("thymic_output_per_day")[-1] / run(20.0).observable("thymic_output_per_day")[-1])
+
+
+#: Read-outs that need more than one simulated patient: they get a runner taking an age.
+COMPOSITE: dict[str, Callable[[Callable[[float], Result]], float]] = {
+    "thymic_output_ratio_60_to_20": _thymic_ratio,
+}
+
+__all__ = ["COMPOSITE", "READOUTS", "is_known", "readout"]
