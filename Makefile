@@ -1,0 +1,36 @@
+# hemasim: `make demo` and `make test` set everything up from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out/healthy_adult
+
+.PHONY: demo test bench validate clean help
+
+help:
+	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
+	@echo "make test      run the test suite (installs first if needed)"
+	@echo "make bench     print benchmark timings as a table"
+	@echo "make validate  print the validation report card"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/hemasim run examples/healthy_adult.yaml --out $(OUT)
+	@echo "report: $(abspath $(OUT))/report.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_benchmarks.py
+
+validate: $(STAMP)
+	$(BIN)/hemasim validate
+
+clean:
+	rm -rf $(VENV) out .pytest_cache build *.egg-info src/*.egg-info

@@ -1,0 +1,3 @@
+from hemasim.cli.app import main
+
+main()

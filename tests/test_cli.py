@@ -1,0 +1,83 @@
+"""The command line, end to end (in a subprocess, as a user runs it)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXAMPLES
+
+HEMASIM = [sys.executable, "-m", "hemasim"]
+
+
+def hemasim(*args, cwd=None):
+    env = {**os.environ, "COLUMNS": "160"}
+    return subprocess.run([*HEMASIM, *args], capture_output=True, text=True, cwd=cwd, env=env)
+
+
+def test_run_writes_the_four_files(tmp_path: Path):
+    out = tmp_path / "x"
+    res = hemasim("run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["endpoints.json", "report.html", "run.json", "timeseries.csv"]
+    import pandas as pd
+
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert ts.columns[0] == "time_days" and "anc_1e9_per_L" in ts.columns and "cd4_per_uL" in ts.columns
+    # flat at steady state
+    assert (ts.drop(columns=["time_days", "thymic_output_per_day", "naive_cd4_per_uL"]).pct_change().abs()
+            .max().max()) < 1e-3
+    endpoints = json.loads((out / "endpoints.json").read_text())
+    assert endpoints["anc_nadir"]["unit"] == "1e9/L"
+    run = json.loads((out / "run.json").read_text())
+    assert run["seed"] == 0 and run["hemasim_version"]
+    assert any("Catlin" in r for r in run["references"])
+    assert all(p["source"] for p in run["parameters"])
+    assert "<img" in (out / "report.html").read_text()
+
+
+@pytest.mark.parametrize(
+    ("content", "field"),
+    [
+        ("name: x\npatient: {age_years: 30, sex: male, weight_kg: -70}\nduration_days: 10\n", "patient.weight_kg"),
+        ("name: x\npatient: {age_years: 30, sex: male, weight_kg: 70}\nduration_days: 10\nspeed: 3\n", "speed"),
+        ("name: x\npatient: {age_years: thirty, sex: male, weight_kg: 70}\nduration_days: 10\n",
+         "patient.age_years"),
+        ("name: x\npatient: [age_years: 30\n", "malformed YAML"),
+    ],
+    ids=["negative-weight", "unknown-field", "wrong-type", "malformed-yaml"],
+)
+def test_bad_scenario_exits_2_with_one_line_and_no_files(tmp_path: Path, content, field):
+    scen = tmp_path / "bad.yaml"
+    scen.write_text(content)
+    out = tmp_path / "out"
+    res = hemasim("run", str(scen), "--out", str(out))
+    assert res.returncode == 2
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and field in lines[0], res.stderr
+    assert not out.exists()
+    assert not any(p.name.startswith(".out") for p in tmp_path.iterdir())
+
+
+def test_validate_passes_and_lists_uncovered(tmp_path: Path):
+    report = tmp_path / "card.json"
+    res = hemasim("validate", "--json", str(report))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "not covered" in res.stdout and "S22" in res.stdout
+    card = json.loads(report.read_text())
+    assert card["ok"] and card["counts"]["pass"] >= 20
+
+
+def test_references_lists_cited_sources():
+    res = hemasim("references", "--assumed")
+    assert res.returncode == 0
+    assert "Lahoz-Beneytez" in res.stdout and "assumed" in res.stdout
+
+
+@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["references"]])
+def test_help_everywhere(cmd):
+    res = hemasim(*cmd, "--help")
+    assert res.returncode == 0 and "Usage" in res.stdout

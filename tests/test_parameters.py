@@ -1,0 +1,78 @@
+import math
+
+import pytest
+
+from hemasim.parameters import (
+    Assumed,
+    Calibrated,
+    Cited,
+    Derived,
+    Parameter,
+    ParameterSet,
+    UserOverride,
+    healthy_adult_parameters,
+)
+from hemasim.validation import load_targets
+
+
+def test_every_parameter_has_unit_provenance_and_sits_in_bounds():
+    params = healthy_adult_parameters()
+    assert len(params) > 40
+    for p in params.values():
+        assert p.unit, p.name
+        assert isinstance(p.provenance, Cited | Calibrated | Assumed), p.name
+        lo, hi = p.bounds
+        assert lo <= p.value <= hi
+        if isinstance(p.provenance, Cited):
+            assert p.provenance.reference.year > 1900 and p.provenance.where
+
+
+def test_calibrated_parameters_name_existing_targets():
+    ids = {t["id"] for group in load_targets().values() for t in group}
+    for p in healthy_adult_parameters().values():
+        if isinstance(p.provenance, Calibrated):
+            assert p.provenance.targets and set(p.provenance.targets) <= ids, p.name
+
+
+def test_derived_parameters_of_the_model_say_what_they_come_from():
+    from hemasim.biology import healthy_human_model
+
+    model = healthy_human_model()
+    derived = [p for p in model.parameters.values() if isinstance(p.provenance, Derived)]
+    assert len(derived) >= 10
+    for p in derived:
+        assert p.provenance.inputs and p.provenance.how
+        assert math.isfinite(p.value) and p.value >= 0
+
+
+def test_out_of_bounds_value_is_refused():
+    with pytest.raises(ValueError, match="outside its bounds"):
+        Parameter("x", -1.0, "1/day", "test", Assumed("nothing", "test"), bounds=(0.0, 1.0))
+
+
+def test_override_keeps_a_trace_of_the_default():
+    params = healthy_adult_parameters().with_values(rbc_lifespan_days=100.0)
+    p = params["rbc_lifespan_days"]
+    assert p.value == 100.0
+    assert isinstance(p.provenance, UserOverride) and "Franco2012" in p.provenance.previous
+
+
+def test_unknown_and_duplicate_names_are_clear_errors():
+    params = healthy_adult_parameters()
+    with pytest.raises(KeyError, match="not in set"):
+        params["no_such_parameter"]
+    rec = params["rbc_lifespan_days"]
+    with pytest.raises(ValueError, match="defined twice"):
+        ParameterSet.from_records("dup", [rec, rec])
+
+
+def test_references_are_only_those_the_model_uses():
+    from hemasim.biology import healthy_human_model
+
+    model = healthy_human_model()
+    used = model.parameters.subset(model.used_parameter_names())
+    keys = {r.key for r in used.references()}
+    assert {"Catlin2011", "LahozBeneytez2016", "Franco2012", "Vrisekoop2008"} <= keys
+    unused = ParameterSet.from_records("x", [params for params in healthy_adult_parameters().values()
+                                             if params.name == "rbc_lifespan_days"])
+    assert [r.key for r in unused.references()] == ["Franco2012"]

@@ -1,0 +1,76 @@
+"""Scenario files: valid examples load; bad input gets a one-line error naming the field."""
+
+from pathlib import Path
+
+import pytest
+
+from hemasim.scenario import ScenarioError, load_scenario, parse_scenario
+
+from .conftest import EXAMPLES
+
+GOOD = {
+    "name": "x",
+    "patient": {"age_years": 40, "sex": "female", "weight_kg": 60},
+    "duration_days": 30,
+}
+
+
+def with_changes(**changes):
+    data = {**GOOD, "patient": dict(GOOD["patient"])}
+    for key, value in changes.items():
+        if key.startswith("patient."):
+            data["patient"][key.split(".", 1)[1]] = value
+        else:
+            data[key] = value
+    return data
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_examples_load(path):
+    scenario = load_scenario(path)
+    assert scenario.duration_days > 0
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "hint"),
+    [
+        (with_changes(colour="red"), "colour", "unknown field"),
+        (with_changes(**{"patient.weight_kg": -70}), "patient.weight_kg", "greater than 0"),
+        (with_changes(**{"patient.sex": "other"}), "patient.sex", "'male' or 'female'"),
+        (with_changes(duration_days="a year"), "duration_days", "valid number"),
+        (with_changes(**{"patient.age_years": 130}), "patient.age_years", "less than or equal to 120"),
+        ({k: v for k, v in GOOD.items() if k != "patient"}, "patient", "required"),
+        (with_changes(interventions=[{"kind": "teleport", "day": 1}]), "interventions.0", "kind"),
+        (with_changes(interventions=[{"kind": "blood_donation", "day": 3, "volume_mL": -5}]),
+         "interventions.0.volume_mL", "greater than 0"),
+        (with_changes(interventions=[{"kind": "blood_donation", "day": 40, "volume_mL": 500}]),
+         "interventions.0.day", "after the end"),
+        (with_changes(interventions=[{"kind": "cell_depletion", "day": 3, "groups": ["liver"],
+                                      "surviving_fraction": 0.5}]), "interventions.0.groups.0", "'hsc'"),
+    ],
+)
+def test_bad_scenarios_name_the_field(data, field, hint):
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert field in msg and hint in msg
+
+
+def test_malformed_yaml_reports_line(tmp_path: Path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("name: x\npatient: {age_years: 3\n")
+    with pytest.raises(ScenarioError, match=r"malformed YAML at line \d+"):
+        load_scenario(p)
+
+
+def test_yaml_is_data_not_code(tmp_path: Path):
+    p = tmp_path / "evil.yaml"
+    p.write_text("!!python/object/apply:os.system ['echo pwned']\n")
+    with pytest.raises(ScenarioError):
+        load_scenario(p)
+
+
+def test_top_level_must_be_a_mapping():
+    with pytest.raises(ScenarioError, match="top level must be a mapping"):
+        parse_scenario([1, 2])
