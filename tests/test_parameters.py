@@ -76,3 +76,13 @@ def test_references_are_only_those_the_model_uses():
     unused = ParameterSet.from_records("x", [params for params in healthy_adult_parameters().values()
                                              if params.name == "rbc_lifespan_days"])
     assert [r.key for r in unused.references()] == ["Franco2012"]
+
+
+def test_parameter_doc_is_generated_from_the_code():
+    from pathlib import Path
+
+    from hemasim.parameters.table import parameter_table_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
+    assert doc.read_text(encoding="utf-8") == parameter_table_markdown(), (
+        "docs/parameters.md is stale: run `python -m hemasim.parameters.table > docs/parameters.md`")

@@ -8,13 +8,13 @@ from hemasim.parameters.sets._helpers import param
 
 PARAMETERS = [
     param("cd4_reference_per_uL", 838.0, "cells/uL", "blood CD4 T cells in a healthy adult",
-          Cited(CHNG_2004, "Table 2: CD4 mean 838/uL"), bounds=(300.0, 1500.0)),
+          Cited(CHNG_2004, "adult reference ranges: CD4 mean 838/uL"), bounds=(300.0, 1500.0)),
     param("cd8_reference_per_uL", round(math.sqrt(228 * 1243)), "cells/uL",
           "blood CD8 T cells in a healthy adult",
-          Cited(CHNG_2004, "Table 2: CD8 range 228-1243/uL; geometric midpoint"), bounds=(200.0, 1300.0)),
+          Cited(CHNG_2004, "adult reference ranges: CD8 228-1243/uL; geometric midpoint"), bounds=(200.0, 1300.0)),
     param("b_reference_per_uL", 350.0, "cells/uL", "blood B (CD19) cells in a healthy adult",
-          Cited(CHNG_2004, "Table 2: CD19 mean about 350/uL (range 109-802)"), bounds=(100.0, 800.0)),
+          Cited(CHNG_2004, "adult reference ranges: CD19 mean about 350/uL (109-802)"), bounds=(100.0, 800.0)),
     param("nk_reference_per_uL", round(math.sqrt(96 * 1103)), "cells/uL",
           "blood NK cells in a healthy adult",
-          Cited(CHNG_2004, "Table 2: NK range 96-1103/uL; geometric midpoint"), bounds=(90.0, 1100.0)),
+          Cited(CHNG_2004, "adult reference ranges: NK 96-1103/uL; geometric midpoint"), bounds=(90.0, 1100.0)),
 ]

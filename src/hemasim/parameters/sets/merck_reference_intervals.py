@@ -16,7 +16,7 @@ PARAMETERS = [
     param("rbc_setpoint_female_1e12_per_L", 4.6, "1e12/L", "homeostatic red cell count, women",
           Cited(MERCK_MANUAL, "RBC women 4.1-5.1 x10^12/L; midpoint"), bounds=(3.0, 7.0)),
     param("mean_cell_hemoglobin_pg", 30.0, "pg/cell", "mean hemoglobin content of a red cell (MCH)",
-          Cited(HOFFBRAND_2016, "Table 2.1: MCH 27-34 pg; 30 used"), bounds=(20.0, 40.0)),
+          Cited(HOFFBRAND_2016, "red cell indices, normal adult values: MCH 27-34 pg; 30 used"), bounds=(20.0, 40.0)),
     param("blood_volume_mL_per_kg_male", 70.0, "mL/kg", "blood volume per kg, men (no height given)",
           Cited(HOFFBRAND_2016, "blood volume about 70 mL/kg in men"), bounds=(50.0, 90.0)),
     param("blood_volume_mL_per_kg_female", 65.0, "mL/kg", "blood volume per kg, women (no height given)",

@@ -1,0 +1,14 @@
+"""Regenerate the figures used in the README and docs: `python docs/make_figures.py`."""
+
+from pathlib import Path
+
+from hemasim.report.plots import lineage_figure
+from hemasim.scenario import load_scenario
+from hemasim.simulation import run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+for name in ("healthy_adult", "marrow_depletion"):
+    result = run_scenario(load_scenario(ROOT / "examples" / f"{name}.yaml"))
+    lineage_figure(result).savefig(ROOT / "docs" / "images" / f"{name}.png", dpi=60)
+    print("wrote", ROOT / "docs" / "images" / f"{name}.png")

@@ -1,0 +1,75 @@
+"""Endpoint definitions on known series; atomic writing; bit-for-bit reproducibility."""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hemasim.endpoints import DayOfNadir, DaysBelow, FirstSustainedDay, Nadir
+from hemasim.io import atomic_directory, write_run_outputs
+from hemasim.scenario import load_scenario
+from hemasim.simulation import run_scenario
+
+from .conftest import EXAMPLES
+
+
+@dataclass
+class FakeResult:
+    times: np.ndarray
+    values: np.ndarray
+
+    def observable(self, name):
+        return self.values
+
+
+def series():
+    t = np.arange(0, 30.0)
+    anc = np.full_like(t, 4.0)
+    anc[8:15] = 0.3  # days 8-14 below 0.5
+    anc[15:17] = 0.8
+    return FakeResult(t, anc)
+
+
+def test_duration_nadir_and_recovery_definitions():
+    r = series()
+    assert DaysBelow("anc_1e9_per_L", 0.5, "G4").evaluate(r).value == 7
+    assert DaysBelow("anc_1e9_per_L", 1.0, "G3").evaluate(r).value == 9
+    assert Nadir("anc_1e9_per_L", "1e9/L").evaluate(r).value == pytest.approx(0.3)
+    assert DayOfNadir("anc_1e9_per_L").evaluate(r).value == 8
+    # first of 3 consecutive days >= 0.5 after being below: day 15
+    assert FirstSustainedDay("anc_1e9_per_L", 0.5, 3, "x").evaluate(r).value == 15
+    # >= 1.0 for 3 days: day 17
+    assert FirstSustainedDay("anc_1e9_per_L", 1.0, 3, "x").evaluate(r).value == 17
+    never = FakeResult(np.arange(5.0), np.full(5, 4.0))
+    assert FirstSustainedDay("anc_1e9_per_L", 0.5, 3, "x").evaluate(never).value is None
+
+
+def test_failed_write_leaves_nothing_behind(tmp_path: Path):
+    def boom(p: Path):
+        p.write_text("partial")
+        raise RuntimeError("disk full")
+
+    out = tmp_path / "run"
+    with pytest.raises(RuntimeError):
+        atomic_directory(out, {"a.txt": lambda p: p.write_text("ok"), "b.txt": boom})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_rewrite_replaces_files_in_an_existing_folder(tmp_path: Path):
+    out = tmp_path / "run"
+    atomic_directory(out, {"a.txt": lambda p: p.write_text("one")})
+    atomic_directory(out, {"a.txt": lambda p: p.write_text("two")})
+    assert (out / "a.txt").read_text() == "two"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_same_scenario_gives_identical_files(tmp_path: Path):
+    scen = load_scenario(EXAMPLES / "blood_donation.yaml")
+    for name in ("a", "b"):
+        write_run_outputs(run_scenario(scen), tmp_path / name)
+    for f in ("timeseries.csv", "endpoints.json", "run.json"):
+        assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
+    ep = json.loads((tmp_path / "a" / "endpoints.json").read_text())
+    assert ep["hemoglobin_nadir"]["value"] < 13.8
