@@ -89,3 +89,16 @@ def test_model_refuses_unknown_names():
     m.flow("f", "death", "b", None, 1.0)
     with pytest.raises(ValueError, match="unknown compartment 'b'"):
         Model([m], ParameterSet("empty", {}))
+
+
+def test_scenario_solver_choice_gives_the_same_run():
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import run_scenario
+
+    base = {"name": "x", "patient": {"age_years": 50, "sex": "male", "weight_kg": 80}, "duration_days": 40,
+            "aging": False,
+            "interventions": [{"kind": "cell_depletion", "day": 3, "groups": ["marrow"], "except_groups": ["hsc"],
+                               "surviving_fraction": 0.2}]}
+    fast = run_scenario(parse_scenario({**base, "solver": {"kind": "dormand_prince", "rtol": 1e-10}}))
+    ref = run_scenario(parse_scenario({**base, "solver": {"kind": "scipy", "method": "DOP853", "rtol": 1e-10}}))
+    np.testing.assert_allclose(fast.observables.to_numpy(), ref.observables.to_numpy(), rtol=1e-6)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hemasim.biology.body import Covariates
-from hemasim.model.core import Feedback, FeedbackKind, Module
+from hemasim.model.core import Feedback, FeedbackKind, Module, Signal
 from hemasim.parameters import Derived, Parameter, ParameterSet
 
 
@@ -84,3 +84,51 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
                     F * maturation_days / maturation_stages, target, *tags, parameters=parameters)
     m.flow(f"{key}_progenitor_to_maturing", "differentiation", prog, chain[0], progenitor_exit_rate,
            parameters=parameters)
+
+
+@dataclass(frozen=True)
+class FeedbackLineage:
+    """Parameter names of a myeloid-type lineage (progenitors under feedback from its blood count)."""
+
+    key: str  # compartment prefix, e.g. "neutrophil"
+    label: str
+    blood_label: str
+    setpoint: str  # parameter: set point in blood, per litre in units of `setpoint_scale`
+    setpoint_scale: float  # cells per unit of the set point parameter
+    blood_lifespan_days: float  # mean residence in blood
+    blood_stages: int
+    blood_parameters: tuple[str, ...]
+    max_fold: str
+    log_slope: str
+    progenitor_exit_rate: str
+    maturation_days: str
+    maturation_stages: str
+    signal: str
+    feedback: str
+    tags: tuple[str, ...]
+
+
+def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[Module, list[str], str]:
+    """Blood pool (an ageing chain), homeostatic feedback, progenitors and maturation chain.
+
+    Returns the module, the blood compartment names and the name of the release flow into blood.
+    """
+    m = Module(spec.key)
+    pool = ctx.p(spec.setpoint) * spec.setpoint_scale * ctx.blood_volume_L
+    r = ctx.p("progenitor_baseline_self_renewal_ratio")
+    blood = m.chain(f"{spec.key}_blood", spec.blood_label, spec.blood_stages, spec.blood_lifespan_days,
+                    pool / spec.blood_stages, None, "blood", *spec.tags, kind="senescence",
+                    parameters=spec.blood_parameters)
+    for name in blood:
+        ctx.blood_share[name] = 1.0
+    m.signals.append(Signal(spec.signal, dict.fromkeys(blood, 1.0)))
+    fb_params = (spec.max_fold, spec.log_slope, spec.setpoint)
+    m.feedbacks.append(homeostatic_feedback(spec.feedback, spec.signal, pool, ctx.p(spec.max_fold),
+                                            ctx.p(spec.log_slope), r, fb_params))
+    n_mat = int(ctx.p(spec.maturation_stages))
+    lineage_from_mpp(ctx, m, key=spec.key, label=spec.label, production_per_day=pool / spec.blood_lifespan_days,
+                     progenitor_exit_rate=ctx.p(spec.progenitor_exit_rate), r=r, feedback=spec.feedback,
+                     maturation_days=ctx.p(spec.maturation_days), maturation_stages=n_mat, target=blood[0],
+                     tags=("marrow", *spec.tags),
+                     parameters=(spec.progenitor_exit_rate, spec.maturation_days, spec.maturation_stages, *fb_params))
+    return m, blood, f"{spec.key}_maturing_{n_mat}_out"

@@ -9,62 +9,39 @@ from __future__ import annotations
 
 import math
 
-from hemasim.biology.builder import BuildContext, homeostatic_feedback, lineage_from_mpp
-from hemasim.model.core import Module, Observable, Signal
+from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
+from hemasim.model.core import Module, Observable
 
 
 def neutrophil_module(ctx: BuildContext) -> Module:
-    m = Module("neutrophils")
     bv = ctx.blood_volume_L
     circ = ctx.p("neutrophil_circulating_fraction")
-    pool = ctx.p("anc_setpoint_1e9_per_L") * 1e9 * bv / circ
-    k_blood = math.log(2) / ctx.p("neutrophil_blood_half_life_days")
-    F = k_blood * pool
-    r = ctx.p("progenitor_baseline_self_renewal_ratio")
-    blood = m.compartment("neutrophil_blood", "blood granulocyte pool (circulating + marginated)", pool, "blood",
-                          "myeloid")
-    ctx.blood_share[blood] = 1.0
-    m.flow("neutrophil_blood_loss", "egress", blood, None, k_blood, parameters=("neutrophil_blood_half_life_days",))
-    m.signals.append(Signal("blood_neutrophils", {blood: 1.0}))
-    fb_params = ("neutrophil_production_max_fold", "neutrophil_feedback_log_slope", "anc_setpoint_1e9_per_L")
-    m.feedbacks.append(homeostatic_feedback("gcsf_like", "blood_neutrophils", pool,
-                                            ctx.p("neutrophil_production_max_fold"),
-                                            ctx.p("neutrophil_feedback_log_slope"), r, fb_params))
-    lineage_from_mpp(ctx, m, key="neutrophil", label="neutrophil", production_per_day=F,
-                     progenitor_exit_rate=ctx.p("neutrophil_progenitor_exit_rate_per_day"), r=r, feedback="gcsf_like",
-                     maturation_days=ctx.p("neutrophil_marrow_transit_days"),
-                     maturation_stages=int(ctx.p("neutrophil_maturation_stages")), target=blood,
-                     tags=("marrow", "myeloid"),
-                     parameters=("neutrophil_progenitor_exit_rate_per_day", "neutrophil_marrow_transit_days",
-                                 "neutrophil_maturation_stages", *fb_params))
+    spec = FeedbackLineage(
+        key="neutrophil", label="neutrophil", blood_label="blood granulocyte pool (circulating + marginated)",
+        setpoint="anc_setpoint_1e9_per_L", setpoint_scale=1e9 / circ,
+        blood_lifespan_days=ctx.p("neutrophil_blood_half_life_days") / math.log(2), blood_stages=1,
+        blood_parameters=("neutrophil_blood_half_life_days",), max_fold="neutrophil_production_max_fold",
+        log_slope="neutrophil_feedback_log_slope", progenitor_exit_rate="neutrophil_progenitor_exit_rate_per_day",
+        maturation_days="neutrophil_marrow_transit_days", maturation_stages="neutrophil_maturation_stages",
+        signal="blood_neutrophils", feedback="gcsf_like", tags=("myeloid",))
+    m, blood, release = feedback_lineage_module(ctx, spec)
     m.observables += [
-        Observable("anc_1e9_per_L", "1e9/L", "absolute neutrophil count", {blood: circ / (bv * 1e9)}),
+        Observable("anc_1e9_per_L", "1e9/L", "absolute neutrophil count", {blood[0]: circ / (bv * 1e9)}),
         Observable("neutrophil_production_per_day", "cells/day", "neutrophils released to blood per day",
-                   fluxes={f"neutrophil_maturing_{int(ctx.p('neutrophil_maturation_stages'))}_out": 1.0}),
+                   fluxes={release: 1.0}),
     ]
     return m
 
 
 def monocyte_module(ctx: BuildContext) -> Module:
-    m = Module("monocytes")
-    bv = ctx.blood_volume_L
-    pool = ctx.p("monocyte_setpoint_1e9_per_L") * 1e9 * bv
-    k_blood = 1.0 / ctx.p("monocyte_blood_lifespan_days")
-    r = ctx.p("progenitor_baseline_self_renewal_ratio")
-    blood = m.compartment("monocyte_blood", "blood monocytes", pool, "blood", "myeloid")
-    ctx.blood_share[blood] = 1.0
-    m.flow("monocyte_blood_loss", "egress", blood, None, k_blood, parameters=("monocyte_blood_lifespan_days",))
-    m.signals.append(Signal("blood_monocytes", {blood: 1.0}))
-    fb_params = ("monocyte_production_max_fold", "monocyte_feedback_log_slope", "monocyte_setpoint_1e9_per_L")
-    m.feedbacks.append(homeostatic_feedback("mcsf_like", "blood_monocytes", pool,
-                                            ctx.p("monocyte_production_max_fold"),
-                                            ctx.p("monocyte_feedback_log_slope"), r, fb_params))
-    lineage_from_mpp(ctx, m, key="monocyte", label="monocyte", production_per_day=k_blood * pool,
-                     progenitor_exit_rate=ctx.p("monocyte_progenitor_exit_rate_per_day"), r=r, feedback="mcsf_like",
-                     maturation_days=ctx.p("monocyte_marrow_transit_days"),
-                     maturation_stages=int(ctx.p("monocyte_maturation_stages")), target=blood,
-                     tags=("marrow", "myeloid"),
-                     parameters=("monocyte_progenitor_exit_rate_per_day", "monocyte_marrow_transit_days",
-                                 "monocyte_maturation_stages", *fb_params))
-    m.observables.append(Observable("monocytes_1e9_per_L", "1e9/L", "blood monocyte count", {blood: 1.0 / (bv * 1e9)}))
+    spec = FeedbackLineage(
+        key="monocyte", label="monocyte", blood_label="blood monocytes", setpoint="monocyte_setpoint_1e9_per_L",
+        setpoint_scale=1e9, blood_lifespan_days=ctx.p("monocyte_blood_lifespan_days"), blood_stages=1,
+        blood_parameters=("monocyte_blood_lifespan_days",), max_fold="monocyte_production_max_fold",
+        log_slope="monocyte_feedback_log_slope", progenitor_exit_rate="monocyte_progenitor_exit_rate_per_day",
+        maturation_days="monocyte_marrow_transit_days", maturation_stages="monocyte_maturation_stages",
+        signal="blood_monocytes", feedback="mcsf_like", tags=("myeloid",))
+    m, blood, _ = feedback_lineage_module(ctx, spec)
+    m.observables.append(Observable("monocytes_1e9_per_L", "1e9/L", "blood monocyte count",
+                                    {blood[0]: 1.0 / (ctx.blood_volume_L * 1e9)}))
     return m

@@ -44,12 +44,13 @@ def _proliferation_pct(result: Result, pool: str) -> float:
 
 READOUTS: dict[str, Readout] = {
     "cd4_cd8_ratio": lambda r: _final(r, "cd4_per_uL") / _final(r, "cd8_per_uL"),
-    "neutrophil_blood_half_life_hours": lambda r: 24 * math.log(2) * r.state("neutrophil_blood")[-1]
-    / _flux(r, "neutrophil_blood_loss"),
+    "neutrophil_blood_half_life_hours": lambda r: 24 * math.log(2) * _pool(r, "neutrophil_blood_")
+    / _flux(r, _stage_out(r, "neutrophil_blood_")),
     "neutrophil_marrow_transit_days": lambda r: _pool(r, "neutrophil_maturing_")
     / _flux(r, _stage_out(r, "neutrophil_maturing_")),
-    "rbc_lifespan_days": lambda r: _pool(r, "rbc_") / _flux(r, _stage_out(r, "erythroid_maturing_")),
-    "platelet_lifespan_days": lambda r: _pool(r, "platelets_") / _flux(r, _stage_out(r, "megakaryocyte_maturing_")),
+    "rbc_lifespan_days": lambda r: _pool(r, "erythroid_blood_") / _flux(r, _stage_out(r, "erythroid_maturing_")),
+    "platelet_lifespan_days": lambda r: _pool(r, "megakaryocyte_blood_")
+    / _flux(r, _stage_out(r, "megakaryocyte_maturing_")),
     "naive_cd4_half_life_years": lambda r: _naive_half_life_years(r, "naive_cd4"),
     "naive_cd8_half_life_years": lambda r: _naive_half_life_years(r, "naive_cd8"),
     "em_cd4_proliferation_pct_per_day": lambda r: _proliferation_pct(r, "em_cd4"),
