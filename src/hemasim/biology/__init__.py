@@ -7,6 +7,10 @@ Equations and sources: docs/model.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import numpy as np
+
 from hemasim.biology.body import Covariates, blood_volume_L
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.erythroid import erythroid_module, megakaryocyte_module
@@ -29,25 +33,28 @@ def _blood_count_module(model_modules: list[Module]) -> Module:
         for o in m.observables:
             if o.name in ("anc_1e9_per_L", "monocytes_1e9_per_L", "lymphocytes_1e9_per_L"):
                 for c, w in o.compartments.items():
-                    weights[c] = weights.get(c, 0.0) + w * o.scale
+                    weights[c] = weights.get(c, 0.0) + w * o.scale  # type: ignore[operator]
     return Module("blood_counts", observables=[
         Observable("wbc_1e9_per_L", "1e9/L", "white cells (neutrophils + monocytes + lymphocytes)", weights)])
 
 
 def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: ParameterSet | None = None,
-                        aging: bool = True) -> Model:
-    """Build the healthy human model for one patient.
+                        aging: bool = True, per_patient: Mapping[str, np.ndarray] | None = None) -> Model:
+    """Build the healthy human model for one patient, or for a cohort in one go.
 
     ``aging`` lets age-dependent processes (thymic output) follow the patient's age as simulated
-    time passes; with ``aging=False`` they stay at the starting age.
+    time passes; with ``aging=False`` they stay at the starting age. For a cohort, give covariates
+    as arrays and ``per_patient`` parameter values (arrays of the same length): every rate, yield
+    and initial state then becomes an array with one entry per patient.
     """
     params = parameters if parameters is not None else healthy_adult_parameters()
     bv = blood_volume_L(patient, params)
+    used_bv: set[str] = set()
     if patient.height_cm is None:
-        used_bv = {f"blood_volume_mL_per_kg_{patient.sex}"}
-    else:
-        used_bv = set()
-    ctx = BuildContext(params=params, patient=patient, blood_volume_L=bv, aging=aging)
+        sexes = set(np.atleast_1d(np.asarray(patient.sex)).tolist())
+        used_bv = {f"blood_volume_mL_per_kg_{s}" for s in sexes}
+    ctx = BuildContext(params=params, patient=patient, blood_volume_L=bv, aging=aging,
+                       per_patient=dict(per_patient or {}))
     ctx.used |= used_bv
     modules = [stem_module(ctx)]
     modules += [neutrophil_module(ctx), monocyte_module(ctx), erythroid_module(ctx), megakaryocyte_module(ctx),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from hemasim.parameters import ParameterSet
 
 Sex = Literal["male", "female"]
@@ -16,19 +18,26 @@ _NADLER = {"male": (0.3669, 0.03219, 0.6041), "female": (0.3561, 0.03308, 0.1833
 
 @dataclass(frozen=True)
 class Covariates:
-    """What the biology needs to know about a patient."""
+    """What the biology needs to know about a patient (or, with arrays, about each patient of a cohort)."""
 
-    age_years: float
-    sex: Sex
-    weight_kg: float
-    height_cm: float | None = None
+    age_years: float | np.ndarray
+    sex: Sex | np.ndarray
+    weight_kg: float | np.ndarray
+    height_cm: float | np.ndarray | None = None
 
 
-def blood_volume_L(cov: Covariates, params: ParameterSet) -> float:
-    """Blood volume: Nadler 1962 when height is known, otherwise mL/kg by sex (textbook)."""
+def blood_volume_L(cov: Covariates, params: ParameterSet) -> float | np.ndarray:
+    """Blood volume: Nadler 1962 when height is known, otherwise mL/kg by sex (textbook).
+
+    Covariates may be arrays (one entry per patient of a cohort).
+    """
+    female = np.asarray(cov.sex) == "female"
     if cov.height_cm is not None:
-        a, b, c = _NADLER[cov.sex]
-        h = cov.height_cm / 100.0
-        return a * h**3 + b * cov.weight_kg + c
-    per_kg = params.value(f"blood_volume_mL_per_kg_{cov.sex}")
-    return per_kg * cov.weight_kg / 1000.0
+        a, b, c = (np.where(female, f, m) for m, f in zip(_NADLER["male"], _NADLER["female"], strict=True))
+        h = np.asarray(cov.height_cm) / 100.0
+        out = a * h**3 + b * np.asarray(cov.weight_kg) + c
+    else:
+        per_kg = np.where(female, params.value("blood_volume_mL_per_kg_female"),
+                          params.value("blood_volume_mL_per_kg_male"))
+        out = per_kg * np.asarray(cov.weight_kg) / 1000.0
+    return float(out) if np.ndim(out) == 0 else out

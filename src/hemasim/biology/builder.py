@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from hemasim.biology.body import Covariates
-from hemasim.model.core import Feedback, FeedbackKind, Module, Signal
+from hemasim.model.core import Feedback, FeedbackKind, Module, Signal, Value
 from hemasim.parameters import Derived, Parameter, ParameterSet
 
 
@@ -19,8 +22,9 @@ class BuildContext:
 
     params: ParameterSet
     patient: Covariates
-    blood_volume_L: float
+    blood_volume_L: Value
     aging: bool
+    per_patient: Mapping[str, np.ndarray] = field(default_factory=dict)  # cohort: one value per patient
     used: set[str] = field(default_factory=set)
     derived: list[Parameter] = field(default_factory=list)
     blood_share: dict[str, float] = field(default_factory=dict)
@@ -31,20 +35,33 @@ class BuildContext:
     clp_exit_rate: float = 0.0
     clp_output_per_day: float = 0.0
 
-    def p(self, name: str) -> float:
+    def p(self, name: str) -> Value:
+        """A parameter's value: the per-patient array of a cohort when one is given, else the set's value."""
         self.used.add(name)
+        if name in self.per_patient:
+            return self.per_patient[name]
         return self.params.value(name)
 
-    def derive(self, name: str, value: float, unit: str, description: str, inputs: tuple[str, ...],
-               how: str) -> float:
-        if not (value == value) or value < 0:  # NaN or negative: the balance cannot close
+    def by_sex(self, male: str, female: str) -> tuple[Value, tuple[str, ...]]:
+        """The parameter that applies to each patient's sex, and the names of those used."""
+        sex = np.asarray(self.patient.sex)
+        if sex.ndim == 0:
+            name = female if sex == "female" else male
+            return self.p(name), (name,)
+        return np.where(sex == "female", self.p(female), self.p(male)), (male, female)
+
+    def derive(self, name: str, value: Value, unit: str, description: str, inputs: tuple[str, ...],
+               how: str) -> Value:
+        arr = np.asarray(value, dtype=np.float64)
+        if not np.all(np.isfinite(arr)) or np.any(arr < 0):  # the balance cannot close
             raise ValueError(f"derived parameter {name} = {value} {unit} is invalid: the steady-state balance "
                              f"({how}) cannot close with the given inputs {inputs}")
-        self.derived.append(Parameter(name, float(value), unit, description, Derived(inputs, how)))
+        # a cohort records the median; each patient's own value lives in the compiled arrays
+        self.derived.append(Parameter(name, float(np.median(arr)), unit, description, Derived(inputs, how)))
         return value
 
 
-def homeostatic_feedback(name: str, signal: str, ref: float, max_fold: float, log_slope: float, r: float,
+def homeostatic_feedback(name: str, signal: str, ref: Value, max_fold: Value, log_slope: Value, r: Value,
                          parameters: tuple[str, ...]) -> Feedback:
     """Feedback on a progenitor pool whose proliferation/exit ratio is r at baseline.
 
@@ -58,8 +75,8 @@ def homeostatic_feedback(name: str, signal: str, ref: float, max_fold: float, lo
     return Feedback(name, FeedbackKind.HILL_RATIO, (ref, c, n), signal=signal, parameters=parameters)
 
 
-def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, production_per_day: float,
-                     progenitor_exit_rate: float, r: float, feedback: str, maturation_days: float,
+def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, production_per_day: Value,
+                     progenitor_exit_rate: Value, r: Value, feedback: str, maturation_days: Value,
                      maturation_stages: int, target: str, tags: tuple[str, ...], parameters: tuple[str, ...]
                      ) -> None:
     """Committed progenitor pool fed by MPPs, amplified under feedback, then a maturation chain.
@@ -93,9 +110,10 @@ class FeedbackLineage:
     key: str  # compartment prefix, e.g. "neutrophil"
     label: str
     blood_label: str
-    setpoint: str  # parameter: set point in blood, per litre in units of `setpoint_scale`
-    setpoint_scale: float  # cells per unit of the set point parameter
-    blood_lifespan_days: float  # mean residence in blood
+    setpoint: Value  # set point in blood, per litre, in units of `setpoint_scale`
+    setpoint_scale: Value  # cells per unit of the set point
+    setpoint_parameters: tuple[str, ...]
+    blood_lifespan_days: Value  # mean residence in blood
     blood_stages: int
     blood_parameters: tuple[str, ...]
     max_fold: str
@@ -114,7 +132,7 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
     Returns the module, the blood compartment names and the name of the release flow into blood.
     """
     m = Module(spec.key)
-    pool = ctx.p(spec.setpoint) * spec.setpoint_scale * ctx.blood_volume_L
+    pool = spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L
     r = ctx.p("progenitor_baseline_self_renewal_ratio")
     blood = m.chain(f"{spec.key}_blood", spec.blood_label, spec.blood_stages, spec.blood_lifespan_days,
                     pool / spec.blood_stages, None, "blood", *spec.tags, kind="senescence",
@@ -122,7 +140,7 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
     for name in blood:
         ctx.blood_share[name] = 1.0
     m.signals.append(Signal(spec.signal, dict.fromkeys(blood, 1.0)))
-    fb_params = (spec.max_fold, spec.log_slope, spec.setpoint)
+    fb_params = (spec.max_fold, spec.log_slope, *spec.setpoint_parameters)
     m.feedbacks.append(homeostatic_feedback(spec.feedback, spec.signal, pool, ctx.p(spec.max_fold),
                                             ctx.p(spec.log_slope), r, fb_params))
     n_mat = int(ctx.p(spec.maturation_stages))

@@ -9,9 +9,10 @@ from hemasim.model.core import Module, Observable
 
 def erythroid_module(ctx: BuildContext) -> Module:
     bv = ctx.blood_volume_L
+    setpoint, setpoint_names = ctx.by_sex("rbc_setpoint_male_1e12_per_L", "rbc_setpoint_female_1e12_per_L")
     spec = FeedbackLineage(
         key="erythroid", label="erythroid", blood_label="circulating red cells",
-        setpoint=f"rbc_setpoint_{ctx.patient.sex}_1e12_per_L", setpoint_scale=1e12,
+        setpoint=setpoint, setpoint_scale=1e12, setpoint_parameters=setpoint_names,
         blood_lifespan_days=ctx.p("rbc_lifespan_days"), blood_stages=int(ctx.p("rbc_age_stages")),
         blood_parameters=("rbc_lifespan_days", "rbc_age_stages"), max_fold="erythroid_production_max_fold",
         log_slope="erythroid_feedback_log_slope", progenitor_exit_rate="erythroid_progenitor_exit_rate_per_day",
@@ -33,7 +34,8 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
     # will shed, so no per-megakaryocyte platelet yield needs assuming.
     spec = FeedbackLineage(
         key="megakaryocyte", label="megakaryocyte (platelet equivalents)", blood_label="circulating platelets",
-        setpoint="platelet_setpoint_1e9_per_L", setpoint_scale=1e9,
+        setpoint=ctx.p("platelet_setpoint_1e9_per_L"), setpoint_scale=1e9,
+        setpoint_parameters=("platelet_setpoint_1e9_per_L",),
         blood_lifespan_days=ctx.p("platelet_lifespan_days"), blood_stages=int(ctx.p("platelet_age_stages")),
         blood_parameters=("platelet_lifespan_days", "platelet_age_stages"),
         max_fold="megakaryocyte_production_max_fold", log_slope="megakaryocyte_feedback_log_slope",

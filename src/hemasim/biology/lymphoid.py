@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from hemasim.biology.builder import BuildContext
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
@@ -125,7 +127,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                                                                   "cd8_naive_fraction"), "theta = share * d * N")
     thy_res = ctx.p("thymocyte_residence_days")
     # Steady-state thymocyte numbers at the patient's own age (the seeding law scales them).
-    age_factor = math.exp(-age_law[1] * (max(age_law[0], age_law[2]) - max(ref_age, age_law[2])))
+    age_factor = np.exp(-age_law[1] * (np.maximum(age_law[0], age_law[2]) - np.maximum(ref_age, age_law[2])))
     out = theta4 + theta8
     thy = [m.compartment(f"thymocyte_{i + 1}", f"developing thymocytes (export-destined), stage {i + 1} of 2",
                          out * age_factor * thy_res / 2, "thymus") for i in range(2)]

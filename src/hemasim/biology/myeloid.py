@@ -18,7 +18,8 @@ def neutrophil_module(ctx: BuildContext) -> Module:
     circ = ctx.p("neutrophil_circulating_fraction")
     spec = FeedbackLineage(
         key="neutrophil", label="neutrophil", blood_label="blood granulocyte pool (circulating + marginated)",
-        setpoint="anc_setpoint_1e9_per_L", setpoint_scale=1e9 / circ,
+        setpoint=ctx.p("anc_setpoint_1e9_per_L"), setpoint_scale=1e9 / circ,
+        setpoint_parameters=("anc_setpoint_1e9_per_L", "neutrophil_circulating_fraction"),
         blood_lifespan_days=ctx.p("neutrophil_blood_half_life_days") / math.log(2), blood_stages=1,
         blood_parameters=("neutrophil_blood_half_life_days",), max_fold="neutrophil_production_max_fold",
         log_slope="neutrophil_feedback_log_slope", progenitor_exit_rate="neutrophil_progenitor_exit_rate_per_day",
@@ -35,8 +36,9 @@ def neutrophil_module(ctx: BuildContext) -> Module:
 
 def monocyte_module(ctx: BuildContext) -> Module:
     spec = FeedbackLineage(
-        key="monocyte", label="monocyte", blood_label="blood monocytes", setpoint="monocyte_setpoint_1e9_per_L",
-        setpoint_scale=1e9, blood_lifespan_days=ctx.p("monocyte_blood_lifespan_days"), blood_stages=1,
+        key="monocyte", label="monocyte", blood_label="blood monocytes", setpoint=ctx.p("monocyte_setpoint_1e9_per_L"),
+        setpoint_scale=1e9, setpoint_parameters=("monocyte_setpoint_1e9_per_L",),
+        blood_lifespan_days=ctx.p("monocyte_blood_lifespan_days"), blood_stages=1,
         blood_parameters=("monocyte_blood_lifespan_days",), max_fold="monocyte_production_max_fold",
         log_slope="monocyte_feedback_log_slope", progenitor_exit_rate="monocyte_progenitor_exit_rate_per_day",
         maturation_days="monocyte_marrow_transit_days", maturation_stages="monocyte_maturation_stages",

@@ -16,11 +16,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
+
+import numpy as np
 
 if TYPE_CHECKING:
     from hemasim.model.compiled import CompiledModel
     from hemasim.parameters import ParameterSet
+
+
+#: A number, or an array of numbers with one entry per patient (a cohort compiled in one go).
+Value = Union[float, np.ndarray]
+
+
+def as_value(x: object) -> Value:
+    """A float for scalars; a float array (one entry per patient) otherwise."""
+    arr = np.asarray(x, dtype=np.float64)
+    return float(arr) if arr.ndim == 0 else arr
 
 
 class FeedbackKind(IntEnum):
@@ -38,7 +50,7 @@ class FeedbackKind(IntEnum):
 class Compartment:
     name: str
     description: str
-    initial: float  # cells (steady state of the healthy patient unless stated)
+    initial: Value  # cells (steady state of the healthy patient unless stated)
     tags: frozenset[str] = frozenset()  # e.g. {"blood"}: used by events and reports
     unit: str = "cells"
 
@@ -57,7 +69,7 @@ class Feedback:
 
     name: str
     kind: FeedbackKind
-    params: tuple[float, ...]
+    params: tuple[Value, ...]
     signal: str | None = None
     offset: float = 0.0
     scale: float = 1.0
@@ -70,9 +82,9 @@ class Flow:
     kind: str  # descriptive: self_renewal, differentiation, maturation, death, egress, export, proliferation
     source: str | None
     target: str | None
-    rate: float  # 1/day for first-order flows, cells/day for zero-order sources
+    rate: Value  # 1/day for first-order flows, cells/day for zero-order sources
     consume: float = 1.0
-    yield_: float = 1.0
+    yield_: Value = 1.0
     feedbacks: tuple[str, ...] = ()
     parameters: tuple[str, ...] = ()  # parameter names the rate was built from
 
@@ -84,9 +96,9 @@ class Observable:
     name: str  # includes its unit, e.g. "anc_1e9_per_L"
     unit: str
     description: str
-    compartments: Mapping[str, float] = field(default_factory=dict)
-    fluxes: Mapping[str, float] = field(default_factory=dict)
-    scale: float = 1.0
+    compartments: Mapping[str, Value] = field(default_factory=dict)
+    fluxes: Mapping[str, Value] = field(default_factory=dict)
+    scale: Value = 1.0
 
 
 @dataclass
@@ -100,17 +112,17 @@ class Module:
     feedbacks: list[Feedback] = field(default_factory=list)
     observables: list[Observable] = field(default_factory=list)
 
-    def compartment(self, name: str, description: str, initial: float, *tags: str) -> str:
-        self.compartments.append(Compartment(name, description, float(initial), frozenset(tags)))
+    def compartment(self, name: str, description: str, initial: Value, *tags: str) -> str:
+        self.compartments.append(Compartment(name, description, as_value(initial), frozenset(tags)))
         return name
 
-    def flow(self, name: str, kind: str, source: str | None, target: str | None, rate: float, *,
-             consume: float = 1.0, yield_: float = 1.0, feedbacks: Iterable[str] = (),
+    def flow(self, name: str, kind: str, source: str | None, target: str | None, rate: Value, *,
+             consume: float = 1.0, yield_: Value = 1.0, feedbacks: Iterable[str] = (),
              parameters: Iterable[str] = ()) -> None:
-        self.flows.append(Flow(name, kind, source, target, float(rate), float(consume), float(yield_),
+        self.flows.append(Flow(name, kind, source, target, as_value(rate), float(consume), as_value(yield_),
                                tuple(feedbacks), tuple(parameters)))
 
-    def chain(self, prefix: str, description: str, n: int, mean_time_days: float, per_stage_initial: float,
+    def chain(self, prefix: str, description: str, n: int, mean_time_days: Value, per_stage_initial: Value,
               target: str | None, *tags: str, kind: str = "maturation",
               parameters: Iterable[str] = ()) -> list[str]:
         """A linear chain of ``n`` stages with total mean transit ``mean_time_days``.
@@ -168,13 +180,13 @@ class Model:
                 if end is not None and end not in comps:
                     raise ValueError(f"flow {f.name!r} names unknown compartment {end!r}")
             _known(f.feedbacks, fbs, f"flow {f.name!r}", "feedback")
-            if f.rate < 0 or f.consume < 0 or f.yield_ < 0:
+            if np.any(np.asarray(f.rate) < 0) or f.consume < 0 or np.any(np.asarray(f.yield_) < 0):
                 raise ValueError(f"flow {f.name!r} has a negative rate, consume or yield")
         for o in self.observables:
             _known(o.compartments, comps, f"observable {o.name!r}", "compartment")
             _known(o.fluxes, flows, f"observable {o.name!r}", "flow")
         for c in self.compartments:
-            if c.initial < 0:
+            if np.any(np.asarray(c.initial) < 0):
                 raise ValueError(f"compartment {c.name!r} has a negative initial value")
 
     def used_parameter_names(self) -> set[str]:
