@@ -11,7 +11,8 @@ from hemasim.solvers._kernel import rhs_into
 
 def kernel_rhs(model, t, x):
     out = np.empty_like(x)
-    rhs_into(t, x, out, *model.kernel_arrays(), np.empty(len(model.signal_names)), np.empty(len(model.fb_kind)))
+    rhs_into(t, x, out, *model.kernel_arrays(), np.empty(len(model.signal_names)), np.empty(len(model.fb_kind)),
+             np.empty(len(model.flow_names)))
     return out
 
 
@@ -102,3 +103,10 @@ def test_scenario_solver_choice_gives_the_same_run():
     fast = run_scenario(parse_scenario({**base, "solver": {"kind": "dormand_prince", "rtol": 1e-10}}))
     ref = run_scenario(parse_scenario({**base, "solver": {"kind": "scipy", "method": "DOP853", "rtol": 1e-10}}))
     np.testing.assert_allclose(fast.observables.to_numpy(), ref.observables.to_numpy(), rtol=1e-6)
+
+
+def test_dense_output_between_long_steps_is_accurate():
+    model = _decay_model(k=0.3)
+    t = np.linspace(0, 20, 201)  # outputs every 0.1 day, steps of several days
+    x = DormandPrince(rtol=1e-6, max_step_days=10.0).integrate(model, model.x0, 0.0, t)[:, 0]
+    np.testing.assert_allclose(x, np.exp(-0.3 * t), rtol=0, atol=2e-5)

@@ -7,7 +7,7 @@ Tests require them to agree to 1e-9 relative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,38 +22,69 @@ N_FEEDBACK_PARAMS = 5
 DAYS_PER_YEAR = 365.25
 
 
+def _stack(values: list[object], n_patients: int | None, extra_shape: tuple[int, ...] = ()) -> np.ndarray:
+    """Stack per-item values (floats or per-patient arrays) on the last axis: (n,) or (N, n)."""
+    if n_patients is None:
+        return np.array(values, dtype=np.float64).reshape(len(values), *extra_shape)
+    out = np.empty((n_patients, len(values), *extra_shape))
+    for i, v in enumerate(values):
+        out[:, i] = np.asarray(v, dtype=np.float64).reshape(-1, *extra_shape) if np.ndim(v) else v
+    return out
+
+
+def _n_patients(model: Model) -> int | None:
+    sizes = set()
+    arrays: list[object] = [c.initial for c in model.compartments] + [f.rate for f in model.flows]
+    arrays += [f.yield_ for f in model.flows] + [p for fb in model.feedbacks for p in fb.params]
+    arrays += [w for o in model.observables for w in (*o.compartments.values(), *o.fluxes.values(), o.scale)]
+    for v in arrays:
+        if np.ndim(v):
+            sizes.add(np.shape(v)[0])
+    if len(sizes) > 1:
+        raise ValueError(f"per-patient arrays of different lengths: {sorted(sizes)}")
+    return sizes.pop() if sizes else None
+
+
 @dataclass
 class CompiledModel:
-    """Everything a solver needs, as contiguous arrays (names kept for outputs)."""
+    """Everything a solver needs, as contiguous arrays (names kept for outputs).
+
+    A single patient has 1-D rate/state arrays; a cohort compiled in one go (``n_patients`` set) has a
+    leading patient axis on ``x0``, ``rate``, ``yield_``, ``fb_params`` and the observable weights. The
+    numpy reference methods work on single patients; :meth:`patient` slices one out of a cohort.
+    """
 
     name: str
     state_names: list[str]
-    x0: np.ndarray  # (n_states,)
+    x0: np.ndarray  # (n_states,) or (N, n_states)
     state_tags: list[frozenset[str]]
     flow_names: list[str]
     flow_kinds: list[str]
     src: np.ndarray  # (n_flows,) int64, -1 for a zero-order source
     dst: np.ndarray  # (n_flows,) int64, -1 for an outflow
-    rate: np.ndarray
+    rate: np.ndarray  # (n_flows,) or (N, n_flows)
     consume: np.ndarray
-    yield_: np.ndarray
+    yield_: np.ndarray  # (n_flows,) or (N, n_flows)
     flow_fb: np.ndarray  # (n_flows, max_fb) int64 feedback indices, -1 padded
     signal_names: list[str]
-    signal_w: np.ndarray  # (n_signals, n_states)
+    sig_ptr: np.ndarray  # CSR rows of signal weights over states
+    sig_idx: np.ndarray
+    sig_w: np.ndarray
     feedback_names: list[str]
     fb_kind: np.ndarray  # (n_fb,) int64
     fb_signal: np.ndarray  # (n_fb,) int64, -1 if the law reads age
-    fb_params: np.ndarray  # (n_fb, N_FEEDBACK_PARAMS)
+    fb_params: np.ndarray  # (n_fb, N_FEEDBACK_PARAMS) or (N, n_fb, N_FEEDBACK_PARAMS)
     fb_offset: np.ndarray
     fb_scale: np.ndarray
     observable_names: list[str]
     observable_units: list[str]
     observable_descriptions: list[str]
-    obs_state_w: np.ndarray  # (n_obs, n_states)
-    obs_flux_w: np.ndarray  # (n_obs, n_flows)
+    obs_state_w: np.ndarray  # (n_obs, n_states) or (N, n_obs, n_states)
+    obs_flux_w: np.ndarray  # (n_obs, n_flows) or (N, n_obs, n_flows)
     parameters: ParameterSet
     used_parameters: list[str]
     metadata: dict[str, object] = field(default_factory=dict)
+    n_patients: int | None = None
 
     @classmethod
     def from_model(cls, model: Model) -> CompiledModel:
@@ -62,6 +93,7 @@ class CompiledModel:
         fb_idx = {f.name: i for i, f in enumerate(model.feedbacks)}
         f_idx = {f.name: i for i, f in enumerate(model.flows)}
         n, nf = len(s_idx), len(model.flows)
+        N = _n_patients(model)
 
         max_fb = max([len(f.feedbacks) for f in model.flows] + [1])
         flow_fb = np.full((nf, max_fb), -1, dtype=np.int64)
@@ -69,40 +101,54 @@ class CompiledModel:
             for j, name in enumerate(f.feedbacks):
                 flow_fb[i, j] = fb_idx[name]
 
-        signal_w = np.zeros((len(model.signals), n))
-        for i, s in enumerate(model.signals):
-            for cname, w in s.weights.items():
-                signal_w[i, s_idx[cname]] += w
+        ptr, idx, w = [0], [], []
+        for s in model.signals:
+            for cname, weight in s.weights.items():
+                if np.ndim(weight):
+                    raise ValueError(f"signal {s.name!r}: weights must be the same for every patient")
+                idx.append(s_idx[cname])
+                w.append(float(weight))
+            ptr.append(len(idx))
 
-        fb_params = np.zeros((len(model.feedbacks), N_FEEDBACK_PARAMS))
-        for i, fb in enumerate(model.feedbacks):
+        fb_values: list[object] = []
+        for fb in model.feedbacks:
             if len(fb.params) > N_FEEDBACK_PARAMS:
                 raise ValueError(f"feedback {fb.name!r} has too many parameters")
-            fb_params[i, : len(fb.params)] = fb.params
+            fb_values.append([*fb.params, *([0.0] * (N_FEEDBACK_PARAMS - len(fb.params)))])
+        if N is None:
+            fb_params = np.array(fb_values, dtype=np.float64).reshape(len(model.feedbacks), N_FEEDBACK_PARAMS)
+        else:
+            fb_params = np.empty((N, len(model.feedbacks), N_FEEDBACK_PARAMS))
+            for i, row in enumerate(fb_values):
+                for j, v in enumerate(row):  # type: ignore[arg-type]
+                    fb_params[:, i, j] = v
 
-        obs_state_w = np.zeros((len(model.observables), n))
-        obs_flux_w = np.zeros((len(model.observables), nf))
+        shape = (len(model.observables), n) if N is None else (N, len(model.observables), n)
+        obs_state_w = np.zeros(shape)
+        obs_flux_w = np.zeros(shape[:-1] + (nf,))
         for i, o in enumerate(model.observables):
-            for cname, w in o.compartments.items():
-                obs_state_w[i, s_idx[cname]] += w * o.scale
-            for fname, w in o.fluxes.items():
-                obs_flux_w[i, f_idx[fname]] += w * o.scale
+            for cname, weight in o.compartments.items():
+                obs_state_w[..., i, s_idx[cname]] += np.asarray(weight) * np.asarray(o.scale)
+            for fname, weight in o.fluxes.items():
+                obs_flux_w[..., i, f_idx[fname]] += np.asarray(weight) * np.asarray(o.scale)
 
         return cls(
             name=model.name,
             state_names=list(s_idx),
-            x0=np.array([c.initial for c in model.compartments], dtype=np.float64),
+            x0=_stack([c.initial for c in model.compartments], N),
             state_tags=[c.tags for c in model.compartments],
             flow_names=[f.name for f in model.flows],
             flow_kinds=[f.kind for f in model.flows],
             src=np.array([s_idx[f.source] if f.source else -1 for f in model.flows], dtype=np.int64),
             dst=np.array([s_idx[f.target] if f.target else -1 for f in model.flows], dtype=np.int64),
-            rate=np.array([f.rate for f in model.flows]),
+            rate=_stack([f.rate for f in model.flows], N),
             consume=np.array([f.consume for f in model.flows]),
-            yield_=np.array([f.yield_ for f in model.flows]),
+            yield_=_stack([f.yield_ for f in model.flows], N),
             flow_fb=flow_fb,
             signal_names=list(sig_idx),
-            signal_w=signal_w,
+            sig_ptr=np.array(ptr, dtype=np.int64),
+            sig_idx=np.array(idx, dtype=np.int64),
+            sig_w=np.array(w, dtype=np.float64),
             feedback_names=list(fb_idx),
             fb_kind=np.array([int(f.kind) for f in model.feedbacks], dtype=np.int64),
             fb_signal=np.array([sig_idx[f.signal] if f.signal else -1 for f in model.feedbacks],
@@ -118,7 +164,32 @@ class CompiledModel:
             parameters=model.parameters,
             used_parameters=sorted(model.used_parameter_names()),
             metadata=dict(model.metadata),
+            n_patients=N,
         )
+
+    def patient(self, i: int) -> CompiledModel:
+        """One patient of a cohort as a single-patient model."""
+        if self.n_patients is None:
+            raise ValueError("this compiled model is a single patient")
+        meta = dict(self.metadata)
+        for key in ("blood_volume_L",):
+            if np.ndim(meta.get(key)):
+                meta[key] = float(np.asarray(meta[key])[i])
+        if isinstance(meta.get("blood_share"), dict):
+            meta["blood_share"] = {k: float(np.asarray(v).reshape(-1)[i]) if np.ndim(v) else v
+                                   for k, v in meta["blood_share"].items()}  # type: ignore[union-attr]
+        return replace(self, x0=self.x0[i].copy(), rate=self.rate[i].copy(), yield_=self.yield_[i].copy(),
+                       fb_params=self.fb_params[i].copy(), obs_state_w=self.obs_state_w[i].copy(),
+                       obs_flux_w=self.obs_flux_w[i].copy(), metadata=meta, n_patients=None)
+
+    @property
+    def signal_w(self) -> np.ndarray:
+        """Dense (n_signals, n_states) signal weights (the reference path's view of the CSR arrays)."""
+        out = np.zeros((len(self.signal_names), self.n_states))
+        for i in range(len(self.signal_names)):
+            for k in range(self.sig_ptr[i], self.sig_ptr[i + 1]):
+                out[i, self.sig_idx[k]] += self.sig_w[k]
+        return out
 
     # ------------------------------------------------------------------ sizes and lookups
     @property
@@ -136,8 +207,8 @@ class CompiledModel:
 
     def kernel_arrays(self) -> tuple[np.ndarray, ...]:
         """The arrays, in the order the numba kernel takes them."""
-        return (self.src, self.dst, self.rate, self.consume, self.yield_, self.flow_fb, self.signal_w,
-                self.fb_kind, self.fb_signal, self.fb_params, self.fb_offset, self.fb_scale)
+        return (self.src, self.dst, self.rate, self.consume, self.yield_, self.flow_fb, self.sig_ptr, self.sig_idx,
+                self.sig_w, self.fb_kind, self.fb_signal, self.fb_params, self.fb_offset, self.fb_scale)
 
     # ------------------------------------------------------------------ numpy reference path
     def feedback_values(self, t: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -9,29 +9,26 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 DAYS_PER_YEAR = 365.25
 HILL_RATIO = 0
 AGE_DECLINE = 1
 
 
-@njit(cache=True, fastmath=False)
-def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, signal_w, fb_kind, fb_signal, fb_params,
-             fb_offset, fb_scale, sig_buf, fb_buf):  # pragma: no cover - compiled
-    n = x.shape[0]
-    for i in range(signal_w.shape[0]):
+@njit(cache=True)
+def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
+                fb_scale, sig_buf, fb_buf):  # pragma: no cover - compiled
+    """Every flow's flux (cells/day) at state x, time t; the one place the flow law is written."""
+    for i in range(sig_ptr.shape[0] - 1):
         acc = 0.0
-        for j in range(n):
-            w = signal_w[i, j]
-            if w != 0.0:
-                xj = x[j]
-                if xj > 0.0:
-                    acc += w * xj
+        for k in range(sig_ptr[i], sig_ptr[i + 1]):
+            xj = x[sig_idx[k]]
+            if xj > 0.0:
+                acc += sig_w[k] * xj
         sig_buf[i] = acc
     for k in range(fb_kind.shape[0]):
-        kind = fb_kind[k]
-        if kind == HILL_RATIO:
+        if fb_kind[k] == HILL_RATIO:
             s = sig_buf[fb_signal[k]]
             if s < 0.0:
                 s = 0.0
@@ -42,26 +39,37 @@ def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, signal_w, fb_kind
             onset = fb_params[k, 2]
             g = math.exp(-fb_params[k, 1] * (max(age, onset) - max(fb_params[k, 3], onset)))
         fb_buf[k] = fb_offset[k] + fb_scale[k] * g
-    for i in range(n):
-        out[i] = 0.0
     for f in range(rate.shape[0]):
-        flux = rate[f]
+        v = rate[f]
         s = src[f]
         if s >= 0:
             xs = x[s]
-            if xs <= 0.0:
-                continue
-            flux *= xs
+            v = v * xs if xs > 0.0 else 0.0
         for j in range(flow_fb.shape[1]):
             idx = flow_fb[f, j]
             if idx < 0:
                 break
-            flux *= fb_buf[idx]
+            v *= fb_buf[idx]
+        flux[f] = v
+
+
+@njit(cache=True)
+def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+             fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
+    fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
+                fb_scale, sig_buf, fb_buf)
+    for i in range(x.shape[0]):
+        out[i] = 0.0
+    for f in range(rate.shape[0]):
+        v = flux[f]
+        if v == 0.0:
+            continue
+        s = src[f]
         if s >= 0:
-            out[s] -= consume[f] * flux
+            out[s] -= consume[f] * v
         d = dst[f]
         if d >= 0:
-            out[d] += yld[f] * flux
+            out[d] += yld[f] * v
 
 
 # Dormand-Prince 5(4) tableau
@@ -75,20 +83,28 @@ B1, B3, B4, B5, B6 = 35 / 384, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84
 E1, E3, E4, E5, E6, E7 = 71 / 57600, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40
 
 
+# Dense output (continuous extension of order 4; Hairer, Norsett & Wanner, Solving ODEs I, DOPRI5 code)
+D1, D3, D4, D5 = -12715105075 / 11282082432, 87487479700 / 32700410799, -10690763975 / 1880347072, \
+    701980252875 / 199316789632
+D6, D7 = -1453857185 / 822651844, 69997945 / 29380423
+
+
 @njit(cache=True)
 def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, rate, consume, yld, flow_fb,
-           signal_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale):  # pragma: no cover - compiled
+           sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale):  # pragma: no cover
     """Integrate from t0 and return states at each of the increasing times ``t_out``.
 
-    Returns (states (len(t_out), n), n_steps, n_rejected, status); status 0 = ok, 1 = step underflow.
-    With ``fixed_step`` true, steps of ``h_init`` are taken without error control (used by the
-    convergence-order tests).
+    Steps are chosen by error control alone (``max_step`` caps them); outputs inside a step come from
+    the order-4 dense output, so a fine output grid costs no extra steps. Returns (states
+    (len(t_out), n), n_steps, n_rejected, status); status 0 = ok, 1 = step size underflow. With
+    ``fixed_step`` true, steps of ``h_init`` are taken without error control (convergence tests).
     """
     n = x0.shape[0]
     n_out = t_out.shape[0]
     res = np.empty((n_out, n))
-    sig_buf = np.empty(signal_w.shape[0])
+    sig_buf = np.empty(sig_ptr.shape[0] - 1)
     fb_buf = np.empty(fb_kind.shape[0])
+    flux = np.empty(rate.shape[0])
     x = x0.copy()
     xn = np.empty(n)
     tmp = np.empty(n)
@@ -99,10 +115,11 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     k5 = np.empty(n)
     k6 = np.empty(n)
     k7 = np.empty(n)
-    args = (src, dst, rate, consume, yld, flow_fb, signal_w, fb_kind, fb_signal, fb_params, fb_offset,
-            fb_scale, sig_buf, fb_buf)
+    args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
+            fb_offset, fb_scale, sig_buf, fb_buf, flux)
     t = t0
     h = h_init
+    t_end = t_out[n_out - 1]
     rhs_into(t, x, k1, *args)
     n_steps = 0
     n_rej = 0
@@ -112,14 +129,12 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
             res[i_out, j] = x[j]
         i_out += 1
     while i_out < n_out:
-        t_target = t_out[i_out]
-        hit = False
         if h > max_step:
             h = max_step
-        h_prop = h
-        if t + h >= t_target - 1e-12 * max(1.0, abs(t_target)):
-            h = t_target - t
-            hit = True
+        last = False
+        if t + h >= t_end - 1e-12 * max(1.0, abs(t_end)):
+            h = t_end - t
+            last = True
         for j in range(n):
             tmp[j] = x[j] + h * A21 * k1[j]
         rhs_into(t + C2 * h, tmp, k2, *args)
@@ -138,40 +153,161 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
         for j in range(n):
             xn[j] = x[j] + h * (B1 * k1[j] + B3 * k3[j] + B4 * k4[j] + B5 * k5[j] + B6 * k6[j])
         rhs_into(t + h, xn, k7, *args)
-        if fixed_step:
-            err = 0.0
-        else:
-            err = 0.0
+        err = 0.0
+        if not fixed_step:
             for j in range(n):
                 e = h * (E1 * k1[j] + E3 * k3[j] + E4 * k4[j] + E5 * k5[j] + E6 * k6[j] + E7 * k7[j])
                 sc = atol[j] + rtol * max(abs(x[j]), abs(xn[j]))
                 err += (e / sc) ** 2
             err = math.sqrt(err / n)
         if err <= 1.0:
-            t = t_target if hit else t + h
+            t_new = t_end if last else t + h
+            # outputs inside (t, t_new]: dense output, clipped at zero (cell numbers cannot be negative)
+            while i_out < n_out and t_out[i_out] <= t_new + 1e-12 * max(1.0, abs(t_new)):
+                theta = (t_out[i_out] - t) / h
+                if theta >= 1.0 or last and i_out == n_out - 1:
+                    for j in range(n):
+                        res[i_out, j] = max(xn[j], 0.0)
+                else:
+                    th1 = 1.0 - theta
+                    for j in range(n):
+                        r2 = xn[j] - x[j]
+                        r3 = h * k1[j] - r2
+                        r4 = r2 - h * k7[j] - r3
+                        r5 = h * (D1 * k1[j] + D3 * k3[j] + D4 * k4[j] + D5 * k5[j] + D6 * k6[j] + D7 * k7[j])
+                        v = x[j] + theta * (r2 + th1 * (r3 + theta * (r4 + th1 * r5)))
+                        res[i_out, j] = v if v > 0.0 else 0.0
+                i_out += 1
             clipped = False
             for j in range(n):
                 if xn[j] < 0.0:
-                    xn[j] = 0.0  # positivity projection: cell numbers cannot be negative
+                    xn[j] = 0.0  # positivity projection
                     clipped = True
                 x[j] = xn[j]
+            t = t_new
             if clipped:
                 rhs_into(t, x, k1, *args)
             else:
                 for j in range(n):
                     k1[j] = k7[j]
             n_steps += 1
-            while i_out < n_out and t_out[i_out] <= t + 1e-12 * max(1.0, abs(t)):
-                for j in range(n):
-                    res[i_out, j] = x[j]
-                i_out += 1
             if not fixed_step:
                 fac = 10.0 if err == 0.0 else min(10.0, max(0.2, 0.9 * err ** -0.2))
-                # after a step shortened to land on an output time, resume the proposed step
-                h = max(h * fac, h_prop) if hit and fac >= 1.0 else h * fac
+                h = h * fac
         else:
             n_rej += 1
             h = h * max(0.2, 0.9 * err ** -0.2)
             if h < 1e-12 * max(1.0, abs(t)):
                 return res, n_steps, n_rej, 1
     return res, n_steps, n_rej, 0
+
+
+@njit(parallel=True, cache=True)
+def dopri5_batch(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
+                 sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS, fb_offset, fb_scale, obs_sel, OBS_W, OBS_FW
+                 ):  # pragma: no cover - compiled
+    """Integrate every patient of a cohort (rows of the capitalised arrays) in parallel.
+
+    Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status (N,)).
+    """
+    N, n = X0.shape
+    n_out = t_out.shape[0]
+    k = obs_sel.shape[0]
+    obs = np.empty((N, n_out, k))
+    x_final = np.empty((N, n))
+    status = np.zeros(N, dtype=np.int64)
+    need_flux = False
+    for a in range(k):
+        for f in range(OBS_FW.shape[2]):
+            if OBS_FW[0, obs_sel[a], f] != 0.0:
+                need_flux = True
+    for p in prange(N):
+        res, _, _, st = dopri5(X0[p], t0, t_out, rtol, ATOL[p], h_init, max_step, False, src, dst, RATE[p], consume,
+                               YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p],
+                               fb_offset, fb_scale)
+        status[p] = st
+        sig_buf = np.empty(sig_ptr.shape[0] - 1)
+        fb_buf = np.empty(fb_kind.shape[0])
+        flux = np.empty(RATE.shape[1])
+        for i in range(n_out):
+            if need_flux:
+                fluxes_into(t_out[i], res[i], flux, src, RATE[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                            fb_signal, FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf)
+            for a in range(k):
+                o = obs_sel[a]
+                acc = 0.0
+                for j in range(n):
+                    acc += OBS_W[p, o, j] * res[i, j]
+                if need_flux:
+                    for f in range(flux.shape[0]):
+                        acc += OBS_FW[p, o, f] * flux[f]
+                obs[p, i, a] = acc
+        for j in range(n):
+            x_final[p, j] = res[n_out - 1, j]
+    return obs, x_final, status
+
+
+@njit(parallel=True, cache=True)
+def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                       fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter):  # pragma: no cover - compiled
+    """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).
+
+    Returns (states (N, n), status (N,)): status 0 = converged (largest |dx/dt| / gross flux < tol).
+    """
+    N, n = X0.shape
+    X = X0.copy()
+    status = np.ones(N, dtype=np.int64)
+    for p in prange(N):
+        sig_buf = np.empty(sig_ptr.shape[0] - 1)
+        fb_buf = np.empty(fb_kind.shape[0])
+        flux = np.empty(RATE.shape[1])
+        x = X0[p].copy()
+        sc = SCALE[p]
+        f0 = np.empty(n)
+        f1 = np.empty(n)
+        xe = np.empty(n)
+        J = np.empty((n, n))
+        for it in range(max_iter + 1):
+            rhs_into(t, x, f0, src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                     fb_signal, FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
+            # residual relative to the gross flux through each state
+            worst = 0.0
+            for j in range(n):
+                gross = 0.0
+                for f in range(flux.shape[0]):
+                    if src[f] == j:
+                        gross += consume[f] * flux[f]
+                    if dst[f] == j:
+                        gross += YLD[p, f] * flux[f]
+                r = abs(f0[j]) / gross if gross > 0.0 else abs(f0[j])
+                worst = max(worst, r)
+            if worst < tol:
+                status[p] = 0
+                break
+            if it == max_iter:
+                break
+            for c in range(n):
+                for j in range(n):
+                    xe[j] = x[j]
+                eps = 1e-7 * max(abs(x[c]), sc[c])
+                xe[c] += eps
+                rhs_into(t, xe, f1, src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                         fb_signal, FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
+                for j in range(n):
+                    J[j, c] = (f1[j] - f0[j]) / eps
+            dx = np.linalg.solve(J, -f0)
+            step = 1.0
+            for _ in range(30):  # keep every state positive
+                ok = True
+                for j in range(n):
+                    if x[j] + step * dx[j] <= 0.0:
+                        ok = False
+                        break
+                if ok:
+                    break
+                step *= 0.5
+            for j in range(n):
+                x[j] += step * dx[j]
+        for j in range(n):
+            X[p, j] = x[j]
+    return X, status
