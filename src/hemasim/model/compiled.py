@@ -60,6 +60,7 @@ class CompiledModel:
     state_tags: list[frozenset[str]]
     flow_names: list[str]
     flow_kinds: list[str]
+    flow_parameters: list[tuple[str, ...]]  # hemasim parameter names each flow's rate was built from
     src: np.ndarray  # (n_flows,) int64, -1 for a zero-order source
     dst: np.ndarray  # (n_flows,) int64, -1 for an outflow
     rate: np.ndarray  # (n_flows,) or (N, n_flows)
@@ -139,6 +140,7 @@ class CompiledModel:
             state_tags=[c.tags for c in model.compartments],
             flow_names=[f.name for f in model.flows],
             flow_kinds=[f.kind for f in model.flows],
+            flow_parameters=[f.parameters for f in model.flows],
             src=np.array([s_idx[f.source] if f.source else -1 for f in model.flows], dtype=np.int64),
             dst=np.array([s_idx[f.target] if f.target else -1 for f in model.flows], dtype=np.int64),
             rate=_stack([f.rate for f in model.flows], N),

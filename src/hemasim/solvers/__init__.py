@@ -65,12 +65,12 @@ class DormandPrince(Solver):
 
 
     def integrate_batch(self, model: CompiledModel, X0: np.ndarray, t0: float, t_out: np.ndarray,
-                        observables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Every patient of a cohort model in parallel (all cores).
+                        observables: np.ndarray, chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
+        """Every patient of a cohort model, in lock-step chunks of ``chunk`` patients on all cores.
 
         Returns the selected observables (N, len(t_out), len(observables)) and the final states (N, n).
         """
-        from hemasim.solvers._kernel import dopri5_batch
+        from hemasim.solvers._lockstep import integrate_lockstep
 
         if model.n_patients is None:
             raise ValueError("integrate_batch needs a cohort model (compiled with per-patient arrays)")
@@ -78,15 +78,14 @@ class DormandPrince(Solver):
         atol = self.rtol * np.maximum(np.abs(model.x0), 1.0)
         (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
          fb_scale) = model.kernel_arrays()
-        obs, x_final, status = dopri5_batch(
+        obs, x_final, status = integrate_lockstep(
             np.ascontiguousarray(X0), float(t0), t_out, float(self.rtol), atol, float(self.initial_step_days),
             float(self.max_step_days), src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
             fb_signal, fb_params, fb_offset, fb_scale, np.asarray(observables, dtype=np.int64), model.obs_state_w,
-            model.obs_flux_w)
-        bad = np.nonzero(status)[0]
-        if len(bad):
-            raise SolverError(f"DormandPrince failed for {len(bad)} patient(s) (first: index {bad[0]}) between day "
-                              f"{t0} and day {t_out[-1]}; try a smaller rtol or max_step_days")
+            model.obs_flux_w, int(chunk))
+        if np.any(status):
+            raise SolverError(f"DormandPrince failed for a chunk of patients between day {t0} and day {t_out[-1]} "
+                              "(step size underflow); try a smaller rtol or max_step_days")
         return obs, x_final
 
 
