@@ -30,43 +30,73 @@ class EndpointValue:
 
 @dataclass(frozen=True)
 class Endpoint(ABC):
+    """A clinical read-out of one observable. ``values`` works on many patients at once."""
+
     observable: str
 
     @property
     @abstractmethod
     def name(self) -> str: ...
 
+    @property
     @abstractmethod
-    def evaluate(self, result: Result) -> EndpointValue: ...
+    def unit(self) -> str: ...
+
+    @property
+    @abstractmethod
+    def definition(self) -> str: ...
+
+    @abstractmethod
+    def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Endpoint of each row of ``v`` (patients x times); NaN where not reached."""
+
+    def evaluate(self, result: Result) -> EndpointValue:
+        x = float(self.values(result.times, result.observable(self.observable)[None, :])[0])
+        return EndpointValue(self.name, None if np.isnan(x) else x, self.unit, self.definition)
 
 
 def _label(x: float) -> str:
     return f"{x:g}".replace(".", "p")
 
 
+def _short(observable: str) -> str:
+    return observable.rsplit("_", 3)[0]
+
+
 @dataclass(frozen=True)
 class Nadir(Endpoint):
-    unit: str
+    unit_: str
 
     @property
     def name(self) -> str:
-        return f"{self.observable.rsplit('_', 3)[0]}_nadir"
+        return f"{_short(self.observable)}_nadir"
 
-    def evaluate(self, result: Result) -> EndpointValue:
-        v = result.observable(self.observable)
-        return EndpointValue(self.name, float(v.min()), self.unit, f"lowest {self.observable} over the run")
+    @property
+    def unit(self) -> str:
+        return self.unit_
+
+    @property
+    def definition(self) -> str:
+        return f"lowest {self.observable} over the run"
+
+    def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return v.min(axis=1)
 
 
 @dataclass(frozen=True)
 class DayOfNadir(Endpoint):
     @property
     def name(self) -> str:
-        return f"{self.observable.rsplit('_', 3)[0]}_nadir_day"
+        return f"{_short(self.observable)}_nadir_day"
 
-    def evaluate(self, result: Result) -> EndpointValue:
-        v = result.observable(self.observable)
-        return EndpointValue(self.name, float(result.times[int(np.argmin(v))]), "day",
-                             f"first day on which {self.observable} is lowest")
+    unit = "day"
+
+    @property
+    def definition(self) -> str:
+        return f"first day on which {self.observable} is lowest"
+
+    def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return times[np.argmin(v, axis=1)].astype(np.float64)
 
 
 @dataclass(frozen=True)
@@ -76,20 +106,23 @@ class DaysBelow(Endpoint):
 
     @property
     def name(self) -> str:
-        return f"days_{self.observable.rsplit('_', 3)[0]}_below_{_label(self.threshold)}"
+        return f"days_{_short(self.observable)}_below_{_label(self.threshold)}"
 
-    def evaluate(self, result: Result) -> EndpointValue:
-        v = result.observable(self.observable)
-        dt = np.diff(result.times)
-        below = v[:-1] < self.threshold
-        return EndpointValue(self.name, float(np.sum(dt[below])), "day",
-                             f"days with {self.observable} < {self.threshold:g} ({self.label})")
+    unit = "day"
+
+    @property
+    def definition(self) -> str:
+        return f"days with {self.observable} < {self.threshold:g} ({self.label})"
+
+    def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
+        dt = np.diff(times)
+        return ((v[:, :-1] < self.threshold) * dt).sum(axis=1)
 
 
 @dataclass(frozen=True)
 class FirstSustainedDay(Endpoint):
     """First day of ``run_days`` consecutive days at or above ``threshold`` after the value was below it
-    (engraftment-type definition). None when never below, or never recovered."""
+    (engraftment-type definition). Not reached (NaN) when never below, or never recovered."""
 
     threshold: float
     run_days: int
@@ -99,39 +132,53 @@ class FirstSustainedDay(Endpoint):
     def name(self) -> str:
         return f"{self.label}_day"
 
-    def evaluate(self, result: Result) -> EndpointValue:
-        v = result.observable(self.observable)
-        t = result.times
-        definition = (f"first of {self.run_days} consecutive days with {self.observable} >= {self.threshold:g}, "
-                      "after it was below")
-        below = np.nonzero(v < self.threshold)[0]
-        if len(below) == 0:
-            return EndpointValue(self.name, None, "day", definition)
-        days = np.floor(t).astype(int)
-        start = None
-        for day in range(int(days[below[0]]), int(days[-1]) + 1):
-            idx = np.nonzero(days == day)[0]
-            ok = len(idx) > 0 and bool(np.all(v[idx] >= self.threshold))
-            if ok:
-                start = day if start is None else start
-                if day - start + 1 >= self.run_days:
-                    return EndpointValue(self.name, float(start), "day", definition)
-            else:
-                start = None
-        return EndpointValue(self.name, None, "day", definition)
+    unit = "day"
+
+    @property
+    def definition(self) -> str:
+        return (f"first of {self.run_days} consecutive days with {self.observable} >= {self.threshold:g}, "
+                "after it was below")
+
+    def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
+        days = np.floor(times).astype(np.int64)
+        first_day, n_days = int(days[0]), int(days[-1]) - int(days[0]) + 1
+        # a day counts as "at or above" when every output in it is; days without outputs break a run
+        day_ok = np.ones((v.shape[0], n_days), dtype=bool)
+        has = np.zeros(n_days, dtype=bool)
+        np.logical_and.at(day_ok.T, days - first_day, (v >= self.threshold).T)
+        has[days - first_day] = True
+        day_ok &= has
+        below = v < self.threshold
+        out = np.full(v.shape[0], np.nan)
+        ever = below.any(axis=1)
+        start_day = days[np.argmax(below, axis=1)] - first_day  # day of the first value below
+        run = np.zeros(v.shape[0], dtype=np.int64)
+        for d in range(n_days):
+            active = ever & (d >= start_day) & np.isnan(out)
+            run = np.where(active & day_ok[:, d], run + 1, 0)
+            done = active & (run >= self.run_days)
+            out[done] = d - self.run_days + 1 + first_day
+        return out
 
 
 @dataclass(frozen=True)
 class FinalValue(Endpoint):
-    unit: str
+    unit_: str
 
     @property
     def name(self) -> str:
         return f"{self.observable.rsplit('_per_', 1)[0]}_final"
 
-    def evaluate(self, result: Result) -> EndpointValue:
-        v = result.observable(self.observable)
-        return EndpointValue(self.name, float(v[-1]), self.unit, f"{self.observable} at the end of the run")
+    @property
+    def unit(self) -> str:
+        return self.unit_
+
+    @property
+    def definition(self) -> str:
+        return f"{self.observable} at the end of the run"
+
+    def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
+        return v[:, -1].astype(np.float64)
 
 
 #: Endpoints computed for every run (CTCAE v5 grade thresholds; engraftment per EBMT/CIBMTR).
@@ -158,3 +205,8 @@ DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
 
 def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[EndpointValue]:
     return [e.evaluate(result) for e in endpoints]
+
+
+def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:
+    """The observables the endpoints read, in first-use order."""
+    return list(dict.fromkeys(e.observable for e in endpoints))

@@ -1,4 +1,4 @@
-"""Interventions as events: instantaneous changes of state at a given day.
+"""Interventions as events (each applies to one patient's state, or to a cohort's (N, n) states): instantaneous changes of state at a given day.
 
 The simulation integrates piecewise between event days and applies each event to the state at
 its day. Scenario files describe events as data (see :mod:`hemasim.scenario`); these classes are
@@ -37,12 +37,12 @@ class BloodLoss(Event):
     volume_mL: float
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        bv_mL = float(model.metadata["blood_volume_L"]) * 1000.0
-        lost = min(self.volume_mL / bv_mL, 1.0)
+        bv_mL = np.asarray(model.metadata["blood_volume_L"], dtype=np.float64) * 1000.0
+        lost = np.minimum(self.volume_mL / bv_mL, 1.0)
         share = model.metadata["blood_share"]
         y = x.copy()
-        for name, s in share.items():
-            y[model.index(name)] *= 1.0 - lost * s
+        for name, s in share.items():  # type: ignore[union-attr]
+            y[..., model.index(name)] *= 1.0 - lost * np.asarray(s)
         return y
 
 
@@ -67,7 +67,7 @@ class CellDepletion(Event):
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         y = x.copy()
-        y[self.targets(model)] *= self.surviving_fraction
+        y[..., self.targets(model)] *= self.surviving_fraction
         return y
 
 
@@ -76,7 +76,7 @@ class CellInfusion(Event):
     """Cells added to one compartment (an infusion; the building block of transplantation)."""
 
     compartment: str
-    cells: float
+    cells: float | np.ndarray  # an array gives one dose per patient of a cohort
 
     def check(self, model: CompiledModel) -> None:
         if self.compartment not in model.state_names:
@@ -84,5 +84,5 @@ class CellInfusion(Event):
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         y = x.copy()
-        y[model.index(self.compartment)] += self.cells
+        y[..., model.index(self.compartment)] += self.cells
         return y

@@ -18,6 +18,15 @@ if TYPE_CHECKING:
     from hemasim.scenario import Scenario
 
 
+def output_times(duration_days: float, every_days: float) -> np.ndarray:
+    """Output grid 0, every, 2*every, ... and the end of the run."""
+    n_out = int(np.floor(duration_days / every_days + 1e-9)) + 1
+    times = np.arange(n_out) * every_days
+    if times[-1] < duration_days - 1e-9:
+        times = np.append(times, duration_days)
+    return times
+
+
 def balance_residual(model: CompiledModel, x: np.ndarray, t: float = 0.0) -> np.ndarray:
     """|dx/dt| of each state relative to the total flux through it (0 = exactly balanced)."""
     flux = model.fluxes(t, x)[0]
@@ -125,10 +134,7 @@ class Simulation:
         for ev in self.events:
             if not 0 <= ev.day <= duration_days:
                 raise ValueError(f"event on day {ev.day} is outside the simulated 0-{duration_days} days")
-        n_out = int(np.floor(duration_days / output_every_days + 1e-9)) + 1
-        times = np.arange(n_out) * output_every_days
-        if times[-1] < duration_days - 1e-9:
-            times = np.append(times, duration_days)
+        times = output_times(duration_days, output_every_days)
         x = steady_state(self.model) if x0 is None else np.asarray(x0, dtype=np.float64).copy()
         states = np.empty((len(times), self.model.n_states))
         states[0] = x

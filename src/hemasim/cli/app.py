@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from hemasim.cli.cohort import cohort
+from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.references import references
 from hemasim.cli.run import run
 from hemasim.cli.validate import validate
@@ -18,6 +20,8 @@ app = typer.Typer(
 app.command("run")(run)
 app.command("validate")(validate)
 app.command("references")(references)
+app.command("cohort")(cohort)
+app.command("export-sbml")(export_sbml)
 
 
 @app.callback()

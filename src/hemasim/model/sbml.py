@@ -70,6 +70,30 @@ def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, st
     raise SBMLExportError(f"no SBML form for event {type(event).__name__}")
 
 
+def _feedback_ids(name: str) -> list[str]:
+    return [f"fb_{name}_p{i}" for i in range(5)] + [f"fb_{name}_offset", f"fb_{name}_scale"]
+
+
+def sbml_parameter_values(model: CompiledModel) -> dict[str, float]:
+    """Every constant SBML parameter of ``to_sbml(model)`` and its value for this (single) patient.
+
+    Setting these (and the initial amounts) in one loaded SBML model re-targets it to another patient
+    of a cohort, which is how the libRoadRunner comparison loops over patients.
+    """
+    values: dict[str, float] = {}
+    for k, name in enumerate(model.feedback_names):
+        ids = _feedback_ids(name)
+        for i in range(5):
+            values[ids[i]] = float(model.fb_params[k, i])
+        values[ids[5]] = float(model.fb_offset[k])
+        values[ids[6]] = float(model.fb_scale[k])
+    for f, name in enumerate(model.flow_names):
+        values[f"k_{name}"] = float(model.rate[f])
+        if model.yield_[f] != 1.0 or model.consume[f] == 0.0:
+            values[f"y_{name}"] = float(model.yield_[f])
+    return values
+
+
 def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: np.ndarray | None = None) -> str:
     """SBML L3V2 text of ``model`` (a single patient) with ``events``, starting from ``initial_state``."""
     import libsbml
@@ -143,50 +167,69 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         parameter(f"sig_{sname}", None, False)
         rule(f"sig_{sname}", " + ".join(terms) or "0")
 
+    values = sbml_parameter_values(model)
     for k, fname in enumerate(model.feedback_names):
-        p = model.fb_params[k]
-        off, sc = model.fb_offset[k], model.fb_scale[k]
+        ids = _feedback_ids(fname)
+        for pid in ids:
+            parameter(pid, values[pid], True)
+        p0, p1, p2, p3, p4, off, sc = ids
         if model.fb_kind[k] == FeedbackKind.HILL_RATIO:
             s = f"sig_{model.signal_names[model.fb_signal[k]]}"
-            g = f"(1 + {_num(p[1])}) / (1 + {_num(p[1])} * pow({s} / {_num(p[0])}, {_num(p[2])}))"
+            g = f"(1 + {p1}) / (1 + {p1} * pow({s} / {p0}, {p2}))"
         elif model.fb_kind[k] == FeedbackKind.AGE_DECLINE:
-            age = f"({_num(p[0])} + {_num(p[4])} * time / {_num(DAYS_PER_YEAR)})"
-            onset = _num(p[2])
-            g = f"exp(-{_num(p[1])} * (piecewise({age}, {age} > {onset}, {onset}) - {_num(max(p[3], p[2]))}))"
+            age = f"({p0} + {p4} * time / {_num(DAYS_PER_YEAR)})"
+            g = f"exp(-{p1} * (piecewise({age}, {age} > {p2}, {p2}) - piecewise({p3}, {p3} > {p2}, {p2})))"
         else:  # pragma: no cover - guarded by FeedbackKind
             raise SBMLExportError(f"no SBML form for feedback kind {model.fb_kind[k]}")
         parameter(f"fb_{fname}", None, False)
-        rule(f"fb_{fname}", f"{_num(off)} + {_num(sc)} * {g}")
+        rule(f"fb_{fname}", f"{off} + {sc} * {g}")
+
+    refs_of = {p.name: p.references for p in model.parameters.values()}
+    all_dois: set[str] = set()
+    def reaction(rid: str, reactant: tuple[str, float] | None, product: tuple[str, float] | None,
+                 modifier: str | None, law: str, dois: list[str]) -> None:
+        r = m.createReaction()
+        r.setId(rid)
+        r.setReversible(False)
+        for ref, make in ((reactant, r.createReactant), (product, r.createProduct)):
+            if ref is not None:
+                sr = make()
+                sr.setSpecies(ref[0])
+                sr.setStoichiometry(float(ref[1]))
+                sr.setConstant(True)
+        if modifier is not None:
+            r.createModifier().setSpecies(modifier)
+        kl = r.createKineticLaw()
+        _check(kl.setMath(libsbml.parseL3Formula(law)), f"kinetic law of {rid}")
+        _annotate(r, dois)
 
     refs_of = {p.name: p.references for p in model.parameters.values()}
     all_dois: set[str] = set()
     for f, fname in enumerate(model.flow_names):
         kid = f"k_{fname}"
-        parameter(kid, model.rate[f], True, "per_day" if model.src[f] >= 0 else "dimensionless")
-        r = m.createReaction()
-        r.setId(f"r_{fname}")
-        r.setReversible(False)
+        parameter(kid, values[kid], True, "per_day" if model.src[f] >= 0 else "dimensionless")
         src, dst = int(model.src[f]), int(model.dst[f])
-        if src >= 0 and model.consume[f] > 0:
-            sr = r.createReactant()
-            sr.setSpecies(model.state_names[src])
-            sr.setStoichiometry(float(model.consume[f]))
-            sr.setConstant(True)
-        if dst >= 0 and model.yield_[f] > 0:
-            pr = r.createProduct()
-            pr.setSpecies(model.state_names[dst])
-            pr.setStoichiometry(float(model.yield_[f]))
-            pr.setConstant(True)
-        if src >= 0 and not (model.consume[f] > 0):
-            md = r.createModifier()
-            md.setSpecies(model.state_names[src])
+        consume = float(model.consume[f])
         factors = [kid] + ([model.state_names[src]] if src >= 0 else [])
         factors += [f"fb_{model.feedback_names[j]}" for j in model.flow_fb[f] if j >= 0]
-        kl = r.createKineticLaw()
-        _check(kl.setMath(libsbml.parseL3Formula(" * ".join(factors))), f"kinetic law of {fname}")
+        law = " * ".join(factors)
         dois = sorted({ref.doi for pname in model.flow_parameters[f] for ref in refs_of.get(pname, ()) if ref.doi})
         all_dois |= set(dois)
-        _annotate(r, dois)
+        src_name = model.state_names[src] if src >= 0 else None
+        dst_name = model.state_names[dst] if dst >= 0 else None
+        yid = f"y_{fname}"
+        if yid in values:  # a per-patient yield enters the rate; stoichiometries stay constant
+            parameter(yid, values[yid], True)
+            if consume > 0 and src_name is not None:
+                reaction(f"r_{fname}_consume", (src_name, consume), None, None, law, dois)
+            if dst_name is not None:
+                mod = src_name if src_name is not None and src_name != dst_name else None
+                reaction(f"r_{fname}", None, (dst_name, 1.0), mod, f"{yid} * {law}", dois)
+        else:
+            reactant = (src_name, consume) if src_name is not None and consume > 0 else None
+            product = (dst_name, 1.0) if dst_name is not None else None
+            mod = src_name if src_name is not None and reactant is None else None
+            reaction(f"r_{fname}", reactant, product, mod, law, dois)
 
     for i, ev in enumerate(sorted(events, key=lambda e: e.day)):
         e = m.createEvent()
@@ -213,3 +256,13 @@ def validate_sbml(text: str) -> list[str]:
     doc.checkConsistency()
     return [doc.getError(i).getMessage().strip() for i in range(doc.getNumErrors())
             if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+
+
+def export_scenario(scenario: object) -> tuple[str, list[str]]:
+    """SBML of a scenario's patient (at its steady state) with its interventions, and libSBML errors."""
+    from hemasim.biology import healthy_human_model
+    from hemasim.simulation import steady_state
+
+    model = healthy_human_model(scenario.patient.covariates(), aging=scenario.aging).compile()  # type: ignore[attr-defined]
+    text = to_sbml(model, scenario.build_events(), initial_state=steady_state(model))  # type: ignore[attr-defined]
+    return text, validate_sbml(text)

@@ -95,6 +95,7 @@ class Parameter:
     provenance: Provenance
     bounds: tuple[float, float] = (0.0, math.inf)
     iiv_cv: float | None = None
+    iiv_source: str = ""  # where the between-patient variability comes from
 
     def __post_init__(self) -> None:
         lo, hi = self.bounds
@@ -175,6 +176,7 @@ class ParameterSet(Mapping[str, Parameter]):
                 "source": p.provenance.describe(),
                 "bounds": [p.bounds[0], p.bounds[1] if math.isfinite(p.bounds[1]) else None],
                 "iiv_cv": p.iiv_cv,
+                "iiv_source": p.iiv_source or None,
             }
             for p in (self[k] for k in sorted(self))
         ]

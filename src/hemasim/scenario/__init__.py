@@ -10,13 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hemasim.biology.body import Covariates
 from hemasim.events import BloodLoss, CellDepletion, CellInfusion, Event
 from hemasim.solvers import DormandPrince, ScipyReference, Solver
 
-__all__ = ["Patient", "Scenario", "ScenarioError", "load_scenario"]
+__all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
 
 MAX_DURATION_DAYS = 120 * 365.25
 
@@ -104,8 +105,58 @@ class CellInfusionSpec(_Strict):
                          "cm_cd4", "em_cd4", "memory_cd8", "b_cells", "nk_cells"]
     cells_per_kg: float = Field(gt=0, le=1e10)
 
-    def to_events(self, weight_kg: float) -> list[Event]:
+    def to_events(self, weight_kg: float | np.ndarray) -> list[Event]:
         return [CellInfusion(self.day, self.compartment, self.cells_per_kg * weight_kg)]
+
+
+class Range(_Strict):
+    min: float
+    max: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class MeanSd(_Strict):
+    mean: float = Field(gt=0)
+    sd: float = Field(ge=0)
+
+
+class BySex(_Strict):
+    male: MeanSd
+    female: MeanSd
+
+
+class Population(_Strict):
+    """How virtual patients of a cohort differ. Anything not given stays at the scenario's patient."""
+
+    age_years: Range | None = Field(default=None, description="uniform between min and max, years")
+    female_fraction: float | None = Field(default=None, ge=0, le=1)
+    weight_kg: BySex | None = Field(default=None, description="normal by sex, truncated to 30-250 kg")
+    height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm")
+    variability: bool = Field(default=True, description="draw parameters from their between-patient variability")
+
+    def draw(self, rng: np.random.Generator, base: Patient | None = None) -> tuple[float, bool, float, float]:
+        """(age, female, weight, height) of one patient; height NaN when neither given nor drawn."""
+        assert base is not None
+        age = rng.uniform(self.age_years.min, self.age_years.max) if self.age_years else base.age_years
+        female = bool(rng.random() < self.female_fraction) if self.female_fraction is not None \
+            else base.sex == "female"
+        sex = "female" if female else "male"
+        if self.weight_kg:
+            ms = getattr(self.weight_kg, sex)
+            weight = float(np.clip(rng.normal(ms.mean, ms.sd), 30.0, 250.0))
+        else:
+            weight = base.weight_kg
+        if self.height_cm:
+            ms = getattr(self.height_cm, sex)
+            height = float(np.clip(rng.normal(ms.mean, ms.sd), 120.0, 220.0))
+        else:
+            height = base.height_cm if base.height_cm is not None else float("nan")
+        return float(age), female, float(weight), float(height)
 
 
 Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec, Field(discriminator="kind")]
@@ -123,6 +174,13 @@ class Scenario(_Strict):
     output: Output = Output()
     solver: SolverSettings = DormandPrinceSettings()
     interventions: list[Intervention] = Field(default_factory=list)
+    population: Population | None = Field(default=None, description="how patients of a cohort differ")
+
+    def population_or_default(self) -> _BoundPopulation:
+        return _BoundPopulation(self.population or Population(), self.patient)
+
+    def solver_max_step_days(self) -> float:
+        return getattr(self.solver, "max_step_days", 30.0)
 
     @model_validator(mode="after")
     def _interventions_inside_duration(self) -> Scenario:
@@ -132,15 +190,28 @@ class Scenario(_Strict):
                                  f"(duration_days = {self.duration_days})")
         return self
 
-    def build_events(self) -> list[Event]:
+    def build_events(self, weight_kg: float | np.ndarray | None = None) -> list[Event]:
+        """The interventions as events; ``weight_kg`` (one per patient) for a cohort's per-kg doses."""
+        weight = self.patient.weight_kg if weight_kg is None else weight_kg
         events: list[Event] = []
         for iv in self.interventions:
-            events += iv.to_events(self.patient.weight_kg) if isinstance(iv, CellInfusionSpec) else iv.to_events()
+            events += iv.to_events(weight) if isinstance(iv, CellInfusionSpec) else iv.to_events()
         return events
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
         return load_scenario(path)
+
+
+class _BoundPopulation:
+    """A population with the scenario's patient as the default for what it does not vary."""
+
+    def __init__(self, population: Population, patient: Patient) -> None:
+        self.population, self.patient = population, patient
+        self.variability = population.variability
+
+    def draw(self, rng: np.random.Generator) -> tuple[float, bool, float, float]:
+        return self.population.draw(rng, self.patient)
 
 
 def _format_error(err: ValidationError) -> str:

@@ -8,5 +8,17 @@ PER_DAY_MAX = 100.0  # no rate in this model is faster than 100/day
 
 
 def param(name: str, value: float, unit: str, description: str, provenance: Provenance,
-          bounds: tuple[float, float] = (0.0, math.inf), iiv_cv: float | None = None) -> Parameter:
-    return Parameter(name, float(value), unit, description, provenance, bounds, iiv_cv)
+          bounds: tuple[float, float] = (0.0, math.inf), iiv_cv: float | None = None, iiv_source: str = ""
+          ) -> Parameter:
+    return Parameter(name, float(value), unit, description, provenance, bounds, iiv_cv, iiv_source)
+
+
+def cv_from_interval(low: float, high: float) -> float:
+    """CV of the log-normal whose central 95% interval is [low, high] (a reference interval)."""
+    sd_log = math.log(high / low) / (2 * 1.959964)
+    return math.sqrt(math.exp(sd_log**2) - 1.0)
+
+
+def interval_iiv(low: float, high: float, source: str) -> dict[str, object]:
+    return {"iiv_cv": round(cv_from_interval(low, high), 4),
+            "iiv_source": f"{source}: reference interval {low:g}-{high:g} read as the central 95% of a log-normal"}

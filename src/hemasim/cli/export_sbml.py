@@ -1,0 +1,35 @@
+"""``hemasim export-sbml SCENARIO``: the scenario's model and interventions as SBML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hemasim.cli._errors import fail
+
+
+def export_sbml(
+    scenario: Path = typer.Argument(..., help="Scenario YAML (its patient and interventions are exported)."),
+    out: Path = typer.Option(None, "--out", "-o", help="SBML file to write (default: print to standard output)."),
+) -> None:
+    """Export the compiled model, its parameters, MIRIAM references and dosing events as SBML L3V2."""
+    from hemasim.model.sbml import export_scenario
+    from hemasim.scenario import ScenarioError, load_scenario
+
+    try:
+        spec = load_scenario(scenario)
+    except ScenarioError as err:
+        raise fail(str(err)) from None
+    text, errors = export_scenario(spec)
+    if errors:
+        raise fail(f"libSBML found {len(errors)} error(s) in the export: {errors[0]}", code=1)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        import os
+
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, out)
+        typer.echo(f"wrote {out}", err=True)

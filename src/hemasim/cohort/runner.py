@@ -1,0 +1,315 @@
+"""Run a cohort in partitions, locally on all cores or on a Dask cluster, resumably.
+
+Layout of the output folder::
+
+    manifest.json                  what cohort this is (scenario, n, seed, partition size, version)
+    endpoints/part-00000.parquet   one row per patient: id, seed, covariates, sampled parameters, endpoints
+    timeseries/part-00000.parquet  (optional) one row per patient and output time
+    bands/part-00000.npz           histograms of selected observables per output time (for the bands)
+    summary.json, summary.csv      median, 5-95% range and fraction reaching each endpoint
+    bands.csv, bands.png           median and 5-95% bands over time (from mergeable histograms, ~1.5% bins)
+
+A partition is complete when its endpoints file exists (written last, atomically). Re-running the
+same command skips complete partitions, so an interrupted cohort resumes without recomputing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BAND_OBSERVABLES = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL")
+# log-spaced histogram bins per band observable: (low, high) edges; 800 bins -> ~1-2% resolution
+BAND_RANGES = {"anc_1e9_per_L": (1e-3, 1e2), "platelets_1e9_per_L": (1e-1, 1e4), "hemoglobin_g_per_dL": (1.0, 30.0),
+               "cd4_per_uL": (1.0, 1e5)}
+N_BINS = 800
+
+
+class CohortError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PartitionOutput:
+    index: int
+    endpoints: Any  # pandas DataFrame
+    timeseries: Any | None
+    histograms: np.ndarray  # (n_band_obs, n_times, N_BINS + 2) counts incl. under/overflow
+
+
+def _bin_edges(name: str) -> np.ndarray:
+    lo, hi = BAND_RANGES[name]
+    return np.logspace(np.log10(lo), np.log10(hi), N_BINS + 1)
+
+
+def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, stop: int, base_seed: int,
+                       seeds: Sequence[int] | None, timeseries: bool, rtol: float = 1e-6) -> PartitionOutput:
+    """Simulate patients ``start`` .. ``stop - 1`` (a pure function: safe to ship to Dask workers)."""
+    import pandas as pd
+
+    from hemasim.biology import healthy_human_model
+    from hemasim.cohort.sampling import draw_patients
+    from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import output_times, steady_state_batch
+    from hemasim.solvers import DormandPrince
+
+    scenario = parse_scenario(scenario_data)
+    params = healthy_adult_parameters()
+    pop = scenario.population_or_default()
+    vp = draw_patients(pop, params, start, stop, base_seed, seeds, variability=pop.variability)
+    model = healthy_human_model(vp.covariates, params, aging=scenario.aging, per_patient=vp.parameters).compile()
+    if model.n_patients is None:  # no per-patient arrays at all: broadcast to a cohort of identical patients
+        raise CohortError("a cohort needs variability or covariate distributions (population block)")
+    x = steady_state_batch(model)
+    events = sorted(scenario.build_events(weight_kg=vp.covariates.weight_kg), key=lambda e: e.day)
+    times = output_times(scenario.duration_days, scenario.output.every_days)
+    obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES]))
+    sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
+    solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
+    obs = np.empty((model.n_patients, len(times), len(sel)))
+    rng = np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(index, 1)))  # for stochastic events
+    t = 0.0
+    for k, t_end in enumerate([*(ev.day for ev in events), scenario.duration_days]):
+        # outputs in [t, t_end]; one at t shows the state at the segment start (just after an event)
+        idx = np.nonzero((times >= t - 1e-9) & (times <= t_end + 1e-9))[0]
+        grid = np.unique(np.concatenate([[t, t_end], times[idx]]))
+        o, x = solver.integrate_batch(model, x, t, grid, sel)
+        obs[:, idx] = o[:, np.searchsorted(grid, times[idx] - 1e-9)]
+        if k < len(events):
+            x = events[k].apply(model, x, rng)
+        t = t_end
+    # endpoints
+    ep: dict[str, Any] = {"patient_id": vp.ids, "seed": vp.seeds, "age_years": vp.covariates.age_years,
+                          "sex": vp.covariates.sex, "weight_kg": vp.covariates.weight_kg}
+    if vp.covariates.height_cm is not None:
+        ep["height_cm"] = vp.covariates.height_cm
+    for name, values in vp.parameters.items():
+        ep[f"param_{name}"] = values
+    for e in DEFAULT_ENDPOINTS:
+        ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
+    endpoints = pd.DataFrame(ep)
+    ts = None
+    if timeseries:
+        n_p, n_t = obs.shape[:2]
+        ts = pd.DataFrame({"patient_id": np.repeat(vp.ids, n_t), "time_days": np.tile(times, n_p)})
+        for j, name in enumerate(obs_names):
+            ts[name] = obs[:, :, j].reshape(-1).astype(np.float32)
+    hist = np.zeros((len(BAND_OBSERVABLES), len(times), N_BINS + 2), dtype=np.int64)
+    for b, name in enumerate(BAND_OBSERVABLES):
+        bins = np.searchsorted(_bin_edges(name), obs[:, :, obs_names.index(name)], side="right")  # 0..N_BINS+1
+        for ti in range(len(times)):
+            hist[b, ti] = np.bincount(bins[:, ti], minlength=N_BINS + 2)
+    return PartitionOutput(index, endpoints, ts, hist)
+
+
+# ---------------------------------------------------------------------------------------------- files
+def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def _part(out: Path, kind: str, index: int, suffix: str) -> Path:
+    return out / kind / f"part-{index:05d}.{suffix}"
+
+
+def write_partition(out: Path, part: PartitionOutput) -> None:
+    if part.timeseries is not None:
+        _atomic_write(_part(out, "timeseries", part.index, "parquet"), lambda p: part.timeseries.to_parquet(p))
+    _atomic_write(_part(out, "bands", part.index, "npz"), lambda p: np.savez_compressed(open(p, "wb"), hist=part.histograms))
+    # endpoints last: their presence marks the partition complete
+    _atomic_write(_part(out, "endpoints", part.index, "parquet"), lambda p: part.endpoints.to_parquet(p, index=False))
+
+
+def is_complete(out: Path, index: int) -> bool:
+    return _part(out, "endpoints", index, "parquet").exists() and _part(out, "bands", index, "npz").exists()
+
+
+def manifest(scenario_data: dict[str, Any], n: int, seed: int, partition_size: int, seeds: Sequence[int] | None,
+             timeseries: bool) -> dict[str, Any]:
+    from hemasim import __version__
+
+    digest = hashlib.sha256(json.dumps(scenario_data, sort_keys=True).encode()).hexdigest()
+    return {"hemasim_version": __version__, "scenario_sha256": digest, "scenario": scenario_data, "n_patients": n,
+            "seed": seed, "seed_list": list(map(int, seeds)) if seeds is not None else None,
+            "partition_size": partition_size, "timeseries": timeseries}
+
+
+def check_or_write_manifest(out: Path, man: dict[str, Any]) -> None:
+    path = out / "manifest.json"
+    keys = ("scenario_sha256", "n_patients", "seed", "seed_list", "partition_size", "timeseries")
+    if path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        diff = [k for k in keys if old.get(k) != man[k]]
+        if diff:
+            raise CohortError(f"{out} holds a different cohort (differs in: {', '.join(diff)}); "
+                              "choose another --out folder or delete this one")
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    _atomic_write(path, lambda p: p.write_text(json.dumps(man, indent=2) + "\n", encoding="utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------- executors
+class LocalExecutor:
+    """Partitions one after another in this process; each partition uses every core (numba threads)."""
+
+    def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]]):  # noqa: ANN201 - iterator
+        for job in jobs:
+            yield fn(*job)
+
+    def close(self) -> None:
+        pass
+
+
+class DaskExecutor:
+    """Partitions as tasks on a Dask distributed cluster (``tcp://host:port``, or a Client/LocalCluster)."""
+
+    def __init__(self, scheduler: Any) -> None:
+        try:
+            from dask.distributed import Client
+        except ImportError as err:  # pragma: no cover - depends on the install
+            raise CohortError("a --scheduler needs dask.distributed: pip install 'hemasim[dask]'") from err
+        self._own = not hasattr(scheduler, "submit")
+        self.client = Client(scheduler) if self._own else scheduler
+
+    def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]]):  # noqa: ANN201 - iterator
+        from dask.distributed import as_completed
+
+        futures = [self.client.submit(fn, *job, pure=False) for job in jobs]
+        for fut in as_completed(futures):
+            yield fut.result()
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+# ---------------------------------------------------------------------------------------------- summary
+def _quantiles_from_histogram(hist: np.ndarray, edges: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Quantiles per time from counts (n_times, N_BINS + 2); values at bin centres (geometric)."""
+    centres = np.concatenate([[edges[0]], np.sqrt(edges[:-1] * edges[1:]), [edges[-1]]])
+    cum = np.cumsum(hist, axis=1)
+    total = cum[:, -1:]
+    out = np.empty((hist.shape[0], len(qs)))
+    for j, q in enumerate(qs):
+        idx = np.argmax(cum >= q * total, axis=1)
+        out[:, j] = centres[idx]
+    return out
+
+
+def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
+    """Merge every partition into summary.json/.csv and bands.csv/.png; return the summary."""
+    import pandas as pd
+
+    from hemasim.endpoints import DEFAULT_ENDPOINTS
+
+    parts = sorted((out / "endpoints").glob("part-*.parquet"))
+    ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    rows = []
+    for e in DEFAULT_ENDPOINTS:
+        v = ep[e.name].to_numpy(dtype=np.float64)
+        reached = ~np.isnan(v)
+        if e.name.startswith("days_"):
+            reached = v > 0
+        finite = v[~np.isnan(v)]
+        rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,
+                     "median": float(np.median(finite)) if len(finite) else None,
+                     "p05": float(np.percentile(finite, 5)) if len(finite) else None,
+                     "p95": float(np.percentile(finite, 95)) if len(finite) else None,
+                     "fraction_reaching": float(reached.mean()), "n": int(len(v))})
+    summary = {"n_patients": int(len(ep)), "endpoints": rows}
+    _atomic_write(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
+    _atomic_write(out / "summary.csv", lambda p: pd.DataFrame(rows).to_csv(p, index=False))
+
+    hist = sum(np.load(p)["hist"] for p in sorted((out / "bands").glob("part-*.npz")))
+    bands = pd.DataFrame({"time_days": times})
+    for b, name in enumerate(BAND_OBSERVABLES):
+        q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
+        bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
+    _atomic_write(out / "bands.csv", lambda p: bands.to_csv(p, index=False, float_format="%.6g"))
+    _atomic_write(out / "bands.png", lambda p: _bands_figure(bands, len(ep)).savefig(p, dpi=80, format="png"))
+    return summary
+
+
+def _bands_figure(bands: Any, n: int) -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    from hemasim.report.plots import CTCAE
+
+    fig = Figure(figsize=(11, 7), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    t = bands["time_days"].to_numpy()
+    for ax, name in zip(axes, BAND_OBSERVABLES, strict=True):
+        ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95%")
+        ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
+        for thr, grade in CTCAE.get(name, []):
+            ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
+            ax.text(t[0], thr, f" CTCAE {grade}", color="tab:red", fontsize=7, va="bottom")
+        ax.set_title(name)
+        ax.set_xlabel("time (days)")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(f"virtual cohort: {n} patients")
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------- entry point
+def run_cohort(scenario: Any, n: int, out: str | Path, *, seed: int = 0, seeds: Sequence[int] | None = None,
+               partition_size: int = 1000, timeseries: bool = False, scheduler: Any = None,
+               progress: bool = True, max_partitions: int | None = None) -> dict[str, Any] | None:
+    """Simulate ``n`` virtual patients of ``scenario`` into ``out`` (see the module docstring).
+
+    Complete partitions already in ``out`` are skipped. ``max_partitions`` stops after that many new
+    partitions (for tests of resumption); the summary is then not written and None is returned.
+    """
+    from hemasim.simulation import output_times
+
+    if n < 1:
+        raise CohortError("--n must be at least 1")
+    if seeds is not None and len(seeds) != n:
+        raise CohortError(f"the seed list has {len(seeds)} entries for {n} patients")
+    out = Path(out)
+    data = scenario.model_dump(mode="json")
+    check_or_write_manifest(out, manifest(data, n, seed, partition_size, seeds, timeseries))
+    n_parts = (n + partition_size - 1) // partition_size
+    todo = [k for k in range(n_parts) if not is_complete(out, k)]
+    if max_partitions is not None:
+        todo = todo[:max_partitions]
+    jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries) for k in todo]
+    executor = DaskExecutor(scheduler) if scheduler is not None else LocalExecutor()
+    try:
+        if progress and jobs:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            with Progress(TextColumn("cohort partitions"), BarColumn(), MofNCompleteColumn(),
+                          TimeRemainingColumn()) as bar:
+                task = bar.add_task("", total=len(jobs))
+                for part in executor.map(simulate_partition, jobs):
+                    write_partition(out, part)
+                    bar.advance(task)
+        else:
+            for part in executor.map(simulate_partition, jobs):
+                write_partition(out, part)
+    finally:
+        executor.close()
+    if not all(is_complete(out, k) for k in range(n_parts)):
+        return None
+    return summarise(out, output_times(scenario.duration_days, scenario.output.every_days))
