@@ -266,3 +266,29 @@ def export_scenario(scenario: object) -> tuple[str, list[str]]:
     model = healthy_human_model(scenario.patient.covariates(), aging=scenario.aging).compile()  # type: ignore[attr-defined]
     text = to_sbml(model, scenario.build_events(), initial_state=steady_state(model))  # type: ignore[attr-defined]
     return text, validate_sbml(text)
+
+
+def sbml_parameter_matrix(model: CompiledModel) -> tuple[list[str], np.ndarray]:
+    """For a cohort model: the SBML parameter ids and an (N, n_ids) matrix of every patient's values."""
+    if model.n_patients is None:
+        ids = list(sbml_parameter_values(model))
+        return ids, np.array([list(sbml_parameter_values(model).values())])
+    ids = list(sbml_parameter_values(model.patient(0)))
+    cols = []
+    fb_index = {name: k for k, name in enumerate(model.feedback_names)}
+    flow_index = {name: f for f, name in enumerate(model.flow_names)}
+    for pid in ids:
+        if pid.startswith("fb_"):
+            name, field = pid[3:].rsplit("_", 1)
+            k = fb_index[name]
+            if field == "offset":
+                cols.append(np.full(model.n_patients, model.fb_offset[k]))
+            elif field == "scale":
+                cols.append(np.full(model.n_patients, model.fb_scale[k]))
+            else:
+                cols.append(model.fb_params[:, k, int(field[1:])])
+        elif pid.startswith("k_"):
+            cols.append(model.rate[:, flow_index[pid[2:]]])
+        else:  # y_
+            cols.append(model.yield_[:, flow_index[pid[2:]]])
+    return ids, np.column_stack(cols)

@@ -1,0 +1,105 @@
+"""Virtual cohorts: reproducible patients, agreement with single-patient runs, resumption, Dask."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemasim.cohort import run_cohort, simulate_partition
+from hemasim.scenario import load_scenario
+
+from .conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    s = load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml")
+    return s.model_copy(update={"duration_days": 60.0})
+
+
+def test_same_seed_same_patients_and_different_seeds_differ(scenario):
+    data = scenario.model_dump(mode="json")
+    a = simulate_partition(data, 0, 0, 40, 7, None, False).endpoints
+    b = simulate_partition(data, 0, 0, 40, 7, None, False).endpoints
+    c = simulate_partition(data, 0, 0, 40, 8, None, False).endpoints
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.allclose(a["param_anc_setpoint_1e9_per_L"], c["param_anc_setpoint_1e9_per_L"])
+
+
+def _same_patients(a, b):
+    """Draws are identical; outcomes agree to solver tolerance (lock-step chunks share step sizes)."""
+    drawn = [c for c in a.columns if c in ("patient_id", "seed", "age_years", "sex", "weight_kg", "height_cm")
+             or c.startswith("param_")]
+    pd.testing.assert_frame_equal(a[drawn], b[drawn], check_exact=True)
+    rest = [c for c in a.columns if c not in drawn]
+    pd.testing.assert_frame_equal(a[rest], b[rest], rtol=1e-5)
+
+
+def test_a_patient_is_the_same_whatever_partition_it_falls_in(scenario):
+    data = scenario.model_dump(mode="json")
+    whole = simulate_partition(data, 0, 0, 30, 3, None, False).endpoints
+    tail = simulate_partition(data, 1, 20, 30, 3, None, False).endpoints
+    _same_patients(whole.iloc[20:].reset_index(drop=True), tail)
+
+
+def test_cohort_patient_matches_a_single_patient_run(scenario):
+    """The lock-step batch path against the single-patient path for one sampled patient."""
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.cohort.sampling import draw_patients
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.simulation import Simulation
+    from hemasim.solvers import DormandPrince
+
+    data = scenario.model_dump(mode="json")
+    ep = simulate_partition(data, 0, 0, 12, 5, None, False).endpoints
+    params = healthy_adult_parameters()
+    vp = draw_patients(scenario.population_or_default(), params, 0, 12, 5)
+    i = 9
+    cov = Covariates(float(vp.covariates.age_years[i]), str(vp.covariates.sex[i]),
+                     float(vp.covariates.weight_kg[i]), float(vp.covariates.height_cm[i]))
+    single = params.with_values(**{k: float(v[i]) for k, v in vp.parameters.items()})
+    model = healthy_human_model(cov, single, aging=scenario.aging)
+    r = Simulation(model, solver=DormandPrince(rtol=1e-9), events=scenario.build_events()).run(60.0)
+    anc = r.observable("anc_1e9_per_L")
+    assert ep.loc[i, "anc_nadir"] == pytest.approx(anc.min(), rel=1e-4)
+    assert ep.loc[i, "anc_nadir_day"] == r.times[np.argmin(anc)]
+
+
+def test_interrupted_cohort_resumes_without_recomputing(scenario, tmp_path: Path):
+    out = tmp_path / "cohort"
+    assert run_cohort(scenario, 50, out, partition_size=20, progress=False, max_partitions=2) is None
+    first = {p.name: p.stat().st_mtime_ns for p in (out / "endpoints").iterdir()}
+    assert sorted(first) == ["part-00000.parquet", "part-00001.parquet"]
+    summary = run_cohort(scenario, 50, out, partition_size=20, progress=False)
+    assert summary is not None and summary["n_patients"] == 50
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "endpoints").iterdir()}
+    assert all(after[k] == v for k, v in first.items())  # written once, never recomputed
+    assert len(after) == 3
+    assert (out / "bands.png").exists() and json.loads((out / "summary.json").read_text())["n_patients"] == 50
+    # a different cohort in the same folder is refused
+    from hemasim.cohort import CohortError
+
+    with pytest.raises(CohortError, match="different cohort"):
+        run_cohort(scenario, 60, out, partition_size=20, progress=False)
+
+
+def test_seed_list_makes_each_patient_reproducible(scenario, tmp_path: Path):
+    data = scenario.model_dump(mode="json")
+    seeds = [11, 12, 13, 14]
+    a = simulate_partition(data, 0, 0, 4, 0, seeds, False).endpoints
+    b = simulate_partition(data, 0, 2, 4, 0, seeds, False).endpoints  # patients 2 and 3 alone
+    _same_patients(a.iloc[2:].reset_index(drop=True), b)
+    assert list(a["seed"]) == seeds
+
+
+def test_dask_local_cluster_gives_the_same_endpoints(scenario, tmp_path: Path):
+    distributed = pytest.importorskip("dask.distributed")
+    local = tmp_path / "local"
+    run_cohort(scenario, 1000, local, partition_size=250, progress=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
+                                  processes=True) as cluster, distributed.Client(cluster) as client:
+        run_cohort(scenario, 1000, tmp_path / "dask", partition_size=250, progress=False, scheduler=client)
+    read = lambda d: pd.concat([pd.read_parquet(p) for p in sorted((d / "endpoints").glob("*.parquet"))])  # noqa: E731
+    pd.testing.assert_frame_equal(read(local).reset_index(drop=True), read(tmp_path / "dask").reset_index(drop=True))
