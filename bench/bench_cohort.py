@@ -40,21 +40,10 @@ def prepare(n: int, seed: int = 0):
 
 
 def hemasim_batch(scenario, model, x0, times, sel):
+    from hemasim.cohort.runner import integrate_cohort
     from hemasim.solvers import DormandPrince
 
-    events = scenario.build_events()
-    solver = DormandPrince(rtol=1e-6)
-    obs = np.empty((model.n_patients, len(times), len(sel)))
-    x, t = x0, 0.0
-    for k, t_end in enumerate([*(e.day for e in events), scenario.duration_days]):
-        idx = np.nonzero((times >= t - 1e-9) & (times <= t_end + 1e-9))[0]
-        grid = np.unique(np.concatenate([[t, t_end], times[idx]]))
-        o, x = solver.integrate_batch(model, x, t, grid, sel)
-        obs[:, idx] = o[:, np.searchsorted(grid, times[idx] - 1e-9)]
-        if k < len(events):
-            x = events[k].apply(model, x, None)
-        t = t_end
-    return obs
+    return integrate_cohort(model, x0, scenario.build_events(), times, sel, DormandPrince(rtol=1e-6))
 
 
 def roadrunner_loop(scenario, model, x0, times, sel):

@@ -65,7 +65,7 @@ def steady_state_batch(model: CompiledModel, t: float = 0.0, tol: float = 1e-10)
     (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
      fb_scale) = model.kernel_arrays()
     X, status = _newton(model.x0, float(t), np.maximum(model.x0, 1.0), src, dst, rate, consume, yld, flow_fb,
-                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale, tol, 30)
+                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale, tol, 60)
     bad = np.nonzero(status)[0]
     if len(bad):
         raise RuntimeError(f"steady state not found for {len(bad)} patient(s) (first: index {bad[0]})")

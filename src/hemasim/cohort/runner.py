@@ -75,18 +75,8 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES]))
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
     solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
-    obs = np.empty((model.n_patients, len(times), len(sel)))
     rng = np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(index, 1)))  # for stochastic events
-    t = 0.0
-    for k, t_end in enumerate([*(ev.day for ev in events), scenario.duration_days]):
-        # outputs in [t, t_end]; one at t shows the state at the segment start (just after an event)
-        idx = np.nonzero((times >= t - 1e-9) & (times <= t_end + 1e-9))[0]
-        grid = np.unique(np.concatenate([[t, t_end], times[idx]]))
-        o, x = solver.integrate_batch(model, x, t, grid, sel)
-        obs[:, idx] = o[:, np.searchsorted(grid, times[idx] - 1e-9)]
-        if k < len(events):
-            x = events[k].apply(model, x, rng)
-        t = t_end
+    obs = integrate_cohort(model, x, events, times, sel, solver, rng)
     # endpoints
     ep: dict[str, Any] = {"patient_id": vp.ids, "seed": vp.seeds, "age_years": vp.covariates.age_years,
                           "sex": vp.covariates.sex, "weight_kg": vp.covariates.weight_kg}
@@ -104,11 +94,33 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         for j, name in enumerate(obs_names):
             ts[name] = obs[:, :, j].reshape(-1).astype(np.float32)
     hist = np.zeros((len(BAND_OBSERVABLES), len(times), N_BINS + 2), dtype=np.int64)
+    offsets = np.arange(len(times)) * (N_BINS + 2)
     for b, name in enumerate(BAND_OBSERVABLES):
         bins = np.searchsorted(_bin_edges(name), obs[:, :, obs_names.index(name)], side="right")  # 0..N_BINS+1
-        for ti in range(len(times)):
-            hist[b, ti] = np.bincount(bins[:, ti], minlength=N_BINS + 2)
+        hist[b] = np.bincount((bins + offsets).ravel(), minlength=len(times) * (N_BINS + 2)).reshape(len(times), -1)
     return PartitionOutput(index, endpoints, ts, hist)
+
+
+def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: np.ndarray, sel: np.ndarray,
+                     solver: Any, rng: np.random.Generator | None = None) -> np.ndarray:
+    """Every patient of a cohort model from states ``x0`` through ``events`` (sorted by day).
+
+    Returns the selected observables (N, len(times), len(sel)); an output on an event day shows the
+    state just after the event, as in a single-patient :class:`~hemasim.simulation.Simulation`.
+    """
+    obs = np.empty((x0.shape[0], len(times), len(sel)))
+    x, t = x0, 0.0
+    for k, t_end in enumerate([*(ev.day for ev in events), float(times[-1])]):
+        idx = np.nonzero((times >= t - 1e-9) & (times <= t_end + 1e-9))[0]
+        grid = np.unique(np.concatenate([[t, t_end], times[idx]]))
+        o, x = solver.integrate_batch(model, x, t, grid, sel)
+        if len(idx):  # output times are a contiguous run of the grid: copy by slices, not fancy indexing
+            first = int(np.searchsorted(grid, times[idx[0]] - 1e-9))
+            obs[:, idx[0]:idx[-1] + 1] = o[:, first:first + len(idx)]
+        if k < len(events):
+            x = events[k].apply(model, x, rng)
+        t = t_end
+    return obs
 
 
 # ---------------------------------------------------------------------------------------------- files

@@ -15,7 +15,7 @@ from numba import njit, prange
 
 from hemasim.solvers._kernel import (
     A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64, A65, AGE_DECLINE, B1, B3, B4, B5, B6, C2,
-    C3, C4, C5, D1, D3, D4, D5, D6, D7, DAYS_PER_YEAR, E1, E3, E4, E5, E6, E7, HILL_RATIO,
+    C3, C4, C5, D1, D3, D4, D5, D6, D7, DAYS_PER_YEAR, E1, E3, E4, E5, E6, E7, HILL_RATIO, PI_BETA, _pi_factor,
 )
 
 __all__ = ["AGE_DECLINE", "HILL_RATIO", "integrate_lockstep"]
@@ -23,7 +23,7 @@ __all__ = ["AGE_DECLINE", "HILL_RATIO", "integrate_lockstep"]
 
 @njit(cache=True, fastmath=True)
 def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-            SIG, FB):  # pragma: no cover - compiled
+            SIG, FB, G, fb_same, fb_unit_exponent):  # pragma: no cover - compiled
     B = X.shape[1]
     for i in range(sig_ptr.shape[0] - 1):
         for b in range(B):
@@ -36,16 +36,28 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
     for k in range(fb_kind.shape[0]):
         off = fb_offset[k]
         sc = fb_scale[k]
+        same = fb_same[k]
+        if same >= 0:  # the same law as an earlier feedback (e.g. the HSC self-renewal/differentiation pair)
+            for b in range(B):
+                FB[k, b] = off + sc * G[same, b]
+            continue
         if fb_kind[k] == HILL_RATIO:
             si = fb_signal[k]
-            for b in range(B):
-                c = FBP[k, 1, b]
-                FB[k, b] = off + sc * (1.0 + c) / (1.0 + c * (SIG[si, b] / FBP[k, 0, b]) ** FBP[k, 2, b])
+            if fb_unit_exponent[k]:  # n == 1 for every patient: no pow, and the loop vectorises
+                for b in range(B):
+                    c = FBP[k, 1, b]
+                    G[k, b] = (1.0 + c) / (1.0 + c * (SIG[si, b] / FBP[k, 0, b]))
+            else:
+                for b in range(B):
+                    c = FBP[k, 1, b]
+                    G[k, b] = (1.0 + c) / (1.0 + c * (SIG[si, b] / FBP[k, 0, b]) ** FBP[k, 2, b])
         else:
             for b in range(B):
                 age = FBP[k, 0, b] + FBP[k, 4, b] * t / DAYS_PER_YEAR
                 onset = FBP[k, 2, b]
-                FB[k, b] = off + sc * math.exp(-FBP[k, 1, b] * (max(age, onset) - max(FBP[k, 3, b], onset)))
+                G[k, b] = math.exp(-FBP[k, 1, b] * (max(age, onset) - max(FBP[k, 3, b], onset)))
+        for b in range(B):
+            FB[k, b] = off + sc * G[k, b]
     for f in range(RATE.shape[0]):
         s = src[f]
         if s >= 0:
@@ -62,11 +74,37 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
                 FLUX[f, b] *= FB[idx, b]
 
 
+@njit(cache=True)
+def _feedback_shortcuts(fb_kind, fb_signal, FBP):  # pragma: no cover - compiled
+    """Per feedback: the index of an earlier one with the same law and inputs (or -1), and whether its Hill
+    exponent is 1 for every patient of the chunk."""
+    nfb, npar, B = FBP.shape
+    same = np.full(nfb, -1, dtype=np.int64)
+    unit = np.zeros(nfb, dtype=np.bool_)
+    for k in range(nfb):
+        unit[k] = fb_kind[k] == HILL_RATIO
+        for b in range(B):
+            if FBP[k, 2, b] != 1.0:
+                unit[k] = False
+        for q in range(k):
+            if same[q] >= 0 or fb_kind[q] != fb_kind[k] or fb_signal[q] != fb_signal[k]:
+                continue
+            equal = True
+            for i in range(npar):
+                for b in range(B):
+                    if FBP[q, i, b] != FBP[k, i, b]:
+                        equal = False
+            if equal:
+                same[k] = q
+                break
+    return same, unit
+
+
 @njit(cache=True, fastmath=True)
 def _rhs(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP,
-         fb_offset, fb_scale, SIG, FB):  # pragma: no cover - compiled
+         fb_offset, fb_scale, SIG, FB, G, fb_same, fb_unit_exponent):  # pragma: no cover - compiled
     _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-            SIG, FB)
+            SIG, FB, G, fb_same, fb_unit_exponent)
     OUT[:, :] = 0.0
     B = X.shape[1]
     for f in range(RATE.shape[0]):
@@ -91,7 +129,9 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
     n_out = t_out.shape[0]
     SIG = np.empty((sig_ptr.shape[0] - 1, B))
     FB = np.empty((fb_kind.shape[0], B))
+    G = np.empty((fb_kind.shape[0], B))
     FLUX = np.empty((nf, B))
+    fb_same, fb_unit_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
     X = X0.copy()
     XN = np.empty((n, B))
     TMP = np.empty((n, B))
@@ -105,7 +145,8 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
     K7 = np.empty((n, B))
     ERR = np.empty(B)
     args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
-            fb_scale, SIG, FB)
+            fb_scale, SIG, FB, G, fb_same, fb_unit_exponent)
+    fb_extra = (G, fb_same, fb_unit_exponent)
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
@@ -115,9 +156,10 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
         if t_out[i_out] > t:
             break
         _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb, sig_ptr,
-                sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB)
+                sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra)
         i_out += 1
     n_steps = 0
+    err_old = 1e-4
     while i_out < n_out:
         if h > max_step:
             h = max_step
@@ -181,7 +223,7 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
                                       + D7 * K7[j, b])
                             XO[j, b] = max(X[j, b] + theta * (r2 + th1 * (r3 + theta * (r4 + th1 * r5))), 0.0)
                 _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb,
-                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB)
+                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra)
                 i_out += 1
             clipped = False
             for j in range(n):
@@ -199,10 +241,10 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
                     for b in range(B):
                         K1[j, b] = K7[j, b]
             n_steps += 1
-            fac = 10.0 if err == 0.0 else min(10.0, max(0.2, 0.9 * err ** -0.2))
-            h = h * fac
+            h = h * _pi_factor(err, err_old)
+            err_old = max(err, 1e-4)
         else:
-            h = h * max(0.2, 0.9 * err ** -0.2)
+            h = h * max(0.2, 0.9 * err ** -(0.2 - 0.75 * PI_BETA))
             if h < 1e-12 * max(1.0, abs(t)):
                 return 1
     for j in range(n):
@@ -213,11 +255,11 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
 
 @njit(cache=True, fastmath=True)
 def _record(t, X, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w,
-            fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB):  # pragma: no cover - compiled
+            fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra):  # pragma: no cover - compiled
     n, B = X.shape
     if need_flux:
         _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-                SIG, FB)
+                SIG, FB, *fb_extra)
     for a in range(obs_sel.shape[0]):
         o = obs_sel[a]
         for b in range(B):
