@@ -10,7 +10,7 @@ OUT    ?= out/healthy_adult
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
 	@echo "make test      run the test suite (installs first if needed)"
-	@echo "make bench     print benchmark timings as a table"
+	@echo "make bench     print benchmark timings as tables (single runs; cohorts vs libRoadRunner)"
 	@echo "make validate  print the validation report card"
 
 $(STAMP): pyproject.toml
@@ -28,6 +28,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py
+	$(BIN)/python bench/bench_cohort.py
 
 validate: $(STAMP)
 	$(BIN)/hemasim validate

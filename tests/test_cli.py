@@ -77,7 +77,32 @@ def test_references_lists_cited_sources():
     assert "Lahoz-Beneytez" in res.stdout and "assumed" in res.stdout
 
 
-@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["references"]])
+def test_export_sbml_writes_a_valid_file(tmp_path: Path):
+    from hemasim.model.sbml import validate_sbml
+
+    out = tmp_path / "model.xml"
+    res = hemasim("export-sbml", str(EXAMPLES / "blood_donation.yaml"), "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert validate_sbml(out.read_text()) == []
+    assert "intervention_0_BloodLoss" in out.read_text()
+
+
+def test_cohort_command_writes_partitions_and_summary(tmp_path: Path):
+    scen = tmp_path / "c.yaml"
+    scen.write_text((EXAMPLES / "cohort_marrow_depletion.yaml").read_text().replace("duration_days: 365",
+                                                                                     "duration_days: 30"))
+    out = tmp_path / "cohort"
+    res = hemasim("cohort", str(scen), "--n", "30", "--partition-size", "16", "--out", str(out), "--timeseries")
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in (out / "endpoints").iterdir()) == ["part-00000.parquet", "part-00001.parquet"]
+    assert (out / "timeseries" / "part-00001.parquet").exists()
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["n_patients"] == 30
+    bad = hemasim("cohort", str(scen), "--n", "0", "--out", str(tmp_path / "x"))
+    assert bad.returncode == 2 and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"]])
 def test_help_everywhere(cmd):
     res = hemasim(*cmd, "--help")
     assert res.returncode == 0 and "Usage" in res.stdout

@@ -146,7 +146,17 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
     ERR = np.empty(B)
     args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
             fb_scale, SIG, FB, G, fb_same, fb_unit_exponent)
-    fb_extra = (G, fb_same, fb_unit_exponent)
+    obs_nz = np.zeros(OBSW.shape[:2], dtype=np.bool_)  # which weights are non-zero for some patient
+    obs_fnz = np.zeros(OBSFW.shape[:2], dtype=np.bool_)
+    for o in range(OBSW.shape[0]):
+        for b in range(B):
+            for j in range(n):
+                if OBSW[o, j, b] != 0.0:
+                    obs_nz[o, j] = True
+            for f in range(nf):
+                if OBSFW[o, f, b] != 0.0:
+                    obs_fnz[o, f] = True
+    fb_extra = (G, fb_same, fb_unit_exponent, obs_nz, obs_fnz)
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
@@ -257,19 +267,25 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
 def _record(t, X, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w,
             fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra):  # pragma: no cover - compiled
     n, B = X.shape
+    obs_nz, obs_fnz = fb_extra[3], fb_extra[4]
     if need_flux:
         _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-                SIG, FB, *fb_extra)
+                SIG, FB, fb_extra[0], fb_extra[1], fb_extra[2])
+    acc = np.zeros(B)
     for a in range(obs_sel.shape[0]):
         o = obs_sel[a]
+        acc[:] = 0.0
+        for j in range(n):
+            if obs_nz[o, j]:  # observables read few states: skip the others
+                for b in range(B):
+                    acc[b] += OBSW[o, j, b] * X[j, b]
+        if need_flux:
+            for f in range(FLUX.shape[0]):
+                if obs_fnz[o, f]:
+                    for b in range(B):
+                        acc[b] += OBSFW[o, f, b] * FLUX[f, b]
         for b in range(B):
-            acc = 0.0
-            for j in range(n):
-                acc += OBSW[o, j, b] * X[j, b]
-            if need_flux:
-                for f in range(FLUX.shape[0]):
-                    acc += OBSFW[o, f, b] * FLUX[f, b]
-            obs_out[b, i_out, a] = acc
+            obs_out[b, i_out, a] = acc[b]
 
 
 @njit(parallel=True, cache=True)
