@@ -86,7 +86,7 @@ def compare(n: int) -> dict[str, float]:
 
 
 SCALE_SNIPPET = """
-import json, resource, sys, tempfile, time
+import json, sys, tempfile, time
 from hemasim.cohort import run_cohort
 from hemasim.scenario import load_scenario
 s = load_scenario(sys.argv[1])
@@ -94,7 +94,9 @@ with tempfile.TemporaryDirectory() as d:
     t0 = time.perf_counter()
     run_cohort(s, int(sys.argv[2]), d, partition_size=2000, progress=False)
     dt = time.perf_counter() - t0
-print(json.dumps({"seconds": dt, "peak_rss_MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM: this process's own peak resident memory (ru_maxrss would include the parent's, inherited at fork)
+hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+print(json.dumps({"seconds": dt, "peak_rss_MB": hwm / 1024}))
 """
 
 
