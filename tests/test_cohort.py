@@ -103,3 +103,35 @@ def test_dask_local_cluster_gives_the_same_endpoints(scenario, tmp_path: Path):
         run_cohort(scenario, 1000, tmp_path / "dask", partition_size=250, progress=False, scheduler=client)
     read = lambda d: pd.concat([pd.read_parquet(p) for p in sorted((d / "endpoints").glob("*.parquet"))])  # noqa: E731
     pd.testing.assert_frame_equal(read(local).reset_index(drop=True), read(tmp_path / "dask").reset_index(drop=True))
+
+
+def test_killed_cohort_command_resumes_without_recomputing(tmp_path: Path):
+    """Kill `hemasim cohort` (SIGKILL) once a partition is written; the re-run keeps that partition."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    scen = tmp_path / "c.yaml"
+    scen.write_text((EXAMPLES / "cohort_marrow_depletion.yaml").read_text())
+    out = tmp_path / "cohort"
+    cmd = [sys.executable, "-m", "hemasim", "cohort", str(scen), "--n", "4000", "--partition-size", "400",
+           "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list((out / "endpoints").glob("part-*.parquet")):
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    written = {p.name: p.stat().st_mtime_ns for p in (out / "endpoints").glob("part-*.parquet")}
+    assert 1 <= len(written) < 10, "the cohort should have been killed half-way"
+    assert not (out / "summary.json").exists()
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "endpoints").glob("part-*.parquet")}
+    assert len(after) == 10 and all(after[k] == v for k, v in written.items())
+    assert json.loads((out / "summary.json").read_text())["n_patients"] == 4000
+    assert not list(out.rglob(".*.tmp-*"))  # no half-written files left behind
