@@ -43,10 +43,16 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
             continue
         if fb_kind[k] == HILL_RATIO:
             si = fb_signal[k]
-            if fb_unit_exponent[k]:  # n == 1 for every patient: no pow, and the loop vectorises
+            m = fb_unit_exponent[k]
+            if m == 1:  # integer Hill exponents (the same for every patient): no pow, and the loops vectorise
                 for b in range(B):
                     c = FBP[k, 1, b]
                     G[k, b] = (1.0 + c) / (1.0 + c * (SIG[si, b] / FBP[k, 0, b]))
+            elif m == 2:
+                for b in range(B):
+                    c = FBP[k, 1, b]
+                    u = SIG[si, b] / FBP[k, 0, b]
+                    G[k, b] = (1.0 + c) / (1.0 + c * (u * u))
             else:
                 for b in range(B):
                     c = FBP[k, 1, b]
@@ -76,16 +82,17 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
 
 @njit(cache=True)
 def _feedback_shortcuts(fb_kind, fb_signal, FBP):  # pragma: no cover - compiled
-    """Per feedback: the index of an earlier one with the same law and inputs (or -1), and whether its Hill
-    exponent is 1 for every patient of the chunk."""
+    """Per feedback: the index of an earlier one with the same law and inputs (or -1), and its Hill exponent
+    when that is 1 or 2 for every patient of the chunk (0 otherwise)."""
     nfb, npar, B = FBP.shape
     same = np.full(nfb, -1, dtype=np.int64)
-    unit = np.zeros(nfb, dtype=np.bool_)
+    unit = np.zeros(nfb, dtype=np.int64)  # 1 or 2: that integer exponent for every patient; 0 otherwise
     for k in range(nfb):
-        unit[k] = fb_kind[k] == HILL_RATIO
-        for b in range(B):
-            if FBP[k, 2, b] != 1.0:
-                unit[k] = False
+        if fb_kind[k] == HILL_RATIO and (FBP[k, 2, 0] == 1.0 or FBP[k, 2, 0] == 2.0):
+            unit[k] = int(FBP[k, 2, 0])
+            for b in range(B):
+                if FBP[k, 2, b] != FBP[k, 2, 0]:
+                    unit[k] = 0
         for q in range(k):
             if same[q] >= 0 or fb_kind[q] != fb_kind[k] or fb_signal[q] != fb_signal[k]:
                 continue
