@@ -61,12 +61,13 @@ def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, st
     if isinstance(event, BloodLoss):
         lost = min(event.volume_mL / (float(model.metadata["blood_volume_L"]) * 1000.0), 1.0)
         share = model.metadata["blood_share"]
-        return [(name, f"{name} * {_num(1.0 - lost * s)}") for name, s in share.items()]  # type: ignore[union-attr]
+        return [(name, f"{name} * {_num(1.0 - lost * s)} dimensionless")
+                for name, s in share.items()]  # type: ignore[union-attr]
     if isinstance(event, CellDepletion):
-        return [(model.state_names[i], f"{model.state_names[i]} * {_num(event.surviving_fraction)}")
+        return [(model.state_names[i], f"{model.state_names[i]} * {_num(event.surviving_fraction)} dimensionless")
                 for i in event.targets(model)]
     if isinstance(event, CellInfusion):
-        return [(event.compartment, f"{event.compartment} + {_num(event.cells)}")]
+        return [(event.compartment, f"{event.compartment} + {_num(event.cells)} item")]
     raise SBMLExportError(f"no SBML form for event {type(event).__name__}")
 
 
@@ -123,7 +124,15 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
     u.setKind(libsbml.UNIT_KIND_SECOND)
     u.setExponent(-1)
     u.setScale(0)
-    u.setMultiplier(1.0 / 86400.0)
+    u.setMultiplier(86400.0)  # (86400 s)^-1
+    item_per_day = m.createUnitDefinition()
+    item_per_day.setId("item_per_day")
+    for kind, exponent, multiplier in ((libsbml.UNIT_KIND_ITEM, 1, 1.0), (libsbml.UNIT_KIND_SECOND, -1, 86400.0)):
+        u = item_per_day.createUnit()
+        u.setKind(kind)
+        u.setExponent(exponent)
+        u.setScale(0)
+        u.setMultiplier(multiplier)
     m.setTimeUnits("day")
     m.setSubstanceUnits("item")
     m.setExtentUnits("item")
@@ -162,22 +171,23 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         _check(r.setMath(ast), f"rule {pid}")
 
     for i, sname in enumerate(model.signal_names):
-        terms = [f"{_num(model.sig_w[k])} * {model.state_names[model.sig_idx[k]]}"
+        terms = [f"{_num(model.sig_w[k])} dimensionless * {model.state_names[model.sig_idx[k]]}"
                  for k in range(model.sig_ptr[i], model.sig_ptr[i + 1])]
-        parameter(f"sig_{sname}", None, False)
+        parameter(f"sig_{sname}", None, False, "item")
         rule(f"sig_{sname}", " + ".join(terms) or "0")
 
     values = sbml_parameter_values(model)
     for k, fname in enumerate(model.feedback_names):
         ids = _feedback_ids(fname)
-        for pid in ids:
-            parameter(pid, values[pid], True)
         p0, p1, p2, p3, p4, off, sc = ids
+        for pid in ids:  # a Hill law's reference is a cell number; everything else is dimensionless
+            parameter(pid, values[pid], True, "item" if pid == p0 and model.fb_kind[k] == FeedbackKind.HILL_RATIO
+                      else "dimensionless")
         if model.fb_kind[k] == FeedbackKind.HILL_RATIO:
             s = f"sig_{model.signal_names[model.fb_signal[k]]}"
-            g = f"(1 + {p1}) / (1 + {p1} * pow({s} / {p0}, {p2}))"
+            g = f"(1 dimensionless + {p1}) / (1 dimensionless + {p1} * pow({s} / {p0}, {p2}))"
         elif model.fb_kind[k] == FeedbackKind.AGE_DECLINE:
-            age = f"({p0} + {p4} * time / {_num(DAYS_PER_YEAR)})"
+            age = f"({p0} + {p4} * time / {_num(DAYS_PER_YEAR)} day)"
             g = f"exp(-{p1} * (piecewise({age}, {age} > {p2}, {p2}) - piecewise({p3}, {p3} > {p2}, {p2})))"
         else:  # pragma: no cover - guarded by FeedbackKind
             raise SBMLExportError(f"no SBML form for feedback kind {model.fb_kind[k]}")
@@ -207,7 +217,7 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
     all_dois: set[str] = set()
     for f, fname in enumerate(model.flow_names):
         kid = f"k_{fname}"
-        parameter(kid, values[kid], True, "per_day" if model.src[f] >= 0 else "dimensionless")
+        parameter(kid, values[kid], True, "per_day" if model.src[f] >= 0 else "item_per_day")
         src, dst = int(model.src[f]), int(model.dst[f])
         consume = float(model.consume[f])
         factors = [kid] + ([model.state_names[src]] if src >= 0 else [])
@@ -238,7 +248,7 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         trig = e.createTrigger()
         trig.setInitialValue(False)
         trig.setPersistent(True)
-        trig.setMath(libsbml.parseL3Formula(f"time >= {_num(ev.day)}"))
+        trig.setMath(libsbml.parseL3Formula(f"time >= {_num(ev.day)} day"))
         for target, formula in _event_assignments(model, ev):
             ea = e.createEventAssignment()
             ea.setVariable(target)
@@ -248,14 +258,15 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
     return libsbml.writeSBMLToString(doc)
 
 
-def validate_sbml(text: str) -> list[str]:
-    """libSBML consistency errors (empty when valid); warnings are not returned."""
+def validate_sbml(text: str, warnings: bool = False) -> list[str]:
+    """libSBML consistency problems: errors (empty when valid), and warnings too with ``warnings=True``."""
     import libsbml
 
     doc = libsbml.readSBMLFromString(text)
     doc.checkConsistency()
+    lowest = libsbml.LIBSBML_SEV_WARNING if warnings else libsbml.LIBSBML_SEV_ERROR
     return [doc.getError(i).getMessage().strip() for i in range(doc.getNumErrors())
-            if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
+            if doc.getError(i).getSeverity() >= lowest]
 
 
 def export_scenario(scenario: object) -> tuple[str, list[str]]:
