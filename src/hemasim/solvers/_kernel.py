@@ -217,51 +217,6 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
 
 
 @njit(parallel=True, cache=True)
-def dopri5_batch(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
-                 sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS, fb_offset, fb_scale, obs_sel, OBS_W, OBS_FW
-                 ):  # pragma: no cover - compiled
-    """Integrate every patient of a cohort (rows of the capitalised arrays) in parallel.
-
-    Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status (N,)).
-    """
-    N, n = X0.shape
-    n_out = t_out.shape[0]
-    k = obs_sel.shape[0]
-    obs = np.empty((N, n_out, k))
-    x_final = np.empty((N, n))
-    status = np.zeros(N, dtype=np.int64)
-    need_flux = False
-    for a in range(k):
-        for f in range(OBS_FW.shape[2]):
-            if OBS_FW[0, obs_sel[a], f] != 0.0:
-                need_flux = True
-    for p in prange(N):
-        res, _, _, st = dopri5(X0[p], t0, t_out, rtol, ATOL[p], h_init, max_step, False, src, dst, RATE[p], consume,
-                               YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p],
-                               fb_offset, fb_scale)
-        status[p] = st
-        sig_buf = np.empty(sig_ptr.shape[0] - 1)
-        fb_buf = np.empty(fb_kind.shape[0])
-        flux = np.empty(RATE.shape[1])
-        for i in range(n_out):
-            if need_flux:
-                fluxes_into(t_out[i], res[i], flux, src, RATE[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                            fb_signal, FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf)
-            for a in range(k):
-                o = obs_sel[a]
-                acc = 0.0
-                for j in range(n):
-                    acc += OBS_W[p, o, j] * res[i, j]
-                if need_flux:
-                    for f in range(flux.shape[0]):
-                        acc += OBS_FW[p, o, f] * flux[f]
-                obs[p, i, a] = acc
-        for j in range(n):
-            x_final[p, j] = res[n_out - 1, j]
-    return obs, x_final, status
-
-
-@njit(parallel=True, cache=True)
 def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
                        fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter):  # pragma: no cover - compiled
     """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).
