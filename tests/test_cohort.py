@@ -99,8 +99,10 @@ def test_dask_local_cluster_gives_the_same_endpoints(scenario, tmp_path: Path):
     local = tmp_path / "local"
     run_cohort(scenario, 1000, local, partition_size=250, progress=False)
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None,
-                                  processes=True) as cluster, distributed.Client(cluster) as client:
-        run_cohort(scenario, 1000, tmp_path / "dask", partition_size=250, progress=False, scheduler=client)
+                                  processes=True) as cluster:
+        address = cluster.scheduler_address  # tcp://127.0.0.1:PORT, as given to --scheduler
+        assert address.startswith("tcp://127.0.0.1:")
+        run_cohort(scenario, 1000, tmp_path / "dask", partition_size=250, progress=False, scheduler=address)
     read = lambda d: pd.concat([pd.read_parquet(p) for p in sorted((d / "endpoints").glob("*.parquet"))])  # noqa: E731
     pd.testing.assert_frame_equal(read(local).reset_index(drop=True), read(tmp_path / "dask").reset_index(drop=True))
 

@@ -139,9 +139,9 @@ class Population(_Strict):
     height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm")
     variability: bool = Field(default=True, description="draw parameters from their between-patient variability")
 
-    def draw(self, rng: np.random.Generator, base: Patient | None = None) -> tuple[float, bool, float, float]:
-        """(age, female, weight, height) of one patient; height NaN when neither given nor drawn."""
-        assert base is not None
+    def draw(self, rng: np.random.Generator, base: Patient) -> tuple[float, bool, float, float]:
+        """(age, female, weight, height) of one patient, ``base`` giving what is not varied; height NaN
+        when neither given nor drawn. The order of draws is fixed: it is what makes patients reproducible."""
         age = rng.uniform(self.age_years.min, self.age_years.max) if self.age_years else base.age_years
         female = bool(rng.random() < self.female_fraction) if self.female_fraction is not None \
             else base.sex == "female"
