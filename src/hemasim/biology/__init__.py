@@ -48,6 +48,9 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
     and initial state then becomes an array with one entry per patient.
     """
     params = parameters if parameters is not None else healthy_adult_parameters()
+    unknown = sorted(set(per_patient or {}) - set(params))
+    if unknown:
+        raise ValueError(f"per_patient names unknown parameters: {', '.join(unknown)}")
     bv = blood_volume_L(patient, params)
     used_bv: set[str] = set()
     if patient.height_cm is None:
