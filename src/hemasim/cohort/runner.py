@@ -67,8 +67,6 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     pop = scenario.population_or_default()
     vp = draw_patients(pop, params, start, stop, base_seed, seeds, variability=pop.variability)
     model = healthy_human_model(vp.covariates, params, aging=scenario.aging, per_patient=vp.parameters).compile()
-    if model.n_patients is None:  # no per-patient arrays at all: broadcast to a cohort of identical patients
-        raise CohortError("a cohort needs variability or covariate distributions (population block)")
     x = steady_state_batch(model)
     events = sorted(scenario.build_events(weight_kg=vp.covariates.weight_kg), key=lambda e: e.day)
     times = output_times(scenario.duration_days, scenario.output.every_days)
