@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,24 +38,19 @@ def balance_residual(model: CompiledModel, x: np.ndarray, t: float = 0.0) -> np.
     return np.abs(model.rhs(t, x)) / np.maximum(gross, 1e-300)
 
 
-def steady_state(model: CompiledModel, t: float = 0.0, tol: float = 1e-12) -> np.ndarray:
-    """The fixed point near ``model.x0`` with time (age) frozen at ``t``.
+def steady_state(model: CompiledModel, t: float = 0.0, tol: float = 1e-10) -> np.ndarray:
+    """The fixed point near ``model.x0`` (one patient) with time (age) frozen at ``t``.
 
     The healthy model is built at its reference point; for other ages the thymus and T-cell pools
-    move, and this Newton-type solve (on states scaled by x0) finds where.
+    move, and a Newton solve (the cohort one, on a cohort of one) finds where.
     """
-    x0 = model.x0
-    if np.max(balance_residual(model, x0, t)) < tol:
-        return x0.copy()
-    from scipy.optimize import root
-
-    scale = np.maximum(x0, 1.0)
-    sol = root(lambda z: model.rhs(t, z * scale) / scale, np.ones_like(x0), method="hybr", tol=1e-14)
-    x = sol.x * scale
-    # hybr may report "no further improvement" at machine precision; judge by the balance itself
-    if np.any(x < 0) or np.max(balance_residual(model, x, t)) > 1e-8:
-        raise RuntimeError(f"steady state not found: {sol.message}")
-    return x
+    if model.n_patients is not None:
+        return steady_state_batch(model, t, tol)
+    if np.max(balance_residual(model, model.x0, t)) < tol:
+        return model.x0.copy()
+    one = replace(model, x0=model.x0[None], rate=model.rate[None], yield_=model.yield_[None],
+                  fb_params=model.fb_params[None], n_patients=1)
+    return steady_state_batch(one, t, tol)[0]
 
 
 def steady_state_batch(model: CompiledModel, t: float = 0.0, tol: float = 1e-10) -> np.ndarray:
@@ -121,6 +116,8 @@ class Simulation:
     def __init__(self, model: Model | CompiledModel, solver: Solver | None = None, events: Sequence[Event] = (),
                  seed: int | None = 0) -> None:
         self.model = model.compile() if isinstance(model, Model) else model
+        if self.model.n_patients is not None:
+            raise ValueError("Simulation runs one patient; for a cohort model use hemasim.cohort")
         self.solver = solver if solver is not None else DormandPrince()
         self.events = sorted(events, key=lambda e: e.day)
         for ev in self.events:
