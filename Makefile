@@ -29,6 +29,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py
 	$(BIN)/python bench/bench_cohort.py
+	$(BIN)/python bench/bench_clonal.py
 
 validate: $(STAMP)
 	$(BIN)/hemasim validate

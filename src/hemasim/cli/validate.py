@@ -49,6 +49,8 @@ def validate(
             lines.append(f"not yet covered: {t.not_covered}")
         if t.calibrated_on:
             lines.append("(a parameter was calibrated on this target)")
+        if t.note:
+            lines.append(f"note: {t.note}")
         table.add_row(t.id, t.quantity, f"[{STYLE[t.status]}]{t.status}[/]", "\n".join(lines), t.source)
     console.print(table)
     counts = report.counts()

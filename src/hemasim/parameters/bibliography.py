@@ -86,3 +86,7 @@ ZHANG_2007 = Reference(
     "Zhang2007", "Zhang Y, Wallace DL, de Lara CM, et al.", 2007,
     "In vivo kinetics of human natural killer cells: the effects of ageing and acute and chronic viral "
     "infection", "Immunology 121:258-265", "10.1111/j.1365-2567.2007.02573.x")
+MITCHELL_2022 = Reference(
+    "Mitchell2022", "Mitchell E, Spencer Chapman M, Williams N, et al.", 2022,
+    "Clonal dynamics of haematopoiesis across the human lifespan", "Nature 606:343-350",
+    "10.1038/s41586-022-04786-y")

@@ -51,11 +51,12 @@ class TargetResult:
     checks: list[CheckResult] = field(default_factory=list)
     not_covered: str = ""
     calibrated_on: bool = False
+    note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "group": self.group, "quantity": self.quantity, "published": self.published,
                 "pass": self.pass_rule, "source": self.source, "status": self.status,
-                "calibrated_on": self.calibrated_on, "not_covered": self.not_covered,
+                "calibrated_on": self.calibrated_on, "not_covered": self.not_covered, "note": self.note,
                 "checks": [c.to_json() for c in self.checks]}
 
 
@@ -98,9 +99,10 @@ def _settled(cov: Covariates):  # noqa: ANN202 - Result, imported lazily
 
 def run_validation(groups: list[str] | None = None) -> ValidationReport:
     """Evaluate every target (or only those in ``groups``)."""
-    from hemasim.validation.readouts import COMPOSITE, readout
+    from hemasim.validation.readouts import CLONAL, COMPOSITE, _clonal_run, readout
 
     cache = functools.lru_cache(maxsize=None)(_settled)
+    clonal = functools.lru_cache(maxsize=None)(_clonal_run)
 
     def at_age(base: Covariates, age: float) -> Any:
         return cache(Covariates(age, base.sex, base.weight_kg, base.height_cm))
@@ -114,7 +116,9 @@ def run_validation(groups: list[str] | None = None) -> ValidationReport:
             for c in t.get("checks", []):
                 band = (float(c["band"][0]), float(c["band"][1]))
                 base = PATIENTS[c["patient"]]
-                if c["readout"] in COMPOSITE:
+                if c["readout"] in CLONAL:
+                    value = CLONAL[c["readout"]](clonal())
+                elif c["readout"] in COMPOSITE:
                     value = COMPOSITE[c["readout"]](functools.partial(at_age, base))
                 else:
                     value = readout(cache(base), c["readout"])
@@ -135,7 +139,8 @@ def run_validation(groups: list[str] | None = None) -> ValidationReport:
             results.append(TargetResult(
                 id=t["id"], group=group, quantity=str(t["quantity"]), published=str(t.get("value", "")),
                 pass_rule=str(t.get("pass", "")), source=str(t.get("source", "")), status=status, checks=checks,
-                not_covered=str(t.get("not_covered", "")), calibrated_on=bool(t.get("calibrated_on", False))))
+                not_covered=str(t.get("not_covered", "")), calibrated_on=bool(t.get("calibrated_on", False)),
+                note=" ".join(str(t.get("note", "")).split())))
     return ValidationReport(results)
 
 

@@ -70,16 +70,37 @@ def readout(result: Result, name: str) -> float:
 
 
 def is_known(name: str, observable_names: list[str]) -> bool:
-    return name in READOUTS or name in observable_names or name in COMPOSITE
+    return name in READOUTS or name in observable_names or name in COMPOSITE or name in CLONAL
 
 
 def _thymic_ratio(run: Callable[[float], Result]) -> float:
     return float(run(60.0).observable("thymic_output_per_day")[-1] / run(20.0).observable("thymic_output_per_day")[-1])
 
 
+def _clonal_run():  # noqa: ANN202 - (pool, history)
+    """A neutral clone-resolved HSC pool (20,000 cells, seed 0) over 40 years."""
+    from hemasim.clonal import NeutralHSCPool
+
+    pool = NeutralHSCPool(20_000, seed=0)
+    return pool, pool.run(40, sample_every_years=5)
+
+
+def _clonal_mutation_rate(run) -> float:  # noqa: ANN001
+    import numpy as np
+
+    _, hist = run
+    return float(np.polyfit(np.array(hist.times_days) / DAYS_PER_YEAR, hist.mean_mutations_per_cell, 1)[0])
+
+
+#: Read-outs of the clone-resolved HSC engine (one shared run).
+CLONAL = {
+    "clonal_division_interval_weeks": lambda run: run[0].measured_division_interval_days() / 7.0,
+    "clonal_mutations_per_year": _clonal_mutation_rate,
+}
+
 #: Read-outs that need more than one simulated patient: they get a runner taking an age.
 COMPOSITE: dict[str, Callable[[Callable[[float], Result]], float]] = {
     "thymic_output_ratio_60_to_20": _thymic_ratio,
 }
 
-__all__ = ["COMPOSITE", "READOUTS", "is_known", "readout"]
+__all__ = ["CLONAL", "COMPOSITE", "READOUTS", "is_known", "readout"]
