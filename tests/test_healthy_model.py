@@ -35,7 +35,7 @@ def test_with_ageing_only_thymus_dependent_pools_move_over_ten_years(reference_m
     assert 0.9 < obs["naive_cd4_per_uL"].iloc[-1] / obs["naive_cd4_per_uL"].iloc[0] < 1.0
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(age=st.floats(0.5, 100), sex=st.sampled_from(["male", "female"]), weight=st.floats(8, 150))
 def test_any_patient_has_a_balanced_nonnegative_steady_state(age, sex, weight):
     model = healthy_human_model(Covariates(age, sex, weight), aging=False).compile()
