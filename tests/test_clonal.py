@@ -77,3 +77,55 @@ def test_bad_sizes_are_refused():
         NeutralHSCPool(0)
     with pytest.raises(ValueError, match="dt_days"):
         NeutralHSCPool(100, dt_days=0)
+
+
+# ------------------------------------------------------------------------------------------ gene therapy
+from hemasim.clonal import GeneTherapy, diversity_indices, simulate_gene_therapy  # noqa: E402
+
+
+def _gt(**kw):
+    base = dict(graft_hsc=5_000, transduction_efficiency=0.6, mean_vcn=1.5, host_surviving_fraction=0.1)
+    return GeneTherapy(**{**base, **kw})
+
+
+def test_marking_follows_conditioning_and_transduction():
+    full = simulate_gene_therapy(_gt(transduction_efficiency=1.0, host_surviving_fraction=0.0), n_host=5_000,
+                                 months=(3, 12), seed=1)
+    assert min(full.transduced_fraction) > 0.999
+    fractions = [simulate_gene_therapy(_gt(host_surviving_fraction=h), n_host=5_000, months=(12,), seed=1)
+                 .transduced_fraction[0] for h in (0.0, 0.3, 0.8)]
+    assert fractions[0] > fractions[1] > fractions[2]
+    assert fractions[0] == pytest.approx(0.6, abs=0.05)
+
+
+def test_selective_advantage_lets_corrected_cells_take_over():
+    neutral = simulate_gene_therapy(_gt(host_surviving_fraction=0.5), n_host=5_000, months=(1, 48), seed=2)
+    favoured = simulate_gene_therapy(_gt(host_surviving_fraction=0.5, corrected_advantage=0.2), n_host=5_000,
+                                     months=(1, 48), seed=2)
+    assert favoured.transduced_fraction[1] > favoured.transduced_fraction[0] + 0.15
+    assert abs(neutral.transduced_fraction[1] - neutral.transduced_fraction[0]) < 0.05
+
+
+def test_integration_site_table_has_the_study_layout_and_is_reproducible():
+    a = simulate_gene_therapy(_gt(), n_host=5_000, months=(6, 12), markers=("CD15", "CD3"), seed=3,
+                              cells_per_sample=20_000)
+    b = simulate_gene_therapy(_gt(), n_host=5_000, months=(6, 12), markers=("CD15", "CD3"), seed=3,
+                              cells_per_sample=20_000)
+    assert a.is_table.equals(b.is_table)
+    samples = ["SIM001_CD15_PB_06", "SIM001_CD3_PB_06", "SIM001_CD15_PB_12", "SIM001_CD3_PB_12"]
+    assert list(a.is_table.columns) == ["chr", "integration_locus", "strand", "clone_id", *samples]
+    reads = a.is_table[samples].to_numpy()
+    assert reads.min() >= 0 and (reads.sum(axis=0) > 0).all()
+    # reads come from sampled cells of transduced clones, one per vector copy
+    assert (reads.sum(axis=0) <= 20_000 * 10).all()
+    assert {s["marker"] for s in a.summary} == {"CD15", "CD3"}
+
+
+def test_diversity_indices_and_bad_input():
+    d = diversity_indices(np.array([10, 10, 10, 10, 0]))
+    assert d["sites"] == 4 and d["shannon"] == pytest.approx(np.log(4)) and d["clonality"] == pytest.approx(0.0)
+    assert diversity_indices(np.array([5]))["clonality"] == 1.0
+    with pytest.raises(ValueError, match="transduction_efficiency"):
+        _gt(transduction_efficiency=1.5)
+    with pytest.raises(ValueError, match="mean_vcn"):
+        _gt(mean_vcn=0.5)

@@ -12,5 +12,7 @@ Mitchell 2022), accumulated as a Poisson process along each clone's lineage.
 """
 
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool, clone_size_summary
+from hemasim.clonal.gene_therapy import GeneTherapy, GeneTherapyResult, diversity_indices, simulate_gene_therapy
 
-__all__ = ["ClonalHistory", "NeutralHSCPool", "clone_size_summary"]
+__all__ = ["ClonalHistory", "GeneTherapy", "GeneTherapyResult", "NeutralHSCPool", "clone_size_summary",
+           "diversity_indices", "simulate_gene_therapy"]

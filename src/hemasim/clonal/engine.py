@@ -42,7 +42,12 @@ def clone_size_summary(sizes: np.ndarray) -> tuple[float, float]:
 
 class NeutralHSCPool:
     """A seeded, clone-resolved HSC pool. ``niche_feedback=False`` freezes a(N) at 1/2 (a critical
-    birth-death process per clone, the case with a closed-form clone-size distribution)."""
+    birth-death process per clone, the case with a closed-form clone-size distribution).
+
+    Clones start with one cell each. :meth:`add_clones` adds clones of given sizes (a graft), and
+    ``advantage`` (per clone, default 0) raises a clone's probability that a daughter stays an HSC to
+    min(a(N) (1 + advantage), 1): a selective advantage such as that of gene-corrected cells.
+    """
 
     def __init__(self, n_cells: int | None = None, *, seed: int = 0, parameters: ParameterSet | None = None,
                  dt_days: float = 7.0, niche_feedback: bool = True, start_age_years: float = 0.0) -> None:
@@ -65,6 +70,7 @@ class NeutralHSCPool:
         # mutations shared by all cells of a clone (acquired before the start) plus, per clone, the
         # mean private burden of its cells (every lineage accumulates at the same rate)
         self.mutations = self.rng.poisson(self.mutation_rate * start_age_years * DAYS_PER_YEAR, n0).astype(np.float64)
+        self.advantage = np.zeros(n0)
         self.t = 0.0
         self.divisions = 0  # all divisions so far (for the measured division interval)
         self.cell_days = 0.0  # integral of the pool size over time
@@ -81,17 +87,36 @@ class NeutralHSCPool:
         f = (1.0 + c) / (1.0 + c * (self.pool_size / self.n_star) ** self.hill)
         return 0.5 * f
 
+    def add_clones(self, sizes: np.ndarray, advantage: float | np.ndarray = 0.0) -> np.ndarray:
+        """Add clones (e.g. engrafting graft HSCs); returns their clone ids."""
+        sizes = np.asarray(sizes, dtype=np.int64)
+        start = int(self.clone_ids.max()) + 1 if len(self.clone_ids) else 0
+        ids = np.arange(start, start + len(sizes), dtype=np.int64)
+        self.sizes = np.concatenate([self.sizes, sizes])
+        self.clone_ids = np.concatenate([self.clone_ids, ids])
+        self.mutations = np.concatenate([self.mutations, np.zeros(len(sizes))])
+        self.advantage = np.concatenate([self.advantage, np.broadcast_to(np.asarray(advantage, float), len(sizes))])
+        return ids
+
     def step(self) -> None:
         a = self.stay_probability()
         divisions = self.rng.poisson(self.division_rate * self.dt * self.sizes)
         self.divisions += int(divisions.sum())
         self.cell_days += float(self.sizes.sum()) * self.dt
-        outcomes = self.rng.multinomial(divisions, [a * a, 2 * a * (1 - a), (1 - a) * (1 - a)])
-        self.sizes = np.maximum(self.sizes + outcomes[:, 0] - outcomes[:, 2], 0)
+        if self.advantage.any():
+            ai = np.minimum(a * (1.0 + self.advantage), 1.0)
+            renew = self.rng.binomial(divisions, ai * ai)
+            diff = self.rng.binomial(divisions - renew, np.where(ai < 1.0, (1 - ai) ** 2 / np.maximum(1 - ai * ai, 1e-300),
+                                                                  0.0))
+        else:
+            outcomes = self.rng.multinomial(divisions, [a * a, 2 * a * (1 - a), (1 - a) * (1 - a)])
+            renew, diff = outcomes[:, 0], outcomes[:, 2]
+        self.sizes = np.maximum(self.sizes + renew - diff, 0)
         self.mutations += self.mutation_rate * self.dt
         alive = self.sizes > 0
         if not alive.all():
-            self.sizes, self.clone_ids, self.mutations = self.sizes[alive], self.clone_ids[alive], self.mutations[alive]
+            self.sizes, self.clone_ids = self.sizes[alive], self.clone_ids[alive]
+            self.mutations, self.advantage = self.mutations[alive], self.advantage[alive]
         self.t += self.dt
 
     def measured_division_interval_days(self) -> float:
