@@ -129,3 +129,17 @@ def test_diversity_indices_and_bad_input():
         _gt(transduction_efficiency=1.5)
     with pytest.raises(ValueError, match="mean_vcn"):
         _gt(mean_vcn=0.5)
+
+
+def test_tracked_clone_histories_match_the_pool_and_plot():
+    from hemasim.report.clonal_plots import clone_history_figure
+
+    pool = NeutralHSCPool(2_000, seed=5)
+    hist = pool.run(30, sample_every_years=2, track_top=10)
+    assert all(len(v) == len(hist.times_days) for v in hist.tracked.values())
+    now = dict(zip(pool.clone_ids.tolist(), pool.sizes.tolist(), strict=True))
+    for cid, sizes in hist.tracked.items():
+        assert sizes[-1] == now.get(cid, 0)
+    assert clone_history_figure(hist).axes
+    with pytest.raises(ValueError, match="track_top"):
+        clone_history_figure(NeutralHSCPool(100, seed=1).run(1))

@@ -21,6 +21,8 @@ class ClonalHistory:
     largest_clone_fraction: list[float] = field(default_factory=list)
     shannon_diversity: list[float] = field(default_factory=list)
     mean_mutations_per_cell: list[float] = field(default_factory=list)
+    #: sizes over time of every clone that was ever among the largest ``track_top`` (id -> sizes per sample)
+    tracked: dict[int, list[int]] = field(default_factory=dict)
 
     def to_frame(self):  # noqa: ANN201 - pandas DataFrame
         import pandas as pd
@@ -123,8 +125,12 @@ class NeutralHSCPool:
         """Cell-days lived per division so far: the mean interval between divisions of an HSC."""
         return self.cell_days / self.divisions if self.divisions else float("inf")
 
-    def run(self, years: float, sample_every_years: float = 1.0, progress: bool = False) -> ClonalHistory:
+    def run(self, years: float, sample_every_years: float = 1.0, progress: bool = False,
+            track_top: int = 0) -> ClonalHistory:
+        """Advance ``years``, sampling every ``sample_every_years``; ``track_top`` > 0 also follows the
+        sizes of every clone that is ever among the largest ``track_top`` (for Muller-style plots)."""
         hist = ClonalHistory()
+        self._track_top = track_top
         n_steps = int(round(years * DAYS_PER_YEAR / self.dt))
         every = max(1, int(round(sample_every_years * DAYS_PER_YEAR / self.dt)))
         self._record(hist)
@@ -148,3 +154,13 @@ class NeutralHSCPool:
         hist.shannon_diversity.append(shannon)
         total = self.sizes.sum()
         hist.mean_mutations_per_cell.append(float((self.mutations * self.sizes).sum() / total) if total else 0.0)
+        top = getattr(self, "_track_top", 0)
+        if top:
+            n_before = len(hist.times_days) - 1
+            for cid in self.clone_ids[np.argsort(self.sizes)[::-1][:top]]:
+                hist.tracked.setdefault(int(cid), [0] * n_before)
+            ids = np.fromiter(hist.tracked, dtype=np.int64)
+            pos = np.searchsorted(self.clone_ids, ids)  # clone ids stay sorted: filtering keeps order
+            found = (pos < len(self.clone_ids)) & (self.clone_ids[np.minimum(pos, len(self.clone_ids) - 1)] == ids)
+            for cid, k, ok in zip(ids, pos, found, strict=True):
+                hist.tracked[int(cid)].append(int(self.sizes[k]) if ok else 0)

@@ -1,0 +1,40 @@
+"""Figures of clone-resolved runs: a Muller-style stacked history of the largest clones."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from hemasim.clonal import ClonalHistory
+
+
+def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clones") -> Figure:
+    """Share of the HSC pool held by each tracked clone over time, stacked (run with ``track_top``)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    if not history.tracked:
+        raise ValueError("no clones were tracked: run the pool with track_top > 0")
+    years = np.array(history.times_days) / 365.25
+    pool = np.maximum(np.array(history.pool_size, dtype=float), 1.0)
+    shares = np.array([np.array(v, dtype=float) / pool for v in history.tracked.values()])
+    order = np.argsort(shares[:, -1])[::-1]
+    fig = Figure(figsize=(9, 4.5), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[2, 1])
+    ax.stackplot(years, 100 * shares[order], linewidth=0)
+    ax.set_xlabel("time (years)")
+    ax.set_ylabel("share of HSC pool (%)")
+    ax.set_title(f"{title} ({len(shares)} clones)")
+    ax.set_xlim(years[0], years[-1])
+    ax2.plot(years, history.n_clones, color="k")
+    ax2.set_yscale("log")
+    ax2.set_xlabel("time (years)")
+    ax2.set_title("living clones")
+    ax2.grid(alpha=0.3)
+    return fig
