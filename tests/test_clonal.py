@@ -143,3 +143,23 @@ def test_tracked_clone_histories_match_the_pool_and_plot():
     assert clone_history_figure(hist).axes
     with pytest.raises(ValueError, match="track_top"):
         clone_history_figure(NeutralHSCPool(100, seed=1).run(1))
+
+
+# ------------------------------------------------------------------------------------------ drivers
+def test_driver_advantage_follows_the_cited_growth_rate():
+    from hemasim.clonal import driver_advantage, measured_driver_growth
+
+    params = healthy_adult_parameters()
+    adv = driver_advantage("SRSF2_P95H")
+    assert adv == pytest.approx(0.5 * params.value("hsc_division_interval_days") / 365.25)
+    growth = np.mean([measured_driver_growth("DNMT3A", seed=s, n_cells=50_000, clone_cells=5_000) for s in (0, 1, 2)])
+    assert growth == pytest.approx(0.05, rel=0.2)
+    assert measured_driver_growth("SRSF2_P95H", seed=0) == pytest.approx(0.5, rel=0.1)
+    with pytest.raises(ValueError, match="unknown driver"):
+        driver_advantage("NOTAGENE")
+
+
+def test_displacing_a_clone_keeps_the_pool_size():
+    pool = NeutralHSCPool(10_000, seed=3)
+    pool.add_clones(np.array([1_000]), advantage=0.0, displace=True)
+    assert pool.pool_size == 10_000

@@ -11,8 +11,9 @@ Each clone also carries the somatic mutation burden of its cells (``hsc_mutation
 Mitchell 2022), accumulated as a Poisson process along each clone's lineage.
 """
 
+from hemasim.clonal.drivers import DRIVER_GROWTH_PARAMETERS, driver_advantage, measured_driver_growth
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool, clone_size_summary
 from hemasim.clonal.gene_therapy import GeneTherapy, GeneTherapyResult, diversity_indices, simulate_gene_therapy
 
-__all__ = ["ClonalHistory", "GeneTherapy", "GeneTherapyResult", "NeutralHSCPool", "clone_size_summary",
+__all__ = ["DRIVER_GROWTH_PARAMETERS", "ClonalHistory", "GeneTherapy", "driver_advantage", "measured_driver_growth", "GeneTherapyResult", "NeutralHSCPool", "clone_size_summary",
            "diversity_indices", "simulate_gene_therapy"]

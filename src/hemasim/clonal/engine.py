@@ -89,9 +89,13 @@ class NeutralHSCPool:
         f = (1.0 + c) / (1.0 + c * (self.pool_size / self.n_star) ** self.hill)
         return 0.5 * f
 
-    def add_clones(self, sizes: np.ndarray, advantage: float | np.ndarray = 0.0) -> np.ndarray:
-        """Add clones (e.g. engrafting graft HSCs); returns their clone ids."""
+    def add_clones(self, sizes: np.ndarray, advantage: float | np.ndarray = 0.0, displace: bool = False) -> np.ndarray:
+        """Add clones (e.g. engrafting graft HSCs); returns their clone ids. With ``displace`` the same number
+        of cells, drawn uniformly among existing cells, leaves the pool (a mutation arising in cells that were
+        already there, rather than cells arriving from outside)."""
         sizes = np.asarray(sizes, dtype=np.int64)
+        if displace and len(self.sizes):
+            self.sizes = self.sizes - self.rng.multivariate_hypergeometric(self.sizes, int(sizes.sum()))
         start = int(self.clone_ids.max()) + 1 if len(self.clone_ids) else 0
         ids = np.arange(start, start + len(sizes), dtype=np.int64)
         self.sizes = np.concatenate([self.sizes, sizes])

@@ -90,3 +90,7 @@ MITCHELL_2022 = Reference(
     "Mitchell2022", "Mitchell E, Spencer Chapman M, Williams N, et al.", 2022,
     "Clonal dynamics of haematopoiesis across the human lifespan", "Nature 606:343-350",
     "10.1038/s41586-022-04786-y")
+FABRE_2022 = Reference(
+    "Fabre2022", "Fabre MA, de Almeida JG, Fiorillo E, et al.", 2022,
+    "The longitudinal dynamics and natural history of clonal haematopoiesis", "Nature 606:335-342",
+    "10.1038/s41586-022-04785-z")

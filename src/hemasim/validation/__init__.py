@@ -99,7 +99,7 @@ def _settled(cov: Covariates):  # noqa: ANN202 - Result, imported lazily
 
 def run_validation(groups: list[str] | None = None) -> ValidationReport:
     """Evaluate every target (or only those in ``groups``)."""
-    from hemasim.validation.readouts import CLONAL, COMPOSITE, _clonal_run, readout
+    from hemasim.validation.readouts import CLONAL, COMPOSITE, STANDALONE, _clonal_run, readout
 
     cache = functools.lru_cache(maxsize=None)(_settled)
     clonal = functools.lru_cache(maxsize=None)(_clonal_run)
@@ -116,7 +116,9 @@ def run_validation(groups: list[str] | None = None) -> ValidationReport:
             for c in t.get("checks", []):
                 band = (float(c["band"][0]), float(c["band"][1]))
                 base = PATIENTS[c["patient"]]
-                if c["readout"] in CLONAL:
+                if c["readout"] in STANDALONE:
+                    value = STANDALONE[c["readout"]]()
+                elif c["readout"] in CLONAL:
                     value = CLONAL[c["readout"]](clonal())
                 elif c["readout"] in COMPOSITE:
                     value = COMPOSITE[c["readout"]](functools.partial(at_age, base))

@@ -70,7 +70,7 @@ def readout(result: Result, name: str) -> float:
 
 
 def is_known(name: str, observable_names: list[str]) -> bool:
-    return name in READOUTS or name in observable_names or name in COMPOSITE or name in CLONAL
+    return name in READOUTS or name in observable_names or name in COMPOSITE or name in CLONAL or name in STANDALONE
 
 
 def _thymic_ratio(run: Callable[[float], Result]) -> float:
@@ -98,9 +98,25 @@ CLONAL = {
     "clonal_mutations_per_year": _clonal_mutation_rate,
 }
 
+def _driver(gene: str):  # noqa: ANN202 - a zero-argument read-out
+    def growth() -> float:
+        from hemasim.clonal import measured_driver_growth
+
+        return measured_driver_growth(gene, seed=0)
+
+    return growth
+
+
+#: Read-outs that run their own clonal simulation (no patient needed).
+STANDALONE = {
+    "driver_growth_per_year_DNMT3A": _driver("DNMT3A"),
+    "driver_growth_per_year_TP53": _driver("TP53"),
+    "driver_growth_per_year_SRSF2_P95H": _driver("SRSF2_P95H"),
+}
+
 #: Read-outs that need more than one simulated patient: they get a runner taking an age.
 COMPOSITE: dict[str, Callable[[Callable[[float], Result]], float]] = {
     "thymic_output_ratio_60_to_20": _thymic_ratio,
 }
 
-__all__ = ["CLONAL", "COMPOSITE", "READOUTS", "is_known", "readout"]
+__all__ = ["CLONAL", "COMPOSITE", "READOUTS", "STANDALONE", "is_known", "readout"]
