@@ -1,0 +1,23 @@
+"""The Python examples in the README and docs run as written."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "clonal.md"]
+
+
+def python_blocks():
+    for doc in DOCS:
+        for i, block in enumerate(re.findall(r"```python\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)):
+            yield pytest.param(block, id=f"{doc.name}-{i}")
+
+
+@pytest.mark.parametrize("code", list(python_blocks()))
+def test_documented_example_runs(code, tmp_path):
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
