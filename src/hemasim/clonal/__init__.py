@@ -15,5 +15,7 @@ from hemasim.clonal.drivers import DRIVER_GROWTH_PARAMETERS, driver_advantage, m
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool, clone_size_summary
 from hemasim.clonal.gene_therapy import GeneTherapy, GeneTherapyResult, diversity_indices, simulate_gene_therapy
 
-__all__ = ["DRIVER_GROWTH_PARAMETERS", "ClonalHistory", "GeneTherapy", "driver_advantage", "measured_driver_growth", "GeneTherapyResult", "NeutralHSCPool", "clone_size_summary",
-           "diversity_indices", "simulate_gene_therapy"]
+__all__ = [
+    "DRIVER_GROWTH_PARAMETERS", "ClonalHistory", "GeneTherapy", "GeneTherapyResult", "NeutralHSCPool",
+    "clone_size_summary", "diversity_indices", "driver_advantage", "measured_driver_growth", "simulate_gene_therapy",
+]
