@@ -30,6 +30,21 @@ class Event(ABC):
 
 
 @dataclass(frozen=True)
+class Breakpoint(Event):
+    """No change of state: only a place where integration stops and restarts (a switch in the model,
+    such as the start or end of an infusion window)."""
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        return x.copy()
+
+
+def with_window_breakpoints(model: CompiledModel, events: list[Event], until_day: float) -> list[Event]:
+    """``events`` plus a :class:`Breakpoint` at every WINDOW switch of ``model`` inside (0, until_day)."""
+    edges = [d for d in model.window_edges() if 0.0 < d < until_day]
+    return sorted([*events, *(Breakpoint(d) for d in edges)], key=lambda e: e.day)
+
+
+@dataclass(frozen=True)
 class BloodLoss(Event):
     """Loss of whole blood (donation, haemorrhage): each compartment loses volume/blood volume of its
     blood-resident share (1 for blood cells, about 2% for lymphocytes, 0 for marrow)."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.events import Event
+from hemasim.events import Event, with_window_breakpoints
 from hemasim.model import CompiledModel, Model
 from hemasim.solvers import DormandPrince, Solver
 
@@ -136,7 +136,7 @@ class Simulation:
         states = np.empty((len(times), self.model.n_states))
         states[0] = x
         t = 0.0
-        for ev in [*self.events, None]:
+        for ev in [*with_window_breakpoints(self.model, self.events, duration_days), None]:
             t_end = duration_days if ev is None else ev.day
             if t_end > t:
                 sel = np.nonzero((times > t + 1e-9) & (times <= t_end + 1e-9))[0]

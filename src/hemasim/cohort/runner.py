@@ -106,6 +106,9 @@ def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: n
     Returns the selected observables (N, len(times), len(sel)); an output on an event day shows the
     state just after the event, as in a single-patient :class:`~hemasim.simulation.Simulation`.
     """
+    from hemasim.events import with_window_breakpoints
+
+    events = with_window_breakpoints(model, list(events), float(times[-1]))
     obs = np.empty((x0.shape[0], len(times), len(sel)))
     x, t = x0, 0.0
     for k, t_end in enumerate([*(ev.day for ev in events), float(times[-1])]):

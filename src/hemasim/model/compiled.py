@@ -184,6 +184,12 @@ class CompiledModel:
                        fb_params=self.fb_params[i].copy(), obs_state_w=self.obs_state_w[i].copy(),
                        obs_flux_w=self.obs_flux_w[i].copy(), metadata=meta, n_patients=None)
 
+    def window_edges(self) -> list[float]:
+        """Days where a WINDOW feedback switches (integration must stop there), every patient included."""
+        k = np.nonzero(self.fb_kind == FeedbackKind.WINDOW)[0]
+        edges = self.fb_params[..., k, :2]
+        return sorted({float(v) for v in np.ravel(edges) if np.isfinite(v)})
+
     @property
     def signal_w(self) -> np.ndarray:
         """Dense (n_signals, n_states) signal weights (the reference path's view of the CSR arrays)."""
@@ -227,6 +233,13 @@ class CompiledModel:
             elif kind == FeedbackKind.AGE_DECLINE:
                 age = p[0] + p[4] * t / DAYS_PER_YEAR
                 g = np.exp(-p[1] * (np.maximum(age, p[2]) - max(p[3], p[2])))
+            elif kind == FeedbackKind.LINEAR_INHIBITION:
+                g = np.maximum(0.0, 1.0 - p[0] * np.maximum(sig[:, self.fb_signal[k]], 0.0))
+            elif kind == FeedbackKind.EMAX:
+                s = np.maximum(sig[:, self.fb_signal[k]], 0.0) ** p[2]
+                g = 1.0 + p[0] * s / (p[1] ** p[2] + s)
+            elif kind == FeedbackKind.WINDOW:
+                g = ((t >= p[0]) & (t < p[1])).astype(np.float64)
             else:  # pragma: no cover - guarded by FeedbackKind
                 raise ValueError(f"unknown feedback kind {kind}")
             out[:, k] = self.fb_offset[k] + self.fb_scale[k] * g

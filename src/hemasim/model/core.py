@@ -44,6 +44,14 @@ class FeedbackKind(IntEnum):
     #: g = exp(-rate * (max(age, onset) - max(ref_age, onset))), age = age0 + aging * t / 365.25.
     #: params: (age0_years, rate_per_year, onset_years, ref_age_years, aging 0/1)
     AGE_DECLINE = 1
+    #: g = max(0, 1 - slope * s): a linear drug effect on a concentration signal (Friberg-type). params: (slope,)
+    LINEAR_INHIBITION = 2
+    #: g = 1 + emax * s**h / (ec50**h + s**h): an Emax effect (emax < 0 inhibits, > 0 stimulates).
+    #: params: (emax, ec50, h)
+    EMAX = 3
+    #: g = 1 while start <= t < end, else 0: switches a flow on for a time window (an infusion).
+    #: params: (start_day, end_day). Simulations must place segment boundaries at both edges.
+    WINDOW = 4
 
 
 @dataclass(frozen=True)

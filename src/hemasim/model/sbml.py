@@ -56,8 +56,10 @@ def _annotate(element, dois: Sequence[str], qualifier: str = "bqbiol") -> None:
 
 
 def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, str]]:
-    from hemasim.events import BloodLoss, CellDepletion, CellInfusion
+    from hemasim.events import BloodLoss, Breakpoint, CellDepletion, CellInfusion
 
+    if isinstance(event, Breakpoint):  # only makes the solver stop at a switch of the model
+        return []
     if isinstance(event, BloodLoss):
         lost = min(event.volume_mL / (float(model.metadata["blood_volume_L"]) * 1000.0), 1.0)
         share = model.metadata["blood_share"]
@@ -189,6 +191,14 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         elif model.fb_kind[k] == FeedbackKind.AGE_DECLINE:
             age = f"({p0} + {p4} * time / {_num(DAYS_PER_YEAR)} day)"
             g = f"exp(-{p1} * (piecewise({age}, {age} > {p2}, {p2}) - piecewise({p3}, {p3} > {p2}, {p2})))"
+        elif model.fb_kind[k] == FeedbackKind.LINEAR_INHIBITION:
+            s = f"sig_{model.signal_names[model.fb_signal[k]]}"
+            g = f"piecewise(1 dimensionless - {p0} * {s}, {p0} * {s} < 1 dimensionless, 0 dimensionless)"
+        elif model.fb_kind[k] == FeedbackKind.EMAX:
+            s = f"sig_{model.signal_names[model.fb_signal[k]]}"
+            g = f"1 dimensionless + {p0} * pow({s}, {p2}) / (pow({p1}, {p2}) + pow({s}, {p2}))"
+        elif model.fb_kind[k] == FeedbackKind.WINDOW:
+            g = f"piecewise(1 dimensionless, {p0} * 1 day <= time && time < {p1} * 1 day, 0 dimensionless)"
         else:  # pragma: no cover - guarded by FeedbackKind
             raise SBMLExportError(f"no SBML form for feedback kind {model.fb_kind[k]}")
         parameter(f"fb_{fname}", None, False)
@@ -241,7 +251,9 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
             mod = src_name if src_name is not None and reactant is None else None
             reaction(f"r_{fname}", reactant, product, mod, law, dois)
 
-    for i, ev in enumerate(sorted(events, key=lambda e: e.day)):
+    from hemasim.events import with_window_breakpoints
+
+    for i, ev in enumerate(with_window_breakpoints(model, list(events), float("inf"))):
         e = m.createEvent()
         e.setId(f"intervention_{i}_{type(ev).__name__}")
         e.setUseValuesFromTriggerTime(True)

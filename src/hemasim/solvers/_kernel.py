@@ -14,6 +14,9 @@ from numba import njit, prange
 DAYS_PER_YEAR = 365.25
 HILL_RATIO = 0
 AGE_DECLINE = 1
+LINEAR_INHIBITION = 2
+EMAX = 3
+WINDOW = 4
 
 
 @njit(cache=True)
@@ -34,10 +37,17 @@ def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind
                 s = 0.0
             c = fb_params[k, 1]
             g = (1.0 + c) / (1.0 + c * (s / fb_params[k, 0]) ** fb_params[k, 2])
-        else:  # AGE_DECLINE
+        elif fb_kind[k] == AGE_DECLINE:
             age = fb_params[k, 0] + fb_params[k, 4] * t / DAYS_PER_YEAR
             onset = fb_params[k, 2]
             g = math.exp(-fb_params[k, 1] * (max(age, onset) - max(fb_params[k, 3], onset)))
+        elif fb_kind[k] == LINEAR_INHIBITION:
+            g = max(0.0, 1.0 - fb_params[k, 0] * max(sig_buf[fb_signal[k]], 0.0))
+        elif fb_kind[k] == EMAX:
+            s = max(sig_buf[fb_signal[k]], 0.0) ** fb_params[k, 2]
+            g = 1.0 + fb_params[k, 0] * s / (fb_params[k, 1] ** fb_params[k, 2] + s)
+        else:  # WINDOW
+            g = 1.0 if fb_params[k, 0] <= t < fb_params[k, 1] else 0.0
         fb_buf[k] = fb_offset[k] + fb_scale[k] * g
     for f in range(rate.shape[0]):
         v = rate[f]
