@@ -97,6 +97,7 @@ def test_cohort_command_writes_partitions_and_summary(tmp_path: Path):
     assert (out / "timeseries" / "part-00001.parquet").exists()
     summary = json.loads((out / "summary.json").read_text())
     assert summary["n_patients"] == 30
+    assert "<img" in (out / "report.html").read_text() and "anc_nadir" in (out / "report.html").read_text()
     bad = hemasim("cohort", str(scen), "--n", "0", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and not (tmp_path / "x").exists()
 

@@ -45,4 +45,4 @@ def cohort(
     console = Console(stderr=True)
     if summary is not None:
         console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to [bold]{out}[/bold] "
-                      "(endpoints/, summary.json, summary.csv, bands.csv, bands.png)")
+                      "(endpoints/, summary.json, summary.csv, bands.csv, bands.png, report.html)")

@@ -8,6 +8,7 @@ Layout of the output folder::
     bands/part-00000.npz           histograms of selected observables per output time (for the bands)
     summary.json, summary.csv      median, 5-95% range and fraction reaching each endpoint
     bands.csv, bands.png           median and 5-95% bands over time (from mergeable histograms, ~1.5% bins)
+    report.html                    the summary and the bands in one page
 
 A partition is complete when its endpoints file exists (written last, atomically). Re-running the
 same command skips complete partitions, so an interrupted cohort resumes without recomputing.
@@ -254,7 +255,16 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
         q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
         bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
     _atomic_write(out / "bands.csv", lambda p: bands.to_csv(p, index=False, float_format="%.6g"))
-    _atomic_write(out / "bands.png", lambda p: _bands_figure(bands, len(ep)).savefig(p, dpi=80, format="png"))
+    import io
+
+    from hemasim.report import render_cohort_report
+
+    png = io.BytesIO()
+    _bands_figure(bands, len(ep)).savefig(png, dpi=80, format="png")
+    _atomic_write(out / "bands.png", lambda p: p.write_bytes(png.getvalue()))
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    _atomic_write(out / "report.html", lambda p: p.write_text(render_cohort_report(summary, png.getvalue(), man),
+                                                             encoding="utf-8"))
     return summary
 
 

@@ -62,3 +62,36 @@ duration {esc(str(scen.get('duration_days')))} days.</p>
 <h2>References</h2><ol>{refs}</ol>
 </body></html>
 """
+
+
+def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
+    """Self-contained HTML for a cohort: scenario, endpoint summary table and the bands figure."""
+    esc = html.escape
+    scen = manifest.get("scenario") or {}
+    img = base64.b64encode(bands_png).decode("ascii")
+
+    def cell(v: object) -> str:
+        return "" if v is None else f"{v:.4g}" if isinstance(v, float) else esc(str(v))
+
+    rows = "".join(
+        f"<tr><td><code>{esc(r['endpoint'])}</code></td><td>{cell(r['median'])}</td><td>{cell(r['p05'])}</td>"
+        f"<td>{cell(r['p95'])}</td><td>{100 * r['fraction_reaching']:.1f}%</td><td>{esc(r['unit'])}</td>"
+        f"<td>{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
+    seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>hemasim cohort: {esc(str(scen.get('name', '')))}</title>
+<style>{_CSS}</style></head>
+<body>
+<h1>Virtual cohort: {esc(str(scen.get('name', '')))}</h1>
+<p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients
+&middot; {esc(seeds)} &middot; partitions of {manifest.get('partition_size')}</p>
+<p>{esc(str(scen.get('description', '')))}</p>
+<p>Population: <code>{esc(str(scen.get('population')))}</code></p>
+<h2>Bands over time</h2>
+<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>
+<img alt="cohort bands" style="max-width:100%" src="data:image/png;base64,{img}">
+<h2>Endpoints</h2>
+<table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>
+<th>definition</th></tr>{rows}</table>
+</body></html>
+"""
