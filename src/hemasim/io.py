@@ -16,6 +16,19 @@ if TYPE_CHECKING:
 OUTPUT_FILES = ("timeseries.csv", "endpoints.json", "run.json", "report.html")
 
 
+def atomic_write_file(path: Path, write: Callable[[Path], None]) -> None:
+    """Write one file through a hidden temporary sibling and rename it into place (no half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
 def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
     """Write files into a hidden sibling temporary folder, then move them into ``out_dir``.
 

@@ -27,9 +27,7 @@ def export_sbml(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        import os
+        from hemasim.io import atomic_write_file
 
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
         typer.echo(f"wrote {out}", err=True)

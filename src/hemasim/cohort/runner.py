@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from hemasim.io import atomic_write_file
 
 BAND_OBSERVABLES = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL")
 # log-spaced histogram bins per band observable: (low, high) edges; 800 bins -> ~1-2% resolution
@@ -126,27 +127,16 @@ def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: n
 
 
 # ---------------------------------------------------------------------------------------------- files
-def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def _part(out: Path, kind: str, index: int, suffix: str) -> Path:
     return out / kind / f"part-{index:05d}.{suffix}"
 
 
 def write_partition(out: Path, part: PartitionOutput) -> None:
     if part.timeseries is not None:
-        _atomic_write(_part(out, "timeseries", part.index, "parquet"), lambda p: part.timeseries.to_parquet(p))
-    _atomic_write(_part(out, "bands", part.index, "npz"), lambda p: np.savez_compressed(open(p, "wb"), hist=part.histograms))
+        atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: part.timeseries.to_parquet(p))
+    atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: np.savez_compressed(open(p, "wb"), hist=part.histograms))
     # endpoints last: their presence marks the partition complete
-    _atomic_write(_part(out, "endpoints", part.index, "parquet"), lambda p: part.endpoints.to_parquet(p, index=False))
+    atomic_write_file(_part(out, "endpoints", part.index, "parquet"), lambda p: part.endpoints.to_parquet(p, index=False))
 
 
 def is_complete(out: Path, index: int) -> bool:
@@ -174,7 +164,7 @@ def check_or_write_manifest(out: Path, man: dict[str, Any]) -> None:
                               "choose another --out folder or delete this one")
         return
     out.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, lambda p: p.write_text(json.dumps(man, indent=2) + "\n", encoding="utf-8"))
+    atomic_write_file(path, lambda p: p.write_text(json.dumps(man, indent=2) + "\n", encoding="utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------- executors
@@ -246,24 +236,24 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
                      "p95": float(np.percentile(finite, 95)) if len(finite) else None,
                      "fraction_reaching": float(reached.mean()), "n": int(len(v))})
     summary = {"n_patients": int(len(ep)), "endpoints": rows}
-    _atomic_write(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
-    _atomic_write(out / "summary.csv", lambda p: pd.DataFrame(rows).to_csv(p, index=False))
+    atomic_write_file(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
+    atomic_write_file(out / "summary.csv", lambda p: pd.DataFrame(rows).to_csv(p, index=False))
 
     hist = sum(np.load(p)["hist"] for p in sorted((out / "bands").glob("part-*.npz")))
     bands = pd.DataFrame({"time_days": times})
     for b, name in enumerate(BAND_OBSERVABLES):
         q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
         bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
-    _atomic_write(out / "bands.csv", lambda p: bands.to_csv(p, index=False, float_format="%.6g"))
+    atomic_write_file(out / "bands.csv", lambda p: bands.to_csv(p, index=False, float_format="%.6g"))
     import io
 
     from hemasim.report import render_cohort_report
 
     png = io.BytesIO()
     _bands_figure(bands, len(ep)).savefig(png, dpi=80, format="png")
-    _atomic_write(out / "bands.png", lambda p: p.write_bytes(png.getvalue()))
+    atomic_write_file(out / "bands.png", lambda p: p.write_bytes(png.getvalue()))
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    _atomic_write(out / "report.html", lambda p: p.write_text(render_cohort_report(summary, png.getvalue(), man),
+    atomic_write_file(out / "report.html", lambda p: p.write_text(render_cohort_report(summary, png.getvalue(), man),
                                                              encoding="utf-8"))
     return summary
 

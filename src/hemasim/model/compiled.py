@@ -8,6 +8,7 @@ Tests require them to agree to 1e-9 relative.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -190,9 +191,9 @@ class CompiledModel:
         edges = self.fb_params[..., k, :2]
         return sorted({float(v) for v in np.ravel(edges) if np.isfinite(v)})
 
-    @property
+    @cached_property
     def signal_w(self) -> np.ndarray:
-        """Dense (n_signals, n_states) signal weights (the reference path's view of the CSR arrays)."""
+        """Dense (n_signals, n_states) signal weights (the reference path's view of the CSR arrays), built once."""
         out = np.zeros((len(self.signal_names), self.n_states))
         for i in range(len(self.signal_names)):
             for k in range(self.sig_ptr[i], self.sig_ptr[i + 1]):

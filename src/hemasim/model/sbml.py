@@ -185,17 +185,15 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         for pid in ids:  # a Hill law's reference is a cell number; everything else is dimensionless
             parameter(pid, values[pid], True, "item" if pid == p0 and model.fb_kind[k] == FeedbackKind.HILL_RATIO
                       else "dimensionless")
+        s = f"sig_{model.signal_names[model.fb_signal[k]]}" if model.fb_signal[k] >= 0 else ""
         if model.fb_kind[k] == FeedbackKind.HILL_RATIO:
-            s = f"sig_{model.signal_names[model.fb_signal[k]]}"
             g = f"(1 dimensionless + {p1}) / (1 dimensionless + {p1} * pow({s} / {p0}, {p2}))"
         elif model.fb_kind[k] == FeedbackKind.AGE_DECLINE:
             age = f"({p0} + {p4} * time / {_num(DAYS_PER_YEAR)} day)"
             g = f"exp(-{p1} * (piecewise({age}, {age} > {p2}, {p2}) - piecewise({p3}, {p3} > {p2}, {p2})))"
         elif model.fb_kind[k] == FeedbackKind.LINEAR_INHIBITION:
-            s = f"sig_{model.signal_names[model.fb_signal[k]]}"
             g = f"piecewise(1 dimensionless - {p0} * {s}, {p0} * {s} < 1 dimensionless, 0 dimensionless)"
         elif model.fb_kind[k] == FeedbackKind.EMAX:
-            s = f"sig_{model.signal_names[model.fb_signal[k]]}"
             g = f"1 dimensionless + {p0} * pow({s}, {p2}) / (pow({p1}, {p2}) + pow({s}, {p2}))"
         elif model.fb_kind[k] == FeedbackKind.WINDOW:
             g = f"piecewise(1 dimensionless, {p0} * 1 day <= time && time < {p1} * 1 day, 0 dimensionless)"
