@@ -8,9 +8,11 @@ here or add compartments whose dynamics the events start.
 
 from __future__ import annotations
 
+import heapq
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +30,16 @@ class Event(ABC):
     def check(self, model: CompiledModel) -> None:  # noqa: B027 - optional hook
         """Raise ValueError if the event does not fit the model."""
 
+    def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
+             ) -> tuple[np.ndarray, list[Event]]:
+        """The state after the event and the events it schedules (none by default; a dosing regimen
+        schedules its next dose, or delays it, from the state it finds). ``log`` collects what was done."""
+        return self.apply(model, x, rng), []
+
+    def expand(self) -> list[Event]:
+        """The fixed events this one stands for, when it does not depend on the state (SBML export)."""
+        return [self]
+
 
 @dataclass(frozen=True)
 class Breakpoint(Event):
@@ -36,6 +48,37 @@ class Breakpoint(Event):
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return x.copy()
+
+
+def run_events(model: CompiledModel, x: np.ndarray, t0: float, until_day: float, events: Sequence[Event],
+               integrate: Callable[[np.ndarray, float, float], np.ndarray], rng: np.random.Generator,
+               log: list[dict[str, Any]]) -> np.ndarray:
+    """Integrate from ``t0`` to ``until_day`` through ``events`` and the events they schedule.
+
+    ``integrate(x, t_from, t_to)`` advances the state (and records outputs); events are fired in day
+    order (ties in the order they were scheduled); scheduled events past ``until_day`` are dropped.
+    Returns the final state.
+    """
+    queue: list[tuple[float, int, Event]] = []
+    counter = 0
+    for ev in with_window_breakpoints(model, list(events), until_day):
+        heapq.heappush(queue, (ev.day, counter, ev))
+        counter += 1
+    t = t0
+    while queue and queue[0][0] <= until_day + 1e-12:
+        day, _, ev = heapq.heappop(queue)
+        if day > t:
+            x = integrate(x, t, day)
+            t = day
+        x, more = ev.fire(model, x, rng, log)
+        for new in more:
+            if new.day < day - 1e-12:
+                raise ValueError(f"{type(ev).__name__} scheduled an event in the past (day {new.day} < {day})")
+            heapq.heappush(queue, (new.day, counter, new))
+            counter += 1
+    if until_day > t:
+        x = integrate(x, t, until_day)
+    return x
 
 
 def with_window_breakpoints(model: CompiledModel, events: list[Event], until_day: float) -> list[Event]:

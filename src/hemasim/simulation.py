@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.events import Event, with_window_breakpoints
+from hemasim.events import Event, run_events
 from hemasim.model import CompiledModel, Model
 from hemasim.solvers import DormandPrince, Solver
 
@@ -135,31 +135,34 @@ class Simulation:
         x = steady_state(self.model) if x0 is None else np.asarray(x0, dtype=np.float64).copy()
         states = np.empty((len(times), self.model.n_states))
         states[0] = x
-        t = 0.0
-        for ev in [*with_window_breakpoints(self.model, self.events, duration_days), None]:
-            t_end = duration_days if ev is None else ev.day
-            if t_end > t:
-                sel = np.nonzero((times > t + 1e-9) & (times <= t_end + 1e-9))[0]
-                grid = times[sel]
-                if len(grid) == 0 or grid[-1] < t_end - 1e-9:
-                    grid = np.append(grid, t_end)
-                out = self.solver.integrate(self.model, x, t, grid)
-                states[sel] = out[: len(sel)]
-                x, t = out[-1].copy(), t_end
-            if ev is not None:
-                x = ev.apply(self.model, x, self.rng)
-                # an output at the event day shows the state just after the event
-                states[np.abs(times - ev.day) < 1e-9] = x
+
+        def advance(x: np.ndarray, t: float, t_end: float) -> np.ndarray:
+            states[np.abs(times - t) < 1e-9] = x  # an output on an event day shows the state after the event
+            sel = np.nonzero((times > t + 1e-9) & (times <= t_end + 1e-9))[0]
+            grid = times[sel]
+            if len(grid) == 0 or grid[-1] < t_end - 1e-9:
+                grid = np.append(grid, t_end)
+            out = self.solver.integrate(self.model, x, t, grid)
+            states[sel] = out[: len(sel)]
+            return out[-1].copy()
+
+        log: list[dict[str, Any]] = []
+        x = run_events(self.model, x, 0.0, duration_days, self.events, advance, self.rng, log)
+        states[-1] = x  # events on the last day included
         return Result(self.model, times, states, metadata={
             "seed": self.seed, "solver": self.solver.describe(), "duration_days": duration_days,
-            "events": [repr(e) for e in self.events]})
+            "events": [repr(e) for e in self.events], "administrations": _plain(log)})
+
+
+def _plain(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A single patient's event log with plain floats (JSON-ready)."""
+    return [{k: float(np.asarray(v).reshape(-1)[0]) if isinstance(v, np.ndarray | np.floating) else v
+             for k, v in entry.items()} for entry in log]
 
 
 def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
     """Build the model for the scenario's patient, apply its interventions, and simulate."""
-    from hemasim.biology import healthy_human_model
-
-    model = healthy_human_model(scenario.patient.covariates(), aging=scenario.aging)
+    model = scenario.build_model()
     sim = Simulation(model, solver=solver if solver is not None else scenario.solver.build(),
                      events=scenario.build_events(), seed=scenario.seed)
     result = sim.run(scenario.duration_days, scenario.output.every_days)

@@ -7,7 +7,9 @@ Equations and sources: docs/model.md.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Protocol
 
 import numpy as np
 
@@ -20,7 +22,17 @@ from hemasim.biology.myeloid import monocyte_module, neutrophil_module
 from hemasim.model.core import Model, Module, Observable
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
-__all__ = ["Covariates", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model"]
+__all__ = ["Covariates", "ModelExtension", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model"]
+
+
+class ModelExtension(Protocol):
+    """Something that adds to the healthy model (a drug's PK and effects, a graft).
+
+    ``extend`` returns a module of its own and, for flows of the healthy model, extra feedbacks that
+    multiply them (by feedback name). It may read the lineage handles of ``ctx``.
+    """
+
+    def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]: ...
 
 #: The reference healthy adult of the validation targets (35-year-old man, 70 kg, 175 cm).
 REFERENCE_ADULT = Covariates(age_years=35.0, sex="male", weight_kg=70.0, height_cm=175.0)
@@ -39,13 +51,15 @@ def _blood_count_module(model_modules: list[Module]) -> Module:
 
 
 def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: ParameterSet | None = None,
-                        aging: bool = True, per_patient: Mapping[str, np.ndarray] | None = None) -> Model:
+                        aging: bool = True, per_patient: Mapping[str, np.ndarray] | None = None,
+                        extensions: Sequence[ModelExtension] = ()) -> Model:
     """Build the healthy human model for one patient, or for a cohort in one go.
 
     ``aging`` lets age-dependent processes (thymic output) follow the patient's age as simulated
     time passes; with ``aging=False`` they stay at the starting age. For a cohort, give covariates
     as arrays and ``per_patient`` parameter values (arrays of the same length): every rate, yield
-    and initial state then becomes an array with one entry per patient.
+    and initial state then becomes an array with one entry per patient. ``extensions`` add
+    intervention biology (drug PK/PD, see :mod:`hemasim.pharmacology`).
     """
     params = parameters if parameters is not None else healthy_adult_parameters()
     unknown = sorted(set(per_patient or {}) - set(params))
@@ -63,8 +77,23 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
     modules += [neutrophil_module(ctx), monocyte_module(ctx), erythroid_module(ctx), megakaryocyte_module(ctx),
                 lymphoid_module(ctx)]
     modules.append(_blood_count_module(modules))
-    all_params = params.merged(ParameterSet.from_records("derived", ctx.derived), name=params.name)
+    extra_feedbacks: dict[str, tuple[str, ...]] = {}
+    for ext in extensions:
+        module, more = ext.extend(ctx)
+        modules.append(module)
+        for flow, fbs in more.items():
+            extra_feedbacks[flow] = extra_feedbacks.get(flow, ()) + tuple(fbs)
+    if extra_feedbacks:
+        known = {f.name for m in modules for f in m.flows}
+        missing = sorted(set(extra_feedbacks) - known)
+        if missing:
+            raise ValueError(f"extensions name unknown flows: {', '.join(missing)}")
+        for m in modules:
+            m.flows = [replace(f, feedbacks=f.feedbacks + extra_feedbacks[f.name]) if f.name in extra_feedbacks
+                       else f for f in m.flows]
+    all_params = params.merged(ParameterSet.from_records("derived", [*ctx.derived, *ctx.extra_parameters]),
+                               name=params.name)
     return Model(modules, all_params, name="healthy_human",
                  metadata={"blood_volume_L": bv, "blood_share": dict(ctx.blood_share),
-                           "parameters_used": sorted(ctx.used | {p.name for p in ctx.derived}),
+                           "parameters_used": sorted(ctx.used | {p.name for p in (*ctx.derived, *ctx.extra_parameters)}),
                            "patient": patient, "aging": aging})

@@ -1,4 +1,4 @@
-"""Patient covariates and body-size relations (blood volume)."""
+"""Patient covariates and body-size relations (blood volume, body surface area)."""
 
 from __future__ import annotations
 
@@ -40,4 +40,16 @@ def blood_volume_L(cov: Covariates, params: ParameterSet) -> float | np.ndarray:
         per_kg = np.where(female, params.value("blood_volume_mL_per_kg_female"),
                           params.value("blood_volume_mL_per_kg_male"))
         out = per_kg * np.asarray(cov.weight_kg) / 1000.0
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def body_surface_area_m2(cov: Covariates) -> float | np.ndarray:
+    """Body surface area by Mosteller 1987 (N Engl J Med 317:1098): sqrt(height_cm * weight_kg / 3600).
+
+    Chemotherapy doses in mg/m2 need it; a patient without a height has none.
+    """
+    if cov.height_cm is None or np.any(~np.isfinite(np.asarray(cov.height_cm, dtype=np.float64))):
+        raise ValueError("patient.height_cm is needed for doses per m2 (body surface area, Mosteller 1987); "
+                         "give the patient's height, or dose per kg")
+    out = np.sqrt(np.asarray(cov.height_cm, dtype=np.float64) * np.asarray(cov.weight_kg, dtype=np.float64) / 3600.0)
     return float(out) if np.ndim(out) == 0 else out

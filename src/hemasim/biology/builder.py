@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from hemasim.biology.body import Covariates
 from hemasim.model.core import Feedback, FeedbackKind, Module, Signal, Value
 from hemasim.parameters import Derived, Parameter, ParameterSet
+
+
+@dataclass(frozen=True)
+class LineageHandles:
+    """Where interventions act on a progenitor-driven lineage (drug effects, growth factors)."""
+
+    progenitor: str  # proliferating committed progenitor compartment
+    proliferation_flow: str  # its self-renewing proliferation (rate r * k_out, times its feedback)
+    proliferation_rate: Value  # 1/day at baseline, before the feedback
+    feedback: str  # the homeostatic feedback on that proliferation
+    input_flow: str  # MPP differentiation into the progenitor pool
+    maturation_flows: tuple[str, ...]  # progenitor exit and the maturation chain, in order
+    blood: tuple[str, ...] = ()  # blood compartments of the lineage
+    signal: str = ""  # the signal summing the blood compartments
 
 
 @dataclass
@@ -34,6 +48,8 @@ class BuildContext:
     clp_name: str = ""
     clp_exit_rate: float = 0.0
     clp_output_per_day: float = 0.0
+    lineages: dict[str, LineageHandles] = field(default_factory=dict)
+    extra_parameters: list[Parameter] = field(default_factory=list)  # brought by extensions (drug sets)
 
     def p(self, name: str) -> Value:
         """A parameter's value: the per-patient array of a cohort when one is given, else the set's value."""
@@ -101,6 +117,11 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
                     F * maturation_days / maturation_stages, target, *tags, parameters=parameters)
     m.flow(f"{key}_progenitor_to_maturing", "differentiation", prog, chain[0], progenitor_exit_rate,
            parameters=parameters)
+    ctx.lineages[key] = LineageHandles(
+        progenitor=prog, proliferation_flow=f"{key}_progenitor_proliferation",
+        proliferation_rate=r * progenitor_exit_rate, feedback=feedback, input_flow=f"mpp_to_{key}_progenitor",
+        maturation_flows=(f"{key}_progenitor_to_maturing",
+                          *(f"{chain[i]}_to_{chain[i + 1]}" for i in range(len(chain) - 1)), f"{chain[-1]}_out"))
 
 
 @dataclass(frozen=True)
@@ -149,4 +170,5 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
                      maturation_days=ctx.p(spec.maturation_days), maturation_stages=n_mat, target=blood[0],
                      tags=("marrow", *spec.tags),
                      parameters=(spec.progenitor_exit_rate, spec.maturation_days, spec.maturation_stages, *fb_params))
+    ctx.lineages[spec.key] = replace(ctx.lineages[spec.key], blood=tuple(blood), signal=spec.signal)
     return m, blood, f"{spec.key}_maturing_{n_mat}_out"

@@ -56,7 +56,6 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     """Simulate patients ``start`` .. ``stop - 1`` (a pure function: safe to ship to Dask workers)."""
     import pandas as pd
 
-    from hemasim.biology import healthy_human_model
     from hemasim.cohort.sampling import draw_patients
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.parameters import healthy_adult_parameters
@@ -68,9 +67,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     params = healthy_adult_parameters()
     pop = scenario.population_or_default()
     vp = draw_patients(pop, params, start, stop, base_seed, seeds, variability=pop.variability)
-    model = healthy_human_model(vp.covariates, params, aging=scenario.aging, per_patient=vp.parameters).compile()
+    model = scenario.build_model(vp.covariates, params, per_patient=vp.parameters).compile()
     x = steady_state_batch(model)
-    events = sorted(scenario.build_events(weight_kg=vp.covariates.weight_kg), key=lambda e: e.day)
+    events = sorted(scenario.build_events(vp.covariates), key=lambda e: e.day)
     times = output_times(scenario.duration_days, scenario.output.every_days)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES]))
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
@@ -102,28 +101,44 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
 
 
 def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: np.ndarray, sel: np.ndarray,
-                     solver: Any, rng: np.random.Generator | None = None) -> np.ndarray:
+                     solver: Any, rng: np.random.Generator | None = None,
+                     log: list[dict[str, Any]] | None = None) -> np.ndarray:
     """Every patient of a cohort model from states ``x0`` through ``events`` (sorted by day).
 
     Returns the selected observables (N, len(times), len(sel)); an output on an event day shows the
     state just after the event, as in a single-patient :class:`~hemasim.simulation.Simulation`.
     """
-    from hemasim.events import with_window_breakpoints
+    from hemasim.events import run_events
 
-    events = with_window_breakpoints(model, list(events), float(times[-1]))
     obs = np.empty((x0.shape[0], len(times), len(sel)))
-    x, t = x0, 0.0
-    for k, t_end in enumerate([*(ev.day for ev in events), float(times[-1])]):
+
+    def advance(x: np.ndarray, t: float, t_end: float) -> np.ndarray:
         idx = np.nonzero((times >= t - 1e-9) & (times <= t_end + 1e-9))[0]
         grid = np.unique(np.concatenate([[t, t_end], times[idx]]))
-        o, x = solver.integrate_batch(model, x, t, grid, sel)
+        o, x_end = solver.integrate_batch(model, x, t, grid, sel)
         if len(idx):  # output times are a contiguous run of the grid: copy by slices, not fancy indexing
             first = int(np.searchsorted(grid, times[idx[0]] - 1e-9))
             obs[:, idx[0]:idx[-1] + 1] = o[:, first:first + len(idx)]
-        if k < len(events):
-            x = events[k].apply(model, x, rng)
-        t = t_end
+        last[0] = x_end
+        return x_end
+
+    last = [x0]
+    log = [] if log is None else log
+    x = run_events(model, x0, 0.0, float(times[-1]), events, advance,
+                   rng if rng is not None else np.random.default_rng(0), log)
+    if x is not last[0]:  # events fired on the last day: the last output shows their result
+        obs[:, -1] = observables_of_states(model, x, sel)
     return obs
+
+
+def observables_of_states(model: Any, x: np.ndarray, sel: np.ndarray) -> np.ndarray:
+    """Selected observables (N, len(sel)) of cohort states (N, n) (state-only observables plus fluxes)."""
+    out = np.einsum("pon,pn->po", model.obs_state_w[:, sel], np.maximum(x, 0.0))
+    if np.any(model.obs_flux_w[:, sel]):
+        for p in range(x.shape[0]):
+            one = model.patient(p)
+            out[p] += one.fluxes(0.0, x[p])[0] @ one.obs_flux_w[sel].T
+    return out
 
 
 # ---------------------------------------------------------------------------------------------- files

@@ -241,6 +241,10 @@ class CompiledModel:
                 g = 1.0 + p[0] * s / (p[1] ** p[2] + s)
             elif kind == FeedbackKind.WINDOW:
                 g = ((t >= p[0]) & (t < p[1])).astype(np.float64)
+            elif kind == FeedbackKind.LINEAR:
+                g = p[0] * np.maximum(sig[:, self.fb_signal[k]], 0.0)
+            elif kind == FeedbackKind.POWER:
+                g = (np.maximum(sig[:, self.fb_signal[k]], p[2]) / p[0]) ** p[1]
             else:  # pragma: no cover - guarded by FeedbackKind
                 raise ValueError(f"unknown feedback kind {kind}")
             out[:, k] = self.fb_offset[k] + self.fb_scale[k] * g

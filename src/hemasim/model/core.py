@@ -52,6 +52,12 @@ class FeedbackKind(IntEnum):
     #: g = 1 while start <= t < end, else 0: switches a flow on for a time window (an infusion).
     #: params: (start_day, end_day). Simulations must place segment boundaries at both edges.
     WINDOW = 4
+    #: g = slope * s: a linear function of a signal, unbounded (a drug kill term, Friberg 2002, where
+    #: E = slope * C may exceed 1; or a capacity proportional to a cell count). params: (slope,)
+    LINEAR = 5
+    #: g = (max(s, floor) / ref)**exponent: a power law (Friberg's feedback (Circ0/Circ)**gamma has
+    #: exponent -gamma). params: (ref, exponent, floor)
+    POWER = 6
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,21 @@ def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, st
                 for i in event.targets(model)]
     if isinstance(event, CellInfusion):
         return [(event.compartment, f"{event.compartment} + {_num(event.cells)} item")]
+    from hemasim.pharmacology.dosing import Administration, InfusionEnd
+    from hemasim.pharmacology.pkpd import drug_state_names
+
+    if isinstance(event, Administration):
+        names = drug_state_names(event.drug)
+        amount = float(np.asarray(event.amount_ug))
+        if event.route in ("subcutaneous", "oral"):
+            return [(names["depot"], f"{names['depot']} + {_num(event.bioavailability * amount)} item")]
+        if event.route == "iv_bolus":
+            return [(names["central"], f"{names['central']} + {_num(amount)} item")]
+        rate = names["infusion_rate"]
+        return [(rate, f"{rate} + {_num(amount / event.duration_days)} item")]
+    if isinstance(event, InfusionEnd):
+        rate = drug_state_names(event.drug)["infusion_rate"]
+        return [(rate, f"{rate} - {_num(float(np.asarray(event.rate_ug_per_day)))} item")]
     raise SBMLExportError(f"no SBML form for event {type(event).__name__}")
 
 
@@ -197,6 +212,10 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
             g = f"1 dimensionless + {p0} * pow({s}, {p2}) / (pow({p1}, {p2}) + pow({s}, {p2}))"
         elif model.fb_kind[k] == FeedbackKind.WINDOW:
             g = f"piecewise(1 dimensionless, {p0} * 1 day <= time && time < {p1} * 1 day, 0 dimensionless)"
+        elif model.fb_kind[k] == FeedbackKind.LINEAR:
+            g = f"{p0} * {s}"
+        elif model.fb_kind[k] == FeedbackKind.POWER:
+            g = f"pow(piecewise({s}, {s} > {p2}, {p2}) / {p0}, {p1})"
         else:  # pragma: no cover - guarded by FeedbackKind
             raise SBMLExportError(f"no SBML form for feedback kind {model.fb_kind[k]}")
         parameter(f"fb_{fname}", None, False)
@@ -281,11 +300,11 @@ def validate_sbml(text: str, warnings: bool = False) -> list[str]:
 
 def export_scenario(scenario: object) -> tuple[str, list[str]]:
     """SBML of a scenario's patient (at its steady state) with its interventions, and libSBML errors."""
-    from hemasim.biology import healthy_human_model
     from hemasim.simulation import steady_state
 
-    model = healthy_human_model(scenario.patient.covariates(), aging=scenario.aging).compile()  # type: ignore[attr-defined]
-    text = to_sbml(model, scenario.build_events(), initial_state=steady_state(model))  # type: ignore[attr-defined]
+    model = scenario.build_model().compile()  # type: ignore[attr-defined]
+    events = [e for ev in scenario.build_events() for e in ev.expand()]  # type: ignore[attr-defined]
+    text = to_sbml(model, events, initial_state=steady_state(model))
     return text, validate_sbml(text)
 
 

@@ -174,7 +174,7 @@ class ParameterSet(Mapping[str, Parameter]):
                 "unit": p.unit,
                 "description": p.description,
                 "source": p.provenance.describe(),
-                "bounds": [p.bounds[0], p.bounds[1] if math.isfinite(p.bounds[1]) else None],
+                "bounds": [b if math.isfinite(b) else None for b in p.bounds],
                 "iiv_cv": p.iiv_cv,
                 "iiv_source": p.iiv_source or None,
             }

@@ -8,13 +8,14 @@ is a :class:`ScenarioError` whose message names the field and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hemasim.biology.body import Covariates
 from hemasim.events import BloodLoss, CellDepletion, CellInfusion, Event
+from hemasim.scenario.drugs import ChemotherapySpec, GcsfSpec, drug_set_of
 from hemasim.solvers import DormandPrince, ScipyReference, Solver
 
 __all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
@@ -159,9 +160,10 @@ class Population(_Strict):
         return float(age), female, float(weight), float(height)
 
 
-Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec, Field(discriminator="kind")]
-# Planned kinds (see docs/scenarios.md): chemotherapy, radiation, conditioning, transplant, gcsf,
-# infection, vaccine, gene_therapy. Each will be one more member of this union.
+Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec,
+                         Field(discriminator="kind")]
+# Planned kinds (see docs/scenarios.md): radiation, conditioning, transplant, infection, vaccine,
+# gene_therapy. Each will be one more member of this union.
 
 
 class Scenario(_Strict):
@@ -184,19 +186,57 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _interventions_inside_duration(self) -> Scenario:
+        drugs: dict[str, str] = {}
         for i, iv in enumerate(self.interventions):
             if iv.day > self.duration_days:
                 raise ValueError(f"interventions.{i}.day: day {iv.day} is after the end of the scenario "
                                  f"(duration_days = {self.duration_days})")
+            if isinstance(iv, ChemotherapySpec | GcsfSpec):
+                field = "schedule" if getattr(iv, "schedule", None) is not None else "on_demand"
+                if iv.last_day > self.duration_days:
+                    raise ValueError(f"interventions.{i}.{field}: the last dose (day {iv.last_day:g}) is after the "
+                                     f"end of the scenario (duration_days = {self.duration_days:g})")
+                drug = drug_set_of(iv.drug_set)
+                if drugs.setdefault(drug.drug, drug.name) != drug.name:
+                    raise ValueError(f"interventions.{i}.drug_set: {drug.drug} is already dosed with set "
+                                     f"{drugs[drug.drug]!r}; one scenario uses one set per drug")
+                if iv.dose_mg_per_m2 is not None and self.patient.height_cm is None:
+                    raise ValueError(f"patient.height_cm: needed for dose_mg_per_m2 in interventions.{i} "
+                                     "(body surface area, Mosteller 1987)")
         return self
 
-    def build_events(self, weight_kg: float | np.ndarray | None = None) -> list[Event]:
-        """The interventions as events; ``weight_kg`` (one per patient) for a cohort's per-kg doses."""
-        weight = self.patient.weight_kg if weight_kg is None else weight_kg
+    def build_events(self, covariates: Covariates | None = None) -> list[Event]:
+        """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
+        cov = self.patient.covariates() if covariates is None else covariates
         events: list[Event] = []
         for iv in self.interventions:
-            events += iv.to_events(weight) if isinstance(iv, CellInfusionSpec) else iv.to_events()
+            if isinstance(iv, CellInfusionSpec):
+                events += iv.to_events(cov.weight_kg)
+            elif isinstance(iv, ChemotherapySpec | GcsfSpec):
+                events += iv.to_events(cov)
+            else:
+                events += iv.to_events()
         return events
+
+    def model_extensions(self) -> list[Any]:
+        """What the interventions add to the healthy model (each drug's PK/PD), one per drug."""
+        from hemasim.pharmacology.pkpd import DrugExposure
+
+        sets = {}
+        for iv in self.interventions:
+            if isinstance(iv, ChemotherapySpec | GcsfSpec):
+                ds = drug_set_of(iv.drug_set)
+                sets[ds.drug] = ds
+        return [DrugExposure(ds) for ds in sets.values()]
+
+    def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
+                    per_patient: Any = None) -> Any:
+        """The healthy human model of the patient (or cohort) with what the interventions add."""
+        from hemasim.biology import healthy_human_model
+
+        cov = self.patient.covariates() if covariates is None else covariates
+        return healthy_human_model(cov, parameters, aging=self.aging, per_patient=per_patient,
+                                   extensions=self.model_extensions())
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -232,7 +272,8 @@ def _format_error(err: ValidationError) -> str:
     return f"{loc or 'scenario'}: {msg}{got_txt}{more}"
 
 
-_UNION_TAGS = {"blood_donation", "cell_depletion", "cell_infusion", "dormand_prince", "scipy"}
+_UNION_TAGS = {"blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "dormand_prince",
+               "scipy"}
 
 
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:

@@ -17,6 +17,8 @@ AGE_DECLINE = 1
 LINEAR_INHIBITION = 2
 EMAX = 3
 WINDOW = 4
+LINEAR = 5
+POWER = 6
 
 
 @njit(cache=True)
@@ -46,8 +48,12 @@ def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind
         elif fb_kind[k] == EMAX:
             s = max(sig_buf[fb_signal[k]], 0.0) ** fb_params[k, 2]
             g = 1.0 + fb_params[k, 0] * s / (fb_params[k, 1] ** fb_params[k, 2] + s)
-        else:  # WINDOW
+        elif fb_kind[k] == WINDOW:
             g = 1.0 if fb_params[k, 0] <= t < fb_params[k, 1] else 0.0
+        elif fb_kind[k] == LINEAR:
+            g = fb_params[k, 0] * max(sig_buf[fb_signal[k]], 0.0)
+        else:  # POWER
+            g = (max(sig_buf[fb_signal[k]], fb_params[k, 2]) / fb_params[k, 0]) ** fb_params[k, 1]
         fb_buf[k] = fb_offset[k] + fb_scale[k] * g
     for f in range(rate.shape[0]):
         v = rate[f]
@@ -277,6 +283,14 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                              fb_kind, fb_signal, FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
                     for j in range(n):
                         J[j, c] = (f1[j] - f0[j]) / eps
+                for j in range(n):  # a state nothing depends on, or that never changes (drug amounts,
+                    row = 0.0       # control states at zero), is pinned: unit diagonal keeps J invertible
+                    col = 0.0
+                    for c in range(n):
+                        row += abs(J[j, c])
+                        col += abs(J[c, j])
+                    if row == 0.0 or col == 0.0:
+                        J[j, j] = -1.0
                 Jinv[:, :] = np.linalg.inv(J)
             for j in range(n):
                 acc = 0.0
@@ -287,7 +301,7 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
             for _ in range(30):  # keep every state positive
                 ok = True
                 for j in range(n):
-                    if x[j] + step * dx[j] <= 0.0:
+                    if x[j] + step * dx[j] <= 0.0 and dx[j] != 0.0:
                         ok = False
                         break
                 if ok:

@@ -15,8 +15,8 @@ from numba import njit, prange
 
 from hemasim.solvers._kernel import (
     A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64, A65, AGE_DECLINE, B1, B3, B4, B5, B6, C2,
-    C3, C4, C5, D1, D3, D4, D5, D6, D7, DAYS_PER_YEAR, E1, E3, E4, E5, E6, E7, EMAX, HILL_RATIO, LINEAR_INHIBITION,
-    PI_BETA, _pi_factor,
+    C3, C4, C5, D1, D3, D4, D5, D6, D7, DAYS_PER_YEAR, E1, E3, E4, E5, E6, E7, EMAX, HILL_RATIO, LINEAR,
+    LINEAR_INHIBITION, PI_BETA, POWER, WINDOW, _pi_factor,
 )
 
 __all__ = ["AGE_DECLINE", "EMAX", "HILL_RATIO", "LINEAR_INHIBITION", "integrate_lockstep"]
@@ -72,9 +72,17 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
             for b in range(B):
                 s = max(SIG[si, b], 0.0) ** FBP[k, 2, b]
                 G[k, b] = 1.0 + FBP[k, 0, b] * s / (FBP[k, 1, b] ** FBP[k, 2, b] + s)
-        else:  # WINDOW
+        elif fb_kind[k] == WINDOW:
             for b in range(B):
                 G[k, b] = 1.0 if FBP[k, 0, b] <= t < FBP[k, 1, b] else 0.0
+        elif fb_kind[k] == LINEAR:
+            si = fb_signal[k]
+            for b in range(B):
+                G[k, b] = FBP[k, 0, b] * max(SIG[si, b], 0.0)
+        else:  # POWER
+            si = fb_signal[k]
+            for b in range(B):
+                G[k, b] = (max(SIG[si, b], FBP[k, 2, b]) / FBP[k, 0, b]) ** FBP[k, 1, b]
         for b in range(B):
             FB[k, b] = off + sc * G[k, b]
     for f in range(RATE.shape[0]):

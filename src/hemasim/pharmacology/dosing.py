@@ -1,0 +1,232 @@
+"""Dosing events: single administrations, cyclic regimens with dose rules, and on-demand courses.
+
+Amounts are micrograms of drug (per patient: arrays for a cohort). A regimen is one event that, when
+it fires, looks at the blood counts, gives (or delays, or reduces) its dose and schedules its next
+dose; a simulation runs the chain (:func:`hemasim.events.run_events`). Each decision is written to
+the run's administration log, from which delivered dose and dose intensity are read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import numpy as np
+
+from hemasim.events import Event
+from hemasim.model.compiled import CompiledModel
+from hemasim.pharmacology.pkpd import drug_state_names
+
+__all__ = ["Administration", "DoseRule", "InfusionEnd", "OnDemandCourse", "Regimen", "observable_of_state"]
+
+Route = Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
+
+
+def observable_of_state(model: CompiledModel, x: np.ndarray, name: str) -> np.ndarray:
+    """A state-only observable (a blood count) of one state (n,) or of a cohort's states (N, n)."""
+    try:
+        i = model.observable_names.index(name)
+    except ValueError:
+        raise KeyError(f"no observable {name!r}") from None
+    w = model.obs_state_w[..., i, :]
+    return np.einsum("...n,...n->...", w, np.maximum(x, 0.0))
+
+
+@dataclass(frozen=True)
+class Administration(Event):
+    """One dose now: a bolus into the central compartment, a dose into the depot (subcutaneous or
+    oral; ``bioavailability`` applied here) or the start of an infusion of ``duration_days``."""
+
+    drug: str
+    route: Route
+    amount_ug: float | np.ndarray
+    duration_days: float = 0.0
+    bioavailability: float = 1.0
+
+    def check(self, model: CompiledModel) -> None:
+        names = drug_state_names(self.drug)
+        needed = names["depot"] if self.route in ("subcutaneous", "oral") else names["central"]
+        if needed not in model.state_names:
+            raise ValueError(f"the model has no {needed!r}: add the drug's PK (DrugExposure) for route {self.route}")
+        if self.route == "iv_infusion" and not self.duration_days > 0:
+            raise ValueError("an infusion needs duration_days > 0")
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        y = x.copy()
+        names = drug_state_names(self.drug)
+        if self.route in ("subcutaneous", "oral"):
+            y[..., model.index(names["depot"])] += self.bioavailability * np.asarray(self.amount_ug)
+        elif self.route == "iv_bolus":
+            y[..., model.index(names["central"])] += self.amount_ug
+        else:
+            y[..., model.index(names["infusion_rate"])] += np.asarray(self.amount_ug) / self.duration_days
+        return y
+
+    def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
+             ) -> tuple[np.ndarray, list[Event]]:
+        log.append({"day": self.day, "drug": self.drug, "route": self.route, "action": "given",
+                    "planned_ug": self.amount_ug, "given_ug": self.amount_ug})
+        return self.apply(model, x, rng), self._end()
+
+    def _end(self) -> list[Event]:
+        if self.route != "iv_infusion":
+            return []
+        return [InfusionEnd(self.day + self.duration_days, self.drug, np.asarray(self.amount_ug) / self.duration_days)]
+
+    def expand(self) -> list[Event]:
+        return [self, *self._end()]
+
+
+@dataclass(frozen=True)
+class InfusionEnd(Event):
+    drug: str
+    rate_ug_per_day: float | np.ndarray
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        y = x.copy()
+        i = model.index(drug_state_names(self.drug)["infusion_rate"])
+        y[..., i] = np.maximum(y[..., i] - self.rate_ug_per_day, 0.0)  # exact zero at the end of the last one
+        return y
+
+
+@dataclass(frozen=True)
+class DoseRule:
+    """If ``observable`` is below ``below`` on a planned cycle day: delay the cycle by ``delay_days`` (up
+    to ``max_delays`` times, then give it), or reduce this and every later dose by ``reduce_by_fraction``."""
+
+    observable: str  # e.g. "anc_1e9_per_L", "platelets_1e9_per_L"
+    below: float
+    action: Literal["delay", "reduce"]
+    delay_days: float = 7.0
+    max_delays: int = 2
+    reduce_by_fraction: float = 0.25
+
+
+@dataclass(frozen=True)
+class Regimen(Event):
+    """A schedule of cycles: planned cycle starts at ``cycle_offsets`` days from the first, doses on
+    ``days_in_cycle`` (offsets from each cycle start). Rules are checked on the first dose day of each
+    cycle; a delayed cycle shifts every later one. ``day`` is the next dose's day; the fields after
+    ``rules`` carry the regimen's progress."""
+
+    drug: str
+    route: Route
+    amount_ug: float | np.ndarray
+    duration_days: float
+    bioavailability: float
+    cycle_offsets: tuple[float, ...] = (0.0,)
+    days_in_cycle: tuple[float, ...] = (0.0,)
+    rules: tuple[DoseRule, ...] = ()
+    cycle: int = 0
+    dose_in_cycle: int = 0
+    cycle_start_day: float | None = None
+    dose_factor: float | np.ndarray = 1.0
+    delays: int = 0
+
+    def check(self, model: CompiledModel) -> None:
+        self._administration(1.0).check(model)
+        for r in self.rules:
+            observable_of_state(model, model.x0, r.observable)
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        raise TypeError("a Regimen is fired (it schedules its next dose), not applied")
+
+    def _administration(self, factor: float | np.ndarray) -> Administration:
+        return Administration(self.day, self.drug, self.route, np.asarray(self.amount_ug) * factor,
+                              self.duration_days, self.bioavailability)
+
+    def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
+             ) -> tuple[np.ndarray, list[Event]]:
+        start = self.day if self.cycle_start_day is None else self.cycle_start_day
+        factor = np.asarray(self.dose_factor, dtype=np.float64)
+        base = {"day": self.day, "drug": self.drug, "route": self.route, "cycle": self.cycle + 1}
+        if self.dose_in_cycle == 0:
+            for r in self.rules:
+                low = observable_of_state(model, x, r.observable) < r.below
+                if r.action == "delay" and np.any(low) and self.delays < r.max_delays:
+                    if np.ndim(low) and not np.all(low):
+                        raise ValueError("delay rules need one patient at a time (patients' schedules would "
+                                         "diverge); use reduce rules for cohorts")
+                    log.append({**base, "action": f"delayed {r.delay_days:g} d ({r.observable} < {r.below:g})",
+                                "planned_ug": np.asarray(self.amount_ug) * factor, "given_ug": 0.0 * factor})
+                    return x, [replace(self, day=self.day + r.delay_days, cycle_start_day=start + r.delay_days,
+                                       delays=self.delays + 1)]
+                if r.action == "reduce":
+                    factor = np.where(low, factor * (1.0 - r.reduce_by_fraction), factor)
+        adm = self._administration(factor)
+        log.append({**base, "action": "given", "planned_ug": np.asarray(self.amount_ug) * 1.0,
+                    "given_ug": adm.amount_ug})
+        y = adm.apply(model, x, rng)
+        return y, [*adm._end(), *self._next(start, factor)]
+
+    def _next(self, start: float, factor: float | np.ndarray) -> list[Event]:
+        if self.dose_in_cycle + 1 < len(self.days_in_cycle):
+            k = self.dose_in_cycle + 1
+            return [replace(self, day=start + self.days_in_cycle[k], dose_in_cycle=k, cycle_start_day=start,
+                            dose_factor=factor)]
+        if self.cycle + 1 < len(self.cycle_offsets):
+            nxt = start + self.cycle_offsets[self.cycle + 1] - self.cycle_offsets[self.cycle]
+            return [replace(self, day=nxt + self.days_in_cycle[0], cycle=self.cycle + 1, dose_in_cycle=0,
+                            cycle_start_day=nxt, dose_factor=factor, delays=0)]
+        return []
+
+    def planned_days(self) -> list[float]:
+        """Dose days if nothing is delayed."""
+        return [self.day + c + d for c in self.cycle_offsets for d in self.days_in_cycle]
+
+    def expand(self) -> list[Event]:
+        if self.rules:
+            raise ValueError("a regimen with dose rules depends on the simulated counts and has no fixed "
+                             "schedule to export; remove the rules to export it")
+        out: list[Event] = []
+        for d in self.planned_days():
+            out += Administration(d, self.drug, self.route, self.amount_ug, self.duration_days,
+                                  self.bioavailability).expand()
+        return out
+
+
+@dataclass(frozen=True)
+class OnDemandCourse(Event):
+    """Daily doses from ``day`` until ``observable`` has been above ``above`` on ``consecutive_days``
+    consecutive days (checked each morning before the dose), at most ``max_doses`` doses (e.g. filgrastim
+    "from day 1 until ANC > 1.0 on 2 days")."""
+
+    drug: str
+    route: Route
+    amount_ug: float | np.ndarray
+    bioavailability: float
+    observable: str
+    above: float
+    consecutive_days: int
+    max_doses: int
+    streak: Any = 0  # per patient: consecutive days above so far
+    doses: Any = 0  # per patient: doses given so far
+    finished: Any = False  # per patient: course over (it does not restart)
+
+    def check(self, model: CompiledModel) -> None:
+        Administration(self.day, self.drug, self.route, 1.0, 0.0, self.bioavailability).check(model)
+        observable_of_state(model, model.x0, self.observable)
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        raise TypeError("an OnDemandCourse is fired (it schedules its next dose), not applied")
+
+    def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
+             ) -> tuple[np.ndarray, list[Event]]:
+        high = observable_of_state(model, x, self.observable) > self.above
+        streak = np.where(high, np.asarray(self.streak) + 1, 0)
+        doses = np.asarray(self.doses)
+        finished = np.asarray(self.finished) | (streak >= self.consecutive_days) | (doses >= self.max_doses)
+        going = ~finished
+        if not np.any(going):
+            log.append({"day": self.day, "drug": self.drug, "route": self.route, "action": "course ended",
+                        "planned_ug": 0.0 * streak, "given_ug": 0.0 * streak})
+            return x, []
+        amount = np.where(going, np.asarray(self.amount_ug), 0.0)
+        adm = Administration(self.day, self.drug, self.route, amount, 0.0, self.bioavailability)
+        log.append({"day": self.day, "drug": self.drug, "route": self.route, "action": "given",
+                    "planned_ug": amount, "given_ug": amount})
+        return adm.apply(model, x, rng), [replace(self, day=self.day + 1.0, streak=streak, finished=finished,
+                                                  doses=doses + going.astype(np.int64))]
+
+    def expand(self) -> list[Event]:
+        raise ValueError("an on-demand course depends on the simulated counts and has no fixed schedule to export")

@@ -1,0 +1,271 @@
+"""Drug parameter sets: YAML data files, one per published model, validated by a strict schema.
+
+A set names its drug, its references, its PK (compartmental disposition, optional absorption and
+neutrophil-mediated clearance), its effects on the lineages and, when the source is a Friberg-type
+chain, that chain's system parameters. Every number is a record with its source::
+
+    clearance_L_per_h_per_m2: {value: 21.0, source: TaxotereLabel, where: "section 12.3"}
+    central_volume_L: {value: 38.5, derived: "two-compartment fit to the label's half-lives"}
+
+Units are in the field names (hours and litres as published; the model converts to days at the
+edge). Sets shipped with hemasim live in ``hemasim/pharmacology/drugs/``; a user's own set is a
+file with the same schema, passed by path.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hemasim.parameters import Assumed, Cited, Derived, Parameter, Reference
+
+__all__ = ["DrugSet", "DrugSetError", "available_drug_sets", "load_drug_set"]
+
+HOURS_PER_DAY = 24.0
+
+
+class DrugSetError(ValueError):
+    """A drug set that cannot be used; the message is one line naming the file and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Value(_Strict):
+    """A number and where it comes from: exactly one of ``source`` (+ ``where``), ``derived``, ``assumed``."""
+
+    value: float
+    source: str | None = Field(default=None, description="key of a reference of this set")
+    where: str = Field(default="", description="table, figure or passage of the source")
+    derived: str | None = Field(default=None, description="how it was computed from cited values")
+    assumed: str | None = Field(default=None, description="why no source is given")
+
+    @model_validator(mode="after")
+    def _one_provenance(self) -> Value:
+        given = [k for k in ("source", "derived", "assumed") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of source, derived or assumed for every value")
+        if not math.isfinite(self.value):
+            raise ValueError("value must be a finite number")
+        return self
+
+
+class ReferenceSpec(_Strict):
+    authors: str
+    year: int
+    title: str
+    journal: str
+    doi: str | None = None
+
+
+class Peripheral(_Strict):
+    volume_L: Value
+    intercompartmental_clearance_L_per_h: Value
+
+
+class Absorption(_Strict):
+    """First-order absorption from a depot (subcutaneous or oral dose)."""
+
+    rate_per_h: Value
+    bioavailability: Value
+
+
+class NeutrophilMediatedClearance(_Strict):
+    """Receptor-mediated (target-mediated) elimination by neutrophils, as for G-CSF:
+    flux = k_int * R * C / (K_d + C) * V with R = receptors per ANC * ANC (Michaelis-Menten form)."""
+
+    internalisation_rate_per_h: Value
+    dissociation_constant_nmol_per_L: Value
+    receptors_nmol_per_L_per_anc_1e9_per_L: Value
+
+
+class PK(_Strict):
+    central_volume_L: Value
+    clearance_L_per_h: Value | None = None
+    clearance_L_per_h_per_m2: Value | None = None
+    peripheral: list[Peripheral] = Field(default_factory=list, max_length=2)
+    absorption: Absorption | None = None
+    neutrophil_mediated_clearance: NeutrophilMediatedClearance | None = None
+
+    @model_validator(mode="after")
+    def _one_clearance(self) -> PK:
+        if (self.clearance_L_per_h is None) == (self.clearance_L_per_h_per_m2 is None):
+            raise ValueError("give exactly one of clearance_L_per_h or clearance_L_per_h_per_m2")
+        return self
+
+
+Lineage = Literal["neutrophil", "monocyte", "erythroid", "megakaryocyte"]
+
+
+class Effect(_Strict):
+    """What the drug concentration does to the named lineages.
+
+    ``acts_on``: ``proliferation`` (inhibits progenitor proliferation by E; E > 1 kills, as in Friberg 2002),
+    ``production`` (multiplies the input of new progenitors by 1 + E) or ``maturation_speed`` (multiplies
+    every maturation transit rate by 1 + E). ``model``: ``linear`` (E = slope * C) or ``emax``
+    (E = emax * C^h / (EC50^h + C^h)).
+    """
+
+    acts_on: Literal["proliferation", "production", "maturation_speed"]
+    lineages: list[Lineage] = Field(min_length=1)
+    model: Literal["linear", "emax"]
+    slope_L_per_umol: Value | None = None
+    emax: Value | None = None
+    ec50_ng_per_mL: Value | None = None
+    ec50_nmol_per_L: Value | None = None
+    hill: Value | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Effect:
+        if self.model == "linear":
+            if self.slope_L_per_umol is None or any(
+                    v is not None for v in (self.emax, self.ec50_ng_per_mL, self.ec50_nmol_per_L, self.hill)):
+                raise ValueError("a linear effect takes slope_L_per_umol only")
+        else:
+            if self.emax is None or self.hill is None or self.slope_L_per_umol is not None:
+                raise ValueError("an emax effect takes emax, hill and one of ec50_ng_per_mL / ec50_nmol_per_L")
+            if (self.ec50_ng_per_mL is None) == (self.ec50_nmol_per_L is None):
+                raise ValueError("an emax effect takes exactly one of ec50_ng_per_mL or ec50_nmol_per_L")
+        if self.acts_on == "proliferation" and self.model == "emax" and self.emax is not None and self.emax.value < 0:
+            raise ValueError("a proliferation effect is an inhibition: give emax > 0 (E is subtracted)")
+        return self
+
+
+class FribergSystem(_Strict):
+    """System parameters of the published Friberg chain (proliferating pool, 3 transits, circulation)."""
+
+    observable: Literal["anc", "leukocytes"]
+    baseline_1e9_per_L: Value
+    mean_transit_time_h: Value
+    feedback_gamma: Value
+    female_baseline_change: Value | None = None  # fractional change of the baseline in women
+    prior_therapy_baseline_change: Value | None = None
+    iiv_variance: dict[Literal["baseline", "mean_transit_time", "slope"], Value] = Field(default_factory=dict)
+
+
+class DrugSet(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    drug: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)
+    description: str
+    routes: list[Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]] = Field(min_length=1)
+    references: dict[str, ReferenceSpec] = Field(min_length=1)
+    molar_mass_g_per_mol: Value
+    pk: PK | None = None
+    pk_missing_reason: str | None = None
+    effects: list[Effect] = Field(default_factory=list)
+    friberg: FribergSystem | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DrugSet:
+        for path, v in self._values():
+            if v.source is not None and v.source not in self.references:
+                raise ValueError(f"{path}.source: unknown reference {v.source!r}; this set's references: "
+                                 f"{', '.join(sorted(self.references))}")
+        if self.pk is None and not self.pk_missing_reason:
+            raise ValueError("pk: give a PK block, or pk_missing_reason saying why the set has none")
+        needs_depot = {"subcutaneous", "oral"} & set(self.routes)
+        if self.pk is not None and needs_depot and self.pk.absorption is None:
+            raise ValueError(f"pk.absorption: routes {sorted(needs_depot)} need an absorption block")
+        return self
+
+    def _values(self, obj: BaseModel | None = None, path: str = "") -> list[tuple[str, Value]]:
+        """Every Value of the set with its dotted path."""
+        obj = self if obj is None else obj
+        out: list[tuple[str, Value]] = []
+        for name in type(obj).model_fields:
+            v = getattr(obj, name)
+            items = list(enumerate(v)) if isinstance(v, list) else list(v.items()) if isinstance(v, dict) else [
+                (None, v)]
+            for key, item in items:
+                p = f"{path}{name}" + (f".{key}" if key is not None else "")
+                if isinstance(item, Value):
+                    out.append((p, item))
+                elif isinstance(item, BaseModel) and not isinstance(item, ReferenceSpec):
+                    out += self._values(item, p + ".")
+        return out
+
+    # ------------------------------------------------------------------ hemasim parameter records
+    def reference(self, key: str) -> Reference:
+        r = self.references[key]
+        return Reference(key, r.authors, r.year, r.title, r.journal, r.doi)
+
+    def parameter(self, path: str, value: float, unit: str, description: str) -> Parameter:
+        """A parameter record for the value at ``path`` (its provenance kept), converted to ``value``/``unit``."""
+        v = dict(self._values())[path]
+        if v.source is not None:
+            prov: Cited | Derived | Assumed = Cited(self.reference(v.source), v.where or "as published")
+        elif v.derived is not None:
+            prov = Derived((f"{self.name} set",), v.derived)
+        else:
+            prov = Assumed(f"{self.drug} exposure and effect", v.assumed or "")
+        return Parameter(f"{self.name}__{path.replace('.', '_')}", float(value), unit, description, prov,
+                         bounds=(-math.inf, math.inf))
+
+    def get(self, path: str) -> float:
+        return dict(self._values())[path].value
+
+
+def _format(err: ValidationError) -> str:
+    e = err.errors()[0]
+    loc = ".".join(str(p) for p in e["loc"])
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "extra_forbidden":
+        msg = "unknown field (see docs/drugs.md for the schema)"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    return f"{loc or 'drug set'}: {msg}"
+
+
+def parse_drug_set(data: object, source: str) -> DrugSet:
+    if not isinstance(data, dict):
+        raise DrugSetError(f"{source}: a drug set is a mapping of fields")
+    try:
+        return DrugSet.model_validate(data)
+    except ValidationError as err:
+        raise DrugSetError(f"{source}: {_format(err)}") from None
+
+
+def _shipped_dir() -> Path:
+    return Path(str(resources.files("hemasim.pharmacology") / "drugs"))
+
+
+def available_drug_sets() -> list[str]:
+    """Names of the drug sets shipped with hemasim."""
+    return sorted(p.stem for p in _shipped_dir().glob("*.yaml"))
+
+
+@cache
+def _load_shipped(name: str) -> DrugSet:
+    return _load_file(_shipped_dir() / f"{name}.yaml")
+
+
+def _load_file(path: Path) -> DrugSet:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise DrugSetError(f"{path}: cannot read the drug set ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise DrugSetError(f"{path}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+    ds = parse_drug_set(data, str(path))
+    if ds.name != path.stem:
+        raise DrugSetError(f"{path}: name {ds.name!r} must equal the file name {path.stem!r}")
+    return ds
+
+
+def load_drug_set(name_or_path: str | Path) -> DrugSet:
+    """A shipped set by name (see :func:`available_drug_sets`) or a user's YAML file by path."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        return _load_file(Path(text))
+    if text not in available_drug_sets():
+        raise DrugSetError(f"unknown drug set {text!r}; shipped sets: {', '.join(available_drug_sets())} "
+                           "(or give the path of your own .yaml file)")
+    return _load_shipped(text)

@@ -1,0 +1,177 @@
+"""A drug set turned into model pieces: PK compartments and the drug's effects on lineages.
+
+Amounts are in micrograms and concentrations in ug/L (= ng/mL); time is in days (the set's
+per-hour values are converted here, at the edge). The equations are in docs/drugs.md.
+
+Compartments of drug ``d``: ``d_depot`` (subcutaneous/oral doses; F is applied at dosing),
+``d_central``, ``d_peripheral_k``, ``d_infusion_rate`` (a control state in ug/day, set by infusion
+events, that feeds the central compartment at that rate) and ``d_auc`` (cumulative exposure,
+ug*day/L). Effects follow Friberg 2002: a proliferation effect E removes E times the progenitors'
+proliferation flux (so net proliferation is multiplied by 1 - E and E > 1 kills).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from hemasim.biology.body import body_surface_area_m2
+from hemasim.biology.builder import BuildContext
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
+from hemasim.pharmacology.drug_sets import HOURS_PER_DAY, DrugSet, Effect
+
+__all__ = ["DrugExposure", "drug_state_names"]
+
+
+def drug_state_names(drug: str) -> dict[str, str]:
+    return {"depot": f"{drug}_depot", "central": f"{drug}_central", "infusion_rate": f"{drug}_infusion_rate",
+            "auc": f"{drug}_auc"}
+
+
+@dataclass(frozen=True)
+class DrugExposure:
+    """The PK/PD of one drug set as a :class:`~hemasim.biology.ModelExtension` of the healthy model."""
+
+    drug_set: DrugSet
+
+    @property
+    def drug(self) -> str:
+        return self.drug_set.drug
+
+    def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
+        ds = self.drug_set
+        if ds.pk is None:
+            raise ValueError(f"drug set {ds.name!r} has no PK model and cannot be dosed: {ds.pk_missing_reason}")
+        pk = ds.pk
+        d = ds.drug
+        names = drug_state_names(d)
+        m = Module(f"pkpd_{d}")
+
+        def rec(path: str, value: Value, unit: str, description: str) -> Value:
+            ctx.extra_parameters.append(ds.parameter(path, float(np.median(value)), unit, description))
+            return value
+
+        def pname(path: str) -> str:
+            return f"{ds.name}__{path.replace('.', '_')}"
+
+        v1 = rec("pk.central_volume_L", pk.central_volume_L.value, "L", f"{d} central volume")
+        if pk.clearance_L_per_h_per_m2 is not None:
+            cl_m2 = rec("pk.clearance_L_per_h_per_m2", pk.clearance_L_per_h_per_m2.value, "L/h/m2",
+                        f"{d} clearance per m2 body surface area")
+            cl_L_per_day = cl_m2 * body_surface_area_m2(ctx.patient) * HOURS_PER_DAY
+            cl_param = "pk.clearance_L_per_h_per_m2"
+        else:
+            cl_L_per_day = rec("pk.clearance_L_per_h", pk.clearance_L_per_h.value, "L/h",  # type: ignore[union-attr]
+                               f"{d} clearance") * HOURS_PER_DAY
+            cl_param = "pk.clearance_L_per_h"
+        central = m.compartment(names["central"], f"{d} amount in the central compartment (ug)", 0.0, "drug")
+        rate_state = m.compartment(names["infusion_rate"], f"{d} infusion rate (ug/day), set by infusion events",
+                                   0.0, "drug_control")
+        auc = m.compartment(names["auc"], f"{d} cumulative central exposure (ug*day/L)", 0.0, "drug_exposure")
+        m.flow(f"{d}_infusion", "administration", rate_state, central, 1.0, consume=0.0)
+        m.flow(f"{d}_elimination", "elimination", central, None, cl_L_per_day / v1,
+               parameters=(pname(cl_param), pname("pk.central_volume_L")))
+        m.flow(f"{d}_exposure", "exposure", central, auc, 1.0 / v1, consume=0.0,
+               parameters=(pname("pk.central_volume_L"),))
+        for k, per in enumerate(pk.peripheral, start=1):
+            vp = rec(f"pk.peripheral.{k - 1}.volume_L", per.volume_L.value, "L", f"{d} peripheral volume {k}")
+            q = rec(f"pk.peripheral.{k - 1}.intercompartmental_clearance_L_per_h",
+                    per.intercompartmental_clearance_L_per_h.value, "L/h",
+                    f"{d} intercompartmental clearance {k}") * HOURS_PER_DAY
+            p = m.compartment(f"{d}_peripheral_{k}", f"{d} amount in peripheral compartment {k} (ug)", 0.0, "drug")
+            used = (pname(f"pk.peripheral.{k - 1}.volume_L"),
+                    pname(f"pk.peripheral.{k - 1}.intercompartmental_clearance_L_per_h"))
+            m.flow(f"{d}_distribution_{k}", "distribution", central, p, q / v1, parameters=used)
+            m.flow(f"{d}_redistribution_{k}", "distribution", p, central, q / vp, parameters=used)
+        if pk.absorption is not None:
+            ka = rec("pk.absorption.rate_per_h", pk.absorption.rate_per_h.value, "1/h",
+                     f"{d} first-order absorption rate") * HOURS_PER_DAY
+            rec("pk.absorption.bioavailability", pk.absorption.bioavailability.value, "1", f"{d} bioavailability")
+            depot = m.compartment(names["depot"], f"{d} amount at the absorption site (ug)", 0.0, "drug")
+            m.flow(f"{d}_absorption", "absorption", depot, central, ka,
+                   parameters=(pname("pk.absorption.rate_per_h"), pname("pk.absorption.bioavailability")))
+        conc = f"{d}_concentration"
+        m.signals.append(Signal(conc, {central: 1.0 / v1}))
+        mw = rec("molar_mass_g_per_mol", ds.molar_mass_g_per_mol.value, "g/mol", f"{d} molar mass")
+        if pk.neutrophil_mediated_clearance is not None:
+            self._receptor_clearance(ctx, m, central, conc, mw, rec, pname)
+        m.observables += [
+            Observable(f"{d}_concentration_ng_per_mL", "ng/mL", f"{d} plasma concentration", {central: 1.0 / v1}),
+            Observable(f"{d}_auc_ng_h_per_mL", "ng*h/mL", f"{d} cumulative exposure (AUC from the start)",
+                       {auc: HOURS_PER_DAY}),
+        ]
+        extra: dict[str, tuple[str, ...]] = {}
+        for i, eff in enumerate(ds.effects):
+            self._effect(ctx, m, extra, i, eff, conc, mw, rec, pname)
+        return m, extra
+
+    # ------------------------------------------------------------------------------------------ pieces
+    def _receptor_clearance(self, ctx: BuildContext, m: Module, central: str, conc: str, mw: float, rec, pname
+                            ) -> None:
+        """flux = k_int * R * A / (K_d + C), R = receptors per ANC * ANC (ug/L of drug-equivalent)."""
+        nmc = self.drug_set.pk.neutrophil_mediated_clearance  # type: ignore[union-attr]
+        d = self.drug
+        base = "pk.neutrophil_mediated_clearance."
+        kint = rec(base + "internalisation_rate_per_h", nmc.internalisation_rate_per_h.value, "1/h",
+                   f"{d} receptor internalisation rate") * HOURS_PER_DAY
+        kd = rec(base + "dissociation_constant_nmol_per_L", nmc.dissociation_constant_nmol_per_L.value, "nmol/L",
+                 f"{d} receptor dissociation constant") * mw * 1e-3  # nmol/L -> ug/L
+        r_per_anc = rec(base + "receptors_nmol_per_L_per_anc_1e9_per_L",
+                        nmc.receptors_nmol_per_L_per_anc_1e9_per_L.value, "nmol/L per 1e9/L",
+                        f"{d} receptor concentration per circulating neutrophil count") * mw * 1e-3
+        h = ctx.lineages["neutrophil"]
+        anc_per_cell = ctx.p("neutrophil_circulating_fraction") / (ctx.blood_volume_L * 1e9)
+        used = tuple(pname(base + n) for n in ("internalisation_rate_per_h", "dissociation_constant_nmol_per_L",
+                                               "receptors_nmol_per_L_per_anc_1e9_per_L"))
+        m.feedbacks += [
+            Feedback(f"{d}_receptor_capacity", FeedbackKind.LINEAR, (kint * r_per_anc / kd * anc_per_cell,),
+                     signal=h.signal, parameters=used),
+            Feedback(f"{d}_receptor_saturation", FeedbackKind.EMAX, (-1.0, kd, 1.0), signal=conc, parameters=used),
+        ]
+        m.flow(f"{d}_receptor_clearance", "elimination", central, None, 1.0,
+               feedbacks=(f"{d}_receptor_capacity", f"{d}_receptor_saturation"), parameters=used)
+
+    def _effect(self, ctx: BuildContext, m: Module, extra: dict[str, tuple[str, ...]], i: int, eff: Effect,
+                conc: str, mw: float, rec, pname) -> None:
+        d = self.drug
+        base = f"effects.{i}."
+        if eff.model == "linear":
+            slope = rec(base + "slope_L_per_umol", eff.slope_L_per_umol.value, "L/umol",  # type: ignore[union-attr]
+                        f"{d} effect slope on {eff.acts_on}")
+            law: tuple[FeedbackKind, tuple[Value, ...]] = (FeedbackKind.LINEAR, (slope / mw,))  # ug/L -> umol/L
+            used: tuple[str, ...] = (pname(base + "slope_L_per_umol"),)
+        else:
+            emax = rec(base + "emax", eff.emax.value, "1", f"{d} maximal effect on {eff.acts_on}")  # type: ignore[union-attr]
+            hill = rec(base + "hill", eff.hill.value, "1", f"{d} Hill coefficient on {eff.acts_on}")  # type: ignore[union-attr]
+            if eff.ec50_ng_per_mL is not None:
+                ec50 = rec(base + "ec50_ng_per_mL", eff.ec50_ng_per_mL.value, "ng/mL", f"{d} EC50 on {eff.acts_on}")
+                ec_name = "ec50_ng_per_mL"
+            else:
+                ec50 = rec(base + "ec50_nmol_per_L", eff.ec50_nmol_per_L.value, "nmol/L",  # type: ignore[union-attr]
+                           f"{d} EC50 on {eff.acts_on}") * mw * 1e-3
+                ec_name = "ec50_nmol_per_L"
+            law = (FeedbackKind.EMAX, (emax, ec50, hill))
+            used = (pname(base + "emax"), pname(base + ec_name), pname(base + "hill"))
+        fb = f"{d}_effect_{i}_{eff.acts_on}"
+        kind, params = law
+        # a proliferation effect enters a kill flow as E itself; the others multiply flows by 1 + E
+        offset = -1.0 if kind == FeedbackKind.EMAX and eff.acts_on == "proliferation" else 0.0
+        if kind == FeedbackKind.LINEAR and eff.acts_on != "proliferation":
+            offset = 1.0
+        m.feedbacks.append(Feedback(fb, kind, params, signal=conc, offset=offset, parameters=used))
+        for lineage in eff.lineages:
+            h = ctx.lineages[lineage]
+            if eff.acts_on == "proliferation":
+                m.flow(f"{d}_kill_{lineage}_progenitors", "drug_kill", h.progenitor, None, h.proliferation_rate,
+                       feedbacks=(h.feedback, fb), parameters=used)
+            elif eff.acts_on == "production":
+                _add(extra, [h.input_flow], fb)
+            else:  # maturation speed: the post-mitotic chain (not the proliferating pool's exit)
+                _add(extra, h.maturation_flows[1:], fb)
+
+
+def _add(extra: dict[str, tuple[str, ...]], flows: Iterable[str], fb: str) -> None:
+    for f in flows:
+        extra[f] = extra.get(f, ()) + (fb,)

@@ -1,0 +1,211 @@
+"""Scenario blocks for drugs: chemotherapy regimens and G-CSF (scheduled or on demand).
+
+Doses are given per m2 of body surface area (Mosteller), per kg or as a flat amount; schedules are
+cycles (``every_days`` x ``cycles``) or day lists; dose rules delay or reduce a cycle when a count is
+low on its planned day. Everything is checked here, before any simulation, and errors name the field.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hemasim.biology.body import Covariates, body_surface_area_m2
+from hemasim.events import Event
+from hemasim.pharmacology.dosing import DoseRule, OnDemandCourse, Regimen
+
+__all__ = ["ChemotherapySpec", "GcsfSpec", "drug_set_of"]
+
+RULE_OBSERVABLES = {"anc": "anc_1e9_per_L", "platelets": "platelets_1e9_per_L"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def drug_set_of(name: str):  # noqa: ANN201 - DrugSet, imported lazily
+    from hemasim.pharmacology.drug_sets import DrugSetError, load_drug_set
+
+    try:
+        return load_drug_set(name)
+    except DrugSetError as err:
+        raise ValueError(str(err)) from None
+
+
+class Schedule(_Strict):
+    """Either ``days`` (a list of dose days) or ``start_day`` + ``every_days`` x ``cycles``
+    (with optional ``days_in_cycle`` offsets, e.g. [0, 7] for day 1 and 8 of each cycle)."""
+
+    days: list[float] | None = Field(default=None, min_length=1)
+    start_day: float | None = Field(default=None, ge=0)
+    every_days: float | None = Field(default=None, gt=0)
+    cycles: int | None = Field(default=None, ge=1, le=100)
+    days_in_cycle: list[float] = Field(default_factory=lambda: [0.0], min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Schedule:
+        cyclic = (self.start_day, self.every_days, self.cycles)
+        if self.days is not None:
+            if any(v is not None for v in cyclic):
+                raise ValueError("give either days, or start_day + every_days + cycles, not both")
+            if any(d < 0 for d in self.days) or sorted(self.days) != self.days or len(set(self.days)) != len(self.days):
+                raise ValueError("days must be increasing, distinct and >= 0")
+        elif any(v is None for v in cyclic):
+            raise ValueError("give days, or all of start_day, every_days and cycles")
+        if self.days_in_cycle != sorted(set(self.days_in_cycle)) or self.days_in_cycle[0] != 0:
+            raise ValueError("days_in_cycle must start at 0 and increase")
+        if self.every_days is not None and self.days_in_cycle[-1] >= self.every_days:
+            raise ValueError("days_in_cycle must lie inside the cycle (below every_days)")
+        return self
+
+    def cycle_starts(self) -> list[float]:
+        if self.days is not None:
+            return list(self.days)
+        return [self.start_day + k * self.every_days for k in range(self.cycles)]  # type: ignore[operator]
+
+    def dose_days(self) -> list[float]:
+        days_in = self.days_in_cycle if self.days is None else [0.0]
+        return [s + d for s in self.cycle_starts() for d in days_in]
+
+
+class Rule(_Strict):
+    observable: Literal["anc", "platelets"]
+    below: float = Field(gt=0, description="threshold, 1e9/L")
+    action: Literal["delay", "reduce"]
+    delay_days: float = Field(default=7.0, gt=0, le=60)
+    max_delays: int = Field(default=2, ge=1, le=10)
+    reduce_by_fraction: float = Field(default=0.25, gt=0, lt=1)
+
+    def build(self) -> DoseRule:
+        return DoseRule(RULE_OBSERVABLES[self.observable], self.below, self.action, self.delay_days, self.max_delays,
+                        self.reduce_by_fraction)
+
+
+class _Dosed(_Strict):
+    drug_set: str = Field(min_length=1, description="name of a shipped drug set or path of a drug-set YAML file")
+    dose_mg_per_m2: float | None = Field(default=None, gt=0, le=20000)
+    dose_mg_per_kg: float | None = Field(default=None, gt=0, le=1000)
+    dose_ug_per_kg: float | None = Field(default=None, gt=0, le=1e6)
+    dose_mg: float | None = Field(default=None, gt=0, le=1e5)
+    route: Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
+    infusion_hours: float | None = Field(default=None, gt=0, le=24 * 14)
+
+    @model_validator(mode="after")
+    def _dose_and_route(self) -> _Dosed:
+        given = [k for k in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of dose_mg_per_m2, dose_mg_per_kg, dose_ug_per_kg or dose_mg")
+        ds = drug_set_of(self.drug_set)
+        if self.route not in ds.routes:
+            raise ValueError(f"route: {self.route!r} is not a route of drug set {ds.name!r} "
+                             f"(allowed: {', '.join(ds.routes)})")
+        if ds.pk is None:
+            raise ValueError(f"drug_set: {ds.name!r} has no PK model and cannot be dosed ({ds.pk_missing_reason.strip()})")
+        if (self.route == "iv_infusion") != (self.infusion_hours is not None):
+            raise ValueError("infusion_hours: required for route iv_infusion and only for it")
+        return self
+
+    def amount_ug(self, cov: Covariates) -> float | np.ndarray:
+        if self.dose_mg_per_m2 is not None:
+            return self.dose_mg_per_m2 * body_surface_area_m2(cov) * 1000.0
+        if self.dose_mg_per_kg is not None:
+            return self.dose_mg_per_kg * np.asarray(cov.weight_kg, dtype=np.float64) * 1000.0
+        if self.dose_ug_per_kg is not None:
+            return self.dose_ug_per_kg * np.asarray(cov.weight_kg, dtype=np.float64)
+        return self.dose_mg * 1000.0  # type: ignore[operator]
+
+    def bioavailability(self) -> float:
+        ds = drug_set_of(self.drug_set)
+        if self.route in ("subcutaneous", "oral") and ds.pk is not None and ds.pk.absorption is not None:
+            return ds.pk.absorption.bioavailability.value
+        return 1.0
+
+    @property
+    def duration_days(self) -> float:
+        return (self.infusion_hours or 0.0) / 24.0
+
+    def _regimen(self, cov: Covariates, schedule: Schedule, rules: tuple[DoseRule, ...]) -> Regimen:
+        starts = schedule.cycle_starts()
+        ds = drug_set_of(self.drug_set)
+        return Regimen(starts[0], ds.drug, self.route, self.amount_ug(cov), self.duration_days,
+                       self.bioavailability(), cycle_offsets=tuple(s - starts[0] for s in starts),
+                       days_in_cycle=tuple(schedule.days_in_cycle) if schedule.days is None else (0.0,), rules=rules)
+
+    def _check_schedule(self, schedule: Schedule) -> None:
+        days = schedule.dose_days()
+        gaps = np.diff(days)
+        if len(gaps) and self.duration_days > 0 and np.min(gaps) < self.duration_days:
+            raise ValueError(f"schedule: infusions overlap (a {self.infusion_hours:g}-h infusion, doses "
+                             f"{np.min(gaps):g} d apart)")
+
+
+class ChemotherapySpec(_Dosed):
+    """A cytotoxic regimen from a drug set."""
+
+    kind: Literal["chemotherapy"]
+    schedule: Schedule
+    rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _schedule_ok(self) -> ChemotherapySpec:
+        self._check_schedule(self.schedule)
+        return self
+
+    @property
+    def day(self) -> float:
+        return self.schedule.dose_days()[0]
+
+    @property
+    def last_day(self) -> float:
+        return self.schedule.dose_days()[-1] + self.duration_days
+
+    def to_events(self, cov: Covariates) -> list[Event]:
+        return [self._regimen(cov, self.schedule, tuple(r.build() for r in self.rules))]
+
+
+class OnDemand(_Strict):
+    """Daily doses from ``start_day`` until ANC is above ``until_anc_above`` on ``consecutive_days`` days."""
+
+    start_day: float = Field(ge=0)
+    until_anc_above: float = Field(default=1.0, gt=0, description="1e9/L")
+    consecutive_days: int = Field(default=2, ge=1, le=14)
+    max_doses: int = Field(default=14, ge=1, le=60)
+
+
+class GcsfSpec(_Dosed):
+    """G-CSF support: scheduled doses (e.g. pegfilgrastim day 1 of each cycle) or an on-demand course."""
+
+    kind: Literal["gcsf"]
+    schedule: Schedule | None = None
+    on_demand: OnDemand | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> GcsfSpec:
+        if (self.schedule is None) == (self.on_demand is None):
+            raise ValueError("give exactly one of schedule or on_demand")
+        if self.on_demand is not None and self.route == "iv_infusion":
+            raise ValueError("on_demand: daily doses are given subcutaneously or as a bolus, not as infusions")
+        if self.schedule is not None:
+            self._check_schedule(self.schedule)
+        return self
+
+    @property
+    def day(self) -> float:
+        return self.schedule.dose_days()[0] if self.schedule is not None else self.on_demand.start_day  # type: ignore[union-attr]
+
+    @property
+    def last_day(self) -> float:
+        if self.schedule is not None:
+            return self.schedule.dose_days()[-1] + self.duration_days
+        return self.on_demand.start_day  # type: ignore[union-attr]
+
+    def to_events(self, cov: Covariates) -> list[Event]:
+        if self.schedule is not None:
+            return [self._regimen(cov, self.schedule, ())]
+        od = self.on_demand
+        ds = drug_set_of(self.drug_set)
+        return [OnDemandCourse(od.start_day, ds.drug, self.route, self.amount_ug(cov),  # type: ignore[union-attr]
+                               self.bioavailability(), RULE_OBSERVABLES["anc"], od.until_anc_above,  # type: ignore[union-attr]
+                               od.consecutive_days, od.max_doses)]  # type: ignore[union-attr]
