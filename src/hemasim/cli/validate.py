@@ -42,6 +42,9 @@ def validate(
         for c in t.checks:
             if c.value is None:
                 lines.append(f"{c.readout}: not covered ({c.why.split(':')[0]})")
+            elif c.status == "info":
+                lines.append(f"(reported, not judged) {c.readout} [{c.patient}] = {c.value:.4g} vs "
+                             f"[{c.band[0]:g}, {c.band[1]:g}]" + (f": {c.why}" if c.why else ""))
             else:
                 lines.append(f"{c.readout} [{c.patient}] = {c.value:.4g} in [{c.band[0]:g}, {c.band[1]:g}]"
                              + ("" if c.status == "pass" else "  FAIL"))

@@ -112,8 +112,8 @@ class Regimen(Event):
     drug: str
     route: Route
     amount_ug: float | np.ndarray
-    duration_days: float
-    bioavailability: float
+    duration_days: float = 0.0
+    bioavailability: float = 1.0
     cycle_offsets: tuple[float, ...] = (0.0,)
     days_in_cycle: tuple[float, ...] = (0.0,)
     rules: tuple[DoseRule, ...] = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 
 from hemasim.model.compiled import DAYS_PER_YEAR
@@ -70,7 +71,8 @@ def readout(result: Result, name: str) -> float:
 
 
 def is_known(name: str, observable_names: list[str]) -> bool:
-    return name in READOUTS or name in observable_names or name in COMPOSITE or name in CLONAL or name in STANDALONE
+    return (name in READOUTS or name in observable_names or name in COMPOSITE or name in CLONAL or name in STANDALONE
+            or name.startswith(("drug_set:", "drug_set_fold:")))
 
 
 def _thymic_ratio(run: Callable[[float], Result]) -> float:
@@ -114,9 +116,72 @@ STANDALONE = {
     "driver_growth_per_year_SRSF2_P95H": _driver("SRSF2_P95H"),
 }
 
+def drug_set_readout(spec: str) -> float:
+    """``drug_set:<set>:<path>`` - a value of a shipped drug set, NaN unless it is cited (so a derived or
+    assumed value cannot pass a "loaded as a cited set" check); ``drug_set_fold:...`` gives 1 + value
+    (an Emax written as a fold of stimulation)."""
+    from hemasim.pharmacology import load_drug_set
+
+    kind, name, path = spec.split(":")
+    ds = load_drug_set(name)
+    v = dict(ds._values())[path]
+    value = v.value + 1.0 if kind == "drug_set_fold" else v.value
+    if kind == "drug_set_fold":  # an Emax derived from a cited fold: the fold is what was cited
+        return value if (v.source is not None or v.derived is not None) else math.nan
+    return value if v.source is not None else math.nan
+
+
+def _docetaxel_cycle(model_kind: str):  # noqa: ANN202 - a zero-argument read-out factory
+    """One cycle of docetaxel 100 mg/m2 (1-h infusion, Kloft 2006 ANC set) in the reference woman."""
+    import functools
+
+    @functools.lru_cache(maxsize=None)
+    def run() -> tuple[Any, Any]:
+        from hemasim.biology import healthy_human_model
+        from hemasim.biology.body import body_surface_area_m2
+        from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
+        from hemasim.simulation import Simulation
+        from hemasim.validation import PATIENTS
+
+        patient = PATIENTS["reference_female"]
+        ds = load_drug_set("docetaxel_kloft2006")
+        model = friberg_model(ds, patient) if model_kind == "friberg" else healthy_human_model(
+            patient, aging=False, extensions=[DrugExposure(ds)])
+        dose = Regimen(0.0, "docetaxel", "iv_infusion", 100.0 * body_surface_area_m2(patient) * 1000.0, 1.0 / 24.0)
+        r = Simulation(model, events=[dose]).run(28.0, output_every_days=1.0 / 24.0)
+        return r.times, r.observable("anc_1e9_per_L")
+
+    return run
+
+
+def _cycle_readouts(model_kind: str) -> dict[str, Callable[[], float]]:
+    import numpy as np
+
+    from hemasim.endpoints import DayOfNadir, DaysBelow
+
+    run = _docetaxel_cycle(model_kind)
+
+    def first21(f):  # noqa: ANN001, ANN202
+        def value() -> float:
+            t, anc = run()
+            keep = t <= 21.0
+            return float(f(t[keep], anc[keep][None, :])[0])
+        return value
+
+    return {
+        f"{model_kind}_docetaxel_anc_nadir_day": first21(DayOfNadir("anc_1e9_per_L").values),
+        f"{model_kind}_docetaxel_days_anc_below_0p5": first21(DaysBelow("anc_1e9_per_L", 0.5, "").values),
+        f"{model_kind}_docetaxel_anc_nadir": first21(lambda t, v: np.min(v, axis=1)),
+        f"{model_kind}_docetaxel_anc_day21": lambda: float(np.interp(21.0, *run())),
+    }
+
+
+STANDALONE.update(_cycle_readouts("friberg"))
+STANDALONE.update(_cycle_readouts("full_model"))
+
 #: Read-outs that need more than one simulated patient: they get a runner taking an age.
 COMPOSITE: dict[str, Callable[[Callable[[float], Result]], float]] = {
     "thymic_output_ratio_60_to_20": _thymic_ratio,
 }
 
-__all__ = ["CLONAL", "COMPOSITE", "READOUTS", "STANDALONE", "is_known", "readout"]
+__all__ = ["CLONAL", "COMPOSITE", "READOUTS", "STANDALONE", "drug_set_readout", "is_known", "readout"]
