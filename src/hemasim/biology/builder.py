@@ -24,6 +24,7 @@ class LineageHandles:
     maturation_flows: tuple[str, ...]  # progenitor exit and the maturation chain, in order
     blood: tuple[str, ...] = ()  # blood compartments of the lineage
     signal: str = ""  # the signal summing the blood compartments
+    dividing: tuple[tuple[str, Value], ...] = ()  # amplifying precursor stages and their division rates (1/day)
 
 
 @dataclass
@@ -93,19 +94,23 @@ def homeostatic_feedback(name: str, signal: str, ref: Value, max_fold: Value, lo
 
 def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, production_per_day: Value,
                      progenitor_exit_rate: Value, r: Value, feedback: str, maturation_days: Value,
-                     maturation_stages: int, target: str, tags: tuple[str, ...], parameters: tuple[str, ...]
+                     maturation_stages: int, target: str, tags: tuple[str, ...], parameters: tuple[str, ...],
+                     divisions: int = 0, dividing_days: Value = 0.0, dividing_parameters: tuple[str, ...] = ()
                      ) -> None:
-    """Committed progenitor pool fed by MPPs, amplified under feedback, then a maturation chain.
+    """Committed progenitor pool fed by MPPs, amplified under feedback, then ``divisions`` amplifying
+    precursor stages (each a division: one cell in, two out, over ``dividing_days`` in all) and a
+    post-mitotic maturation chain.
 
-    Steady state: the chain passes ``production_per_day``; the progenitor pool P = F/kout proliferates at
-    r*kout*g and receives F(1-r) cells/day from MPP differentiation, i.e. Y = F(1-r)/HSC output
-    progenitors per MPP differentiation event (derived).
+    Steady state: the chain passes ``production_per_day`` F; the dividing stages receive F/2^d; the
+    progenitor pool P = F/(2^d kout) proliferates at r*kout*g and receives F(1-r)/2^d cells/day from MPP
+    differentiation, i.e. Y = F(1-r)/(2^d HSC output) progenitors per MPP differentiation event (derived).
     """
     F = production_per_day
+    into_precursors = F / 2.0**divisions
     prog = m.compartment(f"{key}_progenitor", f"{label} committed progenitors (proliferating)",
-                         F / progenitor_exit_rate, "marrow", "progenitor")
+                         into_precursors / progenitor_exit_rate, "marrow", "progenitor")
     amplification = ctx.derive(
-        f"{key}_progenitor_amplification", F * (1.0 - r) / ctx.hsc_output_per_day, "cells/MPP event",
+        f"{key}_progenitor_amplification", into_precursors * (1.0 - r) / ctx.hsc_output_per_day, "cells/MPP event",
         f"{label} progenitors made per MPP differentiation event", ("hsc_count", "hsc_division_interval_days",
                                                                     *parameters),
         "closes the steady-state balance of the progenitor pool at the homeostatic set point")
@@ -115,13 +120,27 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
            feedbacks=(feedback,), parameters=("progenitor_baseline_self_renewal_ratio", *parameters))
     chain = m.chain(f"{key}_maturing", f"maturing {label} cells", maturation_stages, maturation_days,
                     F * maturation_days / maturation_stages, target, *tags, parameters=parameters)
-    m.flow(f"{key}_progenitor_to_maturing", "differentiation", prog, chain[0], progenitor_exit_rate,
-           parameters=parameters)
+    dividing: list[tuple[str, Value]] = []
+    upstream = prog
+    if divisions:
+        k_div = divisions / dividing_days
+        for j in range(divisions):
+            d = m.compartment(f"{key}_precursor_{j + 1}", f"dividing {label} precursors, division {j + 1} of "
+                              f"{divisions}", into_precursors * 2.0**j / k_div, "marrow", "precursor", *tags)
+            dividing.append((d, k_div))
+        for j, (d, _) in enumerate(dividing):
+            nxt = dividing[j + 1][0] if j + 1 < divisions else chain[0]
+            m.flow(f"{d}_division", "division", d, nxt, k_div, yield_=2.0,
+                   parameters=(*dividing_parameters, *parameters))
+    first = dividing[0][0] if dividing else chain[0]
+    m.flow(f"{key}_progenitor_to_{'precursors' if dividing else 'maturing'}", "differentiation", prog, first,
+           progenitor_exit_rate, parameters=parameters)
     ctx.lineages[key] = LineageHandles(
         progenitor=prog, proliferation_flow=f"{key}_progenitor_proliferation",
         proliferation_rate=r * progenitor_exit_rate, feedback=feedback, input_flow=f"mpp_to_{key}_progenitor",
-        maturation_flows=(f"{key}_progenitor_to_maturing",
-                          *(f"{chain[i]}_to_{chain[i + 1]}" for i in range(len(chain) - 1)), f"{chain[-1]}_out"))
+        maturation_flows=(f"{key}_progenitor_to_{'precursors' if dividing else 'maturing'}",
+                          *(f"{chain[i]}_to_{chain[i + 1]}" for i in range(len(chain) - 1)), f"{chain[-1]}_out"),
+        dividing=tuple(dividing))
 
 
 @dataclass(frozen=True)
@@ -145,6 +164,8 @@ class FeedbackLineage:
     signal: str
     feedback: str
     tags: tuple[str, ...]
+    divisions: str | None = None  # parameter: number of amplifying precursor divisions (none if None)
+    dividing_days: str | None = None  # parameter: transit through the dividing precursor stages
 
 
 def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[Module, list[str], str]:
@@ -165,10 +186,14 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
     m.feedbacks.append(homeostatic_feedback(spec.feedback, spec.signal, pool, ctx.p(spec.max_fold),
                                             ctx.p(spec.log_slope), r, fb_params))
     n_mat = int(ctx.p(spec.maturation_stages))
+    div_params = tuple(p for p in (spec.divisions, spec.dividing_days) if p is not None)
     lineage_from_mpp(ctx, m, key=spec.key, label=spec.label, production_per_day=pool / spec.blood_lifespan_days,
                      progenitor_exit_rate=ctx.p(spec.progenitor_exit_rate), r=r, feedback=spec.feedback,
                      maturation_days=ctx.p(spec.maturation_days), maturation_stages=n_mat, target=blood[0],
                      tags=("marrow", *spec.tags),
-                     parameters=(spec.progenitor_exit_rate, spec.maturation_days, spec.maturation_stages, *fb_params))
+                     parameters=(spec.progenitor_exit_rate, spec.maturation_days, spec.maturation_stages, *fb_params),
+                     divisions=int(ctx.p(spec.divisions)) if spec.divisions else 0,
+                     dividing_days=ctx.p(spec.dividing_days) if spec.dividing_days else 0.0,
+                     dividing_parameters=div_params)
     ctx.lineages[spec.key] = replace(ctx.lineages[spec.key], blood=tuple(blood), signal=spec.signal)
     return m, blood, f"{spec.key}_maturing_{n_mat}_out"

@@ -1,6 +1,7 @@
 """Granulocyte (neutrophil) and monocyte lineages, Friberg-type progenitor feedback.
 
-Neutrophils: progenitor pool (exit rate ktr, Friberg 2002) -> post-mitotic marrow chain (5.8 d,
+Neutrophils: progenitor pool (exit rate ktr, Friberg 2002) -> dividing precursors (myeloblast to
+myelocyte, a few amplifying divisions) -> post-mitotic marrow chain (5.8 d,
 Lahoz-Beneytez 2016) -> total blood granulocyte pool (circulating + marginated, Athens 1961),
 lost with half-life 19 h (Lahoz-Beneytez 2016). ANC = circulating share / blood volume.
 """
@@ -24,7 +25,8 @@ def neutrophil_module(ctx: BuildContext) -> Module:
         blood_parameters=("neutrophil_blood_half_life_days",), max_fold="neutrophil_production_max_fold",
         log_slope="neutrophil_feedback_log_slope", progenitor_exit_rate="neutrophil_progenitor_exit_rate_per_day",
         maturation_days="neutrophil_marrow_transit_days", maturation_stages="neutrophil_maturation_stages",
-        signal="blood_neutrophils", feedback="gcsf_like", tags=("myeloid",))
+        signal="blood_neutrophils", feedback="gcsf_like", tags=("myeloid",),
+        divisions="neutrophil_precursor_divisions", dividing_days="neutrophil_mitotic_transit_days")
     m, blood, release = feedback_lineage_module(ctx, spec)
     m.observables += [
         Observable("anc_1e9_per_L", "1e9/L", "absolute neutrophil count", {blood[0]: circ / (bv * 1e9)}),

@@ -163,9 +163,12 @@ class DrugExposure:
         m.feedbacks.append(Feedback(fb, kind, params, signal=conc, offset=offset, parameters=used))
         for lineage in eff.lineages:
             h = ctx.lineages[lineage]
-            if eff.acts_on == "proliferation":
+            if eff.acts_on == "proliferation":  # every dividing compartment of the lineage
                 m.flow(f"{d}_kill_{lineage}_progenitors", "drug_kill", h.progenitor, None, h.proliferation_rate,
                        feedbacks=(h.feedback, fb), parameters=used)
+                for comp, division_rate in h.dividing:
+                    m.flow(f"{d}_kill_{comp}", "drug_kill", comp, None, division_rate, feedbacks=(fb,),
+                           parameters=used)
             elif eff.acts_on == "production":
                 _add(extra, [h.input_flow], fb)
             else:  # maturation speed: the post-mitotic chain (not the proliferating pool's exit)
