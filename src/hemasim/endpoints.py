@@ -204,7 +204,36 @@ DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
 
 
 def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[EndpointValue]:
-    return [e.evaluate(result) for e in endpoints]
+    """``endpoints`` (the observables a model lacks are skipped), plus the drug endpoints of a run with drugs."""
+    names = set(result.model.observable_names)
+    return [e.evaluate(result) for e in endpoints if e.observable in names] + drug_endpoints(result)
+
+
+def drug_endpoints(result: Result) -> list[EndpointValue]:
+    """Per drug: cumulative exposure (AUC from the start), dose delivered, the fraction of the full doses
+    delivered (reductions) and the number of cycle delays, read from the exposure observable and the
+    run's administration log."""
+    out: list[EndpointValue] = []
+    log = result.metadata.get("administrations", [])
+    for obs in result.model.observable_names:
+        if not obs.endswith("_auc_ng_h_per_mL"):
+            continue
+        drug = obs.removesuffix("_auc_ng_h_per_mL")
+        auc = float(result.observable(obs)[-1])
+        mine = [e for e in log if e.get("drug") == drug]
+        given = sum(float(e["given_ug"]) for e in mine) / 1000.0
+        planned = sum(float(e["planned_ug"]) for e in mine if e["action"] == "given") / 1000.0
+        delays = sum(1 for e in mine if str(e["action"]).startswith("delayed"))
+        out += [
+            EndpointValue(f"{drug}_cumulative_auc", auc, "ng*h/mL",
+                          f"area under the {drug} plasma concentration curve from day 0 to the end of the run"),
+            EndpointValue(f"{drug}_delivered_mg", given, "mg", f"total {drug} given (after reductions)"),
+            EndpointValue(f"{drug}_fraction_of_planned_dose", given / planned if planned > 0 else None, "1",
+                          f"{drug} given / full doses of the administrations made (dose reductions lower it; "
+                          "delays are counted separately)"),
+            EndpointValue(f"{drug}_cycle_delays", float(delays), "count", f"{drug} cycles delayed by a dose rule"),
+        ]
+    return out
 
 
 def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:

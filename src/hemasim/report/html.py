@@ -25,13 +25,27 @@ def _fmt(v: float | None) -> str:
 
 
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str) -> str:
-    from hemasim.report.plots import lineage_figure
+    from hemasim.report.plots import drug_figure, lineage_figure
 
-    fig = lineage_figure(result)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    img = base64.b64encode(buf.getvalue()).decode("ascii")
+    def png(fig: Any) -> str:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=90)
+        return base64.b64encode(buf.getvalue()).decode("ascii")
+
+    img = png(lineage_figure(result))
     esc = html.escape
+    drug_fig = drug_figure(result)
+    drugs_html = ""
+    if drug_fig is not None:
+        log = result.metadata.get("administrations", [])
+        rows_a = "".join(
+            f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(str(e.get('cycle', '')))}</td>"
+            f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
+            f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>" for e in log)
+        drugs_html = (f'<h2>Drugs</h2><img alt="drug concentrations" style="max-width:100%" '
+                      f'src="data:image/png;base64,{png(drug_fig)}">'
+                      "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
+                      f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows_a}</table>")
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
     rows_ep = "".join(f"<tr><td><code>{esc(e.name)}</code></td><td>{_fmt(e.value)}</td><td>{esc(e.unit)}</td>"
@@ -55,6 +69,7 @@ duration {esc(str(scen.get('duration_days')))} days.</p>
 <h2>Blood counts and lineages</h2>
 <p class="muted">Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds.</p>
 <img alt="lineage time courses" style="max-width:100%" src="data:image/png;base64,{img}">
+{drugs_html}
 <h2>Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>

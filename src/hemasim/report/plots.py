@@ -74,3 +74,36 @@ def lineage_figure(result: Result) -> Figure:
     for ax in axes[-2:]:
         ax.set_xlabel("time (years)" if years else "time (days)")
     return fig
+
+
+def drug_figure(result: Result) -> Figure | None:
+    """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    drugs = [o.removesuffix("_concentration_ng_per_mL") for o in result.model.observable_names
+             if o.endswith("_concentration_ng_per_mL")]
+    if not drugs:
+        return None
+    fig = Figure(figsize=(12, 2.6 * len(drugs)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(drugs), 1))
+    log = result.metadata.get("administrations", [])
+    for ax, drug in zip(axes, drugs, strict=True):
+        c = result.observable(f"{drug}_concentration_ng_per_mL")
+        floor = 1e-4 * float(c.max()) if c.max() > 0 else 1e-6  # four decades below the peak
+        positive = c > floor
+        ax.semilogy(result.times[positive], c[positive], lw=1.6, color="tab:purple")
+        ax.set_ylim(bottom=floor)
+        for e in log:
+            if e.get("drug") == drug:
+                given = float(e["given_ug"]) > 0
+                ax.axvline(e["day"], color="tab:gray" if given else "tab:orange", lw=0.8, ls="-" if given else "--")
+        ax.set_title(f"{drug}: plasma concentration (lines: doses given; dashed orange: delayed or ended)",
+                     fontsize=10)
+        ax.set_ylabel("ng/mL")
+        ax.grid(alpha=0.3, which="both")
+    axes[-1].set_xlabel("time (days)")
+    return fig
