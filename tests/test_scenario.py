@@ -74,3 +74,38 @@ def test_yaml_is_data_not_code(tmp_path: Path):
 def test_top_level_must_be_a_mapping():
     with pytest.raises(ScenarioError, match="top level must be a mapping"):
         parse_scenario([1, 2])
+
+
+CHEMO = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100, "route": "iv_infusion",
+         "infusion_hours": 1, "schedule": {"start_day": 0, "every_days": 21, "cycles": 1}}
+
+
+def chemo(**changes):
+    return with_changes(**{"patient.height_cm": 165}, interventions=[{**CHEMO, **changes}])
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "hint"),
+    [
+        (chemo(drug_set="aspirin"), "interventions.0.drug_set", "unknown drug set 'aspirin'; shipped sets: docetaxel"),
+        (chemo(dose_mg_per_m2=-100), "interventions.0.dose_mg_per_m2", "greater than 0"),
+        (chemo(dose_mg_per_kg=2), "interventions.0", "exactly one of dose_mg_per_m2"),
+        (chemo(schedule={"days": [0, 0.02]}, infusion_hours=1), "interventions.0", "schedule: infusions overlap"),
+        (chemo(schedule={"start_day": 0, "every_days": 21, "cycles": 3}), "interventions.0.schedule",
+         "after the end of the scenario"),
+        (chemo(route="oral"), "interventions.0", "route: 'oral' is not a route of drug set"),
+        (chemo(drug_set="paclitaxel_friberg2002"), "interventions.0", "drug_set: 'paclitaxel_friberg2002' has no PK"),
+        (chemo(schedule={"days": [5, 2]}), "interventions.0.schedule", "increasing"),
+        (chemo(rules=[{"observable": "crp", "below": 1, "action": "delay"}]), "interventions.0.rules.0.observable",
+         "'anc' or 'platelets'"),
+        (with_changes(interventions=[CHEMO]), "patient.height_cm", "needed for dose_mg_per_m2"),
+        (with_changes(interventions=[{"kind": "gcsf", "drug_set": "pegfilgrastim_melhem2017", "dose_mg": 6,
+                                      "route": "subcutaneous"}]), "interventions.0", "exactly one of schedule or"),
+    ],
+)
+def test_bad_drug_interventions_name_the_field(data, field, hint):
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data)
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert field in msg and hint in msg, msg

@@ -264,8 +264,8 @@ def _format_error(err: ValidationError) -> str:
         msg = "required field is missing"
     elif e["type"] == "value_error":
         msg = msg.removeprefix("Value error, ")
-        if ":" in msg.split(" ")[0]:  # the message already names its field
-            return msg
+        if ":" in msg.split(" ")[0]:  # the message already names its field (relative to where it was raised)
+            return f"{loc}.{msg}" if loc else msg
     got = e.get("input")
     got_txt = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict) else f" (got {got!r})"
     more = f" [and {len(err.errors()) - 1} more problem(s)]" if len(err.errors()) > 1 else ""

@@ -31,7 +31,7 @@ def drug_set_of(name: str):  # noqa: ANN201 - DrugSet, imported lazily
     try:
         return load_drug_set(name)
     except DrugSetError as err:
-        raise ValueError(str(err)) from None
+        raise ValueError(f"drug_set: {err}") from None
 
 
 class Schedule(_Strict):
