@@ -75,7 +75,8 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
     solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
     rng = np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(index, 1)))  # for stochastic events
-    obs = integrate_cohort(model, x, events, times, sel, solver, rng)
+    log: list[dict[str, Any]] = []
+    obs = integrate_cohort(model, x, events, times, sel, solver, rng, log)
     # endpoints
     ep: dict[str, Any] = {"patient_id": vp.ids, "seed": vp.seeds, "age_years": vp.covariates.age_years,
                           "sex": vp.covariates.sex, "weight_kg": vp.covariates.weight_kg}
@@ -85,6 +86,7 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         ep[f"param_{name}"] = values
     for e in DEFAULT_ENDPOINTS:
         ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
+    ep.update(_dose_columns(log, len(vp.ids)))
     endpoints = pd.DataFrame(ep)
     ts = None
     if timeseries:
@@ -98,6 +100,21 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         bins = np.searchsorted(_bin_edges(name), obs[:, :, obs_names.index(name)], side="right")  # 0..N_BINS+1
         hist[b] = np.bincount((bins + offsets).ravel(), minlength=len(times) * (N_BINS + 2)).reshape(len(times), -1)
     return PartitionOutput(index, endpoints, ts, hist)
+
+
+def _dose_columns(log: list[dict[str, Any]], n: int) -> dict[str, np.ndarray]:
+    """Per drug and patient: mg delivered and the fraction of the full doses delivered (reductions)."""
+    out: dict[str, np.ndarray] = {}
+    for drug in dict.fromkeys(e["drug"] for e in log):
+        given = np.zeros(n)
+        full = np.zeros(n)
+        for e in log:
+            if e["drug"] == drug and e["action"] == "given":
+                given += np.broadcast_to(np.asarray(e["given_ug"], dtype=np.float64), (n,))
+                full += np.broadcast_to(np.asarray(e["planned_ug"], dtype=np.float64), (n,))
+        out[f"{drug}_delivered_mg"] = given / 1000.0
+        out[f"{drug}_fraction_of_planned_dose"] = np.divide(given, full, out=np.full(n, np.nan), where=full > 0)
+    return out
 
 
 def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: np.ndarray, sel: np.ndarray,
@@ -230,6 +247,15 @@ def _quantiles_from_histogram(hist: np.ndarray, edges: np.ndarray, qs: Sequence[
     return out
 
 
+@dataclass(frozen=True)
+class _Column:
+    """A per-patient column summarised like an endpoint."""
+
+    name: str
+    unit: str
+    definition: str
+
+
 def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     """Merge every partition into summary.json/.csv and bands.csv/.png; return the summary."""
     import pandas as pd
@@ -239,7 +265,10 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     parts = sorted((out / "endpoints").glob("part-*.parquet"))
     ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     rows = []
-    for e in DEFAULT_ENDPOINTS:
+    dose_cols = [(c, "mg" if c.endswith("_mg") else "1",
+                  "dose delivered" if c.endswith("_mg") else "fraction of the full doses delivered (reductions)")
+                 for c in ep.columns if c.endswith(("_delivered_mg", "_fraction_of_planned_dose"))]
+    for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in dose_cols)]:
         v = ep[e.name].to_numpy(dtype=np.float64)
         reached = ~np.isnan(v)
         if e.name.startswith("days_"):
