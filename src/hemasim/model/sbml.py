@@ -72,6 +72,12 @@ def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, st
         return [(event.compartment, f"{event.compartment} + {_num(event.cells)} item")]
     from hemasim.pharmacology.dosing import Administration, InfusionEnd
     from hemasim.pharmacology.pkpd import drug_state_names
+    from hemasim.radiation import RadiationFraction
+
+    if isinstance(event, RadiationFraction):
+        sf = event.surviving_fractions(model)
+        return [(model.state_names[i], f"{model.state_names[i]} * {_num(sf[i])} dimensionless")
+                for i in np.nonzero(sf < 1.0)[0]]
 
     if isinstance(event, Administration):
         names = drug_state_names(event.drug)

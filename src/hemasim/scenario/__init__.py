@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hemasim.biology.body import Covariates
 from hemasim.events import BloodLoss, CellDepletion, CellInfusion, Event
-from hemasim.scenario.drugs import ChemotherapySpec, GcsfSpec, drug_set_of
+from hemasim.scenario.drugs import ChemotherapySpec, ConditioningSpec, GcsfSpec, RadiationSpec, drug_set_of
 from hemasim.solvers import DormandPrince, ScipyReference, Solver
 
 __all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
@@ -79,7 +79,7 @@ class BloodDonation(_Strict):
         return [BloodLoss(self.day, self.volume_mL)]
 
 
-Group = Literal["hsc", "progenitor", "lymphoid_progenitor", "marrow", "blood", "myeloid", "erythroid",
+Group = Literal["hsc", "progenitor", "precursor", "lymphoid_progenitor", "marrow", "blood", "myeloid", "erythroid",
                 "megakaryocytic", "lymphocyte", "b_cell", "nk", "t_cell", "cd4", "cd8", "thymus"]
 
 
@@ -160,10 +160,10 @@ class Population(_Strict):
         return float(age), female, float(weight), float(height)
 
 
-Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec,
-                         Field(discriminator="kind")]
-# Planned kinds (see docs/scenarios.md): radiation, conditioning, transplant, infection, vaccine,
-# gene_therapy. Each will be one more member of this union.
+Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec
+                         | RadiationSpec | ConditioningSpec, Field(discriminator="kind")]
+# Planned kinds (see docs/scenarios.md): transplant, infection, vaccine, gene_therapy. Each will be one
+# more member of this union.
 
 
 class Scenario(_Strict):
@@ -191,6 +191,9 @@ class Scenario(_Strict):
             if iv.day > self.duration_days:
                 raise ValueError(f"interventions.{i}.day: day {iv.day} is after the end of the scenario "
                                  f"(duration_days = {self.duration_days})")
+            if isinstance(iv, RadiationSpec | ConditioningSpec) and iv.last_day > self.duration_days:
+                raise ValueError(f"interventions.{i}.start_day: the {iv.kind} ends on day {iv.last_day:g}, after the "
+                                 f"end of the scenario (duration_days = {self.duration_days:g})")
             if isinstance(iv, ChemotherapySpec | GcsfSpec):
                 field = "schedule" if getattr(iv, "schedule", None) is not None else "on_demand"
                 if iv.last_day > self.duration_days:
@@ -214,6 +217,11 @@ class Scenario(_Strict):
                 events += iv.to_events(cov.weight_kg)
             elif isinstance(iv, ChemotherapySpec | GcsfSpec):
                 events += iv.to_events(cov)
+            elif isinstance(iv, RadiationSpec | ConditioningSpec):
+                from hemasim.parameters import healthy_adult_parameters
+                from hemasim.radiation import lq_from_parameters
+
+                events += iv.to_events(lq_from_parameters(healthy_adult_parameters()))
             else:
                 events += iv.to_events()
         return events
@@ -272,8 +280,8 @@ def _format_error(err: ValidationError) -> str:
     return f"{loc or 'scenario'}: {msg}{got_txt}{more}"
 
 
-_UNION_TAGS = {"blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "dormand_prince",
-               "scipy"}
+_UNION_TAGS = {"blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "radiation",
+               "conditioning", "dormand_prince", "scipy"}
 
 
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:

@@ -209,3 +209,62 @@ class GcsfSpec(_Dosed):
         return [OnDemandCourse(od.start_day, ds.drug, self.route, self.amount_ug(cov),  # type: ignore[union-attr]
                                self.bioavailability(), RULE_OBSERVABLES["anc"], od.until_anc_above,  # type: ignore[union-attr]
                                od.consecutive_days, od.max_doses)]  # type: ignore[union-attr]
+
+
+class RadiationSpec(_Strict):
+    """Total-body irradiation: ``total_dose_Gy`` in ``fractions`` (``fractions_per_day`` a day,
+    ``hours_between`` apart), linear-quadratic cell kill per compartment class."""
+
+    kind: Literal["radiation"]
+    start_day: float = Field(ge=0)
+    total_dose_Gy: float = Field(gt=0, le=20)
+    fractions: int = Field(default=1, ge=1, le=40)
+    fractions_per_day: int = Field(default=1, ge=1, le=3)
+    hours_between: float = Field(default=6.0, ge=4, le=12, description="hours between fractions on the same day")
+
+    @property
+    def day(self) -> float:
+        return self.start_day
+
+    @property
+    def last_day(self) -> float:
+        from hemasim.radiation import fraction_days
+
+        return fraction_days(self.start_day, self.fractions, self.fractions_per_day, self.hours_between)[-1]
+
+    def to_events(self, lq: tuple[tuple[str, float, float], ...]) -> list[Event]:
+        from hemasim.radiation import RadiationFraction, fraction_days
+
+        dose = self.total_dose_Gy / self.fractions
+        return [RadiationFraction(d, dose, lq) for d in fraction_days(self.start_day, self.fractions,
+                                                                      self.fractions_per_day, self.hours_between)]
+
+
+class ConditioningSpec(_Strict):
+    """A named conditioning regimen (see docs/drugs.md), its first day on ``start_day``."""
+
+    kind: Literal["conditioning"]
+    regimen: Literal["bu_cy", "cy_tbi_12gy", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan"]
+    start_day: float = Field(ge=0)
+
+    @property
+    def day(self) -> float:
+        return self.start_day
+
+    @property
+    def last_day(self) -> float:
+        from hemasim.pharmacology.conditioning import load_regimen
+
+        return self.start_day + load_regimen(self.regimen).last_day
+
+    @property
+    def graft_day(self) -> float:
+        """The day a graft would be given (the transplant's day 0)."""
+        from hemasim.pharmacology.conditioning import load_regimen
+
+        return self.start_day + load_regimen(self.regimen).graft_day
+
+    def to_events(self, lq: tuple[tuple[str, float, float], ...]) -> list[Event]:
+        from hemasim.pharmacology.conditioning import conditioning_events
+
+        return conditioning_events(self.regimen, self.start_day, lq)
