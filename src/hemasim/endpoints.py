@@ -206,7 +206,81 @@ DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
 def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[EndpointValue]:
     """``endpoints`` (the observables a model lacks are skipped), plus the drug endpoints of a run with drugs."""
     names = set(result.model.observable_names)
-    return [e.evaluate(result) for e in endpoints if e.observable in names] + drug_endpoints(result)
+    return ([e.evaluate(result) for e in endpoints if e.observable in names] + drug_endpoints(result)
+            + transplant_endpoints(result))
+
+
+def _first_sustained(days: np.ndarray, ok: np.ndarray, run: int) -> float | None:
+    """First day (on a daily or finer grid) starting ``run`` consecutive days that are all ``ok``."""
+    day_index = np.floor(days + 1e-9).astype(np.int64)
+    good = {}
+    for d, o in zip(day_index, ok, strict=True):
+        good[d] = good.get(d, True) and bool(o)
+    streak = 0
+    for d in range(day_index.min(), day_index.max() + 1):
+        streak = streak + 1 if good.get(d, False) else 0
+        if streak >= run:
+            return float(d - run + 1)
+    return None
+
+
+def _engraftment(days: np.ndarray, v: np.ndarray, threshold: float, run: int) -> float | None:
+    below = np.nonzero(v < threshold)[0]
+    if len(below) == 0:
+        return None
+    start = below[0]
+    day = _first_sustained(days[start:], v[start:] >= threshold, run)
+    return day
+
+
+#: (observable, reference parameter, label) for immune recovery.
+RECOVERY_LINEAGES = (("nk_cells_per_uL", "nk_reference_per_uL", "nk"), ("cd8_per_uL", "cd8_reference_per_uL", "cd8"),
+                     ("b_cells_per_uL", "b_reference_per_uL", "b"), ("cd4_per_uL", "cd4_reference_per_uL", "cd4"))
+CHIMERISM_LINEAGES = ("anc_1e9_per_L", "monocytes_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL", "cd8_per_uL",
+                      "b_cells_per_uL", "nk_cells_per_uL")
+CHIMERISM_DAYS = (28, 60, 100, 365)
+
+
+def transplant_endpoints(result: Result) -> list[EndpointValue]:
+    """Engraftment, immune recovery and chimerism, in days after the (first) graft (EBMT/CIBMTR definitions)."""
+    ivs = [iv for iv in (result.metadata.get("scenario") or {}).get("interventions", [])
+           if iv.get("kind") == "transplant"]
+    if not ivs or "anc_1e9_per_L__donor" not in result.model.observable_names:
+        return []
+    day0 = float(ivs[0]["day"])
+    after = result.times >= day0 - 1e-9
+    days = result.times[after] - day0
+    obs = {name: result.observable(name)[after] for name in result.model.observable_names}
+    out = []
+    anc_day = _engraftment(days, obs["anc_1e9_per_L"], 0.5, 3)
+    out.append(EndpointValue("neutrophil_engraftment_day", anc_day, "day after graft",
+                             "first of 3 consecutive days with ANC >= 0.5e9/L after the post-graft nadir below it "
+                             "(not reached: never below, or not recovered)"))
+    out.append(EndpointValue("platelet_engraftment_day", _engraftment(days, obs["platelets_1e9_per_L"], 20.0, 7),
+                             "day after graft", "first of 7 consecutive days with platelets >= 20e9/L after the "
+                             "post-graft nadir below it"))
+    aplasia = bool(np.any(obs["anc_1e9_per_L"] < 0.5))
+    failed = aplasia and (anc_day is None or anc_day > 28)
+    out.append(EndpointValue("primary_graft_failure", float(failed) if days[-1] >= 28 or not failed else None, "flag",
+                             "1 if ANC fell below 0.5e9/L and had not engrafted by day 28 after the graft"))
+    params = result.model.parameters
+    for name, ref, label in RECOVERY_LINEAGES:
+        half = 0.5 * params.value(ref)
+        out.append(EndpointValue(f"{label}_50pct_normal_day", _first_sustained(days, obs[name] >= half, 1),
+                                 "day after graft", f"first day {name} reaches half the adult reference "
+                                 f"({half:g}/uL)"))
+    out.append(EndpointValue("cd4_200_day", _first_sustained(days, obs["cd4_per_uL"] >= 200.0, 1), "day after graft",
+                             "first day with CD4 >= 200/uL after the graft"))
+    for name in CHIMERISM_LINEAGES:
+        for d in CHIMERISM_DAYS:
+            if d > days[-1] + 1e-9:
+                continue
+            i = int(np.argmin(np.abs(days - d)))
+            total = obs[name][i]
+            value = float(obs[f"{name}__donor"][i] / total) if total > 0 else None
+            out.append(EndpointValue(f"donor_chimerism_{name.split('_per_')[0]}_day{d}", value, "fraction",
+                                     f"donor share of {name} on day {d} after the graft"))
+    return out
 
 
 def drug_endpoints(result: Result) -> list[EndpointValue]:

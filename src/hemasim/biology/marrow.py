@@ -25,16 +25,21 @@ def stem_module(ctx: BuildContext) -> Module:
                                 parameters=p_names))
     m.feedbacks.append(Feedback("niche_differentiation", FeedbackKind.HILL_RATIO, law, signal="hsc_pool",
                                 offset=2.0, scale=-1.0, parameters=p_names))
+    # an emptied niche also makes HSCs divide faster (after transplantation): 1 at the homeostatic pool,
+    # up to hsc_max_division_fold when it is empty
+    act = (H, ctx.p("hsc_max_division_fold") - 1.0, hill)
+    m.feedbacks.append(Feedback("niche_activation", FeedbackKind.HILL_RATIO, act, signal="hsc_pool",
+                                parameters=("hsc_count", "hsc_max_division_fold", "hsc_niche_hill")))
     div = ("hsc_division_interval_days",)
-    m.flow("hsc_division", "division", hsc, None, k_div, parameters=div)
-    m.flow("hsc_self_renewal", "self_renewal", hsc, hsc, k_div, consume=0.0, feedbacks=("niche_self_renewal",),
-           parameters=div)
+    m.flow("hsc_division", "division", hsc, None, k_div, feedbacks=("niche_activation",), parameters=div)
+    m.flow("hsc_self_renewal", "self_renewal", hsc, hsc, k_div, consume=0.0,
+           feedbacks=("niche_self_renewal", "niche_activation"), parameters=div)
     ctx.hsc_output_per_day = k_div * H
 
     mpp_res = ctx.p("mpp_residence_days")
     mpp = m.compartment("mpp", "multipotent progenitors", ctx.hsc_output_per_day * mpp_res, "marrow", "progenitor")
     m.flow("hsc_differentiation", "differentiation", hsc, mpp, k_div, consume=0.0,
-           feedbacks=("niche_differentiation",), parameters=div)
+           feedbacks=("niche_differentiation", "niche_activation"), parameters=div)
     m.flow("mpp_commitment", "differentiation", mpp, None, 1.0 / mpp_res, parameters=("mpp_residence_days",))
     ctx.mpp_name, ctx.mpp_exit_rate = mpp, 1.0 / mpp_res
 

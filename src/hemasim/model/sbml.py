@@ -91,6 +91,15 @@ def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, st
     if isinstance(event, InfusionEnd):
         rate = drug_state_names(event.drug)["infusion_rate"]
         return [(rate, f"{rate} - {_num(float(np.asarray(event.rate_ug_per_day)))} item")]
+    from hemasim.biology.origins import DONOR, origin_name
+    from hemasim.biology.transplant import Transplant
+
+    if isinstance(event, Transplant):
+        out = []
+        for base, cells in event.composition().items():
+            name = origin_name(base, DONOR)
+            out.append((name, f"{name} + {_num(float(np.asarray(cells)))} item"))
+        return out
     raise SBMLExportError(f"no SBML form for event {type(event).__name__}")
 
 

@@ -94,3 +94,8 @@ FABRE_2022 = Reference(
     "Fabre2022", "Fabre MA, de Almeida JG, Fiorillo E, et al.", 2022,
     "The longitudinal dynamics and natural history of clonal haematopoiesis", "Nature 606:335-342",
     "10.1038/s41586-022-04785-z")
+SPENCER_CHAPMAN_2024 = Reference(
+    "SpencerChapman2024", "Spencer Chapman M, et al.", 2024,
+    "Clonal dynamics after allogeneic haematopoietic cell transplantation: posterior samples of the HSCT "
+    "bottleneck and transplant metadata (github.com/mspencerchapman/Clonal_dynamics_of_HSCT, commit ae382ae)",
+    "data repository, CC0-1.0")

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hemasim.biology.body import Covariates
 from hemasim.events import BloodLoss, CellDepletion, CellInfusion, Event
-from hemasim.scenario.drugs import ChemotherapySpec, ConditioningSpec, GcsfSpec, RadiationSpec, drug_set_of
+from hemasim.scenario.drugs import (
+    ChemotherapySpec,
+    ConditioningSpec,
+    GcsfSpec,
+    RadiationSpec,
+    TransplantSpec,
+    drug_set_of,
+)
 from hemasim.solvers import DormandPrince, ScipyReference, Solver
 
 __all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
@@ -37,6 +44,8 @@ class Patient(_Strict):
     weight_kg: float = Field(gt=0, le=400, description="body weight, kg")
     height_cm: float | None = Field(default=None, gt=30, le=250,
                                     description="height, cm (blood volume by Nadler 1962 when given)")
+    genotype: Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"] = Field(
+        default="healthy", description="SCID genotypes remove the host lineages they block")
 
     def covariates(self) -> Covariates:
         return Covariates(self.age_years, self.sex, self.weight_kg, self.height_cm)
@@ -161,9 +170,9 @@ class Population(_Strict):
 
 
 Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec
-                         | RadiationSpec | ConditioningSpec, Field(discriminator="kind")]
-# Planned kinds (see docs/scenarios.md): transplant, infection, vaccine, gene_therapy. Each will be one
-# more member of this union.
+                         | RadiationSpec | ConditioningSpec | TransplantSpec, Field(discriminator="kind")]
+# Planned kinds (see docs/scenarios.md): infection, vaccine, gene_therapy. Each will be one more member
+# of this union.
 
 
 class Scenario(_Strict):
@@ -191,6 +200,14 @@ class Scenario(_Strict):
             if iv.day > self.duration_days:
                 raise ValueError(f"interventions.{i}.day: day {iv.day} is after the end of the scenario "
                                  f"(duration_days = {self.duration_days})")
+            if isinstance(iv, TransplantSpec):
+                for j, other in enumerate(self.interventions):
+                    if isinstance(other, ConditioningSpec) and other.start_day <= iv.day < other.graft_day:
+                        raise ValueError(f"interventions.{i}.day: the graft (day {iv.day:g}) comes before conditioning "
+                                         f"interventions.{j} ({other.regimen}) allows it, on day {other.graft_day:g}")
+            if isinstance(iv, CellInfusionSpec) and self.is_chimeric:
+                raise ValueError(f"interventions.{i}: cell_infusion names a compartment of the plain model; with a "
+                                 "transplant or a SCID genotype give cells through a transplant instead")
             if isinstance(iv, RadiationSpec | ConditioningSpec) and iv.last_day > self.duration_days:
                 raise ValueError(f"interventions.{i}.start_day: the {iv.kind} ends on day {iv.last_day:g}, after the "
                                  f"end of the scenario (duration_days = {self.duration_days:g})")
@@ -222,6 +239,10 @@ class Scenario(_Strict):
                 from hemasim.radiation import lq_from_parameters
 
                 events += iv.to_events(lq_from_parameters(healthy_adult_parameters()))
+            elif isinstance(iv, TransplantSpec):
+                from hemasim.parameters import healthy_adult_parameters
+
+                events += iv.to_events(cov, healthy_adult_parameters())
             else:
                 events += iv.to_events()
         return events
@@ -243,8 +264,20 @@ class Scenario(_Strict):
         from hemasim.biology import healthy_human_model
 
         cov = self.patient.covariates() if covariates is None else covariates
-        return healthy_human_model(cov, parameters, aging=self.aging, per_patient=per_patient,
-                                   extensions=self.model_extensions())
+        model = healthy_human_model(cov, parameters, aging=self.aging, per_patient=per_patient,
+                                    extensions=self.model_extensions())
+        if not self.is_chimeric:
+            return model
+        from hemasim.biology.origins import split_origins
+        from hemasim.biology.transplant import blocked_flows, host_absent_compartments
+
+        g = self.patient.genotype
+        return split_origins(model, blocked_flows(g), host_absent_compartments(g))
+
+    @property
+    def is_chimeric(self) -> bool:
+        """Host and donor cells are tracked apart (a transplant, or a SCID genotype)."""
+        return self.patient.genotype != "healthy" or any(isinstance(iv, TransplantSpec) for iv in self.interventions)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -281,7 +314,7 @@ def _format_error(err: ValidationError) -> str:
 
 
 _UNION_TAGS = {"blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "radiation",
-               "conditioning", "dormand_prince", "scipy"}
+               "conditioning", "transplant", "dormand_prince", "scipy"}
 
 
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:

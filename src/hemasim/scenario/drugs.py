@@ -268,3 +268,37 @@ class ConditioningSpec(_Strict):
         from hemasim.pharmacology.conditioning import conditioning_events
 
         return conditioning_events(self.regimen, self.start_day, lq)
+
+
+#: Typical CD3+ content of a graft per kg when the scenario does not give it (assumed: the usual
+#: order of magnitude; peripheral-blood grafts carry about ten times the T cells of marrow).
+DEFAULT_CD3_PER_KG = {"bone_marrow": 2.5e7, "peripheral_blood": 2.5e8, "cord_blood": 1.0e7,
+                      "double_cord_blood": 2.0e7}
+
+
+class TransplantSpec(_Strict):
+    """A stem-cell graft on ``day``: source, CD34+ and CD3+ doses per kg of the recipient."""
+
+    kind: Literal["transplant"]
+    day: float = Field(ge=0)
+    source: Literal["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]
+    donor: Literal["allogeneic", "autologous"] = "allogeneic"
+    cd34_per_kg: float = Field(gt=0, le=1e8, description="CD34+ cells per kg of recipient (typical 1e5-2e7)")
+    cd3_per_kg: float | None = Field(default=None, ge=0, le=5e9,
+                                     description="CD3+ cells per kg (0: T-cell depleted); default by source")
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def cd3(self) -> float:
+        return DEFAULT_CD3_PER_KG[self.source] if self.cd3_per_kg is None else self.cd3_per_kg
+
+    def to_events(self, cov: Covariates, params: object) -> list[Event]:
+        from hemasim.biology.transplant import Transplant
+
+        w = np.asarray(cov.weight_kg, dtype=np.float64)
+        return [Transplant(self.day, self.cd34_per_kg * w, self.cd3() * w,
+                           params["engrafting_hsc_per_cd34"].value,  # type: ignore[index]
+                           params["graft_short_term_units_per_cd34"].value,  # type: ignore[index]
+                           naive_t_only=self.source in ("cord_blood", "double_cord_blood"))]

@@ -238,6 +238,9 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).
 
     Returns (states (N, n), status (N,)): status 0 = converged (largest |dx/dt| / gross flux < tol).
+    States that start at exactly zero (drug amounts, donor cells before a graft, lineages a genotype
+    cannot make) are pinned there: nothing feeds them at the fixed point, and leaving them free would
+    make the Jacobian singular.
     """
     N, n = X0.shape
     X = X0.copy()
@@ -267,7 +270,8 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                     if dst[f] == j:
                         gross += YLD[p, f] * flux[f]
                 r = abs(f0[j]) / gross if gross > 0.0 else abs(f0[j])
-                worst = max(worst, r)
+                if X0[p, j] != 0.0:
+                    worst = max(worst, r)
             if worst < tol:
                 status[p] = 0
                 break
@@ -283,6 +287,12 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                              fb_kind, fb_signal, FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
                     for j in range(n):
                         J[j, c] = (f1[j] - f0[j]) / eps
+                for j in range(n):  # pinned states: decoupled, unit diagonal
+                    if X0[p, j] == 0.0:
+                        for c in range(n):
+                            J[j, c] = 0.0
+                            J[c, j] = 0.0
+                        J[j, j] = -1.0
                 for j in range(n):  # a state nothing depends on, or that never changes (drug amounts,
                     row = 0.0       # control states at zero), is pinned: unit diagonal keeps J invertible
                     col = 0.0
@@ -297,6 +307,9 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                 for c in range(n):
                     acc -= Jinv[j, c] * f0[c]
                 dx[j] = acc
+            for j in range(n):  # pinned states stay at zero
+                if X0[p, j] == 0.0:
+                    dx[j] = 0.0
             step = 1.0
             for _ in range(30):  # keep every state positive
                 ok = True

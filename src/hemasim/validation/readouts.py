@@ -176,6 +176,27 @@ def _cycle_readouts(model_kind: str) -> dict[str, Callable[[], float]]:
     }
 
 
+def _untreated(genotype: str, observable: str) -> Callable[[], float]:
+    """An untreated patient (the reference woman) with a SCID genotype, 30 days on: one blood count."""
+    def value() -> float:
+        from hemasim.scenario import parse_scenario
+        from hemasim.simulation import run_scenario
+
+        s = parse_scenario({"name": genotype, "patient": {"age_years": 35, "sex": "female", "weight_kg": 60,
+                                                          "height_cm": 163, "genotype": genotype},
+                            "duration_days": 30, "aging": False})
+        r = run_scenario(s)
+        if observable == "t_per_uL":
+            return float(r.observable("cd4_per_uL")[-1] + r.observable("cd8_per_uL")[-1])
+        return float(r.observable(observable)[-1])
+
+    return value
+
+
+for _g in ("il2rg_scid", "ada_scid", "rag_scid"):
+    for _o in ("t_per_uL", "nk_cells_per_uL", "b_cells_per_uL"):
+        STANDALONE[f"untreated_{_g}_{_o}"] = _untreated(_g, _o)
+
 STANDALONE.update(_cycle_readouts("friberg"))
 STANDALONE.update(_cycle_readouts("full_model"))
 

@@ -18,6 +18,18 @@ PARAMETERS = [
           "probability that an HSC daughter stays an HSC when the niche is nearly empty",
           Assumed("HSC pool regrowth after transplant", "close to 1 so an emptied niche refills in about a year"),
           bounds=(0.5, 1.0)),
+    param("hsc_max_division_fold", 10.0, "1",
+          "largest fold increase of the HSC division rate when the niche is nearly empty",
+          Assumed("HSC pool regrowth and output after transplantation (T1-T2, issue 4)",
+                  "HSCs leave quiescence and cycle within days after transplantation; an order of magnitude"),
+          bounds=(1.0, 100.0)),
+    param("graft_short_term_units_per_cd34", 1e-5, "MPP units/cell",
+          "short-term repopulating content of a graft: MPP-compartment units (one unit = the progeny of one "
+          "HSC differentiation) per infused CD34+ cell",
+          Assumed("early neutrophil and platelet engraftment (T1-T2, issue 4)",
+                  "of the order of the engrafting-HSC frequency (Spencer Chapman 2024), so a 5e6/kg graft holds "
+                  "about one marrow's worth of MPP units"),
+          bounds=(0.0, 1e-2)),
     param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
           Assumed("HSC pool regrowth", "moderate steepness"), bounds=(0.5, 8.0)),
     param("mpp_residence_days", 10.0, "day", "mean time a multipotent progenitor spends before committing",

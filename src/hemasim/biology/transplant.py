@@ -1,0 +1,104 @@
+"""Stem-cell grafts and SCID genotypes on the host/donor (origin-split) model.
+
+A graft brings, into the donor copies of the compartments (:mod:`hemasim.biology.origins`):
+
+* long-term HSCs: CD34+ cells x ``engrafting_hsc_per_cd34`` (Spencer Chapman 2024 bottleneck);
+* short-term repopulating progenitors: CD34+ cells x ``graft_short_term_units_per_cd34`` MPP units;
+* T cells: the CD3+ dose spread over the naive/memory CD4/CD8 pools in the proportions of a healthy
+  adult's pools (cord blood: naive only), and NK and B cells in their ratio to T cells in a healthy
+  adult's blood (the graft's lymphocytes are the donor's blood lymphocytes).
+
+SCID genotypes remove the host's production of the lineages they block (IL2RG: T and NK; ADA: T, B
+and NK; RAG1/2: T and B), so a graft restores only what it supplies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+import numpy as np
+
+from hemasim.biology.origins import DONOR, origin_name
+from hemasim.events import Event
+from hemasim.model.compiled import CompiledModel
+
+__all__ = ["GENOTYPES", "GraftSource", "Transplant", "blocked_flows", "host_absent_compartments"]
+
+Genotype = Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"]
+GraftSource = Literal["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]
+
+_T = ("clp_to_thymic_seeding",)
+_NK = ("clp_to_nk_precursor",)
+_B = ("clp_to_b_precursor",)
+#: Host flows each genotype cannot make (T- B+ NK-, T- B- NK-, T- B- NK+).
+GENOTYPES: Mapping[str, tuple[str, ...]] = {
+    "healthy": (), "il2rg_scid": _T + _NK, "ada_scid": _T + _NK + _B, "rag_scid": _T + _B}
+_DOWNSTREAM = {
+    _T[0]: ("thymocyte_1", "thymocyte_2", "naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8"),
+    _NK[0]: ("nk_precursor", "nk_cells"),
+    _B[0]: ("b_precursor_1", "b_precursor_2", "b_cells"),
+}
+T_POOLS = ("naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8")
+
+
+def blocked_flows(genotype: str) -> tuple[str, ...]:
+    if genotype not in GENOTYPES:
+        raise ValueError(f"unknown genotype {genotype!r}; allowed: {', '.join(GENOTYPES)}")
+    return GENOTYPES[genotype]
+
+
+def host_absent_compartments(genotype: str) -> tuple[str, ...]:
+    """Host compartments that are empty in an untreated patient with ``genotype``."""
+    return tuple(c for f in blocked_flows(genotype) for c in _DOWNSTREAM[f])
+
+
+@dataclass(frozen=True)
+class Transplant(Event):
+    """A graft infused on ``day`` (cell numbers per patient, not per kg)."""
+
+    cd34_cells: float | np.ndarray
+    cd3_cells: float | np.ndarray
+    hsc_per_cd34: float
+    short_term_units_per_cd34: float
+    naive_t_only: bool = False  # cord blood: T cells are naive
+    reference_state: tuple[tuple[str, float], ...] = ()  # healthy pools giving the lymphocyte proportions
+    # (default: reference_lymphocyte_state())
+
+    def check(self, model: CompiledModel) -> None:
+        if origin_name("hsc", DONOR) not in model.state_names:
+            raise ValueError("a transplant needs the host/donor model (hemasim.biology.origins.split_origins)")
+
+    def composition(self) -> dict[str, float | np.ndarray]:
+        """Cells added to each donor compartment (by base name)."""
+        ref = dict(self.reference_state or reference_lymphocyte_state())
+        t_pools = ("naive_cd4", "naive_cd8") if self.naive_t_only else T_POOLS
+        t_total = sum(ref[p] for p in T_POOLS)
+        t_sel = sum(ref[p] for p in t_pools)
+        cd3 = np.asarray(self.cd3_cells, dtype=np.float64)
+        out: dict[str, float | np.ndarray] = {
+            "hsc": np.asarray(self.cd34_cells) * self.hsc_per_cd34,
+            "mpp": np.asarray(self.cd34_cells) * self.short_term_units_per_cd34,
+            "nk_cells": cd3 * ref["nk_cells"] / t_total,
+            "b_cells": cd3 * ref["b_cells"] / t_total,
+        }
+        for p in t_pools:
+            out[p] = cd3 * ref[p] / t_sel
+        return out
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        y = x.copy()
+        for name, cells in self.composition().items():
+            y[..., model.index(origin_name(name, DONOR))] += cells
+        return y
+
+
+@cache
+def reference_lymphocyte_state() -> tuple[tuple[str, float], ...]:
+    """The T, B and NK pools of the healthy reference adult (the proportions of a donor's lymphocytes)."""
+    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+
+    model = healthy_human_model(REFERENCE_ADULT, aging=False).compile()
+    return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells"))

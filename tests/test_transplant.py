@@ -1,0 +1,138 @@
+"""Host/donor tracking, grafts, SCID genotypes and transplant endpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hemasim.biology import Covariates, healthy_human_model
+from hemasim.biology.origins import split_origins
+from hemasim.events import BloodLoss, CellDepletion
+from hemasim.scenario import ScenarioError, parse_scenario
+from hemasim.simulation import Simulation, run_scenario
+
+from .conftest import EXAMPLES
+
+
+def scenario(*interventions, genotype="healthy", days=120, age=40.0):
+    return parse_scenario({"name": "t", "patient": {"age_years": age, "sex": "male", "weight_kg": 75,
+                                                    "height_cm": 178, "genotype": genotype},
+                           "duration_days": days, "aging": False, "interventions": list(interventions)})
+
+
+COND = {"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0}
+
+
+def graft(cd34=5e6, **kw):
+    return {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": cd34, **kw}
+
+
+def test_without_donor_cells_the_split_model_follows_the_original():
+    model = healthy_human_model(aging=False)
+    events = [CellDepletion(5.0, ("marrow",), 0.2, ("hsc",)), BloodLoss(20.0, 500.0)]
+    a = Simulation(model, events=events).run(100.0)
+    b = Simulation(split_origins(model), events=events).run(100.0)
+    for name in ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL", "nk_cells_per_uL"):
+        assert np.max(np.abs(a.observable(name) - b.observable(name)) / a.observable(name)) < 1e-6
+        assert np.all(b.observable(f"{name}__donor") == 0.0)
+
+
+def test_donor_and_host_cells_add_up_in_every_lineage():
+    r = run_scenario(scenario(COND, graft()))
+    m = r.model
+    for name in m.observable_names:
+        if name.endswith("__donor"):
+            total = r.observable(name.removesuffix("__donor"))
+            donor = r.observable(name)
+            i = m.observable_names.index(name.removesuffix("__donor"))
+            host_w = m.obs_state_w[i] * np.array(["__host" in s for s in m.state_names])
+            host = np.maximum(r.states, 0.0) @ host_w
+            assert np.allclose(donor + host, total, rtol=1e-12, atol=0.0), name
+    assert np.all(r.states >= 0)
+    chim = r.observable("anc_1e9_per_L__donor")[-1] / r.observable("anc_1e9_per_L")[-1]
+    assert chim > 0.95  # myeloablative conditioning: donor haematopoiesis
+
+
+def test_more_cd34_cells_never_give_a_deeper_or_later_recovery():
+    runs = [run_scenario(scenario(COND, graft(cd34))) for cd34 in (2e6, 5e6, 10e6)]
+    nadirs = [r.observable("anc_1e9_per_L").min() for r in runs]
+    plt = [r.observable("platelets_1e9_per_L").min() for r in runs]
+    donor_hsc = [r.state("hsc__donor")[-1] for r in runs]
+    assert nadirs == sorted(nadirs) and plt == sorted(plt) and donor_hsc == sorted(donor_hsc)
+    day = [next(t for t, v in zip(r.times, r.observable("anc_1e9_per_L")) if t > 20 and v >= 1.0) for r in runs]
+    assert day == sorted(day, reverse=True)
+
+
+def test_an_older_recipient_never_recovers_naive_cd4_faster():
+    naive = []
+    for age in (10.0, 40.0, 70.0):
+        r = run_scenario(scenario(COND, graft(cd3_per_kg=0.0), days=400, age=age))
+        naive.append(r.state("naive_cd4__donor")[-1])
+    assert naive[0] > naive[1] > naive[2]
+
+
+@pytest.mark.parametrize(("genotype", "t", "b", "nk"), [
+    ("il2rg_scid", False, True, False), ("ada_scid", False, False, False), ("rag_scid", False, False, True)])
+def test_scid_genotypes_lack_their_lineages(genotype, t, b, nk):
+    r = run_scenario(scenario(genotype=genotype, days=60))
+    for name, present in (("cd4_per_uL", t), ("cd8_per_uL", t), ("b_cells_per_uL", b), ("nk_cells_per_uL", nk)):
+        v = r.observable(name)[-1]
+        assert (v > 50) if present else (v == 0.0), (name, v)
+    assert r.observable("anc_1e9_per_L")[-1] > 1.8  # myeloid lineages untouched
+
+
+def test_unconditioned_xscid_graft_restores_only_what_it_supplies():
+    r = run_scenario(parse_scenario(__import__("yaml").safe_load((EXAMPLES / "xscid_unconditioned.yaml").read_text())))
+    assert r.observable("cd4_per_uL")[-1] > 100 and r.observable("nk_cells_per_uL")[-1] > 50
+    assert r.observable("cd4_per_uL__donor")[-1] == pytest.approx(r.observable("cd4_per_uL")[-1])  # all donor T
+    assert r.observable("b_cells_per_uL__donor")[-1] / r.observable("b_cells_per_uL")[-1] < 0.05  # host B stay
+    assert r.observable("anc_1e9_per_L__donor")[-1] / r.observable("anc_1e9_per_L")[-1] < 0.05  # no niche space
+
+
+def test_transplant_endpoints_are_reported():
+    from hemasim.endpoints import evaluate_endpoints
+
+    s = scenario(COND, graft(2e6), days=400)
+    r = run_scenario(s)
+    ep = {e.name: e.value for e in evaluate_endpoints(r)}
+    assert ep["neutrophil_engraftment_day"] is not None and ep["primary_graft_failure"] == 0.0
+    for d in (28, 60, 100, 365):
+        assert 0.0 <= ep[f"donor_chimerism_anc_1e9_day{d}"] <= 1.0
+    assert {"nk_50pct_normal_day", "cd8_50pct_normal_day", "b_50pct_normal_day", "cd4_50pct_normal_day",
+            "cd4_200_day"} <= set(ep)
+
+
+@pytest.mark.parametrize(("iv", "field", "hint"), [
+    (graft(0), "interventions.1.cd34_per_kg", "greater than 0"),
+    (graft(5e9), "interventions.1.cd34_per_kg", "less than or equal to"),
+    (graft(source="liver"), "interventions.1.source", "'bone_marrow'"),
+    ({**graft(), "day": 3}, "interventions.1.day", "comes before conditioning"),
+])
+def test_bad_transplants_name_the_field(iv, field, hint):
+    with pytest.raises(ScenarioError) as err:
+        scenario(COND, iv)
+    assert field in str(err.value) and hint in str(err.value), str(err.value)
+
+
+def test_genotype_must_be_known():
+    with pytest.raises(ScenarioError, match="patient.genotype"):
+        scenario(genotype="wiskott_aldrich")
+
+
+def test_exported_chimeric_model_matches_libroadrunner():
+    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    from hemasim.model.sbml import to_sbml
+    from hemasim.simulation import steady_state
+    from hemasim.solvers import DormandPrince
+
+    s = scenario(COND, graft(), days=40)
+    model = s.build_model().compile()
+    events = [e for ev in s.build_events() for e in ev.expand()]
+    x0 = steady_state(model)
+    rr = roadrunner.RoadRunner(to_sbml(model, events, initial_state=x0))
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-8
+    res = np.array(rr.simulate(0, 40, 41, selections=["time", *model.state_names]))[:, 1:]
+    ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(40.0).states
+    scale = np.maximum(np.abs(ours), 1e-6 * np.maximum(np.abs(x0), 1.0))
+    assert np.max(np.abs(res - ours) / scale) < 1e-4
