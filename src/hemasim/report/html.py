@@ -67,7 +67,8 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 duration {esc(str(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{iv}</ul>
 <h2>Blood counts and lineages</h2>
-<p class="muted">Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds.</p>
+<p class="muted">Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds.
+Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count.</p>
 <img alt="lineage time courses" style="max-width:100%" src="data:image/png;base64,{img}">
 {drugs_html}
 <h2>Endpoints</h2>

@@ -56,7 +56,10 @@ def lineage_figure(result: Result) -> Figure:
         cols = col if isinstance(col, tuple) else (col,)
         for c in cols:
             label = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else None
-            ax.plot(x, obs[c].to_numpy(), lw=1.8, label=label)
+            line = ax.plot(x, obs[c].to_numpy(), lw=1.8, label=label)[0]
+            if f"{c}__donor" in obs:  # chimeric patient: the donor part dashed, in the same colour
+                ax.plot(x, obs[f"{c}__donor"].to_numpy(), lw=1.2, ls="--", color=line.get_color(),
+                        label=f"{label or 'total'}: donor" if len(cols) > 1 or c == cols[0] else None)
         if isinstance(col, str) and col in bands:
             lo, hi = bands[col]
             ax.axhspan(lo, hi, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
@@ -69,7 +72,7 @@ def lineage_figure(result: Result) -> Figure:
         ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-        if len(cols) > 1 or (isinstance(col, str) and col in bands):
+        if len(cols) > 1 or (isinstance(col, str) and col in bands) or f"{cols[0]}__donor" in obs:
             ax.legend(fontsize=7, loc="best")
     for ax in axes[-2:]:
         ax.set_xlabel("time (years)" if years else "time (days)")
