@@ -11,6 +11,8 @@ from hemasim.radiation import CLASSES, RadiationFraction, fraction_days, lq_from
 from hemasim.scenario import ScenarioError, parse_scenario
 from hemasim.simulation import run_scenario, steady_state
 
+from .conftest import assert_roadrunner_matches
+
 LQ = lq_from_parameters(healthy_adult_parameters())
 
 
@@ -94,18 +96,5 @@ def test_bad_radiation_and_conditioning_name_the_field(iv, field, hint):
 
 
 def test_exported_tbi_matches_libroadrunner(static_reference_model):
-    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
-    from hemasim.model.sbml import to_sbml
-    from hemasim.simulation import Simulation
-    from hemasim.solvers import DormandPrince
-
-    model = static_reference_model
     events = [RadiationFraction(d, 2.0, LQ) for d in fraction_days(5.0, 3, 2, 6.0)]
-    x0 = steady_state(model)
-    rr = roadrunner.RoadRunner(to_sbml(model, events, initial_state=x0))
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-8
-    res = np.array(rr.simulate(0, 40, 41, selections=["time", *model.state_names]))[:, 1:]
-    ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(40.0).states
-    scale = np.maximum(np.abs(ours), 1e-6 * np.abs(x0))
-    assert np.max(np.abs(res - ours) / scale) < 1e-4
+    assert_roadrunner_matches(static_reference_model, events, 40.0, 41)

@@ -11,7 +11,7 @@ from hemasim.events import BloodLoss, CellDepletion
 from hemasim.scenario import ScenarioError, parse_scenario
 from hemasim.simulation import Simulation, run_scenario
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, assert_roadrunner_matches
 
 
 def scenario(*interventions, genotype="healthy", days=120, age=40.0):
@@ -120,19 +120,6 @@ def test_genotype_must_be_known():
 
 
 def test_exported_chimeric_model_matches_libroadrunner():
-    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
-    from hemasim.model.sbml import to_sbml
-    from hemasim.simulation import steady_state
-    from hemasim.solvers import DormandPrince
-
     s = scenario(COND, graft(), days=40)
-    model = s.build_model().compile()
     events = [e for ev in s.build_events() for e in ev.expand()]
-    x0 = steady_state(model)
-    rr = roadrunner.RoadRunner(to_sbml(model, events, initial_state=x0))
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-8
-    res = np.array(rr.simulate(0, 40, 41, selections=["time", *model.state_names]))[:, 1:]
-    ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(40.0).states
-    scale = np.maximum(np.abs(ours), 1e-6 * np.maximum(np.abs(x0), 1.0))
-    assert np.max(np.abs(res - ours) / scale) < 1e-4
+    assert_roadrunner_matches(s.build_model().compile(), events, 40.0, 41)
