@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py
 	$(BIN)/python bench/bench_cohort.py
 	$(BIN)/python bench/bench_clonal.py
+	$(BIN)/python bench/bench_regimens.py
 
 validate: $(STAMP)
 	$(BIN)/hemasim validate
