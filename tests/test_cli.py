@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from .conftest import EXAMPLES
@@ -106,3 +107,27 @@ def test_cohort_command_writes_partitions_and_summary(tmp_path: Path):
 def test_help_everywhere(cmd):
     res = hemasim(*cmd, "--help")
     assert res.returncode == 0 and "Usage" in res.stdout
+
+
+@pytest.mark.parametrize("path", sorted(p for p in EXAMPLES.glob("*.yaml") if not p.name.startswith("cohort_")),
+                         ids=lambda p: p.name)
+def test_every_example_runs_and_writes_its_report(path: Path, tmp_path: Path):
+    from hemasim.io import write_run_outputs
+    from hemasim.scenario import load_scenario
+    from hemasim.simulation import run_scenario
+
+    result = run_scenario(load_scenario(path))
+    assert np.all(np.isfinite(result.states)) and np.all(result.states >= -1e-6 * np.abs(result.states).max())
+    files = write_run_outputs(result, tmp_path / "out", title=path.stem)
+    assert [f.name for f in files] == ["timeseries.csv", "endpoints.json", "run.json", "report.html"]
+
+
+def test_export_of_a_rule_driven_regimen_is_refused_clearly(tmp_path: Path):
+    res = hemasim("export-sbml", str(EXAMPLES / "docetaxel_q3w.yaml"), "--out", str(tmp_path / "m.xml"))
+    assert res.returncode == 2 and "cannot export" in res.stderr and "dose rules" in res.stderr
+    assert not (tmp_path / "m.xml").exists()
+
+
+def test_references_of_a_drug_scenario_include_the_drug_sets():
+    res = hemasim("references", "--scenario", str(EXAMPLES / "docetaxel_q3w_pegfilgrastim.yaml"))
+    assert res.returncode == 0 and "Kloft" in res.stdout and "BioModels MODEL2211040001" in res.stdout

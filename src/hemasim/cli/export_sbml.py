@@ -21,7 +21,10 @@ def export_sbml(
         spec = load_scenario(scenario)
     except ScenarioError as err:
         raise fail(str(err)) from None
-    text, errors = export_scenario(spec)
+    try:
+        text, errors = export_scenario(spec)
+    except ValueError as err:  # e.g. a regimen whose doses depend on simulated counts
+        raise fail(f"{scenario}: cannot export: {err}") from None
     if errors:
         raise fail(f"libSBML found {len(errors)} error(s) in the export: {errors[0]}", code=1)
     if out is None:

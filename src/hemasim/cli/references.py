@@ -19,16 +19,16 @@ def references(
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
     from hemasim.parameters import Assumed, Calibrated
 
-    cov = REFERENCE_ADULT
-    if scenario is not None:
+    if scenario is None:
+        model = healthy_human_model(REFERENCE_ADULT)
+    else:
         from hemasim.cli._errors import fail
         from hemasim.scenario import ScenarioError, load_scenario
 
         try:
-            cov = load_scenario(scenario).patient.covariates()
+            model = load_scenario(scenario).build_model()  # with the drugs and grafts it adds
         except ScenarioError as err:
             raise fail(str(err)) from None
-    model = healthy_human_model(cov)
     used = model.parameters.subset(sorted(model.used_parameter_names()))
     console = Console(highlight=False)
     for i, ref in enumerate(used.references(), 1):
