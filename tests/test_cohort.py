@@ -137,3 +137,29 @@ def test_killed_cohort_command_resumes_without_recomputing(tmp_path: Path):
     assert len(after) == 10 and all(after[k] == v for k, v in written.items())
     assert json.loads((out / "summary.json").read_text())["n_patients"] == 4000
     assert not list(out.rglob(".*.tmp-*"))  # no half-written files left behind
+
+
+def _identical_patients(data: dict) -> dict:
+    """The scenario with every patient equal to its patient (no population, no variability)."""
+    return {**data, "population": {"variability": False}}
+
+
+def test_cohort_regimen_and_transplant_endpoints_equal_single_runs(tmp_path):
+    import pandas as pd
+    import yaml
+
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import run_scenario
+
+    for example, names in (("cohort_docetaxel.yaml", ("anc_nadir", "docetaxel_delivered_mg")),
+                           ("cohort_allo_hsct.yaml", ("neutrophil_engraftment_day", "cd4_200_day",
+                                                      "donor_chimerism_anc_1e9_day100"))):
+        data = _identical_patients(yaml.safe_load((EXAMPLES / example).read_text()))
+        scenario = parse_scenario(data)
+        run_cohort(scenario, 4, tmp_path / example, partition_size=4, progress=False)
+        ep = pd.concat(pd.read_parquet(p) for p in sorted((tmp_path / example / "endpoints").glob("*.parquet")))
+        single = {e.name: e.value for e in evaluate_endpoints(run_scenario(scenario))}
+        for name in names:
+            want = np.nan if single[name] is None else single[name]  # None: not reached (NaN in the tables)
+            assert np.allclose(ep[name].to_numpy(dtype=float), want, rtol=1e-4, equal_nan=True), (example, name)

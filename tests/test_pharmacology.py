@@ -60,7 +60,7 @@ def test_shipped_sets_load_and_every_value_has_a_provenance():
             "pegfilgrastim_melhem2017", "filgrastim_wang2001"} <= set(names)
     for name in names:
         ds = load_drug_set(name)
-        values = ds._values()
+        values = ds.values_with_paths()
         assert values, name
         for path, v in values:
             rec = ds.parameter(path, v.value, "1", path)

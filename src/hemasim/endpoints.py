@@ -210,27 +210,35 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
             + transplant_endpoints(result))
 
 
-def _first_sustained(days: np.ndarray, ok: np.ndarray, run: int) -> float | None:
-    """First day (on a daily or finer grid) starting ``run`` consecutive days that are all ``ok``."""
-    day_index = np.floor(days + 1e-9).astype(np.int64)
-    good = {}
-    for d, o in zip(day_index, ok, strict=True):
-        good[d] = good.get(d, True) and bool(o)
-    streak = 0
-    for d in range(day_index.min(), day_index.max() + 1):
-        streak = streak + 1 if good.get(d, False) else 0
-        if streak >= run:
-            return float(d - run + 1)
-    return None
+def _daily(days: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Per patient and whole day from day 0: True when every output of that day is ``ok`` (days without
+    outputs are False). ``days`` (T,), ``ok`` (N, T) -> (N, D)."""
+    idx = np.floor(days + 1e-9).astype(np.int64)
+    n_days = int(idx[-1]) + 1
+    out = np.ones((ok.shape[0], n_days), dtype=bool)
+    has = np.zeros(n_days, dtype=bool)
+    np.logical_and.at(out.T, idx, ok.T)
+    has[idx] = True
+    return out & has
 
 
-def _engraftment(days: np.ndarray, v: np.ndarray, threshold: float, run: int) -> float | None:
-    below = np.nonzero(v < threshold)[0]
-    if len(below) == 0:
-        return None
-    start = below[0]
-    day = _first_sustained(days[start:], v[start:] >= threshold, run)
-    return day
+def _first_run(day_ok: np.ndarray, run: int) -> np.ndarray:
+    """First day starting ``run`` consecutive True days, per patient (NaN if none)."""
+    if day_ok.shape[1] < run:
+        return np.full(day_ok.shape[0], np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(day_ok, run, axis=1).all(axis=2)
+    first = np.argmax(windows, axis=1).astype(np.float64)
+    return np.where(windows.any(axis=1), first, np.nan)
+
+
+def engraftment_days(days: np.ndarray, v: np.ndarray, threshold: float, run: int) -> np.ndarray:
+    """First of ``run`` consecutive days at or above ``threshold`` after the first day below it (NaN when never
+    below, or not recovered). ``days`` (T,) from the graft, ``v`` (N, T)."""
+    below = v < threshold
+    day_ok = _daily(days, ~below)
+    first_below = np.where(below.any(axis=1), np.floor(days[np.argmax(below, axis=1)] + 1e-9), np.inf)
+    day_ok &= np.arange(day_ok.shape[1])[None, :] >= first_below[:, None]
+    return _first_run(day_ok, run)
 
 
 #: (observable, reference parameter, label) for immune recovery.
@@ -239,48 +247,61 @@ RECOVERY_LINEAGES = (("nk_cells_per_uL", "nk_reference_per_uL", "nk"), ("cd8_per
 CHIMERISM_LINEAGES = ("anc_1e9_per_L", "monocytes_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL", "cd8_per_uL",
                       "b_cells_per_uL", "nk_cells_per_uL")
 CHIMERISM_DAYS = (28, 60, 100, 365)
+TRANSPLANT_OBSERVABLES = tuple(dict.fromkeys([
+    "anc_1e9_per_L", "platelets_1e9_per_L", *(o for o, _, _ in RECOVERY_LINEAGES), *CHIMERISM_LINEAGES,
+    *(f"{o}__donor" for o in CHIMERISM_LINEAGES)]))
 
 
-def transplant_endpoints(result: Result) -> list[EndpointValue]:
-    """Engraftment, immune recovery and chimerism, in days after the (first) graft (EBMT/CIBMTR definitions)."""
-    ivs = [iv for iv in (result.metadata.get("scenario") or {}).get("interventions", [])
-           if iv.get("kind") == "transplant"]
-    if not ivs or "anc_1e9_per_L__donor" not in result.model.observable_names:
-        return []
-    day0 = float(ivs[0]["day"])
-    after = result.times >= day0 - 1e-9
-    days = result.times[after] - day0
-    obs = {name: result.observable(name)[after] for name in result.model.observable_names}
-    out = []
-    anc_day = _engraftment(days, obs["anc_1e9_per_L"], 0.5, 3)
-    out.append(EndpointValue("neutrophil_engraftment_day", anc_day, "day after graft",
-                             "first of 3 consecutive days with ANC >= 0.5e9/L after the post-graft nadir below it "
-                             "(not reached: never below, or not recovered)"))
-    out.append(EndpointValue("platelet_engraftment_day", _engraftment(days, obs["platelets_1e9_per_L"], 20.0, 7),
-                             "day after graft", "first of 7 consecutive days with platelets >= 20e9/L after the "
-                             "post-graft nadir below it"))
-    aplasia = bool(np.any(obs["anc_1e9_per_L"] < 0.5))
-    failed = aplasia and (anc_day is None or anc_day > 28)
-    out.append(EndpointValue("primary_graft_failure", float(failed) if days[-1] >= 28 or not failed else None, "flag",
-                             "1 if ANC fell below 0.5e9/L and had not engrafted by day 28 after the graft"))
-    params = result.model.parameters
+def transplant_endpoint_values(days: np.ndarray, obs: dict[str, np.ndarray], references: dict[str, float]
+                               ) -> list[tuple[str, str, str, np.ndarray]]:
+    """Engraftment, immune recovery and chimerism for many patients: ``days`` (T,) from the graft (>= 0),
+    ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; returns (name, unit, definition, values (N,))."""
+    n = next(iter(obs.values())).shape[0]
+    unit = "day after graft"
+    anc_day = engraftment_days(days, obs["anc_1e9_per_L"], 0.5, 3)
+    out = [("neutrophil_engraftment_day", unit, "first of 3 consecutive days with ANC >= 0.5e9/L after the "
+            "post-graft fall below it (not reached: never below, or not recovered)", anc_day),
+           ("platelet_engraftment_day", unit, "first of 7 consecutive days with platelets >= 20e9/L after the "
+            "post-graft fall below it", engraftment_days(days, obs["platelets_1e9_per_L"], 20.0, 7))]
+    aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
+    failed = aplasia & ~(anc_day <= 28)
+    known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)
+    out.append(("primary_graft_failure", "flag", "1 if ANC fell below 0.5e9/L and had not engrafted by day 28 "
+                "after the graft", np.where(known, failed.astype(np.float64), np.nan)))
     for name, ref, label in RECOVERY_LINEAGES:
-        half = 0.5 * params.value(ref)
-        out.append(EndpointValue(f"{label}_50pct_normal_day", _first_sustained(days, obs[name] >= half, 1),
-                                 "day after graft", f"first day {name} reaches half the adult reference "
-                                 f"({half:g}/uL)"))
-    out.append(EndpointValue("cd4_200_day", _first_sustained(days, obs["cd4_per_uL"] >= 200.0, 1), "day after graft",
-                             "first day with CD4 >= 200/uL after the graft"))
+        half = 0.5 * references[ref]
+        out.append((f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the adult reference "
+                    f"({half:g}/uL)", _first_run(_daily(days, obs[name] >= half), 1)))
+    out.append(("cd4_200_day", unit, "first day with CD4 >= 200/uL after the graft",
+                _first_run(_daily(days, obs["cd4_per_uL"] >= 200.0), 1)))
     for name in CHIMERISM_LINEAGES:
         for d in CHIMERISM_DAYS:
             if d > days[-1] + 1e-9:
                 continue
             i = int(np.argmin(np.abs(days - d)))
-            total = obs[name][i]
-            value = float(obs[f"{name}__donor"][i] / total) if total > 0 else None
-            out.append(EndpointValue(f"donor_chimerism_{name.split('_per_')[0]}_day{d}", value, "fraction",
-                                     f"donor share of {name} on day {d} after the graft"))
+            total = obs[name][:, i]
+            share = np.divide(obs[f"{name}__donor"][:, i], total, out=np.full(n, np.nan), where=total > 0)
+            out.append((f"donor_chimerism_{name.split('_per_')[0]}_day{d}", "fraction",
+                        f"donor share of {name} on day {d} after the graft", share))
     return out
+
+
+def graft_day(scenario: dict | None) -> float | None:
+    """Day of the first transplant of a scenario (as dumped to JSON), or None."""
+    ivs = [iv for iv in (scenario or {}).get("interventions", []) if iv.get("kind") == "transplant"]
+    return float(ivs[0]["day"]) if ivs else None
+
+
+def transplant_endpoints(result: Result) -> list[EndpointValue]:
+    """Engraftment, immune recovery and chimerism, in days after the (first) graft (EBMT/CIBMTR definitions)."""
+    day0 = graft_day(result.metadata.get("scenario"))
+    if day0 is None or "anc_1e9_per_L__donor" not in result.model.observable_names:
+        return []
+    after = result.times >= day0 - 1e-9
+    obs = {name: result.observable(name)[after][None, :] for name in TRANSPLANT_OBSERVABLES}
+    refs = {ref: result.model.parameters.value(ref) for _, ref, _ in RECOVERY_LINEAGES}
+    return [EndpointValue(name, None if np.isnan(v[0]) else float(v[0]), unit, definition)
+            for name, unit, definition, v in transplant_endpoint_values(result.times[after] - day0, obs, refs)]
 
 
 def drug_endpoints(result: Result) -> list[EndpointValue]:

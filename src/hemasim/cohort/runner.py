@@ -57,7 +57,14 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     import pandas as pd
 
     from hemasim.cohort.sampling import draw_patients
-    from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
+    from hemasim.endpoints import (
+        DEFAULT_ENDPOINTS,
+        RECOVERY_LINEAGES,
+        TRANSPLANT_OBSERVABLES,
+        endpoint_observables,
+        graft_day,
+        transplant_endpoint_values,
+    )
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import output_times, steady_state_batch
@@ -71,7 +78,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     x = steady_state_batch(model)
     events = sorted(scenario.build_events(vp.covariates), key=lambda e: e.day)
     times = output_times(scenario.duration_days, scenario.output.every_days)
-    obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES]))
+    day0 = graft_day(scenario_data) if scenario.is_chimeric else None
+    extra = TRANSPLANT_OBSERVABLES if day0 is not None else ()
+    obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
     solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
     rng = np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(index, 1)))  # for stochastic events
@@ -87,6 +96,12 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     for e in DEFAULT_ENDPOINTS:
         ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
     ep.update(_dose_columns(log, len(vp.ids)))
+    if day0 is not None:
+        after = times >= day0 - 1e-9
+        tobs = {name: obs[:, after, obs_names.index(name)] for name in TRANSPLANT_OBSERVABLES}
+        refs = {ref: params.value(ref) for _, ref, _ in RECOVERY_LINEAGES}
+        for name, _, _, values in transplant_endpoint_values(times[after] - day0, tobs, refs):
+            ep[name] = values
     endpoints = pd.DataFrame(ep)
     ts = None
     if timeseries:
@@ -268,10 +283,14 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     dose_cols = [(c, "mg" if c.endswith("_mg") else "1",
                   "dose delivered" if c.endswith("_mg") else "fraction of the full doses delivered (reductions)")
                  for c in ep.columns if c.endswith(("_delivered_mg", "_fraction_of_planned_dose"))]
+    dose_cols += [(c, "fraction" if c.startswith("donor_") else "flag" if c.endswith("failure") else "day after graft",
+                   c.replace("_", " ")) for c in ep.columns
+                  if c.startswith("donor_chimerism_") or c.endswith(("_engraftment_day", "_normal_day", "_200_day",
+                                                                      "graft_failure"))]
     for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in dose_cols)]:
         v = ep[e.name].to_numpy(dtype=np.float64)
         reached = ~np.isnan(v)
-        if e.name.startswith("days_"):
+        if e.name.startswith("days_") or e.unit == "flag":
             reached = v > 0
         finite = v[~np.isnan(v)]
         rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,

@@ -163,7 +163,7 @@ class DrugSet(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> DrugSet:
-        for path, v in self._values():
+        for path, v in self.values_with_paths():
             if v.source is not None and v.source not in self.references:
                 raise ValueError(f"{path}.source: unknown reference {v.source!r}; this set's references: "
                                  f"{', '.join(sorted(self.references))}")
@@ -174,7 +174,7 @@ class DrugSet(_Strict):
             raise ValueError(f"pk.absorption: routes {sorted(needs_depot)} need an absorption block")
         return self
 
-    def _values(self, obj: BaseModel | None = None, path: str = "") -> list[tuple[str, Value]]:
+    def values_with_paths(self, obj: BaseModel | None = None, path: str = "") -> list[tuple[str, Value]]:
         """Every Value of the set with its dotted path."""
         obj = self if obj is None else obj
         out: list[tuple[str, Value]] = []
@@ -187,7 +187,7 @@ class DrugSet(_Strict):
                 if isinstance(item, Value):
                     out.append((p, item))
                 elif isinstance(item, BaseModel) and not isinstance(item, ReferenceSpec):
-                    out += self._values(item, p + ".")
+                    out += self.values_with_paths(item, p + ".")
         return out
 
     # ------------------------------------------------------------------ hemasim parameter records
@@ -197,7 +197,7 @@ class DrugSet(_Strict):
 
     def parameter(self, path: str, value: float, unit: str, description: str) -> Parameter:
         """A parameter record for the value at ``path`` (its provenance kept), converted to ``value``/``unit``."""
-        v = dict(self._values())[path]
+        v = dict(self.values_with_paths())[path]
         if v.source is not None:
             prov: Cited | Derived | Assumed = Cited(self.reference(v.source), v.where or "as published")
         elif v.derived is not None:
@@ -208,7 +208,7 @@ class DrugSet(_Strict):
                          bounds=(-math.inf, math.inf))
 
     def get(self, path: str) -> float:
-        return dict(self._values())[path].value
+        return dict(self.values_with_paths())[path].value
 
 
 def _format(err: ValidationError) -> str:

@@ -26,7 +26,7 @@ def drug_sets_markdown() -> str:
         if ds.pk is None:
             lines += [f"**No PK model**: {' '.join((ds.pk_missing_reason or '').split())}", ""]
         lines += ["| value | number | source |", "|---|---|---|"]
-        lines += [f"| `{path}` | {v.value:g} | {_source(v).replace('|', '/')} |" for path, v in ds._values()]
+        lines += [f"| `{path}` | {v.value:g} | {_source(v).replace('|', '/')} |" for path, v in ds.values_with_paths()]
         lines += ["", "References:", ""]
         lines += [f"- **{key}**: {ds.reference(key).citation()}" for key in ds.references]
         lines.append("")

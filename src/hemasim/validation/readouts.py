@@ -124,7 +124,7 @@ def drug_set_readout(spec: str) -> float:
 
     kind, name, path = spec.split(":")
     ds = load_drug_set(name)
-    v = dict(ds._values())[path]
+    v = dict(ds.values_with_paths())[path]
     value = v.value + 1.0 if kind == "drug_set_fold" else v.value
     if kind == "drug_set_fold":  # an Emax derived from a cited fold: the fold is what was cited
         return value if (v.source is not None or v.derived is not None) else math.nan
