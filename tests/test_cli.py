@@ -103,7 +103,7 @@ def test_cohort_command_writes_partitions_and_summary(tmp_path: Path):
     assert bad.returncode == 2 and not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"]])
+@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"], ["drugs"]])
 def test_help_everywhere(cmd):
     res = hemasim(*cmd, "--help")
     assert res.returncode == 0 and "Usage" in res.stdout
@@ -131,3 +131,12 @@ def test_export_of_a_rule_driven_regimen_is_refused_clearly(tmp_path: Path):
 def test_references_of_a_drug_scenario_include_the_drug_sets():
     res = hemasim("references", "--scenario", str(EXAMPLES / "docetaxel_q3w_pegfilgrastim.yaml"))
     assert res.returncode == 0 and "Kloft" in res.stdout and "BioModels MODEL2211040001" in res.stdout
+
+
+def test_drugs_lists_sets_and_regimens_and_shows_one():
+    res = hemasim("drugs")
+    assert res.returncode == 0 and "docetaxel_kloft2006" in res.stdout and "cy_tbi_12gy" in res.stdout
+    res = hemasim("drugs", "docetaxel_kloft2006")
+    assert res.returncode == 0 and "slope_L_per_umol" in res.stdout and "Kloft2006" in res.stdout
+    res = hemasim("drugs", "aspirin")
+    assert res.returncode == 2 and "unknown drug set 'aspirin'" in res.stderr

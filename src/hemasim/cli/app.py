@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hemasim.cli.cohort import cohort
+from hemasim.cli.drugs import drugs
 from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.references import references
 from hemasim.cli.run import run
@@ -22,6 +23,7 @@ app.command("validate")(validate)
 app.command("references")(references)
 app.command("cohort")(cohort)
 app.command("export-sbml")(export_sbml)
+app.command("drugs")(drugs)
 
 
 @app.callback()

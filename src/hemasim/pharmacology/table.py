@@ -4,7 +4,7 @@ by ``python -m hemasim.pharmacology.table > docs/drug_sets.md``; a test keeps it
 from __future__ import annotations
 
 
-def _source(v) -> str:  # noqa: ANN001 - a drug-set Value
+def source_text(v) -> str:  # noqa: ANN001 - a drug-set Value
     if v.source is not None:
         return f"{v.source}, {v.where}" if v.where else v.source
     if v.derived is not None:
@@ -26,7 +26,7 @@ def drug_sets_markdown() -> str:
         if ds.pk is None:
             lines += [f"**No PK model**: {' '.join((ds.pk_missing_reason or '').split())}", ""]
         lines += ["| value | number | source |", "|---|---|---|"]
-        lines += [f"| `{path}` | {v.value:g} | {_source(v).replace('|', '/')} |" for path, v in ds.values_with_paths()]
+        lines += [f"| `{path}` | {v.value:g} | {source_text(v).replace('|', '/')} |" for path, v in ds.values_with_paths()]
         lines += ["", "References:", ""]
         lines += [f"- **{key}**: {ds.reference(key).citation()}" for key in ds.references]
         lines.append("")
