@@ -19,3 +19,45 @@ for name in ("healthy_adult", "marrow_depletion"):
     result = run_scenario(load_scenario(ROOT / "examples" / f"{name}.yaml"))
     lineage_figure(result).savefig(ROOT / "docs" / "images" / f"{name}.png", dpi=60)
     print("wrote", ROOT / "docs" / "images" / f"{name}.png")
+
+# Drugs: one docetaxel cycle (Kloft 2006 set) on the Friberg chain and the full model, +/- pegfilgrastim
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+from matplotlib.figure import Figure  # noqa: E402
+
+from hemasim.biology import Covariates, healthy_human_model  # noqa: E402
+from hemasim.biology.body import body_surface_area_m2  # noqa: E402
+from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set  # noqa: E402
+from hemasim.simulation import Simulation  # noqa: E402
+
+patient = Covariates(55.0, "female", 70.0, 165.0)
+doc = load_drug_set("docetaxel_kloft2006")
+peg = load_drug_set("pegfilgrastim_melhem2017")
+cycle = Regimen(0.0, "docetaxel", "iv_infusion", 100 * body_surface_area_m2(patient) * 1000, 1 / 24)
+runs = {
+    "Friberg chain (Kloft 2006 set)": Simulation(friberg_model(doc, patient), events=[cycle]).run(21, 0.25),
+    "full model": Simulation(healthy_human_model(patient, aging=False, extensions=[DrugExposure(doc)]),
+                             events=[cycle]).run(21, 0.25),
+    "full model + pegfilgrastim 6 mg day 2": Simulation(
+        healthy_human_model(patient, aging=False, extensions=[DrugExposure(doc), DrugExposure(peg)]),
+        events=[cycle, Regimen(1.0, "pegfilgrastim", "subcutaneous", 6000.0, bioavailability=0.646)]).run(21, 0.25),
+}
+fig = Figure(figsize=(8, 4), layout="constrained")
+ax = fig.subplots()
+for label, r in runs.items():
+    ax.plot(r.times, r.observable("anc_1e9_per_L"), lw=1.8, label=label)
+for thr, grade in ((1.0, "G3"), (0.5, "G4")):
+    ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
+    ax.text(0.2, thr, f" CTCAE {grade}", color="tab:red", fontsize=8, va="bottom")
+ax.set_yscale("log")
+ax.set_xlabel("day after docetaxel 100 mg/m2 (1-h infusion)")
+ax.set_ylabel("ANC (1e9/L)")
+ax.grid(alpha=0.3, which="both")
+ax.legend(fontsize=8)
+fig.savefig(ROOT / "docs" / "images" / "docetaxel_cycle.png", dpi=70)
+print("wrote", ROOT / "docs" / "images" / "docetaxel_cycle.png")
+
+result = run_scenario(load_scenario(ROOT / "examples" / "allo_hsct_pbsc.yaml"))
+lineage_figure(result).savefig(ROOT / "docs" / "images" / "allo_hsct_pbsc.png", dpi=60)
+print("wrote", ROOT / "docs" / "images" / "allo_hsct_pbsc.png")
