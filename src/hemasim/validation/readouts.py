@@ -193,6 +193,40 @@ def _untreated(genotype: str, observable: str) -> Callable[[], float]:
     return value
 
 
+def _xscid_gene_therapy():  # noqa: ANN202 - a cached Result
+    """IL2RG-SCID infant (0.6 y, 7.5 kg) re-infused with 5e6/kg autologous corrected CD34+ cells, no conditioning,
+    two years (as examples/xscid_gene_therapy.yaml)."""
+    import functools
+
+    @functools.lru_cache(maxsize=None)
+    def run() -> Any:
+        from hemasim.scenario import parse_scenario
+        from hemasim.simulation import run_scenario
+
+        return run_scenario(parse_scenario({
+            "name": "X-SCID gene therapy", "duration_days": 737,
+            "patient": {"age_years": 0.6, "sex": "male", "weight_kg": 7.5, "height_cm": 67, "genotype": "il2rg_scid"},
+            "interventions": [{"kind": "transplant", "day": 7, "source": "bone_marrow", "donor": "autologous",
+                               "cd34_per_kg": 5.0e6, "cd3_per_kg": 0}]}))
+
+    return run
+
+
+_GT = _xscid_gene_therapy()
+
+
+def _corrected_share(*observables: str) -> Callable[[], float]:
+    def value() -> float:
+        r = _GT()
+        total = sum(r.observable(o)[-1] for o in observables)
+        return float(sum(r.observable(f"{o}__donor")[-1] for o in observables) / total)
+
+    return value
+
+
+STANDALONE["xscid_gene_therapy_corrected_share_t_cells"] = _corrected_share("cd4_per_uL", "cd8_per_uL")
+STANDALONE["xscid_gene_therapy_corrected_share_b_cells"] = _corrected_share("b_cells_per_uL")
+
 for _g in ("il2rg_scid", "ada_scid", "rag_scid"):
     for _o in ("t_per_uL", "nk_cells_per_uL", "b_cells_per_uL"):
         STANDALONE[f"untreated_{_g}_{_o}"] = _untreated(_g, _o)
