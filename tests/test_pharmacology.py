@@ -213,12 +213,33 @@ def test_reduce_rule_lowers_this_and_later_doses():
     assert [e["given_ug"] for e in r.metadata["administrations"]] == pytest.approx([1e5, 1e5])
 
 
-def test_delay_rules_refuse_diverging_cohort_schedules():
-    model, _ = _counts_model(1.0)
-    reg = Regimen(0.0, "docetaxel", "iv_infusion", 1e5, 1.0 / 24.0, rules=(DoseRule("anc_1e9_per_L", 5.3, "delay"),))
-    x = np.stack([model.x0, model.x0 * 1.1])  # ANC 5.22 and 5.74: only the first is low
-    with pytest.raises(ValueError, match="delay rules need one patient at a time"):
-        reg.fire(model, x, np.random.default_rng(0), [])
+def test_delay_rules_in_a_cohort_give_each_patient_its_own_timeline():
+    from hemasim.cohort.runner import integrate_cohort
+    from hemasim.simulation import output_times, steady_state, steady_state_batch
+
+    cov = Covariates(np.array([30.0, 50.0, 70.0]), np.array(["male", "female", "female"]),
+                     np.array([80.0, 60.0, 55.0]), np.array([180.0, 160.0, 158.0]))
+    model = healthy_human_model(cov, aging=False, extensions=[DrugExposure(load_drug_set("docetaxel_kloft2006"))]
+                                ).compile()
+    dose = np.array([50.0, 100.0, 150.0]) * body_surface_area_m2(cov) * 1000.0  # mg/m2 -> ug
+    rule = (DoseRule("anc_1e9_per_L", 3.4, "delay", delay_days=4.0, max_delays=3),)  # ANC on day 14: 3.6/3.3/3.2
+    times = output_times(60.0, 0.5)
+    sel = np.array([model.observable_names.index("anc_1e9_per_L")])
+    log: list = []
+    reg = Regimen(0.0, "docetaxel", "iv_infusion", dose, 1 / 24, cycle_offsets=(0.0, 14.0, 28.0), rules=rule)
+    anc = integrate_cohort(model, steady_state_batch(model), [reg], times, sel, DormandPrince(rtol=1e-8),
+                           log=log)[:, :, 0]
+    days_given = []
+    for i in range(3):
+        one = model.patient(i)
+        single = Regimen(0.0, "docetaxel", "iv_infusion", float(dose[i]), 1 / 24, cycle_offsets=(0.0, 14.0, 28.0),
+                         rules=rule)
+        r = Simulation(one, solver=DormandPrince(rtol=1e-8), events=[single]).run(60.0, 0.5, x0=steady_state(one))
+        assert np.max(np.abs(anc[i] - r.observable("anc_1e9_per_L")) / r.observable("anc_1e9_per_L")) < 1e-5
+        days_given.append([e["day"] for e in r.metadata["administrations"] if e["action"] == "given"])
+    assert len({tuple(d) for d in days_given}) > 1  # the patients' timelines did diverge
+    cohort_days = [[e["day"] for e in log if e["action"] == "given" and e["given_ug"][i] > 0] for i in range(3)]
+    assert cohort_days == days_given
 
 
 def test_on_demand_course_stops_after_consecutive_days_above_the_threshold():

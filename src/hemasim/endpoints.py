@@ -318,7 +318,7 @@ def drug_endpoints(result: Result) -> list[EndpointValue]:
         mine = [e for e in log if e.get("drug") == drug]
         given = sum(float(e["given_ug"]) for e in mine) / 1000.0
         planned = sum(float(e["planned_ug"]) for e in mine if e["action"] == "given") / 1000.0
-        delays = sum(1 for e in mine if str(e["action"]).startswith("delayed"))
+        delays = sum(1 for e in mine if str(e["action"]).startswith("delayed") and float(e["planned_ug"]) > 0)
         out += [
             EndpointValue(f"{drug}_cumulative_auc", auc, "ng*h/mL",
                           f"area under the {drug} plasma concentration curve from day 0 to the end of the run"),

@@ -156,7 +156,7 @@ class Simulation:
 
 def _plain(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A single patient's event log with plain floats (JSON-ready)."""
-    return [{k: float(np.asarray(v).reshape(-1)[0]) if isinstance(v, np.ndarray | np.floating) else v
+    return [{k: np.asarray(v).reshape(-1)[0].item() if isinstance(v, np.ndarray | np.generic) else v
              for k, v in entry.items()} for entry in log]
 
 

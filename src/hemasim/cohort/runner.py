@@ -127,8 +127,11 @@ def _dose_columns(log: list[dict[str, Any]], n: int) -> dict[str, np.ndarray]:
             if e["drug"] == drug and e["action"] == "given":
                 given += np.broadcast_to(np.asarray(e["given_ug"], dtype=np.float64), (n,))
                 full += np.broadcast_to(np.asarray(e["planned_ug"], dtype=np.float64), (n,))
+        delays = sum(np.broadcast_to(np.asarray(e["planned_ug"], dtype=np.float64) > 0, (n,)).astype(np.int64)
+                     for e in log if e["drug"] == drug and str(e["action"]).startswith("delayed"))
         out[f"{drug}_delivered_mg"] = given / 1000.0
         out[f"{drug}_fraction_of_planned_dose"] = np.divide(given, full, out=np.full(n, np.nan), where=full > 0)
+        out[f"{drug}_cycle_delays"] = np.zeros(n, dtype=np.int64) + delays
     return out
 
 
@@ -283,6 +286,7 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     dose_cols = [(c, "mg" if c.endswith("_mg") else "1",
                   "dose delivered" if c.endswith("_mg") else "fraction of the full doses delivered (reductions)")
                  for c in ep.columns if c.endswith(("_delivered_mg", "_fraction_of_planned_dose"))]
+    dose_cols += [(c, "count", "cycles delayed by a dose rule") for c in ep.columns if c.endswith("_cycle_delays")]
     dose_cols += [(c, "fraction" if c.startswith("donor_") else "flag" if c.endswith("failure") else "day after graft",
                    c.replace("_", " ")) for c in ep.columns
                   if c.startswith("donor_chimerism_") or c.endswith(("_engraftment_day", "_normal_day", "_200_day",
@@ -290,7 +294,7 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in dose_cols)]:
         v = ep[e.name].to_numpy(dtype=np.float64)
         reached = ~np.isnan(v)
-        if e.name.startswith("days_") or e.unit == "flag":
+        if e.name.startswith("days_") or e.unit in ("flag", "count"):
             reached = v > 0
         finite = v[~np.isnan(v)]
         rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,

@@ -106,8 +106,12 @@ class DoseRule:
 class Regimen(Event):
     """A schedule of cycles: planned cycle starts at ``cycle_offsets`` days from the first, doses on
     ``days_in_cycle`` (offsets from each cycle start). Rules are checked on the first dose day of each
-    cycle; a delayed cycle shifts every later one. ``day`` is the next dose's day; the fields after
-    ``rules`` carry the regimen's progress."""
+    cycle; a delayed cycle shifts every later one.
+
+    ``day`` is the regimen's next action. The fields after ``rules`` carry each patient's progress (one
+    value, or one per patient of a cohort: patients whose cycles were delayed follow their own
+    timeline, and the regimen fires on the earliest patient's next day, acting on the patients due).
+    """
 
     drug: str
     route: Route
@@ -117,11 +121,12 @@ class Regimen(Event):
     cycle_offsets: tuple[float, ...] = (0.0,)
     days_in_cycle: tuple[float, ...] = (0.0,)
     rules: tuple[DoseRule, ...] = ()
-    cycle: int = 0
-    dose_in_cycle: int = 0
-    cycle_start_day: float | None = None
-    dose_factor: float | np.ndarray = 1.0
-    delays: int = 0
+    next_day: Any = None  # per patient: day of the next dose or re-check (inf: finished); None = `day`
+    cycle: Any = 0
+    dose_in_cycle: Any = 0
+    cycle_start_day: Any = None
+    dose_factor: Any = 1.0
+    delays: Any = 0
 
     def check(self, model: CompiledModel) -> None:
         self._administration(1.0).check(model)
@@ -131,44 +136,66 @@ class Regimen(Event):
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         raise TypeError("a Regimen is fired (it schedules its next dose), not applied")
 
-    def _administration(self, factor: float | np.ndarray) -> Administration:
-        return Administration(self.day, self.drug, self.route, np.asarray(self.amount_ug) * factor,
-                              self.duration_days, self.bioavailability)
+    def _administration(self, amount: Any) -> Administration:
+        return Administration(self.day, self.drug, self.route, amount, self.duration_days, self.bioavailability)
 
     def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
              ) -> tuple[np.ndarray, list[Event]]:
-        start = self.day if self.cycle_start_day is None else self.cycle_start_day
-        factor = np.asarray(self.dose_factor, dtype=np.float64)
-        base = {"day": self.day, "drug": self.drug, "route": self.route, "cycle": self.cycle + 1}
-        if self.dose_in_cycle == 0:
-            for r in self.rules:
-                low = observable_of_state(model, x, r.observable) < r.below
-                if r.action == "delay" and np.any(low) and self.delays < r.max_delays:
-                    if np.ndim(low) and not np.all(low):
-                        raise ValueError("delay rules need one patient at a time (patients' schedules would "
-                                         "diverge); use reduce rules for cohorts")
-                    log.append({**base, "action": f"delayed {r.delay_days:g} d ({r.observable} < {r.below:g})",
-                                "planned_ug": np.asarray(self.amount_ug) * factor, "given_ug": 0.0 * factor})
-                    return x, [replace(self, day=self.day + r.delay_days, cycle_start_day=start + r.delay_days,
-                                       delays=self.delays + 1)]
-                if r.action == "reduce":
-                    factor = np.where(low, factor * (1.0 - r.reduce_by_fraction), factor)
-        adm = self._administration(factor)
-        log.append({**base, "action": "given", "planned_ug": np.asarray(self.amount_ug) * 1.0,
-                    "given_ug": adm.amount_ug})
-        y = adm.apply(model, x, rng)
-        return y, [*adm._end(), *self._next(start, factor)]
+        shape = x.shape[:-1]  # () for one patient, (N,) for a cohort
 
-    def _next(self, start: float, factor: float | np.ndarray) -> list[Event]:
-        if self.dose_in_cycle + 1 < len(self.days_in_cycle):
-            k = self.dose_in_cycle + 1
-            return [replace(self, day=start + self.days_in_cycle[k], dose_in_cycle=k, cycle_start_day=start,
-                            dose_factor=factor)]
-        if self.cycle + 1 < len(self.cycle_offsets):
-            nxt = start + self.cycle_offsets[self.cycle + 1] - self.cycle_offsets[self.cycle]
-            return [replace(self, day=nxt + self.days_in_cycle[0], cycle=self.cycle + 1, dose_in_cycle=0,
-                            cycle_start_day=nxt, dose_factor=factor, delays=0)]
-        return []
+        def per_patient(v: Any, dtype: type) -> np.ndarray:
+            return np.broadcast_to(np.asarray(v, dtype=dtype), shape).copy()
+
+        nxt = per_patient(self.day if self.next_day is None else self.next_day, np.float64)
+        start = per_patient(nxt if self.cycle_start_day is None else self.cycle_start_day, np.float64)
+        cycle, k = per_patient(self.cycle, np.int64), per_patient(self.dose_in_cycle, np.int64)
+        factor, delays = per_patient(self.dose_factor, np.float64), per_patient(self.delays, np.int64)
+        full = per_patient(self.amount_ug, np.float64)
+        due = np.abs(nxt - self.day) < 1e-9
+        base = {"day": self.day, "drug": self.drug, "route": self.route}
+        first = due & (k == 0)
+        waiting = np.zeros(shape, dtype=bool)
+        for r in self.rules:
+            low = first & ~waiting & (observable_of_state(model, x, r.observable) < r.below)
+            if r.action == "delay":
+                hold = low & (delays < r.max_delays)
+                if np.any(hold):
+                    log.append({**base, "cycle": cycle + 1, "action": f"delayed {r.delay_days:g} d "
+                                f"({r.observable} < {r.below:g})", "planned_ug": np.where(hold, full * factor, 0.0),
+                                "given_ug": np.zeros(shape)})
+                nxt = np.where(hold, nxt + r.delay_days, nxt)
+                start = np.where(hold, start + r.delay_days, start)
+                delays = np.where(hold, delays + 1, delays)
+                waiting |= hold
+            else:
+                factor = np.where(low, factor * (1.0 - r.reduce_by_fraction), factor)
+        give = due & ~waiting
+        y, more = x, []
+        if np.any(give):
+            adm = self._administration(np.where(give, full * factor, 0.0))
+            log.append({**base, "cycle": cycle + 1, "action": "given", "planned_ug": np.where(give, full, 0.0),
+                        "given_ug": adm.amount_ug})
+            y = adm.apply(model, x, rng)
+            more = adm._end()
+            # advance the patients just dosed: next dose in this cycle, the next cycle, or done
+            in_cycle = k + 1 < len(self.days_in_cycle)
+            last_cycle = cycle + 1 >= len(self.cycle_offsets)
+            offsets = np.asarray(self.cycle_offsets)
+            last = len(offsets) - 1  # (a finished patient's cycle count runs past it; it is never used)
+            gap = np.where(last_cycle, 0.0, offsets[np.minimum(cycle + 1, last)] - offsets[np.minimum(cycle, last)])
+            next_start = np.where(in_cycle, start, start + gap)
+            new_k = np.where(in_cycle, k + 1, 0)
+            days_in = np.asarray(self.days_in_cycle)
+            new_next = np.where(in_cycle | ~last_cycle, next_start + days_in[new_k], np.inf)
+            nxt = np.where(give, new_next, nxt)
+            start = np.where(give & ~in_cycle, next_start, start)
+            cycle = np.where(give & ~in_cycle, cycle + 1, cycle)
+            k = np.where(give, new_k, k)
+            delays = np.where(give & ~in_cycle, 0, delays)
+        if np.all(np.isinf(nxt)):
+            return y, more
+        return y, [*more, replace(self, day=float(np.min(nxt)), next_day=nxt, cycle=cycle, dose_in_cycle=k,
+                                  cycle_start_day=start, dose_factor=factor, delays=delays)]
 
     def planned_days(self) -> list[float]:
         """Dose days if nothing is delayed."""
