@@ -109,3 +109,24 @@ def test_bad_drug_interventions_name_the_field(data, field, hint):
     msg = str(err.value)
     assert "\n" not in msg
     assert field in msg and hint in msg, msg
+
+
+def test_friberg_chain_scenarios_take_only_their_drug():
+    from hemasim.simulation import run_scenario
+
+    base = {**with_changes(**{"patient.height_cm": 165}), "aging": False,
+            "model": {"kind": "friberg_chain", "drug_set": "docetaxel_kloft2006"}, "interventions": [CHEMO]}
+    r = run_scenario(parse_scenario(base))
+    assert r.model.name == "friberg_docetaxel_kloft2006" and r.observable("anc_1e9_per_L").min() < 0.5
+    with pytest.raises(ScenarioError, match="interventions.1: the Friberg chain of 'docetaxel_kloft2006' takes only"):
+        parse_scenario({**base, "interventions": [CHEMO, {"kind": "blood_donation", "day": 3, "volume_mL": 500}]})
+    with pytest.raises(ScenarioError, match="model.drug_set: 'filgrastim_wang2001' has no published chain"):
+        parse_scenario({**base, "model": {"kind": "friberg_chain", "drug_set": "filgrastim_wang2001"}})
+
+
+def test_cohorts_refuse_the_friberg_chain(tmp_path: Path):
+    from hemasim.cohort import CohortError, run_cohort
+
+    s = load_scenario(EXAMPLES / "friberg_docetaxel.yaml")
+    with pytest.raises(CohortError, match="model: cohorts run the full model"):
+        run_cohort(s, 3, tmp_path / "c", progress=False)

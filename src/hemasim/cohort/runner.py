@@ -366,6 +366,8 @@ def run_cohort(scenario: Any, n: int, out: str | Path, *, seed: int = 0, seeds: 
         raise CohortError("--n must be at least 1")
     if seeds is not None and len(seeds) != n:
         raise CohortError(f"the seed list has {len(seeds)} entries for {n} patients")
+    if getattr(scenario.model, "kind", "full") != "full":
+        raise CohortError(f"model: cohorts run the full model (the scenario asks for {scenario.model.kind})")
     out = Path(out)
     data = scenario.model_dump(mode="json")
     check_or_write_manifest(out, manifest(data, n, seed, partition_size, seeds, timeseries))

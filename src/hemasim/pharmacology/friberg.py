@@ -79,5 +79,5 @@ def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, pr
         modules = [m, pkpd]
     params = ParameterSet.from_records(name, [*records, *ctx.extra_parameters])
     return Model(modules, params, name=f"friberg_{name}",
-                 metadata={"parameters_used": sorted(params), "patient": patient, "blood_volume_L": 1.0,
+                 metadata={"parameters_used": sorted(params), "patient": patient, "blood_volume_L": None,
                            "blood_share": {}, "aging": False})

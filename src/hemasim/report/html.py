@@ -63,7 +63,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 &middot; seed {esc(str(record['seed']))} &middot; solver <code>{esc(str(record['solver']))}</code></p>
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
-<p>Patient: {esc(str(patient))}; blood volume {record['blood_volume_L']:.2f} L;
+<p>Patient: {esc(str(patient))}; blood volume {_fmt(record['blood_volume_L'])} L;
 duration {esc(str(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{iv}</ul>
 <h2>Blood counts and lineages</h2>

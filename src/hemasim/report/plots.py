@@ -22,11 +22,13 @@ HB_BANDS = {"male": (14.0, 17.0), "female": (12.0, 16.0)}
 # CTCAE v5 grade thresholds shaded on the ANC and platelet panels.
 CTCAE = {
     "anc_1e9_per_L": [(1.0, "G3"), (0.5, "G4")],
+    "leukocytes_1e9_per_L": [(2.0, "G3"), (1.0, "G4")],
     "platelets_1e9_per_L": [(50.0, "G3"), (25.0, "G4")],
 }
 
 PANELS = [
     ("anc_1e9_per_L", "Neutrophils (ANC)", "10⁹/L"),
+    ("leukocytes_1e9_per_L", "Leukocytes", "10⁹/L"),
     ("platelets_1e9_per_L", "Platelets", "10⁹/L"),
     ("hemoglobin_g_per_dL", "Hemoglobin", "g/dL"),
     ("monocytes_1e9_per_L", "Monocytes", "10⁹/L"),
@@ -50,9 +52,14 @@ def lineage_figure(result: Result) -> Figure:
     sex = getattr(result.model.metadata.get("patient"), "sex", "male")
     bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[sex]}
 
-    fig = Figure(figsize=(12, 11), layout="constrained")
-    axes = fig.subplots(4, 2).ravel()
-    for ax, (col, title, unit) in zip(axes, PANELS, strict=True):
+    panels = [p for p in PANELS if all(c in obs for c in (p[0] if isinstance(p[0], tuple) else (p[0],)))]
+    rows = (len(panels) + 1) // 2
+    fig = Figure(figsize=(12, 2.75 * rows + 0.5), layout="constrained")
+    axes = fig.subplots(rows, 2, squeeze=False).ravel()
+    if len(panels) % 2:
+        axes[-1].set_visible(False)  # an odd number of panels (the published chain has one)
+        axes = axes[:-1]
+    for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
         for c in cols:
             label = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else None

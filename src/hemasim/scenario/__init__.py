@@ -175,6 +175,38 @@ Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | 
 # of this union.
 
 
+class FullModel(_Strict):
+    """The multilineage healthy human model (default)."""
+
+    kind: Literal["full"] = "full"
+
+
+class FribergChain(_Strict):
+    """The published Friberg chain of a drug set (ANC or leukocytes only), for comparison with NONMEM,
+    nlmixr2 or mrgsolve code; only that drug's chemotherapy may be given."""
+
+    kind: Literal["friberg_chain"]
+    drug_set: str = Field(min_length=1)
+    prior_therapy: bool = Field(default=False, description="apply the set's prior-therapy baseline change")
+
+    @model_validator(mode="after")
+    def _has_chain(self) -> FribergChain:
+        ds = drug_set_of(self.drug_set)
+        if ds.friberg is None:
+            raise ValueError(f"drug_set: {ds.name!r} has no published chain (friberg block); sets with one: "
+                             + ", ".join(n for n in _sets_with_chain()))
+        return self
+
+
+def _sets_with_chain() -> list[str]:
+    from hemasim.pharmacology import available_drug_sets, load_drug_set
+
+    return [n for n in available_drug_sets() if load_drug_set(n).friberg is not None]
+
+
+ModelChoice = Annotated[FullModel | FribergChain, Field(discriminator="kind")]
+
+
 class Scenario(_Strict):
     name: str = Field(min_length=1, max_length=200)
     description: str = ""
@@ -184,6 +216,7 @@ class Scenario(_Strict):
     seed: int = Field(default=0, ge=0, description="seed of the run's random number generator")
     output: Output = Output()
     solver: SolverSettings = DormandPrinceSettings()
+    model: ModelChoice = Field(default_factory=FullModel, description="which model to simulate")
     interventions: list[Intervention] = Field(default_factory=list)
     population: Population | None = Field(default=None, description="how patients of a cohort differ")
 
@@ -196,6 +229,12 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _interventions_inside_duration(self) -> Scenario:
         drugs: dict[str, str] = {}
+        if isinstance(self.model, FribergChain):
+            chain = drug_set_of(self.model.drug_set)
+            for i, iv in enumerate(self.interventions):
+                if not isinstance(iv, ChemotherapySpec) or drug_set_of(iv.drug_set).name != chain.name:
+                    raise ValueError(f"interventions.{i}: the Friberg chain of {chain.name!r} takes only chemotherapy "
+                                     f"with drug_set {chain.name!r}")
         for i, iv in enumerate(self.interventions):
             if iv.day > self.duration_days:
                 raise ValueError(f"interventions.{i}.day: day {iv.day} is after the end of the scenario "
@@ -260,10 +299,17 @@ class Scenario(_Strict):
 
     def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
                     per_patient: Any = None) -> Any:
-        """The healthy human model of the patient (or cohort) with what the interventions add."""
+        """The healthy human model of the patient (or cohort) with what the interventions add, or the
+        published Friberg chain of a drug set when ``model.kind`` is ``friberg_chain``."""
         from hemasim.biology import healthy_human_model
 
         cov = self.patient.covariates() if covariates is None else covariates
+        if isinstance(self.model, FribergChain):
+            from hemasim.pharmacology import friberg_model
+
+            if np.ndim(cov.age_years):
+                raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
+            return friberg_model(drug_set_of(self.model.drug_set), cov, prior_therapy=self.model.prior_therapy)
         model = healthy_human_model(cov, parameters, aging=self.aging, per_patient=per_patient,
                                     extensions=self.model_extensions())
         if not self.is_chimeric:
@@ -313,7 +359,7 @@ def _format_error(err: ValidationError) -> str:
     return f"{loc or 'scenario'}: {msg}{got_txt}{more}"
 
 
-_UNION_TAGS = {"blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "radiation",
+_UNION_TAGS = {"full", "friberg_chain", "blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "radiation",
                "conditioning", "transplant", "dormand_prince", "scipy"}
 
 
