@@ -130,3 +130,70 @@ def test_cohorts_refuse_the_friberg_chain(tmp_path: Path):
     s = load_scenario(EXAMPLES / "friberg_docetaxel.yaml")
     with pytest.raises(CohortError, match="model: cohorts run the full model"):
         run_cohort(s, 3, tmp_path / "c", progress=False)
+
+
+# -------------------------------------------------------------------------------- fuzzing the schema
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**9), st.floats(allow_nan=True),
+                     st.text(max_size=12), st.sampled_from(["docetaxel_kloft2006", "peripheral_blood", "anc",
+                                                            "delay", "iv_infusion", "cy_tbi_12gy", "il2rg_scid"]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                         st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                       max_leaves=6)
+_KINDS = ["chemotherapy", "gcsf", "radiation", "conditioning", "transplant", "blood_donation", "cell_depletion",
+          "cell_infusion"]
+_FIELDS = ["day", "start_day", "drug_set", "dose_mg_per_m2", "dose_mg", "dose_ug_per_kg", "route", "infusion_hours",
+           "schedule", "rules", "on_demand", "total_dose_Gy", "fractions", "regimen", "source", "cd34_per_kg",
+           "cd3_per_kg", "donor", "volume_mL", "groups", "surviving_fraction", "compartment", "cells_per_kg"]
+_interventions = st.builds(lambda kind, extra: {"kind": kind, **extra}, st.sampled_from(_KINDS),
+                           st.dictionaries(st.sampled_from(_FIELDS), _values, max_size=6))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_interventions, max_size=3), st.sampled_from(["healthy", "il2rg_scid", "ada_scid", "xyz"]),
+       st.one_of(st.none(), _values))
+def test_any_input_is_a_scenario_or_a_one_line_error(interventions, genotype, model):
+    data = {**with_changes(**{"patient.height_cm": 170, "patient.genotype": genotype}), "duration_days": 90,
+            "interventions": interventions}
+    if model is not None:
+        data["model"] = model
+    try:
+        parse_scenario(data)
+    except ScenarioError as err:
+        assert "\n" not in str(err) and str(err).startswith("scenario: ")
+
+
+@__import__("functools").cache
+def _example_data() -> list[dict]:
+    import yaml
+
+    return [yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yaml"))]
+
+
+@settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10**6), st.integers(0, 10**6), _values, st.booleans())
+def test_any_one_field_changed_in_an_example_gives_a_scenario_or_a_one_line_error(which, where, value, delete):
+    import copy
+
+    data = copy.deepcopy(_example_data()[which % len(_example_data())])
+    # every (container, key) pair of the example, then change or delete one
+    spots = []
+
+    def walk(obj):  # noqa: ANN001, ANN202
+        items = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else []
+        for k, v in items:
+            spots.append((obj, k))
+            walk(v)
+
+    walk(data)
+    obj, key = spots[where % len(spots)]
+    if delete and isinstance(obj, dict):
+        del obj[key]
+    else:
+        obj[key] = value
+    try:
+        parse_scenario(data)
+    except ScenarioError as err:
+        assert "\n" not in str(err) and str(err).startswith("scenario: ")
