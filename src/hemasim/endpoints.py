@@ -207,7 +207,7 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     """``endpoints`` (the observables a model lacks are skipped), plus the drug endpoints of a run with drugs."""
     names = set(result.model.observable_names)
     return ([e.evaluate(result) for e in endpoints if e.observable in names] + drug_endpoints(result)
-            + transplant_endpoints(result))
+            + transplant_endpoints(result) + vaccine_endpoints(result))
 
 
 def _daily(days: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -334,3 +334,49 @@ def drug_endpoints(result: Result) -> list[EndpointValue]:
 def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:
     """The observables the endpoints read, in first-use order."""
     return list(dict.fromkeys(e.observable for e in endpoints))
+
+
+
+#: A vaccinee "responds" when IgG 28 days after the last dose is at least this share of a healthy
+#: reference adult's after the same schedule (a relative criterion: antibody units are arbitrary).
+RESPONDER_SHARE = 0.25
+
+
+def _reference_igg_day28(antigen: str, doses: tuple[tuple[float, float], ...]) -> float:
+    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+    from hemasim.biology.vaccine import VaccineResponse, antigen_state
+    from hemasim.events import CellInfusion
+    from hemasim.simulation import Simulation
+
+    model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[VaccineResponse(antigen)])
+    events = [CellInfusion(day, antigen_state(antigen), dose) for day, dose in doses]
+    r = Simulation(model, events=events).run(max(d for d, _ in doses) + 28.0, 1.0)
+    return float(r.observable(f"{antigen}_igg_au")[-1])
+
+
+def vaccine_endpoints(result: Result) -> list[EndpointValue]:
+    """Per antigen: plasmablast peak day and IgG peak after the first dose, IgG 28 days after the last dose,
+    that IgG relative to a healthy reference adult (35 y) given the same doses, and the responder flag."""
+    ivs = [iv for iv in (result.metadata.get("scenario") or {}).get("interventions", []) if iv.get("kind") == "vaccine"]
+    out: list[EndpointValue] = []
+    for antigen in dict.fromkeys(iv["antigen"] for iv in ivs):
+        doses = tuple((float(iv["day"]), float(iv.get("dose", 1.0))) for iv in ivs if iv["antigen"] == antigen)
+        first, last = min(d for d, _ in doses), max(d for d, _ in doses)
+        t = result.times
+        pb = result.observable(f"{antigen}_plasmablasts_au")
+        igg = result.observable(f"{antigen}_igg_au")
+        after = t >= first
+        window = after & (t <= (min((d for d, _ in doses if d > first), default=np.inf)))
+        out.append(EndpointValue(f"{antigen}_plasmablast_peak_day", float(t[window][np.argmax(pb[window])] - first),
+                                 "day after first dose", "day of the plasmablast peak after the first dose"))
+        out.append(EndpointValue(f"{antigen}_igg_peak_au", float(igg.max()), "AU", f"highest {antigen} IgG"))
+        if t[-1] < last + 28.0 - 1e-9:
+            continue
+        d28 = float(np.interp(last + 28.0, t, igg))
+        rel = d28 / _reference_igg_day28(antigen, doses)
+        out += [EndpointValue(f"{antigen}_igg_day28_au", d28, "AU", f"{antigen} IgG 28 days after the last dose"),
+                EndpointValue(f"{antigen}_relative_response", rel, "1",
+                              "day-28 IgG relative to a healthy 35-year-old given the same doses"),
+                EndpointValue(f"{antigen}_responder", float(rel >= RESPONDER_SHARE), "flag",
+                              f"1 if the relative response is at least {RESPONDER_SHARE:g}")]
+    return out

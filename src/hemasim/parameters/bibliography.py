@@ -99,3 +99,10 @@ SPENCER_CHAPMAN_2024 = Reference(
     "Clonal dynamics after allogeneic haematopoietic cell transplantation: posterior samples of the HSCT "
     "bottleneck and transplant metadata (github.com/mspencerchapman/Clonal_dynamics_of_HSCT, commit ae382ae)",
     "data repository, CC0-1.0")
+AMANNA_2007 = Reference(
+    "Amanna2007", "Amanna IJ, Carlson NE, Slifka MK.", 2007,
+    "Duration of humoral immunity to common viral and vaccine antigens", "N Engl J Med 357:1903-1915",
+    "10.1056/NEJMoa066092")
+JANEWAY_2016 = Reference(
+    "Janeway2016", "Murphy K, Weaver C.", 2016, "Janeway's Immunobiology, 9th edition",
+    "Garland Science (textbook)")

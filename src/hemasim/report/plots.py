@@ -117,3 +117,34 @@ def drug_figure(result: Result) -> Figure | None:
         ax.grid(alpha=0.3, which="both")
     axes[-1].set_xlabel("time (days)")
     return fig
+
+
+def vaccine_figure(result: Result) -> Figure | None:
+    """Per antigen: IgG and plasmablasts (arbitrary units) with the doses marked; None without vaccines."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    antigens = [o.removesuffix("_igg_au") for o in result.model.observable_names if o.endswith("_igg_au")]
+    if not antigens:
+        return None
+    fig = Figure(figsize=(12, 2.6 * len(antigens)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(antigens), 1))
+    doses = [iv for iv in (result.metadata.get("scenario") or {}).get("interventions", []) if iv.get("kind") == "vaccine"]
+    for ax, a in zip(axes, antigens, strict=True):
+        ax.plot(result.times, result.observable(f"{a}_igg_au"), lw=1.8, color="tab:blue", label="IgG")
+        ax2 = ax.twinx()
+        ax2.plot(result.times, result.observable(f"{a}_plasmablasts_au"), lw=1.2, color="tab:orange",
+                 label="plasmablasts")
+        for iv in doses:
+            if iv["antigen"] == a:
+                ax.axvline(iv["day"], color="tab:gray", lw=0.8)
+        ax.set_title(f"{a}: specific IgG (blue) and plasmablasts (orange), arbitrary units; lines: doses",
+                     fontsize=10)
+        ax.set_ylabel("IgG (AU)")
+        ax2.set_ylabel("plasmablasts (AU)")
+        ax.grid(alpha=0.3)
+    axes[-1].set_xlabel("time (days)")
+    return fig

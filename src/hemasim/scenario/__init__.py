@@ -21,6 +21,7 @@ from hemasim.scenario.drugs import (
     GcsfSpec,
     RadiationSpec,
     TransplantSpec,
+    VaccineSpec,
     drug_set_of,
 )
 from hemasim.solvers import DormandPrince, ScipyReference, Solver
@@ -170,9 +171,8 @@ class Population(_Strict):
 
 
 Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec
-                         | RadiationSpec | ConditioningSpec | TransplantSpec, Field(discriminator="kind")]
-# Planned kinds (see docs/scenarios.md): infection, vaccine, gene_therapy. Each will be one more member
-# of this union.
+                         | RadiationSpec | ConditioningSpec | TransplantSpec | VaccineSpec, Field(discriminator="kind")]
+# Planned kinds (see docs/scenarios.md): infection, gene_therapy. Each will be one more member of this union.
 
 
 class FullModel(_Strict):
@@ -290,12 +290,17 @@ class Scenario(_Strict):
         """What the interventions add to the healthy model (each drug's PK/PD), one per drug."""
         from hemasim.pharmacology.pkpd import DrugExposure
 
+        from hemasim.biology.vaccine import VaccineResponse
+
         sets = {}
+        antigens: dict[str, None] = {}
         for iv in self.interventions:
             if isinstance(iv, ChemotherapySpec | GcsfSpec):
                 ds = drug_set_of(iv.drug_set)
                 sets[ds.drug] = ds
-        return [DrugExposure(ds) for ds in sets.values()]
+            elif isinstance(iv, VaccineSpec):
+                antigens[iv.antigen] = None
+        return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens)]
 
     def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
                     per_patient: Any = None) -> Any:
@@ -360,7 +365,7 @@ def _format_error(err: ValidationError) -> str:
 
 
 _UNION_TAGS = {"full", "friberg_chain", "blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "radiation",
-               "conditioning", "transplant", "dormand_prince", "scipy"}
+               "conditioning", "transplant", "vaccine", "dormand_prince", "scipy"}
 
 
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:

@@ -302,3 +302,23 @@ class TransplantSpec(_Strict):
                            params["engrafting_hsc_per_cd34"].value,  # type: ignore[index]
                            params["graft_short_term_units_per_cd34"].value,  # type: ignore[index]
                            naive_t_only=self.source in ("cord_blood", "double_cord_blood"))]
+
+
+class VaccineSpec(_Strict):
+    """A vaccine dose on ``day``: ``antigen`` names the response (doses of the same antigen prime and boost
+    it); ``dose`` is relative to a standard dose (1)."""
+
+    kind: Literal["vaccine"]
+    day: float = Field(ge=0)
+    antigen: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=30, description="e.g. tetanus, influenza")
+    dose: float = Field(default=1.0, gt=0, le=100, description="relative to a standard dose")
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def to_events(self) -> list[Event]:
+        from hemasim.biology.vaccine import antigen_state
+        from hemasim.events import CellInfusion
+
+        return [CellInfusion(self.day, antigen_state(self.antigen), self.dose)]

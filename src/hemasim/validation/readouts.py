@@ -231,6 +231,69 @@ for _g in ("il2rg_scid", "ada_scid", "rag_scid"):
     for _o in ("t_per_uL", "nk_cells_per_uL", "b_cells_per_uL"):
         STANDALONE[f"untreated_{_g}_{_o}"] = _untreated(_g, _o)
 
+def _vaccine_run():  # noqa: ANN202
+    import functools
+
+    @functools.lru_cache(maxsize=None)
+    def run() -> Any:
+        from hemasim.scenario import parse_scenario
+        from hemasim.simulation import run_scenario
+
+        return run_scenario(parse_scenario({
+            "name": "one vaccine dose", "duration_days": 10 * 365.25 + 7, "aging": False,
+            "output": {"every_days": 0.5},
+            "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
+            "interventions": [{"kind": "vaccine", "day": 7, "antigen": "tetanus"}]}))
+
+    return run
+
+
+_VAX = _vaccine_run()
+
+
+def _igg_half_life(t0: float, t1: float) -> float:
+    import numpy as np
+
+    r = _VAX()
+    keep = (r.times >= 7 + t0) & (r.times <= 7 + t1)
+    slope = np.polyfit(r.times[keep], np.log(r.observable("tetanus_igg_au")[keep]), 1)[0]
+    return float(math.log(2) / -slope)
+
+
+def _plasmablast_peak_day() -> float:
+    import numpy as np
+
+    r = _VAX()
+    keep = (r.times >= 7) & (r.times <= 67)
+    return float(r.times[keep][np.argmax(r.observable("tetanus_plasmablasts_au")[keep])] - 7)
+
+
+def _post_hsct_response_ratio() -> float:
+    """Relative vaccine response 24 months after Cy/TBI + PBSC over that at 3 months."""
+    from hemasim.endpoints import vaccine_endpoints
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import run_scenario
+
+    rel = []
+    for months in (3, 24):
+        day = 6 + months * 30.4
+        data = {"name": "vaccine after HSCT", "duration_days": day + 29, "aging": False,
+                "patient": {"age_years": 45, "sex": "male", "weight_kg": 75, "height_cm": 178},
+                "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+                                  {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6},
+                                  {"kind": "vaccine", "day": day, "antigen": "pneumococcus"}]}
+        ep = {e.name: e.value for e in vaccine_endpoints(run_scenario(parse_scenario(data)))}
+        rel.append(ep["pneumococcus_relative_response"])
+    return rel[1] / rel[0]
+
+
+STANDALONE.update({
+    "vaccine_igg_half_life_days_35_to_63": lambda: _igg_half_life(35.0, 63.0),
+    "vaccine_plasmablast_peak_day": _plasmablast_peak_day,
+    "vaccine_antibody_half_life_years_2_to_10": lambda: _igg_half_life(2 * 365.25, 10 * 365.25) / 365.25,
+    "vaccine_response_ratio_24_to_3_months_after_hsct": _post_hsct_response_ratio,
+})
+
 STANDALONE.update(_cycle_readouts("friberg"))
 STANDALONE.update(_cycle_readouts("full_model"))
 

@@ -1,0 +1,124 @@
+"""Vaccine responses: antigen, antigen-specific B cells, plasmablasts, long-lived plasma cells and IgG.
+
+For each antigen ``a`` (a :class:`VaccineResponse` extension of the healthy model; a ``vaccine``
+scenario block adds it), in arbitrary units (AU) of antigen-specific cells and antibody:
+
+    d Ag/dt   = -k_ag Ag                                               (doses: Ag += dose)
+    d Bact/dt = k_rec Ag (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
+                + rho Bact Ag/(K + Ag) - delta Bact
+    d PB/dt   = delta (1 - m) Bact - PB / tau_pb             (plasmablasts: antibody-secreting cells)
+    d Bmem/dt = delta m Bact                                  (memory B cells, long-lived)
+    d LLPC/dt = f PB / tau_pb - ln2 LLPC / T_llpc             (long-lived plasma cells)
+    d IgG/dt  = s (PB + LLPC) - ln2 IgG / T_igg
+
+Recruitment scales with the patient's B cells and naive CD4 T cells (N4; memory CD4 T cells M4 for a
+recall) relative to the healthy reference adult's pools, so responses are weaker with few naive cells
+(the elderly, after transplantation, in SCID). A boost
+recruits memory B cells too, so it is faster and larger. Parameters:
+:mod:`hemasim.parameters.sets.vaccine_kinetics` (IgG half-life and long-lived plasma-cell
+half-life cited; the rest assumed, see docs/immunity.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from hemasim.biology.builder import BuildContext
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
+
+__all__ = ["VaccineResponse", "antigen_state"]
+
+DAYS_PER_YEAR = 365.25
+
+
+def antigen_state(antigen: str) -> str:
+    return f"{antigen}_antigen"
+
+
+@cache
+def reference_blood_counts() -> dict[str, float]:
+    """Blood counts per uL of the healthy reference adult (35 y): B, naive CD4 and memory CD4 T cells."""
+    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+
+    model = healthy_human_model(REFERENCE_ADULT, aging=False)
+    frac = model.parameters.value("lymphocyte_blood_fraction")
+    per_ul = frac / (float(model.metadata["blood_volume_L"]) * 1e6)
+    pools = {c.name: float(c.initial) for c in model.compartments}
+    return {"b": pools["b_cells"] * per_ul, "naive_cd4": pools["naive_cd4"] * per_ul,
+            "memory_cd4": (pools["cm_cd4"] + pools["em_cd4"]) * per_ul}
+
+
+@dataclass(frozen=True)
+class VaccineResponse:
+    """The humoral response to one antigen, as a :class:`~hemasim.biology.ModelExtension`."""
+
+    antigen: str
+
+    def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
+        a = self.antigen
+        p = ctx.p
+        m = Module(f"vaccine_{a}")
+        ag = m.compartment(antigen_state(a), f"{a} antigen at the injection site and in lymph nodes (AU)", 0.0,
+                           "antigen")
+        act = m.compartment(f"{a}_activated_b", f"{a}-specific activated B cells (AU)", 0.0, "antigen_specific")
+        pb = m.compartment(f"{a}_plasmablasts", f"{a}-specific plasmablasts (AU)", 0.0, "antigen_specific")
+        mem = m.compartment(f"{a}_memory_b", f"{a}-specific memory B cells (AU)", 0.0, "antigen_specific")
+        llpc = m.compartment(f"{a}_long_lived_pc", f"{a}-specific long-lived plasma cells (AU)", 0.0,
+                             "antigen_specific")
+        igg = m.compartment(f"{a}_igg", f"{a}-specific IgG (AU)", 0.0, "antibody")
+        # help: the patient's blood counts of B cells, naive CD4 T cells (a new antigen) and memory CD4 T cells
+        # (a recall), each relative to the healthy reference adult's, so fewer cells give a weaker response.
+        # Slopes (per-patient arrays in a cohort) turn whole-body pools into blood counts per uL.
+        ref = reference_blood_counts()
+        per_ul = p("lymphocyte_blood_fraction") / (ctx.blood_volume_L * 1e6)
+        used = ("lymphocyte_blood_fraction",)
+        m.signals += [Signal(f"{a}_b_help", {"b_cells": 1.0}), Signal(f"{a}_naive_cd4_help", {"naive_cd4": 1.0}),
+                      Signal(f"{a}_memory_cd4_help", {"cm_cd4": 1.0, "em_cd4": 1.0}),
+                      Signal(f"{a}_antigen_level", {ag: 1.0})]
+        m.feedbacks += [
+            Feedback(f"{a}_b_availability", FeedbackKind.LINEAR, (per_ul / ref["b"],), signal=f"{a}_b_help",
+                     parameters=used),
+            Feedback(f"{a}_naive_cd4_help", FeedbackKind.LINEAR, (per_ul / ref["naive_cd4"],),
+                     signal=f"{a}_naive_cd4_help", parameters=used),
+            Feedback(f"{a}_memory_cd4_help", FeedbackKind.LINEAR, (per_ul / ref["memory_cd4"],),
+                     signal=f"{a}_memory_cd4_help", parameters=used),
+            Feedback(f"{a}_antigen_drive", FeedbackKind.LINEAR, (1.0,), signal=f"{a}_antigen_level"),
+            Feedback(f"{a}_antigen_saturation", FeedbackKind.EMAX, (1.0, p("vaccine_antigen_half_saturation_au"), 1.0),
+                     signal=f"{a}_antigen_level", offset=-1.0, parameters=("vaccine_antigen_half_saturation_au",)),
+        ]
+        k_ag = math.log(2) / p("vaccine_antigen_half_life_days")
+        m.flow(f"{a}_antigen_clearance", "clearance", ag, None, k_ag, parameters=("vaccine_antigen_half_life_days",))
+        m.flow(f"{a}_b_recruitment", "activation", ag, act, p("vaccine_b_recruitment_per_au_day"), consume=0.0,
+               feedbacks=(f"{a}_b_availability", f"{a}_naive_cd4_help"),
+               parameters=("vaccine_b_recruitment_per_au_day",))
+        m.flow(f"{a}_memory_recall", "activation", mem, act, p("vaccine_memory_recall_per_au_day"), consume=0.0,
+               feedbacks=(f"{a}_antigen_drive", f"{a}_memory_cd4_help"),
+               parameters=("vaccine_memory_recall_per_au_day",))
+        m.flow(f"{a}_b_expansion", "proliferation", act, act, p("vaccine_b_expansion_per_day"), consume=0.0,
+               feedbacks=(f"{a}_antigen_saturation",), parameters=("vaccine_b_expansion_per_day",))
+        delta = p("vaccine_b_differentiation_per_day")
+        mfrac = p("vaccine_memory_fraction")
+        m.flow(f"{a}_to_plasmablasts", "differentiation", act, pb, delta * (1.0 - mfrac),
+               parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
+        m.flow(f"{a}_to_memory", "differentiation", act, mem, delta * mfrac,
+               parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
+        tau_pb = p("plasmablast_lifetime_days")
+        f_llpc = p("long_lived_plasma_cell_fraction")
+        m.flow(f"{a}_plasmablast_end", "death", pb, llpc, 1.0 / tau_pb, yield_=f_llpc,
+               parameters=("plasmablast_lifetime_days", "long_lived_plasma_cell_fraction"))
+        k_llpc = math.log(2) / (p("long_lived_plasma_cell_half_life_years") * DAYS_PER_YEAR)
+        m.flow(f"{a}_llpc_death", "death", llpc, None, k_llpc, parameters=("long_lived_plasma_cell_half_life_years",))
+        s = p("antibody_secretion_au_per_cell_day")
+        for src in (pb, llpc):
+            m.flow(f"{src}_secretion", "secretion", src, igg, s, consume=0.0,
+                   parameters=("antibody_secretion_au_per_cell_day",))
+        m.flow(f"{a}_igg_catabolism", "catabolism", igg, None, math.log(2) / p("igg_half_life_days"),
+               parameters=("igg_half_life_days",))
+        m.observables += [
+            Observable(f"{a}_igg_au", "AU", f"{a}-specific IgG", {igg: 1.0}),
+            Observable(f"{a}_plasmablasts_au", "AU", f"{a}-specific plasmablasts (antibody-secreting cells)", {pb: 1.0}),
+            Observable(f"{a}_memory_b_au", "AU", f"{a}-specific memory B cells", {mem: 1.0}),
+        ]
+        return m, {}

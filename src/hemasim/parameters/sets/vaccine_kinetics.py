@@ -1,0 +1,50 @@
+"""Humoral vaccine-response kinetics (hemasim.biology.vaccine). Time in days; cells and antibody in
+arbitrary units (AU) of one antigen's response.
+
+Cited: the IgG half-life (textbook value of target I2) and the long-lived plasma-cell half-life, set to
+the 11-year tetanus antibody half-life of Amanna 2007 (the slow phase of antibody decay is the plasma
+cells' decay). Calibrated on I3: antigen half-life and B-cell differentiation rate (plasmablast peak on
+day 7-8). Everything else is assumed: it shapes the size of responses and awaits responder data.
+"""
+
+from hemasim.parameters.bibliography import AMANNA_2007, JANEWAY_2016
+from hemasim.parameters.core import Assumed, Calibrated, Cited
+from hemasim.parameters.sets._helpers import param
+
+RESPONSE = "timing and size of vaccine responses (I3, I5; issue 6)"
+
+PARAMETERS = [
+    param("igg_half_life_days", 21.0, "day", "serum half-life of IgG",
+          Cited(JANEWAY_2016, "serum half-life of IgG1, about 21 days (the textbook value of target I2)"),
+          bounds=(5.0, 60.0)),
+    param("long_lived_plasma_cell_half_life_years", 11.0, "year", "half-life of long-lived plasma cells",
+          Cited(AMANNA_2007, "tetanus antibody half-life 11 years, taken as the plasma cells' half-life"),
+          bounds=(0.5, 200.0)),
+    param("plasmablast_lifetime_days", 3.0, "day", "mean lifetime of a plasmablast",
+          Assumed(RESPONSE, "plasmablasts are short-lived, a few days"), bounds=(0.5, 20.0)),
+    param("long_lived_plasma_cell_fraction", 0.01, "1",
+          "fraction of plasmablasts that become long-lived plasma cells",
+          Assumed(RESPONSE, "a small minority"), bounds=(0.0, 1.0)),
+    param("vaccine_antigen_half_life_days", 2.0, "day", "half-life of vaccine antigen available to B cells",
+          Calibrated(("I3",), "with the differentiation rate, puts the plasmablast peak on day 7-8 after a dose "
+                     "(scanned 0.5-2 d x 0.5-1 /day)"), bounds=(0.1, 60.0)),
+    param("vaccine_antigen_half_saturation_au", 0.1, "AU",
+          "antigen level at which B-cell expansion runs at half its maximum", Assumed(RESPONSE, "a tenth of a dose"),
+          bounds=(1e-6, 10.0)),
+    param("vaccine_b_recruitment_per_au_day", 1.0, "1/(AU day)",
+          "naive B cells recruited per unit antigen per day at normal B and CD4 counts",
+          Assumed(RESPONSE, "sets the scale of the arbitrary units"), bounds=(0.0, 1e3)),
+    param("vaccine_memory_recall_per_au_day", 5.0, "1/(AU day)",
+          "memory B cells recalled into the response per unit antigen per day",
+          Assumed(RESPONSE, "memory responds faster than naive cells"), bounds=(0.0, 1e3)),
+    param("vaccine_b_expansion_per_day", 1.0, "1/day", "division rate of activated B cells while antigen lasts",
+          Assumed(RESPONSE, "about one division a day"), bounds=(0.0, 10.0)),
+    param("vaccine_b_differentiation_per_day", 1.0, "1/day",
+          "rate at which activated B cells leave for plasmablasts or memory",
+          Calibrated(("I3",), "with the antigen half-life, puts the plasmablast peak on day 7-8 after a dose"),
+          bounds=(0.0, 10.0)),
+    param("vaccine_memory_fraction", 0.1, "1", "fraction of activated B cells that become memory B cells",
+          Assumed(RESPONSE, "a minority"), bounds=(0.0, 1.0)),
+    param("antibody_secretion_au_per_cell_day", 1.0, "AU/(AU day)", "IgG made per antibody-secreting cell per day",
+          Assumed(RESPONSE, "sets the scale of the antibody units"), bounds=(0.0, 1e6)),
+]
