@@ -154,7 +154,9 @@ def test_cohort_regimen_and_transplant_endpoints_equal_single_runs(tmp_path):
 
     for example, names in (("cohort_docetaxel.yaml", ("anc_nadir", "docetaxel_delivered_mg")),
                            ("cohort_allo_hsct.yaml", ("neutrophil_engraftment_day", "cd4_200_day",
-                                                      "donor_chimerism_anc_1e9_day100"))):
+                                                      "donor_chimerism_anc_1e9_day100")),
+                           ("cohort_influenza_vaccine.yaml", ("influenza_plasmablast_peak_day",
+                                                              "influenza_relative_response", "influenza_responder"))):
         data = _identical_patients(yaml.safe_load((EXAMPLES / example).read_text()))
         scenario = parse_scenario(data)
         run_cohort(scenario, 4, tmp_path / example, partition_size=4, progress=False)

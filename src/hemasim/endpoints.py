@@ -354,29 +354,47 @@ def _reference_igg_day28(antigen: str, doses: tuple[tuple[float, float], ...]) -
     return float(r.observable(f"{antigen}_igg_au")[-1])
 
 
-def vaccine_endpoints(result: Result) -> list[EndpointValue]:
-    """Per antigen: plasmablast peak day and IgG peak after the first dose, IgG 28 days after the last dose,
-    that IgG relative to a healthy reference adult (35 y) given the same doses, and the responder flag."""
-    ivs = [iv for iv in (result.metadata.get("scenario") or {}).get("interventions", []) if iv.get("kind") == "vaccine"]
-    out: list[EndpointValue] = []
-    for antigen in dict.fromkeys(iv["antigen"] for iv in ivs):
-        doses = tuple((float(iv["day"]), float(iv.get("dose", 1.0))) for iv in ivs if iv["antigen"] == antigen)
+def vaccine_schedules(scenario: dict | None) -> dict[str, tuple[tuple[float, float], ...]]:
+    """Antigen -> its (day, dose) pairs, from a scenario as dumped to JSON."""
+    ivs = [iv for iv in (scenario or {}).get("interventions", []) if iv.get("kind") == "vaccine"]
+    return {a: tuple((float(iv["day"]), float(iv.get("dose", 1.0))) for iv in ivs if iv["antigen"] == a)
+            for a in dict.fromkeys(iv["antigen"] for iv in ivs)}
+
+
+def vaccine_observables(schedules: dict[str, tuple[tuple[float, float], ...]]) -> list[str]:
+    return [f"{a}_{k}" for a in schedules for k in ("plasmablasts_au", "igg_au")]
+
+
+def vaccine_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray],
+                            schedules: dict[str, tuple[tuple[float, float], ...]]
+                            ) -> list[tuple[str, str, str, np.ndarray]]:
+    """Per antigen, for many patients (``obs``: name -> (N, T)): plasmablast peak day and IgG peak after the
+    first dose, IgG 28 days after the last dose, that IgG relative to a healthy 35-year-old given the same
+    doses, and the responder flag (relative response at least :data:`RESPONDER_SHARE`)."""
+    out = []
+    for antigen, doses in schedules.items():
         first, last = min(d for d, _ in doses), max(d for d, _ in doses)
-        t = result.times
-        pb = result.observable(f"{antigen}_plasmablasts_au")
-        igg = result.observable(f"{antigen}_igg_au")
-        after = t >= first
-        window = after & (t <= (min((d for d, _ in doses if d > first), default=np.inf)))
-        out.append(EndpointValue(f"{antigen}_plasmablast_peak_day", float(t[window][np.argmax(pb[window])] - first),
-                                 "day after first dose", "day of the plasmablast peak after the first dose"))
-        out.append(EndpointValue(f"{antigen}_igg_peak_au", float(igg.max()), "AU", f"highest {antigen} IgG"))
-        if t[-1] < last + 28.0 - 1e-9:
+        pb, igg = obs[f"{antigen}_plasmablasts_au"], obs[f"{antigen}_igg_au"]
+        later = [d for d, _ in doses if d > first]
+        window = (times >= first) & (times <= (min(later) if later else np.inf))
+        out.append((f"{antigen}_plasmablast_peak_day", "day after first dose", "day of the plasmablast peak after "
+                    "the first dose", times[window][np.argmax(pb[:, window], axis=1)] - first))
+        out.append((f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG", igg.max(axis=1)))
+        if times[-1] < last + 28.0 - 1e-9:
             continue
-        d28 = float(np.interp(last + 28.0, t, igg))
+        d28 = np.array([np.interp(last + 28.0, times, row) for row in igg])
         rel = d28 / _reference_igg_day28(antigen, doses)
-        out += [EndpointValue(f"{antigen}_igg_day28_au", d28, "AU", f"{antigen} IgG 28 days after the last dose"),
-                EndpointValue(f"{antigen}_relative_response", rel, "1",
-                              "day-28 IgG relative to a healthy 35-year-old given the same doses"),
-                EndpointValue(f"{antigen}_responder", float(rel >= RESPONDER_SHARE), "flag",
-                              f"1 if the relative response is at least {RESPONDER_SHARE:g}")]
+        out += [(f"{antigen}_igg_day28_au", "AU", f"{antigen} IgG 28 days after the last dose", d28),
+                (f"{antigen}_relative_response", "1", "day-28 IgG relative to a healthy 35-year-old given the same "
+                 "doses", rel),
+                (f"{antigen}_responder", "flag", f"1 if the relative response is at least {RESPONDER_SHARE:g}",
+                 (rel >= RESPONDER_SHARE).astype(np.float64))]
     return out
+
+
+def vaccine_endpoints(result: Result) -> list[EndpointValue]:
+    """The vaccine endpoints of one run (see :func:`vaccine_endpoint_values`)."""
+    schedules = vaccine_schedules(result.metadata.get("scenario"))
+    obs = {name: result.observable(name)[None, :] for name in vaccine_observables(schedules)}
+    return [EndpointValue(name, float(v[0]), unit, definition)
+            for name, unit, definition, v in vaccine_endpoint_values(result.times, obs, schedules)]

@@ -64,6 +64,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         endpoint_observables,
         graft_day,
         transplant_endpoint_values,
+        vaccine_endpoint_values,
+        vaccine_observables,
+        vaccine_schedules,
     )
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import parse_scenario
@@ -79,7 +82,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     events = sorted(scenario.build_events(vp.covariates), key=lambda e: e.day)
     times = output_times(scenario.duration_days, scenario.output.every_days)
     day0 = graft_day(scenario_data) if scenario.is_chimeric else None
-    extra = TRANSPLANT_OBSERVABLES if day0 is not None else ()
+    extra = list(TRANSPLANT_OBSERVABLES) if day0 is not None else []
+    schedules = vaccine_schedules(scenario_data)
+    extra += vaccine_observables(schedules)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
     solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
@@ -101,6 +106,10 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         tobs = {name: obs[:, after, obs_names.index(name)] for name in TRANSPLANT_OBSERVABLES}
         refs = {ref: params.value(ref) for _, ref, _ in RECOVERY_LINEAGES}
         for name, _, _, values in transplant_endpoint_values(times[after] - day0, tobs, refs):
+            ep[name] = values
+    if schedules:
+        vobs = {name: obs[:, :, obs_names.index(name)] for name in vaccine_observables(schedules)}
+        for name, _, _, values in vaccine_endpoint_values(times, vobs, schedules):
             ep[name] = values
     endpoints = pd.DataFrame(ep)
     ts = None
@@ -291,6 +300,10 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
                    c.replace("_", " ")) for c in ep.columns
                   if c.startswith("donor_chimerism_") or c.endswith(("_engraftment_day", "_normal_day", "_200_day",
                                                                       "graft_failure"))]
+    dose_cols += [(c, "flag" if c.endswith("_responder") else "1" if c.endswith("_relative_response") else
+                   "day after first dose" if c.endswith("_peak_day") else "AU", c.replace("_", " "))
+                  for c in ep.columns if c.endswith(("_responder", "_relative_response", "_plasmablast_peak_day",
+                                                     "_igg_peak_au", "_igg_day28_au"))]
     for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in dose_cols)]:
         v = ep[e.name].to_numpy(dtype=np.float64)
         reached = ~np.isnan(v)
