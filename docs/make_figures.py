@@ -61,3 +61,9 @@ print("wrote", ROOT / "docs" / "images" / "docetaxel_cycle.png")
 result = run_scenario(load_scenario(ROOT / "examples" / "allo_hsct_pbsc.yaml"))
 lineage_figure(result).savefig(ROOT / "docs" / "images" / "allo_hsct_pbsc.png", dpi=60)
 print("wrote", ROOT / "docs" / "images" / "allo_hsct_pbsc.png")
+
+from hemasim.report.plots import infection_figure  # noqa: E402
+
+fig = infection_figure(run_scenario(load_scenario(ROOT / "examples" / "infection_healthy_adult.yaml")))
+fig.savefig(ROOT / "docs" / "images" / "infection_healthy_adult.png", dpi=60)
+print("wrote", ROOT / "docs" / "images" / "infection_healthy_adult.png")

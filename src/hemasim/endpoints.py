@@ -207,7 +207,7 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     """``endpoints`` (the observables a model lacks are skipped), plus the drug endpoints of a run with drugs."""
     names = set(result.model.observable_names)
     return ([e.evaluate(result) for e in endpoints if e.observable in names] + drug_endpoints(result)
-            + transplant_endpoints(result) + vaccine_endpoints(result))
+            + transplant_endpoints(result) + vaccine_endpoints(result) + infection_endpoints(result))
 
 
 def _daily(days: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -398,3 +398,44 @@ def vaccine_endpoints(result: Result) -> list[EndpointValue]:
     obs = {name: result.observable(name)[None, :] for name in vaccine_observables(schedules)}
     return [EndpointValue(name, float(v[0]), unit, definition)
             for name, unit, definition, v in vaccine_endpoint_values(result.times, obs, schedules)]
+
+
+def infection_days(scenario: dict | None) -> dict[str, float]:
+    """Pathogen -> the day of its (first) infection, from a scenario as dumped to JSON."""
+    out: dict[str, float] = {}
+    for iv in (scenario or {}).get("interventions", []):
+        if iv.get("kind") == "infection":
+            out.setdefault(iv.get("pathogen", "bacteria"), float(iv["day"]))
+    return out
+
+
+def infection_observables(days: dict[str, float]) -> list[str]:
+    return [*(f"{n}_cfu" for n in days), "wbc_1e9_per_L", "anc_1e9_per_L"] if days else []
+
+
+def infection_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], days: dict[str, float]
+                              ) -> list[tuple[str, str, str, np.ndarray]]:
+    """Per pathogen, for many patients: cleared (below 1 CFU by the end), days to clearance, peak load, and
+    the peak WBC and ANC after the infection."""
+    out = []
+    for n, day0 in days.items():
+        after = times >= day0 - 1e-9
+        cfu = obs[f"{n}_cfu"][:, after]
+        t = times[after] - day0
+        gone = cfu < 1.0
+        cleared = gone[:, -1]
+        first = np.where(gone.any(axis=1), t[np.argmax(gone, axis=1)], np.nan)
+        out += [(f"{n}_cleared", "flag", f"1 if {n} fell below 1 CFU by the end of the run", cleared.astype(float)),
+                (f"{n}_clearance_day", "day after infection", f"first day {n} is below 1 CFU",
+                 np.where(cleared, first, np.nan)),
+                (f"{n}_peak_cfu", "CFU", f"highest {n} load", cfu.max(axis=1)),
+                (f"{n}_peak_wbc", "1e9/L", "highest WBC after the infection", obs["wbc_1e9_per_L"][:, after].max(axis=1)),
+                (f"{n}_peak_anc", "1e9/L", "highest ANC after the infection", obs["anc_1e9_per_L"][:, after].max(axis=1))]
+    return out
+
+
+def infection_endpoints(result: Result) -> list[EndpointValue]:
+    days = infection_days(result.metadata.get("scenario"))
+    obs = {name: result.observable(name)[None, :] for name in infection_observables(days)}
+    return [EndpointValue(name, None if np.isnan(v[0]) else float(v[0]), unit, definition)
+            for name, unit, definition, v in infection_endpoint_values(result.times, obs, days)]

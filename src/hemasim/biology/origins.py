@@ -23,7 +23,8 @@ HOST, DONOR = "host", "donor"
 ORIGINS = (HOST, DONOR)
 #: Compartments not split by origin: drug amounts, and the antigen-specific response of a vaccine (in
 #: arbitrary units, read as the response of the whole, chimeric immune system).
-NON_CELL_TAGS = frozenset({"drug", "drug_control", "drug_exposure", "antigen", "antigen_specific", "antibody"})
+NON_CELL_TAGS = frozenset({"drug", "drug_control", "drug_exposure", "antigen", "antigen_specific", "antibody",
+                           "pathogen", "inflammation"})
 
 
 def origin_name(name: str, origin: str) -> str:

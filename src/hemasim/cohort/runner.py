@@ -64,6 +64,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         endpoint_observables,
         graft_day,
         transplant_endpoint_values,
+        infection_days,
+        infection_endpoint_values,
+        infection_observables,
         vaccine_endpoint_values,
         vaccine_observables,
         vaccine_schedules,
@@ -85,6 +88,8 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     extra = list(TRANSPLANT_OBSERVABLES) if day0 is not None else []
     schedules = vaccine_schedules(scenario_data)
     extra += vaccine_observables(schedules)
+    infections = infection_days(scenario_data)
+    extra += infection_observables(infections)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
     solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
@@ -110,6 +115,10 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     if schedules:
         vobs = {name: obs[:, :, obs_names.index(name)] for name in vaccine_observables(schedules)}
         for name, _, _, values in vaccine_endpoint_values(times, vobs, schedules):
+            ep[name] = values
+    if infections:
+        iobs = {name: obs[:, :, obs_names.index(name)] for name in infection_observables(infections)}
+        for name, _, _, values in infection_endpoint_values(times, iobs, infections):
             ep[name] = values
     endpoints = pd.DataFrame(ep)
     ts = None
@@ -304,6 +313,10 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
                    "day after first dose" if c.endswith("_peak_day") else "AU", c.replace("_", " "))
                   for c in ep.columns if c.endswith(("_responder", "_relative_response", "_plasmablast_peak_day",
                                                      "_igg_peak_au", "_igg_day28_au"))]
+    dose_cols += [(c, "flag" if c.endswith("_cleared") else "day after infection" if c.endswith("_day") else
+                   "CFU" if c.endswith("_cfu") else "1e9/L", c.replace("_", " "))
+                  for c in ep.columns if c.endswith(("_cleared", "_clearance_day", "_peak_cfu", "_peak_wbc",
+                                                     "_peak_anc"))]
     for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in dose_cols)]:
         v = ep[e.name].to_numpy(dtype=np.float64)
         reached = ~np.isnan(v)

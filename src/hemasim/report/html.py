@@ -25,7 +25,7 @@ def _fmt(v: float | None) -> str:
 
 
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str) -> str:
-    from hemasim.report.plots import drug_figure, lineage_figure, vaccine_figure
+    from hemasim.report.plots import drug_figure, infection_figure, lineage_figure, vaccine_figure
 
     def png(fig: Any) -> str:
         buf = io.BytesIO()
@@ -34,6 +34,10 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 
     img = png(lineage_figure(result))
     esc = html.escape
+    inf_fig = infection_figure(result)
+    infection_html = "" if inf_fig is None else (
+        '<h2>Infection</h2><img alt="infection course" style="max-width:100%" '
+        f'src="data:image/png;base64,{png(inf_fig)}">')
     vax_fig = vaccine_figure(result)
     vaccine_html = "" if vax_fig is None else (
         '<h2>Vaccine responses</h2><img alt="vaccine responses" style="max-width:100%" '
@@ -76,6 +80,7 @@ Dashed lines (after a transplant or with a SCID genotype): the donor-derived par
 <img alt="lineage time courses" style="max-width:100%" src="data:image/png;base64,{img}">
 {drugs_html}
 {vaccine_html}
+{infection_html}
 <h2>Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>

@@ -148,3 +148,34 @@ def vaccine_figure(result: Result) -> Figure | None:
         ax.grid(alpha=0.3)
     axes[-1].set_xlabel("time (days)")
     return fig
+
+
+def infection_figure(result: Result) -> Figure | None:
+    """Per pathogen: bacterial load (log scale) with the ANC and the inflammatory signal; None without one."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    pathogens = [o.removesuffix("_cfu") for o in result.model.observable_names if o.endswith("_cfu")]
+    if not pathogens:
+        return None
+    fig = Figure(figsize=(12, 2.8 * len(pathogens)), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(len(pathogens), 1))
+    for ax, n in zip(axes, pathogens, strict=True):
+        cfu = result.observable(f"{n}_cfu")
+        shown = cfu >= 1e-2
+        ax.semilogy(result.times[shown], cfu[shown], lw=1.8, color="tab:red", label=f"{n} (CFU)")
+        ax.axhline(1.0, color="tab:red", lw=0.6, ls=":")
+        ax.set_ylabel("CFU")
+        ax2 = ax.twinx()
+        ax2.plot(result.times, result.observable("anc_1e9_per_L"), lw=1.4, color="tab:blue", label="ANC (1e9/L)")
+        ax2.plot(result.times, result.observable(f"{n}_inflammation_au"), lw=1.0, color="tab:orange",
+                 label="inflammation (AU)")
+        ax2.set_ylabel("ANC / inflammation")
+        ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange)",
+                     fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+    axes[-1].set_xlabel("time (days)")
+    return fig

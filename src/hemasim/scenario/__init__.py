@@ -19,6 +19,7 @@ from hemasim.scenario.drugs import (
     ChemotherapySpec,
     ConditioningSpec,
     GcsfSpec,
+    InfectionSpec,
     RadiationSpec,
     TransplantSpec,
     VaccineSpec,
@@ -171,8 +172,9 @@ class Population(_Strict):
 
 
 Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec
-                         | RadiationSpec | ConditioningSpec | TransplantSpec | VaccineSpec, Field(discriminator="kind")]
-# Planned kinds (see docs/scenarios.md): infection, gene_therapy. Each will be one more member of this union.
+                         | RadiationSpec | ConditioningSpec | TransplantSpec | VaccineSpec | InfectionSpec,
+                         Field(discriminator="kind")]
+# Planned kinds (see docs/scenarios.md): viral infection, autoimmunity. Each will be one more member of this union.
 
 
 class FullModel(_Strict):
@@ -290,17 +292,22 @@ class Scenario(_Strict):
         """What the interventions add to the healthy model (each drug's PK/PD), one per drug."""
         from hemasim.pharmacology.pkpd import DrugExposure
 
+        from hemasim.biology.infection import BacterialInfection
         from hemasim.biology.vaccine import VaccineResponse
 
         sets = {}
         antigens: dict[str, None] = {}
+        pathogens: dict[str, None] = {}
         for iv in self.interventions:
             if isinstance(iv, ChemotherapySpec | GcsfSpec):
                 ds = drug_set_of(iv.drug_set)
                 sets[ds.drug] = ds
             elif isinstance(iv, VaccineSpec):
                 antigens[iv.antigen] = None
-        return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens)]
+            elif isinstance(iv, InfectionSpec):
+                pathogens[iv.pathogen] = None
+        return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),
+                *(BacterialInfection(n) for n in pathogens)]
 
     def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
                     per_patient: Any = None) -> Any:
@@ -365,7 +372,8 @@ def _format_error(err: ValidationError) -> str:
 
 
 _UNION_TAGS = {"full", "friberg_chain", "blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "radiation",
-               "conditioning", "transplant", "vaccine", "dormand_prince", "scipy"}
+               "conditioning", "transplant", "vaccine", "infection", "dormand_prince",
+               "scipy"}
 
 
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:

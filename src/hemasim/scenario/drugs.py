@@ -322,3 +322,23 @@ class VaccineSpec(_Strict):
         from hemasim.events import CellInfusion
 
         return [CellInfusion(self.day, antigen_state(self.antigen), self.dose)]
+
+
+class InfectionSpec(_Strict):
+    """A bacterial infection seeded on ``day`` with ``inoculum_cfu`` bacteria (1e9: a moderate infection
+    that a healthy adult clears with a neutrophilia; see docs/immunity.md)."""
+
+    kind: Literal["infection"]
+    day: float = Field(ge=0)
+    pathogen: Literal["bacteria"] = "bacteria"
+    inoculum_cfu: float = Field(default=1e9, gt=0, le=1e11)
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def to_events(self) -> list[Event]:
+        from hemasim.biology.infection import pathogen_state
+        from hemasim.events import CellInfusion
+
+        return [CellInfusion(self.day, pathogen_state(self.pathogen), self.inoculum_cfu)]

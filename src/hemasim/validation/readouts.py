@@ -294,6 +294,20 @@ STANDALONE.update({
     "vaccine_response_ratio_24_to_3_months_after_hsct": _post_hsct_response_ratio,
 })
 
+def _infection_peak_wbc() -> float:
+    """Peak WBC of the reference man with a moderate bacterial infection (inoculum 1e9 CFU)."""
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import run_scenario
+
+    r = run_scenario(parse_scenario({
+        "name": "moderate bacterial infection", "duration_days": 30, "aging": False, "output": {"every_days": 0.25},
+        "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
+        "interventions": [{"kind": "infection", "day": 1, "inoculum_cfu": 1e9}]}))
+    return float(r.observable("wbc_1e9_per_L").max())
+
+
+STANDALONE["infection_peak_wbc_1e9_per_L"] = _infection_peak_wbc
+
 STANDALONE.update(_cycle_readouts("friberg"))
 STANDALONE.update(_cycle_readouts("full_model"))
 

@@ -1,0 +1,43 @@
+"""Bacterial infection and inflammation (hemasim.biology.infection). Time in days.
+
+No human parameter set has been transcribed: every value is assumed, chosen so that the resting
+neutrophils clear a small inoculum, a larger one grows until inflammation has raised the neutrophil
+count, and a neutropenic host fails. The release gain is calibrated on I1 (WBC above 12e9/L in a
+moderate infection). Outcome read-outs are qualitative, not predictions of clearance days.
+"""
+
+from hemasim.parameters.core import Assumed, Calibrated
+from hemasim.parameters.sets._helpers import param
+
+INFECTION = "course and outcome of bacterial infections (I1, issue 6)"
+
+PARAMETERS = [
+    param("bacteria_growth_per_day", 4.0, "1/day", "net replication rate of bacteria without host defence",
+          Assumed(INFECTION, "doubling every few hours"), bounds=(0.0, 50.0)),
+    param("bacteria_carrying_capacity_cfu", 1e11, "CFU", "largest bacterial load the infected tissue supports",
+          Assumed(INFECTION, "an overwhelming infection"), bounds=(1.0, 1e16)),
+    param("neutrophil_kill_rate_per_anc_day", 1.0, "1/(day 1e9/L)",
+          "bacterial killing rate per unit of ANC at low bacterial loads",
+          Assumed(INFECTION, "at a normal ANC (4.75) just above bacterial growth: resting neutrophils hold a "
+                  "small inoculum, a mildly neutropenic host does not"),
+          bounds=(0.0, 100.0)),
+    param("phagocytosis_half_saturation_cfu", 1e9, "CFU", "bacterial load at which killing per bacterium halves",
+          Assumed(INFECTION, "phagocytic capacity is finite: large inocula escape"), bounds=(1.0, 1e14)),
+    param("innate_clearance_per_day", 0.5, "1/day", "clearance of bacteria by other innate defences",
+          Assumed(INFECTION, "macrophages, complement"), bounds=(0.0, 100.0)),
+    param("inflammation_sensing_half_cfu", 1e7, "CFU", "bacterial load giving half-maximal inflammation production",
+          Assumed(INFECTION, "a clinically apparent infection"), bounds=(1.0, 1e14)),
+    param("inflammation_production_au_per_day", 2.0, "AU/day", "largest production of the inflammatory signal",
+          Assumed(INFECTION, "scale of the arbitrary units"), bounds=(0.0, 1e3)),
+    param("inflammation_half_life_days", 0.5, "day", "half-life of the inflammatory signal",
+          Assumed(INFECTION, "cytokines such as IL-6 and G-CSF last hours"), bounds=(0.01, 10.0)),
+    param("inflammation_half_max_au", 0.3, "AU", "inflammatory signal giving half-maximal marrow effects",
+          Assumed(INFECTION, "scale of the arbitrary units"), bounds=(1e-6, 1e3)),
+    param("inflammation_production_max_gain", 4.0, "1",
+          "largest extra neutrophil-progenitor input under inflammation (x 1 + gain)",
+          Assumed(INFECTION, "emergency granulopoiesis raises production several-fold"), bounds=(0.0, 50.0)),
+    param("inflammation_release_max_gain", 3.0, "1",
+          "largest speed-up of post-mitotic maturation and release under inflammation (x 1 + gain)",
+          Calibrated(("I1",), "a moderate infection in a healthy adult raises WBC above 12e9/L"),
+          bounds=(0.0, 50.0)),
+]
