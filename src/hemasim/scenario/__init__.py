@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from hemasim.biology.body import Covariates
 from hemasim.events import BloodLoss, CellDepletion, CellInfusion, Event
-from hemasim.scenario.drugs import (
+from hemasim.scenario.interventions import (
     ChemotherapySpec,
     ConditioningSpec,
     GcsfSpec,

@@ -1,4 +1,5 @@
-"""Scenario blocks for drugs: chemotherapy regimens and G-CSF (scheduled or on demand).
+"""Scenario blocks for the interventions beyond the generic ones: chemotherapy and G-CSF regimens,
+radiation and conditioning, transplants, vaccines and infections.
 
 Doses are given per m2 of body surface area (Mosteller), per kg or as a flat amount; schedules are
 cycles (``every_days`` x ``cycles``) or day lists; dose rules delay or reduce a cycle when a count is
