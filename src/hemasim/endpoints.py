@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -204,10 +204,16 @@ DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
 
 
 def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[EndpointValue]:
-    """``endpoints`` (the observables a model lacks are skipped), plus the drug endpoints of a run with drugs."""
+    """``endpoints`` (the observables a model lacks are skipped), the drug endpoints of a run with drugs, and
+    the endpoints its scenario's transplants, vaccines and infections call for."""
     names = set(result.model.observable_names)
-    return ([e.evaluate(result) for e in endpoints if e.observable in names] + drug_endpoints(result)
-            + transplant_endpoints(result) + vaccine_endpoints(result) + infection_endpoints(result))
+    scenario = result.metadata.get("scenario")
+    wanted = scenario_endpoint_observables(scenario, result.model.observable_names)
+    obs = {name: result.observable(name)[None, :] for name in wanted}
+    extra = [EndpointValue(name, None if np.isnan(v[0]) else float(v[0]), unit, definition)
+             for name, unit, definition, v in scenario_endpoint_values(scenario, result.times, obs,
+                                                                       result.model.parameters)]
+    return [e.evaluate(result) for e in endpoints if e.observable in names] + drug_endpoints(result) + extra
 
 
 def _daily(days: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -290,18 +296,6 @@ def graft_day(scenario: dict | None) -> float | None:
     """Day of the first transplant of a scenario (as dumped to JSON), or None."""
     ivs = [iv for iv in (scenario or {}).get("interventions", []) if iv.get("kind") == "transplant"]
     return float(ivs[0]["day"]) if ivs else None
-
-
-def transplant_endpoints(result: Result) -> list[EndpointValue]:
-    """Engraftment, immune recovery and chimerism, in days after the (first) graft (EBMT/CIBMTR definitions)."""
-    day0 = graft_day(result.metadata.get("scenario"))
-    if day0 is None or "anc_1e9_per_L__donor" not in result.model.observable_names:
-        return []
-    after = result.times >= day0 - 1e-9
-    obs = {name: result.observable(name)[after][None, :] for name in TRANSPLANT_OBSERVABLES}
-    refs = {ref: result.model.parameters.value(ref) for _, ref, _ in RECOVERY_LINEAGES}
-    return [EndpointValue(name, None if np.isnan(v[0]) else float(v[0]), unit, definition)
-            for name, unit, definition, v in transplant_endpoint_values(result.times[after] - day0, obs, refs)]
 
 
 def drug_endpoints(result: Result) -> list[EndpointValue]:
@@ -392,14 +386,6 @@ def vaccine_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray],
     return out
 
 
-def vaccine_endpoints(result: Result) -> list[EndpointValue]:
-    """The vaccine endpoints of one run (see :func:`vaccine_endpoint_values`)."""
-    schedules = vaccine_schedules(result.metadata.get("scenario"))
-    obs = {name: result.observable(name)[None, :] for name in vaccine_observables(schedules)}
-    return [EndpointValue(name, float(v[0]), unit, definition)
-            for name, unit, definition, v in vaccine_endpoint_values(result.times, obs, schedules)]
-
-
 def infection_days(scenario: dict | None) -> dict[str, float]:
     """Pathogen -> the day of its (first) infection, from a scenario as dumped to JSON."""
     out: dict[str, float] = {}
@@ -434,8 +420,30 @@ def infection_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], day
     return out
 
 
-def infection_endpoints(result: Result) -> list[EndpointValue]:
-    days = infection_days(result.metadata.get("scenario"))
-    obs = {name: result.observable(name)[None, :] for name in infection_observables(days)}
-    return [EndpointValue(name, None if np.isnan(v[0]) else float(v[0]), unit, definition)
-            for name, unit, definition, v in infection_endpoint_values(result.times, obs, days)]
+# ------------------------------------------------------------------ endpoints a scenario calls for
+# Each family reads the scenario (as dumped to JSON), names the observables it needs, and computes its
+# endpoints for many patients at once, so single runs and cohorts share one implementation.
+def scenario_endpoint_observables(scenario: dict | None, available: list[str]) -> list[str]:
+    """The observables the scenario's transplant, vaccine and infection endpoints read."""
+    names: list[str] = []
+    if graft_day(scenario) is not None and "anc_1e9_per_L__donor" in available:
+        names += TRANSPLANT_OBSERVABLES
+    names += vaccine_observables(vaccine_schedules(scenario))
+    names += infection_observables(infection_days(scenario))
+    return list(dict.fromkeys(names))
+
+
+def scenario_endpoint_values(scenario: dict | None, times: np.ndarray, obs: dict[str, np.ndarray],
+                             parameters: Any) -> list[tuple[str, str, str, np.ndarray]]:
+    """(name, unit, definition, values per patient) of the transplant, vaccine and infection endpoints;
+    ``obs`` maps each name of :func:`scenario_endpoint_observables` to (patients, times) values."""
+    out: list[tuple[str, str, str, np.ndarray]] = []
+    day0 = graft_day(scenario)
+    if day0 is not None and "anc_1e9_per_L__donor" in obs:
+        after = times >= day0 - 1e-9
+        refs = {ref: parameters.value(ref) for _, ref, _ in RECOVERY_LINEAGES}
+        out += transplant_endpoint_values(times[after] - day0, {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES},
+                                          refs)
+    out += vaccine_endpoint_values(times, obs, vaccine_schedules(scenario))
+    out += infection_endpoint_values(times, obs, infection_days(scenario))
+    return out

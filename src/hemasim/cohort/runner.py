@@ -59,17 +59,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     from hemasim.cohort.sampling import draw_patients
     from hemasim.endpoints import (
         DEFAULT_ENDPOINTS,
-        RECOVERY_LINEAGES,
-        TRANSPLANT_OBSERVABLES,
         endpoint_observables,
-        graft_day,
-        transplant_endpoint_values,
-        infection_days,
-        infection_endpoint_values,
-        infection_observables,
-        vaccine_endpoint_values,
-        vaccine_observables,
-        vaccine_schedules,
+        scenario_endpoint_observables,
+        scenario_endpoint_values,
     )
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import parse_scenario
@@ -84,12 +76,7 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     x = steady_state_batch(model)
     events = sorted(scenario.build_events(vp.covariates), key=lambda e: e.day)
     times = output_times(scenario.duration_days, scenario.output.every_days)
-    day0 = graft_day(scenario_data) if scenario.is_chimeric else None
-    extra = list(TRANSPLANT_OBSERVABLES) if day0 is not None else []
-    schedules = vaccine_schedules(scenario_data)
-    extra += vaccine_observables(schedules)
-    infections = infection_days(scenario_data)
-    extra += infection_observables(infections)
+    extra = scenario_endpoint_observables(scenario_data, model.observable_names)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
     solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
@@ -106,20 +93,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     for e in DEFAULT_ENDPOINTS:
         ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
     ep.update(_dose_columns(log, len(vp.ids)))
-    if day0 is not None:
-        after = times >= day0 - 1e-9
-        tobs = {name: obs[:, after, obs_names.index(name)] for name in TRANSPLANT_OBSERVABLES}
-        refs = {ref: params.value(ref) for _, ref, _ in RECOVERY_LINEAGES}
-        for name, _, _, values in transplant_endpoint_values(times[after] - day0, tobs, refs):
-            ep[name] = values
-    if schedules:
-        vobs = {name: obs[:, :, obs_names.index(name)] for name in vaccine_observables(schedules)}
-        for name, _, _, values in vaccine_endpoint_values(times, vobs, schedules):
-            ep[name] = values
-    if infections:
-        iobs = {name: obs[:, :, obs_names.index(name)] for name in infection_observables(infections)}
-        for name, _, _, values in infection_endpoint_values(times, iobs, infections):
-            ep[name] = values
+    extra_obs = {name: obs[:, :, obs_names.index(name)] for name in extra}
+    for name, _, _, values in scenario_endpoint_values(scenario_data, times, extra_obs, params):
+        ep[name] = values
     endpoints = pd.DataFrame(ep)
     ts = None
     if timeseries:

@@ -86,20 +86,30 @@ def lineage_figure(result: Result) -> Figure:
     return fig
 
 
-def drug_figure(result: Result) -> Figure | None:
-    """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs."""
+def _stacked(result: Result, suffix: str, height: float) -> tuple[Figure, list, list[str]] | None:
+    """One full-width panel per item whose observable ends with ``suffix`` (a drug, an antigen, a
+    pathogen), or None when the run has none."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     import numpy as np
     from matplotlib.figure import Figure
 
-    drugs = [o.removesuffix("_concentration_ng_per_mL") for o in result.model.observable_names
-             if o.endswith("_concentration_ng_per_mL")]
-    if not drugs:
+    items = [o.removesuffix(suffix) for o in result.model.observable_names if o.endswith(suffix)]
+    if not items:
         return None
-    fig = Figure(figsize=(12, 2.6 * len(drugs)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(len(drugs), 1))
+    fig = Figure(figsize=(12, height * len(items)), layout="constrained")
+    axes = list(np.atleast_1d(fig.subplots(len(items), 1)))
+    axes[-1].set_xlabel("time (days)")
+    return fig, axes, items
+
+
+def drug_figure(result: Result) -> Figure | None:
+    """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs."""
+    stacked = _stacked(result, "_concentration_ng_per_mL", 2.6)
+    if stacked is None:
+        return None
+    fig, axes, drugs = stacked
     log = result.metadata.get("administrations", [])
     for ax, drug in zip(axes, drugs, strict=True):
         c = result.observable(f"{drug}_concentration_ng_per_mL")
@@ -115,23 +125,15 @@ def drug_figure(result: Result) -> Figure | None:
                      fontsize=10)
         ax.set_ylabel("ng/mL")
         ax.grid(alpha=0.3, which="both")
-    axes[-1].set_xlabel("time (days)")
     return fig
 
 
 def vaccine_figure(result: Result) -> Figure | None:
     """Per antigen: IgG and plasmablasts (arbitrary units) with the doses marked; None without vaccines."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    antigens = [o.removesuffix("_igg_au") for o in result.model.observable_names if o.endswith("_igg_au")]
-    if not antigens:
+    stacked = _stacked(result, "_igg_au", 2.6)
+    if stacked is None:
         return None
-    fig = Figure(figsize=(12, 2.6 * len(antigens)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(len(antigens), 1))
+    fig, axes, antigens = stacked
     doses = [iv for iv in (result.metadata.get("scenario") or {}).get("interventions", []) if iv.get("kind") == "vaccine"]
     for ax, a in zip(axes, antigens, strict=True):
         ax.plot(result.times, result.observable(f"{a}_igg_au"), lw=1.8, color="tab:blue", label="IgG")
@@ -146,23 +148,15 @@ def vaccine_figure(result: Result) -> Figure | None:
         ax.set_ylabel("IgG (AU)")
         ax2.set_ylabel("plasmablasts (AU)")
         ax.grid(alpha=0.3)
-    axes[-1].set_xlabel("time (days)")
     return fig
 
 
 def infection_figure(result: Result) -> Figure | None:
     """Per pathogen: bacterial load (log scale) with the ANC and the inflammatory signal; None without one."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    pathogens = [o.removesuffix("_cfu") for o in result.model.observable_names if o.endswith("_cfu")]
-    if not pathogens:
+    stacked = _stacked(result, "_cfu", 2.8)
+    if stacked is None:
         return None
-    fig = Figure(figsize=(12, 2.8 * len(pathogens)), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(len(pathogens), 1))
+    fig, axes, pathogens = stacked
     for ax, n in zip(axes, pathogens, strict=True):
         cfu = result.observable(f"{n}_cfu")
         shown = cfu >= 1e-2
@@ -177,5 +171,4 @@ def infection_figure(result: Result) -> Figure | None:
         ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange)",
                      fontsize=10)
         ax.grid(alpha=0.3, which="both")
-    axes[-1].set_xlabel("time (days)")
     return fig

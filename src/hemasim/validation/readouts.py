@@ -270,7 +270,7 @@ def _plasmablast_peak_day() -> float:
 
 def _post_hsct_response_ratio() -> float:
     """Relative vaccine response 24 months after Cy/TBI + PBSC over that at 3 months."""
-    from hemasim.endpoints import vaccine_endpoints
+    from hemasim.endpoints import evaluate_endpoints
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import run_scenario
 
@@ -282,7 +282,7 @@ def _post_hsct_response_ratio() -> float:
                 "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
                                   {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6},
                                   {"kind": "vaccine", "day": day, "antigen": "pneumococcus"}]}
-        ep = {e.name: e.value for e in vaccine_endpoints(run_scenario(parse_scenario(data)))}
+        ep = {e.name: e.value for e in evaluate_endpoints(run_scenario(parse_scenario(data)))}
         rel.append(ep["pneumococcus_relative_response"])
     return rel[1] / rel[0]
 
