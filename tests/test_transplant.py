@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hemasim.biology import Covariates, healthy_human_model
+from hemasim.biology import healthy_human_model
 from hemasim.biology.origins import split_origins
 from hemasim.events import BloodLoss, CellDepletion
 from hemasim.scenario import ScenarioError, parse_scenario

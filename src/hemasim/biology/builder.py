@@ -121,7 +121,6 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
     chain = m.chain(f"{key}_maturing", f"maturing {label} cells", maturation_stages, maturation_days,
                     F * maturation_days / maturation_stages, target, *tags, parameters=parameters)
     dividing: list[tuple[str, Value]] = []
-    upstream = prog
     if divisions:
         k_div = divisions / dividing_days
         for j in range(divisions):

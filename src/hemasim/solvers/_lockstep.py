@@ -16,7 +16,7 @@ from numba import njit, prange
 from hemasim.solvers._kernel import (
     A21, A31, A32, A41, A42, A43, A51, A52, A53, A54, A61, A62, A63, A64, A65, AGE_DECLINE, B1, B3, B4, B5, B6, C2,
     C3, C4, C5, D1, D3, D4, D5, D6, D7, DAYS_PER_YEAR, E1, E3, E4, E5, E6, E7, EMAX, HILL_RATIO, LINEAR,
-    LINEAR_INHIBITION, PI_BETA, POWER, WINDOW, _pi_factor,
+    LINEAR_INHIBITION, PI_BETA, WINDOW, _pi_factor,
 )
 
 __all__ = ["AGE_DECLINE", "EMAX", "HILL_RATIO", "LINEAR_INHIBITION", "integrate_lockstep"]
