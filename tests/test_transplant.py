@@ -123,3 +123,19 @@ def test_exported_chimeric_model_matches_libroadrunner():
     s = scenario(COND, graft(), days=40)
     events = [e for ev in s.build_events() for e in ev.expand()]
     assert_roadrunner_matches(s.build_model().compile(), events, 40.0, 41)
+
+
+def test_trec_marker_falls_with_age_follows_naive_cells_and_comes_with_the_graft():
+    from hemasim.biology import Covariates
+    from hemasim.simulation import steady_state
+
+    trec = []
+    for age in (20.0, 40.0, 60.0):
+        m = healthy_human_model(Covariates(age, "male", 70.0, 175.0), aging=False).compile()
+        x = steady_state(m)
+        trec.append(x[m.index("trec_cd4")] / x[m.index("naive_cd4")])  # TRECs per naive CD4 cell
+    assert trec[0] > trec[1] > trec[2]
+    r = run_scenario(scenario(COND, graft(cd3_per_kg=2.5e8), days=30))
+    # myeloablative conditioning removes the host's markers with its naive cells; the graft brings its own
+    assert r.state("trec_cd4__host")[-1] < 1e-3 * r.state("trec_cd4__host")[0]
+    assert r.state("trec_cd4__donor")[-1] > 0

@@ -139,6 +139,15 @@ def lymphoid_module(ctx: BuildContext) -> Module:
            parameters=("thymocyte_residence_days",))
     _from_clp(ctx, m, thy[0], out, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
               feedbacks=("thymic_capacity",), extra_params=("thymic_share_of_naive_production",))
+    # TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
+    # total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
+    # tagged like naive CD4 cells, so depletion, irradiation and blood loss remove markers with their cells
+    trec = m.compartment("trec_cd4", "TREC-like marker: excision circles in naive CD4 T cells",
+                         theta4 * age_factor / d_n4, "lymphocyte", "t_cell", "cd4", "thymus_marker")
+    ctx.blood_share[trec] = frac
+    m.flow("thymic_export_cd4_trec", "marker", thy[1], trec, 2.0 / thy_res * theta4 / out, consume=0.0,
+           parameters=("thymocyte_residence_days",))
+    m.flow("trec_cd4_loss", "marker", trec, None, d_n4, parameters=("naive_cd4_half_life_years",))
 
     def naive(name: str, d: float, memory: str, half_life: str) -> None:
         p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * d, "1/day",
@@ -191,5 +200,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
         Observable("nk_cells_per_uL", "cells/uL", "blood NK cells", {nk: per_ul}),
         Observable("thymic_output_per_day", "cells/day", "naive T cells exported by the thymus per day",
                    fluxes={"thymic_export_cd4": 1.0, "thymic_export_cd8": 1.0}),
+        Observable("trec_cd4_per_uL", "TREC/uL", "TREC-like marker of recent thymic origin in blood naive CD4 cells",
+                   {trec: per_ul}),
     ]
     return m

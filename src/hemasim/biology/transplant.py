@@ -37,7 +37,7 @@ _B = ("clp_to_b_precursor",)
 GENOTYPES: Mapping[str, tuple[str, ...]] = {
     "healthy": (), "il2rg_scid": _T + _NK, "ada_scid": _T + _NK + _B, "rag_scid": _T + _B}
 _DOWNSTREAM = {
-    _T[0]: ("thymocyte_1", "thymocyte_2", "naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8"),
+    _T[0]: ("thymocyte_1", "thymocyte_2", "naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8", "trec_cd4"),
     _NK[0]: ("nk_precursor", "nk_cells"),
     _B[0]: ("b_precursor_1", "b_precursor_2", "b_cells"),
 }
@@ -86,6 +86,7 @@ class Transplant(Event):
         }
         for p in t_pools:
             out[p] = cd3 * ref[p] / t_sel
+        out["trec_cd4"] = out["naive_cd4"] * ref["trec_cd4"] / ref["naive_cd4"]  # graft naive cells carry TRECs
         return out
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -101,4 +102,4 @@ def reference_lymphocyte_state() -> tuple[tuple[str, float], ...]:
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
 
     model = healthy_human_model(REFERENCE_ADULT, aging=False).compile()
-    return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells"))
+    return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells", "trec_cd4"))
