@@ -7,6 +7,7 @@ below the threshold times the interval length.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -140,25 +141,8 @@ class FirstSustainedDay(Endpoint):
                 "after it was below")
 
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
-        days = np.floor(times).astype(np.int64)
-        first_day, n_days = int(days[0]), int(days[-1]) - int(days[0]) + 1
-        # a day counts as "at or above" when every output in it is; days without outputs break a run
-        day_ok = np.ones((v.shape[0], n_days), dtype=bool)
-        has = np.zeros(n_days, dtype=bool)
-        np.logical_and.at(day_ok.T, days - first_day, (v >= self.threshold).T)
-        has[days - first_day] = True
-        day_ok &= has
-        below = v < self.threshold
-        out = np.full(v.shape[0], np.nan)
-        ever = below.any(axis=1)
-        start_day = days[np.argmax(below, axis=1)] - first_day  # day of the first value below
-        run = np.zeros(v.shape[0], dtype=np.int64)
-        for d in range(n_days):
-            active = ever & (d >= start_day) & np.isnan(out)
-            run = np.where(active & day_ok[:, d], run + 1, 0)
-            done = active & (run >= self.run_days)
-            out[done] = d - self.run_days + 1 + first_day
-        return out
+        first_day = np.floor(times[0] + 1e-9)
+        return engraftment_days(times - first_day, v, self.threshold, self.run_days) + first_day
 
 
 @dataclass(frozen=True)
@@ -298,30 +282,43 @@ def graft_day(scenario: dict | None) -> float | None:
     return float(ivs[0]["day"]) if ivs else None
 
 
+def dose_endpoint_values(log: list[dict[str, Any]], n: int, drugs: list[str] | None = None
+                         ) -> list[tuple[str, str, str, np.ndarray]]:
+    """Per drug (those of the log unless ``drugs`` is given) and patient, from an administration log
+    (entries hold one value, or one per patient of a cohort): mg delivered, the fraction of the full doses
+    delivered (reductions) and the cycles a dose rule delayed."""
+    out = []
+    for drug in drugs if drugs is not None else list(dict.fromkeys(e["drug"] for e in log)):
+        mine = [e for e in log if e["drug"] == drug]
+        given, full, delays = np.zeros(n), np.zeros(n), np.zeros(n)
+        for e in mine:
+            planned = np.broadcast_to(np.asarray(e["planned_ug"], dtype=np.float64), (n,))
+            if e["action"] == "given":
+                given += np.broadcast_to(np.asarray(e["given_ug"], dtype=np.float64), (n,))
+                full += planned
+            elif str(e["action"]).startswith("delayed"):
+                delays += planned > 0
+        out += [(f"{drug}_delivered_mg", "mg", f"total {drug} given (after reductions)", given / 1000.0),
+                (f"{drug}_fraction_of_planned_dose", "1", f"{drug} given / full doses of the administrations made "
+                 "(dose reductions lower it; delays are counted separately)",
+                 np.divide(given, full, out=np.full(n, np.nan), where=full > 0)),
+                (f"{drug}_cycle_delays", "count", f"{drug} cycles delayed by a dose rule", delays)]
+    return out
+
+
 def drug_endpoints(result: Result) -> list[EndpointValue]:
-    """Per drug: cumulative exposure (AUC from the start), dose delivered, the fraction of the full doses
-    delivered (reductions) and the number of cycle delays, read from the exposure observable and the
-    run's administration log."""
+    """Per drug: cumulative exposure (AUC from the start) and the dose endpoints of
+    :func:`dose_endpoint_values`, read from the exposure observable and the run's administration log."""
     out: list[EndpointValue] = []
     log = result.metadata.get("administrations", [])
     for obs in result.model.observable_names:
         if not obs.endswith("_auc_ng_h_per_mL"):
             continue
         drug = obs.removesuffix("_auc_ng_h_per_mL")
-        auc = float(result.observable(obs)[-1])
-        mine = [e for e in log if e.get("drug") == drug]
-        given = sum(float(e["given_ug"]) for e in mine) / 1000.0
-        planned = sum(float(e["planned_ug"]) for e in mine if e["action"] == "given") / 1000.0
-        delays = sum(1 for e in mine if str(e["action"]).startswith("delayed") and float(e["planned_ug"]) > 0)
-        out += [
-            EndpointValue(f"{drug}_cumulative_auc", auc, "ng*h/mL",
-                          f"area under the {drug} plasma concentration curve from day 0 to the end of the run"),
-            EndpointValue(f"{drug}_delivered_mg", given, "mg", f"total {drug} given (after reductions)"),
-            EndpointValue(f"{drug}_fraction_of_planned_dose", given / planned if planned > 0 else None, "1",
-                          f"{drug} given / full doses of the administrations made (dose reductions lower it; "
-                          "delays are counted separately)"),
-            EndpointValue(f"{drug}_cycle_delays", float(delays), "count", f"{drug} cycles delayed by a dose rule"),
-        ]
+        out.append(EndpointValue(f"{drug}_cumulative_auc", float(result.observable(obs)[-1]), "ng*h/mL",
+                                 f"area under the {drug} plasma concentration curve from day 0 to the end of the run"))
+        out += [EndpointValue(name, None if np.isnan(v[0]) else float(v[0]), unit, definition)
+                for name, unit, definition, v in dose_endpoint_values(log, 1, [drug])]
     return out
 
 
@@ -336,6 +333,7 @@ def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) ->
 RESPONDER_SHARE = 0.25
 
 
+@functools.cache  # the same schedule's reference is asked for by every run and cohort partition
 def _reference_igg_day28(antigen: str, doses: tuple[tuple[float, float], ...]) -> float:
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
     from hemasim.biology.vaccine import VaccineResponse, antigen_state

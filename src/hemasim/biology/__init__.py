@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Protocol
 
 import numpy as np
@@ -19,10 +20,12 @@ from hemasim.biology.erythroid import erythroid_module, megakaryocyte_module
 from hemasim.biology.lymphoid import lymphoid_module
 from hemasim.biology.marrow import stem_module
 from hemasim.biology.myeloid import monocyte_module, neutrophil_module
+from hemasim.model.compiled import CompiledModel
 from hemasim.model.core import Model, Module, Observable
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
-__all__ = ["Covariates", "ModelExtension", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model"]
+__all__ = ["Covariates", "ModelExtension", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model",
+           "reference_adult_model"]
 
 
 class ModelExtension(Protocol):
@@ -97,3 +100,10 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
                  metadata={"blood_volume_L": bv, "blood_share": dict(ctx.blood_share),
                            "parameters_used": sorted(ctx.used | {p.name for p in (*ctx.derived, *ctx.extra_parameters)}),
                            "patient": patient, "aging": aging})
+
+
+@cache
+def reference_adult_model() -> CompiledModel:
+    """The healthy reference adult's compiled model, age frozen (built once): the healthy pools and counts
+    that grafts (lymphocyte proportions) and vaccine responses (help) are measured against."""
+    return healthy_human_model(REFERENCE_ADULT, aging=False).compile()

@@ -99,7 +99,7 @@ class Transplant(Event):
 @cache
 def reference_lymphocyte_state() -> tuple[tuple[str, float], ...]:
     """The T, B and NK pools of the healthy reference adult (the proportions of a donor's lymphocytes)."""
-    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+    from hemasim.biology import reference_adult_model
 
-    model = healthy_human_model(REFERENCE_ADULT, aging=False).compile()
+    model = reference_adult_model()
     return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells", "trec_cd4"))

@@ -40,14 +40,12 @@ def antigen_state(antigen: str) -> str:
 @cache
 def reference_blood_counts() -> dict[str, float]:
     """Blood counts per uL of the healthy reference adult (35 y): B, naive CD4 and memory CD4 T cells."""
-    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+    from hemasim.biology import reference_adult_model
 
-    model = healthy_human_model(REFERENCE_ADULT, aging=False)
-    frac = model.parameters.value("lymphocyte_blood_fraction")
-    per_ul = frac / (float(model.metadata["blood_volume_L"]) * 1e6)
-    pools = {c.name: float(c.initial) for c in model.compartments}
-    return {"b": pools["b_cells"] * per_ul, "naive_cd4": pools["naive_cd4"] * per_ul,
-            "memory_cd4": (pools["cm_cd4"] + pools["em_cd4"]) * per_ul}
+    model = reference_adult_model()
+    counts = dict(zip(model.observable_names, model.observables(0.0, model.x0)[0], strict=True))
+    return {"b": float(counts["b_cells_per_uL"]), "naive_cd4": float(counts["naive_cd4_per_uL"]),
+            "memory_cd4": float(counts["cd4_per_uL"] - counts["naive_cd4_per_uL"])}
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,7 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     from hemasim.cohort.sampling import draw_patients
     from hemasim.endpoints import (
         DEFAULT_ENDPOINTS,
+        dose_endpoint_values,
         endpoint_observables,
         scenario_endpoint_observables,
         scenario_endpoint_values,
@@ -92,7 +93,8 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         ep[f"param_{name}"] = values
     for e in DEFAULT_ENDPOINTS:
         ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
-    ep.update(_dose_columns(log, len(vp.ids)))
+    for name, _, _, values in dose_endpoint_values(log, len(vp.ids)):
+        ep[name] = values
     extra_obs = {name: obs[:, :, obs_names.index(name)] for name in extra}
     for name, _, _, values in scenario_endpoint_values(scenario_data, times, extra_obs, params):
         ep[name] = values
@@ -109,24 +111,6 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         bins = np.searchsorted(_bin_edges(name), obs[:, :, obs_names.index(name)], side="right")  # 0..N_BINS+1
         hist[b] = np.bincount((bins + offsets).ravel(), minlength=len(times) * (N_BINS + 2)).reshape(len(times), -1)
     return PartitionOutput(index, endpoints, ts, hist)
-
-
-def _dose_columns(log: list[dict[str, Any]], n: int) -> dict[str, np.ndarray]:
-    """Per drug and patient: mg delivered and the fraction of the full doses delivered (reductions)."""
-    out: dict[str, np.ndarray] = {}
-    for drug in dict.fromkeys(e["drug"] for e in log):
-        given = np.zeros(n)
-        full = np.zeros(n)
-        for e in log:
-            if e["drug"] == drug and e["action"] == "given":
-                given += np.broadcast_to(np.asarray(e["given_ug"], dtype=np.float64), (n,))
-                full += np.broadcast_to(np.asarray(e["planned_ug"], dtype=np.float64), (n,))
-        delays = sum(np.broadcast_to(np.asarray(e["planned_ug"], dtype=np.float64) > 0, (n,)).astype(np.int64)
-                     for e in log if e["drug"] == drug and str(e["action"]).startswith("delayed"))
-        out[f"{drug}_delivered_mg"] = given / 1000.0
-        out[f"{drug}_fraction_of_planned_dose"] = np.divide(given, full, out=np.full(n, np.nan), where=full > 0)
-        out[f"{drug}_cycle_delays"] = np.zeros(n, dtype=np.int64) + delays
-    return out
 
 
 def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: np.ndarray, sel: np.ndarray,

@@ -195,9 +195,13 @@ class DrugSet(_Strict):
         r = self.references[key]
         return Reference(key, r.authors, r.year, r.title, r.journal, r.doi)
 
+    def value_record(self, path: str) -> Value:
+        """The value (number and provenance) at a dotted ``path``, e.g. ``pk.central_volume_L``."""
+        return dict(self.values_with_paths())[path]
+
     def parameter(self, path: str, value: float, unit: str, description: str) -> Parameter:
         """A parameter record for the value at ``path`` (its provenance kept), converted to ``value``/``unit``."""
-        v = dict(self.values_with_paths())[path]
+        v = self.value_record(path)
         if v.source is not None:
             prov: Cited | Derived | Assumed = Cited(self.reference(v.source), v.where or "as published")
         elif v.derived is not None:
@@ -208,7 +212,7 @@ class DrugSet(_Strict):
                          bounds=(-math.inf, math.inf))
 
     def get(self, path: str) -> float:
-        return dict(self.values_with_paths())[path].value
+        return self.value_record(path).value
 
 
 def _format(err: ValidationError) -> str:

@@ -268,7 +268,12 @@ class Scenario(_Strict):
 
     def build_events(self, covariates: Covariates | None = None) -> list[Event]:
         """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
+        from hemasim.parameters import healthy_adult_parameters
+        from hemasim.radiation import lq_from_parameters
+
         cov = self.patient.covariates() if covariates is None else covariates
+        params = healthy_adult_parameters() if any(
+            isinstance(iv, RadiationSpec | ConditioningSpec | TransplantSpec) for iv in self.interventions) else None
         events: list[Event] = []
         for iv in self.interventions:
             if isinstance(iv, CellInfusionSpec):
@@ -276,24 +281,19 @@ class Scenario(_Strict):
             elif isinstance(iv, ChemotherapySpec | GcsfSpec):
                 events += iv.to_events(cov)
             elif isinstance(iv, RadiationSpec | ConditioningSpec):
-                from hemasim.parameters import healthy_adult_parameters
-                from hemasim.radiation import lq_from_parameters
-
-                events += iv.to_events(lq_from_parameters(healthy_adult_parameters()))
+                events += iv.to_events(lq_from_parameters(params))
             elif isinstance(iv, TransplantSpec):
-                from hemasim.parameters import healthy_adult_parameters
-
-                events += iv.to_events(cov, healthy_adult_parameters())
+                events += iv.to_events(cov, params)
             else:
                 events += iv.to_events()
         return events
 
     def model_extensions(self) -> list[Any]:
-        """What the interventions add to the healthy model (each drug's PK/PD), one per drug."""
-        from hemasim.pharmacology.pkpd import DrugExposure
-
+        """What the interventions add to the healthy model: each drug's PK/PD, each vaccine antigen's
+        response, each pathogen."""
         from hemasim.biology.infection import BacterialInfection
         from hemasim.biology.vaccine import VaccineResponse
+        from hemasim.pharmacology.pkpd import DrugExposure
 
         sets = {}
         antigens: dict[str, None] = {}

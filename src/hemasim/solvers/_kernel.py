@@ -293,21 +293,13 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                             J[j, c] = 0.0
                             J[c, j] = 0.0
                         J[j, j] = -1.0
-                for j in range(n):  # a state nothing depends on, or that never changes (drug amounts,
-                    row = 0.0       # control states at zero), is pinned: unit diagonal keeps J invertible
-                    col = 0.0
-                    for c in range(n):
-                        row += abs(J[j, c])
-                        col += abs(J[c, j])
-                    if row == 0.0 or col == 0.0:
-                        J[j, j] = -1.0
                 Jinv[:, :] = np.linalg.inv(J)
             for j in range(n):
                 acc = 0.0
                 for c in range(n):
                     acc -= Jinv[j, c] * f0[c]
                 dx[j] = acc
-            for j in range(n):  # pinned states stay at zero
+            for j in range(n):  # pinned states stay at zero (the line search below skips them)
                 if X0[p, j] == 0.0:
                     dx[j] = 0.0
             step = 1.0

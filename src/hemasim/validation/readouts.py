@@ -124,11 +124,25 @@ def drug_set_readout(spec: str) -> float:
 
     kind, name, path = spec.split(":")
     ds = load_drug_set(name)
-    v = dict(ds.values_with_paths())[path]
+    v = ds.value_record(path)
     value = v.value + 1.0 if kind == "drug_set_fold" else v.value
     if kind == "drug_set_fold":  # an Emax derived from a cited fold: the fold is what was cited
         return value if (v.source is not None or v.derived is not None) else math.nan
     return value if v.source is not None else math.nan
+
+
+def _scenario_run(data: dict[str, Any]) -> Result:
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import run_scenario
+
+    return run_scenario(parse_scenario(data))
+
+
+def _cached_scenario_run(data: dict[str, Any]) -> Callable[[], Result]:
+    """A zero-argument runner of the scenario ``data`` that simulates once, however many read-outs use it."""
+    import functools
+
+    return functools.lru_cache(maxsize=None)(lambda: _scenario_run(data))
 
 
 def _docetaxel_cycle(model_kind: str):  # noqa: ANN202 - a zero-argument read-out factory
@@ -176,16 +190,16 @@ def _cycle_readouts(model_kind: str) -> dict[str, Callable[[], float]]:
     }
 
 
+_UNTREATED = {g: _cached_scenario_run({
+    "name": g, "duration_days": 30, "aging": False,
+    "patient": {"age_years": 35, "sex": "female", "weight_kg": 60, "height_cm": 163, "genotype": g}})
+    for g in ("il2rg_scid", "ada_scid", "rag_scid")}
+
+
 def _untreated(genotype: str, observable: str) -> Callable[[], float]:
     """An untreated patient (the reference woman) with a SCID genotype, 30 days on: one blood count."""
     def value() -> float:
-        from hemasim.scenario import parse_scenario
-        from hemasim.simulation import run_scenario
-
-        s = parse_scenario({"name": genotype, "patient": {"age_years": 35, "sex": "female", "weight_kg": 60,
-                                                          "height_cm": 163, "genotype": genotype},
-                            "duration_days": 30, "aging": False})
-        r = run_scenario(s)
+        r = _UNTREATED[genotype]()
         if observable == "t_per_uL":
             return float(r.observable("cd4_per_uL")[-1] + r.observable("cd8_per_uL")[-1])
         return float(r.observable(observable)[-1])
@@ -193,26 +207,13 @@ def _untreated(genotype: str, observable: str) -> Callable[[], float]:
     return value
 
 
-def _xscid_gene_therapy():  # noqa: ANN202 - a cached Result
-    """IL2RG-SCID infant (0.6 y, 7.5 kg) re-infused with 5e6/kg autologous corrected CD34+ cells, no conditioning,
-    two years (as examples/xscid_gene_therapy.yaml)."""
-    import functools
-
-    @functools.lru_cache(maxsize=None)
-    def run() -> Any:
-        from hemasim.scenario import parse_scenario
-        from hemasim.simulation import run_scenario
-
-        return run_scenario(parse_scenario({
-            "name": "X-SCID gene therapy", "duration_days": 737,
-            "patient": {"age_years": 0.6, "sex": "male", "weight_kg": 7.5, "height_cm": 67, "genotype": "il2rg_scid"},
-            "interventions": [{"kind": "transplant", "day": 7, "source": "bone_marrow", "donor": "autologous",
-                               "cd34_per_kg": 5.0e6, "cd3_per_kg": 0}]}))
-
-    return run
-
-
-_GT = _xscid_gene_therapy()
+#: IL2RG-SCID infant (0.6 y, 7.5 kg) re-infused with 5e6/kg autologous corrected CD34+ cells, no
+#: conditioning, two years (as examples/xscid_gene_therapy.yaml).
+_GT = _cached_scenario_run({
+    "name": "X-SCID gene therapy", "duration_days": 737,
+    "patient": {"age_years": 0.6, "sex": "male", "weight_kg": 7.5, "height_cm": 67, "genotype": "il2rg_scid"},
+    "interventions": [{"kind": "transplant", "day": 7, "source": "bone_marrow", "donor": "autologous",
+                       "cd34_per_kg": 5.0e6, "cd3_per_kg": 0}]})
 
 
 def _corrected_share(*observables: str) -> Callable[[], float]:
@@ -231,24 +232,11 @@ for _g in ("il2rg_scid", "ada_scid", "rag_scid"):
     for _o in ("t_per_uL", "nk_cells_per_uL", "b_cells_per_uL"):
         STANDALONE[f"untreated_{_g}_{_o}"] = _untreated(_g, _o)
 
-def _vaccine_run():  # noqa: ANN202
-    import functools
-
-    @functools.lru_cache(maxsize=None)
-    def run() -> Any:
-        from hemasim.scenario import parse_scenario
-        from hemasim.simulation import run_scenario
-
-        return run_scenario(parse_scenario({
-            "name": "one vaccine dose", "duration_days": 10 * 365.25 + 7, "aging": False,
-            "output": {"every_days": 0.5},
-            "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
-            "interventions": [{"kind": "vaccine", "day": 7, "antigen": "tetanus"}]}))
-
-    return run
-
-
-_VAX = _vaccine_run()
+#: One vaccine dose in the reference man, followed for ten years.
+_VAX = _cached_scenario_run({
+    "name": "one vaccine dose", "duration_days": 10 * 365.25 + 7, "aging": False, "output": {"every_days": 0.5},
+    "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
+    "interventions": [{"kind": "vaccine", "day": 7, "antigen": "tetanus"}]})
 
 
 def _igg_half_life(t0: float, t1: float) -> float:
@@ -271,8 +259,6 @@ def _plasmablast_peak_day() -> float:
 def _post_hsct_response_ratio() -> float:
     """Relative vaccine response 24 months after Cy/TBI + PBSC over that at 3 months."""
     from hemasim.endpoints import evaluate_endpoints
-    from hemasim.scenario import parse_scenario
-    from hemasim.simulation import run_scenario
 
     rel = []
     for months in (3, 24):
@@ -282,7 +268,7 @@ def _post_hsct_response_ratio() -> float:
                 "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
                                   {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6},
                                   {"kind": "vaccine", "day": day, "antigen": "pneumococcus"}]}
-        ep = {e.name: e.value for e in evaluate_endpoints(run_scenario(parse_scenario(data)))}
+        ep = {e.name: e.value for e in evaluate_endpoints(_scenario_run(data))}
         rel.append(ep["pneumococcus_relative_response"])
     return rel[1] / rel[0]
 
@@ -296,13 +282,10 @@ STANDALONE.update({
 
 def _infection_peak_wbc() -> float:
     """Peak WBC of the reference man with a moderate bacterial infection (inoculum 1e9 CFU)."""
-    from hemasim.scenario import parse_scenario
-    from hemasim.simulation import run_scenario
-
-    r = run_scenario(parse_scenario({
+    r = _scenario_run({
         "name": "moderate bacterial infection", "duration_days": 30, "aging": False, "output": {"every_days": 0.25},
         "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
-        "interventions": [{"kind": "infection", "day": 1, "inoculum_cfu": 1e9}]}))
+        "interventions": [{"kind": "infection", "day": 1, "inoculum_cfu": 1e9}]})
     return float(r.observable("wbc_1e9_per_L").max())
 
 
