@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
+
+if TYPE_CHECKING:
+    from hemasim.clonal.ch import DriverLandscape
 
 DAYS_PER_YEAR = 365.25
 
@@ -21,6 +25,10 @@ class ClonalHistory:
     largest_clone_fraction: list[float] = field(default_factory=list)
     shannon_diversity: list[float] = field(default_factory=list)
     mean_mutations_per_cell: list[float] = field(default_factory=list)
+    driver_share: list[float] = field(default_factory=list)  # share of the pool in driver clones
+    max_panel_vaf: list[float] = field(default_factory=list)  # largest VAF of a CH-panel driver (clone share / 2)
+    #: per tracked clone: (parent clone id or -1, selection per year, CH-panel driver)
+    tracked_info: dict[int, tuple[int, float, bool]] = field(default_factory=dict)
     #: sizes over time of every clone that was ever among the largest ``track_top`` (id -> sizes per sample)
     tracked: dict[int, list[int]] = field(default_factory=dict)
 
@@ -30,7 +38,8 @@ class ClonalHistory:
         return pd.DataFrame({"time_days": self.times_days, "hsc_pool": self.pool_size, "clones": self.n_clones,
                              "largest_clone_fraction": self.largest_clone_fraction,
                              "shannon_diversity": self.shannon_diversity,
-                             "mean_mutations_per_cell": self.mean_mutations_per_cell})
+                             "mean_mutations_per_cell": self.mean_mutations_per_cell,
+                             "driver_share": self.driver_share, "max_panel_vaf": self.max_panel_vaf})
 
 
 def clone_size_summary(sizes: np.ndarray) -> tuple[float, float]:
@@ -52,7 +61,8 @@ class NeutralHSCPool:
     """
 
     def __init__(self, n_cells: int | None = None, *, seed: int = 0, parameters: ParameterSet | None = None,
-                 dt_days: float = 7.0, niche_feedback: bool = True, start_age_years: float = 0.0) -> None:
+                 dt_days: float = 7.0, niche_feedback: bool = True, start_age_years: float = 0.0,
+                 drivers: DriverLandscape | None = None, min_selection_per_year: float = 0.0) -> None:
         p = parameters if parameters is not None else healthy_adult_parameters()
         self.n_star = float(p.value("hsc_count")) if n_cells is None else float(n_cells)
         if not 1 <= self.n_star <= 1e7:
@@ -73,6 +83,14 @@ class NeutralHSCPool:
         # mean private burden of its cells (every lineage accumulates at the same rate)
         self.mutations = self.rng.poisson(self.mutation_rate * start_age_years * DAYS_PER_YEAR, n0).astype(np.float64)
         self.advantage = np.zeros(n0)
+        # driver acquisition (None: a neutral pool). Each driver founds a new clone with the parent clone's
+        # advantage plus its own; ``parent`` and ``panel`` let plots nest clones and mark CH-panel drivers.
+        self.drivers = drivers
+        self.min_selection = float(min_selection_per_year)
+        self.parent = np.full(n0, -1, dtype=np.int64)
+        self.panel = np.zeros(n0, dtype=bool)
+        self.selection_per_year = np.zeros(n0)
+        self.t_div_years = p.value("hsc_division_interval_days") / DAYS_PER_YEAR
         self.t = 0.0
         self.divisions = 0  # all divisions so far (for the measured division interval)
         self.cell_days = 0.0  # integral of the pool size over time
@@ -89,7 +107,9 @@ class NeutralHSCPool:
         f = (1.0 + c) / (1.0 + c * (self.pool_size / self.n_star) ** self.hill)
         return 0.5 * f
 
-    def add_clones(self, sizes: np.ndarray, advantage: float | np.ndarray = 0.0, displace: bool = False) -> np.ndarray:
+    def add_clones(self, sizes: np.ndarray, advantage: float | np.ndarray = 0.0, displace: bool = False,
+                   parent: np.ndarray | None = None, panel: np.ndarray | None = None,
+                   selection_per_year: np.ndarray | None = None) -> np.ndarray:
         """Add clones (e.g. engrafting graft HSCs); returns their clone ids. With ``displace`` the same number
         of cells, drawn uniformly among existing cells, leaves the pool (a mutation arising in cells that were
         already there, rather than cells arriving from outside)."""
@@ -102,9 +122,39 @@ class NeutralHSCPool:
         self.clone_ids = np.concatenate([self.clone_ids, ids])
         self.mutations = np.concatenate([self.mutations, np.zeros(len(sizes))])
         self.advantage = np.concatenate([self.advantage, np.broadcast_to(np.asarray(advantage, float), len(sizes))])
+        n = len(sizes)
+        self.parent = np.concatenate([self.parent, np.full(n, -1, np.int64) if parent is None else parent])
+        self.panel = np.concatenate([self.panel, np.zeros(n, bool) if panel is None else panel])
+        self.selection_per_year = np.concatenate([self.selection_per_year,
+                                                  np.zeros(n) if selection_per_year is None else selection_per_year])
         return ids
 
+    def _acquire_drivers(self) -> None:
+        """New drivers (s >= min_selection) arise in wild-type cells (clones without a driver; no second hits,
+        as in :func:`hemasim.clonal.ch.simulate_ch_cohort`) at the landscape's rate: each takes one cell from
+        its parent clone and founds a clone of its own."""
+        land = self.drivers
+        assert land is not None
+        wild = np.where(self.selection_per_year == 0, self.sizes, 0)
+        total = int(wild.sum())
+        rate = land.rate_per_hsc_year * land.share_above(self.min_selection) * self.dt / DAYS_PER_YEAR
+        n_new = int(self.rng.poisson(rate * total))
+        if n_new == 0:
+            return
+        picks = self.rng.choice(len(self.sizes), size=n_new, p=wild / total)
+        sel = land.sample_selection(self.rng, n_new, self.min_selection)
+        np.subtract.at(self.sizes, picks, 1)
+        keep = self.sizes[picks] >= 0  # two drivers drawn from a one-cell clone: only the first founds
+        if not keep.all():
+            np.add.at(self.sizes, picks[~keep], 1)
+            picks, sel = picks[keep], sel[keep]
+        self.add_clones(np.ones(len(picks), dtype=np.int64), advantage=sel * self.t_div_years,
+                        parent=self.clone_ids[picks], panel=self.rng.random(len(picks)) < land.panel_fraction,
+                        selection_per_year=sel)
+
     def step(self) -> None:
+        if self.drivers is not None:
+            self._acquire_drivers()
         a = self.stay_probability()
         divisions = self.rng.poisson(self.division_rate * self.dt * self.sizes)
         self.divisions += int(divisions.sum())
@@ -123,6 +173,8 @@ class NeutralHSCPool:
         if not alive.all():
             self.sizes, self.clone_ids = self.sizes[alive], self.clone_ids[alive]
             self.mutations, self.advantage = self.mutations[alive], self.advantage[alive]
+            self.parent, self.panel = self.parent[alive], self.panel[alive]
+            self.selection_per_year = self.selection_per_year[alive]
         self.t += self.dt
 
     def measured_division_interval_days(self) -> float:
@@ -158,11 +210,18 @@ class NeutralHSCPool:
         hist.shannon_diversity.append(shannon)
         total = self.sizes.sum()
         hist.mean_mutations_per_cell.append(float((self.mutations * self.sizes).sum() / total) if total else 0.0)
+        drivers = self.selection_per_year > 0
+        hist.driver_share.append(float(self.sizes[drivers].sum() / total) if total else 0.0)
+        hist.max_panel_vaf.append(float(self.sizes[self.panel].max() / (2.0 * total)) if total and self.panel.any()
+                                  else 0.0)
         top = getattr(self, "_track_top", 0)
         if top:
             n_before = len(hist.times_days) - 1
-            for cid in self.clone_ids[np.argsort(self.sizes)[::-1][:top]]:
-                hist.tracked.setdefault(int(cid), [0] * n_before)
+            for k in np.argsort(self.sizes)[::-1][:top]:
+                cid = int(self.clone_ids[k])
+                if cid not in hist.tracked:
+                    hist.tracked[cid] = [0] * n_before
+                    hist.tracked_info[cid] = (int(self.parent[k]), float(self.selection_per_year[k]), bool(self.panel[k]))
             ids = np.fromiter(hist.tracked, dtype=np.int64)
             pos = np.searchsorted(self.clone_ids, ids)  # clone ids stay sorted: filtering keeps order
             found = (pos < len(self.clone_ids)) & (self.clone_ids[np.minimum(pos, len(self.clone_ids) - 1)] == ids)

@@ -6,10 +6,10 @@ back from parameters, so they check the assembled model rather than a single num
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
-
 
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.simulation import Result
@@ -109,8 +109,23 @@ def _driver(gene: str):  # noqa: ANN202 - a zero-argument read-out
     return growth
 
 
+@functools.lru_cache(maxsize=1)
+def _ch_cohort():  # noqa: ANN202 - CHCohortResult
+    from hemasim.clonal.ch import simulate_ch_cohort
+
+    return simulate_ch_cohort(1000, seed=0, step_years=0.5)
+
+
+def _ch_prevalence(low: float, high: float):  # noqa: ANN202 - a zero-argument read-out
+    return lambda: _ch_cohort().prevalence(low, high)
+
+
 #: Read-outs that run their own clonal simulation (no patient needed).
 STANDALONE = {
+    "ch_prevalence_30_39": _ch_prevalence(30, 40),
+    "ch_prevalence_70_79": _ch_prevalence(70, 80),
+    "ch_prevalence_80_89": _ch_prevalence(80, 90),
+    "ch_prevalence_90_100": _ch_prevalence(90, 101),
     "driver_growth_per_year_DNMT3A": _driver("DNMT3A"),
     "driver_growth_per_year_TP53": _driver("TP53"),
     "driver_growth_per_year_SRSF2_P95H": _driver("SRSF2_P95H"),

@@ -1,0 +1,304 @@
+"""Clonal haematopoiesis (CH) across virtual populations: driver clones arising and competing in a held
+HSC pool over whole lifespans, CH prevalence by age and VAF distributions.
+
+Model (docs/clonal.md). Each person has a pool of N* HSCs (``hsc_count``, Lee-Six 2018) held constant by
+the niche. Driver mutations arise in wild-type HSCs at ``driver_mutations_per_hsc_year`` with selection
+coefficients s ~ Gamma(shape, rate) per year (Spencer Chapman 2024 ABC posterior, the model of Mitchell
+2022). A driver clone's daughters stay HSCs with probability a_i = a_p (1 + s T_div / 365.25), where a_p
+is the person's wild-type probability; holding the pool exactly gives a_p = N* / (2 sum_i n_i (1 + adv_i)),
+so a_p = 1/2 while clones are small and falls as they grow (logistic competition). A clone is then a
+linear birth-death process with birth r a_i^2 and death r (1 - a_i)^2 per cell (r = 1 / T_div, Catlin
+2011); its size is advanced *exactly* over each step with Kendall's (1948) transient distribution
+(``kendall_step``), so steps may be long (a quarter of a year by default) without tau-leap error; only
+a_p is held over a step. The wild type is N* minus the driver cells. A driver is detected by a CH gene
+panel with probability ``ch_panel_driver_fraction`` (calibrated on target A1); CH is a panel driver at
+variant allele fraction (VAF, heterozygous: clone share / 2) >= 2%.
+
+Weak drivers (s below ``min_selection_per_year``) never reach a detectable size on their own (see
+:func:`expected_ch_drivers`), but together they hold a share of the pool late in life, so they are followed
+by their expected size (the mean of the same birth-death process) in a few bins of s per person, and
+take part in the competition; only drivers with s >= ``min_selection_per_year`` are stochastic clones.
+Drivers arise only in wild-type cells (no second hits).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from hemasim.clonal.engine import DAYS_PER_YEAR
+from hemasim.parameters import ParameterSet, healthy_adult_parameters
+
+CH_VAF_THRESHOLD = 0.02  # Jaiswal 2014: CH = a somatic driver variant at VAF >= 2%
+
+
+@dataclass(frozen=True)
+class DriverLandscape:
+    """How often drivers arise and how fit they are, and which a CH panel sees."""
+
+    rate_per_hsc_year: float
+    selection_shape: float
+    selection_rate_years: float  # gamma rate: mean s = shape / rate (per year)
+    panel_fraction: float
+
+    def __post_init__(self) -> None:
+        for name, ok in {"rate_per_hsc_year": self.rate_per_hsc_year >= 0, "selection_shape": self.selection_shape > 0,
+                         "selection_rate_years": self.selection_rate_years > 0,
+                         "panel_fraction": 0 <= self.panel_fraction <= 1}.items():
+            if not ok:
+                raise ValueError(f"DriverLandscape.{name} = {getattr(self, name)} is out of range")
+
+    @classmethod
+    def from_parameters(cls, parameters: ParameterSet | None = None) -> DriverLandscape:
+        p = parameters if parameters is not None else healthy_adult_parameters()
+        return cls(p.value("driver_mutations_per_hsc_year"), p.value("driver_selection_gamma_shape"),
+                   p.value("driver_selection_gamma_rate_years"), p.value("ch_panel_driver_fraction"))
+
+    def share_above(self, s_min: float) -> float:
+        """Fraction of drivers with selection s >= ``s_min``."""
+        return float(special.gammaincc(self.selection_shape, self.selection_rate_years * s_min))
+
+    def weak_bins(self, s_min: float, n_bins: int = 8) -> tuple[np.ndarray, np.ndarray]:
+        """(s, probability) of ``n_bins`` equal-mass bins of the drivers with s < ``s_min``; each bin is
+        represented by its median."""
+        hi = float(special.gammainc(self.selection_shape, self.selection_rate_years * s_min))
+        mid = (np.arange(n_bins) + 0.5) / n_bins * hi
+        s = special.gammaincinv(self.selection_shape, mid) / self.selection_rate_years if hi > 0 else np.zeros(n_bins)
+        return s, np.full(n_bins, hi / n_bins)
+
+    def sample_selection(self, rng: np.random.Generator, n: int, s_min: float = 0.0) -> np.ndarray:
+        """``n`` selection coefficients (per year) drawn from the gamma law restricted to s >= ``s_min``."""
+        lo = float(special.gammainc(self.selection_shape, self.selection_rate_years * s_min))
+        u = lo + (1.0 - lo) * rng.random(n)
+        return special.gammaincinv(self.selection_shape, np.minimum(u, 1.0 - 1e-16)) / self.selection_rate_years
+
+
+def birth_death_rates(stay_probability: np.ndarray, division_rate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell birth (symmetric self-renewal) and death (symmetric differentiation) rates."""
+    a = np.clip(stay_probability, 0.0, 1.0)
+    return division_rate * a * a, division_rate * (1.0 - a) ** 2
+
+
+def kendall_coefficients(birth: np.ndarray, death: np.ndarray, t: np.ndarray | float
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """(alpha, gamma) of a linear birth-death process started from one cell (Kendall 1948): after time
+    ``t`` it is extinct with probability alpha, else its size is geometric on {1, 2, ...} with
+    P(n) proportional to gamma^(n-1)."""
+    birth, death = np.broadcast_arrays(np.asarray(birth, float), np.asarray(death, float))
+    t = np.broadcast_to(np.asarray(t, float), birth.shape)
+    lam = birth - death
+    near_critical = np.abs(lam * t) < 1e-8
+    em1 = np.expm1(np.where(near_critical, 0.0, lam * t))
+    denom = birth * (em1 + 1.0) - death
+    safe = np.where(near_critical | (denom == 0.0), 1.0, denom)
+    alpha = np.where(near_critical, 0.0, death * em1 / safe)
+    gamma = np.where(near_critical, 0.0, birth * em1 / safe)
+    bt = birth * t
+    alpha = np.where(near_critical, bt / (1.0 + bt), alpha)
+    gamma = np.where(near_critical, bt / (1.0 + bt), gamma)
+    return np.clip(alpha, 0.0, 1.0), np.clip(gamma, 0.0, 1.0 - 1e-15)
+
+
+def kendall_step(rng: np.random.Generator, sizes: np.ndarray, birth: np.ndarray, death: np.ndarray,
+                 t: np.ndarray | float) -> np.ndarray:
+    """Exact sizes after ``t`` of clones of ``sizes`` cells, each a linear birth-death process: the survivors
+    among the founder cells are binomial, and each survivor's family is geometric, so the total is the
+    survivors plus a negative-binomial number."""
+    alpha, gamma = kendall_coefficients(birth, death, t)
+    survivors = rng.binomial(sizes, 1.0 - alpha)
+    extra = rng.negative_binomial(np.maximum(survivors, 1), 1.0 - gamma)
+    return np.where(survivors > 0, survivors + extra, 0).astype(np.int64)
+
+
+@dataclass
+class CHCohortResult:
+    """A virtual population followed from birth: per person and age, the largest panel-driver VAF and more."""
+
+    ages_years: np.ndarray  # (A,)
+    max_panel_vaf: np.ndarray  # (P, A): largest VAF of a panel driver
+    max_driver_vaf: np.ndarray  # (P, A): largest VAF of any driver (panel or not)
+    driver_share: np.ndarray  # (P, A): share of the HSC pool in driver clones
+    clones_above_threshold: np.ndarray  # (P, A): driver clones (any) at VAF >= 2%
+    #: driver clones alive at ``snapshot_ages``: person, age, VAF, selection per year, panel flag
+    snapshots: dict[str, np.ndarray] = field(default_factory=dict)
+    panel_fraction: float = 0.0
+    seed: int = 0
+
+    @property
+    def n_people(self) -> int:
+        return int(self.max_panel_vaf.shape[0])
+
+    def _band(self, age_low: float, age_high: float) -> np.ndarray:
+        cols = (self.ages_years >= age_low) & (self.ages_years < age_high)
+        if not cols.any():
+            raise ValueError(f"no simulated ages in [{age_low}, {age_high}); simulated up to {self.ages_years[-1]:g}")
+        return cols
+
+    def prevalence(self, age_low: float, age_high: float, panel_fraction: float | None = None) -> float:
+        """CH prevalence (a panel driver at VAF >= 2%) over person-ages in [age_low, age_high), as in a
+        cross-sectional study with ages uniform over the band. Whether a driver is in the panel does not
+        change its growth, so this is the expectation over panel membership given the simulated clones,
+        1 - (1 - f)^(clones >= 2%) (less noisy than :meth:`sampled_prevalence`, and any ``panel_fraction``
+        can be asked of the same run)."""
+        f = self.panel_fraction if panel_fraction is None else panel_fraction
+        return float((1.0 - (1.0 - f) ** self.clones_above_threshold[:, self._band(age_low, age_high)]).mean())
+
+    def sampled_prevalence(self, age_low: float, age_high: float, threshold: float = CH_VAF_THRESHOLD) -> float:
+        """Share of person-ages in the band whose simulated panel drivers include one at VAF >= ``threshold``."""
+        return float((self.max_panel_vaf[:, self._band(age_low, age_high)] >= threshold).mean())
+
+    def prevalence_table(self, bands: Sequence[tuple[float, float]] = ((20, 30), (30, 40), (40, 50), (50, 60),
+                                                                      (60, 70), (70, 80), (80, 90), (90, 101))):
+        """Prevalence of CH (panel, VAF >= 2%) and of any driver clone >= 2% by age band (pandas)."""
+        import pandas as pd
+
+        rows = []
+        for lo, hi in bands:
+            cols = (self.ages_years >= lo) & (self.ages_years < hi)
+            if not cols.any():
+                continue
+            rows.append({"age_band": f"{lo:g}-{hi - 1:g}", "ch_prevalence": self.prevalence(lo, hi),
+                         "ch_prevalence_sampled": self.sampled_prevalence(lo, hi),
+                         "any_driver_clone_2pct": float((self.max_driver_vaf[:, cols] >= CH_VAF_THRESHOLD).mean()),
+                         "median_driver_share": float(np.median(self.driver_share[:, cols]))})
+        return pd.DataFrame(rows)
+
+
+def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int = 0, step_years: float = 0.25,
+                       pool_size: int | None = None, landscape: DriverLandscape | None = None,
+                       parameters: ParameterSet | None = None, min_selection_per_year: float = 0.05,
+                       snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False
+                       ) -> CHCohortResult:
+    """Follow ``n_people`` HSC pools from birth to ``max_age_years``, recording every whole year.
+
+    Same ``seed`` and ``n_people`` give identical output, bit for bit; the pool owns one generator.
+    """
+    p = parameters if parameters is not None else healthy_adult_parameters()
+    land = landscape if landscape is not None else DriverLandscape.from_parameters(p)
+    if n_people < 1:
+        raise ValueError(f"n_people must be >= 1 (got {n_people})")
+    if not 0 < step_years <= 1 or not (1.0 / step_years).is_integer():
+        raise ValueError(f"step_years must divide a year (1, 0.5, 0.25, ...); got {step_years}")
+    if not 0 < max_age_years <= 120:
+        raise ValueError(f"max_age_years must be in (0, 120] (got {max_age_years})")
+    n_star = float(p.value("hsc_count") if pool_size is None else pool_size)
+    r = DAYS_PER_YEAR / p.value("hsc_division_interval_days")  # divisions per cell per year
+    t_div_years = 1.0 / r
+    rng = np.random.default_rng(seed)
+    arrival_rate = land.rate_per_hsc_year * land.share_above(min_selection_per_year)  # per wild-type cell-year
+    weak_s, weak_p = land.weak_bins(min_selection_per_year)
+    weak_adv = weak_s * t_div_years
+    weak_mass = np.zeros((n_people, len(weak_s)))  # expected cells of weak drivers, per person and bin
+
+    ages = np.arange(0, int(np.floor(max_age_years)) + 1, dtype=float)
+    shape = (n_people, len(ages))
+    max_panel, max_any = np.zeros(shape), np.zeros(shape)
+    share, above = np.zeros(shape), np.zeros(shape, dtype=np.int32)
+    snaps: dict[str, list[np.ndarray]] = {k: [] for k in ("person", "age_years", "vaf", "selection_per_year", "panel")}
+    snapshot_steps = {int(round(a / step_years)) for a in snapshot_ages if 0 < a <= max_age_years}
+
+    owner = np.zeros(0, dtype=np.int64)
+    sizes = np.zeros(0, dtype=np.int64)
+    adv = np.zeros(0)
+    sel = np.zeros(0)
+    panel = np.zeros(0, dtype=bool)
+    steps_per_year = int(round(1.0 / step_years))
+    n_steps = int(round(ages[-1] / step_years))
+    steps = range(1, n_steps + 1)
+    if progress:
+        from rich.progress import track
+
+        steps = track(steps, description=f"CH cohort ({n_people} lifespans)")
+    for k in steps:
+        # the person's wild-type stay probability that holds the pool (a_p = 1/2 while drivers are few)
+        load = np.bincount(owner, weights=sizes * adv, minlength=n_people) + weak_mass @ weak_adv
+        driver_cells = np.bincount(owner, weights=sizes, minlength=n_people) + weak_mass.sum(axis=1)
+        a_p = 0.5 * n_star / (n_star + load)
+        wild = np.maximum(n_star - driver_cells, 0.0)
+        if len(sizes):
+            b, d = birth_death_rates(a_p[owner] * (1.0 + adv), r)
+            sizes = kendall_step(rng, sizes, b, d, step_years)
+        # weak drivers: the expected size of the same process, with arrivals spread over the step
+        lam_dt = r * (2.0 * a_p[:, None] * (1.0 + weak_adv[None, :]) - 1.0) * step_years
+        grown = np.where(np.abs(lam_dt) > 1e-12, np.expm1(lam_dt) / np.where(lam_dt == 0, 1.0, lam_dt), 1.0)
+        weak_mass = weak_mass * np.exp(lam_dt) + land.rate_per_hsc_year * weak_p[None, :] * wild[:, None] * step_years * grown
+        # new strong drivers in wild-type cells: arrival uniform in the step, grown exactly to its end
+        n_new = rng.poisson(arrival_rate * wild * step_years)
+        total_new = int(n_new.sum())
+        if total_new:
+            new_owner = np.repeat(np.arange(n_people), n_new)
+            new_sel = land.sample_selection(rng, total_new, min_selection_per_year)
+            new_adv = new_sel * t_div_years
+            b, d = birth_death_rates(a_p[new_owner] * (1.0 + new_adv), r)
+            new_sizes = kendall_step(rng, np.ones(total_new, dtype=np.int64), b, d, step_years * rng.random(total_new))
+            new_panel = rng.random(total_new) < land.panel_fraction
+            owner = np.concatenate([owner, new_owner])
+            sizes = np.concatenate([sizes, new_sizes])
+            adv = np.concatenate([adv, new_adv])
+            sel = np.concatenate([sel, new_sel])
+            panel = np.concatenate([panel, new_panel])
+        alive = sizes > 0
+        if not alive.all():
+            owner, sizes, adv, sel, panel = owner[alive], sizes[alive], adv[alive], sel[alive], panel[alive]
+        # the pool is held: if drivers overfill it (a rare overshoot within a step), rescale them
+        driver_cells = np.bincount(owner, weights=sizes, minlength=n_people) + weak_mass.sum(axis=1)
+        over = driver_cells > n_star
+        if over.any():
+            scale = np.where(over, n_star / np.maximum(driver_cells, 1.0), 1.0)
+            sizes = np.maximum(np.floor(sizes * scale[owner]).astype(np.int64), 1)
+            weak_mass *= scale[:, None]
+            driver_cells = np.bincount(owner, weights=sizes, minlength=n_people) + weak_mass.sum(axis=1)
+        if k % steps_per_year == 0:
+            j = k // steps_per_year
+            vaf = sizes / (2.0 * n_star)
+            np.maximum.at(max_any[:, j], owner, vaf)
+            np.maximum.at(max_panel[:, j], owner[panel], vaf[panel])
+            share[:, j] = driver_cells / n_star
+            above[:, j] = np.bincount(owner[vaf >= CH_VAF_THRESHOLD], minlength=n_people)
+        if k in snapshot_steps:
+            keep = sizes >= 0.001 * 2.0 * n_star  # VAF >= 0.1%: what deep sequencing could see
+            snaps["person"].append(owner[keep])
+            snaps["age_years"].append(np.full(int(keep.sum()), k * step_years))
+            snaps["vaf"].append(sizes[keep] / (2.0 * n_star))
+            snaps["selection_per_year"].append(sel[keep])
+            snaps["panel"].append(panel[keep])
+    snapshots = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in snaps.items()}
+    return CHCohortResult(ages, max_panel, max_any, share, above, snapshots, land.panel_fraction, seed)
+
+
+def expected_ch_drivers(age_years: float | np.ndarray, *, threshold: float = CH_VAF_THRESHOLD,
+                        panel_only: bool = True, min_selection_per_year: float = 0.0, pool_size: int | None = None,
+                        landscape: DriverLandscape | None = None, parameters: ParameterSet | None = None,
+                        n_quadrature: int = 20_000, seed: int = 0) -> np.ndarray:
+    """Expected number of (panel) driver clones at VAF >= ``threshold`` at ``age_years`` when clones grow
+    independently (no competition; a_p = 1/2): the integral over arrival time and selection of Kendall's
+    probability of reaching the threshold size, by Monte Carlo quadrature with a fixed seed. Prevalence
+    is then about 1 - exp(-expected) (Poisson arrivals). An analytic check of the cohort simulation."""
+    p = parameters if parameters is not None else healthy_adult_parameters()
+    land = landscape if landscape is not None else DriverLandscape.from_parameters(p)
+    n_star = float(p.value("hsc_count") if pool_size is None else pool_size)
+    r = DAYS_PER_YEAR / p.value("hsc_division_interval_days")
+    rng = np.random.default_rng(seed)
+    s = land.sample_selection(rng, n_quadrature, min_selection_per_year)
+    u = rng.random(n_quadrature)  # arrival at age u * A: time to grow (1 - u) * A
+    k = np.ceil(threshold * 2.0 * n_star)
+    b, d = birth_death_rates(0.5 * (1.0 + s / r), r)
+    out = []
+    for age in np.atleast_1d(np.asarray(age_years, float)):
+        alpha, gamma = kendall_coefficients(b, d, (1.0 - u) * age)
+        reach = (1.0 - alpha) * np.exp((k - 1.0) * np.log(np.maximum(gamma, 1e-300)))
+        rate = land.rate_per_hsc_year * land.share_above(min_selection_per_year) * n_star * age
+        out.append(rate * reach.mean() * (land.panel_fraction if panel_only else 1.0))
+    return np.array(out)
+
+
+def calibrate_panel_fraction(result: CHCohortResult, target_prevalence: float = 0.095,
+                             band: tuple[float, float] = (70.0, 80.0)) -> float:
+    """The panel fraction that gives ``target_prevalence`` of CH in the age ``band`` of a simulated cohort
+    (Jaiswal 2014: 9.5% at 70-79; how ``ch_panel_driver_fraction`` was set)."""
+    from scipy.optimize import brentq
+
+    return float(brentq(lambda f: result.prevalence(*band, panel_fraction=f) - target_prevalence, 0.0, 1.0))
