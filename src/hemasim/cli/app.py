@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
 from hemasim.cli.export_sbml import export_sbml
@@ -24,6 +25,7 @@ app.command("references")(references)
 app.command("cohort")(cohort)
 app.command("export-sbml")(export_sbml)
 app.command("drugs")(drugs)
+app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
 
 
 @app.callback()

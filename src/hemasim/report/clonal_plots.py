@@ -27,7 +27,18 @@ def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clone
     order = np.argsort(shares[:, -1])[::-1]
     fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, width_ratios=[2, 1])
-    ax.stackplot(years, 100 * shares[order], linewidth=0)
+    colors = None
+    if history.tracked_info:  # drivers: CH-panel drivers in reds, other drivers in blues, neutral clones grey
+        import matplotlib as mpl
+
+        ids = list(history.tracked)
+        reds, blues = mpl.colormaps["Reds"], mpl.colormaps["Blues"]
+        colors = []
+        for k in order:
+            _, sel, panel = history.tracked_info.get(ids[k], (-1, 0.0, False))
+            shade = 0.45 + 0.5 * ((k * 0.618) % 1.0)
+            colors.append(reds(shade) if panel else blues(shade) if sel > 0 else (0.6, 0.6, 0.6, 0.5 + 0.4 * shade))
+    ax.stackplot(years, 100 * shares[order], linewidth=0, colors=colors)
     ax.set_xlabel("time (years)")
     ax.set_ylabel("share of HSC pool (%)")
     ax.set_title(f"{title} ({len(shares)} clones)")

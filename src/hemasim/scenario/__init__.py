@@ -40,6 +40,24 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class LineageOutput(_Strict):
+    """Output of a clone per lineage relative to a wild-type HSC (1 = the same)."""
+
+    neutrophil: float = Field(default=1.0, ge=0, le=100)
+    monocyte: float = Field(default=1.0, ge=0, le=100)
+    erythroid: float = Field(default=1.0, ge=0, le=100)
+    megakaryocyte: float = Field(default=1.0, ge=0, le=100)
+    lymphoid: float = Field(default=1.0, ge=0, le=100)
+
+
+class CloneSpec(_Strict):
+    """An expanded HSC clone (clonal haematopoiesis) and the lineages it favours."""
+
+    label: str = Field(min_length=1, max_length=80, description="e.g. the driver, JAK2 V617F")
+    vaf: float = Field(gt=0, le=0.5, description="variant allele fraction in blood (heterozygous: pool share / 2)")
+    lineage_output: LineageOutput = Field(default_factory=LineageOutput)
+
+
 class Patient(_Strict):
     age_years: float = Field(ge=0, le=120, description="age at the start of the scenario, years")
     sex: Literal["male", "female"]
@@ -48,6 +66,23 @@ class Patient(_Strict):
                                     description="height, cm (blood volume by Nadler 1962 when given)")
     genotype: Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"] = Field(
         default="healthy", description="SCID genotypes remove the host lineages they block")
+    clones: list[CloneSpec] = Field(default_factory=list, description="expanded HSC clones and their lineage output")
+
+    @model_validator(mode="after")
+    def _clones_fit_in_the_pool(self) -> Patient:
+        total = sum(2.0 * c.vaf for c in self.clones)
+        if total > 1.0:
+            raise ValueError(f"patient.clones hold {total:.3g} of the HSC pool (2 x VAF each); the sum must be <= 1")
+        return self
+
+    def clonal_output(self) -> Any:
+        """The model extension of the patient's clones, or None."""
+        if not self.clones:
+            return None
+        from hemasim.clonal.coupling import ClonalOutput, Clone
+
+        return ClonalOutput.from_clones([Clone(2.0 * c.vaf, c.lineage_output.model_dump(), c.label)
+                                         for c in self.clones])
 
     def covariates(self) -> Covariates:
         return Covariates(self.age_years, self.sex, self.weight_kg, self.height_cm)
@@ -306,8 +341,9 @@ class Scenario(_Strict):
                 antigens[iv.antigen] = None
             elif isinstance(iv, InfectionSpec):
                 pathogens[iv.pathogen] = None
+        clonal = self.patient.clonal_output()
         return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),
-                *(BacterialInfection(n) for n in pathogens)]
+                *(BacterialInfection(n) for n in pathogens), *([clonal] if clonal is not None else [])]
 
     def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
                     per_patient: Any = None) -> Any:

@@ -1,0 +1,165 @@
+"""Run a clonal-haematopoiesis population and write its outputs: prevalence by age band (with the
+Jaiswal 2014 values beside it), the VAF distribution, one clone-resolved lifespan as a Muller-style plot,
+and a self-contained HTML report. Files are written atomically (all or nothing)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from hemasim.clonal.ch import CHCohortResult
+    from hemasim.clonal.engine import ClonalHistory
+
+#: Jaiswal 2014 (NEJM 371:2488): CH prevalence (VAF >= 2%) by age band, as in validation target A1
+JAISWAL_2014 = {(70, 80): 0.095, (80, 90): 0.117, (90, 101): 0.184}
+
+
+@dataclass
+class CHPopulationRun:
+    cohort: CHCohortResult
+    example: ClonalHistory  # one clone-resolved lifespan with drivers (the Muller plot)
+    example_pool_size: int
+    seed: int
+
+
+def run_ch_population(n_people: int, *, seed: int = 0, max_age_years: float = 100.0, example_pool_size: int = 100_000,
+                      progress: bool = False) -> CHPopulationRun:
+    """A virtual population of ``n_people`` lifespans plus one clone-resolved example lifespan."""
+    from hemasim.clonal.ch import DriverLandscape, simulate_ch_cohort
+    from hemasim.clonal.engine import NeutralHSCPool
+
+    cohort = simulate_ch_cohort(n_people, max_age_years=max_age_years, seed=seed, progress=progress)
+    pool = NeutralHSCPool(example_pool_size, seed=seed, drivers=DriverLandscape.from_parameters())
+    example = pool.run(max_age_years, sample_every_years=1.0, track_top=15, progress=progress)
+    return CHPopulationRun(cohort, example, example_pool_size, seed)
+
+
+def prevalence_figure(cohort: CHCohortResult) -> Figure:
+    """CH prevalence and any-driver prevalence by year of age, with Jaiswal 2014 bands; driver share."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2)
+    ages = cohort.ages_years
+    f = cohort.panel_fraction
+    ch = (1.0 - (1.0 - f) ** cohort.clones_above_threshold).mean(axis=0)
+    ax.plot(ages, 100 * ch, color="C3", label="CH (panel driver, VAF >= 2%)")
+    ax.plot(ages, 100 * (cohort.max_driver_vaf >= 0.02).mean(axis=0), color="C0", ls="--",
+            label="any driver clone at VAF >= 2%")
+    for (lo, hi), v in JAISWAL_2014.items():
+        ax.plot([lo, hi - 1], [100 * v, 100 * v], color="k", lw=3, solid_capstyle="butt")
+        ax.fill_between([lo, hi - 1], 50 * v, 150 * v, color="k", alpha=0.08, lw=0)
+    ax.plot([], [], color="k", lw=3, label="Jaiswal 2014 (band: 0.5-1.5x)")
+    ax.set_xlabel("age (years)")
+    ax.set_ylabel("prevalence (%)")
+    ax.set_title(f"{cohort.n_people} simulated lifespans")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    q = np.percentile(cohort.driver_share, [5, 50, 95], axis=0)
+    ax2.fill_between(ages, 100 * q[0], 100 * q[2], alpha=0.25, color="C2", lw=0, label="5-95%")
+    ax2.plot(ages, 100 * q[1], color="C2", label="median")
+    ax2.set_xlabel("age (years)")
+    ax2.set_ylabel("share of HSC pool in driver clones (%)")
+    ax2.set_title("driver clones fill the pool with age")
+    ax2.legend(fontsize=8)
+    ax2.grid(alpha=0.3)
+    return fig
+
+
+def vaf_figure(cohort: CHCohortResult) -> Figure:
+    """Distribution of driver-clone VAFs at the snapshot ages (clones at VAF >= 0.1%)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    ax = fig.subplots()
+    snaps = cohort.snapshots
+    bins = np.logspace(-3, np.log10(0.5), 30)
+    for k, age in enumerate(sorted(set(snaps["age_years"].tolist()))):
+        v = snaps["vaf"][snaps["age_years"] == age]
+        counts, edges = np.histogram(v, bins=bins)
+        ax.step(edges[1:], counts / cohort.n_people, where="pre", color=f"C{k}", label=f"age {age:g}")
+    ax.axvline(0.02, color="k", ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("variant allele fraction")
+    ax.set_ylabel("driver clones per person per bin")
+    ax.set_title("VAF distribution of driver clones (dotted: 2%)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def _png(fig: Any) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_ch_report(run: CHPopulationRun) -> str:
+    from hemasim import __version__
+    from hemasim.report.clonal_plots import clone_history_figure
+    from hemasim.report.html import _CSS
+
+    esc = html.escape
+    table = run.cohort.prevalence_table()
+    rows = "".join(
+        f"<tr><td>{esc(r.age_band)}</td><td>{100 * r.ch_prevalence:.2f}%</td><td>{100 * r.ch_prevalence_sampled:.2f}%"
+        f"</td><td>{100 * r.any_driver_clone_2pct:.1f}%</td><td>{100 * r.median_driver_share:.1f}%</td></tr>"
+        for r in table.itertuples())
+    muller = clone_history_figure(run.example, title=f"one lifespan ({run.example_pool_size:,} HSCs, seed {run.seed})")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>hemasim: clonal haematopoiesis</title>
+<style>{_CSS}</style></head>
+<body>
+<h1>Clonal haematopoiesis in a virtual population</h1>
+<p class="muted">hemasim {esc(__version__)} &middot; {run.cohort.n_people} lifespans &middot; seed {run.seed}
+&middot; CH panel fraction {run.cohort.panel_fraction:g} (calibrated on the 70-79 band of Jaiswal 2014)</p>
+<p>Drivers arise at the rate and with the selection coefficients of the Spencer Chapman 2024 posterior and
+compete in a held pool of HSCs (docs/clonal.md). CH = a driver a gene panel detects at VAF &ge; 2%.</p>
+<h2>Prevalence by age</h2>
+<img alt="prevalence by age" style="max-width:100%" src="data:image/png;base64,{_png(prevalence_figure(run.cohort))}">
+<table><tr><th>age band</th><th>CH prevalence (expected over panel membership)</th><th>CH (sampled panel)</th>
+<th>any driver clone &ge; 2% VAF</th><th>median share of pool in drivers</th></tr>{rows}</table>
+<h2>VAF distribution</h2>
+<img alt="VAF distribution" style="max-width:100%" src="data:image/png;base64,{_png(vaf_figure(run.cohort))}">
+<h2>One lifespan, clone by clone</h2>
+<p class="muted">The 15 largest clones at each year (a clone-resolved pool with the same drivers), stacked.</p>
+<img alt="clone history" style="max-width:100%" src="data:image/png;base64,{_png(muller)}">
+</body></html>
+"""
+
+
+def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path) -> list[Path]:
+    """prevalence.csv, vaf_snapshots.csv, example_lifespan.csv, run.json and report.html, atomically."""
+    import pandas as pd
+
+    from hemasim import __version__
+    from hemasim.io import atomic_directory
+
+    snaps = pd.DataFrame(run.cohort.snapshots)
+    record = {"hemasim_version": __version__, "n_people": run.cohort.n_people, "seed": run.seed,
+              "panel_fraction": run.cohort.panel_fraction, "example_pool_size": run.example_pool_size}
+    writers = {
+        "prevalence.csv": lambda p: run.cohort.prevalence_table().to_csv(p, index=False),
+        "vaf_snapshots.csv": lambda p: snaps.to_csv(p, index=False),
+        "example_lifespan.csv": lambda p: run.example.to_frame().to_csv(p, index=False),
+        "run.json": lambda p: p.write_text(json.dumps(record, indent=2)),
+        "report.html": lambda p: p.write_text(render_ch_report(run)),
+    }
+    return atomic_directory(Path(out_dir), writers)
