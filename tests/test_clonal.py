@@ -163,3 +163,20 @@ def test_displacing_a_clone_keeps_the_pool_size():
     pool = NeutralHSCPool(10_000, seed=3)
     pool.add_clones(np.array([1_000]), advantage=0.0, displace=True)
     assert pool.pool_size == 10_000
+
+
+def test_lineages_the_disease_blocks_come_from_corrected_clones_only():
+    """X-SCID: uncorrected cells make no T or NK cells, so every sampled CD3/CD56 cell carries the vector,
+    while myeloid and B cells are marked in proportion to the corrected share of HSCs."""
+    gt = GeneTherapy.for_disease("x_scid", graft_hsc=3_000, transduction_efficiency=0.3, mean_vcn=1.5,
+                                 host_surviving_fraction=0.5)
+    res = simulate_gene_therapy(gt, n_host=5_000, months=(12,), markers=("CD15", "CD19", "CD3", "CD56"), seed=4,
+                                cells_per_sample=20_000)
+    marked = {row["marker"]: row["vector_marked_fraction"] for row in res.summary}
+    assert marked["CD3"] == 1.0 and marked["CD56"] == 1.0
+    for myeloid_or_b in ("CD15", "CD19"):
+        assert marked[myeloid_or_b] == pytest.approx(res.transduced_fraction[0], abs=0.02)
+    assert res.transduced_fraction[0] < 0.5
+    with pytest.raises(ValueError, match="known: x_scid"):
+        GeneTherapy.for_disease("wiskott_aldrich", graft_hsc=10, transduction_efficiency=0.5, mean_vcn=1.0,
+                                host_surviving_fraction=0.0)

@@ -6,9 +6,10 @@ Model. Conditioning leaves ``host_surviving_fraction`` of the host HSCs. The gra
 ``graft_hsc`` engrafting long-term HSCs (one clone each); a fraction ``transduction_efficiency`` carry
 the vector with 1 + Poisson(mean_vcn - 1) copies (each copy a distinct integration site). Corrected
 clones may have a self-renewal advantage. Blood cells of every lineage come from HSC clones in
-proportion to clone size (no lineage bias and no lag through progenitors or the thymus yet); a sample
-draws ``cells_per_sample`` cells multinomially, and each sampled cell of a transduced clone contributes
-one read per integration site.
+proportion to clone size, except the lineages the disease blocks (``corrected_only_markers``, e.g. T and
+NK cells in X-SCID), which only corrected clones make: the selective advantage of corrected lymphoid
+progenitors in its limit. No lag through progenitors or the thymus. A sample draws ``cells_per_sample``
+cells multinomially, and each sampled cell of a transduced clone contributes one read per integration site.
 
 All inputs are the user's (trial-specific); nothing here is a default pretending to be data.
 """
@@ -23,6 +24,12 @@ import numpy as np
 from hemasim.clonal.engine import DAYS_PER_YEAR, NeutralHSCPool, clone_size_summary
 
 
+#: flow-cytometry markers of the lineages each SCID blocks (T: CD3, B: CD19, NK: CD56), as the genotypes of
+#: hemasim.biology.transplant: IL2RG T- B+ NK-, ADA T- B- NK-, RAG1/2 T- B- NK+
+DISEASE_BLOCKED_MARKERS: dict[str, tuple[str, ...]] = {
+    "x_scid": ("CD3", "CD56"), "ada_scid": ("CD3", "CD19", "CD56"), "rag_scid": ("CD3", "CD19")}
+
+
 @dataclass(frozen=True)
 class GeneTherapy:
     graft_hsc: int  # engrafting long-term HSCs in the graft (cells)
@@ -30,6 +37,17 @@ class GeneTherapy:
     mean_vcn: float  # mean vector copies per transduced cell (>= 1)
     host_surviving_fraction: float  # host HSCs left after conditioning (0 = myeloablative)
     corrected_advantage: float = 0.0  # relative self-renewal advantage of transduced clones
+    #: markers (lineages) that only corrected cells can make, because the disease blocks them in uncorrected
+    #: cells (e.g. CD3 and CD56 in X-SCID): their samples come from transduced clones alone
+    corrected_only_markers: tuple[str, ...] = ()
+
+    @classmethod
+    def for_disease(cls, disease: str, **kwargs: object) -> GeneTherapy:
+        """A gene therapy for ``disease`` (``x_scid``, ``ada_scid``, ``rag_scid``): the lineages the disease
+        blocks (as the SCID genotypes of the lineage model) become corrected-only markers."""
+        if disease not in DISEASE_BLOCKED_MARKERS:
+            raise ValueError(f"unknown disease {disease!r}; known: {', '.join(DISEASE_BLOCKED_MARKERS)}")
+        return cls(corrected_only_markers=DISEASE_BLOCKED_MARKERS[disease], **kwargs)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         checks = {"graft_hsc": self.graft_hsc >= 1, "transduction_efficiency": 0 <= self.transduction_efficiency <= 1,
@@ -91,14 +109,22 @@ def simulate_gene_therapy(therapy: GeneTherapy, *, months: Sequence[float] = (1,
         total = pool.sizes.sum()
         frac_t.append(float(pool.sizes[is_t].sum() / total) if total else 0.0)
         p = pool.sizes / total
+        marked = np.where(is_t, pool.sizes, 0)
+        p_marked = marked / marked.sum() if marked.sum() else None
         pos = {cid: k for k, cid in enumerate(pool.clone_ids)}
         for marker in markers:
-            cells = rng.multinomial(cells_per_sample, p)
+            corrected_only = marker in therapy.corrected_only_markers
+            if corrected_only and p_marked is None:  # no corrected cells left: the blocked lineage is absent
+                cells = np.zeros(len(p), dtype=np.int64)
+            else:
+                cells = rng.multinomial(cells_per_sample, p_marked if corrected_only else p)
             per_clone = {cid: cells[pos[cid]] for cid in t_ids if cid in pos}
             reads = np.array([per_clone.get(c, 0) for c in site_clone], dtype=np.int64)
             col = f"{subject}_{marker}_{tissue}_{int(round(m)):02d}"
             columns[col] = reads
-            summary.append({"marker": marker, "month": m, **diversity_indices(reads)})
+            n_cells = int(cells.sum())
+            summary.append({"marker": marker, "month": m, "vector_marked_fraction":
+                            float(cells[is_t].sum() / n_cells) if n_cells else float("nan"), **diversity_indices(reads)})
     table = pd.DataFrame({"chr": chrom, "integration_locus": locus, "strand": strand,
                           "clone_id": site_clone, **columns})
     table = table[(table[list(columns)] > 0).any(axis=1)].reset_index(drop=True)
