@@ -75,5 +75,6 @@ def test_scenario_clones_reach_the_model_and_bad_ones_are_refused():
 def test_libroadrunner_follows_the_coupled_model():
     model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[
         ClonalOutput.from_clones([Clone(0.4, {"erythroid": 1.5, "megakaryocyte": 2.0, "lymphoid": 0.5})])]).compile()
-    x0 = steady_state(healthy_human_model(REFERENCE_ADULT, aging=False).compile())  # off the coupled steady state: it moves
+    # start off the coupled steady state, so that the states move
+    x0 = steady_state(healthy_human_model(REFERENCE_ADULT, aging=False).compile())
     assert_roadrunner_matches(model, [], 120.0, 13, x0=x0)

@@ -224,7 +224,8 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
         # weak drivers: the expected size of the same process, with arrivals spread over the step
         lam_dt = r * (2.0 * a_p[:, None] * (1.0 + weak_adv[None, :]) - 1.0) * step_years
         grown = np.where(np.abs(lam_dt) > 1e-12, np.expm1(lam_dt) / np.where(lam_dt == 0, 1.0, lam_dt), 1.0)
-        weak_mass = weak_mass * np.exp(lam_dt) + land.rate_per_hsc_year * weak_p[None, :] * wild[:, None] * step_years * grown
+        arrivals = land.rate_per_hsc_year * weak_p[None, :] * wild[:, None] * step_years
+        weak_mass = weak_mass * np.exp(lam_dt) + arrivals * grown
         # new strong drivers in wild-type cells: arrival uniform in the step, grown exactly to its end
         n_new = rng.poisson(arrival_rate * wild * step_years)
         total_new = int(n_new.sum())

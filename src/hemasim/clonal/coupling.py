@@ -80,7 +80,8 @@ class ClonalOutput:
         return cls(mult)
 
     @classmethod
-    def from_pool(cls, pool, lineage_output_of_clone: Mapping[int, Mapping[str, float]]) -> ClonalOutput:  # noqa: ANN001
+    def from_pool(cls, pool,  # noqa: ANN001 - a NeutralHSCPool
+                  lineage_output_of_clone: Mapping[int, Mapping[str, float]]) -> ClonalOutput:
         """From a clone-resolved pool (:class:`hemasim.clonal.NeutralHSCPool`): ``lineage_output_of_clone``
         maps clone ids to their lineage outputs; every other clone is wild type."""
         total = float(pool.sizes.sum())

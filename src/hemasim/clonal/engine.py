@@ -221,7 +221,8 @@ class NeutralHSCPool:
                 cid = int(self.clone_ids[k])
                 if cid not in hist.tracked:
                     hist.tracked[cid] = [0] * n_before
-                    hist.tracked_info[cid] = (int(self.parent[k]), float(self.selection_per_year[k]), bool(self.panel[k]))
+                    hist.tracked_info[cid] = (int(self.parent[k]), float(self.selection_per_year[k]),
+                                              bool(self.panel[k]))
             ids = np.fromiter(hist.tracked, dtype=np.int64)
             pos = np.searchsorted(self.clone_ids, ids)  # clone ids stay sorted: filtering keeps order
             found = (pos < len(self.clone_ids)) & (self.clone_ids[np.minimum(pos, len(self.clone_ids) - 1)] == ids)

@@ -123,8 +123,9 @@ def simulate_gene_therapy(therapy: GeneTherapy, *, months: Sequence[float] = (1,
             col = f"{subject}_{marker}_{tissue}_{int(round(m)):02d}"
             columns[col] = reads
             n_cells = int(cells.sum())
-            summary.append({"marker": marker, "month": m, "vector_marked_fraction":
-                            float(cells[is_t].sum() / n_cells) if n_cells else float("nan"), **diversity_indices(reads)})
+            marked_fraction = float(cells[is_t].sum() / n_cells) if n_cells else float("nan")
+            summary.append({"marker": marker, "month": m, "vector_marked_fraction": marked_fraction,
+                            **diversity_indices(reads)})
     table = pd.DataFrame({"chr": chrom, "integration_locus": locus, "strand": strand,
                           "clone_id": site_clone, **columns})
     table = table[(table[list(columns)] > 0).any(axis=1)].reset_index(drop=True)
