@@ -39,7 +39,7 @@ def test_fraction_days_and_fractionation_sparing():
 
 
 def test_regimens_load_and_order_by_intensity():
-    assert {"bu_cy", "cy_tbi_12gy", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan"} == set(
+    assert {"bu_cy", "cy_tbi_12gy", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan", "cy_atg"} == set(
         available_regimens())
     model_x = None
     from hemasim.biology import healthy_human_model

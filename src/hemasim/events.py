@@ -104,6 +104,26 @@ class BloodLoss(Event):
         return y
 
 
+def thin_clonotypes(model: CompiledModel, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Clonotype richness after a depletion: a clonotype is lost only if all its cells are. With a share phi
+    of the CD4 cells (of the same origin) surviving and n = cells / clonotypes before, a share
+    1 - (1 - phi)^n of the clonotypes survives (``after`` carries the cell counts already thinned)."""
+    y = after.copy()
+    for k, tags in enumerate(model.state_tags):
+        if "clonotypes" not in tags:
+            continue
+        origin = {t for t in tags if t.startswith("origin_")}
+        cells = [i for i, t in enumerate(model.state_tags)
+                 if "cd4" in t and "thymus_marker" not in t and origin <= t]
+        n_before = before[..., cells].sum(axis=-1)
+        k_before = before[..., k]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            phi = np.where(n_before > 0, after[..., cells].sum(axis=-1) / n_before, 1.0)
+            size = np.where(k_before > 0, n_before / k_before, 0.0)
+        y[..., k] = k_before * (1.0 - (1.0 - np.clip(phi, 0.0, 1.0)) ** size)
+    return y
+
+
 @dataclass(frozen=True)
 class CellDepletion(Event):
     """A fraction of the cells survives in every compartment that carries any of ``groups`` and none of
@@ -126,7 +146,7 @@ class CellDepletion(Event):
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         y = x.copy()
         y[..., self.targets(model)] *= self.surviving_fraction
-        return y
+        return thin_clonotypes(model, x, y)
 
 
 @dataclass(frozen=True)

@@ -54,4 +54,6 @@ class RadiationFraction(Event):
         return sf
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return x * self.surviving_fractions(model)
+        from hemasim.events import thin_clonotypes
+
+        return thin_clonotypes(model, x, x * self.surviving_fractions(model))

@@ -51,12 +51,15 @@ class BuildContext:
     clp_output_per_day: float = 0.0
     lineages: dict[str, LineageHandles] = field(default_factory=dict)
     extra_parameters: list[Parameter] = field(default_factory=list)  # brought by extensions (drug sets)
+    derived_values: dict[str, Value] = field(default_factory=dict)  # per patient where a cohort differs
 
     def p(self, name: str) -> Value:
         """A parameter's value: the per-patient array of a cohort when one is given, else the set's value."""
         self.used.add(name)
         if name in self.per_patient:
             return self.per_patient[name]
+        if name in self.derived_values:  # a value the healthy model derived (extensions may read it)
+            return self.derived_values[name]
         return self.params.value(name)
 
     def by_sex(self, male: str, female: str) -> tuple[Value, tuple[str, ...]]:
@@ -75,6 +78,7 @@ class BuildContext:
                              f"({how}) cannot close with the given inputs {inputs}")
         # a cohort records the median; each patient's own value lives in the compiled arrays
         self.derived.append(Parameter(name, float(np.median(arr)), unit, description, Derived(inputs, how)))
+        self.derived_values[name] = value
         return value
 
 

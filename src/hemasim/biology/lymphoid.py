@@ -148,6 +148,21 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.flow("thymic_export_cd4_trec", "marker", thy[1], trec, 2.0 / thy_res * theta4 / out, consume=0.0,
            parameters=("thymocyte_residence_days",))
     m.flow("trec_cd4_loss", "marker", trec, None, d_n4, parameters=("naive_cd4_half_life_years",))
+    # CD4 clonotype richness: each new thymic clonotype arrives as n_t cells (derived so that the reference adult
+    # holds cd4_clonotypes_reference) and a clonotype is lost at the naive CD4 loss rate, so richness follows
+    # thymic output with age. Not tagged as cells: depletion thins it by the clonal law of
+    # hemasim.events.thin_clonotypes (a clonotype is lost only if all its cells are), not in proportion.
+    k_ref = ctx.p("cd4_clonotypes_reference")
+    cells_per_clonotype = ctx.derive("thymic_cd4_cells_per_new_clonotype", theta4 / (k_ref * d_n4), "cells",
+                                     "naive CD4 cells the thymus exports per new clonotype",
+                                     ("thymic_cd4_output_per_day", "cd4_clonotypes_reference",
+                                      "naive_cd4_half_life_years"),
+                                     "closes the richness balance at the reference age: n_t = theta / (K_ref d)")
+    clonotypes = m.compartment("cd4_clonotypes", "distinct CD4 T-cell receptor clonotypes (richness)",
+                               k_ref * age_factor, "clonotypes")
+    m.flow("thymic_new_cd4_clonotypes", "marker", thy[1], clonotypes, 2.0 / thy_res * theta4 / out, consume=0.0,
+           yield_=1.0 / cells_per_clonotype, parameters=("thymocyte_residence_days", "cd4_clonotypes_reference"))
+    m.flow("cd4_clonotype_loss", "marker", clonotypes, None, d_n4, parameters=("naive_cd4_half_life_years",))
 
     def naive(name: str, d: float, memory: str, half_life: str) -> None:
         p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * d, "1/day",
@@ -202,5 +217,6 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                    fluxes={"thymic_export_cd4": 1.0, "thymic_export_cd8": 1.0}),
         Observable("trec_cd4_per_uL", "TREC/uL", "TREC-like marker of recent thymic origin in blood naive CD4 cells",
                    {trec: per_ul}),
+        Observable("cd4_clonotype_richness", "clonotypes", "distinct CD4 TCR clonotypes in the body", {clonotypes: 1.0}),
     ]
     return m

@@ -37,7 +37,8 @@ _B = ("clp_to_b_precursor",)
 GENOTYPES: Mapping[str, tuple[str, ...]] = {
     "healthy": (), "il2rg_scid": _T + _NK, "ada_scid": _T + _NK + _B, "rag_scid": _T + _B}
 _DOWNSTREAM = {
-    _T[0]: ("thymocyte_1", "thymocyte_2", "naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8", "trec_cd4"),
+    _T[0]: ("thymocyte_1", "thymocyte_2", "naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8", "trec_cd4",
+             "cd4_clonotypes"),
     _NK[0]: ("nk_precursor", "nk_cells"),
     _B[0]: ("b_precursor_1", "b_precursor_2", "b_cells"),
 }
@@ -64,6 +65,7 @@ class Transplant(Event):
     hsc_per_cd34: float
     short_term_units_per_cd34: float
     naive_t_only: bool = False  # cord blood: T cells are naive
+    autologous: bool = False  # the graft's T-cell clonotypes are the host's own (no new clonotypes)
     reference_state: tuple[tuple[str, float], ...] = ()  # healthy pools giving the lymphocyte proportions
     # (default: reference_lymphocyte_state())
 
@@ -87,6 +89,13 @@ class Transplant(Event):
         for p in t_pools:
             out[p] = cd3 * ref[p] / t_sel
         out["trec_cd4"] = out["naive_cd4"] * ref["trec_cd4"] / ref["naive_cd4"]  # graft naive cells carry TRECs
+        if not self.autologous:
+            # graft CD4 cells drawn from a donor repertoire like the reference adult's: a clonotype of n cells
+            # comes with the graft unless all n are left behind
+            cd4_ref = sum(ref[p] for p in ("naive_cd4", "cm_cd4", "em_cd4"))
+            cd4_graft = sum(out.get(p, 0.0) for p in ("naive_cd4", "cm_cd4", "em_cd4"))
+            k_ref = ref["cd4_clonotypes"]
+            out["cd4_clonotypes"] = k_ref * (1.0 - (1.0 - np.minimum(cd4_graft / cd4_ref, 1.0)) ** (cd4_ref / k_ref))
         return out
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -102,4 +111,5 @@ def reference_lymphocyte_state() -> tuple[tuple[str, float], ...]:
     from hemasim.biology import reference_adult_model
 
     model = reference_adult_model()
-    return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells", "trec_cd4"))
+    return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells", "trec_cd4",
+                                                                      "cd4_clonotypes"))

@@ -55,6 +55,26 @@ def _annotate(element, dois: Sequence[str], qualifier: str = "bqbiol") -> None:
     _check(element.addCVTerm(cv), f"annotation of {element.getId()}")
 
 
+def _scaled(model: CompiledModel, factors: dict[int, float]) -> list[tuple[str, str]]:
+    """Assignments multiplying states by ``factors``, and the clonal thinning of clonotype richness that goes
+    with them (hemasim.events.thin_clonotypes, written out on the pre-event values)."""
+    out = [(model.state_names[i], f"{model.state_names[i]} * {_num(f)} dimensionless") for i, f in factors.items()]
+    for k, tags in enumerate(model.state_tags):
+        if "clonotypes" not in tags:
+            continue
+        origin = {t for t in tags if t.startswith("origin_")}
+        cells = [i for i, t in enumerate(model.state_tags) if "cd4" in t and "thymus_marker" not in t and origin <= t]
+        if all(factors.get(i, 1.0) == 1.0 for i in cells):
+            continue
+        total = "(" + " + ".join(model.state_names[i] for i in cells) + ")"
+        kept = "(" + " + ".join(f"{_num(factors.get(i, 1.0))} dimensionless * {model.state_names[i]}"
+                                for i in cells) + ")"
+        kname = model.state_names[k]
+        out.append((kname, f"piecewise({kname} * (1 dimensionless - pow(1 dimensionless - {kept} / {total}, "
+                           f"{total} / {kname})), {kname} > 0 item && {total} > 0 item, {kname})"))
+    return out
+
+
 def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, str]]:
     from hemasim.events import BloodLoss, Breakpoint, CellDepletion, CellInfusion
 
@@ -66,8 +86,7 @@ def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, st
         return [(name, f"{name} * {_num(1.0 - lost * s)} dimensionless")
                 for name, s in share.items()]  # type: ignore[union-attr]
     if isinstance(event, CellDepletion):
-        return [(model.state_names[i], f"{model.state_names[i]} * {_num(event.surviving_fraction)} dimensionless")
-                for i in event.targets(model)]
+        return _scaled(model, {i: event.surviving_fraction for i in event.targets(model)})
     if isinstance(event, CellInfusion):
         return [(event.compartment, f"{event.compartment} + {_num(event.cells)} item")]
     from hemasim.pharmacology.dosing import Administration, InfusionEnd
@@ -76,8 +95,7 @@ def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, st
 
     if isinstance(event, RadiationFraction):
         sf = event.surviving_fractions(model)
-        return [(model.state_names[i], f"{model.state_names[i]} * {_num(sf[i])} dimensionless")
-                for i in np.nonzero(sf < 1.0)[0]]
+        return _scaled(model, {int(i): float(sf[i]) for i in np.nonzero(sf < 1.0)[0]})
 
     if isinstance(event, Administration):
         names = drug_state_names(event.drug)

@@ -67,6 +67,8 @@ class Patient(_Strict):
     genotype: Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"] = Field(
         default="healthy", description="SCID genotypes remove the host lineages they block")
     clones: list[CloneSpec] = Field(default_factory=list, description="expanded HSC clones and their lineage output")
+    autoimmune_disease: Literal["multiple_sclerosis", "rheumatoid_arthritis"] | None = Field(
+        default=None, description="an autoimmune disease carried by autoreactive memory T cells (docs/immunity.md)")
 
     @model_validator(mode="after")
     def _clones_fit_in_the_pool(self) -> Patient:
@@ -342,8 +344,16 @@ class Scenario(_Strict):
             elif isinstance(iv, InfectionSpec):
                 pathogens[iv.pathogen] = None
         clonal = self.patient.clonal_output()
+        if self.patient.autoimmune_disease is not None:
+            from hemasim.biology.autoimmunity import AutoimmuneDisease
+
+            clonal_and_disease: list[Any] = [AutoimmuneDisease(self.patient.autoimmune_disease)]
+        else:
+            clonal_and_disease = []
+        if clonal is not None:
+            clonal_and_disease.append(clonal)
         return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),
-                *(BacterialInfection(n) for n in pathogens), *([clonal] if clonal is not None else [])]
+                *(BacterialInfection(n) for n in pathogens), *clonal_and_disease]
 
     def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
                     per_patient: Any = None) -> Any:

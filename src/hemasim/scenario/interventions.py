@@ -245,7 +245,8 @@ class ConditioningSpec(_Strict):
     """A named conditioning regimen (see docs/drugs.md), its first day on ``start_day``."""
 
     kind: Literal["conditioning"]
-    regimen: Literal["bu_cy", "cy_tbi_12gy", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan"]
+    regimen: Literal["bu_cy", "cy_tbi_12gy", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan",
+                     "cy_atg"]
     start_day: float = Field(ge=0)
 
     @property
@@ -302,7 +303,8 @@ class TransplantSpec(_Strict):
         return [Transplant(self.day, self.cd34_per_kg * w, self.cd3() * w,
                            params["engrafting_hsc_per_cd34"].value,  # type: ignore[index]
                            params["graft_short_term_units_per_cd34"].value,  # type: ignore[index]
-                           naive_t_only=self.source in ("cord_blood", "double_cord_blood"))]
+                           naive_t_only=self.source in ("cord_blood", "double_cord_blood"),
+                           autologous=self.donor == "autologous")]
 
 
 class VaccineSpec(_Strict):

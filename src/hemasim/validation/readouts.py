@@ -315,3 +315,43 @@ COMPOSITE: dict[str, Callable[[Callable[[float], Result]], float]] = {
 }
 
 __all__ = ["CLONAL", "COMPOSITE", "READOUTS", "STANDALONE", "drug_set_readout", "is_known", "readout"]
+
+#: Relapsing MS in a 35-year-old woman: autologous HSCT after Cy/ATG (as examples/ms_autologous_hsct.yaml, graft on
+#: day 35) against continued disease (no intervention); four years.
+_MS_PATIENT = {"age_years": 35, "sex": "female", "weight_kg": 65, "height_cm": 168,
+               "autoimmune_disease": "multiple_sclerosis"}
+_MS_GRAFT_DAY = 35.0
+_MS_HSCT = _cached_scenario_run({
+    "name": "MS autologous HSCT", "duration_days": 1495, "output": {"every_days": 5}, "patient": _MS_PATIENT,
+    "interventions": [{"kind": "conditioning", "regimen": "cy_atg", "start_day": 30},
+                      {"kind": "transplant", "day": _MS_GRAFT_DAY, "source": "peripheral_blood", "donor": "autologous",
+                       "cd34_per_kg": 5.0e6, "cd3_per_kg": 1.0e4}]})
+_MS_CONTINUED = _cached_scenario_run({
+    "name": "MS continued disease", "duration_days": 1495, "output": {"every_days": 5}, "patient": _MS_PATIENT})
+
+
+def _ms_activity_ratio() -> float:
+    """Mean disease activity over years 1-3 after the graft, HSCT over continued disease."""
+    import numpy as np
+
+    def mean_activity(r: Result) -> float:
+        keep = (r.times >= _MS_GRAFT_DAY + 365.25) & (r.times <= _MS_GRAFT_DAY + 3 * 365.25)
+        return float(np.mean(r.observable("multiple_sclerosis_activity")[keep]))
+
+    return mean_activity(_MS_HSCT()) / mean_activity(_MS_CONTINUED())
+
+
+def _richness_ratio(months: float) -> Callable[[], float]:
+    def value() -> float:
+        import numpy as np
+
+        r = _MS_HSCT()
+        k = r.observable("cd4_clonotype_richness")
+        return float(np.interp(_MS_GRAFT_DAY + months * 30.44, r.times, k) / k[0])
+
+    return value
+
+
+STANDALONE["ms_hsct_activity_ratio_years_1_3"] = _ms_activity_ratio
+STANDALONE["ms_hsct_cd4_richness_ratio_month_1"] = _richness_ratio(1.0)
+STANDALONE["ms_hsct_cd4_richness_ratio_month_12"] = _richness_ratio(12.0)

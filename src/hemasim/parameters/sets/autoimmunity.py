@@ -1,0 +1,26 @@
+"""T-cell repertoire richness and autoreactive memory (hemasim.biology.autoimmunity). Time in days.
+
+No human value has been transcribed for these: each is assumed (or calibrated, named) and stated with
+what it affects. Outcomes are qualitative: reset versus continued disease (M1), the dip and recovery of
+clonotype richness after lymphoablation (M2).
+"""
+
+from hemasim.parameters.core import Assumed
+from hemasim.parameters.sets._helpers import param
+
+REPERTOIRE = "T-cell repertoire richness and its recovery after lymphoablation (M2, issue 6)"
+DISEASE = "autoreactive memory and disease activity, relapse after immune reset (M1, issue 6)"
+
+PARAMETERS = [
+    param("cd4_clonotypes_reference", 1e8, "clonotypes",
+          "distinct CD4 T-cell receptor clonotypes in the reference adult (35 y)",
+          Assumed(REPERTOIRE, "of the order of TCR-beta sequencing estimates of naive-repertoire richness "
+                  "(1e7-1e8); it sets the mean clone size (cells per clonotype), hence how many clonotypes a "
+                  "depletion removes"),
+          bounds=(1e5, 1e10)),
+    param("autoreactive_net_growth_per_year", 1.0, "1/year",
+          "net expansion rate of autoreactive memory CD4 T cells when they are few (self-antigen driven)",
+          Assumed(DISEASE, "surviving autoreactive memory re-expands over years after an immune reset "
+                  "(relapses after autologous HSCT for MS come years later, if at all)"),
+          bounds=(0.0, 50.0)),
+]
