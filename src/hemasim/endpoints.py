@@ -418,6 +418,52 @@ def infection_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], day
     return out
 
 
+#: free virus below this (TCID50/mL, about the detection limit of culture from nasal wash) counts as cleared
+VIRUS_DETECTION_TCID50 = 1.0
+
+
+def viral_infection_days(scenario: dict | None) -> dict[str, float]:
+    """Virus -> the day of its (first) infection, from a scenario as dumped to JSON."""
+    out: dict[str, float] = {}
+    for iv in (scenario or {}).get("interventions", []):
+        if iv.get("kind") == "viral_infection":
+            out.setdefault(iv.get("virus", "influenza"), float(iv["day"]))
+    return out
+
+
+def viral_observables(days: dict[str, float]) -> list[str]:
+    return [f"{v}_{o}" for v in days for o in ("viral_load", "cd8_effectors_au", "igg_au")]
+
+
+def viral_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], days: dict[str, float]
+                          ) -> list[tuple[str, str, str, np.ndarray]]:
+    """Per virus, for many patients: cleared (below the detection limit from some day to the end), the first
+    such day, the peak load, the peak of virus-specific CD8 effectors and virus-specific IgG 28 days on."""
+    out = []
+    for v, day0 in days.items():
+        after = times >= day0 - 1e-9
+        load = obs[f"{v}_viral_load"][:, after]
+        t = times[after] - day0
+        below = load < VIRUS_DETECTION_TCID50
+        # last time at or above the limit; cleared from the next output on
+        above_any = (~below).any(axis=1)
+        last_above = np.where(above_any, below.shape[1] - 1 - np.argmax((~below)[:, ::-1], axis=1), -1)
+        cleared = below[:, -1]
+        nxt = np.minimum(last_above + 1, len(t) - 1)
+        igg = obs[f"{v}_igg_au"][:, after]
+        out += [(f"{v}_cleared", "flag", f"1 if {v} is below {VIRUS_DETECTION_TCID50:g} TCID50/mL at the end of the run",
+                 cleared.astype(float)),
+                (f"{v}_clearance_day", "day after infection",
+                 f"first day from which {v} stays below {VIRUS_DETECTION_TCID50:g} TCID50/mL",
+                 np.where(cleared, t[nxt], np.nan)),
+                (f"{v}_peak_viral_load", "TCID50/mL", f"highest {v} load", load.max(axis=1)),
+                (f"{v}_peak_cd8_effectors", "AU", f"highest {v}-specific effector CD8 count",
+                 obs[f"{v}_cd8_effectors_au"][:, after].max(axis=1)),
+                (f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection",
+                 np.array([np.interp(28.0, t, row) for row in igg]))]
+    return out
+
+
 # ------------------------------------------------------------------ endpoints a scenario calls for
 # Each family reads the scenario (as dumped to JSON), names the observables it needs, and computes its
 # endpoints for many patients at once, so single runs and cohorts share one implementation.
@@ -428,6 +474,7 @@ def scenario_endpoint_observables(scenario: dict | None, available: list[str]) -
         names += TRANSPLANT_OBSERVABLES
     names += vaccine_observables(vaccine_schedules(scenario))
     names += infection_observables(infection_days(scenario))
+    names += viral_observables(viral_infection_days(scenario))
     return list(dict.fromkeys(names))
 
 
@@ -444,4 +491,5 @@ def scenario_endpoint_values(scenario: dict | None, times: np.ndarray, obs: dict
                                           refs)
     out += vaccine_endpoint_values(times, obs, vaccine_schedules(scenario))
     out += infection_endpoint_values(times, obs, infection_days(scenario))
+    out += viral_endpoint_values(times, obs, viral_infection_days(scenario))
     return out

@@ -24,7 +24,7 @@ SOURCE_MODULES = (
     "harker_finch1969", "infection_kinetics", "lahoz_beneytez2016", "lee_six2018", "macallan2004", "macallan2005",
     "autoimmunity", "clonal_hematopoiesis", "merck_reference_intervals", "mitchell2022", "patel2017", "radiobiology",
     "spencer_chapman2024",
-    "steinmann1985", "structural_assumptions", "vaccine_kinetics", "vrisekoop2008", "wang2001",
+    "steinmann1985", "structural_assumptions", "vaccine_kinetics", "viral_kinetics", "vrisekoop2008", "wang2001",
     "westermann_pabst1992", "zhang2007",
 )
 

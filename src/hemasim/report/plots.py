@@ -172,3 +172,29 @@ def infection_figure(result: Result) -> Figure | None:
                      fontsize=10)
         ax.grid(alpha=0.3, which="both")
     return fig
+
+
+def viral_figure(result: Result) -> Figure | None:
+    """Per virus: viral load (log scale) with virus-specific CD8 effectors and IgG; None without one."""
+    stacked = _stacked(result, "_viral_load", 2.8)
+    if stacked is None:
+        return None
+    fig, axes, viruses = stacked
+    for ax, v in zip(axes, viruses, strict=True):
+        load = result.observable(f"{v}_viral_load")
+        shown = load >= 1e-3
+        ax.semilogy(result.times[shown], load[shown], lw=1.8, color="tab:red", label=f"{v} (TCID50/mL)")
+        ax.axhline(1.0, color="tab:red", lw=0.6, ls=":")
+        ax.set_ylabel("TCID50/mL")
+        ax2 = ax.twinx()
+        ax2.plot(result.times, result.observable(f"{v}_cd8_effectors_au"), lw=1.4, color="tab:green",
+                 label="CD8 effectors (AU)")
+        ax2.plot(result.times, result.observable(f"{v}_cd8_memory_au"), lw=1.0, color="tab:green", ls="--",
+                 label="CD8 memory (AU)")
+        ax2.plot(result.times, result.observable(f"{v}_igg_au"), lw=1.4, color="tab:purple", label="IgG (AU)")
+        ax2.set_ylabel("AU")
+        ax2.legend(fontsize=8, loc="upper right")
+        ax.set_title(f"{v}: virus (red, log; dotted: detection limit), CD8 effectors and memory (green), IgG (purple)",
+                     fontsize=10)
+        ax.grid(alpha=0.3, which="both")
+    return fig

@@ -23,6 +23,7 @@ from hemasim.scenario.interventions import (
     RadiationSpec,
     TransplantSpec,
     VaccineSpec,
+    ViralInfectionSpec,
     drug_set_of,
 )
 from hemasim.solvers import DormandPrince, ScipyReference, Solver
@@ -209,7 +210,8 @@ class Population(_Strict):
 
 
 Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec
-                         | RadiationSpec | ConditioningSpec | TransplantSpec | VaccineSpec | InfectionSpec,
+                         | RadiationSpec | ConditioningSpec | TransplantSpec | VaccineSpec | InfectionSpec
+                         | ViralInfectionSpec,
                          Field(discriminator="kind")]
 # Planned kinds (see docs/scenarios.md): viral infection, autoimmunity. Each will be one more member of this union.
 
@@ -330,11 +332,13 @@ class Scenario(_Strict):
         response, each pathogen."""
         from hemasim.biology.infection import BacterialInfection
         from hemasim.biology.vaccine import VaccineResponse
+        from hemasim.biology.viral import ViralInfection
         from hemasim.pharmacology.pkpd import DrugExposure
 
         sets = {}
         antigens: dict[str, None] = {}
         pathogens: dict[str, None] = {}
+        viruses: dict[str, None] = {}
         for iv in self.interventions:
             if isinstance(iv, ChemotherapySpec | GcsfSpec):
                 ds = drug_set_of(iv.drug_set)
@@ -343,6 +347,9 @@ class Scenario(_Strict):
                 antigens[iv.antigen] = None
             elif isinstance(iv, InfectionSpec):
                 pathogens[iv.pathogen] = None
+            elif isinstance(iv, ViralInfectionSpec):
+                viruses[iv.virus] = None
+                antigens[iv.virus] = None  # the antibody response to the virus is the vaccine response's
         clonal = self.patient.clonal_output()
         if self.patient.autoimmune_disease is not None:
             from hemasim.biology.autoimmunity import AutoimmuneDisease
@@ -353,7 +360,8 @@ class Scenario(_Strict):
         if clonal is not None:
             clonal_and_disease.append(clonal)
         return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),
-                *(BacterialInfection(n) for n in pathogens), *clonal_and_disease]
+                *(BacterialInfection(n) for n in pathogens), *(ViralInfection(v) for v in viruses),
+                *clonal_and_disease]
 
     def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
                     per_patient: Any = None) -> Any:

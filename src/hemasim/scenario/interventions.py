@@ -327,6 +327,26 @@ class VaccineSpec(_Strict):
         return [CellInfusion(self.day, antigen_state(self.antigen), self.dose)]
 
 
+class ViralInfectionSpec(_Strict):
+    """A viral infection seeded on ``day`` with ``inoculum_tcid50`` (TCID50/mL of nasal wash); ``virus`` names
+    it and its antigen, so a ``vaccine`` block with the same antigen primes the antibody response to it."""
+
+    kind: Literal["viral_infection"]
+    day: float = Field(ge=0)
+    virus: str = Field(default="influenza", pattern=r"^[a-z][a-z0-9_]*$", max_length=30)
+    inoculum_tcid50: float = Field(default=0.1, gt=0, le=1e6)
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def to_events(self) -> list[Event]:
+        from hemasim.biology.viral import virus_state
+        from hemasim.events import CellInfusion
+
+        return [CellInfusion(self.day, virus_state(self.virus), self.inoculum_tcid50)]
+
+
 class InfectionSpec(_Strict):
     """A bacterial infection seeded on ``day`` with ``inoculum_cfu`` bacteria (1e9: a moderate infection
     that a healthy adult clears with a neutrophilia; see docs/immunity.md)."""

@@ -1,0 +1,121 @@
+"""Viral infection: a virus replicating in an epithelium, cleared by CD8 T-cell killing of infected cells
+and neutralised by antibody (a :class:`~hemasim.biology.ModelExtension`; the ``viral_infection`` scenario
+block adds it together with the humoral response to the same antigen, so a vaccine against the virus and
+the infection share B-cell memory and IgG).
+
+    d T/dt = r T (1 - (T + I)/T0) - beta T V                          (target cells)
+    d I/dt = beta T V - delta I - k_E (E + M) I                      (infected cells)
+    d V/dt = p I - c V - k_A IgG V                                   (virus, TCID50/mL)
+    d E/dt = k_r (N8/N8_ref) s(I) + k_m M s(I) + rho E s(I) - d_E E  (virus-specific CD8 effectors, AU)
+    d M/dt = f d_E E - ln2 M / T_M                                   (memory CD8, AU)
+    antigen for the B-cell response: kappa V (in vaccine doses per day); s(I) = I / (I + K_I)
+
+Memory CD8 cells kill too (tissue-resident surveillance), which removes the low-level chronic state a
+purely antigen-driven response leaves in a deterministic model. N8 is the patient's blood naive CD8 count (the reference adult's N8_ref), so a host without T cells
+(SCID, early after a T-depleted graft) mounts no CD8 response and, with the epithelium regrowing, keeps
+shedding virus. Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (all assumed; qualitative).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from hemasim.biology.builder import BuildContext
+from hemasim.biology.vaccine import antigen_state
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
+
+__all__ = ["ViralInfection", "virus_state"]
+
+DAYS_PER_YEAR = 365.25
+
+
+def virus_state(name: str) -> str:
+    return f"{name}_virus"
+
+
+@cache
+def reference_naive_cd8_per_ul() -> float:
+    """Blood naive CD8 T cells per uL of the healthy reference adult (35 y)."""
+    from hemasim.biology import REFERENCE_ADULT, reference_adult_model
+    from hemasim.biology.body import blood_volume_L
+
+    model = reference_adult_model()
+    per_ul = model.parameters.value("lymphocyte_blood_fraction") / (
+        float(blood_volume_L(REFERENCE_ADULT, model.parameters)) * 1e6)
+    return float(model.x0[model.index("naive_cd8")]) * per_ul
+
+
+@dataclass(frozen=True)
+class ViralInfection:
+    """A viral infection named ``name`` (its antigen is the same name in vaccine blocks)."""
+
+    name: str = "influenza"
+
+    def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
+        n, p = self.name, ctx.p
+        m = Module(f"viral_{n}")
+        t0 = p("virus_target_cells")
+        tgt = m.compartment(f"{n}_target_cells", f"{n}: uninfected target epithelial cells", t0, "pathogen")
+        inf = m.compartment(f"{n}_infected_cells", f"{n}: infected epithelial cells", 0.0, "pathogen")
+        vir = m.compartment(virus_state(n), f"{n}: free virus (TCID50/mL)", 0.0, "pathogen")
+        eff = m.compartment(f"{n}_cd8_effectors", f"{n}-specific effector CD8 T cells (AU)", 0.0, "antigen_specific")
+        mem = m.compartment(f"{n}_cd8_memory", f"{n}-specific memory CD8 T cells (AU)", 0.0, "antigen_specific")
+        igg = f"{n}_igg"  # from the humoral response (hemasim.biology.vaccine) to the same antigen
+        per_ul = p("lymphocyte_blood_fraction") / (ctx.blood_volume_L * 1e6)
+        m.signals += [Signal(f"{n}_epithelium", {tgt: 1.0, inf: 1.0}), Signal(f"{n}_viral_load", {vir: 1.0}),
+                      Signal(f"{n}_infected", {inf: 1.0}), Signal(f"{n}_effectors", {eff: 1.0, mem: 1.0}),
+                      Signal(f"{n}_antibody", {igg: 1.0}), Signal(f"{n}_naive_cd8_help", {"naive_cd8": 1.0})]
+        k_i = p("infected_cells_half_antigen")
+        m.feedbacks += [
+            Feedback(f"{n}_epithelial_crowding", FeedbackKind.LINEAR, (1.0 / t0,), signal=f"{n}_epithelium",
+                     parameters=("virus_target_cells",)),
+            Feedback(f"{n}_virus_contact", FeedbackKind.LINEAR, (1.0,), signal=f"{n}_viral_load"),
+            Feedback(f"{n}_ctl_contact", FeedbackKind.LINEAR, (1.0,), signal=f"{n}_effectors"),
+            Feedback(f"{n}_antibody_contact", FeedbackKind.LINEAR, (1.0,), signal=f"{n}_antibody"),
+            # s(I) = I / (I + K): the EMAX law with E_max 1, shifted by -1
+            Feedback(f"{n}_antigen_presentation", FeedbackKind.EMAX, (1.0, k_i, 1.0), signal=f"{n}_infected",
+                     offset=-1.0, parameters=("infected_cells_half_antigen",)),
+            Feedback(f"{n}_naive_cd8_availability", FeedbackKind.LINEAR, (per_ul / reference_naive_cd8_per_ul(),),
+                     signal=f"{n}_naive_cd8_help", parameters=("lymphocyte_blood_fraction",)),
+        ]
+        # logistic regrowth r T (1 - (T + I)/T0) as growth r T and crowding loss r T (T + I)/T0 (smooth, so the
+        # steady-state solver sees no kink at T0)
+        m.flow(f"{n}_epithelial_regrowth", "proliferation", tgt, tgt, p("target_cell_regeneration_per_day"),
+               consume=0.0, parameters=("target_cell_regeneration_per_day",))
+        m.flow(f"{n}_epithelial_crowding", "death", tgt, None, p("target_cell_regeneration_per_day"),
+               feedbacks=(f"{n}_epithelial_crowding",), parameters=("target_cell_regeneration_per_day",))
+        m.flow(f"{n}_infection", "infection", tgt, inf, p("virus_infectivity_per_tcid50_day"),
+               feedbacks=(f"{n}_virus_contact",), parameters=("virus_infectivity_per_tcid50_day",))
+        m.flow(f"{n}_infected_cell_death", "death", inf, None, p("infected_cell_death_per_day"),
+               parameters=("infected_cell_death_per_day",))
+        m.flow(f"{n}_killed_by_cd8", "clearance", inf, None, p("cd8_kill_per_au_day"), feedbacks=(f"{n}_ctl_contact",),
+               parameters=("cd8_kill_per_au_day",))
+        m.flow(f"{n}_virus_release", "production", inf, vir, p("virus_production_tcid50_per_cell_day"), consume=0.0,
+               parameters=("virus_production_tcid50_per_cell_day",))
+        m.flow(f"{n}_virus_clearance", "clearance", vir, None, p("virus_clearance_per_day"),
+               parameters=("virus_clearance_per_day",))
+        m.flow(f"{n}_neutralisation", "clearance", vir, None, p("antibody_neutralisation_per_au_day"),
+               feedbacks=(f"{n}_antibody_contact",), parameters=("antibody_neutralisation_per_au_day",))
+        m.flow(f"{n}_antigen_uptake", "signalling", vir, antigen_state(n), p("virus_antigen_dose_per_tcid50_day"),
+               consume=0.0, parameters=("virus_antigen_dose_per_tcid50_day",))
+        m.flow(f"{n}_cd8_priming", "activation", None, eff, p("cd8_recruitment_au_per_day"),
+               feedbacks=(f"{n}_antigen_presentation", f"{n}_naive_cd8_availability"),
+               parameters=("cd8_recruitment_au_per_day",))
+        m.flow(f"{n}_cd8_recall", "activation", mem, eff, p("cd8_memory_recall_per_day"), consume=0.0,
+               feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
+        m.flow(f"{n}_cd8_expansion", "proliferation", eff, eff, p("cd8_expansion_per_day"), consume=0.0,
+               feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_expansion_per_day",))
+        m.flow(f"{n}_cd8_contraction", "death", eff, mem, p("cd8_contraction_per_day"), yield_=p("cd8_memory_fraction"),
+               parameters=("cd8_contraction_per_day", "cd8_memory_fraction"))
+        m.flow(f"{n}_cd8_memory_loss", "death", mem, None,
+               math.log(2) / (p("cd8_memory_half_life_years") * DAYS_PER_YEAR),
+               parameters=("cd8_memory_half_life_years",))
+        m.observables += [
+            Observable(f"{n}_viral_load", "TCID50/mL", f"{n}: free virus", {vir: 1.0}),
+            Observable(f"{n}_infected_cells", "cells", f"{n}: infected epithelial cells", {inf: 1.0}),
+            Observable(f"{n}_cd8_effectors_au", "AU", f"{n}-specific effector CD8 T cells", {eff: 1.0}),
+            Observable(f"{n}_cd8_memory_au", "AU", f"{n}-specific memory CD8 T cells", {mem: 1.0}),
+        ]
+        return m, {}

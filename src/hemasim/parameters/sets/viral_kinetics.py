@@ -1,0 +1,61 @@
+"""Viral infection of an epithelium with T-cell killing and antibody neutralisation (hemasim.biology.viral).
+Time in days; virus in TCID50/mL of nasal wash, cells as cells, immune quantities in arbitrary units (AU).
+
+No human value has been transcribed: the within-host kinetics are assumed of the order reported for
+influenza A fitted with target-cell-limited models (Baccam 2006, J Virol 80:7590), not taken from a table;
+the immune parameters are assumed so that a healthy adult clears a primary infection in about ten days,
+a host without T cells keeps shedding, and antibody from a vaccine lowers the peak. Outcomes are
+qualitative (who clears, in which order), not predictions of titres or days.
+"""
+
+from hemasim.parameters.core import Assumed
+from hemasim.parameters.sets._helpers import param
+
+KINETICS = "within-host course of a respiratory viral infection (issue 6)"
+IMMUNE = "clearance of a viral infection by CD8 T cells and antibody (issue 6)"
+
+PARAMETERS = [
+    param("virus_target_cells", 4e8, "cells", "uninfected epithelial target cells before infection",
+          Assumed(KINETICS, "of the order of the upper-respiratory epithelium of target-cell-limited influenza "
+                  "models (Baccam 2006)"), bounds=(1.0, 1e12)),
+    param("virus_infectivity_per_tcid50_day", 2.7e-5, "1/((TCID50/mL) day)", "infection rate constant (beta)",
+          Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"), bounds=(0.0, 1.0)),
+    param("virus_production_tcid50_per_cell_day", 1.2e-2, "(TCID50/mL)/(cell day)",
+          "virus released per infected cell per day (p)", Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"),
+          bounds=(0.0, 1e6)),
+    param("virus_clearance_per_day", 3.0, "1/day", "clearance of free virus (c)",
+          Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"), bounds=(0.0, 1e3)),
+    param("infected_cell_death_per_day", 4.0, "1/day", "death of infected cells without T-cell killing (delta)",
+          Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"), bounds=(0.0, 1e3)),
+    param("target_cell_regeneration_per_day", 1.0, "1/day", "regrowth of the epithelium toward its size",
+          Assumed(KINETICS, "epithelium repairs within days; without T cells and antibody the infection then "
+                  "persists (prolonged shedding), as in immunodeficient hosts"),
+          bounds=(0.0, 10.0)),
+    param("infected_cells_half_antigen", 10.0, "cells", "infected cells giving half-maximal antigen presentation",
+          Assumed(IMMUNE, "a few infected cells keep effectors expanding, so the response finishes the infection "
+                  "rather than settling with it at a low level"), bounds=(1e-3, 1e12)),
+    param("cd8_recruitment_au_per_day", 0.01, "AU/day",
+          "recruitment of virus-specific CD8 effectors from naive CD8 T cells at full antigen (reference adult)",
+          Assumed(IMMUNE, "scale of the arbitrary units; scales with the patient's naive CD8 count"),
+          bounds=(0.0, 10.0)),
+    param("cd8_expansion_per_day", 2.0, "1/day", "antigen-driven proliferation of CD8 effectors at full antigen",
+          Assumed(IMMUNE, "effector CD8 T cells double every 8-12 h at the height of a response"), bounds=(0.0, 10.0)),
+    param("cd8_contraction_per_day", 0.4, "1/day", "loss of CD8 effectors (contraction)",
+          Assumed(IMMUNE, "the effector pool contracts over one to two weeks after the peak"), bounds=(0.0, 10.0)),
+    param("cd8_memory_fraction", 0.05, "1", "share of contracting CD8 effectors that become memory cells",
+          Assumed(IMMUNE, "a few percent survive contraction"), bounds=(0.0, 1.0)),
+    param("cd8_memory_half_life_years", 8.0, "year", "half-life of virus-specific memory CD8 T cells",
+          Assumed(IMMUNE, "memory CD8 T cells persist for years"), bounds=(0.01, 100.0)),
+    param("cd8_memory_recall_per_day", 1.0, "1/day", "recruitment of memory CD8 cells into effectors at full antigen",
+          Assumed(IMMUNE, "a recall is faster than a primary response"), bounds=(0.0, 10.0)),
+    param("cd8_kill_per_au_day", 10.0, "1/(AU day)", "killing of infected cells per unit of CD8 effectors",
+          Assumed(IMMUNE, "scale of the arbitrary units: a few AU of effectors clear the infection"),
+          bounds=(0.0, 1e3)),
+    param("virus_antigen_dose_per_tcid50_day", 3e-6, "doses/((TCID50/mL) day)",
+          "antigen reaching the B-cell response per unit of viral load (in vaccine doses)",
+          Assumed(IMMUNE, "a primary infection exposes B cells to about one vaccine dose of antigen"),
+          bounds=(0.0, 1.0)),
+    param("antibody_neutralisation_per_au_day", 1.0, "1/(AU day)", "neutralisation of free virus per AU of IgG",
+          Assumed(IMMUNE, "IgG a year after vaccination (a few AU) doubles the clearance of free virus; fresh "
+                  "post-vaccine IgG prevents spread"), bounds=(0.0, 1e3)),
+]

@@ -1,0 +1,78 @@
+"""Viral infection: healthy state without infection, clearance by T cells and antibody, persistence without
+T cells, protection by a prior vaccine (monotone in dose), bad input, report, and libRoadRunner."""
+
+import numpy as np
+import pytest
+
+from hemasim.scenario import ScenarioError, parse_scenario
+from hemasim.simulation import Simulation, run_scenario
+from tests.conftest import assert_roadrunner_matches
+
+
+def _scenario(interventions, genotype="healthy", days=150, age=35, aging=True):
+    return parse_scenario({"name": "viral", "duration_days": days, "output": {"every_days": 0.25}, "aging": aging,
+                           "patient": {"age_years": age, "sex": "male", "weight_kg": 75, "height_cm": 178,
+                                       "genotype": genotype},
+                           "interventions": interventions})
+
+
+INFECTION = {"kind": "viral_infection", "day": 30, "virus": "influenza", "inoculum_tcid50": 0.1}
+
+
+def _endpoints(result):
+    from hemasim.endpoints import scenario_endpoint_observables, scenario_endpoint_values
+
+    scen = result.metadata["scenario"]
+    names = scenario_endpoint_observables(scen, result.model.observable_names)
+    obs = {n: result.observable(n)[None, :] for n in names}
+    return {name: float(v[0]) for name, _, _, v in scenario_endpoint_values(scen, result.times, obs,
+                                                                             result.model.parameters)}
+
+
+def test_without_an_inoculum_the_healthy_state_holds():
+    spec = _scenario([INFECTION], aging=False)
+    model = spec.build_model().compile()
+    r = Simulation(model).run(200, output_every_days=20)  # no events: the virus is never seeded
+    assert np.allclose(r.states[-1], r.states[0], rtol=1e-6, atol=1e-9)
+    assert np.all(r.observable("influenza_viral_load") == 0.0)
+
+
+def test_a_healthy_adult_clears_and_a_host_without_t_cells_keeps_shedding():
+    healthy = _endpoints(run_scenario(_scenario([INFECTION])))
+    assert healthy["influenza_cleared"] == 1.0
+    assert 3 <= healthy["influenza_clearance_day"] <= 15
+    assert healthy["influenza_peak_cd8_effectors"] > 1.0 and healthy["influenza_igg_day28"] > 1.0
+    scid = run_scenario(_scenario([INFECTION], genotype="il2rg_scid"))
+    e = _endpoints(scid)
+    assert e["influenza_cleared"] == 0.0 and e["influenza_peak_cd8_effectors"] == 0.0
+    assert scid.observable("influenza_viral_load")[-1] > 1.0
+
+
+def test_a_prior_vaccine_lowers_the_peak_more_the_larger_the_dose():
+    peaks = []
+    for dose in (0.0, 0.1, 0.3, 1.0):
+        ivs = [INFECTION] if dose == 0 else [{"kind": "vaccine", "day": 1, "antigen": "influenza", "dose": dose},
+                                            INFECTION]
+        peaks.append(_endpoints(run_scenario(_scenario(ivs, days=90)))["influenza_peak_viral_load"])
+    assert np.all(np.diff(peaks) < 0), peaks
+
+
+@pytest.mark.parametrize(("patch", "field"), [({"virus": "Flu A"}, "virus"), ({"inoculum_tcid50": 0}, "inoculum"),
+                                              ({"day": -1}, "day")])
+def test_bad_viral_infection_names_the_field(patch, field):
+    with pytest.raises(ScenarioError, match=field):
+        _scenario([{**INFECTION, **patch}])
+
+
+def test_report_shows_virus_effectors_and_antibody(tmp_path):
+    from hemasim.io import write_run_outputs
+
+    write_run_outputs(run_scenario(_scenario([INFECTION], days=60)), tmp_path / "out")
+    text = (tmp_path / "out" / "report.html").read_text()
+    assert "Viral infection" in text and "influenza_cleared" in text
+
+
+def test_libroadrunner_follows_a_viral_infection():
+    spec = _scenario([{"kind": "vaccine", "day": 1, "antigen": "influenza", "dose": 0.2}, INFECTION], days=60)
+    model = spec.build_model().compile()
+    assert_roadrunner_matches(model, spec.build_events(), 60.0, 31, tol=1e-3)
