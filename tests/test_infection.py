@@ -42,6 +42,17 @@ def test_a_moderate_infection_raises_the_white_count_and_is_cleared():
     assert r.observable("bacteria_inflammation_au").max() > 0.5 and r.observable("bacteria_inflammation_au")[-1] < 0.05
 
 
+def test_inflammation_mobilises_stem_and_progenitor_cells_and_they_return():
+    r = infected(days=60.0)
+    cd34 = r.observable("cd34_blood_per_uL")
+    rest = healthy_adult_parameters().value("cd34_blood_baseline_per_uL")
+    assert cd34[0] == pytest.approx(rest, rel=1e-9)
+    assert cd34.max() > 2.0 * rest  # mobilised during the infection
+    assert cd34[-1] == pytest.approx(rest, rel=0.05)  # and back after it
+    smaller = infected(inoculum=1e7, days=60.0).observable("cd34_blood_per_uL").max()
+    assert rest <= smaller < cd34.max()
+
+
 @pytest.mark.parametrize("inoculum", [1e7, 1e8, 1e9])
 def test_fewer_neutrophils_never_clear_an_infection_faster(inoculum):
     days = [clearance_day(infected(anc, inoculum)) for anc in (6.0, 4.75, 3.0, 1.5, 0.5)]

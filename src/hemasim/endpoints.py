@@ -394,7 +394,7 @@ def infection_days(scenario: dict | None) -> dict[str, float]:
 
 
 def infection_observables(days: dict[str, float]) -> list[str]:
-    return [*(f"{n}_cfu" for n in days), "wbc_1e9_per_L", "anc_1e9_per_L"] if days else []
+    return [*(f"{n}_cfu" for n in days), "wbc_1e9_per_L", "anc_1e9_per_L", "cd34_blood_per_uL"] if days else []
 
 
 def infection_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], days: dict[str, float]
@@ -414,7 +414,9 @@ def infection_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], day
                  np.where(cleared, first, np.nan)),
                 (f"{n}_peak_cfu", "CFU", f"highest {n} load", cfu.max(axis=1)),
                 (f"{n}_peak_wbc", "1e9/L", "highest WBC after the infection", obs["wbc_1e9_per_L"][:, after].max(axis=1)),
-                (f"{n}_peak_anc", "1e9/L", "highest ANC after the infection", obs["anc_1e9_per_L"][:, after].max(axis=1))]
+                (f"{n}_peak_anc", "1e9/L", "highest ANC after the infection", obs["anc_1e9_per_L"][:, after].max(axis=1)),
+                (f"{n}_peak_cd34_blood", "cells/uL", "highest circulating CD34+ count after the infection (mobilisation)",
+                 obs["cd34_blood_per_uL"][:, after].max(axis=1))]
     return out
 
 

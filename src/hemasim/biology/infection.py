@@ -7,8 +7,9 @@ adds it and seeds the inoculum).
 
 Phagocytosis saturates (B_sat), so a small inoculum is cleared by the resting neutrophils while a
 larger one grows until inflammation has raised the neutrophil count. Inflammation stimulates
-neutrophil production (input of new progenitors x (1 + E_p I/(I + I_50))) and the release of the
-marrow reserve (every post-mitotic maturation transit x (1 + E_r I/(I + I_50))), as G-CSF and IL-6
+neutrophil production (input of new progenitors x (1 + E_p I/(I + I_50))), the release of the
+marrow reserve (every post-mitotic maturation transit x (1 + E_r I/(I + I_50))) and the egress of
+stem and progenitor cells into blood (x (1 + E_m I/(I + I_50)): mobilisation), as G-CSF and IL-6
 do. Killing is proportional to the circulating neutrophils, so a neutropenic patient clears later or
 not at all. Every parameter is assumed (:mod:`hemasim.parameters.sets.infection_kinetics`): outcomes
 are qualitative (who clears, in which order), not predictions of clearance days.
@@ -58,6 +59,8 @@ class BacterialInfection:
                      signal=f"{n}_inflammation_level", parameters=("inflammation_production_max_gain", *gains)),
             Feedback(f"{n}_release_drive", FeedbackKind.EMAX, (p("inflammation_release_max_gain"), half, 1.0),
                      signal=f"{n}_inflammation_level", parameters=("inflammation_release_max_gain", *gains)),
+            Feedback(f"{n}_mobilisation_drive", FeedbackKind.EMAX, (p("inflammation_mobilisation_max_gain"), half, 1.0),
+                     signal=f"{n}_inflammation_level", parameters=("inflammation_mobilisation_max_gain", *gains)),
         ]
         m.flow(f"{n}_growth", "proliferation", bac, bac, p("bacteria_growth_per_day"), consume=0.0,
                feedbacks=(f"{n}_carrying_capacity",), parameters=("bacteria_growth_per_day",))
@@ -77,7 +80,7 @@ class BacterialInfection:
             Observable(f"{n}_cfu", "CFU", f"{n}: live bacteria", {bac: 1.0}),
             Observable(f"{n}_inflammation_au", "AU", f"{n}: inflammatory signal", {inflam: 1.0}),
         ]
-        extra = {h.input_flow: (f"{n}_production_drive",)}
+        extra = {h.input_flow: (f"{n}_production_drive",), "hspc_egress": (f"{n}_mobilisation_drive",)}
         for f in h.maturation_flows[1:]:
             extra[f] = (f"{n}_release_drive",)
         return m, extra

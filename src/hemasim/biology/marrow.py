@@ -43,6 +43,17 @@ def stem_module(ctx: BuildContext) -> Module:
     m.flow("mpp_commitment", "differentiation", mpp, None, 1.0 / mpp_res, parameters=("mpp_residence_days",))
     ctx.mpp_name, ctx.mpp_exit_rate = mpp, 1.0 / mpp_res
 
+    # Circulating HSPCs: progenitors leave the marrow and return (no net flow at rest); inflammation and G-CSF
+    # raise the egress (mobilisation). Counted as CD34+ cells per uL relative to a resting baseline.
+    k_back = 1.0 / ctx.p("hspc_blood_residence_days")
+    share = ctx.p("hspc_blood_share_of_mpp")
+    blood_hspc = m.compartment("blood_hspc", "circulating haematopoietic stem and progenitor cells (MPP units)",
+                               ctx.hsc_output_per_day * mpp_res * share, "blood", "progenitor_circulating")
+    m.flow("hspc_egress", "egress", mpp, blood_hspc, k_back * share,
+           parameters=("hspc_blood_residence_days", "hspc_blood_share_of_mpp"))
+    m.flow("hspc_homing", "homing", blood_hspc, mpp, k_back, parameters=("hspc_blood_residence_days",))
+    ctx.blood_share[blood_hspc] = 1.0
+
     # Common lymphoid progenitors: one per MPP event (a scale choice; downstream yields carry the
     # amplification, see docs/model.md).
     clp_res = ctx.p("clp_residence_days")
@@ -57,5 +68,7 @@ def stem_module(ctx: BuildContext) -> Module:
     m.observables += [
         Observable("hsc_count_cells", "cells", "active HSC pool", {hsc: 1.0}),
         Observable("hsc_divisions_per_day", "cells/day", "HSC divisions per day", fluxes={"hsc_division": 1.0}),
+        Observable("cd34_blood_per_uL", "cells/uL", "circulating CD34+ cells (resting baseline x fold over rest)",
+                   {blood_hspc: ctx.p("cd34_blood_baseline_per_uL") / (ctx.hsc_output_per_day * mpp_res * share)}),
     ]
     return m

@@ -41,3 +41,8 @@ PARAMETERS = [
           Calibrated(("I1",), "a moderate infection in a healthy adult raises WBC above 12e9/L"),
           bounds=(0.0, 50.0)),
 ]
+PARAMETERS.append(
+    param("inflammation_mobilisation_max_gain", 4.0, "1",
+          "largest increase of HSPC egress from marrow into blood under inflammation (x 1 + gain)",
+          Assumed(INFECTION, "circulating CD34+ cells rise a few-fold in severe infection and sepsis"),
+          bounds=(0.0, 100.0)))

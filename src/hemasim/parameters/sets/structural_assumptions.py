@@ -127,3 +127,17 @@ PARAMETERS = [
           "age at which the lymphocyte reference counts apply",
           Assumed("T-cell counts at other ages", "middle of the adult range"), bounds=(18.0, 65.0)),
 ]
+
+MOBILISATION = "HSPC mobilisation into blood under inflammation (issue 6) and G-CSF"
+PARAMETERS += [
+    param("cd34_blood_baseline_per_uL", 3.0, "cells/uL", "circulating CD34+ cells at rest",
+          Assumed(MOBILISATION, "a few per uL in healthy adults (1-5 is the usual range quoted); a scale for the "
+                  "read-out only"), bounds=(0.01, 100.0)),
+    param("hspc_blood_residence_days", 1.0, "day", "mean time a circulating HSPC spends in blood before homing",
+          Assumed(MOBILISATION, "longer than the real transit (minutes to hours) on purpose: a faster exchange adds a "
+                  "stiff mode that holds the explicit solver to short steps; the count lags its drivers by about "
+                  "a day"), bounds=(1e-3, 10.0)),
+    param("hspc_blood_share_of_mpp", 1e-3, "1", "circulating HSPCs as a share of the marrow MPP pool at rest",
+          Assumed(MOBILISATION, "a small share; it does not change the marrow balance (cells return)"),
+          bounds=(0.0, 0.1)),
+]
