@@ -414,8 +414,10 @@ def infection_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], day
                  np.where(cleared, first, np.nan)),
                 (f"{n}_peak_cfu", "CFU", f"highest {n} load", cfu.max(axis=1)),
                 (f"{n}_peak_wbc", "1e9/L", "highest WBC after the infection", obs["wbc_1e9_per_L"][:, after].max(axis=1)),
-                (f"{n}_peak_anc", "1e9/L", "highest ANC after the infection", obs["anc_1e9_per_L"][:, after].max(axis=1)),
-                (f"{n}_peak_cd34_blood", "cells/uL", "highest circulating CD34+ count after the infection (mobilisation)",
+                (f"{n}_peak_anc", "1e9/L", "highest ANC after the infection",
+                 obs["anc_1e9_per_L"][:, after].max(axis=1)),
+                (f"{n}_peak_cd34_blood", "cells/uL",
+                 "highest circulating CD34+ count after the infection (mobilisation)",
                  obs["cd34_blood_per_uL"][:, after].max(axis=1))]
     return out
 
@@ -453,8 +455,8 @@ def viral_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], days: d
         cleared = below[:, -1]
         nxt = np.minimum(last_above + 1, len(t) - 1)
         igg = obs[f"{v}_igg_au"][:, after]
-        out += [(f"{v}_cleared", "flag", f"1 if {v} is below {VIRUS_DETECTION_TCID50:g} TCID50/mL at the end of the run",
-                 cleared.astype(float)),
+        out += [(f"{v}_cleared", "flag",
+                 f"1 if {v} is below {VIRUS_DETECTION_TCID50:g} TCID50/mL at the end of the run", cleared.astype(float)),
                 (f"{v}_clearance_day", "day after infection",
                  f"first day from which {v} stays below {VIRUS_DETECTION_TCID50:g} TCID50/mL",
                  np.where(cleared, t[nxt], np.nan)),

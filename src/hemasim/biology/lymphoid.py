@@ -217,6 +217,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                    fluxes={"thymic_export_cd4": 1.0, "thymic_export_cd8": 1.0}),
         Observable("trec_cd4_per_uL", "TREC/uL", "TREC-like marker of recent thymic origin in blood naive CD4 cells",
                    {trec: per_ul}),
-        Observable("cd4_clonotype_richness", "clonotypes", "distinct CD4 TCR clonotypes in the body", {clonotypes: 1.0}),
+        Observable("cd4_clonotype_richness", "clonotypes", "distinct CD4 TCR clonotypes in the body",
+                   {clonotypes: 1.0}),
     ]
     return m

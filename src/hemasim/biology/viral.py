@@ -11,7 +11,8 @@ the infection share B-cell memory and IgG).
     antigen for the B-cell response: kappa V (in vaccine doses per day); s(I) = I / (I + K_I)
 
 Memory CD8 cells kill too (tissue-resident surveillance), which removes the low-level chronic state a
-purely antigen-driven response leaves in a deterministic model. N8 is the patient's blood naive CD8 count (the reference adult's N8_ref), so a host without T cells
+purely antigen-driven response leaves in a deterministic model. N8 is the patient's blood naive CD8
+count (the reference adult's N8_ref), so a host without T cells
 (SCID, early after a T-depleted graft) mounts no CD8 response and, with the epithelium regrowing, keeps
 shedding virus. Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (all assumed; qualitative).
 """

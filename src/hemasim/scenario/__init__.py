@@ -213,7 +213,7 @@ Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | 
                          | RadiationSpec | ConditioningSpec | TransplantSpec | VaccineSpec | InfectionSpec
                          | ViralInfectionSpec,
                          Field(discriminator="kind")]
-# Planned kinds (see docs/scenarios.md): viral infection, autoimmunity. Each will be one more member of this union.
+# Planned kinds (see docs/scenarios.md): gene_therapy (clone-resolved). Each will be one more member of this union.
 
 
 class FullModel(_Strict):
