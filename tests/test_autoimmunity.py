@@ -88,3 +88,12 @@ def test_libroadrunner_follows_a_lymphoablation_with_clonotype_thinning():
     model = _model(extensions=[AutoimmuneDisease("rheumatoid_arthritis")])
     events = [CellDepletion(10.0, ("lymphocyte", "thymus"), 1e-3)]
     assert_roadrunner_matches(model, events, 200.0, 21)
+
+
+def test_report_shows_disease_activity_and_repertoire(tmp_path):
+    from hemasim.io import write_run_outputs
+
+    spec = _ms_scenario(years=1)
+    write_run_outputs(run_scenario(spec), tmp_path / "out")
+    text = (tmp_path / "out" / "report.html").read_text()
+    assert "Autoimmune disease and T-cell repertoire" in text

@@ -384,13 +384,18 @@ def vaccine_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray],
     return out
 
 
-def infection_days(scenario: dict | None) -> dict[str, float]:
-    """Pathogen -> the day of its (first) infection, from a scenario as dumped to JSON."""
+def _first_days(scenario: dict | None, kind: str, key: str, default: str) -> dict[str, float]:
+    """Name (``key`` of each ``kind`` intervention) -> the day of its first one, from a scenario dumped to JSON."""
     out: dict[str, float] = {}
     for iv in (scenario or {}).get("interventions", []):
-        if iv.get("kind") == "infection":
-            out.setdefault(iv.get("pathogen", "bacteria"), float(iv["day"]))
+        if iv.get("kind") == kind:
+            out.setdefault(iv.get(key, default), float(iv["day"]))
     return out
+
+
+def infection_days(scenario: dict | None) -> dict[str, float]:
+    """Pathogen -> the day of its (first) bacterial infection."""
+    return _first_days(scenario, "infection", "pathogen", "bacteria")
 
 
 def infection_observables(days: dict[str, float]) -> list[str]:
@@ -427,12 +432,8 @@ VIRUS_DETECTION_TCID50 = 1.0
 
 
 def viral_infection_days(scenario: dict | None) -> dict[str, float]:
-    """Virus -> the day of its (first) infection, from a scenario as dumped to JSON."""
-    out: dict[str, float] = {}
-    for iv in (scenario or {}).get("interventions", []):
-        if iv.get("kind") == "viral_infection":
-            out.setdefault(iv.get("virus", "influenza"), float(iv["day"]))
-    return out
+    """Virus -> the day of its (first) infection."""
+    return _first_days(scenario, "viral_infection", "virus", "influenza")
 
 
 def viral_observables(days: dict[str, float]) -> list[str]:

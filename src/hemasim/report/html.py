@@ -25,7 +25,14 @@ def _fmt(v: float | None) -> str:
 
 
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str) -> str:
-    from hemasim.report.plots import drug_figure, infection_figure, lineage_figure, vaccine_figure, viral_figure
+    from hemasim.report.plots import (
+        autoimmunity_figure,
+        drug_figure,
+        infection_figure,
+        lineage_figure,
+        vaccine_figure,
+        viral_figure,
+    )
 
     def png(fig: Any) -> str:
         buf = io.BytesIO()
@@ -34,6 +41,10 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 
     img = png(lineage_figure(result))
     esc = html.escape
+    auto_fig = autoimmunity_figure(result)
+    autoimmunity_html = "" if auto_fig is None else (
+        '<h2>Autoimmune disease and T-cell repertoire</h2><img alt="autoimmune activity" style="max-width:100%" '
+        f'src="data:image/png;base64,{png(auto_fig)}">')
     vir_fig = viral_figure(result)
     viral_html = "" if vir_fig is None else (
         '<h2>Viral infection</h2><img alt="viral infection course" style="max-width:100%" '
@@ -86,6 +97,7 @@ Dashed lines (after a transplant or with a SCID genotype): the donor-derived par
 {vaccine_html}
 {infection_html}
 {viral_html}
+{autoimmunity_html}
 <h2>Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>

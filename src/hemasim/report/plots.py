@@ -151,6 +151,17 @@ def vaccine_figure(result: Result) -> Figure | None:
     return fig
 
 
+def _load_panel(ax, result: Result, observable: str, unit: str, limit: float, floor: float):  # noqa: ANN001, ANN202
+    """A pathogen load on a log axis with its clearance limit dotted; returns the twin axis for host curves."""
+    load = result.observable(observable)
+    shown = load >= floor
+    ax.semilogy(result.times[shown], load[shown], lw=1.8, color="tab:red")
+    ax.axhline(limit, color="tab:red", lw=0.6, ls=":")
+    ax.set_ylabel(unit)
+    ax.grid(alpha=0.3, which="both")
+    return ax.twinx()
+
+
 def infection_figure(result: Result) -> Figure | None:
     """Per pathogen: bacterial load (log scale) with the ANC and the inflammatory signal; None without one."""
     stacked = _stacked(result, "_cfu", 2.8)
@@ -158,35 +169,26 @@ def infection_figure(result: Result) -> Figure | None:
         return None
     fig, axes, pathogens = stacked
     for ax, n in zip(axes, pathogens, strict=True):
-        cfu = result.observable(f"{n}_cfu")
-        shown = cfu >= 1e-2
-        ax.semilogy(result.times[shown], cfu[shown], lw=1.8, color="tab:red", label=f"{n} (CFU)")
-        ax.axhline(1.0, color="tab:red", lw=0.6, ls=":")
-        ax.set_ylabel("CFU")
-        ax2 = ax.twinx()
+        ax2 = _load_panel(ax, result, f"{n}_cfu", "CFU", 1.0, 1e-2)
         ax2.plot(result.times, result.observable("anc_1e9_per_L"), lw=1.4, color="tab:blue", label="ANC (1e9/L)")
         ax2.plot(result.times, result.observable(f"{n}_inflammation_au"), lw=1.0, color="tab:orange",
                  label="inflammation (AU)")
         ax2.set_ylabel("ANC / inflammation")
         ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange)",
                      fontsize=10)
-        ax.grid(alpha=0.3, which="both")
     return fig
 
 
 def viral_figure(result: Result) -> Figure | None:
     """Per virus: viral load (log scale) with virus-specific CD8 effectors and IgG; None without one."""
+    from hemasim.endpoints import VIRUS_DETECTION_TCID50
+
     stacked = _stacked(result, "_viral_load", 2.8)
     if stacked is None:
         return None
     fig, axes, viruses = stacked
     for ax, v in zip(axes, viruses, strict=True):
-        load = result.observable(f"{v}_viral_load")
-        shown = load >= 1e-3
-        ax.semilogy(result.times[shown], load[shown], lw=1.8, color="tab:red", label=f"{v} (TCID50/mL)")
-        ax.axhline(1.0, color="tab:red", lw=0.6, ls=":")
-        ax.set_ylabel("TCID50/mL")
-        ax2 = ax.twinx()
+        ax2 = _load_panel(ax, result, f"{v}_viral_load", "TCID50/mL", VIRUS_DETECTION_TCID50, 1e-3)
         ax2.plot(result.times, result.observable(f"{v}_cd8_effectors_au"), lw=1.4, color="tab:green",
                  label="CD8 effectors (AU)")
         ax2.plot(result.times, result.observable(f"{v}_cd8_memory_au"), lw=1.0, color="tab:green", ls="--",
@@ -196,5 +198,24 @@ def viral_figure(result: Result) -> Figure | None:
         ax2.legend(fontsize=8, loc="upper right")
         ax.set_title(f"{v}: virus (red, log; dotted: detection limit), CD8 effectors and memory (green), IgG (purple)",
                      fontsize=10)
-        ax.grid(alpha=0.3, which="both")
+    return fig
+
+
+def autoimmunity_figure(result: Result) -> Figure | None:
+    """Disease activity (autoreactive memory, log scale) with CD4 clonotype richness relative to the start;
+    None without an autoimmune disease."""
+    stacked = _stacked(result, "_activity", 2.8)
+    if stacked is None:
+        return None
+    fig, axes, diseases = stacked
+    richness = result.observable("cd4_clonotype_richness")
+    for ax, d in zip(axes, diseases, strict=True):
+        ax2 = _load_panel(ax, result, f"{d}_activity", "activity (1 = chronic disease)", 1.0, 1e-6)
+        ax2.plot(result.times, richness / richness[0], lw=1.4, color="tab:blue", label="CD4 clonotype richness")
+        ax2.plot(result.times, result.observable("cd4_per_uL") / result.observable("cd4_per_uL")[0], lw=1.0,
+                 color="tab:gray", label="CD4 count")
+        ax2.set_ylabel("relative to the start")
+        ax2.legend(fontsize=8, loc="lower right")
+        ax.set_title(f"{d.replace('_', ' ')}: activity (red, log; dotted: untreated chronic disease), CD4 clonotype "
+                     "richness (blue) and CD4 count (grey) relative to the start", fontsize=10)
     return fig
