@@ -137,8 +137,13 @@ def lymphoid_module(ctx: BuildContext) -> Module:
            parameters=("thymocyte_residence_days",))
     m.flow("thymic_export_cd8", "export", thy[1], n8, 2.0 / thy_res * theta8 / out,
            parameters=("thymocyte_residence_days",))
+    # lymphopenia raises thymopoiesis through the same IL-7-like signal as naive homeostatic proliferation
+    # (thymic rebound after lymphoablation): 1 at the naive set point, up to thymic_lymphopenia_max_fold
+    m.feedbacks.append(Feedback("il7_thymopoiesis", FeedbackKind.HILL_RATIO,
+                                (N4 + N8, ctx.p("thymic_lymphopenia_max_fold") - 1.0, ctx.p("il7_hill")),
+                                signal="naive_t_pool", parameters=("thymic_lymphopenia_max_fold", "il7_hill")))
     _from_clp(ctx, m, thy[0], out, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
-              feedbacks=("thymic_capacity",), extra_params=("thymic_share_of_naive_production",))
+              feedbacks=("thymic_capacity", "il7_thymopoiesis"), extra_params=("thymic_share_of_naive_production",))
     # TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
     # total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
     # tagged like naive CD4 cells, so depletion, irradiation and blood loss remove markers with their cells

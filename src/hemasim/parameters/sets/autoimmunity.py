@@ -1,22 +1,24 @@
 """T-cell repertoire richness and autoreactive memory (hemasim.biology.autoimmunity). Time in days.
 
-No human value has been transcribed for these: each is assumed (or calibrated, named) and stated with
-what it affects. Outcomes are qualitative: reset versus continued disease (M1), the dip and recovery of
+No human value has been transcribed for these: each is assumed or calibrated (naming the target) and
+stated with what it affects. Outcomes are qualitative: reset versus continued disease (M1), the dip and recovery of
 clonotype richness after lymphoablation (M2).
 """
 
-from hemasim.parameters.core import Assumed
+from hemasim.parameters.core import Assumed, Calibrated
 from hemasim.parameters.sets._helpers import param
 
 REPERTOIRE = "T-cell repertoire richness and its recovery after lymphoablation (M2, issue 6)"
 DISEASE = "autoreactive memory and disease activity, relapse after immune reset (M1, issue 6)"
 
 PARAMETERS = [
-    param("cd4_clonotypes_reference", 1e8, "clonotypes",
+    param("cd4_clonotypes_reference", 1.5e8, "clonotypes",
           "distinct CD4 T-cell receptor clonotypes in the reference adult (35 y)",
-          Assumed(REPERTOIRE, "of the order of TCR-beta sequencing estimates of naive-repertoire richness "
-                  "(1e7-1e8); it sets the mean clone size (cells per clonotype), hence how many clonotypes a "
-                  "depletion removes"),
+          Calibrated(("M2",), "within the order of TCR-beta sequencing estimates of repertoire richness (1e8), "
+                     "chosen so that after Cy/ATG and an autologous graft richness dips below 0.83 of baseline at "
+                     "one month and is back above baseline at twelve (1.0e8: 0.87 and 1.13; 1.5e8: 0.74 and 1.02; "
+                     "2e8: 0.64 and 0.93): it sets the mean clone size, hence how many clonotypes a depletion "
+                     "removes"),
           bounds=(1e5, 1e10)),
     param("autoreactive_net_growth_per_year", 1.0, "1/year",
           "net expansion rate of autoreactive memory CD4 T cells when they are few (self-antigen driven)",

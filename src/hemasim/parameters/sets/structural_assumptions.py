@@ -141,3 +141,9 @@ PARAMETERS += [
           Assumed(MOBILISATION, "a small share; it does not change the marrow balance (cells return)"),
           bounds=(0.0, 0.1)),
 ]
+PARAMETERS.append(
+    param("thymic_lymphopenia_max_fold", 3.0, "1",
+          "largest fold increase of thymopoiesis when the naive T-cell pool is empty (IL-7-driven thymic rebound)",
+          Assumed(LYMPHOID, "thymic output rebounds above baseline after lymphoablation (qualitative: thymic "
+                  "rebound after chemotherapy and HSCT); a round a-priori 3-fold, not fitted"),
+          bounds=(1.0, 20.0)))
