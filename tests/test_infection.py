@@ -77,3 +77,19 @@ def test_exported_infection_model_matches_libroadrunner():
     model = healthy_human_model(ADULT, aging=False, extensions=[BacterialInfection()]).compile()
     # the bacteria fall by 17 decades after clearance: libRoadRunner needs a tight absolute tolerance there
     assert_roadrunner_matches(model, [CellInfusion(1.0, pathogen_state("bacteria"), 1e9)], 20.0, 81, rr_atol=1e-14)
+
+
+def test_a_vaccine_against_the_bacteria_opsonises_and_speeds_clearance():
+    def course(vaccinated: bool):
+        ivs = [{"kind": "infection", "day": 60, "inoculum_cfu": 1e9}]
+        if vaccinated:
+            ivs.insert(0, {"kind": "vaccine", "day": 1, "antigen": "bacteria"})
+        spec = parse_scenario({"name": "b", "duration_days": 100, "aging": False, "output": {"every_days": 0.1},
+                               "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
+                               "interventions": ivs})
+        return {e.name: e.value for e in evaluate_endpoints(run_scenario(spec))}
+
+    naive, primed = course(False), course(True)
+    assert primed["bacteria_cleared"] == naive["bacteria_cleared"] == 1.0
+    assert primed["bacteria_clearance_day"] < naive["bacteria_clearance_day"]
+    assert primed["bacteria_peak_cfu"] <= naive["bacteria_peak_cfu"]

@@ -11,7 +11,9 @@ neutrophil production (input of new progenitors x (1 + E_p I/(I + I_50))), the r
 marrow reserve (every post-mitotic maturation transit x (1 + E_r I/(I + I_50))) and the egress of
 stem and progenitor cells into blood (x (1 + E_m I/(I + I_50)): mobilisation), as G-CSF and IL-6
 do. Killing is proportional to the circulating neutrophils, so a neutropenic patient clears later or
-not at all. Every parameter is assumed (:mod:`hemasim.parameters.sets.infection_kinetics`): outcomes
+not at all. Bacteria also feed the humoral response to their antigen (the vaccine model of the same
+name), whose IgG opsonises: killing x (1 + IgG/(IgG + IgG_50)), at most doubled, so a second infection, or
+one after a vaccine, is cleared faster. Every parameter is assumed (:mod:`hemasim.parameters.sets.infection_kinetics`): outcomes
 are qualitative (who clears, in which order), not predictions of clearance days.
 """
 
@@ -21,6 +23,7 @@ import math
 from dataclasses import dataclass
 
 from hemasim.biology.builder import BuildContext
+from hemasim.biology.vaccine import antigen_state, with_humoral_response
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
 __all__ = ["BacterialInfection", "pathogen_state"]
@@ -69,6 +72,17 @@ class BacterialInfection:
                feedbacks=(f"{n}_anc", f"{n}_phagocytic_saturation"), parameters=("neutrophil_kill_rate_per_anc_day",))
         m.flow(f"{n}_innate_clearance", "clearance", bac, None, p("innate_clearance_per_day"),
                parameters=("innate_clearance_per_day",))
+        # the humoral response to the same antigen (hemasim.biology.vaccine, added with the infection): bacteria
+        # feed its antigen, and its IgG opsonises, adding k_N ANC B / (1 + B/B_sat) IgG/(IgG + IgG_50) to the killing
+        m.signals.append(Signal(f"{n}_opsonins", {f"{n}_igg": 1.0}))
+        # bounded: opsonisation at most doubles phagocytic killing (E_max 1, half-maximal at IgG_50)
+        m.feedbacks.append(Feedback(f"{n}_opsonisation", FeedbackKind.EMAX, (1.0, p("opsonisation_half_max_au"), 1.0),
+                                    signal=f"{n}_opsonins", offset=-1.0, parameters=("opsonisation_half_max_au",)))
+        m.flow(f"{n}_antigen_uptake", "signalling", bac, antigen_state(n), p("bacteria_antigen_dose_per_cfu_day"),
+               consume=0.0, parameters=("bacteria_antigen_dose_per_cfu_day",))
+        m.flow(f"{n}_opsonised_killing", "clearance", bac, None, p("neutrophil_kill_rate_per_anc_day"),
+               feedbacks=(f"{n}_anc", f"{n}_phagocytic_saturation", f"{n}_opsonisation"),
+               parameters=("neutrophil_kill_rate_per_anc_day",))
         # a B / (B + K): rate a/K times B times K/(K + B)
         m.flow(f"{n}_sensed", "signalling", bac, inflam,
                p("inflammation_production_au_per_day") / p("inflammation_sensing_half_cfu"), consume=0.0,
@@ -81,6 +95,7 @@ class BacterialInfection:
             Observable(f"{n}_inflammation_au", "AU", f"{n}: inflammatory signal", {inflam: 1.0}),
         ]
         extra = {h.input_flow: (f"{n}_production_drive",), "hspc_egress": (f"{n}_mobilisation_drive",)}
+        with_humoral_response(m, n, ctx)
         for f in h.maturation_flows[1:]:
             extra[f] = (f"{n}_release_drive",)
         return m, extra

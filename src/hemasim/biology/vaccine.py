@@ -28,7 +28,7 @@ from functools import cache
 from hemasim.biology.builder import BuildContext
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
-__all__ = ["VaccineResponse", "antigen_state"]
+__all__ = ["VaccineResponse", "antigen_state", "with_humoral_response"]
 
 DAYS_PER_YEAR = 365.25
 
@@ -120,3 +120,15 @@ class VaccineResponse:
             Observable(f"{a}_memory_b_au", "AU", f"{a}-specific memory B cells", {mem: 1.0}),
         ]
         return m, {}
+
+
+def with_humoral_response(module: Module, antigen: str, ctx: BuildContext) -> Module:
+    """``module`` joined with the humoral response to ``antigen`` (a pathogen carries its own: its antigen feeds
+    it and its IgG acts on the pathogen; a vaccine block with the same antigen doses the same response)."""
+    humoral, _ = VaccineResponse(antigen).extend(ctx)
+    module.compartments += humoral.compartments
+    module.flows += humoral.flows
+    module.signals += humoral.signals
+    module.feedbacks += humoral.feedbacks
+    module.observables += humoral.observables
+    return module

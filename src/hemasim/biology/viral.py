@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from hemasim.biology.builder import BuildContext
-from hemasim.biology.vaccine import antigen_state
+from hemasim.biology.vaccine import antigen_state, with_humoral_response
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
 __all__ = ["ViralInfection", "virus_state"]
@@ -119,4 +119,4 @@ class ViralInfection:
             Observable(f"{n}_cd8_effectors_au", "AU", f"{n}-specific effector CD8 T cells", {eff: 1.0}),
             Observable(f"{n}_cd8_memory_au", "AU", f"{n}-specific memory CD8 T cells", {mem: 1.0}),
         ]
-        return m, {}
+        return with_humoral_response(m, n, ctx), {}

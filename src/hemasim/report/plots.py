@@ -173,9 +173,11 @@ def infection_figure(result: Result) -> Figure | None:
         ax2.plot(result.times, result.observable("anc_1e9_per_L"), lw=1.4, color="tab:blue", label="ANC (1e9/L)")
         ax2.plot(result.times, result.observable(f"{n}_inflammation_au"), lw=1.0, color="tab:orange",
                  label="inflammation (AU)")
-        ax2.set_ylabel("ANC / inflammation")
-        ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange)",
-                     fontsize=10)
+        ax2.plot(result.times, result.observable(f"{n}_igg_au"), lw=1.2, color="tab:purple", label="IgG (AU)")
+        ax2.set_ylabel("ANC / inflammation / IgG")
+        ax2.legend(fontsize=8, loc="upper right")
+        ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange), "
+                     "specific IgG (purple)", fontsize=10)
     return fig
 
 

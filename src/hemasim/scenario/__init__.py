@@ -349,7 +349,6 @@ class Scenario(_Strict):
                 pathogens[iv.pathogen] = None
             elif isinstance(iv, ViralInfectionSpec):
                 viruses[iv.virus] = None
-                antigens[iv.virus] = None  # the antibody response to the virus is the vaccine response's
         clonal = self.patient.clonal_output()
         if self.patient.autoimmune_disease is not None:
             from hemasim.biology.autoimmunity import AutoimmuneDisease
@@ -359,6 +358,8 @@ class Scenario(_Strict):
             clonal_and_disease = []
         if clonal is not None:
             clonal_and_disease.append(clonal)
+        # a pathogen brings the humoral response to its own antigen; vaccine blocks with that antigen dose it
+        antigens = {a: None for a in antigens if a not in pathogens and a not in viruses}
         return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),
                 *(BacterialInfection(n) for n in pathogens), *(ViralInfection(v) for v in viruses),
                 *clonal_and_disease]

@@ -46,3 +46,12 @@ PARAMETERS.append(
           "largest increase of HSPC egress from marrow into blood under inflammation (x 1 + gain)",
           Assumed(INFECTION, "circulating CD34+ cells rise a few-fold in severe infection and sepsis"),
           bounds=(0.0, 100.0)))
+PARAMETERS += [
+    param("bacteria_antigen_dose_per_cfu_day", 1e-11, "doses/(CFU day)",
+          "bacterial antigen reaching the B-cell response per CFU per day (in vaccine doses)",
+          Assumed(INFECTION, "a moderate infection (about 1e10 CFU-days) exposes B cells to a tenth of a vaccine dose"),
+          bounds=(0.0, 1.0)),
+    param("opsonisation_half_max_au", 20.0, "AU", "specific IgG giving half of the largest (two-fold) opsonisation gain",
+          Assumed(INFECTION, "IgG after a vaccine (tens of AU) opsonises well; a primary infection's own IgG arrives "
+                  "late and low"), bounds=(1e-3, 1e4)),
+]
