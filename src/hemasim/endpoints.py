@@ -438,7 +438,7 @@ def viral_infection_days(scenario: dict | None) -> dict[str, float]:
 
 def viral_observables(days: dict[str, float]) -> list[str]:
     names = [f"{v}_{o}" for v in days for o in ("viral_load", "cd8_effectors_au", "igg_au")]
-    return [*names, "wbc_1e9_per_L", "lymphocytes_1e9_per_L"] if days else []
+    return [*names, "wbc_1e9_per_L", "anc_1e9_per_L", "lymphocytes_1e9_per_L"] if days else []
 
 
 def viral_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], days: dict[str, float]
@@ -468,6 +468,7 @@ def viral_endpoint_values(times: np.ndarray, obs: dict[str, np.ndarray], days: d
                 (f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection",
                  np.array([np.interp(28.0, t, row) for row in igg])),
                 (f"{v}_peak_wbc", "1e9/L", "highest WBC after the infection", obs["wbc_1e9_per_L"][:, after].max(axis=1)),
+                (f"{v}_peak_anc", "1e9/L", "highest ANC after the infection", obs["anc_1e9_per_L"][:, after].max(axis=1)),
                 (f"{v}_lowest_lymphocytes", "1e9/L", "lowest lymphocyte count after the infection",
                  obs["lymphocytes_1e9_per_L"][:, after].min(axis=1))]
     return out
