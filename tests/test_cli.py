@@ -103,7 +103,27 @@ def test_cohort_command_writes_partitions_and_summary(tmp_path: Path):
     assert bad.returncode == 2 and not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"], ["drugs"]])
+def test_clonal_hematopoiesis_command_writes_prevalence_and_report(tmp_path: Path):
+    out = tmp_path / "ch"
+    args = ["clonal-hematopoiesis", "--n", "60", "--max-age", "79", "--example-pool-size", "2000", "--seed", "3"]
+    res = hemasim(*args, "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["example_lifespan.csv", "prevalence.csv", "report.html",
+                                                     "run.json", "vaf_snapshots.csv"]
+    import pandas as pd
+
+    table = pd.read_csv(out / "prevalence.csv")
+    assert list(table["age_band"])[-1] == "70-79" and table["ch_prevalence"].between(0, 1).all()
+    assert "Jaiswal" in (out / "report.html").read_text()
+    again = tmp_path / "again"
+    assert hemasim(*args, "--out", str(again)).returncode == 0
+    assert (again / "vaf_snapshots.csv").read_text() == (out / "vaf_snapshots.csv").read_text()  # same seed
+    bad = hemasim("clonal-hematopoiesis", "--n", "0", "--out", str(tmp_path / "bad"))
+    assert bad.returncode == 2 and not (tmp_path / "bad").exists()
+
+
+@pytest.mark.parametrize("cmd", [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"], ["drugs"],
+                                 ["clonal-hematopoiesis"]])
 def test_help_everywhere(cmd):
     res = hemasim(*cmd, "--help")
     assert res.returncode == 0 and "Usage" in res.stdout

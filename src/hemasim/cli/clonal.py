@@ -13,6 +13,8 @@ def clonal_hematopoiesis(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed: the same seed and --n give the same output."),
     max_age: float = typer.Option(100.0, "--max-age", min=1.0, max=120.0, help="Follow each person to this age, "
                                                                                "years."),
+    example_pool_size: int = typer.Option(100_000, "--example-pool-size", min=100, max=1_000_000,
+                                          help="HSCs in the one clone-resolved example lifespan (Muller plot)."),
 ) -> None:
     """Simulate clonal haematopoiesis from birth in a virtual population; write prevalence by age, VAF
     distributions, one clone-resolved lifespan and an HTML report."""
@@ -20,7 +22,7 @@ def clonal_hematopoiesis(
 
     from hemasim.clonal.report import run_ch_population, write_ch_outputs
 
-    run = run_ch_population(n, seed=seed, max_age_years=max_age, progress=True)
+    run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size, progress=True)
     write_ch_outputs(run, out)
     Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{out}[/bold] "
                                "(prevalence.csv, vaf_snapshots.csv, example_lifespan.csv, run.json, report.html)")
