@@ -26,10 +26,10 @@ print(json.dumps({"seconds": dt, "peak_MB": hwm / 1024, "clones_left": hist.n_cl
 
 CH_SNIPPET = """
 import json, sys, time
-from hemasim.clonal.ch import simulate_ch_cohort
+from hemasim.clonal.ch import simulate_ch_cohort, simulate_ch_population
 n = int(sys.argv[1])
 t0 = time.perf_counter()
-res = simulate_ch_cohort(n, seed=0)
+res = simulate_ch_cohort(n, seed=0) if sys.argv[2] == "1" else simulate_ch_population(n, seed=0, workers=None)
 dt = time.perf_counter() - t0
 hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
 print(json.dumps({"seconds": dt, "peak_MB": hwm / 1024, "p70": res.prevalence(70, 80), "p80": res.prevalence(80, 90),
@@ -56,14 +56,15 @@ def main() -> None:
                           f"{r['peak_MB']:.0f}", f"{r['clones_left']:,}", f"{100 * r['largest']:.3f}%")
     console.print(table)
     ch = Table(title="clonal-haematopoiesis populations: birth to 100 years, quarter-year exact steps")
-    for col in ("people", "time (s)", "ms per lifespan", "peak memory (MB)", "CH 70-79", "CH 80-89", "CH 90-100"):
+    for col in ("people", "processes", "time (s)", "ms per lifespan", "peak memory (MB, parent)", "CH 70-79",
+                "CH 80-89", "CH 90-100"):
         ch.add_column(col, justify="right")
-    for n in (1_000, 10_000):
+    for n, procs in ((1_000, "1"), (10_000, "1"), (10_000, "all")):
         with console.status(f"CH population of {n:,}"):
-            out = subprocess.run([sys.executable, "-c", CH_SNIPPET, str(n)], check=True, capture_output=True,
+            out = subprocess.run([sys.executable, "-c", CH_SNIPPET, str(n), procs], check=True, capture_output=True,
                                  text=True)
         r = json.loads(out.stdout.strip().splitlines()[-1])
-        ch.add_row(f"{n:,}", f"{r['seconds']:.1f}", f"{1e3 * r['seconds'] / n:.1f}", f"{r['peak_MB']:.0f}",
+        ch.add_row(f"{n:,}", procs, f"{r['seconds']:.1f}", f"{1e3 * r['seconds'] / n:.1f}", f"{r['peak_MB']:.0f}",
                    *(f"{100 * r[k]:.1f}%" for k in ("p70", "p80", "p90")))
     console.print(ch)
 

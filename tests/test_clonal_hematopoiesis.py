@@ -111,3 +111,15 @@ def test_bad_cohort_input_names_the_field(kwargs, field):
 def test_bad_landscape_names_the_field():
     with pytest.raises(ValueError, match="panel_fraction"):
         DriverLandscape(1e-3, 1.0, 30.0, panel_fraction=1.5)
+
+
+def test_chunked_population_does_not_depend_on_workers_and_extends_a_smaller_one():
+    from hemasim.clonal.ch import simulate_ch_population
+
+    one = simulate_ch_population(90, seed=4, chunk_size=40, workers=1, max_age_years=60, step_years=0.5)
+    two = simulate_ch_population(90, seed=4, chunk_size=40, workers=2, max_age_years=60, step_years=0.5)
+    assert np.array_equal(one.max_driver_vaf, two.max_driver_vaf)
+    assert np.array_equal(one.snapshots["person"], two.snapshots["person"])
+    smaller = simulate_ch_population(80, seed=4, chunk_size=40, workers=1, max_age_years=60, step_years=0.5)
+    assert np.array_equal(smaller.max_driver_vaf, one.max_driver_vaf[:80])
+    assert one.n_people == 90 and one.snapshots["person"].max() < 90

@@ -23,6 +23,7 @@ Drivers arise only in wild-type cells (no second hits).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -167,7 +168,8 @@ class CHCohortResult:
         return pd.DataFrame(rows)
 
 
-def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int = 0, step_years: float = 0.25,
+def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int | np.random.SeedSequence = 0,
+                       step_years: float = 0.25,
                        pool_size: int | None = None, landscape: DriverLandscape | None = None,
                        parameters: ParameterSet | None = None, min_selection_per_year: float = 0.05,
                        snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False
@@ -267,7 +269,48 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
             snaps["selection_per_year"].append(sel[keep])
             snaps["panel"].append(panel[keep])
     snapshots = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in snaps.items()}
-    return CHCohortResult(ages, max_panel, max_any, share, above, snapshots, land.panel_fraction, seed)
+    base_seed = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
+    return CHCohortResult(ages, max_panel, max_any, share, above, snapshots, land.panel_fraction, int(base_seed))
+
+
+def _chunk(args: tuple[int, int, int, dict]) -> CHCohortResult:  # a process-pool task
+    n, seed, k, kwargs = args
+    return simulate_ch_cohort(n, seed=np.random.SeedSequence(seed, spawn_key=(k,)), **kwargs)
+
+
+def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 500, workers: int | None = 1,
+                           progress: bool = False, **kwargs: object) -> CHCohortResult:
+    """:func:`simulate_ch_cohort` in chunks of ``chunk_size`` people, chunk k drawing from
+    SeedSequence(seed, spawn_key=(k,)), run on ``workers`` processes (None: all cores). The output does
+    not depend on ``workers``, and the people of every full chunk do not depend on ``n_people``: a
+    larger population extends a smaller one."""
+    if n_people < 1 or chunk_size < 1:
+        raise ValueError(f"n_people and chunk_size must be >= 1 (got {n_people}, {chunk_size})")
+    sizes = [min(chunk_size, n_people - s) for s in range(0, n_people, chunk_size)]
+    tasks = [(n, seed, k, kwargs) for k, n in enumerate(sizes)]
+    n_workers = min(len(tasks), (os.cpu_count() or 1) if workers is None else max(1, workers))
+    if n_workers == 1:
+        it = map(_chunk, tasks)
+        parts = list(_tracked(it, len(tasks), progress))
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=n_workers) as pool:
+            parts = list(_tracked(pool.map(_chunk, tasks), len(tasks), progress))
+    offsets = np.cumsum([0, *sizes[:-1]])
+    snaps = {key: np.concatenate([p.snapshots[key] + (off if key == "person" else 0)
+                                  for p, off in zip(parts, offsets, strict=True)]) for key in parts[0].snapshots}
+    return CHCohortResult(parts[0].ages_years, *(np.concatenate([getattr(p, f) for p in parts]) for f in (
+        "max_panel_vaf", "max_driver_vaf", "driver_share", "clones_above_threshold")), snaps,
+        parts[0].panel_fraction, seed)
+
+
+def _tracked(it, total: int, progress: bool):  # noqa: ANN001, ANN202
+    if not progress:
+        return it
+    from rich.progress import track
+
+    return track(it, total=total, description=f"CH population ({total} chunks)")
 
 
 def expected_ch_drivers(age_years: float | np.ndarray, *, threshold: float = CH_VAF_THRESHOLD,

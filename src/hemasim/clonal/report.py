@@ -33,12 +33,14 @@ class CHPopulationRun:
 
 
 def run_ch_population(n_people: int, *, seed: int = 0, max_age_years: float = 100.0, example_pool_size: int = 100_000,
-                      progress: bool = False) -> CHPopulationRun:
-    """A virtual population of ``n_people`` lifespans plus one clone-resolved example lifespan."""
-    from hemasim.clonal.ch import DriverLandscape, simulate_ch_cohort
+                      workers: int | None = None, progress: bool = False) -> CHPopulationRun:
+    """A virtual population of ``n_people`` lifespans (chunks of 500 on ``workers`` processes, None: all
+    cores; the output does not depend on it) plus one clone-resolved example lifespan."""
+    from hemasim.clonal.ch import DriverLandscape, simulate_ch_population
     from hemasim.clonal.engine import NeutralHSCPool
 
-    cohort = simulate_ch_cohort(n_people, max_age_years=max_age_years, seed=seed, progress=progress)
+    cohort = simulate_ch_population(n_people, seed=seed, workers=workers, progress=progress,
+                                    max_age_years=max_age_years)
     pool = NeutralHSCPool(example_pool_size, seed=seed, drivers=DriverLandscape.from_parameters())
     example = pool.run(max_age_years, sample_every_years=1.0, track_top=15, progress=progress)
     return CHPopulationRun(cohort, example, example_pool_size, seed)
