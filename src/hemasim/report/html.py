@@ -41,22 +41,16 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 
     img = png(lineage_figure(result))
     esc = html.escape
-    auto_fig = autoimmunity_figure(result)
-    autoimmunity_html = "" if auto_fig is None else (
-        '<h2>Autoimmune disease and T-cell repertoire</h2><img alt="autoimmune activity" style="max-width:100%" '
-        f'src="data:image/png;base64,{png(auto_fig)}">')
-    vir_fig = viral_figure(result)
-    viral_html = "" if vir_fig is None else (
-        '<h2>Viral infection</h2><img alt="viral infection course" style="max-width:100%" '
-        f'src="data:image/png;base64,{png(vir_fig)}">')
-    inf_fig = infection_figure(result)
-    infection_html = "" if inf_fig is None else (
-        '<h2>Infection</h2><img alt="infection course" style="max-width:100%" '
-        f'src="data:image/png;base64,{png(inf_fig)}">')
-    vax_fig = vaccine_figure(result)
-    vaccine_html = "" if vax_fig is None else (
-        '<h2>Vaccine responses</h2><img alt="vaccine responses" style="max-width:100%" '
-        f'src="data:image/png;base64,{png(vax_fig)}">')
+    def section(title: str, alt: str, fig: Any) -> str:
+        """An optional report section: a heading and the figure, or nothing when the run has no such part."""
+        return "" if fig is None else (f'<h2>{title}</h2><img alt="{alt}" style="max-width:100%" '
+                                       f'src="data:image/png;base64,{png(fig)}">')
+
+    autoimmunity_html = section("Autoimmune disease and T-cell repertoire", "autoimmune activity",
+                                autoimmunity_figure(result))
+    viral_html = section("Viral infection", "viral infection course", viral_figure(result))
+    infection_html = section("Infection", "infection course", infection_figure(result))
+    vaccine_html = section("Vaccine responses", "vaccine responses", vaccine_figure(result))
     drug_fig = drug_figure(result)
     drugs_html = ""
     if drug_fig is not None:
