@@ -355,3 +355,26 @@ def _richness_ratio(months: float) -> Callable[[], float]:
 STANDALONE["ms_hsct_activity_ratio_years_1_3"] = _ms_activity_ratio
 STANDALONE["ms_hsct_cd4_richness_ratio_month_1"] = _richness_ratio(1.0)
 STANDALONE["ms_hsct_cd4_richness_ratio_month_12"] = _richness_ratio(12.0)
+
+#: High-dose melphalan and an autologous PBSC graft (5e6 CD34+/kg, day 2) in men of 30 and 60 years (T5).
+_AUTO_GRAFT_DAY = 2.0
+_AUTO = {age: _cached_scenario_run({
+    "name": f"HDM + autologous PBSC, {age} y", "duration_days": 120, "output": {"every_days": 1},
+    "patient": {"age_years": age, "sex": "male", "weight_kg": 75, "height_cm": 178},
+    "interventions": [{"kind": "conditioning", "regimen": "high_dose_melphalan", "start_day": 0},
+                      {"kind": "transplant", "day": _AUTO_GRAFT_DAY, "source": "peripheral_blood",
+                       "donor": "autologous", "cd34_per_kg": 5.0e6}]}) for age in (30, 60)}
+
+
+def _auto_value(age: int, observable: str, day_after_graft: float) -> float:
+    import numpy as np
+
+    r = _AUTO[age]()
+    return float(np.interp(_AUTO_GRAFT_DAY + day_after_graft, r.times, r.observable(observable)))
+
+
+for _o in ("naive_cd4_per_uL", "trec_cd4_per_uL"):
+    STANDALONE[f"auto_hsct_{_o}_ratio_day100_to_day7_age30"] = (
+        lambda o=_o: _auto_value(30, o, 100.0) / _auto_value(30, o, 7.0))
+    STANDALONE[f"auto_hsct_{_o}_day100_ratio_60_to_30"] = (
+        lambda o=_o: _auto_value(60, o, 100.0) / _auto_value(30, o, 100.0))
