@@ -165,3 +165,22 @@ def test_cohort_regimen_and_transplant_endpoints_equal_single_runs(tmp_path):
         for name in names:
             want = np.nan if single[name] is None else single[name]  # None: not reached (NaN in the tables)
             assert np.allclose(ep[name].to_numpy(dtype=float), want, rtol=1e-4, equal_nan=True), (example, name)
+
+
+def test_summary_carries_each_scenario_endpoint_unit_as_computed(tmp_path: Path):
+    """Units and definitions of scenario-driven endpoints travel with the Parquet partitions (not guessed from
+    column names): they equal a single run's."""
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import run_scenario
+
+    data = {"name": "viral cohort", "duration_days": 40, "output": {"every_days": 0.5},
+            "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},
+            "interventions": [{"kind": "viral_infection", "day": 5, "virus": "influenza"}],
+            "population": {"age_years": {"min": 30, "max": 50}}}
+    spec = parse_scenario(data)
+    summary = run_cohort(spec, 6, tmp_path / "c", partition_size=3, progress=False)
+    cohort_units = {r["endpoint"]: (r["unit"], r["definition"]) for r in summary["endpoints"]}
+    single = {e.name: (e.unit, e.definition) for e in evaluate_endpoints(run_scenario(spec))
+              if e.name.startswith("influenza_")}
+    assert single and all(cohort_units[name] == ud for name, ud in single.items())

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class PartitionOutput:
     endpoints: Any  # pandas DataFrame
     timeseries: Any | None
     histograms: np.ndarray  # (n_band_obs, n_times, N_BINS + 2) counts incl. under/overflow
+    #: endpoint column -> (unit, definition) for the scenario-driven endpoints (written into the Parquet metadata)
+    endpoint_meta: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _bin_edges(name: str) -> np.ndarray:
@@ -93,11 +95,12 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         ep[f"param_{name}"] = values
     for e in DEFAULT_ENDPOINTS:
         ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
-    for name, _, _, values in dose_endpoint_values(log, len(vp.ids)):
-        ep[name] = values
+    meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: obs[:, :, obs_names.index(name)] for name in extra}
-    for name, _, _, values in scenario_endpoint_values(scenario_data, times, extra_obs, params):
+    for name, unit, definition, values in [*dose_endpoint_values(log, len(vp.ids)),
+                                           *scenario_endpoint_values(scenario_data, times, extra_obs, params)]:
         ep[name] = values
+        meta[name] = (unit, definition)
     endpoints = pd.DataFrame(ep)
     ts = None
     if timeseries:
@@ -110,7 +113,7 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     for b, name in enumerate(BAND_OBSERVABLES):
         bins = np.searchsorted(_bin_edges(name), obs[:, :, obs_names.index(name)], side="right")  # 0..N_BINS+1
         hist[b] = np.bincount((bins + offsets).ravel(), minlength=len(times) * (N_BINS + 2)).reshape(len(times), -1)
-    return PartitionOutput(index, endpoints, ts, hist)
+    return PartitionOutput(index, endpoints, ts, hist, meta)
 
 
 def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: np.ndarray, sel: np.ndarray,
@@ -164,7 +167,32 @@ def write_partition(out: Path, part: PartitionOutput) -> None:
         atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: part.timeseries.to_parquet(p))
     atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: np.savez_compressed(open(p, "wb"), hist=part.histograms))
     # endpoints last: their presence marks the partition complete
-    atomic_write_file(_part(out, "endpoints", part.index, "parquet"), lambda p: part.endpoints.to_parquet(p, index=False))
+    atomic_write_file(_part(out, "endpoints", part.index, "parquet"),
+                      lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta))
+
+
+ENDPOINT_META_KEY = b"hemasim_endpoint_units"
+
+
+def _write_endpoints(path: Path, frame: Any, meta: dict[str, tuple[str, str]]) -> None:
+    """Endpoints as Parquet, with each scenario-driven column's unit and definition in the file's metadata."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    extra = {ENDPOINT_META_KEY: json.dumps({k: list(v) for k, v in meta.items()}).encode()}
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), path)
+
+
+def _endpoint_meta(paths: Sequence[Path]) -> dict[str, tuple[str, str]]:
+    import pyarrow.parquet as pq
+
+    out: dict[str, tuple[str, str]] = {}
+    for p in paths:
+        raw = (pq.read_schema(p).metadata or {}).get(ENDPOINT_META_KEY)
+        if raw:
+            out.update({k: (v[0], v[1]) for k, v in json.loads(raw).items()})
+    return out
 
 
 def is_complete(out: Path, index: int) -> bool:
@@ -261,23 +289,9 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     parts = sorted((out / "endpoints").glob("part-*.parquet"))
     ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     rows = []
-    dose_cols = [(c, "mg" if c.endswith("_mg") else "1",
-                  "dose delivered" if c.endswith("_mg") else "fraction of the full doses delivered (reductions)")
-                 for c in ep.columns if c.endswith(("_delivered_mg", "_fraction_of_planned_dose"))]
-    dose_cols += [(c, "count", "cycles delayed by a dose rule") for c in ep.columns if c.endswith("_cycle_delays")]
-    dose_cols += [(c, "fraction" if c.startswith("donor_") else "flag" if c.endswith("failure") else "day after graft",
-                   c.replace("_", " ")) for c in ep.columns
-                  if c.startswith("donor_chimerism_") or c.endswith(("_engraftment_day", "_normal_day", "_200_day",
-                                                                      "graft_failure"))]
-    dose_cols += [(c, "flag" if c.endswith("_responder") else "1" if c.endswith("_relative_response") else
-                   "day after first dose" if c.endswith("_peak_day") else "AU", c.replace("_", " "))
-                  for c in ep.columns if c.endswith(("_responder", "_relative_response", "_plasmablast_peak_day",
-                                                     "_igg_peak_au", "_igg_day28_au"))]
-    dose_cols += [(c, "flag" if c.endswith("_cleared") else "day after infection" if c.endswith("_day") else
-                   "CFU" if c.endswith("_cfu") else "1e9/L", c.replace("_", " "))
-                  for c in ep.columns if c.endswith(("_cleared", "_clearance_day", "_peak_cfu", "_peak_wbc",
-                                                     "_peak_anc"))]
-    for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in dose_cols)]:
+    meta = _endpoint_meta(parts)
+    scenario_cols = [(c, *meta[c]) for c in ep.columns if c in meta]  # units as computed, not guessed
+    for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in scenario_cols)]:
         v = ep[e.name].to_numpy(dtype=np.float64)
         reached = ~np.isnan(v)
         if e.name.startswith("days_") or e.unit in ("flag", "count"):
