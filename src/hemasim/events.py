@@ -104,17 +104,24 @@ class BloodLoss(Event):
         return y
 
 
+def clonotype_groups(model: CompiledModel) -> list[tuple[int, list[int]]]:
+    """Each clonotype-richness state with the CD4 cell states of the same origin (host, donor or none) whose
+    clonotypes it counts (markers such as the TREC-like one excluded)."""
+    groups = []
+    for k, tags in enumerate(model.state_tags):
+        if "clonotypes" in tags:
+            origin = {t for t in tags if t.startswith("origin_")}
+            groups.append((k, [i for i, t in enumerate(model.state_tags)
+                               if "cd4" in t and "thymus_marker" not in t and origin <= t]))
+    return groups
+
+
 def thin_clonotypes(model: CompiledModel, before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Clonotype richness after a depletion: a clonotype is lost only if all its cells are. With a share phi
     of the CD4 cells (of the same origin) surviving and n = cells / clonotypes before, a share
     1 - (1 - phi)^n of the clonotypes survives (``after`` carries the cell counts already thinned)."""
     y = after.copy()
-    for k, tags in enumerate(model.state_tags):
-        if "clonotypes" not in tags:
-            continue
-        origin = {t for t in tags if t.startswith("origin_")}
-        cells = [i for i, t in enumerate(model.state_tags)
-                 if "cd4" in t and "thymus_marker" not in t and origin <= t]
+    for k, cells in clonotype_groups(model):
         n_before = before[..., cells].sum(axis=-1)
         k_before = before[..., k]
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import cache
 
 from hemasim.biology.builder import BuildContext
-from hemasim.biology.vaccine import antigen_state, with_humoral_response
+from hemasim.biology.vaccine import antigen_state, reference_blood_counts, with_humoral_response
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
 __all__ = ["ViralInfection", "virus_state"]
@@ -34,18 +33,6 @@ DAYS_PER_YEAR = 365.25
 
 def virus_state(name: str) -> str:
     return f"{name}_virus"
-
-
-@cache
-def reference_naive_cd8_per_ul() -> float:
-    """Blood naive CD8 T cells per uL of the healthy reference adult (35 y)."""
-    from hemasim.biology import REFERENCE_ADULT, reference_adult_model
-    from hemasim.biology.body import blood_volume_L
-
-    model = reference_adult_model()
-    per_ul = model.parameters.value("lymphocyte_blood_fraction") / (
-        float(blood_volume_L(REFERENCE_ADULT, model.parameters)) * 1e6)
-    return float(model.x0[model.index("naive_cd8")]) * per_ul
 
 
 @dataclass(frozen=True)
@@ -78,7 +65,7 @@ class ViralInfection:
             # s(I) = I / (I + K): the EMAX law with E_max 1, shifted by -1
             Feedback(f"{n}_antigen_presentation", FeedbackKind.EMAX, (1.0, k_i, 1.0), signal=f"{n}_infected",
                      offset=-1.0, parameters=("infected_cells_half_antigen",)),
-            Feedback(f"{n}_naive_cd8_availability", FeedbackKind.LINEAR, (per_ul / reference_naive_cd8_per_ul(),),
+            Feedback(f"{n}_naive_cd8_availability", FeedbackKind.LINEAR, (per_ul / reference_blood_counts()["naive_cd8"],),
                      signal=f"{n}_naive_cd8_help", parameters=("lymphocyte_blood_fraction",)),
         ]
         # logistic regrowth r T (1 - (T + I)/T0) as growth r T and crowding loss r T (T + I)/T0 (smooth, so the

@@ -138,14 +138,19 @@ class CHCohortResult:
             raise ValueError(f"no simulated ages in [{age_low}, {age_high}); simulated up to {self.ages_years[-1]:g}")
         return cols
 
+    def ch_probability(self, panel_fraction: float | None = None) -> np.ndarray:
+        """(P, A): probability that a CH panel finds a driver at VAF >= 2% in each person at each age, over panel
+        membership given the simulated clones: 1 - (1 - f)^(clones >= 2%)."""
+        f = self.panel_fraction if panel_fraction is None else panel_fraction
+        return 1.0 - (1.0 - f) ** self.clones_above_threshold
+
     def prevalence(self, age_low: float, age_high: float, panel_fraction: float | None = None) -> float:
         """CH prevalence (a panel driver at VAF >= 2%) over person-ages in [age_low, age_high), as in a
         cross-sectional study with ages uniform over the band. Whether a driver is in the panel does not
         change its growth, so this is the expectation over panel membership given the simulated clones,
         1 - (1 - f)^(clones >= 2%) (less noisy than :meth:`sampled_prevalence`, and any ``panel_fraction``
         can be asked of the same run)."""
-        f = self.panel_fraction if panel_fraction is None else panel_fraction
-        return float((1.0 - (1.0 - f) ** self.clones_above_threshold[:, self._band(age_low, age_high)]).mean())
+        return float(self.ch_probability(panel_fraction)[:, self._band(age_low, age_high)].mean())
 
     def sampled_prevalence(self, age_low: float, age_high: float, threshold: float = CH_VAF_THRESHOLD) -> float:
         """Share of person-ages in the band whose simulated panel drivers include one at VAF >= ``threshold``."""
@@ -207,6 +212,7 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
     adv = np.zeros(0)
     sel = np.zeros(0)
     panel = np.zeros(0, dtype=bool)
+    driver_cells = np.zeros(n_people)  # per person, kept up to date at the end of each step
     steps_per_year = int(round(1.0 / step_years))
     n_steps = int(round(ages[-1] / step_years))
     steps = range(1, n_steps + 1)
@@ -217,7 +223,6 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
     for k in steps:
         # the person's wild-type stay probability that holds the pool (a_p = 1/2 while drivers are few)
         load = np.bincount(owner, weights=sizes * adv, minlength=n_people) + weak_mass @ weak_adv
-        driver_cells = np.bincount(owner, weights=sizes, minlength=n_people) + weak_mass.sum(axis=1)
         a_p = 0.5 * n_star / (n_star + load)
         wild = np.maximum(n_star - driver_cells, 0.0)
         if len(sizes):

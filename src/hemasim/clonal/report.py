@@ -4,15 +4,15 @@ and a self-contained HTML report. Files are written atomically (all or nothing).
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from hemasim.clonal.ch import CH_VAF_THRESHOLD
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -56,10 +56,8 @@ def prevalence_figure(cohort: CHCohortResult) -> Figure:
     fig = Figure(figsize=(10, 4), layout="constrained")
     ax, ax2 = fig.subplots(1, 2)
     ages = cohort.ages_years
-    f = cohort.panel_fraction
-    ch = (1.0 - (1.0 - f) ** cohort.clones_above_threshold).mean(axis=0)
-    ax.plot(ages, 100 * ch, color="C3", label="CH (panel driver, VAF >= 2%)")
-    ax.plot(ages, 100 * (cohort.max_driver_vaf >= 0.02).mean(axis=0), color="C0", ls="--",
+    ax.plot(ages, 100 * cohort.ch_probability().mean(axis=0), color="C3", label="CH (panel driver, VAF >= 2%)")
+    ax.plot(ages, 100 * (cohort.max_driver_vaf >= CH_VAF_THRESHOLD).mean(axis=0), color="C0", ls="--",
             label="any driver clone at VAF >= 2%")
     for (lo, hi), v in JAISWAL_2014.items():
         ax.plot([lo, hi - 1], [100 * v, 100 * v], color="k", lw=3, solid_capstyle="butt")
@@ -96,7 +94,7 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
         v = snaps["vaf"][snaps["age_years"] == age]
         counts, edges = np.histogram(v, bins=bins)
         ax.step(edges[1:], counts / cohort.n_people, where="pre", color=f"C{k}", label=f"age {age:g}")
-    ax.axvline(0.02, color="k", ls=":", lw=1)
+    ax.axvline(CH_VAF_THRESHOLD, color="k", ls=":", lw=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("variant allele fraction")
@@ -107,16 +105,10 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
     return fig
 
 
-def _png(fig: Any) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def render_ch_report(run: CHPopulationRun) -> str:
     from hemasim import __version__
     from hemasim.report.clonal_plots import clone_history_figure
-    from hemasim.report.html import _CSS
+    from hemasim.report.html import _CSS, png_base64
 
     esc = html.escape
     table = run.cohort.prevalence_table()
@@ -125,6 +117,8 @@ def render_ch_report(run: CHPopulationRun) -> str:
         f"</td><td>{100 * r.any_driver_clone_2pct:.1f}%</td><td>{100 * r.median_driver_share:.1f}%</td></tr>"
         for r in table.itertuples())
     muller = clone_history_figure(run.example, title=f"one lifespan ({run.example_pool_size:,} HSCs, seed {run.seed})")
+    figures = (prevalence_figure(run.cohort), vaf_figure(run.cohort), muller)
+    prevalence_png, vaf_png, muller_png = (png_base64(f) for f in figures)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>hemasim: clonal haematopoiesis</title>
 <style>{_CSS}</style></head>
@@ -135,14 +129,14 @@ def render_ch_report(run: CHPopulationRun) -> str:
 <p>Drivers arise at the rate and with the selection coefficients of the Spencer Chapman 2024 posterior and
 compete in a held pool of HSCs (docs/clonal.md). CH = a driver a gene panel detects at VAF &ge; 2%.</p>
 <h2>Prevalence by age</h2>
-<img alt="prevalence by age" style="max-width:100%" src="data:image/png;base64,{_png(prevalence_figure(run.cohort))}">
+<img alt="prevalence by age" style="max-width:100%" src="data:image/png;base64,{prevalence_png}">
 <table><tr><th>age band</th><th>CH prevalence (expected over panel membership)</th><th>CH (sampled panel)</th>
 <th>any driver clone &ge; 2% VAF</th><th>median share of pool in drivers</th></tr>{rows}</table>
 <h2>VAF distribution</h2>
-<img alt="VAF distribution" style="max-width:100%" src="data:image/png;base64,{_png(vaf_figure(run.cohort))}">
+<img alt="VAF distribution" style="max-width:100%" src="data:image/png;base64,{vaf_png}">
 <h2>One lifespan, clone by clone</h2>
 <p class="muted">The 15 largest clones at each year (a clone-resolved pool with the same drivers), stacked.</p>
-<img alt="clone history" style="max-width:100%" src="data:image/png;base64,{_png(muller)}">
+<img alt="clone history" style="max-width:100%" src="data:image/png;base64,{muller_png}">
 </body></html>
 """
 

@@ -58,12 +58,10 @@ def _annotate(element, dois: Sequence[str], qualifier: str = "bqbiol") -> None:
 def _scaled(model: CompiledModel, factors: dict[int, float]) -> list[tuple[str, str]]:
     """Assignments multiplying states by ``factors``, and the clonal thinning of clonotype richness that goes
     with them (hemasim.events.thin_clonotypes, written out on the pre-event values)."""
+    from hemasim.events import clonotype_groups
+
     out = [(model.state_names[i], f"{model.state_names[i]} * {_num(f)} dimensionless") for i, f in factors.items()]
-    for k, tags in enumerate(model.state_tags):
-        if "clonotypes" not in tags:
-            continue
-        origin = {t for t in tags if t.startswith("origin_")}
-        cells = [i for i, t in enumerate(model.state_tags) if "cd4" in t and "thymus_marker" not in t and origin <= t]
+    for k, cells in clonotype_groups(model):
         if all(factors.get(i, 1.0) == 1.0 for i in cells):
             continue
         total = "(" + " + ".join(model.state_names[i] for i in cells) + ")"

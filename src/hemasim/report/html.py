@@ -18,6 +18,13 @@ th{background:#f3f3f3}code{background:#f6f6f6;padding:1px 3px}.muted{color:#666;
 """
 
 
+def png_base64(fig: Any) -> str:
+    """A matplotlib figure as base64 PNG text for an embedded <img> (90 dpi)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 def _fmt(v: float | None) -> str:
     if v is None:
         return "not reached"
@@ -34,17 +41,12 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
         viral_figure,
     )
 
-    def png(fig: Any) -> str:
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=90)
-        return base64.b64encode(buf.getvalue()).decode("ascii")
-
-    img = png(lineage_figure(result))
+    img = png_base64(lineage_figure(result))
     esc = html.escape
     def section(title: str, alt: str, fig: Any) -> str:
         """An optional report section: a heading and the figure, or nothing when the run has no such part."""
         return "" if fig is None else (f'<h2>{title}</h2><img alt="{alt}" style="max-width:100%" '
-                                       f'src="data:image/png;base64,{png(fig)}">')
+                                       f'src="data:image/png;base64,{png_base64(fig)}">')
 
     autoimmunity_html = section("Autoimmune disease and T-cell repertoire", "autoimmune activity",
                                 autoimmunity_figure(result))
@@ -60,7 +62,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
             f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
             f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>" for e in log)
         drugs_html = (f'<h2>Drugs</h2><img alt="drug concentrations" style="max-width:100%" '
-                      f'src="data:image/png;base64,{png(drug_fig)}">'
+                      f'src="data:image/png;base64,{png_base64(drug_fig)}">'
                       "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
                       f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows_a}</table>")
     scen = record.get("scenario") or {}

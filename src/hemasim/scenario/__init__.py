@@ -349,20 +349,18 @@ class Scenario(_Strict):
                 pathogens[iv.pathogen] = None
             elif isinstance(iv, ViralInfectionSpec):
                 viruses[iv.virus] = None
-        clonal = self.patient.clonal_output()
+        patient_ext: list[Any] = []  # what the patient carries: an autoimmune disease, expanded clones
         if self.patient.autoimmune_disease is not None:
             from hemasim.biology.autoimmunity import AutoimmuneDisease
 
-            clonal_and_disease: list[Any] = [AutoimmuneDisease(self.patient.autoimmune_disease)]
-        else:
-            clonal_and_disease = []
-        if clonal is not None:
-            clonal_and_disease.append(clonal)
+            patient_ext.append(AutoimmuneDisease(self.patient.autoimmune_disease))
+        if self.patient.clones:
+            patient_ext.append(self.patient.clonal_output())
         # a pathogen brings the humoral response to its own antigen; vaccine blocks with that antigen dose it
         antigens = {a: None for a in antigens if a not in pathogens and a not in viruses}
         return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),
                 *(BacterialInfection(n) for n in pathogens), *(ViralInfection(v) for v in viruses),
-                *clonal_and_disease]
+                *patient_ext]
 
     def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
                     per_patient: Any = None) -> Any:
