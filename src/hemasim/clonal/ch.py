@@ -95,11 +95,9 @@ def kendall_coefficients(birth: np.ndarray, death: np.ndarray, t: np.ndarray | f
     em1 = np.expm1(np.where(near_critical, 0.0, lam * t))
     denom = birth * (em1 + 1.0) - death
     safe = np.where(near_critical | (denom == 0.0), 1.0, denom)
-    alpha = np.where(near_critical, 0.0, death * em1 / safe)
-    gamma = np.where(near_critical, 0.0, birth * em1 / safe)
-    bt = birth * t
-    alpha = np.where(near_critical, bt / (1.0 + bt), alpha)
-    gamma = np.where(near_critical, bt / (1.0 + bt), gamma)
+    critical = birth * t / (1.0 + birth * t)  # the lambda -> 0 limit of both
+    alpha = np.where(near_critical, critical, death * em1 / safe)
+    gamma = np.where(near_critical, critical, birth * em1 / safe)
     return np.clip(alpha, 0.0, 1.0), np.clip(gamma, 0.0, 1.0 - 1e-15)
 
 
