@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hemasim.events import Event
+from hemasim.events import Event, thin_clonotypes
 from hemasim.model.compiled import CompiledModel
 
 __all__ = ["CLASSES", "RadiationFraction", "fraction_days", "lq_from_parameters"]
@@ -54,6 +54,4 @@ class RadiationFraction(Event):
         return sf
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        from hemasim.events import thin_clonotypes
-
         return thin_clonotypes(model, x, x * self.surviving_fractions(model))
