@@ -20,7 +20,7 @@ __all__ = ["CLASSES", "RadiationFraction", "fraction_days", "lq_from_parameters"
 #: (class, tags that put a compartment in it), checked in this order.
 CLASSES: tuple[tuple[str, frozenset[str]], ...] = (
     ("hsc", frozenset({"hsc"})),
-    ("progenitor", frozenset({"progenitor", "precursor"})),
+    ("progenitor", frozenset({"progenitor", "precursor", "endomitotic"})),
     ("lymphoid", frozenset({"lymphocyte", "thymus", "b_cell", "nk", "t_cell"})),
 )
 

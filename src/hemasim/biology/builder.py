@@ -99,8 +99,8 @@ def homeostatic_feedback(name: str, signal: str, ref: Value, max_fold: Value, lo
 def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, production_per_day: Value,
                      progenitor_exit_rate: Value, r: Value, feedback: str, maturation_days: Value,
                      maturation_stages: int, target: str, tags: tuple[str, ...], parameters: tuple[str, ...],
-                     divisions: int = 0, dividing_days: Value = 0.0, dividing_parameters: tuple[str, ...] = ()
-                     ) -> None:
+                     divisions: int = 0, dividing_days: Value = 0.0, dividing_parameters: tuple[str, ...] = (),
+                     maturing_tags: tuple[str, ...] = ()) -> None:
     """Committed progenitor pool fed by MPPs, amplified under feedback, then ``divisions`` amplifying
     precursor stages (each a division: one cell in, two out, over ``dividing_days`` in all) and a
     post-mitotic maturation chain.
@@ -123,7 +123,7 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
     m.flow(f"{key}_progenitor_proliferation", "proliferation", prog, prog, r * progenitor_exit_rate, consume=0.0,
            feedbacks=(feedback,), parameters=("progenitor_baseline_self_renewal_ratio", *parameters))
     chain = m.chain(f"{key}_maturing", f"maturing {label} cells", maturation_stages, maturation_days,
-                    F * maturation_days / maturation_stages, target, *tags, parameters=parameters)
+                    F * maturation_days / maturation_stages, target, *tags, *maturing_tags, parameters=parameters)
     dividing: list[tuple[str, Value]] = []
     if divisions:
         k_div = divisions / dividing_days
@@ -169,6 +169,7 @@ class FeedbackLineage:
     tags: tuple[str, ...]
     divisions: str | None = None  # parameter: number of amplifying precursor divisions (none if None)
     dividing_days: str | None = None  # parameter: transit through the dividing precursor stages
+    maturing_tags: tuple[str, ...] = ()  # extra tags of the maturation chain only
 
 
 def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[Module, list[str], str]:
@@ -193,7 +194,7 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
     lineage_from_mpp(ctx, m, key=spec.key, label=spec.label, production_per_day=pool / spec.blood_lifespan_days,
                      progenitor_exit_rate=ctx.p(spec.progenitor_exit_rate), r=r, feedback=spec.feedback,
                      maturation_days=ctx.p(spec.maturation_days), maturation_stages=n_mat, target=blood[0],
-                     tags=("marrow", *spec.tags),
+                     tags=("marrow", *spec.tags), maturing_tags=spec.maturing_tags,
                      parameters=(spec.progenitor_exit_rate, spec.maturation_days, spec.maturation_stages, *fb_params),
                      divisions=int(ctx.p(spec.divisions)) if spec.divisions else 0,
                      dividing_days=ctx.p(spec.dividing_days) if spec.dividing_days else 0.0,

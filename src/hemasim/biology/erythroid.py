@@ -41,7 +41,10 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
         max_fold="megakaryocyte_production_max_fold", log_slope="megakaryocyte_feedback_log_slope",
         progenitor_exit_rate="megakaryocyte_progenitor_exit_rate_per_day",
         maturation_days="megakaryocyte_maturation_days", maturation_stages="megakaryocyte_maturation_stages",
-        signal="platelet_mass", feedback="tpo_like", tags=("megakaryocytic",))
+        signal="platelet_mass", feedback="tpo_like", tags=("megakaryocytic",),
+        # maturing megakaryocytes replicate DNA (endomitosis): conditioning and irradiation hit them like
+        # dividing precursors (an assumption; it makes platelets fall within days of myeloablation)
+        maturing_tags=("endomitotic",))
     m, plt, release = feedback_lineage_module(ctx, spec)
     m.observables += [
         Observable("platelets_1e9_per_L", "1e9/L", "platelet count",

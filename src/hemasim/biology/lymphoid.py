@@ -28,9 +28,10 @@ def _from_clp(ctx: BuildContext, m: Module, target: str, influx: float, name: st
            feedbacks=feedbacks, parameters=("clp_residence_days",))
 
 
-def _homeostatic(name: str, signal: str, ref: float, ctx: BuildContext) -> Feedback:
-    return Feedback(name, FeedbackKind.HILL_RATIO, (ref, ctx.p("il7_max_fold") - 1.0, ctx.p("il7_hill")),
-                    signal=signal, parameters=("il7_max_fold", "il7_hill"))
+def _homeostatic(name: str, signal: str, ref: float, ctx: BuildContext, max_fold: str = "il7_max_fold") -> Feedback:
+    """Homeostatic proliferation: 1 at the reference pool, up to ``max_fold`` (a parameter) when it is empty."""
+    return Feedback(name, FeedbackKind.HILL_RATIO, (ref, ctx.p(max_fold) - 1.0, ctx.p("il7_hill")),
+                    signal=signal, parameters=(max_fold, "il7_hill"))
 
 
 def lymphoid_module(ctx: BuildContext) -> Module:
@@ -52,7 +53,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                      ("b_proliferation_per_day", "b_marrow_share_of_production"), "d = p / (1 - marrow share)")
     b = periphery("b_cells", "peripheral B cells", B, "b_cell")
     m.signals.append(Signal("b_pool", {b: 1.0}))
-    m.feedbacks.append(_homeostatic("baff_like", "b_pool", B, ctx))
+    m.feedbacks.append(_homeostatic("baff_like", "b_pool", B, ctx, "b_lymphopenia_max_fold"))
     b_res = ctx.p("b_precursor_residence_days")
     b_influx = s_b * d_b * B
     bprec = m.chain("b_precursor", "marrow B-cell precursors", 2, b_res, b_influx * b_res / 2, b, "marrow", "b_cell",
@@ -69,7 +70,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     d_nk = ctx.p("nk_death_rate_per_day")
     nk = periphery("nk_cells", "NK cells", NK, "nk")
     m.signals.append(Signal("nk_pool", {nk: 1.0}))
-    m.feedbacks.append(_homeostatic("nk_homeostasis", "nk_pool", NK, ctx))
+    m.feedbacks.append(_homeostatic("nk_homeostasis", "nk_pool", NK, ctx, "nk_lymphopenia_max_fold"))
     nk_res = ctx.p("nk_precursor_residence_days")
     nk_influx = ctx.derive("nk_marrow_influx_per_day", (d_nk - p_nk) * NK, "cells/day", "new NK cells from marrow",
                            ("nk_death_rate_per_day", "nk_proliferation_per_day", "nk_reference_per_uL"),
@@ -102,13 +103,15 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     n8 = periphery("naive_cd8", "naive CD8 T cells", N8, "t_cell", "cd8")
     m8 = periphery("memory_cd8", "memory CD8 T cells", M8, "t_cell", "cd8")
     t_all = (n4, cm4, em4, n8, m8)
-    # Naive and memory pools compete within, not between, their niches (IL-7 for naive cells, IL-15-like
-    # for memory): a shared niche would let the pool with the highest proliferation/loss ratio take over.
+    # Naive cells compete for their own (IL-7) niche and CD4 memory cells for theirs. CD8 memory cells
+    # (IL-15-driven) sense all CD8 cells: when naive CD8 cells are missing (after a transplant, with age) memory
+    # CD8 cells fill the CD8 space, which is why CD8 counts recover early and the CD4:CD8 ratio inverts after
+    # HSCT. The naive pool's own feedback ignores memory cells, so memory cannot take the naive niche over.
     m.signals += [Signal("naive_t_pool", {n4: 1.0, n8: 1.0}), Signal("cd4_memory_pool", {cm4: 1.0, em4: 1.0}),
-                  Signal("cd8_memory_pool", {m8: 1.0})]
+                  Signal("cd8_pool", {n8: 1.0, m8: 1.0})]
     m.feedbacks += [_homeostatic("il7_like", "naive_t_pool", N4 + N8, ctx),
-                    _homeostatic("cd4_memory_niche", "cd4_memory_pool", CM + EM, ctx),
-                    _homeostatic("cd8_memory_niche", "cd8_memory_pool", M8, ctx)]
+                    _homeostatic("cd4_memory_niche", "cd4_memory_pool", CM + EM, ctx, "cd4_memory_lymphopenia_max_fold"),
+                    _homeostatic("cd8_memory_niche", "cd8_pool", N8 + M8, ctx, "cd8_memory_lymphopenia_max_fold")]
 
     # Thymus: seeded by CLPs at an age-dependent rate, exports naive CD4 and CD8 cells.
     ref_age = ctx.p("lymphocyte_reference_age_years")

@@ -36,10 +36,31 @@ def stem_module(ctx: BuildContext) -> Module:
            feedbacks=("niche_self_renewal", "niche_activation"), parameters=div)
     ctx.hsc_output_per_day = k_div * H
 
+    # Short-term repopulating HSPCs (ST-HSC/early MPP): HSC progeny that self-renew for a while before they
+    # become MPPs. At rest they proliferate at r x their exit rate (amplifying HSC output 1/(1-r)); an emptied
+    # niche raises that proliferation (the same HSC-pool signal as niche activation, up to st_max_fold), so
+    # after a transplant the graft's short-term cells expand and carry haematopoiesis until donor HSCs refill.
+    st_res = ctx.p("st_hspc_residence_days")
+    r_st = ctx.p("st_hspc_baseline_self_renewal_ratio")
+    st = m.compartment("st_hspc", "short-term repopulating stem/progenitor cells",
+                       ctx.hsc_output_per_day * st_res / (1.0 - r_st), "marrow", "progenitor", "short_term_hspc")
+    m.flow("hsc_differentiation", "differentiation", hsc, st, k_div, consume=0.0,
+           feedbacks=("niche_differentiation", "niche_activation"), parameters=div)
+    st0 = ctx.hsc_output_per_day * st_res / (1.0 - r_st)
+    m.signals.append(Signal("st_hspc_pool", {st: 1.0}))
+    m.feedbacks.append(Feedback("niche_st_expansion", FeedbackKind.HILL_RATIO,
+                                (st0, ctx.p("st_hspc_max_proliferation_fold") - 1.0, hill), signal="st_hspc_pool",
+                                parameters=("st_hspc_residence_days", "st_hspc_baseline_self_renewal_ratio",
+                                            "st_hspc_max_proliferation_fold", "hsc_niche_hill")))
+    st_params = ("st_hspc_residence_days", "st_hspc_baseline_self_renewal_ratio")
+    m.flow("st_hspc_proliferation", "proliferation", st, st, r_st / st_res, consume=0.0,
+           feedbacks=("niche_st_expansion",), parameters=st_params)
+
     mpp_res = ctx.p("mpp_residence_days")
     mpp = m.compartment("mpp", "multipotent progenitors", ctx.hsc_output_per_day * mpp_res, "marrow", "progenitor")
-    m.flow("hsc_differentiation", "differentiation", hsc, mpp, k_div, consume=0.0,
-           feedbacks=("niche_differentiation", "niche_activation"), parameters=div)
+    # MPPs are counted in units of one HSC differentiation: a short-term cell leaving is 1 - r of those units,
+    # so the MPP influx at rest equals the HSC output whatever r is (the downstream yields are derived from it)
+    m.flow("st_hspc_to_mpp", "differentiation", st, mpp, 1.0 / st_res, yield_=1.0 - r_st, parameters=st_params)
     m.flow("mpp_commitment", "differentiation", mpp, None, 1.0 / mpp_res, parameters=("mpp_residence_days",))
     ctx.mpp_name, ctx.mpp_exit_rate = mpp, 1.0 / mpp_res
 

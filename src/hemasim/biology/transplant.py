@@ -21,11 +21,13 @@ from typing import Literal
 
 import numpy as np
 
+from hemasim.biology.builder import BuildContext
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.events import Event
 from hemasim.model.compiled import CompiledModel
+from hemasim.model.core import Module
 
-__all__ = ["GENOTYPES", "GraftSource", "Transplant", "blocked_flows", "host_absent_compartments"]
+__all__ = ["GENOTYPES", "GraftLodging", "GraftSource", "Transplant", "blocked_flows", "host_absent_compartments"]
 
 Genotype = Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"]
 GraftSource = Literal["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]
@@ -42,6 +44,7 @@ _DOWNSTREAM = {
     _NK[0]: ("nk_precursor", "nk_cells"),
     _B[0]: ("b_precursor_1", "b_precursor_2", "b_cells"),
 }
+LODGING = "graft_lodging"  # the lag chain a graft's committed progenitors pass (GraftLodging)
 T_POOLS = ("naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8")
 
 
@@ -64,6 +67,7 @@ class Transplant(Event):
     cd3_cells: float | np.ndarray
     hsc_per_cd34: float
     short_term_units_per_cd34: float
+    st_hspc_per_cd34: float
     naive_t_only: bool = False  # cord blood: T cells are naive
     autologous: bool = False  # the graft's T-cell clonotypes are the host's own (no new clonotypes)
     reference_state: tuple[tuple[str, float], ...] = ()  # healthy pools giving the lymphocyte proportions
@@ -82,7 +86,8 @@ class Transplant(Event):
         cd3 = np.asarray(self.cd3_cells, dtype=np.float64)
         out: dict[str, float | np.ndarray] = {
             "hsc": np.asarray(self.cd34_cells) * self.hsc_per_cd34,
-            "mpp": np.asarray(self.cd34_cells) * self.short_term_units_per_cd34,
+            "st_hspc": np.asarray(self.cd34_cells) * self.st_hspc_per_cd34,
+            f"{LODGING}_1": np.asarray(self.cd34_cells) * self.short_term_units_per_cd34,
             "nk_cells": cd3 * ref["nk_cells"] / t_total,
             "b_cells": cd3 * ref["b_cells"] / t_total,
         }
@@ -103,6 +108,19 @@ class Transplant(Event):
         for name, cells in self.composition().items():
             y[..., model.index(origin_name(name, DONOR))] += cells
         return y
+
+
+@dataclass(frozen=True)
+class GraftLodging:
+    """Model extension of a transplant: infused committed progenitors home and lodge before their progeny
+    appear, an Erlang lag (two stages, ``graft_lodging_days`` in all) into the MPP pool. Empty until a graft
+    fills its first stage."""
+
+    def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
+        m = Module("graft_lodging")
+        m.chain(LODGING, "infused progenitors homing and lodging (MPP units)", 2, ctx.p("graft_lodging_days"), 0.0,
+                ctx.mpp_name, "marrow", "graft_lodging", parameters=("graft_lodging_days",))
+        return m, {}
 
 
 @cache

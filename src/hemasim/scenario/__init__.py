@@ -356,6 +356,10 @@ class Scenario(_Strict):
             patient_ext.append(AutoimmuneDisease(self.patient.autoimmune_disease))
         if self.patient.clones:
             patient_ext.append(self.patient.clonal_output())
+        if any(isinstance(iv, TransplantSpec) for iv in self.interventions):
+            from hemasim.biology.transplant import GraftLodging
+
+            patient_ext.append(GraftLodging())
         # a pathogen brings the humoral response to its own antigen; vaccine blocks with that antigen dose it
         antigens = {a: None for a in antigens if a not in pathogens and a not in viruses}
         return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),

@@ -303,6 +303,7 @@ class TransplantSpec(_Strict):
         return [Transplant(self.day, self.cd34_per_kg * w, self.cd3() * w,
                            params["engrafting_hsc_per_cd34"].value,  # type: ignore[index]
                            params["graft_short_term_units_per_cd34"].value,  # type: ignore[index]
+                           params["graft_st_hspc_per_cd34"].value,  # type: ignore[index]
                            naive_t_only=self.source in ("cord_blood", "double_cord_blood"),
                            autologous=self.donor == "autologous")]
 

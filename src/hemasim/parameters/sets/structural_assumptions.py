@@ -6,7 +6,7 @@ returns after a perturbation, and are to be calibrated on the perturbation targe
 work (chemotherapy C4-C5, transplantation T1-T4), which the `affects` text names.
 """
 
-from hemasim.parameters.core import Assumed
+from hemasim.parameters.core import Assumed, Calibrated
 from hemasim.parameters.sets._helpers import param
 
 RECOVERY = "speed of recovery after depletion; calibrate on C4-C5/T1-T2"
@@ -23,13 +23,6 @@ PARAMETERS = [
           Assumed("HSC pool regrowth and output after transplantation (T1-T2, issue 4)",
                   "HSCs leave quiescence and cycle within days after transplantation; an order of magnitude"),
           bounds=(1.0, 100.0)),
-    param("graft_short_term_units_per_cd34", 1e-5, "MPP units/cell",
-          "short-term repopulating content of a graft: MPP-compartment units (one unit = the progeny of one "
-          "HSC differentiation) per infused CD34+ cell",
-          Assumed("early neutrophil and platelet engraftment (T1-T2, issue 4)",
-                  "of the order of the engrafting-HSC frequency (Spencer Chapman 2024), so a 5e6/kg graft holds "
-                  "about one marrow's worth of MPP units"),
-          bounds=(0.0, 1e-2)),
     param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
           Assumed("HSC pool regrowth", "moderate steepness"), bounds=(0.5, 8.0)),
     param("mpp_residence_days", 10.0, "day", "mean time a multipotent progenitor spends before committing",
@@ -43,9 +36,6 @@ PARAMETERS = [
           Assumed(RECOVERY, "leaves room for feedback-driven amplification"), bounds=(0.05, 0.95)),
     param("erythroid_progenitor_exit_rate_per_day", 1.0 / 7.0, "1/day",
           "exit rate of the erythroid progenitor pool (BFU-E/CFU-E)", Assumed(RECOVERY, "about a week"),
-          bounds=(0.01, 10.0)),
-    param("megakaryocyte_progenitor_exit_rate_per_day", 0.5, "1/day",
-          "exit rate of the megakaryocyte progenitor pool", Assumed(RECOVERY, "a few days"),
           bounds=(0.01, 10.0)),
     param("monocyte_progenitor_exit_rate_per_day", 1.0, "1/day",
           "exit rate of the monocyte progenitor pool", Assumed(RECOVERY, "as neutrophil progenitors"),
@@ -121,6 +111,22 @@ PARAMETERS = [
     param("il7_max_fold", 10.0, "1",
           "largest fold increase of T-cell homeostatic proliferation in lymphopenia (IL-7/IL-15 drive)",
           Assumed(LYMPHOID, "lymphopenia-induced proliferation is several-fold"), bounds=(1.0, 100.0)),
+    param("cd4_memory_lymphopenia_max_fold", 1.5, "1",
+          "largest fold increase of CD4 memory T-cell proliferation when the CD4 memory pool is empty",
+          Calibrated(("T6", "T3"), "CD4 T cells recover mostly through the thymus, slowly, in adults: with 1.5 an "
+                     "adult given Cy/TBI and a 5e6/kg PBSC graft has 103 CD4/uL at day 100 (T6 wants < 300; 3: 322, "
+                     "10: 385) and CD4 recovers last (T3)"), bounds=(1.0, 100.0)),
+    param("cd8_memory_lymphopenia_max_fold", 10.0, "1",
+          "largest fold increase of CD8 memory T-cell proliferation when the CD8 pool is empty (IL-15 drive)",
+          Assumed(LYMPHOID, "as il7_max_fold"), bounds=(1.0, 100.0)),
+    param("b_lymphopenia_max_fold", 1.5, "1",
+          "largest fold increase of peripheral B-cell proliferation when the B pool is empty",
+          Calibrated(("T3",), "B cells return from new marrow production over months rather than by expansion of "
+                     "the graft's B cells: with 1.5 they reach half of normal on day 150 after Cy/TBI and a PBSC "
+                     "graft, after CD8 (114) (10: day 61, before CD8)"), bounds=(1.0, 100.0)),
+    param("nk_lymphopenia_max_fold", 10.0, "1",
+          "largest fold increase of NK-cell proliferation when the NK pool is empty (IL-15 drive)",
+          Assumed(LYMPHOID, "as il7_max_fold"), bounds=(1.0, 100.0)),
     param("il7_hill", 1.0, "1", "steepness of the IL-7-like feedback", Assumed(LYMPHOID, "hyperbolic"),
           bounds=(0.2, 8.0)),
     param("lymphocyte_reference_age_years", 35.0, "year",
