@@ -300,7 +300,9 @@ class TransplantSpec(_Strict):
         from hemasim.biology.transplant import Transplant
 
         w = np.asarray(cov.weight_kg, dtype=np.float64)
-        return [Transplant(self.day, self.cd34_per_kg * w, self.cd3() * w,
+        # cord-blood CD34+ cells repopulate more per cell than adult ones: count them in adult-CD34+ equivalents
+        potency = params["cord_blood_cd34_potency_fold"].value if "cord" in self.source else 1.0  # type: ignore[index]
+        return [Transplant(self.day, self.cd34_per_kg * w * potency, self.cd3() * w,
                            params["engrafting_hsc_per_cd34"].value,  # type: ignore[index]
                            params["graft_short_term_units_per_cd34"].value,  # type: ignore[index]
                            params["graft_st_hspc_per_cd34"].value,  # type: ignore[index]

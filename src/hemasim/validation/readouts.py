@@ -378,3 +378,62 @@ for _o in ("naive_cd4_per_uL", "trec_cd4_per_uL"):
         lambda o=_o: _auto_value(30, o, 100.0) / _auto_value(30, o, 7.0))
     STANDALONE[f"auto_hsct_{_o}_day100_ratio_60_to_30"] = (
         lambda o=_o: _auto_value(60, o, 100.0) / _auto_value(30, o, 100.0))
+
+#: Myeloablative HSCT in a 40-year-old man: Cy/TBI 12 Gy from day 0, graft on day 6 (T1, T3, T6) - and, for T2,
+#: the same conditioning with an autologous graft (Gunn 2003 grafted after myeloablative regimens).
+_HSCT_GRAFT_DAY = 6.0
+_HSCT_PATIENT = {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178}
+
+
+def _hsct_run(cd34_per_kg: float, donor: str, days: float) -> Callable[[], Result]:
+    return _cached_scenario_run({
+        "name": f"Cy/TBI + {donor} PBSC {cd34_per_kg:g}/kg", "duration_days": days, "aging": False,
+        "output": {"every_days": 1}, "patient": _HSCT_PATIENT,
+        "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+                          {"kind": "transplant", "day": _HSCT_GRAFT_DAY, "source": "peripheral_blood",
+                           "donor": donor, "cd34_per_kg": cd34_per_kg}]})
+
+
+_ALLO_SHORT = {d: _hsct_run(d, "allogeneic", 120) for d in (0.5e6, 2e6, 5e6)}
+_AUTO_SHORT = {d: _hsct_run(d, "autologous", 120) for d in (7.5e6, 15e6)}
+_ALLO_LONG = _hsct_run(5e6, "allogeneic", 5 * 365.25 + 7)
+
+
+def _endpoint(run: Callable[[], Result], name: str) -> float:
+    """One endpoint of a run; a recovery not reached counts as the end of the run (a lower bound)."""
+    from hemasim.endpoints import evaluate_endpoints
+
+    r = run()
+    value = {e.name: e.value for e in evaluate_endpoints(r)}[name]
+    return float(r.times[-1] - _HSCT_GRAFT_DAY) if value is None else float(value)
+
+
+def _value_after_graft(run: Callable[[], Result], observable: str, day: float) -> float:
+    import numpy as np
+
+    r = run()
+    return float(np.interp(_HSCT_GRAFT_DAY + day, r.times, r.observable(observable)))
+
+
+STANDALONE.update({
+    "allo_pbsc_neutrophil_engraftment_day_5e6": lambda: _endpoint(_ALLO_SHORT[5e6], "neutrophil_engraftment_day"),
+    "allo_pbsc_neutrophil_engraftment_day_2e6": lambda: _endpoint(_ALLO_SHORT[2e6], "neutrophil_engraftment_day"),
+    "allo_pbsc_neutrophil_engraftment_delay_2e6_vs_5e6_days": lambda: (
+        _endpoint(_ALLO_SHORT[2e6], "neutrophil_engraftment_day")
+        - _endpoint(_ALLO_SHORT[5e6], "neutrophil_engraftment_day")),
+    "allo_pbsc_primary_graft_failure_0p5e6": lambda: _endpoint(_ALLO_SHORT[0.5e6], "primary_graft_failure"),
+    "allo_pbsc_primary_graft_failure_5e6": lambda: _endpoint(_ALLO_SHORT[5e6], "primary_graft_failure"),
+    "auto_platelet_engraftment_day_7p5e6": lambda: _endpoint(_AUTO_SHORT[7.5e6], "platelet_engraftment_day"),
+    "auto_platelet_engraftment_day_15e6": lambda: _endpoint(_AUTO_SHORT[15e6], "platelet_engraftment_day"),
+    "auto_platelet_engraftment_gap_7p5e6_vs_15e6_days": lambda: (
+        _endpoint(_AUTO_SHORT[7.5e6], "platelet_engraftment_day")
+        - _endpoint(_AUTO_SHORT[15e6], "platelet_engraftment_day")),
+    "allo_pbsc_cd4_per_uL_day100": lambda: _value_after_graft(_ALLO_LONG, "cd4_per_uL", 100.0),
+})
+_ORDER = ("nk", "cd8", "b", "cd4")
+for _early, _late in zip(_ORDER, _ORDER[1:], strict=False):
+    STANDALONE[f"allo_pbsc_50pct_normal_day_ratio_{_late}_to_{_early}"] = (
+        lambda e=_early, la=_late: _endpoint(_ALLO_LONG, f"{la}_50pct_normal_day")
+        / _endpoint(_ALLO_LONG, f"{e}_50pct_normal_day"))
+for _lin in _ORDER:
+    STANDALONE[f"allo_pbsc_{_lin}_50pct_normal_day"] = lambda la=_lin: _endpoint(_ALLO_LONG, f"{la}_50pct_normal_day")

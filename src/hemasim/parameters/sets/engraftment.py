@@ -44,4 +44,10 @@ PARAMETERS = [
           "largest fold increase of short-term repopulating cell proliferation when their pool is empty",
           Assumed(ENGRAFTMENT, "at r = 0.5, 4-fold lets an emptied pool regrow at 1/residence per day"),
           bounds=(1.0, 20.0)),
+    param("cord_blood_cd34_potency_fold", 10.0, "1",
+          "repopulating content of a cord-blood CD34+ cell relative to an adult (marrow or mobilised) CD34+ cell",
+          Assumed(ENGRAFTMENT, "cord-blood grafts carry about ten times fewer CD34+ cells per kg than marrow grafts "
+                  "yet engraft, about a week or two later (cord CD34+ cells are more primitive and proliferate "
+                  "more); 10-fold: cord and marrow CD34+ doses of usual size give engraftment in the same weeks"),
+          bounds=(1.0, 50.0)),
 ]
