@@ -45,6 +45,7 @@ _DOWNSTREAM = {
     _B[0]: ("b_precursor_1", "b_precursor_2", "b_cells"),
 }
 LODGING = "graft_lodging"  # the lag chain a graft's committed progenitors pass (GraftLodging)
+_COUNTED = ("hsc", "st_hspc", f"{LODGING}_1")  # graft contents counted cell by cell under stochastic engraftment
 T_POOLS = ("naive_cd4", "cm_cd4", "em_cd4", "naive_cd8", "memory_cd8")
 
 
@@ -70,6 +71,7 @@ class Transplant(Event):
     st_hspc_per_cd34: float
     naive_t_only: bool = False  # cord blood: T cells are naive
     autologous: bool = False  # the graft's T-cell clonotypes are the host's own (no new clonotypes)
+    stochastic: bool = False  # engrafting stem and progenitor numbers drawn (Poisson) from the run's seeded RNG
     reference_state: tuple[tuple[str, float], ...] = ()  # healthy pools giving the lymphocyte proportions
     # (default: reference_lymphocyte_state())
 
@@ -106,6 +108,10 @@ class Transplant(Event):
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         y = x.copy()
         for name, cells in self.composition().items():
+            if self.stochastic and name in _COUNTED:
+                # few engrafting cells (a small graft, a cord unit): their number is a Poisson draw, so a graft can
+                # fail by chance; mature lymphocytes are too many to matter
+                cells = np.asarray(rng.poisson(np.asarray(cells, dtype=np.float64)), dtype=np.float64)
             y[..., model.index(origin_name(name, DONOR))] += cells
         return y
 

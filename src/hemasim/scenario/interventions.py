@@ -288,6 +288,9 @@ class TransplantSpec(_Strict):
     cd34_per_kg: float = Field(gt=0, le=1e8, description="CD34+ cells per kg of recipient (typical 1e5-2e7)")
     cd3_per_kg: float | None = Field(default=None, ge=0, le=5e9,
                                      description="CD3+ cells per kg (0: T-cell depleted); default by source")
+    stochastic_engraftment: bool = Field(
+        default=False, description="draw the numbers of engrafting stem and progenitor cells (Poisson, from the "
+        "scenario's seed): small grafts can fail by chance")
 
     @property
     def last_day(self) -> float:
@@ -307,7 +310,7 @@ class TransplantSpec(_Strict):
                            params["graft_short_term_units_per_cd34"].value,  # type: ignore[index]
                            params["graft_st_hspc_per_cd34"].value,  # type: ignore[index]
                            naive_t_only=self.source in ("cord_blood", "double_cord_blood"),
-                           autologous=self.donor == "autologous")]
+                           autologous=self.donor == "autologous", stochastic=self.stochastic_engraftment)]
 
 
 class VaccineSpec(_Strict):

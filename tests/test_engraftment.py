@@ -1,0 +1,98 @@
+"""Engraftment and immune reconstitution after a graft: dose-response, graft failure, the short-term stage,
+lineage-specific lymphopenic expansion, and the transplant examples through the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import yaml
+
+from hemasim.biology import healthy_human_model
+from hemasim.endpoints import evaluate_endpoints
+from hemasim.scenario import parse_scenario
+from hemasim.simulation import run_scenario
+
+from .conftest import EXAMPLES
+from .test_transplant import COND, graft, scenario
+
+
+def endpoints(r):
+    return {e.name: e.value for e in evaluate_endpoints(r)}
+
+
+def test_more_cd34_cells_never_engraft_later():
+    eps = [endpoints(run_scenario(scenario(COND, graft(d)))) for d in (1e6, 2e6, 3e6, 5e6, 8e6, 12e6)]
+    for key in ("neutrophil_engraftment_day", "platelet_engraftment_day"):
+        days = [e[key] for e in eps]
+        assert None not in days, key
+        assert days == sorted(days, reverse=True), (key, days)
+    assert eps[1]["neutrophil_engraftment_day"] > eps[3]["neutrophil_engraftment_day"]  # T1: 2e6 later than 5e6
+
+
+def test_very_low_doses_fail_to_engraft_by_day_28():
+    low, usual = (endpoints(run_scenario(scenario(COND, graft(d)))) for d in (0.5e6, 5e6))
+    assert low["primary_graft_failure"] == 1.0 and usual["primary_graft_failure"] == 0.0
+
+
+def test_short_term_stage_regrows_to_its_set_point_and_no_further():
+    r = run_scenario(scenario(COND, graft(), days=730))
+    st = r.state("st_hspc__host") + r.state("st_hspc__donor")
+    set_point = r.model.x0[r.model.index("st_hspc__host")]  # before conditioning
+    assert st.max() <= 1.01 * set_point  # self-limited: it refills its own niche, it does not overshoot
+    assert abs(st[-1] / set_point - 1.0) < 0.05
+    assert np.interp(36.0, r.times, st) > 2.0 * st[0]  # and regrows from the conditioning within a month
+
+
+def test_graft_lodging_exists_only_with_a_graft():
+    assert not any(s.startswith("graft_lodging") for s in healthy_human_model().compile().state_names)
+    model = scenario(COND, graft()).build_model().compile()
+    assert "graft_lodging_1__donor" in model.state_names
+
+
+def test_cd8_cells_recover_before_cd4_and_invert_the_ratio():
+    r = run_scenario(scenario(COND, graft(), days=372))
+    ratio = r.observable("cd4_per_uL") / r.observable("cd8_per_uL")
+    assert ratio[0] > 1.0
+    assert np.interp(186.0, r.times, ratio) < 1.0  # memory CD8 cells fill the CD8 space, CD4 waits for the thymus
+    ep = endpoints(r)
+    assert ep["nk_50pct_normal_day"] < ep["cd8_50pct_normal_day"] < ep["b_50pct_normal_day"]
+
+
+def test_a_cord_graft_counts_its_cd34_cells_at_a_higher_potency():
+    same = {"cd34": 2.5e5, "cd3_per_kg": 1e7}
+    pb = endpoints(run_scenario(scenario(COND, graft(same["cd34"], cd3_per_kg=same["cd3_per_kg"]))))
+    cord = endpoints(run_scenario(scenario(COND, graft(same["cd34"], source="cord_blood",
+                                                       cd3_per_kg=same["cd3_per_kg"]))))
+    assert cord["neutrophil_engraftment_day"] < (pb["neutrophil_engraftment_day"] or 1e9)
+
+
+@pytest.mark.parametrize("name", ["allo_hsct_bone_marrow", "allo_hsct_cord_blood", "allo_hsct_double_cord_blood",
+                                  "auto_hsct_melphalan"])
+def test_transplant_examples_run_in_the_cli_with_donor_lines(name, tmp_path):
+    data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
+    data["duration_days"] = 60  # the report, not the year
+    scen = tmp_path / f"{name}.yaml"
+    scen.write_text(yaml.safe_dump(data))
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "-m", "hemasim", "run", str(scen), "--out", str(out)],
+                         capture_output=True, text=True, check=False)
+    assert res.returncode == 0, res.stderr
+    html = (out / "report.html").read_text()
+    assert "donor-derived part of each count" in html
+    assert parse_scenario(data).is_chimeric
+
+
+def test_stochastic_engraftment_is_seeded_and_tiny_grafts_can_fail_by_chance():
+    def run(seed, cd34):
+        data = {"name": "t", "seed": seed, "duration_days": 200, "aging": False,
+                "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},
+                "interventions": [COND, graft(cd34, stochastic_engraftment=True)]}
+        return run_scenario(parse_scenario(data))
+
+    a, b = run(3, 5e6), run(3, 5e6)
+    assert np.array_equal(a.states, b.states)  # bit for bit with the same seed
+    hsc0 = [run(s, 2e3).state("hsc__donor")[7] for s in range(12)]  # about 0.8 engrafting HSCs on average
+    assert min(hsc0) == 0.0 < max(hsc0)  # some draws engraft no long-term HSC at all
