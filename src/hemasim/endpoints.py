@@ -259,9 +259,9 @@ def transplant_endpoint_values(days: np.ndarray, obs: dict[str, np.ndarray], ref
     out.append(("primary_graft_failure", "flag", "1 if ANC fell below 0.5e9/L and had not engrafted by day 28 "
                 "after the graft", np.where(known, failed.astype(np.float64), np.nan)))
     for name, ref, label in RECOVERY_LINEAGES:
-        half = 0.5 * references[ref]
-        out.append((f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the adult reference "
-                    f"({half:g}/uL)", _first_run(_daily(days, obs[name] >= half), 1)))
+        half = 0.5 * np.broadcast_to(np.asarray(references[ref], dtype=np.float64), (n,))
+        out.append((f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the reference count for the "
+                    f"patient's age ({np.median(half):g}/uL)", _first_run(_daily(days, obs[name] >= half[:, None]), 1)))
     out.append(("cd4_200_day", unit, "first day with CD4 >= 200/uL after the graft",
                 _first_run(_daily(days, obs["cd4_per_uL"] >= 200.0), 1)))
     for name in CHIMERISM_LINEAGES:
@@ -489,14 +489,19 @@ def scenario_endpoint_observables(scenario: dict | None, available: list[str]) -
 
 
 def scenario_endpoint_values(scenario: dict | None, times: np.ndarray, obs: dict[str, np.ndarray],
-                             parameters: Any) -> list[tuple[str, str, str, np.ndarray]]:
+                             parameters: Any, ages_years: Any = None) -> list[tuple[str, str, str, np.ndarray]]:
     """(name, unit, definition, values per patient) of the transplant, vaccine and infection endpoints;
-    ``obs`` maps each name of :func:`scenario_endpoint_observables` to (patients, times) values."""
+    ``obs`` maps each name of :func:`scenario_endpoint_observables` to (patients, times) values; ``ages_years``
+    (per patient; default the scenario patient's) sets the age-specific lymphocyte references."""
+    from hemasim.biology.lymphoid import child_lymphocyte_factor
+
     out: list[tuple[str, str, str, np.ndarray]] = []
     day0 = graft_day(scenario)
     if day0 is not None and "anc_1e9_per_L__donor" in obs:
         after = times >= day0 - 1e-9
-        refs = {ref: parameters.value(ref) for _, ref, _ in RECOVERY_LINEAGES}
+        age = scenario["patient"]["age_years"] if ages_years is None else ages_years  # type: ignore[index]
+        refs = {ref: parameters.value(ref) * child_lymphocyte_factor(parameters.value, label, age)
+                for _, ref, label in RECOVERY_LINEAGES}
         out += transplant_endpoint_values(times[after] - day0, {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES},
                                           refs)
     out += vaccine_endpoint_values(times, obs, vaccine_schedules(scenario))

@@ -8,24 +8,52 @@ IL-7-like feedback on total T cells (B and NK pools under the same law on their 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
 from hemasim.biology.builder import BuildContext
 from hemasim.model.compiled import DAYS_PER_YEAR
-from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
 PER_UL = 1e6  # microlitres per litre
 
 
 def _from_clp(ctx: BuildContext, m: Module, target: str, influx: float, name: str, label: str,
-              feedbacks: tuple[str, ...] = (), extra_params: tuple[str, ...] = ()) -> None:
+              feedbacks: tuple[str, ...] = (), extra_params: tuple[str, ...] = (), from_mpp: bool = False) -> None:
+    """A lineage fed by lymphoid progenitors (or, ``from_mpp``, by multipotent progenitors: same event rate)."""
     y = ctx.derive(f"{name}_yield", influx / ctx.clp_output_per_day, "cells/CLP event",
                    f"{label} made per CLP differentiation event", ("hsc_count", "hsc_division_interval_days",
                                                                     *extra_params),
                    "closes the steady-state balance of the downstream pool at its reference count")
-    m.flow(f"clp_to_{name}", "differentiation", ctx.clp_name, target, ctx.clp_exit_rate, consume=0.0, yield_=y,
-           feedbacks=feedbacks, parameters=("clp_residence_days",))
+    source, rate, res = ((ctx.mpp_name, ctx.mpp_exit_rate, "mpp_residence_days") if from_mpp
+                         else (ctx.clp_name, ctx.clp_exit_rate, "clp_residence_days"))
+    m.flow(f"{source}_to_{name}", "differentiation", source, target, rate, consume=0.0, yield_=y,
+           feedbacks=feedbacks, parameters=(res,))
+
+
+#: lineage key -> the adult reference count it scales (children carry more of these per uL)
+CHILD_EXCESS_LINEAGES = {"cd4": "cd4_reference_per_uL", "cd8": "cd8_reference_per_uL", "b": "b_reference_per_uL"}
+
+
+def child_lymphocyte_factor(value: Callable[[str], Value], lineage: str, age_years: Value) -> Value:
+    """Age-specific reference count over the adult one for CD4, CD8 and B cells (parameter set
+    paediatric_lymphocytes): (1 + excess exp(-age/decay)) / (1 + excess exp(-ref/decay)), exactly 1 at the
+    lymphocyte reference age; 1 for other lineages. ``value`` reads a parameter by name."""
+    if lineage not in CHILD_EXCESS_LINEAGES:
+        return 1.0
+    excess, decay = value(f"{lineage}_child_excess_at_birth"), value(f"{lineage}_child_excess_decay_years")
+    age = np.asarray(age_years, dtype=np.float64)
+    f = (1.0 + excess * np.exp(-age / decay)) / (1.0 + excess * np.exp(-value("lymphocyte_reference_age_years") / decay))
+    return float(f) if f.ndim == 0 else f
+
+
+def reference_adult_blood_volume_L(params: object) -> float:
+    """Blood volume of the reference adult (the body the thymic output is derived on)."""
+    from hemasim.biology import REFERENCE_ADULT
+    from hemasim.biology.body import blood_volume_L
+
+    return float(blood_volume_L(REFERENCE_ADULT, params))  # type: ignore[arg-type]
 
 
 def _homeostatic(name: str, signal: str, ref: float, ctx: BuildContext, max_fold: str = "il7_max_fold") -> Feedback:
@@ -45,8 +73,11 @@ def lymphoid_module(ctx: BuildContext) -> Module:
         ctx.blood_share[c] = frac
         return c
 
+    def child_factor(lineage: str) -> Value:
+        return child_lymphocyte_factor(ctx.p, lineage, ctx.patient.age_years)
+
     # ---------------------------------------------------------------- B cells
-    B = ctx.p("b_reference_per_uL") * to_body
+    B = ctx.p("b_reference_per_uL") * child_factor("b") * to_body
     p_b = ctx.p("b_proliferation_per_day")
     s_b = ctx.p("b_marrow_share_of_production")
     d_b = ctx.derive("b_death_rate_per_day", p_b / (1.0 - s_b), "1/day", "loss rate of peripheral B cells",
@@ -78,7 +109,10 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     nkprec = m.compartment("nk_precursor", "NK precursors", nk_influx * nk_res, "marrow", "nk")
     m.flow("nk_precursor_maturation", "maturation", nkprec, nk, 1.0 / nk_res,
            parameters=("nk_precursor_residence_days",))
-    _from_clp(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors", extra_params=("nk_reference_per_uL",))
+    # NK cells come early after a graft (the first lymphocytes to return): made from MPPs, not from the
+    # HSC-derived lymphoid progenitors
+    _from_clp(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors", extra_params=("nk_reference_per_uL",),
+              from_mpp=True)
     m.flow("nk_cells_proliferation", "proliferation", nk, nk, p_nk, consume=0.0, feedbacks=("nk_homeostasis",),
            parameters=("nk_proliferation_per_day",))
     m.flow("nk_cells_death", "death", nk, None, d_nk, parameters=("nk_death_rate_per_day",))
@@ -86,8 +120,8 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     # ---------------------------------------------------------------- T cells
     thymic_share = ctx.p("thymic_share_of_naive_production")
     conv = ctx.p("naive_to_memory_share_of_loss")
-    cd4 = ctx.p("cd4_reference_per_uL") * to_body
-    cd8 = ctx.p("cd8_reference_per_uL") * to_body
+    cd4 = ctx.p("cd4_reference_per_uL") * child_factor("cd4") * to_body
+    cd8 = ctx.p("cd8_reference_per_uL") * child_factor("cd8") * to_body
     N4 = cd4 * ctx.p("cd4_naive_fraction")
     N8 = cd8 * ctx.p("cd8_naive_fraction")
     M4 = cd4 - N4
@@ -120,14 +154,18 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.feedbacks.append(Feedback("thymic_capacity", FeedbackKind.AGE_DECLINE, age_law,
                                 parameters=("thymic_output_decline_per_year", "thymic_output_peak_age_years",
                                             "lymphocyte_reference_age_years")))
-    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * N4, "cells/day",
-                        "naive CD4 export at the reference age", ("thymic_share_of_naive_production",
-                                                                  "naive_cd4_half_life_years", "cd4_reference_per_uL",
-                                                                  "cd4_naive_fraction"), "theta = share * d * N")
-    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * N8, "cells/day",
-                        "naive CD8 export at the reference age", ("thymic_share_of_naive_production",
-                                                                  "naive_cd8_half_life_years", "cd8_reference_per_uL",
-                                                                  "cd8_naive_fraction"), "theta = share * d * N")
+    # Thymic export is set by the thymus, not by body size: it is derived on the reference adult's naive pools
+    # (whole body) and the same for every patient of the same age. A small body (a child) thus gets more thymic
+    # output per naive cell than an adult.
+    ref_body = reference_adult_blood_volume_L(ctx.params) / bv
+    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * N4 * ref_body / child_factor("cd4"),
+                        "cells/day", "naive CD4 export at the reference age", (
+                            "thymic_share_of_naive_production", "naive_cd4_half_life_years", "cd4_reference_per_uL",
+                            "cd4_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD4 pool")
+    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * N8 * ref_body / child_factor("cd8"),
+                        "cells/day", "naive CD8 export at the reference age", (
+                            "thymic_share_of_naive_production", "naive_cd8_half_life_years", "cd8_reference_per_uL",
+                            "cd8_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD8 pool")
     thy_res = ctx.p("thymocyte_residence_days")
     # Steady-state thymocyte numbers at the patient's own age (the seeding law scales them).
     age_factor = np.exp(-age_law[1] * (np.maximum(age_law[0], age_law[2]) - np.maximum(ref_age, age_law[2])))

@@ -75,13 +75,15 @@ def stem_module(ctx: BuildContext) -> Module:
     m.flow("hspc_homing", "homing", blood_hspc, mpp, k_back, parameters=("hspc_blood_residence_days",))
     ctx.blood_share[blood_hspc] = 1.0
 
-    # Common lymphoid progenitors: one per MPP event (a scale choice; downstream yields carry the
-    # amplification, see docs/model.md).
+    # Common lymphoid progenitors: one per HSC differentiation event (a scale choice; downstream yields carry
+    # the amplification, see docs/model.md). They come from long-term HSCs directly, not through the
+    # short-term stage: short-term repopulating cells are myeloid-biased, so after a graft B cells and thymic
+    # seeding wait for donor HSCs while myeloid cells and NK cells (made from MPPs) return early.
     clp_res = ctx.p("clp_residence_days")
     clp = m.compartment("clp", "common lymphoid progenitors", ctx.hsc_output_per_day * clp_res, "marrow",
                         "progenitor", "lymphoid_progenitor")
-    m.flow("mpp_to_clp", "differentiation", mpp, clp, 1.0 / mpp_res, consume=0.0,
-           parameters=("mpp_residence_days",))
+    m.flow("hsc_to_clp", "differentiation", hsc, clp, k_div, consume=0.0,
+           feedbacks=("niche_differentiation", "niche_activation"), parameters=div)
     m.flow("clp_commitment", "differentiation", clp, None, 1.0 / clp_res, parameters=("clp_residence_days",))
     ctx.clp_name, ctx.clp_exit_rate = clp, 1.0 / clp_res
     ctx.clp_output_per_day = ctx.hsc_output_per_day

@@ -33,7 +33,7 @@ Genotype = Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"]
 GraftSource = Literal["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]
 
 _T = ("clp_to_thymic_seeding",)
-_NK = ("clp_to_nk_precursor",)
+_NK = ("mpp_to_nk_precursor",)
 _B = ("clp_to_b_precursor",)
 #: Host flows each genotype cannot make (T- B+ NK-, T- B- NK-, T- B- NK+).
 GENOTYPES: Mapping[str, tuple[str, ...]] = {

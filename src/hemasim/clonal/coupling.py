@@ -33,7 +33,7 @@ LINEAGE_INPUT_FLOWS: dict[str, str] = {
     "monocyte": "mpp_to_monocyte_progenitor",
     "erythroid": "mpp_to_erythroid_progenitor",
     "megakaryocyte": "mpp_to_megakaryocyte_progenitor",
-    "lymphoid": "mpp_to_clp",
+    "lymphoid": "hsc_to_clp",
 }
 LINEAGES = tuple(LINEAGE_INPUT_FLOWS)
 

@@ -98,7 +98,8 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: obs[:, :, obs_names.index(name)] for name in extra}
     for name, unit, definition, values in [*dose_endpoint_values(log, len(vp.ids)),
-                                           *scenario_endpoint_values(scenario_data, times, extra_obs, params)]:
+                                           *scenario_endpoint_values(scenario_data, times, extra_obs, params,
+                                                                                    vp.covariates.age_years)]:
         ep[name] = values
         meta[name] = (unit, definition)
     endpoints = pd.DataFrame(ep)

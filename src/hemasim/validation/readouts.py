@@ -373,6 +373,19 @@ def _auto_value(age: int, observable: str, day_after_graft: float) -> float:
     return float(np.interp(_AUTO_GRAFT_DAY + day_after_graft, r.times, r.observable(observable)))
 
 
+_AUTO_BASELINE_30 = _cached_scenario_run({
+    "name": "healthy 30-year-old man", "duration_days": 1, "output": {"every_days": 1},
+    "patient": {"age_years": 30, "sex": "male", "weight_kg": 75, "height_cm": 178}})
+
+
+def _thymic_output_recovery_day100() -> float:
+    """Thymic export 100 days after the graft over the same man's export before conditioning (age 30)."""
+    return _auto_value(30, "thymic_output_per_day", 100.0) / float(
+        _AUTO_BASELINE_30().observable("thymic_output_per_day")[0])
+
+
+STANDALONE["auto_hsct_thymic_output_ratio_day100_to_baseline_age30"] = _thymic_output_recovery_day100
+
 for _o in ("naive_cd4_per_uL", "trec_cd4_per_uL"):
     STANDALONE[f"auto_hsct_{_o}_ratio_day100_to_day7_age30"] = (
         lambda o=_o: _auto_value(30, o, 100.0) / _auto_value(30, o, 7.0))
@@ -437,3 +450,30 @@ for _early, _late in zip(_ORDER, _ORDER[1:], strict=False):
         / _endpoint(_ALLO_LONG, f"{e}_50pct_normal_day"))
 for _lin in _ORDER:
     STANDALONE[f"allo_pbsc_{_lin}_50pct_normal_day"] = lambda la=_lin: _endpoint(_ALLO_LONG, f"{la}_50pct_normal_day")
+
+#: An 8-year-old boy given Cy/TBI and a T-cell-depleted marrow graft (3e6 CD34+/kg, 1e5 CD3+/kg) on day 6, five
+#: years (T4, Kook 1996: children after T-depleted grafts). "Normal" is half the reference count for his age.
+_TCD_CHILD = _cached_scenario_run({
+    "name": "child, Cy/TBI + T-depleted marrow", "duration_days": 5 * 365.25 + 6, "aging": False,
+    "output": {"every_days": 2}, "patient": {"age_years": 8, "sex": "male", "weight_kg": 25, "height_cm": 128},
+    "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+                      {"kind": "transplant", "day": _HSCT_GRAFT_DAY, "source": "bone_marrow", "cd34_per_kg": 3.0e6,
+                       "cd3_per_kg": 1.0e5}]})
+_DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
+
+for _lin in ("cd8", "b", "cd4"):
+    STANDALONE[f"tcd_child_{_lin}_50pct_normal_months"] = (
+        lambda la=_lin: _endpoint(_TCD_CHILD, f"{la}_50pct_normal_day") / _DAYS_PER_MONTH)
+
+
+def _cd4_cd8_inverted_until_months() -> float:
+    """Last time (months after the graft) the child's CD4:CD8 ratio is below 1."""
+    import numpy as np
+
+    r = _TCD_CHILD()
+    after = r.times >= _HSCT_GRAFT_DAY
+    inverted = r.times[after][(r.observable("cd4_per_uL") < r.observable("cd8_per_uL"))[after]]
+    return float((inverted.max() - _HSCT_GRAFT_DAY) / _DAYS_PER_MONTH) if inverted.size else 0.0
+
+
+STANDALONE["tcd_child_cd4_cd8_inverted_until_months"] = _cd4_cd8_inverted_until_months

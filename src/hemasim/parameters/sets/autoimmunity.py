@@ -12,13 +12,13 @@ REPERTOIRE = "T-cell repertoire richness and its recovery after lymphoablation (
 DISEASE = "autoreactive memory and disease activity, relapse after immune reset (M1, issue 6)"
 
 PARAMETERS = [
-    param("cd4_clonotypes_reference", 1.0e8, "clonotypes",
+    param("cd4_clonotypes_reference", 1.2e8, "clonotypes",
           "distinct CD4 T-cell receptor clonotypes in the reference adult (35 y)",
-          Calibrated(("M2",), "the order of TCR-beta sequencing estimates of repertoire richness (1e8), checked "
+          Calibrated(("M2",), "of the order of TCR-beta sequencing estimates of repertoire richness (1e8), chosen "
                      "so that after Cy/ATG and an autologous graft richness dips below 0.83 of baseline at one "
-                     "month and is back above baseline at twelve (with the engraftment kinetics of parameter set "
-                     "engraftment: 1.0e8 gives 0.81 and 1.07, 1.2e8 0.76 and 1.02, 1.5e8 0.68 and 0.95): it sets "
-                     "the mean clone size, hence how many clonotypes a depletion removes"),
+                     "month and is back above baseline at twelve, with margins on both sides (with the engraftment "
+                     "and lymphoid kinetics of issue 4: 1.0e8 gives 0.83 and 1.10, 1.2e8 0.77 and 1.05, 1.4e8 0.72 "
+                     "and 1.00): it sets the mean clone size, hence how many clonotypes a depletion removes"),
           bounds=(1e5, 1e10)),
     param("autoreactive_net_growth_per_year", 1.0, "1/year",
           "net expansion rate of autoreactive memory CD4 T cells when they are few (self-antigen driven)",

@@ -116,14 +116,19 @@ PARAMETERS = [
           Calibrated(("T6", "T3"), "CD4 T cells recover mostly through the thymus, slowly, in adults: with 1.5 an "
                      "adult given Cy/TBI and a 5e6/kg PBSC graft has 103 CD4/uL at day 100 (T6 wants < 300; 3: 322, "
                      "10: 385) and CD4 recovers last (T3)"), bounds=(1.0, 100.0)),
-    param("cd8_memory_lymphopenia_max_fold", 10.0, "1",
+    param("cd8_memory_lymphopenia_max_fold", 4.0, "1",
           "largest fold increase of CD8 memory T-cell proliferation when the CD8 pool is empty (IL-15 drive)",
-          Assumed(LYMPHOID, "as il7_max_fold"), bounds=(1.0, 100.0)),
-    param("b_lymphopenia_max_fold", 1.5, "1",
+          Calibrated(("T4", "T3"), "CD8 counts recover from the graft's memory cells within months: with 4 a child "
+                     "given a T-depleted marrow graft (1e5 CD3+/kg) reaches half the CD8 count for age at 15.7 "
+                     "months (T4: normal by 18; 3: 22, 6: 10, 10: 7 months) and an adult given a PBSC graft at "
+                     "day 194, before B cells (T3; 10: day 114)"), bounds=(1.0, 100.0)),
+    param("b_lymphopenia_max_fold", 1.0, "1",
           "largest fold increase of peripheral B-cell proliferation when the B pool is empty",
-          Calibrated(("T3",), "B cells return from new marrow production over months rather than by expansion of "
-                     "the graft's B cells: with 1.5 they reach half of normal on day 150 after Cy/TBI and a PBSC "
-                     "graft, after CD8 (114) (10: day 61, before CD8)"), bounds=(1.0, 100.0)),
+          Calibrated(("T3", "T4"), "B cells return from new marrow production (from donor HSCs) over months rather "
+                     "than by expansion of the graft's B cells: with no lymphopenic boost they reach half of normal "
+                     "on day 230 after Cy/TBI and a PBSC graft, after CD8 (T3; 1.5: day 194, 10: day 61), and at 9 "
+                     "months in a child after a T-depleted graft (T4: low until 12-18 months)"),
+          bounds=(1.0, 100.0)),
     param("nk_lymphopenia_max_fold", 10.0, "1",
           "largest fold increase of NK-cell proliferation when the NK pool is empty (IL-15 drive)",
           Assumed(LYMPHOID, "as il7_max_fold"), bounds=(1.0, 100.0)),
