@@ -147,13 +147,9 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                     _homeostatic("cd4_memory_niche", "cd4_memory_pool", CM + EM, ctx, "cd4_memory_lymphopenia_max_fold"),
                     _homeostatic("cd8_memory_niche", "cd8_pool", N8 + M8, ctx, "cd8_memory_lymphopenia_max_fold")]
 
-    # Thymus: seeded by CLPs at an age-dependent rate, exports naive CD4 and CD8 cells.
+    # Thymus: seeded by CLPs into a niche of age-dependent capacity, exports naive CD4 and CD8 cells.
     ref_age = ctx.p("lymphocyte_reference_age_years")
-    age_law = (ctx.patient.age_years, ctx.p("thymic_output_decline_per_year"), ctx.p("thymic_output_peak_age_years"),
-               ref_age, 1.0 if ctx.aging else 0.0)
-    m.feedbacks.append(Feedback("thymic_capacity", FeedbackKind.AGE_DECLINE, age_law,
-                                parameters=("thymic_output_decline_per_year", "thymic_output_peak_age_years",
-                                            "lymphocyte_reference_age_years")))
+    decline, peak = ctx.p("thymic_output_decline_per_year"), ctx.p("thymic_output_peak_age_years")
     # Thymic export is set by the thymus, not by body size: it is derived on the reference adult's naive pools
     # (whole body) and the same for every patient of the same age. A small body (a child) thus gets more thymic
     # output per naive cell than an adult.
@@ -167,24 +163,42 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                             "thymic_share_of_naive_production", "naive_cd8_half_life_years", "cd8_reference_per_uL",
                             "cd8_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD8 pool")
     thy_res = ctx.p("thymocyte_residence_days")
-    # Steady-state thymocyte numbers at the patient's own age (the seeding law scales them).
-    age_factor = np.exp(-age_law[1] * (np.maximum(age_law[0], age_law[2]) - np.maximum(ref_age, age_law[2])))
+    # Thymic capacity at the patient's age: constant to the peak age, then falling exponentially (Steinmann).
+    age = np.asarray(ctx.patient.age_years, dtype=np.float64)
+    age_factor = np.exp(-decline * (np.maximum(age, peak) - np.maximum(ref_age, peak)))
     out = theta4 + theta8
+    thy_ss = out * age_factor * thy_res  # thymocytes at rest (export equivalents)
     thy = [m.compartment(f"thymocyte_{i + 1}", f"developing thymocytes (export-destined), stage {i + 1} of 2",
-                         out * age_factor * thy_res / 2, "thymus") for i in range(2)]
-    m.flow("thymocyte_1_to_thymocyte_2", "maturation", thy[0], thy[1], 2.0 / thy_res,
-           parameters=("thymocyte_residence_days",))
-    m.flow("thymic_export_cd4", "export", thy[1], n4, 2.0 / thy_res * theta4 / out,
-           parameters=("thymocyte_residence_days",))
-    m.flow("thymic_export_cd8", "export", thy[1], n8, 2.0 / thy_res * theta8 / out,
-           parameters=("thymocyte_residence_days",))
+                         thy_ss / 2, "thymus") for i in range(2)]
     # lymphopenia raises thymopoiesis through the same IL-7-like signal as naive homeostatic proliferation
-    # (thymic rebound after lymphoablation): 1 at the naive set point, up to thymic_lymphopenia_max_fold
+    # (thymic rebound after lymphoablation): thymocytes pass faster (1 at the naive set point, up to
+    # thymic_lymphopenia_max_fold), and the niche they free is refilled by more seeding
     m.feedbacks.append(Feedback("il7_thymopoiesis", FeedbackKind.HILL_RATIO,
                                 (N4 + N8, ctx.p("thymic_lymphopenia_max_fold") - 1.0, ctx.p("il7_hill")),
                                 signal="naive_t_pool", parameters=("thymic_lymphopenia_max_fold", "il7_hill")))
-    _from_clp(ctx, m, thy[0], out, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
-              feedbacks=("thymic_capacity", "il7_thymopoiesis"), extra_params=("thymic_share_of_naive_production",))
+    # in a run that ages, thymopoiesis slows as the thymus involutes (1 at the starting age, falling after the
+    # peak age at thymic_output_decline_per_year)
+    m.feedbacks.append(Feedback("thymic_capacity", FeedbackKind.AGE_DECLINE,
+                                (ctx.patient.age_years, decline, peak, ctx.patient.age_years, 1.0 if ctx.aging else 0.0),
+                                parameters=("thymic_output_decline_per_year", "thymic_output_peak_age_years")))
+    rebound = ("il7_thymopoiesis", "thymic_capacity")
+    m.flow("thymocyte_1_to_thymocyte_2", "maturation", thy[0], thy[1], 2.0 / thy_res, feedbacks=rebound,
+           parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd4", "export", thy[1], n4, 2.0 / thy_res * theta4 / out, feedbacks=rebound,
+           parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd8", "export", thy[1], n8, 2.0 / thy_res * theta8 / out, feedbacks=rebound,
+           parameters=("thymocyte_residence_days",))
+    # The intrathymic niche: seeding progenitors enter in proportion to the room left in the thymus (HILL_RATIO on
+    # the thymocytes, 1 at rest, up to 1 + 1/thymic_niche_free_share when the thymus is empty), so a few
+    # progenitors fill an emptied thymus (after conditioning, or the empty thymus of a SCID infant): output is set
+    # by capacity, not by seeding. Involution within a run slows seeding and transit alike, so the capacity
+    # (thymocytes at rest) is kept and output falls with it.
+    m.signals.append(Signal("thymocyte_pool", {thy[0]: 1.0, thy[1]: 1.0}))
+    m.feedbacks.append(Feedback("thymic_niche_access", FeedbackKind.HILL_RATIO,
+                                (thy_ss, 1.0 / ctx.p("thymic_niche_free_share"), ctx.p("thymic_niche_hill")),
+                                signal="thymocyte_pool", parameters=("thymic_niche_free_share", "thymic_niche_hill")))
+    _from_clp(ctx, m, thy[0], out * age_factor, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
+              feedbacks=("thymic_niche_access", "thymic_capacity"), extra_params=("thymic_share_of_naive_production",))
     # TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
     # total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
     # tagged like naive CD4 cells, so depletion, irradiation and blood loss remove markers with their cells
@@ -192,7 +206,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
                          theta4 * age_factor / d_n4, "lymphocyte", "t_cell", "cd4", "thymus_marker")
     ctx.blood_share[trec] = frac
     m.flow("thymic_export_cd4_trec", "marker", thy[1], trec, 2.0 / thy_res * theta4 / out, consume=0.0,
-           parameters=("thymocyte_residence_days",))
+           feedbacks=rebound, parameters=("thymocyte_residence_days",))
     m.flow("trec_cd4_loss", "marker", trec, None, d_n4, parameters=("naive_cd4_half_life_years",))
     # CD4 clonotype richness: each new thymic clonotype arrives as n_t cells (derived so that the reference adult
     # holds cd4_clonotypes_reference) and a clonotype is lost at the naive CD4 loss rate, so richness follows
@@ -207,7 +221,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     clonotypes = m.compartment("cd4_clonotypes", "distinct CD4 T-cell receptor clonotypes (richness)",
                                k_ref * age_factor, "clonotypes")
     m.flow("thymic_new_cd4_clonotypes", "marker", thy[1], clonotypes, 2.0 / thy_res * theta4 / out, consume=0.0,
-           yield_=1.0 / cells_per_clonotype, parameters=("thymocyte_residence_days", "cd4_clonotypes_reference"))
+           yield_=1.0 / cells_per_clonotype, feedbacks=rebound, parameters=("thymocyte_residence_days", "cd4_clonotypes_reference"))
     m.flow("cd4_clonotype_loss", "marker", clonotypes, None, d_n4, parameters=("naive_cd4_half_life_years",))
 
     def naive(name: str, d: float, memory: str, half_life: str) -> None:

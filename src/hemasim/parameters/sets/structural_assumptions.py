@@ -158,3 +158,14 @@ PARAMETERS.append(
           Assumed(LYMPHOID, "thymic output rebounds above baseline after lymphoablation (qualitative: thymic "
                   "rebound after chemotherapy and HSCT); a round a-priori 3-fold, not fitted"),
           bounds=(1.0, 20.0)))
+PARAMETERS.append(
+    param("thymic_niche_free_share", 0.01, "1",
+          "room left in the thymus at rest, as a share of its thymocytes: thymic seeding rises up to 1 + 1/share "
+          "fold when the thymus is empty",
+          Assumed(LYMPHOID, "the thymus is nearly full at rest and a few progenitors can refill it (thymic "
+                  "output is limited by niche capacity, not by seeding); 1% gives a 100-fold reserve"),
+          bounds=(1e-4, 1.0)))
+PARAMETERS.append(
+    param("thymic_niche_hill", 8.0, "1", "steepness of the intrathymic niche: seeding stays high until the thymus is "
+          "nearly full", Assumed(LYMPHOID, "steep, so access falls only as the thymus fills (at half full it is still "
+          "70-fold raised at 8)"), bounds=(1.0, 16.0)))
