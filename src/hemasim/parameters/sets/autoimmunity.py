@@ -16,9 +16,9 @@ PARAMETERS = [
           "distinct CD4 T-cell receptor clonotypes in the reference adult (35 y)",
           Calibrated(("M2",), "of the order of TCR-beta sequencing estimates of repertoire richness (1e8), chosen "
                      "so that after Cy/ATG and an autologous graft richness dips below 0.83 of baseline at one "
-                     "month and is back above baseline at twelve, with margins on both sides (with the engraftment "
-                     "and lymphoid kinetics of issue 4: 1.0e8 gives 0.83 and 1.10, 1.2e8 0.77 and 1.05, 1.4e8 0.72 "
-                     "and 1.00): it sets the mean clone size, hence how many clonotypes a depletion removes"),
+                     "month and is back above baseline at twelve, between the two failing neighbours (with the engraftment "
+                     "and lymphoid kinetics of issue 4: 1.0e8 gives 0.85 and 1.08, 1.2e8 0.80 and 1.03, 1.4e8 0.74 "
+                     "and 0.98): it sets the mean clone size, hence how many clonotypes a depletion removes"),
           bounds=(1e5, 1e10)),
     param("autoreactive_net_growth_per_year", 1.0, "1/year",
           "net expansion rate of autoreactive memory CD4 T cells when they are few (self-antigen driven)",
