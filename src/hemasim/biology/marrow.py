@@ -1,8 +1,10 @@
-"""Stem and multipotent compartments: HSCs with niche-regulated self-renewal, MPPs, CLPs.
+"""Stem and multipotent compartments: HSCs with niche-regulated self-renewal, short-term repopulating cells,
+MPPs, CLPs.
 
 HSC division (rate 1/T_div, Catlin 2011) gives two daughters; each stays an HSC with probability
 a(H) = f(H)/2, with f the niche feedback (f = 1 at the homeostatic pool, up to 2*a_max when the
-niche is empty), so dH/dt = k H (f - 1) and MPPs receive k H (2 - f).
+niche is empty), so dH/dt = k H (f - 1) and short-term repopulating cells (and lymphoid progenitors)
+receive k H (2 - f).
 """
 
 from __future__ import annotations
@@ -38,15 +40,15 @@ def stem_module(ctx: BuildContext) -> Module:
 
     # Short-term repopulating HSPCs (ST-HSC/early MPP): HSC progeny that self-renew for a while before they
     # become MPPs. At rest they proliferate at r x their exit rate (amplifying HSC output 1/(1-r)); an emptied
-    # niche raises that proliferation (the same HSC-pool signal as niche activation, up to st_max_fold), so
-    # after a transplant the graft's short-term cells expand and carry haematopoiesis until donor HSCs refill.
+    # short-term pool raises that proliferation (its own signal, up to st_hspc_max_proliferation_fold), so after
+    # a transplant the graft's short-term cells regrow the pool and carry haematopoiesis until donor HSCs refill.
     st_res = ctx.p("st_hspc_residence_days")
     r_st = ctx.p("st_hspc_baseline_self_renewal_ratio")
-    st = m.compartment("st_hspc", "short-term repopulating stem/progenitor cells",
-                       ctx.hsc_output_per_day * st_res / (1.0 - r_st), "marrow", "progenitor", "short_term_hspc")
+    st0 = ctx.hsc_output_per_day * st_res / (1.0 - r_st)
+    st = m.compartment("st_hspc", "short-term repopulating stem/progenitor cells", st0, "marrow", "progenitor",
+                       "short_term_hspc")
     m.flow("hsc_differentiation", "differentiation", hsc, st, k_div, consume=0.0,
            feedbacks=("niche_differentiation", "niche_activation"), parameters=div)
-    st0 = ctx.hsc_output_per_day * st_res / (1.0 - r_st)
     m.signals.append(Signal("st_hspc_pool", {st: 1.0}))
     m.feedbacks.append(Feedback("niche_st_expansion", FeedbackKind.HILL_RATIO,
                                 (st0, ctx.p("st_hspc_max_proliferation_fold") - 1.0, hill), signal="st_hspc_pool",
