@@ -96,3 +96,53 @@ def test_stochastic_engraftment_is_seeded_and_tiny_grafts_can_fail_by_chance():
     assert np.array_equal(a.states, b.states)  # bit for bit with the same seed
     hsc0 = [run(s, 2e3).state("hsc__donor")[7] for s in range(12)]  # about 0.8 engrafting HSCs on average
     assert min(hsc0) == 0.0 < max(hsc0)  # some draws engraft no long-term HSC at all
+
+
+def test_children_carry_more_lymphocytes_and_recovery_is_read_against_their_age():
+    from hemasim.biology.lymphoid import child_lymphocyte_factor
+    from hemasim.parameters import healthy_adult_parameters
+
+    value = healthy_adult_parameters().value
+    ages = np.array([0.5, 2.0, 8.0, 15.0, 35.0, 70.0])
+    for lineage in ("cd4", "cd8", "b"):
+        f = child_lymphocyte_factor(value, lineage, ages)
+        assert np.all(np.diff(f) < 0) and f[0] > 1.5 and abs(f[4] - 1.0) < 1e-15
+    assert child_lymphocyte_factor(value, "nk", 1.0) == 1.0
+
+    def healthy(age, weight, height):
+        data = {"name": "t", "duration_days": 1, "aging": False,
+                "patient": {"age_years": age, "sex": "male", "weight_kg": weight, "height_cm": height}}
+        return run_scenario(parse_scenario(data))
+
+    child, adult = healthy(4.0, 16.0, 102.0), healthy(40.0, 75.0, 178.0)
+    for count in ("cd4_per_uL", "cd8_per_uL", "b_cells_per_uL"):
+        assert child.observable(count)[0] > 1.3 * adult.observable(count)[0], count
+    assert child.observable("nk_cells_per_uL")[0] == pytest.approx(adult.observable("nk_cells_per_uL")[0], rel=0.05)
+    # the recovery endpoints read "normal" for the patient's age: half of a child's CD4 reference is more cells
+    defs = [{e.name: e.definition for e in evaluate_endpoints(run_scenario(scenario(COND, graft(), days=60, age=a)))}
+            for a in (4.0, 40.0)]
+    half = [float(d["cd4_50pct_normal_day"].split("(")[-1].split("/")[0]) for d in defs]
+    assert half[0] > 1.3 * half[1]
+
+
+def test_the_thymic_niche_lets_a_few_donor_progenitors_run_the_thymus():
+    data = {"name": "t", "duration_days": 190, "output": {"every_days": 1},
+            "patient": {"age_years": 0.4, "sex": "male", "weight_kg": 6.5, "height_cm": 63, "genotype": "il2rg_scid"},
+            "interventions": [{"kind": "transplant", "day": 7, "source": "bone_marrow", "cd34_per_kg": 3e6}]}
+    r = run_scenario(parse_scenario(data))
+    clp_share = r.state("clp__donor")[-1] / (r.state("clp__donor")[-1] + r.state("clp__host")[-1])
+    healthy = parse_scenario({**data, "patient": {**data["patient"], "genotype": "healthy"}, "interventions": []})
+    capacity = run_scenario(healthy.model_copy(update={"duration_days": 1})).observable("thymic_output_per_day")[0]
+    output_share = r.observable("thymic_output_per_day")[-1] / capacity
+    assert clp_share < 0.005  # without conditioning almost no donor lymphoid progenitors ...
+    assert output_share > 20 * clp_share  # ... yet the empty thymus fills far beyond their share
+
+
+def test_thymic_output_follows_involution_in_a_run_that_ages():
+    from hemasim.biology import Covariates
+    from hemasim.simulation import Simulation
+
+    m = healthy_human_model(Covariates(30.0, "male", 70.0, 175.0), aging=True).compile()
+    out = Simulation(m).run(20 * 365.25, 365.25).observable("thymic_output_per_day")
+    decline = m.parameters["thymic_output_decline_per_year"].value
+    assert abs(out[-1] / out[0] / np.exp(-decline * 20.0) - 1.0) < 0.05
