@@ -19,7 +19,7 @@ from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signa
 PER_UL = 1e6  # microlitres per litre
 
 
-def _from_clp(ctx: BuildContext, m: Module, target: str, influx: float, name: str, label: str,
+def _from_progenitors(ctx: BuildContext, m: Module, target: str, influx: float, name: str, label: str,
               feedbacks: tuple[str, ...] = (), extra_params: tuple[str, ...] = (), from_mpp: bool = False) -> None:
     """A lineage fed by lymphoid progenitors (or, ``from_mpp``, by multipotent progenitors: same event rate)."""
     y = ctx.derive(f"{name}_yield", influx / ctx.clp_output_per_day, "cells/CLP event",
@@ -89,7 +89,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     b_influx = s_b * d_b * B
     bprec = m.chain("b_precursor", "marrow B-cell precursors", 2, b_res, b_influx * b_res / 2, b, "marrow", "b_cell",
                     parameters=("b_precursor_residence_days",))
-    _from_clp(ctx, m, bprec[0], b_influx, "b_precursor", "B precursors",
+    _from_progenitors(ctx, m, bprec[0], b_influx, "b_precursor", "B precursors",
               extra_params=("b_reference_per_uL", "b_marrow_share_of_production"))
     m.flow("b_cells_proliferation", "proliferation", b, b, p_b, consume=0.0, feedbacks=("baff_like",),
            parameters=("b_proliferation_per_day",))
@@ -111,7 +111,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
            parameters=("nk_precursor_residence_days",))
     # NK cells come early after a graft (the first lymphocytes to return): made from MPPs, not from the
     # HSC-derived lymphoid progenitors
-    _from_clp(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors", extra_params=("nk_reference_per_uL",),
+    _from_progenitors(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors", extra_params=("nk_reference_per_uL",),
               from_mpp=True)
     m.flow("nk_cells_proliferation", "proliferation", nk, nk, p_nk, consume=0.0, feedbacks=("nk_homeostasis",),
            parameters=("nk_proliferation_per_day",))
@@ -197,7 +197,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.feedbacks.append(Feedback("thymic_niche_access", FeedbackKind.HILL_RATIO,
                                 (thy_ss, 1.0 / ctx.p("thymic_niche_free_share"), ctx.p("thymic_niche_hill")),
                                 signal="thymocyte_pool", parameters=("thymic_niche_free_share", "thymic_niche_hill")))
-    _from_clp(ctx, m, thy[0], out * age_factor, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
+    _from_progenitors(ctx, m, thy[0], out * age_factor, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
               feedbacks=("thymic_niche_access", "thymic_capacity"), extra_params=("thymic_share_of_naive_production",))
     # TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
     # total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
