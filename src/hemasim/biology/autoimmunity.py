@@ -21,12 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hemasim.biology.builder import BuildContext
+from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
 __all__ = ["DISEASES", "AutoimmuneDisease", "autoreactive_state"]
 
 DISEASES = ("multiple_sclerosis", "rheumatoid_arthritis")
-DAYS_PER_YEAR = 365.25
 
 
 def autoreactive_state(disease: str) -> str:

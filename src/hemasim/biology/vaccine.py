@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from functools import cache
 
 from hemasim.biology.builder import BuildContext
+from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
 __all__ = ["VaccineResponse", "antigen_state", "with_humoral_response"]
 
-DAYS_PER_YEAR = 365.25
 
 
 def antigen_state(antigen: str) -> str:

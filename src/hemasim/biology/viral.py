@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.vaccine import antigen_state, reference_blood_counts, with_humoral_response
+from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
 __all__ = ["ViralInfection", "virus_state"]
 
-DAYS_PER_YEAR = 365.25
 
 
 def virus_state(name: str) -> str:

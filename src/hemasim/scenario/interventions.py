@@ -272,6 +272,8 @@ class ConditioningSpec(_Strict):
         return conditioning_events(self.regimen, self.start_day, lq)
 
 
+CORD_SOURCES = ("cord_blood", "double_cord_blood")
+
 #: Typical CD3+ content of a graft per kg when the scenario does not give it (assumed: the usual
 #: order of magnitude; peripheral-blood grafts carry about ten times the T cells of marrow).
 DEFAULT_CD3_PER_KG = {"bone_marrow": 2.5e7, "peripheral_blood": 2.5e8, "cord_blood": 1.0e7,
@@ -304,12 +306,12 @@ class TransplantSpec(_Strict):
 
         w = np.asarray(cov.weight_kg, dtype=np.float64)
         # cord-blood CD34+ cells repopulate more per cell than adult ones: count them in adult-CD34+ equivalents
-        potency = params["cord_blood_cd34_potency_fold"].value if "cord" in self.source else 1.0  # type: ignore[index]
+        potency = params["cord_blood_cd34_potency_fold"].value if self.source in CORD_SOURCES else 1.0  # type: ignore[index]
         return [Transplant(self.day, self.cd34_per_kg * w * potency, self.cd3() * w,
                            params["engrafting_hsc_per_cd34"].value,  # type: ignore[index]
                            params["graft_short_term_units_per_cd34"].value,  # type: ignore[index]
                            params["graft_st_hspc_per_cd34"].value,  # type: ignore[index]
-                           naive_t_only=self.source in ("cord_blood", "double_cord_blood"),
+                           naive_t_only=self.source in CORD_SOURCES,
                            autologous=self.donor == "autologous", stochastic=self.stochastic_engraftment)]
 
 

@@ -366,11 +366,16 @@ _AUTO = {age: _cached_scenario_run({
                        "donor": "autologous", "cd34_per_kg": 5.0e6}]}) for age in (30, 60)}
 
 
-def _auto_value(age: int, observable: str, day_after_graft: float) -> float:
+def _value_after_graft(run: Callable[[], Result], observable: str, day: float, graft_day: float) -> float:
+    """``observable`` of a run ``day`` days after its graft on ``graft_day``."""
     import numpy as np
 
-    r = _AUTO[age]()
-    return float(np.interp(_AUTO_GRAFT_DAY + day_after_graft, r.times, r.observable(observable)))
+    r = run()
+    return float(np.interp(graft_day + day, r.times, r.observable(observable)))
+
+
+def _auto_value(age: int, observable: str, day_after_graft: float) -> float:
+    return _value_after_graft(_AUTO[age], observable, day_after_graft, _AUTO_GRAFT_DAY)
 
 
 _AUTO_BASELINE_30 = _cached_scenario_run({
@@ -412,20 +417,18 @@ _AUTO_SHORT = {d: _hsct_run(d, "autologous", 120) for d in (7.5e6, 15e6)}
 _ALLO_LONG = _hsct_run(5e6, "allogeneic", 5 * 365.25 + 7)
 
 
-def _endpoint(run: Callable[[], Result], name: str) -> float:
-    """One endpoint of a run; a recovery not reached counts as the end of the run (a lower bound)."""
+@functools.lru_cache(maxsize=None)
+def _endpoints_of(run: Callable[[], Result]) -> dict[str, float | None]:
+    """Every endpoint of a (cached) run, evaluated once however many read-outs use it."""
     from hemasim.endpoints import evaluate_endpoints
 
-    r = run()
-    value = {e.name: e.value for e in evaluate_endpoints(r)}[name]
-    return float(r.times[-1] - _HSCT_GRAFT_DAY) if value is None else float(value)
+    return {e.name: e.value for e in evaluate_endpoints(run())}
 
 
-def _value_after_graft(run: Callable[[], Result], observable: str, day: float) -> float:
-    import numpy as np
-
-    r = run()
-    return float(np.interp(_HSCT_GRAFT_DAY + day, r.times, r.observable(observable)))
+def _endpoint(run: Callable[[], Result], name: str) -> float:
+    """One endpoint of a run; a recovery not reached counts as the end of the run (a lower bound)."""
+    value = _endpoints_of(run)[name]
+    return float(run().times[-1] - _HSCT_GRAFT_DAY) if value is None else float(value)
 
 
 STANDALONE.update({
@@ -441,7 +444,7 @@ STANDALONE.update({
     "auto_platelet_engraftment_gap_7p5e6_vs_15e6_days": lambda: (
         _endpoint(_AUTO_SHORT[7.5e6], "platelet_engraftment_day")
         - _endpoint(_AUTO_SHORT[15e6], "platelet_engraftment_day")),
-    "allo_pbsc_cd4_per_uL_day100": lambda: _value_after_graft(_ALLO_LONG, "cd4_per_uL", 100.0),
+    "allo_pbsc_cd4_per_uL_day100": lambda: _value_after_graft(_ALLO_LONG, "cd4_per_uL", 100.0, _HSCT_GRAFT_DAY),
 })
 _ORDER = ("nk", "cd8", "b", "cd4")
 for _early, _late in zip(_ORDER, _ORDER[1:], strict=False):
