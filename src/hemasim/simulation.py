@@ -59,9 +59,14 @@ def steady_state_batch(model: CompiledModel, t: float = 0.0, tol: float = 1e-10)
 
     (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
      fb_scale) = model.kernel_arrays()
-    X, status = _newton(model.x0, float(t), np.maximum(model.x0, 1.0), src, dst, rate, consume, yld, flow_fb,
-                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale, tol, 60)
+    args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
+            fb_scale)
+    X, status = _newton(model.x0, float(t), np.maximum(model.x0, 1.0), *args, tol, 60, 0.0)
     bad = np.nonzero(status)[0]
+    if len(bad):  # plain Newton lost its way (slow modes): follow the dynamics there (pseudo-transient)
+        sub = (*args[:2], rate[bad], *args[3:4], yld[bad], *args[5:11], fb_params[bad], *args[12:])
+        X[bad], status[bad] = _newton(model.x0[bad], float(t), np.maximum(model.x0[bad], 1.0), *sub, tol, 600, 1.0)
+        bad = np.nonzero(status)[0]
     if len(bad):
         raise RuntimeError(f"steady state not found for {len(bad)} patient(s) (first: index {bad[0]})")
     return X

@@ -48,6 +48,14 @@ def child_lymphocyte_factor(value: Callable[[str], Value], lineage: str, age_yea
     return float(f) if f.ndim == 0 else f
 
 
+def infant_naive_turnover_per_day(value: Callable[[str], Value], age_years: Value) -> Value:
+    """Extra division (and equal extra loss) of an infant's naive T cells, per day (parameter set
+    paediatric_lymphocytes): excess at birth x exp(-age/decay). ``value`` reads a parameter by name."""
+    age = np.asarray(age_years, dtype=np.float64)
+    x = value("naive_infant_turnover_at_birth_per_day") * np.exp(-age / value("naive_infant_turnover_decay_years"))
+    return float(x) if x.ndim == 0 else x
+
+
 def reference_adult_blood_volume_L(params: object) -> float:
     """Blood volume of the reference adult (the body the thymic output is derived on)."""
     from hemasim.biology import REFERENCE_ADULT
@@ -168,6 +176,11 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     age_factor = np.exp(-decline * (np.maximum(age, peak) - np.maximum(ref_age, peak)))
     out = theta4 + theta8
     thy_ss = out * age_factor * thy_res  # thymocytes at rest (export equivalents)
+    # Infants' naive T cells divide and die faster than adults' (balanced: the set point is unchanged); under
+    # lymphopenia the IL-7-like signal multiplies the faster division, so an empty infant periphery refills within
+    # months. Zero effect in adults (the excess decays with age).
+    infant_inputs = ("naive_infant_turnover_at_birth_per_day", "naive_infant_turnover_decay_years")
+    extra = infant_naive_turnover_per_day(ctx.p, age)
     thy = [m.compartment(f"thymocyte_{i + 1}", f"developing thymocytes (export-destined), stage {i + 1} of 2",
                          thy_ss / 2, "thymus") for i in range(2)]
     # lymphopenia raises thymopoiesis through the same IL-7-like signal as naive homeostatic proliferation
@@ -197,17 +210,27 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.feedbacks.append(Feedback("thymic_niche_access", FeedbackKind.HILL_RATIO,
                                 (thy_ss, 1.0 / ctx.p("thymic_niche_free_share"), ctx.p("thymic_niche_hill")),
                                 signal="thymocyte_pool", parameters=("thymic_niche_free_share", "thymic_niche_hill")))
-    _from_progenitors(ctx, m, thy[0], out * age_factor, "thymic_seeding", "thymus-seeding progenitors (export equivalents)",
-              feedbacks=("thymic_niche_access", "thymic_capacity"), extra_params=("thymic_share_of_naive_production",))
+    # Early thymocytes expand under the same niche signal: barely at rest, at up to thymocyte_expansion_max_per_day
+    # in an emptied thymus, so a handful of donor progenitors (an unconditioned SCID graft, where few lymphoid
+    # progenitors are the donor's) still refill it. At rest seeding supplies what expansion does not.
+    free = ctx.p("thymic_niche_free_share")
+    k_exp = ctx.p("thymocyte_expansion_max_per_day") * free / (1.0 + free)  # at rest; x (1 + 1/free) when empty
+    m.flow("thymocyte_1_expansion", "proliferation", thy[0], thy[0], k_exp, consume=0.0,
+           feedbacks=("thymic_niche_access", "thymic_capacity"),
+           parameters=("thymocyte_expansion_max_per_day", "thymic_niche_free_share"))
+    _from_progenitors(ctx, m, thy[0], out * age_factor - k_exp * thy_ss / 2, "thymic_seeding",
+              "thymus-seeding progenitors (export equivalents)", feedbacks=("thymic_niche_access", "thymic_capacity"),
+              extra_params=("thymic_share_of_naive_production", "thymocyte_expansion_max_per_day"))
     # TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
     # total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
     # tagged like naive CD4 cells, so depletion, irradiation and blood loss remove markers with their cells
     trec = m.compartment("trec_cd4", "TREC-like marker: excision circles in naive CD4 T cells",
-                         theta4 * age_factor / d_n4, "lymphocyte", "t_cell", "cd4", "thymus_marker")
+                         theta4 * age_factor / (d_n4 + extra), "lymphocyte", "t_cell", "cd4", "thymus_marker")
     ctx.blood_share[trec] = frac
     m.flow("thymic_export_cd4_trec", "marker", thy[1], trec, 2.0 / thy_res * theta4 / out, consume=0.0,
            feedbacks=rebound, parameters=("thymocyte_residence_days",))
-    m.flow("trec_cd4_loss", "marker", trec, None, d_n4, parameters=("naive_cd4_half_life_years",))
+    m.flow("trec_cd4_loss", "marker", trec, None, d_n4 + extra, parameters=("naive_cd4_half_life_years",
+                                                                         *infant_inputs))
     # CD4 clonotype richness: each new thymic clonotype arrives as n_t cells (derived so that the reference adult
     # holds cd4_clonotypes_reference) and a clonotype is lost at the naive CD4 loss rate, so richness follows
     # thymic output with age. Not tagged as cells: depletion thins it by the clonal law of
@@ -225,15 +248,16 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.flow("cd4_clonotype_loss", "marker", clonotypes, None, d_n4, parameters=("naive_cd4_half_life_years",))
 
     def naive(name: str, d: float, memory: str, half_life: str) -> None:
-        p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * d, "1/day",
+        p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * d + extra, "1/day",
                        f"homeostatic proliferation of {name.replace('_', ' ')} cells",
-                       ("thymic_share_of_naive_production", half_life), "p = (1 - thymic share) d")
+                       ("thymic_share_of_naive_production", half_life, *infant_inputs),
+                       "p = (1 - thymic share) d + the infant excess")
         m.flow(f"{name}_proliferation", "proliferation", name, name, p, consume=0.0, feedbacks=("il7_like",),
-               parameters=("thymic_share_of_naive_production", half_life))
+               parameters=("thymic_share_of_naive_production", half_life, *infant_inputs))
         m.flow(f"{name}_to_memory", "differentiation", name, memory, conv * d,
                parameters=("naive_to_memory_share_of_loss", half_life))
-        m.flow(f"{name}_death", "death", name, None, (1.0 - conv) * d,
-               parameters=("naive_to_memory_share_of_loss", half_life))
+        m.flow(f"{name}_death", "death", name, None, (1.0 - conv) * d + extra,
+               parameters=("naive_to_memory_share_of_loss", half_life, *infant_inputs))
 
     naive(n4, d_n4, cm4, "naive_cd4_half_life_years")
     naive(n8, d_n8, m8, "naive_cd8_half_life_years")

@@ -234,8 +234,13 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
 
 @njit(parallel=True, cache=True)
 def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                       fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter):  # pragma: no cover - compiled
+                       fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days):  # pragma: no cover
     """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).
+
+    ``first_step_days`` > 0 turns it into pseudo-transient continuation: each step is an implicit Euler step
+    (I/h - J) dx = f whose length h starts there and doubles while the residual does not blow up, so the
+    iteration follows the dynamics towards the attracting fixed point before it turns into Newton; for fixed
+    points whose slow modes (decades) mislead plain Newton. 0 = plain (chord) Newton.
 
     Returns (states (N, n), status (N,)): status 0 = converged (largest |dx/dt| / gross flux < tol).
     States that start at exactly zero (drug amounts, donor cells before a graft, lineages a genotype
@@ -257,6 +262,8 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
         J = np.empty((n, n))
         Jinv = np.empty((n, n))
         dx = np.empty(n)
+        h = first_step_days
+        last_worst = -1.0
         for it in range(max_iter + 1):
             rhs_into(t, x, f0, src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
                      fb_signal, FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
@@ -277,6 +284,10 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                 break
             if it == max_iter:
                 break
+            if h > 0.0:
+                if last_worst > 0.0:  # longer steps while the residual does not blow up, shorter if it does
+                    h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
+                last_worst = worst
             if it % 6 == 0:  # chord Newton: refresh the finite-difference Jacobian every few iterations
                 for c in range(n):
                     for j in range(n):
@@ -293,7 +304,15 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                             J[j, c] = 0.0
                             J[c, j] = 0.0
                         J[j, j] = -1.0
-                Jinv[:, :] = np.linalg.inv(J)
+                if h <= 0.0:
+                    Jinv[:, :] = np.linalg.inv(J)
+            if h > 0.0:  # implicit Euler step of length h: (J - I/h) dx = -f
+                for j in range(n):
+                    for c in range(n):
+                        Jinv[j, c] = J[j, c]
+                    if X0[p, j] != 0.0:
+                        Jinv[j, j] -= 1.0 / h
+                Jinv[:, :] = np.linalg.inv(Jinv)
             for j in range(n):
                 acc = 0.0
                 for c in range(n):

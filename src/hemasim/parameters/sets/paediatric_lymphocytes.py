@@ -5,10 +5,11 @@ reference count (Chng 2004) by 1 + excess * exp(-age / decay): the excess at bir
 approximate fit, by eye, to the age-band medians of the PACTG P1009 study (Shearer 2003, J Allergy Clin Immunol
 112:973: 0-3 months to 12-18 years) as recalled, not transcribed from its table - hence marked assumed until
 someone checks them against the paper. NK counts are taken as the adult ones. The set points are those of the
-starting age (a child does not grow during a run).
+starting age (a child does not grow during a run). Infants' naive T cells also turn over faster (calibrated on
+D3), which is what lets an empty infant periphery refill within months after an unconditioned SCID graft.
 """
 
-from hemasim.parameters.core import Assumed
+from hemasim.parameters.core import Assumed, Calibrated
 from hemasim.parameters.sets._helpers import param
 
 WHY = ("lymphocyte set points of children and infants (T4, D3, issue 4); approximate fit to the PACTG P1009 "
@@ -31,4 +32,21 @@ PARAMETERS = [
           "350)", Assumed(WHY, "about 4.4-fold in infancy, 2-fold at 4 years, 1.3-fold at 9"), bounds=(0.0, 10.0)),
     param("b_child_excess_decay_years", 3.5, "year", "decay time of the children's B-cell excess",
           Assumed(WHY, "see b_child_excess_at_birth"), bounds=(0.5, 20.0)),
+]
+#: Infant naive T-cell turnover (hemasim.biology.lymphoid): no human value is transcribed; calibrated on D3.
+INFANT_TURNOVER_HOW = (
+    "an unconditioned X-SCID infant must reach CD3 > 1,000/uL within 6 months of a T-depleted graft: 0.005/day at "
+    "birth gives 714/uL, 0.01 gives 1,174, 0.02 gives 1,694. Implies about 0.7%/day at 4 months, about 16-fold "
+    "the adult naive CD4 turnover (neonatal naive T cells are known to divide more than adult ones; not "
+    "quantified here)")
+
+PARAMETERS += [
+    param("naive_infant_turnover_at_birth_per_day", 0.01, "1/day",
+          "extra division, and equal extra loss, of a newborn's naive T cells (the set point is unchanged; "
+          "lymphopenia multiplies the division)",
+          Calibrated(("D3",), INFANT_TURNOVER_HOW), bounds=(0.0, 0.1)),
+    param("naive_infant_turnover_decay_years", 1.0, "year", "decay time of the infant naive T-cell turnover excess",
+          Assumed("infant naive T-cell kinetics (D3, issue 4)", "an infancy effect: e-fold per year, so under "
+                  "1e-3 of the newborn's excess by 8 years (no effect on the T4 child or adults)"),
+          bounds=(0.1, 5.0)),
 ]

@@ -169,3 +169,10 @@ PARAMETERS.append(
     param("thymic_niche_hill", 8.0, "1", "steepness of the intrathymic niche: seeding stays high until the thymus is "
           "nearly full", Assumed(LYMPHOID, "steep, so access falls only as the thymus fills (at half full it is still "
           "70-fold raised at 8)"), bounds=(1.0, 16.0)))
+PARAMETERS.append(
+    param("thymocyte_expansion_max_per_day", 1.0, "1/day",
+          "proliferation of early thymocytes in an emptied thymus (at rest it is this x free share / (1 + free share))",
+          Assumed(LYMPHOID, "early (double-negative) thymocytes divide about once a day while they expand; a thymus "
+                  "emptied of thymocytes refills from a handful of seeding progenitors (an unconditioned SCID graft "
+                  "with about 0.1% donor lymphoid progenitors fills the infant thymus within weeks)"),
+          bounds=(0.0, 5.0)))
