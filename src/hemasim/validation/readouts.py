@@ -480,6 +480,9 @@ def _cd4_cd8_inverted_until_months() -> float:
 
 
 STANDALONE["tcd_child_cd4_cd8_inverted_until_months"] = _cd4_cd8_inverted_until_months
+STANDALONE["tcd_child_cd4_cd8_ratio_month6"] = lambda: (
+    _value_after_graft(_TCD_CHILD, "cd4_per_uL", 6 * _DAYS_PER_MONTH, _HSCT_GRAFT_DAY)
+    / _value_after_graft(_TCD_CHILD, "cd8_per_uL", 6 * _DAYS_PER_MONTH, _HSCT_GRAFT_DAY))
 
 
 #: An IL2RG-SCID infant (3.6 months, 6 kg) given a T-cell-depleted haploidentical marrow graft (3e6 CD34+/kg,
