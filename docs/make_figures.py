@@ -72,3 +72,22 @@ from hemasim.report.plots import infection_figure  # noqa: E402
 fig = infection_figure(run_scenario(load_scenario(ROOT / "examples" / "infection_healthy_adult.yaml")))
 fig.savefig(ROOT / "docs" / "images" / "infection_healthy_adult.png", dpi=60)
 print("wrote", ROOT / "docs" / "images" / "infection_healthy_adult.png")
+
+# An unconditioned X-SCID infant (examples/xscid_unconditioned.yaml): donor T and NK cells, host B cells; D3 marked
+result = run_scenario(load_scenario(ROOT / "examples" / "xscid_unconditioned.yaml"))
+graft_day = 7.0
+months = (result.times - graft_day) / (365.25 / 12)
+fig = Figure(figsize=(8, 4), layout="constrained")
+ax = fig.subplots()
+for name, label in (("cd3_per_uL", "CD3 T cells"), ("cd4_per_uL", "CD4"), ("cd8_per_uL", "CD8"),
+                    ("nk_cells_per_uL", "NK"), ("b_cells_per_uL", "B")):
+    line, = ax.plot(months, result.observable(name), lw=1.8, label=label)
+    ax.plot(months, result.observable(f"{name}__donor"), lw=1.2, ls="--", color=line.get_color())
+ax.plot([6.0], [1000.0], marker="v", color="k", ls="none", label="D3: CD3 > 1000/uL by month 6")
+ax.set_xlim(0, 24)
+ax.set_xlabel("months after the graft")
+ax.set_ylabel("cells/uL (dashed: donor-derived)")
+ax.grid(alpha=0.3)
+ax.legend(fontsize=8)
+fig.savefig(ROOT / "docs" / "images" / "xscid_unconditioned.png", dpi=70)
+print("wrote", ROOT / "docs" / "images" / "xscid_unconditioned.png")
