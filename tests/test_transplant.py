@@ -65,10 +65,10 @@ def test_more_cd34_cells_never_give_a_deeper_or_later_recovery():
 
 def test_an_older_recipient_never_recovers_naive_cd4_faster():
     naive = []
-    for age in (10.0, 40.0, 70.0):
+    for age in (1.0, 10.0, 40.0, 70.0):  # the infant's faster naive turnover keeps the order
         r = run_scenario(scenario(COND, graft(cd3_per_kg=0.0), days=400, age=age))
         naive.append(r.state("naive_cd4__donor")[-1])
-    assert naive[0] > naive[1] > naive[2]
+    assert naive[0] > naive[1] > naive[2] > naive[3]
 
 
 @pytest.mark.parametrize(("genotype", "t", "b", "nk"), [
