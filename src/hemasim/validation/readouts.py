@@ -487,13 +487,13 @@ STANDALONE["tcd_child_cd4_cd8_ratio_month6"] = lambda: (
 
 #: An IL2RG-SCID infant (3.6 months, 6 kg) given a T-cell-depleted haploidentical marrow graft (3e6 CD34+/kg,
 #: 1e5 CD3+/kg) on day 7 without conditioning, as in the Duke series (D3, Buckley group 2009). One year.
-_SCID_UNCONDITIONED = _cached_scenario_run({
-    "name": "X-SCID infant, unconditioned T-depleted marrow", "duration_days": 7 + 365.25, "aging": False,
-    "output": {"every_days": 1}, "patient": {"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61,
-                                             "genotype": "il2rg_scid"},
-    "interventions": [{"kind": "transplant", "day": 7, "source": "bone_marrow", "cd34_per_kg": 3.0e6,
-                       "cd3_per_kg": 1.0e5}]})
+_INFANT = {"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61}
 _SCID_GRAFT_DAY = 7.0
+_SCID_UNCONDITIONED = _cached_scenario_run({
+    "name": "X-SCID infant, unconditioned T-depleted marrow", "duration_days": _SCID_GRAFT_DAY + 365.25,
+    "aging": False, "output": {"every_days": 1}, "patient": {**_INFANT, "genotype": "il2rg_scid"},
+    "interventions": [{"kind": "transplant", "day": _SCID_GRAFT_DAY, "source": "bone_marrow", "cd34_per_kg": 3.0e6,
+                       "cd3_per_kg": 1.0e5}]})
 STANDALONE["scid_unconditioned_cd3_per_uL_month6"] = lambda: _value_after_graft(
     _SCID_UNCONDITIONED, "cd3_per_uL", 6 * _DAYS_PER_MONTH, _SCID_GRAFT_DAY)
 STANDALONE["scid_unconditioned_cd3_per_uL_month4"] = lambda: _value_after_graft(
@@ -504,8 +504,7 @@ def _scid_trec_per_naive_cd4_ratio_to_healthy() -> float:
     """TREC-like marker per naive CD4 cell a year after the graft over that of a healthy infant of the same age
     (near 1: the T cells are recent thymic emigrants, not expanded graft cells)."""
     r = _SCID_UNCONDITIONED()
-    healthy = _scenario_run({"name": "healthy infant", "duration_days": 1, "aging": False,
-                             "patient": {"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61}})
+    healthy = _scenario_run({"name": "healthy infant", "duration_days": 1, "aging": False, "patient": _INFANT})
     per_cell = r.observable("trec_cd4_per_uL")[-1] / r.observable("naive_cd4_per_uL")[-1]
     return float(per_cell / (healthy.observable("trec_cd4_per_uL")[0] / healthy.observable("naive_cd4_per_uL")[0]))
 
