@@ -20,7 +20,7 @@ PER_UL = 1e6  # microlitres per litre
 
 
 def _from_progenitors(ctx: BuildContext, m: Module, target: str, influx: float, name: str, label: str,
-              feedbacks: tuple[str, ...] = (), extra_params: tuple[str, ...] = (), from_mpp: bool = False) -> None:
+                      feedbacks: tuple[str, ...] = (), extra_params: tuple[str, ...] = (), from_mpp: bool = False) -> None:
     """A lineage fed by lymphoid progenitors (or, ``from_mpp``, by multipotent progenitors: same event rate)."""
     y = ctx.derive(f"{name}_yield", influx / ctx.clp_output_per_day, "cells/CLP event",
                    f"{label} made per CLP differentiation event", ("hsc_count", "hsc_division_interval_days",
@@ -36,6 +36,12 @@ def _from_progenitors(ctx: BuildContext, m: Module, target: str, influx: float, 
 CHILD_EXCESS_LINEAGES = {"cd4": "cd4_reference_per_uL", "cd8": "cd8_reference_per_uL", "b": "b_reference_per_uL"}
 
 
+def _decaying_with_age(at_birth: Value, decay_years: Value, age_years: Value) -> Value:
+    """at_birth x exp(-age / decay): a float for one age, an array for a cohort's ages."""
+    x = at_birth * np.exp(-np.asarray(age_years, dtype=np.float64) / decay_years)
+    return float(x) if np.ndim(x) == 0 else x
+
+
 def child_lymphocyte_factor(value: Callable[[str], Value], lineage: str, age_years: Value) -> Value:
     """Age-specific reference count over the adult one for CD4, CD8 and B cells (parameter set
     paediatric_lymphocytes): (1 + excess exp(-age/decay)) / (1 + excess exp(-ref/decay)), exactly 1 at the
@@ -43,17 +49,15 @@ def child_lymphocyte_factor(value: Callable[[str], Value], lineage: str, age_yea
     if lineage not in CHILD_EXCESS_LINEAGES:
         return 1.0
     excess, decay = value(f"{lineage}_child_excess_at_birth"), value(f"{lineage}_child_excess_decay_years")
-    age = np.asarray(age_years, dtype=np.float64)
-    f = (1.0 + excess * np.exp(-age / decay)) / (1.0 + excess * np.exp(-value("lymphocyte_reference_age_years") / decay))
-    return float(f) if f.ndim == 0 else f
+    return ((1.0 + _decaying_with_age(excess, decay, age_years))
+            / (1.0 + _decaying_with_age(excess, decay, value("lymphocyte_reference_age_years"))))
 
 
 def infant_naive_turnover_per_day(value: Callable[[str], Value], age_years: Value) -> Value:
     """Extra division (and equal extra loss) of an infant's naive T cells, per day (parameter set
     paediatric_lymphocytes): excess at birth x exp(-age/decay). ``value`` reads a parameter by name."""
-    age = np.asarray(age_years, dtype=np.float64)
-    x = value("naive_infant_turnover_at_birth_per_day") * np.exp(-age / value("naive_infant_turnover_decay_years"))
-    return float(x) if x.ndim == 0 else x
+    return _decaying_with_age(value("naive_infant_turnover_at_birth_per_day"),
+                              value("naive_infant_turnover_decay_years"), age_years)
 
 
 def reference_adult_blood_volume_L(params: object) -> float:
@@ -98,7 +102,7 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     bprec = m.chain("b_precursor", "marrow B-cell precursors", 2, b_res, b_influx * b_res / 2, b, "marrow", "b_cell",
                     parameters=("b_precursor_residence_days",))
     _from_progenitors(ctx, m, bprec[0], b_influx, "b_precursor", "B precursors",
-              extra_params=("b_reference_per_uL", "b_marrow_share_of_production"))
+                      extra_params=("b_reference_per_uL", "b_marrow_share_of_production"))
     m.flow("b_cells_proliferation", "proliferation", b, b, p_b, consume=0.0, feedbacks=("baff_like",),
            parameters=("b_proliferation_per_day",))
     m.flow("b_cells_death", "death", b, None, d_b, parameters=("b_proliferation_per_day", "b_marrow_share_of_production"))
@@ -119,8 +123,8 @@ def lymphoid_module(ctx: BuildContext) -> Module:
            parameters=("nk_precursor_residence_days",))
     # NK cells come early after a graft (the first lymphocytes to return): made from MPPs, not from the
     # HSC-derived lymphoid progenitors
-    _from_progenitors(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors", extra_params=("nk_reference_per_uL",),
-              from_mpp=True)
+    _from_progenitors(ctx, m, nkprec, nk_influx, "nk_precursor", "NK precursors",
+                      extra_params=("nk_reference_per_uL",), from_mpp=True)
     m.flow("nk_cells_proliferation", "proliferation", nk, nk, p_nk, consume=0.0, feedbacks=("nk_homeostasis",),
            parameters=("nk_proliferation_per_day",))
     m.flow("nk_cells_death", "death", nk, None, d_nk, parameters=("nk_death_rate_per_day",))
@@ -206,21 +210,21 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     # progenitors fill an emptied thymus (after conditioning, or the empty thymus of a SCID infant): output is set
     # by capacity, not by seeding. Involution within a run slows seeding and transit alike, so the capacity
     # (thymocytes at rest) is kept and output falls with it.
+    free = ctx.p("thymic_niche_free_share")
     m.signals.append(Signal("thymocyte_pool", {thy[0]: 1.0, thy[1]: 1.0}))
     m.feedbacks.append(Feedback("thymic_niche_access", FeedbackKind.HILL_RATIO,
-                                (thy_ss, 1.0 / ctx.p("thymic_niche_free_share"), ctx.p("thymic_niche_hill")),
+                                (thy_ss, 1.0 / free, ctx.p("thymic_niche_hill")),
                                 signal="thymocyte_pool", parameters=("thymic_niche_free_share", "thymic_niche_hill")))
     # Early thymocytes expand under the same niche signal: barely at rest, at up to thymocyte_expansion_max_per_day
     # in an emptied thymus, so a handful of donor progenitors (an unconditioned SCID graft, where few lymphoid
     # progenitors are the donor's) still refill it. At rest seeding supplies what expansion does not.
-    free = ctx.p("thymic_niche_free_share")
     k_exp = ctx.p("thymocyte_expansion_max_per_day") * free / (1.0 + free)  # at rest; x (1 + 1/free) when empty
     m.flow("thymocyte_1_expansion", "proliferation", thy[0], thy[0], k_exp, consume=0.0,
            feedbacks=("thymic_niche_access", "thymic_capacity"),
            parameters=("thymocyte_expansion_max_per_day", "thymic_niche_free_share"))
     _from_progenitors(ctx, m, thy[0], out * age_factor - k_exp * thy_ss / 2, "thymic_seeding",
-              "thymus-seeding progenitors (export equivalents)", feedbacks=("thymic_niche_access", "thymic_capacity"),
-              extra_params=("thymic_share_of_naive_production", "thymocyte_expansion_max_per_day"))
+                      "thymus-seeding progenitors (export equivalents)",
+                      feedbacks=("thymic_niche_access", "thymic_capacity"), extra_params=("thymic_share_of_naive_production", "thymocyte_expansion_max_per_day"))
     # TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
     # total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
     # tagged like naive CD4 cells, so depletion, irradiation and blood loss remove markers with their cells

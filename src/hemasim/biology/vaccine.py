@@ -32,7 +32,6 @@ from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signa
 __all__ = ["VaccineResponse", "antigen_state", "with_humoral_response"]
 
 
-
 def antigen_state(antigen: str) -> str:
     return f"{antigen}_antigen"
 

@@ -30,7 +30,6 @@ from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signa
 __all__ = ["ViralInfection", "virus_state"]
 
 
-
 def virus_state(name: str) -> str:
     return f"{name}_virus"
 

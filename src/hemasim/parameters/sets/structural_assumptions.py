@@ -152,27 +152,25 @@ PARAMETERS += [
           Assumed(MOBILISATION, "a small share; it does not change the marrow balance (cells return)"),
           bounds=(0.0, 0.1)),
 ]
-PARAMETERS.append(
+PARAMETERS += [
     param("thymic_lymphopenia_max_fold", 3.0, "1",
           "largest fold increase of thymopoiesis when the naive T-cell pool is empty (IL-7-driven thymic rebound)",
           Assumed(LYMPHOID, "thymic output rebounds above baseline after lymphoablation (qualitative: thymic "
                   "rebound after chemotherapy and HSCT); a round a-priori 3-fold, not fitted"),
-          bounds=(1.0, 20.0)))
-PARAMETERS.append(
+          bounds=(1.0, 20.0)),
     param("thymic_niche_free_share", 0.01, "1",
           "room left in the thymus at rest, as a share of its thymocytes: thymic seeding rises up to 1 + 1/share "
           "fold when the thymus is empty",
           Assumed(LYMPHOID, "the thymus is nearly full at rest and a few progenitors can refill it (thymic "
                   "output is limited by niche capacity, not by seeding); 1% gives a 100-fold reserve"),
-          bounds=(1e-4, 1.0)))
-PARAMETERS.append(
+          bounds=(1e-4, 1.0)),
     param("thymic_niche_hill", 8.0, "1", "steepness of the intrathymic niche: seeding stays high until the thymus is "
           "nearly full", Assumed(LYMPHOID, "steep, so access falls only as the thymus fills (at half full it is still "
-          "70-fold raised at 8)"), bounds=(1.0, 16.0)))
-PARAMETERS.append(
+          "70-fold raised at 8)"), bounds=(1.0, 16.0)),
     param("thymocyte_expansion_max_per_day", 1.0, "1/day",
           "proliferation of early thymocytes in an emptied thymus (at rest it is this x free share / (1 + free share))",
           Assumed(LYMPHOID, "early (double-negative) thymocytes divide about once a day while they expand; a thymus "
                   "emptied of thymocytes refills from a handful of seeding progenitors (an unconditioned SCID graft "
                   "with about 0.1% donor lymphoid progenitors fills the infant thymus within weeks)"),
-          bounds=(0.0, 5.0)))
+          bounds=(0.0, 5.0)),
+]
