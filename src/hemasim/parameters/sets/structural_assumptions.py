@@ -114,13 +114,13 @@ PARAMETERS = [
     param("cd4_memory_lymphopenia_max_fold", 1.5, "1",
           "largest fold increase of CD4 memory T-cell proliferation when the CD4 memory pool is empty",
           Calibrated(("T6", "T3"), "CD4 T cells recover mostly through the thymus, slowly, in adults: with 1.5 an "
-                     "adult given Cy/TBI and a 5e6/kg PBSC graft has 103 CD4/uL at day 100 (T6 wants < 300; 3: 322, "
-                     "10: 385) and CD4 recovers last (T3)"), bounds=(1.0, 100.0)),
+                     "adult given Cy/TBI and a 5e6/kg PBSC graft has 105 CD4/uL at day 100 (T6 wants < 300; 3: 324, "
+                     "10: 387) and CD4 recovers last (T3)"), bounds=(1.0, 100.0)),
     param("cd8_memory_lymphopenia_max_fold", 4.0, "1",
           "largest fold increase of CD8 memory T-cell proliferation when the CD8 pool is empty (IL-15 drive)",
           Calibrated(("T4", "T3"), "CD8 counts recover from the graft's memory cells within months: with 4 a child "
-                     "given a T-depleted marrow graft (1e5 CD3+/kg) reaches half the CD8 count for age at 15.7 "
-                     "months (T4: normal by 18; 3: 22, 6: 10, 10: 7 months) and an adult given a PBSC graft at "
+                     "given a T-depleted marrow graft (1e5 CD3+/kg) reaches half the CD8 count for age at 15.6 "
+                     "months (T4: normal by 18; 3: 21, 6: 11, 10: 7 months) and an adult given a PBSC graft at "
                      "day 194, before B cells (T3; 10: day 114)"), bounds=(1.0, 100.0)),
     param("b_lymphopenia_max_fold", 1.0, "1",
           "largest fold increase of peripheral B-cell proliferation when the B pool is empty",
