@@ -73,3 +73,24 @@ def test_same_scenario_gives_identical_files(tmp_path: Path):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
     ep = json.loads((tmp_path / "a" / "endpoints.json").read_text())
     assert ep["hemoglobin_nadir"]["value"] < 13.8
+
+
+def test_engraftment_does_not_depend_on_the_output_interval():
+    """Output every 2 days must not turn "3 consecutive days" into "never" (a false primary graft failure):
+    a day without output is judged by the last output before it."""
+    from hemasim.endpoints import (RECOVERY_LINEAGES, TRANSPLANT_OBSERVABLES, engraftment_days,
+                                   transplant_endpoint_values)
+
+    references = {ref: 1000.0 for _, ref, _ in RECOVERY_LINEAGES}
+
+    def anc(days):  # aplasia from day 5, back above 0.5e9/L from day 21
+        return np.where((days >= 5) & (days < 21), 0.1, 2.0)[None, :]
+
+    daily, every2 = np.arange(0.0, 60.0, 1.0), np.arange(0.0, 60.0, 2.0)
+    assert engraftment_days(daily, anc(daily), 0.5, 3)[0] == 21
+    assert engraftment_days(every2, anc(every2), 0.5, 3)[0] == 22
+    for days in (daily, every2):
+        obs = {name: np.full((1, days.size), 500.0) for name in TRANSPLANT_OBSERVABLES}
+        obs["anc_1e9_per_L"] = anc(days)
+        values = {name: v[0] for name, _, _, v in transplant_endpoint_values(days, obs, references)}
+        assert values["primary_graft_failure"] == 0.0

@@ -201,15 +201,18 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
 
 
 def _daily(days: np.ndarray, ok: np.ndarray) -> np.ndarray:
-    """Per patient and whole day from day 0: True when every output of that day is ``ok`` (days without
-    outputs are False). ``days`` (T,), ``ok`` (N, T) -> (N, D)."""
+    """Per patient and whole day from day 0: True when every output of that day is ``ok``. A day without
+    outputs (output coarser than daily) is judged by the last output before it, so "3 consecutive days" does
+    not fail for want of samples; days before the first output are False. ``days`` (T,), ``ok`` (N, T) -> (N, D)."""
     idx = np.floor(days + 1e-9).astype(np.int64)
     n_days = int(idx[-1]) + 1
     out = np.ones((ok.shape[0], n_days), dtype=bool)
     has = np.zeros(n_days, dtype=bool)
     np.logical_and.at(out.T, idx, ok.T)
     has[idx] = True
-    return out & has
+    # index of the last day with an output at or before each day (-1 before the first)
+    last = np.maximum.accumulate(np.where(has, np.arange(n_days), -1))
+    return np.where(last >= 0, out[:, np.maximum(last, 0)], False)
 
 
 def _first_run(day_ok: np.ndarray, run: int) -> np.ndarray:
