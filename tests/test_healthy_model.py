@@ -138,3 +138,24 @@ def test_a_cohort_mixing_children_and_adults_gets_each_patients_own_steady_state
         alone = steady_state(healthy_human_model(Covariates(ages[i], "male", weights[i], heights[i]),
                                                  aging=False).compile())
         np.testing.assert_allclose(together[i], alone, rtol=1e-7, atol=1e-6)
+
+
+def test_childrens_extra_t_cells_are_naive_and_memory_accrues_with_age():
+    """Children carry more T cells than adults, and the excess is naive: the naive share of CD4 and CD8 falls
+    with age and memory counts per uL rise toward the adult split, which holds at the reference age."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    params = healthy_adult_parameters()
+    shares, memory_cd4 = [], []
+    for age, weight, height in ((0.3, 6.0, 61.0), (8.0, 25.0, 128.0), (35.0, 70.0, 175.0)):
+        model = healthy_human_model(Covariates(age, "male", weight, height), aging=False)
+        cells = {c.name: float(c.initial) for c in model.compartments}
+        shares.append((cells["naive_cd4"] / (cells["naive_cd4"] + cells["cm_cd4"] + cells["em_cd4"]),
+                       cells["naive_cd8"] / (cells["naive_cd8"] + cells["memory_cd8"])))
+        r = Simulation(model).run(1)
+        memory_cd4.append(r.observable("cd4_per_uL")[0] - r.observable("naive_cd4_per_uL")[0])
+    for lineage in (0, 1):
+        assert shares[0][lineage] > 0.95 > shares[1][lineage] > shares[2][lineage]
+    assert memory_cd4[0] < 0.05 * memory_cd4[2] and memory_cd4[0] < memory_cd4[1] < memory_cd4[2]
+    assert shares[2][0] == pytest.approx(params["cd4_naive_fraction"].value, rel=1e-9)
+    assert shares[2][1] == pytest.approx(params["cd8_naive_fraction"].value, rel=1e-9)

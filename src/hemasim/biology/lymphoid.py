@@ -60,6 +60,14 @@ def infant_naive_turnover_per_day(value: Callable[[str], Value], age_years: Valu
                               value("naive_infant_turnover_decay_years"), age_years)
 
 
+def memory_accrual_factor(value: Callable[[str], Value], age_years: Value) -> Value:
+    """Memory T cells at this age over those at the lymphocyte reference age: (1 - exp(-age/tau)) /
+    (1 - exp(-ref/tau)), memory accruing with antigen exposure (parameter set paediatric_lymphocytes)."""
+    tau = value("memory_t_cell_accrual_years")
+    return ((1.0 - _decaying_with_age(1.0, tau, age_years))
+            / (1.0 - _decaying_with_age(1.0, tau, value("lymphocyte_reference_age_years"))))
+
+
 def reference_adult_blood_volume_L(params: object) -> float:
     """Blood volume of the reference adult (the body the thymic output is derived on)."""
     from hemasim.biology import REFERENCE_ADULT
@@ -134,8 +142,10 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     conv = ctx.p("naive_to_memory_share_of_loss")
     cd4 = ctx.p("cd4_reference_per_uL") * child_factor("cd4") * to_body
     cd8 = ctx.p("cd8_reference_per_uL") * child_factor("cd8") * to_body
-    N4 = cd4 * ctx.p("cd4_naive_fraction")
-    N8 = cd8 * ctx.p("cd8_naive_fraction")
+    # A child's excess T cells are naive; memory cells accrue with age from none at birth to the adult split.
+    mem_factor = memory_accrual_factor(ctx.p, ctx.patient.age_years)
+    N4 = cd4 - cd4 / child_factor("cd4") * (1.0 - ctx.p("cd4_naive_fraction")) * mem_factor
+    N8 = cd8 - cd8 / child_factor("cd8") * (1.0 - ctx.p("cd8_naive_fraction")) * mem_factor
     M4 = cd4 - N4
     CM = M4 * ctx.p("cd4_central_memory_share")
     EM = M4 - CM
@@ -150,14 +160,16 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m8 = periphery("memory_cd8", "memory CD8 T cells", M8, "t_cell", "cd8")
     t_all = (n4, cm4, em4, n8, m8)
     # Naive cells compete for their own (IL-7) niche and CD4 memory cells for theirs. CD8 memory cells
-    # (IL-15-driven) sense all CD8 cells: when naive CD8 cells are missing (after a transplant, with age) memory
-    # CD8 cells fill the CD8 space, which is why CD8 counts recover early and the CD4:CD8 ratio inverts after
-    # HSCT. The naive pool's own feedback ignores memory cells, so memory cannot take the naive niche over.
+    # (IL-15-driven) sense their own pool and a share w of the naive CD8 cells: when naive CD8 cells are missing
+    # (after a transplant) memory CD8 cells take part of the naive space, which is why CD8 counts recover early and
+    # the CD4:CD8 ratio inverts after HSCT, and then stop, so thymic naive CD4 cells overtake them in a child.
+    # The naive pool's own feedback ignores memory cells, so memory cannot take the naive niche over.
+    w8 = ctx.p("cd8_memory_niche_naive_weight")
     m.signals += [Signal("naive_t_pool", {n4: 1.0, n8: 1.0}), Signal("cd4_memory_pool", {cm4: 1.0, em4: 1.0}),
-                  Signal("cd8_pool", {n8: 1.0, m8: 1.0})]
+                  Signal("cd8_pool", {n8: w8, m8: 1.0})]
     m.feedbacks += [_homeostatic("il7_like", "naive_t_pool", N4 + N8, ctx),
                     _homeostatic("cd4_memory_niche", "cd4_memory_pool", CM + EM, ctx, "cd4_memory_lymphopenia_max_fold"),
-                    _homeostatic("cd8_memory_niche", "cd8_pool", N8 + M8, ctx, "cd8_memory_lymphopenia_max_fold")]
+                    _homeostatic("cd8_memory_niche", "cd8_pool", w8 * N8 + M8, ctx, "cd8_memory_lymphopenia_max_fold")]
 
     # Thymus: seeded by CLPs into a niche of age-dependent capacity, exports naive CD4 and CD8 cells.
     ref_age = ctx.p("lymphocyte_reference_age_years")
@@ -166,11 +178,13 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     # (whole body) and the same for every patient of the same age. A small body (a child) thus gets more thymic
     # output per naive cell than an adult.
     ref_body = reference_adult_blood_volume_L(ctx.params) / bv
-    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * N4 * ref_body / child_factor("cd4"),
+    N4_ref = cd4 / child_factor("cd4") * ctx.p("cd4_naive_fraction")  # the adult split in this body
+    N8_ref = cd8 / child_factor("cd8") * ctx.p("cd8_naive_fraction")
+    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * N4_ref * ref_body,
                         "cells/day", "naive CD4 export at the reference age", (
                             "thymic_share_of_naive_production", "naive_cd4_half_life_years", "cd4_reference_per_uL",
                             "cd4_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD4 pool")
-    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * N8 * ref_body / child_factor("cd8"),
+    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * N8_ref * ref_body,
                         "cells/day", "naive CD8 export at the reference age", (
                             "thymic_share_of_naive_production", "naive_cd8_half_life_years", "cd8_reference_per_uL",
                             "cd8_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD8 pool")

@@ -96,8 +96,9 @@ PARAMETERS = [
           Assumed(LYMPHOID, "one third"), bounds=(0.01, 0.99)),
     param("cd4_naive_fraction", 0.5, "1", "naive share of CD4 T cells at the reference age",
           Assumed("naive/memory split of CD4", "about half"), bounds=(0.05, 0.95)),
-    param("cd8_naive_fraction", 0.5, "1", "naive share of CD8 T cells at the reference age",
-          Assumed("naive/memory split of CD8", "about half"), bounds=(0.05, 0.95)),
+    param("cd8_naive_fraction", 0.4, "1", "naive share of CD8 T cells at the reference age",
+          Assumed("naive/memory split of CD8", "a little under half: adults carry more memory and effector cells "
+                  "among CD8 than among CD4 T cells"), bounds=(0.05, 0.95)),
     param("cd4_central_memory_share", 0.6, "1", "central-memory share of CD4 memory cells",
           Assumed("CM/EM split", "a little over half"), bounds=(0.05, 0.95)),
     param("cd4_cm_to_em_rate_per_day", 0.005, "1/day", "differentiation rate of CD4 CM into EM cells",
@@ -116,12 +117,22 @@ PARAMETERS = [
           Calibrated(("T6", "T3"), "CD4 T cells recover mostly through the thymus, slowly, in adults: with 1.5 an "
                      "adult given Cy/TBI and a 5e6/kg PBSC graft has 105 CD4/uL at day 100 (T6 wants < 300; 3: 324, "
                      "10: 387) and CD4 recovers last (T3)"), bounds=(1.0, 100.0)),
-    param("cd8_memory_lymphopenia_max_fold", 4.0, "1",
+    param("cd8_memory_lymphopenia_max_fold", 8.0, "1",
           "largest fold increase of CD8 memory T-cell proliferation when the CD8 pool is empty (IL-15 drive)",
-          Calibrated(("T4", "T3"), "CD8 counts recover from the graft's memory cells within months: with 4 a child "
-                     "given a T-depleted marrow graft (1e5 CD3+/kg) reaches half the CD8 count for age at 15.6 "
-                     "months (T4: normal by 18; 3: 21, 6: 11, 10: 7 months) and an adult given a PBSC graft at "
-                     "day 194, before B cells (T3; 10: day 114)"), bounds=(1.0, 100.0)),
+          Calibrated(("T4", "T3"), "the graft's memory CD8 cells expand within months and dominate the first year "
+                     "after a T-depleted graft: with 8 (8%/day at most) a child given 1e5 CD3+/kg has a CD4:CD8 "
+                     "ratio of 0.62 at 6 months (T4: inverted; 5: 2.28, 6: 1.35, 10: 0.43) and CD8 at half "
+                     "normal at 20.6 months (10: 20.0); an adult given a PBSC graft reaches half normal CD8 on day "
+                     "171, before B cells (T3)"), bounds=(1.0, 100.0)),
+    param("cd8_memory_niche_naive_weight", 0.2, "1",
+          "weight of naive CD8 cells in the signal of the CD8 memory niche (1: memory senses all CD8 cells, 0: "
+          "only its own pool)",
+          Calibrated(("T4", "T3"), "memory CD8 cells fill their own niche and a fifth of the naive CD8 space, so "
+                     "after a T-depleted graft in a child they stop well short of the CD8 count for age and naive "
+                     "CD4 cells from the thymus overtake them: with 0.2 CD8 reach half normal at 20.6 months and "
+                     "the CD4:CD8 ratio is normal from 17.2 months (T4: 18 and 12 months; 0.1: CD8 32.5 months, "
+                     "fails; 0.15: 26.2; 0.25: ratio normal from 18.1, fails; 1: ratio above 1 in the first year, "
+                     "fails); adults' CD8 still recover before B cells (T3: day 171 vs 230)"), bounds=(0.0, 1.0)),
     param("b_lymphopenia_max_fold", 1.0, "1",
           "largest fold increase of peripheral B-cell proliferation when the B pool is empty",
           Calibrated(("T3", "T4"), "B cells return from new marrow production (from donor HSCs) over months rather "
