@@ -73,10 +73,27 @@ fig = infection_figure(run_scenario(load_scenario(ROOT / "examples" / "infection
 fig.savefig(ROOT / "docs" / "images" / "infection_healthy_adult.png", dpi=60)
 print("wrote", ROOT / "docs" / "images" / "infection_healthy_adult.png")
 
+from hemasim.endpoints import graft_day  # noqa: E402
+
+
+def _transplant_example(name: str):  # noqa: ANN202 - a (result, months after the graft) pair
+    result = run_scenario(load_scenario(ROOT / "examples" / f"{name}.yaml"))
+    return result, (result.times - graft_day(result.metadata["scenario"])) / (365.25 / 12)
+
+
+def _finish(ax, ylabel: str) -> None:  # noqa: ANN001
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+
+
+def _save(fig: Figure, name: str) -> None:
+    fig.savefig(ROOT / "docs" / "images" / f"{name}.png", dpi=70)
+    print("wrote", ROOT / "docs" / "images" / f"{name}.png")
+
+
 # An unconditioned X-SCID infant (examples/xscid_unconditioned.yaml): donor T and NK cells, host B cells; D3 marked
-result = run_scenario(load_scenario(ROOT / "examples" / "xscid_unconditioned.yaml"))
-graft_day = 7.0
-months = (result.times - graft_day) / (365.25 / 12)
+result, months = _transplant_example("xscid_unconditioned")
 fig = Figure(figsize=(8, 4), layout="constrained")
 ax = fig.subplots()
 for name, label in (("cd3_per_uL", "CD3 T cells"), ("cd4_per_uL", "CD4"), ("cd8_per_uL", "CD8"),
@@ -86,23 +103,16 @@ for name, label in (("cd3_per_uL", "CD3 T cells"), ("cd4_per_uL", "CD4"), ("cd8_
 ax.plot([6.0], [1000.0], marker="v", color="k", ls="none", label="D3: CD3 > 1000/uL by month 6")
 ax.set_xlim(0, 24)
 ax.set_xlabel("months after the graft")
-ax.set_ylabel("cells/uL (dashed: donor-derived)")
-ax.grid(alpha=0.3)
-ax.legend(fontsize=8)
-fig.savefig(ROOT / "docs" / "images" / "xscid_unconditioned.png", dpi=70)
-print("wrote", ROOT / "docs" / "images" / "xscid_unconditioned.png")
+_finish(ax, "cells/uL (dashed: donor-derived)")
+_save(fig, "xscid_unconditioned")
 
 # A child after Cy/TBI and a T-depleted marrow graft (examples/child_tcd_marrow.yaml): CD4, CD8 and their ratio (T4)
-result = run_scenario(load_scenario(ROOT / "examples" / "child_tcd_marrow.yaml"))
-graft_day = 6.0
-months = (result.times - graft_day) / (365.25 / 12)
+result, months = _transplant_example("child_tcd_marrow")
 fig = Figure(figsize=(8, 5), layout="constrained")
 counts, ratio = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
 for name, label in (("cd4_per_uL", "CD4"), ("cd8_per_uL", "CD8"), ("b_cells_per_uL", "B"), ("nk_cells_per_uL", "NK")):
     counts.plot(months, result.observable(name), lw=1.8, label=label)
-counts.set_ylabel("cells/uL")
-counts.grid(alpha=0.3)
-counts.legend(fontsize=8)
+_finish(counts, "cells/uL")
 cd4, cd8 = result.observable("cd4_per_uL"), result.observable("cd8_per_uL")
 after = months > 0.5
 ratio.plot(months[after], cd4[after] / cd8[after], color="k", lw=1.5, label="CD4:CD8")
@@ -111,8 +121,5 @@ ratio.axvspan(0, 12, color="tab:red", alpha=0.1, label="Kook 1996: inverted unti
 ratio.set_ylim(0, 3)
 ratio.set_xlim(0, 36)
 ratio.set_xlabel("months after the graft")
-ratio.set_ylabel("CD4:CD8")
-ratio.grid(alpha=0.3)
-ratio.legend(fontsize=8)
-fig.savefig(ROOT / "docs" / "images" / "child_tcd_marrow.png", dpi=70)
-print("wrote", ROOT / "docs" / "images" / "child_tcd_marrow.png")
+_finish(ratio, "CD4:CD8")
+_save(fig, "child_tcd_marrow")
