@@ -55,5 +55,6 @@ def test_transplant_and_immunodeficiency_targets_pass():
     report = run_validation(["transplantation", "immunodeficiency_and_gene_therapy"])
     assert report.ok, [t.id for t in report.failed]
     status = {t.id: t.status for t in report.targets}
-    assert {k for k, v in status.items() if v == "pass"} == {*(f"T{i}" for i in range(1, 7)), *(f"D{i}" for i in range(1, 5))}
+    assert {k for k, v in status.items() if v == "pass"} == {*(f"T{i}" for i in range(1, 7)),
+                                                             *(f"D{i}" for i in range(1, 5))}
     assert "not_covered" not in status.values()

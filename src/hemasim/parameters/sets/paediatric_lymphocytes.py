@@ -39,8 +39,8 @@ PARAMETERS = [
 INFANT_TURNOVER_HOW = (
     "an unconditioned X-SCID infant must reach CD3 > 1,000/uL within 6 months of a T-depleted graft: none gives "
     "265/uL, 0.0025/day at birth 614, 0.005 1,115 (too close to the edge), 0.01 2,095, 0.02 3,226. Implies about "
-    "0.7%/day at 4 months, about 16-fold the adult naive CD4 turnover (neonatal naive T cells are known to divide more than adult ones; not "
-    "quantified here)")
+    "0.7%/day at 4 months, about 16-fold the adult naive CD4 turnover (neonatal naive T cells are known to divide "
+    "more than adult ones; not quantified here)")
 
 PARAMETERS += [
     param("naive_infant_turnover_at_birth_per_day", 0.01, "1/day",
