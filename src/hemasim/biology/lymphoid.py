@@ -144,8 +144,10 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     cd8 = ctx.p("cd8_reference_per_uL") * child_factor("cd8") * to_body
     # A child's excess T cells are naive; memory cells accrue with age from none at birth to the adult split.
     mem_factor = memory_accrual_factor(ctx.p, ctx.patient.age_years)
-    N4 = cd4 - cd4 / child_factor("cd4") * (1.0 - ctx.p("cd4_naive_fraction")) * mem_factor
-    N8 = cd8 - cd8 / child_factor("cd8") * (1.0 - ctx.p("cd8_naive_fraction")) * mem_factor
+    f4, f8 = ctx.p("cd4_naive_fraction"), ctx.p("cd8_naive_fraction")
+    cd4_adult, cd8_adult = cd4 / child_factor("cd4"), cd8 / child_factor("cd8")  # adult counts in this body
+    N4 = cd4 - cd4_adult * (1.0 - f4) * mem_factor
+    N8 = cd8 - cd8_adult * (1.0 - f8) * mem_factor
     M4 = cd4 - N4
     CM = M4 * ctx.p("cd4_central_memory_share")
     EM = M4 - CM
@@ -178,13 +180,11 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     # (whole body) and the same for every patient of the same age. A small body (a child) thus gets more thymic
     # output per naive cell than an adult.
     ref_body = reference_adult_blood_volume_L(ctx.params) / bv
-    N4_ref = cd4 / child_factor("cd4") * ctx.p("cd4_naive_fraction")  # the adult split in this body
-    N8_ref = cd8 / child_factor("cd8") * ctx.p("cd8_naive_fraction")
-    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * N4_ref * ref_body,
+    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * f4 * cd4_adult * ref_body,
                         "cells/day", "naive CD4 export at the reference age", (
                             "thymic_share_of_naive_production", "naive_cd4_half_life_years", "cd4_reference_per_uL",
                             "cd4_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD4 pool")
-    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * N8_ref * ref_body,
+    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * f8 * cd8_adult * ref_body,
                         "cells/day", "naive CD8 export at the reference age", (
                             "thymic_share_of_naive_production", "naive_cd8_half_life_years", "cd8_reference_per_uL",
                             "cd8_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD8 pool")
