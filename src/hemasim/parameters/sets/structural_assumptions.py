@@ -131,8 +131,8 @@ PARAMETERS = [
                      "after a T-depleted graft in a child they stop well short of the CD8 count for age and naive "
                      "CD4 cells from the thymus overtake them: with 0.2 CD8 reach half normal at 20.6 months and "
                      "the CD4:CD8 ratio is normal from 17.2 months (T4: 18 and 12 months; 0.1: CD8 32.5 months, "
-                     "fails; 0.15: 26.2; 0.25: ratio normal from 18.1, fails; 1: ratio above 1 in the first year, "
-                     "fails); adults' CD8 still recover before B cells (T3: day 171 vs 230)"), bounds=(0.0, 1.0)),
+                     "fails; 0.15: 26.2; 0.25: ratio normal from 18.1, fails; 1: CD8 at half normal by 8.1 months and "
+                     "the ratio inverted to 37.5, both fail; 0: CD8 45 months, fails); adults' CD8 still recover before B cells (T3: day 171 vs 230)"), bounds=(0.0, 1.0)),
     param("b_lymphopenia_max_fold", 1.0, "1",
           "largest fold increase of peripheral B-cell proliferation when the B pool is empty",
           Calibrated(("T3", "T4"), "B cells return from new marrow production (from donor HSCs) over months rather "
