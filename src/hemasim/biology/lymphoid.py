@@ -140,12 +140,12 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     # ---------------------------------------------------------------- T cells
     thymic_share = ctx.p("thymic_share_of_naive_production")
     conv = ctx.p("naive_to_memory_share_of_loss")
-    cd4 = ctx.p("cd4_reference_per_uL") * child_factor("cd4") * to_body
-    cd8 = ctx.p("cd8_reference_per_uL") * child_factor("cd8") * to_body
+    cd4_adult = ctx.p("cd4_reference_per_uL") * to_body  # adult counts in this body
+    cd8_adult = ctx.p("cd8_reference_per_uL") * to_body
+    cd4, cd8 = cd4_adult * child_factor("cd4"), cd8_adult * child_factor("cd8")
     # A child's excess T cells are naive; memory cells accrue with age from none at birth to the adult split.
     mem_factor = memory_accrual_factor(ctx.p, ctx.patient.age_years)
     f4, f8 = ctx.p("cd4_naive_fraction"), ctx.p("cd8_naive_fraction")
-    cd4_adult, cd8_adult = cd4 / child_factor("cd4"), cd8 / child_factor("cd8")  # adult counts in this body
     N4 = cd4 - cd4_adult * (1.0 - f4) * mem_factor
     N8 = cd8 - cd8_adult * (1.0 - f8) * mem_factor
     M4 = cd4 - N4
