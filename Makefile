@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out/healthy_adult
 
-.PHONY: demo test bench validate clean help
+.PHONY: demo test test-fast bench validate clean help
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
 	@echo "make test      run the test suite (installs first if needed)"
+	@echo "make test-fast run the suite without the tests marked slow (under a minute)"
 	@echo "make bench     print benchmark timings as tables (single runs; cohorts vs libRoadRunner)"
 	@echo "make validate  print the validation report card"
 
@@ -25,6 +26,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py
