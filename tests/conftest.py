@@ -3,9 +3,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
+
+from hemasim.cli.app import app as hemasim_app
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
+# wide enough that Rich never wraps a table cell or an error line (tests look for words in them)
+TERMINAL_ENV = {"COLUMNS": "160"}
+
+
+def invoke_hemasim(*args: str) -> Result:
+    """Run ``hemasim ARGS`` in this process through Typer's runner (exit code, stdout, stderr apart); an
+    unexpected exception propagates with its traceback instead of becoming exit code 1."""
+    return CliRunner().invoke(hemasim_app, list(args), env=TERMINAL_ENV, catch_exceptions=False)
 
 
 @pytest.fixture(scope="session")
