@@ -17,6 +17,7 @@ def _model(age=35.0, extensions=()):
     return healthy_human_model(Covariates(age, "female", 65.0, 168.0), aging=False, extensions=extensions).compile()
 
 
+@pytest.mark.slow
 def test_richness_holds_without_intervention_and_falls_with_age():
     richness = []
     for age in (20, 35, 50, 65, 80):
@@ -84,6 +85,7 @@ def test_unknown_disease_is_refused_with_the_allowed_values():
         AutoimmuneDisease("lupus")
 
 
+@pytest.mark.integration
 def test_libroadrunner_follows_a_lymphoablation_with_clonotype_thinning():
     model = _model(extensions=[AutoimmuneDisease("rheumatoid_arthritis")])
     events = [CellDepletion(10.0, ("lymphocyte", "thymus"), 1e-3)]

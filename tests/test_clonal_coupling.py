@@ -72,6 +72,7 @@ def test_scenario_clones_reach_the_model_and_bad_ones_are_refused():
             parse_scenario(yaml.safe_load(SCENARIO.replace("CLONES", bad)))
 
 
+@pytest.mark.integration
 def test_libroadrunner_follows_the_coupled_model():
     model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[
         ClonalOutput.from_clones([Clone(0.4, {"erythroid": 1.5, "megakaryocyte": 2.0, "lymphoid": 0.5})])]).compile()

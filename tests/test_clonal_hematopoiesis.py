@@ -49,6 +49,8 @@ def test_cohort_matches_the_analytic_expectation_when_competition_is_negligible(
         assert abs(observed - expected) < 4 * se + 0.02 * expected, (age, observed, expected)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_cohort_agrees_with_the_clone_resolved_engine():
     """The same landscape in the tau-leaping, clone-resolved pool and in the exact cohort engine: the share
     of the pool held by drivers at 40 years agrees (mean over people)."""
@@ -63,6 +65,7 @@ def test_cohort_agrees_with_the_clone_resolved_engine():
     assert abs(engine - cohort) < 4 * se + 0.02, (engine, cohort)
 
 
+@pytest.mark.slow
 def test_same_seed_same_people_different_seed_different_people():
     a = simulate_ch_cohort(100, max_age_years=80, seed=5, step_years=0.5)
     b = simulate_ch_cohort(100, max_age_years=80, seed=5, step_years=0.5)
@@ -72,6 +75,7 @@ def test_same_seed_same_people_different_seed_different_people():
     assert not np.array_equal(a.max_driver_vaf, c.max_driver_vaf)
 
 
+@pytest.mark.slow
 def test_the_pool_is_held_and_clones_grow_with_age():
     res = simulate_ch_cohort(300, seed=2, step_years=0.5)
     assert np.all(res.driver_share >= 0) and np.all(res.driver_share <= 1.0 + 1e-9)
@@ -83,6 +87,7 @@ def test_the_pool_is_held_and_clones_grow_with_age():
     assert table["ch_prevalence"].iloc[-1] > table["ch_prevalence"].iloc[1]
 
 
+@pytest.mark.slow
 def test_shipped_panel_fraction_is_what_the_calibration_gives():
     """ch_panel_driver_fraction is calibrated on A1 (70-79 band): recomputing it on a smaller cohort lands
     near the shipped value (a changed model would move it and this test says so)."""
@@ -91,6 +96,7 @@ def test_shipped_panel_fraction_is_what_the_calibration_gives():
     assert calibrate_panel_fraction(res) == pytest.approx(shipped, rel=0.3)
 
 
+@pytest.mark.slow
 def test_weak_driver_threshold_is_a_numerical_choice():
     """Following drivers below min_selection by their mean rather than as clones changes nothing
     measurable: CH prevalence at 70-79 with thresholds 0.03 and 0.06."""

@@ -12,6 +12,8 @@ from hemasim.scenario import load_scenario
 
 from .conftest import EXAMPLES
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture(scope="module")
 def scenario():
@@ -67,6 +69,7 @@ def test_cohort_patient_matches_a_single_patient_run(scenario):
     assert ep.loc[i, "anc_nadir_day"] == r.times[np.argmin(anc)]
 
 
+@pytest.mark.slow
 def test_interrupted_cohort_resumes_without_recomputing(scenario, tmp_path: Path):
     out = tmp_path / "cohort"
     assert run_cohort(scenario, 50, out, partition_size=20, progress=False, max_partitions=2) is None
@@ -94,6 +97,7 @@ def test_seed_list_makes_each_patient_reproducible(scenario, tmp_path: Path):
     assert list(a["seed"]) == seeds
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_endpoints(scenario, tmp_path: Path):
     distributed = pytest.importorskip("dask.distributed")
     local = tmp_path / "local"
@@ -107,6 +111,8 @@ def test_dask_local_cluster_gives_the_same_endpoints(scenario, tmp_path: Path):
     pd.testing.assert_frame_equal(read(local).reset_index(drop=True), read(tmp_path / "dask").reset_index(drop=True))
 
 
+@pytest.mark.slow
+@pytest.mark.cli
 def test_killed_cohort_command_resumes_without_recomputing(tmp_path: Path):
     """Kill `hemasim cohort` (SIGKILL) once a partition is written; the re-run keeps that partition."""
     import os
@@ -144,6 +150,7 @@ def _identical_patients(data: dict) -> dict:
     return {**data, "population": {"variability": False}}
 
 
+@pytest.mark.slow
 def test_cohort_regimen_and_transplant_endpoints_equal_single_runs(tmp_path):
     import pandas as pd
     import yaml

@@ -18,6 +18,8 @@ def python_blocks():
 
 
 @pytest.mark.parametrize("code", list(python_blocks()))
+@pytest.mark.slow
+@pytest.mark.integration
 def test_documented_example_runs(code, tmp_path):
     res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]

@@ -73,6 +73,7 @@ def test_drug_exposure_deepens_the_nadir_monotonically():
     assert nadirs[0] > nadirs[1] > nadirs[2]
 
 
+@pytest.mark.integration
 def test_sbml_with_windows_and_effects_matches_libroadrunner():
     roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
     from hemasim.model.sbml import to_sbml, validate_sbml

@@ -65,6 +65,8 @@ def test_rewrite_replaces_files_in_an_existing_folder(tmp_path: Path):
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_same_scenario_gives_identical_files(tmp_path: Path):
     scen = load_scenario(EXAMPLES / "blood_donation.yaml")
     for name in ("a", "b"):

@@ -71,6 +71,9 @@ def test_a_cord_graft_counts_its_cd34_cells_at_a_higher_potency():
 
 @pytest.mark.parametrize("name", ["allo_hsct_bone_marrow", "allo_hsct_cord_blood", "allo_hsct_double_cord_blood",
                                   "auto_hsct_melphalan"])
+@pytest.mark.slow
+@pytest.mark.cli
+@pytest.mark.integration
 def test_transplant_examples_run_in_the_cli_with_donor_lines(name, tmp_path):
     data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
     data["duration_days"] = 60  # the report, not the year

@@ -73,6 +73,7 @@ def test_infection_scenarios_report_outcomes_and_refuse_bad_input():
                         "interventions": [{"kind": "infection", "day": 1, "inoculum_cfu": 0}]})
 
 
+@pytest.mark.integration
 def test_exported_infection_model_matches_libroadrunner():
     model = healthy_human_model(ADULT, aging=False, extensions=[BacterialInfection()]).compile()
     # the bacteria fall by 17 decades after clearance: libRoadRunner needs a tight absolute tolerance there

@@ -301,6 +301,7 @@ def test_without_a_dose_the_healthy_state_holds():
 
 
 # ----------------------------------------------------------------------------------------------- SBML
+@pytest.mark.integration
 def test_exported_pkpd_matches_libroadrunner():
     bsa = body_surface_area_m2(PATIENT)
     exts = [DrugExposure(load_drug_set(n)) for n in ("docetaxel_kloft2006", "pegfilgrastim_melhem2017")]

@@ -119,6 +119,7 @@ def test_genotype_must_be_known():
         scenario(genotype="wiskott_aldrich")
 
 
+@pytest.mark.integration
 def test_exported_chimeric_model_matches_libroadrunner():
     s = scenario(COND, graft(), days=40)
     events = [e for ev in s.build_events() for e in ev.expand()]

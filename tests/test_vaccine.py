@@ -74,6 +74,7 @@ def test_vaccine_endpoints_and_bad_input():
                                                                           "weight_kg": 70}, "interventions": [iv]})
 
 
+@pytest.mark.integration
 def test_exported_vaccine_model_matches_libroadrunner():
     model = healthy_human_model(ADULT, aging=False, extensions=[VaccineResponse("flu")]).compile()
     events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(30.0, antigen_state("flu"), 1.0)]

@@ -1,5 +1,7 @@
 """The validation harness: every published target is listed, every check is runnable, covered ones pass."""
 
+import pytest
+
 from hemasim.validation import load_targets, run_validation
 from hemasim.validation.readouts import is_known
 
@@ -26,6 +28,7 @@ def test_every_check_names_a_known_readout_and_every_gap_says_why(reference_mode
                 assert lo <= hi  # equal for "loaded as a cited set": the value must be the published one
 
 
+@pytest.mark.integration
 def test_covered_steady_state_targets_pass():
     report = run_validation(["steady_state"])
     assert report.ok, [t.id for t in report.failed]
@@ -33,6 +36,7 @@ def test_covered_steady_state_targets_pass():
     assert covered == {f"S{i}" for i in range(1, 23)}
 
 
+@pytest.mark.integration
 def test_chemotherapy_targets_pass_and_cited_values_must_be_cited():
     report = run_validation(["chemotherapy"])
     assert report.ok, [t.id for t in report.failed]
@@ -51,6 +55,7 @@ def test_a_derived_value_cannot_pass_as_cited():
     assert math.isnan(drug_set_readout("drug_set:docetaxel_kloft2006:pk.central_volume_L"))  # derived
 
 
+@pytest.mark.integration
 def test_transplant_and_immunodeficiency_targets_pass():
     report = run_validation(["transplantation", "immunodeficiency_and_gene_therapy"])
     assert report.ok, [t.id for t in report.failed]
