@@ -26,7 +26,7 @@ def references(
         from hemasim.scenario import ScenarioError, load_scenario
 
         try:
-            model = load_scenario(scenario).build_model()  # with the drugs and grafts it adds
+            model = build_model(load_scenario(scenario))  # with the drugs and grafts it adds
         except ScenarioError as err:
             raise fail(str(err)) from None
     used = model.parameters.subset(sorted(model.used_parameter_names()))
