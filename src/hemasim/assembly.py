@@ -97,17 +97,12 @@ def _kinds_present(scenario: Scenario) -> list[type[InterventionSpec]]:
 
 def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
     """The endpoint families the scenario's interventions call for (one per family, registration order)."""
-    out: list[EndpointFamily] = []
-    seen: set[object] = set()
+    out: dict[type[EndpointFamily], EndpointFamily] = {}
     for kind in _kinds_present(scenario):
-        make = kind.endpoint_family
-        if make is None or make in seen:
-            continue
-        seen.add(make)
-        family = make(scenario.interventions)
+        family = kind.endpoint_family(scenario.interventions)
         if family is not None:
-            out.append(family)
-    return out
+            out.setdefault(type(family), family)
+    return list(out.values())
 
 
 def report_sections(scenario: Scenario) -> list[ReportSection]:

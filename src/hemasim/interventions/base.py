@@ -153,9 +153,6 @@ class InterventionSpec(Strict):
 
     #: host and donor cells are tracked apart when a scenario holds this kind (a graft)
     makes_chimeric: ClassVar[bool] = False
-    #: the endpoints this kind calls for, built from all the scenario's interventions (kinds that share a
-    #: family, such as chemotherapy and G-CSF sharing the drug endpoints, name the same function)
-    endpoint_family: ClassVar[Callable[[Sequence[InterventionSpec]], EndpointFamily | None] | None] = None
     #: the report section of this kind (kinds sharing a section give the same key)
     report_section: ClassVar[ReportSection | None] = None
 
@@ -167,6 +164,13 @@ class InterventionSpec(Strict):
         @property
         def last_day(self) -> float:
             """Last day the intervention acts."""
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        """The endpoints this kind calls for, from all the scenario's ``interventions`` (None: no endpoints).
+        Kinds sharing a family (chemotherapy and G-CSF: the drug endpoints) return the same family type, which
+        the scenario then evaluates once."""
+        return None
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         """Raise ValueError (message starting with the field) if this intervention does not fit the scenario;

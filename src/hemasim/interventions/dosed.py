@@ -123,7 +123,7 @@ class DosedSpec(InterventionSpec):
                              f"(allowed: {', '.join(ds.routes)})")
         if ds.pk is None:
             raise ValueError(f"drug_set: {ds.name!r} has no PK model and cannot be dosed "
-                             f"({ds.pk_missing_reason.strip()})")
+                             f"({(ds.pk_missing_reason or '').strip()})")
         if (self.route == "iv_infusion") != (self.infusion_hours is not None):
             raise ValueError("infusion_hours: required for route iv_infusion and only for it")
         return self

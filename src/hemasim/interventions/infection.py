@@ -48,8 +48,8 @@ class InfectionSpec(InterventionSpec):
 
     report_section = ReportSection("infection", _infection_section)
 
-    @staticmethod
-    def endpoint_family(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
         days = first_days(interventions, InfectionSpec, lambda iv: iv.pathogen)
         return InfectionEndpoints(days) if days else None
 

@@ -57,8 +57,8 @@ class TransplantSpec(InterventionSpec):
 
     makes_chimeric = True
 
-    @staticmethod
-    def endpoint_family(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
         day = graft_day(interventions)
         return TransplantEndpoints(day) if day is not None else None
 

@@ -55,8 +55,8 @@ class VaccineSpec(InterventionSpec):
 
     report_section = ReportSection("vaccine", _vaccine_section)
 
-    @staticmethod
-    def endpoint_family(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
         ivs = [iv for iv in interventions if isinstance(iv, VaccineSpec)]
         schedules = {a: tuple((iv.day, iv.dose) for iv in ivs if iv.antigen == a)
                      for a in dict.fromkeys(iv.antigen for iv in ivs)}

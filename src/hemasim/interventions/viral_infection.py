@@ -51,8 +51,8 @@ class ViralInfectionSpec(InterventionSpec):
 
     report_section = ReportSection("viral_infection", _viral_section)
 
-    @staticmethod
-    def endpoint_family(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
         days = first_days(interventions, ViralInfectionSpec, lambda iv: iv.virus)
         return ViralEndpoints(days) if days else None
 

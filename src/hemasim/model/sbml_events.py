@@ -8,7 +8,7 @@ infix text; amounts are in items (cells, ug of drug), as the species are.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from hemasim.events import BloodLoss, Breakpoint, CellDepletion, CellInfusion, Event, clonotype_groups
 from hemasim.model.compiled import CompiledModel
@@ -72,10 +72,10 @@ def _breakpoint(model: CompiledModel, event: Breakpoint) -> list[Assignment]:
 
 @sbml_event_form(BloodLoss)
 def _blood_loss(model: CompiledModel, event: BloodLoss) -> list[Assignment]:
-    lost = min(event.volume_mL / (float(model.metadata["blood_volume_L"]) * 1000.0), 1.0)
-    share = model.metadata["blood_share"]
-    return [(name, f"{name} * {number(1.0 - lost * s)} dimensionless")
-            for name, s in share.items()]  # type: ignore[union-attr]
+    blood_volume_L = cast(float, model.metadata["blood_volume_L"])  # a single patient's model: one value
+    share = cast(dict[str, float], model.metadata["blood_share"])
+    lost = min(event.volume_mL / (float(blood_volume_L) * 1000.0), 1.0)
+    return [(name, f"{name} * {number(1.0 - lost * s)} dimensionless") for name, s in share.items()]
 
 
 @sbml_event_form(CellDepletion)
