@@ -22,6 +22,7 @@ def references(
     if scenario is None:
         model = healthy_human_model(REFERENCE_ADULT)
     else:
+        from hemasim.assembly import build_model
         from hemasim.cli._errors import fail
         from hemasim.scenario import ScenarioError, load_scenario
 
