@@ -40,18 +40,20 @@ def prepare(n: int, seed: int = 0):
 
 
 def hemasim_batch(scenario, model, x0, times, sel):
+    from hemasim.assembly import build_events
     from hemasim.cohort.runner import integrate_cohort
     from hemasim.solvers import DormandPrince
 
-    return integrate_cohort(model, x0, scenario.build_events(), times, sel, DormandPrince(rtol=1e-6))
+    return integrate_cohort(model, x0, build_events(scenario), times, sel, DormandPrince(rtol=1e-6))
 
 
 def roadrunner_loop(scenario, model, x0, times, sel):
     import roadrunner
 
+    from hemasim.assembly import build_events
     from hemasim.model.sbml import sbml_parameter_matrix, to_sbml
 
-    events = scenario.build_events()
+    events = build_events(scenario)
     text = to_sbml(model.patient(0), events, initial_state=x0[0])
     ids, values = sbml_parameter_matrix(model)
     rr = roadrunner.RoadRunner(text)

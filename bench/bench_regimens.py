@@ -48,10 +48,11 @@ def friberg(repeats: int = 20) -> tuple[float, int]:
 
 def cohort(n: int) -> tuple[float, int]:
     from hemasim.cohort import run_cohort
+    from hemasim.assembly import build_model
     from hemasim.scenario import load_scenario
 
     s = load_scenario(ROOT / "examples" / "cohort_docetaxel.yaml")
-    n_states = s.build_model().compile().n_states
+    n_states = build_model(s).compile().n_states
     with tempfile.TemporaryDirectory() as d:
         run_cohort(s, 200, d, progress=False)  # warm-up
     with tempfile.TemporaryDirectory() as d:

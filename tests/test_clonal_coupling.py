@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import yaml
 
+from hemasim.assembly import model_extensions
 from hemasim.biology import REFERENCE_ADULT, healthy_human_model
 from hemasim.clonal.coupling import LINEAGES, ClonalOutput, Clone
 from hemasim.scenario import ScenarioError, parse_scenario
@@ -63,7 +64,7 @@ duration_days: 30
 def test_scenario_clones_reach_the_model_and_bad_ones_are_refused():
     spec = parse_scenario(yaml.safe_load(SCENARIO.replace("CLONES", "[{label: JAK2 V617F, vaf: 0.2, lineage_output: "
                                                      "{megakaryocyte: 2.0}}]")))
-    ext = spec.patient.clonal_output()
+    ext = next(e for e in model_extensions(spec) if isinstance(e, ClonalOutput))
     assert ext.lineage_multiplier["megakaryocyte"] == pytest.approx(1.4)
     assert ext.lineage_multiplier["erythroid"] == pytest.approx(1.0)
     for bad, field in [("[{label: a, vaf: 0.7}]", "vaf"), ("[{label: a, vaf: 0.3}, {label: b, vaf: 0.3}]", "clones"),

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hemasim.assembly import build_events
 from hemasim.cohort import run_cohort, simulate_partition
 from hemasim.scenario import load_scenario
 
@@ -63,7 +64,7 @@ def test_cohort_patient_matches_a_single_patient_run(scenario):
                      float(vp.covariates.weight_kg[i]), float(vp.covariates.height_cm[i]))
     single = params.with_values(**{k: float(v[i]) for k, v in vp.parameters.items()})
     model = healthy_human_model(cov, single, aging=scenario.aging)
-    r = Simulation(model, solver=DormandPrince(rtol=1e-9), events=scenario.build_events()).run(60.0)
+    r = Simulation(model, solver=DormandPrince(rtol=1e-9), events=build_events(scenario)).run(60.0)
     anc = r.observable("anc_1e9_per_L")
     assert ep.loc[i, "anc_nadir"] == pytest.approx(anc.min(), rel=1e-4)
     assert ep.loc[i, "anc_nadir_day"] == r.times[np.argmin(anc)]

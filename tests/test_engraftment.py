@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 
+from hemasim.assembly import build_events, build_model
 from hemasim.biology import healthy_human_model
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
@@ -48,7 +49,7 @@ def test_short_term_stage_regrows_to_its_set_point_and_no_further():
 
 def test_graft_lodging_exists_only_with_a_graft():
     assert not any(s.startswith("graft_lodging") for s in healthy_human_model().compile().state_names)
-    model = scenario(COND, graft()).build_model().compile()
+    model = build_model(scenario(COND, graft())).compile()
     assert "graft_lodging_1__donor" in model.state_names
 
 
@@ -188,7 +189,7 @@ def test_infant_naive_turnover_refills_an_empty_periphery_faster_and_leaves_adul
     sc = parse_scenario(data)
     cd3 = []
     for rate in (0.0, 0.005, 0.01, 0.02):  # monotone: faster infant turnover, faster refilling
-        model = sc.build_model(parameters=params.with_values(naive_infant_turnover_at_birth_per_day=rate))
-        run = Simulation(model, events=sc.build_events(), seed=sc.seed).run(sc.duration_days, 1.0)
+        model = build_model(sc, parameters=params.with_values(naive_infant_turnover_at_birth_per_day=rate))
+        run = Simulation(model, events=build_events(sc), seed=sc.seed).run(sc.duration_days, 1.0)
         cd3.append(run.observable("cd3_per_uL")[-1])
     assert np.all(np.diff(cd3) > 0) and cd3[-1] > 3 * cd3[0]

@@ -115,13 +115,14 @@ def test_older_patients_have_less_thymic_output():
 def test_children_of_every_age_have_a_steady_state():
     """Plain Newton can lose its way on the slow (decade-long) T-cell modes of a child's model; the
     pseudo-transient fallback then finds the fixed point the dynamics go to."""
+    from hemasim.assembly import build_model
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import balance_residual, steady_state
 
     for age, weight, height in ((0.1, 4.5, 55), (0.3, 6.0, 61), (1, 9.6, 76), (4, 16, 103), (8, 25, 128),
                                 (12, 40, 149), (16, 60, 172)):
-        model = parse_scenario({"name": "t", "duration_days": 1, "aging": False, "patient": {
-            "age_years": age, "sex": "male", "weight_kg": weight, "height_cm": height}}).build_model().compile()
+        model = build_model(parse_scenario({"name": "t", "duration_days": 1, "aging": False, "patient": {
+            "age_years": age, "sex": "male", "weight_kg": weight, "height_cm": height}})).compile()
         x = steady_state(model)
         assert np.all(x >= 0) and balance_residual(model, x).max() < 1e-9, age
 

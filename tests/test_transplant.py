@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hemasim.assembly import build_events, build_model
 from hemasim.biology import healthy_human_model
 from hemasim.biology.origins import split_origins
 from hemasim.events import BloodLoss, CellDepletion
@@ -122,8 +123,8 @@ def test_genotype_must_be_known():
 @pytest.mark.integration
 def test_exported_chimeric_model_matches_libroadrunner():
     s = scenario(COND, graft(), days=40)
-    events = [e for ev in s.build_events() for e in ev.expand()]
-    assert_roadrunner_matches(s.build_model().compile(), events, 40.0, 41)
+    events = [e for ev in build_events(s) for e in ev.expand()]
+    assert_roadrunner_matches(build_model(s).compile(), events, 40.0, 41)
 
 
 def test_trec_marker_falls_with_age_follows_naive_cells_and_comes_with_the_graft():

@@ -4,6 +4,7 @@ T cells, protection by a prior vaccine (monotone in dose), bad input, report, an
 import numpy as np
 import pytest
 
+from hemasim.assembly import build_events, build_model, scenario_endpoint_columns
 from hemasim.scenario import ScenarioError, parse_scenario
 from hemasim.simulation import Simulation, run_scenario
 from tests.conftest import assert_roadrunner_matches
@@ -20,18 +21,12 @@ INFECTION = {"kind": "viral_infection", "day": 30, "virus": "influenza", "inocul
 
 
 def _endpoints(result):
-    from hemasim.endpoints import scenario_endpoint_observables, scenario_endpoint_values
-
-    scen = result.metadata["scenario"]
-    names = scenario_endpoint_observables(scen, result.model.observable_names)
-    obs = {n: result.observable(n)[None, :] for n in names}
-    return {name: float(v[0]) for name, _, _, v in scenario_endpoint_values(scen, result.times, obs,
-                                                                             result.model.parameters)}
+    return {c.name: float(c.values[0]) for c in scenario_endpoint_columns(result.metadata["scenario"], result)}
 
 
 def test_without_an_inoculum_the_healthy_state_holds():
     spec = _scenario([INFECTION], aging=False)
-    model = spec.build_model().compile()
+    model = build_model(spec).compile()
     r = Simulation(model).run(200, output_every_days=20)  # no events: the virus is never seeded
     assert np.allclose(r.states[-1], r.states[0], rtol=1e-6, atol=1e-9)
     assert np.all(r.observable("influenza_viral_load") == 0.0)
@@ -75,5 +70,5 @@ def test_report_shows_virus_effectors_and_antibody(tmp_path):
 @pytest.mark.integration
 def test_libroadrunner_follows_a_viral_infection():
     spec = _scenario([{"kind": "vaccine", "day": 1, "antigen": "influenza", "dose": 0.2}, INFECTION], days=60)
-    model = spec.build_model().compile()
-    assert_roadrunner_matches(model, spec.build_events(), 60.0, 31, tol=1e-3)
+    model = build_model(spec).compile()
+    assert_roadrunner_matches(model, build_events(spec), 60.0, 31, tol=1e-3)

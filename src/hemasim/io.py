@@ -60,13 +60,14 @@ def run_record(result: Result) -> dict[str, Any]:
     from hemasim import __version__
 
     model = result.model
+    scenario = result.metadata.get("scenario")
     used = model.parameters.subset(model.used_parameters)
     return {
         "hemasim_version": __version__,
         "model": model.name,
         "seed": result.metadata.get("seed"),
         "solver": result.metadata.get("solver"),
-        "scenario": result.metadata.get("scenario"),
+        "scenario": scenario.model_dump(mode="json") if scenario is not None else None,
         "blood_volume_L": model.metadata.get("blood_volume_L"),
         "parameters": used.to_records(),
         "references": [r.citation() for r in used.references()],

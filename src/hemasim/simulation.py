@@ -167,9 +167,11 @@ def _plain(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
     """Build the model for the scenario's patient, apply its interventions, and simulate."""
-    model = scenario.build_model()
-    sim = Simulation(model, solver=solver if solver is not None else scenario.solver.build(),
-                     events=scenario.build_events(), seed=scenario.seed)
+    from hemasim.assembly import assemble  # the assembler sits above the simulation layer
+
+    parts = assemble(scenario)
+    sim = Simulation(parts.model, solver=solver if solver is not None else scenario.solver.build(),
+                     events=parts.events, seed=scenario.seed)
     result = sim.run(scenario.duration_days, scenario.output.every_days)
-    result.metadata["scenario"] = scenario.model_dump(mode="json")
+    result.metadata["scenario"] = scenario
     return result

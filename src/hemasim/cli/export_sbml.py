@@ -14,7 +14,7 @@ def export_sbml(
     out: Path = typer.Option(None, "--out", "-o", help="SBML file to write (default: print to standard output)."),
 ) -> None:
     """Export the compiled model, its parameters, MIRIAM references and dosing events as SBML L3V2."""
-    from hemasim.model.sbml import export_scenario
+    from hemasim.assembly import export_scenario_sbml
     from hemasim.scenario import ScenarioError, load_scenario
 
     try:
@@ -22,7 +22,7 @@ def export_sbml(
     except ScenarioError as err:
         raise fail(str(err)) from None
     try:
-        text, errors = export_scenario(spec)
+        text, errors = export_scenario_sbml(spec)
     except ValueError as err:  # e.g. a regimen whose doses depend on simulated counts
         raise fail(f"{scenario}: cannot export: {err}") from None
     if errors:

@@ -22,11 +22,12 @@ def references(
     if scenario is None:
         model = healthy_human_model(REFERENCE_ADULT)
     else:
+        from hemasim.assembly import build_model
         from hemasim.cli._errors import fail
         from hemasim.scenario import ScenarioError, load_scenario
 
         try:
-            model = load_scenario(scenario).build_model()  # with the drugs and grafts it adds
+            model = build_model(load_scenario(scenario))  # with the drugs and grafts it adds
         except ScenarioError as err:
             raise fail(str(err)) from None
     used = model.parameters.subset(sorted(model.used_parameter_names()))

@@ -59,13 +59,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     import pandas as pd
 
     from hemasim.cohort.sampling import draw_patients
-    from hemasim.endpoints import (
-        DEFAULT_ENDPOINTS,
-        dose_endpoint_values,
-        endpoint_observables,
-        scenario_endpoint_observables,
-        scenario_endpoint_values,
-    )
+    from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
+    from hemasim.interventions import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import output_times, steady_state_batch
@@ -75,11 +71,11 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     params = healthy_adult_parameters()
     pop = scenario.population_or_default()
     vp = draw_patients(pop, params, start, stop, base_seed, seeds, variability=pop.variability)
-    model = scenario.build_model(vp.covariates, params, per_patient=vp.parameters).compile()
+    model = build_model(scenario, vp.covariates, params, per_patient=vp.parameters).compile()
     x = steady_state_batch(model)
-    events = sorted(scenario.build_events(vp.covariates), key=lambda e: e.day)
+    events = sorted(build_events(scenario, vp.covariates), key=lambda e: e.day)
     times = output_times(scenario.duration_days, scenario.output.every_days)
-    extra = scenario_endpoint_observables(scenario_data, model.observable_names)
+    extra = scenario_endpoint_observables(scenario, model.observable_names)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
     sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
     solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
@@ -97,9 +93,8 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
     meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: obs[:, :, obs_names.index(name)] for name in extra}
-    for name, unit, definition, values in [*dose_endpoint_values(log, len(vp.ids)),
-                                           *scenario_endpoint_values(scenario_data, times, extra_obs, params,
-                                                                                    vp.covariates.age_years)]:
+    ctx = EndpointContext(params, vp.covariates.age_years, log, len(vp.ids))
+    for name, unit, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[name] = values
         meta[name] = (unit, definition)
     endpoints = pd.DataFrame(ep)

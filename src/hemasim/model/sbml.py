@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim.model.core import FeedbackKind
+from hemasim.model.sbml_events import event_assignments
 
 if TYPE_CHECKING:
     from hemasim.events import Event
@@ -53,70 +54,6 @@ def _annotate(element, dois: Sequence[str], qualifier: str = "bqbiol") -> None:
     for doi in dois:
         cv.addResource(f"http://identifiers.org/doi:{doi}")
     _check(element.addCVTerm(cv), f"annotation of {element.getId()}")
-
-
-def _scaled(model: CompiledModel, factors: dict[int, float]) -> list[tuple[str, str]]:
-    """Assignments multiplying states by ``factors``, and the clonal thinning of clonotype richness that goes
-    with them (hemasim.events.thin_clonotypes, written out on the pre-event values)."""
-    from hemasim.events import clonotype_groups
-
-    out = [(model.state_names[i], f"{model.state_names[i]} * {_num(f)} dimensionless") for i, f in factors.items()]
-    for k, cells in clonotype_groups(model):
-        if all(factors.get(i, 1.0) == 1.0 for i in cells):
-            continue
-        total = "(" + " + ".join(model.state_names[i] for i in cells) + ")"
-        kept = "(" + " + ".join(f"{_num(factors.get(i, 1.0))} dimensionless * {model.state_names[i]}"
-                                for i in cells) + ")"
-        kname = model.state_names[k]
-        out.append((kname, f"piecewise({kname} * (1 dimensionless - pow(1 dimensionless - {kept} / {total}, "
-                           f"{total} / {kname})), {kname} > 0 item && {total} > 0 item, {kname})"))
-    return out
-
-
-def _event_assignments(model: CompiledModel, event: Event) -> list[tuple[str, str]]:
-    from hemasim.events import BloodLoss, Breakpoint, CellDepletion, CellInfusion
-
-    if isinstance(event, Breakpoint):  # only makes the solver stop at a switch of the model
-        return []
-    if isinstance(event, BloodLoss):
-        lost = min(event.volume_mL / (float(model.metadata["blood_volume_L"]) * 1000.0), 1.0)
-        share = model.metadata["blood_share"]
-        return [(name, f"{name} * {_num(1.0 - lost * s)} dimensionless")
-                for name, s in share.items()]  # type: ignore[union-attr]
-    if isinstance(event, CellDepletion):
-        return _scaled(model, {i: event.surviving_fraction for i in event.targets(model)})
-    if isinstance(event, CellInfusion):
-        return [(event.compartment, f"{event.compartment} + {_num(event.cells)} item")]
-    from hemasim.pharmacology.dosing import Administration, InfusionEnd
-    from hemasim.pharmacology.pkpd import drug_state_names
-    from hemasim.radiation import RadiationFraction
-
-    if isinstance(event, RadiationFraction):
-        sf = event.surviving_fractions(model)
-        return _scaled(model, {int(i): float(sf[i]) for i in np.nonzero(sf < 1.0)[0]})
-
-    if isinstance(event, Administration):
-        names = drug_state_names(event.drug)
-        amount = float(np.asarray(event.amount_ug))
-        if event.route in ("subcutaneous", "oral"):
-            return [(names["depot"], f"{names['depot']} + {_num(event.bioavailability * amount)} item")]
-        if event.route == "iv_bolus":
-            return [(names["central"], f"{names['central']} + {_num(amount)} item")]
-        rate = names["infusion_rate"]
-        return [(rate, f"{rate} + {_num(amount / event.duration_days)} item")]
-    if isinstance(event, InfusionEnd):
-        rate = drug_state_names(event.drug)["infusion_rate"]
-        return [(rate, f"{rate} - {_num(float(np.asarray(event.rate_ug_per_day)))} item")]
-    from hemasim.biology.origins import DONOR, origin_name
-    from hemasim.biology.transplant import Transplant
-
-    if isinstance(event, Transplant):
-        out = []
-        for base, cells in event.composition().items():
-            name = origin_name(base, DONOR)
-            out.append((name, f"{name} + {_num(float(np.asarray(cells)))} item"))
-        return out
-    raise SBMLExportError(f"no SBML form for event {type(event).__name__}")
 
 
 def _feedback_ids(name: str) -> list[str]:
@@ -309,7 +246,7 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         trig.setInitialValue(False)
         trig.setPersistent(True)
         trig.setMath(libsbml.parseL3Formula(f"time >= {_num(ev.day)} day"))
-        for target, formula in _event_assignments(model, ev):
+        for target, formula in event_assignments(model, ev):
             ea = e.createEventAssignment()
             ea.setVariable(target)
             ea.setMath(libsbml.parseL3Formula(formula))
@@ -327,16 +264,6 @@ def validate_sbml(text: str, warnings: bool = False) -> list[str]:
     lowest = libsbml.LIBSBML_SEV_WARNING if warnings else libsbml.LIBSBML_SEV_ERROR
     return [doc.getError(i).getMessage().strip() for i in range(doc.getNumErrors())
             if doc.getError(i).getSeverity() >= lowest]
-
-
-def export_scenario(scenario: object) -> tuple[str, list[str]]:
-    """SBML of a scenario's patient (at its steady state) with its interventions, and libSBML errors."""
-    from hemasim.simulation import steady_state
-
-    model = scenario.build_model().compile()  # type: ignore[attr-defined]
-    events = [e for ev in scenario.build_events() for e in ev.expand()]  # type: ignore[attr-defined]
-    text = to_sbml(model, events, initial_state=steady_state(model))
-    return text, validate_sbml(text)
 
 
 def sbml_parameter_matrix(model: CompiledModel) -> tuple[list[str], np.ndarray]:

@@ -7,6 +7,8 @@ import html
 import io
 from typing import TYPE_CHECKING, Any
 
+from hemasim.assembly import report_sections
+
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
     from hemasim.simulation import Result
@@ -31,40 +33,23 @@ def _fmt(v: float | None) -> str:
     return f"{v:.4g}"
 
 
+def figure_html(title: str, alt: str, fig: Any) -> str:
+    """A report section: a heading and the figure embedded as PNG."""
+    return f'<h2>{title}</h2><img alt="{alt}" style="max-width:100%" src="data:image/png;base64,{png_base64(fig)}">'
+
+
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str) -> str:
-    from hemasim.report.plots import (
-        autoimmunity_figure,
-        drug_figure,
-        infection_figure,
-        lineage_figure,
-        vaccine_figure,
-        viral_figure,
-    )
+    from hemasim.report.plots import autoimmunity_figure, lineage_figure
 
     img = png_base64(lineage_figure(result))
     esc = html.escape
-    def section(title: str, alt: str, fig: Any) -> str:
-        """An optional report section: a heading and the figure, or nothing when the run has no such part."""
-        return "" if fig is None else (f'<h2>{title}</h2><img alt="{alt}" style="max-width:100%" '
-                                       f'src="data:image/png;base64,{png_base64(fig)}">')
-
-    autoimmunity_html = section("Autoimmune disease and T-cell repertoire", "autoimmune activity",
-                                autoimmunity_figure(result))
-    viral_html = section("Viral infection", "viral infection course", viral_figure(result))
-    infection_html = section("Infection", "infection course", infection_figure(result))
-    vaccine_html = section("Vaccine responses", "vaccine responses", vaccine_figure(result))
-    drug_fig = drug_figure(result)
-    drugs_html = ""
-    if drug_fig is not None:
-        log = result.metadata.get("administrations", [])
-        rows_a = "".join(
-            f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(str(e.get('cycle', '')))}</td>"
-            f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
-            f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>" for e in log)
-        drugs_html = (f'<h2>Drugs</h2><img alt="drug concentrations" style="max-width:100%" '
-                      f'src="data:image/png;base64,{png_base64(drug_fig)}">'
-                      "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
-                      f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows_a}</table>")
+    scenario = result.metadata.get("scenario")
+    # sections of the scenario's intervention kinds (registry order), then what the patient carries
+    parts = [s.render(result) for s in (report_sections(scenario) if scenario is not None else [])]
+    autoimmunity = autoimmunity_figure(result)
+    if autoimmunity is not None:
+        parts.append(figure_html("Autoimmune disease and T-cell repertoire", "autoimmune activity", autoimmunity))
+    sections_html = "\n".join(p for p in parts if p)
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
     rows_ep = "".join(f"<tr><td><code>{esc(e.name)}</code></td><td>{_fmt(e.value)}</td><td>{esc(e.unit)}</td>"
@@ -89,11 +74,7 @@ duration {esc(str(scen.get('duration_days')))} days.</p>
 <p class="muted">Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds.
 Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count.</p>
 <img alt="lineage time courses" style="max-width:100%" src="data:image/png;base64,{img}">
-{drugs_html}
-{vaccine_html}
-{infection_html}
-{viral_html}
-{autoimmunity_html}
+{sections_html}
 <h2>Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>

@@ -134,15 +134,16 @@ def vaccine_figure(result: Result) -> Figure | None:
     if stacked is None:
         return None
     fig, axes, antigens = stacked
-    doses = [iv for iv in (result.metadata.get("scenario") or {}).get("interventions", []) if iv.get("kind") == "vaccine"]
+    scenario = result.metadata.get("scenario")
+    doses = [iv for iv in (scenario.interventions if scenario is not None else []) if iv.kind == "vaccine"]
     for ax, a in zip(axes, antigens, strict=True):
         ax.plot(result.times, result.observable(f"{a}_igg_au"), lw=1.8, color="tab:blue", label="IgG")
         ax2 = ax.twinx()
         ax2.plot(result.times, result.observable(f"{a}_plasmablasts_au"), lw=1.2, color="tab:orange",
                  label="plasmablasts")
         for iv in doses:
-            if iv["antigen"] == a:
-                ax.axvline(iv["day"], color="tab:gray", lw=0.8)
+            if iv.antigen == a:  # type: ignore[attr-defined]  # a vaccine block
+                ax.axvline(iv.day, color="tab:gray", lw=0.8)
         ax.set_title(f"{a}: specific IgG (blue) and plasmablasts (orange), arbitrary units; lines: doses",
                      fontsize=10)
         ax.set_ylabel("IgG (AU)")
@@ -183,7 +184,7 @@ def infection_figure(result: Result) -> Figure | None:
 
 def viral_figure(result: Result) -> Figure | None:
     """Per virus: viral load (log scale) with virus-specific CD8 effectors and IgG; None without one."""
-    from hemasim.endpoints import VIRUS_DETECTION_TCID50
+    from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
 
     stacked = _stacked(result, "_viral_load", 2.8)
     if stacked is None:

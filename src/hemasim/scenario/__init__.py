@@ -8,24 +8,16 @@ is a :class:`ScenarioError` whose message names the field and what is allowed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hemasim.biology.body import Covariates
-from hemasim.events import BloodLoss, CellDepletion, CellInfusion, Event
-from hemasim.scenario.interventions import (
-    ChemotherapySpec,
-    ConditioningSpec,
-    GcsfSpec,
-    InfectionSpec,
-    RadiationSpec,
-    TransplantSpec,
-    VaccineSpec,
-    ViralInfectionSpec,
-    drug_set_of,
-)
+from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_registry_change, registered_kinds
+from hemasim.interventions.chemotherapy import ChemotherapySpec
+from hemasim.interventions.dosed import drug_set_of
+from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
 from hemasim.solvers import DormandPrince, ScipyReference, Solver
 
 __all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
@@ -78,15 +70,6 @@ class Patient(_Strict):
             raise ValueError(f"patient.clones hold {total:.3g} of the HSC pool (2 x VAF each); the sum must be <= 1")
         return self
 
-    def clonal_output(self) -> Any:
-        """The model extension of the patient's clones, or None."""
-        if not self.clones:
-            return None
-        from hemasim.clonal.coupling import ClonalOutput, Clone
-
-        return ClonalOutput.from_clones([Clone(2.0 * c.vaf, c.lineage_output.model_dump(), c.label)
-                                         for c in self.clones])
-
     def covariates(self) -> Covariates:
         return Covariates(self.age_years, self.sex, self.weight_kg, self.height_cm)
 
@@ -114,49 +97,6 @@ class ScipySettings(_Strict):
 
 
 SolverSettings = Annotated[DormandPrinceSettings | ScipySettings, Field(discriminator="kind")]
-
-
-# --------------------------------------------------------------------------- interventions
-class BloodDonation(_Strict):
-    """Whole-blood loss (donation, phlebotomy or haemorrhage) on one day."""
-
-    kind: Literal["blood_donation"]
-    day: float = Field(ge=0)
-    volume_mL: float = Field(gt=0, le=5000)
-
-    def to_events(self) -> list[Event]:
-        return [BloodLoss(self.day, self.volume_mL)]
-
-
-Group = Literal["hsc", "progenitor", "precursor", "lymphoid_progenitor", "marrow", "blood", "myeloid", "erythroid",
-                "megakaryocytic", "lymphocyte", "b_cell", "nk", "t_cell", "cd4", "cd8", "thymus"]
-
-
-class CellDepletionSpec(_Strict):
-    """A generic cytotoxic hit: a fraction of the cells in the named groups (minus the excepted) survives."""
-
-    kind: Literal["cell_depletion"]
-    day: float = Field(ge=0)
-    groups: list[Group] = Field(min_length=1)
-    except_groups: list[Group] = Field(default_factory=list)
-    surviving_fraction: float = Field(ge=0, le=1)
-
-    def to_events(self) -> list[Event]:
-        return [CellDepletion(self.day, tuple(self.groups), self.surviving_fraction, tuple(self.except_groups))]
-
-
-class CellInfusionSpec(_Strict):
-    """Cells infused into one compartment, dosed per kg body weight."""
-
-    kind: Literal["cell_infusion"]
-    day: float = Field(ge=0)
-    compartment: Literal["hsc", "mpp", "clp", "neutrophil_progenitor", "erythroid_progenitor",
-                         "megakaryocyte_progenitor", "monocyte_progenitor", "naive_cd4", "naive_cd8",
-                         "cm_cd4", "em_cd4", "memory_cd8", "b_cells", "nk_cells"]
-    cells_per_kg: float = Field(gt=0, le=1e10)
-
-    def to_events(self, weight_kg: float | np.ndarray) -> list[Event]:
-        return [CellInfusion(self.day, self.compartment, self.cells_per_kg * weight_kg)]
 
 
 class Range(_Strict):
@@ -209,11 +149,10 @@ class Population(_Strict):
         return float(age), female, float(weight), float(height)
 
 
-Intervention = Annotated[BloodDonation | CellDepletionSpec | CellInfusionSpec | ChemotherapySpec | GcsfSpec
-                         | RadiationSpec | ConditioningSpec | TransplantSpec | VaccineSpec | InfectionSpec
-                         | ViralInfectionSpec,
-                         Field(discriminator="kind")]
-# Planned kinds (see docs/scenarios.md): gene_therapy (clone-resolved). Each will be one more member of this union.
+def _intervention_union() -> Any:
+    """The scenario's tagged union of intervention blocks: every registered kind, by its ``kind`` tag."""
+    kinds = tuple(registered_kinds().values())
+    return Annotated[Union[kinds], Field(discriminator="kind")]  # noqa: UP007 - a union built at run time
 
 
 class FullModel(_Strict):
@@ -240,8 +179,6 @@ class FribergChain(_Strict):
 
 
 def _sets_with_chain() -> list[str]:
-    from hemasim.pharmacology import available_drug_sets, load_drug_set
-
     return [n for n in available_drug_sets() if load_drug_set(n).friberg is not None]
 
 
@@ -258,7 +195,10 @@ class Scenario(_Strict):
     output: Output = Output()
     solver: SolverSettings = DormandPrinceSettings()
     model: ModelChoice = Field(default_factory=FullModel, description="which model to simulate")
-    interventions: list[Intervention] = Field(default_factory=list)
+    if TYPE_CHECKING:  # type checkers see the common base; pydantic the tagged union of registered kinds
+        interventions: list[InterventionSpec]
+    else:
+        interventions: list[_intervention_union()] = Field(default_factory=list)
     population: Population | None = Field(default=None, description="how patients of a cohort differ")
 
     def population_or_default(self) -> _BoundPopulation:
@@ -268,131 +208,25 @@ class Scenario(_Strict):
         return getattr(self.solver, "max_step_days", 30.0)
 
     @model_validator(mode="after")
-    def _interventions_inside_duration(self) -> Scenario:
-        drugs: dict[str, str] = {}
+    def _interventions_fit(self) -> Scenario:
         if isinstance(self.model, FribergChain):
             chain = drug_set_of(self.model.drug_set)
             for i, iv in enumerate(self.interventions):
                 if not isinstance(iv, ChemotherapySpec) or drug_set_of(iv.drug_set).name != chain.name:
                     raise ValueError(f"interventions.{i}: the Friberg chain of {chain.name!r} takes only chemotherapy "
                                      f"with drug_set {chain.name!r}")
+        facts = ScenarioFacts(self.duration_days, self.patient.height_cm, self.is_chimeric, self.interventions)
         for i, iv in enumerate(self.interventions):
             if iv.day > self.duration_days:
                 raise ValueError(f"interventions.{i}.day: day {iv.day} is after the end of the scenario "
                                  f"(duration_days = {self.duration_days})")
-            if isinstance(iv, TransplantSpec):
-                for j, other in enumerate(self.interventions):
-                    if isinstance(other, ConditioningSpec) and other.start_day <= iv.day < other.graft_day:
-                        raise ValueError(f"interventions.{i}.day: the graft (day {iv.day:g}) comes before conditioning "
-                                         f"interventions.{j} ({other.regimen}) allows it, on day {other.graft_day:g}")
-            if isinstance(iv, CellInfusionSpec) and self.is_chimeric:
-                raise ValueError(f"interventions.{i}: cell_infusion names a compartment of the plain model; with a "
-                                 "transplant or a SCID genotype give cells through a transplant instead")
-            if isinstance(iv, RadiationSpec | ConditioningSpec) and iv.last_day > self.duration_days:
-                raise ValueError(f"interventions.{i}.start_day: the {iv.kind} ends on day {iv.last_day:g}, after the "
-                                 f"end of the scenario (duration_days = {self.duration_days:g})")
-            if isinstance(iv, ChemotherapySpec | GcsfSpec):
-                field = "schedule" if getattr(iv, "schedule", None) is not None else "on_demand"
-                if iv.last_day > self.duration_days:
-                    raise ValueError(f"interventions.{i}.{field}: the last dose (day {iv.last_day:g}) is after the "
-                                     f"end of the scenario (duration_days = {self.duration_days:g})")
-                drug = drug_set_of(iv.drug_set)
-                if drugs.setdefault(drug.drug, drug.name) != drug.name:
-                    raise ValueError(f"interventions.{i}.drug_set: {drug.drug} is already dosed with set "
-                                     f"{drugs[drug.drug]!r}; one scenario uses one set per drug")
-                if iv.dose_mg_per_m2 is not None and self.patient.height_cm is None:
-                    raise ValueError(f"patient.height_cm: needed for dose_mg_per_m2 in interventions.{i} "
-                                     "(body surface area, Mosteller 1987)")
+            iv.check_in(facts, i)
         return self
-
-    def build_events(self, covariates: Covariates | None = None) -> list[Event]:
-        """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
-        from hemasim.parameters import healthy_adult_parameters
-        from hemasim.radiation import lq_from_parameters
-
-        cov = self.patient.covariates() if covariates is None else covariates
-        params = healthy_adult_parameters() if any(
-            isinstance(iv, RadiationSpec | ConditioningSpec | TransplantSpec) for iv in self.interventions) else None
-        events: list[Event] = []
-        for iv in self.interventions:
-            if isinstance(iv, CellInfusionSpec):
-                events += iv.to_events(cov.weight_kg)
-            elif isinstance(iv, ChemotherapySpec | GcsfSpec):
-                events += iv.to_events(cov)
-            elif isinstance(iv, RadiationSpec | ConditioningSpec):
-                events += iv.to_events(lq_from_parameters(params))
-            elif isinstance(iv, TransplantSpec):
-                events += iv.to_events(cov, params)
-            else:
-                events += iv.to_events()
-        return events
-
-    def model_extensions(self) -> list[Any]:
-        """What the interventions add to the healthy model: each drug's PK/PD, each vaccine antigen's
-        response, each pathogen."""
-        from hemasim.biology.infection import BacterialInfection
-        from hemasim.biology.vaccine import VaccineResponse
-        from hemasim.biology.viral import ViralInfection
-        from hemasim.pharmacology.pkpd import DrugExposure
-
-        sets = {}
-        antigens: dict[str, None] = {}
-        pathogens: dict[str, None] = {}
-        viruses: dict[str, None] = {}
-        for iv in self.interventions:
-            if isinstance(iv, ChemotherapySpec | GcsfSpec):
-                ds = drug_set_of(iv.drug_set)
-                sets[ds.drug] = ds
-            elif isinstance(iv, VaccineSpec):
-                antigens[iv.antigen] = None
-            elif isinstance(iv, InfectionSpec):
-                pathogens[iv.pathogen] = None
-            elif isinstance(iv, ViralInfectionSpec):
-                viruses[iv.virus] = None
-        patient_ext: list[Any] = []  # what the patient carries: an autoimmune disease, expanded clones
-        if self.patient.autoimmune_disease is not None:
-            from hemasim.biology.autoimmunity import AutoimmuneDisease
-
-            patient_ext.append(AutoimmuneDisease(self.patient.autoimmune_disease))
-        if self.patient.clones:
-            patient_ext.append(self.patient.clonal_output())
-        if any(isinstance(iv, TransplantSpec) for iv in self.interventions):
-            from hemasim.biology.transplant import GraftLodging
-
-            patient_ext.append(GraftLodging())
-        # a pathogen brings the humoral response to its own antigen; vaccine blocks with that antigen dose it
-        antigens = {a: None for a in antigens if a not in pathogens and a not in viruses}
-        return [*(DrugExposure(ds) for ds in sets.values()), *(VaccineResponse(a) for a in antigens),
-                *(BacterialInfection(n) for n in pathogens), *(ViralInfection(v) for v in viruses),
-                *patient_ext]
-
-    def build_model(self, covariates: Covariates | None = None, parameters: Any = None,
-                    per_patient: Any = None) -> Any:
-        """The healthy human model of the patient (or cohort) with what the interventions add, or the
-        published Friberg chain of a drug set when ``model.kind`` is ``friberg_chain``."""
-        from hemasim.biology import healthy_human_model
-
-        cov = self.patient.covariates() if covariates is None else covariates
-        if isinstance(self.model, FribergChain):
-            from hemasim.pharmacology import friberg_model
-
-            if np.ndim(cov.age_years):
-                raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
-            return friberg_model(drug_set_of(self.model.drug_set), cov, prior_therapy=self.model.prior_therapy)
-        model = healthy_human_model(cov, parameters, aging=self.aging, per_patient=per_patient,
-                                    extensions=self.model_extensions())
-        if not self.is_chimeric:
-            return model
-        from hemasim.biology.origins import split_origins
-        from hemasim.biology.transplant import blocked_flows, host_absent_compartments
-
-        g = self.patient.genotype
-        return split_origins(model, blocked_flows(g), host_absent_compartments(g))
 
     @property
     def is_chimeric(self) -> bool:
         """Host and donor cells are tracked apart (a transplant, or a SCID genotype)."""
-        return self.patient.genotype != "healthy" or any(isinstance(iv, TransplantSpec) for iv in self.interventions)
+        return self.patient.genotype != "healthy" or any(iv.makes_chimeric for iv in self.interventions)
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
@@ -412,7 +246,8 @@ class _BoundPopulation:
 
 def _format_error(err: ValidationError) -> str:
     e = err.errors()[0]
-    loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    tags = _union_tags()
+    loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in tags))
     msg = e["msg"]
     if e["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling; see docs/scenarios.md for the allowed fields)"
@@ -428,9 +263,21 @@ def _format_error(err: ValidationError) -> str:
     return f"{loc or 'scenario'}: {msg}{got_txt}{more}"
 
 
-_UNION_TAGS = {"full", "friberg_chain", "blood_donation", "cell_depletion", "cell_infusion", "chemotherapy", "gcsf", "radiation",
-               "conditioning", "transplant", "vaccine", "infection", "dormand_prince",
-               "scipy"}
+def _union_tags() -> set[str]:
+    """The ``kind`` tags of every tagged union in the schema: pydantic puts them in error locations, where they
+    are noise (``interventions.0.transplant.day`` reads ``interventions.0.day``)."""
+    classes: list[type[BaseModel]] = [*registered_kinds().values(), FullModel, FribergChain, DormandPrinceSettings,
+                                      ScipySettings]
+    return {kind_tag(c) for c in classes}
+
+
+def _rebuild_union() -> None:
+    """Refresh the interventions union when a kind is registered after this module was imported."""
+    Scenario.model_fields["interventions"].annotation = list[_intervention_union()]
+    Scenario.model_rebuild(force=True)
+
+
+on_registry_change(_rebuild_union)
 
 
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:

@@ -1,0 +1,163 @@
+"""From a scenario (data) to what runs: the model with what the patient and the interventions add, the events,
+the endpoint families and the report sections - the one place where the schema meets the biology.
+
+Every kind contributes through the registry (:mod:`hemasim.interventions`); nothing here names a kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hemasim.biology import ModelExtension, healthy_human_model
+from hemasim.biology.autoimmunity import AutoimmuneDisease
+from hemasim.biology.body import Covariates
+from hemasim.biology.origins import split_origins
+from hemasim.biology.transplant import blocked_flows, host_absent_compartments
+from hemasim.clonal.coupling import ClonalOutput, Clone
+from hemasim.events import Event
+from hemasim.interventions import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ReportSection,
+    registered_kinds,
+)
+from hemasim.interventions.base import resolve_extensions
+from hemasim.interventions.dosed import drug_set_of
+from hemasim.model import Model
+from hemasim.parameters import ParameterSet
+from hemasim.pharmacology.friberg import friberg_model
+from hemasim.scenario import FribergChain, Patient, Scenario
+
+if TYPE_CHECKING:
+    from hemasim.simulation import Result
+
+__all__ = ["Assembly", "assemble", "build_events", "build_model", "endpoint_families", "model_extensions",
+           "export_scenario_sbml", "report_sections", "scenario_endpoint_columns", "scenario_endpoint_observables",
+           "scenario_endpoint_values"]
+
+
+def patient_extension_requests(patient: Patient) -> list[ExtensionRequest]:
+    """What the patient carries into the model: an autoimmune disease, expanded HSC clones."""
+    out: list[ExtensionRequest] = []
+    disease = patient.autoimmune_disease
+    if disease is not None:
+        out.append(ExtensionRequest(ExtensionOrder.AUTOIMMUNITY, ("autoimmunity", disease),
+                                    lambda: AutoimmuneDisease(disease)))
+    if patient.clones:
+        clones = [Clone(2.0 * c.vaf, c.lineage_output.model_dump(), c.label) for c in patient.clones]
+        out.append(ExtensionRequest(ExtensionOrder.CLONES, ("clones", "hsc"), lambda: ClonalOutput.from_clones(clones)))
+    return out
+
+
+def model_extensions(scenario: Scenario) -> list[ModelExtension]:
+    """What the interventions and the patient add to the healthy model (each drug's PK/PD, each antigen's
+    response, each pathogen, a disease, clones, a graft's lodging stage), in model order."""
+    requests = [r for iv in scenario.interventions for r in iv.extension_requests()]
+    return resolve_extensions([*requests, *patient_extension_requests(scenario.patient)])
+
+
+def build_model(scenario: Scenario, covariates: Covariates | None = None, parameters: ParameterSet | None = None,
+                per_patient: Mapping[str, np.ndarray] | None = None) -> Model:
+    """The healthy human model of the patient (or of a cohort: covariates and ``per_patient`` parameter values
+    as arrays) with what the scenario adds, split into host and donor copies with a graft or a SCID genotype;
+    or the published Friberg chain of a drug set when ``model.kind`` is ``friberg_chain``."""
+    cov = scenario.patient.covariates() if covariates is None else covariates
+    if isinstance(scenario.model, FribergChain):
+        if np.ndim(cov.age_years):
+            raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
+        return friberg_model(drug_set_of(scenario.model.drug_set), cov, prior_therapy=scenario.model.prior_therapy)
+    model = healthy_human_model(cov, parameters, aging=scenario.aging, per_patient=per_patient,
+                                extensions=model_extensions(scenario))
+    if not scenario.is_chimeric:
+        return model
+    genotype = scenario.patient.genotype
+    return split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
+
+
+def build_events(scenario: Scenario, covariates: Covariates | None = None) -> list[Event]:
+    """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
+    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates)
+    return [ev for iv in scenario.interventions for ev in iv.to_events(ctx)]
+
+
+def _kinds_present(scenario: Scenario) -> list[type[InterventionSpec]]:
+    """The registered kinds the scenario uses, in registration order."""
+    present = {type(iv) for iv in scenario.interventions}
+    return [k for k in registered_kinds().values() if k in present]
+
+
+def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
+    """The endpoint families the scenario's interventions call for (one per family, registration order)."""
+    out: dict[type[EndpointFamily], EndpointFamily] = {}
+    for kind in _kinds_present(scenario):
+        family = kind.endpoint_family(scenario.interventions)
+        if family is not None:
+            out.setdefault(type(family), family)
+    return list(out.values())
+
+
+def report_sections(scenario: Scenario) -> list[ReportSection]:
+    """The report sections of the scenario's kinds (kinds sharing a section give it once)."""
+    out: dict[str, ReportSection] = {}
+    for kind in _kinds_present(scenario):
+        if kind.report_section is not None:
+            out.setdefault(kind.report_section.key, kind.report_section)
+    return list(out.values())
+
+
+def scenario_endpoint_observables(scenario: Scenario, available: Sequence[str]) -> list[str]:
+    """The observables the scenario's endpoint families read (from ``available``, the model's)."""
+    return list(dict.fromkeys(o for f in endpoint_families(scenario) for o in f.observables(available)))
+
+
+def scenario_endpoint_values(scenario: Scenario, times: np.ndarray, obs: Mapping[str, np.ndarray],
+                             ctx: EndpointContext) -> list[EndpointColumn]:
+    """The endpoints of the scenario's families for many patients; ``obs`` maps each name of
+    :func:`scenario_endpoint_observables` to (patients, times) values."""
+    return [c for f in endpoint_families(scenario) for c in f.values(times, obs, ctx)]
+
+
+def scenario_endpoint_columns(scenario: Scenario, result: Result) -> list[EndpointColumn]:
+    """The scenario's endpoints of a single-patient run (one value per column)."""
+    wanted = scenario_endpoint_observables(scenario, result.model.observable_names)
+    obs = {name: result.observable(name)[None, :] for name in wanted}
+    ctx = EndpointContext(result.model.parameters, scenario.patient.age_years,
+                          result.metadata.get("administrations", []), 1)
+    return scenario_endpoint_values(scenario, result.times, obs, ctx)
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """A scenario's model (not yet compiled) and events."""
+
+    scenario: Scenario
+    model: Model
+    events: list[Event]
+
+
+def assemble(scenario: Scenario, covariates: Covariates | None = None, parameters: ParameterSet | None = None,
+             per_patient: Mapping[str, np.ndarray] | None = None) -> Assembly:
+    """:func:`build_model` and :func:`build_events` in one call (a cohort gives covariates as arrays)."""
+    return Assembly(scenario, build_model(scenario, covariates, parameters, per_patient),
+                    build_events(scenario, covariates))
+
+
+def export_scenario_sbml(scenario: Scenario) -> tuple[str, list[str]]:
+    """SBML of a scenario's patient (at its steady state) with its interventions, and libSBML's errors."""
+    from hemasim.model.sbml import to_sbml, validate_sbml  # libSBML only when exporting
+    from hemasim.simulation import steady_state  # the simulation layer sits above the assembler
+
+    parts = assemble(scenario)
+    model = parts.model.compile()
+    events = [e for ev in parts.events for e in ev.expand()]
+    text = to_sbml(model, events, initial_state=steady_state(model))
+    return text, validate_sbml(text)

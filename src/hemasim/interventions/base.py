@@ -1,0 +1,237 @@
+"""What every intervention kind is made of, and the registry the kinds add themselves to.
+
+A kind is one pydantic class (its scenario block, ``kind: <tag>``) that knows, for itself:
+
+* how it is checked against the rest of the scenario (:meth:`InterventionSpec.check_in`);
+* which events it becomes for a patient or a cohort (:meth:`InterventionSpec.to_events`);
+* what it adds to the model (:meth:`InterventionSpec.extension_requests`);
+* the endpoints it calls for (:attr:`InterventionSpec.endpoint_family`, computed for many patients at once);
+* its report section (:attr:`InterventionSpec.report_section`);
+* the SBML form of the events it makes (:func:`hemasim.model.sbml_events.sbml_event_form`).
+
+:func:`register` adds a kind; the scenario's tagged union, its error messages and the assembler read the
+registry, so a new kind is one module (see docs/architecture.md, "Adding an intervention kind").
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, get_args
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from hemasim.biology.body import Covariates
+from hemasim.events import Event
+from hemasim.parameters import ParameterSet, healthy_adult_parameters
+
+if TYPE_CHECKING:
+    from hemasim.biology import ModelExtension
+    from hemasim.simulation import Result
+
+__all__ = ["EndpointColumn", "EndpointContext", "EndpointFamily", "EventContext", "ExtensionOrder",
+           "ExtensionRequest", "InterventionSpec", "ReportSection", "ScenarioFacts", "kind_tag", "register",
+           "registered_kinds"]
+
+
+class Strict(BaseModel):
+    """Scenario blocks refuse unknown fields and are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class ScenarioFacts:
+    """What a kind may check itself against: the rest of the scenario (read-only) and what earlier
+    interventions claimed (``drug_sets``: drug -> the set dosing it)."""
+
+    duration_days: float
+    patient_height_cm: float | None
+    is_chimeric: bool
+    interventions: Sequence[InterventionSpec]
+    drug_sets: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class EventContext:
+    """What a kind needs to turn itself into events: the patient's (or each cohort patient's) covariates
+    and, read only when a kind asks, the reference parameter set."""
+
+    covariates: Covariates
+
+    @cached_property
+    def parameters(self) -> ParameterSet:
+        return healthy_adult_parameters()
+
+
+class ExtensionOrder(IntEnum):
+    """Where a model extension goes in the model (the order of states): drugs, antigen responses,
+    pathogens, then what the patient carries, then the graft's lodging stage."""
+
+    DRUG = 10
+    VACCINE = 20
+    BACTERIA = 30
+    VIRUS = 40
+    AUTOIMMUNITY = 50
+    CLONES = 60
+    GRAFT_LODGING = 70
+    OTHER = 100
+
+
+@dataclass(frozen=True)
+class ExtensionRequest:
+    """A model extension an intervention asks for. Requests with the same ``key`` are built once; a request
+    whose key another request ``covers`` is dropped (a pathogen brings the antibody response to its own
+    antigen, so a vaccine with that antigen doses the pathogen's response instead of adding one)."""
+
+    order: ExtensionOrder
+    key: tuple[str, str]
+    build: Callable[[], ModelExtension]
+    covers: tuple[tuple[str, str], ...] = ()
+
+
+def resolve_extensions(requests: Sequence[ExtensionRequest]) -> list[ModelExtension]:
+    """The extensions of ``requests``: one per key, covered keys dropped, in :class:`ExtensionOrder` and then
+    first-request order."""
+    unique: dict[tuple[str, str], ExtensionRequest] = {}
+    for r in requests:
+        unique.setdefault(r.key, r)
+    covered = {k for r in unique.values() for k in r.covers}
+    kept = [r for r in unique.values() if r.key not in covered]
+    return [r.build() for r in sorted(kept, key=lambda r: r.order)]  # sorted() is stable
+
+
+class EndpointColumn(NamedTuple):
+    """One endpoint for many patients: name, unit, definition, values (N,) (NaN: not reached / not defined)."""
+
+    name: str
+    unit: str
+    definition: str
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class EndpointContext:
+    """What endpoint families read besides the observables: the parameters, the patients' ages (a float or
+    one per patient) and the administration log of the run (entries with one value or one per patient)."""
+
+    parameters: ParameterSet
+    ages_years: float | np.ndarray
+    administrations: Sequence[Mapping[str, Any]] = ()
+    n_patients: int = 1
+
+
+class EndpointFamily(ABC):
+    """Endpoints a kind calls for, computed for many patients at once so single runs and cohorts share them."""
+
+    @abstractmethod
+    def observables(self, available: Sequence[str]) -> list[str]:
+        """The observables :meth:`values` reads (only from ``available``, the model's)."""
+
+    @abstractmethod
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        """The endpoints; ``obs`` maps each name of :meth:`observables` to (patients, times) values."""
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """A report section: ``render(result)`` returns its HTML, or None when the run has nothing to show."""
+
+    key: str
+    render: Callable[[Result], str | None]
+
+
+class InterventionSpec(Strict):
+    """Base of every intervention kind (a scenario block). Subclasses set ``kind: Literal["tag"]``."""
+
+    #: the tag's scenario field; narrowed to a Literal by each kind
+    kind: str
+
+    #: host and donor cells are tracked apart when a scenario holds this kind (a graft)
+    makes_chimeric: ClassVar[bool] = False
+    #: the report section of this kind (kinds sharing a section give the same key)
+    report_section: ClassVar[ReportSection | None] = None
+
+    if TYPE_CHECKING:
+        @property
+        def day(self) -> float:
+            """First day the intervention acts."""
+
+        @property
+        def last_day(self) -> float:
+            """Last day the intervention acts."""
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        """The endpoints this kind calls for, from all the scenario's ``interventions`` (None: no endpoints).
+        Kinds sharing a family (chemotherapy and G-CSF: the drug endpoints) return the same family type, which
+        the scenario then evaluates once."""
+        return None
+
+    def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        """Raise ValueError (message starting with the field) if this intervention does not fit the scenario;
+        the scenario has already checked that ``day`` is inside its duration."""
+
+    @abstractmethod
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        """The events this intervention stands for, dosed for ``ctx.covariates``."""
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        """What this intervention adds to the model (nothing by default)."""
+        return []
+
+
+KindT = TypeVar("KindT", bound=type[InterventionSpec])
+
+_KINDS: dict[str, type[InterventionSpec]] = {}
+_LISTENERS: list[Callable[[], None]] = []
+
+
+def kind_tag(cls: type[BaseModel]) -> str:
+    """The ``kind`` tag of a kind class (the single value of its Literal)."""
+    tags = get_args(cls.model_fields["kind"].annotation)
+    if len(tags) != 1 or not isinstance(tags[0], str):
+        raise TypeError(f"{cls.__name__}.kind must be annotated Literal['<tag>'] with one tag")
+    return tags[0]
+
+
+def register(cls: KindT) -> KindT:
+    """Add an intervention kind (a class decorator). Registering a tag again replaces its kind."""
+    _KINDS[kind_tag(cls)] = cls
+    for notify in _LISTENERS:
+        notify()
+    return cls
+
+
+def unregister(tag: str) -> None:
+    """Remove a kind (tests that register a toy kind clean up with this)."""
+    if _KINDS.pop(tag, None) is not None:
+        for notify in _LISTENERS:
+            notify()
+
+
+def registered_kinds() -> dict[str, type[InterventionSpec]]:
+    """Tag -> kind class, in registration order."""
+    return dict(_KINDS)
+
+
+def on_registry_change(callback: Callable[[], None]) -> None:
+    """Call ``callback`` whenever a kind is registered or removed (the scenario schema rebuilds its union)."""
+    _LISTENERS.append(callback)
+
+
+SpecT = TypeVar("SpecT", bound=InterventionSpec)
+
+
+def first_days(interventions: Sequence[InterventionSpec], kind: type[SpecT], name: Callable[[SpecT], str]
+               ) -> dict[str, float]:
+    """Name -> the day of its first intervention of ``kind`` (e.g. pathogen -> day of its first infection)."""
+    out: dict[str, float] = {}
+    for iv in interventions:
+        if isinstance(iv, kind):
+            out.setdefault(name(iv), iv.day)
+    return out

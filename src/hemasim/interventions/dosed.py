@@ -1,0 +1,281 @@
+"""What the dosed kinds (chemotherapy, G-CSF) share: the dose and schedule blocks, dose rules, the drug
+endpoints (exposure and delivered dose), the report's drug section and the SBML form of a dose.
+
+Doses are given per m2 of body surface area (Mosteller), per kg or as a flat amount; schedules are
+cycles (``every_days`` x ``cycles``) or day lists; dose rules delay or reduce a cycle when a count is
+low on its planned day. Everything is checked before any simulation, and errors name the field.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from hemasim.biology.body import Covariates, body_surface_area_m2
+from hemasim.interventions.base import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ReportSection,
+    ScenarioFacts,
+    Strict,
+)
+from hemasim.model.compiled import CompiledModel
+from hemasim.model.sbml_events import Assignment, number, sbml_event_form
+from hemasim.pharmacology.dosing import Administration, DoseRule, InfusionEnd, Regimen
+from hemasim.pharmacology.drug_sets import DrugSet, DrugSetError, load_drug_set
+from hemasim.pharmacology.pkpd import DrugExposure, drug_state_names
+
+if TYPE_CHECKING:
+    from hemasim.simulation import Result
+
+__all__ = ["DosedSpec", "Rule", "Schedule", "drug_set_of"]
+
+RULE_OBSERVABLES = {"anc": "anc_1e9_per_L", "platelets": "platelets_1e9_per_L"}
+
+
+def drug_set_of(name: str) -> DrugSet:
+    """The drug set ``name`` (shipped name or path); a ValueError naming the field when it cannot be loaded."""
+    try:
+        return load_drug_set(name)
+    except DrugSetError as err:
+        raise ValueError(f"drug_set: {err}") from None
+
+
+class Schedule(Strict):
+    """Either ``days`` (a list of dose days) or ``start_day`` + ``every_days`` x ``cycles``
+    (with optional ``days_in_cycle`` offsets, e.g. [0, 7] for day 1 and 8 of each cycle)."""
+
+    days: list[float] | None = Field(default=None, min_length=1)
+    start_day: float | None = Field(default=None, ge=0)
+    every_days: float | None = Field(default=None, gt=0)
+    cycles: int | None = Field(default=None, ge=1, le=100)
+    days_in_cycle: list[float] = Field(default_factory=lambda: [0.0], min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Schedule:
+        cyclic = (self.start_day, self.every_days, self.cycles)
+        if self.days is not None:
+            if any(v is not None for v in cyclic):
+                raise ValueError("give either days, or start_day + every_days + cycles, not both")
+            if any(d < 0 for d in self.days) or sorted(self.days) != self.days or len(set(self.days)) != len(self.days):
+                raise ValueError("days must be increasing, distinct and >= 0")
+        elif any(v is None for v in cyclic):
+            raise ValueError("give days, or all of start_day, every_days and cycles")
+        if self.days_in_cycle != sorted(set(self.days_in_cycle)) or self.days_in_cycle[0] != 0:
+            raise ValueError("days_in_cycle must start at 0 and increase")
+        if self.every_days is not None and self.days_in_cycle[-1] >= self.every_days:
+            raise ValueError("days_in_cycle must lie inside the cycle (below every_days)")
+        return self
+
+    def cycle_starts(self) -> list[float]:
+        if self.days is not None:
+            return list(self.days)
+        assert self.start_day is not None and self.every_days is not None and self.cycles is not None  # _one_form
+        return [self.start_day + k * self.every_days for k in range(self.cycles)]
+
+    def dose_days(self) -> list[float]:
+        days_in = self.days_in_cycle if self.days is None else [0.0]
+        return [s + d for s in self.cycle_starts() for d in days_in]
+
+
+class Rule(Strict):
+    """Delay or reduce a cycle when ``observable`` is below ``below`` on its planned day."""
+
+    observable: Literal["anc", "platelets"]
+    below: float = Field(gt=0, description="threshold, 1e9/L")
+    action: Literal["delay", "reduce"]
+    delay_days: float = Field(default=7.0, gt=0, le=60)
+    max_delays: int = Field(default=2, ge=1, le=10)
+    reduce_by_fraction: float = Field(default=0.25, gt=0, lt=1)
+
+    def build(self) -> DoseRule:
+        return DoseRule(RULE_OBSERVABLES[self.observable], self.below, self.action, self.delay_days, self.max_delays,
+                        self.reduce_by_fraction)
+
+
+class DosedSpec(InterventionSpec):
+    """A drug given from a drug set: dose (one of four forms), route and, for infusions, their length."""
+
+    drug_set: str = Field(min_length=1, description="name of a shipped drug set or path of a drug-set YAML file")
+    dose_mg_per_m2: float | None = Field(default=None, gt=0, le=20000)
+    dose_mg_per_kg: float | None = Field(default=None, gt=0, le=1000)
+    dose_ug_per_kg: float | None = Field(default=None, gt=0, le=1e6)
+    dose_mg: float | None = Field(default=None, gt=0, le=1e5)
+    route: Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
+    infusion_hours: float | None = Field(default=None, gt=0, le=24 * 14)
+
+    @model_validator(mode="after")
+    def _dose_and_route(self) -> DosedSpec:
+        given = [k for k in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of dose_mg_per_m2, dose_mg_per_kg, dose_ug_per_kg or dose_mg")
+        ds = drug_set_of(self.drug_set)
+        if self.route not in ds.routes:
+            raise ValueError(f"route: {self.route!r} is not a route of drug set {ds.name!r} "
+                             f"(allowed: {', '.join(ds.routes)})")
+        if ds.pk is None:
+            raise ValueError(f"drug_set: {ds.name!r} has no PK model and cannot be dosed "
+                             f"({(ds.pk_missing_reason or '').strip()})")
+        if (self.route == "iv_infusion") != (self.infusion_hours is not None):
+            raise ValueError("infusion_hours: required for route iv_infusion and only for it")
+        return self
+
+    @property
+    def schedule_field(self) -> str:
+        """The field that holds the dose days (named in errors about them)."""
+        return "schedule"
+
+    def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        if self.last_day > facts.duration_days:
+            raise ValueError(f"interventions.{index}.{self.schedule_field}: the last dose (day {self.last_day:g}) "
+                             f"is after the end of the scenario (duration_days = {facts.duration_days:g})")
+        drug = drug_set_of(self.drug_set)
+        if facts.drug_sets.setdefault(drug.drug, drug.name) != drug.name:
+            raise ValueError(f"interventions.{index}.drug_set: {drug.drug} is already dosed with set "
+                             f"{facts.drug_sets[drug.drug]!r}; one scenario uses one set per drug")
+        if self.dose_mg_per_m2 is not None and facts.patient_height_cm is None:
+            raise ValueError(f"patient.height_cm: needed for dose_mg_per_m2 in interventions.{index} "
+                             "(body surface area, Mosteller 1987)")
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        ds = drug_set_of(self.drug_set)
+        return [ExtensionRequest(ExtensionOrder.DRUG, ("drug", ds.drug), lambda: DrugExposure(ds))]
+
+    def amount_ug(self, cov: Covariates) -> float | np.ndarray:
+        if self.dose_mg_per_m2 is not None:
+            return self.dose_mg_per_m2 * body_surface_area_m2(cov) * 1000.0
+        if self.dose_mg_per_kg is not None:
+            return self.dose_mg_per_kg * np.asarray(cov.weight_kg, dtype=np.float64) * 1000.0
+        if self.dose_ug_per_kg is not None:
+            return self.dose_ug_per_kg * np.asarray(cov.weight_kg, dtype=np.float64)
+        assert self.dose_mg is not None  # _dose_and_route: exactly one form is given
+        return self.dose_mg * 1000.0
+
+    def bioavailability(self) -> float:
+        ds = drug_set_of(self.drug_set)
+        if self.route in ("subcutaneous", "oral") and ds.pk is not None and ds.pk.absorption is not None:
+            return float(ds.pk.absorption.bioavailability.value)
+        return 1.0
+
+    @property
+    def duration_days(self) -> float:
+        return (self.infusion_hours or 0.0) / 24.0
+
+    def regimen(self, cov: Covariates, schedule: Schedule, rules: tuple[DoseRule, ...]) -> Regimen:
+        starts = schedule.cycle_starts()
+        ds = drug_set_of(self.drug_set)
+        return Regimen(starts[0], ds.drug, self.route, self.amount_ug(cov), self.duration_days,
+                       self.bioavailability(), cycle_offsets=tuple(s - starts[0] for s in starts),
+                       days_in_cycle=tuple(schedule.days_in_cycle) if schedule.days is None else (0.0,), rules=rules)
+
+    def check_schedule(self, schedule: Schedule) -> None:
+        days = schedule.dose_days()
+        gaps = np.diff(days)
+        if len(gaps) and self.duration_days > 0 and np.min(gaps) < self.duration_days:
+            raise ValueError(f"schedule: infusions overlap (a {self.infusion_hours:g}-h infusion, doses "
+                             f"{np.min(gaps):g} d apart)")
+
+
+# ------------------------------------------------------------------ drug endpoints (chemotherapy and G-CSF)
+def auc_observable(drug: str) -> str:
+    """The cumulative-exposure observable of a drug (hemasim.pharmacology.pkpd.DrugExposure)."""
+    return f"{drug}_auc_ng_h_per_mL"
+
+
+def dose_endpoint_values(log: Sequence[Mapping[str, object]], n: int, drugs: Sequence[str] | None = None
+                         ) -> list[EndpointColumn]:
+    """Per drug (those of the log unless ``drugs`` is given) and patient, from an administration log
+    (entries hold one value, or one per patient of a cohort): mg delivered, the fraction of the full doses
+    delivered (reductions) and the cycles a dose rule delayed."""
+    out = []
+    for drug in drugs if drugs is not None else list(dict.fromkeys(str(e["drug"]) for e in log)):
+        given, full, delays = np.zeros(n), np.zeros(n), np.zeros(n)
+        for e in (e for e in log if e["drug"] == drug):
+            planned = np.broadcast_to(np.asarray(e["planned_ug"], dtype=np.float64), (n,))
+            if e["action"] == "given":
+                given += np.broadcast_to(np.asarray(e["given_ug"], dtype=np.float64), (n,))
+                full += planned
+            elif str(e["action"]).startswith("delayed"):
+                delays += planned > 0
+        out += [EndpointColumn(f"{drug}_delivered_mg", "mg", f"total {drug} given (after reductions)", given / 1000.0),
+                EndpointColumn(f"{drug}_fraction_of_planned_dose", "1", f"{drug} given / full doses of the "
+                               "administrations made (dose reductions lower it; delays are counted separately)",
+                               np.divide(given, full, out=np.full(n, np.nan), where=full > 0)),
+                EndpointColumn(f"{drug}_cycle_delays", "count", f"{drug} cycles delayed by a dose rule", delays)]
+    return out
+
+
+class DrugEndpoints(EndpointFamily):
+    """Per drug of the model (a drug set's PK): cumulative exposure (AUC from day 0 to the end) and the
+    dose endpoints of :func:`dose_endpoint_values`, read from the run's administration log."""
+
+    def __init__(self, drugs: Sequence[str]) -> None:
+        self.drugs = list(drugs)
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return [auc_observable(d) for d in self.drugs if auc_observable(d) in available]
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        out: list[EndpointColumn] = []
+        for drug in self.drugs:
+            if auc_observable(drug) not in obs:  # a model without the drug's PK (the Friberg chain)
+                continue
+            out.append(EndpointColumn(f"{drug}_cumulative_auc", "ng*h/mL", f"area under the {drug} plasma "
+                                      "concentration curve from day 0 to the end of the run",
+                                      obs[auc_observable(drug)][:, -1]))
+            out += dose_endpoint_values(ctx.administrations, ctx.n_patients, [drug])
+        return out
+
+
+def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+    drugs = [drug_set_of(iv.drug_set).drug for iv in interventions if isinstance(iv, DosedSpec)]
+    return DrugEndpoints(list(dict.fromkeys(drugs))) if drugs else None
+
+
+# ------------------------------------------------------------------ report section
+def _drug_section(result: Result) -> str | None:
+    from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
+    from hemasim.report.plots import drug_figure
+
+    fig = drug_figure(result)
+    if fig is None:
+        return None
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(str(e.get('cycle', '')))}</td>"
+        f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
+        f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
+        for e in result.metadata.get("administrations", []))
+    return (figure_html("Drugs", "drug concentrations", fig)
+            + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
+            f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+DRUG_SECTION = ReportSection("drugs", _drug_section)
+
+
+# ------------------------------------------------------------------ SBML form of a dose
+@sbml_event_form(Administration)
+def _administration(model: CompiledModel, event: Administration) -> list[Assignment]:
+    names = drug_state_names(event.drug)
+    amount = float(np.asarray(event.amount_ug))
+    if event.route in ("subcutaneous", "oral"):
+        return [(names["depot"], f"{names['depot']} + {number(event.bioavailability * amount)} item")]
+    if event.route == "iv_bolus":
+        return [(names["central"], f"{names['central']} + {number(amount)} item")]
+    rate = names["infusion_rate"]
+    return [(rate, f"{rate} + {number(amount / event.duration_days)} item")]
+
+
+@sbml_event_form(InfusionEnd)
+def _infusion_end(model: CompiledModel, event: InfusionEnd) -> list[Assignment]:
+    rate = drug_state_names(event.drug)["infusion_rate"]
+    return [(rate, f"{rate} - {number(float(np.asarray(event.rate_ug_per_day)))} item")]

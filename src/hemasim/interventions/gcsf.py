@@ -1,0 +1,85 @@
+"""``kind: gcsf`` - G-CSF support: scheduled doses (e.g. pegfilgrastim day 1 of each cycle) or an on-demand
+course that stops when ANC has recovered."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from hemasim.events import Event
+from hemasim.interventions.base import EndpointFamily, EventContext, InterventionSpec, Strict, register
+from hemasim.interventions.dosed import (
+    DRUG_SECTION,
+    RULE_OBSERVABLES,
+    DosedSpec,
+    Schedule,
+    drug_endpoints,
+    drug_set_of,
+)
+from hemasim.pharmacology.dosing import OnDemandCourse
+
+__all__ = ["GcsfSpec", "OnDemand"]
+
+
+class OnDemand(Strict):
+    """Daily doses from ``start_day`` until ANC is above ``until_anc_above`` on ``consecutive_days`` days."""
+
+    start_day: float = Field(ge=0)
+    until_anc_above: float = Field(default=1.0, gt=0, description="1e9/L")
+    consecutive_days: int = Field(default=2, ge=1, le=14)
+    max_doses: int = Field(default=14, ge=1, le=60)
+
+
+@register
+class GcsfSpec(DosedSpec):
+    """G-CSF support: scheduled doses or an on-demand course (exactly one of the two)."""
+
+    kind: Literal["gcsf"]
+    schedule: Schedule | None = None
+    on_demand: OnDemand | None = None
+
+    report_section = DRUG_SECTION
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        return drug_endpoints(interventions)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> GcsfSpec:
+        if (self.schedule is None) == (self.on_demand is None):
+            raise ValueError("give exactly one of schedule or on_demand")
+        if self.on_demand is not None and self.route == "iv_infusion":
+            raise ValueError("on_demand: daily doses are given subcutaneously or as a bolus, not as infusions")
+        if self.schedule is not None:
+            self.check_schedule(self.schedule)
+        return self
+
+    @property
+    def schedule_field(self) -> str:
+        return "schedule" if self.schedule is not None else "on_demand"
+
+    @property
+    def day(self) -> float:
+        if self.schedule is not None:
+            return self.schedule.dose_days()[0]
+        assert self.on_demand is not None  # _one_way
+        return self.on_demand.start_day
+
+    @property
+    def last_day(self) -> float:
+        if self.schedule is not None:
+            return self.schedule.dose_days()[-1] + self.duration_days
+        assert self.on_demand is not None  # _one_way
+        return self.on_demand.start_day
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        if self.schedule is not None:
+            return [self.regimen(ctx.covariates, self.schedule, ())]
+        od = self.on_demand
+        assert od is not None  # _one_way
+        ds = drug_set_of(self.drug_set)
+        return [OnDemandCourse(od.start_day, ds.drug, self.route, self.amount_ug(ctx.covariates),
+                               self.bioavailability(), RULE_OBSERVABLES["anc"], od.until_anc_above,
+                               od.consecutive_days, od.max_doses)]

@@ -1,0 +1,105 @@
+"""``kind: infection`` - a bacterial infection: bacteria, inflammation and their feedbacks on neutrophil
+production (extension :class:`hemasim.biology.infection.BacterialInfection`); endpoints: clearance, peak load
+and the neutrophilia and mobilisation it causes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from hemasim.biology.infection import BacterialInfection, pathogen_state
+from hemasim.events import CellInfusion, Event
+from hemasim.interventions.base import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ReportSection,
+    first_days,
+    register,
+)
+
+__all__ = ["InfectionSpec", "infection_endpoint_values"]
+
+
+def _infection_section(result: object) -> str | None:
+    from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
+    from hemasim.report.plots import infection_figure
+
+    fig = infection_figure(result)  # type: ignore[arg-type]
+    return None if fig is None else figure_html("Infection", "infection course", fig)
+
+
+@register
+class InfectionSpec(InterventionSpec):
+    """A bacterial infection seeded on ``day`` with ``inoculum_cfu`` bacteria (1e9: a moderate infection
+    that a healthy adult clears with a neutrophilia; see docs/immunity.md)."""
+
+    kind: Literal["infection"]
+    day: float = Field(ge=0)
+    pathogen: Literal["bacteria"] = "bacteria"
+    inoculum_cfu: float = Field(default=1e9, gt=0, le=1e11)
+
+    report_section = ReportSection("infection", _infection_section)
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        days = first_days(interventions, InfectionSpec, lambda iv: iv.pathogen)
+        return InfectionEndpoints(days) if days else None
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        name = self.pathogen
+        # the pathogen's module carries the antibody response to its own antigen
+        return [ExtensionRequest(ExtensionOrder.BACTERIA, ("pathogen", name), lambda: BacterialInfection(name),
+                                 covers=(("antigen", name),))]
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        return [CellInfusion(self.day, pathogen_state(self.pathogen), self.inoculum_cfu)]
+
+
+def infection_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days: Mapping[str, float]
+                              ) -> list[EndpointColumn]:
+    """Per pathogen, for many patients: cleared (below 1 CFU by the end), days to clearance, peak load, and
+    the peak WBC and ANC after the infection."""
+    out = []
+    for n, day0 in days.items():
+        after = times >= day0 - 1e-9
+        cfu = obs[f"{n}_cfu"][:, after]
+        t = times[after] - day0
+        gone = cfu < 1.0
+        cleared = gone[:, -1]
+        first = np.where(gone.any(axis=1), t[np.argmax(gone, axis=1)], np.nan)
+        out += [EndpointColumn(f"{n}_cleared", "flag", f"1 if {n} fell below 1 CFU by the end of the run",
+                               cleared.astype(float)),
+                EndpointColumn(f"{n}_clearance_day", "day after infection", f"first day {n} is below 1 CFU",
+                               np.where(cleared, first, np.nan)),
+                EndpointColumn(f"{n}_peak_cfu", "CFU", f"highest {n} load", cfu.max(axis=1)),
+                EndpointColumn(f"{n}_peak_wbc", "1e9/L", "highest WBC after the infection",
+                               obs["wbc_1e9_per_L"][:, after].max(axis=1)),
+                EndpointColumn(f"{n}_peak_anc", "1e9/L", "highest ANC after the infection",
+                               obs["anc_1e9_per_L"][:, after].max(axis=1)),
+                EndpointColumn(f"{n}_peak_cd34_blood", "cells/uL",
+                               "highest circulating CD34+ count after the infection (mobilisation)",
+                               obs["cd34_blood_per_uL"][:, after].max(axis=1))]
+    return out
+
+
+class InfectionEndpoints(EndpointFamily):
+    def __init__(self, days: Mapping[str, float]) -> None:
+        self.days = dict(days)
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return [*(f"{n}_cfu" for n in self.days), "wbc_1e9_per_L", "anc_1e9_per_L", "cd34_blood_per_uL"]
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        return infection_endpoint_values(times, obs, self.days)

@@ -1,0 +1,175 @@
+"""``kind: transplant`` - a stem-cell graft: its events, the graft's lodging stage, and the engraftment,
+immune-recovery and chimerism endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from hemasim.biology.lymphoid import child_lymphocyte_factor
+from hemasim.biology.origins import DONOR, origin_name
+from hemasim.biology.transplant import GraftLodging, Transplant
+from hemasim.endpoints import engraftment_days, first_run, daily_ok
+from hemasim.events import Event
+from hemasim.interventions.base import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ScenarioFacts,
+    register,
+)
+from hemasim.interventions.conditioning import ConditioningSpec
+from hemasim.model.compiled import CompiledModel
+from hemasim.model.sbml_events import Assignment, number, sbml_event_form
+
+__all__ = ["CORD_SOURCES", "DEFAULT_CD3_PER_KG", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
+           "transplant_endpoint_values"]
+
+CORD_SOURCES = ("cord_blood", "double_cord_blood")
+
+#: Typical CD3+ content of a graft per kg when the scenario does not give it (assumed: the usual
+#: order of magnitude; peripheral-blood grafts carry about ten times the T cells of marrow).
+DEFAULT_CD3_PER_KG = {"bone_marrow": 2.5e7, "peripheral_blood": 2.5e8, "cord_blood": 1.0e7,
+                      "double_cord_blood": 2.0e7}
+
+
+@register
+class TransplantSpec(InterventionSpec):
+    """A stem-cell graft on ``day``: source, CD34+ and CD3+ doses per kg of the recipient."""
+
+    kind: Literal["transplant"]
+    day: float = Field(ge=0)
+    source: Literal["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]
+    donor: Literal["allogeneic", "autologous"] = "allogeneic"
+    cd34_per_kg: float = Field(gt=0, le=1e8, description="CD34+ cells per kg of recipient (typical 1e5-2e7)")
+    cd3_per_kg: float | None = Field(default=None, ge=0, le=5e9,
+                                     description="CD3+ cells per kg (0: T-cell depleted); default by source")
+    stochastic_engraftment: bool = Field(
+        default=False, description="draw the numbers of engrafting stem and progenitor cells (Poisson, from the "
+        "scenario's seed): small grafts can fail by chance")
+
+    makes_chimeric = True
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        day = graft_day(interventions)
+        return TransplantEndpoints(day) if day is not None else None
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def cd3(self) -> float:
+        return DEFAULT_CD3_PER_KG[self.source] if self.cd3_per_kg is None else self.cd3_per_kg
+
+    def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        for j, other in enumerate(facts.interventions):
+            if isinstance(other, ConditioningSpec) and other.start_day <= self.day < other.graft_day:
+                raise ValueError(f"interventions.{index}.day: the graft (day {self.day:g}) comes before conditioning "
+                                 f"interventions.{j} ({other.regimen}) allows it, on day {other.graft_day:g}")
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        return [ExtensionRequest(ExtensionOrder.GRAFT_LODGING, ("graft", "lodging"), GraftLodging)]
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        w = np.asarray(ctx.covariates.weight_kg, dtype=np.float64)
+        params = ctx.parameters
+        # cord-blood CD34+ cells repopulate more per cell than adult ones: count them in adult-CD34+ equivalents
+        potency = params.value("cord_blood_cd34_potency_fold") if self.source in CORD_SOURCES else 1.0
+        return [Transplant(self.day, self.cd34_per_kg * w * potency, self.cd3() * w,
+                           params.value("engrafting_hsc_per_cd34"),
+                           params.value("graft_short_term_units_per_cd34"),
+                           params.value("graft_st_hspc_per_cd34"),
+                           naive_t_only=self.source in CORD_SOURCES,
+                           autologous=self.donor == "autologous", stochastic=self.stochastic_engraftment)]
+
+
+def graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
+    """Day of the first graft among ``interventions`` (a scenario's), or None."""
+    return next((iv.day for iv in interventions if isinstance(iv, TransplantSpec)), None)
+
+
+# ------------------------------------------------------------------ endpoints
+#: (observable, reference parameter, label) for immune recovery.
+RECOVERY_LINEAGES = (("nk_cells_per_uL", "nk_reference_per_uL", "nk"), ("cd8_per_uL", "cd8_reference_per_uL", "cd8"),
+                     ("b_cells_per_uL", "b_reference_per_uL", "b"), ("cd4_per_uL", "cd4_reference_per_uL", "cd4"))
+CHIMERISM_LINEAGES = ("anc_1e9_per_L", "monocytes_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL", "cd8_per_uL",
+                      "b_cells_per_uL", "nk_cells_per_uL")
+CHIMERISM_DAYS = (28, 60, 100, 365)
+TRANSPLANT_OBSERVABLES = tuple(dict.fromkeys([
+    "anc_1e9_per_L", "platelets_1e9_per_L", *(o for o, _, _ in RECOVERY_LINEAGES), *CHIMERISM_LINEAGES,
+    *(f"{o}__donor" for o in CHIMERISM_LINEAGES)]))
+
+
+def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object]
+                               ) -> list[EndpointColumn]:
+    """Engraftment, immune recovery and chimerism for many patients: ``days`` (T,) from the graft (>= 0),
+    ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery reference counts."""
+    n = next(iter(obs.values())).shape[0]
+    unit = "day after graft"
+    anc_day = engraftment_days(days, obs["anc_1e9_per_L"], 0.5, 3)
+    out = [EndpointColumn("neutrophil_engraftment_day", unit, "first of 3 consecutive days with ANC >= 0.5e9/L "
+                          "after the post-graft fall below it (not reached: never below, or not recovered)", anc_day),
+           EndpointColumn("platelet_engraftment_day", unit, "first of 7 consecutive days with platelets >= 20e9/L "
+                          "after the post-graft fall below it",
+                          engraftment_days(days, obs["platelets_1e9_per_L"], 20.0, 7))]
+    aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
+    failed = aplasia & ~(anc_day <= 28)
+    known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)
+    out.append(EndpointColumn("primary_graft_failure", "flag", "1 if ANC fell below 0.5e9/L and had not engrafted "
+                              "by day 28 after the graft", np.where(known, failed.astype(np.float64), np.nan)))
+    for name, ref, label in RECOVERY_LINEAGES:
+        half = 0.5 * np.broadcast_to(np.asarray(references[ref], dtype=np.float64), (n,))
+        out.append(EndpointColumn(f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the reference "
+                                  f"count for the patient's age ({np.median(half):g}/uL)",
+                                  first_run(daily_ok(days, obs[name] >= half[:, None]), 1)))
+    out.append(EndpointColumn("cd4_200_day", unit, "first day with CD4 >= 200/uL after the graft",
+                              first_run(daily_ok(days, obs["cd4_per_uL"] >= 200.0), 1)))
+    for name in CHIMERISM_LINEAGES:
+        for d in CHIMERISM_DAYS:
+            if d > days[-1] + 1e-9:
+                continue
+            i = int(np.argmin(np.abs(days - d)))
+            total = obs[name][:, i]
+            share = np.divide(obs[f"{name}__donor"][:, i], total, out=np.full(n, np.nan), where=total > 0)
+            out.append(EndpointColumn(f"donor_chimerism_{name.split('_per_')[0]}_day{d}", "fraction",
+                                      f"donor share of {name} on day {d} after the graft", share))
+    return out
+
+
+class TransplantEndpoints(EndpointFamily):
+    """Engraftment, immune recovery (against the references for each patient's age) and chimerism, counted
+    from the first graft's day."""
+
+    def __init__(self, graft_day: float) -> None:
+        self.graft_day = graft_day
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return list(TRANSPLANT_OBSERVABLES) if "anc_1e9_per_L__donor" in available else []
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        if "anc_1e9_per_L__donor" not in obs:
+            return []
+        after = times >= self.graft_day - 1e-9
+        value = ctx.parameters.value
+        refs = {ref: value(ref) * child_lymphocyte_factor(value, label, ctx.ages_years)
+                for _, ref, label in RECOVERY_LINEAGES}
+        return transplant_endpoint_values(times[after] - self.graft_day,
+                                          {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES}, refs)
+
+
+# ------------------------------------------------------------------ SBML form of the graft
+@sbml_event_form(Transplant)
+def _transplant(model: CompiledModel, event: Transplant) -> list[Assignment]:
+    out = []
+    for base, cells in event.composition().items():
+        name = origin_name(base, DONOR)
+        out.append((name, f"{name} + {number(float(np.asarray(cells)))} item"))
+    return out

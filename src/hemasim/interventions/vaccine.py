@@ -1,0 +1,123 @@
+"""``kind: vaccine`` - a vaccine dose: the antigen enters, the humoral response to it (extension
+:class:`hemasim.biology.vaccine.VaccineResponse`) primes and boosts; endpoints: plasmablast and IgG peaks,
+day-28 IgG, the response relative to a healthy adult's and the responder flag."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+from hemasim.biology.vaccine import VaccineResponse, antigen_state
+from hemasim.events import CellInfusion, Event
+from hemasim.interventions.base import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ReportSection,
+    register,
+)
+
+__all__ = ["RESPONDER_SHARE", "VaccineSpec", "vaccine_endpoint_values"]
+
+#: A vaccinee "responds" when IgG 28 days after the last dose is at least this share of a healthy
+#: reference adult's after the same schedule (a relative criterion: antibody units are arbitrary).
+RESPONDER_SHARE = 0.25
+
+Doses = tuple[tuple[float, float], ...]  # (day, relative dose) of one antigen
+
+
+def _vaccine_section(result: object) -> str | None:
+    from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
+    from hemasim.report.plots import vaccine_figure
+
+    fig = vaccine_figure(result)  # type: ignore[arg-type]
+    return None if fig is None else figure_html("Vaccine responses", "vaccine responses", fig)
+
+
+@register
+class VaccineSpec(InterventionSpec):
+    """A vaccine dose on ``day``: ``antigen`` names the response (doses of the same antigen prime and boost
+    it); ``dose`` is relative to a standard dose (1)."""
+
+    kind: Literal["vaccine"]
+    day: float = Field(ge=0)
+    antigen: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=30, description="e.g. tetanus, influenza")
+    dose: float = Field(default=1.0, gt=0, le=100, description="relative to a standard dose")
+
+    report_section = ReportSection("vaccine", _vaccine_section)
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        ivs = [iv for iv in interventions if isinstance(iv, VaccineSpec)]
+        schedules = {a: tuple((iv.day, iv.dose) for iv in ivs if iv.antigen == a)
+                     for a in dict.fromkeys(iv.antigen for iv in ivs)}
+        return VaccineEndpoints(schedules) if schedules else None
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        antigen = self.antigen
+        return [ExtensionRequest(ExtensionOrder.VACCINE, ("antigen", antigen), lambda: VaccineResponse(antigen))]
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        return [CellInfusion(self.day, antigen_state(self.antigen), self.dose)]
+
+
+@functools.cache  # the same schedule's reference is asked for by every run and cohort partition
+def reference_igg_day28(antigen: str, doses: Doses) -> float:
+    """IgG of the healthy reference adult 28 days after the last of ``doses`` of ``antigen``."""
+    from hemasim.simulation import Simulation  # the simulation layer sits above the kinds
+
+    model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[VaccineResponse(antigen)])
+    events = [CellInfusion(day, antigen_state(antigen), dose) for day, dose in doses]
+    r = Simulation(model, events=events).run(max(d for d, _ in doses) + 28.0, 1.0)
+    return float(r.observable(f"{antigen}_igg_au")[-1])
+
+
+def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], schedules: Mapping[str, Doses]
+                            ) -> list[EndpointColumn]:
+    """Per antigen, for many patients (``obs``: name -> (N, T)): plasmablast peak day and IgG peak after the
+    first dose, IgG 28 days after the last dose, that IgG relative to a healthy 35-year-old given the same
+    doses, and the responder flag (relative response at least :data:`RESPONDER_SHARE`)."""
+    out = []
+    for antigen, doses in schedules.items():
+        first, last = min(d for d, _ in doses), max(d for d, _ in doses)
+        pb, igg = obs[f"{antigen}_plasmablasts_au"], obs[f"{antigen}_igg_au"]
+        later = [d for d, _ in doses if d > first]
+        window = (times >= first) & (times <= (min(later) if later else np.inf))
+        out.append(EndpointColumn(f"{antigen}_plasmablast_peak_day", "day after first dose", "day of the "
+                                  "plasmablast peak after the first dose",
+                                  times[window][np.argmax(pb[:, window], axis=1)] - first))
+        out.append(EndpointColumn(f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG", igg.max(axis=1)))
+        if times[-1] < last + 28.0 - 1e-9:
+            continue
+        d28 = np.array([np.interp(last + 28.0, times, row) for row in igg])
+        rel = d28 / reference_igg_day28(antigen, doses)
+        out += [EndpointColumn(f"{antigen}_igg_day28_au", "AU", f"{antigen} IgG 28 days after the last dose", d28),
+                EndpointColumn(f"{antigen}_relative_response", "1", "day-28 IgG relative to a healthy 35-year-old "
+                               "given the same doses", rel),
+                EndpointColumn(f"{antigen}_responder", "flag", f"1 if the relative response is at least "
+                               f"{RESPONDER_SHARE:g}", (rel >= RESPONDER_SHARE).astype(np.float64))]
+    return out
+
+
+class VaccineEndpoints(EndpointFamily):
+    def __init__(self, schedules: Mapping[str, Doses]) -> None:
+        self.schedules = dict(schedules)
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return [f"{a}_{k}" for a in self.schedules for k in ("plasmablasts_au", "igg_au")]
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        return vaccine_endpoint_values(times, obs, self.schedules)

@@ -1,0 +1,117 @@
+"""``kind: viral_infection`` - a viral infection: target cells, infected cells, virus, CD8 effectors and
+neutralising IgG (extension :class:`hemasim.biology.viral.ViralInfection`); endpoints: clearance, peak load,
+the CD8 and antibody responses and the blood counts during the infection."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from hemasim.biology.viral import ViralInfection, virus_state
+from hemasim.events import CellInfusion, Event
+from hemasim.interventions.base import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ReportSection,
+    first_days,
+    register,
+)
+
+__all__ = ["VIRUS_DETECTION_TCID50", "ViralInfectionSpec", "viral_endpoint_values"]
+
+#: free virus below this (TCID50/mL, about the detection limit of culture from nasal wash) counts as cleared
+VIRUS_DETECTION_TCID50 = 1.0
+
+
+def _viral_section(result: object) -> str | None:
+    from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
+    from hemasim.report.plots import viral_figure
+
+    fig = viral_figure(result)  # type: ignore[arg-type]
+    return None if fig is None else figure_html("Viral infection", "viral infection course", fig)
+
+
+@register
+class ViralInfectionSpec(InterventionSpec):
+    """A viral infection seeded on ``day`` with ``inoculum_tcid50`` (TCID50/mL of nasal wash); ``virus`` names
+    it and its antigen, so a ``vaccine`` block with the same antigen primes the antibody response to it."""
+
+    kind: Literal["viral_infection"]
+    day: float = Field(ge=0)
+    virus: str = Field(default="influenza", pattern=r"^[a-z][a-z0-9_]*$", max_length=30)
+    inoculum_tcid50: float = Field(default=0.1, gt=0, le=1e6)
+
+    report_section = ReportSection("viral_infection", _viral_section)
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        days = first_days(interventions, ViralInfectionSpec, lambda iv: iv.virus)
+        return ViralEndpoints(days) if days else None
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        name = self.virus
+        # the virus's module carries the antibody response to its own antigen
+        return [ExtensionRequest(ExtensionOrder.VIRUS, ("virus", name), lambda: ViralInfection(name),
+                                 covers=(("antigen", name),))]
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        return [CellInfusion(self.day, virus_state(self.virus), self.inoculum_tcid50)]
+
+
+def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days: Mapping[str, float]
+                          ) -> list[EndpointColumn]:
+    """Per virus, for many patients: cleared (below the detection limit from some day to the end), the first
+    such day, the peak load, the peak of virus-specific CD8 effectors and virus-specific IgG 28 days on."""
+    out = []
+    limit = f"{VIRUS_DETECTION_TCID50:g} TCID50/mL"
+    for v, day0 in days.items():
+        after = times >= day0 - 1e-9
+        load = obs[f"{v}_viral_load"][:, after]
+        t = times[after] - day0
+        below = load < VIRUS_DETECTION_TCID50
+        # last time at or above the limit; cleared from the next output on
+        above_any = (~below).any(axis=1)
+        last_above = np.where(above_any, below.shape[1] - 1 - np.argmax((~below)[:, ::-1], axis=1), -1)
+        cleared = below[:, -1]
+        nxt = np.minimum(last_above + 1, len(t) - 1)
+        igg = obs[f"{v}_igg_au"][:, after]
+        out += [EndpointColumn(f"{v}_cleared", "flag", f"1 if {v} is below {limit} at the end of the run",
+                               cleared.astype(float)),
+                EndpointColumn(f"{v}_clearance_day", "day after infection",
+                               f"first day from which {v} stays below {limit}", np.where(cleared, t[nxt], np.nan)),
+                EndpointColumn(f"{v}_peak_viral_load", "TCID50/mL", f"highest {v} load", load.max(axis=1)),
+                EndpointColumn(f"{v}_peak_cd8_effectors", "AU", f"highest {v}-specific effector CD8 count",
+                               obs[f"{v}_cd8_effectors_au"][:, after].max(axis=1)),
+                EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection",
+                               np.array([np.interp(28.0, t, row) for row in igg])),
+                EndpointColumn(f"{v}_peak_wbc", "1e9/L", "highest WBC after the infection",
+                               obs["wbc_1e9_per_L"][:, after].max(axis=1)),
+                EndpointColumn(f"{v}_peak_anc", "1e9/L", "highest ANC after the infection",
+                               obs["anc_1e9_per_L"][:, after].max(axis=1)),
+                EndpointColumn(f"{v}_lowest_lymphocytes", "1e9/L", "lowest lymphocyte count after the infection",
+                               obs["lymphocytes_1e9_per_L"][:, after].min(axis=1))]
+    return out
+
+
+class ViralEndpoints(EndpointFamily):
+    def __init__(self, days: Mapping[str, float]) -> None:
+        self.days = dict(days)
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        names = [f"{v}_{o}" for v in self.days for o in ("viral_load", "cd8_effectors_au", "igg_au")]
+        return [*names, "wbc_1e9_per_L", "anc_1e9_per_L", "lymphocytes_1e9_per_L"]
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        return viral_endpoint_values(times, obs, self.days)
