@@ -1,21 +1,29 @@
-"""Simulation: a compiled model, a solver and events, integrated piecewise; and its Result."""
+"""Simulation: a compiled model (one patient or a cohort), a solver and events, integrated piecewise; its Result."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hemasim.events import Event, run_events
 from hemasim.model import CompiledModel, Model
-from hemasim.solvers import DormandPrince, Solver
+from hemasim.solvers import DormandPrince, Solver, SolverStats, observable_indices
+from hemasim.solvers.steady import GivenState, InitialState, NewtonSteadyState, balance_residual
 
 if TYPE_CHECKING:
     import pandas as pd
+    import xarray as xr
 
     from hemasim.scenario import Scenario
+
+Seed = int | np.random.SeedSequence | None
+
+__all__ = ["Result", "RunRecord", "Simulation", "Trajectory", "balance_residual", "integrate_through_events",
+           "output_times", "run_scenario", "steady_state", "steady_state_batch"]
 
 
 def output_times(duration_days: float, every_days: float) -> np.ndarray:
@@ -27,142 +35,264 @@ def output_times(duration_days: float, every_days: float) -> np.ndarray:
     return times
 
 
-def balance_residual(model: CompiledModel, x: np.ndarray, t: float = 0.0) -> np.ndarray:
-    """|dx/dt| of each state relative to the total flux through it (0 = exactly balanced)."""
-    flux = model.fluxes(t, x)[0]
-    n = model.n_states
-    gross = np.zeros(n)
-    s, d = model.src >= 0, model.dst >= 0
-    gross += np.bincount(model.src[s], weights=(model.consume * flux)[s], minlength=n)
-    gross += np.bincount(model.dst[d], weights=(model.yield_ * flux)[d], minlength=n)
-    return np.abs(model.rhs(t, x)) / np.maximum(gross, 1e-300)
-
-
 def steady_state(model: CompiledModel, t: float = 0.0, tol: float = 1e-10) -> np.ndarray:
-    """The fixed point near ``model.x0`` (one patient) with time (age) frozen at ``t``.
-
-    The healthy model is built at its reference point; for other ages the thymus and T-cell pools
-    move, and a Newton solve (the cohort one, on a cohort of one) finds where.
-    """
-    if model.n_patients is not None:
-        return steady_state_batch(model, t, tol)
-    if np.max(balance_residual(model, model.x0, t)) < tol:
-        return model.x0.copy()
-    one = replace(model, x0=model.x0[None], rate=model.rate[None], yield_=model.yield_[None],
-                  fb_params=model.fb_params[None], n_patients=1)
-    return steady_state_batch(one, t, tol)[0]
+    """The fixed point near ``model.x0`` (one patient: (n,); a cohort: (N, n)) with time (age) frozen at ``t``."""
+    return NewtonSteadyState(tol).states(model, t)
 
 
 def steady_state_batch(model: CompiledModel, t: float = 0.0, tol: float = 1e-10) -> np.ndarray:
     """Fixed points of every patient of a cohort model (numba Newton, all cores)."""
-    from hemasim.solvers._kernel import steady_state_batch as _newton
-
-    (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-     fb_scale) = model.kernel_arrays()
-    args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-            fb_scale)
-    X, status = _newton(model.x0, float(t), np.maximum(model.x0, 1.0), *args, tol, 60, 0.0)
-    bad = np.nonzero(status)[0]
-    if len(bad):  # plain Newton lost its way (slow modes): follow the dynamics there (pseudo-transient)
-        sub = (*args[:2], rate[bad], *args[3:4], yld[bad], *args[5:11], fb_params[bad], *args[12:])
-        X[bad], status[bad] = _newton(model.x0[bad], float(t), np.maximum(model.x0[bad], 1.0), *sub, tol, 600, 1.0)
-        bad = np.nonzero(status)[0]
-    if len(bad):
-        raise RuntimeError(f"steady state not found for {len(bad)} patient(s) (first: index {bad[0]})")
-    return X
+    return NewtonSteadyState(tol).cohort(model, t)
 
 
-@dataclass
-class Result:
-    """Time series of one simulated patient (time in days)."""
+# ---------------------------------------------------------------------------------------------- the run
+@dataclass(frozen=True, eq=False)
+class Trajectory:
+    """Outputs of a run through events: ``values`` (N, len(times), k) are states, or the ``observed`` observables."""
 
-    model: CompiledModel
     times: np.ndarray
-    states: np.ndarray  # (n_times, n_states), cells
-    metadata: dict[str, Any] = field(default_factory=dict)
+    values: np.ndarray
+    final_states: np.ndarray  # (n,) for one patient, (N, n) for a cohort
+    stats: SolverStats
+    observed: tuple[str, ...] | None
 
-    @property
-    def observables(self) -> pd.DataFrame:
-        import pandas as pd
 
-        vals = self.model.observables(self.times, self.states)
-        df = pd.DataFrame(vals, columns=self.model.observable_names)
-        df.insert(0, "time_days", self.times)
-        return df
+def integrate_through_events(model: CompiledModel, solver: Solver, x0: np.ndarray, events: Sequence[Event],
+                             times: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]],
+                             observe: Sequence[str] | None = None) -> Trajectory:
+    """Every patient of ``model`` from states ``x0`` ((n,), or (N, n) for a cohort) through ``events``.
 
-    def observable(self, name: str) -> np.ndarray:
-        try:
-            i = self.model.observable_names.index(name)
-        except ValueError:
-            raise KeyError(f"no observable {name!r}; known: {', '.join(self.model.observable_names)}") from None
-        flux = self.model.fluxes(self.times, self.states) if self.model.obs_flux_w[i].any() else None
-        val = np.maximum(self.states, 0.0) @ self.model.obs_state_w[i]
-        if flux is not None:
-            val = val + flux @ self.model.obs_flux_w[i]
-        return val
+    The one run loop of single patients and cohorts. An output on an event day shows the state just
+    after the event; ``log`` collects what the events did.
+    """
+    observed = None if observe is None else tuple(observe)
+    n_patients = model.n_patients or 1
+    width = model.n_states if observed is None else len(observed)
+    values = np.full((n_patients, len(times), width), np.nan)
+    stats = SolverStats()
+    last: list[np.ndarray] = [x0]
 
-    def state(self, name: str) -> np.ndarray:
-        return self.states[:, self.model.index(name)]
+    def advance(x: np.ndarray, t: float, t_end: float) -> np.ndarray:
+        nonlocal stats
+        on_start = np.nonzero(np.abs(times - t) < 1e-9)[0]
+        inside = np.nonzero((times > t + 1e-9) & (times <= t_end + 1e-9))[0]
+        grid = np.concatenate([[t], times[inside]])
+        if grid[-1] < t_end - 1e-9:
+            grid = np.append(grid, t_end)
+        solution = solver.solve(model, x, t, grid, observed)
+        values[:, on_start] = solution.values[:, :1]
+        if len(inside):  # outputs are a contiguous run of the grid: copy by slices, not fancy indexing
+            values[:, inside[0]:inside[-1] + 1] = solution.values[:, 1:1 + len(inside)]
+        stats = stats + solution.stats
+        last[0] = solution.final_states if model.n_patients is not None else solution.final_states[0]
+        return last[0]
 
-    def flux(self, name: str) -> np.ndarray:
-        try:
-            j = self.model.flow_names.index(name)
-        except ValueError:
-            raise KeyError(f"no flow {name!r}") from None
-        return self.model.fluxes(self.times, self.states)[:, j]
+    x = run_events(model, x0, 0.0, float(times[-1]), events, advance, rng, log)
+    if x is not last[0]:  # events fired on the last day: the last output shows their result
+        values[:, -1] = _observe(model, float(times[-1]), x, observed)
+    return Trajectory(times, values, x, stats, observed)
 
-    def references(self) -> list[Any]:
-        return self.model.parameters.subset(self.model.used_parameters).references()
+
+def _observe(model: CompiledModel, t: float, x: np.ndarray, observed: tuple[str, ...] | None) -> np.ndarray:
+    """States (N, n) of every patient at time ``t``, or their ``observed`` observables (N, k)."""
+    states = x.reshape(model.n_patients or 1, model.n_states)
+    if observed is None:
+        return states
+    selected = observable_indices(model, observed)
+    patients = [model] if model.n_patients is None else [model.patient(i) for i in range(model.n_patients)]
+    return np.stack([one.observables(np.array([t]), states[i][None])[0, selected] for i, one in enumerate(patients)])
 
 
 class Simulation:
-    """Integrate a model from its steady state through a list of events."""
+    """Integrate a model (one patient, or a cohort with a leading patient axis) from its start through events."""
 
     def __init__(self, model: Model | CompiledModel, solver: Solver | None = None, events: Sequence[Event] = (),
-                 seed: int | None = 0) -> None:
+                 seed: Seed = 0, initial_state: InitialState | None = None) -> None:
         self.model = model.compile() if isinstance(model, Model) else model
-        if self.model.n_patients is not None:
-            raise ValueError("Simulation runs one patient; for a cohort model use hemasim.cohort")
         self.solver = solver if solver is not None else DormandPrince()
+        self.initial_state = initial_state if initial_state is not None else NewtonSteadyState()
         self.events = sorted(events, key=lambda e: e.day)
         for ev in self.events:
             ev.check(self.model)
         self.seed = seed
         self.rng = np.random.default_rng(seed)  # owned by the simulation; events draw from it only
 
-    def run(self, duration_days: float, output_every_days: float = 1.0, x0: np.ndarray | None = None) -> Result:
+    def run(self, duration_days: float, output_every_days: float = 1.0, x0: np.ndarray | None = None,
+            observe: Sequence[str] | None = None) -> Result:
+        """Outputs every ``output_every_days`` from ``x0`` (default: the initial-state strategy's states).
+
+        ``observe`` keeps only the named observables instead of every state (a cohort's memory).
+        """
         if duration_days <= 0:
             raise ValueError("duration_days must be > 0")
         for ev in self.events:
             if not 0 <= ev.day <= duration_days:
                 raise ValueError(f"event on day {ev.day} is outside the simulated 0-{duration_days} days")
-        times = output_times(duration_days, output_every_days)
-        x = steady_state(self.model) if x0 is None else np.asarray(x0, dtype=np.float64).copy()
-        states = np.empty((len(times), self.model.n_states))
-        states[0] = x
-
-        def advance(x: np.ndarray, t: float, t_end: float) -> np.ndarray:
-            states[np.abs(times - t) < 1e-9] = x  # an output on an event day shows the state after the event
-            sel = np.nonzero((times > t + 1e-9) & (times <= t_end + 1e-9))[0]
-            grid = times[sel]
-            if len(grid) == 0 or grid[-1] < t_end - 1e-9:
-                grid = np.append(grid, t_end)
-            out = self.solver.integrate(self.model, x, t, grid)
-            states[sel] = out[: len(sel)]
-            return out[-1].copy()
-
+        start = (self.initial_state if x0 is None else GivenState(x0)).states(self.model)
         log: list[dict[str, Any]] = []
-        x = run_events(self.model, x, 0.0, duration_days, self.events, advance, self.rng, log)
-        states[-1] = x  # events on the last day included
-        return Result(self.model, times, states, metadata={
-            "seed": self.seed, "solver": self.solver.describe(), "duration_days": duration_days,
-            "events": [repr(e) for e in self.events], "administrations": _plain(log)})
+        run = integrate_through_events(self.model, self.solver, start, self.events,
+                                       output_times(duration_days, output_every_days), self.rng, log, observe)
+        record = RunRecord(seed=_seed_record(self.seed), solver=self.solver.describe(), duration_days=duration_days,
+                           events=tuple(repr(e) for e in self.events),
+                           administrations=_plain(log, None) if self.model.n_patients is None else log,
+                           solver_stats=run.stats)
+        return Result(self.model, run.times, run.values, record, run.observed, run.final_states)
 
 
-def _plain(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A single patient's event log with plain floats (JSON-ready)."""
-    return [{k: np.asarray(v).reshape(-1)[0].item() if isinstance(v, np.ndarray | np.generic) else v
-             for k, v in entry.items()} for entry in log]
+def _seed_record(seed: Seed) -> int | tuple[int, ...] | None:
+    """A seed as plain integers: an int, or a SeedSequence's entropy followed by its spawn key."""
+    if isinstance(seed, np.random.SeedSequence):
+        return (int(seed.entropy), *map(int, seed.spawn_key))  # type: ignore[arg-type]
+    return seed
+
+
+def _plain(log: list[dict[str, Any]], patient: int | None) -> list[dict[str, Any]]:
+    """One patient's event log with plain floats (JSON-ready): ``patient`` of a cohort's log, or a single run's."""
+    def one(v: Any) -> Any:
+        if not isinstance(v, np.ndarray | np.generic):
+            return v
+        flat = np.asarray(v).reshape(-1)
+        return flat[patient if patient is not None and flat.size > 1 else 0].item()
+
+    return [{k: one(v) for k, v in entry.items()} for entry in log]
+
+
+# ---------------------------------------------------------------------------------------------- the result
+@dataclass(frozen=True)
+class RunRecord:
+    """What a run was: its seed, solver, duration, events, what the events did, and the solver's work."""
+
+    seed: int | tuple[int, ...] | None
+    solver: dict[str, object]
+    duration_days: float
+    events: tuple[str, ...]
+    #: the event log; one patient: plain values; a cohort: one array entry per patient where they differ
+    administrations: list[dict[str, Any]]
+    solver_stats: SolverStats
+    scenario: Scenario | None = None  # the scenario, when the run came from one
+
+    def as_metadata(self) -> Mapping[str, Any]:
+        """The record as the read-only mapping ``Result.metadata`` used to be (keys as before)."""
+        meta: dict[str, Any] = {"seed": self.seed, "solver": self.solver, "duration_days": self.duration_days,
+                                "events": list(self.events), "administrations": self.administrations,
+                                "solver_stats": self.solver_stats.as_dict()}
+        if self.scenario is not None:
+            meta["scenario"] = self.scenario
+        return MappingProxyType(meta)
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """Time series (time in days) of one patient, or of a cohort's patients (leading patient axis).
+
+    ``values`` is (N, n_times, k) with N = 1 for one patient: every state (k = n_states), or only the
+    observables named in ``observed``. The accessors give one patient's series as (n_times,) and a
+    cohort's as (N, n_times); :meth:`patient` takes one patient out of a cohort.
+    """
+
+    model: CompiledModel
+    times: np.ndarray
+    values: np.ndarray
+    record: RunRecord
+    observed: tuple[str, ...] | None = None
+    final_states: np.ndarray | None = field(default=None, repr=False)  # where a continuation would start
+
+    @property
+    def n_patients(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def is_cohort(self) -> bool:
+        return self.model.n_patients is not None
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        """Read-only view of :attr:`record` under the old dictionary keys (prefer ``record``)."""
+        return self.record.as_metadata()
+
+    @property
+    def states(self) -> np.ndarray:
+        """States: (n_times, n_states) for one patient, (N, n_times, n_states) for a cohort (cells)."""
+        if self.observed is not None:
+            raise ValueError("this run kept observables only (observe=...); run without observe for states")
+        return self.values if self.is_cohort else self.values[0]
+
+    def patient(self, i: int) -> Result:
+        """Patient ``i`` of a cohort result as a single-patient result (its own model and event log)."""
+        if not self.is_cohort:
+            raise ValueError("this result holds one patient")
+        record = replace(self.record, administrations=_plain(self.record.administrations, i))
+        final = None if self.final_states is None else self.final_states[i]
+        return Result(self.model.patient(i), self.times, self.values[i:i + 1], record, self.observed, final)
+
+    def _patients(self) -> list[Result]:
+        return [self.patient(i) for i in range(self.n_patients)] if self.is_cohort else [self]
+
+    @property
+    def observables(self) -> pd.DataFrame:
+        """One patient's observables as a table (a column per observable, time in ``time_days``)."""
+        import pandas as pd  # lazily: pandas is slow to import
+
+        if self.is_cohort:
+            raise ValueError("a cohort result: use result.patient(i).observables or result.to_xarray()")
+        names, values = self._observable_table()
+        df = pd.DataFrame(values[0], columns=list(names))
+        df.insert(0, "time_days", self.times)
+        return df
+
+    def _observable_table(self) -> tuple[tuple[str, ...], np.ndarray]:
+        """Names and values (N, n_times, k) of every observable this result can give."""
+        if self.observed is not None:
+            return self.observed, self.values
+        return tuple(self.model.observable_names), np.stack(
+            [one.model.observables(self.times, one.values[0]) for one in self._patients()])
+
+    def observable(self, name: str) -> np.ndarray:
+        if self.observed is not None and name in self.observed:
+            column = self.values[:, :, self.observed.index(name)]
+            return column if self.is_cohort else column[0]
+        if self.observed is not None or name not in self.model.observable_names:
+            known = self.observed if self.observed is not None else self.model.observable_names
+            raise KeyError(f"no observable {name!r}; known: {', '.join(known)}")
+        if self.is_cohort:
+            return np.stack([one.observable(name) for one in self._patients()])
+        i = self.model.observable_names.index(name)
+        states = self.values[0]
+        val = np.maximum(states, 0.0) @ self.model.obs_state_w[i]
+        if self.model.obs_flux_w[i].any():
+            val = val + self.model.fluxes(self.times, states) @ self.model.obs_flux_w[i]
+        return val
+
+    def state(self, name: str) -> np.ndarray:
+        return self.states[..., self.model.index(name)]
+
+    def flux(self, name: str) -> np.ndarray:
+        try:
+            j = self.model.flow_names.index(name)
+        except ValueError:
+            raise KeyError(f"no flow {name!r}") from None
+        if self.is_cohort:
+            return np.stack([one.flux(name) for one in self._patients()])
+        return self.model.fluxes(self.times, self.states)[:, j]
+
+    def references(self) -> list[Any]:
+        return self.model.parameters.subset(self.model.used_parameters).references()
+
+    def to_xarray(self) -> xr.Dataset:
+        """Observables as an xarray Dataset: one variable per observable over (time, patient), with its
+        ``units`` and ``description`` as attributes; time in days. Needs the ``xarray`` package."""
+        import xarray as xr  # lazily: an optional, slow-to-import dependency
+
+        names, values = self._observable_table()
+        position = {name: i for i, name in enumerate(self.model.observable_names)}
+        variables = {name: (("time", "patient"), values[:, :, j].T,
+                            {"units": self.model.observable_units[position[name]],
+                             "description": self.model.observable_descriptions[position[name]]})
+                     for j, name in enumerate(names)}
+        coords = {"time": ("time", self.times, {"units": "day"}), "patient": np.arange(self.n_patients)}
+        return xr.Dataset(variables, coords=coords, attrs={"model": self.model.name,
+                                                             "solver": repr(self.record.solver),
+                                                             "seed": repr(self.record.seed)})
 
 
 def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
@@ -173,5 +303,4 @@ def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
     sim = Simulation(parts.model, solver=solver if solver is not None else scenario.solver.build(),
                      events=parts.events, seed=scenario.seed)
     result = sim.run(scenario.duration_days, scenario.output.every_days)
-    result.metadata["scenario"] = scenario
-    return result
+    return replace(result, record=replace(result.record, scenario=scenario))

@@ -17,21 +17,39 @@ same command skips complete partitions, so an interrupted cohort resumes without
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from hemasim import __version__
+from hemasim.cohort.sampling import draw_patients
+from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
+from hemasim.events import Event
+from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file
+from hemasim.model import CompiledModel
+from hemasim.parameters import healthy_adult_parameters
+from hemasim.report import render_cohort_report
+from hemasim.report.plots import CTCAE
+from hemasim.scenario import Scenario, parse_scenario
+from hemasim.simulation import Result, Simulation, integrate_through_events, output_times
+from hemasim.solvers import Solver
 
 BAND_OBSERVABLES = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL")
 # log-spaced histogram bins per band observable: (low, high) edges; 800 bins -> ~1-2% resolution
 BAND_RANGES = {"anc_1e9_per_L": (1e-3, 1e2), "platelets_1e9_per_L": (1e-1, 1e4), "hemoglobin_g_per_dL": (1.0, 30.0),
                "cd4_per_uL": (1.0, 1e5)}
 N_BINS = 800
+#: cohorts' relative tolerance unless the scenario's solver block states one (a single run's default is 1e-8;
+#: cohort endpoints agree with single runs to about 1e-4 at this tolerance, at a fraction of the cost)
+COHORT_RTOL = 1e-6
 
 
 class CohortError(RuntimeError):
@@ -41,8 +59,8 @@ class CohortError(RuntimeError):
 @dataclass(frozen=True)
 class PartitionOutput:
     index: int
-    endpoints: Any  # pandas DataFrame
-    timeseries: Any | None
+    endpoints: pd.DataFrame
+    timeseries: pd.DataFrame | None
     histograms: np.ndarray  # (n_band_obs, n_times, N_BINS + 2) counts incl. under/overflow
     #: endpoint column -> (unit, definition) for the scenario-driven endpoints (written into the Parquet metadata)
     endpoint_meta: dict[str, tuple[str, str]] = field(default_factory=dict)
@@ -53,36 +71,33 @@ def _bin_edges(name: str) -> np.ndarray:
     return np.logspace(np.log10(lo), np.log10(hi), N_BINS + 1)
 
 
+def cohort_solver(scenario: Scenario, rtol: float) -> Solver:
+    """The scenario's solver (its kind and settings) at the cohort's relative tolerance ``rtol``."""
+    return replace(scenario.solver.build(), rtol=rtol)
+
+
+def cohort_rtol(scenario: Scenario) -> float:
+    """The scenario's rtol where its solver block states one, else :data:`COHORT_RTOL`."""
+    return scenario.solver.rtol if "rtol" in scenario.solver.model_fields_set else COHORT_RTOL
+
+
 def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, stop: int, base_seed: int,
-                       seeds: Sequence[int] | None, timeseries: bool, rtol: float = 1e-6) -> PartitionOutput:
-    """Simulate patients ``start`` .. ``stop - 1`` (a pure function: safe to ship to Dask workers)."""
-    import pandas as pd
+                       seeds: Sequence[int] | None, timeseries: bool, rtol: float = COHORT_RTOL) -> PartitionOutput:
+    """Simulate patients ``start`` .. ``stop - 1`` (a pure function: safe to ship to Dask workers).
 
-    from hemasim.cohort.sampling import draw_patients
-    from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
-    from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
-    from hemasim.interventions import EndpointContext
-    from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario import parse_scenario
-    from hemasim.simulation import output_times, steady_state_batch
-    from hemasim.solvers import DormandPrince
-
+    The scenario's solver runs at relative tolerance ``rtol`` (see :func:`cohort_rtol`).
+    """
     scenario = parse_scenario(scenario_data)
     params = healthy_adult_parameters()
     pop = scenario.population_or_default()
     vp = draw_patients(pop, params, start, stop, base_seed, seeds, variability=pop.variability)
     model = build_model(scenario, vp.covariates, params, per_patient=vp.parameters).compile()
-    x = steady_state_batch(model)
-    events = sorted(build_events(scenario, vp.covariates), key=lambda e: e.day)
-    times = output_times(scenario.duration_days, scenario.output.every_days)
     extra = scenario_endpoint_observables(scenario, model.observable_names)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
-    sel = np.array([model.observable_names.index(o) for o in obs_names], dtype=np.int64)
-    solver = DormandPrince(rtol=rtol, max_step_days=scenario.solver_max_step_days())
-    rng = np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(index, 1)))  # for stochastic events
-    log: list[dict[str, Any]] = []
-    obs = integrate_cohort(model, x, events, times, sel, solver, rng, log)
-    # endpoints
+    seed = np.random.SeedSequence(base_seed, spawn_key=(index, 1))  # for stochastic events
+    sim = Simulation(model, cohort_solver(scenario, rtol), build_events(scenario, vp.covariates), seed=seed)
+    result = sim.run(scenario.duration_days, scenario.output.every_days, observe=obs_names)
+    times, log = result.times, result.record.administrations
     ep: dict[str, Any] = {"patient_id": vp.ids, "seed": vp.seeds, "age_years": vp.covariates.age_years,
                           "sex": vp.covariates.sex, "weight_kg": vp.covariates.weight_kg}
     if vp.covariates.height_cm is not None:
@@ -90,67 +105,48 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     for name, values in vp.parameters.items():
         ep[f"param_{name}"] = values
     for e in DEFAULT_ENDPOINTS:
-        ep[e.name] = e.values(times, obs[:, :, obs_names.index(e.observable)])
+        ep[e.name] = e.values(times, result.observable(e.observable))
     meta: dict[str, tuple[str, str]] = {}
-    extra_obs = {name: obs[:, :, obs_names.index(name)] for name in extra}
+    extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(params, vp.covariates.age_years, log, len(vp.ids))
     for name, unit, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[name] = values
         meta[name] = (unit, definition)
-    endpoints = pd.DataFrame(ep)
-    ts = None
-    if timeseries:
-        n_p, n_t = obs.shape[:2]
-        ts = pd.DataFrame({"patient_id": np.repeat(vp.ids, n_t), "time_days": np.tile(times, n_p)})
-        for j, name in enumerate(obs_names):
-            ts[name] = obs[:, :, j].reshape(-1).astype(np.float32)
+    ts = _timeseries_table(vp.ids, times, obs_names, result.values) if timeseries else None
+    return PartitionOutput(index, pd.DataFrame(ep), ts, _band_histograms(times, result), meta)
+
+
+def _timeseries_table(ids: np.ndarray, times: np.ndarray, names: Sequence[str], values: np.ndarray) -> pd.DataFrame:
+    """One row per patient and output time, a float32 column per observable (values (N, n_times, k))."""
+    n_p, n_t = values.shape[:2]
+    ts = pd.DataFrame({"patient_id": np.repeat(ids, n_t), "time_days": np.tile(times, n_p)})
+    for j, name in enumerate(names):
+        ts[name] = values[:, :, j].reshape(-1).astype(np.float32)
+    return ts
+
+
+def _band_histograms(times: np.ndarray, result: Result) -> np.ndarray:
+    """Counts (n_band_obs, n_times, N_BINS + 2) of the patients in each band bin, under/overflow included."""
     hist = np.zeros((len(BAND_OBSERVABLES), len(times), N_BINS + 2), dtype=np.int64)
     offsets = np.arange(len(times)) * (N_BINS + 2)
     for b, name in enumerate(BAND_OBSERVABLES):
-        bins = np.searchsorted(_bin_edges(name), obs[:, :, obs_names.index(name)], side="right")  # 0..N_BINS+1
+        bins = np.searchsorted(_bin_edges(name), result.observable(name), side="right")  # 0..N_BINS+1
         hist[b] = np.bincount((bins + offsets).ravel(), minlength=len(times) * (N_BINS + 2)).reshape(len(times), -1)
-    return PartitionOutput(index, endpoints, ts, hist, meta)
+    return hist
 
 
-def integrate_cohort(model: Any, x0: np.ndarray, events: Sequence[Any], times: np.ndarray, sel: np.ndarray,
-                     solver: Any, rng: np.random.Generator | None = None,
+def integrate_cohort(model: CompiledModel, x0: np.ndarray, events: Sequence[Event], times: np.ndarray,
+                     sel: np.ndarray, solver: Solver, rng: np.random.Generator | None = None,
                      log: list[dict[str, Any]] | None = None) -> np.ndarray:
     """Every patient of a cohort model from states ``x0`` through ``events`` (sorted by day).
 
-    Returns the selected observables (N, len(times), len(sel)); an output on an event day shows the
-    state just after the event, as in a single-patient :class:`~hemasim.simulation.Simulation`.
+    Returns the selected observables (N, len(times), len(sel)); the run loop is the one of
+    :class:`~hemasim.simulation.Simulation` (an output on an event day shows the state just after the event).
     """
-    from hemasim.events import run_events
-
-    obs = np.empty((x0.shape[0], len(times), len(sel)))
-
-    def advance(x: np.ndarray, t: float, t_end: float) -> np.ndarray:
-        idx = np.nonzero((times >= t - 1e-9) & (times <= t_end + 1e-9))[0]
-        grid = np.unique(np.concatenate([[t, t_end], times[idx]]))
-        o, x_end = solver.integrate_batch(model, x, t, grid, sel)
-        if len(idx):  # output times are a contiguous run of the grid: copy by slices, not fancy indexing
-            first = int(np.searchsorted(grid, times[idx[0]] - 1e-9))
-            obs[:, idx[0]:idx[-1] + 1] = o[:, first:first + len(idx)]
-        last[0] = x_end
-        return x_end
-
-    last = [x0]
-    log = [] if log is None else log
-    x = run_events(model, x0, 0.0, float(times[-1]), events, advance,
-                   rng if rng is not None else np.random.default_rng(0), log)
-    if x is not last[0]:  # events fired on the last day: the last output shows their result
-        obs[:, -1] = observables_of_states(model, x, sel)
-    return obs
-
-
-def observables_of_states(model: Any, x: np.ndarray, sel: np.ndarray) -> np.ndarray:
-    """Selected observables (N, len(sel)) of cohort states (N, n) (state-only observables plus fluxes)."""
-    out = np.einsum("pon,pn->po", model.obs_state_w[:, sel], np.maximum(x, 0.0))
-    if np.any(model.obs_flux_w[:, sel]):
-        for p in range(x.shape[0]):
-            one = model.patient(p)
-            out[p] += one.fluxes(0.0, x[p])[0] @ one.obs_flux_w[sel].T
-    return out
+    run = integrate_through_events(model, solver, x0, events, times,
+                                   rng if rng is not None else np.random.default_rng(0), [] if log is None else log,
+                                   observe=[model.observable_names[int(i)] for i in sel])
+    return run.values
 
 
 # ---------------------------------------------------------------------------------------------- files
@@ -159,12 +155,34 @@ def _part(out: Path, kind: str, index: int, suffix: str) -> Path:
 
 
 def write_partition(out: Path, part: PartitionOutput) -> None:
-    if part.timeseries is not None:
-        atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: part.timeseries.to_parquet(p))
-    atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: np.savez_compressed(open(p, "wb"), hist=part.histograms))
+    timeseries = part.timeseries
+    if timeseries is not None:
+        atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: _write_parquet(p, timeseries))
+    atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: _write_histograms(p, part.histograms))
     # endpoints last: their presence marks the partition complete
     atomic_write_file(_part(out, "endpoints", part.index, "parquet"),
                       lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta))
+
+
+def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    frame.to_parquet(path)
+
+
+def _write_histograms(path: Path, hist: np.ndarray) -> None:
+    with open(path, "wb") as f:  # a file, not a name: numpy would append ".npz" to the temporary name
+        np.savez_compressed(f, hist=hist)
+
+
+def _write_text(text: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+    return write
+
+
+def _write_bytes(data: bytes) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_bytes(data)
+    return write
 
 
 ENDPOINT_META_KEY = b"hemasim_endpoint_units"
@@ -196,18 +214,16 @@ def is_complete(out: Path, index: int) -> bool:
 
 
 def manifest(scenario_data: dict[str, Any], n: int, seed: int, partition_size: int, seeds: Sequence[int] | None,
-             timeseries: bool) -> dict[str, Any]:
-    from hemasim import __version__
-
+             timeseries: bool, rtol: float = COHORT_RTOL) -> dict[str, Any]:
     digest = hashlib.sha256(json.dumps(scenario_data, sort_keys=True).encode()).hexdigest()
     return {"hemasim_version": __version__, "scenario_sha256": digest, "scenario": scenario_data, "n_patients": n,
             "seed": seed, "seed_list": list(map(int, seeds)) if seeds is not None else None,
-            "partition_size": partition_size, "timeseries": timeseries}
+            "partition_size": partition_size, "timeseries": timeseries, "solver_rtol": rtol}
 
 
 def check_or_write_manifest(out: Path, man: dict[str, Any]) -> None:
     path = out / "manifest.json"
-    keys = ("scenario_sha256", "n_patients", "seed", "seed_list", "partition_size", "timeseries")
+    keys = ("scenario_sha256", "n_patients", "seed", "seed_list", "partition_size", "timeseries", "solver_rtol")
     if path.exists():
         old = json.loads(path.read_text(encoding="utf-8"))
         diff = [k for k in keys if old.get(k) != man[k]]
@@ -216,7 +232,7 @@ def check_or_write_manifest(out: Path, man: dict[str, Any]) -> None:
                               "choose another --out folder or delete this one")
         return
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_file(path, lambda p: p.write_text(json.dumps(man, indent=2) + "\n", encoding="utf-8"))
+    atomic_write_file(path, _write_text(json.dumps(man, indent=2) + "\n"))
 
 
 # ---------------------------------------------------------------------------------------------- executors
@@ -278,16 +294,13 @@ class _Column:
 
 def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     """Merge every partition into summary.json/.csv and bands.csv/.png; return the summary."""
-    import pandas as pd
-
-    from hemasim.endpoints import DEFAULT_ENDPOINTS
-
     parts = sorted((out / "endpoints").glob("part-*.parquet"))
     ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     rows = []
     meta = _endpoint_meta(parts)
     scenario_cols = [(c, *meta[c]) for c in ep.columns if c in meta]  # units as computed, not guessed
-    for e in [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in scenario_cols)]:
+    columns: list[Endpoint | _Column] = [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in scenario_cols)]
+    for e in columns:
         v = ep[e.name].to_numpy(dtype=np.float64)
         reached = ~np.isnan(v)
         if e.name.startswith("days_") or e.unit in ("flag", "count"):
@@ -299,25 +312,20 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
                      "p95": float(np.percentile(finite, 95)) if len(finite) else None,
                      "fraction_reaching": float(reached.mean()), "n": int(len(v))})
     summary = {"n_patients": int(len(ep)), "endpoints": rows}
-    atomic_write_file(out / "summary.json", lambda p: p.write_text(json.dumps(summary, indent=2) + "\n"))
-    atomic_write_file(out / "summary.csv", lambda p: pd.DataFrame(rows).to_csv(p, index=False))
+    atomic_write_file(out / "summary.json", _write_text(json.dumps(summary, indent=2) + "\n"))
+    atomic_write_file(out / "summary.csv", _write_text(pd.DataFrame(rows).to_csv(index=False)))
 
     hist = sum(np.load(p)["hist"] for p in sorted((out / "bands").glob("part-*.npz")))
     bands = pd.DataFrame({"time_days": times})
     for b, name in enumerate(BAND_OBSERVABLES):
         q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
         bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
-    atomic_write_file(out / "bands.csv", lambda p: bands.to_csv(p, index=False, float_format="%.6g"))
-    import io
-
-    from hemasim.report import render_cohort_report
-
+    atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
     png = io.BytesIO()
     _bands_figure(bands, len(ep)).savefig(png, dpi=80, format="png")
-    atomic_write_file(out / "bands.png", lambda p: p.write_bytes(png.getvalue()))
+    atomic_write_file(out / "bands.png", _write_bytes(png.getvalue()))
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    atomic_write_file(out / "report.html", lambda p: p.write_text(render_cohort_report(summary, png.getvalue(), man),
-                                                             encoding="utf-8"))
+    atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png.getvalue(), man)))
     return summary
 
 
@@ -326,8 +334,6 @@ def _bands_figure(bands: Any, n: int) -> Any:
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
-
-    from hemasim.report.plots import CTCAE
 
     fig = Figure(figsize=(11, 7), layout="constrained")
     axes = fig.subplots(2, 2).ravel()
@@ -348,7 +354,7 @@ def _bands_figure(bands: Any, n: int) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------- entry point
-def run_cohort(scenario: Any, n: int, out: str | Path, *, seed: int = 0, seeds: Sequence[int] | None = None,
+def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, seeds: Sequence[int] | None = None,
                partition_size: int = 1000, timeseries: bool = False, scheduler: Any = None,
                progress: bool = True, max_partitions: int | None = None) -> dict[str, Any] | None:
     """Simulate ``n`` virtual patients of ``scenario`` into ``out`` (see the module docstring).
@@ -356,8 +362,6 @@ def run_cohort(scenario: Any, n: int, out: str | Path, *, seed: int = 0, seeds: 
     Complete partitions already in ``out`` are skipped. ``max_partitions`` stops after that many new
     partitions (for tests of resumption); the summary is then not written and None is returned.
     """
-    from hemasim.simulation import output_times
-
     if n < 1:
         raise CohortError("--n must be at least 1")
     if seeds is not None and len(seeds) != n:
@@ -366,12 +370,14 @@ def run_cohort(scenario: Any, n: int, out: str | Path, *, seed: int = 0, seeds: 
         raise CohortError(f"model: cohorts run the full model (the scenario asks for {scenario.model.kind})")
     out = Path(out)
     data = scenario.model_dump(mode="json")
-    check_or_write_manifest(out, manifest(data, n, seed, partition_size, seeds, timeseries))
+    rtol = cohort_rtol(scenario)
+    check_or_write_manifest(out, manifest(data, n, seed, partition_size, seeds, timeseries, rtol))
     n_parts = (n + partition_size - 1) // partition_size
     todo = [k for k in range(n_parts) if not is_complete(out, k)]
     if max_partitions is not None:
         todo = todo[:max_partitions]
-    jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries) for k in todo]
+    jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries, rtol)
+            for k in todo]
     executor = DaskExecutor(scheduler) if scheduler is not None else LocalExecutor()
     try:
         if progress and jobs:

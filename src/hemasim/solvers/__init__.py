@@ -1,21 +1,26 @@
-"""Solvers: strategy objects that integrate a compiled model between events.
+"""Solvers: strategy objects that integrate a compiled model (one patient or a cohort) between events.
 
-* :class:`DormandPrince` - adaptive Dormand-Prince 5(4) compiled with numba (the fast path);
+* :class:`DormandPrince` - adaptive Dormand-Prince 5(4) compiled with numba (the fast path): the
+  single-patient kernel for one patient, the lock-step kernel for a cohort;
 * :class:`ScipyReference` - ``scipy.integrate.solve_ivp`` on the plain-numpy right-hand side
-  (the reference path, independent of the kernel).
+  (the reference path, independent of the kernels; a cohort is a loop over its patients, slowly).
 
-Both take relative tolerance ``rtol``; absolute tolerances are ``rtol`` times each state's
-healthy steady-state size (cells of very different magnitude - 1e5 HSCs, 1e13 red cells -
-get the same relative precision).
+Every solver implements :meth:`Solver.solve`, which returns a :class:`Solution` (trajectories with a
+patient axis, final states, :class:`SolverStats`). Both take relative tolerance ``rtol``; absolute
+tolerances are ``rtol`` times each state's healthy steady-state size (cells of very different
+magnitude - 1e5 HSCs, 1e13 red cells - get the same relative precision).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
+
+from hemasim.solvers.solution import Solution, SolverStats
 
 if TYPE_CHECKING:
     from hemasim.model import CompiledModel
@@ -23,6 +28,26 @@ if TYPE_CHECKING:
 
 class SolverError(RuntimeError):
     """Raised when an integration fails (step size underflow, non-finite values)."""
+
+
+def observable_indices(model: CompiledModel, names: Sequence[str]) -> np.ndarray:
+    """Positions of the named observables in ``model.observable_names`` (int64, for the kernels)."""
+    missing = [n for n in names if n not in model.observable_names]
+    if missing:
+        raise KeyError(f"no observable {missing[0]!r}; known: {', '.join(model.observable_names)}")
+    return np.array([model.observable_names.index(n) for n in names], dtype=np.int64)
+
+
+def patient_states(model: CompiledModel, x0: np.ndarray) -> np.ndarray:
+    """Initial states as (N, n_states): (n,) or (1, n) for one patient, (N, n) for a cohort of N."""
+    x = np.asarray(x0, dtype=np.float64)
+    if model.n_patients is None and x.shape == (model.n_states,):
+        x = x[None]
+    n_patients = model.n_patients or 1
+    if x.shape != (n_patients, model.n_states):
+        raise ValueError(f"initial states of shape {x.shape} do not fit {n_patients} patient(s) of "
+                         f"{model.n_states} states")
+    return np.ascontiguousarray(x)
 
 
 @dataclass(frozen=True)
@@ -33,8 +58,16 @@ class Solver(ABC):
         return self.rtol * np.maximum(np.abs(model.x0), 1.0)
 
     @abstractmethod
+    def solve(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray,
+              observe: Sequence[str] | None = None) -> Solution:
+        """Every patient of ``model`` from states ``x0`` ((n,) or (N, n)) at ``t0`` to the increasing times
+        ``t_out`` (all >= t0); the states there, or only the observables named in ``observe``."""
+
     def integrate(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray) -> np.ndarray:
-        """States at the increasing times ``t_out`` (all >= t0), shape (len(t_out), n_states)."""
+        """States of one patient at ``t_out``, shape (len(t_out), n_states)."""
+        if model.n_patients is not None:
+            raise ValueError("integrate runs one patient; use solve() for a cohort model")
+        return self.solve(model, x0, t0, t_out).states[0]
 
     def describe(self) -> dict[str, object]:
         return {"solver": type(self).__name__, **self.__dict__}
@@ -47,63 +80,113 @@ class DormandPrince(Solver):
     max_step_days: float = 30.0
     initial_step_days: float = 0.05
     fixed_step_days: float | None = None
+    #: patients per lock-step chunk (they share one step; chunks run on all cores)
+    LOCKSTEP_CHUNK: ClassVar[int] = 32
+    #: patients per call when a cohort's full states are recorded (bounds the identity weights' memory)
+    STATES_BLOCK: ClassVar[int] = 8 * LOCKSTEP_CHUNK
 
-    def integrate(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray) -> np.ndarray:
-        from hemasim.solvers._kernel import dopri5
-
+    def solve(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray,
+              observe: Sequence[str] | None = None) -> Solution:
         t_out = np.ascontiguousarray(t_out, dtype=np.float64)
+        x = patient_states(model, x0)
+        observed = None if observe is None else tuple(observe)
+        if model.n_patients is None:
+            states, stats = self._one_patient(model, x[0], float(t0), t_out)
+            values = states if observed is None else model.observables(t_out, states)[:, observable_indices(
+                model, observed)]
+            return Solution(t_out, values[None], states[-1:].copy(), stats, observed)
+        if self.fixed_step_days is not None:
+            raise ValueError("fixed_step_days is for one patient (convergence tests); cohorts use error control")
+        if observed is None:
+            values, final = self._cohort_states(model, x, float(t0), t_out)
+        else:
+            values, final = self._lockstep(model, x, float(t0), t_out, observable_indices(model, observed),
+                                           model.obs_state_w, model.obs_flux_w, model.rate, model.yield_,
+                                           model.fb_params)
+        return Solution(t_out, values, final, SolverStats(integrations=1), observed)
+
+    def _one_patient(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray
+                     ) -> tuple[np.ndarray, SolverStats]:
+        from hemasim.solvers._kernel import dopri5  # lazily: numba is slow to import
+
         fixed = self.fixed_step_days is not None
-        h0 = self.fixed_step_days if fixed else self.initial_step_days
-        res, _, _, status = dopri5(
-            np.ascontiguousarray(x0, dtype=np.float64), float(t0), t_out, float(self.rtol), self.atol(model),
-            float(h0), float(self.fixed_step_days if fixed else self.max_step_days), fixed,
+        first_step = self.fixed_step_days if self.fixed_step_days is not None else self.initial_step_days
+        longest_step = self.fixed_step_days if self.fixed_step_days is not None else self.max_step_days
+        res, n_steps, n_rejected, status = dopri5(
+            x0, t0, t_out, float(self.rtol), self.atol(model), float(first_step), float(longest_step), fixed,
             *model.kernel_arrays())
         if status != 0 or not np.all(np.isfinite(res)):
             raise SolverError(f"DormandPrince failed between day {t0} and day {t_out[-1]} "
                               "(step size underflow or non-finite state); try a smaller rtol or max_step_days")
-        return res
+        return res, SolverStats(integrations=1, steps_accepted=int(n_steps), steps_rejected=int(n_rejected))
 
+    def _cohort_states(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """Full states of a cohort: the lock-step kernel records identity 'observables' (one per state),
+        in blocks of whole chunks (the chunks, and so the shared steps, are those of one call)."""
+        n_patients, n = x0.shape
+        values = np.empty((n_patients, len(t_out), n))
+        final = np.empty((n_patients, n))
+        every_state = np.arange(n, dtype=np.int64)
+        for lo in range(0, n_patients, self.STATES_BLOCK):
+            hi = min(n_patients, lo + self.STATES_BLOCK)
+            identity = np.ascontiguousarray(np.broadcast_to(np.eye(n), (hi - lo, n, n)))
+            no_flux = np.zeros((hi - lo, n, len(model.flow_names)))
+            values[lo:hi], final[lo:hi] = self._lockstep(
+                model, x0[lo:hi], t0, t_out, every_state, identity, no_flux, model.rate[lo:hi],
+                model.yield_[lo:hi], model.fb_params[lo:hi], self.atol(model)[lo:hi])
+        return values, final
 
-    def integrate_batch(self, model: CompiledModel, X0: np.ndarray, t0: float, t_out: np.ndarray,
-                        observables: np.ndarray, chunk: int = 32) -> tuple[np.ndarray, np.ndarray]:
-        """Every patient of a cohort model, in lock-step chunks of ``chunk`` patients on all cores.
+    def _lockstep(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray, selected: np.ndarray,
+                  obs_state_w: np.ndarray, obs_flux_w: np.ndarray, rate: np.ndarray, yield_: np.ndarray,
+                  fb_params: np.ndarray, atol: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        from hemasim.solvers._lockstep import integrate_lockstep  # lazily: numba is slow to import
 
-        Returns the selected observables (N, len(t_out), len(observables)) and the final states (N, n).
-        """
-        from hemasim.solvers._lockstep import integrate_lockstep
-
-        if model.n_patients is None:
-            raise ValueError("integrate_batch needs a cohort model (compiled with per-patient arrays)")
-        t_out = np.ascontiguousarray(t_out, dtype=np.float64)
-        atol = self.rtol * np.maximum(np.abs(model.x0), 1.0)
-        (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-         fb_scale) = model.kernel_arrays()
-        obs, x_final, status = integrate_lockstep(
-            np.ascontiguousarray(X0), float(t0), t_out, float(self.rtol), atol, float(self.initial_step_days),
-            float(self.max_step_days), src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-            fb_signal, fb_params, fb_offset, fb_scale, np.asarray(observables, dtype=np.int64), model.obs_state_w,
-            model.obs_flux_w, int(chunk))
+        m = model
+        values, final, status = integrate_lockstep(
+            np.ascontiguousarray(x0), t0, t_out, float(self.rtol), self.atol(model) if atol is None else atol,
+            float(self.initial_step_days), float(self.max_step_days), m.src, m.dst, rate, m.consume, yield_,
+            m.flow_fb, m.sig_ptr, m.sig_idx, m.sig_w, m.fb_kind, m.fb_signal, fb_params, m.fb_offset, m.fb_scale,
+            selected, obs_state_w, obs_flux_w, self.LOCKSTEP_CHUNK)
         if np.any(status):
             raise SolverError(f"DormandPrince failed for a chunk of patients between day {t0} and day {t_out[-1]} "
                               "(step size underflow); try a smaller rtol or max_step_days")
-        return obs, x_final
+        return values, final
 
 
 @dataclass(frozen=True)
 class ScipyReference(Solver):
-    """``scipy.integrate.solve_ivp`` with the numpy reference right-hand side."""
+    """``scipy.integrate.solve_ivp`` with the numpy reference right-hand side (a cohort: patient by patient)."""
 
     method: str = "DOP853"  # any solve_ivp method name
 
-    def integrate(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray) -> np.ndarray:
-        from scipy.integrate import solve_ivp
-
+    def solve(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray,
+              observe: Sequence[str] | None = None) -> Solution:
         t_out = np.asarray(t_out, dtype=np.float64)
-        sol = solve_ivp(model.rhs, (t0, float(t_out[-1])), np.asarray(x0, dtype=np.float64), method=self.method,
-                        t_eval=t_out, rtol=self.rtol, atol=self.atol(model))
+        x = patient_states(model, x0)
+        observed = None if observe is None else tuple(observe)
+        selected = None if observed is None else observable_indices(model, observed)
+        patients = [model] if model.n_patients is None else [model.patient(i) for i in range(model.n_patients)]
+        values = np.empty((len(patients), len(t_out), model.n_states if selected is None else len(selected)))
+        final = np.empty_like(x)
+        stats = SolverStats()
+        for i, one in enumerate(patients):
+            states, one_stats = self._one_patient(one, x[i], float(t0), t_out)
+            values[i] = states if selected is None else one.observables(t_out, states)[:, selected]
+            final[i] = states[-1]
+            stats = stats + one_stats
+        return Solution(t_out, values, final, replace(stats, integrations=1), observed)  # one call
+
+    def _one_patient(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray
+                     ) -> tuple[np.ndarray, SolverStats]:
+        from scipy.integrate import solve_ivp  # lazily: scipy.integrate is slow to import
+
+        sol = solve_ivp(model.rhs, (t0, float(t_out[-1])), x0, method=self.method, t_eval=t_out, rtol=self.rtol,
+                        atol=self.atol(model))
         if not sol.success:
             raise SolverError(f"scipy {self.method} failed: {sol.message}")
-        return np.maximum(sol.y.T, 0.0)
+        return np.maximum(sol.y.T, 0.0), SolverStats(integrations=1, rhs_evaluations=int(sol.nfev))
 
 
-__all__ = ["DormandPrince", "ScipyReference", "Solver", "SolverError"]
+__all__ = ["DormandPrince", "ScipyReference", "Solution", "Solver", "SolverError", "SolverStats",
+           "observable_indices"]
