@@ -43,7 +43,7 @@ class BacterialInfection:
         bac = m.compartment(pathogen_state(n), f"{n}: live bacteria (CFU)", 0.0, "pathogen")
         inflam = m.compartment(f"{n}_inflammation", f"{n}: inflammatory signal (G-CSF/IL-6-like, AU)", 0.0,
                                "inflammation")
-        h = ctx.lineages["neutrophil"]
+        h = ctx.lineage("neutrophil")
         anc_per_cell = p("neutrophil_circulating_fraction") / (ctx.blood_volume_L * 1e9)
         m.signals += [Signal(f"{n}_load", {bac: 1.0}), Signal(f"{n}_inflammation_level", {inflam: 1.0})]
         half = p("inflammation_half_max_au")

@@ -125,7 +125,7 @@ class GraftLodging:
     def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
         m = Module("graft_lodging")
         m.chain(LODGING, "infused progenitors homing and lodging (MPP units)", 2, ctx.p("graft_lodging_days"), 0.0,
-                ctx.mpp_name, "marrow", "graft_lodging", parameters=("graft_lodging_days",))
+                ctx.stem.mpp.compartment, "marrow", "graft_lodging", parameters=("graft_lodging_days",))
         return m, {}
 
 

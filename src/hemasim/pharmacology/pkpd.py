@@ -121,7 +121,7 @@ class DrugExposure:
         r_per_anc = rec(base + "receptors_nmol_per_L_per_anc_1e9_per_L",
                         nmc.receptors_nmol_per_L_per_anc_1e9_per_L.value, "nmol/L per 1e9/L",
                         f"{d} receptor concentration per circulating neutrophil count") * mw * 1e-3
-        h = ctx.lineages["neutrophil"]
+        h = ctx.lineage("neutrophil")
         anc_per_cell = ctx.p("neutrophil_circulating_fraction") / (ctx.blood_volume_L * 1e9)
         used = tuple(pname(base + n) for n in ("internalisation_rate_per_h", "dissociation_constant_nmol_per_L",
                                                "receptors_nmol_per_L_per_anc_1e9_per_L"))
@@ -162,7 +162,7 @@ class DrugExposure:
             offset = 1.0
         m.feedbacks.append(Feedback(fb, kind, params, signal=conc, offset=offset, parameters=used))
         for lineage in eff.lineages:
-            h = ctx.lineages[lineage]
+            h = ctx.lineage(lineage)
             if eff.acts_on == "proliferation":  # every dividing compartment of the lineage
                 m.flow(f"{d}_kill_{lineage}_progenitors", "drug_kill", h.progenitor, None, h.proliferation_rate,
                        feedbacks=(h.feedback, fb), parameters=used)
