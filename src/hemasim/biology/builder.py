@@ -107,6 +107,15 @@ class BuildContext:
             return self.derived_values[name]
         return self.params.value(name)
 
+    def p_shared(self, name: str) -> float:
+        """A parameter that must be the same for every patient of a cohort (e.g. a signal weight: the compiled
+        signals are shared by all patients)."""
+        value = self.p(name)
+        if np.ndim(value):
+            raise ValueError(f"parameter {name} must be the same for every patient of a cohort; "
+                             "give it no per-patient values")
+        return float(value)
+
     def by_sex(self, male: str, female: str) -> tuple[Value, tuple[str, ...]]:
         """The parameter that applies to each patient's sex, and the names of those used."""
         sex = np.asarray(self.patient.sex)

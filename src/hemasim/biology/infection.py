@@ -94,7 +94,8 @@ class BacterialInfection:
             Observable(f"{n}_cfu", "CFU", f"{n}: live bacteria", {bac: 1.0}),
             Observable(f"{n}_inflammation_au", "AU", f"{n}: inflammatory signal", {inflam: 1.0}),
         ]
-        extra = {h.input_flow: (f"{n}_production_drive",), "hspc_egress": (f"{n}_mobilisation_drive",)}
+        extra: dict[str, tuple[str, ...]] = {h.input_flow: (f"{n}_production_drive",),
+                                             "hspc_egress": (f"{n}_mobilisation_drive",)}
         with_humoral_response(m, n, ctx)
         for f in h.maturation_flows[1:]:
             extra[f] = (f"{n}_release_drive",)

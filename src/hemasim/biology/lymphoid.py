@@ -241,7 +241,7 @@ def _t_cell_pools(ctx: BuildContext, m: Module, periphery: _Periphery) -> _TCell
     # (after a transplant) memory CD8 cells take part of the naive space, which is why CD8 counts recover early and
     # the CD4:CD8 ratio inverts after HSCT, and then stop, so thymic naive CD4 cells overtake them in a child.
     # The naive pool's own feedback ignores memory cells, so memory cannot take the naive niche over.
-    w8 = ctx.p("cd8_memory_niche_naive_weight")
+    w8 = ctx.p_shared("cd8_memory_niche_naive_weight")  # a signal weight
     m.signals += [Signal("naive_t_pool", {t.naive_cd4: 1.0, t.naive_cd8: 1.0}),
                   Signal("cd4_memory_pool", {t.cm_cd4: 1.0, t.em_cd4: 1.0}),
                   Signal("cd8_pool", {t.naive_cd8: w8, t.memory_cd8: 1.0})]

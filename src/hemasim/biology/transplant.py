@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 
+from hemasim.biology import reference_adult_model
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.events import Event
@@ -132,8 +133,6 @@ class GraftLodging:
 @cache
 def reference_lymphocyte_state() -> tuple[tuple[str, float], ...]:
     """The T, B and NK pools of the healthy reference adult (the proportions of a donor's lymphocytes)."""
-    from hemasim.biology import reference_adult_model
-
     model = reference_adult_model()
     return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells", "trec_cd4",
                                                                       "cd4_clonotypes"))

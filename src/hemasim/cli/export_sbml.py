@@ -14,6 +14,7 @@ def export_sbml(
     out: Path = typer.Option(None, "--out", "-o", help="SBML file to write (default: print to standard output)."),
 ) -> None:
     """Export the compiled model, its parameters, MIRIAM references and dosing events as SBML L3V2."""
+    from hemasim.io import atomic_write_file
     from hemasim.model.sbml import export_scenario
     from hemasim.scenario import ScenarioError, load_scenario
 
@@ -30,7 +31,5 @@ def export_sbml(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        from hemasim.io import atomic_write_file
-
         atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
         typer.echo(f"wrote {out}", err=True)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -304,7 +305,9 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
         if k in snapshot_steps:
             record.snapshot(k * step_years, clones, pool.n_star)
     base_seed = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
-    return record.result(land.panel_fraction, int(base_seed))
+    if not isinstance(base_seed, int):  # a SeedSequence of simulate_ch_population: one integer entropy
+        raise TypeError(f"seed must be an integer or a SeedSequence made from one (entropy {base_seed!r})")
+    return record.result(land.panel_fraction, base_seed)
 
 
 def _step(rng: np.random.Generator, pool: _PoolDynamics, clones: _StrongDrivers, weak_mass: np.ndarray,
@@ -355,7 +358,7 @@ def _add_new_strong_drivers(rng: np.random.Generator, pool: _PoolDynamics, clone
     clones.add(new_owner, new_sizes, new_adv, new_sel, new_panel)
 
 
-def _chunk(args: tuple[int, int, int, dict]) -> CHCohortResult:  # a process-pool task
+def _chunk(args: tuple[int, int, int, dict[str, Any]]) -> CHCohortResult:  # a process-pool task
     n, seed, k, kwargs = args
     return simulate_ch_cohort(n, seed=np.random.SeedSequence(seed, spawn_key=(k,)), **kwargs)
 
@@ -382,12 +385,15 @@ def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 50
     offsets = np.cumsum([0, *sizes[:-1]])
     snaps = {key: np.concatenate([p.snapshots[key] + (off if key == "person" else 0)
                                   for p, off in zip(parts, offsets, strict=True)]) for key in parts[0].snapshots}
-    return CHCohortResult(parts[0].ages_years, *(np.concatenate([getattr(p, f) for p in parts]) for f in (
-        "max_panel_vaf", "max_driver_vaf", "driver_share", "clones_above_threshold")), snaps,
-        parts[0].panel_fraction, seed)
+    return CHCohortResult(
+        parts[0].ages_years, max_panel_vaf=np.concatenate([p.max_panel_vaf for p in parts]),
+        max_driver_vaf=np.concatenate([p.max_driver_vaf for p in parts]),
+        driver_share=np.concatenate([p.driver_share for p in parts]),
+        clones_above_threshold=np.concatenate([p.clones_above_threshold for p in parts]), snapshots=snaps,
+        panel_fraction=parts[0].panel_fraction, seed=seed)
 
 
-def _tracked(it, total: int, progress: bool):  # noqa: ANN001, ANN202
+def _tracked(it: Iterable[CHCohortResult], total: int, progress: bool) -> Iterable[CHCohortResult]:
     if not progress:
         return it
     from rich.progress import track
