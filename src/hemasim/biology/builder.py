@@ -70,7 +70,7 @@ class BuildContext:
     lineages: dict[str, LineageHandles] = field(default_factory=dict)
     extra_parameters: list[Parameter] = field(default_factory=list)  # brought by extensions (drug sets)
     derived_values: dict[str, Value] = field(default_factory=dict)  # per patient where a cohort differs
-    _stem: StemOutput | None = field(default=None, repr=False)
+    _stem: StemOutput | None = field(default=None, init=False, repr=False)
 
     @property
     def stem(self) -> StemOutput:
@@ -87,7 +87,9 @@ class BuildContext:
         self._stem = value
 
     def register_lineage(self, key: str, handles: LineageHandles) -> None:
-        """Record where interventions act on lineage ``key`` (drug effects, growth factors)."""
+        """Record where interventions act on lineage ``key`` (drug effects, growth factors); once per lineage."""
+        if key in self.lineages:
+            raise ValueError(f"lineage {key!r} is registered twice")
         self.lineages[key] = handles
 
     def lineage(self, key: str) -> LineageHandles:

@@ -289,16 +289,16 @@ def _thymus(ctx: BuildContext, m: Module, t: _TCellPools, age: np.ndarray) -> _T
     m.feedbacks.append(Feedback("thymic_capacity", FeedbackKind.AGE_DECLINE,
                                 (ctx.patient.age_years, decline, peak, ctx.patient.age_years, 1.0 if ctx.aging else 0.0),
                                 parameters=("thymic_output_decline_per_year", "thymic_output_peak_age_years")))
-    rebound = ("il7_thymopoiesis", "thymic_capacity")
-    m.flow("thymocyte_1_to_thymocyte_2", "maturation", thy[0], thy[1], 2.0 / thy_res, feedbacks=rebound,
-           parameters=("thymocyte_residence_days",))
-    m.flow("thymic_export_cd4", "export", thy[1], t.naive_cd4, 2.0 / thy_res * theta4 / out, feedbacks=rebound,
-           parameters=("thymocyte_residence_days",))
-    m.flow("thymic_export_cd8", "export", thy[1], t.naive_cd8, 2.0 / thy_res * theta8 / out, feedbacks=rebound,
-           parameters=("thymocyte_residence_days",))
+    thymus = _Thymus(export_stage=thy[1], stage_rate_per_day=2.0 / thy_res, cd4_export_per_day=theta4,
+                     export_per_day=out, age_factor=age_factor, feedbacks=("il7_thymopoiesis", "thymic_capacity"))
+    m.flow("thymocyte_1_to_thymocyte_2", "maturation", thy[0], thy[1], thymus.stage_rate_per_day,
+           feedbacks=thymus.feedbacks, parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd4", "export", thy[1], t.naive_cd4, thymus.cd4_export_rate_per_day,
+           feedbacks=thymus.feedbacks, parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd8", "export", thy[1], t.naive_cd8, thymus.stage_rate_per_day * theta8 / out,
+           feedbacks=thymus.feedbacks, parameters=("thymocyte_residence_days",))
     _thymic_niche(ctx, m, thy[0], thy[1], thy_ss, out * age_factor)
-    return _Thymus(export_stage=thy[1], stage_rate_per_day=2.0 / thy_res, cd4_export_per_day=theta4,
-                   export_per_day=out, age_factor=age_factor, feedbacks=rebound)
+    return thymus
 
 
 def _thymic_niche(ctx: BuildContext, m: Module, first_stage: str, export_stage: str, thymocytes_at_rest: Value,
