@@ -8,16 +8,21 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from hemasim.simulation import Result
+from hemasim import __version__
+from hemasim.biology.model_info import ModelInfo
+from hemasim.endpoints import evaluate_endpoints
+from hemasim.report import render_report
+from hemasim.simulation import Result
 
 OUTPUT_FILES = ("timeseries.csv", "endpoints.json", "run.json", "report.html")
 
 
-def atomic_write_file(path: Path, write: Callable[[Path], None]) -> None:
-    """Write one file through a hidden temporary sibling and rename it into place (no half-written file)."""
+def atomic_write_file(path: Path, write: Callable[[Path], object]) -> None:
+    """Write one file through a hidden temporary sibling and rename it into place (no half-written file).
+
+    ``write`` writes the file at the path it is given; what it returns (a byte count) is ignored."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -29,7 +34,7 @@ def atomic_write_file(path: Path, write: Callable[[Path], None]) -> None:
             tmp.unlink()
 
 
-def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> list[Path]:
+def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
     """Write files into a hidden sibling temporary folder, then move them into ``out_dir``.
 
     If any writer fails, nothing is left in ``out_dir`` and the temporary folder is removed.
@@ -57,8 +62,6 @@ def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], None]]) 
 
 def run_record(result: Result) -> dict[str, Any]:
     """What run.json holds: version, scenario, seed, solver, parameters used with sources, references."""
-    from hemasim import __version__
-
     model = result.model
     scenario = result.metadata.get("scenario")
     used = model.parameters.subset(model.used_parameters)
@@ -68,21 +71,18 @@ def run_record(result: Result) -> dict[str, Any]:
         "seed": result.metadata.get("seed"),
         "solver": result.metadata.get("solver"),
         "scenario": scenario.model_dump(mode="json") if scenario is not None else None,
-        "blood_volume_L": model.metadata.get("blood_volume_L"),
+        "blood_volume_L": ModelInfo.from_metadata(model.metadata).blood_volume_L,
         "parameters": used.to_records(),
         "references": [r.citation() for r in used.references()],
     }
 
 
 def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim run") -> list[Path]:
-    from hemasim.endpoints import evaluate_endpoints
-    from hemasim.report import render_report
-
     endpoints = evaluate_endpoints(result)
     record = run_record(result)
     frame = result.observables
 
-    def dump(obj: object) -> Callable[[Path], None]:
+    def dump(obj: object) -> Callable[[Path], object]:
         return lambda p: p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8")
 
     return atomic_directory(Path(out_dir), {

@@ -7,13 +7,13 @@ blood cells (no class) are spared. Values: :mod:`hemasim.parameters.sets.radiobi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from hemasim.events import Event, thin_clonotypes
 from hemasim.model.compiled import CompiledModel
+from hemasim.parameters import ParameterSet
 
 __all__ = ["CLASSES", "RadiationFraction", "fraction_days", "lq_from_parameters"]
 
@@ -25,10 +25,10 @@ CLASSES: tuple[tuple[str, frozenset[str]], ...] = (
 )
 
 
-def lq_from_parameters(params: Mapping[str, object]) -> tuple[tuple[str, float, float], ...]:
+def lq_from_parameters(params: ParameterSet) -> tuple[tuple[str, float, float], ...]:
     """(class, alpha per Gy, beta per Gy^2) from a parameter set."""
-    return tuple((c, float(params[f"radiosensitivity_alpha_{c}_per_Gy"].value),  # type: ignore[attr-defined]
-                  float(params[f"radiosensitivity_beta_{c}_per_Gy2"].value))  # type: ignore[attr-defined]
+    return tuple((c, float(params.value(f"radiosensitivity_alpha_{c}_per_Gy")),
+                  float(params.value(f"radiosensitivity_beta_{c}_per_Gy2")))
                  for c, _ in CLASSES)
 
 

@@ -14,17 +14,18 @@ from typing import Protocol
 
 import numpy as np
 
-from hemasim.biology.body import Covariates, blood_volume_L
+from hemasim.biology.body import REFERENCE_ADULT, Covariates, blood_volume_L
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.erythroid import erythroid_module, megakaryocyte_module
 from hemasim.biology.lymphoid import lymphoid_module
 from hemasim.biology.marrow import stem_module
+from hemasim.biology.model_info import ModelInfo
 from hemasim.biology.myeloid import monocyte_module, neutrophil_module
 from hemasim.model.compiled import CompiledModel
-from hemasim.model.core import Model, Module, Observable
+from hemasim.model.core import Model, Module, Observable, Value
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
-__all__ = ["Covariates", "ModelExtension", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model",
+__all__ = ["Covariates", "ModelExtension", "ModelInfo", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model",
            "reference_adult_model"]
 
 
@@ -37,18 +38,16 @@ class ModelExtension(Protocol):
 
     def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]: ...
 
-#: The reference healthy adult of the validation targets (35-year-old man, 70 kg, 175 cm).
-REFERENCE_ADULT = Covariates(age_years=35.0, sex="male", weight_kg=70.0, height_cm=175.0)
 
 
 def _blood_count_module(model_modules: list[Module]) -> Module:
     """Observables that span modules (total white cells)."""
-    weights: dict[str, float] = {}
+    weights: dict[str, Value] = {}
     for m in model_modules:
         for o in m.observables:
             if o.name in ("anc_1e9_per_L", "monocytes_1e9_per_L", "lymphocytes_1e9_per_L"):
                 for c, w in o.compartments.items():
-                    weights[c] = weights.get(c, 0.0) + w * o.scale  # type: ignore[operator]
+                    weights[c] = weights.get(c, 0.0) + w * o.scale
     return Module("blood_counts", observables=[
         Observable("wbc_1e9_per_L", "1e9/L", "white cells (neutrophils + monocytes + lymphocytes)", weights)])
 
@@ -76,30 +75,38 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
     ctx = BuildContext(params=params, patient=patient, blood_volume_L=bv, aging=aging,
                        per_patient=dict(per_patient or {}))
     ctx.used |= used_bv
-    modules = [stem_module(ctx)]
-    modules += [neutrophil_module(ctx), monocyte_module(ctx), erythroid_module(ctx), megakaryocyte_module(ctx),
-                lymphoid_module(ctx)]
+    stem, ctx.stem = stem_module(ctx)  # every lineage below draws from the stem module's MPPs or CLPs
+    modules = [stem, neutrophil_module(ctx), monocyte_module(ctx), erythroid_module(ctx), megakaryocyte_module(ctx),
+               lymphoid_module(ctx)]
     modules.append(_blood_count_module(modules))
+    modules += _extension_modules(modules, extensions, ctx)
+    all_params = params.merged(ParameterSet.from_records("derived", [*ctx.derived, *ctx.extra_parameters]),
+                               name=params.name)
+    info = ModelInfo(patient=patient, blood_volume_L=bv, blood_share=dict(ctx.blood_share),
+                     parameters_used=tuple(ctx.used | {p.name for p in (*ctx.derived, *ctx.extra_parameters)}),
+                     aging=aging)
+    return Model(modules, all_params, name="healthy_human", metadata=info.as_metadata())
+
+
+def _extension_modules(modules: list[Module], extensions: Sequence[ModelExtension], ctx: BuildContext
+                       ) -> list[Module]:
+    """The extensions' modules; the feedbacks they add to flows of ``modules`` are joined to those flows."""
+    added: list[Module] = []
     extra_feedbacks: dict[str, tuple[str, ...]] = {}
     for ext in extensions:
         module, more = ext.extend(ctx)
-        modules.append(module)
+        added.append(module)
         for flow, fbs in more.items():
             extra_feedbacks[flow] = extra_feedbacks.get(flow, ()) + tuple(fbs)
     if extra_feedbacks:
-        known = {f.name for m in modules for f in m.flows}
+        known = {f.name for m in (*modules, *added) for f in m.flows}
         missing = sorted(set(extra_feedbacks) - known)
         if missing:
             raise ValueError(f"extensions name unknown flows: {', '.join(missing)}")
-        for m in modules:
+        for m in (*modules, *added):
             m.flows = [replace(f, feedbacks=f.feedbacks + extra_feedbacks[f.name]) if f.name in extra_feedbacks
                        else f for f in m.flows]
-    all_params = params.merged(ParameterSet.from_records("derived", [*ctx.derived, *ctx.extra_parameters]),
-                               name=params.name)
-    return Model(modules, all_params, name="healthy_human",
-                 metadata={"blood_volume_L": bv, "blood_share": dict(ctx.blood_share),
-                           "parameters_used": sorted(ctx.used | {p.name for p in (*ctx.derived, *ctx.extra_parameters)}),
-                           "patient": patient, "aging": aging})
+    return added
 
 
 @cache

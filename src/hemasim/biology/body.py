@@ -26,6 +26,10 @@ class Covariates:
     height_cm: float | np.ndarray | None = None
 
 
+#: The reference healthy adult of the validation targets (35-year-old man, 70 kg, 175 cm).
+REFERENCE_ADULT = Covariates(age_years=35.0, sex="male", weight_kg=70.0, height_cm=175.0)
+
+
 def blood_volume_L(cov: Covariates, params: ParameterSet) -> float | np.ndarray:
     """Blood volume: Nadler 1962 when height is known, otherwise mL/kg by sex (textbook).
 

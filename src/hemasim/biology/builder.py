@@ -27,12 +27,36 @@ class LineageHandles:
     dividing: tuple[tuple[str, Value], ...] = ()  # amplifying precursor stages and their division rates (1/day)
 
 
+@dataclass(frozen=True)
+class ProgenitorSource:
+    """A marrow progenitor pool that later lineages draw cells from, one differentiation event at a time."""
+
+    compartment: str
+    exit_rate_per_day: Value  # 1/day: the rate of the differentiation events a lineage's input flow counts
+    residence_parameter: str  # the parameter the exit rate is built from
+
+
+@dataclass(frozen=True)
+class StemOutput:
+    """What the stem module gives the lineages built after it (see ``stem_module``)."""
+
+    hsc_output_per_day: Value  # cells/day leaving the HSC pool at steady state (the unit of downstream yields)
+    mpp: ProgenitorSource  # multipotent progenitors: myeloid, erythroid, megakaryocytic and NK input
+    clp: ProgenitorSource  # common lymphoid progenitors: B-cell precursors and thymic seeding
+    clp_output_per_day: Value  # CLP differentiation events per day at steady state
+
+
 @dataclass
 class BuildContext:
     """What modules share while the model is assembled.
 
-    ``derived`` collects the parameters computed by steady-state balances so that run outputs
-    list them beside the cited ones.
+    Inputs: ``params``, ``patient``, ``blood_volume_L``, ``aging``, ``per_patient``. Records, added to by
+    every module in any order: ``used`` (parameter names read), ``derived`` (the parameters computed by
+    steady-state balances, listed in run outputs beside the cited ones), ``derived_values``,
+    ``extra_parameters`` (brought by extensions, e.g. drug sets), ``blood_share`` (compartment -> the share of
+    its cells that is in blood). Set in order by ``healthy_human_model``: ``stem`` (after the stem module;
+    reading it earlier raises) and ``lineages`` (each lineage registers its handles when built; extensions,
+    which run after every healthy module, read them with :meth:`lineage`).
     """
 
     params: ParameterSet
@@ -42,16 +66,39 @@ class BuildContext:
     per_patient: Mapping[str, np.ndarray] = field(default_factory=dict)  # cohort: one value per patient
     used: set[str] = field(default_factory=set)
     derived: list[Parameter] = field(default_factory=list)
-    blood_share: dict[str, float] = field(default_factory=dict)
-    hsc_output_per_day: float = 0.0  # cells/day leaving the HSC pool at steady state
-    mpp_name: str = ""
-    mpp_exit_rate: float = 0.0
-    clp_name: str = ""
-    clp_exit_rate: float = 0.0
-    clp_output_per_day: float = 0.0
+    blood_share: dict[str, Value] = field(default_factory=dict)
     lineages: dict[str, LineageHandles] = field(default_factory=dict)
     extra_parameters: list[Parameter] = field(default_factory=list)  # brought by extensions (drug sets)
     derived_values: dict[str, Value] = field(default_factory=dict)  # per patient where a cohort differs
+    _stem: StemOutput | None = field(default=None, init=False, repr=False)
+
+    @property
+    def stem(self) -> StemOutput:
+        """The stem module's outputs (HSC output, MPP and CLP pools); set once that module is built."""
+        if self._stem is None:
+            raise RuntimeError("BuildContext.stem is read before the stem module was built: build stem_module "
+                               "first (healthy_human_model does) and set ctx.stem to its output")
+        return self._stem
+
+    @stem.setter
+    def stem(self, value: StemOutput) -> None:
+        if self._stem is not None:
+            raise RuntimeError("BuildContext.stem is set twice: a model has one stem module")
+        self._stem = value
+
+    def register_lineage(self, key: str, handles: LineageHandles) -> None:
+        """Record where interventions act on lineage ``key`` (drug effects, growth factors); once per lineage."""
+        if key in self.lineages:
+            raise ValueError(f"lineage {key!r} is registered twice")
+        self.lineages[key] = handles
+
+    def lineage(self, key: str) -> LineageHandles:
+        """The handles of lineage ``key``; a clear error when it was not built (yet)."""
+        try:
+            return self.lineages[key]
+        except KeyError:
+            raise KeyError(f"lineage {key!r} is not built (built: {', '.join(sorted(self.lineages)) or 'none'}); "
+                           "extensions run after the healthy modules that register lineages") from None
 
     def p(self, name: str) -> Value:
         """A parameter's value: the per-patient array of a cohort when one is given, else the set's value."""
@@ -61,6 +108,15 @@ class BuildContext:
         if name in self.derived_values:  # a value the healthy model derived (extensions may read it)
             return self.derived_values[name]
         return self.params.value(name)
+
+    def p_shared(self, name: str) -> float:
+        """A parameter that must be the same for every patient of a cohort (e.g. a signal weight: the compiled
+        signals are shared by all patients)."""
+        value = self.p(name)
+        if np.ndim(value):
+            raise ValueError(f"parameter {name} must be the same for every patient of a cohort; "
+                             "give it no per-patient values")
+        return float(value)
 
     def by_sex(self, male: str, female: str) -> tuple[Value, tuple[str, ...]]:
         """The parameter that applies to each patient's sex, and the names of those used."""
@@ -100,7 +156,7 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
                      progenitor_exit_rate: Value, r: Value, feedback: str, maturation_days: Value,
                      maturation_stages: int, target: str, tags: tuple[str, ...], parameters: tuple[str, ...],
                      divisions: int = 0, dividing_days: Value = 0.0, dividing_parameters: tuple[str, ...] = (),
-                     maturing_tags: tuple[str, ...] = ()) -> None:
+                     maturing_tags: tuple[str, ...] = ()) -> LineageHandles:
     """Committed progenitor pool fed by MPPs, amplified under feedback, then ``divisions`` amplifying
     precursor stages (each a division: one cell in, two out, over ``dividing_days`` in all) and a
     post-mitotic maturation chain.
@@ -108,18 +164,20 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
     Steady state: the chain passes ``production_per_day`` F; the dividing stages receive F/2^d; the
     progenitor pool P = F/(2^d kout) proliferates at r*kout*g and receives F(1-r)/2^d cells/day from MPP
     differentiation, i.e. Y = F(1-r)/(2^d HSC output) progenitors per MPP differentiation event (derived).
+    Returns the lineage's handles (without its blood compartments).
     """
+    stem = ctx.stem
     F = production_per_day
     into_precursors = F / 2.0**divisions
     prog = m.compartment(f"{key}_progenitor", f"{label} committed progenitors (proliferating)",
                          into_precursors / progenitor_exit_rate, "marrow", "progenitor")
     amplification = ctx.derive(
-        f"{key}_progenitor_amplification", into_precursors * (1.0 - r) / ctx.hsc_output_per_day, "cells/MPP event",
+        f"{key}_progenitor_amplification", into_precursors * (1.0 - r) / stem.hsc_output_per_day, "cells/MPP event",
         f"{label} progenitors made per MPP differentiation event", ("hsc_count", "hsc_division_interval_days",
                                                                     *parameters),
         "closes the steady-state balance of the progenitor pool at the homeostatic set point")
-    m.flow(f"mpp_to_{key}_progenitor", "differentiation", ctx.mpp_name, prog, ctx.mpp_exit_rate, consume=0.0,
-           yield_=amplification, parameters=("mpp_residence_days",))
+    m.flow(f"mpp_to_{key}_progenitor", "differentiation", stem.mpp.compartment, prog, stem.mpp.exit_rate_per_day,
+           consume=0.0, yield_=amplification, parameters=(stem.mpp.residence_parameter,))
     m.flow(f"{key}_progenitor_proliferation", "proliferation", prog, prog, r * progenitor_exit_rate, consume=0.0,
            feedbacks=(feedback,), parameters=("progenitor_baseline_self_renewal_ratio", *parameters))
     chain = m.chain(f"{key}_maturing", f"maturing {label} cells", maturation_stages, maturation_days,
@@ -136,13 +194,13 @@ def lineage_from_mpp(ctx: BuildContext, m: Module, *, key: str, label: str, prod
             m.flow(f"{d}_division", "division", d, nxt, k_div, yield_=2.0,
                    parameters=(*dividing_parameters, *parameters))
     first = dividing[0][0] if dividing else chain[0]
-    m.flow(f"{key}_progenitor_to_{'precursors' if dividing else 'maturing'}", "differentiation", prog, first,
-           progenitor_exit_rate, parameters=parameters)
-    ctx.lineages[key] = LineageHandles(
+    progenitor_exit = f"{key}_progenitor_to_{'precursors' if dividing else 'maturing'}"
+    m.flow(progenitor_exit, "differentiation", prog, first, progenitor_exit_rate, parameters=parameters)
+    return LineageHandles(
         progenitor=prog, proliferation_flow=f"{key}_progenitor_proliferation",
         proliferation_rate=r * progenitor_exit_rate, feedback=feedback, input_flow=f"mpp_to_{key}_progenitor",
-        maturation_flows=(f"{key}_progenitor_to_{'precursors' if dividing else 'maturing'}",
-                          *(f"{chain[i]}_to_{chain[i + 1]}" for i in range(len(chain) - 1)), f"{chain[-1]}_out"),
+        maturation_flows=(progenitor_exit, *(f"{chain[i]}_to_{chain[i + 1]}" for i in range(len(chain) - 1)),
+                          f"{chain[-1]}_out"),
         dividing=tuple(dividing))
 
 
@@ -175,7 +233,8 @@ class FeedbackLineage:
 def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[Module, list[str], str]:
     """Blood pool (an ageing chain), homeostatic feedback, progenitors and maturation chain.
 
-    Returns the module, the blood compartment names and the name of the release flow into blood.
+    Registers the lineage's handles in ``ctx`` and returns the module, the blood compartment names and the
+    name of the release flow into blood.
     """
     m = Module(spec.key)
     pool = spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L
@@ -191,7 +250,7 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
                                             ctx.p(spec.log_slope), r, fb_params))
     n_mat = int(ctx.p(spec.maturation_stages))
     div_params = tuple(p for p in (spec.divisions, spec.dividing_days) if p is not None)
-    lineage_from_mpp(ctx, m, key=spec.key, label=spec.label, production_per_day=pool / spec.blood_lifespan_days,
+    handles = lineage_from_mpp(ctx, m, key=spec.key, label=spec.label, production_per_day=pool / spec.blood_lifespan_days,
                      progenitor_exit_rate=ctx.p(spec.progenitor_exit_rate), r=r, feedback=spec.feedback,
                      maturation_days=ctx.p(spec.maturation_days), maturation_stages=n_mat, target=blood[0],
                      tags=("marrow", *spec.tags), maturing_tags=spec.maturing_tags,
@@ -199,5 +258,5 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
                      divisions=int(ctx.p(spec.divisions)) if spec.divisions else 0,
                      dividing_days=ctx.p(spec.dividing_days) if spec.dividing_days else 0.0,
                      dividing_parameters=div_params)
-    ctx.lineages[spec.key] = replace(ctx.lineages[spec.key], blood=tuple(blood), signal=spec.signal)
+    ctx.register_lineage(spec.key, replace(handles, blood=tuple(blood), signal=spec.signal))
     return m, blood, f"{spec.key}_maturing_{n_mat}_out"

@@ -43,7 +43,7 @@ class BacterialInfection:
         bac = m.compartment(pathogen_state(n), f"{n}: live bacteria (CFU)", 0.0, "pathogen")
         inflam = m.compartment(f"{n}_inflammation", f"{n}: inflammatory signal (G-CSF/IL-6-like, AU)", 0.0,
                                "inflammation")
-        h = ctx.lineages["neutrophil"]
+        h = ctx.lineage("neutrophil")
         anc_per_cell = p("neutrophil_circulating_fraction") / (ctx.blood_volume_L * 1e9)
         m.signals += [Signal(f"{n}_load", {bac: 1.0}), Signal(f"{n}_inflammation_level", {inflam: 1.0})]
         half = p("inflammation_half_max_au")
@@ -94,7 +94,8 @@ class BacterialInfection:
             Observable(f"{n}_cfu", "CFU", f"{n}: live bacteria", {bac: 1.0}),
             Observable(f"{n}_inflammation_au", "AU", f"{n}: inflammatory signal", {inflam: 1.0}),
         ]
-        extra = {h.input_flow: (f"{n}_production_drive",), "hspc_egress": (f"{n}_mobilisation_drive",)}
+        extra: dict[str, tuple[str, ...]] = {h.input_flow: (f"{n}_production_drive",),
+                                             "hspc_egress": (f"{n}_mobilisation_drive",)}
         with_humoral_response(m, n, ctx)
         for f in h.maturation_flows[1:]:
             extra[f] = (f"{n}_release_drive",)

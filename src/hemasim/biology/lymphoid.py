@@ -9,27 +9,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
+from hemasim.biology.body import REFERENCE_ADULT, blood_volume_L
 from hemasim.biology.builder import BuildContext
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
+from hemasim.parameters import ParameterSet
 
 PER_UL = 1e6  # microlitres per litre
 
 
-def _from_progenitors(ctx: BuildContext, m: Module, target: str, influx: float, name: str, label: str,
+def _from_progenitors(ctx: BuildContext, m: Module, target: str, influx: Value, name: str, label: str,
                       feedbacks: tuple[str, ...] = (), extra_params: tuple[str, ...] = (), from_mpp: bool = False) -> None:
     """A lineage fed by lymphoid progenitors (or, ``from_mpp``, by multipotent progenitors: same event rate)."""
-    y = ctx.derive(f"{name}_yield", influx / ctx.clp_output_per_day, "cells/CLP event",
+    stem = ctx.stem
+    y = ctx.derive(f"{name}_yield", influx / stem.clp_output_per_day, "cells/CLP event",
                    f"{label} made per CLP differentiation event", ("hsc_count", "hsc_division_interval_days",
                                                                     *extra_params),
                    "closes the steady-state balance of the downstream pool at its reference count")
-    source, rate, res = ((ctx.mpp_name, ctx.mpp_exit_rate, "mpp_residence_days") if from_mpp
-                         else (ctx.clp_name, ctx.clp_exit_rate, "clp_residence_days"))
-    m.flow(f"{source}_to_{name}", "differentiation", source, target, rate, consume=0.0, yield_=y,
-           feedbacks=feedbacks, parameters=(res,))
+    source = stem.mpp if from_mpp else stem.clp
+    m.flow(f"{source.compartment}_to_{name}", "differentiation", source.compartment, target, source.exit_rate_per_day,
+           consume=0.0, yield_=y, feedbacks=feedbacks, parameters=(source.residence_parameter,))
 
 
 #: lineage key -> the adult reference count it scales (children carry more of these per uL)
@@ -68,41 +71,106 @@ def memory_accrual_factor(value: Callable[[str], Value], age_years: Value) -> Va
             / (1.0 - _decaying_with_age(1.0, tau, value("lymphocyte_reference_age_years"))))
 
 
-def reference_adult_blood_volume_L(params: object) -> float:
+def reference_adult_blood_volume_L(params: ParameterSet) -> float:
     """Blood volume of the reference adult (the body the thymic output is derived on)."""
-    from hemasim.biology import REFERENCE_ADULT
-    from hemasim.biology.body import blood_volume_L
-
-    return float(blood_volume_L(REFERENCE_ADULT, params))  # type: ignore[arg-type]
+    return float(blood_volume_L(REFERENCE_ADULT, params))
 
 
-def _homeostatic(name: str, signal: str, ref: float, ctx: BuildContext, max_fold: str = "il7_max_fold") -> Feedback:
+def _homeostatic(name: str, signal: str, ref: Value, ctx: BuildContext, max_fold: str = "il7_max_fold") -> Feedback:
     """Homeostatic proliferation: 1 at the reference pool, up to ``max_fold`` (a parameter) when it is empty."""
     return Feedback(name, FeedbackKind.HILL_RATIO, (ref, ctx.p(max_fold) - 1.0, ctx.p("il7_hill")),
                     signal=signal, parameters=(max_fold, "il7_hill"))
 
 
+@dataclass(frozen=True)
+class _Periphery:
+    """Whole-body lymphocyte pools, of which ``blood_fraction`` circulates."""
+
+    blood_fraction: Value
+    cells_per_count_per_uL: Value  # whole-body cells per blood cell/uL
+
+    def pool(self, ctx: BuildContext, m: Module, name: str, description: str, cells: Value, *tags: str) -> str:
+        c = m.compartment(name, description, cells, "lymphocyte", *tags)
+        ctx.blood_share[c] = self.blood_fraction
+        return c
+
+
+@dataclass(frozen=True)
+class _TCellPools:
+    """The peripheral T-cell compartments and their steady-state cells."""
+
+    naive_cd4: str
+    cm_cd4: str
+    em_cd4: str
+    naive_cd8: str
+    memory_cd8: str
+    naive_cd4_cells: Value
+    cm_cd4_cells: Value
+    em_cd4_cells: Value
+    naive_cd8_cells: Value
+    memory_cd8_cells: Value
+    cd4_adult_cells: Value  # the adult reference CD4 count in this body
+    cd8_adult_cells: Value
+    naive_cd4_loss_per_day: Value  # from the naive half-life (adult)
+    naive_cd8_loss_per_day: Value
+
+    @property
+    def compartments(self) -> tuple[str, ...]:
+        return (self.naive_cd4, self.cm_cd4, self.em_cd4, self.naive_cd8, self.memory_cd8)
+
+
+@dataclass(frozen=True)
+class _Thymus:
+    """The export-destined thymocytes and what the markers of thymic output need."""
+
+    export_stage: str  # the last thymocyte stage, which exports naive T cells
+    stage_rate_per_day: Value  # transit rate of one of the two thymocyte stages
+    cd4_export_per_day: Value  # naive CD4 export at the reference age (derived)
+    export_per_day: Value  # naive CD4 + CD8 export at the reference age
+    age_factor: Value  # thymic capacity at the patient's age over that at the reference age
+    feedbacks: tuple[str, ...]  # lymphopenic rebound and involution, on every thymic flow
+
+    @property
+    def cd4_export_rate_per_day(self) -> Value:
+        """Rate of the CD4 export flow out of the last thymocyte stage."""
+        return self.stage_rate_per_day * self.cd4_export_per_day / self.export_per_day
+
+
 def lymphoid_module(ctx: BuildContext) -> Module:
+    """B, NK and T cells with their marrow precursors, the thymus and its markers (TREC, CD4 clonotypes)."""
     m = Module("lymphoid")
     bv = ctx.blood_volume_L
     frac = ctx.p("lymphocyte_blood_fraction")
-    to_body = PER_UL * bv / frac  # blood count per uL -> whole-body cells
+    periphery = _Periphery(frac, PER_UL * bv / frac)
+    b = _b_cells(ctx, m, periphery)
+    nk = _nk_cells(ctx, m, periphery)
+    t = _t_cell_pools(ctx, m, periphery)
+    age = np.asarray(ctx.patient.age_years, dtype=np.float64)
+    # Infants' naive T cells divide and die faster than adults' (balanced: the set point is unchanged); under
+    # lymphopenia the IL-7-like signal multiplies the faster division, so an empty infant periphery refills within
+    # months. Zero effect in adults (the excess decays with age).
+    infant_turnover = infant_naive_turnover_per_day(ctx.p, age)
+    thymus = _thymus(ctx, m, t, age)
+    trec = _trec_marker(ctx, m, periphery, t, thymus, infant_turnover)
+    clonotypes = _cd4_clonotypes(ctx, m, t, thymus)
+    _naive_turnover(ctx, m, t.naive_cd4, t.naive_cd4_loss_per_day, t.cm_cd4, "naive_cd4_half_life_years",
+                    infant_turnover)
+    _naive_turnover(ctx, m, t.naive_cd8, t.naive_cd8_loss_per_day, t.memory_cd8, "naive_cd8_half_life_years",
+                    infant_turnover)
+    _memory_turnover(ctx, m, t)
+    m.observables += _lymphoid_observables(frac / (bv * PER_UL), frac / (bv * 1e9), b, nk, t, trec, clonotypes)
+    return m
 
-    def periphery(name: str, desc: str, cells: float, *tags: str) -> str:
-        c = m.compartment(name, desc, cells, "lymphocyte", *tags)
-        ctx.blood_share[c] = frac
-        return c
 
-    def child_factor(lineage: str) -> Value:
-        return child_lymphocyte_factor(ctx.p, lineage, ctx.patient.age_years)
-
-    # ---------------------------------------------------------------- B cells
-    B = ctx.p("b_reference_per_uL") * child_factor("b") * to_body
+def _b_cells(ctx: BuildContext, m: Module, periphery: _Periphery) -> str:
+    """Peripheral B cells under a BAFF-like feedback, fed by marrow precursors from CLPs."""
+    B = (ctx.p("b_reference_per_uL") * child_lymphocyte_factor(ctx.p, "b", ctx.patient.age_years)
+         * periphery.cells_per_count_per_uL)
     p_b = ctx.p("b_proliferation_per_day")
     s_b = ctx.p("b_marrow_share_of_production")
     d_b = ctx.derive("b_death_rate_per_day", p_b / (1.0 - s_b), "1/day", "loss rate of peripheral B cells",
                      ("b_proliferation_per_day", "b_marrow_share_of_production"), "d = p / (1 - marrow share)")
-    b = periphery("b_cells", "peripheral B cells", B, "b_cell")
+    b = periphery.pool(ctx, m, "b_cells", "peripheral B cells", B, "b_cell")
     m.signals.append(Signal("b_pool", {b: 1.0}))
     m.feedbacks.append(_homeostatic("baff_like", "b_pool", B, ctx, "b_lymphopenia_max_fold"))
     b_res = ctx.p("b_precursor_residence_days")
@@ -114,12 +182,15 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.flow("b_cells_proliferation", "proliferation", b, b, p_b, consume=0.0, feedbacks=("baff_like",),
            parameters=("b_proliferation_per_day",))
     m.flow("b_cells_death", "death", b, None, d_b, parameters=("b_proliferation_per_day", "b_marrow_share_of_production"))
+    return b
 
-    # ---------------------------------------------------------------- NK cells
-    NK = ctx.p("nk_reference_per_uL") * to_body
+
+def _nk_cells(ctx: BuildContext, m: Module, periphery: _Periphery) -> str:
+    """NK cells under their own homeostatic feedback, fed by marrow precursors from MPPs."""
+    NK = ctx.p("nk_reference_per_uL") * periphery.cells_per_count_per_uL
     p_nk = ctx.p("nk_proliferation_per_day")
     d_nk = ctx.p("nk_death_rate_per_day")
-    nk = periphery("nk_cells", "NK cells", NK, "nk")
+    nk = periphery.pool(ctx, m, "nk_cells", "NK cells", NK, "nk")
     m.signals.append(Signal("nk_pool", {nk: 1.0}))
     m.feedbacks.append(_homeostatic("nk_homeostasis", "nk_pool", NK, ctx, "nk_lymphopenia_max_fold"))
     nk_res = ctx.p("nk_precursor_residence_days")
@@ -136,13 +207,16 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     m.flow("nk_cells_proliferation", "proliferation", nk, nk, p_nk, consume=0.0, feedbacks=("nk_homeostasis",),
            parameters=("nk_proliferation_per_day",))
     m.flow("nk_cells_death", "death", nk, None, d_nk, parameters=("nk_death_rate_per_day",))
+    return nk
 
-    # ---------------------------------------------------------------- T cells
-    thymic_share = ctx.p("thymic_share_of_naive_production")
-    conv = ctx.p("naive_to_memory_share_of_loss")
+
+def _t_cell_pools(ctx: BuildContext, m: Module, periphery: _Periphery) -> _TCellPools:
+    """Naive and memory CD4 and CD8 pools at the patient's age, and their homeostatic niches."""
+    to_body = periphery.cells_per_count_per_uL
     cd4_adult = ctx.p("cd4_reference_per_uL") * to_body  # adult counts in this body
     cd8_adult = ctx.p("cd8_reference_per_uL") * to_body
-    cd4, cd8 = cd4_adult * child_factor("cd4"), cd8_adult * child_factor("cd8")
+    cd4 = cd4_adult * child_lymphocyte_factor(ctx.p, "cd4", ctx.patient.age_years)
+    cd8 = cd8_adult * child_lymphocyte_factor(ctx.p, "cd8", ctx.patient.age_years)
     # A child's excess T cells are naive; memory cells accrue with age from none at birth to the adult split.
     mem_factor = memory_accrual_factor(ctx.p, ctx.patient.age_years)
     f4, f8 = ctx.p("cd4_naive_fraction"), ctx.p("cd8_naive_fraction")
@@ -152,139 +226,176 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     CM = M4 * ctx.p("cd4_central_memory_share")
     EM = M4 - CM
     M8 = cd8 - N8
-    d_n4 = math.log(2) / (ctx.p("naive_cd4_half_life_years") * DAYS_PER_YEAR)
-    d_n8 = math.log(2) / (ctx.p("naive_cd8_half_life_years") * DAYS_PER_YEAR)
-
-    n4 = periphery("naive_cd4", "naive CD4 T cells", N4, "t_cell", "cd4")
-    cm4 = periphery("cm_cd4", "central-memory CD4 T cells", CM, "t_cell", "cd4")
-    em4 = periphery("em_cd4", "effector-memory CD4 T cells", EM, "t_cell", "cd4")
-    n8 = periphery("naive_cd8", "naive CD8 T cells", N8, "t_cell", "cd8")
-    m8 = periphery("memory_cd8", "memory CD8 T cells", M8, "t_cell", "cd8")
-    t_all = (n4, cm4, em4, n8, m8)
+    t = _TCellPools(
+        naive_cd4=periphery.pool(ctx, m, "naive_cd4", "naive CD4 T cells", N4, "t_cell", "cd4"),
+        cm_cd4=periphery.pool(ctx, m, "cm_cd4", "central-memory CD4 T cells", CM, "t_cell", "cd4"),
+        em_cd4=periphery.pool(ctx, m, "em_cd4", "effector-memory CD4 T cells", EM, "t_cell", "cd4"),
+        naive_cd8=periphery.pool(ctx, m, "naive_cd8", "naive CD8 T cells", N8, "t_cell", "cd8"),
+        memory_cd8=periphery.pool(ctx, m, "memory_cd8", "memory CD8 T cells", M8, "t_cell", "cd8"),
+        naive_cd4_cells=N4, cm_cd4_cells=CM, em_cd4_cells=EM, naive_cd8_cells=N8, memory_cd8_cells=M8,
+        cd4_adult_cells=cd4_adult, cd8_adult_cells=cd8_adult,
+        naive_cd4_loss_per_day=math.log(2) / (ctx.p("naive_cd4_half_life_years") * DAYS_PER_YEAR),
+        naive_cd8_loss_per_day=math.log(2) / (ctx.p("naive_cd8_half_life_years") * DAYS_PER_YEAR))
     # Naive cells compete for their own (IL-7) niche and CD4 memory cells for theirs. CD8 memory cells
     # (IL-15-driven) sense their own pool and a share w of the naive CD8 cells: when naive CD8 cells are missing
     # (after a transplant) memory CD8 cells take part of the naive space, which is why CD8 counts recover early and
     # the CD4:CD8 ratio inverts after HSCT, and then stop, so thymic naive CD4 cells overtake them in a child.
     # The naive pool's own feedback ignores memory cells, so memory cannot take the naive niche over.
-    w8 = ctx.p("cd8_memory_niche_naive_weight")
-    m.signals += [Signal("naive_t_pool", {n4: 1.0, n8: 1.0}), Signal("cd4_memory_pool", {cm4: 1.0, em4: 1.0}),
-                  Signal("cd8_pool", {n8: w8, m8: 1.0})]
+    w8 = ctx.p_shared("cd8_memory_niche_naive_weight")  # a signal weight
+    m.signals += [Signal("naive_t_pool", {t.naive_cd4: 1.0, t.naive_cd8: 1.0}),
+                  Signal("cd4_memory_pool", {t.cm_cd4: 1.0, t.em_cd4: 1.0}),
+                  Signal("cd8_pool", {t.naive_cd8: w8, t.memory_cd8: 1.0})]
     m.feedbacks += [_homeostatic("il7_like", "naive_t_pool", N4 + N8, ctx),
                     _homeostatic("cd4_memory_niche", "cd4_memory_pool", CM + EM, ctx, "cd4_memory_lymphopenia_max_fold"),
                     _homeostatic("cd8_memory_niche", "cd8_pool", w8 * N8 + M8, ctx, "cd8_memory_lymphopenia_max_fold")]
+    return t
 
-    # Thymus: seeded by CLPs into a niche of age-dependent capacity, exports naive CD4 and CD8 cells.
+
+def _thymus(ctx: BuildContext, m: Module, t: _TCellPools, age: np.ndarray) -> _Thymus:
+    """Thymus: seeded by CLPs into a niche of age-dependent capacity, exports naive CD4 and CD8 cells."""
+    thymic_share = ctx.p("thymic_share_of_naive_production")
     ref_age = ctx.p("lymphocyte_reference_age_years")
     decline, peak = ctx.p("thymic_output_decline_per_year"), ctx.p("thymic_output_peak_age_years")
     # Thymic export is set by the thymus, not by body size: it is derived on the reference adult's naive pools
     # (whole body) and the same for every patient of the same age. A small body (a child) thus gets more thymic
     # output per naive cell than an adult.
-    ref_body = reference_adult_blood_volume_L(ctx.params) / bv
-    theta4 = ctx.derive("thymic_cd4_output_per_day", thymic_share * d_n4 * f4 * cd4_adult * ref_body,
-                        "cells/day", "naive CD4 export at the reference age", (
+    ref_body = reference_adult_blood_volume_L(ctx.params) / ctx.blood_volume_L
+    theta4 = ctx.derive("thymic_cd4_output_per_day",
+                        thymic_share * t.naive_cd4_loss_per_day * ctx.p("cd4_naive_fraction") * t.cd4_adult_cells
+                        * ref_body, "cells/day", "naive CD4 export at the reference age", (
                             "thymic_share_of_naive_production", "naive_cd4_half_life_years", "cd4_reference_per_uL",
                             "cd4_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD4 pool")
-    theta8 = ctx.derive("thymic_cd8_output_per_day", thymic_share * d_n8 * f8 * cd8_adult * ref_body,
-                        "cells/day", "naive CD8 export at the reference age", (
+    theta8 = ctx.derive("thymic_cd8_output_per_day",
+                        thymic_share * t.naive_cd8_loss_per_day * ctx.p("cd8_naive_fraction") * t.cd8_adult_cells
+                        * ref_body, "cells/day", "naive CD8 export at the reference age", (
                             "thymic_share_of_naive_production", "naive_cd8_half_life_years", "cd8_reference_per_uL",
                             "cd8_naive_fraction"), "theta = share * d * N, N the reference adult's naive CD8 pool")
     thy_res = ctx.p("thymocyte_residence_days")
     # Thymic capacity at the patient's age: constant to the peak age, then falling exponentially (Steinmann).
-    age = np.asarray(ctx.patient.age_years, dtype=np.float64)
     age_factor = np.exp(-decline * (np.maximum(age, peak) - np.maximum(ref_age, peak)))
     out = theta4 + theta8
     thy_ss = out * age_factor * thy_res  # thymocytes at rest (export equivalents)
-    # Infants' naive T cells divide and die faster than adults' (balanced: the set point is unchanged); under
-    # lymphopenia the IL-7-like signal multiplies the faster division, so an empty infant periphery refills within
-    # months. Zero effect in adults (the excess decays with age).
-    infant_inputs = ("naive_infant_turnover_at_birth_per_day", "naive_infant_turnover_decay_years")
-    extra = infant_naive_turnover_per_day(ctx.p, age)
     thy = [m.compartment(f"thymocyte_{i + 1}", f"developing thymocytes (export-destined), stage {i + 1} of 2",
                          thy_ss / 2, "thymus") for i in range(2)]
     # lymphopenia raises thymopoiesis through the same IL-7-like signal as naive homeostatic proliferation
     # (thymic rebound after lymphoablation): thymocytes pass faster (1 at the naive set point, up to
     # thymic_lymphopenia_max_fold), and the niche they free is refilled by more seeding
     m.feedbacks.append(Feedback("il7_thymopoiesis", FeedbackKind.HILL_RATIO,
-                                (N4 + N8, ctx.p("thymic_lymphopenia_max_fold") - 1.0, ctx.p("il7_hill")),
+                                (t.naive_cd4_cells + t.naive_cd8_cells, ctx.p("thymic_lymphopenia_max_fold") - 1.0,
+                                 ctx.p("il7_hill")),
                                 signal="naive_t_pool", parameters=("thymic_lymphopenia_max_fold", "il7_hill")))
     # in a run that ages, thymopoiesis slows as the thymus involutes (1 at the starting age, falling after the
     # peak age at thymic_output_decline_per_year)
     m.feedbacks.append(Feedback("thymic_capacity", FeedbackKind.AGE_DECLINE,
                                 (ctx.patient.age_years, decline, peak, ctx.patient.age_years, 1.0 if ctx.aging else 0.0),
                                 parameters=("thymic_output_decline_per_year", "thymic_output_peak_age_years")))
-    rebound = ("il7_thymopoiesis", "thymic_capacity")
-    m.flow("thymocyte_1_to_thymocyte_2", "maturation", thy[0], thy[1], 2.0 / thy_res, feedbacks=rebound,
-           parameters=("thymocyte_residence_days",))
-    m.flow("thymic_export_cd4", "export", thy[1], n4, 2.0 / thy_res * theta4 / out, feedbacks=rebound,
-           parameters=("thymocyte_residence_days",))
-    m.flow("thymic_export_cd8", "export", thy[1], n8, 2.0 / thy_res * theta8 / out, feedbacks=rebound,
-           parameters=("thymocyte_residence_days",))
-    # The intrathymic niche: seeding progenitors enter in proportion to the room left in the thymus (HILL_RATIO on
-    # the thymocytes, 1 at rest, up to 1 + 1/thymic_niche_free_share when the thymus is empty), so a few
-    # progenitors fill an emptied thymus (after conditioning, or the empty thymus of a SCID infant): output is set
-    # by capacity, not by seeding. Involution within a run slows seeding and transit alike, so the capacity
-    # (thymocytes at rest) is kept and output falls with it.
+    thymus = _Thymus(export_stage=thy[1], stage_rate_per_day=2.0 / thy_res, cd4_export_per_day=theta4,
+                     export_per_day=out, age_factor=age_factor, feedbacks=("il7_thymopoiesis", "thymic_capacity"))
+    m.flow("thymocyte_1_to_thymocyte_2", "maturation", thy[0], thy[1], thymus.stage_rate_per_day,
+           feedbacks=thymus.feedbacks, parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd4", "export", thy[1], t.naive_cd4, thymus.cd4_export_rate_per_day,
+           feedbacks=thymus.feedbacks, parameters=("thymocyte_residence_days",))
+    m.flow("thymic_export_cd8", "export", thy[1], t.naive_cd8, thymus.stage_rate_per_day * theta8 / out,
+           feedbacks=thymus.feedbacks, parameters=("thymocyte_residence_days",))
+    _thymic_niche(ctx, m, thy[0], thy[1], thy_ss, out * age_factor)
+    return thymus
+
+
+def _thymic_niche(ctx: BuildContext, m: Module, first_stage: str, export_stage: str, thymocytes_at_rest: Value,
+                  export_at_age_per_day: Value) -> None:
+    """The intrathymic niche: seeding progenitors enter in proportion to the room left in the thymus (HILL_RATIO on
+    the thymocytes, 1 at rest, up to 1 + 1/thymic_niche_free_share when the thymus is empty), so a few
+    progenitors fill an emptied thymus (after conditioning, or the empty thymus of a SCID infant): output is set
+    by capacity, not by seeding. Involution within a run slows seeding and transit alike, so the capacity
+    (thymocytes at rest) is kept and output falls with it."""
     free = ctx.p("thymic_niche_free_share")
-    m.signals.append(Signal("thymocyte_pool", {thy[0]: 1.0, thy[1]: 1.0}))
+    m.signals.append(Signal("thymocyte_pool", {first_stage: 1.0, export_stage: 1.0}))
     m.feedbacks.append(Feedback("thymic_niche_access", FeedbackKind.HILL_RATIO,
-                                (thy_ss, 1.0 / free, ctx.p("thymic_niche_hill")),
+                                (thymocytes_at_rest, 1.0 / free, ctx.p("thymic_niche_hill")),
                                 signal="thymocyte_pool", parameters=("thymic_niche_free_share", "thymic_niche_hill")))
     # Early thymocytes expand under the same niche signal: barely at rest, at up to thymocyte_expansion_max_per_day
     # in an emptied thymus, so a handful of donor progenitors (an unconditioned SCID graft, where few lymphoid
     # progenitors are the donor's) still refill it. At rest seeding supplies what expansion does not.
     k_exp = ctx.p("thymocyte_expansion_max_per_day") * free / (1.0 + free)  # at rest; x (1 + 1/free) when empty
-    m.flow("thymocyte_1_expansion", "proliferation", thy[0], thy[0], k_exp, consume=0.0,
+    m.flow("thymocyte_1_expansion", "proliferation", first_stage, first_stage, k_exp, consume=0.0,
            feedbacks=("thymic_niche_access", "thymic_capacity"),
            parameters=("thymocyte_expansion_max_per_day", "thymic_niche_free_share"))
-    _from_progenitors(ctx, m, thy[0], out * age_factor - k_exp * thy_ss / 2, "thymic_seeding",
+    _from_progenitors(ctx, m, first_stage, export_at_age_per_day - k_exp * thymocytes_at_rest / 2, "thymic_seeding",
                       "thymus-seeding progenitors (export equivalents)",
-                      feedbacks=("thymic_niche_access", "thymic_capacity"), extra_params=("thymic_share_of_naive_production", "thymocyte_expansion_max_per_day"))
-    # TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
-    # total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
-    # tagged like naive CD4 cells, so depletion, irradiation and blood loss remove markers with their cells
+                      feedbacks=("thymic_niche_access", "thymic_capacity"),
+                      extra_params=("thymic_share_of_naive_production", "thymocyte_expansion_max_per_day"))
+
+
+INFANT_TURNOVER_PARAMETERS = ("naive_infant_turnover_at_birth_per_day", "naive_infant_turnover_decay_years")
+
+
+def _trec_marker(ctx: BuildContext, m: Module, periphery: _Periphery, t: _TCellPools, thymus: _Thymus,
+                 infant_turnover: Value) -> str:
+    """TREC-like marker: one excision circle per CD4 cell the thymus exports; division dilutes it (the
+    total is unchanged), loss of naive CD4 cells (death or conversion to memory) removes it.
+    Tagged like naive CD4 cells, so depletion, irradiation and blood loss remove markers with their cells."""
+    d_n4 = t.naive_cd4_loss_per_day
     trec = m.compartment("trec_cd4", "TREC-like marker: excision circles in naive CD4 T cells",
-                         theta4 * age_factor / (d_n4 + extra), "lymphocyte", "t_cell", "cd4", "thymus_marker")
-    ctx.blood_share[trec] = frac
-    m.flow("thymic_export_cd4_trec", "marker", thy[1], trec, 2.0 / thy_res * theta4 / out, consume=0.0,
-           feedbacks=rebound, parameters=("thymocyte_residence_days",))
-    m.flow("trec_cd4_loss", "marker", trec, None, d_n4 + extra, parameters=("naive_cd4_half_life_years",
-                                                                         *infant_inputs))
-    # CD4 clonotype richness: each new thymic clonotype arrives as n_t cells (derived so that the reference adult
-    # holds cd4_clonotypes_reference) and a clonotype is lost at the naive CD4 loss rate, so richness follows
-    # thymic output with age. Not tagged as cells: depletion thins it by the clonal law of
-    # hemasim.events.thin_clonotypes (a clonotype is lost only if all its cells are), not in proportion.
+                         thymus.cd4_export_per_day * thymus.age_factor / (d_n4 + infant_turnover),
+                         "lymphocyte", "t_cell", "cd4", "thymus_marker")
+    ctx.blood_share[trec] = periphery.blood_fraction
+    m.flow("thymic_export_cd4_trec", "marker", thymus.export_stage, trec, thymus.cd4_export_rate_per_day,
+           consume=0.0, feedbacks=thymus.feedbacks, parameters=("thymocyte_residence_days",))
+    m.flow("trec_cd4_loss", "marker", trec, None, d_n4 + infant_turnover,
+           parameters=("naive_cd4_half_life_years", *INFANT_TURNOVER_PARAMETERS))
+    return trec
+
+
+def _cd4_clonotypes(ctx: BuildContext, m: Module, t: _TCellPools, thymus: _Thymus) -> str:
+    """CD4 clonotype richness: each new thymic clonotype arrives as n_t cells (derived so that the reference adult
+    holds cd4_clonotypes_reference) and a clonotype is lost at the naive CD4 loss rate, so richness follows
+    thymic output with age. Not tagged as cells: depletion thins it by the clonal law of
+    hemasim.events.thin_clonotypes (a clonotype is lost only if all its cells are), not in proportion."""
+    d_n4 = t.naive_cd4_loss_per_day
     k_ref = ctx.p("cd4_clonotypes_reference")
-    cells_per_clonotype = ctx.derive("thymic_cd4_cells_per_new_clonotype", theta4 / (k_ref * d_n4), "cells",
-                                     "naive CD4 cells the thymus exports per new clonotype",
+    cells_per_clonotype = ctx.derive("thymic_cd4_cells_per_new_clonotype", thymus.cd4_export_per_day / (k_ref * d_n4),
+                                     "cells", "naive CD4 cells the thymus exports per new clonotype",
                                      ("thymic_cd4_output_per_day", "cd4_clonotypes_reference",
                                       "naive_cd4_half_life_years"),
                                      "closes the richness balance at the reference age: n_t = theta / (K_ref d)")
     clonotypes = m.compartment("cd4_clonotypes", "distinct CD4 T-cell receptor clonotypes (richness)",
-                               k_ref * age_factor, "clonotypes")
-    m.flow("thymic_new_cd4_clonotypes", "marker", thy[1], clonotypes, 2.0 / thy_res * theta4 / out, consume=0.0,
-           yield_=1.0 / cells_per_clonotype, feedbacks=rebound, parameters=("thymocyte_residence_days", "cd4_clonotypes_reference"))
+                               k_ref * thymus.age_factor, "clonotypes")
+    m.flow("thymic_new_cd4_clonotypes", "marker", thymus.export_stage, clonotypes, thymus.cd4_export_rate_per_day,
+           consume=0.0, yield_=1.0 / cells_per_clonotype, feedbacks=thymus.feedbacks,
+           parameters=("thymocyte_residence_days", "cd4_clonotypes_reference"))
     m.flow("cd4_clonotype_loss", "marker", clonotypes, None, d_n4, parameters=("naive_cd4_half_life_years",))
+    return clonotypes
 
-    def naive(name: str, d: float, memory: str, half_life: str) -> None:
-        p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * d + extra, "1/day",
-                       f"homeostatic proliferation of {name.replace('_', ' ')} cells",
-                       ("thymic_share_of_naive_production", half_life, *infant_inputs),
-                       "p = (1 - thymic share) d + the infant excess")
-        m.flow(f"{name}_proliferation", "proliferation", name, name, p, consume=0.0, feedbacks=("il7_like",),
-               parameters=("thymic_share_of_naive_production", half_life, *infant_inputs))
-        m.flow(f"{name}_to_memory", "differentiation", name, memory, conv * d,
-               parameters=("naive_to_memory_share_of_loss", half_life))
-        m.flow(f"{name}_death", "death", name, None, (1.0 - conv) * d + extra,
-               parameters=("naive_to_memory_share_of_loss", half_life, *infant_inputs))
 
-    naive(n4, d_n4, cm4, "naive_cd4_half_life_years")
-    naive(n8, d_n8, m8, "naive_cd8_half_life_years")
+def _naive_turnover(ctx: BuildContext, m: Module, name: str, loss_per_day: Value, memory: str, half_life: str,
+                    infant_turnover: Value) -> None:
+    """Homeostatic proliferation (the part of naive production the thymus does not supply), conversion to
+    memory and death of a naive pool."""
+    thymic_share = ctx.p("thymic_share_of_naive_production")
+    conv = ctx.p("naive_to_memory_share_of_loss")
+    p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * loss_per_day + infant_turnover, "1/day",
+                   f"homeostatic proliferation of {name.replace('_', ' ')} cells",
+                   ("thymic_share_of_naive_production", half_life, *INFANT_TURNOVER_PARAMETERS),
+                   "p = (1 - thymic share) d + the infant excess")
+    m.flow(f"{name}_proliferation", "proliferation", name, name, p, consume=0.0, feedbacks=("il7_like",),
+           parameters=("thymic_share_of_naive_production", half_life, *INFANT_TURNOVER_PARAMETERS))
+    m.flow(f"{name}_to_memory", "differentiation", name, memory, conv * loss_per_day,
+           parameters=("naive_to_memory_share_of_loss", half_life))
+    m.flow(f"{name}_death", "death", name, None, (1.0 - conv) * loss_per_day + infant_turnover,
+           parameters=("naive_to_memory_share_of_loss", half_life, *INFANT_TURNOVER_PARAMETERS))
 
+
+def _memory_turnover(ctx: BuildContext, m: Module, t: _TCellPools) -> None:
+    """Memory pools: proliferation under their niches, CD4 central- to effector-memory conversion, and the losses
+    that close each balance (derived)."""
+    conv = ctx.p("naive_to_memory_share_of_loss")
+    N4, CM, EM = t.naive_cd4_cells, t.cm_cd4_cells, t.em_cd4_cells
+    N8, M8 = t.naive_cd8_cells, t.memory_cd8_cells
     p_cm = ctx.p("cd4_central_memory_proliferation_per_day")
     p_em = ctx.p("cd4_effector_memory_proliferation_per_day")
     p_m8 = ctx.p("cd8_memory_proliferation_per_day")
     k_ce = ctx.p("cd4_cm_to_em_rate_per_day")
-    d_cm = ctx.derive("cm_cd4_death_rate_per_day", conv * d_n4 * N4 / CM + p_cm - k_ce, "1/day",
+    d_cm = ctx.derive("cm_cd4_death_rate_per_day", conv * t.naive_cd4_loss_per_day * N4 / CM + p_cm - k_ce, "1/day",
                       "loss rate of CD4 central-memory cells", ("naive_to_memory_share_of_loss",
                                                                 "cd4_central_memory_proliferation_per_day",
                                                                 "cd4_cm_to_em_rate_per_day"),
@@ -292,27 +403,31 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     d_em = ctx.derive("em_cd4_death_rate_per_day", p_em + k_ce * CM / EM, "1/day",
                       "loss rate of CD4 effector-memory cells", ("cd4_effector_memory_proliferation_per_day",
                                                                  "cd4_cm_to_em_rate_per_day"), "closes the EM balance")
-    d_m8 = ctx.derive("memory_cd8_death_rate_per_day", p_m8 + conv * d_n8 * N8 / M8, "1/day",
+    d_m8 = ctx.derive("memory_cd8_death_rate_per_day", p_m8 + conv * t.naive_cd8_loss_per_day * N8 / M8, "1/day",
                       "loss rate of CD8 memory cells", ("cd8_memory_proliferation_per_day",
                                                         "naive_to_memory_share_of_loss"), "closes the CD8 memory balance")
-    for name, p, pname, niche in ((cm4, p_cm, "cd4_central_memory_proliferation_per_day", "cd4_memory_niche"),
-                                  (em4, p_em, "cd4_effector_memory_proliferation_per_day", "cd4_memory_niche"),
-                                  (m8, p_m8, "cd8_memory_proliferation_per_day", "cd8_memory_niche")):
+    for name, p, pname, niche in ((t.cm_cd4, p_cm, "cd4_central_memory_proliferation_per_day", "cd4_memory_niche"),
+                                  (t.em_cd4, p_em, "cd4_effector_memory_proliferation_per_day", "cd4_memory_niche"),
+                                  (t.memory_cd8, p_m8, "cd8_memory_proliferation_per_day", "cd8_memory_niche")):
         m.flow(f"{name}_proliferation", "proliferation", name, name, p, consume=0.0, feedbacks=(niche,),
                parameters=(pname,))
-    m.flow("cm_cd4_to_em_cd4", "differentiation", cm4, em4, k_ce, parameters=("cd4_cm_to_em_rate_per_day",))
-    m.flow("cm_cd4_death", "death", cm4, None, d_cm)
-    m.flow("em_cd4_death", "death", em4, None, d_em)
-    m.flow("memory_cd8_death", "death", m8, None, d_m8)
+    m.flow("cm_cd4_to_em_cd4", "differentiation", t.cm_cd4, t.em_cd4, k_ce, parameters=("cd4_cm_to_em_rate_per_day",))
+    m.flow("cm_cd4_death", "death", t.cm_cd4, None, d_cm)
+    m.flow("em_cd4_death", "death", t.em_cd4, None, d_em)
+    m.flow("memory_cd8_death", "death", t.memory_cd8, None, d_m8)
 
-    per_ul = frac / (bv * PER_UL)
-    m.observables += [
+
+def _lymphoid_observables(per_ul: Value, per_1e9_per_L: Value, b: str, nk: str, t: _TCellPools, trec: str,
+                          clonotypes: str) -> list[Observable]:
+    """Blood counts (whole-body cells x blood share / blood volume), thymic output and its markers."""
+    n4, cm4, em4, n8, m8 = t.compartments
+    return [
         Observable("lymphocytes_1e9_per_L", "1e9/L", "blood lymphocytes (T + B + NK)",
-                   dict.fromkeys((b, nk, *t_all), frac / (bv * 1e9))),
+                   dict.fromkeys((b, nk, *t.compartments), per_1e9_per_L)),
         Observable("cd4_per_uL", "cells/uL", "blood CD4 T cells", dict.fromkeys((n4, cm4, em4), per_ul)),
         Observable("naive_cd4_per_uL", "cells/uL", "blood naive CD4 T cells", {n4: per_ul}),
         Observable("cd8_per_uL", "cells/uL", "blood CD8 T cells", dict.fromkeys((n8, m8), per_ul)),
-        Observable("cd3_per_uL", "cells/uL", "blood T cells (CD4 + CD8)", dict.fromkeys(t_all, per_ul)),
+        Observable("cd3_per_uL", "cells/uL", "blood T cells (CD4 + CD8)", dict.fromkeys(t.compartments, per_ul)),
         Observable("b_cells_per_uL", "cells/uL", "blood B cells (CD19)", {b: per_ul}),
         Observable("nk_cells_per_uL", "cells/uL", "blood NK cells", {nk: per_ul}),
         Observable("thymic_output_per_day", "cells/day", "naive T cells exported by the thymus per day",
@@ -322,4 +437,3 @@ def lymphoid_module(ctx: BuildContext) -> Module:
         Observable("cd4_clonotype_richness", "clonotypes", "distinct CD4 TCR clonotypes in the body",
                    {clonotypes: 1.0}),
     ]
-    return m

@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 
+from hemasim.biology import reference_adult_model
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.events import Event
@@ -125,15 +126,13 @@ class GraftLodging:
     def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
         m = Module("graft_lodging")
         m.chain(LODGING, "infused progenitors homing and lodging (MPP units)", 2, ctx.p("graft_lodging_days"), 0.0,
-                ctx.mpp_name, "marrow", "graft_lodging", parameters=("graft_lodging_days",))
+                ctx.stem.mpp.compartment, "marrow", "graft_lodging", parameters=("graft_lodging_days",))
         return m, {}
 
 
 @cache
 def reference_lymphocyte_state() -> tuple[tuple[str, float], ...]:
     """The T, B and NK pools of the healthy reference adult (the proportions of a donor's lymphocytes)."""
-    from hemasim.biology import reference_adult_model
-
     model = reference_adult_model()
     return tuple((n, float(model.x0[model.index(n)])) for n in (*T_POOLS, "b_cells", "nk_cells", "trec_cd4",
                                                                       "cd4_clonotypes"))

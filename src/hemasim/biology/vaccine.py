@@ -25,6 +25,9 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
+from hemasim.biology import reference_adult_model
 from hemasim.biology.builder import BuildContext
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
@@ -40,10 +43,8 @@ def antigen_state(antigen: str) -> str:
 def reference_blood_counts() -> dict[str, float]:
     """Blood counts per uL of the healthy reference adult (35 y): B, naive CD4, memory CD4 and naive CD8 T cells
     (the help and precursor pools that vaccine and infection responses scale with)."""
-    from hemasim.biology import reference_adult_model
-
     model = reference_adult_model()
-    counts = dict(zip(model.observable_names, model.observables(0.0, model.x0)[0], strict=True))
+    counts = dict(zip(model.observable_names, model.observables(np.zeros(1), model.x0)[0], strict=True))
     naive_cd4_cells = float(model.x0[model.index("naive_cd4")])
     per_ul = float(counts["naive_cd4_per_uL"]) / naive_cd4_cells  # whole-body lymphocytes -> blood per uL
     return {"b": float(counts["b_cells_per_uL"]), "naive_cd4": float(counts["naive_cd4_per_uL"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from hemasim import __version__
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
@@ -32,8 +33,6 @@ app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
 def _root(version: bool = typer.Option(False, "--version", help="Print the hemasim version and exit.",
                                        is_eager=True)) -> None:
     if version:
-        from hemasim import __version__
-
         typer.echo(__version__)
         raise typer.Exit()
 

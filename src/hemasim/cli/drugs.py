@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from hemasim.cli._errors import fail
+
 
 def drugs(
     show: str = typer.Argument(None, help="A drug set's name (or the path of your own YAML file) to print in full."),
@@ -14,7 +16,6 @@ def drugs(
     from rich.console import Console
     from rich.table import Table
 
-    from hemasim.cli._errors import fail
     from hemasim.pharmacology import DrugSetError, available_drug_sets, load_drug_set
     from hemasim.pharmacology.conditioning import available_regimens, load_regimen
     from hemasim.pharmacology.table import source_text

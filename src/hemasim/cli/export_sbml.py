@@ -15,6 +15,7 @@ def export_sbml(
 ) -> None:
     """Export the compiled model, its parameters, MIRIAM references and dosing events as SBML L3V2."""
     from hemasim.assembly import export_scenario_sbml
+    from hemasim.io import atomic_write_file
     from hemasim.scenario import ScenarioError, load_scenario
 
     try:
@@ -30,7 +31,5 @@ def export_sbml(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        from hemasim.io import atomic_write_file
-
         atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
         typer.echo(f"wrote {out}", err=True)

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import typer
 
+from hemasim.cli._errors import fail
+from hemasim.parameters import Assumed, Calibrated
+
 
 def references(
     scenario: Path = typer.Option(None, "--scenario", "-s", help="List what this scenario's model uses "
@@ -17,13 +20,11 @@ def references(
     from rich.console import Console
 
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
-    from hemasim.parameters import Assumed, Calibrated
 
     if scenario is None:
         model = healthy_human_model(REFERENCE_ADULT)
     else:
         from hemasim.assembly import build_model
-        from hemasim.cli._errors import fail
         from hemasim.scenario import ScenarioError, load_scenario
 
         try:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from hemasim.cli._errors import fail
+
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "not covered": "dim"}
 
 
@@ -26,8 +28,6 @@ def validate(
     known = list(load_targets())
     for g in group or []:
         if g not in known:
-            from hemasim.cli._errors import fail
-
             raise fail(f"--group: unknown group {g!r}; allowed: {', '.join(known)}")
     console = Console()
     with console.status("simulating the reference patients"):

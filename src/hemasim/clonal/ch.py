@@ -24,8 +24,9 @@ Drivers arise only in wild-type cells (no second hits).
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -171,6 +172,101 @@ class CHCohortResult:
         return pd.DataFrame(rows)
 
 
+@dataclass
+class _StrongDrivers:
+    """The stochastic driver clones of a cohort, one entry per clone (extinct clones are dropped)."""
+
+    owner: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # person index
+    sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # cells
+    advantage: np.ndarray = field(default_factory=lambda: np.zeros(0))  # s T_div: relative stay-probability gain
+    selection_per_year: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    panel: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # seen by a CH gene panel
+
+    def add(self, owner: np.ndarray, sizes: np.ndarray, advantage: np.ndarray, selection_per_year: np.ndarray,
+            panel: np.ndarray) -> None:
+        self.owner = np.concatenate([self.owner, owner])
+        self.sizes = np.concatenate([self.sizes, sizes])
+        self.advantage = np.concatenate([self.advantage, advantage])
+        self.selection_per_year = np.concatenate([self.selection_per_year, selection_per_year])
+        self.panel = np.concatenate([self.panel, panel])
+
+    def drop_extinct(self) -> None:
+        alive = self.sizes > 0
+        if not alive.all():
+            self.owner, self.sizes, self.advantage = self.owner[alive], self.sizes[alive], self.advantage[alive]
+            self.selection_per_year, self.panel = self.selection_per_year[alive], self.panel[alive]
+
+    def cells_per_person(self, n_people: int) -> np.ndarray:
+        return np.bincount(self.owner, weights=self.sizes, minlength=n_people)
+
+
+@dataclass
+class _CohortRecord:
+    """What :func:`simulate_ch_cohort` records: per person and whole year, and clones at snapshot ages."""
+
+    ages: np.ndarray
+    n_people: int
+    max_panel: np.ndarray = field(init=False)
+    max_any: np.ndarray = field(init=False)
+    share: np.ndarray = field(init=False)
+    above: np.ndarray = field(init=False)
+    snapshots: dict[str, list[np.ndarray]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = (self.n_people, len(self.ages))
+        self.max_panel, self.max_any = np.zeros(shape), np.zeros(shape)
+        self.share, self.above = np.zeros(shape), np.zeros(shape, dtype=np.int32)
+        self.snapshots = {k: [] for k in ("person", "age_years", "vaf", "selection_per_year", "panel")}
+
+    def year(self, j: int, clones: _StrongDrivers, driver_cells: np.ndarray, n_star: float) -> None:
+        """Record whole year ``j``: largest VAFs, the pool's driver share, clones at VAF >= 2%."""
+        vaf = clones.sizes / (2.0 * n_star)
+        np.maximum.at(self.max_any[:, j], clones.owner, vaf)
+        np.maximum.at(self.max_panel[:, j], clones.owner[clones.panel], vaf[clones.panel])
+        self.share[:, j] = driver_cells / n_star
+        self.above[:, j] = np.bincount(clones.owner[vaf >= CH_VAF_THRESHOLD], minlength=self.n_people)
+
+    def snapshot(self, age_years: float, clones: _StrongDrivers, n_star: float) -> None:
+        """The clones at VAF >= 0.1% (what deep sequencing could see) at ``age_years``."""
+        keep = clones.sizes >= 0.001 * 2.0 * n_star
+        self.snapshots["person"].append(clones.owner[keep])
+        self.snapshots["age_years"].append(np.full(int(keep.sum()), age_years))
+        self.snapshots["vaf"].append(clones.sizes[keep] / (2.0 * n_star))
+        self.snapshots["selection_per_year"].append(clones.selection_per_year[keep])
+        self.snapshots["panel"].append(clones.panel[keep])
+
+    def result(self, panel_fraction: float, seed: int) -> CHCohortResult:
+        snapshots = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in self.snapshots.items()}
+        return CHCohortResult(self.ages, self.max_panel, self.max_any, self.share, self.above, snapshots,
+                              panel_fraction, seed)
+
+
+@dataclass(frozen=True)
+class _PoolDynamics:
+    """The fixed quantities of a cohort's HSC pools and driver arrivals."""
+
+    n_star: float  # HSCs held by the niche
+    divisions_per_year: float  # r: divisions per cell per year
+    landscape: DriverLandscape
+    min_selection_per_year: float  # stochastic clones from this selection up; weaker ones by their expectation
+    strong_arrivals_per_cell_year: float  # new drivers with s >= min_selection_per_year, per wild-type cell-year
+    weak_probability: np.ndarray  # the share of drivers in each weak selection bin
+    weak_advantage: np.ndarray  # s T_div of each weak bin (its median s)
+
+    @property
+    def division_interval_years(self) -> float:
+        return 1.0 / self.divisions_per_year
+
+
+def _check_cohort_arguments(n_people: int, step_years: float, max_age_years: float) -> None:
+    if n_people < 1:
+        raise ValueError(f"n_people must be >= 1 (got {n_people})")
+    if not 0 < step_years <= 1 or not (1.0 / step_years).is_integer():
+        raise ValueError(f"step_years must divide a year (1, 0.5, 0.25, ...); got {step_years}")
+    if not 0 < max_age_years <= 120:
+        raise ValueError(f"max_age_years must be in (0, 120] (got {max_age_years})")
+
+
 def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int | np.random.SeedSequence = 0,
                        step_years: float = 0.25,
                        pool_size: int | None = None, landscape: DriverLandscape | None = None,
@@ -183,100 +279,86 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
     """
     p = parameters if parameters is not None else healthy_adult_parameters()
     land = landscape if landscape is not None else DriverLandscape.from_parameters(p)
-    if n_people < 1:
-        raise ValueError(f"n_people must be >= 1 (got {n_people})")
-    if not 0 < step_years <= 1 or not (1.0 / step_years).is_integer():
-        raise ValueError(f"step_years must divide a year (1, 0.5, 0.25, ...); got {step_years}")
-    if not 0 < max_age_years <= 120:
-        raise ValueError(f"max_age_years must be in (0, 120] (got {max_age_years})")
-    n_star = float(p.value("hsc_count") if pool_size is None else pool_size)
+    _check_cohort_arguments(n_people, step_years, max_age_years)
     r = DAYS_PER_YEAR / p.value("hsc_division_interval_days")  # divisions per cell per year
-    t_div_years = 1.0 / r
-    rng = np.random.default_rng(seed)
-    arrival_rate = land.rate_per_hsc_year * land.share_above(min_selection_per_year)  # per wild-type cell-year
     weak_s, weak_p = land.weak_bins(min_selection_per_year)
-    weak_adv = weak_s * t_div_years
+    pool = _PoolDynamics(n_star=float(p.value("hsc_count") if pool_size is None else pool_size),
+                         divisions_per_year=r, landscape=land, min_selection_per_year=min_selection_per_year,
+                         strong_arrivals_per_cell_year=land.rate_per_hsc_year * land.share_above(min_selection_per_year),
+                         weak_probability=weak_p, weak_advantage=weak_s * (1.0 / r))
+    rng = np.random.default_rng(seed)
     weak_mass = np.zeros((n_people, len(weak_s)))  # expected cells of weak drivers, per person and bin
-
-    ages = np.arange(0, int(np.floor(max_age_years)) + 1, dtype=float)
-    shape = (n_people, len(ages))
-    max_panel, max_any = np.zeros(shape), np.zeros(shape)
-    share, above = np.zeros(shape), np.zeros(shape, dtype=np.int32)
-    snaps: dict[str, list[np.ndarray]] = {k: [] for k in ("person", "age_years", "vaf", "selection_per_year", "panel")}
+    record = _CohortRecord(np.arange(0, int(np.floor(max_age_years)) + 1, dtype=float), n_people)
     snapshot_steps = {int(round(a / step_years)) for a in snapshot_ages if 0 < a <= max_age_years}
-
-    owner = np.zeros(0, dtype=np.int64)
-    sizes = np.zeros(0, dtype=np.int64)
-    adv = np.zeros(0)
-    sel = np.zeros(0)
-    panel = np.zeros(0, dtype=bool)
+    clones = _StrongDrivers()
     driver_cells = np.zeros(n_people)  # per person, kept up to date at the end of each step
     steps_per_year = int(round(1.0 / step_years))
-    n_steps = int(round(ages[-1] / step_years))
-    steps = range(1, n_steps + 1)
+    steps: Iterable[int] = range(1, int(round(record.ages[-1] / step_years)) + 1)
     if progress:
-        from rich.progress import track
+        from rich.progress import track  # only for an interactive run
 
         steps = track(steps, description=f"CH cohort ({n_people} lifespans)")
     for k in steps:
-        # the person's wild-type stay probability that holds the pool (a_p = 1/2 while drivers are few)
-        load = np.bincount(owner, weights=sizes * adv, minlength=n_people) + weak_mass @ weak_adv
-        a_p = 0.5 * n_star / (n_star + load)
-        wild = np.maximum(n_star - driver_cells, 0.0)
-        if len(sizes):
-            b, d = birth_death_rates(a_p[owner] * (1.0 + adv), r)
-            sizes = kendall_step(rng, sizes, b, d, step_years)
-        # weak drivers: the expected size of the same process, with arrivals spread over the step
-        lam_dt = r * (2.0 * a_p[:, None] * (1.0 + weak_adv[None, :]) - 1.0) * step_years
-        grown = np.where(np.abs(lam_dt) > 1e-12, np.expm1(lam_dt) / np.where(lam_dt == 0, 1.0, lam_dt), 1.0)
-        arrivals = land.rate_per_hsc_year * weak_p[None, :] * wild[:, None] * step_years
-        weak_mass = weak_mass * np.exp(lam_dt) + arrivals * grown
-        # new strong drivers in wild-type cells: arrival uniform in the step, grown exactly to its end
-        n_new = rng.poisson(arrival_rate * wild * step_years)
-        total_new = int(n_new.sum())
-        if total_new:
-            new_owner = np.repeat(np.arange(n_people), n_new)
-            new_sel = land.sample_selection(rng, total_new, min_selection_per_year)
-            new_adv = new_sel * t_div_years
-            b, d = birth_death_rates(a_p[new_owner] * (1.0 + new_adv), r)
-            new_sizes = kendall_step(rng, np.ones(total_new, dtype=np.int64), b, d, step_years * rng.random(total_new))
-            new_panel = rng.random(total_new) < land.panel_fraction
-            owner = np.concatenate([owner, new_owner])
-            sizes = np.concatenate([sizes, new_sizes])
-            adv = np.concatenate([adv, new_adv])
-            sel = np.concatenate([sel, new_sel])
-            panel = np.concatenate([panel, new_panel])
-        alive = sizes > 0
-        if not alive.all():
-            owner, sizes, adv, sel, panel = owner[alive], sizes[alive], adv[alive], sel[alive], panel[alive]
-        # the pool is held: if drivers overfill it (a rare overshoot within a step), rescale them
-        driver_cells = np.bincount(owner, weights=sizes, minlength=n_people) + weak_mass.sum(axis=1)
-        over = driver_cells > n_star
-        if over.any():
-            scale = np.where(over, n_star / np.maximum(driver_cells, 1.0), 1.0)
-            sizes = np.maximum(np.floor(sizes * scale[owner]).astype(np.int64), 1)
-            weak_mass *= scale[:, None]
-            driver_cells = np.bincount(owner, weights=sizes, minlength=n_people) + weak_mass.sum(axis=1)
+        weak_mass, driver_cells = _step(rng, pool, clones, weak_mass, driver_cells, step_years)
         if k % steps_per_year == 0:
-            j = k // steps_per_year
-            vaf = sizes / (2.0 * n_star)
-            np.maximum.at(max_any[:, j], owner, vaf)
-            np.maximum.at(max_panel[:, j], owner[panel], vaf[panel])
-            share[:, j] = driver_cells / n_star
-            above[:, j] = np.bincount(owner[vaf >= CH_VAF_THRESHOLD], minlength=n_people)
+            record.year(k // steps_per_year, clones, driver_cells, pool.n_star)
         if k in snapshot_steps:
-            keep = sizes >= 0.001 * 2.0 * n_star  # VAF >= 0.1%: what deep sequencing could see
-            snaps["person"].append(owner[keep])
-            snaps["age_years"].append(np.full(int(keep.sum()), k * step_years))
-            snaps["vaf"].append(sizes[keep] / (2.0 * n_star))
-            snaps["selection_per_year"].append(sel[keep])
-            snaps["panel"].append(panel[keep])
-    snapshots = {k: (np.concatenate(v) if v else np.zeros(0)) for k, v in snaps.items()}
+            record.snapshot(k * step_years, clones, pool.n_star)
     base_seed = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
-    return CHCohortResult(ages, max_panel, max_any, share, above, snapshots, land.panel_fraction, int(base_seed))
+    if not isinstance(base_seed, int):  # a SeedSequence of simulate_ch_population: one integer entropy
+        raise TypeError(f"seed must be an integer or a SeedSequence made from one (entropy {base_seed!r})")
+    return record.result(land.panel_fraction, base_seed)
 
 
-def _chunk(args: tuple[int, int, int, dict]) -> CHCohortResult:  # a process-pool task
+def _step(rng: np.random.Generator, pool: _PoolDynamics, clones: _StrongDrivers, weak_mass: np.ndarray,
+          driver_cells: np.ndarray, step_years: float) -> tuple[np.ndarray, np.ndarray]:
+    """Advance every person's pool by one step: grow the strong clones exactly, the weak drivers by their
+    expectation, add new strong drivers and hold the pool. Returns the weak drivers' mass and the driver
+    cells per person at the end of the step."""
+    n_people = len(driver_cells)
+    r, n_star, weak_adv = pool.divisions_per_year, pool.n_star, pool.weak_advantage
+    # the person's wild-type stay probability that holds the pool (a_p = 1/2 while drivers are few)
+    load = np.bincount(clones.owner, weights=clones.sizes * clones.advantage, minlength=n_people) + weak_mass @ weak_adv
+    a_p = 0.5 * n_star / (n_star + load)
+    wild = np.maximum(n_star - driver_cells, 0.0)
+    if len(clones.sizes):
+        b, d = birth_death_rates(a_p[clones.owner] * (1.0 + clones.advantage), r)
+        clones.sizes = kendall_step(rng, clones.sizes, b, d, step_years)
+    # weak drivers: the expected size of the same process, with arrivals spread over the step
+    lam_dt = r * (2.0 * a_p[:, None] * (1.0 + weak_adv[None, :]) - 1.0) * step_years
+    grown = np.where(np.abs(lam_dt) > 1e-12, np.expm1(lam_dt) / np.where(lam_dt == 0, 1.0, lam_dt), 1.0)
+    arrivals = pool.landscape.rate_per_hsc_year * pool.weak_probability[None, :] * wild[:, None] * step_years
+    weak_mass = weak_mass * np.exp(lam_dt) + arrivals * grown
+    _add_new_strong_drivers(rng, pool, clones, a_p, wild, step_years)
+    clones.drop_extinct()
+    # the pool is held: if drivers overfill it (a rare overshoot within a step), rescale them
+    driver_cells = clones.cells_per_person(n_people) + weak_mass.sum(axis=1)
+    over = driver_cells > n_star
+    if over.any():
+        scale = np.where(over, n_star / np.maximum(driver_cells, 1.0), 1.0)
+        clones.sizes = np.maximum(np.floor(clones.sizes * scale[clones.owner]).astype(np.int64), 1)
+        weak_mass *= scale[:, None]
+        driver_cells = clones.cells_per_person(n_people) + weak_mass.sum(axis=1)
+    return weak_mass, driver_cells
+
+
+def _add_new_strong_drivers(rng: np.random.Generator, pool: _PoolDynamics, clones: _StrongDrivers, a_p: np.ndarray,
+                            wild: np.ndarray, step_years: float) -> None:
+    """New strong drivers in wild-type cells: arrival uniform in the step, grown exactly to its end."""
+    n_new = rng.poisson(pool.strong_arrivals_per_cell_year * wild * step_years)
+    total_new = int(n_new.sum())
+    if not total_new:
+        return
+    new_owner = np.repeat(np.arange(len(wild)), n_new)
+    new_sel = pool.landscape.sample_selection(rng, total_new, pool.min_selection_per_year)
+    new_adv = new_sel * pool.division_interval_years
+    b, d = birth_death_rates(a_p[new_owner] * (1.0 + new_adv), pool.divisions_per_year)
+    new_sizes = kendall_step(rng, np.ones(total_new, dtype=np.int64), b, d, step_years * rng.random(total_new))
+    new_panel = rng.random(total_new) < pool.landscape.panel_fraction
+    clones.add(new_owner, new_sizes, new_adv, new_sel, new_panel)
+
+
+def _chunk(args: tuple[int, int, int, dict[str, Any]]) -> CHCohortResult:  # a process-pool task
     n, seed, k, kwargs = args
     return simulate_ch_cohort(n, seed=np.random.SeedSequence(seed, spawn_key=(k,)), **kwargs)
 
@@ -303,12 +385,15 @@ def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 50
     offsets = np.cumsum([0, *sizes[:-1]])
     snaps = {key: np.concatenate([p.snapshots[key] + (off if key == "person" else 0)
                                   for p, off in zip(parts, offsets, strict=True)]) for key in parts[0].snapshots}
-    return CHCohortResult(parts[0].ages_years, *(np.concatenate([getattr(p, f) for p in parts]) for f in (
-        "max_panel_vaf", "max_driver_vaf", "driver_share", "clones_above_threshold")), snaps,
-        parts[0].panel_fraction, seed)
+    return CHCohortResult(
+        parts[0].ages_years, max_panel_vaf=np.concatenate([p.max_panel_vaf for p in parts]),
+        max_driver_vaf=np.concatenate([p.max_driver_vaf for p in parts]),
+        driver_share=np.concatenate([p.driver_share for p in parts]),
+        clones_above_threshold=np.concatenate([p.clones_above_threshold for p in parts]), snapshots=snaps,
+        panel_fraction=parts[0].panel_fraction, seed=seed)
 
 
-def _tracked(it, total: int, progress: bool):  # noqa: ANN001, ANN202
+def _tracked(it: Iterable[CHCohortResult], total: int, progress: bool) -> Iterable[CHCohortResult]:
     if not progress:
         return it
     from rich.progress import track

@@ -18,14 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hemasim.biology.builder import BuildContext
 from hemasim.model.core import Feedback, FeedbackKind, Module
-
-if TYPE_CHECKING:
-    from hemasim.biology.builder import BuildContext
 
 #: lineage -> the flow of the healthy model that feeds its committed progenitors from MPPs
 LINEAGE_INPUT_FLOWS: dict[str, str] = {

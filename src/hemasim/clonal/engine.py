@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: hemasim.clonal.ch imports this module, and scipy
     from hemasim.clonal.ch import DriverLandscape
 
 DAYS_PER_YEAR = 365.25
@@ -190,7 +191,7 @@ class NeutralHSCPool:
         n_steps = int(round(years * DAYS_PER_YEAR / self.dt))
         every = max(1, int(round(sample_every_years * DAYS_PER_YEAR / self.dt)))
         self._record(hist)
-        steps = range(1, n_steps + 1)
+        steps: Iterable[int] = range(1, n_steps + 1)
         if progress:
             from rich.progress import track
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,12 +43,12 @@ class GeneTherapy:
     corrected_only_markers: tuple[str, ...] = ()
 
     @classmethod
-    def for_disease(cls, disease: str, **kwargs: object) -> GeneTherapy:
+    def for_disease(cls, disease: str, **kwargs: Any) -> GeneTherapy:  # kwargs: the other GeneTherapy fields
         """A gene therapy for ``disease`` (``x_scid``, ``ada_scid``, ``rag_scid``): the lineages the disease
         blocks (as the SCID genotypes of the lineage model) become corrected-only markers."""
         if disease not in DISEASE_BLOCKED_MARKERS:
             raise ValueError(f"unknown disease {disease!r}; known: {', '.join(DISEASE_BLOCKED_MARKERS)}")
-        return cls(corrected_only_markers=DISEASE_BLOCKED_MARKERS[disease], **kwargs)  # type: ignore[arg-type]
+        return cls(corrected_only_markers=DISEASE_BLOCKED_MARKERS[disease], **kwargs)
 
     def __post_init__(self) -> None:
         checks = {"graft_hsc": self.graft_hsc >= 1, "transduction_efficiency": 0 <= self.transduction_efficiency <= 1,
@@ -62,7 +63,7 @@ class GeneTherapy:
 class GeneTherapyResult:
     months: list[float]
     transduced_fraction: list[float]  # share of HSCs that carry the vector
-    summary: list[dict[str, float]]  # per sample: diversity indices
+    summary: list[dict[str, float | str]]  # per sample: marker, month, marked fraction, diversity indices
     is_table: object  # pandas DataFrame in the IS-study layout
 
 
@@ -98,7 +99,7 @@ def simulate_gene_therapy(therapy: GeneTherapy, *, months: Sequence[float] = (1,
     strand = np.where(rng.random(len(site_clone)) < 0.5, "+", "-")
     columns: dict[str, np.ndarray] = {}
     frac_t: list[float] = []
-    summary: list[dict[str, float]] = []
+    summary: list[dict[str, float | str]] = []
     done_days = 0.0
     for m in sorted(months):
         target = m * DAYS_PER_YEAR / 12.0
@@ -114,10 +115,12 @@ def simulate_gene_therapy(therapy: GeneTherapy, *, months: Sequence[float] = (1,
         pos = {cid: k for k, cid in enumerate(pool.clone_ids)}
         for marker in markers:
             corrected_only = marker in therapy.corrected_only_markers
-            if corrected_only and p_marked is None:  # no corrected cells left: the blocked lineage is absent
+            if not corrected_only:
+                cells = rng.multinomial(cells_per_sample, p)
+            elif p_marked is None:  # no corrected cells left: the blocked lineage is absent
                 cells = np.zeros(len(p), dtype=np.int64)
             else:
-                cells = rng.multinomial(cells_per_sample, p_marked if corrected_only else p)
+                cells = rng.multinomial(cells_per_sample, p_marked)
             per_clone = {cid: cells[pos[cid]] for cid in t_ids if cid in pos}
             reads = np.array([per_clone.get(c, 0) for c in site_clone], dtype=np.int64)
             col = f"{subject}_{marker}_{tissue}_{int(round(m)):02d}"

@@ -12,13 +12,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.clonal.ch import CH_VAF_THRESHOLD
+from hemasim import __version__
+from hemasim.clonal.ch import (
+    CH_VAF_THRESHOLD,
+    CHCohortResult,
+    DriverLandscape,
+    simulate_ch_population,
+)
+from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
+from hemasim.io import atomic_directory
+from hemasim.report.clonal_plots import clone_history_figure
+from hemasim.report.html import _CSS, png_base64
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from hemasim.clonal.ch import CHCohortResult
-    from hemasim.clonal.engine import ClonalHistory
 
 #: Jaiswal 2014 (NEJM 371:2488): CH prevalence (VAF >= 2%) by age band, as in validation target A1
 JAISWAL_2014 = {(70, 80): 0.095, (80, 90): 0.117, (90, 101): 0.184}
@@ -36,9 +43,6 @@ def run_ch_population(n_people: int, *, seed: int = 0, max_age_years: float = 10
                       workers: int | None = None, progress: bool = False) -> CHPopulationRun:
     """A virtual population of ``n_people`` lifespans (chunks of 500 on ``workers`` processes, None: all
     cores; the output does not depend on it) plus one clone-resolved example lifespan."""
-    from hemasim.clonal.ch import DriverLandscape, simulate_ch_population
-    from hemasim.clonal.engine import NeutralHSCPool
-
     cohort = simulate_ch_population(n_people, seed=seed, workers=workers, progress=progress,
                                     max_age_years=max_age_years)
     pool = NeutralHSCPool(example_pool_size, seed=seed, drivers=DriverLandscape.from_parameters())
@@ -106,10 +110,6 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
 
 
 def render_ch_report(run: CHPopulationRun) -> str:
-    from hemasim import __version__
-    from hemasim.report.clonal_plots import clone_history_figure
-    from hemasim.report.html import _CSS, png_base64
-
     esc = html.escape
     table = run.cohort.prevalence_table()
     rows = "".join(
@@ -144,9 +144,6 @@ compete in a held pool of HSCs (docs/clonal.md). CH = a driver a gene panel dete
 def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path) -> list[Path]:
     """prevalence.csv, vaf_snapshots.csv, example_lifespan.csv, run.json and report.html, atomically."""
     import pandas as pd
-
-    from hemasim import __version__
-    from hemasim.io import atomic_directory
 
     snaps = pd.DataFrame(run.cohort.snapshots)
     record = {"hemasim_version": __version__, "n_people": run.cohort.n_people, "seed": run.seed,

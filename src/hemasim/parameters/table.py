@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from hemasim.biology import healthy_human_model
+
 
 def parameter_table_markdown() -> str:
-    from hemasim.biology import healthy_human_model
-
     model = healthy_human_model()
     params = model.parameters
     lines = [

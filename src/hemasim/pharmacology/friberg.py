@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from hemasim.biology.body import Covariates
 from hemasim.biology.builder import BuildContext, LineageHandles
+from hemasim.biology.model_info import ModelInfo
 from hemasim.model.core import Feedback, FeedbackKind, Model, Module, Observable, Signal
 from hemasim.parameters import ParameterSet
 from hemasim.pharmacology.drug_sets import HOURS_PER_DAY, DrugSet
@@ -66,10 +67,10 @@ def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, pr
 
     ctx = BuildContext(params=ParameterSet.from_records("none", []), patient=patient, blood_volume_L=1.0,
                        aging=False)
-    ctx.lineages["neutrophil"] = LineageHandles(
+    ctx.register_lineage("neutrophil", LineageHandles(
         progenitor=prol, proliferation_flow="prol_proliferation", proliferation_rate=ktr, feedback="friberg_feedback",
         input_flow="", maturation_flows=tuple(f"{a}_to_{b}" for a, b in zip(chain[:-1], chain[1:], strict=True)),
-        blood=(circ,), signal="circulating")
+        blood=(circ,), signal="circulating"))
     if drug_set.pk is None:
         modules = [m]
     else:
@@ -78,6 +79,5 @@ def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, pr
             raise ValueError(f"drug set {name!r}: the Friberg chain takes proliferation effects only")
         modules = [m, pkpd]
     params = ParameterSet.from_records(name, [*records, *ctx.extra_parameters])
-    return Model(modules, params, name=f"friberg_{name}",
-                 metadata={"parameters_used": sorted(params), "patient": patient, "blood_volume_L": None,
-                           "blood_share": {}, "aging": False})
+    info = ModelInfo(patient=patient, blood_volume_L=None, parameters_used=tuple(params), aging=False)
+    return Model(modules, params, name=f"friberg_{name}", metadata=info.as_metadata())

@@ -12,17 +12,27 @@ proliferation flux (so net proliferation is multiplied by 1 - E and E > 1 kills)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from hemasim.biology.body import body_surface_area_m2
 from hemasim.biology.builder import BuildContext
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
-from hemasim.pharmacology.drug_sets import HOURS_PER_DAY, DrugSet, Effect
+from hemasim.pharmacology.drug_sets import (
+    HOURS_PER_DAY,
+    DrugSet,
+    Effect,
+    NeutrophilMediatedClearance,
+)
 
 __all__ = ["DrugExposure", "drug_state_names"]
+
+_T = TypeVar("_T")
+#: records a drug-set value as a parameter of the run (path, value, unit, description) and returns the value
+_Recorder = Callable[[str, float, str, str], float]
 
 
 def drug_state_names(drug: str) -> dict[str, str]:
@@ -49,7 +59,7 @@ class DrugExposure:
         names = drug_state_names(d)
         m = Module(f"pkpd_{d}")
 
-        def rec(path: str, value: Value, unit: str, description: str) -> Value:
+        def rec(path: str, value: float, unit: str, description: str) -> float:
             ctx.extra_parameters.append(ds.parameter(path, float(np.median(value)), unit, description))
             return value
 
@@ -63,8 +73,8 @@ class DrugExposure:
             cl_L_per_day = cl_m2 * body_surface_area_m2(ctx.patient) * HOURS_PER_DAY
             cl_param = "pk.clearance_L_per_h_per_m2"
         else:
-            cl_L_per_day = rec("pk.clearance_L_per_h", pk.clearance_L_per_h.value, "L/h",  # type: ignore[union-attr]
-                               f"{d} clearance") * HOURS_PER_DAY
+            cl_L_per_day = rec("pk.clearance_L_per_h", _required(pk.clearance_L_per_h, "pk.clearance_L_per_h").value,
+                               "L/h", f"{d} clearance") * HOURS_PER_DAY
             cl_param = "pk.clearance_L_per_h"
         central = m.compartment(names["central"], f"{d} amount in the central compartment (ug)", 0.0, "drug")
         rate_state = m.compartment(names["infusion_rate"], f"{d} infusion rate (ug/day), set by infusion events",
@@ -96,7 +106,7 @@ class DrugExposure:
         m.signals.append(Signal(conc, {central: 1.0 / v1}))
         mw = rec("molar_mass_g_per_mol", ds.molar_mass_g_per_mol.value, "g/mol", f"{d} molar mass")
         if pk.neutrophil_mediated_clearance is not None:
-            self._receptor_clearance(ctx, m, central, conc, mw, rec, pname)
+            self._receptor_clearance(ctx, m, pk.neutrophil_mediated_clearance, central, conc, mw, rec, pname)
         m.observables += [
             Observable(f"{d}_concentration_ng_per_mL", "ng/mL", f"{d} plasma concentration", {central: 1.0 / v1}),
             Observable(f"{d}_auc_ng_h_per_mL", "ng*h/mL", f"{d} cumulative exposure (AUC from the start)",
@@ -108,10 +118,9 @@ class DrugExposure:
         return m, extra
 
     # ------------------------------------------------------------------------------------------ pieces
-    def _receptor_clearance(self, ctx: BuildContext, m: Module, central: str, conc: str, mw: float, rec, pname
-                            ) -> None:
+    def _receptor_clearance(self, ctx: BuildContext, m: Module, nmc: NeutrophilMediatedClearance, central: str,
+                            conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
         """flux = k_int * R * A / (K_d + C), R = receptors per ANC * ANC (ug/L of drug-equivalent)."""
-        nmc = self.drug_set.pk.neutrophil_mediated_clearance  # type: ignore[union-attr]
         d = self.drug
         base = "pk.neutrophil_mediated_clearance."
         kint = rec(base + "internalisation_rate_per_h", nmc.internalisation_rate_per_h.value, "1/h",
@@ -121,7 +130,7 @@ class DrugExposure:
         r_per_anc = rec(base + "receptors_nmol_per_L_per_anc_1e9_per_L",
                         nmc.receptors_nmol_per_L_per_anc_1e9_per_L.value, "nmol/L per 1e9/L",
                         f"{d} receptor concentration per circulating neutrophil count") * mw * 1e-3
-        h = ctx.lineages["neutrophil"]
+        h = ctx.lineage("neutrophil")
         anc_per_cell = ctx.p("neutrophil_circulating_fraction") / (ctx.blood_volume_L * 1e9)
         used = tuple(pname(base + n) for n in ("internalisation_rate_per_h", "dissociation_constant_nmol_per_L",
                                                "receptors_nmol_per_L_per_anc_1e9_per_L"))
@@ -134,23 +143,25 @@ class DrugExposure:
                feedbacks=(f"{d}_receptor_capacity", f"{d}_receptor_saturation"), parameters=used)
 
     def _effect(self, ctx: BuildContext, m: Module, extra: dict[str, tuple[str, ...]], i: int, eff: Effect,
-                conc: str, mw: float, rec, pname) -> None:
+                conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
         d = self.drug
         base = f"effects.{i}."
         if eff.model == "linear":
-            slope = rec(base + "slope_L_per_umol", eff.slope_L_per_umol.value, "L/umol",  # type: ignore[union-attr]
-                        f"{d} effect slope on {eff.acts_on}")
+            slope = rec(base + "slope_L_per_umol", _required(eff.slope_L_per_umol, base + "slope_L_per_umol").value,
+                        "L/umol", f"{d} effect slope on {eff.acts_on}")
             law: tuple[FeedbackKind, tuple[Value, ...]] = (FeedbackKind.LINEAR, (slope / mw,))  # ug/L -> umol/L
             used: tuple[str, ...] = (pname(base + "slope_L_per_umol"),)
         else:
-            emax = rec(base + "emax", eff.emax.value, "1", f"{d} maximal effect on {eff.acts_on}")  # type: ignore[union-attr]
-            hill = rec(base + "hill", eff.hill.value, "1", f"{d} Hill coefficient on {eff.acts_on}")  # type: ignore[union-attr]
+            emax = rec(base + "emax", _required(eff.emax, base + "emax").value, "1",
+                       f"{d} maximal effect on {eff.acts_on}")
+            hill = rec(base + "hill", _required(eff.hill, base + "hill").value, "1",
+                       f"{d} Hill coefficient on {eff.acts_on}")
             if eff.ec50_ng_per_mL is not None:
                 ec50 = rec(base + "ec50_ng_per_mL", eff.ec50_ng_per_mL.value, "ng/mL", f"{d} EC50 on {eff.acts_on}")
                 ec_name = "ec50_ng_per_mL"
             else:
-                ec50 = rec(base + "ec50_nmol_per_L", eff.ec50_nmol_per_L.value, "nmol/L",  # type: ignore[union-attr]
-                           f"{d} EC50 on {eff.acts_on}") * mw * 1e-3
+                ec50 = rec(base + "ec50_nmol_per_L", _required(eff.ec50_nmol_per_L, base + "ec50_nmol_per_L").value,
+                           "nmol/L", f"{d} EC50 on {eff.acts_on}") * mw * 1e-3
                 ec_name = "ec50_nmol_per_L"
             law = (FeedbackKind.EMAX, (emax, ec50, hill))
             used = (pname(base + "emax"), pname(base + ec_name), pname(base + "hill"))
@@ -162,7 +173,7 @@ class DrugExposure:
             offset = 1.0
         m.feedbacks.append(Feedback(fb, kind, params, signal=conc, offset=offset, parameters=used))
         for lineage in eff.lineages:
-            h = ctx.lineages[lineage]
+            h = ctx.lineage(lineage)
             if eff.acts_on == "proliferation":  # every dividing compartment of the lineage
                 m.flow(f"{d}_kill_{lineage}_progenitors", "drug_kill", h.progenitor, None, h.proliferation_rate,
                        feedbacks=(h.feedback, fb), parameters=used)
@@ -173,6 +184,13 @@ class DrugExposure:
                 _add(extra, [h.input_flow], fb)
             else:  # maturation speed: the post-mitotic chain (not the proliferating pool's exit)
                 _add(extra, h.maturation_flows[1:], fb)
+
+
+def _required(value: _T | None, path: str) -> _T:
+    """A field the drug-set schema guarantees for this model choice (validated on load); None is a bug."""
+    if value is None:
+        raise ValueError(f"drug set field {path} is missing (the schema should have refused the set)")
+    return value
 
 
 def _add(extra: dict[str, tuple[str, ...]], flows: Iterable[str], fb: str) -> None:

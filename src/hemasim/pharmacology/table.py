@@ -3,8 +3,12 @@ by ``python -m hemasim.pharmacology.table > docs/drug_sets.md``; a test keeps it
 
 from __future__ import annotations
 
+from hemasim.pharmacology.conditioning import available_regimens, load_regimen
+from hemasim.pharmacology.drug_sets import Value, available_drug_sets, load_drug_set
 
-def source_text(v) -> str:  # noqa: ANN001 - a drug-set Value
+
+def source_text(v: Value) -> str:
+    """Where a drug-set value comes from: its citation, its derivation or the assumption."""
     if v.source is not None:
         return f"{v.source}, {v.where}" if v.where else v.source
     if v.derived is not None:
@@ -13,9 +17,6 @@ def source_text(v) -> str:  # noqa: ANN001 - a drug-set Value
 
 
 def drug_sets_markdown() -> str:
-    from hemasim.pharmacology.conditioning import available_regimens, load_regimen
-    from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
-
     lines = ["# Drug sets and conditioning regimens", "",
              "Generated from the shipped data by `python -m hemasim.pharmacology.table > docs/drug_sets.md`;",
              "a test keeps it in step. Units are in the value names (hours and litres as published).", ""]

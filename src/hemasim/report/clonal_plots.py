@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hemasim.clonal.engine import ClonalHistory
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from hemasim.clonal import ClonalHistory
 
 
 def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clones") -> Figure:

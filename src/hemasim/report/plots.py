@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from hemasim.biology.model_info import ModelInfo
+from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
+from hemasim.simulation import Result
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from hemasim.simulation import Result
 
 # Adult reference intervals drawn behind each panel (validation targets S1-S9, Merck / Chng 2004).
 REFERENCE_BANDS = {
@@ -49,7 +51,8 @@ def lineage_figure(result: Result) -> Figure:
     t = obs["time_days"].to_numpy()
     years = t[-1] > 3 * 365
     x = t / 365.25 if years else t
-    sex = getattr(result.model.metadata.get("patient"), "sex", "male")
+    patient = ModelInfo.from_metadata(result.model.metadata).patient
+    sex = str(patient.sex) if patient is not None else "male"
     bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[sex]}
 
     panels = [p for p in PANELS if all(c in obs for c in (p[0] if isinstance(p[0], tuple) else (p[0],)))]
@@ -184,8 +187,6 @@ def infection_figure(result: Result) -> Figure | None:
 
 def viral_figure(result: Result) -> Figure | None:
     """Per virus: viral load (log scale) with virus-specific CD8 effectors and IgG; None without one."""
-    from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
-
     stacked = _stacked(result, "_viral_load", 2.8)
     if stacked is None:
         return None

@@ -13,15 +13,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
-from hemasim.biology import Covariates
+from hemasim.biology import Covariates, healthy_human_model
+from hemasim.simulation import Result, Simulation
+from hemasim.validation.patients import PATIENTS
+from hemasim.validation.readouts import CLONAL, COMPOSITE, STANDALONE, _clonal_run, drug_set_readout, readout
 
 Status = Literal["pass", "fail", "partial", "not covered", "info"]
 
-#: Simulated patients the checks refer to.
-PATIENTS: dict[str, Covariates] = {
-    "reference_male": Covariates(age_years=35.0, sex="male", weight_kg=70.0, height_cm=175.0),
-    "reference_female": Covariates(age_years=35.0, sex="female", weight_kg=60.0, height_cm=163.0),
-}
 SETTLE_DAYS = 365.0
 
 
@@ -90,21 +88,16 @@ def load_targets() -> dict[str, list[dict[str, Any]]]:
     return yaml.safe_load(text)
 
 
-def _settled(cov: Covariates):  # noqa: ANN202 - Result, imported lazily
-    from hemasim.biology import healthy_human_model
-    from hemasim.simulation import Simulation
-
+def _settled(cov: Covariates) -> Result:
     return Simulation(healthy_human_model(cov, aging=False)).run(SETTLE_DAYS, output_every_days=SETTLE_DAYS / 4)
 
 
 def run_validation(groups: list[str] | None = None) -> ValidationReport:
     """Evaluate every target (or only those in ``groups``)."""
-    from hemasim.validation.readouts import CLONAL, COMPOSITE, STANDALONE, _clonal_run, drug_set_readout, readout
-
     cache = functools.lru_cache(maxsize=None)(_settled)
     clonal = functools.lru_cache(maxsize=None)(_clonal_run)
 
-    def at_age(base: Covariates, age: float) -> Any:
+    def at_age(base: Covariates, age: float) -> Result:
         return cache(Covariates(age, base.sex, base.weight_kg, base.height_cm))
 
     results: list[TargetResult] = []

@@ -9,10 +9,22 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
+from hemasim.biology import healthy_human_model
+from hemasim.biology.body import body_surface_area_m2
+from hemasim.clonal import ClonalHistory, NeutralHSCPool, measured_driver_growth
+from hemasim.endpoints import DayOfNadir, DaysBelow, evaluate_endpoints
 from hemasim.model.compiled import DAYS_PER_YEAR
-from hemasim.simulation import Result
+from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
+from hemasim.scenario import parse_scenario
+from hemasim.simulation import Result, Simulation, run_scenario
+from hemasim.validation.patients import PATIENTS
+
+if TYPE_CHECKING:
+    from hemasim.clonal.ch import CHCohortResult
 
 Readout = Callable[[Result], float]
 
@@ -79,49 +91,46 @@ def _thymic_ratio(run: Callable[[float], Result]) -> float:
     return float(run(60.0).observable("thymic_output_per_day")[-1] / run(20.0).observable("thymic_output_per_day")[-1])
 
 
-def _clonal_run():  # noqa: ANN202 - (pool, history)
-    """A neutral clone-resolved HSC pool (20,000 cells, seed 0) over 40 years."""
-    from hemasim.clonal import NeutralHSCPool
+ClonalRun = tuple[NeutralHSCPool, ClonalHistory]
 
+
+def _clonal_run() -> ClonalRun:
+    """A neutral clone-resolved HSC pool (20,000 cells, seed 0) over 40 years."""
     pool = NeutralHSCPool(20_000, seed=0)
     return pool, pool.run(40, sample_every_years=5)
 
 
-def _clonal_mutation_rate(run) -> float:  # noqa: ANN001
-    import numpy as np
-
+def _clonal_mutation_rate(run: ClonalRun) -> float:
     _, hist = run
     return float(np.polyfit(np.array(hist.times_days) / DAYS_PER_YEAR, hist.mean_mutations_per_cell, 1)[0])
 
 
 #: Read-outs of the clone-resolved HSC engine (one shared run).
-CLONAL = {
+CLONAL: dict[str, Callable[[ClonalRun], float]] = {
     "clonal_division_interval_weeks": lambda run: run[0].measured_division_interval_days() / 7.0,
     "clonal_mutations_per_year": _clonal_mutation_rate,
 }
 
-def _driver(gene: str):  # noqa: ANN202 - a zero-argument read-out
+def _driver(gene: str) -> Callable[[], float]:
     def growth() -> float:
-        from hemasim.clonal import measured_driver_growth
-
         return measured_driver_growth(gene, seed=0)
 
     return growth
 
 
 @functools.lru_cache(maxsize=1)
-def _ch_cohort():  # noqa: ANN202 - CHCohortResult
-    from hemasim.clonal.ch import simulate_ch_cohort
+def _ch_cohort() -> CHCohortResult:
+    from hemasim.clonal.ch import simulate_ch_cohort  # imports scipy: only for the CH read-outs
 
     return simulate_ch_cohort(1000, seed=0, step_years=0.5)
 
 
-def _ch_prevalence(low: float, high: float):  # noqa: ANN202 - a zero-argument read-out
+def _ch_prevalence(low: float, high: float) -> Callable[[], float]:
     return lambda: _ch_cohort().prevalence(low, high)
 
 
 #: Read-outs that run their own clonal simulation (no patient needed).
-STANDALONE = {
+STANDALONE: dict[str, Callable[[], float]] = {
     "ch_prevalence_30_39": _ch_prevalence(30, 40),
     "ch_prevalence_70_79": _ch_prevalence(70, 80),
     "ch_prevalence_80_89": _ch_prevalence(80, 90),
@@ -135,8 +144,6 @@ def drug_set_readout(spec: str) -> float:
     """``drug_set:<set>:<path>`` - a value of a shipped drug set, NaN unless it is cited (so a derived or
     assumed value cannot pass a "loaded as a cited set" check); ``drug_set_fold:...`` gives 1 + value
     (an Emax written as a fold of stimulation)."""
-    from hemasim.pharmacology import load_drug_set
-
     kind, name, path = spec.split(":")
     ds = load_drug_set(name)
     v = ds.value_record(path)
@@ -147,31 +154,20 @@ def drug_set_readout(spec: str) -> float:
 
 
 def _scenario_run(data: dict[str, Any]) -> Result:
-    from hemasim.scenario import parse_scenario
-    from hemasim.simulation import run_scenario
-
     return run_scenario(parse_scenario(data))
 
 
 def _cached_scenario_run(data: dict[str, Any]) -> Callable[[], Result]:
     """A zero-argument runner of the scenario ``data`` that simulates once, however many read-outs use it."""
-    import functools
-
     return functools.lru_cache(maxsize=None)(lambda: _scenario_run(data))
 
 
-def _docetaxel_cycle(model_kind: str):  # noqa: ANN202 - a zero-argument read-out factory
-    """One cycle of docetaxel 100 mg/m2 (1-h infusion, Kloft 2006 ANC set) in the reference woman."""
-    import functools
+def _docetaxel_cycle(model_kind: str) -> Callable[[], tuple[np.ndarray, np.ndarray]]:
+    """One cycle of docetaxel 100 mg/m2 (1-h infusion, Kloft 2006 ANC set) in the reference woman: a runner of
+    (times, ANC)."""
 
     @functools.lru_cache(maxsize=None)
-    def run() -> tuple[Any, Any]:
-        from hemasim.biology import healthy_human_model
-        from hemasim.biology.body import body_surface_area_m2
-        from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
-        from hemasim.simulation import Simulation
-        from hemasim.validation import PATIENTS
-
+    def run() -> tuple[np.ndarray, np.ndarray]:
         patient = PATIENTS["reference_female"]
         ds = load_drug_set("docetaxel_kloft2006")
         model = friberg_model(ds, patient) if model_kind == "friberg" else healthy_human_model(
@@ -184,13 +180,9 @@ def _docetaxel_cycle(model_kind: str):  # noqa: ANN202 - a zero-argument read-ou
 
 
 def _cycle_readouts(model_kind: str) -> dict[str, Callable[[], float]]:
-    import numpy as np
-
-    from hemasim.endpoints import DayOfNadir, DaysBelow
-
     run = _docetaxel_cycle(model_kind)
 
-    def first21(f):  # noqa: ANN001, ANN202
+    def first21(f: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> Callable[[], float]:
         def value() -> float:
             t, anc = run()
             keep = t <= 21.0
@@ -255,8 +247,6 @@ _VAX = _cached_scenario_run({
 
 
 def _igg_half_life(t0: float, t1: float) -> float:
-    import numpy as np
-
     r = _VAX()
     keep = (r.times >= 7 + t0) & (r.times <= 7 + t1)
     slope = np.polyfit(r.times[keep], np.log(r.observable("tetanus_igg_au")[keep]), 1)[0]
@@ -264,8 +254,6 @@ def _igg_half_life(t0: float, t1: float) -> float:
 
 
 def _plasmablast_peak_day() -> float:
-    import numpy as np
-
     r = _VAX()
     keep = (r.times >= 7) & (r.times <= 67)
     return float(r.times[keep][np.argmax(r.observable("tetanus_plasmablasts_au")[keep])] - 7)
@@ -273,9 +261,7 @@ def _plasmablast_peak_day() -> float:
 
 def _post_hsct_response_ratio() -> float:
     """Relative vaccine response 24 months after Cy/TBI + PBSC over that at 3 months."""
-    from hemasim.endpoints import evaluate_endpoints
-
-    rel = []
+    rel: list[float] = []
     for months in (3, 24):
         day = 6 + months * 30.4
         data = {"name": "vaccine after HSCT", "duration_days": day + 29, "aging": False,
@@ -284,7 +270,10 @@ def _post_hsct_response_ratio() -> float:
                                   {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6},
                                   {"kind": "vaccine", "day": day, "antigen": "pneumococcus"}]}
         ep = {e.name: e.value for e in evaluate_endpoints(_scenario_run(data))}
-        rel.append(ep["pneumococcus_relative_response"])
+        response = ep["pneumococcus_relative_response"]
+        if response is None:
+            raise ValueError(f"no vaccine response {months} months after the graft: the read-out is undefined")
+        rel.append(response)
     return rel[1] / rel[0]
 
 
@@ -332,8 +321,6 @@ _MS_CONTINUED = _cached_scenario_run({
 
 def _ms_activity_ratio() -> float:
     """Mean disease activity over years 1-3 after the graft, HSCT over continued disease."""
-    import numpy as np
-
     def mean_activity(r: Result) -> float:
         keep = (r.times >= _MS_GRAFT_DAY + 365.25) & (r.times <= _MS_GRAFT_DAY + 3 * 365.25)
         return float(np.mean(r.observable("multiple_sclerosis_activity")[keep]))
@@ -343,8 +330,6 @@ def _ms_activity_ratio() -> float:
 
 def _richness_ratio(months: float) -> Callable[[], float]:
     def value() -> float:
-        import numpy as np
-
         r = _MS_HSCT()
         k = r.observable("cd4_clonotype_richness")
         return float(np.interp(_MS_GRAFT_DAY + months * 30.44, r.times, k) / k[0])
@@ -368,8 +353,6 @@ _AUTO = {age: _cached_scenario_run({
 
 def _value_after_graft(run: Callable[[], Result], observable: str, day: float, graft_day: float) -> float:
     """``observable`` of a run ``day`` days after its graft on ``graft_day``."""
-    import numpy as np
-
     r = run()
     return float(np.interp(graft_day + day, r.times, r.observable(observable)))
 
@@ -391,11 +374,14 @@ def _thymic_output_recovery_day100() -> float:
 
 STANDALONE["auto_hsct_thymic_output_ratio_day100_to_baseline_age30"] = _thymic_output_recovery_day100
 
+def _auto_ratio(observable: str, age: int, day: float, reference_age: int, reference_day: float) -> float:
+    """``observable`` at (``age``, ``day`` after the graft) over the same at the reference age and day."""
+    return _auto_value(age, observable, day) / _auto_value(reference_age, observable, reference_day)
+
+
 for _o in ("naive_cd4_per_uL", "trec_cd4_per_uL"):
-    STANDALONE[f"auto_hsct_{_o}_ratio_day100_to_day7_age30"] = (
-        lambda o=_o: _auto_value(30, o, 100.0) / _auto_value(30, o, 7.0))
-    STANDALONE[f"auto_hsct_{_o}_day100_ratio_60_to_30"] = (
-        lambda o=_o: _auto_value(60, o, 100.0) / _auto_value(30, o, 100.0))
+    STANDALONE[f"auto_hsct_{_o}_ratio_day100_to_day7_age30"] = functools.partial(_auto_ratio, _o, 30, 100.0, 30, 7.0)
+    STANDALONE[f"auto_hsct_{_o}_day100_ratio_60_to_30"] = functools.partial(_auto_ratio, _o, 60, 100.0, 30, 100.0)
 
 #: Myeloablative HSCT in a 40-year-old man: Cy/TBI 12 Gy from day 0, graft on day 6 (T1, T3, T6) - and, for T2,
 #: the same conditioning with an autologous graft (Gunn 2003 grafted after myeloablative regimens).
@@ -420,8 +406,6 @@ _ALLO_LONG = _hsct_run(5e6, "allogeneic", 5 * 365.25 + 7)
 @functools.lru_cache(maxsize=None)
 def _endpoints_of(run: Callable[[], Result]) -> dict[str, float | None]:
     """Every endpoint of a (cached) run, evaluated once however many read-outs use it."""
-    from hemasim.endpoints import evaluate_endpoints
-
     return {e.name: e.value for e in evaluate_endpoints(run())}
 
 
@@ -447,12 +431,22 @@ STANDALONE.update({
     "allo_pbsc_cd4_per_uL_day100": lambda: _value_after_graft(_ALLO_LONG, "cd4_per_uL", 100.0, _HSCT_GRAFT_DAY),
 })
 _ORDER = ("nk", "cd8", "b", "cd4")
+
+
+def _half_normal_day(run: Callable[[], Result], lineage: str) -> float:
+    """Day after the graft the lineage reaches half its normal count."""
+    return _endpoint(run, f"{lineage}_50pct_normal_day")
+
+
+def _half_normal_day_ratio(late: str, early: str) -> float:
+    return _half_normal_day(_ALLO_LONG, late) / _half_normal_day(_ALLO_LONG, early)
+
+
 for _early, _late in zip(_ORDER, _ORDER[1:], strict=False):
-    STANDALONE[f"allo_pbsc_50pct_normal_day_ratio_{_late}_to_{_early}"] = (
-        lambda e=_early, la=_late: _endpoint(_ALLO_LONG, f"{la}_50pct_normal_day")
-        / _endpoint(_ALLO_LONG, f"{e}_50pct_normal_day"))
+    STANDALONE[f"allo_pbsc_50pct_normal_day_ratio_{_late}_to_{_early}"] = functools.partial(
+        _half_normal_day_ratio, _late, _early)
 for _lin in _ORDER:
-    STANDALONE[f"allo_pbsc_{_lin}_50pct_normal_day"] = lambda la=_lin: _endpoint(_ALLO_LONG, f"{la}_50pct_normal_day")
+    STANDALONE[f"allo_pbsc_{_lin}_50pct_normal_day"] = functools.partial(_half_normal_day, _ALLO_LONG, _lin)
 
 #: An 8-year-old boy given Cy/TBI and a T-cell-depleted marrow graft (3e6 CD34+/kg, 1e5 CD3+/kg) on day 6, five
 #: years (T4, Kook 1996: children after T-depleted grafts). "Normal" is half the reference count for his age.
@@ -464,15 +458,16 @@ _TCD_CHILD = _cached_scenario_run({
                        "cd3_per_kg": 1.0e5}]})
 _DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 
+def _half_normal_months(run: Callable[[], Result], lineage: str) -> float:
+    return _half_normal_day(run, lineage) / _DAYS_PER_MONTH
+
+
 for _lin in ("cd8", "b", "cd4"):
-    STANDALONE[f"tcd_child_{_lin}_50pct_normal_months"] = (
-        lambda la=_lin: _endpoint(_TCD_CHILD, f"{la}_50pct_normal_day") / _DAYS_PER_MONTH)
+    STANDALONE[f"tcd_child_{_lin}_50pct_normal_months"] = functools.partial(_half_normal_months, _TCD_CHILD, _lin)
 
 
 def _cd4_cd8_inverted_until_months() -> float:
     """Last time (months after the graft) the child's CD4:CD8 ratio is below 1."""
-    import numpy as np
-
     r = _TCD_CHILD()
     after = r.times >= _HSCT_GRAFT_DAY
     inverted = r.times[after][(r.observable("cd4_per_uL") < r.observable("cd8_per_uL"))[after]]

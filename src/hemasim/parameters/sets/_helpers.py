@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+from typing import TypedDict
 
 from hemasim.parameters.core import Parameter, Provenance
 
@@ -19,6 +20,13 @@ def cv_from_interval(low: float, high: float) -> float:
     return math.sqrt(math.exp(sd_log**2) - 1.0)
 
 
-def interval_iiv(low: float, high: float, source: str) -> dict[str, object]:
+class IntervalIIV(TypedDict):
+    """Between-patient variability read from a reference interval (keyword arguments of :func:`param`)."""
+
+    iiv_cv: float
+    iiv_source: str
+
+
+def interval_iiv(low: float, high: float, source: str) -> IntervalIIV:
     return {"iiv_cv": round(cv_from_interval(low, high), 4),
             "iiv_source": f"{source}: reference interval {low:g}-{high:g} read as the central 95% of a log-normal"}
