@@ -78,7 +78,7 @@ from hemasim.interventions.transplant import graft_day  # noqa: E402
 
 def _transplant_example(name: str):  # noqa: ANN202 - a (result, months after the graft) pair
     result = run_scenario(load_scenario(ROOT / "examples" / f"{name}.yaml"))
-    return result, (result.times - graft_day(result.metadata["scenario"].interventions)) / (365.25 / 12)
+    return result, (result.times - graft_day(result.record.scenario.interventions)) / (365.25 / 12)
 
 
 def _finish(ax, ylabel: str) -> None:  # noqa: ANN001

@@ -194,7 +194,7 @@ def test_delay_rule_shifts_the_cycle_and_every_later_one():
     reg = Regimen(0.0, "docetaxel", "iv_infusion", 1.0, 1.0 / 24.0, cycle_offsets=(0.0, 21.0, 42.0),
                   rules=(DoseRule("anc_1e9_per_L", 6.0, "delay", delay_days=7.0, max_delays=1),))
     r = Simulation(model, events=[reg]).run(80.0, 0.5)
-    log = r.metadata["administrations"]
+    log = r.record.administrations
     # a token dose leaves ANC at its baseline 5.22 < 6: every cycle is delayed once (7 d), then given
     # (max_delays 1), and each later cycle keeps its 21-d spacing from the one before
     assert [(e["day"], e["action"].split()[0]) for e in log] == [
@@ -206,11 +206,11 @@ def test_reduce_rule_lowers_this_and_later_doses():
     reg = Regimen(0.0, "docetaxel", "iv_infusion", 1e5, 1.0 / 24.0, cycle_offsets=(0.0, 21.0),
                   rules=(DoseRule("anc_1e9_per_L", 100.0, "reduce", reduce_by_fraction=0.2),))  # always low
     r = Simulation(model, events=[reg]).run(30.0, 0.5)
-    assert [e["given_ug"] for e in r.metadata["administrations"]] == pytest.approx([0.8e5, 0.64e5])
+    assert [e["given_ug"] for e in r.record.administrations] == pytest.approx([0.8e5, 0.64e5])
     never = Regimen(0.0, "docetaxel", "iv_infusion", 1e5, 1.0 / 24.0, cycle_offsets=(0.0, 21.0),
                     rules=(DoseRule("anc_1e9_per_L", 0.01, "reduce", reduce_by_fraction=0.2),))
     r = Simulation(model, events=[never]).run(30.0, 0.5)
-    assert [e["given_ug"] for e in r.metadata["administrations"]] == pytest.approx([1e5, 1e5])
+    assert [e["given_ug"] for e in r.record.administrations] == pytest.approx([1e5, 1e5])
 
 
 def test_delay_rules_in_a_cohort_give_each_patient_its_own_timeline():
@@ -236,7 +236,7 @@ def test_delay_rules_in_a_cohort_give_each_patient_its_own_timeline():
                          rules=rule)
         r = Simulation(one, solver=DormandPrince(rtol=1e-8), events=[single]).run(60.0, 0.5, x0=steady_state(one))
         assert np.max(np.abs(anc[i] - r.observable("anc_1e9_per_L")) / r.observable("anc_1e9_per_L")) < 1e-5
-        days_given.append([e["day"] for e in r.metadata["administrations"] if e["action"] == "given"])
+        days_given.append([e["day"] for e in r.record.administrations if e["action"] == "given"])
     assert len({tuple(d) for d in days_given}) > 1  # the patients' timelines did diverge
     cohort_days = [[e["day"] for e in log if e["action"] == "given" and e["given_ug"][i] > 0] for i in range(3)]
     assert cohort_days == days_given
@@ -247,7 +247,7 @@ def test_on_demand_course_stops_after_consecutive_days_above_the_threshold():
                                 extensions=[DrugExposure(load_drug_set("filgrastim_melhem2017"))]).compile()
     course = OnDemandCourse(1.0, "filgrastim", "subcutaneous", 350.0, 1.0, "anc_1e9_per_L", 6.0, 2, 10)
     r = Simulation(model, events=[course]).run(20.0, 0.5)
-    actions = [(e["day"], e["action"]) for e in r.metadata["administrations"]]
+    actions = [(e["day"], e["action"]) for e in r.record.administrations]
     given = [d for d, a in actions if a == "given"]
     assert given[0] == 1.0 and ("course ended" in [a for _, a in actions])
     anc = r.observable("anc_1e9_per_L")

@@ -1,9 +1,12 @@
 """One run path for 1 or N patients: solvers' Solution, steady-state strategies, Result's patient axis."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import yaml
 
+from hemasim.assembly import build_events, build_model
 from hemasim.biology import Covariates
 from hemasim.cohort.runner import COHORT_RTOL, cohort_rtol, cohort_solver, simulate_partition
 from hemasim.scenario import parse_scenario
@@ -29,8 +32,8 @@ def _one_patient_cohort(scenario):
     p = scenario.patient
     arrays = Covariates(np.array([p.age_years]), np.array([p.sex]), np.array([p.weight_kg]),
                         np.array([p.height_cm]))
-    cohort = scenario.build_model(arrays).compile()
-    return cohort, scenario.build_events(arrays), cohort.patient(0), scenario.build_events()
+    cohort = build_model(scenario, arrays).compile()
+    return cohort, build_events(scenario, arrays), cohort.patient(0), build_events(scenario)
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +80,8 @@ def test_a_one_patient_cohort_equals_the_single_patient_run(scenario):
     scale = np.maximum(np.abs(alone.states), np.maximum(np.abs(single.x0), 1.0))  # the solver's own (atol / rtol)
     assert np.max(np.abs(one.states - alone.states) / scale) < 1e-6  # 100 x rtol: steps may differ at round-off
     np.testing.assert_allclose(one.observable(ANC), alone.observable(ANC), rtol=1e-7)
-    given = [e["given_ug"] for e in alone.metadata["administrations"] if e["action"] == "given"]
-    assert given and [e["given_ug"] for e in one.metadata["administrations"] if e["action"] == "given"] == \
+    given = [e["given_ug"] for e in alone.record.administrations if e["action"] == "given"]
+    assert given and [e["given_ug"] for e in one.record.administrations if e["action"] == "given"] == \
         pytest.approx(given, rel=1e-12)
     # keeping only observables gives the same series as the full states
     observed = Simulation(cohort, solver, cohort_events).run(60.0, 0.5, observe=[ANC, "platelets_1e9_per_L"])
@@ -99,7 +102,7 @@ def test_solver_stats_are_recorded(scenario):
     lockstep = Simulation(cohort, DormandPrince(rtol=1e-8), cohort_events).run(30.0, observe=[ANC])
     assert lockstep.record.solver_stats.integrations == fast.integrations
     assert lockstep.record.solver_stats.steps_accepted is None  # the lock-step kernel does not count its steps
-    assert lockstep.metadata["solver_stats"]["integrations"] == fast.integrations
+    assert lockstep.record.solver_stats.integrations == fast.integrations
 
 
 def test_solve_returns_a_solution_with_a_patient_axis(static_reference_model):
@@ -128,15 +131,14 @@ def test_initial_state_strategies(static_reference_model):
     np.testing.assert_array_equal(Simulation(model).run(10.0).states[0], x)
 
 
-def test_run_record_is_typed_and_metadata_a_read_only_view():
-    result = run_scenario(parse_scenario(yaml.safe_load((EXAMPLES / "blood_donation.yaml").read_text())))
-    record = result.record
-    assert record.scenario is not None and record.scenario["name"] == "blood donation"
-    assert result.metadata["scenario"] is record.scenario and result.metadata["seed"] == record.seed == 0
+def test_run_record_is_typed_and_frozen():
+    spec = parse_scenario(yaml.safe_load((EXAMPLES / "blood_donation.yaml").read_text()))
+    record = run_scenario(spec).record
+    assert record.scenario is spec and record.seed == 0
     assert record.solver["solver"] == "DormandPrince" and record.duration_days == 180.0
     assert len(record.events) == 1 and record.solver_stats.steps_accepted > 0
-    with pytest.raises(TypeError):
-        result.metadata["seed"] = 1  # type: ignore[index]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.seed = 1  # type: ignore[misc]
 
 
 def test_cohort_result_accessors_and_xarray(scenario):
@@ -144,8 +146,8 @@ def test_cohort_result_accessors_and_xarray(scenario):
     spec = scenario.model_copy(update={"duration_days": 20.0})
     vp_cov = Covariates(np.array([40.0, 70.0]), np.array(["female", "male"]), np.array([60.0, 90.0]),
                         np.array([160.0, 185.0]))
-    model = spec.build_model(vp_cov).compile()
-    result = Simulation(model, DormandPrince(rtol=1e-7), spec.build_events(vp_cov)).run(20.0)
+    model = build_model(spec, vp_cov).compile()
+    result = Simulation(model, DormandPrince(rtol=1e-7), build_events(spec, vp_cov)).run(20.0)
     assert result.n_patients == 2 and result.observable(ANC).shape == (2, len(result.times))
     assert result.state("hsc").shape == (2, len(result.times))
     ds = result.to_xarray()

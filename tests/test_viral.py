@@ -21,7 +21,7 @@ INFECTION = {"kind": "viral_infection", "day": 30, "virus": "influenza", "inocul
 
 
 def _endpoints(result):
-    return {c.name: float(c.values[0]) for c in scenario_endpoint_columns(result.metadata["scenario"], result)}
+    return {c.name: float(c.values[0]) for c in scenario_endpoint_columns(result.record.scenario, result)}
 
 
 def test_without_an_inoculum_the_healthy_state_holds():

@@ -193,7 +193,7 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     from hemasim.assembly import scenario_endpoint_columns
 
     names = set(result.model.observable_names)
-    scenario = result.metadata.get("scenario")
+    scenario = result.record.scenario
     extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), c.unit, c.definition)
              for c in (scenario_endpoint_columns(scenario, result) if scenario is not None else [])]
     return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
@@ -218,7 +218,7 @@ def first_run(day_ok: np.ndarray, run: int) -> np.ndarray:
     """First day starting ``run`` consecutive True days, per patient (NaN if none)."""
     if day_ok.shape[1] < run:
         return np.full(day_ok.shape[0], np.nan)
-    windows = np.lib.stride_tricks.sliding_window_view(day_ok, run, axis=1).all(axis=2)
+    windows = np.asarray(np.lib.stride_tricks.sliding_window_view(day_ok, run, axis=1).all(axis=2))
     first = np.argmax(windows, axis=1).astype(np.float64)
     return np.where(windows.any(axis=1), first, np.nan)
 

@@ -63,13 +63,13 @@ def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], object]]
 def run_record(result: Result) -> dict[str, Any]:
     """What run.json holds: version, scenario, seed, solver, parameters used with sources, references."""
     model = result.model
-    scenario = result.metadata.get("scenario")
+    scenario = result.record.scenario
     used = model.parameters.subset(model.used_parameters)
     return {
         "hemasim_version": __version__,
         "model": model.name,
-        "seed": result.metadata.get("seed"),
-        "solver": result.metadata.get("solver"),
+        "seed": result.record.seed,
+        "solver": result.record.solver,
         "scenario": scenario.model_dump(mode="json") if scenario is not None else None,
         "blood_volume_L": ModelInfo.from_metadata(model.metadata).blood_volume_L,
         "parameters": used.to_records(),

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -171,15 +170,6 @@ class RunRecord:
     solver_stats: SolverStats
     scenario: Scenario | None = None  # the scenario, when the run came from one
 
-    def as_metadata(self) -> Mapping[str, Any]:
-        """The record as the read-only mapping ``Result.metadata`` used to be (keys as before)."""
-        meta: dict[str, Any] = {"seed": self.seed, "solver": self.solver, "duration_days": self.duration_days,
-                                "events": list(self.events), "administrations": self.administrations,
-                                "solver_stats": self.solver_stats.as_dict()}
-        if self.scenario is not None:
-            meta["scenario"] = self.scenario
-        return MappingProxyType(meta)
-
 
 @dataclass(frozen=True, eq=False)
 class Result:
@@ -204,11 +194,6 @@ class Result:
     @property
     def is_cohort(self) -> bool:
         return self.model.n_patients is not None
-
-    @property
-    def metadata(self) -> Mapping[str, Any]:
-        """Read-only view of :attr:`record` under the old dictionary keys (prefer ``record``)."""
-        return self.record.as_metadata()
 
     @property
     def states(self) -> np.ndarray:

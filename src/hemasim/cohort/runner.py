@@ -30,7 +30,7 @@ import pandas as pd
 from hemasim import __version__
 from hemasim.cohort.sampling import draw_patients
 from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
-from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
+from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
 from hemasim.events import Event
 from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file

@@ -253,7 +253,7 @@ def _drug_section(result: Result) -> str | None:
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(str(e.get('cycle', '')))}</td>"
         f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
-        for e in result.metadata.get("administrations", []))
+        for e in result.record.administrations)
     return (figure_html("Drugs", "drug concentrations", fig)
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")

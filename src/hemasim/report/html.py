@@ -43,7 +43,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 
     img = png_base64(lineage_figure(result))
     esc = html.escape
-    scenario = result.metadata.get("scenario")
+    scenario = result.record.scenario
     # sections of the scenario's intervention kinds (registry order), then what the patient carries
     parts = [s.render(result) for s in (report_sections(scenario) if scenario is not None else [])]
     autoimmunity = autoimmunity_figure(result)

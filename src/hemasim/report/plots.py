@@ -113,7 +113,7 @@ def drug_figure(result: Result) -> Figure | None:
     if stacked is None:
         return None
     fig, axes, drugs = stacked
-    log = result.metadata.get("administrations", [])
+    log = result.record.administrations
     for ax, drug in zip(axes, drugs, strict=True):
         c = result.observable(f"{drug}_concentration_ng_per_mL")
         floor = 1e-4 * float(c.max()) if c.max() > 0 else 1e-6  # four decades below the peak
@@ -137,7 +137,7 @@ def vaccine_figure(result: Result) -> Figure | None:
     if stacked is None:
         return None
     fig, axes, antigens = stacked
-    scenario = result.metadata.get("scenario")
+    scenario = result.record.scenario
     doses = [iv for iv in (scenario.interventions if scenario is not None else []) if iv.kind == "vaccine"]
     for ax, a in zip(axes, antigens, strict=True):
         ax.plot(result.times, result.observable(f"{a}_igg_au"), lw=1.8, color="tab:blue", label="IgG")

@@ -273,7 +273,8 @@ def _union_tags() -> set[str]:
 
 def _rebuild_union() -> None:
     """Refresh the interventions union when a kind is registered after this module was imported."""
-    Scenario.model_fields["interventions"].annotation = list[_intervention_union()]
+    union = _intervention_union()
+    Scenario.model_fields["interventions"].annotation = list[union]  # type: ignore[valid-type]
     Scenario.model_rebuild(force=True)
 
 
