@@ -165,8 +165,6 @@ def test_drugs_lists_sets_and_regimens_and_shows_one():
     assert res.exit_code == 2 and "unknown drug set 'aspirin'" in res.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="app.py checks --version inside the group callback, which click only "
-                                        "runs with a subcommand, so `hemasim --version` exits 2 'Missing command'")
 def test_version_prints_the_package_version():
     from hemasim import __version__
 

@@ -29,12 +29,17 @@ app.command("drugs")(drugs)
 app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the hemasim version and exit.",
-                                       is_eager=True)) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    # an eager option's callback runs before click asks for a subcommand (the group's body would not)
+    if value:
         typer.echo(__version__)
         raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the hemasim version and exit.",
+                                       is_eager=True, callback=_print_version)) -> None:
+    """Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters."""
 
 
 def main() -> None:
