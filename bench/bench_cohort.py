@@ -29,22 +29,24 @@ def prepare(n: int, seed: int = 0):
     from hemasim.cohort.sampling import draw_patients
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import load_scenario
-    from hemasim.simulation import steady_state_batch
+    from hemasim.simulation import steady_state
 
     scenario = load_scenario(SCENARIO)
     params = healthy_adult_parameters()
-    vp = draw_patients(scenario.population_or_default(), params, 0, n, seed)
+    vp = draw_patients(scenario.population, scenario.patient, params, 0, n, seed)
     model = healthy_human_model(vp.covariates, params, aging=scenario.aging, per_patient=vp.parameters).compile()
-    x0 = steady_state_batch(model)
+    x0 = steady_state(model)
     return scenario, model, x0
 
 
 def hemasim_batch(scenario, model, x0, times, sel):
     from hemasim.assembly import build_events
-    from hemasim.cohort.runner import integrate_cohort
+    from hemasim.simulation import Simulation
     from hemasim.solvers import DormandPrince
 
-    return integrate_cohort(model, x0, build_events(scenario), times, sel, DormandPrince(rtol=1e-6))
+    sim = Simulation(model, DormandPrince(rtol=1e-6), build_events(scenario))
+    return sim.run(scenario.duration_days, scenario.output.every_days, x0=x0,
+                   observe=[model.observable_names[int(i)] for i in sel]).values
 
 
 def roadrunner_loop(scenario, model, x0, times, sel):

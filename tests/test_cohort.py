@@ -58,7 +58,7 @@ def test_cohort_patient_matches_a_single_patient_run(scenario):
     data = scenario.model_dump(mode="json")
     ep = simulate_partition(data, 0, 0, 12, 5, None, False).endpoints
     params = healthy_adult_parameters()
-    vp = draw_patients(scenario.population_or_default(), params, 0, 12, 5)
+    vp = draw_patients(scenario.population, scenario.patient, params, 0, 12, 5)
     i = 9
     cov = Covariates(float(vp.covariates.age_years[i]), str(vp.covariates.sex[i]),
                      float(vp.covariates.weight_kg[i]), float(vp.covariates.height_cm[i]))

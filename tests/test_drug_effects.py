@@ -90,13 +90,10 @@ def test_sbml_with_windows_and_effects_matches_libroadrunner():
 
 
 def test_lockstep_cohort_path_handles_the_new_kinds():
-    from hemasim.cohort.runner import integrate_cohort
-
     model = pk_pd_model(rate=np.array([10.0, 30.0, 60.0]), slope=np.array([0.02, 0.05, 0.1]))
     assert model.n_patients == 3
-    times = np.arange(0.0, 8.01, 0.25)
-    sel = np.array([model.observable_names.index("conc_mg_per_L")])
-    obs = integrate_cohort(model, model.x0, [], times, sel, DormandPrince(rtol=1e-9))
+    obs = Simulation(model, solver=DormandPrince(rtol=1e-9)).run(8.0, 0.25, x0=model.x0,
+                                                                 observe=["conc_mg_per_L"]).values
     for i in range(3):
         one = model.patient(i)
         r = Simulation(one, solver=DormandPrince(rtol=1e-10)).run(8.0, output_every_days=0.25, x0=one.x0)

@@ -130,11 +130,9 @@ def test_children_of_every_age_have_a_steady_state():
 def test_a_cohort_mixing_children_and_adults_gets_each_patients_own_steady_state():
     """The pseudo-transient fallback runs on the unconverged patients only; every patient's fixed point is the
     one it has alone."""
-    from hemasim.simulation import steady_state_batch
-
     ages, weights, heights = np.array([35.0, 8.0, 60.0]), np.array([70.0, 25.0, 80.0]), np.array([175.0, 128.0, 180.0])
     cohort = healthy_human_model(Covariates(ages, np.array(["male"] * 3), weights, heights), aging=False).compile()
-    together = steady_state_batch(cohort)
+    together = steady_state(cohort)
     for i in range(3):
         alone = steady_state(healthy_human_model(Covariates(ages[i], "male", weights[i], heights[i]),
                                                  aging=False).compile())

@@ -214,8 +214,7 @@ def test_reduce_rule_lowers_this_and_later_doses():
 
 
 def test_delay_rules_in_a_cohort_give_each_patient_its_own_timeline():
-    from hemasim.cohort.runner import integrate_cohort
-    from hemasim.simulation import output_times, steady_state, steady_state_batch
+    from hemasim.simulation import steady_state
 
     cov = Covariates(np.array([30.0, 50.0, 70.0]), np.array(["male", "female", "female"]),
                      np.array([80.0, 60.0, 55.0]), np.array([180.0, 160.0, 158.0]))
@@ -223,12 +222,10 @@ def test_delay_rules_in_a_cohort_give_each_patient_its_own_timeline():
                                 ).compile()
     dose = np.array([50.0, 100.0, 150.0]) * body_surface_area_m2(cov) * 1000.0  # mg/m2 -> ug
     rule = (DoseRule("anc_1e9_per_L", 3.4, "delay", delay_days=4.0, max_delays=3),)  # ANC on day 14: 3.6/3.3/3.2
-    times = output_times(60.0, 0.5)
-    sel = np.array([model.observable_names.index("anc_1e9_per_L")])
-    log: list = []
     reg = Regimen(0.0, "docetaxel", "iv_infusion", dose, 1 / 24, cycle_offsets=(0.0, 14.0, 28.0), rules=rule)
-    anc = integrate_cohort(model, steady_state_batch(model), [reg], times, sel, DormandPrince(rtol=1e-8),
-                           log=log)[:, :, 0]
+    together = Simulation(model, solver=DormandPrince(rtol=1e-8), events=[reg]).run(60.0, 0.5,
+                                                                                      observe=["anc_1e9_per_L"])
+    anc, log = together.observable("anc_1e9_per_L"), together.record.administrations
     days_given = []
     for i in range(3):
         one = model.patient(i)

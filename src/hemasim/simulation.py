@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 Seed = int | np.random.SeedSequence | None
 
 __all__ = ["Result", "RunRecord", "Simulation", "Trajectory", "balance_residual", "integrate_through_events",
-           "output_times", "run_scenario", "steady_state", "steady_state_batch"]
+           "output_times", "run_scenario", "steady_state"]
 
 
 def output_times(duration_days: float, every_days: float) -> np.ndarray:
@@ -37,11 +37,6 @@ def output_times(duration_days: float, every_days: float) -> np.ndarray:
 def steady_state(model: CompiledModel, t: float = 0.0, tol: float = 1e-10) -> np.ndarray:
     """The fixed point near ``model.x0`` (one patient: (n,); a cohort: (N, n)) with time (age) frozen at ``t``."""
     return NewtonSteadyState(tol).states(model, t)
-
-
-def steady_state_batch(model: CompiledModel, t: float = 0.0, tol: float = 1e-10) -> np.ndarray:
-    """Fixed points of every patient of a cohort model (numba Newton, all cores)."""
-    return NewtonSteadyState(tol).cohort(model, t)
 
 
 # ---------------------------------------------------------------------------------------------- the run

@@ -31,15 +31,13 @@ from hemasim import __version__
 from hemasim.cohort.sampling import draw_patients
 from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
 from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
-from hemasim.events import Event
 from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file
-from hemasim.model import CompiledModel
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.report import render_cohort_report
 from hemasim.report.plots import CTCAE
 from hemasim.scenario import Scenario, parse_scenario
-from hemasim.simulation import Result, Simulation, integrate_through_events, output_times
+from hemasim.simulation import Result, Simulation, output_times
 from hemasim.solvers import Solver
 
 BAND_OBSERVABLES = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL")
@@ -89,8 +87,7 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     """
     scenario = parse_scenario(scenario_data)
     params = healthy_adult_parameters()
-    pop = scenario.population_or_default()
-    vp = draw_patients(pop, params, start, stop, base_seed, seeds, variability=pop.variability)
+    vp = draw_patients(scenario.population, scenario.patient, params, start, stop, base_seed, seeds)
     model = build_model(scenario, vp.covariates, params, per_patient=vp.parameters).compile()
     extra = scenario_endpoint_observables(scenario, model.observable_names)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
@@ -133,20 +130,6 @@ def _band_histograms(times: np.ndarray, result: Result) -> np.ndarray:
         bins = np.searchsorted(_bin_edges(name), result.observable(name), side="right")  # 0..N_BINS+1
         hist[b] = np.bincount((bins + offsets).ravel(), minlength=len(times) * (N_BINS + 2)).reshape(len(times), -1)
     return hist
-
-
-def integrate_cohort(model: CompiledModel, x0: np.ndarray, events: Sequence[Event], times: np.ndarray,
-                     sel: np.ndarray, solver: Solver, rng: np.random.Generator | None = None,
-                     log: list[dict[str, Any]] | None = None) -> np.ndarray:
-    """Every patient of a cohort model from states ``x0`` through ``events`` (sorted by day).
-
-    Returns the selected observables (N, len(times), len(sel)); the run loop is the one of
-    :class:`~hemasim.simulation.Simulation` (an output on an event day shows the state just after the event).
-    """
-    run = integrate_through_events(model, solver, x0, events, times,
-                                   rng if rng is not None else np.random.default_rng(0), [] if log is None else log,
-                                   observe=[model.observable_names[int(i)] for i in sel])
-    return run.values
 
 
 # ---------------------------------------------------------------------------------------------- files

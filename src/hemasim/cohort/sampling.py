@@ -15,6 +15,7 @@ import numpy as np
 
 from hemasim.biology import Covariates
 from hemasim.parameters import ParameterSet
+from hemasim.scenario import Patient, Population
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,36 @@ def patient_rng(base_seed: int, index: int, seeds: Sequence[int] | None = None) 
     return np.random.default_rng(np.random.SeedSequence(base_seed, spawn_key=(index,)))
 
 
-def draw_patients(population: object, params: ParameterSet, start: int, stop: int, base_seed: int,
-                  seeds: Sequence[int] | None = None, variability: bool = True) -> VirtualPatients:
-    """Patients ``start`` .. ``stop - 1`` of a cohort. ``population`` is a scenario Population."""
-    names = variable_parameters(params) if variability else []
+def draw_covariates(population: Population, base: Patient, rng: np.random.Generator
+                    ) -> tuple[float, bool, float, float]:
+    """(age, female, weight, height) of one patient, ``base`` (the scenario's patient) giving what the
+    population does not vary; height NaN when neither given nor drawn. The order of draws is fixed: it is what
+    makes patients reproducible."""
+    age = rng.uniform(population.age_years.min, population.age_years.max) if population.age_years \
+        else base.age_years
+    female = bool(rng.random() < population.female_fraction) if population.female_fraction is not None \
+        else base.sex == "female"
+    sex = "female" if female else "male"
+    if population.weight_kg:
+        ms = getattr(population.weight_kg, sex)
+        weight = float(np.clip(rng.normal(ms.mean, ms.sd), 30.0, 250.0))
+    else:
+        weight = base.weight_kg
+    if population.height_cm:
+        ms = getattr(population.height_cm, sex)
+        height = float(np.clip(rng.normal(ms.mean, ms.sd), 120.0, 220.0))
+    else:
+        height = base.height_cm if base.height_cm is not None else float("nan")
+    return float(age), female, float(weight), float(height)
+
+
+def draw_patients(population: Population | None, base: Patient, params: ParameterSet, start: int, stop: int,
+                  base_seed: int, seeds: Sequence[int] | None = None) -> VirtualPatients:
+    """Patients ``start`` .. ``stop - 1`` of a cohort: covariates from the scenario's ``population`` (None: all
+    like ``base``, the scenario's patient), parameters from between-patient variability unless the population
+    turns it off."""
+    population = population if population is not None else Population()
+    names = variable_parameters(params) if population.variability else []
     n = stop - start
     age = np.empty(n)
     female = np.empty(n, dtype=bool)
@@ -48,7 +75,7 @@ def draw_patients(population: object, params: ParameterSet, start: int, stop: in
     etas = np.empty((n, len(names)))
     for k, i in enumerate(range(start, stop)):
         rng = patient_rng(base_seed, i, seeds)
-        a, f, w, h = population.draw(rng)  # type: ignore[attr-defined]
+        a, f, w, h = draw_covariates(population, base, rng)
         age[k], female[k], weight[k], height[k] = a, f, w, h
         etas[k] = rng.standard_normal(len(names))
     values: dict[str, np.ndarray] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from hemasim.biology.body import Covariates
@@ -129,25 +128,6 @@ class Population(_Strict):
     height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm")
     variability: bool = Field(default=True, description="draw parameters from their between-patient variability")
 
-    def draw(self, rng: np.random.Generator, base: Patient) -> tuple[float, bool, float, float]:
-        """(age, female, weight, height) of one patient, ``base`` giving what is not varied; height NaN
-        when neither given nor drawn. The order of draws is fixed: it is what makes patients reproducible."""
-        age = rng.uniform(self.age_years.min, self.age_years.max) if self.age_years else base.age_years
-        female = bool(rng.random() < self.female_fraction) if self.female_fraction is not None \
-            else base.sex == "female"
-        sex = "female" if female else "male"
-        if self.weight_kg:
-            ms = getattr(self.weight_kg, sex)
-            weight = float(np.clip(rng.normal(ms.mean, ms.sd), 30.0, 250.0))
-        else:
-            weight = base.weight_kg
-        if self.height_cm:
-            ms = getattr(self.height_cm, sex)
-            height = float(np.clip(rng.normal(ms.mean, ms.sd), 120.0, 220.0))
-        else:
-            height = base.height_cm if base.height_cm is not None else float("nan")
-        return float(age), female, float(weight), float(height)
-
 
 def _intervention_union() -> Any:
     """The scenario's tagged union of intervention blocks: every registered kind, by its ``kind`` tag."""
@@ -201,12 +181,6 @@ class Scenario(_Strict):
         interventions: list[_intervention_union()] = Field(default_factory=list)
     population: Population | None = Field(default=None, description="how patients of a cohort differ")
 
-    def population_or_default(self) -> _BoundPopulation:
-        return _BoundPopulation(self.population or Population(), self.patient)
-
-    def solver_max_step_days(self) -> float:
-        return getattr(self.solver, "max_step_days", 30.0)
-
     @model_validator(mode="after")
     def _interventions_fit(self) -> Scenario:
         if isinstance(self.model, FribergChain):
@@ -231,17 +205,6 @@ class Scenario(_Strict):
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
         return load_scenario(path)
-
-
-class _BoundPopulation:
-    """A population with the scenario's patient as the default for what it does not vary."""
-
-    def __init__(self, population: Population, patient: Patient) -> None:
-        self.population, self.patient = population, patient
-        self.variability = population.variability
-
-    def draw(self, rng: np.random.Generator) -> tuple[float, bool, float, float]:
-        return self.population.draw(rng, self.patient)
 
 
 def _format_error(err: ValidationError) -> str:
