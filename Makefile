@@ -3,29 +3,40 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# the demo needs only the package; tests, linters and benchmarks add the test extras (dask, libRoadRunner, ...)
+BASE_STAMP := $(VENV)/.installed-base
 OUT    ?= out/healthy_adult
 
-.PHONY: demo test test-fast bench validate clean help
+.PHONY: demo test test-fast lint bench validate clean help
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
 	@echo "make test      run the test suite (installs first if needed)"
 	@echo "make test-fast run the suite without the tests marked slow (under a minute)"
+	@echo "make lint      ruff and mypy on the sources (part of make test)"
 	@echo "make bench     print benchmark timings as tables (single runs; cohorts vs libRoadRunner)"
 	@echo "make validate  print the validation report card"
 
-$(STAMP): pyproject.toml
+$(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(BASE_STAMP)
+
+$(STAMP): $(BASE_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(BASE_STAMP)
 	$(BIN)/hemasim run examples/healthy_adult.yaml --out $(OUT)
 	@echo "report: $(abspath $(OUT))/report.html"
 
-test: $(STAMP)
+test: lint
 	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench docs
+	$(BIN)/mypy
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
@@ -36,7 +47,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_clonal.py
 	$(BIN)/python bench/bench_regimens.py
 
-validate: $(STAMP)
+validate: $(BASE_STAMP)
 	$(BIN)/hemasim validate
 
 clean:

@@ -47,8 +47,8 @@ def friberg(repeats: int = 20) -> tuple[float, int]:
 
 
 def cohort(n: int) -> tuple[float, int]:
-    from hemasim.cohort import run_cohort
     from hemasim.assembly import build_model
+    from hemasim.cohort import run_cohort
     from hemasim.scenario import load_scenario
 
     s = load_scenario(ROOT / "examples" / "cohort_docetaxel.yaml")

@@ -15,8 +15,8 @@ history = NeutralHSCPool(2_000, seed=5).run(80, sample_every_years=1, track_top=
 clone_history_figure(history, "largest clones of a 2,000-HSC pool").savefig(ROOT / "docs" / "images" / "clonal_history.png",
                                                                             dpi=60)
 
-from hemasim.clonal.report import prevalence_figure  # noqa: E402
 from hemasim.clonal.ch import simulate_ch_cohort  # noqa: E402
+from hemasim.clonal.report import prevalence_figure  # noqa: E402
 
 prevalence_figure(simulate_ch_cohort(1000, seed=0)).savefig(ROOT / "docs" / "images" / "ch_prevalence.png", dpi=60)
 

@@ -81,8 +81,7 @@ def test_engraftment_does_not_depend_on_the_output_interval():
     """Output every 2 days must not turn "3 consecutive days" into "never" (a false primary graft failure):
     a day without output is judged by the last output before it."""
     from hemasim.endpoints import engraftment_days
-    from hemasim.interventions.transplant import (RECOVERY_LINEAGES, TRANSPLANT_OBSERVABLES,
-                                                  transplant_endpoint_values)
+    from hemasim.interventions.transplant import RECOVERY_LINEAGES, TRANSPLANT_OBSERVABLES, transplant_endpoint_values
 
     references = {ref: 1000.0 for _, ref, _ in RECOVERY_LINEAGES}
 

@@ -60,7 +60,7 @@ def test_more_cd34_cells_never_give_a_deeper_or_later_recovery():
     plt = [r.observable("platelets_1e9_per_L").min() for r in runs]
     donor_hsc = [r.state("hsc__donor")[-1] for r in runs]
     assert nadirs == sorted(nadirs) and plt == sorted(plt) and donor_hsc == sorted(donor_hsc)
-    day = [next(t for t, v in zip(r.times, r.observable("anc_1e9_per_L")) if t > 20 and v >= 1.0) for r in runs]
+    day = [next(t for t, v in zip(r.times, r.observable("anc_1e9_per_L"), strict=True) if t > 20 and v >= 1.0) for r in runs]
     assert day == sorted(day, reverse=True)
 
 

@@ -32,7 +32,7 @@ def test_without_a_dose_the_healthy_state_holds():
 def test_fewer_b_or_cd4_cells_never_give_a_stronger_response():
     for groups in (("b_cell",), ("cd4",)):
         peaks = [response([CellDepletion(0.5, groups, f)]).observable("flu_igg_au").max() for f in (1.0, 0.9, 0.5, 0.1)]
-        assert all(a > b for a, b in zip(peaks, peaks[1:])), (groups, peaks)
+        assert all(a > b for a, b in zip(peaks, peaks[1:], strict=False)), (groups, peaks)
 
 
 def test_a_boost_is_faster_and_larger_than_the_prime():

@@ -1,4 +1,5 @@
-"""Interventions as events (each applies to one patient's state, or to a cohort's (N, n) states): instantaneous changes of state at a given day.
+"""Interventions as events: instantaneous changes of state at a given day (each applies to one patient's state,
+or to a cohort's (N, n) states).
 
 The simulation integrates piecewise between event days and applies each event to the state at
 its day. Scenario files describe events as data (see :mod:`hemasim.scenario`); these classes are

@@ -24,7 +24,6 @@ import numpy as np
 
 from hemasim.clonal.engine import DAYS_PER_YEAR, NeutralHSCPool, clone_size_summary
 
-
 #: flow-cytometry markers of the lineages each SCID blocks (T: CD3, B: CD19, NK: CD56), as the genotypes of
 #: hemasim.biology.transplant: IL2RG T- B+ NK-, ADA T- B- NK-, RAG1/2 T- B- NK+
 DISEASE_BLOCKED_MARKERS: dict[str, tuple[str, ...]] = {

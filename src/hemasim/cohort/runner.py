@@ -28,8 +28,8 @@ import numpy as np
 import pandas as pd
 
 from hemasim import __version__
-from hemasim.cohort.sampling import draw_patients
 from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+from hemasim.cohort.sampling import draw_patients
 from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
 from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file

@@ -12,7 +12,7 @@ from pydantic import Field
 from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
-from hemasim.endpoints import engraftment_days, first_run, daily_ok
+from hemasim.endpoints import daily_ok, engraftment_days, first_run
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,

@@ -166,7 +166,7 @@ def _docetaxel_cycle(model_kind: str) -> Callable[[], tuple[np.ndarray, np.ndarr
     """One cycle of docetaxel 100 mg/m2 (1-h infusion, Kloft 2006 ANC set) in the reference woman: a runner of
     (times, ANC)."""
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def run() -> tuple[np.ndarray, np.ndarray]:
         patient = PATIENTS["reference_female"]
         ds = load_drug_set("docetaxel_kloft2006")
@@ -403,7 +403,7 @@ _AUTO_SHORT = {d: _hsct_run(d, "autologous", 120) for d in (7.5e6, 15e6)}
 _ALLO_LONG = _hsct_run(5e6, "allogeneic", 5 * 365.25 + 7)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _endpoints_of(run: Callable[[], Result]) -> dict[str, float | None]:
     """Every endpoint of a (cached) run, evaluated once however many read-outs use it."""
     return {e.name: e.value for e in evaluate_endpoints(run())}
