@@ -25,6 +25,7 @@ from hemasim.interventions.base import (
     ReportSection,
     register,
 )
+from hemasim.simulation import Simulation
 
 __all__ = ["RESPONDER_SHARE", "VaccineSpec", "vaccine_endpoint_values"]
 
@@ -77,8 +78,6 @@ class VaccineSpec(InterventionSpec):
 @functools.cache  # the same schedule's reference is asked for by every run and cohort partition
 def reference_igg_day28(antigen: str, doses: Doses) -> float:
     """IgG of the healthy reference adult 28 days after the last of ``doses`` of ``antigen``."""
-    from hemasim.simulation import Simulation  # the simulation layer sits above the kinds
-
     model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[VaccineResponse(antigen)])
     events = [CellInfusion(day, antigen_state(antigen), dose) for day, dose in doses]
     r = Simulation(model, events=events).run(max(d for d, _ in doses) + 28.0, 1.0)
