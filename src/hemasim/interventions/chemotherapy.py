@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from hemasim.events import Event
-from hemasim.interventions.base import EndpointFamily, EventContext, InterventionSpec, register
-from hemasim.interventions.dosed import DRUG_SECTION, DosedSpec, Rule, Schedule, drug_endpoints
+from hemasim.interventions.base import EventContext, register
+from hemasim.interventions.dosed import DosedSpec, Rule, Schedule
 
 __all__ = ["ChemotherapySpec"]
 
@@ -22,11 +21,6 @@ class ChemotherapySpec(DosedSpec):
     schedule: Schedule
     rules: list[Rule] = Field(default_factory=list)
 
-    report_section = DRUG_SECTION
-
-    @classmethod
-    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-        return drug_endpoints(interventions)
 
     @model_validator(mode="after")
     def _schedule_ok(self) -> ChemotherapySpec:

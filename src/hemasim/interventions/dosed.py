@@ -101,6 +101,27 @@ class Rule(Strict):
                         self.reduce_by_fraction)
 
 
+# ------------------------------------------------------------------ report section
+def _drug_section(result: Result) -> str | None:
+    from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
+    from hemasim.report.plots import drug_figure
+
+    fig = drug_figure(result)
+    if fig is None:
+        return None
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(str(e.get('cycle', '')))}</td>"
+        f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
+        f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
+        for e in result.record.administrations)
+    return (figure_html("Drugs", "drug concentrations", fig)
+            + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
+            f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+
+
 class DosedSpec(InterventionSpec):
     """A drug given from a drug set: dose (one of four forms), route and, for infusions, their length."""
 
@@ -111,6 +132,8 @@ class DosedSpec(InterventionSpec):
     dose_mg: float | None = Field(default=None, gt=0, le=1e5)
     route: Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
     infusion_hours: float | None = Field(default=None, gt=0, le=24 * 14)
+
+    report_section = ReportSection("drugs", _drug_section)  # chemotherapy and G-CSF share it
 
     @model_validator(mode="after")
     def _dose_and_route(self) -> DosedSpec:
@@ -127,6 +150,11 @@ class DosedSpec(InterventionSpec):
         if (self.route == "iv_infusion") != (self.infusion_hours is not None):
             raise ValueError("infusion_hours: required for route iv_infusion and only for it")
         return self
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        """Chemotherapy and G-CSF share the drug endpoints (one family per scenario)."""
+        return drug_endpoints(interventions)
 
     @property
     def schedule_field(self) -> str:
@@ -238,28 +266,6 @@ class DrugEndpoints(EndpointFamily):
 def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
     drugs = [drug_set_of(iv.drug_set).drug for iv in interventions if isinstance(iv, DosedSpec)]
     return DrugEndpoints(list(dict.fromkeys(drugs))) if drugs else None
-
-
-# ------------------------------------------------------------------ report section
-def _drug_section(result: Result) -> str | None:
-    from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
-    from hemasim.report.plots import drug_figure
-
-    fig = drug_figure(result)
-    if fig is None:
-        return None
-    esc = html.escape
-    rows = "".join(
-        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(str(e.get('cycle', '')))}</td>"
-        f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
-        f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
-        for e in result.record.administrations)
-    return (figure_html("Drugs", "drug concentrations", fig)
-            + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
-            f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
-
-
-DRUG_SECTION = ReportSection("drugs", _drug_section)
 
 
 # ------------------------------------------------------------------ SBML form of a dose

@@ -3,21 +3,13 @@ course that stops when ANC has recovered."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from hemasim.events import Event
-from hemasim.interventions.base import EndpointFamily, EventContext, InterventionSpec, Strict, register
-from hemasim.interventions.dosed import (
-    DRUG_SECTION,
-    RULE_OBSERVABLES,
-    DosedSpec,
-    Schedule,
-    drug_endpoints,
-    drug_set_of,
-)
+from hemasim.interventions.base import EventContext, Strict, register
+from hemasim.interventions.dosed import RULE_OBSERVABLES, DosedSpec, Schedule, drug_set_of
 from hemasim.pharmacology.dosing import OnDemandCourse
 
 __all__ = ["GcsfSpec", "OnDemand"]
@@ -40,11 +32,6 @@ class GcsfSpec(DosedSpec):
     schedule: Schedule | None = None
     on_demand: OnDemand | None = None
 
-    report_section = DRUG_SECTION
-
-    @classmethod
-    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-        return drug_endpoints(interventions)
 
     @model_validator(mode="after")
     def _one_way(self) -> GcsfSpec:

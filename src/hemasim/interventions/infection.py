@@ -11,19 +11,15 @@ import numpy as np
 from pydantic import Field
 
 from hemasim.biology.infection import BacterialInfection, pathogen_state
-from hemasim.events import CellInfusion, Event
 from hemasim.interventions.base import (
     EndpointColumn,
     EndpointContext,
     EndpointFamily,
-    EventContext,
     ExtensionOrder,
-    ExtensionRequest,
-    InterventionSpec,
     ReportSection,
-    first_days,
     register,
 )
+from hemasim.interventions.inoculation import InoculationSpec
 
 __all__ = ["InfectionSpec", "infection_endpoint_values"]
 
@@ -37,34 +33,31 @@ def _infection_section(result: object) -> str | None:
 
 
 @register
-class InfectionSpec(InterventionSpec):
+class InfectionSpec(InoculationSpec):
     """A bacterial infection seeded on ``day`` with ``inoculum_cfu`` bacteria (1e9: a moderate infection
     that a healthy adult clears with a neutrophilia; see docs/immunity.md)."""
 
     kind: Literal["infection"]
-    day: float = Field(ge=0)
     pathogen: Literal["bacteria"] = "bacteria"
     inoculum_cfu: float = Field(default=1e9, gt=0, le=1e11)
 
     report_section = ReportSection("infection", _infection_section)
-
-    @classmethod
-    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-        days = first_days(interventions, InfectionSpec, lambda iv: iv.pathogen)
-        return InfectionEndpoints(days) if days else None
+    extension_order = ExtensionOrder.BACTERIA
+    extension_key = "pathogen"
 
     @property
-    def last_day(self) -> float:
-        return self.day
+    def agent(self) -> str:
+        return self.pathogen
 
-    def extension_requests(self) -> list[ExtensionRequest]:
-        name = self.pathogen
-        # the pathogen's module carries the antibody response to its own antigen
-        return [ExtensionRequest(ExtensionOrder.BACTERIA, ("pathogen", name), lambda: BacterialInfection(name),
-                                 covers=(("antigen", name),))]
+    def inoculum(self) -> tuple[str, float]:
+        return pathogen_state(self.pathogen), self.inoculum_cfu
 
-    def to_events(self, ctx: EventContext) -> list[Event]:
-        return [CellInfusion(self.day, pathogen_state(self.pathogen), self.inoculum_cfu)]
+    def extension(self) -> BacterialInfection:
+        return BacterialInfection(self.pathogen)
+
+    @classmethod
+    def endpoints(cls, first_day_by_agent: Mapping[str, float]) -> EndpointFamily:
+        return InfectionEndpoints(first_day_by_agent)
 
 
 def infection_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days: Mapping[str, float]

@@ -11,19 +11,15 @@ import numpy as np
 from pydantic import Field
 
 from hemasim.biology.viral import ViralInfection, virus_state
-from hemasim.events import CellInfusion, Event
 from hemasim.interventions.base import (
     EndpointColumn,
     EndpointContext,
     EndpointFamily,
-    EventContext,
     ExtensionOrder,
-    ExtensionRequest,
-    InterventionSpec,
     ReportSection,
-    first_days,
     register,
 )
+from hemasim.interventions.inoculation import InoculationSpec
 
 __all__ = ["VIRUS_DETECTION_TCID50", "ViralInfectionSpec", "viral_endpoint_values"]
 
@@ -40,34 +36,31 @@ def _viral_section(result: object) -> str | None:
 
 
 @register
-class ViralInfectionSpec(InterventionSpec):
+class ViralInfectionSpec(InoculationSpec):
     """A viral infection seeded on ``day`` with ``inoculum_tcid50`` (TCID50/mL of nasal wash); ``virus`` names
     it and its antigen, so a ``vaccine`` block with the same antigen primes the antibody response to it."""
 
     kind: Literal["viral_infection"]
-    day: float = Field(ge=0)
     virus: str = Field(default="influenza", pattern=r"^[a-z][a-z0-9_]*$", max_length=30)
     inoculum_tcid50: float = Field(default=0.1, gt=0, le=1e6)
 
     report_section = ReportSection("viral_infection", _viral_section)
-
-    @classmethod
-    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-        days = first_days(interventions, ViralInfectionSpec, lambda iv: iv.virus)
-        return ViralEndpoints(days) if days else None
+    extension_order = ExtensionOrder.VIRUS
+    extension_key = "virus"
 
     @property
-    def last_day(self) -> float:
-        return self.day
+    def agent(self) -> str:
+        return self.virus
 
-    def extension_requests(self) -> list[ExtensionRequest]:
-        name = self.virus
-        # the virus's module carries the antibody response to its own antigen
-        return [ExtensionRequest(ExtensionOrder.VIRUS, ("virus", name), lambda: ViralInfection(name),
-                                 covers=(("antigen", name),))]
+    def inoculum(self) -> tuple[str, float]:
+        return virus_state(self.virus), self.inoculum_tcid50
 
-    def to_events(self, ctx: EventContext) -> list[Event]:
-        return [CellInfusion(self.day, virus_state(self.virus), self.inoculum_tcid50)]
+    def extension(self) -> ViralInfection:
+        return ViralInfection(self.virus)
+
+    @classmethod
+    def endpoints(cls, first_day_by_agent: Mapping[str, float]) -> EndpointFamily:
+        return ViralEndpoints(first_day_by_agent)
 
 
 def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days: Mapping[str, float]
