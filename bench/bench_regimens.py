@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def single(example: str, repeats: int = 5) -> tuple[float, int]:
+    from hemasim.assembly import run_scenario
     from hemasim.scenario import load_scenario
-    from hemasim.simulation import run_scenario
 
     s = load_scenario(ROOT / "examples" / example)
     run_scenario(s)  # warm-up

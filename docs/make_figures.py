@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
+from hemasim.assembly import run_scenario
 from hemasim.report.plots import lineage_figure
 from hemasim.scenario import load_scenario
-from hemasim.simulation import run_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 

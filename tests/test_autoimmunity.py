@@ -5,11 +5,12 @@ import numpy as np
 import pytest
 import yaml
 
+from hemasim.assembly import run_scenario
 from hemasim.biology import Covariates, healthy_human_model
 from hemasim.biology.autoimmunity import AutoimmuneDisease
 from hemasim.events import CellDepletion
 from hemasim.scenario import ScenarioError, parse_scenario
-from hemasim.simulation import Simulation, run_scenario, steady_state
+from hemasim.simulation import Simulation, steady_state
 from tests.conftest import assert_roadrunner_matches
 
 

@@ -156,9 +156,9 @@ def test_cohort_regimen_and_transplant_endpoints_equal_single_runs(tmp_path):
     import pandas as pd
     import yaml
 
+    from hemasim.assembly import run_scenario
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.scenario import parse_scenario
-    from hemasim.simulation import run_scenario
 
     for example, names in (("cohort_docetaxel.yaml", ("anc_nadir", "docetaxel_delivered_mg")),
                            ("cohort_allo_hsct.yaml", ("neutrophil_engraftment_day", "cd4_200_day",
@@ -178,9 +178,9 @@ def test_cohort_regimen_and_transplant_endpoints_equal_single_runs(tmp_path):
 def test_summary_carries_each_scenario_endpoint_unit_as_computed(tmp_path: Path):
     """Units and definitions of scenario-driven endpoints travel with the Parquet partitions (not guessed from
     column names): they equal a single run's."""
+    from hemasim.assembly import run_scenario
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.scenario import parse_scenario
-    from hemasim.simulation import run_scenario
 
     data = {"name": "viral cohort", "duration_days": 40, "output": {"every_days": 0.5},
             "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hemasim.assembly import run_scenario
 from hemasim.endpoints import DayOfNadir, DaysBelow, FirstSustainedDay, Nadir
 from hemasim.io import atomic_directory, write_run_outputs
 from hemasim.scenario import load_scenario
-from hemasim.simulation import run_scenario
 
 from .conftest import EXAMPLES
 

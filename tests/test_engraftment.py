@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 import yaml
 
-from hemasim.assembly import build_events, build_model
+from hemasim.assembly import build_events, build_model, run_scenario
 from hemasim.biology import healthy_human_model
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
-from hemasim.simulation import run_scenario
 
 from .conftest import EXAMPLES
 from .test_transplant import COND, graft, scenario

@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hemasim.assembly import run_scenario
 from hemasim.io import write_run_outputs
 from hemasim.scenario import load_scenario
-from hemasim.simulation import run_scenario
 
 from .conftest import EXAMPLES
 

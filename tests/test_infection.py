@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hemasim.assembly import run_scenario
 from hemasim.biology import Covariates, healthy_human_model
 from hemasim.biology.infection import BacterialInfection, pathogen_state
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.events import CellInfusion
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.scenario import ScenarioError, parse_scenario
-from hemasim.simulation import Simulation, run_scenario
+from hemasim.simulation import Simulation
 
 from .conftest import assert_roadrunner_matches
 

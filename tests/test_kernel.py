@@ -93,8 +93,8 @@ def test_model_refuses_unknown_names():
 
 
 def test_scenario_solver_choice_gives_the_same_run():
+    from hemasim.assembly import run_scenario
     from hemasim.scenario import parse_scenario
-    from hemasim.simulation import run_scenario
 
     base = {"name": "x", "patient": {"age_years": 50, "sex": "male", "weight_kg": 80}, "duration_days": 40,
             "aging": False,

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hemasim.assembly import run_scenario
 from hemasim.parameters import Assumed, healthy_adult_parameters
 from hemasim.pharmacology.conditioning import available_regimens, conditioning_events, load_regimen
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days, lq_from_parameters
 from hemasim.scenario import ScenarioError, parse_scenario
-from hemasim.simulation import run_scenario, steady_state
+from hemasim.simulation import steady_state
 
 from .conftest import assert_roadrunner_matches
 

@@ -112,7 +112,7 @@ def test_bad_drug_interventions_name_the_field(data, field, hint):
 
 
 def test_friberg_chain_scenarios_take_only_their_drug():
-    from hemasim.simulation import run_scenario
+    from hemasim.assembly import run_scenario
 
     base = {**with_changes(**{"patient.height_cm": 165}), "aging": False,
             "model": {"kind": "friberg_chain", "drug_set": "docetaxel_kloft2006"}, "interventions": [CHEMO]}

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 import yaml
 
-from hemasim.assembly import build_events, build_model
+from hemasim.assembly import build_events, build_model, run_scenario
 from hemasim.biology import Covariates
 from hemasim.cohort.runner import COHORT_RTOL, cohort_rtol, cohort_solver, simulate_partition
 from hemasim.scenario import parse_scenario
-from hemasim.simulation import Simulation, run_scenario
+from hemasim.simulation import Simulation
 from hemasim.solvers import DormandPrince, ScipyReference
 from hemasim.solvers.steady import GivenState, NewtonSteadyState
 

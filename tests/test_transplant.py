@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hemasim.assembly import build_events, build_model
+from hemasim.assembly import build_events, build_model, run_scenario
 from hemasim.biology import healthy_human_model
 from hemasim.biology.origins import split_origins
 from hemasim.events import BloodLoss, CellDepletion
 from hemasim.scenario import ScenarioError, parse_scenario
-from hemasim.simulation import Simulation, run_scenario
+from hemasim.simulation import Simulation
 
 from .conftest import EXAMPLES, assert_roadrunner_matches
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from hemasim.assembly import run_scenario
 from hemasim.biology import Covariates, healthy_human_model
 from hemasim.biology.vaccine import VaccineResponse, antigen_state
 from hemasim.events import CellDepletion, CellInfusion
 from hemasim.scenario import ScenarioError, parse_scenario
-from hemasim.simulation import Simulation, run_scenario
+from hemasim.simulation import Simulation
 
 from .conftest import assert_roadrunner_matches
 

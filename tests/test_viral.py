@@ -4,9 +4,9 @@ T cells, protection by a prior vaccine (monotone in dose), bad input, report, an
 import numpy as np
 import pytest
 
-from hemasim.assembly import build_events, build_model, scenario_endpoint_columns
+from hemasim.assembly import build_events, build_model, run_scenario, scenario_endpoint_columns
 from hemasim.scenario import ScenarioError, parse_scenario
-from hemasim.simulation import Simulation, run_scenario
+from hemasim.simulation import Simulation
 from tests.conftest import assert_roadrunner_matches
 
 

@@ -35,7 +35,7 @@ _LAZY = {
     "healthy_human_model": "hemasim.biology",
     "Simulation": "hemasim.simulation",
     "Result": "hemasim.simulation",
-    "run_scenario": "hemasim.simulation",
+    "run_scenario": "hemasim.assembly",
     "DormandPrince": "hemasim.solvers",
     "ScipyReference": "hemasim.solvers",
     "run_validation": "hemasim.validation",
@@ -44,11 +44,12 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from hemasim.assembly import run_scenario
     from hemasim.biology import healthy_human_model
     from hemasim.model import CompiledModel, Model, Module
     from hemasim.parameters import Parameter, ParameterSet, healthy_adult_parameters
     from hemasim.scenario import Patient, Scenario, ScenarioError, load_scenario
-    from hemasim.simulation import Result, Simulation, run_scenario
+    from hemasim.simulation import Result, Simulation
     from hemasim.solvers import DormandPrince, ScipyReference
     from hemasim.validation import run_validation
 

@@ -7,8 +7,7 @@ Every kind contributes through the registry (:mod:`hemasim.interventions`); noth
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,12 +35,11 @@ from hemasim.model import Model
 from hemasim.parameters import ParameterSet
 from hemasim.pharmacology.friberg import friberg_model
 from hemasim.scenario import FribergChain, Patient, Scenario
-
-if TYPE_CHECKING:
-    from hemasim.simulation import Result
+from hemasim.simulation import Result, Simulation, steady_state
+from hemasim.solvers import Solver
 
 __all__ = ["Assembly", "assemble", "build_events", "build_model", "endpoint_families", "model_extensions",
-           "export_scenario_sbml", "report_sections", "scenario_endpoint_columns", "scenario_endpoint_observables",
+           "export_scenario_sbml", "report_sections", "run_scenario", "scenario_endpoint_columns", "scenario_endpoint_observables",
            "scenario_endpoint_values"]
 
 
@@ -151,10 +149,19 @@ def assemble(scenario: Scenario, covariates: Covariates | None = None, parameter
                     build_events(scenario, covariates))
 
 
+def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
+    """Build the model for the scenario's patient, apply its interventions, and simulate (with the scenario's
+    solver unless ``solver`` is given); the result's record holds the scenario."""
+    parts = assemble(scenario)
+    sim = Simulation(parts.model, solver=solver if solver is not None else scenario.solver.build(),
+                     events=parts.events, seed=scenario.seed)
+    result = sim.run(scenario.duration_days, scenario.output.every_days)
+    return replace(result, record=replace(result.record, scenario=scenario))
+
+
 def export_scenario_sbml(scenario: Scenario) -> tuple[str, list[str]]:
     """SBML of a scenario's patient (at its steady state) with its interventions, and libSBML's errors."""
     from hemasim.model.sbml import to_sbml, validate_sbml  # libSBML only when exporting
-    from hemasim.simulation import steady_state  # the simulation layer sits above the assembler
 
     parts = assemble(scenario)
     model = parts.model.compile()

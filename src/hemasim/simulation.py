@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 Seed = int | np.random.SeedSequence | None
 
 __all__ = ["Result", "RunRecord", "Simulation", "Trajectory", "balance_residual", "integrate_through_events",
-           "output_times", "run_scenario", "steady_state"]
+           "output_times", "steady_state"]
 
 
 def output_times(duration_days: float, every_days: float) -> np.ndarray:
@@ -273,14 +273,3 @@ class Result:
         return xr.Dataset(variables, coords=coords, attrs={"model": self.model.name,
                                                              "solver": repr(self.record.solver),
                                                              "seed": repr(self.record.seed)})
-
-
-def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
-    """Build the model for the scenario's patient, apply its interventions, and simulate."""
-    from hemasim.assembly import assemble  # the assembler sits above the simulation layer
-
-    parts = assemble(scenario)
-    sim = Simulation(parts.model, solver=solver if solver is not None else scenario.solver.build(),
-                     events=parts.events, seed=scenario.seed)
-    result = sim.run(scenario.duration_days, scenario.output.every_days)
-    return replace(result, record=replace(result.record, scenario=scenario))

@@ -17,9 +17,9 @@ def run(
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
     from rich.console import Console
 
+    from hemasim.assembly import run_scenario
     from hemasim.io import write_run_outputs
     from hemasim.scenario import ScenarioError, load_scenario
-    from hemasim.simulation import run_scenario
 
     try:
         spec = load_scenario(scenario)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim.assembly import run_scenario
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import body_surface_area_m2
 from hemasim.clonal import ClonalHistory, NeutralHSCPool, measured_driver_growth
@@ -20,7 +21,7 @@ from hemasim.endpoints import DayOfNadir, DaysBelow, evaluate_endpoints
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
 from hemasim.scenario import parse_scenario
-from hemasim.simulation import Result, Simulation, run_scenario
+from hemasim.simulation import Result, Simulation
 from hemasim.validation.patients import PATIENTS
 
 if TYPE_CHECKING:
