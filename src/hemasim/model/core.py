@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 #: A number, or an array of numbers with one entry per patient (a cohort compiled in one go).
-Value = Union[float, np.ndarray]
+Value = float | np.ndarray
 
 
 def as_value(x: object) -> Value:
@@ -206,7 +206,9 @@ class Model:
     def used_parameter_names(self) -> set[str]:
         names = {p for f in self.flows for p in f.parameters}
         names |= {p for fb in self.feedbacks for p in fb.parameters}
-        names |= set(self.metadata.get("parameters_used", ()))
+        recorded = self.metadata.get("parameters_used", ())
+        if isinstance(recorded, Iterable):
+            names |= {str(name) for name in recorded}
         return names & set(self.parameters)
 
     def compile(self) -> CompiledModel:
