@@ -71,7 +71,7 @@ class Compartment:
 
 @dataclass(frozen=True)
 class Signal:
-    """A weighted sum of compartments that feedbacks read (e.g. circulating neutrophils)."""
+    """A weighted sum of compartments that feedbacks read (e.g. circulating neutrophils); weights are >= 0."""
 
     name: str
     weights: Mapping[str, float]
@@ -186,6 +186,8 @@ class Model:
         flows = {f.name for f in self.flows}
         for s in self.signals:
             _known(s.weights, comps, f"signal {s.name!r}", "compartment")
+            if any(np.any(np.asarray(w) < 0) for w in s.weights.values()):  # the feedback laws rely on signals >= 0
+                raise ValueError(f"signal {s.name!r} has a negative weight")
         for fb in self.feedbacks:
             if fb.signal is not None and fb.signal not in sigs:
                 raise ValueError(f"feedback {fb.name!r} reads unknown signal {fb.signal!r}")

@@ -44,12 +44,13 @@ LINEAR = int(FeedbackKind.LINEAR)
 POWER = int(FeedbackKind.POWER)
 
 # ---------------------------------------------------------------------------------------------- value functions
-# Signals are clamped at zero where a negative value would have no meaning (a cell count, a concentration).
+# A signal is never negative (a sum of non-negative weights times states clamped at zero; Model checks the
+# weights), so the laws need not clamp it.
 
 
 def hill_ratio(t: Any, s: Any, ref: Any, c: Any, n: Any, p3: Any, p4: Any) -> Any:
     """(1 + c) / (1 + c (s/ref)^n): 1 at s = ref, 1 + c at s = 0, towards 0 for large s."""
-    return (1.0 + c) / (1.0 + c * (np.maximum(s, 0.0) / ref) ** n)
+    return (1.0 + c) / (1.0 + c * (s / ref) ** n)
 
 
 def age_decline(t: Any, s: Any, age0_years: Any, rate_per_year: Any, onset_years: Any, ref_age_years: Any,
@@ -61,12 +62,12 @@ def age_decline(t: Any, s: Any, age0_years: Any, rate_per_year: Any, onset_years
 
 def linear_inhibition(t: Any, s: Any, slope: Any, p1: Any, p2: Any, p3: Any, p4: Any) -> Any:
     """max(0, 1 - slope s): a linear drug effect, capped so the flow never reverses."""
-    return np.maximum(0.0, 1.0 - slope * np.maximum(s, 0.0))
+    return np.maximum(0.0, 1.0 - slope * s)
 
 
 def emax(t: Any, s: Any, e_max: Any, ec50: Any, h: Any, p3: Any, p4: Any) -> Any:
     """1 + emax s^h / (ec50^h + s^h) (emax < 0 inhibits, > 0 stimulates)."""
-    s_h = np.maximum(s, 0.0) ** h
+    s_h = s**h
     return 1.0 + e_max * s_h / (ec50**h + s_h)
 
 
@@ -77,7 +78,7 @@ def window(t: Any, s: Any, start_day: Any, end_day: Any, p2: Any, p3: Any, p4: A
 
 def linear(t: Any, s: Any, slope: Any, p1: Any, p2: Any, p3: Any, p4: Any) -> Any:
     """slope s, unbounded."""
-    return slope * np.maximum(s, 0.0)
+    return slope * s
 
 
 def power(t: Any, s: Any, ref: Any, exponent: Any, floor: Any, p3: Any, p4: Any) -> Any:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from hemasim.model.compiled import KernelArrays
 from hemasim.model.laws import feedback_value, register_for_numba
 from hemasim.solvers._dopri import (
     N_STAGES,
@@ -78,6 +79,13 @@ def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx,
         d = dst[f]
         if d >= 0:
             out[d] += yld[f] * v
+
+
+@njit(cache=True)
+def _rhs_of(t, x, out, a, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
+    """:func:`rhs_into` with the model's arrays given as one KernelArrays."""
+    rhs_into(t, x, out, a.src, a.dst, a.rate, a.consume, a.yld, a.flow_fb, a.sig_ptr, a.sig_idx, a.sig_w, a.fb_kind,
+             a.fb_signal, a.fb_params, a.fb_offset, a.fb_scale, sig_buf, fb_buf, flux)
 
 
 @njit(cache=True)
@@ -170,7 +178,7 @@ def _relative_residual(f, flux, src, dst, consume, yld, pinned):  # pragma: no c
 
 
 @njit(cache=True)
-def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no cover - compiled
+def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, arrays, sig_buf, fb_buf, flux):  # pragma: no cover
     """Finite-difference Jacobian of the right-hand side at x; pinned states decoupled with a unit diagonal."""
     n = x.shape[0]
     for c in range(n):
@@ -178,7 +186,7 @@ def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no 
             xe[j] = x[j]
         eps = 1e-7 * max(abs(x[c]), scale[c])
         xe[c] += eps
-        rhs_into(t, xe, f1, *rhs_args)
+        _rhs_of(t, xe, f1, arrays, sig_buf, fb_buf, flux)
         for j in range(n):
             J[j, c] = (f1[j] - f0[j]) / eps
     for j in range(n):
@@ -208,12 +216,13 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args):  # pragma: no cover - compiled
-    """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient; x is updated in
-    place. Returns 0 if converged, 1 otherwise (see :func:`steady_state_batch`)."""
+def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, arrays):  # pragma: no cover - compiled
+    """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``arrays``: its
+    KernelArrays); x is updated in place. Returns 0 if converged, 1 otherwise (see :func:`steady_state_batch`)."""
     n = x.shape[0]
-    src, dst, consume, yld = rhs_args[0], rhs_args[1], rhs_args[3], rhs_args[4]
-    flux = rhs_args[-1]  # the buffer rhs_into leaves the fluxes in
+    sig_buf = np.empty(arrays.sig_ptr.shape[0] - 1)
+    fb_buf = np.empty(arrays.fb_kind.shape[0])
+    flux = np.empty(arrays.rate.shape[0])
     f0 = np.empty(n)
     f1 = np.empty(n)
     xe = np.empty(n)
@@ -223,8 +232,8 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
     h = first_step_days
     last_worst = -1.0
     for it in range(max_iter + 1):
-        rhs_into(t, x, f0, *rhs_args)
-        worst = _relative_residual(f0, flux, src, dst, consume, yld, pinned)
+        _rhs_of(t, x, f0, arrays, sig_buf, fb_buf, flux)
+        worst = _relative_residual(f0, flux, arrays.src, arrays.dst, arrays.consume, arrays.yld, pinned)
         if worst < tol:
             return 0
         if it == max_iter:
@@ -234,7 +243,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
                 h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
             last_worst = worst
         if it % 6 == 0:  # chord Newton: refresh the finite-difference Jacobian every few iterations
-            _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args)
+            _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, arrays, sig_buf, fb_buf, flux)
             if h <= 0.0:
                 Jinv[:, :] = np.linalg.inv(J)
         if h > 0.0:  # implicit Euler step of length h: (J - I/h) dx = -f
@@ -272,12 +281,11 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     X = X0.copy()
     status = np.ones(N, dtype=np.int64)
     for p in prange(N):
-        rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-                    FB_PARAMS[p], fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                    np.empty(RATE.shape[1]))
+        arrays = KernelArrays(src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                              fb_signal, FB_PARAMS[p], fb_offset, fb_scale)
         x = X0[p].copy()
         pinned = x == 0.0
-        status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, rhs_args)
+        status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, arrays)
         for j in range(n):
             X[p, j] = x[j]
     return X, status
