@@ -74,6 +74,22 @@ def _n_patients(model: Model) -> int | None:
     return sizes.pop() if sizes else None
 
 
+def _feedback_params(model: Model, n_patients: int | None) -> np.ndarray:
+    """(n_fb, N_FEEDBACK_PARAMS), or (N, n_fb, N_FEEDBACK_PARAMS) for a cohort; unused parameters are zero."""
+    rows: list[list[Value]] = []
+    for fb in model.feedbacks:
+        if len(fb.params) > N_FEEDBACK_PARAMS:
+            raise ValueError(f"feedback {fb.name!r} has too many parameters")
+        rows.append([*fb.params, *([0.0] * (N_FEEDBACK_PARAMS - len(fb.params)))])
+    if n_patients is None:
+        return np.array(rows, dtype=np.float64).reshape(len(model.feedbacks), N_FEEDBACK_PARAMS)
+    out = np.empty((n_patients, len(model.feedbacks), N_FEEDBACK_PARAMS))
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            out[:, i, j] = v
+    return out
+
+
 @dataclass
 class CompiledModel:
     """Everything a solver needs, as contiguous arrays (names kept for outputs).
@@ -140,19 +156,6 @@ class CompiledModel:
                 w.append(float(weight))
             ptr.append(len(idx))
 
-        fb_values: list[list[Value]] = []
-        for fb in model.feedbacks:
-            if len(fb.params) > N_FEEDBACK_PARAMS:
-                raise ValueError(f"feedback {fb.name!r} has too many parameters")
-            fb_values.append([*fb.params, *([0.0] * (N_FEEDBACK_PARAMS - len(fb.params)))])
-        if N is None:
-            fb_params = np.array(fb_values, dtype=np.float64).reshape(len(model.feedbacks), N_FEEDBACK_PARAMS)
-        else:
-            fb_params = np.empty((N, len(model.feedbacks), N_FEEDBACK_PARAMS))
-            for i, row in enumerate(fb_values):
-                for j, v in enumerate(row):
-                    fb_params[:, i, j] = v
-
         shape = (len(model.observables), n) if N is None else (N, len(model.observables), n)
         obs_state_w = np.zeros(shape)
         obs_flux_w = np.zeros(shape[:-1] + (nf,))
@@ -184,7 +187,7 @@ class CompiledModel:
             fb_kind=np.array([int(f.kind) for f in model.feedbacks], dtype=np.int64),
             fb_signal=np.array([sig_idx[f.signal] if f.signal else -1 for f in model.feedbacks],
                                dtype=np.int64),
-            fb_params=fb_params,
+            fb_params=_feedback_params(model, N),
             fb_offset=np.array([f.offset for f in model.feedbacks]),
             fb_scale=np.array([f.scale for f in model.feedbacks]),
             observable_names=[o.name for o in model.observables],

@@ -1,7 +1,10 @@
-"""The numba kernel: right-hand side and an adaptive Dormand-Prince 5(4) integrator.
+"""The numba kernels for one patient at a time: the flow law, the right-hand side, the adaptive Dormand-Prince 5(4)
+integrator (its steps from :mod:`hemasim.solvers._dopri`) and the batch Newton steady state.
 
-Imported only when a compiled solver runs (numba is slow to import). Compiled once and cached
-on disk (``cache=True``); the same machine code serves every model, since a model is data.
+The feedback laws are those of :mod:`hemasim.model.laws`, made callable from numba at import. Imported only when a
+compiled solver runs (numba is slow to import). Compiled once and cached on disk (``cache=True``); the same machine
+code serves every model, since a model is data. numba's cache checks only this file's own date: after editing
+``laws.py`` or ``_dopri.py``, delete ``hemasim/solvers/__pycache__`` so the kernels are rebuilt.
 """
 
 from __future__ import annotations
@@ -89,12 +92,12 @@ def _rhs_of(t, x, out, a, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _step_slopes(t, h, x, K, tmp, xn, rhs_args):  # pragma: no cover - compiled
+def _step_slopes(t, h, x, K, tmp, xn, arrays, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
     """Slopes K[1..6] of one Dormand-Prince step from (t, x) (K[0] given); xn = the fifth-order new state."""
     for stage in range(1, N_STAGES):
         y = xn if stage == N_STAGES - 1 else tmp
         stage_state(stage, h, x, K, y)
-        rhs_into(t + STAGE_TIME[stage] * h, y, K[stage], *rhs_args)
+        _rhs_of(t + STAGE_TIME[stage] * h, y, K[stage], arrays, sig_buf, fb_buf, flux)
 
 
 @njit(cache=True)
@@ -110,9 +113,9 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     n = x0.shape[0]
     n_out = t_out.shape[0]
     res = np.empty((n_out, n))
-    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
-                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                np.empty(rate.shape[0]))
+    arrays = KernelArrays(src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                          fb_params, fb_offset, fb_scale)
+    work = (np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(rate.shape[0]))  # rhs buffers
     x = x0.copy()
     xn = np.empty(n)
     tmp = np.empty(n)
@@ -120,7 +123,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
-    rhs_into(t, x, K[0], *rhs_args)
+    _rhs_of(t, x, K[0], arrays, *work)
     n_steps = 0
     n_rej = 0
     err_old = 1e-4
@@ -130,7 +133,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
         i_out += 1
     while i_out < n_out:
         h, last = limit_step(t, h, t_end, max_step)
-        _step_slopes(t, h, x, K, tmp, xn, rhs_args)
+        _step_slopes(t, h, x, K, tmp, xn, arrays, *work)
         err = 0.0
         if not fixed_step:
             scaled_error_squares(h, x, xn, K, atol, rtol, tmp)
@@ -145,7 +148,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
                 i_out += 1
             t = t_new
             if accept_state(x, xn):
-                rhs_into(t, x, K[0], *rhs_args)
+                _rhs_of(t, x, K[0], arrays, *work)
             else:
                 reuse_last_slope(K)
             n_steps += 1
