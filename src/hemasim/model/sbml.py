@@ -21,8 +21,6 @@ if TYPE_CHECKING:
     from hemasim.events import Event
     from hemasim.model.compiled import CompiledModel
 
-DAYS_PER_YEAR = 365.25
-
 
 class SBMLExportError(RuntimeError):
     pass

@@ -220,16 +220,16 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
     x, xn, xo, k = X.reshape(n * B), XN.reshape(n * B), XO.reshape(n * B), K.reshape(N_STAGES, n * B)
     args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
             fb_scale, SIG, FB, G, fb_same, fb_unit_exponent)
+    flux_args = (FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG,
+                 FB, G, fb_same, fb_unit_exponent)
     obs_nz, obs_fnz = _nonzero_weights(OBSW, OBSFW)
-    fb_extra = (G, fb_same, fb_unit_exponent, obs_nz, obs_fnz)
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
     _rhs(t, X, K[0], *args)
     i_out = 0
     while i_out < n_out and t_out[i_out] <= t:
-        _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb, sig_ptr,
-                sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra)
+        _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
         i_out += 1
     err_old = 1e-4
     while i_out < n_out:
@@ -241,8 +241,7 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
             while i_out < n_out and output_due(t_out[i_out], t_new):
                 theta = (t_out[i_out] - t) / h
                 dense_state(theta, theta >= 1.0 or (last and i_out == n_out - 1), h, x, xn, k, xo)
-                _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb,
-                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra)
+                _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
                 i_out += 1
             t = t_new
             if accept_state(x, xn):
@@ -262,13 +261,13 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
 
 
 @njit(cache=True, fastmath=True)
-def _record(t, X, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w,
-            fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra):  # pragma: no cover - compiled
+def _record(t, X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
+            flux_args):  # pragma: no cover - compiled
+    """obs_out[:, i_out] = the selected observables at (t, X); fluxes (``_fluxes(t, X, *flux_args)``) if they read any."""
     n, B = X.shape
-    obs_nz, obs_fnz = fb_extra[3], fb_extra[4]
+    FLUX = flux_args[0]
     if need_flux:
-        _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-                SIG, FB, fb_extra[0], fb_extra[1], fb_extra[2])
+        _fluxes(t, X, *flux_args)
     acc = np.zeros(B)
     for a in range(obs_sel.shape[0]):
         o = obs_sel[a]
