@@ -45,17 +45,16 @@ MIN_RELATIVE_STEP = 1e-12
 
 @njit(inline="always")
 def stage_state(stage, h, x, K, out):  # pragma: no cover - compiled
-    """out = x + h * sum_k STAGE_A[stage, k] K[k] (k < stage): where stage ``stage`` takes its slope."""
-    m = x.shape[0]
-    for j in range(m):
-        out[j] = STAGE_A[stage, 0] * K[0, j]
-    for k in range(1, stage):
-        a = STAGE_A[stage, k]
-        if a != 0.0:
-            for j in range(m):
-                out[j] += a * K[k, j]
-    for j in range(m):
-        out[j] = x[j] + h * out[j]
+    """out = x + h * sum_k STAGE_A[stage, k] K[k] (k < stage): where stage ``stage`` takes its slope.
+
+    Callers pass ``stage`` as a literal: the compiler then unrolls the sum with the coefficients as constants.
+    """
+    for j in range(x.shape[0]):
+        acc = STAGE_A[stage, 0] * K[0, j]
+        for k in range(1, stage):
+            if STAGE_A[stage, k] != 0.0:
+                acc += STAGE_A[stage, k] * K[k, j]
+        out[j] = x[j] + h * acc
 
 
 @njit(inline="always")

@@ -14,7 +14,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from hemasim.model.compiled import KernelArrays
 from hemasim.model.laws import feedback_value, register_for_numba
 from hemasim.solvers._dopri import (
     N_STAGES,
@@ -85,19 +84,21 @@ def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx,
 
 
 @njit(cache=True)
-def _rhs_of(t, x, out, a, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
-    """:func:`rhs_into` with the model's arrays given as one KernelArrays."""
-    rhs_into(t, x, out, a.src, a.dst, a.rate, a.consume, a.yld, a.flow_fb, a.sig_ptr, a.sig_idx, a.sig_w, a.fb_kind,
-             a.fb_signal, a.fb_params, a.fb_offset, a.fb_scale, sig_buf, fb_buf, flux)
-
-
-@njit(cache=True)
-def _step_slopes(t, h, x, K, tmp, xn, arrays, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
+def _step_slopes(t, h, x, K, tmp, xn, rhs_args):  # pragma: no cover - compiled
     """Slopes K[1..6] of one Dormand-Prince step from (t, x) (K[0] given); xn = the fifth-order new state."""
-    for stage in range(1, N_STAGES):
-        y = xn if stage == N_STAGES - 1 else tmp
-        stage_state(stage, h, x, K, y)
-        _rhs_of(t + STAGE_TIME[stage] * h, y, K[stage], arrays, sig_buf, fb_buf, flux)
+    # stages as literals (see stage_state); the last one is the new state
+    stage_state(1, h, x, K, tmp)
+    rhs_into(t + STAGE_TIME[1] * h, tmp, K[1], *rhs_args)
+    stage_state(2, h, x, K, tmp)
+    rhs_into(t + STAGE_TIME[2] * h, tmp, K[2], *rhs_args)
+    stage_state(3, h, x, K, tmp)
+    rhs_into(t + STAGE_TIME[3] * h, tmp, K[3], *rhs_args)
+    stage_state(4, h, x, K, tmp)
+    rhs_into(t + STAGE_TIME[4] * h, tmp, K[4], *rhs_args)
+    stage_state(5, h, x, K, tmp)
+    rhs_into(t + STAGE_TIME[5] * h, tmp, K[5], *rhs_args)
+    stage_state(6, h, x, K, xn)
+    rhs_into(t + STAGE_TIME[6] * h, xn, K[6], *rhs_args)
 
 
 @njit(cache=True)
@@ -113,9 +114,9 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     n = x0.shape[0]
     n_out = t_out.shape[0]
     res = np.empty((n_out, n))
-    arrays = KernelArrays(src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-                          fb_params, fb_offset, fb_scale)
-    work = (np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(rate.shape[0]))  # rhs buffers
+    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
+                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
+                np.empty(rate.shape[0]))  # the model's arrays and the right-hand side's buffers
     x = x0.copy()
     xn = np.empty(n)
     tmp = np.empty(n)
@@ -123,7 +124,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
-    _rhs_of(t, x, K[0], arrays, *work)
+    rhs_into(t, x, K[0], *rhs_args)
     n_steps = 0
     n_rej = 0
     err_old = 1e-4
@@ -133,7 +134,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
         i_out += 1
     while i_out < n_out:
         h, last = limit_step(t, h, t_end, max_step)
-        _step_slopes(t, h, x, K, tmp, xn, arrays, *work)
+        _step_slopes(t, h, x, K, tmp, xn, rhs_args)
         err = 0.0
         if not fixed_step:
             scaled_error_squares(h, x, xn, K, atol, rtol, tmp)
@@ -148,7 +149,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
                 i_out += 1
             t = t_new
             if accept_state(x, xn):
-                _rhs_of(t, x, K[0], arrays, *work)
+                rhs_into(t, x, K[0], *rhs_args)
             else:
                 reuse_last_slope(K)
             n_steps += 1
@@ -164,24 +165,32 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
 
 
 @njit(cache=True)
-def _relative_residual(f, flux, src, dst, consume, yld, pinned):  # pragma: no cover - compiled
-    """The largest |dx/dt| relative to the gross flux through its state (net dx/dt may cancel to ~0)."""
+def _gross_flux_into(gross, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                     fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
+    """gross[j] = everything flowing out of and into state j (cells/day), from the fluxes rhs_into left in flux.
+
+    Takes rhs_into's arguments (``_gross_flux_into(gross, *rhs_args)``)."""
+    gross[:] = 0.0
+    for q in range(flux.shape[0]):
+        if src[q] >= 0:
+            gross[src[q]] += consume[q] * flux[q]
+        if dst[q] >= 0:
+            gross[dst[q]] += yld[q] * flux[q]
+
+
+@njit(cache=True)
+def _relative_residual(f, gross, pinned):  # pragma: no cover - compiled
+    """The largest |dx/dt| of a free state relative to the gross flux through it (net dx/dt may cancel to ~0)."""
     worst = 0.0
     for j in range(f.shape[0]):
-        gross = 0.0
-        for q in range(flux.shape[0]):
-            if src[q] == j:
-                gross += consume[q] * flux[q]
-            if dst[q] == j:
-                gross += yld[q] * flux[q]
-        r = abs(f[j]) / gross if gross > 0.0 else abs(f[j])
+        r = abs(f[j]) / gross[j] if gross[j] > 0.0 else abs(f[j])
         if not pinned[j]:
             worst = max(worst, r)
     return worst
 
 
 @njit(cache=True)
-def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, arrays, sig_buf, fb_buf, flux):  # pragma: no cover
+def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no cover - compiled
     """Finite-difference Jacobian of the right-hand side at x; pinned states decoupled with a unit diagonal."""
     n = x.shape[0]
     for c in range(n):
@@ -189,7 +198,7 @@ def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, arrays, sig_buf, fb_buf, 
             xe[j] = x[j]
         eps = 1e-7 * max(abs(x[c]), scale[c])
         xe[c] += eps
-        _rhs_of(t, xe, f1, arrays, sig_buf, fb_buf, flux)
+        rhs_into(t, xe, f1, *rhs_args)
         for j in range(n):
             J[j, c] = (f1[j] - f0[j]) / eps
     for j in range(n):
@@ -219,13 +228,12 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, arrays):  # pragma: no cover - compiled
-    """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``arrays``: its
-    KernelArrays); x is updated in place. Returns 0 if converged, 1 otherwise (see :func:`steady_state_batch`)."""
+def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args):  # pragma: no cover - compiled
+    """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
+    arguments of rhs_into after ``out``); x is updated in place. Returns 0 if converged, 1 otherwise (see
+    :func:`steady_state_batch`)."""
     n = x.shape[0]
-    sig_buf = np.empty(arrays.sig_ptr.shape[0] - 1)
-    fb_buf = np.empty(arrays.fb_kind.shape[0])
-    flux = np.empty(arrays.rate.shape[0])
+    gross = np.empty(n)
     f0 = np.empty(n)
     f1 = np.empty(n)
     xe = np.empty(n)
@@ -235,8 +243,9 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, arrays): 
     h = first_step_days
     last_worst = -1.0
     for it in range(max_iter + 1):
-        _rhs_of(t, x, f0, arrays, sig_buf, fb_buf, flux)
-        worst = _relative_residual(f0, flux, arrays.src, arrays.dst, arrays.consume, arrays.yld, pinned)
+        rhs_into(t, x, f0, *rhs_args)
+        _gross_flux_into(gross, *rhs_args)
+        worst = _relative_residual(f0, gross, pinned)
         if worst < tol:
             return 0
         if it == max_iter:
@@ -246,7 +255,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, arrays): 
                 h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
             last_worst = worst
         if it % 6 == 0:  # chord Newton: refresh the finite-difference Jacobian every few iterations
-            _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, arrays, sig_buf, fb_buf, flux)
+            _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args)
             if h <= 0.0:
                 Jinv[:, :] = np.linalg.inv(J)
         if h > 0.0:  # implicit Euler step of length h: (J - I/h) dx = -f
@@ -284,11 +293,12 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     X = X0.copy()
     status = np.ones(N, dtype=np.int64)
     for p in prange(N):
-        arrays = KernelArrays(src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                              fb_signal, FB_PARAMS[p], fb_offset, fb_scale)
+        rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                    FB_PARAMS[p], fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
+                    np.empty(RATE.shape[1]))  # the patient's arrays and the right-hand side's buffers
         x = X0[p].copy()
         pinned = x == 0.0
-        status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, arrays)
+        status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, rhs_args)
         for j in range(n):
             X[p, j] = x[j]
     return X, status
