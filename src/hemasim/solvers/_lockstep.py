@@ -156,12 +156,20 @@ def _rhs(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_id
 def _step_slopes(t, h, X, K, TMP, XN, rhs_args):  # pragma: no cover - compiled
     """Slopes K[1..6] of one Dormand-Prince step from (t, X) (K[0] given); XN = the fifth-order new states."""
     n, B = X.shape
-    x = X.reshape(n * B)  # flat views for the shared stage combination
-    k = K.reshape(N_STAGES, n * B)
-    for stage in range(1, N_STAGES):
-        Y = XN if stage == N_STAGES - 1 else TMP
-        stage_state(stage, h, x, k, Y.reshape(n * B))
-        _rhs(t + STAGE_TIME[stage] * h, Y, K[stage], *rhs_args)
+    x, k, tmp, xn = X.reshape(n * B), K.reshape(N_STAGES, n * B), TMP.reshape(n * B), XN.reshape(n * B)  # flat views
+    # stages as literals (see stage_state); the last one is the new state
+    stage_state(1, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[1] * h, TMP, K[1], *rhs_args)
+    stage_state(2, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[2] * h, TMP, K[2], *rhs_args)
+    stage_state(3, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[3] * h, TMP, K[3], *rhs_args)
+    stage_state(4, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[4] * h, TMP, K[4], *rhs_args)
+    stage_state(5, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[5] * h, TMP, K[5], *rhs_args)
+    stage_state(6, h, x, k, xn)
+    _rhs(t + STAGE_TIME[6] * h, XN, K[6], *rhs_args)
 
 
 @njit(cache=True, fastmath=True)
