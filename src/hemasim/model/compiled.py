@@ -46,10 +46,6 @@ class KernelArrays(NamedTuple):
     fb_offset: np.ndarray  # (n_fb,)
     fb_scale: np.ndarray  # (n_fb,)
 
-    def patients(self, which: np.ndarray | slice) -> KernelArrays:
-        """The arrays of some patients of a cohort (``which`` indexes the leading patient axis)."""
-        return self._replace(rate=self.rate[which], yld=self.yld[which], fb_params=self.fb_params[which])
-
 
 def _stack(values: Sequence[Value], n_patients: int | None, extra_shape: tuple[int, ...] = ()) -> np.ndarray:
     """Stack per-item values (floats or per-patient arrays) on the last axis: (n,) or (N, n)."""
