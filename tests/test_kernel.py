@@ -110,3 +110,79 @@ def test_dense_output_between_long_steps_is_accurate():
     t = np.linspace(0, 20, 201)  # outputs every 0.1 day, steps of several days
     x = DormandPrince(rtol=1e-6, max_step_days=10.0).integrate(model, model.x0, 0.0, t)[:, 0]
     np.testing.assert_allclose(x, np.exp(-0.3 * t), rtol=0, atol=2e-5)
+
+
+def test_kernel_arrays_are_named_in_the_kernels_argument_order():
+    import inspect
+
+    from hemasim.model.compiled import KernelArrays
+    from hemasim.solvers._kernel import dopri5
+
+    assert list(inspect.signature(dopri5.py_func).parameters)[8:] == list(KernelArrays._fields)
+    assert list(inspect.signature(rhs_into.py_func).parameters)[3:17] == list(KernelArrays._fields)
+
+
+def test_negative_signal_weights_are_refused():
+    from hemasim.model import Signal
+
+    m = Module("bad")
+    m.compartment("a", "a", 1.0)
+    m.signals.append(Signal("s", {"a": -1.0}))
+    with pytest.raises(ValueError, match="negative weight"):
+        Model([m], ParameterSet("empty", {}))
+
+
+def _every_law_cohort():
+    """Three patients; one flow per feedback law, Hill exponents 1 and 2 for all (the lock-step shortcut), one that
+    differs between patients, and a repeated law (the lock-step reuses its value)."""
+    from hemasim.model import Feedback, FeedbackKind, Signal
+
+    per_patient = np.array([0.8, 1.0, 1.3])
+    m = Module("laws")
+    for name, initial in (("a", 50.0), ("b", 200.0), ("c", 30.0)):
+        m.compartment(name, name, initial * per_patient)
+    m.signals += [Signal("sa", {"a": 1.0}), Signal("sbc", {"b": 0.5, "c": 2.0})]
+    laws = {
+        "hill1": (FeedbackKind.HILL_RATIO, (40.0 * per_patient, 2.0, 1.0), "sa"),
+        "hill1_again": (FeedbackKind.HILL_RATIO, (40.0 * per_patient, 2.0, 1.0), "sa"),
+        "hill2": (FeedbackKind.HILL_RATIO, (60.0, 1.5 * per_patient, 2.0), "sa"),
+        "hill_varied": (FeedbackKind.HILL_RATIO, (150.0, 3.0, np.array([0.5, 1.0, 2.7])), "sbc"),
+        "age": (FeedbackKind.AGE_DECLINE, (30.0 * per_patient, 0.03, 40.0, 50.0, 1.0), None),
+        "inhibition": (FeedbackKind.LINEAR_INHIBITION, (0.004 * per_patient,), "sbc"),
+        "emax": (FeedbackKind.EMAX, (-0.5, 20.0 * per_patient, 1.5), "sa"),
+        "window": (FeedbackKind.WINDOW, (1.0, 4.0 * per_patient), None),
+        "linear": (FeedbackKind.LINEAR, (0.002 * per_patient,), "sbc"),
+        "power": (FeedbackKind.POWER, (100.0 * per_patient, -0.7, 1.0), "sbc"),
+    }
+    for name, (kind, params, signal) in laws.items():
+        m.feedbacks.append(Feedback(name, kind, params, signal=signal, offset=0.1, scale=0.9))
+    m.flow("in", "production", None, "a", 30.0 * per_patient, feedbacks=["hill1", "window"])
+    m.flow("a_b", "differentiation", "a", "b", 0.5, yield_=2.0 * per_patient, feedbacks=["hill1_again", "hill2"])
+    m.flow("b_c", "maturation", "b", "c", 0.2 * per_patient, feedbacks=["hill_varied", "age", "emax"])
+    m.flow("b_out", "death", "b", None, 0.05, feedbacks=["inhibition", "power"])
+    m.flow("c_out", "death", "c", None, 0.3, feedbacks=["linear"])
+    return Model([m], ParameterSet("empty", {})).compile()
+
+
+def test_lockstep_rhs_equals_the_single_patient_kernel_for_every_law():
+    from hemasim.solvers._lockstep import _feedback_shortcuts, _rhs
+
+    model = _every_law_cohort()
+    a = model.kernel_arrays()
+    rates, ylds, fbp = np.ascontiguousarray(a.rate.T), np.ascontiguousarray(a.yld.T), \
+        np.ascontiguousarray(a.fb_params.transpose(1, 2, 0))
+    same, unit_exponent = _feedback_shortcuts(a.fb_kind, a.fb_signal, fbp)
+    assert same[1] == 0 and unit_exponent[0] == 1 and unit_exponent[2] == 2 and unit_exponent[3] == 0
+    n_sig, n_fb, n_flows, n_patients = len(model.signal_names), len(model.fb_kind), len(model.flow_names), 3
+    rng = np.random.default_rng(2)
+    for t in (0.0, 2.0, 5000.0):
+        x = np.ascontiguousarray((model.x0 * rng.uniform(0.2, 3.0, size=model.x0.shape)).T)  # (n, patients)
+        out = np.empty_like(x)
+        _rhs(t, x, out, np.empty((n_flows, n_patients)), a.src, a.dst, rates, a.consume, ylds, a.flow_fb, a.sig_ptr,
+             a.sig_idx, a.sig_w, a.fb_kind, a.fb_signal, fbp, a.fb_offset, a.fb_scale, np.empty((n_sig, n_patients)),
+             np.empty((n_fb, n_patients)), np.empty((n_fb, n_patients)), same, unit_exponent)
+        for b in range(n_patients):
+            one = model.patient(b)
+            expected = kernel_rhs(one, t, x[:, b])
+            np.testing.assert_allclose(out[:, b], expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+            np.testing.assert_allclose(expected, one.rhs(t, x[:, b]), rtol=1e-12, atol=1e-12 * np.abs(expected).max())

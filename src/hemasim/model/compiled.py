@@ -7,23 +7,47 @@ Tests require them to agree to 1e-9 relative.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from hemasim.model.core import FeedbackKind
+from hemasim.model.core import FeedbackKind, Value
+from hemasim.model.laws import DAYS_PER_YEAR, N_FEEDBACK_PARAMS, law
 
 if TYPE_CHECKING:
     from hemasim.model.core import Model
     from hemasim.parameters import ParameterSet
 
-N_FEEDBACK_PARAMS = 5
-DAYS_PER_YEAR = 365.25
+__all__ = ["DAYS_PER_YEAR", "N_FEEDBACK_PARAMS", "CompiledModel", "KernelArrays"]
 
 
-def _stack(values: list[object], n_patients: int | None, extra_shape: tuple[int, ...] = ()) -> np.ndarray:
+class KernelArrays(NamedTuple):
+    """The arrays the numba kernels read, named, in the order their entry points take them.
+
+    Single patient: ``rate``, ``yld`` (n_flows,) and ``fb_params`` (n_fb, N_FEEDBACK_PARAMS); a cohort adds a
+    leading patient axis to those three.
+    """
+
+    src: np.ndarray  # (n_flows,) source state, -1 for a zero-order source
+    dst: np.ndarray  # (n_flows,) target state, -1 for an outflow
+    rate: np.ndarray  # 1/day (first order) or cells/day (zero order)
+    consume: np.ndarray  # (n_flows,) taken from the source per unit flux
+    yld: np.ndarray  # added to the target per unit flux
+    flow_fb: np.ndarray  # (n_flows, max_fb) feedback indices, -1 padded
+    sig_ptr: np.ndarray  # CSR rows of signal weights over states
+    sig_idx: np.ndarray
+    sig_w: np.ndarray
+    fb_kind: np.ndarray  # (n_fb,) FeedbackKind numbers
+    fb_signal: np.ndarray  # (n_fb,) signal index, -1 if the law reads age or time
+    fb_params: np.ndarray
+    fb_offset: np.ndarray  # (n_fb,)
+    fb_scale: np.ndarray  # (n_fb,)
+
+
+def _stack(values: Sequence[Value], n_patients: int | None, extra_shape: tuple[int, ...] = ()) -> np.ndarray:
     """Stack per-item values (floats or per-patient arrays) on the last axis: (n,) or (N, n)."""
     if n_patients is None:
         return np.array(values, dtype=np.float64).reshape(len(values), *extra_shape)
@@ -35,7 +59,7 @@ def _stack(values: list[object], n_patients: int | None, extra_shape: tuple[int,
 
 def _n_patients(model: Model) -> int | None:
     sizes = set()
-    arrays: list[object] = [c.initial for c in model.compartments] + [f.rate for f in model.flows]
+    arrays: list[Value] = [c.initial for c in model.compartments] + [f.rate for f in model.flows]
     arrays += [f.yield_ for f in model.flows] + [p for fb in model.feedbacks for p in fb.params]
     arrays += [w for o in model.observables for w in (*o.compartments.values(), *o.fluxes.values(), o.scale)]
     for v in arrays:
@@ -44,6 +68,22 @@ def _n_patients(model: Model) -> int | None:
     if len(sizes) > 1:
         raise ValueError(f"per-patient arrays of different lengths: {sorted(sizes)}")
     return sizes.pop() if sizes else None
+
+
+def _feedback_params(model: Model, n_patients: int | None) -> np.ndarray:
+    """(n_fb, N_FEEDBACK_PARAMS), or (N, n_fb, N_FEEDBACK_PARAMS) for a cohort; unused parameters are zero."""
+    rows: list[list[Value]] = []
+    for fb in model.feedbacks:
+        if len(fb.params) > N_FEEDBACK_PARAMS:
+            raise ValueError(f"feedback {fb.name!r} has too many parameters")
+        rows.append([*fb.params, *([0.0] * (N_FEEDBACK_PARAMS - len(fb.params)))])
+    if n_patients is None:
+        return np.array(rows, dtype=np.float64).reshape(len(model.feedbacks), N_FEEDBACK_PARAMS)
+    out = np.empty((n_patients, len(model.feedbacks), N_FEEDBACK_PARAMS))
+    for i, row in enumerate(rows):
+        for j, v in enumerate(row):
+            out[:, i, j] = v
+    return out
 
 
 @dataclass
@@ -112,27 +152,14 @@ class CompiledModel:
                 w.append(float(weight))
             ptr.append(len(idx))
 
-        fb_values: list[object] = []
-        for fb in model.feedbacks:
-            if len(fb.params) > N_FEEDBACK_PARAMS:
-                raise ValueError(f"feedback {fb.name!r} has too many parameters")
-            fb_values.append([*fb.params, *([0.0] * (N_FEEDBACK_PARAMS - len(fb.params)))])
-        if N is None:
-            fb_params = np.array(fb_values, dtype=np.float64).reshape(len(model.feedbacks), N_FEEDBACK_PARAMS)
-        else:
-            fb_params = np.empty((N, len(model.feedbacks), N_FEEDBACK_PARAMS))
-            for i, row in enumerate(fb_values):
-                for j, v in enumerate(row):  # type: ignore[arg-type]
-                    fb_params[:, i, j] = v
-
         shape = (len(model.observables), n) if N is None else (N, len(model.observables), n)
         obs_state_w = np.zeros(shape)
         obs_flux_w = np.zeros(shape[:-1] + (nf,))
         for i, o in enumerate(model.observables):
-            for cname, weight in o.compartments.items():
-                obs_state_w[..., i, s_idx[cname]] += np.asarray(weight) * np.asarray(o.scale)
-            for fname, weight in o.fluxes.items():
-                obs_flux_w[..., i, f_idx[fname]] += np.asarray(weight) * np.asarray(o.scale)
+            for cname, obs_weight in o.compartments.items():
+                obs_state_w[..., i, s_idx[cname]] += np.asarray(obs_weight) * np.asarray(o.scale)
+            for fname, obs_weight in o.fluxes.items():
+                obs_flux_w[..., i, f_idx[fname]] += np.asarray(obs_weight) * np.asarray(o.scale)
 
         return cls(
             name=model.name,
@@ -156,7 +183,7 @@ class CompiledModel:
             fb_kind=np.array([int(f.kind) for f in model.feedbacks], dtype=np.int64),
             fb_signal=np.array([sig_idx[f.signal] if f.signal else -1 for f in model.feedbacks],
                                dtype=np.int64),
-            fb_params=fb_params,
+            fb_params=_feedback_params(model, N),
             fb_offset=np.array([f.offset for f in model.feedbacks]),
             fb_scale=np.array([f.scale for f in model.feedbacks]),
             observable_names=[o.name for o in model.observables],
@@ -176,11 +203,13 @@ class CompiledModel:
             raise ValueError("this compiled model is a single patient")
         meta = dict(self.metadata)
         for key in ("blood_volume_L",):
-            if np.ndim(meta.get(key)):
-                meta[key] = float(np.asarray(meta[key])[i])
-        if isinstance(meta.get("blood_share"), dict):
+            per_patient = np.asarray(meta.get(key))
+            if per_patient.ndim:
+                meta[key] = float(per_patient[i])
+        share = meta.get("blood_share")
+        if isinstance(share, dict):
             meta["blood_share"] = {k: float(np.asarray(v).reshape(-1)[i]) if np.ndim(v) else v
-                                   for k, v in meta["blood_share"].items()}  # type: ignore[union-attr]
+                                   for k, v in share.items()}
         return replace(self, x0=self.x0[i].copy(), rate=self.rate[i].copy(), yield_=self.yield_[i].copy(),
                        fb_params=self.fb_params[i].copy(), obs_state_w=self.obs_state_w[i].copy(),
                        obs_flux_w=self.obs_flux_w[i].copy(), metadata=meta, n_patients=None)
@@ -214,43 +243,26 @@ class CompiledModel:
     def indices_with_tag(self, tag: str) -> np.ndarray:
         return np.array([i for i, t in enumerate(self.state_tags) if tag in t], dtype=np.int64)
 
-    def kernel_arrays(self) -> tuple[np.ndarray, ...]:
-        """The arrays, in the order the numba kernel takes them."""
-        return (self.src, self.dst, self.rate, self.consume, self.yield_, self.flow_fb, self.sig_ptr, self.sig_idx,
-                self.sig_w, self.fb_kind, self.fb_signal, self.fb_params, self.fb_offset, self.fb_scale)
+    def kernel_arrays(self) -> KernelArrays:
+        """The arrays, named, in the order the numba kernels take them (``*model.kernel_arrays()`` passes them)."""
+        return KernelArrays(self.src, self.dst, self.rate, self.consume, self.yield_, self.flow_fb, self.sig_ptr,
+                            self.sig_idx, self.sig_w, self.fb_kind, self.fb_signal, self.fb_params, self.fb_offset,
+                            self.fb_scale)
 
     # ------------------------------------------------------------------ numpy reference path
-    def feedback_values(self, t: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def feedback_values(self, t: float | np.ndarray, x: np.ndarray) -> np.ndarray:
         """Feedback values (n_times, n_fb) for times (n_times,) and states (n_times, n_states)."""
         t = np.atleast_1d(np.asarray(t, dtype=np.float64))
         xp = np.maximum(np.atleast_2d(x), 0.0)
         sig = xp @ self.signal_w.T
         out = np.empty((len(t), len(self.fb_kind)))
+        no_signal = np.zeros_like(t)  # what laws of age or time are given (they ignore it)
         for k, kind in enumerate(self.fb_kind):
-            p = self.fb_params[k]
-            if kind == FeedbackKind.HILL_RATIO:
-                s = np.maximum(sig[:, self.fb_signal[k]], 0.0)
-                g = (1.0 + p[1]) / (1.0 + p[1] * (s / p[0]) ** p[2])
-            elif kind == FeedbackKind.AGE_DECLINE:
-                age = p[0] + p[4] * t / DAYS_PER_YEAR
-                g = np.exp(-p[1] * (np.maximum(age, p[2]) - max(p[3], p[2])))
-            elif kind == FeedbackKind.LINEAR_INHIBITION:
-                g = np.maximum(0.0, 1.0 - p[0] * np.maximum(sig[:, self.fb_signal[k]], 0.0))
-            elif kind == FeedbackKind.EMAX:
-                s = np.maximum(sig[:, self.fb_signal[k]], 0.0) ** p[2]
-                g = 1.0 + p[0] * s / (p[1] ** p[2] + s)
-            elif kind == FeedbackKind.WINDOW:
-                g = ((t >= p[0]) & (t < p[1])).astype(np.float64)
-            elif kind == FeedbackKind.LINEAR:
-                g = p[0] * np.maximum(sig[:, self.fb_signal[k]], 0.0)
-            elif kind == FeedbackKind.POWER:
-                g = (np.maximum(sig[:, self.fb_signal[k]], p[2]) / p[0]) ** p[1]
-            else:  # pragma: no cover - guarded by FeedbackKind
-                raise ValueError(f"unknown feedback kind {kind}")
-            out[:, k] = self.fb_offset[k] + self.fb_scale[k] * g
+            s = sig[:, self.fb_signal[k]] if self.fb_signal[k] >= 0 else no_signal
+            out[:, k] = self.fb_offset[k] + self.fb_scale[k] * law(kind).value(t, s, *self.fb_params[k])
         return out
 
-    def fluxes(self, t: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def fluxes(self, t: float | np.ndarray, x: np.ndarray) -> np.ndarray:
         """Flow fluxes (n_times, n_flows) in cells/day."""
         xp = np.maximum(np.atleast_2d(x), 0.0)
         fb = self.feedback_values(t, xp)

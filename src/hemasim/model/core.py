@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 #: A number, or an array of numbers with one entry per patient (a cohort compiled in one go).
-Value = Union[float, np.ndarray]
+Value = float | np.ndarray
 
 
 def as_value(x: object) -> Value:
@@ -71,7 +71,7 @@ class Compartment:
 
 @dataclass(frozen=True)
 class Signal:
-    """A weighted sum of compartments that feedbacks read (e.g. circulating neutrophils)."""
+    """A weighted sum of compartments that feedbacks read (e.g. circulating neutrophils); weights are >= 0."""
 
     name: str
     weights: Mapping[str, float]
@@ -186,6 +186,8 @@ class Model:
         flows = {f.name for f in self.flows}
         for s in self.signals:
             _known(s.weights, comps, f"signal {s.name!r}", "compartment")
+            if any(np.any(np.asarray(w) < 0) for w in s.weights.values()):  # the feedback laws rely on signals >= 0
+                raise ValueError(f"signal {s.name!r} has a negative weight")
         for fb in self.feedbacks:
             if fb.signal is not None and fb.signal not in sigs:
                 raise ValueError(f"feedback {fb.name!r} reads unknown signal {fb.signal!r}")
@@ -206,7 +208,9 @@ class Model:
     def used_parameter_names(self) -> set[str]:
         names = {p for f in self.flows for p in f.parameters}
         names |= {p for fb in self.feedbacks for p in fb.parameters}
-        names |= set(self.metadata.get("parameters_used", ()))
+        recorded = self.metadata.get("parameters_used", ())
+        if isinstance(recorded, Iterable):
+            names |= {str(name) for name in recorded}
         return names & set(self.parameters)
 
     def compile(self) -> CompiledModel:

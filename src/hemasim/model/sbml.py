@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.model.core import FeedbackKind
+from hemasim.model.laws import law as feedback_law
 from hemasim.model.sbml_events import event_assignments
 
 if TYPE_CHECKING:
     from hemasim.events import Event
     from hemasim.model.compiled import CompiledModel
-
-DAYS_PER_YEAR = 365.25
 
 
 class SBMLExportError(RuntimeError):
@@ -164,28 +162,12 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
     values = sbml_parameter_values(model)
     for k, fname in enumerate(model.feedback_names):
         ids = _feedback_ids(fname)
-        p0, p1, p2, p3, p4, off, sc = ids
-        for pid in ids:  # a Hill law's reference is a cell number; everything else is dimensionless
-            parameter(pid, values[pid], True, "item" if pid == p0 and model.fb_kind[k] == FeedbackKind.HILL_RATIO
-                      else "dimensionless")
+        fb_law = feedback_law(model.fb_kind[k])
+        for pid in ids:
+            parameter(pid, values[pid], True, fb_law.first_parameter_unit if pid == ids[0] else "dimensionless")
         s = f"sig_{model.signal_names[model.fb_signal[k]]}" if model.fb_signal[k] >= 0 else ""
-        if model.fb_kind[k] == FeedbackKind.HILL_RATIO:
-            g = f"(1 dimensionless + {p1}) / (1 dimensionless + {p1} * pow({s} / {p0}, {p2}))"
-        elif model.fb_kind[k] == FeedbackKind.AGE_DECLINE:
-            age = f"({p0} + {p4} * time / {_num(DAYS_PER_YEAR)} day)"
-            g = f"exp(-{p1} * (piecewise({age}, {age} > {p2}, {p2}) - piecewise({p3}, {p3} > {p2}, {p2})))"
-        elif model.fb_kind[k] == FeedbackKind.LINEAR_INHIBITION:
-            g = f"piecewise(1 dimensionless - {p0} * {s}, {p0} * {s} < 1 dimensionless, 0 dimensionless)"
-        elif model.fb_kind[k] == FeedbackKind.EMAX:
-            g = f"1 dimensionless + {p0} * pow({s}, {p2}) / (pow({p1}, {p2}) + pow({s}, {p2}))"
-        elif model.fb_kind[k] == FeedbackKind.WINDOW:
-            g = f"piecewise(1 dimensionless, {p0} * 1 day <= time && time < {p1} * 1 day, 0 dimensionless)"
-        elif model.fb_kind[k] == FeedbackKind.LINEAR:
-            g = f"{p0} * {s}"
-        elif model.fb_kind[k] == FeedbackKind.POWER:
-            g = f"pow(piecewise({s}, {s} > {p2}, {p2}) / {p0}, {p1})"
-        else:  # pragma: no cover - guarded by FeedbackKind
-            raise SBMLExportError(f"no SBML form for feedback kind {model.fb_kind[k]}")
+        g = fb_law.sbml_formula(s, ids[:5])
+        off, sc = ids[5], ids[6]
         parameter(f"fb_{fname}", None, False)
         rule(f"fb_{fname}", f"{off} + {sc} * {g}")
 

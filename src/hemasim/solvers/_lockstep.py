@@ -3,7 +3,9 @@
 With the patient index as the innermost, contiguous axis, every loop over flows runs over a vector of
 patients, which the compiler turns into SIMD instructions; chunks of B patients run on all cores.
 The step is controlled by the worst patient of the chunk, so each patient meets the tolerance.
-Same Dormand-Prince 5(4) tableau and dense output as :mod:`hemasim.solvers._kernel`.
+The Dormand-Prince 5(4) steps (:mod:`hemasim.solvers._dopri`) and the feedback laws (:mod:`hemasim.model.laws`)
+are shared with :mod:`hemasim.solvers._kernel`; the flow law is the kernel's, written again over (n, B) arrays
+so that the patient loop is innermost.
 """
 
 from __future__ import annotations
@@ -13,55 +15,66 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from hemasim.solvers._kernel import (
-    A21,
-    A31,
-    A32,
-    A41,
-    A42,
-    A43,
-    A51,
-    A52,
-    A53,
-    A54,
-    A61,
-    A62,
-    A63,
-    A64,
-    A65,
-    AGE_DECLINE,
-    B1,
-    B3,
-    B4,
-    B5,
-    B6,
-    C2,
-    C3,
-    C4,
-    C5,
-    D1,
-    D3,
-    D4,
-    D5,
-    D6,
-    D7,
-    DAYS_PER_YEAR,
-    E1,
-    E3,
-    E4,
-    E5,
-    E6,
-    E7,
-    EMAX,
+from hemasim.model.laws import (
     HILL_RATIO,
-    LINEAR,
-    LINEAR_INHIBITION,
-    PI_BETA,
-    WINDOW,
-    _pi_factor,
+    feedback_value,
+    hill_ratio,
+    register_for_numba,
+)
+from hemasim.solvers._dopri import (
+    N_STAGES,
+    STAGE_TIME,
+    accept_state,
+    dense_state,
+    grown_step,
+    limit_step,
+    output_due,
+    reuse_last_slope,
+    scaled_error_squares,
+    shrunk_step,
+    stage_state,
+    step_underflow,
 )
 
-__all__ = ["AGE_DECLINE", "EMAX", "HILL_RATIO", "LINEAR_INHIBITION", "integrate_lockstep"]
+__all__ = ["integrate_lockstep"]
+
+register_for_numba()  # before anything below is compiled
+
+
+@njit(cache=True, fastmath=True)
+def _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same,
+               fb_unit_exponent):  # pragma: no cover - compiled
+    """FB[k, b] = offset + scale * g for every feedback k and patient b; G keeps g."""
+    B = SIG.shape[1]
+    for k in range(fb_kind.shape[0]):
+        off = fb_offset[k]
+        sc = fb_scale[k]
+        same = fb_same[k]
+        if same >= 0:  # the same law as an earlier feedback (e.g. the HSC self-renewal/differentiation pair)
+            for b in range(B):
+                FB[k, b] = off + sc * G[same, b]
+            continue
+        kind = fb_kind[k]
+        si = fb_signal[k]
+        m = fb_unit_exponent[k]
+        # Integer Hill exponents (the same for every patient) passed as constants: the compiler turns pow(u, 1.0)
+        # and pow(u, 2.0) into u and u * u, and the loops vectorise.
+        if m == 1:
+            for b in range(B):
+                G[k, b] = hill_ratio(t, SIG[si, b], FBP[k, 0, b], FBP[k, 1, b], 1.0, 0.0, 0.0)
+        elif m == 2:
+            for b in range(B):
+                G[k, b] = hill_ratio(t, SIG[si, b], FBP[k, 0, b], FBP[k, 1, b], 2.0, 0.0, 0.0)
+        elif si >= 0:
+            for b in range(B):
+                G[k, b] = feedback_value(kind, t, SIG[si, b], FBP[k, 0, b], FBP[k, 1, b], FBP[k, 2, b], FBP[k, 3, b],
+                                         FBP[k, 4, b])
+        else:  # laws of age or time read no signal
+            for b in range(B):
+                G[k, b] = feedback_value(kind, t, 0.0, FBP[k, 0, b], FBP[k, 1, b], FBP[k, 2, b], FBP[k, 3, b],
+                                         FBP[k, 4, b])
+        for b in range(B):
+            FB[k, b] = off + sc * G[k, b]
 
 
 @njit(cache=True, fastmath=True)
@@ -76,57 +89,7 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
             j = sig_idx[k]
             for b in range(B):
                 SIG[i, b] += w * max(X[j, b], 0.0)
-    for k in range(fb_kind.shape[0]):
-        off = fb_offset[k]
-        sc = fb_scale[k]
-        same = fb_same[k]
-        if same >= 0:  # the same law as an earlier feedback (e.g. the HSC self-renewal/differentiation pair)
-            for b in range(B):
-                FB[k, b] = off + sc * G[same, b]
-            continue
-        if fb_kind[k] == HILL_RATIO:
-            si = fb_signal[k]
-            m = fb_unit_exponent[k]
-            if m == 1:  # integer Hill exponents (the same for every patient): no pow, and the loops vectorise
-                for b in range(B):
-                    c = FBP[k, 1, b]
-                    G[k, b] = (1.0 + c) / (1.0 + c * (SIG[si, b] / FBP[k, 0, b]))
-            elif m == 2:
-                for b in range(B):
-                    c = FBP[k, 1, b]
-                    u = SIG[si, b] / FBP[k, 0, b]
-                    G[k, b] = (1.0 + c) / (1.0 + c * (u * u))
-            else:
-                for b in range(B):
-                    c = FBP[k, 1, b]
-                    G[k, b] = (1.0 + c) / (1.0 + c * (SIG[si, b] / FBP[k, 0, b]) ** FBP[k, 2, b])
-        elif fb_kind[k] == AGE_DECLINE:
-            for b in range(B):
-                age = FBP[k, 0, b] + FBP[k, 4, b] * t / DAYS_PER_YEAR
-                onset = FBP[k, 2, b]
-                G[k, b] = math.exp(-FBP[k, 1, b] * (max(age, onset) - max(FBP[k, 3, b], onset)))
-        elif fb_kind[k] == LINEAR_INHIBITION:
-            si = fb_signal[k]
-            for b in range(B):
-                G[k, b] = max(0.0, 1.0 - FBP[k, 0, b] * max(SIG[si, b], 0.0))
-        elif fb_kind[k] == EMAX:
-            si = fb_signal[k]
-            for b in range(B):
-                s = max(SIG[si, b], 0.0) ** FBP[k, 2, b]
-                G[k, b] = 1.0 + FBP[k, 0, b] * s / (FBP[k, 1, b] ** FBP[k, 2, b] + s)
-        elif fb_kind[k] == WINDOW:
-            for b in range(B):
-                G[k, b] = 1.0 if FBP[k, 0, b] <= t < FBP[k, 1, b] else 0.0
-        elif fb_kind[k] == LINEAR:
-            si = fb_signal[k]
-            for b in range(B):
-                G[k, b] = FBP[k, 0, b] * max(SIG[si, b], 0.0)
-        else:  # POWER
-            si = fb_signal[k]
-            for b in range(B):
-                G[k, b] = (max(SIG[si, b], FBP[k, 2, b]) / FBP[k, 0, b]) ** FBP[k, 1, b]
-        for b in range(B):
-            FB[k, b] = off + sc * G[k, b]
+    _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same, fb_unit_exponent)
     for f in range(RATE.shape[0]):
         s = src[f]
         if s >= 0:
@@ -190,35 +153,50 @@ def _rhs(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_id
 
 
 @njit(cache=True, fastmath=True)
-def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx,
-           sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out
-           ):  # pragma: no cover - compiled
-    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k) and x_out (B, n). Returns status."""
-    n, B = X0.shape
-    nf = RATE.shape[0]
-    n_out = t_out.shape[0]
-    SIG = np.empty((sig_ptr.shape[0] - 1, B))
-    FB = np.empty((fb_kind.shape[0], B))
-    G = np.empty((fb_kind.shape[0], B))
-    FLUX = np.empty((nf, B))
-    fb_same, fb_unit_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
-    X = X0.copy()
-    XN = np.empty((n, B))
-    TMP = np.empty((n, B))
-    XO = np.empty((n, B))
-    K1 = np.empty((n, B))
-    K2 = np.empty((n, B))
-    K3 = np.empty((n, B))
-    K4 = np.empty((n, B))
-    K5 = np.empty((n, B))
-    K6 = np.empty((n, B))
-    K7 = np.empty((n, B))
-    ERR = np.empty(B)
-    args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
-            fb_scale, SIG, FB, G, fb_same, fb_unit_exponent)
-    obs_nz = np.zeros(OBSW.shape[:2], dtype=np.bool_)  # which weights are non-zero for some patient
-    obs_fnz = np.zeros(OBSFW.shape[:2], dtype=np.bool_)
-    for o in range(OBSW.shape[0]):
+def _step_slopes(t, h, X, K, TMP, XN, rhs_args):  # pragma: no cover - compiled
+    """Slopes K[1..6] of one Dormand-Prince step from (t, X) (K[0] given); XN = the fifth-order new states."""
+    n, B = X.shape
+    x, k, tmp, xn = X.reshape(n * B), K.reshape(N_STAGES, n * B), TMP.reshape(n * B), XN.reshape(n * B)  # flat views
+    # stages as literals (see stage_state); the last one is the new state
+    stage_state(1, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[1] * h, TMP, K[1], *rhs_args)
+    stage_state(2, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[2] * h, TMP, K[2], *rhs_args)
+    stage_state(3, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[3] * h, TMP, K[3], *rhs_args)
+    stage_state(4, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[4] * h, TMP, K[4], *rhs_args)
+    stage_state(5, h, x, k, tmp)
+    _rhs(t + STAGE_TIME[5] * h, TMP, K[5], *rhs_args)
+    stage_state(6, h, x, k, xn)
+    _rhs(t + STAGE_TIME[6] * h, XN, K[6], *rhs_args)
+
+
+@njit(cache=True, fastmath=True)
+def _worst_error(h, X, XN, K, ATOL, rtol, TMP, ERR):  # pragma: no cover - compiled
+    """The largest per-patient RMS error of the step (the chunk's step must suit its worst patient)."""
+    n, B = X.shape
+    scaled_error_squares(h, X.reshape(n * B), XN.reshape(n * B), K.reshape(N_STAGES, n * B), ATOL.reshape(n * B),
+                         rtol, TMP.reshape(n * B))
+    for b in range(B):
+        ERR[b] = 0.0
+    for j in range(n):
+        for b in range(B):
+            ERR[b] += TMP[j, b]
+    err = 0.0
+    for b in range(B):
+        err = max(err, math.sqrt(ERR[b] / n))
+    return err
+
+
+@njit(cache=True)
+def _nonzero_weights(OBSW, OBSFW):  # pragma: no cover - compiled
+    """Which observable weights on states (k, n) and fluxes (k, n_flows) are non-zero for some patient."""
+    n_obs, n, B = OBSW.shape
+    nf = OBSFW.shape[1]
+    obs_nz = np.zeros((n_obs, n), dtype=np.bool_)
+    obs_fnz = np.zeros((n_obs, nf), dtype=np.bool_)
+    for o in range(n_obs):
         for b in range(B):
             for j in range(n):
                 if OBSW[o, j, b] != 0.0:
@@ -226,106 +204,63 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
             for f in range(nf):
                 if OBSFW[o, f, b] != 0.0:
                     obs_fnz[o, f] = True
-    fb_extra = (G, fb_same, fb_unit_exponent, obs_nz, obs_fnz)
+    return obs_nz, obs_fnz
+
+
+@njit(cache=True, fastmath=True)
+def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx,
+           sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out
+           ):  # pragma: no cover - compiled
+    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k) and x_out (B, n). Returns status."""
+    n, B = X0.shape
+    n_out = t_out.shape[0]
+    SIG = np.empty((sig_ptr.shape[0] - 1, B))
+    FB = np.empty((fb_kind.shape[0], B))
+    G = np.empty((fb_kind.shape[0], B))
+    FLUX = np.empty((RATE.shape[0], B))
+    fb_same, fb_unit_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
+    X = X0.copy()
+    XN = np.empty((n, B))
+    TMP = np.empty((n, B))
+    XO = np.empty((n, B))
+    K = np.empty((N_STAGES, n, B))
+    ERR = np.empty(B)
+    x, xn, xo, k = X.reshape(n * B), XN.reshape(n * B), XO.reshape(n * B), K.reshape(N_STAGES, n * B)
+    args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
+            fb_scale, SIG, FB, G, fb_same, fb_unit_exponent)
+    flux_args = (FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG,
+                 FB, G, fb_same, fb_unit_exponent)
+    obs_nz, obs_fnz = _nonzero_weights(OBSW, OBSFW)
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
-    _rhs(t, X, K1, *args)
+    _rhs(t, X, K[0], *args)
     i_out = 0
-    while i_out < n_out:
-        if t_out[i_out] > t:
-            break
-        _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb, sig_ptr,
-                sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra)
+    while i_out < n_out and t_out[i_out] <= t:
+        _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
         i_out += 1
-    n_steps = 0
     err_old = 1e-4
     while i_out < n_out:
-        if h > max_step:
-            h = max_step
-        last = False
-        if t + h >= t_end - 1e-12 * max(1.0, abs(t_end)):
-            h = t_end - t
-            last = True
-        for j in range(n):
-            for b in range(B):
-                TMP[j, b] = X[j, b] + h * A21 * K1[j, b]
-        _rhs(t + C2 * h, TMP, K2, *args)
-        for j in range(n):
-            for b in range(B):
-                TMP[j, b] = X[j, b] + h * (A31 * K1[j, b] + A32 * K2[j, b])
-        _rhs(t + C3 * h, TMP, K3, *args)
-        for j in range(n):
-            for b in range(B):
-                TMP[j, b] = X[j, b] + h * (A41 * K1[j, b] + A42 * K2[j, b] + A43 * K3[j, b])
-        _rhs(t + C4 * h, TMP, K4, *args)
-        for j in range(n):
-            for b in range(B):
-                TMP[j, b] = X[j, b] + h * (A51 * K1[j, b] + A52 * K2[j, b] + A53 * K3[j, b] + A54 * K4[j, b])
-        _rhs(t + C5 * h, TMP, K5, *args)
-        for j in range(n):
-            for b in range(B):
-                TMP[j, b] = X[j, b] + h * (A61 * K1[j, b] + A62 * K2[j, b] + A63 * K3[j, b] + A64 * K4[j, b]
-                                           + A65 * K5[j, b])
-        _rhs(t + h, TMP, K6, *args)
-        for j in range(n):
-            for b in range(B):
-                XN[j, b] = X[j, b] + h * (B1 * K1[j, b] + B3 * K3[j, b] + B4 * K4[j, b] + B5 * K5[j, b]
-                                          + B6 * K6[j, b])
-        _rhs(t + h, XN, K7, *args)
-        for b in range(B):
-            ERR[b] = 0.0
-        for j in range(n):
-            for b in range(B):
-                e = h * (E1 * K1[j, b] + E3 * K3[j, b] + E4 * K4[j, b] + E5 * K5[j, b] + E6 * K6[j, b]
-                         + E7 * K7[j, b])
-                sc = ATOL[j, b] + rtol * max(abs(X[j, b]), abs(XN[j, b]))
-                ERR[b] += (e / sc) ** 2
-        err = 0.0
-        for b in range(B):
-            err = max(err, math.sqrt(ERR[b] / n))
+        h, last = limit_step(t, h, t_end, max_step)
+        _step_slopes(t, h, X, K, TMP, XN, args)
+        err = _worst_error(h, X, XN, K, ATOL, rtol, TMP, ERR)
         if err <= 1.0:
             t_new = t_end if last else t + h
-            while i_out < n_out and t_out[i_out] <= t_new + 1e-12 * max(1.0, abs(t_new)):
+            while i_out < n_out and output_due(t_out[i_out], t_new):
                 theta = (t_out[i_out] - t) / h
-                if theta >= 1.0 or (last and i_out == n_out - 1):
-                    for j in range(n):
-                        for b in range(B):
-                            XO[j, b] = max(XN[j, b], 0.0)
-                else:
-                    th1 = 1.0 - theta
-                    for j in range(n):
-                        for b in range(B):
-                            r2 = XN[j, b] - X[j, b]
-                            r3 = h * K1[j, b] - r2
-                            r4 = r2 - h * K7[j, b] - r3
-                            r5 = h * (D1 * K1[j, b] + D3 * K3[j, b] + D4 * K4[j, b] + D5 * K5[j, b] + D6 * K6[j, b]
-                                      + D7 * K7[j, b])
-                            XO[j, b] = max(X[j, b] + theta * (r2 + th1 * (r3 + theta * (r4 + th1 * r5))), 0.0)
-                _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb,
-                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra)
+                dense_state(theta, theta >= 1.0 or (last and i_out == n_out - 1), h, x, xn, k, xo)
+                _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
                 i_out += 1
-            clipped = False
-            for j in range(n):
-                for b in range(B):
-                    v = XN[j, b]
-                    if v < 0.0:
-                        v = 0.0  # positivity projection
-                        clipped = True
-                    X[j, b] = v
             t = t_new
-            if clipped:
-                _rhs(t, X, K1, *args)
+            if accept_state(x, xn):
+                _rhs(t, X, K[0], *args)
             else:
-                for j in range(n):
-                    for b in range(B):
-                        K1[j, b] = K7[j, b]
-            n_steps += 1
-            h = h * _pi_factor(err, err_old)
+                reuse_last_slope(k)
+            h = grown_step(h, err, err_old)
             err_old = max(err, 1e-4)
         else:
-            h = h * max(0.2, 0.9 * err ** -(0.2 - 0.75 * PI_BETA))
-            if h < 1e-12 * max(1.0, abs(t)):
+            h = shrunk_step(h, err)
+            if step_underflow(h, t):
                 return 1
     for j in range(n):
         for b in range(B):
@@ -334,13 +269,13 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
 
 
 @njit(cache=True, fastmath=True)
-def _record(t, X, i_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w,
-            fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG, FB, fb_extra):  # pragma: no cover - compiled
+def _record(t, X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
+            flux_args):  # pragma: no cover - compiled
+    """obs_out[:, i_out] = the selected observables at (t, X); fluxes (``_fluxes(t, X, *flux_args)``) if they read any."""
     n, B = X.shape
-    obs_nz, obs_fnz = fb_extra[3], fb_extra[4]
+    FLUX = flux_args[0]
     if need_flux:
-        _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-                SIG, FB, fb_extra[0], fb_extra[1], fb_extra[2])
+        _fluxes(t, X, *flux_args)
     acc = np.zeros(B)
     for a in range(obs_sel.shape[0]):
         o = obs_sel[a]
