@@ -4,7 +4,7 @@ through guarded slots, and the model metadata is written and read through one ty
 import numpy as np
 import pytest
 
-from hemasim.biology import REFERENCE_ADULT, ModelInfo, healthy_human_model
+from hemasim.biology import REFERENCE_ADULT, Covariates, healthy_human_model
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.marrow import stem_module
 from hemasim.biology.myeloid import neutrophil_module
@@ -52,22 +52,23 @@ def test_a_signal_weight_cannot_differ_between_patients():
         "cd8_memory_niche_naive_weight")
 
 
-def test_model_metadata_reads_back_as_the_typed_record_it_was_written_from():
+def test_models_carry_a_typed_record_of_their_patient():
     model = healthy_human_model(REFERENCE_ADULT, aging=False)
-    info = ModelInfo.from_metadata(model.metadata)
+    info = model.info
     assert info.patient == REFERENCE_ADULT and info.aging is False and not info.origins
     assert info.blood_share["neutrophil_blood_1"] == 1.0
     assert info.blood_share["naive_cd4"] == model.parameters.value("lymphocyte_blood_fraction")
-    assert info.as_metadata() == model.metadata
+    assert model.compile().info is info
     chimeric = split_origins(model, ["clp_to_thymic_seeding"])
-    split = ModelInfo.from_metadata(chimeric.metadata)
+    split = chimeric.info
     assert split.origins == ("host", "donor") and split.blocked_host_flows == ("clp_to_thymic_seeding",)
     assert "naive_cd4__donor" in split.blood_share and "naive_cd4" not in split.blood_share
-    assert split.as_metadata() == chimeric.metadata
 
 
-def test_metadata_of_the_wrong_type_is_refused_by_name():
-    with pytest.raises(TypeError, match="'blood_share' is a list"):
-        ModelInfo.from_metadata({"blood_share": []})
-    with pytest.raises(TypeError, match="'patient' is a str"):
-        ModelInfo.from_metadata({"patient": "male"})
+def test_a_cohort_patient_gets_its_own_record():
+    ages, weights = np.array([30.0, 60.0]), np.array([60.0, 90.0])
+    cohort = healthy_human_model(Covariates(ages, np.array(["female", "male"]), weights, None), aging=False).compile()
+    one = cohort.patient(1)
+    assert one.info.patient == Covariates(60.0, "male", 90.0, None)
+    assert one.info.blood_volume_L == pytest.approx(float(np.asarray(cohort.info.blood_volume_L)[1]))
+    assert np.ndim(one.info.blood_share["naive_cd4"]) == 0

@@ -12,6 +12,7 @@ from hemasim.biology import Covariates, healthy_human_model
 from hemasim.biology.body import body_surface_area_m2
 from hemasim.biology.builder import BuildContext
 from hemasim.model.core import Model
+from hemasim.model.info import ModelInfo
 from hemasim.parameters import Cited, ParameterSet
 from hemasim.pharmacology import (
     Administration,
@@ -50,7 +51,7 @@ def pk_model(data: dict[str, object]) -> Model:
     module, extra = DrugExposure(ds).extend(ctx)
     assert extra == {}
     return Model([module], ParameterSet.from_records("pk", ctx.extra_parameters),
-                 metadata={"blood_volume_L": 5.0, "blood_share": {}})
+                 info=ModelInfo(blood_volume_L=5.0))
 
 
 # ----------------------------------------------------------------------------------------------- drug sets

@@ -96,11 +96,13 @@ class BloodLoss(Event):
     volume_mL: float
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        bv_mL = np.asarray(model.metadata["blood_volume_L"], dtype=np.float64) * 1000.0
+        if model.info.blood_volume_L is None:
+            raise ValueError("a blood loss needs a model with a body (blood volume); this one has none")
+        bv_mL = np.asarray(model.info.blood_volume_L, dtype=np.float64) * 1000.0
         lost = np.minimum(self.volume_mL / bv_mL, 1.0)
-        share = model.metadata["blood_share"]
+        share = model.info.blood_share
         y = x.copy()
-        for name, s in share.items():  # type: ignore[union-attr]
+        for name, s in share.items():
             y[..., model.index(name)] *= 1.0 - lost * np.asarray(s)
         return y
 

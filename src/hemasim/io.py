@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from hemasim import __version__
-from hemasim.biology.model_info import ModelInfo
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.report import render_report
 from hemasim.simulation import Result
@@ -71,7 +70,7 @@ def run_record(result: Result) -> dict[str, Any]:
         "seed": result.record.seed,
         "solver": result.record.solver,
         "scenario": scenario.model_dump(mode="json") if scenario is not None else None,
-        "blood_volume_L": ModelInfo.from_metadata(model.metadata).blood_volume_L,
+        "blood_volume_L": model.info.blood_volume_L,
         "parameters": used.to_records(),
         "references": [r.citation() for r in used.references()],
     }

@@ -19,10 +19,10 @@ from hemasim.biology.builder import BuildContext
 from hemasim.biology.erythroid import erythroid_module, megakaryocyte_module
 from hemasim.biology.lymphoid import lymphoid_module
 from hemasim.biology.marrow import stem_module
-from hemasim.biology.model_info import ModelInfo
 from hemasim.biology.myeloid import monocyte_module, neutrophil_module
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.core import Model, Module, Observable, Value
+from hemasim.model.info import ModelInfo
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
 __all__ = ["Covariates", "ModelExtension", "ModelInfo", "REFERENCE_ADULT", "blood_volume_L", "healthy_human_model",
@@ -85,7 +85,7 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
     info = ModelInfo(patient=patient, blood_volume_L=bv, blood_share=dict(ctx.blood_share),
                      parameters_used=tuple(ctx.used | {p.name for p in (*ctx.derived, *ctx.extra_parameters)}),
                      aging=aging)
-    return Model(modules, all_params, name="healthy_human", metadata=info.as_metadata())
+    return Model(modules, all_params, name="healthy_human", info=info)
 
 
 def _extension_modules(modules: list[Module], extensions: Sequence[ModelExtension], ctx: BuildContext

@@ -15,7 +15,6 @@ from dataclasses import replace
 
 import numpy as np
 
-from hemasim.biology.model_info import ModelInfo
 from hemasim.model.core import Compartment, Flow, Model, Module, Observable, Signal
 
 __all__ = ["HOST", "DONOR", "NON_CELL_TAGS", "origin_name", "split_origins"]
@@ -99,7 +98,7 @@ def split_origins(model: Model, blocked_host_flows: Iterable[str] = (), host_abs
     modules = [Module(m.name, comps(m.compartments), flows(m.flows),
                       [Signal(s.name, weights(dict(s.weights), cells)) for s in m.signals],
                       list(m.feedbacks), observables(m.observables)) for m in model.modules]
-    info = ModelInfo.from_metadata(model.metadata)
+    info = model.info
     split = replace(info, blood_share=weights(dict(info.blood_share), cells), origins=ORIGINS,
                     blocked_host_flows=tuple(blocked))
-    return Model(modules, model.parameters, name=f"{model.name}_chimeric", metadata=split.as_metadata())
+    return Model(modules, model.parameters, name=f"{model.name}_chimeric", info=split)

@@ -11,6 +11,7 @@ from hemasim.model.core import (
     Observable,
     Signal,
 )
+from hemasim.model.info import ModelInfo
 
-__all__ = ["CompiledModel", "Compartment", "Feedback", "FeedbackKind", "Flow", "Model", "Module",
+__all__ = ["CompiledModel", "ModelInfo", "Compartment", "Feedback", "FeedbackKind", "Flow", "Model", "Module",
            "Observable", "Signal"]

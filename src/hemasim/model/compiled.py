@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from hemasim.model.core import FeedbackKind, Value
+from hemasim.model.info import ModelInfo
 from hemasim.model.laws import DAYS_PER_YEAR, N_FEEDBACK_PARAMS, law
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class CompiledModel:
     obs_flux_w: np.ndarray  # (n_obs, n_flows) or (N, n_obs, n_flows)
     parameters: ParameterSet
     used_parameters: list[str]
-    metadata: dict[str, object] = field(default_factory=dict)
+    info: ModelInfo = field(default_factory=ModelInfo)  # the patient(s), blood volume, blood shares
     n_patients: int | None = None
 
     @classmethod
@@ -193,7 +194,7 @@ class CompiledModel:
             obs_flux_w=obs_flux_w,
             parameters=model.parameters,
             used_parameters=sorted(model.used_parameter_names()),
-            metadata=dict(model.metadata),
+            info=model.info,
             n_patients=N,
         )
 
@@ -201,18 +202,10 @@ class CompiledModel:
         """One patient of a cohort as a single-patient model."""
         if self.n_patients is None:
             raise ValueError("this compiled model is a single patient")
-        meta = dict(self.metadata)
-        for key in ("blood_volume_L",):
-            per_patient = np.asarray(meta.get(key))
-            if per_patient.ndim:
-                meta[key] = float(per_patient[i])
-        share = meta.get("blood_share")
-        if isinstance(share, dict):
-            meta["blood_share"] = {k: float(np.asarray(v).reshape(-1)[i]) if np.ndim(v) else v
-                                   for k, v in share.items()}
         return replace(self, x0=self.x0[i].copy(), rate=self.rate[i].copy(), yield_=self.yield_[i].copy(),
                        fb_params=self.fb_params[i].copy(), obs_state_w=self.obs_state_w[i].copy(),
-                       obs_flux_w=self.obs_flux_w[i].copy(), metadata=meta, n_patients=None)
+                       obs_flux_w=self.obs_flux_w[i].copy(), info=self.info.for_patient(i),
+                       n_patients=None)
 
     def window_edges(self) -> list[float]:
         """Days where a WINDOW feedback switches (integration must stop there), every patient included."""

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hemasim.model.info import ModelInfo
+
 if TYPE_CHECKING:
     from hemasim.model.compiled import CompiledModel
     from hemasim.parameters import ParameterSet
@@ -159,11 +161,11 @@ class Model:
     """A composition of modules, compiled once into arrays for the solvers."""
 
     def __init__(self, modules: Iterable[Module], parameters: ParameterSet, name: str = "model",
-                 metadata: Mapping[str, object] | None = None) -> None:
+                 info: ModelInfo | None = None) -> None:
         self.name = name
         self.modules = list(modules)
         self.parameters = parameters
-        self.metadata = dict(metadata or {})
+        self.info = info if info is not None else ModelInfo()
         self.compartments = [c for m in self.modules for c in m.compartments]
         self.flows = [f for m in self.modules for f in m.flows]
         self.signals = [s for m in self.modules for s in m.signals]
@@ -208,9 +210,7 @@ class Model:
     def used_parameter_names(self) -> set[str]:
         names = {p for f in self.flows for p in f.parameters}
         names |= {p for fb in self.feedbacks for p in fb.parameters}
-        recorded = self.metadata.get("parameters_used", ())
-        if isinstance(recorded, Iterable):
-            names |= {str(name) for name in recorded}
+        names |= set(self.info.parameters_used)
         return names & set(self.parameters)
 
     def compile(self) -> CompiledModel:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim.model.laws import law as feedback_law
-from hemasim.model.sbml_events import event_assignments
+from hemasim.model.sbml_events import event_assignments, number
 
 if TYPE_CHECKING:
     from hemasim.events import Event
@@ -31,10 +31,6 @@ def _check(code: int, what: str) -> None:
 
     if code != libsbml.LIBSBML_OPERATION_SUCCESS:
         raise SBMLExportError(f"libSBML refused {what}: {libsbml.OperationReturnValue_toString(code)}")
-
-
-def _num(x: float) -> str:
-    return repr(float(x))
 
 
 def _annotate(element, dois: Sequence[str], qualifier: str = "bqbiol") -> None:
@@ -154,7 +150,7 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         _check(r.setMath(ast), f"rule {pid}")
 
     for i, sname in enumerate(model.signal_names):
-        terms = [f"{_num(model.sig_w[k])} dimensionless * {model.state_names[model.sig_idx[k]]}"
+        terms = [f"{number(model.sig_w[k])} dimensionless * {model.state_names[model.sig_idx[k]]}"
                  for k in range(model.sig_ptr[i], model.sig_ptr[i + 1])]
         parameter(f"sig_{sname}", None, False, "item")
         rule(f"sig_{sname}", " + ".join(terms) or "0")
@@ -171,8 +167,7 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         parameter(f"fb_{fname}", None, False)
         rule(f"fb_{fname}", f"{off} + {sc} * {g}")
 
-    refs_of = {p.name: p.references for p in model.parameters.values()}
-    all_dois: set[str] = set()
+
     def reaction(rid: str, reactant: tuple[str, float] | None, product: tuple[str, float] | None,
                  modifier: str | None, law: str, dois: list[str]) -> None:
         r = m.createReaction()
@@ -227,7 +222,7 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
         trig = e.createTrigger()
         trig.setInitialValue(False)
         trig.setPersistent(True)
-        trig.setMath(libsbml.parseL3Formula(f"time >= {_num(ev.day)} day"))
+        trig.setMath(libsbml.parseL3Formula(f"time >= {number(ev.day)} day"))
         for target, formula in event_assignments(model, ev):
             ea = e.createEventAssignment()
             ea.setVariable(target)

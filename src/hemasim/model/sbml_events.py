@@ -8,7 +8,7 @@ infix text; amounts are in items (cells, ug of drug), as the species are.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from hemasim.events import BloodLoss, Breakpoint, CellDepletion, CellInfusion, Event, clonotype_groups
 from hemasim.model.compiled import CompiledModel
@@ -72,10 +72,11 @@ def _breakpoint(model: CompiledModel, event: Breakpoint) -> list[Assignment]:
 
 @sbml_event_form(BloodLoss)
 def _blood_loss(model: CompiledModel, event: BloodLoss) -> list[Assignment]:
-    blood_volume_L = cast(float, model.metadata["blood_volume_L"])  # a single patient's model: one value
-    share = cast(dict[str, float], model.metadata["blood_share"])
-    lost = min(event.volume_mL / (float(blood_volume_L) * 1000.0), 1.0)
-    return [(name, f"{name} * {number(1.0 - lost * s)} dimensionless") for name, s in share.items()]
+    if model.info.blood_volume_L is None:
+        raise SBMLEventFormError("a blood loss needs a model with a body (blood volume)")
+    lost = min(event.volume_mL / (float(model.info.blood_volume_L) * 1000.0), 1.0)  # one patient: one value
+    share = model.info.blood_share
+    return [(name, f"{name} * {number(1.0 - lost * float(s))} dimensionless") for name, s in share.items()]
 
 
 @sbml_event_form(CellDepletion)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from hemasim.biology.body import Covariates
 from hemasim.biology.builder import BuildContext, LineageHandles
-from hemasim.biology.model_info import ModelInfo
 from hemasim.model.core import Feedback, FeedbackKind, Model, Module, Observable, Signal
+from hemasim.model.info import ModelInfo
 from hemasim.parameters import ParameterSet
 from hemasim.pharmacology.drug_sets import HOURS_PER_DAY, DrugSet
 from hemasim.pharmacology.pkpd import DrugExposure
@@ -80,4 +80,4 @@ def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, pr
         modules = [m, pkpd]
     params = ParameterSet.from_records(name, [*records, *ctx.extra_parameters])
     info = ModelInfo(patient=patient, blood_volume_L=None, parameters_used=tuple(params), aging=False)
-    return Model(modules, params, name=f"friberg_{name}", metadata=info.as_metadata())
+    return Model(modules, params, name=f"friberg_{name}", info=info)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hemasim.biology.model_info import ModelInfo
 from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
 from hemasim.simulation import Result
 
@@ -51,7 +50,7 @@ def lineage_figure(result: Result) -> Figure:
     t = obs["time_days"].to_numpy()
     years = t[-1] > 3 * 365
     x = t / 365.25 if years else t
-    patient = ModelInfo.from_metadata(result.model.metadata).patient
+    patient = result.model.info.patient
     sex = str(patient.sex) if patient is not None else "male"
     bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[sex]}
 
