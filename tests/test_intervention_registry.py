@@ -67,10 +67,6 @@ class PeakPlatelets(EndpointFamily):
                                obs["platelets_1e9_per_L"].max(axis=1))]
 
 
-def _peak_platelets(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-    return PeakPlatelets()
-
-
 class ToyTransfusion(InterventionSpec):
     """A platelet transfusion of ``units`` apheresis units (3e11 platelets each) on ``day``."""
 
@@ -78,8 +74,11 @@ class ToyTransfusion(InterventionSpec):
     day: float = Field(ge=0)
     units: int = Field(ge=1, le=4)
 
-    endpoint_family = _peak_platelets
     report_section = ReportSection("toy", lambda result: "<h2>Toy transfusions</h2>")
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        return PeakPlatelets()
 
     @property
     def last_day(self) -> float:

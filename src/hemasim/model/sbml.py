@@ -10,15 +10,15 @@ trajectories as hemasim (see tests/test_sbml.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim.events import Event, with_window_breakpoints
 from hemasim.model.laws import law as feedback_law
 from hemasim.model.sbml_events import event_assignments, number
 
 if TYPE_CHECKING:
-    from hemasim.events import Event
     from hemasim.model.compiled import CompiledModel
 
 
@@ -74,9 +74,150 @@ def sbml_parameter_values(model: CompiledModel) -> dict[str, float]:
     return values
 
 
+class _Writer:
+    """Builds one SBML model element by element (the order of creation is the order in the file)."""
+
+    def __init__(self, libsbml: Any, m: Any) -> None:
+        self.libsbml, self.m = libsbml, m
+
+    def unit(self, uid: str, parts: Sequence[tuple[int, int, float]]) -> None:
+        """A unit definition from (kind, exponent, multiplier) parts."""
+        definition = self.m.createUnitDefinition()
+        definition.setId(uid)
+        for kind, exponent, multiplier in parts:
+            u = definition.createUnit()
+            u.setKind(kind)
+            u.setExponent(exponent)
+            u.setScale(0)
+            u.setMultiplier(multiplier)
+
+    def units_and_body(self) -> None:
+        """Time in days, amounts in items (cells, ug), one compartment of size 1."""
+        second, item = self.libsbml.UNIT_KIND_SECOND, self.libsbml.UNIT_KIND_ITEM
+        self.unit("day", [(second, 1, 86400.0)])
+        self.unit("per_day", [(second, -1, 86400.0)])  # (86400 s)^-1
+        self.unit("item_per_day", [(item, 1, 1.0), (second, -1, 86400.0)])
+        self.m.setTimeUnits("day")
+        self.m.setSubstanceUnits("item")
+        self.m.setExtentUnits("item")
+        comp = self.m.createCompartment()
+        comp.setId("body")
+        comp.setConstant(True)
+        comp.setSize(1.0)
+        comp.setSpatialDimensions(3)
+        comp.setUnits("dimensionless")
+
+    def species(self, names: Sequence[str], amounts: np.ndarray) -> None:
+        for name, amount in zip(names, amounts, strict=True):
+            sp = self.m.createSpecies()
+            sp.setId(name)
+            sp.setCompartment("body")
+            sp.setInitialAmount(float(amount))
+            sp.setHasOnlySubstanceUnits(True)
+            sp.setBoundaryCondition(False)
+            sp.setConstant(False)
+            sp.setSubstanceUnits("item")
+
+    def parameter(self, pid: str, value: float | None, constant: bool, units: str = "dimensionless") -> None:
+        p = self.m.createParameter()
+        p.setId(pid)
+        if value is not None:
+            p.setValue(float(value))
+        p.setConstant(constant)
+        p.setUnits(units)
+
+    def rule(self, pid: str, formula: str) -> None:
+        ast = self.libsbml.parseL3Formula(formula)
+        if ast is None:
+            raise SBMLExportError(f"cannot parse generated formula for {pid}: {self.libsbml.getLastParseL3Error()}")
+        r = self.m.createAssignmentRule()
+        r.setVariable(pid)
+        _check(r.setMath(ast), f"rule {pid}")
+
+    def signals_and_feedbacks(self, model: CompiledModel, values: dict[str, float]) -> None:
+        """Each signal and each feedback as an assignment rule (feedback formulas from the law table)."""
+        for i, sname in enumerate(model.signal_names):
+            terms = [f"{number(model.sig_w[k])} dimensionless * {model.state_names[model.sig_idx[k]]}"
+                     for k in range(model.sig_ptr[i], model.sig_ptr[i + 1])]
+            self.parameter(f"sig_{sname}", None, False, "item")
+            self.rule(f"sig_{sname}", " + ".join(terms) or "0")
+        for k, fname in enumerate(model.feedback_names):
+            ids = _feedback_ids(fname)
+            fb_law = feedback_law(model.fb_kind[k])
+            for pid in ids:
+                self.parameter(pid, values[pid], True, fb_law.first_parameter_unit if pid == ids[0] else "dimensionless")
+            s = f"sig_{model.signal_names[model.fb_signal[k]]}" if model.fb_signal[k] >= 0 else ""
+            g = fb_law.sbml_formula(s, ids[:5])
+            self.parameter(f"fb_{fname}", None, False)
+            self.rule(f"fb_{fname}", f"{ids[5]} + {ids[6]} * {g}")
+
+    def reaction(self, rid: str, reactant: tuple[str, float] | None, product: tuple[str, float] | None,
+                 modifier: str | None, law: str, dois: list[str]) -> None:
+        r = self.m.createReaction()
+        r.setId(rid)
+        r.setReversible(False)
+        for ref, make in ((reactant, r.createReactant), (product, r.createProduct)):
+            if ref is not None:
+                sr = make()
+                sr.setSpecies(ref[0])
+                sr.setStoichiometry(float(ref[1]))
+                sr.setConstant(True)
+        if modifier is not None:
+            r.createModifier().setSpecies(modifier)
+        kl = r.createKineticLaw()
+        _check(kl.setMath(self.libsbml.parseL3Formula(law)), f"kinetic law of {rid}")
+        _annotate(r, dois)
+
+    def flows(self, model: CompiledModel, values: dict[str, float]) -> set[str]:
+        """Each flow as one reaction (two where a per-patient yield enters the rate); returns the DOIs cited."""
+        refs_of = {p.name: p.references for p in model.parameters.values()}
+        all_dois: set[str] = set()
+        for f, fname in enumerate(model.flow_names):
+            kid = f"k_{fname}"
+            self.parameter(kid, values[kid], True, "per_day" if model.src[f] >= 0 else "item_per_day")
+            src, dst = int(model.src[f]), int(model.dst[f])
+            consume = float(model.consume[f])
+            factors = [kid] + ([model.state_names[src]] if src >= 0 else [])
+            factors += [f"fb_{model.feedback_names[j]}" for j in model.flow_fb[f] if j >= 0]
+            law = " * ".join(factors)
+            dois = sorted({ref.doi for pname in model.flow_parameters[f] for ref in refs_of.get(pname, ()) if ref.doi})
+            all_dois |= set(dois)
+            src_name = model.state_names[src] if src >= 0 else None
+            dst_name = model.state_names[dst] if dst >= 0 else None
+            yid = f"y_{fname}"
+            if yid in values:  # a per-patient yield enters the rate; stoichiometries stay constant
+                self.parameter(yid, values[yid], True)
+                if consume > 0 and src_name is not None:
+                    self.reaction(f"r_{fname}_consume", (src_name, consume), None, None, law, dois)
+                if dst_name is not None:
+                    mod = src_name if src_name is not None and src_name != dst_name else None
+                    self.reaction(f"r_{fname}", None, (dst_name, 1.0), mod, f"{yid} * {law}", dois)
+            else:
+                reactant = (src_name, consume) if src_name is not None and consume > 0 else None
+                product = (dst_name, 1.0) if dst_name is not None else None
+                mod = src_name if src_name is not None and reactant is None else None
+                self.reaction(f"r_{fname}", reactant, product, mod, law, dois)
+        return all_dois
+
+    def events(self, model: CompiledModel, events: Sequence[Event]) -> None:
+        """Each event (and each WINDOW switch) as an SBML event; assignments from hemasim.model.sbml_events."""
+        for i, ev in enumerate(with_window_breakpoints(model, list(events), float("inf"))):
+            e = self.m.createEvent()
+            e.setId(f"intervention_{i}_{type(ev).__name__}")
+            e.setUseValuesFromTriggerTime(True)
+            trig = e.createTrigger()
+            trig.setInitialValue(False)
+            trig.setPersistent(True)
+            trig.setMath(self.libsbml.parseL3Formula(f"time >= {number(ev.day)} day"))
+            for target, formula in event_assignments(model, ev):
+                ea = e.createEventAssignment()
+                ea.setVariable(target)
+                ea.setMath(self.libsbml.parseL3Formula(formula))
+
+
 def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: np.ndarray | None = None) -> str:
     """SBML L3V2 text of ``model`` (a single patient) with ``events``, starting from ``initial_state``."""
-    import libsbml
+    import libsbml  # libSBML only when exporting
 
     from hemasim import __version__
 
@@ -89,145 +230,13 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
     m.setName(f"hemasim {__version__}: {model.name}")
     m.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>Exported by hemasim {__version__}. Time in days, '
                "amounts in cells. Parameters and their sources: see the hemasim run record.</p></body>", True)
-
-    day = m.createUnitDefinition()
-    day.setId("day")
-    u = day.createUnit()
-    u.setKind(libsbml.UNIT_KIND_SECOND)
-    u.setExponent(1)
-    u.setScale(0)
-    u.setMultiplier(86400.0)
-    per_day = m.createUnitDefinition()
-    per_day.setId("per_day")
-    u = per_day.createUnit()
-    u.setKind(libsbml.UNIT_KIND_SECOND)
-    u.setExponent(-1)
-    u.setScale(0)
-    u.setMultiplier(86400.0)  # (86400 s)^-1
-    item_per_day = m.createUnitDefinition()
-    item_per_day.setId("item_per_day")
-    for kind, exponent, multiplier in ((libsbml.UNIT_KIND_ITEM, 1, 1.0), (libsbml.UNIT_KIND_SECOND, -1, 86400.0)):
-        u = item_per_day.createUnit()
-        u.setKind(kind)
-        u.setExponent(exponent)
-        u.setScale(0)
-        u.setMultiplier(multiplier)
-    m.setTimeUnits("day")
-    m.setSubstanceUnits("item")
-    m.setExtentUnits("item")
-
-    comp = m.createCompartment()
-    comp.setId("body")
-    comp.setConstant(True)
-    comp.setSize(1.0)
-    comp.setSpatialDimensions(3)
-    comp.setUnits("dimensionless")
-
-    for name, amount in zip(model.state_names, x0, strict=True):
-        sp = m.createSpecies()
-        sp.setId(name)
-        sp.setCompartment("body")
-        sp.setInitialAmount(float(amount))
-        sp.setHasOnlySubstanceUnits(True)
-        sp.setBoundaryCondition(False)
-        sp.setConstant(False)
-        sp.setSubstanceUnits("item")
-
-    def parameter(pid: str, value: float | None, constant: bool, units: str = "dimensionless") -> None:
-        p = m.createParameter()
-        p.setId(pid)
-        if value is not None:
-            p.setValue(float(value))
-        p.setConstant(constant)
-        p.setUnits(units)
-
-    def rule(pid: str, formula: str) -> None:
-        ast = libsbml.parseL3Formula(formula)
-        if ast is None:
-            raise SBMLExportError(f"cannot parse generated formula for {pid}: {libsbml.getLastParseL3Error()}")
-        r = m.createAssignmentRule()
-        r.setVariable(pid)
-        _check(r.setMath(ast), f"rule {pid}")
-
-    for i, sname in enumerate(model.signal_names):
-        terms = [f"{number(model.sig_w[k])} dimensionless * {model.state_names[model.sig_idx[k]]}"
-                 for k in range(model.sig_ptr[i], model.sig_ptr[i + 1])]
-        parameter(f"sig_{sname}", None, False, "item")
-        rule(f"sig_{sname}", " + ".join(terms) or "0")
-
+    writer = _Writer(libsbml, m)
+    writer.units_and_body()
+    writer.species(model.state_names, x0)
     values = sbml_parameter_values(model)
-    for k, fname in enumerate(model.feedback_names):
-        ids = _feedback_ids(fname)
-        fb_law = feedback_law(model.fb_kind[k])
-        for pid in ids:
-            parameter(pid, values[pid], True, fb_law.first_parameter_unit if pid == ids[0] else "dimensionless")
-        s = f"sig_{model.signal_names[model.fb_signal[k]]}" if model.fb_signal[k] >= 0 else ""
-        g = fb_law.sbml_formula(s, ids[:5])
-        off, sc = ids[5], ids[6]
-        parameter(f"fb_{fname}", None, False)
-        rule(f"fb_{fname}", f"{off} + {sc} * {g}")
-
-
-    def reaction(rid: str, reactant: tuple[str, float] | None, product: tuple[str, float] | None,
-                 modifier: str | None, law: str, dois: list[str]) -> None:
-        r = m.createReaction()
-        r.setId(rid)
-        r.setReversible(False)
-        for ref, make in ((reactant, r.createReactant), (product, r.createProduct)):
-            if ref is not None:
-                sr = make()
-                sr.setSpecies(ref[0])
-                sr.setStoichiometry(float(ref[1]))
-                sr.setConstant(True)
-        if modifier is not None:
-            r.createModifier().setSpecies(modifier)
-        kl = r.createKineticLaw()
-        _check(kl.setMath(libsbml.parseL3Formula(law)), f"kinetic law of {rid}")
-        _annotate(r, dois)
-
-    refs_of = {p.name: p.references for p in model.parameters.values()}
-    all_dois: set[str] = set()
-    for f, fname in enumerate(model.flow_names):
-        kid = f"k_{fname}"
-        parameter(kid, values[kid], True, "per_day" if model.src[f] >= 0 else "item_per_day")
-        src, dst = int(model.src[f]), int(model.dst[f])
-        consume = float(model.consume[f])
-        factors = [kid] + ([model.state_names[src]] if src >= 0 else [])
-        factors += [f"fb_{model.feedback_names[j]}" for j in model.flow_fb[f] if j >= 0]
-        law = " * ".join(factors)
-        dois = sorted({ref.doi for pname in model.flow_parameters[f] for ref in refs_of.get(pname, ()) if ref.doi})
-        all_dois |= set(dois)
-        src_name = model.state_names[src] if src >= 0 else None
-        dst_name = model.state_names[dst] if dst >= 0 else None
-        yid = f"y_{fname}"
-        if yid in values:  # a per-patient yield enters the rate; stoichiometries stay constant
-            parameter(yid, values[yid], True)
-            if consume > 0 and src_name is not None:
-                reaction(f"r_{fname}_consume", (src_name, consume), None, None, law, dois)
-            if dst_name is not None:
-                mod = src_name if src_name is not None and src_name != dst_name else None
-                reaction(f"r_{fname}", None, (dst_name, 1.0), mod, f"{yid} * {law}", dois)
-        else:
-            reactant = (src_name, consume) if src_name is not None and consume > 0 else None
-            product = (dst_name, 1.0) if dst_name is not None else None
-            mod = src_name if src_name is not None and reactant is None else None
-            reaction(f"r_{fname}", reactant, product, mod, law, dois)
-
-    from hemasim.events import with_window_breakpoints
-
-    for i, ev in enumerate(with_window_breakpoints(model, list(events), float("inf"))):
-        e = m.createEvent()
-        e.setId(f"intervention_{i}_{type(ev).__name__}")
-        e.setUseValuesFromTriggerTime(True)
-        trig = e.createTrigger()
-        trig.setInitialValue(False)
-        trig.setPersistent(True)
-        trig.setMath(libsbml.parseL3Formula(f"time >= {number(ev.day)} day"))
-        for target, formula in event_assignments(model, ev):
-            ea = e.createEventAssignment()
-            ea.setVariable(target)
-            ea.setMath(libsbml.parseL3Formula(formula))
-
+    writer.signals_and_feedbacks(model, values)
+    all_dois = writer.flows(model, values)
+    writer.events(model, events)
     _annotate(m, sorted(all_dois), qualifier="bqmodel")
     return libsbml.writeSBMLToString(doc)
 
