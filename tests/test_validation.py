@@ -62,8 +62,14 @@ def test_each_shipped_validation_scenario_parses(name):
     assert scenario.duration_days > 0
 
 
-def test_the_validation_scenarios_are_shipped():
-    assert len(validation_scenario_names()) == 10
+def test_the_validation_scenarios_are_shipped_with_the_package():
+    import tomllib
+
+    from .conftest import ROOT
+
+    package_data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "validation/scenarios/*.yaml" in package_data["hemasim"]
+    assert "cy_tbi_pbsc" in validation_scenario_names()
 
 
 def test_a_variation_changes_only_what_it_names():
