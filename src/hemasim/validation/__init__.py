@@ -8,20 +8,15 @@ that will cover them.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal
 
-from hemasim.biology import Covariates, healthy_human_model
-from hemasim.simulation import Result, Simulation
+from hemasim.validation.base import SETTLE_DAYS, ValidationRuns
 from hemasim.validation.patients import PATIENTS
-from hemasim.validation.readouts import CLONAL, COMPOSITE, STANDALONE, _clonal_run, drug_set_readout, readout
+from hemasim.validation.readouts import find_readout
 
 Status = Literal["pass", "fail", "partial", "not covered", "info"]
-
-SETTLE_DAYS = 365.0
-
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -88,60 +83,45 @@ def load_targets() -> dict[str, list[dict[str, Any]]]:
     return yaml.safe_load(text)
 
 
-def _settled(cov: Covariates) -> Result:
-    return Simulation(healthy_human_model(cov, aging=False)).run(SETTLE_DAYS, output_every_days=SETTLE_DAYS / 4)
+def _check(check: dict[str, Any], info: bool, runs: ValidationRuns) -> CheckResult:
+    """Measure one check's read-out on its patient and judge it against its band (an info check is not judged)."""
+    band = (float(check["band"][0]), float(check["band"][1]))
+    value = find_readout(check["readout"]).value(PATIENTS[check["patient"]], runs)
+    ok = band[0] <= value <= band[1]
+    status: Status = "info" if info else "pass" if ok else "fail"
+    return CheckResult(check["readout"], check["patient"], band, float(value), status,
+                       " ".join(str(check.get("why", "")).split()))
+
+
+def _target_status(checks: list[CheckResult]) -> Status:
+    covered = [c for c in checks if c.status not in ("not covered", "info")]
+    if not covered:
+        return "not covered"
+    if any(c.status == "fail" for c in covered):
+        return "fail"
+    if any(c.status == "not covered" for c in checks):
+        return "partial"
+    return "pass"
+
+
+def _target(group: str, target: dict[str, Any], runs: ValidationRuns) -> TargetResult:
+    judged = [(c, False) for c in target.get("checks", [])] + [(c, True) for c in target.get("info_checks", [])]
+    checks = [_check(c, info, runs) for c, info in judged]
+    for c in target.get("not_covered_checks", []):
+        checks.append(CheckResult(c["readout"], "-", (float(c["band"][0]), float(c["band"][1])), None,
+                                  "not covered", " ".join(str(c["why"]).split())))
+    return TargetResult(
+        id=target["id"], group=group, quantity=str(target["quantity"]), published=str(target.get("value", "")),
+        pass_rule=str(target.get("pass", "")), source=str(target.get("source", "")), status=_target_status(checks),
+        checks=checks, not_covered=str(target.get("not_covered", "")),
+        calibrated_on=bool(target.get("calibrated_on", False)), note=" ".join(str(target.get("note", "")).split()))
 
 
 def run_validation(groups: list[str] | None = None) -> ValidationReport:
     """Evaluate every target (or only those in ``groups``)."""
-    cache = functools.lru_cache(maxsize=None)(_settled)
-    clonal = functools.lru_cache(maxsize=None)(_clonal_run)
-
-    def at_age(base: Covariates, age: float) -> Result:
-        return cache(Covariates(age, base.sex, base.weight_kg, base.height_cm))
-
-    results: list[TargetResult] = []
-    for group, targets in load_targets().items():
-        if groups and group not in groups:
-            continue
-        for t in targets:
-            checks: list[CheckResult] = []
-            judged = [(c, False) for c in t.get("checks", [])] + [(c, True) for c in t.get("info_checks", [])]
-            for c, info in judged:
-                band = (float(c["band"][0]), float(c["band"][1]))
-                base = PATIENTS[c["patient"]]
-                if c["readout"].startswith(("drug_set:", "drug_set_fold:")):
-                    value = drug_set_readout(c["readout"])
-                elif c["readout"] in STANDALONE:
-                    value = STANDALONE[c["readout"]]()
-                elif c["readout"] in CLONAL:
-                    value = CLONAL[c["readout"]](clonal())
-                elif c["readout"] in COMPOSITE:
-                    value = COMPOSITE[c["readout"]](functools.partial(at_age, base))
-                else:
-                    value = readout(cache(base), c["readout"])
-                ok = band[0] <= value <= band[1]
-                status_c: Status = "info" if info else "pass" if ok else "fail"
-                checks.append(CheckResult(c["readout"], c["patient"], band, float(value), status_c,
-                                          " ".join(str(c.get("why", "")).split())))
-            for c in t.get("not_covered_checks", []):
-                checks.append(CheckResult(c["readout"], "-", (float(c["band"][0]), float(c["band"][1])), None,
-                                          "not covered", " ".join(str(c["why"]).split())))
-            covered = [c for c in checks if c.status not in ("not covered", "info")]
-            if not covered:
-                status: Status = "not covered"
-            elif any(c.status == "fail" for c in covered):
-                status = "fail"
-            elif any(c.status == "not covered" for c in checks):
-                status = "partial"
-            else:
-                status = "pass"
-            results.append(TargetResult(
-                id=t["id"], group=group, quantity=str(t["quantity"]), published=str(t.get("value", "")),
-                pass_rule=str(t.get("pass", "")), source=str(t.get("source", "")), status=status, checks=checks,
-                not_covered=str(t.get("not_covered", "")), calibrated_on=bool(t.get("calibrated_on", False)),
-                note=" ".join(str(t.get("note", "")).split())))
-    return ValidationReport(results)
+    runs = ValidationRuns()  # settled patients and the clonal run, shared by this validation's read-outs
+    return ValidationReport([_target(group, t, runs) for group, targets in load_targets().items()
+                             if not groups or group in groups for t in targets])
 
 
-__all__ = ["PATIENTS", "CheckResult", "TargetResult", "ValidationReport", "load_targets", "run_validation"]
+__all__ = ["PATIENTS", "SETTLE_DAYS", "CheckResult", "TargetResult", "ValidationReport", "load_targets", "run_validation"]

@@ -1,0 +1,75 @@
+"""The validation scenarios (``validation/scenarios/*.yaml``, shipped with the package) and their cached runs.
+
+A read-out that varies a scenario (an age, a graft dose, a vaccine day) keeps one YAML file and gives the
+variation as data: a nested mapping merged into the loaded YAML *before* it is parsed, so the varied scenario is
+checked by the schema like any other (``model_copy(update=...)`` would skip that check).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import yaml
+
+from hemasim.assembly import run_scenario
+from hemasim.endpoints import evaluate_endpoints
+from hemasim.scenario import Scenario, parse_scenario
+from hemasim.simulation import Result
+
+#: A change to a scenario's YAML data: a mapping merges into a mapping key by key; into a list, its integer keys
+#: name the items to change (``{"interventions": {1: {"cd34_per_kg": 2e6}}}``); any other value replaces.
+Variation = Mapping[Any, Any]
+
+
+def validation_scenario_names() -> list[str]:
+    """The names of the shipped validation scenarios (file names without ``.yaml``)."""
+    folder = resources.files("hemasim.validation").joinpath("scenarios")
+    return sorted(entry.name.removesuffix(".yaml") for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+
+
+def _scenario_data(name: str) -> dict[str, Any]:
+    text = resources.files("hemasim.validation").joinpath("scenarios", f"{name}.yaml").read_text(encoding="utf-8")
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"validation scenario {name}: the top level must be a mapping")
+    return data
+
+
+def _merged(base: Any, change: Any) -> Any:
+    if isinstance(change, Mapping) and isinstance(base, dict):
+        return {**base, **{key: _merged(base.get(key), value) for key, value in change.items()}}
+    if isinstance(change, Mapping) and isinstance(base, list):
+        return [_merged(item, change[i]) if i in change else item for i, item in enumerate(base)]
+    return change
+
+
+def validation_scenario(name: str, variation: Variation | None = None) -> Scenario:
+    """The shipped validation scenario ``name``, with ``variation`` merged into its data before parsing."""
+    data = _scenario_data(name)
+    return parse_scenario(_merged(data, variation) if variation else data, f"validation scenario {name}")
+
+
+def scenario_run(name: str, variation: Variation | None = None) -> Result:
+    return run_scenario(validation_scenario(name, variation))
+
+
+def cached_scenario_run(name: str, variation: Variation | None = None) -> Callable[[], Result]:
+    """A zero-argument runner of a validation scenario that simulates once, however many read-outs use it (the
+    scenario is read on the first call, not when the read-outs are defined)."""
+    return functools.cache(lambda: scenario_run(name, variation))
+
+
+@functools.cache
+def endpoints_of(run: Callable[[], Result]) -> dict[str, float | None]:
+    """Every endpoint of a (cached) run, evaluated once however many read-outs use it."""
+    return {e.name: e.value for e in evaluate_endpoints(run())}
+
+
+def value_after_graft(run: Callable[[], Result], observable: str, day: float, graft_day: float) -> float:
+    """``observable`` of a run ``day`` days after its graft on ``graft_day``."""
+    r = run()
+    return float(np.interp(graft_day + day, r.times, r.observable(observable)))
