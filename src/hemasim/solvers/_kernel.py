@@ -130,7 +130,8 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     err_old = 1e-4
     i_out = 0
     while i_out < n_out and t_out[i_out] <= t:
-        res[i_out, :] = x
+        for j in range(n):  # a loop: slice assignment compiles numba's shape-mismatch message (seconds)
+            res[i_out, j] = x[j]
         i_out += 1
     while i_out < n_out:
         h, last = limit_step(t, h, t_end, max_step)
@@ -228,6 +229,14 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _copy_matrix_into(dst, src):  # pragma: no cover - compiled
+    """dst[:, :] = src as a loop: slice assignment compiles numba's shape-mismatch message (seconds)."""
+    for j in range(src.shape[0]):
+        for c in range(src.shape[1]):
+            dst[j, c] = src[j, c]
+
+
+@njit(cache=True)
 def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args):  # pragma: no cover - compiled
     """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
     arguments of rhs_into after ``out``); x is updated in place. Returns 0 if converged, 1 otherwise (see
@@ -257,14 +266,14 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
         if it % 6 == 0:  # chord Newton: refresh the finite-difference Jacobian every few iterations
             _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args)
             if h <= 0.0:
-                Jinv[:, :] = np.linalg.inv(J)
+                _copy_matrix_into(Jinv, np.linalg.inv(J))
         if h > 0.0:  # implicit Euler step of length h: (J - I/h) dx = -f
             for j in range(n):
                 for c in range(n):
                     Jinv[j, c] = J[j, c]
                 if not pinned[j]:
                     Jinv[j, j] -= 1.0 / h
-            Jinv[:, :] = np.linalg.inv(Jinv)
+            _copy_matrix_into(Jinv, np.linalg.inv(Jinv))
         for j in range(n):
             acc = 0.0
             for c in range(n):
@@ -297,7 +306,9 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
                     FB_PARAMS[p], fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
                     np.empty(RATE.shape[1]))  # the patient's arrays and the right-hand side's buffers
         x = X0[p].copy()
-        pinned = x == 0.0
+        pinned = np.empty(n, dtype=np.bool_)
+        for j in range(n):  # a loop, not x == 0.0: an array expression compiles slowly inside prange
+            pinned[j] = x[j] == 0.0
         status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, rhs_args)
         for j in range(n):
             X[p, j] = x[j]
