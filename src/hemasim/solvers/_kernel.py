@@ -283,6 +283,20 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
     return 1
 
 
+@njit(cache=True)
+def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                          fb_signal, fb_params, fb_offset, fb_scale, tol, max_iter, first_step_days):  # pragma: no cover
+    """One patient of :func:`steady_state_batch`: x = its steady state from x0; returns its status."""
+    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
+                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
+                np.empty(rate.shape[0]))  # the patient's arrays and the right-hand side's buffers
+    pinned = np.empty(x.shape[0], dtype=np.bool_)
+    for j in range(x.shape[0]):
+        x[j] = x0[j]
+        pinned[j] = x0[j] == 0.0
+    return _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
+
+
 @njit(parallel=True, cache=True)
 def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
                        fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days):  # pragma: no cover
@@ -299,17 +313,11 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     make the Jacobian singular.
     """
     N, n = X0.shape
-    X = X0.copy()
-    status = np.ones(N, dtype=np.int64)
-    for p in prange(N):
-        rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-                    FB_PARAMS[p], fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                    np.empty(RATE.shape[1]))  # the patient's arrays and the right-hand side's buffers
-        x = X0[p].copy()
-        pinned = np.empty(n, dtype=np.bool_)
-        for j in range(n):  # a loop, not x == 0.0: an array expression compiles slowly inside prange
-            pinned[j] = x[j] == 0.0
-        status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, rhs_args)
-        for j in range(n):
-            X[p, j] = x[j]
+    # np.empty, not X0.copy() or np.ones: numba would turn those into parallel loops of their own (compile time)
+    X = np.empty((N, n))
+    status = np.empty(N, dtype=np.int64)
+    for p in prange(N):  # one call per patient: a parallel loop's body compiles slowly, so it is kept small
+        status[p] = _steady_state_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr,
+                                          sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset, fb_scale, tol,
+                                          max_iter, first_step_days)
     return X, status
