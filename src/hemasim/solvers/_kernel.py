@@ -165,12 +165,15 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     return res, n_steps, n_rej, 0
 
 
-@njit(cache=True)
-def _gross_flux_into(gross, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-                     fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
-    """gross[j] = everything flowing out of and into state j (cells/day), from the fluxes rhs_into left in flux.
-
-    Takes rhs_into's arguments (``_gross_flux_into(gross, *rhs_args)``)."""
+# The Newton helpers below are inlined in numba's IR into _steady_state_patient, the one compiled function per
+# patient: every separately compiled function has LLVM re-optimise everything it calls (the right-hand side
+# included), which made the kernels' first compilation seconds slower. An inlined function cannot be called
+# with *args, hence rhs_args passed whole.
+@njit(inline="always")
+def _gross_flux_into(gross, rhs_args):  # pragma: no cover - compiled
+    """gross[j] = everything flowing out of and into state j (cells/day), from the fluxes rhs_into left in its
+    ``flux`` buffer (``rhs_args``: the arguments of rhs_into after ``out``)."""
+    src, dst, consume, yld, flux = rhs_args[0], rhs_args[1], rhs_args[3], rhs_args[4], rhs_args[16]
     gross[:] = 0.0
     for q in range(flux.shape[0]):
         if src[q] >= 0:
@@ -179,7 +182,7 @@ def _gross_flux_into(gross, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_
             gross[dst[q]] += yld[q] * flux[q]
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _relative_residual(f, gross, pinned):  # pragma: no cover - compiled
     """The largest |dx/dt| of a free state relative to the gross flux through it (net dx/dt may cancel to ~0)."""
     worst = 0.0
@@ -190,7 +193,7 @@ def _relative_residual(f, gross, pinned):  # pragma: no cover - compiled
     return worst
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no cover - compiled
     """Finite-difference Jacobian of the right-hand side at x; pinned states decoupled with a unit diagonal."""
     n = x.shape[0]
@@ -210,7 +213,7 @@ def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no 
             J[j, j] = -1.0
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _positive_update(x, dx):  # pragma: no cover - compiled
     """x += step dx with the step halved (up to 30 times) until every moving state stays positive."""
     n = x.shape[0]
@@ -228,7 +231,7 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
         x[j] += step * dx[j]
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _copy_matrix_into(dst, src):  # pragma: no cover - compiled
     """dst[:, :] = src as a loop: slice assignment compiles numba's shape-mismatch message (seconds)."""
     for j in range(src.shape[0]):
@@ -236,7 +239,7 @@ def _copy_matrix_into(dst, src):  # pragma: no cover - compiled
             dst[j, c] = src[j, c]
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args):  # pragma: no cover - compiled
     """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
     arguments of rhs_into after ``out``); x is updated in place. Returns 0 if converged, 1 otherwise (see
@@ -253,7 +256,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
     last_worst = -1.0
     for it in range(max_iter + 1):
         rhs_into(t, x, f0, *rhs_args)
-        _gross_flux_into(gross, *rhs_args)
+        _gross_flux_into(gross, rhs_args)
         worst = _relative_residual(f0, gross, pinned)
         if worst < tol:
             return 0
@@ -317,7 +320,7 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     X = np.empty((N, n))
     status = np.empty(N, dtype=np.int64)
     for p in prange(N):  # one call per patient: a parallel loop's body compiles slowly, so it is kept small
-        status[p] = _steady_state_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr,
-                                          sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset, fb_scale, tol,
-                                          max_iter, first_step_days)
+        status[p] = _steady_state_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb,
+                                          sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset,
+                                          fb_scale, tol, max_iter, first_step_days)
     return X, status
