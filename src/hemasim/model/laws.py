@@ -173,7 +173,7 @@ _registered = False
 
 
 def register_for_numba() -> None:
-    """Make the value functions and :func:`feedback_value` callable (inlined) from numba-compiled code.
+    """Make the value functions and :func:`feedback_value` callable from numba-compiled code.
 
     numba is imported here, not at module level, so the numpy reference path and the SBML export never load it.
     Called by :mod:`hemasim.solvers._kernel` at import, before anything is compiled.
@@ -183,8 +183,9 @@ def register_for_numba() -> None:
         return
     from numba.extending import register_jitable
 
-    # inline="always": the law is inlined in numba's IR, so it is compiled with the caller's flags (fastmath in
-    # the lock-step kernel) and constant arguments fold (pow(u, 2.0) -> u * u).
+    # Not inline="always": numba-IR inlining retypes every law at every call site, which doubled the kernels'
+    # first compilation. Each law compiles once per caller flags (fastmath is inherited from the caller) and
+    # LLVM inlines it when it links the kernel, so constant arguments still fold (pow(u, 2.0) -> u * u).
     for fn in (*(entry.value for entry in LAWS.values()), feedback_value):
-        register_jitable(inline="always")(fn)
+        register_jitable(fn)
     _registered = True

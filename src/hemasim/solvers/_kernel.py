@@ -130,7 +130,8 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     err_old = 1e-4
     i_out = 0
     while i_out < n_out and t_out[i_out] <= t:
-        res[i_out, :] = x
+        for j in range(n):  # a loop: slice assignment compiles numba's shape-mismatch message (seconds)
+            res[i_out, j] = x[j]
         i_out += 1
     while i_out < n_out:
         h, last = limit_step(t, h, t_end, max_step)
@@ -164,12 +165,15 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
     return res, n_steps, n_rej, 0
 
 
-@njit(cache=True)
-def _gross_flux_into(gross, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-                     fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
-    """gross[j] = everything flowing out of and into state j (cells/day), from the fluxes rhs_into left in flux.
-
-    Takes rhs_into's arguments (``_gross_flux_into(gross, *rhs_args)``)."""
+# The Newton helpers below are inlined in numba's IR into _steady_state_patient, the one compiled function per
+# patient: every separately compiled function has LLVM re-optimise everything it calls (the right-hand side
+# included), which made the kernels' first compilation seconds slower. An inlined function cannot be called
+# with *args, hence rhs_args passed whole.
+@njit(inline="always")
+def _gross_flux_into(gross, rhs_args):  # pragma: no cover - compiled
+    """gross[j] = everything flowing out of and into state j (cells/day), from the fluxes rhs_into left in its
+    ``flux`` buffer (``rhs_args``: the arguments of rhs_into after ``out``)."""
+    src, dst, consume, yld, flux = rhs_args[0], rhs_args[1], rhs_args[3], rhs_args[4], rhs_args[16]
     gross[:] = 0.0
     for q in range(flux.shape[0]):
         if src[q] >= 0:
@@ -178,7 +182,7 @@ def _gross_flux_into(gross, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_
             gross[dst[q]] += yld[q] * flux[q]
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _relative_residual(f, gross, pinned):  # pragma: no cover - compiled
     """The largest |dx/dt| of a free state relative to the gross flux through it (net dx/dt may cancel to ~0)."""
     worst = 0.0
@@ -189,7 +193,7 @@ def _relative_residual(f, gross, pinned):  # pragma: no cover - compiled
     return worst
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no cover - compiled
     """Finite-difference Jacobian of the right-hand side at x; pinned states decoupled with a unit diagonal."""
     n = x.shape[0]
@@ -209,7 +213,7 @@ def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no 
             J[j, j] = -1.0
 
 
-@njit(cache=True)
+@njit(inline="always")
 def _positive_update(x, dx):  # pragma: no cover - compiled
     """x += step dx with the step halved (up to 30 times) until every moving state stays positive."""
     n = x.shape[0]
@@ -227,7 +231,15 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
         x[j] += step * dx[j]
 
 
-@njit(cache=True)
+@njit(inline="always")
+def _copy_matrix_into(dst, src):  # pragma: no cover - compiled
+    """dst[:, :] = src as a loop: slice assignment compiles numba's shape-mismatch message (seconds)."""
+    for j in range(src.shape[0]):
+        for c in range(src.shape[1]):
+            dst[j, c] = src[j, c]
+
+
+@njit(inline="always")
 def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args):  # pragma: no cover - compiled
     """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
     arguments of rhs_into after ``out``); x is updated in place. Returns 0 if converged, 1 otherwise (see
@@ -244,7 +256,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
     last_worst = -1.0
     for it in range(max_iter + 1):
         rhs_into(t, x, f0, *rhs_args)
-        _gross_flux_into(gross, *rhs_args)
+        _gross_flux_into(gross, rhs_args)
         worst = _relative_residual(f0, gross, pinned)
         if worst < tol:
             return 0
@@ -257,14 +269,14 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
         if it % 6 == 0:  # chord Newton: refresh the finite-difference Jacobian every few iterations
             _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args)
             if h <= 0.0:
-                Jinv[:, :] = np.linalg.inv(J)
+                _copy_matrix_into(Jinv, np.linalg.inv(J))
         if h > 0.0:  # implicit Euler step of length h: (J - I/h) dx = -f
             for j in range(n):
                 for c in range(n):
                     Jinv[j, c] = J[j, c]
                 if not pinned[j]:
                     Jinv[j, j] -= 1.0 / h
-            Jinv[:, :] = np.linalg.inv(Jinv)
+            _copy_matrix_into(Jinv, np.linalg.inv(Jinv))
         for j in range(n):
             acc = 0.0
             for c in range(n):
@@ -272,6 +284,20 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
             dx[j] = 0.0 if pinned[j] else acc  # pinned states stay at zero
         _positive_update(x, dx)
     return 1
+
+
+@njit(cache=True)
+def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                          fb_signal, fb_params, fb_offset, fb_scale, tol, max_iter, first_step_days):  # pragma: no cover
+    """One patient of :func:`steady_state_batch`: x = its steady state from x0; returns its status."""
+    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
+                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
+                np.empty(rate.shape[0]))  # the patient's arrays and the right-hand side's buffers
+    pinned = np.empty(x.shape[0], dtype=np.bool_)
+    for j in range(x.shape[0]):
+        x[j] = x0[j]
+        pinned[j] = x0[j] == 0.0
+    return _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
 
 
 @njit(parallel=True, cache=True)
@@ -290,15 +316,11 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     make the Jacobian singular.
     """
     N, n = X0.shape
-    X = X0.copy()
-    status = np.ones(N, dtype=np.int64)
-    for p in prange(N):
-        rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-                    FB_PARAMS[p], fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                    np.empty(RATE.shape[1]))  # the patient's arrays and the right-hand side's buffers
-        x = X0[p].copy()
-        pinned = x == 0.0
-        status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, rhs_args)
-        for j in range(n):
-            X[p, j] = x[j]
+    # np.empty, not X0.copy() or np.ones: numba would turn those into parallel loops of their own (compile time)
+    X = np.empty((N, n))
+    status = np.empty(N, dtype=np.int64)
+    for p in prange(N):  # one call per patient: a parallel loop's body compiles slowly, so it is kept small
+        status[p] = _steady_state_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb,
+                                          sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset,
+                                          fb_scale, tol, max_iter, first_step_days)
     return X, status

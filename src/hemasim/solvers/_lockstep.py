@@ -293,6 +293,30 @@ def _record(t, X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_o
             obs_out[b, i_out, a] = acc[b]
 
 
+@njit(cache=True)
+def _patients_last(A, lo, hi):  # pragma: no cover - compiled
+    """A[lo:hi].transpose(1, 2, 0) as a new C-ordered array, by loops: np.ascontiguousarray of a 3-d view compiles
+    numba's shape-mismatch message (seconds)."""
+    out = np.empty((A.shape[1], A.shape[2], hi - lo))
+    for i in range(A.shape[1]):
+        for j in range(A.shape[2]):
+            for b in range(hi - lo):
+                out[i, j, b] = A[lo + b, i, j]
+    return out
+
+
+@njit(cache=True)
+def _observables_read_fluxes(obs_sel, OBSFW):  # pragma: no cover - compiled
+    """Whether a selected observable has a flux weight. A function's result, typed plain bool: a local flag set
+    to the constant False would be typed Literal[bool] in the parallel loop's first typing and bool in its
+    second, compiling _chunk twice (seconds)."""
+    for a in range(obs_sel.shape[0]):
+        for f in range(OBSFW.shape[2]):
+            if OBSFW[0, obs_sel[a], f] != 0.0:
+                return True
+    return False
+
+
 @njit(parallel=True, cache=True)
 def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
                        sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
@@ -308,11 +332,7 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RA
     x_final = np.empty((N, n))
     n_chunks = (N + chunk - 1) // chunk
     status = np.zeros(n_chunks, dtype=np.int64)
-    need_flux = False
-    for a in range(k):
-        for f in range(OBSFW.shape[2]):
-            if OBSFW[0, obs_sel[a], f] != 0.0:
-                need_flux = True
+    need_flux = _observables_read_fluxes(obs_sel, OBSFW)
     for c in prange(n_chunks):
         lo = c * chunk
         hi = min(N, lo + chunk)
@@ -321,9 +341,9 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RA
         atolc = np.ascontiguousarray(ATOL[lo:hi].T)
         ratec = np.ascontiguousarray(RATE[lo:hi].T)
         yldc = np.ascontiguousarray(YLD[lo:hi].T)
-        fbpc = np.ascontiguousarray(FBP[lo:hi].transpose(1, 2, 0))
-        obswc = np.ascontiguousarray(OBSW[lo:hi].transpose(1, 2, 0))
-        obsfwc = np.ascontiguousarray(OBSFW[lo:hi].transpose(1, 2, 0))
+        fbpc = _patients_last(FBP, lo, hi)
+        obswc = _patients_last(OBSW, lo, hi)
+        obsfwc = _patients_last(OBSFW, lo, hi)
         status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, src, dst, ratec, consume, yldc, flow_fb,
                            sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel, obswc,
                            obsfwc, need_flux, obs[lo:hi], x_final[lo:hi])
