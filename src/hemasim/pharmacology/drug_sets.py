@@ -69,6 +69,22 @@ class Peripheral(_Strict):
     intercompartmental_clearance_L_per_h: Value
 
 
+class SaturableElimination(_Strict):
+    """Michaelis-Menten elimination from the central compartment: flux = Vmax * C / (Km + C)."""
+
+    vmax_ug_per_h: Value
+    km_ng_per_mL: Value
+
+
+class SaturablePeripheral(_Strict):
+    """A peripheral compartment exchanging with the central one by a saturable (Michaelis-Menten) transfer,
+    the same in both directions: flux out = Vmax * C1 / (Km + C1), back = Vmax * Cp / (Km + Cp)."""
+
+    volume_L: Value
+    vmax_ug_per_h: Value
+    km_ng_per_mL: Value
+
+
 class Absorption(_Strict):
     """First-order absorption from a depot (subcutaneous or oral dose)."""
 
@@ -89,14 +105,20 @@ class PK(_Strict):
     central_volume_L: Value
     clearance_L_per_h: Value | None = None
     clearance_L_per_h_per_m2: Value | None = None
-    peripheral: list[Peripheral] = Field(default_factory=list, max_length=2)
+    peripheral: list[Peripheral] = Field(default_factory=list, max_length=3)
+    saturable_peripheral: SaturablePeripheral | None = None
+    saturable_elimination: SaturableElimination | None = None
     absorption: Absorption | None = None
     neutrophil_mediated_clearance: NeutrophilMediatedClearance | None = None
 
     @model_validator(mode="after")
     def _one_clearance(self) -> PK:
-        if (self.clearance_L_per_h is None) == (self.clearance_L_per_h_per_m2 is None):
+        if self.clearance_L_per_h is not None and self.clearance_L_per_h_per_m2 is not None:
             raise ValueError("give exactly one of clearance_L_per_h or clearance_L_per_h_per_m2")
+        if self.clearance_L_per_h is None and self.clearance_L_per_h_per_m2 is None \
+                and self.saturable_elimination is None:
+            raise ValueError("give exactly one of clearance_L_per_h or clearance_L_per_h_per_m2 "
+                             "(or saturable_elimination alone)")
         return self
 
 
@@ -140,7 +162,7 @@ class Effect(_Strict):
 class FribergSystem(_Strict):
     """System parameters of the published Friberg chain (proliferating pool, 3 transits, circulation)."""
 
-    observable: Literal["anc", "leukocytes"]
+    observable: Literal["anc", "leukocytes", "platelets"]
     baseline_1e9_per_L: Value
     mean_transit_time_h: Value
     feedback_gamma: Value
@@ -160,6 +182,8 @@ class DrugSet(_Strict):
     pk_missing_reason: str | None = None
     effects: list[Effect] = Field(default_factory=list)
     friberg: FribergSystem | None = None
+    #: a second published chain of the same source for platelets (its effect: ``lineages: [megakaryocyte]``)
+    friberg_platelets: FribergSystem | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> DrugSet:
@@ -172,6 +196,11 @@ class DrugSet(_Strict):
         needs_depot = {"subcutaneous", "oral"} & set(self.routes)
         if self.pk is not None and needs_depot and self.pk.absorption is None:
             raise ValueError(f"pk.absorption: routes {sorted(needs_depot)} need an absorption block")
+        if self.friberg is not None and self.friberg.observable == "platelets":
+            raise ValueError("friberg.observable: the main chain is anc or leukocytes; a platelet chain goes in "
+                             "friberg_platelets")
+        if self.friberg_platelets is not None and self.friberg_platelets.observable != "platelets":
+            raise ValueError("friberg_platelets.observable: must be platelets")
         return self
 
     def values_with_paths(self, obj: BaseModel | None = None, path: str = "") -> list[tuple[str, Value]]:
@@ -189,6 +218,11 @@ class DrugSet(_Strict):
                 elif isinstance(item, BaseModel) and not isinstance(item, ReferenceSpec):
                     out += self.values_with_paths(item, p + ".")
         return out
+
+    @property
+    def pk_only(self) -> bool:
+        """A set without effects on blood cells (PK only): it can be dosed, combined and plotted, and acts on nothing."""
+        return not self.effects
 
     # ------------------------------------------------------------------ hemasim parameter records
     def reference(self, key: str) -> Reference:

@@ -11,6 +11,8 @@ or nlmixr2 code; the full multilineage model carries the same drug effect (see d
 
 from __future__ import annotations
 
+from typing import Literal
+
 from hemasim.biology.body import Covariates
 from hemasim.biology.builder import BuildContext, LineageHandles
 from hemasim.model.core import Feedback, FeedbackKind, Model, Module, Observable, Signal
@@ -24,12 +26,15 @@ __all__ = ["friberg_model"]
 REFERENCE_PATIENT = Covariates(age_years=55.0, sex="male", weight_kg=75.0, height_cm=175.0)
 
 
-def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, prior_therapy: bool = False) -> Model:
+def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, prior_therapy: bool = False,
+                  lineage: Literal["neutrophil", "megakaryocyte"] = "neutrophil") -> Model:
     """The published chain of ``drug_set`` with its PK, for ``patient`` (sex and prior therapy shift the
-    baseline where the set has those covariates)."""
-    sys = drug_set.friberg
+    baseline where the set has those covariates). ``lineage``: the neutrophil/leukocyte chain (block
+    ``friberg``) or the platelet chain (block ``friberg_platelets``), with the drug's effects on that lineage."""
+    block = "friberg" if lineage == "neutrophil" else "friberg_platelets"
+    sys = drug_set.friberg if lineage == "neutrophil" else drug_set.friberg_platelets
     if sys is None:
-        raise ValueError(f"drug set {drug_set.name!r} has no friberg block (system parameters of a published chain)")
+        raise ValueError(f"drug set {drug_set.name!r} has no {block} block (system parameters of a published chain)")
     name = drug_set.name
     records = []
 
@@ -38,16 +43,15 @@ def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, pr
         records.append(drug_set.parameter(path, v, unit, description))
         return v
 
-    circ0 = rec("friberg.baseline_1e9_per_L", "1e9/L", "baseline of the circulating cells")
+    circ0 = rec(f"{block}.baseline_1e9_per_L", "1e9/L", "baseline of the circulating cells")
     if patient.sex == "female" and sys.female_baseline_change is not None:
-        circ0 *= 1.0 + rec("friberg.female_baseline_change", "1", "fractional baseline change in women")
+        circ0 *= 1.0 + rec(f"{block}.female_baseline_change", "1", "fractional baseline change in women")
     if prior_therapy and sys.prior_therapy_baseline_change is not None:
-        circ0 *= 1.0 + rec("friberg.prior_therapy_baseline_change", "1", "fractional baseline change after prior therapy")
-    mtt_h = rec("friberg.mean_transit_time_h", "h", "mean transit time through proliferation and transits")
-    gamma = rec("friberg.feedback_gamma", "1", "feedback exponent")
+        circ0 *= 1.0 + rec(f"{block}.prior_therapy_baseline_change", "1", "fractional baseline change after prior therapy")
+    mtt_h = rec(f"{block}.mean_transit_time_h", "h", "mean transit time through proliferation and transits")
+    gamma = rec(f"{block}.feedback_gamma", "1", "feedback exponent")
     ktr = 4.0 / (mtt_h / HOURS_PER_DAY)  # 1/day
-    used = tuple(f"{name}__{p}" for p in ("friberg_baseline_1e9_per_L", "friberg_mean_transit_time_h",
-                                          "friberg_feedback_gamma"))
+    used = tuple(f"{name}__{block}_{p}" for p in ("baseline_1e9_per_L", "mean_transit_time_h", "feedback_gamma"))
     m = Module("friberg_chain")
     prol = m.compartment("prol", "proliferating cells (1e9/L equivalents)", circ0, "marrow", "progenitor")
     transits = [m.compartment(f"transit_{i}", f"maturing cells, transit {i} (1e9/L equivalents)", circ0, "marrow")
@@ -62,19 +66,20 @@ def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, pr
     for a, b in zip(chain[:-1], chain[1:], strict=True):
         m.flow(f"{a}_to_{b}", "maturation", a, b, ktr, parameters=used)
     m.flow("circ_loss", "death", circ, None, ktr, parameters=used)
-    obs = "anc_1e9_per_L" if sys.observable == "anc" else "leukocytes_1e9_per_L"
+    obs = {"anc": "anc_1e9_per_L", "leukocytes": "leukocytes_1e9_per_L", "platelets": "platelets_1e9_per_L"}[
+        sys.observable]
     m.observables.append(Observable(obs, "1e9/L", f"circulating {sys.observable} (Friberg chain)", {circ: 1.0}))
 
     ctx = BuildContext(params=ParameterSet.from_records("none", []), patient=patient, blood_volume_L=1.0,
                        aging=False)
-    ctx.register_lineage("neutrophil", LineageHandles(
+    ctx.register_lineage(lineage, LineageHandles(
         progenitor=prol, proliferation_flow="prol_proliferation", proliferation_rate=ktr, feedback="friberg_feedback",
         input_flow="", maturation_flows=tuple(f"{a}_to_{b}" for a, b in zip(chain[:-1], chain[1:], strict=True)),
         blood=(circ,), signal="circulating"))
     if drug_set.pk is None:
         modules = [m]
     else:
-        pkpd, extra = DrugExposure(drug_set).extend(ctx)
+        pkpd, extra = DrugExposure(drug_set, lineages=(lineage,)).extend(ctx)
         if extra:
             raise ValueError(f"drug set {name!r}: the Friberg chain takes proliferation effects only")
         modules = [m, pkpd]

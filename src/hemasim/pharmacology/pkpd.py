@@ -26,6 +26,8 @@ from hemasim.pharmacology.drug_sets import (
     DrugSet,
     Effect,
     NeutrophilMediatedClearance,
+    SaturableElimination,
+    SaturablePeripheral,
 )
 
 __all__ = ["DrugExposure", "drug_state_names"]
@@ -45,6 +47,8 @@ class DrugExposure:
     """The PK/PD of one drug set as a :class:`~hemasim.biology.ModelExtension` of the healthy model."""
 
     drug_set: DrugSet
+    #: only the effects on these lineages (None: all); the Friberg chain of one lineage passes its own
+    lineages: tuple[str, ...] | None = None
 
     @property
     def drug(self) -> str:
@@ -67,22 +71,16 @@ class DrugExposure:
             return f"{ds.name}__{path.replace('.', '_')}"
 
         v1 = rec("pk.central_volume_L", pk.central_volume_L.value, "L", f"{d} central volume")
-        if pk.clearance_L_per_h_per_m2 is not None:
-            cl_m2 = rec("pk.clearance_L_per_h_per_m2", pk.clearance_L_per_h_per_m2.value, "L/h/m2",
-                        f"{d} clearance per m2 body surface area")
-            cl_L_per_day = cl_m2 * body_surface_area_m2(ctx.patient) * HOURS_PER_DAY
-            cl_param = "pk.clearance_L_per_h_per_m2"
-        else:
-            cl_L_per_day = rec("pk.clearance_L_per_h", _required(pk.clearance_L_per_h, "pk.clearance_L_per_h").value,
-                               "L/h", f"{d} clearance") * HOURS_PER_DAY
-            cl_param = "pk.clearance_L_per_h"
+        linear_clearance = self._linear_clearance(ctx, rec)
         central = m.compartment(names["central"], f"{d} amount in the central compartment (ug)", 0.0, "drug")
         rate_state = m.compartment(names["infusion_rate"], f"{d} infusion rate (ug/day), set by infusion events",
                                    0.0, "drug_control")
         auc = m.compartment(names["auc"], f"{d} cumulative central exposure (ug*day/L)", 0.0, "drug_exposure")
         m.flow(f"{d}_infusion", "administration", rate_state, central, 1.0, consume=0.0)
-        m.flow(f"{d}_elimination", "elimination", central, None, cl_L_per_day / v1,
-               parameters=(pname(cl_param), pname("pk.central_volume_L")))
+        if linear_clearance is not None:  # absent when elimination is saturable only
+            cl_L_per_day, cl_param = linear_clearance
+            m.flow(f"{d}_elimination", "elimination", central, None, cl_L_per_day / v1,
+                   parameters=(pname(cl_param), pname("pk.central_volume_L")))
         m.flow(f"{d}_exposure", "exposure", central, auc, 1.0 / v1, consume=0.0,
                parameters=(pname("pk.central_volume_L"),))
         for k, per in enumerate(pk.peripheral, start=1):
@@ -104,6 +102,10 @@ class DrugExposure:
                    parameters=(pname("pk.absorption.rate_per_h"), pname("pk.absorption.bioavailability")))
         conc = f"{d}_concentration"
         m.signals.append(Signal(conc, {central: 1.0 / v1}))
+        if pk.saturable_peripheral is not None:
+            self._saturable_peripheral(m, pk.saturable_peripheral, central, conc, v1, rec, pname)
+        if pk.saturable_elimination is not None:
+            self._saturable_elimination(m, pk.saturable_elimination, central, conc, v1, rec, pname)
         mw = rec("molar_mass_g_per_mol", ds.molar_mass_g_per_mol.value, "g/mol", f"{d} molar mass")
         if pk.neutrophil_mediated_clearance is not None:
             self._receptor_clearance(ctx, m, pk.neutrophil_mediated_clearance, central, conc, mw, rec, pname)
@@ -114,10 +116,29 @@ class DrugExposure:
         ]
         extra: dict[str, tuple[str, ...]] = {}
         for i, eff in enumerate(ds.effects):
+            if self.lineages is not None:
+                kept = [lin for lin in eff.lineages if lin in self.lineages]
+                if not kept:
+                    continue
+                eff = eff.model_copy(update={"lineages": kept})
             self._effect(ctx, m, extra, i, eff, conc, mw, rec, pname)
         return m, extra
 
     # ------------------------------------------------------------------------------------------ pieces
+    def _linear_clearance(self, ctx: BuildContext, rec: _Recorder) -> tuple[float, str] | None:
+        """The linear clearance (L/day) for the patient and the path of its value; None without one."""
+        pk = self.drug_set.pk
+        assert pk is not None  # extend() refuses a set without PK
+        d = self.drug
+        if pk.clearance_L_per_h_per_m2 is not None:
+            cl_m2 = rec("pk.clearance_L_per_h_per_m2", pk.clearance_L_per_h_per_m2.value, "L/h/m2",
+                        f"{d} clearance per m2 body surface area")
+            return cl_m2 * body_surface_area_m2(ctx.patient) * HOURS_PER_DAY, "pk.clearance_L_per_h_per_m2"
+        if pk.clearance_L_per_h is not None:
+            return rec("pk.clearance_L_per_h", pk.clearance_L_per_h.value, "L/h", f"{d} clearance") * HOURS_PER_DAY, \
+                "pk.clearance_L_per_h"
+        return None
+
     def _receptor_clearance(self, ctx: BuildContext, m: Module, nmc: NeutrophilMediatedClearance, central: str,
                             conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
         """flux = k_int * R * A / (K_d + C), R = receptors per ANC * ANC (ug/L of drug-equivalent)."""
@@ -141,6 +162,47 @@ class DrugExposure:
         ]
         m.flow(f"{d}_receptor_clearance", "elimination", central, None, 1.0,
                feedbacks=(f"{d}_receptor_capacity", f"{d}_receptor_saturation"), parameters=used)
+
+    def _saturable_elimination(self, m: Module, se: SaturableElimination, central: str, conc: str, v1: float,
+                               rec: _Recorder, pname: Callable[[str], str]) -> None:
+        """flux = Vmax C / (Km + C), written as (Vmax / (Km V1)) A1 * Km / (Km + C)."""
+        d = self.drug
+        base = "pk.saturable_elimination."
+        vmax = rec(base + "vmax_ug_per_h", se.vmax_ug_per_h.value, "ug/h", f"{d} maximal elimination rate") \
+            * HOURS_PER_DAY
+        km = rec(base + "km_ng_per_mL", se.km_ng_per_mL.value, "ng/mL", f"{d} half-saturating concentration of "
+                 "elimination")
+        used = (pname(base + "vmax_ug_per_h"), pname(base + "km_ng_per_mL"), pname("pk.central_volume_L"))
+        m.feedbacks.append(Feedback(f"{d}_elimination_saturation", FeedbackKind.EMAX, (-1.0, km, 1.0), signal=conc,
+                                    parameters=used))
+        m.flow(f"{d}_saturable_elimination", "elimination", central, None, vmax / (km * v1),
+               feedbacks=(f"{d}_elimination_saturation",), parameters=used)
+
+    def _saturable_peripheral(self, m: Module, sp: SaturablePeripheral, central: str, conc: str, v1: float,
+                              rec: _Recorder, pname: Callable[[str], str]) -> None:
+        """Transfer Vmax C / (Km + C) out of the central compartment and Vmax Cp / (Km + Cp) back."""
+        d = self.drug
+        base = "pk.saturable_peripheral."
+        vp = rec(base + "volume_L", sp.volume_L.value, "L", f"{d} saturable peripheral volume")
+        vmax = rec(base + "vmax_ug_per_h", sp.vmax_ug_per_h.value, "ug/h", f"{d} maximal saturable transfer rate") \
+            * HOURS_PER_DAY
+        km = rec(base + "km_ng_per_mL", sp.km_ng_per_mL.value, "ng/mL", f"{d} half-saturating concentration of the "
+                 "saturable transfer")
+        used = tuple(pname(base + n) for n in ("volume_L", "vmax_ug_per_h", "km_ng_per_mL")) \
+            + (pname("pk.central_volume_L"),)
+        p = m.compartment(f"{d}_saturable_peripheral", f"{d} amount in the saturable peripheral compartment (ug)",
+                          0.0, "drug")
+        p_conc = f"{d}_saturable_peripheral_concentration"
+        m.signals.append(Signal(p_conc, {p: 1.0 / vp}))
+        m.feedbacks += [
+            Feedback(f"{d}_transfer_out_saturation", FeedbackKind.EMAX, (-1.0, km, 1.0), signal=conc, parameters=used),
+            Feedback(f"{d}_transfer_back_saturation", FeedbackKind.EMAX, (-1.0, km, 1.0), signal=p_conc,
+                     parameters=used),
+        ]
+        m.flow(f"{d}_saturable_distribution", "distribution", central, p, vmax / (km * v1),
+               feedbacks=(f"{d}_transfer_out_saturation",), parameters=used)
+        m.flow(f"{d}_saturable_redistribution", "distribution", p, central, vmax / (km * vp),
+               feedbacks=(f"{d}_transfer_back_saturation",), parameters=used)
 
     def _effect(self, ctx: BuildContext, m: Module, extra: dict[str, tuple[str, ...]], i: int, eff: Effect,
                 conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
