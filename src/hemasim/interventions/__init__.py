@@ -12,6 +12,7 @@ from hemasim.interventions import cell_depletion  # noqa: F401
 from hemasim.interventions import cell_infusion  # noqa: F401
 from hemasim.interventions import chemotherapy  # noqa: F401
 from hemasim.interventions import gcsf  # noqa: F401
+from hemasim.interventions import chemo_regimen  # noqa: F401
 from hemasim.interventions import radiation  # noqa: F401
 from hemasim.interventions import conditioning  # noqa: F401
 from hemasim.interventions import transplant  # noqa: F401

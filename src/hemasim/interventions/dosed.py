@@ -264,7 +264,10 @@ class DrugEndpoints(EndpointFamily):
 
 
 def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-    drugs = [drug_set_of(iv.drug_set).drug for iv in interventions if isinstance(iv, DosedSpec)]
+    # a combination regimen (kind chemotherapy_regimen) stands for the dosed interventions of its dosed_parts()
+    dosed = [p for iv in interventions for p in ([iv] if isinstance(iv, DosedSpec) else
+                                                  getattr(iv, "dosed_parts", list)())]
+    drugs = [drug_set_of(iv.drug_set).drug for iv in dosed]
     return DrugEndpoints(list(dict.fromkeys(drugs))) if drugs else None
 
 

@@ -1,0 +1,96 @@
+"""``kind: chemotherapy_regimen`` - a named combination regimen (FAC, AC then docetaxel, docetaxel with
+pegfilgrastim...) from a regimen file, given as the chemotherapy and G-CSF interventions it stands for."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from hemasim.events import Event
+from hemasim.interventions.base import (
+    EndpointFamily,
+    EventContext,
+    ExtensionRequest,
+    InterventionSpec,
+    ScenarioFacts,
+    register,
+)
+from hemasim.interventions.chemotherapy import ChemotherapySpec
+from hemasim.interventions.dosed import DosedSpec, Rule, drug_endpoints
+from hemasim.interventions.gcsf import GcsfSpec
+from hemasim.pharmacology.chemo_regimens import ChemoRegimen, RegimenError, load_chemo_regimen
+
+__all__ = ["ChemoRegimenSpec"]
+
+
+def regimen_of(name: str) -> ChemoRegimen:
+    """The regimen ``name`` (shipped name or path); a ValueError naming the field when it cannot be loaded."""
+    try:
+        return load_chemo_regimen(name)
+    except RegimenError as err:
+        raise ValueError(f"regimen: {err}") from None
+
+
+@register
+class ChemoRegimenSpec(InterventionSpec):
+    """A combination regimen file, started on ``start_day``; ``rules`` act on each of its chemotherapy drugs
+    (each drug's later cycles keep their spacing after a delay; a later phase keeps its planned start)."""
+
+    kind: Literal["chemotherapy_regimen"]
+    regimen: str = Field(min_length=1, description="name of a shipped regimen or path of a regimen YAML file")
+    start_day: float = Field(default=0.0, ge=0)
+    rules: list[Rule] = Field(default_factory=list)
+
+    report_section = DosedSpec.report_section
+
+    @model_validator(mode="after")
+    def _parts_valid(self) -> ChemoRegimenSpec:
+        try:
+            self.dosed_parts()
+        except ValidationError as err:  # a drug of the file that cannot be given (unknown set, wrong route, no PK)
+            e = err.errors()[0]
+            where = ".".join(str(p) for p in e["loc"])
+            raise ValueError(f"regimen: {regimen_of(self.regimen).name}: {where + ': ' if where else ''}"
+                             f"{e['msg'].removeprefix('Value error, ')}") from None
+        return self
+
+    def dosed_parts(self) -> list[DosedSpec]:
+        """The chemotherapy and G-CSF interventions the regimen stands for, one per drug and phase."""
+        reg = regimen_of(self.regimen)
+        parts: list[DosedSpec] = []
+        for phase, start in zip(reg.phases, reg.phase_starts(), strict=True):
+            for drug in phase.drugs:
+                first = drug.days_in_cycle[0]  # a drug first given on day 2 of each cycle starts a day later
+                schedule = {"start_day": self.start_day + start + first, "every_days": phase.cycle_length_days.value,
+                            "cycles": int(phase.cycles.value), "days_in_cycle": [d - first for d in drug.days_in_cycle]}
+                common = {"drug_set": drug.drug_set, "route": drug.route, "schedule": schedule,
+                          **drug.dose_fields()}
+                if drug.kind == "gcsf":
+                    parts.append(GcsfSpec(kind="gcsf", **common))
+                else:
+                    parts.append(ChemotherapySpec(kind="chemotherapy", rules=list(self.rules), **common))
+        return parts
+
+    @property
+    def day(self) -> float:
+        return min(p.day for p in self.dosed_parts())
+
+    @property
+    def last_day(self) -> float:
+        return max(p.last_day for p in self.dosed_parts())
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        return drug_endpoints(interventions)
+
+    def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        for part in self.dosed_parts():
+            part.check_in(facts, index)
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        return [ev for part in self.dosed_parts() for ev in part.to_events(ctx)]
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        return [r for part in self.dosed_parts() for r in part.extension_requests()]

@@ -1,0 +1,175 @@
+"""Combination chemotherapy regimens: YAML data files (drugs, doses, days, cycle length, cycles), loadable by
+name like drug sets, with every dose and schedule value cited or marked assumed::
+
+    name: ac_docetaxel
+    description: ...
+    references: {Ahmed2020: {authors: ..., year: 2020, title: ..., journal: ...}}
+    phases:                        # given one after the other
+      - cycle_length_days: {value: 21, assumed: "..."}
+        cycles: {value: 4, assumed: "..."}
+        drugs:
+          - {drug_set: doxorubicin_joerger2007, route: iv_bolus,
+             dose_mg_per_m2: {value: 60, source: Ahmed2020, where: "Methods, AC-T arm"}}
+
+Only shipped (or user) drug sets with PK can be in a regimen; a scenario gives one with
+``kind: chemotherapy_regimen`` (``hemasim.interventions.chemo_regimen``). Shipped regimens live in
+``hemasim/pharmacology/chemo_regimens/``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from hemasim.pharmacology.drug_sets import ReferenceSpec, Value
+
+__all__ = ["ChemoRegimen", "RegimenDrug", "RegimenError", "RegimenPhase", "available_chemo_regimens",
+           "load_chemo_regimen"]
+
+
+class RegimenError(ValueError):
+    """A regimen file that cannot be used; the message is one line naming the file and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RegimenDrug(_Strict):
+    """One drug of a phase: a drug set, one dose form, the route and the days of the cycle it is given."""
+
+    kind: Literal["chemotherapy", "gcsf"] = "chemotherapy"
+    drug_set: str = Field(min_length=1)
+    dose_mg_per_m2: Value | None = None
+    dose_mg_per_kg: Value | None = None
+    dose_ug_per_kg: Value | None = None
+    dose_mg: Value | None = None
+    route: Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
+    infusion_hours: Value | None = None
+    days_in_cycle: list[float] = Field(default_factory=lambda: [0.0], min_length=1)
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> RegimenDrug:
+        doses = [d for d in (self.dose_mg_per_m2, self.dose_mg_per_kg, self.dose_ug_per_kg, self.dose_mg) if d]
+        if len(doses) != 1:
+            raise ValueError("give exactly one of dose_mg_per_m2, dose_mg_per_kg, dose_ug_per_kg or dose_mg")
+        if doses[0].value <= 0:
+            raise ValueError("the dose must be positive")
+        return self
+
+    def dose_fields(self) -> dict[str, float]:
+        """The dose and infusion length as the fields of a scenario's dosed intervention."""
+        out = {k: getattr(self, k).value for k in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg")
+               if getattr(self, k) is not None}
+        if self.infusion_hours is not None:
+            out["infusion_hours"] = self.infusion_hours.value
+        return out
+
+
+class RegimenPhase(_Strict):
+    """Cycles of the same drugs; phases follow one another (AC x 4, then docetaxel x 4)."""
+
+    cycle_length_days: Value
+    cycles: Value
+    drugs: list[RegimenDrug] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _whole_cycles(self) -> RegimenPhase:
+        if not self.cycle_length_days.value > 0:
+            raise ValueError("cycle_length_days must be positive")
+        if self.cycles.value != int(self.cycles.value) or not 1 <= self.cycles.value <= 100:
+            raise ValueError("cycles must be a whole number from 1 to 100")
+        return self
+
+    @property
+    def duration_days(self) -> float:
+        return self.cycle_length_days.value * int(self.cycles.value)
+
+
+class ChemoRegimen(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    description: str
+    references: dict[str, ReferenceSpec] = Field(default_factory=dict)
+    phases: list[RegimenPhase] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _known_sources(self) -> ChemoRegimen:
+        for i, phase in enumerate(self.phases):
+            values = [("cycle_length_days", phase.cycle_length_days), ("cycles", phase.cycles)]
+            for j, d in enumerate(phase.drugs):
+                values += [(f"drugs.{j}.{k}", getattr(d, k)) for k in ("dose_mg_per_m2", "dose_mg_per_kg",
+                                                                       "dose_ug_per_kg", "dose_mg", "infusion_hours")
+                           if getattr(d, k) is not None]
+            for path, v in values:
+                if v.source is not None and v.source not in self.references:
+                    raise ValueError(f"phases.{i}.{path}.source: unknown reference {v.source!r}")
+        return self
+
+    def phase_starts(self) -> list[float]:
+        """Day of each phase's first cycle, counted from the regimen's start."""
+        starts, day = [], 0.0
+        for phase in self.phases:
+            starts.append(day)
+            day += phase.duration_days
+        return starts
+
+
+def _format(err: ValidationError) -> str:
+    e = err.errors()[0]
+    loc = ".".join(str(p) for p in e["loc"])
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "extra_forbidden":
+        msg = "unknown field (see docs/drugs.md, combination regimens)"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    return f"{loc or 'regimen'}: {msg}"
+
+
+def _shipped_dir() -> Path:
+    return Path(str(resources.files("hemasim.pharmacology") / "chemo_regimens"))
+
+
+def available_chemo_regimens() -> list[str]:
+    """Names of the combination regimens shipped with hemasim."""
+    return sorted(p.stem for p in _shipped_dir().glob("*.yaml"))
+
+
+def _load_file(path: Path) -> ChemoRegimen:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise RegimenError(f"{path}: cannot read the regimen ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise RegimenError(f"{path}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+    if not isinstance(data, dict):
+        raise RegimenError(f"{path}: a regimen is a mapping of fields")
+    try:
+        reg = ChemoRegimen.model_validate(data)
+    except ValidationError as err:
+        raise RegimenError(f"{path}: {_format(err)}") from None
+    if reg.name != path.stem:
+        raise RegimenError(f"{path}: name {reg.name!r} must equal the file name {path.stem!r}")
+    return reg
+
+
+@cache
+def _load_shipped(name: str) -> ChemoRegimen:
+    return _load_file(_shipped_dir() / f"{name}.yaml")
+
+
+def load_chemo_regimen(name_or_path: str | Path) -> ChemoRegimen:
+    """A shipped regimen by name (see :func:`available_chemo_regimens`) or a user's YAML file by path."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        return _load_file(Path(text))
+    if text not in available_chemo_regimens():
+        raise RegimenError(f"unknown regimen {text!r}; shipped regimens: {', '.join(available_chemo_regimens())} "
+                           "(or give the path of your own .yaml file)")
+    return _load_shipped(text)
+
