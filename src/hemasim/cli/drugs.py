@@ -17,6 +17,7 @@ def drugs(
     from rich.table import Table
 
     from hemasim.pharmacology import DrugSetError, available_drug_sets, load_drug_set
+    from hemasim.pharmacology.chemo_regimens import available_chemo_regimens, load_chemo_regimen
     from hemasim.pharmacology.conditioning import available_regimens, load_regimen
     from hemasim.pharmacology.table import source_text
 
@@ -27,9 +28,19 @@ def drugs(
             t.add_column(col, overflow="fold")
         for name in available_drug_sets():
             ds = load_drug_set(name)
-            desc = " ".join(ds.description.split()) + ("" if ds.pk else "  [no PK: PD only]")
+            desc = " ".join(ds.description.split()) + ("  [no PK: PD only]" if ds.pk is None else
+                                                        "  [PK only: no effect on blood cells]" if ds.pk_only else "")
             t.add_row(name, ds.drug, ", ".join(ds.routes), desc)
         console.print(t)
+        c = Table(title="combination regimens (kind: chemotherapy_regimen, regimen: NAME)")
+        for col in ("name", "phases", "description"):
+            c.add_column(col, overflow="fold")
+        for name in available_chemo_regimens():
+            reg = load_chemo_regimen(name)
+            phases = "; then ".join(f"{', '.join(d.drug_set for d in p.drugs)} q{p.cycle_length_days.value:g}d "
+                                    f"x {p.cycles.value:g}" for p in reg.phases)
+            c.add_row(name, phases, " ".join(reg.description.split()))
+        console.print(c)
         r = Table(title="conditioning regimens (kind: conditioning, regimen: NAME)")
         for col in ("name", "intensity", "schedule"):
             r.add_column(col, overflow="fold")

@@ -26,11 +26,14 @@ def drug_sets_markdown() -> str:
                   f"Routes: {', '.join(ds.routes)}.", ""]
         if ds.pk is None:
             lines += [f"**No PK model**: {' '.join((ds.pk_missing_reason or '').split())}", ""]
+        elif ds.pk_only:
+            lines += ["**PK only**: no effect on blood cells (it can be dosed, combined and plotted).", ""]
         lines += ["| value | number | source |", "|---|---|---|"]
         lines += [f"| `{path}` | {v.value:g} | {source_text(v).replace('|', '/')} |" for path, v in ds.values_with_paths()]
         lines += ["", "References:", ""]
         lines += [f"- **{key}**: {ds.reference(key).citation()}" for key in ds.references]
         lines.append("")
+    lines += combination_regimens_markdown()
     lines += ["## Conditioning regimens", "",
               "Cell-kill fractions per compartment class (hsc, progenitor, lymphoid) and TBI through the",
               "linear-quadratic model. Drug doses are the standard schedules; every kill fraction is assumed",
@@ -49,6 +52,32 @@ def drug_sets_markdown() -> str:
                 lines.append(f"| {c.day:g} | {c.agent} | {kills} |")
         lines.append("")
     return "\n".join(lines)
+
+
+def combination_regimens_markdown() -> list[str]:
+    """The shipped combination regimens (``kind: chemotherapy_regimen``), phase by phase."""
+    from hemasim.pharmacology.chemo_regimens import available_chemo_regimens, load_chemo_regimen
+
+    lines = ["## Combination regimens", "", "Given with `kind: chemotherapy_regimen` (docs/drugs.md); phases follow "
+             "one another.", ""]
+    for name in available_chemo_regimens():
+        reg = load_chemo_regimen(name)
+        lines += [f"### `{name}`", "", " ".join(reg.description.split()), "",
+                  "| phase | drug set | dose | days in cycle | source |", "|---|---|---|---|---|"]
+        for i, phase in enumerate(reg.phases, start=1):
+            lines.append(f"| {i} | cycle {phase.cycle_length_days.value:g} d x {phase.cycles.value:g} | | | "
+                         f"{source_text(phase.cycle_length_days)}; {source_text(phase.cycles)} |")
+            for d in phase.drugs:
+                key, v = next((k, getattr(d, k)) for k in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg",
+                                                           "dose_mg") if getattr(d, k) is not None)
+                hours = f", {d.infusion_hours.value:g}-h infusion" if d.infusion_hours is not None else ""
+                lines.append(f"| {i} | `{d.drug_set}` | {v.value:g} {key.removeprefix('dose_').replace('_per_', '/')} "
+                             f"{d.route}{hours} | {', '.join(f'{x:g}' for x in d.days_in_cycle)} | "
+                             f"{source_text(v).replace('|', '/')} |")
+        lines += ["", "References:", ""]
+        lines += [f"- **{key}**: {r.authors} ({r.year}). {r.title}. {r.journal}." for key, r in reg.references.items()]
+        lines.append("")
+    return lines
 
 
 if __name__ == "__main__":
