@@ -161,12 +161,15 @@ def test_fluorouracil_reproduces_arshad2020(name, slope):
     _same_profile(times, ours, source_chain(src, [(0.0, dose_mg, 120.0)], times))
 
 
-def test_paclitaxel_wahlby2004_chain_with_a_supplied_pk():
+@pytest.mark.parametrize(("name", "system"), [("paclitaxel_wahlby2004", (5.47, 131.0, 0.22, 48.6)),
+                                              ("paclitaxel_friberg2002", (7.21, 124.0, 0.239, 28.9))])
+def test_pd_only_paclitaxel_chains_with_a_supplied_pk(name, system):
     """A PD-only set: a copy with a PK block (the Friberg 2002 paclitaxel bundle's median individual PK, a test
-    driver only) must give the source's chain for that exposure (umol, L, umol/L; 175 mg/m2 over 3 h)."""
+    driver only) must give the source's chain for that exposure (umol, L, umol/L; 175 mg/m2 over 3 h).
+    Sources: Wahlby 2004 Table 8 (ANC); Friberg 2002 DDMODEL00000186 (leukocytes)."""
     from hemasim.pharmacology.drug_sets import parse_drug_set
 
-    data = load_drug_set("paclitaxel_wahlby2004").model_dump(exclude_none=True)
+    data = load_drug_set(name).model_dump(exclude_none=True)
     data.pop("pk_missing_reason")
     drv = "test driver: Friberg 2002 bundle median individual PK"
     data["pk"] = {"central_volume_L": {"value": 290.0, "assumed": drv},
@@ -177,7 +180,8 @@ def test_paclitaxel_wahlby2004_chain_with_a_supplied_pk():
     bsa = body_surface_area_m2(BSA_18)
     dose_ug = 175.0 * bsa * 1000.0
     times, ours = _hemasim("", BSA_18, "paclitaxel", dose_ug, 3.0, 28.0, drug_set=ds)
-    src = Source(linear_pk(285.0, 290.0, [(995.0, 204.0)]), 2, 5.47, 4.0 / 131.0, 0.22, 48.6)
+    circ0, mtt, gamma, slope = system
+    src = Source(linear_pk(285.0, 290.0, [(995.0, 204.0)]), 2, circ0, 4.0 / mtt, gamma, slope)
     _same_profile(times, ours, source_chain(src, [(0.0, dose_ug / 853.9, 3.0)], times))
 
 
@@ -251,9 +255,9 @@ def test_pk_only_sets_match_their_source(name):
 
 def test_every_set_with_a_chain_or_pk_only_is_covered_here():
     """A new shipped set must come with a profile test (here or in test_pharmacology.py)."""
-    elsewhere = {"docetaxel_friberg2002", "docetaxel_kloft2006", "paclitaxel_friberg2002", "filgrastim_melhem2017",
-                 "filgrastim_wang2001", "pegfilgrastim_melhem2017"}
+    elsewhere = {"docetaxel_friberg2002", "docetaxel_kloft2006", "filgrastim_melhem2017", "filgrastim_wang2001",
+                 "pegfilgrastim_melhem2017"}  # docetaxel: scipy chain test in test_pharmacology.py
     here = set(PK_ONLY) | {"nab_paclitaxel_chen2014", "decitabine_han2015", "fluorouracil_arshad2020",
-                           "fluorouracil_cisplatin_arshad2020", "paclitaxel_wahlby2004"}
+                           "fluorouracil_cisplatin_arshad2020", "paclitaxel_wahlby2004", "paclitaxel_friberg2002"}
     assert set(available_drug_sets()) == elsewhere | here
     assert len(available_drug_sets()) >= 8
