@@ -22,8 +22,14 @@ from hemasim.biology.builder import BuildContext
 from hemasim.model.core import Model
 from hemasim.model.info import ModelInfo
 from hemasim.parameters import ParameterSet
-from hemasim.pharmacology import Administration, DrugExposure, Regimen, available_drug_sets, friberg_model, \
-    load_drug_set
+from hemasim.pharmacology import (
+    Administration,
+    DrugExposure,
+    Regimen,
+    available_drug_sets,
+    friberg_model,
+    load_drug_set,
+)
 from hemasim.simulation import Simulation
 from hemasim.solvers import DormandPrince
 
