@@ -68,9 +68,10 @@ class ChemoRegimenSpec(InterventionSpec):
                 common = {"drug_set": drug.drug_set, "route": drug.route, "schedule": schedule,
                           **drug.dose_fields()}
                 if drug.kind == "gcsf":
-                    parts.append(GcsfSpec(kind="gcsf", **common))
+                    parts.append(GcsfSpec.model_validate({"kind": "gcsf", **common}))
                 else:
-                    parts.append(ChemotherapySpec(kind="chemotherapy", rules=list(self.rules), **common))
+                    parts.append(ChemotherapySpec.model_validate({"kind": "chemotherapy", "rules": list(self.rules),
+                                                                  **common}))
         return parts
 
     @property

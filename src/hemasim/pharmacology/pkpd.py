@@ -125,8 +125,9 @@ class DrugExposure:
         return m, extra
 
     # ------------------------------------------------------------------------------------------ pieces
-    def _linear_clearance(self, ctx: BuildContext, rec: _Recorder) -> tuple[float, str] | None:
-        """The linear clearance (L/day) for the patient and the path of its value; None without one."""
+    def _linear_clearance(self, ctx: BuildContext, rec: _Recorder) -> tuple[float | np.ndarray, str] | None:
+        """The linear clearance (L/day) for the patient (one per patient of a cohort when it scales with body
+        surface area) and the path of its value; None without one."""
         pk = self.drug_set.pk
         assert pk is not None  # extend() refuses a set without PK
         d = self.drug
