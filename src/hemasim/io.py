@@ -83,6 +83,24 @@ def _stale_temporaries(path: Path, kinds: Iterable[str] = ("tmp", "old")) -> lis
     return sorted(found)
 
 
+_TEMPORARY = re.compile(r"^\.(.+)\.(?:tmp|old)-(.*)$")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove every hidden temporary ``.NAME.tmp-*`` / ``.NAME.old-*`` in ``folder`` whose process is gone (what
+    killed runs left); returns what was removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for entry in sorted(folder.iterdir()):
+        m = _TEMPORARY.match(entry.name)
+        if m is not None and not _owner_alive(m.group(2)):
+            _remove(entry)
+            removed.append(entry)
+    return removed
+
+
 def _remove(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
@@ -112,6 +130,12 @@ def _nearest_existing(path: Path) -> Path:
     return p
 
 
+def _ours(entry: str, names: set[str]) -> bool:
+    """An entry hemasim writes in an output of files ``names``: one of them or a temporary of one."""
+    m = _TEMPORARY.match(entry)
+    return entry in names or (m is not None and m.group(1) in names)
+
+
 def _probe_writable(out_dir: Path, folder: Path) -> None:
     """Create and remove a temporary folder in ``folder``: the only test that also holds for root and for
     read-only file systems."""
@@ -135,7 +159,7 @@ def check_output_folder(out_dir: str | Path, names: Iterable[str]) -> None:
     if os.path.lexists(out_dir):
         if out_dir.is_symlink() or not out_dir.is_dir():
             raise OutputError(f"--out {out_dir} exists and is not a folder")
-        foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in set(names))
+        foreign = sorted(p.name for p in out_dir.iterdir() if not _ours(p.name, set(names)))
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
             raise OutputError(f"--out {out_dir} holds files hemasim did not write ({shown}); "
