@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from hemasim.model.laws import feedback_value, register_for_numba
+from hemasim.solvers._cache import ensure_numba_cache
 from hemasim.solvers._dopri import (
     N_STAGES,
     STAGE_TIME,
@@ -31,6 +32,7 @@ from hemasim.solvers._dopri import (
 )
 
 register_for_numba()  # before anything below is compiled
+ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
 
 
 @njit(cache=True)

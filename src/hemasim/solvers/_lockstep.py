@@ -21,6 +21,7 @@ from hemasim.model.laws import (
     hill_ratio,
     register_for_numba,
 )
+from hemasim.solvers._cache import ensure_numba_cache
 from hemasim.solvers._dopri import (
     N_STAGES,
     STAGE_TIME,
@@ -39,6 +40,7 @@ from hemasim.solvers._dopri import (
 __all__ = ["integrate_lockstep"]
 
 register_for_numba()  # before anything below is compiled
+ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
 
 
 @njit(cache=True, fastmath=True)
