@@ -23,8 +23,9 @@ def clonal_hematopoiesis(
     example_pool_size: int = typer.Option(100_000, "--example-pool-size", min=100, max=1_000_000,
                                           help="HSCs in the one clone-resolved example lifespan (Muller plot)."),
 ) -> None:
-    """Simulate clonal haematopoiesis from birth in a virtual population; write prevalence by age, VAF
-    distributions, one clone-resolved lifespan and an HTML report."""
+    """Simulate clonal haematopoiesis from birth in a virtual population.
+
+    Writes prevalence by age, VAF distributions, one clone-resolved lifespan and an HTML report."""
     from rich.console import Console
     from rich.markup import escape
 
