@@ -69,4 +69,4 @@ def ensure_numba_cache(source_file: str | Path) -> None:
     os.environ["NUMBA_CACHE_DIR"] = str(folder)
     from numba.core import config
 
-    config.CACHE_DIR = str(folder)  # numba read the environment when it was imported
+    config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]  # numba read the environment when imported
