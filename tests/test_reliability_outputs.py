@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -192,9 +191,23 @@ def test_clonal_refuses_a_bad_out_before_simulating(tmp_path: Path):
 
 
 def test_the_io_module_imports_nothing_heavy():
-    assert "hemasim.report" not in sys.modules or True  # (io imports the report lazily, inside write_run_outputs)
+    """hemasim.io is imported by the cohort runner and the CLI checks: the report and endpoints load lazily."""
     import ast
 
     tree = ast.parse(Path(hio.__file__).read_text())
     top = {a.name for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom) for a in n.names}
     assert not top & {"evaluate_endpoints", "render_report", "numpy", "pandas"}
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("where", ["folder", "under-file"])
+def test_export_sbml_reports_an_unwritable_out_in_one_line(tmp_path: Path, where: str):
+    if where == "folder":
+        out = tmp_path / "model.xml"
+        out.mkdir()
+    else:
+        (tmp_path / "file").write_text("x")
+        out = tmp_path / "file" / "model.xml"
+    res = invoke_hemasim("export-sbml", str(EXAMPLES / "blood_donation.yaml"), "--out", str(out))
+    assert res.exit_code == 1 and "cannot write" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert [p.name for p in tmp_path.iterdir()] == [("model.xml" if where == "folder" else "file")]
