@@ -181,14 +181,15 @@ def _fsync_folder(path: Path) -> None:
         _fsync_file(path)
 
 
-def atomic_write_file(path: Path, write: Callable[[Path], object]) -> None:
+def atomic_write_file(path: Path, write: Callable[[Path], object], clean_stale: bool = True) -> None:
     """Write one file through a hidden temporary sibling and rename it into place (no half-written file).
 
     ``write`` writes the file at the path it is given; what it returns (a byte count) is ignored. Stale
-    temporaries of the same file from killed runs are removed first."""
+    temporaries of the same file from killed runs are removed first, unless ``clean_stale`` is False (the caller
+    cleans the folder once, with :func:`remove_stale_temporaries`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in _stale_temporaries(path, ("tmp",)):
+    for stale in _stale_temporaries(path, ("tmp",)) if clean_stale else []:
         _remove(stale)
     tmp = path.with_name(f"{_temporary_prefix(path, 'tmp')}{os.getpid()}-{os.urandom(4).hex()}")
     try:

@@ -26,6 +26,7 @@ import io
 import json
 import re
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -145,13 +146,16 @@ def _part(out: Path, kind: str, index: int, suffix: str) -> Path:
 
 
 def write_partition(out: Path, part: PartitionOutput) -> None:
+    """The partition's files, each atomically (stale temporaries were cleaned when the cohort started: not once per
+    file, which would list folders of thousands of partitions thousands of times)."""
     timeseries = part.timeseries
     if timeseries is not None:
-        atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: _write_parquet(p, timeseries))
-    atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: _write_histograms(p, part.histograms))
-    # endpoints last: their presence marks the partition complete
+        atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: _write_parquet(p, timeseries),
+                          clean_stale=False)
+    atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: _write_histograms(p, part.histograms),
+                      clean_stale=False)
     atomic_write_file(_part(out, "endpoints", part.index, "parquet"),
-                      lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta))
+                      lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta), clean_stale=False)
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
@@ -546,23 +550,42 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     return summarise(out, output_times(scenario.duration_days, scenario.output.every_days), n_parts)
 
 
+#: seconds between rewrites of the manifest while partitions complete (a kill loses at most this much of the
+#: record: those partitions are recomputed); rewriting it after every one of thousands of partitions would write
+#: gigabytes
+MANIFEST_EVERY_S = 5.0
+
+
 def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | DaskExecutor,
                     jobs: list[tuple[Any, ...]], progress: bool) -> None:
-    """Compute the partitions of ``jobs``; write each one's files, then the manifest recording their checksums
-    (the manifest is first written with the first partition: inputs that fail leave nothing behind)."""
+    """Compute the partitions of ``jobs``; write each one's files, then record their checksums in the manifest
+    (written with the first partition, at most every MANIFEST_EVERY_S after, and when the loop ends or fails:
+    inputs that fail before a partition is done leave nothing behind)."""
+    last_written: float | None = None
+    unwritten = False
+
     def keep(part: PartitionOutput) -> None:
+        nonlocal last_written, unwritten
         write_partition(out, part)
         man["partitions"][str(part.index)] = partition_record(out, part.index, bool(man["timeseries"]))
-        write_manifest(out, man)
+        unwritten = True
+        if last_written is None or time.monotonic() - last_written >= MANIFEST_EVERY_S:
+            write_manifest(out, man)
+            last_written, unwritten = time.monotonic(), False
 
-    if not (progress and jobs):
-        for part in executor.map(simulate_partition, jobs):
-            keep(part)
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    try:
+        if not (progress and jobs):
+            for part in executor.map(simulate_partition, jobs):
+                keep(part)
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    with Progress(TextColumn("cohort partitions"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bar:
-        task = bar.add_task("", total=len(jobs))
-        for part in executor.map(simulate_partition, jobs):
-            keep(part)
-            bar.advance(task)
+        with Progress(TextColumn("cohort partitions"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn()) as bar:
+            task = bar.add_task("", total=len(jobs))
+            for part in executor.map(simulate_partition, jobs):
+                keep(part)
+                bar.advance(task)
+    finally:
+        if unwritten:
+            write_manifest(out, man)
