@@ -136,9 +136,9 @@ def _ours(entry: str, names: set[str]) -> bool:
     return entry in names or (m is not None and m.group(1) in names)
 
 
-def _probe_writable(out_dir: Path, folder: Path) -> None:
-    """Create and remove a temporary folder in ``folder``: the only test that also holds for root and for
-    read-only file systems."""
+def probe_writable(out_dir: Path, folder: Path) -> None:
+    """Create and remove a temporary folder in ``folder`` (:class:`OutputError` naming ``out_dir`` if that fails):
+    the only test that also holds for root and for read-only file systems."""
     try:
         probe = tempfile.mkdtemp(prefix=".hemasim-probe-", dir=folder)
     except OSError as err:
@@ -164,7 +164,7 @@ def check_output_folder(out_dir: str | Path, names: Iterable[str]) -> None:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
             raise OutputError(f"--out {out_dir} holds files hemasim did not write ({shown}); "
                               "choose a new or empty folder")
-    _probe_writable(out_dir, ancestor)
+    probe_writable(out_dir, ancestor)
 
 
 # ---------------------------------------------------------------------------------------------- writing

@@ -40,7 +40,7 @@ from hemasim.assembly import build_events, build_model, scenario_endpoint_observ
 from hemasim.cohort.sampling import draw_patients
 from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
 from hemasim.interventions import EndpointContext
-from hemasim.io import atomic_write_file, check_output_folder, remove_stale_temporaries
+from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.report import render_cohort_report
 from hemasim.report.plots import CTCAE
@@ -295,6 +295,7 @@ def open_cohort_folder(out: Path, man: dict[str, Any], force: bool = False) -> d
     check_output_folder(out, COHORT_ENTRIES)
     if not out.is_dir():
         return man
+    probe_writable(out, out)  # partitions are written into the folder itself
     for sub in (out, *(out / k for k in ("endpoints", "timeseries", "bands"))):
         remove_stale_temporaries(sub)
     if force:
