@@ -17,7 +17,7 @@ from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_
 from hemasim.interventions.chemotherapy import ChemotherapySpec
 from hemasim.interventions.dosed import drug_set_of
 from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
-from hemasim.solvers import DormandPrince, ScipyReference, Solver
+from hemasim.solvers import DEFAULT_MAX_STEPS, DormandPrince, ScipyReference, Solver
 
 __all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
 
@@ -81,18 +81,20 @@ class DormandPrinceSettings(_Strict):
     kind: Literal["dormand_prince"] = "dormand_prince"
     rtol: float = Field(default=1e-8, gt=0, lt=1e-2)
     max_step_days: float = Field(default=30.0, gt=0)
+    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
 
     def build(self) -> Solver:
-        return DormandPrince(rtol=self.rtol, max_step_days=self.max_step_days)
+        return DormandPrince(rtol=self.rtol, max_step_days=self.max_step_days, max_steps=self.max_steps)
 
 
 class ScipySettings(_Strict):
     kind: Literal["scipy"]
     method: Literal["RK45", "DOP853", "LSODA", "BDF", "Radau"] = "DOP853"
     rtol: float = Field(default=1e-8, gt=0, lt=1e-2)
+    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
 
     def build(self) -> Solver:
-        return ScipyReference(rtol=self.rtol, method=self.method)
+        return ScipyReference(rtol=self.rtol, method=self.method, max_steps=self.max_steps)
 
 
 SolverSettings = Annotated[DormandPrinceSettings | ScipySettings, Field(discriminator="kind")]
