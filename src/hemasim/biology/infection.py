@@ -13,7 +13,8 @@ stem and progenitor cells into blood (x (1 + E_m I/(I + I_50)): mobilisation), a
 do. Killing is proportional to the circulating neutrophils, so a neutropenic patient clears later or
 not at all. Bacteria also feed the humoral response to their antigen (the vaccine model of the same
 name), whose IgG opsonises: killing x (1 + IgG/(IgG + IgG_50)), at most doubled, so a second infection, or
-one after a vaccine, is cleared faster. Every parameter is assumed (:mod:`hemasim.parameters.sets.infection_kinetics`): outcomes
+one after a vaccine, is cleared faster; with complement, IgG also kills bacteria directly
+(k_C B IgG/(IgG + IgG_50)), so a load that escaped saturated phagocytes is cleared once antibody has risen. Every parameter is assumed (:mod:`hemasim.parameters.sets.infection_kinetics`): outcomes
 are qualitative (who clears, in which order), not predictions of clearance days.
 """
 
@@ -83,6 +84,12 @@ class BacterialInfection:
         m.flow(f"{n}_opsonised_killing", "clearance", bac, None, p("neutrophil_kill_rate_per_anc_day"),
                feedbacks=(f"{n}_anc", f"{n}_phagocytic_saturation", f"{n}_opsonisation"),
                parameters=("neutrophil_kill_rate_per_anc_day",))
+        # specific IgG with complement kills bacteria directly, unsaturated by phagocytic capacity (the serum
+        # bactericidal activity that protects against Neisseria; Goldschneider et al. 1969, J Exp Med 129:1307):
+        # k_C B IgG/(IgG + IgG_50). Without it a load above what saturated phagocytes kill persists at the
+        # carrying capacity whatever the ANC (17e9/L after docetaxel recovery) and the antibody
+        m.flow(f"{n}_antibody_complement_killing", "clearance", bac, None, p("antibody_complement_kill_per_day"),
+               feedbacks=(f"{n}_opsonisation",), parameters=("antibody_complement_kill_per_day",))
         # a B / (B + K): rate a/K times B times K/(K + B)
         m.flow(f"{n}_sensed", "signalling", bac, inflam,
                p("inflammation_production_au_per_day") / p("inflammation_sensing_half_cfu"), consume=0.0,
