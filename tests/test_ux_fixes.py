@@ -4,6 +4,7 @@ Each test failed on the code before the fix."""
 from __future__ import annotations
 
 import re
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner

@@ -28,7 +28,6 @@ def cohort(
 
     from hemasim.cohort import CohortError, run_cohort
     from hemasim.scenario import ScenarioError, load_scenario
-
     from hemasim.scenario.overrides import with_set_options
 
     try:

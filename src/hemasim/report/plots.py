@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -239,7 +239,7 @@ def vaccine_figure(result: Result | Arms) -> Figure | None:
     return fig
 
 
-def _joint_legend(ax: Axes, ax2: Axes, loc: str = "upper right") -> None:
+def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"] = "upper right") -> None:
     """One legend for a panel and its twin axis (the left axis' curves, a pathogen's load, included)."""
     handles, labels = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()

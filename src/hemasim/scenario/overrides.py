@@ -17,7 +17,7 @@ import difflib
 import math
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, overload
 
 from pydantic import BeforeValidator
 
@@ -89,6 +89,10 @@ def check_overrides(raw: object) -> dict[str, float]:
 ParameterOverrides = Annotated[dict[str, float], BeforeValidator(check_overrides)]
 
 
+@overload
+def apply_overrides(overrides: Mapping[str, float], parameters: ParameterSet) -> ParameterSet: ...
+@overload
+def apply_overrides(overrides: Mapping[str, float], parameters: None = None) -> ParameterSet | None: ...
 def apply_overrides(overrides: Mapping[str, float], parameters: ParameterSet | None = None) -> ParameterSet | None:
     """``parameters`` (default: the healthy adult table) with the overrides (UserOverride provenance); None when
     there is nothing to change and no set was given (the model then uses its default)."""
