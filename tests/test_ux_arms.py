@@ -58,6 +58,7 @@ def test_a_wrong_arm_is_named_in_one_line(arms, words):
 
 
 @pytest.mark.cli
+@pytest.mark.slow
 def test_run_writes_one_folder_comparing_the_arms(tmp_path: Path):
     import pandas as pd
 
@@ -79,6 +80,20 @@ def test_run_writes_one_folder_comparing_the_arms(tmp_path: Path):
     html = (out / "report.html").read_text()
     assert "<th>young</th><th>old</th>" in html
     assert html.count("<img") >= 2  # the lineages and the vaccine responses, both comparing the arms
+
+
+@pytest.mark.cli
+@pytest.mark.slow
+@pytest.mark.integration
+@pytest.mark.parametrize(("example", "arms"), [("influenza_healthy_vs_scid", ["healthy", "scid"]),
+                                               ("influenza_vaccine_25_vs_80", ["age_25", "age_80"])])
+def test_the_two_arm_examples_run_both_arms_into_one_report(tmp_path: Path, example, arms):
+    out = tmp_path / "o"
+    res = invoke_hemasim("run", str(EXAMPLES / f"{example}.yaml"), "--out", str(out))
+    assert res.exit_code == 0, res.output
+    assert list(json.loads((out / "endpoints.json").read_text())) == arms
+    html = (out / "report.html").read_text()
+    assert "".join(f"<th>{a}</th>" for a in arms) in html
 
 
 @pytest.mark.cli

@@ -96,8 +96,9 @@ def compact_lines(report: ValidationReport, show_uncovered: bool, width: int = 8
         judged = [c for c in t.checks if c.value is not None and c.status != "info"]
         worst = next((c for c in judged if c.status != "pass"), judged[0] if judged else None)
         if worst is not None:
+            more = len(t.checks) - 1
             detail = (f"{worst.readout} = {worst.value:.3g} in [{worst.band[0]:g}, {worst.band[1]:g}]"
-                      + (f" (+{len(judged) - 1} checks)" if len(judged) > 1 else ""))
+                      + (f" (+{more} more)" if more else ""))
         else:
             detail = t.quantity
         text = f"{t.id:<5} {t.status:<11} {detail}"

@@ -91,8 +91,12 @@ ParameterOverrides = Annotated[dict[str, float], BeforeValidator(check_overrides
 
 @overload
 def apply_overrides(overrides: Mapping[str, float], parameters: ParameterSet) -> ParameterSet: ...
+
+
 @overload
 def apply_overrides(overrides: Mapping[str, float], parameters: None = None) -> ParameterSet | None: ...
+
+
 def apply_overrides(overrides: Mapping[str, float], parameters: ParameterSet | None = None) -> ParameterSet | None:
     """``parameters`` (default: the healthy adult table) with the overrides (UserOverride provenance); None when
     there is nothing to change and no set was given (the model then uses its default)."""
