@@ -113,3 +113,20 @@ def test_a_cohort_refuses_arms(tmp_path: Path):
     path.write_text(json.dumps({**BASE, "arms": [{"name": "a"}, {"name": "b"}]}))
     res = invoke_hemasim("cohort", str(path), "--n", "2", "--out", str(tmp_path / "c"))
     assert res.exit_code == 2 and "arms" in res.output
+
+
+def test_sections_of_other_kinds_are_rendered_arm_by_arm(monkeypatch):
+    import hemasim.assembly
+    from hemasim.interventions import ReportSection
+    from hemasim.report.arms import _other_sections
+
+    class Record:
+        scenario = object()
+
+    class Run:
+        record = Record()
+
+    sections = [ReportSection("toy", lambda result: "<p>toy</p>"), ReportSection("vaccine", lambda result: "<p>v</p>")]
+    monkeypatch.setattr(hemasim.assembly, "report_sections", lambda scenario: sections)
+    out = _other_sections([("a", Run()), ("b", Run())])
+    assert out == ["<h3>arm a</h3><p>toy</p>", "<h3>arm b</h3><p>toy</p>"]  # the vaccine panel compares the arms

@@ -34,6 +34,7 @@ def _figures(pairs: list[tuple[str, Any]]) -> str:
     )
 
     out = [figure_html("Blood counts and lineages", "lineage time courses", lineage_figure(pairs))]
+    out += _other_sections(pairs)
     for title, make in (("Drug exposure", drug_figure), ("Vaccine responses", vaccine_figure),
                         ("Infection", infection_figure), ("Viral infection", viral_figure),
                         ("Autoimmune disease and T-cell repertoire", autoimmunity_figure)):
@@ -41,6 +42,25 @@ def _figures(pairs: list[tuple[str, Any]]) -> str:
         if fig is not None:
             out.append(figure_html(title, title.lower(), fig))
     return "\n".join(out)
+
+
+#: report sections of intervention kinds whose figures are drawn above with the arms compared
+COMPARED_SECTIONS = frozenset({"drugs", "vaccine", "infection", "viral_infection"})
+
+
+def _other_sections(pairs: list[tuple[str, Any]]) -> list[str]:
+    """Sections of other registered kinds, which draw one run each: rendered arm by arm."""
+    from hemasim.assembly import report_sections
+
+    out = []
+    for name, result in pairs:
+        scenario = result.record.scenario
+        for section in report_sections(scenario) if scenario is not None else []:
+            if section.key not in COMPARED_SECTIONS:
+                html_part = section.render(result)
+                if html_part:
+                    out.append(f"<h3>arm {html.escape(name)}</h3>{html_part}")
+    return out
 
 
 def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]]) -> str:
