@@ -239,12 +239,18 @@ def vaccine_figure(result: Result | Arms) -> Figure | None:
     return fig
 
 
-def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"] = "upper right") -> None:
-    """One legend for a panel and its twin axis (the left axis' curves, a pathogen's load, included)."""
-    handles, labels = ax.get_legend_handles_labels()
-    h2, l2 = ax2.get_legend_handles_labels()
-    if handles or h2:
-        ax2.legend(handles + h2, labels + l2, fontsize=8, loc=loc)
+def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"] = "upper right",
+                  extra: Axes | None = None) -> None:
+    """One legend for a panel and its twin axes (the left axis' curves, a pathogen's load, included)."""
+    handles: list[Any] = []
+    labels: list[str] = []
+    for one in (ax, ax2, extra):
+        if one is not None:
+            h, lab = one.get_legend_handles_labels()
+            handles += h
+            labels += lab
+    if handles:
+        ax2.legend(handles, labels, fontsize=8, loc=loc)
 
 
 def _load_panel(ax: Axes, arms: list[tuple[str, Result]], observable: str, unit: str, limit: float, floor: float,
@@ -276,10 +282,14 @@ def infection_figure(result: Result | Arms) -> Figure | None:
     for ax, n in zip(axes, pathogens, strict=True):
         ax2 = _load_panel(ax, arms, f"{n}_cfu", "CFU", 1.0, 1e-2, "bacteria (CFU)")
         _host_curves(ax2, arms, [("anc_1e9_per_L", "ANC (1e9/L)", "tab:blue", 1.4, ""),
-                                 (f"{n}_inflammation_au", "inflammation (AU)", "tab:orange", 1.0, ""),
-                                 (f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
-        ax2.set_ylabel("ANC / inflammation / IgG")
-        _joint_legend(ax, ax2)
+                                 (f"{n}_inflammation_au", "inflammation (AU)", "tab:orange", 1.0, "")])
+        ax2.set_ylabel("ANC / inflammation")
+        # IgG on its own axis: after a long infection it reaches thousands of AU and would flatten the ANC
+        ax3 = ax.twinx()
+        ax3.spines.right.set_position(("axes", 1.07))
+        _host_curves(ax3, arms, [(f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
+        ax3.set_ylabel("IgG (AU)", color="tab:purple")
+        _joint_legend(ax, ax2, extra=ax3)
         ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange), "
                      "specific IgG (purple)", fontsize=10)
     return fig
