@@ -94,3 +94,31 @@ def test_run_with_a_bad_set_exits_2_and_writes_nothing(tmp_path: Path):
     assert res.exit_code == 2
     assert "hsc_cont" in res.output and "hsc_count" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_set_options_meet_the_friberg_chain_check():
+    from hemasim.scenario import ScenarioError
+
+    s = scenario(model={"kind": "friberg_chain", "drug_set": "docetaxel_friberg2002"})
+    with pytest.raises(ScenarioError, match="--set: parameters: the Friberg chain"):
+        with_set_options(s, ["igg_half_life_days=25"])
+
+
+def test_a_cohort_draws_its_patients_around_the_overridden_values(monkeypatch):
+    import hemasim.cohort.runner as runner
+
+    seen = {}
+
+    class Drawn(Exception):
+        pass
+
+    def capture(population, patient, params, *args, **kwargs):
+        seen["params"] = params
+        raise Drawn
+
+    monkeypatch.setattr(runner, "draw_patients", capture)
+    data = scenario(parameters={"igg_half_life_days": 25}, population={"variability": True}).model_dump(mode="json")
+    with pytest.raises(Drawn):
+        runner.simulate_partition(data, 0, 0, 2, 0, None, False)
+    record = seen["params"]["igg_half_life_days"]
+    assert record.value == 25.0 and record.provenance.describe().startswith("set by the user")

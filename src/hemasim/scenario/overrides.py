@@ -135,16 +135,16 @@ def merged_overrides(base: Mapping[str, float], *more: Mapping[str, Any] | None)
     return out
 
 
-def with_set_options(scenario: Scenario, options: Iterable[str]) -> Scenario:
+def with_set_options(scenario: Scenario, options: Iterable[str], source: str = "--set") -> Scenario:
     """``scenario`` with ``--set NAME=VALUE`` overrides on top of its ``parameters:`` (they apply to every arm, and
-    win over the arms' own values)."""
-    from hemasim.scenario import Scenario as _Scenario
+    win over the arms' own values); checked again as a whole (a Friberg chain refuses them)."""
+    from hemasim.scenario import parse_scenario
 
     sets = parse_set_options(options)
     if not sets:
         return scenario
-    arms = [arm.model_copy(update={"parameters": {**(arm.parameters or {}), **sets}}) for arm in scenario.arms]
-    data = scenario.model_dump(mode="python")
-    data.update(parameters={**scenario.parameters, **sets}, arms=arms,
-                interventions=scenario.interventions)
-    return _Scenario.model_validate(data)
+    data = scenario.model_dump(mode="json")
+    data["parameters"] = {**scenario.parameters, **sets}
+    data["arms"] = [{**arm.model_dump(mode="json", exclude_none=True), "parameters": {**(arm.parameters or {}), **sets}}
+                    for arm in scenario.arms]
+    return parse_scenario(data, source)
