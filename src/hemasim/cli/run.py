@@ -13,8 +13,9 @@ def run(
     scenario: Path = typer.Argument(..., help="Scenario YAML file (see docs/scenarios.md and examples/)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for timeseries.csv, endpoints.json, run.json, "
                                                       "report.html (written atomically)."),
-    set_: list[str] = typer.Option(None, "--set", help="Change a parameter, NAME=VALUE in its unit (repeatable; "
-                                                      "docs/parameters.md lists the names)."),
+    set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
+                                   help="Change a parameter, NAME=VALUE in its unit (repeatable; "
+                                        "docs/parameters.md lists the names)."),
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
     from rich.console import Console
