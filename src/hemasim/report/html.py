@@ -38,13 +38,15 @@ def endpoint_text(e: EndpointValue) -> str:
     return _fmt(e.value, e.note or "not reached")
 
 
-def plain(value: object) -> str:
-    """A scenario value as readable text: ``key: value`` pairs, lists joined, no Python syntax (not escaped)."""
+def plain(value: object, nested: bool = False) -> str:
+    """A scenario value as readable text: ``key: value`` pairs, nested ones in parentheses, lists joined, no
+    Python syntax (not escaped)."""
     if isinstance(value, dict):
-        return ", ".join(f"{k.replace('_', ' ')}: {plain(v)}" for k, v in value.items()
+        text = ", ".join(f"{k.replace('_', ' ')}: {plain(v, True)}" for k, v in value.items()
                          if v is not None and v != [] and v != {}) or "none"
+        return f"({text})" if nested else text
     if isinstance(value, list | tuple):
-        return "; ".join(plain(v) for v in value) or "none"
+        return "; ".join(plain(v, nested) for v in value) or "none"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
