@@ -43,10 +43,10 @@ def cohort(
     n: int = typer.Option(..., "--n", min=1, help="Number of virtual patients."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (re-run the same command to resume)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Base seed; patient i draws from SeedSequence(seed, (i,))."),
-    seed_list: Path = typer.Option(None, "--seed-list", help="File with one integer seed per patient (overrides "
-                                                             "--seed)."),
+    seed_list: Path = typer.Option(None, "--seed-list", metavar="FILE",
+                                   help="File with one integer seed per patient (overrides --seed)."),
     partition_size: int = typer.Option(1000, "--partition-size", min=1, help="Patients per Parquet partition."),
-    timeseries: bool = typer.Option(False, "--timeseries/--no-timeseries", help="Also write time series."),
+    timeseries: bool = typer.Option(False, "--timeseries", help="Also write time series."),
     force: bool = typer.Option(False, "--force", help="Delete a cohort already in --out (another cohort, another "
                                                       "hemasim version, a damaged manifest) and start afresh."),
     scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
@@ -56,6 +56,8 @@ def cohort(
                                                                  "scheduler's certificate (tls://)."),
     tls_cert: Path = typer.Option(None, "--tls-cert", help="PEM file of this client's certificate (tls://)."),
     tls_key: Path = typer.Option(None, "--tls-key", help="PEM file of this client's private key (tls://)."),
+    set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
+                                   help="Change a parameter in its unit (repeatable)."),
 ) -> None:
     """Simulate a virtual cohort; write endpoints (and optionally time series) as Parquet, a summary and bands."""
     from rich.console import Console
@@ -65,12 +67,16 @@ def cohort(
     from hemasim.cohort.runner import TLSFiles, plain_tcp_warning
     from hemasim.io import OutputError
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.overrides import with_set_options
     from hemasim.solvers import SolverError
 
     try:
-        spec = load_scenario(scenario)
-    except ScenarioError as err:
+        spec = with_set_options(load_scenario(scenario), set_ or [])
+    except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
+    if spec.arms:
+        raise fail(f"{scenario}: arms: a cohort runs one arm; write each arm as its own scenario (hemasim run "
+                   "compares arms of single patients)")
     seeds = _read_seed_list(seed_list) if seed_list is not None else None
     tls = (TLSFiles(tls_ca_file, tls_cert, tls_key) if any(p is not None for p in (tls_ca_file, tls_cert, tls_key))
            else None)

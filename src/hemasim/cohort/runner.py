@@ -43,8 +43,9 @@ from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.report import render_cohort_report
-from hemasim.report.plots import CTCAE
+from hemasim.report.plots import cohort_bands_figure
 from hemasim.scenario import Scenario, parse_scenario
+from hemasim.scenario.overrides import apply_overrides
 from hemasim.simulation import Result, Simulation, output_times
 from hemasim.solvers import Solver
 
@@ -94,7 +95,7 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     The scenario's solver runs at relative tolerance ``rtol`` (see :func:`cohort_rtol`).
     """
     scenario = parse_scenario(scenario_data)
-    params = healthy_adult_parameters()
+    params = apply_overrides(scenario.parameters, healthy_adult_parameters())  # before drawing: draws vary them
     vp = draw_patients(scenario.population, scenario.patient, params, start, stop, base_seed, seeds)
     model = build_model(scenario, vp.covariates, params, per_patient=vp.parameters).compile()
     extra = scenario_endpoint_observables(scenario, model.observable_names)
@@ -476,35 +477,11 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None) -> dict[
         bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
     atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
     png = io.BytesIO()
-    _bands_figure(bands, len(ep)).savefig(png, dpi=80, format="png")
+    cohort_bands_figure(bands, len(ep), BAND_OBSERVABLES).savefig(png, dpi=80, format="png")  # hemasim.report.plots
     atomic_write_file(out / "bands.png", _write_bytes(png.getvalue()))
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png.getvalue(), man)))
     return summary
-
-
-def _bands_figure(bands: Any, n: int) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 7), layout="constrained")
-    axes = fig.subplots(2, 2).ravel()
-    t = bands["time_days"].to_numpy()
-    for ax, name in zip(axes, BAND_OBSERVABLES, strict=True):
-        ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95%")
-        ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
-        for thr, grade in CTCAE.get(name, []):
-            ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
-            ax.text(t[0], thr, f" CTCAE {grade}", color="tab:red", fontsize=7, va="bottom")
-        ax.set_title(name)
-        ax.set_xlabel("time (days)")
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(f"virtual cohort: {n} patients")
-    return fig
 
 
 # ---------------------------------------------------------------------------------------------- entry point

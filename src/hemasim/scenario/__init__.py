@@ -17,6 +17,8 @@ from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_
 from hemasim.interventions.chemotherapy import ChemotherapySpec
 from hemasim.interventions.dosed import drug_set_of
 from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
+from hemasim.scenario.arms import Arm, check_arms
+from hemasim.scenario.overrides import ParameterOverrides
 from hemasim.solvers import DEFAULT_MAX_STEPS, DormandPrince, ScipyReference, Solver
 
 __all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
@@ -182,6 +184,8 @@ class Scenario(_Strict):
     else:
         interventions: list[_intervention_union()] = Field(default_factory=list)
     population: Population | None = Field(default=None, description="how patients of a cohort differ")
+    parameters: ParameterOverrides = Field(default_factory=dict, description="parameter values to change (overrides)")
+    arms: list[Arm] = Field(default_factory=list, description="variants run side by side (scenario.arms)")
 
     @model_validator(mode="after")
     def _interventions_fit(self) -> Scenario:
@@ -251,9 +255,11 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be a mapping of fields (got {type(data).__name__})")
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(f"{source}: {_format_error(err)}") from None
+    check_arms(scenario, source)  # each arm is a whole scenario (hemasim.scenario.arms)
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
