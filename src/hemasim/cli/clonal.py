@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from hemasim.cli._errors import literal
+
 
 def clonal_hematopoiesis(
     n: int = typer.Option(2000, "--n", min=1, max=1_000_000, help="Number of simulated lifespans."),
@@ -24,5 +26,5 @@ def clonal_hematopoiesis(
 
     run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size, progress=True)
     write_ch_outputs(run, out)
-    Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{out}[/bold] "
+    Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] "
                                "(prevalence.csv, vaf_snapshots.csv, example_lifespan.csv, run.json, report.html)")

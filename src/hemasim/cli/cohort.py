@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, literal
 
 
 def cohort(
@@ -44,5 +44,5 @@ def cohort(
         raise fail(str(err)) from None
     console = Console(stderr=True)
     if summary is not None:
-        console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to [bold]{out}[/bold] "
+        console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to [bold]{literal(out)}[/bold] "
                       "(endpoints/, summary.json, summary.csv, bands.csv, bands.png, report.html)")

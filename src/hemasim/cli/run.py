@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, literal
 
 
 def run(
@@ -26,11 +26,11 @@ def run(
     except ScenarioError as err:
         raise fail(str(err)) from None
     console = Console(stderr=True)
-    with console.status(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
+    with console.status(f"simulating {literal(repr(spec.name))} ({spec.duration_days:g} days)"):
         try:
             result = run_scenario(spec)
         except ValueError as err:  # an event that does not fit the model
             raise fail(f"{scenario}: {err}") from None
         files = write_run_outputs(result, out, title=f"hemasim: {spec.name}")
-    console.print(f"[green]wrote[/green] {len(files)} files to [bold]{out}[/bold]: "
+    console.print(f"[green]wrote[/green] {len(files)} files to [bold]{literal(out)}[/bold]: "
                   + ", ".join(f.name for f in files))
