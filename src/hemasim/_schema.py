@@ -17,6 +17,7 @@ count), each naming the field, what is wrong and, cut short, what was given.
 
 from __future__ import annotations
 
+import difflib
 import types
 import typing
 from collections.abc import Iterable
@@ -132,13 +133,24 @@ def _problem(e: Any, drop: set[str], unknown_field: str) -> str:
     return f"{loc or 'top level'}: {msg}{got_txt}"
 
 
+def _did_you_mean(e: Any, errors: list[Any]) -> str:
+    """For an unknown field, the missing field of the same block it most resembles (a typo'd key)."""
+    if e["type"] != "extra_forbidden" or not e["loc"]:
+        return ""
+    parent, name = e["loc"][:-1], str(e["loc"][-1])
+    missing = [str(m["loc"][-1]) for m in errors if m["type"] == "missing" and m["loc"][:-1] == parent]
+    close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field"
                         ) -> list[str]:
     """Every problem of ``err`` (at most :data:`MAX_PROBLEMS`, then a count), one line each; ``drop`` are
     location parts left out (the tags of tagged unions)."""
     drop_set = set(drop)
     errors = err.errors(include_url=False)
-    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field) for e in errors[:MAX_PROBLEMS]))
+    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field) + _did_you_mean(e, errors)
+                               for e in errors[:MAX_PROBLEMS]))
     if len(errors) > MAX_PROBLEMS:
         lines.append(f"... and {len(errors) - MAX_PROBLEMS} more problem(s)")
     return lines
