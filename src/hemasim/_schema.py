@@ -18,6 +18,7 @@ count), each naming the field, what is wrong and, cut short, what was given.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_PROBLEMS", "StrictData", "validation_problems"]
+__all__ = ["MAX_PROBLEMS", "StrictData", "location_part", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
@@ -108,8 +109,15 @@ class StrictData(BaseModel):
         return data
 
 
+def location_part(part: object) -> str:
+    """A part of a field's location as printed: a plain name as is, anything else (a key with spaces, newlines
+    or markup, given in the input) quoted and cut short."""
+    text = str(part)
+    return text if re.fullmatch(r"[A-Za-z0-9_+-]{1,60}", text) else quoted(text, 40)
+
+
 def _location(loc: tuple[int | str, ...], drop: set[str]) -> str:
-    return ".".join(str(p) for p in loc if not (isinstance(p, str) and p in drop))
+    return ".".join(location_part(p) for p in loc if not (isinstance(p, str) and p in drop))
 
 
 def _problem(e: Any, drop: set[str], unknown_field: str) -> str:

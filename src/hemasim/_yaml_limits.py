@@ -178,7 +178,9 @@ def _limited_loader(limits: YamlLimits) -> type[yaml.SafeLoader]:
         def construct_object(self, node: Any, deep: bool = False) -> Any:
             try:
                 return super().construct_object(node, deep)
-            except (ValueError, OverflowError) as err:  # e.g. a date 2020-13-45
+            except (yaml.YAMLError, _LimitError):
+                raise
+            except Exception as err:  # PyYAML's own constructors fail on e.g. a date 2020-13-45 or "!!int ''"
                 raise _LimitError(node.start_mark, f"cannot read this value ({quoted(str(err), 80)[1:-1]})"
                                   ) from None
 

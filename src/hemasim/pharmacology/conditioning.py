@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from hemasim._schema import StrictData, validation_problems
+from hemasim._schema import StrictData, location_part, validation_problems
 from hemasim._yaml_limits import load_yaml_text
 from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
@@ -80,7 +80,7 @@ def parse_regimens(data: object, source: str) -> dict[str, ConditioningRegimen]:
         try:
             out[name] = ConditioningRegimen.model_validate(block)
         except ValidationError as err:
-            raise RegimenError(f"{source}: {name}: " + "; ".join(validation_problems(err))) from None
+            raise RegimenError(f"{source}: {location_part(name)}: " + "; ".join(validation_problems(err))) from None
     return out
 
 

@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from hemasim._schema import StrictData, validation_problems
-from hemasim._yaml_limits import YamlInputError, load_yaml_file
+from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.parameters import Assumed, Cited, Derived, Parameter, Reference
 
 __all__ = ["MAX_RATE_PER_H", "VALUE_RANGES", "DrugSet", "DrugSetError", "available_drug_sets", "load_drug_set"]
@@ -327,6 +327,6 @@ def load_drug_set(name_or_path: str | Path) -> DrugSet:
     if text.endswith((".yaml", ".yml")) or "/" in text:
         return _load_file(Path(text))
     if text not in available_drug_sets():
-        raise DrugSetError(f"unknown drug set {text!r}; shipped sets: {', '.join(available_drug_sets())} "
+        raise DrugSetError(f"unknown drug set {quoted(text)}; shipped sets: {', '.join(available_drug_sets())} "
                            "(or give the path of your own .yaml file)")
     return _load_shipped(text)
