@@ -217,3 +217,13 @@ def test_drug_set_paths_are_relative_to_the_scenario_file(tmp_path: Path, monkey
     assert drug_set_of(spec.interventions[0].drug_set).name == "my_docetaxel"  # type: ignore[attr-defined]
     bare = load_scenario(EXAMPLES / "docetaxel_q3w.yaml")  # a bare name is still a shipped set
     assert bare.interventions[0].drug_set == "docetaxel_kloft2006"  # type: ignore[attr-defined]
+
+
+def test_markup_in_a_drug_sets_text_is_printed_as_written(tmp_path: Path):
+    shipped = ROOT / "src" / "hemasim" / "pharmacology" / "drugs" / "docetaxel_kloft2006.yaml"
+    text = shipped.read_text().replace("name: docetaxel_kloft2006", "name: marked").replace(
+        "Kloft2006:", "'[/bold]Kloft':").replace("source: Kloft2006", "source: '[/bold]Kloft'")
+    (tmp_path / "marked.yaml").write_text(text.replace('where: "docetaxel ANC model, MTT', 'where: "[/red]MTT'))
+    res = hemasim("drugs", str(tmp_path / "marked.yaml"))
+    assert res.exit_code == 0, res.output
+    assert "- [/bold]Kloft: Kloft C" in res.stdout and "[/red]MTT" in res.stdout
