@@ -42,7 +42,8 @@ MIN_RTOL = 1e-12
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message is one line naming the field."""
+    """A scenario that cannot be used; the message has one line per problem, each naming the file and the field
+    (or the line and column of the YAML text)."""
 
 
 _Strict = StrictData
@@ -124,9 +125,6 @@ class AgeRange(_Strict):
         if self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
         return self
-
-
-Range = AgeRange  # the name before ages were bounded
 
 
 class MeanSd(_Strict):
