@@ -60,10 +60,11 @@ CASES: dict[str, tuple[str, ...]] = {
                         "100,000 (every_days >= 0.0003)",),
     "tiny_max_step_days": ("solver.max_step_days: 1e-09 forces 30,000,000,000 steps over duration_days = 30; at "
                            "most 1,000,000 (max_step_days >= 3e-05)",),
-    "max_step_days_without_kind": ("solver.max_step_days: Input should be greater than 0 (got -1)",),
-    "tiny_rtol": ("solver.rtol: Input should be greater than or equal to",),
-    "age_zero": ("patient.age_years: Input should be greater than or equal to 0.01 (got 0)",),
-    "age_1e-12": ("patient.age_years: Input should be greater than or equal to 0.01 (got 1e-12)",),
+    "max_step_days_without_kind": ("solver.max_step_days: Input should be greater than 0 (allowed: > 0) (got -1)",),
+    "tiny_rtol": ("solver.rtol: Input should be greater than or equal to 1e-12 (allowed: >= 1e-12 and < 0.01) (got 1e-300)",),
+    "age_zero": ("patient.age_years: Input should be greater than or equal to 0.01 (allowed: >= 0.01 and <= 120) (got 0)",),
+    "age_1e-12": ("patient.age_years: Input should be greater than or equal to 0.01 (allowed: >= 0.01 and <= 120) "
+                  "(got 1e-12)",),
     "age_nan": ("patient.age_years: Input should be a finite number (got nan)",),
     "duration_true": ("duration_days: expected a number, not a boolean (got true)",),
     "duration_inf": ("duration_days: Input should be a finite number (got inf)",),
@@ -72,10 +73,10 @@ CASES: dict[str, tuple[str, ...]] = {
     "typo_key": ("duration_days: required field is missing",
                  "duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed fields) "
                  "(did you mean 'duration_days'?)"),
-    "many_problems": ("duration_days: Input should be greater than 0 (got -1)",
-                      "seed: Input should be greater than or equal to 0 (got -1)",
-                      "output.every_days: Input should be greater than 0 (got 0)",
-                      "solver.rtol: Input should be less than 0.01 (got 2)",
+    "many_problems": ("duration_days: Input should be greater than 0 (allowed: > 0 and <= 43830) (got -1)",
+                      "seed: Input should be greater than or equal to 0 (allowed: >= 0 and <= 9223372036854775807)",
+                      "output.every_days: Input should be greater than 0 (allowed: > 0 and <= 365) (got 0)",
+                      "solver.rtol: Input should be less than 0.01 (allowed: >= 1e-12 and < 0.01) (got 2)",
                       "colour: unknown field"),
     "intervention_without_kind": ("interventions.0.kind: required field is missing (it names the kind of block)",),
     "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (got nan)",),
@@ -85,7 +86,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "inf_dose_rule": ("interventions.0.rules.0.delay_days: Input should be a finite number (got inf)",),
     "nan_population_age": ("population.age_years.min: Input should be a finite number (got nan)",),
     "inf_population_weight": ("population.weight_kg.male.mean: Input should be a finite number (got inf)",),
-    "zero_population_age": ("population.age_years.min: Input should be greater than or equal to 0.01 (got 0)",),
+    "zero_population_age": ("population.age_years.min: Input should be greater than or equal to 0.01 (allowed: >= 0.01 and "
+                            "<= 120) (got 0)",),
     # drug sets
     "zero_volume_drug_set": ("drug_sets/zero_volume.yaml: pk.central_volume_L.value: 0 is outside the plausible "
                              "range of central_volume_L, [0.001, 100000]",),

@@ -120,10 +120,62 @@ def _location(loc: tuple[int | str, ...], drop: set[str]) -> str:
     return ".".join(location_part(p) for p in loc if not (isinstance(p, str) and p in drop))
 
 
-def _problem(e: Any, drop: set[str], unknown_field: str) -> str:
-    """One problem of a ValidationError as ``field: what is wrong (got ...)``."""
+_BOUND_ERRORS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}
+_BOUND_WORDS = {"gt": "greater than", "ge": "greater than or equal to", "lt": "less than",
+                "le": "less than or equal to"}
+_BOUND_SIGNS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def _member(union: Any, part: int | str) -> Any:
+    """The member of a union a location part goes into: the one tagged ``part`` (a tagged union), else the one
+    that is not None."""
+    members = [_unwrap(a) for a in typing.get_args(union) if a is not type(None)]
+    for m in members:
+        tag = getattr(m, "model_fields", {}).get("kind")
+        if tag is not None and part in typing.get_args(tag.annotation):
+            return m
+    return members[0] if len(members) == 1 else None
+
+
+def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
+    """The pydantic FieldInfo at ``loc`` inside ``model`` (None where the path cannot be followed)."""
+    current: Any = model
+    info = None
+    for part in loc:
+        current = _unwrap(current)
+        if _is_union(current):
+            current = _member(current, part)
+            if isinstance(part, str) and current is not None and part not in getattr(current, "model_fields", {}):
+                continue  # the part was the union's tag
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            current = info.annotation if info is not None else None
+        elif typing.get_origin(current) in (list, tuple, dict) and typing.get_args(current):
+            current, info = typing.get_args(current)[-1], None
+        else:
+            return None
+    return info
+
+
+def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc``."""
+    info = _field_at(model, loc) if model is not None else None
+    bounds = [(name, getattr(m, name)) for m in getattr(info, "metadata", ()) for name in _BOUND_SIGNS
+              if getattr(m, name, None) is not None]
+    return f" (allowed: {' and '.join(f'{_BOUND_SIGNS[n]} {_number(v)}' for n, v in bounds)})" if bounds else ""
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] | None = None) -> str:
+    """One problem of a ValidationError as ``field: what is wrong (allowed: ...) (got ...)``."""
     loc = _location(e["loc"], drop)
     kind, msg = e["type"], e["msg"]
+    if kind in _BOUND_ERRORS and isinstance(e.get("ctx", {}).get(_BOUND_ERRORS[kind]), int | float):
+        bound = _BOUND_ERRORS[kind]  # the bound as %g (pydantic writes 1e-12 as 0.000000000001)
+        msg = f"Input should be {_BOUND_WORDS[bound]} {_number(e['ctx'][bound])}{_allowed_range(model, e['loc'])}"
     if kind == "extra_forbidden":
         return f"{loc}: {unknown_field}"
     if kind == "missing":
@@ -151,13 +203,14 @@ def _did_you_mean(e: Any, errors: list[Any]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field"
-                        ) -> list[str]:
+def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field",
+                        model: type[BaseModel] | None = None) -> list[str]:
     """Every problem of ``err`` (at most :data:`MAX_PROBLEMS`, then a count), one line each; ``drop`` are
-    location parts left out (the tags of tagged unions)."""
+    location parts left out (the tags of tagged unions); ``model``, the class validated, gives each bound
+    error the field's whole allowed range."""
     drop_set = set(drop)
     errors = err.errors(include_url=False)
-    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field) + _did_you_mean(e, errors)
+    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, errors)
                                for e in errors[:MAX_PROBLEMS]))
     if len(errors) > MAX_PROBLEMS:
         lines.append(f"... and {len(errors) - MAX_PROBLEMS} more problem(s)")

@@ -80,7 +80,8 @@ def parse_regimens(data: object, source: str) -> dict[str, ConditioningRegimen]:
         try:
             out[name] = ConditioningRegimen.model_validate(block)
         except ValidationError as err:
-            raise RegimenError(f"{source}: {location_part(name)}: " + "; ".join(validation_problems(err))) from None
+            raise RegimenError(f"{source}: {location_part(name)}: " + "; ".join(validation_problems(err, ("cell_kill", "tbi"),
+                                                                                    model=ConditioningRegimen))) from None
     return out
 
 

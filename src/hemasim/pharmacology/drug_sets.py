@@ -284,7 +284,8 @@ def _check_range(path: str, value: float) -> None:
 
 def _format(err: ValidationError) -> str:
     """Every problem, joined on one line (a drug set's errors are quoted inside a scenario's)."""
-    return "; ".join(validation_problems(err, unknown_field="unknown field (see docs/drugs.md for the schema)"))
+    return "; ".join(validation_problems(err, unknown_field="unknown field (see docs/drugs.md for the schema)",
+                                         model=DrugSet))
 
 
 def parse_drug_set(data: object, source: str) -> DrugSet:

@@ -253,7 +253,7 @@ UNKNOWN_FIELD = "unknown field (check the spelling; see docs/scenarios.md for th
 
 
 def _problems(err: ValidationError) -> list[str]:
-    return validation_problems(err, _union_tags(), UNKNOWN_FIELD)
+    return validation_problems(err, _union_tags(), UNKNOWN_FIELD, Scenario)
 
 
 def _union_tags() -> set[str]:
