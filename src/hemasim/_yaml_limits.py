@@ -200,7 +200,8 @@ def _limited_loader(limits: YamlLimits) -> type[yaml.SafeLoader]:
             return node
 
     def construct_int(loader: yaml.SafeLoader, node: Any) -> Any:
-        digits = sum(ch.isdigit() for ch in str(node.value))
+        text = str(node.value).replace("_", "").lstrip("+-")
+        digits = len(text[2:] if text[:2].lower() in ("0x", "0b", "0o") else text)  # hex has no Python limit
         if digits > MAX_INT_DIGITS:
             raise _LimitError(node.start_mark, f"an integer of {digits} digits (at most {MAX_INT_DIGITS})")
         return yaml.SafeLoader.construct_yaml_int(loader, node)
