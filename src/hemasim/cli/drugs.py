@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, literal
 
 
 def drugs(
@@ -61,7 +61,7 @@ def drugs(
     t.add_column("number", no_wrap=True)
     t.add_column("source", overflow="fold", ratio=1)
     for path, v in ds.values_with_paths():
-        t.add_row(path, f"{v.value:g}", source_text(v))
+        t.add_row(literal(path), f"{v.value:g}", literal(source_text(v)))
     console.print(t)
     for key in ds.references:
-        console.print(f"- {key}: {ds.reference(key).citation()}")
+        console.print(f"- {literal(key)}: {literal(ds.reference(key).citation())}")
