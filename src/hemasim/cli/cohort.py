@@ -9,7 +9,7 @@ import typer
 from hemasim.cli._errors import fail
 
 EXIT_IO = 1
-SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file/--tls-cert/--tls-key, or Dask's "
+SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file, --tls-cert, --tls-key, or Dask's "
                   "distributed.comm.tls configuration), or tcp://HOST:PORT on a trusted network only: plain tcp:// is "
                   "neither encrypted nor authenticated, and Dask unpickles what the peer sends, so whoever answers "
                   "at that address can run code in this process (default: all local cores).")
