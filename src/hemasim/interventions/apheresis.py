@@ -113,8 +113,10 @@ class ApheresisSpec(InterventionSpec):
         ce = self.collection_efficiency
         if ce is None:
             ce = ctx.parameters.value("apheresis_cd34_collection_efficiency")
-        volumes = self.blood_volumes
-        if volumes is None:
+        volumes: float | np.ndarray
+        if self.blood_volumes is not None:
+            volumes = self.blood_volumes
+        else:
             assert self.litres is not None  # _one_volume
             volumes = self.litres / blood_volume_L(ctx.covariates, ctx.parameters)
         return [Apheresis(self.day, collected_share(ce, volumes))]

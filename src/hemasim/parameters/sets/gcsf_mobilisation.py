@@ -32,8 +32,8 @@ PARAMETERS = [
           bounds=(0.1, 20.0)),
     param("gcsf_mobilisation_delay_stages", 3.0, "1", "stages of the Erlang delay of the egress drive",
           Assumed(EGRESS, "the smallest chain that keeps blood CD34+ flat for the first two days of a course (the "
-                  "rise starts on day 4, Transfus Med 1997); with the delay fitted, 2-6 stages move the fitted "
-                  "course by under 10% (docs/mobilisation.md)"), bounds=(1.0, 10.0)),
+                  "rise starts on day 4, Transfus Med 1997); refitted with 1 stage (E_max 50, delay 3.4 days) "
+                  "the fitted days 4-6 change by under 4% (docs/mobilisation.md)"), bounds=(1.0, 10.0)),
     param("gcsf_mobilisation_ec50_ng_per_mL", 4.72, "ng/mL",
           "G-CSF concentration giving half the maximal egress drive",
           Cited(WANG_2001, "PD model: SC50 4.72 ng/mL of G-CSF on neutrophil input, taken for the egress drive "
