@@ -118,6 +118,7 @@ def test_bad_apheresis_and_product_blocks_are_refused(interventions: list[dict],
 
 
 @pytest.mark.cli
+@pytest.mark.slow
 def test_the_example_runs_through_the_cli_and_exports_sbml(tmp_path: Path):
     out = tmp_path / "run"
     res = invoke_hemasim("run", str(EXAMPLES / "autologous_mobilised.yaml"), "--out", str(out))
