@@ -106,3 +106,13 @@ def test_only_predictions_count_as_validation():
     card = report.to_json()
     assert card["targets"][0]["class"] == "prediction" and card["targets"][0]["near_edge"] is True
     assert card["targets"][3]["calibrated_on"] is True and card["classes"]["consistency"] == {"pass": 2}
+
+
+def test_the_docs_table_is_generated_from_the_targets():
+    from pathlib import Path
+
+    from hemasim.validation.classes_table import classes_table, replace_table
+
+    docs = (Path(__file__).parents[1] / "docs" / "validation.md").read_text(encoding="utf-8")
+    assert replace_table(docs) == docs, "run: python -m hemasim.validation.classes_table docs/validation.md"
+    assert "| T2 | calibration of `graft_short_term_units_per_cd34`" in classes_table()
