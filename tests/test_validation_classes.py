@@ -67,6 +67,7 @@ def test_every_calibration_target_calibrates_something():
     ({"class_reason": " "}, "class_reason is missing"),
     ({"class": "calibration"}, "a calibration target lists the parameters it calibrates"),
     ({"calibrates": ["x"]}, "calibrates is only for class calibration"),
+    ({"checks": [{"readout": "r", "open_end": "up"}]}, "check 'r': open_end is 'up'; allowed: high, low"),
 ])
 def test_a_target_without_an_honest_class_is_refused(change, message):
     target = {"id": "X1", "class": "prediction", "class_reason": "never fitted", "band_basis": "uncertainty",

@@ -142,7 +142,9 @@ class ValidationReport:
             return [t for t in covered if t.status in ("pass", "partial")], covered
 
         passed, covered = judged("prediction")
-        by_basis = {b: sum(t.band_basis == b for t in passed) for b in ("uncertainty", "threshold", "judgement")}
+        published = ("uncertainty", "exact")  # the source's interval, or its value itself
+        by_basis = {"uncertainty": sum(t.band_basis in published for t in passed),
+                    **{b: sum(t.band_basis == b for t in passed) for b in ("threshold", "judgement")}}
         near = sum(t.near_edge for t in passed)
         cal_passed, cal = judged("calibration")
         con_passed, con = judged("consistency")
@@ -180,6 +182,10 @@ def check_target_class(target: dict[str, Any]) -> None:
     for key in ("class_reason", "band_source"):
         if not str(target.get(key, "")).strip():
             raise ValueError(f"{where}: {key} is missing; say why (see the file's header)")
+    for check in target.get("checks", []):
+        if check.get("open_end") not in (None, "high", "low"):
+            raise ValueError(f"{where}: check {check.get('readout')!r}: open_end is {check.get('open_end')!r}; "
+                             "allowed: high, low")
     calibrates = target.get("calibrates")
     if cls == "calibration" and not (isinstance(calibrates, list) and calibrates):
         raise ValueError(f"{where}: a calibration target lists the parameters it calibrates in calibrates")
