@@ -14,13 +14,18 @@ gives its events. The fit builds one model per parameter vector and stacks the c
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
+
+from hemasim.biology.body import Covariates
 from hemasim.events import Event
 from hemasim.model import Model
+from hemasim.parameters import ParameterSet
+from hemasim.parameters.core import Fitted
 from hemasim.pharmacology.drug_sets import DrugSet
 from hemasim.scenario import Scenario
 
@@ -64,7 +69,7 @@ class BuilderSource:
         return self.label
 
 
-def _set_path(data: Any, path: str, value: float) -> None:
+def _set_path(data: Any, path: str, value: float, how: str | None = None) -> None:
     """Set ``value`` at the dotted ``path`` of dumped drug-set data (list items by index)."""
     keys = path.split(".")
     node = data
@@ -72,15 +77,18 @@ def _set_path(data: Any, path: str, value: float) -> None:
         node = node[int(key)] if isinstance(node, list) else node[key]
     leaf = node[int(keys[-1])] if isinstance(node, list) else node[keys[-1]]
     leaf["value"] = float(value)
+    if how is not None:
+        leaf.update(source=None, where="", derived=how, assumed=None)
 
 
-def drug_set_with_values(drug_set: DrugSet, values: Mapping[str, float]) -> DrugSet:
-    """A copy of ``drug_set`` with the values at dotted paths replaced (validated like a loaded set)."""
+def drug_set_with_values(drug_set: DrugSet, values: Mapping[str, float], how: str | None = None) -> DrugSet:
+    """A copy of ``drug_set`` with the values at dotted paths replaced (validated like a loaded set); ``how``
+    (e.g. a :class:`Fitted` description) becomes their provenance (``derived``)."""
     if not values:
         return drug_set
     data = drug_set.model_dump()
     for path, v in values.items():
-        _set_path(data, path, v)
+        _set_path(data, path, v, how)
     return DrugSet.model_validate(data)
 
 
@@ -127,6 +135,10 @@ class ScenarioSource:
         return self.model_parameter_names | frozenset(self.drug_parameter_paths)
 
     def build(self, values: Mapping[str, float]) -> Model:
+        if self.scenario.parameter_set is not None:  # the scenario's fitted set, under the values being fitted
+            from hemasim.inference.fitted import load_fitted_values
+
+            values = {**load_fitted_values(self.scenario.parameter_set).values, **values}
         return scenario_model(self.scenario, values, self.drug_sets, self.drug_parameter_paths)
 
     def events(self) -> list[Event]:
@@ -139,14 +151,18 @@ class ScenarioSource:
 
 
 def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: Mapping[str, DrugSet] | None = None,
-                   drug_paths: Mapping[str, tuple[str, str]] | None = None) -> Model:
+                   drug_paths: Mapping[str, tuple[str, str]] | None = None, *, covariates: Covariates | None = None,
+                   parameters: ParameterSet | None = None, per_patient: Mapping[str, np.ndarray] | None = None,
+                   fitted: Fitted | None = None) -> Model:
     """The model of ``scenario`` with ``values`` (run-record names) replacing the defaults: healthy-model
-    parameters through :meth:`ParameterSet.with_values`, drug-set values in a copy of the set. What
-    :func:`hemasim.assembly.build_model` builds, with those values."""
+    parameters in the parameter set (provenance :class:`UserOverride`, or ``fitted``), drug-set values in a copy
+    of the set. What :func:`hemasim.assembly.build_model` builds (``covariates``, ``parameters`` and
+    ``per_patient`` as there), with those values."""
     from hemasim.assembly import model_extensions
     from hemasim.biology import healthy_human_model
     from hemasim.biology.origins import split_origins
     from hemasim.biology.transplant import blocked_flows, host_absent_compartments
+    from hemasim.interventions.dosed import drug_set_of
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.pharmacology.friberg import friberg_model
     from hemasim.pharmacology.pkpd import DrugExposure
@@ -163,20 +179,31 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
             per_set.setdefault(set_name, {})[path] = float(v)
         else:
             model_values[name] = float(v)
-    changed = {n: drug_set_with_values(ds, per_set.get(n, {})) for n, ds in drug_sets.items()}
-    cov = scenario.patient.covariates()
+    how = None if fitted is None else fitted.describe()
+    changed = {n: drug_set_with_values(ds, per_set.get(n, {}), how) for n, ds in drug_sets.items()}
+    cov = scenario.patient.covariates() if covariates is None else covariates
     if isinstance(scenario.model, FribergChain):
         if model_values:
             raise KeyError(f"the Friberg chain has no parameter {sorted(model_values)[0]!r}")
-        from hemasim.interventions.dosed import drug_set_of
-
+        if np.ndim(cov.age_years):
+            raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
         chain = drug_set_of(scenario.model.drug_set).name
         return friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy)
     extensions = [DrugExposure(changed[e.drug_set.name]) if isinstance(e, DrugExposure) else e
                   for e in model_extensions(scenario)]
-    params = healthy_adult_parameters().with_values(**model_values)
-    model = healthy_human_model(cov, params, aging=scenario.aging, extensions=extensions)
+    params = healthy_adult_parameters() if parameters is None else parameters
+    params = _with_values(params, model_values, fitted)
+    model = healthy_human_model(cov, params, aging=scenario.aging, per_patient=per_patient, extensions=extensions)
     if not scenario.is_chimeric:  # as hemasim.assembly.build_model does
         return model
     genotype = scenario.patient.genotype
     return split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
+
+
+def _with_values(params: ParameterSet, values: Mapping[str, float], fitted: Fitted | None) -> ParameterSet:
+    if fitted is None:
+        return params.with_values(**values)
+    records = {name: params[name] for name in params}
+    for name, v in values.items():
+        records[name] = replace(params[name], value=float(v), provenance=fitted)
+    return ParameterSet(params.name, records)
