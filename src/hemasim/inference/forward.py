@@ -12,7 +12,9 @@ the batch accurate. :class:`ScipyEngine` runs the same vectors one by one with `
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -64,13 +66,28 @@ class ForwardEngine(Protocol):
     def describe(self) -> str: ...
 
 
+@contextmanager
+def _threads_for(n_patients: int) -> Iterator[None]:
+    """No more numba threads than lock-step chunks: a batch of one chunk runs on one thread (the parallel
+    loops are over chunks and patients; idle threads only cost synchronisation, a lot on a busy machine)."""
+    import numba
+
+    old = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(old, math.ceil(n_patients / DormandPrince.LOCKSTEP_CHUNK))))
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
 def _run(model: CompiledModel, solver: Solver, events: Sequence[Event], times: np.ndarray,
          observe: Sequence[str]) -> np.ndarray:
     from hemasim.simulation import integrate_through_events
     from hemasim.solvers.steady import NewtonSteadyState
 
-    x0 = NewtonSteadyState().states(model)
-    run = integrate_through_events(model, solver, x0, events, times, np.random.default_rng(0), [], observe)
+    with _threads_for(model.n_patients or 1):
+        x0 = NewtonSteadyState().states(model)
+        run = integrate_through_events(model, solver, x0, events, times, np.random.default_rng(0), [], observe)
     return run.values
 
 

@@ -25,7 +25,7 @@ __all__ = ["DEFAULT_FD_STEP", "FAILED_VALUE", "Objective"]
 #: objective value of a vector the solver cannot integrate (finite, so that optimisers step back)
 FAILED_VALUE = 1e10
 #: central-difference step on the estimation scale (checked against a tight-tolerance reference in the tests)
-DEFAULT_FD_STEP = 1e-4
+DEFAULT_FD_STEP = 1e-5
 
 
 @dataclass(frozen=True)

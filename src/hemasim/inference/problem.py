@@ -266,10 +266,10 @@ def _check_measurements(problem: Problem) -> None:
     for row in range(len(m)):
         loc = f"{m.source}: row {row + 2}"  # the header is row 1
         if m.condition[row] not in known_c:
-            raise ProblemError(f"{loc}, column condition: unknown condition {m.condition[row]!r}; "
+            raise ProblemError(f"{loc}, column condition: unknown condition {str(m.condition[row])!r}; "
                                f"known: {', '.join(sorted(known_c))}")
         if m.observable[row] not in known_o:
-            raise ProblemError(f"{loc}, column observable: unknown observable {m.observable[row]!r}; "
+            raise ProblemError(f"{loc}, column observable: unknown observable {str(m.observable[row])!r}; "
                                f"known: {', '.join(sorted(known_o))}")
     if len(m) == 0:
         raise ProblemError(f"{m.source}: no measurements")

@@ -188,16 +188,26 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
         if np.ndim(cov.age_years):
             raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
         chain = drug_set_of(scenario.model.drug_set).name
-        return friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy)
+        return _mark_fitted(friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy),
+                            values, fitted)
     extensions = [DrugExposure(changed[e.drug_set.name]) if isinstance(e, DrugExposure) else e
                   for e in model_extensions(scenario)]
     params = healthy_adult_parameters() if parameters is None else parameters
     params = _with_values(params, model_values, fitted)
     model = healthy_human_model(cov, params, aging=scenario.aging, per_patient=per_patient, extensions=extensions)
-    if not scenario.is_chimeric:  # as hemasim.assembly.build_model does
-        return model
-    genotype = scenario.patient.genotype
-    return split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
+    if scenario.is_chimeric:  # as hemasim.assembly.build_model does
+        genotype = scenario.patient.genotype
+        model = split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
+    return _mark_fitted(model, values, fitted)
+
+
+def _mark_fitted(model: Model, values: Mapping[str, float], fitted: Fitted | None) -> Model:
+    """The model's parameter records of ``values`` with provenance ``fitted`` (drug-set values included)."""
+    if fitted is not None:
+        params = model.parameters
+        records = {n: replace(params[n], provenance=fitted) if n in values else params[n] for n in params}
+        model.parameters = ParameterSet(params.name, records)
+    return model
 
 
 def _with_values(params: ParameterSet, values: Mapping[str, float], fitted: Fitted | None) -> ParameterSet:
