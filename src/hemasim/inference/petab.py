@@ -550,8 +550,9 @@ class RoadRunnerEngine:
             if np.any(model.obs_flux_w[selected]):
                 raise ValueError("RoadRunnerEngine reads observables that are species sums only")
             rr.resetAll()
-            for name, amount in zip(model.state_names, steady_state(model), strict=True):
-                rr[f"init({name})"] = float(amount)  # initial amounts: events at day 0 still fire on them
+            amounts = dict(zip(model.state_names, steady_state(model), strict=True))
+            # initial amounts (events at day 0 still fire on them); the model's setter does not regenerate code
+            rr.model.setFloatingSpeciesInitAmounts(np.array([amounts[s] for s in rr.model.getFloatingSpeciesIds()]))
             rr.reset()
             for pid, value in sbml_parameter_values(model).items():  # after reset(), which restores them
                 rr[pid] = value
