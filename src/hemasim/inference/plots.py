@@ -89,7 +89,12 @@ def _profiles(out: FitOutputs) -> bytes:
                 ax.axvline(ci, color="grey", ls=":", lw=0.8)
         scale = out.objective.parameters[out.objective.names.index(pr.name)].scale
         if scale != "lin":
-            ax.set_xscale("log")
+            from matplotlib.ticker import FormatStrFormatter, MaxNLocator, NullFormatter
+
+            ax.set_xscale("log")  # a profile spans less than a decade: a few plain ticks, no minor labels
+            ax.xaxis.set_major_locator(MaxNLocator(4))
+            ax.xaxis.set_major_formatter(FormatStrFormatter("%.3g"))
+            ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set(xlabel=pr.name, ylabel="objective - best", title=pr.status, ylim=(-0.2, 4.0))
     return _png(fig)
 
