@@ -37,7 +37,7 @@ FULL_SCENARIO = {
                        "route": "iv_infusion", "infusion_hours": 1,
                        "schedule": {"start_day": 0, "every_days": 21, "cycles": 2}}]}
 FULL_FREE = [("neutrophil_progenitor_exit_rate_per_day", 0.3, 5.0), ("neutrophil_feedback_log_slope", 0.03, 1.0),
-             ("neutrophil_blood_half_life_days", 0.2, 3.0), ("neutrophil_marrow_transit_days", 2.0, 15.0),
+             ("neutrophil_blood_half_life_days", 0.3, 2.0), ("neutrophil_marrow_transit_days", 4.0, 8.0),
              ("neutrophil_mitotic_transit_days", 1.0, 10.0), ("docetaxel_friberg2002__effects_0_slope_L_per_umol",
                                                                1.0, 50.0)]
 

@@ -99,7 +99,12 @@ class KernelEngine:
 
     def simulate(self, source: _Source, values: Sequence[Mapping[str, float]], times: np.ndarray,
                  observe: Sequence[str]) -> np.ndarray:
-        models = [source.build(v).compile() for v in values]  # type: ignore[attr-defined]
+        try:
+            models = [source.build(v).compile() for v in values]  # type: ignore[attr-defined]
+        except ValueError:  # a value the model refuses (outside a parameter's range): NaN for that vector
+            if len(values) == 1:
+                return np.full((1, len(times), len(observe)), np.nan)
+            return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
         solver = DormandPrince(rtol=self.rtol)
         events = source.events()
         try:

@@ -213,6 +213,10 @@ class Problem:
                     raise ProblemError(f"{where}: parameters.{i}.target: {p.target!r} is not a parameter of the "
                                        f"model of condition {c.id!r} ({c.source.describe()}); "
                                        f"{_known(c.source.parameter_names)}")
+                lo, hi = getattr(c.source, "parameter_bounds", lambda _: (-math.inf, math.inf))(p.target)
+                if p.lower < lo or p.upper > hi:
+                    raise ProblemError(f"{where}: parameters.{i}: bounds [{p.lower}, {p.upper}] exceed the range "
+                                       f"[{lo}, {hi}] the model accepts for {p.target!r}")
         if not self.estimated:
             raise ProblemError(f"{where}: parameters: no parameter is estimated")
         self._check_hemasim_observables(where)

@@ -13,6 +13,7 @@ gives its events. The fit builds one model per parameter vector and stacks the c
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -133,6 +134,13 @@ class ScenarioSource:
     @property
     def parameter_names(self) -> frozenset[str]:
         return self.model_parameter_names | frozenset(self.drug_parameter_paths)
+
+    def parameter_bounds(self, name: str) -> tuple[float, float]:
+        """The range the model accepts for a healthy-model parameter (drug-set values: unbounded)."""
+        from hemasim.parameters import healthy_adult_parameters
+
+        return healthy_adult_parameters()[name].bounds if name in self.model_parameter_names else (-math.inf,
+                                                                                                   math.inf)
 
     def build(self, values: Mapping[str, float]) -> Model:
         if self.scenario.parameter_set is not None:  # the scenario's fitted set, under the values being fitted
