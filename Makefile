@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_cohort.py
 	$(BIN)/python bench/bench_clonal.py
 	$(BIN)/python bench/bench_regimens.py
+	$(BIN)/python bench/bench_fit.py
 
 validate: $(BASE_STAMP)
 	$(BIN)/hemasim validate

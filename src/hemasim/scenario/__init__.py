@@ -228,6 +228,8 @@ class Scenario(_Strict):
                              f"{d / self.solver.max_step_days:,.0f} steps over duration_days = {d:g}; at most "
                              f"{MAX_SOLVER_STEPS:,} (max_step_days >= {d / MAX_SOLVER_STEPS:.3g})")
         return self
+    parameter_set: str | None = Field(default=None, min_length=1,
+                                      description="path of a fitted parameter set (the YAML `hemasim fit` writes)")
 
     @model_validator(mode="after")
     def _interventions_fit(self) -> Scenario:
@@ -244,6 +246,15 @@ class Scenario(_Strict):
                                  f"(duration_days = {self.duration_days})")
             iv.check_in(facts, i)
         return self
+
+    @field_validator("parameter_set")
+    @classmethod
+    def _fitted_set_loads(cls, path: str | None) -> str | None:
+        if path is not None:
+            from hemasim.inference.fitted import load_fitted_values  # late import: inference sits above scenarios
+
+            load_fitted_values(path)
+        return path
 
     @property
     def is_chimeric(self) -> bool:
@@ -295,7 +306,7 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
 
 #: fields that hold the path of another file (a drug set: a shipped name, or a path ending .yaml/.yml or
 #: holding a /); a relative path is relative to the scenario file's folder
-PATH_FIELDS = ("drug_set",)
+PATH_FIELDS = ("drug_set", "parameter_set")
 
 
 def _is_path(value: str) -> bool:
