@@ -1,0 +1,1 @@
+"""Calibration and inference: fitting hemasim to data (populations: hemasim.inference.population)."""

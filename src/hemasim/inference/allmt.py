@@ -1,0 +1,155 @@
+"""Fit and forecast the allMT maintenance records: the K-PD Friberg model (hemasim.pharmacology.maintenance),
+a population fit (SAEM) on the first half of every record, each patient's MAP estimate with that population as
+prior, and the forecast of the second half against last-value-carried-forward. The method and the table are in
+docs/fitting_allmt.md; ``docs/allmt_forecast.py`` prints the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from hemasim.inference.population import (
+    MapFit,
+    PopulationData,
+    PopulationFit,
+    PopulationParameter,
+    SaemSettings,
+    map_estimates,
+    saem,
+)
+from hemasim.pharmacology.maintenance import MAINTENANCE_PARAMETERS, DosePeriods, MaintenanceRecord, maintenance_model
+
+__all__ = ["FREE_PARAMETERS", "ForecastRow", "MaintenancePredictor", "forecast_allmt", "forecast_table",
+           "split_record"]
+
+#: the parameters fitted per patient (log-normal between-patient variability); the others stay at their
+#: typical values (gamma and the MTX slope: not identifiable from monthly counts of five patients)
+FREE_PARAMETERS = ("circ0", "slope_mp", "kde", "mtt")
+_FULL = {"circ0": "maintenance_circ0_1e9_per_L", "mtt": "maintenance_mtt_days", "gamma": "maintenance_gamma",
+         "kde": "maintenance_kde_per_day", "slope_mp": "maintenance_slope_mp", "slope_mtx": "maintenance_slope_mtx"}
+
+
+class MaintenancePredictor:
+    """Predicted ANC at each subject's observation days for many parameter vectors at once (a
+    :data:`~hemasim.inference.population.Predictor`): the batch is compiled as one cohort (each row its own dose
+    schedule and parameters) and run on the lock-step kernel."""
+
+    def __init__(self, schedules: Sequence[DosePeriods], days: Sequence[np.ndarray], free: Sequence[str],
+                 fixed: Mapping[str, float] | None = None, rtol: float = 1e-6) -> None:
+        if len(schedules) != len(days):
+            raise ValueError("one schedule and one set of observation days per subject")
+        self.schedules = list(schedules)
+        self.days = [np.asarray(d, dtype=np.float64) for d in days]
+        self.free = tuple(free)
+        self.fixed = dict(fixed or {})
+        self.rtol = rtol
+        self.width = max(len(d) for d in self.days)
+
+    def __call__(self, subjects: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return self.at(subjects, values, [self.days[int(s)] for s in subjects], self.width)
+
+    def at(self, subjects: np.ndarray, values: np.ndarray, days: Sequence[np.ndarray], width: int) -> np.ndarray:
+        """Predictions (M, width) at ``days[m]`` of row m (NaN-padded)."""
+        from hemasim.simulation import integrate_through_events
+        from hemasim.solvers import DormandPrince
+
+        values = np.asarray(values, dtype=np.float64)
+        params: dict[str, object] = {k: np.full(len(subjects), v) for k, v in self.fixed.items()}
+        params.update({name: values[:, j] for j, name in enumerate(self.free)})
+        rows = [self.schedules[int(s)] for s in subjects]
+        shared = all(r is rows[0] for r in rows)
+        model = maintenance_model(rows[0] if shared else rows, params).compile()  # type: ignore[arg-type]
+        times = np.unique(np.concatenate([[0.0], *days]))
+        run = integrate_through_events(model, DormandPrince(rtol=self.rtol), model.x0, [], times,
+                                       np.random.default_rng(0), [], ["anc_1e9_per_L"])
+        out = np.full((len(subjects), width), np.nan)
+        for m, d in enumerate(days):
+            out[m, :len(d)] = run.values[m, np.searchsorted(times, d), 0]
+        return out
+
+
+def split_record(record: MaintenanceRecord, fraction: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the fitting part (the first ``fraction`` of the assessments) and of the forecast part."""
+    n_fit = max(2, int(np.floor(fraction * len(record.days))))
+    idx = np.arange(len(record.days))
+    return idx[:n_fit], idx[n_fit:]
+
+
+@dataclass(frozen=True)
+class ForecastRow:
+    """Forecast errors of one patient (or 'overall'): model and last-value-carried-forward, ANC in 1e9/L."""
+
+    patient: str
+    n_fit: int
+    n_forecast: int
+    rmse: float
+    mae: float
+    rmse_log: float
+    mae_log: float
+    rmse_locf: float
+    mae_locf: float
+    rmse_log_locf: float
+    mae_log_locf: float
+
+
+def _errors(patient: str, n_fit: int, z: np.ndarray, model: np.ndarray, locf: np.ndarray) -> ForecastRow:
+    def four(pred: np.ndarray) -> list[float]:
+        e, el = pred - z, np.log(pred) - np.log(z)
+        return [float(np.sqrt(np.mean(e**2))), float(np.mean(np.abs(e))), float(np.sqrt(np.mean(el**2))),
+                float(np.mean(np.abs(el)))]
+
+    return ForecastRow(patient, n_fit, len(z), *four(model), *four(locf))
+
+
+@dataclass(frozen=True)
+class AllmtForecast:
+    population: PopulationFit
+    individual: list[MapFit]
+    rows: list[ForecastRow]  # per patient, then 'overall' (all forecast points pooled)
+    predictions: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # patient -> (days, observed, forecast)
+
+
+def forecast_allmt(records: Sequence[MaintenanceRecord], settings: SaemSettings = SaemSettings(),
+                   free: Sequence[str] = FREE_PARAMETERS, fraction: float = 0.5, progress: bool = False
+                   ) -> AllmtForecast:
+    """Population fit on the first part of every record, MAP per patient, forecast of the rest (module doc)."""
+    splits = [split_record(r, fraction) for r in records]
+    fit_days = [r.days[a] for r, (a, _) in zip(records, splits, strict=True)]
+    predictor = MaintenancePredictor([r.doses for r in records], fit_days, free)
+    z = np.full((len(records), predictor.width), np.nan)
+    for i, (r, (a, _)) in enumerate(zip(records, splits, strict=True)):
+        z[i, :len(a)] = np.maximum(r.anc_1e9_per_L[a], 0.01)  # one ANC of 0 would be -inf on the log scale
+    data = PopulationData(tuple(r.patient for r in records), z)
+    start = [PopulationParameter(n, MAINTENANCE_PARAMETERS[_FULL[n]].value,
+                                 float(np.sqrt(np.log1p((MAINTENANCE_PARAMETERS[_FULL[n]].iiv_cv or 0.5) ** 2))))
+             for n in free]
+    pop = saem(data, predictor, start, settings, progress)
+    individual = map_estimates(data, predictor, free, pop.typical, pop.omega, pop.sigma)
+    rows, predictions = [], {}
+    pooled: list[list[np.ndarray]] = [[], [], []]
+    for i, (r, (a, b)) in enumerate(zip(records, splits, strict=True)):
+        observed = np.maximum(r.anc_1e9_per_L[b], 0.01)
+        forecast = predictor.at(np.array([i]), individual[i].values[None], [r.days[b]], len(b))[0]
+        locf = np.full(len(b), np.maximum(r.anc_1e9_per_L[a[-1]], 0.01))
+        rows.append(_errors(r.patient, len(a), observed, forecast, locf))
+        predictions[r.patient] = (r.days[b], observed, forecast)
+        for k, v in enumerate((observed, forecast, locf)):
+            pooled[k].append(v)
+    z_all, f_all, l_all = (np.concatenate(v) for v in pooled)
+    rows.append(_errors("overall", sum(r.n_fit for r in rows), z_all, f_all, l_all))
+    return AllmtForecast(pop, individual, rows, predictions)
+
+
+def forecast_table(rows: Sequence[ForecastRow]) -> str:
+    """The rows as a Markdown table (ANC in 1e9/L; log = natural log)."""
+    head = ("| patient | fitted | forecast | RMSE model | RMSE LOCF | MAE model | MAE LOCF | RMSE log model | "
+            "RMSE log LOCF | MAE log model | MAE log LOCF |\n|---|---|---|---|---|---|---|---|---|---|---|")
+    lines = [head]
+    for r in rows:
+        lines.append(f"| {r.patient} | {r.n_fit} | {r.n_forecast} | {r.rmse:.2f} | {r.rmse_locf:.2f} | {r.mae:.2f} | "
+                     f"{r.mae_locf:.2f} | {r.rmse_log:.2f} | {r.rmse_log_locf:.2f} | {r.mae_log:.2f} | "
+                     f"{r.mae_log_locf:.2f} |")
+    return "\n".join(lines)
