@@ -153,3 +153,24 @@ def forecast_table(rows: Sequence[ForecastRow]) -> str:
                      f"{r.mae_locf:.2f} | {r.rmse_log:.2f} | {r.rmse_log_locf:.2f} | {r.mae_log:.2f} | "
                      f"{r.mae_log_locf:.2f} |")
     return "\n".join(lines)
+
+
+#: the simulated recovery study's design: 24 weeks of maintenance (half dose for 4 weeks, full dose, a 2-week
+#: interruption, 120% 6-MP), counts every 2 weeks, 20% log-normal residual error
+STUDY_SCHEDULE = DosePeriods(np.array([0.0, 28.0, 84.0, 98.0]), np.array([0.5, 1.0, 0.0, 1.2]),
+                             np.array([0.5, 1.0, 0.0, 1.0]))
+STUDY_DAYS = np.arange(14.0, 169.0, 14.0)
+STUDY_FREE = ("circ0", "slope_mp", "kde")
+STUDY_TYPICAL = np.array([3.0, 0.3, 0.1])
+STUDY_OMEGA = np.array([0.3, 0.3, 0.3])
+STUDY_SIGMA = 0.2
+
+
+def simulated_study(n_subjects: int, seed: int) -> tuple[MaintenancePredictor, PopulationData, np.ndarray]:
+    """A synthetic maintenance population from the known STUDY_* values: (predictor, data, true thetas)."""
+    from hemasim.inference.population import simulate_population
+
+    predictor = MaintenancePredictor([STUDY_SCHEDULE] * n_subjects, [STUDY_DAYS] * n_subjects, STUDY_FREE)
+    theta, z = simulate_population(predictor, n_subjects, STUDY_TYPICAL, STUDY_OMEGA, STUDY_SIGMA,
+                                   np.random.default_rng(seed))
+    return predictor, PopulationData(tuple(f"sim_{i}" for i in range(n_subjects)), z), theta

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MapFit", "PopulationData", "PopulationFit", "PopulationParameter", "Predictor", "SaemSettings",
-           "map_estimates", "saem"]
+           "map_estimates", "saem", "simulate_population"]
 
 #: predict(subjects (M,) int, values (M, p) natural scale) -> (M, T) predictions at each subject's observation
 #: slots (the columns of PopulationData.observations; NaN or anything where a subject has no observation)
@@ -323,3 +323,15 @@ def _gauss_newton_covariance(jacobian: np.ndarray) -> np.ndarray:
         return np.asarray(np.linalg.inv(jtj))
     except np.linalg.LinAlgError:
         return np.full_like(jtj, np.nan)
+
+
+# ------------------------------------------------------------------------------------------------ simulation
+def simulate_population(predict: Predictor, n_subjects: int, typical: np.ndarray, omega: np.ndarray, sigma: float,
+                        rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic data from known values: each subject's theta_i = typical * exp(omega * N(0, 1)), and
+    observations z = f(theta_i) * exp(sigma * N(0, 1)) where the predictor has a slot. Returns (theta, z)."""
+    typical = np.asarray(typical, dtype=np.float64)
+    theta = typical * np.exp(np.asarray(omega) * rng.standard_normal((n_subjects, len(typical))))
+    f = np.asarray(predict(np.arange(n_subjects), theta), dtype=np.float64)
+    z = f * np.exp(sigma * rng.standard_normal(f.shape))
+    return theta, z

@@ -1,0 +1,98 @@
+"""Population fitting (hemasim.inference.population): SAEM and MAP on a linear-Gaussian toy with a closed-form
+answer, batch predictions, input checks; SAEM on a simulated maintenance population (slow)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hemasim.inference.population import (
+    PopulationData,
+    PopulationParameter,
+    SaemSettings,
+    map_estimates,
+    saem,
+    simulate_population,
+)
+
+
+def _constant(subjects: np.ndarray, values: np.ndarray, width: int = 6) -> np.ndarray:
+    """A toy predictor: each subject's observations scatter around its own parameter (log z = psi + e)."""
+    return np.repeat(values[:, :1], width, axis=1)
+
+
+def test_saem_matches_the_closed_form_of_a_normal_normal_model() -> None:
+    """log z_ij = psi_i + e_ij: the ML estimates are mu = mean of subject means, omega^2 = their variance minus
+    sigma^2/m (balanced design), and SE(mu) = sqrt((omega^2 + sigma^2/m) / N)."""
+    rng = np.random.default_rng(3)
+    n, m = 200, 6
+    _, z = simulate_population(_constant, n, np.array([2.0]), np.array([0.4]), 0.3, rng)
+    fit = saem(PopulationData(tuple(map(str, range(n))), z), _constant, [PopulationParameter("a", 5.0, 1.0)],
+               SaemSettings(exploration=80, smoothing=150, information_samples=200, seed=1))
+    means = np.log(z).mean(axis=1)
+    sigma2 = np.sum((np.log(z) - means[:, None]) ** 2) / (n * (m - 1))
+    omega2 = means.var() - sigma2 / m
+    assert fit.typical[0] == pytest.approx(np.exp(means.mean()), rel=0.02)
+    assert fit.omega[0] == pytest.approx(np.sqrt(omega2), rel=0.1)
+    assert fit.sigma == pytest.approx(np.sqrt(sigma2), rel=0.05)
+    assert fit.se_log_typical[0] == pytest.approx(np.sqrt((omega2 + sigma2 / m) / n), rel=0.2)
+    assert fit.typical_ci[0, 0] < 2.0 < fit.typical_ci[0, 1]
+    assert fit.trace.shape == (230, 3)
+
+
+def test_saem_is_reproducible_with_its_seed() -> None:
+    rng = np.random.default_rng(0)
+    _, z = simulate_population(_constant, 20, np.array([1.0]), np.array([0.3]), 0.2, rng)
+    data = PopulationData(tuple(map(str, range(20))), z)
+    runs = [saem(data, _constant, [PopulationParameter("a", 2.0)], SaemSettings(exploration=10, smoothing=10,
+                                                                                 information_samples=5, seed=4))
+            for _ in range(2)]
+    assert np.array_equal(runs[0].trace, runs[1].trace)
+
+
+def test_map_shrinks_towards_the_typical_value_by_the_normal_normal_weights() -> None:
+    """One subject, log z_j = psi + e_j: the MAP estimate of psi is the precision-weighted mean of the prior
+    mean and the data mean."""
+    z = np.exp(np.array([[0.5, 0.7, 0.6, 0.4, 0.8, 0.6]]))
+    fit = map_estimates(PopulationData(("s",), z), _constant, ["a"], np.array([1.0]), np.array([0.2]), 0.3)[0]
+    w_data, w_prior = 6 / 0.3**2, 1 / 0.2**2
+    expected = (w_data * np.log(z).mean() + w_prior * 0.0) / (w_data + w_prior)
+    assert np.log(fit.values[0]) == pytest.approx(expected, abs=1e-5)
+    se = 1 / np.sqrt(w_data + w_prior)
+    assert np.log(fit.ci[0]) == pytest.approx([expected - 1.96 * se, expected + 1.96 * se], abs=1e-3)
+
+
+def test_population_data_rejects_bad_observations() -> None:
+    with pytest.raises(ValueError, match="must be > 0"):
+        PopulationData(("a",), np.array([[1.0, -2.0]]))
+    with pytest.raises(ValueError, match="n_subjects=2"):
+        PopulationData(("a", "b"), np.array([[1.0, 2.0]]))
+    with pytest.raises(ValueError, match="at least one observation"):
+        PopulationData(("a", "b"), np.array([[1.0, 2.0], [np.nan, np.nan]]))
+    with pytest.raises(ValueError, match="typical value must be > 0"):
+        PopulationParameter("a", 0.0)
+
+
+def test_population_result_feeds_a_parameter_set_cv() -> None:
+    rng = np.random.default_rng(0)
+    _, z = simulate_population(_constant, 30, np.array([1.0]), np.array([0.3]), 0.2, rng)
+    fit = saem(PopulationData(tuple(map(str, range(30))), z), _constant, [PopulationParameter("a", 1.0)],
+               SaemSettings(exploration=20, smoothing=20, information_samples=10))
+    out = fit.to_dict()
+    assert out["parameters"]["a"]["iiv_cv"] == pytest.approx(np.sqrt(np.expm1(fit.omega[0] ** 2)))
+    assert out["n_subjects"] == 30 and out["n_observations"] == 180
+
+
+@pytest.mark.slow
+def test_saem_recovers_a_simulated_maintenance_population() -> None:
+    """40 simulated patients of the K-PD Friberg maintenance model (known typical values and omegas, 12 counts
+    each, 20% error), SAEM started 50% off: typical values within 15%, omegas within 0.12 (fixed seed; the
+    100-patient repeat study is bench/bench_population.py)."""
+    from hemasim.inference.allmt import STUDY_FREE, STUDY_OMEGA, STUDY_SIGMA, STUDY_TYPICAL, simulated_study
+
+    predictor, data, _ = simulated_study(40, seed=2)
+    start = [PopulationParameter(n, 1.5 * v, 0.5) for n, v in zip(STUDY_FREE, STUDY_TYPICAL, strict=True)]
+    fit = saem(data, predictor, start, SaemSettings(exploration=60, smoothing=40, information_samples=20))
+    assert np.all(np.abs(fit.typical / STUDY_TYPICAL - 1) < 0.15), fit.typical
+    assert np.all(np.abs(fit.omega - STUDY_OMEGA) < 0.12), fit.omega
+    assert abs(fit.sigma - STUDY_SIGMA) < 0.04
