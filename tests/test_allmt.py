@@ -108,3 +108,40 @@ def test_forecast_pipeline_for_one_patient() -> None:
     assert row.rmse == pytest.approx(np.sqrt(np.mean((forecast - observed) ** 2)))
     assert overall.rmse == pytest.approx(row.rmse)
     assert out.individual[0].subject == "UPN_914" and out.individual[0].values.shape == (4,)
+
+
+@pytest.mark.slow
+@pytest.mark.cli
+def test_fit_population_cli_writes_a_parameter_set_with_variability(tmp_path) -> None:
+    import yaml
+
+    from tests.conftest import invoke_hemasim
+
+    out = tmp_path / "pop"
+    res = invoke_hemasim("fit-population", str(ALLMT_DIR), "--out", str(out), "--patients", "UPN_914,UPN_916",
+                         "--iterations", "10")
+    assert res.exit_code == 0, res.stderr
+    doc = yaml.safe_load((out / "population.yaml").read_text())
+    rows = {r["name"]: r for r in doc["parameters"]}
+    assert set(rows) == {"maintenance_circ0_1e9_per_L", "maintenance_slope_mp", "maintenance_kde_per_day",
+                         "maintenance_mtt_days"}
+    assert all(r["iiv_cv"] > 0 and r["value"] > 0 for r in rows.values())
+    assert doc["provenance"]["data"] == ["UPN_914.csv", "UPN_916.csv"]
+    individual = (out / "individual.csv").read_text().splitlines()
+    assert len(individual) == 3 and individual[1].startswith("UPN_914,")
+    assert len((out / "trace.csv").read_text().splitlines()) == 11
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("args", [("--patients", "UPN_999"), ()])
+def test_fit_population_cli_bad_input_exits_2_and_writes_nothing(tmp_path, args: tuple[str, ...]) -> None:
+    from tests.conftest import invoke_hemasim
+
+    data = ALLMT_DIR if args else tmp_path / "empty"
+    data.mkdir(exist_ok=True)
+    out = tmp_path / "pop"
+    res = invoke_hemasim("fit-population", str(data), "--out", str(out), *args)
+    assert res.exit_code == 2
+    assert len(res.stderr.strip().splitlines()) == 1 and ("UPN_999.csv: no such file" in res.stderr
+                                                          or "no allMT-format CSV files" in res.stderr)
+    assert not out.exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -18,12 +19,13 @@ from hemasim.inference.population import (
     PopulationParameter,
     SaemSettings,
     map_estimates,
+    population_parameter_set,
     saem,
 )
 from hemasim.pharmacology.maintenance import MAINTENANCE_PARAMETERS, DosePeriods, MaintenanceRecord, maintenance_model
 
-__all__ = ["FREE_PARAMETERS", "ForecastRow", "MaintenancePredictor", "forecast_allmt", "forecast_table",
-           "split_record"]
+__all__ = ["FREE_PARAMETERS", "AllmtForecast", "ForecastRow", "MaintenancePredictor", "forecast_allmt",
+           "forecast_table", "simulated_study", "split_record", "write_population_fit"]
 
 #: the parameters fitted per patient (log-normal between-patient variability); the others stay at their
 #: typical values (gamma and the MTX slope: not identifiable from monthly counts of five patients)
@@ -123,10 +125,7 @@ def forecast_allmt(records: Sequence[MaintenanceRecord], settings: SaemSettings 
     for i, (r, (a, _)) in enumerate(zip(records, splits, strict=True)):
         z[i, :len(a)] = np.maximum(r.anc_1e9_per_L[a], 0.01)  # one ANC of 0 would be -inf on the log scale
     data = PopulationData(tuple(r.patient for r in records), z)
-    start = [PopulationParameter(n, MAINTENANCE_PARAMETERS[_FULL[n]].value,
-                                 float(np.sqrt(np.log1p((MAINTENANCE_PARAMETERS[_FULL[n]].iiv_cv or 0.5) ** 2))))
-             for n in free]
-    pop = saem(data, predictor, start, settings, progress)
+    pop = saem(data, predictor, _start(free), settings, progress)
     individual = map_estimates(data, predictor, free, pop.typical, pop.omega, pop.sigma)
     rows, predictions = [], {}
     pooled: list[list[np.ndarray]] = [[], [], []]
@@ -174,3 +173,55 @@ def simulated_study(n_subjects: int, seed: int) -> tuple[MaintenancePredictor, P
     theta, z = simulate_population(predictor, n_subjects, STUDY_TYPICAL, STUDY_OMEGA, STUDY_SIGMA,
                                    np.random.default_rng(seed))
     return predictor, PopulationData(tuple(f"sim_{i}" for i in range(n_subjects)), z), theta
+
+
+def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequence[str] | None = None,
+                         settings: SaemSettings = SaemSettings(), progress: bool = False) -> list[Path]:
+    """``hemasim fit-population``: SAEM and MAP on every allMT-format record in ``folder`` (or the named
+    ``patients``), written atomically to ``out_dir``: population.yaml (a fitted parameter set with ``iiv_cv``,
+    loadable by scenarios and cohorts), individual.csv (MAP estimates and 95% intervals), trace.csv (SAEM
+    iterations) and population.json (the full result)."""
+    import json
+
+    import yaml
+
+    from hemasim.io import atomic_directory
+    from hemasim.pharmacology.maintenance import load_allmt_patient
+
+    folder = Path(folder)
+    files = [folder / f"{p}.csv" for p in patients] if patients else sorted(folder.glob("*.csv"))
+    if not files:
+        raise ValueError(f"{folder}: no allMT-format CSV files")
+    for f in files:
+        if not f.is_file():
+            raise ValueError(f"{f}: no such file")
+    records = [load_allmt_patient(f) for f in files]
+    predictor = MaintenancePredictor([r.doses for r in records], [r.days for r in records], FREE_PARAMETERS)
+    z = np.full((len(records), predictor.width), np.nan)
+    for i, r in enumerate(records):
+        z[i, :len(r.days)] = np.maximum(r.anc_1e9_per_L, 0.01)
+    data = PopulationData(tuple(r.patient for r in records), z)
+    pop = saem(data, predictor, _start(FREE_PARAMETERS), settings, progress)
+    individual = map_estimates(data, predictor, FREE_PARAMETERS, pop.typical, pop.omega, pop.sigma)
+    document = population_parameter_set(pop, {n: _FULL[n] for n in FREE_PARAMETERS},
+                                        {n: MAINTENANCE_PARAMETERS[_FULL[n]].unit for n in FREE_PARAMETERS},
+                                        [f.name for f in files], "maintenance K-PD Friberg (allMT format)")
+    header = ["patient", *(f"{n}{s}" for n in FREE_PARAMETERS for s in ("", "_ci95_low", "_ci95_high"))]
+    lines = [",".join(header)] + [",".join([m.subject, *(f"{v:.6g}" for k in range(len(m.values))
+                                                          for v in (m.values[k], *m.ci[k]))]) for m in individual]
+    trace_head = ",".join(["iteration", *(f"typical_{n}" for n in pop.names), *(f"omega_{n}" for n in pop.names),
+                           "sigma"])
+    trace = [trace_head] + [",".join([str(i), *(f"{v:.6g}" for v in row)]) for i, row in enumerate(pop.trace)]
+    return atomic_directory(Path(out_dir), {
+        "population.yaml": lambda p: p.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8"),
+        "population.json": lambda p: p.write_text(json.dumps(pop.to_dict(), indent=2), encoding="utf-8"),
+        "individual.csv": lambda p: p.write_text("\n".join(lines) + "\n", encoding="utf-8"),
+        "trace.csv": lambda p: p.write_text("\n".join(trace) + "\n", encoding="utf-8"),
+    })
+
+
+def _start(free: Sequence[str]) -> list[PopulationParameter]:
+    """SAEM's starting point: the typical values and variabilities of the maintenance parameters."""
+    return [PopulationParameter(n, MAINTENANCE_PARAMETERS[_FULL[n]].value,
+                                float(np.sqrt(np.log1p((MAINTENANCE_PARAMETERS[_FULL[n]].iiv_cv or 0.5) ** 2))))
+            for n in free]

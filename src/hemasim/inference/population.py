@@ -25,14 +25,15 @@ by trust-region least squares, the finite-difference Jacobian evaluated as one b
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 __all__ = ["MapFit", "PopulationData", "PopulationFit", "PopulationParameter", "Predictor", "SaemSettings",
-           "map_estimates", "saem", "simulate_population"]
+           "map_estimates", "population_parameter_set", "saem",
+           "simulate_population"]
 
 #: predict(subjects (M,) int, values (M, p) natural scale) -> (M, T) predictions at each subject's observation
 #: slots (the columns of PopulationData.observations; NaN or anything where a subject has no observation)
@@ -335,3 +336,23 @@ def simulate_population(predict: Predictor, n_subjects: int, typical: np.ndarray
     f = np.asarray(predict(np.arange(n_subjects), theta), dtype=np.float64)
     z = f * np.exp(sigma * rng.standard_normal(f.shape))
     return theta, z
+
+
+def population_parameter_set(fit: PopulationFit, targets: Mapping[str, str], units: Mapping[str, str],
+                             data: Sequence[str], problem: str) -> dict[str, Any]:
+    """The population result as a fitted parameter set (the document ``hemasim fit`` writes, see
+    hemasim.inference.fitted) whose rows also carry ``omega`` and ``iiv_cv``: loaded as a scenario's
+    ``parameter_set``, the typical values replace the defaults and ``iiv_cv`` is the between-patient variability
+    ``hemasim cohort`` draws from (log-normal, as cohort.sampling does). ``targets`` maps each fitted name to the
+    run-record parameter name."""
+    from hemasim import __version__
+
+    rows = []
+    for k, name in enumerate(fit.names):
+        rows.append({"name": targets[name], "id": name, "value": float(fit.typical[k]), "unit": units[name],
+                     "ci95": [float(v) for v in fit.typical_ci[k]], "omega": float(fit.omega[k]),
+                     "iiv_cv": float(fit.iiv_cv()[k])})
+    return {"name": f"{problem} (population fit)",
+            "provenance": {"data": list(data), "problem": problem, "objective": float("nan"),
+                           "method": fit.method, "residual_sigma_log": float(fit.sigma), "hemasim": __version__},
+            "parameters": rows}
