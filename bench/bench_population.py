@@ -25,7 +25,7 @@ def main() -> None:
     covered_omega = np.zeros(len(STUDY_FREE))
     print(f"SAEM recovery: {n} simulated patients, {repeats} repeats; truth typical {STUDY_TYPICAL.tolist()}, "
           f"omega {STUDY_OMEGA.tolist()}")
-    print("| seed | seconds | " + " | ".join(f"{p} (typical, omega)" for p in STUDY_FREE) + " | sigma |")
+    print("| seed | seconds | " + " | ".join(f"{p} typical [95% CI], omega [95% CI]" for p in STUDY_FREE) + " | sigma |")
     print("|---" * (len(STUDY_FREE) + 3) + "|")
     for seed in range(repeats):
         predictor, data, _ = simulated_study(n, seed)
@@ -34,7 +34,8 @@ def main() -> None:
         dt = time.perf_counter() - t0
         covered_typical += (fit.typical_ci[:, 0] <= STUDY_TYPICAL) & (STUDY_TYPICAL <= fit.typical_ci[:, 1])
         covered_omega += (fit.omega_ci[:, 0] <= STUDY_OMEGA) & (STUDY_OMEGA <= fit.omega_ci[:, 1])
-        cells = " | ".join(f"{t:.3g}, {w:.2f}" for t, w in zip(fit.typical, fit.omega, strict=True))
+        cells = " | ".join(f"{t:.3g} [{lo:.3g}, {hi:.3g}], {w:.2f} [{wl:.2f}, {wh:.2f}]" for t, (lo, hi), w, (wl, wh)
+                           in zip(fit.typical, fit.typical_ci, fit.omega, fit.omega_ci, strict=True))
         print(f"| {seed} | {dt:.1f} | {cells} | {fit.sigma:.3f} |", flush=True)
     print("coverage of the 95% intervals, typical values: "
           + ", ".join(f"{p} {c / repeats:.0%}" for p, c in zip(STUDY_FREE, covered_typical, strict=True)))

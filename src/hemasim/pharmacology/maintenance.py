@@ -114,12 +114,6 @@ class DosePeriods:
     mp: np.ndarray
     mtx: np.ndarray
 
-    def until(self, day: float) -> DosePeriods:
-        """The periods that start before ``day`` (a forecast from a record's first part keeps the doses the
-        clinic actually gave afterwards: use the full schedule; this is for fitting windows only)."""
-        keep = self.start_days < day
-        return DosePeriods(self.start_days[keep], self.mp[keep], self.mtx[keep])
-
 
 @dataclass(frozen=True)
 class MaintenanceRecord:
@@ -194,7 +188,7 @@ def _values(overrides: Mapping[str, Value] | None) -> dict[str, Value]:
         key = next((s for s, full in _SHORT.items() if k in (s, full)), None)
         if key is None:
             raise KeyError(f"unknown maintenance parameter {k!r}; allowed: {', '.join(_SHORT)}")
-        out[key] = np.asarray(v, dtype=np.float64) if np.ndim(v) else float(v)  # type: ignore[arg-type]
+        out[key] = np.asarray(v, dtype=np.float64) if np.ndim(v) else float(v)
     return out
 
 
