@@ -69,6 +69,10 @@ def build_model(scenario: Scenario, covariates: Covariates | None = None, parame
     as arrays) with what the scenario adds, split into host and donor copies with a graft or a SCID genotype;
     or the published Friberg chain of a drug set when ``model.kind`` is ``friberg_chain``."""
     cov = scenario.patient.covariates() if covariates is None else covariates
+    if scenario.parameter_set is not None:  # a fitted set; late import: hemasim.inference sits above assembly
+        from hemasim.inference.fitted import fitted_model
+
+        return fitted_model(scenario, scenario.parameter_set, cov, parameters, per_patient)
     if isinstance(scenario.model, FribergChain):
         if np.ndim(cov.age_years):
             raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")

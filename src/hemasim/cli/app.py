@@ -9,6 +9,7 @@ from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
 from hemasim.cli.export_sbml import export_sbml
+from hemasim.cli.fit import fit
 from hemasim.cli.fit_population import fit_population
 from hemasim.cli.references import references
 from hemasim.cli.run import run
@@ -28,6 +29,7 @@ app.command("cohort")(cohort)
 app.command("export-sbml")(export_sbml)
 app.command("drugs")(drugs)
 app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
+app.command("fit")(fit)
 app.command("fit-population")(fit_population)
 
 

@@ -5,7 +5,8 @@ Every number the model uses is a :class:`Parameter` with a unit and a provenance
 * :class:`Cited` - taken from a publication (the reference and where in it);
 * :class:`Calibrated` - chosen so the model meets named validation targets;
 * :class:`Derived` - computed from other parameters by a balance equation written in docs/model.md;
-* :class:`Assumed` - no source yet; said plainly, with what it affects, so it is never hidden.
+* :class:`Assumed` - no source yet; said plainly, with what it affects, so it is never hidden;
+* :class:`Fitted` - estimated from data by ``hemasim fit`` (the data files, the problem, the objective value).
 
 Time is in days throughout; rates are per day unless the unit says otherwise.
 """
@@ -77,7 +78,19 @@ class UserOverride:
         return f"set by the user (default was: {self.previous})"
 
 
-Provenance = Cited | Calibrated | Derived | Assumed | UserOverride
+@dataclass(frozen=True)
+class Fitted:
+    data: tuple[str, ...]  # the measurement file(s) the value was estimated from
+    problem: str  # the fitting problem (file or name)
+    objective: float  # minus the log-likelihood (plus minus log prior) at the estimate
+    interval: str = ""  # e.g. "95% profile CI [80.1, 97.3]"
+
+    def describe(self) -> str:
+        ci = f"; {self.interval}" if self.interval else ""
+        return (f"fitted to {', '.join(self.data)} (problem {self.problem}; objective {self.objective:.6g}{ci})")
+
+
+Provenance = Cited | Calibrated | Derived | Assumed | UserOverride | Fitted
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hemasim.biology.body import Covariates
 from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_registry_change, registered_kinds
@@ -180,6 +180,8 @@ class Scenario(_Strict):
     else:
         interventions: list[_intervention_union()] = Field(default_factory=list)
     population: Population | None = Field(default=None, description="how patients of a cohort differ")
+    parameter_set: str | None = Field(default=None, min_length=1,
+                                      description="path of a fitted parameter set (the YAML `hemasim fit` writes)")
 
     @model_validator(mode="after")
     def _interventions_fit(self) -> Scenario:
@@ -196,6 +198,15 @@ class Scenario(_Strict):
                                  f"(duration_days = {self.duration_days})")
             iv.check_in(facts, i)
         return self
+
+    @field_validator("parameter_set")
+    @classmethod
+    def _fitted_set_loads(cls, path: str | None) -> str | None:
+        if path is not None:
+            from hemasim.inference.fitted import load_fitted_values  # late import: inference sits above scenarios
+
+            load_fitted_values(path)
+        return path
 
     @property
     def is_chimeric(self) -> bool:

@@ -1,0 +1,44 @@
+"""``hemasim fit PROBLEM --out DIR``: estimate parameters from measurements, with profile-likelihood intervals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hemasim.cli._errors import fail
+
+
+def fit(
+    problem: Path = typer.Argument(..., help="Problem YAML (measurements CSV, conditions, observables, parameters; "
+                                             "see docs/fitting.md)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (written atomically)."),
+    starts: int = typer.Option(10, "--starts", min=1, max=1000, help="Local optimisations (the nominal vector, then "
+                                                                     "Latin-hypercube or prior samples)."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the starting points."),
+    profiles: bool = typer.Option(True, "--profiles/--no-profiles", help="Profile likelihoods and 95% intervals."),
+) -> None:
+    """Fit a problem: estimates with 95% profile intervals, identifiability, a fitted parameter set, plots, report."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from hemasim.inference.outputs import run_fit
+    from hemasim.inference.problem import ProblemError
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task({"starts": "local fits", "profiles": "profiles"}.get(stage, stage),
+                                            total=total)
+            bar.update(tasks[stage], completed=done)
+
+        try:
+            run_fit(problem, out, n_starts=starts, seed=seed, profiles=profiles, progress=progress)
+        except ProblemError as err:
+            raise fail(str(err)) from None
+    console.print(f"[green]fit written[/green] to [bold]{out}[/bold] (estimates.csv, fit.json, "
+                  "fitted_parameters.yaml, report.html)")

@@ -1,0 +1,115 @@
+"""Fitted parameter sets: what ``hemasim fit`` writes and scenarios load (``parameter_set: path/to/fitted.yaml``).
+
+The file is data (YAML)::
+
+    name: docetaxel Friberg chain, synthetic (fitted)
+    provenance: {data: [measurements.csv], problem: problem.yaml, objective: 13.81, method: L-BFGS-B,
+                 hemasim: 0.1.0}
+    parameters:
+      - {name: docetaxel_friberg2002__friberg_mean_transit_time_h, id: mtt_h, value: 89.05, unit: h,
+         ci95: [80.2, 99.1]}
+
+Loaded into a scenario, each value replaces the default with provenance :class:`~hemasim.parameters.core.Fitted`
+(healthy-model parameters) or ``derived: fitted to ...`` (drug-set values), so ``run.json`` names the data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hemasim.parameters.core import Fitted
+
+if TYPE_CHECKING:
+    from hemasim.biology.body import Covariates
+    from hemasim.inference.objective import Objective
+    from hemasim.inference.optimize import FitResult
+    from hemasim.inference.uncertainty import Profile
+    from hemasim.model import Model
+    from hemasim.parameters import ParameterSet
+    from hemasim.scenario import Scenario
+
+__all__ = ["FittedValues", "fitted_model", "fitted_parameter_set", "load_fitted_values", "write_fitted_set"]
+
+
+@dataclass(frozen=True)
+class FittedValues:
+    """Run-record name -> fitted value, and the provenance every value carries."""
+
+    values: dict[str, float]
+    provenance: Fitted
+
+
+def fitted_parameter_set(objective: Objective, result: FitResult, profiles: Sequence[Profile] = ()) -> dict[str, Any]:
+    """The fitted-set document (model parameters only; noise parameters are in fit.json)."""
+    from hemasim import __version__
+
+    problem = objective.problem
+    ci = {pr.name: [pr.ci_lower, pr.ci_upper] for pr in profiles}
+    rows = []
+    for p in problem.estimated:
+        if p.target is None:
+            continue
+        row: dict[str, Any] = {"name": p.target, "id": p.id, "value": result.natural[p.id], "unit": p.unit}
+        if p.id in ci:
+            row["ci95"] = ci[p.id]
+        rows.append(row)
+    return {"name": f"{problem.name} (fitted)",
+            "provenance": {"data": [Path(f).name for f in problem.data_files] or [problem.measurements.source],
+                           "problem": Path(problem.problem_file).name if problem.problem_file else problem.name,
+                           "objective": result.fun, "method": result.method, "hemasim": __version__},
+            "parameters": rows}
+
+
+def write_fitted_set(document: Mapping[str, Any], path: Path) -> None:
+    import yaml
+
+    path.write_text(yaml.safe_dump(dict(document), sort_keys=False), encoding="utf-8")
+
+
+def load_fitted_values(path: str | Path) -> FittedValues:
+    """Read a fitted-set file; a ValueError naming the file and field when it is not one."""
+    import yaml
+
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ValueError(f"parameter_set: cannot read {p} ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise ValueError(f"parameter_set: {p}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("parameters"), list) \
+            or not isinstance(data.get("provenance"), dict):
+        raise ValueError(f"parameter_set: {p}: not a fitted parameter set (needs provenance and parameters)")
+    prov = data["provenance"]
+    values: dict[str, float] = {}
+    for i, row in enumerate(data["parameters"]):
+        if not isinstance(row, dict) or not isinstance(row.get("name"), str) \
+                or not isinstance(row.get("value"), int | float) or not math.isfinite(row["value"]):
+            raise ValueError(f"parameter_set: {p}: parameters.{i}: needs a name and a finite value")
+        values[row["name"]] = float(row["value"])
+    try:
+        fitted = Fitted(tuple(str(d) for d in prov.get("data", ())), str(prov.get("problem", "")),
+                        float(prov.get("objective", math.nan)))
+    except (TypeError, ValueError):
+        raise ValueError(f"parameter_set: {p}: provenance: data, problem and objective are required") from None
+    return FittedValues(values, fitted)
+
+
+def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = None,
+                 parameters: ParameterSet | None = None, per_patient: Mapping[str, Any] | None = None) -> Model:
+    """The scenario's model with the fitted set at ``path`` (what :func:`hemasim.assembly.build_model` builds
+    when the scenario names a ``parameter_set``)."""
+    from hemasim.inference.sources import ScenarioSource, scenario_model
+
+    fitted = load_fitted_values(path)
+    source = ScenarioSource(scenario)
+    unknown = sorted(set(fitted.values) - source.parameter_names)
+    if unknown:
+        raise ValueError(f"parameter_set: {path}: {unknown[0]!r} is not a parameter of this scenario's model")
+    return scenario_model(scenario, fitted.values, source.drug_sets, source.drug_parameter_paths,
+                          covariates=covariates, parameters=parameters, per_patient=per_patient,
+                          fitted=fitted.provenance)

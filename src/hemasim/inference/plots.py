@@ -1,0 +1,151 @@
+"""Figures (matplotlib, PNG) and the HTML summary of a fit."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from hemasim.inference.outputs import FitOutputs
+
+__all__ = ["fit_figures", "fit_report_html"]
+
+_CSS = """
+body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#f3f3f3}.muted{color:#666;font-size:0.9em}
+"""
+
+
+def _png(fig: Figure) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return buf.getvalue()
+
+
+def _figure(width: float, height: float, n: int = 1) -> tuple[Figure, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(1, n, squeeze=False)[0]
+
+
+def _observed_vs_predicted(rows: list[dict[str, Any]]) -> bytes:
+    fig, (ax_t, ax_d) = _figure(11, 4.2, 2)
+    groups = sorted({(r["condition"], r["observable"]) for r in rows})
+    for c, o in groups:
+        sel = [r for r in rows if r["condition"] == c and r["observable"] == o]
+        t = [r["time_days"] for r in sel]
+        line = ax_t.plot(t, [r["predicted"] for r in sel], "-", lw=1, label=f"{c} / {o} predicted")[0]
+        obs = [r for r in sel if not r["censored"]]
+        cens = [r for r in sel if r["censored"]]
+        ax_t.plot([r["time_days"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
+        ax_t.plot([r["time_days"] for r in cens], [r["value"] for r in cens], "v", ms=5, color=line.get_color())
+        ax_d.plot([r["predicted"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
+    ax_t.set(xlabel="day", ylabel="value (observable unit)", yscale="log",
+             title="measurements (o; v: below the assay limit) and the fit")
+    if len(groups) <= 8:
+        ax_t.legend(fontsize=7)
+    vals = [r["value"] for r in rows] + [r["predicted"] for r in rows]
+    lo, hi = max(min(vals), 1e-6), max(vals)
+    ax_d.plot([lo, hi], [lo, hi], "k--", lw=0.8)
+    ax_d.set(xscale="log", yscale="log", xlabel="predicted", ylabel="observed", title="observed vs predicted")
+    return _png(fig)
+
+
+def _residuals(rows: list[dict[str, Any]]) -> bytes:
+    fig, (ax_t, ax_p) = _figure(11, 3.6, 2)
+    kept = [r for r in rows if not r["censored"]]
+    res = [r["standardized_residual"] for r in kept]
+    ax_t.plot([r["time_days"] for r in kept], res, "o", ms=4)
+    ax_p.plot([r["predicted"] for r in kept], res, "o", ms=4)
+    for ax, xl in ((ax_t, "day"), (ax_p, "predicted")):
+        ax.axhline(0, color="k", lw=0.8)
+        for y in (-2, 2):
+            ax.axhline(y, color="grey", lw=0.6, ls=":")
+        ax.set(xlabel=xl, ylabel="standardized residual")
+    ax_p.set_xscale("log")
+    ax_t.set_title("standardized residuals (uncensored)")
+    return _png(fig)
+
+
+def _profiles(out: FitOutputs) -> bytes:
+    n = len(out.profiles)
+    fig, axes = _figure(3.2 * n, 3.0, n)
+    for ax, pr in zip(axes, out.profiles, strict=True):
+        ax.plot(pr.natural, pr.objective - pr.best_objective, "o-", ms=3)
+        ax.axhline(pr.threshold - pr.best_objective, color="r", ls="--", lw=0.8)
+        for ci in (pr.ci_lower, pr.ci_upper):
+            if ci is not None:
+                ax.axvline(ci, color="grey", ls=":", lw=0.8)
+        scale = out.objective.parameters[out.objective.names.index(pr.name)].scale
+        if scale != "lin":
+            ax.set_xscale("log")
+        ax.set(xlabel=pr.name, ylabel="objective - best", title=pr.status, ylim=(-0.2, 4.0))
+    return _png(fig)
+
+
+def _trace(out: FitOutputs) -> bytes:
+    fig, (ax,) = _figure(6, 3.6)
+    best = out.result.fun
+    for i, run in enumerate(out.result.runs):
+        if run.trace:
+            ax.plot(np.arange(len(run.trace)), np.maximum(np.array(run.trace) - best, 1e-8), lw=1,
+                    color="C0" if i == 0 else "0.7")
+    ax.set(yscale="log", xlabel="iterate", ylabel="objective - best", title="objective trace (blue: best start)")
+    return _png(fig)
+
+
+def fit_figures(out: FitOutputs, rows: list[dict[str, Any]]) -> dict[str, bytes]:
+    figs = {"observed_vs_predicted.png": _observed_vs_predicted(rows), "residuals.png": _residuals(rows),
+            "trace.png": _trace(out)}
+    if out.profiles:
+        figs["profiles.png"] = _profiles(out)
+    return figs
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    def cell(v: object) -> str:
+        if v is None:
+            return "open"
+        return f"{v:.4g}" if isinstance(v, float) else html.escape(str(v))
+
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def fit_report_html(out: FitOutputs, record: dict[str, Any], figures: dict[str, bytes]) -> str:
+    esc = html.escape
+    s = record["summary"]
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(out.problem.name)}</title>"
+             f"<style>{_CSS}</style></head><body><h1>Fit: {esc(out.problem.name)}</h1>",
+             f"<p class='muted'>hemasim {esc(record['hemasim_version'])}; problem {esc(str(record['problem']))}; "
+             f"data {esc(', '.join(record['data']))}; seed {record['seed']}; {esc(record['engine'])}</p>",
+             f"<p>{s['starts']} starts ({esc(s['method'])}): best objective {s['best_objective']:.6g} "
+             f"(minus log-likelihood{' plus minus log prior' if any(p.prior for p in out.objective.parameters) else ''}"
+             f", {s['n_data']} measurements); {s['converged_to_best']} of {s['starts']} starts reached it "
+             f"(within 1.92); {s['parameter_vectors_simulated']} parameter vectors simulated in {s['seconds']:.1f} s.</p>",
+             "<h2>Estimates and 95% profile-likelihood intervals</h2>",
+             _table(record["estimates"], ["id", "target", "estimate", "ci95_lower", "ci95_upper", "identifiability",
+                                          "unit"])]
+    if record["identifiability"]:
+        parts += ["<h2>What the data determine</h2>",
+                  _table(record["identifiability"], ["parameter", "interval", "status", "says"])]
+    titles = {"observed_vs_predicted.png": "Observed and predicted", "residuals.png": "Residuals",
+              "profiles.png": "Profile likelihoods (dashed: 95% threshold)", "trace.png": "Objective trace"}
+    for name, png in figures.items():
+        b64 = base64.b64encode(png).decode("ascii")
+        parts.append(f"<h2>{titles.get(name, name)}</h2><img alt='{esc(name)}' style='max-width:100%' "
+                     f"src='data:image/png;base64,{b64}'>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

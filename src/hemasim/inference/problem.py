@@ -1,0 +1,452 @@
+"""A fitting problem: measurements, observables with their noise, estimated parameters, conditions.
+
+The hemasim-native form is a YAML problem file (data only: safe loader, every field checked) naming a CSV of
+measurements and one scenario per condition (subject)::
+
+    name: docetaxel ANC, synthetic
+    measurements: measurements.csv            # path relative to the problem file
+    conditions:                               # one per subject (or experimental condition)
+      - {id: patient_01, scenario: scenario.yaml}
+    observables:
+      - id: anc                               # the name in the measurement file
+        hemasim: anc_1e9_per_L                # the hemasim observable it measures
+        scale: 1.0                            # measured = scale * hemasim observable (optional)
+        noise: {model: proportional, sigma: sigma_anc}   # number (fixed) or a parameter id
+        lloq: 0.1                             # assay limit: values below it are censored (optional)
+    parameters:
+      - {id: mtt_h, target: docetaxel_friberg2002__friberg_mean_transit_time_h,
+         lower: 20, upper: 400, scale: log10, nominal: 88.7}
+      - {id: sigma_anc, lower: 0.01, upper: 1, scale: log10, nominal: 0.2}   # no target: a noise parameter
+      - {id: circ0, target: ..., nominal: 5.05, estimate: false}            # fixed at nominal
+      - {id: slope, target: ..., lower: 1, upper: 50, prior: {kind: lognormal, mean: 8.58, sd: 0.5}}
+    solver: {rtol: 1.0e-8}
+
+The measurement CSV has the columns ``condition, time_days, observable, value`` and optionally ``censored``
+(0/1: the value is the assay limit and the measurement only says "below it"). See docs/fitting.md.
+
+Bad input raises :class:`ProblemError`, one line naming the file, the row or field and what is allowed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from hemasim.inference.noise import NOISE_KINDS, NoiseModel
+from hemasim.inference.sources import ModelSource, ScenarioSource
+
+__all__ = ["Condition", "EstimatedParameter", "Measurements", "ObservableSpec", "Prior", "Problem", "ProblemError",
+           "load_measurements", "load_problem", "MEASUREMENT_COLUMNS"]
+
+Scale = Literal["lin", "log10", "log"]
+SCALES = ("lin", "log10", "log")
+PRIOR_KINDS = ("normal", "lognormal", "uniform", "parameterScaleNormal")
+MEASUREMENT_COLUMNS = ("condition", "time_days", "observable", "value")
+
+
+class ProblemError(ValueError):
+    """A problem that cannot be used; the message is one line naming the file and the field or row."""
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A prior of one parameter: ``normal`` (mean, sd of the value), ``lognormal`` (median ``mean`` and sd of
+    the natural log), ``uniform`` (within ``mean`` .. ``sd`` read as lower .. upper) or ``parameterScaleNormal``
+    (mean, sd on the parameter's estimation scale)."""
+
+    kind: str
+    mean: float
+    sd: float
+
+    def negative_log_density(self, value: np.ndarray, scaled: np.ndarray) -> np.ndarray:
+        """Minus the log prior density at natural ``value`` (and ``scaled``, the same on the estimation scale)."""
+        if self.kind == "normal":
+            return 0.5 * ((value - self.mean) / self.sd) ** 2 + np.log(self.sd * math.sqrt(2 * math.pi))
+        if self.kind == "lognormal":
+            u = (np.log(np.maximum(value, 1e-300)) - math.log(self.mean)) / self.sd
+            return 0.5 * u**2 + np.log(self.sd * math.sqrt(2 * math.pi) * np.maximum(value, 1e-300))
+        if self.kind == "parameterScaleNormal":
+            return 0.5 * ((scaled - self.mean) / self.sd) ** 2 + np.log(self.sd * math.sqrt(2 * math.pi))
+        inside = (value >= self.mean) & (value <= self.sd)
+        return np.where(inside, math.log(self.sd - self.mean), np.inf)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """``n`` draws of the natural value (parameterScaleNormal: of the scaled value)."""
+        if self.kind == "normal":
+            return rng.normal(self.mean, self.sd, n)
+        if self.kind == "lognormal":
+            return self.mean * np.exp(rng.normal(0.0, self.sd, n))
+        if self.kind == "parameterScaleNormal":
+            return rng.normal(self.mean, self.sd, n)
+        return rng.uniform(self.mean, self.sd, n)
+
+
+@dataclass(frozen=True)
+class EstimatedParameter:
+    """One parameter of the problem: a model parameter (``target``, a run-record name) or a noise parameter
+    (``target`` None). Estimated on ``scale`` within [lower, upper] unless ``estimate`` is false (then fixed at
+    ``nominal``)."""
+
+    id: str
+    target: str | None
+    lower: float
+    upper: float
+    nominal: float
+    scale: Scale = "log10"
+    estimate: bool = True
+    prior: Prior | None = None
+    unit: str = ""
+
+    def to_scale(self, value: np.ndarray | float) -> np.ndarray:
+        v = np.asarray(value, dtype=np.float64)
+        return np.log10(v) if self.scale == "log10" else np.log(v) if self.scale == "log" else v
+
+    def from_scale(self, scaled: np.ndarray | float) -> np.ndarray:
+        s = np.asarray(scaled, dtype=np.float64)
+        return np.power(10.0, s) if self.scale == "log10" else np.exp(s) if self.scale == "log" else s
+
+
+@dataclass(frozen=True)
+class ObservableSpec:
+    """A measured quantity: ``scale`` times the hemasim observable ``hemasim``, with its noise model and an
+    optional assay limit (measurements below it are censored)."""
+
+    id: str
+    hemasim: str
+    noise: NoiseModel
+    scale: float = 1.0
+    lloq: float | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One subject or experimental condition: where its model comes from."""
+
+    id: str
+    source: ModelSource
+
+
+@dataclass(frozen=True)
+class Measurements:
+    """The measurement table as arrays (one entry per row); ``censored`` rows hold the assay limit."""
+
+    condition: np.ndarray  # (n,) str
+    time_days: np.ndarray  # (n,) float
+    observable: np.ndarray  # (n,) str
+    value: np.ndarray  # (n,) float
+    censored: np.ndarray  # (n,) bool
+    source: str = "measurements"
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    @classmethod
+    def from_rows(cls, condition: Sequence[str], time_days: Sequence[float], observable: Sequence[str],
+                  value: Sequence[float], censored: Sequence[bool] | None = None, source: str = "measurements"
+                  ) -> Measurements:
+        n = len(value)
+        cens = np.zeros(n, dtype=bool) if censored is None else np.asarray(censored, dtype=bool)
+        return cls(np.asarray(condition, dtype=str), np.asarray(time_days, dtype=np.float64),
+                   np.asarray(observable, dtype=str), np.asarray(value, dtype=np.float64), cens, source)
+
+    def subset(self, mask: np.ndarray) -> Measurements:
+        return Measurements(self.condition[mask], self.time_days[mask], self.observable[mask], self.value[mask],
+                            self.censored[mask], self.source)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Everything a fit needs. Build it in Python (:meth:`checked` validates) or load it with :func:`load_problem`."""
+
+    name: str
+    conditions: tuple[Condition, ...]
+    observables: tuple[ObservableSpec, ...]
+    parameters: tuple[EstimatedParameter, ...]
+    measurements: Measurements
+    rtol: float = 1e-8
+    problem_file: str | None = None
+    data_files: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def estimated(self) -> tuple[EstimatedParameter, ...]:
+        return tuple(p for p in self.parameters if p.estimate)
+
+    def parameter(self, pid: str) -> EstimatedParameter:
+        for p in self.parameters:
+            if p.id == pid:
+                return p
+        raise KeyError(f"no parameter {pid!r} in the problem")
+
+    def observable(self, oid: str) -> ObservableSpec:
+        for o in self.observables:
+            if o.id == oid:
+                return o
+        raise KeyError(f"no observable {oid!r} in the problem")
+
+    def checked(self) -> Problem:
+        """Cross-checks (ids unique and known, targets accepted by every condition); returns self."""
+        where = self.problem_file or self.name
+        _unique(where, "conditions", [c.id for c in self.conditions])
+        _unique(where, "observables", [o.id for o in self.observables])
+        _unique(where, "parameters", [p.id for p in self.parameters])
+        ids = {p.id for p in self.parameters}
+        for i, o in enumerate(self.observables):
+            for pid in o.noise.parameter_ids():
+                if pid not in ids:
+                    raise ProblemError(f"{where}: observables.{i}.noise: parameter {pid!r} is not in parameters")
+        for i, p in enumerate(self.parameters):
+            _check_parameter(where, i, p)
+            if p.target is None:
+                if not any(p.id in o.noise.parameter_ids() for o in self.observables):
+                    raise ProblemError(f"{where}: parameters.{i}.target: {p.id!r} has no target and is used by no "
+                                       "noise model (give the run-record name of a model parameter)")
+                continue
+            for c in self.conditions:
+                if p.target not in c.source.parameter_names:
+                    raise ProblemError(f"{where}: parameters.{i}.target: {p.target!r} is not a parameter of the "
+                                       f"model of condition {c.id!r} ({c.source.describe()}); "
+                                       f"{_known(c.source.parameter_names)}")
+        if not self.estimated:
+            raise ProblemError(f"{where}: parameters: no parameter is estimated")
+        self._check_hemasim_observables(where)
+        _check_measurements(self)
+        return self
+
+
+    def nominal_targets(self) -> dict[str, float]:
+        """Model parameter (run-record name) -> nominal value, for every parameter with a target."""
+        return {p.target: p.nominal for p in self.parameters if p.target is not None}
+
+    def _check_hemasim_observables(self, where: str) -> None:
+        for c in self.conditions:
+            known = {o.name for o in c.source.build(self.nominal_targets()).observables}
+            for i, o in enumerate(self.observables):
+                if o.hemasim not in known:
+                    raise ProblemError(f"{where}: observables.{i}.hemasim: {o.hemasim!r} is not an observable of "
+                                       f"the model of condition {c.id!r}; known: {', '.join(sorted(known))}")
+
+
+def _known(names: frozenset[str]) -> str:
+    shown = sorted(names)
+    more = f" and {len(shown) - 12} more (see run.json of a run)" if len(shown) > 12 else ""
+    return f"known: {', '.join(shown[:12])}{more}"
+
+
+def _unique(where: str, section: str, ids: Sequence[str]) -> None:
+    seen: set[str] = set()
+    for i, x in enumerate(ids):
+        if x in seen:
+            raise ProblemError(f"{where}: {section}.{i}.id: {x!r} is given twice")
+        seen.add(x)
+
+
+def _check_parameter(where: str, i: int, p: EstimatedParameter) -> None:
+    loc = f"{where}: parameters.{i}"
+    if not (math.isfinite(p.lower) and math.isfinite(p.upper) and p.lower < p.upper):
+        raise ProblemError(f"{loc}: need finite lower < upper (got {p.lower}, {p.upper})")
+    if p.scale != "lin" and p.lower <= 0:
+        raise ProblemError(f"{loc}.lower: must be > 0 on scale {p.scale} (got {p.lower})")
+    if not p.lower <= p.nominal <= p.upper:
+        raise ProblemError(f"{loc}.nominal: {p.nominal} is outside [{p.lower}, {p.upper}]")
+    if p.prior is not None and p.prior.kind not in PRIOR_KINDS:
+        raise ProblemError(f"{loc}.prior.kind: {p.prior.kind!r}; allowed: {', '.join(PRIOR_KINDS)}")
+
+
+def _check_measurements(problem: Problem) -> None:
+    m = problem.measurements
+    known_c = {c.id for c in problem.conditions}
+    known_o = {o.id for o in problem.observables}
+    for row in range(len(m)):
+        loc = f"{m.source}: row {row + 2}"  # the header is row 1
+        if m.condition[row] not in known_c:
+            raise ProblemError(f"{loc}, column condition: unknown condition {str(m.condition[row])!r}; "
+                               f"known: {', '.join(sorted(known_c))}")
+        if m.observable[row] not in known_o:
+            raise ProblemError(f"{loc}, column observable: unknown observable {str(m.observable[row])!r}; "
+                               f"known: {', '.join(sorted(known_o))}")
+    if len(m) == 0:
+        raise ProblemError(f"{m.source}: no measurements")
+
+
+# ---------------------------------------------------------------------------------------------- loading
+def _cell(row: dict[str, str], column: str, loc: str, kind: str) -> Any:
+    text = (row.get(column) or "").strip()
+    where = f"{loc}, column {column}"
+    if kind == "str":
+        if not text:
+            raise ProblemError(f"{where}: empty")
+        return text
+    if kind == "bool":
+        if text.lower() in ("", "0", "false", "no"):
+            return False
+        if text.lower() in ("1", "true", "yes"):
+            return True
+        raise ProblemError(f"{where}: {text!r} is not 0/1 (or true/false)")
+    try:
+        value = float(text)
+    except ValueError:
+        raise ProblemError(f"{where}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ProblemError(f"{where}: {text!r} is not a finite number")
+    if kind == "time" and value < 0:
+        raise ProblemError(f"{where}: negative time {value} (times are days from the start, >= 0)")
+    return value
+
+
+def load_measurements(path: str | Path) -> Measurements:
+    """Read a measurement CSV (columns :data:`MEASUREMENT_COLUMNS`, optional ``censored``), checking every cell."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ProblemError(f"{p}: cannot read the measurement file ({err.strerror})") from None
+    reader = csv.DictReader(text.splitlines())
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    for col in MEASUREMENT_COLUMNS:
+        if col not in header:
+            raise ProblemError(f"{p}: missing column {col!r} (required: {', '.join(MEASUREMENT_COLUMNS)}; "
+                               "optional: censored)")
+    reader.fieldnames = header
+    cond, times, obs, vals, cens = [], [], [], [], []
+    for i, row in enumerate(reader):
+        loc = f"{p}: row {i + 2}"
+        cond.append(_cell(row, "condition", loc, "str"))
+        times.append(_cell(row, "time_days", loc, "time"))
+        obs.append(_cell(row, "observable", loc, "str"))
+        vals.append(_cell(row, "value", loc, "float"))
+        cens.append(_cell(row, "censored", loc, "bool") if "censored" in header else False)
+    return Measurements.from_rows(cond, times, obs, vals, cens, source=str(p))
+
+
+def _field(data: Mapping[str, Any], key: str, loc: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+    if key not in data:
+        if default is ...:
+            raise ProblemError(f"{loc}.{key}: required field is missing")
+        return default
+    value = data[key]
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ProblemError(f"{loc}.{key}: expected {names}, got {value!r}")
+    return value
+
+
+def _only(data: Mapping[str, Any], allowed: Sequence[str], loc: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise ProblemError(f"{loc}.{key}: unknown field; allowed: {', '.join(allowed)}")
+
+
+def _noise(data: Any, loc: str) -> NoiseModel:
+    if not isinstance(data, dict):
+        raise ProblemError(f"{loc}: a mapping with model and sigma")
+    _only(data, ("model", "sigma", "sigma_proportional"), loc)
+    kind = _field(data, "model", loc, str)
+    if kind not in NOISE_KINDS:
+        raise ProblemError(f"{loc}.model: {kind!r}; allowed: {', '.join(NOISE_KINDS)}")
+    sigma = _field(data, "sigma", loc, (str, float, int))
+    sp = _field(data, "sigma_proportional", loc, (str, float, int), None)
+    if kind == "combined" and sp is None:
+        raise ProblemError(f"{loc}.sigma_proportional: required for the combined model")
+    for key, s in (("sigma", sigma), ("sigma_proportional", sp)):
+        if isinstance(s, int | float) and not s > 0:
+            raise ProblemError(f"{loc}.{key}: must be > 0 (got {s})")
+    conv = (lambda s: s if isinstance(s, str) or s is None else float(s))
+    return NoiseModel(kind, conv(sigma), conv(sp))  # type: ignore[arg-type]
+
+
+def _parameter(data: Any, loc: str) -> EstimatedParameter:
+    if not isinstance(data, dict):
+        raise ProblemError(f"{loc}: a mapping with id, lower, upper, ...")
+    _only(data, ("id", "target", "lower", "upper", "nominal", "scale", "estimate", "prior", "unit"), loc)
+    scale = _field(data, "scale", loc, str, "log10")
+    if scale not in SCALES:
+        raise ProblemError(f"{loc}.scale: {scale!r}; allowed: {', '.join(SCALES)}")
+    lower, upper = _field(data, "lower", loc, float), _field(data, "upper", loc, float)
+    default_nominal = math.sqrt(lower * upper) if scale != "lin" and lower > 0 else 0.5 * (lower + upper)
+    prior = None
+    if "prior" in data:
+        pd_ = data["prior"]
+        ploc = f"{loc}.prior"
+        if not isinstance(pd_, dict):
+            raise ProblemError(f"{ploc}: a mapping with kind, mean, sd")
+        _only(pd_, ("kind", "mean", "sd"), ploc)
+        prior = Prior(_field(pd_, "kind", ploc, str), _field(pd_, "mean", ploc, float), _field(pd_, "sd", ploc, float))
+        if prior.kind != "uniform" and not prior.sd > 0:
+            raise ProblemError(f"{ploc}.sd: must be > 0")
+    target = _field(data, "target", loc, str, None)
+    return EstimatedParameter(_field(data, "id", loc, str), target, lower, upper,
+                              _field(data, "nominal", loc, float, default_nominal), scale,
+                              _field(data, "estimate", loc, bool, True), prior, _field(data, "unit", loc, str, ""))
+
+
+def _observable(data: Any, loc: str) -> ObservableSpec:
+    if not isinstance(data, dict):
+        raise ProblemError(f"{loc}: a mapping with id, hemasim, noise")
+    _only(data, ("id", "hemasim", "scale", "noise", "lloq"), loc)
+    lloq = _field(data, "lloq", loc, float, None)
+    scale = _field(data, "scale", loc, float, 1.0)
+    if not scale > 0 or (lloq is not None and not lloq > 0):
+        raise ProblemError(f"{loc}: scale and lloq must be > 0")
+    return ObservableSpec(_field(data, "id", loc, str), _field(data, "hemasim", loc, str),
+                          _noise(_field(data, "noise", loc, dict), f"{loc}.noise"), scale, lloq)
+
+
+def _condition(data: Any, loc: str, base: Path) -> tuple[Condition, Path]:
+    from hemasim.scenario import ScenarioError, load_scenario
+
+    if not isinstance(data, dict):
+        raise ProblemError(f"{loc}: a mapping with id and scenario")
+    _only(data, ("id", "scenario"), loc)
+    path = base / _field(data, "scenario", loc, str)
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as err:
+        raise ProblemError(f"{loc}.scenario: {err}") from None
+    return Condition(_field(data, "id", loc, str), ScenarioSource(scenario, path)), path
+
+
+def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = data.get(key)
+    if not isinstance(value, list) or not value:
+        raise ProblemError(f"{where}: {key}: a non-empty list is required")
+    return value
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read a problem YAML file, its measurement CSV and its scenarios; check everything (see module doc)."""
+    import yaml
+
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ProblemError(f"{p}: cannot read the problem file ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise ProblemError(f"{p}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+    if not isinstance(data, dict):
+        raise ProblemError(f"{p}: the top level must be a mapping of fields")
+    where = str(p)
+    _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), where)
+    base = p.parent
+    conditions = [_condition(c, f"{where}: conditions.{i}", base) for i, c in enumerate(_list(data, "conditions", where))]
+    observables = [_observable(o, f"{where}: observables.{i}") for i, o in enumerate(_list(data, "observables", where))]
+    parameters = [_parameter(x, f"{where}: parameters.{i}") for i, x in enumerate(_list(data, "parameters", where))]
+    meas_file = base / _field(data, "measurements", where, str)
+    solver = _field(data, "solver", where, dict, {})
+    _only(solver, ("rtol",), f"{where}: solver")
+    rtol = _field(solver, "rtol", f"{where}: solver", float, 1e-8)
+    if not 1e-13 <= rtol <= 1e-3:
+        raise ProblemError(f"{where}: solver.rtol: {rtol} is outside 1e-13 .. 1e-3")
+    problem = Problem(_field(data, "name", where, str, p.stem), tuple(c for c, _ in conditions), tuple(observables),
+                      tuple(parameters), load_measurements(meas_file), rtol, str(p), (str(meas_file),),
+                      {"scenario_files": {c.id: str(sp) for c, sp in conditions}})
+    return problem.checked()

@@ -1,0 +1,219 @@
+"""Where a condition's model comes from, and how estimated values enter it.
+
+A *model source* builds the (uncompiled) model of one condition for given values of named parameters and
+gives its events. The fit builds one model per parameter vector and stacks the compiled models into a cohort
+(:func:`hemasim.inference.forward.stack_compiled`), so any model can be fitted on the lock-step kernel:
+
+* :class:`ScenarioSource` - a scenario (the full model, or ``model: {kind: friberg_chain}``). Its parameters
+  are named as in a run record (``run.json``): a parameter of the healthy model (``neutrophil_feedback_log_slope``)
+  or a value of a drug set the scenario uses, ``<drug set>__<dotted path with _>``
+  (``docetaxel_friberg2002__friberg_mean_transit_time_h``, ``docetaxel_friberg2002__effects_0_slope_L_per_umol``).
+* :class:`BuilderSource` - any model built in Python: a function from the values to a :class:`Model`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from hemasim.biology.body import Covariates
+from hemasim.events import Event
+from hemasim.model import Model
+from hemasim.parameters import ParameterSet
+from hemasim.parameters.core import Fitted
+from hemasim.pharmacology.drug_sets import DrugSet
+from hemasim.scenario import Scenario
+
+__all__ = ["BuilderSource", "ModelSource", "ScenarioSource", "drug_set_with_values", "scenario_model"]
+
+
+class ModelSource(Protocol):
+    """What a condition needs: the parameters it accepts, a model for given values, and its events."""
+
+    @property
+    def parameter_names(self) -> frozenset[str]: ...
+
+    def build(self, values: Mapping[str, float]) -> Model: ...
+
+    def events(self) -> list[Event]: ...
+
+    def describe(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class BuilderSource:
+    """A model built in Python: ``build_fn(values)`` returns the model for the named values (the names
+    in ``names``); ``event_list`` are its events."""
+
+    build_fn: Callable[[Mapping[str, float]], Model]
+    names: Sequence[str]
+    event_list: Sequence[Event] = ()
+    label: str = "a model built in Python"
+
+    @property
+    def parameter_names(self) -> frozenset[str]:
+        return frozenset(self.names)
+
+    def build(self, values: Mapping[str, float]) -> Model:
+        return self.build_fn(values)
+
+    def events(self) -> list[Event]:
+        return list(self.event_list)
+
+    def describe(self) -> str:
+        return self.label
+
+
+def _set_path(data: Any, path: str, value: float, how: str | None = None) -> None:
+    """Set ``value`` at the dotted ``path`` of dumped drug-set data (list items by index)."""
+    keys = path.split(".")
+    node = data
+    for key in keys[:-1]:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    leaf = node[int(keys[-1])] if isinstance(node, list) else node[keys[-1]]
+    leaf["value"] = float(value)
+    if how is not None:
+        leaf.update(source=None, where="", derived=how, assumed=None)
+
+
+def drug_set_with_values(drug_set: DrugSet, values: Mapping[str, float], how: str | None = None) -> DrugSet:
+    """A copy of ``drug_set`` with the values at dotted paths replaced (validated like a loaded set); ``how``
+    (e.g. a :class:`Fitted` description) becomes their provenance (``derived``)."""
+    if not values:
+        return drug_set
+    data = drug_set.model_dump()
+    for path, v in values.items():
+        _set_path(data, path, v, how)
+    return DrugSet.model_validate(data)
+
+
+def _drug_paths(drug_set: DrugSet) -> dict[str, str]:
+    """Run-record parameter name -> dotted path of every value of a drug set."""
+    return {f"{drug_set.name}__{path.replace('.', '_')}": path for path, _ in drug_set.values_with_paths()}
+
+
+@dataclass(frozen=True)
+class ScenarioSource:
+    """A scenario as a model source (``path`` only names it in outputs and PEtab files)."""
+
+    scenario: Scenario
+    path: Path | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @cached_property
+    def drug_sets(self) -> dict[str, DrugSet]:
+        from hemasim.interventions.dosed import drug_set_of
+        from hemasim.scenario import FribergChain
+
+        names = {str(getattr(iv, "drug_set")) for iv in self.scenario.interventions if hasattr(iv, "drug_set")}
+        if isinstance(self.scenario.model, FribergChain):
+            names.add(self.scenario.model.drug_set)
+        sets = [drug_set_of(n) for n in sorted(names)]
+        return {ds.name: ds for ds in sets}
+
+    @cached_property
+    def drug_parameter_paths(self) -> dict[str, tuple[str, str]]:
+        """Run-record name -> (drug set name, dotted path) of every drug-set value of the scenario."""
+        return {name: (ds.name, path) for ds in self.drug_sets.values() for name, path in _drug_paths(ds).items()}
+
+    @cached_property
+    def model_parameter_names(self) -> frozenset[str]:
+        from hemasim.parameters import healthy_adult_parameters
+        from hemasim.scenario import FribergChain
+
+        if isinstance(self.scenario.model, FribergChain):
+            return frozenset()
+        return frozenset(healthy_adult_parameters())
+
+    @property
+    def parameter_names(self) -> frozenset[str]:
+        return self.model_parameter_names | frozenset(self.drug_parameter_paths)
+
+    def build(self, values: Mapping[str, float]) -> Model:
+        if self.scenario.parameter_set is not None:  # the scenario's fitted set, under the values being fitted
+            from hemasim.inference.fitted import load_fitted_values
+
+            values = {**load_fitted_values(self.scenario.parameter_set).values, **values}
+        return scenario_model(self.scenario, values, self.drug_sets, self.drug_parameter_paths)
+
+    def events(self) -> list[Event]:
+        from hemasim.assembly import build_events
+
+        return build_events(self.scenario)
+
+    def describe(self) -> str:
+        return str(self.path) if self.path is not None else f"scenario {self.scenario.name!r}"
+
+
+def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: Mapping[str, DrugSet] | None = None,
+                   drug_paths: Mapping[str, tuple[str, str]] | None = None, *, covariates: Covariates | None = None,
+                   parameters: ParameterSet | None = None, per_patient: Mapping[str, np.ndarray] | None = None,
+                   fitted: Fitted | None = None) -> Model:
+    """The model of ``scenario`` with ``values`` (run-record names) replacing the defaults: healthy-model
+    parameters in the parameter set (provenance :class:`UserOverride`, or ``fitted``), drug-set values in a copy
+    of the set. What :func:`hemasim.assembly.build_model` builds (``covariates``, ``parameters`` and
+    ``per_patient`` as there), with those values."""
+    from hemasim.assembly import model_extensions
+    from hemasim.biology import healthy_human_model
+    from hemasim.biology.origins import split_origins
+    from hemasim.biology.transplant import blocked_flows, host_absent_compartments
+    from hemasim.interventions.dosed import drug_set_of
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology.friberg import friberg_model
+    from hemasim.pharmacology.pkpd import DrugExposure
+    from hemasim.scenario import FribergChain
+
+    if drug_sets is None or drug_paths is None:
+        source = ScenarioSource(scenario)
+        drug_sets, drug_paths = source.drug_sets, source.drug_parameter_paths
+    per_set: dict[str, dict[str, float]] = {}
+    model_values: dict[str, float] = {}
+    for name, v in values.items():
+        if name in drug_paths:
+            set_name, path = drug_paths[name]
+            per_set.setdefault(set_name, {})[path] = float(v)
+        else:
+            model_values[name] = float(v)
+    how = None if fitted is None else fitted.describe()
+    changed = {n: drug_set_with_values(ds, per_set.get(n, {}), how) for n, ds in drug_sets.items()}
+    cov = scenario.patient.covariates() if covariates is None else covariates
+    if isinstance(scenario.model, FribergChain):
+        if model_values:
+            raise KeyError(f"the Friberg chain has no parameter {sorted(model_values)[0]!r}")
+        if np.ndim(cov.age_years):
+            raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
+        chain = drug_set_of(scenario.model.drug_set).name
+        return _mark_fitted(friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy),
+                            values, fitted)
+    extensions = [DrugExposure(changed[e.drug_set.name]) if isinstance(e, DrugExposure) else e
+                  for e in model_extensions(scenario)]
+    params = healthy_adult_parameters() if parameters is None else parameters
+    params = _with_values(params, model_values, fitted)
+    model = healthy_human_model(cov, params, aging=scenario.aging, per_patient=per_patient, extensions=extensions)
+    if scenario.is_chimeric:  # as hemasim.assembly.build_model does
+        genotype = scenario.patient.genotype
+        model = split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
+    return _mark_fitted(model, values, fitted)
+
+
+def _mark_fitted(model: Model, values: Mapping[str, float], fitted: Fitted | None) -> Model:
+    """The model's parameter records of ``values`` with provenance ``fitted`` (drug-set values included)."""
+    if fitted is not None:
+        params = model.parameters
+        records = {n: replace(params[n], provenance=fitted) if n in values else params[n] for n in params}
+        model.parameters = ParameterSet(params.name, records)
+    return model
+
+
+def _with_values(params: ParameterSet, values: Mapping[str, float], fitted: Fitted | None) -> ParameterSet:
+    if fitted is None:
+        return params.with_values(**values)
+    records = {name: params[name] for name in params}
+    for name, v in values.items():
+        records[name] = replace(params[name], value=float(v), provenance=fitted)
+    return ParameterSet(params.name, records)

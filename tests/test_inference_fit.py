@@ -1,0 +1,170 @@
+"""The fitting engine: batch forward runs, finite-difference gradients, recovery of generating parameters,
+fitted parameter sets loaded by scenarios, the sampler's reproducibility."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hemasim.inference import (
+    BuilderSource,
+    Condition,
+    EstimatedParameter,
+    KernelEngine,
+    Measurements,
+    NoiseModel,
+    Objective,
+    ObservableSpec,
+    Problem,
+    fit,
+    load_problem,
+    profile_likelihood,
+    sample_posterior,
+)
+
+from .conftest import EXAMPLES
+from .conftest import invoke_hemasim as hemasim
+
+FIT = EXAMPLES / "fit"
+TRUE = {"mtt_h": 88.7, "gamma": 0.161, "slope": 8.58, "sigma_anc": 0.15}
+
+
+@pytest.fixture(scope="module")
+def example() -> Problem:
+    return load_problem(FIT / "problem.yaml")
+
+
+def _least_squares_problem(example: Problem) -> Problem:
+    """The example with gamma and sigma fixed (lognormal, sigma 0.15): a least-squares problem in MTT and slope."""
+    params = tuple(replace(p, estimate=False, nominal=TRUE[p.id]) if p.id in ("gamma", "sigma_anc") else p
+                   for p in example.parameters)
+    return replace(example, parameters=params)
+
+
+def test_the_batch_is_each_vector_alone(example: Problem):
+    objective = Objective(example)
+    batch = np.array([objective.nominal, objective.scaled(TRUE), objective.lower + 0.3 * (objective.upper -
+                                                                                              objective.lower)])
+    together = objective.predict(batch)
+    alone = np.concatenate([objective.predict(row[None]) for row in batch])
+    np.testing.assert_allclose(together, alone, rtol=1e-6)
+    assert not np.allclose(together[0], together[1])
+
+
+def test_the_kernel_follows_a_single_patient_run(example: Problem):
+    from hemasim.simulation import Simulation
+    from hemasim.solvers import DormandPrince
+
+    objective = Objective(example)
+    theta = objective.scaled(TRUE)
+    source = example.conditions[0].source
+    values = {p.target: TRUE[p.id] for p in example.parameters if p.target}
+    sim = Simulation(source.build(values), DormandPrince(rtol=1e-10), source.events())
+    result = sim.run(42.0, 1.0)
+    days = example.measurements.time_days.astype(int)
+    np.testing.assert_allclose(objective.predict(theta[None])[0], result.observable("anc_1e9_per_L")[days],
+                               rtol=1e-6)
+
+
+def test_fd_gradient_matches_a_tight_reference(example: Problem):
+    """Default step and tolerance against central differences at rtol 1e-12 with a 10x smaller step."""
+    objective = Objective(example)
+    reference = Objective(example, KernelEngine(rtol=1e-12))
+    theta = objective.nominal + 0.05
+    _, g = objective.value_and_gradient(theta)
+    _, g_ref = reference.value_and_gradient(theta, step=1e-6)
+    assert np.linalg.norm(g - g_ref) / np.linalg.norm(g_ref) < 1e-5
+
+
+def test_objective_is_the_sum_of_analytic_terms(example: Problem):
+    from scipy import stats
+
+    objective = Objective(example)
+    theta = objective.scaled(TRUE)
+    y = objective.predict(theta[None])[0]
+    z = example.measurements.value
+    want = -stats.lognorm.logpdf(z, s=TRUE["sigma_anc"], scale=y).sum()
+    assert objective(theta[None])[0] == pytest.approx(want, rel=1e-10)
+
+
+def test_least_squares_fit_recovers_mtt_and_slope(example: Problem):
+    objective = Objective(_least_squares_problem(example))
+    assert objective.least_squares_form
+    result = fit(objective, n_starts=2, seed=3)
+    assert result.method == "least_squares"
+    assert result.natural["mtt_h"] == pytest.approx(TRUE["mtt_h"], rel=0.1)
+    assert result.natural["slope"] == pytest.approx(TRUE["slope"], rel=0.15)
+    assert result.n_converged == 2
+
+
+@pytest.mark.slow
+def test_profile_interval_and_sampler(example: Problem):
+    objective = Objective(_least_squares_problem(example))
+    best = fit(objective, n_starts=1, seed=0).x
+    (prof,) = profile_likelihood(objective, best, names=["mtt_h"], max_points=12)
+    assert prof.status == "identifiable"
+    assert prof.ci_lower < prof.estimate < prof.ci_upper
+    assert prof.ci_lower < TRUE["mtt_h"] < prof.ci_upper
+    a = sample_posterior(objective, best, n_steps=120, n_chains=4, seed=7)
+    b = sample_posterior(objective, best, n_steps=120, n_chains=4, seed=7)
+    np.testing.assert_array_equal(a.draws, b.draws)  # seeded: bit for bit
+    assert 0 < a.acceptance < 1
+
+
+def test_a_model_built_in_python_fits_like_its_scenario(example: Problem):
+    from hemasim.inference.sources import drug_set_with_values
+    from hemasim.pharmacology.drug_sets import load_drug_set
+    from hemasim.pharmacology.friberg import friberg_model
+
+    base = load_drug_set("docetaxel_friberg2002")
+    scenario_source = example.conditions[0].source
+
+    def build(values):  # noqa: ANN001, ANN202
+        return friberg_model(drug_set_with_values(base, {"friberg.mean_transit_time_h": values["mtt"],
+                                                         "effects.0.slope_L_per_umol": values["slope"]}))
+
+    source = BuilderSource(build, ["mtt", "slope"], scenario_source.events())
+    problem = Problem("python model", (Condition("p1", source),),
+                      (ObservableSpec("anc", "anc_1e9_per_L", NoiseModel("lognormal", 0.15)),),
+                      (EstimatedParameter("mtt", "mtt", 30, 300, 120), EstimatedParameter("slope", "slope", 1, 50, 5)),
+                      Measurements.from_rows(["p1"] * 16, example.measurements.time_days, ["anc"] * 16,
+                                             example.measurements.value)).checked()
+    mine = Objective(problem)
+    theirs = Objective(_least_squares_problem(example))
+    theta = np.array([np.log10(95.0), np.log10(7.0)])
+    assert mine(theta[None])[0] == pytest.approx(theirs(theta[None])[0], rel=1e-9)
+
+
+@pytest.mark.slow
+def test_friberg_recovery_generating_values_within_their_intervals(example: Problem):
+    """The example's data were drawn from the Friberg 2002 docetaxel estimates (generate_data.py, fixed seed):
+    every generating value lies in its 95% profile interval."""
+    objective = Objective(example)
+    result = fit(objective, n_starts=4, seed=1)
+    for prof in profile_likelihood(objective, result.x, names=["mtt_h", "gamma", "slope"]):
+        assert prof.status == "identifiable", prof.name
+        assert prof.ci_lower <= TRUE[prof.name] <= prof.ci_upper, prof.name
+
+
+@pytest.mark.cli
+@pytest.mark.slow
+def test_cli_fit_writes_a_set_that_scenarios_load(tmp_path: Path):
+    out = tmp_path / "fit"
+    r = hemasim("fit", str(FIT / "problem.yaml"), "--out", str(out), "--starts", "1", "--no-profiles")
+    assert r.exit_code == 0, r.stderr
+    for name in ("estimates.csv", "fit.json", "fitted_parameters.yaml", "predictions.csv", "trace.csv",
+                 "observed_vs_predicted.png", "residuals.png", "report.html"):
+        assert (out / name).is_file(), name
+    scenario = (FIT / "scenario.yaml").read_text().replace(
+        "model:", f"parameter_set: {out / 'fitted_parameters.yaml'}\nmodel:", 1)
+    (tmp_path / "s.yaml").write_text(scenario)
+    r = hemasim("run", str(tmp_path / "s.yaml"), "--out", str(tmp_path / "run"))
+    assert r.exit_code == 0, r.stderr
+    record = json.loads((tmp_path / "run" / "run.json").read_text())
+    sources = {p["name"]: p["source"] for p in record["parameters"]}
+    assert sources["docetaxel_friberg2002__friberg_mean_transit_time_h"].startswith("fitted to measurements.csv")
+    assert "Friberg2002" in sources["docetaxel_friberg2002__friberg_baseline_1e9_per_L"]

@@ -1,0 +1,82 @@
+"""The problem format: loading, and bad input (one clear line naming file, row and column; exit 2, nothing
+written)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hemasim.inference import ProblemError, load_problem
+
+from .conftest import EXAMPLES
+from .conftest import invoke_hemasim as hemasim
+
+FIT = EXAMPLES / "fit"
+
+
+def _copy_example(tmp_path: Path) -> Path:
+    for name in ("problem.yaml", "scenario.yaml", "measurements.csv"):
+        shutil.copy(FIT / name, tmp_path / name)
+    return tmp_path / "problem.yaml"
+
+
+def test_the_example_loads():
+    problem = load_problem(FIT / "problem.yaml")
+    assert [p.id for p in problem.estimated] == ["mtt_h", "gamma", "slope", "sigma_anc"]
+    assert len(problem.measurements) == 16
+    assert problem.observable("anc").noise.kind == "lognormal"
+
+
+def _edit_csv(path: Path, old: str, new: str) -> None:
+    text = (path.parent / "measurements.csv").read_text()
+    assert old in text
+    (path.parent / "measurements.csv").write_text(text.replace(old, new, 1))
+
+
+BAD_CSV = [
+    ("condition,time_days,observable,value", "condition,day,observable,value", "missing column 'time_days'"),
+    ("patient_01,4,anc,", "patient_01,-4,anc,", "row 3, column time_days: negative time"),
+    ("patient_01,7,anc,", "patient_01,7,platelets,", "row 4, column observable: unknown observable 'platelets'"),
+    ("patient_01,9,anc,1.197", "patient_01,9,anc,high", "row 5, column value: 'high' is not a number"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BAD_CSV)
+def test_bad_measurements_name_the_row_and_column(tmp_path: Path, old: str, new: str, message: str):
+    problem = _copy_example(tmp_path)
+    _edit_csv(problem, old, new)
+    with pytest.raises(ProblemError, match=message.replace("(", r"\(").replace(")", r"\)")) as err:
+        load_problem(problem)
+    assert "measurements.csv" in str(err.value) and "\n" not in str(err.value)
+
+
+BAD_YAML = [
+    ("target: docetaxel_friberg2002__friberg_feedback_gamma", "target: no_such_parameter",
+     "parameters.1.target: 'no_such_parameter' is not a parameter of the model"),
+    ("hemasim: anc_1e9_per_L", "hemasim: platelets_per_L", "observables.0.hemasim: 'platelets_per_L' is not an"),
+    ("model: lognormal", "model: cauchy", "observables.0.noise.model: 'cauchy'"),
+    ("lower: 30, upper: 300", "lower: 300, upper: 30", "parameters.0: need finite lower < upper"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "message"), BAD_YAML)
+def test_bad_problem_fields_are_named(tmp_path: Path, old: str, new: str, message: str):
+    problem = _copy_example(tmp_path)
+    problem.write_text(problem.read_text().replace(old, new, 1))
+    with pytest.raises(ProblemError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        load_problem(problem)
+
+
+@pytest.mark.cli
+def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path: Path):
+    problem = _copy_example(tmp_path)
+    _edit_csv(problem, "patient_01,4,anc,", "patient_01,-4,anc,")
+    out = tmp_path / "out"
+    r = hemasim("fit", str(problem), "--out", str(out))
+    assert r.exit_code == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "row 3, column time_days: negative time" in lines[0]
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
