@@ -96,3 +96,35 @@ def test_saem_recovers_a_simulated_maintenance_population() -> None:
     assert np.all(np.abs(fit.typical / STUDY_TYPICAL - 1) < 0.15), fit.typical
     assert np.all(np.abs(fit.omega - STUDY_OMEGA) < 0.12), fit.omega
     assert abs(fit.sigma - STUDY_SIGMA) < 0.04
+
+
+def test_a_population_set_feeds_the_cohort_sampler(tmp_path) -> None:
+    """A population result written as a parameter set: the cohort sampler draws log-normal values around the
+    fitted typical value with the fitted omega."""
+    import yaml
+
+    from hemasim.cohort.sampling import draw_patients
+    from hemasim.inference.population import PopulationFit, apply_population_set, population_parameter_set
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario import Patient, Population
+
+    name = "neutrophil_feedback_log_slope"
+    fit = PopulationFit((name,), np.array([0.2]), np.array([0.25]), 0.1, np.array([[0.18, 0.22]]),
+                        np.array([[0.2, 0.3]]), np.array([0.05]), np.array([0.01]), np.zeros((3, 1)),
+                        np.zeros((2, 3)), 3, 30)
+    doc = population_parameter_set(fit, {name: name}, {name: "1"}, ["data.csv"], "toy")
+    path = tmp_path / "population.yaml"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    params = apply_population_set(healthy_adult_parameters(), path)
+    assert params[name].value == pytest.approx(0.2)
+    assert params[name].iiv_cv == pytest.approx(np.sqrt(np.expm1(0.25**2)))
+    assert "fitted to data.csv" in params[name].provenance.describe()
+    patient = Patient(age_years=50, sex="female", weight_kg=70)
+    vp = draw_patients(Population(), patient, params, 0, 4000, base_seed=1)
+    draws = np.log(vp.parameters[name])
+    assert np.exp(np.median(draws)) == pytest.approx(0.2, rel=0.03)
+    assert draws.std() == pytest.approx(0.25, rel=0.05)
+    doc["parameters"][0]["name"] = "no_such_parameter"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    with pytest.raises(ValueError, match="parameters.0.name: 'no_such_parameter' is not a parameter"):
+        apply_population_set(healthy_adult_parameters(), path)

@@ -27,13 +27,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from hemasim.parameters import ParameterSet as ParameterSetType
+
 __all__ = ["MapFit", "PopulationData", "PopulationFit", "PopulationParameter", "Predictor", "SaemSettings",
-           "map_estimates", "population_parameter_set", "saem",
-           "simulate_population"]
+           "apply_population_set", "map_estimates", "population_parameter_set", "saem", "simulate_population"]
 
 #: predict(subjects (M,) int, values (M, p) natural scale) -> (M, T) predictions at each subject's observation
 #: slots (the columns of PopulationData.observations; NaN or anything where a subject has no observation)
@@ -356,3 +359,33 @@ def population_parameter_set(fit: PopulationFit, targets: Mapping[str, str], uni
             "provenance": {"data": list(data), "problem": problem, "objective": float("nan"),
                            "method": fit.method, "residual_sigma_log": float(fit.sigma), "hemasim": __version__},
             "parameters": rows}
+
+
+def apply_population_set(params: ParameterSetType, path: str | Path) -> ParameterSetType:
+    """``params`` with the typical values and between-patient variability (``iiv_cv``) of a population set
+    (:func:`population_parameter_set`, e.g. ``hemasim fit-population``'s population.yaml) for the parameters it
+    names: what a cohort's ``draw_patients`` samples from (value * exp(omega N(0, 1)), clipped to the bounds).
+    Rows without ``iiv_cv`` change the value only. ValueError naming the file and row for anything else."""
+    from dataclasses import replace
+
+    import yaml
+
+    from hemasim.inference.fitted import load_fitted_values
+    from hemasim.parameters import ParameterSet
+
+    path = Path(path)
+    fitted = load_fitted_values(path)  # checks the document and its values
+    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["parameters"]
+    changed = {}
+    for i, row in enumerate(rows):
+        name = row["name"]
+        if name not in params:
+            raise ValueError(f"{path}: parameters.{i}.name: {name!r} is not a parameter of the set {params.name!r}")
+        cv = row.get("iiv_cv")
+        if cv is not None and not (isinstance(cv, int | float) and math.isfinite(cv) and cv >= 0):
+            raise ValueError(f"{path}: parameters.{i}.iiv_cv: must be a number >= 0, got {cv!r}")
+        p = params[name]
+        changed[name] = replace(p, value=float(np.clip(fitted.values[name], *p.bounds)), provenance=fitted.provenance,
+                                iiv_cv=p.iiv_cv if cv is None else float(cv),
+                                iiv_source=p.iiv_source if cv is None else f"population fit ({path.name})")
+    return ParameterSet.from_records(params.name, [changed.get(n, params[n]) for n in params])
