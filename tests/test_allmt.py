@@ -146,3 +146,24 @@ def test_fit_population_cli_bad_input_exits_2_and_writes_nothing(tmp_path, args:
     assert len(res.stderr.strip().splitlines()) == 1 and ("UPN_999.csv: no such file" in res.stderr
                                                           or "no allMT-format CSV files" in res.stderr)
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_map_fit_agrees_with_the_core_fitting_engine() -> None:
+    """The same MAP problem (one patient's first half, population prior) through map_estimates and through the
+    core engine (Problem + Objective + multi-start fit on the lock-step kernel) gives the same estimate."""
+    from hemasim.inference import Objective, fit
+    from hemasim.inference.allmt import individual_problem
+    from hemasim.inference.population import PopulationData, map_estimates
+
+    record = load_allmt()[1]
+    rows, _ = split_record(record)
+    typical, omega, sigma = {"circ0": 2.5, "slope_mp": 0.1, "kde": 0.05}, {"circ0": 0.3, "slope_mp": 0.3,
+                                                                          "kde": 0.5}, 0.7
+    problem = individual_problem(record, typical, omega, sigma, rows)
+    core = fit(Objective(problem), n_starts=3, seed=0)
+    predictor = MaintenancePredictor([record.doses], [record.days[rows]], tuple(typical))
+    data = PopulationData((record.patient,), np.maximum(record.anc_1e9_per_L[rows], 0.01)[None])
+    ours = map_estimates(data, predictor, tuple(typical), np.array(list(typical.values())),
+                         np.array(list(omega.values())), sigma)[0]
+    assert [core.natural[n] for n in typical] == pytest.approx(ours.values, rel=2e-3)

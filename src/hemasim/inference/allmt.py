@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,8 +25,11 @@ from hemasim.inference.population import (
 )
 from hemasim.pharmacology.maintenance import MAINTENANCE_PARAMETERS, DosePeriods, MaintenanceRecord, maintenance_model
 
+if TYPE_CHECKING:
+    from hemasim.inference.problem import Problem
+
 __all__ = ["FREE_PARAMETERS", "AllmtForecast", "ForecastRow", "MaintenancePredictor", "forecast_allmt",
-           "forecast_table", "simulated_study", "split_record", "write_population_fit"]
+           "forecast_table", "individual_problem", "simulated_study", "split_record", "write_population_fit"]
 
 #: the parameters fitted per patient (log-normal between-patient variability); the others stay at their
 #: typical values: MTT and gamma (Friberg 2002; counts every 2-4 weeks do not resolve a 5-day transit, and
@@ -56,6 +60,7 @@ class MaintenancePredictor:
 
     def at(self, subjects: np.ndarray, values: np.ndarray, days: Sequence[np.ndarray], width: int) -> np.ndarray:
         """Predictions (M, width) at ``days[m]`` of row m (NaN-padded)."""
+        from hemasim.inference.forward import _threads_for
         from hemasim.simulation import integrate_through_events
         from hemasim.solvers import DormandPrince
 
@@ -67,8 +72,9 @@ class MaintenancePredictor:
         shared = all(r is rows[0] for r in rows)
         model = maintenance_model(rows[0] if shared else rows, params).compile()  # type: ignore[arg-type]
         times = np.unique(np.concatenate([[0.0], *days]))
-        run = integrate_through_events(model, DormandPrince(rtol=self.rtol), model.x0, [], times,
-                                       np.random.default_rng(0), [], ["anc_1e9_per_L"])
+        with _threads_for(len(subjects)):  # no more numba threads than lock-step chunks
+            run = integrate_through_events(model, DormandPrince(rtol=self.rtol), model.x0, [], times,
+                                           np.random.default_rng(0), [], ["anc_1e9_per_L"])
         out = np.full((len(subjects), width), np.nan)
         for m, d in enumerate(days):
             out[m, :len(d)] = run.values[m, np.searchsorted(times, d), 0]
@@ -236,3 +242,39 @@ def _start(free: Sequence[str]) -> list[PopulationParameter]:
     return [PopulationParameter(n, MAINTENANCE_PARAMETERS[_FULL[n]].value,
                                 float(np.sqrt(np.log1p((MAINTENANCE_PARAMETERS[_FULL[n]].iiv_cv or 0.5) ** 2))))
             for n in free]
+
+
+def individual_problem(record: MaintenanceRecord, typical: Mapping[str, float], omega: Mapping[str, float],
+                       sigma: float, rows: np.ndarray | None = None) -> Problem:
+    """One patient's MAP fit as a :class:`~hemasim.inference.problem.Problem` of the core fitting engine
+    (``hemasim.inference.fit``): the maintenance model built in Python for the patient's doses, the ANC at
+    ``rows`` (default: all) with log-normal error ``sigma``, and each parameter estimated on the log scale with
+    the population distribution as prior (normal on the log scale: median ``typical``, SD ``omega``), which is
+    exactly what :func:`~hemasim.inference.population.map_estimates` minimises."""
+    from hemasim.inference.noise import NoiseModel
+    from hemasim.inference.problem import (
+        Condition,
+        EstimatedParameter,
+        Measurements,
+        ObservableSpec,
+        Prior,
+        Problem,
+    )
+    from hemasim.inference.sources import BuilderSource
+
+    idx = np.arange(len(record.days)) if rows is None else np.asarray(rows)
+    names = tuple(typical)
+    source = BuilderSource(lambda values: maintenance_model(record.doses, dict(values)), names,
+                           label=f"maintenance K-PD Friberg model, doses of {record.patient}")
+    parameters = []
+    for name in names:
+        lo, hi = MAINTENANCE_PARAMETERS[_FULL[name]].bounds
+        parameters.append(EstimatedParameter(
+            name, name, max(lo, 1e-6), hi, float(typical[name]), scale="log",
+            prior=Prior("parameterScaleNormal", float(np.log(typical[name])), float(omega[name])),
+            unit=MAINTENANCE_PARAMETERS[_FULL[name]].unit))
+    measurements = Measurements.from_rows([record.patient] * len(idx), record.days[idx], ["anc"] * len(idx),
+                                          np.maximum(record.anc_1e9_per_L[idx], 0.01), source=record.patient)
+    return Problem(f"{record.patient} MAP", (Condition(record.patient, source),),
+                   (ObservableSpec("anc", "anc_1e9_per_L", NoiseModel("lognormal", float(sigma))),),
+                   tuple(parameters), measurements, rtol=1e-6).checked()

@@ -252,7 +252,6 @@ def _conditional_samples(chain: _Chain, data: PopulationData, predict: Predictor
                          omega: np.ndarray, sigma: float, rng: np.random.Generator, settings: SaemSettings
                          ) -> np.ndarray:
     """(S, N, p) draws of each subject's psi given its data at the final estimates (the E-step's kernels)."""
-    chain.rss = _rss(data, predict, chain.psi)  # the final sigma changes nothing here; mu and omega do
     out = np.empty((settings.information_samples, *chain.psi.shape))
     for s in range(settings.information_samples):
         _e_step(chain, data, predict, mu, omega, sigma, rng, settings, s)
