@@ -131,6 +131,8 @@ def test_fit_population_cli_writes_a_parameter_set_with_variability(tmp_path) ->
     individual = (out / "individual.csv").read_text().splitlines()
     assert len(individual) == 3 and individual[1].startswith("UPN_914,")
     assert len((out / "trace.csv").read_text().splitlines()) == 11
+    assert (out / "vpc.png").read_bytes().startswith(b"\x89PNG")
+    assert (out / "vpc.csv").read_text().startswith("bin_start_day,bin_end_day,day,observed_p5,")
 
 
 @pytest.mark.cli

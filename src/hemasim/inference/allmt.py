@@ -197,11 +197,13 @@ def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequ
     """``hemasim fit-population``: SAEM and MAP on every allMT-format record in ``folder`` (or the named
     ``patients``), written atomically to ``out_dir``: population.yaml (a fitted parameter set with ``iiv_cv``,
     loadable by scenarios and cohorts), individual.csv (MAP estimates and 95% intervals), trace.csv (SAEM
-    iterations) and population.json (the full result)."""
+    iterations), population.json (the full result), and the visual predictive check (vpc.csv, vpc.png)."""
     import json
 
     import yaml
 
+    from hemasim.inference.population import visual_predictive_check
+    from hemasim.inference.population_plots import vpc_png
     from hemasim.io import atomic_directory
     from hemasim.pharmacology.maintenance import load_allmt_patient
 
@@ -223,6 +225,7 @@ def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequ
     document = population_parameter_set(pop, {n: _FULL[n] for n in FREE_PARAMETERS},
                                         {n: MAINTENANCE_PARAMETERS[_FULL[n]].unit for n in FREE_PARAMETERS},
                                         [f.name for f in files], "maintenance K-PD Friberg (allMT format)")
+    vpc = visual_predictive_check(data, predictor, [r.days for r in records], pop, seed=settings.seed)
     header = ["patient", *(f"{n}{s}" for n in FREE_PARAMETERS for s in ("", "_ci95_low", "_ci95_high"))]
     lines = [",".join(header)] + [",".join([m.subject, *(f"{v:.6g}" for k in range(len(m.values))
                                                           for v in (m.values[k], *m.ci[k]))]) for m in individual]
@@ -234,7 +237,15 @@ def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequ
         "population.json": lambda p: p.write_text(json.dumps(pop.to_dict(), indent=2), encoding="utf-8"),
         "individual.csv": lambda p: p.write_text("\n".join(lines) + "\n", encoding="utf-8"),
         "trace.csv": lambda p: p.write_text("\n".join(trace) + "\n", encoding="utf-8"),
+        "vpc.csv": lambda p: _write_rows(p, vpc.rows()),
+        "vpc.png": lambda p: p.write_bytes(vpc_png(vpc, "ANC (1e9/L)")),
     })
+
+
+def _write_rows(path: Path, rows: Sequence[Mapping[str, float]]) -> None:
+    head = list(rows[0])
+    path.write_text("\n".join([",".join(head), *(",".join(f"{r[k]:.6g}" for k in head) for r in rows)]) + "\n",
+                    encoding="utf-8")
 
 
 def _start(free: Sequence[str]) -> list[PopulationParameter]:

@@ -36,7 +36,8 @@ if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet as ParameterSetType
 
 __all__ = ["MapFit", "PopulationData", "PopulationFit", "PopulationParameter", "Predictor", "SaemSettings",
-           "apply_population_set", "map_estimates", "population_parameter_set", "saem", "simulate_population"]
+           "VisualPredictiveCheck", "apply_population_set", "map_estimates", "population_parameter_set", "saem",
+           "simulate_population", "visual_predictive_check"]
 
 #: predict(subjects (M,) int, values (M, p) natural scale) -> (M, T) predictions at each subject's observation
 #: slots (the columns of PopulationData.observations; NaN or anything where a subject has no observation)
@@ -388,3 +389,66 @@ def apply_population_set(params: ParameterSetType, path: str | Path) -> Paramete
                                 iiv_cv=p.iiv_cv if cv is None else float(cv),
                                 iiv_source=p.iiv_source if cv is None else f"population fit ({path.name})")
     return ParameterSet.from_records(params.name, [changed.get(n, params[n]) for n in params])
+
+
+# ------------------------------------------------------------------------------------------------ VPC
+@dataclass(frozen=True)
+class VisualPredictiveCheck:
+    """Per time bin: the observed 5th/50th/95th percentiles and, for each, the median and 90% interval of the
+    same percentile over replicate data sets simulated from the population model (columns of ``simulated``:
+    percentile 5, 50, 95; rows: bins; last axis: 5%, 50%, 95% over replicates)."""
+
+    bin_edges: np.ndarray  # (n_bins + 1,) days
+    bin_centres: np.ndarray  # (n_bins,) median observation day in each bin
+    observed: np.ndarray  # (n_bins, 3)
+    simulated: np.ndarray  # (n_bins, 3, 3)
+    n_replicates: int
+
+    def inside(self) -> np.ndarray:
+        """(n_bins, 3): whether each observed percentile lies within the 90% interval of its simulated one."""
+        return (self.simulated[..., 0] <= self.observed) & (self.observed <= self.simulated[..., 2])
+
+    def rows(self) -> list[dict[str, float]]:
+        out = []
+        for b in range(len(self.bin_centres)):
+            row = {"bin_start_day": float(self.bin_edges[b]), "bin_end_day": float(self.bin_edges[b + 1]),
+                   "day": float(self.bin_centres[b])}
+            for k, q in enumerate((5, 50, 95)):
+                row[f"observed_p{q}"] = float(self.observed[b, k])
+                for j, where in enumerate(("low", "median", "high")):
+                    row[f"simulated_p{q}_{where}"] = float(self.simulated[b, k, j])
+            out.append(row)
+        return out
+
+
+def visual_predictive_check(data: PopulationData, predict: Predictor, days: Sequence[np.ndarray],
+                            fit: PopulationFit, n_replicates: int = 100, n_bins: int = 6, seed: int = 0
+                            ) -> VisualPredictiveCheck:
+    """Simulate ``n_replicates`` data sets like ``data`` (each subject's observation ``days``) from the fitted
+    population (new subjects: theta = typical * exp(omega N(0,1)), log-normal residual error) as one batch, and
+    compare percentiles per time bin (bins hold equal numbers of observations)."""
+    rng = np.random.default_rng(seed)
+    n = len(data.subjects)
+    subjects = np.tile(np.arange(n), n_replicates)
+    theta = fit.typical * np.exp(fit.omega * rng.standard_normal((len(subjects), len(fit.typical))))
+    f = np.asarray(predict(subjects, theta), dtype=np.float64)
+    sim = f * np.exp(fit.sigma * rng.standard_normal(f.shape))
+    t = np.full(data.observations.shape, np.nan)
+    for i, d in enumerate(days):
+        t[i, :len(d)] = d
+    mask = data.mask
+    t_obs, z_obs = t[mask], data.observations[mask]
+    edges = np.unique(np.quantile(t_obs, np.linspace(0.0, 1.0, n_bins + 1)))
+    which = np.clip(np.searchsorted(edges, t_obs, side="right") - 1, 0, len(edges) - 2)
+    sim_obs = sim.reshape(n_replicates, n, -1)[:, mask]  # (R, n_obs)
+    quantiles = np.array([5.0, 50.0, 95.0])
+    observed = np.empty((len(edges) - 1, 3))
+    simulated = np.empty((len(edges) - 1, 3, 3))
+    centres = np.empty(len(edges) - 1)
+    for b in range(len(edges) - 1):
+        sel = which == b
+        centres[b] = np.median(t_obs[sel])
+        observed[b] = np.percentile(z_obs[sel], quantiles)
+        per_replicate = np.nanpercentile(sim_obs[:, sel], quantiles, axis=1)  # (3, R)
+        simulated[b] = np.nanpercentile(per_replicate, quantiles, axis=1).T
+    return VisualPredictiveCheck(edges, centres, observed, simulated, n_replicates)
