@@ -284,8 +284,8 @@ def individual_problem(record: MaintenanceRecord, typical: Mapping[str, float], 
             name, name, max(lo, 1e-6), hi, float(typical[name]), scale="log",
             prior=Prior("parameterScaleNormal", float(np.log(typical[name])), float(omega[name])),
             unit=MAINTENANCE_PARAMETERS[_FULL[name]].unit))
-    measurements = Measurements.from_rows([record.patient] * len(idx), record.days[idx], ["anc"] * len(idx),
-                                          np.maximum(record.anc_1e9_per_L[idx], 0.01), source=record.patient)
+    measurements = Measurements.from_rows([record.patient] * len(idx), record.days[idx].tolist(), ["anc"] * len(idx),
+                                          np.maximum(record.anc_1e9_per_L[idx], 0.01).tolist(), source=record.patient)
     return Problem(f"{record.patient} MAP", (Condition(record.patient, source),),
                    (ObservableSpec("anc", "anc_1e9_per_L", NoiseModel("lognormal", float(sigma))),),
                    tuple(parameters), measurements, rtol=1e-6).checked()
