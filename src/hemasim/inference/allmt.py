@@ -33,7 +33,7 @@ __all__ = ["FREE_PARAMETERS", "AllmtForecast", "ForecastRow", "MaintenancePredic
 
 #: the parameters fitted per patient (log-normal between-patient variability); the others stay at their
 #: typical values: MTT and gamma (Friberg 2002; counts every 2-4 weeks do not resolve a 5-day transit, and
-#: with MTT free SAEM wandered to 20-23 days without a better forecast) and the MTX slope (Jost 2020)
+#: with MTT free SAEM ended at 11-23 days across runs without a better forecast) and the MTX slope (Jost 2020)
 FREE_PARAMETERS = ("circ0", "slope_mp", "kde")
 _FULL = {"circ0": "maintenance_circ0_1e9_per_L", "mtt": "maintenance_mtt_days", "gamma": "maintenance_gamma",
          "kde": "maintenance_kde_per_day", "slope_mp": "maintenance_slope_mp", "slope_mtx": "maintenance_slope_mtx"}
