@@ -129,7 +129,7 @@ def test_fit_population_cli_writes_a_parameter_set_with_variability(tmp_path) ->
     assert all(r["iiv_cv"] > 0 and r["value"] > 0 for r in rows.values())
     assert doc["provenance"]["data"] == ["UPN_914.csv", "UPN_916.csv"]
     individual = (out / "individual.csv").read_text().splitlines()
-    assert len(individual) == 3 and individual[1].startswith("UPN_914,")
+    assert len(individual) == 3 and individual[1].startswith("UPN_914,") and individual[0].startswith("subject,circ0,")
     assert len((out / "trace.csv").read_text().splitlines()) == 11
     assert (out / "vpc.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "vpc.csv").read_text().startswith("bin_start_day,bin_end_day,day,observed_p5,")

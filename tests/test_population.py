@@ -152,3 +152,80 @@ def test_visual_predictive_check_of_a_correct_model_covers_the_data() -> None:
     assert len(vpc.rows()) == 3 and vpc.rows()[0]["observed_p50"] == pytest.approx(vpc.observed[0, 1])
     wrong = visual_predictive_check(data, _constant, days, population(4.0), n_replicates=100, n_bins=3)
     assert not wrong.inside()[:, 1].any()
+
+
+@pytest.mark.slow
+def test_a_core_engine_problem_is_a_population_predictor() -> None:
+    """A fitting problem whose conditions are subjects (the core engine's format) predicts what the maintenance
+    predictor predicts, and SAEM runs on it."""
+    from hemasim.inference.allmt import STUDY_DAYS, STUDY_FREE, STUDY_SCHEDULE, simulated_study
+    from hemasim.inference.noise import NoiseModel
+    from hemasim.inference.population import ProblemPredictor
+    from hemasim.inference.problem import (
+        Condition,
+        EstimatedParameter,
+        Measurements,
+        ObservableSpec,
+        Prior,
+        Problem,
+    )
+    from hemasim.inference.sources import BuilderSource
+    from hemasim.pharmacology.maintenance import maintenance_model
+
+    n = 4
+    predictor, data, theta = simulated_study(n, seed=3)
+    source = BuilderSource(lambda v: maintenance_model(STUDY_SCHEDULE, dict(v)), (*STUDY_FREE, "mtt"))
+    k = len(STUDY_DAYS)
+    measurements = Measurements.from_rows(np.repeat([f"s{i}" for i in range(n)], k).tolist(),
+                                          np.tile(STUDY_DAYS, n).tolist(), ["anc"] * (n * k),
+                                          data.observations.ravel().tolist())
+    params = [EstimatedParameter(name, name, 1e-3, 50.0, nominal, scale="log",
+                                 prior=Prior("lognormal", nominal, 0.4) if name == "circ0" else None)
+              for name, nominal in zip(STUDY_FREE, (3.0, 0.3, 0.1), strict=True)]
+    params.append(EstimatedParameter("mtt", "mtt", 1.0, 20.0, 125.0 / 24.0, estimate=False))
+    problem = Problem("toy population", tuple(Condition(f"s{i}", source) for i in range(n)),
+                      (ObservableSpec("anc", "anc_1e9_per_L", NoiseModel("lognormal", 0.2)),), tuple(params),
+                      measurements, rtol=1e-8).checked()
+    adapter = ProblemPredictor(problem)
+    assert np.array_equal(adapter.data().observations, data.observations)
+    assert [p.omega for p in adapter.start()] == [0.4, 0.5, 0.5]
+    rows = np.array([2, 0, 2])
+    assert adapter(rows, theta[rows]) == pytest.approx(predictor(rows, theta[rows]), rel=1e-4)
+    fit = saem(adapter.data(), adapter, adapter.start(), SaemSettings(exploration=3, smoothing=2,
+                                                                      information_samples=3))
+    assert fit.names == STUDY_FREE and np.all(np.isfinite(fit.typical))
+
+
+@pytest.mark.slow
+@pytest.mark.cli
+def test_fit_population_cli_on_a_fitting_problem(tmp_path) -> None:
+    """`hemasim fit-population PROBLEM.yaml`: three subjects on the docetaxel Friberg chain (the core engine's
+    example problem, its data scaled per subject); the set names the run-record parameters with iiv_cv."""
+    import shutil
+
+    import yaml
+
+    from tests.conftest import EXAMPLES, invoke_hemasim
+
+    shutil.copy(EXAMPLES / "fit" / "scenario.yaml", tmp_path / "scenario.yaml")
+    problem = yaml.safe_load((EXAMPLES / "fit" / "problem.yaml").read_text())
+    problem["conditions"] = [{"id": f"p{i}", "scenario": "scenario.yaml"} for i in range(3)]
+    (tmp_path / "problem.yaml").write_text(yaml.safe_dump(problem))
+    rows = (EXAMPLES / "fit" / "measurements.csv").read_text().splitlines()
+    out_rows = [rows[0]]
+    for i, factor in enumerate((0.8, 1.0, 1.25)):
+        for line in rows[1:]:
+            c, t, o, v, cens = line.split(",")
+            out_rows.append(f"p{i},{t},{o},{float(v) * factor:.4g},{cens}")
+    (tmp_path / "measurements.csv").write_text("\n".join(out_rows) + "\n")
+    out = tmp_path / "pop"
+    res = invoke_hemasim("fit-population", str(tmp_path / "problem.yaml"), "--out", str(out), "--iterations", "10")
+    assert res.exit_code == 0, res.stderr
+    doc = yaml.safe_load((out / "population.yaml").read_text())
+    assert [r["name"] for r in doc["parameters"]] == ["docetaxel_friberg2002__friberg_mean_transit_time_h",
+                                                      "docetaxel_friberg2002__friberg_feedback_gamma",
+                                                      "docetaxel_friberg2002__effects_0_slope_L_per_umol"]
+    assert all(r["iiv_cv"] > 0 for r in doc["parameters"]) and doc["provenance"]["data"] == ["measurements.csv"]
+    assert len((out / "individual.csv").read_text().splitlines()) == 4
+    bad = invoke_hemasim("fit-population", str(tmp_path / "nothing.yaml"), "--out", str(tmp_path / "x"))
+    assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()

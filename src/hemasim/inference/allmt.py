@@ -194,17 +194,9 @@ def simulated_study(n_subjects: int, seed: int) -> tuple[MaintenancePredictor, P
 
 def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequence[str] | None = None,
                          settings: SaemSettings = SaemSettings(), progress: bool = False) -> list[Path]:
-    """``hemasim fit-population``: SAEM and MAP on every allMT-format record in ``folder`` (or the named
-    ``patients``), written atomically to ``out_dir``: population.yaml (a fitted parameter set with ``iiv_cv``,
-    loadable by scenarios and cohorts), individual.csv (MAP estimates and 95% intervals), trace.csv (SAEM
-    iterations), population.json (the full result), and the visual predictive check (vpc.csv, vpc.png)."""
-    import json
-
-    import yaml
-
-    from hemasim.inference.population import visual_predictive_check
-    from hemasim.inference.population_plots import vpc_png
-    from hemasim.io import atomic_directory
+    """``hemasim fit-population DATA_DIR``: SAEM and MAP on every allMT-format record in ``folder`` (or the
+    named ``patients``); outputs as :func:`hemasim.inference.population_outputs.write_population_outputs`."""
+    from hemasim.inference.population_outputs import write_population_outputs
     from hemasim.pharmacology.maintenance import load_allmt_patient
 
     folder = Path(folder)
@@ -225,27 +217,8 @@ def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequ
     document = population_parameter_set(pop, {n: _FULL[n] for n in FREE_PARAMETERS},
                                         {n: MAINTENANCE_PARAMETERS[_FULL[n]].unit for n in FREE_PARAMETERS},
                                         [f.name for f in files], "maintenance K-PD Friberg (allMT format)")
-    vpc = visual_predictive_check(data, predictor, [r.days for r in records], pop, seed=settings.seed)
-    header = ["patient", *(f"{n}{s}" for n in FREE_PARAMETERS for s in ("", "_ci95_low", "_ci95_high"))]
-    lines = [",".join(header)] + [",".join([m.subject, *(f"{v:.6g}" for k in range(len(m.values))
-                                                          for v in (m.values[k], *m.ci[k]))]) for m in individual]
-    trace_head = ",".join(["iteration", *(f"typical_{n}" for n in pop.names), *(f"omega_{n}" for n in pop.names),
-                           "sigma"])
-    trace = [trace_head] + [",".join([str(i), *(f"{v:.6g}" for v in row)]) for i, row in enumerate(pop.trace)]
-    return atomic_directory(Path(out_dir), {
-        "population.yaml": lambda p: p.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8"),
-        "population.json": lambda p: p.write_text(json.dumps(pop.to_dict(), indent=2), encoding="utf-8"),
-        "individual.csv": lambda p: p.write_text("\n".join(lines) + "\n", encoding="utf-8"),
-        "trace.csv": lambda p: p.write_text("\n".join(trace) + "\n", encoding="utf-8"),
-        "vpc.csv": lambda p: _write_rows(p, vpc.rows()),
-        "vpc.png": lambda p: p.write_bytes(vpc_png(vpc, "ANC (1e9/L)")),
-    })
-
-
-def _write_rows(path: Path, rows: Sequence[Mapping[str, float]]) -> None:
-    head = list(rows[0])
-    path.write_text("\n".join([",".join(head), *(",".join(f"{r[k]:.6g}" for k in head) for r in rows)]) + "\n",
-                    encoding="utf-8")
+    return write_population_outputs(out_dir, data, predictor, [r.days for r in records], pop, individual, document,
+                                    "ANC (1e9/L)", settings.seed)
 
 
 def _start(free: Sequence[str]) -> list[PopulationParameter]:

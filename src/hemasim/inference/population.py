@@ -35,7 +35,7 @@ import numpy as np
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet as ParameterSetType
 
-__all__ = ["MapFit", "PopulationData", "PopulationFit", "PopulationParameter", "Predictor", "SaemSettings",
+__all__ = ["MapFit", "PopulationData", "ProblemPredictor", "PopulationFit", "PopulationParameter", "Predictor", "SaemSettings",
            "VisualPredictiveCheck", "apply_population_set", "map_estimates", "population_parameter_set", "saem",
            "simulate_population", "visual_predictive_check"]
 
@@ -452,3 +452,62 @@ def visual_predictive_check(data: PopulationData, predict: Predictor, days: Sequ
         per_replicate = np.nanpercentile(sim_obs[:, sel], quantiles, axis=1)  # (3, R)
         simulated[b] = np.nanpercentile(per_replicate, quantiles, axis=1).T
     return VisualPredictiveCheck(edges, centres, observed, simulated, n_replicates)
+
+
+# ------------------------------------------------------------------------------------------------ problems
+class ProblemPredictor:
+    """A :data:`Predictor` over a fitting problem of the core engine (:class:`hemasim.inference.problem.Problem`)
+    whose conditions are the subjects: row m of a batch is condition ``subjects[m]`` with the problem's
+    estimated model parameters (those with a ``target``) at ``values[m]`` and its fixed ones at their nominal
+    values; a subject's slots are its measurement rows in file order. The rows of one subject are simulated as
+    one batch on the lock-step kernel (the engine's stacked cohort)."""
+
+    def __init__(self, problem: Any, engine: Any = None) -> None:
+        from hemasim.inference.forward import KernelEngine
+
+        self.problem = problem
+        self.engine = engine if engine is not None else KernelEngine(rtol=problem.rtol)
+        self.parameters = tuple(p for p in problem.estimated if p.target is not None)
+        self.fixed = {p.target: p.nominal for p in problem.parameters if not p.estimate and p.target is not None}
+        m = problem.measurements
+        lloq = np.array([problem.observable(o).lloq or -np.inf for o in m.observable])
+        if np.any(m.censored) or np.any(m.value < lloq):
+            raise ValueError(f"{problem.problem_file or problem.name}: censored measurements (or values below an "
+                             "observable's lloq) are not supported by the population fit")
+        self._rows = [np.nonzero(m.condition == c.id)[0] for c in problem.conditions]
+        self.width = max(len(r) for r in self._rows)
+        self._layout = []
+        for rows in self._rows:
+            specs = [problem.observable(o) for o in m.observable[rows]]
+            times = np.unique(np.concatenate([[0.0], m.time_days[rows]]))
+            observe = tuple(dict.fromkeys(s.hemasim for s in specs))
+            self._layout.append((times, observe, np.searchsorted(times, m.time_days[rows]),
+                                 np.array([observe.index(s.hemasim) for s in specs]), np.array([s.scale for s in specs])))
+
+    def data(self) -> PopulationData:
+        """The measurements as population data (subjects = conditions)."""
+        z = np.full((len(self._rows), self.width), np.nan)
+        for i, rows in enumerate(self._rows):
+            z[i, :len(rows)] = self.problem.measurements.value[rows]
+        return PopulationData(tuple(c.id for c in self.problem.conditions), z)
+
+    def start(self) -> list[PopulationParameter]:
+        """SAEM's start: each estimated model parameter at its nominal value, omega 0.5 (or its prior's SD on
+        the log scale when the prior is log-normal or normal on a log scale)."""
+        out = []
+        for p in self.parameters:
+            log_prior = p.prior is not None and (p.prior.kind == "lognormal"
+                                                 or (p.prior.kind == "parameterScaleNormal" and p.scale == "log"))
+            out.append(PopulationParameter(p.id, float(p.nominal), float(p.prior.sd) if log_prior else 0.5))
+        return out
+
+    def __call__(self, subjects: np.ndarray, values: np.ndarray) -> np.ndarray:
+        out = np.full((len(subjects), self.width), np.nan)
+        for s in np.unique(subjects):
+            where = np.nonzero(subjects == s)[0]
+            targets = [{**self.fixed, **{p.target: float(values[w, j]) for j, p in enumerate(self.parameters)}}
+                       for w in where]
+            times, observe, t_idx, o_idx, scale = self._layout[int(s)]
+            sim = self.engine.simulate(self.problem.conditions[int(s)].source, targets, times, observe)
+            out[where, :len(t_idx)] = sim[:, t_idx, o_idx] * scale
+        return out
