@@ -20,7 +20,7 @@ def fit(
 ) -> None:
     """Fit a problem: estimates with 95% profile intervals, identifiability, a fitted parameter set, plots, report."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     from hemasim.inference.outputs import run_fit
     from hemasim.inference.problem import ProblemError
@@ -28,7 +28,7 @@ def fit(
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:

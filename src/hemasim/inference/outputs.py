@@ -150,9 +150,13 @@ def writers(out: FitOutputs) -> dict[str, Callable[[Path], object]]:
     }
     if out.profiles:
         files["profiles.csv"] = text(_csv(prof))
-    files.update({name: (lambda p, png=png: p.write_bytes(png)) for name, png in figures.items()})
+    files.update({name: _bytes_writer(png) for name, png in figures.items()})
     files["report.html"] = text(plots.fit_report_html(out, record, figures))
     return files
+
+
+def _bytes_writer(data: bytes) -> Callable[[Path], object]:
+    return lambda p: p.write_bytes(data)
 
 
 def _json_default(v: object) -> object:

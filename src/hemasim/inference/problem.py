@@ -359,8 +359,10 @@ def _noise(data: Any, loc: str) -> NoiseModel:
     for key, s in (("sigma", sigma), ("sigma_proportional", sp)):
         if isinstance(s, int | float) and not s > 0:
             raise ProblemError(f"{loc}.{key}: must be > 0 (got {s})")
-    conv = (lambda s: s if isinstance(s, str) or s is None else float(s))
-    return NoiseModel(kind, conv(sigma), conv(sp))  # type: ignore[arg-type]
+    def number_or_id(s: Any) -> Any:
+        return s if isinstance(s, str) or s is None else float(s)
+
+    return NoiseModel(kind, number_or_id(sigma), number_or_id(sp))
 
 
 def _parameter(data: Any, loc: str) -> EstimatedParameter:

@@ -107,10 +107,10 @@ class ScenarioSource:
 
     @cached_property
     def drug_sets(self) -> dict[str, DrugSet]:
-        from hemasim.interventions.dosed import drug_set_of
+        from hemasim.interventions.dosed import DosedSpec, drug_set_of
         from hemasim.scenario import FribergChain
 
-        names = {str(getattr(iv, "drug_set")) for iv in self.scenario.interventions if hasattr(iv, "drug_set")}
+        names = {iv.drug_set for iv in self.scenario.interventions if isinstance(iv, DosedSpec)}
         if isinstance(self.scenario.model, FribergChain):
             names.add(self.scenario.model.drug_set)
         sets = [drug_set_of(n) for n in sorted(names)]

@@ -80,7 +80,8 @@ def _walk(objective: Objective, j: int, best: np.ndarray, f_best: float, directi
     span = objective.upper[j] - objective.lower[j]
     step = 0.02 * span
     threshold = f_best + CHI2_95_1DOF / 2
-    grid, values = [], []
+    grid: list[float] = []
+    values: list[float] = []
     x, last_v, last_f = best.copy(), best[j], f_best
     for _ in range(max_points):
         if abs(last_v - limit) < 1e-12:
