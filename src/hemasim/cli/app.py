@@ -11,6 +11,7 @@ from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
 from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.fit import fit
+from hemasim.cli.fit_population import fit_population
 from hemasim.cli.references import references
 from hemasim.cli.run import run
 from hemasim.cli.validate import validate
@@ -31,6 +32,7 @@ app.command("export-sbml")(export_sbml)
 app.command("drugs")(drugs)
 app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
 app.command("fit")(fit)
+app.command("fit-population")(fit_population)
 
 
 def _print_version(value: bool) -> None:
