@@ -9,6 +9,7 @@ from hemasim.cli._help import ConventionalHelpGroup
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
+from hemasim.cli.explore import explore
 from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.references import references
 from hemasim.cli.run import run
@@ -29,6 +30,7 @@ app.command("cohort")(cohort)
 app.command("export-sbml")(export_sbml)
 app.command("drugs")(drugs)
 app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
+app.command("explore")(explore)
 
 
 def _print_version(value: bool) -> None:
