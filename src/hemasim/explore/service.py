@@ -49,7 +49,9 @@ def _arms_json(scenario: Scenario, source: str) -> list[dict[str, Any]]:
 
     if not scenario.arms:
         return [{"name": ARM_NAMES[0], "scenario": _scenario_json(scenario)}]
-    return [{"name": name, "scenario": _scenario_json(arm)} for name, arm in arm_scenarios(scenario, source)[:MAX_ARMS]]
+    # each arm under the base scenario's name (a download names the arms again)
+    return [{"name": name, "scenario": {**_scenario_json(arm), "name": scenario.name}}
+            for name, arm in arm_scenarios(scenario, source)[:MAX_ARMS]]
 
 
 def _paths_in(data: Any, where: str = "") -> list[tuple[str, str]]:
