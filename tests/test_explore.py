@@ -12,7 +12,7 @@ import pytest
 
 from hemasim._yaml_limits import load_yaml_text
 from hemasim.explore.server import MAX_REQUEST_BYTES, make_server
-from hemasim.explore.service import Explorer, ExploreError
+from hemasim.explore.service import ExploreError, Explorer
 from hemasim.scenario import parse_scenario
 from tests.conftest import EXAMPLES, invoke_hemasim
 

@@ -5,6 +5,6 @@ plain JavaScript (``static/``) drawing with the report's ``hemaplot.js``. No web
 """
 
 from hemasim.explore.server import serve
-from hemasim.explore.service import Explorer, ExploreError
+from hemasim.explore.service import ExploreError, Explorer
 
 __all__ = ["ExploreError", "Explorer", "serve"]

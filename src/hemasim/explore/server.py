@@ -16,7 +16,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from hemasim.explore.service import Explorer, ExploreError
+from hemasim.explore.service import ExploreError, Explorer
 
 __all__ = ["MAX_REQUEST_BYTES", "make_server", "serve"]
 

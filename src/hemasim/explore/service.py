@@ -139,7 +139,7 @@ class Explorer:
         arms = request.get("arms") if isinstance(request, dict) else None
         if not isinstance(arms, list) or not 1 <= len(arms) <= MAX_ARMS:
             raise ExploreError(f"request: 'arms' must be a list of 1 to {MAX_ARMS} arms")
-        out = []
+        out: list[tuple[str, Scenario]] = []
         for k, arm in enumerate(arms):
             name = arm.get("name") if isinstance(arm, dict) else None
             name = name if isinstance(name, str) and ARM_NAME.fullmatch(name) else ARM_NAMES[k]
