@@ -64,7 +64,7 @@ def test_drug_concentrations_leave_gaps_below_the_floor_and_mark_the_doses(docet
 def test_donor_chimerism_is_a_panel_after_a_graft():
     result = _example("allo_hsct_pbsc", 30)
     chimerism = _spec(panel_specs(result), "chimerism")
-    anc = next(s for s in chimerism["series"] if s["label"] == "ANC")
+    anc = next(s for s in chimerism["series"] if s["label"] == "neutrophils")
     donor = result.observable("anc_1e9_per_L__donor") / result.observable("anc_1e9_per_L")
     assert anc["y"][-1] == pytest.approx(100 * donor[-1], rel=1e-4)
     assert 0 <= min(v for v in anc["y"] if v is not None) and max(anc["y"]) <= 100.0 + 1e-9

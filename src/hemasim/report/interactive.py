@@ -61,7 +61,7 @@ def _lineage_panel(arms: list[tuple[str, Result]], cols: tuple[str, ...], title:
         for j, c in enumerate(cols):
             name = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else ""
             color = COLORS[j % len(COLORS)] if len(cols) > 1 or not many_arms else COLORS[k % len(COLORS)]
-            dash = ARM_DASHES[k % len(ARM_DASHES)] if len(cols) > 1 and many_arms else None
+            dash = ARM_DASHES[k % len(ARM_DASHES)] if many_arms else None  # arm B dashed: A shows through
             out.append(_series(_label(arm, name) if (arm or name) else title, r.observable(c), color, dash))
             donor = f"{c}__donor"
             if donor in obs and float(np.max(r.observable(donor))) > 0:  # (a SCID without a graft has none)
@@ -94,21 +94,26 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     return specs
 
 
+#: the counts whose donor share the chimerism panel shows (the ones measured after a transplant)
+CHIMERISM_COUNTS = {"anc_1e9_per_L": "neutrophils", "monocytes_1e9_per_L": "monocytes",
+                    "platelets_1e9_per_L": "platelets", "hemoglobin_g_per_dL": "haemoglobin",
+                    "cd3_per_uL": "CD3 T", "cd4_per_uL": "CD4 T", "cd8_per_uL": "CD8 T", "b_cells_per_uL": "B",
+                    "nk_cells_per_uL": "NK", "hsc_count_cells": "marrow HSC"}
+
+
 def chimerism_specs(result: Result | Arms) -> list[dict[str, Any]]:
     """Donor chimerism (% of each count that is donor-derived) after a graft; none without donor cells."""
     arms = as_arms(result)
     x, xlabel = time_axis(arms[0][1].times)
     series = []
     for k, (arm, r) in enumerate(arms):
-        donors = [o for o in r.model.observable_names if o.endswith("__donor")]
-        for j, donor in enumerate(donors):
-            total = r.observable(donor.removesuffix("__donor"))
-            part = r.observable(donor)
-            if float(np.max(part)) <= 0:
+        for j, (count, name) in enumerate(CHIMERISM_COUNTS.items()):
+            donor = f"{count}__donor"
+            if donor not in r.model.observable_names or float(np.max(r.observable(donor))) <= 0:
                 continue
+            total, part = r.observable(count), r.observable(donor)
             with np.errstate(divide="ignore", invalid="ignore"):
                 percent = np.where(total > 0, 100.0 * part / total, np.nan)
-            name = donor.removesuffix("__donor").split("_")[0].upper()
             series.append(_series(_label(arm, name), percent, COLORS[j % len(COLORS)], ARM_DASHES[k % len(ARM_DASHES)]))
     if not series:
         return []

@@ -20,7 +20,10 @@
   function fmt(v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
     var a = Math.abs(v);
-    if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) {  // 1.2e7, not 1.20e+7
+      var parts = v.toExponential(2).split("e");
+      return String(Number(parts[0])) + "e" + Number(parts[1]);
+    }
     return String(Number(v.toPrecision(4)));
   }
 
