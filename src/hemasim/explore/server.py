@@ -1,6 +1,7 @@
 """The explorer's HTTP server (standard library): the page, its scripts, and the JSON API of :mod:`.service`.
 
-One request at a time (runs take milliseconds once the kernels are compiled). Requests are bounded in size,
+Each connection has its own thread (an idle browser connection must not hold up the others), but one request is
+answered at a time (a lock: runs take milliseconds once the kernels are compiled). Requests are bounded in size,
 POST bodies must be JSON (so another web site cannot post to it without the browser asking first), the Host
 header must name the address served (against DNS rebinding), and no path from a request reaches the file system:
 the page's files are a fixed table.
@@ -9,9 +10,10 @@ the page's files are a fixed table.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from importlib.resources import files
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -38,6 +40,7 @@ class ExplorerHandler(BaseHTTPRequestHandler):
 
     explorer: Explorer
     allowed_hosts: frozenset[str] = frozenset()
+    work = threading.Lock()  # one answer at a time
     server_version = "hemasim-explore"
     timeout = 30  # seconds a client may take to send its request
 
@@ -128,13 +131,16 @@ class ExplorerHandler(BaseHTTPRequestHandler):
 
     def _answer(self, make: Callable[[], object]) -> None:
         try:
-            self._json(HTTPStatus.OK, make())
+            with self.work:
+                answer = make()
+            self._json(HTTPStatus.OK, answer)
         except ExploreError as err:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
 
     def _download(self, request: Any, kind: str) -> None:
         try:
-            name, media, body = self.explorer.download(request, kind)
+            with self.work:
+                name, media, body = self.explorer.download(request, kind)
         except ExploreError as err:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
             return
@@ -145,7 +151,7 @@ class ExplorerHandler(BaseHTTPRequestHandler):
 
 def make_server(explorer: Explorer, host: str = "127.0.0.1", port: int = 8050) -> HTTPServer:
     """A server bound to ``host:port`` (port 0: any free port); ``server.server_address`` says which."""
-    server = HTTPServer((host, port), type("Handler", (ExplorerHandler,), {"explorer": explorer}))
+    server = ThreadingHTTPServer((host, port), type("Handler", (ExplorerHandler,), {"explorer": explorer}))
     bound = server.server_address[1]
     hosts = ({f"[{n}]:{bound}" if ":" in n else f"{n}:{bound}" for n in LOCAL_HOSTS} if host in LOCAL_HOSTS
              else set())

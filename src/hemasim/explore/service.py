@@ -74,9 +74,15 @@ class Explorer:
     examples_folder: Path | None = field(default_factory=default_examples_folder)
     initial: Path | None = None
     allowed_paths: set[str] = field(default_factory=set)
+    _examples: list[dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     def examples(self) -> dict[str, Any]:
         """The shipped examples a single run accepts (cohorts and bad files left out), by file stem."""
+        if self._examples is None:
+            self._examples = self._read_examples()
+        return {"examples": self._examples, "initial": "initial" if self.initial else None}
+
+    def _read_examples(self) -> list[dict[str, str]]:
         from hemasim.scenario import ScenarioError, load_scenario
 
         out = []
@@ -87,7 +93,7 @@ class Explorer:
                 continue
             if scenario.population is None:
                 out.append({"id": path.stem, "name": scenario.name, "description": scenario.description})
-        return {"examples": out, "initial": "initial" if self.initial else None}
+        return out
 
     def example(self, example_id: str) -> dict[str, Any]:
         """The arms of an example (or of the scenario given at start: ``initial``), for the page to edit."""
