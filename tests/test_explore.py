@@ -134,3 +134,25 @@ def test_the_command_refuses_a_bad_scenario_before_serving(tmp_path):
     bad.write_text("name: x\n")
     res = invoke_hemasim("explore", str(bad))
     assert res.exit_code == 2 and "bad.yaml" in res.output
+
+
+@pytest.mark.cli
+def test_the_command_serves_the_page_and_warns_when_it_listens_beyond_this_machine():
+    import os
+    import re
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "hemasim", "explore", "--host", "0.0.0.0", "--port", "0"],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = [proc.stderr.readline() for _ in range(2)]  # the warning, then the address
+        assert "warning" in lines[0] and "anyone who reaches this address" in lines[0]
+        port = re.search(r":(\d+)/", lines[1]).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/examples", timeout=60) as res:
+            assert any(e["id"] == "healthy_adult" for e in json.load(res)["examples"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
