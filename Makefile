@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BASE_STAMP := $(VENV)/.installed-base
 OUT    ?= out/healthy_adult
 
-.PHONY: demo test test-fast lint bench validate clean help
+.PHONY: demo test test-fast lint bench validate clean help browser
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
@@ -31,8 +31,17 @@ demo: $(BASE_STAMP)
 	$(BIN)/hemasim run examples/healthy_adult.yaml --out $(OUT)
 	@echo "report: $(abspath $(OUT))/report.html"
 
-test: lint
+test: lint browser
 	$(BIN)/python -m pytest -q
+
+# the browser tests (report plots, explorer) drive the system Chromium through Playwright; install it from the
+# distribution where we can (root with apt-get), else they skip and say why
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }; }; } || \
+	echo "Chromium not available: the browser tests will skip (apt-get install chromium)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench docs

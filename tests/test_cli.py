@@ -34,7 +34,7 @@ def test_run_writes_the_four_files(tmp_path: Path):
     assert run["seed"] == 0 and run["hemasim_version"]
     assert any("Catlin" in r for r in run["references"])
     assert all(p["source"] for p in run["parameters"])
-    assert "<img" in (out / "report.html").read_text()
+    assert 'id="hemaplot-lineages"' in (out / "report.html").read_text()  # the interactive lineage plots
 
 
 @pytest.mark.parametrize(

@@ -79,7 +79,7 @@ def test_run_writes_one_folder_comparing_the_arms(tmp_path: Path):
     assert record["arms"]["old"]["scenario"]["patient"]["age_years"] == 80
     html = (out / "report.html").read_text()
     assert "<th>young</th><th>old</th>" in html
-    assert html.count("<img") >= 2  # the lineages and the vaccine responses, both comparing the arms
+    assert "hemaplot-lineages" in html and html.count("<img") >= 1  # lineages (interactive), vaccine responses
 
 
 @pytest.mark.cli

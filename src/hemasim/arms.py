@@ -64,7 +64,7 @@ def arm_table(runs: Sequence[ArmRun]) -> Any:
 
 
 def write_arm_outputs(scenario: Scenario, runs: Sequence[ArmRun], out_dir: str | Path,
-                      title: str = "hemasim run") -> list[Path]:
+                      title: str = "hemasim run", static_report: bool = False) -> list[Path]:
     """Write the arms' table, endpoints, run records and comparison report atomically into ``out_dir``."""
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.io import atomic_directory, run_record
@@ -82,6 +82,7 @@ def write_arm_outputs(scenario: Scenario, runs: Sequence[ArmRun], out_dir: str |
         "timeseries.csv": lambda p: table.to_csv(p, index=False, float_format="%.10g"),
         "endpoints.json": dump({arm: {e.name: e.to_json() for e in eps} for arm, eps in endpoints.items()}),
         "run.json": dump(run_json),
-        "report.html": lambda p: p.write_text(render_arms_report(scenario, runs, endpoints, records, title),
+        "report.html": lambda p: p.write_text(render_arms_report(scenario, runs, endpoints, records, title,
+                                                                 static_report),
                                               encoding="utf-8"),
     })

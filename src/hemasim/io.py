@@ -283,7 +283,8 @@ def run_record(result: Result) -> dict[str, Any]:
     }
 
 
-def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim run") -> list[Path]:
+def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim run",
+                      static_report: bool = False) -> list[Path]:
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.report import render_report
 
@@ -298,5 +299,6 @@ def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim
         "timeseries.csv": lambda p: frame.to_csv(p, index=False, float_format="%.10g"),
         "endpoints.json": dump({e.name: e.to_json() for e in endpoints}),
         "run.json": dump(record),
-        "report.html": lambda p: p.write_text(render_report(result, endpoints, record, title), encoding="utf-8"),
+        "report.html": lambda p: p.write_text(render_report(result, endpoints, record, title, static=static_report),
+                                              encoding="utf-8"),
     })

@@ -9,6 +9,7 @@ from hemasim.cli._help import ConventionalHelpGroup
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
+from hemasim.cli.explore import explore
 from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.fit import fit
 from hemasim.cli.fit_population import fit_population
@@ -33,6 +34,7 @@ app.command("drugs")(drugs)
 app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
 app.command("fit")(fit)
 app.command("fit-population")(fit_population)
+app.command("explore")(explore)
 
 
 def _print_version(value: bool) -> None:

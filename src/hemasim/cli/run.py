@@ -20,6 +20,8 @@ def run(
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable; "
                                         "docs/parameters.md lists the names)."),
+    static_report: bool = typer.Option(False, "--static-report",
+                                       help="Lineage plots as PNG images (for papers) instead of interactive ones."),
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
     from rich.console import Console
@@ -49,7 +51,8 @@ def run(
                                 progress=lambda arm: status.update(escape(f"simulating arm {arm!r}")))
             except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
                 raise fail(f"{scenario}: {err}") from None
-            files = _written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}"))
+            files = _written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
+                                                                  static_report=static_report))
         console.print(f"[green]wrote[/green] {len(files)} files ({len(runs)} arms) to [bold]{escape(str(out))}[/bold]")
         return
     with console.status(escape(f"simulating {spec.name!r} ({spec.duration_days:g} days)")):
@@ -57,7 +60,8 @@ def run(
             result = run_scenario(spec)
         except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
             raise fail(f"{scenario}: {err}") from None
-        files = _written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}"))
+        files = _written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
+                                                                  static_report=static_report))
     console.print(f"[green]wrote[/green] {len(files)} files to [bold]{escape(str(out))}[/bold]: "
                   + ", ".join(f.name for f in files))
 

@@ -12,6 +12,7 @@ from hemasim.report.html import (
     endpoint_text,
     figure_html,
     interventions_html,
+    lineage_html,
     parameter_rows,
     plain,
     solver_text,
@@ -23,17 +24,16 @@ if TYPE_CHECKING:
     from hemasim.scenario import Scenario
 
 
-def _figures(pairs: list[tuple[str, Any]]) -> str:
+def _figures(pairs: list[tuple[str, Any]], static: bool) -> str:
     from hemasim.report.plots import (
         autoimmunity_figure,
         drug_figure,
         infection_figure,
-        lineage_figure,
         vaccine_figure,
         viral_figure,
     )
 
-    out = [figure_html("Blood counts and lineages", "lineage time courses", lineage_figure(pairs))]
+    out = [f"<h2>Blood counts and lineages</h2>{lineage_html(pairs, static)}"]
     out += _other_sections(pairs)
     for title, make in (("Drug exposure", drug_figure), ("Vaccine responses", vaccine_figure),
                         ("Infection", infection_figure), ("Viral infection", viral_figure),
@@ -89,8 +89,8 @@ def _arm_html(name: str, record: dict[str, Any]) -> str:
 
 
 def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: dict[str, list[EndpointValue]],
-                       records: dict[str, dict[str, Any]], title: str) -> str:
-    """Self-contained HTML comparing the arms of one scenario."""
+                       records: dict[str, dict[str, Any]], title: str, static: bool = False) -> str:
+    """Self-contained HTML comparing the arms of one scenario (``static``: lineage plots as PNG)."""
     esc = html.escape
     names = [r.name for r in runs]
     pairs = [(r.name, r.result) for r in runs]
@@ -113,7 +113,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 {''.join(_arm_html(n, records[n]) for n in names)}
 <p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.
 Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count.</p>
-{_figures(pairs)}
+{_figures(pairs, static)}
 <h2>Endpoints</h2>
 {_endpoint_table(names, endpoints)}
 <h2>Parameters used</h2>

@@ -1,4 +1,5 @@
-"""A self-contained HTML report (plots embedded as PNG)."""
+"""A self-contained HTML report: interactive plots (hemaplot.js embedded once, :mod:`hemasim.report.interactive`)
+or, with ``static=True``, the matplotlib figures embedded as PNG (for papers); either way one file, no network."""
 
 from __future__ import annotations
 
@@ -91,10 +92,30 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
     return f'<h2>{title}</h2><img alt="{alt}" style="max-width:100%" src="data:image/png;base64,{png_base64(fig)}">'
 
 
-def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str) -> str:
-    from hemasim.report.plots import autoimmunity_figure, lineage_figure
+LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
+                "transplant or with a SCID genotype): the donor-derived part of each count.")
+INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
+                    "across a plot to zoom in on those days, double-click to see the whole run again.")
 
-    img = png_base64(lineage_figure(result))
+
+def lineage_html(result: Any, static: bool) -> str:
+    """The lineage plots of a run or of arms: interactive (with donor chimerism after a graft), or one PNG."""
+    if static:
+        from hemasim.report.plots import lineage_figure
+
+        return (f'<img alt="lineage time courses" style="max-width:100%" '
+                f'src="data:image/png;base64,{png_base64(lineage_figure(result))}">')
+    from hemasim.report.interactive import chimerism_specs, lineage_specs, plots_html
+
+    return (f'<p class="muted">{INTERACTIVE_NOTE}</p>'
+            + plots_html(lineage_specs(result) + chimerism_specs(result)))
+
+
+def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
+                  static: bool = False) -> str:
+    """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
+    from hemasim.report.plots import autoimmunity_figure
+
     esc = html.escape
     scenario = result.record.scenario
     # sections of the scenario's intervention kinds (registry order), then what the patient carries
@@ -122,9 +143,8 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 duration {esc(str(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
-<p class="muted">Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds.
-Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count.</p>
-<img alt="lineage time courses" style="max-width:100%" src="data:image/png;base64,{img}">
+<p class="muted">{LINEAGE_NOTE}</p>
+{lineage_html(result, static)}
 {sections_html}
 <h2>Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>

@@ -1,0 +1,237 @@
+"""What the explorer's web page asks for, as plain functions of JSON data (no HTTP here: :mod:`.server`).
+
+The page sends scenarios as JSON, one per arm; each is checked by the same schema as a YAML file
+(:func:`hemasim.scenario.parse_scenario`: data, never code) and run on the one run path
+(:func:`hemasim.assembly.run_scenario`). The page cannot name files: a ``drug_set`` given as a path is refused
+unless the server itself handed it out (the scenario given on the command line); uploads are YAML text parsed in
+memory within the limits of every YAML input.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hemasim.scenario import Scenario
+    from hemasim.simulation import Result
+
+__all__ = ["MAX_ARMS", "ExploreError", "Explorer", "default_examples_folder"]
+
+MAX_ARMS = 2
+ARM_NAMES = ("A", "B")
+ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")  # as hemasim.scenario.arms.Arm.name
+
+
+class ExploreError(ValueError):
+    """A request the explorer refuses (bad scenario, unknown example, a path): one line per problem."""
+
+
+def default_examples_folder() -> Path | None:
+    """The ``examples/`` folder of a source checkout, when there is one."""
+    folder = Path(__file__).resolve().parents[3] / "examples"
+    return folder if folder.is_dir() else None
+
+
+def _scenario_json(scenario: Scenario) -> dict[str, Any]:
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data.pop("arms", None)
+    return dict(data)
+
+
+def _arms_json(scenario: Scenario, source: str) -> list[dict[str, Any]]:
+    """A scenario as the page's arms: its own arms (the first two), or itself as arm A."""
+    from hemasim.scenario.arms import arm_scenarios
+
+    if not scenario.arms:
+        return [{"name": ARM_NAMES[0], "scenario": _scenario_json(scenario)}]
+    # each arm under the base scenario's name (a download names the arms again)
+    return [{"name": name, "scenario": {**_scenario_json(arm), "name": scenario.name}}
+            for name, arm in arm_scenarios(scenario, source)[:MAX_ARMS]]
+
+
+def _paths_in(data: Any, where: str = "") -> list[tuple[str, str]]:
+    """(field, value) of every file path in ``data`` (the scenario's PATH_FIELDS holding a path)."""
+    from hemasim.scenario import PATH_FIELDS, _is_path
+
+    if isinstance(data, dict):
+        return [p for k, v in data.items() for p in (
+            [(f"{where}{k}", v)] if k in PATH_FIELDS and isinstance(v, str) and _is_path(v)
+            else _paths_in(v, f"{where}{k}."))]
+    if isinstance(data, list):
+        return [p for i, v in enumerate(data) for p in _paths_in(v, f"{where}{i}.")]
+    return []
+
+
+@dataclass
+class Explorer:
+    """The explorer's state: where examples come from, the scenario given at start, the paths it may use."""
+
+    examples_folder: Path | None = field(default_factory=default_examples_folder)
+    initial: Path | None = None
+    allowed_paths: set[str] = field(default_factory=set)
+    _examples: list[dict[str, str]] | None = field(default=None, init=False, repr=False)
+
+    def examples(self) -> dict[str, Any]:
+        """The shipped examples a single run accepts (cohorts and bad files left out), by file stem."""
+        if self._examples is None:
+            self._examples = self._read_examples()
+        return {"examples": self._examples, "initial": "initial" if self.initial else None}
+
+    def _read_examples(self) -> list[dict[str, str]]:
+        from hemasim.scenario import ScenarioError, load_scenario
+
+        out = []
+        for path in sorted(self.examples_folder.glob("*.yaml")) if self.examples_folder else []:
+            try:
+                scenario = load_scenario(path)
+            except (ScenarioError, ValueError):
+                continue
+            if scenario.population is None:
+                out.append({"id": path.stem, "name": scenario.name, "description": scenario.description})
+        return out
+
+    def example(self, example_id: str) -> dict[str, Any]:
+        """The arms of an example (or of the scenario given at start: ``initial``), for the page to edit."""
+        from hemasim.scenario import ScenarioError, load_scenario
+
+        if example_id == "initial" and self.initial is not None:
+            path = self.initial
+        else:
+            known = {e["id"] for e in self.examples()["examples"]}
+            if example_id not in known or self.examples_folder is None:
+                raise ExploreError(f"example {example_id!r}: not one of the shipped examples")
+            path = self.examples_folder / f"{example_id}.yaml"
+        try:
+            scenario = load_scenario(path)
+        except ScenarioError as err:
+            raise ExploreError(str(err)) from None
+        arms = _arms_json(scenario, path.name)
+        self.allowed_paths |= {v for arm in arms for _, v in _paths_in(arm["scenario"])}
+        return {"source": path.name, "arms": arms}
+
+    def upload(self, text: str, filename: str = "upload.yaml") -> dict[str, Any]:
+        """An uploaded scenario (YAML text, parsed in memory) as arms; it may not name files."""
+        from hemasim._yaml_limits import YamlInputError, load_yaml_text
+        from hemasim.scenario import ScenarioError, parse_scenario
+
+        source = Path(filename).name or "upload.yaml"
+        try:
+            data = load_yaml_text(text, source, "scenario")
+        except YamlInputError as err:
+            raise ExploreError(str(err)) from None
+        self._check_paths(data, source)
+        try:
+            scenario = parse_scenario(data, source)
+        except ScenarioError as err:
+            raise ExploreError(str(err)) from None
+        return {"source": source, "arms": _arms_json(scenario, source)}
+
+    def _check_paths(self, data: Any, source: str) -> None:
+        bad = [(f, v) for f, v in _paths_in(data) if v not in self.allowed_paths]
+        if bad:
+            raise ExploreError("\n".join(f"{source}: {f}: the explorer takes the name of a shipped drug set, not a "
+                                         f"file path ({v!r}); run files with their own drug sets by `hemasim "
+                                         "explore FILE`" for f, v in bad))
+
+    def scenarios(self, request: Any) -> list[tuple[str, Scenario]]:
+        """The arms of a run request ``{"arms": [{"name", "scenario"}, ...]}``, each validated by the schema."""
+        from hemasim.scenario import ScenarioError, parse_scenario
+
+        arms = request.get("arms") if isinstance(request, dict) else None
+        if not isinstance(arms, list) or not 1 <= len(arms) <= MAX_ARMS:
+            raise ExploreError(f"request: 'arms' must be a list of 1 to {MAX_ARMS} arms")
+        out: list[tuple[str, Scenario]] = []
+        for k, arm in enumerate(arms):
+            name = arm.get("name") if isinstance(arm, dict) else None
+            name = name if isinstance(name, str) and ARM_NAME.fullmatch(name) else ARM_NAMES[k]
+            if any(name == other for other, _ in out):
+                name = ARM_NAMES[k] if ARM_NAMES[k] != name else f"{name}2"
+            data = arm.get("scenario") if isinstance(arm, dict) else None
+            self._check_paths(data, f"arm {name}")
+            try:
+                out.append((name, parse_scenario(data, f"arm {name}")))
+            except ScenarioError as err:
+                raise ExploreError(str(err)) from None
+            if out[-1][1].population is not None or out[-1][1].arms:
+                raise ExploreError(f"arm {name}: the explorer runs one patient per arm (no population, no arms)")
+        return out
+
+    def simulate(self, request: Any) -> list[tuple[str, Result]]:
+        """Run each arm of a request; one arm is unnamed in plots."""
+        from hemasim.assembly import run_scenario
+        from hemasim.solvers import SolverError
+
+        arms = self.scenarios(request)
+        try:
+            runs = [(name, run_scenario(scenario)) for name, scenario in arms]
+        except (SolverError, ValueError) as err:
+            raise ExploreError(f"simulation: {err}") from None
+        return runs if len(runs) > 1 else [("", runs[0][1])]
+
+    def run(self, request: Any) -> dict[str, Any]:
+        """Plots (hemaplot specs) and endpoints of each arm."""
+        from hemasim.endpoints import evaluate_endpoints
+        from hemasim.report.html import endpoint_text
+        from hemasim.report.interactive import panel_specs
+
+        start = time.perf_counter()
+        runs = self.simulate(request)
+        arms = [{"name": name or "A", "endpoints": [
+            {"name": e.name, "value": e.value, "text": endpoint_text(e), "unit": e.unit, "definition": e.definition}
+            for e in evaluate_endpoints(result)]} for name, result in runs]
+        return {"arms": arms, "plots": panel_specs(runs), "elapsed_s": round(time.perf_counter() - start, 4)}
+
+    def download(self, request: Any, kind: str) -> tuple[str, str, bytes]:
+        """(file name, media type, content) of the scenario as YAML, or of the results as CSV or JSON."""
+        if kind == "yaml":
+            return "scenario.yaml", "application/yaml", self.scenario_yaml(request).encode("utf-8")
+        if kind not in ("csv", "json"):
+            raise ExploreError(f"download {kind!r}: one of yaml, csv, json")
+        runs = self.simulate(request)
+        if kind == "csv":
+            from hemasim.arms import ArmRun, arm_table
+
+            table = arm_table([ArmRun(name or "A", result) for name, result in runs])
+            return "timeseries.csv", "text/csv", table.to_csv(index=False, float_format="%.10g").encode("utf-8")
+        from hemasim.endpoints import evaluate_endpoints
+        from hemasim.io import run_record
+
+        doc = {name or "A": {"endpoints": {e.name: e.to_json() for e in evaluate_endpoints(result)},
+                             "run": run_record(result)} for name, result in runs}
+        return "results.json", "application/json", (json.dumps(doc, indent=2, allow_nan=False, default=str)
+                                                     + "\n").encode("utf-8")
+
+    def scenario_yaml(self, request: Any) -> str:
+        """The edited scenario as YAML: arm A, with arm B as an arm of it when two are compared."""
+        import yaml
+
+        arms = self.scenarios(request)
+        base = _scenario_json(arms[0][1])
+        if len(arms) > 1:
+            other = _scenario_json(arms[1][1])
+            differ = ("name", "description", "patient", "interventions", "parameters")
+            if {k: v for k, v in base.items() if k not in differ} != {k: v for k, v in other.items() if k not in differ}:
+                raise ExploreError(f"arm {arms[1][0]}: arms may differ only in patient, interventions and parameters")
+            base["arms"] = [{"name": arms[0][0], "description": base.get("description", "")},
+                            {"name": arms[1][0], "description": other.get("description", ""),
+                             "patient": other["patient"], "interventions": other.get("interventions", []),
+                             "parameters": other.get("parameters", {})}]
+        header = "# written by hemasim explore\n"
+        return header + yaml.safe_dump(base, sort_keys=False, allow_unicode=True)
+
+    def parameters(self) -> dict[str, Any]:
+        """The parameter table (name, value, unit, bounds, description) for the override controls."""
+        import math
+
+        from hemasim.scenario.overrides import _table
+
+        table = _table()
+        return {"parameters": [{"name": n, "value": table[n].value, "unit": table[n].unit,
+                                "lower": table[n].bounds[0] if math.isfinite(table[n].bounds[0]) else None,
+                                "upper": table[n].bounds[1] if math.isfinite(table[n].bounds[1]) else None,
+                                "description": table[n].description} for n in table]}

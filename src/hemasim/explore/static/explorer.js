@@ -1,0 +1,247 @@
+/* hemasim explorer page: edit the scenario of one or two arms, run it on the local server, draw with hemaplot.
+ * Scenarios travel as JSON data and are checked by the server's scenario schema; nothing here is evaluated. */
+(function () {
+  "use strict";
+  var state = {arms: [], editing: 0, parameters: {}, timer: null, seq: 0};
+  var CHOICES = {sex: ["male", "female"], genotype: ["healthy", "il2rg_scid", "ada_scid", "rag_scid"]};
+  var $ = function (id) { return document.getElementById(id); };
+
+  function api(path, body) {
+    var opts = body === undefined ? {} : {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+    return fetch(path, opts).then(function (r) {
+      if (r.ok) return r;
+      return r.json().then(function (j) { throw new Error(j.error || r.statusText); });
+    });
+  }
+
+  function showError(err) {
+    $("error").hidden = !err;
+    $("error").textContent = err ? String(err.message || err) : "";
+    if (err) $("status").textContent = "not run: the scenario has a problem (below)";
+  }
+
+  function setPath(obj, path, value) {
+    var keys = path.split(".");
+    for (var i = 0; i < keys.length - 1; i++) obj = obj[keys[i]];
+    obj[keys[keys.length - 1]] = value;
+  }
+
+  function label(key) { return key.replace(/_/g, " "); }
+
+  function input(path, value, key) {
+    var el;
+    if (CHOICES[key]) {
+      el = document.createElement("select");
+      CHOICES[key].forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; el.appendChild(o); });
+      el.value = value;
+    } else if (typeof value === "boolean") {
+      el = document.createElement("input"); el.type = "checkbox"; el.checked = value;
+    } else if (typeof value === "number") {
+      el = document.createElement("input"); el.type = "number"; el.step = "any"; el.value = value;
+    } else if (Array.isArray(value)) {
+      el = document.createElement("input"); el.value = value.join(", "); el.title = "numbers separated by commas";
+    } else {
+      el = document.createElement("input"); el.value = value;
+    }
+    el.setAttribute("data-path", path);
+    el.addEventListener("change", function () {
+      var v;
+      if (el.type === "checkbox") v = el.checked;
+      else if (typeof value === "number") { if (el.value === "") return; v = Number(el.value); }
+      else if (Array.isArray(value)) v = el.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean).map(Number);
+      else v = el.value;
+      setPath(state.arms[state.editing].scenario, path, v);
+      schedule();
+    });
+    return el;
+  }
+
+  function fields(obj, path, parent) {
+    Object.keys(obj).forEach(function (key) {
+      var value = obj[key], p = path ? path + "." + key : key;
+      if (key === "kind" || value === null || (Array.isArray(value) && !value.length)) return;
+      var scalars = Array.isArray(value) && value.every(function (v) { return typeof v === "number"; });
+      if (Array.isArray(value) && !scalars) {
+        value.forEach(function (item, i) {
+          var fs = document.createElement("fieldset"), lg = document.createElement("legend");
+          lg.textContent = label(key) + " " + (i + 1); fs.appendChild(lg);
+          fields(item, p + "." + i, fs); parent.appendChild(fs);
+        });
+      } else if (typeof value === "object" && !scalars) {
+        var fs = document.createElement("fieldset"), lg = document.createElement("legend");
+        lg.textContent = label(key); fs.appendChild(lg); fields(value, p, fs); parent.appendChild(fs);
+      } else {
+        var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key);
+        row.className = "field"; lab.textContent = label(key); el.id = "f-" + p.replace(/\./g, "-");
+        lab.htmlFor = el.id; row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
+      }
+    });
+  }
+
+  function renderTabs() {
+    var tabs = $("arm-tabs"); tabs.innerHTML = "";
+    if (state.arms.length < 2) return;
+    state.arms.forEach(function (arm, k) {
+      var b = document.createElement("button");
+      b.type = "button"; b.id = "arm-tab-" + k; b.textContent = "arm " + arm.name;
+      b.className = k === state.editing ? "active" : "";
+      b.addEventListener("click", function () { state.editing = k; renderEditor(); });
+      tabs.appendChild(b);
+    });
+  }
+
+  function renderParameters(scenario) {
+    var box = $("parameters"); box.innerHTML = "";
+    var params = scenario.parameters || (scenario.parameters = {});
+    Object.keys(params).forEach(function (name) {
+      var row = document.createElement("div"), lab = document.createElement("label");
+      row.className = "field"; lab.textContent = name;
+      var info = state.parameters[name];
+      if (info) lab.title = info.description + " (" + info.unit + ")";
+      var el = input("parameters." + name, params[name], name);
+      el.id = "param-" + name;
+      var rm = document.createElement("button");
+      rm.type = "button"; rm.className = "remove"; rm.textContent = "remove";
+      rm.addEventListener("click", function () { delete params[name]; renderEditor(); schedule(); });
+      lab.appendChild(rm); row.appendChild(lab); row.appendChild(el); box.appendChild(row);
+    });
+    if (!Object.keys(params).length) box.innerHTML = "<p class='hint'>none changed: the cited values</p>";
+  }
+
+  function renderEditor() {
+    var scenario = state.arms[state.editing].scenario;
+    renderTabs();
+    $("patient").innerHTML = "";
+    fields(scenario.patient, "patient", $("patient"));
+    $("interventions").innerHTML = "";
+    (scenario.interventions || []).forEach(function (iv, i) {
+      var fs = document.createElement("fieldset"), lg = document.createElement("legend");
+      lg.textContent = label(iv.kind); fs.appendChild(lg);
+      fields(iv, "interventions." + i, fs); $("interventions").appendChild(fs);
+    });
+    if (!(scenario.interventions || []).length) $("interventions").innerHTML = "<p class='hint'>none</p>";
+    renderParameters(scenario);
+    $("duration").value = scenario.duration_days;
+  }
+
+  function loadArms(data) {
+    state.arms = data.arms; state.editing = 0;
+    $("compare").checked = state.arms.length > 1;
+    renderEditor(); run();
+  }
+
+  function schedule() {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(run, 250);
+  }
+
+  function run() {
+    var seq = ++state.seq;
+    $("status").textContent = "running…";
+    api("/api/run", {arms: state.arms}).then(function (r) { return r.json(); }).then(function (res) {
+      if (seq !== state.seq) return;  // a newer run was asked for
+      showError(null);
+      renderEndpoints(res.arms);
+      HemaPlot.renderAll($("plots"), res.plots);
+      $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
+        Math.round(res.elapsed_s * 1000) + " ms";
+    }).catch(function (err) { if (seq === state.seq) showError(err); });
+  }
+
+  function renderEndpoints(arms) {
+    var table = document.createElement("table"), head = "<tr><th>endpoint</th>";
+    arms.forEach(function (a) { head += "<th>" + (arms.length > 1 ? "arm " + escapeHtml(a.name) : "value") + "</th>"; });
+    table.innerHTML = head + "<th>unit</th></tr>";
+    arms[0].endpoints.forEach(function (e, i) {
+      var tr = document.createElement("tr");
+      tr.setAttribute("data-endpoint", e.name);
+      tr.title = e.definition;
+      var cells = "<td><code>" + escapeHtml(e.name) + "</code></td>";
+      arms.forEach(function (a) {
+        var x = a.endpoints.filter(function (f) { return f.name === e.name; })[0];
+        cells += "<td class='num'>" + (x ? escapeHtml(x.text) : "–") + "</td>";
+      });
+      tr.innerHTML = cells + "<td>" + escapeHtml(e.unit) + "</td>";
+      table.appendChild(tr);
+    });
+    $("endpoints").innerHTML = ""; $("endpoints").appendChild(table);
+  }
+
+  function escapeHtml(t) {
+    return String(t).replace(/[&<>"']/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]; });
+  }
+
+  function download(kind) {
+    api("/api/download/" + kind, {arms: state.arms}).then(function (r) {
+      var name = (r.headers.get("Content-Disposition") || "").replace(/.*filename="([^"]+)".*/, "$1") || "hemasim." + kind;
+      return r.blob().then(function (blob) {
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob); a.download = name;
+        document.body.appendChild(a); a.click(); a.remove();
+        setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+      });
+    }).catch(showError);
+  }
+
+  function start() {
+    HemaPlot.installCss();
+    api("/api/parameters").then(function (r) { return r.json(); }).then(function (res) {
+      var list = $("param-names");
+      res.parameters.forEach(function (p) {
+        state.parameters[p.name] = p;
+        var o = document.createElement("option"); o.value = p.name; list.appendChild(o);
+      });
+    });
+    api("/api/examples").then(function (r) { return r.json(); }).then(function (res) {
+      var sel = $("example"); sel.innerHTML = "";
+      if (res.initial) { var o = document.createElement("option"); o.value = "initial"; o.textContent = "(the scenario given)"; sel.appendChild(o); }
+      res.examples.forEach(function (e) {
+        var o = document.createElement("option"); o.value = e.id; o.textContent = e.id; o.title = e.description; sel.appendChild(o);
+      });
+      var first = res.initial || (res.examples.some(function (e) { return e.id === "healthy_adult"; }) ? "healthy_adult" : sel.value);
+      sel.value = first;
+      if (first) pick(first);
+    }).catch(showError);
+    $("example").addEventListener("change", function () { pick($("example").value); });
+    $("upload").addEventListener("change", function () {
+      var file = $("upload").files[0];
+      if (!file) return;
+      file.text().then(function (text) { return api("/api/upload", {yaml: text, filename: file.name}); })
+        .then(function (r) { return r.json(); }).then(loadArms).catch(showError);
+    });
+    $("duration").addEventListener("change", function () {
+      var d = Number($("duration").value);
+      if (!(d > 0)) return;
+      state.arms.forEach(function (a) { a.scenario.duration_days = d; });
+      schedule();
+    });
+    $("compare").addEventListener("change", function () {
+      if ($("compare").checked && state.arms.length < 2) {
+        state.arms.push({name: "B", scenario: JSON.parse(JSON.stringify(state.arms[0].scenario))});
+        if (state.arms[0].name === "B") state.arms[0].name = "A";
+        state.editing = 1;
+      } else if (!$("compare").checked) {
+        state.arms = state.arms.slice(0, 1); state.editing = 0;
+      }
+      renderEditor(); run();
+    });
+    $("param-name").addEventListener("input", function () {
+      var p = state.parameters[$("param-name").value];
+      $("param-hint").textContent = p ? p.description + " — default " + p.value + " " + p.unit : "";
+    });
+    $("param-add").addEventListener("click", function () {
+      var p = state.parameters[$("param-name").value];
+      if (!p) { showError("parameter " + JSON.stringify($("param-name").value) + ": not in the parameter table"); return; }
+      var scenario = state.arms[state.editing].scenario;
+      (scenario.parameters = scenario.parameters || {})[p.name] = p.value;
+      $("param-name").value = ""; renderEditor(); schedule();
+    });
+    ["yaml", "csv", "json"].forEach(function (k) { $("download-" + k).addEventListener("click", function () { download(k); }); });
+  }
+
+  function pick(id) {
+    api("/api/example/" + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(loadArms).catch(showError);
+  }
+
+  start();
+})();

@@ -1,0 +1,257 @@
+/* hemaplot: small SVG line plots for hemasim's report and explorer (no dependencies, works offline).
+ * HemaPlot.render(element, spec) draws one panel; spec (built by hemasim.report.interactive):
+ *   {id, title, ylabel, xlabel, log, x: [..], series: [{label, y: [.. or null], color, dash, width}],
+ *    bands: [{lo, hi, color, label}], hlines: [{y, color, label}], vlines: [{x, color, dash}]}
+ * Hover: a cursor line and a box with every visible series' value at that time. Click a legend entry: hide or
+ * show its line. Drag across the plot: zoom to that time range; double-click: back to the whole range.
+ * Licence: the hemasim project's (MIT). */
+(function (global) {
+  "use strict";
+  var NS = "http://www.w3.org/2000/svg";
+  var W = 560, H = 240, M = {l: 62, r: 12, t: 10, b: 38};
+
+  function el(name, attrs, parent) {
+    var e = document.createElementNS(NS, name);
+    for (var k in attrs) { if (attrs[k] !== undefined && attrs[k] !== null) e.setAttribute(k, attrs[k]); }
+    if (parent) parent.appendChild(e);
+    return e;
+  }
+
+  function fmt(v) {
+    if (v === null || v === undefined || !isFinite(v)) return "–";
+    var a = Math.abs(v);
+    if (a !== 0 && (a >= 1e5 || a < 1e-3)) {  // 1.2e7, not 1.20e+7
+      var parts = v.toExponential(2).split("e");
+      return String(Number(parts[0])) + "e" + Number(parts[1]);
+    }
+    return String(Number(v.toPrecision(4)));
+  }
+
+  function niceTicks(lo, hi, n) {
+    var span = hi - lo;
+    if (!(span > 0)) return [lo];
+    var step = Math.pow(10, Math.floor(Math.log10(span / n)));
+    var err = span / n / step;
+    step *= err >= 7.5 ? 10 : err >= 3.5 ? 5 : err >= 1.5 ? 2 : 1;
+    var out = [];
+    for (var t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+    return out;
+  }
+
+  function logTicks(lo, hi) {
+    var out = [];
+    for (var p = Math.ceil(Math.log10(lo) - 1e-9); p <= Math.floor(Math.log10(hi) + 1e-9); p++) out.push(Math.pow(10, p));
+    return out.length ? out : [lo, hi];
+  }
+
+  function yRange(spec, visible, i0, i1) {
+    var lo = Infinity, hi = -Infinity;
+    spec.series.forEach(function (s, k) {
+      if (!visible[k]) return;
+      for (var i = i0; i <= i1; i++) {
+        var v = s.y[i];
+        if (v === null || !isFinite(v) || (spec.log && v <= 0)) continue;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    });
+    if (!isFinite(lo)) { lo = spec.log ? 1 : 0; hi = spec.log ? 10 : 1; }
+    if (spec.log) {
+      if (spec.ymin) lo = Math.max(lo, spec.ymin);
+      return [lo / 1.5, hi * 2];
+    }
+    (spec.bands || []).forEach(function (b) { hi = Math.max(hi, b.hi * 1.1); });
+    lo = Math.min(0, lo);
+    hi = hi > lo ? hi * 1.15 - lo * 0.15 : lo + 1;  // room above a flat line
+    return [lo, hi];
+  }
+
+  function render(root, spec) {
+    root.innerHTML = "";
+    root.classList.add("hp-panel");
+    var visible = spec.series.map(function () { return true; });
+    var view = [0, spec.x.length - 1];
+    var title = document.createElement("div");
+    title.className = "hp-title";
+    title.textContent = spec.title;
+    root.appendChild(title);
+    var svg = el("svg", {viewBox: "0 0 " + W + " " + H, class: "hp-svg", role: "img", "aria-label": spec.title}, root);
+    var tip = document.createElement("div");
+    tip.className = "hp-tip";
+    tip.style.display = "none";
+    root.appendChild(tip);
+    var legend = document.createElement("div");
+    legend.className = "hp-legend";
+    root.appendChild(legend);
+    var state = {};
+
+    function draw() {
+      while (svg.firstChild) svg.removeChild(svg.firstChild);
+      var x = spec.x, i0 = view[0], i1 = view[1];
+      var x0 = x[i0], x1 = x[i1] > x0 ? x[i1] : x0 + 1;
+      var yr = yRange(spec, visible, i0, i1), y0 = yr[0], y1 = yr[1];
+      var pw = W - M.l - M.r, ph = H - M.t - M.b;
+      var sx = function (v) { return M.l + (v - x0) / (x1 - x0) * pw; };
+      var sy = spec.log
+        ? function (v) { return M.t + ph - (Math.log10(v) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0)) * ph; }
+        : function (v) { return M.t + ph - (v - y0) / (y1 - y0) * ph; };
+      var clip = "hpclip-" + spec.id;
+      el("rect", {x: M.l, y: M.t, width: pw, height: ph}, el("clipPath", {id: clip}, el("defs", {}, svg)));
+      var plot = el("g", {"clip-path": "url(#" + clip + ")"}, svg);
+      (spec.bands || []).forEach(function (b) {
+        var top = sy(Math.min(b.hi, y1)), bottom = sy(Math.max(b.lo, y0));
+        if (bottom > top) el("rect", {x: M.l, y: top, width: pw, height: bottom - top, fill: b.color, "fill-opacity": 0.12}, plot);
+      });
+      var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5);
+      yt.forEach(function (t) {
+        var py = sy(t);
+        el("line", {x1: M.l, x2: M.l + pw, y1: py, y2: py, class: "hp-grid"}, svg);
+        el("text", {x: M.l - 5, y: py + 3.5, "text-anchor": "end", class: "hp-tick"}, svg).textContent = fmt(t);
+      });
+      niceTicks(x0, x1, 6).forEach(function (t) {
+        var px = sx(t);
+        el("line", {x1: px, x2: px, y1: M.t, y2: M.t + ph, class: "hp-grid"}, svg);
+        el("text", {x: px, y: M.t + ph + 14, "text-anchor": "middle", class: "hp-tick"}, svg).textContent = fmt(t);
+      });
+      (spec.hlines || []).forEach(function (h, k) {
+        if (h.y < y0 || h.y > y1) return;
+        el("line", {x1: M.l, x2: M.l + pw, y1: sy(h.y), y2: sy(h.y), stroke: h.color, "stroke-dasharray": "2 3"}, plot);
+        if (h.label) {
+          var right = k % 2 === 1;
+          el("text", {x: right ? M.l + pw - 3 : M.l + 3, y: sy(h.y) - 2, "text-anchor": right ? "end" : "start",
+                      class: "hp-tick", fill: h.color}, plot).textContent = h.label;
+        }
+      });
+      (spec.vlines || []).forEach(function (v) {
+        if (v.x < x0 || v.x > x1) return;
+        el("line", {x1: sx(v.x), x2: sx(v.x), y1: M.t, y2: M.t + ph, stroke: v.color, "stroke-dasharray": v.dash || null}, plot);
+      });
+      spec.series.forEach(function (s, k) {
+        if (!visible[k]) return;
+        var d = "", pen = false;
+        for (var i = i0; i <= i1; i++) {
+          var v = s.y[i];
+          if (v === null || !isFinite(v) || (spec.log && v <= 0)) { pen = false; continue; }
+          d += (pen ? "L" : "M") + sx(x[i]).toFixed(1) + " " + sy(v).toFixed(1);
+          pen = true;
+        }
+        el("path", {d: d, fill: "none", stroke: s.color, "stroke-width": s.width || 1.8,
+                    "stroke-dasharray": s.dash || null, class: "hp-line", "data-series": k}, plot);
+      });
+      el("rect", {x: M.l, y: M.t, width: pw, height: ph, class: "hp-frame"}, svg);
+      el("text", {x: M.l + pw / 2, y: H - 6, "text-anchor": "middle", class: "hp-label"}, svg).textContent = spec.xlabel;
+      el("text", {x: 12, y: M.t + ph / 2, "text-anchor": "middle", class: "hp-label",
+                  transform: "rotate(-90 12 " + (M.t + ph / 2) + ")"}, svg).textContent = spec.ylabel;
+      var cursor = el("line", {y1: M.t, y2: M.t + ph, class: "hp-cursor", visibility: "hidden"}, svg);
+      var sel = el("rect", {y: M.t, height: ph, class: "hp-select", visibility: "hidden"}, svg);
+      state = {sx: sx, x0: x0, x1: x1, pw: pw, cursor: cursor, sel: sel};
+    }
+
+    function indexAt(evt) {
+      var r = svg.getBoundingClientRect();
+      var px = (evt.clientX - r.left) * W / r.width;
+      var t = state.x0 + (px - M.l) / state.pw * (state.x1 - state.x0);
+      var best = view[0];
+      for (var i = view[0]; i <= view[1]; i++) { if (Math.abs(spec.x[i] - t) < Math.abs(spec.x[best] - t)) best = i; }
+      return {i: best, px: px};
+    }
+
+    var dragFrom = null;
+    svg.addEventListener("mousemove", function (evt) {
+      var at = indexAt(evt), i = at.i, px = state.sx(spec.x[i]);
+      state.cursor.setAttribute("x1", px); state.cursor.setAttribute("x2", px);
+      state.cursor.setAttribute("visibility", "visible");
+      var rows = [(/years/.test(spec.xlabel) ? "year " : "day ") + fmt(spec.x[i])];
+      spec.series.forEach(function (s, k) { if (visible[k]) rows.push("<span style='color:" + s.color + "'>■</span> " + escapeHtml(s.label) + ": <b>" + fmt(s.y[i]) + "</b>"); });
+      tip.innerHTML = rows.join("<br>");
+      tip.style.display = "block";
+      var r = svg.getBoundingClientRect();
+      var left = (px * r.width / W) + 14;
+      tip.style.left = (left + tip.offsetWidth > r.width ? left - tip.offsetWidth - 28 : left) + "px";
+      tip.style.top = "28px";
+      if (dragFrom !== null) {
+        var a = Math.min(dragFrom.px, at.px), b = Math.max(dragFrom.px, at.px);
+        state.sel.setAttribute("x", a); state.sel.setAttribute("width", b - a);
+        state.sel.setAttribute("visibility", "visible");
+      }
+    });
+    svg.addEventListener("mouseleave", function () {
+      state.cursor.setAttribute("visibility", "hidden");
+      tip.style.display = "none";
+      dragFrom = null;
+      state.sel.setAttribute("visibility", "hidden");
+    });
+    svg.addEventListener("mousedown", function (evt) { dragFrom = indexAt(evt); evt.preventDefault(); });
+    svg.addEventListener("mouseup", function (evt) {
+      if (dragFrom === null) return;
+      var to = indexAt(evt), a = Math.min(dragFrom.i, to.i), b = Math.max(dragFrom.i, to.i);
+      dragFrom = null;
+      if (b - a >= 2) { view = [a, b]; draw(); }
+      else state.sel.setAttribute("visibility", "hidden");
+    });
+    svg.addEventListener("dblclick", function () { view = [0, spec.x.length - 1]; draw(); });
+
+    spec.series.forEach(function (s, k) {
+      var b = document.createElement("button");
+      b.type = "button";
+      b.className = "hp-key";
+      b.setAttribute("aria-pressed", "true");
+      b.innerHTML = "<svg width='22' height='8'><line x1='0' x2='22' y1='4' y2='4' stroke='" + s.color +
+        "' stroke-width='2.5'" + (s.dash ? " stroke-dasharray='" + s.dash + "'" : "") + "/></svg> ";
+      b.appendChild(document.createTextNode(s.label));
+      b.addEventListener("click", function () {
+        visible[k] = !visible[k];
+        b.classList.toggle("hp-off", !visible[k]);
+        b.setAttribute("aria-pressed", String(visible[k]));
+        draw();
+      });
+      legend.appendChild(b);
+    });
+    (spec.bands || []).forEach(function (band) {
+      if (!band.label) return;
+      var s = document.createElement("span");
+      s.className = "hp-note";
+      s.innerHTML = "<span style='background:" + band.color + ";opacity:.3'>&nbsp;&nbsp;&nbsp;</span> ";
+      s.appendChild(document.createTextNode(band.label));
+      legend.appendChild(s);
+    });
+    draw();
+    return {redraw: draw, spec: spec};
+  }
+
+  function escapeHtml(t) {
+    return String(t).replace(/[&<>"']/g, function (c) { return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c]; });
+  }
+
+  /* Draw every panel of `specs` into `container` (one div each). */
+  function renderAll(container, specs) {
+    container.innerHTML = "";
+    return specs.map(function (spec) {
+      var div = document.createElement("div");
+      div.setAttribute("data-plot", spec.id);
+      container.appendChild(div);
+      return render(div, spec);
+    });
+  }
+
+  var CSS = ".hp-grid-wrap{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}" +
+    ".hp-panel{position:relative;border:1px solid #ddd;border-radius:4px;padding:4px 6px;background:#fff}" +
+    ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
+    ".hp-grid{stroke:#e6e6e6;stroke-width:1}.hp-frame{fill:none;stroke:#999}.hp-tick{font-size:10px;fill:#555}" +
+    ".hp-label{font-size:11px;fill:#333}.hp-cursor{stroke:#888;stroke-width:1}.hp-select{fill:#4a7bd0;fill-opacity:.15}" +
+    ".hp-tip{position:absolute;pointer-events:none;background:rgba(255,255,255,.95);border:1px solid #bbb;border-radius:3px;" +
+    "padding:3px 6px;font-size:11px;line-height:1.35;white-space:nowrap;z-index:2}" +
+    ".hp-legend{display:flex;flex-wrap:wrap;gap:2px 8px;font-size:11px;margin:2px 0 2px 4px}" +
+    ".hp-key{border:0;background:none;padding:1px 3px;font:inherit;cursor:pointer;color:#222}.hp-key:hover{background:#f0f0f0}" +
+    ".hp-key.hp-off{opacity:.35;text-decoration:line-through}.hp-note{color:#555;padding:1px 3px}";
+
+  function installCss() {
+    if (document.getElementById("hemaplot-css")) return;
+    var style = document.createElement("style");
+    style.id = "hemaplot-css";
+    style.textContent = CSS;
+    document.head.appendChild(style);
+  }
+
+  global.HemaPlot = {render: render, renderAll: renderAll, installCss: installCss, fmt: fmt};
+})(window);

@@ -1,0 +1,174 @@
+"""Interactive plots (hemaplot.js, SVG drawn in the browser) for the report and the explorer.
+
+The figures are described as plain data (one *panel spec* per plot: x values, series, reference bands, CTCAE
+lines, dose days) and drawn by ``assets/hemaplot.js``, which the report embeds once (it stays one file that
+works offline) and the explorer serves. Building the specs needs no matplotlib, so an interactive report costs
+a few milliseconds where the PNG figures cost about a second.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import numpy as np
+
+from hemasim.report.plots import CTCAE, HB_BANDS, PANELS, REFERENCE_BANDS, Arms, as_arms, time_axis
+from hemasim.simulation import Result
+
+__all__ = ["panel_specs", "plot_script", "plots_html", "series_values"]
+
+#: matplotlib's default colours (tab10), so the interactive and the static figures look alike
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+          "#17becf")
+#: SVG dash patterns telling arms apart where colour tells series apart
+ARM_DASHES: tuple[str | None, ...] = (None, "6 3", "2 3", "8 3 2 3", "1 4")
+BAND_GREEN = "#2ca02c"
+CTCAE_RED = "#d62728"
+DONOR_DASH = "4 2"
+SIGNIFICANT_DIGITS = 5  # enough for a hover read-out; keeps the embedded data small
+
+
+@cache
+def plot_script() -> str:
+    """The text of hemaplot.js (package data)."""
+    return files("hemasim.report").joinpath("assets/hemaplot.js").read_text(encoding="utf-8")
+
+
+def series_values(values: np.ndarray) -> list[float | None]:
+    """Values rounded for display; NaN and infinities become null (a gap in the line)."""
+    return [float(f"{v:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(v) else None for v in values.tolist()]
+
+
+def _series(label: str, values: np.ndarray, color: str, dash: str | None = None, width: float = 1.8) -> dict[str, Any]:
+    return {"label": label, "y": series_values(values), "color": color, "dash": dash, "width": width}
+
+
+def _label(*parts: str) -> str:
+    return ": ".join(p for p in parts if p) or "value"
+
+
+def _lineage_panel(arms: list[tuple[str, Result]], cols: tuple[str, ...], title: str) -> list[dict[str, Any]]:
+    many_arms = len(arms) > 1
+    out = []
+    for k, (arm, r) in enumerate(arms):
+        obs = r.model.observable_names
+        for j, c in enumerate(cols):
+            name = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else ""
+            color = COLORS[j % len(COLORS)] if len(cols) > 1 or not many_arms else COLORS[k % len(COLORS)]
+            dash = ARM_DASHES[k % len(ARM_DASHES)] if many_arms else None  # arm B dashed: A shows through
+            out.append(_series(_label(arm, name) if (arm or name) else title, r.observable(c), color, dash))
+            donor = f"{c}__donor"
+            if donor in obs and float(np.max(r.observable(donor))) > 0:  # (a SCID without a graft has none)
+                out.append(_series(_label(arm, name, "donor"), r.observable(donor),
+                                   "#222222" if len(cols) == 1 and not many_arms else color, DONOR_DASH, 1.3))
+    return out
+
+
+def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
+    """One panel per lineage of :data:`hemasim.report.plots.PANELS` that every arm has, with the adult reference
+    range (green band) and the CTCAE grade 3/4 lines."""
+    arms = as_arms(result)
+    x, xlabel = time_axis(arms[0][1].times)
+    patient = arms[0][1].model.info.patient
+    bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[str(patient.sex) if patient is not None else "male"]}
+    specs = []
+    for col, title, unit in PANELS:
+        cols = col if isinstance(col, tuple) else (col,)
+        if not all(c in r.model.observable_names for _, r in arms for c in cols):
+            continue
+        key = cols[0] if len(cols) == 1 else "subsets"
+        band = bands.get(key)
+        specs.append({
+            "id": f"lineage-{key}", "title": f"{title} ({unit})", "ylabel": unit, "xlabel": xlabel, "log": False,
+            "x": series_values(x), "series": _lineage_panel(arms, cols, title),
+            "bands": [{"lo": band[0], "hi": band[1], "color": BAND_GREEN, "label": "adult reference range"}]
+            if band else [],
+            "hlines": [{"y": thr, "color": CTCAE_RED, "label": f"CTCAE {grade}"} for thr, grade in CTCAE.get(key, [])],
+        })
+    return specs
+
+
+#: the counts whose donor share the chimerism panel shows (the ones measured after a transplant)
+CHIMERISM_COUNTS = {"anc_1e9_per_L": "neutrophils", "monocytes_1e9_per_L": "monocytes",
+                    "platelets_1e9_per_L": "platelets", "hemoglobin_g_per_dL": "haemoglobin",
+                    "cd3_per_uL": "CD3 T", "cd4_per_uL": "CD4 T", "cd8_per_uL": "CD8 T", "b_cells_per_uL": "B",
+                    "nk_cells_per_uL": "NK", "hsc_count_cells": "marrow HSC"}
+
+
+def chimerism_specs(result: Result | Arms) -> list[dict[str, Any]]:
+    """Donor chimerism (% of each count that is donor-derived) after a graft; none without donor cells."""
+    arms = as_arms(result)
+    x, xlabel = time_axis(arms[0][1].times)
+    series = []
+    for k, (arm, r) in enumerate(arms):
+        for j, (count, name) in enumerate(CHIMERISM_COUNTS.items()):
+            donor = f"{count}__donor"
+            if donor not in r.model.observable_names or float(np.max(r.observable(donor))) <= 0:
+                continue
+            total, part = r.observable(count), r.observable(donor)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                percent = np.where(total > 0, 100.0 * part / total, np.nan)
+            series.append(_series(_label(arm, name), percent, COLORS[j % len(COLORS)], ARM_DASHES[k % len(ARM_DASHES)]))
+    if not series:
+        return []
+    return [{"id": "chimerism", "title": "Donor chimerism (% of each count from the donor)", "ylabel": "% donor",
+             "xlabel": xlabel, "log": False, "x": series_values(x), "series": series, "bands": [], "hlines": []}]
+
+
+def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:
+    """Plasma concentration of each drug (log scale) with its doses marked; below four decades under the peak
+    the curve is a gap (not a line down to the floor)."""
+    arms = as_arms(result)
+    suffix = "_concentration_ng_per_mL"
+    drugs = list(dict.fromkeys(o.removesuffix(suffix) for _, r in arms for o in r.model.observable_names
+                               if o.endswith(suffix)))
+    x, xlabel = time_axis(arms[0][1].times)
+    scale = x[-1] / arms[0][1].times[-1] if arms[0][1].times[-1] else 1.0  # days -> the axis' unit
+    specs = []
+    for drug in drugs:
+        present = [(k, arm, r) for k, (arm, r) in enumerate(arms) if f"{drug}{suffix}" in r.model.observable_names]
+        peak = max(float(np.max(r.observable(f"{drug}{suffix}"))) for _, _, r in present)
+        floor = 1e-4 * peak if peak > 0 else 1e-6
+        series, vlines = [], []
+        for k, arm, r in present:
+            c = r.observable(f"{drug}{suffix}")
+            series.append(_series(_label(arm, drug), np.where(c > floor, c, np.nan), COLORS[4],
+                                  ARM_DASHES[k % len(ARM_DASHES)]))
+            vlines += [{"x": float(e["day"]) * scale, "color": "#999999" if float(e["given_ug"]) > 0 else "#ff7f0e",
+                        "dash": None if float(e["given_ug"]) > 0 else "4 3"}
+                       for e in r.record.administrations if e.get("drug") == drug]
+        specs.append({"id": f"drug-{drug}", "title": f"{drug}: plasma concentration (ng/mL; grey lines: doses)",
+                      "ylabel": "ng/mL", "xlabel": xlabel, "log": True, "ymin": floor, "x": series_values(x),
+                      "series": series, "bands": [], "hlines": [], "vlines": vlines})
+    return specs
+
+
+def panel_specs(result: Result | Arms) -> list[dict[str, Any]]:
+    """Every interactive panel of a run or of arms: lineages, donor chimerism, drug concentrations."""
+    return lineage_specs(result) + chimerism_specs(result) + drug_specs(result)
+
+
+def _json_for_script(data: object) -> str:
+    """JSON safe inside a <script> element (no ``</``, no HTML comment openers)."""
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def plots_html(specs: Sequence[dict[str, Any]], element_id: str = "hemaplot-lineages",
+               include_script: bool = True) -> str:
+    """A grid of interactive plots: the data as JSON, hemaplot.js (once per page: ``include_script``) and the
+    call that draws them; a <noscript> note for readers without JavaScript."""
+    script = f"<script>{plot_script()}</script>" if include_script else ""
+    data_id = f"{element_id}-data"
+    return (f'<div id="{html.escape(element_id)}" class="hp-grid-wrap"></div>'
+            '<noscript><p>These plots need JavaScript; <code>hemasim run --static-report</code> writes them as '
+            'images.</p></noscript>'
+            f'<script type="application/json" id="{html.escape(data_id)}">{_json_for_script(list(specs))}</script>'
+            f"{script}<script>HemaPlot.installCss();HemaPlot.renderAll(document.getElementById("
+            f"{json.dumps(element_id)}),JSON.parse(document.getElementById({json.dumps(data_id)}).textContent));"
+            "</script>")

@@ -1,0 +1,158 @@
+"""The explorer's service and HTTP server without a browser: examples, runs, arms, downloads, and what it
+refuses (file paths, bad scenarios, big or non-JSON requests, foreign Host headers)."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from hemasim._yaml_limits import load_yaml_text
+from hemasim.explore.server import MAX_REQUEST_BYTES, make_server
+from hemasim.explore.service import ExploreError, Explorer
+from hemasim.scenario import parse_scenario
+from tests.conftest import EXAMPLES, invoke_hemasim
+
+SHORT = {"name": "short", "patient": {"age_years": 50, "sex": "female", "weight_kg": 65, "height_cm": 165},
+         "duration_days": 30, "aging": False, "interventions": [
+             {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75, "route": "iv_infusion",
+              "infusion_hours": 1,
+              "schedule": {"days": [0]}}]}
+
+
+@pytest.fixture(scope="module")
+def explorer() -> Explorer:
+    return Explorer(examples_folder=EXAMPLES)
+
+
+@pytest.fixture(scope="module")
+def server(explorer) -> Iterator[tuple[str, int]]:
+    srv = make_server(explorer, "127.0.0.1", 0)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield "127.0.0.1", srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+def _request(server, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    conn = http.client.HTTPConnection(*server, timeout=60)
+    conn.request(method, path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+    res = conn.getresponse()
+    data = res.read()
+    conn.close()
+    return res, data
+
+
+def test_examples_are_the_single_run_scenarios(explorer):
+    ids = [e["id"] for e in explorer.examples()["examples"]]
+    assert "healthy_adult" in ids and "influenza_healthy_vs_scid" in ids
+    assert not any(i.startswith("cohort_") for i in ids)  # a population is a cohort, not one patient
+
+
+def test_a_two_arm_example_becomes_two_arms_and_its_yaml_round_trips(explorer):
+    arms = explorer.example("influenza_healthy_vs_scid")["arms"]
+    assert [a["name"] for a in arms] == ["healthy", "scid"]
+    assert arms[1]["scenario"]["patient"]["genotype"] == "il2rg_scid"
+    text = explorer.scenario_yaml({"arms": arms})
+    again = parse_scenario(load_yaml_text(text, "download"))
+    assert [a.name for a in again.arms] == ["healthy", "scid"]
+    assert explorer.upload(text)["arms"] == arms
+
+
+def test_a_run_returns_plots_and_endpoints_that_follow_the_dose(explorer):
+    low = json.loads(json.dumps(SHORT))
+    low["interventions"][0]["dose_mg_per_m2"] = 40
+    res = explorer.run({"arms": [{"name": "A", "scenario": SHORT}, {"name": "B", "scenario": low}]})
+    nadir = {a["name"]: next(e["value"] for e in a["endpoints"] if e["name"] == "anc_nadir") for a in res["arms"]}
+    assert nadir["B"] > nadir["A"]
+    ids = [p["id"] for p in res["plots"]]
+    assert "lineage-anc_1e9_per_L" in ids and "drug-docetaxel" in ids
+    anc = next(p for p in res["plots"] if p["id"] == "lineage-anc_1e9_per_L")
+    assert [s["label"] for s in anc["series"]] == ["A", "B"]
+
+
+def test_downloads_hold_both_arms(explorer):
+    request = {"arms": [{"name": "A", "scenario": SHORT}, {"name": "B", "scenario": SHORT}]}
+    name, media, body = explorer.download(request, "csv")
+    assert name == "timeseries.csv" and body.decode().startswith("arm,time_days,")
+    _, _, doc = explorer.download(request, "json")
+    assert set(json.loads(doc)) == {"A", "B"}
+    with pytest.raises(ExploreError, match="one of yaml, csv, json"):
+        explorer.download(request, "exe")
+
+
+@pytest.mark.parametrize(("scenario", "message"), [
+    ({**SHORT, "duration_days": -1}, "arm A: duration_days"),
+    ({**SHORT, "interventions": [{**SHORT["interventions"][0], "drug_set": "/etc/x.yaml"}]},
+     "interventions.0.drug_set: the explorer takes the name of a shipped drug set, not a file path"),
+    ({**SHORT, "population": {"size": 10}}, "arm A"),
+    ("name: x", "arm A: the top level must be a mapping"),
+])
+def test_bad_scenarios_are_refused_naming_the_field(explorer, scenario, message):
+    with pytest.raises(ExploreError, match=message):
+        explorer.run({"arms": [{"name": "A", "scenario": scenario}]})
+
+
+def test_an_unknown_example_is_refused(explorer):
+    with pytest.raises(ExploreError, match="not one of the shipped examples"):
+        explorer.example("../../etc/passwd")
+
+
+def test_the_server_answers_the_page_and_the_api(server):
+    res, page = _request(server, "GET", "/")
+    assert res.status == 200 and b"hemasim explorer" in page
+    assert "script-src 'self'" in res.getheader("Content-Security-Policy")
+    res, script = _request(server, "GET", "/static/hemaplot.js")
+    assert res.status == 200 and b"HemaPlot" in script
+    res, body = _request(server, "POST", "/api/run", json.dumps({"arms": [{"name": "A", "scenario": SHORT}]}).encode())
+    assert res.status == 200 and json.loads(body)["arms"][0]["endpoints"]
+    res, body = _request(server, "POST", "/api/download/yaml",
+                         json.dumps({"arms": [{"name": "A", "scenario": SHORT}]}).encode())
+    assert res.getheader("Content-Disposition") == 'attachment; filename="scenario.yaml"'
+    assert parse_scenario(load_yaml_text(body.decode(), "x")).name == "short"
+
+
+@pytest.mark.parametrize(("path", "body", "headers", "status"), [
+    ("/api/run", b"{}", {"Content-Type": "text/plain"}, 415),            # a cross-site form cannot post JSON
+    ("/api/run", b"[1]", {}, 400),
+    ("/api/run", b"{not json", {}, 400),
+    ("/api/run", b"{}", {"Content-Length": str(MAX_REQUEST_BYTES + 1)}, 413),
+    ("/api/run", b"{}", {"Host": "attacker.example:80"}, 421),           # DNS rebinding
+    ("/etc/passwd", b"{}", {}, 404),
+])
+def test_the_server_refuses_what_it_should(server, path, body, headers, status):
+    res, answer = _request(server, "POST", path, body, headers)
+    assert res.status == status and "error" in json.loads(answer)
+
+
+def test_the_command_refuses_a_bad_scenario_before_serving(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\n")
+    res = invoke_hemasim("explore", str(bad))
+    assert res.exit_code == 2 and "bad.yaml" in res.output
+
+
+@pytest.mark.cli
+def test_the_command_serves_the_page_and_warns_when_it_listens_beyond_this_machine():
+    import os
+    import re
+    import subprocess
+    import sys
+    import urllib.request
+
+    env = {**os.environ, "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "hemasim", "explore", "--host", "0.0.0.0", "--port", "0"],
+                            stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        lines = [proc.stderr.readline() for _ in range(2)]  # the warning, then the address
+        assert "warning" in lines[0] and "anyone who reaches this address" in lines[0]
+        port = re.search(r":(\d+)/", lines[1]).group(1)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/examples", timeout=60) as res:
+            assert any(e["id"] == "healthy_adult" for e in json.load(res)["examples"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,0 +1,96 @@
+"""The explorer in a real headless Chromium: it loads, a control change updates a plot and an endpoint, two arms
+compare, downloads work, and the page logs no errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hemasim._yaml_limits import load_yaml_text
+from hemasim.explore.server import make_server
+from hemasim.explore.service import Explorer
+from hemasim.scenario import parse_scenario
+from tests._browser import PageLog, launch_browser
+from tests.conftest import EXAMPLES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def address(tmp_path_factory) -> Iterator[str]:
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+    data["duration_days"] = 42
+    data["interventions"][0]["schedule"]["cycles"] = 2
+    scenario = tmp_path_factory.mktemp("explore") / "docetaxel.yaml"
+    scenario.write_text(yaml.safe_dump(data))
+    srv = make_server(Explorer(examples_folder=EXAMPLES, initial=scenario), "127.0.0.1", 0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}/"
+    srv.shutdown()
+    srv.server_close()
+
+
+def _opened(browser, address: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    log = PageLog(page)
+    page.goto(address)
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=60_000)
+    return page, log
+
+
+def _cells(page, endpoint: str) -> list[str]:
+    return page.locator(f"tr[data-endpoint='{endpoint}'] td.num").all_inner_texts()
+
+
+def _set(page, path: str, value: str) -> None:
+    page.fill(f"[data-path='{path}']", value)
+    page.press(f"[data-path='{path}']", "Enter")  # (a change event)
+
+
+def test_a_control_change_updates_a_plot_and_an_endpoint_and_downloads_work(browser, address, tmp_path: Path):
+    page, log = _opened(browser, address)
+    assert page.locator("[data-plot='drug-docetaxel']").count() == 1
+    anc_line = page.locator("[data-plot='lineage-anc_1e9_per_L'] path.hp-line").first
+    before_line, (before_nadir,) = anc_line.get_attribute("d"), _cells(page, "anc_nadir")
+    _set(page, "interventions.0.dose_mg_per_m2", "40")
+    page.wait_for_function("(v) => document.querySelector(\"tr[data-endpoint='anc_nadir'] td.num\").textContent != v",
+                           arg=before_nadir, timeout=30_000)
+    assert float(_cells(page, "anc_nadir")[0]) > float(before_nadir)  # a lower dose, a higher nadir
+    assert anc_line.get_attribute("d") != before_line
+    with page.expect_download() as download:
+        page.click("#download-yaml")
+    text = Path(download.value.path()).read_text()
+    scenario = parse_scenario(load_yaml_text(text, "download"))
+    assert scenario.interventions[0].dose_mg_per_m2 == 40  # type: ignore[attr-defined]  # chemotherapy
+    with page.expect_download() as download:
+        page.click("#download-csv")
+    assert Path(download.value.path()).read_text().startswith("arm,time_days,")
+    assert log.errors == []
+    page.close()
+
+
+def test_two_arms_compare(browser, address):
+    page, log = _opened(browser, address)
+    page.check("#compare")
+    page.wait_for_selector("#status:has-text('ran 2 arms')", timeout=30_000)
+    assert page.locator("#arm-tab-1").get_attribute("class") == "active"  # arm B is the one edited
+    _set(page, "interventions.0.dose_mg_per_m2", "50")
+    page.wait_for_function("() => { const c = document.querySelectorAll(\"tr[data-endpoint='anc_nadir'] td.num\");"
+                           " return c.length == 2 && c[0].textContent != c[1].textContent; }", timeout=30_000)
+    nadir_a, nadir_b = (float(v) for v in _cells(page, "anc_nadir"))
+    assert nadir_b > nadir_a
+    assert page.locator("[data-plot='lineage-anc_1e9_per_L'] path.hp-line").count() == 2
+    assert page.locator("#endpoints th").all_inner_texts()[1:3] == ["arm A", "arm B"]
+    page.click("#arm-tab-0")
+    assert page.locator("[data-path='interventions.0.dose_mg_per_m2']").input_value() == "100"
+    assert log.errors == []
+    page.close()

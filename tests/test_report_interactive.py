@@ -1,0 +1,137 @@
+"""The interactive report: panel specs carry the run's values, the page draws them in a real browser (hover,
+legend toggles, zoom), works offline as one file; ``static=True`` keeps the PNG figures for papers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from hemasim.assembly import run_scenario
+from hemasim.endpoints import evaluate_endpoints
+from hemasim.io import run_record, write_run_outputs
+from hemasim.report.html import render_report
+from hemasim.report.interactive import drug_specs, lineage_specs, panel_specs, plots_html
+from hemasim.scenario import parse_scenario
+from tests._browser import PageLog, launch_browser
+from tests.conftest import EXAMPLES
+
+
+def _example(name: str, duration: float, cycles: int | None = None):
+    data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
+    data["duration_days"] = duration
+    if cycles is not None:
+        data["interventions"][0]["schedule"]["cycles"] = cycles
+    return run_scenario(parse_scenario(data))
+
+
+@pytest.fixture(scope="module")
+def docetaxel():
+    return _example("docetaxel_q3w", 42, cycles=2)
+
+
+def _spec(specs, key):
+    return next(s for s in specs if s["id"] == key)
+
+
+def test_lineage_panels_carry_the_values_ranges_and_ctcae_lines(docetaxel):
+    specs = lineage_specs(docetaxel)
+    anc = _spec(specs, "lineage-anc_1e9_per_L")
+    np.testing.assert_allclose(np.array(anc["series"][0]["y"], float), docetaxel.observable("anc_1e9_per_L"),
+                               rtol=1e-4)
+    np.testing.assert_allclose(anc["x"], docetaxel.times, rtol=1e-6)
+    assert anc["bands"][0]["lo"] == 1.8 and anc["bands"][0]["hi"] == 7.7
+    assert [h["label"] for h in anc["hlines"]] == ["CTCAE G3", "CTCAE G4"]
+    assert _spec(specs, "lineage-hemoglobin_g_per_dL")["bands"][0]["lo"] == 12.0  # the patient is a woman
+
+
+def test_drug_concentrations_leave_gaps_below_the_floor_and_mark_the_doses(docetaxel):
+    (spec,) = drug_specs(docetaxel)
+    y = spec["series"][0]["y"]
+    conc = docetaxel.observable("docetaxel_concentration_ng_per_mL")
+    floor = 1e-4 * conc.max()
+    assert spec["log"] and spec["ymin"] == pytest.approx(floor)
+    assert all((v is None) == (c <= floor) for v, c in zip(y, conc, strict=True))
+    assert any(v is None for v in y)  # a gap between the doses, not a line down to the floor
+    assert [v["x"] for v in spec["vlines"]] == [0.0, 21.0]
+    assert spec["x"] == lineage_specs(docetaxel)[0]["x"]  # the same time axis as the lineages
+
+
+def test_donor_chimerism_is_a_panel_after_a_graft():
+    result = _example("allo_hsct_pbsc", 30)
+    chimerism = _spec(panel_specs(result), "chimerism")
+    anc = next(s for s in chimerism["series"] if s["label"] == "neutrophils")
+    donor = result.observable("anc_1e9_per_L__donor") / result.observable("anc_1e9_per_L")
+    assert anc["y"][-1] == pytest.approx(100 * donor[-1], rel=1e-4)
+    assert 0 <= min(v for v in anc["y"] if v is not None) and max(anc["y"]) <= 100.0 + 1e-9
+
+
+def test_the_data_cannot_close_its_script_element():
+    spec = {"id": "x", "title": "</script><script>alert(1)</script>", "series": [], "x": []}
+    page = plots_html([spec])
+    data = re.search(r'<script type="application/json" id="hemaplot-lineages-data">(.*?)</script>', page, re.S)
+    assert data is not None and json.loads(data.group(1))[0]["title"] == spec["title"]
+    assert "alert(1)</script>" not in page
+
+
+@pytest.mark.slow
+def test_the_report_embeds_the_plotting_script_once_and_static_keeps_the_png(docetaxel):
+    endpoints, record = evaluate_endpoints(docetaxel), run_record(docetaxel)
+    interactive = render_report(docetaxel, endpoints, record, "t")
+    assert interactive.count("global.HemaPlot =") == 1 and 'id="hemaplot-lineages"' in interactive
+    static = render_report(docetaxel, endpoints, record, "t", static=True)
+    assert "global.HemaPlot" not in static
+    assert '<img alt="lineage time courses"' in static and '<img alt="lineage time courses"' not in interactive
+    assert not re.search(r'(src|href)="https?:', interactive)  # nothing fetched from the network
+
+
+# ------------------------------------------------------------------------------------------- in a browser
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch_browser()
+
+
+@pytest.fixture(scope="module")
+def report_file(docetaxel, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report") / "out"
+    write_run_outputs(docetaxel, out, "docetaxel")
+    return out / "report.html"
+
+
+@pytest.mark.slow
+def test_the_report_plots_render_hover_toggle_and_zoom_offline(browser, report_file, docetaxel):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log = PageLog(page)
+    page.goto(report_file.as_uri())
+    panels = page.locator("[data-plot]")
+    assert panels.count() == len(lineage_specs(docetaxel))
+    anc = page.locator("[data-plot='lineage-anc_1e9_per_L']")
+    assert anc.locator("path.hp-line").count() == 1 and len(anc.locator("path.hp-line").get_attribute("d")) > 100
+    anc.scroll_into_view_if_needed()
+    box = anc.locator("svg.hp-svg").bounding_box()
+    page.mouse.move(box["x"] + 0.5 * box["width"], box["y"] + 0.5 * box["height"])
+    tip = anc.locator(".hp-tip")
+    assert tip.is_visible()
+    day, value = re.search(r"day ([\d.]+).*: ([\d.]+)", tip.inner_text().replace("\n", " ")).groups()
+    expected = float(np.interp(float(day), docetaxel.times, docetaxel.observable("anc_1e9_per_L")))
+    assert float(value) == pytest.approx(expected, rel=1e-3)
+    # zoom: drag across the middle; the first time tick is no longer day 0
+    page.mouse.move(box["x"] + 0.3 * box["width"], box["y"] + 0.5 * box["height"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + 0.7 * box["width"], box["y"] + 0.5 * box["height"], steps=4)
+    page.mouse.up()
+    ticks = [float(t) for t in anc.locator("svg.hp-svg text.hp-tick").all_text_contents() if re.fullmatch(r"[\d.]+", t)]
+    assert min(ticks[-5:]) > 0
+    # toggle: a legend click hides the line, a second one shows it again
+    key = anc.locator("button.hp-key").first
+    key.click()
+    assert anc.locator("path.hp-line").count() == 0 and key.get_attribute("aria-pressed") == "false"
+    key.click()
+    assert anc.locator("path.hp-line").count() == 1
+    assert log.errors == []
+    assert all(u.startswith(("file:", "data:", "blob:")) for u in log.requests), log.requests
+    page.close()
