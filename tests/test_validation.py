@@ -14,7 +14,7 @@ from .conftest import EXAMPLES
 
 EXPECTED_IDS = ({f"S{i}" for i in range(1, 23)} | {f"C{i}" for i in range(1, 7)} | {f"T{i}" for i in range(1, 7)}
                 | {f"D{i}" for i in range(1, 5)} | {f"A{i}" for i in range(1, 5)} | {f"I{i}" for i in range(1, 6)}
-                | {"M1", "M2"} | {f"G{i}" for i in range(1, 8)})
+                | {"M1", "M2"} | {f"G{i}" for i in range(1, 10)})
 
 
 def test_every_published_target_is_transcribed_once():
@@ -96,9 +96,10 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 #: from the 19-h half-life is below Summers' 5e10-1e11/day, which assumes 6-8 h) and A1 (CH prevalence at 90+
 #: below the 95% interval of Jaiswal's 19/103), G6 (blood CD34+ peaks on course day 8-9 under filgrastim, the
 #: donors on day 5-6: no decline under continued G-CSF) and G7 (the fold over rest, about 50 against 13, from the
-#: assumed resting count of 3/uL) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
+#: assumed resting count of 3/uL), G8 and G9 (ANC and WBC under filgrastim: the full model's ANC barely rises within
+#: six days, against 36.6 x10^9/L in donors) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
 #: production, no CD8 memory inflation). Anything else failing is a regression.
-KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7"}
+KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8", "G9"}
 
 
 @pytest.mark.integration
@@ -136,9 +137,9 @@ def test_transplant_and_immunodeficiency_targets_pass():
 
 @pytest.mark.integration
 def test_mobilisation_targets_pass_but_the_known_misses():
-    """G1 is the calibration of the egress drive (Transfus Med 1997); G2-G7 are predictions (under a second)."""
+    """G1 is the calibration of the egress drive (Transfus Med 1997); G2-G9 are predictions (under a second)."""
     report = run_validation(["gcsf_mobilisation"])
-    assert {t.id for t in report.failed} == {"G6", "G7"} & KNOWN_FAILURES
+    assert {t.id for t in report.failed} == {"G6", "G7", "G8", "G9"} & KNOWN_FAILURES
     assert {t.id for t in report.targets if t.status == "pass"} == {f"G{i}" for i in range(1, 6)}
     values = {c.readout: c.value for t in report.targets for c in t.checks}
     assert values["filgrastim_10ug_peak_cd34_course_day"] == 8.5  # the honest miss, held so a fix shows up

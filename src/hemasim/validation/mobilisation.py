@@ -1,4 +1,4 @@
-"""Read-outs of G-CSF mobilisation and apheresis in a healthy donor (targets G1-G7, docs/mobilisation.md), each on
+"""Read-outs of G-CSF mobilisation and apheresis in a healthy donor (targets G1-G9, docs/mobilisation.md), each on
 a validation scenario (``scenarios/filgrastim_*.yaml``). Day 0 of a run is the first dose, "day 1" of the papers,
 so the papers' course day ``d`` is read at ``d - 1`` days."""
 
@@ -23,17 +23,18 @@ _SPLIT_DOSE = cached_scenario_run("filgrastim_mobilisation", {"duration_days": 4
 _COLLECTION = cached_scenario_run("filgrastim_collection")
 
 
-def _on_course_day(run: Callable[[], Result], course_day: float) -> Readout:
-    """Blood CD34+ (cells/uL) at the output time nearest the papers' ``course_day`` (day 1 = first dose)."""
+def _on_course_day(run: Callable[[], Result], course_day: float, observable: str = CD34) -> Readout:
+    """``observable`` at the output time nearest the papers' ``course_day`` (day 1 = first dose)."""
     def value() -> float:
         r = run()
-        return float(r.observable(CD34)[int(np.argmin(np.abs(r.times - (course_day - 1.0))))])
+        return float(r.observable(observable)[int(np.argmin(np.abs(r.times - (course_day - 1.0))))])
 
     return OwnRun(value)
 
 
-def _peak(run: Callable[[], Result]) -> Readout:
-    return OwnRun(lambda: float(run().observable(CD34).max()))
+def _peak(run: Callable[[], Result], observable: str = CD34) -> Readout:
+    """The highest value of ``observable`` over the run (ten days from the first dose)."""
+    return OwnRun(lambda: float(run().observable(observable).max()))
 
 
 def _peak_course_day() -> float:
@@ -56,4 +57,7 @@ MOBILISATION: dict[str, Readout] = {
         lambda: float(_COLLECTION().observable("collected_cd34_per_kg")[-1] / 1e6)),
     "filgrastim_10ug_peak_cd34_course_day": OwnRun(_peak_course_day),
     "filgrastim_16ug_peak_cd34_fold_over_rest": OwnRun(_peak_fold_over_rest),
+    "filgrastim_10ug_anc_1e9_per_L_course_day_6": _on_course_day(_TEN_UG, 6.0, "anc_1e9_per_L"),
+    "filgrastim_10ug_wbc_1e9_per_L_course_day_6": _on_course_day(_TEN_UG, 6.0, "wbc_1e9_per_L"),
+    "filgrastim_16ug_peak_wbc_1e9_per_L": _peak(_SIXTEEN_UG, "wbc_1e9_per_L"),
 }

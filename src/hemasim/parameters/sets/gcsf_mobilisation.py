@@ -2,7 +2,7 @@
 
 The egress drive is an Emax function of a delayed G-CSF concentration. Its maximum and its delay are fitted
 to the daily blood CD34+ course of Transfus Med 1997 (days 4-6 under filgrastim; validation target G1); the other
-mobilisation figures of the literature folder (docs/literature/, "Item 2") are kept as predictions (targets G2-G7).
+mobilisation figures of the literature folder (docs/literature/, "Item 2") are kept as predictions (targets G2-G9).
 """
 
 from hemasim.parameters.bibliography import WANG_2001
