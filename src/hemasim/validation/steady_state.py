@@ -6,6 +6,7 @@ parameters, so they check the assembled model rather than a single number.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -89,7 +90,7 @@ STEADY_STATE: dict[str, Readout] = {
     "b_proliferation_pct_per_day": _proliferation("b_cells"),
     "hsc_division_interval_weeks": Settled(lambda r: r.state("hsc")[-1] / _flux(r, "hsc_division") / 7.0),
     "thymic_output_ratio_60_to_20": AtAges(_thymic_ratio),
-    **{f"{o}_ratio_80_to_30": _change_80_over_30(lambda r, o=o: _final(r, o))
+    **{f"{o}_ratio_80_to_30": _change_80_over_30(functools.partial(_final, name=o))
        for o in ("cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL")},
     "cd4_cd8_ratio_ratio_80_to_30": _change_80_over_30(_cd4_cd8),
 }
