@@ -1,7 +1,8 @@
 """Blood CD34+ under filgrastim against the cited daily courses (docs/literature/, "Item 2").
 
-Calibration (used by docs/fit_mobilisation.py): Transfus Med 1997 days 4-6. Everything else here is a
-prediction, checked against the published spread; known misses are strict xfails that say why.
+Calibration (used by docs/fit_mobilisation.py): Transfus Med 1997 days 4-6 (validation target G1). Everything else
+here is a prediction (targets G2-G7 of the report card; G8 and G9 there add the ANC and WBC), checked against the published spread; known misses are
+strict xfails that say why.
 Day 1 of a course in the papers is the day of the first dose (day 0 here).
 """
 

@@ -14,7 +14,7 @@ from .conftest import EXAMPLES
 
 EXPECTED_IDS = ({f"S{i}" for i in range(1, 23)} | {f"C{i}" for i in range(1, 7)} | {f"T{i}" for i in range(1, 7)}
                 | {f"D{i}" for i in range(1, 5)} | {f"A{i}" for i in range(1, 5)} | {f"I{i}" for i in range(1, 6)}
-                | {"M1", "M2"})
+                | {"M1", "M2"} | {f"G{i}" for i in range(1, 10)})
 
 
 def test_every_published_target_is_transcribed_once():
@@ -94,8 +94,12 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 
 #: Targets that fail on the bands of their sources (issue 17, docs/validation.md): S10 (neutrophil production
 #: from the 19-h half-life is below Summers' 5e10-1e11/day, which assumes 6-8 h) and A1 (CH prevalence at 90+
-#: below the 95% interval of Jaiswal's 19/103). Anything else failing is a regression.
-KNOWN_FAILURES = {"S10", "A1"}
+#: below the 95% interval of Jaiswal's 19/103), G6 (blood CD34+ peaks on course day 8-9 under filgrastim, the
+#: donors on day 5-6: no decline under continued G-CSF) and G7 (the fold over rest, about 50 against 13, from the
+#: assumed resting count of 3/uL), G8 and G9 (ANC and WBC under filgrastim: the full model's ANC barely rises within
+#: six days, against 36.6 x10^9/L in donors) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
+#: production, no CD8 memory inflation). Anything else failing is a regression.
+KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8", "G9"}
 
 
 @pytest.mark.integration
@@ -129,3 +133,27 @@ def test_transplant_and_immunodeficiency_targets_pass():
     assert {k for k, v in status.items() if v == "pass"} == {*(f"T{i}" for i in range(1, 7)),
                                                              *(f"D{i}" for i in range(1, 5))}
     assert "not_covered" not in status.values()
+
+
+@pytest.mark.integration
+def test_mobilisation_targets_pass_but_the_known_misses():
+    """G1 is the calibration of the egress drive (Transfus Med 1997); G2-G9 are predictions (under a second)."""
+    report = run_validation(["gcsf_mobilisation"])
+    assert {t.id for t in report.failed} == {"G6", "G7", "G8", "G9"} & KNOWN_FAILURES
+    assert {t.id for t in report.targets if t.status == "pass"} == {f"G{i}" for i in range(1, 6)}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["filgrastim_10ug_peak_cd34_course_day"] == 8.5  # the honest miss, held so a fix shows up
+
+
+@pytest.mark.integration
+def test_a4_reads_the_age_effects_and_fails_where_the_model_has_none():
+    """A4 (lymphocyte subsets between 30 and 80 y): covered by two settled patients; only CD8 moves the stated way."""
+    from hemasim.validation import _target
+    from hemasim.validation.base import ValidationRuns
+
+    a4 = next(t for t in load_targets()["aging"] if t["id"] == "A4")
+    result = _target("aging", a4, ValidationRuns())
+    assert result.status == "fail" and "A4" in KNOWN_FAILURES
+    status = {c.readout: c.status for c in result.checks}
+    assert status == {"cd8_per_uL_ratio_80_to_30": "pass", "b_cells_per_uL_ratio_80_to_30": "fail",
+                      "nk_cells_per_uL_ratio_80_to_30": "fail", "cd4_cd8_ratio_ratio_80_to_30": "fail"}

@@ -6,6 +6,7 @@ parameters, so they check the assembled model rather than a single number.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -54,6 +55,15 @@ def _thymic_ratio(at_age: Callable[[float], Result]) -> float:
                  / at_age(20.0).observable("thymic_output_per_day")[-1])
 
 
+def _change_80_over_30(count: Callable[[Result], float]) -> Readout:
+    """A count of the patient settled at 80 over the same at 30 (A4: the direction of the age effect)."""
+    return AtAges(lambda at_age: count(at_age(80.0)) / count(at_age(30.0)))
+
+
+def _cd4_cd8(result: Result) -> float:
+    return _final(result, "cd4_per_uL") / _final(result, "cd8_per_uL")
+
+
 #: Observables the targets read as they are on the settled patient.
 _OBSERVABLES = (
     "anc_1e9_per_L", "lymphocytes_1e9_per_L", "monocytes_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL",
@@ -80,4 +90,7 @@ STEADY_STATE: dict[str, Readout] = {
     "b_proliferation_pct_per_day": _proliferation("b_cells"),
     "hsc_division_interval_weeks": Settled(lambda r: r.state("hsc")[-1] / _flux(r, "hsc_division") / 7.0),
     "thymic_output_ratio_60_to_20": AtAges(_thymic_ratio),
+    **{f"{o}_ratio_80_to_30": _change_80_over_30(functools.partial(_final, name=o))
+       for o in ("cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL")},
+    "cd4_cd8_ratio_ratio_80_to_30": _change_80_over_30(_cd4_cd8),
 }

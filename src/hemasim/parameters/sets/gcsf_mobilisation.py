@@ -1,17 +1,14 @@
 """G-CSF mobilisation of CD34+ cells into blood and their collection by apheresis (docs/mobilisation.md).
 
 The egress drive is an Emax function of a delayed G-CSF concentration. Its maximum and its delay are fitted
-to the daily blood CD34+ course of Transfus Med 1997 (days 4-6 under filgrastim); the other mobilisation figures
-of the literature folder (docs/literature/, "Item 2") are kept as predictions (tests/test_mobilisation_data.py).
+to the daily blood CD34+ course of Transfus Med 1997 (days 4-6 under filgrastim; validation target G1); the other
+mobilisation figures of the literature folder (docs/literature/, "Item 2") are kept as predictions (targets G2-G9).
 """
 
 from hemasim.parameters.bibliography import WANG_2001
-from hemasim.parameters.core import Assumed, Cited, Reference
+from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference
 from hemasim.parameters.sets._helpers import param
 
-KINETICS_1997 = Reference(
-    "TransfusMed1997", "(authors not visible in the record read)", 1997,
-    "The kinetics of G-CSF mobilization of CD34+ cells in healthy people", "Transfus Med 7(1):19-24")
 CRUDE_CE_2025 = Reference(
     "JClinApher2025CE", "(authors not visible in the record read)", 2025,
     "From Traditional to Crude Collection Efficiency: A Comprehensive Analysis of the Impact of Processed Volume",
@@ -27,11 +24,11 @@ EGRESS = "blood CD34+ under G-CSF (mobilisation)"
 PARAMETERS = [
     param("gcsf_mobilisation_max_fold", 57.5, "1",
           "largest fold increase of marrow-to-blood HSPC egress under maximal G-CSF drive, minus one (E_max)",
-          Cited(KINETICS_1997, f"fitted (no validation target yet): {TRANSFUS_MED_1997}; {FIT}"),
+          Calibrated(("G1",), f"fitted to {TRANSFUS_MED_1997}; {FIT}"),
           bounds=(0.0, 1000.0)),
     param("gcsf_mobilisation_delay_days", 5.0, "day",
           "mean delay between the G-CSF concentration and its egress drive (marrow proteases, CXCL12 fall)",
-          Cited(KINETICS_1997, f"fitted (no validation target yet): {TRANSFUS_MED_1997}; {FIT}"),
+          Calibrated(("G1",), f"fitted to {TRANSFUS_MED_1997}; {FIT}"),
           bounds=(0.1, 20.0)),
     param("gcsf_mobilisation_delay_stages", 3.0, "1", "stages of the Erlang delay of the egress drive",
           Assumed(EGRESS, "the smallest chain that keeps blood CD34+ flat for the first two days of a course (the "
