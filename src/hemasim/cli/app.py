@@ -12,6 +12,8 @@ from hemasim.cli.drugs import drugs
 from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.references import references
 from hemasim.cli.run import run
+from hemasim.cli.sensitivity import sensitivity
+from hemasim.cli.sweep import sweep
 from hemasim.cli.validate import validate
 
 app = typer.Typer(
@@ -29,6 +31,8 @@ app.command("cohort")(cohort)
 app.command("export-sbml")(export_sbml)
 app.command("drugs")(drugs)
 app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
+app.command("sweep")(sweep)
+app.command("sensitivity")(sensitivity)
 
 
 def _print_version(value: bool) -> None:

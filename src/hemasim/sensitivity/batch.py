@@ -1,0 +1,162 @@
+"""Many parameter points of one scenario as one batch of "patients" on the lock-step kernel.
+
+A batch is a cohort whose patients share the scenario's patient and differ only in parameter values: the
+points become the ``per_patient`` arrays of :func:`hemasim.assembly.build_model` (the cohort path: the
+model is built once in array arithmetic and compiled once), run by :class:`hemasim.simulation.Simulation` and
+read by the same endpoint families as a single run or a cohort. Two kinds of factor need more than one batch:
+a parameter the compiled model shares between patients (:meth:`BuildContext.p_shared`, e.g. a signal weight)
+and a scenario field (a dose, a day): points with equal values of those run together, as one batch each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from hemasim.scenario import Scenario
+
+__all__ = ["ProgressFn", "evaluate_points", "scenario_with_fields", "time_averaged_name"]
+
+#: called with the number of points finished so far
+ProgressFn = Callable[[int], None]
+
+_SHARED = re.compile(r"parameter (\S+) must be the same for every patient")
+#: points per batch: a few lock-step chunks, so a progress bar moves and memory stays small
+BATCH_SIZE = 128
+
+
+def time_averaged_name(observable: str) -> str:
+    return f"{observable}_time_average"
+
+
+def scenario_with_fields(scenario: Scenario, fields: Mapping[str, float]) -> Scenario:
+    """The scenario with values at dotted paths (``interventions.0.dose_mg_per_m2``), validated as a whole."""
+    from hemasim.scenario import parse_scenario
+
+    if not fields:
+        return scenario
+    data = scenario.model_dump(mode="json", exclude_unset=True)
+    for path, value in fields.items():
+        node: object = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+        last = keys[-1]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value  # type: ignore[index]
+    return parse_scenario(data, f"scenario with {', '.join(f'{k}={v:g}' for k, v in fields.items())}")
+
+
+def _repeat(value: object, n: int) -> object:
+    if value is None:
+        return None
+    return np.full(n, value, dtype=object if isinstance(value, str) else np.float64)
+
+
+def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: Mapping[str, float],
+               rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
+    """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
+    parameters set in the parameter table for the whole batch."""
+    from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.biology.body import Covariates
+    from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides
+    from hemasim.simulation import Simulation
+
+    n = len(next(iter(per_patient.values())))
+    one = scenario.patient.covariates()
+    cov = Covariates(**{k: _repeat(getattr(one, k), n) for k in ("age_years", "sex", "weight_kg", "height_cm")})
+    if shared:  # the scenario's own overrides, then the shared values of this batch
+        scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **shared}})
+    params = apply_overrides(scenario.parameters, healthy_adult_parameters())
+    model = build_model(scenario, cov, healthy_adult_parameters(), per_patient).compile()
+    unknown = [name for name in averaged if name not in model.observable_names]
+    if unknown:
+        raise ValueError(f"time_averages: the model has no observable {unknown[0]!r}; it has "
+                         f"{', '.join(model.observable_names)}")
+    extra = scenario_endpoint_observables(scenario, model.observable_names)
+    observe = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *extra, *averaged]))
+    solver = scenario.solver.build()
+    if rtol is not None:
+        solver = replace(solver, rtol=rtol)
+    sim = Simulation(model, solver, build_events(scenario, cov), seed=scenario.seed)
+    result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
+    out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
+                                  for e in DEFAULT_ENDPOINTS}
+    ctx = EndpointContext(params, cov.age_years, result.record.administrations, n)
+    obs = {name: result.observable(name) for name in extra}
+    for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
+        out[column.name] = column.values
+    for name in averaged:
+        v = result.observable(name)
+        span = result.times[-1] - result.times[0]
+        out[time_averaged_name(name)] = np.trapezoid(v, result.times, axis=-1) / span
+    return pd.DataFrame(out)
+
+
+def _group_rows(points: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, float], np.ndarray]]:
+    if not by:
+        return [({}, np.arange(len(points)))]
+    groups = points.groupby(list(by), sort=False).indices
+    return [(dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)), rows)
+            for key, rows in groups.items()]
+
+
+def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[str] = (), rtol: float | None = None,
+                    averaged: Sequence[str] = (), progress: ProgressFn | None = None) -> pd.DataFrame:
+    """Endpoints of ``scenario`` at each row of ``points`` (columns: parameter names of the healthy model in
+    their units, and the scenario ``fields`` as dotted paths); one row per point, in order. ``rtol`` replaces
+    the scenario solver's tolerance; ``averaged`` observables are also reported as time averages over the run."""
+    params = [c for c in points.columns if c not in fields]
+    shared: list[str] = []
+    while True:
+        try:
+            return _evaluate(scenario, points, list(fields), params, shared, rtol, averaged, progress)
+        except ValueError as err:  # a parameter the kernel shares between patients: one batch per value
+            found = _SHARED.search(str(err))
+            if found is None or found.group(1) not in params or found.group(1) in shared:
+                raise
+            shared.append(found.group(1))
+
+
+def _evaluate(scenario: Scenario, points: pd.DataFrame, fields: list[str], params: list[str], shared: list[str],
+              rtol: float | None, averaged: Sequence[str], progress: ProgressFn | None) -> pd.DataFrame:
+    per_point = [p for p in params if p not in shared]
+    parts: list[pd.DataFrame] = []
+    done = 0
+    for group, rows in _group_rows(points, [*fields, *shared]):
+        variant = scenario_with_fields(scenario, {k: group[k] for k in fields})
+        for start in range(0, len(rows), BATCH_SIZE):
+            chunk = rows[start:start + BATCH_SIZE]
+            shared_values = {k: float(group[k]) for k in shared}
+            if per_point:
+                arrays = {p: points[p].to_numpy(dtype=np.float64)[chunk] for p in per_point}
+                frame = _run_batch(variant, arrays, shared_values, rtol, averaged)
+            else:  # nothing varies within the group: one patient stands for all its points
+                frame = _run_constant(variant, len(chunk), shared_values, rtol, averaged)
+            frame.index = chunk
+            parts.append(frame)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+    return pd.concat(parts).sort_index().reset_index(drop=True)
+
+
+def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol: float | None,
+                  averaged: Sequence[str]) -> pd.DataFrame:
+    """Points that differ only in shared parameters or scenario fields: one patient, repeated."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides
+
+    anchor = next(iter(healthy_adult_parameters()))
+    value = apply_overrides({**scenario.parameters, **shared}, healthy_adult_parameters()).value(anchor)
+    frame = _run_batch(scenario, {anchor: np.array([value])}, shared, rtol, averaged)
+    return pd.concat([frame] * n, ignore_index=True)
