@@ -36,6 +36,8 @@ def sensitivity(
     samples: int = typer.Option(256, "--samples", min=8, max=65536, help="Sobol': base sample (power of 2)."),
     step: float = typer.Option(0.01, "--step", min=1e-6, max=0.2, help="Local: relative step."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the design."),
+    time_average: list[str] = typer.Option(None, "--time-average", metavar="OBSERVABLE",
+                                           help="Also analyse this observable's average over the run (repeatable)."),
     file: Path = typer.Option(None, "--file", metavar="SENSITIVITY.yaml",
                               help="A `sensitivity:` block (factors and ranges; overrides the options above)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
@@ -64,7 +66,7 @@ def sensitivity(
         try:
             design = SensitivitySpec.model_validate({
                 "method": method, "trajectories": trajectories, "samples": samples, "step": step, "seed": seed,
-                "factors": _factors(parameters, all_assumed, low, high)})
+                "time_averages": time_average or [], "factors": _factors(parameters, all_assumed, low, high)})
         except ValidationError as err:
             raise fail("\n".join(f"options: {line}" for line in validation_problems(err))) from None
     try:
