@@ -116,15 +116,37 @@ def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[s
     their units, and the scenario ``fields`` as dotted paths); one row per point, in order. ``rtol`` replaces
     the scenario solver's tolerance; ``averaged`` observables are also reported as time averages over the run."""
     params = [c for c in points.columns if c not in fields]
-    shared: list[str] = []
-    while True:
+    try:
+        return _evaluate(scenario, points, list(fields), params, [], rtol, averaged, progress)
+    except (TypeError, ValueError) as err:
+        if isinstance(err, ValueError) and not _SHARED.search(str(err)):
+            raise
+    # some parameter cannot differ between the patients of one model: find which, run one batch per value
+    return _evaluate(scenario, points, list(fields), params, shared_parameters(scenario, params), rtol, averaged,
+                     progress)
+
+
+def shared_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
+    """The ``names`` that cannot take per-patient values: those the compiled model shares between patients
+    (:meth:`BuildContext.p_shared`) and structural ones (a number of stages or divisions: the model's shape)."""
+    from hemasim.assembly import build_model
+    from hemasim.biology.body import Covariates
+    from hemasim.parameters import healthy_adult_parameters
+
+    one = scenario.patient.covariates()
+    cov = Covariates(**{k: _repeat(getattr(one, k), 2) for k in ("age_years", "sex", "weight_kg", "height_cm")})
+    table = healthy_adult_parameters()
+    out = []
+    for name in names:
         try:
-            return _evaluate(scenario, points, list(fields), params, shared, rtol, averaged, progress)
-        except ValueError as err:  # a parameter the kernel shares between patients: one batch per value
-            found = _SHARED.search(str(err))
-            if found is None or found.group(1) not in params or found.group(1) in shared:
+            build_model(scenario, cov, table, {name: np.full(2, table.value(name))})
+        except TypeError:
+            out.append(name)
+        except ValueError as err:
+            if not _SHARED.search(str(err)):
                 raise
-            shared.append(found.group(1))
+            out.append(name)
+    return out
 
 
 def _evaluate(scenario: Scenario, points: pd.DataFrame, fields: list[str], params: list[str], shared: list[str],
@@ -138,16 +160,37 @@ def _evaluate(scenario: Scenario, points: pd.DataFrame, fields: list[str], param
             chunk = rows[start:start + BATCH_SIZE]
             shared_values = {k: float(group[k]) for k in shared}
             if per_point:
-                arrays = {p: points[p].to_numpy(dtype=np.float64)[chunk] for p in per_point}
-                frame = _run_batch(variant, arrays, shared_values, rtol, averaged)
+                frame = _run_or_split(variant, points, per_point, chunk, shared_values, rtol, averaged)
             else:  # nothing varies within the group: one patient stands for all its points
                 frame = _run_constant(variant, len(chunk), shared_values, rtol, averaged)
-            frame.index = chunk
+                frame.index = chunk
             parts.append(frame)
             done += len(chunk)
             if progress is not None:
                 progress(done)
     return pd.concat(parts).sort_index().reset_index(drop=True)
+
+
+def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str], rows: np.ndarray,
+                  shared: Mapping[str, float], rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
+    """The batch of ``rows``; when a point cannot be built or integrated (a balance that cannot close, the
+    solver's step budget), the batch is halved until that point stands alone and gives NaN endpoints."""
+    from hemasim.solvers import SolverError
+
+    arrays = {p: points[p].to_numpy(dtype=np.float64)[rows] for p in names}
+    try:
+        frame = _run_batch(scenario, arrays, shared, rtol, averaged)
+    except (SolverError, ArithmeticError, SystemError, np.linalg.LinAlgError, ValueError) as err:
+        # SystemError: numba's wrapping of an exception raised inside a parallel kernel (a division by zero)
+        if isinstance(err, ValueError) and (_SHARED.search(str(err)) or "time_averages" in str(err)):
+            raise  # not a property of one point
+        if len(rows) == 1:
+            return pd.DataFrame(index=rows)
+        half = len(rows) // 2
+        return pd.concat([_run_or_split(scenario, points, names, part, shared, rtol, averaged)
+                          for part in (rows[:half], rows[half:])])
+    frame.index = rows
+    return frame
 
 
 def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol: float | None,
