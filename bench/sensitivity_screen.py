@@ -99,15 +99,15 @@ def outcome_text(rows: pd.DataFrame) -> str:
         return "moves " + ", ".join(parts[:4]) + (f" and {len(parts) - 4} more" if len(parts) > 4 else "") + \
             " by >10% over x0.5-x2"
     if np.nanmax(rows["effect"].to_numpy(dtype=np.float64), initial=0.0) <= 1e-9:
-        return "no effect on any screened read-out (a part of the model the screened scenarios do not exercise)"
+        return "no effect on any screened read-out"
     return "does not move any screened read-out by more than 10% over x0.5-x2"
 
 
 def _effect(r: object) -> str:
-    base = float(getattr(r, "baseline"))
+    base = float(r.baseline)
     if base != 0:
-        return f"{100 * float(getattr(r, 'effect')):.0f}%"
-    return f"{float(getattr(r, 'mu_star')):.1f} days"
+        return f"{100 * float(r.effect):.0f}%"
+    return f"{float(r.mu_star):.1f} days"
 
 
 def ranking_figure(table: pd.DataFrame, path: Path, top: int = 30) -> None:
@@ -148,7 +148,14 @@ def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[st
         "",
         f"**Outcome:** {n_moving} parameters move at least one screened read-out by more than 10%; "
         f"{len(names) - n_moving - n_none} move none by more than 10%; {n_none} have no effect at all on these",
-        "scenarios (they belong to parts of the model the scenarios do not exercise).",
+        "read-outs (most belong to parts of the model these scenarios do not exercise - infection, vaccines,",
+        "viruses, radiation, children - others act only away from steady state on lineages whose perturbed",
+        "read-outs are not screened here, e.g. the erythroid feedback slope).",
+        "",
+        "Some design points have no steady state to start from: the numba Newton solver stops with an",
+        "exception (seen as a SystemError) at some corners of the x0.5-x2 box; they are counted in the cost",
+        "table, give NaN, and the elementary effects that need them are left out (mu* then rests on fewer",
+        "effects). Each factor alone at either end of its range starts and runs.",
         "",
         "![ranking](images/sensitivity_screen.png)",
         "",

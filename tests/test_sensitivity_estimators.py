@@ -90,3 +90,10 @@ def test_local_normalised_sensitivity_of_a_power_law_is_its_exponent():
                              np.array([p**exponent]), h)
         assert s[0] == pytest.approx(exponent, rel=1e-3, abs=1e-12)
     assert np.isnan(local_normalised(np.array([1.0]), np.array([0.0]), np.array([0.0]), h)[0])
+
+
+def test_sobol_indices_of_an_output_that_does_not_move_are_undefined():
+    n, k = 64, 2
+    y = 4.75 * (1 + 1e-14 * np.random.default_rng(0).standard_normal(n * (k + 2)))  # round-off only
+    s = sobol_indices(y, n, k)
+    assert np.isnan(s.first).all() and np.isnan(s.total).all()

@@ -129,3 +129,10 @@ def test_sensitivity_cli_morris_writes_indices(tmp_path: Path):
     res = invoke_hemasim("sensitivity", str(scenario), "--parameters", "no_such", "--out", str(tmp_path / "n"))
     assert res.exit_code == 2 and "unknown parameter no_such" in res.stderr
     assert not (tmp_path / "n").exists()
+
+
+def test_a_point_that_cannot_be_built_gives_nan_and_spares_the_others():
+    points = pd.DataFrame({"hsc_count": [1e5, -1e5, 2e5]})  # a negative pool: the balance cannot close
+    table = evaluate_points(donation(), points)
+    assert np.isnan(table.loc[1, "anc_nadir"])
+    assert np.isfinite(table.loc[[0, 2], "anc_nadir"]).all()

@@ -17,6 +17,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from hemasim.biology.body import Covariates
 from hemasim.scenario import Scenario
 
 __all__ = ["ProgressFn", "evaluate_points", "scenario_with_fields", "time_averaged_name"]
@@ -53,10 +54,12 @@ def scenario_with_fields(scenario: Scenario, fields: Mapping[str, float]) -> Sce
     return parse_scenario(data, f"scenario with {', '.join(f'{k}={v:g}' for k, v in fields.items())}")
 
 
-def _repeat(value: object, n: int) -> object:
-    if value is None:
-        return None
-    return np.full(n, value, dtype=object if isinstance(value, str) else np.float64)
+def batch_covariates(scenario: Scenario, n: int) -> Covariates:
+    """The scenario's patient, ``n`` times (arrays, as a cohort's covariates)."""
+    one = scenario.patient.covariates()
+    height = None if one.height_cm is None else np.full(n, one.height_cm, dtype=np.float64)
+    return Covariates(np.full(n, one.age_years, dtype=np.float64), np.full(n, one.sex, dtype=object),
+                      np.full(n, one.weight_kg, dtype=np.float64), height)
 
 
 def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: Mapping[str, float],
@@ -64,7 +67,6 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
     parameters set in the parameter table for the whole batch."""
     from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
-    from hemasim.biology.body import Covariates
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
@@ -72,8 +74,7 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     from hemasim.simulation import Simulation
 
     n = len(next(iter(per_patient.values())))
-    one = scenario.patient.covariates()
-    cov = Covariates(**{k: _repeat(getattr(one, k), n) for k in ("age_years", "sex", "weight_kg", "height_cm")})
+    cov = batch_covariates(scenario, n)
     if shared:  # the scenario's own overrides, then the shared values of this batch
         scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **shared}})
     params = apply_overrides(scenario.parameters, healthy_adult_parameters())
@@ -130,11 +131,9 @@ def shared_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
     """The ``names`` that cannot take per-patient values: those the compiled model shares between patients
     (:meth:`BuildContext.p_shared`) and structural ones (a number of stages or divisions: the model's shape)."""
     from hemasim.assembly import build_model
-    from hemasim.biology.body import Covariates
     from hemasim.parameters import healthy_adult_parameters
 
-    one = scenario.patient.covariates()
-    cov = Covariates(**{k: _repeat(getattr(one, k), 2) for k in ("age_years", "sex", "weight_kg", "height_cm")})
+    cov = batch_covariates(scenario, 2)
     table = healthy_adult_parameters()
     out = []
     for name in names:

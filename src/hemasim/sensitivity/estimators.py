@@ -52,11 +52,14 @@ class SobolIndices:
 
 
 def sobol_indices(y: np.ndarray, n: int, k: int) -> SobolIndices:
-    """Indices from outputs of Saltelli's design ([A; B; A_B^(1..k)], n rows each)."""
+    """Indices from outputs of Saltelli's design ([A; B; A_B^(1..k)], n rows each); NaN when the output's
+    variance is round-off (standard deviation below 1e-9 of its mean magnitude)."""
     fa, fb = y[:n], y[n:2 * n]
-    v = float(np.var(np.concatenate([fa, fb])))
+    both = np.concatenate([fa, fb])
+    v = float(np.var(both))
     first, total = np.full(k, np.nan), np.full(k, np.nan)
-    if v > 0:
+    # an output that does not move beyond round-off has no indices (ratios of noise would look like answers)
+    if v > (1e-9 * float(np.mean(np.abs(both)))) ** 2 and v > 0:
         for i in range(k):
             fab = y[(2 + i) * n:(3 + i) * n]
             first[i] = np.mean(fb * (fab - fa)) / v

@@ -14,8 +14,7 @@ import pandas as pd
 
 from hemasim.scenario import Scenario
 from hemasim.sensitivity.batch import ProgressFn, evaluate_points
-from hemasim.sensitivity.design import (Factor, grid, latin_hypercube, morris_trajectories, saltelli,
-                                        to_values)
+from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
 from hemasim.sensitivity.estimators import local_normalised, morris_indices, sobol_indices
 from hemasim.sensitivity.spec import SensitivitySpec, SweepSpec, resolve_factors
 

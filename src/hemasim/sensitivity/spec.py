@@ -142,9 +142,8 @@ def _scenario_value(scenario: Scenario, path: str) -> float:
 def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str = "factors") -> list[Factor]:
     """Factors with absolute ranges: parameters checked against the table (a ``range`` within the record's
     bounds; a ``relative`` range clipped to them), fields against the scenario."""
-    from hemasim.scenario.overrides import apply_overrides, close_names
-
     from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides, close_names
 
     table = apply_overrides(scenario.parameters, healthy_adult_parameters())
     out, seen = [], set()
