@@ -136,3 +136,18 @@ def test_a_point_that_cannot_be_built_gives_nan_and_spares_the_others():
     table = evaluate_points(donation(), points)
     assert np.isnan(table.loc[1, "anc_nadir"])
     assert np.isfinite(table.loc[[0, 2], "anc_nadir"]).all()
+
+
+@pytest.mark.parametrize(("scenario", "sweep"), [("docetaxel_q3w.yaml", "docetaxel_dose_x_feedback.yaml"),
+                                                 ("healthy_adult.yaml", "healthy_lhs.yaml")])
+def test_the_example_sweep_files_fit_their_scenarios(scenario: str, sweep: str):
+    from hemasim.scenario import load_scenario
+    from hemasim.sensitivity.run import design_size
+    from hemasim.sensitivity.spec import load_spec
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    spec = load_spec(root / "sweeps" / sweep)
+    assert isinstance(spec, SweepSpec)
+    factors = resolve_factors(spec.factors, load_scenario(root / scenario))
+    assert all(f.low < f.base < f.high for f in factors)
+    assert design_size(spec) in (25, 64)
