@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import invoke_hemasim
 
 COMMANDS = [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"], ["drugs"],
-            ["clonal-hematopoiesis"]]
+            ["clonal-hematopoiesis"], ["fit"], ["fit-population"], ["explore"], ["sweep"], ["sensitivity"]]
 
 
 @pytest.mark.cli

@@ -15,6 +15,8 @@ from hemasim.cli.fit import fit
 from hemasim.cli.fit_population import fit_population
 from hemasim.cli.references import references
 from hemasim.cli.run import run
+from hemasim.cli.sensitivity import sensitivity
+from hemasim.cli.sweep import sweep
 from hemasim.cli.validate import validate
 
 app = typer.Typer(
@@ -35,6 +37,8 @@ app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
 app.command("fit")(fit)
 app.command("fit-population")(fit_population)
 app.command("explore")(explore)
+app.command("sweep")(sweep)
+app.command("sensitivity")(sensitivity)
 
 
 def _print_version(value: bool) -> None:

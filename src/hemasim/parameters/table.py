@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hemasim.biology import healthy_human_model
+from hemasim.sensitivity.screen import screen_outcome
 
 
 def parameter_table_markdown() -> str:
@@ -15,14 +16,17 @@ def parameter_table_markdown() -> str:
         "in step. Values are those of the reference adult (35 y, male, 70 kg, 175 cm); derived values depend",
         "on the patient. Time is in days; rates per day unless the unit says otherwise.",
         "",
-        "| name | value | unit | description | source |",
-        "|---|---|---|---|---|",
+        "Screen: what the Morris screen of the assumed parameters found (docs/sensitivity_screen.md).",
+        "",
+        "| name | value | unit | description | source | screen |",
+        "|---|---|---|---|---|---|",
     ]
+    screen = screen_outcome()
     for name in sorted(params):
         p = params[name]
         desc = p.description.replace("|", "/")
         src = p.provenance.describe().replace("|", "/")
-        lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} |")
+        lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | {screen.get(name, '')} |")
     lines += ["", "## References", ""]
     for ref in params.references():
         lines.append(f"- **{ref.key}**: {ref.citation()}")

@@ -1,0 +1,81 @@
+"""``hemasim sensitivity SCENARIO --method morris|sobol|local --parameters A,B --out DIR``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hemasim.cli._errors import fail
+
+
+def _factors(parameters: str | None, all_assumed: bool, low: float, high: float) -> list[dict[str, object]]:
+    from hemasim.parameters import Assumed, healthy_adult_parameters
+
+    names = [n.strip() for n in (parameters or "").split(",") if n.strip()]
+    if all_assumed:
+        table = healthy_adult_parameters()
+        names += [n for n in table if isinstance(table[n].provenance, Assumed) and n not in names]
+    if not names:
+        raise fail("give --parameters NAME[,NAME...], --all-assumed, or --file with a `sensitivity:` block")
+    return [{"parameter": n, "relative": [low, high], "log": True} for n in names]
+
+
+def sensitivity(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for indices.csv, samples.parquet, sensitivity.json, "
+                                                      "ranking.png (written atomically)."),
+    method: str = typer.Option("morris", "--method", help="morris, sobol or local."),
+    parameters: str = typer.Option(None, "--parameters", metavar="NAME[,NAME...]",
+                                   help="Parameters to vary (docs/parameters.md)."),
+    all_assumed: bool = typer.Option(False, "--all-assumed", help="Vary every parameter whose provenance is "
+                                                                  "Assumed."),
+    low: float = typer.Option(0.5, "--low", min=1e-6, help="Lower end of each range, x the scenario's value."),
+    high: float = typer.Option(2.0, "--high", min=1e-6, help="Upper end of each range, x the scenario's value."),
+    trajectories: int = typer.Option(10, "--trajectories", min=2, max=1000, help="Morris: trajectories."),
+    samples: int = typer.Option(256, "--samples", min=8, max=65536, help="Sobol': base sample (power of 2)."),
+    step: float = typer.Option(0.01, "--step", min=1e-6, max=0.2, help="Local: relative step."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the design."),
+    time_average: list[str] = typer.Option(None, "--time-average", metavar="OBSERVABLE",
+                                           help="Also analyse this observable's average over the run (repeatable)."),
+    file: Path = typer.Option(None, "--file", metavar="SENSITIVITY.yaml",
+                              help="A `sensitivity:` block (factors and ranges; overrides the options above)."),
+    set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
+                                   help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
+) -> None:
+    """Local, Morris or Sobol' sensitivities of every endpoint of a scenario; indices and a ranking plot."""
+    from pydantic import ValidationError
+    from rich.console import Console
+    from rich.markup import escape
+
+    from hemasim._schema import validation_problems
+    from hemasim.cli.sweep import load_for_analysis, with_progress, write_or_fail
+    from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
+    from hemasim.sensitivity.spec import SensitivitySpec, SpecError, load_spec
+    from hemasim.solvers import SolverError
+
+    spec = load_for_analysis(scenario, set_, out, SENSITIVITY_FILES)
+    if file is not None:
+        try:
+            design = load_spec(file)
+        except SpecError as err:
+            raise fail(str(err)) from None
+        if not isinstance(design, SensitivitySpec):
+            raise fail(f"{file}: holds a `sweep:` block; `hemasim sensitivity` needs a `sensitivity:` block")
+    else:
+        try:
+            design = SensitivitySpec.model_validate({
+                "method": method, "trajectories": trajectories, "samples": samples, "step": step, "seed": seed,
+                "time_averages": time_average or [], "factors": _factors(parameters, all_assumed, low, high)})
+        except ValidationError as err:
+            raise fail("\n".join(f"options: {line}" for line in validation_problems(err))) from None
+    try:
+        result = with_progress(f"{design.method} on {spec.name}", design_size(design),
+                               lambda progress: run_sensitivity(spec, design, progress))
+    except SpecError as err:
+        raise fail(str(err)) from None
+    except (SolverError, ValueError) as err:
+        raise fail(f"{scenario}: {err}") from None
+    files = write_or_fail(out, lambda: write_sensitivity_outputs(result, spec, out))
+    Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} runs, "
+                               f"{result.seconds:.1f} s) to [bold]{escape(str(out))}[/bold]")

@@ -1,0 +1,204 @@
+"""Many parameter points of one scenario as one batch of "patients" on the lock-step kernel.
+
+A batch is a cohort whose patients share the scenario's patient and differ only in parameter values: the
+points become the ``per_patient`` arrays of :func:`hemasim.assembly.build_model` (the cohort path: the
+model is built once in array arithmetic and compiled once), run by :class:`hemasim.simulation.Simulation` and
+read by the same endpoint families as a single run or a cohort. Two kinds of factor need more than one batch:
+a parameter the compiled model shares between patients (:meth:`BuildContext.p_shared`, e.g. a signal weight)
+and a scenario field (a dose, a day): points with equal values of those run together, as one batch each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from hemasim.biology.body import Covariates
+from hemasim.scenario import Scenario
+
+__all__ = ["ProgressFn", "evaluate_points", "scenario_with_fields", "time_averaged_name"]
+
+#: called with the number of points finished so far
+ProgressFn = Callable[[int], None]
+
+_SHARED = re.compile(r"parameter (\S+) must be the same for every patient")
+#: points per batch: a few lock-step chunks, so a progress bar moves and memory stays small
+BATCH_SIZE = 128
+
+
+def time_averaged_name(observable: str) -> str:
+    return f"{observable}_time_average"
+
+
+def scenario_with_fields(scenario: Scenario, fields: Mapping[str, float]) -> Scenario:
+    """The scenario with values at dotted paths (``interventions.0.dose_mg_per_m2``), validated as a whole."""
+    from hemasim.scenario import parse_scenario
+
+    if not fields:
+        return scenario
+    data = scenario.model_dump(mode="json", exclude_unset=True)
+    for path, value in fields.items():
+        node: object = data
+        keys = path.split(".")
+        for key in keys[:-1]:
+            node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+        last = keys[-1]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value  # type: ignore[index]
+    return parse_scenario(data, f"scenario with {', '.join(f'{k}={v:g}' for k, v in fields.items())}")
+
+
+def batch_covariates(scenario: Scenario, n: int) -> Covariates:
+    """The scenario's patient, ``n`` times (arrays, as a cohort's covariates)."""
+    one = scenario.patient.covariates()
+    height = None if one.height_cm is None else np.full(n, one.height_cm, dtype=np.float64)
+    return Covariates(np.full(n, one.age_years, dtype=np.float64), np.full(n, one.sex, dtype=object),
+                      np.full(n, one.weight_kg, dtype=np.float64), height)
+
+
+def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: Mapping[str, float],
+               rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
+    """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
+    parameters set in the parameter table for the whole batch."""
+    from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides
+    from hemasim.simulation import Simulation
+
+    n = len(next(iter(per_patient.values())))
+    cov = batch_covariates(scenario, n)
+    if shared:  # the scenario's own overrides, then the shared values of this batch
+        scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **shared}})
+    params = apply_overrides(scenario.parameters, healthy_adult_parameters())
+    model = build_model(scenario, cov, healthy_adult_parameters(), per_patient).compile()
+    unknown = [name for name in averaged if name not in model.observable_names]
+    if unknown:
+        raise ValueError(f"time_averages: the model has no observable {unknown[0]!r}; it has "
+                         f"{', '.join(model.observable_names)}")
+    extra = scenario_endpoint_observables(scenario, model.observable_names)
+    observe = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *extra, *averaged]))
+    solver = scenario.solver.build()
+    if rtol is not None:
+        solver = replace(solver, rtol=rtol)
+    sim = Simulation(model, solver, build_events(scenario, cov), seed=scenario.seed)
+    result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
+    out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
+                                  for e in DEFAULT_ENDPOINTS}
+    ctx = EndpointContext(params, cov.age_years, result.record.administrations, n)
+    obs = {name: result.observable(name) for name in extra}
+    for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
+        out[column.name] = column.values
+    for name in averaged:
+        v = result.observable(name)
+        span = result.times[-1] - result.times[0]
+        out[time_averaged_name(name)] = np.trapezoid(v, result.times, axis=-1) / span
+    return pd.DataFrame(out)
+
+
+def _group_rows(points: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, float], np.ndarray]]:
+    if not by:
+        return [({}, np.arange(len(points)))]
+    groups = points.groupby(list(by), sort=False).indices
+    return [(dict(zip(by, key if isinstance(key, tuple) else (key,), strict=True)), rows)
+            for key, rows in groups.items()]
+
+
+def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[str] = (), rtol: float | None = None,
+                    averaged: Sequence[str] = (), progress: ProgressFn | None = None) -> pd.DataFrame:
+    """Endpoints of ``scenario`` at each row of ``points`` (columns: parameter names of the healthy model in
+    their units, and the scenario ``fields`` as dotted paths); one row per point, in order. ``rtol`` replaces
+    the scenario solver's tolerance; ``averaged`` observables are also reported as time averages over the run."""
+    params = [c for c in points.columns if c not in fields]
+    try:
+        return _evaluate(scenario, points, list(fields), params, [], rtol, averaged, progress)
+    except (TypeError, ValueError) as err:
+        if isinstance(err, ValueError) and not _SHARED.search(str(err)):
+            raise
+    # some parameter cannot differ between the patients of one model: find which, run one batch per value
+    return _evaluate(scenario, points, list(fields), params, shared_parameters(scenario, params), rtol, averaged,
+                     progress)
+
+
+def shared_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
+    """The ``names`` that cannot take per-patient values: those the compiled model shares between patients
+    (:meth:`BuildContext.p_shared`) and structural ones (a number of stages or divisions: the model's shape)."""
+    from hemasim.assembly import build_model
+    from hemasim.parameters import healthy_adult_parameters
+
+    cov = batch_covariates(scenario, 2)
+    table = healthy_adult_parameters()
+    out = []
+    for name in names:
+        try:
+            build_model(scenario, cov, table, {name: np.full(2, table.value(name))})
+        except TypeError:
+            out.append(name)
+        except ValueError as err:
+            if not _SHARED.search(str(err)):
+                raise
+            out.append(name)
+    return out
+
+
+def _evaluate(scenario: Scenario, points: pd.DataFrame, fields: list[str], params: list[str], shared: list[str],
+              rtol: float | None, averaged: Sequence[str], progress: ProgressFn | None) -> pd.DataFrame:
+    per_point = [p for p in params if p not in shared]
+    parts: list[pd.DataFrame] = []
+    done = 0
+    for group, rows in _group_rows(points, [*fields, *shared]):
+        variant = scenario_with_fields(scenario, {k: group[k] for k in fields})
+        for start in range(0, len(rows), BATCH_SIZE):
+            chunk = rows[start:start + BATCH_SIZE]
+            shared_values = {k: float(group[k]) for k in shared}
+            if per_point:
+                frame = _run_or_split(variant, points, per_point, chunk, shared_values, rtol, averaged)
+            else:  # nothing varies within the group: one patient stands for all its points
+                frame = _run_constant(variant, len(chunk), shared_values, rtol, averaged)
+                frame.index = chunk
+            parts.append(frame)
+            done += len(chunk)
+            if progress is not None:
+                progress(done)
+    return pd.concat(parts).sort_index().reset_index(drop=True)
+
+
+def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str], rows: np.ndarray,
+                  shared: Mapping[str, float], rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
+    """The batch of ``rows``; when a point cannot be built or integrated (a balance that cannot close, the
+    solver's step budget), the batch is halved until that point stands alone and gives NaN endpoints."""
+    from hemasim.solvers import SolverError
+
+    arrays = {p: points[p].to_numpy(dtype=np.float64)[rows] for p in names}
+    try:
+        frame = _run_batch(scenario, arrays, shared, rtol, averaged)
+    except (SolverError, ArithmeticError, SystemError, np.linalg.LinAlgError, ValueError) as err:
+        # SystemError: numba's wrapping of an exception raised inside a parallel kernel (a division by zero)
+        if isinstance(err, ValueError) and (_SHARED.search(str(err)) or "time_averages" in str(err)):
+            raise  # not a property of one point
+        if len(rows) == 1:
+            return pd.DataFrame(index=rows)
+        half = len(rows) // 2
+        return pd.concat([_run_or_split(scenario, points, names, part, shared, rtol, averaged)
+                          for part in (rows[:half], rows[half:])])
+    frame.index = rows
+    return frame
+
+
+def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol: float | None,
+                  averaged: Sequence[str]) -> pd.DataFrame:
+    """Points that differ only in shared parameters or scenario fields: one patient, repeated."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides
+
+    anchor = next(iter(healthy_adult_parameters()))
+    value = apply_overrides({**scenario.parameters, **shared}, healthy_adult_parameters()).value(anchor)
+    frame = _run_batch(scenario, {anchor: np.array([value])}, shared, rtol, averaged)
+    return pd.concat([frame] * n, ignore_index=True)

@@ -1,0 +1,118 @@
+"""Figures of sweeps (endpoint against swept value; a heat map for a two-factor grid) and of sensitivity
+indices (a ranking, tornado-style, of the factors for each endpoint). Each function returns a file writer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from hemasim.sensitivity.run import SensitivityResult, SweepResult
+
+__all__ = ["ranking_figure", "sweep_figure", "varying_endpoints"]
+
+MAX_PANELS = 12
+
+
+def _figure(n_panels: int, width: float = 4.0, height: float = 3.0) -> tuple[Figure, list[Axes]]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    cols = min(3, max(1, n_panels))
+    rows = max(1, -(-n_panels // cols))
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel().tolist()
+    for ax in axes[n_panels:]:
+        ax.set_visible(False)
+    return fig, axes
+
+
+def _save(fig: Figure) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        with open(path, "wb") as f:
+            fig.savefig(f, format="png", dpi=110)
+    return write
+
+
+def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
+    """Endpoints with at least two distinct finite values (the ones a plot can show moving)."""
+    out = []
+    for c in columns:
+        v = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=np.float64)
+        v = v[np.isfinite(v)]
+        if v.size and np.ptp(v) > 1e-9 * max(1.0, float(np.abs(v).max())):
+            out.append(c)
+    return out
+
+
+def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
+    """Two-factor grid: a heat map per endpoint; otherwise each endpoint against the first factor (one line
+    per value of a second grid factor; scatter for a Latin hypercube)."""
+    table, factors = result.table, result.factors
+    shown = varying_endpoints(table, result.endpoints)[:MAX_PANELS] or result.endpoints[:1]
+    fig, axes = _figure(len(shown))
+    first = factors[0]
+    heat = result.spec.method == "grid" and len(factors) == 2
+    for ax, name in zip(axes, shown, strict=False):
+        if heat:
+            pivot = table.pivot_table(index=factors[1].name, columns=first.name, values=name, aggfunc="mean")
+            mesh = ax.pcolormesh(pivot.columns.to_numpy(), pivot.index.to_numpy(), pivot.to_numpy(), shading="nearest")
+            fig.colorbar(mesh, ax=ax)
+            ax.set_ylabel(factors[1].name, fontsize=7)
+            if factors[1].log:
+                ax.set_yscale("log")
+        elif result.spec.method == "grid" and len(factors) == 1:
+            ax.plot(table[first.name], table[name], marker="o", ms=3)
+        else:
+            ax.scatter(table[first.name], table[name], s=6)
+        if first.log:
+            ax.set_xscale("log")
+        ax.set_xlabel(first.name, fontsize=7)
+        ax.set_title(name, fontsize=8)
+    return _save(fig)
+
+
+def _key(result: SensitivityResult) -> str:
+    return {"morris": "mu_star", "sobol": "total_order", "local": "sensitivity"}[result.method]
+
+
+def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path], None]:
+    """For each endpoint that moves, its factors ranked by mu* (Morris), total order (Sobol', first order
+    beside it) or |d log y / d log p| (local), largest at the top."""
+    key = _key(result)
+    frame = result.indices
+    moving = [e for e in dict.fromkeys(frame["endpoint"])
+              if np.nanmax(np.abs(frame.loc[frame["endpoint"] == e, key].to_numpy(dtype=np.float64)),
+                           initial=0.0) > 0]
+    shown = moving[:MAX_PANELS] or list(dict.fromkeys(frame["endpoint"]))[:1]
+    fig, axes = _figure(len(shown), width=5.0, height=0.25 * min(top, len(result.factors)) + 1.2)
+    for ax, endpoint in zip(axes, shown, strict=False):
+        rows = frame[frame["endpoint"] == endpoint].copy()
+        rows["size"] = np.abs(rows[key].to_numpy(dtype=np.float64))
+        rows = rows.sort_values("size", na_position="first").tail(top)
+        y = np.arange(len(rows))
+        if result.method == "local":  # signed: a tornado
+            ax.barh(y, rows[key], color=np.where(rows[key] >= 0, "tab:red", "tab:blue"))
+            ax.axvline(0, color="k", lw=0.5)
+            ax.set_xlabel("d log endpoint / d log factor", fontsize=7)
+        else:
+            ax.barh(y, rows["size"], color="tab:gray", label=key.replace("_", " "))
+            if result.method == "sobol":
+                ax.barh(y, rows["first_order"], height=0.4, color="tab:orange", label="first order")
+                ax.legend(fontsize=6)
+            if result.method == "morris":
+                ax.plot(rows["sigma"], y, "k|", ms=8, label="sigma")
+                ax.legend(fontsize=6)
+                ax.set_xlabel("mu* (endpoint units per whole range)", fontsize=7)
+        ax.set_yticks(y, rows["factor"], fontsize=6)
+        ax.set_title(endpoint, fontsize=8)
+    return _save(fig)

@@ -1,0 +1,209 @@
+"""Sweeps and sensitivity analyses of a scenario: designs evaluated as batches, indices, output folders."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hemasim.scenario import Scenario
+from hemasim.sensitivity.batch import ProgressFn, evaluate_points
+from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
+from hemasim.sensitivity.estimators import local_normalised, morris_indices, sobol_indices
+from hemasim.sensitivity.spec import SensitivitySpec, SweepSpec, resolve_factors
+
+__all__ = ["SensitivityResult", "SweepResult", "design_size", "run_sensitivity", "run_sweep",
+           "write_sensitivity_outputs", "write_sweep_outputs"]
+
+#: a relative change of the step-halved local estimate above this flags the step as too coarse (or too fine)
+STEP_TOLERANCE = 0.05
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    factors: list[Factor]
+    table: pd.DataFrame  # one row per point: the factor values, then the endpoints
+    seconds: float
+    spec: SweepSpec
+
+    @property
+    def endpoints(self) -> list[str]:
+        names = {f.name for f in self.factors}
+        return [c for c in self.table.columns if c not in names]
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    method: str
+    factors: list[Factor]
+    indices: pd.DataFrame  # one row per (endpoint, factor)
+    samples: pd.DataFrame  # the design's points and their endpoints
+    seconds: float
+    spec: SensitivitySpec
+    baseline: dict[str, float] = field(default_factory=dict)
+
+
+def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray, rtol: float | None,
+              averaged: Sequence[str], progress: ProgressFn | None) -> pd.DataFrame:
+    points = pd.DataFrame(values, columns=[f.name for f in factors])
+    ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
+    return pd.concat([points, ends], axis=1)
+
+
+def _sweep_design(spec: SweepSpec) -> np.ndarray:
+    if spec.method == "grid":
+        return grid([f.n_points or spec.n_points for f in spec.factors])
+    return latin_hypercube(spec.n_points, len(spec.factors), spec.seed)
+
+
+def design_size(spec: SweepSpec | SensitivitySpec) -> int:
+    """How many points the design evaluates (for a progress bar's total)."""
+    k = len(spec.factors)
+    if isinstance(spec, SweepSpec):
+        return len(_sweep_design(spec))
+    if spec.method == "morris":
+        return spec.trajectories * (k + 1) + 1
+    if spec.method == "sobol":
+        return spec.samples * (k + 2) + 1
+    return 4 * k + 1
+
+
+def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None = None) -> SweepResult:
+    """Every point of the sweep's design, as batches on the lock-step kernel."""
+    factors = resolve_factors(spec.factors, scenario, "sweep.factors")
+    start = time.perf_counter()
+    table = _evaluate(scenario, factors, to_values(_sweep_design(spec), factors), spec.rtol, spec.time_averages,
+                      progress)
+    return SweepResult(factors, table, time.perf_counter() - start, spec)
+
+
+def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor]) -> list[str]:
+    names = {f.name for f in factors}
+    return [c for c in frame.columns if c not in names and pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: ProgressFn | None = None
+                    ) -> SensitivityResult:
+    """Morris, Sobol' or local sensitivities of every endpoint of the scenario to the factors."""
+    factors = resolve_factors(spec.factors, scenario, "sensitivity.factors")
+    k = len(factors)
+    start = time.perf_counter()
+    if spec.method == "local":
+        return _local(scenario, spec, factors, start, progress)
+    if spec.method == "morris":
+        unit, _ = morris_trajectories(spec.trajectories, k, spec.levels, spec.seed)
+    else:
+        unit = saltelli(spec.samples, k, spec.seed)
+    base = np.array([[f.base for f in factors]])
+    frame = _evaluate(scenario, factors, np.concatenate([base, to_values(unit, factors)]), spec.rtol,
+                      spec.time_averages, progress)
+    baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors)}
+    samples = frame.iloc[1:].reset_index(drop=True)
+    rows: list[dict[str, Any]] = []
+    for name in baseline:
+        y = samples[name].to_numpy(dtype=np.float64)
+        if spec.method == "morris":
+            m = morris_indices(unit, y, k)
+            for j, f in enumerate(factors):
+                rows.append({"endpoint": name, "factor": f.name, "mu": m.mu[j], "mu_star": m.mu_star[j],
+                             "sigma": m.sigma[j], "mu_star_relative": _relative(m.mu_star[j], baseline[name])})
+        else:
+            s = sobol_indices(y, spec.samples, k)
+            for j, f in enumerate(factors):
+                rows.append({"endpoint": name, "factor": f.name, "first_order": s.first[j],
+                             "total_order": s.total[j], "variance": s.variance})
+    return SensitivityResult(spec.method, factors, pd.DataFrame(rows), samples, time.perf_counter() - start,
+                             spec, baseline)
+
+
+def _relative(change: float, base: float) -> float:
+    return abs(change / base) if base != 0 and np.isfinite(base) else float("nan")
+
+
+def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], start: float,
+           progress: ProgressFn | None) -> SensitivityResult:
+    """Central differences at steps h and h/2 (4k + 1 points); the step is checked by their agreement."""
+    k, h = len(factors), spec.step
+    base = np.array([f.base for f in factors])
+    rows_values = [base]
+    for step in (h, h / 2):
+        for j in range(k):
+            for sign in (1.0, -1.0):
+                x = base.copy()
+                x[j] *= 1.0 + sign * step
+                rows_values.append(x)
+    frame = _evaluate(scenario, factors, np.array(rows_values), spec.rtol, spec.time_averages, progress)
+    baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors)}
+    rows: list[dict[str, Any]] = []
+    for name, y0 in baseline.items():
+        y = frame[name].to_numpy(dtype=np.float64)
+        for j, f in enumerate(factors):
+            coarse = local_normalised(y[[1 + 2 * j]], y[[2 + 2 * j]], np.array([y0]), h)[0]
+            fine = local_normalised(y[[1 + 2 * k + 2 * j]], y[[2 + 2 * k + 2 * j]], np.array([y0]), h / 2)[0]
+            disagreement = abs(coarse - fine) / max(abs(fine), 1e-12) if np.isfinite(coarse + fine) else np.nan
+            rows.append({"endpoint": name, "factor": f.name, "sensitivity": fine, "sensitivity_step_h": coarse,
+                         "step_disagreement": disagreement,
+                         "step_ok": bool(np.isfinite(disagreement) and (disagreement <= STEP_TOLERANCE
+                                                                         or abs(fine) < 1e-6))})
+    return SensitivityResult("local", factors, pd.DataFrame(rows), frame, time.perf_counter() - start, spec,
+                             baseline)
+
+
+# ---------------------------------------------------------------------------------------------- outputs
+def _factor_json(factors: Sequence[Factor]) -> list[dict[str, Any]]:
+    return [{"name": f.name, "kind": "field" if f.is_field else "parameter", "low": f.low, "high": f.high,
+             "log": f.log, "scenario_value": f.base} for f in factors]
+
+
+def _text(text: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        path.write_text(text, encoding="utf-8")
+    return write
+
+
+def _json(data: dict[str, Any]) -> Callable[[Path], None]:
+    return _text(json.dumps(data, indent=2, allow_nan=True, default=str) + "\n")
+
+
+def _frame(frame: pd.DataFrame, kind: str) -> Callable[[Path], None]:
+    def write(path: Path) -> None:
+        if kind == "csv":
+            frame.to_csv(path, index=False)
+        else:
+            frame.to_parquet(path, index=False)
+    return write
+
+
+SWEEP_FILES = ("sweep.csv", "sweep.parquet", "sweep.json", "sweep.png")
+SENSITIVITY_FILES = ("indices.csv", "samples.parquet", "sensitivity.json", "ranking.png")
+
+
+def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
+    """sweep.csv / sweep.parquet (the table), sweep.json (design, factors, cost), sweep.png, atomically."""
+    from hemasim.io import atomic_directory
+    from hemasim.sensitivity.plots import sweep_figure
+
+    meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
+            "factors": _factor_json(result.factors), "points": len(result.table), "seconds": result.seconds}
+    return atomic_directory(Path(out_dir), {
+        "sweep.csv": _frame(result.table, "csv"), "sweep.parquet": _frame(result.table, "parquet"),
+        "sweep.json": _json(meta), "sweep.png": sweep_figure(result)})
+
+
+def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
+    """indices.csv, samples.parquet, sensitivity.json (design, factors, baseline, cost), ranking.png."""
+    from hemasim.io import atomic_directory
+    from hemasim.sensitivity.plots import ranking_figure
+
+    meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
+            "factors": _factor_json(result.factors), "baseline": result.baseline, "runs": len(result.samples),
+            "seconds": result.seconds}
+    return atomic_directory(Path(out_dir), {
+        "indices.csv": _frame(result.indices, "csv"), "samples.parquet": _frame(result.samples, "parquet"),
+        "sensitivity.json": _json(meta), "ranking.png": ranking_figure(result)})

@@ -1,0 +1,178 @@
+"""Sweep and sensitivity files: data only (YAML read within limits, strict schema, errors naming file and field).
+
+A factor is a parameter of the healthy model (``parameter: NAME``; docs/parameters.md) or a number in the
+scenario (``field: interventions.0.dose_mg_per_m2``), with its range either in its own unit (``range: [lo, hi]``)
+or relative to the scenario's value (``relative: [0.5, 2]``), sampled linearly or on a log scale::
+
+    sweep:
+      method: grid            # or latin_hypercube
+      n_points: 7             # per factor (grid) or in all (latin_hypercube)
+      seed: 0
+      factors:
+        - {parameter: neutrophil_feedback_log_slope, relative: [0.5, 2], log: true}
+        - {field: interventions.0.dose_mg_per_m2, range: [60, 120]}
+
+    sensitivity:
+      method: morris          # or sobol, local
+      trajectories: 10        # morris: r; levels: 4
+      samples: 256            # sobol: N (a power of 2), N (k + 2) runs
+      step: 0.01              # local: relative step h of the central difference
+      factors: [...]          # as above
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from hemasim._schema import StrictData, validation_problems
+from hemasim.scenario import Scenario
+from hemasim.sensitivity.design import Factor
+
+__all__ = ["FactorSpec", "SensitivitySpec", "SpecError", "SweepSpec", "load_spec", "resolve_factors"]
+
+MAX_POINTS = 100_000  # a sweep or design larger than this is refused before anything runs
+
+
+class SpecError(ValueError):
+    """A sweep or sensitivity file that cannot be used (one line per problem, naming the file and field)."""
+
+
+class FactorSpec(StrictData):
+    parameter: str | None = Field(default=None, min_length=1, description="a parameter of docs/parameters.md")
+    field: str | None = Field(default=None, min_length=1, pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*$",
+                              description="a number in the scenario, as a dotted path")
+    range: tuple[float, float] | None = Field(default=None, description="[low, high] in the factor's unit")
+    relative: tuple[float, float] | None = Field(default=None, description="[low, high] x the scenario's value")
+    log: bool = False
+    n_points: int | None = Field(default=None, ge=1, le=1000, description="grid levels of this factor")
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> FactorSpec:
+        if (self.parameter is None) == (self.field is None):
+            raise ValueError("give exactly one of parameter or field")
+        if (self.range is None) == (self.relative is None):
+            raise ValueError("give exactly one of range or relative")
+        lo, hi = self.range if self.range is not None else self.relative  # type: ignore[misc]
+        if not lo < hi:
+            raise ValueError(f"the range must increase (got [{lo:g}, {hi:g}])")
+        if self.relative is not None and lo <= 0:
+            raise ValueError("relative factors must be > 0")
+        if self.log and lo <= 0:
+            raise ValueError("a log scale needs a range above 0")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.parameter if self.parameter is not None else str(self.field)
+
+
+class SweepSpec(StrictData):
+    method: Literal["grid", "latin_hypercube"] = "grid"
+    n_points: int = Field(default=9, ge=1, le=MAX_POINTS)
+    seed: int = Field(default=0, ge=0)
+    rtol: float | None = Field(default=None, gt=0, lt=1e-2)
+    factors: list[FactorSpec] = Field(min_length=1, max_length=50)
+    time_averages: list[str] = Field(default_factory=list, description="observables also averaged over the run")
+
+    @model_validator(mode="after")
+    def _size(self) -> SweepSpec:
+        if self.method == "grid" and math.prod(f.n_points or self.n_points for f in self.factors) > MAX_POINTS:
+            raise ValueError(f"the grid has more than {MAX_POINTS} points")
+        return self
+
+
+class SensitivitySpec(StrictData):
+    method: Literal["morris", "sobol", "local"] = "morris"
+    trajectories: int = Field(default=10, ge=2, le=1000)
+    levels: int = Field(default=4, ge=2, le=20)
+    samples: int = Field(default=256, ge=8, le=2**16)
+    step: float = Field(default=0.01, gt=0, le=0.2)
+    seed: int = Field(default=0, ge=0)
+    rtol: float | None = Field(default=None, gt=0, lt=1e-2)
+    factors: list[FactorSpec] = Field(min_length=1, max_length=500)
+    time_averages: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _design(self) -> SensitivitySpec:
+        if self.levels % 2:
+            raise ValueError(f"levels: must be even (got {self.levels})")
+        if self.method == "sobol" and self.samples & (self.samples - 1):
+            raise ValueError(f"samples: Sobol' sampling needs a power of 2 (got {self.samples})")
+        return self
+
+
+def load_spec(path: str | Path) -> SweepSpec | SensitivitySpec:
+    """A file holding a ``sweep:`` or a ``sensitivity:`` block (or a scenario with one beside its fields is
+    not accepted: keep them in their own file, next to the scenario)."""
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
+
+    p = Path(path)
+    try:
+        data = load_yaml_file(p, "sweep file")
+    except YamlInputError as err:
+        raise SpecError(str(err)) from None
+    if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in ("sweep", "sensitivity"):
+        raise SpecError(f"{p}: the file must hold one block, `sweep:` or `sensitivity:`")
+    key, body = next(iter(data.items()))
+    schema: type[SweepSpec] | type[SensitivitySpec] = SweepSpec if key == "sweep" else SensitivitySpec
+    try:
+        return schema.model_validate(body)
+    except ValidationError as err:
+        lines = validation_problems(err)
+        raise SpecError("\n".join(f"{p}: {key}.{line}" for line in lines)) from None
+
+
+def _scenario_value(scenario: Scenario, path: str) -> float:
+    node: object = scenario.model_dump(mode="json")
+    for key in path.split("."):
+        try:
+            node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise ValueError(f"the scenario has no field {path}") from None
+    if isinstance(node, bool) or not isinstance(node, int | float):
+        raise ValueError(f"the scenario's {path} is not a number")
+    return float(node)
+
+
+def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str = "factors") -> list[Factor]:
+    """Factors with absolute ranges: parameters checked against the table (a ``range`` within the record's
+    bounds; a ``relative`` range clipped to them), fields against the scenario."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides, close_names
+
+    table = apply_overrides(scenario.parameters, healthy_adult_parameters())
+    out, seen = [], set()
+    for i, f in enumerate(specs):
+        at = f"{where}.{i}"
+        if f.name in seen:
+            raise SpecError(f"{at}: {f.name} is listed twice")
+        seen.add(f.name)
+        if f.parameter is not None:
+            if f.parameter not in table:
+                close = close_names(f.parameter)
+                hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/parameters.md"
+                raise SpecError(f"{at}.parameter: unknown parameter {f.parameter}{hint}")
+            value, (lo_b, hi_b) = table.value(f.parameter), table[f.parameter].bounds
+        else:
+            try:
+                value, (lo_b, hi_b) = _scenario_value(scenario, str(f.field)), (-math.inf, math.inf)
+            except ValueError as err:
+                raise SpecError(f"{at}.field: {err}") from None
+        if f.range is not None:
+            lo, hi = f.range
+            if lo < lo_b or hi > hi_b:
+                raise SpecError(f"{at}.range: [{lo:g}, {hi:g}] leaves the parameter's bounds [{lo_b:g}, {hi_b:g}]")
+        else:
+            lo, hi = sorted((f.relative[0] * value, f.relative[1] * value))  # type: ignore[index]
+            lo, hi = max(lo, lo_b), min(hi, hi_b)
+            if not lo < hi:
+                raise SpecError(f"{at}.relative: the scenario's value {value:g} gives an empty range")
+        if f.log and lo <= 0:
+            raise SpecError(f"{at}.log: a log scale needs values above 0 (range [{lo:g}, {hi:g}])")
+        out.append(Factor(f.name, lo, hi, f.log, f.field is not None, value))
+    return out

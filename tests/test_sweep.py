@@ -1,0 +1,153 @@
+"""Sweeps and sensitivities on the batch kernel: a batch equals single runs, files, CLI errors (issue 19.3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemasim.assembly import run_scenario, scenario_endpoint_columns
+from hemasim.endpoints import evaluate_endpoints
+from hemasim.scenario import parse_scenario
+from hemasim.sensitivity.batch import evaluate_points
+from hemasim.sensitivity.run import run_sensitivity, run_sweep
+from hemasim.sensitivity.spec import SensitivitySpec, SpecError, SweepSpec, resolve_factors
+from tests.conftest import invoke_hemasim
+
+DONATION = {"name": "donation", "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
+            "duration_days": 30, "aging": False, "output": {"every_days": 1},
+            "interventions": [{"kind": "blood_donation", "day": 2, "volume_mL": 900}]}
+SLOPE = "erythroid_feedback_log_slope"
+
+
+def donation(**more: object):
+    return parse_scenario({**DONATION, **more})
+
+
+def _single(scenario, values: dict[str, float]) -> dict[str, float]:
+    result = run_scenario(scenario.model_copy(update={"parameters": {**scenario.parameters, **values}}))
+    out = {e.name: e.value for e in evaluate_endpoints(result)}
+    out.update({c.name: float(c.values[0]) for c in scenario_endpoint_columns(scenario, result)})
+    hb = result.observable("hemoglobin_g_per_dL")
+    out["hemoglobin_g_per_dL_time_average"] = float(np.trapezoid(hb, result.times) / np.ptp(result.times))
+    return out
+
+
+def test_a_batch_gives_the_endpoints_of_single_runs():
+    scenario = donation(parameters={"hsc_niche_hill": 2.5})  # the scenario's own overrides stay in force
+    points = pd.DataFrame({SLOPE: [0.08, 0.161, 0.3], "erythroid_production_max_fold": [4.0, 6.0, 8.0]})
+    table = evaluate_points(scenario, points, rtol=1e-8, averaged=["hemoglobin_g_per_dL"])
+    assert table["hemoglobin_g_per_dL_time_average"].is_unique  # the points differ
+    for i, row in points.iterrows():
+        single = _single(scenario, {k: float(v) for k, v in row.items()})
+        for name in ("hemoglobin_nadir", "days_hemoglobin_below_8", "anc_nadir", "hemoglobin_g_per_dL_time_average"):
+            assert table.loc[i, name] == pytest.approx(single[name], rel=1e-5, nan_ok=True), name
+
+
+def test_a_scenario_field_sweeps_as_one_batch_per_value():
+    scenario = donation()
+    points = pd.DataFrame({"interventions.0.volume_mL": [500.0, 900.0, 500.0], SLOPE: [0.161, 0.161, 0.3]})
+    table = evaluate_points(scenario, points, fields=["interventions.0.volume_mL"], rtol=1e-8)
+    small = _single(donation(interventions=[{"kind": "blood_donation", "day": 2, "volume_mL": 500}]), {})
+    assert table.loc[0, "hemoglobin_nadir"] == pytest.approx(small["hemoglobin_nadir"], rel=1e-5)
+    assert table.loc[1, "hemoglobin_nadir"] < table.loc[0, "hemoglobin_nadir"]  # a larger bleed falls further
+
+
+def test_sweep_table_is_seeded_and_has_a_row_per_point():
+    spec = SweepSpec.model_validate({"method": "latin_hypercube", "n_points": 6, "seed": 4,
+                                     "time_averages": ["hemoglobin_g_per_dL"],
+                                     "factors": [{"parameter": SLOPE, "relative": [0.5, 2], "log": True}]})
+    a, b = run_sweep(donation(), spec), run_sweep(donation(), spec)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert len(a.table) == 6 and a.table[SLOPE].between(0.0805, 0.322).all()
+    assert "hemoglobin_g_per_dL_time_average" in a.table
+
+
+def test_local_sensitivity_matches_a_finite_difference_of_single_runs_and_checks_its_step():
+    spec = SensitivitySpec.model_validate({"method": "local", "step": 0.02, "rtol": 1e-9,
+                                           "factors": [{"parameter": SLOPE, "relative": [0.5, 2]}]})
+    result = run_sensitivity(donation(), spec)
+    row = result.indices.set_index(["endpoint", "factor"]).loc[("hemoglobin_nadir", SLOPE)]
+    up, down = (_single(donation(), {SLOPE: 0.161 * (1 + s)})["hemoglobin_nadir"] for s in (0.01, -0.01))
+    base = _single(donation(), {})["hemoglobin_nadir"]
+    assert row["sensitivity"] == pytest.approx((up - down) / (0.02 * base), rel=1e-3, abs=1e-7)
+    assert row["step_ok"]
+    assert len(result.samples) == 5  # base + 2 steps x 2 signs
+
+
+def test_bad_factors_name_the_field():
+    with pytest.raises(SpecError, match=r"factors.0.parameter: unknown parameter erythroid_feedback_log_slop"):
+        resolve_factors(SweepSpec.model_validate({"factors": [{"parameter": SLOPE[:-1], "range": [0.1, 0.2]}]})
+                        .factors, donation())
+    with pytest.raises(SpecError, match=r"factors.0.field: the scenario has no field interventions.3.day"):
+        resolve_factors([SweepSpec.model_validate({"factors": [{"field": "interventions.3.day", "range": [1, 2]}]})
+                         .factors[0]], donation())
+    with pytest.raises(SpecError, match="leaves the parameter's bounds"):
+        resolve_factors(SweepSpec.model_validate({"factors": [{"parameter": "hsc_max_self_renewal_probability",
+                                                               "range": [0.5, 1.5]}]}).factors, donation())
+    clipped = resolve_factors(SweepSpec.model_validate({"factors": [{"parameter": "hsc_max_self_renewal_probability",
+                                                                     "relative": [0.5, 2]}]}).factors, donation())
+    assert clipped[0].high <= 1.0
+
+
+@pytest.mark.cli
+def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps(DONATION))
+    good = tmp_path / "sweep.yaml"
+    good.write_text(f"sweep:\n  n_points: 3\n  factors:\n    - {{parameter: {SLOPE}, relative: [0.5, 2]}}\n"
+                    "    - {field: interventions.0.volume_mL, range: [400, 800]}\n")
+    res = invoke_hemasim("sweep", str(scenario), str(good), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv", "sweep.json", "sweep.parquet",
+                                                                   "sweep.png"]
+    assert len(pd.read_parquet(tmp_path / "out" / "sweep.parquet")) == 9
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sweep:\n  method: sobol\n  factors: [{parameter: x, range: [2, 1]}]\n")
+    res = invoke_hemasim("sweep", str(scenario), str(bad), "--out", str(tmp_path / "never"))
+    assert res.exit_code == 2 and "bad.yaml: sweep.method" in res.stderr and "sweep.factors.0" in res.stderr
+    assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.cli
+def test_sensitivity_cli_morris_writes_indices(tmp_path: Path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps(DONATION))
+    res = invoke_hemasim("sensitivity", str(scenario), "--method", "morris", "--trajectories", "3",
+                         "--parameters", f"{SLOPE},hsc_niche_hill", "--time-average", "hemoglobin_g_per_dL",
+                         "--out", str(tmp_path / "m"))
+    assert res.exit_code == 0, res.stderr
+    indices = pd.read_csv(tmp_path / "m" / "indices.csv")
+    hb = indices[indices["endpoint"] == "hemoglobin_g_per_dL_time_average"].set_index("factor")
+    assert hb.loc[SLOPE, "mu_star"] > 0 and np.isfinite(hb.loc[SLOPE, "sigma"])
+    assert hb.loc[SLOPE, "mu_star"] > 10 * hb.loc["hsc_niche_hill", "mu_star"]  # recovery follows the feedback
+    meta = json.loads((tmp_path / "m" / "sensitivity.json").read_text())
+    assert meta["runs"] == 3 * 3 and meta["baseline"]["hemoglobin_nadir"] > 0
+    res = invoke_hemasim("sensitivity", str(scenario), "--parameters", "no_such", "--out", str(tmp_path / "n"))
+    assert res.exit_code == 2 and "unknown parameter no_such" in res.stderr
+    assert not (tmp_path / "n").exists()
+
+
+def test_a_point_that_cannot_be_built_gives_nan_and_spares_the_others():
+    points = pd.DataFrame({"hsc_count": [1e5, -1e5, 2e5]})  # a negative pool: the balance cannot close
+    table = evaluate_points(donation(), points)
+    assert np.isnan(table.loc[1, "anc_nadir"])
+    assert np.isfinite(table.loc[[0, 2], "anc_nadir"]).all()
+
+
+@pytest.mark.parametrize(("scenario", "sweep"), [("docetaxel_q3w.yaml", "docetaxel_dose_x_feedback.yaml"),
+                                                 ("healthy_adult.yaml", "healthy_lhs.yaml")])
+def test_the_example_sweep_files_fit_their_scenarios(scenario: str, sweep: str):
+    from hemasim.scenario import load_scenario
+    from hemasim.sensitivity.run import design_size
+    from hemasim.sensitivity.spec import load_spec
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    spec = load_spec(root / "sweeps" / sweep)
+    assert isinstance(spec, SweepSpec)
+    factors = resolve_factors(spec.factors, load_scenario(root / scenario))
+    assert all(f.low < f.base < f.high for f in factors)
+    assert design_size(spec) in (25, 64)
