@@ -92,3 +92,13 @@ def test_a_regimen_scenario_runs_with_drug_endpoints():
 
     names = {c.name for c in scenario_endpoint_columns(sc, r)}
     assert {"fluorouracil_delivered_mg", "doxorubicin_delivered_mg", "cyclophosphamide_cumulative_auc"} <= names
+
+
+def test_a_regimen_file_is_read_within_the_input_limits(tmp_path):
+    """Regimen files go through the same limited YAML reader as scenarios (duplicate keys, aliases, size)."""
+    from hemasim.pharmacology.chemo_regimens import _load_file
+
+    path = tmp_path / "dup.yaml"
+    path.write_text("name: dup\nname: again\n", encoding="utf-8")
+    with pytest.raises(RegimenError, match="duplicate key 'name'"):
+        _load_file(path)

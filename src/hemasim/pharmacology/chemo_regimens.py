@@ -25,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.pharmacology.drug_sets import ReferenceSpec, Value
 
 __all__ = ["ChemoRegimen", "RegimenDrug", "RegimenError", "RegimenPhase", "available_chemo_regimens",
@@ -139,14 +140,10 @@ def available_chemo_regimens() -> list[str]:
 
 
 def _load_file(path: Path) -> ChemoRegimen:
-    import yaml
-
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise RegimenError(f"{path}: cannot read the regimen ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise RegimenError(f"{path}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+    try:  # within the input limits (size, depth, aliases, duplicate keys; docs/reliability.md)
+        data = load_yaml_file(path, "regimen")
+    except YamlInputError as err:
+        raise RegimenError(str(err)) from None
     if not isinstance(data, dict):
         raise RegimenError(f"{path}: a regimen is a mapping of fields")
     try:
