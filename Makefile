@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 BASE_STAMP := $(VENV)/.installed-base
 OUT    ?= out/healthy_adult
 
-.PHONY: demo test test-fast lint bench validate clean help browser
+.PHONY: demo test test-fast lint bench validate warm clean help browser
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
@@ -16,11 +16,13 @@ help:
 	@echo "make lint      ruff and mypy on the sources (part of make test)"
 	@echo "make bench     print benchmark timings as tables (single runs; cohorts vs libRoadRunner)"
 	@echo "make validate  print the validation report card"
+	@echo "make warm      compile the numba kernels into their cache (done once at install)"
 
 $(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m hemasim.solvers.warm  # compile the numba kernels into their cache now, not on a first run
 	@touch $(BASE_STAMP)
 
 $(STAMP): $(BASE_STAMP)
@@ -46,6 +48,9 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench docs
 	$(BIN)/mypy
+
+warm: $(BASE_STAMP)
+	$(BIN)/python -m hemasim.solvers.warm
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
