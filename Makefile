@@ -14,7 +14,7 @@ help:
 	@echo "make test      run the test suite (installs first if needed)"
 	@echo "make test-fast run the suite without the tests marked slow (under a minute)"
 	@echo "make lint      ruff and mypy on the sources (part of make test)"
-	@echo "make bench     print benchmark timings as tables (single runs; cohorts vs libRoadRunner)"
+	@echo "make bench     print benchmark timings as tables, then the speed goals with OK/NOT (docs/performance.md)"
 	@echo "make validate  print the validation report card"
 	@echo "make warm      compile the numba kernels into their cache (done once at install)"
 
@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_clonal.py
 	$(BIN)/python bench/bench_regimens.py
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_goals.py  # the speed goals (issue 20) as one table, OK/NOT; docs/performance.md
 
 validate: $(BASE_STAMP)
 	$(BIN)/hemasim validate

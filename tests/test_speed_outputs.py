@@ -18,7 +18,7 @@ def test_csv_bytes_match_pandas(tmp_path: Path):
     names = ["time_days", "cells, with a comma", 'quoted "name"']
     ours, theirs = tmp_path / "ours.csv", tmp_path / "pandas.csv"
     write_columns_csv(ours, names, columns)
-    pd.DataFrame(dict(zip(names, columns))).to_csv(theirs, index=False, float_format="%.10g")
+    pd.DataFrame(dict(zip(names, columns, strict=True))).to_csv(theirs, index=False, float_format="%.10g")
     assert ours.read_bytes() == theirs.read_bytes()
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 
 def _field(value: float) -> str:
-    return "" if math.isnan(value) else "%.10g" % value
+    return "" if math.isnan(value) else f"{value:.10g}"
 
 
 def write_columns_csv(path: str | Path, names: Sequence[str], columns: Sequence[np.ndarray]) -> None:
