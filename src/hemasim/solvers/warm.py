@@ -30,7 +30,22 @@ def warm_kernels() -> dict[str, float]:
     start = time.perf_counter()
     simulate_partition(dict(_WARM_SCENARIO), 0, 0, 2, 0, None, False, COHORT_RTOL)
     took["cohort (steady state, lock-step)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    _cohort_full_states()
+    took["cohort, every state kept (lock-step)"] = time.perf_counter() - start
     return took
+
+
+def _cohort_full_states() -> None:
+    """A two-patient cohort run keeping every state (the lock-step kernel with identity weights)."""
+    import numpy as np
+
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.simulation import Simulation
+
+    two = Covariates(np.array([35.0, 60.0]), np.array(["male", "female"]), np.array([70.0, 60.0]),
+                     np.array([175.0, 165.0]))
+    Simulation(healthy_human_model(two).compile()).run(5.0, 1.0)
 
 
 def main() -> None:
