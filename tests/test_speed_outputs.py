@@ -7,8 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from hemasim._csv import write_columns_csv
+
+from .conftest import EXAMPLES
+from .conftest import invoke_hemasim as hemasim
 
 
 def test_csv_bytes_match_pandas(tmp_path: Path):
@@ -27,10 +31,19 @@ def test_run_outputs_without_the_report(tmp_path: Path):
     from hemasim.io import write_run_outputs
     from hemasim.scenario import load_scenario
 
-    spec = load_scenario(Path(__file__).resolve().parents[1] / "examples" / "healthy_adult.yaml")
+    spec = load_scenario(EXAMPLES / "healthy_adult.yaml")
     result = run_scenario(spec.model_copy(update={"duration_days": 30.0}))
     files = write_run_outputs(result, tmp_path / "run", report=False)
     assert sorted(f.name for f in files) == ["endpoints.json", "run.json", "timeseries.csv"]
     written = (tmp_path / "run" / "timeseries.csv").read_bytes()
     pd.DataFrame(result.observables).to_csv(tmp_path / "pandas.csv", index=False, float_format="%.10g")
     assert written == (tmp_path / "pandas.csv").read_bytes()
+
+
+@pytest.mark.cli
+def test_run_command_no_report_writes_the_three_data_files(tmp_path: Path):
+    out = tmp_path / "x"
+    res = hemasim("run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(out), "--no-report")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
+    assert "wrote 3 files" in res.stderr
