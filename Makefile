@@ -7,20 +7,22 @@ STAMP  := $(VENV)/.installed
 BASE_STAMP := $(VENV)/.installed-base
 OUT    ?= out/healthy_adult
 
-.PHONY: demo test test-fast lint bench validate clean help browser
+.PHONY: demo test test-fast lint bench validate warm clean help browser
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
 	@echo "make test      run the test suite (installs first if needed)"
 	@echo "make test-fast run the suite without the tests marked slow (under a minute)"
 	@echo "make lint      ruff and mypy on the sources (part of make test)"
-	@echo "make bench     print benchmark timings as tables (single runs; cohorts vs libRoadRunner)"
+	@echo "make bench     print benchmark timings as tables, then the speed goals with OK/NOT (docs/performance.md)"
 	@echo "make validate  print the validation report card"
+	@echo "make warm      compile the numba kernels into their cache (done once at install)"
 
 $(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m hemasim.solvers.warm  # compile the numba kernels into their cache now, not on a first run
 	@touch $(BASE_STAMP)
 
 $(STAMP): $(BASE_STAMP)
@@ -47,6 +49,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench docs
 	$(BIN)/mypy
 
+warm: $(BASE_STAMP)
+	$(BIN)/python -m hemasim.solvers.warm
+
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
@@ -56,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_clonal.py
 	$(BIN)/python bench/bench_regimens.py
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_goals.py  # the speed goals (issue 20) as one table, OK/NOT; docs/performance.md
 
 validate: $(BASE_STAMP)
 	$(BIN)/hemasim validate

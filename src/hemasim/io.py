@@ -284,21 +284,25 @@ def run_record(result: Result) -> dict[str, Any]:
 
 
 def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim run",
-                      static_report: bool = False) -> list[Path]:
+                      static_report: bool = False, report: bool = True) -> list[Path]:
+    """The run's files; ``report=False`` leaves out report.html (and the time its rendering takes)."""
+    from hemasim._csv import write_observables_csv  # the bytes pandas' to_csv wrote, without importing pandas
     from hemasim.endpoints import evaluate_endpoints
-    from hemasim.report import render_report
 
     endpoints = evaluate_endpoints(result)
     record = run_record(result)
-    frame = result.observables
 
     def dump(obj: object) -> Callable[[Path], object]:
         return lambda p: p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8")
 
-    return atomic_directory(Path(out_dir), {
-        "timeseries.csv": lambda p: frame.to_csv(p, index=False, float_format="%.10g"),
+    files: dict[str, Callable[[Path], object]] = {
+        "timeseries.csv": lambda p: write_observables_csv(p, result),
         "endpoints.json": dump({e.name: e.to_json() for e in endpoints}),
         "run.json": dump(record),
-        "report.html": lambda p: p.write_text(render_report(result, endpoints, record, title, static=static_report),
-                                              encoding="utf-8"),
-    })
+    }
+    if report:
+        from hemasim.report import render_report
+
+        files["report.html"] = lambda p: p.write_text(
+            render_report(result, endpoints, record, title, static=static_report), encoding="utf-8")
+    return atomic_directory(Path(out_dir), files)

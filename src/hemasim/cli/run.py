@@ -22,6 +22,8 @@ def run(
                                         "docs/parameters.md lists the names)."),
     static_report: bool = typer.Option(False, "--static-report",
                                        help="Lineage plots as PNG images (for papers) instead of interactive ones."),
+    report: bool = typer.Option(True, "--report/--no-report",
+                                help="Write report.html (--no-report: only the data files, faster)."),
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
     from rich.console import Console
@@ -61,7 +63,7 @@ def run(
         except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
             raise fail(f"{scenario}: {err}") from None
         files = _written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
-                                                                  static_report=static_report))
+                                                        static_report=static_report, report=report))
     console.print(f"[green]wrote[/green] {len(files)} files to [bold]{escape(str(out))}[/bold]: "
                   + ", ".join(f.name for f in files))
 

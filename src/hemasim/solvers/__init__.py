@@ -76,6 +76,13 @@ def patient_states(model: CompiledModel, x0: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x)
 
 
+def _kernel_ready(a: np.ndarray) -> np.ndarray:
+    """``a`` as a writable C-ordered array (a copy only when it is not one). numba compiles a kernel once per
+    argument types, and a read-only or strided view is another type (e.g. np.broadcast_to over one patient): a
+    compilation of 30-50 s on a first run instead of the signature cached at install."""
+    return a if a.flags.c_contiguous and a.flags.writeable else np.array(a, order="C")
+
+
 @dataclass(frozen=True)
 class Solver(ABC):
     rtol: float = 1e-8
@@ -174,13 +181,14 @@ class DormandPrince(Solver):
         from hemasim.solvers._lockstep import integrate_lockstep  # lazily: numba is slow to import
 
         m = model
+        c = _kernel_ready  # one array type per argument, so one compiled signature (the one cached at install)
         check_step_budget("DormandPrince", self.max_steps, self.max_step_days, t0, float(t_out[-1]))
         values, final, status = integrate_lockstep(
-            np.ascontiguousarray(x0), t0, t_out, float(self.rtol), self.atol(model) if atol is None else atol,
-            float(self.initial_step_days), float(self.max_step_days), int(self.max_steps), m.src, m.dst, rate,
-            m.consume, yield_,
-            m.flow_fb, m.sig_ptr, m.sig_idx, m.sig_w, m.fb_kind, m.fb_signal, fb_params, m.fb_offset, m.fb_scale,
-            selected, obs_state_w, obs_flux_w, self.LOCKSTEP_CHUNK)
+            c(x0), t0, t_out, float(self.rtol), c(self.atol(model) if atol is None else atol),
+            float(self.initial_step_days), float(self.max_step_days), int(self.max_steps), c(m.src), c(m.dst),
+            c(rate), c(m.consume), c(yield_), c(m.flow_fb), c(m.sig_ptr), c(m.sig_idx), c(m.sig_w), c(m.fb_kind),
+            c(m.fb_signal), c(fb_params), c(m.fb_offset), c(m.fb_scale), c(selected), c(obs_state_w), c(obs_flux_w),
+            self.LOCKSTEP_CHUNK)
         if np.any(status == 2):
             raise _budget_spent("DormandPrince (a lock-step chunk of patients)", self.max_steps, t0, float(t_out[-1]))
         if np.any(status):

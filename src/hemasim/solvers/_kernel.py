@@ -305,7 +305,7 @@ def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb
     return _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
 def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
                        fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days):  # pragma: no cover
     """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).

@@ -324,7 +324,7 @@ def _observables_read_fluxes(obs_sel, OBSFW):  # pragma: no cover - compiled
     return False
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
 def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb,
                        sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
                        ):  # pragma: no cover - compiled

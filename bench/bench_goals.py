@@ -1,0 +1,247 @@
+"""The speed goals of issue 20 (`make bench`): one table, each goal with its figure, its baseline measured in the
+same run, and OK/NOT.
+
+Every figure comes from a fresh process (so imports and kernel loading count where a user pays them). The
+baseline is either another engine (a libRoadRunner loop over hemasim's exported SBML) or hemasim itself at an
+earlier commit (``--baseline-ref``, default ``main``; its sources are taken with ``git archive`` into a temporary
+folder, its numba kernels compiled there once, before anything is timed). The two sides are run interleaved,
+``--repeats`` times, and medians are reported. CPU time (user + system, every thread and child process) is
+printed beside the wall time: on a shared machine it is the fairer measure, and the OK/NOT of the time goals is
+judged on it where the goal is about work done, on wall time where it is about waiting (the speed-up on 2 cores).
+
+Run: ``python bench/bench_goals.py [--quick] [--repeats N] [--baseline-ref REF]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OURS = ROOT / "src"
+
+#: snippets run in a fresh interpreter; each prints one JSON line with its own measured figures
+CLONE_POOL = """
+import json, time
+t0, c0 = time.perf_counter(), time.process_time()
+from hemasim.clonal import NeutralHSCPool
+NeutralHSCPool({n}, seed=0).run(80, sample_every_years=1)
+print(json.dumps({{"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}}))
+"""
+
+CH_POPULATION = """
+import json, resource, time
+from hemasim.clonal.ch import simulate_ch_population
+simulate_ch_population(20, seed=1, chunk_size=10, workers=1)  # imports and any kernel load, not timed
+t0, c0 = time.perf_counter(), time.process_time()
+res = simulate_ch_population({n}, seed=0, workers={workers})
+child = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({{"wall": time.perf_counter() - t0,
+                   "cpu": time.process_time() - c0 + child.ru_utime + child.ru_stime,
+                   "p80": res.prevalence(80, 90)}}))
+"""
+
+STEADY_STATE = """
+import json, time
+from hemasim.biology import healthy_human_model
+from hemasim.cohort.sampling import draw_patients
+from hemasim.parameters import healthy_adult_parameters
+from hemasim.scenario import load_scenario
+from hemasim.simulation import steady_state
+s = load_scenario({scenario!r})
+params = healthy_adult_parameters()
+vp = draw_patients(s.population, s.patient, params, 0, {n}, 0)
+model = healthy_human_model(vp.covariates, params, aging=s.aging, per_patient=vp.parameters).compile()
+steady_state(healthy_human_model(vp.covariates, params, aging=s.aging, per_patient=vp.parameters).compile())
+t0, c0 = time.perf_counter(), time.process_time()
+steady_state(model)
+print(json.dumps({{"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}}))
+"""
+
+COHORT_VS_ROADRUNNER = """
+import json, sys
+sys.path.insert(0, {bench!r})
+from bench_cohort import compare
+compare(64)  # kernels loaded, not timed
+print(json.dumps(compare({n})))
+"""
+
+COHORT_END_TO_END = """
+import json, tempfile, time
+from hemasim.cohort import run_cohort
+from hemasim.scenario import load_scenario
+s = load_scenario({scenario!r})
+with tempfile.TemporaryDirectory() as d:
+    run_cohort(s, 200, d + "/warm", partition_size=100, progress=False)
+    t0, c0 = time.perf_counter(), time.process_time()
+    run_cohort(s, {n}, d + "/run", partition_size=2000, progress=False)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")][0]
+print(json.dumps({{"wall": wall, "cpu": cpu, "peak_MB": hwm / 1024}}))
+"""
+
+
+def _python(code: str, src: Path) -> dict[str, float]:
+    """Run ``code`` in a fresh interpreter with ``src`` first on the path; its JSON line."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _command(args: list[str], src: Path) -> dict[str, float]:
+    """Wall and CPU time (the child's user + system) of a fresh ``python -m hemasim ...``."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "hemasim", *args], check=True, capture_output=True, env=env)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"wall": wall, "cpu": after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime}
+
+
+def baseline_sources(ref: str, into: Path) -> Path | None:
+    """The package sources at git ``ref``, unpacked under ``into``; None when git or the ref is missing."""
+    try:
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "src"], check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
+    return into / "src"
+
+
+@dataclass
+class Goal:
+    name: str
+    figure: str
+    baseline: str
+    ok: bool | None  # None: not measured here
+
+
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs)
+
+
+def _interleaved(measure: Callable[[Path], dict[str, float]], base: Path | None, repeats: int
+                 ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
+    ours: list[dict[str, float]] = []
+    theirs: list[dict[str, float]] = []
+    for _ in range(repeats):
+        ours.append(measure(OURS))
+        if base is not None:
+            theirs.append(measure(base))
+    return ours, theirs
+
+
+def _times(runs: list[dict[str, float]]) -> str:
+    return f"{_median(runs, 'cpu'):.2f} s CPU, {_median(runs, 'wall'):.2f} s wall" if runs else "-"
+
+
+def run_goals(base: Path | None, repeats: int, out: Path) -> list[Goal]:
+    example = str(ROOT / "examples" / "healthy_adult.yaml")
+    goals = []
+    for side in (OURS, base):
+        if side is not None:  # kernels compiled or loaded once, outputs in place
+            _command(["run", example, "--out", str(out / "warm")], side)
+    ours, theirs = _interleaved(lambda s: _command(["run", example, "--out", str(out / "r")], s), base, repeats)
+    goals.append(Goal("hemasim run healthy_adult (report), fresh process < 1.0 s", _times(ours), _times(theirs),
+                      _median(ours, "cpu") < 1.0))
+    quick, _ = _interleaved(lambda s: _command(["run", example, "--out", str(out / "q"), "--no-report"], s),
+                            None, repeats)
+    goals.append(Goal("hemasim run healthy_adult --no-report < 0.5 s", _times(quick), _times(theirs),
+                      _median(quick, "cpu") < 0.5))
+    return goals
+
+
+def clonal_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
+    n_clones = 100_000
+    ours, theirs = _interleaved(lambda s: _python(CLONE_POOL.format(n=n_clones), s), base, repeats)
+    goals = [Goal(f"clone engine {n_clones:,} clones x 80 years < 1.0 s", _times(ours), _times(theirs),
+                  _median(ours, "cpu") < 1.0)]
+    people = 500 if quick else 2_000
+    ours, theirs = _interleaved(lambda s: _python(CH_POPULATION.format(n=people, workers=1), s), base, repeats)
+    per = 1e3 * _median(ours, "cpu") / people
+    per_base = 1e3 * _median(theirs, "cpu") / people if theirs else float("nan")
+    goals.append(Goal(f"CH populations: CPU per lifespan 10x below baseline ({people:,} people, 1 process)",
+                      f"{per:.2f} ms", f"{per_base:.2f} ms ({per_base / per:.1f}x)" if theirs else "-",
+                      bool(theirs) and per_base / per >= 10))
+    one, _ = _interleaved(lambda s: _python(CH_POPULATION.format(n=4 * people, workers=1), s), None, repeats)
+    two, _ = _interleaved(lambda s: _python(CH_POPULATION.format(n=4 * people, workers=2), s), None, repeats)
+    speedup = _median(one, "wall") / _median(two, "wall")
+    goals.append(Goal(f"CH populations: 2-process speed-up >= 1.7 ({4 * people:,} people, wall)",
+                      f"{speedup:.2f}x", f"1 process: {_median(one, 'wall'):.2f} s wall", speedup >= 1.7))
+    return goals
+
+
+def cohort_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
+    scenario = str(ROOT / "examples" / "cohort_marrow_depletion.yaml")
+    n = 1_000 if quick else 10_000
+    ours, theirs = _interleaved(lambda s: _python(STEADY_STATE.format(scenario=scenario, n=n), s), base, repeats)
+    goals = [Goal(f"steady state of a {n:,}-patient cohort < 0.2 s", _times(ours), _times(theirs),
+                  _median(ours, "wall") < 0.2)]
+    rr = [_python(COHORT_VS_ROADRUNNER.format(bench=str(ROOT / "bench"), n=n), OURS) for _ in range(repeats)]
+    ratio = statistics.median(r["roadrunner_cpu_s"] / r["hemasim_cpu_s"] for r in rr)
+    goals.append(Goal(f"{n:,} patients x 1 year: CPU >= 20x below a libRoadRunner loop",
+                      f"{ratio:.1f}x ({statistics.median(r['hemasim_cpu_s'] for r in rr):.2f} s CPU)",
+                      f"libRoadRunner {statistics.median(r['roadrunner_cpu_s'] for r in rr):.2f} s CPU",
+                      ratio >= 20))
+    worst = max(r["max_rel_diff"] for r in rr)
+    goals.append(Goal("agreement with libRoadRunner <= 1e-4 relative", f"{worst:.1e}", "", worst <= 1e-4))
+    end = _python(COHORT_END_TO_END.format(scenario=scenario, n=n), OURS)
+    integration = statistics.median(r["hemasim_s"] for r in rr)
+    goals.append(Goal(f"{n:,}-patient cohort end to end <= 1.3x integration wall",
+                      f"{end['wall'] / integration:.2f}x ({end['wall']:.2f} s)", f"integration {integration:.2f} s",
+                      end["wall"] <= 1.3 * integration))
+    big = 10 * n
+    large = _python(COHORT_END_TO_END.format(scenario=scenario, n=big), OURS)
+    per_patient = large["cpu"] / big
+    goals.append(Goal(f"linear cost: {big:,} patients measured, 1e6 extrapolated",
+                      f"{1e3 * per_patient:.3f} ms CPU/patient vs {1e3 * end['cpu'] / n:.3f} at {n:,}; "
+                      f"1e6 ~ {per_patient * 1e6 / 60:.0f} CPU-min", f"peak {large['peak_MB']:.0f} MB "
+                      f"(vs {end['peak_MB']:.0f} MB)", per_patient <= 1.2 * end["cpu"] / n
+                      and large["peak_MB"] <= 1.5 * end["peak_MB"]))
+    return goals
+
+
+def main() -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller problems (a check that the bench runs)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline-ref", default="main")
+    parser.add_argument("--only", choices=("run", "clonal", "cohort"), action="append")
+    args = parser.parse_args()
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        base = baseline_sources(args.baseline_ref, Path(tmp))
+        goals: list[Goal] = []
+        parts = {"run": lambda: run_goals(base, args.repeats, Path(tmp)),
+                 "clonal": lambda: clonal_goals(base, args.repeats, args.quick),
+                 "cohort": lambda: cohort_goals(base, args.repeats, args.quick)}
+        for name in args.only or list(parts):
+            with console.status(f"measuring the {name} goals (sides interleaved, {args.repeats} repeats)"):
+                goals += parts[name]()
+    table = Table(title=f"issue 20 speed goals - {platform.processor() or platform.machine()}, {os.cpu_count()} "
+                        f"cores, load {os.getloadavg()[0]:.1f}; medians of {args.repeats}; baseline: "
+                        f"{args.baseline_ref if base is not None else 'none'}")
+    for col in ("goal", "figure", "baseline (same run)", ""):
+        table.add_column(col)
+    for g in goals:
+        table.add_row(g.name, g.figure, g.baseline, "[green]OK[/]" if g.ok else "[red]NOT[/]")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
