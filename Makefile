@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_clonal.py
 	$(BIN)/python bench/bench_regimens.py
 	$(BIN)/python bench/bench_fit.py
+	$(BIN)/python bench/bench_population.py 5  # SAEM recovery of a 100-patient population, 5 repeats (docs/population_fitting.md)
 	$(BIN)/python bench/bench_goals.py  # the speed goals (issue 20) as one table, OK/NOT; docs/performance.md
 
 validate: $(BASE_STAMP)
