@@ -96,6 +96,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     """
     scenario = parse_scenario(scenario_data)
     params = apply_overrides(scenario.parameters, healthy_adult_parameters())  # before drawing: draws vary them
+    if scenario.parameter_set is not None:  # a fitted (population) set: its typical values and iiv_cv are drawn
+        from hemasim.inference.population import apply_population_set
+        params = apply_population_set(params, scenario.parameter_set, skip_unknown=True)
     vp = draw_patients(scenario.population, scenario.patient, params, start, stop, base_seed, seeds)
     model = build_model(scenario, vp.covariates, params, per_patient=vp.parameters).compile()
     extra = scenario_endpoint_observables(scenario, model.observable_names)

@@ -72,15 +72,13 @@ def write_fitted_set(document: Mapping[str, Any], path: Path) -> None:
 
 def load_fitted_values(path: str | Path) -> FittedValues:
     """Read a fitted-set file; a ValueError naming the file and field when it is not one."""
-    import yaml
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
 
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ValueError(f"parameter_set: cannot read {p} ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise ValueError(f"parameter_set: {p}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+    try:  # size, depth, alias, duplicate-key and UTF-8 limits (docs/reliability.md, "Input")
+        data = load_yaml_file(p, "parameter set")
+    except YamlInputError as err:
+        raise ValueError(f"parameter_set: {err}") from None
     if not isinstance(data, dict) or not isinstance(data.get("parameters"), list) \
             or not isinstance(data.get("provenance"), dict):
         raise ValueError(f"parameter_set: {p}: not a fitted parameter set (needs provenance and parameters)")

@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.events import Event
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.problem import (
@@ -295,7 +296,7 @@ def lint_petab(path: str | Path) -> list[str]:
     import yaml
 
     root = Path(path).parent
-    spec = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    spec = load_yaml_file(path, "PEtab problem file")
     messages: list[str] = []
     for k, sub in enumerate(spec["problems"]):
         single = root / f".lint_{k}.yaml"  # petab reads one problem per file
@@ -395,14 +396,16 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
     """Read a PEtab problem written by :func:`export_petab`. ``engine="hemasim"``: conditions run their scenario
     (``hemasim: scenarios:`` in problem.yaml) on hemasim's engines; ``engine="sbml"``: conditions run the SBML model (with
     :class:`RoadRunnerEngine`)."""
-    import yaml
 
     from hemasim.inference.sources import ScenarioSource
     from hemasim.scenario import ScenarioError, load_scenario
 
     p = Path(path)
     root = p.parent
-    spec = yaml.safe_load(p.read_text(encoding="utf-8"))
+    try:
+        spec = load_yaml_file(p, "PEtab problem file")
+    except YamlInputError as err:
+        raise PetabError(str(err)) from None
     if not isinstance(spec, dict) or spec.get("format_version") not in (1, "1") or "problems" not in spec:
         raise PetabError(f"{p}: not a PEtab v1 problem file")
     prows = _read_tsv(root / spec["parameter_file"])

@@ -361,25 +361,28 @@ def population_parameter_set(fit: PopulationFit, targets: Mapping[str, str], uni
             "parameters": rows}
 
 
-def apply_population_set(params: ParameterSetType, path: str | Path) -> ParameterSetType:
+def apply_population_set(params: ParameterSetType, path: str | Path, *, skip_unknown: bool = False) -> ParameterSetType:
     """``params`` with the typical values and between-patient variability (``iiv_cv``) of a population set
     (:func:`population_parameter_set`, e.g. ``hemasim fit-population``'s population.yaml) for the parameters it
     names: what a cohort's ``draw_patients`` samples from (value * exp(omega N(0, 1)), clipped to the bounds).
-    Rows without ``iiv_cv`` change the value only. ValueError naming the file and row for anything else."""
+    Rows without ``iiv_cv`` change the value only. ``skip_unknown``: leave rows that name no parameter of
+    ``params`` (drug-set values of a fitted set, applied by :func:`~hemasim.inference.fitted.fitted_model`) to
+    the model build. ValueError naming the file and row for anything else."""
     from dataclasses import replace
 
-    import yaml
-
+    from hemasim._yaml_limits import load_yaml_file
     from hemasim.inference.fitted import load_fitted_values
     from hemasim.parameters import ParameterSet
 
     path = Path(path)
     fitted = load_fitted_values(path)  # checks the document and its values
-    rows = yaml.safe_load(path.read_text(encoding="utf-8"))["parameters"]
+    rows = load_yaml_file(path, "parameter set")["parameters"]  # read within limits by load_fitted_values too
     changed = {}
     for i, row in enumerate(rows):
         name = row["name"]
         if name not in params:
+            if skip_unknown:
+                continue
             raise ValueError(f"{path}: parameters.{i}.name: {name!r} is not a parameter of the set {params.name!r}")
         cv = row.get("iiv_cv")
         if cv is not None and not (isinstance(cv, int | float) and math.isfinite(cv) and cv >= 0):

@@ -429,15 +429,13 @@ def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
 
 def load_problem(path: str | Path) -> Problem:
     """Read a problem YAML file, its measurement CSV and its scenarios; check everything (see module doc)."""
-    import yaml
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
 
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ProblemError(f"{p}: cannot read the problem file ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise ProblemError(f"{p}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+    try:  # size, depth, alias, duplicate-key and UTF-8 limits (docs/reliability.md, "Input")
+        data = load_yaml_file(p, "problem file")
+    except YamlInputError as err:
+        raise ProblemError(str(err)) from None
     if not isinstance(data, dict):
         raise ProblemError(f"{p}: the top level must be a mapping of fields")
     where = str(p)
