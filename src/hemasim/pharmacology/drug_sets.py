@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
 from hemasim._schema import StrictData, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
@@ -236,6 +236,9 @@ class DrugSet(_Strict):
     friberg: FribergSystem | None = None
     #: a second published chain of the same source for platelets (its effect: ``lineages: [megakaryocyte]``)
     friberg_platelets: FribergSystem | None = None
+    #: (the top-level field values it was built from, path -> Value): value_record's index, rebuilt when a copy
+    #: (model_copy) carries other field values; the models are frozen, so nothing below them changes
+    _value_index: tuple[tuple[object, ...], dict[str, Value]] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> DrugSet:
@@ -289,7 +292,12 @@ class DrugSet(_Strict):
 
     def value_record(self, path: str) -> Value:
         """The value (number and provenance) at a dotted ``path``, e.g. ``pk.central_volume_L``."""
-        return dict(self.values_with_paths())[path]
+        fields = tuple(getattr(self, name) for name in type(self).model_fields)
+        index = self._value_index  # a fit builds the model thousands of times: walk the set once, not per value
+        if index is None or len(index[0]) != len(fields) or any(a is not b for a, b in zip(index[0], fields)):
+            index = (fields, dict(self.values_with_paths()))
+            self._value_index = index
+        return index[1][path]
 
     def parameter(self, path: str, value: float, unit: str, description: str) -> Parameter:
         """A parameter record for the value at ``path`` (its provenance kept), converted to ``value``/``unit``."""
@@ -337,7 +345,12 @@ def _shipped_dir() -> Path:
 
 def available_drug_sets() -> list[str]:
     """Names of the drug sets shipped with hemasim."""
-    return sorted(p.stem for p in _shipped_dir().glob("*.yaml"))
+    return list(_shipped_names())
+
+
+@cache
+def _shipped_names() -> tuple[str, ...]:  # the package's files do not change while it runs; a fit asks per build
+    return tuple(sorted(p.stem for p in _shipped_dir().glob("*.yaml")))
 
 
 @cache
