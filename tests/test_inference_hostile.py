@@ -8,8 +8,6 @@ from pathlib import Path
 
 from .conftest import EXAMPLES, invoke_hemasim
 
-
-
 ALIAS_BOMB = """bomb:
   a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]
   a1: &a1 [*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0,*a0]

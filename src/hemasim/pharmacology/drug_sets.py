@@ -294,7 +294,7 @@ class DrugSet(_Strict):
         """The value (number and provenance) at a dotted ``path``, e.g. ``pk.central_volume_L``."""
         fields = tuple(getattr(self, name) for name in type(self).model_fields)
         index = self._value_index  # a fit builds the model thousands of times: walk the set once, not per value
-        if index is None or len(index[0]) != len(fields) or any(a is not b for a, b in zip(index[0], fields)):
+        if index is None or any(a is not b for a, b in zip(index[0], fields, strict=True)):
             index = (fields, dict(self.values_with_paths()))
             self._value_index = index
         return index[1][path]
