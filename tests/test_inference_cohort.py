@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import yaml
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]  # two 16-patient cohorts (~10 s)
 
 NAME = "neutrophil_feedback_log_slope"  # default 0.161, no between-patient variability of its own
 TYPICAL, CV = 0.3, 0.5

@@ -6,7 +6,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from .conftest import EXAMPLES, invoke_hemasim
+
+pytestmark = pytest.mark.cli
 
 ALIAS_BOMB = """bomb:
   a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]
