@@ -5,9 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # the demo needs only the package; tests, linters and benchmarks add the test extras (dask, libRoadRunner, ...)
 BASE_STAMP := $(VENV)/.installed-base
+DOCS_STAMP := $(VENV)/.installed-docs
 OUT    ?= out/healthy_adult
 
-.PHONY: demo test test-fast lint bench validate clean help
+.PHONY: demo test test-fast lint bench validate docs clean help
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
@@ -16,6 +17,7 @@ help:
 	@echo "make lint      ruff and mypy on the sources (part of make test)"
 	@echo "make bench     print benchmark timings as tables (single runs; cohorts vs libRoadRunner)"
 	@echo "make validate  print the validation report card"
+	@echo "make docs      build the documentation site into site/ (executes the tutorials; installs the docs extra)"
 
 $(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,8 +49,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_clonal.py
 	$(BIN)/python bench/bench_regimens.py
 
+$(DOCS_STAMP): $(BASE_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg $(BIN)/mkdocs build --strict
+	@echo "site: $(abspath site)/index.html  (serve it: $(BIN)/python -m http.server --directory site 8000)"
+
 validate: $(BASE_STAMP)
 	$(BIN)/hemasim validate
 
 clean:
-	rm -rf $(VENV) out .pytest_cache build *.egg-info src/*.egg-info
+	rm -rf $(VENV) out site .pytest_cache build *.egg-info src/*.egg-info
