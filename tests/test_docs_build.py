@@ -108,7 +108,7 @@ def test_validation_card_page_lists_every_target_with_its_status() -> None:
                  "checks": []}]}
     page = _hook("validation_card").card_markdown(card, "9.9")
     assert "hemasim 9.9" in page
-    assert "| S1 | ANC | 1.8-7.7 | ✅ pass | `anc_1e9_per_L` (reference_male) = 4.75 in [1.8, 7.7] | Merck \\| textbook |" \
+    assert '| S1 | ANC | 1.8-7.7 | <span class="card-status card-pass">pass</span> | `anc_1e9_per_L` (reference_male) = 4.75 in [1.8, 7.7] | Merck \\| textbook |' \
         in page
     assert "`q` (p) = 3 in [0.5, 1.5] **FAIL**" in page and "calibrated on this target" in page
     assert "## New group" in page and "not yet covered: needs age effects" in page

@@ -14,7 +14,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 PAGE = "validation_card.md"
-MARK = {"pass": "✅ pass", "fail": "❌ **fail**", "partial": "🟡 partial", "not covered": "⚪ not covered"}
+MARK = {status: f'<span class="card-status card-{status.replace(" ", "-")}">{status}</span>'
+        for status in ("pass", "fail", "partial", "not covered")}
 GROUP_TITLES = {"steady_state": "Healthy steady state", "aging": "Ageing and clonal haematopoiesis",
                 "chemotherapy": "Chemotherapy and G-CSF", "immunodeficiency_and_gene_therapy":
                 "Immunodeficiency and gene therapy", "infection_and_vaccines": "Infection and vaccines"}
@@ -51,7 +52,7 @@ def _target_row(target: dict[str, Any]) -> str:
 def card_markdown(card: dict[str, Any], version: str) -> str:
     """The report card (the JSON of ``hemasim validate --json``) as a markdown page."""
     counts = " · ".join(f"{MARK[k]}: {v}" for k, v in sorted(card["counts"].items()))
-    parts = ["# Validation report card", "",
+    parts = ["---", "hide: [navigation]", "---", "", "# Validation report card", "",
              f"Generated when this site was built, by running every target on hemasim {version} "
              "(the same card as `hemasim validate --json card.json`). How targets, read-outs and pass bands are "
              "defined: [How it is validated](validation.md).", "", f"**{counts}**", ""]

@@ -37,6 +37,8 @@ import hemasim as hs
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
 
+pd.options.display.float_format = "{:.4g}".format  # tables with 4 significant digits
+
 DOCETAXEL = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100,
              "route": "iv_infusion", "infusion_hours": 1,
              "schedule": {"start_day": 0, "every_days": 21, "cycles": 4},
@@ -95,8 +97,8 @@ table.loc[wanted].assign(unit=[units[w] for w in wanted])
 
 # %% [markdown]
 # Pegfilgrastim raises the neutrophil count through every cycle. Note the size of the effect of docetaxel
-# itself: on the full multilineage model the nadir is far shallower than on the Friberg chain, which reproduces
-# the clinic (grade 4 neutropenia in most patients at 100 mg/m²). The full model's response to cytotoxic drugs
+# itself: on the full multilineage model the nadir is far shallower than on the Friberg chain, whose parameters
+# were fitted to patients' neutrophil counts under docetaxel (Kloft 2006). The full model's response to cytotoxic drugs
 # is not yet calibrated; [Drugs](../drugs.md) records why and what is planned. For dose-finding questions about
 # neutropenia, use the Friberg chain (`model: {kind: friberg_chain, ...}`); for everything the chain does not
 # have (other lineages, G-CSF, transplants), the full model.

@@ -28,12 +28,15 @@
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import yaml
 
 import hemasim as hs
 from hemasim.clonal.ch import simulate_ch_population
 from hemasim.clonal.report import JAISWAL_2014
 from hemasim.scenario import parse_scenario
+
+pd.options.display.float_format = "{:.4g}".format  # tables with 4 significant digits
 
 population = simulate_ch_population(400, seed=0)
 prevalence = population.prevalence_table()

@@ -34,6 +34,8 @@ import yaml
 from hemasim.cohort import run_cohort
 from hemasim.scenario import parse_scenario
 
+pd.options.display.float_format = "{:.4g}".format  # tables with 4 significant digits
+
 SCENARIO = """
 name: cohort marrow depletion
 patient: {age_years: 50, sex: male, weight_kg: 75, height_cm: 172}

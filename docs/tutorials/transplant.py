@@ -32,6 +32,8 @@ import hemasim as hs
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
 
+pd.options.display.float_format = "{:.4g}".format  # tables with 4 significant digits
+
 SCENARIO = """
 name: allo-HSCT, Cy/TBI 12 Gy, PBSC 5e6 CD34+/kg
 patient: {age_years: 40, sex: male, weight_kg: 75, height_cm: 178}
@@ -66,7 +68,7 @@ fig, (ax_anc, ax_plt) = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
 ax_anc.semilogy(early.time_days, early.anc_1e9_per_L, color="tab:blue", label="total")
 ax_anc.semilogy(early.time_days, early.anc_1e9_per_L__donor, "--", color="tab:orange", label="donor")
 ax_anc.axhline(0.5, color="grey", lw=0.8)
-ax_anc.set(title="Neutrophils", xlabel="day", ylabel="ANC (10⁹/L)")
+ax_anc.set(title="Neutrophils", xlabel="day", ylabel="ANC (10⁹/L)", ylim=(0.01, 20))
 ax_plt.plot(early.time_days, early.platelets_1e9_per_L, color="tab:blue", label="total")
 ax_plt.plot(early.time_days, early.platelets_1e9_per_L__donor, "--", color="tab:orange", label="donor")
 ax_plt.axhline(20, color="grey", lw=0.8)
@@ -97,7 +99,7 @@ for name, label in [("nk_cells_per_uL", "NK"), ("cd8_per_uL", "CD8"), ("b_cells_
     ax_lym.plot(counts.time_days, counts[name], label=label)
     ax_chim.plot(counts.time_days, 100 * counts[f"{name}__donor"] / counts[name], label=label)
 ax_chim.plot(counts.time_days, 100 * counts.anc_1e9_per_L__donor / counts.anc_1e9_per_L, label="neutrophils")
-ax_lym.set(title="Lymphocyte subsets", xlabel="day", ylabel="cells per µL", yscale="log")
+ax_lym.set(title="Lymphocyte subsets", xlabel="day", ylabel="cells per µL", yscale="log", ylim=(1, 3000))
 ax_chim.set(title="Donor chimerism", xlabel="day", ylabel="donor share (%)", ylim=(0, 105))
 ax_chim.legend(fontsize="small")
 fig.tight_layout()
