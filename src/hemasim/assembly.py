@@ -35,6 +35,7 @@ from hemasim.model import Model
 from hemasim.parameters import ParameterSet
 from hemasim.pharmacology.friberg import friberg_model
 from hemasim.scenario import FribergChain, Patient, Scenario
+from hemasim.scenario.overrides import apply_overrides
 from hemasim.simulation import Result, Simulation, steady_state
 from hemasim.solvers import Solver
 
@@ -73,6 +74,7 @@ def build_model(scenario: Scenario, covariates: Covariates | None = None, parame
         if np.ndim(cov.age_years):
             raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
         return friberg_model(drug_set_of(scenario.model.drug_set), cov, prior_therapy=scenario.model.prior_therapy)
+    parameters = apply_overrides(scenario.parameters, parameters)  # the scenario's `parameters:` (UserOverride)
     model = healthy_human_model(cov, parameters, aging=scenario.aging, per_patient=per_patient,
                                 extensions=model_extensions(scenario))
     if not scenario.is_chimeric:

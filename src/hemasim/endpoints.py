@@ -20,12 +20,16 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class EndpointValue:
     name: str
-    value: float | None  # None: not reached / not applicable
+    value: float | None  # None: not reached / not applicable (``note`` says which)
     unit: str
     definition: str
+    note: str | None = None  # why there is no value: "did not fall" (the count never dropped), "not reached"
 
     def to_json(self) -> dict[str, object]:
-        return {"value": self.value, "unit": self.unit, "definition": self.definition}
+        out: dict[str, object] = {"value": self.value, "unit": self.unit, "definition": self.definition}
+        if self.value is None and self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,25 @@ class Endpoint(ABC):
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Endpoint of each row of ``v`` (patients x times); NaN where not reached."""
 
+    def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
+        """Why a patient's value is NaN (``v`` one patient's series)."""
+        return "not reached"
+
     def evaluate(self, result: Result) -> EndpointValue:
-        x = float(self.values(result.times, result.observable(self.observable)[None, :])[0])
-        return EndpointValue(self.name, None if np.isnan(x) else x, self.unit, self.definition)
+        series = result.observable(self.observable)
+        x = float(self.values(result.times, series[None, :])[0])
+        if np.isnan(x):
+            return EndpointValue(self.name, None, self.unit, self.definition, self.missing_reason(result.times, series))
+        return EndpointValue(self.name, x, self.unit, self.definition)
+
+
+#: a curve "fell" when its lowest value is this fraction below its first value: a flat curve has no nadir day
+NADIR_FALL = 0.01
+
+
+def fell(v: np.ndarray) -> np.ndarray:
+    """Per patient (rows of ``v``): did the value ever fall ``NADIR_FALL`` below where it started?"""
+    return v.min(axis=1) < (1.0 - NADIR_FALL) * v[:, 0]
 
 
 def _label(x: float) -> str:
@@ -93,10 +113,15 @@ class DayOfNadir(Endpoint):
 
     @property
     def definition(self) -> str:
-        return f"first day on which {self.observable} is lowest"
+        return (f"first day on which {self.observable} is lowest; none when it never fell more than "
+                f"{100 * NADIR_FALL:g}% below its starting value")
 
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return times[np.argmin(v, axis=1)].astype(np.float64)
+        day = times[np.argmin(v, axis=1)].astype(np.float64)
+        return np.where(fell(v), day, np.nan)
+
+    def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
+        return "did not fall"
 
 
 @dataclass(frozen=True)
@@ -142,6 +167,9 @@ class FirstSustainedDay(Endpoint):
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
         first_day = np.floor(times[0] + 1e-9)
         return engraftment_days(times - first_day, v, self.threshold, self.run_days) + first_day
+
+    def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
+        return "not reached" if bool((v < self.threshold).any()) else "did not fall"
 
 
 @dataclass(frozen=True)
@@ -194,7 +222,8 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
 
     names = set(result.model.observable_names)
     scenario = result.record.scenario
-    extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), c.unit, c.definition)
+    extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), c.unit, c.definition,
+                           "not reached" if np.isnan(c.values[0]) else None)
              for c in (scenario_endpoint_columns(scenario, result) if scenario is not None else [])]
     return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
 

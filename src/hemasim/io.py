@@ -1,64 +1,271 @@
-"""Writing a run's outputs atomically: all files appear together, or none do."""
+"""Writing a run's outputs atomically: all files appear together, or none do.
+
+An output folder is written into a fresh hidden sibling (``.NAME.tmp-PID-XXXX``) and swapped into place:
+
+* ``NAME`` absent or an empty folder: one ``rename`` of the sibling onto ``NAME``;
+* ``NAME`` a previous output of the same command: on Linux one ``renameat2(RENAME_EXCHANGE)`` swaps the two
+  folders atomically, then the old one (now the sibling) is removed; elsewhere ``NAME`` is renamed aside
+  (``.NAME.old-PID-XXXX``), the sibling renamed onto ``NAME`` and the old one removed, and a run killed between
+  the two renames has the old folder put back by the next run (:func:`recover_output_folder`).
+
+A kill at any point thus leaves ``NAME`` the old complete folder or the new complete one (the fallback: or, until
+the next run, the old one aside). hemasim never deletes a file it did not write: an existing ``NAME`` holding
+anything other than the files the command writes is refused (:class:`OutputError`), and so are a ``NAME`` that is
+a file, one under a file and one whose folder cannot be written, all before anything is simulated
+(:func:`check_output_folder`). Hidden temporaries left by killed runs (their process gone) are removed by the next
+run that writes beside them.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import json
 import os
+import re
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hemasim import __version__
-from hemasim.endpoints import evaluate_endpoints
-from hemasim.report import render_report
-from hemasim.simulation import Result
+
+if TYPE_CHECKING:
+    from hemasim.simulation import Result
 
 OUTPUT_FILES = ("timeseries.csv", "endpoints.json", "run.json", "report.html")
 
 
-def atomic_write_file(path: Path, write: Callable[[Path], object]) -> None:
+class OutputError(Exception):
+    """The output location cannot be used (a file, under a file, not writable, holding foreign files)."""
+
+
+# ---------------------------------------------------------------------------------------------- temporaries
+def _temporary_prefix(path: Path, kind: str) -> str:
+    return f".{path.name}.{kind}-"
+
+
+_PID = re.compile(r"^(\d+)(?:-|$)")
+
+
+def _owner_alive(suffix: str) -> bool:
+    """Whether the process that made a temporary (named ``...-PID-XXXX``) still runs on this machine; a name
+    without a PID (written by an older hemasim) counts as abandoned."""
+    m = _PID.match(suffix)
+    if m is None:
+        return False
+    pid = int(m.group(1))
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def _stale_temporaries(path: Path, kinds: Iterable[str] = ("tmp", "old")) -> list[Path]:
+    """Hidden siblings ``.NAME.tmp-*`` / ``.NAME.old-*`` of ``path`` whose process is gone."""
+    parent = path.parent
+    if not parent.is_dir():
+        return []
+    found = []
+    for kind in kinds:
+        prefix = _temporary_prefix(path, kind)
+        for entry in parent.iterdir():
+            if entry.name.startswith(prefix) and not _owner_alive(entry.name[len(prefix):]):
+                found.append(entry)
+    return sorted(found)
+
+
+_TEMPORARY = re.compile(r"^\.(.+)\.(?:tmp|old)-(.*)$")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove every hidden temporary ``.NAME.tmp-*`` / ``.NAME.old-*`` in ``folder`` whose process is gone (what
+    killed runs left); returns what was removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for entry in sorted(folder.iterdir()):
+        m = _TEMPORARY.match(entry.name)
+        if m is not None and not _owner_alive(m.group(2)):
+            _remove(entry)
+            removed.append(entry)
+    return removed
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def recover_output_folder(out_dir: Path) -> None:
+    """Put back an old output folder that a killed swap left aside (``.NAME.old-*`` with ``NAME`` missing), then
+    remove every stale temporary of ``out_dir``."""
+    out_dir = Path(out_dir)
+    stale = _stale_temporaries(out_dir)
+    aside = [p for p in stale if p.name.startswith(_temporary_prefix(out_dir, "old"))]
+    if aside and not os.path.lexists(out_dir):
+        os.rename(aside[-1], out_dir)
+        stale.remove(aside[-1])
+    for path in stale:
+        _remove(path)
+
+
+# ---------------------------------------------------------------------------------------------- checks
+def _nearest_existing(path: Path) -> Path:
+    p = path
+    while not os.path.lexists(p) and p != p.parent:
+        p = p.parent
+    return p
+
+
+def _ours(entry: str, names: set[str]) -> bool:
+    """An entry hemasim writes in an output of files ``names``: one of them or a temporary of one."""
+    m = _TEMPORARY.match(entry)
+    return entry in names or (m is not None and m.group(1) in names)
+
+
+def probe_writable(out_dir: Path, folder: Path) -> None:
+    """Create and remove a temporary folder in ``folder`` (:class:`OutputError` naming ``out_dir`` if that fails):
+    the only test that also holds for root and for read-only file systems."""
+    try:
+        probe = tempfile.mkdtemp(prefix=".hemasim-probe-", dir=folder)
+    except OSError as err:
+        raise OutputError(f"--out {out_dir}: cannot write in {folder}: {err.strerror or err}") from None
+    os.rmdir(probe)
+
+
+def check_output_folder(out_dir: str | Path, names: Iterable[str]) -> None:
+    """Raise :class:`OutputError` unless ``out_dir`` can take an output of the files ``names``: absent (its
+    nearest existing ancestor a writable folder), an empty folder, or a folder holding only files of that name.
+    Recovers a folder a killed swap left aside and removes stale temporaries. Writes nothing else."""
+    out_dir = Path(out_dir)
+    ancestor = _nearest_existing(out_dir.parent)
+    if not ancestor.is_dir():
+        raise OutputError(f"--out {out_dir}: {ancestor} is not a folder")
+    if ancestor == out_dir.parent:
+        recover_output_folder(out_dir)
+    if os.path.lexists(out_dir):
+        if out_dir.is_symlink() or not out_dir.is_dir():
+            raise OutputError(f"--out {out_dir} exists and is not a folder")
+        foreign = sorted(p.name for p in out_dir.iterdir() if not _ours(p.name, set(names)))
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+            raise OutputError(f"--out {out_dir} holds files hemasim did not write ({shown}); "
+                              "choose a new or empty folder")
+    probe_writable(out_dir, ancestor)
+
+
+# ---------------------------------------------------------------------------------------------- writing
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform opens folders
+        _fsync_file(path)
+
+
+def atomic_write_file(path: Path, write: Callable[[Path], object], clean_stale: bool = True) -> None:
     """Write one file through a hidden temporary sibling and rename it into place (no half-written file).
 
-    ``write`` writes the file at the path it is given; what it returns (a byte count) is ignored."""
+    ``write`` writes the file at the path it is given; what it returns (a byte count) is ignored. Stale
+    temporaries of the same file from killed runs are removed first, unless ``clean_stale`` is False (the caller
+    cleans the folder once, with :func:`remove_stale_temporaries`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    for stale in _stale_temporaries(path, ("tmp",)) if clean_stale else []:
+        _remove(stale)
+    tmp = path.with_name(f"{_temporary_prefix(path, 'tmp')}{os.getpid()}-{os.urandom(4).hex()}")
     try:
         write(tmp)
+        _fsync_file(tmp)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
             tmp.unlink()
 
 
-def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
-    """Write files into a hidden sibling temporary folder, then move them into ``out_dir``.
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
 
-    If any writer fails, nothing is left in ``out_dir`` and the temporary folder is removed.
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):  # old kernel or file system
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _swap_into_place(staged: Path, out_dir: Path) -> None:
+    """Move the complete folder ``staged`` onto ``out_dir`` (see the module docstring); ``staged`` is gone
+    afterwards."""
+    try:
+        os.rename(staged, out_dir)  # onto nothing or onto an empty folder: one atomic rename
+        return
+    except OSError as err:
+        if err.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+            raise
+    if _exchange(staged, out_dir):
+        shutil.rmtree(staged)  # now the old folder
+        return
+    aside = out_dir.with_name(f"{_temporary_prefix(out_dir, 'old')}{os.getpid()}-{os.urandom(4).hex()}")
+    os.rename(out_dir, aside)
+    os.rename(staged, out_dir)
+    shutil.rmtree(aside)
+
+
+def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
+    """Write files into a hidden sibling temporary folder, then swap it into place as ``out_dir``.
+
+    ``out_dir`` must pass :func:`check_output_folder` for these file names. If any writer fails, ``out_dir`` is
+    left as it was and the temporary folder is removed.
     """
     out_dir = Path(out_dir)
+    check_output_folder(out_dir, writers)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_temporary_prefix(out_dir, 'tmp')}{os.getpid()}-", dir=out_dir.parent))
     umask = os.umask(0)
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the result folder should be an ordinary one
     try:
         for name, write in writers.items():
             write(tmp / name)
-        if not out_dir.exists():
-            os.replace(tmp, out_dir)
-        else:
-            for name in writers:
-                os.replace(tmp / name, out_dir / name)
-            shutil.rmtree(tmp, ignore_errors=True)
+            _fsync_file(tmp / name)
+        _fsync_folder(tmp)
+        _swap_into_place(tmp, out_dir)
+        _fsync_folder(out_dir.parent)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return [out_dir / n for n in writers]
 
 
+# ---------------------------------------------------------------------------------------------- a run's files
 def run_record(result: Result) -> dict[str, Any]:
     """What run.json holds: version, scenario, seed, solver, parameters used with sources, references."""
     model = result.model
@@ -77,6 +284,9 @@ def run_record(result: Result) -> dict[str, Any]:
 
 
 def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim run") -> list[Path]:
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report import render_report
+
     endpoints = evaluate_endpoints(result)
     record = run_record(result)
     frame = result.observables

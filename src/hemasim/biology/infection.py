@@ -12,8 +12,10 @@ marrow reserve (every post-mitotic maturation transit x (1 + E_r I/(I + I_50))) 
 stem and progenitor cells into blood (x (1 + E_m I/(I + I_50)): mobilisation), as G-CSF and IL-6
 do. Killing is proportional to the circulating neutrophils, so a neutropenic patient clears later or
 not at all. Bacteria also feed the humoral response to their antigen (the vaccine model of the same
-name), whose IgG opsonises: killing x (1 + IgG/(IgG + IgG_50)), at most doubled, so a second infection, or
-one after a vaccine, is cleared faster. Every parameter is assumed (:mod:`hemasim.parameters.sets.infection_kinetics`): outcomes
+name), whose IgG opsonises: killing x (1 + IgG/(IgG + IgG_50)), at most doubled at low loads, so a second
+infection, or one after a vaccine, is cleared faster. Opsonised bacteria saturate the phagocytes only at a
+higher load (B_op > B_sat), so once the ANC and the antibody have risen, a load that had escaped saturated
+phagocytes is cleared. Every parameter is assumed (:mod:`hemasim.parameters.sets.infection_kinetics`): outcomes
 are qualitative (who clears, in which order), not predictions of clearance days.
 """
 
@@ -80,8 +82,15 @@ class BacterialInfection:
                                     signal=f"{n}_opsonins", offset=-1.0, parameters=("opsonisation_half_max_au",)))
         m.flow(f"{n}_antigen_uptake", "signalling", bac, antigen_state(n), p("bacteria_antigen_dose_per_cfu_day"),
                consume=0.0, parameters=("bacteria_antigen_dose_per_cfu_day",))
+        # opsonised bacteria are engulfed through Fc-gamma and complement receptors as well, so they saturate the
+        # phagocytes at a higher load (B_op > B_sat): k_N ANC B IgG/(IgG + IgG_50) / (1 + B/B_op). Killing stays
+        # proportional to the ANC; with B_op = B_sat a load that had escaped saturated phagocytes stayed at the
+        # carrying capacity for good, whatever the ANC (17e9/L after docetaxel) and however much antibody
+        m.feedbacks.append(Feedback(f"{n}_opsonised_saturation", FeedbackKind.EMAX,
+                                    (-1.0, p("phagocytosis_opsonised_half_saturation_cfu"), 1.0), signal=f"{n}_load",
+                                    parameters=("phagocytosis_opsonised_half_saturation_cfu",)))
         m.flow(f"{n}_opsonised_killing", "clearance", bac, None, p("neutrophil_kill_rate_per_anc_day"),
-               feedbacks=(f"{n}_anc", f"{n}_phagocytic_saturation", f"{n}_opsonisation"),
+               feedbacks=(f"{n}_anc", f"{n}_opsonised_saturation", f"{n}_opsonisation"),
                parameters=("neutrophil_kill_rate_per_anc_day",))
         # a B / (B + K): rate a/K times B times K/(K + B)
         m.flow(f"{n}_sensed", "signalling", bac, inflam,

@@ -4,8 +4,8 @@ For each antigen ``a`` (a :class:`VaccineResponse` extension of the healthy mode
 scenario block adds it), in arbitrary units (AU) of antigen-specific cells and antibody:
 
     d Ag/dt   = -k_ag Ag                                               (doses: Ag += dose)
-    d Bact/dt = k_rec Ag (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
-                + rho Bact Ag/(K + Ag) - delta Bact
+    d Bact/dt = [k_rec Ag (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
+                + rho Bact Ag/(K + Ag)] K_f/(K_f + IgG) - delta Bact       (K_f: antibody feedback)
     d PB/dt   = delta (1 - m) Bact - PB / tau_pb             (plasmablasts: antibody-secreting cells)
     d Bmem/dt = delta m Bact                                  (memory B cells, long-lived)
     d LLPC/dt = f PB / tau_pb - ln2 LLPC / T_llpc             (long-lived plasma cells)
@@ -90,16 +90,24 @@ class VaccineResponse:
             Feedback(f"{a}_antigen_saturation", FeedbackKind.EMAX, (1.0, p("vaccine_antigen_half_saturation_au"), 1.0),
                      signal=f"{a}_antigen_level", offset=-1.0, parameters=("vaccine_antigen_half_saturation_au",)),
         ]
+        # antibody feedback (epitope masking; Zhang et al. 2013, J Exp Med 210:457): specific IgG covers the antigen,
+        # so B cells see K/(K + IgG) of it. Negligible after a vaccine (tens of AU); it bounds the memory-recall loop
+        # (activated -> memory -> recalled, memory kept) under antigen that persists, which otherwise grows without end
+        m.signals.append(Signal(f"{a}_igg_level", {igg: 1.0}))
+        m.feedbacks.append(Feedback(f"{a}_epitope_masking", FeedbackKind.EMAX,
+                                    (-1.0, p("antibody_feedback_half_max_au"), 1.0), signal=f"{a}_igg_level",
+                                    parameters=("antibody_feedback_half_max_au",)))
+        masked = (f"{a}_epitope_masking",)
         k_ag = math.log(2) / p("vaccine_antigen_half_life_days")
         m.flow(f"{a}_antigen_clearance", "clearance", ag, None, k_ag, parameters=("vaccine_antigen_half_life_days",))
         m.flow(f"{a}_b_recruitment", "activation", ag, act, p("vaccine_b_recruitment_per_au_day"), consume=0.0,
-               feedbacks=(f"{a}_b_availability", f"{a}_naive_cd4_help"),
+               feedbacks=(f"{a}_b_availability", f"{a}_naive_cd4_help", *masked),
                parameters=("vaccine_b_recruitment_per_au_day",))
         m.flow(f"{a}_memory_recall", "activation", mem, act, p("vaccine_memory_recall_per_au_day"), consume=0.0,
-               feedbacks=(f"{a}_antigen_drive", f"{a}_memory_cd4_help"),
+               feedbacks=(f"{a}_antigen_drive", f"{a}_memory_cd4_help", *masked),
                parameters=("vaccine_memory_recall_per_au_day",))
         m.flow(f"{a}_b_expansion", "proliferation", act, act, p("vaccine_b_expansion_per_day"), consume=0.0,
-               feedbacks=(f"{a}_antigen_saturation",), parameters=("vaccine_b_expansion_per_day",))
+               feedbacks=(f"{a}_antigen_saturation", *masked), parameters=("vaccine_b_expansion_per_day",))
         delta = p("vaccine_b_differentiation_per_day")
         mfrac = p("vaccine_memory_fraction")
         m.flow(f"{a}_to_plasmablasts", "differentiation", act, pb, delta * (1.0 - mfrac),

@@ -1,3 +1,5 @@
+"""How the commands report bad input: one line per problem on stderr, printed literally, exit code 2."""
+
 from __future__ import annotations
 
 import sys
@@ -5,9 +7,27 @@ import sys
 import typer
 
 EXIT_BAD_INPUT = 2
+#: lines printed for one error (a scenario lists each of its problems; the schema already bounds their count)
+MAX_ERROR_LINES = 20
+#: characters of one printed line (messages quote input cut short; this is the last guard)
+MAX_LINE_CHARS = 1000
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    """Print a one-line error to stderr and return the Exit to raise."""
-    print(f"hemasim: error: {message}", file=sys.stderr)
+    """Print an error to stderr, each of its lines as ``hemasim: error: ...`` (printed as is: no markup is
+    interpreted), and return the Exit to raise."""
+    lines = [" ".join(line.split()) for line in str(message).splitlines() if line.strip()] or ["(no message)"]
+    if len(lines) > MAX_ERROR_LINES:
+        lines = [*lines[: MAX_ERROR_LINES - 1], f"... and {len(lines) - MAX_ERROR_LINES + 1} more line(s)"]
+    for line in lines:
+        cut = line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
+        print(f"hemasim: error: {cut}", file=sys.stderr)
     return typer.Exit(code)
+
+
+def literal(text: object) -> str:
+    """``text`` (a scenario name, a path, a value the user gave) escaped for rich, so that ``[bold]`` or
+    ``[/x]`` in it is printed as written instead of being read as markup (or failing as bad markup)."""
+    from rich.markup import escape
+
+    return escape(str(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from hemasim import __version__
+from hemasim.cli._help import ConventionalHelpGroup
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
@@ -19,6 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=ConventionalHelpGroup,
 )
 app.command("run")(run)
 app.command("validate")(validate)

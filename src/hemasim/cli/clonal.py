@@ -6,23 +6,42 @@ from pathlib import Path
 
 import typer
 
+from hemasim.cli._errors import fail
+
+EXIT_IO = 1
+#: the files :func:`hemasim.clonal.report.write_ch_outputs` writes
+CH_OUTPUT_FILES = ("prevalence.csv", "vaf_snapshots.csv", "example_lifespan.csv", "run.json", "report.html")
+
 
 def clonal_hematopoiesis(
     n: int = typer.Option(2000, "--n", min=1, max=1_000_000, help="Number of simulated lifespans."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output folder (written atomically)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (written atomically: a new folder, an empty "
+                                                      "one, or an earlier output's, which is replaced whole)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed: the same seed and --n give the same output."),
     max_age: float = typer.Option(100.0, "--max-age", min=1.0, max=120.0, help="Follow each person to this age, "
                                                                                "years."),
     example_pool_size: int = typer.Option(100_000, "--example-pool-size", min=100, max=1_000_000,
                                           help="HSCs in the one clone-resolved example lifespan (Muller plot)."),
 ) -> None:
-    """Simulate clonal haematopoiesis from birth in a virtual population; write prevalence by age, VAF
-    distributions, one clone-resolved lifespan and an HTML report."""
+    """Simulate clonal haematopoiesis from birth in a virtual population.
+
+    Writes prevalence by age, VAF distributions, one clone-resolved lifespan and an HTML report."""
     from rich.console import Console
+    from rich.markup import escape
 
     from hemasim.clonal.report import run_ch_population, write_ch_outputs
+    from hemasim.io import OutputError, check_output_folder
 
+    try:
+        check_output_folder(out, CH_OUTPUT_FILES)  # before the lifespans are simulated, not after
+    except OutputError as err:
+        raise fail(str(err), code=EXIT_IO) from None
     run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size, progress=True)
-    write_ch_outputs(run, out)
-    Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{out}[/bold] "
-                               "(prevalence.csv, vaf_snapshots.csv, example_lifespan.csv, run.json, report.html)")
+    try:
+        write_ch_outputs(run, out)
+    except OutputError as err:
+        raise fail(str(err), code=EXIT_IO) from None
+    except OSError as err:
+        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
+    Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{escape(str(out))}[/bold] "
+                               f"({', '.join(CH_OUTPUT_FILES)})")

@@ -8,41 +8,97 @@ import typer
 
 from hemasim.cli._errors import fail
 
+EXIT_IO = 1
+SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file, --tls-cert, --tls-key, or Dask's "
+                  "distributed.comm.tls configuration), or tcp://HOST:PORT on a trusted network only: plain tcp:// is "
+                  "neither encrypted nor authenticated, and Dask unpickles what the peer sends, so whoever answers "
+                  "at that address can run code in this process (default: all local cores).")
+
+
+def _read_seed_list(path: Path) -> list[int]:
+    """One integer seed (0 .. 2**63 - 1) per line; any other line is an error naming the file and line."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise fail(f"--seed-list {path}: cannot read ({getattr(err, 'strerror', None) or err})") from None
+    seeds = []
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text:
+            continue
+        try:
+            value = int(text)
+        except ValueError:
+            raise fail(f"--seed-list {path}:{number}: {text[:40]!r} is not an integer; one seed (an integer from 0 "
+                       "to 2**63 - 1) per line") from None
+        if not 0 <= value < 2**63:
+            raise fail(f"--seed-list {path}:{number}: seed {text[:40]} is out of range; seeds are integers from 0 "
+                       "to 2**63 - 1") from None
+        seeds.append(value)
+    return seeds
+
 
 def cohort(
     scenario: Path = typer.Argument(..., help="Scenario YAML; its `population` block says how patients differ."),
     n: int = typer.Option(..., "--n", min=1, help="Number of virtual patients."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (re-run the same command to resume)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Base seed; patient i draws from SeedSequence(seed, (i,))."),
-    seed_list: Path = typer.Option(None, "--seed-list", help="File with one integer seed per patient (overrides "
-                                                             "--seed)."),
+    seed_list: Path = typer.Option(None, "--seed-list", metavar="FILE",
+                                   help="File with one integer seed per patient (overrides --seed)."),
     partition_size: int = typer.Option(1000, "--partition-size", min=1, help="Patients per Parquet partition."),
-    timeseries: bool = typer.Option(False, "--timeseries/--no-timeseries", help="Also write time series."),
-    scheduler: str = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 "
-                                                           "(default: all local cores)."),
+    timeseries: bool = typer.Option(False, "--timeseries", help="Also write time series."),
+    force: bool = typer.Option(False, "--force", help="Delete a cohort already in --out (another cohort, another "
+                                                      "hemasim version, a damaged manifest) and start afresh."),
+    scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
+    scheduler_timeout: float = typer.Option(5.0, "--scheduler-timeout", min=0.1, max=600.0,
+                                            help="Seconds to wait for the scheduler before giving up."),
+    tls_ca_file: Path = typer.Option(None, "--tls-ca-file", help="PEM file of the authority that signed the "
+                                                                 "scheduler's certificate (tls://)."),
+    tls_cert: Path = typer.Option(None, "--tls-cert", help="PEM file of this client's certificate (tls://)."),
+    tls_key: Path = typer.Option(None, "--tls-key", help="PEM file of this client's private key (tls://)."),
+    set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
+                                   help="Change a parameter in its unit (repeatable)."),
 ) -> None:
     """Simulate a virtual cohort; write endpoints (and optionally time series) as Parquet, a summary and bands."""
     from rich.console import Console
+    from rich.markup import escape
 
     from hemasim.cohort import CohortError, run_cohort
+    from hemasim.cohort.runner import TLSFiles, plain_tcp_warning
+    from hemasim.io import OutputError
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.overrides import with_set_options
+    from hemasim.solvers import SolverError
 
     try:
-        spec = load_scenario(scenario)
-    except ScenarioError as err:
+        spec = with_set_options(load_scenario(scenario), set_ or [])
+    except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
-    seeds = None
-    if seed_list is not None:
-        try:
-            seeds = [int(line) for line in seed_list.read_text().split()]
-        except (OSError, ValueError) as err:
-            raise fail(f"--seed-list: {seed_list}: expected one integer per line ({err})") from None
+    if spec.arms:
+        raise fail(f"{scenario}: arms: a cohort runs one arm; write each arm as its own scenario (hemasim run "
+                   "compares arms of single patients)")
+    seeds = _read_seed_list(seed_list) if seed_list is not None else None
+    tls = (TLSFiles(tls_ca_file, tls_cert, tls_key) if any(p is not None for p in (tls_ca_file, tls_cert, tls_key))
+           else None)
+    if tls is not None and scheduler is None:
+        raise fail("--tls-ca-file/--tls-cert/--tls-key are for a tls:// --scheduler")
+    console = Console(stderr=True)
+    warning = plain_tcp_warning(scheduler) if scheduler is not None else None
+    if warning:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
     try:
         summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
-                             timeseries=timeseries, scheduler=scheduler)
-    except CohortError as err:
+                             timeseries=timeseries, scheduler=scheduler, security=tls,
+                             scheduler_timeout=scheduler_timeout, force=force)
+    except OutputError as err:
+        raise fail(str(err), code=EXIT_IO) from None
+    except (CohortError, SolverError) as err:
         raise fail(str(err)) from None
-    console = Console(stderr=True)
+    except ValueError as err:  # an event that does not fit the model
+        raise fail(f"{scenario}: {err}") from None
+    except OSError as err:
+        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     if summary is not None:
-        console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to [bold]{out}[/bold] "
-                      "(endpoints/, summary.json, summary.csv, bands.csv, bands.png, report.html)")
+        console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to "
+                      f"[bold]{escape(str(out))}[/bold] (endpoints/, summary.json, summary.csv, bands.csv, bands.png, "
+                      "report.html)")

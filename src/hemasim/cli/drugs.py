@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, literal
 
 
 def drugs(
@@ -24,8 +24,10 @@ def drugs(
     console = Console(highlight=False)
     if show is None:
         t = Table(title="drug sets (use as drug_set in a scenario; `hemasim drugs NAME` for values)")
-        for col in ("name", "drug", "routes", "description"):
-            t.add_column(col, overflow="fold")
+        t.add_column("name", no_wrap=True)  # whole, so it can be copied into a scenario
+        t.add_column("drug", no_wrap=True)
+        t.add_column("routes")
+        t.add_column("description", overflow="fold", ratio=1)
         for name in available_drug_sets():
             ds = load_drug_set(name)
             desc = " ".join(ds.description.split()) + ("  [no PK: PD only]" if ds.pk is None else
@@ -42,8 +44,9 @@ def drugs(
             c.add_row(name, phases, " ".join(reg.description.split()))
         console.print(c)
         r = Table(title="conditioning regimens (kind: conditioning, regimen: NAME)")
-        for col in ("name", "intensity", "schedule"):
-            r.add_column(col, overflow="fold")
+        r.add_column("name", no_wrap=True)
+        r.add_column("intensity")
+        r.add_column("schedule", overflow="fold", ratio=1)
         for name in available_regimens():
             reg = load_regimen(name)
             r.add_row(name, reg.intensity.replace("_", "-"), f"{reg.description}; graft on day {reg.graft_day:g}")
@@ -54,10 +57,11 @@ def drugs(
     except DrugSetError as err:
         raise fail(str(err)) from None
     t = Table(title=f"{ds.name} ({ds.drug})")
-    for col in ("value", "number", "source"):
-        t.add_column(col, overflow="fold")
+    t.add_column("value", no_wrap=True)
+    t.add_column("number", no_wrap=True)
+    t.add_column("source", overflow="fold", ratio=1)
     for path, v in ds.values_with_paths():
-        t.add_row(path, f"{v.value:g}", source_text(v))
+        t.add_row(literal(path), f"{v.value:g}", literal(source_text(v)))
     console.print(t)
     for key in ds.references:
-        console.print(f"- {key}: {ds.reference(key).citation()}")
+        console.print(f"- {literal(key)}: {literal(ds.reference(key).citation())}")

@@ -31,5 +31,8 @@ def export_sbml(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
+        try:
+            atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
+        except OSError as err:  # a folder, under a file, read-only, a full disk
+            raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=1) from None
         typer.echo(f"wrote {out}", err=True)

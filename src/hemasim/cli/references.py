@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, literal
 from hemasim.parameters import Assumed, Calibrated
 
 
@@ -35,9 +35,10 @@ def references(
     console = Console(highlight=False)
     for i, ref in enumerate(used.references(), 1):
         n = sum(1 for p in used.values() if ref in p.references)
-        console.print(f"[{i}] {ref.citation()}  [dim]({n} parameter{'s' if n > 1 else ''})[/]")
+        console.print(f"[{i}] {literal(ref.citation())}  [dim]({n} parameter{'s' if n > 1 else ''})[/]")
     if assumed:
         console.print()
         for p in used.values():
             if isinstance(p.provenance, Assumed | Calibrated):
-                console.print(f"- {p.name} = {p.value:g} {p.unit}: {p.provenance.describe()}")
+                console.print(f"- {literal(p.name)} = {p.value:g} {literal(p.unit)}: "
+                              f"{literal(p.provenance.describe())}")

@@ -2,35 +2,73 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
 from hemasim.cli._errors import fail
 
+EXIT_IO = 1
+
 
 def run(
     scenario: Path = typer.Argument(..., help="Scenario YAML file (see docs/scenarios.md and examples/)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for timeseries.csv, endpoints.json, run.json, "
-                                                      "report.html (written atomically)."),
+                                                      "report.html (written atomically: a new folder, an empty "
+                                                      "one, or an earlier run's, which is replaced whole)."),
+    set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
+                                   help="Change a parameter, NAME=VALUE in its unit (repeatable; "
+                                        "docs/parameters.md lists the names)."),
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
     from rich.console import Console
+    from rich.markup import escape
 
     from hemasim.assembly import run_scenario
-    from hemasim.io import write_run_outputs
+    from hemasim.io import OUTPUT_FILES, OutputError, check_output_folder, write_run_outputs
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.overrides import with_set_options
+    from hemasim.solvers import SolverError
 
     try:
-        spec = load_scenario(scenario)
-    except ScenarioError as err:
+        spec = with_set_options(load_scenario(scenario), set_ or [])
+    except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
+    try:
+        check_output_folder(out, OUTPUT_FILES)  # before the simulation, not after it
+    except OutputError as err:
+        raise fail(str(err), code=EXIT_IO) from None
     console = Console(stderr=True)
-    with console.status(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
+    if spec.arms:
+        from hemasim.arms import run_arms, write_arm_outputs
+
+        with console.status(escape(f"simulating {len(spec.arms)} arms of {spec.name!r}")) as status:
+            try:
+                runs = run_arms(spec, source=str(scenario),
+                                progress=lambda arm: status.update(escape(f"simulating arm {arm!r}")))
+            except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
+                raise fail(f"{scenario}: {err}") from None
+            files = _written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}"))
+        console.print(f"[green]wrote[/green] {len(files)} files ({len(runs)} arms) to [bold]{escape(str(out))}[/bold]")
+        return
+    with console.status(escape(f"simulating {spec.name!r} ({spec.duration_days:g} days)")):
         try:
             result = run_scenario(spec)
-        except ValueError as err:  # an event that does not fit the model
+        except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
             raise fail(f"{scenario}: {err}") from None
-        files = write_run_outputs(result, out, title=f"hemasim: {spec.name}")
-    console.print(f"[green]wrote[/green] {len(files)} files to [bold]{out}[/bold]: "
+        files = _written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}"))
+    console.print(f"[green]wrote[/green] {len(files)} files to [bold]{escape(str(out))}[/bold]: "
                   + ", ".join(f.name for f in files))
+
+
+def _written(out: Path, write: Callable[[], list[Path]]) -> list[Path]:
+    """Run a folder writer; an unwritable --out is one line, exit 1."""
+    from hemasim.io import OutputError
+
+    try:
+        return write()
+    except OutputError as err:
+        raise fail(str(err), code=EXIT_IO) from None
+    except OSError as err:
+        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None

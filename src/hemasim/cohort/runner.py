@@ -2,7 +2,8 @@
 
 Layout of the output folder::
 
-    manifest.json                  what cohort this is (scenario, n, seed, partition size, version)
+    manifest.json                  what cohort this is (scenario, n, seed, partition size, version) and, per
+                                   complete partition, the size and sha256 of each of its files
     endpoints/part-00000.parquet   one row per patient: id, seed, covariates, sampled parameters, endpoints
     timeseries/part-00000.parquet  (optional) one row per patient and output time
     bands/part-00000.npz           histograms of selected observables per output time (for the bands)
@@ -10,8 +11,12 @@ Layout of the output folder::
     bands.csv, bands.png           median and 5-95% bands over time (from mergeable histograms, ~1.5% bins)
     report.html                    the summary and the bands in one page
 
-A partition is complete when its endpoints file exists (written last, atomically). Re-running the
-same command skips complete partitions, so an interrupted cohort resumes without recomputing.
+Every file is written atomically (a hidden temporary renamed into place). A partition is complete when the
+manifest records it and its files have the recorded sizes and sha256: the manifest is rewritten after each
+partition's files, and first written with the first partition (a cohort whose inputs fail leaves nothing).
+Re-running the same command skips complete partitions and recomputes any other (missing, truncated, damaged),
+so an interrupted cohort resumes without recomputing what it finished. A folder holding another cohort, or one
+from another hemasim version, is refused unless ``force`` (which deletes it); so is a damaged manifest.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
+import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,11 +40,12 @@ from hemasim.assembly import build_events, build_model, scenario_endpoint_observ
 from hemasim.cohort.sampling import draw_patients
 from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
 from hemasim.interventions import EndpointContext
-from hemasim.io import atomic_write_file
+from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.report import render_cohort_report
-from hemasim.report.plots import CTCAE
+from hemasim.report.plots import cohort_bands_figure
 from hemasim.scenario import Scenario, parse_scenario
+from hemasim.scenario.overrides import apply_overrides
 from hemasim.simulation import Result, Simulation, output_times
 from hemasim.solvers import Solver
 
@@ -86,7 +95,7 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     The scenario's solver runs at relative tolerance ``rtol`` (see :func:`cohort_rtol`).
     """
     scenario = parse_scenario(scenario_data)
-    params = healthy_adult_parameters()
+    params = apply_overrides(scenario.parameters, healthy_adult_parameters())  # before drawing: draws vary them
     vp = draw_patients(scenario.population, scenario.patient, params, start, stop, base_seed, seeds)
     model = build_model(scenario, vp.covariates, params, per_patient=vp.parameters).compile()
     extra = scenario_endpoint_observables(scenario, model.observable_names)
@@ -138,13 +147,16 @@ def _part(out: Path, kind: str, index: int, suffix: str) -> Path:
 
 
 def write_partition(out: Path, part: PartitionOutput) -> None:
+    """The partition's files, each atomically (stale temporaries were cleaned when the cohort started: not once per
+    file, which would list folders of thousands of partitions thousands of times)."""
     timeseries = part.timeseries
     if timeseries is not None:
-        atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: _write_parquet(p, timeseries))
-    atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: _write_histograms(p, part.histograms))
-    # endpoints last: their presence marks the partition complete
+        atomic_write_file(_part(out, "timeseries", part.index, "parquet"), lambda p: _write_parquet(p, timeseries),
+                          clean_stale=False)
+    atomic_write_file(_part(out, "bands", part.index, "npz"), lambda p: _write_histograms(p, part.histograms),
+                      clean_stale=False)
     atomic_write_file(_part(out, "endpoints", part.index, "parquet"),
-                      lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta))
+                      lambda p: _write_endpoints(p, part.endpoints, part.endpoint_meta), clean_stale=False)
 
 
 def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
@@ -192,8 +204,51 @@ def _endpoint_meta(paths: Sequence[Path]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def is_complete(out: Path, index: int) -> bool:
-    return _part(out, "endpoints", index, "parquet").exists() and _part(out, "bands", index, "npz").exists()
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def partition_paths(out: Path, index: int, timeseries: bool) -> list[Path]:
+    """The files of partition ``index`` (endpoints last)."""
+    paths = [_part(out, "bands", index, "npz"), _part(out, "endpoints", index, "parquet")]
+    return [_part(out, "timeseries", index, "parquet"), *paths] if timeseries else paths
+
+
+def partition_record(out: Path, index: int, timeseries: bool) -> dict[str, dict[str, Any]]:
+    """Size and sha256 of each file of a partition just written, by path relative to ``out`` (for the manifest)."""
+    return {p.relative_to(out).as_posix(): {"bytes": p.stat().st_size, "sha256": _sha256(p)}
+            for p in partition_paths(out, index, timeseries)}
+
+
+def is_complete(out: Path, index: int, man: dict[str, Any]) -> bool:
+    """Whether partition ``index`` is recorded in the manifest ``man`` and every one of its files is there with
+    the recorded size and sha256 (a truncated, corrupt or missing file makes it incomplete: it is recomputed)."""
+    record = (man.get("partitions") or {}).get(str(index))
+    if not isinstance(record, dict):
+        return False
+    expected = {p.relative_to(out).as_posix() for p in partition_paths(out, index, bool(man.get("timeseries")))}
+    if set(record) != expected:
+        return False
+    for rel, want in record.items():
+        path = out / rel
+        try:
+            if path.stat().st_size != want.get("bytes") or _sha256(path) != want.get("sha256"):
+                return False
+        except (OSError, AttributeError):
+            return False
+    return True
+
+
+MANIFEST = "manifest.json"
+#: what a cohort folder holds (anything else in it is not hemasim's, and the folder is refused)
+COHORT_ENTRIES = frozenset({MANIFEST, "endpoints", "timeseries", "bands", "summary.json", "summary.csv", "bands.csv",
+                            "bands.png", "report.html"})
+#: manifest keys that identify a cohort (a resumed run must match them all)
+IDENTITY = ("scenario_sha256", "n_patients", "seed", "seed_list", "partition_size", "timeseries", "solver_rtol")
 
 
 def manifest(scenario_data: dict[str, Any], n: int, seed: int, partition_size: int, seeds: Sequence[int] | None,
@@ -201,21 +256,73 @@ def manifest(scenario_data: dict[str, Any], n: int, seed: int, partition_size: i
     digest = hashlib.sha256(json.dumps(scenario_data, sort_keys=True).encode()).hexdigest()
     return {"hemasim_version": __version__, "scenario_sha256": digest, "scenario": scenario_data, "n_patients": n,
             "seed": seed, "seed_list": list(map(int, seeds)) if seeds is not None else None,
-            "partition_size": partition_size, "timeseries": timeseries, "solver_rtol": rtol}
+            "partition_size": partition_size, "timeseries": timeseries, "solver_rtol": rtol, "partitions": {}}
 
 
-def check_or_write_manifest(out: Path, man: dict[str, Any]) -> None:
-    path = out / "manifest.json"
-    keys = ("scenario_sha256", "n_patients", "seed", "seed_list", "partition_size", "timeseries", "solver_rtol")
-    if path.exists():
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest in ``out`` (None when there is none); a manifest that is not a JSON object is an error."""
+    path = out / MANIFEST
+    if not path.exists():
+        return None
+    try:
         old = json.loads(path.read_text(encoding="utf-8"))
-        diff = [k for k in keys if old.get(k) != man[k]]
-        if diff:
-            raise CohortError(f"{out} holds a different cohort (differs in: {', '.join(diff)}); "
-                              "choose another --out folder or delete this one")
-        return
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_file(path, _write_text(json.dumps(man, indent=2) + "\n"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise CohortError(f"{path} is damaged ({err}); its partitions cannot be verified: re-run with --force to "
+                          "recompute the cohort in this folder, or choose a new --out") from None
+    if not isinstance(old, dict):
+        raise CohortError(f"{path} is not a cohort manifest; re-run with --force, or choose a new --out")
+    return old
+
+
+def write_manifest(out: Path, man: dict[str, Any]) -> None:
+    atomic_write_file(out / MANIFEST, _write_text(json.dumps(man, indent=2) + "\n"))
+
+
+def _remove_cohort_files(out: Path) -> None:
+    """What hemasim wrote in a cohort folder (--force); nothing else (a folder with more in it is refused)."""
+    for name in COHORT_ENTRIES:
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def open_cohort_folder(out: Path, man: dict[str, Any], force: bool = False) -> dict[str, Any]:
+    """Check ``out`` for the cohort ``man`` and return the manifest to continue: the existing one (with its
+    verified partitions) when it records the same cohort, else ``man``. Writes nothing but stale temporaries'
+    removal (and, with ``force``, the removal of an earlier cohort's files); the manifest is written with the
+    first partition, once the inputs have run."""
+    check_output_folder(out, COHORT_ENTRIES)
+    if not out.is_dir():
+        return man
+    probe_writable(out, out)  # partitions are written into the folder itself
+    for sub in (out, *(out / k for k in ("endpoints", "timeseries", "bands"))):
+        remove_stale_temporaries(sub)
+    if force:
+        _remove_cohort_files(out)
+        return man
+    old = read_manifest(out)
+    if old is None or not old.get("partitions"):
+        return man  # nothing computed yet (e.g. a run whose inputs failed): the new cohort takes the folder
+    if old.get("hemasim_version") != __version__:
+        raise CohortError(f"{out} was computed by hemasim {old.get('hemasim_version')}, this is hemasim "
+                          f"{__version__}: resume it with that version, or start afresh with --force (its partitions "
+                          "are deleted) or a new --out")
+    diff = [k for k in IDENTITY if old.get(k) != man[k]]
+    if diff:
+        raise CohortError(f"{out} holds a different cohort (differs in: {', '.join(diff)}); "
+                          "choose another --out folder, or --force to replace it")
+    return old
+
+
+def check_seeds(seeds: Sequence[int]) -> None:
+    """Seeds are integers in 0 .. 2**63 - 1 (numpy's SeedSequence takes no negative entropy; the seed column is
+    int64)."""
+    for i, s in enumerate(seeds):
+        if not 0 <= int(s) < 2**63:
+            raise CohortError(f"--seed-list: seed {int(s)} (entry {i + 1}) is out of range; seeds are integers from "
+                              "0 to 2**63 - 1")
 
 
 # ---------------------------------------------------------------------------------------------- executors
@@ -230,16 +337,78 @@ class LocalExecutor:
         pass
 
 
-class DaskExecutor:
-    """Partitions as tasks on a Dask distributed cluster (``tcp://host:port``, or a Client/LocalCluster)."""
+#: seconds to wait for a Dask scheduler before giving up (``--scheduler-timeout``)
+SCHEDULER_TIMEOUT_S = 5.0
+_SCHEDULER_ADDRESS = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+_LOOPBACK = ("127.", "localhost", "[::1]")
 
-    def __init__(self, scheduler: Any) -> None:
+
+@dataclass(frozen=True)
+class TLSFiles:
+    """PEM files for a ``tls://`` scheduler: the certificate authority that signed the scheduler's certificate, and
+    this client's certificate and key (``distributed.Security``; None: from the Dask configuration)."""
+
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+
+    def security(self) -> Any:
+        from distributed import Security
+
+        for path in (self.ca_file, self.cert_file, self.key_file):
+            if path is not None and not Path(path).is_file():
+                raise CohortError(f"--tls-*: {path} is not a readable file")
+        given = {k: str(v) for k, v in (("tls_ca_file", self.ca_file), ("tls_client_cert", self.cert_file),
+                                        ("tls_client_key", self.key_file)) if v is not None}
+        return Security(require_encryption=True, **given)
+
+
+def check_scheduler_address(address: str) -> str:
+    """``tcp://HOST:PORT`` or ``tls://HOST:PORT``, else a :class:`CohortError` saying so; the scheme."""
+    m = _SCHEDULER_ADDRESS.match(address)
+    if m is None or not 0 < int(m.group(3)) < 65536:
+        raise CohortError(f"--scheduler {address!r}: expected tls://HOST:PORT (or tcp://HOST:PORT on a trusted "
+                          "network), e.g. tls://10.0.0.5:8786")
+    return m.group(1)
+
+
+def plain_tcp_warning(address: str) -> str | None:
+    """The warning for a plain ``tcp://`` scheduler off this machine (None for tls:// or loopback)."""
+    if not address.startswith("tcp://") or address[len("tcp://"):].startswith(_LOOPBACK):
+        return None
+    return (f"--scheduler {address}: plain tcp:// is not encrypted or authenticated, and Dask unpickles what the "
+            "peer sends (code can run in this process): use it on a trusted network only, tls:// elsewhere")
+
+
+class DaskExecutor:
+    """Partitions as tasks on a Dask distributed cluster (``tls://host:port`` or ``tcp://host:port``, or a
+    Client/LocalCluster). ``security``: a ``distributed.Security`` (TLS certificates) or :class:`TLSFiles`; for
+    tls:// without it, Dask's configuration (``distributed.comm.tls.*``) applies. Connecting gives up after
+    ``timeout`` seconds."""
+
+    def __init__(self, scheduler: Any, security: Any = None, timeout: float = SCHEDULER_TIMEOUT_S) -> None:
         try:
             from dask.distributed import Client
         except ImportError as err:  # pragma: no cover - depends on the install
             raise CohortError("a --scheduler needs dask.distributed: pip install 'hemasim[dask]'") from err
         self._own = not hasattr(scheduler, "submit")
-        self.client = Client(scheduler) if self._own else scheduler
+        if not self._own:
+            self.client = scheduler
+            return
+        if isinstance(scheduler, str):
+            scheme = check_scheduler_address(scheduler)
+            if security is not None and scheme != "tls":
+                raise CohortError(f"--scheduler {scheduler}: TLS certificates are given, so the address must be "
+                                  "tls://")
+        if isinstance(security, TLSFiles):
+            security = security.security()
+        kwargs = {} if security is None else {"security": security}
+        try:
+            self.client = Client(scheduler, timeout=timeout, **kwargs)
+        except Exception as err:  # noqa: BLE001 - whatever answers there (nothing, a non-Dask server, a bad TLS peer)
+            raise CohortError(f"--scheduler {scheduler}: cannot connect within {timeout:g} s "
+                              f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no answer'})"
+                              ) from None
 
     def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]]):  # noqa: ANN201 - iterator
         from dask.distributed import as_completed
@@ -275,9 +444,11 @@ class _Column:
     definition: str
 
 
-def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
-    """Merge every partition into summary.json/.csv and bands.csv/.png; return the summary."""
-    parts = sorted((out / "endpoints").glob("part-*.parquet"))
+def summarise(out: Path, times: np.ndarray, n_parts: int | None = None) -> dict[str, Any]:
+    """Merge partitions 0 .. ``n_parts`` - 1 (None: every one in ``out``) into summary.json/.csv and
+    bands.csv/.png; return the summary."""
+    found = sorted((out / "endpoints").glob("part-*.parquet"))
+    parts = found if n_parts is None else [_part(out, "endpoints", k, "parquet") for k in range(n_parts)]
     ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
     rows = []
     meta = _endpoint_meta(parts)
@@ -298,85 +469,101 @@ def summarise(out: Path, times: np.ndarray) -> dict[str, Any]:
     atomic_write_file(out / "summary.json", _write_text(json.dumps(summary, indent=2) + "\n"))
     atomic_write_file(out / "summary.csv", _write_text(pd.DataFrame(rows).to_csv(index=False)))
 
-    hist = sum(np.load(p)["hist"] for p in sorted((out / "bands").glob("part-*.npz")))
+    band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
+    hist = sum(np.load(p)["hist"] for p in band_files)
     bands = pd.DataFrame({"time_days": times})
     for b, name in enumerate(BAND_OBSERVABLES):
         q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
         bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
     atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
     png = io.BytesIO()
-    _bands_figure(bands, len(ep)).savefig(png, dpi=80, format="png")
+    cohort_bands_figure(bands, len(ep), BAND_OBSERVABLES).savefig(png, dpi=80, format="png")  # hemasim.report.plots
     atomic_write_file(out / "bands.png", _write_bytes(png.getvalue()))
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png.getvalue(), man)))
     return summary
 
 
-def _bands_figure(bands: Any, n: int) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 7), layout="constrained")
-    axes = fig.subplots(2, 2).ravel()
-    t = bands["time_days"].to_numpy()
-    for ax, name in zip(axes, BAND_OBSERVABLES, strict=True):
-        ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95%")
-        ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
-        for thr, grade in CTCAE.get(name, []):
-            ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
-            ax.text(t[0], thr, f" CTCAE {grade}", color="tab:red", fontsize=7, va="bottom")
-        ax.set_title(name)
-        ax.set_xlabel("time (days)")
-        ax.set_ylim(bottom=0)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(f"virtual cohort: {n} patients")
-    return fig
-
-
 # ---------------------------------------------------------------------------------------------- entry point
 def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, seeds: Sequence[int] | None = None,
                partition_size: int = 1000, timeseries: bool = False, scheduler: Any = None,
-               progress: bool = True, max_partitions: int | None = None) -> dict[str, Any] | None:
+               progress: bool = True, max_partitions: int | None = None, security: Any = None,
+               scheduler_timeout: float = SCHEDULER_TIMEOUT_S, force: bool = False) -> dict[str, Any] | None:
     """Simulate ``n`` virtual patients of ``scenario`` into ``out`` (see the module docstring).
 
-    Complete partitions already in ``out`` are skipped. ``max_partitions`` stops after that many new
-    partitions (for tests of resumption); the summary is then not written and None is returned.
+    Complete partitions already in ``out`` (recorded in its manifest, their files' sizes and sha256 matching) are
+    skipped; others are (re)computed. ``max_partitions`` stops after that many new partitions (for tests of
+    resumption); the summary is then not written and None is returned. ``force`` deletes an earlier cohort in
+    ``out`` (another cohort, one from another hemasim version, a damaged manifest) and starts afresh. ``scheduler``,
+    ``security``, ``scheduler_timeout``: see :class:`DaskExecutor`.
     """
     if n < 1:
         raise CohortError("--n must be at least 1")
-    if seeds is not None and len(seeds) != n:
-        raise CohortError(f"the seed list has {len(seeds)} entries for {n} patients")
+    if seeds is not None:
+        if len(seeds) != n:
+            raise CohortError(f"the seed list has {len(seeds)} entries for {n} patients")
+        check_seeds(seeds)
     if getattr(scenario.model, "kind", "full") != "full":
         raise CohortError(f"model: cohorts run the full model (the scenario asks for {scenario.model.kind})")
+    if isinstance(scheduler, str):
+        check_scheduler_address(scheduler)
     out = Path(out)
     data = scenario.model_dump(mode="json")
     rtol = cohort_rtol(scenario)
-    check_or_write_manifest(out, manifest(data, n, seed, partition_size, seeds, timeseries, rtol))
+    man = open_cohort_folder(out, manifest(data, n, seed, partition_size, seeds, timeseries, rtol), force)
     n_parts = (n + partition_size - 1) // partition_size
-    todo = [k for k in range(n_parts) if not is_complete(out, k)]
+    todo = [k for k in range(n_parts) if not is_complete(out, k, man)]
+    man["partitions"] = {k: v for k, v in (man.get("partitions") or {}).items() if k.isdigit() and int(k) not in todo}
     if max_partitions is not None:
         todo = todo[:max_partitions]
     jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries, rtol)
             for k in todo]
-    executor = DaskExecutor(scheduler) if scheduler is not None else LocalExecutor()
+    executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None else LocalExecutor()
     try:
-        if progress and jobs:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            with Progress(TextColumn("cohort partitions"), BarColumn(), MofNCompleteColumn(),
-                          TimeRemainingColumn()) as bar:
-                task = bar.add_task("", total=len(jobs))
-                for part in executor.map(simulate_partition, jobs):
-                    write_partition(out, part)
-                    bar.advance(task)
-        else:
-            for part in executor.map(simulate_partition, jobs):
-                write_partition(out, part)
+        _run_partitions(out, man, executor, jobs, progress)
     finally:
         executor.close()
-    if not all(is_complete(out, k) for k in range(n_parts)):
+    if not all(is_complete(out, k, man) for k in range(n_parts)):
         return None
-    return summarise(out, output_times(scenario.duration_days, scenario.output.every_days))
+    return summarise(out, output_times(scenario.duration_days, scenario.output.every_days), n_parts)
+
+
+#: seconds between rewrites of the manifest while partitions complete (a kill loses at most this much of the
+#: record: those partitions are recomputed); rewriting it after every one of thousands of partitions would write
+#: gigabytes
+MANIFEST_EVERY_S = 5.0
+
+
+def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | DaskExecutor,
+                    jobs: list[tuple[Any, ...]], progress: bool) -> None:
+    """Compute the partitions of ``jobs``; write each one's files, then record their checksums in the manifest
+    (written with the first partition, at most every MANIFEST_EVERY_S after, and when the loop ends or fails:
+    inputs that fail before a partition is done leave nothing behind)."""
+    last_written: float | None = None
+    unwritten = False
+
+    def keep(part: PartitionOutput) -> None:
+        nonlocal last_written, unwritten
+        write_partition(out, part)
+        man["partitions"][str(part.index)] = partition_record(out, part.index, bool(man["timeseries"]))
+        unwritten = True
+        if last_written is None or time.monotonic() - last_written >= MANIFEST_EVERY_S:
+            write_manifest(out, man)
+            last_written, unwritten = time.monotonic(), False
+
+    try:
+        if not (progress and jobs):
+            for part in executor.map(simulate_partition, jobs):
+                keep(part)
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        with Progress(TextColumn("cohort partitions"), BarColumn(), MofNCompleteColumn(),
+                      TimeRemainingColumn()) as bar:
+            task = bar.add_task("", total=len(jobs))
+            for part in executor.map(simulate_partition, jobs):
+                keep(part)
+                bar.advance(task)
+    finally:
+        if unwritten:
+            write_manifest(out, man)

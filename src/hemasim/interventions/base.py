@@ -23,8 +23,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, get_args
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
+from hemasim._schema import StrictData
 from hemasim.biology.body import Covariates
 from hemasim.events import Event
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
@@ -38,10 +39,9 @@ __all__ = ["EndpointColumn", "EndpointContext", "EndpointFamily", "EventContext"
            "registered_kinds"]
 
 
-class Strict(BaseModel):
-    """Scenario blocks refuse unknown fields and are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Strict(StrictData):
+    """Scenario blocks refuse unknown fields, are immutable, take finite floats only and keep booleans and
+    numbers apart (hemasim._schema)."""
 
 
 @dataclass

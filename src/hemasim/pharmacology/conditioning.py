@@ -9,31 +9,40 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field, ValidationError, model_validator
 
+from hemasim._schema import StrictData, location_part, validation_problems
+from hemasim._yaml_limits import load_yaml_text
 from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days
 
-__all__ = ["ConditioningRegimen", "available_regimens", "conditioning_events", "load_regimen"]
+__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "load_regimen",
+           "parse_regimens"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = StrictData
 
 
 class CellKill(_Strict):
     kind: Literal["cell_kill"]
-    day: float = Field(ge=0)
+    day: float = Field(ge=0, le=365)
     agent: str
     surviving: dict[Literal["hsc", "progenitor", "lymphoid"], Value]
+
+    @model_validator(mode="after")
+    def _fractions(self) -> CellKill:
+        for cls, sf in self.surviving.items():
+            if not 0.0 <= sf.value <= 1.0:
+                raise ValueError(f"surviving.{cls}.value: a surviving fraction lies in [0, 1] (got {sf.value:g})")
+        return self
 
 
 class Tbi(_Strict):
     kind: Literal["tbi"]
-    day: float = Field(ge=0)
+    day: float = Field(ge=0, le=365)
     total_dose_Gy: float = Field(gt=0, le=20)
     fractions: int = Field(ge=1, le=20)
     fractions_per_day: int = Field(ge=1, le=3)
@@ -44,8 +53,8 @@ class ConditioningRegimen(_Strict):
     title: str
     intensity: Literal["myeloablative", "reduced_intensity", "non_myeloablative"]
     description: str
-    graft_day: float = Field(ge=0, description="days from the regimen's start to the transplant (its day 0)")
-    components: list[CellKill | Tbi] = Field(min_length=1)
+    graft_day: float = Field(ge=0, le=365, description="days from the regimen's start to the transplant (its day 0)")
+    components: list[Annotated[CellKill | Tbi, Field(discriminator="kind")]] = Field(min_length=1, max_length=100)
 
     @property
     def last_day(self) -> float:
@@ -58,12 +67,29 @@ class ConditioningRegimen(_Strict):
         return max(ends)
 
 
+class RegimenError(ValueError):
+    """A regimens file that cannot be used; one line naming the file, the regimen and the field."""
+
+
+def parse_regimens(data: object, source: str) -> dict[str, ConditioningRegimen]:
+    """Validate a regimens document (a mapping of name -> regimen)."""
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise RegimenError(f"{source}: a mapping of regimen names to regimens")
+    out = {}
+    for name, block in data.items():
+        try:
+            out[name] = ConditioningRegimen.model_validate(block)
+        except ValidationError as err:
+            raise RegimenError(f"{source}: {location_part(name)}: " + "; ".join(validation_problems(err, ("cell_kill", "tbi"),
+                                                                                    model=ConditioningRegimen))) from None
+    return out
+
+
 @cache
 def _all() -> dict[str, ConditioningRegimen]:
-    import yaml
-
+    source = "hemasim/pharmacology/conditioning/regimens.yaml"
     text = resources.files("hemasim.pharmacology").joinpath("conditioning/regimens.yaml").read_text("utf-8")
-    return {k: ConditioningRegimen.model_validate(v) for k, v in yaml.safe_load(text).items()}
+    return parse_regimens(load_yaml_text(text, source, "regimens file"), source)
 
 
 def available_regimens() -> list[str]:

@@ -10,6 +10,10 @@ chain, that chain's system parameters. Every number is a record with its source:
 Units are in the field names (hours and litres as published; the model converts to days at the
 edge). Sets shipped with hemasim live in ``hemasim/pharmacology/drugs/``; a user's own set is a
 file with the same schema, passed by path.
+
+A set is read within the limits of :mod:`hemasim._yaml_limits`; every value must be finite and lie in
+the plausible range of its field (:data:`VALUE_RANGES`), and the PK's first-order rate constants must be
+at most :data:`MAX_RATE_PER_H`, so that a set cannot divide by zero or make the model too stiff to solve.
 """
 
 from __future__ import annotations
@@ -20,21 +24,56 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from hemasim._schema import StrictData, validation_problems
+from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.parameters import Assumed, Cited, Derived, Parameter, Reference
 
-__all__ = ["DrugSet", "DrugSetError", "available_drug_sets", "load_drug_set"]
+__all__ = ["MAX_RATE_PER_H", "VALUE_RANGES", "DrugSet", "DrugSetError", "available_drug_sets", "load_drug_set"]
 
 HOURS_PER_DAY = 24.0
+
+#: plausible range (inclusive) of the value of each field, by the field's name (the last part of its path; the
+#: variances of ``friberg.iiv_variance`` under ``iiv_variance``). The shipped sets lie well inside; the
+#: bounds are what no published model is near and what keeps the model solvable: no zero volume (a division
+#: by zero), no slope that makes the kill rate so fast that the solver cannot follow (a docetaxel slope of
+#: 1e4 L/umol takes ~1,800 steps over two cycles, one of 1e8 L/umol 7 million, the published one 650)
+VALUE_RANGES: dict[str, tuple[float, float]] = {
+    "molar_mass_g_per_mol": (1.0, 1e7),
+    "central_volume_L": (1e-3, 1e5),
+    "volume_L": (1e-3, 1e5),
+    "clearance_L_per_h": (0.0, 1e4),
+    "clearance_L_per_h_per_m2": (0.0, 1e4),
+    "intercompartmental_clearance_L_per_h": (0.0, 1e4),
+    "rate_per_h": (1e-6, 100.0),
+    "bioavailability": (1e-6, 1.0),
+    "internalisation_rate_per_h": (0.0, 100.0),
+    "dissociation_constant_nmol_per_L": (1e-9, 1e9),
+    "receptors_nmol_per_L_per_anc_1e9_per_L": (0.0, 1e3),
+    "slope_L_per_umol": (0.0, 1e4),
+    "emax": (-1.0, 100.0),
+    "ec50_ng_per_mL": (1e-9, 1e9),
+    "ec50_nmol_per_L": (1e-9, 1e9),
+    "hill": (0.1, 10.0),
+    "baseline_1e9_per_L": (1e-3, 1e3),
+    "mean_transit_time_h": (1.0, 1e4),
+    "feedback_gamma": (0.0, 2.0),
+    "female_baseline_change": (-0.99, 10.0),
+    "prior_therapy_baseline_change": (-0.99, 10.0),
+    "iiv_variance": (0.0, 4.0),
+}
+#: fastest first-order PK rate (clearance / volume, absorption), per hour: a half-life of 25 s
+MAX_RATE_PER_H = 100.0
+#: body surface area used to turn a clearance per m2 into a rate for that check (a large adult)
+_LARGE_BSA_M2 = 3.0
 
 
 class DrugSetError(ValueError):
     """A drug set that cannot be used; the message is one line naming the file and field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = StrictData
 
 
 class Value(_Strict):
@@ -58,7 +97,7 @@ class Value(_Strict):
 
 class ReferenceSpec(_Strict):
     authors: str
-    year: int
+    year: int = Field(ge=1000, le=3000)
     title: str
     journal: str
     doi: str | None = None
@@ -120,6 +159,19 @@ class PK(_Strict):
             raise ValueError("give exactly one of clearance_L_per_h or clearance_L_per_h_per_m2 "
                              "(or saturable_elimination alone)")
         return self
+
+    def rate_constants_per_h(self) -> list[tuple[str, float]]:
+        """The first-order rate constants of the disposition (per hour), each named by how it is computed."""
+        v1 = self.central_volume_L.value
+        cl = (self.clearance_L_per_h.value if self.clearance_L_per_h is not None
+              else _LARGE_BSA_M2 * self.clearance_L_per_h_per_m2.value if self.clearance_L_per_h_per_m2 else 0.0)
+        rates = [("clearance / central_volume_L", cl / v1 if v1 > 0 else math.inf)]
+        for k, per in enumerate(self.peripheral):
+            q, vp = per.intercompartmental_clearance_L_per_h.value, per.volume_L.value
+            rates += [(f"peripheral.{k}: intercompartmental_clearance / central_volume_L", q / v1 if v1 > 0 else
+                       math.inf), (f"peripheral.{k}: intercompartmental_clearance / volume_L",
+                                   q / vp if vp > 0 else math.inf)]
+        return rates
 
 
 Lineage = Literal["neutrophil", "monocyte", "erythroid", "megakaryocyte"]
@@ -188,11 +240,17 @@ class DrugSet(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> DrugSet:
         for path, v in self.values_with_paths():
+            _check_range(path, v.value)
             if v.source is not None and v.source not in self.references:
                 raise ValueError(f"{path}.source: unknown reference {v.source!r}; this set's references: "
                                  f"{', '.join(sorted(self.references))}")
         if self.pk is None and not self.pk_missing_reason:
             raise ValueError("pk: give a PK block, or pk_missing_reason saying why the set has none")
+        for what, rate in self.pk.rate_constants_per_h() if self.pk is not None else []:
+            if rate > MAX_RATE_PER_H:
+                raise ValueError(f"pk: {what} = {rate:.3g} per hour; at most {MAX_RATE_PER_H:g} per hour (a "
+                                 "half-life of 25 s; clearance per m2 taken at 3 m2): faster rates make the model "
+                                 "too stiff to solve")
         needs_depot = {"subcutaneous", "oral"} & set(self.routes)
         if self.pk is not None and needs_depot and self.pk.absorption is None:
             raise ValueError(f"pk.absorption: routes {sorted(needs_depot)} need an absorption block")
@@ -249,20 +307,24 @@ class DrugSet(_Strict):
         return self.value_record(path).value
 
 
+def _check_range(path: str, value: float) -> None:
+    parts = path.split(".")
+    field = "iiv_variance" if "iiv_variance" in parts else next(p for p in reversed(parts) if not p.isdigit())
+    low, high = VALUE_RANGES.get(field, (-math.inf, math.inf))
+    if not low <= value <= high:
+        raise ValueError(f"{path}.value: {value:g} is outside the plausible range of {field}, [{low:g}, {high:g}] "
+                         "(docs/drugs.md)")
+
+
 def _format(err: ValidationError) -> str:
-    e = err.errors()[0]
-    loc = ".".join(str(p) for p in e["loc"])
-    msg = e["msg"].removeprefix("Value error, ")
-    if e["type"] == "extra_forbidden":
-        msg = "unknown field (see docs/drugs.md for the schema)"
-    elif e["type"] == "missing":
-        msg = "required field is missing"
-    return f"{loc or 'drug set'}: {msg}"
+    """Every problem, joined on one line (a drug set's errors are quoted inside a scenario's)."""
+    return "; ".join(validation_problems(err, unknown_field="unknown field (see docs/drugs.md for the schema)",
+                                         model=DrugSet))
 
 
 def parse_drug_set(data: object, source: str) -> DrugSet:
     if not isinstance(data, dict):
-        raise DrugSetError(f"{source}: a drug set is a mapping of fields")
+        raise DrugSetError(f"{source}: a drug set is a mapping of fields (got {type(data).__name__})")
     try:
         return DrugSet.model_validate(data)
     except ValidationError as err:
@@ -284,14 +346,10 @@ def _load_shipped(name: str) -> DrugSet:
 
 
 def _load_file(path: Path) -> DrugSet:
-    import yaml
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise DrugSetError(f"{path}: cannot read the drug set ({err.strerror})") from None
-    except yaml.YAMLError as err:
-        raise DrugSetError(f"{path}: malformed YAML ({getattr(err, 'problem', None) or err})") from None
+        data = load_yaml_file(path, "drug set")
+    except YamlInputError as err:
+        raise DrugSetError(str(err)) from None
     ds = parse_drug_set(data, str(path))
     if ds.name != path.stem:
         raise DrugSetError(f"{path}: name {ds.name!r} must equal the file name {path.stem!r}")
@@ -304,6 +362,6 @@ def load_drug_set(name_or_path: str | Path) -> DrugSet:
     if text.endswith((".yaml", ".yml")) or "/" in text:
         return _load_file(Path(text))
     if text not in available_drug_sets():
-        raise DrugSetError(f"unknown drug set {text!r}; shipped sets: {', '.join(available_drug_sets())} "
+        raise DrugSetError(f"unknown drug set {quoted(text)}; shipped sets: {', '.join(available_drug_sets())} "
                            "(or give the path of your own .yaml file)")
     return _load_shipped(text)

@@ -39,6 +39,13 @@ def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clone
             shade = 0.45 + 0.5 * ((k * 0.618) % 1.0)
             colors.append(reds(shade) if panel else blues(shade) if sel > 0 else (0.6, 0.6, 0.6, 0.5 + 0.4 * shade))
     ax.stackplot(years, 100 * shares[order], linewidth=0, colors=colors)
+    if colors is not None:  # what the colours mean
+        from matplotlib.patches import Patch
+
+        ax.legend(handles=[Patch(color=mpl.colormaps["Reds"](0.7), label="CH-panel driver"),
+                           Patch(color=mpl.colormaps["Blues"](0.7), label="other driver"),
+                           Patch(color=(0.6, 0.6, 0.6, 0.7), label="neutral clone")],
+                  fontsize=8, loc="upper left")
     ax.set_xlabel("time (years)")
     ax.set_ylabel("share of HSC pool (%)")
     ax.set_title(f"{title} ({len(shares)} clones)")

@@ -27,10 +27,63 @@ def png_base64(fig: Any) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _fmt(v: float | None) -> str:
+def _fmt(v: float | None, missing: str = "not reached") -> str:
     if v is None:
-        return "not reached"
+        return missing
     return f"{v:.4g}"
+
+
+def endpoint_text(e: EndpointValue) -> str:
+    """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached")."""
+    return _fmt(e.value, e.note or "not reached")
+
+
+def plain(value: object, nested: bool = False) -> str:
+    """A scenario value as readable text: ``key: value`` pairs, nested ones in parentheses, lists joined, no
+    Python syntax (not escaped)."""
+    if isinstance(value, dict):
+        text = ", ".join(f"{k.replace('_', ' ')}: {plain(v, True)}" for k, v in value.items()
+                         if v is not None and v != [] and v != {}) or "none"
+        return f"({text})" if nested else text
+    if isinstance(value, list | tuple):
+        return "; ".join(plain(v, nested) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def solver_text(solver: dict[str, Any]) -> str:
+    """The solver record as text: its name, then its settings."""
+    rest = {k: v for k, v in solver.items() if k != "solver"}
+    return f"{solver.get('solver', '')} ({plain(rest)})" if rest else str(solver.get("solver", ""))
+
+
+def interventions_html(scen: dict[str, Any]) -> str:
+    """The scenario's interventions as a list of readable lines (kind first)."""
+    esc = html.escape
+    items = []
+    for iv in scen.get("interventions") or []:
+        rest = {k: v for k, v in iv.items() if k != "kind"}
+        items.append(f"<li><b>{esc(str(iv.get('kind', '')).replace('_', ' '))}</b>: {esc(plain(rest))}</li>")
+    return "".join(items) or "<li>none</li>"
+
+
+def parameter_status(source: str) -> str:
+    """The kind of source of a parameter (its status), from the start of its provenance text."""
+    for prefix, status in (("assumed", "assumed"), ("calibrated", "calibrated"), ("derived", "derived"),
+                           ("set by the user", "user override")):
+        if source.startswith(prefix):
+            return status
+    return "cited"
+
+
+def parameter_rows(records: list[dict[str, Any]]) -> str:
+    esc = html.escape
+    return "".join(f"<tr><td><code>{esc(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
+                   f"<td>{parameter_status(p['source'])}</td><td>{esc(p['source'])}</td></tr>" for p in records)
+
+
+PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
 
 
 def figure_html(title: str, alt: str, fig: Any) -> str:
@@ -52,24 +105,22 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     sections_html = "\n".join(p for p in parts if p)
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
-    rows_ep = "".join(f"<tr><td><code>{esc(e.name)}</code></td><td>{_fmt(e.value)}</td><td>{esc(e.unit)}</td>"
+    rows_ep = "".join(f"<tr><td><code>{esc(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
                       f"<td>{esc(e.definition)}</td></tr>" for e in endpoints)
-    rows_p = "".join(f"<tr><td><code>{esc(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
-                     f"<td>{esc(p['source'])}</td></tr>" for p in record["parameters"])
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
-    interventions = scen.get("interventions") or []
-    iv = "".join(f"<li><code>{esc(str(i))}</code></li>" for i in interventions) or "<li>none</li>"
+    volume = record.get("blood_volume_L")
+    volume_txt = f"; blood volume {volume:.4g} L" if volume is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
 <body>
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model <code>{esc(record['model'])}</code>
-&middot; seed {esc(str(record['seed']))} &middot; solver <code>{esc(str(record['solver']))}</code></p>
+&middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
-<p>Patient: {esc(str(patient))}; blood volume {_fmt(record['blood_volume_L'])} L;
+<p>Patient: {esc(plain(patient))}{volume_txt};
 duration {esc(str(scen.get('duration_days')))} days.</p>
-<p>Interventions:</p><ul>{iv}</ul>
+<p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
 <p class="muted">Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds.
 Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count.</p>
@@ -78,7 +129,7 @@ Dashed lines (after a transplant or with a SCID genotype): the donor-derived par
 <h2>Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>
-<table><tr><th>name</th><th>value</th><th>unit</th><th>source</th></tr>{rows_p}</table>
+<table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>
 <h2>References</h2><ol>{refs}</ol>
 </body></html>
 """
@@ -90,12 +141,14 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     scen = manifest.get("scenario") or {}
     img = base64.b64encode(bands_png).decode("ascii")
 
-    def cell(v: object) -> str:
-        return "" if v is None else f"{v:.4g}" if isinstance(v, float) else esc(str(v))
+    def cell(v: object, reached: float) -> str:
+        if v is None:
+            return "none reached" if reached == 0 else "n/a"
+        return f"{v:.4g}" if isinstance(v, float) else esc(str(v))
 
     rows = "".join(
-        f"<tr><td><code>{esc(r['endpoint'])}</code></td><td>{cell(r['median'])}</td><td>{cell(r['p05'])}</td>"
-        f"<td>{cell(r['p95'])}</td><td>{100 * r['fraction_reaching']:.1f}%</td><td>{esc(r['unit'])}</td>"
+        f"<tr><td><code>{esc(r['endpoint'])}</code></td><td>{cell(r['median'], r['fraction_reaching'])}</td>"
+        f"<td>{cell(r['p05'], r['fraction_reaching'])}</td><td>{cell(r['p95'], r['fraction_reaching'])}</td><td>{100 * r['fraction_reaching']:.1f}%</td><td>{esc(r['unit'])}</td>"
         f"<td>{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     return f"""<!DOCTYPE html>
@@ -106,7 +159,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients
 &middot; {esc(seeds)} &middot; partitions of {manifest.get('partition_size')}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
-<p>Population: <code>{esc(str(scen.get('population')))}</code></p>
+<p>Population: {esc(plain(scen.get('population') or {}))}</p>
 <h2>Bands over time</h2>
 <p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>
 <img alt="cohort bands" style="max-width:100%" src="data:image/png;base64,{img}">

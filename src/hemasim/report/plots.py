@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
 
 from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
 from hemasim.simulation import Result
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
 # Adult reference intervals drawn behind each panel (validation targets S1-S9, Merck / Chng 2004).
@@ -40,21 +44,55 @@ PANELS = [
 ]
 
 
-def lineage_figure(result: Result) -> Figure:
+Arms = Sequence[tuple[str, Result]]
+ARM_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)))
+
+
+def as_arms(result: Result | Arms) -> list[tuple[str, Result]]:
+    """A single run as one unnamed arm, or the arms as given."""
+    return [("", result)] if isinstance(result, Result) else list(result)
+
+
+def time_axis(times: np.ndarray) -> tuple[np.ndarray, str]:
+    """Times in days, or in years for runs longer than three years, and the axis label (shared by every figure,
+    so that their x-axes match)."""
+    years = times[-1] > 3 * 365
+    return (times / 365.25, "time (years)") if years else (times, "time (days)")
+
+
+def _top(values: list[np.ndarray], band_hi: float | None) -> float:
+    """The upper y-limit of a panel starting at 0: room above the highest curve (a flat line must not sit on the
+    frame) and above the reference band."""
+    peak = max((float(np.nanmax(v)) for v in values if np.isfinite(v).any()), default=1.0)
+    top = max(peak * 1.15, (band_hi or 0.0) * 1.1)
+    return top if top > 0 else 1.0
+
+
+def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
+    """CTCAE grade lines with their labels: grade 3 at the left, grade 4 at the right (they are close together)."""
+    for k, (thr, grade) in enumerate(CTCAE[col]):
+        ax.axhspan(0, thr, color="tab:red", alpha=0.08, lw=0)
+        ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
+        at_right = k % 2 == 1
+        ax.text(x[-1] if at_right else x[0], thr, f"CTCAE {grade} " if at_right else f" CTCAE {grade}",
+                color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
+
+
+def lineage_figure(result: Result | Arms) -> Figure:
+    """Blood counts and lineages over time; arms are overlaid (one colour per arm; subsets: one line style per arm)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
-    obs = result.observables
-    t = obs["time_days"].to_numpy()
-    years = t[-1] > 3 * 365
-    x = t / 365.25 if years else t
-    patient = result.model.info.patient
+    arms = as_arms(result)
+    tables = [(name, r.observables) for name, r in arms]
+    x, xlabel = time_axis(tables[0][1]["time_days"].to_numpy())
+    patient = arms[0][1].model.info.patient
     sex = str(patient.sex) if patient is not None else "male"
     bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[sex]}
-
-    panels = [p for p in PANELS if all(c in obs for c in (p[0] if isinstance(p[0], tuple) else (p[0],)))]
+    panels = [p for p in PANELS if all(c in obs for _, obs in tables for c in (p[0] if isinstance(p[0], tuple)
+                                                                                 else (p[0],)))]
     rows = (len(panels) + 1) // 2
     fig = Figure(figsize=(12, 2.75 * rows + 0.5), layout="constrained")
     axes = fig.subplots(rows, 2, squeeze=False).ravel()
@@ -63,162 +101,271 @@ def lineage_figure(result: Result) -> Figure:
         axes = axes[:-1]
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
-        for c in cols:
-            label = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else None
-            line = ax.plot(x, obs[c].to_numpy(), lw=1.8, label=label)[0]
-            if f"{c}__donor" in obs:  # chimeric patient: the donor part dashed, in the same colour
-                ax.plot(x, obs[f"{c}__donor"].to_numpy(), lw=1.2, ls="--", color=line.get_color(),
-                        label=f"{label or 'total'}: donor" if len(cols) > 1 or c == cols[0] else None)
-        if isinstance(col, str) and col in bands:
-            lo, hi = bands[col]
-            ax.axhspan(lo, hi, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+        shown = _lineage_panel(ax, tables, cols, x)
+        band = bands.get(col) if isinstance(col, str) else None
+        if band is not None:
+            ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
         if isinstance(col, str) and col in CTCAE:
-            for thr, grade in CTCAE[col]:
-                ax.axhspan(0, thr, color="tab:red", alpha=0.08, lw=0)
-                ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
-                ax.text(x[0], thr, f" CTCAE {grade}", color="tab:red", fontsize=7, va="bottom")
+            _ctcae_lines(ax, col, x)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(unit)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, _top(shown, band[1] if band else None))
+        ax.set_xlim(x[0], x[-1])
         ax.grid(alpha=0.3)
-        if len(cols) > 1 or (isinstance(col, str) and col in bands) or f"{cols[0]}__donor" in obs:
+        if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=7, loc="best")
     for ax in axes[-2:]:
-        ax.set_xlabel("time (years)" if years else "time (days)")
+        ax.set_xlabel(xlabel)
     return fig
 
 
-def _stacked(result: Result, suffix: str, height: float) -> tuple[Figure, list, list[str]] | None:
-    """One full-width panel per item whose observable ends with ``suffix`` (a drug, an antigen, a
-    pathogen), or None when the run has none."""
+def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...], x: np.ndarray) -> list[np.ndarray]:
+    """Draw one panel's curves (totals, and donor parts dashed above them); returns the values drawn."""
+    many_arms = len(tables) > 1
+    shown = []
+    for k, (arm, obs) in enumerate(tables):
+        for j, c in enumerate(cols):
+            name = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else ""
+            color = f"C{j}" if len(cols) > 1 or not many_arms else f"C{k}"
+            style = ARM_STYLES[k % len(ARM_STYLES)] if len(cols) > 1 and many_arms else "-"
+            label = ": ".join(p for p in (arm, name) if p) or None
+            ax.plot(x, obs[c].to_numpy(), lw=1.8, color=color, ls=style, label=label, zorder=2)
+            shown.append(obs[c].to_numpy())
+            if f"{c}__donor" in obs and float(obs[f"{c}__donor"].max()) > 0:  # (a SCID without a graft has none)
+                # the donor part above the total (zorder) in a darker dash, so it shows where the two coincide
+                ax.plot(x, obs[f"{c}__donor"].to_numpy(), lw=1.3, ls=(0, (4, 2)), color="black" if len(cols) == 1
+                        and not many_arms else color, alpha=0.85, zorder=3,
+                        label=f"{label or 'total'}: donor" if len(cols) > 1 or many_arms or j == 0 else None)
+    return shown
+
+
+def _stacked(result: Result | Arms, suffix: str, height: float,
+             keep: Any = None) -> tuple[Figure, list, list[str], list[tuple[str, Result]]] | None:
+    """One full-width panel per item whose observable ends with ``suffix`` (a drug, an antigen, a pathogen) in
+    any arm (``keep`` filters the items), or None when the run has none; x-axes as in the lineage figure."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
-    import numpy as np
     from matplotlib.figure import Figure
 
-    items = [o.removesuffix(suffix) for o in result.model.observable_names if o.endswith(suffix)]
+    arms = as_arms(result)
+    items = list(dict.fromkeys(o.removesuffix(suffix) for _, r in arms for o in r.model.observable_names
+                               if o.endswith(suffix)))
+    items = [i for i in items if keep is None or keep(i)]
     if not items:
         return None
     fig = Figure(figsize=(12, height * len(items)), layout="constrained")
     axes = list(np.atleast_1d(fig.subplots(len(items), 1)))
-    axes[-1].set_xlabel("time (days)")
-    return fig, axes, items
+    x, xlabel = time_axis(arms[0][1].times)
+    for ax in axes:
+        ax.set_xlim(x[0], x[-1])
+    axes[-1].set_xlabel(xlabel)
+    return fig, axes, items, arms
 
 
-def drug_figure(result: Result) -> Figure | None:
-    """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs."""
+def _arm_series(arms: list[tuple[str, Result]], observable: str) -> list[tuple[int, str, np.ndarray, np.ndarray]]:
+    """(arm index, arm name, x, values) of each arm that has ``observable``."""
+    return [(k, name, time_axis(r.times)[0], r.observable(observable)) for k, (name, r) in enumerate(arms)
+            if observable in r.model.observable_names]
+
+
+def _arm_label(base: str, arm: str) -> str:
+    return f"{base} ({arm})" if arm else base
+
+
+def drug_figure(result: Result | Arms) -> Figure | None:
+    """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs.
+    Below four decades under the peak the curve is left out (a gap), not joined across."""
     stacked = _stacked(result, "_concentration_ng_per_mL", 2.6)
     if stacked is None:
         return None
-    fig, axes, drugs = stacked
-    log = result.record.administrations
+    fig, axes, drugs, arms = stacked
     for ax, drug in zip(axes, drugs, strict=True):
-        c = result.observable(f"{drug}_concentration_ng_per_mL")
-        floor = 1e-4 * float(c.max()) if c.max() > 0 else 1e-6  # four decades below the peak
-        positive = c > floor
-        ax.semilogy(result.times[positive], c[positive], lw=1.6, color="tab:purple")
+        series = _arm_series(arms, f"{drug}_concentration_ng_per_mL")
+        peak = max(float(c.max()) for *_, c in series)
+        floor = 1e-4 * peak if peak > 0 else 1e-6  # four decades below the peak
+        for k, arm, x, c in series:
+            ax.semilogy(x, np.where(c > floor, c, np.nan), lw=1.6, color="tab:purple",
+                        ls=ARM_STYLES[k % len(ARM_STYLES)], label=arm or None)
+            for e in arms[k][1].record.administrations:
+                if e.get("drug") == drug:
+                    given = float(e["given_ug"]) > 0
+                    day = float(e["day"]) * (x[-1] / arms[k][1].times[-1] if arms[k][1].times[-1] else 1.0)
+                    ax.axvline(day, color="tab:gray" if given else "tab:orange", lw=0.8, ls="-" if given else "--")
         ax.set_ylim(bottom=floor)
-        for e in log:
-            if e.get("drug") == drug:
-                given = float(e["given_ug"]) > 0
-                ax.axvline(e["day"], color="tab:gray" if given else "tab:orange", lw=0.8, ls="-" if given else "--")
         ax.set_title(f"{drug}: plasma concentration (lines: doses given; dashed orange: delayed or ended)",
                      fontsize=10)
         ax.set_ylabel("ng/mL")
         ax.grid(alpha=0.3, which="both")
+        if len(arms) > 1:
+            ax.legend(fontsize=8, loc="upper right")
     return fig
 
 
-def vaccine_figure(result: Result) -> Figure | None:
-    """Per antigen: IgG and plasmablasts (arbitrary units) with the doses marked; None without vaccines."""
-    stacked = _stacked(result, "_igg_au", 2.6)
+def _vaccinated(arms: list[tuple[str, Result]]) -> dict[str, list[float]]:
+    """The days of the vaccine doses of each antigen, over the arms' scenarios."""
+    out: dict[str, list[float]] = {}
+    for _, r in arms:
+        scenario = r.record.scenario
+        for iv in scenario.interventions if scenario is not None else []:
+            if iv.kind == "vaccine":
+                out.setdefault(iv.antigen, []).append(iv.day)  # type: ignore[attr-defined]  # a vaccine block
+    return out
+
+
+def vaccine_figure(result: Result | Arms) -> Figure | None:
+    """Per vaccinated antigen: IgG and plasmablasts (arbitrary units) with the doses marked; None without a
+    vaccine (a pathogen's own antibody response is drawn with the pathogen)."""
+    doses = _vaccinated(as_arms(result))
+    stacked = _stacked(result, "_igg_au", 2.6, keep=lambda a: a in doses)
     if stacked is None:
         return None
-    fig, axes, antigens = stacked
-    scenario = result.record.scenario
-    doses = [iv for iv in (scenario.interventions if scenario is not None else []) if iv.kind == "vaccine"]
+    fig, axes, antigens, arms = stacked
     for ax, a in zip(axes, antigens, strict=True):
-        ax.plot(result.times, result.observable(f"{a}_igg_au"), lw=1.8, color="tab:blue", label="IgG")
         ax2 = ax.twinx()
-        ax2.plot(result.times, result.observable(f"{a}_plasmablasts_au"), lw=1.2, color="tab:orange",
-                 label="plasmablasts")
-        for iv in doses:
-            if iv.antigen == a:  # type: ignore[attr-defined]  # a vaccine block
-                ax.axvline(iv.day, color="tab:gray", lw=0.8)
+        for k, arm, x, igg in _arm_series(arms, f"{a}_igg_au"):
+            style = ARM_STYLES[k % len(ARM_STYLES)]
+            ax.plot(x, igg, lw=1.8, color="tab:blue", ls=style, label=_arm_label("IgG", arm))
+            ax2.plot(x, arms[k][1].observable(f"{a}_plasmablasts_au"), lw=1.2, color="tab:orange", ls=style,
+                     label=_arm_label("plasmablasts", arm))
+        for day in doses[a]:
+            ax.axvline(day, color="tab:gray", lw=0.8)
         ax.set_title(f"{a}: specific IgG (blue) and plasmablasts (orange), arbitrary units; lines: doses",
                      fontsize=10)
         ax.set_ylabel("IgG (AU)")
         ax2.set_ylabel("plasmablasts (AU)")
         ax.grid(alpha=0.3)
+        _joint_legend(ax, ax2)
     return fig
 
 
-def _load_panel(ax, result: Result, observable: str, unit: str, limit: float, floor: float):  # noqa: ANN001, ANN202
+def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"] = "upper right",
+                  extra: Axes | None = None) -> None:
+    """One legend for a panel and its twin axes (the left axis' curves, a pathogen's load, included)."""
+    handles: list[Any] = []
+    labels: list[str] = []
+    for one in (ax, ax2, extra):
+        if one is not None:
+            h, lab = one.get_legend_handles_labels()
+            handles += h
+            labels += lab
+    if handles:
+        ax2.legend(handles, labels, fontsize=8, loc=loc)
+
+
+def _load_panel(ax: Axes, arms: list[tuple[str, Result]], observable: str, unit: str, limit: float, floor: float,
+                what: str) -> Axes:
     """A pathogen load on a log axis with its clearance limit dotted; returns the twin axis for host curves."""
-    load = result.observable(observable)
-    shown = load >= floor
-    ax.semilogy(result.times[shown], load[shown], lw=1.8, color="tab:red")
+    for k, arm, x, load in _arm_series(arms, observable):
+        ax.semilogy(x, np.where(load >= floor, load, np.nan), lw=1.8, color="tab:red",
+                    ls=ARM_STYLES[k % len(ARM_STYLES)], label=_arm_label(what, arm))
     ax.axhline(limit, color="tab:red", lw=0.6, ls=":")
     ax.set_ylabel(unit)
     ax.grid(alpha=0.3, which="both")
     return ax.twinx()
 
 
-def infection_figure(result: Result) -> Figure | None:
+def _host_curves(ax2: Axes, arms: list[tuple[str, Result]], curves: list[tuple[str, str, str, float, str]]) -> None:
+    """Host curves on the twin axis: (observable, label, colour, width, extra style) for every arm."""
+    for observable, label, color, lw, dashed in curves:
+        for k, arm, x, v in _arm_series(arms, observable):
+            style = dashed if dashed and len(arms) == 1 else ARM_STYLES[k % len(ARM_STYLES)]
+            ax2.plot(x, v, lw=lw, color=color, ls=style, label=_arm_label(label, arm))
+
+
+def infection_figure(result: Result | Arms) -> Figure | None:
     """Per pathogen: bacterial load (log scale) with the ANC and the inflammatory signal; None without one."""
     stacked = _stacked(result, "_cfu", 2.8)
     if stacked is None:
         return None
-    fig, axes, pathogens = stacked
+    fig, axes, pathogens, arms = stacked
     for ax, n in zip(axes, pathogens, strict=True):
-        ax2 = _load_panel(ax, result, f"{n}_cfu", "CFU", 1.0, 1e-2)
-        ax2.plot(result.times, result.observable("anc_1e9_per_L"), lw=1.4, color="tab:blue", label="ANC (1e9/L)")
-        ax2.plot(result.times, result.observable(f"{n}_inflammation_au"), lw=1.0, color="tab:orange",
-                 label="inflammation (AU)")
-        ax2.plot(result.times, result.observable(f"{n}_igg_au"), lw=1.2, color="tab:purple", label="IgG (AU)")
-        ax2.set_ylabel("ANC / inflammation / IgG")
-        ax2.legend(fontsize=8, loc="upper right")
+        ax2 = _load_panel(ax, arms, f"{n}_cfu", "CFU", 1.0, 1e-2, "bacteria (CFU)")
+        _host_curves(ax2, arms, [("anc_1e9_per_L", "ANC (1e9/L)", "tab:blue", 1.4, ""),
+                                 (f"{n}_inflammation_au", "inflammation (AU)", "tab:orange", 1.0, "")])
+        ax2.set_ylabel("ANC / inflammation")
+        # IgG on its own axis: after a long infection it reaches thousands of AU and would flatten the ANC
+        ax3 = ax.twinx()
+        ax3.spines.right.set_position(("axes", 1.07))
+        _host_curves(ax3, arms, [(f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
+        ax3.set_ylabel("IgG (AU)", color="tab:purple")
+        _joint_legend(ax, ax2, extra=ax3)
         ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange), "
                      "specific IgG (purple)", fontsize=10)
     return fig
 
 
-def viral_figure(result: Result) -> Figure | None:
+def viral_figure(result: Result | Arms) -> Figure | None:
     """Per virus: viral load (log scale) with virus-specific CD8 effectors and IgG; None without one."""
     stacked = _stacked(result, "_viral_load", 2.8)
     if stacked is None:
         return None
-    fig, axes, viruses = stacked
+    fig, axes, viruses, arms = stacked
     for ax, v in zip(axes, viruses, strict=True):
-        ax2 = _load_panel(ax, result, f"{v}_viral_load", "TCID50/mL", VIRUS_DETECTION_TCID50, 1e-3)
-        ax2.plot(result.times, result.observable(f"{v}_cd8_effectors_au"), lw=1.4, color="tab:green",
-                 label="CD8 effectors (AU)")
-        ax2.plot(result.times, result.observable(f"{v}_cd8_memory_au"), lw=1.0, color="tab:green", ls="--",
-                 label="CD8 memory (AU)")
-        ax2.plot(result.times, result.observable(f"{v}_igg_au"), lw=1.4, color="tab:purple", label="IgG (AU)")
+        ax2 = _load_panel(ax, arms, f"{v}_viral_load", "TCID50/mL", VIRUS_DETECTION_TCID50, 1e-3,
+                          "virus (TCID50/mL)")
+        _host_curves(ax2, arms, [(f"{v}_cd8_effectors_au", "CD8 effectors (AU)", "tab:green", 1.4, ""),
+                                 (f"{v}_cd8_memory_au", "CD8 memory (AU)", "tab:green", 1.0, "--"),
+                                 (f"{v}_igg_au", "IgG (AU)", "tab:purple", 1.4, "")])
         ax2.set_ylabel("AU")
-        ax2.legend(fontsize=8, loc="upper right")
+        _joint_legend(ax, ax2)
         ax.set_title(f"{v}: virus (red, log; dotted: detection limit), CD8 effectors and memory (green), IgG (purple)",
                      fontsize=10)
     return fig
 
 
-def autoimmunity_figure(result: Result) -> Figure | None:
+def autoimmunity_figure(result: Result | Arms) -> Figure | None:
     """Disease activity (autoreactive memory, log scale) with CD4 clonotype richness relative to the start;
     None without an autoimmune disease."""
     stacked = _stacked(result, "_activity", 2.8)
     if stacked is None:
         return None
-    fig, axes, diseases = stacked
-    richness = result.observable("cd4_clonotype_richness")
+    fig, axes, diseases, arms = stacked
     for ax, d in zip(axes, diseases, strict=True):
-        ax2 = _load_panel(ax, result, f"{d}_activity", "activity (1 = chronic disease)", 1.0, 1e-6)
-        ax2.plot(result.times, richness / richness[0], lw=1.4, color="tab:blue", label="CD4 clonotype richness")
-        ax2.plot(result.times, result.observable("cd4_per_uL") / result.observable("cd4_per_uL")[0], lw=1.0,
-                 color="tab:gray", label="CD4 count")
+        ax2 = _load_panel(ax, arms, f"{d}_activity", "activity (1 = chronic disease)", 1.0, 1e-6, "activity")
+        for k, arm, x, richness in _arm_series(arms, "cd4_clonotype_richness"):
+            cd4 = arms[k][1].observable("cd4_per_uL")
+            style = ARM_STYLES[k % len(ARM_STYLES)]
+            ax2.plot(x, richness / richness[0], lw=1.4, color="tab:blue", ls=style,
+                     label=_arm_label("CD4 clonotype richness", arm))
+            ax2.plot(x, cd4 / cd4[0], lw=1.0, color="tab:gray", ls=style, label=_arm_label("CD4 count", arm))
         ax2.set_ylabel("relative to the start")
-        ax2.legend(fontsize=8, loc="lower right")
+        _joint_legend(ax, ax2, "lower right")
         ax.set_title(f"{d.replace('_', ' ')}: activity (red, log; dotted: untreated chronic disease), CD4 clonotype "
                      "richness (blue) and CD4 count (grey) relative to the start", fontsize=10)
+    return fig
+
+
+def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figure:
+    """A cohort's median and 5-95% bands over time, one panel per observable titled with its name and unit, with
+    the adult reference range (green) and CTCAE grades (red)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    titles = {p[0]: (p[1], p[2]) for p in PANELS if isinstance(p[0], str)}
+    rows = (len(observables) + 1) // 2
+    fig = Figure(figsize=(11, 3.5 * rows), layout="constrained")
+    axes = fig.subplots(rows, 2, squeeze=False).ravel()
+    t, xlabel = time_axis(bands["time_days"].to_numpy())
+    for ax, name in zip(axes, observables, strict=False):
+        ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
+        ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
+        band = REFERENCE_BANDS.get(name)
+        if band is not None:
+            ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+        if name in CTCAE:
+            _ctcae_lines(ax, name, t)
+        title, unit = titles.get(name, (name.replace("_", " "), ""))
+        ax.set_title(f"{title} ({unit})" if unit else title)
+        ax.set_ylabel(unit)
+        ax.set_xlabel(xlabel)
+        ax.set_xlim(t[0], t[-1])
+        ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    for ax in axes[len(observables):]:
+        ax.set_visible(False)
+    fig.suptitle(f"virtual cohort: {n} patients")
     return fig

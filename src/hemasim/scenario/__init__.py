@@ -1,8 +1,11 @@
 """Scenario files: YAML data validated by a typed schema (never code).
 
 A scenario is a patient, a duration, output settings, a solver choice and a list of
-interventions. Every field is checked; an unknown field, a wrong type or an out-of-range value
-is a :class:`ScenarioError` whose message names the field and what is allowed.
+interventions. Every field is checked; an unknown field, a wrong type, a non-finite number, a
+boolean where a number belongs or an out-of-range value is a :class:`ScenarioError` whose message
+names the file and the field and says what is allowed, one line per problem. The file is read within
+the limits of :mod:`hemasim._yaml_limits`; work and memory of the run are bounded before it starts
+(:data:`MAX_OUTPUT_POINTS`, :data:`MAX_SOLVER_STEPS`). docs/reliability.md lists the guarantees.
 """
 
 from __future__ import annotations
@@ -10,26 +13,42 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from hemasim._schema import StrictData, validation_problems
+from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.biology.body import Covariates
 from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_registry_change, registered_kinds
 from hemasim.interventions.chemotherapy import ChemotherapySpec
 from hemasim.interventions.dosed import drug_set_of
 from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
-from hemasim.solvers import DormandPrince, ScipyReference, Solver
+from hemasim.scenario.arms import Arm, check_arms
+from hemasim.scenario.overrides import ParameterOverrides
+from hemasim.solvers import DEFAULT_MAX_STEPS, DormandPrince, ScipyReference, Solver
 
-__all__ = ["Patient", "Population", "Scenario", "ScenarioError", "load_scenario", "parse_scenario"]
+__all__ = ["MAX_OUTPUT_POINTS", "MAX_SOLVER_STEPS", "MIN_AGE_YEARS", "Patient", "Population", "Scenario",
+           "ScenarioError", "load_scenario", "parse_scenario"]
 
 MAX_DURATION_DAYS = 120 * 365.25
+#: youngest patient, years (3.7 days): the memory T-cell pools accrue from none at birth as 1 - exp(-age / tau),
+#: so at age 0 they are empty (a division by zero) and at 1e-6 years the run needs ~1e5 steps; at 0.01 years
+#: a 30-day run takes 5 steps, as an adult's does
+MIN_AGE_YEARS = 0.01
+#: output points of a run (duration_days / output.every_days): 100,000 rows of ~200 columns are ~160 MB
+MAX_OUTPUT_POINTS = 100_000
+#: steps the solver's max_step_days may force (duration_days / max_step_days): 1e6 steps of the healthy
+#: model take ~6 s on one core
+MAX_SOLVER_STEPS = 1_000_000
+#: smallest relative tolerance: below it the steps approach the float resolution of the states
+MIN_RTOL = 1e-12
 
 
 class ScenarioError(ValueError):
-    """A scenario that cannot be used; the message is one line naming the field."""
+    """A scenario that cannot be used; the message has one line per problem, each naming the file and the field
+    (or the line and column of the YAML text)."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Strict = StrictData
 
 
 class LineageOutput(_Strict):
@@ -51,7 +70,8 @@ class CloneSpec(_Strict):
 
 
 class Patient(_Strict):
-    age_years: float = Field(ge=0, le=120, description="age at the start of the scenario, years")
+    age_years: float = Field(ge=MIN_AGE_YEARS, le=120, description="age at the start of the scenario, years "
+                                                                   "(from 0.01, 3.7 days)")
     sex: Literal["male", "female"]
     weight_kg: float = Field(gt=0, le=400, description="body weight, kg")
     height_cm: float | None = Field(default=None, gt=30, le=250,
@@ -79,39 +99,43 @@ class Output(_Strict):
 
 class DormandPrinceSettings(_Strict):
     kind: Literal["dormand_prince"] = "dormand_prince"
-    rtol: float = Field(default=1e-8, gt=0, lt=1e-2)
-    max_step_days: float = Field(default=30.0, gt=0)
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    max_step_days: float = Field(default=30.0, gt=0, description="at least duration_days / 1e6")
+    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
 
     def build(self) -> Solver:
-        return DormandPrince(rtol=self.rtol, max_step_days=self.max_step_days)
+        return DormandPrince(rtol=self.rtol, max_step_days=self.max_step_days, max_steps=self.max_steps)
 
 
 class ScipySettings(_Strict):
     kind: Literal["scipy"]
     method: Literal["RK45", "DOP853", "LSODA", "BDF", "Radau"] = "DOP853"
-    rtol: float = Field(default=1e-8, gt=0, lt=1e-2)
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
 
     def build(self) -> Solver:
-        return ScipyReference(rtol=self.rtol, method=self.method)
+        return ScipyReference(rtol=self.rtol, method=self.method, max_steps=self.max_steps)
 
 
 SolverSettings = Annotated[DormandPrinceSettings | ScipySettings, Field(discriminator="kind")]
 
 
-class Range(_Strict):
-    min: float
-    max: float
+class AgeRange(_Strict):
+    min: float = Field(ge=MIN_AGE_YEARS, le=120)
+    max: float = Field(ge=MIN_AGE_YEARS, le=120)
 
     @model_validator(mode="after")
-    def _ordered(self) -> Range:
+    def _ordered(self) -> AgeRange:
         if self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
         return self
 
 
 class MeanSd(_Strict):
-    mean: float = Field(gt=0)
-    sd: float = Field(ge=0)
+    """A normal distribution (kg or cm); draws are truncated to the population's range."""
+
+    mean: float = Field(gt=0, le=1000)
+    sd: float = Field(ge=0, le=1000)
 
 
 class BySex(_Strict):
@@ -122,7 +146,7 @@ class BySex(_Strict):
 class Population(_Strict):
     """How virtual patients of a cohort differ. Anything not given stays at the scenario's patient."""
 
-    age_years: Range | None = Field(default=None, description="uniform between min and max, years")
+    age_years: AgeRange | None = Field(default=None, description="uniform between min and max, years")
     female_fraction: float | None = Field(default=None, ge=0, le=1)
     weight_kg: BySex | None = Field(default=None, description="normal by sex, truncated to 30-250 kg")
     height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm")
@@ -171,7 +195,7 @@ class Scenario(_Strict):
     patient: Patient
     duration_days: float = Field(gt=0, le=MAX_DURATION_DAYS, description="simulated time, days")
     aging: bool = Field(default=True, description="age-dependent processes follow the patient's age over time")
-    seed: int = Field(default=0, ge=0, description="seed of the run's random number generator")
+    seed: int = Field(default=0, ge=0, le=2**63 - 1, description="seed of the run's random number generator")
     output: Output = Output()
     solver: SolverSettings = DormandPrinceSettings()
     model: ModelChoice = Field(default_factory=FullModel, description="which model to simulate")
@@ -180,6 +204,30 @@ class Scenario(_Strict):
     else:
         interventions: list[_intervention_union()] = Field(default_factory=list)
     population: Population | None = Field(default=None, description="how patients of a cohort differ")
+    parameters: ParameterOverrides = Field(default_factory=dict, description="parameter values to change (overrides)")
+    arms: list[Arm] = Field(default_factory=list, description="variants run side by side (scenario.arms)")
+
+    @field_validator("solver", "model", mode="before")
+    @classmethod
+    def _default_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        """A solver or model block without ``kind`` is of the default kind (as when the block is left out)."""
+        if isinstance(value, dict) and "kind" not in value:
+            return {**value, "kind": "dormand_prince" if info.field_name == "solver" else "full"}
+        return value
+
+    @model_validator(mode="after")
+    def _work_is_bounded(self) -> Scenario:
+        """Output points and forced solver steps are bounded before anything runs (memory and time)."""
+        d = self.duration_days
+        if d / self.output.every_days > MAX_OUTPUT_POINTS:
+            raise ValueError(f"output.every_days: {self.output.every_days:g} gives {d / self.output.every_days:,.0f} "
+                             f"output points over duration_days = {d:g}; at most {MAX_OUTPUT_POINTS:,} "
+                             f"(every_days >= {d / MAX_OUTPUT_POINTS:.3g})")
+        if isinstance(self.solver, DormandPrinceSettings) and d / self.solver.max_step_days > MAX_SOLVER_STEPS:
+            raise ValueError(f"solver.max_step_days: {self.solver.max_step_days:g} forces "
+                             f"{d / self.solver.max_step_days:,.0f} steps over duration_days = {d:g}; at most "
+                             f"{MAX_SOLVER_STEPS:,} (max_step_days >= {d / MAX_SOLVER_STEPS:.3g})")
+        return self
 
     @model_validator(mode="after")
     def _interventions_fit(self) -> Scenario:
@@ -207,23 +255,11 @@ class Scenario(_Strict):
         return load_scenario(path)
 
 
-def _format_error(err: ValidationError) -> str:
-    e = err.errors()[0]
-    tags = _union_tags()
-    loc = ".".join(str(p) for p in e["loc"] if not (isinstance(p, str) and p in tags))
-    msg = e["msg"]
-    if e["type"] == "extra_forbidden":
-        msg = "unknown field (check the spelling; see docs/scenarios.md for the allowed fields)"
-    elif e["type"] == "missing":
-        msg = "required field is missing"
-    elif e["type"] == "value_error":
-        msg = msg.removeprefix("Value error, ")
-        if ":" in msg.split(" ")[0]:  # the message already names its field (relative to where it was raised)
-            return f"{loc}.{msg}" if loc else msg
-    got = e.get("input")
-    got_txt = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict) else f" (got {got!r})"
-    more = f" [and {len(err.errors()) - 1} more problem(s)]" if len(err.errors()) > 1 else ""
-    return f"{loc or 'scenario'}: {msg}{got_txt}{more}"
+UNKNOWN_FIELD = "unknown field (check the spelling; see docs/scenarios.md for the allowed fields)"
+
+
+def _problems(err: ValidationError) -> list[str]:
+    return validation_problems(err, _union_tags(), UNKNOWN_FIELD, Scenario)
 
 
 def _union_tags() -> set[str]:
@@ -245,29 +281,44 @@ on_registry_change(_rebuild_union)
 
 
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:
-    """Validate already-loaded data; raises :class:`ScenarioError` with a one-line message."""
+    """Validate already-loaded data; raises :class:`ScenarioError`, one line per problem, each naming
+    ``source`` and the field."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be a mapping of fields (got {type(data).__name__})")
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(f"{source}: {_format_error(err)}") from None
+        raise ScenarioError("\n".join(f"{source}: {line}" for line in _problems(err))) from None
+    check_arms(scenario, source)  # each arm is a whole scenario (hemasim.scenario.arms)
+    return scenario
+
+
+#: fields that hold the path of another file (a drug set: a shipped name, or a path ending .yaml/.yml or
+#: holding a /); a relative path is relative to the scenario file's folder
+PATH_FIELDS = ("drug_set",)
+
+
+def _is_path(value: str) -> bool:
+    return value.endswith((".yaml", ".yml")) or "/" in value
+
+
+def resolve_paths(data: Any, folder: Path) -> Any:
+    """``data`` with every relative path of a :data:`PATH_FIELDS` field made relative to ``folder`` (bare names
+    of shipped sets stay as they are)."""
+    if isinstance(data, dict):
+        return {k: (str(folder / v) if k in PATH_FIELDS and isinstance(v, str) and _is_path(v)
+                    and not Path(v).is_absolute() else resolve_paths(v, folder)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [resolve_paths(v, folder) for v in data]
+    return data
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario YAML file (safe loader: data only)."""
-    import yaml
-
+    """Read and validate a scenario YAML file (safe loader within limits: data only). Paths inside it (a
+    ``drug_set`` file) are relative to the file's folder."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ScenarioError(f"{p}: cannot read the scenario file ({err.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "invalid YAML"
-        raise ScenarioError(f"{p}: malformed YAML{where}: {problem}") from None
-    return parse_scenario(data, str(p))
+        data = load_yaml_file(p, "scenario")
+    except YamlInputError as err:
+        raise ScenarioError(str(err)) from None
+    return parse_scenario(resolve_paths(data, p.absolute().parent), str(p))

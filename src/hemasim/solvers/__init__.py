@@ -27,7 +27,33 @@ if TYPE_CHECKING:
 
 
 class SolverError(RuntimeError):
-    """Raised when an integration fails (step size underflow, non-finite values)."""
+    """Raised when an integration fails (step size underflow, non-finite values, the step budget spent)."""
+
+
+#: attempted steps (accepted and rejected) one solve call may take, per patient or lock-step chunk: the run
+#: budget. The shipped examples take at most ~2,000 per call, the validation scenarios no more (see
+#: docs/reliability.md); 500,000 ends a run that cannot progress in seconds (single patient, ~10 us a step)
+#: to about a minute (a lock-step chunk of 32 patients) instead of hanging.
+DEFAULT_MAX_STEPS = 500_000
+
+
+class _StepBudgetSpent(Exception):
+    """Raised inside scipy's integration to stop it when the budget is spent."""
+
+
+def _budget_spent(solver: str, max_steps: int, t0: float, t_end: float) -> SolverError:
+    return SolverError(f"{solver} spent its budget of {max_steps:,} steps between day {t0:g} and day {t_end:g} "
+                       "without finishing (steps this small suggest a stiff or ill-posed scenario); raise "
+                       "solver.max_step_days or rtol, or solver.max_steps if the run is sound but long")
+
+
+def check_step_budget(solver: str, max_steps: int, longest_step_days: float, t0: float, t_end: float) -> None:
+    """Refuse before integrating when steps of at most ``longest_step_days`` cannot cover t0..t_end within the
+    budget (e.g. ``max_step_days: 1e-9`` on a long run): the error comes at once, not after the budget is spent."""
+    if (t_end - t0) / longest_step_days > max_steps:
+        raise SolverError(f"{solver}: steps of at most {longest_step_days:g} days need more than "
+                          f"{(t_end - t0) / longest_step_days:,.0f} steps from day {t0:g} to day {t_end:g}, over the "
+                          f"budget of {max_steps:,}; raise solver.max_step_days (or solver.max_steps)")
 
 
 def observable_indices(model: CompiledModel, names: Sequence[str]) -> np.ndarray:
@@ -53,6 +79,8 @@ def patient_states(model: CompiledModel, x0: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class Solver(ABC):
     rtol: float = 1e-8
+    #: the run budget: attempted steps per solve call (per patient, or per lock-step chunk); see DEFAULT_MAX_STEPS
+    max_steps: int = DEFAULT_MAX_STEPS
 
     def atol(self, model: CompiledModel) -> np.ndarray:
         return self.rtol * np.maximum(np.abs(model.x0), 1.0)
@@ -112,9 +140,12 @@ class DormandPrince(Solver):
         fixed = self.fixed_step_days is not None
         first_step = self.fixed_step_days if self.fixed_step_days is not None else self.initial_step_days
         longest_step = self.fixed_step_days if self.fixed_step_days is not None else self.max_step_days
+        check_step_budget("DormandPrince", self.max_steps, longest_step, t0, float(t_out[-1]))
         res, n_steps, n_rejected, status = dopri5(
             x0, t0, t_out, float(self.rtol), self.atol(model), float(first_step), float(longest_step), fixed,
-            *model.kernel_arrays())
+            int(self.max_steps), *model.kernel_arrays())
+        if status == 2:
+            raise _budget_spent("DormandPrince", self.max_steps, t0, float(t_out[-1]))
         if status != 0 or not np.all(np.isfinite(res)):
             raise SolverError(f"DormandPrince failed between day {t0} and day {t_out[-1]} "
                               "(step size underflow or non-finite state); try a smaller rtol or max_step_days")
@@ -143,11 +174,15 @@ class DormandPrince(Solver):
         from hemasim.solvers._lockstep import integrate_lockstep  # lazily: numba is slow to import
 
         m = model
+        check_step_budget("DormandPrince", self.max_steps, self.max_step_days, t0, float(t_out[-1]))
         values, final, status = integrate_lockstep(
             np.ascontiguousarray(x0), t0, t_out, float(self.rtol), self.atol(model) if atol is None else atol,
-            float(self.initial_step_days), float(self.max_step_days), m.src, m.dst, rate, m.consume, yield_,
+            float(self.initial_step_days), float(self.max_step_days), int(self.max_steps), m.src, m.dst, rate,
+            m.consume, yield_,
             m.flow_fb, m.sig_ptr, m.sig_idx, m.sig_w, m.fb_kind, m.fb_signal, fb_params, m.fb_offset, m.fb_scale,
             selected, obs_state_w, obs_flux_w, self.LOCKSTEP_CHUNK)
+        if np.any(status == 2):
+            raise _budget_spent("DormandPrince (a lock-step chunk of patients)", self.max_steps, t0, float(t_out[-1]))
         if np.any(status):
             raise SolverError(f"DormandPrince failed for a chunk of patients between day {t0} and day {t_out[-1]} "
                               "(step size underflow); try a smaller rtol or max_step_days")
@@ -159,6 +194,8 @@ class ScipyReference(Solver):
     """``scipy.integrate.solve_ivp`` with the numpy reference right-hand side (a cohort: patient by patient)."""
 
     method: str = "DOP853"  # any solve_ivp method name
+    #: right-hand-side evaluations counted as one step of the budget (DOP853 takes 12 a step, the others fewer)
+    RHS_PER_STEP: ClassVar[int] = 16
 
     def solve(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray,
               observe: Sequence[str] | None = None) -> Solution:
@@ -181,8 +218,21 @@ class ScipyReference(Solver):
                      ) -> tuple[np.ndarray, SolverStats]:
         from scipy.integrate import solve_ivp  # lazily: scipy.integrate is slow to import
 
-        sol = solve_ivp(model.rhs, (t0, float(t_out[-1])), x0, method=self.method, t_eval=t_out, rtol=self.rtol,
-                        atol=self.atol(model))
+        limit = self.RHS_PER_STEP * self.max_steps
+        calls = 0
+
+        def rhs(t: float, x: np.ndarray) -> np.ndarray:
+            nonlocal calls
+            calls += 1
+            if calls > limit:
+                raise _StepBudgetSpent
+            return model.rhs(t, x)
+
+        try:
+            sol = solve_ivp(rhs, (t0, float(t_out[-1])), x0, method=self.method, t_eval=t_out, rtol=self.rtol,
+                            atol=self.atol(model))
+        except _StepBudgetSpent:
+            raise _budget_spent(f"scipy {self.method}", self.max_steps, t0, float(t_out[-1])) from None
         if not sol.success:
             raise SolverError(f"scipy {self.method} failed: {sol.message}")
         return np.maximum(sol.y.T, 0.0), SolverStats(integrations=1, rhs_evaluations=int(sol.nfev))

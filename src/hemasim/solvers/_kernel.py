@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from hemasim.model.laws import feedback_value, register_for_numba
+from hemasim.solvers._cache import ensure_numba_cache
 from hemasim.solvers._dopri import (
     N_STAGES,
     STAGE_TIME,
@@ -31,6 +32,7 @@ from hemasim.solvers._dopri import (
 )
 
 register_for_numba()  # before anything below is compiled
+ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
 
 
 @njit(cache=True)
@@ -102,14 +104,15 @@ def _step_slopes(t, h, x, K, tmp, xn, rhs_args):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, rate, consume, yld, flow_fb,
+def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, src, dst, rate, consume, yld, flow_fb,
            sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale):  # pragma: no cover
     """Integrate from t0 and return states at each of the increasing times ``t_out``.
 
     Steps are chosen by error control alone (``max_step`` caps them); outputs inside a step come from
     the order-4 dense output, so a fine output grid costs no extra steps. Returns (states
-    (len(t_out), n), n_steps, n_rejected, status); status 0 = ok, 1 = step size underflow. With
-    ``fixed_step`` true, steps of ``h_init`` are taken without error control (convergence tests).
+    (len(t_out), n), n_steps, n_rejected, status); status 0 = ok, 1 = step size underflow, 2 = the budget of
+    ``max_steps`` attempted steps (accepted and rejected) spent before the last output. With ``fixed_step`` true,
+    steps of ``h_init`` are taken without error control (convergence tests).
     """
     n = x0.shape[0]
     n_out = t_out.shape[0]
@@ -134,6 +137,8 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, src, dst, ra
             res[i_out, j] = x[j]
         i_out += 1
     while i_out < n_out:
+        if n_steps + n_rej >= max_steps:
+            return res, n_steps, n_rej, 2
         h, last = limit_step(t, h, t_end, max_step)
         _step_slopes(t, h, x, K, tmp, xn, rhs_args)
         err = 0.0

@@ -21,6 +21,7 @@ from hemasim.model.laws import (
     hill_ratio,
     register_for_numba,
 )
+from hemasim.solvers._cache import ensure_numba_cache
 from hemasim.solvers._dopri import (
     N_STAGES,
     STAGE_TIME,
@@ -39,6 +40,7 @@ from hemasim.solvers._dopri import (
 __all__ = ["integrate_lockstep"]
 
 register_for_numba()  # before anything below is compiled
+ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
 
 
 @njit(cache=True, fastmath=True)
@@ -208,10 +210,11 @@ def _nonzero_weights(OBSW, OBSFW):  # pragma: no cover - compiled
 
 
 @njit(cache=True, fastmath=True)
-def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx,
-           sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out
+def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
+           sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out
            ):  # pragma: no cover - compiled
-    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k) and x_out (B, n). Returns status."""
+    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k) and x_out (B, n). Returns status: 0 ok,
+    1 step size underflow, 2 the budget of ``max_steps`` attempted steps spent."""
     n, B = X0.shape
     n_out = t_out.shape[0]
     SIG = np.empty((sig_ptr.shape[0] - 1, B))
@@ -240,7 +243,11 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume,
         _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
         i_out += 1
     err_old = 1e-4
+    attempts = 0
     while i_out < n_out:
+        if attempts >= max_steps:
+            return 2
+        attempts += 1
         h, last = limit_step(t, h, t_end, max_step)
         _step_slopes(t, h, X, K, TMP, XN, args)
         err = _worst_error(h, X, XN, K, ATOL, rtol, TMP, ERR)
@@ -318,8 +325,8 @@ def _observables_read_fluxes(obs_sel, OBSFW):  # pragma: no cover - compiled
 
 
 @njit(parallel=True, cache=True)
-def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
-                       sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
+def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb,
+                       sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
                        ):  # pragma: no cover - compiled
     """Patients in chunks of ``chunk``, chunks in parallel. Arrays are patient-first, as compiled.
 
@@ -344,7 +351,7 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, src, dst, RA
         fbpc = _patients_last(FBP, lo, hi)
         obswc = _patients_last(OBSW, lo, hi)
         obsfwc = _patients_last(OBSFW, lo, hi)
-        status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, src, dst, ratec, consume, yldc, flow_fb,
-                           sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel, obswc,
-                           obsfwc, need_flux, obs[lo:hi], x_final[lo:hi])
+        status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, src, dst, ratec, consume, yldc,
+                           flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel,
+                           obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi])
     return obs, x_final, status

@@ -77,10 +77,10 @@ class ValidationReport:
 
 def load_targets() -> dict[str, list[dict[str, Any]]]:
     """The transcribed targets shipped with the package (hemasim/validation/targets.yaml)."""
-    import yaml
+    from hemasim._yaml_limits import load_yaml_text
 
     text = resources.files("hemasim.validation").joinpath("targets.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml_text(text, "hemasim/validation/targets.yaml", "targets file")
 
 
 def _check(check: dict[str, Any], info: bool, runs: ValidationRuns) -> CheckResult:

@@ -13,8 +13,8 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
-import yaml
 
+from hemasim._yaml_limits import load_yaml_text
 from hemasim.assembly import run_scenario
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import Scenario, parse_scenario
@@ -33,7 +33,7 @@ def validation_scenario_names() -> list[str]:
 
 def _scenario_data(name: str) -> dict[str, Any]:
     text = resources.files("hemasim.validation").joinpath("scenarios", f"{name}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml_text(text, f"validation scenario {name}", "scenario")
     if not isinstance(data, dict):
         raise ValueError(f"validation scenario {name}: the top level must be a mapping")
     return data

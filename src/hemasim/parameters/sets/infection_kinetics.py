@@ -54,4 +54,11 @@ PARAMETERS += [
     param("opsonisation_half_max_au", 20.0, "AU", "specific IgG giving half of the largest (two-fold) opsonisation gain",
           Assumed(INFECTION, "IgG after a vaccine (tens of AU) opsonises well; a primary infection's own IgG arrives "
                   "late and low"), bounds=(1e-3, 1e4)),
+    param("phagocytosis_opsonised_half_saturation_cfu", 5e9, "CFU",
+          "bacterial load at which the killing of opsonised bacteria per bacterium halves",
+          Assumed(INFECTION, "Fc-gamma and complement receptors add uptake of opsonised bacteria, so phagocytes "
+                  "saturate later: five times phagocytosis_half_saturation_cfu, just above the about 4e9 CFU needed "
+                  "for an ANC of 17e9/L with abundant antibody to clear a load at the carrying capacity; a host at "
+                  "or below the resting ANC still cannot (tests)"),
+          bounds=(1.0, 1e14)),
 ]

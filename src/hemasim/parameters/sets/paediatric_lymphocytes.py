@@ -14,8 +14,8 @@ D3), which is what lets an empty infant periphery refill within months after an 
 from hemasim.parameters.core import Assumed, Calibrated
 from hemasim.parameters.sets._helpers import param
 
-WHY = ("lymphocyte set points of children and infants (T4, D3, issue 4); approximate fit to the PACTG P1009 "
-       "age-band medians (Shearer 2003) as recalled, not transcribed: check against the paper's table")
+WHY = ("lymphocyte set points of children and infants (T4, D3, issue 4); fitted by eye to the PACTG P1009 "
+       "age-band medians (Shearer 2003), not yet checked against the paper's table")
 
 PARAMETERS = [
     param("cd4_child_excess_at_birth", 2.4, "1",

@@ -47,4 +47,9 @@ PARAMETERS = [
           Assumed(RESPONSE, "a minority"), bounds=(0.0, 1.0)),
     param("antibody_secretion_au_per_cell_day", 1.0, "AU/(AU day)", "IgG made per antibody-secreting cell per day",
           Assumed(RESPONSE, "sets the scale of the antibody units"), bounds=(0.0, 1e6)),
+    param("antibody_feedback_half_max_au", 300.0, "AU",
+          "specific IgG that halves the antigen B cells see (antibody feedback, epitope masking)",
+          Assumed(RESPONSE, "mechanism: Zhang 2013 (J Exp Med 210:457); ten times the largest vaccine responses "
+                  "(tens of AU), so single doses and boosts change by under 3%, while a response to antigen that "
+                  "persists (an uncleared infection) stays bounded"), bounds=(1.0, 1e6)),
 ]

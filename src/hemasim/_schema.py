@@ -1,0 +1,217 @@
+"""What every schema of user data (scenarios, intervention blocks, drug sets, conditioning regimens) shares.
+
+:class:`StrictData` refuses unknown fields, is immutable, and is strict where pydantic's lax mode would
+silently change the meaning of an input:
+
+* every float is finite (``.nan``, ``.inf``, ``"nan"`` are refused everywhere, also inside lists and dicts);
+* a boolean is not a number (``duration_days: true`` would otherwise run one day) and a number or a string
+  is not a boolean (``aging: 1``, ``aging: "no"``);
+* integers stay whole (pydantic already refuses ``2.5`` for an ``int``).
+
+Strings such as ``1e9`` are still read as numbers: YAML 1.1 (PyYAML) reads ``1e9`` as a string, and
+scenarios are written that way.
+
+:func:`validation_problems` turns a pydantic ``ValidationError`` into one line per problem (bounded
+count), each naming the field, what is wrong and, cut short, what was given.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from hemasim._yaml_limits import quoted
+
+__all__ = ["MAX_PROBLEMS", "StrictData", "location_part", "validation_problems"]
+
+#: problems listed for one input (the rest are counted)
+MAX_PROBLEMS = 12
+
+_Shape = Literal["number", "boolean", "numbers", "number_values", "other"]
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)
+
+
+def _scalar_shape(annotation: Any) -> _Shape:
+    annotation = _unwrap(annotation)
+    if _is_union(annotation):
+        shapes = {_scalar_shape(a) for a in typing.get_args(annotation) if a is not type(None)}
+        return shapes.pop() if len(shapes) == 1 else "other"
+    if annotation is bool:
+        return "boolean"
+    if annotation in (float, int):
+        return "number"
+    return "other"
+
+
+@cache
+def _shape(annotation: Any) -> _Shape:
+    """How a field's annotation holds numbers or booleans (the inputs the strict checks look at)."""
+    annotation = _unwrap(annotation)
+    if _is_union(annotation):
+        shapes = {_shape(a) for a in typing.get_args(annotation) if a is not type(None)}
+        return shapes.pop() if len(shapes) == 1 else "other"
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (list, tuple, set, frozenset) and args and all(_scalar_shape(a) == "number" for a in args
+                                                                 if a is not Ellipsis):
+        return "numbers"
+    if origin is dict and len(args) == 2 and _scalar_shape(args[1]) == "number":
+        return "number_values"
+    return _scalar_shape(annotation)
+
+
+def _items(value: Any, shape: _Shape) -> Iterable[tuple[str, Any]]:
+    """The inputs of a field that must be numbers, each with where it is (for the message)."""
+    if shape == "numbers" and isinstance(value, list | tuple):
+        return ((f" in item {i}", v) for i, v in enumerate(value))
+    if shape == "number_values" and isinstance(value, dict):
+        return ((f" for key {quoted(k)}", v) for k, v in value.items())
+    return (("", value),) if shape == "number" else ()
+
+
+class StrictData(BaseModel):
+    """Base of every schema of user data: unknown fields refused, immutable, finite floats, booleans and
+    numbers kept apart."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _booleans_are_not_numbers(cls, data: Any) -> Any:
+        # a model validator, not a field validator on "*": pydantic allows none on the ``kind`` tags of unions
+        if not isinstance(data, dict):
+            return data
+        for name, field in cls.model_fields.items():
+            if name not in data:
+                continue
+            value, shape = data[name], _shape(typing.cast(Any, field.annotation))
+            if shape == "boolean" and value is not None and not isinstance(value, bool):
+                raise ValueError(f"{name}: expected true or false (got {quoted(value)})")
+            for where, item in _items(value, shape):
+                if isinstance(item, bool):
+                    raise ValueError(f"{name}: expected a number{where}, not a boolean (got {str(item).lower()})")
+        return data
+
+
+def location_part(part: object) -> str:
+    """A part of a field's location as printed: a plain name as is, anything else (a key with spaces, newlines
+    or markup, given in the input) quoted and cut short."""
+    text = str(part)
+    return text if re.fullmatch(r"[A-Za-z0-9_+-]{1,60}", text) else quoted(text, 40)
+
+
+def _location(loc: tuple[int | str, ...], drop: set[str]) -> str:
+    return ".".join(location_part(p) for p in loc if not (isinstance(p, str) and p in drop))
+
+
+_BOUND_ERRORS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": "lt", "less_than_equal": "le"}
+_BOUND_WORDS = {"gt": "greater than", "ge": "greater than or equal to", "lt": "less than",
+                "le": "less than or equal to"}
+_BOUND_SIGNS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def _member(union: Any, part: int | str) -> Any:
+    """The member of a union a location part goes into: the one tagged ``part`` (a tagged union), else the one
+    that is not None."""
+    members = [_unwrap(a) for a in typing.get_args(union) if a is not type(None)]
+    for m in members:
+        tag = getattr(m, "model_fields", {}).get("kind")
+        if tag is not None and part in typing.get_args(tag.annotation):
+            return m
+    return members[0] if len(members) == 1 else None
+
+
+def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
+    """The pydantic FieldInfo at ``loc`` inside ``model`` (None where the path cannot be followed)."""
+    current: Any = model
+    info = None
+    for part in loc:
+        current = _unwrap(current)
+        if _is_union(current):
+            current = _member(current, part)
+            if isinstance(part, str) and current is not None and part not in getattr(current, "model_fields", {}):
+                continue  # the part was the union's tag
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(str(part))
+            current = info.annotation if info is not None else None
+        elif typing.get_origin(current) in (list, tuple, dict) and typing.get_args(current):
+            current, info = typing.get_args(current)[-1], None
+        else:
+            return None
+    return info
+
+
+def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc``."""
+    info = _field_at(model, loc) if model is not None else None
+    bounds = [(name, getattr(m, name)) for m in getattr(info, "metadata", ()) for name in _BOUND_SIGNS
+              if getattr(m, name, None) is not None]
+    return f" (allowed: {' and '.join(f'{_BOUND_SIGNS[n]} {_number(v)}' for n, v in bounds)})" if bounds else ""
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] | None = None) -> str:
+    """One problem of a ValidationError as ``field: what is wrong (allowed: ...) (got ...)``."""
+    loc = _location(e["loc"], drop)
+    kind, msg = e["type"], e["msg"]
+    if kind in _BOUND_ERRORS and isinstance(e.get("ctx", {}).get(_BOUND_ERRORS[kind]), int | float):
+        bound = _BOUND_ERRORS[kind]  # the bound as %g (pydantic writes 1e-12 as 0.000000000001)
+        msg = f"Input should be {_BOUND_WORDS[bound]} {_number(e['ctx'][bound])}{_allowed_range(model, e['loc'])}"
+    if kind == "extra_forbidden":
+        return f"{loc}: {unknown_field}"
+    if kind == "missing":
+        return f"{loc}: required field is missing"
+    if kind == "union_tag_not_found":
+        field = str(e.get("ctx", {}).get("discriminator", "kind")).strip("'\"")
+        return f"{loc + '.' if loc else ''}{field}: required field is missing (it names the kind of block)"
+    msg = " ".join(str(msg).split())  # one line, whatever a validator wrote
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        if ":" in msg.split(" ")[0]:  # the message already names its field (relative to where it was raised)
+            return f"{loc}.{msg}" if loc else msg
+    got = e.get("input")
+    got_txt = "" if isinstance(got, dict) or kind == "value_error" and "(got " in msg else f" (got {quoted(got)})"
+    return f"{loc or 'top level'}: {msg}{got_txt}"
+
+
+def _did_you_mean(e: Any, errors: list[Any]) -> str:
+    """For an unknown field, the missing field of the same block it most resembles (a typo'd key)."""
+    if e["type"] != "extra_forbidden" or not e["loc"]:
+        return ""
+    parent, name = e["loc"][:-1], str(e["loc"][-1])
+    missing = [str(m["loc"][-1]) for m in errors if m["type"] == "missing" and m["loc"][:-1] == parent]
+    close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field",
+                        model: type[BaseModel] | None = None) -> list[str]:
+    """Every problem of ``err`` (at most :data:`MAX_PROBLEMS`, then a count), one line each; ``drop`` are
+    location parts left out (the tags of tagged unions); ``model``, the class validated, gives each bound
+    error the field's whole allowed range."""
+    drop_set = set(drop)
+    errors = err.errors(include_url=False)
+    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, errors)
+                               for e in errors[:MAX_PROBLEMS]))
+    if len(errors) > MAX_PROBLEMS:
+        lines.append(f"... and {len(errors) - MAX_PROBLEMS} more problem(s)")
+    return lines

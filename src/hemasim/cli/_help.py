@@ -1,0 +1,80 @@
+"""Help screens in the conventional style whatever the Typer release: ``Usage: hemasim run [OPTIONS] SCENARIO``,
+types in capitals (PATH, INTEGER RANGE), none for on/off flags. Typer 0.2x writes ``{scenario}`` and ``<bool>``
+instead, which read as artefacts.
+
+:class:`ConventionalHelpGroup` is the app's group class; it gives every command's parameters these two display
+methods (on releases without them nothing changes).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
+
+_TYPE_NAMES = {"int": "INTEGER", "str": "TEXT", "float": "FLOAT", "bool": "BOOLEAN", "path": "PATH",
+               "file": "FILENAME", "uuid": "UUID", "datetime": "DATETIME"}
+_BRACKETED = re.compile(r"^<(.*)>$")
+
+
+def _conventional_type(label: str | None) -> str | None:
+    """``<int range>`` -> ``INTEGER RANGE``, ``<path>`` -> ``PATH``, ``<list[str]>`` -> ``TEXT``, ``<a|b>`` ->
+    ``[a|b]``."""
+    if label is None:
+        return None
+    m = _BRACKETED.match(label)
+    if m is None:
+        return label
+    inner = m.group(1)
+    if inner.startswith("list[") and inner.endswith("]"):  # a repeatable option: the type of one value
+        inner = inner[len("list["):-1]
+    if "|" in inner:
+        return f"[{inner}]"
+    words = inner.split(" ")
+    return " ".join(_TYPE_NAMES.get(w, w.upper()) for w in words)
+
+
+class _ConventionalArgument(TyperArgument):
+    def _usage_display_name(self) -> str:
+        name = (self.metavar or self.name or "").upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 else "")
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return _conventional_type(super().display_type_rich(ctx))
+
+
+class _ConventionalOption(TyperOption):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        if self.is_flag:
+            return None
+        return _conventional_type(super().display_type_rich(ctx))
+
+
+def _conventional(params: list[Any]) -> list[Any]:
+    for param in params:
+        if type(param) is TyperArgument:
+            param.__class__ = _ConventionalArgument
+        elif type(param) is TyperOption:
+            param.__class__ = _ConventionalOption
+    return params
+
+
+class _ConventionalCommand(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:  # the command's own and --help, made on demand
+        return _conventional(super().get_params(ctx))
+
+
+class ConventionalHelpGroup(TyperGroup):
+    """The app's group: its own and its commands' parameters display in the conventional style (see the module
+    docstring)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        for command in self.commands.values():
+            if type(command) is TyperCommand:
+                command.__class__ = _ConventionalCommand
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _conventional(super().get_params(ctx))

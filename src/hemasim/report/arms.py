@@ -1,0 +1,124 @@
+"""The report of a scenario's arms: every figure compares the arms; one endpoint table with a column per arm."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from hemasim.report.html import (
+    _CSS,
+    PARAMETER_HEADER,
+    endpoint_text,
+    figure_html,
+    interventions_html,
+    parameter_rows,
+    plain,
+    solver_text,
+)
+
+if TYPE_CHECKING:
+    from hemasim.arms import ArmRun
+    from hemasim.endpoints import EndpointValue
+    from hemasim.scenario import Scenario
+
+
+def _figures(pairs: list[tuple[str, Any]]) -> str:
+    from hemasim.report.plots import (
+        autoimmunity_figure,
+        drug_figure,
+        infection_figure,
+        lineage_figure,
+        vaccine_figure,
+        viral_figure,
+    )
+
+    out = [figure_html("Blood counts and lineages", "lineage time courses", lineage_figure(pairs))]
+    out += _other_sections(pairs)
+    for title, make in (("Drug exposure", drug_figure), ("Vaccine responses", vaccine_figure),
+                        ("Infection", infection_figure), ("Viral infection", viral_figure),
+                        ("Autoimmune disease and T-cell repertoire", autoimmunity_figure)):
+        fig = make(pairs)
+        if fig is not None:
+            out.append(figure_html(title, title.lower(), fig))
+    return "\n".join(out)
+
+
+#: report sections of intervention kinds whose figures are drawn above with the arms compared
+COMPARED_SECTIONS = frozenset({"drugs", "vaccine", "infection", "viral_infection"})
+
+
+def _other_sections(pairs: list[tuple[str, Any]]) -> list[str]:
+    """Sections of other registered kinds, which draw one run each: rendered arm by arm."""
+    from hemasim.assembly import report_sections
+
+    out = []
+    for name, result in pairs:
+        scenario = result.record.scenario
+        for section in report_sections(scenario) if scenario is not None else []:
+            if section.key not in COMPARED_SECTIONS:
+                html_part = section.render(result)
+                if html_part:
+                    out.append(f"<h3>arm {html.escape(name)}</h3>{html_part}")
+    return out
+
+
+def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]]) -> str:
+    esc = html.escape
+    by_arm = {arm: {e.name: e for e in eps} for arm, eps in endpoints.items()}
+    order = list(dict.fromkeys(e.name for eps in endpoints.values() for e in eps))
+    rows = []
+    for name in order:
+        first = next(by_arm[a][name] for a in names if name in by_arm[a])
+        cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
+                        for a in names)
+        rows.append(f"<tr><td><code>{esc(name)}</code></td>{cells}<td>{esc(first.unit)}</td>"
+                    f"<td>{esc(first.definition)}</td></tr>")
+    head = "".join(f"<th>{esc(a)}</th>" for a in names)
+    return f"<table><tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>{''.join(rows)}</table>"
+
+
+def _arm_html(name: str, record: dict[str, Any]) -> str:
+    esc = html.escape
+    scen = record.get("scenario") or {}
+    overrides = [p for p in record["parameters"] if p["source"].startswith("set by the user")]
+    params = (f"<p>Parameters changed:</p><table>{PARAMETER_HEADER}{parameter_rows(overrides)}</table>"
+              if overrides else "")
+    return (f"<h3>{esc(name)}</h3><p>Patient: {esc(plain(scen.get('patient', {})))}</p>"
+            f"<p>Interventions:</p><ul>{interventions_html(scen)}</ul>{params}")
+
+
+def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: dict[str, list[EndpointValue]],
+                       records: dict[str, dict[str, Any]], title: str) -> str:
+    """Self-contained HTML comparing the arms of one scenario."""
+    esc = html.escape
+    names = [r.name for r in runs]
+    pairs = [(r.name, r.result) for r in runs]
+    first = records[names[0]]
+    refs = sorted({ref for rec in records.values() for ref in rec["references"]})
+    all_params: dict[str, dict[str, Any]] = {}
+    for rec in records.values():  # an arm's own changes are shown with the arm; here the defaults win
+        for p in rec["parameters"]:
+            if p["name"] not in all_params or all_params[p["name"]]["source"].startswith("set by the user"):
+                all_params[p["name"]] = p
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
+<body>
+<h1>{esc(title)}</h1>
+<p class="muted">hemasim {esc(str(first['hemasim_version']))} &middot; {len(names)} arms: {esc(', '.join(names))}
+&middot; seed {esc(str(first['seed']))} &middot; solver: {esc(solver_text(first['solver']))}</p>
+<h2>Scenario</h2>
+<p>{esc(scenario.name)}: {esc(scenario.description)}</p>
+<p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
+{''.join(_arm_html(n, records[n]) for n in names)}
+<p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.
+Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count.</p>
+{_figures(pairs)}
+<h2>Endpoints</h2>
+{_endpoint_table(names, endpoints)}
+<h2>Parameters used</h2>
+<p class="muted">Over all arms; an arm's changed values are listed with the arm above.</p>
+<table>{PARAMETER_HEADER}{parameter_rows([all_params[k] for k in sorted(all_params)])}</table>
+<h2>References</h2><ol>{''.join(f'<li>{esc(r)}</li>' for r in refs)}</ol>
+</body></html>
+"""

@@ -1,0 +1,150 @@
+"""Parameter overrides: ``parameters:`` in a scenario and ``--set NAME=VALUE`` on the command line.
+
+A scenario may change any value of the parameter table (docs/parameters.md) of the full model::
+
+    parameters:
+      bacteria_growth_per_day: 3.0                        # in the unit of the parameter record
+      igg_half_life_days: {value: 25, unit: day}          # the unit, when stated, must be the record's
+
+Each name must be in the table, each value a finite number within the parameter's bounds; a run records the
+changed values with :class:`~hemasim.parameters.UserOverride` provenance (run.json shows the default they
+replaced). Values are numbers only: nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, overload
+
+from pydantic import BeforeValidator
+
+from hemasim.parameters import ParameterSet, UserOverride, healthy_adult_parameters
+
+if TYPE_CHECKING:
+    from hemasim.scenario import Scenario
+
+__all__ = ["ParameterOverrides", "apply_overrides", "check_overrides", "parse_set_options", "with_set_options"]
+
+
+@cache
+def _table() -> ParameterSet:
+    return healthy_adult_parameters()
+
+
+def close_names(name: str, n: int = 3) -> list[str]:
+    """Parameter names of the table that are spelled like ``name`` (for error messages)."""
+    names = list(_table())
+    close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
+    return close or [k for k in names if name.lower() in k.lower()][:n]
+
+
+def _number(name: str, raw: object) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise ValueError(f"{name}: the value must be a number (got {raw!r})")
+    value = float(raw)
+    if not math.isfinite(value):
+        raise ValueError(f"{name}: the value must be finite (got {raw!r})")
+    return value
+
+
+def _one(name: object, raw: object) -> tuple[str, float]:
+    """One override checked against the table: (name, value in the record's unit)."""
+    if not isinstance(name, str):
+        raise ValueError(f"{name!r}: parameter names are text")
+    table = _table()
+    if name not in table:
+        close = close_names(name)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/parameters.md for the names"
+        raise ValueError(f"{name}: unknown parameter{hint}")
+    record = table[name]
+    if isinstance(raw, Mapping):
+        extra = set(raw) - {"value", "unit"}
+        if extra or "value" not in raw:
+            raise ValueError(f"{name}: write a number, or {{value: NUMBER, unit: TEXT}} (got fields "
+                             f"{', '.join(map(str, raw))})")
+        unit = raw.get("unit")
+        if unit is not None and unit != record.unit:
+            raise ValueError(f"{name}.unit: the parameter is in {record.unit!r}; got {unit!r} (no unit conversion)")
+        raw = raw["value"]
+    value = _number(name, raw)
+    lo, hi = record.bounds
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}: {value:g} {record.unit} is outside the parameter's bounds [{lo:g}, {hi:g}]")
+    return name, value
+
+
+def check_overrides(raw: object) -> dict[str, float]:
+    """Validate overrides (a mapping name -> number or {value, unit}); raises ValueError naming the parameter."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"the parameters block must be a mapping of name: value (got {type(raw).__name__})")
+    return dict(_one(k, v) for k, v in raw.items())
+
+
+#: The schema type of a ``parameters:`` block: normalised to name -> value in the record's unit.
+ParameterOverrides = Annotated[dict[str, float], BeforeValidator(check_overrides)]
+
+
+@overload
+def apply_overrides(overrides: Mapping[str, float], parameters: ParameterSet) -> ParameterSet: ...
+
+
+@overload
+def apply_overrides(overrides: Mapping[str, float], parameters: None = None) -> ParameterSet | None: ...
+
+
+def apply_overrides(overrides: Mapping[str, float], parameters: ParameterSet | None = None) -> ParameterSet | None:
+    """``parameters`` (default: the healthy adult table) with the overrides (UserOverride provenance); None when
+    there is nothing to change and no set was given (the model then uses its default)."""
+    if not overrides:
+        return parameters
+    base = parameters if parameters is not None else _table()
+    # a set that already carries these overrides (a cohort applies them before drawing patients) is kept as it is
+    todo = {k: v for k, v in overrides.items()
+            if not (isinstance(base[k].provenance, UserOverride) and base[k].value == v)}
+    return base.with_values(**todo) if todo else base
+
+
+def parse_set_options(options: Iterable[str]) -> dict[str, float]:
+    """``NAME=VALUE`` strings (``--set``) as checked overrides; the value is parsed as a number, never evaluated."""
+    out: dict[str, object] = {}
+    for text in options:
+        name, sep, value = text.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not name or not value:
+            raise ValueError(f"--set {text!r}: write NAME=VALUE, e.g. --set igg_half_life_days=25")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise ValueError(f"--set {text!r}: {value!r} is not a number") from None
+    try:
+        return check_overrides(out)
+    except ValueError as err:
+        raise ValueError(f"--set {err}") from None
+
+
+def merged_overrides(base: Mapping[str, float], *more: Mapping[str, Any] | None) -> dict[str, float]:
+    """``base`` updated by each of ``more`` in turn (later wins)."""
+    out = dict(base)
+    for m in more:
+        out.update(m or {})
+    return out
+
+
+def with_set_options(scenario: Scenario, options: Iterable[str], source: str = "--set") -> Scenario:
+    """``scenario`` with ``--set NAME=VALUE`` overrides on top of its ``parameters:`` (they apply to every arm, and
+    win over the arms' own values); checked again as a whole (a Friberg chain refuses them)."""
+    from hemasim.scenario import parse_scenario
+
+    sets = parse_set_options(options)
+    if not sets:
+        return scenario
+    data = scenario.model_dump(mode="json")
+    data["parameters"] = {**scenario.parameters, **sets}
+    data["arms"] = [{**arm.model_dump(mode="json", exclude_none=True), "parameters": {**(arm.parameters or {}), **sets}}
+                    for arm in scenario.arms]
+    return parse_scenario(data, source)

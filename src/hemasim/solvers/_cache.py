@@ -1,0 +1,72 @@
+"""Where numba caches the compiled kernels: beside the sources (``__pycache__``), else numba's user-wide cache
+folder, else (a read-only install and no writable home, e.g. a container) a private folder under the system's
+temporary folder, instead of numba's "cannot cache function ...: no locator available".
+
+Called by the kernel modules before they define their ``cache=True`` functions (numba picks the folder then). A
+``NUMBA_CACHE_DIR`` the user set is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def _can_write(folder: Path) -> bool:
+    """What numba itself checks: the folder can be made and a file written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError:
+        return False
+    return True
+
+
+def _user_wide_cache() -> Path | None:
+    try:
+        from numba.misc.appdirs import AppDirs
+    except ImportError:  # pragma: no cover - depends on numba's layout
+        return None
+    return Path(AppDirs(appname="numba", appauthor=False).user_cache_dir)
+
+
+def _private_temporary_folder() -> Path:
+    """``$TMPDIR/hemasim-numba-UID``, made private; a fresh folder if that name is someone else's or open to others
+    (cached kernels are loaded as code: a folder others can write into must not be trusted)."""
+    folder = Path(tempfile.gettempdir()) / f"hemasim-numba-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        private = (stat.S_ISDIR(info.st_mode) and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+                   and (not hasattr(os, "getuid") or info.st_uid == os.getuid()))
+        if private and _can_write(folder):
+            return folder
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="hemasim-numba-"))
+
+
+def numba_cache_folder(source_file: str | Path, user_cache: Path | None = None) -> Path | None:
+    """The folder to set as ``NUMBA_CACHE_DIR`` for kernels defined in ``source_file``: None when numba's own
+    choice works (a user-set NUMBA_CACHE_DIR, the sources' ``__pycache__`` or the user-wide cache is writable)."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return None
+    if _can_write(Path(source_file).resolve().parent / "__pycache__"):
+        return None
+    user_cache = user_cache if user_cache is not None else _user_wide_cache()
+    if user_cache is not None and _can_write(user_cache):
+        return None
+    return _private_temporary_folder()
+
+
+def ensure_numba_cache(source_file: str | Path) -> None:
+    """Point numba at a writable cache folder when the default ones are not (see the module docstring)."""
+    folder = numba_cache_folder(source_file)
+    if folder is None:
+        return
+    os.environ["NUMBA_CACHE_DIR"] = str(folder)
+    from numba.core import config
+
+    config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]  # numba read the environment when imported

@@ -1,0 +1,162 @@
+"""Cohort folders: partitions verified by size and sha256 (a damaged one is recomputed), a damaged manifest or one
+from another version refused with the way out, nothing written by inputs that fail, stale temporaries cleaned,
+bad seed lists refused in one line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import hemasim.cohort.runner as runner
+from hemasim.cohort import CohortError, run_cohort
+from hemasim.io import OutputError
+from hemasim.scenario import load_scenario
+from tests.conftest import EXAMPLES, invoke_hemasim
+
+pytestmark = pytest.mark.integration
+DEAD_PID = 2**22 + 12345  # above Linux's default pid_max: no such process
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml").model_copy(update={"duration_days": 20.0})
+
+
+@pytest.fixture(scope="module")
+def finished(scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete cohort of 6 patients in 2 partitions (copied by each test that changes it)."""
+    out = tmp_path_factory.mktemp("cohort") / "done"
+    assert run_cohort(scenario, 6, out, partition_size=3, progress=False) is not None
+    return out
+
+
+def _copy(finished: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "cohort"
+    shutil.copytree(finished, out)
+    return out
+
+
+def _run(scenario, out: Path, **kwargs) -> dict | None:
+    return run_cohort(scenario, 6, out, partition_size=3, progress=False, **kwargs)
+
+
+def test_the_manifest_records_each_partition_file_with_size_and_sha256(finished: Path):
+    man = json.loads((finished / "manifest.json").read_text())
+    assert sorted(man["partitions"]) == ["0", "1"]
+    rec = man["partitions"]["1"]["endpoints/part-00001.parquet"]
+    assert rec["bytes"] == (finished / "endpoints/part-00001.parquet").stat().st_size
+    assert rec["sha256"] == runner._sha256(finished / "endpoints/part-00001.parquet")
+    assert man["hemasim_version"]
+
+
+@pytest.mark.parametrize("damage", ["truncate-endpoints", "corrupt-bands", "delete-bands"])
+def test_a_damaged_partition_is_recomputed_not_trusted(scenario, finished: Path, tmp_path: Path, damage: str):
+    out = _copy(finished, tmp_path)
+    endpoints, bands = out / "endpoints/part-00000.parquet", out / "bands/part-00000.npz"
+    good = endpoints.read_bytes(), bands.read_bytes()
+    untouched = (out / "endpoints/part-00001.parquet").stat().st_mtime_ns
+    if damage == "truncate-endpoints":
+        endpoints.write_bytes(good[0][: len(good[0]) // 2])  # pyarrow would raise ArrowInvalid on it
+    elif damage == "corrupt-bands":
+        bands.write_bytes(good[1][:-8] + b"\0" * 8)  # same size, other content
+    else:
+        bands.unlink()
+    summary = _run(scenario, out)
+    assert summary is not None and summary["n_patients"] == 6
+    assert (endpoints.read_bytes(), bands.read_bytes()) == good  # recomputed, bit for bit
+    assert (out / "endpoints/part-00001.parquet").stat().st_mtime_ns == untouched  # the sound one kept
+
+
+def test_a_damaged_manifest_is_refused_with_the_way_out_and_force_recomputes(scenario, finished: Path,
+                                                                             tmp_path: Path):
+    out = _copy(finished, tmp_path)
+    (out / "manifest.json").write_text('{"n_patients": 6, "partit')
+    with pytest.raises(CohortError, match=r"manifest.json is damaged .*--force"):
+        _run(scenario, out)
+    assert _run(scenario, out, force=True) is not None
+    assert json.loads((out / "manifest.json").read_text())["partitions"].keys() == {"0", "1"}
+
+
+def test_a_cohort_from_another_version_is_refused_with_the_way_out(scenario, finished: Path, tmp_path: Path):
+    out = _copy(finished, tmp_path)
+    man = json.loads((out / "manifest.json").read_text())
+    man["hemasim_version"] = "0.0.1"
+    (out / "manifest.json").write_text(json.dumps(man))
+    with pytest.raises(CohortError, match=r"computed by hemasim 0\.0\.1, this is hemasim .*--force.*new --out"):
+        _run(scenario, out)
+    assert _run(scenario, out, force=True) is not None
+    assert json.loads((out / "manifest.json").read_text())["hemasim_version"] != "0.0.1"
+
+
+def test_inputs_that_fail_leave_nothing_and_do_not_block_the_corrected_run(scenario, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    out = tmp_path / "cohort"
+
+    def failing(*args: object) -> None:
+        raise ValueError("an event that does not fit the model")
+
+    with monkeypatch.context() as m:
+        m.setattr(runner, "simulate_partition", failing)
+        with pytest.raises(ValueError):
+            _run(scenario, out)
+    assert not (out / "manifest.json").exists()
+    corrected = scenario.model_copy(update={"duration_days": 15.0})
+    assert _run(corrected, out) is not None  # not "a different cohort"
+
+
+def test_a_manifest_without_partitions_is_taken_over_by_the_next_cohort(scenario, tmp_path: Path):
+    out = tmp_path / "cohort"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps(runner.manifest({"x": 1}, 99, 0, 3, None, False)))
+    assert _run(scenario, out, max_partitions=1) is None
+    assert json.loads((out / "manifest.json").read_text())["n_patients"] == 6
+
+
+def test_stale_temporaries_of_a_killed_cohort_are_cleaned(scenario, finished: Path, tmp_path: Path):
+    out = _copy(finished, tmp_path)
+    stale = [out / f"bands/.part-00000.npz.tmp-{DEAD_PID}", out / f"endpoints/.part-00001.parquet.tmp-{DEAD_PID}",
+             out / f".manifest.json.tmp-{DEAD_PID}"]
+    for p in stale:
+        p.write_bytes(b"half")
+    assert _run(scenario, out) is not None
+    assert not any(p.exists() for p in stale)
+
+
+def test_foreign_files_and_bad_locations_are_refused(scenario, tmp_path: Path):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x")
+    with pytest.raises(OutputError, match="notes.txt"):
+        _run(scenario, tmp_path / "mine")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="not a folder"):
+        _run(scenario, tmp_path / "file")
+
+
+@pytest.mark.parametrize("seeds, message", [([1, -2, 3, 4, 5, 6], "seed -2"), ([2**64, 1, 2, 3, 4, 5], "out of range")])
+def test_out_of_range_seeds_are_refused(scenario, tmp_path: Path, seeds: list[int], message: str):
+    with pytest.raises(CohortError, match=message):
+        _run(scenario, tmp_path / "c", seeds=seeds)
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("text, message", [("1\n-5\n", ":2: seed -5 is out of range"),
+                                           ("1\nx\n", ":2: 'x' is not an integer")])
+def test_cli_refuses_a_bad_seed_list_in_one_line(tmp_path: Path, text: str, message: str):
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(text)
+    res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "2", "--seed-list",
+                         str(seeds), "--out", str(tmp_path / "c"))
+    assert res.exit_code == 2 and message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.cli
+def test_cli_reports_a_damaged_manifest_in_one_line(finished: Path, tmp_path: Path):
+    out = _copy(finished, tmp_path)
+    (out / "manifest.json").write_bytes(b"\xff\xfe{")
+    res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "6", "--out", str(out))
+    assert res.exit_code == 2 and "--force" in res.stderr and len(res.stderr.strip().splitlines()) == 1

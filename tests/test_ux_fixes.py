@@ -1,0 +1,276 @@
+"""The "Wrong (fix)" list of issue 19: reports, endpoints, the humoral response, terminal output at 80 columns.
+Each test failed on the code before the fix."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from hemasim.assembly import run_scenario
+from hemasim.scenario import load_scenario, parse_scenario
+from tests.conftest import EXAMPLES, ROOT
+
+PATIENT = {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165}
+DOCETAXEL = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100,
+             "route": "iv_infusion", "infusion_hours": 1, "schedule": {"days": [0, 21]}}
+
+
+def run(duration: float, every: float = 0.5, **more: object):
+    return run_scenario(parse_scenario({"name": "t", "patient": PATIENT, "duration_days": duration, "aging": False,
+                                        "output": {"every_days": every}, **more}))
+
+
+@pytest.fixture(scope="module")
+def healthy():
+    return run(30, 1.0)
+
+
+@pytest.fixture(scope="module")
+def docetaxel():
+    return run(35, interventions=[DOCETAXEL])
+
+
+def _axis(fig, title: str):
+    return next(ax for ax in fig.axes if ax.get_title().startswith(title))
+
+
+# ---------------------------------------------------------------------------------------------- report plots
+def test_a_flat_thymic_output_line_sits_inside_its_panel(healthy):
+    from hemasim.report.plots import lineage_figure
+
+    ax = _axis(lineage_figure(healthy), "Thymic output")
+    top = ax.get_ylim()[1]
+    assert top > 1.1 * healthy.observable("thymic_output_per_day").max()
+
+
+def test_drug_concentrations_have_gaps_below_the_floor_and_the_lineage_x_axis(docetaxel):
+    from hemasim.report.plots import drug_figure, lineage_figure
+
+    ax = drug_figure(docetaxel).axes[0]
+    line = ax.get_lines()[0]
+    y = np.asarray(line.get_ydata(), dtype=float)
+    assert len(line.get_xdata()) == len(docetaxel.times)  # every output time: no straight joins over dropped points
+    assert np.isnan(y).any()  # below four decades under the peak: a gap
+    assert ax.get_xlim() == _axis(lineage_figure(docetaxel), "Neutrophils").get_xlim()
+
+
+def test_no_vaccine_panel_without_a_vaccine():
+    from hemasim.report.plots import vaccine_figure
+
+    infected = run(3, 1.0, interventions=[{"kind": "infection", "day": 1, "inoculum_cfu": 1e6}])
+    assert vaccine_figure(infected) is None  # the pathogen's own IgG is drawn in the infection panel
+
+
+def test_the_virus_curve_has_a_legend_entry():
+    from hemasim.report.plots import viral_figure
+
+    flu = run(6, 0.5, interventions=[{"kind": "viral_infection", "day": 1, "virus": "influenza",
+                                      "inoculum_tcid50": 0.1}])
+    fig = viral_figure(flu)
+    labels = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert any(label.startswith("virus") for label in labels)
+
+
+def test_donor_dashes_are_drawn_above_the_totals_in_another_colour():
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from hemasim.report.plots import _lineage_panel
+
+    x = np.arange(5.0)
+    obs = pd.DataFrame({"anc_1e9_per_L": [4.0] * 5, "anc_1e9_per_L__donor": [4.0] * 5})  # full donor chimerism
+    ax = Figure().subplots()
+    _lineage_panel(ax, [("", obs)], ("anc_1e9_per_L",), x)
+    total, donor = ax.get_lines()
+    assert donor.get_zorder() > total.get_zorder()
+    assert donor.get_color() != total.get_color()
+
+
+@pytest.mark.parametrize("top", [8.0, 30.0, 100.0])
+def test_ctcae_grade_labels_do_not_overlap(top):
+    """G3 (1.0) and G4 (0.5) lie a few pixels apart on a panel that reaches 30e9/L (G-CSF, a graft)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from hemasim.report.plots import _ctcae_lines
+
+    fig = Figure(figsize=(6, 2.75))
+    ax = fig.subplots()
+    x = np.linspace(0.0, 100.0, 11)
+    ax.plot(x, np.full_like(x, top))
+    ax.set_ylim(0, top)
+    _ctcae_lines(ax, "anc_1e9_per_L", x)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if "CTCAE" in t.get_text()]
+    assert len(boxes) == 2
+    assert not boxes[0].overlaps(boxes[1])
+
+
+def test_the_muller_plot_says_what_its_colours_mean():
+    from hemasim.clonal.engine import ClonalHistory
+    from hemasim.report.clonal_plots import clone_history_figure
+
+    history = ClonalHistory(times_days=[0.0, 365.0, 730.0], pool_size=[100, 100, 100], n_clones=[3, 3, 3],
+                            tracked={1: [10, 20, 30], 2: [5, 5, 5], 3: [1, 2, 1]},
+                            tracked_info={1: (-1, 0.1, True), 2: (-1, 0.05, False), 3: (-1, 0.0, False)})
+    ax = clone_history_figure(history).axes[0]
+    assert ax.get_legend() is not None
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"CH-panel driver", "other driver", "neutral clone"}
+
+
+def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges():
+    import pandas as pd
+
+    from hemasim.report.plots import cohort_bands_figure
+
+    names = ["anc_1e9_per_L", "platelets_1e9_per_L"]
+    bands = pd.DataFrame({"time_days": np.arange(4.0)})
+    for n in names:
+        bands[f"{n}_p05"], bands[f"{n}_median"], bands[f"{n}_p95"] = 1.0, 2.0, 3.0
+    fig = cohort_bands_figure(bands, 10, names)
+    anc = fig.axes[0]
+    assert anc.get_title() == "Neutrophils (ANC) (10⁹/L)"
+    assert "adult reference range" in [t.get_text() for t in anc.get_legend().get_texts()]
+
+
+# ---------------------------------------------------------------------------------------------- report text
+def test_the_report_prints_the_scenario_readably(healthy):
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.io import run_record
+    from hemasim.report import render_report
+
+    html = render_report(healthy, evaluate_endpoints(healthy), run_record(healthy), "t")
+    assert "{&#x27;" not in html and "&#x27;:" not in html  # no Python dict syntax
+    assert "Patient: age years: 55, sex: female" in html
+    assert "solver: DormandPrince (rtol: 1e-08" in html
+
+
+def test_the_friberg_report_has_no_blood_volume_not_reached():
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.io import run_record
+    from hemasim.report import render_report
+
+    spec = load_scenario(EXAMPLES / "friberg_docetaxel.yaml").model_copy(update={"duration_days": 5.0})
+    result = run_scenario(spec)
+    html = render_report(result, evaluate_endpoints(result), run_record(result), "t")
+    assert "not reached L" not in html and "blood volume" not in html
+
+
+def test_parameter_sources_state_their_status_plainly():
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.report.html import parameter_rows
+
+    texts = [p.provenance.describe() for p in healthy_adult_parameters().values()]
+    assert not [t for t in texts if "as recalled" in t or "check against" in t]
+    row = parameter_rows([{"name": "x", "value": 1.0, "unit": "1", "source": "assumed (no source yet; ...)"}])
+    assert "<td>assumed</td>" in row
+
+
+def test_a_cohort_row_that_no_patient_reached_is_not_blank():
+    from hemasim.report.html import render_cohort_report
+
+    summary = {"n_patients": 3, "endpoints": [{"endpoint": "neutrophil_recovery_day", "median": None, "p05": None,
+                                               "p95": None, "fraction_reaching": 0.0, "unit": "day",
+                                               "definition": "d"}]}
+    html = render_cohort_report(summary, b"", {"scenario": {"name": "c"}})
+    assert "<td></td>" not in html and "none reached" in html
+
+
+# ---------------------------------------------------------------------------------------------- endpoints
+def test_a_count_that_never_moved_has_no_nadir_day_and_did_not_fall(healthy):
+    from hemasim.endpoints import evaluate_endpoints
+
+    by_name = {e.name: e for e in evaluate_endpoints(healthy)}
+    for name in ("platelets_nadir_day", "anc_nadir_day", "neutrophil_recovery_day", "platelet_recovery_day"):
+        assert by_name[name].value is None, name
+        assert by_name[name].note == "did not fall"
+        assert by_name[name].to_json()["note"] == "did not fall"
+
+
+def test_a_count_that_fell_keeps_its_nadir_day(docetaxel):
+    from hemasim.endpoints import evaluate_endpoints
+
+    by_name = {e.name: e for e in evaluate_endpoints(docetaxel)}
+    assert 4 <= by_name["anc_nadir_day"].value <= 12
+    assert by_name["anc_nadir_day"].note is None
+
+
+def test_the_readme_does_not_call_the_donation_day_a_nadir():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    python = text.split("## Python", 1)[1].split("```", 2)[1]
+    assert "idxmin" not in python and "nadir after the donation" not in python
+    assert "plasma re-expansion" in python  # says why the recovery is read instead
+
+
+# ---------------------------------------------------------------------------------------------- humoral response
+def test_an_infection_after_chemotherapy_clears_and_its_antibody_stays_bounded():
+    result = run_scenario(load_scenario(EXAMPLES / "infection_after_chemotherapy.yaml"))
+    assert result.observable("bacteria_cfu")[-1] < 1.0  # cleared once neutrophils and antibody have risen
+    # bounded humoral response: was 6.9e12 AU (IgG) and 7.4e12 AU (plasmablasts) at day 40, growing ~e-fold a day
+    # (a vaccine gives tens of AU; a sepsis-scale load of 8e10 CFU for two weeks, thousands)
+    assert result.observable("bacteria_igg_au").max() < 1e4
+    assert result.observable("bacteria_plasmablasts_au").max() < 1e3
+    assert result.observable("bacteria_igg_au")[-1] <= result.observable("bacteria_igg_au").max()
+
+
+def test_antibody_stays_bounded_under_an_infection_that_never_clears():
+    """Invariant: antigen that persists (opsonised bacteria saturating phagocytes as early as the others, as before
+    the fix, so the infection is never cleared) must not drive IgG without bound."""
+    spec = load_scenario(EXAMPLES / "infection_after_chemotherapy.yaml").model_copy(
+        update={"parameters": {"phagocytosis_opsonised_half_saturation_cfu": 1e9}})
+    result = run_scenario(spec)
+    igg = result.observable("bacteria_igg_au")
+    assert result.observable("bacteria_cfu")[-1] > 1e10  # the infection persists
+    assert igg.max() < 2e4  # was 6.9e12 AU
+    late = result.times >= 30
+    assert igg[late][-1] < 2.0 * igg[late][0]  # no exponential growth over the last ten days (was e-fold a day)
+
+
+# ---------------------------------------------------------------------------------------------- 80 columns
+def _at_80(*args: str) -> str:
+    from hemasim.cli.app import app
+
+    res = CliRunner().invoke(app, list(args), env={"COLUMNS": "80"}, catch_exceptions=False)
+    assert res.exit_code in (0, 1), res.output
+    return res.output
+
+
+@pytest.mark.cli
+def test_cohort_help_shows_whole_option_names_at_80_columns():
+    text = _at_80("cohort", "--help")
+    for option in ("--n", "--out", "--seed", "--seed-list", "--partition-size", "--timeseries", "--scheduler",
+                   "--set"):
+        assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), option
+    assert "…" not in text
+
+
+@pytest.mark.cli
+def test_drugs_never_breaks_a_set_name_at_80_columns():
+    from hemasim.pharmacology import available_drug_sets
+
+    text = _at_80("drugs")
+    for name in available_drug_sets():
+        assert name in text, name
+
+
+@pytest.mark.cli
+def test_validate_prints_one_line_a_target_at_80_columns(monkeypatch):
+    import hemasim.validation as validation
+    from hemasim.validation import CheckResult, TargetResult, ValidationReport
+
+    long = "a quantity described at great length " * 4
+    targets = [TargetResult(f"T{i}", "g", long, "p", "rule", "a source " * 10, "pass",
+                            [CheckResult("readout_" + "x" * 30, "reference_male", (0.0, 10.0), 5.0, "pass"),
+                             CheckResult("other", "reference_male", (0.0, 1.0), 0.5, "pass")], note="note " * 20)
+               for i in range(5)]
+    monkeypatch.setattr(validation, "run_validation", lambda group=None: ValidationReport(targets))
+    lines = [line for line in _at_80("validate").splitlines() if line.strip()]
+    assert len(lines) <= len(targets) + 1  # one line a target and the counts
+    assert all(len(line) <= 80 for line in lines)
+    wide = _at_80("validate", "--wide")
+    assert "note note" in wide and len(wide.splitlines()) > 3 * len(targets)
