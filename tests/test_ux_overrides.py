@@ -30,7 +30,7 @@ def test_a_number_or_a_value_with_its_unit_is_accepted():
     ({"igg_half_life_days": 1000}, ["igg_half_life_days", "outside the parameter's bounds", "[5, 60]"]),
     ({"igg_half_life_days": "25"}, ["igg_half_life_days", "must be a number"]),
     ({"igg_half_life_days": float("nan")}, ["igg_half_life_days", "finite"]),
-    ({"igg_half_life_days": True}, ["igg_half_life_days", "must be a number"]),
+    ({"igg_half_life_days": True}, ["igg_half_life_days", "expected a number"]),
     ({"igg_half_life_days": {"value": 25, "units": "day"}}, ["igg_half_life_days", "value: NUMBER"]),
     ([1, 2], ["parameters", "mapping"]),
 ])

@@ -103,17 +103,23 @@ def _circulating_hspc(ctx: BuildContext, m: Module, mpp: str, hsc_output_per_day
     """Circulating HSPCs: progenitors leave the marrow and return (no net flow at rest); inflammation and G-CSF
     raise the egress (mobilisation). Returns their observable: CD34+ cells per uL relative to a resting
     baseline."""
-    mpp_res = ctx.p("mpp_residence_days")
     k_back = 1.0 / ctx.p("hspc_blood_residence_days")
     share = ctx.p("hspc_blood_share_of_mpp")
+    resting = resting_blood_hspc(ctx, hsc_output_per_day)
     blood_hspc = m.compartment("blood_hspc", "circulating haematopoietic stem and progenitor cells (MPP units)",
-                               hsc_output_per_day * mpp_res * share, "blood", "progenitor_circulating")
+                               resting, "blood", "progenitor_circulating")
     m.flow("hspc_egress", "egress", mpp, blood_hspc, k_back * share,
            parameters=("hspc_blood_residence_days", "hspc_blood_share_of_mpp"))
     m.flow("hspc_homing", "homing", blood_hspc, mpp, k_back, parameters=("hspc_blood_residence_days",))
     ctx.blood_share[blood_hspc] = 1.0
     return Observable("cd34_blood_per_uL", "cells/uL", "circulating CD34+ cells (resting baseline x fold over rest)",
-                      {blood_hspc: ctx.p("cd34_blood_baseline_per_uL") / (hsc_output_per_day * mpp_res * share)})
+                      {blood_hspc: ctx.p("cd34_blood_baseline_per_uL") / resting})
+
+
+def resting_blood_hspc(ctx: BuildContext, hsc_output_per_day: Value) -> Value:
+    """Circulating HSPCs at rest (MPP units): the share ``hspc_blood_share_of_mpp`` of the resting MPP pool; the
+    blood CD34+ read-out is ``cd34_blood_baseline_per_uL`` per this many units (used by the apheresis product)."""
+    return hsc_output_per_day * ctx.p("mpp_residence_days") * ctx.p("hspc_blood_share_of_mpp")
 
 
 def _common_lymphoid_progenitors(ctx: BuildContext, m: Module, hsc: str, hsc_division_rate: Value,

@@ -22,9 +22,10 @@ __all__ = ["HOST", "DONOR", "NON_CELL_TAGS", "origin_name", "split_origins"]
 HOST, DONOR = "host", "donor"
 ORIGINS = (HOST, DONOR)
 #: Compartments not split by origin: drug amounts, and the antigen-specific response of a vaccine (in
-#: arbitrary units, read as the response of the whole, chimeric immune system).
+#: arbitrary units, read as the response of the whole, chimeric immune system), and cells collected by apheresis
+#: (outside the body).
 NON_CELL_TAGS = frozenset({"drug", "drug_control", "drug_exposure", "antigen", "antigen_specific", "antibody",
-                           "pathogen", "inflammation"})
+                           "pathogen", "inflammation", "apheresis_product"})
 
 
 def origin_name(name: str, origin: str) -> str:

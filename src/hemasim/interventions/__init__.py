@@ -15,6 +15,7 @@ from hemasim.interventions import gcsf  # noqa: F401
 from hemasim.interventions import chemo_regimen  # noqa: F401
 from hemasim.interventions import radiation  # noqa: F401
 from hemasim.interventions import conditioning  # noqa: F401
+from hemasim.interventions import apheresis  # noqa: F401
 from hemasim.interventions import transplant  # noqa: F401
 from hemasim.interventions import vaccine  # noqa: F401
 from hemasim.interventions import infection  # noqa: F401

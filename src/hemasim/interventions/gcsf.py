@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from hemasim.events import Event
-from hemasim.interventions.base import EventContext, Strict, register
+from hemasim.interventions.base import EventContext, ExtensionOrder, ExtensionRequest, Strict, register
 from hemasim.interventions.dosed import RULE_OBSERVABLES, DosedSpec, Schedule, drug_set_of
 from hemasim.pharmacology.dosing import OnDemandCourse
 
@@ -60,6 +60,17 @@ class GcsfSpec(DosedSpec):
             return self.schedule.dose_days()[-1] + self.duration_days
         assert self.on_demand is not None  # _one_way
         return self.on_demand.start_day
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        """The drug's PK/PD and its CD34+ mobilisation (hemasim.biology.mobilisation; after every drug)."""
+        from hemasim.biology.mobilisation import GcsfMobilisation  # biology piece of this kind only
+
+        ds = drug_set_of(self.drug_set)
+        if ds.pk is None:  # refused by check_in; nothing to mobilise with
+            return super().extension_requests()
+        v1 = ds.pk.central_volume_L.value
+        return [*super().extension_requests(),
+                ExtensionRequest(ExtensionOrder.OTHER, ("mobilisation", ds.drug), lambda: GcsfMobilisation(ds.drug, v1))]
 
     def to_events(self, ctx: EventContext) -> list[Event]:
         if self.schedule is not None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
@@ -48,7 +48,11 @@ class TransplantSpec(InterventionSpec):
     day: float = Field(ge=0)
     source: Literal["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]
     donor: Literal["allogeneic", "autologous"] = "allogeneic"
-    cd34_per_kg: float = Field(gt=0, le=1e8, description="CD34+ cells per kg of recipient (typical 1e5-2e7)")
+    cd34_per_kg: float | None = Field(default=None, gt=0, le=1e8,
+                                      description="CD34+ cells per kg of recipient (typical 1e5-2e7)")
+    product: Literal["collected"] | None = Field(
+        default=None, description="collected: the cells of the scenario's earlier apheresis sessions (the dose is "
+        "what they collected; give no cd34_per_kg)")
     cd3_per_kg: float | None = Field(default=None, ge=0, le=5e9,
                                      description="CD3+ cells per kg (0: T-cell depleted); default by source")
     stochastic_engraftment: bool = Field(
@@ -56,6 +60,12 @@ class TransplantSpec(InterventionSpec):
         "scenario's seed): small grafts can fail by chance")
 
     makes_chimeric = True
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> TransplantSpec:
+        if (self.cd34_per_kg is None) == (self.product is None):
+            raise ValueError("give exactly one of cd34_per_kg or product: collected")
+        return self
 
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
@@ -70,6 +80,10 @@ class TransplantSpec(InterventionSpec):
         return DEFAULT_CD3_PER_KG[self.source] if self.cd3_per_kg is None else self.cd3_per_kg
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        if self.product == "collected" and not any(getattr(o, "kind", None) == "apheresis" and o.day < self.day
+                                                   for o in facts.interventions):
+            raise ValueError(f"interventions.{index}.product: a graft of the collected product needs an apheresis "
+                             f"before it (day {self.day:g})")
         for j, other in enumerate(facts.interventions):
             if isinstance(other, ConditioningSpec) and other.start_day <= self.day < other.graft_day:
                 raise ValueError(f"interventions.{index}.day: the graft (day {self.day:g}) comes before conditioning "
@@ -83,6 +97,15 @@ class TransplantSpec(InterventionSpec):
         params = ctx.parameters
         # cord-blood CD34+ cells repopulate more per cell than adult ones: count them in adult-CD34+ equivalents
         potency = params.value("cord_blood_cd34_potency_fold") if self.source in CORD_SOURCES else 1.0
+        if self.product == "collected":  # the dose is read from the product when the graft is given
+            from hemasim.biology.mobilisation import CollectedProductTransplant
+
+            return [CollectedProductTransplant(self.day, 0.0, self.cd3() * w, params.value("engrafting_hsc_per_cd34"),
+                                               params.value("graft_short_term_units_per_cd34"),
+                                               params.value("graft_st_hspc_per_cd34"),
+                                               autologous=self.donor == "autologous",
+                                               stochastic=self.stochastic_engraftment)]
+        assert self.cd34_per_kg is not None  # _one_dose
         return [Transplant(self.day, self.cd34_per_kg * w * potency, self.cd3() * w,
                            params.value("engrafting_hsc_per_cd34"),
                            params.value("graft_short_term_units_per_cd34"),

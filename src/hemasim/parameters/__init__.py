@@ -22,7 +22,7 @@ __all__ = [
 SOURCE_MODULES = (
     "athens1961", "catlin2011", "chng2004", "den_braber2012", "fabre2022", "franco2012", "friberg2002",
     "harker_finch1969", "infection_kinetics", "lahoz_beneytez2016", "lee_six2018", "macallan2004", "macallan2005",
-    "autoimmunity", "clonal_hematopoiesis", "engraftment", "merck_reference_intervals", "mitchell2022",
+    "autoimmunity", "clonal_hematopoiesis", "engraftment", "gcsf_mobilisation", "merck_reference_intervals", "mitchell2022",
     "paediatric_lymphocytes", "patel2017", "radiobiology",
     "spencer_chapman2024",
     "steinmann1985", "structural_assumptions", "vaccine_kinetics", "viral_kinetics", "vrisekoop2008", "wang2001",

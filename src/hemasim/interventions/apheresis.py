@@ -1,0 +1,204 @@
+"""``kind: apheresis`` - collection of circulating CD34+ cells (after G-CSF mobilisation): the session's event,
+the product compartment, the mobilisation and collection endpoints, the report section and the SBML form.
+
+A later ``transplant`` with ``product: collected`` infuses what was collected (an autologous graft whose dose is
+the collected CD34+/kg). The biology and its sources: hemasim.biology.mobilisation, docs/mobilisation.md.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from hemasim.biology.body import blood_volume_L
+from hemasim.biology.mobilisation import (
+    COLLECTED_PER_KG,
+    PRODUCT,
+    Apheresis,
+    ApheresisProduct,
+    CollectedProductTransplant,
+    _blood_hspc_indices,
+    collected_cells_per_unit,
+    collected_share,
+)
+from hemasim.events import Event
+from hemasim.interventions.base import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ReportSection,
+    register,
+)
+from hemasim.model.compiled import CompiledModel
+from hemasim.model.sbml_events import Assignment, number, sbml_event_form
+
+if TYPE_CHECKING:
+    from hemasim.parameters import ParameterSet
+    from hemasim.simulation import Result
+
+__all__ = ["APHERESIS_OBSERVABLES", "ApheresisSpec", "filgrastim_course"]
+
+APHERESIS_OBSERVABLES = ("cd34_blood_per_uL", COLLECTED_PER_KG)
+
+
+def _section(result: Result) -> str | None:
+    scenario = result.record.scenario
+    if scenario is None:
+        return None
+    sessions = [iv for iv in scenario.interventions if isinstance(iv, ApheresisSpec)]
+    if not sessions:
+        return None
+    t = result.times
+    cd34 = result.observable("cd34_blood_per_uL")
+    collected = result.observable(COLLECTED_PER_KG)
+    rows = []
+    for iv in sessions:
+        before = max(int(np.searchsorted(t, iv.day - 1e-9)) - 1, 0)  # the last output before the session
+        after = min(int(np.searchsorted(t, iv.day + 1e-9)), len(t) - 1)
+        rows.append(f"<tr><td>{iv.day:g}</td><td>{html.escape(iv.processed_text())}</td>"
+                    f"<td>{cd34[before]:.4g} (day {t[before]:g})</td>"
+                    f"<td>{(collected[after] - collected[before]) / 1e6:.3g}</td></tr>")
+    peak = int(np.argmax(cd34))
+    return ("<h2>Mobilisation and apheresis</h2>"
+            f"<p>Peak blood CD34+ {cd34[peak]:.4g} cells/uL on day {t[peak]:.3g}; collected in all "
+            f"{collected[-1] / 1e6:.3g} x10^6 CD34+/kg.</p>"
+            "<table><tr><th>day</th><th>processed</th><th>blood CD34+ before (cells/uL)</th>"
+            f"<th>collected (x10^6 CD34+/kg)</th></tr>{''.join(rows)}</table>")
+
+
+@register
+class ApheresisSpec(InterventionSpec):
+    """One apheresis session on ``day``: ``blood_volumes`` or ``litres`` of blood processed at a CD34+
+    collection efficiency (default: the cited median, ``apheresis_cd34_collection_efficiency``)."""
+
+    kind: Literal["apheresis"]
+    day: float = Field(ge=0)
+    blood_volumes: float | None = Field(default=None, gt=0, le=8, description="blood volumes processed")
+    litres: float | None = Field(default=None, gt=0, le=60, description="litres of blood processed")
+    collection_efficiency: float | None = Field(default=None, gt=0, le=1,
+                                                description="CD34+ collection efficiency (CE2), 0-1")
+
+    report_section = ReportSection("apheresis", _section)
+
+    @model_validator(mode="after")
+    def _one_volume(self) -> ApheresisSpec:
+        if (self.blood_volumes is None) == (self.litres is None):
+            raise ValueError("give exactly one of blood_volumes or litres")
+        return self
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    def processed_text(self) -> str:
+        return f"{self.blood_volumes:g} blood volumes" if self.blood_volumes is not None else f"{self.litres:g} L"
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        days = sorted(iv.day for iv in interventions if isinstance(iv, ApheresisSpec))
+        return ApheresisEndpoints(days[0]) if days else None
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        return [ExtensionRequest(ExtensionOrder.OTHER, ("apheresis", "product"), ApheresisProduct)]
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        ce = self.collection_efficiency
+        if ce is None:
+            ce = ctx.parameters.value("apheresis_cd34_collection_efficiency")
+        volumes: float | np.ndarray
+        if self.blood_volumes is not None:
+            volumes = self.blood_volumes
+        else:
+            assert self.litres is not None  # _one_volume
+            volumes = self.litres / blood_volume_L(ctx.covariates, ctx.parameters)
+        return [Apheresis(self.day, collected_share(ce, volumes))]
+
+
+class ApheresisEndpoints(EndpointFamily):
+    """Peak blood CD34+ before the first session and its day, the count at the first session, and the CD34+/kg
+    collected in all."""
+
+    def __init__(self, first_day: float) -> None:
+        self.first_day = first_day
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return [o for o in APHERESIS_OBSERVABLES if o in available]
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        if COLLECTED_PER_KG not in obs:
+            return []
+        cd34 = obs["cd34_blood_per_uL"]
+        before = times < self.first_day - 1e-9  # outputs at the session's day are after it
+        if not before.any():
+            return []
+        peak = np.argmax(cd34[:, before], axis=1)
+        at_first = int(np.flatnonzero(before)[-1])
+        return [
+            EndpointColumn("peak_cd34_blood_per_uL", "cells/uL", "highest blood CD34+ before the first apheresis",
+                           cd34[:, before].max(axis=1)),
+            EndpointColumn("peak_cd34_blood_day", "day", "day of that highest blood CD34+", times[before][peak]),
+            EndpointColumn("cd34_blood_before_first_apheresis_per_uL", "cells/uL", "blood CD34+ at the last "
+                           "output time before the first apheresis", cd34[:, at_first]),
+            EndpointColumn("collected_cd34_per_kg", "cells/kg", "CD34+ cells collected in all sessions per kg of "
+                           "body weight (the dose of a graft of product: collected)", obs[COLLECTED_PER_KG][:, -1]),
+        ]
+
+
+# ------------------------------------------------------------------ SBML forms
+@sbml_event_form(Apheresis)
+def _apheresis(model: CompiledModel, event: Apheresis) -> list[Assignment]:
+    share = number(float(np.asarray(event.collected)))
+    blood = [model.state_names[i] for i in _blood_hspc_indices(model)]
+    taken = " + ".join(blood)
+    return [*((b, f"{b} * (1 dimensionless - {share} dimensionless)") for b in blood),
+            (PRODUCT, f"{PRODUCT} + {share} dimensionless * ({taken})")]
+
+
+@sbml_event_form(CollectedProductTransplant)
+def _collected_graft(model: CompiledModel, event: CollectedProductTransplant) -> list[Assignment]:
+    from hemasim.biology.origins import DONOR, origin_name
+
+    cells_per_unit = float(collected_cells_per_unit(model)[0])
+    per_cd34 = CollectedProductTransplant(event.day, 1.0, event.cd3_cells, event.hsc_per_cd34,
+                                          event.short_term_units_per_cd34, event.st_hspc_per_cd34,
+                                          event.naive_t_only, event.autologous).composition()
+    fixed = CollectedProductTransplant(event.day, 0.0, event.cd3_cells, event.hsc_per_cd34,
+                                       event.short_term_units_per_cd34, event.st_hspc_per_cd34,
+                                       event.naive_t_only, event.autologous).composition()
+    out = []
+    for base, cells in fixed.items():
+        name = origin_name(base, DONOR)
+        per_unit = (float(np.asarray(per_cd34[base])) - float(np.asarray(cells))) * cells_per_unit
+        dose = f" + {number(per_unit)} dimensionless * {PRODUCT}" if per_unit else ""
+        out.append((name, f"{name} + {number(float(np.asarray(cells)))} item{dose}"))
+    return out
+
+
+# ------------------------------------------------------------------ a filgrastim course (fit, tests, docs)
+def filgrastim_course(dose_ug_per_kg: float, dose_days: Sequence[float], duration_days: float,
+                      parameters: ParameterSet | None = None, every_days: float = 1.0 / 24.0,
+                      patient: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Blood CD34+ (cells/uL) of a healthy donor under filgrastim (``filgrastim_wang2001``, s.c.) on
+    ``dose_days`` (day 0 = first dose): (times, values)."""
+    from hemasim.assembly import assemble
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import Simulation
+
+    scenario = parse_scenario({
+        "name": "filgrastim mobilisation", "aging": False, "duration_days": duration_days,
+        "patient": dict(patient or {"age_years": 35, "sex": "male", "weight_kg": 75, "height_cm": 178}),
+        "output": {"every_days": every_days},
+        "interventions": [{"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": dose_ug_per_kg,
+                           "route": "subcutaneous", "schedule": {"days": list(dose_days)}}]})
+    parts = assemble(scenario, parameters=parameters)
+    result = Simulation(parts.model, solver=scenario.solver.build(), events=parts.events).run(
+        duration_days, every_days, observe=["cd34_blood_per_uL"])
+    return result.times, result.observable("cd34_blood_per_uL")
