@@ -54,7 +54,7 @@ $(DOCS_STAMP): $(BASE_STAMP)
 	@touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
-	NO_MKDOCS_2_WARNING=1 MPLBACKEND=Agg $(BIN)/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	@echo "site: $(abspath site)/index.html  (serve it: $(BIN)/python -m http.server --directory site 8000)"
 
 validate: $(BASE_STAMP)

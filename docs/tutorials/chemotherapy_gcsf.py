@@ -28,6 +28,7 @@
 # `examples/friberg_docetaxel.yaml`.
 
 # %%
+# %matplotlib inline
 import copy
 
 import matplotlib.pyplot as plt

@@ -26,6 +26,7 @@
 # `hemasim clonal-hematopoiesis --n 2000 --out out/ch` and `hemasim run examples/jak2_clonal_hematopoiesis.yaml`.
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd

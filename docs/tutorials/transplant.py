@@ -24,6 +24,7 @@
 # [Transplantation](../transplant.md).
 
 # %%
+# %matplotlib inline
 import matplotlib.pyplot as plt
 import pandas as pd
 import yaml
