@@ -73,6 +73,7 @@ def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
         html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
         figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
         assert figures, f"tutorial {name}: no executed figure in the page"
+        assert f'href="{name}.py"' in html and (site / "tutorials" / f"{name}.py").is_file()  # the download link
     transplant = (site / "tutorials" / "transplant.html").read_text(encoding="utf-8")
     assert "neutrophil_engraftment_day" in transplant  # an executed cell's table, not only the source
     api = (site / "api" / "simulation.html").read_text(encoding="utf-8")

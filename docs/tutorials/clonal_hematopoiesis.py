@@ -13,6 +13,8 @@
 # %% [markdown]
 # # Clonal haematopoiesis: driver clones over lifespans, and what one clone does to blood counts
 #
+# [Download this tutorial](clonal_hematopoiesis.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`) or run it as a script.
+#
 # Two questions on two time scales.
 #
 # 1. **Over a lifetime:** how common is clonal haematopoiesis (CH, a driver clone at a variant allele

@@ -13,6 +13,8 @@
 # %% [markdown]
 # # A virtual cohort: one intervention, a population of patients
 #
+# [Download this tutorial](cohort.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`) or run it as a script.
+#
 # The same 80% marrow kill (haematopoietic stem cells spared) given to 200 virtual adults aged 20-80, half of
 # them women, whose weights, heights and cited model parameters vary between patients. We look at how the
 # endpoints are distributed, the 5-95% bands of the counts over time, and which patients fall furthest.
