@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from hemasim.validation import CheckResult, ValidationReport
 
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "not covered": "dim"}
+#: The class of a target as the compact card prints it.
+CLASS_TAG = {"prediction": "pred", "calibration": "calib", "consistency": "consist"}
 
 
 def validate(
@@ -25,7 +27,7 @@ def validate(
     show_uncovered: bool = typer.Option(True, "--show-uncovered/--hide-uncovered",
                                         help="List targets the model does not cover yet."),
     wide: bool = typer.Option(False, "--wide", help="Every check of every target with notes and sources (a "
-                                                    "long table); default: one line a target."),
+                                                    "long table); default: one line a target, * marking a pass near an edge of its band."),
 ) -> None:
     """Run every validation target; exit 1 if any covered target fails."""
     from rich.console import Console
@@ -44,13 +46,22 @@ def validate(
     else:
         for line in compact_lines(report, show_uncovered, console.width):
             console.print(line, highlight=False, soft_wrap=True)
-    counts = report.counts()
-    console.print(" · ".join(f"[{STYLE[k]}]{k}: {v}[/]" for k, v in sorted(counts.items())))
+    console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
+    console.print(report.summary(), highlight=False)
     if json_out is not None:
         json_out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)
+
+
+def class_counts_line(report: ValidationReport) -> str:
+    """Statuses counted per class, e.g. ``prediction: pass 7, not covered 1 | calibration: ...``."""
+    parts = []
+    for cls, row in report.class_counts().items():
+        if row:
+            parts.append(f"{cls}: " + ", ".join(f"{k} {v}" for k, v in sorted(row.items())))
+    return " | ".join(parts)
 
 
 def _check_text(c: CheckResult) -> str:
@@ -60,7 +71,7 @@ def _check_text(c: CheckResult) -> str:
         return (f"(reported, not judged) {c.readout} [{c.patient}] = {c.value:.4g} vs [{c.band[0]:g}, {c.band[1]:g}]"
                 + (f": {c.why}" if c.why else ""))
     return (f"{c.readout} [{c.patient}] = {c.value:.4g} in [{c.band[0]:g}, {c.band[1]:g}]"
-            + ("" if c.status == "pass" else "  FAIL"))
+            + ("" if c.status == "pass" else "  FAIL") + ("  (near an edge)" if c.near_edge else ""))
 
 
 def wide_table(report: ValidationReport, show_uncovered: bool) -> Table:
@@ -68,7 +79,7 @@ def wide_table(report: ValidationReport, show_uncovered: bool) -> Table:
     from rich.table import Table
 
     table = Table(title="hemasim validation report card", show_lines=False)
-    for col in ("target", "quantity", "status", "simulated vs pass band", "source"):
+    for col in ("target", "class", "quantity", "status", "simulated vs pass band", "source"):
         table.add_column(col, overflow="fold")
     for t in report.targets:
         if t.status == "not covered" and not show_uncovered:
@@ -76,17 +87,17 @@ def wide_table(report: ValidationReport, show_uncovered: bool) -> Table:
         lines = [_check_text(c) for c in t.checks]
         if t.not_covered:
             lines.append(f"not yet covered: {t.not_covered}")
-        if t.calibrated_on:
-            lines.append("(a parameter was calibrated on this target)")
         if t.note:
             lines.append(f"note: {t.note}")
-        table.add_row(t.id, t.quantity, f"[{STYLE[t.status]}]{t.status}[/]", "\n".join(lines), t.source)
+        lines.append(f"band ({t.band_basis}): {t.band_source}")
+        klass = t.target_class + (f" of {', '.join(t.calibrates)}" if t.calibrates else "") + f": {t.class_reason}"
+        table.add_row(t.id, klass, t.quantity, f"[{STYLE[t.status]}]{t.status}[/]", "\n".join(lines), t.source)
     return table
 
 
 def compact_lines(report: ValidationReport, show_uncovered: bool, width: int = 80) -> list[str]:
-    """One line a target (``--wide`` for the full card): id, status, and its worst check, cut to ``width``
-    (rich markup, the text escaped)."""
+    """One line a target (``--wide`` for the full card): id, class, status (``*``: a pass near an edge of its
+    band) and its worst check, cut to ``width`` (rich markup, the text escaped)."""
     from rich.markup import escape
 
     out = []
@@ -94,14 +105,16 @@ def compact_lines(report: ValidationReport, show_uncovered: bool, width: int = 8
         if t.status == "not covered" and not show_uncovered:
             continue
         judged = [c for c in t.checks if c.value is not None and c.status != "info"]
-        worst = next((c for c in judged if c.status != "pass"), judged[0] if judged else None)
+        worst = next((c for c in judged if c.status != "pass"),
+                     next((c for c in judged if c.near_edge), judged[0] if judged else None))
         if worst is not None:
             more = len(t.checks) - 1
             detail = (f"{worst.readout} = {worst.value:.3g} in [{worst.band[0]:g}, {worst.band[1]:g}]"
                       + (f" (+{more} more)" if more else ""))
         else:
             detail = t.quantity
-        text = f"{t.id:<5} {t.status:<11} {detail}"
+        status = t.status + ("*" if t.near_edge else "")
+        text = f"{t.id:<5} {CLASS_TAG[t.target_class]:<7} {status:<11} {detail}"
         if len(text) > width:
             text = text[:width - 1] + "…"
         out.append(f"[{STYLE[t.status]}]{escape(text)}[/]")

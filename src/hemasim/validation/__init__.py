@@ -4,19 +4,56 @@
 intervention and with age frozen), measures every covered target's read-outs and returns a
 report card. Targets the model cannot address yet are reported as not covered, with the work
 that will cover them.
+
+Every target declares its class (``consistency``: an input read back; ``calibration``: a parameter was
+chosen to meet it, named in ``calibrates``; ``prediction``: never used in any fit), where its band comes from
+(``band_basis``, ``band_source``), and the card counts only predictions as validation (see docs/validation.md).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from hemasim.validation.base import SETTLE_DAYS, ValidationRuns
 from hemasim.validation.patients import PATIENTS
 from hemasim.validation.readouts import find_readout
 
 Status = Literal["pass", "fail", "partial", "not covered", "info"]
+TargetClass = Literal["prediction", "calibration", "consistency"]
+BandBasis = Literal["uncertainty", "threshold", "exact", "judgement"]
+TARGET_CLASSES: tuple[str, ...] = get_args(TargetClass)
+BAND_BASES: tuple[str, ...] = get_args(BandBasis)
+
+#: A passing check this close to an edge of its band (as a share of the band's width) is flagged near-edge.
+NEAR_EDGE_SHARE = 0.1
+
+
+def near_edge(value: float, band: tuple[float, float], open_end: str | None = None) -> bool:
+    """Whether ``value`` lies near a judged edge of its band. A band of zero width (a value that must equal the
+    cited one) has no edge to be near. ``open_end`` ("high" or "low") names an end that is no criterion (a
+    placeholder for "above the threshold", or the quantity's own limit, as 1 for a share); a lower end of 0 is
+    never judged either (counts, ratios and days cannot go below it). With both ends judged, near means within
+    :data:`NEAR_EDGE_SHARE` of the band's width (on a log scale for a positive band spanning more than a factor
+    10); with one, within that share of the threshold's own value."""
+    low, high = float(band[0]), float(band[1])
+    value = float(value)
+    if not (low < high) or not (low <= value <= high) or not math.isfinite(value):
+        return False
+    judge_low, judge_high = open_end != "low" and low != 0.0, open_end != "high"
+    if judge_low and judge_high:
+        if low > 0 and high / low > 10:
+            low, high, value = math.log(low), math.log(high), math.log(value)
+        margin = NEAR_EDGE_SHARE * (high - low)
+        return value - low < margin or high - value < margin
+    if judge_low:
+        return value - low < NEAR_EDGE_SHARE * abs(low)
+    if judge_high:
+        return high - value < NEAR_EDGE_SHARE * abs(high)
+    return False
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -26,10 +63,11 @@ class CheckResult:
     value: float | None
     status: Status
     why: str = ""
+    near_edge: bool = False  # a pass within NEAR_EDGE_SHARE of the band's width from an edge
 
     def to_json(self) -> dict[str, Any]:
         return {"readout": self.readout, "patient": self.patient, "band": list(self.band), "value": self.value,
-                "status": self.status, "why": self.why}
+                "status": self.status, "why": self.why, "near_edge": self.near_edge}
 
 
 @dataclass(frozen=True)
@@ -43,12 +81,28 @@ class TargetResult:
     status: Status
     checks: list[CheckResult] = field(default_factory=list)
     not_covered: str = ""
-    calibrated_on: bool = False
     note: str = ""
+    target_class: TargetClass = "consistency"
+    class_reason: str = ""
+    calibrates: tuple[str, ...] = ()
+    band_basis: BandBasis = "judgement"
+    band_source: str = ""
+
+    @property
+    def calibrated_on(self) -> bool:
+        """A parameter was chosen to meet this target, so it is not independent evidence."""
+        return self.target_class == "calibration"
+
+    @property
+    def near_edge(self) -> bool:
+        """A passing target one of whose judged checks lies near an edge of its band."""
+        return self.status in ("pass", "partial") and any(c.near_edge for c in self.checks if c.status == "pass")
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "group": self.group, "quantity": self.quantity, "published": self.published,
                 "pass": self.pass_rule, "source": self.source, "status": self.status,
+                "class": self.target_class, "class_reason": self.class_reason, "calibrates": list(self.calibrates),
+                "band_basis": self.band_basis, "band_source": self.band_source, "near_edge": self.near_edge,
                 "calibrated_on": self.calibrated_on, "not_covered": self.not_covered, "note": self.note,
                 "checks": [c.to_json() for c in self.checks]}
 
@@ -71,8 +125,37 @@ class ValidationReport:
             out[t.status] = out.get(t.status, 0) + 1
         return out
 
+    def class_counts(self) -> dict[str, dict[str, int]]:
+        """Per class: how many targets have each status, and how many passing ones are near an edge."""
+        out: dict[str, dict[str, int]] = {c: {} for c in TARGET_CLASSES}
+        for t in self.targets:
+            row = out[t.target_class]
+            row[t.status] = row.get(t.status, 0) + 1
+            if t.near_edge:
+                row["near edge"] = row.get("near edge", 0) + 1
+        return out
+
+    def summary(self) -> str:
+        """One line that counts only predictions as validation."""
+        def judged(cls: str) -> tuple[list[TargetResult], list[TargetResult]]:
+            covered = [t for t in self.targets if t.target_class == cls and t.status != "not covered"]
+            return [t for t in covered if t.status in ("pass", "partial")], covered
+
+        passed, covered = judged("prediction")
+        published = ("uncertainty", "exact")  # the source's interval, or its value itself
+        by_basis = {"uncertainty": sum(t.band_basis in published for t in passed),
+                    **{b: sum(t.band_basis == b for t in passed) for b in ("threshold", "judgement")}}
+        near = sum(t.near_edge for t in passed)
+        cal_passed, cal = judged("calibration")
+        con_passed, con = judged("consistency")
+        return (f"predictions: {len(passed)} pass / {len(covered)} ({by_basis['uncertainty']} on a published interval, "
+                f"{by_basis['threshold']} on a stated threshold or direction, {by_basis['judgement']} on a project "
+                f"band; {near} near an edge); calibration (fitted, not validation): {len(cal_passed)} pass / "
+                f"{len(cal)}; consistency checks (not validation): {len(con_passed)} pass / {len(con)}")
+
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "counts": self.counts(), "targets": [t.to_json() for t in self.targets]}
+        return {"ok": self.ok, "counts": self.counts(), "classes": self.class_counts(), "summary": self.summary(),
+                "targets": [t.to_json() for t in self.targets]}
 
 
 def load_targets() -> dict[str, list[dict[str, Any]]]:
@@ -80,7 +163,34 @@ def load_targets() -> dict[str, list[dict[str, Any]]]:
     from hemasim._yaml_limits import load_yaml_text
 
     text = resources.files("hemasim.validation").joinpath("targets.yaml").read_text(encoding="utf-8")
-    return load_yaml_text(text, "hemasim/validation/targets.yaml", "targets file")
+    targets: dict[str, list[dict[str, Any]]] = load_yaml_text(text, "hemasim/validation/targets.yaml", "targets file")
+    for group in targets.values():
+        for target in group:
+            check_target_class(target)
+    return targets
+
+
+def check_target_class(target: dict[str, Any]) -> None:
+    """``ValueError`` naming the target and field unless it declares a known class with its reason, the
+    parameters a calibration target calibrates (and only then), and a known band basis with its source."""
+    where = f"hemasim/validation/targets.yaml: target {target.get('id')!r}"
+    cls = target.get("class")
+    if cls not in TARGET_CLASSES:
+        raise ValueError(f"{where}: class is {cls!r}; allowed: {', '.join(TARGET_CLASSES)}")
+    if target.get("band_basis") not in BAND_BASES:
+        raise ValueError(f"{where}: band_basis is {target.get('band_basis')!r}; allowed: {', '.join(BAND_BASES)}")
+    for key in ("class_reason", "band_source"):
+        if not str(target.get(key, "")).strip():
+            raise ValueError(f"{where}: {key} is missing; say why (see the file's header)")
+    for check in target.get("checks", []):
+        if check.get("open_end") not in (None, "high", "low"):
+            raise ValueError(f"{where}: check {check.get('readout')!r}: open_end is {check.get('open_end')!r}; "
+                             "allowed: high, low")
+    calibrates = target.get("calibrates")
+    if cls == "calibration" and not (isinstance(calibrates, list) and calibrates):
+        raise ValueError(f"{where}: a calibration target lists the parameters it calibrates in calibrates")
+    if cls != "calibration" and calibrates is not None:
+        raise ValueError(f"{where}: calibrates is only for class calibration (this one is {cls})")
 
 
 def _check(check: dict[str, Any], info: bool, runs: ValidationRuns) -> CheckResult:
@@ -90,7 +200,7 @@ def _check(check: dict[str, Any], info: bool, runs: ValidationRuns) -> CheckResu
     ok = band[0] <= value <= band[1]
     status: Status = "info" if info else "pass" if ok else "fail"
     return CheckResult(check["readout"], check["patient"], band, float(value), status,
-                       " ".join(str(check.get("why", "")).split()))
+                       " ".join(str(check.get("why", "")).split()), near_edge=status == "pass" and near_edge(value, band, check.get("open_end")))
 
 
 def _target_status(checks: list[CheckResult]) -> Status:
@@ -113,8 +223,10 @@ def _target(group: str, target: dict[str, Any], runs: ValidationRuns) -> TargetR
     return TargetResult(
         id=target["id"], group=group, quantity=str(target["quantity"]), published=str(target.get("value", "")),
         pass_rule=str(target.get("pass", "")), source=str(target.get("source", "")), status=_target_status(checks),
-        checks=checks, not_covered=str(target.get("not_covered", "")),
-        calibrated_on=bool(target.get("calibrated_on", False)), note=" ".join(str(target.get("note", "")).split()))
+        checks=checks, not_covered=str(target.get("not_covered", "")), note=" ".join(str(target.get("note", "")).split()),
+        target_class=target["class"], class_reason=" ".join(str(target["class_reason"]).split()),
+        calibrates=tuple(target.get("calibrates") or ()), band_basis=target["band_basis"],
+        band_source=" ".join(str(target["band_source"]).split()))
 
 
 def run_validation(groups: list[str] | None = None) -> ValidationReport:
@@ -124,4 +236,5 @@ def run_validation(groups: list[str] | None = None) -> ValidationReport:
                              if not groups or group in groups for t in targets])
 
 
-__all__ = ["PATIENTS", "SETTLE_DAYS", "CheckResult", "TargetResult", "ValidationReport", "load_targets", "run_validation"]
+__all__ = ["BAND_BASES", "PATIENTS", "SETTLE_DAYS", "TARGET_CLASSES", "CheckResult", "TargetResult", "ValidationReport",
+           "check_target_class", "load_targets", "near_edge", "run_validation"]
