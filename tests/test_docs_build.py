@@ -104,24 +104,24 @@ def test_a_failing_tutorial_fails_the_build(tmp_path: Path) -> None:
 
 
 def test_validation_card_page_lists_every_target_with_its_status() -> None:
-    card = {"ok": False, "counts": {"pass": 1, "fail": 1, "not covered": 1},
+    card = {"ok": False, "counts": {"pass": 1, "fail": 1, "not covered": 1}, "summary": "predictions: 0 pass / 1",
             "targets": [
                 {"id": "S1", "group": "steady_state", "quantity": "ANC", "published": "1.8-7.7", "pass": "in range",
-                 "source": "Merck | textbook", "status": "pass", "calibrated_on": False, "not_covered": "",
+                 "source": "Merck | textbook", "status": "pass", "class": "consistency", "calibrated_on": False, "not_covered": "",
                  "note": "", "checks": [{"readout": "anc_1e9_per_L", "patient": "reference_male",
                                          "band": [1.8, 7.7], "value": 4.75, "status": "pass", "why": ""}]},
                 {"id": "X9", "group": "new_group", "quantity": "Q", "published": "1", "pass": "in range",
-                 "source": "s", "status": "fail", "calibrated_on": True, "not_covered": "", "note": "n",
+                 "source": "s", "status": "fail", "near_edge": True, "calibrated_on": True, "not_covered": "", "note": "n",
                  "checks": [{"readout": "q", "patient": "p", "band": [0.5, 1.5], "value": 3.0, "status": "fail",
                              "why": ""}]},
                 {"id": "A4", "group": "aging", "quantity": "subsets", "published": "-", "pass": "-", "source": "s",
                  "status": "not covered", "calibrated_on": False, "not_covered": "needs age effects", "note": "",
                  "checks": []}]}
     page = _hook("validation_card").card_markdown(card, "9.9")
-    assert "hemasim 9.9" in page
-    assert '| S1 | ANC | 1.8-7.7 | <span class="card-status card-pass">pass</span> | `anc_1e9_per_L` (reference_male) = 4.75 in [1.8, 7.7] | Merck \\| textbook |' \
+    assert "hemasim 9.9" in page and "predictions: 0 pass / 1" in page
+    assert '| S1 | consistency | ANC | 1.8-7.7 | <span class="card-status card-pass">pass</span> | `anc_1e9_per_L` (reference_male) = 4.75 in [1.8, 7.7] | Merck \\| textbook |' \
         in page
-    assert "`q` (p) = 3 in [0.5, 1.5] **FAIL**" in page and "calibrated on this target" in page
+    assert "`q` (p) = 3 in [0.5, 1.5] **FAIL**" in page and "fail</span> (near an edge)" in page and "calibrated on this target" in page
     assert "## New group" in page and "not yet covered: needs age effects" in page
 
 

@@ -31,7 +31,7 @@ def _check_line(check: dict[str, Any]) -> str:
     name = f"`{check['readout']}` ({check['patient']})" if check["patient"] else f"`{check['readout']}`"
     if check["value"] is None:
         return f"{name}: not covered ({_cell(check['why'])})"
-    line = f"{name} = {check['value']:.4g} in {band}"
+    line = f"{name} = {check['value']:.4g} in {band}" + (" (near an edge)" if check.get("near_edge") else "")
     if check["status"] == "info":
         return f"reported, not judged: {name} = {check['value']:.4g} vs {band}"
     return line if check["status"] == "pass" else f"{line} **FAIL**"
@@ -45,8 +45,9 @@ def _target_row(target: dict[str, Any]) -> str:
         lines.append("*a parameter was calibrated on this target*")
     if target["note"]:
         lines.append(f"note: {_cell(target['note'])}")
-    return (f"| {target['id']} | {_cell(target['quantity'])} | {_cell(target['published'])} | {MARK[target['status']]} "
-            f"| {'<br>'.join(lines)} | {_cell(target['source'])} |")
+    status = MARK[target["status"]] + (" (near an edge)" if target.get("near_edge") else "")
+    return (f"| {target['id']} | {_cell(target.get('class', ''))} | {_cell(target['quantity'])} "
+            f"| {_cell(target['published'])} | {status} | {'<br>'.join(lines)} | {_cell(target['source'])} |")
 
 
 def card_markdown(card: dict[str, Any], version: str) -> str:
@@ -56,13 +57,15 @@ def card_markdown(card: dict[str, Any], version: str) -> str:
              f"Generated when this site was built, by running every target on hemasim {version} "
              "(the same card as `hemasim validate --json card.json`). How targets, read-outs and pass bands are "
              "defined: [How it is validated](validation.md).", "", f"**{counts}**", ""]
+    if card.get("summary"):  # what the card's classes say: predictions, calibrations, consistency checks
+        parts += [_cell(card["summary"]), ""]
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for target in card["targets"]:
         by_group[target["group"]].append(target)
     for group, targets in by_group.items():
         parts += [f"## {GROUP_TITLES.get(group, group.replace('_', ' ').capitalize())}", "",
-                  "| target | quantity | published | status | simulated vs pass band | source |",
-                  "|---|---|---|---|---|---|", *(_target_row(t) for t in targets), ""]
+                  "| target | class | quantity | published | status | simulated vs pass band | source |",
+                  "|---|---|---|---|---|---|---|", *(_target_row(t) for t in targets), ""]
     return "\n".join(parts)
 
 
