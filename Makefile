@@ -5,9 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # the demo needs only the package; tests, linters and benchmarks add the test extras (dask, libRoadRunner, ...)
 BASE_STAMP := $(VENV)/.installed-base
+DOCS_STAMP := $(VENV)/.installed-docs
 OUT    ?= out/healthy_adult
 
-.PHONY: demo test test-fast lint bench validate warm clean help browser
+.PHONY: demo test test-fast lint bench validate warm docs clean help browser
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
@@ -17,6 +18,7 @@ help:
 	@echo "make bench     print benchmark timings as tables, then the speed goals with OK/NOT (docs/performance.md)"
 	@echo "make validate  print the validation report card"
 	@echo "make warm      compile the numba kernels into their cache (done once at install)"
+	@echo "make docs      build the documentation site into site/ (executes the tutorials; installs the docs extra)"
 
 $(BASE_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -64,8 +66,16 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_population.py 5  # SAEM recovery of a 100-patient population, 5 repeats (docs/population_fitting.md)
 	$(BIN)/python bench/bench_goals.py  # the speed goals (issue 20) as one table, OK/NOT; docs/performance.md
 
+$(DOCS_STAMP): $(BASE_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	@touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo "site: $(abspath site)/index.html  (serve it: $(BIN)/python -m http.server --directory site 8000)"
+
 validate: $(BASE_STAMP)
 	$(BIN)/hemasim validate
 
 clean:
-	rm -rf $(VENV) out .pytest_cache build *.egg-info src/*.egg-info
+	rm -rf $(VENV) out site .pytest_cache build *.egg-info src/*.egg-info
