@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 
 import typer
 
 EXIT_BAD_INPUT = 2
+#: an output that cannot be written (a file in the way, no permission, a full disk)
+EXIT_IO = 1
 #: lines printed for one error (a scenario lists each of its problems; the schema already bounds their count)
 MAX_ERROR_LINES = 20
 #: characters of one printed line (messages quote input cut short; this is the last guard)
@@ -31,3 +35,15 @@ def literal(text: object) -> str:
     from rich.markup import escape
 
     return escape(str(text))
+
+
+def written(out: Path, write: Callable[[], list[Path]]) -> list[Path]:
+    """Run a writer of the output folder ``out``; an unwritable --out is one line, exit 1."""
+    from hemasim.io import OutputError
+
+    try:
+        return write()
+    except OutputError as err:
+        raise fail(str(err), code=EXIT_IO) from None
+    except OSError as err:
+        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail, written
 
-EXIT_IO = 1
 #: the files :func:`hemasim.clonal.report.write_ch_outputs` writes
 CH_OUTPUT_FILES = ("prevalence.csv", "vaf_snapshots.csv", "example_lifespan.csv", "run.json", "report.html")
 
@@ -37,11 +36,6 @@ def clonal_hematopoiesis(
     except OutputError as err:
         raise fail(str(err), code=EXIT_IO) from None
     run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size, progress=True)
-    try:
-        write_ch_outputs(run, out)
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
-    except OSError as err:
-        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
+    written(out, lambda: write_ch_outputs(run, out))
     Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{escape(str(out))}[/bold] "
                                f"({', '.join(CH_OUTPUT_FILES)})")

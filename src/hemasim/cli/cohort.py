@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
-EXIT_IO = 1
 SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file, --tls-cert, --tls-key, or Dask's "
                   "distributed.comm.tls configuration), or tcp://HOST:PORT on a trusted network only: plain tcp:// is "
                   "neither encrypted nor authenticated, and Dask unpickles what the peer sends, so whoever answers "

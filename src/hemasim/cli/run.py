@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
-
-EXIT_IO = 1
+from hemasim.cli._errors import EXIT_IO, fail, written
 
 
 def run(
@@ -53,7 +50,7 @@ def run(
                                 progress=lambda arm: status.update(escape(f"simulating arm {arm!r}")))
             except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
                 raise fail(f"{scenario}: {err}") from None
-            files = _written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
+            files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
                                                                   static_report=static_report))
         console.print(f"[green]wrote[/green] {len(files)} files ({len(runs)} arms) to [bold]{escape(str(out))}[/bold]")
         return
@@ -62,19 +59,8 @@ def run(
             result = run_scenario(spec)
         except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
             raise fail(f"{scenario}: {err}") from None
-        files = _written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
+        files = written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
                                                         static_report=static_report, report=report))
     console.print(f"[green]wrote[/green] {len(files)} files to [bold]{escape(str(out))}[/bold]: "
                   + ", ".join(f.name for f in files))
 
-
-def _written(out: Path, write: Callable[[], list[Path]]) -> list[Path]:
-    """Run a folder writer; an unwritable --out is one line, exit 1."""
-    from hemasim.io import OutputError
-
-    try:
-        return write()
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
-    except OSError as err:
-        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, written
 
 
 def _factors(parameters: str | None, all_assumed: bool, low: float, high: float) -> list[dict[str, object]]:
@@ -49,7 +49,7 @@ def sensitivity(
     from rich.markup import escape
 
     from hemasim._schema import validation_problems
-    from hemasim.cli.sweep import load_for_analysis, with_progress, write_or_fail
+    from hemasim.cli.sweep import load_for_analysis, with_progress
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
     from hemasim.sensitivity.spec import SensitivitySpec, SpecError, load_spec
     from hemasim.solvers import SolverError
@@ -76,6 +76,6 @@ def sensitivity(
         raise fail(str(err)) from None
     except (SolverError, ValueError) as err:
         raise fail(f"{scenario}: {err}") from None
-    files = write_or_fail(out, lambda: write_sensitivity_outputs(result, spec, out))
+    files = written(out, lambda: write_sensitivity_outputs(result, spec, out))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} runs, "
                                f"{result.seconds:.1f} s) to [bold]{escape(str(out))}[/bold]")

@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
-
-EXIT_IO = 1
 T = TypeVar("T")
 
 
@@ -48,17 +46,6 @@ def with_progress(label: str, total: int, work: Callable[[Callable[[int], None]]
         return work(lambda done: bar.update(task, completed=done))
 
 
-def write_or_fail(out: Path, write: Callable[[], list[Path]]) -> list[Path]:
-    from hemasim.io import OutputError
-
-    try:
-        return write()
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
-    except OSError as err:
-        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
-
-
 def sweep(
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     sweep_file: Path = typer.Argument(..., metavar="SWEEP.yaml",
@@ -90,6 +77,6 @@ def sweep(
         raise fail(f"{sweep_file}: {err}") from None
     except (SolverError, ValueError) as err:
         raise fail(f"{scenario}: {err}") from None
-    files = write_or_fail(out, lambda: write_sweep_outputs(result, spec, out))
+    files = written(out, lambda: write_sweep_outputs(result, spec, out))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.table)} points, "
                                f"{result.seconds:.1f} s) to [bold]{escape(str(out))}[/bold]")
