@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +37,12 @@ __all__ = ["FittedValues", "fitted_model", "fitted_parameter_set", "load_fitted_
 
 @dataclass(frozen=True)
 class FittedValues:
-    """Run-record name -> fitted value, and the provenance every value carries."""
+    """Run-record name -> fitted value, the provenance every value carries, and the between-patient variability
+    (coefficient of variation) of the names a population fit gave one."""
 
     values: dict[str, float]
     provenance: Fitted
+    iiv_cv: dict[str, float] = field(default_factory=dict)
 
 
 def fitted_parameter_set(objective: Objective, result: FitResult, profiles: Sequence[Profile] = ()) -> dict[str, Any]:
@@ -84,17 +86,23 @@ def load_fitted_values(path: str | Path) -> FittedValues:
         raise ValueError(f"parameter_set: {p}: not a fitted parameter set (needs provenance and parameters)")
     prov = data["provenance"]
     values: dict[str, float] = {}
+    iiv_cv: dict[str, float] = {}
     for i, row in enumerate(data["parameters"]):
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) \
                 or not isinstance(row.get("value"), int | float) or not math.isfinite(row["value"]):
             raise ValueError(f"parameter_set: {p}: parameters.{i}: needs a name and a finite value")
         values[row["name"]] = float(row["value"])
+        cv = row.get("iiv_cv")
+        if cv is not None:
+            if not (isinstance(cv, int | float) and math.isfinite(cv) and cv >= 0):
+                raise ValueError(f"{p}: parameters.{i}.iiv_cv: must be a number >= 0, got {cv!r}")
+            iiv_cv[row["name"]] = float(cv)
     try:
         fitted = Fitted(tuple(str(d) for d in prov.get("data", ())), str(prov.get("problem", "")),
                         float(prov.get("objective", math.nan)))
     except (TypeError, ValueError):
         raise ValueError(f"parameter_set: {p}: provenance: data, problem and objective are required") from None
-    return FittedValues(values, fitted)
+    return FittedValues(values, fitted, iiv_cv)
 
 
 def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = None,

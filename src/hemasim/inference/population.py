@@ -370,26 +370,21 @@ def apply_population_set(params: ParameterSetType, path: str | Path, *, skip_unk
     the model build. ValueError naming the file and row for anything else."""
     from dataclasses import replace
 
-    from hemasim._yaml_limits import load_yaml_file
     from hemasim.inference.fitted import load_fitted_values
     from hemasim.parameters import ParameterSet
 
     path = Path(path)
-    fitted = load_fitted_values(path)  # checks the document and its values
-    rows = load_yaml_file(path, "parameter set")["parameters"]  # read within limits by load_fitted_values too
+    fitted = load_fitted_values(path)  # checks the document, its values and their iiv_cv
     changed = {}
-    for i, row in enumerate(rows):
-        name = row["name"]
+    for i, (name, value) in enumerate(fitted.values.items()):
         if name not in params:
             if skip_unknown:
                 continue
             raise ValueError(f"{path}: parameters.{i}.name: {name!r} is not a parameter of the set {params.name!r}")
-        cv = row.get("iiv_cv")
-        if cv is not None and not (isinstance(cv, int | float) and math.isfinite(cv) and cv >= 0):
-            raise ValueError(f"{path}: parameters.{i}.iiv_cv: must be a number >= 0, got {cv!r}")
+        cv = fitted.iiv_cv.get(name)
         p = params[name]
-        changed[name] = replace(p, value=float(np.clip(fitted.values[name], *p.bounds)), provenance=fitted.provenance,
-                                iiv_cv=p.iiv_cv if cv is None else float(cv),
+        changed[name] = replace(p, value=float(np.clip(value, *p.bounds)), provenance=fitted.provenance,
+                                iiv_cv=p.iiv_cv if cv is None else cv,
                                 iiv_source=p.iiv_source if cv is None else f"population fit ({path.name})")
     return ParameterSet.from_records(params.name, [changed.get(n, params[n]) for n in params])
 
