@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, written
+from hemasim.cli._errors import EXIT_IO, fail, literal, written
 
 #: the files :func:`hemasim.clonal.report.write_ch_outputs` writes
 CH_OUTPUT_FILES = ("prevalence.csv", "vaf_snapshots.csv", "example_lifespan.csv", "run.json", "report.html")
@@ -26,7 +26,6 @@ def clonal_hematopoiesis(
 
     Writes prevalence by age, VAF distributions, one clone-resolved lifespan and an HTML report."""
     from rich.console import Console
-    from rich.markup import escape
 
     from hemasim.clonal.report import run_ch_population, write_ch_outputs
     from hemasim.io import OutputError, check_output_folder
@@ -37,5 +36,5 @@ def clonal_hematopoiesis(
         raise fail(str(err), code=EXIT_IO) from None
     run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size, progress=True)
     written(out, lambda: write_ch_outputs(run, out))
-    Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{escape(str(out))}[/bold] "
+    Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] "
                                f"({', '.join(CH_OUTPUT_FILES)})")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import EXIT_IO, fail, literal
 
 SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file, --tls-cert, --tls-key, or Dask's "
                   "distributed.comm.tls configuration), or tcp://HOST:PORT on a trusted network only: plain tcp:// is "
@@ -60,7 +60,6 @@ def cohort(
 ) -> None:
     """Simulate a virtual cohort; write endpoints (and optionally time series) as Parquet, a summary and bands."""
     from rich.console import Console
-    from rich.markup import escape
 
     from hemasim.cohort import CohortError, run_cohort
     from hemasim.cohort.runner import TLSFiles, plain_tcp_warning
@@ -84,7 +83,7 @@ def cohort(
     console = Console(stderr=True)
     warning = plain_tcp_warning(scheduler) if scheduler is not None else None
     if warning:
-        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", soft_wrap=True)
+        console.print(f"[yellow]warning:[/yellow] {literal(warning)}", soft_wrap=True)
     try:
         summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
                              timeseries=timeseries, scheduler=scheduler, security=tls,
@@ -99,5 +98,5 @@ def cohort(
         raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     if summary is not None:
         console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to "
-                      f"[bold]{escape(str(out))}[/bold] (endpoints/, summary.json, summary.csv, bands.csv, bands.png, "
+                      f"[bold]{literal(out)}[/bold] (endpoints/, summary.json, summary.csv, bands.csv, bands.png, "
                       "report.html)")

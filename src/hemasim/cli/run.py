@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, written
+from hemasim.cli._errors import EXIT_IO, fail, literal, written
 
 
 def run(
@@ -24,7 +24,6 @@ def run(
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
     from rich.console import Console
-    from rich.markup import escape
 
     from hemasim.assembly import run_scenario
     from hemasim.io import OUTPUT_FILES, OutputError, check_output_folder, write_run_outputs
@@ -44,23 +43,23 @@ def run(
     if spec.arms:
         from hemasim.arms import run_arms, write_arm_outputs
 
-        with console.status(escape(f"simulating {len(spec.arms)} arms of {spec.name!r}")) as status:
+        with console.status(literal(f"simulating {len(spec.arms)} arms of {spec.name!r}")) as status:
             try:
                 runs = run_arms(spec, source=str(scenario),
-                                progress=lambda arm: status.update(escape(f"simulating arm {arm!r}")))
+                                progress=lambda arm: status.update(literal(f"simulating arm {arm!r}")))
             except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
                 raise fail(f"{scenario}: {err}") from None
             files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
                                                                   static_report=static_report))
-        console.print(f"[green]wrote[/green] {len(files)} files ({len(runs)} arms) to [bold]{escape(str(out))}[/bold]")
+        console.print(f"[green]wrote[/green] {len(files)} files ({len(runs)} arms) to [bold]{literal(out)}[/bold]")
         return
-    with console.status(escape(f"simulating {spec.name!r} ({spec.duration_days:g} days)")):
+    with console.status(literal(f"simulating {spec.name!r} ({spec.duration_days:g} days)")):
         try:
             result = run_scenario(spec)
         except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
                                                         static_report=static_report, report=report))
-    console.print(f"[green]wrote[/green] {len(files)} files to [bold]{escape(str(out))}[/bold]: "
+    console.print(f"[green]wrote[/green] {len(files)} files to [bold]{literal(out)}[/bold]: "
                   + ", ".join(f.name for f in files))
 

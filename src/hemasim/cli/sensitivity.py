@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail, written
+from hemasim.cli._errors import fail, literal, written
 
 
 def _factors(parameters: str | None, all_assumed: bool, low: float, high: float) -> list[dict[str, object]]:
@@ -46,7 +46,6 @@ def sensitivity(
     """Local, Morris or Sobol' sensitivities of every endpoint of a scenario; indices and a ranking plot."""
     from pydantic import ValidationError
     from rich.console import Console
-    from rich.markup import escape
 
     from hemasim._schema import validation_problems
     from hemasim.cli.sweep import load_for_analysis, with_progress
@@ -78,4 +77,4 @@ def sensitivity(
         raise fail(f"{scenario}: {err}") from None
     files = written(out, lambda: write_sensitivity_outputs(result, spec, out))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} runs, "
-                               f"{result.seconds:.1f} s) to [bold]{escape(str(out))}[/bold]")
+                               f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, written
+from hemasim.cli._errors import EXIT_IO, fail, literal, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -57,7 +57,6 @@ def sweep(
 ) -> None:
     """Sweep parameters or doses (grid or Latin hypercube) on the batch kernel; write a table and plots."""
     from rich.console import Console
-    from rich.markup import escape
 
     from hemasim.sensitivity.run import SWEEP_FILES, design_size, run_sweep, write_sweep_outputs
     from hemasim.sensitivity.spec import SpecError, SweepSpec, load_spec
@@ -79,4 +78,4 @@ def sweep(
         raise fail(f"{scenario}: {err}") from None
     files = written(out, lambda: write_sweep_outputs(result, spec, out))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.table)} points, "
-                               f"{result.seconds:.1f} s) to [bold]{escape(str(out))}[/bold]")
+                               f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")
