@@ -56,11 +56,11 @@ def _arms_json(scenario: Scenario, source: str) -> list[dict[str, Any]]:
 
 def _paths_in(data: Any, where: str = "") -> list[tuple[str, str]]:
     """(field, value) of every file path in ``data`` (the scenario's PATH_FIELDS holding a path)."""
-    from hemasim.scenario import PATH_FIELDS, _is_path
+    from hemasim.scenario import PATH_FIELDS, is_path_value
 
     if isinstance(data, dict):
         return [p for k, v in data.items() for p in (
-            [(f"{where}{k}", v)] if k in PATH_FIELDS and isinstance(v, str) and _is_path(v)
+            [(f"{where}{k}", v)] if k in PATH_FIELDS and isinstance(v, str) and is_path_value(v)
             else _paths_in(v, f"{where}{k}."))]
     if isinstance(data, list):
         return [p for i, v in enumerate(data) for p in _paths_in(v, f"{where}{i}.")]

@@ -309,7 +309,7 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
 PATH_FIELDS = ("drug_set", "parameter_set")
 
 
-def _is_path(value: str) -> bool:
+def is_path_value(value: str) -> bool:
     return value.endswith((".yaml", ".yml")) or "/" in value
 
 
@@ -317,7 +317,7 @@ def resolve_paths(data: Any, folder: Path) -> Any:
     """``data`` with every relative path of a :data:`PATH_FIELDS` field made relative to ``folder`` (bare names
     of shipped sets stay as they are)."""
     if isinstance(data, dict):
-        return {k: (str(folder / v) if k in PATH_FIELDS and isinstance(v, str) and _is_path(v)
+        return {k: (str(folder / v) if k in PATH_FIELDS and isinstance(v, str) and is_path_value(v)
                     and not Path(v).is_absolute() else resolve_paths(v, folder)) for k, v in data.items()}
     if isinstance(data, list):
         return [resolve_paths(v, folder) for v in data]
