@@ -78,6 +78,18 @@ def test_validate_refuses_an_unknown_group():
     assert res.exit_code == 2 and "--group: unknown group 'astrology'" in res.stderr
 
 
+@pytest.mark.parametrize("where", ["missing_folder/card.json", "a_folder", "read_only/card.json"])
+def test_validate_refuses_an_unwritable_json_before_running(tmp_path: Path, where: str):
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "read_only").mkdir(mode=0o500)
+    if where.startswith("read_only") and os.access(tmp_path / "read_only", os.W_OK):
+        pytest.skip("running as a user who can write in a read-only folder (root)")
+    res = hemasim("validate", "--json", str(tmp_path / where))
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert res.exit_code == 1 and len(lines) == 1 and "--json" in lines[0], res.output
+    assert "Traceback" not in res.output and "simulating" not in res.stdout
+
+
 def test_references_lists_cited_sources():
     res = hemasim("references", "--assumed")
     assert res.exit_code == 0, res.output

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -38,6 +38,8 @@ def validate(
     for g in group or []:
         if g not in known:
             raise fail(f"--group: unknown group {g!r}; allowed: {', '.join(known)}")
+    if json_out is not None:
+        _check_json_target(json_out)  # refuse before a minute of simulation, not after
     console = Console()
     with console.status("simulating the reference patients"):
         report = run_validation(group or None)
@@ -49,10 +51,29 @@ def validate(
     console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
     console.print(report.summary(), highlight=False)
     if json_out is not None:
-        json_out.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+        from hemasim.io import atomic_write_file
+
+        text = json.dumps(report.to_json(), indent=2) + "\n"
+        atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)
+
+
+def _check_json_target(json_out: Path) -> None:
+    """Exit 1 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
+    writable folder)."""
+    from hemasim.io import OutputError, probe_writable
+
+    if json_out.is_dir() or (json_out.exists() and not json_out.is_file()):
+        raise fail(f"--json {json_out}: exists and is not a regular file; name a file", code=EXIT_IO)
+    folder = json_out.parent
+    if not folder.is_dir():
+        raise fail(f"--json {json_out}: the folder {folder} does not exist", code=EXIT_IO)
+    try:
+        probe_writable(json_out, folder)
+    except OutputError as err:
+        raise fail(str(err).replace("--out", "--json", 1), code=EXIT_IO) from None
 
 
 def class_counts_line(report: ValidationReport) -> str:

@@ -60,7 +60,7 @@ class MaintenancePredictor:
 
     def at(self, subjects: np.ndarray, values: np.ndarray, days: Sequence[np.ndarray], width: int) -> np.ndarray:
         """Predictions (M, width) at ``days[m]`` of row m (NaN-padded)."""
-        from hemasim.inference.forward import _threads_for
+        from hemasim.inference.forward import threads_for
         from hemasim.simulation import integrate_through_events
         from hemasim.solvers import DormandPrince
 
@@ -72,7 +72,7 @@ class MaintenancePredictor:
         shared = all(r is rows[0] for r in rows)
         model = maintenance_model(rows[0] if shared else rows, params).compile()  # type: ignore[arg-type]
         times = np.unique(np.concatenate([[0.0], *days]))
-        with _threads_for(len(subjects)):  # no more numba threads than lock-step chunks
+        with threads_for(len(subjects)):  # no more numba threads than lock-step chunks
             run = integrate_through_events(model, DormandPrince(rtol=self.rtol), model.x0, [], times,
                                            np.random.default_rng(0), [], ["anc_1e9_per_L"])
         out = np.full((len(subjects), width), np.nan)

@@ -24,7 +24,7 @@ from hemasim.events import Event
 from hemasim.model import CompiledModel
 from hemasim.solvers import DormandPrince, ScipyReference, Solver, SolverError
 
-__all__ = ["ForwardEngine", "KernelEngine", "ScipyEngine", "stack_compiled"]
+__all__ = ["ForwardEngine", "KernelEngine", "ScipyEngine", "stack_compiled", "threads_for"]
 
 #: arrays that must be equal in every stacked model (the kernels read them once for all patients)
 _SHARED = ("src", "dst", "consume", "flow_fb", "sig_ptr", "sig_idx", "sig_w", "fb_kind", "fb_signal", "fb_offset",
@@ -67,7 +67,7 @@ class ForwardEngine(Protocol):
 
 
 @contextmanager
-def _threads_for(n_patients: int) -> Iterator[None]:
+def threads_for(n_patients: int) -> Iterator[None]:
     """No more numba threads than lock-step chunks: a batch of one chunk runs on one thread (the parallel
     loops are over chunks and patients; idle threads only cost synchronisation, a lot on a busy machine)."""
     import numba
@@ -85,7 +85,7 @@ def _run(model: CompiledModel, solver: Solver, events: Sequence[Event], times: n
     from hemasim.simulation import integrate_through_events
     from hemasim.solvers.steady import NewtonSteadyState
 
-    with _threads_for(model.n_patients or 1):
+    with threads_for(model.n_patients or 1):
         x0 = NewtonSteadyState().states(model)
         run = integrate_through_events(model, solver, x0, events, times, np.random.default_rng(0), [], observe)
     return run.values
