@@ -30,9 +30,7 @@ def _png(fig: Figure) -> bytes:
 
 
 def _figure(width: float, height: float, n: int = 1) -> tuple[Figure, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), layout="constrained")

@@ -22,9 +22,7 @@ MAX_PANELS = 12
 
 
 def _figure(n_panels: int, width: float = 4.0, height: float = 3.0) -> tuple[Figure, list[Axes]]:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     cols = min(3, max(1, n_panels))
