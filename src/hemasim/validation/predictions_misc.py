@@ -1,6 +1,7 @@
-"""Read-outs of the other predictions (targets P1-P8): recovery after whole-blood donation, a volunteer influenza
-challenge, antibody waning after one vaccine dose, the vaccine response by age and lymphocyte recovery after an
-antibody depletion (alemtuzumab), each on a validation scenario (``scenarios/*.yaml``).
+"""Read-outs of the other predictions (targets P1-P10): recovery after whole-blood donation, a volunteer influenza
+challenge, antibody waning after one vaccine dose, the vaccine response by age, lymphocyte recovery after an
+antibody depletion (alemtuzumab) and hepatitis B vaccine schedules, each on a validation scenario
+(``scenarios/*.yaml``).
 
 A recovery not reached within its run counts as the end of the run (a lower bound), as the transplant read-outs do.
 """
@@ -116,6 +117,45 @@ def _months_to_reach(observable: str, level: float) -> Readout:
     return OwnRun(value)
 
 
+# Hepatitis B vaccine schedules (P9, P10): doses on day 7 and months later (30.44-day months).
+_HEPB_FIRST_DAY = 7.0
+_HEPB_FOLLOW_UP_DAYS = 12 * DAYS_PER_YEAR  # P10: twelve years after the first dose
+
+
+def _hepb_day(months: float) -> float:
+    return _HEPB_FIRST_DAY + months * _DAYS_PER_MONTH
+
+
+def _hepb_run(dose_months: tuple[float, ...], until_day: float) -> Callable[[], Result]:
+    """The schedule of ``dose_months`` (after the first dose), run until ``until_day``."""
+    doses = [{"kind": "vaccine", "day": round(_hepb_day(m), 2), "antigen": "hepatitis_b"} for m in dose_months]
+    return cached_scenario_run("hepatitis_b_vaccine_schedule", {"interventions": doses, "duration_days": until_day})
+
+
+_HEPB_SERIES = {third: _hepb_run((0, 1, third), _hepb_day(third) + 29.0) for third in (3, 6, 12)}
+_HEPB_PERSISTENCE = {doses: _hepb_run(months, _HEPB_FIRST_DAY + _HEPB_FOLLOW_UP_DAYS + 1.0)
+                     for doses, months in ((3, (0, 1, 6)), (2, (0, 6)))}
+
+
+def _hepb_igg(run: Callable[[], Result], day: float) -> float:
+    r = run()
+    return float(np.interp(day, r.times, r.observable("hepatitis_b_igg_au")))
+
+
+def _hepb_series_ratio(third: int) -> float:
+    """IgG 28 days after a third dose at ``third`` months over the same after a third dose at 3 months."""
+    def after_series(months: int) -> float:
+        return _hepb_igg(_HEPB_SERIES[months], round(_hepb_day(months), 2) + 28.0)
+
+    return after_series(third) / after_series(3)
+
+
+def _hepb_persistence_ratio() -> float:
+    """IgG twelve years after the first dose, three doses (0-1-6 months) over two (0-6 months)."""
+    day = _HEPB_FIRST_DAY + _HEPB_FOLLOW_UP_DAYS
+    return _hepb_igg(_HEPB_PERSISTENCE[3], day) / _hepb_igg(_HEPB_PERSISTENCE[2], day)
+
+
 PREDICTIONS_MISC: dict[str, Readout] = {
     "donation_550mL_days_to_regain_90pct_red_cell_mass": OwnRun(
         lambda: _days_to_regain(_DONATION_550, "rbc_1e12_per_L", _DONATION_DAY, 0.9)),
@@ -133,4 +173,7 @@ PREDICTIONS_MISC: dict[str, Readout] = {
     "alemtuzumab_months_to_lymphocytes_1e9_per_L": _months_to_reach("lymphocytes_1e9_per_L", 1.0),
     "alemtuzumab_months_to_cd4_400_per_uL": _months_to_reach("cd4_per_uL", 400.0),
     "alemtuzumab_months_to_cd8_200_per_uL": _months_to_reach("cd8_per_uL", 200.0),
+    "hepatitis_b_igg_ratio_0_1_6_to_0_1_3_months": OwnRun(lambda: _hepb_series_ratio(6)),
+    "hepatitis_b_igg_ratio_0_1_12_to_0_1_3_months": OwnRun(lambda: _hepb_series_ratio(12)),
+    "hepatitis_b_igg_ratio_3_to_2_doses_year_12": OwnRun(_hepb_persistence_ratio),
 }
