@@ -12,12 +12,14 @@ from hemasim.validation.chemotherapy import CHEMOTHERAPY
 from hemasim.validation.clonal_engine import CLONAL_ENGINE
 from hemasim.validation.immunity import IMMUNITY
 from hemasim.validation.mobilisation import MOBILISATION
+from hemasim.validation.predictions_misc import PREDICTIONS_MISC
 from hemasim.validation.steady_state import STEADY_STATE
 from hemasim.validation.transplant import TRANSPLANT
 
 #: Every named read-out, grouped by subject in the modules they come from.
 READOUTS: dict[str, Readout] = merge_readouts(STEADY_STATE, CLONAL_ENGINE, CHEMOTHERAPY, IMMUNITY, TRANSPLANT,
-                                                 MOBILISATION)
+                                                 MOBILISATION,
+                                                 PREDICTIONS_MISC)
 
 
 def find_readout(name: str) -> Readout:

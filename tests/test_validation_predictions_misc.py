@@ -1,0 +1,67 @@
+"""The other predictions (P1-P10: blood donation, influenza challenge, antibody waning, vaccine by age, alemtuzumab,
+hepatitis B schedules): their read-outs, their honest statuses, and the generated page of all prediction targets."""
+
+import importlib.util
+import re
+
+import numpy as np
+import pytest
+
+from hemasim.validation import load_targets, run_validation
+from hemasim.validation.predictions_misc import _first_time_at_or_above
+
+from .conftest import ROOT
+
+
+def test_the_first_time_a_level_is_reached_is_interpolated_between_outputs():
+    times = np.array([0.0, 1.0, 2.0, 3.0])
+    values = np.array([1.0, 2.0, 4.0, 8.0])
+    assert _first_time_at_or_above(times, values, 3.0) == pytest.approx(1.5)
+    assert _first_time_at_or_above(times, values, 0.5) == 0.0
+    assert _first_time_at_or_above(times, values, 9.0) is None
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_other_predictions_pass_or_fail_as_reported():
+    """Three pass (P10 on its source's interval, P4 on a project band, P6 on a direction); seven fail on their
+    sources' intervals (why: the notes in targets.yaml). Held so that a model change that moves them shows up."""
+    report = run_validation(["other_predictions"])
+    status = {t.id: t.status for t in report.targets}
+    assert status == {"P1": "fail", "P2": "fail", "P3": "fail", "P4": "pass", "P5": "fail", "P6": "pass",
+                      "P7": "fail", "P8": "fail", "P9": "fail", "P10": "pass"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["influenza_challenge_shedding_days_above_detection"] == pytest.approx(5.46, abs=0.02)
+    assert values["donation_550mL_days_to_regain_90pct_red_cell_mass"] == pytest.approx(124.4, abs=1.0)
+    assert values["alemtuzumab_months_to_b_cells_100_per_uL"] == pytest.approx(0.99, abs=0.05)
+    assert values["influenza_vaccine_igg_day28_ratio_80_to_25"] < 0.99
+    assert values["hepatitis_b_igg_ratio_0_1_6_to_0_1_3_months"] == pytest.approx(1.14, abs=0.02)
+    assert values["hepatitis_b_igg_ratio_3_to_2_doses_year_12"] == pytest.approx(3.56, abs=0.05)
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("validation_predictions", ROOT / "docs" / "validation_predictions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_predictions_page_lists_every_prediction_target_once():
+    page = (ROOT / "docs" / "validation_predictions.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| ([A-Z]\d+) \|", page, flags=re.MULTILINE)
+    predictions = [t["id"] for group in load_targets().values() for t in group if t["class"] == "prediction"]
+    assert listed == predictions, ("regenerate: python -m hemasim validate --json CARD.json; "
+                                   "python docs/validation_predictions.py CARD.json docs/validation_predictions.md")
+
+
+def test_the_predictions_page_takes_values_and_statuses_from_the_card():
+    card = {"summary": "predictions: 1 pass / 2", "targets": [
+        {"id": "P3", "status": "fail", "near_edge": False, "checks": [
+            {"readout": "influenza_challenge_shedding_days_above_detection", "band": [4.31, 5.29], "value": 6.0,
+             "status": "fail"},
+            {"readout": "influenza_challenge_clearance_day", "band": [4.31, 5.29], "value": 7.0, "status": "info"}]}]}
+    page = _generator().render(card)
+    row = next(line for line in page.splitlines() if line.startswith("| P3 |"))
+    assert "= 6 in [4.31, 5.29] (fail)" in row and row.endswith("| fail |") and "clearance_day" not in row
+    assert next(line for line in page.splitlines() if line.startswith("| P4 |")).endswith("| not in the card |")
+    assert "Card summary: predictions: 1 pass / 2" in page
