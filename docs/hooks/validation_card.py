@@ -18,7 +18,8 @@ MARK = {status: f'<span class="card-status card-{status.replace(" ", "-")}">{sta
         for status in ("pass", "fail", "partial", "not covered")}
 GROUP_TITLES = {"steady_state": "Healthy steady state", "aging": "Ageing and clonal haematopoiesis",
                 "chemotherapy": "Chemotherapy and G-CSF", "immunodeficiency_and_gene_therapy":
-                "Immunodeficiency and gene therapy", "infection_and_vaccines": "Infection and vaccines"}
+                "Immunodeficiency and gene therapy", "infection_and_vaccines": "Infection and vaccines",
+                "other_predictions": "Other predictions (blood donation, influenza, vaccines by age and schedule, lymphocyte depletion)"}
 
 
 def _cell(text: str) -> str:
