@@ -76,6 +76,25 @@ def test_the_alloreactive_kill_acts_on_host_copies_and_reads_donor_memory_t_cell
     assert set(signal.weights) == {origin_name(p, DONOR) for p in ("cm_cd4", "em_cd4", "memory_cd8")}
 
 
+def test_lineage_endpoints_for_many_patients_at_once():
+    from hemasim.interventions.base import EndpointContext
+    from hemasim.interventions.chimerism import LineageChimerism
+    from hemasim.parameters import healthy_adult_parameters
+
+    times = np.arange(0.0, 40.0)
+    rising = np.vstack([np.clip(times / 19.5, 0, 1), np.full_like(times, 0.5)])  # patient 0 converts, 1 stays mixed
+    obs = {"cd3_per_uL": np.full((2, 40), 800.0), "cd3_per_uL__donor": 800.0 * rising,
+           "anc_1e9_per_L": np.full((2, 40), 3.0), "anc_1e9_per_L__donor": 3.0 * rising,
+           "monocytes_1e9_per_L": np.zeros((2, 40)), "monocytes_1e9_per_L__donor": np.zeros((2, 40))}
+    family = LineageChimerism(graft_day=5.0)
+    assert set(family.observables(list(obs))) == set(obs)
+    cols = {c.name: c.values for c in family.values(times, obs, EndpointContext(healthy_adult_parameters(), 40.0,
+                                                                                 n_patients=2))}
+    assert cols["donor_t_chimerism_day14"] == pytest.approx([19 / 19.5, 0.5])
+    assert cols["full_donor_myeloid_chimerism_day"][0] == 14.0 and np.isnan(cols["full_donor_t_chimerism_day"][1])
+    assert "donor_t_chimerism_day56" not in cols  # after the end of the run
+
+
 @pytest.mark.slow
 def test_ric_leaves_a_mixed_chimera_with_more_host_cells_than_myeloablation():
     ric, mac = _run("ric"), _run("mac")
@@ -126,3 +145,17 @@ def test_bad_immunosuppression_and_dli_name_the_field(iv, donor, field, hint):
     with pytest.raises(ScenarioError) as err:
         parse_scenario(data)
     assert field in str(err.value) and hint in str(err.value), str(err.value)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_exported_alloreactivity_and_immunosuppression_match_libroadrunner():
+    from hemasim.assembly import build_events
+
+    from .conftest import assert_roadrunner_matches
+
+    data = _scenario(days=80, extra=[{"kind": "donor_lymphocyte_infusion", "day": 30, "cd3_per_kg": 1e8}])
+    data["interventions"][2] |= {"end_day": 40, "taper_days": 20}  # the taper's switches fall inside the run
+    s = parse_scenario(data)
+    events = [e for ev in build_events(s) for e in ev.expand()]
+    assert_roadrunner_matches(build_model(s).compile(), events, 80.0, 81)
