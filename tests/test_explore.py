@@ -89,6 +89,8 @@ def test_downloads_hold_both_arms(explorer):
     ({**SHORT, "duration_days": -1}, "arm A: duration_days"),
     ({**SHORT, "interventions": [{**SHORT["interventions"][0], "drug_set": "/etc/x.yaml"}]},
      "interventions.0.drug_set: the explorer takes the name of a shipped drug set, not a file path"),
+    ({**SHORT, "interventions": [{"kind": "conditioning", "day": 0, "regimen": "../../etc/regimen.yaml"}]},
+     "interventions.0.regimen: the explorer takes the name of a shipped regimen, not a file path"),
     ({**SHORT, "population": {"size": 10}}, "arm A"),
     ("name: x", "arm A: the top level must be a mapping"),
 ])

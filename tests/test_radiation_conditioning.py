@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from hemasim.assembly import run_scenario
+from hemasim.assembly import build_events, run_scenario
 from hemasim.parameters import Assumed, healthy_adult_parameters
+from hemasim.parameters.core import Cited
 from hemasim.pharmacology.conditioning import available_regimens, conditioning_events, load_regimen
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days, lq_from_parameters
 from hemasim.scenario import ScenarioError, parse_scenario
@@ -40,8 +41,8 @@ def test_fraction_days_and_fractionation_sparing():
 
 
 def test_regimens_load_and_order_by_intensity():
-    assert {"bu_cy", "cy_tbi_12gy", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan", "cy_atg"} == set(
-        available_regimens())
+    assert {"bu_cy", "cy_tbi_12gy", "flu_bu2", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan",
+            "cy_atg"} == set(available_regimens())
     model_x = None
     from hemasim.biology import healthy_human_model
 
@@ -60,13 +61,38 @@ def test_regimens_load_and_order_by_intensity():
                 assert v.assumed and 0 < v.value <= 1  # no source yet: said so
     mac = max(hsc_left[n] for n in ("bu_cy", "cy_tbi_12gy"))
     assert mac < hsc_left["flu_mel"] < hsc_left["tbi_2gy"]
+    assert mac < hsc_left["flu_bu2"] < hsc_left["flu_tbi_2gy"]
     assert hsc_left["tbi_2gy"] > 0.1
 
 
-def test_radiobiology_values_are_marked_assumed():
+def test_radiobiology_values_are_cited_where_a_human_value_exists():
     params = healthy_adult_parameters()
-    for c, _ in CLASSES:
-        assert isinstance(params[f"radiosensitivity_alpha_{c}_per_Gy"].provenance, Assumed)
+    assert isinstance(params["radiosensitivity_alpha_hsc_per_Gy"].provenance, Assumed)  # no human HSC D0 found
+    for c in ("progenitor", "lymphoid"):
+        assert isinstance(params[f"radiosensitivity_alpha_{c}_per_Gy"].provenance, Cited)
+    # the cited D0s: lymphocytes 1.2 Gy in vivo (PubMed 3303160), marrow colony-forming cells 0.82 Gy (Kimler 1985)
+    assert params.value("radiosensitivity_alpha_lymphoid_per_Gy") == pytest.approx(1 / 1.2)
+    assert params.value("radiosensitivity_alpha_progenitor_per_Gy") == pytest.approx(1 / 0.82)
+
+
+def test_a_user_regimen_file_loads_like_a_shipped_one(tmp_path):
+    path = tmp_path / "my_regimen.yaml"
+    path.write_text("title: TBI 3 Gy\nintensity: non_myeloablative\ndescription: one 3-Gy fraction\ngraft_day: 1\n"
+                    "components:\n  - {kind: tbi, day: 0, total_dose_Gy: 3, fractions: 1, fractions_per_day: 1, "
+                    "hours_between: 0}\n")
+    data = {"name": "x", "patient": {"age_years": 40, "sex": "male", "weight_kg": 75}, "duration_days": 10,
+            "interventions": [{"kind": "conditioning", "regimen": str(path), "start_day": 2}]}
+    scenario = parse_scenario(data)
+    assert scenario.interventions[0].graft_day == 3.0
+    fractions = [e for e in build_events(scenario) if isinstance(e, RadiationFraction)]
+    assert [(e.day, e.dose_Gy) for e in fractions] == [(2.0, 3.0)]
+    path.write_text("title: broken\nintensity: strong\n")
+    with pytest.raises(ScenarioError, match="interventions.0.regimen.*intensity"):
+        parse_scenario(data)
+    missing = dict(data, interventions=[{"kind": "conditioning", "regimen": str(tmp_path / "none.yaml"),
+                                         "start_day": 2}])
+    with pytest.raises(ScenarioError, match="interventions.0.regimen"):
+        parse_scenario(missing)
 
 
 def test_conditioning_scenario_ablates_and_reports():

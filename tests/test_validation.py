@@ -16,6 +16,7 @@ EXPECTED_IDS = ({f"S{i}" for i in range(1, 23)} | {f"C{i}" for i in range(1, 7)}
                 | {f"D{i}" for i in range(1, 5)} | {f"A{i}" for i in range(1, 5)} | {f"I{i}" for i in range(1, 6)}
                 | {"M1", "M2"} | {f"G{i}" for i in range(1, 10)})
 EXPECTED_IDS |= {f"P{i}" for i in range(1, 11)}  # branch predict: other_predictions
+EXPECTED_IDS |= {f"X{i}" for i in range(1, 6)}  # cond: lineage chimerism after conditioning
 
 
 def test_every_published_target_is_transcribed_once():

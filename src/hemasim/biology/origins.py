@@ -6,6 +6,10 @@ the total, as they do in a chimeric patient, and every blood count stays the tot
 observable read from cells alone a ``<name>__donor`` observable gives the donor part, from which
 chimerism is read. Drug compartments are not split. With no donor cells the split model follows
 the original exactly (a test holds them equal).
+
+Two things act across origins (donor T cells killing host cells, :mod:`hemasim.biology.alloreactivity`):
+flows of a kind in :data:`HOST_ONLY_FLOW_KINDS` are kept for the host copy only, and a signal whose name
+ends with :data:`DONOR_SIGNAL_SUFFIX` sums the donor copies only.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import numpy as np
 
 from hemasim.model.core import Compartment, Flow, Model, Module, Observable, Signal
 
-__all__ = ["HOST", "DONOR", "NON_CELL_TAGS", "origin_name", "split_origins"]
+__all__ = ["DONOR", "DONOR_SIGNAL_SUFFIX", "GVH_KILL", "HOST", "HOST_ONLY_FLOW_KINDS", "NON_CELL_TAGS", "origin_name",
+           "split_origins"]
 
 HOST, DONOR = "host", "donor"
 ORIGINS = (HOST, DONOR)
@@ -26,6 +31,12 @@ ORIGINS = (HOST, DONOR)
 #: (outside the body).
 NON_CELL_TAGS = frozenset({"drug", "drug_control", "drug_exposure", "antigen", "antigen_specific", "antibody",
                            "pathogen", "inflammation", "apheresis_product"})
+#: the flow kind of host cells killed by donor T cells (graft-versus-host haematopoiesis)
+GVH_KILL = "alloreactive_kill"
+#: flow kinds that act on the host copies only
+HOST_ONLY_FLOW_KINDS = frozenset({GVH_KILL})
+#: a signal named ``<name>__donor_cells`` reads the donor copies of its compartments only
+DONOR_SIGNAL_SUFFIX = "__donor_cells"
 
 
 def origin_name(name: str, origin: str) -> str:
@@ -70,7 +81,7 @@ def split_origins(model: Model, blocked_host_flows: Iterable[str] = (), host_abs
                 out.append(f)
                 continue
             for o in ORIGINS:
-                if o == HOST and f.name in blocked:
+                if (o == HOST and f.name in blocked) or (o == DONOR and f.kind in HOST_ONLY_FLOW_KINDS):
                     continue
                 out.append(replace(f, name=origin_name(f.name, o), source=origin_name(f.source, o),
                                    target=origin_name(f.target, o) if f.target in cells else f.target))
@@ -97,7 +108,9 @@ def split_origins(model: Model, blocked_host_flows: Iterable[str] = (), host_abs
         return out
 
     modules = [Module(m.name, comps(m.compartments), flows(m.flows),
-                      [Signal(s.name, weights(dict(s.weights), cells)) for s in m.signals],
+                      [Signal(s.name, weights(dict(s.weights), cells,
+                                              (DONOR,) if s.name.endswith(DONOR_SIGNAL_SUFFIX) else ORIGINS))
+                       for s in m.signals],
                       list(m.feedbacks), observables(m.observables)) for m in model.modules]
     info = model.info
     split = replace(info, blood_share=weights(dict(info.blood_share), cells), origins=ORIGINS,

@@ -54,6 +54,10 @@ def _arms_json(scenario: Scenario, source: str) -> list[dict[str, Any]]:
             for name, arm in arm_scenarios(scenario, source)[:MAX_ARMS]]
 
 
+#: what a path field names, for the refusal's wording
+_KIND_OF_FILE = {"drug_set": "drug set", "parameter_set": "parameter set", "regimen": "regimen"}
+
+
 def _paths_in(data: Any, where: str = "") -> list[tuple[str, str]]:
     """(field, value) of every file path in ``data`` (the scenario's PATH_FIELDS holding a path)."""
     from hemasim.scenario import PATH_FIELDS, is_path_value
@@ -134,9 +138,9 @@ class Explorer:
     def _check_paths(self, data: Any, source: str) -> None:
         bad = [(f, v) for f, v in _paths_in(data) if v not in self.allowed_paths]
         if bad:
-            raise ExploreError("\n".join(f"{source}: {f}: the explorer takes the name of a shipped drug set, not a "
-                                         f"file path ({v!r}); run files with their own drug sets by `hemasim "
-                                         "explore FILE`" for f, v in bad))
+            raise ExploreError("\n".join(f"{source}: {f}: the explorer takes the name of a shipped "
+                                         f"{_KIND_OF_FILE.get(f.rsplit('.', 1)[-1], 'set')}, not a file path ({v!r}); "
+                                         "run files that name their own by `hemasim explore FILE`" for f, v in bad))
 
     def scenarios(self, request: Any) -> list[tuple[str, Scenario]]:
         """The arms of a run request ``{"arms": [{"name", "scenario"}, ...]}``, each validated by the schema."""

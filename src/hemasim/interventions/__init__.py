@@ -20,6 +20,7 @@ from hemasim.interventions import transplant  # noqa: F401
 from hemasim.interventions import vaccine  # noqa: F401
 from hemasim.interventions import infection  # noqa: F401
 from hemasim.interventions import viral_infection  # noqa: F401
+from hemasim.interventions import immunosuppression  # noqa: F401 - cond: immunosuppression, donor lymphocytes
 # isort: on
 from hemasim.interventions.base import (
     EndpointColumn,

@@ -1,16 +1,17 @@
-"""``kind: conditioning`` - a named conditioning regimen (chemotherapy kills and TBI fractions, from
-:mod:`hemasim.pharmacology.conditioning`), its first day on ``start_day``."""
+"""``kind: conditioning`` - a conditioning regimen (chemotherapy kills and TBI fractions, from
+:mod:`hemasim.pharmacology.conditioning`: a shipped name or a user's regimen file), its first day on
+``start_day``."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from hemasim.events import Event
 from hemasim.interventions.base import EventContext, InterventionSpec, ScenarioFacts, register
 from hemasim.interventions.radiation import check_ends_inside
-from hemasim.pharmacology.conditioning import conditioning_events, load_regimen
+from hemasim.pharmacology.conditioning import RegimenError, conditioning_events, load_regimen
 from hemasim.radiation import lq_from_parameters
 
 __all__ = ["ConditioningSpec"]
@@ -18,12 +19,21 @@ __all__ = ["ConditioningSpec"]
 
 @register
 class ConditioningSpec(InterventionSpec):
-    """A named conditioning regimen (see docs/drugs.md), its first day on ``start_day``."""
+    """A conditioning regimen (see docs/drugs.md and docs/chimerism.md), its first day on ``start_day``."""
 
     kind: Literal["conditioning"]
-    regimen: Literal["bu_cy", "cy_tbi_12gy", "flu_mel", "tbi_2gy", "flu_tbi_2gy", "high_dose_melphalan",
-                     "cy_atg"]
+    regimen: str = Field(min_length=1, description="name of a shipped regimen (bu_cy, cy_tbi_12gy, flu_bu2, flu_mel, "
+                         "tbi_2gy, flu_tbi_2gy, high_dose_melphalan, cy_atg) or path of a regimen YAML file")
     start_day: float = Field(ge=0)
+
+    @field_validator("regimen")
+    @classmethod
+    def _loadable(cls, value: str) -> str:
+        try:
+            load_regimen(value)
+        except RegimenError as err:
+            raise ValueError(str(err)) from None
+        return value
 
     @property
     def day(self) -> float:

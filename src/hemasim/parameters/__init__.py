@@ -27,6 +27,7 @@ SOURCE_MODULES = (
     "spencer_chapman2024",
     "steinmann1985", "structural_assumptions", "vaccine_kinetics", "viral_kinetics", "vrisekoop2008", "wang2001",
     "westermann_pabst1992", "zhang2007",
+    "alloreactivity",  # cond: graft-versus-host haematopoiesis and immunosuppression (issue 17)
 )
 
 

@@ -1,26 +1,28 @@
 """Named conditioning regimens (myeloablative, reduced-intensity, non-myeloablative) as events.
 
-The regimens are data (``conditioning/regimens.yaml``): a schedule of cell-kill blocks (a
-surviving fraction per compartment class for a chemotherapy component) and TBI (linear-quadratic,
-:mod:`hemasim.radiation`). ``conditioning_events`` turns one into events starting on a given day.
+The regimens are data (``conditioning/regimens.yaml``, or a user's YAML file holding one regimen, like a
+drug set): a schedule of cell-kill blocks (a surviving fraction per compartment class for a chemotherapy
+component) and TBI (linear-quadratic, :mod:`hemasim.radiation`). ``conditioning_events`` turns one into
+events starting on a given day.
 """
 
 from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._schema import StrictData, location_part, validation_problems
-from hemasim._yaml_limits import load_yaml_text
+from hemasim._yaml_limits import YamlInputError, load_yaml_file, load_yaml_text
 from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days
 
-__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "load_regimen",
-           "parse_regimens"]
+__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "is_regimen_path",
+           "load_regimen", "parse_regimen", "parse_regimens"]
 
 
 _Strict = StrictData
@@ -71,6 +73,21 @@ class RegimenError(ValueError):
     """A regimens file that cannot be used; one line naming the file, the regimen and the field."""
 
 
+def _problems(err: ValidationError) -> str:
+    return "; ".join(validation_problems(err, ("cell_kill", "tbi"), model=ConditioningRegimen))
+
+
+def parse_regimen(data: object, source: str) -> ConditioningRegimen:
+    """Validate one regimen (a user's file)."""
+    if not isinstance(data, dict):
+        raise RegimenError(f"{source}: a regimen is a mapping of fields (title, intensity, description, graft_day, "
+                           "components)")
+    try:
+        return ConditioningRegimen.model_validate(data)
+    except ValidationError as err:
+        raise RegimenError(f"{source}: {_problems(err)}") from None
+
+
 def parse_regimens(data: object, source: str) -> dict[str, ConditioningRegimen]:
     """Validate a regimens document (a mapping of name -> regimen)."""
     if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
@@ -80,8 +97,7 @@ def parse_regimens(data: object, source: str) -> dict[str, ConditioningRegimen]:
         try:
             out[name] = ConditioningRegimen.model_validate(block)
         except ValidationError as err:
-            raise RegimenError(f"{source}: {location_part(name)}: " + "; ".join(validation_problems(err, ("cell_kill", "tbi"),
-                                                                                    model=ConditioningRegimen))) from None
+            raise RegimenError(f"{source}: {location_part(name)}: {_problems(err)}") from None
     return out
 
 
@@ -96,14 +112,31 @@ def available_regimens() -> list[str]:
     return sorted(_all())
 
 
-def load_regimen(name: str) -> ConditioningRegimen:
-    if name not in _all():
-        raise ValueError(f"unknown conditioning regimen {name!r}; allowed: {', '.join(available_regimens())}")
-    return _all()[name]
+def is_regimen_path(name_or_path: str) -> bool:
+    """A path of a user's regimen file (ends .yaml/.yml or holds a /), not a shipped name."""
+    return name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
+
+
+def _load_file(path: str) -> ConditioningRegimen:  # not cached: a user may edit the file between runs
+    try:
+        data = load_yaml_file(Path(path), "conditioning regimen")
+    except YamlInputError as err:
+        raise RegimenError(str(err)) from None
+    return parse_regimen(data, path)
+
+
+def load_regimen(name_or_path: str) -> ConditioningRegimen:
+    """A shipped regimen by name (:func:`available_regimens`) or a user's file holding one regimen by path."""
+    if is_regimen_path(name_or_path):
+        return _load_file(name_or_path)
+    if name_or_path not in _all():
+        raise RegimenError(f"unknown conditioning regimen {name_or_path!r}; shipped regimens: "
+                           f"{', '.join(repr(n) for n in available_regimens())} (or the path of a regimen .yaml file)")
+    return _all()[name_or_path]
 
 
 def conditioning_events(name: str, start_day: float, lq: tuple[tuple[str, float, float], ...]) -> list[Event]:
-    """The regimen's cell kills and TBI fractions, its day 0 on ``start_day``."""
+    """The regimen's cell kills and TBI fractions, its day 0 on ``start_day`` (``name``: shipped name or path)."""
     names = [n for n, _ in CLASSES]
     events: list[Event] = []
     for c in load_regimen(name).components:

@@ -304,9 +304,9 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     return scenario
 
 
-#: fields that hold the path of another file (a drug set: a shipped name, or a path ending .yaml/.yml or
+#: fields that hold the path of another file (a drug set, a regimen: a shipped name, or a path ending .yaml/.yml or
 #: holding a /); a relative path is relative to the scenario file's folder
-PATH_FIELDS = ("drug_set", "parameter_set")
+PATH_FIELDS = ("drug_set", "parameter_set", "regimen")
 
 
 def is_path_value(value: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hemasim.validation.base import DRUG_SET_PREFIXES, DrugSetValue, Readout, merge_readouts
 from hemasim.validation.chemotherapy import CHEMOTHERAPY
+from hemasim.validation.chimerism import CHIMERISM  # cond: lineage chimerism after conditioning (X1-X5)
 from hemasim.validation.clonal_engine import CLONAL_ENGINE
 from hemasim.validation.immunity import IMMUNITY
 from hemasim.validation.mobilisation import MOBILISATION
@@ -20,6 +21,7 @@ from hemasim.validation.transplant import TRANSPLANT
 READOUTS: dict[str, Readout] = merge_readouts(STEADY_STATE, CLONAL_ENGINE, CHEMOTHERAPY, IMMUNITY, TRANSPLANT,
                                                  MOBILISATION,
                                                  PREDICTIONS_MISC)
+READOUTS = merge_readouts(READOUTS, CHIMERISM)  # cond
 
 
 def find_readout(name: str) -> Readout:

@@ -1,33 +1,61 @@
 """Linear-quadratic radiosensitivity of the model's compartment classes (total-body irradiation).
 
-Surviving fraction of one fraction of dose d (Gy): SF = exp(-alpha d - beta d^2). No per-compartment
-human values have been transcribed yet, so every value is marked Assumed: an alpha/beta ratio of
-10 Gy (the usual value for early-responding tissues) and alphas ordered as the clinical picture
-requires (lymphocytes most sensitive, then dividing progenitors, then HSCs; post-mitotic and blood
-cells spared). They decide how deep TBI-based conditioning ablates and must be calibrated on the
-transplantation targets (T1-T6, issue 4).
+Surviving fraction of one fraction of dose d (Gy): SF = exp(-alpha d - beta d^2). A D0 (the dose that
+leaves 1/e on the exponential part of a survival curve) with no shoulder is alpha = 1/D0, beta = 0.
+
+* Lymphoid (lymphocytes, lymphoid precursors, thymocytes): the human in vivo D0 of 1.2 Gy computed from
+  the fall of blood lymphocytes during TBI before marrow transplantation (PubMed 3303160, 1987; the
+  literature folder, docs/literature, rows "radiation: human lymphocytes"). The same abstract gives the
+  30-h half-time with which lethally hit lymphocytes leave the blood; the model removes them at the
+  fraction instead (the count over the next two days is the only thing that differs; survivors and
+  chimerism do not), so that half-time is recorded in docs/chimerism.md but not used.
+* Progenitors (dividing progenitors and precursors): the D0 of colony-forming cells of haematologically
+  normal human marrow irradiated in vitro, 0.82 +/- 0.22 Gy with no shoulder (Kimler 1985), and no
+  recovery from sublethal damage between fractions (Br J Cancer Suppl 6:221, 1984): beta = 0.
+* Haematopoietic stem cells: no human value was found (literature folder: "No human CFU-GM, BFU-E, CFU-Mk
+  or LT-HSC D0 / alpha / beta was found"); assumed, less sensitive than the progenitors (quiescent), with
+  alpha/beta = 10 Gy.
 """
 
-from hemasim.parameters.core import Assumed
+from hemasim.parameters.core import Assumed, Cited, Reference
 from hemasim.parameters.sets._helpers import param
 
-TBI = "depth of ablation by total-body irradiation; calibrate on T1-T6 (issue 4)"
+TBI = "depth of ablation by total-body irradiation (host HSCs left after TBI-based conditioning)"
 RATIO = "alpha/beta = 10 Gy, the usual value for early-responding tissues"
+
+TBI_LYMPHOCYTES_1987 = Reference(
+    "PubMed3303160", "(authors not visible in the record read)", 1987,
+    "Early response of blood cells to total body irradiation before cyclophosphamide and bone marrow "
+    "transplantation in leukaemia patients (PubMed 3303160; abstract read at "
+    "linkedlifedata.com/resource/pubmed-article/3303160; copied in docs/literature)",
+    "journal not visible in the record")
+KIMLER_1985 = Reference(
+    "Kimler1985", "Kimler BF, Park CH, Yakar D, Mies RM.", 1985,
+    "radiation survival of marrow colony-forming cells of patients with acute nonlymphocytic leukaemia and of "
+    "haematologically normal controls (PubMed 3980276; title not read, abstract read at "
+    "suppr.wilddata.cn/browses/detail/pubmed/3980276)",
+    "Int J Radiat Oncol Biol Phys 11:809-816", "10.1016/0360-3016(85)90315-3")
 
 PARAMETERS = [
     param("radiosensitivity_alpha_hsc_per_Gy", 0.6, "1/Gy", "LQ alpha of haematopoietic stem cells",
-          Assumed(TBI, "survival about 0.24 after 2 Gy: a 2-Gy fraction spares a quarter of the HSCs"),
-          bounds=(0.0, 5.0)),
+          Assumed(TBI, "no human HSC D0 found; below the progenitors' 1/D0 = 1.22/Gy (quiescent cells): survival "
+                  "about 0.24 after one 2-Gy fraction"), bounds=(0.0, 5.0)),
     param("radiosensitivity_beta_hsc_per_Gy2", 0.06, "1/Gy^2", "LQ beta of haematopoietic stem cells",
           Assumed(TBI, RATIO), bounds=(0.0, 1.0)),
-    param("radiosensitivity_alpha_progenitor_per_Gy", 0.8, "1/Gy",
+    param("radiosensitivity_alpha_progenitor_per_Gy", 1.0 / 0.82, "1/Gy",
           "LQ alpha of dividing progenitors and precursors (MPP, CLP, committed pools, dividing precursors)",
-          Assumed(TBI, "more sensitive than HSCs (cycling)"), bounds=(0.0, 5.0)),
-    param("radiosensitivity_beta_progenitor_per_Gy2", 0.08, "1/Gy^2", "LQ beta of dividing progenitors",
-          Assumed(TBI, RATIO), bounds=(0.0, 1.0)),
-    param("radiosensitivity_alpha_lymphoid_per_Gy", 1.5, "1/Gy",
+          Cited(KIMLER_1985, "abstract: normal marrow colony-forming cells D0 0.5-1.3 Gy, mean 0.82 +/- 0.22 Gy, "
+                "essentially no shoulder (Dq < 0.3 Gy); alpha = 1/D0"), bounds=(0.0, 5.0)),
+    param("radiosensitivity_beta_progenitor_per_Gy2", 0.0, "1/Gy^2", "LQ beta of dividing progenitors",
+          Cited(KIMLER_1985, "abstract: survival curves with essentially no shoulder (exponential); a 1984 study "
+                "of normal marrow (Br J Cancer Suppl 6:221, MEDLINE mdl-6582910) found no recovery from sublethal damage between "
+                "fractions: beta = 0"), bounds=(0.0, 1.0)),
+    param("radiosensitivity_alpha_lymphoid_per_Gy", 1.0 / 1.2, "1/Gy",
           "LQ alpha of lymphocytes, lymphoid precursors and thymocytes (interphase death)",
-          Assumed(TBI, "the most radiosensitive blood cells"), bounds=(0.0, 5.0)),
-    param("radiosensitivity_beta_lymphoid_per_Gy2", 0.15, "1/Gy^2", "LQ beta of lymphoid cells",
-          Assumed(TBI, RATIO), bounds=(0.0, 1.0)),
+          Cited(TBI_LYMPHOCYTES_1987, "abstract: 'from the data obtained in vivo, a lymphocyte D0 value of 1.2 Gy "
+                "was computed' (single 10-Gy session and 11 x 1.2 Gy); B, T, CD4 and CD8 subsets alike; "
+                "alpha = 1/D0"), bounds=(0.0, 5.0)),
+    param("radiosensitivity_beta_lymphoid_per_Gy2", 0.0, "1/Gy^2", "LQ beta of lymphoid cells",
+          Cited(TBI_LYMPHOCYTES_1987, "abstract: one exponential D0 computed from single-session and fractionated "
+                "TBI alike (no shoulder used): beta = 0"), bounds=(0.0, 1.0)),
 ]

@@ -1,0 +1,109 @@
+"""Lineage-specific donor chimerism (T cells against myeloid cells) over time, as endpoints for single runs
+and cohorts and as a report section: what chimerism studies after reduced-intensity conditioning measure
+(CD3+ T cells and granulocytes/monocytes sorted from blood, donor share by STR-PCR).
+
+Shared by the kinds that shape chimerism (``immunosuppression``, ``donor_lymphocyte_infusion``); counted
+from the scenario's first graft.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from hemasim.endpoints import daily_ok, first_run
+from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, InterventionSpec, ReportSection
+
+if TYPE_CHECKING:
+    from hemasim.simulation import Result
+
+__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "lineage_chimerism",
+           "lineage_chimerism_section", "first_graft_day"]
+
+#: lineage -> the blood counts whose donor share it is (T: CD3+; myeloid: neutrophils + monocytes)
+LINEAGES: Mapping[str, tuple[str, ...]] = {"t": ("cd3_per_uL",), "myeloid": ("anc_1e9_per_L", "monocytes_1e9_per_L")}
+#: days after the graft at which chimerism is usually measured
+CHIMERISM_DAYS = (14, 28, 56, 84, 100, 180, 365)
+#: donor share counted as full donor chimerism (the usual >= 95% of STR-PCR studies; a convention, not a
+#: parameter of the model)
+FULL_DONOR = 0.95
+
+
+def first_graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
+    """Day of the scenario's first graft (read by tag: the transplant kind imports this package's conditioning)."""
+    return next((iv.day for iv in interventions if getattr(iv, "kind", None) == "transplant"), None)
+
+
+def lineage_chimerism(obs: Mapping[str, np.ndarray], lineage: str) -> np.ndarray:
+    """Donor share (0-1, NaN where the count is 0) of ``lineage``; ``obs`` name -> (N, T) with the counts and
+    their ``__donor`` parts."""
+    counts = LINEAGES[lineage]
+    total = sum(np.asarray(obs[c], dtype=np.float64) for c in counts)
+    donor = sum(np.asarray(obs[f"{c}__donor"], dtype=np.float64) for c in counts)
+    share = np.divide(donor, total, out=np.full(np.shape(total), np.nan), where=np.asarray(total) > 0)
+    return np.clip(share, 0.0, 1.0)  # rounding of the solver never makes it leave [0, 1]
+
+
+class LineageChimerism(EndpointFamily):
+    """Donor T-cell and myeloid chimerism on the usual days after the graft, and the first day each is full."""
+
+    def __init__(self, graft_day: float) -> None:
+        self.graft_day = graft_day
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        names = [n for counts in LINEAGES.values() for c in counts for n in (c, f"{c}__donor")]
+        return names if all(n in available for n in names) else []
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        if "cd3_per_uL__donor" not in obs:
+            return []
+        after = times >= self.graft_day - 1e-9
+        days = times[after] - self.graft_day
+        out = []
+        for lineage in LINEAGES:
+            share = lineage_chimerism({k: v[:, after] for k, v in obs.items()}, lineage)
+            label = "T-cell (CD3+)" if lineage == "t" else "myeloid (neutrophils and monocytes)"
+            for d in CHIMERISM_DAYS:
+                if d > days[-1] + 1e-9:
+                    continue
+                i = int(np.argmin(np.abs(days - d)))
+                out.append(EndpointColumn(f"donor_{lineage}_chimerism_day{d}", "fraction",
+                                          f"donor share of blood {label} cells on day {d} after the graft", share[:, i]))
+            full = first_run(daily_ok(days, np.nan_to_num(share) >= FULL_DONOR), 1)
+            out.append(EndpointColumn(f"full_donor_{lineage}_chimerism_day", "day after graft",
+                                      f"first day the donor share of {label} cells is >= {FULL_DONOR:g}", full))
+        return out
+
+
+def lineage_chimerism_section(result: Result) -> str | None:
+    """A table of donor T-cell and myeloid chimerism on the usual days after the graft."""
+    names = result.model.observable_names
+    if "cd3_per_uL__donor" not in names:
+        return None
+    spec = result.record.scenario
+    graft = first_graft_day(spec.interventions) if spec is not None else None
+    if graft is None:
+        return None
+    obs = {n: result.observable(n)[None, :] for counts in LINEAGES.values() for c in counts
+           for n in (c, f"{c}__donor")}
+    shares = {lineage: lineage_chimerism(obs, lineage)[0] for lineage in LINEAGES}
+    rows = []
+    for d in CHIMERISM_DAYS:
+        t = graft + d
+        if t > result.times[-1] + 1e-9:
+            break
+        i = int(np.argmin(np.abs(result.times - t)))
+        rows.append(f"<tr><td>{d}</td><td>{100 * shares['t'][i]:.1f}</td><td>{100 * shares['myeloid'][i]:.1f}</td></tr>")
+    if not rows:
+        return None
+    return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
+            f"monocytes) after the graft on day {html.escape(f'{graft:g}')}; full donor chimerism is &ge; "
+            f"{100 * FULL_DONOR:g}% (see docs/chimerism.md).</p>"
+            "<table><tr><th>day after graft</th><th>T cells (% donor)</th><th>myeloid (% donor)</th></tr>"
+            f"{''.join(rows)}</table>")
+
+
+LINEAGE_SECTION = ReportSection("lineage_chimerism", lineage_chimerism_section)

@@ -1,0 +1,139 @@
+"""``kind: immunosuppression`` (post-transplant GVHD prophylaxis) and ``kind: donor_lymphocyte_infusion``:
+the two interventions that shape mixed chimerism through donor T-cell alloreactivity against host
+haematopoiesis (:mod:`hemasim.biology.alloreactivity`, docs/chimerism.md).
+
+Either adds the alloreactive kill of host stem, progenitor and lymphoid cells by donor memory T cells to the
+model; immunosuppression removes a fraction of it while it is given; a donor lymphocyte infusion adds donor T
+cells (and so alloreactivity). Both call for the lineage chimerism endpoints and report section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+from pydantic import Field, model_validator
+
+from hemasim.biology.alloreactivity import GraftVersusHaematopoiesis, Immunosuppression
+from hemasim.biology.transplant import Transplant
+from hemasim.events import Event
+from hemasim.interventions.base import (
+    EndpointFamily,
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ScenarioFacts,
+    register,
+)
+from hemasim.interventions.chimerism import LINEAGE_SECTION, LineageChimerism, first_graft_day
+
+__all__ = ["DonorLymphocyteInfusionSpec", "ImmunosuppressionSpec", "alloreactivity_request"]
+
+
+def alloreactivity_request() -> ExtensionRequest:
+    """The alloreactive kill of host haematopoiesis by donor T cells (one per model)."""
+    return ExtensionRequest(ExtensionOrder.OTHER, ("graft", "alloreactivity"), GraftVersusHaematopoiesis)
+
+
+def _needs_graft(spec: InterventionSpec, facts: ScenarioFacts, index: int) -> None:
+    graft = first_graft_day(facts.interventions)
+    if graft is None or not any(getattr(iv, "donor", None) == "allogeneic" for iv in facts.interventions
+                                if getattr(iv, "kind", None) == "transplant"):
+        raise ValueError(f"interventions.{index}: {spec.kind} acts on donor T cells; the scenario needs an "
+                         "allogeneic transplant")
+
+
+@register
+class ImmunosuppressionSpec(InterventionSpec):
+    """Post-transplant immunosuppression from ``start_day`` to ``end_day`` (scenario days), then tapered to none
+    over ``taper_days``; while given it removes ``inhibition`` of the donor T cells' kill of host cells."""
+
+    kind: Literal["immunosuppression"]
+    agent: Literal["ciclosporin", "tacrolimus", "ciclosporin_mycophenolate", "tacrolimus_methotrexate", "other"] = (
+        "ciclosporin")
+    start_day: float = Field(ge=0)
+    end_day: float = Field(gt=0, description="last day at full dose (scenario days)")
+    taper_days: float = Field(default=0.0, ge=0, le=365, description="days of taper to none after end_day")
+    inhibition: float | None = Field(default=None, ge=0, le=1, description="fraction of the alloreactive kill "
+                                     "removed at full dose (default: immunosuppression_alloreactivity_inhibition)")
+
+    makes_chimeric = True
+    report_section = LINEAGE_SECTION
+
+    @model_validator(mode="after")
+    def _order(self) -> ImmunosuppressionSpec:
+        if self.end_day <= self.start_day:
+            raise ValueError(f"end_day ({self.end_day:g}) must come after start_day ({self.start_day:g})")
+        return self
+
+    @property
+    def day(self) -> float:
+        return self.start_day
+
+    @property
+    def last_day(self) -> float:
+        return self.end_day + self.taper_days
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        day = first_graft_day(interventions)
+        return LineageChimerism(day) if day is not None else None
+
+    def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        _needs_graft(self, facts, index)
+        if self.last_day > facts.duration_days:
+            raise ValueError(f"interventions.{index}.end_day: the immunosuppression ends on day {self.last_day:g}, "
+                             f"after the end of the scenario (duration_days = {facts.duration_days:g})")
+
+    def course(self) -> Immunosuppression:
+        """The course as a model extension (inhibition None: the parameter, read when the model is built)."""
+        return Immunosuppression(f"{self.agent}_{self.start_day:g}_{self.end_day:g}".replace(".", "p"),
+                                 self.start_day, self.end_day, self.inhibition, self.taper_days)
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        course = self.course()
+        return [alloreactivity_request(),
+                ExtensionRequest(ExtensionOrder.OTHER, ("immunosuppression", course.name), lambda: course)]
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        return []  # the course is a switch in the model (window feedbacks), not an event
+
+
+@register
+class DonorLymphocyteInfusionSpec(InterventionSpec):
+    """Donor lymphocytes (CD3+ cells per kg of the recipient, with the graft donor's B and NK cells in blood
+    proportions) infused on ``day`` after an allogeneic graft; their T cells add to the alloreactive kill."""
+
+    kind: Literal["donor_lymphocyte_infusion"]
+    day: float = Field(ge=0)
+    cd3_per_kg: float = Field(gt=0, le=5e9, description="CD3+ cells per kg (usual escalating doses 1e5-1e8)")
+
+    makes_chimeric = True
+    report_section = LINEAGE_SECTION
+
+    @property
+    def last_day(self) -> float:
+        return self.day
+
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        return ImmunosuppressionSpec.endpoint_family(interventions)
+
+    def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        _needs_graft(self, facts, index)
+        graft = first_graft_day(facts.interventions)
+        if graft is not None and self.day <= graft:
+            raise ValueError(f"interventions.{index}.day: a donor lymphocyte infusion comes after the graft (day "
+                             f"{graft:g})")
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        return [alloreactivity_request()]
+
+    def to_events(self, ctx: EventContext) -> list[Event]:
+        w = np.asarray(ctx.covariates.weight_kg, dtype=np.float64)
+        params = ctx.parameters
+        # a graft without stem or progenitor cells: the Transplant event places the T, B and NK cells
+        return [Transplant(self.day, 0.0, self.cd3_per_kg * w, params.value("engrafting_hsc_per_cd34"),
+                           params.value("graft_short_term_units_per_cd34"), params.value("graft_st_hspc_per_cd34"))]
