@@ -97,6 +97,7 @@ STEADY_STATE: dict[str, Readout] = {
     "em_cd4_proliferation_pct_per_day": _proliferation("em_cd4"),
     "cm_cd4_proliferation_pct_per_day": _proliferation("cm_cd4"),
     "naive_cd4_proliferation_pct_per_day": _proliferation("naive_cd4"),
+    "naive_cd8_proliferation_pct_per_day": _proliferation("naive_cd8"),
     "b_proliferation_pct_per_day": _proliferation("b_cells"),
     "hsc_division_interval_weeks": Settled(lambda r: r.state("hsc")[-1] / _flux(r, "hsc_division") / 7.0),
     "thymic_output_ratio_60_to_20": AtAges(_thymic_ratio),
