@@ -35,7 +35,12 @@ PARAMETERS = [
           bounds=(1e-6, 10.0)),
     param("vaccine_b_recruitment_per_au_day", 1.0, "1/(AU day)",
           "naive B cells recruited per unit antigen per day at normal B and CD4 counts",
-          Assumed(RESPONSE, "sets the scale of the arbitrary units"), bounds=(0.0, 1e3)),
+          Assumed(RESPONSE, "sets the scale of the arbitrary units. Targeted screen (bench/targeted_screen.py, "
+                  "x0.5-x2 alone): no effect on any healthy-adult count. The Morris screen's 25% on every count was an "
+                  "artefact: re-run with two more parameters, the same 25% lands on graft_lodging_days, from one "
+                  "design point whose steady state is the all-zero fixed point (read-outs 0 instead of NaN). It "
+                  "moves I6 (32%) and I7 (11%), because the antibody feedback's half-max is in the same arbitrary "
+                  "units"), bounds=(0.0, 1e3)),
     param("vaccine_memory_recall_per_au_day", 5.0, "1/(AU day)",
           "memory B cells recalled into the response per unit antigen per day",
           Assumed(RESPONSE, "memory responds faster than naive cells"), bounds=(0.0, 1e3)),
