@@ -19,6 +19,7 @@ from hemasim.validation import (
 PREDICTIONS = {"C4", "C5", "T1", "T5", "D4", "A4", "I5", "M1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9"}
 PREDICTIONS |= {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"}  # branch predict: other_predictions
 PREDICTIONS |= {"X1", "X2", "X3", "X4", "X5"}  # cond: lineage chimerism after conditioning (issue 17 item 6)
+PREDICTIONS |= {"A5", "A6", "A7", "I6", "I7"}  # branch lymph: age subsets, vaccination after HSCT
 
 
 def _targets() -> dict[str, dict]:

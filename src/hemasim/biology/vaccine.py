@@ -11,9 +11,14 @@ scenario block adds it), in arbitrary units (AU) of antigen-specific cells and a
     d LLPC/dt = f PB / tau_pb - ln2 LLPC / T_llpc             (long-lived plasma cells)
     d IgG/dt  = s (PB + LLPC) - ln2 IgG / T_igg
 
-Recruitment scales with the patient's B cells and naive CD4 T cells (N4; memory CD4 T cells M4 for a
-recall) relative to the healthy reference adult's pools, so responses are weaker with few naive cells
-(the elderly, after transplantation, in SCID). A boost
+Recruitment depends on the patient's B cells and naive CD4 T cells (N4; memory CD4 T cells M4 for a
+recall) through a saturating help law h(c) = c (1 + K/c_ref) / (c + K) of each blood count c: 1 at the
+healthy reference adult's count c_ref, proportional to c when c << K, near 1 above a few K. Responses are
+thus weaker with few cells (after transplantation, in SCID) but do not fall in proportion to the counts:
+the half-saturation K is the clinical threshold above which transplant centres vaccinate (B cells > 20/uL,
+CD4 > 200/uL; see :mod:`hemasim.parameters.sets.vaccine_kinetics`). (The earlier law, linear in each count,
+made a response three months after a transplant 0.2% of a healthy adult's.) In the equations above read
+(B/B_ref) as h(B), (N4/N4_ref) as h(N4) and (M4/M4_ref) as h(M4). A boost
 recruits memory B cells too, so it is faster and larger. Parameters:
 :mod:`hemasim.parameters.sets.vaccine_kinetics` (IgG half-life and long-lived plasma-cell
 half-life cited; the rest assumed, see docs/immunity.md).
@@ -30,7 +35,7 @@ import numpy as np
 from hemasim.biology import reference_adult_model
 from hemasim.biology.builder import BuildContext
 from hemasim.model.compiled import DAYS_PER_YEAR
-from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
 __all__ = ["VaccineResponse", "antigen_state", "with_humoral_response"]
 
@@ -50,6 +55,16 @@ def reference_blood_counts() -> dict[str, float]:
     return {"b": float(counts["b_cells_per_uL"]), "naive_cd4": float(counts["naive_cd4_per_uL"]),
             "memory_cd4": float(counts["cd4_per_uL"] - counts["naive_cd4_per_uL"]),
             "naive_cd8": float(model.x0[model.index("naive_cd8")]) * per_ul}
+
+
+def _saturating_help(name: str, signal: str, reference_per_uL: float, half_saturation_per_uL: Value,
+                     per_ul: Value, parameters: tuple[str, ...]) -> Feedback:
+    """Help from a blood count c (the signal: whole-body cells, ``per_ul`` of them per blood uL):
+    h = c (1 + K/c_ref) / (c + K), 1 at the reference count c_ref, proportional to c well below K (an EMAX law
+    with offset -1: emax = 1 + K/c_ref, EC50 = K in whole-body cells)."""
+    return Feedback(name, FeedbackKind.EMAX, (1.0 + half_saturation_per_uL / reference_per_uL,
+                                              half_saturation_per_uL / per_ul, 1.0),
+                    signal=signal, offset=-1.0, parameters=parameters)
 
 
 @dataclass(frozen=True)
@@ -79,13 +94,13 @@ class VaccineResponse:
         m.signals += [Signal(f"{a}_b_help", {"b_cells": 1.0}), Signal(f"{a}_naive_cd4_help", {"naive_cd4": 1.0}),
                       Signal(f"{a}_memory_cd4_help", {"cm_cd4": 1.0, "em_cd4": 1.0}),
                       Signal(f"{a}_antigen_level", {ag: 1.0})]
+        k_b, k_cd4 = "vaccine_b_help_half_saturation_per_uL", "vaccine_cd4_help_half_saturation_per_uL"
         m.feedbacks += [
-            Feedback(f"{a}_b_availability", FeedbackKind.LINEAR, (per_ul / ref["b"],), signal=f"{a}_b_help",
-                     parameters=used),
-            Feedback(f"{a}_naive_cd4_help", FeedbackKind.LINEAR, (per_ul / ref["naive_cd4"],),
-                     signal=f"{a}_naive_cd4_help", parameters=used),
-            Feedback(f"{a}_memory_cd4_help", FeedbackKind.LINEAR, (per_ul / ref["memory_cd4"],),
-                     signal=f"{a}_memory_cd4_help", parameters=used),
+            _saturating_help(f"{a}_b_availability", f"{a}_b_help", ref["b"], p(k_b), per_ul, (*used, k_b)),
+            _saturating_help(f"{a}_naive_cd4_help", f"{a}_naive_cd4_help", ref["naive_cd4"], p(k_cd4), per_ul,
+                             (*used, k_cd4)),
+            _saturating_help(f"{a}_memory_cd4_help", f"{a}_memory_cd4_help", ref["memory_cd4"], p(k_cd4), per_ul,
+                             (*used, k_cd4)),
             Feedback(f"{a}_antigen_drive", FeedbackKind.LINEAR, (1.0,), signal=f"{a}_antigen_level"),
             Feedback(f"{a}_antigen_saturation", FeedbackKind.EMAX, (1.0, p("vaccine_antigen_half_saturation_au"), 1.0),
                      signal=f"{a}_antigen_level", offset=-1.0, parameters=("vaccine_antigen_half_saturation_au",)),

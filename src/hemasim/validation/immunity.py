@@ -1,4 +1,4 @@
-"""Read-outs of immunodeficiency, gene therapy, vaccines, infection and autoimmunity (targets D1, D2, D4, I1-I5,
+"""Read-outs of immunodeficiency, gene therapy, vaccines, infection and autoimmunity (targets D1, D2, D4, I1-I7,
 M1, M2), each on a validation scenario (``scenarios/*.yaml``)."""
 
 from __future__ import annotations
@@ -73,6 +73,22 @@ def _post_hsct_response_ratio() -> float:
     return rel[1] / rel[0]
 
 
+_GRAFT_DAY = 6.0  # the graft day of the post-HSCT vaccine scenarios
+_DAYS_PER_MONTH = 30.4
+
+
+def _pcv_relative_response(first_month: int) -> float:
+    """Relative response 28 days after the third of three monthly pneumococcal conjugate doses, the first
+    ``first_month`` months after Cy/TBI and a PBSC graft (I6, I7: the arms of Cordonnier 2009)."""
+    days = [_GRAFT_DAY + (first_month + k) * _DAYS_PER_MONTH for k in range(3)]
+    run = scenario_run("pcv_after_hsct", {"duration_days": days[-1] + 29,
+                                           "interventions": {2 + k: {"day": d} for k, d in enumerate(days)}})
+    response = {e.name: e.value for e in evaluate_endpoints(run)}["pneumococcus_relative_response"]
+    if response is None:
+        raise ValueError(f"no vaccine response after doses from month {first_month}: the read-out is undefined")
+    return float(response)
+
+
 def _infection_peak_wbc() -> float:
     """Peak WBC of the reference man with a moderate bacterial infection (inoculum 1e9 CFU)."""
     return float(scenario_run("bacterial_infection").observable("wbc_1e9_per_L").max())
@@ -112,6 +128,8 @@ IMMUNITY: dict[str, Readout] = {
     "vaccine_plasmablast_peak_day": OwnRun(_plasmablast_peak_day),
     "vaccine_antibody_half_life_years_2_to_10": OwnRun(lambda: _igg_half_life(2 * 365.25, 10 * 365.25) / 365.25),
     "vaccine_response_ratio_24_to_3_months_after_hsct": OwnRun(_post_hsct_response_ratio),
+    "pcv_relative_response_after_hsct_months_3_4_5": OwnRun(lambda: _pcv_relative_response(3)),
+    "pcv_relative_response_after_hsct_months_9_10_11": OwnRun(lambda: _pcv_relative_response(9)),
     "infection_peak_wbc_1e9_per_L": OwnRun(_infection_peak_wbc),
     "ms_hsct_activity_ratio_years_1_3": OwnRun(_ms_activity_ratio),
     "ms_hsct_cd4_richness_ratio_month_1": OwnRun(_richness_ratio(1.0)),

@@ -60,6 +60,16 @@ def _change_80_over_30(count: Callable[[Result], float]) -> Readout:
     return AtAges(lambda at_age: count(at_age(80.0)) / count(at_age(30.0)))
 
 
+def _naive_cd8_per_uL(result: Result) -> float:
+    """Blood naive CD8 T cells per uL: the naive CD8 pool scaled like the naive CD4 pool (same blood share)."""
+    per_cell = _final(result, "naive_cd4_per_uL") / float(result.state("naive_cd4")[-1])
+    return float(result.state("naive_cd8")[-1]) * per_cell
+
+
+def _memory_cd4_per_uL(result: Result) -> float:
+    return _final(result, "cd4_per_uL") - _final(result, "naive_cd4_per_uL")
+
+
 def _cd4_cd8(result: Result) -> float:
     return _final(result, "cd4_per_uL") / _final(result, "cd8_per_uL")
 
@@ -87,10 +97,14 @@ STEADY_STATE: dict[str, Readout] = {
     "em_cd4_proliferation_pct_per_day": _proliferation("em_cd4"),
     "cm_cd4_proliferation_pct_per_day": _proliferation("cm_cd4"),
     "naive_cd4_proliferation_pct_per_day": _proliferation("naive_cd4"),
+    "naive_cd8_proliferation_pct_per_day": _proliferation("naive_cd8"),
     "b_proliferation_pct_per_day": _proliferation("b_cells"),
     "hsc_division_interval_weeks": Settled(lambda r: r.state("hsc")[-1] / _flux(r, "hsc_division") / 7.0),
     "thymic_output_ratio_60_to_20": AtAges(_thymic_ratio),
     **{f"{o}_ratio_80_to_30": _change_80_over_30(functools.partial(_final, name=o))
        for o in ("cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL")},
     "cd4_cd8_ratio_ratio_80_to_30": _change_80_over_30(_cd4_cd8),
+    "naive_cd4_per_uL_ratio_80_to_30": _change_80_over_30(functools.partial(_final, name="naive_cd4_per_uL")),
+    "naive_cd8_per_uL_ratio_80_to_30": _change_80_over_30(_naive_cd8_per_uL),
+    "memory_cd4_per_uL_ratio_80_to_30": _change_80_over_30(_memory_cd4_per_uL),
 }

@@ -95,7 +95,11 @@ PARAMETERS = [
           "share of peripheral B-cell production that is new cells from marrow (rest is division)",
           Assumed(LYMPHOID, "one third"), bounds=(0.01, 0.99)),
     param("cd4_naive_fraction", 0.5, "1", "naive share of CD4 T cells at the reference age",
-          Assumed("naive/memory split of CD4", "about half"), bounds=(0.05, 0.95)),
+          Assumed("naive/memory split of CD4", "about half; no adult naive share transcribed yet (Qin 2016 Aging 8:848 "
+                  "and Xia 2021 Clin Exp Immunol 207:208 report it by age; their tables were not readable here). "
+                  "Targeted screen (bench/targeted_screen.py, x0.5-x2 alone): moves the CD4 recovery read-outs T3 "
+                  "(127%), T4, T6 and the vaccine read-outs I5-I7 by >10%, so it needs a source"),
+          bounds=(0.05, 0.95)),
     param("cd8_naive_fraction", 0.4, "1", "naive share of CD8 T cells at the reference age",
           Assumed("naive/memory split of CD8", "a little under half: adults carry more memory and effector cells "
                   "among CD8 than among CD4 T cells"), bounds=(0.05, 0.95)),
@@ -147,7 +151,10 @@ PARAMETERS = [
           bounds=(0.2, 8.0)),
     param("lymphocyte_reference_age_years", 35.0, "year",
           "age at which the lymphocyte reference counts apply",
-          Assumed("T-cell counts at other ages", "middle of the adult range"), bounds=(18.0, 65.0)),
+          Assumed("T-cell counts at other ages", "middle of the adult range; should be the mean age of the cohort "
+                  "behind the reference counts (Chng 2004; its ages were not in the stored abstract and table). "
+                  "Targeted screen (bench/targeted_screen.py, x0.5-x2 alone, i.e. 17.5-70 y): moves T3, T4, D3, M2, "
+                  "S6 (CD4 15%), A3, A5, A6, T5 by >10%, so it needs that source"), bounds=(18.0, 65.0)),
 ]
 
 MOBILISATION = "HSPC mobilisation into blood under inflammation (issue 6) and G-CSF"

@@ -1,0 +1,75 @@
+"""Targeted screen: does one parameter move any validation read-out? (issue 17 item 2, branch lymph)
+
+    PYTHONPATH=src python bench/targeted_screen.py PARAMETER [PARAMETER ...] [--groups g1,g2] [--json out.json]
+
+Runs the validation read-outs (every check of targets.yaml, or only the named groups) with each parameter at
+x0.5 and x2 of its shipped value (clipped to its record's bounds), one parameter at a time, and prints the
+largest relative change of any read-out against the shipped values, with the read-outs that move by more than
+10%. One factor at a time (unlike the Morris screen, which varies all assumed parameters together and so
+mixes in the failures at the corners of its box).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _values_in_child(parameter: str, factor: float, groups: list[str]) -> dict[str, float]:
+    """Every covered check's value with ``parameter`` scaled by ``factor`` (a fresh process: caches stay clean)."""
+    code = f"""
+import dataclasses, importlib, json, sys
+from hemasim.parameters import SOURCE_MODULES
+name, factor, groups = {parameter!r}, {factor!r}, {groups!r}
+for mod in SOURCE_MODULES:
+    m = importlib.import_module(f"hemasim.parameters.sets.{{mod}}")
+    for i, p in enumerate(m.PARAMETERS):
+        if p.name == name:
+            lo, hi = p.bounds if p.bounds else (-float("inf"), float("inf"))
+            m.PARAMETERS[i] = dataclasses.replace(p, value=min(max(p.value * factor, lo), hi))
+from hemasim.validation import run_validation
+report = run_validation(groups=groups or None)
+out = {{}}
+for t in report.targets:
+    for c in t.checks:
+        if c.value is not None:
+            out[f"{{t.id}}:{{c.readout}}"] = float(c.value)
+print(json.dumps(out))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("parameters", nargs="+")
+    ap.add_argument("--groups", default="")
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    groups = [g for g in args.groups.split(",") if g]
+    base = _values_in_child(args.parameters[0], 1.0, groups)
+    results = {}
+    for name in args.parameters:
+        changes: dict[str, float] = {}
+        for factor in (0.5, 2.0):
+            varied = _values_in_child(name, factor, groups)
+            for key, v0 in base.items():
+                v = varied.get(key, math.nan)
+                rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
+                changes[key] = max(changes.get(key, 0.0), rel if math.isfinite(rel) else math.inf)
+        moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > 0.10}
+        largest = max(changes.values(), default=0.0)
+        results[name] = {"largest_relative_change": largest, "moved_over_10pct": moved}
+        print(f"{name}: largest relative change {largest:.3g}; >10%: {moved or 'none'}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
