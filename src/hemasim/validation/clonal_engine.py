@@ -40,8 +40,9 @@ def _ch_cohort() -> CHCohortResult:
 #: material. Engrafting HSCs per CD34+ cell is the model's parameter (Spencer Chapman 2024, pair 11).
 WAS1004_CD34_PER_KG = 10.0e6  # assumed: order of the doses of lentiviral HSC gene therapy trials
 WAS1004_WEIGHT_KG = 15.0  # assumed: a child of a few years
-WAS1004_GENE_THERAPY = {"transduction_efficiency": 0.9, "mean_vcn": 2.0,  # assumed (lentiviral, high transduction)
-                        "host_surviving_fraction": 0.3}  # assumed: reduced-intensity busulfan conditioning
+WAS1004_TRANSDUCTION = 0.9  # assumed: lentiviral, high transduction
+WAS1004_MEAN_VCN = 2.0  # assumed
+WAS1004_HOST_SURVIVING = 0.3  # assumed: reduced-intensity busulfan conditioning
 WAS1004_CELLS_PER_IS_SAMPLE = 20_000  # assumed: genomes in the DNA of one IS retrieval
 WAS1004_MONTHS = (1, 3, 6, 12, 18, 24, 30, 36, 48)
 
@@ -53,7 +54,8 @@ def _was1004_course() -> list[dict[str, float | str]]:
 
     per_cd34 = healthy_adult_parameters().value("engrafting_hsc_per_cd34")
     graft_hsc = max(1, int(round(WAS1004_CD34_PER_KG * WAS1004_WEIGHT_KG * per_cd34)))
-    therapy = GeneTherapy(graft_hsc=graft_hsc, **WAS1004_GENE_THERAPY)
+    therapy = GeneTherapy(graft_hsc=graft_hsc, transduction_efficiency=WAS1004_TRANSDUCTION,
+                          mean_vcn=WAS1004_MEAN_VCN, host_surviving_fraction=WAS1004_HOST_SURVIVING)
     result = simulate_gene_therapy(therapy, months=WAS1004_MONTHS, markers=("CD15", "CD3"),
                                    cells_per_sample=WAS1004_CELLS_PER_IS_SAMPLE, subject="WAS1004", seed=0)
     return result.summary
