@@ -83,3 +83,14 @@ def test_the_fit_to_the_watson_compilation_is_the_one_documented():
     assert fit.n_variants == 990
     assert fit.shape == pytest.approx(1.78, rel=0.03) and fit.rate_years == pytest.approx(42.3, rel=0.03)
     assert fit.log_likelihood - fit.log_likelihood_at(0.779, 35.6) > 1.92  # Spencer Chapman 2024 outside the 95% region
+
+
+def test_is_diversity_table_reads_the_is_study_layout(tmp_path):
+    from hemasim.clonal.gene_therapy import is_diversity_table
+
+    path = tmp_path / "is.tsv"
+    path.write_text("chr\tintegration_locus\tP1_CD15_PB_12\tP1_CD3_PB_06\tall\n1\t10\t5\t\t5\n2\t20\t5\t7\t12\n",
+                    encoding="utf-8")
+    table = is_diversity_table(path)
+    assert list(table["marker"]) == ["CD15", "CD3"] and list(table["month"]) == [12, 6]
+    assert table.loc[0, "shannon"] == pytest.approx(np.log(2)) and table.loc[1, "sites"] == 1
