@@ -63,6 +63,25 @@ def vaf_figure() -> None:
     fig.savefig(IMAGES / "clonal_vaf_spectrum.png", dpi=110)
 
 
+def robustness() -> None:
+    """The fit with the large clones left out (VAF caps) and with other pool sizes N (division rate fixed)."""
+    p = healthy_adult_parameters()
+    cited = (p.value("driver_selection_gamma_shape"), p.value("driver_selection_gamma_rate_years"))
+    s_grid, pool = selection_grid(), ClonePool.from_parameters(p)
+    for cap in (0.5, 0.2, 0.1):
+        studies = study_counts(load_watson_vafs(max_vaf=cap), pool, s_grid, max_vaf=cap)
+        fit = fit_selection_law(studies, s_grid)
+        low, high = fit.profile_interval("rate", n_points=61, span_log10=0.6)
+        print(f"VAF < {cap}: {fit.n_variants} variants, shape {fit.shape:.3g}, rate {fit.rate_years:.3g} "
+              f"({low:.3g}-{high:.3g}), mean s {fit.mean_selection_per_year:.3g}; log-likelihood drop at the cited "
+              f"law {fit.log_likelihood - fit.log_likelihood_at(*cited):.1f}")
+    table = load_watson_vafs()
+    for n_hsc in (1e4, 3e4, 1e5, 3e5, 1e6):
+        fit = fit_selection_law(study_counts(table, ClonePool(n_hsc, pool.divisions_per_year), s_grid), s_grid)
+        print(f"N = {n_hsc:.0e}: shape {fit.shape:.3g}, rate {fit.rate_years:.3g}, mean s "
+              f"{fit.mean_selection_per_year:.3g}, log-likelihood {fit.log_likelihood:.2f}")
+
+
 def is_figure() -> None:
     course = _was1004_course()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained", sharey=True)
@@ -84,4 +103,5 @@ def is_figure() -> None:
 
 if __name__ == "__main__":
     vaf_figure()
+    robustness()
     is_figure()

@@ -94,3 +94,10 @@ def test_is_diversity_table_reads_the_is_study_layout(tmp_path):
     table = is_diversity_table(path)
     assert list(table["marker"]) == ["CD15", "CD3"] and list(table["month"]) == [12, 6]
     assert table.loc[0, "shannon"] == pytest.approx(np.log(2)) and table.loc[1, "sites"] == 1
+
+
+def test_a_vaf_cap_ends_the_bins_and_drops_studies_that_only_see_above_it():
+    assert study_bin_edges(0.001, 0.2)[-1] == 0.2
+    table = load_watson_vafs(max_vaf=0.2)
+    assert not table.loc[table["study"] == "ZinkWGS", "in_fit"].any()  # whole genomes: limit 0.236
+    assert (table.loc[table["in_fit"], "VAF"] < 0.2).all()

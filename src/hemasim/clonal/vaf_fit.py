@@ -49,23 +49,25 @@ BIN_WIDTH_LOG10 = 0.1  # VAF bins of 0.1 in log10 from each study's detection li
 MAX_VAF = 0.5
 
 
-def load_watson_vafs(path: Path = WATSON_CSV):  # noqa: ANN201 - pandas DataFrame
+def load_watson_vafs(path: Path = WATSON_CSV, max_vaf: float = MAX_VAF):  # noqa: ANN201 - pandas DataFrame
     """The compilation with ``age`` as float years (NaN where the study gave none) and ``in_fit``: the row has an
-    age and a VAF in [detection limit, 1/2) of its study."""
+    age and a VAF in [detection limit, ``max_vaf``) of its study (a cap below 1/2 leaves out the large clones,
+    where competition, which the likelihood ignores, matters: a robustness check)."""
     import pandas as pd
 
     table = pd.read_csv(path)
     table["age"] = pd.to_numeric(table["age"], errors="coerce")
     limit = table["study"].map({k: s.detection_limit_vaf for k, s in STUDIES.items()})
-    table["in_fit"] = table["age"].notna() & (table["VAF"] >= limit) & (table["VAF"] < MAX_VAF)
+    table["in_fit"] = table["age"].notna() & (table["VAF"] >= limit) & (table["VAF"] < max_vaf)
     return table
 
 
-def study_bin_edges(detection_limit_vaf: float) -> np.ndarray:
-    """VAF bin edges of a study: from its detection limit in steps of ``BIN_WIDTH_LOG10``, the last edge 1/2."""
-    n = int(np.floor(np.log10(MAX_VAF / detection_limit_vaf) / BIN_WIDTH_LOG10 + 1e-9))
+def study_bin_edges(detection_limit_vaf: float, max_vaf: float = MAX_VAF) -> np.ndarray:
+    """VAF bin edges of a study: from its detection limit in steps of ``BIN_WIDTH_LOG10``, the last edge
+    ``max_vaf`` (1/2: every VAF)."""
+    n = int(np.floor(np.log10(max_vaf / detection_limit_vaf) / BIN_WIDTH_LOG10 + 1e-9))
     edges = detection_limit_vaf * 10.0 ** (BIN_WIDTH_LOG10 * np.arange(n + 1))
-    return np.append(edges[edges < MAX_VAF * 10 ** (-BIN_WIDTH_LOG10 / 2)], MAX_VAF)
+    return np.append(edges[edges < max_vaf * 10 ** (-BIN_WIDTH_LOG10 / 2)], max_vaf)
 
 
 def selection_grid(n_points: int = 100, s_min: float = 1e-4, s_max: float = 1.0) -> np.ndarray:
@@ -132,23 +134,26 @@ class StudyCounts:
     counts: np.ndarray  # (A, E - 1) variants per age and bin
     reach: np.ndarray = field(repr=False)  # (S, A, E) from time_integrated_reach
 
-    def log_likelihood(self, mass: np.ndarray) -> float:
+    def bin_probabilities(self, mass: np.ndarray) -> np.ndarray:
+        """(A, E - 1): probability of each bin at each age, given the VAF lies between the first and last edge."""
         g = np.tensordot(mass, self.reach, axes=1)  # (A, E): G / (rate N) at each age and edge
-        p_bin = -np.diff(g, axis=1) / np.maximum(g[:, :1], 1e-300)
-        return float((self.counts * np.log(np.maximum(p_bin, 1e-300))).sum())
+        return -np.diff(g, axis=1) / np.maximum(g[:, :1] - g[:, -1:], 1e-300)
+
+    def log_likelihood(self, mass: np.ndarray) -> float:
+        return float((self.counts * np.log(np.maximum(self.bin_probabilities(mass), 1e-300))).sum())
 
     def expected_counts(self, mass: np.ndarray) -> np.ndarray:
         """(E - 1,): expected variants per bin given each variant's age (the conditional model)."""
-        g = np.tensordot(mass, self.reach, axes=1)
-        p_bin = -np.diff(g, axis=1) / np.maximum(g[:, :1], 1e-300)
-        return (self.counts.sum(axis=1)[:, None] * p_bin).sum(axis=0)
+        return (self.counts.sum(axis=1)[:, None] * self.bin_probabilities(mass)).sum(axis=0)
 
 
-def study_counts(table, pool: ClonePool, s_grid: np.ndarray) -> list[StudyCounts]:  # noqa: ANN001 - DataFrame
-    """The binned variants of every study with ages, and the model tabulated for each."""
+def study_counts(table, pool: ClonePool, s_grid: np.ndarray,  # noqa: ANN001 - DataFrame
+                 max_vaf: float = MAX_VAF) -> list[StudyCounts]:
+    """The binned variants of every study with ages (up to ``max_vaf``, as loaded), and the model tabulated
+    for each."""
     out = []
     for name, rows in table[table["in_fit"]].groupby("study"):
-        edges = study_bin_edges(STUDIES[str(name)].detection_limit_vaf)
+        edges = study_bin_edges(STUDIES[str(name)].detection_limit_vaf, max_vaf)
         ages = np.round(rows["age"].to_numpy(float))
         distinct = np.unique(ages)
         bins = np.clip(np.searchsorted(edges, rows["VAF"].to_numpy(float), side="right") - 1, 0, len(edges) - 2)
