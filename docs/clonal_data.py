@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 
 from hemasim.clonal.vaf_fit import (
     ClonePool,
+    bootstrap_selection_law,
     fit_selection_law,
     gamma_bin_mass,
     load_watson_vafs,
@@ -45,6 +46,9 @@ def vaf_figure() -> None:
           f"{fit.profile_interval('shape')}, rate {fit.rate_years:.3g}/y {fit.profile_interval('rate')}, mean s "
           f"{fit.mean_selection_per_year:.3g}/y {fit.profile_interval('mean')}; log-likelihood "
           f"{fit.log_likelihood:.2f}, at the cited law {fit.log_likelihood_at(*cited):.2f}")
+    boot = bootstrap_selection_law(studies, s_grid, n_boot=200, seed=0)
+    for name, values in (("shape", boot[:, 0]), ("rate", boot[:, 1]), ("mean s", boot[:, 0] / boot[:, 1])):
+        print(f"bootstrap (200 resamples) {name}: 2.5, 50, 97.5 percentiles {np.percentile(values, [2.5, 50, 97.5])}")
     fitted_mass, cited_mass = gamma_bin_mass(s_grid, fit.shape, fit.rate_years), gamma_bin_mass(s_grid, *cited)
     fig, axes = plt.subplots(2, 4, figsize=(14, 6), layout="constrained")
     for ax, study in zip(axes.flat, studies, strict=False):

@@ -9,6 +9,7 @@ from hemasim.clonal.vaf_fit import (
     WATSON_CSV,
     ClonePool,
     StudyCounts,
+    bootstrap_selection_law,
     fit_selection_law,
     gamma_bin_mass,
     load_watson_vafs,
@@ -101,3 +102,10 @@ def test_a_vaf_cap_ends_the_bins_and_drops_studies_that_only_see_above_it():
     table = load_watson_vafs(max_vaf=0.2)
     assert not table.loc[table["study"] == "ZinkWGS", "in_fit"].any()  # whole genomes: limit 0.236
     assert (table.loc[table["in_fit"], "VAF"] < 0.2).all()
+
+
+def test_the_bootstrap_refits_resampled_variants():
+    studies = _synthetic(1.0, 25.0, seed=4)
+    boot = bootstrap_selection_law(studies, selection_grid(60), n_boot=4, seed=1)
+    assert boot.shape == (4, 2) and (boot > 0).all()
+    assert len({tuple(row) for row in boot}) == 4  # each resample differs

@@ -237,3 +237,20 @@ def fit_selection_law(studies: list[StudyCounts], s_grid: np.ndarray, *, n_grid:
     shape, mean = 10 ** best.x[0], 10 ** best.x[1]
     n_variants = int(sum(s.counts.sum() for s in studies))
     return VAFFit(shape, shape / mean, -float(best.fun), n_variants, studies, s_grid)
+
+
+def bootstrap_selection_law(studies: list[StudyCounts], s_grid: np.ndarray, n_boot: int = 100,
+                            seed: int = 0) -> np.ndarray:
+    """(n_boot, 2) of (shape, rate per year) refitted to variants resampled with replacement within each study
+    (multinomial over its (age, bin) cells): the nonparametric bootstrap of the fit."""
+    rng = np.random.default_rng(seed)
+    out = np.empty((n_boot, 2))
+    for b in range(n_boot):
+        resampled = []
+        for study in studies:
+            n = int(study.counts.sum())
+            counts = rng.multinomial(n, study.counts.ravel() / n).reshape(study.counts.shape).astype(float)
+            resampled.append(StudyCounts(study.name, study.ages_years, study.edges, counts, study.reach))
+        fit = fit_selection_law(resampled, s_grid, n_grid=13)
+        out[b] = fit.shape, fit.rate_years
+    return out
