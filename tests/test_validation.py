@@ -18,6 +18,7 @@ EXPECTED_IDS = ({f"S{i}" for i in range(1, 23)} | {f"C{i}" for i in range(1, 7)}
 EXPECTED_IDS |= {f"P{i}" for i in range(1, 11)}  # branch predict: other_predictions
 EXPECTED_IDS |= {f"X{i}" for i in range(1, 6)}  # cond: lineage chimerism after conditioning
 EXPECTED_IDS |= {"A5", "A6", "A7", "I6", "I7"}  # branch lymph: age subsets, vaccination after HSCT
+EXPECTED_IDS |= {"H1", "H2"}  # branch clones: WAS gene-therapy IS diversity (Calabria 2024)
 
 
 def test_every_published_target_is_transcribed_once():

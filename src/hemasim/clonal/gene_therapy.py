@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -132,3 +133,21 @@ def simulate_gene_therapy(therapy: GeneTherapy, *, months: Sequence[float] = (1,
                           "clone_id": site_clone, **columns})
     table = table[(table[list(columns)] > 0).any(axis=1)].reset_index(drop=True)
     return GeneTherapyResult(list(map(float, sorted(months))), frac_t, summary, table)
+
+
+def is_diversity_table(path: str | Path):  # noqa: ANN201 - pandas DataFrame
+    """Per sample column of an IS table in the layout above (e.g. Calabria 2024's seqCount files: columns
+    SUBJECT_MARKER_TISSUE_MONTH, values = reads): subject, marker, tissue, month, reads and
+    :func:`diversity_indices`. Columns that are not SUBJECT_MARKER_TISSUE_MM (annotation, totals) are skipped."""
+    import pandas as pd
+
+    table = pd.read_csv(path, sep="\t", low_memory=False)
+    rows = []
+    for column in table.columns:
+        parts = str(column).split("_")
+        if len(parts) != 4 or not parts[3].isdigit():
+            continue
+        reads = pd.to_numeric(table[column], errors="coerce").fillna(0).to_numpy(np.float64)
+        rows.append({"subject": parts[0], "marker": parts[1], "tissue": parts[2], "month": int(parts[3]),
+                     "reads": float(reads.sum()), **diversity_indices(reads)})
+    return pd.DataFrame(rows).sort_values(["marker", "tissue", "month"]).reset_index(drop=True)

@@ -27,8 +27,17 @@ from hemasim.report.html import _CSS, png_base64
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-#: Jaiswal 2014 (NEJM 371:2488): CH prevalence (VAF >= 2%) by age band, as in validation target A1
-JAISWAL_2014 = {(70, 80): 0.095, (80, 90): 0.117, (90, 101): 0.184}
+#: Jaiswal 2014 (NEJM 371:2488, abstract): people with CH (VAF >= 2%) / people sequenced, by age band (target A1)
+JAISWAL_2014_COUNTS = {(70, 80): (219, 2300), (80, 90): (37, 317), (90, 101): (19, 103)}
+JAISWAL_2014 = {band: k / n for band, (k, n) in JAISWAL_2014_COUNTS.items()}
+
+
+def wilson_interval(successes: int, trials: int, z: float = 1.959964) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% by default): the band target A1 uses."""
+    p = successes / trials
+    centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / (1 + z * z / trials)
+    return float(centre - half), float(centre + half)
 
 
 @dataclass
@@ -63,10 +72,11 @@ def prevalence_figure(cohort: CHCohortResult) -> Figure:
     ax.plot(ages, 100 * cohort.ch_probability().mean(axis=0), color="C3", label="CH (panel driver, VAF >= 2%)")
     ax.plot(ages, 100 * (cohort.max_driver_vaf >= CH_VAF_THRESHOLD).mean(axis=0), color="C0", ls="--",
             label="any driver clone at VAF >= 2%")
-    for (lo, hi), v in JAISWAL_2014.items():
-        ax.plot([lo, hi - 1], [100 * v, 100 * v], color="k", lw=3, solid_capstyle="butt")
-        ax.fill_between([lo, hi - 1], 50 * v, 150 * v, color="k", alpha=0.08, lw=0)
-    ax.plot([], [], color="k", lw=3, label="Jaiswal 2014 (band: 0.5-1.5x)")
+    for (lo, hi), (k, n) in JAISWAL_2014_COUNTS.items():
+        low, high = wilson_interval(k, n)
+        ax.plot([lo, hi - 1], [100 * k / n, 100 * k / n], color="k", lw=3, solid_capstyle="butt")
+        ax.fill_between([lo, hi - 1], 100 * low, 100 * high, color="k", alpha=0.12, lw=0)
+    ax.plot([], [], color="k", lw=3, label="Jaiswal 2014 (band: 95% Wilson interval, as target A1)")
     ax.set_xlabel("age (years)")
     ax.set_ylabel("prevalence (%)")
     ax.set_title(f"{cohort.n_people} simulated lifespans")

@@ -1,4 +1,4 @@
-"""Read-outs of the clone-resolved HSC engine (targets S21, S22, A1, A2)."""
+"""Read-outs of the clone-resolved HSC engine (targets S21, S22, A1, A2, H1, H2)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,41 @@ def _ch_cohort() -> CHCohortResult:
     return simulate_ch_cohort(1000, seed=0, step_years=0.5)
 
 
+#: The simulated WAS1004 course of targets H1/H2 (Calabria 2024 WAS data). Every input is ASSUMED: the patient's
+#: CD34+ dose, weight, transduction, vector copies and the IS sampling depth were not found in the searched
+#: material. Engrafting HSCs per CD34+ cell is the model's parameter (Spencer Chapman 2024, pair 11).
+WAS1004_CD34_PER_KG = 10.0e6  # assumed: order of the doses of lentiviral HSC gene therapy trials
+WAS1004_WEIGHT_KG = 15.0  # assumed: a child of a few years
+WAS1004_TRANSDUCTION = 0.9  # assumed: lentiviral, high transduction
+WAS1004_MEAN_VCN = 2.0  # assumed
+WAS1004_HOST_SURVIVING = 0.3  # assumed: reduced-intensity busulfan conditioning
+WAS1004_CELLS_PER_IS_SAMPLE = 20_000  # assumed: genomes in the DNA of one IS retrieval
+WAS1004_MONTHS = (1, 3, 6, 12, 18, 24, 30, 36, 48)
+
+
+@functools.lru_cache(maxsize=1)
+def _was1004_course() -> list[dict[str, float | str]]:
+    from hemasim.clonal.gene_therapy import GeneTherapy, simulate_gene_therapy
+    from hemasim.parameters import healthy_adult_parameters
+
+    per_cd34 = healthy_adult_parameters().value("engrafting_hsc_per_cd34")
+    graft_hsc = max(1, int(round(WAS1004_CD34_PER_KG * WAS1004_WEIGHT_KG * per_cd34)))
+    therapy = GeneTherapy(graft_hsc=graft_hsc, transduction_efficiency=WAS1004_TRANSDUCTION,
+                          mean_vcn=WAS1004_MEAN_VCN, host_surviving_fraction=WAS1004_HOST_SURVIVING)
+    result = simulate_gene_therapy(therapy, months=WAS1004_MONTHS, markers=("CD15", "CD3"),
+                                   cells_per_sample=WAS1004_CELLS_PER_IS_SAMPLE, subject="WAS1004", seed=0)
+    return result.summary
+
+
+def _was_shannon(marker: str) -> Callable[[], float]:
+    def mean_shannon() -> float:
+        late = [float(row["shannon"]) for row in _was1004_course()
+                if row["marker"] == marker and 12 <= float(row["month"]) <= 48]
+        return float(np.mean(late))
+
+    return mean_shannon
+
+
 def _ch_prevalence(low_years: float, high_years: float) -> Callable[[], float]:
     return lambda: _ch_cohort().prevalence(low_years, high_years)
 
@@ -46,6 +81,8 @@ CLONAL_ENGINE: dict[str, Readout] = {
     "ch_prevalence_70_79": OwnRun(_ch_prevalence(70, 80)),
     "ch_prevalence_80_89": OwnRun(_ch_prevalence(80, 90)),
     "ch_prevalence_90_100": OwnRun(_ch_prevalence(90, 101)),
+    "was_gene_therapy_shannon_cd15_pb_months_12_48": OwnRun(_was_shannon("CD15")),
+    "was_gene_therapy_shannon_cd3_pb_months_12_48": OwnRun(_was_shannon("CD3")),
     "driver_growth_per_year_DNMT3A": _driver("DNMT3A"),
     "driver_growth_per_year_TP53": _driver("TP53"),
     "driver_growth_per_year_SRSF2_P95H": _driver("SRSF2_P95H"),
