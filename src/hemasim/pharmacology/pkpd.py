@@ -7,7 +7,9 @@ Compartments of drug ``d``: ``d_depot`` (subcutaneous/oral doses; F is applied a
 ``d_central``, ``d_peripheral_k``, ``d_infusion_rate`` (a control state in ug/day, set by infusion
 events, that feeds the central compartment at that rate) and ``d_auc`` (cumulative exposure,
 ug*day/L). Effects follow Friberg 2002: a proliferation effect E removes E times the progenitors'
-proliferation flux (so net proliferation is multiplied by 1 - E and E > 1 kills).
+proliferation flux (so net proliferation is multiplied by 1 - E and E > 1 kills). In the full model a linear
+proliferation effect with a ``full_model`` block kills E x (division rate) x cells in every cycling compartment
+it names, stem stages included, with its own fitted slope (docs/chemotherapy_full_model.md).
 """
 
 from __future__ import annotations
