@@ -65,3 +65,13 @@ def test_per_patient_drug_values_reach_the_kill_and_unknown_paths_are_refused() 
     assert np.allclose(np.asarray(model.fb_params)[:, k, 0] * 807.88, slopes)  # (patients, feedbacks, law)
     with pytest.raises(ValueError, match="no value at effects.0.nope"):
         healthy_human_model(aging=False, extensions=[DrugExposure(ds, per_patient={"effects.0.nope": slopes})])
+
+
+@pytest.mark.slow
+def test_the_virtual_cohort_responds_to_the_dose_and_varies_between_patients() -> None:
+    from hemasim.validation.chemotherapy import docetaxel_cohort
+
+    low, high = docetaxel_cohort(n=16, dose_mg_per_m2=60.0), docetaxel_cohort(n=16, dose_mg_per_m2=100.0)
+    assert np.all(high.nadir_anc < low.nadir_anc)  # the same patients (same seed), a larger dose
+    assert np.all(high.nadir_platelets <= low.nadir_platelets)
+    assert np.ptp(np.log(high.nadir_anc)) > 0.3  # between-patient variability (Kloft 2006 IIV, Onoue 2016 CL)
