@@ -21,6 +21,7 @@ PREDICTIONS |= {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10"}  # 
 PREDICTIONS |= {"X1", "X2", "X3", "X4", "X5"}  # cond: lineage chimerism after conditioning (issue 17 item 6)
 PREDICTIONS |= {"A5", "A6", "A7", "I6", "I7"}  # branch lymph: age subsets, vaccination after HSCT
 PREDICTIONS |= {"H1", "H2"}  # branch clones: WAS gene-therapy IS diversity (Calabria 2024)
+PREDICTIONS |= {"C7", "C8"}  # branch chemo: docetaxel cohort in the full model (chosen before it was run)
 
 
 def _targets() -> dict[str, dict]:

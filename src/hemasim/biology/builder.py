@@ -28,6 +28,18 @@ class LineageHandles:
 
 
 @dataclass(frozen=True)
+class CyclingStage:
+    """A stem or multipotent compartment whose cells divide: a cycle-dependent drug kills its cells in proportion
+    to that division rate (lineage progenitors and precursors are in :class:`LineageHandles`)."""
+
+    stage: str  # "long_term_stem", "short_term_stem" or "multipotent_progenitors"
+    compartment: str
+    division_rate: Value  # 1/day at baseline, before its feedbacks
+    feedbacks: tuple[str, ...]  # feedbacks that scale that rate (niche activation, short-term expansion)
+    parameters: tuple[str, ...]  # the parameters the rate is built from
+
+
+@dataclass(frozen=True)
 class ProgenitorSource:
     """A marrow progenitor pool that later lineages draw cells from, one differentiation event at a time."""
 
@@ -70,6 +82,7 @@ class BuildContext:
     lineages: dict[str, LineageHandles] = field(default_factory=dict)
     extra_parameters: list[Parameter] = field(default_factory=list)  # brought by extensions (drug sets)
     derived_values: dict[str, Value] = field(default_factory=dict)  # per patient where a cohort differs
+    cycling_stages: list[CyclingStage] = field(default_factory=list)  # stem stages a cycle-dependent drug reaches
     _stem: StemOutput | None = field(default=None, init=False, repr=False)
 
     @property

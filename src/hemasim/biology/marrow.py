@@ -9,7 +9,7 @@ receive k H (2 - f).
 
 from __future__ import annotations
 
-from hemasim.biology.builder import BuildContext, ProgenitorSource, StemOutput
+from hemasim.biology.builder import BuildContext, CyclingStage, ProgenitorSource, StemOutput
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
 HSC_DIVISION_PARAMETERS = ("hsc_division_interval_days",)
@@ -58,6 +58,10 @@ def _hsc_pool(ctx: BuildContext, m: Module) -> tuple[str, Value, Value]:
            parameters=HSC_DIVISION_PARAMETERS)
     m.flow("hsc_self_renewal", "self_renewal", hsc, hsc, k_div, consume=0.0,
            feedbacks=("niche_self_renewal", "niche_activation"), parameters=HSC_DIVISION_PARAMETERS)
+    # long-term HSCs divide once per hsc_division_interval_days (Catlin 2011: 40 weeks), 0.36% of them a day:
+    # a cycle-dependent drug mostly spares them
+    ctx.cycling_stages.append(CyclingStage("long_term_stem", hsc, k_div, ("niche_activation",),
+                                           HSC_DIVISION_PARAMETERS))
     return hsc, k_div, k_div * H
 
 
@@ -81,6 +85,8 @@ def _short_term_hspc(ctx: BuildContext, m: Module, hsc: str, hsc_division_rate: 
                                 parameters=(*ST_HSPC_PARAMETERS, "st_hspc_max_proliferation_fold", "hsc_niche_hill")))
     m.flow("st_hspc_proliferation", "proliferation", st, st, r_st / st_res, consume=0.0,
            feedbacks=("niche_st_expansion",), parameters=ST_HSPC_PARAMETERS)
+    ctx.cycling_stages.append(CyclingStage("short_term_stem", st, r_st / st_res, ("niche_st_expansion",),
+                                           ST_HSPC_PARAMETERS))
     return st
 
 
@@ -96,6 +102,8 @@ def _multipotent_progenitors(ctx: BuildContext, m: Module, st_hspc: str, hsc_out
     m.flow("st_hspc_to_mpp", "differentiation", st_hspc, mpp, 1.0 / st_res, yield_=1.0 - r_st,
            parameters=ST_HSPC_PARAMETERS)
     m.flow("mpp_commitment", "differentiation", mpp, None, 1.0 / mpp_res, parameters=("mpp_residence_days",))
+    # an MPP commits by dividing (its progeny are the committed progenitors), so it cycles at its exit rate
+    ctx.cycling_stages.append(CyclingStage("multipotent_progenitors", mpp, 1.0 / mpp_res, (), ("mpp_residence_days",)))
     return ProgenitorSource(mpp, 1.0 / mpp_res, "mpp_residence_days")
 
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_valid
 from hemasim._schema import StrictData, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.parameters import Assumed, Cited, Derived, Parameter, Reference
+from hemasim.parameters.core import Fitted
 
 __all__ = ["MAX_RATE_PER_H", "VALUE_RANGES", "DrugSet", "DrugSetError", "available_drug_sets", "load_drug_set"]
 
@@ -76,20 +77,32 @@ class DrugSetError(ValueError):
 _Strict = StrictData
 
 
+class FitRecord(_Strict):
+    """Where a fitted value comes from: the data, the fitting problem, the objective at the estimate and the
+    engine's confidence interval."""
+
+    data: str = Field(description="the published data (or published model course) the value was fitted to")
+    problem: str = Field(description="the fitting problem or script")
+    objective: float = Field(description="minus the log-likelihood at the estimate")
+    interval: str = Field(default="", description="e.g. 95% profile CI [a, b]")
+
+
 class Value(_Strict):
-    """A number and where it comes from: exactly one of ``source`` (+ ``where``), ``derived``, ``assumed``."""
+    """A number and where it comes from: exactly one of ``source`` (+ ``where``), ``derived``, ``assumed``,
+    ``fitted``."""
 
     value: float
     source: str | None = Field(default=None, description="key of a reference of this set")
     where: str = Field(default="", description="table, figure or passage of the source")
     derived: str | None = Field(default=None, description="how it was computed from cited values")
     assumed: str | None = Field(default=None, description="why no source is given")
+    fitted: FitRecord | None = Field(default=None, description="estimated with hemasim.inference on named data")
 
     @model_validator(mode="after")
     def _one_provenance(self) -> Value:
-        given = [k for k in ("source", "derived", "assumed") if getattr(self, k) is not None]
+        given = [k for k in ("source", "derived", "assumed", "fitted") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("give exactly one of source, derived or assumed for every value")
+            raise ValueError("give exactly one of source, derived or assumed (or fitted) for every value")
         if not math.isfinite(self.value):
             raise ValueError("value must be a finite number")
         return self
@@ -175,6 +188,25 @@ class PK(_Strict):
 
 
 Lineage = Literal["neutrophil", "monocyte", "erythroid", "megakaryocyte"]
+#: marrow stages a cycle-dependent kill can reach in the full model (docs/chemotherapy_full_model.md)
+KillStage = Literal["committed_progenitors", "dividing_precursors", "multipotent_progenitors", "short_term_stem",
+                    "long_term_stem"]
+
+
+class FullModelKill(_Strict):
+    """How a linear proliferation effect acts in the full multilineage model (absent: as in the chain, on the
+    named lineages' progenitors and dividing precursors with the chain's slope).
+
+    Every compartment of ``stages`` loses cells at E x (its division rate), E = ``slope_L_per_umol`` x C: a
+    cycle-dependent drug kills a cell when it divides, so a compartment is hit in proportion to how fast its
+    cells cycle. ``committed_progenitors`` and ``dividing_precursors`` are those of ``lineages``; the stem and
+    multipotent stages are shared by all lineages. The slope is the full model's own (fitted there), not the
+    chain's, whose single proliferating pool stands for all of them.
+    """
+
+    slope_L_per_umol: Value
+    lineages: list[Lineage] = Field(min_length=1)
+    stages: list[KillStage] = Field(min_length=1)
 
 
 class Effect(_Strict):
@@ -194,9 +226,13 @@ class Effect(_Strict):
     ec50_ng_per_mL: Value | None = None
     ec50_nmol_per_L: Value | None = None
     hill: Value | None = None
+    #: the kill in the full model (linear proliferation effects only); absent: the chain's law on ``lineages``
+    full_model: FullModelKill | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> Effect:
+        if self.full_model is not None and (self.acts_on != "proliferation" or self.model != "linear"):
+            raise ValueError("full_model: only a linear proliferation effect has a full-model kill")
         if self.model == "linear":
             if self.slope_L_per_umol is None or any(
                     v is not None for v in (self.emax, self.ec50_ng_per_mL, self.ec50_nmol_per_L, self.hill)):
@@ -303,7 +339,9 @@ class DrugSet(_Strict):
         """A parameter record for the value at ``path`` (its provenance kept), converted to ``value``/``unit``."""
         v = self.value_record(path)
         if v.source is not None:
-            prov: Cited | Derived | Assumed = Cited(self.reference(v.source), v.where or "as published")
+            prov: Cited | Derived | Assumed | Fitted = Cited(self.reference(v.source), v.where or "as published")
+        elif v.fitted is not None:
+            prov = Fitted((v.fitted.data,), v.fitted.problem, v.fitted.objective, v.fitted.interval)
         elif v.derived is not None:
             prov = Derived((f"{self.name} set",), v.derived)
         else:

@@ -7,24 +7,27 @@ Compartments of drug ``d``: ``d_depot`` (subcutaneous/oral doses; F is applied a
 ``d_central``, ``d_peripheral_k``, ``d_infusion_rate`` (a control state in ug/day, set by infusion
 events, that feeds the central compartment at that rate) and ``d_auc`` (cumulative exposure,
 ug*day/L). Effects follow Friberg 2002: a proliferation effect E removes E times the progenitors'
-proliferation flux (so net proliferation is multiplied by 1 - E and E > 1 kills).
+proliferation flux (so net proliferation is multiplied by 1 - E and E > 1 kills). In the full model a linear
+proliferation effect with a ``full_model`` block kills E x (division rate) x cells in every cycling compartment
+it names, stem stages included, with its own fitted slope (docs/chemotherapy_full_model.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
 
 from hemasim.biology.body import body_surface_area_m2
-from hemasim.biology.builder import BuildContext
+from hemasim.biology.builder import BuildContext, LineageHandles
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 from hemasim.pharmacology.drug_sets import (
     HOURS_PER_DAY,
     DrugSet,
     Effect,
+    FullModelKill,
     NeutrophilMediatedClearance,
     SaturableElimination,
     SaturablePeripheral,
@@ -49,6 +52,8 @@ class DrugExposure:
     drug_set: DrugSet
     #: only the effects on these lineages (None: all); the Friberg chain of one lineage passes its own
     lineages: tuple[str, ...] | None = None
+    #: per-patient values of the set's values for a cohort, by dotted path (e.g. between-patient drug sensitivity)
+    per_patient: Mapping[str, np.ndarray] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def drug(self) -> str:
@@ -63,7 +68,12 @@ class DrugExposure:
         names = drug_state_names(d)
         m = Module(f"pkpd_{d}")
 
+        unknown = sorted(set(self.per_patient) - {p for p, _ in ds.values_with_paths()})
+        if unknown:
+            raise ValueError(f"drug set {ds.name!r} has no value at {', '.join(unknown)} (per_patient)")
+
         def rec(path: str, value: float, unit: str, description: str) -> float:
+            value = self.per_patient.get(path, value)  # type: ignore[assignment]  # an array for a cohort
             ctx.extra_parameters.append(ds.parameter(path, float(np.median(value)), unit, description))
             return value
 
@@ -209,6 +219,10 @@ class DrugExposure:
                 conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
         d = self.drug
         base = f"effects.{i}."
+        full = eff.full_model if ctx.cycling_stages else None  # the stem module is built: the full model
+        if full is not None:
+            self._full_model_kill(ctx, m, i, eff, full, conc, mw, rec, pname)
+            return
         if eff.model == "linear":
             slope = rec(base + "slope_L_per_umol", _required(eff.slope_L_per_umol, base + "slope_L_per_umol").value,
                         "L/umol", f"{d} effect slope on {eff.acts_on}")
@@ -238,15 +252,47 @@ class DrugExposure:
         for lineage in eff.lineages:
             h = ctx.lineage(lineage)
             if eff.acts_on == "proliferation":  # every dividing compartment of the lineage
-                m.flow(f"{d}_kill_{lineage}_progenitors", "drug_kill", h.progenitor, None, h.proliferation_rate,
-                       feedbacks=(h.feedback, fb), parameters=used)
-                for comp, division_rate in h.dividing:
-                    m.flow(f"{d}_kill_{comp}", "drug_kill", comp, None, division_rate, feedbacks=(fb,),
-                           parameters=used)
+                _kill_lineage(m, d, h, lineage, fb, used)
             elif eff.acts_on == "production":
                 _add(extra, [h.input_flow], fb)
             else:  # maturation speed: the post-mitotic chain (not the proliferating pool's exit)
                 _add(extra, h.maturation_flows[1:], fb)
+
+    def _full_model_kill(self, ctx: BuildContext, m: Module, i: int, eff: Effect, full: FullModelKill, conc: str,
+                         mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
+        """Cycle-dependent kill in the full model: every compartment of ``full.stages`` loses E x (its division
+        rate) x cells per day, E = slope x C (umol/L); see docs/chemotherapy_full_model.md."""
+        d = self.drug
+        path = f"effects.{i}.full_model.slope_L_per_umol"
+        slope = rec(path, full.slope_L_per_umol.value, "L/umol",
+                    f"{d} kill per division in the full model (E = slope x C)")
+        used = (pname(path),)
+        # the source's published (chain) slope is not used here, but the full-model slope was fitted to the course
+        # it drives: recorded so that the run cites the published model behind the fitted value
+        rec(f"effects.{i}.slope_L_per_umol", _required(eff.slope_L_per_umol, f"effects.{i}.slope_L_per_umol").value,
+            "L/umol", f"{d} published chain slope, whose typical course the full-model slope was fitted to")
+        fb = f"{d}_effect_{i}_full_model_kill"
+        m.feedbacks.append(Feedback(fb, FeedbackKind.LINEAR, (slope / mw,), signal=conc, parameters=used))
+        stages = set(full.stages)
+        for lineage in full.lineages:
+            _kill_lineage(m, d, ctx.lineage(lineage), lineage, fb, used,
+                          progenitors="committed_progenitors" in stages,
+                          precursors="dividing_precursors" in stages)
+        for stage in ctx.cycling_stages:
+            if stage.stage in stages:
+                m.flow(f"{d}_kill_{stage.compartment}", "drug_kill", stage.compartment, None, stage.division_rate,
+                       feedbacks=(*stage.feedbacks, fb), parameters=(*used, *stage.parameters))
+
+
+def _kill_lineage(m: Module, drug: str, h: LineageHandles, lineage: str, fb: str, used: tuple[str, ...],
+                  progenitors: bool = True, precursors: bool = True) -> None:
+    """Kill flows E x (division rate) x cells on a lineage's proliferating progenitors and dividing precursors."""
+    if progenitors:
+        m.flow(f"{drug}_kill_{lineage}_progenitors", "drug_kill", h.progenitor, None, h.proliferation_rate,
+               feedbacks=(h.feedback, fb), parameters=used)
+    if precursors:
+        for comp, division_rate in h.dividing:
+            m.flow(f"{drug}_kill_{comp}", "drug_kill", comp, None, division_rate, feedbacks=(fb,), parameters=used)
 
 
 def _required(value: _T | None, path: str) -> _T:
