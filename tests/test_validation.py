@@ -12,7 +12,7 @@ from hemasim.validation.scenario_runs import validation_scenario, validation_sce
 
 from .conftest import EXAMPLES
 
-EXPECTED_IDS = ({f"S{i}" for i in range(1, 23)} | {f"C{i}" for i in range(1, 7)} | {f"T{i}" for i in range(1, 7)}
+EXPECTED_IDS = ({f"S{i}" for i in range(1, 23)} | {f"C{i}" for i in range(1, 9)} | {f"T{i}" for i in range(1, 7)}
                 | {f"D{i}" for i in range(1, 5)} | {f"A{i}" for i in range(1, 5)} | {f"I{i}" for i in range(1, 6)}
                 | {"M1", "M2"} | {f"G{i}" for i in range(1, 10)})
 EXPECTED_IDS |= {f"P{i}" for i in range(1, 11)}  # branch predict: other_predictions
@@ -104,6 +104,7 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 #: six days, against 36.6 x10^9/L in donors) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
 #: production, no CD8 memory inflation). Anything else failing is a regression.
 KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8", "G9"}
+KNOWN_FAILURES |= {"C7"}  # branch chemo: grade 3/4 neutropenia in the full model (docs/chemotherapy_full_model.md)
 KNOWN_FAILURES |= {"S18", "I6"}  # branch lymph: naive CD4 proliferation covered (fails), PCV from month 3
 
 
@@ -118,8 +119,8 @@ def test_covered_steady_state_targets_pass():
 @pytest.mark.integration
 def test_chemotherapy_targets_pass_and_cited_values_must_be_cited():
     report = run_validation(["chemotherapy"])
-    assert report.ok, [t.id for t in report.failed]
-    assert {t.id for t in report.targets if t.status == "pass"} == {f"C{i}" for i in range(1, 7)}
+    assert {t.id for t in report.failed} <= {"C7"}, [t.id for t in report.failed]  # C7: docs/chemotherapy_full_model.md
+    assert {t.id for t in report.targets if t.status == "pass"} == {f"C{i}" for i in range(1, 7)} | {"C8"}
     # the full multilineage model is reported beside C4, never judged
     c4 = next(t for t in report.targets if t.id == "C4")
     assert {c.status for c in c4.checks} == {"pass", "info"}
