@@ -232,3 +232,264 @@ def pool_steps(rng, sizes, advantage, alive, n_alive, n_steps, rate_dt, exp_tabl
             n_alive, with_advantage = _compact(sizes, advantage, alive, n_alive)
             listed_dead = 0
     return n_alive, divisions, cell_days
+
+
+# --- CH populations (hemasim.clonal.ch): the whole Kendall step of a chunk of people, compiled -----------------
+# Not the numpy path's stream: each clone's exact (Kendall 1948) size is drawn cell by cell for small clones
+# (one uniform per founder cell, a logarithm only when its family grew), and as binomial survivors plus a
+# negative binomial for larger ones; the new drivers' selection comes from the truncated gamma law by rejection.
+# Same law, other numbers: tests/test_clonal_kernels.py compares the two paths' distributions.
+
+#: clones up to this many cells have each founder cell's family drawn in turn (above it: binomial + neg. binomial)
+_CELL_BY_CELL = 16
+#: how :func:`_selection` draws a gamma law truncated to s >= s_min (chosen by :func:`selection_method`)
+SELECT_GAMMA, SELECT_EXPONENTIAL, SELECT_TILTED_EXPONENTIAL = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def _kendall_coefficients(birth, death, t):  # pragma: no cover - compiled
+    """(alpha, gamma) of :func:`hemasim.clonal.ch.kendall_coefficients`, for one clone."""
+    lam_t = (birth - death) * t
+    if abs(lam_t) < 1e-8:
+        critical = birth * t / (1.0 + birth * t)
+        alpha = gamma = critical
+    else:
+        em1 = math.expm1(lam_t)
+        denom = birth * (em1 + 1.0) - death
+        if denom == 0.0:
+            denom = 1.0
+        alpha = death * em1 / denom
+        gamma = birth * em1 / denom
+    return min(max(alpha, 0.0), 1.0), min(max(gamma, 0.0), 1.0 - 1e-15)
+
+
+@njit(cache=True, inline="always")
+def _kendall_size(rng, cells, alpha, gamma):  # pragma: no cover - compiled
+    """A clone of ``cells`` cells after the step: each founder's family is extinct with probability alpha,
+    else geometric on {1, 2, ...} with P(n) proportional to gamma^(n - 1)."""
+    if cells > _CELL_BY_CELL:
+        survivors = rng.binomial(cells, 1.0 - alpha)
+        return survivors + rng.negative_binomial(survivors, 1.0 - gamma) if survivors > 0 else 0
+    total = 0
+    for _ in range(cells):
+        u = rng.random()
+        if u < alpha:
+            continue
+        w = 1.0 - (u - alpha) / (1.0 - alpha)  # uniform on (0, 1]: the family has >= k + 1 cells if w <= gamma^k
+        if w > gamma:
+            total += 1
+        else:
+            total += 1 + int(math.floor(math.log(max(w, 1e-300)) / math.log(gamma)))
+    return total
+
+
+@njit(cache=True, inline="always")
+def _selection(rng, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
+    """A selection coefficient (per year) from Gamma(shape, rate) restricted to s >= s_min, exactly, by
+    rejection: from the gamma law itself (SELECT_GAMMA), or s_min + an exponential of ``proposal_rate``
+    accepted with the density's ratio to it (the other two; see :func:`selection_method`)."""
+    if method == SELECT_GAMMA:
+        while True:
+            s = rng.standard_gamma(shape) / rate
+            if s >= s_min:
+                return s
+    while True:
+        y = rng.standard_exponential() / proposal_rate
+        accept = (1.0 + y / s_min) ** (shape - 1.0)
+        if method == SELECT_TILTED_EXPONENTIAL:
+            accept *= math.exp(-(shape - 1.0) * y / s_min)
+        if rng.random() < accept:
+            return s_min + y
+
+
+def selection_method(shape: float, rate: float, s_min: float) -> tuple[int, float]:
+    """(method, proposal rate) for :func:`_selection`, the one that accepts more draws: the gamma law itself
+    while s_min is low (P(s >= s_min) is large), else an exponential proposal from s_min (over s_min the density
+    is at most (1 + y / s_min)^(shape - 1) e^(-rate y) times its value there; for shape >= 1 the proposal's
+    rate is lowered by (shape - 1) / s_min to cover the power)."""
+    if shape < 1.0:
+        if s_min > 0.0 and rate * s_min >= 0.5:
+            return SELECT_EXPONENTIAL, rate
+        return SELECT_GAMMA, rate
+    if s_min > 0.0 and rate * s_min >= shape:  # from the mean up: the tilted rate is >= rate / shape
+        return SELECT_TILTED_EXPONENTIAL, rate - (shape - 1.0) / s_min
+    return SELECT_GAMMA, rate
+
+
+@njit(cache=True)
+def draw_selections(rng, n, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
+    """``n`` draws of :func:`_selection` (for tests)."""
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = _selection(rng, shape, rate, s_min, method, proposal_rate)
+    return out
+
+
+@njit(cache=True)
+def kendall_sizes(rng, cells, birth, death, t):  # pragma: no cover - compiled
+    """:func:`_kendall_size` for arrays of clones (for tests; the cohort kernel calls it inline)."""
+    out = np.empty(cells.shape[0], dtype=np.int64)
+    for i in range(cells.shape[0]):
+        alpha, gamma = _kendall_coefficients(birth[i], death[i], t[i])
+        out[i] = _kendall_size(rng, cells[i], alpha, gamma)
+    return out
+
+
+#: the scalars of a cohort's pool dynamics, in the order :func:`ch_steps` reads them from its ``pool`` array
+POOL_FIELDS = ("n_star", "divisions_per_year", "strong_arrivals_per_cell_year", "weak_arrivals_per_cell_year",
+               "selection_shape", "selection_rate_years", "min_selection_per_year", "proposal_rate",
+               "panel_fraction")
+
+
+@njit(cache=True)
+def _stay_probabilities(owner, sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells, a_p,
+                        wild):  # pragma: no cover - compiled
+    """Each person's wild-type stay probability that holds the pool, and wild-type cells."""
+    n_people = a_p.shape[0]
+    load = np.zeros(n_people)
+    for i in range(n_clones):
+        load[owner[i]] += sizes[i] * advantage[i]
+    for p in range(n_people):
+        for b in range(weak_advantage.shape[0]):
+            load[p] += weak_mass[p, b] * weak_advantage[b]
+        a_p[p] = 0.5 * n_star / (n_star + load[p])
+        wild[p] = max(n_star - driver_cells[p], 0.0)
+
+
+@njit(cache=True, inline="always")
+def _rates(stay, divisions_per_year):  # pragma: no cover - compiled
+    """hemasim.clonal.ch.birth_death_rates for one clone."""
+    a = min(max(stay, 0.0), 1.0)
+    return divisions_per_year * a * a, divisions_per_year * (1.0 - a) * (1.0 - a)
+
+
+@njit(cache=True, inline="always")
+def _grow_clones(rng, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
+    """Every strong clone over the step, exactly; the extinct are dropped (order kept). Returns how many live."""
+    m = 0
+    for i in range(n_clones):
+        birth, death = _rates(a_p[owner[i]] * (1.0 + advantage[i]), r)
+        alpha, gamma = _kendall_coefficients(birth, death, step_years)
+        size = _kendall_size(rng, sizes[i], alpha, gamma)
+        if size > 0:
+            owner[m], sizes[m], advantage[m] = owner[i], size, advantage[i]
+            selection[m], panel[m] = selection[i], panel[i]
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage,
+               step_years):  # pragma: no cover - compiled
+    """The weak drivers' expected cells: the mean of the same process, arrivals spread over the step."""
+    for p in range(a_p.shape[0]):
+        for b in range(weak_advantage.shape[0]):
+            lam_dt = r * (2.0 * a_p[p] * (1.0 + weak_advantage[b]) - 1.0) * step_years
+            grown = math.expm1(lam_dt) / lam_dt if abs(lam_dt) > 1e-12 else 1.0
+            arrivals = weak_rate * weak_probability[b] * wild[p] * step_years
+            weak_mass[p, b] = weak_mass[p, b] * math.exp(lam_dt) + arrivals * grown
+
+
+@njit(cache=True)
+def _enlarged(owner, sizes, advantage, selection, panel, n_clones, capacity):  # pragma: no cover - compiled
+    """The clone arrays copied into arrays of ``capacity`` entries."""
+    new_owner, new_sizes = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
+    new_advantage, new_selection = np.empty(capacity), np.empty(capacity)
+    new_panel = np.empty(capacity, np.bool_)
+    new_owner[:n_clones], new_sizes[:n_clones] = owner[:n_clones], sizes[:n_clones]
+    new_advantage[:n_clones], new_selection[:n_clones] = advantage[:n_clones], selection[:n_clones]
+    new_panel[:n_clones] = panel[:n_clones]
+    return new_owner, new_sizes, new_advantage, new_selection, new_panel
+
+
+@njit(cache=True, inline="always")
+def _add_drivers(rng, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
+                 step_years):  # pragma: no cover - compiled
+    """The new strong drivers of each person: selection drawn, arrival uniform in the step, grown exactly to
+    its end from one cell; those still alive are appended. Returns the number of clones."""
+    r, shape, rate, s_min, proposal_rate, panel_fraction = pool[1], pool[4], pool[5], pool[6], pool[7], pool[8]
+    for p in range(n_new.shape[0]):
+        for _ in range(n_new[p]):
+            s = _selection(rng, shape, rate, s_min, method, proposal_rate)
+            adv = s * (1.0 / r)
+            birth, death = _rates(a_p[p] * (1.0 + adv), r)
+            alpha, gamma = _kendall_coefficients(birth, death, step_years * rng.random())
+            size = _kendall_size(rng, 1, alpha, gamma)
+            in_panel = rng.random() < panel_fraction
+            if size > 0:
+                owner[n_clones], sizes[n_clones], advantage[n_clones] = p, size, adv
+                selection[n_clones], panel[n_clones] = s, in_panel
+                n_clones += 1
+    return n_clones
+
+
+@njit(cache=True)
+def _hold_pool(owner, sizes, n_clones, weak_mass, driver_cells, n_star):  # pragma: no cover - compiled
+    """Driver cells per person; where drivers overfill the pool (a rare overshoot within a step) they are
+    scaled down to it, as in the numpy path."""
+    n_people = driver_cells.shape[0]
+    scale = np.ones(n_people)
+    for rescale in range(2):
+        driver_cells[:] = 0.0
+        for i in range(n_clones):
+            driver_cells[owner[i]] += sizes[i]
+        over = False
+        for p in range(n_people):
+            driver_cells[p] += weak_mass[p].sum()
+            if driver_cells[p] > n_star:
+                scale[p] = n_star / max(driver_cells[p], 1.0)
+                over = True
+        if rescale == 1 or not over:
+            return
+        for i in range(n_clones):
+            sizes[i] = max(int(math.floor(sizes[i] * scale[owner[i]])), 1)
+        for p in range(n_people):
+            weak_mass[p] *= scale[p]
+
+
+@njit(cache=True)
+def _record_year(j, owner, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
+                 above):  # pragma: no cover - compiled
+    """hemasim.clonal.ch._CohortRecord.year: largest VAFs, the pool's driver share, clones at VAF >= 2%."""
+    for i in range(n_clones):
+        vaf = sizes[i] / (2.0 * n_star)
+        p = owner[i]
+        max_any[p, j] = max(max_any[p, j], vaf)
+        if panel[i]:
+            max_panel[p, j] = max(max_panel[p, j], vaf)
+        if vaf >= 0.02:
+            above[p, j] += 1
+    for p in range(driver_cells.shape[0]):
+        share[p, j] = driver_cells[p] / n_star
+
+
+@njit(cache=True, nogil=True)
+def ch_steps(rng, first_step, last_step, steps_per_year, step_years, owner, sizes, advantage, selection, panel,
+             n_clones, weak_mass, driver_cells, pool, weak_probability, weak_advantage, method, max_panel, max_any,
+             share, above):  # pragma: no cover - compiled
+    """Steps ``first_step + 1 .. last_step`` of a CH cohort (:func:`hemasim.clonal.ch.simulate_ch_cohort`), each
+    whole year recorded. The clone arrays hold ``n_clones`` clones and may be replaced by larger ones: returns
+    (owner, sizes, advantage, selection, panel, n_clones). ``pool`` holds :data:`POOL_FIELDS`."""
+    n_star, r, strong_rate, weak_rate = pool[0], pool[1], pool[2], pool[3]
+    n_people = driver_cells.shape[0]
+    a_p, wild = np.empty(n_people), np.empty(n_people)
+    n_new = np.empty(n_people, np.int64)
+    for k in range(first_step + 1, last_step + 1):
+        _stay_probabilities(owner, sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells,
+                            a_p, wild)
+        n_clones = _grow_clones(rng, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years)
+        _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage, step_years)
+        total_new = 0
+        for p in range(n_people):
+            n_new[p] = rng.poisson(strong_rate * wild[p] * step_years)
+            total_new += n_new[p]
+        if n_clones + total_new > sizes.shape[0]:
+            owner, sizes, advantage, selection, panel = _enlarged(owner, sizes, advantage, selection, panel,
+                                                                  n_clones, 2 * (n_clones + total_new))
+        n_clones = _add_drivers(rng, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
+                                step_years)
+        _hold_pool(owner, sizes, n_clones, weak_mass, driver_cells, n_star)
+        if k % steps_per_year == 0:
+            _record_year(k // steps_per_year, owner, sizes, panel, n_clones, driver_cells, n_star, max_panel,
+                         max_any, share, above)
+    return owner, sizes, advantage, selection, panel, n_clones
