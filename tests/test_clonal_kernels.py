@@ -84,12 +84,13 @@ def test_kernel_argument_is_checked() -> None:
 def test_compiled_kendall_step_has_kendalls_law(cells: int, birth: float, death: float, t: float) -> None:
     """Against the numpy step's draws: the share extinct and the mean and variance of the size (n0 e^(lam t) and
     n0 (b + d)/(b - d) e^(lam t) (e^(lam t) - 1), the linear birth-death moments), within sampling error."""
-    from hemasim.clonal._kernels import kendall_sizes
+    from hemasim.clonal._kernels import kendall_sizes, uniform_state
     from hemasim.clonal.ch import kendall_step
 
     reps = 60_000
     args = (np.full(reps, cells, dtype=np.int64), np.full(reps, birth), np.full(reps, death))
-    fast = kendall_sizes(np.random.default_rng(1), *args, np.full(reps, t))
+    rng = np.random.default_rng(1)
+    fast = kendall_sizes(rng, uniform_state(rng), *args, np.full(reps, t))
     ref = kendall_step(np.random.default_rng(2), *args, t)
     lam = birth - death
     mean = cells * np.exp(lam * t)
@@ -113,10 +114,11 @@ def test_compiled_selection_draws_the_landscapes_truncated_gamma(shape: float, r
     from scipy import special
     from scipy.stats import ks_2samp, kstest
 
-    from hemasim.clonal._kernels import draw_selections, selection_method
+    from hemasim.clonal._kernels import draw_selections, selection_method, uniform_state
 
     land = DriverLandscape(1e-3, shape, rate, panel_fraction=0.1)
-    fast = draw_selections(np.random.default_rng(3), 40_000, shape, rate, s_min,
+    rng = np.random.default_rng(3)
+    fast = draw_selections(rng, uniform_state(rng), 40_000, shape, rate, s_min,
                            *selection_method(shape, rate, s_min))
     assert fast.min() >= s_min
     lo = special.gammainc(shape, rate * s_min)

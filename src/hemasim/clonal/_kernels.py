@@ -256,50 +256,137 @@ def _kendall_coefficients(birth, death, t):  # pragma: no cover - compiled
     else:
         em1 = math.expm1(lam_t)
         denom = birth * (em1 + 1.0) - death
-        if denom == 0.0:
-            denom = 1.0
-        alpha = death * em1 / denom
-        gamma = birth * em1 / denom
+        scale = em1 / denom if denom != 0.0 else em1
+        alpha = death * scale
+        gamma = birth * scale
     return min(max(alpha, 0.0), 1.0), min(max(gamma, 0.0), 1.0 - 1e-15)
 
 
-@njit(cache=True, inline="always")
-def _kendall_size(rng, cells, alpha, gamma):  # pragma: no cover - compiled
-    """A clone of ``cells`` cells after the step: each founder's family is extinct with probability alpha,
-    else geometric on {1, 2, ...} with P(n) proportional to gamma^(n - 1)."""
-    if cells > _CELL_BY_CELL:
-        survivors = rng.binomial(cells, 1.0 - alpha)
-        return survivors + rng.negative_binomial(survivors, 1.0 - gamma) if survivors > 0 else 0
-    total = 0
-    for _ in range(cells):
-        u = rng.random()
-        if u < alpha:
-            continue
-        w = 1.0 - (u - alpha) / (1.0 - alpha)  # uniform on (0, 1]: the family has >= k + 1 cells if w <= gamma^k
-        if w > gamma:
-            total += 1
-        else:
-            total += 1 + int(math.floor(math.log(max(w, 1e-300)) / math.log(gamma)))
-    return total
+_ROTATE_23, _ROTATE_45, _SHIFT_17, _SHIFT_11 = np.uint64(23), np.uint64(45), np.uint64(17), np.uint64(11)
 
 
 @njit(cache=True, inline="always")
-def _selection(rng, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
-    """A selection coefficient (per year) from Gamma(shape, rate) restricted to s >= s_min, exactly, by
-    rejection: from the gamma law itself (SELECT_GAMMA), or s_min + an exponential of ``proposal_rate``
-    accepted with the density's ratio to it (the other two; see :func:`selection_method`)."""
-    if method == SELECT_GAMMA:
-        while True:
-            s = rng.standard_gamma(shape) / rate
-            if s >= s_min:
-                return s
+def _rotl(x, k):  # pragma: no cover - compiled
+    return (x << k) | (x >> (np.uint64(64) - k))
+
+
+@njit(cache=True, inline="always")
+def _uniform(state):  # pragma: no cover - compiled
+    """A uniform on [0, 1) from xoshiro256++ (Blackman & Vigna 2019), its 4-word state updated in place: the
+    cohort kernel's many plain uniforms, inline (NumPy's generator, called through a pointer, costs ~3x more).
+    The state is seeded from the cohort's NumPy generator, so a seed still fixes every number."""
+    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+    result = _rotl(s0 + s3, _ROTATE_23) + s0
+    t = s1 << _SHIFT_17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = _rotl(s3, _ROTATE_45)
+    state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+    return float(result >> _SHIFT_11) * (1.0 / 9007199254740992.0)
+
+
+#: counts drawn by inversion (one uniform, walking the probabilities) while their mean is below this
+_INVERSION_MEAN = 30.0
+#: 1 / (k + 1) for the inversion walks (a walk stops before mean + 10 sqrt(mean + 1) + 10 < 100 steps)
+_RECIPROCALS = 1.0 / np.arange(1.0, 129.0)
+
+
+@njit(cache=True, inline="always")
+def _count_by_inversion(state, first, negative, n, p, mean):  # pragma: no cover - compiled
+    """A count k >= 0 by inversion from P(0) = ``first``: Binomial(n, p) deaths, or (``negative``) the
+    NegativeBinomial failures before n successes of probability 1 - p. A walk that outruns round-off (past
+    mean + 10 sd + 10) restarts with a fresh uniform, as NumPy's binomial inversion does."""
+    bound = mean + 10.0 * math.sqrt(mean + 1.0) + 10.0
+    odds = p if negative else p / (1.0 - p)
+    step = 1 if negative else -1
     while True:
-        y = rng.standard_exponential() / proposal_rate
+        u = _uniform(state)
+        k = 0
+        pk = first
+        while u > pk and k <= bound:
+            u -= pk
+            pk *= (n + step * k) * _RECIPROCALS[k] * odds
+            k += 1
+        if k <= bound:
+            return k
+
+
+@njit(cache=True, inline="always")
+def _kendall_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
+    """A clone of ``cells`` cells after the step: each founder's family is extinct with probability alpha,
+    else geometric on {1, 2, ...} with P(n) proportional to gamma^(n - 1). Small clones: founder by founder
+    (one uniform each, a logarithm only when the family grew). Larger: deaths among the founders binomial,
+    then the survivors' extra cells negative binomial, each by inversion. Returns -1 where a mean is too
+    large for inversion: :func:`_kendall_size_large` draws those (a separate function: a call that passes
+    NumPy's generator costs about as much as a small clone's whole step)."""
+    if cells <= _CELL_BY_CELL:
+        total = 0
+        per_survivor = 1.0 / (1.0 - alpha) if alpha < 1.0 else 0.0
+        log_gamma = 0.0
+        for _ in range(cells):
+            u = _uniform(state)
+            if u < alpha:
+                continue
+            w = 1.0 - (u - alpha) * per_survivor  # uniform on (0, 1]: the family has >= k + 1 cells if w <= gamma^k
+            if w > gamma:
+                total += 1
+            else:
+                if log_gamma == 0.0:
+                    log_gamma = math.log(gamma)
+                total += 1 + int(math.floor(math.log(max(w, 1e-300)) / log_gamma))
+        return total
+    if cells * alpha >= _INVERSION_MEAN or cells * gamma >= _INVERSION_MEAN * (1.0 - gamma):
+        return -1
+    survivors = cells - _count_by_inversion(state, math.exp(cells * math.log1p(-alpha)), False, cells, alpha,
+                                            cells * alpha)
+    if survivors == 0:
+        return 0
+    return survivors + _count_by_inversion(state, math.exp(survivors * math.log1p(-gamma)), True, survivors, gamma,
+                                           survivors * gamma / (1.0 - gamma))
+
+
+@njit(cache=True)
+def _kendall_size_large(rng, state, cells, alpha, gamma):  # pragma: no cover - compiled
+    """:func:`_kendall_size` for large clones: survivors and extra cells by inversion while their means are
+    small, else by NumPy's algorithms (BTPE binomial, gamma-Poisson negative binomial)."""
+    if cells * alpha < _INVERSION_MEAN:
+        survivors = cells - _count_by_inversion(state, math.exp(cells * math.log1p(-alpha)), False, cells, alpha,
+                                                cells * alpha)
+    else:
+        survivors = rng.binomial(cells, 1.0 - alpha)
+    if survivors == 0:
+        return 0
+    extra_mean = survivors * gamma / (1.0 - gamma)
+    if extra_mean < _INVERSION_MEAN:
+        return survivors + _count_by_inversion(state, math.exp(survivors * math.log1p(-gamma)), True, survivors,
+                                               gamma, extra_mean)
+    return survivors + rng.negative_binomial(survivors, 1.0 - gamma)
+
+
+@njit(cache=True, inline="always")
+def _selection(state, shape, s_min, method, proposal_rate):  # pragma: no cover - compiled
+    """A selection coefficient (per year) from Gamma(shape, rate) restricted to s >= s_min, exactly, by
+    rejection: s_min + an exponential of ``proposal_rate`` accepted with the density's ratio to it (the
+    exponential methods of :func:`selection_method`; SELECT_GAMMA is :func:`_selection_gamma`)."""
+    while True:
+        y = -math.log(1.0 - _uniform(state)) / proposal_rate  # exponential
         accept = (1.0 + y / s_min) ** (shape - 1.0)
         if method == SELECT_TILTED_EXPONENTIAL:
             accept *= math.exp(-(shape - 1.0) * y / s_min)
-        if rng.random() < accept:
+        if _uniform(state) < accept:
             return s_min + y
+
+
+@njit(cache=True)
+def _selection_gamma(rng, shape, rate, s_min):  # pragma: no cover - compiled
+    """A selection coefficient from Gamma(shape, rate) restricted to s >= s_min: gamma draws until one is."""
+    while True:
+        s = rng.standard_gamma(shape) / rate
+        if s >= s_min:
+            return s
 
 
 def selection_method(shape: float, rate: float, s_min: float) -> tuple[int, float]:
@@ -317,21 +404,25 @@ def selection_method(shape: float, rate: float, s_min: float) -> tuple[int, floa
 
 
 @njit(cache=True)
-def draw_selections(rng, n, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
+def draw_selections(rng, state, n, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
     """``n`` draws of :func:`_selection` (for tests)."""
     out = np.empty(n)
     for i in range(n):
-        out[i] = _selection(rng, shape, rate, s_min, method, proposal_rate)
+        if method == SELECT_GAMMA:
+            out[i] = _selection_gamma(rng, shape, rate, s_min)
+        else:
+            out[i] = _selection(state, shape, s_min, method, proposal_rate)
     return out
 
 
 @njit(cache=True)
-def kendall_sizes(rng, cells, birth, death, t):  # pragma: no cover - compiled
+def kendall_sizes(rng, state, cells, birth, death, t):  # pragma: no cover - compiled
     """:func:`_kendall_size` for arrays of clones (for tests; the cohort kernel calls it inline)."""
     out = np.empty(cells.shape[0], dtype=np.int64)
     for i in range(cells.shape[0]):
         alpha, gamma = _kendall_coefficients(birth[i], death[i], t[i])
-        out[i] = _kendall_size(rng, cells[i], alpha, gamma)
+        size = _kendall_size(state, cells[i], alpha, gamma)
+        out[i] = size if size >= 0 else _kendall_size_large(rng, state, cells[i], alpha, gamma)
     return out
 
 
@@ -339,6 +430,20 @@ def kendall_sizes(rng, cells, birth, death, t):  # pragma: no cover - compiled
 POOL_FIELDS = ("n_star", "divisions_per_year", "strong_arrivals_per_cell_year", "weak_arrivals_per_cell_year",
                "selection_shape", "selection_rate_years", "min_selection_per_year", "proposal_rate",
                "panel_fraction")
+
+
+@njit(cache=True, inline="always")
+def _poisson_small(state, lam):  # pragma: no cover - compiled
+    """Poisson(lam) by multiplying uniforms (Knuth) below a mean of 10; -1 above (the caller draws NumPy's)."""
+    if lam >= 10.0:
+        return -1
+    limit = math.exp(-lam)
+    k = 0
+    prod = _uniform(state)
+    while prod > limit:
+        k += 1
+        prod *= _uniform(state)
+    return k
 
 
 @njit(cache=True)
@@ -364,13 +469,15 @@ def _rates(stay, divisions_per_year):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
-def _grow_clones(rng, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
+def _grow_clones(rng, state, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
     """Every strong clone over the step, exactly; the extinct are dropped (order kept). Returns how many live."""
     m = 0
     for i in range(n_clones):
         birth, death = _rates(a_p[owner[i]] * (1.0 + advantage[i]), r)
         alpha, gamma = _kendall_coefficients(birth, death, step_years)
-        size = _kendall_size(rng, sizes[i], alpha, gamma)
+        size = _kendall_size(state, sizes[i], alpha, gamma)
+        if size < 0:
+            size = _kendall_size_large(rng, state, sizes[i], alpha, gamma)
         if size > 0:
             owner[m], sizes[m], advantage[m] = owner[i], size, advantage[i]
             selection[m], panel[m] = selection[i], panel[i]
@@ -403,19 +510,22 @@ def _enlarged(owner, sizes, advantage, selection, panel, n_clones, capacity):  #
 
 
 @njit(cache=True, inline="always")
-def _add_drivers(rng, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
+def _add_drivers(rng, state, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
                  step_years):  # pragma: no cover - compiled
     """The new strong drivers of each person: selection drawn, arrival uniform in the step, grown exactly to
     its end from one cell; those still alive are appended. Returns the number of clones."""
     r, shape, rate, s_min, proposal_rate, panel_fraction = pool[1], pool[4], pool[5], pool[6], pool[7], pool[8]
     for p in range(n_new.shape[0]):
         for _ in range(n_new[p]):
-            s = _selection(rng, shape, rate, s_min, method, proposal_rate)
+            if method == SELECT_GAMMA:
+                s = _selection_gamma(rng, shape, rate, s_min)
+            else:
+                s = _selection(state, shape, s_min, method, proposal_rate)
             adv = s * (1.0 / r)
             birth, death = _rates(a_p[p] * (1.0 + adv), r)
-            alpha, gamma = _kendall_coefficients(birth, death, step_years * rng.random())
-            size = _kendall_size(rng, 1, alpha, gamma)
-            in_panel = rng.random() < panel_fraction
+            alpha, gamma = _kendall_coefficients(birth, death, step_years * _uniform(state))
+            size = _kendall_size(state, 1, alpha, gamma)
+            in_panel = _uniform(state) < panel_fraction
             if size > 0:
                 owner[n_clones], sizes[n_clones], advantage[n_clones] = p, size, adv
                 selection[n_clones], panel[n_clones] = s, in_panel
@@ -464,11 +574,11 @@ def _record_year(j, owner, sizes, panel, n_clones, driver_cells, n_star, max_pan
 
 
 @njit(cache=True, nogil=True)
-def ch_steps(rng, first_step, last_step, steps_per_year, step_years, owner, sizes, advantage, selection, panel,
+def ch_steps(rng, state, first_step, last_step, steps_per_year, step_years, owner, sizes, advantage, selection, panel,
              n_clones, weak_mass, driver_cells, pool, weak_probability, weak_advantage, method, max_panel, max_any,
              share, above):  # pragma: no cover - compiled
     """Steps ``first_step + 1 .. last_step`` of a CH cohort (:func:`hemasim.clonal.ch.simulate_ch_cohort`), each
-    whole year recorded. The clone arrays hold ``n_clones`` clones and may be replaced by larger ones: returns
+    whole year recorded; ``state`` is the xoshiro256++ state of the plain uniforms. The clone arrays hold ``n_clones`` clones and may be replaced by larger ones: returns
     (owner, sizes, advantage, selection, panel, n_clones). ``pool`` holds :data:`POOL_FIELDS`."""
     n_star, r, strong_rate, weak_rate = pool[0], pool[1], pool[2], pool[3]
     n_people = driver_cells.shape[0]
@@ -477,19 +587,30 @@ def ch_steps(rng, first_step, last_step, steps_per_year, step_years, owner, size
     for k in range(first_step + 1, last_step + 1):
         _stay_probabilities(owner, sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells,
                             a_p, wild)
-        n_clones = _grow_clones(rng, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years)
+        n_clones = _grow_clones(rng, state, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years)
         _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage, step_years)
         total_new = 0
         for p in range(n_people):
-            n_new[p] = rng.poisson(strong_rate * wild[p] * step_years)
+            lam = strong_rate * wild[p] * step_years
+            n_new[p] = _poisson_small(state, lam)
+            if n_new[p] < 0:
+                n_new[p] = rng.poisson(lam)
             total_new += n_new[p]
         if n_clones + total_new > sizes.shape[0]:
             owner, sizes, advantage, selection, panel = _enlarged(owner, sizes, advantage, selection, panel,
                                                                   n_clones, 2 * (n_clones + total_new))
-        n_clones = _add_drivers(rng, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
+        n_clones = _add_drivers(rng, state, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
                                 step_years)
         _hold_pool(owner, sizes, n_clones, weak_mass, driver_cells, n_star)
         if k % steps_per_year == 0:
             _record_year(k // steps_per_year, owner, sizes, panel, n_clones, driver_cells, n_star, max_panel,
                          max_any, share, above)
     return owner, sizes, advantage, selection, panel, n_clones
+
+
+def uniform_state(rng: np.random.Generator) -> np.ndarray:
+    """A xoshiro256++ state for :func:`_uniform`, drawn from ``rng`` (never all zero)."""
+    state = rng.integers(0, 2**64, size=4, dtype=np.uint64, endpoint=False)
+    if not state.any():
+        state[0] = 1
+    return state

@@ -357,10 +357,11 @@ def _run_compiled(rng: np.random.Generator, pool: _PoolDynamics, record: _Cohort
         from rich.progress import track  # only for an interactive run
 
         blocks = track(ends, description=f"CH cohort ({n_people} lifespans)")
+    state = _kernels.uniform_state(rng)
     done = 0
     for end in blocks:
         *arrays_out, n_clones = _kernels.ch_steps(
-            rng, done, end, steps_per_year, step_years, *arrays, n_clones, weak_mass, driver_cells, scalars,
+            rng, state, done, end, steps_per_year, step_years, *arrays, n_clones, weak_mass, driver_cells, scalars,
             np.ascontiguousarray(pool.weak_probability, dtype=float), np.ascontiguousarray(pool.weak_advantage, dtype=float),
             method, record.max_panel, record.max_any, record.share, record.above)
         arrays = tuple(arrays_out)
