@@ -42,31 +42,33 @@ def _binomial_table(p, out):  # pragma: no cover - compiled
     return r
 
 
-@njit(cache=True, inline="always")  # inlined: a call passing the generator costs more than the draw
-def _binomial(rng, n, p, r, q_to_n):  # pragma: no cover - compiled
-    """NumPy's ``random_binomial(n, p)`` (same uniforms, same result), with (1 - r)^n from :func:`_binomial_table`
-    for small n; the rest (large n, the BTPE method) is NumPy's own through numba."""
-    if n == 0 or p == 0.0:
-        return 0
-    if n >= q_to_n.shape[0] or r * n > 30.0:
-        return rng.binomial(n, p)
+@njit(cache=True, inline="always")
+def _binomial_attempt(u, n, p, r, q_to_n):  # pragma: no cover - compiled
+    """One pass of NumPy's binomial inversion (``random_binomial_inversion``) for Binomial(n, p) with
+    0 < n < len(q_to_n) and n r <= 30, from the uniform ``u``: the draw, or -1 where NumPy's walk passes its
+    bound and starts again with a fresh uniform. (1 - r)^n comes from :func:`_binomial_table`.
+
+    The uniform is drawn by the caller: inlined, a function that is passed the generator costs a reference
+    count on every call, more than the draw itself."""
     q = 1.0 - r
     qn = q_to_n[n]
     mean = n * r
     bound = min(n, mean + 10.0 * math.sqrt(mean * q + 1))
     x = 0
     px = qn
-    u = rng.random()
     while u > px:
         x += 1
         if x > bound:
-            x = 0
-            px = qn
-            u = rng.random()
-        else:
-            u -= px
-            px = ((n - x + 1) * r * px) / (x * q)
+            return -1
+        u -= px
+        px = ((n - x + 1) * r * px) / (x * q)
     return x if p <= 0.5 else n - x
+
+
+@njit(cache=True, inline="always")
+def _by_table(n, p, r, q_to_n):  # pragma: no cover - compiled
+    """Whether Binomial(n, p) is drawn by :func:`_binomial_attempt` (else 0 when n or p is 0, else NumPy's)."""
+    return n > 0 and p != 0.0 and n < q_to_n.shape[0] and r * n <= 30.0
 
 
 @njit(cache=True)
@@ -129,11 +131,22 @@ def _outcomes_neutral(rng, a, sizes, div, dividers, n_dividers, q_renew, q_asym)
     for j in range(n_dividers):
         i = dividers[j]
         k = div[i]
-        renew = _binomial(rng, k, p_renew, r_renew, q_renew)
+        if _by_table(k, p_renew, r_renew, q_renew):
+            renew = -1
+            while renew < 0:
+                renew = _binomial_attempt(rng.random(), k, p_renew, r_renew, q_renew)
+        else:
+            renew = rng.binomial(k, p_renew)
         rest = k - renew
         diff = 0
         if rest > 0:
-            rest -= _binomial(rng, rest, p_asym, r_asym, q_asym)
+            if _by_table(rest, p_asym, r_asym, q_asym):
+                asym = -1
+                while asym < 0:
+                    asym = _binomial_attempt(rng.random(), rest, p_asym, r_asym, q_asym)
+            else:
+                asym = rng.binomial(rest, p_asym)
+            rest -= asym
             if rest > 0:
                 diff = rest
         new = max(sizes[i] + renew - diff, 0)
@@ -154,7 +167,13 @@ def _outcomes_advantage(rng, a, sizes, advantage, div, dividers, n_dividers, ren
     for j in range(n_dividers):
         i = dividers[j]
         if advantage[i] == 0.0:
-            renew[i] = _binomial(rng, div[i], p_renew0, r_renew0, q_renew)
+            if _by_table(div[i], p_renew0, r_renew0, q_renew):
+                renew_i = -1
+                while renew_i < 0:
+                    renew_i = _binomial_attempt(rng.random(), div[i], p_renew0, r_renew0, q_renew)
+            else:
+                renew_i = rng.binomial(div[i], p_renew0)
+            renew[i] = renew_i
         else:
             ai = min(a * (1.0 + advantage[i]), 1.0)
             renew[i] = rng.binomial(div[i], ai * ai)
@@ -162,7 +181,13 @@ def _outcomes_advantage(rng, a, sizes, advantage, div, dividers, n_dividers, ren
     for j in range(n_dividers):
         i = dividers[j]
         if advantage[i] == 0.0:
-            diff = _binomial(rng, div[i] - renew[i], p_diff0, r_diff0, q_diff)
+            rest = div[i] - renew[i]
+            if _by_table(rest, p_diff0, r_diff0, q_diff):
+                diff = -1
+                while diff < 0:
+                    diff = _binomial_attempt(rng.random(), rest, p_diff0, r_diff0, q_diff)
+            else:
+                diff = rng.binomial(rest, p_diff0)
         else:
             ai = min(a * (1.0 + advantage[i]), 1.0)
             q = (1.0 - ai) * (1.0 - ai) / max(1.0 - ai * ai, 1e-300) if ai < 1.0 else 0.0
