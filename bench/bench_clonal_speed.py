@@ -57,6 +57,13 @@ def _fresh(code: str) -> dict[str, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _autogroup() -> str:
+    try:
+        return "on" if Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1" else "off"
+    except OSError:
+        return "unknown"
+
+
 def _median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
@@ -99,6 +106,11 @@ def ch_population(repeats: int, people: int) -> list[tuple[str, str, str, str]]:
     rows.append((f"CH populations: 2 workers >= 1.7x faster than 1 ({4 * people:,} people, wall)",
                  f"{speedup:.2f}x", f"1 worker {_median(one, 'wall'):.2f} s wall; load {load_before:.1f} -> "
                  f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", "OK" if speedup >= 1.7 else "NOT"))
+    # what the process was given: with Linux's autogroup scheduling a session gets one share of the machine however
+    # many threads it runs, so on a shared machine 2 workers get about the CPU that 1 got
+    rows.append(("  CPUs the process was given (CPU / wall), 1 and 2 workers",
+                 f"{_median(one, 'cpu') / _median(one, 'wall'):.2f} / {_median(two, 'cpu') / _median(two, 'wall'):.2f}",
+                 f"2 workers need 2.0 to show 2x; autogroup {_autogroup()}", ""))
     return rows
 
 
