@@ -153,3 +153,20 @@ def test_population_threads_give_the_one_worker_result() -> None:
     two = simulate_ch_population(60, workers=2, **kwargs)
     np.testing.assert_array_equal(one.max_driver_vaf, two.max_driver_vaf)
     np.testing.assert_array_equal(one.snapshots["vaf"], two.snapshots["vaf"])
+
+
+def test_a_landscape_with_its_own_sampler_runs_the_numpy_step() -> None:
+    """The compiled kernel draws selections from the gamma law of the landscape's fields: a landscape class with
+    its own sample_selection must not be replaced by it."""
+    from hemasim.clonal.ch import simulate_ch_cohort
+
+    class Fixed(DriverLandscape):
+        def sample_selection(self, rng: np.random.Generator, n: int, s_min: float = 0.0) -> np.ndarray:
+            return np.full(n, max(s_min, 0.2)) + 0.0 * rng.random(n)
+
+    land = Fixed(1e-3, 1.0, 30.0, panel_fraction=0.5)
+    kwargs = {"max_age_years": 20.0, "step_years": 0.5, "seed": 2, "pool_size": 2_000, "landscape": land,
+              "snapshot_ages": (20.0,)}
+    own = simulate_ch_cohort(20, **kwargs)
+    np.testing.assert_array_equal(own.max_driver_vaf, simulate_ch_cohort(20, kernel="numpy", **kwargs).max_driver_vaf)
+    assert len(own.snapshots["selection_per_year"]) and np.all(own.snapshots["selection_per_year"] == 0.2)

@@ -276,9 +276,11 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
     """Follow ``n_people`` HSC pools from birth to ``max_age_years``, recording every whole year.
 
     Same ``seed`` and ``n_people`` give identical output, bit for bit; the pool owns one generator.
-    ``kernel="numba"`` (default) runs the steps compiled (:func:`hemasim.clonal._kernels.ch_steps`, about ten
-    times faster); ``kernel="numpy"`` is the reference it is tested against: the same model and laws, drawn
-    differently, so the two agree in distribution, not number for number.
+    ``kernel="numba"`` (default) runs the steps compiled (:func:`hemasim.clonal._kernels.ch_steps`, about twice
+    as fast per lifespan; docs/performance_clonal.md); ``kernel="numpy"`` is the reference it is tested against:
+    the same model and laws, drawn differently, so the two agree in distribution, not number for number. The
+    compiled kernel draws selections from the gamma law of the landscape's fields; a landscape whose class
+    overrides ``sample_selection`` runs the numpy step.
     """
     if kernel not in ("numba", "numpy"):
         raise ValueError(f"kernel must be 'numba' or 'numpy' (got {kernel!r})")
@@ -295,7 +297,7 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
     record = _CohortRecord(np.arange(0, int(np.floor(max_age_years)) + 1, dtype=float), n_people)
     snapshot_steps = {int(round(a / step_years)) for a in snapshot_ages if 0 < a <= max_age_years}
     n_steps = int(round(record.ages[-1] / step_years))
-    if kernel == "numpy":
+    if kernel == "numpy" or type(land).sample_selection is not DriverLandscape.sample_selection:
         _run_numpy(rng, pool, record, snapshot_steps, n_steps, step_years, progress)
     else:
         _run_compiled(rng, pool, record, snapshot_steps, n_steps, step_years, progress)

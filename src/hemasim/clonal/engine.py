@@ -103,7 +103,7 @@ class NeutralHSCPool:
         self.t = 0.0
         self.divisions = 0  # all divisions so far (for the measured division interval)
         self.cell_days = 0.0  # integral of the pool size over time
-        self._exp_table: np.ndarray | None = None  # the kernel's exp(-divisions per step) by clone size
+        self._exp_table: tuple[float, np.ndarray] | None = None  # the kernel's exp(-divisions per step) by size
 
     @property
     def pool_size(self) -> int:
@@ -183,13 +183,13 @@ class NeutralHSCPool:
         from hemasim.clonal._kernels import poisson_exp_table, pool_steps  # numba: imported when a pool first runs
 
         rate_dt = self.division_rate * self.dt
-        if self._exp_table is None:
-            self._exp_table = poisson_exp_table(rate_dt)
+        if self._exp_table is None or self._exp_table[0] != rate_dt:  # made once (again if dt or the rate changed)
+            self._exp_table = (rate_dt, poisson_exp_table(rate_dt))
         self.sizes = np.ascontiguousarray(self.sizes, dtype=np.int64)  # updated in place by the kernel
         alive = np.arange(len(self.sizes), dtype=np.int64)
         n_alive, divisions, self.cell_days = pool_steps(
             self.rng, self.sizes, np.ascontiguousarray(self.advantage, dtype=np.float64), alive, len(alive), n_steps,
-            rate_dt, self._exp_table, self.dt, self.niche_feedback, self.a_max, self.hill, self.n_star,
+            rate_dt, self._exp_table[1], self.dt, self.niche_feedback, self.a_max, self.hill, self.n_star,
             self.cell_days)
         self.divisions += int(divisions)
         if n_alive < len(self.sizes):
