@@ -26,7 +26,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import special
@@ -271,12 +271,19 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
                        step_years: float = 0.25,
                        pool_size: int | None = None, landscape: DriverLandscape | None = None,
                        parameters: ParameterSet | None = None, min_selection_per_year: float = 0.05,
-                       snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False
-                       ) -> CHCohortResult:
+                       snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False,
+                       kernel: Literal["numba", "numpy"] = "numba") -> CHCohortResult:
     """Follow ``n_people`` HSC pools from birth to ``max_age_years``, recording every whole year.
 
     Same ``seed`` and ``n_people`` give identical output, bit for bit; the pool owns one generator.
+    ``kernel="numba"`` (default) runs the steps compiled (:func:`hemasim.clonal._kernels.ch_steps`, about twice
+    as fast per lifespan; docs/performance_clonal.md); ``kernel="numpy"`` is the reference it is tested against:
+    the same model and laws, drawn differently, so the two agree in distribution, not number for number. The
+    compiled kernel draws selections from the gamma law of the landscape's fields; a landscape whose class
+    overrides ``sample_selection`` runs the numpy step.
     """
+    if kernel not in ("numba", "numpy"):
+        raise ValueError(f"kernel must be 'numba' or 'numpy' (got {kernel!r})")
     p = parameters if parameters is not None else healthy_adult_parameters()
     land = landscape if landscape is not None else DriverLandscape.from_parameters(p)
     _check_cohort_arguments(n_people, step_years, max_age_years)
@@ -287,13 +294,28 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
                          strong_arrivals_per_cell_year=land.rate_per_hsc_year * land.share_above(min_selection_per_year),
                          weak_probability=weak_p, weak_advantage=weak_s * (1.0 / r))
     rng = np.random.default_rng(seed)
-    weak_mass = np.zeros((n_people, len(weak_s)))  # expected cells of weak drivers, per person and bin
     record = _CohortRecord(np.arange(0, int(np.floor(max_age_years)) + 1, dtype=float), n_people)
     snapshot_steps = {int(round(a / step_years)) for a in snapshot_ages if 0 < a <= max_age_years}
+    n_steps = int(round(record.ages[-1] / step_years))
+    if kernel == "numpy" or type(land).sample_selection is not DriverLandscape.sample_selection:
+        _run_numpy(rng, pool, record, snapshot_steps, n_steps, step_years, progress)
+    else:
+        _run_compiled(rng, pool, record, snapshot_steps, n_steps, step_years, progress)
+    base_seed = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
+    if not isinstance(base_seed, int):  # a SeedSequence of simulate_ch_population: one integer entropy
+        raise TypeError(f"seed must be an integer or a SeedSequence made from one (entropy {base_seed!r})")
+    return record.result(land.panel_fraction, base_seed)
+
+
+def _run_numpy(rng: np.random.Generator, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: set[int],
+               n_steps: int, step_years: float, progress: bool) -> None:
+    """The cohort's steps in numpy (the reference of the compiled kernel)."""
+    n_people = record.n_people
+    weak_mass = np.zeros((n_people, len(pool.weak_advantage)))  # expected cells of weak drivers, per person and bin
     clones = _StrongDrivers()
     driver_cells = np.zeros(n_people)  # per person, kept up to date at the end of each step
     steps_per_year = int(round(1.0 / step_years))
-    steps: Iterable[int] = range(1, int(round(record.ages[-1] / step_years)) + 1)
+    steps: Iterable[int] = range(1, n_steps + 1)
     if progress:
         from rich.progress import track  # only for an interactive run
 
@@ -304,10 +326,51 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
             record.year(k // steps_per_year, clones, driver_cells, pool.n_star)
         if k in snapshot_steps:
             record.snapshot(k * step_years, clones, pool.n_star)
-    base_seed = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
-    if not isinstance(base_seed, int):  # a SeedSequence of simulate_ch_population: one integer entropy
-        raise TypeError(f"seed must be an integer or a SeedSequence made from one (entropy {base_seed!r})")
-    return record.result(land.panel_fraction, base_seed)
+
+
+def _run_compiled(rng: np.random.Generator, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: set[int],
+                  n_steps: int, step_years: float, progress: bool) -> None:
+    """The cohort's steps in the compiled kernel, in blocks that end at each snapshot (and each year when a
+    progress bar is shown)."""
+    from hemasim.clonal import _kernels  # numba: imported when a cohort first runs
+
+    land = pool.landscape
+    method, proposal_rate = _kernels.selection_method(land.selection_shape, land.selection_rate_years,
+                                                      pool.min_selection_per_year)
+    values = {"n_star": pool.n_star, "divisions_per_year": pool.divisions_per_year,
+              "strong_arrivals_per_cell_year": pool.strong_arrivals_per_cell_year,
+              "weak_arrivals_per_cell_year": land.rate_per_hsc_year, "selection_shape": land.selection_shape,
+              "selection_rate_years": land.selection_rate_years,
+              "min_selection_per_year": pool.min_selection_per_year, "proposal_rate": proposal_rate,
+              "panel_fraction": land.panel_fraction}
+    scalars = np.array([float(values[name]) for name in _kernels.POOL_FIELDS])
+    n_people = record.n_people
+    capacity = 64 * n_people
+    arrays = (np.empty(capacity, np.int64), np.empty(capacity, np.int64), np.empty(capacity), np.empty(capacity),
+              np.empty(capacity, np.bool_))
+    n_clones = 0
+    weak_mass = np.zeros((n_people, len(pool.weak_advantage)))
+    driver_cells = np.zeros(n_people)
+    steps_per_year = int(round(1.0 / step_years))
+    ends = sorted({*(k for k in snapshot_steps if k <= n_steps), n_steps}
+                  | (set(range(steps_per_year, n_steps, steps_per_year)) if progress else set()))
+    blocks: Iterable[int] = ends
+    if progress:
+        from rich.progress import track  # only for an interactive run
+
+        blocks = track(ends, description=f"CH cohort ({n_people} lifespans)")
+    state = _kernels.uniform_state(rng)
+    done = 0
+    for end in blocks:
+        *arrays_out, n_clones = _kernels.ch_steps(
+            rng, state, done, end, steps_per_year, step_years, *arrays, n_clones, weak_mass, driver_cells, scalars,
+            np.ascontiguousarray(pool.weak_probability, dtype=float), np.ascontiguousarray(pool.weak_advantage, dtype=float),
+            method, record.max_panel, record.max_any, record.share, record.above)
+        arrays = tuple(arrays_out)
+        done = end
+        if end in snapshot_steps:
+            owner, sizes, advantage, selection, panel = (a[:n_clones] for a in arrays)
+            record.snapshot(end * step_years, _StrongDrivers(owner, sizes, advantage, selection, panel), pool.n_star)
 
 
 def _step(rng: np.random.Generator, pool: _PoolDynamics, clones: _StrongDrivers, weak_mass: np.ndarray,
@@ -366,22 +429,31 @@ def _chunk(args: tuple[int, int, int, dict[str, Any]]) -> CHCohortResult:  # a p
 def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 500, workers: int | None = 1,
                            progress: bool = False, **kwargs: object) -> CHCohortResult:
     """:func:`simulate_ch_cohort` in chunks of ``chunk_size`` people, chunk k drawing from
-    SeedSequence(seed, spawn_key=(k,)), run on ``workers`` processes (None: all cores). The output does
-    not depend on ``workers``, and the people of every full chunk do not depend on ``n_people``: a
-    larger population extends a smaller one."""
+    SeedSequence(seed, spawn_key=(k,)), run by ``workers`` (None: all cores). The output does not depend on
+    ``workers``, and the people of every full chunk do not depend on ``n_people``: a larger population
+    extends a smaller one.
+
+    With the compiled kernel (the default) the workers are threads: the kernel runs without the GIL, so
+    threads share the loaded kernel and the results without starting or pickling anything. With
+    ``kernel="numpy"`` they are processes (numpy's draws hold the GIL between calls)."""
     if n_people < 1 or chunk_size < 1:
         raise ValueError(f"n_people and chunk_size must be >= 1 (got {n_people}, {chunk_size})")
     sizes = [min(chunk_size, n_people - s) for s in range(0, n_people, chunk_size)]
     tasks = [(n, seed, k, kwargs) for k, n in enumerate(sizes)]
     n_workers = min(len(tasks), (os.cpu_count() or 1) if workers is None else max(1, workers))
     if n_workers == 1:
-        it = map(_chunk, tasks)
-        parts = list(_tracked(it, len(tasks), progress))
-    else:
+        parts = list(_tracked(map(_chunk, tasks), len(tasks), progress))
+    elif kwargs.get("kernel", "numba") == "numpy":
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=n_workers) as pool:
-            parts = list(_tracked(pool.map(_chunk, tasks), len(tasks), progress))
+        with ProcessPoolExecutor(max_workers=n_workers) as processes:
+            parts = list(_tracked(processes.map(_chunk, tasks), len(tasks), progress))
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _chunk((1, seed, 0, {**kwargs, "max_age_years": 1.0}))  # load the kernels once, before the threads start
+        with ThreadPoolExecutor(max_workers=n_workers) as threads:
+            parts = list(_tracked(threads.map(_chunk, tasks), len(tasks), progress))
     offsets = np.cumsum([0, *sizes[:-1]])
     snaps = {key: np.concatenate([p.snapshots[key] + (off if key == "person" else 0)
                                   for p, off in zip(parts, offsets, strict=True)]) for key in parts[0].snapshots}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -59,11 +59,19 @@ class NeutralHSCPool:
     Clones start with one cell each. :meth:`add_clones` adds clones of given sizes (a graft), and
     ``advantage`` (per clone, default 0) raises a clone's probability that a daughter stays an HSC to
     min(a(N) (1 + advantage), 1): a selective advantage such as that of gene-corrected cells.
+
+    ``kernel="numba"`` (default) runs the division step compiled (:func:`hemasim.clonal._kernels.pool_steps`);
+    ``kernel="numpy"`` runs the same step with numpy, the reference it is tested against: both draw the same
+    numbers from the pool's generator, so a seed gives the same clones with either, bit for bit.
     """
 
     def __init__(self, n_cells: int | None = None, *, seed: int = 0, parameters: ParameterSet | None = None,
                  dt_days: float = 7.0, niche_feedback: bool = True, start_age_years: float = 0.0,
-                 drivers: DriverLandscape | None = None, min_selection_per_year: float = 0.0) -> None:
+                 drivers: DriverLandscape | None = None, min_selection_per_year: float = 0.0,
+                 kernel: Literal["numba", "numpy"] = "numba") -> None:
+        if kernel not in ("numba", "numpy"):
+            raise ValueError(f"kernel must be 'numba' or 'numpy' (got {kernel!r})")
+        self.kernel = kernel
         p = parameters if parameters is not None else healthy_adult_parameters()
         self.n_star = float(p.value("hsc_count")) if n_cells is None else float(n_cells)
         if not 1 <= self.n_star <= 1e7:
@@ -95,6 +103,7 @@ class NeutralHSCPool:
         self.t = 0.0
         self.divisions = 0  # all divisions so far (for the measured division interval)
         self.cell_days = 0.0  # integral of the pool size over time
+        self._exp_table: tuple[float, np.ndarray] | None = None  # the kernel's exp(-divisions per step) by size
 
     @property
     def pool_size(self) -> int:
@@ -154,8 +163,51 @@ class NeutralHSCPool:
                         selection_per_year=sel)
 
     def step(self) -> None:
-        if self.drivers is not None:
+        """One step of ``dt_days``: driver arrivals (with a landscape), then divisions."""
+        self.advance(1)
+
+    def advance(self, n_steps: int) -> None:
+        """``n_steps`` steps (without drivers the compiled kernel runs them in one call)."""
+        if self.drivers is None:
+            self._divide(n_steps)
+            return
+        for _ in range(n_steps):
             self._acquire_drivers()
+            self._divide(1)
+
+    def _divide(self, n_steps: int) -> None:
+        if self.kernel == "numpy":
+            for _ in range(n_steps):
+                self._divide_numpy()
+            return
+        from hemasim.clonal._kernels import poisson_exp_table, pool_steps  # numba: imported when a pool first runs
+
+        rate_dt = self.division_rate * self.dt
+        if self._exp_table is None or self._exp_table[0] != rate_dt:  # made once (again if dt or the rate changed)
+            self._exp_table = (rate_dt, poisson_exp_table(rate_dt))
+        self.sizes = np.ascontiguousarray(self.sizes, dtype=np.int64)  # updated in place by the kernel
+        alive = np.arange(len(self.sizes), dtype=np.int64)
+        n_alive, divisions, self.cell_days = pool_steps(
+            self.rng, self.sizes, np.ascontiguousarray(self.advantage, dtype=np.float64), alive, len(alive), n_steps,
+            rate_dt, self._exp_table[1], self.dt, self.niche_feedback, self.a_max, self.hill, self.n_star,
+            self.cell_days)
+        self.divisions += int(divisions)
+        if n_alive < len(self.sizes):
+            self._keep(alive[:n_alive])
+        mutations_per_step = self.mutation_rate * self.dt
+        for _ in range(n_steps):  # added step by step, as the numpy path does (the dead dropped first: no matter)
+            self.mutations += mutations_per_step
+            self.t += self.dt
+
+    def _keep(self, keep: np.ndarray) -> None:
+        """Keep only the clones ``keep`` (a boolean mask or sorted indices)."""
+        self.sizes, self.clone_ids = self.sizes[keep], self.clone_ids[keep]
+        self.mutations, self.advantage = self.mutations[keep], self.advantage[keep]
+        self.parent, self.panel = self.parent[keep], self.panel[keep]
+        self.selection_per_year = self.selection_per_year[keep]
+
+    def _divide_numpy(self) -> None:
+        """The division step in numpy: the reference of the compiled kernel."""
         a = self.stay_probability()
         divisions = self.rng.poisson(self.division_rate * self.dt * self.sizes)
         self.divisions += int(divisions.sum())
@@ -172,10 +224,7 @@ class NeutralHSCPool:
         self.mutations += self.mutation_rate * self.dt
         alive = self.sizes > 0
         if not alive.all():
-            self.sizes, self.clone_ids = self.sizes[alive], self.clone_ids[alive]
-            self.mutations, self.advantage = self.mutations[alive], self.advantage[alive]
-            self.parent, self.panel = self.parent[alive], self.panel[alive]
-            self.selection_per_year = self.selection_per_year[alive]
+            self._keep(alive)
         self.t += self.dt
 
     def measured_division_interval_days(self) -> float:
@@ -191,15 +240,17 @@ class NeutralHSCPool:
         n_steps = int(round(years * DAYS_PER_YEAR / self.dt))
         every = max(1, int(round(sample_every_years * DAYS_PER_YEAR / self.dt)))
         self._record(hist)
-        steps: Iterable[int] = range(1, n_steps + 1)
+        # a record after every ``every`` steps and after the last: the steps between two are one block
+        ends: Iterable[int] = [*range(every, n_steps, every), n_steps] if n_steps > 0 else []
         if progress:
             from rich.progress import track
 
-            steps = track(steps, description="clonal engine")
-        for k in steps:
-            self.step()
-            if k % every == 0 or k == n_steps:
-                self._record(hist)
+            ends = track(list(ends), description="clonal engine")
+        done = 0
+        for end in ends:
+            self.advance(end - done)
+            done = end
+            self._record(hist)
         return hist
 
     def _record(self, hist: ClonalHistory) -> None:
