@@ -17,6 +17,7 @@ from hemasim.validation import (
 #: The prediction split, chosen before any joint fit (issue 17): a target moves out of this set only with a
 #: reason in targets.yaml, and a parameter may never be calibrated on one of these.
 PREDICTIONS = {"C4", "C5", "T1", "T5", "D4", "A4", "I5", "M1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9"}
+PREDICTIONS |= {"T7", "T8", "T9"}  # engraft: engraftment predictions, chosen before the engraftment fit
 
 
 def _targets() -> dict[str, dict]:

@@ -6,8 +6,13 @@ calibrated together on T2 (Gunn 2003: platelets > 20e9/L at 14 d with > 10e6 CD3
 are a-priori values. The engrafting long-term HSC frequency is cited (spencer_chapman2024).
 """
 
-from hemasim.parameters.core import Assumed, Calibrated
+from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference
 from hemasim.parameters.sets._helpers import param
+
+MAZZOCCHETTI_2014 = Reference(
+    "Mazzocchetti2014", "Mazzocchetti D, Berti AM, Sartini R, Lucarini A, Ragusa G, Caroli M, Pierelli L", 2014,
+    "Total nucleated cells as a sole predictor of distinct targets of hematopoietic potential (CD34+ cells) in cord "
+    "blood units: the results of a large series analysis in autologous cord blood units", "Transfusion 54(5):1256-1262")
 
 ENGRAFTMENT = "engraftment after transplantation (T1-T2, issue 4)"
 T2_HOW = ("with graft_short_term_units_per_cd34 2e-6, graft_st_hspc_per_cd34 2e-6 and a 10-day megakaryocyte "
@@ -53,4 +58,9 @@ PARAMETERS = [
                   "5-fold: after Cy/TBI a single 2.5e5/kg unit engrafts neutrophils on day 25, a 3e6/kg marrow "
                   "graft on day 19"),
           bounds=(1.0, 50.0)),
+    param("cord_blood_cd34_per_tnc", 1.47e6 / 6.97e8, "cells/cell",
+          "CD34+ cells per total nucleated cell of a cord-blood unit (converts a cord graft's TNC/kg to CD34+/kg)",
+          Cited(MAZZOCCHETTI_2014, "abstract (read in the pages corpus): median TNC 6.97e8 (range 0.36-34.9e8) and "
+                "median CD34+ 1.47e6 (0-20.56e6) per unit in 1309 cord-blood units; the ratio of the medians, 0.21%"),
+          bounds=(1e-4, 0.05)),
 ]
