@@ -164,7 +164,7 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
         # no engraftment day, and says so instead of looking like a graft that never engrafted
         out.append(EndpointColumn(f"{name}{DID_NOT_FALL}", "flag", f"1 if {label} never fell below {threshold:g}e9/L "
                                   "after the graft (no engraftment day: the count did not fall)",
-                                  (obs[observable] >= threshold).all(axis=1).astype(np.float64)))
+                                  np.asarray((obs[observable] >= threshold).all(axis=1), dtype=np.float64)))
     aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
     failed = aplasia & ~(anc_day <= 28)
     known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)
