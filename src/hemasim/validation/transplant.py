@@ -47,7 +47,7 @@ def _hsct_run(cd34_per_kg: float, donor: str, days: float) -> Callable[[], Resul
 
 
 _ALLO_SHORT = {d: _hsct_run(d, "allogeneic", 120) for d in (0.5e6, 2e6, 5e6)}
-_AUTO_SHORT = {d: _hsct_run(d, "autologous", 120) for d in (7.5e6, 15e6)}
+_AUTO_SHORT = {d: _hsct_run(d, "autologous", 120) for d in (7.5e6, 11.5e6, 15e6)}
 _AUTO_LABELS = {7.5e6: "7p5e6", 15e6: "15e6"}
 _ALLO_LONG = _hsct_run(5e6, "allogeneic", 5 * 365.25 + 7)
 # T7: two cord-blood units dosed by total nucleated cells (Barker 2005's median dose), same patient and conditioning
@@ -144,6 +144,10 @@ def _hsct_readouts() -> dict[str, Readout]:
             _recovery_day, _AUTO_SHORT[dose], "anc_1e9_per_L", 1.0, 3)) for dose, label in _AUTO_LABELS.items()},
         **{f"auto_platelet_50_recovery_day_{label}": OwnRun(functools.partial(
             _recovery_day, _AUTO_SHORT[dose], "platelets_1e9_per_L", 50.0, 1)) for dose, label in _AUTO_LABELS.items()},
+        **{f"auto_neutrophil_engraftment_day_{label}": OwnRun(functools.partial(_endpoint, _AUTO_SHORT[dose],
+                                                                                engraftment))
+           for dose, label in {**_AUTO_LABELS, 11.5e6: "11p5e6"}.items()},
+        "auto_platelet_engraftment_day_11p5e6": OwnRun(lambda: _endpoint(_AUTO_SHORT[11.5e6], platelets)),
         "allo_pbsc_primary_graft_failure_0p5e6": OwnRun(lambda: _endpoint(_ALLO_SHORT[0.5e6], "primary_graft_failure")),
         "allo_pbsc_primary_graft_failure_5e6": OwnRun(lambda: _endpoint(_ALLO_SHORT[5e6], "primary_graft_failure")),
         "auto_platelet_engraftment_day_7p5e6": OwnRun(lambda: _endpoint(_AUTO_SHORT[7.5e6], platelets)),
