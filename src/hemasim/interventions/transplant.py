@@ -68,7 +68,8 @@ class TransplantSpec(InterventionSpec):
     @model_validator(mode="after")
     def _one_dose(self) -> TransplantSpec:
         if sum(d is not None for d in (self.cd34_per_kg, self.tnc_per_kg, self.product)) != 1:
-            raise ValueError("give exactly one of cd34_per_kg, tnc_per_kg (cord blood) or product: collected")
+            raise ValueError("give exactly one of cd34_per_kg or product: collected, or tnc_per_kg for a cord-blood "
+                             "graft")
         if self.tnc_per_kg is not None and self.source not in CORD_SOURCES:
             raise ValueError(f"tnc_per_kg doses cord-blood grafts only (source {self.source}: give cd34_per_kg; "
                              "the CD34+ share of nucleated cells differs too much between marrow and blood products)")

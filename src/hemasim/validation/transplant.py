@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from hemasim.endpoints import engraftment_days
+from hemasim.endpoints import DID_NOT_FALL, engraftment_days
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
@@ -56,9 +56,12 @@ _DOUBLE_CORD_TNC = cached_scenario_run("cy_tbi_pbsc", {"interventions": {1: {
 
 
 def _endpoint(run: Callable[[], Result], name: str) -> float:
-    """One endpoint of a run grafted on day 6; a recovery not reached counts as the end of the run (a lower
-    bound)."""
-    value = endpoints_of(run)[name]
+    """One endpoint of a run grafted on day 6; an engraftment whose count never fell counts as day 0, a recovery
+    not reached as the end of the run (a lower bound)."""
+    values = endpoints_of(run)
+    value = values[name]
+    if value is None and values.get(f"{name}{DID_NOT_FALL}") == 1.0:
+        return 0.0
     return float(run().times[-1] - _HSCT_GRAFT_DAY) if value is None else float(value)
 
 
