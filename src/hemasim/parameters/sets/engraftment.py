@@ -18,6 +18,8 @@ MAZZOCCHETTI_2014 = Reference(
 
 ENGRAFTMENT = "engraftment after transplantation (T1-T2, issue 4)"
 FIT_TARGETS = ("T2", "T10", "T11")
+#: why a profile ends at the estimate: one step further the engraftment day jumps
+EDGE = "the platelets of the 15e6/kg graft stop falling below 20e9/L, so its engraftment day jumps"
 FIT_HOW = ("fitted jointly (python -m hemasim.inference.engraftment; docs/engraftment_fit.md): least squares on the log "
            "of six published median engraftment days after autologous PBSC grafts, modelled after Cy/TBI: Gunn 2003 "
            "BBMT 9:643 ANC > 0.5e9/L 12 and 9.2 d, platelets > 20e9/L 28 and 14 d at 5-10e6 and > 10e6 CD34+/kg "
@@ -29,21 +31,25 @@ PARAMETERS = [
     param("graft_short_term_units_per_cd34", 4.23e-6, "MPP units/cell",
           "committed short-term content of a graft: MPP-compartment units (one unit = the progeny of one HSC "
           "differentiation) per infused CD34+ cell; they give the first wave of neutrophils and platelets",
-          Calibrated(FIT_TARGETS, FIT_HOW + ""),
+          Calibrated(FIT_TARGETS, FIT_HOW + "; 95% profile CI [1.68e-6, 4.24e-6] (upper end: " + EDGE + ")"),
           bounds=(0.0, 1e-2)),
     param("graft_st_hspc_per_cd34", 1e-8, "cells/cell",
           "short-term repopulating stem/progenitor cells per infused CD34+ cell (carry output for months, "
           "until donor HSCs refill the niche)",
-          Calibrated(FIT_TARGETS, FIT_HOW + "; at the lower end of the search range (1e-8): the data prefer no short-term repopulating cells"),
+          Calibrated(FIT_TARGETS, FIT_HOW + "; at the lower end of the search range (1e-8): the data prefer no "
+                     "short-term repopulating cells; 95% profile CI (open, 3.73e-8]: practically non-identifiable, "
+                     "bounded only from above"),
           bounds=(0.0, 1e-2)),
     param("megakaryocyte_progenitor_exit_rate_per_day", 0.0393, "1/day",
           "exit rate of the megakaryocyte progenitor pool (CFU-MK to maturing megakaryocyte)",
-          Calibrated(FIT_TARGETS, FIT_HOW + ""),
+          Calibrated(FIT_TARGETS, FIT_HOW + "; 95% profile CI (open to the bound 0.02, 0.0393]: practically "
+                     "non-identifiable (upper end: " + EDGE + ")"),
           bounds=(0.01, 10.0)),
     param("graft_lodging_days", 2.57, "day",
           "mean delay from infusion until a graft's committed progenitors produce (homing, lodging, cell-cycle "
           "entry; two-stage Erlang)",
-          Calibrated(FIT_TARGETS, FIT_HOW + ""),
+          Calibrated(FIT_TARGETS, FIT_HOW + "; 95% profile CI [2.57, open to the bound 20]: practically "
+                     "non-identifiable (lower end: " + EDGE + ")"),
           bounds=(0.1, 30.0)),
     param("st_hspc_residence_days", 20.0, "day",
           "mean time a short-term repopulating stem/progenitor cell spends before it becomes an MPP",
