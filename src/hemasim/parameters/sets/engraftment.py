@@ -74,6 +74,7 @@ PARAMETERS = [
     param("cord_blood_cd34_per_tnc", 1.47e6 / 6.97e8, "cells/cell",
           "CD34+ cells per total nucleated cell of a cord-blood unit (converts a cord graft's TNC/kg to CD34+/kg)",
           Cited(MAZZOCCHETTI_2014, "abstract (read in the pages corpus): median TNC 6.97e8 (range 0.36-34.9e8) and "
-                "median CD34+ 1.47e6 (0-20.56e6) per unit in 1309 cord-blood units; the ratio of the medians, 0.21%"),
+                "median CD34+ 1.47e6 (0-20.56e6) per unit in 1309 unselected autologous (family-banked) cord-blood units; "
+                "the ratio of the medians, 0.21%"),
           bounds=(1e-4, 0.05)),
 ]
