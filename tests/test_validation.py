@@ -18,6 +18,7 @@ EXPECTED_IDS = ({f"S{i}" for i in range(1, 23)} | {f"C{i}" for i in range(1, 9)}
 EXPECTED_IDS |= {f"P{i}" for i in range(1, 11)}  # branch predict: other_predictions
 EXPECTED_IDS |= {f"X{i}" for i in range(1, 6)}  # cond: lineage chimerism after conditioning
 EXPECTED_IDS |= {"A5", "A6", "A7", "I6", "I7"}  # branch lymph: age subsets, vaccination after HSCT
+EXPECTED_IDS |= {f"T{i}" for i in range(7, 12)}  # engraft: engraftment predictions T7-T9, fit data T10-T11
 EXPECTED_IDS |= {"H1", "H2"}  # branch clones: WAS gene-therapy IS diversity (Calabria 2024)
 
 
@@ -104,6 +105,7 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 #: six days, against 36.6 x10^9/L in donors) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
 #: production, no CD8 memory inflation). Anything else failing is a regression.
 KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8", "G9"}
+KNOWN_FAILURES |= {"T7", "T9"}  # engraft: predictions that fail after the engraftment fit (docs/engraftment_fit.md)
 KNOWN_FAILURES |= {"C7"}  # branch chemo: grade 3/4 neutropenia in the full model (docs/chemotherapy_full_model.md)
 KNOWN_FAILURES |= {"S18", "I6"}  # branch lymph: naive CD4 proliferation covered (fails), PCV from month 3
 
@@ -134,9 +136,9 @@ def test_a_derived_value_cannot_pass_as_cited():
 @pytest.mark.integration
 def test_transplant_and_immunodeficiency_targets_pass():
     report = run_validation(["transplantation", "immunodeficiency_and_gene_therapy"])
-    assert report.ok, [t.id for t in report.failed]
+    assert {t.id for t in report.failed} == {"T7", "T9"} & KNOWN_FAILURES, [t.id for t in report.failed]
     status = {t.id: t.status for t in report.targets}
-    assert {k for k, v in status.items() if v == "pass"} == {*(f"T{i}" for i in range(1, 7)),
+    assert {k for k, v in status.items() if v == "pass"} == {*(f"T{i}" for i in (1, 2, 3, 4, 5, 6, 8, 10, 11)),
                                                              *(f"D{i}" for i in range(1, 5))}
     assert "not_covered" not in status.values()
 

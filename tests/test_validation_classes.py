@@ -22,6 +22,7 @@ PREDICTIONS |= {"X1", "X2", "X3", "X4", "X5"}  # cond: lineage chimerism after c
 PREDICTIONS |= {"A5", "A6", "A7", "I6", "I7"}  # branch lymph: age subsets, vaccination after HSCT
 PREDICTIONS |= {"H1", "H2"}  # branch clones: WAS gene-therapy IS diversity (Calabria 2024)
 PREDICTIONS |= {"C7", "C8"}  # branch chemo: docetaxel cohort in the full model (chosen before it was run)
+PREDICTIONS |= {"T7", "T8", "T9"}  # engraft: engraftment predictions, chosen before the engraftment fit
 
 
 def _targets() -> dict[str, dict]:

@@ -66,6 +66,10 @@ class Endpoint(ABC):
         return EndpointValue(self.name, x, self.unit, self.definition)
 
 
+#: suffix of an endpoint family's flag column saying that an endpoint defined after a fall (engraftment) has no
+#: value because the count never fell: ``<endpoint>_did_not_fall`` is 1 then (see :func:`evaluate_endpoints`)
+DID_NOT_FALL = "_did_not_fall"
+
 #: a curve "fell" when its lowest value is this fraction below its first value: a flat curve has no nadir day
 NADIR_FALL = 0.01
 
@@ -222,10 +226,17 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
 
     names = set(result.model.observable_names)
     scenario = result.record.scenario
+    columns = scenario_endpoint_columns(scenario, result) if scenario is not None else []
+    did_not_fall = {c.name.removesuffix(DID_NOT_FALL) for c in columns
+                    if c.name.endswith(DID_NOT_FALL) and c.values[0] == 1.0}
     extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), c.unit, c.definition,
-                           "not reached" if np.isnan(c.values[0]) else None)
-             for c in (scenario_endpoint_columns(scenario, result) if scenario is not None else [])]
+                           _missing_note(c.name in did_not_fall) if np.isnan(c.values[0]) else None)
+             for c in columns]
     return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
+
+
+def _missing_note(never_fell: bool) -> str:
+    return "did not fall" if never_fell else "not reached"
 
 
 def daily_ok(days: np.ndarray, ok: np.ndarray) -> np.ndarray:

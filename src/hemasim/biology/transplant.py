@@ -67,9 +67,9 @@ class Transplant(Event):
 
     cd34_cells: float | np.ndarray
     cd3_cells: float | np.ndarray
-    hsc_per_cd34: float
-    short_term_units_per_cd34: float
-    st_hspc_per_cd34: float
+    hsc_per_cd34: float | np.ndarray  # per-CD34+ contents: one value, or one per patient (a fit's batch)
+    short_term_units_per_cd34: float | np.ndarray
+    st_hspc_per_cd34: float | np.ndarray
     naive_t_only: bool = False  # cord blood: T cells are naive
     autologous: bool = False  # the graft's T-cell clonotypes are the host's own (no new clonotypes)
     stochastic: bool = False  # engrafting stem and progenitor numbers drawn (Poisson) from the run's seeded RNG

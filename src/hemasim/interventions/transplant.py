@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
-from hemasim.endpoints import daily_ok, engraftment_days, first_run
+from hemasim.endpoints import DID_NOT_FALL, daily_ok, engraftment_days, first_run
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -28,6 +28,7 @@ from hemasim.interventions.base import (
 from hemasim.interventions.conditioning import ConditioningSpec
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
+from hemasim.parameters.core import ParameterSet
 
 __all__ = ["CORD_SOURCES", "DEFAULT_CD3_PER_KG", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
            "transplant_endpoint_values"]
@@ -50,6 +51,9 @@ class TransplantSpec(InterventionSpec):
     donor: Literal["allogeneic", "autologous"] = "allogeneic"
     cd34_per_kg: float | None = Field(default=None, gt=0, le=1e8,
                                       description="CD34+ cells per kg of recipient (typical 1e5-2e7)")
+    tnc_per_kg: float | None = Field(
+        default=None, gt=0, le=1e10, description="cord blood only: total nucleated cells per kg of recipient "
+        "(typical 1e7-6e7), converted to CD34+ cells with the cited CD34+/TNC ratio of cord units")
     product: Literal["collected"] | None = Field(
         default=None, description="collected: the cells of the scenario's earlier apheresis sessions (the dose is "
         "what they collected; give no cd34_per_kg)")
@@ -63,9 +67,20 @@ class TransplantSpec(InterventionSpec):
 
     @model_validator(mode="after")
     def _one_dose(self) -> TransplantSpec:
-        if (self.cd34_per_kg is None) == (self.product is None):
-            raise ValueError("give exactly one of cd34_per_kg or product: collected")
+        if sum(d is not None for d in (self.cd34_per_kg, self.tnc_per_kg, self.product)) != 1:
+            raise ValueError("give exactly one of cd34_per_kg or product: collected, or tnc_per_kg for a cord-blood "
+                             "graft")
+        if self.tnc_per_kg is not None and self.source not in CORD_SOURCES:
+            raise ValueError(f"tnc_per_kg doses cord-blood grafts only (source {self.source}: give cd34_per_kg; "
+                             "the CD34+ share of nucleated cells differs too much between marrow and blood products)")
         return self
+
+    def cd34_dose_per_kg(self, parameters: ParameterSet) -> float:
+        """The graft's CD34+ cells per kg: given, or its nucleated cells times the CD34+/TNC ratio of cord units."""
+        if self.tnc_per_kg is not None:
+            return self.tnc_per_kg * parameters.value("cord_blood_cd34_per_tnc")
+        assert self.cd34_per_kg is not None  # _one_dose (a collected product has no dose of its own)
+        return self.cd34_per_kg
 
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
@@ -105,8 +120,7 @@ class TransplantSpec(InterventionSpec):
                                                params.value("graft_st_hspc_per_cd34"),
                                                autologous=self.donor == "autologous",
                                                stochastic=self.stochastic_engraftment)]
-        assert self.cd34_per_kg is not None  # _one_dose
-        return [Transplant(self.day, self.cd34_per_kg * w * potency, self.cd3() * w,
+        return [Transplant(self.day, self.cd34_dose_per_kg(params) * w * potency, self.cd3() * w,
                            params.value("engrafting_hsc_per_cd34"),
                            params.value("graft_short_term_units_per_cd34"),
                            params.value("graft_st_hspc_per_cd34"),
@@ -139,10 +153,19 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
     unit = "day after graft"
     anc_day = engraftment_days(days, obs["anc_1e9_per_L"], 0.5, 3)
     out = [EndpointColumn("neutrophil_engraftment_day", unit, "first of 3 consecutive days with ANC >= 0.5e9/L "
-                          "after the post-graft fall below it (not reached: never below, or not recovered)", anc_day),
+                          "after the post-graft fall below it (none when ANC never fell below it, see "
+                          f"neutrophil_engraftment_day{DID_NOT_FALL}, or did not recover)", anc_day),
            EndpointColumn("platelet_engraftment_day", unit, "first of 7 consecutive days with platelets >= 20e9/L "
-                          "after the post-graft fall below it",
+                          "after the post-graft fall below it (none when the count never fell below 20e9/L, see "
+                          f"platelet_engraftment_day{DID_NOT_FALL}, or did not recover)",
                           engraftment_days(days, obs["platelets_1e9_per_L"], 20.0, 7))]
+    for name, observable, threshold, label in (("neutrophil_engraftment_day", "anc_1e9_per_L", 0.5, "ANC"),
+                                               ("platelet_engraftment_day", "platelets_1e9_per_L", 20.0, "platelets")):
+        # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has
+        # no engraftment day, and says so instead of looking like a graft that never engrafted
+        out.append(EndpointColumn(f"{name}{DID_NOT_FALL}", "flag", f"1 if {label} never fell below {threshold:g}e9/L "
+                                  "after the graft (no engraftment day: the count did not fall)",
+                                  np.asarray((obs[observable] >= threshold).all(axis=1), dtype=np.float64)))
     aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
     failed = aplasia & ~(anc_day <= 28)
     known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)

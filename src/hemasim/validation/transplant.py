@@ -1,10 +1,13 @@
-"""Read-outs of transplantation (targets T1-T6, D3), each on a validation scenario (``scenarios/*.yaml``)."""
+"""Read-outs of transplantation (targets T1-T9, D3), each on a validation scenario (``scenarios/*.yaml``)."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
 
+import numpy as np
+
+from hemasim.endpoints import DID_NOT_FALL, engraftment_days
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
@@ -44,15 +47,34 @@ def _hsct_run(cd34_per_kg: float, donor: str, days: float) -> Callable[[], Resul
 
 
 _ALLO_SHORT = {d: _hsct_run(d, "allogeneic", 120) for d in (0.5e6, 2e6, 5e6)}
-_AUTO_SHORT = {d: _hsct_run(d, "autologous", 120) for d in (7.5e6, 15e6)}
+_AUTO_SHORT = {d: _hsct_run(d, "autologous", 120) for d in (7.5e6, 11.5e6, 15e6)}
+_AUTO_LABELS = {7.5e6: "7p5e6", 15e6: "15e6"}
 _ALLO_LONG = _hsct_run(5e6, "allogeneic", 5 * 365.25 + 7)
+# T7: two cord-blood units dosed by total nucleated cells (Barker 2005's median dose), same patient and conditioning
+_DOUBLE_CORD_TNC = cached_scenario_run("cy_tbi_pbsc", {"interventions": {1: {
+    "source": "double_cord_blood", "cd34_per_kg": None, "tnc_per_kg": 3.5e7}}})
 
 
 def _endpoint(run: Callable[[], Result], name: str) -> float:
-    """One endpoint of a run grafted on day 6; a recovery not reached counts as the end of the run (a lower
-    bound)."""
-    value = endpoints_of(run)[name]
+    """One endpoint of a run grafted on day 6; an engraftment whose count never fell counts as day 0, a recovery
+    not reached as the end of the run (a lower bound)."""
+    values = endpoints_of(run)
+    value = values[name]
+    if value is None and values.get(f"{name}{DID_NOT_FALL}") == 1.0:
+        return 0.0
     return float(run().times[-1] - _HSCT_GRAFT_DAY) if value is None else float(value)
+
+
+def _recovery_day(run: Callable[[], Result], observable: str, threshold: float, run_days: int) -> float:
+    """First of ``run_days`` days with ``observable`` >= ``threshold`` after its post-graft fall below it (days
+    after the graft); 0 when it never fell below, the end of the run (a lower bound) when it did not recover."""
+    r = run()
+    after = r.times >= _HSCT_GRAFT_DAY - 1e-9
+    values = r.observable(observable)[after]
+    if (values >= threshold).all():
+        return 0.0
+    day = engraftment_days(r.times[after] - _HSCT_GRAFT_DAY, values[None, :], threshold, run_days)[0]
+    return float(r.times[-1] - _HSCT_GRAFT_DAY) if np.isnan(day) else float(day)
 
 
 def _endpoint_difference(run: Callable[[], Result], reference: Callable[[], Result], name: str) -> Readout:
@@ -119,6 +141,16 @@ def _hsct_readouts() -> dict[str, Readout]:
         "allo_pbsc_neutrophil_engraftment_day_2e6": OwnRun(lambda: _endpoint(_ALLO_SHORT[2e6], engraftment)),
         "allo_pbsc_neutrophil_engraftment_delay_2e6_vs_5e6_days": _endpoint_difference(
             _ALLO_SHORT[2e6], _ALLO_SHORT[5e6], engraftment),
+        "allo_pbsc_platelet_engraftment_day_5e6": OwnRun(lambda: _endpoint(_ALLO_SHORT[5e6], platelets)),
+        "double_cord_neutrophil_engraftment_day_tnc_3p5e7": OwnRun(lambda: _endpoint(_DOUBLE_CORD_TNC, engraftment)),
+        **{f"auto_anc_1e9_recovery_day_{label}": OwnRun(functools.partial(
+            _recovery_day, _AUTO_SHORT[dose], "anc_1e9_per_L", 1.0, 3)) for dose, label in _AUTO_LABELS.items()},
+        **{f"auto_platelet_50_recovery_day_{label}": OwnRun(functools.partial(
+            _recovery_day, _AUTO_SHORT[dose], "platelets_1e9_per_L", 50.0, 1)) for dose, label in _AUTO_LABELS.items()},
+        **{f"auto_neutrophil_engraftment_day_{label}": OwnRun(functools.partial(_endpoint, _AUTO_SHORT[dose],
+                                                                                engraftment))
+           for dose, label in {**_AUTO_LABELS, 11.5e6: "11p5e6"}.items()},
+        "auto_platelet_engraftment_day_11p5e6": OwnRun(lambda: _endpoint(_AUTO_SHORT[11.5e6], platelets)),
         "allo_pbsc_primary_graft_failure_0p5e6": OwnRun(lambda: _endpoint(_ALLO_SHORT[0.5e6], "primary_graft_failure")),
         "allo_pbsc_primary_graft_failure_5e6": OwnRun(lambda: _endpoint(_ALLO_SHORT[5e6], "primary_graft_failure")),
         "auto_platelet_engraftment_day_7p5e6": OwnRun(lambda: _endpoint(_AUTO_SHORT[7.5e6], platelets)),

@@ -1,37 +1,55 @@
 """Engraftment after stem-cell transplantation (hemasim.biology.marrow, hemasim.biology.transplant). Time in days.
 
-No human value has been transcribed for these kinetics. The graft's content and the short-term stage are
-calibrated together on T2 (Gunn 2003: platelets > 20e9/L at 14 d with > 10e6 CD34+/kg against 28 d with
-5-10e6/kg, autologous), with T1 (engraftment later at 2e6 than at 5e6/kg) as a check, not fitted; the rest
-are a-priori values. The engrafting long-term HSC frequency is cited (spencer_chapman2024).
+No human value has been transcribed for these kinetics. The graft's content per CD34+ cell, the megakaryocyte
+progenitor residence and the lodging delay are fitted jointly (hemasim.inference.engraftment; docs/engraftment_fit.md)
+to six published median engraftment days of autologous PBSC grafts: Gunn 2003 (targets T2, T10) and Ergene 2007
+(T11). The predictions T1, T5 and T7-T9 were chosen before the fit and never entered it. The engrafting long-term
+HSC frequency is cited (spencer_chapman2024); the CD34+ share of cord-blood nucleated cells is cited (Mazzocchetti
+2014).
 """
 
-from hemasim.parameters.core import Assumed, Calibrated
+from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference
 from hemasim.parameters.sets._helpers import param
 
+MAZZOCCHETTI_2014 = Reference(
+    "Mazzocchetti2014", "Mazzocchetti D, Berti AM, Sartini R, Lucarini A, Ragusa G, Caroli M, Pierelli L", 2014,
+    "Total nucleated cells as a sole predictor of distinct targets of hematopoietic potential (CD34+ cells) in cord "
+    "blood units: the results of a large series analysis in autologous cord blood units", "Transfusion 54(5):1256-1262")
+
 ENGRAFTMENT = "engraftment after transplantation (T1-T2, issue 4)"
-T2_HOW = ("with graft_short_term_units_per_cd34 2e-6, graft_st_hspc_per_cd34 2e-6 and a 10-day megakaryocyte "
-          "progenitor residence, an autologous graft after Cy/TBI reaches platelets >= 20e9/L for 7 days on day "
-          "21 at 7.5e6/kg and day 15 at 15e6/kg (T2 wants >= 5 days apart; 3e-6 short-term cells gave 4-5); the "
-          "faster 2-day residence gave platelets that never fell below 20 at high doses")
+FIT_TARGETS = ("T2", "T10", "T11")
+#: why a profile ends at the estimate: one step further the engraftment day jumps
+EDGE = "the platelets of the 15e6/kg graft stop falling below 20e9/L, so its engraftment day jumps"
+FIT_HOW = ("fitted jointly (python -m hemasim.inference.engraftment; docs/engraftment_fit.md): least squares on the log "
+           "of six published median engraftment days after autologous PBSC grafts, modelled after Cy/TBI: Gunn 2003 "
+           "BBMT 9:643 ANC > 0.5e9/L 12 and 9.2 d, platelets > 20e9/L 28 and 14 d at 5-10e6 and > 10e6 CD34+/kg "
+           "(modelled 7.5e6, 15e6), Ergene 2007 Transfus Apher Sci 36:23 ANC 10 d and platelets 13 d at 11.5e6/kg; "
+           "residual SD 0.29 (log) from Gunn's hazard-ratio CIs; objective 14.42; with the other three fitted values")
+
 
 PARAMETERS = [
-    param("graft_short_term_units_per_cd34", 2e-6, "MPP units/cell",
+    param("graft_short_term_units_per_cd34", 4.23e-6, "MPP units/cell",
           "committed short-term content of a graft: MPP-compartment units (one unit = the progeny of one HSC "
           "differentiation) per infused CD34+ cell; they give the first wave of neutrophils and platelets",
-          Calibrated(("T2",), T2_HOW), bounds=(0.0, 1e-2)),
-    param("graft_st_hspc_per_cd34", 2e-6, "cells/cell",
+          Calibrated(FIT_TARGETS, FIT_HOW + "; 95% profile CI [1.68e-6, 4.24e-6] (upper end: " + EDGE + ")"),
+          bounds=(0.0, 1e-2)),
+    param("graft_st_hspc_per_cd34", 1e-8, "cells/cell",
           "short-term repopulating stem/progenitor cells per infused CD34+ cell (carry output for months, "
           "until donor HSCs refill the niche)",
-          Calibrated(("T2",), T2_HOW + "; of the order of the engrafting long-term HSC frequency (5.6e-6)"),
+          Calibrated(FIT_TARGETS, FIT_HOW + "; at the lower end of the search range (1e-8): the data prefer no "
+                     "short-term repopulating cells; 95% profile CI (open, 3.73e-8]: practically non-identifiable, "
+                     "bounded only from above"),
           bounds=(0.0, 1e-2)),
-    param("megakaryocyte_progenitor_exit_rate_per_day", 0.1, "1/day",
+    param("megakaryocyte_progenitor_exit_rate_per_day", 0.0393, "1/day",
           "exit rate of the megakaryocyte progenitor pool (CFU-MK to maturing megakaryocyte)",
-          Calibrated(("T2",), T2_HOW), bounds=(0.01, 10.0)),
-    param("graft_lodging_days", 6.0, "day",
+          Calibrated(FIT_TARGETS, FIT_HOW + "; 95% profile CI (open to the bound 0.02, 0.0393]: practically "
+                     "non-identifiable (upper end: " + EDGE + ")"),
+          bounds=(0.01, 10.0)),
+    param("graft_lodging_days", 2.57, "day",
           "mean delay from infusion until a graft's committed progenitors produce (homing, lodging, cell-cycle "
           "entry; two-stage Erlang)",
-          Assumed(ENGRAFTMENT, "homing takes about a day; lodged CD34+ cells leave quiescence over days"),
+          Calibrated(FIT_TARGETS, FIT_HOW + "; 95% profile CI [2.57, open to the bound 20]: practically "
+                     "non-identifiable (lower end: " + EDGE + ")"),
           bounds=(0.1, 30.0)),
     param("st_hspc_residence_days", 20.0, "day",
           "mean time a short-term repopulating stem/progenitor cell spends before it becomes an MPP",
@@ -53,4 +71,10 @@ PARAMETERS = [
                   "5-fold: after Cy/TBI a single 2.5e5/kg unit engrafts neutrophils on day 25, a 3e6/kg marrow "
                   "graft on day 19"),
           bounds=(1.0, 50.0)),
+    param("cord_blood_cd34_per_tnc", 1.47e6 / 6.97e8, "cells/cell",
+          "CD34+ cells per total nucleated cell of a cord-blood unit (converts a cord graft's TNC/kg to CD34+/kg)",
+          Cited(MAZZOCCHETTI_2014, "abstract (read in the pages corpus): median TNC 6.97e8 (range 0.36-34.9e8) and "
+                "median CD34+ 1.47e6 (0-20.56e6) per unit in 1309 unselected autologous (family-banked) cord-blood units; "
+                "the ratio of the medians, 0.21%"),
+          bounds=(1e-4, 0.05)),
 ]

@@ -1,0 +1,98 @@
+"""Engraftment data and fit (docs/engraftment_fit.md): cord grafts dosed by nucleated cells, engraftment that
+needs no recovery because the count never fell, and the engraftment-day objective of the joint fit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hemasim.assembly import build_events, run_scenario
+from hemasim.biology.transplant import Transplant
+from hemasim.endpoints import evaluate_endpoints
+from hemasim.inference.engraftment import (
+    CALIBRATION_DATA,
+    EngraftmentObjective,
+    _graft_events,
+    crossing_days,
+    engraftment_problem,
+)
+from hemasim.parameters import healthy_adult_parameters
+from hemasim.scenario import ScenarioError
+
+from .test_transplant import COND, graft, scenario
+
+
+def _graft_event(*interventions) -> Transplant:
+    return next(e for e in build_events(scenario(*interventions)) if isinstance(e, Transplant))
+
+
+def test_a_cord_graft_dosed_by_nucleated_cells_carries_the_cited_cd34_share():
+    ratio = healthy_adult_parameters().value("cord_blood_cd34_per_tnc")
+    assert ratio == pytest.approx(1.47e6 / 6.97e8)  # Mazzocchetti 2014: median CD34+ over median TNC per unit
+    by_tnc = _graft_event(COND, graft(None, source="double_cord_blood", cd34_per_kg=None, tnc_per_kg=3.5e7))
+    by_cd34 = _graft_event(COND, graft(3.5e7 * ratio, source="double_cord_blood"))
+    assert np.allclose(np.asarray(by_tnc.cd34_cells), np.asarray(by_cd34.cd34_cells), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"source": "peripheral_blood", "cd34_per_kg": None, "tnc_per_kg": 3e8}, "tnc_per_kg doses cord-blood grafts"),
+    ({"source": "cord_blood", "tnc_per_kg": 3e7}, "give exactly one of cd34_per_kg or product: collected, or tnc_per_kg"),
+])
+def test_a_graft_has_one_dose_and_tnc_only_for_cord_blood(change, message):
+    with pytest.raises(ScenarioError, match=message):
+        scenario(COND, {**graft(), **change})
+
+
+def test_platelets_that_never_fall_below_20_are_reported_as_such_not_as_not_reached():
+    # a graft without conditioning: the counts never fall, so there is no engraftment to wait for
+    ends = {e.name: e for e in evaluate_endpoints(run_scenario(scenario(graft(), days=40)))}
+    platelets = ends["platelet_engraftment_day"]
+    assert platelets.value is None and platelets.note == "did not fall"
+    assert ends["platelet_engraftment_day_did_not_fall"].value == 1.0
+    assert ends["neutrophil_engraftment_day"].note == "did not fall"
+    assert platelets.to_json()["note"] == "did not fall"
+
+
+def test_after_myeloablation_the_counts_fall_and_the_flags_say_so():
+    ends = {e.name: e for e in evaluate_endpoints(run_scenario(scenario(COND, graft(), days=60)))}
+    assert ends["platelet_engraftment_day_did_not_fall"].value == 0.0
+    assert ends["platelet_engraftment_day"].value is not None
+
+
+def test_crossing_days_interpolate_in_the_log_after_the_fall():
+    days = np.arange(6.0)
+    rows = np.array([[1.0, 0.1, 0.1, 0.25, 1.0, 2.0],   # falls, climbs back through 0.5 between days 3 and 4
+                     [1.0, 0.8, 0.9, 1.0, 1.0, 1.0],    # never below 0.5
+                     [1.0, 0.1, 0.1, 0.1, 0.1, 0.2]])   # never back
+    out = crossing_days(days, rows, 0.5)
+    assert out[0] == pytest.approx(3.0 + np.log(0.5 / 0.25) / np.log(1.0 / 0.25))
+    assert np.isnan(out[1]) and np.isnan(out[2])
+
+
+def test_each_vector_of_a_batch_gets_its_own_graft_content():
+    event = _graft_event(COND, graft())
+    values = [{"graft_short_term_units_per_cd34": 1e-6}, {"graft_short_term_units_per_cd34": 4e-6}]
+    (batch,) = [e for e in _graft_events([event], values) if isinstance(e, Transplant)]
+    lodged = np.asarray(batch.composition()["graft_lodging_1"])
+    assert lodged.shape == (2,) and lodged[1] == pytest.approx(4.0 * lodged[0])
+
+
+def test_the_fit_uses_only_calibration_data_and_predicts_whole_days():
+    from hemasim.validation import load_targets
+
+    predictions = {t["id"] for g in load_targets().values() for t in g if t["class"] == "prediction"}
+    assert {"T1", "T7", "T8", "T9"} <= predictions
+    problem = engraftment_problem()
+    assert len(problem.measurements) == len(CALIBRATION_DATA)
+    assert all("Ketterer" not in d.source and "Barker" not in d.source and "Przepiorka" not in d.source
+               for d in CALIBRATION_DATA)
+
+
+@pytest.mark.slow
+def test_the_objective_predicts_the_endpoint_day_to_within_a_day():
+    objective = EngraftmentObjective(engraftment_problem(), CALIBRATION_DATA)
+    predicted = objective.predict(objective.nominal[None])[0]
+    i = next(j for j, d in enumerate(CALIBRATION_DATA) if d.id == "gunn_hd_plt20")
+    ends = {e.name: e.value for e in evaluate_endpoints(run_scenario(scenario(
+        COND, graft(15e6, donor="autologous"), days=90)))}
+    assert abs(predicted[i] - ends["platelet_engraftment_day"]) <= 1.0
