@@ -84,3 +84,9 @@ def test_a_cohort_steady_state_balances_every_patient():
     x = steady_state(model)
     for i in range(3):
         assert np.max(balance_residual(model.patient(i), x[i])) < 1e-10
+
+
+def test_the_status_codes_are_the_kernels():
+    from hemasim.solvers import _kernel, steady
+
+    assert (_kernel.CONVERGED, _kernel.NOT_CONVERGED, _kernel.SINGULAR) == (0, 1, steady.SINGULAR)
