@@ -7,6 +7,7 @@ from hemasim.clonal import NeutralHSCPool, clone_size_summary
 from hemasim.parameters import healthy_adult_parameters
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_critical_birth_death_clone_sizes_match_the_analytic_distribution():
     """Without niche feedback each clone is a critical linear birth-death process with per-cell birth and
     death rate b = lambda/4 (lambda = division rate): P(extinct by t) = bt/(1+bt), and surviving clones are
@@ -146,6 +147,7 @@ def test_tracked_clone_histories_match_the_pool_and_plot():
 
 
 # ------------------------------------------------------------------------------------------ drivers
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_driver_advantage_follows_the_cited_growth_rate():
     from hemasim.clonal import driver_advantage, measured_driver_growth
 

@@ -138,6 +138,7 @@ def test_the_command_refuses_a_bad_scenario_before_serving(tmp_path):
     assert res.exit_code == 2 and "bad.yaml" in res.output
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.cli
 def test_the_command_serves_the_page_and_warns_when_it_listens_beyond_this_machine():
     import os

@@ -78,6 +78,7 @@ def _assert_lines(message: str, source: str) -> None:
                  st.lists(st.sampled_from(["a:", " ", "- ", "[", "]", "{", "}", "&x ", "*x", "<<: ", "\n", "!!int ",
                                            "? ", "1", ".nan", "'", '"', ",", "#", "\0", "%YAML 1.1\n", "---\n"]),
                           max_size=40).map("".join)))
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_any_text_is_data_or_a_one_line_yaml_error(text: str):
     try:
         load_yaml_text(text, "f.yaml", "scenario")
@@ -99,6 +100,7 @@ def _floats(obj: Any) -> list[float]:
     return [obj] if isinstance(obj, float) else []
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @FUZZ
 @given(st.integers(0, 10**6), st.integers(0, 10**6), _values, st.booleans())
 def test_any_changed_example_file_is_a_scenario_or_one_line_per_problem(tmp_path_factory: pytest.TempPathFactory,

@@ -74,6 +74,7 @@ def test_infection_scenarios_report_outcomes_and_refuse_bad_input():
                         "interventions": [{"kind": "infection", "day": 1, "inoculum_cfu": 0}]})
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
 def test_exported_infection_model_matches_libroadrunner():
     model = healthy_human_model(ADULT, aging=False, extensions=[BacterialInfection()]).compile()

@@ -21,6 +21,7 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return export_petab(problem, tmp_path_factory.mktemp("petab") / "docetaxel")
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_export_writes_the_tables_and_lints(exported: Path):
     root = exported.parent
     names = {p.name for p in root.iterdir()}

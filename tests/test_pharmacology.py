@@ -299,6 +299,7 @@ def test_without_a_dose_the_healthy_state_holds():
 
 
 # ----------------------------------------------------------------------------------------------- SBML
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
 def test_exported_pkpd_matches_libroadrunner():
     bsa = body_surface_area_m2(PATIENT)

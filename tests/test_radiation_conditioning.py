@@ -122,6 +122,7 @@ def test_bad_radiation_and_conditioning_name_the_field(iv, field, hint):
     assert field in str(err.value) and hint in str(err.value), str(err.value)
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
 def test_exported_tbi_matches_libroadrunner(static_reference_model):
     events = [RadiationFraction(d, 2.0, LQ) for d in fraction_days(5.0, 3, 2, 6.0)]

@@ -43,6 +43,7 @@ def _run(scenario, out: Path, **kwargs) -> dict | None:
     return run_cohort(scenario, 6, out, partition_size=3, progress=False, **kwargs)
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_the_manifest_records_each_partition_file_with_size_and_sha256(finished: Path):
     man = json.loads((finished / "manifest.json").read_text())
     assert sorted(man["partitions"]) == ["0", "1"]
@@ -52,6 +53,7 @@ def test_the_manifest_records_each_partition_file_with_size_and_sha256(finished:
     assert man["hemasim_version"]
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.parametrize("damage", ["truncate-endpoints", "corrupt-bands", "delete-bands"])
 def test_a_damaged_partition_is_recomputed_not_trusted(scenario, finished: Path, tmp_path: Path, damage: str):
     out = _copy(finished, tmp_path)
@@ -70,6 +72,7 @@ def test_a_damaged_partition_is_recomputed_not_trusted(scenario, finished: Path,
     assert (out / "endpoints/part-00001.parquet").stat().st_mtime_ns == untouched  # the sound one kept
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_a_damaged_manifest_is_refused_with_the_way_out_and_force_recomputes(scenario, finished: Path,
                                                                              tmp_path: Path):
     out = _copy(finished, tmp_path)
@@ -80,6 +83,7 @@ def test_a_damaged_manifest_is_refused_with_the_way_out_and_force_recomputes(sce
     assert json.loads((out / "manifest.json").read_text())["partitions"].keys() == {"0", "1"}
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_a_cohort_from_another_version_is_refused_with_the_way_out(scenario, finished: Path, tmp_path: Path):
     out = _copy(finished, tmp_path)
     man = json.loads((out / "manifest.json").read_text())
@@ -91,6 +95,7 @@ def test_a_cohort_from_another_version_is_refused_with_the_way_out(scenario, fin
     assert json.loads((out / "manifest.json").read_text())["hemasim_version"] != "0.0.1"
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_inputs_that_fail_leave_nothing_and_do_not_block_the_corrected_run(scenario, tmp_path: Path,
                                                                           monkeypatch: pytest.MonkeyPatch):
     out = tmp_path / "cohort"
@@ -115,6 +120,7 @@ def test_a_manifest_without_partitions_is_taken_over_by_the_next_cohort(scenario
     assert json.loads((out / "manifest.json").read_text())["n_patients"] == 6
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_stale_temporaries_of_a_killed_cohort_are_cleaned(scenario, finished: Path, tmp_path: Path):
     out = _copy(finished, tmp_path)
     stale = [out / f"bands/.part-00000.npz.tmp-{DEAD_PID}", out / f"endpoints/.part-00001.parquet.tmp-{DEAD_PID}",

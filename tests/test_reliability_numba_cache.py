@@ -40,6 +40,7 @@ def test_a_private_temporary_folder_when_nothing_else_is_writable(tmp_path: Path
     assert again is not None and again != folder and again.stat().st_mode & 0o077 == 0
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.skipif(sys.platform != "linux", reason="uses a file as HOME to make every default cache unwritable")
 def test_the_kernels_import_and_compile_from_a_read_only_install(tmp_path: Path):
     """A copy of the package whose __pycache__ folders cannot be made (a file in their place) and a HOME under

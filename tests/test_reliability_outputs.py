@@ -59,6 +59,7 @@ def _killed_at(point: int, out: Path, exchange: bool) -> int:
     return os.waitstatus_to_exitcode(status)
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the kill test forks")
 @pytest.mark.parametrize("exchange", [True, False], ids=["renameat2-exchange", "two-renames"])
 @pytest.mark.parametrize("existing", [True, False], ids=["over-an-old-output", "new-folder"])

@@ -154,6 +154,7 @@ _interventions = st.builds(lambda kind, extra: {"kind": kind, **extra}, st.sampl
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_interventions, max_size=3), st.sampled_from(["healthy", "il2rg_scid", "ada_scid", "xyz"]),
        st.one_of(st.none(), _values))
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_any_input_is_a_scenario_or_a_one_line_error(interventions, genotype, model):
     data = {**with_changes(**{"patient.height_cm": 170, "patient.genotype": genotype}), "duration_days": 90,
             "interventions": interventions}
@@ -172,6 +173,7 @@ def _example_data() -> list[dict]:
     return [yaml.safe_load(p.read_text()) for p in sorted(EXAMPLES.glob("*.yaml"))]
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 10**6), st.integers(0, 10**6), _values, st.booleans())
 def test_any_one_field_changed_in_an_example_gives_a_scenario_or_a_one_line_error(which, where, value, delete):

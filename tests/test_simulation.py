@@ -41,15 +41,16 @@ def scenario():
     return parse_scenario(_chemotherapy_and_donation())
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_scipy_reference_and_dormand_prince_cohorts_agree():
-    """A 4-patient cohort through the runner: the scenario's solver block picks scipy or the lock-step kernel."""
+    """A 2-patient cohort through the runner: the scenario's solver block picks scipy or the lock-step kernel."""
     runs = {}
     for kind, solver in (("dormand_prince", {"kind": "dormand_prince", "rtol": 1e-9}),
                          ("scipy", {"kind": "scipy", "method": "DOP853", "rtol": 1e-9})):
         spec = parse_scenario(_chemotherapy_and_donation(solver))
         assert cohort_rtol(spec) == 1e-9
         assert isinstance(cohort_solver(spec, 1e-9), DormandPrince if kind == "dormand_prince" else ScipyReference)
-        runs[kind] = simulate_partition(spec.model_dump(mode="json"), 0, 0, 4, 11, None, True, rtol=1e-9)
+        runs[kind] = simulate_partition(spec.model_dump(mode="json"), 0, 0, 2, 11, None, True, rtol=1e-9)
     fast, ref = runs["dormand_prince"].timeseries, runs["scipy"].timeseries
     moved = 0
     for name in fast.columns.drop(["patient_id", "time_days"]):
@@ -141,6 +142,7 @@ def test_run_record_is_typed_and_frozen():
         record.seed = 1  # type: ignore[misc]
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 def test_cohort_result_accessors_and_xarray(scenario):
     xr = pytest.importorskip("xarray")
     spec = scenario.model_copy(update={"duration_days": 20.0})

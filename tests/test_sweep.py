@@ -93,6 +93,7 @@ def test_bad_factors_name_the_field():
     assert clipped[0].high <= 1.0
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.cli
 def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
     scenario = tmp_path / "s.yaml"

@@ -120,6 +120,7 @@ def test_genotype_must_be_known():
         scenario(genotype="wiskott_aldrich")
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
 def test_exported_chimeric_model_matches_libroadrunner():
     s = scenario(COND, graft(), days=40)

@@ -258,6 +258,7 @@ def test_drugs_never_breaks_a_set_name_at_80_columns():
         assert name in text, name
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.cli
 def test_validate_prints_one_line_a_target_at_80_columns(monkeypatch):
     import hemasim.validation as validation

@@ -75,6 +75,7 @@ def test_vaccine_endpoints_and_bad_input():
                                                                           "weight_kg": 70}, "interventions": [iv]})
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
 def test_exported_vaccine_model_matches_libroadrunner():
     model = healthy_human_model(ADULT, aging=False, extensions=[VaccineResponse("flu")]).compile()

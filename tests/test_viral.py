@@ -67,6 +67,7 @@ def test_report_shows_virus_effectors_and_antibody(tmp_path):
     assert "Viral infection" in text and "influenza_cleared" in text
 
 
+@pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
 def test_libroadrunner_follows_a_viral_infection():
     spec = _scenario([{"kind": "vaccine", "day": 1, "antigen": "influenza", "dose": 0.2}, INFECTION], days=60)

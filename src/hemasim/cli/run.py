@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from hemasim.cli._errors import EXIT_IO, fail, literal, written
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def run(
@@ -43,7 +48,7 @@ def run(
     if spec.arms:
         from hemasim.arms import run_arms, write_arm_outputs
 
-        with console.status(literal(f"simulating {len(spec.arms)} arms of {spec.name!r}")) as status:
+        with _spinner(console, literal(f"simulating {len(spec.arms)} arms of {spec.name!r}")) as status:
             try:
                 runs = run_arms(spec, source=str(scenario),
                                 progress=lambda arm: status.update(literal(f"simulating arm {arm!r}")))
@@ -53,7 +58,7 @@ def run(
                                                                   static_report=static_report))
         console.print(f"[green]wrote[/green] {len(files)} files ({len(runs)} arms) to [bold]{literal(out)}[/bold]")
         return
-    with console.status(literal(f"simulating {spec.name!r} ({spec.duration_days:g} days)")):
+    with _spinner(console, literal(f"simulating {spec.name!r} ({spec.duration_days:g} days)")):
         try:
             result = run_scenario(spec)
         except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
@@ -63,3 +68,23 @@ def run(
     console.print(f"[green]wrote[/green] {len(files)} files to [bold]{literal(out)}[/bold]: "
                   + ", ".join(f.name for f in files))
 
+
+class _NoSpinner:
+    """What :func:`_spinner` gives where no one sees a spinner: a context that ignores updates."""
+
+    def __enter__(self) -> _NoSpinner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def update(self, status: str) -> None:
+        """Nothing to show."""
+
+
+def _spinner(console: Console, text: str) -> AbstractContextManager[Any]:
+    """rich's status spinner on a terminal; elsewhere (a pipe, a test, a batch job) nothing, without importing
+    rich.status (which imports rich.table: ~0.04 s of a fresh process)."""
+    if console.is_terminal:
+        return console.status(text)
+    return _NoSpinner()

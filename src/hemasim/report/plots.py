@@ -143,17 +143,17 @@ def _stacked(result: Result | Arms, suffix: str, height: float,
              keep: Any = None) -> tuple[Figure, list, list[str], list[tuple[str, Result]]] | None:
     """One full-width panel per item whose observable ends with ``suffix`` (a drug, an antigen, a pathogen) in
     any arm (``keep`` filters the items), or None when the run has none; x-axes as in the lineage figure."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
-
     arms = as_arms(result)
     items = list(dict.fromkeys(o.removesuffix(suffix) for _, r in arms for o in r.model.observable_names
                                if o.endswith(suffix)))
     items = [i for i in items if keep is None or keep(i)]
     if not items:
-        return None
+        return None  # before matplotlib is imported: a run without such items never pays for it (~0.4 s)
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(12, height * len(items)), layout="constrained")
     axes = list(np.atleast_1d(fig.subplots(len(items), 1)))
     x, xlabel = time_axis(arms[0][1].times)

@@ -189,33 +189,126 @@ def _gross_flux_into(gross, rhs_args):  # pragma: no cover - compiled
 
 @njit(inline="always")
 def _relative_residual(f, gross, pinned):  # pragma: no cover - compiled
-    """The largest |dx/dt| of a free state relative to the gross flux through it (net dx/dt may cancel to ~0)."""
+    """The largest |dx/dt| of a free state relative to the gross flux through it (net dx/dt may cancel to ~0);
+    infinite if one is NaN."""
     worst = 0.0
     for j in range(f.shape[0]):
         r = abs(f[j]) / gross[j] if gross[j] > 0.0 else abs(f[j])
         if not pinned[j]:
+            if math.isnan(r):  # max() would pass over it: a NaN flux must not read as balanced
+                return math.inf
             worst = max(worst, r)
     return worst
 
 
 @njit(inline="always")
-def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args):  # pragma: no cover - compiled
-    """Finite-difference Jacobian of the right-hand side at x; pinned states decoupled with a unit diagonal."""
+def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, colour_ptr, colour_col, col_ptr, col_row,
+                   rhs_args):  # pragma: no cover - compiled
+    """Finite-difference Jacobian of the right-hand side at x; pinned states decoupled with a unit diagonal.
+
+    Columns are perturbed together, one group ("colour") per right-hand-side evaluation: the columns of a
+    colour touch disjoint rows (``col_row[col_ptr[c]:col_ptr[c + 1]]``: the rows column c can reach), so
+    every entry is the same number a one-column-at-a-time difference gives (a row sums the same fluxes,
+    computed from the same values), in a handful of evaluations instead of n.
+    """
     n = x.shape[0]
-    for c in range(n):
+    for j in range(n):
+        for c in range(n):
+            J[j, c] = 0.0
+    for g in range(colour_ptr.shape[0] - 1):
         for j in range(n):
             xe[j] = x[j]
-        eps = 1e-7 * max(abs(x[c]), scale[c])
-        xe[c] += eps
+        for q in range(colour_ptr[g], colour_ptr[g + 1]):
+            c = colour_col[q]
+            xe[c] += 1e-7 * max(abs(x[c]), scale[c])
         rhs_into(t, xe, f1, *rhs_args)
-        for j in range(n):
-            J[j, c] = (f1[j] - f0[j]) / eps
+        for q in range(colour_ptr[g], colour_ptr[g + 1]):
+            c = colour_col[q]
+            eps = 1e-7 * max(abs(x[c]), scale[c])
+            for r in range(col_ptr[c], col_ptr[c + 1]):
+                j = col_row[r]
+                J[j, c] = (f1[j] - f0[j]) / eps
     for j in range(n):
         if pinned[j]:
             for c in range(n):
                 J[j, c] = 0.0
                 J[c, j] = 0.0
             J[j, j] = -1.0
+
+
+@njit(inline="always")
+def _lu_factor(A, perm):  # pragma: no cover - compiled
+    """A = P L U in place (Gaussian elimination with partial pivoting; perm[k] = the row swapped into k).
+
+    Returns False when a pivot is zero or not finite (a singular matrix: no isolated fixed point, or a state
+    that went non-finite). Zero multipliers are skipped, which makes the sparse Jacobians here cheap.
+    """
+    n = A.shape[0]
+    for k in range(n):
+        p = k
+        big = abs(A[k, k])
+        for i in range(k + 1, n):
+            if abs(A[i, k]) > big:
+                big = abs(A[i, k])
+                p = i
+        if not (big > 0.0 and big < math.inf):  # noqa: SIM201 - also catches NaN
+            return False
+        perm[k] = p
+        if p != k:
+            for c in range(n):
+                v = A[k, c]
+                A[k, c] = A[p, c]
+                A[p, c] = v
+        pivot = A[k, k]
+        for i in range(k + 1, n):
+            if A[i, k] != 0.0:
+                m = A[i, k] / pivot
+                A[i, k] = m
+                for c in range(k + 1, n):
+                    A[i, c] -= m * A[k, c]
+    return True
+
+
+@njit(inline="always")
+def _lu_compress(LU, ptr, col, val):  # pragma: no cover - compiled
+    """The non-zero off-diagonal factors of :func:`_lu_factor` by rows: row i of L in entries ptr[i]:ptr[i + 1],
+    row i of U in ptr[n + i]:ptr[n + i + 1] (the sparse Jacobians leave most of both zero)."""
+    n = LU.shape[0]
+    q = 0
+    for part in range(2):
+        for i in range(n):
+            ptr[part * n + i] = q
+            lo, hi = (0, i) if part == 0 else (i + 1, n)
+            for c in range(lo, hi):
+                if LU[i, c] != 0.0:
+                    col[q] = c
+                    val[q] = LU[i, c]
+                    q += 1
+    ptr[2 * n] = q
+
+
+@njit(inline="always")
+def _lu_solve_into(LU, perm, ptr, col, val, b, out):  # pragma: no cover - compiled
+    """out = A^-1 b from the factors of :func:`_lu_factor` (off-diagonal ones compressed by :func:`_lu_compress`)."""
+    n = b.shape[0]
+    for j in range(n):
+        out[j] = b[j]
+    for k in range(n):
+        p = perm[k]
+        if p != k:
+            v = out[k]
+            out[k] = out[p]
+            out[p] = v
+    for i in range(n):
+        acc = out[i]
+        for q in range(ptr[i], ptr[i + 1]):
+            acc -= val[q] * out[col[q]]
+        out[i] = acc
+    for i in range(n - 1, -1, -1):
+        acc = out[i]
+        for q in range(ptr[n + i], ptr[n + i + 1]):
+            acc -= val[q] * out[col[q]]
+        out[i] = acc / LU[i, i]
 
 
 @njit(inline="always")
@@ -236,26 +329,27 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
         x[j] += step * dx[j]
 
 
-@njit(inline="always")
-def _copy_matrix_into(dst, src):  # pragma: no cover - compiled
-    """dst[:, :] = src as a loop: slice assignment compiles numba's shape-mismatch message (seconds)."""
-    for j in range(src.shape[0]):
-        for c in range(src.shape[1]):
-            dst[j, c] = src[j, c]
+#: status of one patient's Newton solve: converged, out of iterations, singular or non-finite linear system
+CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
 
 
 @njit(inline="always")
-def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args):  # pragma: no cover - compiled
+def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, rhs_args):  # pragma: no cover
     """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
-    arguments of rhs_into after ``out``); x is updated in place. Returns 0 if converged, 1 otherwise (see
-    :func:`steady_state_batch`)."""
+    arguments of rhs_into after ``out``; ``colouring``: the Jacobian's column groups, see :func:`_jacobian_into`);
+    x is updated in place. Returns CONVERGED, NOT_CONVERGED or SINGULAR (see :func:`steady_state_batch`)."""
+    colour_ptr, colour_col, col_ptr, col_row = colouring
     n = x.shape[0]
     gross = np.empty(n)
     f0 = np.empty(n)
     f1 = np.empty(n)
     xe = np.empty(n)
     J = np.empty((n, n))
-    Jinv = np.empty((n, n))
+    LU = np.empty((n, n))
+    perm = np.empty(n, dtype=np.int64)
+    lu_ptr = np.empty(2 * n + 1, dtype=np.int64)
+    lu_col = np.empty(n * n, dtype=np.int64)
+    lu_val = np.empty(n * n)
     dx = np.empty(n)
     h = first_step_days
     last_worst = -1.0
@@ -264,36 +358,38 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
         _gross_flux_into(gross, rhs_args)
         worst = _relative_residual(f0, gross, pinned)
         if worst < tol:
-            return 0
+            return CONVERGED
+        if not worst < math.inf:  # a state or a flux went non-finite
+            return SINGULAR
         if it == max_iter:
             break
         if h > 0.0:
             if last_worst > 0.0:  # longer steps while the residual does not blow up, shorter if it does
                 h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
             last_worst = worst
-        if it % 6 == 0:  # chord Newton: refresh the finite-difference Jacobian every few iterations
-            _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, rhs_args)
-            if h <= 0.0:
-                _copy_matrix_into(Jinv, np.linalg.inv(J))
-        if h > 0.0:  # implicit Euler step of length h: (J - I/h) dx = -f
+        refresh = it % 6 == 0  # chord Newton: refresh the finite-difference Jacobian every few iterations
+        if refresh:
+            _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, colour_ptr, colour_col, col_ptr, col_row, rhs_args)
+        if refresh or h > 0.0:  # Newton: J dx = -f; implicit Euler step of length h: (J - I/h) dx = -f
             for j in range(n):
                 for c in range(n):
-                    Jinv[j, c] = J[j, c]
-                if not pinned[j]:
-                    Jinv[j, j] -= 1.0 / h
-            _copy_matrix_into(Jinv, np.linalg.inv(Jinv))
+                    LU[j, c] = J[j, c]
+                if h > 0.0 and not pinned[j]:
+                    LU[j, j] -= 1.0 / h
+            if not _lu_factor(LU, perm):
+                return SINGULAR
+            _lu_compress(LU, lu_ptr, lu_col, lu_val)
+        _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, f0, dx)
         for j in range(n):
-            acc = 0.0
-            for c in range(n):
-                acc -= Jinv[j, c] * f0[c]
-            dx[j] = 0.0 if pinned[j] else acc  # pinned states stay at zero
+            dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
         _positive_update(x, dx)
-    return 1
+    return NOT_CONVERGED
 
 
 @njit(cache=True)
 def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                          fb_signal, fb_params, fb_offset, fb_scale, tol, max_iter, first_step_days):  # pragma: no cover
+                          fb_signal, fb_params, fb_offset, fb_scale, tol, max_iter, first_step_days,
+                          colouring):  # pragma: no cover
     """One patient of :func:`steady_state_batch`: x = its steady state from x0; returns its status."""
     rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
                 fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
@@ -302,23 +398,27 @@ def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb
     for j in range(x.shape[0]):
         x[j] = x0[j]
         pinned[j] = x0[j] == 0.0
-    return _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, rhs_args)
+    return _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, rhs_args)
 
 
 @njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
 def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                       fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days):  # pragma: no cover
+                       fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days,
+                       colouring):  # pragma: no cover
     """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).
 
     ``first_step_days`` > 0 turns it into pseudo-transient continuation: each step is an implicit Euler step
     (I/h - J) dx = f whose length h starts there and doubles while the residual does not blow up, so the
     iteration follows the dynamics towards the attracting fixed point before it turns into Newton; for fixed
-    points whose slow modes (decades) mislead plain Newton. 0 = plain (chord) Newton.
+    points whose slow modes (decades) mislead plain Newton, or that are not isolated (a singular Jacobian).
+    0 = plain (chord) Newton. ``colouring`` = (colour_ptr, colour_col, col_ptr, col_row), the Jacobian's
+    structure (:func:`hemasim.solvers.steady.jacobian_colouring`).
 
-    Returns (states (N, n), status (N,)): status 0 = converged (largest |dx/dt| / gross flux < tol).
-    States that start at exactly zero (drug amounts, donor cells before a graft, lineages a genotype
-    cannot make) are pinned there: nothing feeds them at the fixed point, and leaving them free would
-    make the Jacobian singular.
+    Returns (states (N, n), status (N,)): CONVERGED (0: largest |dx/dt| / gross flux < tol), NOT_CONVERGED (1)
+    or SINGULAR (2: a singular linear system, or a state that went non-finite; never an exception, which numba
+    cannot carry out of a parallel loop). States that start at exactly zero (drug amounts, donor cells before a
+    graft, lineages a genotype cannot make) are pinned there: nothing feeds them at the fixed point, and leaving
+    them free would make the Jacobian singular.
     """
     N, n = X0.shape
     # np.empty, not X0.copy() or np.ones: numba would turn those into parallel loops of their own (compile time)
@@ -327,5 +427,5 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     for p in prange(N):  # one call per patient: a parallel loop's body compiles slowly, so it is kept small
         status[p] = _steady_state_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb,
                                           sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset,
-                                          fb_scale, tol, max_iter, first_step_days)
+                                          fb_scale, tol, max_iter, first_step_days, colouring)
     return X, status

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.solvers import patient_states
+from hemasim.solvers import SolverError, patient_states
 
 if TYPE_CHECKING:
     from hemasim.model import CompiledModel
@@ -63,22 +63,72 @@ class NewtonSteadyState(InitialState):
         return self.cohort(one, t)[0]
 
     def cohort(self, model: CompiledModel, t: float = 0.0) -> np.ndarray:
-        """Fixed points (N, n) of every patient of a cohort model (numba Newton, all cores)."""
+        """Fixed points (N, n) of every patient of a cohort model (numba Newton, all cores).
+
+        Raises :class:`~hemasim.solvers.SolverError` naming the first patient without one.
+        """
         from hemasim.solvers._kernel import steady_state_batch  # lazily: numba is slow to import
 
         newton: Callable[..., tuple[np.ndarray, np.ndarray]] = steady_state_batch  # (numba's stubs lack the args)
 
+        colouring = jacobian_colouring(model)
         x, status = newton(model.x0, float(t), np.maximum(model.x0, 1.0), *model.kernel_arrays(), self.tol,
-                           self.newton_iterations, 0.0)
+                           self.newton_iterations, 0.0, colouring)
         bad = np.nonzero(status)[0]
-        if len(bad):  # plain Newton lost its way (slow modes): follow the dynamics there (pseudo-transient)
+        if len(bad):  # plain Newton lost its way (slow modes, a singular Jacobian): follow the dynamics there
             sub = _some_patients(model, bad)
             x[bad], status[bad] = newton(sub.x0, float(t), np.maximum(sub.x0, 1.0), *sub.kernel_arrays(), self.tol,
-                                         self.continuation_iterations, self.continuation_first_step_days)
+                                         self.continuation_iterations, self.continuation_first_step_days, colouring)
             bad = np.nonzero(status)[0]
         if len(bad):
-            raise RuntimeError(f"steady state not found for {len(bad)} patient(s) (first: index {bad[0]})")
+            first = int(bad[0])
+            why = ("its linear system is singular or a state went non-finite (no isolated fixed point there)"
+                   if status[first] == SINGULAR else
+                   f"not converged to {self.tol:g} of the gross flux in {self.continuation_iterations} "
+                   "pseudo-transient iterations")
+            raise SolverError(f"steady state not found for {len(bad)} patient(s); first: index {first}: {why}")
         return x
+
+
+#: status codes of the numba Newton (hemasim.solvers._kernel; repeated here so that numba is not imported)
+SINGULAR = 2
+
+
+def jacobian_colouring(model: CompiledModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The structure of the model's Jacobian, for finite differences that perturb many states at once.
+
+    State c reaches the fluxes of the flows it is the source of, and of the flows whose feedbacks read a signal
+    that sums it; a flux reaches its flow's source and target rows. Columns whose reached rows are disjoint get
+    the same colour (greedy). Returns (colour_ptr, colour_col, col_ptr, col_row): CSR lists of the columns of
+    each colour and of the rows each column reaches.
+    """
+    n = model.n_states
+    signal_states = [model.sig_idx[model.sig_ptr[i]:model.sig_ptr[i + 1]] for i in range(len(model.sig_ptr) - 1)]
+    rows_of: list[set[int]] = [set() for _ in range(n)]
+    for f in range(len(model.src)):
+        reads = {int(model.src[f])} if model.src[f] >= 0 else set()
+        for k in model.flow_fb[f]:
+            if k >= 0 and model.fb_signal[k] >= 0:
+                reads.update(int(j) for j in signal_states[model.fb_signal[k]])
+        touched = {int(j) for j in (model.src[f], model.dst[f]) if j >= 0}
+        for c in reads:
+            rows_of[c] |= touched
+    colours: list[list[int]] = []
+    covered: list[set[int]] = []
+    for c in sorted(range(n), key=lambda c: -len(rows_of[c])):
+        for cols, rows in zip(colours, covered, strict=True):
+            if not rows & rows_of[c]:
+                cols.append(c)
+                rows |= rows_of[c]
+                break
+        else:
+            colours.append([c])
+            covered.append(set(rows_of[c]))
+    colour_ptr = np.cumsum([0] + [len(cols) for cols in colours]).astype(np.int64)
+    colour_col = np.array([c for cols in colours for c in sorted(cols)], dtype=np.int64)
+    col_ptr = np.cumsum([0] + [len(r) for r in rows_of]).astype(np.int64)
+    col_row = np.array([j for r in rows_of for j in sorted(r)], dtype=np.int64)
+    return colour_ptr, colour_col, col_ptr, col_row
 
 
 def _some_patients(model: CompiledModel, which: np.ndarray) -> CompiledModel:
