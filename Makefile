@@ -74,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_regimens.py
 	$(BIN)/python bench/bench_fit.py
 	$(BIN)/python bench/bench_population.py 5  # SAEM recovery of a 100-patient population, 5 repeats (docs/population_fitting.md)
+	$(BIN)/python bench/bench_clonal_speed.py  # clonal engines vs their numpy step, interleaved (issue 20 goal 3); docs/performance_clonal.md
 	$(BIN)/python bench/bench_goals.py  # the speed goals (issue 20) as one table, OK/NOT; docs/performance.md
 
 $(DOCS_STAMP): $(BASE_STAMP)

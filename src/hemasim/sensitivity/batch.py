@@ -180,7 +180,8 @@ def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str]
     try:
         frame = _run_batch(scenario, arrays, shared, rtol, averaged)
     except (SolverError, ArithmeticError, SystemError, np.linalg.LinAlgError, ValueError) as err:
-        # SystemError: numba's wrapping of an exception raised inside a parallel kernel (a division by zero)
+        # SystemError: numba's wrapping of an exception raised inside a parallel kernel (kept as a guard: the steady
+        # state now reports a singular Jacobian as SolverError, the cause of the SystemErrors seen before)
         if isinstance(err, ValueError) and (_SHARED.search(str(err)) or "time_averages" in str(err)):
             raise  # not a property of one point
         if len(rows) == 1:

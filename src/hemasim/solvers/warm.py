@@ -33,7 +33,19 @@ def warm_kernels() -> dict[str, float]:
     start = time.perf_counter()
     _cohort_full_states()
     took["cohort, every state kept (lock-step)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    _clonal_kernels()
+    took["clone engine and CH cohort step"] = time.perf_counter() - start
     return took
+
+
+def _clonal_kernels() -> None:
+    """A tiny clone-engine run and a two-person CH cohort: compiles hemasim.clonal._kernels (6-12 s when cold)."""
+    from hemasim.clonal import NeutralHSCPool
+    from hemasim.clonal.ch import simulate_ch_cohort
+
+    NeutralHSCPool(100, seed=0).run(0.1)
+    simulate_ch_cohort(2, max_age_years=1.0)
 
 
 def _cohort_full_states() -> None:
