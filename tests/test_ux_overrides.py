@@ -122,3 +122,23 @@ def test_a_cohort_draws_its_patients_around_the_overridden_values(monkeypatch):
         runner.simulate_partition(data, 0, 0, 2, 0, None, False)
     record = seen["params"]["igg_half_life_days"]
     assert record.value == 25.0 and record.provenance.describe().startswith("set by the user")
+
+
+def test_overrides_reach_what_interventions_read_from_the_parameters():
+    """A `parameters:` value read by a kind when it makes its events (a graft's content per CD34+ cell, the
+    radiosensitivity of a TBI fraction) is the overridden one, not the default table's."""
+    from hemasim.assembly import build_events
+    from hemasim.scenario import parse_scenario
+
+    base = {"name": "graft", "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},
+            "duration_days": 30, "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+                                                   {"kind": "transplant", "day": 6, "source": "peripheral_blood",
+                                                    "cd34_per_kg": 5.0e6}]}
+    default = build_events(parse_scenario(base, source="t"))
+    doubled = build_events(parse_scenario({**base, "parameters": {"graft_short_term_units_per_cd34": 8.46e-6,
+                                                                   "radiosensitivity_alpha_hsc_per_Gy": 0.3}},
+                                          source="t"))
+    assert len(default) == len(doubled)
+    assert any(repr(a) != repr(b) for a, b in zip(default, doubled, strict=True))
+    graft = [(a, b) for a, b in zip(default, doubled, strict=True) if type(a).__name__ == "Transplant"]
+    assert graft and repr(graft[0][0]) != repr(graft[0][1])

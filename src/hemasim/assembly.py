@@ -89,7 +89,7 @@ def build_model(scenario: Scenario, covariates: Covariates | None = None, parame
 
 def build_events(scenario: Scenario, covariates: Covariates | None = None) -> list[Event]:
     """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
-    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates)
+    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, scenario.parameters)
     return [ev for iv in scenario.interventions for ev in iv.to_events(ctx)]
 
 

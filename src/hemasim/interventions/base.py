@@ -62,10 +62,15 @@ class EventContext:
     and, read only when a kind asks, the reference parameter set."""
 
     covariates: Covariates
+    #: the scenario's `parameters:` and `--set` values, so what a kind reads (a graft's content per CD34+ cell)
+    #: is what the model is built with
+    overrides: Mapping[str, float] = field(default_factory=dict)
 
     @cached_property
     def parameters(self) -> ParameterSet:
-        return healthy_adult_parameters()
+        from hemasim.scenario.overrides import apply_overrides  # late: the scenario package imports this module
+
+        return apply_overrides(self.overrides, healthy_adult_parameters())
 
 
 class ExtensionOrder(IntEnum):
