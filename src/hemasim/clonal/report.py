@@ -61,9 +61,7 @@ def run_ch_population(n_people: int, *, seed: int = 0, max_age_years: float = 10
 
 def prevalence_figure(cohort: CHCohortResult) -> Figure:
     """CH prevalence and any-driver prevalence by year of age, with Jaiswal 2014 bands; driver share."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(10, 4), layout="constrained")
@@ -95,9 +93,7 @@ def prevalence_figure(cohort: CHCohortResult) -> Figure:
 
 def vaf_figure(cohort: CHCohortResult) -> Figure:
     """Distribution of driver-clone VAFs at the snapshot ages (clones at VAF >= 0.1%)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6, 4), layout="constrained")

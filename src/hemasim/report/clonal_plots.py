@@ -14,9 +14,7 @@ if TYPE_CHECKING:
 
 def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clones") -> Figure:
     """Share of the HSC pool held by each tracked clone over time, stacked (run with ``track_top``)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     if not history.tracked:

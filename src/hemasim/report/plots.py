@@ -80,9 +80,7 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
 
 def lineage_figure(result: Result | Arms) -> Figure:
     """Blood counts and lineages over time; arms are overlaid (one colour per arm; subsets: one line style per arm)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     arms = as_arms(result)
@@ -149,9 +147,7 @@ def _stacked(result: Result | Arms, suffix: str, height: float,
     items = [i for i in items if keep is None or keep(i)]
     if not items:
         return None  # before matplotlib is imported: a run without such items never pays for it (~0.4 s)
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(12, height * len(items)), layout="constrained")
@@ -339,9 +335,7 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
 def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figure:
     """A cohort's median and 5-95% bands over time, one panel per observable titled with its name and unit, with
     the adult reference range (green) and CTCAE grades (red)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
     titles = {p[0]: (p[1], p[2]) for p in PANELS if isinstance(p[0], str)}
