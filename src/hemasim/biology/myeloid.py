@@ -4,14 +4,26 @@ Neutrophils: progenitor pool (exit rate ktr, Friberg 2002) -> dividing precursor
 myelocyte, a few amplifying divisions) -> post-mitotic marrow chain (5.8 d,
 Lahoz-Beneytez 2016) -> total blood granulocyte pool (circulating + marginated, Athens 1961),
 lost with half-life 19 h (Lahoz-Beneytez 2016). ANC = circulating share / blood volume.
+
+Endogenous G-CSF speeds the post-mitotic transit when ANC falls (Quartino 2014): G-CSF is cleared by the kidneys
+(ke) and by neutrophils (kANC ANC), so in quasi-steady state (half-life ~1 h against days for the cells)
+G/G0 = (ke + kANC ANC0)/(ke + kANC ANC), and each maturation rate is multiplied by (G/G0)^beta. With
+kANC ANC0 >> ke this is (ANC0/ANC)^beta, bounded at (1 + kANC ANC0/ke)^beta when ANC -> 0; it is 1 at the
+set point, so the healthy steady state is unchanged. Equations: docs/chemotherapy_full_model.md.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
-from hemasim.model.core import Module, Observable
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Value
+
+TRANSIT_ACCELERATION = "neutrophil_transit_acceleration"
+TRANSIT_ACCELERATION_PARAMETERS = ("gcsf_renal_elimination_rate_per_h", "gcsf_neutrophil_elimination_rate_per_h_per_anc",
+                                   "neutrophil_transit_gcsf_exponent", "anc_setpoint_1e9_per_L",
+                                   "neutrophil_circulating_fraction")
 
 
 def neutrophil_module(ctx: BuildContext) -> Module:
@@ -28,12 +40,33 @@ def neutrophil_module(ctx: BuildContext) -> Module:
         signal="blood_neutrophils", feedback="gcsf_like", tags=("myeloid",),
         divisions="neutrophil_precursor_divisions", dividing_days="neutrophil_mitotic_transit_days")
     m, blood, release = feedback_lineage_module(ctx, spec)
+    _accelerate_post_mitotic_transit(ctx, m, spec.setpoint * spec.setpoint_scale * bv)
     m.observables += [
         Observable("anc_1e9_per_L", "1e9/L", "absolute neutrophil count", {blood[0]: circ / (bv * 1e9)}),
         Observable("neutrophil_production_per_day", "cells/day", "neutrophils released to blood per day",
                    fluxes={release: 1.0}),
     ]
     return m
+
+
+def transit_acceleration_law(ctx: BuildContext, pool: Value) -> tuple[Value, Value, Value]:
+    """POWER-law parameters (ref, exponent, floor) of the endogenous G-CSF speed-up of neutrophil maturation:
+    (max(N, floor)/N0)^(-beta), N the blood granulocyte pool; the floor N0/(1 + kANC ANC0/ke) caps the speed-up
+    where Quartino's quasi-steady G-CSF saturates (no neutrophils left to clear it)."""
+    cleared_by_neutrophils = ctx.p("gcsf_neutrophil_elimination_rate_per_h_per_anc") * ctx.p("anc_setpoint_1e9_per_L")
+    relative_gcsf_max = 1.0 + cleared_by_neutrophils / ctx.p("gcsf_renal_elimination_rate_per_h")
+    return pool, -ctx.p("neutrophil_transit_gcsf_exponent"), pool / relative_gcsf_max
+
+
+def _accelerate_post_mitotic_transit(ctx: BuildContext, m: Module, pool: Value) -> None:
+    """Multiply every post-mitotic maturation flow (not the progenitor exit, not the divisions) by the endogenous
+    G-CSF speed-up (Quartino 2014)."""
+    m.feedbacks.append(Feedback(TRANSIT_ACCELERATION, FeedbackKind.POWER, transit_acceleration_law(ctx, pool),
+                                signal="blood_neutrophils", parameters=TRANSIT_ACCELERATION_PARAMETERS))
+    post_mitotic = set(ctx.lineage("neutrophil").maturation_flows[1:])
+    m.flows = [replace(f, feedbacks=(*f.feedbacks, TRANSIT_ACCELERATION),
+                       parameters=(*f.parameters, *TRANSIT_ACCELERATION_PARAMETERS))
+               if f.name in post_mitotic else f for f in m.flows]
 
 
 def monocyte_module(ctx: BuildContext) -> Module:
