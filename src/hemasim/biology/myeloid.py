@@ -7,15 +7,17 @@ lost with half-life 19 h (Lahoz-Beneytez 2016). ANC = circulating share / blood 
 
 Endogenous G-CSF speeds the post-mitotic transit when ANC falls (Quartino 2014): G-CSF is cleared by the kidneys
 (ke) and by neutrophils (kANC ANC), so in quasi-steady state (half-life ~1 h against days for the cells)
-G/G0 = (ke + kANC ANC0)/(ke + kANC ANC), and each maturation rate is multiplied by (G/G0)^beta. With
-kANC ANC0 >> ke this is (ANC0/ANC)^beta, bounded at (1 + kANC ANC0/ke)^beta when ANC -> 0; it is 1 at the
-set point, so the healthy steady state is unchanged. Equations: docs/chemotherapy_full_model.md.
+G/G0 = (ke + kANC ANC0)/(ke + kANC ANC), and each maturation rate is multiplied by (G/G0)^beta, bounded at
+(1 + kANC ANC0/ke)^beta when ANC -> 0 (taken as a Hill ratio with the same maximum and slope at the set point);
+it is 1 at the set point, so the healthy steady state is unchanged. Equations: docs/chemotherapy_full_model.md.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+
+import numpy as np
 
 from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Value
@@ -50,18 +52,26 @@ def neutrophil_module(ctx: BuildContext) -> Module:
 
 
 def transit_acceleration_law(ctx: BuildContext, pool: Value) -> tuple[Value, Value, Value]:
-    """POWER-law parameters (ref, exponent, floor) of the endogenous G-CSF speed-up of neutrophil maturation:
-    (max(N, floor)/N0)^(-beta), N the blood granulocyte pool; the floor N0/(1 + kANC ANC0/ke) caps the speed-up
-    where Quartino's quasi-steady G-CSF saturates (no neutrophils left to clear it)."""
-    cleared_by_neutrophils = ctx.p("gcsf_neutrophil_elimination_rate_per_h_per_anc") * ctx.p("anc_setpoint_1e9_per_L")
-    relative_gcsf_max = 1.0 + cleared_by_neutrophils / ctx.p("gcsf_renal_elimination_rate_per_h")
-    return pool, -ctx.p("neutrophil_transit_gcsf_exponent"), pool / relative_gcsf_max
+    """HILL_RATIO parameters (ref, c, n) of the endogenous G-CSF speed-up of neutrophil maturation,
+    (1 + c)/(1 + c (N/N0)^n) with N the blood granulocyte pool: Quartino's quasi-steady (G/G0)^beta,
+    G/G0 = (1 + a)/(1 + a N/N0) with a = kANC ANC0/ke, matched in its maximum (1 + c = (1 + a)^beta, no neutrophils
+    left to clear G-CSF) and in its log-slope at the set point (c n/(1 + c) = beta a/(1 + a)). The exact power of
+    a Hill ratio is not one of the kernel's laws; the two differ by at most 12% in the speed-up for ANC up to
+    10 times the set point (docs)."""
+    a = ctx.p("gcsf_neutrophil_elimination_rate_per_h_per_anc") * ctx.p("anc_setpoint_1e9_per_L") \
+        / ctx.p("gcsf_renal_elimination_rate_per_h")
+    beta = ctx.p("neutrophil_transit_gcsf_exponent")
+    c = (1.0 + a) ** beta - 1.0
+    # beta/c -> 1/ln(1 + a) as beta -> 0 (no speed-up: c = 0, and n stays finite)
+    beta_over_c = np.where(c > 0.0, beta / np.where(c > 0.0, c, 1.0), 1.0 / np.log1p(a))
+    n = a / (1.0 + a) * (1.0 + c) * beta_over_c
+    return pool, c, n
 
 
 def _accelerate_post_mitotic_transit(ctx: BuildContext, m: Module, pool: Value) -> None:
     """Multiply every post-mitotic maturation flow (not the progenitor exit, not the divisions) by the endogenous
     G-CSF speed-up (Quartino 2014)."""
-    m.feedbacks.append(Feedback(TRANSIT_ACCELERATION, FeedbackKind.POWER, transit_acceleration_law(ctx, pool),
+    m.feedbacks.append(Feedback(TRANSIT_ACCELERATION, FeedbackKind.HILL_RATIO, transit_acceleration_law(ctx, pool),
                                 signal="blood_neutrophils", parameters=TRANSIT_ACCELERATION_PARAMETERS))
     post_mitotic = set(ctx.lineage("neutrophil").maturation_flows[1:])
     m.flows = [replace(f, feedbacks=(*f.feedbacks, TRANSIT_ACCELERATION),
