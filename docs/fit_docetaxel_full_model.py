@@ -10,7 +10,8 @@ file). These are data from a published model, not patients' counts, and none of 
 Estimated with hemasim.inference (BuilderSource, batch kernel, multi-start least squares, profile likelihoods):
 the full model's kill slope (effects.0.full_model.slope_L_per_umol), progenitor_baseline_self_renewal_ratio and
 neutrophil_mitotic_transit_days; the two integer structure parameters (neutrophil_maturation_stages,
-neutrophil_precursor_divisions) are compared by refitting on a small grid.
+neutrophil_precursor_divisions) are compared by refitting on a small grid. The healthy model includes the
+endogenous G-CSF speed-up of neutrophil maturation (Quartino 2014, hemasim.biology.myeloid; cited, not fitted).
 
 Run: PYTHONPATH=src python docs/fit_docetaxel_full_model.py [--grid] (a few minutes; writes
 docs/images/chemo_fit.json).

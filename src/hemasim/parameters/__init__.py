@@ -28,6 +28,7 @@ SOURCE_MODULES = (
     "steinmann1985", "structural_assumptions", "vaccine_kinetics", "viral_kinetics", "vrisekoop2008", "wang2001",
     "westermann_pabst1992", "zhang2007",
     "alloreactivity",  # cond: graft-versus-host haematopoiesis and immunosuppression (issue 17)
+    "quartino2014",  # chemo2: endogenous G-CSF speeds neutrophil maturation (issue 17)
 )
 
 

@@ -1,0 +1,31 @@
+"""Endogenous G-CSF and its speed-up of neutrophil maturation: Quartino 2014 (docetaxel, breast cancer).
+
+Quartino's model: dG/dt = kin - (ke + kANC ANC) G (G-CSF is cleared by the kidneys and by neutrophils' receptors)
+and every maturation transit is multiplied by (G/G0)^beta. The values were read from the model as encoded by the
+R package myelo (github radivot/myelo, myelo/demo/quartino14.R; /work/shared/data/literature rows "docetaxel +
+G-CSF (Quartino)"); the paper itself was not reachable with the search tools. How the full model uses them:
+hemasim.biology.myeloid (neutrophil_transit_acceleration) and docs/chemotherapy_full_model.md.
+"""
+
+from hemasim.parameters.core import Cited, Reference
+from hemasim.parameters.sets._helpers import param
+
+QUARTINO_2014 = Reference(
+    "Quartino2014", "Quartino AL, Karlsson MO, Lindman H, Friberg LE.", 2014,
+    "Characterization of endogenous G-CSF and the inverse correlation to chemotherapy-induced neutropenia in "
+    "patients with breast cancer using population modeling", "Pharm Res 31:3390-3403", "10.1007/s11095-014-1429-9")
+
+_WHERE = "as encoded in radivot/myelo myelo/demo/quartino14.R"
+
+PARAMETERS = [
+    param("gcsf_renal_elimination_rate_per_h", 0.592, "1/h",
+          "first-order (renal) elimination rate of endogenous G-CSF",
+          Cited(QUARTINO_2014, f"ke = 0.592 1/h ({_WHERE})"), bounds=(0.05, 5.0)),
+    param("gcsf_neutrophil_elimination_rate_per_h_per_anc", 5.64, "1/h per 1e9/L",
+          "elimination rate of G-CSF by neutrophils (receptor-mediated) per unit of ANC",
+          Cited(QUARTINO_2014, f"kANC = 5.64 1/h per 1e9/L ({_WHERE})"), bounds=(0.1, 50.0)),
+    param("neutrophil_transit_gcsf_exponent", 0.234, "1",
+          "exponent of the G-CSF speed-up of neutrophil maturation: transit rate x (G/G0)^beta",
+          Cited(QUARTINO_2014, f"beta = 0.234, FBtr = (GCSF/GCSF0)^beta on every transit rate ({_WHERE})"),
+          bounds=(0.0, 1.0)),
+]
