@@ -106,7 +106,7 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 #: production, no CD8 memory inflation). Anything else failing is a regression.
 KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8", "G9"}
 KNOWN_FAILURES |= {"T7", "T9"}  # engraft: predictions that fail after the engraftment fit (docs/engraftment_fit.md)
-KNOWN_FAILURES |= {"C7", "C8"}  # chemo: grade 3/4 neutropenia and thrombocytopenia in the full model's cohort
+KNOWN_FAILURES |= {"C7", "C8"}  # chemo: grade 3/4 neutropenia (fails) and thrombocytopenia (near its band)
 KNOWN_FAILURES |= {"S18", "I6"}  # branch lymph: naive CD4 proliferation covered (fails), PCV from month 3
 
 
@@ -121,8 +121,8 @@ def test_covered_steady_state_targets_pass():
 @pytest.mark.integration
 def test_chemotherapy_targets_pass_and_cited_values_must_be_cited():
     report = run_validation(["chemotherapy"])
-    # C7, C8: the full model's docetaxel cohort (docs/chemotherapy_full_model.md); C8 passed (5.9%) until the
-    # engraftment fit slowed megakaryocyte progenitor exit (0.1 -> 0.039/day): 0.8% against Nabholtz's 2.0-7.7%
+    # C7, C8: the full model's docetaxel cohort (docs/chemotherapy_full_model.md). C8 has moved with every change
+    # of the megakaryocyte kinetics or the docetaxel slope (5.9%, 0.8%, 12.4%, 4.1% on main): allowed to fail
     assert {t.id for t in report.failed} <= {"C7", "C8"} & KNOWN_FAILURES, [t.id for t in report.failed]
     assert {f"C{i}" for i in range(1, 7)} <= {t.id for t in report.targets if t.status == "pass"}
     # the full multilineage model is reported beside C4, never judged
