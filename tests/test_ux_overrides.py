@@ -142,3 +142,30 @@ def test_overrides_reach_what_interventions_read_from_the_parameters():
     assert any(repr(a) != repr(b) for a, b in zip(default, doubled, strict=True))
     graft = [(a, b) for a, b in zip(default, doubled, strict=True) if type(a).__name__ == "Transplant"]
     assert graft and repr(graft[0][0]) != repr(graft[0][1])
+
+
+def test_a_fitted_set_reaches_the_events_and_the_scenario_overrides_win(tmp_path):
+    """A fitted `parameter_set` value read by a kind (a graft's content per CD34+ cell) reaches its events, and
+    the scenario's own `parameters:` win over the fitted set, in the model and in the events."""
+    from hemasim.assembly import build_events, build_model
+    from hemasim.scenario import parse_scenario
+
+    fitted = tmp_path / "fitted.yaml"
+    fitted.write_text("provenance: {data: [synthetic], problem: test, objective: 1.0}\n"
+                      "parameters:\n  - {name: graft_short_term_units_per_cd34, value: 8.46e-6}\n"
+                      "  - {name: mpp_residence_days, value: 12.0}\n", encoding="utf-8")
+    base = {"name": "graft", "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},
+            "duration_days": 30, "interventions": [{"kind": "transplant", "day": 6, "source": "peripheral_blood",
+                                                    "cd34_per_kg": 5.0e6}]}
+
+    def graft(data: dict) -> str:
+        events = build_events(parse_scenario(data, source="t"))
+        return next(repr(e) for e in events if type(e).__name__ == "Transplant")
+
+    plain = graft(base)
+    with_set = {**base, "parameter_set": str(fitted)}
+    assert graft(with_set) != plain
+    assert graft({**with_set, "parameters": {"graft_short_term_units_per_cd34": 8.46e-6}}) == graft(with_set)
+    model = build_model(parse_scenario({**with_set, "parameters": {"mpp_residence_days": 9.0}}, source="t"))
+    assert model.parameters.value("mpp_residence_days") == 9.0
+    assert build_model(parse_scenario(with_set, source="t")).parameters.value("mpp_residence_days") == 12.0

@@ -73,7 +73,8 @@ def build_model(scenario: Scenario, covariates: Covariates | None = None, parame
     if scenario.parameter_set is not None:  # a fitted set; late import: hemasim.inference sits above assembly
         from hemasim.inference.fitted import fitted_model
 
-        return fitted_model(scenario, scenario.parameter_set, cov, parameters, per_patient)
+        return fitted_model(scenario, scenario.parameter_set, cov, apply_overrides(scenario.parameters, parameters),
+                            per_patient)
     if isinstance(scenario.model, FribergChain):
         if np.ndim(cov.age_years):
             raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
@@ -89,7 +90,12 @@ def build_model(scenario: Scenario, covariates: Covariates | None = None, parame
 
 def build_events(scenario: Scenario, covariates: Covariates | None = None) -> list[Event]:
     """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
-    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, scenario.parameters)
+    overrides: dict[str, float] = dict(scenario.parameters)
+    if scenario.parameter_set is not None:  # late import: hemasim.inference sits above assembly
+        from hemasim.inference.fitted import fitted_healthy_values
+
+        overrides = {**fitted_healthy_values(scenario.parameter_set), **overrides}
+    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, overrides)
     return [ev for iv in scenario.interventions for ev in iv.to_events(ctx)]
 
 

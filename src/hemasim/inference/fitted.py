@@ -72,6 +72,15 @@ def write_fitted_set(document: Mapping[str, Any], path: Path) -> None:
     path.write_text(yaml.safe_dump(dict(document), sort_keys=False), encoding="utf-8")
 
 
+def fitted_healthy_values(path: str | Path) -> dict[str, float]:
+    """The values of a fitted set that are healthy-model parameters (not drug-set values): what interventions read
+    from the parameter table when they make their events (a graft's content per CD34+ cell)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    table = healthy_adult_parameters()
+    return {name: v for name, v in load_fitted_values(path).values.items() if name in table}
+
+
 def load_fitted_values(path: str | Path) -> FittedValues:
     """Read a fitted-set file; a ValueError naming the file and field when it is not one."""
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
@@ -116,6 +125,8 @@ def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = 
     unknown = sorted(set(fitted.values) - source.parameter_names)
     if unknown:
         raise ValueError(f"parameter_set: {path}: {unknown[0]!r} is not a parameter of this scenario's model")
-    return scenario_model(scenario, fitted.values, source.drug_sets, source.drug_parameter_paths,
+    # the scenario's own `parameters:` (and --set) are the most specific choice: they win over the fitted set
+    values = {name: v for name, v in fitted.values.items() if name not in scenario.parameters}
+    return scenario_model(scenario, values, source.drug_sets, source.drug_parameter_paths,
                           covariates=covariates, parameters=parameters, per_patient=per_patient,
                           fitted=fitted.provenance)
