@@ -5,7 +5,7 @@ progenitor residence and the lodging delay are fitted jointly (hemasim.inference
 to six published median engraftment days of autologous PBSC grafts: Gunn 2003 (targets T2, T10) and Ergene 2007
 (T11). The predictions T1, T5 and T7-T9 were chosen before the fit and never entered it. The engrafting long-term
 HSC frequency is cited (spencer_chapman2024); the CD34+ share of cord-blood nucleated cells is cited (Mazzocchetti
-2014).
+2014); the short-term repopulating cells' residence is cited (Zheng 2021).
 """
 
 from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference
@@ -15,6 +15,11 @@ MAZZOCCHETTI_2014 = Reference(
     "Mazzocchetti2014", "Mazzocchetti D, Berti AM, Sartini R, Lucarini A, Ragusa G, Caroli M, Pierelli L", 2014,
     "Total nucleated cells as a sole predictor of distinct targets of hematopoietic potential (CD34+ cells) in cord "
     "blood units: the results of a large series analysis in autologous cord blood units", "Transfusion 54(5):1256-1262")
+
+ZHENG_2021 = Reference(
+    "Zheng2021", "Zheng B, Wille L, Peppel K, Hagen D, Matteson A, Ahlers J, Schaff J, Hua F, Yuraszeck T, Cobbina E, "
+    "Apgar JF, Burke JM, Roberts J, Das R", 2021, "A systems pharmacology model for gene therapy in sickle cell disease",
+    "CPT Pharmacometrics Syst Pharmacol", "10.1002/psp4.12638")
 
 ENGRAFTMENT = "engraftment after transplantation (T1-T2, issue 4)"
 FIT_TARGETS = ("T2", "T10", "T11")
@@ -53,8 +58,10 @@ PARAMETERS = [
           bounds=(0.1, 30.0)),
     param("st_hspc_residence_days", 20.0, "day",
           "mean time a short-term repopulating stem/progenitor cell spends before it becomes an MPP",
-          Assumed(ENGRAFTMENT, "weeks; short-term repopulating clones carry haematopoiesis for months after a "
-                  "graft through self-renewal"), bounds=(1.0, 365.0)),
+          Cited(ZHENG_2021, "human model parameter tauST = 20 d, the total mean residence time of ST-HSCs before "
+                "they become MPPs (their ST-HSC stage also amplifies about 1000-fold, ours 2-fold); read as encoded "
+                "in github yuezheli/haematopoiesis SickleCell/mrgsolve/fullmodel.cpp, an implementation of Zheng "
+                "2021 (the paper itself was not reachable with the search tools)"), bounds=(1.0, 365.0)),
     param("st_hspc_baseline_self_renewal_ratio", 0.5, "1",
           "proliferation/exit ratio of short-term repopulating cells at rest (amplification 1/(1-r) = 2)",
           Assumed(ENGRAFTMENT, "as the committed progenitor pools"), bounds=(0.0, 0.95)),
