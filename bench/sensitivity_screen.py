@@ -2,7 +2,7 @@
 issue 19 item 3). Writes docs/sensitivity_screen.md, docs/images/sensitivity_screen.png and the one-line
 outcome per parameter that docs/parameters.md shows (src/hemasim/sensitivity/screen_outcome.json).
 
-    PYTHONPATH=src python bench/sensitivity_screen.py [--trajectories 8]
+    PYTHONPATH=src python bench/sensitivity_screen.py [--trajectories 32]
 
 Each assumed parameter varies over x0.5 to x2 its value (log scale, clipped to its record's bounds); Morris
 with r trajectories on a 4-level grid, all parameters at once, every design point of a scenario one batch on
@@ -188,7 +188,7 @@ def _cores() -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trajectories", type=int, default=8)
+    parser.add_argument("--trajectories", type=int, default=32)
     args = parser.parse_args(argv)
     names = assumed_parameters()
     tables, costs, baselines = [], [], {}
