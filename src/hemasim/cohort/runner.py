@@ -36,12 +36,24 @@ import numpy as np
 import pandas as pd
 
 from hemasim import __version__
-from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
-from hemasim.cohort.sampling import draw_patients
+from hemasim.assembly import (
+    build_events,
+    build_model,
+    model_extensions,
+    scenario_endpoint_observables,
+    scenario_endpoint_values,
+)
+from hemasim.biology import healthy_human_model
+from hemasim.biology.body import Covariates
+from hemasim.biology.origins import split_origins
+from hemasim.biology.transplant import blocked_flows, host_absent_compartments
+from hemasim.cohort.sampling import draw_patients, publishes_variability
 from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
 from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
-from hemasim.parameters import healthy_adult_parameters
+from hemasim.model import Model
+from hemasim.parameters import ParameterSet, healthy_adult_parameters
+from hemasim.pharmacology import DrugExposure, DrugSet, available_drug_sets, load_drug_set
 from hemasim.report import render_cohort_report
 from hemasim.report.plots import cohort_bands_figure
 from hemasim.scenario import Scenario, parse_scenario
@@ -88,6 +100,43 @@ def cohort_rtol(scenario: Scenario) -> float:
     return scenario.solver.rtol if "rtol" in scenario.solver.model_fields_set else COHORT_RTOL
 
 
+def varied_drug_sets(scenario: Scenario) -> list[DrugSet]:
+    """The dosed drug sets whose published between-patient variability the cohort draws (``population:
+    drug_variability: true``; empty otherwise), in model order; a scenario asking for it where no dosed set
+    publishes any, or together with a fitted ``parameter_set``, is an error."""
+    if scenario.population is None or not scenario.population.drug_variability:
+        return []
+    dosed = [e.drug_set for e in model_extensions(scenario) if isinstance(e, DrugExposure)]
+    varied = [ds for ds in dosed if publishes_variability(ds)]
+    if not varied:
+        with_iiv = [n for n in available_drug_sets() if publishes_variability(load_drug_set(n))]
+        raise CohortError("population.drug_variability: true, but no drug set the scenario doses publishes "
+                          f"between-patient variability (dosed: {', '.join(ds.name for ds in dosed) or 'none'}; "
+                          f"shipped sets that do: {', '.join(with_iiv)})")
+    if scenario.parameter_set is not None:
+        raise CohortError("population.drug_variability: not available with a fitted parameter_set (its drug "
+                          "values are the fit's); remove one of the two")
+    return varied
+
+
+def cohort_model(scenario: Scenario, covariates: Covariates, params: ParameterSet, per_patient: dict[str, np.ndarray],
+                 drug_values: dict[str, dict[str, np.ndarray]]) -> Model:
+    """:func:`~hemasim.assembly.build_model` of the cohort, each drug set in ``drug_values`` (set name -> dotted
+    path -> per-patient values) given its patients' values."""
+    if not drug_values:
+        return build_model(scenario, covariates, params, per_patient=per_patient)
+    parameters = apply_overrides(scenario.parameters, params)
+    extensions = [DrugExposure(e.drug_set, e.lineages, per_patient=drug_values[e.drug_set.name])
+                  if isinstance(e, DrugExposure) and e.drug_set.name in drug_values else e
+                  for e in model_extensions(scenario)]
+    model = healthy_human_model(covariates, parameters, aging=scenario.aging, per_patient=per_patient,
+                                extensions=extensions)
+    if not scenario.is_chimeric:  # as build_model does
+        return model
+    genotype = scenario.patient.genotype
+    return split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
+
+
 def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, stop: int, base_seed: int,
                        seeds: Sequence[int] | None, timeseries: bool, rtol: float = COHORT_RTOL) -> PartitionOutput:
     """Simulate patients ``start`` .. ``stop - 1`` (a pure function: safe to ship to Dask workers).
@@ -99,8 +148,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
     if scenario.parameter_set is not None:  # a fitted (population) set: its typical values and iiv_cv are drawn
         from hemasim.inference.population import apply_population_set
         params = apply_population_set(params, scenario.parameter_set, skip_unknown=True)
-    vp = draw_patients(scenario.population, scenario.patient, params, start, stop, base_seed, seeds)
-    model = build_model(scenario, vp.covariates, params, per_patient=vp.parameters).compile()
+    vp = draw_patients(scenario.population, scenario.patient, params, start, stop, base_seed, seeds,
+                       varied_drug_sets(scenario))
+    model = cohort_model(scenario, vp.covariates, params, vp.parameters, vp.drug_values).compile()
     extra = scenario_endpoint_observables(scenario, model.observable_names)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
     seed = np.random.SeedSequence(base_seed, spawn_key=(index, 1))  # for stochastic events
@@ -113,6 +163,9 @@ def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, st
         ep["height_cm"] = vp.covariates.height_cm
     for name, values in vp.parameters.items():
         ep[f"param_{name}"] = values
+    for set_name, by_path in vp.drug_values.items():
+        for path, values in by_path.items():
+            ep[f"param_{set_name}__{path.replace('.', '_')}"] = values
     for e in DEFAULT_ENDPOINTS:
         ep[e.name] = e.values(times, result.observable(e.observable))
     meta: dict[str, tuple[str, str]] = {}
@@ -526,6 +579,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
         raise CohortError(f"model: cohorts run the full model (the scenario asks for {scenario.model.kind})")
     if isinstance(scheduler, str):
         check_scheduler_address(scheduler)
+    varied_drug_sets(scenario)  # refuse a drug_variability no set can give before anything is written
     out = Path(out)
     data = scenario.model_dump(mode="json")
     rtol = cohort_rtol(scenario)

@@ -8,13 +8,14 @@ and a cohort given an explicit seed list draws patient ``i`` from ``seeds[i]``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from hemasim.biology import Covariates
 from hemasim.parameters import ParameterSet
+from hemasim.pharmacology.drug_sets import DrugSet
 from hemasim.scenario import Patient, Population
 
 
@@ -24,6 +25,9 @@ class VirtualPatients:
     seeds: np.ndarray  # (N,) int64 or object: what each patient's generator was seeded with
     covariates: Covariates  # arrays
     parameters: dict[str, np.ndarray]  # per-patient values of the parameters with variability
+    #: per-patient values of drug sets' values (set name -> dotted path -> (N,)), from
+    #: ``population.drug_variability``
+    drug_values: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 def variable_parameters(params: ParameterSet) -> list[str]:
@@ -61,10 +65,15 @@ def draw_covariates(population: Population, base: Patient, rng: np.random.Genera
 
 
 def draw_patients(population: Population | None, base: Patient, params: ParameterSet, start: int, stop: int,
-                  base_seed: int, seeds: Sequence[int] | None = None) -> VirtualPatients:
+                  base_seed: int, seeds: Sequence[int] | None = None,
+                  drug_sets: Sequence[DrugSet] = ()) -> VirtualPatients:
     """Patients ``start`` .. ``stop - 1`` of a cohort: covariates from the scenario's ``population`` (None: all
     like ``base``, the scenario's patient), parameters from between-patient variability unless the population
-    turns it off."""
+    turns it off, and, when the population asks for ``drug_variability``, the published variability of
+    ``drug_sets`` (:func:`drug_variability_draws`; each patient's draws after its covariates and parameters, so
+    patients drawn without it are unchanged). A healthy-model parameter a drug set varies takes the drug set's
+    value (that published population's variability) instead of its own draw; drug draws are not clipped (as in
+    the validation cohort, hemasim.validation.chemotherapy)."""
     population = population if population is not None else Population()
     names = variable_parameters(params) if population.variability else []
     n = stop - start
@@ -73,19 +82,92 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
     weight = np.empty(n)
     height = np.empty(n)
     etas = np.empty((n, len(names)))
+    varied_sets = list(drug_sets) if population.drug_variability else []
+    drug_healthy: dict[str, np.ndarray] = {}
+    drug_values: dict[str, dict[str, np.ndarray]] = {}
     for k, i in enumerate(range(start, stop)):
         rng = patient_rng(base_seed, i, seeds)
         a, f, w, h = draw_covariates(population, base, rng)
         age[k], female[k], weight[k], height[k] = a, f, w, h
         etas[k] = rng.standard_normal(len(names))
+        for ds in varied_sets:
+            drawn = drug_variability_draws(ds, params.value, rng, 1)
+            for name, v in drawn.healthy.items():
+                drug_healthy.setdefault(name, np.empty(n))[k] = v[0]
+            for path, v in drawn.drug.items():
+                drug_values.setdefault(ds.name, {}).setdefault(path, np.empty(n))[k] = v[0]
     values: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
         p = params[name]
         omega = np.sqrt(np.log1p(p.iiv_cv**2))  # type: ignore[operator]
         values[name] = np.clip(p.value * np.exp(omega * etas[:, j]), *p.bounds)
+    values.update(drug_healthy)
     has_height = not np.all(np.isnan(height))
     cov = Covariates(age_years=age, sex=np.where(female, "female", "male"), weight_kg=weight,
                      height_cm=height if has_height else None)
     ids = np.arange(start, stop, dtype=np.int64)
     seed_col = np.asarray(seeds[start:stop], dtype=np.int64) if seeds is not None else np.full(n, base_seed)
-    return VirtualPatients(ids, seed_col, cov, values)
+    return VirtualPatients(ids, seed_col, cov, values, drug_values)
+
+
+@dataclass(frozen=True)
+class DrugVariability:
+    """Per-patient values drawn from a drug set's published between-patient variability: healthy-model
+    parameters (by name, for ``per_patient`` of the healthy model) and the drug set's own values (by dotted
+    path, for :class:`~hemasim.pharmacology.DrugExposure` ``per_patient``)."""
+
+    healthy: dict[str, np.ndarray]
+    drug: dict[str, np.ndarray]
+
+
+#: healthy-model parameters that carry a Friberg chain's mean transit time (the whole marrow transit of the
+#: neutrophil lineage: one factor scales both stages)
+NEUTROPHIL_TRANSITS = ("neutrophil_mitotic_transit_days", "neutrophil_marrow_transit_days")
+
+
+def publishes_variability(ds: DrugSet) -> bool:
+    """Whether ``ds`` publishes between-patient variability this module can draw (Friberg chain IIV of an ANC
+    model, or a clearance IIV)."""
+    chain = ds.friberg is not None and ds.friberg.observable == "anc" and bool(ds.friberg.iiv_variance)
+    return chain or (ds.pk is not None and ds.pk.clearance_iiv_sd_log is not None)
+
+
+def _full_model_slope_path(ds: DrugSet) -> str | None:
+    """Where the full model reads the kill slope of the set's first effect: its full-model block's own slope, else
+    the chain's (a linear effect without that block acts with it); None when the first effect has no slope."""
+    if not ds.effects or ds.effects[0].slope_L_per_umol is None:
+        return None
+    return "effects.0.full_model.slope_L_per_umol" if ds.effects[0].full_model is not None \
+        else "effects.0.slope_L_per_umol"
+
+
+def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np.random.Generator,
+                           n: int) -> DrugVariability:
+    """``n`` patients' values from the between-patient variability ``ds`` publishes, log-normal around
+    ``typical`` (healthy-model parameter name -> its typical value) and the set's own values.
+
+    The ANC chain's variances (``friberg.iiv_variance``, on the log scale) go to the full model: mean transit
+    time -> the neutrophil marrow transit times (one factor for both, :data:`NEUTROPHIL_TRANSITS`), baseline ->
+    ``anc_setpoint_1e9_per_L``, slope -> the full model's kill slope of the first effect
+    (``effects.0.full_model.slope_L_per_umol``, or the chain's slope when that effect has no full-model block);
+    ``pk.clearance_iiv_sd_log`` (sd of log clearance) -> the set's clearance. The draws come in that fixed order
+    (transit, baseline, slope, clearance), ``n`` at a time: it is what makes a cohort reproducible.
+    """
+    healthy: dict[str, np.ndarray] = {}
+    drug: dict[str, np.ndarray] = {}
+    chain = ds.friberg if ds.friberg is not None and ds.friberg.observable == "anc" else None
+    omega = {k: float(np.sqrt(v.value)) for k, v in chain.iiv_variance.items()} if chain is not None else {}
+    if "mean_transit_time" in omega:
+        transit = np.exp(rng.normal(0.0, omega["mean_transit_time"], n))
+        healthy.update({name: typical(name) * transit for name in NEUTROPHIL_TRANSITS})
+    if "baseline" in omega:
+        healthy["anc_setpoint_1e9_per_L"] = typical("anc_setpoint_1e9_per_L") * np.exp(
+            rng.normal(0, omega["baseline"], n))
+    slope_path = _full_model_slope_path(ds)
+    if "slope" in omega and slope_path is not None:
+        drug[slope_path] = ds.get(slope_path) * np.exp(rng.normal(0, omega["slope"], n))
+    pk = ds.pk
+    if pk is not None and pk.clearance_iiv_sd_log is not None:
+        path = "pk.clearance_L_per_h_per_m2" if pk.clearance_L_per_h_per_m2 is not None else "pk.clearance_L_per_h"
+        drug[path] = ds.get(path) * np.exp(rng.normal(0.0, pk.clearance_iiv_sd_log.value, n))
+    return DrugVariability(healthy, drug)

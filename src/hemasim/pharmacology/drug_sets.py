@@ -63,6 +63,7 @@ VALUE_RANGES: dict[str, tuple[float, float]] = {
     "female_baseline_change": (-0.99, 10.0),
     "prior_therapy_baseline_change": (-0.99, 10.0),
     "iiv_variance": (0.0, 4.0),
+    "clearance_iiv_sd_log": (0.0, 2.0),
 }
 #: fastest first-order PK rate (clearance / volume, absorption), per hour: a half-life of 25 s
 MAX_RATE_PER_H = 100.0
@@ -162,6 +163,9 @@ class PK(_Strict):
     saturable_elimination: SaturableElimination | None = None
     absorption: Absorption | None = None
     neutrophil_mediated_clearance: NeutrophilMediatedClearance | None = None
+    #: between-patient variability of the linear clearance: sd of log clearance (a cohort's
+    #: ``population.drug_variability`` draws it; docs/cohorts.md)
+    clearance_iiv_sd_log: Value | None = None
 
     @model_validator(mode="after")
     def _one_clearance(self) -> PK:
@@ -171,6 +175,9 @@ class PK(_Strict):
                 and self.saturable_elimination is None:
             raise ValueError("give exactly one of clearance_L_per_h or clearance_L_per_h_per_m2 "
                              "(or saturable_elimination alone)")
+        if self.clearance_iiv_sd_log is not None and self.clearance_L_per_h is None \
+                and self.clearance_L_per_h_per_m2 is None:
+            raise ValueError("clearance_iiv_sd_log: the set has no linear clearance for it to vary")
         return self
 
     def rate_constants_per_h(self) -> list[tuple[str, float]]:

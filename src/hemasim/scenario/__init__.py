@@ -151,6 +151,8 @@ class Population(_Strict):
     weight_kg: BySex | None = Field(default=None, description="normal by sex, truncated to 30-250 kg")
     height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm")
     variability: bool = Field(default=True, description="draw parameters from their between-patient variability")
+    drug_variability: bool = Field(default=False, description="draw the between-patient variability the dosed drug "
+                                   "sets publish (docs/cohorts.md)")
 
 
 def _intervention_union() -> Any:

@@ -7,7 +7,8 @@ The cohort (:func:`docetaxel_cohort`): adults drawn as in examples/cohort_doceta
 between-patient variability of the Kloft 2006 ANC model (log-normal: ANC baseline, mean transit time, drug
 slope; DDMODEL00000224) carried to the full model (set point, neutrophil marrow transit times, the full
 model's kill slope) and the docetaxel clearance variability of Onoue 2016 (sd of log CL 0.295, as encoded in
-the R package DTAT; ../shared/data/literature).
+the R package DTAT; the set's pk.clearance_iiv_sd_log), drawn by
+:func:`hemasim.cohort.sampling.drug_variability_draws` as a user's cohort with ``population.drug_variability``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, body_surface_area_m2
+from hemasim.cohort.sampling import drug_variability_draws
 from hemasim.endpoints import DayOfNadir, DaysBelow
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
@@ -66,9 +68,9 @@ def _cycle_readouts(model_kind: str) -> dict[str, Readout]:
     }
 
 
-#: sd of log docetaxel clearance between patients: Onoue 2016 Table 2 (0.295, as encoded in DTAT; the shared
-#: literature TSV). Kloft 2006's own ANC data came with individual PK, so its slope IIV does not include it.
-CLEARANCE_SD_LOG = 0.295
+# The sd of log docetaxel clearance between patients (Onoue 2016 Table 2, 0.295 as encoded in DTAT) is the
+# drug set's pk.clearance_iiv_sd_log. Kloft 2006's own ANC data came with individual PK, so its slope IIV does
+# not include it.
 #: size of the validate cohort (the issue's 1,000 patients; about 20 s)
 VALIDATE_COHORT = 1000
 DOCETAXEL_CYCLES = 3
@@ -92,23 +94,11 @@ def _cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray],
     cov = Covariates(age_years=rng.uniform(30.0, 75.0, n), sex=np.where(female, "female", "male"),
                      weight_kg=np.clip(np.where(female, rng.normal(68, 12, n), rng.normal(80, 12, n)), 40, 150),
                      height_cm=np.clip(np.where(female, rng.normal(163, 7, n), rng.normal(176, 7, n)), 140, 200))
-    ds = load_drug_set("docetaxel_kloft2006")
-    assert ds.friberg is not None
-    omega = {k: float(np.sqrt(v.value)) for k, v in ds.friberg.iiv_variance.items()}
+    # the drug set's published variability, drawn by the library function a user's cohort uses
+    # (population.drug_variability); its draws follow the covariates' in this generator
     params = healthy_adult_parameters()
-    transit = np.exp(rng.normal(0.0, omega["mean_transit_time"], n))  # Kloft MTT: the whole marrow transit
-    per_patient = {
-        "anc_setpoint_1e9_per_L": params.value("anc_setpoint_1e9_per_L") * np.exp(rng.normal(0, omega["baseline"], n)),
-        "neutrophil_mitotic_transit_days": params.value("neutrophil_mitotic_transit_days") * transit,
-        "neutrophil_marrow_transit_days": params.value("neutrophil_marrow_transit_days") * transit,
-    }
-    full = ds.effects[0].full_model
-    assert full is not None
-    drug = {
-        "effects.0.full_model.slope_L_per_umol": full.slope_L_per_umol.value * np.exp(rng.normal(0, omega["slope"], n)),
-        "pk.clearance_L_per_h_per_m2": ds.get("pk.clearance_L_per_h_per_m2") * np.exp(
-            rng.normal(0.0, CLEARANCE_SD_LOG, n)),
-    }
+    draws = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params.value, rng, n)
+    per_patient, drug = draws.healthy, draws.drug
     return cov, per_patient, drug
 
 
