@@ -8,11 +8,14 @@ from hemasim.pharmacology.drug_sets import Value, available_drug_sets, load_drug
 
 
 def source_text(v: Value) -> str:
-    """Where a drug-set value comes from: its citation, its derivation or the assumption."""
+    """Where a drug-set value comes from: its citation, its derivation, its fit or the assumption."""
     if v.source is not None:
         return f"{v.source}, {v.where}" if v.where else v.source
     if v.derived is not None:
         return f"derived: {v.derived}"
+    if v.fitted is not None:
+        ci = f", {v.fitted.interval}" if v.fitted.interval else ""
+        return f"fitted to {v.fitted.data} ({v.fitted.problem}{ci})"
     return f"assumed: {v.assumed}"
 
 
