@@ -29,6 +29,7 @@ SOURCE_MODULES = (
     "westermann_pabst1992", "zhang2007",
     "alloreactivity",  # cond: graft-versus-host haematopoiesis and immunosuppression (issue 17)
     "quartino2014",  # chemo2: endogenous G-CSF speeds neutrophil maturation (issue 17)
+    "epo_hb_response",  # ery: erythroid feedback strength from the human EPO-Hb relation
 )
 
 

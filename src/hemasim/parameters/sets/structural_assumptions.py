@@ -50,10 +50,7 @@ PARAMETERS = [
     param("monocyte_production_max_fold", 8.0, "1",
           "largest fold increase of monocyte progenitor output", Assumed(RECOVERY, "several-fold"),
           bounds=(1.5, 50.0)),
-    param("erythroid_feedback_log_slope", 0.161, "1",
-          "log-sensitivity of erythroid production to red-cell count at baseline",
-          Assumed("anaemia recovery", "taken equal to the neutrophil gamma of Friberg 2002"),
-          bounds=(0.01, 2.0)),
+    # erythroid_feedback_log_slope: derived from the human EPO-Hb relation in sets/epo_hb_response.py
     param("megakaryocyte_feedback_log_slope", 0.161, "1",
           "log-sensitivity of megakaryocyte production to platelet count at baseline",
           Assumed("thrombocytopenia recovery", "taken equal to the neutrophil gamma of Friberg 2002"),
