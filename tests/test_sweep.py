@@ -11,6 +11,7 @@ import pytest
 
 from hemasim.assembly import run_scenario, scenario_endpoint_columns
 from hemasim.endpoints import evaluate_endpoints
+from hemasim.parameters import healthy_adult_parameters
 from hemasim.scenario import parse_scenario
 from hemasim.sensitivity.batch import evaluate_points
 from hemasim.sensitivity.run import run_sensitivity, run_sweep
@@ -62,7 +63,8 @@ def test_sweep_table_is_seeded_and_has_a_row_per_point():
                                      "factors": [{"parameter": SLOPE, "relative": [0.5, 2], "log": True}]})
     a, b = run_sweep(donation(), spec), run_sweep(donation(), spec)
     pd.testing.assert_frame_equal(a.table, b.table)
-    assert len(a.table) == 6 and a.table[SLOPE].between(0.0805, 0.322).all()
+    d = healthy_adult_parameters().value(SLOPE)
+    assert len(a.table) == 6 and a.table[SLOPE].between(0.5 * d * (1 - 1e-9), 2 * d * (1 + 1e-9)).all()
     assert "hemoglobin_g_per_dL_time_average" in a.table
 
 
@@ -71,7 +73,8 @@ def test_local_sensitivity_matches_a_finite_difference_of_single_runs_and_checks
                                            "factors": [{"parameter": SLOPE, "relative": [0.5, 2]}]})
     result = run_sensitivity(donation(), spec)
     row = result.indices.set_index(["endpoint", "factor"]).loc[("hemoglobin_nadir", SLOPE)]
-    up, down = (_single(donation(), {SLOPE: 0.161 * (1 + s)})["hemoglobin_nadir"] for s in (0.01, -0.01))
+    d = healthy_adult_parameters().value(SLOPE)
+    up, down = (_single(donation(), {SLOPE: d * (1 + s)})["hemoglobin_nadir"] for s in (0.01, -0.01))
     base = _single(donation(), {})["hemoglobin_nadir"]
     assert row["sensitivity"] == pytest.approx((up - down) / (0.02 * base), rel=1e-3, abs=1e-7)
     assert row["step_ok"]
