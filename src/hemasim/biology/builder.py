@@ -146,9 +146,7 @@ class BuildContext:
             raise ValueError(f"derived parameter {name} = {value} {unit} is invalid: the steady-state balance "
                              f"({how}) cannot close with the given inputs {inputs}")
         # a cohort records the median; each patient's own value lives in the compiled arrays
-        # np.median imports numpy.ma (up to 0.09 s a run): skip it for the single patient
-        median = float(np.ravel(arr)[0]) if np.size(arr) == 1 else float(np.median(arr))
-        self.derived.append(Parameter(name, median, unit, description, Derived(inputs, how)))
+        self.derived.append(Parameter(name, float(np.median(arr)), unit, description, Derived(inputs, how)))
         self.derived_values[name] = value
         return value
 
