@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim.endpoints import daily_ok, first_run
-from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, InterventionSpec, ReportSection
+from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
+from hemasim.interventions.transplant import graft_day
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
 __all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "lineage_chimerism",
-           "lineage_chimerism_section", "first_graft_day"]
+           "lineage_chimerism_section"]
 
 #: lineage -> the blood counts whose donor share it is (T: CD3+; myeloid: neutrophils + monocytes)
 LINEAGES: Mapping[str, tuple[str, ...]] = {"t": ("cd3_per_uL",), "myeloid": ("anc_1e9_per_L", "monocytes_1e9_per_L")}
@@ -30,11 +31,6 @@ CHIMERISM_DAYS = (14, 28, 56, 84, 100, 180, 365)
 #: donor share counted as full donor chimerism (the usual >= 95% of STR-PCR studies; a convention, not a
 #: parameter of the model)
 FULL_DONOR = 0.95
-
-
-def first_graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
-    """Day of the scenario's first graft (read by tag: the transplant kind imports this package's conditioning)."""
-    return next((iv.day for iv in interventions if getattr(iv, "kind", None) == "transplant"), None)
 
 
 def lineage_chimerism(obs: Mapping[str, np.ndarray], lineage: str) -> np.ndarray:
@@ -84,7 +80,7 @@ def lineage_chimerism_section(result: Result) -> str | None:
     if "cd3_per_uL__donor" not in names:
         return None
     spec = result.record.scenario
-    graft = first_graft_day(spec.interventions) if spec is not None else None
+    graft = graft_day(spec.interventions) if spec is not None else None
     if graft is None:
         return None
     obs = {n: result.observable(n)[None, :] for counts in LINEAGES.values() for c in counts

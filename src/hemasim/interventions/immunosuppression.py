@@ -27,7 +27,8 @@ from hemasim.interventions.base import (
     ScenarioFacts,
     register,
 )
-from hemasim.interventions.chimerism import LINEAGE_SECTION, LineageChimerism, first_graft_day
+from hemasim.interventions.chimerism import LINEAGE_SECTION, LineageChimerism
+from hemasim.interventions.transplant import TransplantSpec, graft_day
 
 __all__ = ["DonorLymphocyteInfusionSpec", "ImmunosuppressionSpec", "alloreactivity_request"]
 
@@ -38,9 +39,7 @@ def alloreactivity_request() -> ExtensionRequest:
 
 
 def _needs_graft(spec: InterventionSpec, facts: ScenarioFacts, index: int) -> None:
-    graft = first_graft_day(facts.interventions)
-    if graft is None or not any(getattr(iv, "donor", None) == "allogeneic" for iv in facts.interventions
-                                if getattr(iv, "kind", None) == "transplant"):
+    if not any(isinstance(iv, TransplantSpec) and iv.donor == "allogeneic" for iv in facts.interventions):
         raise ValueError(f"interventions.{index}: {spec.kind} acts on donor T cells; the scenario needs an "
                          "allogeneic transplant")
 
@@ -78,7 +77,7 @@ class ImmunosuppressionSpec(InterventionSpec):
 
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-        day = first_graft_day(interventions)
+        day = graft_day(interventions)
         return LineageChimerism(day) if day is not None else None
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
@@ -123,7 +122,7 @@ class DonorLymphocyteInfusionSpec(InterventionSpec):
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         _needs_graft(self, facts, index)
-        graft = first_graft_day(facts.interventions)
+        graft = graft_day(facts.interventions)
         if graft is not None and self.day <= graft:
             raise ValueError(f"interventions.{index}.day: a donor lymphocyte infusion comes after the graft (day "
                              f"{graft:g})")
