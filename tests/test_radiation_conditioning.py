@@ -110,6 +110,8 @@ def test_conditioning_scenario_ablates_and_reports():
 @pytest.mark.parametrize(("iv", "field", "hint"), [
     ({"kind": "conditioning", "regimen": "bu_flu", "start_day": 0}, "interventions.0.regimen", "'bu_cy'"),
     ({"kind": "conditioning", "regimen": "bu_cy", "start_day": 28}, "interventions.0.start_day", "after the end"),
+    ({"kind": "conditioning", "regimen": "/nonexistent/regimen.yaml", "start_day": 0},
+     "interventions.0.regimen: /nonexistent/regimen.yaml: cannot read", "No such file"),
     ({"kind": "radiation", "start_day": 0, "total_dose_Gy": -2}, "interventions.0.total_dose_Gy", "greater than 0"),
     ({"kind": "radiation", "start_day": 28, "total_dose_Gy": 12, "fractions": 6, "fractions_per_day": 2},
      "interventions.0.start_day", "after the end"),

@@ -169,6 +169,11 @@ def _number(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+#: a validator's message that starts with a field path ("days: ...", "effects.0.emax: ..."), not with a file path
+#: or a quoted value that happens to end in a colon
+_NAMES_ITS_FIELD = re.compile(r"[A-Za-z_][\w.]*:(\s|$)")
+
+
 def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] | None = None) -> str:
     """One problem of a ValidationError as ``field: what is wrong (allowed: ...) (got ...)``."""
     loc = _location(e["loc"], drop)
@@ -186,10 +191,11 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
     msg = " ".join(str(msg).split())  # one line, whatever a validator wrote
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")
-        if ":" in msg.split(" ")[0]:  # the message already names its field (relative to where it was raised)
+        if _NAMES_ITS_FIELD.match(msg):  # the message already names its field (relative to where it was raised)
             return f"{loc}.{msg}" if loc else msg
     got = e.get("input")
-    got_txt = "" if isinstance(got, dict) or kind == "value_error" and "(got " in msg else f" (got {quoted(got)})"
+    quoted_already = kind == "value_error" and ("(got " in msg or isinstance(got, str) and got != "" and got in msg)
+    got_txt = "" if isinstance(got, dict) or quoted_already else f" (got {quoted(got)})"
     return f"{loc or 'top level'}: {msg}{got_txt}"
 
 
