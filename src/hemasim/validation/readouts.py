@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from hemasim.validation.base import DRUG_SET_PREFIXES, DrugSetValue, Readout, merge_readouts
 from hemasim.validation.chemotherapy import CHEMOTHERAPY
+from hemasim.validation.chemotherapy_schedules import CHEMOTHERAPY_SCHEDULES  # predict2: P11-P15
 from hemasim.validation.chimerism import CHIMERISM  # cond: lineage chimerism after conditioning (X1-X5)
 from hemasim.validation.clonal_engine import CLONAL_ENGINE
 from hemasim.validation.immunity import IMMUNITY
@@ -22,6 +23,7 @@ READOUTS: dict[str, Readout] = merge_readouts(STEADY_STATE, CLONAL_ENGINE, CHEMO
                                                  MOBILISATION,
                                                  PREDICTIONS_MISC)
 READOUTS = merge_readouts(READOUTS, CHIMERISM)  # cond
+READOUTS = merge_readouts(READOUTS, CHEMOTHERAPY_SCHEDULES)  # predict2: other chemotherapy doses and schedules
 
 
 def find_readout(name: str) -> Readout:

@@ -1,0 +1,39 @@
+"""The chemotherapy-schedule predictions (P11-P15, branch predict2): bands are the 95% Wilson intervals of the
+trials' reported proportions, recomputed here from the counts their band_source states."""
+
+import pytest
+
+from hemasim.validation import load_targets
+from hemasim.validation.chemotherapy_schedules import wilson_interval_pct
+
+#: (target, read-out) -> (reported share, number of patients), as each band_source states them
+REPORTED = {
+    ("P11", "docetaxel_75_q3w_under_65_cycle1_grade4_neutropenia_pct"): (6 / 20, 20),
+    ("P11", "docetaxel_75_q3w_65_and_over_cycle1_grade4_neutropenia_pct"): (12 / 19, 19),
+    ("P12", "docetaxel_25_weekly_d1_8_15_q28_over_65_grade34_neutropenia_pct"): (1 / 40, 40),
+    ("P13", "nab_paclitaxel_260_q3w_anc_below_0p5_pct"): (0.09, 229),
+    ("P13", "nab_paclitaxel_260_q3w_anc_below_2p0_pct"): (0.80, 229),
+    ("P14", "nab_paclitaxel_260_q3w_platelets_below_100_pct"): (0.02, 229),
+    ("P14", "nab_paclitaxel_260_q3w_hemoglobin_below_8_pct"): (0.01, 229),
+    ("P15", "docetaxel_35_weekly_x6_over_70_grade34_neutropenia_pct"): (1 / 21, 21),
+}
+
+
+def test_the_wilson_interval_matches_a_hand_computed_one():
+    # 188/200 (C7's band, computed independently on branch chemo): 89.8-96.5%
+    low, high = wilson_interval_pct(188 / 200, 200)
+    assert (round(low, 1), round(high, 1)) == (89.8, 96.5)
+
+
+@pytest.mark.parametrize(("key", "reported"), REPORTED.items(), ids=[f"{t}:{r}" for t, r in REPORTED])
+def test_each_band_is_the_wilson_interval_of_the_reported_proportion(key, reported):
+    target_id, readout = key
+    target = next(t for group in load_targets().values() for t in group if t["id"] == target_id)
+    band = next(c["band"] for c in target["checks"] if c["readout"] == readout)
+    low, high = wilson_interval_pct(*reported)
+    assert band == [round(low, 1), round(high, 1)]
+
+
+def test_every_check_of_the_group_is_held_here():
+    checks = {(t["id"], c["readout"]) for t in load_targets()["chemotherapy_schedules"] for c in t["checks"]}
+    assert checks == set(REPORTED)
