@@ -16,6 +16,8 @@ REPORTED = {
     ("P14", "nab_paclitaxel_260_q3w_platelets_below_100_pct"): (0.02, 229),
     ("P14", "nab_paclitaxel_260_q3w_hemoglobin_below_8_pct"): (0.01, 229),
     ("P15", "docetaxel_35_weekly_x6_over_70_grade34_neutropenia_pct"): (1 / 21, 21),
+    ("P16", "nab_paclitaxel_125_weekly_30min_grade2plus_neutropenia_pct"): (19 / 40, 40),
+    ("P16", "nab_paclitaxel_125_weekly_2h_grade2plus_neutropenia_pct"): (5 / 25, 25),
 }
 
 

@@ -23,7 +23,7 @@ PREDICTIONS |= {"A5", "A6", "A7", "I6", "I7"}  # branch lymph: age subsets, vacc
 PREDICTIONS |= {"H1", "H2"}  # branch clones: WAS gene-therapy IS diversity (Calabria 2024)
 PREDICTIONS |= {"C7", "C8"}  # branch chemo: docetaxel cohort in the full model (chosen before it was run)
 PREDICTIONS |= {"T7", "T8", "T9"}  # engraft: engraftment predictions, chosen before the engraftment fit
-PREDICTIONS |= {"P11", "P12", "P13", "P14", "P15"}  # predict2: chemotherapy doses and schedules
+PREDICTIONS |= {"P11", "P12", "P13", "P14", "P15", "P16", "P17"}  # predict2: chemotherapy schedules, 2-unit RBC
 
 
 def _targets() -> dict[str, dict]:

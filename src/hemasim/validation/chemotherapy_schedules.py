@@ -1,7 +1,7 @@
-"""Read-outs of virtual chemotherapy cohorts on other doses and schedules than C7/C8 (targets P11-P15, branch
+"""Read-outs of virtual chemotherapy cohorts on other doses and schedules than C7/C8 (targets P11-P16, branch
 predict2): docetaxel 75 mg/m2 every 3 weeks in younger and older adults, weekly docetaxel, and nab-paclitaxel
-260 mg/m2 every 3 weeks, each in the full multilineage model with the drug set's published between-patient
-variability (drawn by :func:`hemasim.cohort.sampling.drug_variability_draws`, as C7/C8 and a user's cohort with
+260 mg/m2 every 3 weeks or 125 mg/m2 weekly, each in the full multilineage model with the drug set's published
+between-patient variability (drawn by :func:`hemasim.cohort.sampling.drug_variability_draws`, as C7/C8 and a user's cohort with
 ``population.drug_variability``).
 
 A cohort read-out is the percentage of patients whose lowest count over the run falls below a grade's threshold,
@@ -98,6 +98,10 @@ _DOCETAXEL_WEEKLY_X6 = Schedule("docetaxel_kloft2006", 35.0, 1.0, (0.0,), (0.0, 
                                 (70.0, 85.0), 1501)
 # P13, P14: Abraxane label, nab-paclitaxel 260 mg/m2 over 30 min every 3 weeks (three cycles, as C7/C8).
 _NAB_PACLITAXEL = Schedule("nab_paclitaxel_chen2014", 260.0, 0.5, (0.0, 21.0, 42.0), (0.0,), 63.0, (30.0, 75.0), 1301)
+# P16: Paik 2011, nab-paclitaxel 125 mg/m2 on days 1, 8, 15 of 28-day cycles (two cycles), over 30 min or 2 h.
+_NAB_PACLITAXEL_WEEKLY = {hours: Schedule("nab_paclitaxel_chen2014", 125.0, hours, (0.0, 28.0), (0.0, 7.0, 14.0), 56.0,
+                                          (40.0, 80.0), seed)
+                          for hours, seed in ((0.5, 1601), (2.0, 1602))}
 
 
 def _pct_below(schedule: Schedule, counts: Callable[[WorstCounts], np.ndarray], threshold: float) -> Readout:
@@ -114,6 +118,8 @@ CHEMOTHERAPY_SCHEDULES: dict[str, Readout] = {
                                                                              0.5),
     "docetaxel_25_weekly_d1_8_15_q28_over_65_grade34_neutropenia_pct": _pct_below(_DOCETAXEL_WEEKLY, _anc, 1.0),
     "docetaxel_35_weekly_x6_over_70_grade34_neutropenia_pct": _pct_below(_DOCETAXEL_WEEKLY_X6, _anc, 1.0),
+    "nab_paclitaxel_125_weekly_30min_grade2plus_neutropenia_pct": _pct_below(_NAB_PACLITAXEL_WEEKLY[0.5], _anc, 1.5),
+    "nab_paclitaxel_125_weekly_2h_grade2plus_neutropenia_pct": _pct_below(_NAB_PACLITAXEL_WEEKLY[2.0], _anc, 1.5),
     "nab_paclitaxel_260_q3w_anc_below_0p5_pct": _pct_below(_NAB_PACLITAXEL, _anc, 0.5),
     "nab_paclitaxel_260_q3w_anc_below_2p0_pct": _pct_below(_NAB_PACLITAXEL, _anc, 2.0),
     "nab_paclitaxel_260_q3w_platelets_below_100_pct": _pct_below(_NAB_PACLITAXEL, lambda w: w.platelets, 100.0),
