@@ -39,3 +39,21 @@ def test_each_band_is_the_wilson_interval_of_the_reported_proportion(key, report
 def test_every_check_of_the_group_is_held_here():
     checks = {(t["id"], c["readout"]) for t in load_targets()["chemotherapy_schedules"] for c in t["checks"]}
     assert checks == set(REPORTED)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after the targets were committed: P17 passes; P11-P16 fail (notes in targets.yaml: the full model's
+    schedule dependence is inverted, and nab-paclitaxel's chain slope under-suppresses in the full model). Held so
+    that a model change that moves them shows up."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(["chemotherapy_schedules", "blood_loss"])
+    assert {t.id: t.status for t in report.targets} == {
+        "P11": "fail", "P12": "fail", "P13": "fail", "P14": "fail", "P15": "fail", "P16": "fail", "P17": "pass"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["docetaxel_25_weekly_d1_8_15_q28_over_65_grade34_neutropenia_pct"] == pytest.approx(54.0, abs=3.0)
+    assert values["docetaxel_75_q3w_under_65_cycle1_grade4_neutropenia_pct"] < 5.0
+    assert values["nab_paclitaxel_260_q3w_anc_below_2p0_pct"] == pytest.approx(26.2, abs=3.0)
+    assert values["red_cell_apheresis_2_units_hb_ratio_day7"] == pytest.approx(0.860, abs=0.005)
