@@ -171,12 +171,28 @@ def warm_up(variants: list[int | None]) -> dict[str, float]:
     scenario = scenario.model_copy(update={"duration_days": 8.0})
     model = observables_only(model)
     integrate(scenario, model, x0, DormandPrince(rtol=1e-6))
-    took = {}
+    took: dict[str, Any] = {}
     for max_registers in variants:
         t0 = time.perf_counter()
         integrate(scenario, model, x0, GpuDormandPrince(rtol=1e-6, max_registers=max_registers))
-        took[str(max_registers)] = time.perf_counter() - t0
+        took[str(max_registers)] = {"compile_and_run_s": time.perf_counter() - t0, **_resources(model, max_registers)}
     return took
+
+
+def _resources(model: Any, max_registers: int | None) -> dict[str, str]:
+    """Registers and local memory per thread of the compiled kernel, as numba-cuda reports them ('-' if not)."""
+    from hemasim.solvers._cuda import lockstep_kernel
+
+    kernel = lockstep_kernel(model.n_states, len(model.flow_names), len(model.signal_names), len(model.fb_kind),
+                             max_registers)
+    found = {}
+    for key, read in (("registers_per_thread", "get_regs_per_thread"), ("local_bytes_per_thread",
+                                                                        "get_local_mem_per_thread")):
+        try:
+            found[key] = str(getattr(kernel, read)())
+        except Exception:  # noqa: BLE001 - not every numba-cuda version or the simulator reports it
+            found[key] = "-"
+    return found
 
 
 def print_table(record: dict[str, Any]) -> None:

@@ -99,9 +99,9 @@ feedback_value_gpu = cuda.jit(device=True)(feedback_value_math)
 
 
 @cuda.jit(device=True)
-def _fluxes(t, x, flux, p, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-            sig, fb):  # pragma: no cover - compiled
-    """Every flow's flux (cells/day) of patient ``p`` at state x: the flow law of _kernel.fluxes_into."""
+def _feedbacks(t, x, p, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, sig,
+               fb):  # pragma: no cover - compiled
+    """fb[k] = every feedback's value for patient ``p`` at state x (sig: the signals it reads)."""
     for i in range(sig_ptr.shape[0] - 1):
         acc = 0.0
         for q in range(sig_ptr[i], sig_ptr[i + 1]):
@@ -114,29 +114,43 @@ def _fluxes(t, x, flux, p, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
         s = sig[si] if si >= 0 else 0.0  # laws of age or time read no signal
         g = feedback_value_gpu(fb_kind[k], t, s, FBP[k, 0, p], FBP[k, 1, p], FBP[k, 2, p], FBP[k, 3, p], FBP[k, 4, p])
         fb[k] = fb_offset[k] + fb_scale[k] * g
+
+
+@cuda.jit(device=True)
+def _flow_flux(f, x, p, src, RATE, flow_fb, fb):  # pragma: no cover - compiled
+    """Flow f's flux (cells/day) of patient ``p`` at state x: the flow law of _kernel.fluxes_into."""
+    v = RATE[f, p]
+    s = src[f]
+    if s >= 0:
+        xs = x[s]
+        v = v * xs if xs > 0.0 else 0.0
+    for j in range(flow_fb.shape[1]):
+        idx = flow_fb[f, j]
+        if idx < 0:
+            break
+        v *= fb[idx]
+    return v
+
+
+@cuda.jit(device=True)
+def _fluxes(t, x, flux, p, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
+            sig, fb):  # pragma: no cover - compiled
+    """Every flow's flux (cells/day) of patient ``p`` at state x (for observables that read fluxes)."""
+    _feedbacks(t, x, p, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, sig, fb)
     for f in range(flux.shape[0]):
-        v = RATE[f, p]
-        s = src[f]
-        if s >= 0:
-            xs = x[s]
-            v = v * xs if xs > 0.0 else 0.0
-        for j in range(flow_fb.shape[1]):
-            idx = flow_fb[f, j]
-            if idx < 0:
-                break
-            v *= fb[idx]
-        flux[f] = v
+        flux[f] = _flow_flux(f, x, p, src, RATE, flow_fb, fb)
 
 
 @cuda.jit(device=True)
 def _rhs(t, x, out, p, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP,
          fb_offset, fb_scale, sig, fb, flux):  # pragma: no cover - compiled
-    _fluxes(t, x, flux, p, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-            sig, fb)
+    """out = dx/dt of patient ``p``; each flux goes straight into ``out`` (a flux array written and read back would
+    be local-memory traffic, what this kernel is bound by: docs/performance_gpu.md). ``flux`` is not used."""
+    _feedbacks(t, x, p, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, sig, fb)
     for i in range(x.shape[0]):
         out[i] = 0.0
-    for f in range(flux.shape[0]):
-        v = flux[f]
+    for f in range(src.shape[0]):
+        v = _flow_flux(f, x, p, src, RATE, flow_fb, fb)
         if v == 0.0:
             continue
         s = src[f]
@@ -234,7 +248,6 @@ def lockstep_kernel(n_states: int, n_flows: int, n_signals: int, n_feedbacks: in
             p = n_patients - 1
         x = cuda.local.array(n_states, float64)
         xn = cuda.local.array(n_states, float64)
-        xo = cuda.local.array(n_states, float64)
         tmp = cuda.local.array(n_states, float64)
         K = cuda.local.array((N_STAGES, n_states), float64)
         sig = cuda.local.array(n_sig, float64)
@@ -278,9 +291,10 @@ def lockstep_kernel(n_states: int, n_flows: int, n_signals: int, n_feedbacks: in
                 t_new = t_end if last else t + h
                 while i_out < n_out and output_due(t_out[i_out], t_new):
                     theta = (t_out[i_out] - t) / h
-                    dense_state(theta, theta >= 1.0 or (last and i_out == n_out - 1), h, x, xn, K, xo)
+                    # into tmp: free until the next step's stages (one array less per thread)
+                    dense_state(theta, theta >= 1.0 or (last and i_out == n_out - 1), h, x, xn, K, tmp)
                     if active:
-                        _record(i_out, t_out[i_out], xo, p, OBSW, OBSFW, need_flux, record_states, OBS, src, RATE,
+                        _record(i_out, t_out[i_out], tmp, p, OBSW, OBSFW, need_flux, record_states, OBS, src, RATE,
                                 flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, sig,
                                 fb, flux)
                     i_out += 1
@@ -331,8 +345,9 @@ def _patients_last(a: np.ndarray) -> Any:
 def _launch(X0: np.ndarray, t0: float, t_out: np.ndarray, rtol: float, ATOL: np.ndarray, h_init: float,
             max_step: float, max_steps: int, shared: tuple[np.ndarray, ...], RATE: np.ndarray, YLD: np.ndarray,
             FBP: np.ndarray, OBSW: np.ndarray, OBSFW: np.ndarray, need_flux: bool, record_states: bool, chunk: int,
-            max_registers: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One launch over patient-first arrays; returns (values (N, T, k), final states (N, n), status per block)."""
+            max_registers: int | None, values: np.ndarray, final_states: np.ndarray) -> np.ndarray:
+    """One launch over patient-first arrays; fills ``values`` (N, T, k) and ``final_states`` (N, n) (C-ordered
+    host arrays, copied into without a temporary); returns the status per block."""
     src, dst, consume, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_offset, fb_scale = shared
     n_patients, n = X0.shape
     kernel = lockstep_kernel(n, len(src), len(sig_ptr) - 1, len(fb_kind), max_registers)
@@ -354,10 +369,12 @@ def _launch(X0: np.ndarray, t0: float, t_out: np.ndarray, rtol: float, ATOL: np.
         status)
     cuda.synchronize()
     computed = time.perf_counter()
-    result = obs.copy_to_host(), final.copy_to_host(), status.copy_to_host()
+    obs.copy_to_host(values)
+    final.copy_to_host(final_states)
+    block_status = status.copy_to_host()
     LAUNCHES.append({"patients": n_patients, "to_gpu_s": copied_in - started, "kernel_s": computed - copied_in,
                      "from_gpu_s": time.perf_counter() - computed})
-    return result
+    return block_status
 
 
 def integrate_gpu(X0: np.ndarray, t0: float, t_out: np.ndarray, rtol: float, ATOL: np.ndarray, h_init: float,
@@ -380,7 +397,7 @@ def integrate_gpu(X0: np.ndarray, t0: float, t_out: np.ndarray, rtol: float, ATO
     record_states = obs_sel is None
     if obs_sel is not None and not np.array_equal(obs_sel, np.arange(OBSW.shape[1])):
         OBSW, OBSFW = OBSW[:, obs_sel, :], OBSFW[:, obs_sel, :]  # only the selected observables travel
-    need_flux = bool(not record_states and np.any(OBSFW != 0.0))
+    need_flux = bool(not record_states and OBSFW.any())  # (any(): no (N, k, n_flows) temporary)
     if not need_flux:  # no flux weights: a one-column placeholder instead of (N, k, n_flows) zeros
         OBSFW = np.zeros((X0.shape[0], 1, 1))
     if record_states:
@@ -388,11 +405,13 @@ def integrate_gpu(X0: np.ndarray, t0: float, t_out: np.ndarray, rtol: float, ATO
     shared = tuple(np.ascontiguousarray(a) for a in (src, dst, consume, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
                                                      fb_signal, fb_offset, fb_scale))
     t_out = np.ascontiguousarray(t_out, dtype=np.float64)
-    parts = []
-    for lo in range(0, X0.shape[0], batch):
-        hi = min(X0.shape[0], lo + batch)
-        parts.append(_launch(X0[lo:hi], t0, t_out, rtol, ATOL[lo:hi], h_init, max_step, max_steps, shared,
+    n_patients = X0.shape[0]
+    values = np.empty((n_patients, len(t_out), X0.shape[1] if record_states else OBSW.shape[1]))
+    final = np.empty(X0.shape)
+    status = []
+    for lo in range(0, n_patients, batch):
+        hi = min(n_patients, lo + batch)
+        status.append(_launch(X0[lo:hi], t0, t_out, rtol, ATOL[lo:hi], h_init, max_step, max_steps, shared,
                              RATE[lo:hi], YLD[lo:hi], FBP[lo:hi], OBSW[lo:hi], OBSFW[lo:hi], need_flux,
-                             record_states, chunk, max_registers))
-    values, final, status = (np.concatenate(part) for part in zip(*parts, strict=True))
-    return values, final, status
+                             record_states, chunk, max_registers, values[lo:hi], final[lo:hi]))
+    return values, final, np.concatenate(status)
