@@ -41,6 +41,12 @@ from hemasim.model.laws import (
 from hemasim.solvers import _dopri
 from hemasim.solvers._dopri import N_STAGES, STAGE_TIME
 
+if not hasattr(np, "row_stack"):
+    # numba-cuda 0.30 registers an overload of np.row_stack when it compiles its first kernel, and numpy 2.5 removed
+    # that (deprecated) alias of np.vstack: without it numba-cuda compiles nothing (AttributeError). Restored as what
+    # it was, only where missing.
+    np.row_stack = np.vstack
+
 #: patients per block: the CPU lock-step chunk (hemasim.solvers.DormandPrince.LOCKSTEP_CHUNK), so that both take
 #: the same steps
 CHUNK = 32

@@ -86,9 +86,10 @@ class GpuDormandPrince(Solver):
     #: patients per kernel launch (a multiple of 32): bounds the GPU memory one launch takes, about
     #: 8 bytes x (outputs x observables + 3 n_flows + 5 n_feedbacks + 2 n_states + ...) per patient
     batch_patients: int = 262_144
-    #: registers per GPU thread the compiler may use (None: its choice); fewer let more threads run at once but
-    #: spill more to memory (docs/performance_gpu.md has both measured)
-    max_registers: int | None = None
+    #: registers per GPU thread the compiler may use (None: its choice, 255 on an H200); fewer let more threads run
+    #: at once but spill more to memory. 128 ran the kernel 13% faster than 255 for 10^6 patients on an H200
+    #: (docs/performance_gpu.md)
+    max_registers: int | None = 128
 
     def solve(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray,
               observe: Sequence[str] | None = None) -> Solution:
