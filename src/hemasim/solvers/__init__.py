@@ -3,7 +3,9 @@
 * :class:`DormandPrince` - adaptive Dormand-Prince 5(4) compiled with numba (the fast path): the
   single-patient kernel for one patient, the lock-step kernel for a cohort;
 * :class:`ScipyReference` - ``scipy.integrate.solve_ivp`` on the plain-numpy right-hand side
-  (the reference path, independent of the kernels; a cohort is a loop over its patients, slowly).
+  (the reference path, independent of the kernels; a cohort is a loop over its patients, slowly);
+* :class:`GpuDormandPrince` - the lock-step cohort algorithm on a CUDA GPU (optional: the ``gpu`` extra;
+  :mod:`hemasim.solvers.gpu`).
 
 Every solver implements :meth:`Solver.solve`, which returns a :class:`Solution` (trajectories with a
 patient axis, final states, :class:`SolverStats`). Both take relative tolerance ``rtol``; absolute
@@ -246,5 +248,8 @@ class ScipyReference(Solver):
         return np.maximum(sol.y.T, 0.0), SolverStats(integrations=1, rhs_evaluations=int(sol.nfev))
 
 
-__all__ = ["DormandPrince", "ScipyReference", "Solution", "Solver", "SolverError", "SolverStats",
-           "observable_indices"]
+# the optional GPU strategy (it imports numba.cuda only when it solves); last: it builds on the classes above
+from hemasim.solvers.gpu import GpuDormandPrince, GpuUnavailableError  # noqa: E402
+
+__all__ = ["DormandPrince", "GpuDormandPrince", "GpuUnavailableError", "ScipyReference", "Solution", "Solver",
+           "SolverError", "SolverStats", "observable_indices"]
