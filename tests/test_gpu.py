@@ -150,3 +150,17 @@ def test_gpu_matches_the_cpu_kernel_on_a_1000_patient_one_year_cohort():
 
     check = compare_with_cpu(1_000)
     assert check["max_rel_diff"] <= TOLERANCE, check
+
+
+def test_a_scenario_chooses_the_gpu_solver_by_kind():
+    """``solver: {kind: gpu_dormand_prince}`` builds the GPU solver with the scenario's settings; bad ones are named."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    patient = {"age_years": 45, "sex": "female", "weight_kg": 70, "height_cm": 165}
+    data = {"name": "gpu", "duration_days": 30, "patient": patient,
+            "solver": {"kind": "gpu_dormand_prince", "rtol": 1e-6, "max_step_days": 5}}
+    solver = parse_scenario(data).solver.build()
+    assert isinstance(solver, GpuDormandPrince)
+    assert (solver.rtol, solver.max_step_days) == (1e-6, 5)
+    with pytest.raises(ScenarioError, match="solver.rtol"):
+        parse_scenario({**data, "solver": {"kind": "gpu_dormand_prince", "rtol": 0.5}})

@@ -117,7 +117,22 @@ class ScipySettings(_Strict):
         return ScipyReference(rtol=self.rtol, method=self.method, max_steps=self.max_steps)
 
 
-SolverSettings = Annotated[DormandPrinceSettings | ScipySettings, Field(discriminator="kind")]
+class GpuDormandPrinceSettings(_Strict):
+    """The cohort lock-step Dormand-Prince on a CUDA GPU (``pip install 'hemasim[gpu]'``; docs/performance_gpu.md)."""
+
+    kind: Literal["gpu_dormand_prince"]
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    max_step_days: float = Field(default=30.0, gt=0, description="at least duration_days / 1e6")
+    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
+
+    def build(self) -> Solver:
+        from hemasim.solvers.gpu import GpuDormandPrince  # numba.cuda itself loads only when it solves
+
+        return GpuDormandPrince(rtol=self.rtol, max_step_days=self.max_step_days, max_steps=self.max_steps)
+
+
+SolverSettings = Annotated[DormandPrinceSettings | ScipySettings | GpuDormandPrinceSettings,
+                           Field(discriminator="kind")]
 
 
 class AgeRange(_Strict):
@@ -225,7 +240,8 @@ class Scenario(_Strict):
             raise ValueError(f"output.every_days: {self.output.every_days:g} gives {d / self.output.every_days:,.0f} "
                              f"output points over duration_days = {d:g}; at most {MAX_OUTPUT_POINTS:,} "
                              f"(every_days >= {d / MAX_OUTPUT_POINTS:.3g})")
-        if isinstance(self.solver, DormandPrinceSettings) and d / self.solver.max_step_days > MAX_SOLVER_STEPS:
+        if isinstance(self.solver, DormandPrinceSettings | GpuDormandPrinceSettings) and \
+                d / self.solver.max_step_days > MAX_SOLVER_STEPS:
             raise ValueError(f"solver.max_step_days: {self.solver.max_step_days:g} forces "
                              f"{d / self.solver.max_step_days:,.0f} steps over duration_days = {d:g}; at most "
                              f"{MAX_SOLVER_STEPS:,} (max_step_days >= {d / MAX_SOLVER_STEPS:.3g})")
@@ -279,7 +295,7 @@ def _union_tags() -> set[str]:
     """The ``kind`` tags of every tagged union in the schema: pydantic puts them in error locations, where they
     are noise (``interventions.0.transplant.day`` reads ``interventions.0.day``)."""
     classes: list[type[BaseModel]] = [*registered_kinds().values(), FullModel, FribergChain, DormandPrinceSettings,
-                                      ScipySettings]
+                                      ScipySettings, GpuDormandPrinceSettings]
     return {kind_tag(c) for c in classes}
 
 
