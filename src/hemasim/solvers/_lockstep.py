@@ -233,10 +233,11 @@ def _nonzero_weights(OBSW, OBSFW):  # pragma: no cover - compiled
 
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
-           sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out
-           ):  # pragma: no cover - compiled
-    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k) and x_out (B, n). Returns status: 0 ok,
-    1 step size underflow, 2 the budget of ``max_steps`` attempted steps spent."""
+           sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out,
+           work):  # pragma: no cover - compiled
+    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k), x_out (B, n) and work (3,): accepted
+    steps, rejected steps, right-hand-side evaluations (of the whole chunk). Returns status: 0 ok, 1 step size
+    underflow, 2 the budget of ``max_steps`` attempted steps spent."""
     n, B = X0.shape
     n_out = t_out.shape[0]
     SIG = np.empty((sig_ptr.shape[0] - 1, B))
@@ -266,10 +267,14 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
         i_out += 1
     err_old = 1e-4
     attempts = 0
+    work[0] = 0
+    work[1] = 0
+    work[2] = 1
     while i_out < n_out:
         if attempts >= max_steps:
             return 2
         attempts += 1
+        work[2] += N_STAGES - 1
         h, last = limit_step(t, h, t_end, max_step)
         _step_slopes(t, h, X, K, TMP, XN, args)
         err = _worst_error(h, X, XN, K, ATOL, rtol, TMP, ERR)
@@ -281,13 +286,16 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
                 _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
                 i_out += 1
             t = t_new
+            work[0] += 1
             if accept_state(x, xn):
                 _rhs(t, X, K[0], *args)
+                work[2] += 1
             else:
                 reuse_last_slope(k)
             h = grown_step(h, err, err_old)
             err_old = max(err, 1e-4)
         else:
+            work[1] += 1
             h = shrunk_step(h, err)
             if step_underflow(h, t):
                 return 1
@@ -352,7 +360,8 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
                        ):  # pragma: no cover - compiled
     """Patients in chunks of ``chunk``, chunks in parallel. Arrays are patient-first, as compiled.
 
-    Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status per chunk).
+    Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status per chunk, work per chunk
+    (n_chunks, 3): accepted steps, rejected steps, right-hand-side evaluations; a chunk's patients share them).
     """
     N, n = X0.shape
     n_out = t_out.shape[0]
@@ -361,6 +370,7 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
     x_final = np.empty((N, n))
     n_chunks = (N + chunk - 1) // chunk
     status = np.zeros(n_chunks, dtype=np.int64)
+    work = np.zeros((n_chunks, 3), dtype=np.int64)
     need_flux = _observables_read_fluxes(obs_sel, OBSFW)
     for c in prange(n_chunks):
         lo = c * chunk
@@ -375,5 +385,5 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
         obsfwc = _patients_last(OBSFW, lo, hi)
         status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, src, dst, ratec, consume, yldc,
                            flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel,
-                           obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi])
-    return obs, x_final, status
+                           obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi], work[c])
+    return obs, x_final, status, work
