@@ -434,12 +434,13 @@ class LocalExecutor:
     Pipelined: :func:`simulate_partition`'s stages run in three threads, so that partition k + 1 is drawn and
     built (Python) and partition k - 1 finished (endpoints, histograms) and written by the caller while partition k
     integrates (the kernels release the GIL). Only the integration thread runs numba kernels, one partition at a
-    time, so numba's threads are never shared. At most ``LOOKAHEAD`` partitions are held beyond the one being
-    written (bounded memory). The results come in job order, as without the pipeline; an error surfaces where it
+    time, so numba's threads are never shared. Beyond the partition the caller finishes and writes, at most
+    ``1 + LOOKAHEAD`` are in the pipeline (one integrating, one being built: bounded memory, one partition more
+    than the one-deep pipeline held). The results come in job order, as without the pipeline; an error surfaces where it
     would have. Any other ``fn`` runs one deep: job k + 1 in a worker thread while the caller takes job k.
     """
 
-    LOOKAHEAD = 2
+    LOOKAHEAD = 1
 
     def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]]):  # noqa: ANN201 - iterator
         if len(jobs) < 2:
