@@ -53,12 +53,12 @@ def draw_covariates(population: Population, base: Patient, rng: np.random.Genera
     sex = "female" if female else "male"
     if population.weight_kg:
         ms = getattr(population.weight_kg, sex)
-        weight = float(np.clip(rng.normal(ms.mean, ms.sd), 30.0, 250.0))
+        weight = min(max(float(rng.normal(ms.mean, ms.sd)), 30.0), 250.0)  # np.clip's value; a scalar np.clip costs ~5 us
     else:
         weight = base.weight_kg
     if population.height_cm:
         ms = getattr(population.height_cm, sex)
-        height = float(np.clip(rng.normal(ms.mean, ms.sd), 120.0, 220.0))
+        height = min(max(float(rng.normal(ms.mean, ms.sd)), 120.0), 220.0)
     else:
         height = base.height_cm if base.height_cm is not None else float("nan")
     return float(age), female, float(weight), float(height)

@@ -185,7 +185,7 @@ class DormandPrince(Solver):
         m = model
         c = _kernel_ready  # one array type per argument, so one compiled signature (the one cached at install)
         check_step_budget("DormandPrince", self.max_steps, self.max_step_days, t0, float(t_out[-1]))
-        values, final, status = integrate_lockstep(
+        values, final, status, _work = integrate_lockstep(  # work: steps and evaluations (bench/bench_cohort.py)
             c(x0), t0, t_out, float(self.rtol), c(self.atol(model) if atol is None else atol),
             float(self.initial_step_days), float(self.max_step_days), int(self.max_steps), c(m.src), c(m.dst),
             c(rate), c(m.consume), c(yield_), c(m.flow_fb), c(m.sig_ptr), c(m.sig_idx), c(m.sig_w), c(m.fb_kind),

@@ -16,9 +16,10 @@ import numpy as np
 from numba import njit, prange
 
 from hemasim.model.laws import (
+    AGE_DECLINE,
+    DAYS_PER_YEAR,
     HILL_RATIO,
     feedback_value,
-    hill_ratio,
     register_for_numba,
 )
 from hemasim.solvers._cache import ensure_numba_cache
@@ -36,6 +37,7 @@ from hemasim.solvers._dopri import (
     stage_state,
     step_underflow,
 )
+from hemasim.solvers._vecmath import fast_exp, fast_pow
 
 __all__ = ["integrate_lockstep"]
 
@@ -43,10 +45,21 @@ register_for_numba()  # before anything below is compiled
 ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
 
 
-@njit(cache=True, fastmath=True)
+#: the largest integer Hill exponent computed by repeated multiplication (larger ones through fast_pow)
+MAX_INTEGER_EXPONENT = 16
+
+
+# error_model="numpy": a division by zero gives inf or NaN instead of raising ZeroDivisionError; numba's check for
+# that exception is a branch in every division, which keeps loops over the chunk's patients from vectorising.
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same,
-               fb_unit_exponent):  # pragma: no cover - compiled
-    """FB[k, b] = offset + scale * g for every feedback k and patient b; G keeps g."""
+               fb_integer_exponent):  # pragma: no cover - compiled
+    """FB[k, b] = offset + scale * g for every feedback k and patient b; G keeps g.
+
+    The Hill and age laws are written out here over the chunk's patients with the vectorisable powers and
+    exponentials of :mod:`hemasim.solvers._vecmath` (the C library's are scalar calls, most of a right-hand
+    side's cost); the other laws go through :func:`hemasim.model.laws.feedback_value`.
+    """
     B = SIG.shape[1]
     for k in range(fb_kind.shape[0]):
         off = fb_offset[k]
@@ -58,15 +71,23 @@ def _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_s
             continue
         kind = fb_kind[k]
         si = fb_signal[k]
-        m = fb_unit_exponent[k]
-        # Integer Hill exponents (the same for every patient) passed as constants: the compiler turns pow(u, 1.0)
-        # and pow(u, 2.0) into u and u * u, and the loops vectorise.
-        if m == 1:
+        m = fb_integer_exponent[k]
+        if kind == HILL_RATIO and m > 0:  # (1 + c) / (1 + c u^m), u^m by multiplications
             for b in range(B):
-                G[k, b] = hill_ratio(t, SIG[si, b], FBP[k, 0, b], FBP[k, 1, b], 1.0, 0.0, 0.0)
-        elif m == 2:
+                u = SIG[si, b] / FBP[k, 0, b]
+                p = u
+                for _ in range(m - 1):
+                    p *= u
+                G[k, b] = (1.0 + FBP[k, 1, b]) / (1.0 + FBP[k, 1, b] * p)
+        elif kind == HILL_RATIO:
             for b in range(B):
-                G[k, b] = hill_ratio(t, SIG[si, b], FBP[k, 0, b], FBP[k, 1, b], 2.0, 0.0, 0.0)
+                c = FBP[k, 1, b]
+                G[k, b] = (1.0 + c) / (1.0 + c * fast_pow(SIG[si, b] / FBP[k, 0, b], FBP[k, 2, b]))
+        elif kind == AGE_DECLINE:  # the law of hemasim.model.laws.age_decline, with fast_exp
+            for b in range(B):
+                onset = FBP[k, 2, b]
+                age_years = FBP[k, 0, b] + FBP[k, 4, b] * t / DAYS_PER_YEAR
+                G[k, b] = fast_exp(-FBP[k, 1, b] * (max(age_years, onset) - max(FBP[k, 3, b], onset)))
         elif si >= 0:
             for b in range(B):
                 G[k, b] = feedback_value(kind, t, SIG[si, b], FBP[k, 0, b], FBP[k, 1, b], FBP[k, 2, b], FBP[k, 3, b],
@@ -79,9 +100,9 @@ def _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_s
             FB[k, b] = off + sc * G[k, b]
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-            SIG, FB, G, fb_same, fb_unit_exponent):  # pragma: no cover - compiled
+            SIG, FB, G, fb_same, fb_integer_exponent):  # pragma: no cover - compiled
     B = X.shape[1]
     for i in range(sig_ptr.shape[0] - 1):
         for b in range(B):
@@ -91,7 +112,7 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
             j = sig_idx[k]
             for b in range(B):
                 SIG[i, b] += w * max(X[j, b], 0.0)
-    _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same, fb_unit_exponent)
+    _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same, fb_integer_exponent)
     for f in range(RATE.shape[0]):
         s = src[f]
         if s >= 0:
@@ -111,16 +132,17 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
 @njit(cache=True)
 def _feedback_shortcuts(fb_kind, fb_signal, FBP):  # pragma: no cover - compiled
     """Per feedback: the index of an earlier one with the same law and inputs (or -1), and its Hill exponent
-    when that is 1 or 2 for every patient of the chunk (0 otherwise)."""
+    when that is the same integer from 1 to MAX_INTEGER_EXPONENT for every patient of the chunk (0 otherwise)."""
     nfb, npar, B = FBP.shape
     same = np.full(nfb, -1, dtype=np.int64)
-    unit = np.zeros(nfb, dtype=np.int64)  # 1 or 2: that integer exponent for every patient; 0 otherwise
+    integer = np.zeros(nfb, dtype=np.int64)
     for k in range(nfb):
-        if fb_kind[k] == HILL_RATIO and (FBP[k, 2, 0] == 1.0 or FBP[k, 2, 0] == 2.0):
-            unit[k] = int(FBP[k, 2, 0])
+        n0 = FBP[k, 2, 0]
+        if fb_kind[k] == HILL_RATIO and n0 == math.floor(n0) and 1.0 <= n0 <= MAX_INTEGER_EXPONENT:
+            integer[k] = int(n0)
             for b in range(B):
-                if FBP[k, 2, b] != FBP[k, 2, 0]:
-                    unit[k] = 0
+                if FBP[k, 2, b] != n0:
+                    integer[k] = 0
         for q in range(k):
             if same[q] >= 0 or fb_kind[q] != fb_kind[k] or fb_signal[q] != fb_signal[k]:
                 continue
@@ -132,14 +154,14 @@ def _feedback_shortcuts(fb_kind, fb_signal, FBP):  # pragma: no cover - compiled
             if equal:
                 same[k] = q
                 break
-    return same, unit
+    return same, integer
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _rhs(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP,
-         fb_offset, fb_scale, SIG, FB, G, fb_same, fb_unit_exponent):  # pragma: no cover - compiled
+         fb_offset, fb_scale, SIG, FB, G, fb_same, fb_integer_exponent):  # pragma: no cover - compiled
     _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-            SIG, FB, G, fb_same, fb_unit_exponent)
+            SIG, FB, G, fb_same, fb_integer_exponent)
     OUT[:, :] = 0.0
     B = X.shape[1]
     for f in range(RATE.shape[0]):
@@ -154,7 +176,7 @@ def _rhs(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_id
                 OUT[d, b] += YLD[f, b] * FLUX[f, b]
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _step_slopes(t, h, X, K, TMP, XN, rhs_args):  # pragma: no cover - compiled
     """Slopes K[1..6] of one Dormand-Prince step from (t, X) (K[0] given); XN = the fifth-order new states."""
     n, B = X.shape
@@ -174,7 +196,7 @@ def _step_slopes(t, h, X, K, TMP, XN, rhs_args):  # pragma: no cover - compiled
     _rhs(t + STAGE_TIME[6] * h, XN, K[6], *rhs_args)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _worst_error(h, X, XN, K, ATOL, rtol, TMP, ERR):  # pragma: no cover - compiled
     """The largest per-patient RMS error of the step (the chunk's step must suit its worst patient)."""
     n, B = X.shape
@@ -209,19 +231,20 @@ def _nonzero_weights(OBSW, OBSFW):  # pragma: no cover - compiled
     return obs_nz, obs_fnz
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
-           sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out
-           ):  # pragma: no cover - compiled
-    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k) and x_out (B, n). Returns status: 0 ok,
-    1 step size underflow, 2 the budget of ``max_steps`` attempted steps spent."""
+           sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out,
+           work):  # pragma: no cover - compiled
+    """Integrate one chunk; states are (n, B). Writes obs_out (B, T, k), x_out (B, n) and work (3,): accepted
+    steps, rejected steps, right-hand-side evaluations (of the whole chunk). Returns status: 0 ok, 1 step size
+    underflow, 2 the budget of ``max_steps`` attempted steps spent."""
     n, B = X0.shape
     n_out = t_out.shape[0]
     SIG = np.empty((sig_ptr.shape[0] - 1, B))
     FB = np.empty((fb_kind.shape[0], B))
     G = np.empty((fb_kind.shape[0], B))
     FLUX = np.empty((RATE.shape[0], B))
-    fb_same, fb_unit_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
+    fb_same, fb_integer_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
     X = X0.copy()
     XN = np.empty((n, B))
     TMP = np.empty((n, B))
@@ -230,9 +253,9 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
     ERR = np.empty(B)
     x, xn, xo, k = X.reshape(n * B), XN.reshape(n * B), XO.reshape(n * B), K.reshape(N_STAGES, n * B)
     args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
-            fb_scale, SIG, FB, G, fb_same, fb_unit_exponent)
+            fb_scale, SIG, FB, G, fb_same, fb_integer_exponent)
     flux_args = (FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG,
-                 FB, G, fb_same, fb_unit_exponent)
+                 FB, G, fb_same, fb_integer_exponent)
     obs_nz, obs_fnz = _nonzero_weights(OBSW, OBSFW)
     t = t0
     h = h_init
@@ -244,10 +267,14 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
         i_out += 1
     err_old = 1e-4
     attempts = 0
+    work[0] = 0
+    work[1] = 0
+    work[2] = 1
     while i_out < n_out:
         if attempts >= max_steps:
             return 2
         attempts += 1
+        work[2] += N_STAGES - 1
         h, last = limit_step(t, h, t_end, max_step)
         _step_slopes(t, h, X, K, TMP, XN, args)
         err = _worst_error(h, X, XN, K, ATOL, rtol, TMP, ERR)
@@ -259,13 +286,16 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
                 _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
                 i_out += 1
             t = t_new
+            work[0] += 1
             if accept_state(x, xn):
                 _rhs(t, X, K[0], *args)
+                work[2] += 1
             else:
                 reuse_last_slope(k)
             h = grown_step(h, err, err_old)
             err_old = max(err, 1e-4)
         else:
+            work[1] += 1
             h = shrunk_step(h, err)
             if step_underflow(h, t):
                 return 1
@@ -275,7 +305,7 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
     return 0
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _record(t, X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
             flux_args):  # pragma: no cover - compiled
     """obs_out[:, i_out] = the selected observables at (t, X); fluxes (``_fluxes(t, X, *flux_args)``) if they read any."""
@@ -330,7 +360,8 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
                        ):  # pragma: no cover - compiled
     """Patients in chunks of ``chunk``, chunks in parallel. Arrays are patient-first, as compiled.
 
-    Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status per chunk).
+    Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status per chunk, work per chunk
+    (n_chunks, 3): accepted steps, rejected steps, right-hand-side evaluations; a chunk's patients share them).
     """
     N, n = X0.shape
     n_out = t_out.shape[0]
@@ -339,6 +370,7 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
     x_final = np.empty((N, n))
     n_chunks = (N + chunk - 1) // chunk
     status = np.zeros(n_chunks, dtype=np.int64)
+    work = np.zeros((n_chunks, 3), dtype=np.int64)
     need_flux = _observables_read_fluxes(obs_sel, OBSFW)
     for c in prange(n_chunks):
         lo = c * chunk
@@ -353,5 +385,5 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
         obsfwc = _patients_last(OBSFW, lo, hi)
         status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, src, dst, ratec, consume, yldc,
                            flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel,
-                           obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi])
-    return obs, x_final, status
+                           obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi], work[c])
+    return obs, x_final, status, work
