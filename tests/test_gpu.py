@@ -85,7 +85,7 @@ sel = observable_indices(m, ["total", "c_outflow"])
 args = (m.x0, 0.0, np.arange(0.0, 1.01, 0.25), 1e-6, 1e-6 * np.maximum(m.x0, 1.0), 0.05, 30.0, 100_000, m.src,
         m.dst, m.rate, m.consume, m.yield_, m.flow_fb, m.sig_ptr, m.sig_idx, m.sig_w, m.fb_kind, m.fb_signal,
         m.fb_params, m.fb_offset, m.fb_scale, sel, m.obs_state_w, m.obs_flux_w)
-(cpu, cpu_final, cpu_status), (gpu, gpu_final, gpu_status) = integrate_lockstep(*args, 2), integrate_gpu(*args, 2, 2)
+(cpu, cpu_final, cpu_status), (gpu, gpu_final, gpu_status) = integrate_lockstep(*args, 2)[:3], integrate_gpu(*args, 2, 2)
 compare(cpu, gpu, "kernels, blocks of 2")
 compare(cpu_final[:, None], gpu_final[:, None], "kernels, final states")
 out["kernels, final states"]["moved"] = 1.0
