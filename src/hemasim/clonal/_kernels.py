@@ -1,13 +1,16 @@
-"""numba kernels of the clonal engines: the weekly division step of :class:`hemasim.clonal.NeutralHSCPool` and the
-Kendall step of the CH populations (:mod:`hemasim.clonal.ch`).
+"""numba kernels of the clonal engines: the weekly division step of :class:`hemasim.clonal.NeutralHSCPool` and
+whole lifespans of the CH populations (:mod:`hemasim.clonal.ch`).
 
-They draw from the caller's ``numpy.random.Generator`` (numba shares its PCG64 state and uses NumPy's own
-algorithms for Poisson, binomial, gamma and uniform draws), in exactly the order the numpy code they replace drew,
-with the same floating-point expressions: same seed, same clones, bit for bit (tests/test_clonal_kernels.py
-checks it against the numpy reference kept in those modules). Where NumPy draws a multinomial, the kernel draws
+The clone engine's step draws from the caller's ``numpy.random.Generator`` (numba shares its PCG64 state and uses
+NumPy's own algorithms for Poisson, binomial and uniform draws), in exactly the order the numpy code it replaces
+drew, with the same floating-point expressions: same seed, same clones, bit for bit (tests/test_clonal_kernels.py
+checks it against the numpy reference kept in engine.py). Where NumPy draws a multinomial, the kernel draws
 the binomials NumPy's ``random_multinomial`` draws. The Poisson draw for small means (NumPy's multiplication
 method) is written out here so that exp(-mean), a function of the integer clone size only, is computed once
 per size; it consumes the same uniforms as NumPy's.
+
+The CH lifespans draw the same laws as the numpy step in ch.py from other numbers (a stream per person; see the
+section below), one lifespan per parallel task.
 
 Imported only when a clonal run starts (numba is slow to import); compiled once and cached on disk.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from hemasim.solvers._cache import ensure_numba_cache
 
@@ -259,14 +262,15 @@ def pool_steps(rng, sizes, advantage, alive, n_alive, n_steps, rate_dt, exp_tabl
     return n_alive, divisions, cell_days
 
 
-# --- CH populations (hemasim.clonal.ch): the whole Kendall step of a chunk of people, compiled -----------------
-# Not the numpy path's stream: each clone's exact (Kendall 1948) size is drawn cell by cell for small clones
-# (one uniform per founder cell, a logarithm only when its family grew), and as binomial survivors plus a
-# negative binomial for larger ones; the new drivers' selection comes from the truncated gamma law by rejection.
-# Same law, other numbers: tests/test_clonal_kernels.py compares the two paths' distributions.
+# --- CH populations (hemasim.clonal.ch): whole lifespans, compiled, one lifespan per parallel task -------------
+# Not the numpy path's stream: each person's lifespan draws from its own xoshiro256++ stream, seeded from the
+# cohort's SeedSequence key and the person's index (so a person's clones depend neither on the thread that runs
+# them nor on how people are chunked); each clone's exact (Kendall 1948) size is drawn cell by cell for small
+# clones (one uniform per founder cell, a logarithm only when its family grew), as binomial survivors plus a
+# negative binomial for larger ones (by inversion while the means are small, else by exact rejection samplers);
+# the new drivers' selection comes from the truncated gamma law by rejection. Same law, other numbers:
+# tests/test_clonal_kernels.py compares the two paths' distributions.
 
-#: clones up to this many cells have each founder cell's family drawn in turn (above it: binomial + neg. binomial)
-_CELL_BY_CELL = 16
 #: how :func:`_selection` draws a gamma law truncated to s >= s_min (chosen by :func:`selection_method`)
 SELECT_GAMMA, SELECT_EXPONENTIAL, SELECT_TILTED_EXPONENTIAL = 0, 1, 2
 
@@ -288,6 +292,9 @@ def _kendall_coefficients(birth, death, t):  # pragma: no cover - compiled
 
 
 _ROTATE_23, _ROTATE_45, _SHIFT_17, _SHIFT_11 = np.uint64(23), np.uint64(45), np.uint64(17), np.uint64(11)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX_1, _MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_SHIFT_30, _SHIFT_27, _SHIFT_31 = np.uint64(30), np.uint64(27), np.uint64(31)
 
 
 @njit(cache=True, inline="always")
@@ -296,10 +303,30 @@ def _rotl(x, k):  # pragma: no cover - compiled
 
 
 @njit(cache=True, inline="always")
+def _mix64(z):  # pragma: no cover - compiled
+    """SplitMix64's output function (Steele, Lea & Flood 2014): a bijection of the 64-bit words."""
+    z = (z ^ (z >> _SHIFT_30)) * _MIX_1
+    z = (z ^ (z >> _SHIFT_27)) * _MIX_2
+    return z ^ (z >> _SHIFT_31)
+
+
+@njit(cache=True)
+def lifespan_state(key, person, state):  # pragma: no cover - compiled
+    """The xoshiro256++ state of person ``person`` of a cohort whose SeedSequence gave the 64-bit words ``key``:
+    a seed that is a bijection of the person's index (so two people never share one), expanded by SplitMix64
+    as xoshiro's authors recommend."""
+    seed = _mix64(key[0] ^ _mix64(np.uint64(person) + key[1]))
+    for j in range(4):
+        seed = seed + _GOLDEN
+        state[j] = _mix64(seed)
+    if state[0] == 0 and state[1] == 0 and state[2] == 0 and state[3] == 0:
+        state[0] = np.uint64(1)
+
+
+@njit(cache=True, inline="always")
 def _uniform(state):  # pragma: no cover - compiled
     """A uniform on [0, 1) from xoshiro256++ (Blackman & Vigna 2019), its 4-word state updated in place: the
-    cohort kernel's many plain uniforms, inline (NumPy's generator, called through a pointer, costs ~3x more).
-    The state is seeded from the cohort's NumPy generator, so a seed still fixes every number."""
+    CH kernel's uniforms, inline (a generator called through a pointer costs ~3x more)."""
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
     result = _rotl(s0 + s3, _ROTATE_23) + s0
     t = s1 << _SHIFT_17
@@ -313,89 +340,225 @@ def _uniform(state):  # pragma: no cover - compiled
     return float(result >> _SHIFT_11) * (1.0 / 9007199254740992.0)
 
 
+# --- exact samplers on the xoshiro stream, for the rare draws with large means ---------------------------------
+
+@njit(cache=True)
+def _normal(state):  # pragma: no cover - compiled
+    """A standard normal (Marsaglia's polar method; the second variate is not kept)."""
+    while True:
+        x = 2.0 * _uniform(state) - 1.0
+        y = 2.0 * _uniform(state) - 1.0
+        r2 = x * x + y * y
+        if 0.0 < r2 < 1.0:
+            return x * math.sqrt(-2.0 * math.log(r2) / r2)
+
+
+@njit(cache=True)
+def _standard_gamma(state, shape):  # pragma: no cover - compiled
+    """Gamma(shape, 1), exactly: Marsaglia & Tsang (2000) for shape >= 1; below 1, Gamma(shape + 1) U^(1/shape)."""
+    boost = 1.0
+    if shape < 1.0:
+        boost = (1.0 - _uniform(state)) ** (1.0 / shape)
+        shape += 1.0
+    d = shape - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        x = _normal(state)
+        v = 1.0 + c * x
+        if v <= 0.0:
+            continue
+        v = v * v * v
+        u = 1.0 - _uniform(state)  # (0, 1]
+        if u < 1.0 - 0.0331 * x * x * x * x or math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
+            return d * v * boost
+
+
+@njit(cache=True)
+def _poisson(state, lam):  # pragma: no cover - compiled
+    """Poisson(lam), exactly: multiplying uniforms (Knuth) below a mean of 10, Hormann's (1993) PTRS above (the
+    transformed rejection NumPy uses)."""
+    if lam < 10.0:
+        limit = math.exp(-lam)
+        k = 0
+        prod = _uniform(state)
+        while prod > limit:
+            k += 1
+            prod *= _uniform(state)
+        return k
+    log_lam = math.log(lam)
+    b = 0.931 + 2.53 * math.sqrt(lam)
+    a = -0.059 + 0.02483 * b
+    log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+    v_r = 0.9277 - 3.6224 / (b - 2.0)
+    while True:
+        u = _uniform(state) - 0.5
+        v = _uniform(state)
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + lam + 0.43)
+        if us >= 0.07 and v <= v_r:
+            return int(k)
+        if k < 0.0 or (us < 0.013 and v > us):
+            continue
+        if (math.log(v) + log_inv_alpha - math.log(a / (us * us) + b)
+                <= -lam + k * log_lam - math.lgamma(k + 1.0)):
+            return int(k)
+
+
+@njit(cache=True)
+def _binomial(state, n, p):  # pragma: no cover - compiled
+    """Binomial(n, p) with p <= 1/2 and n p >= 10, exactly: Hormann's (1993) BTRS transformed rejection."""
+    q = 1.0 - p
+    spq = math.sqrt(n * p * q)
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    c = n * p + 0.5
+    v_r = 0.92 - 4.2 / b
+    alpha = (2.83 + 5.1 / b) * spq
+    log_odds = math.log(p / q)
+    m = math.floor((n + 1) * p)
+    h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+    while True:
+        u = _uniform(state) - 0.5
+        v = _uniform(state)
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + c)
+        if k < 0.0 or k > n:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return int(k)
+        if (math.log(v * alpha / (a / (us * us) + b))
+                <= h - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0) + (k - m) * log_odds):
+            return int(k)
+
+
 #: counts drawn by inversion (one uniform, walking the probabilities) while their mean is below this
 _INVERSION_MEAN = 30.0
-#: 1 / (k + 1) for the inversion walks (a walk stops before mean + 10 sqrt(mean + 1) + 10 < 100 steps)
-_RECIPROCALS = 1.0 / np.arange(1.0, 129.0)
+#: an inversion walk that passes this count (round-off: the mean is < 30) starts again with a fresh uniform
+_INVERSION_BOUND = 120
+#: 1 / (k + 1) for the inversion walks
+_RECIPROCALS = 1.0 / np.arange(1.0, _INVERSION_BOUND + 2.0)
 
 
 @njit(cache=True, inline="always")
-def _count_by_inversion(state, first, negative, n, p, mean):  # pragma: no cover - compiled
-    """A count k >= 0 by inversion from P(0) = ``first``: Binomial(n, p) deaths, or (``negative``) the
-    NegativeBinomial failures before n successes of probability 1 - p. A walk that outruns round-off (past
-    mean + 10 sd + 10) restarts with a fresh uniform, as NumPy's binomial inversion does."""
-    bound = mean + 10.0 * math.sqrt(mean + 1.0) + 10.0
+def _count_by_inversion(state, first, negative, n, p):  # pragma: no cover - compiled
+    """A count k >= 0 by inversion from P(0) = ``first``: Binomial(n, p), or (``negative``) the NegativeBinomial
+    failures before n successes of probability 1 - p; the mean must be < :data:`_INVERSION_MEAN`. A walk that
+    outruns round-off restarts with a fresh uniform, as NumPy's binomial inversion does (the tail it drops
+    past mean + 15 sd has probability < 1e-30)."""
     odds = p if negative else p / (1.0 - p)
     step = 1 if negative else -1
     while True:
         u = _uniform(state)
         k = 0
         pk = first
-        while u > pk and k <= bound:
+        while u > pk and k <= _INVERSION_BOUND:
             u -= pk
             pk *= (n + step * k) * _RECIPROCALS[k] * odds
             k += 1
-        if k <= bound:
+        if k <= _INVERSION_BOUND:
             return k
+
+
+#: clones up to this many cells have each founder cell's fate drawn in turn (above: a binomial and a negative
+#: binomial for the whole clone)
+_CELL_BY_CELL = 32
+
+
+@njit(cache=True, inline="always")
+def _small_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
+    """A clone of ``cells`` founder cells after the step, founder by founder: each family is extinct with
+    probability alpha, else geometric on {1, 2, ...} with P(size >= k + 1) = gamma^k. One uniform per founder
+    (counted without branches: died, stayed one cell, or grew); a family that grew has 2 + Geometric(gamma) cells
+    (memoryless), so the grown families add a NegativeBinomial(grown, gamma) number of cells, by inversion."""
+    just_one = alpha + (1.0 - alpha) * (1.0 - gamma)  # below: a family of exactly the founder
+    dead = 0
+    grown = 0
+    for _ in range(cells):
+        u = _uniform(state)
+        dead += u < alpha
+        grown += u >= just_one
+    total = cells - dead + grown
+    if grown == 0:
+        return total
+    if grown * gamma >= _INVERSION_MEAN * (1.0 - gamma):  # only for steps long against the clone's growth
+        return total + _negative_binomial_large(state, grown, gamma)
+    first = 1.0 - gamma  # (1 - gamma)^grown: grown is small
+    for _ in range(grown - 1):
+        first *= 1.0 - gamma
+    return total + _count_by_inversion(state, first, True, grown, gamma)
 
 
 @njit(cache=True, inline="always")
 def _kendall_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
-    """A clone of ``cells`` cells after the step: each founder's family is extinct with probability alpha,
-    else geometric on {1, 2, ...} with P(n) proportional to gamma^(n - 1). Small clones: founder by founder
-    (one uniform each, a logarithm only when the family grew). Larger: deaths among the founders binomial,
-    then the survivors' extra cells negative binomial, each by inversion. Returns -1 where a mean is too
-    large for inversion: :func:`_kendall_size_large` draws those (a separate function: a call that passes
-    NumPy's generator costs about as much as a small clone's whole step)."""
+    """Kendall's (1948) exact size after the step of a clone of ``cells`` cells with coefficients (alpha, gamma):
+    founder by founder up to :data:`_CELL_BY_CELL` cells. Above, a founder's family, of generating function
+    (alpha + (1 - alpha - gamma) s) / (1 - gamma s), is a Bernoulli(1 - alpha / (1 - gamma)) cell plus an
+    independent Geometric(gamma) number (when alpha + gamma <= 1), so the clone is cells - Binomial(cells,
+    alpha / (1 - gamma)) + NegativeBinomial(cells, gamma): two independent draws by inversion (their set-up runs
+    side by side). Returns -1 where a mean is too large for inversion or alpha + gamma > 1:
+    :func:`_large_clone_size` draws those (a separate function: a call that passes arrays costs their
+    reference counts, about as much as a small clone's whole step)."""
     if cells <= _CELL_BY_CELL:
-        total = 0
-        per_survivor = 1.0 / (1.0 - alpha) if alpha < 1.0 else 0.0
-        log_gamma = 0.0
-        for _ in range(cells):
-            u = _uniform(state)
-            if u < alpha:
-                continue
-            w = 1.0 - (u - alpha) * per_survivor  # uniform on (0, 1]: the family has >= k + 1 cells if w <= gamma^k
-            if w > gamma:
-                total += 1
-            else:
-                if log_gamma == 0.0:
-                    log_gamma = math.log(gamma)
-                total += 1 + int(math.floor(math.log(max(w, 1e-300)) / log_gamma))
-        return total
-    if cells * alpha >= _INVERSION_MEAN or cells * gamma >= _INVERSION_MEAN * (1.0 - gamma):
+        return _small_clone_size(state, cells, alpha, gamma)
+    if alpha + gamma > 1.0:
         return -1
-    survivors = cells - _count_by_inversion(state, math.exp(cells * math.log1p(-alpha)), False, cells, alpha,
-                                            cells * alpha)
-    if survivors == 0:
-        return 0
-    return survivors + _count_by_inversion(state, math.exp(survivors * math.log1p(-gamma)), True, survivors, gamma,
-                                           survivors * gamma / (1.0 - gamma))
+    death = alpha / (1.0 - gamma)
+    if cells * death >= _INVERSION_MEAN or cells * gamma >= _INVERSION_MEAN * (1.0 - gamma):
+        return -1
+    first_death = math.exp(cells * math.log1p(-death))
+    first_extra = math.exp(cells * math.log1p(-gamma))
+    deaths = _count_by_inversion(state, first_death, False, cells, death)
+    return cells - deaths + _count_by_inversion(state, first_extra, True, cells, gamma)
 
 
 @njit(cache=True)
-def _kendall_size_large(rng, state, cells, alpha, gamma):  # pragma: no cover - compiled
-    """:func:`_kendall_size` for large clones: survivors and extra cells by inversion while their means are
-    small, else by NumPy's algorithms (BTPE binomial, gamma-Poisson negative binomial)."""
-    if cells * alpha < _INVERSION_MEAN:
-        survivors = cells - _count_by_inversion(state, math.exp(cells * math.log1p(-alpha)), False, cells, alpha,
-                                                cells * alpha)
+def _large_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
+    """:func:`_kendall_size` for large clones: as there, or, when alpha + gamma > 1, the binomial survivors
+    among the founders and their NegativeBinomial(survivors, gamma) extra cells; each count by inversion while
+    its mean is small, else by the exact rejection samplers above (BTRS; gamma-Poisson with PTRS)."""
+    if alpha + gamma <= 1.0:
+        death = alpha / (1.0 - gamma)
+        n_extra = cells
+        survivors = cells - _binomial_any(state, cells, death)
     else:
-        survivors = rng.binomial(cells, 1.0 - alpha)
-    if survivors == 0:
-        return 0
-    extra_mean = survivors * gamma / (1.0 - gamma)
-    if extra_mean < _INVERSION_MEAN:
-        return survivors + _count_by_inversion(state, math.exp(survivors * math.log1p(-gamma)), True, survivors,
-                                               gamma, extra_mean)
-    return survivors + rng.negative_binomial(survivors, 1.0 - gamma)
+        survivors = cells - _binomial_any(state, cells, alpha)
+        n_extra = survivors
+    if n_extra == 0:
+        return survivors
+    if n_extra * gamma < _INVERSION_MEAN * (1.0 - gamma):
+        return survivors + _count_by_inversion(state, math.exp(n_extra * math.log1p(-gamma)), True, n_extra, gamma)
+    return survivors + _negative_binomial_large(state, n_extra, gamma)
+
+
+@njit(cache=True)
+def _negative_binomial_large(state, n, p):  # pragma: no cover - compiled
+    """The NegativeBinomial failures before n successes of probability 1 - p, as a gamma-Poisson mixture."""
+    return _poisson(state, _standard_gamma(state, float(n)) * (p / (1.0 - p)))
 
 
 @njit(cache=True, inline="always")
-def _selection(state, shape, s_min, method, proposal_rate):  # pragma: no cover - compiled
-    """A selection coefficient (per year) from Gamma(shape, rate) restricted to s >= s_min, exactly, by
-    rejection: s_min + an exponential of ``proposal_rate`` accepted with the density's ratio to it (the
-    exponential methods of :func:`selection_method`; SELECT_GAMMA is :func:`_selection_gamma`)."""
+def _binomial_any(state, n, p):  # pragma: no cover - compiled
+    """Binomial(n, p): by inversion below a mean of :data:`_INVERSION_MEAN` (on the smaller of p, 1 - p), else
+    BTRS."""
+    flip = p > 0.5
+    r = 1.0 - p if flip else p
+    if n * r < _INVERSION_MEAN:
+        k = _count_by_inversion(state, math.exp(n * math.log1p(-r)), False, n, r)
+    else:
+        k = _binomial(state, n, r)
+    return n - k if flip else k
+
+
+@njit(cache=True, inline="always")
+def _selection(state, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
+    """A selection coefficient (per year) from Gamma(shape, rate) restricted to s >= s_min, exactly: gamma draws
+    until one is >= s_min (SELECT_GAMMA), or by rejection from s_min + an exponential of ``proposal_rate``
+    accepted with the density's ratio to it (the exponential methods of :func:`selection_method`)."""
+    if method == SELECT_GAMMA:
+        while True:
+            s = _standard_gamma(state, shape) / rate
+            if s >= s_min:
+                return s
     while True:
         y = -math.log(1.0 - _uniform(state)) / proposal_rate  # exponential
         accept = (1.0 + y / s_min) ** (shape - 1.0)
@@ -403,15 +566,6 @@ def _selection(state, shape, s_min, method, proposal_rate):  # pragma: no cover 
             accept *= math.exp(-(shape - 1.0) * y / s_min)
         if _uniform(state) < accept:
             return s_min + y
-
-
-@njit(cache=True)
-def _selection_gamma(rng, shape, rate, s_min):  # pragma: no cover - compiled
-    """A selection coefficient from Gamma(shape, rate) restricted to s >= s_min: gamma draws until one is."""
-    while True:
-        s = rng.standard_gamma(shape) / rate
-        if s >= s_min:
-            return s
 
 
 def selection_method(shape: float, rate: float, s_min: float) -> tuple[int, float]:
@@ -429,61 +583,46 @@ def selection_method(shape: float, rate: float, s_min: float) -> tuple[int, floa
 
 
 @njit(cache=True)
-def draw_selections(rng, state, n, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
+def draw_selections(state, n, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
     """``n`` draws of :func:`_selection` (for tests)."""
     out = np.empty(n)
     for i in range(n):
-        if method == SELECT_GAMMA:
-            out[i] = _selection_gamma(rng, shape, rate, s_min)
-        else:
-            out[i] = _selection(state, shape, s_min, method, proposal_rate)
+        out[i] = _selection(state, shape, rate, s_min, method, proposal_rate)
     return out
 
 
 @njit(cache=True)
-def kendall_sizes(rng, state, cells, birth, death, t):  # pragma: no cover - compiled
-    """:func:`_kendall_size` for arrays of clones (for tests; the cohort kernel calls it inline)."""
+def kendall_sizes(state, cells, birth, death, t):  # pragma: no cover - compiled
+    """:func:`_kendall_size` for arrays of clones (for tests; the lifespan kernel calls it inline)."""
     out = np.empty(cells.shape[0], dtype=np.int64)
     for i in range(cells.shape[0]):
         alpha, gamma = _kendall_coefficients(birth[i], death[i], t[i])
         size = _kendall_size(state, cells[i], alpha, gamma)
-        out[i] = size if size >= 0 else _kendall_size_large(rng, state, cells[i], alpha, gamma)
+        out[i] = size if size >= 0 else _large_clone_size(state, cells[i], alpha, gamma)
     return out
 
 
-#: the scalars of a cohort's pool dynamics, in the order :func:`ch_steps` reads them from its ``pool`` array
+@njit(cache=True)
+def draw_counts(state, kind, n, p, size):  # pragma: no cover - compiled
+    """``size`` draws of the exact samplers (for tests): kind 0 Binomial(n, p), 1 Poisson(p), 2 Gamma(p, 1),
+    3 the failures before n successes of probability 1 - p (NegativeBinomial)."""
+    out = np.empty(size)
+    for i in range(size):
+        if kind == 0:
+            out[i] = _binomial_any(state, n, p)
+        elif kind == 1:
+            out[i] = _poisson(state, p)
+        elif kind == 2:
+            out[i] = _standard_gamma(state, p)
+        else:
+            out[i] = _negative_binomial_large(state, n, p)
+    return out
+
+
+#: the scalars of a cohort's pool dynamics, in the order :func:`ch_lifespans` reads them from its ``pool`` array
 POOL_FIELDS = ("n_star", "divisions_per_year", "strong_arrivals_per_cell_year", "weak_arrivals_per_cell_year",
                "selection_shape", "selection_rate_years", "min_selection_per_year", "proposal_rate",
                "panel_fraction")
-
-
-@njit(cache=True, inline="always")
-def _poisson_small(state, lam):  # pragma: no cover - compiled
-    """Poisson(lam) by multiplying uniforms (Knuth) below a mean of 10; -1 above (the caller draws NumPy's)."""
-    if lam >= 10.0:
-        return -1
-    limit = math.exp(-lam)
-    k = 0
-    prod = _uniform(state)
-    while prod > limit:
-        k += 1
-        prod *= _uniform(state)
-    return k
-
-
-@njit(cache=True)
-def _stay_probabilities(owner, sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells, a_p,
-                        wild):  # pragma: no cover - compiled
-    """Each person's wild-type stay probability that holds the pool, and wild-type cells."""
-    n_people = a_p.shape[0]
-    load = np.zeros(n_people)
-    for i in range(n_clones):
-        load[owner[i]] += sizes[i] * advantage[i]
-    for p in range(n_people):
-        for b in range(weak_advantage.shape[0]):
-            load[p] += weak_mass[p, b] * weak_advantage[b]
-        a_p[p] = 0.5 * n_star / (n_star + load[p])
-        wild[p] = max(n_star - driver_cells[p], 0.0)
 
 
 @njit(cache=True, inline="always")
@@ -493,149 +632,178 @@ def _rates(stay, divisions_per_year):  # pragma: no cover - compiled
     return divisions_per_year * a * a, divisions_per_year * (1.0 - a) * (1.0 - a)
 
 
-@njit(cache=True, inline="always")
-def _grow_clones(rng, state, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
-    """Every strong clone over the step, exactly; the extinct are dropped (order kept). Returns how many live."""
-    m = 0
-    for i in range(n_clones):
-        birth, death = _rates(a_p[owner[i]] * (1.0 + advantage[i]), r)
-        alpha, gamma = _kendall_coefficients(birth, death, step_years)
-        size = _kendall_size(state, sizes[i], alpha, gamma)
-        if size < 0:
-            size = _kendall_size_large(rng, state, sizes[i], alpha, gamma)
-        if size > 0:
-            owner[m], sizes[m], advantage[m] = owner[i], size, advantage[i]
-            selection[m], panel[m] = selection[i], panel[i]
-            m += 1
-    return m
-
-
 @njit(cache=True)
 def _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage,
                step_years):  # pragma: no cover - compiled
-    """The weak drivers' expected cells: the mean of the same process, arrivals spread over the step."""
-    for p in range(a_p.shape[0]):
-        for b in range(weak_advantage.shape[0]):
-            lam_dt = r * (2.0 * a_p[p] * (1.0 + weak_advantage[b]) - 1.0) * step_years
-            grown = math.expm1(lam_dt) / lam_dt if abs(lam_dt) > 1e-12 else 1.0
-            arrivals = weak_rate * weak_probability[b] * wild[p] * step_years
-            weak_mass[p, b] = weak_mass[p, b] * math.exp(lam_dt) + arrivals * grown
+    """The weak drivers' expected cells: the mean of the same process, arrivals spread over the step.
+    Returns their load (cells x advantage) and their cells."""
+    load = 0.0
+    cells = 0.0
+    for b in range(weak_advantage.shape[0]):
+        lam_dt = r * (2.0 * a_p * (1.0 + weak_advantage[b]) - 1.0) * step_years
+        growth_minus_one = math.expm1(lam_dt)
+        grown = growth_minus_one / lam_dt if abs(lam_dt) > 1e-12 else 1.0
+        arrivals = weak_rate * weak_probability[b] * wild * step_years
+        weak_mass[b] = weak_mass[b] * (growth_minus_one + 1.0) + arrivals * grown
+        load += weak_mass[b] * weak_advantage[b]
+        cells += weak_mass[b]
+    return load, cells
 
 
 @njit(cache=True)
-def _enlarged(owner, sizes, advantage, selection, panel, n_clones, capacity):  # pragma: no cover - compiled
+def _enlarged(sizes, advantage, selection, panel, n_clones, capacity):  # pragma: no cover - compiled
     """The clone arrays copied into arrays of ``capacity`` entries."""
-    new_owner, new_sizes = np.empty(capacity, np.int64), np.empty(capacity, np.int64)
-    new_advantage, new_selection = np.empty(capacity), np.empty(capacity)
-    new_panel = np.empty(capacity, np.bool_)
-    new_owner[:n_clones], new_sizes[:n_clones] = owner[:n_clones], sizes[:n_clones]
-    new_advantage[:n_clones], new_selection[:n_clones] = advantage[:n_clones], selection[:n_clones]
-    new_panel[:n_clones] = panel[:n_clones]
-    return new_owner, new_sizes, new_advantage, new_selection, new_panel
+    new_sizes, new_advantage = np.empty(capacity, np.int64), np.empty(capacity)
+    new_selection, new_panel = np.empty(capacity), np.empty(capacity, np.bool_)
+    new_sizes[:n_clones], new_advantage[:n_clones] = sizes[:n_clones], advantage[:n_clones]
+    new_selection[:n_clones], new_panel[:n_clones] = selection[:n_clones], panel[:n_clones]
+    return new_sizes, new_advantage, new_selection, new_panel
 
 
 @njit(cache=True, inline="always")
-def _add_drivers(rng, state, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
-                 step_years):  # pragma: no cover - compiled
-    """The new strong drivers of each person: selection drawn, arrival uniform in the step, grown exactly to
-    its end from one cell; those still alive are appended. Returns the number of clones."""
-    r, shape, rate, s_min, proposal_rate, panel_fraction = pool[1], pool[4], pool[5], pool[6], pool[7], pool[8]
-    for p in range(n_new.shape[0]):
-        for _ in range(n_new[p]):
-            if method == SELECT_GAMMA:
-                s = _selection_gamma(rng, shape, rate, s_min)
-            else:
-                s = _selection(state, shape, s_min, method, proposal_rate)
-            adv = s * (1.0 / r)
-            birth, death = _rates(a_p[p] * (1.0 + adv), r)
-            alpha, gamma = _kendall_coefficients(birth, death, step_years * _uniform(state))
-            size = _kendall_size(state, 1, alpha, gamma)
-            in_panel = _uniform(state) < panel_fraction
-            if size > 0:
-                owner[n_clones], sizes[n_clones], advantage[n_clones] = p, size, adv
-                selection[n_clones], panel[n_clones] = s, in_panel
-                n_clones += 1
-    return n_clones
+def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
+    """Every strong clone of one person over the step, exactly; the extinct are dropped (order kept). Returns
+    (clones alive, their load (cells x advantage), their cells)."""
+    m = 0
+    load = 0.0
+    cells = 0
+    for i in range(n_clones):
+        birth, death = _rates(a_p * (1.0 + advantage[i]), r)
+        alpha, gamma = _kendall_coefficients(birth, death, step_years)
+        size = _kendall_size(state, sizes[i], alpha, gamma)
+        if size < 0:
+            size = _large_clone_size(state, sizes[i], alpha, gamma)
+        if size > 0:
+            sizes[m], advantage[m], selection[m], panel[m] = size, advantage[i], selection[i], panel[i]
+            load += size * advantage[i]
+            cells += size
+            m += 1
+    return m, load, cells
 
 
-@njit(cache=True)
-def _hold_pool(owner, sizes, n_clones, weak_mass, driver_cells, n_star):  # pragma: no cover - compiled
-    """Driver cells per person; where drivers overfill the pool (a rare overshoot within a step) they are
-    scaled down to it, as in the numpy path."""
-    n_people = driver_cells.shape[0]
-    scale = np.ones(n_people)
-    for rescale in range(2):
-        driver_cells[:] = 0.0
-        for i in range(n_clones):
-            driver_cells[owner[i]] += sizes[i]
-        over = False
-        for p in range(n_people):
-            driver_cells[p] += weak_mass[p].sum()
-            if driver_cells[p] > n_star:
-                scale[p] = n_star / max(driver_cells[p], 1.0)
-                over = True
-        if rescale == 1 or not over:
-            return
-        for i in range(n_clones):
-            sizes[i] = max(int(math.floor(sizes[i] * scale[owner[i]])), 1)
-        for p in range(n_people):
-            weak_mass[p] *= scale[p]
+@njit(cache=True, inline="always")
+def _hold_pool(sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells):  # pragma: no cover
+    """Where drivers overfill the pool (a rare overshoot within a step) they are scaled down to it, as in the
+    numpy path. Returns (strong load, strong cells, weak load, weak cells) after it."""
+    scale = n_star / max(driver_cells, 1.0)
+    load = 0.0
+    cells = 0
+    for i in range(n_clones):
+        sizes[i] = max(int(math.floor(sizes[i] * scale)), 1)
+        load += sizes[i] * advantage[i]
+        cells += sizes[i]
+    weak_load = 0.0
+    weak_cells = 0.0
+    for b in range(weak_mass.shape[0]):
+        weak_mass[b] *= scale
+        weak_load += weak_mass[b] * weak_advantage[b]
+        weak_cells += weak_mass[b]
+    return load, cells, weak_load, weak_cells
 
 
-@njit(cache=True)
-def _record_year(j, owner, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
+@njit(cache=True, inline="always")
+def _record_year(j, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
                  above):  # pragma: no cover - compiled
-    """hemasim.clonal.ch._CohortRecord.year: largest VAFs, the pool's driver share, clones at VAF >= 2%."""
+    """hemasim.clonal.ch._CohortRecord.year for one person: largest VAFs, the pool's driver share, clones at
+    VAF >= 2%."""
     for i in range(n_clones):
         vaf = sizes[i] / (2.0 * n_star)
-        p = owner[i]
-        max_any[p, j] = max(max_any[p, j], vaf)
+        max_any[j] = max(max_any[j], vaf)
         if panel[i]:
-            max_panel[p, j] = max(max_panel[p, j], vaf)
+            max_panel[j] = max(max_panel[j], vaf)
         if vaf >= 0.02:
-            above[p, j] += 1
-    for p in range(driver_cells.shape[0]):
-        share[p, j] = driver_cells[p] / n_star
+            above[j] += 1
+    share[j] = driver_cells / n_star
 
 
-@njit(cache=True, nogil=True)
-def ch_steps(rng, state, first_step, last_step, steps_per_year, step_years, owner, sizes, advantage, selection, panel,
-             n_clones, weak_mass, driver_cells, pool, weak_probability, weak_advantage, method, max_panel, max_any,
-             share, above):  # pragma: no cover - compiled
-    """Steps ``first_step + 1 .. last_step`` of a CH cohort (:func:`hemasim.clonal.ch.simulate_ch_cohort`), each
-    whole year recorded; ``state`` is the xoshiro256++ state of the plain uniforms. The clone arrays hold ``n_clones`` clones and may be replaced by larger ones: returns
-    (owner, sizes, advantage, selection, panel, n_clones). ``pool`` holds :data:`POOL_FIELDS`."""
+@njit(cache=True, inline="always")
+def _snapshot(j, sizes, selection, panel, n_clones, n_star, count, vaf, selection_out, panel_out):  # pragma: no cover
+    """hemasim.clonal.ch._CohortRecord.snapshot for one person: the clones at VAF >= 0.1% into row ``j`` of the
+    buffers; ``count[j]`` counts them all, also those past the buffers' end (the caller then runs the person
+    again with room for them)."""
+    for i in range(n_clones):
+        if sizes[i] >= 0.001 * 2.0 * n_star:
+            c = count[j]
+            if c < vaf.shape[1]:
+                vaf[j, c], selection_out[j, c], panel_out[j, c] = sizes[i] / (2.0 * n_star), selection[i], panel[i]
+            count[j] = c + 1
+
+
+@njit(cache=True)
+def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability, weak_advantage, method,
+              snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
+              snap_panel):  # pragma: no cover - compiled
+    """One person's HSC pool from birth over ``n_steps`` steps (:func:`hemasim.clonal.ch._step`, the same law),
+    drawing from the xoshiro256++ ``state``; writes the person's rows of the records."""
     n_star, r, strong_rate, weak_rate = pool[0], pool[1], pool[2], pool[3]
-    n_people = driver_cells.shape[0]
-    a_p, wild = np.empty(n_people), np.empty(n_people)
-    n_new = np.empty(n_people, np.int64)
-    for k in range(first_step + 1, last_step + 1):
-        _stay_probabilities(owner, sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells,
-                            a_p, wild)
-        n_clones = _grow_clones(rng, state, owner, sizes, advantage, selection, panel, n_clones, a_p, r, step_years)
-        _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage, step_years)
-        total_new = 0
-        for p in range(n_people):
-            lam = strong_rate * wild[p] * step_years
-            n_new[p] = _poisson_small(state, lam)
-            if n_new[p] < 0:
-                n_new[p] = rng.poisson(lam)
-            total_new += n_new[p]
-        if n_clones + total_new > sizes.shape[0]:
-            owner, sizes, advantage, selection, panel = _enlarged(owner, sizes, advantage, selection, panel,
-                                                                  n_clones, 2 * (n_clones + total_new))
-        n_clones = _add_drivers(rng, state, n_new, owner, sizes, advantage, selection, panel, n_clones, a_p, pool, method,
-                                step_years)
-        _hold_pool(owner, sizes, n_clones, weak_mass, driver_cells, n_star)
+    shape, rate, s_min, proposal_rate, panel_fraction = pool[4], pool[5], pool[6], pool[7], pool[8]
+    sizes, advantage = np.empty(64, np.int64), np.empty(64)
+    selection, panel = np.empty(64), np.empty(64, np.bool_)
+    weak_mass = np.zeros(weak_advantage.shape[0])
+    n_clones = 0
+    strong_load = weak_load = driver_cells = 0.0
+    next_snapshot = 0
+    for k in range(1, n_steps + 1):
+        a_p = 0.5 * n_star / (n_star + strong_load + weak_load)  # the wild type's stay probability holding the pool
+        wild = max(n_star - driver_cells, 0.0)
+        n_clones, strong_load, strong_cells = _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p,
+                                                           r, step_years)
+        weak_load, weak_cells = _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage,
+                                           step_years)
+        n_new = _poisson(state, strong_rate * wild * step_years)
+        if n_clones + n_new > sizes.shape[0]:
+            sizes, advantage, selection, panel = _enlarged(sizes, advantage, selection, panel, n_clones,
+                                                           2 * (n_clones + n_new))
+        for _ in range(n_new):  # new strong drivers: arrival uniform in the step, grown exactly to its end
+            s = _selection(state, shape, rate, s_min, method, proposal_rate)
+            adv = s * (1.0 / r)
+            birth, death = _rates(a_p * (1.0 + adv), r)
+            alpha, gamma = _kendall_coefficients(birth, death, step_years * _uniform(state))
+            size = _small_clone_size(state, 1, alpha, gamma)
+            in_panel = _uniform(state) < panel_fraction
+            if size > 0:
+                sizes[n_clones], advantage[n_clones], selection[n_clones], panel[n_clones] = size, adv, s, in_panel
+                strong_load += size * adv
+                strong_cells += size
+                n_clones += 1
+        driver_cells = strong_cells + weak_cells
+        if driver_cells > n_star:
+            strong_load, strong_cells, weak_load, weak_cells = _hold_pool(sizes, advantage, n_clones, weak_mass,
+                                                                          weak_advantage, n_star, driver_cells)
+            driver_cells = strong_cells + weak_cells
         if k % steps_per_year == 0:
-            _record_year(k // steps_per_year, owner, sizes, panel, n_clones, driver_cells, n_star, max_panel,
-                         max_any, share, above)
-    return owner, sizes, advantage, selection, panel, n_clones
+            _record_year(k // steps_per_year, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
+                         above)
+        if next_snapshot < snapshot_steps.shape[0] and snapshot_steps[next_snapshot] == k:
+            _snapshot(next_snapshot, sizes, selection, panel, n_clones, n_star, snap_count, snap_vaf, snap_selection,
+                      snap_panel)
+            next_snapshot += 1
 
 
-def uniform_state(rng: np.random.Generator) -> np.ndarray:
-    """A xoshiro256++ state for :func:`_uniform`, drawn from ``rng`` (never all zero)."""
-    state = rng.integers(0, 2**64, size=4, dtype=np.uint64, endpoint=False)
-    if not state.any():
-        state[0] = 1
+@njit(cache=True, nogil=True, parallel=True)
+def ch_lifespans(key, people, n_steps, steps_per_year, step_years, pool, weak_probability, weak_advantage, method,
+                 snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
+                 snap_panel):  # pragma: no cover - compiled
+    """The lifespans of ``people`` (indices in the cohort whose SeedSequence gave ``key``), one parallel task each:
+    row q of every output is person ``people[q]``, drawn from :func:`lifespan_state` of that index, so the
+    result depends neither on the number of threads nor on which people are run together. ``pool`` holds
+    :data:`POOL_FIELDS`; the outputs must come zeroed; ``snapshot_steps`` ascending."""
+    for q in prange(people.shape[0]):
+        state = np.empty(4, np.uint64)
+        lifespan_state(key, people[q], state)
+        _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability, weak_advantage, method,
+                  snapshot_steps, max_panel[q], max_any[q], share[q], above[q], snap_count[q], snap_vaf[q],
+                  snap_selection[q], snap_panel[q])
+
+
+def cohort_key(seed: int | np.random.SeedSequence) -> np.ndarray:
+    """The two 64-bit words from the SeedSequence of ``seed`` that seed every lifespan of a CH cohort."""
+    sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return sequence.generate_state(2, np.uint64)
+
+
+def person_state(seed: int | np.random.SeedSequence, person: int = 0) -> np.ndarray:
+    """The xoshiro256++ state that person ``person`` of a cohort of ``seed`` starts from (tests draw from it)."""
+    state = np.empty(4, np.uint64)
+    lifespan_state(cohort_key(seed), person, state)
     return state

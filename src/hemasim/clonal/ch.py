@@ -272,15 +272,17 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
                        pool_size: int | None = None, landscape: DriverLandscape | None = None,
                        parameters: ParameterSet | None = None, min_selection_per_year: float = 0.05,
                        snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False,
-                       kernel: Literal["numba", "numpy"] = "numba") -> CHCohortResult:
+                       kernel: Literal["numba", "numpy"] = "numba", workers: int | None = 1) -> CHCohortResult:
     """Follow ``n_people`` HSC pools from birth to ``max_age_years``, recording every whole year.
 
-    Same ``seed`` and ``n_people`` give identical output, bit for bit; the pool owns one generator.
-    ``kernel="numba"`` (default) runs the steps compiled (:func:`hemasim.clonal._kernels.ch_steps`, about twice
-    as fast per lifespan; docs/performance_clonal.md); ``kernel="numpy"`` is the reference it is tested against:
-    the same model and laws, drawn differently, so the two agree in distribution, not number for number. The
-    compiled kernel draws selections from the gamma law of the landscape's fields; a landscape whose class
-    overrides ``sample_selection`` runs the numpy step.
+    Same ``seed`` and ``n_people`` give identical output, bit for bit. ``kernel="numba"`` (default) runs each
+    lifespan compiled (:func:`hemasim.clonal._kernels.ch_lifespans`; docs/performance_clonal.md) from its own
+    random stream, seeded by the SeedSequence of ``seed`` and the person's index: person i is the same in any
+    cohort of the same seed that has an i-th person, whatever ``workers`` (threads; None: every core).
+    ``kernel="numpy"`` is the reference it is tested against: the same model and laws, drawn differently (one
+    generator for the cohort), so the two agree in distribution, not number for number. The compiled kernel
+    draws selections from the gamma law of the landscape's fields; a landscape whose class overrides
+    ``sample_selection`` runs the numpy step.
     """
     if kernel not in ("numba", "numpy"):
         raise ValueError(f"kernel must be 'numba' or 'numpy' (got {kernel!r})")
@@ -293,17 +295,19 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
                          divisions_per_year=r, landscape=land, min_selection_per_year=min_selection_per_year,
                          strong_arrivals_per_cell_year=land.rate_per_hsc_year * land.share_above(min_selection_per_year),
                          weak_probability=weak_p, weak_advantage=weak_s * (1.0 / r))
-    rng = np.random.default_rng(seed)
     record = _CohortRecord(np.arange(0, int(np.floor(max_age_years)) + 1, dtype=float), n_people)
-    snapshot_steps = {int(round(a / step_years)) for a in snapshot_ages if 0 < a <= max_age_years}
     n_steps = int(round(record.ages[-1] / step_years))
-    if kernel == "numpy" or type(land).sample_selection is not DriverLandscape.sample_selection:
-        _run_numpy(rng, pool, record, snapshot_steps, n_steps, step_years, progress)
-    else:
-        _run_compiled(rng, pool, record, snapshot_steps, n_steps, step_years, progress)
+    snapshot_steps = sorted({int(round(a / step_years)) for a in snapshot_ages if 0 < a <= max_age_years} & set(
+        range(1, n_steps + 1)))
     base_seed = seed.entropy if isinstance(seed, np.random.SeedSequence) else seed
     if not isinstance(base_seed, int):  # a SeedSequence of simulate_ch_population: one integer entropy
         raise TypeError(f"seed must be an integer or a SeedSequence made from one (entropy {base_seed!r})")
+    if kernel == "numpy" or type(land).sample_selection is not DriverLandscape.sample_selection:
+        _run_numpy(np.random.default_rng(seed), pool, record, set(snapshot_steps), n_steps, step_years, progress)
+    else:
+        from hemasim.clonal._kernels import cohort_key  # numba: imported when a cohort first runs
+
+        _run_lifespans(cohort_key(seed), pool, record, snapshot_steps, n_steps, step_years, workers, progress)
     return record.result(land.panel_fraction, base_seed)
 
 
@@ -328,10 +332,17 @@ def _run_numpy(rng: np.random.Generator, pool: _PoolDynamics, record: _CohortRec
             record.snapshot(k * step_years, clones, pool.n_star)
 
 
-def _run_compiled(rng: np.random.Generator, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: set[int],
-                  n_steps: int, step_years: float, progress: bool) -> None:
-    """The cohort's steps in the compiled kernel, in blocks that end at each snapshot (and each year when a
-    progress bar is shown)."""
+#: people run by one call of the compiled kernel (their records and snapshot buffers in memory at once)
+_LIFESPAN_BLOCK = 1024
+#: room for this many clones at VAF >= 0.1% per person and snapshot (a person with more is run again with room)
+_SNAPSHOT_ROOM = 64
+
+
+def _run_lifespans(key: np.ndarray, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: list[int],
+                   n_steps: int, step_years: float, workers: int | None, progress: bool) -> None:
+    """Every person's lifespan in the compiled kernel, a block of people per call, ``workers`` threads."""
+    import numba
+
     from hemasim.clonal import _kernels  # numba: imported when a cohort first runs
 
     land = pool.landscape
@@ -344,33 +355,55 @@ def _run_compiled(rng: np.random.Generator, pool: _PoolDynamics, record: _Cohort
               "min_selection_per_year": pool.min_selection_per_year, "proposal_rate": proposal_rate,
               "panel_fraction": land.panel_fraction}
     scalars = np.array([float(values[name]) for name in _kernels.POOL_FIELDS])
-    n_people = record.n_people
-    capacity = 64 * n_people
-    arrays = (np.empty(capacity, np.int64), np.empty(capacity, np.int64), np.empty(capacity), np.empty(capacity),
-              np.empty(capacity, np.bool_))
-    n_clones = 0
-    weak_mass = np.zeros((n_people, len(pool.weak_advantage)))
-    driver_cells = np.zeros(n_people)
-    steps_per_year = int(round(1.0 / step_years))
-    ends = sorted({*(k for k in snapshot_steps if k <= n_steps), n_steps}
-                  | (set(range(steps_per_year, n_steps, steps_per_year)) if progress else set()))
-    blocks: Iterable[int] = ends
+    steps = np.array(snapshot_steps, dtype=np.int64)
+    fixed = (n_steps, int(round(1.0 / step_years)), step_years, scalars,
+             np.ascontiguousarray(pool.weak_probability, dtype=float),
+             np.ascontiguousarray(pool.weak_advantage, dtype=float), method, steps)
+
+    def run(people: np.ndarray, rows: slice | np.ndarray, room: int) -> tuple[np.ndarray, ...]:
+        snaps = (np.zeros((len(people), len(steps)), np.int64), np.zeros((len(people), len(steps), room)),
+                 np.zeros((len(people), len(steps), room)), np.zeros((len(people), len(steps), room), np.bool_))
+        outputs = [np.zeros((len(people), len(record.ages))) for _ in range(3)]
+        above = np.zeros((len(people), len(record.ages)), np.int32)
+        _kernels.ch_lifespans(key, people, *fixed, *outputs, above, *snaps)  # type: ignore[call-arg]
+        record.max_panel[rows], record.max_any[rows], record.share[rows] = outputs
+        record.above[rows] = above
+        return snaps
+
+    most = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # the pool's size (numba has no stubs)
+    threads = min(most, (os.cpu_count() or 1) if workers is None else max(1, workers))
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    blocks: Iterable[int] = range(0, record.n_people, _LIFESPAN_BLOCK)
     if progress:
         from rich.progress import track  # only for an interactive run
 
-        blocks = track(ends, description=f"CH cohort ({n_people} lifespans)")
-    state = _kernels.uniform_state(rng)
-    done = 0
-    for end in blocks:
-        *arrays_out, n_clones = _kernels.ch_steps(
-            rng, state, done, end, steps_per_year, step_years, *arrays, n_clones, weak_mass, driver_cells, scalars,
-            np.ascontiguousarray(pool.weak_probability, dtype=float), np.ascontiguousarray(pool.weak_advantage, dtype=float),
-            method, record.max_panel, record.max_any, record.share, record.above)
-        arrays = tuple(arrays_out)
-        done = end
-        if end in snapshot_steps:
-            owner, sizes, advantage, selection, panel = (a[:n_clones] for a in arrays)
-            record.snapshot(end * step_years, _StrongDrivers(owner, sizes, advantage, selection, panel), pool.n_star)
+        blocks = track(blocks, description=f"CH cohort ({record.n_people} lifespans)")
+    parts = []
+    try:
+        with numba.parallel_chunksize(1):  # lifespans differ in cost: threads take them one at a time
+            for first in blocks:
+                people = np.arange(first, min(first + _LIFESPAN_BLOCK, record.n_people), dtype=np.int64)
+                count, *buffers = run(people, slice(people[0], people[-1] + 1), _SNAPSHOT_ROOM)
+                crowded = np.flatnonzero((count > _SNAPSHOT_ROOM).any(axis=1))
+                if crowded.size:  # the same people again (same streams, same clones) with room for every clone
+                    room = int(count.max())
+                    again = run(people[crowded], people[crowded], room)
+                    buffers = [np.concatenate([b, np.zeros(b.shape[:2] + (room - b.shape[2],), b.dtype)], axis=2)
+                               for b in buffers]
+                    for b, new in zip(buffers, again[1:], strict=True):
+                        b[crowded] = new
+                parts.append((people, count, *buffers))
+    finally:
+        numba.set_num_threads(previous)
+    for j, step in enumerate(snapshot_steps):
+        for people, count, vaf, selection, panel in parts:
+            keep = np.arange(vaf.shape[2])[None, :] < count[:, j, None]
+            record.snapshots["person"].append(np.repeat(people, count[:, j]))
+            record.snapshots["age_years"].append(np.full(int(count[:, j].sum()), step * step_years))
+            record.snapshots["vaf"].append(vaf[:, j][keep])
+            record.snapshots["selection_per_year"].append(selection[:, j][keep])
+            record.snapshots["panel"].append(panel[:, j][keep])
 
 
 def _step(rng: np.random.Generator, pool: _PoolDynamics, clones: _StrongDrivers, weak_mass: np.ndarray,
@@ -428,32 +461,27 @@ def _chunk(args: tuple[int, int, int, dict[str, Any]]) -> CHCohortResult:  # a p
 
 def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 500, workers: int | None = 1,
                            progress: bool = False, **kwargs: object) -> CHCohortResult:
-    """:func:`simulate_ch_cohort` in chunks of ``chunk_size`` people, chunk k drawing from
-    SeedSequence(seed, spawn_key=(k,)), run by ``workers`` (None: all cores). The output does not depend on
-    ``workers``, and the people of every full chunk do not depend on ``n_people``: a larger population
-    extends a smaller one.
+    """A CH population of ``n_people`` lifespans on ``workers`` cores (None: all), its output independent of
+    ``workers`` and of ``chunk_size``.
 
-    With the compiled kernel (the default) the workers are threads: the kernel runs without the GIL, so
-    threads share the loaded kernel and the results without starting or pickling anything. With
-    ``kernel="numpy"`` they are processes (numpy's draws hold the GIL between calls)."""
+    With the compiled kernel (the default) this is :func:`simulate_ch_cohort` with ``workers`` threads (one
+    lifespan per parallel task, each from its own stream: a larger population extends a smaller one person by
+    person). With ``kernel="numpy"`` the people run in chunks of ``chunk_size`` in processes, chunk k drawing
+    from SeedSequence(seed, spawn_key=(k,)) (the people of every full chunk do not depend on ``n_people``)."""
     if n_people < 1 or chunk_size < 1:
         raise ValueError(f"n_people and chunk_size must be >= 1 (got {n_people}, {chunk_size})")
+    if kwargs.get("kernel", "numba") != "numpy":
+        return simulate_ch_cohort(n_people, seed=seed, workers=workers, progress=progress, **kwargs)  # type: ignore[arg-type]
     sizes = [min(chunk_size, n_people - s) for s in range(0, n_people, chunk_size)]
     tasks = [(n, seed, k, kwargs) for k, n in enumerate(sizes)]
     n_workers = min(len(tasks), (os.cpu_count() or 1) if workers is None else max(1, workers))
     if n_workers == 1:
         parts = list(_tracked(map(_chunk, tasks), len(tasks), progress))
-    elif kwargs.get("kernel", "numba") == "numpy":
+    else:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=n_workers) as processes:
             parts = list(_tracked(processes.map(_chunk, tasks), len(tasks), progress))
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _chunk((1, seed, 0, {**kwargs, "max_age_years": 1.0}))  # load the kernels once, before the threads start
-        with ThreadPoolExecutor(max_workers=n_workers) as threads:
-            parts = list(_tracked(threads.map(_chunk, tasks), len(tasks), progress))
     offsets = np.cumsum([0, *sizes[:-1]])
     snaps = {key: np.concatenate([p.snapshots[key] + (off if key == "person" else 0)
                                   for p, off in zip(parts, offsets, strict=True)]) for key in parts[0].snapshots}

@@ -50,7 +50,7 @@ class CHPopulationRun:
 
 def run_ch_population(n_people: int, *, seed: int = 0, max_age_years: float = 100.0, example_pool_size: int = 100_000,
                       workers: int | None = None, progress: bool = False) -> CHPopulationRun:
-    """A virtual population of ``n_people`` lifespans (chunks of 500 on ``workers`` processes, None: all
+    """A virtual population of ``n_people`` lifespans (one parallel task each on ``workers`` threads, None: all
     cores; the output does not depend on it) plus one clone-resolved example lifespan."""
     cohort = simulate_ch_population(n_people, seed=seed, workers=workers, progress=progress,
                                     max_age_years=max_age_years)
