@@ -119,6 +119,23 @@ def test_record_fit_refuses_a_set_without_a_block(tmp_path: Path) -> None:
         record_fit_in_yaml(spec, {"estimates": {"slope": 1.0}, "objective": 1.0, "ci95": {"slope": [1, 2]}}, copy)
 
 
-def test_cli_refuses_an_unknown_set() -> None:
+def test_cli_refuses_an_unknown_set_and_writing_docetaxel() -> None:
     with pytest.raises(SystemExit):
         main(["no_such_set"])
+    with pytest.raises(SystemExit):
+        main(["docetaxel_kloft2006", "--write"])  # refused before any fit runs
+
+
+@pytest.mark.slow
+def test_a_free_healthy_parameter_reaches_the_model() -> None:
+    """A jointly fitted healthy parameter (its target names it) acts as the same value fixed would."""
+    from hemasim.inference import EstimatedParameter
+
+    spec = SPECS["docetaxel_kloft2006"]
+    free = full_model_slope_problem(spec, free_healthy=(
+        EstimatedParameter("mitotic_days", "neutrophil_mitotic_transit_days", 0.5, 15.0, 4.0, unit="day"),))
+    fixed = full_model_slope_problem(spec, healthy_values={"neutrophil_mitotic_transit_days": 6.0})
+    f_free = Objective(free)(np.log10(np.array([[42.06, 6.0]])))
+    f_fixed = Objective(fixed)(np.log10(np.array([[42.06]])))
+    assert np.array_equal(f_free, f_fixed)
+    assert Objective(free).names == ("slope", "mitotic_days")

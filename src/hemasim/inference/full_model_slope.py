@@ -83,6 +83,8 @@ class SlopeFitSpec:
     baseline_parameter: str = "anc_setpoint_1e9_per_L"
     slope_bounds: tuple[float, float] = (1.0, 1000.0)
     slope_start: float = 40.0
+    #: whether ``--write`` may record the fit in the set's YAML (docetaxel's is written by its own fit)
+    writable: bool = True
 
     @property
     def slope_path(self) -> str:
@@ -97,7 +99,8 @@ SPECS: dict[str, SlopeFitSpec] = {
         conditions=(CourseCondition("typical_woman", 100.0, 1.0, (0.0,), _days(1, 21)),),
         residual_sd_log=0.424,
         data="Kloft 2006 typical ANC course (DDMODEL00000224), docetaxel 100 mg/m2",
-        residual_source="DDMODEL00000224 $THETA(5) = 0.424093, as in nlmixr2lib"),
+        residual_source="DDMODEL00000224 $THETA(5) = 0.424093, as in nlmixr2lib",
+        writable=False),
     # Chen 2014 (J Clin Pharmacol 54:1097) pooled 80-375 mg/m2 as 30-min infusions, q3w (day 1 of 21) or weekly
     # (days 1, 8, 15 of 28); ANC of the first cycle only (558 records, 125 patients). Its Discussion names
     # 260 and 300 mg/m2 q3w and 100 and 150 mg/m2 weekly (as read in nlmixr2lib's vignette
@@ -163,6 +166,7 @@ def drug_set_for_full_model_fit(spec: SlopeFitSpec) -> Any:
 
 def _builder(spec: SlopeFitSpec, healthy_values: Mapping[str, float],
              free_healthy: Sequence[str]) -> Callable[[Mapping[str, float]], Any]:
+    """``free_healthy``: the healthy-model parameters the source receives by name (besides ``slope``)."""
     from hemasim.biology import healthy_human_model
     from hemasim.inference.sources import drug_set_with_values
     from hemasim.parameters import healthy_adult_parameters
@@ -187,7 +191,8 @@ def full_model_slope_problem(spec: SlopeFitSpec, healthy_values: Mapping[str, fl
     """The fitting problem: the slope free (log scale), one condition per dosing condition of ``spec``.
 
     ``healthy_values`` fix healthy-model parameters (e.g. a structure on a grid); ``free_healthy`` are further
-    :class:`EstimatedParameter` s whose ids name healthy-model parameters (fitted jointly with the slope)."""
+    :class:`EstimatedParameter` s fitted jointly with the slope, each setting the healthy-model parameter its
+    ``target`` names (the ``id`` is free, e.g. a short name for the results)."""
     from hemasim.inference import (
         BuilderSource,
         Condition,
@@ -198,7 +203,7 @@ def full_model_slope_problem(spec: SlopeFitSpec, healthy_values: Mapping[str, fl
         Problem,
     )
 
-    free_names = [p.id for p in free_healthy]
+    free_names = [p.target or p.id for p in free_healthy]
     build = _builder(spec, dict(healthy_values or {}), free_names)
     names = ("slope", *free_names)
     conditions, cond_col, time_col, values = [], [], [], []
@@ -285,6 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="write the result (JSON) here")
     args = ap.parse_args(argv)
     spec = SPECS[args.drug_set]
+    if args.write and not spec.writable:
+        ap.error(f"{spec.drug_set}: its YAML is written by its own fit (docs/full_model_slopes.md), not here")
     result = fit_full_model_slope(spec, n_starts=args.n_starts)
     summary = {k: result[k] for k in ("drug_set", "objective", "estimates", "ci95", "n_data", "n_converged")}
     print(json.dumps(summary, default=str))
