@@ -4,7 +4,11 @@ its on-disk cache once, so that no user's first run waits 10-30 s for the compil
 The kernels are compiled by running what users run, at toy size: one patient (the Dormand-Prince kernel), a
 two-patient cohort partition (the batch Newton steady state and the lock-step kernel), so each kernel is compiled
 for exactly the argument types the library passes. The cache folder is the one :mod:`hemasim.solvers._cache`
-picks (beside the sources, else numba's user-wide cache, else a private temporary folder), as for any run.
+picks (beside the sources, else numba's user-wide cache, else a private temporary folder), as for any run. Then the
+one-patient kernels are compiled ahead of time into an extension module beside them (:mod:`hemasim.solvers._aot`:
+a one-patient run then starts without numba; without a C compiler the numba kernels serve, as before), and the
+package's bytecode is written (an install that did not write it, or ``PYTHONDONTWRITEBYTECODE``, would otherwise
+compile ~130 modules on every start: ~0.2 s).
 """
 
 from __future__ import annotations
@@ -36,7 +40,41 @@ def warm_kernels() -> dict[str, float]:
     start = time.perf_counter()
     _clonal_kernels()
     took["clone engine and CH cohort step"] = time.perf_counter() - start
+    start = time.perf_counter()
+    if _one_patient_kernels_ahead_of_time():
+        took["one patient, ahead of time (dopri5, Newton)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    _bytecode()
+    took["bytecode of the package"] = time.perf_counter() - start
     return took
+
+
+def _one_patient_kernels_ahead_of_time() -> bool:
+    """Build the ahead-of-time module unless a current one is there; False (and why, on stderr) when it cannot be
+    built (no C compiler, numba without numba.pycc): one-patient runs then load the numba kernels."""
+    import sys
+
+    from hemasim.solvers import _aot
+
+    if _aot.module_path().is_file():
+        return True
+    try:
+        _aot.build()
+    except Exception as err:  # noqa: BLE001 - any failure leaves the numba kernels serving, which is correct
+        print(f"hemasim: one-patient kernels not compiled ahead of time ({type(err).__name__}: {err}); "
+              "runs use the numba kernels", file=sys.stderr)
+        return False
+    return True
+
+
+def _bytecode() -> None:
+    """Write the package's bytecode beside its sources, where they can be written."""
+    import compileall
+    from pathlib import Path
+
+    import hemasim
+
+    compileall.compile_dir(Path(hemasim.__file__).parent, quiet=2)
 
 
 def _clonal_kernels() -> None:
