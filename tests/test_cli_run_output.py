@@ -51,3 +51,22 @@ def test_the_wrote_line(monkeypatch: pytest.MonkeyPatch, terminal: bool, no_colo
     assert ("\x1b[32m" in text) == (terminal and not no_color)
     plain = text.replace("\x1b[32m", "").replace("\x1b[1m", "").replace("\x1b[0m", "")
     assert plain == "wrote 2 files to out/[bold]x: a.csv, b.json\n"
+
+
+@pytest.mark.cli
+def test_a_run_without_the_report_replaces_an_earlier_run_with_one(tmp_path: Path):
+    from .conftest import EXAMPLES
+    from .conftest import invoke_hemasim as hemasim
+
+    scenario = tmp_path / "short.yaml"
+    scenario.write_text((EXAMPLES / "healthy_adult.yaml").read_text().replace("duration_days: 730",
+                                                                               "duration_days: 20"))
+    out = tmp_path / "run"
+    assert hemasim("run", str(scenario), "--out", str(out)).exit_code == 0
+    assert (out / "report.html").is_file()
+    res = hemasim("run", str(scenario), "--out", str(out), "--no-report")
+    assert res.exit_code == 0, res.stderr  # was refused: "holds files hemasim did not write (report.html)"
+    assert sorted(p.name for p in out.iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
+    (out / "notes.txt").write_text("mine")
+    refused = hemasim("run", str(scenario), "--out", str(out), "--no-report")
+    assert refused.exit_code == 1 and "notes.txt" in refused.stderr  # anything else is still never replaced
