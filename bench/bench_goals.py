@@ -256,9 +256,10 @@ def main() -> None:
         for name in args.only or list(parts):
             with console.status(f"measuring the {name} goals (sides interleaved, {args.repeats} repeats)"):
                 goals += parts[name]()
+    run_processes = max(args.repeats, RUN_REPEATS)
     table = Table(title=f"issue 20 speed goals - {platform.processor() or platform.machine()}, {os.cpu_count()} "
-                        f"cores, load {os.getloadavg()[0]:.1f}; medians of {args.repeats}; baseline: "
-                        f"{args.baseline_ref if base is not None else 'none'}")
+                        f"cores, load {os.getloadavg()[0]:.1f}; medians of {args.repeats} (goal 1: {run_processes} "
+                        f"fresh processes a side); baseline: {args.baseline_ref if base is not None else 'none'}")
     for col in ("goal", "figure", "baseline (same run)", ""):
         table.add_column(col)
     for g in goals:

@@ -32,8 +32,10 @@ import numpy as np
 from hemasim.solvers._cache import kernel_cache_folder
 
 _HERE = Path(__file__).resolve().parent
-#: everything the compiled code is made of (numba's own cache looks only at the kernel file's date)
-KERNEL_SOURCES = (_HERE / "_kernel_numba.py", _HERE / "_dopri.py", _HERE.parent / "model" / "laws.py")
+#: everything the compiled code is made of (numba's own cache looks only at the kernel file's date): the kernels,
+#: the Dormand-Prince steps, the feedback laws and the FeedbackKind numbers they branch on
+KERNEL_SOURCES = (_HERE / "_kernel_numba.py", _HERE / "_dopri.py", _HERE.parent / "model" / "laws.py",
+                  _HERE.parent / "model" / "core.py")
 MODULE_PREFIX = "_kernels_aot_"
 
 _F8 = ("scalar", "float64", 0)
