@@ -1,7 +1,8 @@
 """hemasim benchmarks (`make bench`): timings printed as a table.
 
 * healthy runs of 1 and 80 years, in-process after warm-up (median of repeats);
-* the same from a fresh interpreter (import, model build, cached kernel load included);
+* the same from a fresh interpreter (import, model build, cached kernel load included), with the one-patient kernels
+  compiled ahead of time (hemasim.solvers._aot, built by the warm-up) and with numba's (``HEMASIM_AOT=0``);
 * the one-off numba compilation, in a fresh interpreter with an empty kernel cache.
 
 Numbers depend on the machine; the table says which one it ran on.
@@ -70,9 +71,12 @@ def main() -> None:
             rows.append((f"healthy run, {label}, daily output", "in process (no import)", total, integ))
             rows.append((f"healthy run, {label}, daily output", "fresh interpreter (import included)",
                          fresh_interpreter(days, repeats=3), None))
+        rows.append(("healthy run, 1 year, daily output", "fresh interpreter, numba's kernels (HEMASIM_AOT=0)",
+                     fresh_interpreter(365.0, repeats=3, env={"HEMASIM_AOT": "0"}), None))
         with tempfile.TemporaryDirectory() as cache:
             rows.append(("healthy run, 1 year", "fresh interpreter, empty numba cache (compile included)",
-                         fresh_interpreter(365.0, repeats=1, env={"NUMBA_CACHE_DIR": cache}), None))
+                         fresh_interpreter(365.0, repeats=1, env={"NUMBA_CACHE_DIR": cache, "HEMASIM_AOT": "0"}),
+                         None))
     table = Table(title=f"hemasim benchmarks - {platform.processor() or platform.machine()}, "
                         f"{os.cpu_count()} cores, Python {platform.python_version()}")
     table.add_column("case")

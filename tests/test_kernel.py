@@ -116,7 +116,7 @@ def test_kernel_arrays_are_named_in_the_kernels_argument_order():
     import inspect
 
     from hemasim.model.compiled import KernelArrays
-    from hemasim.solvers._kernel import dopri5
+    from hemasim.solvers._kernel_numba import dopri5
 
     assert list(inspect.signature(dopri5.py_func).parameters)[9:] == list(KernelArrays._fields)  # after 9 settings
     assert list(inspect.signature(rhs_into.py_func).parameters)[3:17] == list(KernelArrays._fields)

@@ -44,7 +44,7 @@ def _padded(params):
 def numba_value():
     from numba import njit
 
-    import hemasim.solvers._kernel  # noqa: F401 - registers the laws for numba, as the kernels do
+    import hemasim.solvers._kernel_numba  # noqa: F401 - registers the laws for numba, as the kernels do
 
     @njit
     def value(kind, t, s, p0, p1, p2, p3, p4):

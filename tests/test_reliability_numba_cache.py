@@ -53,12 +53,12 @@ def test_the_kernels_import_and_compile_from_a_read_only_install(tmp_path: Path)
     (copy / "hemasim" / "__pycache__").write_text("not a folder")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_") and k != "XDG_CACHE_HOME"}
     env.update(PYTHONPATH=str(copy), HOME="/dev/null", TMPDIR=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
-    code = ("import numba, numpy as np; from numba.core import config; import hemasim.solvers._kernel as k\n"
+    code = ("import numba, numpy as np; from numba.core import config; import hemasim.solvers._kernel_numba as k\n"
             "print(config.CACHE_DIR)\n")
     res = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.strip().startswith(str(tmp_path / "hemasim-numba-"))
     without = ("import hemasim.solvers._cache as c; c.ensure_numba_cache = lambda source: None\n"
-               "import hemasim.solvers._kernel\n")
+               "import hemasim.solvers._kernel_numba\n")
     plain = subprocess.run([sys.executable, "-c", without], env=env, capture_output=True, text=True, timeout=120)
     assert plain.returncode != 0 and "no locator available" in plain.stderr  # what the fallback avoids

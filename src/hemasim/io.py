@@ -239,14 +239,16 @@ def _swap_into_place(staged: Path, out_dir: Path) -> None:
     shutil.rmtree(aside)
 
 
-def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
+def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], object]],
+                     replaceable: Iterable[str] | None = None) -> list[Path]:
     """Write files into a hidden sibling temporary folder, then swap it into place as ``out_dir``.
 
-    ``out_dir`` must pass :func:`check_output_folder` for these file names. If any writer fails, ``out_dir`` is
-    left as it was and the temporary folder is removed.
+    ``out_dir`` must pass :func:`check_output_folder` for the file names ``replaceable`` (default: those written;
+    more when the command writes some files only on some runs, e.g. the report). If any writer fails, ``out_dir``
+    is left as it was and the temporary folder is removed.
     """
     out_dir = Path(out_dir)
-    check_output_folder(out_dir, writers)
+    check_output_folder(out_dir, writers if replaceable is None else {*writers, *replaceable})
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f"{_temporary_prefix(out_dir, 'tmp')}{os.getpid()}-", dir=out_dir.parent))
     umask = os.umask(0)
@@ -305,4 +307,4 @@ def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim
 
         files["report.html"] = lambda p: p.write_text(
             render_report(result, endpoints, record, title, static=static_report), encoding="utf-8")
-    return atomic_directory(Path(out_dir), files)
+    return atomic_directory(Path(out_dir), files, OUTPUT_FILES)  # an earlier run's report.html goes with it

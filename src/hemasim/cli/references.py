@@ -7,7 +7,6 @@ from pathlib import Path
 import typer
 
 from hemasim.cli._errors import fail, literal
-from hemasim.parameters import Assumed, Calibrated
 
 
 def references(
@@ -20,6 +19,7 @@ def references(
     from rich.console import Console
 
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+    from hemasim.parameters import Assumed, Calibrated  # in the body: the parameter sets are not for --help
 
     if scenario is None:
         model = healthy_human_model(REFERENCE_ADULT)

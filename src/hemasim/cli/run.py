@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+import os
+import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, literal, written
+from hemasim.cli._errors import EXIT_IO, fail, written
 
-if TYPE_CHECKING:
-    from rich.console import Console
+#: seconds a run goes on before a terminal shows a spinner (rich is imported then, not in a quicker run: ~0.04 s)
+SPINNER_DELAY_S = 0.5
 
 
 def run(
@@ -28,8 +30,6 @@ def run(
                                 help="Write report.html (--no-report: only the data files, faster)."),
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
-    from rich.console import Console
-
     from hemasim.assembly import run_scenario
     from hemasim.io import OUTPUT_FILES, OutputError, check_output_folder, write_run_outputs
     from hemasim.scenario import ScenarioError, load_scenario
@@ -44,47 +44,82 @@ def run(
         check_output_folder(out, OUTPUT_FILES)  # before the simulation, not after it
     except OutputError as err:
         raise fail(str(err), code=EXIT_IO) from None
-    console = Console(stderr=True)
     if spec.arms:
         from hemasim.arms import run_arms, write_arm_outputs
 
-        with _spinner(console, literal(f"simulating {len(spec.arms)} arms of {spec.name!r}")) as status:
+        with _LateSpinner(f"simulating {len(spec.arms)} arms of {spec.name!r}") as status:
             try:
                 runs = run_arms(spec, source=str(scenario),
-                                progress=lambda arm: status.update(literal(f"simulating arm {arm!r}")))
+                                progress=lambda arm: status.update(f"simulating arm {arm!r}"))
             except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
                 raise fail(f"{scenario}: {err}") from None
             files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
                                                                   static_report=static_report))
-        console.print(f"[green]wrote[/green] {len(files)} files ({len(runs)} arms) to [bold]{literal(out)}[/bold]")
+        _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, "")
         return
-    with _spinner(console, literal(f"simulating {spec.name!r} ({spec.duration_days:g} days)")):
+    with _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
         try:
             result = run_scenario(spec)
         except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
                                                         static_report=static_report, report=report))
-    console.print(f"[green]wrote[/green] {len(files)} files to [bold]{literal(out)}[/bold]: "
-                  + ", ".join(f.name for f in files))
+    _say_written(f"{len(files)} files to ", out, ": " + ", ".join(f.name for f in files))
 
 
-class _NoSpinner:
-    """What :func:`_spinner` gives where no one sees a spinner: a context that ignores updates."""
+def _colours() -> bool:
+    """Whether stderr takes ANSI colours: a terminal, and no NO_COLOR (no-color.org) or TERM=dumb."""
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
-    def __enter__(self) -> _NoSpinner:
+
+def _say_written(what: str, out: Path, files: str) -> None:
+    """``wrote WHAT OUT FILES`` on stderr ("wrote" green and the folder bold on a terminal), printed as is; plain
+    ANSI codes rather than rich, whose import would be a tenth of a quick run."""
+    if _colours():
+        print(f"\x1b[32mwrote\x1b[0m {what}\x1b[1m{out}\x1b[0m{files}", file=sys.stderr)
+    else:
+        print(f"wrote {what}{out}{files}", file=sys.stderr)
+
+
+class _LateSpinner:
+    """rich's status spinner on a terminal, started only when the work goes on for :data:`SPINNER_DELAY_S`: a
+    quicker run shows none and does not import rich. Elsewhere (a pipe, a test, a batch job) nothing."""
+
+    def __init__(self, text: str, delay_s: float = SPINNER_DELAY_S) -> None:
+        self._text = text
+        self._lock = threading.Lock()
+        self._done = False
+        self._status: Any = None
+        self._timer = threading.Timer(delay_s, self._start) if sys.stderr.isatty() else None
+
+    def _start(self) -> None:
+        from rich.console import Console
+        from rich.markup import escape
+
+        with self._lock:
+            if not self._done:
+                self._status = Console(stderr=True).status(escape(self._text))
+                self._status.start()
+
+    def __enter__(self) -> _LateSpinner:
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        return None
+        with self._lock:
+            self._done = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._status is not None:
+                self._status.stop()
 
-    def update(self, status: str) -> None:
-        """Nothing to show."""
+    def update(self, text: str) -> None:
+        """Show ``text`` (printed as is) from now on."""
+        with self._lock:
+            self._text = text
+            if self._status is not None:
+                from rich.markup import escape
 
-
-def _spinner(console: Console, text: str) -> AbstractContextManager[Any]:
-    """rich's status spinner on a terminal; elsewhere (a pipe, a test, a batch job) nothing, without importing
-    rich.status (which imports rich.table: ~0.04 s of a fresh process)."""
-    if console.is_terminal:
-        return console.status(text)
-    return _NoSpinner()
+                self._status.update(escape(text))

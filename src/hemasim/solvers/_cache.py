@@ -70,3 +70,20 @@ def ensure_numba_cache(source_file: str | Path) -> None:
     from numba.core import config
 
     config.CACHE_DIR = str(folder)  # type: ignore[attr-defined]  # numba read the environment when imported
+
+
+def kernel_cache_folder(source_file: str | Path) -> Path:
+    """The folder numba caches the kernels of ``source_file`` in (a user-set ``NUMBA_CACHE_DIR``, the sources'
+    ``__pycache__``, numba's user-wide cache, or the private temporary folder), for files kept beside them (the
+    ahead-of-time compiled integrator, :mod:`hemasim.solvers._aot`). Imports numba only in the last two cases."""
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return Path(os.environ["NUMBA_CACHE_DIR"])
+    beside = Path(source_file).resolve().parent / "__pycache__"
+    if _can_write(beside):
+        return beside
+    folder = numba_cache_folder(source_file)
+    if folder is None:  # numba's user-wide cache (writable: numba_cache_folder checked it)
+        user_cache = _user_wide_cache()
+        assert user_cache is not None
+        return user_cache
+    return folder

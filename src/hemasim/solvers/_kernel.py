@@ -1,431 +1,47 @@
-"""The numba kernels for one patient at a time: the flow law, the right-hand side, the adaptive Dormand-Prince 5(4)
-integrator (its steps from :mod:`hemasim.solvers._dopri`) and the batch Newton steady state.
-
-The feedback laws are those of :mod:`hemasim.model.laws`, made callable from numba at import. Imported only when a
-compiled solver runs (numba is slow to import). Compiled once and cached on disk (``cache=True``); the same machine
-code serves every model, since a model is data. numba's cache checks only this file's own date: after editing
-``laws.py`` or ``_dopri.py``, delete ``hemasim/solvers/__pycache__`` so the kernels are rebuilt.
-"""
+"""The kernels as the solvers import them: ``dopri5`` and ``steady_state_batch`` of one patient come from the
+ahead-of-time compiled module (:mod:`hemasim.solvers._aot`: no numba import, no cached kernel to load) when a current
+one is installed and the arguments have its types, else from numba; every other name is
+:mod:`hemasim.solvers._kernel_numba`'s, loaded (with numba) on first use."""
 
 from __future__ import annotations
 
-import math
+import importlib
+from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
-from hemasim.model.laws import feedback_value, register_for_numba
-from hemasim.solvers._cache import ensure_numba_cache
-from hemasim.solvers._dopri import (
-    N_STAGES,
-    STAGE_TIME,
-    accept_state,
-    dense_state,
-    grown_step,
-    limit_step,
-    output_due,
-    reuse_last_slope,
-    scaled_error_squares,
-    shrunk_step,
-    stage_state,
-    step_underflow,
-)
-
-register_for_numba()  # before anything below is compiled
-ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
+from hemasim.solvers import _aot
 
 
-@njit(cache=True)
-def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-                fb_scale, sig_buf, fb_buf):  # pragma: no cover - compiled
-    """Every flow's flux (cells/day) at state x, time t; the one place the flow law is written."""
-    for i in range(sig_ptr.shape[0] - 1):
-        acc = 0.0
-        for k in range(sig_ptr[i], sig_ptr[i + 1]):
-            xj = x[sig_idx[k]]
-            if xj > 0.0:
-                acc += sig_w[k] * xj
-        sig_buf[i] = acc
-    for k in range(fb_kind.shape[0]):
-        si = fb_signal[k]
-        s = sig_buf[si] if si >= 0 else 0.0  # laws of age or time read no signal
-        g = feedback_value(fb_kind[k], t, s, fb_params[k, 0], fb_params[k, 1], fb_params[k, 2], fb_params[k, 3],
-                           fb_params[k, 4])
-        fb_buf[k] = fb_offset[k] + fb_scale[k] * g
-    for f in range(rate.shape[0]):
-        v = rate[f]
-        s = src[f]
-        if s >= 0:
-            xs = x[s]
-            v = v * xs if xs > 0.0 else 0.0
-        for j in range(flow_fb.shape[1]):
-            idx = flow_fb[f, j]
-            if idx < 0:
-                break
-            v *= fb_buf[idx]
-        flux[f] = v
+def _numba_kernels() -> Any:
+    return importlib.import_module("hemasim.solvers._kernel_numba")
 
 
-@njit(cache=True)
-def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-             fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
-    fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-                fb_scale, sig_buf, fb_buf)
-    for i in range(x.shape[0]):
-        out[i] = 0.0
-    for f in range(rate.shape[0]):
-        v = flux[f]
-        if v == 0.0:
-            continue
-        s = src[f]
-        if s >= 0:
-            out[s] -= consume[f] * v
-        d = dst[f]
-        if d >= 0:
-            out[d] += yld[f] * v
+def dopri5(*args: Any) -> Any:
+    """:func:`hemasim.solvers._kernel_numba.dopri5` (same arguments, same results)."""
+    compiled = _aot.load("dopri5")
+    if compiled is not None and _aot.accepts("dopri5", args):
+        return compiled(*args)
+    return _numba_kernels().dopri5(*args)
 
 
-@njit(cache=True)
-def _step_slopes(t, h, x, K, tmp, xn, rhs_args):  # pragma: no cover - compiled
-    """Slopes K[1..6] of one Dormand-Prince step from (t, x) (K[0] given); xn = the fifth-order new state."""
-    # stages as literals (see stage_state); the last one is the new state
-    stage_state(1, h, x, K, tmp)
-    rhs_into(t + STAGE_TIME[1] * h, tmp, K[1], *rhs_args)
-    stage_state(2, h, x, K, tmp)
-    rhs_into(t + STAGE_TIME[2] * h, tmp, K[2], *rhs_args)
-    stage_state(3, h, x, K, tmp)
-    rhs_into(t + STAGE_TIME[3] * h, tmp, K[3], *rhs_args)
-    stage_state(4, h, x, K, tmp)
-    rhs_into(t + STAGE_TIME[4] * h, tmp, K[4], *rhs_args)
-    stage_state(5, h, x, K, tmp)
-    rhs_into(t + STAGE_TIME[5] * h, tmp, K[5], *rhs_args)
-    stage_state(6, h, x, K, xn)
-    rhs_into(t + STAGE_TIME[6] * h, xn, K[6], *rhs_args)
+def steady_state_batch(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hemasim.solvers._kernel_numba.steady_state_batch` (same arguments, same results). One patient is
+    solved by the compiled :func:`~hemasim.solvers._kernel_numba._steady_state_patient`, as the parallel kernel
+    solves each of its patients; cohorts go to the parallel kernel."""
+    compiled = _aot.load("_steady_state_patient") if X0.shape[0] == 1 else None
+    if compiled is not None:
+        (src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS, fb_offset,
+         fb_scale, *settings) = args
+        X = np.empty(X0.shape)
+        one = (X0[0], X[0], t, SCALE[0], src, dst, RATE[0], consume, YLD[0], flow_fb, sig_ptr, sig_idx, sig_w,
+               fb_kind, fb_signal, FB_PARAMS[0], fb_offset, fb_scale, *settings)
+        if _aot.accepts("_steady_state_patient", one):
+            return X, np.array([compiled(*one)], dtype=np.int64)
+    return _numba_kernels().steady_state_batch(X0, t, SCALE, *args)
 
 
-@njit(cache=True)
-def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, src, dst, rate, consume, yld, flow_fb,
-           sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale):  # pragma: no cover
-    """Integrate from t0 and return states at each of the increasing times ``t_out``.
-
-    Steps are chosen by error control alone (``max_step`` caps them); outputs inside a step come from
-    the order-4 dense output, so a fine output grid costs no extra steps. Returns (states
-    (len(t_out), n), n_steps, n_rejected, status); status 0 = ok, 1 = step size underflow, 2 = the budget of
-    ``max_steps`` attempted steps (accepted and rejected) spent before the last output. With ``fixed_step`` true,
-    steps of ``h_init`` are taken without error control (convergence tests).
-    """
-    n = x0.shape[0]
-    n_out = t_out.shape[0]
-    res = np.empty((n_out, n))
-    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
-                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                np.empty(rate.shape[0]))  # the model's arrays and the right-hand side's buffers
-    x = x0.copy()
-    xn = np.empty(n)
-    tmp = np.empty(n)
-    K = np.empty((N_STAGES, n))
-    t = t0
-    h = h_init
-    t_end = t_out[n_out - 1]
-    rhs_into(t, x, K[0], *rhs_args)
-    n_steps = 0
-    n_rej = 0
-    err_old = 1e-4
-    i_out = 0
-    while i_out < n_out and t_out[i_out] <= t:
-        for j in range(n):  # a loop: slice assignment compiles numba's shape-mismatch message (seconds)
-            res[i_out, j] = x[j]
-        i_out += 1
-    while i_out < n_out:
-        if n_steps + n_rej >= max_steps:
-            return res, n_steps, n_rej, 2
-        h, last = limit_step(t, h, t_end, max_step)
-        _step_slopes(t, h, x, K, tmp, xn, rhs_args)
-        err = 0.0
-        if not fixed_step:
-            scaled_error_squares(h, x, xn, K, atol, rtol, tmp)
-            for j in range(n):
-                err += tmp[j]
-            err = math.sqrt(err / n)
-        if err <= 1.0:
-            t_new = t_end if last else t + h
-            while i_out < n_out and output_due(t_out[i_out], t_new):
-                theta = (t_out[i_out] - t) / h
-                dense_state(theta, theta >= 1.0 or last and i_out == n_out - 1, h, x, xn, K, res[i_out])
-                i_out += 1
-            t = t_new
-            if accept_state(x, xn):
-                rhs_into(t, x, K[0], *rhs_args)
-            else:
-                reuse_last_slope(K)
-            n_steps += 1
-            if not fixed_step:
-                h = grown_step(h, err, err_old)
-                err_old = max(err, 1e-4)
-        else:
-            n_rej += 1
-            h = shrunk_step(h, err)
-            if step_underflow(h, t):
-                return res, n_steps, n_rej, 1
-    return res, n_steps, n_rej, 0
-
-
-# The Newton helpers below are inlined in numba's IR into _steady_state_patient, the one compiled function per
-# patient: every separately compiled function has LLVM re-optimise everything it calls (the right-hand side
-# included), which made the kernels' first compilation seconds slower. An inlined function cannot be called
-# with *args, hence rhs_args passed whole.
-@njit(inline="always")
-def _gross_flux_into(gross, rhs_args):  # pragma: no cover - compiled
-    """gross[j] = everything flowing out of and into state j (cells/day), from the fluxes rhs_into left in its
-    ``flux`` buffer (``rhs_args``: the arguments of rhs_into after ``out``)."""
-    src, dst, consume, yld, flux = rhs_args[0], rhs_args[1], rhs_args[3], rhs_args[4], rhs_args[16]
-    gross[:] = 0.0
-    for q in range(flux.shape[0]):
-        if src[q] >= 0:
-            gross[src[q]] += consume[q] * flux[q]
-        if dst[q] >= 0:
-            gross[dst[q]] += yld[q] * flux[q]
-
-
-@njit(inline="always")
-def _relative_residual(f, gross, pinned):  # pragma: no cover - compiled
-    """The largest |dx/dt| of a free state relative to the gross flux through it (net dx/dt may cancel to ~0);
-    infinite if one is NaN."""
-    worst = 0.0
-    for j in range(f.shape[0]):
-        r = abs(f[j]) / gross[j] if gross[j] > 0.0 else abs(f[j])
-        if not pinned[j]:
-            if math.isnan(r):  # max() would pass over it: a NaN flux must not read as balanced
-                return math.inf
-            worst = max(worst, r)
-    return worst
-
-
-@njit(inline="always")
-def _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, colour_ptr, colour_col, col_ptr, col_row,
-                   rhs_args):  # pragma: no cover - compiled
-    """Finite-difference Jacobian of the right-hand side at x; pinned states decoupled with a unit diagonal.
-
-    Columns are perturbed together, one group ("colour") per right-hand-side evaluation: the columns of a
-    colour touch disjoint rows (``col_row[col_ptr[c]:col_ptr[c + 1]]``: the rows column c can reach), so
-    every entry is the same number a one-column-at-a-time difference gives (a row sums the same fluxes,
-    computed from the same values), in a handful of evaluations instead of n.
-    """
-    n = x.shape[0]
-    for j in range(n):
-        for c in range(n):
-            J[j, c] = 0.0
-    for g in range(colour_ptr.shape[0] - 1):
-        for j in range(n):
-            xe[j] = x[j]
-        for q in range(colour_ptr[g], colour_ptr[g + 1]):
-            c = colour_col[q]
-            xe[c] += 1e-7 * max(abs(x[c]), scale[c])
-        rhs_into(t, xe, f1, *rhs_args)
-        for q in range(colour_ptr[g], colour_ptr[g + 1]):
-            c = colour_col[q]
-            eps = 1e-7 * max(abs(x[c]), scale[c])
-            for r in range(col_ptr[c], col_ptr[c + 1]):
-                j = col_row[r]
-                J[j, c] = (f1[j] - f0[j]) / eps
-    for j in range(n):
-        if pinned[j]:
-            for c in range(n):
-                J[j, c] = 0.0
-                J[c, j] = 0.0
-            J[j, j] = -1.0
-
-
-@njit(inline="always")
-def _lu_factor(A, perm):  # pragma: no cover - compiled
-    """A = P L U in place (Gaussian elimination with partial pivoting; perm[k] = the row swapped into k).
-
-    Returns False when a pivot is zero or not finite (a singular matrix: no isolated fixed point, or a state
-    that went non-finite). Zero multipliers are skipped, which makes the sparse Jacobians here cheap.
-    """
-    n = A.shape[0]
-    for k in range(n):
-        p = k
-        big = abs(A[k, k])
-        for i in range(k + 1, n):
-            if abs(A[i, k]) > big:
-                big = abs(A[i, k])
-                p = i
-        if not (big > 0.0 and big < math.inf):  # noqa: SIM201 - also catches NaN
-            return False
-        perm[k] = p
-        if p != k:
-            for c in range(n):
-                v = A[k, c]
-                A[k, c] = A[p, c]
-                A[p, c] = v
-        pivot = A[k, k]
-        for i in range(k + 1, n):
-            if A[i, k] != 0.0:
-                m = A[i, k] / pivot
-                A[i, k] = m
-                for c in range(k + 1, n):
-                    A[i, c] -= m * A[k, c]
-    return True
-
-
-@njit(inline="always")
-def _lu_compress(LU, ptr, col, val):  # pragma: no cover - compiled
-    """The non-zero off-diagonal factors of :func:`_lu_factor` by rows: row i of L in entries ptr[i]:ptr[i + 1],
-    row i of U in ptr[n + i]:ptr[n + i + 1] (the sparse Jacobians leave most of both zero)."""
-    n = LU.shape[0]
-    q = 0
-    for part in range(2):
-        for i in range(n):
-            ptr[part * n + i] = q
-            lo, hi = (0, i) if part == 0 else (i + 1, n)
-            for c in range(lo, hi):
-                if LU[i, c] != 0.0:
-                    col[q] = c
-                    val[q] = LU[i, c]
-                    q += 1
-    ptr[2 * n] = q
-
-
-@njit(inline="always")
-def _lu_solve_into(LU, perm, ptr, col, val, b, out):  # pragma: no cover - compiled
-    """out = A^-1 b from the factors of :func:`_lu_factor` (off-diagonal ones compressed by :func:`_lu_compress`)."""
-    n = b.shape[0]
-    for j in range(n):
-        out[j] = b[j]
-    for k in range(n):
-        p = perm[k]
-        if p != k:
-            v = out[k]
-            out[k] = out[p]
-            out[p] = v
-    for i in range(n):
-        acc = out[i]
-        for q in range(ptr[i], ptr[i + 1]):
-            acc -= val[q] * out[col[q]]
-        out[i] = acc
-    for i in range(n - 1, -1, -1):
-        acc = out[i]
-        for q in range(ptr[n + i], ptr[n + i + 1]):
-            acc -= val[q] * out[col[q]]
-        out[i] = acc / LU[i, i]
-
-
-@njit(inline="always")
-def _positive_update(x, dx):  # pragma: no cover - compiled
-    """x += step dx with the step halved (up to 30 times) until every moving state stays positive."""
-    n = x.shape[0]
-    step = 1.0
-    for _ in range(30):
-        ok = True
-        for j in range(n):
-            if x[j] + step * dx[j] <= 0.0 and dx[j] != 0.0:
-                ok = False
-                break
-        if ok:
-            break
-        step *= 0.5
-    for j in range(n):
-        x[j] += step * dx[j]
-
-
-#: status of one patient's Newton solve: converged, out of iterations, singular or non-finite linear system
-CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
-
-
-@njit(inline="always")
-def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, rhs_args):  # pragma: no cover
-    """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
-    arguments of rhs_into after ``out``; ``colouring``: the Jacobian's column groups, see :func:`_jacobian_into`);
-    x is updated in place. Returns CONVERGED, NOT_CONVERGED or SINGULAR (see :func:`steady_state_batch`)."""
-    colour_ptr, colour_col, col_ptr, col_row = colouring
-    n = x.shape[0]
-    gross = np.empty(n)
-    f0 = np.empty(n)
-    f1 = np.empty(n)
-    xe = np.empty(n)
-    J = np.empty((n, n))
-    LU = np.empty((n, n))
-    perm = np.empty(n, dtype=np.int64)
-    lu_ptr = np.empty(2 * n + 1, dtype=np.int64)
-    lu_col = np.empty(n * n, dtype=np.int64)
-    lu_val = np.empty(n * n)
-    dx = np.empty(n)
-    h = first_step_days
-    last_worst = -1.0
-    for it in range(max_iter + 1):
-        rhs_into(t, x, f0, *rhs_args)
-        _gross_flux_into(gross, rhs_args)
-        worst = _relative_residual(f0, gross, pinned)
-        if worst < tol:
-            return CONVERGED
-        if not worst < math.inf:  # a state or a flux went non-finite
-            return SINGULAR
-        if it == max_iter:
-            break
-        if h > 0.0:
-            if last_worst > 0.0:  # longer steps while the residual does not blow up, shorter if it does
-                h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
-            last_worst = worst
-        refresh = it % 6 == 0  # chord Newton: refresh the finite-difference Jacobian every few iterations
-        if refresh:
-            _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, colour_ptr, colour_col, col_ptr, col_row, rhs_args)
-        if refresh or h > 0.0:  # Newton: J dx = -f; implicit Euler step of length h: (J - I/h) dx = -f
-            for j in range(n):
-                for c in range(n):
-                    LU[j, c] = J[j, c]
-                if h > 0.0 and not pinned[j]:
-                    LU[j, j] -= 1.0 / h
-            if not _lu_factor(LU, perm):
-                return SINGULAR
-            _lu_compress(LU, lu_ptr, lu_col, lu_val)
-        _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, f0, dx)
-        for j in range(n):
-            dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
-        _positive_update(x, dx)
-    return NOT_CONVERGED
-
-
-@njit(cache=True)
-def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                          fb_signal, fb_params, fb_offset, fb_scale, tol, max_iter, first_step_days,
-                          colouring):  # pragma: no cover
-    """One patient of :func:`steady_state_batch`: x = its steady state from x0; returns its status."""
-    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
-                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                np.empty(rate.shape[0]))  # the patient's arrays and the right-hand side's buffers
-    pinned = np.empty(x.shape[0], dtype=np.bool_)
-    for j in range(x.shape[0]):
-        x[j] = x0[j]
-        pinned[j] = x0[j] == 0.0
-    return _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, rhs_args)
-
-
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
-def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                       fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days,
-                       colouring):  # pragma: no cover
-    """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).
-
-    ``first_step_days`` > 0 turns it into pseudo-transient continuation: each step is an implicit Euler step
-    (I/h - J) dx = f whose length h starts there and doubles while the residual does not blow up, so the
-    iteration follows the dynamics towards the attracting fixed point before it turns into Newton; for fixed
-    points whose slow modes (decades) mislead plain Newton, or that are not isolated (a singular Jacobian).
-    0 = plain (chord) Newton. ``colouring`` = (colour_ptr, colour_col, col_ptr, col_row), the Jacobian's
-    structure (:func:`hemasim.solvers.steady.jacobian_colouring`).
-
-    Returns (states (N, n), status (N,)): CONVERGED (0: largest |dx/dt| / gross flux < tol), NOT_CONVERGED (1)
-    or SINGULAR (2: a singular linear system, or a state that went non-finite; never an exception, which numba
-    cannot carry out of a parallel loop). States that start at exactly zero (drug amounts, donor cells before a
-    graft, lineages a genotype cannot make) are pinned there: nothing feeds them at the fixed point, and leaving
-    them free would make the Jacobian singular.
-    """
-    N, n = X0.shape
-    # np.empty, not X0.copy() or np.ones: numba would turn those into parallel loops of their own (compile time)
-    X = np.empty((N, n))
-    status = np.empty(N, dtype=np.int64)
-    for p in prange(N):  # one call per patient: a parallel loop's body compiles slowly, so it is kept small
-        status[p] = _steady_state_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb,
-                                          sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset,
-                                          fb_scale, tol, max_iter, first_step_days, colouring)
-    return X, status
+def __getattr__(name: str) -> Any:
+    if name.startswith("__"):
+        raise AttributeError(name)
+    return getattr(_numba_kernels(), name)

@@ -4,12 +4,19 @@ its on-disk cache once, so that no user's first run waits 10-30 s for the compil
 The kernels are compiled by running what users run, at toy size: one patient (the Dormand-Prince kernel), a
 two-patient cohort partition (the batch Newton steady state and the lock-step kernel), so each kernel is compiled
 for exactly the argument types the library passes. The cache folder is the one :mod:`hemasim.solvers._cache`
-picks (beside the sources, else numba's user-wide cache, else a private temporary folder), as for any run.
+picks (beside the sources, else numba's user-wide cache, else a private temporary folder), as for any run. Then the
+one-patient kernels are compiled ahead of time into an extension module beside them (:mod:`hemasim.solvers._aot`:
+a one-patient run then starts without numba; without a C compiler the numba kernels serve, as before), and the
+package's bytecode is written (an install that did not write it, or ``PYTHONDONTWRITEBYTECODE``, would otherwise
+compile ~130 modules on every start: ~0.2 s).
 """
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 #: a healthy adult for a month, as a scenario mapping (the package's data, no file needed)
 _WARM_SCENARIO = {"name": "warm the kernel cache", "patient": {"age_years": 35, "sex": "male", "weight_kg": 70,
@@ -25,7 +32,8 @@ def warm_kernels() -> dict[str, float]:
 
     took: dict[str, float] = {}
     start = time.perf_counter()
-    run_scenario(parse_scenario(dict(_WARM_SCENARIO), source="warm"))
+    with _numba_kernels_only():
+        run_scenario(parse_scenario(dict(_WARM_SCENARIO), source="warm"))
     took["one patient (dopri5)"] = time.perf_counter() - start
     start = time.perf_counter()
     simulate_partition(dict(_WARM_SCENARIO), 0, 0, 2, 0, None, False, COHORT_RTOL)
@@ -36,7 +44,60 @@ def warm_kernels() -> dict[str, float]:
     start = time.perf_counter()
     _clonal_kernels()
     took["clone engine and CH cohort step"] = time.perf_counter() - start
+    start = time.perf_counter()
+    if _one_patient_kernels_ahead_of_time():
+        took["one patient, ahead of time (dopri5, Newton)"] = time.perf_counter() - start
+    start = time.perf_counter()
+    _bytecode()
+    took["bytecode of the package"] = time.perf_counter() - start
     return took
+
+
+@contextmanager
+def _numba_kernels_only() -> Iterator[None]:
+    """Runs inside use numba's kernels even where the ahead-of-time module would serve them, so that those are
+    compiled too (arguments of other types go to them; tests compare the two)."""
+    from hemasim.solvers import _aot
+
+    before = os.environ.get("HEMASIM_AOT")
+    os.environ["HEMASIM_AOT"] = "0"
+    _aot._module.cache_clear()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["HEMASIM_AOT"]
+        else:
+            os.environ["HEMASIM_AOT"] = before
+        _aot._module.cache_clear()
+
+
+def _one_patient_kernels_ahead_of_time() -> bool:
+    """Build the ahead-of-time module unless a current one is there; False (and why, on stderr) when it cannot be
+    built (no C compiler, numba without numba.pycc): one-patient runs then load the numba kernels."""
+    import sys
+
+    from hemasim.solvers import _aot
+
+    if _aot.module_path().is_file():
+        return True
+    try:
+        _aot.build()
+    except Exception as err:  # noqa: BLE001 - any failure leaves the numba kernels serving, which is correct
+        print(f"hemasim: one-patient kernels not compiled ahead of time ({type(err).__name__}: {err}); "
+              "runs use the numba kernels", file=sys.stderr)
+        return False
+    return True
+
+
+def _bytecode() -> None:
+    """Write the package's bytecode beside its sources, where they can be written."""
+    import compileall
+    from pathlib import Path
+
+    import hemasim
+
+    compileall.compile_dir(Path(hemasim.__file__).parent, quiet=2)
 
 
 def _clonal_kernels() -> None:
