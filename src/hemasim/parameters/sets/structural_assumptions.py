@@ -82,7 +82,7 @@ PARAMETERS = [
           Calibrated(("C9",), f"{_NEUTROPHIL_FIT}: 6.08 d, 95% profile CI 4.83-7.18 at 80 stages and 8 "
                               "divisions, with Craig 2016's proliferative passage tauNP 7.31 d (myelo craigPars16) "
                               "minus the progenitor residence 0.92 d as a log-normal prior (median 6.38 d, SD 0.25 "
-                              "assumed); without the prior 5.57 d (4.09-6.80) at 40 stages, 5 divisions"),
+                              "assumed); without the prior the same structure and 6.10 d (4.65-7.26)"),
           bounds=(0.5, 15.0)),
     param("monocyte_maturation_stages", 2, "1", "number of transit stages of monocyte marrow maturation",
           Assumed("shape of the delay", "short chain"), bounds=(1, 20)),
