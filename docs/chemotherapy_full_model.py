@@ -26,15 +26,30 @@ IMAGES = Path(__file__).parent / "images"
 OBS = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL")
 
 
-def typical_courses() -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
-    """(times, full-model observables, chain times, chain ANC) of one cycle in the reference woman."""
+#: the structure before the joint fit (assumed: 4 stages, 4 divisions, 4-d mitotic transit; slope 42.06 fitted alone)
+BEFORE = {"neutrophil_maturation_stages": 4, "neutrophil_precursor_divisions": 4,
+          "neutrophil_mitotic_transit_days": 4.0}
+BEFORE_SLOPE = 42.06
+
+
+def typical_courses() -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """(times, full-model observables, chain times, chain ANC, full-model ANC before the fit) of one cycle in the
+    reference woman."""
+    from hemasim.inference.sources import drug_set_with_values
+    from hemasim.parameters import healthy_adult_parameters
+
     pat = PATIENTS["reference_female"]
     ds = load_drug_set("docetaxel_kloft2006")
     dose = Regimen(0.0, "docetaxel", "iv_infusion", 100.0 * body_surface_area_m2(pat) * 1000.0, 1.0 / 24.0)
     full = Simulation(healthy_human_model(pat, aging=False, extensions=[DrugExposure(ds)]),
                       events=[dose]).run(35.0, output_every_days=0.125)
     chain = Simulation(friberg_model(ds, pat), events=[dose]).run(35.0, output_every_days=0.125)
-    return full.times, {o: full.observable(o) for o in OBS}, chain.times, chain.observable("anc_1e9_per_L")
+    before_ds = drug_set_with_values(ds, {"effects.0.full_model.slope_L_per_umol": BEFORE_SLOPE})
+    before = Simulation(healthy_human_model(pat, healthy_adult_parameters().with_values(**BEFORE), aging=False,
+                                            extensions=[DrugExposure(before_ds)]),
+                        events=[dose]).run(35.0, output_every_days=0.125)
+    return (full.times, {o: full.observable(o) for o in OBS}, chain.times, chain.observable("anc_1e9_per_L"),
+            before.observable("anc_1e9_per_L"))
 
 
 def cohort_summary(n: int) -> dict[str, float]:
@@ -56,11 +71,13 @@ def cohort_summary(n: int) -> dict[str, float]:
     }
 
 
-def plot(t: np.ndarray, full: dict[str, np.ndarray], tc: np.ndarray, chain_anc: np.ndarray) -> None:
+def plot(t: np.ndarray, full: dict[str, np.ndarray], tc: np.ndarray, chain_anc: np.ndarray,
+         before_anc: np.ndarray) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     ax = axes[0]
     ax.plot(tc, chain_anc, label="Friberg chain (Kloft 2006)", color="0.4", ls="--")
-    ax.plot(t, full["anc_1e9_per_L"], label="full model", color="C0")
+    ax.plot(t, before_anc, label="full model, assumed structure (before)", color="C0", lw=0.9, ls=":")
+    ax.plot(t, full["anc_1e9_per_L"], label="full model, fitted structure", color="C0")
     ax.axhline(0.5, color="C3", lw=0.8, ls=":")
     ax.text(34.5, 0.55, "grade 4", color="C3", ha="right", fontsize=8)
     ax.set_yscale("log")
@@ -77,10 +94,38 @@ def plot(t: np.ndarray, full: dict[str, np.ndarray], tc: np.ndarray, chain_anc: 
     fig.savefig(IMAGES / "chemo_full_model.png", dpi=110)
 
 
+def plot_profiles() -> None:
+    """The joint fit's profiles (docs/images/chemo_fit.json): the integer structure on its grid, the slope and the
+    mitotic transit at the adopted structure."""
+    fit = json.loads((IMAGES / "chemo_fit.json").read_text())
+    fig, axes = plt.subplots(1, 4, figsize=(15, 3.4))
+    for ax, key, label in ((axes[0], "stage_profile", "maturation stages"),
+                           (axes[1], "division_profile", "precursor divisions")):
+        prof = {int(k): v for k, v in fit[key].items()}
+        ax.plot(list(prof), list(prof.values()), "o-")
+        ax.axhline(1.92, color="C3", ls=":", lw=0.8)
+        ax.set_xlabel(label)
+        ax.set_ylabel("objective - grid best")
+    axes[0].set_xscale("log")
+    adopted = fit["adopted"]
+    for ax, name, label in ((axes[2], "slope", "full-model slope (L/umol)"),
+                            (axes[3], "mitotic_days", "mitotic transit (days)")):
+        prof = adopted["profiles"][name]
+        ax.plot(prof["values"], np.asarray(prof["objective"]) - adopted["objective_course_and_craig"], "-")
+        ax.axhline(1.92, color="C3", ls=":", lw=0.8)
+        ax.set_xlabel(label)
+        ax.set_ylabel("objective - its minimum")
+    fig.suptitle(f"Joint fit: profiles (adopted {adopted['stages']} stages, {adopted['divisions']} divisions; "
+                 "dotted: 95% step)", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(IMAGES / "chemo_fit_profiles.png", dpi=110)
+
+
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
-    t, full, tc, chain = typical_courses()
-    plot(t, full, tc, chain)
+    t, full, tc, chain, before = typical_courses()
+    plot(t, full, tc, chain, before)
+    plot_profiles()
     typical = {"full_nadir_anc": float(full["anc_1e9_per_L"][t <= 21].min()),
                "full_nadir_day": float(t[t <= 21][np.argmin(full["anc_1e9_per_L"][t <= 21])]),
                "chain_nadir_anc": float(chain[tc <= 21].min()),

@@ -30,9 +30,12 @@ def test_full_model_kill_reaches_every_cycling_compartment_the_set_names() -> No
 
 
 def test_sets_without_a_full_model_block_and_the_chain_keep_the_chain_law() -> None:
+    from hemasim.parameters import healthy_adult_parameters
+
     flows = _kill_flows("docetaxel_friberg2002")
+    divisions = int(healthy_adult_parameters().value("neutrophil_precursor_divisions"))
     assert set(flows) == {"docetaxel_kill_neutrophil_progenitors",
-                          *(f"docetaxel_kill_neutrophil_precursor_{j}" for j in range(1, 5))}
+                          *(f"docetaxel_kill_neutrophil_precursor_{j}" for j in range(1, divisions + 1))}
     chain = _kill_flows("docetaxel_kloft2006", chain=True)
     assert set(chain) == {"docetaxel_kill_neutrophil_progenitors"}
 

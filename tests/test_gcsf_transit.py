@@ -42,17 +42,24 @@ def test_no_exponent_no_speed_up() -> None:
     assert c == 0.0 and np.isfinite(n)
 
 
+def _stages() -> int:
+    from hemasim.parameters import healthy_adult_parameters
+
+    return int(healthy_adult_parameters().value("neutrophil_maturation_stages"))
+
+
 def test_only_the_post_mitotic_chain_is_accelerated() -> None:
     flows = _flows(healthy_human_model(aging=False))
     accelerated = {n for n, f in flows.items() if TRANSIT_ACCELERATION in f.feedbacks}  # type: ignore[attr-defined]
-    assert accelerated == {*(f"neutrophil_maturing_{i}_to_neutrophil_maturing_{i + 1}" for i in range(1, 4)),
-                           "neutrophil_maturing_4_out"}
+    n = _stages()
+    assert accelerated == {*(f"neutrophil_maturing_{i}_to_neutrophil_maturing_{i + 1}" for i in range(1, n)),
+                           f"neutrophil_maturing_{n}_out"}
 
 
 def test_filgrastim_speeds_the_same_chain() -> None:
     ds = load_drug_set("filgrastim_wang2001")
     flows = _flows(healthy_human_model(aging=False, extensions=[DrugExposure(ds)]))
     speed = "filgrastim_effect_1_maturation_speed"
-    assert speed in flows["neutrophil_maturing_4_out"].feedbacks  # type: ignore[attr-defined]
+    assert speed in flows[f"neutrophil_maturing_{_stages()}_out"].feedbacks  # type: ignore[attr-defined]
     assert speed not in flows["neutrophil_progenitor_to_precursors"].feedbacks  # type: ignore[attr-defined]
     assert 1.0 + ds.effects[1].emax.value == pytest.approx(6.4 / 2.9, rel=0.01)  # type: ignore[union-attr]

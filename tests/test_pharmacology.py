@@ -308,8 +308,10 @@ def test_exported_pkpd_matches_libroadrunner():
     regimen = [Regimen(0.0, "docetaxel", "iv_infusion", 100 * bsa * 1000, 1 / 24, cycle_offsets=(0.0, 21.0)),
                Regimen(1.0, "pegfilgrastim", "subcutaneous", 6000.0, bioavailability=0.646,
                        cycle_offsets=(0.0, 21.0))]
-    # the regimens' fixed schedules go into the SBML; hemasim runs the same fixed events
-    assert_roadrunner_matches(model, [e for ev in regimen for e in ev.expand()], 42.0, 169)
+    # the regimens' fixed schedules go into the SBML; hemasim runs the same fixed events. CVODE needs a tighter
+    # absolute tolerance for the 80-stage neutrophil chain (at 1e-8 it drifts 1.6e-4 in the last stages; at 1e-10
+    # it agrees to 5e-6)
+    assert_roadrunner_matches(model, [e for ev in regimen for e in ev.expand()], 42.0, 169, rr_atol=1e-10)
 
 
 def test_a_regimen_runs_exactly_like_its_fixed_schedule():
