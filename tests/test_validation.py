@@ -21,6 +21,7 @@ EXPECTED_IDS |= {"A5", "A6", "A7", "I6", "I7"}  # branch lymph: age subsets, vac
 EXPECTED_IDS |= {f"T{i}" for i in range(7, 12)}  # engraft: engraftment predictions T7-T9, fit data T10-T11
 EXPECTED_IDS |= {"H1", "H2"}  # branch clones: WAS gene-therapy IS diversity (Calabria 2024)
 EXPECTED_IDS |= {f"P{i}" for i in range(11, 18)}  # predict2: chemotherapy doses and schedules, red-cell apheresis
+EXPECTED_IDS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitution after auto-HSCT, ageing (R1-R8)
 
 
 def test_every_published_target_is_transcribed_once():
