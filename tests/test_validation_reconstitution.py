@@ -37,3 +37,19 @@ def test_interval_helpers():
     assert low == pytest.approx(2.0) and high == pytest.approx(2.0)
     low, high = interval_from_p_value(1.0, 0.05)
     assert low == pytest.approx(0.0, abs=1e-9) and high == pytest.approx(2.0)
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after R1-R8 were committed: R4 and R5 pass; R1-R3 and R6-R8 fail (notes in targets.yaml). Held
+    so that a model change that moves them shows up."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(["ageing_blood_counts", "immune_reconstitution_after_autologous_hsct"])
+    assert {t.id: t.status for t in report.targets} == {
+        "R1": "fail", "R2": "fail", "R3": "fail", "R8": "fail", "R4": "pass", "R5": "pass", "R6": "fail", "R7": "fail"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["naive_t_per_uL_ratio_100_to_30"] == pytest.approx(0.823, abs=0.01)
+    assert values["auto_hsct_lymphoma_cd4_per_uL_day15"] == pytest.approx(312, rel=0.02)
+    assert values["ms_hsct_naive_cd4_ratio_month12_to_before"] == pytest.approx(0.082, abs=0.005)

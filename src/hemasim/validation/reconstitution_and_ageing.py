@@ -15,8 +15,6 @@ import math
 from collections.abc import Callable
 from statistics import NormalDist
 
-import numpy as np
-
 from hemasim.simulation import Result
 from hemasim.validation.base import AtAges, OwnRun, Readout
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of, value_after_graft
@@ -83,15 +81,16 @@ def _cd4_at_neutrophil_recovery() -> float:
     return value_after_graft(_MYELOMA, "cd4_per_uL", float(engraftment_day), _AUTO_GRAFT_DAY)
 
 
-# R7: MS, Cy/ATG from day 30, autologous graft on day 35; the patient before conditioning is read on day 29.
+# R7: MS, Cy/ATG from day 30, autologous graft on day 35; the patient before conditioning is the last output
+# before day 30 (outputs are 5 days apart: interpolating to day 29 would mix in the count after the first kill).
 _MS = cached_scenario_run("ms_autologous_hsct")
-_MS_BEFORE_DAY, _MS_GRAFT_DAY = 29.0, 35.0
+_MS_CONDITIONING_DAY, _MS_GRAFT_DAY = 30.0, 35.0
 
 
 def _ms_ratio_to_before(observable: str, months_after_graft: float) -> Callable[[], float]:
     def value() -> float:
         r = _MS()
-        before = float(np.interp(_MS_BEFORE_DAY, r.times, r.observable(observable)))
+        before = float(r.observable(observable)[r.times < _MS_CONDITIONING_DAY][-1])
         return value_after_graft(_MS, observable, months_after_graft * 365.25 / 12.0, _MS_GRAFT_DAY) / before
 
     return value
