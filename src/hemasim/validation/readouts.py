@@ -15,6 +15,7 @@ from hemasim.validation.clonal_engine import CLONAL_ENGINE
 from hemasim.validation.immunity import IMMUNITY
 from hemasim.validation.mobilisation import MOBILISATION
 from hemasim.validation.predictions_misc import PREDICTIONS_MISC
+from hemasim.validation.reconstitution_and_ageing import RECONSTITUTION_AND_AGEING  # predict3: R1-R8
 from hemasim.validation.red_cell_apheresis import RED_CELL_APHERESIS  # predict2: P17
 from hemasim.validation.steady_state import STEADY_STATE
 from hemasim.validation.transplant import TRANSPLANT
@@ -25,6 +26,7 @@ READOUTS: dict[str, Readout] = merge_readouts(STEADY_STATE, CLONAL_ENGINE, CHEMO
                                                  PREDICTIONS_MISC)
 READOUTS = merge_readouts(READOUTS, CHIMERISM)  # cond
 READOUTS = merge_readouts(READOUTS, CHEMOTHERAPY_SCHEDULES, RED_CELL_APHERESIS)  # predict2: P11-P17
+READOUTS = merge_readouts(READOUTS, RECONSTITUTION_AND_AGEING)  # predict3: R1-R8
 
 
 def find_readout(name: str) -> Readout:
