@@ -111,7 +111,7 @@ KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8", "G9"}
 KNOWN_FAILURES |= {"T7", "T9"}  # engraft: predictions that fail after the engraftment fit (docs/engraftment_fit.md)
 KNOWN_FAILURES |= {"C7", "C8"}  # chemo: grade 3/4 neutropenia (fails) and thrombocytopenia (near its band)
 KNOWN_FAILURES |= {"S18", "I6"}  # branch lymph: naive CD4 proliferation covered (fails), PCV from month 3
-KNOWN_FAILURES |= {"P11", "P12", "P13", "P14", "P15", "P16"}  # predict2: schedule dependence inverted, nab-paclitaxel
+KNOWN_FAILURES |= {"P12", "P13", "P14", "P15", "P16"}  # predict2: schedule dependence inverted, nab-paclitaxel
 KNOWN_FAILURES |= {"R1", "R2", "R3", "R6", "R7", "R8"}  # predict3: naive T and Hb/platelets at age, HDM, Cy/ATG
 
 

@@ -51,9 +51,9 @@ def test_the_new_predictions_pass_or_fail_as_reported():
 
     report = run_validation(["chemotherapy_schedules", "blood_loss"])
     assert {t.id: t.status for t in report.targets} == {
-        "P11": "fail", "P12": "fail", "P13": "fail", "P14": "fail", "P15": "fail", "P16": "fail", "P17": "pass"}
+        "P11": "pass", "P12": "fail", "P13": "fail", "P14": "fail", "P15": "fail", "P16": "fail", "P17": "pass"}
     values = {c.readout: c.value for t in report.targets for c in t.checks}
-    assert values["docetaxel_25_weekly_d1_8_15_q28_over_65_grade34_neutropenia_pct"] == pytest.approx(54.0, abs=3.0)
-    assert values["docetaxel_75_q3w_under_65_cycle1_grade4_neutropenia_pct"] < 5.0
-    assert values["nab_paclitaxel_260_q3w_anc_below_2p0_pct"] == pytest.approx(59.8, abs=3.0)
+    assert values["docetaxel_25_weekly_d1_8_15_q28_over_65_grade34_neutropenia_pct"] == pytest.approx(60.4, abs=3.0)
+    assert values["docetaxel_75_q3w_under_65_cycle1_grade4_neutropenia_pct"] == pytest.approx(45.2, abs=3.0)
+    assert values["nab_paclitaxel_260_q3w_anc_below_2p0_pct"] == pytest.approx(72.2, abs=3.0)
     assert values["red_cell_apheresis_2_units_hb_ratio_day7"] == pytest.approx(0.860, abs=0.005)
