@@ -30,6 +30,7 @@ SOURCE_MODULES = (
     "alloreactivity",  # cond: graft-versus-host haematopoiesis and immunosuppression (issue 17)
     "quartino2014",  # chemo2: endogenous G-CSF speeds neutrophil maturation (issue 17)
     "epo_hb_response",  # ery: erythroid feedback strength from the human EPO-Hb relation
+    "saule2006",  # jointfit: the naive CD4 share cited (value unchanged; issue 17)
 )
 
 

@@ -105,12 +105,7 @@ PARAMETERS = [
     param("b_marrow_share_of_production", 1.0 / 3.0, "1",
           "share of peripheral B-cell production that is new cells from marrow (rest is division)",
           Assumed(LYMPHOID, "one third"), bounds=(0.01, 0.99)),
-    param("cd4_naive_fraction", 0.5, "1", "naive share of CD4 T cells at the reference age",
-          Assumed("naive/memory split of CD4", "about half; no adult naive share transcribed yet (Qin 2016 Aging 8:848 "
-                  "and Xia 2021 Clin Exp Immunol 207:208 report it by age; their tables were not readable here). "
-                  "Targeted screen (bench/targeted_screen.py, x0.5-x2 alone): moves the CD4 recovery read-outs T3 "
-                  "(127%), T4, T6 and the vaccine read-outs I5-I7 by >10%, so it needs a source"),
-          bounds=(0.05, 0.95)),
+    # cd4_naive_fraction: cited in sets/saule2006.py (one half at 37.4 y)
     param("cd8_naive_fraction", 0.4, "1", "naive share of CD8 T cells at the reference age",
           Assumed("naive/memory split of CD8", "a little under half: adults carry more memory and effector cells "
                   "among CD8 than among CD4 T cells"), bounds=(0.05, 0.95)),
