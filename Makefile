@@ -45,7 +45,7 @@ $(BASE_STAMP): pyproject.toml
 	$(BIN)/python -m hemasim.solvers.warm  # compile the numba kernels into their cache now, not on a first run
 	@touch $(BASE_STAMP)
 
-# the package with its test extras in one pip run (one resolve, one editable build), not after the base install
+# the package with its test extras in one install run (one resolve, one editable build), not after the base install
 $(STAMP): pyproject.toml
 	$(call install,-e ".[test]")
 	@touch $(STAMP)
