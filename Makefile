@@ -7,7 +7,26 @@ STAMP  := $(VENV)/.installed
 BASE_STAMP := $(VENV)/.installed-base
 DOCS_STAMP := $(VENV)/.installed-docs
 WARM_STAMP := $(VENV)/.kernels-warm
+CLONAL_WARM_STAMP := $(VENV)/.clonal-kernels-warm
 OUT    ?= out/healthy_adult
+# the installer: uv (`make INSTALLER=pip ...` for pip alone). uv resolves, downloads and installs the ~140 packages
+# of the test extras in parallel and does not byte-compile them: ~15 s CPU against pip's ~80 s, most of a clean
+# clone's install time (docs/performance.md, the test suite). It is pip-installed into the venv from the
+# interpreter's own pip (the venv itself is made without pip: ensurepip alone costs seconds); where that or uv
+# fails (no PyPI, an index only pip is configured for), pip does the install as before.
+INSTALLER ?= uv
+# pytest-xdist processes for `make test` and `make test-fast` (0: in this process, as plain pytest)
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
+
+define install
+	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	{ [ "$(INSTALLER)" = uv ] && \
+	  { test -x $(BIN)/uv || $(PYTHON) -m pip --python $(BIN)/python install --quiet uv; } && \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python pip $(1); } || \
+	{ $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade; \
+	  $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1); }
+endef
 
 .PHONY: demo test test-fast lint bench validate warm docs clean help browser
 
@@ -22,17 +41,13 @@ help:
 	@echo "make docs      build the documentation site into site/ (executes the tutorials; installs the docs extra)"
 
 $(BASE_STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(call install,-e .)
 	$(BIN)/python -m hemasim.solvers.warm  # compile the numba kernels into their cache now, not on a first run
 	@touch $(BASE_STAMP)
 
-# the package with its test extras in one pip run (one resolve, one editable build), not after the base install
+# the package with its test extras in one install run (one resolve, one editable build), not after the base install
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(call install,-e ".[test]")
 	@touch $(STAMP)
 
 # the kernels compiled before the suite runs; a target of its own so that `make -j2 test` (.ci/run) compiles
@@ -41,12 +56,22 @@ $(WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm
 	@touch $(WARM_STAMP)
 
+# the clone-engine kernels (the last ~40% of the warm-up's compile time), compiled by a second process on the core
+# ruff and mypy leave free, so that the warm-up finds them in the cache when it gets there; the same two calls as
+# hemasim.solvers.warm's clonal step (were this one late, the warm-up compiles them itself: same cache, same result)
+$(CLONAL_WARM_STAMP): $(STAMP)
+	$(BIN)/python -c "from hemasim.clonal import NeutralHSCPool; from hemasim.clonal.ch import simulate_ch_cohort; \
+	NeutralHSCPool(100, seed=0).run(0.1); simulate_ch_cohort(2, max_age_years=1.0)"
+	@touch $(CLONAL_WARM_STAMP)
+
 demo: $(BASE_STAMP)
 	$(BIN)/hemasim run examples/healthy_adult.yaml --out $(OUT)
 	@echo "report: $(abspath $(OUT))/report.html"
 
-test: lint browser $(WARM_STAMP)
-	$(BIN)/python -m pytest -q
+# the suite in $(TEST_WORKERS) pytest-xdist processes; worksteal rebalances when one process is left with the long
+# tests (the documentation build) while the other has run out
+test: $(WARM_STAMP) $(CLONAL_WARM_STAMP) lint browser
+	$(BIN)/python -m pytest -q $(XDIST)
 
 # the browser tests (report plots, explorer) drive the system Chromium through Playwright; install it from the
 # distribution where we can (root with apt-get), else they skip and say why
@@ -65,7 +90,7 @@ warm: $(BASE_STAMP)
 	$(BIN)/python -m hemasim.solvers.warm
 
 test-fast: $(WARM_STAMP)
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m "not slow" $(XDIST)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_benchmarks.py
@@ -78,7 +103,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_goals.py  # the speed goals (issue 20) as one table, OK/NOT; docs/performance.md
 
 $(DOCS_STAMP): $(BASE_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[docs]"
+	$(call install,-e ".[docs]")
 	@touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)
