@@ -33,18 +33,20 @@ def _docetaxel_script():  # type: ignore[no-untyped-def]
     return module
 
 
-@pytest.mark.slow
 def test_docetaxel_through_the_generic_fit_is_bit_identical() -> None:
-    """The generic problem for docetaxel_kloft2006 has the same data and the same objective, bit for bit, as the
-    adopted docetaxel fit (docs/fit_docetaxel_full_model.py: the slope alone, healthy model at its table values)."""
-    script = _docetaxel_script()
-    if not hasattr(script, "problem"):
-        pytest.skip("the docetaxel fit moved (hemasim.inference.docetaxel); its data are checked below")
-    reference = script.problem(4, 4, fix_r=True, fix_mitotic=True)
-    generic = full_model_slope_problem(SPECS["docetaxel_kloft2006"])
+    """The generic problem for docetaxel_kloft2006, with the neutrophil structure fixed and the mitotic transit
+    free, has the same data and the same objective, bit for bit, as the adopted docetaxel structure fit's
+    problem (hemasim.inference.docetaxel, without the Craig prior, at 12 stages and 4 divisions)."""
+    from hemasim.inference import EstimatedParameter
+    from hemasim.inference.docetaxel import docetaxel_problem
+
+    reference = docetaxel_problem(12, 4, craig_prior=False)
+    mitotic = EstimatedParameter("mitotic_days", "neutrophil_mitotic_transit_days", 0.5, 15.0, 4.0, unit="day")
+    generic = full_model_slope_problem(SPECS["docetaxel_kloft2006"], free_healthy=(mitotic,), healthy_values={
+        "neutrophil_maturation_stages": 12, "neutrophil_precursor_divisions": 4})
     assert np.array_equal(reference.measurements.value, generic.measurements.value)
     assert np.array_equal(reference.measurements.time_days, generic.measurements.time_days)
-    x = np.log10(np.array([[42.06], [15.6]]))
+    x = np.log10(np.array([[20.0, 6.0], [42.06, 4.0]]))
     assert np.array_equal(Objective(reference)(x), Objective(generic)(x))
 
 
