@@ -21,6 +21,7 @@ from another hemasim version, is refused unless ``force`` (which deletes it); so
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -556,10 +557,15 @@ class DaskExecutor:
         kwargs = {} if security is None else {"security": security}
         try:
             self.client = Client(scheduler, timeout=timeout, **kwargs)
+            return
         except Exception as err:  # noqa: BLE001 - whatever answers there (nothing, a non-Dask server, a bad TLS peer)
-            raise CohortError(f"--scheduler {scheduler}: cannot connect within {timeout:g} s "
-                              f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no answer'})"
-                              ) from None
+            message = (f"--scheduler {scheduler}: cannot connect within {timeout:g} s "
+                       f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no answer'})")
+        # the half-built Client is finalised by its __del__, which stops its event-loop thread; left to the garbage
+        # collector, that could run inside the next Client's loop start and deadlock (seen in the test suite), so
+        # it is collected here, where nothing else holds distributed's locks
+        gc.collect()
+        raise CohortError(message)
 
     def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]]):  # noqa: ANN201 - iterator
         from dask.distributed import as_completed
