@@ -25,6 +25,7 @@ PREDICTIONS |= {"C7", "C8"}  # branch chemo: docetaxel cohort in the full model 
 PREDICTIONS |= {"T7", "T8", "T9"}  # engraft: engraftment predictions, chosen before the engraftment fit
 PREDICTIONS |= {"P11", "P12", "P13", "P14", "P15", "P16", "P17"}  # predict2: chemotherapy schedules, 2-unit RBC
 PREDICTIONS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitution after auto-HSCT, ageing
+PREDICTIONS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy incidence by schedule, engraftment, pegfilgrastim
 
 
 def _targets() -> dict[str, dict]:
