@@ -98,3 +98,26 @@ def test_hours_to_anc_peak_counts_from_the_dose():
     peak: Result = _Peak()  # type: ignore[assignment]
     assert hours_to_anc_peak(peak, 1.0) == pytest.approx(60.0)
     assert np.isnan(hours_to_anc_peak(peak, 11.0))
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after Q1-Q9 were committed: Q6, Q7, Q9 pass; Q1-Q5 and Q8 fail (notes in targets.yaml). Held so
+    that a model change that moves them shows up."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(["chemotherapy_incidence_by_schedule", "engraftment_and_pegfilgrastim"])
+    assert {t.id: t.status for t in report.targets} == {
+        "Q1": "fail", "Q2": "fail", "Q3": "fail", "Q4": "fail", "Q5": "fail", "Q6": "pass", "Q7": "pass",
+        "Q8": "fail", "Q9": "pass"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["docetaxel_75_q3w_men_grade34_neutropenia_pct"] == pytest.approx(90.0, abs=3.0)
+    assert values["docetaxel_50_d1_15_q4w_men_grade34_neutropenia_pct"] == pytest.approx(78.4, abs=3.0)
+    assert values["docetaxel_60_q3w_women_grade34_neutropenia_pct"] == pytest.approx(79.6, abs=3.0)
+    assert values["docetaxel_75_q3w_men_grade34_leukopenia_pct"] == 0.0
+    assert values["nab_paclitaxel_100_d1_8_15_q4w_grade34_neutropenia_pct"] == pytest.approx(1.2, abs=2.0)
+    assert values["auto_myeloma_neutrophil_engraftment_day_5p94e6"] == pytest.approx(13.0, abs=1.0)
+    assert values["auto_myeloma_platelet_engraftment_day_5p94e6"] == pytest.approx(30.0, abs=1.0)
+    assert values["auto_myeloma_platelet_engraftment_day_2e6"] == pytest.approx(55.0, abs=1.0)
+    assert values["pegfilgrastim_6mg_healthy_hours_to_anc_peak"] == pytest.approx(33.0, abs=2.0)
