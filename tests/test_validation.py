@@ -24,6 +24,7 @@ EXPECTED_IDS |= {f"P{i}" for i in range(11, 18)}  # predict2: chemotherapy doses
 EXPECTED_IDS |= {"C9"}  # chemo3: the Kloft course, calibration data of the neutrophil structure fit
 EXPECTED_IDS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitution after auto-HSCT, ageing (R1-R8)
 EXPECTED_IDS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy incidence by schedule, engraftment, pegfilgrastim
+EXPECTED_IDS |= {"AN1", "AN2"}  # ageing: naive T-cell kinetics with age (Westera 2015, Wallace 2004, den Braber 2012)
 
 
 def test_every_published_target_is_transcribed_once():

@@ -3,6 +3,8 @@
 Lymphocyte pools are whole-body; blood counts are the blood share (about 2%, Westermann & Pabst
 1992) over blood volume. Peripheral pools self-renew by homeostatic proliferation under an
 IL-7-like feedback on total T cells (B and NK pools under the same law on their own counts).
+Past the lymphocyte reference age the naive T-cell pools are what their history leaves under constant per-cell
+kinetics (no compensation of the involuting thymus: Westera 2015, Wallace 2004; see naive_history_factor).
 """
 
 from __future__ import annotations
@@ -69,6 +71,62 @@ def memory_accrual_factor(value: Callable[[str], Value], age_years: Value) -> Va
     tau = value("memory_t_cell_accrual_years")
     return ((1.0 - _decaying_with_age(1.0, tau, age_years))
             / (1.0 - _decaying_with_age(1.0, tau, value("lymphocyte_reference_age_years"))))
+
+
+#: parameters the naive pools' history after the reference age reads (besides each pool's half-life)
+NAIVE_HISTORY_PARAMETERS = ("thymic_share_of_naive_production", "thymic_output_decline_per_year",
+                            "thymic_output_peak_age_years", "lymphocyte_reference_age_years")
+
+
+def _decay_difference_quotient(x: Value, y: Value, span: Value) -> Value:
+    """(exp(-x L) - exp(-y L)) / (y - x) for spans L >= 0, and its limit L exp(-x L) where y = x."""
+    x, y, span = (np.asarray(v, dtype=np.float64) for v in (x, y, span))
+    gap = y - x
+    close = np.abs(gap) < 1e-12
+    safe_gap = np.where(close, 1.0, gap)
+    out = np.where(close, span * np.exp(-x * span), (np.exp(-x * span) - np.exp(-y * span)) / safe_gap)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def naive_history_factor(value: Callable[[str], Value], half_life_parameter: str, age_years: Value) -> Value:
+    """Naive T cells at this age over those at the lymphocyte reference age, as their history leaves them.
+
+    Deuterium labelling finds the same per-cell naive division rates in elderly as in young adults (Wallace 2004,
+    Westera 2015: no compensatory rise despite a tenfold fall of thymic output), with the thymus supplying about
+    10% of naive production at the reference age (den Braber 2012) and a naive half-life of years (Vrisekoop 2008).
+    With division p and loss d per cell held, the pool follows dN/dt = theta(t) - k N with k = d - p = share x d
+    (the balance at the reference age), whose relaxation time (1/k: about 60 years for naive CD4) exceeds the
+    adult lifespan: the pool at an age is what its history left, not the equilibrium of that age's thymic output.
+    From N = N_ref at the reference age and theta falling as exp(-rate (age - max(ref, peak))) (the model's
+    thymic_capacity law), N(A) / N_ref = exp(-k T) + k (integral of theta(tau) / theta_ref exp(-k (A - tau))),
+    T = A - ref, in closed form below; exactly 1 up to the reference age (children: the model's existing set points).
+    ``value`` reads a parameter by name."""
+    age = np.asarray(age_years, dtype=np.float64)
+    ref_age = value("lymphocyte_reference_age_years")
+    decline_start = np.maximum(ref_age, value("thymic_output_peak_age_years"))
+    decline = value("thymic_output_decline_per_year")
+    net_loss = value("thymic_share_of_naive_production") * math.log(2) / value(half_life_parameter)  # per year
+    span = np.maximum(age - ref_age, 0.0)
+    flat = np.maximum(np.minimum(age, decline_start) - ref_age, 0.0)  # full thymic output (reference age to peak)
+    declining = np.maximum(age - decline_start, 0.0)
+    # thymic cells still present: flat part (entered before the decline, then decaying for `declining` years)
+    from_flat = np.exp(-net_loss * declining) * (1.0 - np.exp(-net_loss * flat))
+    from_declining = net_loss * _decay_difference_quotient(decline, net_loss, declining)
+    h = np.exp(-net_loss * span) + from_flat + from_declining
+    return float(h) if np.ndim(h) == 0 else h
+
+
+def naive_thymic_share_at_age(value: Callable[[str], Value], half_life_parameter: str, age_years: Value,
+                              thymic_age_factor: Value) -> Value:
+    """Share of naive production the thymus supplies at this age: the share at the reference age (den Braber
+    2012) up to it, then share x thymic output relative to the reference age / naive_history_factor (the
+    pool is held at its history by a per-cell division p = d (1 - this share), about constant: Westera 2015)."""
+    age = np.asarray(age_years, dtype=np.float64)
+    share = value("thymic_share_of_naive_production")
+    history = naive_history_factor(value, half_life_parameter, age)
+    later = share * np.minimum(np.asarray(thymic_age_factor, dtype=np.float64), 1.0) / history
+    out = np.where(age > value("lymphocyte_reference_age_years"), later, share)
+    return float(out) if np.ndim(out) == 0 else out
 
 
 def reference_adult_blood_volume_L(params: ParameterSet) -> float:
@@ -154,9 +212,9 @@ def lymphoid_module(ctx: BuildContext) -> Module:
     trec = _trec_marker(ctx, m, periphery, t, thymus, infant_turnover)
     clonotypes = _cd4_clonotypes(ctx, m, t, thymus)
     _naive_turnover(ctx, m, t.naive_cd4, t.naive_cd4_loss_per_day, t.cm_cd4, "naive_cd4_half_life_years",
-                    infant_turnover)
+                    infant_turnover, thymus.age_factor)
     _naive_turnover(ctx, m, t.naive_cd8, t.naive_cd8_loss_per_day, t.memory_cd8, "naive_cd8_half_life_years",
-                    infant_turnover)
+                    infant_turnover, thymus.age_factor)
     _memory_turnover(ctx, m, t)
     m.observables += _lymphoid_observables(frac / (bv * PER_UL), frac / (bv * 1e9), b, nk, t, trec, clonotypes)
     return m
@@ -220,12 +278,14 @@ def _t_cell_pools(ctx: BuildContext, m: Module, periphery: _Periphery) -> _TCell
     # A child's excess T cells are naive; memory cells accrue with age from none at birth to the adult split.
     mem_factor = memory_accrual_factor(ctx.p, ctx.patient.age_years)
     f4, f8 = ctx.p("cd4_naive_fraction"), ctx.p("cd8_naive_fraction")
-    N4 = cd4 - cd4_adult * (1.0 - f4) * mem_factor
-    N8 = cd8 - cd8_adult * (1.0 - f8) * mem_factor
-    M4 = cd4 - N4
+    M4 = cd4_adult * (1.0 - f4) * mem_factor
+    M8 = cd8_adult * (1.0 - f8) * mem_factor
+    # Past the reference age the naive pools are what their history leaves (naive_history_factor); memory pools
+    # keep their own set points (their niches do not take up the naive cells' room).
+    N4 = (cd4 - M4) * naive_history_factor(ctx.p, "naive_cd4_half_life_years", ctx.patient.age_years)
+    N8 = (cd8 - M8) * naive_history_factor(ctx.p, "naive_cd8_half_life_years", ctx.patient.age_years)
     CM = M4 * ctx.p("cd4_central_memory_share")
     EM = M4 - CM
-    M8 = cd8 - N8
     t = _TCellPools(
         naive_cd4=periphery.pool(ctx, m, "naive_cd4", "naive CD4 T cells", N4, "t_cell", "cd4"),
         cm_cd4=periphery.pool(ctx, m, "cm_cd4", "central-memory CD4 T cells", CM, "t_cell", "cd4"),
@@ -368,17 +428,17 @@ def _cd4_clonotypes(ctx: BuildContext, m: Module, t: _TCellPools, thymus: _Thymu
 
 
 def _naive_turnover(ctx: BuildContext, m: Module, name: str, loss_per_day: Value, memory: str, half_life: str,
-                    infant_turnover: Value) -> None:
-    """Homeostatic proliferation (the part of naive production the thymus does not supply), conversion to
-    memory and death of a naive pool."""
-    thymic_share = ctx.p("thymic_share_of_naive_production")
+                    infant_turnover: Value, thymic_age_factor: Value) -> None:
+    """Homeostatic proliferation (the part of naive production the thymus does not supply at the patient's age),
+    conversion to memory and death of a naive pool."""
+    thymic_share = naive_thymic_share_at_age(ctx.p, half_life, ctx.patient.age_years, thymic_age_factor)
     conv = ctx.p("naive_to_memory_share_of_loss")
+    inputs = (*NAIVE_HISTORY_PARAMETERS, half_life, *INFANT_TURNOVER_PARAMETERS)
     p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * loss_per_day + infant_turnover, "1/day",
-                   f"homeostatic proliferation of {name.replace('_', ' ')} cells",
-                   ("thymic_share_of_naive_production", half_life, *INFANT_TURNOVER_PARAMETERS),
-                   "p = (1 - thymic share) d + the infant excess")
+                   f"homeostatic proliferation of {name.replace('_', ' ')} cells", inputs,
+                   "p = (1 - thymic share at the patient's age) d + the infant excess")
     m.flow(f"{name}_proliferation", "proliferation", name, name, p, consume=0.0, feedbacks=("il7_like",),
-           parameters=("thymic_share_of_naive_production", half_life, *INFANT_TURNOVER_PARAMETERS))
+           parameters=inputs)
     m.flow(f"{name}_to_memory", "differentiation", name, memory, conv * loss_per_day,
            parameters=("naive_to_memory_share_of_loss", half_life))
     m.flow(f"{name}_death", "death", name, None, (1.0 - conv) * loss_per_day + infant_turnover,

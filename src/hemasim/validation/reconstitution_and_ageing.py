@@ -18,7 +18,7 @@ from statistics import NormalDist
 from hemasim.simulation import Result
 from hemasim.validation.base import AtAges, OwnRun, Readout
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of, value_after_graft
-from hemasim.validation.steady_state import _naive_cd8_per_uL
+from hemasim.validation.steady_state import _flux, _naive_cd8_per_uL, _proliferation_pct
 
 _Z_95 = NormalDist().inv_cdf(0.975)
 
@@ -61,6 +61,33 @@ _AGEING: dict[str, Readout] = {
                         - _final(at_age(_HB_LAST_AGE), "hemoglobin_g_per_dL")) / (_HB_LAST_AGE - _HB_FIRST_AGE)),
     "platelets_1e9_per_L_ratio_80_to_30": AtAges(
         lambda at_age: _final(at_age(80.0), "platelets_1e9_per_L") / _final(at_age(30.0), "platelets_1e9_per_L")),
+}
+
+# Naive T-cell kinetics with age (branch ageing, targets NK1-NK2): deuterium-labelling studies compare young adults
+# with elderly subjects; their groups' ages are not in the abstracts, so 25 and 70 years stand for them.
+_YOUNG_ADULT_AGE, _ELDERLY_AGE = 25.0, 70.0
+
+
+def _naive_division_ratio(pool: str) -> Readout:
+    """Per-cell division rate of a naive pool (its homeostatic-proliferation flux over its cells) in the elderly
+    over the same in young adults."""
+    return AtAges(lambda at_age: _proliferation_pct(at_age(_ELDERLY_AGE), pool)
+                  / _proliferation_pct(at_age(_YOUNG_ADULT_AGE), pool))
+
+
+def _thymic_share_of_naive_cd4_production(result: Result) -> float:
+    """Thymic CD4 export over all naive CD4 production (export + peripheral division) at the settled state."""
+    thymic = _flux(result, "thymic_export_cd4")
+    return thymic / (thymic + _flux(result, "naive_cd4_proliferation"))
+
+
+_NAIVE_KINETICS: dict[str, Readout] = {
+    "naive_cd4_division_ratio_70_to_25": _naive_division_ratio("naive_cd4"),
+    "naive_cd8_division_ratio_70_to_25": _naive_division_ratio("naive_cd8"),
+    "naive_cd4_thymic_share_of_production_at_25": AtAges(
+        lambda at_age: _thymic_share_of_naive_cd4_production(at_age(_YOUNG_ADULT_AGE))),
+    "naive_cd4_thymic_share_of_production_at_70": AtAges(
+        lambda at_age: _thymic_share_of_naive_cd4_production(at_age(_ELDERLY_AGE))),
 }
 
 # R4, R5: day 15 after an autologous graft given on day 2.
@@ -106,4 +133,4 @@ _TRANSPLANT: dict[str, Readout] = {
     "ms_hsct_cd4_ratio_month24_to_before": OwnRun(_ms_ratio_to_before("cd4_per_uL", 24.0)),
 }
 
-RECONSTITUTION_AND_AGEING: dict[str, Readout] = {**_AGEING, **_TRANSPLANT}
+RECONSTITUTION_AND_AGEING: dict[str, Readout] = {**_AGEING, **_NAIVE_KINETICS, **_TRANSPLANT}
