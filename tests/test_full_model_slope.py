@@ -1,9 +1,9 @@
-"""The generic full-model slope fit (hemasim.inference.full_model_slope): docetaxel's adopted fit reproduced bit for
-bit, the nab-paclitaxel data and recorded value, and the YAML record."""
+"""The generic full-model slope fit (hemasim.inference.full_model_slope): docetaxel's structure fit built through it
+(its recorded objective reproduced), the nab-paclitaxel data and recorded value, and the YAML record."""
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import shutil
 from pathlib import Path
 
@@ -22,40 +22,47 @@ from hemasim.inference.full_model_slope import (
 from hemasim.pharmacology import load_drug_set
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCETAXEL_SCRIPT = ROOT / "docs" / "fit_docetaxel_full_model.py"
+CHEMO_FIT = ROOT / "docs" / "images" / "chemo_fit.json"
 
 
-def _docetaxel_script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("fit_docetaxel_full_model", DOCETAXEL_SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def test_the_docetaxel_structure_fit_reproduces_its_recorded_objective_through_the_generic_problem() -> None:
+    """hemasim.inference.docetaxel builds its problem through the generic one (one objective, built once): at the
+    adopted structure and estimates it gives the objective the fit recorded (docs/images/chemo_fit.json), and
+    the Craig prior adds exactly its log-normal term on the mitotic transit."""
+    from hemasim.inference.docetaxel import CRAIG_PASSAGE_SD_LOG, _craig_mitotic_median, docetaxel_problem
+
+    adopted = json.loads(CHEMO_FIT.read_text(encoding="utf-8"))["adopted"]
+    slope, mitotic = adopted["estimates"]["slope"], adopted["estimates"]["mitotic_days"]
+    x = np.log10(np.array([[slope, mitotic]]))
+    with_prior = Objective(docetaxel_problem(adopted["stages"], adopted["divisions"]))
+    without = Objective(docetaxel_problem(adopted["stages"], adopted["divisions"], craig_prior=False))
+    assert with_prior.names == ("slope", "mitotic_days")
+    f_with, f_without = float(with_prior(x)[0]), float(without(x)[0])
+    assert f_with == pytest.approx(adopted["objective_course_and_craig"], rel=1e-6)
+    z = np.log(mitotic / _craig_mitotic_median()) / CRAIG_PASSAGE_SD_LOG
+    prior_term = 0.5 * z**2 + np.log(mitotic * CRAIG_PASSAGE_SD_LOG * np.sqrt(2.0 * np.pi))
+    assert f_with - f_without == pytest.approx(prior_term, rel=1e-9)
 
 
-def test_docetaxel_through_the_generic_fit_is_bit_identical() -> None:
-    """The generic problem for docetaxel_kloft2006, with the neutrophil structure fixed and the mitotic transit
-    free, has the same data and the same objective, bit for bit, as the adopted docetaxel structure fit's
-    problem (hemasim.inference.docetaxel, without the Craig prior, at 12 stages and 4 divisions)."""
-    from hemasim.inference import EstimatedParameter
-    from hemasim.inference.docetaxel import docetaxel_problem
+def test_docetaxel_course_is_the_kloft_chain_run_on_its_own() -> None:
+    """The generic spec's data for docetaxel are the Kloft chain after one 1-h infusion of 100 mg/m2, built here
+    without the spec (a plain Regimen, the chain's own run), on the full model's baseline."""
+    from hemasim.biology.body import body_surface_area_m2
+    from hemasim.inference.docetaxel import kloft_typical_course
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology import Regimen, friberg_model
+    from hemasim.simulation import Simulation
+    from hemasim.validation.patients import PATIENTS
 
-    reference = docetaxel_problem(12, 4, craig_prior=False)
-    mitotic = EstimatedParameter("mitotic_days", "neutrophil_mitotic_transit_days", 0.5, 15.0, 4.0, unit="day")
-    generic = full_model_slope_problem(SPECS["docetaxel_kloft2006"], free_healthy=(mitotic,), healthy_values={
-        "neutrophil_maturation_stages": 12, "neutrophil_precursor_divisions": 4})
-    assert np.array_equal(reference.measurements.value, generic.measurements.value)
-    assert np.array_equal(reference.measurements.time_days, generic.measurements.time_days)
-    x = np.log10(np.array([[20.0, 6.0], [42.06, 4.0]]))
-    assert np.array_equal(Objective(reference)(x), Objective(generic)(x))
-
-
-def test_docetaxel_course_matches_the_docetaxel_fit() -> None:
-    script = _docetaxel_script()
-    course = script.kloft_typical_course() if hasattr(script, "kloft_typical_course") else \
-        importlib.import_module("hemasim.inference.docetaxel").kloft_typical_course()
+    woman = PATIENTS["reference_female"]
+    dose = Regimen(0.0, "docetaxel", "iv_infusion", 100.0 * body_surface_area_m2(woman) * 1000.0, 1.0 / 24.0)
+    r = Simulation(friberg_model(load_drug_set("docetaxel_kloft2006"), woman), events=[dose]).run(21.0, 0.25)
+    anc = r.observable("anc_1e9_per_L")
+    days = np.arange(1.0, 22.0)
+    expected = np.interp(days, r.times, anc) / anc[0] * healthy_adult_parameters().value("anc_setpoint_1e9_per_L")
     spec = SPECS["docetaxel_kloft2006"]
-    assert np.array_equal(chain_typical_course(spec, spec.conditions[0]), course)
+    assert np.array_equal(chain_typical_course(spec, spec.conditions[0]), expected)
+    assert np.array_equal(kloft_typical_course(), expected)
 
 
 def test_nab_paclitaxel_data_are_the_chain_at_chen_doses() -> None:

@@ -25,20 +25,18 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy import stats
 
-__all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "adopted_structure", "emergence_term", "kloft_typical_course", "fit_structure",
-           "docetaxel_problem", "main"]
+__all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "adopted_structure", "docetaxel_problem", "emergence_term",
+           "fit_structure", "kloft_typical_course", "main", "mitotic_transit_parameter"]
 
 DRUG_SET = "docetaxel_kloft2006"
-SLOPE_PATH = "effects.0.full_model.slope_L_per_umol"
-#: Kloft 2006 residual SD on log ANC (DDMODEL00000224 $THETA(5) = 0.424093, as in nlmixr2lib)
-KLOFT_RESIDUAL_SD_LOG = 0.424
 DAYS = np.arange(1.0, 22.0)
 #: Craig 2016 tauNP (craigPars16, radivot/myelo): days from the committed neutrophil progenitor to the last division
 CRAIG_PASSAGE_DAYS = 7.3074
@@ -53,29 +51,22 @@ STAGE_GRID = (4, 12, 20, 30, 40, 60, 80, 160, 320)
 DIVISION_GRID = (3, 4, 5, 6, 8)
 
 
-def _patient() -> Any:
-    from hemasim.validation.patients import PATIENTS
+def _spec() -> Any:
+    from hemasim.inference.full_model_slope import SPECS
 
-    return PATIENTS["reference_female"]
-
-
-def _dose() -> Any:
-    from hemasim.biology.body import body_surface_area_m2
-    from hemasim.pharmacology import Regimen
-
-    return Regimen(0.0, "docetaxel", "iv_infusion", 100.0 * body_surface_area_m2(_patient()) * 1000.0, 1.0 / 24.0)
+    return SPECS[DRUG_SET]
 
 
 def kloft_typical_course() -> np.ndarray:
-    """The Kloft 2006 typical ANC (Friberg chain) on :data:`DAYS`, rescaled to the full model's baseline."""
-    from hemasim.parameters import healthy_adult_parameters
-    from hemasim.pharmacology import friberg_model, load_drug_set
-    from hemasim.simulation import Simulation
+    """The Kloft 2006 typical ANC (Friberg chain) on :data:`DAYS`, rescaled to the full model's baseline: the
+    data of the generic slope fit's docetaxel spec (:func:`hemasim.inference.full_model_slope.chain_typical_course`)."""
+    from hemasim.inference.full_model_slope import chain_typical_course
 
-    r = Simulation(friberg_model(load_drug_set(DRUG_SET), _patient()), events=[_dose()]).run(21.0, 0.25)
-    anc = r.observable("anc_1e9_per_L")
-    baseline = healthy_adult_parameters().value("anc_setpoint_1e9_per_L")
-    return np.asarray(np.interp(DAYS, r.times, anc) / anc[0] * baseline)
+    spec = _spec()
+    (condition,) = spec.conditions
+    if not np.array_equal(np.asarray(condition.observe_days), DAYS):
+        raise ValueError(f"{DRUG_SET}: the generic spec's observation days are not this fit's {DAYS.tolist()}")
+    return chain_typical_course(spec, condition)
 
 
 def emergence_term(stages: int, transit_days: float = 5.8) -> tuple[float, float]:
@@ -87,58 +78,32 @@ def emergence_term(stages: int, transit_days: float = 5.8) -> tuple[float, float
     return hours, 0.5 * ((hours - 0.5 * (lo + hi)) / sd) ** 2
 
 
-def _builder(stages: int, divisions: int) -> Callable[[Mapping[str, float]], Any]:
-    from hemasim.biology import healthy_human_model
-    from hemasim.inference.sources import drug_set_with_values
-    from hemasim.parameters import healthy_adult_parameters
-    from hemasim.pharmacology import DrugExposure, load_drug_set
-
-    ds0 = load_drug_set(DRUG_SET)
-    base = healthy_adult_parameters().with_values(neutrophil_maturation_stages=stages,
-                                                  neutrophil_precursor_divisions=divisions)
-
-    def build(values: Mapping[str, float]) -> Any:
-        ds = drug_set_with_values(ds0, {SLOPE_PATH: values["slope"]})
-        params = base.with_values(neutrophil_mitotic_transit_days=values["mitotic_days"])
-        return healthy_human_model(_patient(), params, aging=False, extensions=[DrugExposure(ds)])
-
-    return build
-
-
 def _craig_mitotic_median() -> float:
     from hemasim.parameters import healthy_adult_parameters
 
     return CRAIG_PASSAGE_DAYS - 1.0 / healthy_adult_parameters().value("neutrophil_progenitor_exit_rate_per_day")
 
 
-def docetaxel_problem(stages: int, divisions: int, craig_prior: bool = True) -> Any:
-    """The problem at one integer structure: slope and mitotic transit free, the Kloft course as data."""
-    from hemasim.inference import (
-        BuilderSource,
-        Condition,
-        EstimatedParameter,
-        Measurements,
-        NoiseModel,
-        ObservableSpec,
-        Problem,
-    )
+def mitotic_transit_parameter(craig_prior: bool = True) -> Any:
+    """The mitotic transit as a free healthy-model parameter (id ``mitotic_days``), with the Craig 2016 prior."""
+    from hemasim.inference import EstimatedParameter
     from hemasim.inference.problem import Prior
 
-    n = len(DAYS)
-    meas = Measurements(condition=np.array(["typical_woman"] * n), time_days=DAYS.copy(),
-                        observable=np.array(["anc"] * n), value=kloft_typical_course(),
-                        censored=np.zeros(n, dtype=bool),
-                        source="Kloft 2006 typical ANC course (DDMODEL00000224), docetaxel 100 mg/m2")
-    source = BuilderSource(_builder(stages, divisions), ("slope", "mitotic_days"), (_dose(),),
-                           label=f"full model, {stages} maturation stages, {divisions} precursor divisions")
     prior = Prior("lognormal", _craig_mitotic_median(), CRAIG_PASSAGE_SD_LOG) if craig_prior else None
-    params = (EstimatedParameter("slope", "slope", 1.0, 1000.0, 40.0, unit="L/umol"),
-              EstimatedParameter("mitotic_days", "mitotic_days", 0.5, 15.0, 4.0, unit="day", prior=prior))
-    return Problem(name=f"docetaxel full model ({stages} stages, {divisions} divisions)",
-                   conditions=(Condition("typical_woman", source),),
-                   observables=(ObservableSpec("anc", "anc_1e9_per_L",
-                                               NoiseModel("lognormal", KLOFT_RESIDUAL_SD_LOG)),),
-                   parameters=params, measurements=meas, rtol=1e-6)
+    return EstimatedParameter("mitotic_days", "neutrophil_mitotic_transit_days", 0.5, 15.0, 4.0, unit="day",
+                              prior=prior)
+
+
+def docetaxel_problem(stages: int, divisions: int, craig_prior: bool = True) -> Any:
+    """The problem at one integer structure: the generic full-model slope problem of ``docetaxel_kloft2006``
+    (:func:`hemasim.inference.full_model_slope.full_model_slope_problem`: the Kloft course as data, the slope
+    free) with the structure fixed and the mitotic transit free beside the slope."""
+    from hemasim.inference.full_model_slope import full_model_slope_problem
+
+    structure = {"neutrophil_maturation_stages": stages, "neutrophil_precursor_divisions": divisions}
+    problem = full_model_slope_problem(_spec(), healthy_values=structure,
+                                       free_healthy=(mitotic_transit_parameter(craig_prior),))
+    return replace(problem, name=f"docetaxel full model ({stages} stages, {divisions} divisions)")
 
 
 def _fit_point(stages: int, divisions: int, n_starts: int, profiles: bool, craig_prior: bool) -> dict[str, Any]:

@@ -140,6 +140,12 @@ def _cohort_readouts() -> dict[str, Readout]:
         key + "grade34_thrombocytopenia_pct": pct(lambda c: c.nadir_platelets < 50.0),
         key + "median_nadir_day": median(lambda c: c.nadir_day),
         key + "median_days_grade4": median(lambda c: c.days_anc_below_0p5),
+        # the episode's length where there is one (the label's "duration of severe neutropenia" is that of the
+        # episodes; the median over every patient counts those without one as 0 days)
+        key + "median_days_grade4_among_grade4": median(lambda c: c.days_anc_below_0p5[c.days_anc_below_0p5 > 0]),
+        key + "platelets_below_100_pct": pct(lambda c: c.nadir_platelets < 100.0),
+        key + "hemoglobin_below_11_pct": pct(lambda c: c.nadir_hemoglobin < 11.0),
+        key + "hemoglobin_below_8_pct": pct(lambda c: c.nadir_hemoglobin < 8.0),
     }
 
 
