@@ -68,24 +68,15 @@ def _sparse_jacobian_into(t, x, f0, scale, pinned, jac, xe, f1, colouring, entri
 
 
 @njit(inline="always")
-def _forward_substitute(v, jac, d_inverse, d_ptr, d_row, d_entry):  # pragma: no cover - compiled
-    """v = D^-1 v in place (D lower triangular in the chain's order: d_inverse = 1 / its diagonal; the other
-    entries by column)."""
+def _forward_substitute(v, d_unit, d_inverse, d_ptr, d_row):  # pragma: no cover - compiled
+    """v = D^-1 v in place. D = L diag(1 / d_inverse), L unit lower triangular in the chain's order (its entries
+    below the diagonal ``d_unit``, by column): one multiply-add per entry in the recurrence along a chain."""
     for e in range(d_inverse.shape[0]):
-        if v[e] != 0.0:
-            v[e] *= d_inverse[e]
-            for q in range(d_ptr[e], d_ptr[e + 1]):
-                v[d_row[q]] -= jac[d_entry[q]] * v[e]
-
-
-@njit(inline="always")
-def _backward_substitute(v, jac, d_inverse, d_ptr, d_row, d_entry):  # pragma: no cover - compiled
-    """v = D^-T v in place (see :func:`_forward_substitute`)."""
-    for e in range(d_inverse.shape[0] - 1, -1, -1):
-        acc = v[e]
+        ve = v[e]
         for q in range(d_ptr[e], d_ptr[e + 1]):
-            acc -= jac[d_entry[q]] * v[d_row[q]]
-        v[e] = acc * d_inverse[e] if acc != 0.0 else 0.0
+            v[d_row[q]] -= d_unit[q] * ve
+    for e in range(d_inverse.shape[0]):
+        v[e] *= d_inverse[e]
 
 
 @njit(inline="always")
@@ -116,16 +107,22 @@ def _safe_pivots(jac, shift, gross, pinned, d_inverse, blocks, threshold):  # pr
 
 
 @njit(inline="always")
-def _reduced_factor(jac, shift, gross, pinned, d_inverse, w, S, perm, lu_ptr, lu_col, lu_val, blocks,
+def _reduced_factor(jac, shift, gross, pinned, d_inverse, d_unit, w, S, perm, lu_ptr, lu_col, lu_val, blocks,
                     threshold):  # pragma: no cover - compiled
     """Factors of (J - shift I) by blocks: D's diagonal, and the Schur complement S = A - (B D^-1) C by the dense
-    LU (B has a few rows, C a few columns: each row of B D^-1 is one backward substitution). Returns _FACTORED,
+    LU (B has a few rows: each row of B D^-1 is a backward substitution over the stages upstream of it). Returns _FACTORED,
     SINGULAR (S is singular, hence J: det J = det D det S) or DENSE_NEEDED (a pivot of D is unsafe)."""
-    (order, d_diag, d_ptr, d_row, d_entry, coupled, c_ptr, c_row, c_entry, b_ptr, b_row, b_entry, b_rows, bt_ptr,
-     bt_col, bt_entry, a_row, a_col, a_entry) = blocks
+    order, d_diag, d_ptr, d_row, d_entry = blocks[0], blocks[1], blocks[2], blocks[3], blocks[4]
+    b_rows, bt_ptr, bt_col, bt_entry, a_row, a_col, a_entry = (blocks[12], blocks[13], blocks[14], blocks[15],
+                                                               blocks[16], blocks[17], blocks[18])
+    up_ptr, up_position, bc_ptr, bc_col, bc_row, bc_entry = (blocks[19], blocks[20], blocks[21], blocks[22],
+                                                             blocks[23], blocks[24])
     m, k = d_diag.shape[0], S.shape[0]
     if not _safe_pivots(jac, shift, gross, pinned, d_inverse, blocks, threshold):
         return DENSE_NEEDED
+    for e in range(m):
+        for q in range(d_ptr[e], d_ptr[e + 1]):
+            d_unit[q] = jac[d_entry[q]] * d_inverse[e]
     for i in range(k):
         for c in range(k):
             S[i, c] = 0.0
@@ -134,17 +131,21 @@ def _reduced_factor(jac, shift, gross, pinned, d_inverse, w, S, perm, lu_ptr, lu
     for i in range(k):
         if not pinned[order[m + i]]:
             S[i, i] -= shift
+    for e in range(m):
+        w[e] = 0.0
     for bi in range(b_rows.shape[0]):
-        for e in range(m):
-            w[e] = 0.0
         for q in range(bt_ptr[bi], bt_ptr[bi + 1]):
-            w[bt_col[q]] = jac[bt_entry[q]]
-        _backward_substitute(w, jac, d_inverse, d_ptr, d_row, d_entry)  # w = (row bi of B) D^-1
-        for ci in range(coupled.shape[0]):
-            acc = 0.0
-            for q in range(c_ptr[ci], c_ptr[ci + 1]):
-                acc += w[c_row[q]] * jac[c_entry[q]]
-            S[b_rows[bi], coupled[ci]] -= acc
+            w[bt_col[q]] = jac[bt_entry[q]] * d_inverse[bt_col[q]]
+        for u in range(up_ptr[bi], up_ptr[bi + 1]):  # w = (row bi of B) D^-1 = L^-T (diag^-1 row): backward over
+            e = up_position[u]  # the upstream positions
+            acc = w[e]
+            for q in range(d_ptr[e], d_ptr[e + 1]):
+                acc -= d_unit[q] * w[d_row[q]]
+            w[e] = acc
+        for q in range(bc_ptr[bi], bc_ptr[bi + 1]):
+            S[b_rows[bi], bc_col[q]] -= w[bc_row[q]] * jac[bc_entry[q]]
+        for u in range(up_ptr[bi], up_ptr[bi + 1]):
+            w[up_position[u]] = 0.0
     if not _lu_factor(S, perm):
         return SINGULAR
     _lu_compress(S, lu_ptr, lu_col, lu_val)
@@ -152,15 +153,15 @@ def _reduced_factor(jac, shift, gross, pinned, d_inverse, w, S, perm, lu_ptr, lu
 
 
 @njit(inline="always")
-def _reduced_solve_into(b, out, jac, d_inverse, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
+def _reduced_solve_into(b, out, jac, d_inverse, d_unit, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
                         blocks):  # pragma: no cover - compiled
     """out = (J - shift I)^-1 b from the factors of :func:`_reduced_factor`."""
-    (order, _, d_ptr, d_row, d_entry, coupled, c_ptr, c_row, c_entry, b_ptr, b_row, b_entry, _, _, _, _, _, _,
-     _) = blocks
+    order, d_ptr, d_row, coupled = blocks[0], blocks[2], blocks[3], blocks[5]
+    c_ptr, c_row, c_entry, b_ptr, b_row, b_entry = blocks[6], blocks[7], blocks[8], blocks[9], blocks[10], blocks[11]
     m, k = d_inverse.shape[0], S.shape[0]
     for e in range(m):
         y[e] = b[order[e]]
-    _forward_substitute(y, jac, d_inverse, d_ptr, d_row, d_entry)  # y = D^-1 b_E
+    _forward_substitute(y, d_unit, d_inverse, d_ptr, d_row)  # y = D^-1 b_E
     for i in range(k):
         rest_b[i] = b[order[m + i]]
     for e in range(m):
@@ -173,7 +174,7 @@ def _reduced_solve_into(b, out, jac, d_inverse, S, perm, lu_ptr, lu_col, lu_val,
         v = rest_x[coupled[ci]]
         for q in range(c_ptr[ci], c_ptr[ci + 1]):
             y[c_row[q]] -= jac[c_entry[q]] * v
-    _forward_substitute(y, jac, d_inverse, d_ptr, d_row, d_entry)  # x_E = D^-1 (b_E - C x_R)
+    _forward_substitute(y, d_unit, d_inverse, d_ptr, d_row)  # x_E = D^-1 (b_E - C x_R)
     for e in range(m):
         out[order[e]] = y[e]
     for i in range(k):
@@ -189,6 +190,7 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
     gross, f0, f1, xe, dx = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     jac = np.empty(entries[1].shape[0])
     d_inverse, w, y = np.empty(m), np.empty(m), np.empty(m)
+    d_unit = np.empty(blocks[4].shape[0])
     S = np.empty((k, k))
     perm = np.empty(k, dtype=np.int64)
     lu_ptr = np.empty(2 * k + 1, dtype=np.int64)
@@ -215,11 +217,12 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
         if refresh:
             _sparse_jacobian_into(t, x, f0, scale, pinned, jac, xe, f1, colouring, entries, rhs_args)
         if refresh or h > 0.0:  # Newton: J dx = -f; implicit Euler step of length h: (J - I/h) dx = -f
-            status = _reduced_factor(jac, 1.0 / h if h > 0.0 else 0.0, gross, pinned, d_inverse, w, S, perm, lu_ptr,
-                                     lu_col, lu_val, blocks, threshold)
+            status = _reduced_factor(jac, 1.0 / h if h > 0.0 else 0.0, gross, pinned, d_inverse, d_unit, w, S, perm,
+                                     lu_ptr, lu_col, lu_val, blocks, threshold)
             if status != _FACTORED:
                 return status
-        _reduced_solve_into(f0, dx, jac, d_inverse, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x, blocks)
+        _reduced_solve_into(f0, dx, jac, d_inverse, d_unit, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
+                            blocks)
         for j in range(n):
             dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
         _positive_update(x, dx)

@@ -49,6 +49,9 @@ class ChainElimination:
     * ``b_ptr``/``b_row``/``b_entry``: B by E column (rows: R positions); ``b_rows``: the R rows B has entries
       in, and ``bt_ptr``/``bt_col``/``bt_entry``: B by those rows (columns: E positions);
     * ``a_row``/``a_col``/``a_entry``: A's entries (R positions);
+    * ``up_ptr``/``up_position``: for each row of ``b_rows``, the E positions upstream of its entries (those its row
+      of B D^-1 can be non-zero at), last first; ``bc_ptr``/``bc_col``/``bc_row``/``bc_entry``: the entries of C
+      in those positions (column: R position, row: E position), by row of ``b_rows``;
     * ``pivot_threshold``: see :data:`PIVOT_THRESHOLD`.
     """
 
@@ -75,6 +78,12 @@ class ChainElimination:
     a_row: np.ndarray
     a_col: np.ndarray
     a_entry: np.ndarray
+    up_ptr: np.ndarray
+    up_position: np.ndarray
+    bc_ptr: np.ndarray
+    bc_col: np.ndarray
+    bc_row: np.ndarray
+    bc_entry: np.ndarray
     pivot_threshold: float = PIVOT_THRESHOLD
 
     @property
@@ -86,7 +95,7 @@ class ChainElimination:
         return (self.entry_ptr, self.entry_row, self.entry_col, self.entry_fd, self.order, self.d_diag, self.d_ptr,
                 self.d_row, self.d_entry, self.coupled, self.c_ptr, self.c_row, self.c_entry, self.b_ptr, self.b_row,
                 self.b_entry, self.b_rows, self.bt_ptr, self.bt_col, self.bt_entry, self.a_row, self.a_col,
-                self.a_entry)
+                self.a_entry, self.up_ptr, self.up_position, self.bc_ptr, self.bc_col, self.bc_row, self.bc_entry)
 
 
 def _columns_rows(colouring: Colouring, n: int) -> list[list[int]]:
@@ -171,6 +180,36 @@ def _by_column(columns: int, items: list[tuple[int, int, int]]) -> tuple[np.ndar
             np.array([e for _, _, e in items], dtype=np.int64))
 
 
+def _schur_rows(m: int, d_items: list[tuple[int, int, int]], bt_ptr: np.ndarray, bt_col: np.ndarray,
+                c_items: list[tuple[int, int, int]]
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(up_ptr, up_position, bc_ptr, bc_col, bc_row, bc_entry) of :class:`ChainElimination`: a row of B D^-1 is
+    non-zero only upstream of the row's entries in B (a stage's output reaches the row through the stages after
+    it), so its backward substitution and its products with C visit those positions only."""
+    feeds: list[list[int]] = [[] for _ in range(m)]  # D's edges reversed: row -> the columns feeding it
+    for c, r, _ in d_items:
+        feeds[r].append(c)
+    up_ptr, up_position, bc_ptr, bc_col, bc_row, bc_entry = [0], [], [0], [], [], []
+    for bi in range(len(bt_ptr) - 1):
+        upstream, stack = set(), [int(e) for e in bt_col[bt_ptr[bi]:bt_ptr[bi + 1]]]
+        while stack:
+            e = stack.pop()
+            if e not in upstream:
+                upstream.add(e)
+                stack.extend(feeds[e])
+        up_position += sorted(upstream, reverse=True)
+        up_ptr.append(len(up_position))
+        for c, r, q in sorted(c_items):
+            if r in upstream:
+                bc_col.append(c)
+                bc_row.append(r)
+                bc_entry.append(q)
+        bc_ptr.append(len(bc_entry))
+    up_ptr_a, up_position_a, bc_ptr_a, bc_col_a, bc_row_a, bc_entry_a = (
+        np.array(a, dtype=np.int64) for a in (up_ptr, up_position, bc_ptr, bc_col, bc_row, bc_entry))
+    return up_ptr_a, up_position_a, bc_ptr_a, bc_col_a, bc_row_a, bc_entry_a
+
+
 def chain_elimination(model: CompiledModel, colouring: Colouring) -> ChainElimination | None:
     """The block structure of ``model``'s Jacobian (see :class:`ChainElimination`); None when no state can be
     eliminated (the dense LU serves)."""
@@ -211,5 +250,6 @@ def chain_elimination(model: CompiledModel, colouring: Colouring) -> ChainElimin
     return ChainElimination(
         entry_ptr, entry_row, entry_col, entry_fd, np.array(chain + rest, dtype=np.int64), d_diag, d_ptr, d_row,
         d_entry, np.array(coupled, dtype=np.int64), c_ptr, c_row, c_entry, b_ptr, b_row, b_entry,
-        np.array(b_rows, dtype=np.int64), bt_ptr, bt_col, bt_entry, np.array([r for r, _, _ in a_items], dtype=np.int64), np.array([c for _, c, _ in a_items], dtype=np.int64),
-        np.array([q for _, _, q in a_items], dtype=np.int64))
+        np.array(b_rows, dtype=np.int64), bt_ptr, bt_col, bt_entry, np.array([r for r, _, _ in a_items], dtype=np.int64),
+        np.array([c for _, c, _ in a_items], dtype=np.int64), np.array([q for _, _, q in a_items], dtype=np.int64),
+        *_schur_rows(m, d_items, bt_ptr, bt_col, c_items))
