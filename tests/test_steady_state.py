@@ -11,7 +11,7 @@ import pytest
 from hemasim.biology import healthy_human_model
 from hemasim.simulation import steady_state
 from hemasim.solvers import SolverError
-from hemasim.solvers.steady import balance_residual, jacobian_colouring
+from hemasim.solvers.steady import NewtonSteadyState, balance_residual, jacobian_colouring
 
 
 def _one_patient_cohort(model, **arrays):
@@ -51,7 +51,8 @@ def test_coloured_jacobian_is_the_column_by_column_one(static_reference_model):
             assert not np.any(alone[outside])  # and the column reaches no other row
 
 
-def test_a_fixed_point_that_is_not_isolated_is_found_not_a_system_error(static_reference_model):
+@pytest.mark.parametrize("linear_solve", ["auto", "reduced"])  # one patient: the dense kernel, unless forced
+def test_a_fixed_point_that_is_not_isolated_is_found_not_a_system_error(static_reference_model, linear_solve):
     # Without niche feedback (gain 0: a corner of the sensitivity screen's box) HSC self-renewal equals
     # differentiation at every pool size: a line of fixed points, a singular Jacobian. Plain Newton used to
     # raise inside numba's parallel loop (seen as a SystemError); the pseudo-transient fallback converges.
@@ -64,18 +65,19 @@ def test_a_fixed_point_that_is_not_isolated_is_found_not_a_system_error(static_r
     x0[hsc] *= 1.05  # any pool size is a fixed point now
     x0[blood] *= 1.05  # and off balance elsewhere, so that Newton has work to do
     cohort = _one_patient_cohort(model, fb_params=fbp, x0=x0)
-    x = steady_state(cohort)[0]
+    x = NewtonSteadyState(linear_solve=linear_solve).states(cohort)[0]
     assert np.max(balance_residual(replace(model, fb_params=fbp), x)) < 1e-10
     assert x[hsc] == pytest.approx(x0[hsc], rel=1e-6)  # the neutral pool stays where it was put
     assert x[blood] != x0[blood]  # while the blood pool balanced
 
 
-def test_no_fixed_point_is_a_clear_solver_error(static_reference_model):
+@pytest.mark.parametrize("linear_solve", ["auto", "reduced"])
+def test_no_fixed_point_is_a_clear_solver_error(static_reference_model, linear_solve):
     model = static_reference_model
     rate = model.rate.copy()
     rate[0] = np.nan  # a non-finite flux: the linear system cannot be solved
     with pytest.raises(SolverError, match=r"steady state not found for 1 patient\(s\); first: index 0: .*singular"):
-        steady_state(_one_patient_cohort(model, rate=rate))
+        NewtonSteadyState(linear_solve=linear_solve).states(_one_patient_cohort(model, rate=rate))
 
 
 def test_a_cohort_steady_state_balances_every_patient():
@@ -90,6 +92,9 @@ def test_the_status_codes_are_the_kernels():
     from hemasim.solvers import _kernel, steady
 
     assert (_kernel.CONVERGED, _kernel.NOT_CONVERGED, _kernel.SINGULAR) == (0, 1, steady.SINGULAR)
+    from hemasim.solvers import _steady_kernel
+
+    assert _steady_kernel.DENSE_NEEDED not in (_kernel.CONVERGED, _kernel.NOT_CONVERGED, _kernel.SINGULAR)
 
 
 # ------------------------------------------------------------------ block elimination of the transit chains
@@ -134,8 +139,6 @@ def _perturbed_patients(model):
 
 
 def test_the_reduced_solve_finds_the_dense_solves_fixed_points(static_reference_model):
-    from hemasim.solvers.steady import NewtonSteadyState
-
     cohort = _perturbed_patients(static_reference_model)
     dense = NewtonSteadyState(linear_solve="dense").states(cohort)
     reduced = NewtonSteadyState(linear_solve="reduced").states(cohort)
@@ -176,7 +179,7 @@ def test_a_patient_with_unsafe_eliminated_pivots_is_solved_densely(static_refere
 def test_a_model_without_transit_stages_is_solved_densely():
     from hemasim.model import Feedback, FeedbackKind, Model, Module, Signal
     from hemasim.parameters import ParameterSet
-    from hemasim.solvers.steady import NewtonSteadyState, chain_elimination
+    from hemasim.solvers.steady import chain_elimination
 
     m = Module("toy")  # two pools, each read by the feedback on its own flows: nothing to eliminate
     m.compartment("a", "a pool", 2.0)

@@ -107,10 +107,11 @@ def _safe_pivots(jac, shift, gross, pinned, d_inverse, blocks, threshold):  # pr
 
 
 @njit(inline="always")
-def _reduced_factor(jac, shift, gross, pinned, d_inverse, d_unit, w, S, perm, lu_ptr, lu_col, lu_val, blocks,
+def _reduced_factor(jac, shift, gross, pinned, d_inverse, d_unit, w, bd, S, perm, lu_ptr, lu_col, lu_val, blocks,
                     threshold):  # pragma: no cover - compiled
-    """Factors of (J - shift I) by blocks: D's diagonal, and the Schur complement S = A - (B D^-1) C by the dense
-    LU (B has a few rows: each row of B D^-1 is a backward substitution over the stages upstream of it). Returns _FACTORED,
+    """Factors of (J - shift I) by blocks: D's diagonal (d_inverse, d_unit), the rows of B D^-1 (bd: each a backward
+    substitution over the stages upstream of that row of B, a handful of rows) and the Schur complement
+    S = A - (B D^-1) C by the dense LU. Returns _FACTORED,
     SINGULAR (S is singular, hence J: det J = det D det S) or DENSE_NEEDED (a pivot of D is unsafe)."""
     order, d_diag, d_ptr, d_row, d_entry = blocks[0], blocks[1], blocks[2], blocks[3], blocks[4]
     b_rows, bt_ptr, bt_col, bt_entry, a_row, a_col, a_entry = (blocks[12], blocks[13], blocks[14], blocks[15],
@@ -144,7 +145,8 @@ def _reduced_factor(jac, shift, gross, pinned, d_inverse, d_unit, w, S, perm, lu
             w[e] = acc
         for q in range(bc_ptr[bi], bc_ptr[bi + 1]):
             S[b_rows[bi], bc_col[q]] -= w[bc_row[q]] * jac[bc_entry[q]]
-        for u in range(up_ptr[bi], up_ptr[bi + 1]):
+        for u in range(up_ptr[bi], up_ptr[bi + 1]):  # kept for the solves (B D^-1 b_E), w cleared for the next row
+            bd[u] = w[up_position[u]]
             w[up_position[u]] = 0.0
     if not _lu_factor(S, perm):
         return SINGULAR
@@ -153,20 +155,20 @@ def _reduced_factor(jac, shift, gross, pinned, d_inverse, d_unit, w, S, perm, lu
 
 
 @njit(inline="always")
-def _reduced_solve_into(b, out, jac, d_inverse, d_unit, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
+def _reduced_solve_into(b, out, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
                         blocks):  # pragma: no cover - compiled
     """out = (J - shift I)^-1 b from the factors of :func:`_reduced_factor`."""
-    order, d_ptr, d_row, coupled = blocks[0], blocks[2], blocks[3], blocks[5]
-    c_ptr, c_row, c_entry, b_ptr, b_row, b_entry = blocks[6], blocks[7], blocks[8], blocks[9], blocks[10], blocks[11]
+    order, d_ptr, d_row, coupled, c_ptr, c_row, c_entry = (blocks[0], blocks[2], blocks[3], blocks[5], blocks[6],
+                                                           blocks[7], blocks[8])
+    b_rows, up_ptr, up_position = blocks[12], blocks[19], blocks[20]
     m, k = d_inverse.shape[0], S.shape[0]
-    for e in range(m):
-        y[e] = b[order[e]]
-    _forward_substitute(y, d_unit, d_inverse, d_ptr, d_row)  # y = D^-1 b_E
     for i in range(k):
         rest_b[i] = b[order[m + i]]
-    for e in range(m):
-        for q in range(b_ptr[e], b_ptr[e + 1]):
-            rest_b[b_row[q]] -= jac[b_entry[q]] * y[e]  # b_R - B D^-1 b_E
+    for bi in range(b_rows.shape[0]):  # b_R - B D^-1 b_E
+        acc = 0.0
+        for u in range(up_ptr[bi], up_ptr[bi + 1]):
+            acc += bd[u] * b[order[up_position[u]]]
+        rest_b[b_rows[bi]] -= acc
     _lu_solve_into(S, perm, lu_ptr, lu_col, lu_val, rest_b, rest_x)  # x_R
     for e in range(m):
         y[e] = b[order[e]]
@@ -187,16 +189,20 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
     """_kernel_numba._newton_solve with the block-eliminated linear solves; also returns DENSE_NEEDED."""
     n, m = x.shape[0], blocks[1].shape[0]
     k = n - m
-    gross, f0, f1, xe, dx = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
-    jac = np.empty(entries[1].shape[0])
-    d_inverse, w, y = np.empty(m), np.empty(m), np.empty(m)
-    d_unit = np.empty(blocks[4].shape[0])
-    S = np.empty((k, k))
-    perm = np.empty(k, dtype=np.int64)
-    lu_ptr = np.empty(2 * k + 1, dtype=np.int64)
-    lu_col = np.empty(k * k, dtype=np.int64)
-    lu_val = np.empty(k * k)
-    rest_b, rest_x = np.empty(k), np.empty(k)
+    n_jac, n_unit, n_bd = entries[1].shape[0], blocks[4].shape[0], blocks[20].shape[0]
+    # two allocations carved into the buffers (one each cost about as much as a chord iteration's solve)
+    work = np.empty(5 * n + n_jac + 3 * m + n_unit + n_bd + 2 * k * k + 2 * k)
+    gross, f0, f1, xe, dx = work[:n], work[n:2 * n], work[2 * n:3 * n], work[3 * n:4 * n], work[4 * n:5 * n]
+    at = 5 * n
+    jac, at = work[at:at + n_jac], at + n_jac
+    d_inverse, w, y, at = work[at:at + m], work[at + m:at + 2 * m], work[at + 2 * m:at + 3 * m], at + 3 * m
+    d_unit, at = work[at:at + n_unit], at + n_unit
+    bd, at = work[at:at + n_bd], at + n_bd
+    S, at = work[at:at + k * k].reshape((k, k)), at + k * k
+    lu_val, at = work[at:at + k * k], at + k * k
+    rest_b, rest_x = work[at:at + k], work[at + k:at + 2 * k]
+    indices = np.empty(k + 2 * k + 1 + k * k, dtype=np.int64)
+    perm, lu_ptr, lu_col = indices[:k], indices[k:3 * k + 1], indices[3 * k + 1:]
     h = first_step_days
     last_worst = -1.0
     for it in range(max_iter + 1):
@@ -217,11 +223,11 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
         if refresh:
             _sparse_jacobian_into(t, x, f0, scale, pinned, jac, xe, f1, colouring, entries, rhs_args)
         if refresh or h > 0.0:  # Newton: J dx = -f; implicit Euler step of length h: (J - I/h) dx = -f
-            status = _reduced_factor(jac, 1.0 / h if h > 0.0 else 0.0, gross, pinned, d_inverse, d_unit, w, S, perm,
-                                     lu_ptr, lu_col, lu_val, blocks, threshold)
+            status = _reduced_factor(jac, 1.0 / h if h > 0.0 else 0.0, gross, pinned, d_inverse, d_unit, w, bd, S,
+                                     perm, lu_ptr, lu_col, lu_val, blocks, threshold)
             if status != _FACTORED:
                 return status
-        _reduced_solve_into(f0, dx, jac, d_inverse, d_unit, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
+        _reduced_solve_into(f0, dx, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
                             blocks)
         for j in range(n):
             dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero

@@ -1,7 +1,8 @@
 """Where a run starts: steady-state strategies for one patient or a cohort.
 
 * :class:`NewtonSteadyState` - the fixed point near the model's built state (numba chord Newton on all
-  cores, with pseudo-transient continuation for the patients plain Newton does not converge);
+  cores, with pseudo-transient continuation for the patients plain Newton does not converge; a cohort's linear
+  systems solved by block elimination of the transit stages, :mod:`hemasim.solvers._steady_structure`);
 * :class:`GivenState` - states the caller supplies (a state saved from an earlier run, a perturbed one).
 """
 
