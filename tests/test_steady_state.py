@@ -11,7 +11,7 @@ import pytest
 from hemasim.biology import healthy_human_model
 from hemasim.simulation import steady_state
 from hemasim.solvers import SolverError
-from hemasim.solvers.steady import balance_residual, jacobian_colouring
+from hemasim.solvers.steady import NewtonSteadyState, balance_residual, jacobian_colouring
 
 
 def _one_patient_cohort(model, **arrays):
@@ -51,7 +51,8 @@ def test_coloured_jacobian_is_the_column_by_column_one(static_reference_model):
             assert not np.any(alone[outside])  # and the column reaches no other row
 
 
-def test_a_fixed_point_that_is_not_isolated_is_found_not_a_system_error(static_reference_model):
+@pytest.mark.parametrize("linear_solve", ["auto", "reduced"])  # one patient: the dense kernel, unless forced
+def test_a_fixed_point_that_is_not_isolated_is_found_not_a_system_error(static_reference_model, linear_solve):
     # Without niche feedback (gain 0: a corner of the sensitivity screen's box) HSC self-renewal equals
     # differentiation at every pool size: a line of fixed points, a singular Jacobian. Plain Newton used to
     # raise inside numba's parallel loop (seen as a SystemError); the pseudo-transient fallback converges.
@@ -64,18 +65,19 @@ def test_a_fixed_point_that_is_not_isolated_is_found_not_a_system_error(static_r
     x0[hsc] *= 1.05  # any pool size is a fixed point now
     x0[blood] *= 1.05  # and off balance elsewhere, so that Newton has work to do
     cohort = _one_patient_cohort(model, fb_params=fbp, x0=x0)
-    x = steady_state(cohort)[0]
+    x = NewtonSteadyState(linear_solve=linear_solve).states(cohort)[0]
     assert np.max(balance_residual(replace(model, fb_params=fbp), x)) < 1e-10
     assert x[hsc] == pytest.approx(x0[hsc], rel=1e-6)  # the neutral pool stays where it was put
     assert x[blood] != x0[blood]  # while the blood pool balanced
 
 
-def test_no_fixed_point_is_a_clear_solver_error(static_reference_model):
+@pytest.mark.parametrize("linear_solve", ["auto", "reduced"])
+def test_no_fixed_point_is_a_clear_solver_error(static_reference_model, linear_solve):
     model = static_reference_model
     rate = model.rate.copy()
     rate[0] = np.nan  # a non-finite flux: the linear system cannot be solved
     with pytest.raises(SolverError, match=r"steady state not found for 1 patient\(s\); first: index 0: .*singular"):
-        steady_state(_one_patient_cohort(model, rate=rate))
+        NewtonSteadyState(linear_solve=linear_solve).states(_one_patient_cohort(model, rate=rate))
 
 
 def test_a_cohort_steady_state_balances_every_patient():
@@ -90,3 +92,105 @@ def test_the_status_codes_are_the_kernels():
     from hemasim.solvers import _kernel, steady
 
     assert (_kernel.CONVERGED, _kernel.NOT_CONVERGED, _kernel.SINGULAR) == (0, 1, steady.SINGULAR)
+    from hemasim.solvers import _steady_kernel
+
+    assert _steady_kernel.DENSE_NEEDED not in (_kernel.CONVERGED, _kernel.NOT_CONVERGED, _kernel.SINGULAR)
+
+
+# ------------------------------------------------------------------ block elimination of the transit chains
+def _cohort_of(model, x0s, **arrays):
+    """A cohort of copies of the one-patient ``model``, patient i starting from x0s[i] (its other arrays
+    replaced by ``arrays``, each (N, ...))."""
+    n = len(x0s)
+    fields = {"rate": model.rate, "yield_": model.yield_, "fb_params": model.fb_params}
+    stacked = {k: np.ascontiguousarray(arrays.get(k, np.repeat(v[None], n, axis=0))) for k, v in fields.items()}
+    return replace(model, n_patients=n, x0=np.ascontiguousarray(x0s), obs_state_w=np.repeat(model.obs_state_w[None], n, 0),
+                   obs_flux_w=np.repeat(model.obs_flux_w[None], n, 0), **stacked)
+
+
+def test_the_eliminated_states_are_the_transit_stages_in_the_order_cells_pass(static_reference_model):
+    from hemasim.solvers._steady_structure import chain_elimination
+
+    model = static_reference_model
+    blocks = chain_elimination(model, jacobian_colouring(model))
+    chain = [model.state_names[s] for s in blocks.order[:blocks.n_eliminated]]
+    maturing = [f"neutrophil_maturing_{i}" for i in range(1, 81)]
+    assert [s for s in chain if s.startswith("neutrophil_maturing_")] == maturing  # all 80, upstream first
+    assert chain.index("neutrophil_precursor_8") < chain.index("neutrophil_maturing_1")
+    read = {model.state_names[j] for j in model.sig_idx}  # what feedbacks read closes the loops: kept
+    assert not read & set(chain)
+    assert {"mpp", "blood_hspc"}.isdisjoint(chain)  # HSPC egress and homing: a cycle, kept
+    assert sorted(blocks.order) == list(range(model.n_states))
+    position = {s: p for p, s in enumerate(blocks.order[:blocks.n_eliminated])}
+    assert all(position[blocks.order[r]] > e for e in range(blocks.n_eliminated)
+               for r in blocks.d_row[blocks.d_ptr[e]:blocks.d_ptr[e + 1]])  # D lower triangular
+
+
+def _perturbed_patients(model):
+    """The healthy patient, others with their states and parameters moved, and one with a pinned transit state."""
+    rng = np.random.default_rng(3)
+    x0s = [model.x0] + [model.x0 * rng.uniform(0.8, 1.25, model.n_states) for _ in range(4)]
+    pinned = model.x0.copy()
+    pinned[model.index("trec_cd4")] = 0.0  # an eliminated state pinned at zero (nothing reads it)
+    x0s.append(pinned)
+    rate = np.repeat(model.rate[None], len(x0s), axis=0) * rng.uniform(0.7, 1.4, (len(x0s), len(model.rate)))
+    rate[0] = model.rate
+    return _cohort_of(model, np.array(x0s), rate=rate)
+
+
+def test_the_reduced_solve_finds_the_dense_solves_fixed_points(static_reference_model):
+    cohort = _perturbed_patients(static_reference_model)
+    dense = NewtonSteadyState(linear_solve="dense").states(cohort)
+    reduced = NewtonSteadyState(linear_solve="reduced").states(cohort)
+    np.testing.assert_allclose(reduced, dense, rtol=1e-10, atol=0.0)
+    assert np.all(reduced >= 0.0) and reduced[-1, static_reference_model.index("trec_cd4")] == 0.0
+    for i in range(cohort.n_patients):
+        free = cohort.x0[i] != 0.0  # a pinned state's inflow has nowhere to go: it is left out of the balance
+        assert np.max(balance_residual(cohort.patient(i), reduced[i])[free]) < 1e-10
+    assert np.array_equal(NewtonSteadyState().states(cohort), reduced)  # a cohort's default
+
+
+def test_a_patient_with_unsafe_eliminated_pivots_is_solved_densely(static_reference_model, monkeypatch):
+    from hemasim.solvers import _kernel_numba, _steady_kernel, steady
+
+    cohort = _perturbed_patients(static_reference_model)
+    blocks = steady.chain_elimination(cohort, jacobian_colouring(cohort))
+    everything_unsafe = replace(blocks, pivot_threshold=np.inf)  # no pivot is safe: every patient to the dense LU
+    arrays = everything_unsafe.kernel_arrays()
+    _, status = _steady_kernel.steady_state_reduced(
+        cohort.x0, 0.0, np.maximum(cohort.x0, 1.0), *cohort.kernel_arrays(), 1e-10, 60, 0.0,
+        jacobian_colouring(cohort), arrays[:4], arrays[4:], everything_unsafe.pivot_threshold)
+    # the healthy patient is balanced where it starts (no linear solve); every other one is sent to the dense LU
+    assert status[0] == _kernel_numba.CONVERGED and np.all(status[1:] == _steady_kernel.DENSE_NEEDED)
+    solved_densely = []
+    dense_kernel = _kernel_numba.steady_state_batch
+
+    def counting(x0, *args):
+        solved_densely.append(len(x0))
+        return dense_kernel(x0, *args)
+
+    monkeypatch.setattr(_kernel_numba, "steady_state_batch", counting)
+    monkeypatch.setattr(steady, "chain_elimination", lambda *_: everything_unsafe)
+    x = steady.NewtonSteadyState(linear_solve="reduced").states(cohort)
+    assert solved_densely == [cohort.n_patients - 1]
+    np.testing.assert_array_equal(x, steady.NewtonSteadyState(linear_solve="dense").states(cohort))
+
+
+def test_a_model_without_transit_stages_is_solved_densely():
+    from hemasim.model import Feedback, FeedbackKind, Model, Module, Signal
+    from hemasim.parameters import ParameterSet
+    from hemasim.solvers.steady import chain_elimination
+
+    m = Module("toy")  # two pools, each read by the feedback on its own flows: nothing to eliminate
+    m.compartment("a", "a pool", 2.0)
+    m.compartment("b", "b pool", 1.0)
+    m.signals += [Signal("a_pool", {"a": 1.0}), Signal("b_pool", {"b": 1.0})]
+    m.feedbacks += [Feedback("a_law", FeedbackKind.POWER, (2.0, -0.5, 1e-9), "a_pool"),
+                    Feedback("b_law", FeedbackKind.POWER, (1.0, -0.5, 1e-9), "b_pool")]
+    m.flow("a_in", "source", None, "a", 1.0, feedbacks=("a_law",))
+    m.flow("a_to_b", "maturation", "a", "b", 0.5)
+    m.flow("b_out", "death", "b", None, 0.5, feedbacks=("b_law",))
+    model = Model([m], ParameterSet("empty", {})).compile()
+    assert chain_elimination(model, jacobian_colouring(model)) is None
+    x = NewtonSteadyState(linear_solve="reduced").states(_cohort_of(model, np.array([model.x0, 2 * model.x0])))
+    np.testing.assert_allclose(x, [[2.0, 4.0], [2.0, 4.0]], rtol=1e-9)  # a_in = a_to_b = b_out = 1 cell/day

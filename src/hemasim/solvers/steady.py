@@ -1,7 +1,8 @@
 """Where a run starts: steady-state strategies for one patient or a cohort.
 
 * :class:`NewtonSteadyState` - the fixed point near the model's built state (numba chord Newton on all
-  cores, with pseudo-transient continuation for the patients plain Newton does not converge);
+  cores, with pseudo-transient continuation for the patients plain Newton does not converge; a cohort's linear
+  systems solved by block elimination of the transit stages, :mod:`hemasim.solvers._steady_structure`);
 * :class:`GivenState` - states the caller supplies (a state saved from an earlier run, a perturbed one).
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from hemasim.solvers import SolverError, patient_states
+from hemasim.solvers._steady_structure import ChainElimination, Colouring, chain_elimination
 
 if TYPE_CHECKING:
     from hemasim.model import CompiledModel
@@ -45,6 +47,11 @@ class NewtonSteadyState(InitialState):
 
     The healthy model is built at its reference point; for other ages the thymus and T-cell pools
     move, and a Newton solve finds where. ``tol`` bounds the largest |dx/dt| relative to the gross flux.
+    ``linear_solve`` picks how each Newton step's linear system is solved: ``"reduced"`` block-eliminates the
+    transit chains (:mod:`hemasim.solvers._steady_structure`; the dense LU serves a model without them and a
+    patient whose eliminated pivots are unsafe), ``"dense"`` is the LU of all states; ``"auto"`` is reduced for
+    cohorts and dense for one patient (whose ahead-of-time kernel spares numba's import). Same iterates up to
+    rounding, hence the same fixed points.
     """
 
     tol: float = 1e-10
@@ -52,6 +59,7 @@ class NewtonSteadyState(InitialState):
     #: iterations of the pseudo-transient fallback (slow modes of decades mislead plain Newton)
     continuation_iterations: int = 600
     continuation_first_step_days: float = 1.0
+    linear_solve: Literal["auto", "reduced", "dense"] = "auto"
 
     def states(self, model: CompiledModel, t: float = 0.0) -> np.ndarray:
         if model.n_patients is not None:
@@ -67,18 +75,14 @@ class NewtonSteadyState(InitialState):
 
         Raises :class:`~hemasim.solvers.SolverError` naming the first patient without one.
         """
-        from hemasim.solvers._kernel import steady_state_batch  # lazily: numba is slow to import
-
-        newton: Callable[..., tuple[np.ndarray, np.ndarray]] = steady_state_batch  # (numba's stubs lack the args)
-
         colouring = jacobian_colouring(model)
-        x, status = newton(model.x0, float(t), np.maximum(model.x0, 1.0), *model.kernel_arrays(), self.tol,
-                           self.newton_iterations, 0.0, colouring)
+        reduced = self.linear_solve == "reduced" or (self.linear_solve == "auto" and model.x0.shape[0] > 1)
+        blocks = chain_elimination(model, colouring) if reduced else None
+        x, status = _newton(model, t, self.tol, self.newton_iterations, 0.0, colouring, blocks)
         bad = np.nonzero(status)[0]
         if len(bad):  # plain Newton lost its way (slow modes, a singular Jacobian): follow the dynamics there
-            sub = _some_patients(model, bad)
-            x[bad], status[bad] = newton(sub.x0, float(t), np.maximum(sub.x0, 1.0), *sub.kernel_arrays(), self.tol,
-                                         self.continuation_iterations, self.continuation_first_step_days, colouring)
+            x[bad], status[bad] = _newton(_some_patients(model, bad), t, self.tol, self.continuation_iterations,
+                                          self.continuation_first_step_days, colouring, blocks)
             bad = np.nonzero(status)[0]
         if len(bad):
             first = int(bad[0])
@@ -90,11 +94,34 @@ class NewtonSteadyState(InitialState):
         return x
 
 
+def _newton(model: CompiledModel, t: float, tol: float, iterations: int, first_step_days: float,
+            colouring: Colouring, blocks: ChainElimination | None) -> tuple[np.ndarray, np.ndarray]:
+    """(states, status) of every patient from the numba Newton: block-eliminated solves where ``blocks`` are
+    given, the dense kernel for the patients whose eliminated pivots are unsafe and where they are not."""
+    from hemasim.solvers._kernel import steady_state_batch  # lazily: numba is slow to import
+
+    dense: Callable[..., tuple[np.ndarray, np.ndarray]] = steady_state_batch  # (numba's stubs lack the args)
+    settings = (tol, iterations, first_step_days, colouring)
+    if blocks is None:
+        return dense(model.x0, float(t), np.maximum(model.x0, 1.0), *model.kernel_arrays(), *settings)
+    from hemasim.solvers._steady_kernel import DENSE_NEEDED, steady_state_reduced
+
+    reduced: Callable[..., tuple[np.ndarray, np.ndarray]] = steady_state_reduced
+    arrays = blocks.kernel_arrays()
+    x, status = reduced(model.x0, float(t), np.maximum(model.x0, 1.0), *model.kernel_arrays(), *settings,
+                        arrays[:4], arrays[4:], blocks.pivot_threshold)
+    unsafe = np.nonzero(status == DENSE_NEEDED)[0]
+    if len(unsafe):
+        sub = _some_patients(model, unsafe)
+        x[unsafe], status[unsafe] = dense(sub.x0, float(t), np.maximum(sub.x0, 1.0), *sub.kernel_arrays(), *settings)
+    return x, status
+
+
 #: status codes of the numba Newton (hemasim.solvers._kernel; repeated here so that numba is not imported)
 SINGULAR = 2
 
 
-def jacobian_colouring(model: CompiledModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def jacobian_colouring(model: CompiledModel) -> Colouring:
     """The structure of the model's Jacobian, for finite differences that perturb many states at once.
 
     State c reaches the fluxes of the flows it is the source of, and of the flows whose feedbacks read a signal
