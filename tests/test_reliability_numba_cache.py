@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hemasim.solvers._cache import numba_cache_folder
+from hemasim.solvers._cache import numba_cache_folder, rebuild_when_inlined_sources_change
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -62,3 +62,19 @@ def test_the_kernels_import_and_compile_from_a_read_only_install(tmp_path: Path)
                "import hemasim.solvers._kernel_numba\n")
     plain = subprocess.run([sys.executable, "-c", without], env=env, capture_output=True, text=True, timeout=120)
     assert plain.returncode != 0 and "no locator available" in plain.stderr  # what the fallback avoids
+
+
+def test_a_kernel_is_rebuilt_when_a_module_it_inlines_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """numba checks only the defining file's stamp; an edit of an inlined helper module must touch that file."""
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    kernel, helper = tmp_path / "kernel.py", tmp_path / "helper.py"
+    kernel.write_text("")
+    helper.write_text("def f(): return 1\n")
+    os.utime(kernel, (1_000_000, 1_000_000))
+    assert rebuild_when_inlined_sources_change(kernel, (helper,))  # records the digest
+    assert kernel.stat().st_mtime == 1_000_000  # nothing cached before the record: no rebuild forced
+    assert not rebuild_when_inlined_sources_change(kernel, (helper,))  # unchanged helper: cache kept
+    helper.write_text("def f(): return 2\n")
+    assert rebuild_when_inlined_sources_change(kernel, (helper,))
+    assert kernel.stat().st_mtime > 1_000_000  # numba now sees a newer source and recompiles
+    assert not rebuild_when_inlined_sources_change(kernel, (helper,))

@@ -8,6 +8,7 @@ Called by the kernel modules before they define their ``cache=True`` functions (
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import tempfile
@@ -87,3 +88,29 @@ def kernel_cache_folder(source_file: str | Path) -> Path:
         assert user_cache is not None
         return user_cache
     return folder
+
+
+def rebuild_when_inlined_sources_change(source_file: str | Path, inlined_sources: tuple[str | Path, ...]) -> bool:
+    """Make numba rebuild the cached kernels of ``source_file`` when a module they inline has changed.
+
+    numba's on-disk cache checks only the stamp of the file that defines a kernel, so a kernel that compiles in
+    functions of other modules (``inline="always"`` helpers, the shared right-hand side) would be loaded stale after
+    an edit there. A digest of those modules is kept beside the cache; when it differs, ``source_file`` is touched
+    (numba then sees a newer source and recompiles). Returns whether it touched. A read-only install cannot be
+    edited, so failing to write is ignored.
+    """
+    digest = hashlib.sha256()
+    for path in inlined_sources:
+        digest.update(Path(path).read_bytes())
+    source = Path(source_file).resolve()
+    record = kernel_cache_folder(source) / f"{source.stem}.inlined-sources.sha256"
+    try:
+        if record.is_file() and record.read_text() == digest.hexdigest():
+            return False
+        record.parent.mkdir(parents=True, exist_ok=True)
+        if record.is_file():  # a changed module: the first use (no record) has no stale cache of ours to drop
+            os.utime(source)
+        record.write_text(digest.hexdigest())
+    except OSError:
+        return False
+    return True

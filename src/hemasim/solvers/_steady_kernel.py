@@ -6,8 +6,9 @@ refreshes, pseudo-transient shifts and positive updates. Only the linear solve d
 transit states (:mod:`hemasim.solvers._steady_structure`) instead of the dense LU of all states, which gives the same
 dx up to rounding at a fraction of the cost (the dense one sweeps n^2 entries several times per Jacobian).
 
-numba's cache checks only this file's date: after editing the right-hand side or the Newton helpers in
-``_kernel_numba.py`` (inlined here), delete ``hemasim/solvers/__pycache__`` so these kernels are rebuilt too.
+numba's cache checks only this file's date; the right-hand side and the Newton helpers are compiled in from
+``_kernel_numba.py`` (and through it ``_dopri.py`` and the laws), so an edit there makes
+:func:`~hemasim.solvers._cache.rebuild_when_inlined_sources_change` touch this file and numba rebuild these kernels.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from hemasim.solvers._cache import ensure_numba_cache
+from hemasim.model import laws
+from hemasim.solvers import _dopri, _kernel_numba
+from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
 from hemasim.solvers._kernel_numba import (
     CONVERGED,
     NOT_CONVERGED,
@@ -32,6 +35,7 @@ from hemasim.solvers._kernel_numba import (
 )
 
 ensure_numba_cache(__file__)  # before the cache=True functions below are defined
+rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, laws.__file__))
 
 #: a patient whose eliminated block has a zero, non-finite or too small pivot: solved by the dense path instead
 DENSE_NEEDED = 3
