@@ -67,12 +67,15 @@ PARAMETERS = [
                 "2021 (the paper itself was not reachable with the search tools)"), bounds=(1.0, 365.0)),
     param("st_hspc_baseline_self_renewal_ratio", 0.5, "1",
           "proliferation/exit ratio of short-term repopulating cells at rest (amplification 1/(1-r) = 2)",
-          Assumed(ENGRAFTMENT, "as the committed progenitor pools"), bounds=(0.0, 0.95)),
+          Assumed(ENGRAFTMENT, "as the committed progenitor pools; Zheng 2021's ST stage amplifies 1000-fold (aST), "
+                  "not ours; the joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.05-0.9 "
+                  "(docs/joint_fit.md): not identified"), bounds=(0.0, 0.95)),
     param("st_hspc_max_proliferation_fold", 8.0, "1",
           "largest fold increase of short-term repopulating cell proliferation when their pool is empty",
           Assumed(ENGRAFTMENT, "at r = 0.5 and a 20-day residence an emptied pool regrows at up to 15%/day, so "
                   "counts recover within about two months of engraftment, as clinically (with 4: ANC 2.2e9/L "
-                  "and Hb 7.7 g/dL at their lows after an allogeneic PBSC graft, against 3.1 and 9.1)"),
+                  "and Hb 7.7 g/dL at their lows after an allogeneic PBSC graft, against 3.1 and 9.1); the joint "
+                  "fit's calibration data (T2, T10, T11, C9) are flat in it over 1-12 (docs/joint_fit.md)"),
           bounds=(1.0, 20.0)),
     param("cord_blood_cd34_potency_fold", 5.0, "1",
           "repopulating content of a cord-blood CD34+ cell relative to an adult (marrow or mobilised) CD34+ cell",
