@@ -268,6 +268,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--starts", type=int, default=4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-profiles", action="store_true")
+    parser.add_argument("--no-unfitted", action="store_true", help="profiles only, without unfitted_effects")
     parser.add_argument("--max-points", type=int, default=30, help="profile points per direction")
     parser.add_argument("--at", type=Path, default=None, help="a previous --out file: profile from its estimates")
     parser.add_argument("--out", type=Path, default=None)
@@ -291,8 +292,9 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
                      for d, b, a in zip(CALIBRATION_DATA, before, after, strict=True)]}
     if not args.no_profiles:
         natural = dict(zip(objective.names, map(float, objective.natural(best[None])[0]), strict=True))
-        report["unfitted"] = unfitted_effects(natural)
-        print(json.dumps(report["unfitted"]), flush=True)
+        if not args.no_unfitted:
+            report["unfitted"] = unfitted_effects(natural)
+            print(json.dumps(report["unfitted"]), flush=True)
         profiles = []
         for name in objective.names:  # one at a time, each printed when done (a long run shows its progress)
             profiles += profile_likelihood(objective, best, [name], max_points=args.max_points)

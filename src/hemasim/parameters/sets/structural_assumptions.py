@@ -18,7 +18,9 @@ PARAMETERS = [
     # Stem and multipotent compartments
     param("hsc_max_self_renewal_probability", 0.95, "1",
           "probability that an HSC daughter stays an HSC when the niche is nearly empty",
-          Assumed("HSC pool regrowth after transplant", "close to 1 so an emptied niche refills in about a year"),
+          Assumed("HSC pool regrowth after transplant", "close to 1 so an emptied niche refills in about a year; "
+                  "no human value found (docs/joint_fit.md); the joint fit's calibration data (T2, T10, T11, C9) "
+                  "are flat in it over 0.8-1 and lose an engraftment datum below about 0.75: not identified"),
           bounds=(0.5, 1.0)),
     param("hsc_max_division_fold", 10.0, "1",
           "largest fold increase of the HSC division rate when the niche is nearly empty",
@@ -26,16 +28,22 @@ PARAMETERS = [
                   "HSCs leave quiescence and cycle within days after transplantation; an order of magnitude"),
           bounds=(1.0, 100.0)),
     param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
-          Assumed("HSC pool regrowth", "moderate steepness"), bounds=(0.5, 8.0)),
+          Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); the "
+                  "joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.5-8: not identified"),
+          bounds=(0.5, 8.0)),
     param("mpp_residence_days", 10.0, "day", "mean time a multipotent progenitor spends before committing",
-          Assumed(RECOVERY, "order of weeks for short-term repopulation"), bounds=(1.0, 60.0)),
+          Assumed(RECOVERY, "order of weeks for short-term repopulation; Zheng 2021's tauMPP = 2 d is a stage that "
+                  "amplifies 1000-fold, not ours; the joint fit (docs/joint_fit.md; T2, T10, T11, C9) trades it "
+                  "against the graft content and runs to the 60-day bound: not identified"), bounds=(1.0, 60.0)),
     param("clp_residence_days", 7.0, "day", "mean residence of common lymphoid progenitors",
           Assumed(LYMPHOID, "order of a week"), bounds=(1.0, 60.0)),
     # Committed myeloid progenitor pools: proliferation share and feedback
     param("progenitor_baseline_self_renewal_ratio", 0.5, "1",
           "proliferation/exit ratio of committed progenitor pools at homeostasis "
           "(amplification 1/(1-r) = 2); the feedback can raise it towards 1, never to it",
-          Assumed(RECOVERY, "leaves room for feedback-driven amplification"), bounds=(0.05, 0.95)),
+          Assumed(RECOVERY, "leaves room for feedback-driven amplification; joint fit (docs/joint_fit.md; T2, T10, "
+                  "T11, C9) with the other marrow parameters assumed: profile minimum near 0.5, 95% interval (open "
+                  "below 0.22, about 0.66]: bounded from above only"), bounds=(0.05, 0.95)),
     param("erythroid_progenitor_exit_rate_per_day", 1.0 / 7.0, "1/day",
           "exit rate of the erythroid progenitor pool (BFU-E/CFU-E)", Assumed(RECOVERY, "about a week"),
           bounds=(0.01, 10.0)),
