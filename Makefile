@@ -58,7 +58,7 @@ $(WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm
 	@touch $(WARM_STAMP)
 
-# the clone-engine kernels and the ahead-of-time one-patient module (together ~1/3 of the warm-up's compile time),
+# the clone-engine kernels and the ahead-of-time one-patient module (together ~40% of the warm-up's compile time),
 # built by a second process on the other core (ruff and mypy follow it there), so that the warm-up finds both done
 # when it gets to them: the same calls as hemasim.solvers.warm's clonal and ahead-of-time steps (were this one late,
 # the warm-up builds them itself: same cache, same result; where the module cannot be built, the warm-up says why).
