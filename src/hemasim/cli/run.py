@@ -14,6 +14,11 @@ from hemasim.cli._errors import EXIT_IO, fail, written
 
 #: seconds a run goes on before a terminal shows a spinner (rich is imported then, not in a quicker run: ~0.04 s)
 SPINNER_DELAY_S = 0.5
+#: BLAS threads of a fresh ``hemasim run`` process unless the user set OPENBLAS_NUM_THREADS (docs/performance.md,
+#: goal 1): its matrix products (observables: a few hundred time points by ~130 states) take microseconds on one
+#: core, while every further OpenBLAS thread spin-waits for work after numpy's import and after each product before
+#: it sleeps - on 2 cores about 0.15 s of CPU in a 0.35 s run, for no gain. Outputs are bit for bit the same.
+RUN_BLAS_THREADS = "1"
 
 
 def run(
@@ -30,6 +35,7 @@ def run(
                                 help="Write report.html (--no-report: only the data files, faster)."),
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
+    _fewer_blas_threads()
     from hemasim.assembly import run_scenario
     from hemasim.io import OUTPUT_FILES, OutputError, check_output_folder, write_run_outputs
     from hemasim.scenario import ScenarioError, load_scenario
@@ -65,6 +71,13 @@ def run(
         files = written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
                                                         static_report=static_report, report=report))
     _say_written(f"{len(files)} files to ", out, ": " + ", ".join(f.name for f in files))
+
+
+def _fewer_blas_threads() -> None:
+    """:data:`RUN_BLAS_THREADS` for OpenBLAS, which reads it when it loads: only where numpy is not loaded yet (a
+    fresh process; not a test or a notebook that calls this command in-process) and the user set none."""
+    if "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", RUN_BLAS_THREADS)
 
 
 def _colours() -> bool:
