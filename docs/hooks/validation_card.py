@@ -3,11 +3,18 @@
 It runs ``hemasim.validation.run_validation()`` (what ``hemasim validate --json`` writes) on the code being
 documented, so the published card is never older than the model it describes. A covered target that fails is
 shown as failed; it does not stop the build (``hemasim validate`` and the test suite judge the model).
+
+``HEMASIM_VALIDATION_CARD=card.json`` (written by ``hemasim validate --json card.json`` on the same code) renders that
+card instead of computing it again: the test suite builds the site with a card of a few groups, which the validation
+tests judge on their own, instead of a third run of the costliest groups.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -72,8 +79,13 @@ def card_markdown(card: dict[str, Any], version: str) -> str:
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
     import hemasim
-    from hemasim.validation import run_validation
 
-    card = run_validation().to_json()
+    given = os.environ.get("HEMASIM_VALIDATION_CARD")
+    if given:
+        card = json.loads(Path(given).read_text(encoding="utf-8"))
+    else:
+        from hemasim.validation import run_validation
+
+        card = run_validation().to_json()
     files.append(File.generated(config, PAGE, content=card_markdown(card, hemasim.__version__)))
     return files
