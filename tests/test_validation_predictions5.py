@@ -66,3 +66,20 @@ def test_donation_scenarios_take_450_mL_after_a_settled_start(name, sex):
     (donation,) = s.interventions
     assert donation.volume_mL == 450
     assert donation.day == 10  # the read-outs take the last output before day 10 as the donor's own value
+
+
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after V1-V5 were committed (371c39e): V1, V2, V4, V5 pass, V3 fails (notes in targets.yaml). Held
+    so that a model change that moves them shows up. Each is one deterministic run (no cohort, no Monte Carlo)."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(["whole_blood_donation_and_autologous_engraftment"])
+    assert {t.id: t.status for t in report.targets} == {
+        "V1": "pass", "V2": "pass", "V3": "fail", "V4": "pass", "V5": "pass"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["donation_450mL_man_hb_ratio_day3"] == pytest.approx(0.918, abs=0.003)
+    assert values["donation_450mL_man_hb_ratio_day28"] == pytest.approx(0.971, abs=0.003)
+    assert values["donation_450mL_woman_hb_ratio_day3"] == pytest.approx(0.886, abs=0.003)
+    assert values["auto_aubmc_neutrophil_engraftment_day_5p8e6"] == pytest.approx(13.0, abs=1.0)
+    assert values["auto_aubmc_platelet_engraftment_day_5p8e6"] == pytest.approx(31.0, abs=1.0)
