@@ -26,6 +26,7 @@ PREDICTIONS |= {"T7", "T8", "T9"}  # engraft: engraftment predictions, chosen be
 PREDICTIONS |= {"P11", "P12", "P13", "P14", "P15", "P16", "P17"}  # predict2: chemotherapy schedules, 2-unit RBC
 PREDICTIONS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitution after auto-HSCT, ageing
 PREDICTIONS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy incidence by schedule, engraftment, pegfilgrastim
+PREDICTIONS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation (Ziegler 2015, Stangerup 2017), autologous engraftment (AUBMC)
 
 
 def _targets() -> dict[str, dict]:

@@ -1,0 +1,85 @@
+"""V1-V5 (branch predict5): every band is the one computed from the source's figures, the scenarios say what the
+targets describe, and the targets are predictions with registered read-outs."""
+
+import math
+from pathlib import Path
+
+import pytest
+
+from hemasim.scenario import load_scenario
+from hemasim.validation import load_targets
+from hemasim.validation.predictions5 import PREDICTIONS5
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "validation" / "scenarios"
+Z_95 = 1.959964
+
+
+def _targets() -> dict[str, dict]:
+    return {t["id"]: t for group in load_targets().values() for t in group}
+
+
+def _band(target_id: str, readout: str) -> list[float]:
+    return next(c["band"] for c in _targets()[target_id]["checks"] if c["readout"] == readout)
+
+
+def ratio_interval(before: float, se_before: float, after: float, se_after: float) -> tuple[float, float]:
+    """95% interval of after/before from the two means' standard errors, combined on the log scale as independent."""
+    ratio = after / before
+    se_log = math.hypot(se_before / before, se_after / after)
+    return ratio * math.exp(-Z_95 * se_log), ratio * math.exp(Z_95 * se_log)
+
+
+# (target, read-out, mean before, its SE, mean after, its SE), as printed in the abstracts
+RATIO_BANDS = [
+    ("V1", "donation_450mL_man_hb_ratio_day3", 9.3, 0.11, 8.6, 0.1),  # Ziegler 2015, Hb mmol/L
+    ("V2", "donation_450mL_man_hb_ratio_day28", 43.8, 0.5, 42.8, 0.5),  # Ziegler 2015, Hct %
+    ("V3", "donation_450mL_woman_hb_ratio_day3", 8.4, 0.1, 7.8, 0.1),  # Stangerup 2017, Hb mmol/L
+]
+
+
+@pytest.mark.parametrize(("target_id", "readout", "before", "se_before", "after", "se_after"), RATIO_BANDS)
+def test_donation_bands_are_the_intervals_of_the_ratio_of_means(target_id, readout, before, se_before, after,
+                                                                se_after):
+    low, high = ratio_interval(before, se_before, after, se_after)
+    assert _band(target_id, readout) == [pytest.approx(low, abs=5e-4), pytest.approx(high, abs=5e-4)]
+
+
+def test_engraftment_bands_are_the_cohort_ranges():
+    assert _band("V4", "auto_aubmc_neutrophil_engraftment_day_5p8e6") == [1, 97]  # AUBMC abstract
+    assert _band("V5", "auto_aubmc_platelet_engraftment_day_5p8e6") == [7, 46]
+
+
+def test_v1_to_v5_are_predictions_with_registered_readouts():
+    targets = _targets()
+    for i in range(1, 6):
+        t = targets[f"V{i}"]
+        assert t["class"] == "prediction"
+        assert t["band_basis"] == "uncertainty"
+        assert all(c["readout"] in PREDICTIONS5 for c in t["checks"])
+
+
+@pytest.mark.parametrize(("name", "sex"), [("blood_donation_450mL_man", "male"),
+                                          ("blood_donation_450mL_woman", "female")])
+def test_donation_scenarios_take_450_mL_after_a_settled_start(name, sex):
+    s = load_scenario(SCENARIOS / f"{name}.yaml")
+    assert s.patient.sex == sex
+    (donation,) = s.interventions
+    assert donation.volume_mL == 450
+    assert donation.day == 10  # the read-outs take the last output before day 10 as the donor's own value
+
+
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after V1-V5 were committed (371c39e): V1, V2, V4, V5 pass, V3 fails (notes in targets.yaml). Held
+    so that a model change that moves them shows up. Each is one deterministic run (no cohort, no Monte Carlo)."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(["whole_blood_donation_and_autologous_engraftment"])
+    assert {t.id: t.status for t in report.targets} == {
+        "V1": "pass", "V2": "pass", "V3": "fail", "V4": "pass", "V5": "pass"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["donation_450mL_man_hb_ratio_day3"] == pytest.approx(0.918, abs=0.003)
+    assert values["donation_450mL_man_hb_ratio_day28"] == pytest.approx(0.971, abs=0.003)
+    assert values["donation_450mL_woman_hb_ratio_day3"] == pytest.approx(0.886, abs=0.003)
+    assert values["auto_aubmc_neutrophil_engraftment_day_5p8e6"] == pytest.approx(13.0, abs=1.0)
+    assert values["auto_aubmc_platelet_engraftment_day_5p8e6"] == pytest.approx(31.0, abs=1.0)
