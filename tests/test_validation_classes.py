@@ -107,16 +107,18 @@ def _target(tid: str, cls: str, status: str, basis: str = "uncertainty", edge: b
 def test_only_predictions_count_as_validation():
     report = ValidationReport([
         _target("P1", "prediction", "pass", "uncertainty", edge=True), _target("P2", "prediction", "fail"),
-        _target("P3", "prediction", "pass", "judgement"), _target("K1", "calibration", "pass"),
+        _target("P3", "prediction", "pass", "judgement"), _target("P4", "prediction", "pass", "range"),
+        _target("K1", "calibration", "pass"),
         _target("S1", "consistency", "pass"), _target("S2", "consistency", "pass")])
     assert report.summary() == (
-        "predictions: 2 pass / 3 (1 on a published interval, 0 on a stated threshold or direction, 1 on a project "
+        "predictions: 3 pass / 4 (2 on a published interval: 1 on the uncertainty of a published estimate, 1 within "
+        "a published spread of patients; 0 on a stated threshold or direction, 1 on a project "
         "band; 1 near an edge); calibration (fitted, not validation): 1 pass / 1; consistency checks (not "
         "validation): 2 pass / 2")
-    assert report.class_counts()["prediction"] == {"pass": 2, "fail": 1, "near edge": 1}
+    assert report.class_counts()["prediction"] == {"pass": 3, "fail": 1, "near edge": 1}
     card = report.to_json()
     assert card["targets"][0]["class"] == "prediction" and card["targets"][0]["near_edge"] is True
-    assert card["targets"][3]["calibrated_on"] is True and card["classes"]["consistency"] == {"pass": 2}
+    assert card["targets"][4]["calibrated_on"] is True and card["classes"]["consistency"] == {"pass": 2}
 
 
 def test_the_docs_table_is_generated_from_the_targets():

@@ -54,7 +54,8 @@ def test_v1_to_v5_are_predictions_with_registered_readouts():
     for i in range(1, 6):
         t = targets[f"V{i}"]
         assert t["class"] == "prediction"
-        assert t["band_basis"] == "uncertainty"
+        # V1-V3: the uncertainty of the donors' mean Hb; V4, V5: the range of the transplanted patients
+        assert t["band_basis"] == ("uncertainty" if i <= 3 else "range")
         assert all(c["readout"] in PREDICTIONS5 for c in t["checks"])
 
 

@@ -23,7 +23,7 @@ from hemasim.validation.readouts import find_readout
 
 Status = Literal["pass", "fail", "partial", "not covered", "info"]
 TargetClass = Literal["prediction", "calibration", "consistency"]
-BandBasis = Literal["uncertainty", "threshold", "exact", "judgement"]
+BandBasis = Literal["uncertainty", "range", "threshold", "exact", "judgement"]
 TARGET_CLASSES: tuple[str, ...] = get_args(TargetClass)
 BAND_BASES: tuple[str, ...] = get_args(BandBasis)
 
@@ -142,14 +142,17 @@ class ValidationReport:
             return [t for t in covered if t.status in ("pass", "partial")], covered
 
         passed, covered = judged("prediction")
-        published = ("uncertainty", "exact")  # the source's interval, or its value itself
-        by_basis = {"uncertainty": sum(t.band_basis in published for t in passed),
-                    **{b: sum(t.band_basis == b for t in passed) for b in ("threshold", "judgement")}}
+        estimate = ("uncertainty", "exact")  # the uncertainty of the source's estimate, or its value itself
+        by_basis = {"uncertainty": sum(t.band_basis in estimate for t in passed),
+                    **{b: sum(t.band_basis == b for t in passed) for b in ("range", "threshold", "judgement")}}
         near = sum(t.near_edge for t in passed)
         cal_passed, cal = judged("calibration")
         con_passed, con = judged("consistency")
-        return (f"predictions: {len(passed)} pass / {len(covered)} ({by_basis['uncertainty']} on a published interval, "
-                f"{by_basis['threshold']} on a stated threshold or direction, {by_basis['judgement']} on a project "
+        published = by_basis["uncertainty"] + by_basis["range"]
+        return (f"predictions: {len(passed)} pass / {len(covered)} ({published} on a published interval: "
+                f"{by_basis['uncertainty']} on the uncertainty of a published estimate, {by_basis['range']} within "
+                f"a published spread of patients; {by_basis['threshold']} on a stated threshold or direction, "
+                f"{by_basis['judgement']} on a project "
                 f"band; {near} near an edge); calibration (fitted, not validation): {len(cal_passed)} pass / "
                 f"{len(cal)}; consistency checks (not validation): {len(con_passed)} pass / {len(con)}")
 
