@@ -180,12 +180,14 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, s
 
 
 @njit(inline="always")
-def _split_coefficients(fb_buf, rate, flow_fb, consume, yld, src, split_flow, leave, feed):  # pragma: no cover
-    """The implicit part L at the current feedbacks (``fb_buf``, as rhs_into left them): leave[s] = the rate at
-    which the implicit flows take from state s, feed[k] = the rate at which implicit flow k adds to its target, per
-    cell of its source (each flow's rate times its feedback multipliers; a negative one counts as zero in L)."""
-    for s in range(leave.shape[0]):
-        leave[s] = 0.0
+def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
+                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw):  # pragma: no cover - compiled
+    """The implicit part L at state x (``fb_buf``, ``sig_buf``: its feedbacks and signals, as rhs_into left them):
+    leave[s] = the rate at which the implicit flows take from state s, feed[k] = the rate at which implicit flow k
+    adds to its target, per cell of its source. Each flow's coefficient is its rate times its feedback multipliers;
+    where a multiplier reads the source itself (``self_reads``), the flux's derivative by the source instead (a
+    saturable elimination: L then takes its stiffness). A negative coefficient counts as zero."""
+    self_entry, self_feedback, self_weight = self_reads
     for k in range(split_flow.shape[0]):
         f = split_flow[k]
         c = rate[f]
@@ -194,6 +196,24 @@ def _split_coefficients(fb_buf, rate, flow_fb, consume, yld, src, split_flow, le
             if idx < 0:
                 break
             c *= fb_buf[idx]
+        raw[k] = c
+        feed[k] = c
+    for q in range(self_entry.shape[0]):  # d flux / d source = c (1 + x sum_j w_j F_j'(s_j) / F_j)
+        k = self_entry[q]
+        j = self_feedback[q]
+        xs = x[src[split_flow[k]]]
+        s = sig_buf[fb_signal[j]]
+        ds = 1e-6 * s if s > 0.0 else 1e-300
+        p = fb_params[j]
+        f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, s, p[0], p[1], p[2], p[3], p[4])
+        f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, s + ds, p[0], p[1], p[2], p[3], p[4])
+        if xs > 0.0 and f0 != 0.0:
+            feed[k] += raw[k] * xs * self_weight[q] * (f1 - f0) / (ds * f0)
+    for s in range(leave.shape[0]):
+        leave[s] = 0.0
+    for k in range(split_flow.shape[0]):
+        f = split_flow[k]
+        c = feed[k]
         if not c > 0.0:  # also NaN
             c = 0.0
         leave[src[f]] += consume[f] * c
@@ -270,7 +290,7 @@ def _apply_implicit(y, out, leave, feed, split_ptr, split_target):  # pragma: no
 def _ark_stage(stage, t, h, x, K, KI, Y, split, rhs_args):  # pragma: no cover - compiled
     """Stage ``stage`` (a literal): its state Y (one forward substitution), implicit slope KI[stage] = L Y and total
     slope K[stage] = f(Y)."""
-    structure, leave, feed, _ = split
+    structure, leave, feed = split[0], split[1], split[2]
     stage_input(stage, h, x, K, KI, Y)
     _implicit_solve(h * GAMMA, Y, leave, feed, structure)
     _apply_implicit(Y, KI[stage], leave, feed, structure[4], structure[5])
@@ -288,20 +308,22 @@ def _ark_step_slopes(t, h, x, K, KI, Y, split, rhs_args):  # pragma: no cover - 
 
 
 @njit(inline="always")
-def _freeze_split(x, KI, split, rhs_args):  # pragma: no cover - compiled
+def _freeze_split(t, x, KI, split, rhs_args):  # pragma: no cover - compiled
     """At an accepted state x whose slope rhs_into has just computed: the implicit part L frozen at its feedbacks,
     and KI[0] = L x."""
-    structure, leave, feed, split_flow = split
-    src, rate, consume, yld, flow_fb, fb_buf = rhs_args[0], rhs_args[2], rhs_args[3], rhs_args[4], rhs_args[5], \
-        rhs_args[15]
-    _split_coefficients(fb_buf, rate, flow_fb, consume, yld, src, split_flow, leave, feed)
+    structure, leave, feed, split_flow, self_reads, raw = split
+    (src, _, rate, consume, yld, flow_fb, _, _, _, fb_kind, fb_signal, fb_params, fb_offset, fb_scale, sig_buf,
+     fb_buf, _) = rhs_args
+    _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
+                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw)
     _apply_implicit(x, KI[0], leave, feed, structure[4], structure[5])
 
 
 @njit(cache=True)
 def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, split_order, split_block_ptr,
-             split_block_of, split_local, split_ptr, split_flow, split_target, src, dst, rate, consume, yld, flow_fb,
-             sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale):  # pragma: no cover
+             split_block_of, split_local, split_ptr, split_flow, split_target, self_entry, self_feedback, self_weight,
+             src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
+             fb_scale):  # pragma: no cover
     """As :func:`dopri5` (same arguments, results and statuses), by the IMEX method of :mod:`hemasim.solvers._ark`;
     ``split_*``: the implicit flows (:class:`hemasim.solvers.split.ImplicitSplit`)."""
     n = x0.shape[0]
@@ -312,7 +334,8 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
                 np.empty(rate.shape[0]))
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK)), np.empty(MAX_BLOCK))  # and the small blocks' buffers
-    split = (structure, np.empty(n), np.empty(split_flow.shape[0]), split_flow)
+    split = (structure, np.empty(n), np.empty(split_flow.shape[0]), split_flow, (self_entry, self_feedback, self_weight),
+             np.empty(split_flow.shape[0]))
     x = x0.copy()
     xn = np.empty(n)
     tmp = np.empty(n)
@@ -322,7 +345,7 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
     h = h_init
     t_end = t_out[n_out - 1]
     rhs_into(t, x, K[0], *rhs_args)
-    _freeze_split(x, KI, split, rhs_args)
+    _freeze_split(t, x, KI, split, rhs_args)
     n_steps = 0
     n_rej = 0
     err_old = 1e-4
@@ -359,7 +382,7 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
             for j in range(n):
                 x[j] = xn[j]
                 K[0, j] = K[5, j]
-            _freeze_split(x, KI, split, rhs_args)  # rhs_into's feedbacks are those at the new state
+            _freeze_split(t, x, KI, split, rhs_args)  # rhs_into's feedbacks are those at the new state
             n_steps += 1
             if not fixed_step:
                 h = ark_grown_step(h, err, err_old)

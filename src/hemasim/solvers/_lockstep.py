@@ -407,14 +407,12 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
 # algorithm (hemasim.solvers._kernel_numba.ark_imex) with the patient index innermost; the implicit part L is frozen
 # per patient, the forward substitution runs over the chunk's patients at once.
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _freeze_split(X, KI0, FB, RATE, flow_fb, consume, YLD, src, split_ptr, split_flow, split_target, LEAVE,
-                  FEED):  # pragma: no cover - compiled
-    """L frozen at the feedbacks FB of the accepted states X (see the single-patient _split_coefficients), and
-    KI0 = L X."""
+def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
+                  split_ptr, split_flow, split_target, self_reads, LEAVE, FEED, RAW):  # pragma: no cover - compiled
+    """L frozen at the accepted states X (SIG, FB: their signals and feedbacks; see the single-patient
+    _split_coefficients, self-reading multipliers included), and KI0 = L X."""
     n, B = X.shape
-    for s in range(n):
-        for b in range(B):
-            LEAVE[s, b] = 0.0
+    self_entry, self_feedback, self_weight = self_reads
     for k in range(split_flow.shape[0]):
         f = split_flow[k]
         for b in range(B):
@@ -425,6 +423,27 @@ def _freeze_split(X, KI0, FB, RATE, flow_fb, consume, YLD, src, split_ptr, split
                 break
             for b in range(B):
                 FEED[k, b] *= FB[idx, b]
+        for b in range(B):
+            RAW[k, b] = FEED[k, b]
+    for q in range(self_entry.shape[0]):  # d flux / d source = c (1 + x sum_j w_j F_j'(s_j) / F_j)
+        k = self_entry[q]
+        j = self_feedback[q]
+        s_state = src[split_flow[k]]
+        for b in range(B):
+            xs = X[s_state, b]
+            sv = SIG[fb_signal[j], b]
+            ds = 1e-6 * sv if sv > 0.0 else 1e-300
+            f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv, FBP[j, 0, b], FBP[j, 1, b],
+                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
+            f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv + ds, FBP[j, 0, b], FBP[j, 1, b],
+                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
+            if xs > 0.0 and f0 != 0.0:
+                FEED[k, b] += RAW[k, b] * xs * self_weight[q] * (f1 - f0) / (ds * f0)
+    for s in range(n):
+        for b in range(B):
+            LEAVE[s, b] = 0.0
+    for k in range(split_flow.shape[0]):
+        f = split_flow[k]
         s = src[f]
         c = consume[f]
         for b in range(B):
@@ -540,8 +559,9 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
 
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
-                split_local, split_ptr, split_flow, split_target, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP,
-                fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out, work):  # pragma: no cover
+                split_local, split_ptr, split_flow, split_target, self_reads, src, dst, RATE, consume, YLD, flow_fb,
+                sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux,
+                obs_out, x_out, work):  # pragma: no cover
     """:func:`_chunk` by the IMEX method: same outputs, work counters and statuses."""
     n, B = X0.shape
     n_out = t_out.shape[0]
@@ -558,6 +578,7 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
     split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)))
+    RAW = np.empty((split_flow.shape[0], B))
     G = np.empty((fb_kind.shape[0], B))
     SIG = np.empty((sig_ptr.shape[0] - 1, B))
     args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
@@ -569,8 +590,8 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     h = h_init
     t_end = t_out[n_out - 1]
     _rhs(t, X, K[0], *args)
-    _freeze_split(X, KI[0], FB, RATE, flow_fb, consume, YLD, src, split_ptr, split_flow, split_target, split[1],
-                  split[2])
+    _freeze_split(t, X, KI[0], SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
+                  split_ptr, split_flow, split_target, self_reads, split[1], split[2], RAW)
     i_out = 0
     while i_out < n_out and t_out[i_out] <= t:
         _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
@@ -592,8 +613,8 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
             _rhs(t_new, XN, K[5], *args)  # the slope at the new states: dense output, next step's K[0]
             work[2] += 1
             # L frozen at the new states now (KI[0] is free), before _record's fluxes overwrite the feedbacks
-            _freeze_split(XN, KI[0], FB, RATE, flow_fb, consume, YLD, src, split_ptr, split_flow, split_target,
-                          split[1], split[2])
+            _freeze_split(t_new, XN, KI[0], SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP,
+                          fb_offset, fb_scale, split_ptr, split_flow, split_target, self_reads, split[1], split[2], RAW)
             while i_out < n_out and output_due(t_out[i_out], t_new):
                 theta = (t_out[i_out] - t) / h
                 if theta >= 1.0 or (last and i_out == n_out - 1):
@@ -624,7 +645,8 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
 
 @njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
 def integrate_lockstep_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr,
-                            split_block_of, split_local, split_ptr, split_flow, split_target, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
+                            split_block_of, split_local, split_ptr, split_flow, split_target, self_entry,
+                            self_feedback, self_weight, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
                             fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
                             ):  # pragma: no cover - compiled
     """:func:`integrate_lockstep` by the IMEX method (``split_*``: :class:`hemasim.solvers.split.ImplicitSplit`)."""
@@ -640,7 +662,8 @@ def integrate_lockstep_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_ste
         hi = min(N, lo + chunk)
         status[c] = _chunk_imex(np.ascontiguousarray(X0[lo:hi].T), t0, t_out, rtol, np.ascontiguousarray(ATOL[lo:hi].T),
                                 h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
-                                split_local, split_ptr, split_flow, split_target, src,
+                                split_local, split_ptr, split_flow, split_target,
+                                (self_entry, self_feedback, self_weight), src,
                                 dst, np.ascontiguousarray(RATE[lo:hi].T), consume, np.ascontiguousarray(YLD[lo:hi].T),
                                 flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, _patients_last(FBP, lo, hi),
                                 fb_offset, fb_scale, obs_sel, _patients_last(OBSW, lo, hi),

@@ -41,6 +41,11 @@ class ImplicitSplit(NamedTuple):
     ptr: np.ndarray  # (n_states + 1,) implicit flows by source state: flow[ptr[s]:ptr[s + 1]] leave state s
     flow: np.ndarray  # (n_implicit,) flow indices
     target: np.ndarray  # (n_implicit,) their target states (-1: an outflow)
+    # implicit flows whose feedback reads a signal of their own source (a saturable elimination): L takes the flux's
+    # derivative by its source there, not flux / source, else the explicit remainder keeps their stiffness
+    self_entry: np.ndarray  # (n_self,) positions in ``flow``
+    self_feedback: np.ndarray  # (n_self,) the feedback that reads the source
+    self_weight: np.ndarray  # (n_self,) float64: the source's weight in that feedback's signal
 
 
 def _reachable(edges: list[set[int]], start: int) -> set[int]:
@@ -89,7 +94,8 @@ def _blocks_in_order(n_states: int, edges: list[set[int]], reverse: list[set[int
 
 @functools.lru_cache(maxsize=64)
 def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: tuple[bool, ...],
-           conservative: tuple[bool, ...], fastest_first: tuple[int, ...]) -> ImplicitSplit:
+           conservative: tuple[bool, ...], fastest_first: tuple[int, ...],
+           self_reads: tuple[tuple[tuple[int, float], ...], ...]) -> ImplicitSplit:
     edges: list[set[int]] = [set() for _ in range(n_states)]
     reverse: list[set[int]] = [set() for _ in range(n_states)]
     edge_conservative: dict[tuple[int, int], bool] = {}
@@ -121,8 +127,12 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
             block_of[s], local[s] = i, j
     by_source = sorted(chosen, key=lambda f: (src[f], f))
     ptr = np.searchsorted(np.array([src[f] for f in by_source], dtype=np.int64), np.arange(n_states + 1))
+    entries = [(k, j, w) for k, f in enumerate(by_source) for j, w in self_reads[f]]
     return ImplicitSplit(order, block_ptr, block_of, local, ptr.astype(np.int64), np.array(by_source, dtype=np.int64),
-                         np.array([dst[f] for f in by_source], dtype=np.int64))
+                         np.array([dst[f] for f in by_source], dtype=np.int64),
+                         np.array([e[0] for e in entries], dtype=np.int64),
+                         np.array([e[1] for e in entries], dtype=np.int64),
+                         np.array([e[2] for e in entries], dtype=np.float64))
 
 
 def implicit_split(model: CompiledModel) -> ImplicitSplit:
@@ -134,7 +144,27 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     conservative = np.all(yields <= model.consume, axis=0)
     fastest_first = np.argsort(-np.max(rate, axis=0), kind="stable")
     return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()), tuple(eligible.tolist()),
-                  tuple(conservative.tolist()), tuple(fastest_first.tolist()))
+                  tuple(conservative.tolist()), tuple(fastest_first.tolist()), _self_reads(model))
+
+
+def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ...]:
+    """Per flow: (feedback, weight of the flow's source in its signal) for each of its feedbacks whose signal reads
+    the source."""
+    reads = []
+    for f in range(len(model.flow_names)):
+        found = []
+        for j in model.flow_fb[f]:
+            if j < 0:
+                break
+            signal = model.fb_signal[j]
+            if signal < 0 or model.src[f] < 0:
+                continue
+            lo, hi = model.sig_ptr[signal], model.sig_ptr[signal + 1]
+            weight = float(np.sum(model.sig_w[lo:hi][model.sig_idx[lo:hi] == model.src[f]]))
+            if weight != 0.0:
+                found.append((int(j), weight))
+        reads.append(tuple(found))
+    return tuple(reads)
 
 
 __all__ = ["ImplicitSplit", "implicit_split"]
