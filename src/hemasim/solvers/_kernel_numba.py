@@ -287,24 +287,28 @@ def _apply_implicit(y, out, leave, feed, split_ptr, split_target):  # pragma: no
 
 
 @njit(inline="always")
-def _ark_stage(stage, t, h, x, K, KI, Y, split, rhs_args):  # pragma: no cover - compiled
+def _ark_stage(stage, t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover - compiled
     """Stage ``stage`` (a literal): its state Y (one forward substitution), implicit slope KI[stage] = L Y and total
     slope K[stage] = f(Y)."""
     structure, leave, feed = split[0], split[1], split[2]
-    stage_input(stage, h, x, K, KI, Y)
-    _implicit_solve(h * GAMMA, Y, leave, feed, structure)
-    _apply_implicit(Y, KI[stage], leave, feed, structure[4], structure[5])
+    hg = h * GAMMA
+    stage_input(stage, h, x, K, KI, r)
+    for j in range(x.shape[0]):
+        Y[j] = r[j]
+    _implicit_solve(hg, Y, leave, feed, structure)
+    for j in range(x.shape[0]):  # L Y from Y = r + hg L Y: no product with L (rounding ~eps |Y| / GAMMA in h L Y)
+        KI[stage, j] = (Y[j] - r[j]) / hg
     rhs_into(t + ARK_STAGE_TIME[stage] * h, Y, K[stage], *rhs_args)
 
 
 @njit(cache=True)
-def _ark_step_slopes(t, h, x, K, KI, Y, split, rhs_args):  # pragma: no cover - compiled
+def _ark_step_slopes(t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover - compiled
     """Slopes K[1..5] (and KI[1..5]) of one ARK4(3)6L[2]SA step from (t, x); K[0], KI[0] given."""
-    _ark_stage(1, t, h, x, K, KI, Y, split, rhs_args)
-    _ark_stage(2, t, h, x, K, KI, Y, split, rhs_args)
-    _ark_stage(3, t, h, x, K, KI, Y, split, rhs_args)
-    _ark_stage(4, t, h, x, K, KI, Y, split, rhs_args)
-    _ark_stage(5, t, h, x, K, KI, Y, split, rhs_args)
+    _ark_stage(1, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(2, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(3, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(4, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(5, t, h, x, K, KI, Y, r, split, rhs_args)
 
 
 @njit(inline="always")
@@ -358,7 +362,7 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
         if n_steps + n_rej >= max_steps:
             return res, n_steps, n_rej, 2
         h, last = limit_step(t, h, t_end, max_step)
-        _ark_step_slopes(t, h, x, K, KI, tmp, split, rhs_args)
+        _ark_step_slopes(t, h, x, K, KI, tmp, xn, split, rhs_args)  # xn: the stages' known parts until the new state
         new_state(h, x, K, xn)
         err = 0.0
         if not fixed_step:

@@ -530,14 +530,18 @@ def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compil
 
 
 @njit(inline="always")
-def _imex_stage(stage, t, h, X, K, KI, TMP, split, rhs_args):  # pragma: no cover - compiled
+def _imex_stage(stage, t, h, X, K, KI, TMP, R, split, rhs_args):  # pragma: no cover - compiled
     """Stage ``stage`` (a literal) of every patient: state TMP, KI[stage] = L TMP, K[stage] = f(TMP)."""
     structure, LEAVE, FEED = split
     n, B = X.shape
-    stage_input(stage, h, X.reshape(n * B), K.reshape(K.shape[0], n * B), KI.reshape(KI.shape[0], n * B),
-                TMP.reshape(n * B))
-    _implicit_solve(h * GAMMA, TMP, LEAVE, FEED, structure)
-    _apply_split(TMP, KI[stage], LEAVE, FEED, structure[4], structure[5])
+    hg = h * GAMMA
+    tmp, r, ki = TMP.reshape(n * B), R.reshape(n * B), KI[stage].reshape(n * B)
+    stage_input(stage, h, X.reshape(n * B), K.reshape(K.shape[0], n * B), KI.reshape(KI.shape[0], n * B), r)
+    for j in range(n * B):
+        tmp[j] = r[j]
+    _implicit_solve(hg, TMP, LEAVE, FEED, structure)
+    for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
+        ki[j] = (tmp[j] - r[j]) / hg
     _rhs(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
 
 
@@ -546,11 +550,12 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
     """One ARK4(3)6L[2]SA step of the chunk from (t, X) (K[0], KI[0] given): XN the new states; returns the worst
     patient's error norm."""
     n, B = X.shape
-    _imex_stage(1, t, h, X, K, KI, TMP, split, rhs_args)
-    _imex_stage(2, t, h, X, K, KI, TMP, split, rhs_args)
-    _imex_stage(3, t, h, X, K, KI, TMP, split, rhs_args)
-    _imex_stage(4, t, h, X, K, KI, TMP, split, rhs_args)
-    _imex_stage(5, t, h, X, K, KI, TMP, split, rhs_args)
+    R = XN  # the stages' known parts (XN is free until the new states)
+    _imex_stage(1, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(2, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(3, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(4, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(5, t, h, X, K, KI, TMP, R, split, rhs_args)
     x, xn, k = X.reshape(n * B), XN.reshape(n * B), K.reshape(K.shape[0], n * B)
     new_state(h, x, k, xn)
     ark_error_squares(h, x, xn, k, ATOL.reshape(n * B), rtol, TMP.reshape(n * B))

@@ -7,10 +7,10 @@ implicit part is the set of linear flows whose flow graph (source -> target) has
 graph's strongly connected components L is block lower triangular with blocks of one state (or a few), and
 (I - h gamma L) Y = r is one forward substitution. A flow that would close a larger or amplifying cycle, flows into
 their own source (self-renewal, proliferation: their net rate is a growth) and zero-order sources stay explicit.
-Faster flows are taken first, so a cycle is broken at its slowest flow. In the healthy model 143 of the 158 flows
-are implicit (every transit chain, maturation, death and drug elimination; hspc_egress, 0.001/day, would close a
-cycle through the whole marrow); the explicit remainder's Jacobian has no eigenvalue beyond ~0.6/day at the steady
-state, against ~27/day for the whole right-hand side (the 80-stage neutrophil chain). A drug's redistribution must
+Faster flows are taken first, so a cycle is broken at its slowest flow. In the healthy model 144 of the 158 flows
+are implicit (every transit chain, maturation, death, egress and drug elimination; mpp <-> blood_hspc is a block of
+two); the explicit remainder's Jacobian has no eigenvalue beyond ~0.6/day at the steady state, against ~27/day for
+the whole right-hand side (the 80-stage neutrophil chain). A drug's redistribution must
 be implicit too: explicit, it leaves the stiff central compartment (elimination ~24/day for docetaxel) forced by an
 explicit term, and the error estimate there held the steps to ~0.02 days after a dose.
 """
