@@ -202,11 +202,11 @@ def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src,
         k = self_entry[q]
         j = self_feedback[q]
         xs = x[src[split_flow[k]]]
-        s = sig_buf[fb_signal[j]]
-        ds = 1e-6 * s if s > 0.0 else 1e-300
+        sv = sig_buf[fb_signal[j]]
+        ds = 1e-6 * sv if sv > 0.0 else 1e-300
         p = fb_params[j]
-        f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, s, p[0], p[1], p[2], p[3], p[4])
-        f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, s + ds, p[0], p[1], p[2], p[3], p[4])
+        f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv, p[0], p[1], p[2], p[3], p[4])
+        f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv + ds, p[0], p[1], p[2], p[3], p[4])
         if xs > 0.0 and f0 != 0.0:
             feed[k] += raw[k] * xs * self_weight[q] * (f1 - f0) / (ds * f0)
     for s in range(leave.shape[0]):

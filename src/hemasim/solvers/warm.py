@@ -50,7 +50,7 @@ def warm_kernels() -> dict[str, float]:
     took["clone engine and CH cohort step"] = time.perf_counter() - start
     start = time.perf_counter()
     if _one_patient_kernels_ahead_of_time():
-        took["one patient, ahead of time (dopri5, Newton)"] = time.perf_counter() - start
+        took["one patient, ahead of time (dopri5, ark_imex, Newton)"] = time.perf_counter() - start
     start = time.perf_counter()
     _bytecode()
     took["bytecode of the package"] = time.perf_counter() - start
