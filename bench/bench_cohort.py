@@ -39,15 +39,22 @@ def prepare(n: int, seed: int = 0):
     return scenario, model, x0
 
 
-def hemasim_batch(scenario, model, x0, times, sel, work=None):
-    """The cohort's observables; ``work`` (a list), when given, receives the lock-step kernel's steps and
-    right-hand-side evaluations per patient of each integration (accepted, rejected, evaluations)."""
+#: the cohort solvers this benchmark can time, and the lock-step kernel each calls (counted through the module)
+SOLVERS = {"dormand_prince": ("DormandPrince", "integrate_lockstep"),
+           "additive_runge_kutta": ("AdditiveRungeKutta", "integrate_lockstep_imex")}
+
+
+def hemasim_batch(scenario, model, x0, times, sel, work=None, solver="dormand_prince"):
+    """The cohort's observables by ``solver`` (a key of SOLVERS) at rtol 1e-6; ``work`` (a list), when given,
+    receives the lock-step kernel's steps and right-hand-side evaluations per patient of each integration
+    (accepted, rejected, evaluations)."""
+    import hemasim.solvers as solvers
     import hemasim.solvers._lockstep as lockstep
     from hemasim.assembly import build_events
     from hemasim.simulation import Simulation
-    from hemasim.solvers import DormandPrince
 
-    kernel = lockstep.integrate_lockstep
+    solver_class, kernel_name = SOLVERS[solver]
+    kernel = getattr(lockstep, kernel_name)
 
     def counting(*args):
         out = kernel(*args)
@@ -56,14 +63,14 @@ def hemasim_batch(scenario, model, x0, times, sel, work=None):
         work.append((out[3] * sizes[:, None]).sum(axis=0) / n)
         return out
 
-    sim = Simulation(model, DormandPrince(rtol=1e-6), build_events(scenario))
+    sim = Simulation(model, getattr(solvers, solver_class)(rtol=1e-6), build_events(scenario))
     if work is not None:
-        lockstep.integrate_lockstep = counting  # the solver imports it from the module at each call
+        setattr(lockstep, kernel_name, counting)  # the solvers import it from the module at each call
     try:
         return sim.run(scenario.duration_days, scenario.output.every_days, x0=x0,
                        observe=[model.observable_names[int(i)] for i in sel]).values
     finally:
-        lockstep.integrate_lockstep = kernel
+        setattr(lockstep, kernel_name, kernel)
 
 
 def roadrunner_loop(scenario, model, x0, times, sel):
@@ -89,7 +96,7 @@ def roadrunner_loop(scenario, model, x0, times, sel):
     return obs, time.perf_counter() - t0, time.process_time() - c0
 
 
-def compare(n: int) -> dict[str, float]:
+def compare(n: int, solver: str = "dormand_prince") -> dict[str, float]:
     from hemasim.simulation import output_times
 
     t0 = time.perf_counter()
@@ -99,7 +106,7 @@ def compare(n: int) -> dict[str, float]:
     sel = np.array([model.observable_names.index(o) for o in OBS])
     work: list[np.ndarray] = []
     t0, c0 = time.perf_counter(), time.process_time()  # CPU time: every thread of the lock-step kernel
-    ours = hemasim_batch(scenario, model, x0, times, sel, work)
+    ours = hemasim_batch(scenario, model, x0, times, sel, work, solver)
     t_ours, cpu_ours = time.perf_counter() - t0, time.process_time() - c0
     accepted, rejected, evaluations = np.sum(work, axis=0)  # per patient, over the integrations between events
     years = scenario.duration_days / 365.25

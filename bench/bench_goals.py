@@ -76,8 +76,8 @@ COHORT_VS_ROADRUNNER = """
 import json, sys
 sys.path.insert(0, {bench!r})
 from bench_cohort import compare
-compare(64)  # kernels loaded, not timed
-print(json.dumps(compare({n})))
+compare(64, {solver!r})  # kernels loaded, not timed
+print(json.dumps(compare({n}, {solver!r})))
 """
 
 COHORT_END_TO_END = """
@@ -220,13 +220,14 @@ def clonal_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
     return goals
 
 
-def cohort_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
+def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = "dormand_prince") -> list[Goal]:
     scenario = str(ROOT / "examples" / "cohort_marrow_depletion.yaml")
     n = 1_000 if quick else 10_000
     ours, theirs = _interleaved(lambda s: _python(STEADY_STATE.format(scenario=scenario, n=n), s), base, repeats)
     goals = [Goal(f"steady state of a {n:,}-patient cohort < 0.2 s", _times(ours), _times(theirs),
                   _median(ours, "wall") < 0.2)]
-    rr = [_python(COHORT_VS_ROADRUNNER.format(bench=str(ROOT / "bench"), n=n), OURS) for _ in range(repeats)]
+    rr = [_python(COHORT_VS_ROADRUNNER.format(bench=str(ROOT / "bench"), n=n, solver=solver), OURS)
+          for _ in range(repeats)]
     ratio = statistics.median(r["roadrunner_cpu_s"] / r["hemasim_cpu_s"] for r in rr)
     steps = statistics.median(r.get("steps_per_patient_year", float("nan")) for r in rr)
     rhs = statistics.median(r.get("rhs_per_patient_year", float("nan")) for r in rr)
@@ -286,6 +287,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline-ref", default="main")
     parser.add_argument("--only", choices=("run", "clonal", "cohort", "gpu"), action="append")
+    parser.add_argument("--solver", choices=("dormand_prince", "additive_runge_kutta"), default="dormand_prince",
+                        help="the cohort solver timed against libRoadRunner (bench/bench_cohort.py SOLVERS)")
     args = parser.parse_args()
     console = Console()
     with tempfile.TemporaryDirectory() as tmp:
@@ -293,7 +296,7 @@ def main() -> None:
         goals: list[Goal] = []
         parts = {"run": lambda: run_goals(base, args.repeats, Path(tmp)),
                  "clonal": lambda: clonal_goals(base, args.repeats, args.quick),
-                 "cohort": lambda: cohort_goals(base, args.repeats, args.quick),
+                 "cohort": lambda: cohort_goals(base, args.repeats, args.quick, args.solver),
                  "gpu": lambda: gpu_goals()}  # read from the recorded run (bench/bench_gpu.py), not measured here
         for name in args.only or list(parts):
             with console.status(f"measuring the {name} goals (sides interleaved, {args.repeats} repeats)"):

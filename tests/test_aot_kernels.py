@@ -51,6 +51,21 @@ def test_the_compiled_integrator_equals_numba_bit_for_bit(fixed: bool):
     np.testing.assert_array_equal(ours[0], theirs[0])
 
 
+@pytest.mark.parametrize("fixed", [False, True])
+def test_the_compiled_imex_integrator_equals_numba_bit_for_bit(fixed: bool):
+    _compiled_or_skip()
+    from hemasim.solvers import _kernel_numba
+    from hemasim.solvers.split import implicit_split
+
+    model = _model()
+    x0, t0, t_out, rtol, atol, h, _, fixed, max_steps, *arrays = _dopri5_args(model, fixed)
+    args = (x0, t0, t_out, rtol, atol, h, 7.0, fixed, max_steps, *implicit_split(model), *arrays)
+    assert _aot.accepts("ark_imex", args)
+    ours, theirs = facade.ark_imex(*args), _kernel_numba.ark_imex(*args)
+    assert ours[1:] == theirs[1:]  # steps, rejected steps, status
+    np.testing.assert_array_equal(ours[0], theirs[0])
+
+
 def test_the_compiled_newton_equals_the_parallel_kernel_bit_for_bit():
     _compiled_or_skip()
     from dataclasses import replace

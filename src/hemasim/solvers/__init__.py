@@ -2,6 +2,8 @@
 
 * :class:`DormandPrince` - adaptive Dormand-Prince 5(4) compiled with numba (the fast path): the
   single-patient kernel for one patient, the lock-step kernel for a cohort;
+* :class:`AdditiveRungeKutta` - adaptive IMEX additive Runge-Kutta 4(3) compiled with numba, the same two kernels:
+  the model's linear flows (the transit chains) implicit, the rest explicit (:mod:`hemasim.solvers._ark`);
 * :class:`ScipyReference` - ``scipy.integrate.solve_ivp`` on the plain-numpy right-hand side
   (the reference path, independent of the kernels; a cohort is a loop over its patients, slowly);
 * :class:`GpuDormandPrince` - the lock-step cohort algorithm on a CUDA GPU (optional: the ``gpu`` extra;
@@ -16,9 +18,9 @@ magnitude - 1e5 HSCs, 1e13 red cells - get the same relative precision).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -110,9 +112,22 @@ class Solver(ABC):
         return {"solver": type(self).__name__, **self.__dict__}
 
 
+def _lockstep_kernel(name: str) -> Callable[..., Any]:
+    """The lock-step kernel ``name`` of :mod:`hemasim.solvers._lockstep`, imported (with numba) when first called and
+    looked up at each call (bench/bench_cohort.py wraps it to count the work)."""
+
+    def kernel(*args: Any) -> Any:
+        from hemasim.solvers import _lockstep
+
+        return getattr(_lockstep, name)(*args)
+
+    return kernel
+
+
 @dataclass(frozen=True)
-class DormandPrince(Solver):
-    """Adaptive explicit Runge-Kutta 5(4), compiled with numba; ``fixed_step_days`` disables control."""
+class _CompiledSolver(Solver):
+    """An adaptive one-step method compiled with numba: the single-patient kernel for one patient, the lock-step
+    kernel for a cohort. Subclasses name their kernels (:meth:`_kernels`)."""
 
     max_step_days: float = 30.0
     initial_step_days: float = 0.05
@@ -121,6 +136,10 @@ class DormandPrince(Solver):
     LOCKSTEP_CHUNK: ClassVar[int] = 32
     #: patients per call when a cohort's full states are recorded (bounds the identity weights' memory)
     STATES_BLOCK: ClassVar[int] = 8 * LOCKSTEP_CHUNK
+
+    @abstractmethod
+    def _kernels(self, model: CompiledModel) -> tuple[Callable[..., Any], Callable[..., Any], tuple[np.ndarray, ...]]:
+        """(the single-patient kernel, the lock-step kernel, the arrays both take before the model's own)."""
 
     def solve(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray,
               observe: Sequence[str] | None = None) -> Solution:
@@ -144,19 +163,19 @@ class DormandPrince(Solver):
 
     def _one_patient(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray
                      ) -> tuple[np.ndarray, SolverStats]:
-        from hemasim.solvers._kernel import dopri5  # lazily: numba is slow to import
-
+        name = type(self).__name__
+        kernel, _, extra = self._kernels(model)
         fixed = self.fixed_step_days is not None
         first_step = self.fixed_step_days if self.fixed_step_days is not None else self.initial_step_days
         longest_step = self.fixed_step_days if self.fixed_step_days is not None else self.max_step_days
-        check_step_budget("DormandPrince", self.max_steps, longest_step, t0, float(t_out[-1]))
-        res, n_steps, n_rejected, status = dopri5(
+        check_step_budget(name, self.max_steps, longest_step, t0, float(t_out[-1]))
+        res, n_steps, n_rejected, status = kernel(
             x0, t0, t_out, float(self.rtol), self.atol(model), float(first_step), float(longest_step), fixed,
-            int(self.max_steps), *model.kernel_arrays())
+            int(self.max_steps), *extra, *model.kernel_arrays())
         if status == 2:
-            raise _budget_spent("DormandPrince", self.max_steps, t0, float(t_out[-1]))
+            raise _budget_spent(name, self.max_steps, t0, float(t_out[-1]))
         if status != 0 or not np.all(np.isfinite(res)):
-            raise SolverError(f"DormandPrince failed between day {t0} and day {t_out[-1]} "
+            raise SolverError(f"{name} failed between day {t0} and day {t_out[-1]} "
                               "(step size underflow or non-finite state); try a smaller rtol or max_step_days")
         return res, SolverStats(integrations=1, steps_accepted=int(n_steps), steps_rejected=int(n_rejected))
 
@@ -180,23 +199,56 @@ class DormandPrince(Solver):
     def _lockstep(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray, selected: np.ndarray,
                   obs_state_w: np.ndarray, obs_flux_w: np.ndarray, rate: np.ndarray, yield_: np.ndarray,
                   fb_params: np.ndarray, atol: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        from hemasim.solvers._lockstep import integrate_lockstep  # lazily: numba is slow to import
-
+        name = type(self).__name__
+        _, kernel, extra = self._kernels(model)
         m = model
         c = _kernel_ready  # one array type per argument, so one compiled signature (the one cached at install)
-        check_step_budget("DormandPrince", self.max_steps, self.max_step_days, t0, float(t_out[-1]))
-        values, final, status, _work = integrate_lockstep(  # work: steps and evaluations (bench/bench_cohort.py)
+        check_step_budget(name, self.max_steps, self.max_step_days, t0, float(t_out[-1]))
+        values, final, status, _work = kernel(  # work: steps and evaluations (bench/bench_cohort.py)
             c(x0), t0, t_out, float(self.rtol), c(self.atol(model) if atol is None else atol),
-            float(self.initial_step_days), float(self.max_step_days), int(self.max_steps), c(m.src), c(m.dst),
-            c(rate), c(m.consume), c(yield_), c(m.flow_fb), c(m.sig_ptr), c(m.sig_idx), c(m.sig_w), c(m.fb_kind),
-            c(m.fb_signal), c(fb_params), c(m.fb_offset), c(m.fb_scale), c(selected), c(obs_state_w), c(obs_flux_w),
-            self.LOCKSTEP_CHUNK)
+            float(self.initial_step_days), float(self.max_step_days), int(self.max_steps), *extra, c(m.src),
+            c(m.dst), c(rate), c(m.consume), c(yield_), c(m.flow_fb), c(m.sig_ptr), c(m.sig_idx), c(m.sig_w),
+            c(m.fb_kind), c(m.fb_signal), c(fb_params), c(m.fb_offset), c(m.fb_scale), c(selected), c(obs_state_w),
+            c(obs_flux_w), self.LOCKSTEP_CHUNK)
         if np.any(status == 2):
-            raise _budget_spent("DormandPrince (a lock-step chunk of patients)", self.max_steps, t0, float(t_out[-1]))
+            raise _budget_spent(f"{name} (a lock-step chunk of patients)", self.max_steps, t0, float(t_out[-1]))
         if np.any(status):
-            raise SolverError(f"DormandPrince failed for a chunk of patients between day {t0} and day {t_out[-1]} "
+            raise SolverError(f"{name} failed for a chunk of patients between day {t0} and day {t_out[-1]} "
                               "(step size underflow); try a smaller rtol or max_step_days")
         return values, final
+
+
+@dataclass(frozen=True)
+class DormandPrince(_CompiledSolver):
+    """Adaptive explicit Runge-Kutta 5(4), compiled with numba; ``fixed_step_days`` disables control."""
+
+    def _kernels(self, model: CompiledModel) -> tuple[Callable[..., Any], Callable[..., Any], tuple[np.ndarray, ...]]:
+        from hemasim.solvers._kernel import dopri5  # lazily: numba is slow to import (one patient may not need it)
+
+        return dopri5, _lockstep_kernel("integrate_lockstep"), ()
+
+
+@dataclass(frozen=True)
+class AdditiveRungeKutta(_CompiledSolver):
+    """Adaptive IMEX additive Runge-Kutta 4(3) (Kennedy & Carpenter's ARK4(3)6L[2]SA), compiled with numba.
+
+    The linear flows of the model (rate times one source state, feedback multipliers frozen at each step's start;
+    the transit chains, maturation, death, drug elimination: :mod:`hemasim.solvers.split`) are integrated
+    implicitly, by one forward substitution per stage, the rest explicitly; the step is then limited by the accuracy
+    of the slow dynamics instead of the stability of the fastest chain. ``fixed_step_days`` disables control.
+    """
+
+    #: the longest step: the explicit part's stability limit near the healthy steady state (its Jacobian's largest
+    #: eigenvalues, ~0.37-0.55/day: progenitor proliferation and thymocyte crowding, times 7 days = 2.6-3.9, inside
+    #: the explicit tableau's real stability interval, [-4.23, 0]). Longer steps let the controller oscillate
+    #: there (docs/performance.md, the IMEX solver).
+    max_step_days: float = 7.0
+
+    def _kernels(self, model: CompiledModel) -> tuple[Callable[..., Any], Callable[..., Any], tuple[np.ndarray, ...]]:
+        from hemasim.solvers._kernel import ark_imex  # lazily: numba is slow to import (one patient may not need it)
+        from hemasim.solvers.split import implicit_split
+
+        return ark_imex, _lockstep_kernel("integrate_lockstep_imex"), tuple(implicit_split(model))
 
 
 @dataclass(frozen=True)
@@ -251,5 +303,5 @@ class ScipyReference(Solver):
 # the optional GPU strategy (it imports numba.cuda only when it solves); last: it builds on the classes above
 from hemasim.solvers.gpu import GpuDormandPrince, GpuUnavailableError  # noqa: E402
 
-__all__ = ["DormandPrince", "GpuDormandPrince", "GpuUnavailableError", "ScipyReference", "Solution", "Solver",
+__all__ = ["AdditiveRungeKutta", "DormandPrince", "GpuDormandPrince", "GpuUnavailableError", "ScipyReference", "Solution", "Solver",
            "SolverError", "SolverStats", "observable_indices"]

@@ -34,8 +34,8 @@ from hemasim.solvers._cache import kernel_cache_folder
 _HERE = Path(__file__).resolve().parent
 #: everything the compiled code is made of (numba's own cache looks only at the kernel file's date): the kernels,
 #: the Dormand-Prince steps, the feedback laws and the FeedbackKind numbers they branch on
-KERNEL_SOURCES = (_HERE / "_kernel_numba.py", _HERE / "_dopri.py", _HERE.parent / "model" / "laws.py",
-                  _HERE.parent / "model" / "core.py")
+KERNEL_SOURCES = (_HERE / "_kernel_numba.py", _HERE / "_dopri.py", _HERE / "_ark.py", _HERE / "split.py",
+                  _HERE.parent / "model" / "laws.py", _HERE.parent / "model" / "core.py")
 MODULE_PREFIX = "_kernels_aot_"
 
 _F8 = ("scalar", "float64", 0)
@@ -53,10 +53,13 @@ _MODEL = (_I8_1D, _I8_1D, _F8_1D, _F8_1D, _F8_1D, _I8_2D, _I8_1D, _I8_1D, _F8_1D
 #: name -> (the arguments as the library passes them: arrays C-ordered and writable; the return type). dopri5
 #: (x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, *model) as DormandPrince calls it;
 #: _steady_state_patient (x0, x, t, scale, *model, tol, max_iter, first_step_days, colouring): one patient of
-#: steady_state_batch, which runs it for each patient in parallel
+#: steady_state_batch, which runs it for each patient in parallel; ark_imex: dopri5's arguments with the implicit
+#: split's arrays (ImplicitSplit: nine int64, one float64) before the model's (AdditiveRungeKutta)
 EXPORTS = {
     "dopri5": ((_F8_1D, _F8, _F8_1D, _F8, _F8_1D, _F8, _F8, _BOOL, _I8, *_MODEL),
                "Tuple((float64[:, ::1], int64, int64, int64))"),
+    "ark_imex": ((_F8_1D, _F8, _F8_1D, _F8, _F8_1D, _F8, _F8, _BOOL, _I8, *([_I8_1D] * 9), _F8_1D, *_MODEL),
+                 "Tuple((float64[:, ::1], int64, int64, int64))"),
     "_steady_state_patient": ((_F8_1D, _F8_1D, _F8, _F8_1D, *_MODEL, _F8, _I8, _F8, _COLOURING), "int64"),
 }
 

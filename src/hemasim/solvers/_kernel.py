@@ -1,4 +1,4 @@
-"""The kernels as the solvers import them: ``dopri5`` and ``steady_state_batch`` of one patient come from the
+"""The kernels as the solvers import them: ``dopri5``, ``ark_imex`` and ``steady_state_batch`` of one patient come from the
 ahead-of-time compiled module (:mod:`hemasim.solvers._aot`: no numba import, no cached kernel to load) when a current
 one is installed and the arguments have its types, else from numba; every other name is
 :mod:`hemasim.solvers._kernel_numba`'s, loaded (with numba) on first use."""
@@ -23,6 +23,14 @@ def dopri5(*args: Any) -> Any:
     if compiled is not None and _aot.accepts("dopri5", args):
         return compiled(*args)
     return _numba_kernels().dopri5(*args)
+
+
+def ark_imex(*args: Any) -> Any:
+    """:func:`hemasim.solvers._kernel_numba.ark_imex` (same arguments, same results)."""
+    compiled = _aot.load("ark_imex")
+    if compiled is not None and _aot.accepts("ark_imex", args):
+        return compiled(*args)
+    return _numba_kernels().ark_imex(*args)
 
 
 def steady_state_batch(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -1,5 +1,6 @@
 """The numba kernels for one patient at a time: the flow law, the right-hand side, the adaptive Dormand-Prince 5(4)
-integrator (its steps from :mod:`hemasim.solvers._dopri`) and the batch Newton steady state.
+integrator (its steps from :mod:`hemasim.solvers._dopri`), the adaptive IMEX additive Runge-Kutta ARK4(3)6L[2]SA
+(:mod:`hemasim.solvers._ark`) and the batch Newton steady state.
 
 The feedback laws are those of :mod:`hemasim.model.laws`, made callable from numba at import. Imported only when a
 compiled solver runs (numba is slow to import); callers import these names through :mod:`hemasim.solvers._kernel`,
@@ -17,6 +18,11 @@ import numpy as np
 from numba import njit, prange
 
 from hemasim.model.laws import feedback_value, register_for_numba
+from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
+from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
+from hemasim.solvers._ark import grown_step as ark_grown_step
+from hemasim.solvers._ark import scaled_error_squares as ark_error_squares
+from hemasim.solvers._ark import shrunk_step as ark_shrunk_step
 from hemasim.solvers._cache import ensure_numba_cache
 from hemasim.solvers._dopri import (
     N_STAGES,
@@ -32,6 +38,7 @@ from hemasim.solvers._dopri import (
     stage_state,
     step_underflow,
 )
+from hemasim.solvers.split import MAX_BLOCK
 
 register_for_numba()  # before anything below is compiled
 ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
@@ -167,6 +174,226 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, s
         else:
             n_rej += 1
             h = shrunk_step(h, err)
+            if step_underflow(h, t):
+                return res, n_steps, n_rej, 1
+    return res, n_steps, n_rej, 0
+
+
+@njit(inline="always")
+def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
+                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw):  # pragma: no cover - compiled
+    """The implicit part L at state x (``fb_buf``, ``sig_buf``: its feedbacks and signals, as rhs_into left them):
+    leave[s] = the rate at which the implicit flows take from state s, feed[k] = the rate at which implicit flow k
+    adds to its target, per cell of its source. Each flow's coefficient is its rate times its feedback multipliers;
+    where a multiplier reads the source itself (``self_reads``), the flux's derivative by the source instead (a
+    saturable elimination: L then takes its stiffness). A negative coefficient counts as zero."""
+    self_entry, self_feedback, self_weight = self_reads
+    for k in range(split_flow.shape[0]):
+        f = split_flow[k]
+        c = rate[f]
+        for j in range(flow_fb.shape[1]):
+            idx = flow_fb[f, j]
+            if idx < 0:
+                break
+            c *= fb_buf[idx]
+        raw[k] = c
+        feed[k] = c
+    for q in range(self_entry.shape[0]):  # d flux / d source = c (1 + x sum_j w_j F_j'(s_j) / F_j)
+        k = self_entry[q]
+        j = self_feedback[q]
+        xs = x[src[split_flow[k]]]
+        sv = sig_buf[fb_signal[j]]
+        ds = 1e-6 * sv if sv > 0.0 else 1e-300
+        p = fb_params[j]
+        f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv, p[0], p[1], p[2], p[3], p[4])
+        f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv + ds, p[0], p[1], p[2], p[3], p[4])
+        if xs > 0.0 and f0 != 0.0:
+            feed[k] += raw[k] * xs * self_weight[q] * (f1 - f0) / (ds * f0)
+    for s in range(leave.shape[0]):
+        leave[s] = 0.0
+    for k in range(split_flow.shape[0]):
+        f = split_flow[k]
+        c = feed[k]
+        if not c > 0.0:  # also NaN
+            c = 0.0
+        leave[src[f]] += consume[f] * c
+        feed[k] = yld[f] * c
+
+
+@njit(inline="always")
+def _solve_small(M, r, m):  # pragma: no cover - compiled
+    """r = M^-1 r for the leading m x m block of M (Gaussian elimination without pivoting: a block of I - hg L is
+    column diagonally dominant, see hemasim.solvers.split); M is overwritten."""
+    for k in range(m):
+        for i in range(k + 1, m):
+            factor = M[i, k] / M[k, k]
+            if factor != 0.0:
+                for c in range(k + 1, m):
+                    M[i, c] -= factor * M[k, c]
+                r[i] -= factor * r[k]
+    for i in range(m - 1, -1, -1):
+        acc = r[i]
+        for c in range(i + 1, m):
+            acc -= M[i, c] * r[c]
+        r[i] = acc / M[i, i]
+
+
+@njit(inline="always")
+def _implicit_solve(hg, y, leave, feed, split):  # pragma: no cover - compiled
+    """y = (I - hg L)^-1 y in place: forward substitution over the flow graph's blocks (one state each, or a small
+    cycle solved whole), sources before targets."""
+    order, block_ptr, block_of, local, split_ptr, split_target, M, r = split
+    for bi in range(block_ptr.shape[0] - 1):
+        p0 = block_ptr[bi]
+        p1 = block_ptr[bi + 1]
+        if p1 - p0 == 1:
+            s = order[p0]
+            y[s] = y[s] / (1.0 + hg * leave[s])
+        else:
+            m = p1 - p0
+            for i in range(m):
+                for c in range(m):
+                    M[i, c] = 0.0
+            for i in range(m):
+                s = order[p0 + i]
+                M[i, i] += 1.0 + hg * leave[s]
+                r[i] = y[s]
+                for k in range(split_ptr[s], split_ptr[s + 1]):
+                    d = split_target[k]
+                    if d >= 0 and block_of[d] == bi:
+                        M[local[d], i] -= hg * feed[k]
+            _solve_small(M, r, m)
+            for i in range(m):
+                y[order[p0 + i]] = r[i]
+        for p in range(p0, p1):  # into later blocks
+            s = order[p]
+            v = y[s]
+            for k in range(split_ptr[s], split_ptr[s + 1]):
+                d = split_target[k]
+                if d >= 0 and block_of[d] != bi:
+                    y[d] += hg * feed[k] * v
+
+
+@njit(inline="always")
+def _apply_implicit(y, out, leave, feed, split_ptr, split_target):  # pragma: no cover - compiled
+    """out = L y."""
+    for s in range(y.shape[0]):
+        out[s] = -leave[s] * y[s]
+    for s in range(y.shape[0]):
+        for k in range(split_ptr[s], split_ptr[s + 1]):
+            d = split_target[k]
+            if d >= 0:
+                out[d] += feed[k] * y[s]
+
+
+@njit(inline="always")
+def _ark_stage(stage, t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover - compiled
+    """Stage ``stage`` (a literal): its state Y (one forward substitution), implicit slope KI[stage] = L Y and total
+    slope K[stage] = f(Y)."""
+    structure, leave, feed = split[0], split[1], split[2]
+    hg = h * GAMMA
+    stage_input(stage, h, x, K, KI, r)
+    for j in range(x.shape[0]):
+        Y[j] = r[j]
+    _implicit_solve(hg, Y, leave, feed, structure)
+    for j in range(x.shape[0]):  # L Y from Y = r + hg L Y: no product with L (rounding ~eps |Y| / GAMMA in h L Y)
+        KI[stage, j] = (Y[j] - r[j]) / hg
+    rhs_into(t + ARK_STAGE_TIME[stage] * h, Y, K[stage], *rhs_args)
+
+
+@njit(cache=True)
+def _ark_step_slopes(t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover - compiled
+    """Slopes K[1..5] (and KI[1..5]) of one ARK4(3)6L[2]SA step from (t, x); K[0], KI[0] given."""
+    _ark_stage(1, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(2, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(3, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(4, t, h, x, K, KI, Y, r, split, rhs_args)
+    _ark_stage(5, t, h, x, K, KI, Y, r, split, rhs_args)
+
+
+@njit(inline="always")
+def _freeze_split(t, x, KI, split, rhs_args):  # pragma: no cover - compiled
+    """At an accepted state x whose slope rhs_into has just computed: the implicit part L frozen at its feedbacks,
+    and KI[0] = L x."""
+    structure, leave, feed, split_flow, self_reads, raw = split
+    (src, _, rate, consume, yld, flow_fb, _, _, _, fb_kind, fb_signal, fb_params, fb_offset, fb_scale, sig_buf,
+     fb_buf, _) = rhs_args
+    _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
+                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw)
+    _apply_implicit(x, KI[0], leave, feed, structure[4], structure[5])
+
+
+@njit(cache=True)
+def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, split_order, split_block_ptr,
+             split_block_of, split_local, split_ptr, split_flow, split_target, self_entry, self_feedback, self_weight,
+             src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
+             fb_scale):  # pragma: no cover
+    """As :func:`dopri5` (same arguments, results and statuses), by the IMEX method of :mod:`hemasim.solvers._ark`;
+    ``split_*``: the implicit flows (:class:`hemasim.solvers.split.ImplicitSplit`)."""
+    n = x0.shape[0]
+    n_out = t_out.shape[0]
+    res = np.empty((n_out, n))
+    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
+                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
+                np.empty(rate.shape[0]))
+    structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
+                 np.empty((MAX_BLOCK, MAX_BLOCK)), np.empty(MAX_BLOCK))  # and the small blocks' buffers
+    split = (structure, np.empty(n), np.empty(split_flow.shape[0]), split_flow, (self_entry, self_feedback, self_weight),
+             np.empty(split_flow.shape[0]))
+    x = x0.copy()
+    xn = np.empty(n)
+    tmp = np.empty(n)
+    K = np.empty((6, n))
+    KI = np.empty((6, n))
+    t = t0
+    h = h_init
+    t_end = t_out[n_out - 1]
+    rhs_into(t, x, K[0], *rhs_args)
+    _freeze_split(t, x, KI, split, rhs_args)
+    n_steps = 0
+    n_rej = 0
+    err_old = 1e-4
+    i_out = 0
+    while i_out < n_out and t_out[i_out] <= t:
+        for j in range(n):
+            res[i_out, j] = x[j]
+        i_out += 1
+    while i_out < n_out:
+        if n_steps + n_rej >= max_steps:
+            return res, n_steps, n_rej, 2
+        h, last = limit_step(t, h, t_end, max_step)
+        _ark_step_slopes(t, h, x, K, KI, tmp, xn, split, rhs_args)  # xn: the stages' known parts until the new state
+        new_state(h, x, K, xn)
+        err = 0.0
+        if not fixed_step:
+            ark_error_squares(h, x, xn, K, atol, rtol, tmp)
+            for j in range(n):
+                err += tmp[j]
+            err = math.sqrt(err / n)
+        if err <= 1.0:
+            t_new = t_end if last else t + h
+            clip_negative(xn)
+            rhs_into(t_new, xn, K[5], *rhs_args)  # the slope at the new state: dense output, next step's K[0]
+            while i_out < n_out and output_due(t_out[i_out], t_new):
+                theta = (t_out[i_out] - t) / h
+                if theta >= 1.0 or last and i_out == n_out - 1:
+                    for j in range(n):
+                        res[i_out, j] = xn[j]
+                else:
+                    hermite_state(theta, h, x, xn, K[0], K[5], res[i_out])
+                i_out += 1
+            t = t_new
+            for j in range(n):
+                x[j] = xn[j]
+                K[0, j] = K[5, j]
+            _freeze_split(t, x, KI, split, rhs_args)  # rhs_into's feedbacks are those at the new state
+            n_steps += 1
+            if not fixed_step:
+                h = ark_grown_step(h, err, err_old)
+                err_old = max(err, 1e-4)
+        else:
+            n_rej += 1
+            h = ark_shrunk_step(h, err)
             if step_underflow(h, t):
                 return res, n_steps, n_rej, 1
     return res, n_steps, n_rej, 0

@@ -22,6 +22,11 @@ from hemasim.model.laws import (
     feedback_value,
     register_for_numba,
 )
+from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
+from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
+from hemasim.solvers._ark import grown_step as ark_grown_step
+from hemasim.solvers._ark import scaled_error_squares as ark_error_squares
+from hemasim.solvers._ark import shrunk_step as ark_shrunk_step
 from hemasim.solvers._cache import ensure_numba_cache
 from hemasim.solvers._dopri import (
     N_STAGES,
@@ -38,8 +43,9 @@ from hemasim.solvers._dopri import (
     step_underflow,
 )
 from hemasim.solvers._vecmath import fast_exp, fast_pow
+from hemasim.solvers.split import MAX_BLOCK
 
-__all__ = ["integrate_lockstep"]
+__all__ = ["integrate_lockstep", "integrate_lockstep_imex"]
 
 register_for_numba()  # before anything below is compiled
 ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
@@ -202,6 +208,13 @@ def _worst_error(h, X, XN, K, ATOL, rtol, TMP, ERR):  # pragma: no cover - compi
     n, B = X.shape
     scaled_error_squares(h, X.reshape(n * B), XN.reshape(n * B), K.reshape(N_STAGES, n * B), ATOL.reshape(n * B),
                          rtol, TMP.reshape(n * B))
+    return _worst_patient(TMP, ERR)
+
+
+@njit(inline="always")
+def _worst_patient(TMP, ERR):  # pragma: no cover - compiled
+    """The largest per-patient RMS of the squared scaled errors TMP (n, B)."""
+    n, B = TMP.shape
     for b in range(B):
         ERR[b] = 0.0
     for j in range(n):
@@ -386,4 +399,278 @@ def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, s
         status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, src, dst, ratec, consume, yldc,
                            flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel,
                            obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi], work[c])
+    return obs, x_final, status, work
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The IMEX additive Runge-Kutta ARK4(3)6L[2]SA (hemasim.solvers._ark) over a chunk: the single-patient kernel's
+# algorithm (hemasim.solvers._kernel_numba.ark_imex) with the patient index innermost; the implicit part L is frozen
+# per patient, the forward substitution runs over the chunk's patients at once.
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
+                  split_ptr, split_flow, split_target, self_reads, LEAVE, FEED, RAW):  # pragma: no cover - compiled
+    """L frozen at the accepted states X (SIG, FB: their signals and feedbacks; see the single-patient
+    _split_coefficients, self-reading multipliers included), and KI0 = L X."""
+    n, B = X.shape
+    self_entry, self_feedback, self_weight = self_reads
+    for k in range(split_flow.shape[0]):
+        f = split_flow[k]
+        for b in range(B):
+            FEED[k, b] = RATE[f, b]
+        for j in range(flow_fb.shape[1]):
+            idx = flow_fb[f, j]
+            if idx < 0:
+                break
+            for b in range(B):
+                FEED[k, b] *= FB[idx, b]
+        for b in range(B):
+            RAW[k, b] = FEED[k, b]
+    for q in range(self_entry.shape[0]):  # d flux / d source = c (1 + x sum_j w_j F_j'(s_j) / F_j)
+        k = self_entry[q]
+        j = self_feedback[q]
+        s_state = src[split_flow[k]]
+        for b in range(B):
+            xs = X[s_state, b]
+            sv = SIG[fb_signal[j], b]
+            ds = 1e-6 * sv if sv > 0.0 else 1e-300
+            f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv, FBP[j, 0, b], FBP[j, 1, b],
+                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
+            f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv + ds, FBP[j, 0, b], FBP[j, 1, b],
+                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
+            if xs > 0.0 and f0 != 0.0:
+                FEED[k, b] += RAW[k, b] * xs * self_weight[q] * (f1 - f0) / (ds * f0)
+    for s in range(n):
+        for b in range(B):
+            LEAVE[s, b] = 0.0
+    for k in range(split_flow.shape[0]):
+        f = split_flow[k]
+        s = src[f]
+        c = consume[f]
+        for b in range(B):
+            v = max(FEED[k, b], 0.0)
+            LEAVE[s, b] += c * v
+            FEED[k, b] = YLD[f, b] * v
+    _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target)
+
+
+@njit(inline="always")
+def _apply_split(Y, OUT, LEAVE, FEED, split_ptr, split_target):  # pragma: no cover - compiled
+    """OUT = L Y for every patient."""
+    n, B = Y.shape
+    for s in range(n):
+        for b in range(B):
+            OUT[s, b] = -LEAVE[s, b] * Y[s, b]
+    for s in range(n):
+        for k in range(split_ptr[s], split_ptr[s + 1]):
+            d = split_target[k]
+            if d >= 0:
+                for b in range(B):
+                    OUT[d, b] += FEED[k, b] * Y[s, b]
+
+
+@njit(inline="always")
+def _solve_small(M, R, m):  # pragma: no cover - compiled
+    """R = M^-1 R for every patient (M (m, m, B), R (m, B); Gaussian elimination without pivoting, as the
+    single-patient kernel's _solve_small); M is overwritten."""
+    B = R.shape[1]
+    for k in range(m):
+        for i in range(k + 1, m):
+            for b in range(B):
+                factor = M[i, k, b] / M[k, k, b]
+                for c in range(k + 1, m):
+                    M[i, c, b] -= factor * M[k, c, b]
+                R[i, b] -= factor * R[k, b]
+    for i in range(m - 1, -1, -1):
+        for b in range(B):
+            acc = R[i, b]
+            for c in range(i + 1, m):
+                acc -= M[i, c, b] * R[c, b]
+            R[i, b] = acc / M[i, i, b]
+
+
+@njit(inline="always")
+def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compiled
+    """Y = (I - hg L)^-1 Y in place for every patient: forward substitution over the flow graph's blocks."""
+    order, block_ptr, block_of, local, split_ptr, split_target, M, R = structure
+    B = Y.shape[1]
+    for bi in range(block_ptr.shape[0] - 1):
+        p0 = block_ptr[bi]
+        p1 = block_ptr[bi + 1]
+        if p1 - p0 == 1:
+            s = order[p0]
+            for b in range(B):
+                Y[s, b] = Y[s, b] / (1.0 + hg * LEAVE[s, b])
+        else:
+            m = p1 - p0
+            for i in range(m):
+                for c in range(m):
+                    for b in range(B):
+                        M[i, c, b] = 0.0
+            for i in range(m):
+                s = order[p0 + i]
+                for b in range(B):
+                    M[i, i, b] += 1.0 + hg * LEAVE[s, b]
+                    R[i, b] = Y[s, b]
+                for k in range(split_ptr[s], split_ptr[s + 1]):
+                    d = split_target[k]
+                    if d >= 0 and block_of[d] == bi:
+                        for b in range(B):
+                            M[local[d], i, b] -= hg * FEED[k, b]
+            _solve_small(M, R, m)
+            for i in range(m):
+                for b in range(B):
+                    Y[order[p0 + i], b] = R[i, b]
+        for p in range(p0, p1):  # into later blocks
+            s = order[p]
+            for k in range(split_ptr[s], split_ptr[s + 1]):
+                d = split_target[k]
+                if d >= 0 and block_of[d] != bi:
+                    for b in range(B):
+                        Y[d, b] += hg * FEED[k, b] * Y[s, b]
+
+
+@njit(inline="always")
+def _imex_stage(stage, t, h, X, K, KI, TMP, R, split, rhs_args):  # pragma: no cover - compiled
+    """Stage ``stage`` (a literal) of every patient: state TMP, KI[stage] = L TMP, K[stage] = f(TMP)."""
+    structure, LEAVE, FEED = split
+    n, B = X.shape
+    hg = h * GAMMA
+    tmp, r, ki = TMP.reshape(n * B), R.reshape(n * B), KI[stage].reshape(n * B)
+    stage_input(stage, h, X.reshape(n * B), K.reshape(K.shape[0], n * B), KI.reshape(KI.shape[0], n * B), r)
+    for j in range(n * B):
+        tmp[j] = r[j]
+    _implicit_solve(hg, TMP, LEAVE, FEED, structure)
+    for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
+        ki[j] = (tmp[j] - r[j]) / hg
+    _rhs(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pragma: no cover - compiled
+    """One ARK4(3)6L[2]SA step of the chunk from (t, X) (K[0], KI[0] given): XN the new states; returns the worst
+    patient's error norm."""
+    n, B = X.shape
+    R = XN  # the stages' known parts (XN is free until the new states)
+    _imex_stage(1, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(2, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(3, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(4, t, h, X, K, KI, TMP, R, split, rhs_args)
+    _imex_stage(5, t, h, X, K, KI, TMP, R, split, rhs_args)
+    x, xn, k = X.reshape(n * B), XN.reshape(n * B), K.reshape(K.shape[0], n * B)
+    new_state(h, x, k, xn)
+    ark_error_squares(h, x, xn, k, ATOL.reshape(n * B), rtol, TMP.reshape(n * B))
+    return _worst_patient(TMP, ERR)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
+                split_local, split_ptr, split_flow, split_target, self_reads, src, dst, RATE, consume, YLD, flow_fb,
+                sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux,
+                obs_out, x_out, work):  # pragma: no cover
+    """:func:`_chunk` by the IMEX method: same outputs, work counters and statuses."""
+    n, B = X0.shape
+    n_out = t_out.shape[0]
+    FB = np.empty((fb_kind.shape[0], B))
+    FLUX = np.empty((RATE.shape[0], B))
+    fb_same, fb_integer_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
+    X = X0.copy()
+    XN = np.empty((n, B))
+    TMP = np.empty((n, B))
+    XO = np.empty((n, B))
+    K = np.empty((6, n, B))
+    KI = np.empty((6, n, B))
+    ERR = np.empty(B)
+    structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
+                 np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
+    split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)))
+    RAW = np.empty((split_flow.shape[0], B))
+    G = np.empty((fb_kind.shape[0], B))
+    SIG = np.empty((sig_ptr.shape[0] - 1, B))
+    args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
+            fb_scale, SIG, FB, G, fb_same, fb_integer_exponent)
+    flux_args = (FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG,
+                 FB, G, fb_same, fb_integer_exponent)
+    obs_nz, obs_fnz = _nonzero_weights(OBSW, OBSFW)
+    t = t0
+    h = h_init
+    t_end = t_out[n_out - 1]
+    _rhs(t, X, K[0], *args)
+    _freeze_split(t, X, KI[0], SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
+                  split_ptr, split_flow, split_target, self_reads, split[1], split[2], RAW)
+    i_out = 0
+    while i_out < n_out and t_out[i_out] <= t:
+        _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
+        i_out += 1
+    err_old = 1e-4
+    attempts = 0
+    work[0], work[1], work[2] = 0, 0, 1
+    x, xn, xo, k = X.reshape(n * B), XN.reshape(n * B), XO.reshape(n * B), K.reshape(6, n * B)
+    while i_out < n_out:
+        if attempts >= max_steps:
+            return 2
+        attempts += 1
+        work[2] += 5
+        h, last = limit_step(t, h, t_end, max_step)
+        err = _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, args)
+        if err <= 1.0:
+            t_new = t_end if last else t + h
+            clip_negative(xn)
+            _rhs(t_new, XN, K[5], *args)  # the slope at the new states: dense output, next step's K[0]
+            work[2] += 1
+            # L frozen at the new states now (KI[0] is free), before _record's fluxes overwrite the feedbacks
+            _freeze_split(t_new, XN, KI[0], SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP,
+                          fb_offset, fb_scale, split_ptr, split_flow, split_target, self_reads, split[1], split[2], RAW)
+            while i_out < n_out and output_due(t_out[i_out], t_new):
+                theta = (t_out[i_out] - t) / h
+                if theta >= 1.0 or (last and i_out == n_out - 1):
+                    _record(t_out[i_out], XN, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
+                            flux_args)
+                else:
+                    hermite_state(theta, h, x, xn, k[0], k[5], xo)
+                    _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
+                            flux_args)
+                i_out += 1
+            t = t_new
+            work[0] += 1
+            for j in range(n * B):
+                x[j] = xn[j]
+                k[0, j] = k[5, j]
+            h = ark_grown_step(h, err, err_old)
+            err_old = max(err, 1e-4)
+        else:
+            work[1] += 1
+            h = ark_shrunk_step(h, err)
+            if step_underflow(h, t):
+                return 1
+    for j in range(n):
+        for b in range(B):
+            x_out[b, j] = X[j, b]
+    return 0
+
+
+@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
+def integrate_lockstep_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr,
+                            split_block_of, split_local, split_ptr, split_flow, split_target, self_entry,
+                            self_feedback, self_weight, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
+                            fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
+                            ):  # pragma: no cover - compiled
+    """:func:`integrate_lockstep` by the IMEX method (``split_*``: :class:`hemasim.solvers.split.ImplicitSplit`)."""
+    N, n = X0.shape
+    obs = np.empty((N, t_out.shape[0], obs_sel.shape[0]))
+    x_final = np.empty((N, n))
+    n_chunks = (N + chunk - 1) // chunk
+    status = np.zeros(n_chunks, dtype=np.int64)
+    work = np.zeros((n_chunks, 3), dtype=np.int64)
+    need_flux = _observables_read_fluxes(obs_sel, OBSFW)
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(N, lo + chunk)
+        status[c] = _chunk_imex(np.ascontiguousarray(X0[lo:hi].T), t0, t_out, rtol, np.ascontiguousarray(ATOL[lo:hi].T),
+                                h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
+                                split_local, split_ptr, split_flow, split_target,
+                                (self_entry, self_feedback, self_weight), src,
+                                dst, np.ascontiguousarray(RATE[lo:hi].T), consume, np.ascontiguousarray(YLD[lo:hi].T),
+                                flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, _patients_last(FBP, lo, hi),
+                                fb_offset, fb_scale, obs_sel, _patients_last(OBSW, lo, hi),
+                                _patients_last(OBSFW, lo, hi), need_flux, obs[lo:hi], x_final[lo:hi], work[c])
     return obs, x_final, status, work

@@ -2,7 +2,8 @@
 its on-disk cache once, so that no user's first run waits 10-30 s for the compiler.
 
 The kernels are compiled by running what users run, at toy size: one patient (the Dormand-Prince kernel), a
-two-patient cohort partition (the batch Newton steady state and the lock-step kernel), so each kernel is compiled
+two-patient cohort partition (the batch Newton steady state and the lock-step kernel), the IMEX solver's two
+kernels (one patient, a two-patient cohort), so each kernel is compiled
 for exactly the argument types the library passes. The cache folder is the one :mod:`hemasim.solvers._cache`
 picks (beside the sources, else numba's user-wide cache, else a private temporary folder), as for any run. Then the
 one-patient kernels are compiled ahead of time into an extension module beside them (:mod:`hemasim.solvers._aot`:
@@ -42,11 +43,14 @@ def warm_kernels() -> dict[str, float]:
     _cohort_full_states()
     took["cohort, every state kept (lock-step)"] = time.perf_counter() - start
     start = time.perf_counter()
+    _imex_kernels()
+    took["IMEX solver, one patient and a cohort (ark_imex, lock-step)"] = time.perf_counter() - start
+    start = time.perf_counter()
     _clonal_kernels()
     took["clone engine and CH cohort step"] = time.perf_counter() - start
     start = time.perf_counter()
     if _one_patient_kernels_ahead_of_time():
-        took["one patient, ahead of time (dopri5, Newton)"] = time.perf_counter() - start
+        took["one patient, ahead of time (dopri5, ark_imex, Newton)"] = time.perf_counter() - start
     start = time.perf_counter()
     _bytecode()
     took["bytecode of the package"] = time.perf_counter() - start
@@ -107,6 +111,24 @@ def _clonal_kernels() -> None:
 
     NeutralHSCPool(100, seed=0).run(0.1)
     simulate_ch_cohort(2, max_age_years=1.0)
+
+
+def _imex_kernels() -> None:
+    """The IMEX solver (AdditiveRungeKutta): one patient through numba's kernel, and a two-patient cohort (the
+    lock-step kernel), whatever solver the scenarios choose by default."""
+    import numpy as np
+
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.simulation import Simulation
+    from hemasim.solvers import AdditiveRungeKutta
+
+    with _numba_kernels_only():
+        one = healthy_human_model(Covariates(35.0, "male", 70.0, 175.0)).compile()
+        Simulation(one, AdditiveRungeKutta()).run(5.0, 1.0)
+    two = Covariates(np.array([35.0, 60.0]), np.array(["male", "female"]), np.array([70.0, 60.0]),
+                     np.array([175.0, 165.0]))
+    model = healthy_human_model(two).compile()
+    Simulation(model, AdditiveRungeKutta(rtol=1e-6)).run(5.0, 1.0, observe=model.observable_names[:2])
 
 
 def _cohort_full_states() -> None:

@@ -1,0 +1,139 @@
+"""Additive Runge-Kutta ARK4(3)6L[2]SA (Kennedy & Carpenter 2003), written once for both numba IMEX integrators.
+
+The right-hand side is split f(y) = f_E(y) + f_I(y) with f_I(y) = L y linear: L holds the first-order flows whose
+graph (source -> target) has no cycle (the transit chains, maturation, death, drug elimination; see
+:mod:`hemasim.solvers.split`), each with its rate times its feedback multipliers frozen at the start of the step,
+and f_E = f - L y the rest (zero-order sources, self-renewal and proliferation, and the change of the feedbacks
+within the step). The explicit part is integrated with the ERK tableau, the implicit one with the ESDIRK tableau;
+every implicit stage solves (I - h GAMMA L) Y = r, a lower-triangular system once the states are in the order of
+the flow graph: one forward substitution, O(states + flows). Both tableaux share b and the embedded weights, so the
+new state and the error estimate need only the total slopes K[i] = f(Y_i); the implicit slopes KI[i] = L Y_i are
+kept for the next stages.
+
+Coefficients: C. A. Kennedy and M. H. Carpenter, "Additive Runge-Kutta schemes for convection-diffusion-reaction
+equations", Appl. Numer. Math. 44 (2003) 139-181, ARK4(3)6L[2]SA, as SUNDIALS ARKODE ships them
+(``src/arkode/arkode_butcher_erk.def``: ARKODE_ARK436L2SA_ERK_6_3_4; ``arkode_butcher_dirk.def``:
+ARKODE_ARK436L2SA_DIRK_6_3_4; LLNL/sundials, BSD-3-Clause). Order 4, embedded order 3; the ESDIRK part is
+L-stable and stiffly accurate. tests/test_imex.py checks the order conditions to order 4 (coupling included).
+
+Dense output: cubic Hermite interpolation between the step's ends (states and slopes; order 3), which needs the
+slope at the new state, computed anyway for the next step (the method is not first-same-as-last: its explicit
+last row differs from b). Step control: the PI controller of :mod:`hemasim.solvers._dopri`, with the exponent of
+an order-3 error estimate.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from hemasim.solvers._dopri import PI_BETA
+
+N_STAGES = 6
+#: the diagonal of the ESDIRK tableau
+GAMMA = 0.25
+STAGE_TIME = np.array([0.0, 1 / 2, 83 / 250, 31 / 50, 17 / 20, 1.0])
+# explicit (ERK) tableau, strictly lower triangular
+EXPLICIT_A = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [1 / 2, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [13861 / 62500, 6889 / 62500, 0.0, 0.0, 0.0, 0.0],
+    [-116923316275 / 2393684061468, -2731218467317 / 15368042101831, 9408046702089 / 11113171139209, 0.0, 0.0,
+     0.0],
+    [-451086348788 / 2902428689909, -2682348792572 / 7519795681897, 12662868775082 / 11960479115383,
+     3355817975965 / 11060851509271, 0.0, 0.0],
+    [647845179188 / 3216320057751, 73281519250 / 8382639484533, 552539513391 / 3454668386233,
+     3354512671639 / 8306763924573, 4040 / 17871, 0.0],
+])
+# implicit (ESDIRK) tableau below the diagonal (the diagonal is GAMMA, the first row zero: an explicit first stage)
+IMPLICIT_A = np.array([
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [1 / 4, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [8611 / 62500, -1743 / 31250, 0.0, 0.0, 0.0, 0.0],
+    [5012029 / 34652500, -654441 / 2922500, 174375 / 388108, 0.0, 0.0, 0.0],
+    [15267082809 / 155376265600, -71443401 / 120774400, 730878875 / 902184768, 2285395 / 8070912, 0.0, 0.0],
+    [82889 / 524892, 0.0, 15625 / 83664, 69875 / 102672, -2260 / 8211, 0.0],
+])
+#: the order-4 weights (both tableaux)
+WEIGHTS = np.array([82889 / 524892, 0.0, 15625 / 83664, 69875 / 102672, -2260 / 8211, 1 / 4])
+#: the embedded order-3 weights (both tableaux)
+EMBEDDED_WEIGHTS = np.array([4586570599 / 29645900160, 0.0, 178811875 / 945068544, 814220225 / 1159782912,
+                             -3700637 / 11593932, 61727 / 225920])
+ERROR_WEIGHTS = WEIGHTS - EMBEDDED_WEIGHTS
+#: PI step control for an error estimate of order 3 (local error ~ h^4)
+ERROR_EXPONENT = 0.25 - 0.75 * PI_BETA
+
+
+@njit(inline="always")
+def stage_input(stage, h, x, K, KI, out):  # pragma: no cover - compiled
+    """out = x + h sum_{k < stage} (EXPLICIT_A[stage, k] (K[k] - KI[k]) + IMPLICIT_A[stage, k] KI[k]): the known
+    part of stage ``stage`` (a literal, so the coefficients compile as constants). K: total slopes, KI: implicit."""
+    for j in range(x.shape[0]):
+        acc = 0.0
+        for k in range(stage):
+            ae = EXPLICIT_A[stage, k]
+            ai = IMPLICIT_A[stage, k]
+            acc += ae * K[k, j] + (ai - ae) * KI[k, j]
+        out[j] = x[j] + h * acc
+
+
+@njit(inline="always")
+def new_state(h, x, K, out):  # pragma: no cover - compiled
+    """out = x + h sum_k WEIGHTS[k] K[k] (the order-4 solution)."""
+    for j in range(x.shape[0]):
+        acc = 0.0
+        for k in range(N_STAGES):
+            if WEIGHTS[k] != 0.0:
+                acc += WEIGHTS[k] * K[k, j]
+        out[j] = x[j] + h * acc
+
+
+@njit(inline="always")
+def scaled_error_squares(h, x, xn, K, atol, rtol, out):  # pragma: no cover - compiled
+    """out[j] = (error estimate of x[j] / (atol[j] + rtol max(|x[j]|, |xn[j]|)))^2."""
+    for j in range(x.shape[0]):
+        e = 0.0
+        for k in range(N_STAGES):
+            if ERROR_WEIGHTS[k] != 0.0:
+                e += ERROR_WEIGHTS[k] * K[k, j]
+        sc = atol[j] + rtol * max(abs(x[j]), abs(xn[j]))
+        out[j] = (h * e / sc) ** 2
+
+
+@njit(inline="always")
+def clip_negative(xn):  # pragma: no cover - compiled
+    """xn projected on xn >= 0 (cell numbers cannot be negative)."""
+    for j in range(xn.shape[0]):
+        if xn[j] < 0.0:
+            xn[j] = 0.0
+
+
+@njit(inline="always")
+def hermite_state(theta, h, x, xn, f0, f1, out):  # pragma: no cover - compiled
+    """The state at t + theta h inside an accepted step (cubic Hermite through x, xn with slopes f0, f1), clipped
+    at zero."""
+    for j in range(x.shape[0]):
+        d = xn[j] - x[j]
+        v = x[j] + theta * d + theta * (theta - 1.0) * ((1.0 - 2.0 * theta) * d + (theta - 1.0) * h * f0[j]
+                                                         + theta * h * f1[j])
+        out[j] = v if v > 0.0 else 0.0  # noqa: FURB136 - as the Dormand-Prince dense output
+
+
+@njit(inline="always")
+def grown_step(h, err, err_old):  # pragma: no cover - compiled
+    """The next step after an accepted one (PI control)."""
+    if err == 0.0:
+        return h * 10.0
+    fac = 0.9 * err ** -ERROR_EXPONENT * err_old**PI_BETA
+    return h * min(10.0, max(0.2, fac))
+
+
+@njit(inline="always")
+def shrunk_step(h, err):  # pragma: no cover - compiled
+    """The step to retry after a rejected one."""
+    return h * max(0.2, 0.9 * err ** -ERROR_EXPONENT)
+
+
+__all__ = ["EMBEDDED_WEIGHTS", "EXPLICIT_A", "GAMMA", "IMPLICIT_A", "N_STAGES", "STAGE_TIME", "WEIGHTS",
+           "clip_negative", "grown_step", "hermite_state", "new_state", "scaled_error_squares", "shrunk_step",
+           "stage_input"]

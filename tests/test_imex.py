@@ -1,0 +1,177 @@
+"""The IMEX additive Runge-Kutta solver (AdditiveRungeKutta): tableau, convergence order on an analytic problem,
+the implicit split, agreement with Dormand-Prince, non-negativity and the steady state, one patient and cohorts."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from hemasim.model import Feedback, FeedbackKind, Model, Module, Signal
+from hemasim.parameters import ParameterSet
+from hemasim.solvers import AdditiveRungeKutta, DormandPrince
+from hemasim.solvers import _ark as ark
+from hemasim.solvers.split import implicit_split
+
+CHAIN_STAGES, CHAIN_RATE, INFLOW = 6, 8.0, 40.0  # stages, 1/day per stage, cells/day
+GROWTH, DEATH, CAPACITY, P0 = 1.0, 0.4, 100.0, 5.0  # logistic self-renewal (explicit) with a death flow (implicit)
+
+
+def _analytic_model(per_patient=None):
+    """A transit chain fed at a constant rate (implicit: linear flows) beside a logistic population (explicit
+    self-renewal, implicit death), both with closed-form solutions."""
+    scale = 1.0 if per_patient is None else per_patient
+    m = Module("analytic")
+    stages = m.chain("stage", "chain", CHAIN_STAGES, CHAIN_STAGES / CHAIN_RATE, 0.0, None)
+    m.flow("inflow", "production", None, stages[0], INFLOW * scale)
+    m.compartment("p", "logistic", P0 * scale)
+    m.signals.append(Signal("p_signal", {"p": 1.0}))
+    m.feedbacks.append(Feedback("crowding", FeedbackKind.LINEAR_INHIBITION, (1.0 / CAPACITY,), signal="p_signal"))
+    m.flow("p_renewal", "self_renewal", "p", "p", GROWTH, consume=0.0, feedbacks=["crowding"])
+    m.flow("p_death", "death", "p", None, DEATH)
+    return Model([m], ParameterSet("empty", {})).compile()
+
+
+def _exact(t, scale=1.0):
+    from scipy.special import gammainc
+
+    chain = [INFLOW * scale / CHAIN_RATE * gammainc(j, CHAIN_RATE * t) for j in range(1, CHAIN_STAGES + 1)]
+    rate, cap = GROWTH - DEATH, CAPACITY * (GROWTH - DEATH) / GROWTH  # dp/dt = rate p (1 - p / cap)
+    p0 = P0 * scale
+    return np.array([*chain, cap / (1.0 + (cap / p0 - 1.0) * np.exp(-rate * t))])
+
+
+def test_tableau_meets_the_order_conditions_of_an_additive_method():
+    explicit = ark.EXPLICIT_A
+    implicit = ark.IMPLICIT_A + ark.GAMMA * np.diag([0.0, 1, 1, 1, 1, 1])
+    c, b, d = ark.STAGE_TIME, ark.WEIGHTS, ark.EMBEDDED_WEIGHTS
+    np.testing.assert_allclose(explicit.sum(axis=1), c, atol=1e-15)
+    np.testing.assert_allclose(implicit.sum(axis=1), c, atol=1e-15)
+
+    def residuals(w, order):
+        res = [w.sum() - 1, w @ c - 1 / 2]
+        if order >= 3:
+            res += [w @ c**2 - 1 / 3, *(w @ (a @ c) - 1 / 6 for a in (explicit, implicit))]
+        if order >= 4:  # every coupling of the two tableaux
+            res += [w @ c**3 - 1 / 4, *(w @ (c * (a @ c)) - 1 / 8 for a in (explicit, implicit)),
+                    *(w @ (a @ c**2) - 1 / 12 for a in (explicit, implicit)),
+                    *(w @ (a1 @ (a2 @ c)) - 1 / 24 for a1, a2 in itertools.product((explicit, implicit), repeat=2))]
+        return np.abs(res)
+
+    assert residuals(b, 4).max() < 1e-14
+    assert residuals(d, 3).max() < 1e-14
+    np.testing.assert_allclose(implicit[-1], b, atol=1e-15)  # stiffly accurate
+
+
+def test_split_puts_the_chain_and_the_death_implicit_and_the_self_renewal_explicit():
+    model = _analytic_model()
+    split = implicit_split(model)
+    implicit = {model.flow_names[f] for f in split.flow}
+    assert "p_renewal" not in implicit and "inflow" not in implicit
+    assert {"p_death", *(f for f in model.flow_names if f.startswith("stage"))} <= implicit
+    position = np.empty(model.n_states, dtype=np.int64)
+    position[split.order] = np.arange(model.n_states)
+    for f in split.flow:  # sources before targets: the forward substitution's order
+        if model.dst[f] >= 0:
+            assert position[model.src[f]] < position[model.dst[f]]
+
+
+def test_fixed_steps_converge_at_fourth_order_on_the_analytic_problem():
+    model = _analytic_model()
+    t_end = 3.0
+    exact = _exact(t_end)
+    errs = []
+    for h in (0.1, 0.05, 0.025):
+        x = AdditiveRungeKutta(fixed_step_days=h).integrate(model, model.x0, 0.0, np.array([t_end]))[0]
+        errs.append(np.max(np.abs(x - exact) / np.maximum(np.abs(exact), 1.0)))
+    orders = np.log2(np.array(errs[:-1]) / np.array(errs[1:]))
+    assert np.all(orders > 3.5) and np.all(orders < 5.0), (errs, orders)
+
+
+def test_adaptive_steps_meet_the_tolerance_on_the_analytic_problem():
+    model = _analytic_model()
+    t = np.linspace(0.0, 20.0, 81)
+    x = AdditiveRungeKutta(rtol=1e-8).integrate(model, model.x0, 0.0, t)
+    exact = np.array([_exact(tt) for tt in t])
+    np.testing.assert_allclose(x, exact, rtol=2e-6, atol=1e-7)
+
+
+def _scaled_difference(a, b):
+    """max |a - b| / max(|b|, |b at the start|): the solvers' own error scale (atol = rtol x the healthy size)."""
+    return float(np.max(np.abs(a - b) / np.maximum(np.maximum(np.abs(b), np.abs(b[:1])), 1e-300)))
+
+
+def _docetaxel_two_cycles():
+    import yaml
+
+    from hemasim.scenario import parse_scenario
+
+    from .conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+    data["duration_days"] = 42.0
+    data["interventions"][0]["schedule"]["cycles"] = 2
+    return parse_scenario(data)
+
+
+@pytest.mark.slow  # ~5 s: the references at rtol 1e-10
+def test_agrees_with_dormand_prince_on_the_healthy_adult_and_under_chemotherapy():
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import load_scenario
+
+    from .conftest import EXAMPLES
+
+    for scenario, bound in ((load_scenario(EXAMPLES / "healthy_adult.yaml"), 1e-6), (_docetaxel_two_cycles(), 1e-4)):
+        reference = run_scenario(scenario, DormandPrince(rtol=1e-10))
+        ours, theirs = (run_scenario(scenario, s(rtol=1e-6)) for s in (AdditiveRungeKutta, DormandPrince))
+        errors = [_scaled_difference(r.states, reference.states) for r in (ours, theirs)]
+        # healthy adult (2 years): 1.6e-10 (Dormand-Prince 1.5e-5); docetaxel: ~3e-5 at the nadir's transit-chain
+        # wave (Dormand-Prince ~1e-5; docs/performance.md, the IMEX solver)
+        assert errors[0] < bound, errors
+        assert _scaled_difference(ours.states, theirs.states) < bound + errors[1]
+        numbers = [c for c in ours.observables.columns if ours.observables[c].dtype.kind == "f"]
+        assert _scaled_difference(ours.observables[numbers].to_numpy(),
+                                  reference.observables[numbers].to_numpy()) < bound
+        assert ours.states.min() >= 0.0  # non-negative, through the nadir and the drug's decay to ~0
+
+
+def test_holds_the_steady_state():
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.simulation import steady_state
+
+    model = healthy_human_model(Covariates(45.0, "male", 75.0, 178.0), aging=False).compile()
+    fixed_point = steady_state(model)
+    t = np.linspace(0.0, 2000.0, 21)
+    x = AdditiveRungeKutta(rtol=1e-8).integrate(model, fixed_point, 0.0, t)
+    assert np.max(np.abs(x - fixed_point) / np.maximum(np.abs(fixed_point), 1.0)) < 1e-8
+
+
+def test_a_deep_depletion_stays_non_negative_and_close_to_dormand_prince():
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.events import CellDepletion
+
+    model = healthy_human_model(Covariates(45.0, "male", 75.0, 178.0), aging=False).compile()
+    x0 = CellDepletion(0.0, ("marrow",), 1e-3, ("hsc",)).apply(model, model.x0, np.random.default_rng(0))
+    t = np.linspace(0.0, 120.0, 121)
+    ours = AdditiveRungeKutta(rtol=1e-6).integrate(model, x0, 0.0, t)
+    theirs = DormandPrince(rtol=1e-6).integrate(model, x0, 0.0, t)
+    assert ours.min() >= 0.0
+    assert np.max(np.abs(ours - theirs) / np.maximum(np.abs(theirs), np.abs(model.x0))) < 1e-4
+
+
+def test_cohort_lockstep_equals_the_single_patient_kernel_at_tolerance():
+    scale = np.array([0.7, 1.0, 1.4])
+    cohort = _analytic_model(per_patient=scale)
+    t = np.linspace(0.0, 10.0, 41)
+    solver = AdditiveRungeKutta(rtol=1e-8)
+    together = solver.solve(cohort, cohort.x0, 0.0, t)
+    for i in range(len(scale)):
+        alone = solver.integrate(cohort.patient(i), cohort.x0[i], 0.0, t)
+        exact = np.array([_exact(tt, scale[i]) for tt in t])
+        np.testing.assert_allclose(together.states[i], exact, rtol=2e-6, atol=1e-7)
+        np.testing.assert_allclose(together.states[i], alone, rtol=2e-6, atol=1e-7)
+
+
+def test_cohorts_refuse_fixed_steps():
+    cohort = _analytic_model(per_patient=np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="fixed_step_days is for one patient"):
+        AdditiveRungeKutta(fixed_step_days=0.1).solve(cohort, cohort.x0, 0.0, np.array([0.0, 1.0]))
