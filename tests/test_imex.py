@@ -175,3 +175,19 @@ def test_cohorts_refuse_fixed_steps():
     cohort = _analytic_model(per_patient=np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="fixed_step_days is for one patient"):
         AdditiveRungeKutta(fixed_step_days=0.1).solve(cohort, cohort.x0, 0.0, np.array([0.0, 1.0]))
+
+
+def test_a_scenario_chooses_the_imex_solver_and_bad_settings_are_named():
+    """``solver: {kind: additive_runge_kutta}`` builds the IMEX solver with the scenario's settings."""
+    from hemasim.scenario import parse_scenario
+    from hemasim.solvers import AdditiveRungeKutta
+
+    patient = {"age_years": 45, "sex": "female", "weight_kg": 70, "height_cm": 165}
+    data = {"name": "imex", "duration_days": 30, "patient": patient}
+    scenario = parse_scenario({**data, "solver": {"kind": "additive_runge_kutta", "rtol": 1e-6}})
+    solver = scenario.solver.build()
+    assert isinstance(solver, AdditiveRungeKutta) and solver.rtol == 1e-6 and solver.max_step_days == 7.0
+    with pytest.raises(ValueError, match="solver.rtol"):
+        parse_scenario({**data, "solver": {"kind": "additive_runge_kutta", "rtol": 0.5}})
+    with pytest.raises(ValueError, match="solver.max_step_days"):
+        parse_scenario({**data, "solver": {"kind": "additive_runge_kutta", "max_step_days": 1e-6}})

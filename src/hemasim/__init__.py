@@ -36,6 +36,7 @@ _LAZY = {
     "Simulation": "hemasim.simulation",
     "Result": "hemasim.simulation",
     "run_scenario": "hemasim.assembly",
+    "AdditiveRungeKutta": "hemasim.solvers",
     "DormandPrince": "hemasim.solvers",
     "ScipyReference": "hemasim.solvers",
     "run_validation": "hemasim.validation",

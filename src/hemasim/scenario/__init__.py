@@ -24,7 +24,7 @@ from hemasim.interventions.dosed import drug_set_of
 from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
 from hemasim.scenario.arms import Arm, check_arms
 from hemasim.scenario.overrides import ParameterOverrides
-from hemasim.solvers import DEFAULT_MAX_STEPS, DormandPrince, ScipyReference, Solver
+from hemasim.solvers import DEFAULT_MAX_STEPS, AdditiveRungeKutta, DormandPrince, ScipyReference, Solver
 
 __all__ = ["MAX_OUTPUT_POINTS", "MAX_SOLVER_STEPS", "MIN_AGE_YEARS", "Patient", "Population", "Scenario",
            "ScenarioError", "load_scenario", "parse_scenario"]
@@ -131,8 +131,22 @@ class GpuDormandPrinceSettings(_Strict):
         return GpuDormandPrince(rtol=self.rtol, max_step_days=self.max_step_days, max_steps=self.max_steps)
 
 
-SolverSettings = Annotated[DormandPrinceSettings | ScipySettings | GpuDormandPrinceSettings,
-                           Field(discriminator="kind")]
+class AdditiveRungeKuttaSettings(_Strict):
+    """The IMEX solver: linear transit flows implicit (docs/performance.md, "The IMEX solver"). Faster than
+    Dormand-Prince on recoveries and near steady state, slower under repeated chemotherapy."""
+
+    kind: Literal["additive_runge_kutta"]
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    max_step_days: float = Field(default=7.0, gt=0, description="at most ~7: the explicit part's stability near a "
+                                                                "steady state; at least duration_days / 1e6")
+    max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
+
+    def build(self) -> Solver:
+        return AdditiveRungeKutta(rtol=self.rtol, max_step_days=self.max_step_days, max_steps=self.max_steps)
+
+
+SolverSettings = Annotated[DormandPrinceSettings | ScipySettings | GpuDormandPrinceSettings |
+                           AdditiveRungeKuttaSettings, Field(discriminator="kind")]
 
 
 class AgeRange(_Strict):
@@ -240,7 +254,7 @@ class Scenario(_Strict):
             raise ValueError(f"output.every_days: {self.output.every_days:g} gives {d / self.output.every_days:,.0f} "
                              f"output points over duration_days = {d:g}; at most {MAX_OUTPUT_POINTS:,} "
                              f"(every_days >= {d / MAX_OUTPUT_POINTS:.3g})")
-        if isinstance(self.solver, DormandPrinceSettings | GpuDormandPrinceSettings) and \
+        if isinstance(self.solver, DormandPrinceSettings | GpuDormandPrinceSettings | AdditiveRungeKuttaSettings) and \
                 d / self.solver.max_step_days > MAX_SOLVER_STEPS:
             raise ValueError(f"solver.max_step_days: {self.solver.max_step_days:g} forces "
                              f"{d / self.solver.max_step_days:,.0f} steps over duration_days = {d:g}; at most "
@@ -295,7 +309,7 @@ def _union_tags() -> set[str]:
     """The ``kind`` tags of every tagged union in the schema: pydantic puts them in error locations, where they
     are noise (``interventions.0.transplant.day`` reads ``interventions.0.day``)."""
     classes: list[type[BaseModel]] = [*registered_kinds().values(), FullModel, FribergChain, DormandPrinceSettings,
-                                      ScipySettings, GpuDormandPrinceSettings]
+                                      ScipySettings, GpuDormandPrinceSettings, AdditiveRungeKuttaSettings]
     return {kind_tag(c) for c in classes}
 
 

@@ -15,6 +15,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from hemasim.model import laws
 from hemasim.model.laws import (
     AGE_DECLINE,
     DAYS_PER_YEAR,
@@ -22,12 +23,13 @@ from hemasim.model.laws import (
     feedback_value,
     register_for_numba,
 )
+from hemasim.solvers import _ark, _dopri, _vecmath, split
 from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
 from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
 from hemasim.solvers._ark import grown_step as ark_grown_step
 from hemasim.solvers._ark import scaled_error_squares as ark_error_squares
 from hemasim.solvers._ark import shrunk_step as ark_shrunk_step
-from hemasim.solvers._cache import ensure_numba_cache
+from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
 from hemasim.solvers._dopri import (
     N_STAGES,
     STAGE_TIME,
@@ -49,6 +51,8 @@ __all__ = ["integrate_lockstep", "integrate_lockstep_imex"]
 
 register_for_numba()  # before anything below is compiled
 ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
+# numba's cache checks only this file's stamp: rebuild when a module compiled in here changes
+rebuild_when_inlined_sources_change(__file__, (_ark.__file__, _dopri.__file__, _vecmath.__file__, split.__file__, laws.__file__))
 
 
 #: the largest integer Hill exponent computed by repeated multiplication (larger ones through fast_pow)

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from hemasim.model import laws
-from hemasim.solvers import _dopri, _kernel_numba
+from hemasim.solvers import _ark, _dopri, _kernel_numba, split
 from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
 from hemasim.solvers._kernel_numba import (
     CONVERGED,
@@ -35,7 +35,8 @@ from hemasim.solvers._kernel_numba import (
 )
 
 ensure_numba_cache(__file__)  # before the cache=True functions below are defined
-rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, laws.__file__))
+rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, _ark.__file__, split.__file__,
+                                                laws.__file__))
 
 #: a patient whose eliminated block has a zero, non-finite or too small pivot: solved by the dense path instead
 DENSE_NEEDED = 3
