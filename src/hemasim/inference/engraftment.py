@@ -278,10 +278,12 @@ def unfitted_effects(best: Mapping[str, float], factor: float = 2.0) -> list[dic
         lost = [d.id for d, day in zip(CALIBRATION_DATA, predicted[0], strict=True) if day >= FAILED_DAY]
         out.append({"name": name, "value": value, "shipped": table.value(name),
                     "objective_rise": round(float(0.5 * np.sum(r ** 2)) - f0, 3),
-                    # a datum with no crossing (the count did not fall, or did not recover) has no linear re-fit
+                    # a datum whose count fell and did not recover has no linear re-fit
                     "rise_after_refit": None if lost else round(_projected_objective(r, jac)
                                                                 - _projected_objective(r0, jac), 3),
-                    "no_crossing": lost})
+                    "no_crossing": lost,
+                    # read continuously (engraftment_read_days), but the validation endpoints read "did not fall"
+                    "never_below": [d.id for d, c in zip(CALIBRATION_DATA, moved.never_below[0], strict=True) if c]})
     return out
 
 
