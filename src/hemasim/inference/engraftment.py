@@ -6,10 +6,11 @@ interpolated between output times (linear in the log of the count), so it moves 
 the finite differences of :class:`~hemasim.inference.objective.Objective` work on it; half a day is added because
 a clinical engraftment day is the first whole day at or above the threshold (on average half a day after the
 crossing). A count that never falls below the threshold is scored, not failed: its day is the time of its
-nadir scaled down by the nadir's height over the threshold (:func:`engraftment_read_days`): the limit of the
+nadir scaled down by the nadir's height over the threshold (:func:`engraftment_read_days`), the limit of the
 climb-back day as the nadir rises to the threshold, so the objective is continuous across the edge where a graft
-stops the count from falling, and then earlier, towards the clinical "engrafted from day 1", as the nadir rises. Everything else - the
-batch kernel, multi-start least squares, profiles, identifiability - is the inference engine's.
+stops the count from falling, and earlier, towards the clinical "engrafted from day 1", as the nadir rises.
+Everything else - the batch kernel, multi-start least squares, profiles, identifiability - is the inference
+engine's.
 
 The graft's content per CD34+ cell enters through the transplant event, not the model, so the conditions here
 give each parameter vector its own graft (:meth:`EngraftmentObjective.predict`): a Transplant event whose
@@ -122,8 +123,8 @@ def crossing_days(days: np.ndarray, values: np.ndarray, threshold: float) -> np.
 
 
 def engraftment_read_days(days: np.ndarray, values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per row of ``values`` (N, T): the first day after the nadir on which the count is at or above
-    ``threshold``, and whether the count never fell below it (the censoring flag).
+    """Per row of ``values`` (N, T): the engraftment day the fit reads, and whether the count never fell below
+    ``threshold`` (the censoring flag).
 
     A count that falls reads :func:`crossing_days` (the climb back through the threshold, interpolated). A count
     that never falls below the threshold reads its nadir day (the lowest sample) times ``threshold / nadir``,
