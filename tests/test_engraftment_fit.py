@@ -15,6 +15,7 @@ from hemasim.inference.engraftment import (
     _graft_events,
     crossing_days,
     engraftment_problem,
+    engraftment_read_days,
 )
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.scenario import ScenarioError
@@ -69,6 +70,38 @@ def test_crossing_days_interpolate_in_the_log_after_the_fall():
     assert np.isnan(out[1]) and np.isnan(out[2])
 
 
+def _dip(nadir: float, days: np.ndarray) -> np.ndarray:
+    """A count falling from 100 to ``nadir`` on day 10.3 and climbing back (log-quadratic: smooth, one minimum)."""
+    return np.exp(np.log(nadir) + (np.log(100.0) - np.log(nadir)) * ((days - 10.3) / 10.3) ** 2)
+
+
+def test_a_count_that_never_falls_below_reads_its_nadir_day_and_is_flagged():
+    days = np.arange(0.0, 40.0, 0.25)
+    rows = np.array([_dip(5.0, days), _dip(40.0, days), np.full(days.shape, np.nan)])
+    read, never_below = engraftment_read_days(days, rows, 20.0)
+    assert read[0] == pytest.approx(crossing_days(days, rows[:1], 20.0)[0]) and read[0] > 10.3
+    nadir = _dip(40.0, days).min()  # on the sample of day 10.25, just above 40
+    assert read[1] == pytest.approx(10.25 * 20.0 / nadir) and never_below.tolist() == [False, True, False]
+    assert engraftment_read_days(days, 10.0 * _dip(40.0, days)[None], 20.0)[0][0] == 1.0  # far above: day 1
+    assert np.isnan(read[2])  # a failed run is not a count that never fell
+
+
+def test_the_engraftment_day_is_continuous_across_the_edge_where_the_count_stops_falling():
+    days = np.arange(0.0, 40.0, 0.25)
+    edge = 20.0 / float(_dip(20.0, days).min())  # the scale factor at which the lowest sample touches 20
+    gaps = []
+    for scale in (1e-2, 1e-4, 1e-6, 1e-9):
+        below, above = _dip(20.0, days) * edge * (1 - scale), _dip(20.0, days) * edge * (1 + scale)
+        read, never_below = engraftment_read_days(days, np.array([below, above]), 20.0)
+        assert never_below.tolist() == [False, True]
+        gaps.append(read[0] - read[1])
+    assert np.all(np.array(gaps) >= 0) and np.all(np.diff(gaps) < 0) and gaps[-1] < 1e-3  # it closes at the edge
+    # and far from the edge the read-out falls steadily: a deeper nadir, a later climb back
+    nadirs = [2.0, 5.0, 10.0, 15.0, 19.0]
+    read, _ = engraftment_read_days(days, np.array([_dip(n, days) for n in nadirs]), 20.0)
+    assert np.all(np.diff(read) < 0)
+
+
 def test_each_vector_of_a_batch_gets_its_own_graft_content():
     event = _graft_event(COND, graft())
     values = [{"graft_short_term_units_per_cd34": 1e-6}, {"graft_short_term_units_per_cd34": 4e-6}]
@@ -96,3 +129,20 @@ def test_the_objective_predicts_the_endpoint_day_to_within_a_day():
     ends = {e.name: e.value for e in evaluate_endpoints(run_scenario(scenario(
         COND, graft(15e6, donor="autologous"), days=90)))}
     assert abs(predicted[i] - ends["platelet_engraftment_day"]) <= 1.0
+
+
+@pytest.mark.slow
+def test_the_objective_has_no_wall_where_the_high_dose_platelets_stop_falling_below_20():
+    # the megakaryocyte progenitor exit rate carries the 15e6/kg graft's platelets across 20e9/L; a count that
+    # never falls once scored as failed (day 1000, about +105 in the objective): now a smooth step
+    objective = EngraftmentObjective(engraftment_problem(), CALIBRATION_DATA)
+    j = objective.names.index("megakaryocyte_progenitor_exit_rate_per_day")
+    i = next(k for k, d in enumerate(CALIBRATION_DATA) if d.id == "gunn_hd_plt20")
+    batch = np.repeat(objective.nominal[None], 24, axis=0)
+    batch[:, j] = np.linspace(np.log10(0.012), np.log10(0.06), 24)
+    days = objective.predict(batch)
+    never_below = objective.never_below[:, i]
+    values = objective(batch)
+    assert not never_below[0] and never_below[-1]  # the scan crosses the edge
+    assert np.all(days < 100.0) and np.all(np.abs(np.diff(values)) < 2.0)  # steps of a smooth slope, not ~105
+    assert np.all(np.abs(np.diff(days[:, i])) < 2.0)  # once: from about 14 days to 1000

@@ -108,3 +108,8 @@ def test_the_joint_objective_is_the_sum_of_its_blocks_over_their_own_columns():
     total = float(objective(theta[None])[0])
     assert total == pytest.approx(sum(objective.block_values(theta)), rel=1e-9)
     assert objective.residuals(theta[None]).shape == (1, 6 + 21)  # six engraftment medians, 21 daily ANC values
+    from hemasim.inference.joint import _report_fit
+
+    report = _report_fit(objective, theta, "shipped")
+    assert report["objective"] == pytest.approx(total, rel=1e-12)
+    assert report["engraftment_never_below"] == []  # with the shipped values every count falls (the 15e6/kg just)

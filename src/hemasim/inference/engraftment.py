@@ -5,8 +5,12 @@ after the graft on which a count first climbs back through a threshold after its
 interpolated between output times (linear in the log of the count), so it moves smoothly with the parameters and
 the finite differences of :class:`~hemasim.inference.objective.Objective` work on it; half a day is added because
 a clinical engraftment day is the first whole day at or above the threshold (on average half a day after the
-crossing). Everything else - the batch kernel, multi-start least squares, profiles, identifiability - is the
-inference engine's.
+crossing). A count that never falls below the threshold is scored, not failed: its day is the time of its
+nadir scaled down by the nadir's height over the threshold (:func:`engraftment_read_days`), the limit of the
+climb-back day as the nadir rises to the threshold, so the objective is continuous across the edge where a graft
+stops the count from falling, and earlier, towards the clinical "engrafted from day 1", as the nadir rises.
+Everything else - the batch kernel, multi-start least squares, profiles, identifiability - is the inference
+engine's.
 
 The graft's content per CD34+ cell enters through the transplant event, not the model, so the conditions here
 give each parameter vector its own graft (:meth:`EngraftmentObjective.predict`): a Transplant event whose
@@ -38,7 +42,7 @@ from hemasim.scenario import Scenario
 from hemasim.solvers import DormandPrince, SolverError
 
 __all__ = ["CALIBRATION_DATA", "FITTED_PARAMETERS", "EngraftmentDatum", "EngraftmentObjective",
-           "crossing_days", "engraftment_problem", "main",
+           "crossing_days", "engraftment_problem", "engraftment_read_days", "main",
            "unfitted_effects"]
 
 GRAFT_DAY = 6.0  # the graft day of the Cy/TBI validation scenario (cy_tbi_pbsc)
@@ -46,7 +50,7 @@ GRAFT_DAY = 6.0  # the graft day of the Cy/TBI validation scenario (cy_tbi_pbsc)
 OUTPUT_STEP_DAYS = 0.25
 #: a clinical engraftment day is the first whole day at or above the threshold: half a day after the crossing
 DAY_OFFSET = 0.5
-FAILED_DAY = 1000.0  # a count that never crosses back within the run (a large, finite residual)
+FAILED_DAY = 1000.0  # a count that falls and never climbs back within the run (a large, finite residual)
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,25 @@ def crossing_days(days: np.ndarray, values: np.ndarray, threshold: float) -> np.
     return out
 
 
+def engraftment_read_days(days: np.ndarray, values: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``values`` (N, T): the engraftment day the fit reads, and whether the count never fell below
+    ``threshold`` (the censoring flag).
+
+    A count that falls reads :func:`crossing_days` (the climb back through the threshold, interpolated). A count
+    that never falls below the threshold reads its nadir day (the lowest sample) times ``threshold / nadir``,
+    floored at day 1: at the edge (nadir at the threshold) this is the limit of the climb-back day, so the score
+    is continuous there instead of jumping to a failure; above it the day moves smoothly towards the clinical
+    convention for a count that never falls (engrafted from day 1) as the nadir rises. NaN where the count fell
+    and never climbed back."""
+    crossed = crossing_days(days, values, threshold)
+    never_below = ~(values < threshold).any(axis=1) & np.isfinite(values).all(axis=1)  # a failed run is no nadir
+    lowest = np.argmin(np.where(np.isfinite(values), values, np.inf), axis=1)
+    nadirs = values[np.arange(len(values)), lowest]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        never_fell_days = np.maximum(1.0, days[lowest] * threshold / nadirs)
+    return np.where(never_below, never_fell_days, crossed), never_below
+
+
 def _graft_events(events: Sequence[Event], values: Sequence[Mapping[str, float]]) -> list[Event]:
     """``events`` with the graft's per-CD34+ contents taken from each vector of the batch (arrays over it)."""
     out: list[Event] = []
@@ -136,18 +159,21 @@ def _graft_events(events: Sequence[Event], values: Sequence[Mapping[str, float]]
 
 class EngraftmentObjective(Objective):
     """The engine's objective on engraftment days: :meth:`predict` returns, per vector and datum, the predicted
-    engraftment day (crossing plus half a day) instead of a count at a time."""
+    engraftment day (:func:`engraftment_read_days` plus half a day) instead of a count at a time; after each call
+    :attr:`never_below` (vectors x data) says which of those days are nadir days of a count that never fell."""
 
     def __init__(self, problem: Problem, data: Sequence[EngraftmentDatum], duration_days: float = 90.0) -> None:
         super().__init__(problem)
         self.datums = tuple(data)
         self.times = np.arange(0.0, duration_days + 1e-9, OUTPUT_STEP_DAYS)
+        self.never_below = np.zeros((0, len(self.datums)), dtype=bool)
 
     def predict(self, theta: np.ndarray) -> np.ndarray:
         theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
         values = self.all_values(theta)
         targets = [self._targets(v) for v in values]
         out = np.full((len(theta), len(self.datums)), FAILED_DAY)
+        never_below = np.zeros(out.shape, dtype=bool)
         after = self.times >= GRAFT_DAY - 1e-9
         for cond in self.problem.conditions:
             rows = [j for j, d in enumerate(self.datums) if d.id in self._rows_for(cond.id)]
@@ -156,8 +182,9 @@ class EngraftmentObjective(Objective):
             for j in rows:
                 d = self.datums[j]
                 series = sim[:, after, observe.index(d.observable)]
-                day = crossing_days(self.times[after] - GRAFT_DAY, series, d.threshold) + DAY_OFFSET
-                out[:, j] = np.where(np.isfinite(day), day, FAILED_DAY)
+                day, never_below[:, j] = engraftment_read_days(self.times[after] - GRAFT_DAY, series, d.threshold)
+                out[:, j] = np.where(np.isfinite(day), day + DAY_OFFSET, FAILED_DAY)
+        self.never_below = never_below
         self.n_evaluations += len(theta)
         return out
 
@@ -252,10 +279,12 @@ def unfitted_effects(best: Mapping[str, float], factor: float = 2.0) -> list[dic
         lost = [d.id for d, day in zip(CALIBRATION_DATA, predicted[0], strict=True) if day >= FAILED_DAY]
         out.append({"name": name, "value": value, "shipped": table.value(name),
                     "objective_rise": round(float(0.5 * np.sum(r ** 2)) - f0, 3),
-                    # a datum with no crossing (the count did not fall, or did not recover) has no linear re-fit
+                    # a datum whose count fell and did not recover has no linear re-fit
                     "rise_after_refit": None if lost else round(_projected_objective(r, jac)
                                                                 - _projected_objective(r0, jac), 3),
-                    "no_crossing": lost})
+                    "no_crossing": lost,
+                    # read continuously (engraftment_read_days), but the validation endpoints read "did not fall"
+                    "never_below": [d.id for d, c in zip(CALIBRATION_DATA, moved.never_below[0], strict=True) if c]})
     return out
 
 
@@ -284,12 +313,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         result = fit(objective, n_starts=args.starts, seed=args.seed)
         best = result.x
         after = objective.predict(best[None])[0]
+        censored = objective.never_below[0]
         report = {
             "objective": result.fun, "starts_at_best": result.n_converged, "estimates": result.natural,
             "data": [{"id": d.id, "cd34_per_kg": d.cd34_per_kg, "threshold": d.threshold, "median_day": d.median_day,
                       "sigma_log": round(d.sigma_log, 4), "nominal_day": round(float(b), 2),
-                      "fitted_day": round(float(a), 2), "source": d.source}
-                     for d, b, a in zip(CALIBRATION_DATA, before, after, strict=True)]}
+                      "fitted_day": round(float(a), 2), "fitted_never_below": bool(c), "source": d.source}
+                     for d, b, a, c in zip(CALIBRATION_DATA, before, after, censored, strict=True)]}
     if not args.no_profiles:
         natural = dict(zip(objective.names, map(float, objective.natural(best[None])[0]), strict=True))
         if not args.no_unfitted:

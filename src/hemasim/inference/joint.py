@@ -304,7 +304,9 @@ def _report_fit(objective: JointObjective, x: np.ndarray, label: str) -> dict[st
     return {"label": label, "objective": float(objective(x[None])[0]), "blocks": objective.block_values(x),
             "estimates": natural,
             "engraftment_days": {d.id: round(float(v), 2) for d, v in zip(eng.datums, predicted[:n_eng], strict=True)},
-            "docetaxel_anc": [round(float(v), 3) for v in predicted[n_eng:]]}
+            "docetaxel_anc": [round(float(v), 3) for v in predicted[n_eng:]],
+            # engraftment days read from a count that never fell (continuous substitute; validation: "did not fall")
+            "engraftment_never_below": [d.id for d, c in zip(eng.datums, eng.never_below[-1], strict=True) if c]}
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, object]:
