@@ -116,8 +116,12 @@ def _clonal_kernels() -> None:
 def _imex_kernels() -> None:
     """The IMEX solver (AdditiveRungeKutta): one patient through numba's kernel, and a two-patient cohort (the
     lock-step kernel), whatever solver the scenarios choose by default."""
-    import numpy as np
+    imex_one_patient_kernel()
+    _imex_cohort_kernel()
 
+
+def imex_one_patient_kernel() -> None:
+    """The IMEX solver's one-patient numba kernel (~10 s cold; `make test` builds it in its second process)."""
     from hemasim.biology import Covariates, healthy_human_model
     from hemasim.simulation import Simulation
     from hemasim.solvers import AdditiveRungeKutta
@@ -125,6 +129,15 @@ def _imex_kernels() -> None:
     with _numba_kernels_only():
         one = healthy_human_model(Covariates(35.0, "male", 70.0, 175.0)).compile()
         Simulation(one, AdditiveRungeKutta()).run(5.0, 1.0)
+
+
+def _imex_cohort_kernel() -> None:
+    import numpy as np
+
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.simulation import Simulation
+    from hemasim.solvers import AdditiveRungeKutta
+
     two = Covariates(np.array([35.0, 60.0]), np.array(["male", "female"]), np.array([70.0, 60.0]),
                      np.array([175.0, 165.0]))
     model = healthy_human_model(two).compile()
