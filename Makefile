@@ -63,10 +63,9 @@ $(WARM_STAMP): $(STAMP)
 # when it gets to them: the same calls as hemasim.solvers.warm's clonal and ahead-of-time steps (were this one late,
 # the warm-up builds them itself: same cache, same result; where the module cannot be built, the warm-up says why).
 # Measured from an empty cache (CPU s, loaded 2-core machine): warm-up 47 beside clonal 18 + mypy 16; now 38 beside
-# clonal 18 + ahead-of-time 9 + mypy 16. The IMEX solver's kernels (December 2026) added ~40 s to the warm-up: its
-# one-patient kernel (~10 s) is built here first, before the warm-up reaches it
+# clonal 18 + ahead-of-time 9 + mypy 16. The IMEX solver's kernels (December 2026) added ~38 s to the warm-up, nearly
+# all of it the lock-step cohort kernel: building the one-patient kernel here as well saved nothing (two clean clones)
 $(SIDE_WARM_STAMP): $(STAMP)
-	$(BIN)/python -c "from hemasim.solvers.warm import imex_one_patient_kernel; imex_one_patient_kernel()"
 	$(BIN)/python -c "from hemasim.clonal import NeutralHSCPool; from hemasim.clonal.ch import simulate_ch_cohort; \
 	NeutralHSCPool(100, seed=0).run(0.1); simulate_ch_cohort(2, max_age_years=1.0)"
 	-$(BIN)/python -c "from hemasim.solvers import _aot; _aot.module_path().is_file() or _aot.build()" 2>/dev/null

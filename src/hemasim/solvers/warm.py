@@ -121,7 +121,7 @@ def _imex_kernels() -> None:
 
 
 def imex_one_patient_kernel() -> None:
-    """The IMEX solver's one-patient numba kernel (~10 s cold; `make test` builds it in its second process)."""
+    """The IMEX solver's one-patient numba kernel."""
     from hemasim.biology import Covariates, healthy_human_model
     from hemasim.simulation import Simulation
     from hemasim.solvers import AdditiveRungeKutta
