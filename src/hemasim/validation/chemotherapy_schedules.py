@@ -62,9 +62,11 @@ class WorstCounts:
     hemoglobin: np.ndarray  # g/dL
 
 
-def _covariates(n: int, ages: tuple[float, float], rng: np.random.Generator) -> Covariates:
-    """Adults as examples/cohort_docetaxel.yaml draws them (60% women), of ages uniform in ``ages``."""
-    female = rng.random(n) < 0.6
+def cohort_covariates(n: int, ages: tuple[float, float], female_share: float,
+                      rng: np.random.Generator) -> Covariates:
+    """Adults drawn as examples/cohort_docetaxel.yaml draws them (weights and heights by sex; that file has 60%
+    women), ``female_share`` of them women, ages uniform in ``ages``."""
+    female = rng.random(n) < female_share
     return Covariates(age_years=rng.uniform(ages[0], ages[1], n), sex=np.where(female, "female", "male"),
                       weight_kg=np.clip(np.where(female, rng.normal(68, 12, n), rng.normal(80, 12, n)), 40, 150),
                       height_cm=np.clip(np.where(female, rng.normal(163, 7, n), rng.normal(176, 7, n)), 140, 200))
@@ -74,7 +76,7 @@ def _covariates(n: int, ages: tuple[float, float], rng: np.random.Generator) -> 
 def cohort_worst_counts(schedule: Schedule, n: int = COHORT_SIZE) -> WorstCounts:
     """Simulate ``n`` patients on ``schedule`` in the full model; each one's lowest ANC, platelets and Hb."""
     rng = np.random.default_rng(schedule.seed)
-    cov = _covariates(n, schedule.ages, rng)
+    cov = cohort_covariates(n, schedule.ages, 0.6, rng)
     ds = load_drug_set(schedule.drug_set)
     draws = drug_variability_draws(ds, healthy_adult_parameters().value, rng, n)
     model = healthy_human_model(cov, aging=False, per_patient=draws.healthy,

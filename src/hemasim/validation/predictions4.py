@@ -19,13 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from hemasim.biology import healthy_human_model
-from hemasim.biology.body import Covariates, body_surface_area_m2
+from hemasim.biology.body import body_surface_area_m2
 from hemasim.cohort.sampling import drug_variability_draws
 from hemasim.endpoints import DID_NOT_FALL
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, load_drug_set
 from hemasim.simulation import Result, Simulation
 from hemasim.validation.base import OwnRun, Readout
+from hemasim.validation.chemotherapy_schedules import cohort_covariates
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of
 
 #: patients per cohort (as chemotherapy_schedules: a binomial share on 500 patients has a Monte Carlo SD of at
@@ -56,16 +57,6 @@ class LowestCounts:
 
     anc: np.ndarray
     wbc: np.ndarray
-
-
-def cohort_covariates(n: int, ages: tuple[float, float], female_share: float,
-                      rng: np.random.Generator) -> Covariates:
-    """Adults drawn as examples/cohort_docetaxel.yaml draws them (weights and heights by sex), ``female_share``
-    of them women, ages uniform in ``ages``."""
-    female = rng.random(n) < female_share
-    return Covariates(age_years=rng.uniform(ages[0], ages[1], n), sex=np.where(female, "female", "male"),
-                      weight_kg=np.clip(np.where(female, rng.normal(68, 12, n), rng.normal(80, 12, n)), 40, 150),
-                      height_cm=np.clip(np.where(female, rng.normal(163, 7, n), rng.normal(176, 7, n)), 140, 200))
 
 
 @functools.cache
