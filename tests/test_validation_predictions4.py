@@ -6,12 +6,11 @@ import pytest
 
 from hemasim.simulation import Result
 from hemasim.validation import load_targets
-from hemasim.validation.chemotherapy_schedules import wilson_interval_pct
+from hemasim.validation.chemotherapy_schedules import cohort_covariates, wilson_interval_pct
 from hemasim.validation.predictions4 import (
     DOCETAXEL_50_Q2W_MEN,
     DOCETAXEL_75_Q3W_MEN,
     PREDICTIONS4,
-    cohort_covariates,
     hours_to_anc_peak,
 )
 

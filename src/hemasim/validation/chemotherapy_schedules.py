@@ -41,7 +41,8 @@ def wilson_interval_pct(share: float, n: int) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A single-drug schedule given to a cohort of adults aged ``ages`` (uniform, years)."""
+    """A single-drug schedule given to a cohort of adults aged ``ages`` (uniform, years), a share ``female_share``
+    of them women."""
 
     drug_set: str
     dose_mg_per_m2: float
@@ -51,6 +52,7 @@ class Schedule:
     duration_days: float
     ages: tuple[float, float]
     seed: int
+    female_share: float = 0.6  # examples/cohort_docetaxel.yaml's share
 
 
 @dataclass(frozen=True)
@@ -73,10 +75,11 @@ def cohort_covariates(n: int, ages: tuple[float, float], female_share: float,
 
 
 @functools.cache
-def cohort_worst_counts(schedule: Schedule, n: int = COHORT_SIZE) -> WorstCounts:
-    """Simulate ``n`` patients on ``schedule`` in the full model; each one's lowest ANC, platelets and Hb."""
+def cohort_lowest_observables(schedule: Schedule, observed: tuple[str, ...], n: int) -> dict[str, np.ndarray]:
+    """Simulate ``n`` patients on ``schedule`` in the full model; each one's lowest value of each observable in
+    ``observed`` over the run (sampled every 3 hours)."""
     rng = np.random.default_rng(schedule.seed)
-    cov = cohort_covariates(n, schedule.ages, 0.6, rng)
+    cov = cohort_covariates(n, schedule.ages, schedule.female_share, rng)
     ds = load_drug_set(schedule.drug_set)
     draws = drug_variability_draws(ds, healthy_adult_parameters().value, rng, n)
     model = healthy_human_model(cov, aging=False, per_patient=draws.healthy,
@@ -84,10 +87,16 @@ def cohort_worst_counts(schedule: Schedule, n: int = COHORT_SIZE) -> WorstCounts
     amount_ug = schedule.dose_mg_per_m2 * body_surface_area_m2(cov) * 1000.0
     dose = Regimen(0.0, ds.drug, "iv_infusion", amount_ug, schedule.infusion_hours / 24.0,
                    cycle_offsets=schedule.cycle_offsets_days, days_in_cycle=schedule.days_in_cycle)
-    observed = ["anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL"]
-    r = Simulation(model, events=[dose]).run(schedule.duration_days, output_every_days=1.0 / 8.0, observe=observed)
-    anc, platelets, hb = (r.observable(name).min(axis=1) for name in observed)
-    return WorstCounts(anc=anc, platelets=platelets, hemoglobin=hb)
+    r = Simulation(model, events=[dose]).run(schedule.duration_days, output_every_days=1.0 / 8.0,
+                                             observe=list(observed))
+    return {name: r.observable(name).min(axis=1) for name in observed}
+
+
+def cohort_worst_counts(schedule: Schedule, n: int = COHORT_SIZE) -> WorstCounts:
+    """Each patient's lowest ANC, platelets and Hb on ``schedule`` (``n`` patients, full model)."""
+    low = cohort_lowest_observables(schedule, ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL"), n)
+    return WorstCounts(anc=low["anc_1e9_per_L"], platelets=low["platelets_1e9_per_L"],
+                       hemoglobin=low["hemoglobin_g_per_dL"])
 
 
 # P11: ten Tije 2005, docetaxel 75 mg/m2 (1 h) every 3 weeks, toxicity of the first cycle, by age group.

@@ -11,44 +11,22 @@ falls below a grade's threshold, banded by the 95% Wilson interval of the trial'
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from hemasim.biology import healthy_human_model
-from hemasim.biology.body import body_surface_area_m2
-from hemasim.cohort.sampling import drug_variability_draws
 from hemasim.endpoints import DID_NOT_FALL
-from hemasim.parameters import healthy_adult_parameters
-from hemasim.pharmacology import DrugExposure, Regimen, load_drug_set
-from hemasim.simulation import Result, Simulation
+from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
-from hemasim.validation.chemotherapy_schedules import cohort_covariates
+from hemasim.validation.chemotherapy_schedules import Schedule, cohort_lowest_observables
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of
 
 #: patients per cohort (as chemotherapy_schedules: a binomial share on 500 patients has a Monte Carlo SD of at
 #: most 2.2 points)
 COHORT_SIZE = 500
 HOURS_PER_DAY = 24.0
-
-
-@dataclass(frozen=True)
-class CohortSchedule:
-    """A single-drug schedule given to a cohort of adults of ages uniform in ``ages`` (years), a share
-    ``female_share`` of them women."""
-
-    drug_set: str
-    dose_mg_per_m2: float
-    infusion_hours: float
-    cycle_offsets_days: tuple[float, ...]
-    days_in_cycle: tuple[float, ...]
-    duration_days: float
-    ages: tuple[float, float]
-    female_share: float
-    seed: int
 
 
 @dataclass(frozen=True)
@@ -59,22 +37,10 @@ class LowestCounts:
     wbc: np.ndarray
 
 
-@functools.cache
-def cohort_lowest_counts(schedule: CohortSchedule, n: int = COHORT_SIZE) -> LowestCounts:
-    """Simulate ``n`` patients on ``schedule`` in the full model; each one's lowest ANC and WBC over the run."""
-    rng = np.random.default_rng(schedule.seed)
-    cov = cohort_covariates(n, schedule.ages, schedule.female_share, rng)
-    ds = load_drug_set(schedule.drug_set)
-    draws = drug_variability_draws(ds, healthy_adult_parameters().value, rng, n)
-    model = healthy_human_model(cov, aging=False, per_patient=draws.healthy,
-                                extensions=[DrugExposure(ds, per_patient=draws.drug)])
-    amount_ug = schedule.dose_mg_per_m2 * body_surface_area_m2(cov) * 1000.0
-    dose = Regimen(0.0, ds.drug, "iv_infusion", amount_ug, schedule.infusion_hours / HOURS_PER_DAY,
-                   cycle_offsets=schedule.cycle_offsets_days, days_in_cycle=schedule.days_in_cycle)
-    observed = ["anc_1e9_per_L", "wbc_1e9_per_L"]
-    r = Simulation(model, events=[dose]).run(schedule.duration_days, output_every_days=1.0 / 8.0, observe=observed)
-    anc, wbc = (r.observable(name).min(axis=1) for name in observed)
-    return LowestCounts(anc=anc, wbc=wbc)
+def cohort_lowest_counts(schedule: Schedule, n: int = COHORT_SIZE) -> LowestCounts:
+    """Each patient's lowest ANC and WBC over the run on ``schedule`` (``n`` patients, full model)."""
+    low = cohort_lowest_observables(schedule, ("anc_1e9_per_L", "wbc_1e9_per_L"), n)
+    return LowestCounts(anc=low["anc_1e9_per_L"], wbc=low["wbc_1e9_per_L"])
 
 
 def _cycles(every_days: float, count: int) -> tuple[float, ...]:
@@ -85,25 +51,25 @@ def _cycles(every_days: float, count: int) -> tuple[float, ...]:
 # weeks, or 50 mg/m2 on days 1 and 15 of 4-week cycles; the number of cycles behind the worst grade is not in what
 # was read: 12 weeks assumed (4 and 3 cycles). Ages not in what was read: 55-80 assumed.
 _PROSTATE_AGES = (55.0, 80.0)
-DOCETAXEL_75_Q3W_MEN = CohortSchedule("docetaxel_kloft2006", 75.0, 1.0, _cycles(21.0, 4), (0.0,), 84.0,
-                                      _PROSTATE_AGES, 0.0, 4101)
-DOCETAXEL_50_Q2W_MEN = CohortSchedule("docetaxel_kloft2006", 50.0, 1.0, _cycles(28.0, 3), (0.0, 14.0), 84.0,
-                                      _PROSTATE_AGES, 0.0, 4201)
+DOCETAXEL_75_Q3W_MEN = Schedule("docetaxel_kloft2006", 75.0, 1.0, _cycles(21.0, 4), (0.0,), 84.0,
+                                _PROSTATE_AGES, 4101, female_share=0.0)
+DOCETAXEL_50_Q2W_MEN = Schedule("docetaxel_kloft2006", 50.0, 1.0, _cycles(28.0, 3), (0.0, 14.0), 84.0,
+                                _PROSTATE_AGES, 4201, female_share=0.0)
 # Q3: Yip & Chow 2006, Chinese women with breast cancer aged 33-70: docetaxel 100 mg/m2 every 21 days, median 4
 # cycles (3-6).
-DOCETAXEL_100_Q3W_CHINESE = CohortSchedule("docetaxel_kloft2006", 100.0, 1.0, _cycles(21.0, 4), (0.0,), 84.0,
-                                           (33.0, 70.0), 1.0, 4301)
+DOCETAXEL_100_Q3W_CHINESE = Schedule("docetaxel_kloft2006", 100.0, 1.0, _cycles(21.0, 4), (0.0,), 84.0,
+                                     (33.0, 70.0), 4301, female_share=1.0)
 # Q4: Taguchi 1994, Japanese women with breast cancer: docetaxel 60 mg/m2 with dose-free intervals of 3-4 weeks
 # (every 21 days taken); cycles not in what was read: 3 assumed. Ages not in what was read: 30-75 assumed.
-DOCETAXEL_60_Q3W_JAPANESE = CohortSchedule("docetaxel_kloft2006", 60.0, 1.0, _cycles(21.0, 3), (0.0,), 63.0,
-                                           (30.0, 75.0), 1.0, 4401)
+DOCETAXEL_60_Q3W_JAPANESE = Schedule("docetaxel_kloft2006", 60.0, 1.0, _cycles(21.0, 3), (0.0,), 63.0,
+                                     (30.0, 75.0), 4401, female_share=1.0)
 # Q5: Tanaka 2017, chemorefractory NSCLC: nab-paclitaxel 100 mg/m2 (30 min) on days 1, 8 and 15 of 4-week cycles,
 # median 5 cycles (1-11). Ages and sex mix not in what was read: 40-80, 30% women assumed.
-NAB_PACLITAXEL_100_WEEKLY = CohortSchedule("nab_paclitaxel_chen2014", 100.0, 0.5, _cycles(28.0, 5),
-                                           (0.0, 7.0, 14.0), 140.0, (40.0, 80.0), 0.3, 4501)
+NAB_PACLITAXEL_100_WEEKLY = Schedule("nab_paclitaxel_chen2014", 100.0, 0.5, _cycles(28.0, 5),
+                                     (0.0, 7.0, 14.0), 140.0, (40.0, 80.0), 4501, female_share=0.3)
 
 
-def _pct_below(schedule: CohortSchedule, counts: Callable[[LowestCounts], np.ndarray], threshold: float) -> Readout:
+def _pct_below(schedule: Schedule, counts: Callable[[LowestCounts], np.ndarray], threshold: float) -> Readout:
     return OwnRun(lambda: float(100.0 * np.mean(counts(cohort_lowest_counts(schedule)) < threshold)))
 
 
