@@ -21,6 +21,7 @@ from hemasim.inference import (
     ObservableSpec,
     Problem,
     fit,
+    identifiability,
     load_problem,
     profile_likelihood,
     sample_posterior,
@@ -168,3 +169,21 @@ def test_cli_fit_writes_a_set_that_scenarios_load(tmp_path: Path):
     sources = {p["name"]: p["source"] for p in record["parameters"]}
     assert sources["docetaxel_friberg2002__friberg_mean_transit_time_h"].startswith("fitted to measurements.csv")
     assert "Friberg2002" in sources["docetaxel_friberg2002__friberg_baseline_1e9_per_L"]
+
+
+@pytest.mark.slow
+def test_the_fits_profile_summary_is_the_profiles_json(example: Problem):
+    """hemasim.inference.full_model_slope.profile_summary (the slope and structure fits' JSON): one interval, status
+    and curve per free parameter, the same as profile_likelihood's."""
+    from hemasim.inference.full_model_slope import profile_summary
+
+    objective = Objective(_least_squares_problem(example))
+    best = fit(objective, n_starts=1, seed=0).x
+    summary = profile_summary(objective, best)
+    profiles = profile_likelihood(objective, best)
+    assert set(summary["ci95"]) == {p.name for p in profiles} == {"mtt_h", "slope"}
+    for p in profiles:
+        assert summary["ci95"][p.name] == [p.ci_lower, p.ci_upper]
+        assert summary["profiles"][p.name]["values"] == np.asarray(p.natural).tolist()
+    assert summary["identifiability"] == identifiability(profiles)
+    assert summary["ci95"]["mtt_h"][0] < TRUE["mtt_h"] < summary["ci95"]["mtt_h"][1]

@@ -107,7 +107,8 @@ def docetaxel_problem(stages: int, divisions: int, craig_prior: bool = True) -> 
 
 
 def _fit_point(stages: int, divisions: int, n_starts: int, profiles: bool, craig_prior: bool) -> dict[str, Any]:
-    from hemasim.inference import Objective, fit, identifiability, profile_likelihood
+    from hemasim.inference import Objective, fit
+    from hemasim.inference.full_model_slope import profile_summary
 
     obj = Objective(docetaxel_problem(stages, divisions, craig_prior))
     res = fit(obj, n_starts=n_starts, seed=1)
@@ -117,11 +118,7 @@ def _fit_point(stages: int, divisions: int, n_starts: int, profiles: bool, craig
                            "objective": float(res.fun) + emergence, "estimates": dict(res.natural),
                            "n_converged": res.n_converged}
     if profiles:
-        profs = profile_likelihood(obj, res.x)
-        out["ci95"] = {p.name: [p.ci_lower, p.ci_upper] for p in profs}
-        out["identifiability"] = identifiability(profs)
-        out["profiles"] = {p.name: {"values": np.asarray(p.natural).tolist(),
-                                    "objective": np.asarray(p.objective).tolist()} for p in profs}
+        out.update(profile_summary(obj, res.x))
     return out
 
 

@@ -26,12 +26,15 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from hemasim.inference.objective import Objective
+
 __all__ = ["CourseCondition", "SPECS", "SlopeFitSpec", "TAXANE_KILL", "chain_typical_course",
-           "drug_set_for_full_model_fit", "fit_full_model_slope", "full_model_slope_problem", "main",
+           "drug_set_for_full_model_fit", "fit_full_model_slope", "full_model_slope_problem", "main", "profile_summary",
            "record_fit_in_yaml"]
 
 #: the kill a taxane gets in the full model (as docetaxel_kloft2006: it arrests any dividing cell in mitosis, so
@@ -231,7 +234,7 @@ def fit_full_model_slope(spec: SlopeFitSpec, n_starts: int = 4, profiles: bool =
                          healthy_values: Mapping[str, float] | None = None,
                          free_healthy: Sequence[Any] = ()) -> dict[str, Any]:
     """Fit :func:`full_model_slope_problem` (multi-start least squares), with profile CIs when ``profiles``."""
-    from hemasim.inference import Objective, fit, identifiability, profile_likelihood
+    from hemasim.inference import Objective, fit
 
     problem = full_model_slope_problem(spec, healthy_values, free_healthy)
     obj = Objective(problem)
@@ -241,12 +244,19 @@ def fit_full_model_slope(spec: SlopeFitSpec, n_starts: int = 4, profiles: bool =
                            "estimates": dict(res.natural), "n_converged": res.n_converged,
                            "n_data": int(len(problem.measurements.value))}
     if profiles:
-        profs = profile_likelihood(obj, res.x)
-        out["ci95"] = {p.name: [p.ci_lower, p.ci_upper] for p in profs}
-        out["identifiability"] = identifiability(profs)
-        out["profiles"] = {p.name: {"values": np.asarray(p.natural).tolist(),
-                                    "objective": np.asarray(p.objective).tolist()} for p in profs}
+        out.update(profile_summary(obj, res.x))
     return out
+
+
+def profile_summary(obj: Objective, x: np.ndarray) -> dict[str, Any]:
+    """Profiles of every free parameter from the optimum ``x``: 95% intervals, identifiability and the curves (the
+    JSON the fits write)."""
+    from hemasim.inference import identifiability, profile_likelihood
+
+    profs = profile_likelihood(obj, x)
+    return {"ci95": {p.name: [p.ci_lower, p.ci_upper] for p in profs}, "identifiability": identifiability(profs),
+            "profiles": {p.name: {"values": np.asarray(p.natural).tolist(),
+                                  "objective": np.asarray(p.objective).tolist()} for p in profs}}
 
 
 def _fmt(x: float | None) -> str:
