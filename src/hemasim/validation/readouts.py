@@ -12,6 +12,7 @@ from hemasim.validation.chemotherapy import CHEMOTHERAPY
 from hemasim.validation.chemotherapy_schedules import CHEMOTHERAPY_SCHEDULES  # predict2: P11-P15
 from hemasim.validation.chimerism import CHIMERISM  # cond: lineage chimerism after conditioning (X1-X5)
 from hemasim.validation.clonal_engine import CLONAL_ENGINE
+from hemasim.validation.cord import CORD  # cord: K1-K3
 from hemasim.validation.immunity import IMMUNITY
 from hemasim.validation.mobilisation import MOBILISATION
 from hemasim.validation.predictions4 import PREDICTIONS4  # predict4: Q1-Q9
@@ -31,6 +32,7 @@ READOUTS = merge_readouts(READOUTS, CHEMOTHERAPY_SCHEDULES, RED_CELL_APHERESIS) 
 READOUTS = merge_readouts(READOUTS, RECONSTITUTION_AND_AGEING)  # predict3: R1-R8
 READOUTS = merge_readouts(READOUTS, PREDICTIONS4)  # predict4: Q1-Q9
 READOUTS = merge_readouts(READOUTS, PREDICTIONS5)  # predict5: V1-V5
+READOUTS = merge_readouts(READOUTS, CORD)  # cord: K1-K3 (single cord-blood units)
 
 
 def find_readout(name: str) -> Readout:

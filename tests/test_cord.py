@@ -1,0 +1,69 @@
+"""The cord-blood potency fit (hemasim.inference.cord): its data are the calibration targets K1-K3 and the shipped
+value reproduces the recorded objective."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hemasim.biology.transplant import Transplant
+from hemasim.events import Breakpoint
+from hemasim.inference.cord import CORD_DATA, POTENCY, CordObjective, cord_graft_events, cord_problem
+from hemasim.parameters import healthy_adult_parameters
+from hemasim.parameters.core import Calibrated
+from hemasim.validation import load_targets
+from hemasim.validation.cord import CORD, SINGLE_CORD_TNC_PER_KG, single_cord_readout_name
+
+#: the fit's objective (negative log-likelihood, log-normal) at the shipped potency, 12 (docs/engraftment_fit.md)
+OBJECTIVE_AT_SHIPPED = 12.353
+
+
+def test_the_graft_of_each_vector_scales_with_its_potency_and_nothing_else_changes():
+    graft = Transplant(6.0, np.asarray(2.0e6), 1.0e9, 1e-5, 1e-6, 1e-8, naive_t_only=True)
+    other = Breakpoint(3.0)
+    scaled = cord_graft_events([other, graft], np.array([1.0, 11.0]))
+    assert scaled[0] is other
+    assert isinstance(scaled[1], Transplant)
+    np.testing.assert_allclose(scaled[1].cd34_cells, [2.0e6, 2.2e7])
+    assert scaled[1].cd3_cells == graft.cd3_cells and scaled[1].naive_t_only
+
+
+def test_the_fit_data_are_the_calibration_targets_k1_to_k3():
+    parameter = healthy_adult_parameters()[POTENCY]
+    assert isinstance(parameter.provenance, Calibrated) and parameter.provenance.targets == ("K1", "K2", "K3")
+    targets = {t["id"]: t for group in load_targets().values() for t in group}
+    for target_id, datum in zip(("K1", "K2", "K3"), CORD_DATA, strict=True):
+        target = targets[target_id]
+        assert target["class"] == "calibration" and target["calibrates"] == [POTENCY]
+        (check,) = target["checks"]
+        assert check["readout"] == single_cord_readout_name(datum.tnc_per_kg)
+        low, high = check["band"]  # the band is the datum's median x exp(+-1.96 sigma), rounded to 0.1 day
+        assert low == pytest.approx(datum.median_day * np.exp(-1.96 * datum.sigma_log), abs=0.06)
+        assert high == pytest.approx(datum.median_day * np.exp(1.96 * datum.sigma_log), abs=0.06)
+    assert SINGLE_CORD_TNC_PER_KG == tuple(d.tnc_per_kg for d in CORD_DATA)
+    assert set(CORD) == {single_cord_readout_name(d.tnc_per_kg) for d in CORD_DATA}
+
+
+@pytest.mark.slow
+def test_the_shipped_potency_reproduces_the_recorded_objective_and_sits_above_the_edge():
+    objective = CordObjective(cord_problem())
+    theta = np.log10([[10.0], [healthy_adult_parameters().value(POTENCY)]])
+    days = objective.predict(theta)
+    assert float(objective(theta[1:])[0]) == pytest.approx(OBJECTIVE_AT_SHIPPED, abs=2e-3)
+    # just below the estimate the 2.51e7/kg unit's first wave no longer reaches 0.5e9/L: its day jumps
+    assert days[0, 0] > 45.0 and 15.0 < days[1, 0] < 25.0
+
+
+def test_the_read_out_is_the_crossing_that_starts_three_days_of_engraftment_not_a_first_touch():
+    from hemasim.inference.cord import sustained_crossing_days
+    from hemasim.inference.engraftment import crossing_days
+
+    days = np.arange(0.0, 40.0, 0.25)
+    # ANC falls below 0.5, a first wave touches 1.0 around day 10 for a day, then the marrow holds it from day 30
+    anc = np.where(days < 2, 3.0, 0.05)
+    anc = np.where((days >= 9.5) & (days < 10.5), 1.0, anc)
+    anc = np.where(days >= 30.0, 2.0, anc)
+    assert crossing_days(days, anc[None, :], 0.5)[0] < 10.0
+    read = sustained_crossing_days(days, anc[None, :], 0.5)[0]
+    assert 29.75 < read <= 30.0
+    assert np.isnan(sustained_crossing_days(days, np.where(days < 2, 3.0, 0.05)[None, :], 0.5)[0])
