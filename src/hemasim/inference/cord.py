@@ -4,7 +4,8 @@
 long-term HSCs and short-term progenitor units scale with it). It is fitted here, alone, to the median neutrophil
 engraftment days of single-unit cord-blood grafts dosed by nucleated cells (:data:`CORD_DATA`, targets K1-K3), with
 the machinery of the engraftment fit (:class:`~hemasim.inference.engraftment.EngraftmentObjective`: the climb of
-ANC back through 0.5e9/L after the post-graft fall, interpolated, plus half a day; log-normal residuals) on the
+ANC back through 0.5e9/L after the post-graft fall, interpolated, plus half a day; log-normal residuals; here the
+climb that starts the endpoint's 3 days at or above it, :func:`sustained_crossing_days`) on the
 scenario of prediction T7: the 40-year-old man of ``cy_tbi_pbsc`` after Cy/TBI 12 Gy, graft on day 6, its CD34+
 content from the nucleated cells and the cited CD34+/TNC ratio of cord units. T7 (Barker 2005, two units) is a
 prediction: no double-cord datum enters this fit.
@@ -29,8 +30,8 @@ from pathlib import Path
 import numpy as np
 
 from hemasim.biology.transplant import Transplant
-from hemasim.events import Event
 from hemasim.endpoints import engraftment_days
+from hemasim.events import Event
 from hemasim.inference.engraftment import (
     _SE_ANC,
     DAY_OFFSET,
