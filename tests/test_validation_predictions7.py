@@ -1,4 +1,4 @@
-"""Y1-Y4 (branch predict7): every band is the one computed from the source's figures, the scenario says what the
+"""Y1-Y6 (branch predict7): every band is the one computed from the source's figures, the scenario says what the
 targets describe, and the targets are predictions with registered read-outs."""
 
 import math
@@ -31,6 +31,9 @@ GMC_RATIO_BANDS = [
     ("Y2", "hepatitis_a_igg_ratio_month7_to_month1", 7, 1, "checks"),
     ("Y2", "hepatitis_a_igg_ratio_month7_to_month6", 7, 6, "info_checks"),
 ]
+# Doria-Rose 2021: binding-antibody GMT at day 209 and its 95% CI, by age group
+DORIA_ROSE_GMT = {"18-55": (92451, 57148, 149562), "56-70": (62424, 36765, 105990), "71+": (49373, 25171, 96849)}
+AGE_RATIO_BANDS = [("mrna_vaccine_igg_day209_ratio_63_to_35", "56-70"), ("mrna_vaccine_igg_day209_ratio_75_to_35", "71+")]
 
 
 def _by_hand(numerator: tuple[float, float, float], denominator: tuple[float, float, float]) -> tuple[float, float]:
@@ -48,6 +51,16 @@ def test_vaccine_bands_are_the_intervals_of_the_ratio_of_gmcs(target_id, readout
     assert _band(target_id, readout, kind) == [pytest.approx(low, rel=1e-3), pytest.approx(high, rel=1e-3)]
 
 
+@pytest.mark.parametrize(("readout", "group"), AGE_RATIO_BANDS)
+def test_age_bands_are_the_intervals_of_the_ratio_of_the_groups_gmts(readout, group):
+    low, high = ratio_interval_from_cis(DORIA_ROSE_GMT[group], DORIA_ROSE_GMT["18-55"])
+    assert _band("Y6", readout) == [pytest.approx(low, rel=1e-3), pytest.approx(high, rel=1e-3)]
+
+
+def test_the_half_life_band_is_the_letters_interval():
+    assert _band("Y5", "mrna_vaccine_igg_half_life_days_43_to_209") == [46, 58]  # exponential model, 52 days
+
+
 def test_the_interval_of_a_ratio_contains_the_ratio_and_widens_with_either_interval():
     low, high = ratio_interval_from_cis((100, 80, 125), (50, 40, 62.5))
     assert low < 2.0 < high and low * high == pytest.approx(4.0)
@@ -62,12 +75,12 @@ def test_threshold_targets_judge_the_direction_only():
         assert all(c["band"] == [1.01, 1000] and c.get("open_end") == "high" for c in t["checks"])
 
 
-def test_y1_to_y4_are_predictions_with_registered_readouts():
+def test_y1_to_y6_are_predictions_with_registered_readouts():
     targets = _targets()
-    for i in range(1, 5):
+    for i in range(1, 7):
         t = targets[f"Y{i}"]
         assert t["class"] == "prediction"
-        assert t["band_basis"] == ("uncertainty" if i <= 2 else "threshold")
+        assert t["band_basis"] == ("threshold" if i in (3, 4) else "uncertainty")
         assert all(c["readout"] in PREDICTIONS7 for c in [*t["checks"], *t.get("info_checks", [])])
 
 
@@ -79,3 +92,9 @@ def test_the_hepatitis_a_scenario_gives_two_doses_six_months_apart():
     assert first.dose == booster.dose == 1.0
     # the run covers the month-7 read-out (one month after the booster)
     assert s.duration_days > booster.day + 30.44
+
+
+def test_the_mrna_scenario_gives_two_doses_on_the_study_days():
+    s = load_scenario(SCENARIOS / "mrna_vaccine_two_doses.yaml")
+    assert [(v.day, v.antigen) for v in s.interventions] == [(1, "sars_cov_2_spike"), (29, "sars_cov_2_spike")]
+    assert s.duration_days > 209 and not s.aging

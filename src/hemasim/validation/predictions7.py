@@ -1,7 +1,8 @@
-"""Read-outs of targets Y1-Y4 (branch predict7), each chosen and committed with its band before the model was run
+"""Read-outs of targets Y1-Y6 (branch predict7), each chosen and committed with its band before the model was run
 on it: the antibody months after one dose of a hepatitis A vaccine and one month after a booster at month 6 (Keeffe
 1998), CD4 T cells after an allogeneic peripheral-blood graft against a marrow graft (Storek 2001, Petersen 2003),
-and B cells a year after an alemtuzumab-like depletion relative to before it (Thompson 2010).
+B cells a year after an alemtuzumab-like depletion relative to before it (Thompson 2010), and the antibody's
+half-life after two mRNA vaccine doses and its level at older ages (Doria-Rose 2021).
 
 Antibody units are arbitrary, so every vaccine read-out is a ratio of the same run's IgG at two times; the band of a
 ratio of two geometric means is computed from their published 95% intervals by :func:`ratio_interval_from_cis`
@@ -119,4 +120,27 @@ _DEPLETION: dict[str, Readout] = {
     "alemtuzumab_b_cells_ratio_month3_to_before": _b_cells_ratio_to_before(3.0),
 }
 
-PREDICTIONS7: dict[str, Readout] = {**_VACCINE, **_GRAFT_SOURCE, **_DEPLETION}
+# Y5, Y6: doses on study days 1 and 29 (scenario mrna_vaccine_two_doses.yaml: the study's day numbers are the run's);
+# Y5 fits the log of IgG on the study's sampling days after day 43 with a line, as an exponential decay model does.
+_MRNA_SAMPLING_DAYS = (43.0, 57.0, 119.0, 209.0)
+_MRNA_IGG = "sars_cov_2_spike_igg_au"
+_MRNA = {age: cached_scenario_run("mrna_vaccine_two_doses", {"patient": {"age_years": age}}) for age in (35, 63, 75)}
+
+
+def _mrna_igg_half_life_days() -> float:
+    log_igg = [math.log(_value_at(_MRNA[35], _MRNA_IGG, day)) for day in _MRNA_SAMPLING_DAYS]
+    slope = float(np.polyfit(_MRNA_SAMPLING_DAYS, log_igg, 1)[0])
+    return math.log(2.0) / -slope
+
+
+def _mrna_igg_day209_ratio(age: int) -> Readout:
+    return OwnRun(lambda: _value_at(_MRNA[age], _MRNA_IGG, 209.0) / _value_at(_MRNA[35], _MRNA_IGG, 209.0))
+
+
+_MRNA_VACCINE: dict[str, Readout] = {
+    "mrna_vaccine_igg_half_life_days_43_to_209": OwnRun(_mrna_igg_half_life_days),
+    "mrna_vaccine_igg_day209_ratio_63_to_35": _mrna_igg_day209_ratio(63),
+    "mrna_vaccine_igg_day209_ratio_75_to_35": _mrna_igg_day209_ratio(75),
+}
+
+PREDICTIONS7: dict[str, Readout] = {**_VACCINE, **_GRAFT_SOURCE, **_DEPLETION, **_MRNA_VACCINE}
