@@ -122,6 +122,14 @@ def test_only_predictions_count_as_validation():
     assert card["targets"][4]["calibrated_on"] is True and card["classes"]["consistency"] == {"pass": 2}
 
 
+def test_a_partly_covered_prediction_is_counted_as_a_pass_and_said_so():
+    partial = _target("P5", "prediction", "partial")
+    report = ValidationReport([_target("P1", "prediction", "pass"), partial, _target("P2", "prediction", "fail")])
+    assert report.summary().startswith("predictions: 2 pass / 3 (")
+    assert "1 of them partly covered (the checks that run pass)" in report.summary()
+    assert "partly covered" not in ValidationReport([_target("P1", "prediction", "pass")]).summary()
+
+
 def test_the_docs_table_is_generated_from_the_targets():
     from pathlib import Path
 
