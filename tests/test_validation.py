@@ -26,6 +26,7 @@ EXPECTED_IDS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitutio
 EXPECTED_IDS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy incidence by schedule, engraftment, pegfilgrastim
 EXPECTED_IDS |= {"AN1", "AN2"}  # ageing: naive T-cell kinetics with age (Westera 2015, Wallace 2004, den Braber 2012)
 EXPECTED_IDS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation, autologous engraftment (AUBMC)
+EXPECTED_IDS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 
 
 def test_every_published_target_is_transcribed_once():

@@ -27,6 +27,7 @@ PREDICTIONS |= {"P11", "P12", "P13", "P14", "P15", "P16", "P17"}  # predict2: ch
 PREDICTIONS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitution after auto-HSCT, ageing
 PREDICTIONS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy incidence by schedule, engraftment, pegfilgrastim
 PREDICTIONS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation (Ziegler 2015, Stangerup 2017), autologous engraftment (AUBMC)
+PREDICTIONS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 
 
 def _targets() -> dict[str, dict]:
