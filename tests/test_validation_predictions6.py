@@ -1,6 +1,7 @@
 """W1-W6 (branch predict6): every band is the one computed from the source's figures, the scenarios say what the
 targets describe, and the targets are predictions with registered read-outs."""
 
+import functools
 import math
 from pathlib import Path
 
@@ -18,6 +19,7 @@ Z_95 = 1.959964
 W_IDS = [f"W{i}" for i in range(1, 7)]
 
 
+@functools.cache
 def _targets() -> dict[str, dict]:
     return {t["id"]: t for group in load_targets().values() for t in group}
 
@@ -97,3 +99,27 @@ def test_every_other_day_plateletpheresis_takes_the_first_yields_share_of_the_do
 def test_autologous_donation_scenarios_take_three_450_mL_units_on_the_sources_days(name, offsets):
     s = load_scenario(SCENARIOS / f"{name}.yaml")
     assert [(d.day, d.volume_mL) for d in s.interventions] == [(FIRST_COLLECTION_DAY + o, 450) for o in offsets]
+
+
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after W1-W6 were committed (5bbfe24): W1 and W6 pass, W2-W5 fail (notes in targets.yaml). Held so
+    that a model change that moves them shows up. Each is a deterministic run (no cohort, no Monte Carlo)."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(["donation_and_plateletpheresis_courses"])
+    assert {t.id: t.status for t in report.targets} == {
+        "W1": "pass", "W2": "fail", "W3": "fail", "W4": "fail", "W5": "fail", "W6": "pass"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values == {
+        "plateletpheresis_platelet_ratio_7h": pytest.approx(0.758, abs=0.002),
+        "plateletpheresis_platelet_ratio_26h": pytest.approx(0.777, abs=0.002),
+        "plateletpheresis_every_other_day_ratio_before_3rd": pytest.approx(0.635, abs=0.003),
+        "plateletpheresis_every_other_day_ratio_before_6th": pytest.approx(0.521, abs=0.003),
+        "autologous_donation_weekly_hb_ratio_day28": pytest.approx(0.833, abs=0.003),
+        "autologous_donation_weekly_hb_ratio_day35": pytest.approx(0.902, abs=0.003),
+        "autologous_donation_short_interval_hb_ratio_day28": pytest.approx(0.861, abs=0.003),
+        "autologous_donation_short_interval_hb_ratio_day35": pytest.approx(0.933, abs=0.003),
+        "autologous_donation_11_days_hb_ratio_before_2nd": pytest.approx(0.919, abs=0.003),
+        "autologous_donation_11_days_hb_ratio_before_3rd": pytest.approx(0.873, abs=0.003),
+    }
