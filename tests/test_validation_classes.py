@@ -28,6 +28,7 @@ PREDICTIONS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitution
 PREDICTIONS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy incidence by schedule, engraftment, pegfilgrastim
 PREDICTIONS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation (Ziegler 2015, Stangerup 2017), autologous engraftment (AUBMC)
 PREDICTIONS |= {f"Y{i}" for i in range(1, 7)}  # predict7: hepatitis A and mRNA vaccines, PBSC vs marrow CD4, B after alemtuzumab
+PREDICTIONS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 
 
 def _targets() -> dict[str, dict]:
