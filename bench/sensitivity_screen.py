@@ -4,9 +4,10 @@ outcome per parameter that docs/parameters.md shows (src/hemasim/sensitivity/scr
 
     PYTHONPATH=src python bench/sensitivity_screen.py [--trajectories 32]
 
-Each assumed parameter varies over x0.5 to x2 its value (log scale, clipped to its record's bounds); Morris
-with r trajectories on a 4-level grid, all parameters at once, every design point of a scenario one batch on
-the lock-step kernel. A parameter "moves" a read-out when mu* (the mean absolute change of the read-out across
+Each assumed parameter varies over its record's sourced plausible range (``Parameter.plausible_range``: a
+published range, cited in the record) where it has one, otherwise over x0.5 to x2 its value (clipped to its
+record's bounds); on a log scale where the range is above 0. Morris with r trajectories on a 4-level grid, all
+parameters at once, every design point of a scenario one batch on the lock-step kernel. A parameter "moves" a read-out when mu* (the mean absolute change of the read-out across
 the parameter's whole range, from elementary effects) exceeds 10% of the read-out at the scenario's values; a
 read-out that is 0 there (days below a threshold) is moved when mu* exceeds one day.
 """
@@ -20,9 +21,13 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from hemasim.parameters.core import PlausibleRange
 
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLD = 0.10  # relative change over the range that counts as "moves"
@@ -58,6 +63,9 @@ SCREENS = [
 ]
 
 
+DEFAULT_RANGE = "x0.5-x2"  # the range of a parameter with no sourced plausible range
+
+
 def assumed_parameters() -> list[str]:
     from hemasim.parameters import Assumed, healthy_adult_parameters
 
@@ -65,8 +73,29 @@ def assumed_parameters() -> list[str]:
     return sorted(n for n in table if isinstance(table[n].provenance, Assumed))
 
 
-def screen_one(screen: Screened, names: list[str], trajectories: int) -> tuple[pd.DataFrame, dict[str, float], int,
-                                                                                 float]:
+def sourced_ranges(names: list[str]) -> dict[str, PlausibleRange]:
+    """The parameters among ``names`` whose record carries a sourced plausible range, and that range."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    table = healthy_adult_parameters()
+    return {n: rng for n in names if (rng := table[n].plausible_range) is not None}
+
+
+def factor(name: str, ranges: dict[str, PlausibleRange]) -> dict[str, object]:
+    """The screen's factor for one parameter: its sourced range in its unit, else x0.5-x2 its value."""
+    rng = ranges.get(name)
+    if rng is None:
+        return {"parameter": name, "relative": [0.5, 2.0], "log": True}
+    return {"parameter": name, "range": [rng.low, rng.high], "log": rng.low > 0}
+
+
+def range_text(name: str, ranges: dict[str, PlausibleRange]) -> str:
+    rng = ranges.get(name)
+    return DEFAULT_RANGE if rng is None else f"its sourced range {rng.low:g}-{rng.high:g}"
+
+
+def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRange], trajectories: int
+               ) -> tuple[pd.DataFrame, dict[str, float], tuple[int, int], float]:
     from rich.progress import Progress
 
     from hemasim.scenario import load_scenario
@@ -78,7 +107,7 @@ def screen_one(screen: Screened, names: list[str], trajectories: int) -> tuple[p
     spec = SensitivitySpec.model_validate({
         "method": "morris", "trajectories": trajectories, "levels": 4, "seed": 0,
         "time_averages": list(screen.averaged),
-        "factors": [{"parameter": n, "relative": [0.5, 2.0], "log": True} for n in names]})
+        "factors": [factor(n, ranges) for n in names]})
     with Progress(transient=True) as bar:
         task = bar.add_task(screen.label, total=design_size(spec))
         result = run_sensitivity(scenario, spec, lambda done: bar.update(task, completed=done))
@@ -95,18 +124,19 @@ def screen_one(screen: Screened, names: list[str], trajectories: int) -> tuple[p
         (runs, failed), result.seconds
 
 
-def outcome_text(rows: pd.DataFrame) -> str:
+def outcome_text(rows: pd.DataFrame, over: str = DEFAULT_RANGE) -> str:
+    """One line on what the screen found for one parameter; ``over`` names the range it was screened over."""
     moved = rows[rows["effect"] > THRESHOLD].sort_values("effect", ascending=False)
     if len(moved):
         parts = [f"{r.readout} ({_effect(r)})" for r in moved.itertuples()]
         return "moves " + ", ".join(parts[:4]) + (f" and {len(parts) - 4} more" if len(parts) > 4 else "") + \
-            " by >10% over x0.5-x2"
+            f" by >10% over {over}"
     if np.nanmax(rows["effect"].to_numpy(dtype=np.float64), initial=0.0) <= 1e-9:
         return "no effect on any screened read-out"
-    return "does not move any screened read-out by more than 10% over x0.5-x2"
+    return f"does not move any screened read-out by more than 10% over {over}"
 
 
-def _effect(r: object) -> str:
+def _effect(r: Any) -> str:  # a row of DataFrame.itertuples()
     base = float(r.baseline)
     if base != 0:
         return f"{100 * float(r.effect):.0f}%"
@@ -127,21 +157,44 @@ def ranking_figure(table: pd.DataFrame, path: Path, top: int = 30) -> None:
     ax.axvline(THRESHOLD, color="k", lw=0.8, ls="--")
     ax.set_xscale("log")
     ax.set_yticks(np.arange(len(best)), best.index, fontsize=7)
-    ax.set_xlabel("largest mu* over the screened read-outs, relative to the read-out (x0.5-x2 range)")
+    ax.set_xlabel("largest mu* over the screened read-outs, relative to the read-out (sourced range or x0.5-x2)")
     ax.set_title(f"Morris screen of the assumed parameters (top {len(best)}; dashed: 10%)")
     fig.savefig(path, dpi=110)
 
 
+def ranges_section(ranges: dict[str, PlausibleRange], names: list[str]) -> list[str]:
+    """The table of the parameters screened over a sourced range instead of x0.5-x2, with the sources."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    table = healthy_adult_parameters()
+    lines = ["## Ranges", "",
+             f"{len(names) - len(ranges)} of the {len(names)} have no sourced range and were screened over x0.5-x2 "
+             "their value (an",
+             "arbitrary span, the same for all, clipped to the record's bounds). Those below were screened over the",
+             "plausible range recorded with the parameter (`plausible_range` in its record), read from the source",
+             "named (see [sensitivity.md](sensitivity.md#the-screen-of-the-assumed-parameters) for what was searched",
+             "for the others):", "", "| parameter | value | screened range | source of the range |", "|---|---|---|---|"]
+    lines += [f"| `{n}` | {_with_unit(table[n].value, table[n].unit)} | {r.low:g}-{r.high:g} | {r.source} |"
+              for n, r in sorted(ranges.items())]
+    return lines + [""]
+
+
+def _with_unit(value: float, unit: str) -> str:
+    return f"{value:g}" if unit == "1" else f"{value:g} {unit}"
+
+
 def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[str, int, int, float]],
-             baselines: dict[str, float], names: list[str], trajectories: int) -> str:
+             baselines: dict[str, float], names: list[str], ranges: dict[str, PlausibleRange],
+             trajectories: int) -> str:
     n_moving = sum(o.startswith("moves") for o in outcomes.values())
     n_none = sum(o.startswith("no effect") for o in outcomes.values())
     lines = [
         "# Screen of the assumed parameters",
         "",
         "Generated by `PYTHONPATH=src python bench/sensitivity_screen.py` (method: [sensitivity.md](sensitivity.md)).",
-        f"Each of the {len(names)} parameters with provenance `Assumed` varies from x0.5 to x2 its value (log",
-        "scale, clipped to its record's bounds), all at once, in a Morris design of "
+        f"Each of the {len(names)} parameters with provenance `Assumed` varies over its sourced plausible range where",
+        f"its record has one ({len(ranges)} of them, see Ranges below), otherwise from x0.5 to x2 its value (log",
+        "scale where the range is above 0, clipped to its record's bounds), all at once, in a Morris design of "
         f"{trajectories} trajectories on a 4-level grid",
         "(seed 0); each scenario's design runs as batches on the lock-step kernel. A parameter *moves* a read-out",
         "when mu* (the mean absolute change of the read-out across the parameter's whole range) exceeds 10% of",
@@ -163,6 +216,7 @@ def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[st
         "",
         "![ranking](images/sensitivity_screen.png)",
         "",
+        *ranges_section(ranges, names),
         "## Read-outs at the shipped values",
         "",
         "| read-out | value |",
@@ -194,20 +248,21 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--trajectories", type=int, default=32)
     args = parser.parse_args(argv)
     names = assumed_parameters()
+    ranges = sourced_ranges(names)
     tables, costs, baselines = [], [], {}
     for screen in SCREENS:
         start = time.perf_counter()
-        table, base, (runs, failed), seconds = screen_one(screen, names, args.trajectories)
+        table, base, (runs, failed), seconds = screen_one(screen, names, ranges, args.trajectories)
         print(f"{screen.label}: {runs} runs ({failed} failed), {seconds:.1f} s "
               f"(wall {time.perf_counter() - start:.1f} s)")
         tables.append(table)
         costs.append((screen.label, runs, failed, seconds))
         baselines.update(base)
     table = pd.concat(tables, ignore_index=True)
-    outcomes = {n: outcome_text(table[table["factor"] == n]) for n in names}
+    outcomes = {n: outcome_text(table[table["factor"] == n], range_text(n, ranges)) for n in names}
     ranking_figure(table, ROOT / "docs" / "images" / "sensitivity_screen.png")
     (ROOT / "docs" / "sensitivity_screen.md").write_text(
-        markdown(table, outcomes, costs, baselines, names, args.trajectories), encoding="utf-8")
+        markdown(table, outcomes, costs, baselines, names, ranges, args.trajectories), encoding="utf-8")
     (ROOT / "src" / "hemasim" / "sensitivity" / "screen_outcome.json").write_text(
         json.dumps(outcomes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0

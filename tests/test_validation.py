@@ -26,6 +26,8 @@ EXPECTED_IDS |= {f"R{i}" for i in range(1, 9)}  # predict3: immune reconstitutio
 EXPECTED_IDS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy incidence by schedule, engraftment, pegfilgrastim
 EXPECTED_IDS |= {"AN1", "AN2"}  # ageing: naive T-cell kinetics with age (Westera 2015, Wallace 2004, den Braber 2012)
 EXPECTED_IDS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation, autologous engraftment (AUBMC)
+EXPECTED_IDS |= {f"Y{i}" for i in range(1, 7)}  # predict7: vaccines and immune reconstitution (Y1-Y6)
+EXPECTED_IDS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 EXPECTED_IDS |= {"K1", "K2", "K3"}  # cord: single-unit cord-blood engraftment, data of the cord potency fit
 
 
@@ -120,6 +122,8 @@ KNOWN_FAILURES |= {"P12", "P13", "P14", "P15", "P16"}  # predict2: schedule depe
 KNOWN_FAILURES |= {"R1", "R2", "R3", "R6", "R7", "R8"}  # predict3: naive T and Hb/platelets at age, HDM, Cy/ATG
 KNOWN_FAILURES |= {"Q1", "Q2", "Q3", "Q4", "Q5", "Q8"}  # predict4: docetaxel over-suppression, no leukopenia, nab, 2e6/kg
 KNOWN_FAILURES |= {"V3"}  # predict5: a 450-mL donation lowers the model woman's Hb more than the donors' (no plasma shift)
+KNOWN_FAILURES |= {"Y1", "Y4", "Y5"}  # predict7: antibody plateau after one dose too low, no B overshoot after depletion
+KNOWN_FAILURES |= {"W2", "W3", "W4", "W5"}  # predict6: platelet output flat under plateletpheresis, slow red cells
 
 
 @pytest.mark.integration

@@ -94,6 +94,28 @@ Provenance = Cited | Calibrated | Derived | Assumed | UserOverride | Fitted
 
 
 @dataclass(frozen=True)
+class PlausibleRange:
+    """A published range a parameter's value may plausibly take, in the parameter's unit, with where it was read.
+
+    The screen of the assumed parameters (bench/sensitivity_screen.py) varies a parameter over this range instead
+    of x0.5-x2 its value. Only a sourced range belongs here: a range that is merely narrower is not one.
+    """
+
+    low: float
+    high: float
+    source: str  # paper, table or figure, and where the stored copy was read (corpus, URL or repository path)
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise ValueError(f"a plausible range must be finite and increasing (got [{self.low}, {self.high}])")
+        if not self.source.strip():
+            raise ValueError("a plausible range needs its source")
+
+    def describe(self) -> str:
+        return f"{self.low:g}-{self.high:g} ({self.source})"
+
+
+@dataclass(frozen=True)
 class Parameter:
     """One model parameter with its unit, provenance and variability.
 
@@ -109,6 +131,7 @@ class Parameter:
     bounds: tuple[float, float] = (0.0, math.inf)
     iiv_cv: float | None = None
     iiv_source: str = ""  # where the between-patient variability comes from
+    plausible_range: PlausibleRange | None = None  # a sourced range of plausible values (used by the screen)
 
     def __post_init__(self) -> None:
         lo, hi = self.bounds
@@ -116,6 +139,10 @@ class Parameter:
             raise ValueError(
                 f"parameter {self.name}={self.value} {self.unit} is outside its bounds [{lo}, {hi}]"
             )
+        rng = self.plausible_range
+        if rng is not None and not (lo <= rng.low and rng.high <= hi):
+            raise ValueError(f"parameter {self.name}: plausible range [{rng.low}, {rng.high}] leaves its bounds "
+                             f"[{lo}, {hi}]")
 
     @property
     def references(self) -> tuple[Reference, ...]:

@@ -146,6 +146,9 @@ class ValidationReport:
         by_basis = {"uncertainty": sum(t.band_basis in estimate for t in passed),
                     **{b: sum(t.band_basis == b for t in passed) for b in ("range", "threshold", "judgement")}}
         near = sum(t.near_edge for t in passed)
+        # a partial target passes on the checks that run and has others not covered: counted as a pass, said so
+        partial = sum(t.status == "partial" for t in passed)
+        partly = f"; {partial} of them partly covered (the checks that run pass)" if partial else ""
         cal_passed, cal = judged("calibration")
         con_passed, con = judged("consistency")
         published = by_basis["uncertainty"] + by_basis["range"]
@@ -153,7 +156,7 @@ class ValidationReport:
                 f"{by_basis['uncertainty']} on the uncertainty of a published estimate, {by_basis['range']} within "
                 f"a published spread of patients; {by_basis['threshold']} on a stated threshold or direction, "
                 f"{by_basis['judgement']} on a project "
-                f"band; {near} near an edge); calibration (fitted, not validation): {len(cal_passed)} pass / "
+                f"band; {near} near an edge{partly}); calibration (fitted, not validation): {len(cal_passed)} pass / "
                 f"{len(cal)}; consistency checks (not validation): {len(con_passed)} pass / {len(con)}")
 
     def to_json(self) -> dict[str, Any]:

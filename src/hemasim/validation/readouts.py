@@ -17,6 +17,8 @@ from hemasim.validation.immunity import IMMUNITY
 from hemasim.validation.mobilisation import MOBILISATION
 from hemasim.validation.predictions4 import PREDICTIONS4  # predict4: Q1-Q9
 from hemasim.validation.predictions5 import PREDICTIONS5  # predict5: V1-V5
+from hemasim.validation.predictions6 import PREDICTIONS6  # predict6: W1-W6
+from hemasim.validation.predictions7 import PREDICTIONS7  # predict7: Y1-Y6
 from hemasim.validation.predictions_misc import PREDICTIONS_MISC
 from hemasim.validation.reconstitution_and_ageing import RECONSTITUTION_AND_AGEING  # predict3: R1-R8
 from hemasim.validation.red_cell_apheresis import RED_CELL_APHERESIS  # predict2: P17
@@ -32,6 +34,8 @@ READOUTS = merge_readouts(READOUTS, CHEMOTHERAPY_SCHEDULES, RED_CELL_APHERESIS) 
 READOUTS = merge_readouts(READOUTS, RECONSTITUTION_AND_AGEING)  # predict3: R1-R8
 READOUTS = merge_readouts(READOUTS, PREDICTIONS4)  # predict4: Q1-Q9
 READOUTS = merge_readouts(READOUTS, PREDICTIONS5)  # predict5: V1-V5
+READOUTS = merge_readouts(READOUTS, PREDICTIONS7)  # predict7: Y1-Y6
+READOUTS = merge_readouts(READOUTS, PREDICTIONS6)  # predict6: W1-W6
 READOUTS = merge_readouts(READOUTS, CORD)  # cord: K1-K3 (single cord-blood units)
 
 

@@ -6,8 +6,27 @@ returns after a perturbation, and are to be calibrated on the perturbation targe
 work (chemotherapy C4-C5, transplantation T1-T4), which the `affects` text names.
 """
 
-from hemasim.parameters.core import Assumed, Calibrated
+from dataclasses import replace
+
+from hemasim.parameters.core import Assumed, Calibrated, Parameter, PlausibleRange
 from hemasim.parameters.sets._helpers import param
+
+
+def with_range(record: Parameter, plausible: PlausibleRange) -> Parameter:
+    """The record with a sourced plausible range (what the screen of the assumed parameters varies it over)."""
+    return replace(record, plausible_range=plausible)
+
+
+#: the Hill exponent s2 of the HSC pool's feedback on its own cycling in the published human models of the Mackey
+#: group: beta(Q) = k0 / (1 + (Q/theta2)^s2), the rate at which quiescent HSCs enter the cycle (the same role as our
+#: niche feedback, in another law); read in github radivot/myelo (code corpus), the package's transcriptions of the
+#: papers' parameter tables
+HSC_FEEDBACK_HILL_RANGE = (
+    "span of the HSC self-feedback Hill exponents of published human models, read in github radivot/myelo "
+    "myelo/inst/doc: s2 = 2 in Craig, Humphries & Mackey 2016 Bull Math Biol 78:2304 Table 4 (craigPars16.R) and "
+    "Brooks et al. 2012 J Theor Biol 315:97 (brooksPars in zhugePars.R; reference in myelo/R/brooks12.R); s2 = 4 in Zhuge, Lei & Mackey 2012 J Theor Biol "
+    "293:111 Table 1 (zhugePars.R) and Zhuge, Mackey & Lei 2019 J Theor Biol 462:432 (zhugePars19.R); s = 4 in "
+    "Colijn & Mackey 2005 J Theor Biol 237:117 (colijnPars05a.R)")
 
 _NEUTROPHIL_FIT = ("joint fit with the docetaxel full-model slope (hemasim.inference.docetaxel) to the Kloft 2006 "
                    "typical ANC course, Craig 2016 tauNP and the emergence of labelled neutrophils (Blood 1964)")
@@ -27,10 +46,13 @@ PARAMETERS = [
           Assumed("HSC pool regrowth and output after transplantation (T1-T2, issue 4)",
                   "HSCs leave quiescence and cycle within days after transplantation; an order of magnitude"),
           bounds=(1.0, 100.0)),
-    param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
-          Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); the "
-                  "joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.5-8: not identified"),
-          bounds=(0.5, 8.0)),
+    with_range(param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
+                     Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); "
+                             "the joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.5-8: not "
+                             "identified. Published human HSC models give the steepness of the stem pool's feedback "
+                             "on itself 2 or 4 (plausible_range), in another law"),
+                     bounds=(0.5, 8.0)),
+               PlausibleRange(2.0, 4.0, HSC_FEEDBACK_HILL_RANGE)),
     param("mpp_residence_days", 10.0, "day", "mean time a multipotent progenitor spends before committing",
           Assumed(RECOVERY, "order of weeks for short-term repopulation; Zheng 2021's tauMPP = 2 d is a stage that "
                   "amplifies 1000-fold, not ours; the joint fit (docs/joint_fit.md; T2, T10, T11, C9) trades it "
@@ -166,7 +188,10 @@ PARAMETERS = [
     param("lymphocyte_reference_age_years", 35.0, "year",
           "age at which the lymphocyte reference counts apply",
           Assumed("T-cell counts at other ages", "middle of the adult range; should be the mean age of the cohort "
-                  "behind the reference counts (Chng 2004; its ages were not in the stored abstract and table). "
+                  "behind the reference counts (Chng 2004; its ages were not in the stored abstract and tables, "
+                  "searched again in the pages corpus, PMC321350 and its Table 3: counts by sex, no ages). The model "
+                  "takes the reference counts as those of a person of this age and scales other ages from it (child "
+                  "excess and memory accrual are 1 there, naive pools follow their thymic history after it). "
                   "Targeted screen (bench/targeted_screen.py, x0.5-x2 alone, i.e. 17.5-70 y): moves T3, T4, D3, M2, "
                   "S6 (CD4 15%), A3, A5, A6, T5 by >10%, so it needs that source"), bounds=(18.0, 65.0)),
 ]
