@@ -52,23 +52,24 @@ $(STAMP): pyproject.toml
 	$(call install,-e ".[test]")
 	@touch $(STAMP)
 
-# the kernels compiled before the suite runs; a target of its own so that `make -j2 test` (.ci/run) compiles
-# them on one core while ruff and mypy run on the other
+# the kernels compiled before the suite runs, in two processes (hemasim.solvers.warm's steps): this one the cohort
+# kernels, which share their helpers and are built one after the other; a target of its own so that `make -j2 test`
+# (.ci/run) builds them on one core while the second process and then ruff and mypy run on the other
+COHORT_WARM_STEPS := cohort cohort-states imex-cohort bytecode
 $(WARM_STAMP): $(STAMP)
-	$(BIN)/python -m hemasim.solvers.warm
+	$(BIN)/python -m hemasim.solvers.warm $(COHORT_WARM_STEPS)
 	@touch $(WARM_STAMP)
 
-# the clone-engine kernels and the ahead-of-time one-patient module (together ~40% of the warm-up's compile time),
-# built by a second process on the other core (ruff and mypy follow it there), so that the warm-up finds both done
-# when it gets to them: the same calls as hemasim.solvers.warm's clonal and ahead-of-time steps (were this one late,
-# the warm-up builds them itself: same cache, same result; where the module cannot be built, the warm-up says why).
-# Measured from an empty cache (CPU s, loaded 2-core machine): warm-up 47 beside clonal 18 + mypy 16; now 38 beside
-# clonal 18 + ahead-of-time 9 + mypy 16. The IMEX solver's kernels (December 2026) added ~38 s to the warm-up, nearly
-# all of it the lock-step cohort kernel: building the one-patient kernel here as well saved nothing (two clean clones)
+# the second process: the one-patient kernels (Dormand-Prince, IMEX, the dense Newton), the clone-engine kernels and
+# the ahead-of-time one-patient module, which share little with the cohort kernels; ruff and mypy follow it on its
+# core. Measured from an empty cache (CPU s, loaded 2-core machine, branch testspeed2): one process built the
+# cohort kernels and the one-patient ones in 97 s beside clonal 17 + ahead-of-time ~10 + mypy 16; now 80 (cohort 42,
+# IMEX cohort 38) beside one patient 5 + IMEX one patient 14 + clonal 17 + ahead-of-time ~10 + dense Newton (which
+# one test used to compile, ~15 s of the suite) + mypy 16. The cohort kernels are not split further: built apart,
+# the IMEX cohort kernel compiles the shared helpers again (72 s alone against 38 after the other)
+SIDE_WARM_STEPS := one-patient imex-one-patient clonal dense-newton ahead-of-time
 $(SIDE_WARM_STAMP): $(STAMP)
-	$(BIN)/python -c "from hemasim.clonal import NeutralHSCPool; from hemasim.clonal.ch import simulate_ch_cohort; \
-	NeutralHSCPool(100, seed=0).run(0.1); simulate_ch_cohort(2, max_age_years=1.0)"
-	-$(BIN)/python -c "from hemasim.solvers import _aot; _aot.module_path().is_file() or _aot.build()" 2>/dev/null
+	$(BIN)/python -m hemasim.solvers.warm $(SIDE_WARM_STEPS)
 	@touch $(SIDE_WARM_STAMP)
 
 demo: $(BASE_STAMP)

@@ -1,10 +1,11 @@
 """``python -m hemasim.solvers.warm`` (``make demo`` runs it after installing): compile every numba kernel into
 its on-disk cache once, so that no user's first run waits 10-30 s for the compiler.
 
-The kernels are compiled by running what users run, at toy size: one patient (the Dormand-Prince kernel), a
-two-patient cohort partition (the batch Newton steady state and the lock-step kernel), the IMEX solver's two
-kernels (one patient, a two-patient cohort), so each kernel is compiled
-for exactly the argument types the library passes. The cache folder is the one :mod:`hemasim.solvers._cache`
+The kernels are compiled by running what users run, at toy size: a two-patient cohort partition (the
+block-eliminated Newton steady state and the lock-step kernel), the IMEX solver's two kernels (a two-patient cohort,
+one patient), one patient (the Dormand-Prince kernel), the dense Newton steady state of one patient, so each kernel
+is compiled for exactly the argument types the library passes (``python -m hemasim.solvers.warm STEP ...`` runs
+the steps named, :data:`STEPS`: ``make test`` runs them in two processes). The cache folder is the one :mod:`hemasim.solvers._cache`
 picks (beside the sources, else numba's user-wide cache, else a private temporary folder), as for any run. Then the
 one-patient kernels are compiled ahead of time into an extension module beside them (:mod:`hemasim.solvers._aot`:
 a one-patient run then starts without numba; without a C compiler the numba kernels serve, as before), and the
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 #: a healthy adult for a month, as a scenario mapping (the package's data, no file needed)
@@ -25,36 +26,18 @@ _WARM_SCENARIO = {"name": "warm the kernel cache", "patient": {"age_years": 35, 
                   "duration_days": 30, "aging": False, "seed": 0, "output": {"every_days": 1}}
 
 
-def warm_kernels() -> dict[str, float]:
-    """Compile (or load from the cache) every kernel; seconds each step took."""
+def _one_patient_dopri5() -> None:
     from hemasim.assembly import run_scenario
-    from hemasim.cohort.runner import COHORT_RTOL, simulate_partition
     from hemasim.scenario import parse_scenario
 
-    took: dict[str, float] = {}
-    start = time.perf_counter()
     with _numba_kernels_only():
         run_scenario(parse_scenario(dict(_WARM_SCENARIO), source="warm"))
-    took["one patient (dopri5)"] = time.perf_counter() - start
-    start = time.perf_counter()
+
+
+def _cohort_partition() -> None:
+    from hemasim.cohort.runner import COHORT_RTOL, simulate_partition
+
     simulate_partition(dict(_WARM_SCENARIO), 0, 0, 2, 0, None, False, COHORT_RTOL)
-    took["cohort (steady state, lock-step)"] = time.perf_counter() - start
-    start = time.perf_counter()
-    _cohort_full_states()
-    took["cohort, every state kept (lock-step)"] = time.perf_counter() - start
-    start = time.perf_counter()
-    _imex_kernels()
-    took["IMEX solver, one patient and a cohort (ark_imex, lock-step)"] = time.perf_counter() - start
-    start = time.perf_counter()
-    _clonal_kernels()
-    took["clone engine and CH cohort step"] = time.perf_counter() - start
-    start = time.perf_counter()
-    if _one_patient_kernels_ahead_of_time():
-        took["one patient, ahead of time (dopri5, ark_imex, Newton)"] = time.perf_counter() - start
-    start = time.perf_counter()
-    _bytecode()
-    took["bytecode of the package"] = time.perf_counter() - start
-    return took
 
 
 @contextmanager
@@ -113,13 +96,6 @@ def _clonal_kernels() -> None:
     simulate_ch_cohort(2, max_age_years=1.0)
 
 
-def _imex_kernels() -> None:
-    """The IMEX solver (AdditiveRungeKutta): one patient through numba's kernel, and a two-patient cohort (the
-    lock-step kernel), whatever solver the scenarios choose by default."""
-    imex_one_patient_kernel()
-    _imex_cohort_kernel()
-
-
 def imex_one_patient_kernel() -> None:
     """The IMEX solver's one-patient numba kernel."""
     from hemasim.biology import Covariates, healthy_human_model
@@ -144,6 +120,17 @@ def _imex_cohort_kernel() -> None:
     Simulation(model, AdditiveRungeKutta(rtol=1e-6)).run(5.0, 1.0, observe=model.observable_names[:2])
 
 
+def _dense_newton_kernel() -> None:
+    """The dense Newton steady state (numba's steady_state_batch): one patient away from the reference point, whose
+    steady state the ahead-of-time module solves in a run; without that module (no C compiler) and for a cohort's
+    patients whose block elimination is unsafe, the numba kernel serves (same argument types)."""
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.simulation import steady_state
+
+    with _numba_kernels_only():
+        steady_state(healthy_human_model(Covariates(72.0, "female", 62.0, 165.0)).compile())
+
+
 def _cohort_full_states() -> None:
     """A two-patient cohort run keeping every state (the lock-step kernel with identity weights)."""
     import numpy as np
@@ -156,8 +143,48 @@ def _cohort_full_states() -> None:
     Simulation(healthy_human_model(two).compile()).run(5.0, 1.0)
 
 
-def main() -> None:
-    for step, seconds in warm_kernels().items():
+#: the steps, by name (``python -m hemasim.solvers.warm NAME ...`` runs those alone): what each compiles, and the
+#: function that does it. The cohort kernels come first: they share their helpers (the block-eliminated steady state,
+#: the lock-step right-hand side; ~35 s of the IMEX cohort kernel's compile when cold), so one process builds them
+#: one after the other; the clonal, one-patient, dense-Newton and ahead-of-time steps share little with them, and
+#: ``make test`` builds those in a second process meanwhile (they are found in the cache here when it was first)
+STEPS: dict[str, tuple[str, Callable[[], object]]] = {
+    "cohort": ("cohort (steady state, lock-step)", _cohort_partition),
+    "cohort-states": ("cohort, every state kept (lock-step)", _cohort_full_states),
+    "imex-cohort": ("IMEX solver, a cohort (lock-step)", _imex_cohort_kernel),
+    "clonal": ("clone engine and CH cohort step", _clonal_kernels),
+    "one-patient": ("one patient (dopri5)", _one_patient_dopri5),
+    "imex-one-patient": ("IMEX solver, one patient (ark_imex)", imex_one_patient_kernel),
+    "dense-newton": ("dense Newton steady state (numba)", _dense_newton_kernel),
+    "ahead-of-time": ("one patient, ahead of time (dopri5, ark_imex, Newton)",
+                      _one_patient_kernels_ahead_of_time),
+    "bytecode": ("bytecode of the package", _bytecode),
+}
+
+
+def warm_kernels(steps: Sequence[str] | None = None) -> dict[str, float]:
+    """Compile (or load from the cache) the kernels of ``steps`` (names of :data:`STEPS`; all when None), in the
+    order of STEPS; seconds each step took."""
+    unknown = set(steps or ()) - set(STEPS)
+    if unknown:
+        raise ValueError(f"unknown warm-up step(s) {', '.join(sorted(unknown))}; known: {', '.join(STEPS)}")
+    took: dict[str, float] = {}
+    for name, (what, build) in STEPS.items():
+        if steps is not None and name not in steps:
+            continue
+        start = time.perf_counter()
+        if build() is False:  # the ahead-of-time module could not be built (said why on stderr)
+            continue
+        took[what] = time.perf_counter() - start
+    return took
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m hemasim.solvers.warm [STEP ...]``: every step, or those named."""
+    import sys
+
+    names = list(sys.argv[1:] if argv is None else argv)
+    for step, seconds in warm_kernels(names or None).items():
         print(f"hemasim kernels ready: {step} in {seconds:.1f} s")
 
 
