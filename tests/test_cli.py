@@ -70,7 +70,8 @@ GROUPS_JUDGED_ELSEWHERE = ("chemotherapy_schedules", "blood_loss", "chemotherapy
                            "immunodeficiency_and_gene_therapy", "gcsf_mobilisation", "other_predictions",
                            "ageing_blood_counts", "immune_reconstitution_after_autologous_hsct",
                            "chemotherapy_incidence_by_schedule", "engraftment_and_pegfilgrastim",
-                           "whole_blood_donation_and_autologous_engraftment")
+                           "whole_blood_donation_and_autologous_engraftment", "single_cord_engraftment",
+                           "donation_and_plateletpheresis_courses", "vaccines_and_immune_reconstitution")
 
 
 @pytest.mark.integration
