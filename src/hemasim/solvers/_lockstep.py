@@ -1,7 +1,8 @@
 """Lock-step batch integration: B patients advance with one shared step, patient index innermost.
 
 With the patient index as the innermost, contiguous axis, every loop over flows runs over a vector of
-patients, which the compiler turns into SIMD instructions; chunks of B patients run on all cores.
+patients, which the compiler turns into SIMD instructions; chunks of B patients run on all cores (a thread pool;
+the chunk kernels release the GIL).
 The step is controlled by the worst patient of the chunk, so each patient meets the tolerance.
 The Dormand-Prince 5(4) steps (:mod:`hemasim.solvers._dopri`) and the feedback laws (:mod:`hemasim.model.laws`)
 are shared with :mod:`hemasim.solvers._kernel`; the flow law is the kernel's, written again over (n, B) arrays
@@ -11,9 +12,12 @@ so that the patient loop is innermost.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hemasim.model import laws
 from hemasim.model.laws import (
@@ -249,7 +253,7 @@ def _nonzero_weights(OBSW, OBSFW):  # pragma: no cover - compiled
     return obs_nz, obs_fnz
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
            sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out,
            work):  # pragma: no cover - compiled
@@ -417,7 +421,7 @@ def _cohort_results(X0, t_out, obs_sel, OBSFW, chunk):  # pragma: no cover - com
             np.zeros((n_chunks, 3), dtype=np.int64), _observables_read_fluxes(obs_sel, OBSFW))
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _chunk_arrays(lo, hi, X0, ATOL, RATE, YLD, FBP, OBSW, OBSFW):  # pragma: no cover - compiled
     """Patients lo..hi of the patient-first arrays, with the patient index innermost (contiguous: the chunk's loops
     over its patients vectorise)."""
@@ -426,23 +430,51 @@ def _chunk_arrays(lo, hi, X0, ATOL, RATE, YLD, FBP, OBSW, OBSFW):  # pragma: no 
             _patients_last(OBSW, lo, hi), _patients_last(OBSFW, lo, hi))
 
 
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
 def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb,
-                       sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
-                       ):  # pragma: no cover - compiled
-    """Patients in chunks of ``chunk``, chunks in parallel. Arrays are patient-first, as compiled.
+                       sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW,
+                       chunk):
+    """Patients in chunks of ``chunk``, chunks in parallel (:func:`_in_chunks`). Arrays are patient-first, as compiled.
 
     Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status per chunk, work per chunk
     (n_chunks, 3): accepted steps, rejected steps, right-hand-side evaluations; a chunk's patients share them).
     """
+    return _in_chunks(_chunk, (), X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume,
+                      YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW,
+                      OBSFW, chunk)
+
+
+def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray, t0: float, t_out: np.ndarray,
+               rtol: float, ATOL: np.ndarray, h_init: float, max_step: float, max_steps: int, src: np.ndarray,
+               dst: np.ndarray, RATE: np.ndarray, consume: np.ndarray, YLD: np.ndarray, flow_fb: np.ndarray,
+               sig_ptr: np.ndarray, sig_idx: np.ndarray, sig_w: np.ndarray, fb_kind: np.ndarray, fb_signal: np.ndarray,
+               FBP: np.ndarray, fb_offset: np.ndarray, fb_scale: np.ndarray, obs_sel: np.ndarray, OBSW: np.ndarray,
+               OBSFW: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``chunk_kernel`` (:func:`_chunk` or :func:`_chunk_imex`, whose arguments after ``max_steps`` start with
+    ``method_arrays``) on each chunk of ``chunk`` patients, on numba's number of threads (``numba.get_num_threads()``:
+    the fits lower it) in a thread pool; the chunk kernels release the GIL.
+
+    Threads, not numba's ``prange``: a parallel loop's function and its outer function each compile the whole chunk
+    kernel again (LLVM re-optimises every function they link in), which took about half of the lock-step kernels'
+    compilation (measured: docs/performance.md, 2026-12-04 solvers)."""
     obs, x_final, status, work, need_flux = _cohort_results(X0, t_out, obs_sel, OBSFW, chunk)
-    for c in prange(status.shape[0]):
+
+    def run_chunk(c: int) -> None:
         lo = c * chunk
         hi = min(X0.shape[0], lo + chunk)
         x0c, atolc, ratec, yldc, fbpc, obswc, obsfwc = _chunk_arrays(lo, hi, X0, ATOL, RATE, YLD, FBP, OBSW, OBSFW)
-        status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, src, dst, ratec, consume, yldc,
-                           flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel,
-                           obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi], work[c])
+        status[c] = chunk_kernel(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, *method_arrays, src, dst,
+                                 ratec, consume, yldc, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc,
+                                 fb_offset, fb_scale, obs_sel, obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi],
+                                 work[c])
+
+    n_threads = min(int(numba.get_num_threads()), status.shape[0])
+    if n_threads <= 1:
+        for c in range(status.shape[0]):
+            run_chunk(c)
+    else:
+        with ThreadPoolExecutor(n_threads) as pool:
+            for _ in pool.map(run_chunk, range(status.shape[0])):  # raises what a chunk raised
+                pass
     return obs, x_final, status, work
 
 
@@ -599,7 +631,7 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
     return _worst_patient(TMP, ERR)
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
                 split_local, split_ptr, split_flow, split_target, self_reads, src, dst, RATE, consume, YLD, flow_fb,
                 sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux,
@@ -671,21 +703,14 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     return 0
 
 
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
 def integrate_lockstep_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr,
                             split_block_of, split_local, split_ptr, split_flow, split_target, self_entry,
                             self_feedback, self_weight, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
-                            fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
-                            ):  # pragma: no cover - compiled
+                            fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW,
+                            chunk):
     """:func:`integrate_lockstep` by the IMEX method (``split_*``: :class:`hemasim.solvers.split.ImplicitSplit`)."""
-    obs, x_final, status, work, need_flux = _cohort_results(X0, t_out, obs_sel, OBSFW, chunk)
-    for c in prange(status.shape[0]):
-        lo = c * chunk
-        hi = min(X0.shape[0], lo + chunk)
-        x0c, atolc, ratec, yldc, fbpc, obswc, obsfwc = _chunk_arrays(lo, hi, X0, ATOL, RATE, YLD, FBP, OBSW, OBSFW)
-        status[c] = _chunk_imex(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, split_order, split_block_ptr,
-                                split_block_of, split_local, split_ptr, split_flow, split_target,
-                                (self_entry, self_feedback, self_weight), src, dst, ratec, consume, yldc, flow_fb,
-                                sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel, obswc,
-                                obsfwc, need_flux, obs[lo:hi], x_final[lo:hi], work[c])
-    return obs, x_final, status, work
+    split_arrays = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_flow, split_target,
+                    (self_entry, self_feedback, self_weight))
+    return _in_chunks(_chunk_imex, split_arrays, X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst,
+                      RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
+                      fb_scale, obs_sel, OBSW, OBSFW, chunk)
