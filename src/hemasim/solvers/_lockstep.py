@@ -369,13 +369,14 @@ def _record(i_out, X, recorder):  # pragma: no cover - compiled
 
 @njit(inline="always")
 def _record_reached(t, X, recorder):  # pragma: no cover - compiled
-    """Record the states X at every output time up to t (the start); returns the index of the next output."""
+    """Record the states X at every output time up to t (the start); returns the index of the next output. A loop
+    over range: a counter started at the constant 0 would call _record with a literal index, compiling it twice."""
     t_out = recorder[0]
-    i_out = 0
-    while i_out < t_out.shape[0] and t_out[i_out] <= t:
+    for i_out in range(t_out.shape[0]):
+        if t_out[i_out] > t:
+            return i_out
         _record(i_out, X, recorder)
-        i_out += 1
-    return i_out
+    return t_out.shape[0]
 
 
 @njit(inline="always")
