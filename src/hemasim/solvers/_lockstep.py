@@ -12,10 +12,8 @@ so that the patient loop is innermost.
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numba
 import numpy as np
 from numba import njit
 
@@ -49,6 +47,7 @@ from hemasim.solvers._dopri import (
     stage_state,
     step_underflow,
 )
+from hemasim.solvers._threads import in_threads
 from hemasim.solvers._vecmath import fast_exp, fast_pow
 from hemasim.solvers.split import MAX_BLOCK
 
@@ -451,12 +450,8 @@ def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray
                FBP: np.ndarray, fb_offset: np.ndarray, fb_scale: np.ndarray, obs_sel: np.ndarray, OBSW: np.ndarray,
                OBSFW: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``chunk_kernel`` (:func:`_chunk` or :func:`_chunk_imex`, whose arguments after ``max_steps`` start with
-    ``method_arrays``) on each chunk of ``chunk`` patients, on numba's number of threads (``numba.get_num_threads()``:
-    the fits lower it) in a thread pool; the chunk kernels release the GIL.
-
-    Threads, not numba's ``prange``: a parallel loop's function and its outer function each compile the whole chunk
-    kernel again (LLVM re-optimises every function they link in), which took about half of the lock-step kernels'
-    compilation (measured: docs/performance.md, 2026-12-04 solvers)."""
+    ``method_arrays``) on each chunk of ``chunk`` patients, in parallel (:func:`hemasim.solvers._threads.in_threads`:
+    numba's number of threads, a thread pool; the chunk kernels release the GIL)."""
     obs, x_final, status, work, need_flux = _cohort_results(X0, t_out, obs_sel, OBSFW, chunk)
 
     def run_chunk(c: int) -> None:
@@ -468,14 +463,7 @@ def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray
                                  fb_offset, fb_scale, obs_sel, obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi],
                                  work[c])
 
-    n_threads = min(int(numba.get_num_threads()), status.shape[0])
-    if n_threads <= 1:
-        for c in range(status.shape[0]):
-            run_chunk(c)
-    else:
-        with ThreadPoolExecutor(n_threads) as pool:
-            for _ in pool.map(run_chunk, range(status.shape[0])):  # raises what a chunk raised
-                pass
+    in_threads(status.shape[0], run_chunk)
     return obs, x_final, status, work
 
 
