@@ -42,18 +42,31 @@ def prepare(n: int, seed: int = 0):
 #: the cohort solvers this benchmark can time, and the lock-step kernel each calls (counted through the module)
 SOLVERS = {"dormand_prince": ("DormandPrince", "integrate_lockstep"),
            "additive_runge_kutta": ("AdditiveRungeKutta", "integrate_lockstep_imex")}
+#: settings beside rtol 1e-6 a SOLVERS key may take ("name:setting=value"): the IMEX solver's opt-in chain tolerance
+SOLVER_SETTINGS = {"additive_runge_kutta": ("chain_tolerance",)}
+
+
+def build_solver(solver: str, rtol: float = 1e-6):
+    """``solver``: a key of SOLVERS, optionally with settings ("additive_runge_kutta:chain_tolerance=chain")."""
+    import hemasim.solvers as solvers
+
+    name, *settings = solver.split(":")
+    options = dict(setting.split("=", 1) for setting in settings)
+    unknown = set(options) - set(SOLVER_SETTINGS.get(name, ()))
+    if unknown:
+        raise ValueError(f"{name} takes no setting {sorted(unknown)} here")
+    return getattr(solvers, SOLVERS[name][0])(rtol=rtol, **options)
 
 
 def hemasim_batch(scenario, model, x0, times, sel, work=None, solver="dormand_prince"):
-    """The cohort's observables by ``solver`` (a key of SOLVERS) at rtol 1e-6; ``work`` (a list), when given,
-    receives the lock-step kernel's steps and right-hand-side evaluations per patient of each integration
-    (accepted, rejected, evaluations)."""
-    import hemasim.solvers as solvers
+    """The cohort's observables by ``solver`` (a key of SOLVERS, with settings: :func:`build_solver`) at rtol 1e-6;
+    ``work`` (a list), when given, receives the lock-step kernel's steps and right-hand-side evaluations per patient
+    of each integration (accepted, rejected, evaluations)."""
     import hemasim.solvers._lockstep as lockstep
     from hemasim.assembly import build_events
     from hemasim.simulation import Simulation
 
-    solver_class, kernel_name = SOLVERS[solver]
+    kernel_name = SOLVERS[solver.split(":")[0]][1]
     kernel = getattr(lockstep, kernel_name)
 
     def counting(*args):
@@ -63,7 +76,7 @@ def hemasim_batch(scenario, model, x0, times, sel, work=None, solver="dormand_pr
         work.append((out[3] * sizes[:, None]).sum(axis=0) / n)
         return out
 
-    sim = Simulation(model, getattr(solvers, solver_class)(rtol=1e-6), build_events(scenario))
+    sim = Simulation(model, build_solver(solver), build_events(scenario))
     if work is not None:
         setattr(lockstep, kernel_name, counting)  # the solvers import it from the module at each call
     try:

@@ -191,3 +191,21 @@ def test_a_scenario_chooses_the_imex_solver_and_bad_settings_are_named():
         parse_scenario({**data, "solver": {"kind": "additive_runge_kutta", "rtol": 0.5}})
     with pytest.raises(ValueError, match="solver.max_step_days"):
         parse_scenario({**data, "solver": {"kind": "additive_runge_kutta", "max_step_days": 1e-6}})
+
+
+def test_the_chain_tolerance_measures_the_long_maturation_chain_by_its_total():
+    """``chain_tolerance="chain"`` (branch solvers, opt-in): the neutrophil maturation's 80 stages share one
+    absolute tolerance, rtol times the chain's healthy total; every other state keeps its own."""
+    from hemasim.biology import Covariates, healthy_human_model
+    from hemasim.solvers.split import transit_chains
+
+    model = healthy_human_model(Covariates(35.0, "male", 70.0, 175.0)).compile()
+    chains = transit_chains(model)
+    assert [(model.state_names[c[0]], model.state_names[c[-1]], len(c)) for c in chains] == [
+        ("neutrophil_maturing_1", "neutrophil_maturing_80", 80)]
+    per_stage = AdditiveRungeKutta(rtol=1e-6).atol(model)
+    per_chain = AdditiveRungeKutta(rtol=1e-6, chain_tolerance="chain").atol(model)
+    chain = chains[0]
+    others = np.setdiff1d(np.arange(model.n_states), chain)
+    np.testing.assert_array_equal(per_chain[others], per_stage[others])
+    np.testing.assert_allclose(per_chain[chain], per_stage[chain].sum(), rtol=1e-12)

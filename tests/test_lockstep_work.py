@@ -1,4 +1,5 @@
-"""The lock-step kernel's work counts (speedcohort2): a chunk of one patient takes the single-patient kernel's steps."""
+"""The lock-step kernel's work counts (speedcohort2): a chunk of one patient takes the single-patient kernel's steps;
+the chunks' thread pool (solvers)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import pytest
 
 import hemasim.solvers._lockstep as lockstep
 from hemasim.assembly import build_events, build_model
-from hemasim.biology import Covariates
+from hemasim.biology import Covariates, healthy_human_model
 from hemasim.scenario import load_scenario
 from hemasim.simulation import Simulation
-from hemasim.solvers import DormandPrince
+from hemasim.solvers import AdditiveRungeKutta, DormandPrince
 
 from .conftest import EXAMPLES
 
@@ -38,3 +39,38 @@ def test_a_chunk_of_one_patient_counts_the_steps_of_the_single_patient_kernel(mo
     assert abs(int(accepted) - stats.steps_accepted) <= 2 and abs(int(rejected) - stats.steps_rejected) <= 2
     attempts = accepted + rejected
     assert 6 * attempts + len(work) <= evaluations <= 7 * attempts + len(work)  # 6 per attempt, FSAL, clipping
+
+
+@pytest.mark.parametrize("solver_class", [DormandPrince, AdditiveRungeKutta])
+def test_chunks_give_the_same_results_on_one_thread_or_several(solver_class, monkeypatch):
+    """The chunks run in a thread pool of numba's thread count (branch solvers): each chunk's results are its own,
+    whichever thread ran it and in whatever order; and the chunks' work counts land in their own rows."""
+    import numba
+
+    two = Covariates(np.array([35.0, 60.0, 48.0]), np.array(["male", "female", "female"]),
+                     np.array([70.0, 60.0, 66.0]), np.array([175.0, 165.0, 160.0]))
+    model = healthy_human_model(two).compile()
+    x0 = model.x0 * np.array([[1.0], [0.7], [1.2]])  # three different recoveries, one patient a chunk
+    one_a_chunk = type("OneAChunk", (solver_class,), {"LOCKSTEP_CHUNK": 1})(rtol=1e-6)
+    work: list[np.ndarray] = []
+    kernel_name = "integrate_lockstep_imex" if solver_class is AdditiveRungeKutta else "integrate_lockstep"
+    kernel = getattr(lockstep, kernel_name)
+
+    def counting(*args):  # noqa: ANN002, ANN202
+        out = kernel(*args)
+        work.append(out[3])
+        return out
+
+    monkeypatch.setattr(lockstep, kernel_name, counting)
+    before = numba.get_num_threads()
+    results = []
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            results.append(one_a_chunk.solve(model, x0, 0.0, np.linspace(0.0, 20.0, 5), observe=["anc_1e9_per_L"]))
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(results[0].values, results[1].values)
+    np.testing.assert_array_equal(results[0].final_states, results[1].final_states)
+    np.testing.assert_array_equal(work[0], work[1])
+    assert work[0].shape == (3, 3) and len(set(work[0][:, 0])) > 1  # per chunk: the recoveries take their own steps

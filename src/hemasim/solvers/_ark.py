@@ -67,14 +67,21 @@ ERROR_EXPONENT = 0.25 - 0.75 * PI_BETA
 @njit(inline="always")
 def stage_input(stage, h, x, K, KI, out):  # pragma: no cover - compiled
     """out = x + h sum_{k < stage} (EXPLICIT_A[stage, k] (K[k] - KI[k]) + IMPLICIT_A[stage, k] KI[k]): the known
-    part of stage ``stage`` (a literal, so the coefficients compile as constants). K: total slopes, KI: implicit."""
-    for j in range(x.shape[0]):
-        acc = 0.0
-        for k in range(stage):
-            ae = EXPLICIT_A[stage, k]
-            ai = IMPLICIT_A[stage, k]
-            acc += ae * K[k, j] + (ai - ae) * KI[k, j]
-        out[j] = x[j] + h * acc
+    part of stage ``stage`` (K: total slopes, KI: implicit ones; ``out`` must not be one of the inputs).
+
+    ``stage`` is a variable (the caller's stage loop): the coefficients are read as data, and the sum runs one slope
+    at a time over every state (a loop the compiler vectorises), adding the terms in the same order as a sum per
+    state."""
+    m = x.shape[0]
+    for j in range(m):
+        out[j] = 0.0
+    for k in range(stage):
+        ae = EXPLICIT_A[stage, k]
+        ai_minus_ae = IMPLICIT_A[stage, k] - ae
+        for j in range(m):
+            out[j] += ae * K[k, j] + ai_minus_ae * KI[k, j]
+    for j in range(m):
+        out[j] = x[j] + h * out[j]
 
 
 @njit(inline="always")

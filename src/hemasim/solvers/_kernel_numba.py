@@ -21,6 +21,7 @@ from hemasim.model import laws
 from hemasim.model.laws import feedback_value, register_for_numba
 from hemasim.solvers import _ark, _dopri, split
 from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
+from hemasim.solvers._ark import N_STAGES as ARK_N_STAGES
 from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
 from hemasim.solvers._ark import grown_step as ark_grown_step
 from hemasim.solvers._ark import scaled_error_squares as ark_error_squares
@@ -98,6 +99,34 @@ def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx,
             out[d] += yld[f] * v
 
 
+@njit(inline="always")
+def _rhs_arguments(src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
+                   fb_offset, fb_scale):  # pragma: no cover - compiled
+    """The arguments of :func:`rhs_into` after ``out``: the model's arrays and the right-hand side's buffers."""
+    return (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
+            fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(rate.shape[0]))
+
+
+@njit(inline="always")
+def _outputs_reached(t, x, t_out, res):  # pragma: no cover - compiled
+    """res[i] = x for every output time up to t (the start); returns the index of the next output."""
+    i_out = 0
+    while i_out < t_out.shape[0] and t_out[i_out] <= t:
+        for j in range(x.shape[0]):  # a loop: slice assignment compiles numba's shape-mismatch message (seconds)
+            res[i_out, j] = x[j]
+        i_out += 1
+    return i_out
+
+
+@njit(inline="always")
+def _root_mean(squares):  # pragma: no cover - compiled
+    """The root mean of the squared scaled errors: the step's error norm."""
+    total = 0.0
+    for j in range(squares.shape[0]):
+        total += squares[j]
+    return math.sqrt(total / squares.shape[0])
+
+
 @njit(cache=True)
 def _step_slopes(t, h, x, K, tmp, xn, rhs_args):  # pragma: no cover - compiled
     """Slopes K[1..6] of one Dormand-Prince step from (t, x) (K[0] given); xn = the fifth-order new state."""
@@ -130,9 +159,8 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, s
     n = x0.shape[0]
     n_out = t_out.shape[0]
     res = np.empty((n_out, n))
-    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
-                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                np.empty(rate.shape[0]))  # the model's arrays and the right-hand side's buffers
+    rhs_args = _rhs_arguments(src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                              fb_params, fb_offset, fb_scale)
     x = x0.copy()
     xn = np.empty(n)
     tmp = np.empty(n)
@@ -144,11 +172,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, s
     n_steps = 0
     n_rej = 0
     err_old = 1e-4
-    i_out = 0
-    while i_out < n_out and t_out[i_out] <= t:
-        for j in range(n):  # a loop: slice assignment compiles numba's shape-mismatch message (seconds)
-            res[i_out, j] = x[j]
-        i_out += 1
+    i_out = _outputs_reached(t, x, t_out, res)
     while i_out < n_out:
         if n_steps + n_rej >= max_steps:
             return res, n_steps, n_rej, 2
@@ -157,9 +181,7 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, s
         err = 0.0
         if not fixed_step:
             scaled_error_squares(h, x, xn, K, atol, rtol, tmp)
-            for j in range(n):
-                err += tmp[j]
-            err = math.sqrt(err / n)
+            err = _root_mean(tmp)
         if err <= 1.0:
             t_new = t_end if last else t + h
             while i_out < n_out and output_due(t_out[i_out], t_new):
@@ -290,29 +312,21 @@ def _apply_implicit(y, out, leave, feed, split_ptr, split_target):  # pragma: no
                 out[d] += feed[k] * y[s]
 
 
-@njit(inline="always")
-def _ark_stage(stage, t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover - compiled
-    """Stage ``stage`` (a literal): its state Y (one forward substitution), implicit slope KI[stage] = L Y and total
-    slope K[stage] = f(Y)."""
-    structure, leave, feed = split[0], split[1], split[2]
-    hg = h * GAMMA
-    stage_input(stage, h, x, K, KI, r)
-    for j in range(x.shape[0]):
-        Y[j] = r[j]
-    _implicit_solve(hg, Y, leave, feed, structure)
-    for j in range(x.shape[0]):  # L Y from Y = r + hg L Y: no product with L (rounding ~eps |Y| / GAMMA in h L Y)
-        KI[stage, j] = (Y[j] - r[j]) / hg
-    rhs_into(t + ARK_STAGE_TIME[stage] * h, Y, K[stage], *rhs_args)
-
-
 @njit(cache=True)
 def _ark_step_slopes(t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover - compiled
-    """Slopes K[1..5] (and KI[1..5]) of one ARK4(3)6L[2]SA step from (t, x); K[0], KI[0] given."""
-    _ark_stage(1, t, h, x, K, KI, Y, r, split, rhs_args)
-    _ark_stage(2, t, h, x, K, KI, Y, r, split, rhs_args)
-    _ark_stage(3, t, h, x, K, KI, Y, r, split, rhs_args)
-    _ark_stage(4, t, h, x, K, KI, Y, r, split, rhs_args)
-    _ark_stage(5, t, h, x, K, KI, Y, r, split, rhs_args)
+    """Slopes K[1..5] (and KI[1..5]) of one ARK4(3)6L[2]SA step from (t, x); K[0], KI[0] given. Each stage: its
+    state Y (one forward substitution), implicit slope KI[stage] = L Y and total slope K[stage] = f(Y). One loop
+    over the stages with the tableau as data, so its body compiles once (not once per stage)."""
+    structure, leave, feed = split[0], split[1], split[2]
+    hg = h * GAMMA
+    for stage in range(1, ARK_N_STAGES):
+        stage_input(stage, h, x, K, KI, r)
+        for j in range(x.shape[0]):
+            Y[j] = r[j]
+        _implicit_solve(hg, Y, leave, feed, structure)
+        for j in range(x.shape[0]):  # L Y from Y = r + hg L Y: no product with L (rounding ~eps |Y| / GAMMA in h L Y)
+            KI[stage, j] = (Y[j] - r[j]) / hg
+        rhs_into(t + ARK_STAGE_TIME[stage] * h, Y, K[stage], *rhs_args)
 
 
 @njit(inline="always")
@@ -337,9 +351,8 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
     n = x0.shape[0]
     n_out = t_out.shape[0]
     res = np.empty((n_out, n))
-    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
-                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                np.empty(rate.shape[0]))
+    rhs_args = _rhs_arguments(src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                              fb_params, fb_offset, fb_scale)
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK)), np.empty(MAX_BLOCK))  # and the small blocks' buffers
     split = (structure, np.empty(n), np.empty(split_flow.shape[0]), split_flow, (self_entry, self_feedback, self_weight),
@@ -357,11 +370,7 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
     n_steps = 0
     n_rej = 0
     err_old = 1e-4
-    i_out = 0
-    while i_out < n_out and t_out[i_out] <= t:
-        for j in range(n):
-            res[i_out, j] = x[j]
-        i_out += 1
+    i_out = _outputs_reached(t, x, t_out, res)
     while i_out < n_out:
         if n_steps + n_rej >= max_steps:
             return res, n_steps, n_rej, 2
@@ -371,9 +380,7 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
         err = 0.0
         if not fixed_step:
             ark_error_squares(h, x, xn, K, atol, rtol, tmp)
-            for j in range(n):
-                err += tmp[j]
-            err = math.sqrt(err / n)
+            err = _root_mean(tmp)
         if err <= 1.0:
             t_new = t_end if last else t + h
             clip_negative(xn)
@@ -624,9 +631,8 @@ def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb
                           fb_signal, fb_params, fb_offset, fb_scale, tol, max_iter, first_step_days,
                           colouring):  # pragma: no cover
     """One patient of :func:`steady_state_batch`: x = its steady state from x0; returns its status."""
-    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
-                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                np.empty(rate.shape[0]))  # the patient's arrays and the right-hand side's buffers
+    rhs_args = _rhs_arguments(src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                              fb_params, fb_offset, fb_scale)
     pinned = np.empty(x.shape[0], dtype=np.bool_)
     for j in range(x.shape[0]):
         x[j] = x0[j]

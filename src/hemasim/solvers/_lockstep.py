@@ -1,7 +1,8 @@
 """Lock-step batch integration: B patients advance with one shared step, patient index innermost.
 
 With the patient index as the innermost, contiguous axis, every loop over flows runs over a vector of
-patients, which the compiler turns into SIMD instructions; chunks of B patients run on all cores.
+patients, which the compiler turns into SIMD instructions; chunks of B patients run on all cores (a thread pool;
+the chunk kernels release the GIL).
 The step is controlled by the worst patient of the chunk, so each patient meets the tolerance.
 The Dormand-Prince 5(4) steps (:mod:`hemasim.solvers._dopri`) and the feedback laws (:mod:`hemasim.model.laws`)
 are shared with :mod:`hemasim.solvers._kernel`; the flow law is the kernel's, written again over (n, B) arrays
@@ -11,9 +12,10 @@ so that the patient loop is innermost.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hemasim.model import laws
 from hemasim.model.laws import (
@@ -25,6 +27,7 @@ from hemasim.model.laws import (
 )
 from hemasim.solvers import _ark, _dopri, _vecmath, split
 from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
+from hemasim.solvers._ark import N_STAGES as N_ARK_STAGES
 from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
 from hemasim.solvers._ark import grown_step as ark_grown_step
 from hemasim.solvers._ark import scaled_error_squares as ark_error_squares
@@ -44,6 +47,7 @@ from hemasim.solvers._dopri import (
     stage_state,
     step_underflow,
 )
+from hemasim.solvers._threads import in_threads
 from hemasim.solvers._vecmath import fast_exp, fast_pow
 from hemasim.solvers.split import MAX_BLOCK
 
@@ -248,7 +252,7 @@ def _nonzero_weights(OBSW, OBSFW):  # pragma: no cover - compiled
     return obs_nz, obs_fnz
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb, sig_ptr,
            sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux, obs_out, x_out,
            work):  # pragma: no cover - compiled
@@ -257,11 +261,9 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
     underflow, 2 the budget of ``max_steps`` attempted steps spent."""
     n, B = X0.shape
     n_out = t_out.shape[0]
-    SIG = np.empty((sig_ptr.shape[0] - 1, B))
-    FB = np.empty((fb_kind.shape[0], B))
-    G = np.empty((fb_kind.shape[0], B))
-    FLUX = np.empty((RATE.shape[0], B))
-    fb_same, fb_integer_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
+    args, flux_args = _workspace(B, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                                 FBP, fb_offset, fb_scale)
+    recorder = _recorder(t_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, flux_args)
     X = X0.copy()
     XN = np.empty((n, B))
     TMP = np.empty((n, B))
@@ -269,19 +271,11 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
     K = np.empty((N_STAGES, n, B))
     ERR = np.empty(B)
     x, xn, xo, k = X.reshape(n * B), XN.reshape(n * B), XO.reshape(n * B), K.reshape(N_STAGES, n * B)
-    args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
-            fb_scale, SIG, FB, G, fb_same, fb_integer_exponent)
-    flux_args = (FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG,
-                 FB, G, fb_same, fb_integer_exponent)
-    obs_nz, obs_fnz = _nonzero_weights(OBSW, OBSFW)
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
     _rhs(t, X, K[0], *args)
-    i_out = 0
-    while i_out < n_out and t_out[i_out] <= t:
-        _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
-        i_out += 1
+    i_out = _record_reached(t, X, recorder)
     err_old = 1e-4
     attempts = 0
     work[0] = 0
@@ -300,7 +294,7 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
             while i_out < n_out and output_due(t_out[i_out], t_new):
                 theta = (t_out[i_out] - t) / h
                 dense_state(theta, theta >= 1.0 or (last and i_out == n_out - 1), h, x, xn, k, xo)
-                _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
+                _record(i_out, XO, recorder)
                 i_out += 1
             t = t_new
             work[0] += 1
@@ -316,20 +310,45 @@ def _chunk(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RAT
             h = shrunk_step(h, err)
             if step_underflow(h, t):
                 return 1
-    for j in range(n):
-        for b in range(B):
-            x_out[b, j] = X[j, b]
+    _store_final(X, x_out)
     return 0
 
 
+@njit(inline="always")
+def _workspace(B, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
+               fb_scale):  # pragma: no cover - compiled
+    """The right-hand side's buffers for a chunk of B patients, bound with the chunk's arrays: (the arguments of
+    :func:`_rhs` after OUT, those of :func:`_fluxes` after FLUX). The signals are ``flux_args[12]``, the feedbacks
+    ``flux_args[13]``."""
+    SIG = np.empty((sig_ptr.shape[0] - 1, B))
+    FB = np.empty((fb_kind.shape[0], B))
+    G = np.empty((fb_kind.shape[0], B))
+    FLUX = np.empty((RATE.shape[0], B))
+    fb_same, fb_integer_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
+    args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
+            fb_scale, SIG, FB, G, fb_same, fb_integer_exponent)
+    flux_args = (FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG,
+                 FB, G, fb_same, fb_integer_exponent)
+    return args, flux_args
+
+
+@njit(inline="always")
+def _recorder(t_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, flux_args):  # pragma: no cover - compiled
+    """What :func:`_record` reads: the output times, the selected observables' weights (and which are non-zero),
+    whether they read fluxes, the chunk's output array and the arguments of :func:`_fluxes` after FLUX."""
+    obs_nz, obs_fnz = _nonzero_weights(OBSW, OBSFW)
+    return t_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args
+
+
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _record(t, X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
-            flux_args):  # pragma: no cover - compiled
-    """obs_out[:, i_out] = the selected observables at (t, X); fluxes (``_fluxes(t, X, *flux_args)``) if they read any."""
+def _record(i_out, X, recorder):  # pragma: no cover - compiled
+    """obs_out[:, i_out] = the selected observables at (t_out[i_out], X) (``recorder``: see :func:`_recorder`);
+    fluxes (``_fluxes(t, X, *flux_args)``) if they read any."""
+    t_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args = recorder
     n, B = X.shape
     FLUX = flux_args[0]
     if need_flux:
-        _fluxes(t, X, *flux_args)
+        _fluxes(t_out[i_out], X, *flux_args)
     acc = np.zeros(B)
     for a in range(obs_sel.shape[0]):
         o = obs_sel[a]
@@ -345,6 +364,27 @@ def _record(t, X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_o
                         acc[b] += OBSFW[o, f, b] * FLUX[f, b]
         for b in range(B):
             obs_out[b, i_out, a] = acc[b]
+
+
+@njit(inline="always")
+def _record_reached(t, X, recorder):  # pragma: no cover - compiled
+    """Record the states X at every output time up to t (the start); returns the index of the next output. A loop
+    over range: a counter started at the constant 0 would call _record with a literal index, compiling it twice."""
+    t_out = recorder[0]
+    for i_out in range(t_out.shape[0]):
+        if t_out[i_out] > t:
+            return i_out
+        _record(i_out, X, recorder)
+    return t_out.shape[0]
+
+
+@njit(inline="always")
+def _store_final(X, x_out):  # pragma: no cover - compiled
+    """x_out (B, n) = the chunk's states X (n, B)."""
+    n, B = X.shape
+    for j in range(n):
+        for b in range(B):
+            x_out[b, j] = X[j, b]
 
 
 @njit(cache=True)
@@ -371,38 +411,59 @@ def _observables_read_fluxes(obs_sel, OBSFW):  # pragma: no cover - compiled
     return False
 
 
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
+@njit(cache=True)
+def _cohort_results(X0, t_out, obs_sel, OBSFW, chunk):  # pragma: no cover - compiled
+    """The lock-step kernels' outputs, to be filled chunk by chunk: observables (N, T, k), final states (N, n),
+    status per chunk, work per chunk (n_chunks, 3); and whether the selected observables read fluxes."""
+    N, n = X0.shape
+    n_chunks = (N + chunk - 1) // chunk
+    return (np.empty((N, t_out.shape[0], obs_sel.shape[0])), np.empty((N, n)), np.zeros(n_chunks, dtype=np.int64),
+            np.zeros((n_chunks, 3), dtype=np.int64), _observables_read_fluxes(obs_sel, OBSFW))
+
+
+@njit(cache=True, nogil=True)
+def _chunk_arrays(lo, hi, X0, ATOL, RATE, YLD, FBP, OBSW, OBSFW):  # pragma: no cover - compiled
+    """Patients lo..hi of the patient-first arrays, with the patient index innermost (contiguous: the chunk's loops
+    over its patients vectorise)."""
+    return (np.ascontiguousarray(X0[lo:hi].T), np.ascontiguousarray(ATOL[lo:hi].T),
+            np.ascontiguousarray(RATE[lo:hi].T), np.ascontiguousarray(YLD[lo:hi].T), _patients_last(FBP, lo, hi),
+            _patients_last(OBSW, lo, hi), _patients_last(OBSFW, lo, hi))
+
+
 def integrate_lockstep(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume, YLD, flow_fb,
-                       sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
-                       ):  # pragma: no cover - compiled
-    """Patients in chunks of ``chunk``, chunks in parallel. Arrays are patient-first, as compiled.
+                       sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW,
+                       chunk):
+    """Patients in chunks of ``chunk``, chunks in parallel (:func:`_in_chunks`). Arrays are patient-first, as compiled.
 
     Returns (observables (N, len(t_out), len(obs_sel)), final states (N, n), status per chunk, work per chunk
     (n_chunks, 3): accepted steps, rejected steps, right-hand-side evaluations; a chunk's patients share them).
     """
-    N, n = X0.shape
-    n_out = t_out.shape[0]
-    k = obs_sel.shape[0]
-    obs = np.empty((N, n_out, k))
-    x_final = np.empty((N, n))
-    n_chunks = (N + chunk - 1) // chunk
-    status = np.zeros(n_chunks, dtype=np.int64)
-    work = np.zeros((n_chunks, 3), dtype=np.int64)
-    need_flux = _observables_read_fluxes(obs_sel, OBSFW)
-    for c in prange(n_chunks):
+    return _in_chunks(_chunk, (), X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst, RATE, consume,
+                      YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW,
+                      OBSFW, chunk)
+
+
+def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray, t0: float, t_out: np.ndarray,
+               rtol: float, ATOL: np.ndarray, h_init: float, max_step: float, max_steps: int, src: np.ndarray,
+               dst: np.ndarray, RATE: np.ndarray, consume: np.ndarray, YLD: np.ndarray, flow_fb: np.ndarray,
+               sig_ptr: np.ndarray, sig_idx: np.ndarray, sig_w: np.ndarray, fb_kind: np.ndarray, fb_signal: np.ndarray,
+               FBP: np.ndarray, fb_offset: np.ndarray, fb_scale: np.ndarray, obs_sel: np.ndarray, OBSW: np.ndarray,
+               OBSFW: np.ndarray, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``chunk_kernel`` (:func:`_chunk` or :func:`_chunk_imex`, whose arguments after ``max_steps`` start with
+    ``method_arrays``) on each chunk of ``chunk`` patients, in parallel (:func:`hemasim.solvers._threads.in_threads`:
+    numba's number of threads, a thread pool; the chunk kernels release the GIL)."""
+    obs, x_final, status, work, need_flux = _cohort_results(X0, t_out, obs_sel, OBSFW, chunk)
+
+    def run_chunk(c: int) -> None:
         lo = c * chunk
-        hi = min(N, lo + chunk)
-        # patient index innermost (contiguous) for SIMD
-        x0c = np.ascontiguousarray(X0[lo:hi].T)
-        atolc = np.ascontiguousarray(ATOL[lo:hi].T)
-        ratec = np.ascontiguousarray(RATE[lo:hi].T)
-        yldc = np.ascontiguousarray(YLD[lo:hi].T)
-        fbpc = _patients_last(FBP, lo, hi)
-        obswc = _patients_last(OBSW, lo, hi)
-        obsfwc = _patients_last(OBSFW, lo, hi)
-        status[c] = _chunk(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, src, dst, ratec, consume, yldc,
-                           flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc, fb_offset, fb_scale, obs_sel,
-                           obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi], work[c])
+        hi = min(X0.shape[0], lo + chunk)
+        x0c, atolc, ratec, yldc, fbpc, obswc, obsfwc = _chunk_arrays(lo, hi, X0, ATOL, RATE, YLD, FBP, OBSW, OBSFW)
+        status[c] = chunk_kernel(x0c, t0, t_out, rtol, atolc, h_init, max_step, max_steps, *method_arrays, src, dst,
+                                 ratec, consume, yldc, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fbpc,
+                                 fb_offset, fb_scale, obs_sel, obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi],
+                                 work[c])
+
+    in_threads(status.shape[0], run_chunk)
     return obs, x_final, status, work
 
 
@@ -533,40 +594,33 @@ def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compil
                         Y[d, b] += hg * FEED[k, b] * Y[s, b]
 
 
-@njit(inline="always")
-def _imex_stage(stage, t, h, X, K, KI, TMP, R, split, rhs_args):  # pragma: no cover - compiled
-    """Stage ``stage`` (a literal) of every patient: state TMP, KI[stage] = L TMP, K[stage] = f(TMP)."""
-    structure, LEAVE, FEED = split
-    n, B = X.shape
-    hg = h * GAMMA
-    tmp, r, ki = TMP.reshape(n * B), R.reshape(n * B), KI[stage].reshape(n * B)
-    stage_input(stage, h, X.reshape(n * B), K.reshape(K.shape[0], n * B), KI.reshape(KI.shape[0], n * B), r)
-    for j in range(n * B):
-        tmp[j] = r[j]
-    _implicit_solve(hg, TMP, LEAVE, FEED, structure)
-    for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
-        ki[j] = (tmp[j] - r[j]) / hg
-    _rhs(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
-
-
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pragma: no cover - compiled
     """One ARK4(3)6L[2]SA step of the chunk from (t, X) (K[0], KI[0] given): XN the new states; returns the worst
-    patient's error norm."""
+    patient's error norm.
+
+    One loop over the stages, the tableau read as data: the body (one forward substitution, one right-hand side)
+    is compiled once, not once per stage (unrolled, the five copies took most of the kernel's ~38 s compilation)."""
+    structure, LEAVE, FEED = split
     n, B = X.shape
-    R = XN  # the stages' known parts (XN is free until the new states)
-    _imex_stage(1, t, h, X, K, KI, TMP, R, split, rhs_args)
-    _imex_stage(2, t, h, X, K, KI, TMP, R, split, rhs_args)
-    _imex_stage(3, t, h, X, K, KI, TMP, R, split, rhs_args)
-    _imex_stage(4, t, h, X, K, KI, TMP, R, split, rhs_args)
-    _imex_stage(5, t, h, X, K, KI, TMP, R, split, rhs_args)
-    x, xn, k = X.reshape(n * B), XN.reshape(n * B), K.reshape(K.shape[0], n * B)
+    hg = h * GAMMA
+    x, xn, tmp, k = X.reshape(n * B), XN.reshape(n * B), TMP.reshape(n * B), K.reshape(K.shape[0], n * B)
+    ki_all = KI.reshape(KI.shape[0], n * B)
+    r = xn  # the stages' known parts (XN is free until the new states)
+    for stage in range(1, N_ARK_STAGES):
+        stage_input(stage, h, x, k, ki_all, r)
+        for j in range(n * B):
+            tmp[j] = r[j]
+        _implicit_solve(hg, TMP, LEAVE, FEED, structure)
+        for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
+            ki_all[stage, j] = (tmp[j] - r[j]) / hg
+        _rhs(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
     new_state(h, x, k, xn)
-    ark_error_squares(h, x, xn, k, ATOL.reshape(n * B), rtol, TMP.reshape(n * B))
+    ark_error_squares(h, x, xn, k, ATOL.reshape(n * B), rtol, tmp)
     return _worst_patient(TMP, ERR)
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
+@njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
                 split_local, split_ptr, split_flow, split_target, self_reads, src, dst, RATE, consume, YLD, flow_fb,
                 sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux,
@@ -574,9 +628,10 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     """:func:`_chunk` by the IMEX method: same outputs, work counters and statuses."""
     n, B = X0.shape
     n_out = t_out.shape[0]
-    FB = np.empty((fb_kind.shape[0], B))
-    FLUX = np.empty((RATE.shape[0], B))
-    fb_same, fb_integer_exponent = _feedback_shortcuts(fb_kind, fb_signal, FBP)
+    args, flux_args = _workspace(B, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                                 FBP, fb_offset, fb_scale)
+    recorder = _recorder(t_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, flux_args)
+    SIG, FB = flux_args[12], flux_args[13]  # the signals and feedbacks the last right-hand side left
     X = X0.copy()
     XN = np.empty((n, B))
     TMP = np.empty((n, B))
@@ -587,24 +642,15 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
     split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)))
-    RAW = np.empty((split_flow.shape[0], B))
-    G = np.empty((fb_kind.shape[0], B))
-    SIG = np.empty((sig_ptr.shape[0] - 1, B))
-    args = (FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
-            fb_scale, SIG, FB, G, fb_same, fb_integer_exponent)
-    flux_args = (FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, SIG,
-                 FB, G, fb_same, fb_integer_exponent)
-    obs_nz, obs_fnz = _nonzero_weights(OBSW, OBSFW)
+    # what _freeze_split reads after the states' signals and feedbacks, and writes (L's coefficients)
+    freeze_args = (RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale, split_ptr,
+                   split_flow, split_target, self_reads, split[1], split[2], np.empty((split_flow.shape[0], B)))
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
     _rhs(t, X, K[0], *args)
-    _freeze_split(t, X, KI[0], SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-                  split_ptr, split_flow, split_target, self_reads, split[1], split[2], RAW)
-    i_out = 0
-    while i_out < n_out and t_out[i_out] <= t:
-        _record(t_out[i_out], X, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out, flux_args)
-        i_out += 1
+    _freeze_split(t, X, KI[0], SIG, FB, *freeze_args)
+    i_out = _record_reached(t, X, recorder)
     err_old = 1e-4
     attempts = 0
     work[0], work[1], work[2] = 0, 0, 1
@@ -622,17 +668,13 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
             _rhs(t_new, XN, K[5], *args)  # the slope at the new states: dense output, next step's K[0]
             work[2] += 1
             # L frozen at the new states now (KI[0] is free), before _record's fluxes overwrite the feedbacks
-            _freeze_split(t_new, XN, KI[0], SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP,
-                          fb_offset, fb_scale, split_ptr, split_flow, split_target, self_reads, split[1], split[2], RAW)
+            _freeze_split(t_new, XN, KI[0], SIG, FB, *freeze_args)
             while i_out < n_out and output_due(t_out[i_out], t_new):
                 theta = (t_out[i_out] - t) / h
-                if theta >= 1.0 or (last and i_out == n_out - 1):
-                    _record(t_out[i_out], XN, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
-                            flux_args)
-                else:
+                at_step_end = theta >= 1.0 or (last and i_out == n_out - 1)
+                if not at_step_end:
                     hermite_state(theta, h, x, xn, k[0], k[5], xo)
-                    _record(t_out[i_out], XO, i_out, obs_sel, OBSW, OBSFW, obs_nz, obs_fnz, need_flux, obs_out,
-                            flux_args)
+                _record(i_out, XN if at_step_end else XO, recorder)
                 i_out += 1
             t = t_new
             work[0] += 1
@@ -646,35 +688,18 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
             h = ark_shrunk_step(h, err)
             if step_underflow(h, t):
                 return 1
-    for j in range(n):
-        for b in range(B):
-            x_out[b, j] = X[j, b]
+    _store_final(X, x_out)
     return 0
 
 
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
 def integrate_lockstep_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr,
                             split_block_of, split_local, split_ptr, split_flow, split_target, self_entry,
                             self_feedback, self_weight, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
-                            fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, chunk
-                            ):  # pragma: no cover - compiled
+                            fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW,
+                            chunk):
     """:func:`integrate_lockstep` by the IMEX method (``split_*``: :class:`hemasim.solvers.split.ImplicitSplit`)."""
-    N, n = X0.shape
-    obs = np.empty((N, t_out.shape[0], obs_sel.shape[0]))
-    x_final = np.empty((N, n))
-    n_chunks = (N + chunk - 1) // chunk
-    status = np.zeros(n_chunks, dtype=np.int64)
-    work = np.zeros((n_chunks, 3), dtype=np.int64)
-    need_flux = _observables_read_fluxes(obs_sel, OBSFW)
-    for c in prange(n_chunks):
-        lo = c * chunk
-        hi = min(N, lo + chunk)
-        status[c] = _chunk_imex(np.ascontiguousarray(X0[lo:hi].T), t0, t_out, rtol, np.ascontiguousarray(ATOL[lo:hi].T),
-                                h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
-                                split_local, split_ptr, split_flow, split_target,
-                                (self_entry, self_feedback, self_weight), src,
-                                dst, np.ascontiguousarray(RATE[lo:hi].T), consume, np.ascontiguousarray(YLD[lo:hi].T),
-                                flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, _patients_last(FBP, lo, hi),
-                                fb_offset, fb_scale, obs_sel, _patients_last(OBSW, lo, hi),
-                                _patients_last(OBSFW, lo, hi), need_flux, obs[lo:hi], x_final[lo:hi], work[c])
-    return obs, x_final, status, work
+    split_arrays = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_flow, split_target,
+                    (self_entry, self_feedback, self_weight))
+    return _in_chunks(_chunk_imex, split_arrays, X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst,
+                      RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
+                      fb_scale, obs_sel, OBSW, OBSFW, chunk)

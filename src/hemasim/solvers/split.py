@@ -168,3 +168,34 @@ def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ..
 
 
 __all__ = ["ImplicitSplit", "implicit_split"]
+
+
+#: the fewest stages a run of maturation steps must have to be measured as one chain by ``chain_tolerance="chain"``
+#: (Assumed: in the healthy model only the 80-stage neutrophil maturation qualifies; the 2-3-stage red-cell,
+#: platelet and monocyte maturations stay per stage)
+MIN_CHAIN_STAGES = 10
+
+
+def transit_chains(model: CompiledModel) -> list[np.ndarray]:
+    """The long transit chains: runs of states each passing a maturation flow to the next, from a state no maturation
+    feeds (the neutrophil chain's first stage, fed by the precursors' division) up to, not including, the pool the
+    run empties into (blood neutrophils, read by the observables); those of at least MIN_CHAIN_STAGES stages. State
+    indices, in order."""
+    n = len(model.state_names)
+    after = [-1] * n
+    fed = [False] * n
+    for f, kind in enumerate(model.flow_kinds):
+        s, d = int(model.src[f]), int(model.dst[f])
+        if kind == "maturation" and s >= 0 and d >= 0 and s != d:
+            after[s] = d
+            fed[d] = True
+    chains = []
+    for head in range(n):
+        if fed[head] or after[head] < 0:
+            continue
+        run = [head]
+        while after[run[-1]] >= 0 and after[run[-1]] not in run:
+            run.append(after[run[-1]])
+        if len(run) - 1 >= MIN_CHAIN_STAGES:
+            chains.append(np.array(run[:-1], dtype=np.int64))
+    return chains
