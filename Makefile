@@ -55,7 +55,7 @@ $(STAMP): pyproject.toml
 # the kernels compiled before the suite runs, in two processes (hemasim.solvers.warm's steps): this one the cohort
 # kernels, which share their helpers and are built one after the other; a target of its own so that `make -j2 test`
 # (.ci/run) builds them on one core while the second process and then ruff and mypy run on the other
-COHORT_WARM_STEPS := cohort cohort-states imex-cohort bytecode
+COHORT_WARM_STEPS := cohort cohort-states imex-cohort imex-one-patient dense-newton bytecode
 $(WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(COHORT_WARM_STEPS)
 	@touch $(WARM_STAMP)
@@ -66,8 +66,12 @@ $(WARM_STAMP): $(STAMP)
 # cohort kernels and the one-patient ones in 97 s beside clonal 17 + ahead-of-time ~10 + mypy 16; now 80 (cohort 42,
 # IMEX cohort 38) beside one patient 5 + IMEX one patient 14 + clonal 17 + ahead-of-time ~10 + dense Newton (which
 # one test used to compile, ~15 s of the suite) + mypy 16. The cohort kernels are not split further: built apart,
-# the IMEX cohort kernel compiles the shared helpers again (72 s alone against 38 after the other)
-SIDE_WARM_STEPS := one-patient imex-one-patient clonal dense-newton ahead-of-time
+# the IMEX cohort kernel compiles the shared helpers again (72 s alone against 38 after the other). Rebalanced after
+# branch solvers cut the IMEX cohort kernel to ~6 s (clean clone, idle: cohort 24.6 + IMEX cohort 6.1 s beside
+# clonal 13.6 + one patient 2.5 + IMEX one patient 4.5 + dense Newton 6.3 + ahead-of-time 9.7, then ruff and mypy
+# ~16 s after the cohort process): the IMEX one-patient and dense-Newton steps moved to the cohort process, so the
+# side process ends first and lint follows it
+SIDE_WARM_STEPS := one-patient clonal ahead-of-time
 $(SIDE_WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(SIDE_WARM_STEPS)
 	@touch $(SIDE_WARM_STAMP)
