@@ -12,6 +12,7 @@ import pytest
 
 from .conftest import EXAMPLES, TERMINAL_ENV
 from .conftest import invoke_hemasim as hemasim
+from .test_validation import KNOWN_FAILURES
 
 pytestmark = pytest.mark.cli
 
@@ -88,6 +89,9 @@ def test_validate_passes_and_lists_uncovered(tmp_path: Path):
     card = json.loads(report.read_text())
     assert {t["group"] for t in card["targets"]} == set(groups)
     assert res.exit_code == (0 if card["ok"] else 1), res.output  # 1 when a target fails its source's band
+    # its groups have no test of their own, so the known misses are held here: a new failure must be explained
+    failed = {t["id"] for t in card["targets"] if t["status"] == "fail"}
+    assert failed <= KNOWN_FAILURES, sorted(failed - KNOWN_FAILURES)
     uncovered = any(t["status"] == "not covered" for t in card["targets"])  # none since A4 is covered
     assert ("not covered" in res.stdout or not uncovered) and "S22" in res.stdout and "predictions:" in res.stdout
     assert card["counts"]["pass"] >= 20
