@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import hemasim.io as hio
-from hemasim.io import OutputError, atomic_directory, atomic_write_file, check_output_folder
+from hemasim.io import OutputError, atomic_directory, atomic_write_file, check_output_folder, write_json_report
 from tests.conftest import EXAMPLES, invoke_hemasim
 
 OLD = {"a.txt": "old-a", "b.txt": "old-b"}
@@ -212,3 +212,23 @@ def test_export_sbml_reports_an_unwritable_out_in_one_line(tmp_path: Path, where
     res = invoke_hemasim("export-sbml", str(EXAMPLES / "blood_donation.yaml"), "--out", str(out))
     assert res.exit_code == 1 and "cannot write" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert [p.name for p in tmp_path.iterdir()] == [("model.xml" if where == "folder" else "file")]
+
+
+def test_a_fit_report_is_printed_and_written_whole_or_not_at_all(tmp_path, capsys, monkeypatch):
+    import json
+
+    import numpy as np
+
+    out = tmp_path / "fit.json"
+    write_json_report({"estimate": np.float64(12.0)}, out)
+    assert json.loads(capsys.readouterr().out) == {"estimate": 12.0} == json.loads(out.read_text())
+    write_json_report({"estimate": 1}, None, echo=False)  # neither printed nor written
+    assert capsys.readouterr().out == ""
+
+    def killed(src, dst):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(hio.os, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_json_report({"estimate": 13.0}, out, echo=False)
+    assert json.loads(out.read_text()) == {"estimate": 12.0}  # the earlier report, untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.json"]  # no temporary left behind

@@ -201,6 +201,16 @@ def atomic_write_file(path: Path, write: Callable[[Path], object], clean_stale: 
             tmp.unlink()
 
 
+def write_json_report(report: object, out: Path | None, echo: bool = True) -> None:
+    """A fit script's JSON report (indented, numpy scalars as floats): printed when ``echo``, and written to
+    ``out`` through :func:`atomic_write_file` when given, so a killed fit leaves no half-written report."""
+    text = json.dumps(report, indent=1, default=float)
+    if echo:
+        print(text)
+    if out is not None:
+        atomic_write_file(Path(out), lambda p: p.write_text(text + "\n", encoding="utf-8"))
+
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 

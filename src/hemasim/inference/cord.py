@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from hemasim.inference.forward import _run, stack_compiled
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.problem import Condition, EstimatedParameter, Measurements, ObservableSpec, Problem
 from hemasim.inference.sources import ScenarioSource
+from hemasim.io import write_json_report
 from hemasim.model.compiled import CompiledModel
 from hemasim.scenario import Scenario
 from hemasim.solvers import DormandPrince, SolverError
@@ -259,10 +259,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
     report = fit_potency(CordObjective(cord_problem()), args.grid)
-    text = json.dumps(report, indent=1, default=float)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_json_report(report, args.out)
     return report
 
 

@@ -38,6 +38,7 @@ from hemasim.inference.noise import NoiseModel
 from hemasim.inference.objective import Objective
 from hemasim.inference.problem import Condition, EstimatedParameter, Measurements, ObservableSpec, Problem
 from hemasim.inference.sources import ScenarioSource
+from hemasim.io import write_json_report
 from hemasim.scenario import Scenario
 from hemasim.solvers import DormandPrince, SolverError
 
@@ -334,10 +335,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
                                "status": p.status, "grid": [float(v) for v in p.natural],
                                "objective": [float(v) for v in p.objective]} for p in profiles]
         report["identifiability"] = identifiability(profiles)
-    text = json.dumps(report, indent=1, default=float)
-    print(text)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_json_report(report, args.out)
     return report
 
 

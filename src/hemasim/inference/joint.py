@@ -41,6 +41,7 @@ from hemasim.inference.noise import NoiseModel
 from hemasim.inference.objective import Objective
 from hemasim.inference.problem import Condition, EstimatedParameter, Measurements, ObservableSpec, Problem
 from hemasim.inference.sources import BuilderSource
+from hemasim.io import write_json_report
 
 if TYPE_CHECKING:
     from hemasim.biology import Covariates
@@ -368,9 +369,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             prof["sensitivity"] = round(float(math.sqrt(float(np.sum(jacobian[:, j] ** 2)))), 4)
             report["profiles"].append(prof)  # type: ignore[attr-defined]
             print(json.dumps(prof), flush=True)
-    text = json.dumps(report, indent=1, default=float)
-    if args.out is not None:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_json_report(report, args.out, echo=False)
     return report
 
 
