@@ -30,6 +30,16 @@ def _roadrunner_lljit() -> None:
     roadrunner.Config.setValue(roadrunner.Config.LLVM_BACKEND, roadrunner.Config.LLJIT)
 
 
+def validation_outcome(groups: list[str]) -> tuple[dict[str, str], dict[str, float]]:
+    """Run validation groups (as `hemasim validate --group` does): each target's status by id, and each check's
+    value by read-out (judged and info checks), as the hold tests of the target groups read them."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(groups)
+    return ({t.id: t.status for t in report.targets},
+            {c.readout: c.value for t in report.targets for c in t.checks})
+
+
 def invoke_hemasim(*args: str) -> Result:
     """Run ``hemasim ARGS`` in this process through Typer's runner (exit code, stdout, stderr apart); an
     unexpected exception propagates with its traceback instead of becoming exit code 1."""
