@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
-from hemasim.validation.scenario_runs import cached_scenario_run
+from hemasim.validation.scenario_runs import cached_scenario_run, value_at
 
 #: Every W scenario's first collection is on this day (its source's "day 0" or "day 1").
 FIRST_COLLECTION_DAY = 10.0
@@ -23,10 +21,6 @@ Run = Callable[[], Result]
 def value_before(r: Result, observable: str, day: float) -> float:
     """``observable`` at the last output before ``day``: a donor's count is taken before that day's collection."""
     return float(r.observable(observable)[r.times < day][-1])
-
-
-def value_at(r: Result, observable: str, day: float) -> float:
-    return float(np.interp(day, r.times, r.observable(observable)))
 
 
 def ratio_after_first_collection(run: Run, observable: str, days_after: float) -> float:

@@ -19,7 +19,7 @@ import numpy as np
 
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
-from hemasim.validation.scenario_runs import cached_scenario_run
+from hemasim.validation.scenario_runs import cached_scenario_run, value_at
 
 _Z_95 = NormalDist().inv_cdf(0.975)
 _DAYS_PER_MONTH = 30.44  # the months of the vaccine schedules (as P9/P10)
@@ -37,11 +37,6 @@ def ratio_interval_from_cis(numerator: tuple[float, float, float], denominator: 
     return ratio * math.exp(-_Z_95 * se), ratio * math.exp(_Z_95 * se)
 
 
-def _value_at(run: Callable[[], Result], observable: str, day: float) -> float:
-    r = run()
-    return float(np.interp(day, r.times, r.observable(observable)))
-
-
 # Y1, Y2: doses on day 7 and 6 months later (scenario hepatitis_a_vaccine_two_doses.yaml); IgG read in months of
 # 30.44 days after the first dose. The month-6 value is read on the day of the second dose: the dose adds antigen,
 # and the antibody it brings takes days to come, so the value on that day is the one before the booster.
@@ -53,7 +48,7 @@ _HEPATITIS_A_IGG = "hepatitis_a_igg_au"
 def _hepatitis_a_igg_ratio(months: float, reference_months: float) -> Readout:
     def value() -> float:
         def igg(m: float) -> float:
-            return _value_at(_HEPATITIS_A, _HEPATITIS_A_IGG, _FIRST_DOSE_DAY + m * _DAYS_PER_MONTH)
+            return value_at(_HEPATITIS_A(), _HEPATITIS_A_IGG, _FIRST_DOSE_DAY + m * _DAYS_PER_MONTH)
 
         return igg(months) / igg(reference_months)
 
@@ -81,8 +76,8 @@ _ALLO_MARROW = cached_scenario_run("cy_tbi_pbsc", {"duration_days": _ONE_YEAR_AF
 def _cd4_subset_per_uL(run: Callable[[], Result], subset: str, day_after_graft: float) -> float:
     """Blood CD4 T cells of ``subset`` (``all``, ``naive`` or ``memory``: CD4 minus naive CD4) per uL."""
     day = _GRAFT_DAY + day_after_graft
-    total = _value_at(run, "cd4_per_uL", day)
-    naive = _value_at(run, "naive_cd4_per_uL", day)
+    total = value_at(run(), "cd4_per_uL", day)
+    naive = value_at(run(), "naive_cd4_per_uL", day)
     return {"all": total, "naive": naive, "memory": total - naive}[subset]
 
 
@@ -128,13 +123,13 @@ _MRNA = {age: cached_scenario_run("mrna_vaccine_two_doses", {"patient": {"age_ye
 
 
 def _mrna_igg_half_life_days() -> float:
-    log_igg = [math.log(_value_at(_MRNA[35], _MRNA_IGG, day)) for day in _MRNA_SAMPLING_DAYS]
+    log_igg = [math.log(value_at(_MRNA[35](), _MRNA_IGG, day)) for day in _MRNA_SAMPLING_DAYS]
     slope = float(np.polyfit(_MRNA_SAMPLING_DAYS, log_igg, 1)[0])
     return math.log(2.0) / -slope
 
 
 def _mrna_igg_day209_ratio(age: int) -> Readout:
-    return OwnRun(lambda: _value_at(_MRNA[age], _MRNA_IGG, 209.0) / _value_at(_MRNA[35], _MRNA_IGG, 209.0))
+    return OwnRun(lambda: value_at(_MRNA[age](), _MRNA_IGG, 209.0) / value_at(_MRNA[35](), _MRNA_IGG, 209.0))
 
 
 _MRNA_VACCINE: dict[str, Readout] = {

@@ -69,7 +69,11 @@ def endpoints_of(run: Callable[[], Result]) -> dict[str, float | None]:
     return {e.name: e.value for e in evaluate_endpoints(run())}
 
 
+def value_at(result: Result, observable: str, day: float) -> float:
+    """``observable`` of a result on ``day``, interpolated linearly between its outputs."""
+    return float(np.interp(day, result.times, result.observable(observable)))
+
+
 def value_after_graft(run: Callable[[], Result], observable: str, day: float, graft_day: float) -> float:
     """``observable`` of a run ``day`` days after its graft on ``graft_day``."""
-    r = run()
-    return float(np.interp(graft_day + day, r.times, r.observable(observable)))
+    return value_at(run(), observable, graft_day + day)
