@@ -39,14 +39,13 @@ from hemasim.inference.engraftment import (
     EngraftmentDatum,
     EngraftmentObjective,
 )
-from hemasim.inference.forward import _run, stack_compiled
+from hemasim.inference.forward import stack_compiled
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.problem import Condition, EstimatedParameter, Measurements, ObservableSpec, Problem
 from hemasim.inference.sources import ScenarioSource
 from hemasim.io import write_json_report
 from hemasim.model.compiled import CompiledModel
 from hemasim.scenario import Scenario
-from hemasim.solvers import DormandPrince, SolverError
 
 __all__ = ["CORD_DATA", "POTENCY", "POTENCY_BOUNDS", "SUSTAINED_DAYS", "CordDatum", "CordObjective",
            "cord_graft_events", "cord_problem", "cord_scenario", "fit_potency", "main", "sustained_crossing_days"]
@@ -193,18 +192,11 @@ class CordObjective(EngraftmentObjective):
             self._models[cond.id] = source.build({}).compile()
         return self._models[cond.id]
 
-    def _simulate(self, cond: Condition, targets: list[dict[str, float]], observe: tuple[str, ...]) -> np.ndarray:
-        source = cond.source
-        assert isinstance(source, ScenarioSource)
+    def _batch(self, cond: Condition, source: ScenarioSource, targets: list[dict[str, float]],
+               ) -> tuple[CompiledModel, list[Event]]:
+        """The potency changes the graft only: one compiled model per condition, stacked, and the graft events."""
         potency = np.array([t[POTENCY] for t in targets], dtype=np.float64)
-        try:
-            model = stack_compiled([self._model(cond)] * len(targets))
-            events = cord_graft_events(source.events(), potency)
-            return _run(model, DormandPrince(rtol=self.problem.rtol), events, self.times, observe)
-        except (SolverError, FloatingPointError, np.linalg.LinAlgError, RuntimeError, ValueError, SystemError):
-            if len(targets) == 1:
-                return np.full((1, len(self.times), len(observe)), np.nan)
-        return np.concatenate([self._simulate(cond, [t], observe) for t in targets])
+        return stack_compiled([self._model(cond)] * len(targets)), cord_graft_events(source.events(), potency)
 
 
 def _refine(objective: CordObjective, grid: np.ndarray, values: np.ndarray) -> tuple[float, float]:

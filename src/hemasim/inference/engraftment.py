@@ -39,6 +39,7 @@ from hemasim.inference.objective import Objective
 from hemasim.inference.problem import Condition, EstimatedParameter, Measurements, ObservableSpec, Problem
 from hemasim.inference.sources import ScenarioSource
 from hemasim.io import write_json_report
+from hemasim.model.compiled import CompiledModel
 from hemasim.scenario import Scenario
 from hemasim.solvers import DormandPrince, SolverError
 
@@ -193,12 +194,18 @@ class EngraftmentObjective(Objective):
         m = self.problem.measurements
         return {str(o) for c, o in zip(m.condition, m.observable, strict=True) if c == cid}
 
+    def _batch(self, cond: Condition, source: ScenarioSource, targets: list[dict[str, float]],
+               ) -> tuple[CompiledModel, list[Event]]:
+        """The stacked model and the graft events of one condition's parameter vectors (a subclass that varies
+        only the graft, not the model, overrides this)."""
+        return stack_compiled([source.build(t).compile() for t in targets]), _graft_events(source.events(), targets)
+
     def _simulate(self, cond: Condition, targets: list[dict[str, float]], observe: tuple[str, ...]) -> np.ndarray:
+        """Integrate the batch; where it fails, each vector alone, and NaN for a vector that fails by itself."""
         source = cond.source
         assert isinstance(source, ScenarioSource)
         try:
-            model = stack_compiled([source.build(t).compile() for t in targets])
-            events = _graft_events(source.events(), targets)
+            model, events = self._batch(cond, source, targets)
             return _run(model, DormandPrince(rtol=self.problem.rtol), events, self.times, observe)
         except (SolverError, FloatingPointError, np.linalg.LinAlgError, RuntimeError, ValueError, SystemError):
             # SystemError: the numba steady-state solver failing at a corner of the parameter space
