@@ -3,15 +3,15 @@ from __future__ import annotations
 import math
 from typing import TypedDict
 
-from hemasim.parameters.core import Parameter, Provenance
+from hemasim.parameters.core import Parameter, PlausibleRange, Provenance
 
 PER_DAY_MAX = 100.0  # no rate in this model is faster than 100/day
 
 
 def param(name: str, value: float, unit: str, description: str, provenance: Provenance,
-          bounds: tuple[float, float] = (0.0, math.inf), iiv_cv: float | None = None, iiv_source: str = ""
-          ) -> Parameter:
-    return Parameter(name, float(value), unit, description, provenance, bounds, iiv_cv, iiv_source)
+          bounds: tuple[float, float] = (0.0, math.inf), iiv_cv: float | None = None, iiv_source: str = "",
+          plausible_range: PlausibleRange | None = None) -> Parameter:
+    return Parameter(name, float(value), unit, description, provenance, bounds, iiv_cv, iiv_source, plausible_range)
 
 
 def cv_from_interval(low: float, high: float) -> float:

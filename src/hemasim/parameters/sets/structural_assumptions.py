@@ -6,16 +6,8 @@ returns after a perturbation, and are to be calibrated on the perturbation targe
 work (chemotherapy C4-C5, transplantation T1-T4), which the `affects` text names.
 """
 
-from dataclasses import replace
-
-from hemasim.parameters.core import Assumed, Calibrated, Parameter, PlausibleRange
+from hemasim.parameters.core import Assumed, Calibrated, PlausibleRange
 from hemasim.parameters.sets._helpers import param
-
-
-def with_range(record: Parameter, plausible: PlausibleRange) -> Parameter:
-    """The record with a sourced plausible range (what the screen of the assumed parameters varies it over)."""
-    return replace(record, plausible_range=plausible)
-
 
 #: the Hill exponent s2 of the HSC pool's feedback on its own cycling in the published human models of the Mackey
 #: group: beta(Q) = k0 / (1 + (Q/theta2)^s2), the rate at which quiescent HSCs enter the cycle (the same role as our
@@ -46,13 +38,12 @@ PARAMETERS = [
           Assumed("HSC pool regrowth and output after transplantation (T1-T2, issue 4)",
                   "HSCs leave quiescence and cycle within days after transplantation; an order of magnitude"),
           bounds=(1.0, 100.0)),
-    with_range(param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
-                     Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); "
-                             "the joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.5-8: not "
-                             "identified. Published human HSC models give the steepness of the stem pool's feedback "
-                             "on itself 2 or 4 (plausible_range), in another law"),
-                     bounds=(0.5, 8.0)),
-               PlausibleRange(2.0, 4.0, HSC_FEEDBACK_HILL_RANGE)),
+    param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
+          Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); "
+                  "the joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.5-8: not "
+                  "identified. Published human HSC models give the steepness of the stem pool's feedback "
+                  "on itself 2 or 4 (plausible_range), in another law"),
+          bounds=(0.5, 8.0), plausible_range=PlausibleRange(2.0, 4.0, HSC_FEEDBACK_HILL_RANGE)),
     param("mpp_residence_days", 10.0, "day", "mean time a multipotent progenitor spends before committing",
           Assumed(RECOVERY, "order of weeks for short-term repopulation; Zheng 2021's tauMPP = 2 d is a stage that "
                   "amplifies 1000-fold, not ours; the joint fit (docs/joint_fit.md; T2, T10, T11, C9) trades it "
