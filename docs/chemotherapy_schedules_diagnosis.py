@@ -273,6 +273,70 @@ def c7_cohort_side_by_side() -> dict[str, dict[str, float]]:
             "kloft2006_chain": {k: float(v) for k, v in chain.items()}}
 
 
+@dataclass(frozen=True)
+class NabCourse:
+    """nab-paclitaxel over ``infusion_hours`` (P13, P16, Q5), read against ``thresholds`` (1e9/L)."""
+
+    dose: float
+    infusion_hours: float
+    cycles: tuple[float, ...]
+    days: tuple[float, ...]
+    length: float
+    thresholds: tuple[float, ...]
+
+
+NAB_COURSES = {
+    "P13 260 q3w x3": NabCourse(260.0, 0.5, (0.0, 21.0, 42.0), ONE, 63.0, (0.5, 2.0)),
+    "P16 125 d1,8,15 q4w x2, 30 min": NabCourse(125.0, 0.5, (0.0, 28.0), (0.0, 7.0, 14.0), 56.0, (1.5,)),
+    "P16 125 d1,8,15 q4w x2, 2 h": NabCourse(125.0, 2.0, (0.0, 28.0), (0.0, 7.0, 14.0), 56.0, (1.5,)),
+    "Q5 100 d1,8,15 q4w x5": NabCourse(100.0, 0.5, tuple(28.0 * k for k in range(5)), (0.0, 7.0, 14.0), 140.0, (1.0,)),
+}
+
+
+def chen_chain_cohort(course: NabCourse, n: int = 500, seed: int = 1616) -> dict[str, Any]:
+    """Chen 2014's published chain (the shipped set's Friberg chain) with its between-patient variances on log
+    baseline, MTT and slope (the set's iiv_variance), every patient on the reference woman's plasma concentration
+    (Chen gives no PK variability the set carries; body size is not varied): the shares below each threshold, and
+    the typical patient's lowest ANC (checked against the shipped chain)."""
+    ds = load_drug_set("nab_paclitaxel_chen2014")
+    ref = PATIENTS["reference_female"]
+    dose = Regimen(0.0, ds.drug, "iv_infusion", course.dose * body_surface_area_m2(ref) * 1000.0,
+                   course.infusion_hours / 24.0, cycle_offsets=course.cycles, days_in_cycle=course.days)
+    r = Simulation(friberg_model(ds, ref), events=[dose]).run(course.length, output_every_days=1.0 / 480.0)
+    times, conc = r.times, np.ravel(r.observable("nab_paclitaxel_concentration_ng_per_mL"))
+    chain, effect = ds.friberg, ds.effects[0]
+    assert chain is not None and effect.slope_L_per_umol is not None
+    rng = np.random.default_rng(seed)
+    eta = {k: np.exp(rng.normal(0.0, chain.iiv_variance[k].value ** 0.5, n)) for k in ("baseline", "mean_transit_time",
+                                                                                       "slope")}
+    for k in eta:
+        eta[k][0] = 1.0  # patient 0 is the typical one
+    base = chain.baseline_1e9_per_L.value * eta["baseline"]
+    ktr = 4.0 / (chain.mean_transit_time_h.value / 24.0 * eta["mean_transit_time"])
+    kill = effect.slope_L_per_umol.value * eta["slope"] / ds.molar_mass_g_per_mol.value  # per ng/mL
+    gamma = chain.feedback_gamma.value
+
+    def rhs(c_ng: float, y: np.ndarray) -> np.ndarray:
+        d = np.empty_like(y)
+        d[0] = ktr * y[0] * ((1.0 - kill * c_ng) * (base / np.maximum(y[4], 1e-9 * base)) ** gamma - 1.0)
+        d[1:] = ktr * (y[:4] - y[1:])
+        return d
+
+    y = np.tile(base, (5, 1))
+    lowest = base.copy()
+    for i in range(times.size - 1):  # RK4 on the 3-minute grid of the concentration
+        dt, c0, c1 = times[i + 1] - times[i], conc[i], conc[i + 1]
+        k1 = rhs(c0, y)
+        k2 = rhs(0.5 * (c0 + c1), y + dt / 2 * k1)
+        k3 = rhs(0.5 * (c0 + c1), y + dt / 2 * k2)
+        y = y + dt / 6 * (k1 + 2 * k2 + 2 * k3 + rhs(c1, y + dt * k3))
+        lowest = np.minimum(lowest, y[4])
+    shipped = float(np.ravel(r.observable(ANC)).min())
+    return {"below_pct": {str(th): float(100 * np.mean(lowest < th)) for th in course.thresholds},
+            "median_lowest": float(np.median(lowest)), "typical_lowest": float(lowest[0]),
+            "shipped_chain_typical_lowest": shipped, "n": n}
+
+
 def main() -> None:
     out: dict[str, Any] = {"typical": typical_table(), "slope_sweep": slope_sweep(),
                            "progenitor_sweep": progenitor_sweep(),
@@ -288,6 +352,10 @@ def main() -> None:
         if course.ages is not None:
             out["kloft_chain_cohorts"][name] = kloft_chain_cohort(course)
             print(name, out["kloft_chain_cohorts"][name], flush=True)
+    out["chen_chain_cohorts"] = {}
+    for name, nab in NAB_COURSES.items():
+        out["chen_chain_cohorts"][name] = chen_chain_cohort(nab)
+        print(name, out["chen_chain_cohorts"][name], flush=True)
     (IMAGES / "chemo_schedule_diagnosis.json").write_text(json.dumps(out, indent=1))
 
 
