@@ -176,6 +176,38 @@ def inside_the_marrow(course: Course, days: tuple[float, ...] = (1, 3, 5, 7, 9, 
     return {"days": list(days), **{k: [float(v[i] / v[0]) for i in idx] for k, v in series.items()}}
 
 
+#: the kill's stages in an exploration (a patched set, the shipped slope, not refitted): which stages make the
+#: full model lose ground from cycle to cycle
+STAGE_VARIANTS = {"all stages (shipped)": None,
+                  "without the MPP and stem stages": ["committed_progenitors", "dividing_precursors"],
+                  "without the stem stages": ["committed_progenitors", "dividing_precursors", "multipotent_progenitors"]}
+#: (course, cycle length in days) of the attribution
+ATTRIBUTION = {"100 q3w x4": (Course(100.0, (0.0, 21.0, 42.0, 63.0), ONE, 84.0), 21.0),
+               "P12 25 d1,8,15 q4w x2": (COURSES["P12 25 d1,8,15 q4w x2"], 28.0),
+               "Q2 50 d1,15 q4w x3 (men)": (COURSES["Q2 50 d1,15 q4w x3 (men)"], 28.0)}
+
+
+def stage_attribution() -> dict[str, dict[str, list[float]]]:
+    """Each cycle's lowest ANC (typical patient) with the kill on all its stages or without the MPP / stem ones."""
+    from hemasim.pharmacology.drug_sets import DrugSet
+
+    shipped = load_drug_set("docetaxel_kloft2006")
+    out: dict[str, dict[str, list[float]]] = {}
+    for variant, stages in STAGE_VARIANTS.items():
+        data = shipped.model_dump()
+        if stages is not None:
+            data["effects"][0]["full_model"]["stages"] = stages
+        ds = DrugSet.model_validate(data)
+        out[variant] = {}
+        for name, (course, cycle_days) in ATTRIBUTION.items():
+            ref = _reference(course)
+            model = healthy_human_model(ref, aging=False, extensions=[DrugExposure(ds)])
+            r = Simulation(model, events=[_regimen(course, ref)]).run(course.length, output_every_days=1.0 / 8.0)
+            t, anc = r.times, np.ravel(r.observable(ANC))
+            out[variant][name] = [float(anc[(t >= c) & (t < c + cycle_days)].min()) for c in course.cycles]
+    return out
+
+
 #: Kloft 2006 (DDMODEL00000224) as shipped in docetaxel_kloft2006: baseline, MTT (h), gamma, slope (L/umol),
 #: women's baseline -12%, IIV variances on log baseline / MTT / slope; Onoue 2016's sd of log CL; the set's
 #: disposition (label CL 21 L/h/m2, V1 37.72 L, Vp 75.28 L, Q 5.419 L/h)
@@ -341,7 +373,8 @@ def main() -> None:
     out: dict[str, Any] = {"typical": typical_table(), "slope_sweep": slope_sweep(),
                            "progenitor_sweep": progenitor_sweep(),
                            "inside_marrow_25_weekly": inside_the_marrow(Course(25.0, ONE, (0.0, 7.0, 14.0), 21.0)),
-                           "inside_marrow_25_once": inside_the_marrow(Course(25.0, ONE, ONE, 21.0))}
+                           "inside_marrow_25_once": inside_the_marrow(Course(25.0, ONE, ONE, 21.0)),
+                           "stage_attribution": stage_attribution()}
     # the vectorised chain of the cohorts against the shipped chain, typical patients, every course
     out["chain_check_lowest"] = {name: [float(kloft_chain_anc(c, _reference(c), _typical_eta(1))[1].min()),
                                         out["typical"][name]["kloft2006"]["lowest"]] for name, c in COURSES.items()}
