@@ -56,3 +56,19 @@ def test_a_bad_sensitivity_option_is_named_as_the_option(tmp_path: Path):
                          "--parameters", "hsc_count", "--low", "3", "--high", "2")
     assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --parameters/--low/--high: ")
     assert not (tmp_path / "s").exists()
+
+
+def test_the_validate_counts_per_class_count_near_edge_passes_within_their_status():
+    from hemasim.cli.validate import class_counts_line
+    from hemasim.validation import CheckResult, TargetResult, ValidationReport
+
+    def target(tid: str, cls: str, status: str, edge: bool = False) -> TargetResult:
+        check = CheckResult("r", "reference_male", (0.0, 1.0), 0.5, "fail" if status == "fail" else "pass",
+                            near_edge=edge)
+        return TargetResult(tid, "g", "q", "p", "rule", "src", status, [check], target_class=cls)
+
+    report = ValidationReport([target("P1", "prediction", "pass", edge=True), target("P2", "prediction", "pass"),
+                               target("P3", "prediction", "partial", edge=True), target("P4", "prediction", "fail"),
+                               target("S1", "consistency", "pass")])
+    assert class_counts_line(report) == ("prediction: 2 pass (1 near an edge), 1 partly covered (1 near an edge), "
+                                         "1 fail | consistency: 1 pass")
