@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from hemasim.endpoints import EndpointValue
 from hemasim.report.html import parameter_status, plain, render_cohort_report
-from hemasim.report.key_results import cohort_key_results_html, key_results_html
+from hemasim.report.key_results import (
+    chemotherapy_cycle_days,
+    cohort_key_results_html,
+    cycle_nadirs,
+    key_results_html,
+)
 
 
 def _endpoint(name: str, value: float | None, unit: str, note: str | None = None) -> EndpointValue:
@@ -28,7 +33,7 @@ def test_key_results_read_as_a_clinician_writes_them():
     assert "did not fall" in html  # why there is no value
     assert "lymphocytes_nadir" not in html  # only the key endpoints; the rest is linked
     assert 'href="#endpoints"' in html and "all 7 endpoints" in html
-    assert html.index("ANC nadir") < html.index("Grade 4 neutropenia") < html.index("Neutrophil engraftment")
+    assert html.index("ANC nadir") < html.index("grade 4 neutropenia") < html.index("Neutrophil engraftment")
 
 
 def test_key_results_compare_arms_side_by_side_and_name_a_kinds_headline():
@@ -68,3 +73,25 @@ def test_a_fitted_parameter_is_not_called_cited():
 
 def test_a_yes_no_field_reads_as_a_word_not_python():
     assert plain({"variability": True, "drug_variability": False}) == "variability: yes, drug variability: no"
+
+
+def test_a_run_of_several_cycles_shows_the_anc_nadir_of_each_cycle():
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import parse_scenario
+
+    chemo = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100, "route": "iv_infusion",
+             "infusion_hours": 1, "schedule": {"days": [0, 14]}}
+    gcsf = {"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": 5, "route": "subcutaneous",
+            "schedule": {"days": [2]}}
+    result = run_scenario(parse_scenario({
+        "name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+        "duration_days": 28, "aging": False, "output": {"every_days": 0.25}, "interventions": [chemo, gcsf]}))
+    assert chemotherapy_cycle_days(result) == [0.0, 14.0]  # G-CSF days are not cycles
+    nadirs = cycle_nadirs(result)
+    anc, days = result.observable("anc_1e9_per_L"), result.times
+    first = (days < 14)
+    assert nadirs[0] == (anc[first].min(), days[first][anc[first].argmin()])
+    assert nadirs[1][0] == anc[~first].min() and 0 < nadirs[1][1] < 14  # counted from the cycle's first dose
+    html = key_results_html({"": evaluate_endpoints(result)}, {"": result})
+    assert f"1: {nadirs[0][0]:.3g} (day {nadirs[0][1]:g}) · 2: {nadirs[1][0]:.3g}" in html

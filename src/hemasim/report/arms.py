@@ -108,7 +108,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(first['hemasim_version']))} &middot; {len(names)} arms: {esc(', '.join(names))}
 &middot; seed {esc(str(first['seed']))} &middot; solver: {esc(solver_text(first['solver']))}</p>
-{key_results_html({n: endpoints[n] for n in names})}
+{key_results_html({n: endpoints[n] for n in names}, dict(pairs))}
 <h2>Scenario</h2>
 <p>{esc(scenario.name)}: {esc(scenario.description)}</p>
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>

@@ -141,7 +141,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model <code>{esc(record['model'])}</code>
 &middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
-{key_results_html({"": endpoints})}
+{key_results_html({"": endpoints}, {"": result})}
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
 <p>Patient: {esc(plain(patient))}{volume_txt};

@@ -13,17 +13,20 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
+    from hemasim.simulation import Result
 
 #: (endpoint, label, the endpoint giving its day or None), in the order shown
 KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
-    ("anc_nadir", "ANC nadir", "anc_nadir_day"),
-    ("days_anc_below_1", "Grade 3-4 neutropenia (ANC < 1.0 ×10⁹/L)", None),
-    ("days_anc_below_0p5", "Grade 4 neutropenia (ANC < 0.5 ×10⁹/L)", None),
+    ("anc_nadir", "ANC nadir (lowest of the run)", "anc_nadir_day"),
+    ("days_anc_below_1", "Days of grade 3-4 neutropenia (ANC < 1.0 ×10⁹/L)", None),
+    ("days_anc_below_0p5", "Days of grade 4 neutropenia (ANC < 0.5 ×10⁹/L)", None),
     ("neutrophil_engraftment_day", "Neutrophil engraftment (ANC ≥ 0.5 ×10⁹/L, 3 days)", None),
-    ("platelets_nadir", "Platelet nadir", "platelets_nadir_day"),
-    ("days_platelets_below_25", "Grade 4 thrombocytopenia (platelets < 25 ×10⁹/L)", None),
+    ("platelets_nadir", "Platelet nadir (lowest of the run)", "platelets_nadir_day"),
+    ("days_platelets_below_25", "Days of grade 4 thrombocytopenia (platelets < 25 ×10⁹/L)", None),
     ("platelet_engraftment_day", "Platelet engraftment (≥ 20 ×10⁹/L, 7 days)", None),
     ("primary_graft_failure", "Primary graft failure", None),
     ("hemoglobin_nadir", "Haemoglobin nadir", None),
@@ -83,9 +86,49 @@ def _with_day(e: EndpointValue, day: EndpointValue | None) -> str:
     return f"{text} on day {day.value:g}" if day is not None and day.value is not None else text
 
 
-def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]]) -> str:
-    """A "Key results" section for one run (one column) or for arms (one column an arm); empty when the run has
-    none of the key endpoints."""
+def chemotherapy_cycle_days(result: Result) -> list[float]:
+    """The days a cycle of the scenario's ``chemotherapy`` interventions began (its first dose given), in order;
+    G-CSF and the drugs of a combination-regimen file are not looked at."""
+    from hemasim.interventions.chemotherapy import ChemotherapySpec
+    from hemasim.interventions.dosed import drug_set_of
+
+    scenario = result.record.scenario
+    if scenario is None:
+        return []
+    drugs = {drug_set_of(iv.drug_set).drug for iv in scenario.interventions if isinstance(iv, ChemotherapySpec)}
+    starts: dict[tuple[str, int], float] = {}
+    for a in result.record.administrations:
+        if a.get("drug") in drugs and a.get("action") == "given":
+            key = (str(a["drug"]), int(a.get("cycle", 0)))
+            starts[key] = min(float(a["day"]), starts.get(key, float("inf")))
+    return sorted(set(starts.values()))
+
+
+def cycle_nadirs(result: Result, observable: str = "anc_1e9_per_L") -> list[tuple[float, float]]:
+    """Per chemotherapy cycle (from its first dose to the next cycle's), the lowest ``observable`` and its day
+    counted from the cycle's first dose; empty for fewer than two cycles (the run's nadir endpoint says it)."""
+    starts = chemotherapy_cycle_days(result)
+    if len(starts) < 2 or result.is_cohort or observable not in result.model.observable_names:
+        return []
+    times, values = result.times, result.observable(observable)
+    out = []
+    for start, end in zip(starts, [*starts[1:], float("inf")], strict=True):
+        inside = np.flatnonzero((times >= start) & (times < end))
+        if len(inside):
+            lowest = inside[np.argmin(values[inside])]
+            out.append((float(values[lowest]), float(times[lowest] - start)))
+    return out
+
+
+def _cycle_nadirs_text(nadirs: Sequence[tuple[float, float]]) -> str:
+    return " · ".join(f"{i}: {v:.3g} (day {d:g})" for i, (v, d) in enumerate(nadirs, start=1))
+
+
+def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
+                     results: Mapping[str, Result] | None = None) -> str:
+    """A "Key results" section for one run (one column) or for arms (one column an arm, ``results`` keyed
+    alike); empty when the run has none of the key endpoints. With ``results``, a run of several chemotherapy
+    cycles also shows the ANC nadir of each cycle and its day of the cycle."""
     by_column = {column: {e.name: e for e in eps} for column, eps in endpoints.items()}
     names = list(dict.fromkeys(e.name for eps in endpoints.values() for e in eps))
     rows = _key_rows(names)
@@ -100,6 +143,13 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]]) -> str:
             cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or "")))}</td>'
                          if e is not None else "<td>&ndash;</td>")
         body.append(f"<tr><th scope=\"row\">{esc(label)}</th>{''.join(cells)}</tr>")
+        if name == "anc_nadir" and results:
+            by_cycle = {column: cycle_nadirs(results[column]) for column in by_column if column in results}
+            if any(by_cycle.values()):
+                cells = [f"<td>{esc(_cycle_nadirs_text(by_cycle.get(column) or [])) or '&ndash;'}</td>"
+                         for column in by_column]
+                body.append(f'<tr><th scope="row">ANC nadir of each cycle, ×10⁹/L (day of the cycle)</th>'
+                            f"{''.join(cells)}</tr>")
     head = "" if len(by_column) == 1 else (
         "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
