@@ -72,3 +72,13 @@ def test_the_validate_counts_per_class_count_near_edge_passes_within_their_statu
                                target("S1", "consistency", "pass")])
     assert class_counts_line(report) == ("prediction: 2 pass (1 near an edge), 1 partly covered (1 near an edge), "
                                          "1 fail | consistency: 1 pass")
+
+
+def test_a_cohort_scenario_given_to_run_says_that_one_patient_is_simulated(tmp_path: Path):
+    res = invoke_hemasim("run", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--out", str(tmp_path / "o"),
+                         "--no-report")
+    assert res.exit_code == 0
+    note, wrote = res.stderr.strip().splitlines()
+    assert note.endswith("the population block is read by `hemasim cohort`; `hemasim run` simulates the scenario's "
+                         "patient alone")
+    assert wrote.startswith("wrote 3 files")
