@@ -67,9 +67,11 @@ def test_a_unit_typed_after_a_number_is_explained():
     assert "the unit is" not in line  # no number at all: no unit to blame
 
 
-def test_an_unknown_drug_name_lists_the_shipped_sets():
+def test_an_unknown_drug_name_lists_the_shipped_sets_and_the_ones_meant():
     (line,) = _problems({}, {"drug_set": "docetaxol_kloft2006"})
-    assert "unknown drug set 'docetaxol_kloft2006'" in line and "docetaxel_kloft2006" in line
+    assert "unknown drug set 'docetaxol_kloft2006'" in line and line.endswith("did you mean 'docetaxel_kloft2006'?")
+    (line,) = _problems({}, {"drug_set": "docetaxel"})  # the drug, not a set
+    assert line.endswith("; the sets of docetaxel: docetaxel_friberg2002, docetaxel_kloft2006")
 
 
 @pytest.mark.parametrize(("edit", "expected"), [

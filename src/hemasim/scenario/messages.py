@@ -21,6 +21,9 @@ from hemasim._yaml_limits import quoted
 #: fields listed after "allowed here:" at most (a longer list is cut, with a pointer to the docs)
 MAX_FIELDS_LISTED = 24
 
+#: the drug-set name of an "unknown drug set" line (hemasim.pharmacology.drug_sets)
+_UNKNOWN_DRUG_SET = re.compile(r"unknown drug set '([a-z0-9_]{1,60})'")
+
 #: a number with a unit or word typed after it: "70kg", "21 days", "5e6/kg"
 _NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
 
@@ -117,10 +120,25 @@ def _kind_line(e: Any, where: str) -> str:
             f"match any of the expected tags: {', '.join(expected)}){hint}")
 
 
+def drug_set_hint(line: str) -> str:
+    """For an unknown drug set, the shipped sets of the drug it names (``docetaxel``) or the set it resembles."""
+    from hemasim.pharmacology.drug_sets import available_drug_sets
+
+    match = _UNKNOWN_DRUG_SET.search(line)
+    if match is None:
+        return ""
+    name, shipped = match.group(1), available_drug_sets()
+    of_drug = [s for s in shipped if s.startswith(name + "_")]
+    if of_drug:
+        return f"; the sets of {name}: {', '.join(of_drug)}"
+    guess = _close(name, shipped)
+    return f"; did you mean {guess!r}?" if guess is not None else ""
+
+
 def complete(lines: list[str], err: ValidationError, model: type[BaseModel]) -> list[str]:
     """``lines`` (one a problem, from ``validation_problems``) with each hint this module knows added to the line
     of its error."""
-    out = list(lines)
+    out = [line + drug_set_hint(line) for line in lines]
     for e in err.errors(include_url=False):
         where = printed_location(e["loc"], model)
         prefix = f"{where or 'top level'}: "
