@@ -96,3 +96,12 @@ def test_a_missing_scenario_file_is_one_line_and_exit_2(tmp_path: Path):
     assert res.stderr.strip() == f"hemasim: error: {tmp_path / 'nothere.yaml'}: cannot read the scenario (No such " \
                                  "file or directory)"
     assert not (tmp_path / "out").exists()
+
+
+def test_interventions_not_written_as_a_list_of_mappings_say_how_to_write_them():
+    (line,) = _problems({"interventions": {"kind": "blood_donation", "day": 1, "volume_mL": 500}})
+    assert line.startswith("s.yaml: interventions: Input should be a valid list")
+    assert line.endswith("write each item on a line of its own starting with '- ' (examples/*.yaml)")
+    (line,) = _problems({"interventions": ["chemotherapy"]})
+    assert line.startswith("s.yaml: interventions.0: ") and "(got 'chemotherapy')" in line
+    assert line.endswith("write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}")

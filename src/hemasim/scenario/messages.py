@@ -149,6 +149,10 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel]) -> 
                 out[i] = line + _unknown_field_hint(e, model)
             elif e["type"] == "union_tag_invalid" and "does not match" in line:
                 out[i] = _kind_line(e, where)
+            elif e["type"] == "list_type" and list(e["loc"]) in (["interventions"], ["arms"]):
+                out[i] = line + "; write each item on a line of its own starting with '- ' (examples/*.yaml)"
+            elif e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
+                out[i] = line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
             elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                   and _NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
                 out[i] = line + "; write the number alone: the unit is the one in the field's name"
