@@ -47,6 +47,10 @@ def test_key_results_compare_arms_side_by_side_and_name_a_kinds_headline():
     assert "&ndash;" in html  # an endpoint one arm does not have
 
 
+def test_one_day_is_singular():
+    assert "1 day<" in key_results_html({"": [_endpoint("days_anc_below_0p5", 1.0, "day")]})
+
+
 def test_no_key_results_section_without_key_endpoints():
     assert key_results_html({"": [_endpoint("cd4_final", 800.0, "cells/uL")]}) == ""
 

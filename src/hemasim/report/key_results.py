@@ -69,7 +69,7 @@ def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
         return f"day {value:.4g}{unit[3:]}"
-    words = "days" if unit == "day" else _UNIT_TEXT.get(unit, unit)
+    words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
     return f"{value:.4g} {words}" if words != "1" else f"{value:.4g}"
 
 
