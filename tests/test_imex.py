@@ -229,7 +229,6 @@ def test_the_pool_tolerance_measures_the_chain_stages_by_the_pool_they_empty_int
     assert per_stage[chain].max() < per_pool[chain[0]] < per_stage[chain].sum()
 
 
-@pytest.mark.slow  # ~6 s: the Dormand-Prince reference at rtol 1e-10 through a depletion and its recovery
 def test_the_pool_tolerance_takes_fewer_steps_and_keeps_the_anc_within_its_measure():
     """A marrow depletion (the cohort bench's 80 % kill) and 60 days of recovery, one patient: "pool" takes fewer
     steps than "stage" (measured 184 against 414), its ANC stays within 5e-5 of its value against Dormand-Prince at
