@@ -2,14 +2,19 @@
 issue 19 item 3). Writes docs/sensitivity_screen.md, docs/images/sensitivity_screen.png and the one-line
 outcome per parameter that docs/parameters.md shows (src/hemasim/sensitivity/screen_outcome.json).
 
-    PYTHONPATH=src python bench/sensitivity_screen.py [--trajectories 32]
+    PYTHONPATH=src python bench/sensitivity_screen.py [--trajectories 32] [--confirm-trajectories 256]
 
 Each assumed parameter varies over its record's sourced plausible range (``Parameter.plausible_range``: a
 published range, cited in the record) where it has one, otherwise over x0.5 to x2 its value (clipped to its
-record's bounds); on a log scale where the range is above 0. Morris with r trajectories on a 4-level grid, all
-parameters at once, every design point of a scenario one batch on the lock-step kernel. A parameter "moves" a read-out when mu* (the mean absolute change of the read-out across
-the parameter's whole range, from elementary effects) exceeds 10% of the read-out at the scenario's values; a
-read-out that is 0 there (days below a threshold) is moved when mu* exceeds one day.
+record's bounds); on a log scale where the range is above 0. Two stages, each a Morris design on a 4-level grid
+with all its parameters at once, every design point of a scenario one batch on the lock-step kernel: stage 1
+(``--trajectories``, seed 0) sorts out the parameters with no effect at all on the read-outs; stage 2
+(``--confirm-trajectories``, seed 1) screens the others again, alone (the sorted-out ones change no read-out,
+so leaving them at their values changes no elementary effect), with enough trajectories to bound mu*. A
+parameter "moves" a read-out when mu* (the mean absolute change of the read-out across the parameter's whole
+range, from elementary effects) exceeds 10% of the read-out at the scenario's values; a read-out that is 0 there
+(days below a threshold) is moved when mu* exceeds one day. It "does not move" one only when the upper end of
+mu*'s 95% bootstrap interval (trajectories resampled) is below that; in between the screen cannot tell.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 THRESHOLD = 0.10  # relative change over the range that counts as "moves"
 DAYS_THRESHOLD = 1.0  # absolute change (days) for a read-out that is 0 at the scenario's values
+NO_EFFECT = 1e-9  # a relative mu* at or below this is round-off: the parameter does not act on the read-out
 
 
 @dataclass(frozen=True)
@@ -94,8 +100,8 @@ def range_text(name: str, ranges: dict[str, PlausibleRange]) -> str:
     return DEFAULT_RANGE if rng is None else f"its sourced range {rng.low:g}-{rng.high:g}"
 
 
-def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRange], trajectories: int
-               ) -> tuple[pd.DataFrame, dict[str, float], tuple[int, int], float]:
+def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRange], trajectories: int,
+               seed: int) -> tuple[pd.DataFrame, dict[str, float], tuple[int, int], float]:
     from rich.progress import Progress
 
     from hemasim.scenario import load_scenario
@@ -105,7 +111,7 @@ def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRa
     scenario = load_scenario(ROOT / "examples" / screen.example).model_copy(
         update={"duration_days": screen.duration_days})
     spec = SensitivitySpec.model_validate({
-        "method": "morris", "trajectories": trajectories, "levels": 4, "seed": 0,
+        "method": "morris", "trajectories": trajectories, "levels": 4, "seed": seed,
         "time_averages": list(screen.averaged),
         "factors": [factor(n, ranges) for n in names]})
     with Progress(transient=True) as bar:
@@ -114,33 +120,54 @@ def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRa
     indices = result.indices[result.indices["endpoint"].isin(list(screen.readouts))].copy()
     indices["readout"] = indices["endpoint"].map(screen.readouts)
     base = indices["endpoint"].map(result.baseline).to_numpy(dtype=np.float64)
-    mu_star = indices["mu_star"].to_numpy(dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        indices["effect"] = np.where(base != 0, mu_star / np.abs(base), mu_star / DAYS_THRESHOLD * THRESHOLD)
     indices["baseline"] = base
+    indices["effect"] = _relative_to_threshold(indices["mu_star"], base)
+    indices["effect_high"] = _relative_to_threshold(indices["mu_star_high"], base)
+    indices["effect_low"] = _relative_to_threshold(indices["mu_star_low"], base)
     runs = len(result.samples) + 1  # the design and the scenario's own values
     failed = int(result.samples["anc_nadir"].isna().sum())  # points that could not be built or integrated
     return indices, {screen.readouts[k]: v for k, v in result.baseline.items() if k in screen.readouts}, \
         (runs, failed), result.seconds
 
 
+def _relative_to_threshold(mu_star: pd.Series, base: np.ndarray) -> np.ndarray:
+    """mu* on the scale where THRESHOLD is the cut: relative to the read-out, or in days / 10 days where the
+    read-out is 0 (so one day reads as 10%)."""
+    values = mu_star.to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(base != 0, values / np.abs(base), values / DAYS_THRESHOLD * THRESHOLD)
+
+
+def acting(table: pd.DataFrame, names: list[str]) -> list[str]:
+    """The parameters with any effect on a screened read-out (stage 1), in the order of ``names``."""
+    best = table.groupby("factor")["effect"].max()
+    return [n for n in names if float(np.nan_to_num(best.get(n, 0.0))) > NO_EFFECT]
+
+
 def outcome_text(rows: pd.DataFrame, over: str = DEFAULT_RANGE) -> str:
-    """One line on what the screen found for one parameter; ``over`` names the range it was screened over."""
+    """One line on what the screen found for one parameter; ``over`` names the range it was screened over.
+    Moves: mu* above the cut; does not move: the upper end of every read-out's 95% interval below it."""
+    if np.nanmax(rows["effect"].to_numpy(dtype=np.float64), initial=0.0) <= NO_EFFECT:
+        return "no effect on any screened read-out"
     moved = rows[rows["effect"] > THRESHOLD].sort_values("effect", ascending=False)
     if len(moved):
-        parts = [f"{r.readout} ({_effect(r)})" for r in moved.itertuples()]
-        return "moves " + ", ".join(parts[:4]) + (f" and {len(parts) - 4} more" if len(parts) > 4 else "") + \
-            f" by >10% over {over}"
-    if np.nanmax(rows["effect"].to_numpy(dtype=np.float64), initial=0.0) <= 1e-9:
-        return "no effect on any screened read-out"
-    return f"does not move any screened read-out by more than 10% over {over}"
+        return "moves " + _listed(moved) + f" by >10% over {over}"
+    unsure = rows[rows["effect_high"] > THRESHOLD].sort_values("effect_high", ascending=False)
+    if len(unsure):
+        return "may move " + _listed(unsure) + f" by >10% (the interval straddles 10%) over {over}"
+    top = float(np.nanmax(rows["effect_high"].to_numpy(dtype=np.float64), initial=0.0))
+    return f"does not move any screened read-out by more than 10% (largest upper 95% bound {100 * top:.2g}%) over {over}"
 
 
-def _effect(r: Any) -> str:  # a row of DataFrame.itertuples()
-    base = float(r.baseline)
-    if base != 0:
-        return f"{100 * float(r.effect):.0f}%"
-    return f"{float(r.mu_star):.1f} days"
+def _listed(rows: pd.DataFrame) -> str:
+    parts = [f"{r.readout} ({_effect(r)})" for r in rows.itertuples()]
+    return ", ".join(parts[:4]) + (f" and {len(parts) - 4} more" if len(parts) > 4 else "")
+
+
+def _effect(r: Any) -> str:  # a row of DataFrame.itertuples(): the estimate and its 95% bootstrap interval
+    if float(r.baseline) != 0:
+        return f"{100 * float(r.effect):.0f}%, 95% CI {100 * float(r.effect_low):.0f}-{100 * float(r.effect_high):.0f}%"
+    return f"{float(r.mu_star):.1f} days, 95% CI {float(r.mu_star_low):.1f}-{float(r.mu_star_high):.1f}"
 
 
 def ranking_figure(table: pd.DataFrame, path: Path, top: int = 30) -> None:
@@ -150,14 +177,19 @@ def ranking_figure(table: pd.DataFrame, path: Path, top: int = 30) -> None:
     from matplotlib.figure import Figure
 
     best = table.groupby("factor")["effect"].max().sort_values().tail(top)
+    high = table.groupby("factor")["effect_high"].max().reindex(best.index).to_numpy()
     fig = Figure(figsize=(8, 0.22 * len(best) + 1.5), layout="constrained")
     ax = fig.subplots()
-    ax.barh(np.arange(len(best)), np.maximum(best.to_numpy(), 1e-6), color=np.where(best > THRESHOLD, "tab:red",
-                                                                                   "tab:gray"))
+    shown = np.maximum(best.to_numpy(), 1e-6)
+    ax.barh(np.arange(len(best)), shown, color=np.where(best > THRESHOLD, "tab:red",
+                                                        np.where(high > THRESHOLD, "tab:orange", "tab:gray")))
+    ax.errorbar(np.maximum(high, shown), np.arange(len(best)), xerr=[np.maximum(high, shown) - shown,
+                np.zeros(len(best))], fmt="none", ecolor="k", elinewidth=0.8, capsize=2)
     ax.axvline(THRESHOLD, color="k", lw=0.8, ls="--")
     ax.set_xscale("log")
     ax.set_yticks(np.arange(len(best)), best.index, fontsize=7)
-    ax.set_xlabel("largest mu* over the screened read-outs, relative to the read-out (sourced range or x0.5-x2)")
+    ax.set_xlabel("largest mu* over the screened read-outs, relative to the read-out (sourced range or x0.5-x2);\n"
+                  "whisker: the largest upper end of the 95% bootstrap intervals")
     ax.set_title(f"Morris screen of the assumed parameters (top {len(best)}; dashed: 10%)")
     fig.savefig(path, dpi=110)
 
@@ -183,36 +215,49 @@ def _with_unit(value: float, unit: str) -> str:
     return f"{value:g}" if unit == "1" else f"{value:g} {unit}"
 
 
+@dataclass(frozen=True)
+class Stages:
+    """How the two stages ran: trajectories of each, and how many parameters stage 2 screened again."""
+
+    trajectories: int
+    confirm_trajectories: int
+    acting: int
+
+
 def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[str, int, int, float]],
-             baselines: dict[str, float], names: list[str], ranges: dict[str, PlausibleRange],
-             trajectories: int) -> str:
-    n_moving = sum(o.startswith("moves") for o in outcomes.values())
-    n_none = sum(o.startswith("no effect") for o in outcomes.values())
+             baselines: dict[str, float], names: list[str], ranges: dict[str, PlausibleRange], stages: Stages) -> str:
+    count = {kind: sum(o.startswith(kind) for o in outcomes.values())
+             for kind in ("moves", "may move", "does not move", "no effect")}
     lines = [
         "# Screen of the assumed parameters",
         "",
         "Generated by `PYTHONPATH=src python bench/sensitivity_screen.py` (method: [sensitivity.md](sensitivity.md)).",
         f"Each of the {len(names)} parameters with provenance `Assumed` varies over its sourced plausible range where",
         f"its record has one ({len(ranges)} of them, see Ranges below), otherwise from x0.5 to x2 its value (log",
-        "scale where the range is above 0, clipped to its record's bounds), all at once, in a Morris design of "
-        f"{trajectories} trajectories on a 4-level grid",
-        "(seed 0); each scenario's design runs as batches on the lock-step kernel. A parameter *moves* a read-out",
-        "when mu* (the mean absolute change of the read-out across the parameter's whole range) exceeds 10% of",
-        "the read-out at the shipped values; for a read-out that is 0 there (days below a threshold) when mu*",
-        "exceeds one day. A screen ranks and sorts out; it does not prove a parameter irrelevant for read-outs",
+        "scale where the range is above 0, clipped to its record's bounds), all at once, in Morris designs on a",
+        "4-level grid; each scenario's design runs as batches on the lock-step kernel. Two stages: stage 1",
+        f"({stages.trajectories} trajectories, seed 0, all {len(names)}) sorts out the parameters with no effect at all "
+        "on these",
+        f"read-outs; stage 2 ({stages.confirm_trajectories} trajectories, seed 1) screens the other {stages.acting} "
+        "again, alone (the sorted-out",
+        "ones change no read-out, so holding them at their values changes no elementary effect). A parameter",
+        "*moves* a read-out when mu* (the mean absolute change of the read-out across the parameter's whole",
+        "range) exceeds 10% of the read-out at the shipped values (for a read-out that is 0 there, days below a",
+        "threshold, when mu* exceeds one day); it *does not move* it only when the upper end of mu*'s 95%",
+        "bootstrap interval (trajectories resampled) is below 10%; in between it *may move* it (the screen",
+        "cannot tell). A screen ranks and sorts out; it does not prove a parameter irrelevant for read-outs",
         "or scenarios it did not look at (infection, vaccines, viruses, clonal dynamics are not screened here).",
         "",
-        f"**Outcome:** {n_moving} parameters move at least one screened read-out by more than 10%; "
-        f"{len(names) - n_moving - n_none} move none by more than 10%; {n_none} have no effect at all on these",
+        f"**Outcome:** {count['moves']} parameters move at least one screened read-out by more than 10%; "
+        f"{count['may move']} may move one (the interval straddles 10%); {count['does not move']} move none by "
+        f"more than 10%; {count['no effect']} have no effect at all on these",
         "read-outs (most belong to parts of the model these scenarios do not exercise - infection, vaccines,",
         "viruses, radiation, children - others act only away from steady state on lineages whose perturbed",
         "read-outs are not screened here, e.g. the erythroid feedback slope).",
         "",
         "Design points that cannot be built, started or integrated (no steady state, the step budget) are",
         "counted in the cost table, give NaN, and the elementary effects that need them are left out (mu* then",
-        "rests on fewer effects). Corners of the box where the HSC niche feedback has no gain used to be such",
-        "points (a line of fixed points: plain Newton's Jacobian is singular; seen as a SystemError from numba);",
-        "the steady state now follows the dynamics there (pseudo-transient continuation) and starts them.",
+        "rests on fewer effects).",
         "",
         "![ranking](images/sensitivity_screen.png)",
         "",
@@ -223,18 +268,29 @@ def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[st
         "|---|---|",
     ]
     lines += [f"| {k} | {v:.4g} |" for k, v in baselines.items()]
-    lines += ["", "## Cost", "", "| scenario | runs | runs that failed (NaN, left out of the effects) | seconds |",
-              "|---|---|---|---|"]
+    return "\n".join(lines + _cost_section(costs) + _outcome_section(table, outcomes, names)) + "\n"
+
+
+def _cost_section(costs: list[tuple[str, int, int, float]]) -> list[str]:
+    lines = ["", "## Cost", "", "| scenario, stage | runs | runs that failed (NaN, left out of the effects) | seconds |",
+             "|---|---|---|---|"]
     lines += [f"| {label} | {runs} | {failed} | {sec:.1f} |" for label, runs, failed, sec in costs]
-    lines += [f"| total | {sum(c[1] for c in costs)} | {sum(c[2] for c in costs)} | {sum(c[3] for c in costs):.1f} |",
-              "",
-              f"Measured on {platform.machine()} with {_cores()} cores shared with other work; seconds exclude the",
-              "one-time numba compilation.", "", "## Outcome per parameter", "",
-              "| parameter | largest relative mu* | outcome |", "|---|---|---|"]
+    return lines + [
+        f"| total | {sum(c[1] for c in costs)} | {sum(c[2] for c in costs)} | {sum(c[3] for c in costs):.1f} |", "",
+        f"Measured on {platform.machine()} with {_cores()} cores shared with other work; seconds exclude the",
+        "one-time numba compilation."]
+
+
+def _outcome_section(table: pd.DataFrame, outcomes: dict[str, str], names: list[str]) -> list[str]:
     best = table.groupby("factor")["effect"].max()
+    high = table.groupby("factor")["effect_high"].max()
     order = sorted(names, key=lambda n: -float(np.nan_to_num(best.get(n, 0.0))))
-    lines += [f"| `{n}` | {float(np.nan_to_num(best.get(n, 0.0))):.3g} | {outcomes[n]} |" for n in order]
-    return "\n".join(lines) + "\n"
+    lines = ["", "## Outcome per parameter", "",
+             "Relative mu* over the screened read-outs (the largest; for a read-out that is 0 at the shipped values,",
+             "mu* in days / 10) and the largest upper end of their 95% bootstrap intervals.", "",
+             "| parameter | largest relative mu* | largest upper 95% bound | outcome |", "|---|---|---|---|"]
+    return lines + [f"| `{n}` | {float(np.nan_to_num(best.get(n, 0.0))):.3g} | "
+                    f"{float(np.nan_to_num(high.get(n, 0.0))):.3g} | {outcomes[n]} |" for n in order]
 
 
 def _cores() -> int:
@@ -243,26 +299,37 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trajectories", type=int, default=32)
-    args = parser.parse_args(argv)
-    names = assumed_parameters()
-    ranges = sourced_ranges(names)
+def run_stage(names: list[str], ranges: dict[str, PlausibleRange], trajectories: int, seed: int, stage: str
+              ) -> tuple[pd.DataFrame, list[tuple[str, int, int, float]], dict[str, float]]:
+    """Every screened scenario with ``names`` as factors: their indices, the cost rows and the read-outs."""
     tables, costs, baselines = [], [], {}
     for screen in SCREENS:
         start = time.perf_counter()
-        table, base, (runs, failed), seconds = screen_one(screen, names, ranges, args.trajectories)
-        print(f"{screen.label}: {runs} runs ({failed} failed), {seconds:.1f} s "
-              f"(wall {time.perf_counter() - start:.1f} s)")
+        table, base, (runs, failed), seconds = screen_one(screen, names, ranges, trajectories, seed)
+        print(f"{screen.label}, {stage}: {runs} runs ({failed} failed), {seconds:.1f} s "
+              f"(wall {time.perf_counter() - start:.1f} s)", flush=True)
         tables.append(table)
-        costs.append((screen.label, runs, failed, seconds))
+        costs.append((f"{screen.label}, {stage}", runs, failed, seconds))
         baselines.update(base)
-    table = pd.concat(tables, ignore_index=True)
+    return pd.concat(tables, ignore_index=True), costs, baselines
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trajectories", type=int, default=32, help="stage 1: sorts out the parameters with no effect")
+    parser.add_argument("--confirm-trajectories", type=int, default=256, help="stage 2: the parameters with one")
+    args = parser.parse_args(argv)
+    names = assumed_parameters()
+    ranges = sourced_ranges(names)
+    first, costs, baselines = run_stage(names, ranges, args.trajectories, 0, "stage 1")
+    active = acting(first, names)
+    second, more_costs, _ = run_stage(active, ranges, args.confirm_trajectories, 1, "stage 2")
+    table = pd.concat([first[~first["factor"].isin(active)], second], ignore_index=True)
     outcomes = {n: outcome_text(table[table["factor"] == n], range_text(n, ranges)) for n in names}
     ranking_figure(table, ROOT / "docs" / "images" / "sensitivity_screen.png")
+    stages = Stages(args.trajectories, args.confirm_trajectories, len(active))
     (ROOT / "docs" / "sensitivity_screen.md").write_text(
-        markdown(table, outcomes, costs, baselines, names, ranges, args.trajectories), encoding="utf-8")
+        markdown(table, outcomes, costs + more_costs, baselines, names, ranges, stages), encoding="utf-8")
     (ROOT / "src" / "hemasim" / "sensitivity" / "screen_outcome.json").write_text(
         json.dumps(outcomes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0

@@ -1,5 +1,6 @@
-"""The screen of the assumed parameters stays in step with the parameter table (bench/sensitivity_screen.py), and
-screens a parameter over its sourced plausible range where its record has one, else over x0.5-x2."""
+"""The screen of the assumed parameters stays in step with the parameter table (bench/sensitivity_screen.py),
+screens a parameter over its sourced plausible range where its record has one, else over x0.5-x2, and says a
+parameter does not move a read-out only when the upper end of mu*'s bootstrap interval is below 10%."""
 
 from __future__ import annotations
 
@@ -8,11 +9,17 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from hemasim.parameters import Assumed, healthy_adult_parameters
 from hemasim.parameters.core import Parameter, PlausibleRange
+from hemasim.sensitivity.design import morris_trajectories
+from hemasim.sensitivity.estimators import elementary_effects, morris_indices, mu_star_interval
 from hemasim.sensitivity.screen import screen_outcome
+
+OUTCOME_KINDS = ("moves ", "may move ", "does not move", "no effect")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +40,26 @@ def test_every_assumed_parameter_has_a_screen_outcome_and_no_other():
     assert set(outcome) == assumed, (
         "the screen is stale: run `PYTHONPATH=src python bench/sensitivity_screen.py` "
         f"(missing {sorted(assumed - set(outcome))[:5]}, extra {sorted(set(outcome) - assumed)[:5]})")
-    assert all(text.startswith(("moves ", "does not move", "no effect")) for text in outcome.values())
+    assert all(text.startswith(OUTCOME_KINDS) for text in outcome.values())
+
+
+#: the assumed parameters the screen still finds moving a read-out by more than 10% (or cannot tell), each with why it
+#: remains (docs/sensitivity.md, "The assumed parameters that move a read-out by more than 10%"): issue 17 point 2
+#: is met when this is empty. A parameter that joins or leaves it changes this list and that table together.
+STILL_MOVING = {
+    "progenitor_baseline_self_renewal_ratio": "no human value of this law; the joint fit bounds it from above only",
+    "mpp_residence_days": "Zheng 2021's MPP is another stage; the joint fit runs it to its bound",
+    "st_hspc_max_proliferation_fold": "no published feedback of a short-term stage; calibration data flat in it",
+    "st_hspc_baseline_self_renewal_ratio": "Zheng 2021's ST stage amplifies 1000-fold, ours 2; data flat in it",
+    "lymphocyte_reference_age_years": "the mean age of the Chng 2004 cohort was not in the stored material",
+    "hsc_max_division_fold": "10% (95% CI 8-13%) over its sourced range 3.8-10, at the cut: the models' own spread",
+}
+
+
+def test_the_parameters_still_moving_a_readout_are_the_known_ones():
+    moving = {n for n, text in screen_outcome().items() if text.startswith(("moves ", "may move "))}
+    assert moving == set(STILL_MOVING), (f"newly moving: {sorted(moving - set(STILL_MOVING))}, "
+                                         f"no longer moving: {sorted(set(STILL_MOVING) - moving)}")
 
 
 def test_the_screen_report_lists_every_outcome():
@@ -79,3 +105,42 @@ def test_a_plausible_range_needs_a_source_order_and_the_record_bounds():
     record = Parameter("p", 1.0, "1", "a parameter", Assumed("x", "y"), bounds=(0.5, 3.0),
                        plausible_range=PlausibleRange(0.5, 2.0, "a source"))
     assert record.plausible_range is not None and record.plausible_range.describe() == "0.5-2 (a source)"
+
+
+def _rows(effect: float, low: float, high: float, baseline: float = 10.0) -> pd.DataFrame:
+    return pd.DataFrame({"readout": ["a read-out"], "baseline": [baseline], "effect": [effect], "effect_low": [low],
+                         "effect_high": [high], "mu_star": [effect * baseline], "mu_star_low": [low * baseline],
+                         "mu_star_high": [high * baseline]})
+
+
+def test_a_parameter_does_not_move_a_readout_only_when_the_upper_bound_says_so():
+    script = _screen_script()
+    assert script.outcome_text(_rows(0.13, 0.09, 0.17)).startswith("moves a read-out (13%, 95% CI 9-17%)")
+    assert script.outcome_text(_rows(0.088, 0.06, 0.12)).startswith("may move a read-out (9%, 95% CI 6-12%)")
+    assert script.outcome_text(_rows(0.05, 0.03, 0.07)) == (
+        "does not move any screened read-out by more than 10% (largest upper 95% bound 7%) over x0.5-x2")
+    assert script.outcome_text(_rows(0.0, 0.0, 0.0)) == "no effect on any screened read-out"
+
+
+def test_the_second_stage_keeps_every_parameter_that_acts_on_a_readout():
+    script = _screen_script()
+    table = pd.DataFrame({"factor": ["a", "a", "b", "c"], "effect": [0.0, 1e-6, 1e-12, np.nan]})
+    assert script.acting(table, ["a", "b", "c", "d"]) == ["a"]
+
+
+def test_elementary_effects_give_the_morris_indices_and_the_interval_holds_them():
+    k, r = 5, 40
+    unit, _ = morris_trajectories(r, k, levels=4, seed=3)
+    rng = np.random.default_rng(0)
+    y = unit @ np.array([3.0, -1.0, 0.5, 0.0, 2.0]) + unit[:, 0] * unit[:, 4] + 0.1 * rng.standard_normal(len(unit))
+    y[7] = np.nan  # a design point that failed: the two effects that need it are left out
+    effects = elementary_effects(unit, y, k)
+    assert effects.shape == (r, k) and np.isnan(effects).sum() == 2
+    m = morris_indices(unit, y, k)
+    np.testing.assert_allclose(m.mu_star, np.nanmean(np.abs(effects), axis=0), rtol=1e-12)
+    low, high = mu_star_interval(effects, seed=1)
+    assert np.all(low <= m.mu_star) and np.all(m.mu_star <= high) and np.all(high - low > 0)
+    narrow_low, narrow_high = mu_star_interval(effects, level=0.5, seed=1)
+    assert np.all(narrow_high - narrow_low < high - low)
+    quarter_low, quarter_high = mu_star_interval(effects[: r // 4], seed=1)  # a quarter of the trajectories:
+    assert np.mean((quarter_high - quarter_low) / (high - low)) > 1.5  # about twice as wide (1 / sqrt(n))

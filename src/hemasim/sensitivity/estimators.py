@@ -6,6 +6,8 @@
   S_i = mean(f(B) (f(A_B^i) - f(A))) / V, total order S_Ti = mean((f(A) - f(A_B^i))^2) / (2 V) (Jansen 1999),
   V the variance of f over A and B together.
 * Local normalised sensitivities by central differences: S_i = (y(p_i (1+h)) - y(p_i (1-h))) / (2 h y(p)).
+* A percentile bootstrap interval of mu* over the trajectories (each trajectory gives one independent elementary
+  effect of every factor, so trajectories are the units resampled; Efron & Tibshirani 1993, ch. 13).
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MorrisIndices", "SobolIndices", "local_normalised", "morris_indices", "sobol_indices"]
+__all__ = ["MorrisIndices", "SobolIndices", "elementary_effects", "local_normalised", "morris_indices",
+           "mu_star_interval", "sobol_indices"]
 
 
 @dataclass(frozen=True)
@@ -24,24 +27,54 @@ class MorrisIndices:
     sigma: np.ndarray  # standard deviation of the elementary effects (k,)
 
 
+def elementary_effects(unit: np.ndarray, y: np.ndarray, k: int) -> np.ndarray:
+    """Elementary effects (r, k): row t holds trajectory t's effect of each factor (rows of ``unit`` r*(k+1) x k
+    in unit coordinates, as :func:`morris_trajectories` makes them; outputs ``y`` (r*(k+1),)); NaN where a step
+    has a NaN end."""
+    r = len(y) // (k + 1)
+    out = np.full((r, k), np.nan)
+    for t in range(r):
+        xs, ys = unit[t * (k + 1):(t + 1) * (k + 1)], y[t * (k + 1):(t + 1) * (k + 1)]
+        dx = np.diff(xs, axis=0)
+        moved = np.argmax(np.abs(dx), axis=1)
+        with np.errstate(invalid="ignore"):
+            out[t, moved] = np.diff(ys) / dx[np.arange(k), moved]
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
 def morris_indices(unit: np.ndarray, y: np.ndarray, k: int) -> MorrisIndices:
     """Indices from trajectories (rows r*(k+1) x k in unit coordinates, as :func:`morris_trajectories` makes
     them) and outputs ``y`` (r*(k+1),); trajectories with a NaN step leave that effect out."""
-    r = len(y) // (k + 1)
-    effects: list[list[float]] = [[] for _ in range(k)]
-    for t in range(r):
-        xs, ys = unit[t * (k + 1):(t + 1) * (k + 1)], y[t * (k + 1):(t + 1) * (k + 1)]
-        for step in range(k):
-            dx = xs[step + 1] - xs[step]
-            j = int(np.argmax(np.abs(dx)))
-            ee = (ys[step + 1] - ys[step]) / dx[j]
-            if np.isfinite(ee):
-                effects[j].append(float(ee))
-    arrays = [np.asarray(e) for e in effects]
-    nan = float("nan")
-    return MorrisIndices(np.array([e.mean() if e.size else nan for e in arrays]),
-                         np.array([np.abs(e).mean() if e.size else nan for e in arrays]),
-                         np.array([e.std(ddof=1) if e.size > 1 else nan for e in arrays]))
+    ee = elementary_effects(unit, y, k)
+    n = np.sum(np.isfinite(ee), axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mu = np.where(n > 0, np.nansum(ee, axis=0) / np.maximum(n, 1), np.nan)
+        mu_star = np.where(n > 0, np.nansum(np.abs(ee), axis=0) / np.maximum(n, 1), np.nan)
+        sq = np.nansum((ee - mu) ** 2, axis=0)
+        sigma = np.where(n > 1, np.sqrt(sq / np.maximum(n - 1, 1)), np.nan)
+    return MorrisIndices(mu, mu_star, sigma)
+
+
+def mu_star_interval(effects: np.ndarray, level: float = 0.95, resamples: int = 2000, seed: int = 0
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile bootstrap interval (low, high) of each factor's mu* from its elementary effects (r, k, as
+    :func:`elementary_effects`): trajectories drawn with replacement, NaN effects left out of each mean; NaN for
+    a factor with no finite effect."""
+    r, k = effects.shape
+    rng = np.random.default_rng(seed)
+    times_drawn = np.zeros((resamples, r))  # how often each resample holds each trajectory
+    np.add.at(times_drawn, (np.repeat(np.arange(resamples), r), rng.integers(0, r, size=resamples * r)), 1.0)
+    finite = np.isfinite(effects)
+    sums = times_drawn @ np.where(finite, np.abs(effects), 0.0)
+    counts = times_drawn @ finite.astype(np.float64)
+    means = np.divide(sums, counts, out=np.full((resamples, k), np.nan), where=counts > 0)
+    tail = 100.0 * (1.0 - level) / 2.0
+    low, high = np.full(k, np.nan), np.full(k, np.nan)
+    some = np.isfinite(means).any(axis=0)
+    if some.any():
+        low[some], high[some] = np.nanpercentile(means[:, some], [tail, 100.0 - tail], axis=0)
+    return low, high
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,13 @@ import pandas as pd
 from hemasim.scenario import Scenario
 from hemasim.sensitivity.batch import ProgressFn, evaluate_points
 from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
-from hemasim.sensitivity.estimators import local_normalised, morris_indices, sobol_indices
+from hemasim.sensitivity.estimators import (
+    elementary_effects,
+    local_normalised,
+    morris_indices,
+    mu_star_interval,
+    sobol_indices,
+)
 from hemasim.sensitivity.spec import SensitivitySpec, SweepSpec, resolve_factors
 
 __all__ = ["SensitivityResult", "SweepResult", "design_size", "run_sensitivity", "run_sweep",
@@ -110,9 +116,11 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
         y = samples[name].to_numpy(dtype=np.float64)
         if spec.method == "morris":
             m = morris_indices(unit, y, k)
+            low, high = mu_star_interval(elementary_effects(unit, y, k), seed=spec.seed)
             for j, f in enumerate(factors):
                 rows.append({"endpoint": name, "factor": f.name, "mu": m.mu[j], "mu_star": m.mu_star[j],
-                             "sigma": m.sigma[j], "mu_star_relative": _relative(m.mu_star[j], baseline[name])})
+                             "sigma": m.sigma[j], "mu_star_relative": _relative(m.mu_star[j], baseline[name]),
+                             "mu_star_low": low[j], "mu_star_high": high[j]})
         else:
             s = sobol_indices(y, spec.samples, k)
             for j, f in enumerate(factors):

@@ -20,6 +20,32 @@ HSC_FEEDBACK_HILL_RANGE = (
     "293:111 Table 1 (zhugePars.R) and Zhuge, Mackey & Lei 2019 J Theor Biol 462:432 (zhugePars19.R); s = 4 in "
     "Colijn & Mackey 2005 J Theor Biol 237:117 (colijnPars05a.R)")
 
+#: the same five models (read in github radivot/myelo myelo/inst/doc, as for HSC_FEEDBACK_HILL_RANGE) give how much faster
+#: the stem pool divides, and how much of each division it keeps, when it is nearly empty. Their quiescent HSCs Q
+#: enter the cycle at beta(Q) = k0 / (1 + (Q/theta2)^s2), spend tauS days in it dying at gammaS, and return 2
+#: exp(-gammaS tauS) = A daughters to Q; differentiation leaves Q at kappa = (A - 1) beta(Qss) at rest. Our single
+#: HSC pool counts the cycling cells too (Catlin 2011's division rate is per HSC), so its division rate per cell is
+#: beta exp(-gammaS tauS) / (1 + beta c), c = (1 - exp(-gammaS tauS)) / gammaS the mean days a cell entering the
+#: cycle spends in it; the fold is that rate at Q -> 0 (beta = k0) over the rate at Qss. The net HSC gain per
+#: completed division at Q -> 0 is 2 a_max - 1 = (2 (A - 1) / A)(1 - beta(Qss) / k0). Computed here from the
+#: published (k0, Qss, theta2, s2, gammaS, tauS).
+MACKEY_MODELS = ("Colijn & Mackey 2005 J Theor Biol 237:117 (colijnPars05a.R: k0 3/day, Qss 1.1, theta2 0.5, "
+                 "s 4, gammaS 0.1/day, tauS 2.8 d), Zhuge, Lei & Mackey 2012 J Theor Biol 293:111 Table 1 "
+                 "(zhugePars.R: 8, 1.1, 0.3, 4, 0.07, 2.8), Brooks et al. 2012 J Theor Biol 315:97 (brooksPars in "
+                 "zhugePars.R: 8, 1.12, 0.0826, 2, 0.1043, 2.83), Craig, Humphries & Mackey 2016 Bull Math Biol "
+                 "78:2304 Table 4 (craigPars16.R: fQ 8, Qss 1.1, theta2 0.0809, s2 2, gamSss 0.1, tauS 2.8) and "
+                 "Zhuge, Mackey & Lei 2019 J Theor Biol 462:432 (zhugePars19.R: as Colijn 2005); Qss, theta2 in "
+                 "1e6 cells/kg")
+HSC_DIVISION_FOLD_RANGE = (
+    "span of the whole-pool HSC division-rate ratio (empty niche over rest) of five published human models, "
+    "computed from their parameters as read in github radivot/myelo myelo/inst/doc: 3.81 (Colijn 2005, Zhuge 2019), "
+    "9.47 (Zhuge 2012), 9.92 (Brooks 2012), 10.00 (Craig 2016); " + MACKEY_MODELS)
+HSC_SELF_RENEWAL_RANGE = (
+    "span of the share of daughters kept as HSCs per completed division at an empty niche, (1 + net gain) / 2, "
+    "of five published human models, computed from their parameters as read in github radivot/myelo "
+    "myelo/inst/doc: 0.825 (Colijn 2005, Zhuge 2019), 0.827 (Brooks 2012), 0.837 (Craig 2016), 0.890 (Zhuge "
+    "2012); " + MACKEY_MODELS)
+
 _NEUTROPHIL_FIT = ("joint fit with the docetaxel full-model slope (hemasim.inference.docetaxel) to the Kloft 2006 "
                    "typical ANC course, Craig 2016 tauNP and the emergence of labelled neutrophils (Blood 1964)")
 RECOVERY = "speed of recovery after depletion; calibrate on C4-C5/T1-T2"
@@ -30,14 +56,26 @@ PARAMETERS = [
     param("hsc_max_self_renewal_probability", 0.95, "1",
           "probability that an HSC daughter stays an HSC when the niche is nearly empty",
           Assumed("HSC pool regrowth after transplant", "close to 1 so an emptied niche refills in about a year; "
-                  "no human value found (docs/joint_fit.md); the joint fit's calibration data (T2, T10, T11, C9) "
-                  "are flat in it over 0.8-1 and lose an engraftment datum below about 0.75: not identified"),
-          bounds=(0.5, 1.0)),
+                  "published human models of the Mackey group, mapped onto this law, give 0.82-0.89 "
+                  "(plausible_range; Craig 2016: 0.837, each completed division at an empty niche adding 0.67 HSC; "
+                  "the computation beside MACKEY_MODELS in this file), in another law (apoptosis in the cycle and "
+                  "differentiation from the quiescent pool instead of a self-renewal probability): the shipped "
+                  "value lies above that range. Moving it to 0.84 moves 35 validation targets (none changes "
+                  "status) and the engraftment fit's datum gunn_hd_plt20 (platelets after 15e6 CD34+/kg no longer "
+                  "fall below 20e9/L), so it waits on a re-fit of the engraftment parameters (docs/sensitivity.md). "
+                  "The joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.8-1 and lose an "
+                  "engraftment datum below about 0.75 (docs/joint_fit.md): not identified"),
+          bounds=(0.5, 1.0), plausible_range=PlausibleRange(0.82, 0.89, HSC_SELF_RENEWAL_RANGE)),
     param("hsc_max_division_fold", 10.0, "1",
           "largest fold increase of the HSC division rate when the niche is nearly empty",
           Assumed("HSC pool regrowth and output after transplantation (T1-T2, issue 4)",
-                  "HSCs leave quiescence and cycle within days after transplantation; an order of magnitude"),
-          bounds=(1.0, 100.0)),
+                  "HSCs leave quiescence and cycle within days after transplantation; an order of magnitude. "
+                  "Craig 2016's human model, mapped onto this law, gives 10.0 (its quiescent cells enter the cycle "
+                  "186 times faster at an empty niche, but a cycle lasts 2.8 days, so the whole pool divides 10 "
+                  "times faster; the computation beside MACKEY_MODELS in this file); published human models of the "
+                  "Mackey group give 3.8-10 (plausible_range), in another law, so the value stays assumed. The "
+                  "joint fit's calibration data (T2, T10, T11, C9) are flat in it over 1-22 (docs/joint_fit.md)"),
+          bounds=(1.0, 100.0), plausible_range=PlausibleRange(3.8, 10.0, HSC_DIVISION_FOLD_RANGE)),
     param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
           Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); "
                   "the joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.5-8: not "
