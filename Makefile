@@ -15,17 +15,22 @@ OUT    ?= out/healthy_adult
 # interpreter's own pip (the venv itself is made without pip: ensurepip alone costs seconds); where that or uv
 # fails (no PyPI, an index only pip is configured for), pip does the install as before. uv writes no bytecode unless
 # told (pip does): without it every process compiles numpy, pydantic, typer... again where PYTHONDONTWRITEBYTECODE is
-# set, and a fresh `hemasim run` took 0.6 s instead of 0.32 s
+# set, and a fresh `hemasim run` took 0.6 s instead of 0.32 s. So the package alone (`make demo`) is installed with
+# --compile-bytecode; the test extras are not: compiling all ~11,000 modules of the ~140 packages cost ~20 s CPU (a
+# clean clone's `make test`, 2 cores), where the suite's processes import ~2,300 of them, which `make test` lets them
+# write as they first import them (PYTHONDONTWRITEBYTECODE emptied for `test` and what it builds; ~5 s CPU), so
+# that the warm-up, mypy and both test processes do not compile them again (docs/performance.md, the test suite)
 INSTALLER ?= uv
 # pytest-xdist processes for `make test` and `make test-fast` (0: in this process, as plain pytest)
 TEST_WORKERS ?= 2
 XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist worksteal)
 
+# $(1): what to install; $(2): uv's further options (--compile-bytecode)
 define install
 	test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
 	{ [ "$(INSTALLER)" = uv ] && \
 	  { test -x $(BIN)/uv || $(PYTHON) -m pip --python $(BIN)/python install --quiet uv; } && \
-	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python pip $(1); } || \
+	  $(BIN)/uv pip install --quiet $(2) --python $(BIN)/python pip $(1); } || \
 	{ $(BIN)/python -m pip --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip --upgrade; \
 	  $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1); }
 endef
@@ -43,7 +48,7 @@ help:
 	@echo "make docs      build the documentation site into site/ (executes the tutorials; installs the docs extra)"
 
 $(BASE_STAMP): pyproject.toml
-	$(call install,-e .)
+	$(call install,-e .,--compile-bytecode)
 	$(BIN)/python -m hemasim.solvers.warm  # compile the numba kernels into their cache now, not on a first run
 	@touch $(BASE_STAMP)
 
@@ -83,6 +88,7 @@ demo: $(BASE_STAMP)
 # the suite in $(TEST_WORKERS) pytest-xdist processes; worksteal rebalances when one process is left with the long
 # tests (the documentation build) while the other has run out. The 15 slowest tests are listed at the end (what a
 # change that slows the suite shows up in; docs/performance.md, the test suite)
+test test-fast: export PYTHONDONTWRITEBYTECODE :=
 test: $(WARM_STAMP) $(SIDE_WARM_STAMP) lint browser
 	$(BIN)/python -m pytest -q $(XDIST) --durations=15
 
@@ -116,7 +122,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/bench_goals.py  # the speed goals (issue 20) as one table, OK/NOT; docs/performance.md
 
 $(DOCS_STAMP): $(BASE_STAMP)
-	$(call install,-e ".[docs]")
+	$(call install,-e ".[docs]",--compile-bytecode)
 	@touch $(DOCS_STAMP)
 
 docs: $(DOCS_STAMP)

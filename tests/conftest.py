@@ -13,8 +13,50 @@ EXAMPLES = ROOT / "examples"
 TERMINAL_ENV = {"COLUMNS": "160"}
 
 
+#: The suite's longest tests, longest first (seconds on an idle 2-core machine in two xdist processes, clean clone of
+#: main a92825d, 4 December 2026). They run first, each file's tests together as before (module fixtures are built
+#: once): pytest-xdist hands each process a contiguous half of the collection and a process that runs out steals
+#: the second half of the other's queue, so a long test met late leaves one core idle while it runs on the other
+#: (the documentation build alone is a quarter of one process's share). Run first, the long tests overlap the short
+#: ones and the run ends on short tests. tests/test_suite_order.py holds that each still exists.
+LONGEST_FIRST = (
+    "tests/test_docs_build.py::test_site_builds_strict_with_executed_tutorials",  # 30.6 s
+    "tests/test_validation_chemotherapy_schedules.py::test_the_new_predictions_pass_or_fail_as_reported",  # 23.8 s
+    "tests/test_validation_predictions4.py::test_the_new_predictions_pass_or_fail_as_reported",  # 22.9 s
+    "tests/test_gpu.py::test_gpu_kernel_equals_the_cpu_lockstep_kernel_in_the_cuda_simulator",  # 9.7 s
+    "tests/test_cohort.py::test_killed_cohort_command_resumes_without_recomputing",  # 7.6 s
+    "tests/test_inference_fit.py::test_friberg_recovery_generating_values_within_their_intervals",  # 5.8 s
+    "tests/test_cohort.py::test_dask_local_cluster_gives_the_same_endpoints",  # 4.1 s
+    "tests/test_population.py::test_saem_recovers_a_simulated_maintenance_population",  # 3.7 s
+    "tests/test_cli.py::test_validate_passes_and_lists_uncovered",  # 3.3 s
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     _roadrunner_lljit()
+
+
+@pytest.hookimpl(tryfirst=True)  # before --failed-first / --last-failed, which then put failures first still
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items[:] = longest_first(items)
+
+
+def longest_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with the files of :data:`LONGEST_FIRST` first, in its order, and in each of those files its listed
+    tests first; everything else in collection order. The same order in every xdist process (a pure function of the
+    collection), as pytest-xdist requires."""
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    file_rank: dict[str, int] = {}
+    for name, i in rank.items():
+        file_rank.setdefault(name.split("::")[0], i)
+    unlisted = len(LONGEST_FIRST)
+
+    def key(position_and_item: tuple[int, pytest.Item]) -> tuple[int, int, int]:
+        position, item = position_and_item
+        test = item.nodeid.split("[")[0]  # a parametrised test's cases share its rank
+        return (file_rank.get(item.nodeid.split("::")[0], unlisted), rank.get(test, unlisted), position)
+
+    return [item for _, item in sorted(enumerate(items), key=key)]
 
 
 def _roadrunner_lljit() -> None:
