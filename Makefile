@@ -85,9 +85,10 @@ demo: $(BASE_STAMP)
 	$(BIN)/hemasim run examples/healthy_adult.yaml --out $(OUT)
 	@echo "report: $(abspath $(OUT))/report.html"
 
-# the suite in $(TEST_WORKERS) pytest-xdist processes; worksteal rebalances when one process is left with the long
-# tests (the documentation build) while the other has run out. The 15 slowest tests are listed at the end (what a
-# change that slows the suite shows up in; docs/performance.md, the test suite)
+# the suite in $(TEST_WORKERS) pytest-xdist processes; tests/conftest.py puts the files of the longest tests (the
+# documentation build, the validation hold tests) at the head of each process's share, and worksteal hands a process
+# that runs out the tail of the other's queue, so the run ends on short tests. The 15 slowest tests are listed at the
+# end (what a change that slows the suite shows up in; docs/performance.md, the test suite)
 test test-fast: export PYTHONDONTWRITEBYTECODE :=
 test: $(WARM_STAMP) $(SIDE_WARM_STAMP) lint browser
 	$(BIN)/python -m pytest -q $(XDIST) --durations=15
