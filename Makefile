@@ -15,11 +15,12 @@ OUT    ?= out/healthy_adult
 # interpreter's own pip (the venv itself is made without pip: ensurepip alone costs seconds); where that or uv
 # fails (no PyPI, an index only pip is configured for), pip does the install as before. uv writes no bytecode unless
 # told (pip does): without it every process compiles numpy, pydantic, typer... again where PYTHONDONTWRITEBYTECODE is
-# set, and a fresh `hemasim run` took 0.6 s instead of 0.32 s. So the package alone (`make demo`) is installed with
-# --compile-bytecode; the test extras are not: compiling all ~11,000 modules of the ~140 packages cost ~20 s CPU (a
-# clean clone's `make test`, 2 cores), where the suite's processes import ~2,300 of them, which `make test` lets them
-# write as they first import them (PYTHONDONTWRITEBYTECODE emptied for `test` and what it builds; ~5 s CPU), so
-# that the warm-up, mypy and both test processes do not compile them again (docs/performance.md, the test suite)
+# set, and a fresh `hemasim run` took 0.6 s instead of 0.32 s. So the package alone (`make demo`, `make docs`) is
+# installed with --compile-bytecode; the test extras are not: compiling all ~11,400 modules of the ~140 packages
+# held up the warm-up (install 30 s against 5 s, clean clone at load 4-5), where `make test` imports ~3,800 of them
+# and lets its processes write each as they first import it (PYTHONDONTWRITEBYTECODE emptied for `test`, `test-fast`
+# and what they build). The CPU came out the same (processes started together compile the modules they share), the
+# run 19 s shorter (docs/performance.md, the test suite, fifth round)
 INSTALLER ?= uv
 # pytest-xdist processes for `make test` and `make test-fast` (0: in this process, as plain pytest)
 TEST_WORKERS ?= 2
