@@ -42,12 +42,13 @@ def prepare(n: int, seed: int = 0):
 #: the cohort solvers this benchmark can time, and the lock-step kernel each calls (counted through the module)
 SOLVERS = {"dormand_prince": ("DormandPrince", "integrate_lockstep"),
            "additive_runge_kutta": ("AdditiveRungeKutta", "integrate_lockstep_imex")}
-#: settings beside rtol 1e-6 a SOLVERS key may take ("name:setting=value"): the IMEX solver's opt-in chain tolerance
-SOLVER_SETTINGS = {"additive_runge_kutta": ("chain_tolerance",)}
+#: settings a SOLVERS key may take ("name:setting=value"): rtol (1e-6 unless given) and the IMEX solver's opt-in
+#: chain tolerance
+SOLVER_SETTINGS = {"dormand_prince": ("rtol",), "additive_runge_kutta": ("rtol", "chain_tolerance")}
 
 
 def build_solver(solver: str, rtol: float = 1e-6):
-    """``solver``: a key of SOLVERS, optionally with settings ("additive_runge_kutta:chain_tolerance=chain")."""
+    """``solver``: a key of SOLVERS, optionally with settings ("additive_runge_kutta:chain_tolerance=pool:rtol=3e-6")."""
     import hemasim.solvers as solvers
 
     name, *settings = solver.split(":")
@@ -55,11 +56,14 @@ def build_solver(solver: str, rtol: float = 1e-6):
     unknown = set(options) - set(SOLVER_SETTINGS.get(name, ()))
     if unknown:
         raise ValueError(f"{name} takes no setting {sorted(unknown)} here")
+    if "rtol" in options:
+        rtol = float(options.pop("rtol"))
     return getattr(solvers, SOLVERS[name][0])(rtol=rtol, **options)
 
 
 def hemasim_batch(scenario, model, x0, times, sel, work=None, solver="dormand_prince"):
-    """The cohort's observables by ``solver`` (a key of SOLVERS, with settings: :func:`build_solver`) at rtol 1e-6;
+    """The cohort's observables by ``solver`` (a key of SOLVERS, with settings: :func:`build_solver`; rtol 1e-6
+    unless they say otherwise);
     ``work`` (a list), when given, receives the lock-step kernel's steps and right-hand-side evaluations per patient
     of each integration (accepted, rejected, evaluations)."""
     import hemasim.solvers._lockstep as lockstep
@@ -86,7 +90,9 @@ def hemasim_batch(scenario, model, x0, times, sel, work=None, solver="dormand_pr
         setattr(lockstep, kernel_name, kernel)
 
 
-def roadrunner_loop(scenario, model, x0, times, sel):
+def roadrunner_loop(scenario, model, x0, times, sel, rtol=None):
+    """One libRoadRunner simulate() per patient: at its default tolerances (CVODE, relative 1e-6, absolute 1e-12), or
+    at relative ``rtol`` (absolute 1e-14: a reference of the exported model itself)."""
     import roadrunner
 
     from hemasim.assembly import build_events
@@ -96,6 +102,10 @@ def roadrunner_loop(scenario, model, x0, times, sel):
     text = to_sbml(model.patient(0), events, initial_state=x0[0])
     ids, values = sbml_parameter_matrix(model)
     rr = roadrunner.RoadRunner(text)
+    if rtol is not None:
+        rr.integrator.relative_tolerance = rtol
+        rr.integrator.absolute_tolerance = 1e-14
+        rr.integrator.maximum_num_steps = 10**6
     species = list(model.state_names)
     w = model.obs_state_w[:, sel, :]  # (N, k, n)
     obs = np.empty((model.n_patients, len(times), len(sel)))
@@ -109,7 +119,11 @@ def roadrunner_loop(scenario, model, x0, times, sel):
     return obs, time.perf_counter() - t0, time.process_time() - c0
 
 
-def compare(n: int, solver: str = "dormand_prince") -> dict[str, float]:
+def compare(n: int, solver: str = "dormand_prince", reference_rtol: float | None = None) -> dict[str, float]:
+    """hemasim's ``solver`` against the libRoadRunner loop on ``n`` patients: CPU and wall seconds, the agreement
+    (max and 99th percentile of the relative difference over patients, days and observables) and hemasim's work per
+    patient-year. With ``reference_rtol`` (e.g. 1e-10) also a second libRoadRunner loop at that tolerance, untimed,
+    as the exact solution: each side's own error against it ("max_rel_error", "roadrunner_max_rel_error")."""
     from hemasim.simulation import output_times
 
     t0 = time.perf_counter()
@@ -125,10 +139,16 @@ def compare(n: int, solver: str = "dormand_prince") -> dict[str, float]:
     years = scenario.duration_days / 365.25
     theirs, t_rr, cpu_rr = roadrunner_loop(scenario, model, x0, times, sel)
     rel = np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-12)
+    errors = {}
+    if reference_rtol is not None:
+        exact, _, _ = roadrunner_loop(scenario, model, x0, times, sel, reference_rtol)
+        scale = np.maximum(np.abs(exact), 1e-12)
+        errors = {"max_rel_error": float(np.max(np.abs(ours - exact) / scale)),
+                  "roadrunner_max_rel_error": float(np.max(np.abs(theirs - exact) / scale))}
     return {"n": n, "prep_s": t_prep, "hemasim_s": t_ours, "roadrunner_s": t_rr,
             "hemasim_cpu_s": cpu_ours, "roadrunner_cpu_s": cpu_rr, "max_rel_diff": float(rel.max()),
             "p99_rel_diff": float(np.percentile(rel, 99)), "steps_per_patient_year": (accepted + rejected) / years,
-            "rejected_per_patient_year": rejected / years, "rhs_per_patient_year": evaluations / years}
+            "rejected_per_patient_year": rejected / years, "rhs_per_patient_year": evaluations / years, **errors}
 
 
 SCALE_SNIPPET = """

@@ -84,9 +84,9 @@ COHORT_END_TO_END = """
 import json, tempfile, time
 from hemasim.cohort import run_cohort
 from hemasim.scenario import AdditiveRungeKuttaSettings, DormandPrinceSettings, load_scenario
-solver = {{"additive_runge_kutta": AdditiveRungeKuttaSettings(kind="additive_runge_kutta"),
-          "dormand_prince": DormandPrinceSettings()}}[{solver!r}]
-s = load_scenario({scenario!r}).model_copy(update={{"solver": solver}})  # the solver timed against libRoadRunner
+settings = {settings!r}  # the solver timed against libRoadRunner, its rtol the cohort's (1e-6) unless given
+solver = {{"additive_runge_kutta": AdditiveRungeKuttaSettings, "dormand_prince": DormandPrinceSettings}}[settings["kind"]]
+s = load_scenario({scenario!r}).model_copy(update={{"solver": solver(**settings)}})
 with tempfile.TemporaryDirectory() as d:
     run_cohort(s, 200, d + "/warm", partition_size=100, progress=False)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -222,7 +222,19 @@ def clonal_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
     return goals
 
 
+def scenario_solver_settings(solver: str) -> dict[str, object]:
+    """A bench solver string ("additive_runge_kutta:rtol=2e-5"; bench/bench_cohort.py SOLVERS, SOLVER_SETTINGS) as
+    the scenario's solver block, for the goals that run a whole cohort through :func:`hemasim.cohort.run_cohort`."""
+    name, *parts = solver.split(":")
+    options = dict(part.split("=", 1) for part in parts)
+    if name not in ("additive_runge_kutta", "dormand_prince") or set(options) - {"rtol"}:
+        raise ValueError(f"{solver!r}: a cohort solver of the scenario schema (additive_runge_kutta or "
+                         "dormand_prince), with at most rtol=... (chain_tolerance is not a scenario setting)")
+    return {"kind": name, **({"rtol": float(options["rtol"])} if "rtol" in options else {})}
+
+
 def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = "additive_runge_kutta") -> list[Goal]:
+    settings = scenario_solver_settings(solver)
     scenario = str(ROOT / "examples" / "cohort_marrow_depletion.yaml")
     n = 1_000 if quick else 10_000
     ours, theirs = _interleaved(lambda s: _python(STEADY_STATE.format(scenario=scenario, n=n), s), base, repeats)
@@ -240,13 +252,13 @@ def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = "ad
                       ratio >= 20))
     worst = max(r["max_rel_diff"] for r in rr)
     goals.append(Goal("agreement with libRoadRunner <= 1e-4 relative", f"{worst:.1e}", "", worst <= 1e-4))
-    end = _python(COHORT_END_TO_END.format(scenario=scenario, n=n, solver=solver), OURS)
+    end = _python(COHORT_END_TO_END.format(scenario=scenario, n=n, settings=settings), OURS)
     integration = statistics.median(r["hemasim_s"] for r in rr)
     goals.append(Goal(f"{n:,}-patient cohort end to end <= 1.3x integration wall",
                       f"{end['wall'] / integration:.2f}x ({end['wall']:.2f} s)", f"integration {integration:.2f} s",
                       end["wall"] <= 1.3 * integration))
     big = 10 * n
-    large = _python(COHORT_END_TO_END.format(scenario=scenario, n=big, solver=solver), OURS)
+    large = _python(COHORT_END_TO_END.format(scenario=scenario, n=big, settings=settings), OURS)
     per_patient = large["cpu"] / big
     goals.append(Goal(f"linear cost: {big:,} patients measured, 1e6 extrapolated",
                       f"{1e3 * per_patient:.3f} ms CPU/patient vs {1e3 * end['cpu'] / n:.3f} at {n:,}; "
@@ -289,9 +301,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline-ref", default="main")
     parser.add_argument("--only", choices=("run", "clonal", "cohort", "gpu"), action="append")
-    parser.add_argument("--solver", choices=("dormand_prince", "additive_runge_kutta"), default="additive_runge_kutta",
-                        help="the cohort solver timed against libRoadRunner (bench/bench_cohort.py SOLVERS); the "
-                             "IMEX solver by default, the faster one on this recovery cohort (docs/performance.md)")
+    parser.add_argument("--solver", default="additive_runge_kutta",
+                        help="the cohort solver timed against libRoadRunner and run end to end: a key of "
+                             "bench/bench_cohort.py SOLVERS, optionally with :rtol=... (the IMEX solver at the "
+                             "cohort's rtol 1e-6 by default, the faster one on this recovery cohort; "
+                             "docs/performance.md)")
     args = parser.parse_args()
     console = Console()
     with tempfile.TemporaryDirectory() as tmp:

@@ -148,3 +148,44 @@ def test_a_free_healthy_parameter_reaches_the_model() -> None:
     f_fixed = Objective(fixed)(np.log10(np.array([[42.06]])))
     assert np.array_equal(f_free, f_fixed)
     assert Objective(free).names == ("slope", "mitotic_days")
+
+
+PROGENITOR_PROFILE = ROOT / "docs" / "images" / "progenitor_kinetics_profile.json"
+
+
+def test_progenitor_profiles_pass_through_the_table_values_and_the_recorded_slopes() -> None:
+    """The committed profiles (hemasim.inference.progenitor_kinetics) hold the table values of r and the MPP
+    residence, and there each drug's refitted slope is the slope the model ships (docetaxel's joint fit, the
+    nab-paclitaxel slope fit): the profiles are of the shipped model, not of another one."""
+    from hemasim.inference.progenitor_kinetics import MPP_GRID, RATIO_GRID, TAXANE_SPECS
+    from hemasim.parameters import healthy_adult_parameters
+
+    result = json.loads(PROGENITOR_PROFILE.read_text(encoding="utf-8"))
+    table = healthy_adult_parameters()
+    assert result["data"] == list(TAXANE_SPECS)
+    for key, name, grid in (("ratio_profile", "progenitor_baseline_self_renewal_ratio", RATIO_GRID),
+                            ("mpp_profile", "mpp_residence_days", MPP_GRID)):
+        points = {p["healthy_values"][name]: p for p in result[key]}
+        assert sorted(points) == sorted(grid)
+        at_table = points[table.value(name)]
+        for drug in TAXANE_SPECS:
+            shipped = load_drug_set(drug).effects[0].full_model
+            assert shipped is not None
+            assert at_table[drug]["slope"] == pytest.approx(shipped.slope_L_per_umol.value, rel=0.01)
+            assert at_table["objective"] == pytest.approx(sum(at_table[d]["objective"] for d in TAXANE_SPECS))
+
+
+@pytest.mark.slow
+def test_a_recorded_profile_point_is_the_objective_there() -> None:
+    """At r = 0.8 the recorded objective of each drug is its problem's objective at the recorded slope, and a 2%
+    step of the slope either way is worse (the slope was refitted there)."""
+    from hemasim.inference.progenitor_kinetics import TAXANE_SPECS
+
+    point = next(p for p in json.loads(PROGENITOR_PROFILE.read_text(encoding="utf-8"))["ratio_profile"]
+                 if p["healthy_values"]["progenitor_baseline_self_renewal_ratio"] == 0.8)
+    for drug in TAXANE_SPECS:
+        problem = full_model_slope_problem(SPECS[drug], healthy_values=point["healthy_values"])
+        slope = point[drug]["slope"]
+        f = Objective(problem)(np.log10(np.array([[slope], [slope * 0.98], [slope * 1.02]])))
+        assert f[0] == pytest.approx(point[drug]["objective"], abs=1e-3)
+        assert f[0] < f[1] and f[0] < f[2]

@@ -124,3 +124,8 @@ fig.tight_layout()
 #   the `clonal-hematopoiesis` report).
 # * Gene therapy with integration-site tables: `examples/xscid_gene_therapy.yaml` and
 #   [Clonal engine](../clonal.md#gene-therapy-and-integration-sites).
+#
+# ## Where next
+#
+# * The clone engine, the driver landscape and their sources: [Clonal engine](../clonal.md); the VAF spectrum and
+#   gene-therapy integration sites against published data: [Clonal data](../clonal_data.md).

@@ -111,3 +111,12 @@ patients[["age_years", "weight_kg", "anc_nadir", "platelets_nadir"]].corr(method
 # * `run_cohort(..., timeseries=True)` also writes every patient's time series.
 # * Other cohort examples: `examples/cohort_docetaxel.yaml`, `examples/cohort_allo_hsct.yaml`,
 #   `examples/cohort_influenza_vaccine.yaml`.
+#
+# ## Where next
+#
+# * Chemotherapy in a population: `hemasim cohort examples/cohort_docetaxel.yaml --n 1000 --out out/docetaxel`;
+#   the report's key results give the share of patients with grade 4 neutropenia (what the validation card
+#   compares with the docetaxel label, target C7).
+# * One parameter or dose over a grid, or which assumed parameters matter: [Sweeps and sensitivity](../sensitivity.md).
+# * Typical values and between-patient variability fitted to your own patients' counts, then drawn in a cohort:
+#   [Population fitting](../population_fitting.md).

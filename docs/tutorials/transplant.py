@@ -114,3 +114,14 @@ fig.tight_layout()
 #   graft fails (validation target T1).
 # * Change `source` to `bone_marrow` or `cord_blood` (see `examples/allo_hsct_cord_blood.yaml`).
 # * `hemasim run` on the same file writes `report.html` with these plots, the endpoints and the parameters.
+#
+# ## Where next
+#
+# * Mixed chimerism after reduced-intensity conditioning, immunosuppression and donor lymphocytes:
+#   `examples/ric_allo_hsct.yaml` and [Conditioning and chimerism](../chimerism.md).
+# * Mobilise, collect and re-infuse an autologous graft in one scenario: `examples/autologous_mobilised.yaml`
+#   ([Mobilisation and apheresis](../mobilisation.md)).
+# * The same transplant in a virtual population (engraftment days and graft failure per patient):
+#   `hemasim cohort examples/cohort_allo_hsct.yaml --n 1000 --out out/allo_cohort` and [A virtual cohort](cohort.py).
+# * How far the transplant read-outs agree with published series: the transplantation targets of the
+#   [validation report card](../validation_card.md).

@@ -9,11 +9,20 @@ import typer
 from hemasim.cli._errors import fail, literal
 
 
+def _summary(description: str) -> str:
+    """What a drug set models, in a few words: its description up to the first colon ("Docetaxel neutropenia",
+    "Carboplatin PK only (free drug)"), or its first sentence."""
+    text = " ".join(description.split())
+    head = text.split(":", 1)[0] if ":" in text[:80] else text.split(". ", 1)[0]
+    return head.rstrip(".")
+
+
 def drugs(
     show: str = typer.Argument(None, help="A drug set's name (or the path of your own YAML file) to print in full."),
 ) -> None:
     """List the drug sets and conditioning regimens, or print one set's values and sources."""
     from rich.console import Console
+    from rich.padding import Padding
     from rich.table import Table
 
     from hemasim.pharmacology import DrugSetError, available_drug_sets, load_drug_set
@@ -23,16 +32,15 @@ def drugs(
 
     console = Console(highlight=False)
     if show is None:
-        t = Table(title="drug sets (use as drug_set in a scenario; `hemasim drugs NAME` for values)")
+        t = Table(title="drug sets (use as drug_set in a scenario; `hemasim drugs NAME` for the whole description, "
+                        "values and sources)")
         t.add_column("name", no_wrap=True)  # whole, so it can be copied into a scenario
-        t.add_column("drug", no_wrap=True)
-        t.add_column("routes")
-        t.add_column("description", overflow="fold", ratio=1)
+        t.add_column("what it models", overflow="fold", ratio=1)
+        t.add_column("routes", overflow="fold", max_width=14)
         for name in available_drug_sets():
             ds = load_drug_set(name)
-            desc = " ".join(ds.description.split()) + ("  [no PK: PD only]" if ds.pk is None else
-                                                        "  [PK only: no effect on blood cells]" if ds.pk_only else "")
-            t.add_row(name, ds.drug, ", ".join(ds.routes), desc)
+            t.add_row(name, _summary(ds.description) + ("  [no PK: PD only]" if ds.pk is None else ""),
+                      ", ".join(ds.routes))
         console.print(t)
         c = Table(title="combination regimens (kind: chemotherapy_regimen, regimen: NAME)")
         for col in ("name", "phases", "description"):
@@ -49,19 +57,23 @@ def drugs(
         r.add_column("schedule", overflow="fold", ratio=1)
         for name in available_regimens():
             reg = load_regimen(name)
-            r.add_row(name, reg.intensity.replace("_", "-"), f"{reg.description}; graft on day {reg.graft_day:g}")
+            # the description counts days as clinicians do (graft on day 0); a scenario counts from start_day
+            r.add_row(name, reg.intensity.replace("_", "-"),
+                      f"{reg.description}; in a scenario the graft goes on start_day + {reg.graft_day:g}")
         console.print(r)
         return
     try:
         ds = load_drug_set(Path(show) if show.endswith((".yaml", ".yml")) else show)
     except DrugSetError as err:
         raise fail(str(err)) from None
-    t = Table(title=f"{ds.name} ({ds.drug})")
-    t.add_column("value", no_wrap=True)
-    t.add_column("number", no_wrap=True)
-    t.add_column("source", overflow="fold", ratio=1)
+    console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")
+    console.print(literal(" ".join(ds.description.split())))
+    # one value a paragraph, not a table: the value paths are long, and a table leaves the sources a narrow
+    # column at 80 columns
+    console.print("\nvalues (path = number, then where it comes from):")
     for path, v in ds.values_with_paths():
-        t.add_row(literal(path), f"{v.value:g}", literal(source_text(v)))
-    console.print(t)
+        console.print(f"  [bold]{literal(path)}[/bold] = {v.value:g}")
+        console.print(Padding(literal(source_text(v)), (0, 0, 0, 6)))
+    console.print("\nreferences:")
     for key in ds.references:
         console.print(f"- {literal(key)}: {literal(ds.reference(key).citation())}")

@@ -50,6 +50,9 @@ def run(
         check_output_folder(out, OUTPUT_FILES)  # before the simulation, not after it
     except OutputError as err:
         raise fail(str(err), code=EXIT_IO) from None
+    if spec.population is not None:  # a cohort file given to `run`: say what is simulated, then go on
+        print(f"note: {scenario}: the population block is read by `hemasim cohort`; `hemasim run` simulates the "
+              "scenario's patient alone", file=sys.stderr)
     if spec.arms:
         from hemasim.arms import run_arms, write_arm_outputs
 

@@ -8,6 +8,19 @@ import typer
 
 from hemasim.cli._errors import fail, literal, written
 
+#: the command-line options that fill a field of the `sensitivity:` block built from them
+_OPTION_OF_FIELD = {"time_averages": "--time-average", "factors": "--parameters/--low/--high"}
+
+
+def option_problem(line: str) -> str:
+    """A problem of the block built from the options, named by its option: ``--method: ...`` for ``method: ...``,
+    ``--parameters/--low/--high: ...`` for ``factors.0: ...``."""
+    field, sep, rest = line.partition(":")
+    if not sep:
+        return line
+    name = field.split(".", 1)[0]
+    return f"{_OPTION_OF_FIELD.get(name, '--' + name.replace('_', '-'))}:{rest}"
+
 
 def _factors(parameters: str | None, all_assumed: bool, low: float, high: float) -> list[dict[str, object]]:
     from hemasim.parameters import Assumed, healthy_adult_parameters
@@ -67,7 +80,7 @@ def sensitivity(
                 "method": method, "trajectories": trajectories, "samples": samples, "step": step, "seed": seed,
                 "time_averages": time_average or [], "factors": _factors(parameters, all_assumed, low, high)})
         except ValidationError as err:
-            raise fail("\n".join(f"options: {line}" for line in validation_problems(err))) from None
+            raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
     try:
         result = with_progress(f"{design.method} on {spec.name}", design_size(design),
                                lambda progress: run_sensitivity(spec, design, progress))

@@ -76,12 +76,27 @@ def _check_json_target(json_out: Path) -> None:
         raise fail(str(err).replace("--out", "--json", 1), code=EXIT_IO) from None
 
 
+#: the order statuses are counted in, each in the card's words
+_STATUS_WORDS = (("pass", "pass"), ("partial", "partly covered"), ("fail", "fail"),
+                 ("not covered", "not covered"))
+
+
 def class_counts_line(report: ValidationReport) -> str:
-    """Statuses counted per class, e.g. ``prediction: pass 7, not covered 1 | calibration: ...``."""
+    """Statuses counted per class, passes first, each with how many of its targets pass near an edge of a band,
+    e.g. ``prediction: 41 pass (6 near an edge), 1 partly covered (1 near an edge), 42 fail | ...``."""
+    from collections import Counter
+
     parts = []
-    for cls, row in report.class_counts().items():
-        if row:
-            parts.append(f"{cls}: " + ", ".join(f"{k} {v}" for k, v in sorted(row.items())))
+    for cls in report.class_counts():  # the card's order of classes
+        targets = [t for t in report.targets if t.target_class == cls]
+        if not targets:
+            continue
+        statuses: Counter[str] = Counter(t.status for t in targets)
+        edges: Counter[str] = Counter(t.status for t in targets if t.near_edge)
+        order = [s for s, _ in _STATUS_WORDS] + sorted(set(statuses) - {s for s, _ in _STATUS_WORDS})
+        counts = [f"{statuses[s]} {dict(_STATUS_WORDS).get(s, s)}" + (f" ({edges[s]} near an edge)" if edges[s] else "")
+                  for s in order if statuses[s]]
+        parts.append(f"{cls}: " + ", ".join(counts))
     return " | ".join(parts)
 
 

@@ -17,6 +17,7 @@ from hemasim.report.html import (
     plain,
     solver_text,
 )
+from hemasim.report.key_results import ENDPOINTS_ANCHOR, key_results_html
 
 if TYPE_CHECKING:
     from hemasim.arms import ArmRun
@@ -107,6 +108,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(first['hemasim_version']))} &middot; {len(names)} arms: {esc(', '.join(names))}
 &middot; seed {esc(str(first['seed']))} &middot; solver: {esc(solver_text(first['solver']))}</p>
+{key_results_html({n: endpoints[n] for n in names}, dict(pairs))}
 <h2>Scenario</h2>
 <p>{esc(scenario.name)}: {esc(scenario.description)}</p>
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
@@ -114,7 +116,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.
 Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count.</p>
 {_figures(pairs, static)}
-<h2>Endpoints</h2>
+<h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 {_endpoint_table(names, endpoints)}
 <h2>Parameters used</h2>
 <p class="muted">Over all arms; an arm's changed values are listed with the arm above.</p>

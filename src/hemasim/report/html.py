@@ -9,6 +9,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from hemasim.assembly import report_sections
+from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html
 
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#f3f3f3}code{background:#f6f6f6;padding:1px 3px}.muted{color:#666;font-size:0.9em}
+th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
+table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}.muted{color:#666;font-size:0.9em}
 """
 
 
@@ -48,6 +50,8 @@ def plain(value: object, nested: bool = False) -> str:
         return f"({text})" if nested else text
     if isinstance(value, list | tuple):
         return "; ".join(plain(v, nested) for v in value) or "none"
+    if isinstance(value, bool):  # before numbers: a bool is an int
+        return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
@@ -72,7 +76,7 @@ def interventions_html(scen: dict[str, Any]) -> str:
 def parameter_status(source: str) -> str:
     """The kind of source of a parameter (its status), from the start of its provenance text."""
     for prefix, status in (("assumed", "assumed"), ("calibrated", "calibrated"), ("derived", "derived"),
-                           ("set by the user", "user override")):
+                           ("fitted", "fitted"), ("set by the user", "user override")):
         if source.startswith(prefix):
             return status
     return "cited"
@@ -137,6 +141,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model <code>{esc(record['model'])}</code>
 &middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
+{key_results_html({"": endpoints}, {"": result})}
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
 <p>Patient: {esc(plain(patient))}{volume_txt};
@@ -146,7 +151,7 @@ duration {esc(str(scen.get('duration_days')))} days.</p>
 <p class="muted">{LINEAGE_NOTE}</p>
 {lineage_html(result, static)}
 {sections_html}
-<h2>Endpoints</h2>
+<h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>
 <table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>
@@ -180,10 +185,11 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 &middot; {esc(seeds)} &middot; partitions of {manifest.get('partition_size')}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
 <p>Population: {esc(plain(scen.get('population') or {}))}</p>
+{cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
 <p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>
 <img alt="cohort bands" style="max-width:100%" src="data:image/png;base64,{img}">
-<h2>Endpoints</h2>
+<h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>
 <th>definition</th></tr>{rows}</table>
 </body></html>

@@ -23,6 +23,7 @@ from hemasim.interventions.chemotherapy import ChemotherapySpec
 from hemasim.interventions.dosed import drug_set_of
 from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
 from hemasim.scenario.arms import Arm, check_arms
+from hemasim.scenario.messages import complete
 from hemasim.scenario.overrides import ParameterOverrides
 from hemasim.solvers import DEFAULT_MAX_STEPS, AdditiveRungeKutta, DormandPrince, ScipyReference, Solver
 
@@ -302,7 +303,8 @@ UNKNOWN_FIELD = "unknown field (check the spelling; see docs/scenarios.md for th
 
 
 def _problems(err: ValidationError) -> list[str]:
-    return validation_problems(err, _union_tags(), UNKNOWN_FIELD, Scenario)
+    # the hints of a new user's first mistakes (the fields allowed, the kind meant, a unit after a number)
+    return complete(validation_problems(err, _union_tags(), UNKNOWN_FIELD, Scenario), err, Scenario)
 
 
 def _union_tags() -> set[str]:

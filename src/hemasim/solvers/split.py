@@ -167,7 +167,7 @@ def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ..
     return tuple(reads)
 
 
-__all__ = ["ImplicitSplit", "implicit_split"]
+__all__ = ["ImplicitSplit", "implicit_split", "transit_chains", "transit_chains_and_pools"]
 
 
 #: the fewest stages a run of maturation steps must have to be measured as one chain by ``chain_tolerance="chain"``
@@ -181,6 +181,12 @@ def transit_chains(model: CompiledModel) -> list[np.ndarray]:
     feeds (the neutrophil chain's first stage, fed by the precursors' division) up to, not including, the pool the
     run empties into (blood neutrophils, read by the observables); those of at least MIN_CHAIN_STAGES stages. State
     indices, in order."""
+    return [chain for chain, _ in transit_chains_and_pools(model)]
+
+
+def transit_chains_and_pools(model: CompiledModel) -> list[tuple[np.ndarray, int]]:
+    """:func:`transit_chains`, each with the state its last stage empties into (the neutrophil chain's: the blood
+    neutrophils, which the ANC observable reads)."""
     n = len(model.state_names)
     after = [-1] * n
     fed = [False] * n
@@ -197,5 +203,5 @@ def transit_chains(model: CompiledModel) -> list[np.ndarray]:
         while after[run[-1]] >= 0 and after[run[-1]] not in run:
             run.append(after[run[-1]])
         if len(run) - 1 >= MIN_CHAIN_STAGES:
-            chains.append(np.array(run[:-1], dtype=np.int64))
+            chains.append((np.array(run[:-1], dtype=np.int64), run[-1]))
     return chains

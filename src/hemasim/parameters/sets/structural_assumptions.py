@@ -82,7 +82,10 @@ PARAMETERS = [
     param("mpp_residence_days", 10.0, "day", "mean time a multipotent progenitor spends before committing",
           Assumed(RECOVERY, "order of weeks for short-term repopulation; Zheng 2021's tauMPP = 2 d is a stage that "
                   "amplifies 1000-fold, not ours; the joint fit (docs/joint_fit.md; T2, T10, T11, C9) trades it "
-                  "against the graft content and runs to the 60-day bound: not identified"), bounds=(1.0, 60.0)),
+                  "against the graft content and runs to the 60-day bound: not identified; profiled on the taxane "
+                  "calibration courses (Kloft 2006 docetaxel, Chen 2014 nab-paclitaxel q3w and weekly; "
+                  "docs/chemotherapy_full_model.md, Dose and schedule) it also falls to the bound, bought with a "
+                  "steeper docetaxel slope: not identified"), bounds=(1.0, 60.0)),
     param("clp_residence_days", 7.0, "day", "mean residence of common lymphoid progenitors",
           Assumed(LYMPHOID, "order of a week"), bounds=(1.0, 60.0)),
     # Committed myeloid progenitor pools: proliferation share and feedback
@@ -91,7 +94,11 @@ PARAMETERS = [
           "(amplification 1/(1-r) = 2); the feedback can raise it towards 1, never to it",
           Assumed(RECOVERY, "leaves room for feedback-driven amplification; joint fit (docs/joint_fit.md; T2, T10, "
                   "T11, C9) with the other marrow parameters assumed: profile minimum near 0.5, 95% interval (open "
-                  "below 0.22, about 0.66]: bounded from above only"), bounds=(0.05, 0.95)),
+                  "below 0.22, about 0.66]: bounded from above only; the taxane calibration courses (Kloft 2006, "
+                  "Chen 2014; docs/chemotherapy_full_model.md, Dose and schedule) bound it the same way (between 0.5 "
+                  "and 0.6, open below 0.3). Human marrow CFU-GM: 26-40% in S phase (Liu 1979 Scand J Haematol "
+                  "22:258; Kubota 1984 Cell Prolif, abstracts), consistent with the 0.54/day division rate only "
+                  "for an S phase of 11-18 h, a duration not found"), bounds=(0.05, 0.95)),
     param("erythroid_progenitor_exit_rate_per_day", 1.0 / 7.0, "1/day",
           "exit rate of the erythroid progenitor pool (BFU-E/CFU-E)", Assumed(RECOVERY, "about a week"),
           bounds=(0.01, 10.0)),

@@ -1,0 +1,188 @@
+"""The few figures a clinician reads first, shown at the top of a report (the full endpoint table, with every
+definition, stays further down: a reader should not have to scroll past the plots and the drug tables to find
+the nadir or the engraftment day).
+
+Which endpoints count as key is a fixed, ordered choice by name (:data:`KEY_ENDPOINTS`), plus the headline
+read-out of an intervention kind by the end of its name (:data:`KEY_SUFFIXES`); an endpoint a run does not have
+is left out. Nothing is computed here: the values are the run's endpoints, as in endpoints.json.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from hemasim.endpoints import EndpointValue
+    from hemasim.simulation import Result
+
+#: (endpoint, label, the endpoint giving its day or None), in the order shown
+KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
+    ("anc_nadir", "ANC nadir (lowest of the run)", "anc_nadir_day"),
+    ("days_anc_below_1", "Days of grade 3-4 neutropenia (ANC < 1.0 ×10⁹/L)", None),
+    ("days_anc_below_0p5", "Days of grade 4 neutropenia (ANC < 0.5 ×10⁹/L)", None),
+    ("neutrophil_engraftment_day", "Neutrophil engraftment (ANC ≥ 0.5 ×10⁹/L, 3 days)", None),
+    ("platelets_nadir", "Platelet nadir (lowest of the run)", "platelets_nadir_day"),
+    ("days_platelets_below_25", "Days of grade 4 thrombocytopenia (platelets < 25 ×10⁹/L)", None),
+    ("platelet_engraftment_day", "Platelet engraftment (≥ 20 ×10⁹/L, 7 days)", None),
+    ("primary_graft_failure", "Primary graft failure", None),
+    ("hemoglobin_nadir", "Haemoglobin nadir", None),
+    ("collected_cd34_per_kg", "CD34+ collected", None),
+    ("cd4_200_day", "CD4 ≥ 200/µL", None),
+)
+
+#: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name
+KEY_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_responder", "responder"),
+    ("_relative_response", "day-28 IgG relative to a healthy 35-year-old"),
+    ("bacteria_cleared", "infection cleared"),
+    ("bacteria_clearance_day", "day the infection is cleared"),
+)
+
+ENDPOINTS_ANCHOR = "endpoints"
+
+#: units as a clinician writes them (endpoints.json keeps the plain-ASCII unit)
+_UNIT_TEXT = {"1e9/L": "×10⁹/L", "cells/uL": "cells/µL"}
+
+
+def _key_rows(names: Sequence[str]) -> list[tuple[str, str, str | None]]:
+    """The key endpoints among ``names``, in display order, each with its label and its day's endpoint."""
+    present = set(names)
+    rows = [row for row in KEY_ENDPOINTS if row[0] in present]
+    for name in names:
+        for suffix, label in KEY_SUFFIXES:
+            if name.endswith(suffix):
+                prefix = name[: -len(suffix)].replace("_", " ").strip()
+                rows.append((name, f"{prefix}: {label}" if prefix else label, None))
+    return rows
+
+
+def _is_day_of_event(name: str, unit: str) -> bool:
+    """A day on which something happened ("day", "day after graft"), not a number of days."""
+    return unit.startswith("day") and not name.startswith("days_")
+
+
+def _amount(name: str, unit: str, value: float) -> str:
+    """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
+    if _is_day_of_event(name, unit):
+        return f"day {value:.4g}{unit[3:]}"
+    words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
+    return f"{value:.4g} {words}" if words != "1" else f"{value:.4g}"
+
+
+def _value_text(e: EndpointValue) -> str:
+    if e.value is None:
+        return e.note or "not reached"
+    if e.unit == "flag":
+        return "yes" if e.value else "no"
+    return _amount(e.name, e.unit, e.value)
+
+
+def _with_day(e: EndpointValue, day: EndpointValue | None) -> str:
+    text = _value_text(e)
+    return f"{text} on day {day.value:g}" if day is not None and day.value is not None else text
+
+
+def chemotherapy_cycle_days(result: Result) -> list[float]:
+    """The days a cycle of the scenario's ``chemotherapy`` interventions began (its first dose given), in order;
+    G-CSF and the drugs of a combination-regimen file are not looked at."""
+    from hemasim.interventions.chemotherapy import ChemotherapySpec
+    from hemasim.interventions.dosed import drug_set_of
+
+    scenario = result.record.scenario
+    if scenario is None:
+        return []
+    drugs = {drug_set_of(iv.drug_set).drug for iv in scenario.interventions if isinstance(iv, ChemotherapySpec)}
+    starts: dict[tuple[str, int], float] = {}
+    for a in result.record.administrations:
+        if a.get("drug") in drugs and a.get("action") == "given":
+            key = (str(a["drug"]), int(a.get("cycle", 0)))
+            starts[key] = min(float(a["day"]), starts.get(key, float("inf")))
+    return sorted(set(starts.values()))
+
+
+def cycle_nadirs(result: Result, observable: str = "anc_1e9_per_L") -> list[tuple[float, float]]:
+    """Per chemotherapy cycle (from its first dose to the next cycle's), the lowest ``observable`` and its day
+    counted from the cycle's first dose; empty for fewer than two cycles (the run's nadir endpoint says it)."""
+    starts = chemotherapy_cycle_days(result)
+    if len(starts) < 2 or result.is_cohort or observable not in result.model.observable_names:
+        return []
+    times, values = result.times, result.observable(observable)
+    out = []
+    for start, end in zip(starts, [*starts[1:], float("inf")], strict=True):
+        inside = np.flatnonzero((times >= start) & (times < end))
+        if len(inside):
+            lowest = inside[np.argmin(values[inside])]
+            out.append((float(values[lowest]), float(times[lowest] - start)))
+    return out
+
+
+def _cycle_nadirs_text(nadirs: Sequence[tuple[float, float]]) -> str:
+    return " · ".join(f"{i}: {v:.3g} (day {d:g})" for i, (v, d) in enumerate(nadirs, start=1))
+
+
+def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
+                     results: Mapping[str, Result] | None = None) -> str:
+    """A "Key results" section for one run (one column) or for arms (one column an arm, ``results`` keyed
+    alike); empty when the run has none of the key endpoints. With ``results``, a run of several chemotherapy
+    cycles also shows the ANC nadir of each cycle and its day of the cycle."""
+    by_column = {column: {e.name: e for e in eps} for column, eps in endpoints.items()}
+    names = list(dict.fromkeys(e.name for eps in endpoints.values() for e in eps))
+    rows = _key_rows(names)
+    if not rows:
+        return ""
+    esc = html.escape
+    body = []
+    for name, label, day_name in rows:
+        cells = []
+        for values in by_column.values():
+            e = values.get(name)
+            cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or "")))}</td>'
+                         if e is not None else "<td>&ndash;</td>")
+        body.append(f"<tr><th scope=\"row\">{esc(label)}</th>{''.join(cells)}</tr>")
+        if name == "anc_nadir" and results:
+            by_cycle = {column: cycle_nadirs(results[column]) for column in by_column if column in results}
+            if any(by_cycle.values()):
+                cells = [f"<td>{esc(_cycle_nadirs_text(by_cycle.get(column) or [])) or '&ndash;'}</td>"
+                         for column in by_column]
+                body.append(f'<tr><th scope="row">ANC nadir of each cycle, ×10⁹/L (day of the cycle)</th>'
+                            f"{''.join(cells)}</tr>")
+    head = "" if len(by_column) == 1 else (
+        "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
+    return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
+            f'<p class="muted">Hover a value for its definition; <a href="#{ENDPOINTS_ANCHOR}">all '
+            f"{len(names)} endpoints</a> with their definitions are listed below the plots.</p>")
+
+
+def _percent(fraction: float) -> str:
+    return f"{100 * fraction:.0f}%"
+
+
+def _cohort_value(row: Mapping[str, Any]) -> str:
+    name, unit, reached = str(row["endpoint"]), str(row["unit"]), float(row["fraction_reaching"])
+    if unit == "flag":
+        return f"{_percent(reached)} of patients"
+    if row["median"] is None:
+        return "no patient"
+    spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
+    if name.startswith("days_"):
+        return f"{_percent(reached)} of patients; {spread}"
+    return spread if reached >= 1.0 else f"{spread}; reached by {_percent(reached)} of patients"
+
+
+def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
+    """A "Key results" section for a cohort: the share of patients with each grade-4 episode or flag, and the
+    median and 5-95% range of each key value."""
+    by_name = {str(r["endpoint"]): r for r in summary_rows}
+    rows = [(name, label) for name, label, _ in _key_rows(list(by_name))]
+    if not rows:
+        return ""
+    esc = html.escape
+    body = "".join(f'<tr><th scope="row">{esc(label)}</th><td title="{esc(str(by_name[n]["definition"]))}">'
+                   f"{esc(_cohort_value(by_name[n]))}</td></tr>" for n, label in rows)
+    return (f'<h2>Key results</h2><table class="key">{body}</table>'
+            f'<p class="muted">Hover a value for its definition; <a href="#{ENDPOINTS_ANCHOR}">all endpoints</a> '
+            "are listed below the bands.</p>")

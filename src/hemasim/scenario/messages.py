@@ -1,0 +1,162 @@
+"""Hints added to a scenario's error lines for the mistakes a new user makes first: a misspelt field (the fields
+allowed there, or the one it resembles), an unknown intervention kind (the one it resembles), a unit typed after
+a number (``weight_kg: 70kg``). The lines themselves come from :func:`hemasim._schema.validation_problems`; this
+module only completes them, so every other schema keeps its messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from hemasim._schema import location_part
+from hemasim._yaml_limits import quoted
+
+#: fields listed after "allowed here:" at most (a longer list is cut, with a pointer to the docs)
+MAX_FIELDS_LISTED = 24
+
+#: the drug-set name of an "unknown drug set" line (hemasim.pharmacology.drug_sets)
+_UNKNOWN_DRUG_SET = re.compile(r"unknown drug set '([a-z0-9_]{1,60})'")
+
+#: a number with a unit or word typed after it: "70kg", "21 days", "5e6/kg"
+_NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The members of a union other than None (the annotation itself when it is no union)."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
+def _tags(model: Any) -> tuple[Any, ...]:
+    field = getattr(model, "model_fields", {}).get("kind")
+    return typing.get_args(field.annotation) if field is not None else ()
+
+
+def _step(current: Any, part: int | str) -> tuple[Any, bool]:
+    """Where ``part`` of an error location leads from ``current``, and whether ``part`` was a union's tag."""
+    members = _members(_unwrap(current))
+    tagged = [m for m in members if part in _tags(m)]
+    if tagged:
+        return tagged[0], True
+    if len(members) != 1:
+        return None, False
+    block = members[0]
+    if isinstance(block, type) and issubclass(block, BaseModel):
+        info = block.model_fields.get(str(part))
+        return (info.annotation if info is not None else None), False
+    if typing.get_origin(block) in (list, tuple, dict) and typing.get_args(block):
+        return typing.get_args(block)[-1], False
+    return None, False
+
+
+def block_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The field names allowed in the block at ``loc`` (a pydantic error location) inside ``model``; empty where
+    the location cannot be followed."""
+    current: Any = model
+    for part in loc:
+        current, _ = _step(current, part)
+        if current is None:
+            return []
+    members = [m for m in _members(_unwrap(current)) if isinstance(m, type) and issubclass(m, BaseModel)]
+    return list(members[0].model_fields) if len(members) == 1 else []
+
+
+def printed_location(loc: Sequence[int | str], model: type[BaseModel]) -> str:
+    """A location as the error lines print it: the union tags that pydantic inserts left out."""
+    current: Any = model
+    parts = []
+    for part in loc:
+        current, was_tag = _step(current, part) if current is not None else (None, False)
+        if not was_tag:
+            parts.append(location_part(part))
+    return ".".join(parts)
+
+
+def _close(name: str, choices: Iterable[str]) -> str | None:
+    """The choice ``name`` most resembles (a typo, or the start of the name: ``chemo`` for ``chemotherapy``)."""
+    options = [str(c) for c in choices]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    started = sorted((c for c in options if len(name) >= 3 and c.startswith(name.lower())), key=len)
+    return started[0] if started else None
+
+
+def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
+    """For an unknown field, the allowed field it resembles, else the allowed fields of its block."""
+    allowed = [f for f in block_fields(model, e["loc"][:-1]) if f != "kind"]
+    if not allowed:
+        return ""
+    guess = _close(str(e["loc"][-1]), allowed)
+    if guess is not None:
+        return f"; did you mean {guess!r}?"
+    listed = ", ".join(allowed[:MAX_FIELDS_LISTED]) + (", ..." if len(allowed) > MAX_FIELDS_LISTED else "")
+    return f"; allowed here: {listed}"
+
+
+def _kind_line(e: Any, where: str) -> str:
+    """An unknown ``kind`` tag: the kinds allowed and the one it resembles."""
+    ctx = e.get("ctx", {})
+    field = str(ctx.get("discriminator", "kind")).strip("'\"")
+    tag = str(ctx.get("tag", ""))
+    expected = [t.strip(" '\"") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
+    guess = _close(tag, expected)
+    hint = f"; did you mean {guess!r}?" if guess is not None else ""
+    return (f"{where + '.' if where else ''}{field}: {quoted(tag, 40)} is not a kind hemasim knows (it does not "
+            f"match any of the expected tags: {', '.join(expected)}){hint}")
+
+
+def drug_set_hint(line: str) -> str:
+    """For an unknown drug set, the shipped sets of the drug it names (``docetaxel``) or the set it resembles."""
+    from hemasim.pharmacology.drug_sets import available_drug_sets
+
+    match = _UNKNOWN_DRUG_SET.search(line)
+    if match is None:
+        return ""
+    name, shipped = match.group(1), available_drug_sets()
+    of_drug = [s for s in shipped if s.startswith(name + "_")]
+    if of_drug:
+        return f"; the sets of {name}: {', '.join(of_drug)}"
+    guess = _close(name, shipped)
+    return f"; did you mean {guess!r}?" if guess is not None else ""
+
+
+def complete(lines: list[str], err: ValidationError, model: type[BaseModel]) -> list[str]:
+    """``lines`` (one a problem, from ``validation_problems``) with each hint this module knows added to the line
+    of its error."""
+    out = [line + drug_set_hint(line) for line in lines]
+    for e in err.errors(include_url=False):
+        where = printed_location(e["loc"], model)
+        prefix = f"{where or 'top level'}: "
+        for i, line in enumerate(out):
+            if not line.startswith(prefix):
+                continue
+            if e["type"] == "extra_forbidden" and "did you mean" not in line:
+                out[i] = line + _unknown_field_hint(e, model)
+            elif e["type"] == "union_tag_invalid" and "does not match" in line:
+                out[i] = _kind_line(e, where)
+            elif e["type"] == "list_type" and list(e["loc"]) in (["interventions"], ["arms"]):
+                out[i] = line + "; write each item on a line of its own starting with '- ' (examples/*.yaml)"
+            elif e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
+                out[i] = line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
+            elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
+                  and _NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
+                out[i] = line + "; write the number alone: the unit is the one in the field's name"
+            else:
+                continue
+            break
+    return out

@@ -1,0 +1,84 @@
+"""The command line as a new user first meets it: where to start, the drug list at 80 columns, option errors
+named by their option (the first-hour review)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hemasim.cli.app import app
+from tests.conftest import EXAMPLES, ROOT, invoke_hemasim
+
+pytestmark = pytest.mark.cli
+
+
+def _at_80(*args: str) -> str:
+    res = CliRunner().invoke(app, list(args), env={"COLUMNS": "80"}, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+def test_the_top_level_help_says_where_to_start_and_the_start_exists():
+    text = " ".join(_at_80("--help").split())
+    start = re.search(r"Start with: hemasim run (\S+) --out (\S+), then open (\S+) \(key results", text)
+    assert start is not None, text
+    scenario, out, report = start.groups()
+    assert (ROOT / scenario).is_file() and report == f"{out}/report.html"
+    assert "docs/getting_started.md" in text and (ROOT / "docs" / "getting_started.md").is_file()
+
+
+def test_the_drug_list_says_in_a_few_words_what_each_set_models():
+    text = _at_80("drugs")
+    assert "what it models" in text
+    assert re.search(r"docetaxel_kloft2006\s+│ Docetaxel neutropenia", text)
+    assert re.search(r"carboplatin_zandvliet2008\s+│ Carboplatin PK only", text)
+    assert "start_day + " in text  # a conditioning block's graft day, counted as a scenario counts
+
+
+def test_one_drug_set_prints_its_description_then_each_value_with_its_source():
+    lines = _at_80("drugs", "docetaxel_kloft2006").splitlines()
+    assert lines[0].startswith("docetaxel_kloft2006 (docetaxel; routes: iv_infusion")
+    assert lines[1].startswith("Docetaxel neutropenia: ")
+    at = lines.index("  effects.0.slope_L_per_umol = 15.6")
+    assert lines[at + 1].strip().startswith("Kloft2006, docetaxel ANC model")
+    assert all(len(line.rstrip()) <= 80 for line in lines)
+
+
+def test_a_bad_sensitivity_option_is_named_as_the_option(tmp_path: Path):
+    res = invoke_hemasim("sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(tmp_path / "s"),
+                         "--parameters", "hsc_count", "--method", "sobel")
+    assert res.exit_code == 2
+    assert res.stderr.strip() == "hemasim: error: --method: Input should be 'morris', 'sobol' or 'local' (got 'sobel')"
+    res = invoke_hemasim("sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(tmp_path / "s"),
+                         "--parameters", "hsc_count", "--low", "3", "--high", "2")
+    assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --parameters/--low/--high: ")
+    assert not (tmp_path / "s").exists()
+
+
+def test_the_validate_counts_per_class_count_near_edge_passes_within_their_status():
+    from hemasim.cli.validate import class_counts_line
+    from hemasim.validation import CheckResult, TargetResult, ValidationReport
+
+    def target(tid: str, cls: str, status: str, edge: bool = False) -> TargetResult:
+        check = CheckResult("r", "reference_male", (0.0, 1.0), 0.5, "fail" if status == "fail" else "pass",
+                            near_edge=edge)
+        return TargetResult(tid, "g", "q", "p", "rule", "src", status, [check], target_class=cls)
+
+    report = ValidationReport([target("P1", "prediction", "pass", edge=True), target("P2", "prediction", "pass"),
+                               target("P3", "prediction", "partial", edge=True), target("P4", "prediction", "fail"),
+                               target("S1", "consistency", "pass")])
+    assert class_counts_line(report) == ("prediction: 2 pass (1 near an edge), 1 partly covered (1 near an edge), "
+                                         "1 fail | consistency: 1 pass")
+
+
+def test_a_cohort_scenario_given_to_run_says_that_one_patient_is_simulated(tmp_path: Path):
+    res = invoke_hemasim("run", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--out", str(tmp_path / "o"),
+                         "--no-report")
+    assert res.exit_code == 0
+    note, wrote = res.stderr.strip().splitlines()
+    assert note.endswith("the population block is read by `hemasim cohort`; `hemasim run` simulates the scenario's "
+                         "patient alone")
+    assert wrote.startswith("wrote 3 files")

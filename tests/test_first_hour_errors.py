@@ -1,0 +1,107 @@
+"""A new user's first mistakes in a scenario file: each gives a line naming the field and what is allowed (the
+field meant, the fields allowed there, the kinds allowed, the number without its unit), exits 2 and writes no
+output folder (the first-hour review)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hemasim.scenario import ScenarioError, parse_scenario
+from tests.conftest import EXAMPLES, invoke_hemasim
+
+DOCETAXEL = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+
+
+def _problems(change: dict[str, object], intervention: dict[str, object] | None = None) -> list[str]:
+    data = {**DOCETAXEL, **change}
+    if intervention is not None:
+        data["interventions"] = [{**DOCETAXEL["interventions"][0], **intervention}]
+    data = {k: v for k, v in data.items() if v is not None}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    return str(err.value).splitlines()
+
+
+def test_a_misspelt_field_of_an_intervention_names_the_field_meant():
+    chemo = {**DOCETAXEL["interventions"][0], "infusion_hrs": 1}
+    del chemo["infusion_hours"]
+    assert _problems({"interventions": [chemo]}) == [
+        "s.yaml: interventions.0.infusion_hrs: unknown field (check the spelling; see docs/scenarios.md for the "
+        "allowed fields); did you mean 'infusion_hours'?"]
+
+
+def test_a_field_like_none_allowed_lists_the_fields_allowed_in_its_block():
+    chemo = {**DOCETAXEL["interventions"][0], "schedule": {"every_days": 21, "cycles": 4, "repeat": 2}}
+    assert _problems({"interventions": [chemo]}) == [
+        "s.yaml: interventions.0.schedule.repeat: unknown field (check the spelling; see docs/scenarios.md for the "
+        "allowed fields); allowed here: days, start_day, every_days, cycles, days_in_cycle"]
+    (line,) = _problems({"colour": "red"})
+    assert line.startswith("s.yaml: colour: unknown field") and "allowed here: name, description, patient" in line
+
+
+def test_drug_instead_of_drug_set_points_to_drug_set():
+    chemo = {k: v for k, v in DOCETAXEL["interventions"][0].items() if k != "drug_set"}
+    lines = _problems({"interventions": [{**chemo, "drug": "docetaxel"}]})
+    assert "s.yaml: interventions.0.drug_set: required field is missing" in lines
+    assert any(line.startswith("s.yaml: interventions.0.drug: unknown field") and
+               line.endswith("did you mean 'drug_set'?") for line in lines)
+
+
+def test_an_unknown_intervention_kind_lists_the_kinds_and_the_one_meant():
+    (line,) = _problems({}, {"kind": "chemo"})
+    assert line.startswith("s.yaml: interventions.0.kind: 'chemo' is not a kind hemasim knows")
+    assert "transplant" in line and "gcsf" in line
+    assert line.endswith("did you mean 'chemotherapy'?")
+
+
+def test_a_unit_typed_after_a_number_is_explained():
+    (line,) = _problems({"patient": {**DOCETAXEL["patient"], "weight_kg": "70kg"}})
+    assert line.startswith("s.yaml: patient.weight_kg: Input should be a valid number")
+    assert line.endswith("write the number alone: the unit is the one in the field's name")
+    (line,) = _problems({}, {"schedule": {"every_days": "21 days", "cycles": 4}})
+    assert "interventions.0.schedule.every_days" in line and "the unit is the one in the field's name" in line
+    (line,) = _problems({"patient": {**DOCETAXEL["patient"], "weight_kg": "heavy"}})
+    assert "the unit is" not in line  # no number at all: no unit to blame
+
+
+def test_an_unknown_drug_name_lists_the_shipped_sets_and_the_ones_meant():
+    (line,) = _problems({}, {"drug_set": "docetaxol_kloft2006"})
+    assert "unknown drug set 'docetaxol_kloft2006'" in line and line.endswith("did you mean 'docetaxel_kloft2006'?")
+    (line,) = _problems({}, {"drug_set": "docetaxel"})  # the drug, not a set
+    assert line.endswith("; the sets of docetaxel: docetaxel_friberg2002, docetaxel_kloft2006")
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    ({"dose_mg_per_m2": -100}, "interventions.0.dose_mg_per_m2: Input should be greater than 0 (allowed: > 0"),
+    ({"kind": "chemo"}, "did you mean 'chemotherapy'?"),
+])
+def test_the_command_line_refuses_with_exit_2_and_writes_nothing(tmp_path: Path, edit, expected):
+    bad = {**DOCETAXEL, "interventions": [{**DOCETAXEL["interventions"][0], **edit}]}
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(yaml.safe_dump(bad))
+    out = tmp_path / "out"
+    res = invoke_hemasim("run", str(scenario), "--out", str(out))
+    assert res.exit_code == 2
+    (line,) = res.stderr.splitlines()
+    assert line.startswith(f"hemasim: error: {scenario}: ") and expected in line
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+def test_a_missing_scenario_file_is_one_line_and_exit_2(tmp_path: Path):
+    res = invoke_hemasim("run", str(tmp_path / "nothere.yaml"), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert res.stderr.strip() == f"hemasim: error: {tmp_path / 'nothere.yaml'}: cannot read the scenario (No such " \
+                                 "file or directory)"
+    assert not (tmp_path / "out").exists()
+
+
+def test_interventions_not_written_as_a_list_of_mappings_say_how_to_write_them():
+    (line,) = _problems({"interventions": {"kind": "blood_donation", "day": 1, "volume_mL": 500}})
+    assert line.startswith("s.yaml: interventions: Input should be a valid list")
+    assert line.endswith("write each item on a line of its own starting with '- ' (examples/*.yaml)")
+    (line,) = _problems({"interventions": ["chemotherapy"]})
+    assert line.startswith("s.yaml: interventions.0: ") and "(got 'chemotherapy')" in line
+    assert line.endswith("write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}")

@@ -1,0 +1,101 @@
+"""What a new user meets in a report: the key figures at the top, parameter statuses as written, no Python
+text (the first-hour review)."""
+
+from __future__ import annotations
+
+from hemasim.endpoints import EndpointValue
+from hemasim.report.html import parameter_status, plain, render_cohort_report
+from hemasim.report.key_results import (
+    chemotherapy_cycle_days,
+    cohort_key_results_html,
+    cycle_nadirs,
+    key_results_html,
+)
+
+
+def _endpoint(name: str, value: float | None, unit: str, note: str | None = None) -> EndpointValue:
+    return EndpointValue(name, value, unit, f"definition of {name}", note)
+
+
+CHEMO = [_endpoint("lymphocytes_nadir", 1.9, "1e9/L"), _endpoint("anc_nadir", 0.374, "1e9/L"),
+         _endpoint("anc_nadir_day", 8.5, "day"), _endpoint("days_anc_below_0p5", 5.75, "day"),
+         _endpoint("neutrophil_engraftment_day", 12.0, "day after graft"),
+         _endpoint("primary_graft_failure", 0.0, "flag"),
+         _endpoint("platelet_engraftment_day", None, "day after graft", "did not fall")]
+
+
+def test_key_results_read_as_a_clinician_writes_them():
+    html = key_results_html({"": CHEMO})
+    assert "<h2>Key results</h2>" in html
+    assert "0.374 ×10⁹/L on day 8.5" in html  # the nadir with its day, in the clinical unit
+    assert "5.75 days" in html and "day 12 after graft" in html
+    assert ">no<" in html  # a flag as a word, not 0
+    assert "did not fall" in html  # why there is no value
+    assert "lymphocytes_nadir" not in html  # only the key endpoints; the rest is linked
+    assert 'href="#endpoints"' in html and "all 7 endpoints" in html
+    assert html.index("ANC nadir") < html.index("grade 4 neutropenia") < html.index("Neutrophil engraftment")
+
+
+def test_key_results_compare_arms_side_by_side_and_name_a_kinds_headline():
+    arms = {"age_25": [_endpoint("anc_nadir", 4.75, "1e9/L"), _endpoint("influenza_responder", 1.0, "flag"),
+                       _endpoint("influenza_relative_response", 1.02, "1")],
+            "age_80": [_endpoint("anc_nadir", 4.75, "1e9/L"), _endpoint("influenza_responder", 0.0, "flag")]}
+    html = key_results_html(arms)
+    assert "<th>age_25</th><th>age_80</th>" in html
+    assert "influenza: responder" in html and ">yes<" in html and ">no<" in html
+    assert "1.02<" in html  # a ratio without the unit "1"
+    assert "&ndash;" in html  # an endpoint one arm does not have
+
+
+def test_one_day_is_singular():
+    assert "1 day<" in key_results_html({"": [_endpoint("days_anc_below_0p5", 1.0, "day")]})
+
+
+def test_no_key_results_section_without_key_endpoints():
+    assert key_results_html({"": [_endpoint("cd4_final", 800.0, "cells/uL")]}) == ""
+
+
+def test_the_cohort_key_results_give_the_share_of_patients_with_grade_4():
+    rows = [{"endpoint": "days_anc_below_0p5", "median": 2.0, "p05": 0.0, "p95": 8.8, "fraction_reaching": 0.66,
+             "unit": "day", "definition": "d", "n": 50},
+            {"endpoint": "neutrophil_engraftment_day", "median": 12.0, "p05": 10.0, "p95": 15.0,
+             "fraction_reaching": 0.9, "unit": "day after graft", "definition": "d", "n": 50},
+            {"endpoint": "primary_graft_failure", "median": 0.0, "p05": 0.0, "p95": 1.0, "fraction_reaching": 0.1,
+             "unit": "flag", "definition": "d", "n": 50}]
+    html = cohort_key_results_html(rows)
+    assert "66% of patients; median 2 days (5-95%: 0-8.8)" in html
+    assert "median day 12 after graft (5-95%: 10-15); reached by 90% of patients" in html
+    assert "10% of patients" in html
+    report = render_cohort_report({"n_patients": 50, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
+    assert report.index("Key results") < report.index("Bands over time") < report.index('id="endpoints"')
+
+
+def test_a_fitted_parameter_is_not_called_cited():
+    assert parameter_status("fitted to kloft2006.csv (problem p; objective 61.9)") == "fitted"
+    assert parameter_status("Kloft2006, table 2") == "cited"
+
+
+def test_a_yes_no_field_reads_as_a_word_not_python():
+    assert plain({"variability": True, "drug_variability": False}) == "variability: yes, drug variability: no"
+
+
+def test_a_run_of_several_cycles_shows_the_anc_nadir_of_each_cycle():
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import parse_scenario
+
+    chemo = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100, "route": "iv_infusion",
+             "infusion_hours": 1, "schedule": {"days": [0, 14]}}
+    gcsf = {"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": 5, "route": "subcutaneous",
+            "schedule": {"days": [2]}}
+    result = run_scenario(parse_scenario({
+        "name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+        "duration_days": 28, "aging": False, "output": {"every_days": 0.25}, "interventions": [chemo, gcsf]}))
+    assert chemotherapy_cycle_days(result) == [0.0, 14.0]  # G-CSF days are not cycles
+    nadirs = cycle_nadirs(result)
+    anc, days = result.observable("anc_1e9_per_L"), result.times
+    first = (days < 14)
+    assert nadirs[0] == (anc[first].min(), days[first][anc[first].argmin()])
+    assert nadirs[1][0] == anc[~first].min() and 0 < nadirs[1][1] < 14  # counted from the cycle's first dose
+    html = key_results_html({"": evaluate_endpoints(result)}, {"": result})
+    assert f"1: {nadirs[0][0]:.3g} (day {nadirs[0][1]:g}) · 2: {nadirs[1][0]:.3g}" in html
