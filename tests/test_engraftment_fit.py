@@ -125,11 +125,9 @@ def test_the_fit_uses_only_calibration_data_and_predicts_whole_days():
 def test_the_objective_predicts_the_endpoint_day_to_within_a_day():
     objective = EngraftmentObjective(engraftment_problem(), CALIBRATION_DATA)
     predicted = objective.predict(objective.nominal[None])[0]
-    # the 7.5e6/kg graft: since hsc_max_self_renewal_probability 0.84 (branch amax) the 15e6/kg graft's platelets
-    # bottom out at 20e9/L itself, on the edge (docs/engraftment_fit.md), and its endpoint reads "did not fall"
-    i = next(j for j, d in enumerate(CALIBRATION_DATA) if d.id == "gunn_std_plt20")
+    i = next(j for j, d in enumerate(CALIBRATION_DATA) if d.id == "gunn_hd_plt20")
     ends = {e.name: e.value for e in evaluate_endpoints(run_scenario(scenario(
-        COND, graft(7.5e6, donor="autologous"), days=90)))}
+        COND, graft(15e6, donor="autologous"), days=90)))}
     assert abs(predicted[i] - ends["platelet_engraftment_day"]) <= 1.0
 
 

@@ -52,7 +52,7 @@ STILL_MOVING = {
     "st_hspc_max_proliferation_fold": "no published feedback of a short-term stage; calibration data flat in it",
     "st_hspc_baseline_self_renewal_ratio": "Zheng 2021's ST stage amplifies 1000-fold, ours 2; data flat in it",
     "lymphocyte_reference_age_years": "the mean age of the Chng 2004 cohort was not in the stored material",
-    "hsc_max_division_fold": "11% (95% CI 8-14%) over its sourced range 3.8-10: the models' own spread",
+    "hsc_max_division_fold": "10% (95% CI 8-13%) over its sourced range 3.8-10, at the cut: the models' own spread",
 }
 
 
