@@ -62,7 +62,10 @@ PARAMETERS = [
                   "differentiation from the quiescent pool instead of a self-renewal probability): the shipped "
                   "value lies above that range. Moving it to 0.84 moves 35 validation targets (none changes "
                   "status) and the engraftment fit's datum gunn_hd_plt20 (platelets after 15e6 CD34+/kg no longer "
-                  "fall below 20e9/L), so it waits on a re-fit of the engraftment parameters (docs/sensitivity.md). "
+                  "fall below 20e9/L). The engraftment fit re-run at 0.84 (branch amax, docs/engraftment_fit.md) lands beyond "
+                  "that edge with the lodging delay on its bound, so by the fit's rule it is not shipped, and at "
+                  "0.84 the datum is met only by a count that stops at the threshold: 0.95 kept, the tension between "
+                  "the HSC models' range and the high-dose platelet data recorded (docs/sensitivity.md). "
                   "The joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.8-1 and lose an "
                   "engraftment datum below about 0.75 (docs/joint_fit.md): not identified"),
           bounds=(0.5, 1.0), plausible_range=PlausibleRange(0.82, 0.89, HSC_SELF_RENEWAL_RANGE)),
