@@ -85,6 +85,7 @@ $(SIDE_WARM_STAMP): $(STAMP)
 demo: $(BASE_STAMP)
 	$(BIN)/hemasim run examples/healthy_adult.yaml --out $(OUT)
 	@echo "report: $(abspath $(OUT))/report.html"
+	@echo "next: .venv/bin/hemasim --help, docs/getting_started.md"
 
 # the suite in $(TEST_WORKERS) pytest-xdist processes; tests/conftest.py puts the files of the longest tests (the
 # documentation build, the validation hold tests) at the head of each process's share, and worksteal hands a process
