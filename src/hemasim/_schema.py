@@ -21,7 +21,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any, Literal
 
@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_PROBLEMS", "StrictData", "location_part", "validation_problems"]
+__all__ = ["MAX_PROBLEMS", "StrictData", "annotation_at", "field_location", "location_part", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
@@ -116,7 +116,8 @@ def location_part(part: object) -> str:
     return text if re.fullmatch(r"[A-Za-z0-9_+-]{1,60}", text) else quoted(text, 40)
 
 
-def _location(loc: tuple[int | str, ...], drop: set[str]) -> str:
+def field_location(loc: Sequence[int | str], drop: set[str]) -> str:
+    """A location as the problem lines print it: ``drop`` (the tags of tagged unions) left out."""
     return ".".join(location_part(p) for p in loc if not (isinstance(p, str) and p in drop))
 
 
@@ -137,8 +138,9 @@ def _member(union: Any, part: int | str) -> Any:
     return members[0] if len(members) == 1 else None
 
 
-def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
-    """The pydantic FieldInfo at ``loc`` inside ``model`` (None where the path cannot be followed)."""
+def annotation_at(model: type[BaseModel], loc: Sequence[int | str]) -> tuple[Any, Any]:
+    """The annotation at ``loc`` inside ``model`` and the pydantic FieldInfo that declared it (None for a list
+    item or a tagged union's member); (None, None) where the path cannot be followed."""
     current: Any = model
     info = None
     for part in loc:
@@ -153,8 +155,13 @@ def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
         elif typing.get_origin(current) in (list, tuple, dict) and typing.get_args(current):
             current, info = typing.get_args(current)[-1], None
         else:
-            return None
-    return info
+            return None, None
+    return current, info
+
+
+def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
+    """The pydantic FieldInfo at ``loc`` inside ``model`` (None where the path cannot be followed)."""
+    return annotation_at(model, loc)[1]
 
 
 def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
@@ -176,7 +183,7 @@ _NAMES_ITS_FIELD = re.compile(r"[A-Za-z_][\w.]*:(\s|$)")
 
 def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] | None = None) -> str:
     """One problem of a ValidationError as ``field: what is wrong (allowed: ...) (got ...)``."""
-    loc = _location(e["loc"], drop)
+    loc = field_location(e["loc"], drop)
     kind, msg = e["type"], e["msg"]
     if kind in _BOUND_ERRORS and isinstance(e.get("ctx", {}).get(_BOUND_ERRORS[kind]), int | float):
         bound = _BOUND_ERRORS[kind]  # the bound as %g (pydantic writes 1e-12 as 0.000000000001)

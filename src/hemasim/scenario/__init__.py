@@ -304,7 +304,8 @@ UNKNOWN_FIELD = "unknown field (check the spelling; see docs/scenarios.md for th
 
 def _problems(err: ValidationError) -> list[str]:
     # the hints of a new user's first mistakes (the fields allowed, the kind meant, a unit after a number)
-    return complete(validation_problems(err, _union_tags(), UNKNOWN_FIELD, Scenario), err, Scenario)
+    tags = _union_tags()
+    return complete(validation_problems(err, tags, UNKNOWN_FIELD, Scenario), err, Scenario, tags)
 
 
 def _union_tags() -> set[str]:

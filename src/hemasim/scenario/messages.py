@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from hemasim._schema import location_part
+from hemasim._schema import _unwrap, annotation_at, field_location
 from hemasim._yaml_limits import quoted
 
 #: fields listed after "allowed here:" at most (a longer list is cut, with a pointer to the docs)
@@ -28,62 +28,20 @@ _UNKNOWN_DRUG_SET = re.compile(r"unknown drug set '([a-z0-9_]{1,60})'")
 _NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
 
 
-def _unwrap(annotation: Any) -> Any:
-    while typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
-    return annotation
-
-
 def _members(annotation: Any) -> list[Any]:
     """The members of a union other than None (the annotation itself when it is no union)."""
+    annotation = _unwrap(annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         return [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
     return [annotation]
 
 
-def _tags(model: Any) -> tuple[Any, ...]:
-    field = getattr(model, "model_fields", {}).get("kind")
-    return typing.get_args(field.annotation) if field is not None else ()
-
-
-def _step(current: Any, part: int | str) -> tuple[Any, bool]:
-    """Where ``part`` of an error location leads from ``current``, and whether ``part`` was a union's tag."""
-    members = _members(_unwrap(current))
-    tagged = [m for m in members if part in _tags(m)]
-    if tagged:
-        return tagged[0], True
-    if len(members) != 1:
-        return None, False
-    block = members[0]
-    if isinstance(block, type) and issubclass(block, BaseModel):
-        info = block.model_fields.get(str(part))
-        return (info.annotation if info is not None else None), False
-    if typing.get_origin(block) in (list, tuple, dict) and typing.get_args(block):
-        return typing.get_args(block)[-1], False
-    return None, False
-
-
 def block_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
     """The field names allowed in the block at ``loc`` (a pydantic error location) inside ``model``; empty where
     the location cannot be followed."""
-    current: Any = model
-    for part in loc:
-        current, _ = _step(current, part)
-        if current is None:
-            return []
-    members = [m for m in _members(_unwrap(current)) if isinstance(m, type) and issubclass(m, BaseModel)]
+    current, _ = annotation_at(model, loc)
+    members = [m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
     return list(members[0].model_fields) if len(members) == 1 else []
-
-
-def printed_location(loc: Sequence[int | str], model: type[BaseModel]) -> str:
-    """A location as the error lines print it: the union tags that pydantic inserts left out."""
-    current: Any = model
-    parts = []
-    for part in loc:
-        current, was_tag = _step(current, part) if current is not None else (None, False)
-        if not was_tag:
-            parts.append(location_part(part))
-    return ".".join(parts)
 
 
 def _close(name: str, choices: Iterable[str]) -> str | None:
@@ -135,12 +93,12 @@ def drug_set_hint(line: str) -> str:
     return f"; did you mean {guess!r}?" if guess is not None else ""
 
 
-def complete(lines: list[str], err: ValidationError, model: type[BaseModel]) -> list[str]:
-    """``lines`` (one a problem, from ``validation_problems``) with each hint this module knows added to the line
-    of its error."""
+def complete(lines: list[str], err: ValidationError, model: type[BaseModel], drop: set[str]) -> list[str]:
+    """``lines`` (one a problem, from ``validation_problems`` with the same ``drop``: the tags of tagged unions)
+    with each hint this module knows added to the line of its error."""
     out = [line + drug_set_hint(line) for line in lines]
     for e in err.errors(include_url=False):
-        where = printed_location(e["loc"], model)
+        where = field_location(e["loc"], drop)
         prefix = f"{where or 'top level'}: "
         for i, line in enumerate(out):
             if not line.startswith(prefix):
