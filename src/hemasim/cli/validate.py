@@ -86,8 +86,10 @@ def class_counts_line(report: ValidationReport) -> str:
     e.g. ``prediction: 41 pass (6 near an edge), 1 partly covered (1 near an edge), 42 fail | ...``."""
     from collections import Counter
 
+    from hemasim.validation import TARGET_CLASSES
+
     parts = []
-    for cls in report.class_counts():  # the card's order of classes
+    for cls in TARGET_CLASSES:  # the card's order of classes
         targets = [t for t in report.targets if t.target_class == cls]
         if not targets:
             continue
