@@ -13,7 +13,6 @@ about ten minutes on one core).
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from scipy.integrate import solve_ivp
 
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, body_surface_area_m2
+from hemasim.io import write_json_report
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
 from hemasim.simulation import Simulation
 from hemasim.validation.chemotherapy_schedules import cohort_covariates
@@ -389,7 +389,7 @@ def main() -> None:
     for name, nab in NAB_COURSES.items():
         out["chen_chain_cohorts"][name] = chen_chain_cohort(nab)
         print(name, out["chen_chain_cohorts"][name], flush=True)
-    (IMAGES / "chemo_schedule_diagnosis.json").write_text(json.dumps(out, indent=1))
+    write_json_report(out, IMAGES / "chemo_schedule_diagnosis.json", echo=False)
 
 
 if __name__ == "__main__":

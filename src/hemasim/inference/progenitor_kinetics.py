@@ -20,10 +20,11 @@ Run: ``python -m hemasim.inference.progenitor_kinetics [--quick] [--out FILE]``.
 from __future__ import annotations
 
 import argparse
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from hemasim.io import write_json_report
 
 __all__ = ["MPP_GRID", "RATIO_GRID", "TAXANE_SPECS", "main", "profile_point", "profile_progenitor_kinetics"]
 
@@ -67,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     grids = ((0.4, 0.6), (5.0, 20.0)) if args.quick else (RATIO_GRID, MPP_GRID)
     result = profile_progenitor_kinetics(*grids)
-    Path(args.out).write_text(json.dumps(result, indent=1))
+    write_json_report(result, Path(args.out), echo=False)
     for key in ("ratio_profile", "mpp_profile"):
         for point in result[key]:
             slopes = {n: round(point[n]["slope"], 3) for n in TAXANE_SPECS}
