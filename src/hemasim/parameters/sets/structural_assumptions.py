@@ -27,8 +27,8 @@ HSC_FEEDBACK_HILL_RANGE = (
 #: HSC pool counts the cycling cells too (Catlin 2011's division rate is per HSC), so its division rate per cell is
 #: beta exp(-gammaS tauS) / (1 + beta c), c = (1 - exp(-gammaS tauS)) / gammaS the mean days a cell entering the
 #: cycle spends in it; the fold is that rate at Q -> 0 (beta = k0) over the rate at Qss. The net HSC gain per
-#: completed division at Q -> 0 is 2 a_max - 1 = (2 (A - 1) / A)(1 - beta(Qss) / k0). Computed here from the
-#: published (k0, Qss, theta2, s2, gammaS, tauS).
+#: completed division at Q -> 0 is 2 a_max - 1 = (2 (A - 1) / A)(1 - beta(Qss) / k0). The ranges below are these
+#: formulas evaluated (by hand, not in code) at the published (k0, Qss, theta2, s2, gammaS, tauS).
 MACKEY_MODELS = ("Colijn & Mackey 2005 J Theor Biol 237:117 (colijnPars05a.R: k0 3/day, Qss 1.1, theta2 0.5, "
                  "s 4, gammaS 0.1/day, tauS 2.8 d), Zhuge, Lei & Mackey 2012 J Theor Biol 293:111 Table 1 "
                  "(zhugePars.R: 8, 1.1, 0.3, 4, 0.07, 2.8), Brooks et al. 2012 J Theor Biol 315:97 (brooksPars in "
@@ -65,7 +65,7 @@ PARAMETERS = [
                   "fall below 20e9/L). The engraftment fit re-run at 0.84 (branch amax, docs/engraftment_fit.md) lands beyond "
                   "that edge with the lodging delay on its bound, so by the fit's rule it is not shipped, and at "
                   "0.84 the datum is met only by a count that stops at the threshold: 0.95 kept, the tension between "
-                  "the HSC models' range and the high-dose platelet data recorded (docs/sensitivity.md). "
+                  "the HSC models' range and the high-dose platelet data recorded (docs/engraftment_fit.md). "
                   "The joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.8-1 and lose an "
                   "engraftment datum below about 0.75 (docs/joint_fit.md): not identified"),
           bounds=(0.5, 1.0), plausible_range=PlausibleRange(0.82, 0.89, HSC_SELF_RENEWAL_RANGE)),
