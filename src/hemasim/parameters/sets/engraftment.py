@@ -87,13 +87,24 @@ PARAMETERS = [
           "proliferation/exit ratio of short-term repopulating cells at rest (amplification 1/(1-r) = 2)",
           Assumed(ENGRAFTMENT, "as the committed progenitor pools; Zheng 2021's ST stage amplifies 1000-fold (aST), "
                   "not ours; the joint fit's calibration data (T2, T10, T11, C9) are flat in it over 0.05-0.9 "
-                  "(docs/joint_fit.md): not identified"), bounds=(0.0, 0.95)),
+                  "(docs/joint_fit.md): not identified. Searched again (branch screen3): Zheng 2021's ST stage (as "
+                  "encoded in github yuezheli/haematopoiesis SickleCell/mrgsolve/fullmodel.cpp) is a transit stage, "
+                  "a first sub-stage dividing at (aST/2 - 1)/tau1 per day and leaving at aST/(2 tau1), then one "
+                  "division and exit, with no self-renewing pool, so aST = 1000 is not our 1/(1 - r); Busch 2015 "
+                  "(Nature 518:542, abstract, pages corpus) finds nearly complete self-renewal of short-term stem "
+                  "cells - in this law a ratio near 1 - but in unperturbed mice and with no number; Scholz 2012's "
+                  "human G-CSF model (myelo inst/doc/scholzPars.R) has no short-term stage"), bounds=(0.0, 0.95)),
     param("st_hspc_max_proliferation_fold", 8.0, "1",
           "largest fold increase of short-term repopulating cell proliferation when their pool is empty",
           Assumed(ENGRAFTMENT, "at r = 0.5 and a 20-day residence an emptied pool regrows at up to 15%/day, so "
                   "counts recover within about two months of engraftment, as clinically (with 4: ANC 2.2e9/L "
                   "and Hb 7.7 g/dL at their lows after an allogeneic PBSC graft, against 3.1 and 9.1); the joint "
-                  "fit's calibration data (T2, T10, T11, C9) are flat in it over 1-12 (docs/joint_fit.md)"),
+                  "fit's calibration data (T2, T10, T11, C9) are flat in it over 1-12 (docs/joint_fit.md). "
+                  "Searched again (branch screen3): the one human model found with a regulated stem-type "
+                  "proliferation, Scholz 2012 (Theor Biol Med Model 9:32; myelo inst/doc/scholzPars.R: proliferative "
+                  "fraction 0.15 at rest, 1 at most, 6.7-fold), has a single stem pool feeding CFU-GM: it maps onto "
+                  "the HSC pool (hsc_max_division_fold), not onto this stage; Zheng 2021's short-term stage "
+                  "amplifies at fixed rates; Busch 2015 is mouse and unperturbed"),
           bounds=(1.0, 20.0)),
     param("cord_blood_cd34_potency_fold", 12.0, "1",
           "repopulating content of a cord-blood CD34+ cell relative to an adult (marrow or mobilised) CD34+ cell",

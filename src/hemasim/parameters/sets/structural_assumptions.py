@@ -76,8 +76,15 @@ PARAMETERS = [
                   "Craig 2016's human model, mapped onto this law, gives 10.0 (its quiescent cells enter the cycle "
                   "186 times faster at an empty niche, but a cycle lasts 2.8 days, so the whole pool divides 10 "
                   "times faster; the computation beside MACKEY_MODELS in this file); published human models of the "
-                  "Mackey group give 3.8-10 (plausible_range), in another law, so the value stays assumed. The "
-                  "joint fit's calibration data (T2, T10, T11, C9) are flat in it over 1-22 (docs/joint_fit.md)"),
+                  "Mackey group give 3.8-10 (plausible_range), in another law, so the value stays assumed. Not "
+                  "Derived from Craig 2016 (branch screen3): by the same computation those models' HSCs divide every "
+                  "14-34 days at rest (Craig 2016: 34 d) against Catlin 2011's 280 days here, so their resting state "
+                  "is not ours and the fold carries over only as a ratio; carried over as their empty-niche rate "
+                  "(0.27-0.31/day) it would be 76-86; and the companion law is not Craig's (empty-niche self-renewal "
+                  "0.95 here, 0.837 there). Scholz 2012's human G-CSF model (Theor Biol Med Model 9:32; myelo "
+                  "inst/doc/scholzPars.R) raises its stem compartment's proliferative fraction from 0.15 at rest to 1: "
+                  "6.7-fold, inside the range (values marked WL there, taken over, not fitted). The joint fit's "
+                  "calibration data (T2, T10, T11, C9) are flat in it over 1-22 (docs/joint_fit.md)"),
           bounds=(1.0, 100.0), plausible_range=PlausibleRange(3.8, 10.0, HSC_DIVISION_FOLD_RANGE)),
     param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
           Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); "
@@ -91,7 +98,12 @@ PARAMETERS = [
                   "against the graft content and runs to the 60-day bound: not identified; profiled on the taxane "
                   "calibration courses (Kloft 2006 docetaxel, Chen 2014 nab-paclitaxel q3w and weekly; "
                   "docs/chemotherapy_full_model.md, Dose and schedule) it also falls to the bound, bought with a "
-                  "steeper docetaxel slope: not identified"), bounds=(1.0, 60.0)),
+                  "steeper docetaxel slope: not identified. Searched again (branch screen3): Scholz 2012's human "
+                  "G-CSF model (Theor Biol Med Model 9:32; myelo inst/doc/scholzPars.R) has no MPP stage (its stem "
+                  "cells feed CFU-GM directly); Busch 2015 (Nature 518:542, mouse; abstract, pages corpus) finds "
+                  "adult haematopoiesis carried by short-term stem cells of nearly complete self-renewal and gives "
+                  "no MPP residence there. No human residence of a stage that commits by dividing was found"),
+          bounds=(1.0, 60.0)),
     param("clp_residence_days", 7.0, "day", "mean residence of common lymphoid progenitors",
           Assumed(LYMPHOID, "order of a week"), bounds=(1.0, 60.0)),
     # Committed myeloid progenitor pools: proliferation share and feedback
@@ -104,7 +116,17 @@ PARAMETERS = [
                   "Chen 2014; docs/chemotherapy_full_model.md, Dose and schedule) bound it the same way (between 0.5 "
                   "and 0.6, open below 0.3). Human marrow CFU-GM: 26-40% in S phase (Liu 1979 Scand J Haematol "
                   "22:258; Kubota 1984 Cell Prolif, abstracts), consistent with the 0.54/day division rate only "
-                  "for an S phase of 11-18 h, a duration not found"), bounds=(0.05, 0.95)),
+                  "for an S phase of 11-18 h, a duration not found. Searched for a human value of this law (branch "
+                  "screen3): Scholz 2012's human G-CSF model (Theor Biol Med Model 9:32; myelo "
+                  "inst/doc/scholzPars.R) amplifies its CFU-GM compartment 105-fold at rest and up to 206-fold under "
+                  "G-CSF, Zheng 2021 its CMPs 16-fold: transit stages of fixed amplification with no self-renewing "
+                  "pool (read as 1 - 1/A: 0.99, 0.94), another structure. Dingli, Traulsen & Pacheco 2007 (PLoS One "
+                  "2:e345) has this one (a division renews, both daughters staying, or differentiates, both "
+                  "leaving: r = (1 - eps)/eps for their differentiation probability eps), but the value of eps was "
+                  "not in the stored material (abstract and a figure legend). Between 0.25 and 0.5, inside what the "
+                  "taxane data allow, the docetaxel 100 mg/m2 nadir moves 0.496 -> 0.424e9/L (17%; "
+                  "docs/chemotherapy_full_model.md): no range the calibration data allow takes it under the "
+                  "screen's 10%"), bounds=(0.05, 0.95)),
     param("erythroid_progenitor_exit_rate_per_day", 1.0 / 7.0, "1/day",
           "exit rate of the erythroid progenitor pool (BFU-E/CFU-E)", Assumed(RECOVERY, "about a week"),
           bounds=(0.01, 10.0)),
@@ -228,7 +250,9 @@ PARAMETERS = [
           "age at which the lymphocyte reference counts apply",
           Assumed("T-cell counts at other ages", "middle of the adult range; should be the mean age of the cohort "
                   "behind the reference counts (Chng 2004; its ages were not in the stored abstract and tables, "
-                  "searched again in the pages corpus, PMC321350 and its Table 3: counts by sex, no ages). The model "
+                  "searched again in the pages corpus, PMC321350 and its Table 3: counts by sex, no ages; and on "
+                  "branch screen3: the stored PMC321350 page gives abstract and introduction only, the docs and code "
+                  "corpora hold no record of the cohort's ages). The model "
                   "takes the reference counts as those of a person of this age and scales other ages from it (child "
                   "excess and memory accrual are 1 there, naive pools follow their thymic history after it). "
                   "Targeted screen (bench/targeted_screen.py, x0.5-x2 alone, i.e. 17.5-70 y): moves T3, T4, D3, M2, "
