@@ -241,10 +241,6 @@ class FeedbackLineage:
     divisions: str | None = None  # parameter: number of amplifying precursor divisions (none if None)
     dividing_days: str | None = None  # parameter: transit through the dividing precursor stages
     maturing_tags: tuple[str, ...] = ()  # extra tags of the maturation chain only
-    # share of the lineage's mature cells held outside the circulation in fast exchange with it (the splenic
-    # platelet pool): the blood states are then the whole exchangeable pool, of which 1 - share circulates
-    # (ctx.blood_share; the count observable must read that share). 0: every mature cell circulates.
-    outside_circulation_share: Value = 0.0
 
 
 def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[Module, list[str], str]:
@@ -254,15 +250,13 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
     name of the release flow into blood.
     """
     m = Module(spec.key)
-    circulating_share = 1.0 - spec.outside_circulation_share
-    # the set point is a blood count: the exchangeable pool holding it at equilibrium is larger by 1/circulating
-    pool = spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L / circulating_share
+    pool = spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L
     r = ctx.p("progenitor_baseline_self_renewal_ratio")
     blood = m.chain(f"{spec.key}_blood", spec.blood_label, spec.blood_stages, spec.blood_lifespan_days,
                     pool / spec.blood_stages, None, "blood", *spec.tags, kind="senescence",
                     parameters=spec.blood_parameters)
     for name in blood:
-        ctx.blood_share[name] = circulating_share
+        ctx.blood_share[name] = 1.0
     m.signals.append(Signal(spec.signal, dict.fromkeys(blood, 1.0)))
     fb_params = (spec.max_fold, spec.log_slope, *spec.setpoint_parameters)
     m.feedbacks.append(homeostatic_feedback(spec.feedback, spec.signal, pool, ctx.p(spec.max_fold),
