@@ -137,3 +137,16 @@ def test_the_plateletpheresis_scenarios_take_their_yields_from_the_circulating_p
     for name in ("plateletpheresis_one_collection", "plateletpheresis_every_other_day"):
         collections = load_scenario(scenarios / f"{name}.yaml").interventions
         assert collections and all(c.kind == "cell_depletion" and c.applies_to == "circulating" for c in collections)
+
+
+def test_a_cohort_may_give_each_patient_its_own_splenic_share():
+    from hemasim.simulation import Simulation
+
+    cov = Covariates(np.array([35.0, 35.0]), np.array(["male", "male"]), np.array([70.0, 70.0]),
+                     np.array([175.0, 175.0]))
+    model = healthy_human_model(cov, aging=False,
+                                per_patient={"platelet_splenic_pool_share": np.array([0.0, SHARE])}).compile()
+    collection = CirculatingCellCollection(1.0, ("megakaryocytic",), 0.7, ("marrow",))
+    count = Simulation(model, events=[collection]).run(2.0, 1.0).observable("platelets_1e9_per_L")
+    np.testing.assert_allclose(count[:, 0], 275.0, rtol=1e-9)
+    np.testing.assert_allclose(count[:, 1] / count[:, 0], [0.7, 1.0 - 0.3 * (1.0 - SHARE)], rtol=1e-9)
