@@ -32,10 +32,18 @@ def erythroid_module(ctx: BuildContext) -> Module:
 def megakaryocyte_module(ctx: BuildContext) -> Module:
     # Platelets are counted in platelet units throughout: a megakaryocyte stage holds the platelets it
     # will shed, so no per-megakaryocyte platelet yield needs assuming.
+    # The blood states hold every platelet the marrow has released: the circulating ones and the splenic pool,
+    # which exchange within the hour (Transfusion 1985;25:215: the spleen's and the whole body's labelled platelets
+    # fell in parallel during an apheresis), as the neutrophils' blood pool holds the marginated cells. The count
+    # reads the circulating share, the TPO-like feedback the whole pool against its set point (the same ratio),
+    # and platelets age and are cleared wherever they are.
+    splenic_share = ctx.p("platelet_splenic_pool_share")
+    circulating_share = 1.0 - splenic_share
     spec = FeedbackLineage(
-        key="megakaryocyte", label="megakaryocyte (platelet equivalents)", blood_label="circulating platelets",
-        setpoint=ctx.p("platelet_setpoint_1e9_per_L"), setpoint_scale=1e9,
-        setpoint_parameters=("platelet_setpoint_1e9_per_L",),
+        key="megakaryocyte", label="megakaryocyte (platelet equivalents)",
+        blood_label="platelets, circulating and splenic pool",
+        setpoint=ctx.p("platelet_setpoint_1e9_per_L"), setpoint_scale=1e9 / circulating_share,
+        setpoint_parameters=("platelet_setpoint_1e9_per_L", "platelet_splenic_pool_share"),
         blood_lifespan_days=ctx.p("platelet_lifespan_days"), blood_stages=int(ctx.p("platelet_age_stages")),
         blood_parameters=("platelet_lifespan_days", "platelet_age_stages"),
         max_fold="megakaryocyte_production_max_fold", log_slope="megakaryocyte_feedback_log_slope",
@@ -46,10 +54,12 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
         # dividing precursors (an assumption; it makes platelets fall within days of myeloablation)
         maturing_tags=("endomitotic",))
     m, plt, release = feedback_lineage_module(ctx, spec)
+    for name in plt:  # a blood loss or a collection takes circulating platelets; the splenic pool shares the loss
+        ctx.blood_share[name] = circulating_share
     m.observables += [
-        Observable("platelets_1e9_per_L", "1e9/L", "platelet count",
-                   dict.fromkeys(plt, 1.0 / (ctx.blood_volume_L * 1e9))),
-        Observable("platelet_production_per_day", "cells/day", "platelets released to blood per day",
+        Observable("platelets_1e9_per_L", "1e9/L", "platelet count (the circulating share of the pool)",
+                   dict.fromkeys(plt, circulating_share / (ctx.blood_volume_L * 1e9))),
+        Observable("platelet_production_per_day", "cells/day", "platelets released from the marrow per day",
                    fluxes={release: 1.0}),
     ]
     return m

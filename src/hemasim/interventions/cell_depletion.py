@@ -1,33 +1,81 @@
-"""``kind: cell_depletion`` - a generic cytotoxic hit: a fraction of the cells in the named groups survives."""
+"""``kind: cell_depletion`` - a generic cytotoxic hit: a fraction of the cells in the named groups survives; or,
+with ``applies_to: circulating``, a collection from the blood (apheresis) that takes a share of the circulating
+cells only."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from pydantic import Field
 
-from hemasim.events import CellDepletion, Event
+from hemasim.events import CellDepletion, Event, thin_clonotypes
 from hemasim.interventions.base import EventContext, InterventionSpec, register
+from hemasim.model.compiled import CompiledModel
+from hemasim.model.sbml_events import Assignment, SBMLEventFormError, sbml_event_form, scaled_assignments
 
-__all__ = ["CellDepletionSpec", "Group"]
+__all__ = ["CellDepletionSpec", "CirculatingCellCollection", "Group"]
 
 Group = Literal["hsc", "progenitor", "precursor", "lymphoid_progenitor", "marrow", "blood", "myeloid", "erythroid",
                 "megakaryocytic", "lymphocyte", "b_cell", "nk", "t_cell", "cd4", "cd8", "thymus"]
 
 
+@dataclass(frozen=True)
+class CirculatingCellCollection(CellDepletion):
+    """A collection from the blood: of the targeted compartments' circulating cells a fraction survives, so a
+    compartment whose cells circulate with share b (``model.info.blood_share``; 0 for a compartment that is not
+    in blood) keeps 1 - (1 - surviving_fraction) b of its cells. A pool in fast equilibrium with the blood (the
+    splenic platelets, tissue lymphocytes) is part of such a compartment: it shares the loss at once, so the
+    collection lowers the count by (1 - surviving_fraction) b, less than the share it took of the circulating
+    cells (an apheresis yield over the count's fall: 1/b)."""
+
+    def factors(self, model: CompiledModel) -> dict[int, np.ndarray]:
+        share = model.info.blood_share
+        lost = 1.0 - self.surviving_fraction
+        return {i: 1.0 - lost * np.asarray(share[model.state_names[i]], dtype=np.float64)
+                for i in self.targets(model) if model.state_names[i] in share}
+
+    def check(self, model: CompiledModel) -> None:
+        super().check(model)
+        if not self.factors(model):
+            raise ValueError(f"a collection from the circulation (groups {list(self.groups)}, except "
+                             f"{list(self.except_groups)}) reaches no compartment with circulating cells")
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        y = x.copy()
+        for i, factor in self.factors(model).items():
+            y[..., i] *= factor
+        return thin_clonotypes(model, x, y)
+
+
+@sbml_event_form(CirculatingCellCollection)
+def _circulating_collection(model: CompiledModel, event: CirculatingCellCollection) -> list[Assignment]:
+    factors = event.factors(model)
+    if any(np.ndim(f) for f in factors.values()):
+        raise SBMLEventFormError("a collection from the circulation is written for one patient (blood shares "
+                                 "differ between this cohort's patients)")
+    return scaled_assignments(model, {i: float(f) for i, f in factors.items()})
+
+
 @register
 class CellDepletionSpec(InterventionSpec):
-    """A generic cytotoxic hit: a fraction of the cells in the named groups (minus the excepted) survives."""
+    """A generic cytotoxic hit: a fraction of the cells in the named groups (minus the excepted) survives. With
+    ``applies_to: circulating`` the fraction is of the circulating cells only (a collection, e.g. a
+    plateletpheresis whose yield was this share of the circulating platelets); the default ``all`` takes it of
+    every cell of the compartments, wherever they are."""
 
     kind: Literal["cell_depletion"]
     day: float = Field(ge=0)
     groups: list[Group] = Field(min_length=1)
     except_groups: list[Group] = Field(default_factory=list)
     surviving_fraction: float = Field(ge=0, le=1)
+    applies_to: Literal["all", "circulating"] = "all"
 
     @property
     def last_day(self) -> float:
         return self.day
 
     def to_events(self, ctx: EventContext) -> list[Event]:
-        return [CellDepletion(self.day, tuple(self.groups), self.surviving_fraction, tuple(self.except_groups))]
+        event = CirculatingCellCollection if self.applies_to == "circulating" else CellDepletion
+        return [event(self.day, tuple(self.groups), self.surviving_fraction, tuple(self.except_groups))]
