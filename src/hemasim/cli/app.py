@@ -6,6 +6,7 @@ import typer
 
 from hemasim import __version__
 from hemasim.cli._help import ConventionalHelpGroup
+from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
@@ -32,6 +33,7 @@ app = typer.Typer(
     cls=ConventionalHelpGroup,
 )
 app.command("run")(run)
+app.command("check")(check)
 app.command("validate")(validate)
 app.command("references")(references)
 app.command("cohort")(cohort)
