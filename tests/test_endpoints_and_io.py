@@ -96,3 +96,22 @@ def test_engraftment_does_not_depend_on_the_output_interval():
         obs["anc_1e9_per_L"] = anc(days)
         values = {name: v[0] for name, _, _, v in transplant_endpoint_values(days, obs, references)}
         assert values["primary_graft_failure"] == 0.0
+
+
+def test_a_recovery_whose_count_never_fell_has_no_day_and_says_so():
+    from hemasim.interventions.transplant import TRANSPLANT_OBSERVABLES, transplant_endpoint_values
+
+    days = np.arange(0.0, 61.0)
+    # patient 0: CD4 stays at 500/uL (never below 200: the old endpoint read day 0); patient 1: falls to 50 on day
+    # 3 and is back at 250 from day 40
+    cd4 = np.array([np.full(days.size, 500.0), np.where((days >= 3) & (days < 40), 50.0, 250.0)])
+    obs = {name: np.ones((2, days.size)) for name in TRANSPLANT_OBSERVABLES} | {"cd4_per_uL": cd4}
+    refs = {"nk_reference_per_uL": 1.0, "cd8_reference_per_uL": 1.0, "b_reference_per_uL": 1.0,
+            "cd4_reference_per_uL": 800.0}
+    cols = {c.name: c.values for c in transplant_endpoint_values(days, obs, refs)}
+    assert np.isnan(cols["cd4_200_day"][0]) and cols["cd4_200_day"][1] == 40.0
+    assert list(cols["cd4_200_day_did_not_fall"]) == [1.0, 0.0]
+    # half the reference (400/uL): patient 0 never fell below it, patient 1 never recovered to it
+    assert np.isnan(cols["cd4_50pct_normal_day"]).all()
+    assert list(cols["cd4_50pct_normal_day_did_not_fall"]) == [1.0, 0.0]
+    assert list(cols["nk_50pct_normal_day_did_not_fall"]) == [1.0, 1.0]

@@ -263,14 +263,22 @@ def first_run(day_ok: np.ndarray, run: int) -> np.ndarray:
     return np.where(windows.any(axis=1), first, np.nan)
 
 
-def engraftment_days(days: np.ndarray, v: np.ndarray, threshold: float, run: int) -> np.ndarray:
-    """First of ``run`` consecutive days at or above ``threshold`` after the first day below it (NaN when never
-    below, or not recovered). ``days`` (T,) from the graft, ``v`` (N, T)."""
+def engraftment_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray, run: int) -> np.ndarray:
+    """First of ``run`` consecutive days at or above ``threshold`` (a number, or one per patient as (N, 1)) after
+    the first day below it (NaN when never below, or not recovered). ``days`` (T,) from the graft, ``v`` (N, T)."""
     below = v < threshold
     day_ok = daily_ok(days, ~below)
     first_below = np.where(below.any(axis=1), np.floor(days[np.argmax(below, axis=1)] + 1e-9), np.inf)
     day_ok &= np.arange(day_ok.shape[1])[None, :] >= first_below[:, None]
     return first_run(day_ok, run)
+
+
+def recovery_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First day at or above ``threshold`` after the first day below it (a recovery), and a flag that is 1.0 where
+    the value never fell below it (no recovery day: the count did not fall, rather than "recovered on day 0").
+    ``days`` (T,) from the event, ``v`` (N, T), ``threshold`` a number or one per patient (N, 1)."""
+    did_not_fall = np.asarray((v >= threshold).all(axis=1), dtype=np.float64)
+    return engraftment_days(days, v, threshold, 1), did_not_fall
 
 
 def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:
