@@ -25,8 +25,8 @@ app = typer.Typer(
     help="Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters.",
     epilog=("Start with: hemasim run examples/docetaxel_q3w.yaml --out out/docetaxel, then open "
             "out/docetaxel/report.html (key results at the top). The examples/ folder has one scenario for each "
-            "kind of intervention; docs/getting_started.md and docs/scenarios.md explain the files; each command "
-            "has --help."),
+            "kind of intervention; docs/getting_started.md and docs/scenarios.md explain the files; hemasim check "
+            "FILE checks a scenario of your own without running it; each command has --help."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

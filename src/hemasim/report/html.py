@@ -57,8 +57,13 @@ def plain(value: object, nested: bool = False) -> str:
     if isinstance(value, bool):  # before numbers: a bool is an int
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:g}"
+        return number_text(value)
     return str(value)
+
+
+def number_text(value: float) -> str:
+    """A number as a scenario file writes it: 5e6 (not 5e+06), 0.45, 120 (not 120.0)."""
+    return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
 def solver_text(solver: dict[str, Any]) -> str:
@@ -166,7 +171,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
 <p>Patient: {esc(plain(patient))}{volume_txt};
-duration {esc(str(scen.get('duration_days')))} days.</p>
+duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
 <p class="muted">{LINEAGE_NOTE}</p>

@@ -63,11 +63,11 @@ RANGES: dict[str, PlausibleRange] = {
         1.1e6, 1e8, "nucleated cells/kg",
         "cord-blood grafts: Barker 2005, 1.1-6.3e7/kg (two units, adults), COBLT children median 3.9e7; bounds "
         "widened tenfold below and to 1e8 above", typical=3.5e7),
-    # the T-cell-depleted marrow of validation targets T4 and T8 carries 1e5 CD3+/kg; DLI escalate from 1e5 to 1e8
+    # the T-cell-depleted marrow of validation targets T4 and D3 carries 1e5 CD3+/kg; DLI escalate from 1e5 to 1e8
     # (the field's description); mobilised-blood grafts ~2.5e8/kg (DEFAULT_CD3_PER_KG, assumed)
     "cd3_per_kg": PlausibleRange(
         1e4, 1e9, "CD3+/kg",
-        "T-cell-depleted grafts carry ~1e5/kg (targets T4, T8), mobilised-blood grafts ~2.5e8/kg; donor "
+        "T-cell-depleted grafts carry ~1e5/kg (targets T4, D3), mobilised-blood grafts ~2.5e8/kg; donor "
         "lymphocyte infusions escalate 1e5-1e8/kg; bounds a tenfold margin beyond", typical=2.5e8),
     # JPAC Red Book (UK Blood Transfusion Guidelines) 3.7: a whole-blood donation is 450 mL +- 10%; the schema's
     # 5000 mL (a haemorrhage) is the upper bound
