@@ -141,3 +141,17 @@ def test_run_prints_the_warnings_and_the_report_shows_them(tmp_path):
     assert f"hemasim: warning: {path}: interventions.0.volume_mL: 0.45 mL is below" in result.stderr
     report = (tmp_path / "out" / "report.html").read_text()
     assert "Check these inputs" in report and "<code>interventions.0.volume_mL</code>: 0.45 mL" in report
+
+
+def test_cohort_prints_the_warnings_of_its_scenario(tmp_path):
+    data = yaml.safe_load((EXAMPLES / "cohort_allo_hsct.yaml").read_text())
+    graft = next(i for i, iv in enumerate(data["interventions"]) if iv["kind"] == "transplant")
+    data["interventions"][graft]["cd34_per_kg"] = 5
+    data["interventions"][graft].pop("tnc_per_kg", None)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data))
+    # a seed list that cannot be read is refused after the scenario is read: the warning is printed, nothing runs
+    result = invoke_hemasim("cohort", str(path), "--n", "1", "--out", str(tmp_path / "out"),
+                            "--seed-list", str(tmp_path / "missing.txt"))
+    assert result.exit_code == 2 and "--seed-list" in result.stderr
+    assert f"hemasim: warning: {path}: interventions.{graft}.cd34_per_kg: 5 CD34+/kg" in result.stderr
