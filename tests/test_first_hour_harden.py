@@ -28,3 +28,29 @@ def test_a_file_of_another_command_is_named_with_the_command_that_takes_it(path,
 
 def test_the_report_writes_numbers_as_a_scenario_does():
     assert plain({"cd34_per_kg": 5e6, "duration": 120.0, "dose": 0.45}) == "cd34 per kg: 5e6, duration: 120, dose: 0.45"
+
+
+def _problems(intervention_change: dict[str, object], drop: tuple[str, ...] = ()) -> list[str]:
+    import yaml
+
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+    chemo = {k: v for k, v in data["interventions"][0].items() if k not in drop}
+    data["interventions"] = [{**chemo, **intervention_change}]
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    return str(err.value).splitlines()
+
+
+def test_a_dose_without_its_unit_lists_every_dose_field_not_the_closest_one():
+    # before: "did you mean 'dose_mg'?" - a whole dose in mg for a dose meant per m2
+    assert _problems({"dose": 100}, drop=("dose_mg_per_m2",))[-1].endswith(
+        "did you mean one of dose_mg_per_m2, dose_mg_per_kg, dose_ug_per_kg, dose_mg? (the unit is in the name)")
+
+
+def test_a_dose_day_outside_the_schedule_says_where_dose_days_go():
+    (line,) = _problems({"day": 0})
+    assert line.startswith("s.yaml: interventions.0.day: unknown field")
+    assert line.endswith("a drug's dose days go in its schedule: schedule: {days: [0, 21]} or schedule: "
+                         "{start_day: 0, every_days: 21, cycles: 4} (docs/scenarios.md)")

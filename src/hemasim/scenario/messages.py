@@ -34,6 +34,9 @@ UNIT_SLIPS: dict[str, tuple[tuple[str, float, tuple[float, float]], ...]] = {
     "height_cm": (("millimetres", 0.1, (40.0, 220.0)), ("inches", 2.54, (40.0, 220.0)), ("metres", 100.0, (40.0, 220.0))),
 }
 
+#: fields of a schedule written in a dosed intervention's block, where ``schedule`` holds them
+SCHEDULE_FIELDS = ("day", "days", "start_day", "every_days", "cycles", "days_in_cycle")
+
 #: a number with a unit or word typed after it: "70kg", "21 days", "5e6/kg"
 _NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
 
@@ -69,7 +72,15 @@ def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     allowed = [f for f in block_fields(model, e["loc"][:-1]) if f != "kind"]
     if not allowed:
         return ""
-    guess = _close(str(e["loc"][-1]), allowed)
+    name = str(e["loc"][-1])
+    if name in SCHEDULE_FIELDS and "schedule" in allowed:
+        return ("; a drug's dose days go in its schedule: schedule: {days: [0, 21]} or schedule: {start_day: 0, "
+                "every_days: 21, cycles: 4} (docs/scenarios.md)")
+    # a name that starts several fields (dose: dose_mg_per_m2, dose_mg_per_kg, ...): each, the unit tells them apart
+    started = [f for f in allowed if f.startswith(name + "_")]
+    if len(started) > 1:
+        return f"; did you mean one of {', '.join(started)}? (the unit is in the name)"
+    guess = _close(name, allowed)
     if guess is not None:
         return f"; did you mean {guess!r}?"
     listed = ", ".join(allowed[:MAX_FIELDS_LISTED]) + (", ..." if len(allowed) > MAX_FIELDS_LISTED else "")
