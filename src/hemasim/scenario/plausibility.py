@@ -100,7 +100,7 @@ KG_PER_LB = 0.45359237
 #: dose in grams; downwards only a unit prefix (ug for mg): a value too high by another factor is not a slip
 _SCALES = (*(10.0 ** k for k in range(1, 10)), 1e-3, 1e-6)
 
-Warning = tuple[str, str]  # (field path, what is implausible and the likely fix)
+Implausible = tuple[str, str]  # (field path, what is implausible and the likely fix)
 
 
 def _g(x: float) -> str:
@@ -118,13 +118,16 @@ def _scaled_guess(value: float, rng: PlausibleRange) -> str:
     return f"; did you mean {_g(min(inside, key=lambda x: abs(math.log10(x / typical))))}?"
 
 
-def _outside(path: str, value: float, rng: PlausibleRange, what: str) -> Iterator[Warning]:
+def _outside(path: str, value: float, rng: PlausibleRange, what: str, guess: bool = True) -> Iterator[Implausible]:
+    """A warning when ``value`` lies outside ``rng``; ``guess``: with the value meant when a power of ten brings it
+    in (only where ``value`` is the field's own number)."""
     if not rng.low <= value <= rng.high:
         side = "below" if value < rng.low else "above"
-        yield path, f"{_g(value)} {what} is {side} the clinical range {rng.text()}{_scaled_guess(value, rng)} ({rng.why})"
+        meant = _scaled_guess(value, rng) if guess else ""
+        yield path, f"{_g(value)} {what} is {side} the clinical range {rng.text()}{meant} ({rng.why})"
 
 
-def _patient(patient: Patient) -> Iterator[Warning]:
+def _patient(patient: Patient) -> Iterator[Implausible]:
     w, h, age = patient.weight_kg, patient.height_cm, patient.age_years
     if age >= 18 and not ADULT_WEIGHT_KG[0] <= w <= ADULT_WEIGHT_KG[1]:
         hint = (f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if w > ADULT_WEIGHT_KG[1] else
@@ -147,7 +150,7 @@ def _cord_range(source: str, weight_kg: float) -> PlausibleRange:
     return PlausibleRange(per_unit.low, units * per_unit.high / weight_kg, per_unit.unit, per_unit.why, per_unit.typical)
 
 
-def _graft(iv: InterventionSpec, path: str, weight_kg: float) -> Iterator[Warning]:
+def _graft(iv: InterventionSpec, path: str, weight_kg: float) -> Iterator[Implausible]:
     cd34 = getattr(iv, "cd34_per_kg", None)
     source = str(getattr(iv, "source", ""))
     if cd34 is not None:
@@ -161,7 +164,7 @@ def _graft(iv: InterventionSpec, path: str, weight_kg: float) -> Iterator[Warnin
         yield from _outside(f"{path}.cd3_per_kg", cd3, RANGES["cd3_per_kg"], "CD3+/kg")
 
 
-def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Warning]:
+def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implausible]:
     from hemasim.biology.body import body_surface_area_m2
     from hemasim.interventions.dosed import DosedSpec, drug_set_of
 
@@ -184,7 +187,8 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Warning
         mg = float(iv.amount_ug(cov)) / 1000.0
         field = next(f for f in ("dose_mg", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg_per_m2")
                      if getattr(iv, f) is not None)
-        yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose")
+        yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose",
+                            guess=field == "dose_mg")
 
 
 def _dose_per_m2(iv: InterventionSpec, bsa_m2: float, weight_kg: float) -> tuple[str, float]:
@@ -197,13 +201,13 @@ def _dose_per_m2(iv: InterventionSpec, bsa_m2: float, weight_kg: float) -> tuple
     raise ValueError("a dosed intervention without a dose")  # DosedSpec._dose_and_route refuses it
 
 
-def _donation(iv: InterventionSpec, path: str) -> Iterator[Warning]:
+def _donation(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
     volume = getattr(iv, "volume_mL", None)
     if volume is not None:
         yield from _outside(f"{path}.volume_mL", volume, RANGES["volume_mL"], "mL")
 
 
-def _follow_up(scenario: Scenario) -> Iterator[Warning]:
+def _follow_up(scenario: Scenario) -> Iterator[Implausible]:
     """A run that ends before what it sets up can be read (its endpoints would say "not reached")."""
     from hemasim.interventions.transplant import graft_day
 
@@ -219,14 +223,14 @@ def _follow_up(scenario: Scenario) -> Iterator[Warning]:
                                     "the outputs; give every_days: 1 (daily)")
 
 
-_INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Warning]], ...] = (
+_INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
     lambda iv, path, patient: _graft(iv, path, patient.weight_kg),
     _dose,
     lambda iv, path, patient: _donation(iv, path),
 )
 
 
-def plausibility_warnings(scenario: Scenario) -> list[Warning]:
+def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     """Every value of ``scenario`` outside its clinical range, as (field path, message); empty when none."""
     out = list(_patient(scenario.patient))
     for i, iv in enumerate(scenario.interventions):
