@@ -62,8 +62,9 @@ def plain(value: object, nested: bool = False) -> str:
 
 
 def number_text(value: float) -> str:
-    """A number as a scenario file writes it: 5e6 (not 5e+06), 0.45, 120 (not 120.0)."""
-    return f"{value:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+    """A number as a scenario file writes it: 5e6 (not 5e+06), 0.45, 120 (not 120.0); small ones as %g does
+    (1e-08: the run record's tolerances read so elsewhere)."""
+    return f"{value:g}".replace("e+0", "e").replace("e+", "e")
 
 
 def solver_text(solver: dict[str, Any]) -> str:
