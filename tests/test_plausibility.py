@@ -155,3 +155,11 @@ def test_cohort_prints_the_warnings_of_its_scenario(tmp_path):
                             "--seed-list", str(tmp_path / "missing.txt"))
     assert result.exit_code == 2 and "--seed-list" in result.stderr
     assert f"hemasim: warning: {path}: interventions.{graft}.cd34_per_kg: 5 CD34+/kg" in result.stderr
+
+
+def test_a_cycle_and_an_infusion_in_the_wrong_time_unit_are_warned_about():
+    chemo = {"schedule": {"start_day": 0, "every_days": 504, "cycles": 4}, "infusion_hours": 60}
+    found = _warnings(_changed(_changed(DOCETAXEL, duration_days=5000), 0, **chemo))
+    assert "a cycle of 504 days" in found["interventions.0.schedule.every_days"]
+    assert "if that is hours, write 21" in found["interventions.0.schedule.every_days"]
+    assert "if that is minutes, write 1" in found["interventions.0.infusion_hours"]

@@ -82,6 +82,15 @@ RANGES: dict[str, PlausibleRange] = {
     # the labels' highest single doses, as the shipped regimen files record them
     "docetaxel_mg_per_m2": PlausibleRange(
         1.0, 100.0, "mg/m2", "Taxotere label section 2: 60-100 mg/m2 every 3 weeks; weekly schedules give less"),
+    # the cycles of the shipped regimen files: 21 days (Taxotere label section 2, every 3 weeks; Ahmed 2020's AC and
+    # FAC); weekly schedules give 7; the upper bound (6 weeks) a margin beyond the 4-weekly cycles some labels give
+    "cycle_days": PlausibleRange(
+        1.0, 42.0, "days", "chemotherapy cycles run weekly to every 3-4 weeks (Taxotere label section 2: every 3 "
+        "weeks); the bound is a margin beyond"),
+    # Taxotere label section 2: a 1-hour intravenous infusion (recorded in the shipped regimen files)
+    "docetaxel_infusion_hours": PlausibleRange(
+        0.25, 24.0, "hours", "Taxotere label section 2: a 1-hour intravenous infusion; bounds a margin around it",
+        typical=1.0),
     "pegfilgrastim_mg": PlausibleRange(
         0.6, 6.0, "mg", "Neulasta label section 2: 6 mg once per chemotherapy cycle; lower bound a tenth of it",
         typical=6.0),
@@ -183,12 +192,29 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
                     if field == "dose_mg_per_m2" and iv.dose_mg_per_m2 is not None else "")
             yield f"{path}.{field}", (f"docetaxel {_g(per_m2)} mg/m2 ({_g(total)} mg) per dose is above the "
                                       f"label's range, {rng.text()}{hint} ({rng.why})")
+    yield from _schedule(iv, path)
+    if drug == "docetaxel" and iv.infusion_hours is not None:
+        rng = RANGES["docetaxel_infusion_hours"]
+        if iv.infusion_hours > rng.high:
+            yield f"{path}.infusion_hours", (f"{_g(iv.infusion_hours)} hours is above the label's range, {rng.text()}; "
+                                             f"if that is minutes, write {_g(iv.infusion_hours / 60.0)} ({rng.why})")
     if drug == "pegfilgrastim":
         mg = float(iv.amount_ug(cov)) / 1000.0
         field = next(f for f in ("dose_mg", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg_per_m2")
                      if getattr(iv, f) is not None)
         yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose",
                             guess=field == "dose_mg")
+
+
+def _schedule(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
+    """A cycle longer than any chemotherapy cycle that is a whole number of days in hours (504 for 21 days)."""
+    schedule = getattr(iv, "schedule", None)
+    every = getattr(schedule, "every_days", None)
+    rng = RANGES["cycle_days"]
+    if every is not None and (getattr(schedule, "cycles", 1) or 1) > 1 and every > rng.high:
+        hours = f"; if that is hours, write {_g(every / 24.0)}" if every % 24 == 0 and every / 24 <= rng.high else ""
+        yield f"{path}.schedule.every_days", (f"a cycle of {_g(every)} days is above the clinical range "
+                                              f"{rng.text()}{hours} ({rng.why})")
 
 
 def _dose_per_m2(iv: InterventionSpec, bsa_m2: float, weight_kg: float) -> tuple[str, float]:
