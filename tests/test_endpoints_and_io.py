@@ -96,3 +96,49 @@ def test_engraftment_does_not_depend_on_the_output_interval():
         obs["anc_1e9_per_L"] = anc(days)
         values = {name: v[0] for name, _, _, v in transplant_endpoint_values(days, obs, references)}
         assert values["primary_graft_failure"] == 0.0
+
+
+def test_a_recovery_whose_count_never_fell_has_no_day_and_says_so():
+    from hemasim.interventions.transplant import TRANSPLANT_OBSERVABLES, transplant_endpoint_values
+
+    days = np.arange(0.0, 61.0)
+    # patient 0: CD4 stays at 500/uL (never below 200: the old endpoint read day 0); patient 1: falls to 50 on day
+    # 3 and is back at 250 from day 40
+    cd4 = np.array([np.full(days.size, 500.0), np.where((days >= 3) & (days < 40), 50.0, 250.0)])
+    obs = {name: np.ones((2, days.size)) for name in TRANSPLANT_OBSERVABLES} | {"cd4_per_uL": cd4}
+    refs = {"nk_reference_per_uL": 1.0, "cd8_reference_per_uL": 1.0, "b_reference_per_uL": 1.0,
+            "cd4_reference_per_uL": 800.0}
+    cols = {c.name: c.values for c in transplant_endpoint_values(days, obs, refs)}
+    assert np.isnan(cols["cd4_200_day"][0]) and cols["cd4_200_day"][1] == 40.0
+    assert list(cols["cd4_200_day_did_not_fall"]) == [1.0, 0.0]
+    # half the reference (400/uL): patient 0 never fell below it, patient 1 never recovered to it
+    assert np.isnan(cols["cd4_50pct_normal_day"]).all()
+    assert list(cols["cd4_50pct_normal_day_did_not_fall"]) == [1.0, 0.0]
+    assert list(cols["nk_50pct_normal_day_did_not_fall"]) == [1.0, 1.0]
+
+
+def test_a_response_or_an_infection_that_never_rose_has_no_day_and_says_so():
+    """A vaccine without a plasmablast rise (no B cells) has no peak day, a virus never detectable and a bacterial
+    inoculum that never reached 1 CFU have no clearance day: each read day 0 before."""
+    from hemasim.interventions.infection import infection_endpoint_values
+    from hemasim.interventions.vaccine import vaccine_endpoint_values
+    from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50, viral_endpoint_values
+
+    times = np.arange(0.0, 21.0)
+    flat, peak = np.zeros(times.size), np.exp(-0.5 * (times - 7.0) ** 2)
+    common = {"wbc_1e9_per_L": np.ones((2, times.size)), "anc_1e9_per_L": np.ones((2, times.size)),
+              "lymphocytes_1e9_per_L": np.ones((2, times.size)), "cd34_blood_per_uL": np.ones((2, times.size))}
+    pb = {"tetanus_plasmablasts_au": np.array([flat, peak]), "tetanus_igg_au": np.ones((2, times.size))}
+    cols = {c.name: c.values for c in vaccine_endpoint_values(times, pb, {"tetanus": [(0.0, 1.0)]})}
+    assert np.isnan(cols["tetanus_plasmablast_peak_day"][0]) and cols["tetanus_plasmablast_peak_day"][1] == 7.0
+    assert list(cols["tetanus_plasmablast_peak_day_did_not_rise"]) == [1.0, 0.0]
+    load = np.array([np.full(times.size, 0.1 * VIRUS_DETECTION_TCID50), 10 * VIRUS_DETECTION_TCID50 * peak])
+    virus = {"flu_viral_load": load, "flu_cd8_effectors_au": np.ones((2, times.size)),
+             "flu_igg_au": np.ones((2, times.size)), **common}
+    cols = {c.name: c.values for c in viral_endpoint_values(times, virus, {"flu": 0.0})}
+    assert np.isnan(cols["flu_clearance_day"][0]) and cols["flu_clearance_day"][1] > 7.0
+    assert list(cols["flu_clearance_day_did_not_rise"]) == [1.0, 0.0]
+    cfu = {"bacteria_cfu": np.array([np.full(times.size, 0.5), 1e6 * peak]), **common}
+    cols = {c.name: c.values for c in infection_endpoint_values(times, cfu, {"bacteria": 0.0})}
+    assert np.isnan(cols["bacteria_clearance_day"][0]) and cols["bacteria_clearance_day"][1] > 7.0
+    assert list(cols["bacteria_clearance_day_did_not_rise"]) == [1.0, 0.0]

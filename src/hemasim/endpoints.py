@@ -70,6 +70,13 @@ class Endpoint(ABC):
 #: value because the count never fell: ``<endpoint>_did_not_fall`` is 1 then (see :func:`evaluate_endpoints`)
 DID_NOT_FALL = "_did_not_fall"
 
+#: suffix of the flag column saying that an endpoint defined after a rise (the day of a response's peak, the day an
+#: infection cleared) has no value because the curve never rose (no response; a virus never detectable)
+DID_NOT_RISE = "_did_not_rise"
+
+#: the note of an endpoint without a value whose flag column (by suffix) is 1
+_FLAG_NOTES = {DID_NOT_FALL: "did not fall", DID_NOT_RISE: "did not rise"}
+
 #: a curve "fell" when its lowest value is this fraction below its first value: a flat curve has no nadir day
 NADIR_FALL = 0.01
 
@@ -77,6 +84,12 @@ NADIR_FALL = 0.01
 def fell(v: np.ndarray) -> np.ndarray:
     """Per patient (rows of ``v``): did the value ever fall ``NADIR_FALL`` below where it started?"""
     return v.min(axis=1) < (1.0 - NADIR_FALL) * v[:, 0]
+
+
+def rose(v: np.ndarray) -> np.ndarray:
+    """Per patient (rows of ``v``): did the value ever rise ``NADIR_FALL`` above where it started (from 0: above
+    0)? A flat curve has no peak day."""
+    return v.max(axis=1) > (1.0 + NADIR_FALL) * v[:, 0]
 
 
 def _label(x: float) -> str:
@@ -227,16 +240,12 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     names = set(result.model.observable_names)
     scenario = result.record.scenario
     columns = scenario_endpoint_columns(scenario, result) if scenario is not None else []
-    did_not_fall = {c.name.removesuffix(DID_NOT_FALL) for c in columns
-                    if c.name.endswith(DID_NOT_FALL) and c.values[0] == 1.0}
+    notes = {c.name.removesuffix(suffix): note for c in columns for suffix, note in _FLAG_NOTES.items()
+             if c.name.endswith(suffix) and c.values[0] == 1.0}
     extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), c.unit, c.definition,
-                           _missing_note(c.name in did_not_fall) if np.isnan(c.values[0]) else None)
+                           notes.get(c.name, "not reached") if np.isnan(c.values[0]) else None)
              for c in columns]
     return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
-
-
-def _missing_note(never_fell: bool) -> str:
-    return "did not fall" if never_fell else "not reached"
 
 
 def daily_ok(days: np.ndarray, ok: np.ndarray) -> np.ndarray:
@@ -263,14 +272,22 @@ def first_run(day_ok: np.ndarray, run: int) -> np.ndarray:
     return np.where(windows.any(axis=1), first, np.nan)
 
 
-def engraftment_days(days: np.ndarray, v: np.ndarray, threshold: float, run: int) -> np.ndarray:
-    """First of ``run`` consecutive days at or above ``threshold`` after the first day below it (NaN when never
-    below, or not recovered). ``days`` (T,) from the graft, ``v`` (N, T)."""
+def engraftment_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray, run: int) -> np.ndarray:
+    """First of ``run`` consecutive days at or above ``threshold`` (a number, or one per patient as (N, 1)) after
+    the first day below it (NaN when never below, or not recovered). ``days`` (T,) from the graft, ``v`` (N, T)."""
     below = v < threshold
     day_ok = daily_ok(days, ~below)
     first_below = np.where(below.any(axis=1), np.floor(days[np.argmax(below, axis=1)] + 1e-9), np.inf)
     day_ok &= np.arange(day_ok.shape[1])[None, :] >= first_below[:, None]
     return first_run(day_ok, run)
+
+
+def recovery_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First day at or above ``threshold`` after the first day below it (a recovery), and a flag that is 1.0 where
+    the value never fell below it (no recovery day: the count did not fall, rather than "recovered on day 0").
+    ``days`` (T,) from the event, ``v`` (N, T), ``threshold`` a number or one per patient (N, 1)."""
+    did_not_fall = np.asarray((v >= threshold).all(axis=1), dtype=np.float64)
+    return engraftment_days(days, v, threshold, 1), did_not_fall
 
 
 def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:

@@ -1,4 +1,5 @@
-"""How the commands report bad input: one line per problem on stderr, printed literally, exit code 2."""
+"""How the commands report bad input: one line per problem on stderr, printed literally, exit code 2; and
+implausible input (a scenario that runs, with values outside their clinical range): warning lines, no exit."""
 
 from __future__ import annotations
 
@@ -27,6 +28,16 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
         cut = line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
         print(f"hemasim: error: {cut}", file=sys.stderr)
     return typer.Exit(code)
+
+
+def warn(lines: list[str]) -> None:
+    """Print each line as ``hemasim: warning: ...`` on stderr (printed as is), bounded like an error."""
+    if len(lines) > MAX_ERROR_LINES:
+        lines = [*lines[: MAX_ERROR_LINES - 1], f"... and {len(lines) - MAX_ERROR_LINES + 1} more warning(s)"]
+    for line in lines:
+        text = " ".join(line.split())
+        print(f"hemasim: warning: {text if len(text) <= MAX_LINE_CHARS else text[: MAX_LINE_CHARS - 3] + '...'}",
+              file=sys.stderr)
 
 
 def literal(text: object) -> str:

@@ -6,6 +6,7 @@ import typer
 
 from hemasim import __version__
 from hemasim.cli._help import ConventionalHelpGroup
+from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
@@ -24,14 +25,15 @@ app = typer.Typer(
     help="Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters.",
     epilog=("Start with: hemasim run examples/docetaxel_q3w.yaml --out out/docetaxel, then open "
             "out/docetaxel/report.html (key results at the top). The examples/ folder has one scenario for each "
-            "kind of intervention; docs/getting_started.md and docs/scenarios.md explain the files; each command "
-            "has --help."),
+            "kind of intervention; docs/getting_started.md and docs/scenarios.md explain the files; hemasim check "
+            "FILE checks a scenario of your own without running it; each command has --help."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     cls=ConventionalHelpGroup,
 )
 app.command("run")(run)
+app.command("check")(check)
 app.command("validate")(validate)
 app.command("references")(references)
 app.command("cohort")(cohort)

@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from hemasim.biology.infection import BacterialInfection, pathogen_state
+from hemasim.endpoints import DID_NOT_RISE
 from hemasim.interventions.base import (
     EndpointColumn,
     EndpointContext,
@@ -70,12 +71,19 @@ def infection_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], 
         cfu = obs[f"{n}_cfu"][:, after]
         t = times[after] - day0
         gone = cfu < 1.0
+        established = (~gone).any(axis=1)  # an inoculum below 1 CFU that never grew has nothing to clear
         cleared = gone[:, -1]
-        first = np.where(gone.any(axis=1), t[np.argmax(gone, axis=1)], np.nan)
+        # below 1 CFU after having been at or above it (an inoculum of 1 CFU or more: from the first output)
+        gone_after = gone & (np.arange(t.size)[None, :] > np.argmax(~gone, axis=1)[:, None])
+        first = np.where(gone_after.any(axis=1), t[np.argmax(gone_after, axis=1)], np.nan)
         out += [EndpointColumn(f"{n}_cleared", "flag", f"1 if {n} fell below 1 CFU by the end of the run",
                                cleared.astype(float)),
-                EndpointColumn(f"{n}_clearance_day", "day after infection", f"first day {n} is below 1 CFU",
-                               np.where(cleared, first, np.nan)),
+                EndpointColumn(f"{n}_clearance_day", "day after infection", f"first day {n} is below 1 CFU after "
+                               "it was at or above it (none when it never reached 1 CFU, see "
+                               f"{n}_clearance_day{DID_NOT_RISE})",
+                               np.where(cleared & established, first, np.nan)),
+                EndpointColumn(f"{n}_clearance_day{DID_NOT_RISE}", "flag", f"1 if {n} never reached 1 CFU (no "
+                               "infection to clear: no clearance day)", np.asarray(~established, dtype=np.float64)),
                 EndpointColumn(f"{n}_peak_cfu", "CFU", f"highest {n} load", cfu.max(axis=1)),
                 EndpointColumn(f"{n}_peak_wbc", "1e9/L", "highest WBC after the infection",
                                obs["wbc_1e9_per_L"][:, after].max(axis=1)),

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
-from hemasim.endpoints import DID_NOT_FALL, daily_ok, engraftment_days, first_run
+from hemasim.endpoints import DID_NOT_FALL, engraftment_days, recovery_days
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -171,13 +171,24 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
     known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)
     out.append(EndpointColumn("primary_graft_failure", "flag", "1 if ANC fell below 0.5e9/L and had not engrafted "
                               "by day 28 after the graft", np.where(known, failed.astype(np.float64), np.nan)))
+    # a recovery is defined after a fall too: a count that never fell below its mark after the graft has no
+    # recovery day (and a flag saying so) instead of "day 0"
     for name, ref, label in RECOVERY_LINEAGES:
         half = 0.5 * np.broadcast_to(np.asarray(references[ref], dtype=np.float64), (n,))
-        out.append(EndpointColumn(f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the reference "
-                                  f"count for the patient's age ({np.median(half):g}/uL)",
-                                  first_run(daily_ok(days, obs[name] >= half[:, None]), 1)))
-    out.append(EndpointColumn("cd4_200_day", unit, "first day with CD4 >= 200/uL after the graft",
-                              first_run(daily_ok(days, obs["cd4_per_uL"] >= 200.0), 1)))
+        day, did_not_fall = recovery_days(days, obs[name], half[:, None])
+        flag = f"{label}_50pct_normal_day{DID_NOT_FALL}"
+        out += [EndpointColumn(f"{label}_50pct_normal_day", unit, f"first day {name} reaches half the reference "
+                               "count for the patient's age after its fall below it (none when it never fell below "
+                               f"it, see {flag}, or did not recover); half the reference ({np.median(half):g}/uL)", day),
+                EndpointColumn(flag, "flag", f"1 if {name} never fell below half the reference count for the "
+                               f"patient's age ({np.median(half):g}/uL) after the graft (no recovery day: the count "
+                               "did not fall)", did_not_fall)]
+    day, did_not_fall = recovery_days(days, obs["cd4_per_uL"], 200.0)
+    out += [EndpointColumn("cd4_200_day", unit, "first day with CD4 >= 200/uL after its fall below 200/uL after the "
+                           f"graft (none when it never fell below, see cd4_200_day{DID_NOT_FALL}, or did not recover)",
+                           day),
+            EndpointColumn(f"cd4_200_day{DID_NOT_FALL}", "flag", "1 if CD4 never fell below 200/uL after the graft "
+                           "(no recovery day: the count did not fall)", did_not_fall)]
     for name in CHIMERISM_LINEAGES:
         for d in CHIMERISM_DAYS:
             if d > days[-1] + 1e-9:

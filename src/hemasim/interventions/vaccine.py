@@ -13,6 +13,7 @@ from pydantic import Field
 
 from hemasim.biology import REFERENCE_ADULT, healthy_human_model
 from hemasim.biology.vaccine import VaccineResponse, antigen_state
+from hemasim.endpoints import DID_NOT_RISE, rose
 from hemasim.events import CellInfusion, Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -95,9 +96,14 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
         pb, igg = obs[f"{antigen}_plasmablasts_au"], obs[f"{antigen}_igg_au"]
         later = [d for d, _ in doses if d > first]
         window = (times >= first) & (times <= (min(later) if later else np.inf))
-        out.append(EndpointColumn(f"{antigen}_plasmablast_peak_day", "day after first dose", "day of the "
-                                  "plasmablast peak after the first dose",
-                                  times[window][np.argmax(pb[:, window], axis=1)] - first))
+        # no response (a patient without B cells) has no peak day, and says so instead of "day 0"
+        responded = rose(pb[:, window])
+        name = f"{antigen}_plasmablast_peak_day"
+        out += [EndpointColumn(name, "day after first dose", "day of the plasmablast peak after the first dose "
+                               f"(none when the plasmablasts did not rise, see {name}{DID_NOT_RISE})",
+                               np.where(responded, times[window][np.argmax(pb[:, window], axis=1)] - first, np.nan)),
+                EndpointColumn(f"{name}{DID_NOT_RISE}", "flag", f"1 if {antigen} plasmablasts did not rise after the "
+                               "first dose (no response: no peak day)", (~responded).astype(np.float64))]
         out.append(EndpointColumn(f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG", igg.max(axis=1)))
         if times[-1] < last + 28.0 - 1e-9:
             continue

@@ -11,6 +11,7 @@ import numpy as np
 from pydantic import Field
 
 from hemasim.biology.viral import ViralInfection, virus_state
+from hemasim.endpoints import DID_NOT_RISE
 from hemasim.interventions.base import (
     EndpointColumn,
     EndpointContext,
@@ -83,7 +84,10 @@ def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days
         out += [EndpointColumn(f"{v}_cleared", "flag", f"1 if {v} is below {limit} at the end of the run",
                                cleared.astype(float)),
                 EndpointColumn(f"{v}_clearance_day", "day after infection",
-                               f"first day from which {v} stays below {limit}", np.where(cleared, t[nxt], np.nan)),
+                               f"first day from which {v} stays below {limit} (none when it never reached it, see "
+                               f"{v}_clearance_day{DID_NOT_RISE})", np.where(cleared & above_any, t[nxt], np.nan)),
+                EndpointColumn(f"{v}_clearance_day{DID_NOT_RISE}", "flag", f"1 if {v} never reached {limit} (never "
+                               "detectable: no clearance day)", np.asarray(~above_any, dtype=np.float64)),
                 EndpointColumn(f"{v}_peak_viral_load", "TCID50/mL", f"highest {v} load", load.max(axis=1)),
                 EndpointColumn(f"{v}_peak_cd8_effectors", "AU", f"highest {v}-specific effector CD8 count",
                                obs[f"{v}_cd8_effectors_au"][:, after].max(axis=1)),

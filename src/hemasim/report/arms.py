@@ -16,6 +16,7 @@ from hemasim.report.html import (
     parameter_rows,
     plain,
     solver_text,
+    warnings_html,
 )
 from hemasim.report.key_results import ENDPOINTS_ANCHOR, key_results_html
 
@@ -108,6 +109,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(first['hemasim_version']))} &middot; {len(names)} arms: {esc(', '.join(names))}
 &middot; seed {esc(str(first['seed']))} &middot; solver: {esc(solver_text(first['solver']))}</p>
+{warnings_html([(r.name, r.result.record.scenario) for r in runs])}
 {key_results_html({n: endpoints[n] for n in names}, dict(pairs))}
 <h2>Scenario</h2>
 <p>{esc(scenario.name)}: {esc(scenario.description)}</p>

@@ -12,7 +12,10 @@ from hemasim.assembly import report_sections
 from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from hemasim.endpoints import EndpointValue
+    from hemasim.scenario import Scenario
     from hemasim.simulation import Result
 
 _CSS = """
@@ -20,6 +23,7 @@ body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
 table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}.muted{color:#666;font-size:0.9em}
+.warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 """
 
 
@@ -53,8 +57,14 @@ def plain(value: object, nested: bool = False) -> str:
     if isinstance(value, bool):  # before numbers: a bool is an int
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:g}"
+        return number_text(value)
     return str(value)
+
+
+def number_text(value: float) -> str:
+    """A number as a scenario file writes it: 5e6 (not 5e+06), 0.45, 120 (not 120.0); small ones as %g does
+    (1e-08: the run record's tolerances read so elsewhere)."""
+    return f"{value:g}".replace("e+0", "e").replace("e+", "e")
 
 
 def solver_text(solver: dict[str, Any]) -> str:
@@ -115,6 +125,22 @@ def lineage_html(result: Any, static: bool) -> str:
             + plots_html(lineage_specs(result) + chimerism_specs(result)))
 
 
+def warnings_html(scenarios: Sequence[tuple[str, Scenario | None]]) -> str:
+    """The plausibility warnings of a run's scenario (or of each arm's, named), as a box above the key results;
+    empty when there are none. The run used the values as written: the box says which to check."""
+    from hemasim.scenario.plausibility import plausibility_warnings
+
+    esc = html.escape
+    items = list(dict.fromkeys(f"<li>{esc(f'{name}: ' if name else '')}<code>{esc(field)}</code>: {esc(message)}</li>"
+                               for name, scenario in scenarios if scenario is not None
+                               for field, message in plausibility_warnings(scenario)))
+    if not items:
+        return ""
+    return ('<div class="warnings"><h2>Check these inputs</h2><p>The scenario ran as written, but these values lie '
+            "outside the range met in the clinic (a unit slip is the usual cause; <code>hemasim check</code> lists "
+            f"them too):</p><ul>{''.join(items)}</ul></div>")
+
+
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
                   static: bool = False) -> str:
     """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
@@ -141,11 +167,12 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model <code>{esc(record['model'])}</code>
 &middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
+{warnings_html([("", scenario)])}
 {key_results_html({"": endpoints}, {"": result})}
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
 <p>Patient: {esc(plain(patient))}{volume_txt};
-duration {esc(str(scen.get('duration_days')))} days.</p>
+duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
 <p class="muted">{LINEAGE_NOTE}</p>

@@ -31,7 +31,7 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     ("primary_graft_failure", "Primary graft failure", None),
     ("hemoglobin_nadir", "Haemoglobin nadir", None),
     ("collected_cd34_per_kg", "CD34+ collected", None),
-    ("cd4_200_day", "CD4 ≥ 200/µL", None),
+    ("cd4_200_day", "CD4 recovery (back to ≥ 200/µL)", None),
 )
 
 #: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name

@@ -326,11 +326,31 @@ def _rebuild_union() -> None:
 on_registry_change(_rebuild_union)
 
 
+#: files of the other commands, by a top-level field only they have: (fields, what the file is, the command)
+OTHER_FILES = ((("sweep",), "a sweep file (a `sweep:` block)", "hemasim sweep SCENARIO.yaml {source} --out DIR"),
+               (("sensitivity",), "a sensitivity design (a `sensitivity:` block)",
+                "hemasim sensitivity SCENARIO.yaml --file {source} --out DIR"),
+               (("measurements", "conditions"), "a fitting problem (measurements and conditions)",
+                "hemasim fit {source} --out DIR"))
+
+
+def _other_file(data: dict[Any, Any], source: str) -> str | None:
+    """One line for a file of another command given as a scenario (instead of a line for each field it lacks)."""
+    for fields, what, command in OTHER_FILES:
+        if all(f in data for f in fields) and not {"patient", "duration_days"} <= set(data):
+            return (f"{source}: this is {what}, not a scenario: run it with `{command.format(source=source)}`; a "
+                    "scenario has name, patient, duration_days and interventions (docs/scenarios.md)")
+    return None
+
+
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     """Validate already-loaded data; raises :class:`ScenarioError`, one line per problem, each naming
     ``source`` and the field."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be a mapping of fields (got {type(data).__name__})")
+    other = _other_file(data, source)
+    if other is not None:
+        raise ScenarioError(other)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:

@@ -24,6 +24,19 @@ MAX_FIELDS_LISTED = 24
 #: the drug-set name of an "unknown drug set" line (hemasim.pharmacology.drug_sets)
 _UNKNOWN_DRUG_SET = re.compile(r"unknown drug set '([a-z0-9_]{1,60})'")
 
+#: a value refused by its bound that is likely in another unit: field -> (unit, factor to the field's unit, the
+#: range a value in the field's unit would lie in). The ranges: weights of newborns to the heaviest adults a cohort
+#: draws (hemasim.scenario.Population, 30-250 kg), ages as the schema allows, heights of infants to the tallest
+#: adults a cohort draws (220 cm)
+UNIT_SLIPS: dict[str, tuple[tuple[str, float, tuple[float, float]], ...]] = {
+    "weight_kg": (("grams", 1e-3, (2.0, 250.0)), ("pounds", 0.45359237, (2.0, 250.0))),
+    "age_years": (("months", 1.0 / 12.0, (0.01, 120.0)), ("days", 1.0 / 365.25, (0.01, 120.0))),
+    "height_cm": (("millimetres", 0.1, (40.0, 220.0)), ("inches", 2.54, (40.0, 220.0)), ("metres", 100.0, (40.0, 220.0))),
+}
+
+#: fields of a schedule written in a dosed intervention's block, where ``schedule`` holds them
+SCHEDULE_FIELDS = ("day", "days", "start_day", "every_days", "cycles", "days_in_cycle")
+
 #: a number with a unit or word typed after it: "70kg", "21 days", "5e6/kg"
 _NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
 
@@ -59,7 +72,15 @@ def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     allowed = [f for f in block_fields(model, e["loc"][:-1]) if f != "kind"]
     if not allowed:
         return ""
-    guess = _close(str(e["loc"][-1]), allowed)
+    name = str(e["loc"][-1])
+    if name in SCHEDULE_FIELDS and "schedule" in allowed:
+        return ("; a drug's dose days go in its schedule: schedule: {days: [0, 21]} or schedule: {start_day: 0, "
+                "every_days: 21, cycles: 4} (docs/scenarios.md)")
+    # a name that starts several fields (dose: dose_mg_per_m2, dose_mg_per_kg, ...): each, the unit tells them apart
+    started = [f for f in allowed if f.startswith(name + "_")]
+    if len(started) > 1:
+        return f"; did you mean one of {', '.join(started)}? (the unit is in the name)"
+    guess = _close(name, allowed)
     if guess is not None:
         return f"; did you mean {guess!r}?"
     listed = ", ".join(allowed[:MAX_FIELDS_LISTED]) + (", ..." if len(allowed) > MAX_FIELDS_LISTED else "")
@@ -93,6 +114,17 @@ def drug_set_hint(line: str) -> str:
     return f"; did you mean {guess!r}?" if guess is not None else ""
 
 
+def unit_slip_hint(e: Any) -> str:
+    """For a number refused by its bound in a field of :data:`UNIT_SLIPS`, the value it would be if written in a
+    unit commonly mistaken for the field's (``weight_kg: 70000``: "if that is grams, write 70")."""
+    field, value = str(e["loc"][-1]) if e["loc"] else "", e.get("input")
+    if field not in UNIT_SLIPS or isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    guesses = [f"{unit}, write {value * factor:.3g}" for unit, factor, (low, high) in UNIT_SLIPS[field]
+               if low <= value * factor <= high]
+    return f"; if that is {'; if '.join(guesses)}" if guesses else ""
+
+
 def complete(lines: list[str], err: ValidationError, model: type[BaseModel], drop: set[str]) -> list[str]:
     """``lines`` (one a problem, from ``validation_problems`` with the same ``drop``: the tags of tagged unions)
     with each hint this module knows added to the line of its error."""
@@ -111,6 +143,9 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
                 out[i] = line + "; write each item on a line of its own starting with '- ' (examples/*.yaml)"
             elif e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
                 out[i] = line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
+            elif e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
+                    hint := unit_slip_hint(e)) and "if that is" not in line:
+                out[i] = line + hint
             elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                   and _NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
                 out[i] = line + "; write the number alone: the unit is the one in the field's name"

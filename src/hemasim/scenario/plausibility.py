@@ -1,0 +1,281 @@
+"""Plausibility of a valid scenario: values the schema accepts but a clinician would not write.
+
+The schema refuses what cannot be meant (a negative dose, a zero duration, an age over 120: errors). A value
+inside the schema's range can still be a unit slip: ``cd34_per_kg: 5`` (the user meant 5e6) simulates a graft
+of five cells per kg, which fails, and the report then shows a graft failure instead of the mistake. This
+module compares the values of a valid scenario with the ranges met in the clinic, each stated with its source
+and why, and returns one warning line per value outside, in the format of the schema's error lines
+(``field.path: what; the likely fix``). It never changes a value: a warning is shown by ``hemasim run``,
+``hemasim check`` and in the report, and the scenario runs as written.
+
+The ranges are deliberately wide (the clinic's extremes, not its usual values): a warning says "check this",
+not "this is wrong".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hemasim.interventions import InterventionSpec
+    from hemasim.scenario import Patient, Scenario
+
+__all__ = ["PlausibleRange", "RANGES", "plausibility_warnings", "warning_lines"]
+
+
+@dataclass(frozen=True)
+class PlausibleRange:
+    """The range of a value met in the clinic, with its unit and where the range comes from."""
+
+    low: float
+    high: float
+    unit: str
+    why: str  # the source of the range, and what it covers
+    typical: float | None = None  # a usual value (from the same source): a "did you mean" lands nearest to it
+
+    def text(self) -> str:
+        return f"{_g(self.low)}-{_g(self.high)} {self.unit}"
+
+
+#: the ranges the warnings compare with, by name (docs/scenarios.md, "Plausibility warnings", lists them). Where
+#: a bound is a margin beyond the published values rather than a published value, ``why`` says so.
+RANGES: dict[str, PlausibleRange] = {
+    # Ketterer 1998 Blood 91:3148 (abstract): 168 autologous PBPC grafts in groups from <= 2.5e6 to > 15e6/kg;
+    # Gunn 2003 BBMT 9:643: > 10e6/kg; Br J Haematol 2000 (doi 10.1046/j.1365-2141.2000.01838.x): marrow and blood
+    # allografts from < 1e6 to >= 3e6/kg, survival 10% below 1e6/kg
+    "cd34_per_kg": PlausibleRange(
+        1e6, 2e7, "CD34+/kg",
+        "marrow and mobilised-blood grafts: Ketterer 1998, <= 2.5e6 to > 15e6/kg in 168 grafts; below 1e6/kg "
+        "grafts are rare and often fail", typical=5e6),
+    # Blood 2002;100:1611 (102 single-unit grafts: best survival with >= 1.7e5 CD34+/kg); the lower bound is a
+    # tenth of that dose (a margin); the upper bound is computed per patient from the largest of 1309 banked units
+    # (20.56e6 CD34+, Mazzocchetti 2014, the source of cord_blood_cd34_per_tnc): see _cord_range
+    "cord_cd34_per_kg": PlausibleRange(
+        1.7e4, 2.056e7, "CD34+/kg",
+        "cord-blood units: Blood 2002;100:1611 aims at >= 1.7e5/kg (lower bound: a tenth of it); the largest of "
+        "1309 banked units held 2.06e7 CD34+ (Mazzocchetti 2014), per kg of this patient", typical=1.7e5),
+    # Barker 2005 Blood 105:1343 (double units, adults: 1.1-6.3e7/kg); COBLT children median 3.9e7 (target K2); the
+    # bounds are the published range widened tenfold below and to 1e8 above (children: more cells per kg)
+    "tnc_per_kg": PlausibleRange(
+        1.1e6, 1e8, "nucleated cells/kg",
+        "cord-blood grafts: Barker 2005, 1.1-6.3e7/kg (two units, adults), COBLT children median 3.9e7; bounds "
+        "widened tenfold below and to 1e8 above", typical=3.5e7),
+    # the T-cell-depleted marrow of validation targets T4 and D3 carries 1e5 CD3+/kg; DLI escalate from 1e5 to 1e8
+    # (the field's description); mobilised-blood grafts ~2.5e8/kg (DEFAULT_CD3_PER_KG, assumed)
+    "cd3_per_kg": PlausibleRange(
+        1e4, 1e9, "CD3+/kg",
+        "T-cell-depleted grafts carry ~1e5/kg (targets T4, D3), mobilised-blood grafts ~2.5e8/kg; donor "
+        "lymphocyte infusions escalate 1e5-1e8/kg; bounds a tenfold margin beyond", typical=2.5e8),
+    # JPAC Red Book (UK Blood Transfusion Guidelines) 3.7: a whole-blood donation is 450 mL +- 10%; the schema's
+    # 5000 mL (a haemorrhage) is the upper bound
+    "volume_mL": PlausibleRange(
+        45.0, 5000.0, "mL",
+        "a whole-blood donation is 450 mL +- 10% (JPAC Red Book 3.7); a tenth of it is a blood sample", typical=450.0),
+    # WHO BMI classes (WHO 1995/2000/2004): < 16 severe thinness, "a valid extreme limit"; >= 40 obesity class III
+    "bmi": PlausibleRange(
+        12.0, 70.0, "kg/m2",
+        "WHO classes run from severe thinness (< 16) to obesity class III (>= 40); bounds a margin beyond, where "
+        "a weight in pounds or a height in inches is likelier than the patient"),
+    # the labels' highest single doses, as the shipped regimen files record them
+    "docetaxel_mg_per_m2": PlausibleRange(
+        1.0, 100.0, "mg/m2", "Taxotere label section 2: 60-100 mg/m2 every 3 weeks; weekly schedules give less"),
+    # the cycles of the shipped regimen files: 21 days (Taxotere label section 2, every 3 weeks; Ahmed 2020's AC and
+    # FAC); weekly schedules give 7; the upper bound (6 weeks) a margin beyond the 4-weekly cycles some labels give
+    "cycle_days": PlausibleRange(
+        1.0, 42.0, "days", "chemotherapy cycles run weekly to every 3-4 weeks (Taxotere label section 2: every 3 "
+        "weeks); the bound is a margin beyond"),
+    # Taxotere label section 2: a 1-hour intravenous infusion (recorded in the shipped regimen files)
+    "docetaxel_infusion_hours": PlausibleRange(
+        0.25, 24.0, "hours", "Taxotere label section 2: a 1-hour intravenous infusion; bounds a margin around it",
+        typical=1.0),
+    "pegfilgrastim_mg": PlausibleRange(
+        0.6, 6.0, "mg", "Neulasta label section 2: 6 mg once per chemotherapy cycle; lower bound a tenth of it",
+        typical=6.0),
+}
+
+#: adults' weights, kg, outside which a weight in pounds or grams is checked for (the truncation a cohort's
+#: weights get, hemasim.scenario.Population: 30-250 kg)
+ADULT_WEIGHT_KG = (30.0, 250.0)
+#: days after a graft before which the engraftment endpoints cannot be read: primary graft failure is defined at
+#: day 28 (hemasim.interventions.transplant), and neutrophils engraft 7-41 days after a graft (Ketterer 1998,
+#: Barker 2005)
+GRAFT_READ_DAYS = 28.0
+#: a lb is this many kg
+KG_PER_LB = 0.45359237
+#: factors tried for "did you mean": a count written in the clinic's "x 10^k" (5 for 5e6), a volume in litres, a
+#: dose in grams; downwards only a unit prefix (ug for mg): a value too high by another factor is not a slip
+_SCALES = (*(10.0 ** k for k in range(1, 10)), 1e-3, 1e-6)
+
+Implausible = tuple[str, str]  # (field path, what is implausible and the likely fix)
+
+
+def _g(x: float) -> str:
+    """``x`` as a scenario would write it: 5e6, 0.45, 180."""
+    return f"{x:.3g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def _scaled_guess(value: float, rng: PlausibleRange) -> str:
+    """``; did you mean 5e6?`` when a power of ten brings ``value`` inside ``rng`` (a unit slip; the one nearest
+    the range's typical value), else ``""``."""
+    inside = [value * scale for scale in _SCALES if rng.low <= value * scale <= rng.high]
+    typical = rng.typical if rng.typical is not None else math.sqrt(rng.low * rng.high)
+    if not inside or value <= 0:
+        return ""
+    return f"; did you mean {_g(min(inside, key=lambda x: abs(math.log10(x / typical))))}?"
+
+
+def _outside(path: str, value: float, rng: PlausibleRange, what: str, guess: bool = True) -> Iterator[Implausible]:
+    """A warning when ``value`` lies outside ``rng``; ``guess``: with the value meant when a power of ten brings it
+    in (only where ``value`` is the field's own number)."""
+    if not rng.low <= value <= rng.high:
+        side = "below" if value < rng.low else "above"
+        meant = _scaled_guess(value, rng) if guess else ""
+        yield path, f"{_g(value)} {what} is {side} the clinical range {rng.text()}{meant} ({rng.why})"
+
+
+def _patient(patient: Patient) -> Iterator[Implausible]:
+    w, h, age = patient.weight_kg, patient.height_cm, patient.age_years
+    if age >= 18 and not ADULT_WEIGHT_KG[0] <= w <= ADULT_WEIGHT_KG[1]:
+        hint = (f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if w > ADULT_WEIGHT_KG[1] else
+                "; the unit is kg")
+        yield "patient.weight_kg", (f"{_g(w)} kg for an adult of {age:g} years is outside "
+                                    f"{ADULT_WEIGHT_KG[0]:g}-{ADULT_WEIGHT_KG[1]:g} kg{hint}")
+    if h is not None:
+        bmi = w / (h / 100.0) ** 2
+        rng = RANGES["bmi"]
+        if age >= 18 and not rng.low <= bmi <= rng.high:
+            inches = f"; if height_cm is in inches, {h * 2.54:.3g} cm" if h < 100 else ""
+            yield "patient.height_cm", (f"weight {_g(w)} kg and height {_g(h)} cm give a BMI of {bmi:.3g}, "
+                                        f"outside {rng.text()}{inches} ({rng.why})")
+
+
+def _cord_range(source: str, weight_kg: float) -> PlausibleRange:
+    """The cord CD34+ range of this patient: the upper bound is the largest banked unit(s) over the weight."""
+    per_unit = RANGES["cord_cd34_per_kg"]
+    units = 2 if source == "double_cord_blood" else 1
+    return PlausibleRange(per_unit.low, units * per_unit.high / weight_kg, per_unit.unit, per_unit.why, per_unit.typical)
+
+
+def _graft(iv: InterventionSpec, path: str, weight_kg: float) -> Iterator[Implausible]:
+    cd34 = getattr(iv, "cd34_per_kg", None)
+    source = str(getattr(iv, "source", ""))
+    if cd34 is not None:
+        rng = _cord_range(source, weight_kg) if source in ("cord_blood", "double_cord_blood") else RANGES["cd34_per_kg"]
+        yield from _outside(f"{path}.cd34_per_kg", cd34, rng, "CD34+/kg")
+    tnc = getattr(iv, "tnc_per_kg", None)
+    if tnc is not None:
+        yield from _outside(f"{path}.tnc_per_kg", tnc, RANGES["tnc_per_kg"], "nucleated cells/kg")
+    cd3 = getattr(iv, "cd3_per_kg", None)
+    if cd3:  # 0 is a T-cell-depleted graft written as such
+        yield from _outside(f"{path}.cd3_per_kg", cd3, RANGES["cd3_per_kg"], "CD3+/kg")
+
+
+def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implausible]:
+    from hemasim.biology.body import body_surface_area_m2
+    from hemasim.interventions.dosed import DosedSpec, drug_set_of
+
+    if not isinstance(iv, DosedSpec):
+        return
+    drug = drug_set_of(iv.drug_set).drug
+    cov = patient.covariates()
+    if drug == "docetaxel" and patient.height_cm is not None:
+        bsa = float(body_surface_area_m2(cov))
+        field, per_m2 = _dose_per_m2(iv, bsa, patient.weight_kg)
+        rng = RANGES["docetaxel_mg_per_m2"]
+        if per_m2 > rng.high:
+            total = per_m2 * bsa
+            hint = (f"; if {_g(iv.dose_mg_per_m2)} mg is the whole dose, write dose_mg: {_g(iv.dose_mg_per_m2)} "
+                    f"({_g(iv.dose_mg_per_m2 / bsa)} mg/m2 for this patient's {bsa:.3g} m2)"
+                    if field == "dose_mg_per_m2" and iv.dose_mg_per_m2 is not None else "")
+            yield f"{path}.{field}", (f"docetaxel {_g(per_m2)} mg/m2 ({_g(total)} mg) per dose is above the "
+                                      f"label's range, {rng.text()}{hint} ({rng.why})")
+    yield from _schedule(iv, path)
+    if drug == "docetaxel" and iv.infusion_hours is not None:
+        rng = RANGES["docetaxel_infusion_hours"]
+        if iv.infusion_hours > rng.high:
+            yield f"{path}.infusion_hours", (f"{_g(iv.infusion_hours)} hours is above the label's range, {rng.text()}; "
+                                             f"if that is minutes, write {_g(iv.infusion_hours / 60.0)} ({rng.why})")
+    if drug == "pegfilgrastim":
+        mg = float(iv.amount_ug(cov)) / 1000.0
+        field = next(f for f in ("dose_mg", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg_per_m2")
+                     if getattr(iv, f) is not None)
+        yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose",
+                            guess=field == "dose_mg")
+
+
+def _schedule(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
+    """A cycle longer than any chemotherapy cycle that is a whole number of days in hours (504 for 21 days)."""
+    schedule = getattr(iv, "schedule", None)
+    every = getattr(schedule, "every_days", None)
+    rng = RANGES["cycle_days"]
+    if every is not None and (getattr(schedule, "cycles", 1) or 1) > 1 and every > rng.high:
+        hours = f"; if that is hours, write {_g(every / 24.0)}" if every % 24 == 0 and every / 24 <= rng.high else ""
+        yield f"{path}.schedule.every_days", (f"a cycle of {_g(every)} days is above the clinical range "
+                                              f"{rng.text()}{hours} ({rng.why})")
+
+
+def _dose_per_m2(iv: InterventionSpec, bsa_m2: float, weight_kg: float) -> tuple[str, float]:
+    """The dose field given and the dose it is in mg/m2."""
+    for field, to_mg in (("dose_mg_per_m2", bsa_m2), ("dose_mg_per_kg", weight_kg),
+                         ("dose_ug_per_kg", weight_kg / 1000.0), ("dose_mg", 1.0)):
+        value = getattr(iv, field, None)
+        if value is not None:
+            return field, value * to_mg / bsa_m2
+    raise ValueError("a dosed intervention without a dose")  # DosedSpec._dose_and_route refuses it
+
+
+def _donation(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
+    volume = getattr(iv, "volume_mL", None)
+    if volume is not None:
+        yield from _outside(f"{path}.volume_mL", volume, RANGES["volume_mL"], "mL")
+
+
+def _follow_up(scenario: Scenario) -> Iterator[Implausible]:
+    """A run that ends before what it sets up can be read (its endpoints would say "not reached")."""
+    from hemasim.interventions.transplant import graft_day
+
+    graft = graft_day(scenario.interventions)
+    if graft is not None and scenario.duration_days - graft < GRAFT_READ_DAYS:
+        yield "duration_days", (f"{scenario.duration_days:g} days ends {scenario.duration_days - graft:g} days after "
+                                f"the graft (day {graft:g}): engraftment and graft failure are read up to day "
+                                f"{GRAFT_READ_DAYS:g} after it (neutrophils engraft on days 7-41, Ketterer 1998, "
+                                f"Barker 2005); give duration_days >= {graft + GRAFT_READ_DAYS:g}")
+    if scenario.output.every_days * 2 > scenario.duration_days:
+        yield "output.every_days", (f"{scenario.output.every_days:g} days leaves fewer than 3 outputs over "
+                                    f"duration_days = {scenario.duration_days:g}: nadirs and durations are read on "
+                                    "the outputs; give every_days: 1 (daily)")
+
+
+_INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
+    lambda iv, path, patient: _graft(iv, path, patient.weight_kg),
+    _dose,
+    lambda iv, path, patient: _donation(iv, path),
+)
+
+
+def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
+    """Every value of ``scenario`` outside its clinical range, as (field path, message); empty when none."""
+    out = list(_patient(scenario.patient))
+    for i, iv in enumerate(scenario.interventions):
+        for check in _INTERVENTION_CHECKS:
+            out += check(iv, f"interventions.{i}", scenario.patient)
+    out += _follow_up(scenario)
+    return out
+
+
+def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
+    """The warnings of ``scenario`` and of each of its arms (the ones an arm adds), one line each, in the format
+    of the scenario's error lines: ``SOURCE: field: message``."""
+    lines = [f"{source}: {field}: {message}" for field, message in plausibility_warnings(scenario)]
+    if scenario.arms:
+        from hemasim.scenario.arms import arm_scenarios
+
+        base = set(plausibility_warnings(scenario))
+        for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
+            lines += [f"{source}: arms.{i}: {field}: {message}" for field, message in plausibility_warnings(arm)
+                      if (field, message) not in base]
+    return lines
+

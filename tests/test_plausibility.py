@@ -1,0 +1,165 @@
+"""Hardening (branch harden): values the schema accepts but no clinician would write are warned about with the
+likely fix, never changed; values in a unit commonly mistaken for the field's get the conversion in their error;
+and ``hemasim check``."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+import yaml
+
+from hemasim.scenario import ScenarioError, load_scenario, parse_scenario
+from hemasim.scenario.plausibility import plausibility_warnings, warning_lines
+from tests.conftest import EXAMPLES, invoke_hemasim
+
+ALLO = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
+DOCETAXEL = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+PEGFILGRASTIM = yaml.safe_load((EXAMPLES / "docetaxel_q3w_pegfilgrastim.yaml").read_text())
+
+
+def _changed(data: dict[str, Any], index: int | None = None, **fields: Any) -> dict[str, Any]:
+    """``data`` with ``fields`` changed in intervention ``index`` (or at the top level, or in the patient)."""
+    out = copy.deepcopy(data)
+    if index is not None:
+        out["interventions"][index].update(fields)
+    else:
+        for key, value in fields.items():
+            if key in out["patient"] or key in ("height_cm", "weight_kg"):
+                out["patient"][key] = value
+            else:
+                out[key] = value
+    return out
+
+
+def _warnings(data: dict[str, Any]) -> dict[str, str]:
+    return dict(plausibility_warnings(parse_scenario(data)))
+
+
+def test_a_graft_of_5_cd34_per_kg_is_warned_with_the_dose_meant_and_runs_as_written():
+    scenario = parse_scenario(_changed(ALLO, 1, cd34_per_kg=5))
+    (line,) = warning_lines(scenario, "allo.yaml")
+    assert line.startswith("allo.yaml: interventions.1.cd34_per_kg: 5 CD34+/kg is below the clinical range "
+                           "1e6-2e7 CD34+/kg; did you mean 5e6?")
+    assert "Ketterer 1998" in line
+    assert scenario.interventions[1].cd34_per_kg == 5.0  # never changed
+
+
+def test_no_shipped_example_is_warned_about():
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        assert warning_lines(load_scenario(path), path.name) == [], path.name
+
+
+def test_cord_grafts_have_their_own_range_scaled_by_the_patients_weight():
+    cord = _changed(ALLO, 1, source="cord_blood", cd34_per_kg=2.5e5)
+    assert _warnings(cord) == {}
+    # 5e6 CD34+/kg of one cord unit for a 75-kg adult is 3.75e8 cells: 18 times the largest of 1309 banked units
+    (message,) = _warnings(_changed(cord, 1, cd34_per_kg=5e6)).values()
+    assert message.startswith("5e6 CD34+/kg is above the clinical range 1.7e4-2.74e5 CD34+/kg (cord-blood units")
+    (message,) = _warnings(_changed(cord, 1, cd34_per_kg=2.5)).values()
+    assert "did you mean 2.5e5?" in message
+
+
+def test_a_t_cell_dose_in_millions_and_a_nucleated_cell_dose_are_checked():
+    assert "did you mean 2.5e8?" in _warnings(_changed(ALLO, 1, cd3_per_kg=250))["interventions.1.cd3_per_kg"]
+    assert _warnings(_changed(ALLO, 1, cd3_per_kg=0)) == {}  # a T-cell-depleted graft written as such
+    double = _changed(ALLO, 1, source="double_cord_blood", cd34_per_kg=None, tnc_per_kg=3.5)
+    del double["interventions"][1]["cd34_per_kg"]
+    assert "did you mean 3.5e7?" in _warnings(double)["interventions.1.tnc_per_kg"]
+
+
+def test_a_weight_in_pounds_and_a_height_in_inches_are_warned_about():
+    assert "if that is pounds, 136 kg" in _warnings(_changed(DOCETAXEL, weight_kg=300))["patient.weight_kg"]
+    message = _warnings(_changed(DOCETAXEL, height_cm=67))["patient.height_cm"]
+    assert "BMI of 156" in message and "if height_cm is in inches, 170 cm" in message
+    assert _warnings(_changed(DOCETAXEL, weight_kg=120, height_cm=165)) == {}  # obese, not a slip
+
+
+def test_a_whole_docetaxel_dose_in_the_per_m2_field_gets_the_field_meant():
+    message = _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=180))["interventions.0.dose_mg_per_m2"]
+    assert message.startswith("docetaxel 180 mg/m2 (")
+    assert "if 180 mg is the whole dose, write dose_mg: 180" in message and "Taxotere label" in message
+    assert _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=35)) == {}  # weekly doses are lower, not a slip
+
+
+def test_pegfilgrastim_in_micrograms_and_a_donation_in_litres_are_warned_about():
+    peg = next(i for i, iv in enumerate(PEGFILGRASTIM["interventions"]) if iv.get("dose_mg") == 6)
+    assert "did you mean 6?" in _warnings(_changed(PEGFILGRASTIM, peg, dose_mg=6000))[f"interventions.{peg}.dose_mg"]
+    donation = {"name": "d", "patient": DOCETAXEL["patient"], "duration_days": 30,
+                "interventions": [{"kind": "blood_donation", "day": 5, "volume_mL": 0.45}]}
+    assert "did you mean 450?" in _warnings(donation)["interventions.0.volume_mL"]
+
+
+def test_a_run_ending_before_engraftment_can_be_read_says_how_long_to_run():
+    message = _warnings(_changed(ALLO, duration_days=20))["duration_days"]
+    assert message.startswith("20 days ends 14 days after the graft (day 6)")
+    assert message.endswith("give duration_days >= 34")
+
+
+def test_arms_are_checked_and_named():
+    data = {**copy.deepcopy(ALLO), "arms": [{"name": "ok"}, {"name": "slip", "interventions": [
+        ALLO["interventions"][0], {**ALLO["interventions"][1], "cd34_per_kg": 5}]}]}
+    (line,) = warning_lines(parse_scenario(data), "a.yaml")
+    assert line.startswith("a.yaml: arms.1: interventions.1.cd34_per_kg: 5 CD34+/kg")
+
+
+@pytest.mark.parametrize(("field", "value", "hint"), [
+    ("weight_kg", 70000, "; if that is grams, write 70"),
+    ("weight_kg", 500, "; if that is pounds, write 227"),
+    ("age_years", 480, "; if that is months, write 40; if days, write 1.31"),
+    ("height_cm", 1.78, "; if that is metres, write 178"),
+])
+def test_a_value_refused_by_its_bound_gets_the_conversion_from_the_unit_likely_meant(field, value, hint):
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(_changed(DOCETAXEL, **{field: value}), "s.yaml")
+    assert str(err.value).startswith(f"s.yaml: patient.{field}: Input should be")
+    assert str(err.value).endswith(hint)
+
+
+def test_check_validates_without_running_and_prints_the_warnings(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(_changed(ALLO, 1, cd34_per_kg=5)))
+    result = invoke_hemasim("check", str(bad))
+    assert result.exit_code == 0
+    assert f"hemasim: warning: {bad}: interventions.1.cd34_per_kg: 5 CD34+/kg" in result.stderr
+    assert result.stdout.startswith(f"{bad}: valid: ") and result.stdout.rstrip().endswith("; 1 warning")
+    assert invoke_hemasim("check", "--strict", str(bad)).exit_code == 1
+    assert invoke_hemasim("check", "--strict", str(EXAMPLES / "allo_hsct_pbsc.yaml")).exit_code == 0
+    bad.write_text(yaml.safe_dump(_changed(ALLO, 1, cd34_per_kg=-5)))
+    refused = invoke_hemasim("check", str(bad))
+    assert refused.exit_code == 2 and "interventions.1.cd34_per_kg: Input should be greater than 0" in refused.stderr
+
+
+def test_run_prints_the_warnings_and_the_report_shows_them(tmp_path):
+    donation = {"name": "d", "patient": DOCETAXEL["patient"], "duration_days": 3,
+                "interventions": [{"kind": "blood_donation", "day": 1, "volume_mL": 0.45}]}
+    path = tmp_path / "d.yaml"
+    path.write_text(yaml.safe_dump(donation))
+    result = invoke_hemasim("run", str(path), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.stderr
+    assert f"hemasim: warning: {path}: interventions.0.volume_mL: 0.45 mL is below" in result.stderr
+    report = (tmp_path / "out" / "report.html").read_text()
+    assert "Check these inputs" in report and "<code>interventions.0.volume_mL</code>: 0.45 mL" in report
+
+
+def test_cohort_prints_the_warnings_of_its_scenario(tmp_path):
+    data = yaml.safe_load((EXAMPLES / "cohort_allo_hsct.yaml").read_text())
+    graft = next(i for i, iv in enumerate(data["interventions"]) if iv["kind"] == "transplant")
+    data["interventions"][graft]["cd34_per_kg"] = 5
+    data["interventions"][graft].pop("tnc_per_kg", None)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data))
+    # a seed list that cannot be read is refused after the scenario is read: the warning is printed, nothing runs
+    result = invoke_hemasim("cohort", str(path), "--n", "1", "--out", str(tmp_path / "out"),
+                            "--seed-list", str(tmp_path / "missing.txt"))
+    assert result.exit_code == 2 and "--seed-list" in result.stderr
+    assert f"hemasim: warning: {path}: interventions.{graft}.cd34_per_kg: 5 CD34+/kg" in result.stderr
+
+
+def test_a_cycle_and_an_infusion_in_the_wrong_time_unit_are_warned_about():
+    chemo = {"schedule": {"start_day": 0, "every_days": 504, "cycles": 4}, "infusion_hours": 60}
+    found = _warnings(_changed(_changed(DOCETAXEL, duration_days=5000), 0, **chemo))
+    assert "a cycle of 504 days" in found["interventions.0.schedule.every_days"]
+    assert "if that is hours, write 21" in found["interventions.0.schedule.every_days"]
+    assert "if that is minutes, write 1" in found["interventions.0.infusion_hours"]
