@@ -187,3 +187,47 @@ def test_the_fits_profile_summary_is_the_profiles_json(example: Problem):
         assert summary["profiles"][p.name]["values"] == np.asarray(p.natural).tolist()
     assert summary["identifiability"] == identifiability(profiles)
     assert summary["ci95"]["mtt_h"][0] < TRUE["mtt_h"] < summary["ci95"]["mtt_h"][1]
+
+
+def test_the_model_cache_leaves_a_fit_bit_for_bit_the_same(example: Problem):
+    """KernelEngine keeps the compiled model of each recent vector (the optimiser evaluates vectors again): a fit
+    with the cache is the fit without it to the last bit, and the cache is used."""
+    problem = _least_squares_problem(example)
+    cached, uncached = KernelEngine(rtol=problem.rtol), KernelEngine(rtol=problem.rtol, cache_size=0)
+    with_cache, without = fit(Objective(problem, cached), n_starts=1, seed=0), fit(Objective(problem, uncached),
+                                                                                    n_starts=1, seed=0)
+    assert cached.models.hits > 0 and uncached.models.hits == 0
+    assert with_cache.best.fun == without.best.fun
+    np.testing.assert_array_equal(with_cache.x, without.x)
+    assert with_cache.n_evaluations == without.n_evaluations
+    objective, reference = Objective(problem, cached), Objective(problem, uncached)
+    batch = np.array([with_cache.x, objective.nominal + 0.01, with_cache.x])  # the optimum twice: from the cache
+    hits = cached.models.hits
+    np.testing.assert_array_equal(objective(batch), reference(batch))
+    assert cached.models.hits == hits + 2
+
+
+def test_the_model_cache_keeps_each_condition_apart(example: Problem):
+    """Another structural setting (the patient's size, which sets the docetaxel clearance per m2) is another
+    source: its vectors are built for it, not served from the first source's models; a refused value gives NaN
+    from the cache as when built."""
+    from hemasim.inference.sources import ScenarioSource
+
+    source = example.conditions[0].source
+    scenario = source.scenario
+    small = ScenarioSource(scenario.model_copy(update={"patient": scenario.patient.model_copy(
+        update={"weight_kg": 50.0, "height_cm": 150.0})}))
+    engine = KernelEngine(rtol=example.rtol)
+    values, times, observe = [example.nominal_targets()], np.array([0.0, 7.0, 14.0]), ["anc_1e9_per_L"]
+    first = engine.simulate(source, values, times, observe)
+    other = engine.simulate(small, values, times, observe)
+    assert (engine.models.builds, engine.models.hits) == (2, 0)
+    np.testing.assert_array_equal(other, KernelEngine(rtol=example.rtol, cache_size=0).simulate(small, values, times,
+                                                                                                observe))
+    assert not np.array_equal(first, other)
+    np.testing.assert_array_equal(engine.simulate(source, values, times, observe), first)
+    assert engine.models.hits == 1
+    refused = [{**values[0], "docetaxel_friberg2002__friberg_mean_transit_time_h": 0.5}]  # below its range
+    for _ in range(2):
+        assert np.isnan(engine.simulate(source, refused, times, observe)).all()
+    assert engine.models.hits == 2
