@@ -14,6 +14,7 @@ from hemasim.inference import (
     BuilderSource,
     Condition,
     EstimatedParameter,
+    FitResult,
     KernelEngine,
     Measurements,
     NoiseModel,
@@ -44,6 +45,14 @@ def _least_squares_problem(example: Problem) -> Problem:
     params = tuple(replace(p, estimate=False, nominal=TRUE[p.id]) if p.id in ("gamma", "sigma_anc") else p
                    for p in example.parameters)
     return replace(example, parameters=params)
+
+
+@pytest.fixture(scope="module")
+def least_squares_fit(example: Problem) -> tuple[Objective, FitResult]:
+    """The least-squares problem fitted once (1 start, seed 0) on the default engine; the tests that profile,
+    sample or check the engine's model cache from its optimum share it (and the engine's cache)."""
+    objective = Objective(_least_squares_problem(example))
+    return objective, fit(objective, n_starts=1, seed=0)
 
 
 def test_the_batch_is_each_vector_alone(example: Problem):
@@ -103,9 +112,9 @@ def test_least_squares_fit_recovers_mtt_and_slope(example: Problem):
 
 
 @pytest.mark.slow
-def test_profile_interval_and_sampler(example: Problem):
-    objective = Objective(_least_squares_problem(example))
-    best = fit(objective, n_starts=1, seed=0).x
+def test_profile_interval_and_sampler(least_squares_fit: tuple[Objective, FitResult]):
+    objective, result = least_squares_fit
+    best = result.x
     (prof,) = profile_likelihood(objective, best, names=["mtt_h"], max_points=12)
     assert prof.status == "identifiable"
     assert prof.ci_lower < prof.estimate < prof.ci_upper
@@ -145,7 +154,7 @@ def test_friberg_recovery_generating_values_within_their_intervals(example: Prob
     """The example's data were drawn from the Friberg 2002 docetaxel estimates (generate_data.py, fixed seed):
     every generating value lies in its 95% profile interval."""
     objective = Objective(example)
-    result = fit(objective, n_starts=4, seed=1)
+    result = fit(objective, n_starts=2, seed=1)
     for prof in profile_likelihood(objective, result.x, names=["mtt_h", "gamma", "slope"]):
         assert prof.status == "identifiable", prof.name
         assert prof.ci_lower <= TRUE[prof.name] <= prof.ci_upper, prof.name
@@ -172,13 +181,13 @@ def test_cli_fit_writes_a_set_that_scenarios_load(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_the_fits_profile_summary_is_the_profiles_json(example: Problem):
+def test_the_fits_profile_summary_is_the_profiles_json(least_squares_fit: tuple[Objective, FitResult]):
     """hemasim.inference.full_model_slope.profile_summary (the slope and structure fits' JSON): one interval, status
     and curve per free parameter, the same as profile_likelihood's."""
     from hemasim.inference.full_model_slope import profile_summary
 
-    objective = Objective(_least_squares_problem(example))
-    best = fit(objective, n_starts=1, seed=0).x
+    objective, result = least_squares_fit
+    best = result.x
     summary = profile_summary(objective, best)
     profiles = profile_likelihood(objective, best)
     assert set(summary["ci95"]) == {p.name for p in profiles} == {"mtt_h", "slope"}
@@ -189,22 +198,22 @@ def test_the_fits_profile_summary_is_the_profiles_json(example: Problem):
     assert summary["ci95"]["mtt_h"][0] < TRUE["mtt_h"] < summary["ci95"]["mtt_h"][1]
 
 
-def test_the_model_cache_leaves_a_fit_bit_for_bit_the_same(example: Problem):
+def test_the_model_cache_leaves_a_fit_bit_for_bit_the_same(least_squares_fit: tuple[Objective, FitResult]):
     """KernelEngine keeps the compiled model of each recent vector (the optimiser evaluates vectors again): a fit
     with the cache is the fit without it to the last bit, and the cache is used."""
-    problem = _least_squares_problem(example)
-    cached, uncached = KernelEngine(rtol=problem.rtol), KernelEngine(rtol=problem.rtol, cache_size=0)
-    with_cache, without = fit(Objective(problem, cached), n_starts=1, seed=0), fit(Objective(problem, uncached),
-                                                                                    n_starts=1, seed=0)
-    assert cached.models.hits > 0 and uncached.models.hits == 0
+    objective, with_cache = least_squares_fit
+    problem = objective.problem
+    uncached = KernelEngine(rtol=problem.rtol, cache_size=0)
+    without = fit(Objective(problem, uncached), n_starts=1, seed=0)
+    assert isinstance(objective.engine, KernelEngine) and objective.engine.models.hits > 0
+    assert uncached.models.hits == 0
     assert with_cache.best.fun == without.best.fun
     np.testing.assert_array_equal(with_cache.x, without.x)
     assert with_cache.n_evaluations == without.n_evaluations
-    objective, reference = Objective(problem, cached), Objective(problem, uncached)
-    batch = np.array([with_cache.x, objective.nominal + 0.01, with_cache.x])  # the optimum twice: from the cache
-    hits = cached.models.hits
-    np.testing.assert_array_equal(objective(batch), reference(batch))
-    assert cached.models.hits == hits + 2
+    cached = KernelEngine(rtol=problem.rtol)
+    batch = np.array([with_cache.x, objective.nominal, with_cache.x])  # the optimum again: from the cache
+    np.testing.assert_array_equal(Objective(problem, cached)(batch), Objective(problem, uncached)(batch))
+    assert (cached.models.builds, cached.models.hits) == (2, 1)
 
 
 def test_the_model_cache_keeps_each_condition_apart(example: Problem):
