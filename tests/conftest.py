@@ -118,6 +118,17 @@ def invoke_hemasim(*args: str) -> Result:
 
 
 @pytest.fixture(scope="session")
+def example_fit():
+    """The fitting example (examples/fit/problem.yaml) fitted from 2 starts (seed 1) on the kernel engine, once per
+    process: the Friberg recovery test profiles from its optimum, the PEtab test compares libRoadRunner's fit with
+    it. Returns (the objective, the fit)."""
+    from hemasim.inference import Objective, fit, load_problem
+
+    objective = Objective(load_problem(EXAMPLES / "fit" / "problem.yaml"))
+    return objective, fit(objective, n_starts=2, seed=1)
+
+
+@pytest.fixture(scope="session")
 def reference_model():
     from hemasim.biology import healthy_human_model
 

@@ -151,11 +151,10 @@ def test_a_model_built_in_python_fits_like_its_scenario(example: Problem):
 
 
 @pytest.mark.slow
-def test_friberg_recovery_generating_values_within_their_intervals(example: Problem):
+def test_friberg_recovery_generating_values_within_their_intervals(example_fit: tuple[Objective, FitResult]):
     """The example's data were drawn from the Friberg 2002 docetaxel estimates (generate_data.py, fixed seed):
-    every generating value lies in its 95% profile interval."""
-    objective = Objective(example)
-    result = fit(objective, n_starts=2, seed=1)
+    every generating value lies in its 95% profile interval (the fit: 2 starts, seed 1, the session's fixture)."""
+    objective, result = example_fit
     for prof in profile_likelihood(objective, result.x, names=["mtt_h", "gamma", "slope"]):
         assert prof.status == "identifiable", prof.name
         assert prof.ci_lower <= TRUE[prof.name] <= prof.ci_upper, prof.name
