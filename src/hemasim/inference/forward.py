@@ -6,9 +6,11 @@ and runs it through :func:`hemasim.simulation.integrate_through_events` on the l
 with the steady state of each vector as its start. Vectors of one lock-step chunk share every step, so the
 solver's error is a smooth function of the parameters across the batch - what makes finite differences on
 the batch accurate. A fit evaluates the same vector more than once (the optimiser's last point again as the base
-of its gradient, profiles from the optimum), so the engine keeps the compiled model of each recent vector of each
-source (:class:`CompiledModels`): the same objects, so the same bits. :class:`ScipyEngine` runs the same vectors
-one by one with ``scipy.integrate.solve_ivp`` (LSODA by default) for comparison; the libRoadRunner engine on the PEtab export is in
+of its gradient, profiles from the optimum), so the engine keeps the compiled model of each recent vector
+(:class:`CompiledModels`: the same objects, so the same bits); and where a source can build a whole batch as one
+cohort model (a full-model scenario) and that build is bit-identical to the stacked vectors' on the source's first
+batch, it builds each batch so (:class:`BatchBuilds`). :class:`ScipyEngine` runs the same vectors one by one with
+``scipy.integrate.solve_ivp`` (LSODA by default) for comparison; the libRoadRunner engine on the PEtab export is in
 :mod:`hemasim.inference.petab`.
 """
 
@@ -27,7 +29,8 @@ from hemasim.events import Event
 from hemasim.model import CompiledModel
 from hemasim.solvers import DormandPrince, ScipyReference, Solver, SolverError
 
-__all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "stack_compiled", "threads_for"]
+__all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "stack_compiled",
+           "threads_for"]
 
 #: arrays that must be equal in every stacked model (the kernels read them once for all patients)
 _SHARED = ("src", "dst", "consume", "flow_fb", "sig_ptr", "sig_idx", "sig_w", "fb_kind", "fb_signal", "fb_offset",
@@ -166,8 +169,9 @@ class BatchBuilds:
             cohort = None if model is None else model.compile()
         except ValueError:  # a refused value: the vector-by-vector path gives that vector NaN
             return None
-        if cohort is None:
-            self._verdicts[key] = (source, False)
+        if cohort is None:  # the source builds one vector at a time (a Friberg chain): not asked again
+            if verdict is None:
+                self._verdicts[key] = (source, False)
             return None
         if verdict is None:
             try:
@@ -183,19 +187,12 @@ class BatchBuilds:
 def _identical(a: CompiledModel, b: CompiledModel) -> bool:
     """Every field the simulation reads the same to the last bit (arrays of the same shape, the same names and
     patient information; the parameter records, which only outputs read, aside)."""
-    for f in fields(a):
-        if f.name in ("parameters", "used_parameters"):
-            continue
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if f.name == "info":
-            if not all(_same(getattr(x, g.name), getattr(y, g.name)) for g in fields(x)):
-                return False
-        elif not _same(x, y):
-            return False
-    return True
+    return all(_same(getattr(a, f.name), getattr(b, f.name)) for f in fields(a)
+               if f.name not in ("parameters", "used_parameters"))
 
 
 def _same(x: object, y: object) -> bool:
+    """Equal to the last bit: arrays (shape, type, values), mappings and dataclasses field by field, else ==."""
     if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
         a, b = np.asarray(x), np.asarray(y)
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
