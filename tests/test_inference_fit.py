@@ -14,6 +14,7 @@ from hemasim.inference import (
     BuilderSource,
     Condition,
     EstimatedParameter,
+    FitResult,
     KernelEngine,
     Measurements,
     NoiseModel,
@@ -23,6 +24,7 @@ from hemasim.inference import (
     fit,
     identifiability,
     load_problem,
+    local_fit,
     profile_likelihood,
     sample_posterior,
 )
@@ -44,6 +46,14 @@ def _least_squares_problem(example: Problem) -> Problem:
     params = tuple(replace(p, estimate=False, nominal=TRUE[p.id]) if p.id in ("gamma", "sigma_anc") else p
                    for p in example.parameters)
     return replace(example, parameters=params)
+
+
+@pytest.fixture(scope="module")
+def least_squares_fit(example: Problem) -> tuple[Objective, FitResult]:
+    """The least-squares problem fitted once (1 start, seed 0) on the default engine; the tests that profile,
+    sample or check the engine's model cache from its optimum share it (and the engine's cache)."""
+    objective = Objective(_least_squares_problem(example))
+    return objective, fit(objective, n_starts=1, seed=0)
 
 
 def test_the_batch_is_each_vector_alone(example: Problem):
@@ -103,9 +113,9 @@ def test_least_squares_fit_recovers_mtt_and_slope(example: Problem):
 
 
 @pytest.mark.slow
-def test_profile_interval_and_sampler(example: Problem):
-    objective = Objective(_least_squares_problem(example))
-    best = fit(objective, n_starts=1, seed=0).x
+def test_profile_interval_and_sampler(least_squares_fit: tuple[Objective, FitResult]):
+    objective, result = least_squares_fit
+    best = result.x
     (prof,) = profile_likelihood(objective, best, names=["mtt_h"], max_points=12)
     assert prof.status == "identifiable"
     assert prof.ci_lower < prof.estimate < prof.ci_upper
@@ -141,11 +151,10 @@ def test_a_model_built_in_python_fits_like_its_scenario(example: Problem):
 
 
 @pytest.mark.slow
-def test_friberg_recovery_generating_values_within_their_intervals(example: Problem):
+def test_friberg_recovery_generating_values_within_their_intervals(example_fit: tuple[Objective, FitResult]):
     """The example's data were drawn from the Friberg 2002 docetaxel estimates (generate_data.py, fixed seed):
-    every generating value lies in its 95% profile interval."""
-    objective = Objective(example)
-    result = fit(objective, n_starts=4, seed=1)
+    every generating value lies in its 95% profile interval (the fit: 2 starts, seed 1, the session's fixture)."""
+    objective, result = example_fit
     for prof in profile_likelihood(objective, result.x, names=["mtt_h", "gamma", "slope"]):
         assert prof.status == "identifiable", prof.name
         assert prof.ci_lower <= TRUE[prof.name] <= prof.ci_upper, prof.name
@@ -172,13 +181,13 @@ def test_cli_fit_writes_a_set_that_scenarios_load(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_the_fits_profile_summary_is_the_profiles_json(example: Problem):
+def test_the_fits_profile_summary_is_the_profiles_json(least_squares_fit: tuple[Objective, FitResult]):
     """hemasim.inference.full_model_slope.profile_summary (the slope and structure fits' JSON): one interval, status
     and curve per free parameter, the same as profile_likelihood's."""
     from hemasim.inference.full_model_slope import profile_summary
 
-    objective = Objective(_least_squares_problem(example))
-    best = fit(objective, n_starts=1, seed=0).x
+    objective, result = least_squares_fit
+    best = result.x
     summary = profile_summary(objective, best)
     profiles = profile_likelihood(objective, best)
     assert set(summary["ci95"]) == {p.name for p in profiles} == {"mtt_h", "slope"}
@@ -187,3 +196,45 @@ def test_the_fits_profile_summary_is_the_profiles_json(example: Problem):
         assert summary["profiles"][p.name]["values"] == np.asarray(p.natural).tolist()
     assert summary["identifiability"] == identifiability(profiles)
     assert summary["ci95"]["mtt_h"][0] < TRUE["mtt_h"] < summary["ci95"]["mtt_h"][1]
+
+
+def test_the_model_cache_leaves_a_fit_bit_for_bit_the_same(example: Problem):
+    """KernelEngine keeps the compiled model of each recent vector (the optimiser evaluates vectors again): a fit
+    (four least-squares iterations) with the cache evaluates the objective values of the fit without it to the last
+    bit, and the cache is used."""
+    problem = _least_squares_problem(example)
+    cached, uncached = KernelEngine(rtol=problem.rtol), KernelEngine(rtol=problem.rtol, cache_size=0)
+    objective = Objective(problem, cached)
+    start = objective.nominal
+    with_cache = local_fit(objective, start, "least_squares", max_iterations=4)
+    without = local_fit(Objective(problem, uncached), start, "least_squares", max_iterations=4)
+    assert cached.models.hits > 0 and uncached.models.hits == 0
+    assert with_cache.trace == without.trace and len(with_cache.trace) >= 3
+    assert with_cache.fun == without.fun
+    np.testing.assert_array_equal(with_cache.x, without.x)
+
+
+def test_the_model_cache_keeps_each_condition_apart(example: Problem):
+    """Another structural setting (the patient's size, which sets the docetaxel clearance per m2) is another
+    source: its vectors are built for it, not served from the first source's models; a refused value gives NaN
+    from the cache as when built."""
+    from hemasim.inference.sources import ScenarioSource
+
+    source = example.conditions[0].source
+    scenario = source.scenario
+    small = ScenarioSource(scenario.model_copy(update={"patient": scenario.patient.model_copy(
+        update={"weight_kg": 50.0, "height_cm": 150.0})}))
+    engine = KernelEngine(rtol=example.rtol)
+    values, times, observe = [example.nominal_targets()], np.array([0.0, 7.0, 14.0]), ["anc_1e9_per_L"]
+    first = engine.simulate(source, values, times, observe)
+    other = engine.simulate(small, values, times, observe)
+    assert (engine.models.builds, engine.models.hits) == (2, 0)
+    np.testing.assert_array_equal(other, KernelEngine(rtol=example.rtol, cache_size=0).simulate(small, values, times,
+                                                                                                observe))
+    assert not np.array_equal(first, other)
+    np.testing.assert_array_equal(engine.simulate(source, values, times, observe), first)
+    assert engine.models.hits == 1
+    refused = [{**values[0], "docetaxel_friberg2002__friberg_mean_transit_time_h": 0.5}]  # below its range
+    for _ in range(2):
+        assert np.isnan(engine.simulate(source, refused, times, observe)).all()
+    assert engine.models.hits == 2

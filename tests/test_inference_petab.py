@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hemasim.inference import Objective, fit, load_problem
+from hemasim.inference import FitResult, Objective, fit, load_problem
 from hemasim.inference.petab import PetabError, export_petab, import_petab
 
 from .conftest import EXAMPLES
@@ -54,11 +54,11 @@ def test_import_refuses_formulas_it_did_not_write(exported: Path, tmp_path: Path
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_roadrunner_fit_agrees_with_the_kernel_fit(exported: Path):
+def test_roadrunner_fit_agrees_with_the_kernel_fit(exported: Path, example_fit: tuple[Objective, FitResult]):
     pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
     from hemasim.inference.petab import RoadRunnerEngine
 
-    kernel = fit(Objective(load_problem(FIT / "problem.yaml")), n_starts=2, seed=1)
+    kernel = example_fit[1]  # the example fitted from 2 starts, seed 1 (tests/conftest.py)
     sbml_problem = import_petab(exported, engine="sbml")
     rr = fit(Objective(sbml_problem, RoadRunnerEngine(rtol=1e-10, atol=1e-12)), n_starts=2, seed=1)
     for name in ("mtt_h", "gamma", "slope", "sigma_anc"):

@@ -149,6 +149,35 @@ class ScenarioSource:
             values = {**load_fitted_values(self.scenario.parameter_set).values, **values}
         return scenario_model(self.scenario, values, self.drug_sets, self.drug_parameter_paths)
 
+    def build_batch(self, values: Sequence[Mapping[str, float]]) -> Model | None:
+        """One model for every vector of ``values`` (a cohort: one patient per vector, each value a per-patient
+        array, as the cohort engine builds its patients), or None where this source builds one vector at a time:
+        the Friberg chain (built from scalar drug-set values), a scenario with a fitted set, vectors naming
+        different parameters. Each vector is checked first as :meth:`build` checks it (ValueError: a value outside
+        its range)."""
+        from hemasim.parameters import healthy_adult_parameters
+        from hemasim.scenario import FribergChain
+
+        if (isinstance(self.scenario.model, FribergChain) or self.scenario.parameter_set is not None or not values
+                or any(v.keys() != values[0].keys() for v in values)):
+            return None
+        per_patient: dict[str, np.ndarray] = {}
+        per_set: dict[str, dict[str, np.ndarray]] = {}
+        for name in values[0]:
+            column = np.array([float(v[name]) for v in values])
+            if name in self.drug_parameter_paths:
+                set_name, path = self.drug_parameter_paths[name]
+                per_set.setdefault(set_name, {})[path] = column
+            else:
+                per_patient[name] = column
+        params = healthy_adult_parameters()
+        for i in range(len(values)):  # the checks build() makes (bounds, drug-set ranges and rates)
+            params.with_values(**{name: column[i] for name, column in per_patient.items()})
+            for set_name, paths in per_set.items():
+                drug_set_with_values(self.drug_sets[set_name], {path: float(c[i]) for path, c in paths.items()})
+        return scenario_model(self.scenario, {}, self.drug_sets, self.drug_parameter_paths, per_patient=per_patient,
+                              drug_per_patient=per_set)
+
     def events(self) -> list[Event]:
         from hemasim.assembly import build_events
 
@@ -161,11 +190,13 @@ class ScenarioSource:
 def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: Mapping[str, DrugSet] | None = None,
                    drug_paths: Mapping[str, tuple[str, str]] | None = None, *, covariates: Covariates | None = None,
                    parameters: ParameterSet | None = None, per_patient: Mapping[str, np.ndarray] | None = None,
-                   fitted: Fitted | None = None) -> Model:
+                   fitted: Fitted | None = None,
+                   drug_per_patient: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> Model:
     """The model of ``scenario`` with ``values`` (run-record names) replacing the defaults: healthy-model
     parameters in the parameter set (provenance :class:`UserOverride`, or ``fitted``), drug-set values in a copy
     of the set. What :func:`hemasim.assembly.build_model` builds (``covariates``, ``parameters`` and
-    ``per_patient`` as there), with those values."""
+    ``per_patient`` as there), with those values. ``drug_per_patient``: per-patient values of drug-set values
+    (drug set name -> dotted path -> array), as :class:`~hemasim.pharmacology.pkpd.DrugExposure` takes them."""
     from hemasim.assembly import model_extensions
     from hemasim.biology import healthy_human_model
     from hemasim.biology.origins import split_origins
@@ -198,8 +229,9 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
         chain = drug_set_of(scenario.model.drug_set).name
         return _mark_fitted(friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy),
                             values, fitted)
-    extensions = [DrugExposure(changed[e.drug_set.name]) if isinstance(e, DrugExposure) else e
-                  for e in model_extensions(scenario)]
+    drug_per_patient = drug_per_patient or {}
+    extensions = [DrugExposure(changed[e.drug_set.name], per_patient=drug_per_patient.get(e.drug_set.name, {}))
+                  if isinstance(e, DrugExposure) else e for e in model_extensions(scenario)]
     params = healthy_adult_parameters() if parameters is None else parameters
     params = _with_values(params, model_values, fitted)
     model = healthy_human_model(cov, params, aging=scenario.aging, per_patient=per_patient, extensions=extensions)
