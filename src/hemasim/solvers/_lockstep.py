@@ -191,6 +191,48 @@ def _rhs(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_id
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
+def _rhs_fused(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+               FBP, fb_offset, fb_scale, SIG, FB, G, fb_same, fb_integer_exponent):  # pragma: no cover - compiled
+    """:func:`_rhs` with each flow's flux added to its source's and target's slopes as soon as it is computed (one
+    pass over the flows instead of two: the IMEX kernel's right-hand side; the same operations on each element in
+    the same order, so the same slopes). Leaves FLUX, SIG, FB and G as :func:`_fluxes` does."""
+    B = X.shape[1]
+    for i in range(sig_ptr.shape[0] - 1):
+        for b in range(B):
+            SIG[i, b] = 0.0
+        for k in range(sig_ptr[i], sig_ptr[i + 1]):
+            w = sig_w[k]
+            j = sig_idx[k]
+            for b in range(B):
+                SIG[i, b] += w * max(X[j, b], 0.0)
+    _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same, fb_integer_exponent)
+    OUT[:, :] = 0.0
+    for f in range(RATE.shape[0]):
+        s = src[f]
+        d = dst[f]
+        c = consume[f]
+        F = FLUX[f]
+        if s >= 0:
+            for b in range(B):
+                F[b] = RATE[f, b] * max(X[s, b], 0.0)
+        else:
+            for b in range(B):
+                F[b] = RATE[f, b]
+        for j in range(flow_fb.shape[1]):
+            idx = flow_fb[f, j]
+            if idx < 0:
+                break
+            for b in range(B):
+                F[b] *= FB[idx, b]
+        if s >= 0 and c != 0.0:
+            for b in range(B):
+                OUT[s, b] -= c * F[b]
+        if d >= 0:
+            for b in range(B):
+                OUT[d, b] += YLD[f, b] * F[b]
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _step_slopes(t, h, X, K, TMP, XN, rhs_args):  # pragma: no cover - compiled
     """Slopes K[1..6] of one Dormand-Prince step from (t, X) (K[0] given); XN = the fifth-order new states."""
     n, B = X.shape
@@ -473,9 +515,14 @@ def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray
 # per patient, the forward substitution runs over the chunk's patients at once.
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-                  split_ptr, split_flow, split_target, self_reads, LEAVE, FEED, RAW):  # pragma: no cover - compiled
+                  fb_integer_exponent, split_ptr, split_flow, split_target, self_reads, LEAVE, FEED, RAW,
+                  LAWS):  # pragma: no cover - compiled
     """L frozen at the accepted states X (SIG, FB: their signals and feedbacks; see the single-patient
-    _split_coefficients, self-reading multipliers included), and KI0 = L X."""
+    _split_coefficients, self-reading multipliers included), and KI0 = L X. LAWS: a (3, B) work array.
+
+    A self-reading multiplier's derivative is a forward difference of its law over the chunk's patients at once,
+    with the right-hand side's vectorised laws (:func:`_law_over_patients`): the C library's scalar pow, called per
+    patient, took most of this function's time (the HSC crowding's Hill laws)."""
     n, B = X.shape
     self_entry, self_feedback, self_weight = self_reads
     for k in range(split_flow.shape[0]):
@@ -490,20 +537,26 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
                 FEED[k, b] *= FB[idx, b]
         for b in range(B):
             RAW[k, b] = FEED[k, b]
+    S1, F0, F1 = LAWS[0], LAWS[1], LAWS[2]
     for q in range(self_entry.shape[0]):  # d flux / d source = c (1 + x sum_j w_j F_j'(s_j) / F_j)
         k = self_entry[q]
         j = self_feedback[q]
         s_state = src[split_flow[k]]
+        S0 = SIG[fb_signal[j]]
+        for b in range(B):
+            S1[b] = S0[b] * (1.0 + 1e-6) if S0[b] > 0.0 else 1e-300
+        _law_over_patients(fb_kind[j], fb_integer_exponent[j], t, S0, FBP[j], F0)
+        _law_over_patients(fb_kind[j], fb_integer_exponent[j], t, S1, FBP[j], F1)
+        off = fb_offset[j]
+        sc = fb_scale[j]
+        w = self_weight[q]
         for b in range(B):
             xs = X[s_state, b]
-            sv = SIG[fb_signal[j], b]
-            ds = 1e-6 * sv if sv > 0.0 else 1e-300
-            f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv, FBP[j, 0, b], FBP[j, 1, b],
-                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
-            f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv + ds, FBP[j, 0, b], FBP[j, 1, b],
-                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
-            if xs > 0.0 and f0 != 0.0:
-                FEED[k, b] += RAW[k, b] * xs * self_weight[q] * (f1 - f0) / (ds * f0)
+            f0 = off + sc * F0[b]
+            f1 = off + sc * F1[b]
+            ds = S1[b] - S0[b] if S0[b] > 0.0 else 1e-300
+            derivative = RAW[k, b] * xs * w * (f1 - f0) / (ds * f0)
+            FEED[k, b] += derivative if (xs > 0.0 and f0 != 0.0) else 0.0
     for s in range(n):
         for b in range(B):
             LEAVE[s, b] = 0.0
@@ -516,6 +569,27 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
             LEAVE[s, b] += c * v
             FEED[k, b] = YLD[f, b] * v
     _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target)
+
+
+@njit(inline="always")
+def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cover - compiled
+    """OUT[b] = g of a feedback of kind ``kind`` with parameters P (5, B) at the signals S[b] (the laws of
+    :func:`_feedbacks`: a Hill ratio by multiplications or fast_pow, others through feedback_value)."""
+    B = S.shape[0]
+    if kind == HILL_RATIO and integer_exponent > 0:
+        for b in range(B):
+            u = S[b] / P[0, b]
+            p = u
+            for _ in range(integer_exponent - 1):
+                p *= u
+            OUT[b] = (1.0 + P[1, b]) / (1.0 + P[1, b] * p)
+    elif kind == HILL_RATIO:
+        for b in range(B):
+            c = P[1, b]
+            OUT[b] = (1.0 + c) / (1.0 + c * fast_pow(S[b] / P[0, b], P[2, b]))
+    else:
+        for b in range(B):
+            OUT[b] = feedback_value(kind, t, S[b], P[0, b], P[1, b], P[2, b], P[3, b], P[4, b])
 
 
 @njit(inline="always")
@@ -554,8 +628,23 @@ def _solve_small(M, R, m):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compiled
-    """Y = (I - hg L)^-1 Y in place for every patient: forward substitution over the flow graph's blocks."""
+def _scale_split(hg, LEAVE, FEED, INV, FEEDH):  # pragma: no cover - compiled
+    """The step's factors of the forward substitution, shared by its five stages: INV = 1 / (1 + hg LEAVE) (a
+    one-state block's solve becomes a product: a division costs several multiplications, and 127 of the healthy
+    model's 128 blocks are one state) and FEEDH = hg FEED."""
+    n, B = LEAVE.shape
+    for s in range(n):
+        for b in range(B):
+            INV[s, b] = 1.0 / (1.0 + hg * LEAVE[s, b])
+    for k in range(FEED.shape[0]):
+        for b in range(B):
+            FEEDH[k, b] = hg * FEED[k, b]
+
+
+@njit(inline="always")
+def _implicit_solve(hg, Y, LEAVE, FEED, INV, FEEDH, structure):  # pragma: no cover - compiled
+    """Y = (I - hg L)^-1 Y in place for every patient: forward substitution over the flow graph's blocks (INV,
+    FEEDH: :func:`_scale_split` of this hg)."""
     order, block_ptr, block_of, local, split_ptr, split_target, M, R = structure
     B = Y.shape[1]
     for bi in range(block_ptr.shape[0] - 1):
@@ -564,7 +653,7 @@ def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compil
         if p1 - p0 == 1:
             s = order[p0]
             for b in range(B):
-                Y[s, b] = Y[s, b] / (1.0 + hg * LEAVE[s, b])
+                Y[s, b] = Y[s, b] * INV[s, b]
         else:
             m = p1 - p0
             for i in range(m):
@@ -591,7 +680,7 @@ def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compil
                 d = split_target[k]
                 if d >= 0 and block_of[d] != bi:
                     for b in range(B):
-                        Y[d, b] += hg * FEED[k, b] * Y[s, b]
+                        Y[d, b] += FEEDH[k, b] * Y[s, b]
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -601,9 +690,10 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
 
     One loop over the stages, the tableau read as data: the body (one forward substitution, one right-hand side)
     is compiled once, not once per stage (unrolled, the five copies took most of the kernel's ~38 s compilation)."""
-    structure, LEAVE, FEED = split
+    structure, LEAVE, FEED, INV, FEEDH = split
     n, B = X.shape
     hg = h * GAMMA
+    _scale_split(hg, LEAVE, FEED, INV, FEEDH)
     x, xn, tmp, k = X.reshape(n * B), XN.reshape(n * B), TMP.reshape(n * B), K.reshape(K.shape[0], n * B)
     ki_all = KI.reshape(KI.shape[0], n * B)
     r = xn  # the stages' known parts (XN is free until the new states)
@@ -611,10 +701,10 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
         stage_input(stage, h, x, k, ki_all, r)
         for j in range(n * B):
             tmp[j] = r[j]
-        _implicit_solve(hg, TMP, LEAVE, FEED, structure)
+        _implicit_solve(hg, TMP, LEAVE, FEED, INV, FEEDH, structure)
         for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
             ki_all[stage, j] = (tmp[j] - r[j]) / hg
-        _rhs(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
+        _rhs_fused(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
     new_state(h, x, k, xn)
     ark_error_squares(h, x, xn, k, ATOL.reshape(n * B), rtol, tmp)
     return _worst_patient(TMP, ERR)
@@ -641,14 +731,16 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     ERR = np.empty(B)
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
-    split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)))
+    split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)), np.empty((n, B)),
+             np.empty((split_flow.shape[0], B)))  # L's coefficients (LEAVE, FEED) and the step's INV, FEEDH
     # what _freeze_split reads after the states' signals and feedbacks, and writes (L's coefficients)
-    freeze_args = (RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale, split_ptr,
-                   split_flow, split_target, self_reads, split[1], split[2], np.empty((split_flow.shape[0], B)))
+    freeze_args = (RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale, flux_args[16],
+                   split_ptr, split_flow, split_target, self_reads, split[1], split[2],
+                   np.empty((split_flow.shape[0], B)), np.empty((3, B)))
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
-    _rhs(t, X, K[0], *args)
+    _rhs_fused(t, X, K[0], *args)
     _freeze_split(t, X, KI[0], SIG, FB, *freeze_args)
     i_out = _record_reached(t, X, recorder)
     err_old = 1e-4
@@ -665,7 +757,7 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
         if err <= 1.0:
             t_new = t_end if last else t + h
             clip_negative(xn)
-            _rhs(t_new, XN, K[5], *args)  # the slope at the new states: dense output, next step's K[0]
+            _rhs_fused(t_new, XN, K[5], *args)  # the slope at the new states: dense output, next step's K[0]
             work[2] += 1
             # L frozen at the new states now (KI[0] is free), before _record's fluxes overwrite the feedbacks
             _freeze_split(t_new, XN, KI[0], SIG, FB, *freeze_args)

@@ -1,0 +1,159 @@
+"""The lock-step IMEX kernel's implicit part (branch cohort21): L frozen over a chunk of patients, with the
+self-reading multipliers' derivatives taken over the chunk at once, equals the single-patient kernel's, and the
+forward substitution with the step's reciprocals solves (I - hg L) Y = r."""
+
+import numpy as np
+import pytest
+
+from hemasim.solvers import _kernel_ready as ready
+from hemasim.solvers.split import implicit_split
+
+
+def _nab_paclitaxel_model():
+    """The healthy adult with nab-paclitaxel (Chen 2014: saturable elimination, a self-reading multiplier that is no
+    Hill law) beside the HSC crowding's self-reading Hill laws."""
+    import yaml
+
+    from hemasim.assembly import build_model
+    from hemasim.scenario import parse_scenario
+
+    from .conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+    data["interventions"][0]["drug_set"] = "nab_paclitaxel_chen2014"
+    data["interventions"][0]["dose_mg_per_m2"] = 260
+    data["interventions"][0]["infusion_hours"] = 0.5
+    return build_model(parse_scenario(data)).compile()
+
+
+def _chunk_states(model, n_patients=3):
+    """States of a chunk (n, B): the healthy state scaled differently per state and patient, with drug in every
+    compartment (so each self-reading law sees a signal of its own)."""
+    rng = np.random.default_rng(7)
+    x = np.maximum(model.x0, 1.0)[:, None] * rng.uniform(0.3, 1.7, size=(model.n_states, n_patients))
+    return np.ascontiguousarray(x)
+
+
+def _chunk_model_arrays(model, B):
+    """The patient-innermost arrays of a chunk of B copies of the one-patient model."""
+    def tile(a):
+        return np.ascontiguousarray(np.repeat(np.asarray(a, dtype=np.float64)[..., None], B, axis=-1))
+
+    return tile(model.rate), tile(model.yield_), tile(model.fb_params)
+
+
+def _one_patient_split(model, x, t, split):
+    from numba import njit
+
+    from hemasim.solvers import _kernel_numba as one
+
+    @njit
+    def coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
+                     fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw):
+        one._split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal,
+                                fb_params, fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw)
+
+    sig = np.array([sum(w * max(x[j], 0.0) for j, w in zip(model.sig_idx[lo:hi], model.sig_w[lo:hi], strict=True))
+                    for lo, hi in zip(model.sig_ptr[:-1], model.sig_ptr[1:], strict=True)])
+    from hemasim.model.laws import feedback_value
+
+    fb = np.array([model.fb_offset[k] + model.fb_scale[k] * feedback_value(
+        int(model.fb_kind[k]), t, sig[model.fb_signal[k]] if model.fb_signal[k] >= 0 else 0.0, *model.fb_params[k])
+        for k in range(len(model.fb_kind))])
+    leave = np.empty(model.n_states)
+    feed = np.empty(len(split.flow))
+    raw = np.empty(len(split.flow))
+    coefficients(t, x, fb, sig, ready(model.rate), ready(model.flow_fb), ready(model.consume), ready(model.yield_),
+                 ready(model.src), ready(model.fb_kind), ready(model.fb_signal), ready(model.fb_params),
+                 ready(model.fb_offset), ready(model.fb_scale), split.flow,
+                 (split.self_entry, split.self_feedback, split.self_weight), leave, feed, raw)
+    return leave, feed
+
+
+def _lockstep_split(model, X, t, split):
+    from hemasim.solvers import _lockstep as lock
+
+    n, B = X.shape
+    RATE, YLD, FBP = _chunk_model_arrays(model, B)
+    args, flux_args = lock._workspace(B, ready(model.src), ready(model.dst), RATE, ready(model.consume), YLD,
+                                      ready(model.flow_fb), ready(model.sig_ptr), ready(model.sig_idx),
+                                      ready(model.sig_w), ready(model.fb_kind), ready(model.fb_signal), FBP,
+                                      ready(model.fb_offset), ready(model.fb_scale))
+    slopes = np.empty((n, B))
+    lock._rhs_fused(t, X, slopes, *args)
+    reference = np.empty((n, B))
+    lock._rhs(t, X, reference, *args)
+    SIG, FB = flux_args[12], flux_args[13]
+    LEAVE, FEED = np.empty((n, B)), np.empty((len(split.flow), B))
+    KI0 = np.empty((n, B))
+    lock._freeze_split(t, X, KI0, SIG, FB, RATE, ready(model.flow_fb), ready(model.consume), YLD, ready(model.src),
+                       ready(model.fb_kind), ready(model.fb_signal), FBP, ready(model.fb_offset),
+                       ready(model.fb_scale), flux_args[16], split.ptr, split.flow, split.target,
+                       (split.self_entry, split.self_feedback, split.self_weight), LEAVE, FEED,
+                       np.empty((len(split.flow), B)), np.empty((3, B)))
+    return LEAVE, FEED, KI0, slopes, reference
+
+
+@pytest.fixture(scope="module")
+def drug_model():
+    return _nab_paclitaxel_model()
+
+
+def test_the_chunk_freezes_l_as_the_single_patient_kernel_self_reading_laws_included(drug_model):
+    model = drug_model
+    split = implicit_split(model)
+    kinds = {int(model.fb_kind[j]) for j in split.self_feedback}
+    assert len(kinds) >= 2  # the HSC crowding's Hill laws and the drug's saturable elimination (another law)
+    X = _chunk_states(model)
+    LEAVE, FEED, KI0, slopes, reference = _lockstep_split(model, X, 0.5, split)
+    for b in range(X.shape[1]):
+        leave, feed = _one_patient_split(model, np.ascontiguousarray(X[:, b]), 0.5, split)
+        # the derivatives are forward differences (1e-6 of the signal) of laws the chunk computes with fast_pow,
+        # the single patient with the C library's pow: equal to ~1e-9 of the coefficients
+        np.testing.assert_allclose(LEAVE[:, b], leave, rtol=1e-7, atol=0.0)
+        np.testing.assert_allclose(FEED[:, b], feed, rtol=1e-7, atol=0.0)
+        l_times_x = -leave * X[:, b]  # KI0 = L X
+        into = split.target >= 0
+        np.add.at(l_times_x, split.target[into], (feed * X[_sources(model, split), b])[into])
+        np.testing.assert_allclose(KI0[:, b], l_times_x, rtol=1e-7, atol=1e-12 * np.abs(l_times_x).max())
+    # the fused right-hand side of the IMEX kernel: the same slopes as the two-pass one, bit for bit
+    np.testing.assert_array_equal(slopes, reference)
+
+
+def _sources(model, split):
+    return model.src[split.flow]
+
+
+def test_the_forward_substitution_with_the_steps_reciprocals_solves_the_stage_system(drug_model):
+    from numba import njit
+
+    from hemasim.solvers import _lockstep as lock
+    from hemasim.solvers.split import MAX_BLOCK
+
+    model = drug_model
+    split = implicit_split(model)
+    X = _chunk_states(model)
+    n, B = X.shape
+    LEAVE, FEED, *_ = _lockstep_split(model, X, 0.5, split)
+
+    @njit
+    def solve(hg, Y, LEAVE, FEED, order, block_ptr, block_of, local, ptr, target):
+        INV, FEEDH = np.empty_like(LEAVE), np.empty_like(FEED)
+        lock._scale_split(hg, LEAVE, FEED, INV, FEEDH)
+        structure = (order, block_ptr, block_of, local, ptr, target, np.empty((MAX_BLOCK, MAX_BLOCK, Y.shape[1])),
+                     np.empty((MAX_BLOCK, Y.shape[1])))
+        lock._implicit_solve(hg, Y, LEAVE, FEED, INV, FEEDH, structure)
+
+    r = np.ascontiguousarray(X * 1.3)
+    hg = 0.07
+    Y = r.copy()
+    solve(hg, Y, LEAVE, FEED, split.order, split.block_ptr, split.block_of, split.local, split.ptr, split.target)
+    sources = _sources(model, split)
+    for b in range(B):  # (I - hg L) Y = r, L assembled densely
+        L = np.diag(-LEAVE[:, b])
+        for k, d in enumerate(split.target):
+            if d >= 0:
+                L[d, sources[k]] += FEED[k, b]
+        np.testing.assert_allclose((np.eye(n) - hg * L) @ Y[:, b], r[:, b], rtol=1e-12,
+                                   atol=1e-12 * np.abs(r[:, b]).max())
+    assert np.all(Y >= 0.0)  # an M-matrix's inverse keeps non-negative right-hand sides non-negative
