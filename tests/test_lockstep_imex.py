@@ -157,3 +157,34 @@ def test_the_forward_substitution_with_the_steps_reciprocals_solves_the_stage_sy
         np.testing.assert_allclose((np.eye(n) - hg * L) @ Y[:, b], r[:, b], rtol=1e-12,
                                    atol=1e-12 * np.abs(r[:, b]).max())
     assert np.all(Y >= 0.0)  # an M-matrix's inverse keeps non-negative right-hand sides non-negative
+
+
+@pytest.mark.parametrize("observed", [("anc_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL"),
+                                      ("anc_1e9_per_L", "neutrophil_production_per_day")])
+def test_observables_interpolate_only_the_states_they_read_and_equal_those_of_the_full_states(observed):
+    """The dense output between steps interpolates only the states the observables read (all of them when one reads
+    a flux): the observed values equal those computed from the full states of the same chunk (same steps)."""
+    from hemasim.biology import healthy_human_model
+    from hemasim.cohort.sampling import draw_patients
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario import load_scenario
+    from hemasim.simulation import steady_state
+    from hemasim.solvers import AdditiveRungeKutta
+
+    from .conftest import EXAMPLES
+
+    scenario = load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml")
+    params = healthy_adult_parameters()
+    patients = draw_patients(scenario.population, scenario.patient, params, 0, 4, 0)
+    model = healthy_human_model(patients.covariates, params, aging=scenario.aging,
+                                per_patient=patients.parameters).compile()
+    x0 = steady_state(model)
+    x0[:, : model.n_states // 2] *= 0.3  # a depletion of the first half of the states: a recovery to follow
+    t = np.linspace(0.0, 20.0, 81)  # outputs between the steps
+    solver = AdditiveRungeKutta(rtol=1e-5)
+    ours = solver.solve(model, x0, 0.0, t, observe=observed).values
+    states = solver.solve(model, x0, 0.0, t).values  # every state (identity observables)
+    index = [model.observable_names.index(o) for o in observed]
+    for b in range(x0.shape[0]):
+        full = model.patient(b).observables(t, states[b])[:, index]
+        np.testing.assert_allclose(ours[b], full, rtol=1e-12, atol=0.0)

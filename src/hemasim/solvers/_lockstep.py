@@ -26,11 +26,14 @@ from hemasim.model.laws import (
     register_for_numba,
 )
 from hemasim.solvers import _ark, _dopri, _vecmath, split
-from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
+from hemasim.solvers._ark import ERROR_WEIGHTS as ARK_ERROR_WEIGHTS
+from hemasim.solvers._ark import EXPLICIT_A as ARK_EXPLICIT_A
+from hemasim.solvers._ark import GAMMA, clip_negative
+from hemasim.solvers._ark import IMPLICIT_A as ARK_IMPLICIT_A
 from hemasim.solvers._ark import N_STAGES as N_ARK_STAGES
 from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
+from hemasim.solvers._ark import WEIGHTS as ARK_WEIGHTS
 from hemasim.solvers._ark import grown_step as ark_grown_step
-from hemasim.solvers._ark import scaled_error_squares as ark_error_squares
 from hemasim.solvers._ark import shrunk_step as ark_shrunk_step
 from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
 from hemasim.solvers._dopri import (
@@ -628,6 +631,42 @@ def _solve_small(M, R, m):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
+def _stage_input_and_copy(stage, h, x, K, KI, out, copy):  # pragma: no cover - compiled
+    """:func:`hemasim.solvers._ark.stage_input`, also written to ``copy`` (the stage is solved in place in ``copy``,
+    ``out`` kept for the implicit slope: one pass fewer than a copy afterwards)."""
+    m = x.shape[0]
+    for j in range(m):
+        out[j] = 0.0
+    for k in range(stage):
+        ae = ARK_EXPLICIT_A[stage, k]
+        ai_minus_ae = ARK_IMPLICIT_A[stage, k] - ae
+        for j in range(m):
+            out[j] += ae * K[k, j] + ai_minus_ae * KI[k, j]
+    for j in range(m):
+        v = x[j] + h * out[j]
+        out[j] = v
+        copy[j] = v
+
+
+@njit(inline="always")
+def _new_state_and_error_squares(h, x, K, atol, rtol, xn, out):  # pragma: no cover - compiled
+    """:func:`hemasim.solvers._ark.new_state` (into xn) and :func:`~hemasim.solvers._ark.scaled_error_squares` (into
+    out) in one pass over the slopes: one read of K instead of two, the same operations on each element."""
+    for j in range(x.shape[0]):
+        acc = 0.0
+        for k in range(N_ARK_STAGES):
+            if ARK_WEIGHTS[k] != 0.0:
+                acc += ARK_WEIGHTS[k] * K[k, j]
+        xn[j] = x[j] + h * acc
+        e = 0.0
+        for k in range(N_ARK_STAGES):
+            if ARK_ERROR_WEIGHTS[k] != 0.0:
+                e += ARK_ERROR_WEIGHTS[k] * K[k, j]
+        sc = atol[j] + rtol * max(abs(x[j]), abs(xn[j]))
+        out[j] = (h * e / sc) ** 2
+
+
+@njit(inline="always")
 def _scale_split(hg, LEAVE, FEED, INV, FEEDH):  # pragma: no cover - compiled
     """The step's factors of the forward substitution, shared by its five stages: INV = 1 / (1 + hg LEAVE) (a
     one-state block's solve becomes a product: a division costs several multiplications, and 127 of the healthy
@@ -698,16 +737,47 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
     ki_all = KI.reshape(KI.shape[0], n * B)
     r = xn  # the stages' known parts (XN is free until the new states)
     for stage in range(1, N_ARK_STAGES):
-        stage_input(stage, h, x, k, ki_all, r)
-        for j in range(n * B):
-            tmp[j] = r[j]
+        _stage_input_and_copy(stage, h, x, k, ki_all, r, tmp)
         _implicit_solve(hg, TMP, LEAVE, FEED, INV, FEEDH, structure)
         for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
             ki_all[stage, j] = (tmp[j] - r[j]) / hg
         _rhs_fused(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
-    new_state(h, x, k, xn)
-    ark_error_squares(h, x, xn, k, ATOL.reshape(n * B), rtol, tmp)
+    _new_state_and_error_squares(h, x, k, ATOL.reshape(n * B), rtol, xn, tmp)
     return _worst_patient(TMP, ERR)
+
+
+@njit(inline="always")
+def _recorded_states(recorder, n):  # pragma: no cover - compiled
+    """The states :func:`_record` reads (int64 indices): those the selected observables weigh, or every state when
+    they read fluxes (the fluxes read them all)."""
+    obs_sel, obs_nz, need_flux = recorder[1], recorder[4], recorder[6]
+    read = np.zeros(n, dtype=np.bool_)
+    for a in range(obs_sel.shape[0]):
+        for j in range(n):
+            if need_flux or obs_nz[obs_sel[a], j]:
+                read[j] = True
+    rows = np.empty(n, dtype=np.int64)
+    count = 0
+    for j in range(n):
+        if read[j]:
+            rows[count] = j
+            count += 1
+    return rows[:count]
+
+
+@njit(inline="always")
+def _hermite_rows(theta, h, X, XN, F0, F1, XO, rows):  # pragma: no cover - compiled
+    """:func:`hemasim.solvers._ark.hermite_state` on the states ``rows`` only (the others of XO are left as they
+    are): the daily outputs outnumber the steps, and the observables read a few of the ~130 states."""
+    B = X.shape[1]
+    for i in range(rows.shape[0]):
+        j = rows[i]
+        for b in range(B):
+            x = X[j, b]
+            d = XN[j, b] - x
+            v = x + theta * d + theta * (theta - 1.0) * ((1.0 - 2.0 * theta) * d + (theta - 1.0) * h * F0[j, b]
+                                                         + theta * h * F1[j, b])
+            XO[j, b] = v if v > 0.0 else 0.0  # noqa: FURB136 - as hermite_state
 
 
 @njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
@@ -721,13 +791,14 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     args, flux_args = _workspace(B, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
                                  FBP, fb_offset, fb_scale)
     recorder = _recorder(t_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, flux_args)
+    recorded = _recorded_states(recorder, n)
     SIG, FB = flux_args[12], flux_args[13]  # the signals and feedbacks the last right-hand side left
     X = X0.copy()
     XN = np.empty((n, B))
     TMP = np.empty((n, B))
     XO = np.empty((n, B))
-    K = np.empty((6, n, B))
-    KI = np.empty((6, n, B))
+    K = np.empty((N_ARK_STAGES, n, B))
+    KI = np.empty((N_ARK_STAGES, n, B))
     ERR = np.empty(B)
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
@@ -746,18 +817,19 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     err_old = 1e-4
     attempts = 0
     work[0], work[1], work[2] = 0, 0, 1
-    x, xn, xo, k = X.reshape(n * B), XN.reshape(n * B), XO.reshape(n * B), K.reshape(6, n * B)
+    x, xn, k = X.reshape(n * B), XN.reshape(n * B), K.reshape(N_ARK_STAGES, n * B)
     while i_out < n_out:
         if attempts >= max_steps:
             return 2
         attempts += 1
-        work[2] += 5
+        work[2] += N_ARK_STAGES - 1
         h, last = limit_step(t, h, t_end, max_step)
         err = _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, args)
         if err <= 1.0:
             t_new = t_end if last else t + h
             clip_negative(xn)
-            _rhs_fused(t_new, XN, K[5], *args)  # the slope at the new states: dense output, next step's K[0]
+            # the slope at the new states: dense output, next step's K[0]
+            _rhs_fused(t_new, XN, K[N_ARK_STAGES - 1], *args)
             work[2] += 1
             # L frozen at the new states now (KI[0] is free), before _record's fluxes overwrite the feedbacks
             _freeze_split(t_new, XN, KI[0], SIG, FB, *freeze_args)
@@ -765,14 +837,14 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
                 theta = (t_out[i_out] - t) / h
                 at_step_end = theta >= 1.0 or (last and i_out == n_out - 1)
                 if not at_step_end:
-                    hermite_state(theta, h, x, xn, k[0], k[5], xo)
+                    _hermite_rows(theta, h, X, XN, K[0], K[N_ARK_STAGES - 1], XO, recorded)
                 _record(i_out, XN if at_step_end else XO, recorder)
                 i_out += 1
             t = t_new
             work[0] += 1
             for j in range(n * B):
                 x[j] = xn[j]
-                k[0, j] = k[5, j]
+                k[0, j] = k[N_ARK_STAGES - 1, j]
             h = ark_grown_step(h, err, err_old)
             err_old = max(err, 1e-4)
         else:
