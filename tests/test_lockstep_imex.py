@@ -1,6 +1,7 @@
-"""The lock-step IMEX kernel's implicit part (branch cohort21): L frozen over a chunk of patients, with the
-self-reading multipliers' derivatives taken over the chunk at once, equals the single-patient kernel's, and the
-forward substitution with the step's reciprocals solves (I - hg L) Y = r."""
+"""The lock-step IMEX kernel's parts (branch cohort21): L frozen over a chunk of patients, with the self-reading
+multipliers' derivatives taken over the chunk at once, equals L computed patient by patient; the one-pass
+right-hand side with its transit runs equals the two-pass one; the forward substitution with the step's reciprocals
+solves (I - hg L) Y = r; the dense output of the observed states equals that of every state."""
 
 import numpy as np
 import pytest
@@ -42,32 +43,31 @@ def _chunk_model_arrays(model, B):
     return tile(model.rate), tile(model.yield_), tile(model.fb_params)
 
 
-def _one_patient_split(model, x, t, split):
-    from numba import njit
-
-    from hemasim.solvers import _kernel_numba as one
-
-    @njit
-    def coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
-                     fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw):
-        one._split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal,
-                                fb_params, fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw)
-
-    sig = np.array([sum(w * max(x[j], 0.0) for j, w in zip(model.sig_idx[lo:hi], model.sig_w[lo:hi], strict=True))
-                    for lo, hi in zip(model.sig_ptr[:-1], model.sig_ptr[1:], strict=True)])
+def _reference_split(model, x, t, split):
+    """L at the state x of one patient, in plain Python: each implicit flow's rate times its multipliers (the laws of
+    hemasim.model.laws), a self-reading multiplier's derivative by a forward difference of 1e-6 of its signal."""
     from hemasim.model.laws import feedback_value
 
-    fb = np.array([model.fb_offset[k] + model.fb_scale[k] * feedback_value(
-        int(model.fb_kind[k]), t, sig[model.fb_signal[k]] if model.fb_signal[k] >= 0 else 0.0, *model.fb_params[k])
-        for k in range(len(model.fb_kind))])
-    leave = np.empty(model.n_states)
-    feed = np.empty(len(split.flow))
-    raw = np.empty(len(split.flow))
-    coefficients(t, x, fb, sig, ready(model.rate), ready(model.flow_fb), ready(model.consume), ready(model.yield_),
-                 ready(model.src), ready(model.fb_kind), ready(model.fb_signal), ready(model.fb_params),
-                 ready(model.fb_offset), ready(model.fb_scale), split.flow,
-                 (split.self_entry, split.self_feedback, split.self_weight), leave, feed, raw)
-    return leave, feed
+    sig = [sum(w * max(x[j], 0.0) for j, w in zip(model.sig_idx[lo:hi], model.sig_w[lo:hi], strict=True))
+           for lo, hi in zip(model.sig_ptr[:-1], model.sig_ptr[1:], strict=True)]
+
+    def multiplier(j, signal):
+        return model.fb_offset[j] + model.fb_scale[j] * feedback_value(int(model.fb_kind[j]), t, signal,
+                                                                         *model.fb_params[j])
+
+    fb = [multiplier(j, sig[model.fb_signal[j]] if model.fb_signal[j] >= 0 else 0.0) for j in range(len(model.fb_kind))]
+    raw = np.array([model.rate[f] * np.prod([fb[j] for j in model.flow_fb[f] if j >= 0]) for f in split.flow])
+    feed = raw.copy()
+    for k, j, w in zip(split.self_entry, split.self_feedback, split.self_weight, strict=True):
+        xs, sv = x[model.src[split.flow[k]]], sig[model.fb_signal[j]]
+        ds = 1e-6 * sv if sv > 0.0 else 1e-300
+        f0, f1 = multiplier(j, sv), multiplier(j, sv + ds)
+        if xs > 0.0 and f0 != 0.0:
+            feed[k] += raw[k] * xs * w * (f1 - f0) / (ds * f0)
+    feed = np.maximum(feed, 0.0)
+    leave = np.zeros(model.n_states)
+    np.add.at(leave, model.src[split.flow], model.consume[split.flow] * feed)
+    return leave, model.yield_[split.flow] * feed
 
 
 def _lockstep_links(model, B):
@@ -83,20 +83,21 @@ def _lockstep_split(model, X, t, split):
 
     n, B = X.shape
     RATE, YLD, FBP = _chunk_model_arrays(model, B)
-    args, flux_args = lock._workspace(B, ready(model.src), ready(model.dst), RATE, ready(model.consume), YLD,
-                                      ready(model.flow_fb), ready(model.sig_ptr), ready(model.sig_idx),
-                                      ready(model.sig_w), ready(model.fb_kind), ready(model.fb_signal), FBP,
-                                      ready(model.fb_offset), ready(model.fb_scale))
+    n_fb = len(model.fb_kind)
+    same, integer = lock._feedback_shortcuts(ready(model.fb_kind), ready(model.fb_signal), FBP)
+    SIG, FB, G = np.empty((len(model.sig_ptr) - 1, B)), np.empty((n_fb, B)), np.empty((n_fb, B))
+    args = (np.empty((len(model.flow_names), B)), ready(model.src), ready(model.dst), RATE, ready(model.consume), YLD,
+            ready(model.flow_fb), ready(model.sig_ptr), ready(model.sig_idx), ready(model.sig_w), ready(model.fb_kind),
+            ready(model.fb_signal), FBP, ready(model.fb_offset), ready(model.fb_scale), SIG, FB, G, same, integer)
     slopes = np.empty((n, B))
     lock._rhs_fused(t, X, slopes, _lockstep_links(model, B), *args)
     reference = np.empty((n, B))
     lock._rhs(t, X, reference, *args)
-    SIG, FB = flux_args[12], flux_args[13]
     LEAVE, FEED = np.empty((n, B)), np.empty((len(split.flow), B))
     KI0 = np.empty((n, B))
     lock._freeze_split(t, X, KI0, SIG, FB, RATE, ready(model.flow_fb), ready(model.consume), YLD, ready(model.src),
                        ready(model.fb_kind), ready(model.fb_signal), FBP, ready(model.fb_offset),
-                       ready(model.fb_scale), flux_args[16], split.ptr, split.flow, split.target,
+                       ready(model.fb_scale), integer, split.ptr, split.flow, split.target,
                        (split.self_entry, split.self_feedback, split.self_weight), LEAVE, FEED,
                        np.empty((len(split.flow), B)), np.empty((3, B)))
     return LEAVE, FEED, KI0, slopes, reference
@@ -107,7 +108,7 @@ def drug_model():
     return _nab_paclitaxel_model()
 
 
-def test_the_chunk_freezes_l_as_the_single_patient_kernel_self_reading_laws_included(drug_model):
+def test_the_chunk_freezes_l_as_patient_by_patient_self_reading_laws_included(drug_model):
     model = drug_model
     split = implicit_split(model)
     links = _lockstep_links(model, 3)
@@ -118,9 +119,9 @@ def test_the_chunk_freezes_l_as_the_single_patient_kernel_self_reading_laws_incl
     X = _chunk_states(model)
     LEAVE, FEED, KI0, slopes, reference = _lockstep_split(model, X, 0.5, split)
     for b in range(X.shape[1]):
-        leave, feed = _one_patient_split(model, np.ascontiguousarray(X[:, b]), 0.5, split)
+        leave, feed = _reference_split(model, X[:, b], 0.5, split)
         # the derivatives are forward differences (1e-6 of the signal) of laws the chunk computes with fast_pow,
-        # the single patient with the C library's pow: equal to ~1e-9 of the coefficients
+        # the reference with the C library's pow: equal to ~1e-9 of the coefficients
         np.testing.assert_allclose(LEAVE[:, b], leave, rtol=1e-7, atol=0.0)
         np.testing.assert_allclose(FEED[:, b], feed, rtol=1e-7, atol=0.0)
         l_times_x = -leave * X[:, b]  # KI0 = L X
@@ -137,6 +138,7 @@ def _sources(model, split):
     return model.src[split.flow]
 
 
+@pytest.mark.slow  # ~5 s: compiles the solve's inlined functions on their own
 def test_the_forward_substitution_with_the_steps_reciprocals_solves_the_stage_system(drug_model):
     from numba import njit
 
