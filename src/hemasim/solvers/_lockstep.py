@@ -26,11 +26,14 @@ from hemasim.model.laws import (
     register_for_numba,
 )
 from hemasim.solvers import _ark, _dopri, _vecmath, split
-from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
+from hemasim.solvers._ark import ERROR_WEIGHTS as ARK_ERROR_WEIGHTS
+from hemasim.solvers._ark import EXPLICIT_A as ARK_EXPLICIT_A
+from hemasim.solvers._ark import GAMMA, clip_negative
+from hemasim.solvers._ark import IMPLICIT_A as ARK_IMPLICIT_A
 from hemasim.solvers._ark import N_STAGES as N_ARK_STAGES
 from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
+from hemasim.solvers._ark import WEIGHTS as ARK_WEIGHTS
 from hemasim.solvers._ark import grown_step as ark_grown_step
-from hemasim.solvers._ark import scaled_error_squares as ark_error_squares
 from hemasim.solvers._ark import shrunk_step as ark_shrunk_step
 from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
 from hemasim.solvers._dopri import (
@@ -188,6 +191,114 @@ def _rhs(t, X, OUT, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_id
         if d >= 0:
             for b in range(B):
                 OUT[d, b] += YLD[f, b] * FLUX[f, b]
+
+
+#: the fewest equal links (:func:`_transit_runs`) the IMEX right-hand side computes as one run
+MIN_RUN_LINKS = 4
+
+
+@njit(cache=True)
+def _transit_runs(src, dst, consume, YLD, RATE, flow_fb):  # pragma: no cover - compiled
+    """Runs of a transit chain's links in a chunk: consecutive flows each taking its source whole (consume 1,
+    yield 1) to the next flow's source, with the same rate for each patient and the same feedbacks (the 80-stage
+    neutrophil maturation: 80 of the healthy model's 158 flows). Per flow: the run's length at its first flow,
+    0 at its other flows, 1 for a flow outside a run (or in one shorter than MIN_RUN_LINKS)."""
+    nf, B = RATE.shape
+    links = np.ones(nf, dtype=np.int64)
+    f = 0
+    while f < nf:
+        end = f + 1
+        while end < nf and _same_link(f, end, src, dst, consume, YLD, RATE, flow_fb):
+            end += 1
+        if end - f >= MIN_RUN_LINKS:
+            links[f] = end - f
+            links[f + 1:end] = 0
+        f = end
+    return links
+
+
+@njit(inline="always")
+def _same_link(first, f, src, dst, consume, YLD, RATE, flow_fb):  # pragma: no cover - compiled
+    """Whether flow f continues the run that starts at flow ``first`` (its previous flow feeds f's source)."""
+    if src[f] < 0 or dst[f - 1] != src[f] or src[first] < 0 or consume[f] != 1.0 or consume[first] != 1.0:
+        return False
+    for j in range(flow_fb.shape[1]):
+        if flow_fb[f, j] != flow_fb[first, j]:
+            return False
+    for b in range(RATE.shape[1]):
+        if RATE[f, b] != RATE[first, b] or YLD[f, b] != 1.0 or YLD[first, b] != 1.0:
+            return False
+    return True
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _rhs_fused(t, X, OUT, links, FLUX, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+               fb_signal, FBP, fb_offset, fb_scale, SIG, FB, G, fb_same, fb_integer_exponent):  # pragma: no cover
+    """:func:`_rhs` for the IMEX kernel: each flow's flux added to its source's and target's slopes as soon as it is
+    computed (one pass over the flows instead of two), and a run of equal transit links (``links``:
+    :func:`_transit_runs`) with its coefficient (rate times feedbacks) computed once for the run, not once a link.
+    The slopes equal :func:`_rhs`'s (outside runs the same operations in the same order; in a run rate x multipliers
+    x source instead of rate x source x multipliers: equal to rounding). Leaves SIG, FB and G as :func:`_fluxes`
+    does (FLUX: scratch)."""
+    B = X.shape[1]
+    for i in range(sig_ptr.shape[0] - 1):
+        for b in range(B):
+            SIG[i, b] = 0.0
+        for k in range(sig_ptr[i], sig_ptr[i + 1]):
+            w = sig_w[k]
+            j = sig_idx[k]
+            for b in range(B):
+                SIG[i, b] += w * max(X[j, b], 0.0)
+    _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same, fb_integer_exponent)
+    OUT[:, :] = 0.0
+    for f in range(RATE.shape[0]):
+        if links[f] == 0:  # inside a run: done with its first link
+            continue
+        s = src[f]
+        d = dst[f]
+        c = consume[f]
+        F = FLUX[f]
+        if links[f] > 1:  # the run's coefficient, then its links
+            for b in range(B):
+                F[b] = RATE[f, b]
+        elif s >= 0:
+            for b in range(B):
+                F[b] = RATE[f, b] * max(X[s, b], 0.0)
+        else:
+            for b in range(B):
+                F[b] = RATE[f, b]
+        for j in range(flow_fb.shape[1]):
+            idx = flow_fb[f, j]
+            if idx < 0:
+                break
+            for b in range(B):
+                F[b] *= FB[idx, b]
+        if links[f] > 1:
+            _transit_run(X, OUT, F, src, dst, f, links[f])
+            continue
+        if s >= 0 and c != 0.0:
+            for b in range(B):
+                OUT[s, b] -= c * F[b]
+        if d >= 0:
+            for b in range(B):
+                OUT[d, b] += YLD[f, b] * F[b]
+
+
+@njit(inline="always")
+def _transit_run(X, OUT, coefficient, src, dst, first, n_links):  # pragma: no cover - compiled
+    """The slopes of a run of transit links (each moves coefficient x its source to its target)."""
+    B = X.shape[1]
+    for f in range(first, first + n_links):
+        s = src[f]
+        d = dst[f]
+        if d >= 0:
+            for b in range(B):
+                flux = coefficient[b] * max(X[s, b], 0.0)
+                OUT[s, b] -= flux
+                OUT[d, b] += flux
+        else:  # the last link may leave the model (an egress or death at the chain's rate)
+            for b in range(B):
+                OUT[s, b] -= coefficient[b] * max(X[s, b], 0.0)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -473,9 +584,14 @@ def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray
 # per patient, the forward substitution runs over the chunk's patients at once.
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-                  split_ptr, split_flow, split_target, self_reads, LEAVE, FEED, RAW):  # pragma: no cover - compiled
+                  fb_integer_exponent, split_ptr, split_flow, split_target, self_reads, LEAVE, FEED, RAW,
+                  LAWS):  # pragma: no cover - compiled
     """L frozen at the accepted states X (SIG, FB: their signals and feedbacks; see the single-patient
-    _split_coefficients, self-reading multipliers included), and KI0 = L X."""
+    _split_coefficients, self-reading multipliers included), and KI0 = L X. LAWS: a (3, B) work array.
+
+    A self-reading multiplier's derivative is a forward difference of its law over the chunk's patients at once,
+    with the right-hand side's vectorised laws (:func:`_law_over_patients`): the C library's scalar pow, called per
+    patient, took most of this function's time (the HSC crowding's Hill laws)."""
     n, B = X.shape
     self_entry, self_feedback, self_weight = self_reads
     for k in range(split_flow.shape[0]):
@@ -490,20 +606,26 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
                 FEED[k, b] *= FB[idx, b]
         for b in range(B):
             RAW[k, b] = FEED[k, b]
+    S1, F0, F1 = LAWS[0], LAWS[1], LAWS[2]
     for q in range(self_entry.shape[0]):  # d flux / d source = c (1 + x sum_j w_j F_j'(s_j) / F_j)
         k = self_entry[q]
         j = self_feedback[q]
         s_state = src[split_flow[k]]
+        S0 = SIG[fb_signal[j]]
+        for b in range(B):
+            S1[b] = S0[b] * (1.0 + 1e-6) if S0[b] > 0.0 else 1e-300
+        _law_over_patients(fb_kind[j], fb_integer_exponent[j], t, S0, FBP[j], F0)
+        _law_over_patients(fb_kind[j], fb_integer_exponent[j], t, S1, FBP[j], F1)
+        off = fb_offset[j]
+        sc = fb_scale[j]
+        w = self_weight[q]
         for b in range(B):
             xs = X[s_state, b]
-            sv = SIG[fb_signal[j], b]
-            ds = 1e-6 * sv if sv > 0.0 else 1e-300
-            f0 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv, FBP[j, 0, b], FBP[j, 1, b],
-                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
-            f1 = fb_offset[j] + fb_scale[j] * feedback_value(fb_kind[j], t, sv + ds, FBP[j, 0, b], FBP[j, 1, b],
-                                                             FBP[j, 2, b], FBP[j, 3, b], FBP[j, 4, b])
-            if xs > 0.0 and f0 != 0.0:
-                FEED[k, b] += RAW[k, b] * xs * self_weight[q] * (f1 - f0) / (ds * f0)
+            f0 = off + sc * F0[b]
+            f1 = off + sc * F1[b]
+            ds = S1[b] - S0[b] if S0[b] > 0.0 else 1e-300
+            derivative = RAW[k, b] * xs * w * (f1 - f0) / (ds * f0)
+            FEED[k, b] += derivative if (xs > 0.0 and f0 != 0.0) else 0.0
     for s in range(n):
         for b in range(B):
             LEAVE[s, b] = 0.0
@@ -516,6 +638,27 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
             LEAVE[s, b] += c * v
             FEED[k, b] = YLD[f, b] * v
     _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target)
+
+
+@njit(inline="always")
+def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cover - compiled
+    """OUT[b] = g of a feedback of kind ``kind`` with parameters P (5, B) at the signals S[b] (the laws of
+    :func:`_feedbacks`: a Hill ratio by multiplications or fast_pow, others through feedback_value)."""
+    B = S.shape[0]
+    if kind == HILL_RATIO and integer_exponent > 0:
+        for b in range(B):
+            u = S[b] / P[0, b]
+            p = u
+            for _ in range(integer_exponent - 1):
+                p *= u
+            OUT[b] = (1.0 + P[1, b]) / (1.0 + P[1, b] * p)
+    elif kind == HILL_RATIO:
+        for b in range(B):
+            c = P[1, b]
+            OUT[b] = (1.0 + c) / (1.0 + c * fast_pow(S[b] / P[0, b], P[2, b]))
+    else:
+        for b in range(B):
+            OUT[b] = feedback_value(kind, t, S[b], P[0, b], P[1, b], P[2, b], P[3, b], P[4, b])
 
 
 @njit(inline="always")
@@ -554,8 +697,59 @@ def _solve_small(M, R, m):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compiled
-    """Y = (I - hg L)^-1 Y in place for every patient: forward substitution over the flow graph's blocks."""
+def _stage_input_and_copy(stage, h, x, K, KI, out, copy):  # pragma: no cover - compiled
+    """:func:`hemasim.solvers._ark.stage_input`, also written to ``copy`` (the stage is solved in place in ``copy``,
+    ``out`` kept for the implicit slope: one pass fewer than a copy afterwards)."""
+    m = x.shape[0]
+    for j in range(m):
+        out[j] = 0.0
+    for k in range(stage):
+        ae = ARK_EXPLICIT_A[stage, k]
+        ai_minus_ae = ARK_IMPLICIT_A[stage, k] - ae
+        for j in range(m):
+            out[j] += ae * K[k, j] + ai_minus_ae * KI[k, j]
+    for j in range(m):
+        v = x[j] + h * out[j]
+        out[j] = v
+        copy[j] = v
+
+
+@njit(inline="always")
+def _new_state_and_error_squares(h, x, K, atol, rtol, xn, out):  # pragma: no cover - compiled
+    """:func:`hemasim.solvers._ark.new_state` (into xn) and :func:`~hemasim.solvers._ark.scaled_error_squares` (into
+    out) in one pass over the slopes: one read of K instead of two, the same operations on each element."""
+    for j in range(x.shape[0]):
+        acc = 0.0
+        for k in range(N_ARK_STAGES):
+            if ARK_WEIGHTS[k] != 0.0:
+                acc += ARK_WEIGHTS[k] * K[k, j]
+        xn[j] = x[j] + h * acc
+        e = 0.0
+        for k in range(N_ARK_STAGES):
+            if ARK_ERROR_WEIGHTS[k] != 0.0:
+                e += ARK_ERROR_WEIGHTS[k] * K[k, j]
+        sc = atol[j] + rtol * max(abs(x[j]), abs(xn[j]))
+        out[j] = (h * e / sc) ** 2
+
+
+@njit(inline="always")
+def _scale_split(hg, LEAVE, FEED, INV, FEEDH):  # pragma: no cover - compiled
+    """The step's factors of the forward substitution, shared by its five stages: INV = 1 / (1 + hg LEAVE) (a
+    one-state block's solve becomes a product: a division costs several multiplications, and 127 of the healthy
+    model's 128 blocks are one state) and FEEDH = hg FEED."""
+    n, B = LEAVE.shape
+    for s in range(n):
+        for b in range(B):
+            INV[s, b] = 1.0 / (1.0 + hg * LEAVE[s, b])
+    for k in range(FEED.shape[0]):
+        for b in range(B):
+            FEEDH[k, b] = hg * FEED[k, b]
+
+
+@njit(inline="always")
+def _implicit_solve(hg, Y, LEAVE, FEED, INV, FEEDH, structure):  # pragma: no cover - compiled
+    """Y = (I - hg L)^-1 Y in place for every patient: forward substitution over the flow graph's blocks (INV,
+    FEEDH: :func:`_scale_split` of this hg)."""
     order, block_ptr, block_of, local, split_ptr, split_target, M, R = structure
     B = Y.shape[1]
     for bi in range(block_ptr.shape[0] - 1):
@@ -564,7 +758,7 @@ def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compil
         if p1 - p0 == 1:
             s = order[p0]
             for b in range(B):
-                Y[s, b] = Y[s, b] / (1.0 + hg * LEAVE[s, b])
+                Y[s, b] = Y[s, b] * INV[s, b]
         else:
             m = p1 - p0
             for i in range(m):
@@ -591,7 +785,7 @@ def _implicit_solve(hg, Y, LEAVE, FEED, structure):  # pragma: no cover - compil
                 d = split_target[k]
                 if d >= 0 and block_of[d] != bi:
                     for b in range(B):
-                        Y[d, b] += hg * FEED[k, b] * Y[s, b]
+                        Y[d, b] += FEEDH[k, b] * Y[s, b]
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -601,23 +795,55 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
 
     One loop over the stages, the tableau read as data: the body (one forward substitution, one right-hand side)
     is compiled once, not once per stage (unrolled, the five copies took most of the kernel's ~38 s compilation)."""
-    structure, LEAVE, FEED = split
+    structure, LEAVE, FEED, INV, FEEDH = split
     n, B = X.shape
     hg = h * GAMMA
+    _scale_split(hg, LEAVE, FEED, INV, FEEDH)
     x, xn, tmp, k = X.reshape(n * B), XN.reshape(n * B), TMP.reshape(n * B), K.reshape(K.shape[0], n * B)
     ki_all = KI.reshape(KI.shape[0], n * B)
     r = xn  # the stages' known parts (XN is free until the new states)
     for stage in range(1, N_ARK_STAGES):
-        stage_input(stage, h, x, k, ki_all, r)
-        for j in range(n * B):
-            tmp[j] = r[j]
-        _implicit_solve(hg, TMP, LEAVE, FEED, structure)
+        _stage_input_and_copy(stage, h, x, k, ki_all, r, tmp)
+        _implicit_solve(hg, TMP, LEAVE, FEED, INV, FEEDH, structure)
         for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
             ki_all[stage, j] = (tmp[j] - r[j]) / hg
-        _rhs(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
-    new_state(h, x, k, xn)
-    ark_error_squares(h, x, xn, k, ATOL.reshape(n * B), rtol, tmp)
+        _rhs_fused(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
+    _new_state_and_error_squares(h, x, k, ATOL.reshape(n * B), rtol, xn, tmp)
     return _worst_patient(TMP, ERR)
+
+
+@njit(inline="always")
+def _recorded_states(recorder, n):  # pragma: no cover - compiled
+    """The states :func:`_record` reads (int64 indices): those the selected observables weigh, or every state when
+    they read fluxes (the fluxes read them all)."""
+    obs_sel, obs_nz, need_flux = recorder[1], recorder[4], recorder[6]
+    read = np.zeros(n, dtype=np.bool_)
+    for a in range(obs_sel.shape[0]):
+        for j in range(n):
+            if need_flux or obs_nz[obs_sel[a], j]:
+                read[j] = True
+    rows = np.empty(n, dtype=np.int64)
+    count = 0
+    for j in range(n):
+        if read[j]:
+            rows[count] = j
+            count += 1
+    return rows[:count]
+
+
+@njit(inline="always")
+def _hermite_rows(theta, h, X, XN, F0, F1, XO, rows):  # pragma: no cover - compiled
+    """:func:`hemasim.solvers._ark.hermite_state` on the states ``rows`` only (the others of XO are left as they
+    are): the daily outputs outnumber the steps, and the observables read a few of the ~130 states."""
+    B = X.shape[1]
+    for i in range(rows.shape[0]):
+        j = rows[i]
+        for b in range(B):
+            x = X[j, b]
+            d = XN[j, b] - x
+            v = x + theta * d + theta * (theta - 1.0) * ((1.0 - 2.0 * theta) * d + (theta - 1.0) * h * F0[j, b]
+                                                         + theta * h * F1[j, b])
+            XO[j, b] = v if v > 0.0 else 0.0  # noqa: FURB136 - as hermite_state
 
 
 @njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
@@ -631,41 +857,46 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     args, flux_args = _workspace(B, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
                                  FBP, fb_offset, fb_scale)
     recorder = _recorder(t_out, obs_sel, OBSW, OBSFW, need_flux, obs_out, flux_args)
+    recorded = _recorded_states(recorder, n)
+    fused_args = (_transit_runs(src, dst, consume, YLD, RATE, flow_fb), *args)  # _rhs_fused's, after OUT
     SIG, FB = flux_args[12], flux_args[13]  # the signals and feedbacks the last right-hand side left
     X = X0.copy()
     XN = np.empty((n, B))
     TMP = np.empty((n, B))
     XO = np.empty((n, B))
-    K = np.empty((6, n, B))
-    KI = np.empty((6, n, B))
+    K = np.empty((N_ARK_STAGES, n, B))
+    KI = np.empty((N_ARK_STAGES, n, B))
     ERR = np.empty(B)
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
-    split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)))
+    split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)), np.empty((n, B)),
+             np.empty((split_flow.shape[0], B)))  # L's coefficients (LEAVE, FEED) and the step's INV, FEEDH
     # what _freeze_split reads after the states' signals and feedbacks, and writes (L's coefficients)
-    freeze_args = (RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale, split_ptr,
-                   split_flow, split_target, self_reads, split[1], split[2], np.empty((split_flow.shape[0], B)))
+    freeze_args = (RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale, flux_args[16],
+                   split_ptr, split_flow, split_target, self_reads, split[1], split[2],
+                   np.empty((split_flow.shape[0], B)), np.empty((3, B)))
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
-    _rhs(t, X, K[0], *args)
+    _rhs_fused(t, X, K[0], *fused_args)
     _freeze_split(t, X, KI[0], SIG, FB, *freeze_args)
     i_out = _record_reached(t, X, recorder)
     err_old = 1e-4
     attempts = 0
     work[0], work[1], work[2] = 0, 0, 1
-    x, xn, xo, k = X.reshape(n * B), XN.reshape(n * B), XO.reshape(n * B), K.reshape(6, n * B)
+    x, xn, k = X.reshape(n * B), XN.reshape(n * B), K.reshape(N_ARK_STAGES, n * B)
     while i_out < n_out:
         if attempts >= max_steps:
             return 2
         attempts += 1
-        work[2] += 5
+        work[2] += N_ARK_STAGES - 1
         h, last = limit_step(t, h, t_end, max_step)
-        err = _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, args)
+        err = _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, fused_args)
         if err <= 1.0:
             t_new = t_end if last else t + h
             clip_negative(xn)
-            _rhs(t_new, XN, K[5], *args)  # the slope at the new states: dense output, next step's K[0]
+            # the slope at the new states: dense output, next step's K[0]
+            _rhs_fused(t_new, XN, K[N_ARK_STAGES - 1], *fused_args)
             work[2] += 1
             # L frozen at the new states now (KI[0] is free), before _record's fluxes overwrite the feedbacks
             _freeze_split(t_new, XN, KI[0], SIG, FB, *freeze_args)
@@ -673,14 +904,14 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
                 theta = (t_out[i_out] - t) / h
                 at_step_end = theta >= 1.0 or (last and i_out == n_out - 1)
                 if not at_step_end:
-                    hermite_state(theta, h, x, xn, k[0], k[5], xo)
+                    _hermite_rows(theta, h, X, XN, K[0], K[N_ARK_STAGES - 1], XO, recorded)
                 _record(i_out, XN if at_step_end else XO, recorder)
                 i_out += 1
             t = t_new
             work[0] += 1
             for j in range(n * B):
                 x[j] = xn[j]
-                k[0, j] = k[5, j]
+                k[0, j] = k[N_ARK_STAGES - 1, j]
             h = ark_grown_step(h, err, err_old)
             err_old = max(err, 1e-4)
         else:
