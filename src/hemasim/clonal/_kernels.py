@@ -310,15 +310,23 @@ def _mix64(z):  # pragma: no cover - compiled
     return z ^ (z >> _SHIFT_31)
 
 
+#: a lifespan's xoshiro256++ state as a record: numba counts references to an array that is passed into an
+#: inlined helper or a compiled function, two atomic operations per clone-step (~24% of the kernel's CPU,
+#: measured with ``perf``) that its pruning pass fails to remove in the clone loop; a record has no reference
+#: count. Same words, same draws as the 4-word array that tests pass.
+_STATE_DTYPE = np.dtype([("s0", np.uint64), ("s1", np.uint64), ("s2", np.uint64), ("s3", np.uint64)])
+
+
 @njit(cache=True)
 def lifespan_state(key, person, state):  # pragma: no cover - compiled
     """The xoshiro256++ state of person ``person`` of a cohort whose SeedSequence gave the 64-bit words ``key``:
     a seed that is a bijection of the person's index (so two people never share one), expanded by SplitMix64
     as xoshiro's authors recommend."""
     seed = _mix64(key[0] ^ _mix64(np.uint64(person) + key[1]))
-    for j in range(4):
-        seed = seed + _GOLDEN
-        state[j] = _mix64(seed)
+    state[0] = _mix64(seed + _GOLDEN)  # literal indices: ``state`` may be a record (:data:`_STATE_DTYPE`)
+    state[1] = _mix64(seed + np.uint64(2) * _GOLDEN)
+    state[2] = _mix64(seed + np.uint64(3) * _GOLDEN)
+    state[3] = _mix64(seed + np.uint64(4) * _GOLDEN)
     if state[0] == 0 and state[1] == 0 and state[2] == 0 and state[3] == 0:
         state[0] = np.uint64(1)
 
@@ -469,7 +477,12 @@ def _small_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compile
     """A clone of ``cells`` founder cells after the step, founder by founder: each family is extinct with
     probability alpha, else geometric on {1, 2, ...} with P(size >= k + 1) = gamma^k. One uniform per founder
     (counted without branches: died, stayed one cell, or grew); a family that grew has 2 + Geometric(gamma) cells
-    (memoryless), so the grown families add a NegativeBinomial(grown, gamma) number of cells, by inversion."""
+    (memoryless), so the grown families add a NegativeBinomial(grown, gamma) number of cells, by inversion (the
+    caller checks that cells * gamma / (1 - gamma), the largest mean it can have, is below _INVERSION_MEAN).
+
+    It calls no compiled function: a call that takes ``state`` inside the inlined clone step makes numba count
+    references to ``state`` on every clone-step (two atomic operations, measured at ~24% of the kernel's CPU
+    with ``perf``); the rare draws are left to the caller."""
     just_one = alpha + (1.0 - alpha) * (1.0 - gamma)  # below: a family of exactly the founder
     dead = 0
     grown = 0
@@ -480,8 +493,6 @@ def _small_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compile
     total = cells - dead + grown
     if grown == 0:
         return total
-    if grown * gamma >= _INVERSION_MEAN * (1.0 - gamma):  # only for steps long against the clone's growth
-        return total + _negative_binomial_large(state, grown, gamma)
     first = 1.0 - gamma  # (1 - gamma)^grown: grown is small
     for _ in range(grown - 1):
         first *= 1.0 - gamma
@@ -499,6 +510,8 @@ def _kendall_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
     :func:`_large_clone_size` draws those (a separate function: a call that passes arrays costs their
     reference counts, about as much as a small clone's whole step)."""
     if cells <= _CELL_BY_CELL:
+        if cells * gamma >= _INVERSION_MEAN * (1.0 - gamma):  # only for steps long against the clone's growth
+            return -1
         return _small_clone_size(state, cells, alpha, gamma)
     if alpha + gamma > 1.0:
         return -1
@@ -759,7 +772,9 @@ def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability
             adv = s * (1.0 / r)
             birth, death = _rates(a_p * (1.0 + adv), r)
             alpha, gamma = _kendall_coefficients(birth, death, step_years * _uniform(state))
-            size = _small_clone_size(state, 1, alpha, gamma)
+            size = _kendall_size(state, 1, alpha, gamma)
+            if size < 0:
+                size = _large_clone_size(state, 1, alpha, gamma)
             in_panel = _uniform(state) < panel_fraction
             if size > 0:
                 sizes[n_clones], advantage[n_clones], selection[n_clones], panel[n_clones] = size, adv, s, in_panel
@@ -789,7 +804,8 @@ def ch_lifespans(key, people, n_steps, steps_per_year, step_years, pool, weak_pr
     result depends neither on the number of threads nor on which people are run together. ``pool`` holds
     :data:`POOL_FIELDS`; the outputs must come zeroed; ``snapshot_steps`` ascending."""
     for q in prange(people.shape[0]):
-        state = np.empty(4, np.uint64)
+        state_buffer = np.empty(1, _STATE_DTYPE)
+        state = state_buffer[0]  # a record: no reference counts in the clone loop (see _STATE_DTYPE)
         lifespan_state(key, people[q], state)
         _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability, weak_advantage, method,
                   snapshot_steps, max_panel[q], max_any[q], share[q], above[q], snap_count[q], snap_vaf[q],
