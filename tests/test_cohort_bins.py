@@ -46,3 +46,27 @@ def test_staged_local_executor_raises_a_failing_partition_in_its_place(short_sce
     assert next(results).index == 0
     with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the schema raises, in the second partition's place
         next(results)
+
+
+def test_band_histogram_kernel_counts_as_searchsorted_and_bincount():
+    """The numba kernel (e2e) against the runner's first version, on values at, just below and just above every
+    edge, outside the range, zero, negative, infinite and NaN, through a strided view as the runner passes it."""
+    from hemasim.cohort._histogram import add_log_bin_counts
+    from hemasim.cohort.runner import BAND_RANGES, N_BINS, _bin_edges
+
+    rng = np.random.default_rng(3)
+    for name in BAND_RANGES:
+        edges = _bin_edges(name)
+        flat = np.exp(rng.uniform(np.log(edges[0]) - 1.0, np.log(edges[-1]) + 1.0, size=60 * 50))
+        flat[:3 * len(edges)] = np.concatenate([edges, np.nextafter(edges, 0.0), np.nextafter(edges, np.inf)])
+        flat[-5:] = [np.nan, 0.0, -1.0, np.inf, -np.inf]
+        table = np.zeros((60, 50, 3))
+        table[:, :, 1] = flat.reshape(60, 50)
+        values = table[:, :, 1]  # strided, as result.observable gives it
+        bins = np.searchsorted(edges, values, side="right")
+        offsets = np.arange(50) * (N_BINS + 2)
+        expected = np.bincount((bins + offsets).ravel(), minlength=50 * (N_BINS + 2)).reshape(50, -1)
+        counted = np.zeros((50, N_BINS + 2), dtype=np.int64)
+        add_log_bin_counts(edges, values, counted)
+        np.testing.assert_array_equal(counted, expected)
+        assert counted[:, 0].sum() > 0 and counted[:, -1].sum() > 0  # both overflow bins exercised

@@ -48,6 +48,7 @@ from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates
 from hemasim.biology.origins import split_origins
 from hemasim.biology.transplant import blocked_flows, host_absent_compartments
+from hemasim.cohort._histogram import add_log_bin_counts
 from hemasim.cohort.sampling import VirtualPatients, draw_patients, publishes_variability
 from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
 from hemasim.interventions import EndpointContext
@@ -230,12 +231,11 @@ def _timeseries_table(ids: np.ndarray, times: np.ndarray, names: Sequence[str], 
 
 
 def _band_histograms(times: np.ndarray, result: Result) -> np.ndarray:
-    """Counts (n_band_obs, n_times, N_BINS + 2) of the patients in each band bin, under/overflow included."""
+    """Counts (n_band_obs, n_times, N_BINS + 2) of the patients in each band bin, under/overflow included (one pass
+    of a numba kernel per observable: searchsorted and bincount over the partition took ~0.2 s a 2,000 patients)."""
     hist = np.zeros((len(BAND_OBSERVABLES), len(times), N_BINS + 2), dtype=np.int64)
-    offsets = np.arange(len(times)) * (N_BINS + 2)
     for b, name in enumerate(BAND_OBSERVABLES):
-        bins = np.searchsorted(_bin_edges(name), result.observable(name), side="right")  # 0..N_BINS+1
-        hist[b] = np.bincount((bins + offsets).ravel(), minlength=len(times) * (N_BINS + 2)).reshape(len(times), -1)
+        add_log_bin_counts(_bin_edges(name), result.observable(name), hist[b])
     return hist
 
 
