@@ -117,9 +117,10 @@ def _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_s
             FB[k, b] = off + sc * G[k, b]
 
 
-@njit(cache=True, fastmath=True, error_model="numpy")
-def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
-            SIG, FB, G, fb_same, fb_integer_exponent):  # pragma: no cover - compiled
+@njit(inline="always")
+def _signal_sums(X, sig_ptr, sig_idx, sig_w, SIG):  # pragma: no cover - compiled
+    """SIG[i] = the weighted sum of signal i's states (negative states read as 0), for every patient; inlined into
+    its callers (:func:`_fluxes`, :func:`_rhs_fused`), so it compiles with their flags."""
     B = X.shape[1]
     for i in range(sig_ptr.shape[0] - 1):
         for b in range(B):
@@ -129,6 +130,13 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
             j = sig_idx[k]
             for b in range(B):
                 SIG[i, b] += w * max(X[j, b], 0.0)
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
+            SIG, FB, G, fb_same, fb_integer_exponent):  # pragma: no cover - compiled
+    B = X.shape[1]
+    _signal_sums(X, sig_ptr, sig_idx, sig_w, SIG)
     _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same, fb_integer_exponent)
     for f in range(RATE.shape[0]):
         s = src[f]
@@ -241,14 +249,7 @@ def _rhs_fused(t, X, OUT, links, FLUX, src, dst, RATE, consume, YLD, flow_fb, si
     x source instead of rate x source x multipliers: equal to rounding). Leaves SIG, FB and G as :func:`_fluxes`
     does (FLUX: scratch)."""
     B = X.shape[1]
-    for i in range(sig_ptr.shape[0] - 1):
-        for b in range(B):
-            SIG[i, b] = 0.0
-        for k in range(sig_ptr[i], sig_ptr[i + 1]):
-            w = sig_w[k]
-            j = sig_idx[k]
-            for b in range(B):
-                SIG[i, b] += w * max(X[j, b], 0.0)
+    _signal_sums(X, sig_ptr, sig_idx, sig_w, SIG)
     _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_same, fb_integer_exponent)
     OUT[:, :] = 0.0
     for f in range(RATE.shape[0]):
