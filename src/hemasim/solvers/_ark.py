@@ -72,7 +72,16 @@ def stage_input(stage, h, x, K, KI, out):  # pragma: no cover - compiled
     ``stage`` is a variable (the caller's stage loop): the coefficients are read as data, and the sum runs one slope
     at a time over every state (a loop the compiler vectorises), adding the terms in the same order as a sum per
     state."""
-    m = x.shape[0]
+    stage_slope_sum(stage, K, KI, out)
+    for j in range(x.shape[0]):
+        out[j] = x[j] + h * out[j]
+
+
+@njit(inline="always")
+def stage_slope_sum(stage, K, KI, out):  # pragma: no cover - compiled
+    """out = sum_{k < stage} (EXPLICIT_A[stage, k] (K[k] - KI[k]) + IMPLICIT_A[stage, k] KI[k]) (:func:`stage_input`
+    before x + h out)."""
+    m = out.shape[0]
     for j in range(m):
         out[j] = 0.0
     for k in range(stage):
@@ -80,31 +89,42 @@ def stage_input(stage, h, x, K, KI, out):  # pragma: no cover - compiled
         ai_minus_ae = IMPLICIT_A[stage, k] - ae
         for j in range(m):
             out[j] += ae * K[k, j] + ai_minus_ae * KI[k, j]
-    for j in range(m):
-        out[j] = x[j] + h * out[j]
 
 
 @njit(inline="always")
 def new_state(h, x, K, out):  # pragma: no cover - compiled
     """out = x + h sum_k WEIGHTS[k] K[k] (the order-4 solution)."""
     for j in range(x.shape[0]):
-        acc = 0.0
-        for k in range(N_STAGES):
-            if WEIGHTS[k] != 0.0:
-                acc += WEIGHTS[k] * K[k, j]
-        out[j] = x[j] + h * acc
+        out[j] = x[j] + h * weighted_slope(K, j)
+
+
+@njit(inline="always")
+def weighted_slope(K, j):  # pragma: no cover - compiled
+    """sum_k WEIGHTS[k] K[k, j]: the order-4 solution's slope of state j."""
+    acc = 0.0
+    for k in range(N_STAGES):
+        if WEIGHTS[k] != 0.0:
+            acc += WEIGHTS[k] * K[k, j]
+    return acc
 
 
 @njit(inline="always")
 def scaled_error_squares(h, x, xn, K, atol, rtol, out):  # pragma: no cover - compiled
     """out[j] = (error estimate of x[j] / (atol[j] + rtol max(|x[j]|, |xn[j]|)))^2."""
     for j in range(x.shape[0]):
-        e = 0.0
-        for k in range(N_STAGES):
-            if ERROR_WEIGHTS[k] != 0.0:
-                e += ERROR_WEIGHTS[k] * K[k, j]
-        sc = atol[j] + rtol * max(abs(x[j]), abs(xn[j]))
-        out[j] = (h * e / sc) ** 2
+        out[j] = scaled_error_square(h, x[j], xn[j], K, j, atol[j], rtol)
+
+
+@njit(inline="always")
+def scaled_error_square(h, x, xn, K, j, atol, rtol):  # pragma: no cover - compiled
+    """(h sum_k ERROR_WEIGHTS[k] K[k, j] / (atol + rtol max(|x|, |xn|)))^2 for state j (x, xn: its old and new
+    values)."""
+    e = 0.0
+    for k in range(N_STAGES):
+        if ERROR_WEIGHTS[k] != 0.0:
+            e += ERROR_WEIGHTS[k] * K[k, j]
+    sc = atol + rtol * max(abs(x), abs(xn))
+    return (h * e / sc) ** 2
 
 
 @njit(inline="always")
@@ -120,10 +140,15 @@ def hermite_state(theta, h, x, xn, f0, f1, out):  # pragma: no cover - compiled
     """The state at t + theta h inside an accepted step (cubic Hermite through x, xn with slopes f0, f1), clipped
     at zero."""
     for j in range(x.shape[0]):
-        d = xn[j] - x[j]
-        v = x[j] + theta * d + theta * (theta - 1.0) * ((1.0 - 2.0 * theta) * d + (theta - 1.0) * h * f0[j]
-                                                         + theta * h * f1[j])
-        out[j] = v if v > 0.0 else 0.0  # noqa: FURB136 - as the Dormand-Prince dense output
+        out[j] = hermite_value(theta, h, x[j], xn[j], f0[j], f1[j])
+
+
+@njit(inline="always")
+def hermite_value(theta, h, x, xn, f0, f1):  # pragma: no cover - compiled
+    """One state of :func:`hermite_state` (x, xn: its values at the step's ends; f0, f1: its slopes there)."""
+    d = xn - x
+    v = x + theta * d + theta * (theta - 1.0) * ((1.0 - 2.0 * theta) * d + (theta - 1.0) * h * f0 + theta * h * f1)
+    return v if v > 0.0 else 0.0  # noqa: FURB136 - as the Dormand-Prince dense output
 
 
 @njit(inline="always")
@@ -142,5 +167,5 @@ def shrunk_step(h, err):  # pragma: no cover - compiled
 
 
 __all__ = ["EMBEDDED_WEIGHTS", "EXPLICIT_A", "GAMMA", "IMPLICIT_A", "N_STAGES", "STAGE_TIME", "WEIGHTS",
-           "clip_negative", "grown_step", "hermite_state", "new_state", "scaled_error_squares", "shrunk_step",
-           "stage_input"]
+           "clip_negative", "grown_step", "hermite_state", "hermite_value", "new_state", "scaled_error_square",
+           "scaled_error_squares", "shrunk_step", "stage_input", "stage_slope_sum", "weighted_slope"]

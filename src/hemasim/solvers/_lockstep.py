@@ -26,13 +26,16 @@ from hemasim.model.laws import (
     register_for_numba,
 )
 from hemasim.solvers import _ark, _dopri, _vecmath, split
-from hemasim.solvers._ark import ERROR_WEIGHTS as ARK_ERROR_WEIGHTS
-from hemasim.solvers._ark import EXPLICIT_A as ARK_EXPLICIT_A
-from hemasim.solvers._ark import GAMMA, clip_negative
-from hemasim.solvers._ark import IMPLICIT_A as ARK_IMPLICIT_A
+from hemasim.solvers._ark import (
+    GAMMA,
+    clip_negative,
+    hermite_value,
+    scaled_error_square,
+    stage_slope_sum,
+    weighted_slope,
+)
 from hemasim.solvers._ark import N_STAGES as N_ARK_STAGES
 from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
-from hemasim.solvers._ark import WEIGHTS as ARK_WEIGHTS
 from hemasim.solvers._ark import grown_step as ark_grown_step
 from hemasim.solvers._ark import shrunk_step as ark_shrunk_step
 from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
@@ -89,26 +92,13 @@ def _feedbacks(t, SIG, fb_kind, fb_signal, FBP, fb_offset, fb_scale, FB, G, fb_s
         kind = fb_kind[k]
         si = fb_signal[k]
         m = fb_integer_exponent[k]
-        if kind == HILL_RATIO and m > 0:  # (1 + c) / (1 + c u^m), u^m by multiplications
-            for b in range(B):
-                u = SIG[si, b] / FBP[k, 0, b]
-                p = u
-                for _ in range(m - 1):
-                    p *= u
-                G[k, b] = (1.0 + FBP[k, 1, b]) / (1.0 + FBP[k, 1, b] * p)
-        elif kind == HILL_RATIO:
-            for b in range(B):
-                c = FBP[k, 1, b]
-                G[k, b] = (1.0 + c) / (1.0 + c * fast_pow(SIG[si, b] / FBP[k, 0, b], FBP[k, 2, b]))
-        elif kind == AGE_DECLINE:  # the law of hemasim.model.laws.age_decline, with fast_exp
+        if kind == AGE_DECLINE:  # the law of hemasim.model.laws.age_decline, with fast_exp
             for b in range(B):
                 onset = FBP[k, 2, b]
                 age_years = FBP[k, 0, b] + FBP[k, 4, b] * t / DAYS_PER_YEAR
                 G[k, b] = fast_exp(-FBP[k, 1, b] * (max(age_years, onset) - max(FBP[k, 3, b], onset)))
-        elif si >= 0:
-            for b in range(B):
-                G[k, b] = feedback_value(kind, t, SIG[si, b], FBP[k, 0, b], FBP[k, 1, b], FBP[k, 2, b], FBP[k, 3, b],
-                                         FBP[k, 4, b])
+        elif si >= 0:  # (a Hill ratio always reads a signal)
+            _law_over_patients(kind, m, t, SIG[si], FBP[k], G[k])
         else:  # laws of age or time read no signal
             for b in range(B):
                 G[k, b] = feedback_value(kind, t, 0.0, FBP[k, 0, b], FBP[k, 1, b], FBP[k, 2, b], FBP[k, 3, b],
@@ -643,8 +633,9 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
 
 @njit(inline="always")
 def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cover - compiled
-    """OUT[b] = g of a feedback of kind ``kind`` with parameters P (5, B) at the signals S[b] (the laws of
-    :func:`_feedbacks`: a Hill ratio by multiplications or fast_pow, others through feedback_value)."""
+    """OUT[b] = g of a feedback of kind ``kind`` that reads a signal, with parameters P (5, B), at the signals S[b]:
+    a Hill ratio (1 + c) / (1 + c u^n) with u^n by multiplications (integer n) or fast_pow, the others through
+    feedback_value. :func:`_feedbacks` and :func:`_freeze_split`'s derivatives both evaluate their laws here."""
     B = S.shape[0]
     if kind == HILL_RATIO and integer_exponent > 0:
         for b in range(B):
@@ -701,15 +692,8 @@ def _solve_small(M, R, m):  # pragma: no cover - compiled
 def _stage_input_and_copy(stage, h, x, K, KI, out, copy):  # pragma: no cover - compiled
     """:func:`hemasim.solvers._ark.stage_input`, also written to ``copy`` (the stage is solved in place in ``copy``,
     ``out`` kept for the implicit slope: one pass fewer than a copy afterwards)."""
-    m = x.shape[0]
-    for j in range(m):
-        out[j] = 0.0
-    for k in range(stage):
-        ae = ARK_EXPLICIT_A[stage, k]
-        ai_minus_ae = ARK_IMPLICIT_A[stage, k] - ae
-        for j in range(m):
-            out[j] += ae * K[k, j] + ai_minus_ae * KI[k, j]
-    for j in range(m):
+    stage_slope_sum(stage, K, KI, out)
+    for j in range(x.shape[0]):
         v = x[j] + h * out[j]
         out[j] = v
         copy[j] = v
@@ -720,17 +704,8 @@ def _new_state_and_error_squares(h, x, K, atol, rtol, xn, out):  # pragma: no co
     """:func:`hemasim.solvers._ark.new_state` (into xn) and :func:`~hemasim.solvers._ark.scaled_error_squares` (into
     out) in one pass over the slopes: one read of K instead of two, the same operations on each element."""
     for j in range(x.shape[0]):
-        acc = 0.0
-        for k in range(N_ARK_STAGES):
-            if ARK_WEIGHTS[k] != 0.0:
-                acc += ARK_WEIGHTS[k] * K[k, j]
-        xn[j] = x[j] + h * acc
-        e = 0.0
-        for k in range(N_ARK_STAGES):
-            if ARK_ERROR_WEIGHTS[k] != 0.0:
-                e += ARK_ERROR_WEIGHTS[k] * K[k, j]
-        sc = atol[j] + rtol * max(abs(x[j]), abs(xn[j]))
-        out[j] = (h * e / sc) ** 2
+        xn[j] = x[j] + h * weighted_slope(K, j)
+        out[j] = scaled_error_square(h, x[j], xn[j], K, j, atol[j], rtol)
 
 
 @njit(inline="always")
@@ -840,11 +815,7 @@ def _hermite_rows(theta, h, X, XN, F0, F1, XO, rows):  # pragma: no cover - comp
     for i in range(rows.shape[0]):
         j = rows[i]
         for b in range(B):
-            x = X[j, b]
-            d = XN[j, b] - x
-            v = x + theta * d + theta * (theta - 1.0) * ((1.0 - 2.0 * theta) * d + (theta - 1.0) * h * F0[j, b]
-                                                         + theta * h * F1[j, b])
-            XO[j, b] = v if v > 0.0 else 0.0  # noqa: FURB136 - as hermite_state
+            XO[j, b] = hermite_value(theta, h, X[j, b], XN[j, b], F0[j, b], F1[j, b])
 
 
 @njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
