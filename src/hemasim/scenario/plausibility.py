@@ -23,11 +23,11 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["PlausibleRange", "RANGES", "plausibility_warnings", "warning_lines"]
+__all__ = ["ClinicalRange", "RANGES", "plausibility_warnings", "warning_lines"]
 
 
 @dataclass(frozen=True)
-class PlausibleRange:
+class ClinicalRange:
     """The range of a value met in the clinic, with its unit and where the range comes from."""
 
     low: float
@@ -42,56 +42,56 @@ class PlausibleRange:
 
 #: the ranges the warnings compare with, by name (docs/scenarios.md, "Plausibility warnings", lists them). Where
 #: a bound is a margin beyond the published values rather than a published value, ``why`` says so.
-RANGES: dict[str, PlausibleRange] = {
+RANGES: dict[str, ClinicalRange] = {
     # Ketterer 1998 Blood 91:3148 (abstract): 168 autologous PBPC grafts in groups from <= 2.5e6 to > 15e6/kg;
     # Gunn 2003 BBMT 9:643: > 10e6/kg; Br J Haematol 2000 (doi 10.1046/j.1365-2141.2000.01838.x): marrow and blood
     # allografts from < 1e6 to >= 3e6/kg, survival 10% below 1e6/kg
-    "cd34_per_kg": PlausibleRange(
+    "cd34_per_kg": ClinicalRange(
         1e6, 2e7, "CD34+/kg",
         "marrow and mobilised-blood grafts: Ketterer 1998, <= 2.5e6 to > 15e6/kg in 168 grafts; below 1e6/kg "
         "grafts are rare and often fail", typical=5e6),
     # Blood 2002;100:1611 (102 single-unit grafts: best survival with >= 1.7e5 CD34+/kg); the lower bound is a
     # tenth of that dose (a margin); the upper bound is computed per patient from the largest of 1309 banked units
     # (20.56e6 CD34+, Mazzocchetti 2014, the source of cord_blood_cd34_per_tnc): see _cord_range
-    "cord_cd34_per_kg": PlausibleRange(
+    "cord_cd34_per_kg": ClinicalRange(
         1.7e4, 2.056e7, "CD34+/kg",
         "cord-blood units: Blood 2002;100:1611 aims at >= 1.7e5/kg (lower bound: a tenth of it); the largest of "
         "1309 banked units held 2.06e7 CD34+ (Mazzocchetti 2014), per kg of this patient", typical=1.7e5),
     # Barker 2005 Blood 105:1343 (double units, adults: 1.1-6.3e7/kg); COBLT children median 3.9e7 (target K2); the
     # bounds are the published range widened tenfold below and to 1e8 above (children: more cells per kg)
-    "tnc_per_kg": PlausibleRange(
+    "tnc_per_kg": ClinicalRange(
         1.1e6, 1e8, "nucleated cells/kg",
         "cord-blood grafts: Barker 2005, 1.1-6.3e7/kg (two units, adults), COBLT children median 3.9e7; bounds "
         "widened tenfold below and to 1e8 above", typical=3.5e7),
     # the T-cell-depleted marrow of validation targets T4 and D3 carries 1e5 CD3+/kg; DLI escalate from 1e5 to 1e8
     # (the field's description); mobilised-blood grafts ~2.5e8/kg (DEFAULT_CD3_PER_KG, assumed)
-    "cd3_per_kg": PlausibleRange(
+    "cd3_per_kg": ClinicalRange(
         1e4, 1e9, "CD3+/kg",
         "T-cell-depleted grafts carry ~1e5/kg (targets T4, D3), mobilised-blood grafts ~2.5e8/kg; donor "
         "lymphocyte infusions escalate 1e5-1e8/kg; bounds a tenfold margin beyond", typical=2.5e8),
     # JPAC Red Book (UK Blood Transfusion Guidelines) 3.7: a whole-blood donation is 450 mL +- 10%; the schema's
     # 5000 mL (a haemorrhage) is the upper bound
-    "volume_mL": PlausibleRange(
+    "volume_mL": ClinicalRange(
         45.0, 5000.0, "mL",
         "a whole-blood donation is 450 mL +- 10% (JPAC Red Book 3.7); a tenth of it is a blood sample", typical=450.0),
     # WHO BMI classes (WHO 1995/2000/2004): < 16 severe thinness, "a valid extreme limit"; >= 40 obesity class III
-    "bmi": PlausibleRange(
+    "bmi": ClinicalRange(
         12.0, 70.0, "kg/m2",
         "WHO classes run from severe thinness (< 16) to obesity class III (>= 40); bounds a margin beyond, where "
         "a weight in pounds or a height in inches is likelier than the patient"),
     # the labels' highest single doses, as the shipped regimen files record them
-    "docetaxel_mg_per_m2": PlausibleRange(
+    "docetaxel_mg_per_m2": ClinicalRange(
         1.0, 100.0, "mg/m2", "Taxotere label section 2: 60-100 mg/m2 every 3 weeks; weekly schedules give less"),
     # the cycles of the shipped regimen files: 21 days (Taxotere label section 2, every 3 weeks; Ahmed 2020's AC and
     # FAC); weekly schedules give 7; the upper bound (6 weeks) a margin beyond the 4-weekly cycles some labels give
-    "cycle_days": PlausibleRange(
+    "cycle_days": ClinicalRange(
         1.0, 42.0, "days", "chemotherapy cycles run weekly to every 3-4 weeks (Taxotere label section 2: every 3 "
         "weeks); the bound is a margin beyond"),
     # Taxotere label section 2: a 1-hour intravenous infusion (recorded in the shipped regimen files)
-    "docetaxel_infusion_hours": PlausibleRange(
+    "docetaxel_infusion_hours": ClinicalRange(
         0.25, 24.0, "hours", "Taxotere label section 2: a 1-hour intravenous infusion; bounds a margin around it",
         typical=1.0),
-    "pegfilgrastim_mg": PlausibleRange(
+    "pegfilgrastim_mg": ClinicalRange(
         0.6, 6.0, "mg", "Neulasta label section 2: 6 mg once per chemotherapy cycle; lower bound a tenth of it",
         typical=6.0),
 }
@@ -117,7 +117,7 @@ def _g(x: float) -> str:
     return f"{x:.3g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
-def _scaled_guess(value: float, rng: PlausibleRange) -> str:
+def _scaled_guess(value: float, rng: ClinicalRange) -> str:
     """``; did you mean 5e6?`` when a power of ten brings ``value`` inside ``rng`` (a unit slip; the one nearest
     the range's typical value), else ``""``."""
     inside = [value * scale for scale in _SCALES if rng.low <= value * scale <= rng.high]
@@ -127,7 +127,7 @@ def _scaled_guess(value: float, rng: PlausibleRange) -> str:
     return f"; did you mean {_g(min(inside, key=lambda x: abs(math.log10(x / typical))))}?"
 
 
-def _outside(path: str, value: float, rng: PlausibleRange, what: str, guess: bool = True) -> Iterator[Implausible]:
+def _outside(path: str, value: float, rng: ClinicalRange, what: str, guess: bool = True) -> Iterator[Implausible]:
     """A warning when ``value`` lies outside ``rng``; ``guess``: with the value meant when a power of ten brings it
     in (only where ``value`` is the field's own number)."""
     if not rng.low <= value <= rng.high:
@@ -152,11 +152,11 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
                                         f"outside {rng.text()}{inches} ({rng.why})")
 
 
-def _cord_range(source: str, weight_kg: float) -> PlausibleRange:
+def _cord_range(source: str, weight_kg: float) -> ClinicalRange:
     """The cord CD34+ range of this patient: the upper bound is the largest banked unit(s) over the weight."""
     per_unit = RANGES["cord_cd34_per_kg"]
     units = 2 if source == "double_cord_blood" else 1
-    return PlausibleRange(per_unit.low, units * per_unit.high / weight_kg, per_unit.unit, per_unit.why, per_unit.typical)
+    return ClinicalRange(per_unit.low, units * per_unit.high / weight_kg, per_unit.unit, per_unit.why, per_unit.typical)
 
 
 def _graft(iv: InterventionSpec, path: str, weight_kg: float) -> Iterator[Implausible]:
@@ -181,9 +181,10 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
         return
     drug = drug_set_of(iv.drug_set).drug
     cov = patient.covariates()
+    field = _dose_field(iv)
     if drug == "docetaxel" and patient.height_cm is not None:
         bsa = float(body_surface_area_m2(cov))
-        field, per_m2 = _dose_per_m2(iv, bsa, patient.weight_kg)
+        per_m2 = float(iv.amount_ug(cov)) / 1000.0 / bsa
         rng = RANGES["docetaxel_mg_per_m2"]
         if per_m2 > rng.high:
             total = per_m2 * bsa
@@ -200,8 +201,6 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
                                              f"if that is minutes, write {_g(iv.infusion_hours / 60.0)} ({rng.why})")
     if drug == "pegfilgrastim":
         mg = float(iv.amount_ug(cov)) / 1000.0
-        field = next(f for f in ("dose_mg", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg_per_m2")
-                     if getattr(iv, f) is not None)
         yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose",
                             guess=field == "dose_mg")
 
@@ -217,14 +216,10 @@ def _schedule(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
                                               f"{rng.text()}{hours} ({rng.why})")
 
 
-def _dose_per_m2(iv: InterventionSpec, bsa_m2: float, weight_kg: float) -> tuple[str, float]:
-    """The dose field given and the dose it is in mg/m2."""
-    for field, to_mg in (("dose_mg_per_m2", bsa_m2), ("dose_mg_per_kg", weight_kg),
-                         ("dose_ug_per_kg", weight_kg / 1000.0), ("dose_mg", 1.0)):
-        value = getattr(iv, field, None)
-        if value is not None:
-            return field, value * to_mg / bsa_m2
-    raise ValueError("a dosed intervention without a dose")  # DosedSpec._dose_and_route refuses it
+def _dose_field(iv: InterventionSpec) -> str:
+    """The dose field a dosed intervention gives (exactly one: DosedSpec._dose_and_route)."""
+    return next(f for f in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg")
+                if getattr(iv, f, None) is not None)
 
 
 def _donation(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
