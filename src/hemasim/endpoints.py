@@ -282,12 +282,14 @@ def engraftment_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndar
     return first_run(day_ok, run)
 
 
-def recovery_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First day at or above ``threshold`` after the first day below it (a recovery), and a flag that is 1.0 where
-    the value never fell below it (no recovery day: the count did not fall, rather than "recovered on day 0").
-    ``days`` (T,) from the event, ``v`` (N, T), ``threshold`` a number or one per patient (N, 1)."""
+def recovery_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray, run: int = 1
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """First of ``run`` consecutive days at or above ``threshold`` after the first day below it (a recovery:
+    :func:`engraftment_days`), and a flag that is 1.0 where the value never fell below it (no recovery day: the
+    count did not fall, rather than "recovered on day 0"). ``days`` (T,) from the event, ``v`` (N, T),
+    ``threshold`` a number or one per patient (N, 1)."""
     did_not_fall = np.asarray((v >= threshold).all(axis=1), dtype=np.float64)
-    return engraftment_days(days, v, threshold, 1), did_not_fall
+    return engraftment_days(days, v, threshold, run), did_not_fall
 
 
 def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:

@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
-from hemasim.endpoints import DID_NOT_FALL, engraftment_days, recovery_days
+from hemasim.endpoints import DID_NOT_FALL, recovery_days
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -151,21 +151,20 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
     ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery reference counts."""
     n = next(iter(obs.values())).shape[0]
     unit = "day after graft"
-    anc_day = engraftment_days(days, obs["anc_1e9_per_L"], 0.5, 3)
+    # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has no
+    # engraftment day, and a flag says so instead of looking like a graft that never engrafted
+    anc_day, anc_did_not_fall = recovery_days(days, obs["anc_1e9_per_L"], 0.5, 3)
+    platelet_day, platelet_did_not_fall = recovery_days(days, obs["platelets_1e9_per_L"], 20.0, 7)
     out = [EndpointColumn("neutrophil_engraftment_day", unit, "first of 3 consecutive days with ANC >= 0.5e9/L "
                           "after the post-graft fall below it (none when ANC never fell below it, see "
                           f"neutrophil_engraftment_day{DID_NOT_FALL}, or did not recover)", anc_day),
            EndpointColumn("platelet_engraftment_day", unit, "first of 7 consecutive days with platelets >= 20e9/L "
                           "after the post-graft fall below it (none when the count never fell below 20e9/L, see "
-                          f"platelet_engraftment_day{DID_NOT_FALL}, or did not recover)",
-                          engraftment_days(days, obs["platelets_1e9_per_L"], 20.0, 7))]
-    for name, observable, threshold, label in (("neutrophil_engraftment_day", "anc_1e9_per_L", 0.5, "ANC"),
-                                               ("platelet_engraftment_day", "platelets_1e9_per_L", 20.0, "platelets")):
-        # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has
-        # no engraftment day, and says so instead of looking like a graft that never engrafted
+                          f"platelet_engraftment_day{DID_NOT_FALL}, or did not recover)", platelet_day)]
+    for name, threshold, label, did_not_fall in (("neutrophil_engraftment_day", 0.5, "ANC", anc_did_not_fall),
+                                                 ("platelet_engraftment_day", 20.0, "platelets", platelet_did_not_fall)):
         out.append(EndpointColumn(f"{name}{DID_NOT_FALL}", "flag", f"1 if {label} never fell below {threshold:g}e9/L "
-                                  "after the graft (no engraftment day: the count did not fall)",
-                                  np.asarray((obs[observable] >= threshold).all(axis=1), dtype=np.float64)))
+                                  "after the graft (no engraftment day: the count did not fall)", did_not_fall))
     aplasia = (obs["anc_1e9_per_L"] < 0.5).any(axis=1)
     failed = aplasia & ~(anc_day <= 28)
     known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)
