@@ -6,12 +6,15 @@ engraftment days of single-unit cord-blood grafts dosed by nucleated cells (:dat
 the machinery of the engraftment fit (:class:`~hemasim.inference.engraftment.EngraftmentObjective`: the climb of
 ANC back through 0.5e9/L after the post-graft fall, interpolated, plus half a day; log-normal residuals; here the
 climb that starts the endpoint's 3 days at or above it, :func:`sustained_crossing_days`) on the
-scenario of prediction T7: the 40-year-old man of ``cy_tbi_pbsc`` after Cy/TBI 12 Gy, graft on day 6, its CD34+
-content from the nucleated cells and the cited CD34+/TNC ratio of cord units. T7 (Barker 2005, two units) is a
-prediction: no double-cord datum enters this fit.
+scenario of prediction T7 (``cy_tbi_pbsc``: Cy/TBI 12 Gy, graft on day 6), its CD34+ content from the infused
+nucleated cells and the cited CD34+/TNC ratio of cord units. Each datum is read on its cohort's patient where the
+model can represent it (K1's adults: their median age and weight) and otherwise on T7's man of 40 (the children of
+K2 and K3: :data:`CHILD_GAP`); a dose counted before freezing is converted to the infused dose by the cited
+post-thaw recovery (:data:`POST_THAW_TNC_RECOVERY`). T7 (Barker 2005, two units) is a prediction: no double-cord
+datum enters this fit.
 
 The potency enters through the transplant event only (the model itself does not depend on it), so every vector of
-a batch shares one compiled model per dose and gets its own graft size (:func:`cord_graft_events`).
+a batch shares one compiled model per datum and gets its own graft size (:func:`cord_graft_events`).
 
 Run: ``python -m hemasim.inference.cord [--grid N] [--out FILE]`` (a grid over the search range in one batch per
 dose, a bounded refinement, then the engine's profile likelihood).
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hemasim.biology import Covariates
 from hemasim.biology.transplant import Transplant
 from hemasim.endpoints import engraftment_days
 from hemasim.events import Event
@@ -46,8 +50,10 @@ from hemasim.inference.sources import ScenarioSource
 from hemasim.io import write_json_report
 from hemasim.model.compiled import CompiledModel
 from hemasim.scenario import Scenario
+from hemasim.validation.cord import K1_PATIENT, POST_THAW_TNC_RECOVERY, single_cord_variation
+from hemasim.validation.patients import PATIENTS
 
-__all__ = ["CORD_DATA", "POTENCY", "POTENCY_BOUNDS", "SUSTAINED_DAYS", "CordDatum", "CordObjective",
+__all__ = ["CHILD_GAP", "CORD_DATA", "POST_THAW_TNC_RECOVERY", "POTENCY", "POTENCY_BOUNDS", "SUSTAINED_DAYS", "CordDatum", "CordObjective",
            "cord_graft_events", "cord_problem", "cord_scenario", "fit_potency", "main", "sustained_crossing_days"]
 
 POTENCY = "cord_blood_cd34_potency_fold"
@@ -60,45 +66,61 @@ SUSTAINED_DAYS = 3
 @dataclass(frozen=True)
 class CordDatum:
     """One published median neutrophil engraftment day (ANC >= 0.5e9/L) after a single cord-blood unit: the
-    median nucleated-cell dose per kg (``dose_kind``: infused, cryopreserved or collected, as reported), the
-    median day, the SD of its log, the cohort and where each number was read."""
+    median nucleated-cell dose per kg as reported (``stated_tnc_per_kg``, ``dose_kind``: infused, cryopreserved or
+    collected) and as the scenario infuses it (``tnc_per_kg``), the median day, the SD of its log, the cohort, its
+    median age and weight where the source gives them, the scenario's patient (None: the man of 40 of T7's
+    scenario) with the reason for it, and where each number was read."""
 
     id: str
-    tnc_per_kg: float
+    stated_tnc_per_kg: float
     dose_kind: str
+    tnc_per_kg: float
     median_day: float
     sigma_log: float
     cohort: str
+    cohort_age_years: float | None
+    cohort_weight_kg: float | None
+    patient: Covariates | None
+    patient_reason: str
     source: str
 
 
 #: No abstract gives an interval of the median day, so each datum gets the residual SD of the engraftment fit
 #: (0.29 on the log: Gunn 2003's hazard-ratio CI, as that fit does for Ergene 2007, which gives none either).
 _SIGMA = _SE_ANC
+#: why the children's cohorts are read on the adult of T7's scenario (docs/engraftment_fit.md, seventh session)
+CHILD_GAP = ("children are read on T7's adult man: the model's HSC pool (hsc_count 1e5, Lee-Six 2018, adults) and "
+             "the short-term and MPP pools derived from it do not scale with body size or age, while a graft is "
+             "dosed per kg, so a child's weight would shrink the graft against an adult-sized stem pool (26 kg: to "
+             "35% of the 75-kg man's); no paediatric marrow size is sourced in the model (blood volume by Nadler "
+             "1962 is an adult regression; only the lymphoid part has paediatric parameters)")
 #: the single-unit data (targets K1-K3), read in the pages corpus (abstracts)
 CORD_DATA: tuple[CordDatum, ...] = (
-    CordDatum("ooi2004_adult_aml", 2.51e7, "cryopreserved", 23.0, _SIGMA,
-              "18 adults with de novo AML (median 43 years, 55.2 kg); 17 engrafted",
-              "Ooi 2004 Blood 103:489 abstract (uptodate.com abstract page): median cryopreserved nucleated cells "
-              "2.51e7/kg; median time to ANC > 0.5e9/L 23 days"),
-    CordDatum("kurtzberg2008_coblt_children", 3.9e7, "infused", 27.0, _SIGMA,
-              "191 children with haematological malignancies (COBLT, median 7.7 years, 25.9 kg)",
-              "Kurtzberg 2008 Blood 112:4318 abstract (ashpublications.net and ncbi pubmed 18723429): median "
-              "infused 3.9e7 TNC/kg (5.1e7 before cryopreservation); median time to ANC > 500/uL 27 days"),
-    CordDatum("japan2006_children_aml", 4.7e7, "collected", 27.0, _SIGMA,
-              "162 children with AML (Japan Cord Blood Bank Network)",
-              "Blood 2006;108(11):3144 abstract (ASH meeting, ashpublications.net): median collected nucleated cells "
-              "4.7e7/kg; median time to neutrophil recovery 27 days"),
+    CordDatum("ooi2004_adult_aml", 2.51e7, "cryopreserved", 2.51e7 * POST_THAW_TNC_RECOVERY, 23.0, _SIGMA,
+              "18 adults with de novo AML; 17 engrafted", 43.0, 55.2, PATIENTS[K1_PATIENT],
+              "the cohort's median age and weight (adults); sex and height not in the abstract: a man (as T7's "
+              "scenario), no height (blood volume 70 mL/kg)",
+              "Ooi 2004 Blood 103:489 abstract (uptodate.com abstract page): median age 43 years, median weight "
+              "55.2 kg, median cryopreserved nucleated cells 2.51e7/kg; median time to ANC > 0.5e9/L 23 days"),
+    CordDatum("kurtzberg2008_coblt_children", 3.9e7, "infused", 3.9e7, 27.0, _SIGMA,
+              "191 children with haematological malignancies (COBLT)", 7.7, 25.9, None, CHILD_GAP,
+              "Kurtzberg 2008 Blood 112:4318 abstract (ashpublications.net and ncbi pubmed 18723429): median age "
+              "7.7 years, median weight 25.9 kg; median infused 3.9e7 TNC/kg (5.1e7 before cryopreservation); median "
+              "time to ANC > 500/uL 27 days"),
+    CordDatum("japan2006_children_aml", 4.7e7, "collected", 4.7e7 * POST_THAW_TNC_RECOVERY, 27.0, _SIGMA,
+              "162 children with AML (Japan Cord Blood Bank Network)", None, None, None, CHILD_GAP,
+              "Blood 2006;108(11):3144 abstract (ASH meeting, ashpublications.net): children (no age or weight in the "
+              "abstract); median collected nucleated cells 4.7e7/kg; median time to neutrophil recovery 27 days"),
 )
 
 
-def cord_scenario(tnc_per_kg: float) -> Scenario:
+def cord_scenario(tnc_per_kg: float, patient: Covariates | None = None) -> Scenario:
     """T7's scenario with a single cord-blood unit of ``tnc_per_kg`` (potency 1 in the scenario: the fit scales
-    the graft's CD34+ cells itself, :func:`cord_graft_events`)."""
+    the graft's CD34+ cells itself, :func:`cord_graft_events`), on ``patient`` (None: the scenario's man of 40)."""
     from hemasim.validation.scenario_runs import validation_scenario
 
-    return validation_scenario("cy_tbi_pbsc", {"parameters": {POTENCY: 1.0}, "interventions": {1: {
-        "source": "cord_blood", "cd34_per_kg": None, "tnc_per_kg": tnc_per_kg}}})
+    return validation_scenario("cy_tbi_pbsc", {"parameters": {POTENCY: 1.0},
+                                               **single_cord_variation(tnc_per_kg, patient)})
 
 
 def cord_graft_events(events: Sequence[Event], potency: np.ndarray) -> list[Event]:
@@ -140,20 +162,21 @@ def _engraftment_datum(d: CordDatum) -> EngraftmentDatum:
     return EngraftmentDatum(d.id, cd34, "anc_1e9_per_L", 0.5, d.median_day, d.sigma_log, d.source)
 
 
-def _condition_id(tnc_per_kg: float) -> str:
-    return f"single_cord_tnc_{tnc_per_kg:.3g}_per_kg".replace("+", "")
+def _condition_id(d: CordDatum) -> str:
+    return f"single_cord_{d.id}"
 
 
 def cord_problem(data: Sequence[CordDatum] = CORD_DATA) -> Problem:
-    """The fit as a :class:`Problem`: one condition per dose, one row per datum (its own observable id, log-normal
-    noise with its sigma), one estimated parameter (the potency, log10 scale, :data:`POTENCY_BOUNDS`)."""
+    """The fit as a :class:`Problem`: one condition per datum (its dose on its patient), one row per datum (its own
+    observable id, log-normal noise with its sigma), one estimated parameter (the potency, log10 scale,
+    :data:`POTENCY_BOUNDS`)."""
     from hemasim.parameters import healthy_adult_parameters
 
-    doses = sorted({d.tnc_per_kg for d in data})
-    conditions = tuple(Condition(_condition_id(dose), ScenarioSource(cord_scenario(dose))) for dose in doses)
+    conditions = tuple(Condition(_condition_id(d), ScenarioSource(cord_scenario(d.tnc_per_kg, d.patient)))
+                       for d in data)
     observables = tuple(ObservableSpec(d.id, "anc_1e9_per_L", NoiseModel("lognormal", d.sigma_log)) for d in data)
     params = (EstimatedParameter(POTENCY, POTENCY, *POTENCY_BOUNDS, healthy_adult_parameters().value(POTENCY)),)
-    measurements = Measurements.from_rows([_condition_id(d.tnc_per_kg) for d in data], [d.median_day for d in data],
+    measurements = Measurements.from_rows([_condition_id(d) for d in data], [d.median_day for d in data],
                                           [d.id for d in data], [d.median_day for d in data],
                                           source="published single-unit cord-blood engraftment (hemasim.inference.cord)")
     return Problem("cord-blood CD34+ potency (single units after Cy/TBI)", conditions, observables, params,
@@ -162,7 +185,7 @@ def cord_problem(data: Sequence[CordDatum] = CORD_DATA) -> Problem:
 
 class CordObjective(EngraftmentObjective):
     """The engraftment objective on cord grafts: the potency of each vector scales its graft (the model is built
-    once per dose: it does not depend on the potency)."""
+    once per datum: it does not depend on the potency)."""
 
     def __init__(self, problem: Problem, data: Sequence[CordDatum] = CORD_DATA, duration_days: float = 90.0) -> None:
         super().__init__(problem, [_engraftment_datum(d) for d in data], duration_days)
