@@ -90,3 +90,15 @@ def test_templates_add_up_independently_in_the_data() -> None:
         entries, cv2 = relative_reads_cv2_by_abundance(reads, cells, abundance)
         assert entries >= 50
         assert cv2 == pytest.approx(1.0 / (abundance * SIX2020_AMPLIFICATION_SHAPE), rel=0.4)
+
+
+@pytest.mark.slow
+def test_was1004_course_is_seeded_and_reads_lower_the_pcr_free_index() -> None:
+    from hemasim.validation.clonal_engine import _was1004_course
+
+    first, second = _was1004_course.__wrapped__(), _was1004_course.__wrapped__()
+    assert first == second  # same seeds, same patient, same reads: bit for bit
+    for row in first:
+        # amplification spreads the reads of equal clones apart and loses sites amplified to no read
+        assert float(row["shannon"]) < float(row["shannon_pcr_free"])
+        assert int(row["sites"]) <= int(row["sites_pcr_free"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -13,6 +13,8 @@ from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.validation.base import Clonal, ClonalRun, OwnRun, Readout
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hemasim.clonal.ch import CHCohortResult
 
 
@@ -74,12 +76,12 @@ def _was1004_course() -> list[dict[str, float | str]]:
                           mean_vcn=WAS1004_MEAN_VCN, host_surviving_fraction=WAS1004_HOST_SURVIVING)
     result = simulate_gene_therapy(therapy, months=WAS1004_MONTHS, markers=("CD15", "CD3"),
                                    cells_per_sample=WAS1004_CELLS_PER_IS_SAMPLE, subject="WAS1004", seed=0)
-    table = result.is_table  # columns WAS1004_MARKER_PB_MM: captured templates per site
+    table = cast("pd.DataFrame", result.is_table)  # columns WAS1004_MARKER_PB_MM: captured templates per site
     rng = np.random.default_rng(WAS1004_READ_SEED)
     course = []
     for row in result.summary:
         column = f"WAS1004_{row['marker']}_PB_{int(round(float(row['month']))):02d}"
-        shannon, sites = _reads_shannon(table[column].to_numpy(np.int64), rng)  # type: ignore[attr-defined]
+        shannon, sites = _reads_shannon(table[column].to_numpy(np.int64), rng)
         course.append({**row, "shannon_pcr_free": row["shannon"], "sites_pcr_free": row["sites"],
                        "shannon": shannon, "sites": sites})
     return course
