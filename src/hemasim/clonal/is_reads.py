@@ -12,9 +12,9 @@ reads are negative binomial with mean n m and variance n m + n m^2 / k (the squa
 one template is 1 / k, of n templates 1 / (n k)). A site whose reads come out 0 is not seen.
 
 Parameters. k and m are **fitted** to the one public IS table found that reports, per site and sample, both the
-reads and an estimate of the cells behind them: patient WAS5 of Six et al. 2020 (lentiviral WAS gene therapy,
-Paris/London trial; sonication + linker-mediated PCR, abundance estimated from unique sonication fragment
-lengths, Berry et al. 2012), as shipped by barcodetrackR (dunbarlabNIH/barcodetrackR, CC0): sites with an
+reads and an estimate of the cells behind them: patient WAS5 of Six et al. 2020 (Blood 135:1219; lentiviral
+WAS gene therapy; sonication + linker-mediated PCR, abundance estimated from unique sonication fragment lengths,
+Berry et al. 2012), as shipped by barcodetrackR (dunbarlabNIH/barcodetrackR, CC0): sites with an
 estimated abundance of one cell are single templates, and their reads, divided by their sample's mean, are the
 amplification law. See data/six2020_was5_is/README.md. That is another trial and another pipeline than
 Calabria 2024's (SLiM-PCR, VISPA2): the amplification law is taken to carry over, which is an assumption.
