@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -13,6 +13,8 @@ from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.validation.base import Clonal, ClonalRun, OwnRun, Readout
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hemasim.clonal.ch import CHCohortResult
 
 
@@ -35,20 +37,36 @@ def _ch_cohort() -> CHCohortResult:
     return simulate_ch_cohort(1000, seed=0, step_years=0.5)
 
 
-#: The simulated WAS1004 course of targets H1/H2 (Calabria 2024 WAS data). Every input is ASSUMED: the patient's
-#: CD34+ dose, weight, transduction, vector copies and the IS sampling depth were not found in the searched
-#: material. Engrafting HSCs per CD34+ cell is the model's parameter (Spencer Chapman 2024, pair 11).
+#: The simulated WAS1004 course of targets H1/H2 (Calabria 2024 WAS data). The patient's inputs are ASSUMED: his
+#: CD34+ dose, weight, transduction, vector copies, conditioning and the IS sampling depth were not found in the
+#: searched material (the trial reports' abstracts only; docs/clonal_data.md, "Inputs as reported", 2026-12-05).
+#: Engrafting HSCs per CD34+ cell is the model's parameter (Spencer Chapman 2024, pair 11).
 WAS1004_CD34_PER_KG = 10.0e6  # assumed: order of the doses of lentiviral HSC gene therapy trials
 WAS1004_WEIGHT_KG = 15.0  # assumed: a child of a few years
 WAS1004_TRANSDUCTION = 0.9  # assumed: lentiviral, high transduction
 WAS1004_MEAN_VCN = 2.0  # assumed
-WAS1004_HOST_SURVIVING = 0.3  # assumed: reduced-intensity busulfan conditioning
-WAS1004_CELLS_PER_IS_SAMPLE = 20_000  # assumed: genomes in the DNA of one IS retrieval
+WAS1004_HOST_SURVIVING = 0.3  # assumed: reduced-intensity conditioning (Aiuti 2013 abstract: reduced intensity)
+WAS1004_CELLS_PER_IS_SAMPLE = 20_000  # assumed: genomes whose sites are captured in one IS retrieval
 WAS1004_MONTHS = (1, 3, 6, 12, 18, 24, 30, 36, 48)
+#: seed of the read-count draw (separate from the patient's seed 0, so the course itself is unchanged)
+WAS1004_READ_SEED = 1
+
+
+def _reads_shannon(templates: np.ndarray, rng: np.random.Generator) -> tuple[float, int]:
+    """(Shannon index of reads, sites seen) of one simulated sample: the captured templates per site through
+    the read-count law fitted to Six 2020 (hemasim.clonal.is_reads)."""
+    from hemasim.clonal.gene_therapy import diversity_indices
+    from hemasim.clonal.is_reads import ReadCountModel
+
+    reads = ReadCountModel.six2020().sample_reads(templates, rng)
+    indices = diversity_indices(reads)
+    return float(indices["shannon"]), int(indices["sites"])
 
 
 @functools.lru_cache(maxsize=1)
 def _was1004_course() -> list[dict[str, float | str]]:
+    """Per sample: the simulator's PCR-free summary (one read per site per sampled cell, ``shannon_pcr_free``)
+    and the Shannon index of reads after amplification (``shannon``, what H1/H2 read)."""
     from hemasim.clonal.gene_therapy import GeneTherapy, simulate_gene_therapy
     from hemasim.parameters import healthy_adult_parameters
 
@@ -58,7 +76,15 @@ def _was1004_course() -> list[dict[str, float | str]]:
                           mean_vcn=WAS1004_MEAN_VCN, host_surviving_fraction=WAS1004_HOST_SURVIVING)
     result = simulate_gene_therapy(therapy, months=WAS1004_MONTHS, markers=("CD15", "CD3"),
                                    cells_per_sample=WAS1004_CELLS_PER_IS_SAMPLE, subject="WAS1004", seed=0)
-    return result.summary
+    table = cast("pd.DataFrame", result.is_table)  # columns WAS1004_MARKER_PB_MM: captured templates per site
+    rng = np.random.default_rng(WAS1004_READ_SEED)
+    course = []
+    for row in result.summary:
+        column = f"WAS1004_{row['marker']}_PB_{int(round(float(row['month']))):02d}"
+        shannon, sites = _reads_shannon(table[column].to_numpy(np.int64), rng)
+        course.append({**row, "shannon_pcr_free": row["shannon"], "sites_pcr_free": row["sites"],
+                       "shannon": shannon, "sites": sites})
+    return course
 
 
 def _was_shannon(marker: str) -> Callable[[], float]:
