@@ -115,7 +115,7 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 #: production, no CD8 memory inflation). Anything else failing is a regression.
 KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8", "G9"}
 KNOWN_FAILURES |= {"T9"}  # engraft: predictions that fail after the engraftment fit (docs/engraftment_fit.md)
-KNOWN_FAILURES |= {"K3"}  # cord: the single unit engrafts on day 14-15 (band 15.2-47.9)
+KNOWN_FAILURES |= {"K3"}  # cord: the single unit engrafts on day 14 (band 15.2-47.9)
 KNOWN_FAILURES |= {"C7", "C8"}  # chemo: grade 3/4 neutropenia (fails) and thrombocytopenia (near its band)
 KNOWN_FAILURES |= {"S18", "I6"}  # branch lymph: naive CD4 proliferation covered (fails), PCV from month 3
 KNOWN_FAILURES |= {"P12", "P13", "P14", "P15", "P16"}  # predict2: schedule dependence inverted, nab-paclitaxel
@@ -124,7 +124,6 @@ KNOWN_FAILURES |= {"Q1", "Q2", "Q3", "Q4", "Q5", "Q8"}  # predict4: docetaxel ov
 KNOWN_FAILURES |= {"V3"}  # predict5: a 450-mL donation lowers the model woman's Hb more than the donors' (no plasma shift)
 KNOWN_FAILURES |= {"Y1", "Y4", "Y5"}  # predict7: antibody plateau after one dose too low, no B overshoot after depletion
 KNOWN_FAILURES |= {"W2", "W3", "W4", "W5"}  # predict6: platelet output flat under plateletpheresis, slow red cells
-KNOWN_FAILURES |= {"H1", "H2"}  # clones: WAS gene-therapy IS diversity too low (Calabria 2024)
 KNOWN_FAILURES |= {"X1", "X3"}  # chimerism: RIC donor myeloid chimerism at day 30 and T chimerism at day 60 too low
 KNOWN_FAILURES |= {"K2", "T7"}  # cordages: refit on the cohorts' doses and K1's patient (potency 21): day 14 < 15
 
