@@ -4,14 +4,19 @@ the last bit, as the chains built one value set at a time and stacked - what the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from hemasim.biology.body import Covariates
+from hemasim.inference import KernelEngine, Objective, Problem, load_problem, local_fit
 from hemasim.inference.forward import _identical, stack_compiled
 from hemasim.inference.sources import drug_set_with_values
 from hemasim.pharmacology.drug_sets import DrugSet, available_drug_sets, load_drug_set
 from hemasim.pharmacology.friberg import friberg_model
+
+from .conftest import EXAMPLES
 
 WOMAN = Covariates(age_years=62.0, sex="female", weight_kg=61.0, height_cm=158.0)
 #: every shipped set with a chain, by lineage: each is built with all its values varied per patient
@@ -69,3 +74,55 @@ def test_a_volume_per_patient_is_refused_at_compiling():
     model = friberg_model(drug_set, per_patient={"pk.central_volume_L": np.array([7.0, 8.0])})
     with pytest.raises(ValueError, match="weights must be the same for every patient"):
         model.compile()
+
+
+# ---------------------------------------------------------------------------------------------- the fitting engine
+@pytest.fixture(scope="module")
+def example() -> Problem:
+    return load_problem(EXAMPLES / "fit" / "problem.yaml")
+
+
+def test_the_example_problems_batches_are_built_as_cohorts_with_the_same_objective_and_gradient(example: Problem):
+    """The example problem (a Friberg chain: MTT, gamma, the drug slope): objective and gradient identical to the
+    last bit with and without cohort builds, over several batches; the guard finds the cohort identical."""
+    cohort, one_by_one = KernelEngine(rtol=example.rtol), KernelEngine(rtol=example.rtol, batch_builds=False)
+    mine, reference = Objective(example, cohort), Objective(example, one_by_one)
+    for k in range(3):  # the first batch is built both ways and compared; the others as one cohort
+        theta = mine.nominal + 0.01 * k
+        f, gradient = mine.value_and_gradient(theta)
+        f_reference, gradient_reference = reference.value_and_gradient(theta)
+        assert f == f_reference
+        np.testing.assert_array_equal(gradient, gradient_reference)
+        assert np.all(gradient != 0.0)
+    assert cohort.batches.cohort_builds == 2 and one_by_one.batches.cohort_builds == 0
+
+
+def test_a_friberg_fit_takes_the_same_steps_with_cohort_builds(example: Problem):
+    """Four least-squares iterations (MTT and slope; gamma and the noise fixed): the same objective trace and end
+    point with and without cohort builds."""
+    params = tuple(replace(p, estimate=False) if p.id in ("gamma", "sigma_anc") else p for p in example.parameters)
+    problem = replace(example, parameters=params)
+    cohort = KernelEngine(rtol=problem.rtol)
+    start = Objective(problem).nominal
+    mine = local_fit(Objective(problem, cohort), start, "least_squares", max_iterations=4)
+    reference = local_fit(Objective(problem, KernelEngine(rtol=problem.rtol, batch_builds=False)), start,
+                          "least_squares", max_iterations=4)
+    assert cohort.batches.cohort_builds > 0
+    assert mine.trace == reference.trace and len(mine.trace) >= 3
+    assert mine.fun == reference.fun
+    np.testing.assert_array_equal(mine.x, reference.x)
+
+
+def test_a_refused_value_in_a_friberg_batch_gives_nan_for_that_vector_only(example: Problem):
+    source = example.conditions[0].source
+    mtt = "docetaxel_friberg2002__friberg_mean_transit_time_h"
+    times, observe = np.array([0.0, 7.0, 14.0]), ["anc_1e9_per_L"]
+    engine = KernelEngine(rtol=example.rtol)
+    engine.simulate(source, [{mtt: 80.0}, {mtt: 90.0}], times, observe)  # the guard's first batch
+    run = engine.simulate(source, [{mtt: 85.0}, {mtt: 0.5}, {mtt: 95.0}], times, observe)  # 0.5 h: below its range
+    reference = KernelEngine(rtol=example.rtol, batch_builds=False).simulate(
+        source, [{mtt: 85.0}, {mtt: 0.5}, {mtt: 95.0}], times, observe)
+    assert np.isnan(run[1]).all() and np.isfinite(run[[0, 2]]).all()
+    np.testing.assert_array_equal(run, reference)
+    engine.simulate(source, [{mtt: 86.0}, {mtt: 96.0}], times, observe)
+    assert engine.batches.cohort_builds == 1  # the guard found the chain identical; the refused batch was not one
