@@ -152,13 +152,12 @@ class ScenarioSource:
     def build_batch(self, values: Sequence[Mapping[str, float]]) -> Model | None:
         """One model for every vector of ``values`` (a cohort: one patient per vector, each value a per-patient
         array, as the cohort engine builds its patients), or None where this source builds one vector at a time:
-        the Friberg chain (built from scalar drug-set values), a scenario with a fitted set, vectors naming
-        different parameters. Each vector is checked first as :meth:`build` checks it (ValueError: a value outside
-        its range)."""
+        a scenario with a fitted set, vectors naming different parameters. The Friberg chain is built so too (its
+        drug-set values per patient: :func:`~hemasim.pharmacology.friberg.friberg_model`'s ``per_patient``). Each
+        vector is checked first as :meth:`build` checks it (ValueError: a value outside its range)."""
         from hemasim.parameters import healthy_adult_parameters
-        from hemasim.scenario import FribergChain
 
-        if (isinstance(self.scenario.model, FribergChain) or self.scenario.parameter_set is not None or not values
+        if (self.scenario.parameter_set is not None or not values
                 or any(v.keys() != values[0].keys() for v in values)):
             return None
         per_patient: dict[str, np.ndarray] = {}
@@ -170,9 +169,10 @@ class ScenarioSource:
                 per_set.setdefault(set_name, {})[path] = column
             else:
                 per_patient[name] = column
-        params = healthy_adult_parameters()
+        params = healthy_adult_parameters() if per_patient else None
         for i in range(len(values)):  # the checks build() makes (bounds, drug-set ranges and rates)
-            params.with_values(**{name: column[i] for name, column in per_patient.items()})
+            if params is not None:
+                params.with_values(**{name: column[i] for name, column in per_patient.items()})
             for set_name, paths in per_set.items():
                 drug_set_with_values(self.drug_sets[set_name], {path: float(c[i]) for path, c in paths.items()})
         return scenario_model(self.scenario, {}, self.drug_sets, self.drug_parameter_paths, per_patient=per_patient,
@@ -196,7 +196,8 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
     parameters in the parameter set (provenance :class:`UserOverride`, or ``fitted``), drug-set values in a copy
     of the set. What :func:`hemasim.assembly.build_model` builds (``covariates``, ``parameters`` and
     ``per_patient`` as there), with those values. ``drug_per_patient``: per-patient values of drug-set values
-    (drug set name -> dotted path -> array), as :class:`~hemasim.pharmacology.pkpd.DrugExposure` takes them."""
+    (drug set name -> dotted path -> array), as :class:`~hemasim.pharmacology.pkpd.DrugExposure` and
+    :func:`~hemasim.pharmacology.friberg.friberg_model` take them."""
     from hemasim.assembly import model_extensions
     from hemasim.biology import healthy_human_model
     from hemasim.biology.origins import split_origins
@@ -221,15 +222,15 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
     how = None if fitted is None else fitted.describe()
     changed = {n: drug_set_with_values(ds, per_set.get(n, {}), how) for n, ds in drug_sets.items()}
     cov = scenario.patient.covariates() if covariates is None else covariates
+    drug_per_patient = drug_per_patient or {}
     if isinstance(scenario.model, FribergChain):
-        if model_values:
-            raise KeyError(f"the Friberg chain has no parameter {sorted(model_values)[0]!r}")
+        if model_values or per_patient:
+            raise KeyError(f"the Friberg chain has no parameter {sorted({**model_values, **(per_patient or {})})[0]!r}")
         if np.ndim(cov.age_years):
             raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
         chain = drug_set_of(scenario.model.drug_set).name
-        return _mark_fitted(friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy),
-                            values, fitted)
-    drug_per_patient = drug_per_patient or {}
+        return _mark_fitted(friberg_model(changed[chain], cov, prior_therapy=scenario.model.prior_therapy,
+                                          per_patient=drug_per_patient.get(chain, {})), values, fitted)
     extensions = [DrugExposure(changed[e.drug_set.name], per_patient=drug_per_patient.get(e.drug_set.name, {}))
                   if isinstance(e, DrugExposure) else e for e in model_extensions(scenario)]
     params = healthy_adult_parameters() if parameters is None else parameters

@@ -11,11 +11,14 @@ or nlmixr2 code; the full multilineage model carries the same drug effect (see d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
+
+import numpy as np
 
 from hemasim.biology.body import Covariates
 from hemasim.biology.builder import BuildContext, LineageHandles
-from hemasim.model.core import Feedback, FeedbackKind, Model, Module, Observable, Signal
+from hemasim.model.core import Feedback, FeedbackKind, Model, Module, Observable, Signal, Value
 from hemasim.model.info import ModelInfo
 from hemasim.parameters import ParameterSet
 from hemasim.pharmacology.drug_sets import HOURS_PER_DAY, DrugSet
@@ -27,27 +30,37 @@ REFERENCE_PATIENT = Covariates(age_years=55.0, sex="male", weight_kg=75.0, heigh
 
 
 def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, prior_therapy: bool = False,
-                  lineage: Literal["neutrophil", "megakaryocyte"] = "neutrophil") -> Model:
+                  lineage: Literal["neutrophil", "megakaryocyte"] = "neutrophil", *,
+                  per_patient: Mapping[str, np.ndarray] | None = None) -> Model:
     """The published chain of ``drug_set`` with its PK, for ``patient`` (sex and prior therapy shift the
     baseline where the set has those covariates). ``lineage``: the neutrophil/leukocyte chain (block
-    ``friberg``) or the platelet chain (block ``friberg_platelets``), with the drug's effects on that lineage."""
+    ``friberg``) or the platelet chain (block ``friberg_platelets``), with the drug's effects on that lineage.
+    ``per_patient``: values of the set by dotted path, one per patient (arrays of one length), replacing the
+    set's own in the chain and its :class:`DrugExposure` - the model is then a cohort of that many patients, each
+    computed with the same formulas as a chain built from a set holding that patient's values (the fitting
+    engine builds a batch of parameter vectors so)."""
     block = "friberg" if lineage == "neutrophil" else "friberg_platelets"
     sys = drug_set.friberg if lineage == "neutrophil" else drug_set.friberg_platelets
     if sys is None:
         raise ValueError(f"drug set {drug_set.name!r} has no {block} block (system parameters of a published chain)")
     name = drug_set.name
+    per_patient = dict(per_patient or {})
+    unknown = sorted(set(per_patient) - {p for p, _ in drug_set.values_with_paths()})
+    if unknown:
+        raise ValueError(f"drug set {name!r} has no value at {', '.join(unknown)} (per_patient)")
     records = []
 
-    def rec(path: str, unit: str, description: str) -> float:
-        v = drug_set.get(path)
-        records.append(drug_set.parameter(path, v, unit, description))
+    def rec(path: str, unit: str, description: str) -> Value:
+        v: Value = per_patient.get(path, drug_set.get(path))
+        records.append(drug_set.parameter(path, float(np.median(v)) if np.ndim(v) else float(v), unit, description))
         return v
 
     circ0 = rec(f"{block}.baseline_1e9_per_L", "1e9/L", "baseline of the circulating cells")
     if patient.sex == "female" and sys.female_baseline_change is not None:
-        circ0 *= 1.0 + rec(f"{block}.female_baseline_change", "1", "fractional baseline change in women")
+        circ0 = circ0 * (1.0 + rec(f"{block}.female_baseline_change", "1", "fractional baseline change in women"))
     if prior_therapy and sys.prior_therapy_baseline_change is not None:
-        circ0 *= 1.0 + rec(f"{block}.prior_therapy_baseline_change", "1", "fractional baseline change after prior therapy")
+        circ0 = circ0 * (1.0 + rec(f"{block}.prior_therapy_baseline_change", "1",
+                                   "fractional baseline change after prior therapy"))  # (not in place: a caller's array)
     mtt_h = rec(f"{block}.mean_transit_time_h", "h", "mean transit time through proliferation and transits")
     gamma = rec(f"{block}.feedback_gamma", "1", "feedback exponent")
     ktr = 4.0 / (mtt_h / HOURS_PER_DAY)  # 1/day
@@ -79,7 +92,7 @@ def friberg_model(drug_set: DrugSet, patient: Covariates = REFERENCE_PATIENT, pr
     if drug_set.pk is None:
         modules = [m]
     else:
-        pkpd, extra = DrugExposure(drug_set, lineages=(lineage,)).extend(ctx)
+        pkpd, extra = DrugExposure(drug_set, lineages=(lineage,), per_patient=per_patient).extend(ctx)
         if extra:
             raise ValueError(f"drug set {name!r}: the Friberg chain takes proliferation effects only")
         modules = [m, pkpd]
