@@ -169,7 +169,7 @@ class BatchBuilds:
             cohort = None if model is None else model.compile()
         except ValueError:  # a refused value: the vector-by-vector path gives that vector NaN
             return None
-        if cohort is None:  # the source builds one vector at a time (a Friberg chain): not asked again
+        if cohort is None:  # the source builds one vector at a time: not asked again
             if verdict is None:
                 self._verdicts[key] = (source, False)
             return None
