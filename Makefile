@@ -61,7 +61,7 @@ $(STAMP): pyproject.toml
 # the kernels compiled before the suite runs, in two processes (hemasim.solvers.warm's steps): this one the cohort
 # kernels, which share their helpers and are built one after the other; a target of its own so that `make -j2 test`
 # (.ci/run) builds them on one core while the second process and then ruff and mypy run on the other
-COHORT_WARM_STEPS := cohort cohort-states imex-cohort bytecode
+COHORT_WARM_STEPS := cohort cohort-states imex-cohort dense-newton bytecode
 $(WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(COHORT_WARM_STEPS)
 	@touch $(WARM_STAMP)
@@ -76,13 +76,13 @@ $(WARM_STAMP): $(STAMP)
 # branch solvers cut the IMEX cohort kernel to ~6 s (clean clone, idle: cohort 24.6 + IMEX cohort 6.1 s beside
 # clonal 13.6 + one patient 2.5 + IMEX one patient 4.5 + dense Newton 6.3 + ahead-of-time 9.7, then ruff and mypy
 # ~16 s after the cohort process): the IMEX one-patient and dense-Newton steps moved to the cohort process, so the
-# side process ends first and lint follows it. Since lint no longer holds the suite back (`test` below), both are
-# back here (branch testspeed5): lint takes the first core a warm-up process frees and the suite starts when both
-# are done, so a core idles only where one process outlasts the other by more than lint's ~16 s. Cohort 24.6 + IMEX
-# cohort 6.1 s beside one patient 2.5 + IMEX one patient 4.5 + dense Newton 6.3 + clonal ~11 + ahead-of-time 9.7
-# (idle machine); in clean clones at load ~4 the cohort process took 98 s wall against 67 for this one without the
-# dense Newton, and mypy ended 3-5 s before it (main 2ac96bd, this branch dd45c66)
-SIDE_WARM_STEPS := one-patient imex-one-patient dense-newton clonal ahead-of-time
+# side process ends first and lint follows it. Since lint no longer holds the suite back (`test` below), the IMEX
+# one-patient step is back here (branch testspeed5): cohort 24.6 + IMEX cohort 6.1 + dense Newton 6.3 s beside one
+# patient 2.5 + IMEX one patient 4.5 + clonal ~11 + ahead-of-time 9.7 (idle machine), then lint, which should end
+# about when the cohort process does. Not the dense Newton as well: lint then ran 22 s beside the suite's first tests,
+# and three processes on two cores cost more than the idle seconds saved (one pair of clean clones at load ~2:
+# 351 s CPU, 3:05, against main's 335 s, 2:57; the documentation build beside mypy 41 s against 32)
+SIDE_WARM_STEPS := one-patient imex-one-patient clonal ahead-of-time
 $(SIDE_WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(SIDE_WARM_STEPS)
 	@touch $(SIDE_WARM_STAMP)
