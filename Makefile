@@ -36,7 +36,7 @@ define install
 	  $(BIN)/python -m pip install --quiet --upgrade pip && $(BIN)/python -m pip install --quiet $(1); }
 endef
 
-.PHONY: demo test test-fast lint bench validate warm docs clean help browser
+.PHONY: demo test suite test-fast lint bench validate warm docs clean help browser
 
 help:
 	@echo "make demo      create .venv, install hemasim, run examples/healthy_adult.yaml, write its report"
@@ -61,7 +61,7 @@ $(STAMP): pyproject.toml
 # the kernels compiled before the suite runs, in two processes (hemasim.solvers.warm's steps): this one the cohort
 # kernels, which share their helpers and are built one after the other; a target of its own so that `make -j2 test`
 # (.ci/run) builds them on one core while the second process and then ruff and mypy run on the other
-COHORT_WARM_STEPS := cohort cohort-states imex-cohort imex-one-patient dense-newton bytecode
+COHORT_WARM_STEPS := cohort cohort-states imex-cohort dense-newton bytecode
 $(WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(COHORT_WARM_STEPS)
 	@touch $(WARM_STAMP)
@@ -76,8 +76,13 @@ $(WARM_STAMP): $(STAMP)
 # branch solvers cut the IMEX cohort kernel to ~6 s (clean clone, idle: cohort 24.6 + IMEX cohort 6.1 s beside
 # clonal 13.6 + one patient 2.5 + IMEX one patient 4.5 + dense Newton 6.3 + ahead-of-time 9.7, then ruff and mypy
 # ~16 s after the cohort process): the IMEX one-patient and dense-Newton steps moved to the cohort process, so the
-# side process ends first and lint follows it
-SIDE_WARM_STEPS := one-patient clonal ahead-of-time
+# side process ends first and lint follows it. Since lint no longer holds the suite back (`test` below), the IMEX
+# one-patient step is back here (branch testspeed5): cohort 24.6 + IMEX cohort 6.1 + dense Newton 6.3 s beside one
+# patient 2.5 + IMEX one patient 4.5 + clonal ~11 + ahead-of-time 9.7 (idle machine), then lint, which should end
+# about when the cohort process does. Not the dense Newton as well: lint then ran 22 s beside the suite's first tests,
+# and three processes on two cores cost more than the idle seconds saved (one pair of clean clones at load ~2:
+# 351 s CPU, 3:05, against main's 335 s, 2:57; the documentation build beside mypy 41 s against 32)
+SIDE_WARM_STEPS := one-patient imex-one-patient clonal ahead-of-time
 $(SIDE_WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(SIDE_WARM_STEPS)
 	@touch $(SIDE_WARM_STAMP)
@@ -90,9 +95,14 @@ demo: $(BASE_STAMP)
 # the suite in $(TEST_WORKERS) pytest-xdist processes; tests/conftest.py puts the files of the longest tests (the
 # documentation build, the validation hold tests) at the head of each process's share, and worksteal hands a process
 # that runs out the tail of the other's queue, so the run ends on short tests. The 15 slowest tests are listed at the
-# end (what a change that slows the suite shows up in; docs/performance.md, the test suite)
-test test-fast: export PYTHONDONTWRITEBYTECODE :=
-test: $(WARM_STAMP) $(SIDE_WARM_STAMP) lint browser
+# end (what a change that slows the suite shows up in; docs/performance.md, the test suite). Ruff and mypy run
+# beside the suite, not before it: under `make -j2 test` (.ci/run) they take the core the side warm-up process
+# leaves while the cohort process still compiles, and the suite starts once both warm-up processes are done instead
+# of waiting for mypy too (a clean clone of main f69f2b0: mypy ended 5 s before the cohort kernels, one core idle,
+# or the cohort kernels before mypy, the other). Without -j, the suite runs first and lint after it
+test test-fast suite: export PYTHONDONTWRITEBYTECODE :=
+test: suite lint
+suite: $(WARM_STAMP) $(SIDE_WARM_STAMP) browser
 	$(BIN)/python -m pytest -q $(XDIST) --durations=15
 
 # the browser tests (report plots, explorer) drive the system Chromium through Playwright; install it from the

@@ -29,6 +29,11 @@ LONGEST_FIRST = {
     "tests/test_cli.py::test_validate_passes_and_lists_uncovered": 3.3,
 }
 
+#: files whose tests use a session fixture that a file of :data:`LONGEST_FIRST` builds too: each follows that file
+#: into its share, so that the fixture is built in one process, not in both (the example's fit, ``example_fit``:
+#: ~2 s CPU; the clean clone of main f69f2b0 built it in both processes)
+SAME_SHARE_AS = {"tests/test_inference_petab.py": "tests/test_inference_fit.py"}
+
 
 def pytest_configure(config: pytest.Config) -> None:
     _roadrunner_lljit()
@@ -50,7 +55,8 @@ def longest_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
     measured test times and +-30% noise: 0.8 s median, 2.7 s 90th percentile and 16 s worst over the ideal of half
     the suite's time, against 0.2, 0.6 and 2.4 s laid out; the listed files all first: 1.4, 5.2, 12 s;
     docs/performance.md). Each file's tests stay together (module fixtures are built once). A pure function of the
-    collection: every xdist process computes the same order, as xdist requires."""
+    collection: every xdist process computes the same order, as xdist requires. A file of :data:`SAME_SHARE_AS`
+    follows its partner's tests in the partner's share."""
     collected = {item.nodeid.split("[")[0] for item in items}
     seconds_of_file: dict[str, float] = {}
     for name, seconds in LONGEST_FIRST.items():
@@ -67,6 +73,11 @@ def longest_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
     for name, i in rank.items():
         if name in collected:
             file_rank.setdefault(name.split("::")[0], i)
+    collected_files = {name.split("::")[0] for name in collected}
+    for path, partner in SAME_SHARE_AS.items():
+        if path in collected_files and partner in share_of_file:
+            share_of_file[path] = share_of_file[partner]
+            file_rank[path] = file_rank[partner]  # with the partner's unlisted tests, in collection order
 
     def file_of(item: pytest.Item) -> str:
         return item.nodeid.split("::")[0]

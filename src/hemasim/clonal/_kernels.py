@@ -697,11 +697,13 @@ def _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advant
 
 @njit(cache=True)
 def _enlarged(sizes, advantage, selection, panel, n_clones, capacity):  # pragma: no cover - compiled
-    """The clone arrays copied into arrays of ``capacity`` entries."""
+    """The clone arrays copied into arrays of ``capacity`` entries. Copied element by element: a slice assignment
+    compiles numba's shape-mismatch error (its message formatting, ~1.2 s of compile time) for shapes that are
+    equal by construction."""
     new_sizes, new_advantage = np.empty(capacity, np.int64), np.empty(capacity)
     new_selection, new_panel = np.empty(capacity), np.empty(capacity, np.bool_)
-    new_sizes[:n_clones], new_advantage[:n_clones] = sizes[:n_clones], advantage[:n_clones]
-    new_selection[:n_clones], new_panel[:n_clones] = selection[:n_clones], panel[:n_clones]
+    for i in range(n_clones):
+        new_sizes[i], new_advantage[i], new_selection[i], new_panel[i] = sizes[i], advantage[i], selection[i], panel[i]
     return new_sizes, new_advantage, new_selection, new_panel
 
 
@@ -786,6 +788,7 @@ def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability
     selection, panel = np.empty(64), np.empty(64, np.bool_)
     weak_mass = np.zeros(weak_advantage.shape[0])
     n_clones = 0
+    one_cell = np.int64(1)  # a founder, typed int64: a literal 1 would compile _large_clone_size a second time
     strong_load = weak_load = driver_cells = 0.0
     next_snapshot = 0
     for k in range(1, n_steps + 1):
@@ -806,7 +809,7 @@ def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability
             alpha, gamma = _kendall_coefficients(birth, death, step_years * _uniform(state))
             size = _kendall_size(state, 1, alpha, gamma)
             if size < 0:
-                size = _large_clone_size(state, 1, alpha, gamma)
+                size = _large_clone_size(state, one_cell, alpha, gamma)
             in_panel = _uniform(state) < panel_fraction
             if size > 0:
                 sizes[n_clones], advantage[n_clones], selection[n_clones], panel[n_clones] = size, adv, s, in_panel
