@@ -127,10 +127,10 @@ def test_killed_cohort_command_resumes_without_recomputing(tmp_path: Path):
     scen = tmp_path / "c.yaml"
     scen.write_text((EXAMPLES / "cohort_marrow_depletion.yaml").read_text())
     out = tmp_path / "cohort"
-    # 10 partitions of 100 patients (a year each, ~0.7 s CPU a partition in December 2026): the first is recorded
-    # seconds before the last, against a poll every 10 ms; 4,000 in partitions of 400, then 2,000 in partitions of
-    # 200, took four and two times as long and checked the same
-    cmd = [sys.executable, "-m", "hemasim", "cohort", str(scen), "--n", "1000", "--partition-size", "100",
+    # 10 partitions of 30 patients (a year each, ~0.2 s CPU a partition in December 2026): the first is recorded
+    # about two seconds before the last, against a poll every 10 ms; 4,000 in partitions of 400, 2,000 in partitions
+    # of 200 and 1,000 in partitions of 100 took longer and checked the same
+    cmd = [sys.executable, "-m", "hemasim", "cohort", str(scen), "--n", "300", "--partition-size", "30",
            "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
@@ -151,7 +151,7 @@ def test_killed_cohort_command_resumes_without_recomputing(tmp_path: Path):
     assert res.returncode == 0, res.stderr
     after = {p.name: p.stat().st_mtime_ns for p in (out / "endpoints").glob("part-*.parquet")}
     assert len(after) == 10 and all(after[k] == v for k, v in written.items())
-    assert json.loads((out / "summary.json").read_text())["n_patients"] == 1000
+    assert json.loads((out / "summary.json").read_text())["n_patients"] == 300
     assert not list(out.rglob(".*.tmp-*"))  # no half-written files left behind
 
 

@@ -343,7 +343,7 @@ def _patients_last(a: np.ndarray) -> Any:
     flat = np.ascontiguousarray(a).reshape(a.shape[0], -1)
     out = cuda.device_array((flat.shape[1], flat.shape[0]))
     if flat.size:
-        threads = 256
+        threads = min(256, flat.size)  # the CUDA simulator starts a Python thread per GPU thread
         _transpose[(flat.size + threads - 1) // threads, threads](cuda.to_device(flat), out)
     return out.reshape(*a.shape[1:], a.shape[0])
 
