@@ -16,6 +16,7 @@ from hemasim.inference.sources import drug_set_with_values
 from hemasim.pharmacology.drug_sets import DrugSet, available_drug_sets, load_drug_set
 from hemasim.pharmacology.friberg import friberg_model
 
+from ._batches import assert_cohort_builds_match_one_by_one
 from .conftest import EXAMPLES
 
 WOMAN = Covariates(age_years=62.0, sex="female", weight_kg=61.0, height_cm=158.0)
@@ -85,16 +86,7 @@ def example() -> Problem:
 def test_the_example_problems_batches_are_built_as_cohorts_with_the_same_objective_and_gradient(example: Problem):
     """The example problem (a Friberg chain: MTT, gamma, the drug slope): objective and gradient identical to the
     last bit with and without cohort builds, over several batches; the guard finds the cohort identical."""
-    cohort, one_by_one = KernelEngine(rtol=example.rtol), KernelEngine(rtol=example.rtol, batch_builds=False)
-    mine, reference = Objective(example, cohort), Objective(example, one_by_one)
-    for k in range(3):  # the first batch is built both ways and compared; the others as one cohort
-        theta = mine.nominal + 0.01 * k
-        f, gradient = mine.value_and_gradient(theta)
-        f_reference, gradient_reference = reference.value_and_gradient(theta)
-        assert f == f_reference
-        np.testing.assert_array_equal(gradient, gradient_reference)
-        assert np.all(gradient != 0.0)
-    assert cohort.batches.cohort_builds == 2 and one_by_one.batches.cohort_builds == 0
+    assert_cohort_builds_match_one_by_one(example)
 
 
 def test_a_friberg_fit_takes_the_same_steps_with_cohort_builds(example: Problem):

@@ -16,7 +16,6 @@ from hemasim.inference import (
     KernelEngine,
     Measurements,
     NoiseModel,
-    Objective,
     ObservableSpec,
     Problem,
 )
@@ -25,6 +24,7 @@ from hemasim.model import Model
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.scenario import load_scenario
 
+from ._batches import assert_cohort_builds_match_one_by_one
 from .conftest import EXAMPLES
 
 SLOPE = "docetaxel_kloft2006__effects_0_full_model_slope_L_per_umol"
@@ -52,17 +52,7 @@ def _problem(source: ScenarioSource) -> Problem:
 
 
 def test_a_cohort_build_gives_the_objective_and_gradient_of_the_vectors_built_one_by_one(source: ScenarioSource):
-    problem = _problem(source)
-    cohort, one_by_one = KernelEngine(rtol=problem.rtol), KernelEngine(rtol=problem.rtol, batch_builds=False)
-    mine, reference = Objective(problem, cohort), Objective(problem, one_by_one)
-    for k in range(3):  # the first batch is built both ways and compared; the others as one cohort
-        theta = mine.nominal + 0.01 * k
-        f, gradient = mine.value_and_gradient(theta)
-        f_reference, gradient_reference = reference.value_and_gradient(theta)
-        assert f == f_reference
-        np.testing.assert_array_equal(gradient, gradient_reference)
-        assert np.all(gradient != 0.0)  # both values move the objective
-    assert cohort.batches.cohort_builds == 2 and one_by_one.batches.cohort_builds == 0
+    assert_cohort_builds_match_one_by_one(_problem(source))
 
 
 @pytest.mark.parametrize("names", [[CLEARANCE], ["hsc_division_interval_days", "hsc_count"]])
