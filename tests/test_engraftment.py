@@ -137,7 +137,9 @@ def test_the_thymic_niche_lets_a_few_donor_progenitors_run_the_thymus():
     healthy = parse_scenario({**data, "patient": {**data["patient"], "genotype": "healthy"}, "interventions": []})
     capacity = run_scenario(healthy.model_copy(update={"duration_days": 1})).observable("thymic_output_per_day")[0]
     output_share = r.observable("thymic_output_per_day")[-1] / capacity
-    assert clp_share < 0.005  # without conditioning almost no donor lymphoid progenitors ...
+    # without conditioning almost no donor lymphoid progenitors (about 1% of an infant's child-sized pool; 0.1% while
+    # the infant had an adult's stem pool, before the stem-pool law) ...
+    assert clp_share < 0.02
     assert output_share > 20 * clp_share  # ... yet the empty thymus fills far beyond their share
 
 
@@ -152,8 +154,9 @@ def test_thymic_output_follows_involution_in_a_run_that_ages():
 
 
 def test_an_emptied_infant_thymus_fills_from_a_handful_of_donor_progenitors():
-    """Early thymocytes expand in an empty thymus, so its output reaches its capacity although only about 0.1% of
-    the lymphoid progenitors are the donor's (unconditioned X-SCID graft)."""
+    """Early thymocytes expand in an empty thymus, so its output reaches its capacity although only about 1% of
+    the lymphoid progenitors are the donor's (unconditioned X-SCID graft; the infant's stem pools are 6/70 of an
+    adult's)."""
     data = {"name": "t", "duration_days": 97, "aging": False, "output": {"every_days": 1},
             "patient": {"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61, "genotype": "il2rg_scid"},
             "interventions": [{"kind": "transplant", "day": 7, "source": "bone_marrow", "cd34_per_kg": 3e6,
@@ -165,7 +168,7 @@ def test_an_emptied_infant_thymus_fills_from_a_handful_of_donor_progenitors():
     thymocytes_at_rest = sum(rest.state(f"thymocyte_{i}")[0] for i in (1, 2))
     donor = sum(r.state(f"thymocyte_{i}__donor")[-1] for i in (1, 2))
     clp_share = r.state("clp__donor")[-1] / (r.state("clp__donor")[-1] + r.state("clp__host")[-1])
-    assert clp_share < 0.005
+    assert clp_share < 0.02
     # the thymus never holds more than at rest, yet exports at least its resting output (faster transit while
     # the periphery is empty: the IL-7-like rebound)
     assert donor < thymocytes_at_rest

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,6 +45,21 @@ def blood_volume_L(cov: Covariates, params: ParameterSet) -> float | np.ndarray:
         per_kg = np.where(female, params.value("blood_volume_mL_per_kg_female"),
                           params.value("blood_volume_mL_per_kg_male"))
         out = per_kg * np.asarray(cov.weight_kg) / 1000.0
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def stem_pool_size_fraction(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
+    """The patient's stem and progenitor pools over the adult ones (``hsc_count`` and the pools derived from it).
+
+    During growth (age below ``stem_pool_growth_end_age_years``) the active HSC pool scales linearly with body
+    mass (Dingli & Pacheco 2007, Proc R Soc B 274:2497): ``min(1, weight_kg / stem_pool_adult_body_mass_kg)``;
+    from that age on it is 1 at every body mass (the adult pool of Lee-Six 2018). ``value`` reads a parameter
+    (``BuildContext.p`` or ``ParameterSet.value``); covariates may be arrays (a cohort).
+    """
+    age = np.asarray(cov.age_years, dtype=np.float64)
+    weight = np.asarray(cov.weight_kg, dtype=np.float64)
+    growing = age < value("stem_pool_growth_end_age_years")
+    out = np.where(growing, np.minimum(1.0, weight / value("stem_pool_adult_body_mass_kg")), 1.0)
     return float(out) if np.ndim(out) == 0 else out
 
 

@@ -9,6 +9,7 @@ receive k H (2 - f).
 
 from __future__ import annotations
 
+from hemasim.biology.body import stem_pool_size_fraction
 from hemasim.biology.builder import BuildContext, CyclingStage, ProgenitorSource, StemOutput
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
@@ -36,8 +37,10 @@ def stem_module(ctx: BuildContext) -> tuple[Module, StemOutput]:
 
 def _hsc_pool(ctx: BuildContext, m: Module) -> tuple[str, Value, Value]:
     """Long-term HSCs under the niche feedbacks; returns the compartment, its division rate (1/day) and the
-    cells/day leaving it at steady state."""
-    H = ctx.p("hsc_count")
+    cells/day leaving it at steady state. The pool is the adult ``hsc_count`` times the patient's size fraction
+    (a growing child's is smaller, :func:`~hemasim.biology.body.stem_pool_size_fraction`); the short-term, MPP and
+    CLP pools follow from its output."""
+    H = ctx.p("hsc_count") * stem_pool_size_fraction(ctx.p, ctx.patient)
     k_div = 1.0 / ctx.p("hsc_division_interval_days")
     a_max = ctx.p("hsc_max_self_renewal_probability")
     hill = ctx.p("hsc_niche_hill")

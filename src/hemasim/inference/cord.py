@@ -7,9 +7,8 @@ the machinery of the engraftment fit (:class:`~hemasim.inference.engraftment.Eng
 ANC back through 0.5e9/L after the post-graft fall, interpolated, plus half a day; log-normal residuals; here the
 climb that starts the endpoint's 3 days at or above it, :func:`sustained_crossing_days`) on the
 scenario of prediction T7 (``cy_tbi_pbsc``: Cy/TBI 12 Gy, graft on day 6), its CD34+ content from the infused
-nucleated cells and the cited CD34+/TNC ratio of cord units. Each datum is read on its cohort's patient where the
-model can represent it (K1's adults: their median age and weight) and otherwise on T7's man of 40 (the children of
-K2 and K3: :data:`CHILD_GAP`); a dose counted before freezing is converted to the infused dose by the cited
+nucleated cells and the cited CD34+/TNC ratio of cord units. Each datum is read on its cohort's median patient (K1's
+adults; K2's children, whose median child also stands for K3's: :data:`CHILD_POOL`); a dose counted before freezing is converted to the infused dose by the cited
 post-thaw recovery (:data:`POST_THAW_TNC_RECOVERY`). T7 (Barker 2005, two units) is a prediction: no double-cord
 datum enters this fit.
 
@@ -50,10 +49,10 @@ from hemasim.inference.sources import ScenarioSource
 from hemasim.io import write_json_report
 from hemasim.model.compiled import CompiledModel
 from hemasim.scenario import Scenario
-from hemasim.validation.cord import K1_PATIENT, POST_THAW_TNC_RECOVERY, single_cord_variation
+from hemasim.validation.cord import K1_PATIENT, K2_PATIENT, POST_THAW_TNC_RECOVERY, single_cord_variation
 from hemasim.validation.patients import PATIENTS
 
-__all__ = ["CHILD_GAP", "CORD_DATA", "POST_THAW_TNC_RECOVERY", "POTENCY", "POTENCY_BOUNDS", "SUSTAINED_DAYS", "CordDatum", "CordObjective",
+__all__ = ["CHILD_POOL", "CORD_DATA", "POST_THAW_TNC_RECOVERY", "POTENCY", "POTENCY_BOUNDS", "SUSTAINED_DAYS", "CordDatum", "CordObjective",
            "cord_graft_events", "cord_problem", "cord_scenario", "fit_potency", "main", "sustained_crossing_days"]
 
 POTENCY = "cord_blood_cd34_potency_fold"
@@ -88,12 +87,11 @@ class CordDatum:
 #: No abstract gives an interval of the median day, so each datum gets the residual SD of the engraftment fit
 #: (0.29 on the log: Gunn 2003's hazard-ratio CI, as that fit does for Ergene 2007, which gives none either).
 _SIGMA = _SE_ANC
-#: why the children's cohorts are read on the adult of T7's scenario (docs/engraftment_fit.md, seventh session)
-CHILD_GAP = ("children are read on T7's adult man: the model's HSC pool (hsc_count 1e5, Lee-Six 2018, adults) and "
-             "the short-term and MPP pools derived from it do not scale with body size or age, while a graft is "
-             "dosed per kg, so a child's weight would shrink the graft against an adult-sized stem pool (26 kg: to "
-             "35% of the 75-kg man's); no paediatric marrow size is sourced in the model (blood volume by Nadler "
-             "1962 is an adult regression; only the lymphoid part has paediatric parameters)")
+#: how the children's cohorts are read (eighth session, branch childmarrow; docs/engraftment_fit.md)
+CHILD_POOL = ("children are read on COBLT's median child (7.7 years, 25.9 kg, a boy without a height): a growing "
+              "patient's stem and progenitor pools are the adult ones (hsc_count 1e5, Lee-Six 2018) times his mass "
+              "over 70 kg (Dingli & Pacheco 2007: the human HSC pool grows linearly with body mass), so a per-kg "
+              "graft meets a stem pool of the child's size")
 #: the single-unit data (targets K1-K3), read in the pages corpus (abstracts)
 CORD_DATA: tuple[CordDatum, ...] = (
     CordDatum("ooi2004_adult_aml", 2.51e7, "cryopreserved", 2.51e7 * POST_THAW_TNC_RECOVERY, 23.0, _SIGMA,
@@ -103,12 +101,14 @@ CORD_DATA: tuple[CordDatum, ...] = (
               "Ooi 2004 Blood 103:489 abstract (uptodate.com abstract page): median age 43 years, median weight "
               "55.2 kg, median cryopreserved nucleated cells 2.51e7/kg; median time to ANC > 0.5e9/L 23 days"),
     CordDatum("kurtzberg2008_coblt_children", 3.9e7, "infused", 3.9e7, 27.0, _SIGMA,
-              "191 children with haematological malignancies (COBLT)", 7.7, 25.9, None, CHILD_GAP,
+              "191 children with haematological malignancies (COBLT)", 7.7, 25.9, PATIENTS[K2_PATIENT], CHILD_POOL,
               "Kurtzberg 2008 Blood 112:4318 abstract (ashpublications.net and ncbi pubmed 18723429): median age "
               "7.7 years, median weight 25.9 kg; median infused 3.9e7 TNC/kg (5.1e7 before cryopreservation); median "
               "time to ANC > 500/uL 27 days"),
     CordDatum("japan2006_children_aml", 4.7e7, "collected", 4.7e7 * POST_THAW_TNC_RECOVERY, 27.0, _SIGMA,
-              "162 children with AML (Japan Cord Blood Bank Network)", None, None, None, CHILD_GAP,
+              "162 children with AML (Japan Cord Blood Bank Network)", None, None, PATIENTS[K2_PATIENT],
+              CHILD_POOL + "; the abstract gives no age or weight, so COBLT's median child (K2) stands in (the "
+              "other single-unit paediatric leukaemia cohort, the same median day)",
               "Blood 2006;108(11):3144 abstract (ASH meeting, ashpublications.net): children (no age or weight in the "
               "abstract); median collected nucleated cells 4.7e7/kg; median time to neutrophil recovery 27 days"),
 )

@@ -31,6 +31,7 @@ SOURCE_MODULES = (
     "quartino2014",  # chemo2: endogenous G-CSF speeds neutrophil maturation (issue 17)
     "epo_hb_response",  # ery: erythroid feedback strength from the human EPO-Hb relation
     "saule2006",  # jointfit: the naive CD4 share cited (value unchanged; issue 17)
+    "dingli_pacheco2007",  # childmarrow: a growing patient's stem pool scales with body mass (issue 17)
 )
 
 

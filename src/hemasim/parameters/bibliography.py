@@ -39,6 +39,13 @@ HARKER_FINCH_1969 = Reference(
 HOFFBRAND_2016 = Reference(
     "Hoffbrand2016", "Hoffbrand AV, Moss PAH.", 2016, "Hoffbrand's Essential Haematology, 7th edition",
     "Wiley-Blackwell (textbook)")
+ICRP_1975 = Reference(
+    "ICRP1975", "International Commission on Radiological Protection", 1975,
+    "Report of the Task Group on Reference Man (ICRP Publication 23)", "Pergamon, Oxford")
+ICRP_2002 = Reference(
+    "ICRP2002", "International Commission on Radiological Protection", 2002,
+    "Basic anatomical and physiological data for use in radiological protection: reference values "
+    "(ICRP Publication 89)", "Ann ICRP 32(3-4)")
 LAHOZ_BENEYTEZ_2016 = Reference(
     "LahozBeneytez2016", "Lahoz-Beneytez J, Elemans M, Zhang Y, et al.", 2016,
     "Human neutrophil kinetics: modeling of stable isotope labeling data supports short blood "

@@ -43,6 +43,7 @@ def _ch_cohort() -> CHCohortResult:
 #: Engrafting HSCs per CD34+ cell is the model's parameter (Spencer Chapman 2024, pair 11).
 WAS1004_CD34_PER_KG = 10.0e6  # assumed: order of the doses of lentiviral HSC gene therapy trials
 WAS1004_WEIGHT_KG = 15.0  # assumed: a child of a few years
+WAS1004_AGE_YEARS = 3.0  # assumed: a child of a few years (the host pool only needs him to be growing)
 WAS1004_TRANSDUCTION = 0.9  # assumed: lentiviral, high transduction
 WAS1004_MEAN_VCN = 2.0  # assumed
 WAS1004_HOST_SURVIVING = 0.3  # assumed: reduced-intensity conditioning (Aiuti 2013 abstract: reduced intensity)
@@ -67,15 +68,22 @@ def _reads_shannon(templates: np.ndarray, rng: np.random.Generator) -> tuple[flo
 def _was1004_course() -> list[dict[str, float | str]]:
     """Per sample: the simulator's PCR-free summary (one read per site per sampled cell, ``shannon_pcr_free``)
     and the Shannon index of reads after amplification (``shannon``, what H1/H2 read)."""
+    from hemasim.biology import Covariates
+    from hemasim.biology.body import stem_pool_size_fraction
     from hemasim.clonal.gene_therapy import GeneTherapy, simulate_gene_therapy
     from hemasim.parameters import healthy_adult_parameters
 
-    per_cd34 = healthy_adult_parameters().value("engrafting_hsc_per_cd34")
+    params = healthy_adult_parameters()
+    per_cd34 = params.value("engrafting_hsc_per_cd34")
     graft_hsc = max(1, int(round(WAS1004_CD34_PER_KG * WAS1004_WEIGHT_KG * per_cd34)))
+    # a child's host pool: the adult hsc_count times his mass over the adult mass (hemasim.biology.body)
+    n_host = int(round(params.value("hsc_count") * float(stem_pool_size_fraction(
+        params.value, Covariates(WAS1004_AGE_YEARS, "male", WAS1004_WEIGHT_KG)))))
     therapy = GeneTherapy(graft_hsc=graft_hsc, transduction_efficiency=WAS1004_TRANSDUCTION,
                           mean_vcn=WAS1004_MEAN_VCN, host_surviving_fraction=WAS1004_HOST_SURVIVING)
     result = simulate_gene_therapy(therapy, months=WAS1004_MONTHS, markers=("CD15", "CD3"),
-                                   cells_per_sample=WAS1004_CELLS_PER_IS_SAMPLE, subject="WAS1004", seed=0)
+                                   cells_per_sample=WAS1004_CELLS_PER_IS_SAMPLE, subject="WAS1004", seed=0,
+                                   n_host=n_host)
     table = cast("pd.DataFrame", result.is_table)  # columns WAS1004_MARKER_PB_MM: captured templates per site
     rng = np.random.default_rng(WAS1004_READ_SEED)
     course = []

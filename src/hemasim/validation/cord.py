@@ -1,9 +1,10 @@
 """Read-outs of targets K1-K3 (branch cord): neutrophil engraftment after a single cord-blood unit dosed by
 nucleated cells, the calibration data of ``cord_blood_cd34_potency_fold`` (hemasim.inference.cord). Each is
 read on the scenario of prediction T7 (``cy_tbi_pbsc``: Cy/TBI 12 Gy, graft on day 6), with one unit of the
-cohort's median infused dose instead of T7's two, on the cohort's patient where the model can represent it (K1's
-adults: their median age and weight); the children of K2 and K3 are read on T7's man of 40
-(docs/engraftment_fit.md, "Cohort ages, seventh session")."""
+cohort's median infused dose instead of T7's two, on the cohort's median patient (K1's adults; K2's children, whose
+median child also stands for K3's, the K3 abstract giving no age or weight). A child's stem pool is sized by
+body mass (hemasim.biology.body.stem_pool_size_fraction; docs/engraftment_fit.md, "A child's stem pool, eighth
+session")."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from hemasim.validation.patients import PATIENTS
 from hemasim.validation.predictions4 import engraftment_day
 from hemasim.validation.scenario_runs import Variation, cached_scenario_run
 
-__all__ = ["CORD", "K1_PATIENT", "POST_THAW_TNC_RECOVERY", "SINGLE_CORD_PATIENTS", "SINGLE_CORD_TNC_PER_KG",
+__all__ = ["CORD", "K1_PATIENT", "K2_PATIENT", "POST_THAW_TNC_RECOVERY", "SINGLE_CORD_PATIENTS", "SINGLE_CORD_TNC_PER_KG",
            "cohort_patient_data", "single_cord_readout_name", "single_cord_variation"]
 
 #: infused over pre-cryopreservation nucleated cells of single cord units: the ratio of COBLT's medians, 3.9e7 and
@@ -26,12 +27,18 @@ __all__ = ["CORD", "K1_PATIENT", "POST_THAW_TNC_RECOVERY", "SINGLE_CORD_PATIENTS
 POST_THAW_TNC_RECOVERY = 3.9e7 / 5.1e7
 #: K1's patient (Ooi 2004's adults: median age 43 years, median weight 55.2 kg), named in PATIENTS
 K1_PATIENT = "ooi2004_adult_aml_median"
+#: K2's patient (COBLT's children: median age 7.7 years, median weight 25.9 kg), named in PATIENTS; also K3's, whose
+#: abstract (162 Japanese children with AML) gives no age or weight: the other single-unit paediatric leukaemia
+#: cohort with the same median day (27) and a similar dose stands in for it. Under the stem-pool law a child
+#: without a height engrafts at a per-kg dose as a 70-kg adult does whatever its weight (graft and stem pools
+#: both scale with weight), so the weight chosen for K3 does not move its day.
+K2_PATIENT = "coblt2008_child_median"
 #: the cohorts' median infused nucleated-cell doses per kg (K1 Ooi 2004 2.51e7 cryopreserved, K2 Kurtzberg 2008
 #: 3.9e7 infused, K3 Blood 2006;108:3144 4.7e7 collected), as in hemasim.inference.cord.CORD_DATA (a test holds
 #: them equal; validation does not import the inference package)
 SINGLE_CORD_TNC_PER_KG = (2.51e7 * POST_THAW_TNC_RECOVERY, 3.9e7, 4.7e7 * POST_THAW_TNC_RECOVERY)
-#: the patient of each (a name in PATIENTS; None: the scenario's own man of 40, as for K2 and K3's children)
-SINGLE_CORD_PATIENTS: tuple[str | None, ...] = (K1_PATIENT, None, None)
+#: the patient of each (a name in PATIENTS; None: the scenario's own man of 40)
+SINGLE_CORD_PATIENTS: tuple[str | None, ...] = (K1_PATIENT, K2_PATIENT, K2_PATIENT)
 
 
 def cohort_patient_data(patient: Covariates) -> dict[str, Any]:
