@@ -100,7 +100,11 @@ PARAMETERS = [
                   "division and exit, with no self-renewing pool, so aST = 1000 is not our 1/(1 - r); Busch 2015 "
                   "(Nature 518:542, abstract, pages corpus) finds nearly complete self-renewal of short-term stem "
                   "cells - in this law a ratio near 1 - but in unperturbed mice and with no number; Scholz 2012's "
-                  "human G-CSF model (myelo inst/doc/scholzPars.R) has no short-term stage"), bounds=(0.0, 0.95)),
+                  "human G-CSF model (myelo inst/doc/scholzPars.R) has no short-term stage. Branch screen4: the "
+                  "human autologous-SCT platelet model of github Shelly9018/asct_plt (Stiehl 2014-type law; "
+                  "structural_assumptions.ASCT_PLT_MODEL) has a self-renewing MPP stage below its HSCs whose "
+                  "amplification at rest maps to r = 1/(2 - 2 a1 s_a*) = 0.974, above the bound, but it divides once "
+                  "per 587 days at rest - a second stem tier, not a 20-day short-term stage"), bounds=(0.0, 0.95)),
     param("st_hspc_max_proliferation_fold", 8.0, "1",
           "largest fold increase of short-term repopulating cell proliferation when their pool is empty",
           Assumed(ENGRAFTMENT, "at r = 0.5 and a 20-day residence an emptied pool regrows at up to 15%/day, so "
@@ -111,7 +115,10 @@ PARAMETERS = [
                   "proliferation, Scholz 2012 (Theor Biol Med Model 9:32; myelo inst/doc/scholzPars.R: proliferative "
                   "fraction 0.15 at rest, 1 at most, 6.7-fold), has a single stem pool feeding CFU-GM: it maps onto "
                   "the HSC pool (hsc_max_division_fold), not onto this stage; Zheng 2021's short-term stage "
-                  "amplifies at fixed rates; Busch 2015 is mouse and unperturbed"),
+                  "amplifies at fixed rates; Busch 2015 is mouse and unperturbed. Branch screen4: the asct_plt "
+                  "model (structural_assumptions.ASCT_PLT_MODEL) raises every stage's division rate 20.5-fold when "
+                  "platelets vanish, its MPP stage too, but that stage divides once per 587 days at rest (a second "
+                  "stem tier, not a short-term stage) and one model gives one value, not a range"),
           bounds=(1.0, 20.0)),
     param("cord_blood_cd34_potency_fold", 21.0, "1",
           "repopulating content of a cord-blood CD34+ cell relative to an adult (marrow or mobilised) CD34+ cell",
