@@ -83,6 +83,20 @@ def test_a_whole_docetaxel_dose_in_the_per_m2_field_gets_the_field_meant():
     assert _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=35)) == {}  # weekly doses are lower, not a slip
 
 
+def test_a_docetaxel_dose_in_grams_is_warned_about_with_the_dose_in_mg():
+    # branch firsthour3: 0.1 (g/m2, meant 100 mg/m2) was valid and silent, and ran as a dose too small to show
+    message = _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=0.1))["interventions.0.dose_mg_per_m2"]
+    assert message.startswith("docetaxel 0.1 mg/m2 (") and "below the label's range, 1-100 mg/m2" in message
+    assert "if that is grams, write dose_mg_per_m2: 100" in message
+    whole = copy.deepcopy(DOCETAXEL)
+    del whole["interventions"][0]["dose_mg_per_m2"]
+    whole["interventions"][0]["dose_mg"] = 0.15  # a whole dose of 150 mg written in grams
+    assert "if that is grams, write dose_mg: 150" in _warnings(whole)["interventions.0.dose_mg"]
+    tiny = _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=1e-5))["interventions.0.dose_mg_per_m2"]
+    assert "below the label's range" in tiny and "grams" not in tiny  # no unit brings it in: no guess
+    assert _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=1)) == {}  # the range's own bound
+
+
 def test_pegfilgrastim_in_micrograms_and_a_donation_in_litres_are_warned_about():
     peg = next(i for i, iv in enumerate(PEGFILGRASTIM["interventions"]) if iv.get("dose_mg") == 6)
     assert "did you mean 6?" in _warnings(_changed(PEGFILGRASTIM, peg, dose_mg=6000))[f"interventions.{peg}.dose_mg"]

@@ -79,7 +79,8 @@ RANGES: dict[str, ClinicalRange] = {
         12.0, 70.0, "kg/m2",
         "WHO classes run from severe thinness (< 16) to obesity class III (>= 40); bounds a margin beyond, where "
         "a weight in pounds or a height in inches is likelier than the patient"),
-    # the labels' highest single doses, as the shipped regimen files record them
+    # the labels' highest single doses, as the shipped regimen files record them; the lower bound is a margin far
+    # below any schedule's dose (weekly schedules give less than 60 mg/m2), under which a dose in grams is likelier
     "docetaxel_mg_per_m2": ClinicalRange(
         1.0, 100.0, "mg/m2", "Taxotere label section 2: 60-100 mg/m2 every 3 weeks; weekly schedules give less"),
     # the cycles of the shipped regimen files: 21 days (Taxotere label section 2, every 3 weeks; Ahmed 2020's AC and
@@ -193,6 +194,12 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
                     if field == "dose_mg_per_m2" and iv.dose_mg_per_m2 is not None else "")
             yield f"{path}.{field}", (f"docetaxel {_g(per_m2)} mg/m2 ({_g(total)} mg) per dose is above the "
                                       f"label's range, {rng.text()}{hint} ({rng.why})")
+        elif per_m2 < rng.low:  # a dose in grams (0.1 for 100 mg/m2) runs as a dose too small to show anything
+            value = float(getattr(iv, field))
+            grams = (f"; if that is grams, write {field}: {_g(value * 1000.0)}"
+                     if rng.low <= per_m2 * 1000.0 <= rng.high else "")
+            yield f"{path}.{field}", (f"docetaxel {_g(per_m2)} mg/m2 ({_g(per_m2 * bsa)} mg) per dose is below the "
+                                      f"label's range, {rng.text()}{grams} ({rng.why})")
     yield from _schedule(iv, path)
     if drug == "docetaxel" and iv.infusion_hours is not None:
         rng = RANGES["docetaxel_infusion_hours"]
