@@ -22,7 +22,9 @@ _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
-table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}.muted{color:#666;font-size:0.9em}
+table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
+td code{overflow-wrap:anywhere}
+.muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 """
 
