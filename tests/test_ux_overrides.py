@@ -43,6 +43,18 @@ def test_bad_overrides_name_the_field(parameters, words):
         assert w in text, text
 
 
+def test_a_number_in_exponent_form_is_read_as_in_the_rest_of_a_scenario():
+    # branch firsthour3: PyYAML reads `hsc_count: 2e5` as the string '2e5'; the scenario's own fields take it
+    # (cd34_per_kg: 5e6), the parameters block refused it ("the value must be a number (got '2e5')")
+    import yaml
+
+    data = yaml.safe_load("hsc_count: 2e5\nbacteria_growth_per_day: {value: 3E0, unit: 1/day}")
+    assert data["hsc_count"] == "2e5"  # what the block receives
+    assert scenario(parameters=data).parameters == {"hsc_count": 2e5, "bacteria_growth_per_day": 3.0}
+    with pytest.raises(ScenarioError, match="outside the parameter's bounds"):
+        scenario(parameters={"hsc_count": "2e99"})  # read as a number, then checked as one
+
+
 def test_the_friberg_chain_refuses_overrides():
     with pytest.raises(ScenarioError, match="Friberg chain"):
         scenario(model={"kind": "friberg_chain", "drug_set": "docetaxel_friberg2002"},
