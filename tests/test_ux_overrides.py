@@ -69,6 +69,12 @@ def test_set_options_are_numbers_never_code():
             parse_set_options([bad])
 
 
+def test_a_set_value_written_with_its_unit_is_refused_with_the_unit_to_leave_out():
+    with pytest.raises(ValueError, match=r"'3/day' is not a number; write the number alone, in the parameter's "
+                                         r"unit \(1/day\)"):
+        parse_set_options(["bacteria_growth_per_day=3/day"])
+
+
 def test_set_options_win_over_the_scenario_and_its_arms():
     s = scenario(parameters={"igg_half_life_days": 20},
                  arms=[{"name": "a", "parameters": {"igg_half_life_days": 30}}, {"name": "b"}])

@@ -128,7 +128,8 @@ def parse_set_options(options: Iterable[str]) -> dict[str, float]:
         try:
             out[name] = float(value)
         except ValueError:
-            raise ValueError(f"--set {text!r}: {value!r} is not a number") from None
+            unit = f", in the parameter's unit ({_table()[name].unit})" if name in _table() else ""
+            raise ValueError(f"--set {text!r}: {value!r} is not a number; write the number alone{unit}") from None
     try:
         return check_overrides(out)
     except ValueError as err:
