@@ -3,6 +3,8 @@ text (the first-hour review)."""
 
 from __future__ import annotations
 
+from html import unescape
+
 from hemasim.endpoints import EndpointValue
 from hemasim.report.html import parameter_status, plain, render_cohort_report
 from hemasim.report.key_results import (
@@ -85,6 +87,17 @@ def test_the_cohort_key_results_give_the_share_of_patients_with_grade_4():
     assert "10% of patients" in html
     report = render_cohort_report({"n_patients": 50, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
     assert report.index("Key results") < report.index("Bands over time") < report.index('id="endpoints"')
+
+
+def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
+    # branch firsthour3: it read "Population: none", while the patients differ by their parameters' variability
+    scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
+    assert ("Population: variability: yes, drug variability: no; what is not drawn is the scenario's patient "
+            "(age years: 55, sex: male, weight kg: 80)") in report
+    drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
+    assert "Population: age years: (min: 20, max: 80), variability: no; what is not drawn" in report
 
 
 def test_a_fitted_parameter_is_not_called_cited():
