@@ -97,6 +97,16 @@ def test_a_docetaxel_dose_in_grams_is_warned_about_with_the_dose_in_mg():
     assert _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=1)) == {}  # the range's own bound
 
 
+def test_a_drug_set_without_an_effect_on_blood_cells_dosed_alone_is_warned_about():
+    # branch firsthour3: doxorubicin 60 mg/m2 q3w (doxorubicin_joerger2007, PK only) was valid and silent and ran
+    # with an ANC that never moved from 4.75
+    message = _warnings(_changed(DOCETAXEL, 0, drug_set="doxorubicin_joerger2007", dose_mg_per_m2=60))[
+        "interventions.0.drug_set"]
+    assert message.startswith("doxorubicin_joerger2007 is PK only: hemasim has no effect of doxorubicin on blood")
+    assert "docetaxel_kloft2006" in message and "carboplatin_zandvliet2008" not in message
+    assert "interventions.0.drug_set" not in _warnings(DOCETAXEL)
+
+
 def test_pegfilgrastim_in_micrograms_and_a_donation_in_litres_are_warned_about():
     peg = next(i for i, iv in enumerate(PEGFILGRASTIM["interventions"]) if iv.get("dose_mg") == 6)
     assert "did you mean 6?" in _warnings(_changed(PEGFILGRASTIM, peg, dose_mg=6000))[f"interventions.{peg}.dose_mg"]

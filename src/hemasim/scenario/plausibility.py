@@ -180,7 +180,10 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
 
     if not isinstance(iv, DosedSpec):
         return
-    drug = drug_set_of(iv.drug_set).drug
+    drug_set = drug_set_of(iv.drug_set)
+    drug = drug_set.drug
+    if drug_set.pk_only:
+        yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug)
     cov = patient.covariates()
     field = _dose_field(iv)
     if drug == "docetaxel" and patient.height_cm is not None:
@@ -210,6 +213,17 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
         mg = float(iv.amount_ug(cov)) / 1000.0
         yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose",
                             guess=field == "dose_mg")
+
+
+def _pk_only_message(name: str, drug: str) -> str:
+    """A drug set without an effect on blood cells dosed on its own: the run shows its concentrations and no
+    myelosuppression, which a clinician dosing carboplatin or doxorubicin would not expect."""
+    from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
+
+    acting = [n for n in available_drug_sets() if not load_drug_set(n).pk_only]
+    return (f"{name} is PK only: hemasim has no effect of {drug} on blood cells, so this run shows its "
+            f"concentrations and no myelosuppression from it; the shipped sets that act on blood counts: "
+            f"{', '.join(acting)} (hemasim drugs; docs/drugs.md)")
 
 
 def _schedule(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
