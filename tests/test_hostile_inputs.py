@@ -52,6 +52,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "bad_date": ("line 5, column 14: cannot read this value (month must be in 1..12)",),
     "python_tag": ("malformed YAML at line 2, column 1: could not determine a constructor for the tag",),
     "not_a_mapping": ("the top level must be a mapping of fields (got list)",),
+    # branch firsthour3: was "the top level must be a mapping of fields (got NoneType)"
+    "empty_file": ("the file holds no fields; a scenario has name, patient, duration_days and interventions",),
     "malformed": ("malformed YAML at line 4, column 1: ",),
     # values
     "markup_in_value": ("patient.sex: Input should be 'male' or 'female' (got '[/bold]x[red]')",),
