@@ -81,6 +81,10 @@ def test_a_whole_docetaxel_dose_in_the_per_m2_field_gets_the_field_meant():
     assert message.startswith("docetaxel 180 mg/m2 (")
     assert "if 180 mg is the whole dose, write dose_mg: 180" in message and "Taxotere label" in message
     assert _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=35)) == {}  # weekly doses are lower, not a slip
+    whole = copy.deepcopy(DOCETAXEL)  # 180 mg for this patient's 1.79 m2: 100.4 mg/m2, not "100 mg/m2 is above 100"
+    del whole["interventions"][0]["dose_mg_per_m2"]
+    whole["interventions"][0]["dose_mg"] = 180
+    assert _warnings(whole)["interventions.0.dose_mg"].startswith("docetaxel 100.4")
 
 
 def test_a_docetaxel_dose_in_grams_is_warned_about_with_the_dose_in_mg():

@@ -118,6 +118,12 @@ def _g(x: float) -> str:
     return f"{x:.3g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
 
 
+def _past(x: float, bound: float) -> str:
+    """``x`` as :func:`_g` writes it, with more digits where that would print the bound it lies beyond (100.4
+    mg/m2 "above 1-100 mg/m2" read "100 mg/m2")."""
+    return _g(x) if _g(x) != _g(bound) else f"{x:.6g}"
+
+
 def _scaled_guess(value: float, rng: ClinicalRange) -> str:
     """``; did you mean 5e6?`` when a power of ten brings ``value`` inside ``rng`` (a unit slip; the one nearest
     the range's typical value), else ``""``."""
@@ -195,7 +201,7 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
             hint = (f"; if {_g(iv.dose_mg_per_m2)} mg is the whole dose, write dose_mg: {_g(iv.dose_mg_per_m2)} "
                     f"({_g(iv.dose_mg_per_m2 / bsa)} mg/m2 for this patient's {bsa:.3g} m2)"
                     if field == "dose_mg_per_m2" and iv.dose_mg_per_m2 is not None else "")
-            yield f"{path}.{field}", (f"docetaxel {_g(per_m2)} mg/m2 ({_g(total)} mg) per dose is above the "
+            yield f"{path}.{field}", (f"docetaxel {_past(per_m2, rng.high)} mg/m2 ({_g(total)} mg) per dose is above the "
                                       f"label's range, {rng.text()}{hint} ({rng.why})")
         elif per_m2 < rng.low:  # a dose in grams (0.1 for 100 mg/m2) runs as a dose too small to show anything
             value = float(getattr(iv, field))
