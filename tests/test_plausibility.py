@@ -108,6 +108,7 @@ def test_a_drug_set_without_an_effect_on_blood_cells_dosed_alone_is_warned_about
         "interventions.0.drug_set"]
     assert message.startswith("doxorubicin_joerger2007 is PK only: hemasim has no effect of doxorubicin on blood")
     assert "docetaxel_kloft2006" in message and "carboplatin_zandvliet2008" not in message
+    assert "filgrastim" not in message  # the sets that suppress, not the ones that stimulate
     assert "interventions.0.drug_set" not in _warnings(DOCETAXEL)
 
 

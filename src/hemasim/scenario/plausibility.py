@@ -189,7 +189,7 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
     drug_set = drug_set_of(iv.drug_set)
     drug = drug_set.drug
     if drug_set.pk_only:
-        yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug)
+        yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug, cytotoxic=iv.kind == "chemotherapy")
     cov = patient.covariates()
     field = _dose_field(iv)
     if drug == "docetaxel" and patient.height_cm is not None:
@@ -221,15 +221,19 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
                             guess=field == "dose_mg")
 
 
-def _pk_only_message(name: str, drug: str) -> str:
+def _pk_only_message(name: str, drug: str, cytotoxic: bool) -> str:
     """A drug set without an effect on blood cells dosed on its own: the run shows its concentrations and no
-    myelosuppression, which a clinician dosing carboplatin or doxorubicin would not expect."""
+    effect, which a clinician dosing carboplatin or doxorubicin would not expect; with the shipped sets that have
+    the effect (``cytotoxic``: one on proliferation, as a chemotherapy's; else one that stimulates, as G-CSF's)."""
     from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
 
-    acting = [n for n in available_drug_sets() if not load_drug_set(n).pk_only]
+    def acts(set_name: str) -> bool:
+        return any((e.acts_on == "proliferation") == cytotoxic for e in load_drug_set(set_name).effects)
+
+    what = "no myelosuppression" if cytotoxic else "no effect on blood counts"
     return (f"{name} is PK only: hemasim has no effect of {drug} on blood cells, so this run shows its "
-            f"concentrations and no myelosuppression from it; the shipped sets that act on blood counts: "
-            f"{', '.join(acting)} (hemasim drugs; docs/drugs.md)")
+            f"concentrations and {what} from it; the shipped sets with that effect: "
+            f"{', '.join(n for n in available_drug_sets() if acts(n))} (hemasim drugs; docs/drugs.md)")
 
 
 def _schedule(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
