@@ -3,6 +3,8 @@ text (the first-hour review)."""
 
 from __future__ import annotations
 
+from html import unescape
+
 from hemasim.endpoints import EndpointValue
 from hemasim.report.html import parameter_status, plain, render_cohort_report
 from hemasim.report.key_results import (
@@ -47,6 +49,23 @@ def test_key_results_compare_arms_side_by_side_and_name_a_kinds_headline():
     assert "&ndash;" in html  # an endpoint one arm does not have
 
 
+def test_a_viral_infection_has_its_clearance_in_the_key_results_as_a_bacterial_one_has():
+    # branch firsthour3: only bacteria_cleared was a key endpoint, so the healthy-vs-SCID influenza report opened
+    # on blood counts identical in both arms and not on the one difference it shows (cleared on day 6 or never)
+    arms = {"healthy": [_endpoint("anc_nadir", 4.75, "1e9/L"), _endpoint("influenza_cleared", 1.0, "flag"),
+                        _endpoint("influenza_clearance_day", 6.0, "day after infection")],
+            "scid": [_endpoint("anc_nadir", 4.75, "1e9/L"), _endpoint("influenza_cleared", 0.0, "flag"),
+                     _endpoint("influenza_clearance_day", None, "day after infection", "not reached")]}
+    html = key_results_html(arms)
+    assert "influenza: infection cleared" in html and ">yes<" in html and ">no<" in html
+    assert "influenza: day the infection is cleared" in html and "day 6 after infection" in html
+    assert "not reached" in html
+    bacterial = key_results_html({"": [_endpoint("bacteria_cleared", 1.0, "flag"),
+                                       _endpoint("bacteria_clearance_day", 4.25, "day after infection")]})
+    assert "bacteria: infection cleared" in bacterial and "day 4.25 after infection" in bacterial
+    assert bacterial.count("<tr>") == 2  # each endpoint once
+
+
 def test_one_day_is_singular():
     assert "1 day<" in key_results_html({"": [_endpoint("days_anc_below_0p5", 1.0, "day")]})
 
@@ -68,6 +87,17 @@ def test_the_cohort_key_results_give_the_share_of_patients_with_grade_4():
     assert "10% of patients" in html
     report = render_cohort_report({"n_patients": 50, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
     assert report.index("Key results") < report.index("Bands over time") < report.index('id="endpoints"')
+
+
+def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
+    # branch firsthour3: it read "Population: none", while the patients differ by their parameters' variability
+    scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
+    assert ("Population: variability: yes, drug variability: no; what is not drawn is the scenario's patient "
+            "(age years: 55, sex: male, weight kg: 80)") in report
+    drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
+    assert "Population: age years: (min: 20, max: 80), variability: no; what is not drawn" in report
 
 
 def test_a_fitted_parameter_is_not_called_cited():

@@ -52,6 +52,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "bad_date": ("line 5, column 14: cannot read this value (month must be in 1..12)",),
     "python_tag": ("malformed YAML at line 2, column 1: could not determine a constructor for the tag",),
     "not_a_mapping": ("the top level must be a mapping of fields (got list)",),
+    # branch firsthour3: was "the top level must be a mapping of fields (got NoneType)"
+    "empty_file": ("the file holds no fields; a scenario has name, patient, duration_days and interventions",),
     "malformed": ("malformed YAML at line 4, column 1: ",),
     # values
     "markup_in_value": ("patient.sex: Input should be 'male' or 'female' (got '[/bold]x[red]')",),
@@ -71,8 +73,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "aging_as_number": ("aging: expected true or false (got 1)",),
     "bool_in_schedule_days": ("interventions.0.schedule.days: expected a number in item 1, not a boolean",),
     "typo_key": ("duration_days: required field is missing",
-                 "duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed fields) "
-                 "(did you mean 'duration_days'?)"),
+                 "duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed fields); "
+                 "did you mean 'duration_days'?"),
     "many_problems": ("duration_days: Input should be greater than 0 (allowed: > 0 and <= 43830) (got -1)",
                       "seed: Input should be greater than or equal to 0 (allowed: >= 0 and <= 9223372036854775807)",
                       "output.every_days: Input should be greater than 0 (allowed: > 0 and <= 365) (got 0)",

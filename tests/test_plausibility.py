@@ -81,6 +81,35 @@ def test_a_whole_docetaxel_dose_in_the_per_m2_field_gets_the_field_meant():
     assert message.startswith("docetaxel 180 mg/m2 (")
     assert "if 180 mg is the whole dose, write dose_mg: 180" in message and "Taxotere label" in message
     assert _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=35)) == {}  # weekly doses are lower, not a slip
+    whole = copy.deepcopy(DOCETAXEL)  # 180 mg for this patient's 1.79 m2: 100.4 mg/m2, not "100 mg/m2 is above 100"
+    del whole["interventions"][0]["dose_mg_per_m2"]
+    whole["interventions"][0]["dose_mg"] = 180
+    assert _warnings(whole)["interventions.0.dose_mg"].startswith("docetaxel 100.4")
+
+
+def test_a_docetaxel_dose_in_grams_is_warned_about_with_the_dose_in_mg():
+    # branch firsthour3: 0.1 (g/m2, meant 100 mg/m2) was valid and silent, and ran as a dose too small to show
+    message = _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=0.1))["interventions.0.dose_mg_per_m2"]
+    assert message.startswith("docetaxel 0.1 mg/m2 (") and "below the label's range, 1-100 mg/m2" in message
+    assert "if that is grams, write dose_mg_per_m2: 100" in message
+    whole = copy.deepcopy(DOCETAXEL)
+    del whole["interventions"][0]["dose_mg_per_m2"]
+    whole["interventions"][0]["dose_mg"] = 0.15  # a whole dose of 150 mg written in grams
+    assert "if that is grams, write dose_mg: 150" in _warnings(whole)["interventions.0.dose_mg"]
+    tiny = _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=1e-5))["interventions.0.dose_mg_per_m2"]
+    assert "below the label's range" in tiny and "grams" not in tiny  # no unit brings it in: no guess
+    assert _warnings(_changed(DOCETAXEL, 0, dose_mg_per_m2=1)) == {}  # the range's own bound
+
+
+def test_a_drug_set_without_an_effect_on_blood_cells_dosed_alone_is_warned_about():
+    # branch firsthour3: doxorubicin 60 mg/m2 q3w (doxorubicin_joerger2007, PK only) was valid and silent and ran
+    # with an ANC that never moved from 4.75
+    message = _warnings(_changed(DOCETAXEL, 0, drug_set="doxorubicin_joerger2007", dose_mg_per_m2=60))[
+        "interventions.0.drug_set"]
+    assert message.startswith("doxorubicin_joerger2007 is PK only: hemasim has no effect of doxorubicin on blood")
+    assert "docetaxel_kloft2006" in message and "carboplatin_zandvliet2008" not in message
+    assert "filgrastim" not in message  # the sets that suppress, not the ones that stimulate
+    assert "interventions.0.drug_set" not in _warnings(DOCETAXEL)
 
 
 def test_pegfilgrastim_in_micrograms_and_a_donation_in_litres_are_warned_about():

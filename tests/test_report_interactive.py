@@ -135,3 +135,14 @@ def test_the_report_plots_render_hover_toggle_and_zoom_offline(browser, report_f
     assert log.errors == []
     assert all(u.startswith(("file:", "data:", "blob:")) for u in log.requests), log.requests
     page.close()
+
+
+@pytest.mark.slow
+def test_the_report_fits_a_narrow_window_without_scrolling_sideways(browser, report_file):
+    # branch firsthour3: a drug set's parameter names (docetaxel_kloft2006__pk_peripheral_0_intercompartmental_...,
+    # up to 97 characters with pegfilgrastim) do not break, and widened the parameter table past the page: at
+    # 1000 px the docetaxel report was 1238 px wide and the sources were off screen
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    page.goto(report_file.as_uri())
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1000
+    page.close()

@@ -128,7 +128,7 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
 
     from hemasim.report.plots import cohort_bands_figure
 
-    names = ["anc_1e9_per_L", "platelets_1e9_per_L"]
+    names = ["anc_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL"]
     bands = pd.DataFrame({"time_days": np.arange(4.0)})
     for n in names:
         bands[f"{n}_p05"], bands[f"{n}_median"], bands[f"{n}_p95"] = 1.0, 2.0, 3.0
@@ -136,6 +136,8 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
     anc = fig.axes[0]
     assert anc.get_title() == "Neutrophils (ANC) (10⁹/L)"
     assert "adult reference range" in [t.get_text() for t in anc.get_legend().get_texts()]
+    cd4 = fig.axes[2]  # branch firsthour3: was "cd4 per uL", its axis without a unit
+    assert cd4.get_title() == "CD4 T cells (cells/µL)" and cd4.get_ylabel() == "cells/µL"
 
 
 # ---------------------------------------------------------------------------------------------- report text

@@ -43,6 +43,18 @@ def test_bad_overrides_name_the_field(parameters, words):
         assert w in text, text
 
 
+def test_a_number_in_exponent_form_is_read_as_in_the_rest_of_a_scenario():
+    # branch firsthour3: PyYAML reads `hsc_count: 2e5` as the string '2e5'; the scenario's own fields take it
+    # (cd34_per_kg: 5e6), the parameters block refused it ("the value must be a number (got '2e5')")
+    import yaml
+
+    data = yaml.safe_load("hsc_count: 2e5\nbacteria_growth_per_day: {value: 3E0, unit: 1/day}")
+    assert data["hsc_count"] == "2e5"  # what the block receives
+    assert scenario(parameters=data).parameters == {"hsc_count": 2e5, "bacteria_growth_per_day": 3.0}
+    with pytest.raises(ScenarioError, match="outside the parameter's bounds"):
+        scenario(parameters={"hsc_count": "2e99"})  # read as a number, then checked as one
+
+
 def test_the_friberg_chain_refuses_overrides():
     with pytest.raises(ScenarioError, match="Friberg chain"):
         scenario(model={"kind": "friberg_chain", "drug_set": "docetaxel_friberg2002"},
@@ -55,6 +67,12 @@ def test_set_options_are_numbers_never_code():
     for bad in ("igg_half_life_days", "igg_half_life_days=__import__('os')", "=3", "igg_half_life_days=2*10"):
         with pytest.raises(ValueError, match="--set"):
             parse_set_options([bad])
+
+
+def test_a_set_value_written_with_its_unit_is_refused_with_the_unit_to_leave_out():
+    with pytest.raises(ValueError, match=r"'3/day' is not a number; write the number alone, in the parameter's "
+                                         r"unit \(1/day\)"):
+        parse_set_options(["bacteria_growth_per_day=3/day"])
 
 
 def test_set_options_win_over_the_scenario_and_its_arms():

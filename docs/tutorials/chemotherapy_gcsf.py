@@ -13,7 +13,7 @@
 # %% [markdown]
 # # Chemotherapy with G-CSF: docetaxel every three weeks, with and without pegfilgrastim
 #
-# [Download this tutorial](chemotherapy_gcsf.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`) or run it as a script.
+# [Download this tutorial](chemotherapy_gcsf.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`); run as a script, it computes the same but shows only what it prints (the tables and figures are notebook output).
 #
 # A 55-year-old woman (70 kg, 165 cm) receives four cycles of docetaxel 100 mg/m² as a one-hour infusion every
 # 21 days; the next cycle is delayed a week if her ANC is below 1.5 × 10⁹/L on the planned day. We compare

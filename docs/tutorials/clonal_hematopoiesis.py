@@ -13,7 +13,7 @@
 # %% [markdown]
 # # Clonal haematopoiesis: driver clones over lifespans, and what one clone does to blood counts
 #
-# [Download this tutorial](clonal_hematopoiesis.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`) or run it as a script.
+# [Download this tutorial](clonal_hematopoiesis.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`); run as a script, it computes the same but shows only what it prints (the tables and figures are notebook output).
 #
 # Two questions on two time scales.
 #

@@ -13,7 +13,7 @@
 # %% [markdown]
 # # A virtual cohort: one intervention, a population of patients
 #
-# [Download this tutorial](cohort.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`) or run it as a script.
+# [Download this tutorial](cohort.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`); run as a script, it computes the same but shows only what it prints (the tables and figures are notebook output).
 #
 # The same 80% marrow kill (haematopoietic stem cells spared) given to 200 virtual adults aged 20-80, half of
 # them women, whose weights, heights and cited model parameters vary between patients. We look at how the

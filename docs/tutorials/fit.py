@@ -13,7 +13,7 @@
 # %% [markdown]
 # # Fitting the model to a patient's counts, with uncertainty
 #
-# [Download this tutorial](fit.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`) or run it as a script.
+# [Download this tutorial](fit.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`); run as a script, it computes the same but shows only what it prints (the tables and figures are notebook output).
 #
 # Sixteen absolute neutrophil counts of one patient over two cycles of docetaxel 100 mg/m2 q3w, simulated from
 # the Friberg 2002 chain (MTT 88.7 h, feedback gamma 0.161, slope 8.58 L/umol) with 15% log-normal noise

@@ -13,7 +13,7 @@
 # %% [markdown]
 # # A transplant: aplasia, engraftment and donor chimerism
 #
-# [Download this tutorial](transplant.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`) or run it as a script.
+# [Download this tutorial](transplant.py): a notebook in jupytext form; open it in Jupyter (with `jupytext`); run as a script, it computes the same but shows only what it prints (the tables and figures are notebook output).
 #
 # A 40-year-old man receives myeloablative conditioning (cyclophosphamide and 12 Gy total-body irradiation)
 # and, on day 6, an allogeneic graft of mobilised peripheral blood with 5 × 10⁶ CD34⁺ cells/kg. We follow his

@@ -213,7 +213,7 @@ def _did_you_mean(e: Any, errors: list[Any]) -> str:
     parent, name = e["loc"][:-1], str(e["loc"][-1])
     missing = [str(m["loc"][-1]) for m in errors if m["type"] == "missing" and m["loc"][:-1] == parent]
     close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field",

@@ -22,7 +22,9 @@ _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
-table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}.muted{color:#666;font-size:0.9em}
+table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
+td code{overflow-wrap:anywhere}
+.muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 """
 
@@ -187,6 +189,17 @@ duration {esc(plain(scen.get('duration_days')))} days.</p>
 """
 
 
+def _population_text(scen: dict[str, Any]) -> str:
+    """How a cohort's patients differ: the population block (without one: the defaults, parameter variability
+    on; it read "none", though the patients differ) and the scenario's patient, which gives what is not drawn."""
+    from hemasim.scenario import Population
+
+    population = scen.get("population") or Population().model_dump()
+    patient = plain(scen.get("patient") or {})
+    return f"{plain(population)}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else (
+        plain(population))
+
+
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
     """Self-contained HTML for a cohort: scenario, endpoint summary table and the bands figure."""
     esc = html.escape
@@ -211,7 +224,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients
 &middot; {esc(seeds)} &middot; partitions of {manifest.get('partition_size')}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
-<p>Population: {esc(plain(scen.get('population') or {}))}</p>
+<p>Population: {esc(_population_text(scen))}</p>
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
 <p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>

@@ -38,8 +38,9 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
 KEY_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("_responder", "responder"),
     ("_relative_response", "day-28 IgG relative to a healthy 35-year-old"),
-    ("bacteria_cleared", "infection cleared"),
-    ("bacteria_clearance_day", "day the infection is cleared"),
+    # a bacterial (``bacteria_cleared``) or a viral infection (``influenza_cleared``): the infection's name first
+    ("_cleared", "infection cleared"),
+    ("_clearance_day", "day the infection is cleared"),
 )
 
 ENDPOINTS_ANCHOR = "endpoints"

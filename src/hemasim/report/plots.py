@@ -43,6 +43,10 @@ PANELS = [
     ("thymic_output_per_day", "Thymic output", "cells/day"),
 ]
 
+#: the lymphocyte subsets of the shared panel by name, where one is plotted alone (a cohort's bands)
+SUBSET_NAMES = {"cd4_per_uL": "CD4 T cells", "cd8_per_uL": "CD8 T cells", "b_cells_per_uL": "B cells",
+                "nk_cells_per_uL": "NK cells"}
+
 
 Arms = Sequence[tuple[str, Result]]
 ARM_STYLES = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), (0, (8, 2)), (0, (3, 1, 1, 1, 1, 1)))
@@ -339,6 +343,9 @@ def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figur
     from matplotlib.figure import Figure
 
     titles = {p[0]: (p[1], p[2]) for p in PANELS if isinstance(p[0], str)}
+    # the lymphocyte subsets share one panel of a run's report; in a cohort each has its own (cd4_per_uL: the
+    # panel was titled "cd4 per uL" without a unit on its axis)
+    titles |= {c: (SUBSET_NAMES[c], p[2]) for p in PANELS if not isinstance(p[0], str) for c in p[0]}
     rows = (len(observables) + 1) // 2
     fig = Figure(figsize=(11, 3.5 * rows), layout="constrained")
     axes = fig.subplots(rows, 2, squeeze=False).ravel()

@@ -346,6 +346,9 @@ def _other_file(data: dict[Any, Any], source: str) -> str | None:
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     """Validate already-loaded data; raises :class:`ScenarioError`, one line per problem, each naming
     ``source`` and the field."""
+    if data is None:  # an empty file, or one of comments only (YAML reads it as null)
+        raise ScenarioError(f"{source}: the file holds no fields; a scenario has name, patient, duration_days and "
+                            "interventions (examples/*.yaml, docs/scenarios.md)")
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be a mapping of fields (got {type(data).__name__})")
     other = _other_file(data, source)

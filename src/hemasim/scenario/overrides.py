@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, overload
@@ -41,7 +42,14 @@ def close_names(name: str, n: int = 3) -> list[str]:
     return close or [k for k in names if name.lower() in k.lower()][:n]
 
 
+#: a number in exponent form without a dot (2e5), which YAML 1.1 (PyYAML) reads as a string; the scenario schema
+#: reads such strings as numbers (hemasim._schema), and so does a parameters block
+_EXPONENT_FORM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
+
+
 def _number(name: str, raw: object) -> float:
+    if isinstance(raw, str) and _EXPONENT_FORM.fullmatch(raw.strip()):
+        raw = float(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise ValueError(f"{name}: the value must be a number (got {raw!r})")
     value = float(raw)
@@ -120,7 +128,8 @@ def parse_set_options(options: Iterable[str]) -> dict[str, float]:
         try:
             out[name] = float(value)
         except ValueError:
-            raise ValueError(f"--set {text!r}: {value!r} is not a number") from None
+            unit = f", in the parameter's unit ({_table()[name].unit})" if name in _table() else ""
+            raise ValueError(f"--set {text!r}: {value!r} is not a number; write the number alone{unit}") from None
     try:
         return check_overrides(out)
     except ValueError as err:

@@ -79,7 +79,8 @@ RANGES: dict[str, ClinicalRange] = {
         12.0, 70.0, "kg/m2",
         "WHO classes run from severe thinness (< 16) to obesity class III (>= 40); bounds a margin beyond, where "
         "a weight in pounds or a height in inches is likelier than the patient"),
-    # the labels' highest single doses, as the shipped regimen files record them
+    # the labels' highest single doses, as the shipped regimen files record them; the lower bound is a margin far
+    # below any schedule's dose (weekly schedules give less than 60 mg/m2), under which a dose in grams is likelier
     "docetaxel_mg_per_m2": ClinicalRange(
         1.0, 100.0, "mg/m2", "Taxotere label section 2: 60-100 mg/m2 every 3 weeks; weekly schedules give less"),
     # the cycles of the shipped regimen files: 21 days (Taxotere label section 2, every 3 weeks; Ahmed 2020's AC and
@@ -115,6 +116,12 @@ Implausible = tuple[str, str]  # (field path, what is implausible and the likely
 def _g(x: float) -> str:
     """``x`` as a scenario would write it: 5e6, 0.45, 180."""
     return f"{x:.3g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+def _past(x: float, bound: float) -> str:
+    """``x`` as :func:`_g` writes it, with more digits where that would print the bound it lies beyond (100.4
+    mg/m2 "above 1-100 mg/m2" read "100 mg/m2")."""
+    return _g(x) if _g(x) != _g(bound) else f"{x:.6g}"
 
 
 def _scaled_guess(value: float, rng: ClinicalRange) -> str:
@@ -179,7 +186,10 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
 
     if not isinstance(iv, DosedSpec):
         return
-    drug = drug_set_of(iv.drug_set).drug
+    drug_set = drug_set_of(iv.drug_set)
+    drug = drug_set.drug
+    if drug_set.pk_only:
+        yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug, cytotoxic=iv.kind == "chemotherapy")
     cov = patient.covariates()
     field = _dose_field(iv)
     if drug == "docetaxel" and patient.height_cm is not None:
@@ -191,8 +201,14 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
             hint = (f"; if {_g(iv.dose_mg_per_m2)} mg is the whole dose, write dose_mg: {_g(iv.dose_mg_per_m2)} "
                     f"({_g(iv.dose_mg_per_m2 / bsa)} mg/m2 for this patient's {bsa:.3g} m2)"
                     if field == "dose_mg_per_m2" and iv.dose_mg_per_m2 is not None else "")
-            yield f"{path}.{field}", (f"docetaxel {_g(per_m2)} mg/m2 ({_g(total)} mg) per dose is above the "
+            yield f"{path}.{field}", (f"docetaxel {_past(per_m2, rng.high)} mg/m2 ({_g(total)} mg) per dose is above the "
                                       f"label's range, {rng.text()}{hint} ({rng.why})")
+        elif per_m2 < rng.low:  # a dose in grams (0.1 for 100 mg/m2) runs as a dose too small to show anything
+            value = float(getattr(iv, field))
+            grams = (f"; if that is grams, write {field}: {_g(value * 1000.0)}"
+                     if rng.low <= per_m2 * 1000.0 <= rng.high else "")
+            yield f"{path}.{field}", (f"docetaxel {_g(per_m2)} mg/m2 ({_g(per_m2 * bsa)} mg) per dose is below the "
+                                      f"label's range, {rng.text()}{grams} ({rng.why})")
     yield from _schedule(iv, path)
     if drug == "docetaxel" and iv.infusion_hours is not None:
         rng = RANGES["docetaxel_infusion_hours"]
@@ -203,6 +219,21 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
         mg = float(iv.amount_ug(cov)) / 1000.0
         yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose",
                             guess=field == "dose_mg")
+
+
+def _pk_only_message(name: str, drug: str, cytotoxic: bool) -> str:
+    """A drug set without an effect on blood cells dosed on its own: the run shows its concentrations and no
+    effect, which a clinician dosing carboplatin or doxorubicin would not expect; with the shipped sets that have
+    the effect (``cytotoxic``: one on proliferation, as a chemotherapy's; else one that stimulates, as G-CSF's)."""
+    from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
+
+    def acts(set_name: str) -> bool:
+        return any((e.acts_on == "proliferation") == cytotoxic for e in load_drug_set(set_name).effects)
+
+    what = "no myelosuppression" if cytotoxic else "no effect on blood counts"
+    return (f"{name} is PK only: hemasim has no effect of {drug} on blood cells, so this run shows its "
+            f"concentrations and {what} from it; the shipped sets with that effect: "
+            f"{', '.join(n for n in available_drug_sets() if acts(n))} (hemasim drugs; docs/drugs.md)")
 
 
 def _schedule(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
