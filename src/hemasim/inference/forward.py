@@ -27,6 +27,7 @@ import numpy as np
 
 from hemasim.events import Event
 from hemasim.model import CompiledModel
+from hemasim.model.compiled import ObservableWeights
 from hemasim.solvers import DormandPrince, ScipyReference, Solver, SolverError
 
 __all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "stack_compiled",
@@ -58,8 +59,9 @@ def stack_compiled(models: Sequence[CompiledModel]) -> CompiledModel:
                                  "patients; such parameters cannot be estimated on the batch kernel")
     return replace(first, x0=np.stack([m.x0 for m in models]), rate=np.stack([m.rate for m in models]),
                    yield_=np.stack([m.yield_ for m in models]), fb_params=np.stack([m.fb_params for m in models]),
-                   obs_state_w=np.stack([m.obs_state_w for m in models]),
-                   obs_flux_w=np.stack([m.obs_flux_w for m in models]), n_patients=len(models))
+                   obs_weights=ObservableWeights.from_arrays(np.stack([m.obs_state_w for m in models]),
+                                                             np.stack([m.obs_flux_w for m in models])),
+                   n_patients=len(models))
 
 
 class ForwardEngine(Protocol):
