@@ -198,6 +198,8 @@ def _same(x: object, y: object) -> bool:
     if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
         a, b = np.asarray(x), np.asarray(y)
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    if isinstance(x, ObservableWeights) and isinstance(y, ObservableWeights):  # built from terms: the arrays
+        return _same(x.state, y.state) and _same(x.flux, y.flux)
     if isinstance(x, Mapping) and isinstance(y, Mapping):
         return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
     if is_dataclass(x) and is_dataclass(y) and not isinstance(x, type) and not isinstance(y, type):
