@@ -96,9 +96,10 @@ hwm = [int(line.split()[1]) for line in open("/proc/self/status") if line.starts
 print(json.dumps({{"wall": wall, "cpu": cpu, "peak_MB": hwm / 1024}}))
 """
 
-#: the end-to-end goal's pair alone, in one process (``--only cohort-e2e``): the integration's wall as the
-#: libRoadRunner comparison times it (bench_cohort.hemasim_batch: steady state given, the same solver), then
-#: run_cohort end to end, without the slow libRoadRunner loop
+#: the end-to-end goal's pair, in one process (``--only cohort-e2e``, and the goal line of ``--only cohort``): the
+#: integration's wall as the libRoadRunner comparison times it (bench_cohort.hemasim_batch: steady state given, the
+#: same solver) before and after run_cohort end to end (their mean is the ratio's denominator, so that a load that
+#: changes while the process runs moves both sides), without the slow libRoadRunner loop; CPU seconds beside
 COHORT_END_TO_END_PAIR = """
 import json, sys, tempfile, time
 import numpy as np
@@ -111,20 +112,24 @@ settings = {settings!r}
 solver = {{"additive_runge_kutta": AdditiveRungeKuttaSettings, "dormand_prince": DormandPrinceSettings}}[settings["kind"]]
 s = load_scenario({scenario!r}).model_copy(update={{"solver": solver(**settings)}})
 times = output_times(s.duration_days, s.output.every_days)
+
+def integration(n):
+    scenario, model, x0 = prepare(n)
+    sel = np.array([model.observable_names.index(o) for o in OBS])
+    t0, c0 = time.perf_counter(), time.process_time()
+    hemasim_batch(scenario, model, x0, times, sel, None, {solver!r})
+    return time.perf_counter() - t0, time.process_time() - c0
+
 with tempfile.TemporaryDirectory() as d:
     run_cohort(s, 200, d + "/warm", partition_size=100, progress=False)
-    scenario, model, x0 = prepare(64)
-    sel = np.array([model.observable_names.index(o) for o in OBS])
-    hemasim_batch(scenario, model, x0, times, sel, None, {solver!r})  # kernels loaded, not timed
-    scenario, model, x0 = prepare({n})
-    t0 = time.perf_counter()
-    hemasim_batch(scenario, model, x0, times, sel, None, {solver!r})
-    integration = time.perf_counter() - t0
-    del model, x0
-    t0 = time.perf_counter()
+    integration(64)  # kernels loaded, not timed
+    before, before_cpu = integration({n})
+    t0, c0 = time.perf_counter(), time.process_time()
     run_cohort(s, {n}, d + "/run", partition_size=2000, progress=False)
-    wall = time.perf_counter() - t0
-print(json.dumps({{"integration": integration, "wall": wall}}))
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    after, after_cpu = integration({n})
+print(json.dumps({{"integration": (before + after) / 2, "integration_before": before, "integration_after": after,
+                  "wall": wall, "integration_cpu": (before_cpu + after_cpu) / 2, "cpu": cpu}}))
 """
 
 
@@ -290,10 +295,10 @@ def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = DEF
     worst = max(r["max_rel_diff"] for r in rr)
     goals.append(Goal("agreement with libRoadRunner <= 1e-4 relative", f"{worst:.1e}", "", worst <= 1e-4))
     end = _python(COHORT_END_TO_END.format(scenario=scenario, n=n, settings=settings), OURS)
-    integration = statistics.median(r["hemasim_s"] for r in rr)
-    goals.append(Goal(f"{n:,}-patient cohort end to end <= 1.3x integration wall",
-                      f"{end['wall'] / integration:.2f}x ({end['wall']:.2f} s)", f"integration {integration:.2f} s",
-                      end["wall"] <= 1.3 * integration))
+    # the end-to-end ratio from processes that time both sides (integration before and after the cohort), not
+    # this process's cohort over the libRoadRunner processes' integrations: a load that changed between the
+    # processes moved that ratio (1.42x in the seventh session's run, 1.15-1.27x from same-process pairs)
+    goals += cohort_end_to_end_goals(repeats, quick, solver)
     big = 10 * n
     large = _python(COHORT_END_TO_END.format(scenario=scenario, n=big, settings=settings), OURS)
     per_patient = large["cpu"] / big
@@ -306,17 +311,24 @@ def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = DEF
 
 
 def cohort_end_to_end_goals(repeats: int, quick: bool, solver: str = DEFAULT_COHORT_SOLVER) -> list[Goal]:
-    """Goal 2's end-to-end clause alone (``--only cohort-e2e``): each repeat a fresh process timing the integration
-    and then the whole cohort; the ratio is the median of the repeats' own ratios."""
+    """Goal 2's end-to-end clause (``--only cohort-e2e``, and the goal line of ``--only cohort``): each repeat a
+    fresh process timing the integration before and after the whole cohort; the ratio is the median of the
+    repeats' own ratios (wall over the mean of the two integrations). The CPU ratio beside it is the cohort's
+    process CPU over the integration's: what the runner adds in work, which a loaded machine turns into wall."""
     settings = scenario_solver_settings(solver)
     scenario = str(ROOT / "examples" / "cohort_marrow_depletion.yaml")
     n = 1_000 if quick else 10_000
     runs = [_python(COHORT_END_TO_END_PAIR.format(bench=str(ROOT / "bench"), scenario=scenario, n=n,
                                                   settings=settings, solver=solver), OURS) for _ in range(repeats)]
-    ratio = statistics.median(r["wall"] / r["integration"] for r in runs)
+    ratios = sorted(r["wall"] / r["integration"] for r in runs)
+    ratio = statistics.median(ratios)
+    cpu_ratio = statistics.median(r["cpu"] / r["integration_cpu"] for r in runs)
     return [Goal(f"{n:,}-patient cohort end to end <= 1.3x integration wall (same process)",
-                 f"{ratio:.2f}x ({statistics.median(r['wall'] for r in runs):.2f} s)",
-                 f"integration {statistics.median(r['integration'] for r in runs):.2f} s", ratio <= 1.3)]
+                 f"{ratio:.2f}x ({statistics.median(r['wall'] for r in runs):.2f} s; each process "
+                 f"{', '.join(f'{x:.2f}' for x in ratios)}; CPU {cpu_ratio:.2f}x)",
+                 f"integration {statistics.median(r['integration'] for r in runs):.2f} s (before and after)",
+                 ratio <= 1.3)]
+
 
 #: goal 6's record: written by bench/bench_gpu.py --json on a machine with a GPU (CI and the 2-core machines have none)
 GPU_RECORD = ROOT / "bench" / "results" / "gpu_h200.json"

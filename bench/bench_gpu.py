@@ -42,11 +42,12 @@ TOLERANCE = 1e-6
 
 def observables_only(model: Any) -> Any:
     """The cohort model with only the read-outs of OBS (the per-patient weights of the others are not needed)."""
+    from hemasim.model.compiled import ObservableWeights
+
     sel = [model.observable_names.index(o) for o in OBS]
     return replace(model, observable_names=list(OBS), observable_units=[model.observable_units[i] for i in sel],
                    observable_descriptions=[model.observable_descriptions[i] for i in sel],
-                   obs_state_w=np.ascontiguousarray(model.obs_state_w[:, sel]),
-                   obs_flux_w=np.ascontiguousarray(model.obs_flux_w[:, sel]))
+                   obs_weights=ObservableWeights.from_arrays(*model.obs_weights.rows(sel)))
 
 
 def cohort_of(model: Any, x0: np.ndarray, n: int) -> tuple[Any, np.ndarray]:
@@ -57,8 +58,8 @@ def cohort_of(model: Any, x0: np.ndarray, n: int) -> tuple[Any, np.ndarray]:
         return np.ascontiguousarray(a[index])
 
     return replace(model, x0=pick(model.x0), rate=pick(model.rate), yield_=pick(model.yield_),
-                   fb_params=pick(model.fb_params), obs_state_w=pick(model.obs_state_w),
-                   obs_flux_w=pick(model.obs_flux_w), n_patients=n), pick(x0)
+                   fb_params=pick(model.fb_params), obs_weights=model.obs_weights.patients(index),
+                   n_patients=n), pick(x0)
 
 
 def integrate(scenario: Any, model: Any, x0: np.ndarray, solver: Any) -> tuple[np.ndarray, float]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from hemasim.biology import healthy_human_model
+from hemasim.model.compiled import ObservableWeights
 from hemasim.simulation import steady_state
 from hemasim.solvers import SolverError
 from hemasim.solvers.steady import NewtonSteadyState, balance_residual, jacobian_colouring
@@ -18,7 +19,8 @@ def _one_patient_cohort(model, **arrays):
     """``model`` (one patient) as a one-patient cohort model, with some of its arrays replaced."""
     fields = {"x0": model.x0, "rate": model.rate, "yield_": model.yield_, "fb_params": model.fb_params}
     fields.update(arrays)
-    return replace(model, n_patients=1, obs_state_w=model.obs_state_w[None], obs_flux_w=model.obs_flux_w[None],
+    weights = ObservableWeights.from_arrays(model.obs_state_w[None], model.obs_flux_w[None])
+    return replace(model, n_patients=1, obs_weights=weights,
                    **{k: np.ascontiguousarray(v[None]) for k, v in fields.items()})
 
 
@@ -104,8 +106,9 @@ def _cohort_of(model, x0s, **arrays):
     n = len(x0s)
     fields = {"rate": model.rate, "yield_": model.yield_, "fb_params": model.fb_params}
     stacked = {k: np.ascontiguousarray(arrays.get(k, np.repeat(v[None], n, axis=0))) for k, v in fields.items()}
-    return replace(model, n_patients=n, x0=np.ascontiguousarray(x0s), obs_state_w=np.repeat(model.obs_state_w[None], n, 0),
-                   obs_flux_w=np.repeat(model.obs_flux_w[None], n, 0), **stacked)
+    weights = ObservableWeights.from_arrays(np.repeat(model.obs_state_w[None], n, 0),
+                                            np.repeat(model.obs_flux_w[None], n, 0))
+    return replace(model, n_patients=n, x0=np.ascontiguousarray(x0s), obs_weights=weights, **stacked)
 
 
 def test_the_eliminated_states_are_the_transit_stages_in_the_order_cells_pass(static_reference_model):

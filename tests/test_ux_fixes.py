@@ -140,6 +140,40 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
     assert cd4.get_title() == "CD4 T cells (cells/µL)" and cd4.get_ylabel() == "cells/µL"
 
 
+@pytest.mark.parametrize("scale", [1.0, 12.0])
+def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_panels(scale):
+    """The bands figure has fixed margins (no constrained layout): the titles, the unit labels and the tick labels
+    stay inside the figure and off the neighbouring panels, for a cohort's usual values and for values 12 times
+    higher (wider tick labels: ANC 100, platelets 5000, haemoglobin 200, CD4 20000)."""
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.cohort.runner import BAND_OBSERVABLES
+    from hemasim.report.plots import cohort_bands_figure
+
+    typical = {"anc_1e9_per_L": 4.0, "platelets_1e9_per_L": 250.0, "hemoglobin_g_per_dL": 14.0, "cd4_per_uL": 800.0}
+    t = np.arange(366.0)
+    bands = pd.DataFrame({"time_days": t})
+    for name, v in typical.items():
+        wave = v * scale * (1.0 + 0.5 * np.sin(t / 40.0))
+        bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = 0.5 * wave, wave, 1.5 * wave
+    fig = cohort_bands_figure(bands, 10_000, BAND_OBSERVABLES)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    assert fig.get_layout_engine() is None
+    page = fig.bbox
+    boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
+    title = fig._suptitle.get_window_extent(renderer)
+    for box in [*boxes, title]:
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    for i, a in enumerate(boxes):
+        assert not a.overlaps(title)
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+    assert max(len(label.get_text()) for label in fig.axes[3].get_yticklabels()) >= (5 if scale > 1 else 4)
+
+
 # ---------------------------------------------------------------------------------------------- report text
 def test_the_report_prints_the_scenario_readably(healthy):
     from hemasim.endpoints import evaluate_endpoints

@@ -61,7 +61,7 @@ from hemasim.report.plots import cohort_bands_figure
 from hemasim.scenario import Scenario, parse_scenario
 from hemasim.scenario.overrides import apply_overrides
 from hemasim.simulation import Result, Simulation, output_times
-from hemasim.solvers import Solver
+from hemasim.solvers import Solver, observable_indices
 
 BAND_OBSERVABLES = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL")
 # log-spaced histogram bins per band observable: (low, high) edges; 800 bins -> ~1-2% resolution
@@ -169,6 +169,7 @@ def prepare_partition(scenario_data: dict[str, Any], index: int, start: int, sto
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
     seed = np.random.SeedSequence(base_seed, spawn_key=(index, 1))  # for stochastic events
     sim = Simulation(model, cohort_solver(scenario, rtol), build_events(scenario, vp.covariates), seed=seed)
+    model.obs_weights.rows(observable_indices(model, obs_names))  # what the integration reads, built here
     return PreparedPartition(index, scenario, params, vp, sim, obs_names, extra, timeseries)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from hemasim.events import Event
 from hemasim.model import CompiledModel
+from hemasim.model.compiled import ObservableWeights
 from hemasim.solvers import DormandPrince, ScipyReference, Solver, SolverError
 
 __all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "stack_compiled",
@@ -58,8 +59,9 @@ def stack_compiled(models: Sequence[CompiledModel]) -> CompiledModel:
                                  "patients; such parameters cannot be estimated on the batch kernel")
     return replace(first, x0=np.stack([m.x0 for m in models]), rate=np.stack([m.rate for m in models]),
                    yield_=np.stack([m.yield_ for m in models]), fb_params=np.stack([m.fb_params for m in models]),
-                   obs_state_w=np.stack([m.obs_state_w for m in models]),
-                   obs_flux_w=np.stack([m.obs_flux_w for m in models]), n_patients=len(models))
+                   obs_weights=ObservableWeights.from_arrays(np.stack([m.obs_state_w for m in models]),
+                                                             np.stack([m.obs_flux_w for m in models])),
+                   n_patients=len(models))
 
 
 class ForwardEngine(Protocol):
@@ -196,6 +198,8 @@ def _same(x: object, y: object) -> bool:
     if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
         a, b = np.asarray(x), np.asarray(y)
         return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+    if isinstance(x, ObservableWeights) and isinstance(y, ObservableWeights):  # built from terms: the arrays
+        return _same(x.state, y.state) and _same(x.flux, y.flux)
     if isinstance(x, Mapping) and isinstance(y, Mapping):
         return x.keys() == y.keys() and all(_same(x[k], y[k]) for k in x)
     if is_dataclass(x) and is_dataclass(y) and not isinstance(x, type) and not isinstance(y, type):

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from hemasim.model.core import Model
     from hemasim.parameters import ParameterSet
 
-__all__ = ["DAYS_PER_YEAR", "N_FEEDBACK_PARAMS", "CompiledModel", "KernelArrays"]
+__all__ = ["DAYS_PER_YEAR", "N_FEEDBACK_PARAMS", "CompiledModel", "KernelArrays", "ObservableWeights"]
 
 
 class KernelArrays(NamedTuple):
@@ -46,6 +46,98 @@ class KernelArrays(NamedTuple):
     fb_params: np.ndarray
     fb_offset: np.ndarray  # (n_fb,)
     fb_scale: np.ndarray  # (n_fb,)
+
+
+#: one observable's terms: (state or flow index, weight), the weight a float or an (N,) per-patient array
+Terms = tuple[tuple[int, np.ndarray], ...]
+
+
+class ObservableWeights:
+    """The observables' weights, built from their terms when read: observable i of a patient is
+    ``sum_j state[..., i, j] * max(x_j, 0) + sum_f flux[..., i, f] * flux_f``.
+
+    :attr:`state` and :attr:`flux` are the whole arrays, (n_obs, n_states) and (n_obs, n_flows), with a leading
+    patient axis for a cohort: (N, 22, 128) and (N, 22, 158) doubles for the full model, ~100 MB for 2,000 patients,
+    whose first touch cost ~0.1 s a partition of a cohort. :meth:`rows` builds only some observables' rows (what a
+    cohort's integration reads: 8 of the 22). Either gives the same values, entry for entry (each entry is the
+    same sum of the same products, taken in the same order), so a kernel reads the same numbers whichever it is
+    given. Built once each and kept; treat them as read-only.
+    """
+
+    def __init__(self, n_states: int, n_flows: int, n_patients: int | None,
+                 state_terms: Sequence[Terms], flux_terms: Sequence[Terms]) -> None:
+        if len(state_terms) != len(flux_terms):
+            raise ValueError("state_terms and flux_terms must have one entry per observable")
+        self.n_states, self.n_flows, self.n_patients = n_states, n_flows, n_patients
+        self.state_terms, self.flux_terms = tuple(state_terms), tuple(flux_terms)
+        self._whole: tuple[np.ndarray, np.ndarray] | None = None
+        self._rows: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def from_arrays(cls, state: np.ndarray, flux: np.ndarray) -> ObservableWeights:
+        """Weights given as whole arrays ((n_obs, n) and (n_obs, n_flows), or (N, n_obs, ...) for a cohort)."""
+        if state.shape[:-1] != flux.shape[:-1] or state.ndim not in (2, 3):
+            raise ValueError(f"observable weights of shapes {state.shape} and {flux.shape} do not fit together")
+        out = cls(state.shape[-1], flux.shape[-1], state.shape[0] if state.ndim == 3 else None,
+                  [()] * state.shape[-2], [()] * state.shape[-2])
+        out._whole = (state, flux)
+        return out
+
+    @property
+    def n_observables(self) -> int:
+        return len(self.state_terms)
+
+    def _filled(self, observables: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        lead = () if self.n_patients is None else (self.n_patients,)
+        state = np.zeros((*lead, len(observables), self.n_states))
+        flux = np.zeros((*lead, len(observables), self.n_flows))
+        for a, i in enumerate(observables):
+            for j, w in self.state_terms[i]:
+                state[..., a, j] += w
+            for f, w in self.flux_terms[i]:
+                flux[..., a, f] += w
+        return state, flux
+
+    def _whole_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._whole is None:
+            self._whole = self._filled(range(self.n_observables))
+        return self._whole
+
+    @property
+    def state(self) -> np.ndarray:
+        """(n_obs, n_states), or (N, n_obs, n_states) for a cohort."""
+        return self._whole_arrays()[0]
+
+    @property
+    def flux(self) -> np.ndarray:
+        """(n_obs, n_flows), or (N, n_obs, n_flows) for a cohort."""
+        return self._whole_arrays()[1]
+
+    def rows(self, selected: Sequence[int] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The weights of observables ``selected`` (indices, in that order): (state, flux), (k, n) and
+        (k, n_flows) or (N, k, ...) for a cohort, C-ordered; from the whole arrays where they are built."""
+        key = tuple(int(i) for i in selected)
+        if key not in self._rows:
+            if self._whole is not None:
+                index = np.array(key, dtype=np.int64)
+                self._rows[key] = (np.take(self._whole[0], index, axis=-2), np.take(self._whole[1], index, axis=-2))
+            else:
+                self._rows[key] = self._filled(key)
+        return self._rows[key]
+
+    def patients(self, which: np.ndarray | int) -> ObservableWeights:
+        """Patients ``which`` of a cohort's weights (an int: that patient alone, as one patient's weights)."""
+        if self.n_patients is None:
+            raise ValueError("these are one patient's weights")
+        if self._whole is not None:
+            return ObservableWeights.from_arrays(self._whole[0][which].copy(), self._whole[1][which].copy())
+        n = None if np.ndim(which) == 0 else len(np.asarray(which))
+
+        def pick(terms: Terms) -> Terms:
+            return tuple((k, w[which] if np.ndim(w) else w) for k, w in terms)
+
+        return ObservableWeights(self.n_states, self.n_flows, n, [pick(t) for t in self.state_terms],
+                                 [pick(t) for t in self.flux_terms])
 
 
 def _stack(values: Sequence[Value], n_patients: int | None, extra_shape: tuple[int, ...] = ()) -> np.ndarray:
@@ -122,8 +214,7 @@ class CompiledModel:
     observable_names: list[str]
     observable_units: list[str]
     observable_descriptions: list[str]
-    obs_state_w: np.ndarray  # (n_obs, n_states) or (N, n_obs, n_states)
-    obs_flux_w: np.ndarray  # (n_obs, n_flows) or (N, n_obs, n_flows)
+    obs_weights: ObservableWeights  # obs_state_w and obs_flux_w, or some observables' rows of them
     parameters: ParameterSet
     used_parameters: list[str]
     info: ModelInfo = field(default_factory=ModelInfo)  # the patient(s), blood volume, blood shares
@@ -153,14 +244,13 @@ class CompiledModel:
                 w.append(float(weight))
             ptr.append(len(idx))
 
-        shape = (len(model.observables), n) if N is None else (N, len(model.observables), n)
-        obs_state_w = np.zeros(shape)
-        obs_flux_w = np.zeros(shape[:-1] + (nf,))
-        for i, o in enumerate(model.observables):
-            for cname, obs_weight in o.compartments.items():
-                obs_state_w[..., i, s_idx[cname]] += np.asarray(obs_weight) * np.asarray(o.scale)
-            for fname, obs_weight in o.fluxes.items():
-                obs_flux_w[..., i, f_idx[fname]] += np.asarray(obs_weight) * np.asarray(o.scale)
+        # the weights as terms: the arrays (~100 MB for 2,000 patients) are built when read (ObservableWeights)
+        obs_weights = ObservableWeights(
+            n, nf, N,
+            [tuple((s_idx[c], np.asarray(w) * np.asarray(o.scale)) for c, w in o.compartments.items())
+             for o in model.observables],
+            [tuple((f_idx[f], np.asarray(w) * np.asarray(o.scale)) for f, w in o.fluxes.items())
+             for o in model.observables])
 
         return cls(
             name=model.name,
@@ -190,8 +280,7 @@ class CompiledModel:
             observable_names=[o.name for o in model.observables],
             observable_units=[o.unit for o in model.observables],
             observable_descriptions=[o.description for o in model.observables],
-            obs_state_w=obs_state_w,
-            obs_flux_w=obs_flux_w,
+            obs_weights=obs_weights,
             parameters=model.parameters,
             used_parameters=sorted(model.used_parameter_names()),
             info=model.info,
@@ -203,9 +292,19 @@ class CompiledModel:
         if self.n_patients is None:
             raise ValueError("this compiled model is a single patient")
         return replace(self, x0=self.x0[i].copy(), rate=self.rate[i].copy(), yield_=self.yield_[i].copy(),
-                       fb_params=self.fb_params[i].copy(), obs_state_w=self.obs_state_w[i].copy(),
-                       obs_flux_w=self.obs_flux_w[i].copy(), info=self.info.for_patient(i),
+                       fb_params=self.fb_params[i].copy(), obs_weights=self.obs_weights.patients(i),
+                       info=self.info.for_patient(i),
                        n_patients=None)
+
+    @property
+    def obs_state_w(self) -> np.ndarray:
+        """(n_obs, n_states) or (N, n_obs, n_states): the observables' weights over the states."""
+        return self.obs_weights.state
+
+    @property
+    def obs_flux_w(self) -> np.ndarray:
+        """(n_obs, n_flows) or (N, n_obs, n_flows): the observables' weights over the flows' fluxes."""
+        return self.obs_weights.flux
 
     def window_edges(self) -> list[float]:
         """Days where a WINDOW feedback switches (integration must stop there), every patient included."""

@@ -28,7 +28,7 @@ def observable_of_state(model: CompiledModel, x: np.ndarray, name: str) -> np.nd
         i = model.observable_names.index(name)
     except ValueError:
         raise KeyError(f"no observable {name!r}") from None
-    w = model.obs_state_w[..., i, :]
+    w = model.obs_weights.rows([i])[0][..., 0, :]  # that observable's weights only (not every observable's)
     return np.einsum("...n,...n->...", w, np.maximum(x, 0.0))
 
 

@@ -336,6 +336,17 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
     return fig
 
 
+#: the bands figure's margins and the gaps between its panels, inches: the ones constrained layout computes for the
+#: cohort's four panels (their titles, unit labels and tick labels of up to four characters), to the last digit, so
+#: that the PNG is byte-identical to the constrained one; fixed, so that saving the figure measures no text first
+#: (constrained layout drew it twice, once to measure: ~45% of the figure's CPU, most of a cohort's summary after
+#: its last partition). Wider tick labels still fit (tests/test_ux_fixes.py).
+BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.04167, "bottom": 0.4792025520833334,
+                    "top": 0.5233823958333321, "between_columns": 0.6641666666666671, "between_rows": 0.7417058854166667}
+#: the suptitle's distance from the top edge, inches (constrained layout's pad, rcParams figure.constrained_layout.h_pad)
+BANDS_SUPTITLE_PAD_IN = 0.04167
+
+
 def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figure:
     """A cohort's median and 5-95% bands over time, one panel per observable titled with its name and unit, with
     the adult reference range (green) and CTCAE grades (red)."""
@@ -347,8 +358,15 @@ def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figur
     # panel was titled "cd4 per uL" without a unit on its axis)
     titles |= {c: (SUBSET_NAMES[c], p[2]) for p in PANELS if not isinstance(p[0], str) for c in p[0]}
     rows = (len(observables) + 1) // 2
-    fig = Figure(figsize=(11, 3.5 * rows), layout="constrained")
-    axes = fig.subplots(rows, 2, squeeze=False).ravel()
+    width, height = 11.0, 3.5 * rows
+    fig = Figure(figsize=(width, height))
+    m = BANDS_MARGINS_IN
+    panel_w = (width - m["left"] - m["right"] - m["between_columns"]) / 2
+    panel_h = (height - m["bottom"] - m["top"] - (rows - 1) * m["between_rows"]) / rows
+    axes = fig.subplots(rows, 2, squeeze=False, gridspec_kw={
+        "left": m["left"] / width, "right": 1 - m["right"] / width, "bottom": m["bottom"] / height,
+        "top": 1 - m["top"] / height, "wspace": m["between_columns"] / panel_w,
+        "hspace": m["between_rows"] / panel_h}).ravel()
     t, xlabel = time_axis(bands["time_days"].to_numpy())
     for ax, name in zip(axes, observables, strict=False):
         ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
@@ -368,5 +386,5 @@ def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figur
         ax.legend(fontsize=8)
     for ax in axes[len(observables):]:
         ax.set_visible(False)
-    fig.suptitle(f"virtual cohort: {n} patients")
+    fig.suptitle(f"virtual cohort: {n} patients", y=1 - BANDS_SUPTITLE_PAD_IN / height)
     return fig

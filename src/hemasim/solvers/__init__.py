@@ -155,10 +155,10 @@ class _CompiledSolver(Solver):
             raise ValueError("fixed_step_days is for one patient (convergence tests); cohorts use error control")
         if observed is None:
             values, final = self._cohort_states(model, x, float(t0), t_out)
-        else:
-            values, final = self._lockstep(model, x, float(t0), t_out, observable_indices(model, observed),
-                                           model.obs_state_w, model.obs_flux_w, model.rate, model.yield_,
-                                           model.fb_params)
+        else:  # the observed observables' weights only (the whole arrays are ~100 MB for 2,000 patients)
+            state_w, flux_w = model.obs_weights.rows(observable_indices(model, observed))
+            values, final = self._lockstep(model, x, float(t0), t_out, np.arange(len(observed), dtype=np.int64),
+                                           state_w, flux_w, model.rate, model.yield_, model.fb_params)
         return Solution(t_out, values, final, SolverStats(integrations=1), observed)
 
     def _one_patient(self, model: CompiledModel, x0: np.ndarray, t0: float, t_out: np.ndarray

@@ -161,8 +161,8 @@ def jacobian_colouring(model: CompiledModel) -> Colouring:
 def _some_patients(model: CompiledModel, which: np.ndarray) -> CompiledModel:
     """The patients ``which`` of a cohort model, as a smaller cohort model."""
     return replace(model, x0=model.x0[which], rate=model.rate[which], yield_=model.yield_[which],
-                   fb_params=model.fb_params[which], obs_state_w=model.obs_state_w[which],
-                   obs_flux_w=model.obs_flux_w[which], n_patients=len(which))
+                   fb_params=model.fb_params[which], obs_weights=model.obs_weights.patients(which),
+                   n_patients=len(which))
 
 
 @dataclass(frozen=True, eq=False)
