@@ -336,13 +336,15 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
     return fig
 
 
-#: the bands figure's margins and the gaps between its panels, inches: the ones constrained layout computes for the
-#: cohort's four panels (their titles, unit labels and tick labels of up to four characters), to the last digit, so
-#: that the PNG is byte-identical to the constrained one; fixed, so that saving the figure measures no text first
+#: the bands figure's margins and the gaps between its panels, inches: the ones constrained layout computed for the
+#: cohort's four panels (their titles, unit labels and tick labels of up to four characters; branch e2e2 kept the PNG
+#: byte-identical with them), but for the gap between the columns (below); fixed, so that saving the figure measures no text first
 #: (constrained layout drew it twice, once to measure: ~45% of the figure's CPU, most of a cohort's summary after
-#: its last partition). Wider tick labels still fit (tests/test_ux_fixes.py).
+#: its last partition). Wider tick labels still fit (tests/test_ux_fixes.py). The gap between the columns is 0.19 in
+#: wider than constrained layout's since the CD4 panel (right column) carries its unit as an axis label (branch
+#: firsthour3): with five-character tick labels that label reached 0.08 in into the left panel.
 BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.04167, "bottom": 0.4792025520833334,
-                    "top": 0.5233823958333321, "between_columns": 0.6641666666666671, "between_rows": 0.7417058854166667}
+                    "top": 0.5233823958333321, "between_columns": 0.8541666666666671, "between_rows": 0.7417058854166667}
 #: the suptitle's distance from the top edge, inches (constrained layout's pad, rcParams figure.constrained_layout.h_pad)
 BANDS_SUPTITLE_PAD_IN = 0.04167
 
