@@ -670,9 +670,9 @@ def steady_state_batch(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any) 
     structure (:func:`hemasim.solvers.steady.jacobian_colouring`).
 
     Returns (states (N, n), status (N,)): CONVERGED (0: largest |dx/dt| / gross flux < tol), NOT_CONVERGED (1)
-    or SINGULAR (2: a singular linear system, or a state that went non-finite; never an exception). States that start at exactly zero (drug amounts, donor cells before a
-    graft, lineages a genotype cannot make) are pinned there: nothing feeds them at the fixed point, and leaving
-    them free would make the Jacobian singular.
+    or SINGULAR (2: a singular linear system, or a state that went non-finite; never an exception). States that
+    start at exactly zero (drug amounts, donor cells before a graft, lineages a genotype cannot make) are pinned
+    there: nothing feeds them at the fixed point, and leaving them free would make the Jacobian singular.
 
     ``args``: the model's kernel arrays from ``src`` on, then ``tol``, ``max_iter``, ``first_step_days``,
     ``colouring``. The patients are split into numba's number of threads equal ranges, one compiled call per range
