@@ -82,6 +82,9 @@ $(WARM_STAMP): $(STAMP)
 # about when the cohort process does. Not the dense Newton as well: lint then ran 22 s beside the suite's first tests,
 # and three processes on two cores cost more than the idle seconds saved (one pair of clean clones at load ~2:
 # 351 s CPU, 3:05, against main's 335 s, 2:57; the documentation build beside mypy 41 s against 32)
+# Branch testspeed6 cut the cohort process's steady-state compiles (74 -> 59 s CPU from empty caches at load 5-9,
+# the side process 53 -> 52): in a clean clone at load ~9 the two processes ended 308 and 294 s into the run, so lint
+# now runs beside the suite's first tests (docs/performance.md, the suite's eighth round)
 SIDE_WARM_STEPS := one-patient imex-one-patient clonal ahead-of-time
 $(SIDE_WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(SIDE_WARM_STEPS)

@@ -197,3 +197,35 @@ def test_a_model_without_transit_stages_is_solved_densely():
     assert chain_elimination(model, jacobian_colouring(model)) is None
     x = NewtonSteadyState(linear_solve="reduced").states(_cohort_of(model, np.array([model.x0, 2 * model.x0])))
     np.testing.assert_allclose(x, [[2.0, 4.0], [2.0, 4.0]], rtol=1e-9)  # a_in = a_to_b = b_out = 1 cell/day
+
+
+@pytest.mark.parametrize("kernel", ["reduced", "dense"])
+def test_each_patient_is_solved_alike_in_any_split_of_the_cohort(static_reference_model, kernel):
+    """The steady-state kernels run the cohort as equal ranges of patients in threads
+    (hemasim.solvers._threads.patient_ranges): every patient is solved once, and its state and status do not depend
+    on the split, bit for bit (a patient alone included)."""
+    from hemasim.solvers import _kernel_numba, _steady_kernel, steady
+    from hemasim.solvers._threads import patient_ranges
+
+    cohort = _perturbed_patients(static_reference_model)
+    colouring = jacobian_colouring(cohort)
+    settings = (1e-10, 60, 0.0, colouring)
+    if kernel == "reduced":
+        blocks = steady.chain_elimination(cohort, colouring)
+        arrays = blocks.kernel_arrays()
+        solve, extra = _steady_kernel._reduced_range, (arrays[:4], arrays[4:], blocks.pivot_threshold)
+    else:
+        solve, extra = _kernel_numba._steady_state_range, ()
+
+    def solved(model, ranges):
+        return patient_ranges(solve, model.x0, 0.0, np.maximum(model.x0, 1.0),
+                              (*model.kernel_arrays(), *settings, *extra), ranges)
+
+    x, status = solved(cohort, 1)
+    assert np.all(status == 0)  # every patient converged (not DENSE_NEEDED, not left unset)
+    for ranges in (2, 3, cohort.n_patients, cohort.n_patients + 4):
+        x_split, status_split = solved(cohort, ranges)
+        assert np.array_equal(x_split, x) and np.array_equal(status_split, status)
+    for i in (0, cohort.n_patients - 1):
+        alone = _cohort_of(static_reference_model, cohort.x0[i:i + 1], rate=cohort.rate[i:i + 1])
+        assert np.array_equal(solved(alone, 1)[0][0], x[i])

@@ -13,9 +13,10 @@ numba's cache checks only this file's own date: after editing ``laws.py`` or ``_
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hemasim.model import laws
 from hemasim.model.laws import feedback_value, register_for_numba
@@ -41,6 +42,7 @@ from hemasim.solvers._dopri import (
     stage_state,
     step_underflow,
 )
+from hemasim.solvers._threads import patient_ranges
 from hemasim.solvers.split import MAX_BLOCK
 
 register_for_numba()  # before anything below is compiled
@@ -573,7 +575,7 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
 CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
 
 
-@njit(inline="always")
+@njit  # called, not inlined: numba copies an inlined function's IR block by block, seconds for one this size
 def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, rhs_args):  # pragma: no cover
     """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
     arguments of rhs_into after ``out``; ``colouring``: the Jacobian's column groups, see :func:`_jacobian_into`);
@@ -640,10 +642,24 @@ def _steady_state_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb
     return _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, rhs_args)
 
 
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
-def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                       fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days,
-                       colouring):  # pragma: no cover
+@njit(cache=True, nogil=True)  # nogil: threads run the ranges, and a cohort's writer thread runs meanwhile
+def _steady_state_range(lo, hi, X0, X, status, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx,
+                        sig_w, fb_kind, fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days,
+                        colouring):  # pragma: no cover
+    """Patients lo..hi-1 of :func:`steady_state_batch` (each as :func:`_steady_state_patient`): X[p], status[p]."""
+    n = X0.shape[1]
+    for p in range(lo, hi):
+        rhs_args = _rhs_arguments(src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                                  fb_signal, FB_PARAMS[p], fb_offset, fb_scale)
+        x = X[p]
+        pinned = np.empty(n, dtype=np.bool_)
+        for j in range(n):
+            x[j] = X0[p, j]
+            pinned[j] = X0[p, j] == 0.0
+        status[p] = _newton_solve(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, colouring, rhs_args)
+
+
+def steady_state_batch(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
     """Newton's method on dx/dt = 0 for every patient (states scaled by SCALE, time frozen at t).
 
     ``first_step_days`` > 0 turns it into pseudo-transient continuation: each step is an implicit Euler step
@@ -654,17 +670,12 @@ def steady_state_batch(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_
     structure (:func:`hemasim.solvers.steady.jacobian_colouring`).
 
     Returns (states (N, n), status (N,)): CONVERGED (0: largest |dx/dt| / gross flux < tol), NOT_CONVERGED (1)
-    or SINGULAR (2: a singular linear system, or a state that went non-finite; never an exception, which numba
-    cannot carry out of a parallel loop). States that start at exactly zero (drug amounts, donor cells before a
-    graft, lineages a genotype cannot make) are pinned there: nothing feeds them at the fixed point, and leaving
-    them free would make the Jacobian singular.
+    or SINGULAR (2: a singular linear system, or a state that went non-finite; never an exception). States that
+    start at exactly zero (drug amounts, donor cells before a graft, lineages a genotype cannot make) are pinned
+    there: nothing feeds them at the fixed point, and leaving them free would make the Jacobian singular.
+
+    ``args``: the model's kernel arrays from ``src`` on, then ``tol``, ``max_iter``, ``first_step_days``,
+    ``colouring``. The patients are split into numba's number of threads equal ranges, one compiled call per range
+    in a thread pool (:func:`hemasim.solvers._threads.patient_ranges`), as numba's ``prange`` split them before.
     """
-    N, n = X0.shape
-    # np.empty, not X0.copy() or np.ones: numba would turn those into parallel loops of their own (compile time)
-    X = np.empty((N, n))
-    status = np.empty(N, dtype=np.int64)
-    for p in prange(N):  # one call per patient: a parallel loop's body compiles slowly, so it is kept small
-        status[p] = _steady_state_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb,
-                                          sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset,
-                                          fb_scale, tol, max_iter, first_step_days, colouring)
-    return X, status
+    return patient_ranges(_steady_state_range, X0, t, SCALE, args)

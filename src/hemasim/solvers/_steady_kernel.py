@@ -14,9 +14,10 @@ numba's cache checks only this file's date; the right-hand side and the Newton h
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from hemasim.model import laws
 from hemasim.solvers import _ark, _dopri, _kernel_numba, split
@@ -33,6 +34,7 @@ from hemasim.solvers._kernel_numba import (
     _relative_residual,
     rhs_into,
 )
+from hemasim.solvers._threads import patient_ranges
 
 ensure_numba_cache(__file__)  # before the cache=True functions below are defined
 rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, _ark.__file__, split.__file__,
@@ -188,7 +190,7 @@ def _reduced_solve_into(b, out, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_
         out[order[m + i]] = rest_x[i]
 
 
-@njit(inline="always")
+@njit  # called, not inlined: numba copies an inlined function's IR block by block, seconds for one this size
 def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, entries, blocks, threshold,
                     rhs_args):  # pragma: no cover - compiled
     """_kernel_numba._newton_solve with the block-eliminated linear solves; also returns DENSE_NEEDED."""
@@ -240,35 +242,31 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
     return NOT_CONVERGED
 
 
-@njit(cache=True)
-def _reduced_patient(x0, x, t, scale, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                     fb_signal, fb_params, fb_offset, fb_scale, tol, max_iter, first_step_days, colouring, entries,
-                     blocks, threshold):  # pragma: no cover - compiled
-    """One patient of :func:`steady_state_reduced`: x = its steady state from x0; returns its status."""
-    rhs_args = (src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params,
-                fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                np.empty(rate.shape[0]))
-    pinned = np.empty(x.shape[0], dtype=np.bool_)
-    for j in range(x.shape[0]):
-        x[j] = x0[j]
-        pinned[j] = x0[j] == 0.0
-    return _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, entries, blocks, threshold,
-                           rhs_args)
+@njit(cache=True, nogil=True)  # nogil: threads run the ranges, and a cohort's writer thread runs meanwhile
+def _reduced_range(lo, hi, X0, X, status, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
+                   fb_kind, fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days, colouring,
+                   entries, blocks, threshold):  # pragma: no cover - compiled
+    """Patients lo..hi-1 of :func:`steady_state_reduced`: X[p] = patient p's steady state from X0[p], status[p]."""
+    n = X0.shape[1]
+    for p in range(lo, hi):
+        rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                    FB_PARAMS[p], fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
+                    np.empty(RATE.shape[1]))
+        x = X[p]
+        pinned = np.empty(n, dtype=np.bool_)
+        for j in range(n):
+            x[j] = X0[p, j]
+            pinned[j] = X0[p, j] == 0.0
+        status[p] = _reduced_newton(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, colouring, entries, blocks,
+                                    threshold, rhs_args)
 
 
-@njit(parallel=True, cache=True, nogil=True)  # nogil: a cohort's writer thread runs meanwhile
-def steady_state_reduced(X0, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                         fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days, colouring,
-                         entries, blocks, threshold):  # pragma: no cover - compiled
-    """:func:`hemasim.solvers._kernel_numba.steady_state_batch` with block-eliminated linear solves (``entries``,
-    ``blocks``: :meth:`hemasim.solvers._steady_structure.ChainElimination.kernel_arrays`, its first four and the
-    rest; ``threshold``: its pivot_threshold). Returns (states (N, n), status (N,)); status DENSE_NEEDED (3): the patient's eliminated block had an
-    unsafe pivot, its state is to be solved by the dense kernel."""
-    N, n = X0.shape
-    X = np.empty((N, n))
-    status = np.empty(N, dtype=np.int64)
-    for p in prange(N):
-        status[p] = _reduced_patient(X0[p], X[p], t, SCALE[p], src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr,
-                                     sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p], fb_offset, fb_scale, tol,
-                                     max_iter, first_step_days, colouring, entries, blocks, threshold)
-    return X, status
+def steady_state_reduced(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hemasim.solvers._kernel_numba.steady_state_batch` with block-eliminated linear solves (``args``: the
+    model's kernel arrays from ``src`` on, then ``tol``, ``max_iter``, ``first_step_days``, ``colouring``,
+    ``entries``, ``blocks``: :meth:`hemasim.solvers._steady_structure.ChainElimination.kernel_arrays`, its first
+    four and the rest, and ``threshold``: its pivot_threshold). Returns (states (N, n), status (N,)); status
+    DENSE_NEEDED (3): the patient's eliminated block had an unsafe pivot, its state is to be solved by the dense
+    kernel. The patients run in numba's number of threads equal ranges
+    (:func:`hemasim.solvers._threads.patient_ranges`)."""
+    return patient_ranges(_reduced_range, X0, t, SCALE, args)

@@ -6,16 +6,18 @@ Why not ``prange``: numba compiles a parallel loop's body into a function of its
 around it, and each links in everything the body calls and has LLVM optimise the whole again; for the lock-step
 chunk kernels (the right-hand side, the stages, the recording) that was about half of their compilation
 (docs/performance.md, 2026-12-04, branch solvers). The results are the same: each piece writes only its own part.
-The steady-state kernels keep their ``prange`` over patients: run as two threads' ranges, the 10,000-patient steady
-state took ~0.58 s wall instead of ~0.43 (measured, not explained), for ~3.5 s less compilation.
+The steady-state kernels too (:func:`patient_ranges`, branch testspeed6): their ``prange`` wrappers linked in the
+per-patient Newton and had LLVM optimise it twice more, ~5 s CPU each of a cold compile (docs/performance.md, the
+suite's eighth round).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
+import numpy as np
 
 
 def in_threads(n_tasks: int, run: Callable[[int], object]) -> None:
@@ -30,3 +32,18 @@ def in_threads(n_tasks: int, run: Callable[[int], object]) -> None:
         for _ in pool.map(run, range(n_tasks)):
             pass
 
+
+
+def patient_ranges(kernel: Callable[..., object], X0: np.ndarray, t: float, SCALE: np.ndarray,
+                   args: Sequence[object], ranges: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A steady-state kernel over every patient: ``kernel(lo, hi, X0, X, status, t, SCALE, *args)`` solves patients
+    lo..hi-1 into their rows of X and status, for ``ranges`` (default: numba's number of threads) equal ranges of
+    the patients (the split numba's ``prange`` made, one range per thread), in threads (the kernels release the
+    GIL). Returns (X, status)."""
+    N, n = X0.shape
+    X = np.empty((N, n))
+    status = np.empty(N, dtype=np.int64)
+    ranges = max(1, min(N, int(numba.get_num_threads()) if ranges is None else ranges))
+    bounds = [N * i // ranges for i in range(ranges + 1)]
+    in_threads(ranges, lambda i: kernel(bounds[i], bounds[i + 1], X0, X, status, t, SCALE, *args))
+    return X, status
