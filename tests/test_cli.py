@@ -136,6 +136,21 @@ def test_references_lists_cited_sources():
     assert "Lahoz-Beneytez" in res.stdout and "assumed" in res.stdout
 
 
+def test_references_says_what_its_list_is():
+    import re
+
+    res = hemasim("references")
+    assert res.exit_code == 0, res.output
+    header = " ".join(res.stdout.split("[1] ")[0].split())  # rich may wrap it at the terminal's width
+    found = re.match(r"(\d+) publications behind (\d+) of the (\d+) parameters that the model of the reference "
+                     r"healthy adult uses", header)
+    assert found, header
+    numbered = re.findall(r"^\[(\d+)\] ", res.stdout, flags=re.MULTILINE)
+    assert int(found[1]) == len(numbered) == int(numbered[-1]) and int(found[2]) <= int(found[3])
+    assert "Assumed or calibrated" not in res.stdout and "--assumed adds" in header
+    assert "Assumed or calibrated" in hemasim("references", "--assumed").stdout
+
+
 def test_export_sbml_writes_a_valid_file(tmp_path: Path):
     from hemasim.model.sbml import validate_sbml
 

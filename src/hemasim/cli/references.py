@@ -33,11 +33,18 @@ def references(
             raise fail(str(err)) from None
     used = model.parameters.subset(sorted(model.used_parameter_names()))
     console = Console(highlight=False)
-    for i, ref in enumerate(used.references(), 1):
+    refs = used.references()
+    cited = sum(1 for p in used.values() if p.references)
+    what = literal(str(scenario)) if scenario is not None else "the reference healthy adult"
+    # a header, so that the numbered list reads as what it is (a new user saw only "[1] Athens JW ...")
+    console.print(f"[bold]{len(refs)} publications behind {cited} of the {len(used)} parameters that the model of "
+                  f"{what} uses[/]" + ("" if assumed else " (--assumed adds the assumed and calibrated ones)"))
+    for i, ref in enumerate(refs, 1):
         n = sum(1 for p in used.values() if ref in p.references)
         console.print(f"[{i}] {literal(ref.citation())}  [dim]({n} parameter{'s' if n > 1 else ''})[/]")
     if assumed:
         console.print()
+        console.print("[bold]Assumed or calibrated (no publication gives the value; what each affects):[/]")
         for p in used.values():
             if isinstance(p.provenance, Assumed | Calibrated):
                 console.print(f"- {literal(p.name)} = {p.value:g} {literal(p.unit)}: "
