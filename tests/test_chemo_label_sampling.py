@@ -3,23 +3,20 @@ neutropenia figures were observed"): counts on given days see a trough only wher
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+from tests._scripts import load_script
+
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "chemotherapy_label_sampling.py"
 
 
 @pytest.fixture(scope="module")
 def sampling() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("chemotherapy_label_sampling", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def _courses() -> tuple[np.ndarray, np.ndarray]:

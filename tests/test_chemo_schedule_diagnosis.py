@@ -3,14 +3,14 @@ vectorised published chains reproduce the shipped ones, and the committed output
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+
+from tests._scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "docs" / "chemotherapy_schedules_diagnosis.py"
@@ -19,12 +19,7 @@ OUTPUT = ROOT / "docs" / "images" / "chemo_schedule_diagnosis.json"
 
 @pytest.fixture(scope="module")
 def diagnosis() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("chemotherapy_schedules_diagnosis", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT, "chemotherapy_schedules_diagnosis")
 
 
 @pytest.fixture(scope="module")

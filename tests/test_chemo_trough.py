@@ -4,23 +4,20 @@ shortens the full model's episode)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+from tests._scripts import load_script
+
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "chemotherapy_trough.py"
 
 
 @pytest.fixture(scope="module")
 def trough() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("chemotherapy_trough", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(SCRIPT)
 
 
 def test_the_episode_counts_days_below_each_threshold(trough: ModuleType) -> None:

@@ -15,6 +15,8 @@ from types import ModuleType
 import pytest
 import yaml
 
+from tests._scripts import load_script
+
 REPO = Path(__file__).resolve().parents[1]
 DOCS_MODULES = ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter", "ipykernel")
 
@@ -58,11 +60,7 @@ _TagTolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loa
 
 
 def _hook(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"docs_hook_{name}", REPO / "docs" / "hooks" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "docs" / "hooks" / f"{name}.py", f"docs_hook_{name}")
 
 
 @pytest.mark.slow

@@ -4,8 +4,6 @@ parameter does not move a read-out only when the upper end of mu*'s bootstrap in
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -18,6 +16,7 @@ from hemasim.parameters.core import Parameter, PlausibleRange
 from hemasim.sensitivity.design import morris_trajectories
 from hemasim.sensitivity.estimators import elementary_effects, morris_indices, mu_star_interval
 from hemasim.sensitivity.screen import screen_outcome
+from tests._scripts import load_script
 
 OUTCOME_KINDS = ("moves ", "may move ", "does not move", "no effect")
 
@@ -25,12 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _screen_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("sensitivity_screen", ROOT / "bench" / "sensitivity_screen.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "bench" / "sensitivity_screen.py")
 
 
 def test_every_assumed_parameter_has_a_screen_outcome_and_no_other():

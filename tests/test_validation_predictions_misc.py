@@ -1,7 +1,6 @@
 """The other predictions (P1-P10: blood donation, influenza challenge, antibody waning, vaccine by age, alemtuzumab,
 hepatitis B schedules): their read-outs, their honest statuses, and the generated page of all prediction targets."""
 
-import importlib.util
 import re
 
 import numpy as np
@@ -9,6 +8,7 @@ import pytest
 
 from hemasim.validation import load_targets
 from hemasim.validation.predictions_misc import _first_time_at_or_above
+from tests._scripts import load_script
 
 from .conftest import ROOT, validation_outcome
 
@@ -40,10 +40,7 @@ def test_the_other_predictions_pass_or_fail_as_reported():
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("validation_predictions", ROOT / "docs" / "validation_predictions.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "docs" / "validation_predictions.py")
 
 
 def test_the_predictions_page_lists_every_prediction_target_once():
