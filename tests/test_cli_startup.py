@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from .conftest import EXAMPLES, ROOT
 
@@ -32,7 +33,7 @@ runpy.run_module("hemasim", run_name="__main__")
 """
 
 
-def _probe(args: list[str], cwd: Path) -> dict[str, object]:
+def _probe(args: list[str], cwd: Path) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     res = subprocess.run([sys.executable, "-c", PROBE.replace("ARGS", repr(args))], env=env, cwd=cwd,
                          capture_output=True, text=True, timeout=300)
@@ -45,11 +46,11 @@ def test_a_healthy_run_loads_no_drug_regimen_or_clone_modules(tmp_path: Path):
 
     state = _probe(["run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(tmp_path / "out"), "--no-report"],
                    tmp_path)
-    loaded = set(state["modules"])  # type: ignore[arg-type]
+    loaded = set(state["modules"])
     assert "hemasim.assembly" in loaded and "hemasim.pharmacology.dosing" in loaded  # the probe saw the run
     assert sorted(loaded & set(NOT_NEEDED)) == []
     assert state["threshold"] == CLI_GC_THRESHOLD
-    assert state["frozen"] > 10_000  # what start-up made, frozen for the exit  # type: ignore[operator]
+    assert state["frozen"] > 10_000  # what start-up made, frozen for the exit
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
 
 
