@@ -15,10 +15,11 @@ from .conftest import EXAMPLES
 from .conftest import invoke_hemasim as hemasim
 
 
-def test_csv_bytes_match_pandas(tmp_path: Path):
+@pytest.mark.parametrize("first", [np.nan, 7.0])  # with a NaN (written as an empty field) and without one
+def test_csv_bytes_match_pandas(tmp_path: Path, first: float):
     rng = np.random.default_rng(3)
     columns = [np.array([0.0, 1.5, 2.25, 1e-300, -0.0]), rng.lognormal(20.0, 5.0, 5),
-               np.array([np.nan, np.inf, -np.inf, 123456789012.0, 1.0 / 3.0])]
+               np.array([first, np.inf, -np.inf, 123456789012.0, 1.0 / 3.0])]
     names = ["time_days", "cells, with a comma", 'quoted "name"']
     ours, theirs = tmp_path / "ours.csv", tmp_path / "pandas.csv"
     write_columns_csv(ours, names, columns)

@@ -12,11 +12,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from hemasim.biology import ModelExtension, healthy_human_model
-from hemasim.biology.autoimmunity import AutoimmuneDisease
 from hemasim.biology.body import Covariates
 from hemasim.biology.origins import split_origins
 from hemasim.biology.transplant import blocked_flows, host_absent_compartments
-from hemasim.clonal.coupling import ClonalOutput, Clone
 from hemasim.events import Event
 from hemasim.interventions import (
     EndpointColumn,
@@ -33,7 +31,6 @@ from hemasim.interventions.base import resolve_extensions
 from hemasim.interventions.dosed import drug_set_of
 from hemasim.model import Model
 from hemasim.parameters import ParameterSet
-from hemasim.pharmacology.friberg import friberg_model
 from hemasim.scenario import FribergChain, Patient, Scenario
 from hemasim.scenario.overrides import apply_overrides
 from hemasim.simulation import Result, Simulation, steady_state
@@ -46,12 +43,18 @@ __all__ = ["Assembly", "assemble", "build_events", "build_model", "endpoint_fami
 
 def patient_extension_requests(patient: Patient) -> list[ExtensionRequest]:
     """What the patient carries into the model: an autoimmune disease, expanded HSC clones."""
+    # their modules, and the Friberg chain's below, are imported when a scenario uses them: a healthy adult's run
+    # need not load them (docs/performance.md, goal 1)
     out: list[ExtensionRequest] = []
     disease = patient.autoimmune_disease
     if disease is not None:
+        from hemasim.biology.autoimmunity import AutoimmuneDisease
+
         out.append(ExtensionRequest(ExtensionOrder.AUTOIMMUNITY, ("autoimmunity", disease),
                                     lambda: AutoimmuneDisease(disease)))
     if patient.clones:
+        from hemasim.clonal.coupling import ClonalOutput, Clone
+
         clones = [Clone(2.0 * c.vaf, c.lineage_output.model_dump(), c.label) for c in patient.clones]
         out.append(ExtensionRequest(ExtensionOrder.CLONES, ("clones", "hsc"), lambda: ClonalOutput.from_clones(clones)))
     return out
@@ -76,6 +79,8 @@ def build_model(scenario: Scenario, covariates: Covariates | None = None, parame
         return fitted_model(scenario, scenario.parameter_set, cov, apply_overrides(scenario.parameters, parameters),
                             per_patient)
     if isinstance(scenario.model, FribergChain):
+        from hemasim.pharmacology.friberg import friberg_model
+
         if np.ndim(cov.age_years):
             raise ValueError("model: the Friberg chain runs one patient at a time (cohorts use the full model)")
         return friberg_model(drug_set_of(scenario.model.drug_set), cov, prior_therapy=scenario.model.prior_therapy)

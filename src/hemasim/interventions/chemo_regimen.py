@@ -4,7 +4,7 @@ pegfilgrastim...) from a regimen file, given as the chemotherapy and G-CSF inter
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -20,13 +20,18 @@ from hemasim.interventions.base import (
 from hemasim.interventions.chemotherapy import ChemotherapySpec
 from hemasim.interventions.dosed import DosedSpec, Rule, drug_endpoints
 from hemasim.interventions.gcsf import GcsfSpec
-from hemasim.pharmacology.chemo_regimens import ChemoRegimen, RegimenError, load_chemo_regimen
+
+if TYPE_CHECKING:
+    from hemasim.pharmacology.chemo_regimens import ChemoRegimen
 
 __all__ = ["ChemoRegimenSpec"]
 
 
 def regimen_of(name: str) -> ChemoRegimen:
     """The regimen ``name`` (shipped name or path); a ValueError naming the field when it cannot be loaded."""
+    # the regimen files' schema is imported when a regimen is used, not with the scenario schema
+    from hemasim.pharmacology.chemo_regimens import RegimenError, load_chemo_regimen
+
     try:
         return load_chemo_regimen(name)
     except RegimenError as err:

@@ -11,7 +11,6 @@ from pydantic import Field, field_validator
 from hemasim.events import Event
 from hemasim.interventions.base import EventContext, InterventionSpec, ScenarioFacts, register
 from hemasim.interventions.radiation import check_ends_inside
-from hemasim.pharmacology.conditioning import RegimenError, conditioning_events, load_regimen
 from hemasim.radiation import lq_from_parameters
 
 __all__ = ["ConditioningSpec"]
@@ -29,6 +28,9 @@ class ConditioningSpec(InterventionSpec):
     @field_validator("regimen")
     @classmethod
     def _loadable(cls, value: str) -> str:
+        # the regimen files' schema is imported when a regimen is used, not with the scenario schema
+        from hemasim.pharmacology.conditioning import RegimenError, load_regimen
+
         try:
             load_regimen(value)
         except RegimenError as err:
@@ -41,15 +43,21 @@ class ConditioningSpec(InterventionSpec):
 
     @property
     def last_day(self) -> float:
+        from hemasim.pharmacology.conditioning import load_regimen
+
         return self.start_day + load_regimen(self.regimen).last_day
 
     @property
     def graft_day(self) -> float:
         """The day a graft would be given (the transplant's day 0)."""
+        from hemasim.pharmacology.conditioning import load_regimen
+
         return self.start_day + load_regimen(self.regimen).graft_day
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         check_ends_inside(self, facts, index)
 
     def to_events(self, ctx: EventContext) -> list[Event]:
+        from hemasim.pharmacology.conditioning import conditioning_events
+
         return conditioning_events(self.regimen, self.start_day, lq_from_parameters(ctx.parameters))

@@ -29,11 +29,10 @@ from hemasim.interventions.base import (
 )
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
-from hemasim.pharmacology.dosing import Administration, DoseRule, InfusionEnd, Regimen
-from hemasim.pharmacology.drug_sets import DrugSet, DrugSetError, load_drug_set
-from hemasim.pharmacology.pkpd import DrugExposure, drug_state_names
+from hemasim.pharmacology.dosing import Administration, DoseRule, InfusionEnd, Regimen, drug_state_names
 
 if TYPE_CHECKING:
+    from hemasim.pharmacology.drug_sets import DrugSet
     from hemasim.simulation import Result
 
 __all__ = ["DosedSpec", "Rule", "Schedule", "drug_set_of"]
@@ -43,6 +42,9 @@ RULE_OBSERVABLES = {"anc": "anc_1e9_per_L", "platelets": "platelets_1e9_per_L"}
 
 def drug_set_of(name: str) -> DrugSet:
     """The drug set ``name`` (shipped name or path); a ValueError naming the field when it cannot be loaded."""
+    # the drug-set schema and the PK/PD builder are imported when a drug is used, not with the scenario schema
+    from hemasim.pharmacology.drug_sets import DrugSetError, load_drug_set
+
     try:
         return load_drug_set(name)
     except DrugSetError as err:
@@ -174,6 +176,8 @@ class DosedSpec(InterventionSpec):
                              "(body surface area, Mosteller 1987)")
 
     def extension_requests(self) -> list[ExtensionRequest]:
+        from hemasim.pharmacology.pkpd import DrugExposure
+
         ds = drug_set_of(self.drug_set)
         return [ExtensionRequest(ExtensionOrder.DRUG, ("drug", ds.drug), lambda: DrugExposure(ds))]
 

@@ -15,11 +15,17 @@ import numpy as np
 
 from hemasim.events import Event
 from hemasim.model.compiled import CompiledModel
-from hemasim.pharmacology.pkpd import drug_state_names
 
-__all__ = ["Administration", "DoseRule", "InfusionEnd", "OnDemandCourse", "Regimen", "observable_of_state"]
+__all__ = ["Administration", "DoseRule", "InfusionEnd", "OnDemandCourse", "Regimen", "drug_state_names",
+           "observable_of_state"]
 
 Route = Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
+
+
+def drug_state_names(drug: str) -> dict[str, str]:
+    """The names of a drug's PK states (:class:`hemasim.pharmacology.pkpd.DrugExposure` makes them)."""
+    return {"depot": f"{drug}_depot", "central": f"{drug}_central", "infusion_rate": f"{drug}_infusion_rate",
+            "auc": f"{drug}_auc"}
 
 
 def observable_of_state(model: CompiledModel, x: np.ndarray, name: str) -> np.ndarray:

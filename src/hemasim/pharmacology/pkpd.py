@@ -23,6 +23,7 @@ import numpy as np
 from hemasim.biology.body import body_surface_area_m2
 from hemasim.biology.builder import BuildContext, LineageHandles
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
+from hemasim.pharmacology.dosing import drug_state_names
 from hemasim.pharmacology.drug_sets import (
     HOURS_PER_DAY,
     DrugSet,
@@ -38,11 +39,6 @@ __all__ = ["DrugExposure", "drug_state_names"]
 _T = TypeVar("_T")
 #: records a drug-set value as a parameter of the run (path, value, unit, description) and returns the value
 _Recorder = Callable[[str, float, str, str], float]
-
-
-def drug_state_names(drug: str) -> dict[str, str]:
-    return {"depot": f"{drug}_depot", "central": f"{drug}_central", "infusion_rate": f"{drug}_infusion_rate",
-            "auc": f"{drug}_auc"}
 
 
 @dataclass(frozen=True)

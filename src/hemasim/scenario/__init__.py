@@ -21,7 +21,6 @@ from hemasim.biology.body import Covariates
 from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_registry_change, registered_kinds
 from hemasim.interventions.chemotherapy import ChemotherapySpec
 from hemasim.interventions.dosed import drug_set_of
-from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
 from hemasim.scenario.arms import Arm, check_arms
 from hemasim.scenario.messages import complete
 from hemasim.scenario.overrides import ParameterOverrides
@@ -215,6 +214,8 @@ class FribergChain(_Strict):
 
 
 def _sets_with_chain() -> list[str]:
+    from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
+
     return [n for n in available_drug_sets() if load_drug_set(n).friberg is not None]
 
 
