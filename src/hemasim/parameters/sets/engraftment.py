@@ -69,13 +69,15 @@ PARAMETERS = [
           Calibrated(FIT_TARGETS, FIT_HOW + "; held at the eighth session's estimate in the ninth session's re-fit: "
                      "the engraftment data alone prefer 3.29e-6 (objective 14.526; 7.88e-6 costs 0.19, inside the "
                      "95% region), but there the cord unit of K1 stays on the slow branch at every cord potency up "
-                     "to 50 (hemasim.inference.cord: 45-52 days against 23); 95% profile CI PENDING"),
+                     "to 50 (hemasim.inference.cord: 45-52 days against 23); 95% profile CI [7.8e-7, open] (engine profile from the "
+                     "free estimate; ninth session)"),
           bounds=(0.0, 1e-2)),
     param("graft_st_hspc_per_cd34", 1e-8, "cells/cell",
           "short-term repopulating stem/progenitor cells per infused CD34+ cell (carry output for months, "
           "until donor HSCs refill the niche)",
           Calibrated(FIT_TARGETS, FIT_HOW + "; at the lower end of the search range (1e-8): the data prefer no "
-                     "short-term repopulating cells; 95% profile CI (open, 3.73e-8]: practically non-identifiable, "
+                     "short-term repopulating cells; 95% profile CI (open, 3.73e-8] (eighth session's profile; on the "
+                     "bound again in the ninth session's re-fit, not re-profiled): practically non-identifiable, "
                      "bounded only from above"),
           bounds=(0.0, 1e-2)),
     param("megakaryocyte_progenitor_exit_rate_per_day", 0.0208, "1/day",
@@ -84,13 +86,17 @@ PARAMETERS = [
                      "(objective 14.717; a 48-day mean residence). Free, the content falls to 3.29e-6 and this rate "
                      "rises to 0.0466/day (objective 14.526): the two trade off along one valley, which the cord "
                      "calibration K1 closes (see graft_short_term_units_per_cd34; docs/platelets.md); 95% profile "
-                     "CI PENDING"),
+                     "region (open at the search bound 0.02, about 0.29/day] (coarse profile, the other three re-fitted: "
+                     "14.72 at 0.02, 14.81 at 0.1, 15.68 at 0.2, 16.52 at 0.3; minimum 14.526): a 3-day residence is "
+                     "inside it, bought with a fifth of the short-term content"),
           bounds=(0.01, 10.0)),
     param("graft_lodging_days", 1.39, "day",
           "mean delay from infusion until a graft's committed progenitors produce (homing, lodging, cell-cycle "
           "entry; two-stage Erlang)",
           Calibrated(FIT_TARGETS, FIT_HOW + "; re-fitted with the short-term content held at 7.88e-6 (free, it "
-                     "runs to the lower end of its search range, 0.5 d); 95% profile CI PENDING"),
+                     "runs to the lower end of its search range, 0.5 d); 95% profile region open at both ends (coarse "
+                     "profile: 14.61 at 1 d, 14.75 at 2, 14.95 at 4, 15.22 at 8; minimum 14.526 at the bound 0.5): "
+                     "practically non-identifiable"),
           bounds=(0.1, 30.0)),
     param("st_hspc_residence_days", 20.0, "day",
           "mean time a short-term repopulating stem/progenitor cell spends before it becomes an MPP",
