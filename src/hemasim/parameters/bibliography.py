@@ -36,6 +36,10 @@ FRIBERG_2002 = Reference(
 HARKER_FINCH_1969 = Reference(
     "HarkerFinch1969", "Harker LA, Finch CA.", 1969, "Thrombokinetics in man",
     "J Clin Invest 48:963-974", "10.1172/JCI106077")
+HAN_2015 = Reference(
+    "Han2015", "Han S, Kim YJ, Lee J, et al.", 2015,
+    "Model-based adaptive phase I trial design of post-transplant decitabine maintenance in myelodysplastic "
+    "syndrome", "J Hematol Oncol 8:118", "10.1186/s13045-015-0208-3")
 HOFFBRAND_2016 = Reference(
     "Hoffbrand2016", "Hoffbrand AV, Moss PAH.", 2016, "Hoffbrand's Essential Haematology, 7th edition",
     "Wiley-Blackwell (textbook)")
@@ -85,6 +89,10 @@ WANG_2001 = Reference(
     "Wang2001", "Wang B, Ludden TM, Cheung EN, Schwab GG, Roskos LK.", 2001,
     "Population pharmacokinetic-pharmacodynamic modeling of filgrastim (r-metHuG-CSF) in healthy "
     "volunteers", "J Pharmacokinet Pharmacodyn 28:321-342", "10.1023/A:1011534529622")
+WANG_2010 = Reference(
+    "Wang2010", "Wang YC, Krzyzanski W, Doshi S, Xiao JJ, Perez-Ruixo JJ, Chow AT.", 2010,
+    "Pharmacodynamics-mediated drug disposition (PDMDD) and precursor pool lifespan model for single dose of "
+    "romiplostim in healthy subjects", "AAPS J 12:729-740", "10.1208/s12248-010-9234-9")
 WESTERMANN_PABST_1992 = Reference(
     "WestermannPabst1992", "Westermann J, Pabst R.", 1992,
     "Distribution of lymphocyte subsets and natural killer cells in the human body",
