@@ -106,14 +106,23 @@ def mitotic_transit_parameter(craig_prior: bool = True) -> Any:
                               prior=prior)
 
 
-def docetaxel_problem(stages: int, divisions: int, craig_prior: bool = True, extra_free: Sequence[Any] = ()) -> Any:
+#: the G-CSF speed-up exponent the structure grid (:func:`fit_structure`, docs/images/chemo_fit.json) was run at:
+#: Quartino's 0.234, shipped then; the exponent was fitted afterwards at the adopted structure (:func:`fit_gcsf_exponent`)
+STRUCTURE_FIT_GCSF_EXPONENT = 0.234
+
+
+def docetaxel_problem(stages: int, divisions: int, craig_prior: bool = True, extra_free: Sequence[Any] = (),
+                      gcsf_exponent: float | None = STRUCTURE_FIT_GCSF_EXPONENT) -> Any:
     """The problem at one integer structure: the generic full-model slope problem of ``docetaxel_kloft2006``
     (:func:`hemasim.inference.full_model_slope.full_model_slope_problem`: the Kloft course as data, the slope
     free) with the structure fixed and the mitotic transit free beside the slope (and ``extra_free``, further
-    healthy-model parameters)."""
+    healthy-model parameters). ``gcsf_exponent``: the G-CSF speed-up exponent held fixed (default: the one the
+    structure grid was run at; None: the table's)."""
     from hemasim.inference.full_model_slope import full_model_slope_problem
 
-    structure = {"neutrophil_maturation_stages": stages, "neutrophil_precursor_divisions": divisions}
+    structure: dict[str, float] = {"neutrophil_maturation_stages": stages, "neutrophil_precursor_divisions": divisions}
+    if gcsf_exponent is not None:
+        structure["neutrophil_transit_gcsf_exponent"] = gcsf_exponent
     problem = full_model_slope_problem(_spec(), healthy_values=structure,
                                        free_healthy=(mitotic_transit_parameter(craig_prior), *extra_free))
     return replace(problem, name=f"docetaxel full model ({stages} stages, {divisions} divisions)")
@@ -166,7 +175,8 @@ def fit_structure(stage_grid: Sequence[int], division_grid: Sequence[int], n_sta
     return {"grid": grid, "best": best, "adopted": adopted, "stage_profile": stage_profile,
             "division_profile": division_profile,
             "data_days": DAYS.tolist(), "data_anc": kloft_typical_course().tolist(),
-            "craig_mitotic_prior_median_days": _craig_mitotic_median(), "craig_prior": craig_prior}
+            "craig_mitotic_prior_median_days": _craig_mitotic_median(), "craig_prior": craig_prior,
+            "gcsf_exponent": STRUCTURE_FIT_GCSF_EXPONENT}
 
 
 # --- the endogenous G-CSF speed-up of the post-mitotic transit, fitted at the adopted structure (issue #17) ---
@@ -253,7 +263,7 @@ def gcsf_problem(courses: Sequence[str] = COURSES, craig_prior: bool = True, bet
     if not beta_free:
         b = replace(b, estimate=False)
     stages, divisions = GCSF_FIT_STRUCTURE
-    problem = docetaxel_problem(stages, divisions, craig_prior, extra_free=(b,))
+    problem = docetaxel_problem(stages, divisions, craig_prior, extra_free=(b,), gcsf_exponent=None)
     meas = problem.measurements
     (kloft_obs,) = problem.observables
     observables, parts = [], []
