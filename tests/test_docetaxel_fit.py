@@ -84,15 +84,6 @@ def test_the_quartino_course_is_the_encoded_model_on_the_full_models_baseline() 
     assert int(np.argmin(course)) + 1 == 9
 
 
-def test_the_quartino_course_is_the_one_the_trough_page_runs() -> None:
-    from tests._scripts import load_script
-
-    trough = load_script(Path(__file__).resolve().parents[1] / "docs" / "chemotherapy_trough.py")
-    for beta in (0.0, QUARTINO_BETA):
-        t, anc = trough.quartino_typical(beta=beta)
-        np.testing.assert_allclose(quartino_typical_anc(t, beta=beta), anc, rtol=1e-6)
-
-
 def _result(beta: float, ci: list[float | None]) -> dict[str, object]:
     return {"beta_bounds": [0.0, 1.0], "joint": {"estimates": {"slope": 13.0, "mitotic_days": 4.5, "beta": beta},
                                                  "ci95": {"beta": ci}, "objective": 90.0}}

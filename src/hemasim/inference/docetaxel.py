@@ -202,8 +202,8 @@ def quartino_typical_anc(times: np.ndarray, beta: float = QUARTINO_BETA, dose_mg
     gamma 0.444 and on every transit ``beta`` (0.234), G-CSF cleared by the kidneys (ke 0.592 /h) and by
     neutrophils (kANC 5.64 /h per 1e9/L), G0 24.3, Circ0 3.53e9/L. The encoding's G-CSF line reads
     kin - (ke + kanc*Circ*GCSF); the brackets here are those of its own steady state, kin = (ke + kanc*Circ0)*G0,
-    i.e. dG/dt = kin - (ke + kanc*Circ)*G (the corticosteroid G-CSF bump is left out). The same equations as
-    docs/chemotherapy_trough.py (a test holds them equal)."""
+    i.e. dG/dt = kin - (ke + kanc*Circ)*G (the corticosteroid G-CSF bump is left out). The course
+    docs/chemotherapy_trough.py runs (its typical course)."""
     from scipy.integrate import solve_ivp
 
     ktr, kcirc, circ0 = 5.0 / (133.0 / 24.0), np.log(2.0) / (7.0 / 24.0), 3.53
