@@ -46,7 +46,7 @@ from scipy import stats
 __all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "QUARTINO_DOSE_MG", "QUARTINO_RESIDUAL_SD_LOG", "adopted_gcsf_fit",
            "adopted_structure", "docetaxel_problem", "emergence_term", "fit_gcsf_exponent", "fit_structure",
            "gcsf_exponent_parameter", "gcsf_problem", "kloft_typical_course", "main", "mitotic_transit_parameter",
-           "quartino_typical_anc", "quartino_typical_course"]
+           "quartino_typical_anc", "quartino_typical_course", "two_course_slope_problem", "with_courses"]
 
 DRUG_SET = "docetaxel_kloft2006"
 DAYS = np.arange(1.0, 22.0)
@@ -254,8 +254,6 @@ def gcsf_problem(courses: Sequence[str] = COURSES, craig_prior: bool = True, bet
     """The G-CSF exponent problem at :data:`GCSF_FIT_STRUCTURE`: slope, mitotic transit (Craig prior) and beta free
     (``beta_free`` false: fixed at ``beta``); data: the Kloft 2006 course and/or the Quartino 2014 course (both on
     the reference woman's 100 mg/m2 course of the full model: one simulation, two observables)."""
-    from hemasim.inference import Measurements, NoiseModel, ObservableSpec
-
     unknown = set(courses) - set(COURSES)
     if unknown or not courses:
         raise ValueError(f"courses: {sorted(unknown) or 'none'}; allowed: {list(COURSES)}")
@@ -264,6 +262,29 @@ def gcsf_problem(courses: Sequence[str] = COURSES, craig_prior: bool = True, bet
         b = replace(b, estimate=False)
     stages, divisions = GCSF_FIT_STRUCTURE
     problem = docetaxel_problem(stages, divisions, craig_prior, extra_free=(b,), gcsf_exponent=None)
+    problem = with_courses(problem, courses)
+    return replace(problem, name=f"docetaxel full model, G-CSF exponent ({'+'.join(courses)}; {stages} stages, "
+                                 f"{divisions} divisions)")
+
+
+def two_course_slope_problem(healthy_values: Mapping[str, float] | None = None) -> Any:
+    """The docetaxel slope alone on both calibration courses (Kloft 2006 and Quartino 2014), the healthy model at
+    its table values changed by ``healthy_values``: at the table values its optimum is the shipped slope (the
+    conditional optimum of :func:`fit_gcsf_exponent` at its own estimates). Used by the progenitor profiles
+    (:mod:`hemasim.inference.progenitor_kinetics`)."""
+    from hemasim.inference.full_model_slope import full_model_slope_problem
+
+    return with_courses(full_model_slope_problem(_spec(), healthy_values=dict(healthy_values or {})), COURSES)
+
+
+def with_courses(problem: Any, courses: Sequence[str]) -> Any:
+    """``problem`` (the Kloft course on the reference woman's condition) with the data of ``courses``: the Kloft
+    rows kept or dropped, the Quartino course added as a second observable of the same condition."""
+    from hemasim.inference import Measurements, NoiseModel, ObservableSpec
+
+    unknown = set(courses) - set(COURSES)
+    if unknown or not courses:
+        raise ValueError(f"courses: {sorted(unknown) or 'none'}; allowed: {list(COURSES)}")
     meas = problem.measurements
     (kloft_obs,) = problem.observables
     observables, parts = [], []
@@ -281,8 +302,7 @@ def gcsf_problem(courses: Sequence[str] = COURSES, craig_prior: bool = True, bet
                             for f in ("condition", "time_days", "observable", "value", "censored")),
                           source="; ".join(["Kloft 2006 typical course (C9)"] * ("kloft" in courses)
                                            + ["Quartino 2014 typical course (myelo quartino14)"] * ("quartino" in courses)))
-    return replace(problem, observables=tuple(observables), measurements=joined,
-                   name=f"docetaxel full model, G-CSF exponent ({'+'.join(courses)}; {stages} stages, {divisions} divisions)")
+    return replace(problem, observables=tuple(observables), measurements=joined)
 
 
 def _gcsf_point(courses: Sequence[str], n_starts: int, profiles: bool, craig_prior: bool = True,
