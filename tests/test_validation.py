@@ -157,9 +157,11 @@ def test_a_derived_value_cannot_pass_as_cited():
 @pytest.mark.integration
 def test_transplant_and_immunodeficiency_targets_pass():
     report = run_validation(["transplantation", "immunodeficiency_and_gene_therapy"])
-    assert {t.id for t in report.failed} == {"T7", "T9"} & KNOWN_FAILURES, [t.id for t in report.failed]
+    # T7 passes since the G-CSF exponent was fitted (gcsfbeta: double cord day 14 -> 15); T1 is expected to pass
+    # and does not there (its 0.5e6/kg graft-failure line: docs/chemotherapy_full_model.md, "The G-CSF exponent, fitted")
+    assert {t.id for t in report.failed} == {"T9"} & KNOWN_FAILURES, [t.id for t in report.failed]
     status = {t.id: t.status for t in report.targets}
-    assert {k for k, v in status.items() if v == "pass"} == {*(f"T{i}" for i in (1, 2, 3, 4, 5, 6, 8, 10, 11)),
+    assert {k for k, v in status.items() if v == "pass"} == {*(f"T{i}" for i in (1, 2, 3, 4, 5, 6, 7, 8, 10, 11)),
                                                              *(f"D{i}" for i in range(1, 5))}
     assert "not_covered" not in status.values()
 
