@@ -121,4 +121,5 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     assert values["auto_myeloma_neutrophil_engraftment_day_5p94e6"] == pytest.approx(11.0, abs=1.0)
     assert values["auto_myeloma_platelet_engraftment_day_5p94e6"] == pytest.approx(31.0, abs=1.0)
     assert values["auto_myeloma_platelet_engraftment_day_2e6"] == pytest.approx(62.0, abs=1.0)
-    assert values["pegfilgrastim_6mg_healthy_hours_to_anc_peak"] == pytest.approx(33.0, abs=2.0)
+    # 33 -> 28 h: no endogenous G-CSF speed-up since the exponent was fitted to 0 (gcsfbeta)
+    assert values["pegfilgrastim_6mg_healthy_hours_to_anc_peak"] == pytest.approx(28.0, abs=2.0)
