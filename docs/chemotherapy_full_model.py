@@ -1,7 +1,8 @@
 """Figures and numbers of docs/chemotherapy_full_model.md: the typical docetaxel 100 mg/m2 cycle in the full model
 beside the Kloft 2006 Friberg chain, and the 1,000-patient virtual cohort (targets C7, C8 and the grade-4
-read-outs). Run: PYTHONPATH=src python docs/chemotherapy_full_model.py [N] (N patients, default 1000; writes
-docs/images/chemo_full_model.png and docs/images/chemo_cohort.json)."""
+read-outs), and the fit of the G-CSF speed-up exponent (docs/images/chemo_gcsf_fit.json). Run: PYTHONPATH=src python
+docs/chemotherapy_full_model.py [N] (N patients, default 1000; writes docs/images/chemo_full_model.png,
+chemo_fit_profiles.png, chemo_gcsf_fit.png and chemo_cohort.json)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ OBS = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL")
 BEFORE = {"neutrophil_maturation_stages": 4, "neutrophil_precursor_divisions": 4,
           "neutrophil_mitotic_transit_days": 4.0}
 BEFORE_SLOPE = 42.06
+#: the values before the G-CSF exponent was fitted (Quartino's exponent; slope and mitotic transit of the structure fit)
+BEFORE_GCSF = {"neutrophil_transit_gcsf_exponent": 0.234, "neutrophil_mitotic_transit_days": 6.08}
+BEFORE_GCSF_SLOPE = 19.79
 
 
 def typical_courses() -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
@@ -77,7 +81,7 @@ def plot(t: np.ndarray, full: dict[str, np.ndarray], tc: np.ndarray, chain_anc: 
     ax = axes[0]
     ax.plot(tc, chain_anc, label="Friberg chain (Kloft 2006)", color="0.4", ls="--")
     ax.plot(t, before_anc, label="full model, assumed structure (before)", color="C0", lw=0.9, ls=":")
-    ax.plot(t, full["anc_1e9_per_L"], label="full model, fitted structure", color="C0")
+    ax.plot(t, full["anc_1e9_per_L"], label="full model, fitted structure and G-CSF exponent", color="C0")
     ax.axhline(0.5, color="C3", lw=0.8, ls=":")
     ax.text(34.5, 0.55, "grade 4", color="C3", ha="right", fontsize=8)
     ax.set_yscale("log")
@@ -121,11 +125,54 @@ def plot_profiles() -> None:
     fig.savefig(IMAGES / "chemo_fit_profiles.png", dpi=110)
 
 
+def plot_gcsf_fit() -> None:
+    """The G-CSF exponent fit (docs/images/chemo_gcsf_fit.json): the two calibration courses with the full model at
+    the adopted values and before (Quartino's exponent 0.234, slope 19.79, mitotic transit 6.08 d), and beta's
+    profile."""
+    from hemasim.inference.sources import drug_set_with_values
+    from hemasim.parameters import healthy_adult_parameters
+
+    fit = json.loads((IMAGES / "chemo_gcsf_fit.json").read_text())
+    pat = PATIENTS["reference_female"]
+    ds = load_drug_set("docetaxel_kloft2006")
+    dose = Regimen(0.0, "docetaxel", "iv_infusion", 100.0 * body_surface_area_m2(pat) * 1000.0, 1.0 / 24.0)
+    now = Simulation(healthy_human_model(pat, aging=False, extensions=[DrugExposure(ds)]),
+                     events=[dose]).run(21.0, output_every_days=0.125)
+    before_ds = drug_set_with_values(ds, {"effects.0.full_model.slope_L_per_umol": BEFORE_GCSF_SLOPE})
+    before = Simulation(healthy_human_model(pat, healthy_adult_parameters().with_values(**BEFORE_GCSF), aging=False,
+                                            extensions=[DrugExposure(before_ds)]),
+                        events=[dose]).run(21.0, output_every_days=0.125)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 3.8))
+    ax.plot(fit["data_days"], fit["data_kloft"], "ks", ms=4, label="Kloft 2006 typical course (C9)")
+    ax.plot(fit["data_days"], fit["data_quartino"], "o", color="C1", ms=4, label="Quartino 2014 typical course")
+    a = fit["adopted"]
+    ax.plot(now.times, now.observable("anc_1e9_per_L"), "C0",
+            label=f"full model, fitted: beta {a['beta']:.3g}, slope {a['slope']:.2f}, mitotic {a['mitotic_days']:.2f} d")
+    ax.plot(before.times, before.observable("anc_1e9_per_L"), "C0:",
+            label="before: beta 0.234, slope 19.79, mitotic 6.08 d")
+    ax.set(yscale="log", ylim=(0.05, 12), xlabel="day after docetaxel 100 mg/m2", ylabel="ANC (1e9/L)")
+    ax.legend(fontsize=7, loc="lower left")
+    joint = fit["joint"]
+    prof = joint["profiles"]["beta"]
+    bx.plot(prof["values"], np.asarray(prof["objective"]) - joint["objective_courses_and_craig"], "o-",
+            label="profile (slope, mitotic transit refitted)")
+    q = fit["joint_beta_fixed_quartino"]
+    bx.plot([0.234], [q["objective"] - joint["objective"]], "s", color="C3", label="Quartino's 0.234, refitted")
+    bx.axhline(1.92, color="C3", ls=":", lw=0.8)
+    bx.set(xlabel="G-CSF exponent beta", ylabel="objective - its minimum")
+    bx.legend(fontsize=8)
+    fig.suptitle("G-CSF speed-up exponent fitted in the full model (80 stages, 8 divisions); dotted: 95% step",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(IMAGES / "chemo_gcsf_fit.png", dpi=110)
+
+
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     t, full, tc, chain, before = typical_courses()
     plot(t, full, tc, chain, before)
     plot_profiles()
+    plot_gcsf_fit()
     typical = {"full_nadir_anc": float(full["anc_1e9_per_L"][t <= 21].min()),
                "full_nadir_day": float(t[t <= 21][np.argmin(full["anc_1e9_per_L"][t <= 21])]),
                "chain_nadir_anc": float(chain[tc <= 21].min()),

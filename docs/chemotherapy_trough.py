@@ -1,8 +1,9 @@
 """Why the full model's grade-4 episode after docetaxel 100 mg/m2 is short (docs/chemotherapy_full_model.md, "The
-length of the grade-4 episode"): the typical woman's cycle in the full model with and without the endogenous G-CSF
-speed-up of the post-mitotic transit, beside two published PK/PD models fitted to docetaxel patients' ANC (Kloft
-2006, the shipped chain; Quartino 2014, its typical course from the R package myelo's encoding), what happens inside
-the marrow, and the 1,000-patient cohort with and without the speed-up. Nothing here is fitted or chosen.
+length of the grade-4 episode"): the typical woman's cycle in the full model as shipped (the endogenous G-CSF
+speed-up of the post-mitotic transit fitted to 0) and with Quartino 2014's exponent 0.234 put back (at the same
+slope and mitotic transit), beside two published PK/PD models fitted to docetaxel patients' ANC (Kloft 2006, the
+shipped chain; Quartino 2014, its typical course from the R package myelo's encoding), what happens inside the
+marrow, and the 1,000-patient cohort with and without Quartino's exponent. Nothing here is fitted or chosen.
 
 Run: PYTHONPATH=src python docs/chemotherapy_trough.py (writes docs/images/chemo_trough.png and chemo_trough.json).
 """
@@ -18,11 +19,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from scipy.integrate import solve_ivp
 
 import hemasim.validation.chemotherapy as chemo
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import body_surface_area_m2
+from hemasim.inference.docetaxel import quartino_typical_anc
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
 from hemasim.simulation import Result, Simulation
@@ -30,7 +31,8 @@ from hemasim.validation.patients import PATIENTS
 
 IMAGES = Path(__file__).parent / "images"
 ANC = "anc_1e9_per_L"
-NO_SPEEDUP = {"neutrophil_transit_gcsf_exponent": 0.0}
+#: Quartino 2014's exponent in its own chain (shipped before the fit, which put it at 0)
+QUARTINO_EXPONENT = {"neutrophil_transit_gcsf_exponent": 0.234}
 
 
 def episode(times: np.ndarray, anc: np.ndarray) -> dict[str, float]:
@@ -59,32 +61,11 @@ def kloft_chain_cycle() -> Result:
 
 
 def quartino_typical(beta: float = 0.234, dose_mg: float = 180.0) -> tuple[np.ndarray, np.ndarray]:
-    """Quartino 2014's typical ANC after ``dose_mg`` as a 1-h infusion (100 mg/m2 at 1.8 m2), as encoded in radivot/myelo
-    myelo/demo/quartino14.R (code corpus): Friberg 2002's docetaxel PK (V1 7.4 L, k10 124.8, k12 25.44, k21 36.24,
-    k13 30.24, k31 2.016 /day), MTT 133 h over proliferating + 4 transit compartments, circulating half-life 7 h,
-    slope 17.2 L/umol, G-CSF on proliferation gamma 0.444 and on every transit beta 0.234, G-CSF cleared by the
-    kidneys (ke 0.592 /h) and by neutrophils (kANC 5.64 /h per 1e9/L), Circ0 3.53e9/L. The encoding's G-CSF line
-    reads kin - (ke + kanc*Circ*GCSF); the brackets here are those of its own steady state,
-    kin = (ke + kanc*Circ0)*GCSF0, i.e. dG/dt = kin - (ke + kanc*Circ)*G (the corticosteroid bump is left out)."""
-    ktr, kcirc, circ0 = 5.0 / (133.0 / 24.0), np.log(2.0) / (7.0 / 24.0), 3.53
-    ke, kanc, g0, gam, slope = 0.592 * 24.0, 5.64 * 24.0, 24.3, 0.444, 17.2
-    k10, k12, k21, k13, k31, v1, mw = 124.8, 25.44, 36.24, 30.24, 2.016, 7.4, 0.808
-    kin, prol0, tinf = (ke + kanc * circ0) * g0, kcirc * circ0 / ktr, 1.0 / 24.0
-
-    def rhs(t: float, y: np.ndarray) -> list[float]:
-        c1, c2, c3, prol, t1, t2, t3, t4, circ, g = y
-        drug = slope * c1 / v1 / mw
-        ratio = max(g, 1e-12) / g0
-        k = ktr * ratio**beta
-        return [(dose_mg / tinf if t < tinf else 0.0) - (k12 + k13 + k10) * c1 + k21 * c2 + k31 * c3,
-                k12 * c1 - k21 * c2, k13 * c1 - k31 * c3, ktr * prol * (1.0 - drug) * ratio**gam - k * prol,
-                k * (prol - t1), k * (t1 - t2), k * (t2 - t3), k * (t3 - t4), k * t4 - kcirc * circ,
-                kin - (ke + kanc * circ) * g]
-
+    """Quartino 2014's typical ANC after ``dose_mg`` as a 1-h infusion (100 mg/m2 at 1.8 m2), hourly over 21 days:
+    :func:`hemasim.inference.docetaxel.quartino_typical_anc` (the myelo encoding; where each value was read
+    there)."""
     times = np.arange(0.0, 21.0 + 1e-9, 1.0 / 24.0)
-    y0 = [0.0, 0.0, 0.0, prol0, prol0, prol0, prol0, prol0, circ0, g0]
-    sol = solve_ivp(rhs, (0.0, 21.0), y0, t_eval=times, method="LSODA", rtol=1e-8, atol=1e-10, max_step=0.02)
-    return times, sol.y[8]
+    return times, quartino_typical_anc(times, beta=beta, dose_mg=dose_mg)
 
 
 def inside_the_marrow(r: Result) -> dict[str, list[float]]:
@@ -98,14 +79,15 @@ def inside_the_marrow(r: Result) -> dict[str, list[float]]:
     return {k: [float(v[i] / v[0]) for i in days] for k, v in series.items()}
 
 
-def cohort(no_speedup: bool) -> dict[str, Any]:
+def cohort(beta: float | None) -> dict[str, Any]:
+    """The C7 cohort, every patient's G-CSF exponent set to ``beta`` (None: as shipped)."""
     draws = chemo._cohort_draws
 
-    def without(n: int, seed: int) -> Any:
+    def with_beta(n: int, seed: int) -> Any:
         cov, per_patient, drug = draws(n, seed)
-        return cov, {**per_patient, "neutrophil_transit_gcsf_exponent": np.zeros(n)}, drug
+        return cov, {**per_patient, "neutrophil_transit_gcsf_exponent": np.full(n, beta)}, drug
 
-    chemo._cohort_draws = without if no_speedup else draws  # type: ignore[assignment]
+    chemo._cohort_draws = draws if beta is None else with_beta  # type: ignore[assignment]
     try:
         c = chemo.docetaxel_cohort()
     finally:
@@ -121,23 +103,25 @@ def cohort(no_speedup: bool) -> dict[str, Any]:
 
 
 def main() -> None:
-    adopted, plain = full_model_cycle(), full_model_cycle(NO_SPEEDUP)
+    adopted, quartino_beta = full_model_cycle(), full_model_cycle(QUARTINO_EXPONENT)
     chain = kloft_chain_cycle()
     q_t, q_anc = quartino_typical()
     q0_t, q0_anc = quartino_typical(beta=0.0)
     out: dict[str, Any] = {
         "reference_woman": {
             "full_model": episode(adopted.times, adopted.observable(ANC)),
-            "full_model_without_gcsf_transit_speedup": episode(plain.times, plain.observable(ANC)),
+            "full_model_with_quartino_exponent": episode(quartino_beta.times, quartino_beta.observable(ANC)),
             "kloft2006_chain": episode(chain.times, chain.observable(ANC)),
             "quartino2014_typical": episode(q_t, q_anc),
             "quartino2014_typical_beta_0": episode(q0_t, q0_anc)},
         "inside_the_marrow_full_model": inside_the_marrow(adopted),
-        "cohort": {"adopted": cohort(False), "without_gcsf_transit_speedup": cohort(True)}}
+        "cohort": {"adopted": cohort(None),
+                   "with_quartino_exponent": cohort(QUARTINO_EXPONENT["neutrophil_transit_gcsf_exponent"])}}
     (IMAGES / "chemo_trough.json").write_text(json.dumps(out, indent=1))
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4))
     for t, a, label, style in ((adopted.times, adopted.observable(ANC), "full model", "-"),
-                               (plain.times, plain.observable(ANC), "full model, no G-CSF transit speed-up", "--"),
+                               (quartino_beta.times, quartino_beta.observable(ANC),
+                                "full model with Quartino's G-CSF exponent 0.234", "--"),
                                (chain.times, chain.observable(ANC), "Kloft 2006 chain", ":"),
                                (q_t, q_anc, "Quartino 2014 chain (typical)", "-.")):
         ax.plot(t, a, style, label=label)

@@ -179,12 +179,12 @@ def test_progenitor_profiles_pass_through_the_table_values_and_the_recorded_slop
 def test_a_recorded_profile_point_is_the_objective_there() -> None:
     """At r = 0.8 the recorded objective of each drug is its problem's objective at the recorded slope, and a 2%
     step of the slope either way is worse (the slope was refitted there)."""
-    from hemasim.inference.progenitor_kinetics import TAXANE_SPECS
+    from hemasim.inference.progenitor_kinetics import TAXANE_SPECS, slope_problem
 
     point = next(p for p in json.loads(PROGENITOR_PROFILE.read_text(encoding="utf-8"))["ratio_profile"]
                  if p["healthy_values"]["progenitor_baseline_self_renewal_ratio"] == 0.8)
     for drug in TAXANE_SPECS:
-        problem = full_model_slope_problem(SPECS[drug], healthy_values=point["healthy_values"])
+        problem = slope_problem(drug, point["healthy_values"])
         slope = point[drug]["slope"]
         f = Objective(problem)(np.log10(np.array([[slope], [slope * 0.98], [slope * 1.02]])))
         assert f[0] == pytest.approx(point[drug]["objective"], abs=1e-3)

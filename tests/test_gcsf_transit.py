@@ -15,10 +15,14 @@ def _flows(model: object) -> dict[str, object]:
     return {f.name: f for m in model.modules for f in m.flows}  # type: ignore[attr-defined]
 
 
+#: Quartino 2014's exponent (in its own chain; the full model's fitted value is 0, docs): the law at a non-zero exponent
+QUARTINO_BETA = 0.234
+
+
 def test_endogenous_speed_up_is_one_at_the_set_point_and_capped_where_gcsf_saturates() -> None:
-    model = healthy_human_model(aging=False).compile()
+    p = healthy_adult_parameters().with_values(neutrophil_transit_gcsf_exponent=QUARTINO_BETA)
+    model = healthy_human_model(parameters=p, aging=False).compile()
     ref, c, n = np.asarray(model.fb_params)[model.feedback_names.index(TRANSIT_ACCELERATION), :3]
-    p = healthy_adult_parameters()
 
     def speed_up(relative_anc: float) -> float:
         return float(hill_ratio(0.0, relative_anc * ref, ref, c, n, 0, 0))
@@ -40,6 +44,26 @@ def test_no_exponent_no_speed_up() -> None:
     model = healthy_human_model(parameters=params, aging=False).compile()
     ref, c, n = np.asarray(model.fb_params)[model.feedback_names.index(TRANSIT_ACCELERATION), :3]
     assert c == 0.0 and np.isfinite(n)
+    for x in (0.0, 0.1, 1.0, 5.0):  # the law's limit: a factor of 1 at any ANC
+        assert float(hill_ratio(0.0, x * ref, ref, c, n, 0, 0)) == pytest.approx(1.0, abs=1e-12)
+    # the exponent grows the speed-up monotonically from that limit (ANC at 10% of the set point)
+    ups = []
+    for beta in (0.0, 0.05, QUARTINO_BETA, 0.5):
+        m = healthy_human_model(parameters=params.with_values(neutrophil_transit_gcsf_exponent=beta),
+                                aging=False).compile()
+        r, cb, nb = np.asarray(m.fb_params)[m.feedback_names.index(TRANSIT_ACCELERATION), :3]
+        ups.append(float(hill_ratio(0.0, 0.1 * r, r, cb, nb, 0, 0)))
+    assert ups[0] == pytest.approx(1.0) and ups == sorted(ups) and ups[1] > 1.0
+
+
+def test_the_exponent_leaves_the_healthy_steady_state_where_it_was() -> None:
+    from hemasim.simulation import steady_state
+
+    p = healthy_adult_parameters()
+    states = [steady_state(healthy_human_model(parameters=p.with_values(neutrophil_transit_gcsf_exponent=b),
+                                               aging=False).compile()) for b in (0.0, QUARTINO_BETA, 1.0)]
+    for x in states[1:]:
+        np.testing.assert_allclose(x, states[0], rtol=1e-9, atol=1e-12)
 
 
 def _stages() -> int:

@@ -50,9 +50,11 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     schedule dependence is inverted, and nab-paclitaxel's chain slope under-suppresses in the full model). Held so
     that a model change that moves them shows up."""
     status, values = validation_outcome(["chemotherapy_schedules", "blood_loss"])
+    # P13 fail -> pass, P12 60.4 -> 32.4, P11 45.2 -> 42.6: the G-CSF exponent fit (gcsfbeta; docetaxel slope 19.79
+    # -> 13.13, nab-paclitaxel's refitted 1.618 -> 1.349; docs/chemotherapy_full_model.md)
     assert status == {
-        "P11": "pass", "P12": "fail", "P13": "fail", "P14": "fail", "P15": "fail", "P16": "fail", "P17": "pass"}
-    assert values["docetaxel_25_weekly_d1_8_15_q28_over_65_grade34_neutropenia_pct"] == pytest.approx(60.4, abs=3.0)
-    assert values["docetaxel_75_q3w_under_65_cycle1_grade4_neutropenia_pct"] == pytest.approx(45.2, abs=3.0)
-    assert values["nab_paclitaxel_260_q3w_anc_below_2p0_pct"] == pytest.approx(72.2, abs=3.0)
+        "P11": "pass", "P12": "fail", "P13": "pass", "P14": "fail", "P15": "fail", "P16": "fail", "P17": "pass"}
+    assert values["docetaxel_25_weekly_d1_8_15_q28_over_65_grade34_neutropenia_pct"] == pytest.approx(32.4, abs=3.0)
+    assert values["docetaxel_75_q3w_under_65_cycle1_grade4_neutropenia_pct"] == pytest.approx(42.6, abs=3.0)
+    assert values["nab_paclitaxel_260_q3w_anc_below_2p0_pct"] == pytest.approx(80.6, abs=3.0)  # gcsfbeta: 72.2
     assert values["red_cell_apheresis_2_units_hb_ratio_day7"] == pytest.approx(0.860, abs=0.005)

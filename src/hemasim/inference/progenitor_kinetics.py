@@ -7,7 +7,8 @@ refill the precursors after a dose. Both are Assumed. Here each is profiled on t
 calibration class that span more than one dose level and schedule:
 
 * the Kloft 2006 typical ANC course after docetaxel 100 mg/m2 (C9's data; the generic spec of
-  :mod:`hemasim.inference.full_model_slope`, residual SD 0.424);
+  :mod:`hemasim.inference.full_model_slope`, residual SD 0.424) and, since the G-CSF exponent fit (ninth session),
+  the Quartino 2014 typical course beside it, as docetaxel's slope is now fitted (:func:`slope_problem`);
 * the Chen 2014 typical ANC courses of nab-paclitaxel at 260 and 300 mg/m2 once and at 100 and 150 mg/m2 weekly
   (days 1, 8, 15), the doses its Discussion names within its 80-375 mg/m2 q3w and weekly data (residual SD 0.291).
 
@@ -26,7 +27,8 @@ from typing import Any
 
 from hemasim.io import write_json_report
 
-__all__ = ["MPP_GRID", "RATIO_GRID", "TAXANE_SPECS", "main", "profile_point", "profile_progenitor_kinetics"]
+__all__ = ["MPP_GRID", "RATIO_GRID", "TAXANE_SPECS", "main", "profile_point", "profile_progenitor_kinetics",
+           "slope_problem"]
 
 #: the calibration data: each drug set's generic slope-fit spec (hemasim.inference.full_model_slope.SPECS)
 TAXANE_SPECS = ("docetaxel_kloft2006", "nab_paclitaxel_chen2014")
@@ -34,16 +36,28 @@ RATIO_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 MPP_GRID = (3.0, 10.0, 20.0, 30.0, 45.0, 60.0)
 
 
+def slope_problem(name: str, healthy_values: Mapping[str, float]) -> Any:
+    """The slope-alone problem of one drug at ``healthy_values``: docetaxel on both of its calibration courses
+    (Kloft 2006 and Quartino 2014, as its shipped slope was fitted: :func:`hemasim.inference.docetaxel.
+    two_course_slope_problem`), nab-paclitaxel on its generic spec (Chen 2014)."""
+    from hemasim.inference.docetaxel import DRUG_SET, two_course_slope_problem
+    from hemasim.inference.full_model_slope import SPECS, full_model_slope_problem
+
+    if name == DRUG_SET:
+        return two_course_slope_problem(healthy_values)
+    return full_model_slope_problem(SPECS[name], healthy_values=healthy_values)
+
+
 def profile_point(healthy_values: Mapping[str, float], n_starts: int = 1) -> dict[str, Any]:
     """Both slopes refitted with the healthy model at ``healthy_values``: each drug's objective and slope, and
     their sum (the profile's value)."""
-    from hemasim.inference.full_model_slope import SPECS, fit_full_model_slope
+    from hemasim.inference import Objective, fit
 
     out: dict[str, Any] = {"healthy_values": dict(healthy_values), "objective": 0.0}
     for name in TAXANE_SPECS:
-        res = fit_full_model_slope(SPECS[name], n_starts=n_starts, profiles=False, healthy_values=healthy_values)
-        out[name] = {"objective": res["objective"], "slope": res["estimates"]["slope"]}
-        out["objective"] += res["objective"]
+        res = fit(Objective(slope_problem(name, healthy_values)), n_starts=n_starts, seed=1)
+        out[name] = {"objective": float(res.fun), "slope": float(res.natural["slope"])}
+        out["objective"] += float(res.fun)
     return out
 
 

@@ -209,12 +209,14 @@ PARAMETERS = [
                               "upper bound 8 (3 divisions +8.3, 4 +5.5, 5 +3.6, 6 +2.1, 8 = best); adopted by the "
                               "same rule (textbook order 4-5, not sourced)"),
           bounds=(0, 8)),
-    param("neutrophil_mitotic_transit_days", 6.08, "day",
+    param("neutrophil_mitotic_transit_days", 4.52, "day",
           "time neutrophil precursors spend in the dividing (mitotic) marrow compartment",
-          Calibrated(("C9",), f"{_NEUTROPHIL_FIT}: 6.08 d, 95% profile CI 4.83-7.18 at 80 stages and 8 "
-                              "divisions, with Craig 2016's proliferative passage tauNP 7.31 d (myelo craigPars16) "
-                              "minus the progenitor residence 0.92 d as a log-normal prior (median 6.38 d, SD 0.25 "
-                              "assumed); without the prior the same structure and 6.10 d (4.65-7.26)"),
+          Calibrated(("C9",), f"{_NEUTROPHIL_FIT}, refitted jointly with the G-CSF speed-up exponent to the "
+                              "Kloft 2006 and Quartino 2014 typical courses (fit_gcsf_exponent): 4.52 d, 95% "
+                              "profile CI 3.73-5.24 at 80 stages and 8 divisions, with Craig 2016's proliferative "
+                              "passage tauNP 7.31 d (myelo craigPars16) minus the progenitor residence 0.92 d as a "
+                              "log-normal prior (median 6.38 d, SD 0.25 assumed); the Kloft course alone with "
+                              "Quartino's exponent 0.234 gave 6.08 d (4.83-7.18)"),
           bounds=(0.5, 15.0)),
     param("monocyte_maturation_stages", 2, "1", "number of transit stages of monocyte marrow maturation",
           Assumed("shape of the delay", "short chain"), bounds=(1, 20)),
