@@ -132,9 +132,10 @@ def test_negative_signal_weights_are_refused():
         Model([m], ParameterSet("empty", {}))
 
 
-def _every_law_cohort():
+def _every_law_cohort(emax_exponent: float | np.ndarray = 1.5):
     """Three patients; one flow per feedback law, Hill exponents 1 and 2 for all (the lock-step shortcut), one that
-    differs between patients, and a repeated law (the lock-step reuses its value)."""
+    differs between patients, and a repeated law (the lock-step reuses its value); the Emax law's exponent
+    ``emax_exponent`` (1 for all: the lock-step's Emax shortcut)."""
     from hemasim.model import Feedback, FeedbackKind, Signal
 
     per_patient = np.array([0.8, 1.0, 1.3])
@@ -149,7 +150,7 @@ def _every_law_cohort():
         "hill_varied": (FeedbackKind.HILL_RATIO, (150.0, 3.0, np.array([0.5, 1.0, 2.7])), "sbc"),
         "age": (FeedbackKind.AGE_DECLINE, (30.0 * per_patient, 0.03, 40.0, 50.0, 1.0), None),
         "inhibition": (FeedbackKind.LINEAR_INHIBITION, (0.004 * per_patient,), "sbc"),
-        "emax": (FeedbackKind.EMAX, (-0.5, 20.0 * per_patient, 1.5), "sa"),
+        "emax": (FeedbackKind.EMAX, (-0.5, 20.0 * per_patient, emax_exponent), "sa"),
         "window": (FeedbackKind.WINDOW, (1.0, 4.0 * per_patient), None),
         "linear": (FeedbackKind.LINEAR, (0.002 * per_patient,), "sbc"),
         "power": (FeedbackKind.POWER, (100.0 * per_patient, -0.7, 1.0), "sbc"),
@@ -164,15 +165,21 @@ def _every_law_cohort():
     return Model([m], ParameterSet("empty", {})).compile()
 
 
-def test_lockstep_rhs_equals_the_single_patient_kernel_for_every_law():
+#: the position of the Emax law among :func:`_every_law_cohort`'s feedbacks
+EMAX_FEEDBACK = 6
+
+
+@pytest.mark.parametrize("emax_exponent", [1.5, 1.0])
+def test_lockstep_rhs_equals_the_single_patient_kernel_for_every_law(emax_exponent):
     from hemasim.solvers._lockstep import _feedback_shortcuts, _rhs
 
-    model = _every_law_cohort()
+    model = _every_law_cohort(emax_exponent)
     a = model.kernel_arrays()
     rates, ylds, fbp = np.ascontiguousarray(a.rate.T), np.ascontiguousarray(a.yld.T), \
         np.ascontiguousarray(a.fb_params.transpose(1, 2, 0))
     same, unit_exponent = _feedback_shortcuts(a.fb_kind, a.fb_signal, fbp)
     assert same[1] == 0 and unit_exponent[0] == 1 and unit_exponent[2] == 2 and unit_exponent[3] == 0
+    assert unit_exponent[EMAX_FEEDBACK] == (1 if emax_exponent == 1.0 else 0)
     n_sig, n_fb, n_flows, n_patients = len(model.signal_names), len(model.fb_kind), len(model.flow_names), 3
     rng = np.random.default_rng(2)
     for t in (0.0, 2.0, 5000.0):
@@ -186,3 +193,39 @@ def test_lockstep_rhs_equals_the_single_patient_kernel_for_every_law():
             expected = kernel_rhs(one, t, x[:, b])
             np.testing.assert_allclose(out[:, b], expected, rtol=1e-12, atol=1e-12 * np.abs(expected).max())
             np.testing.assert_allclose(expected, one.rhs(t, x[:, b]), rtol=1e-12, atol=1e-12 * np.abs(expected).max())
+
+
+def test_lockstep_emax_of_exponent_one_is_the_general_law_bit_for_bit():
+    """The lock-step evaluates an Emax law whose exponent is 1 for the whole chunk without pow (the nab-paclitaxel
+    set's saturable distribution and elimination): its slopes and feedback values are those of the general law to
+    the last bit, signals of 0 and far above and below EC50 included; an exponent that differs for one patient
+    keeps the general law."""
+    from hemasim.solvers._lockstep import _feedback_shortcuts, _rhs
+
+    uneven = _every_law_cohort(np.array([1.0, 1.0, 1.2])).kernel_arrays()
+    assert _feedback_shortcuts(uneven.fb_kind, uneven.fb_signal,
+                               np.ascontiguousarray(uneven.fb_params.transpose(1, 2, 0)))[1][EMAX_FEEDBACK] == 0
+    model = _every_law_cohort(1.0)
+    a = model.kernel_arrays()
+    rates, ylds, fbp = np.ascontiguousarray(a.rate.T), np.ascontiguousarray(a.yld.T), \
+        np.ascontiguousarray(a.fb_params.transpose(1, 2, 0))
+    same, shortcut = _feedback_shortcuts(a.fb_kind, a.fb_signal, fbp)
+    assert shortcut[EMAX_FEEDBACK] == 1
+    general = shortcut.copy()
+    general[EMAX_FEEDBACK] = 0
+    n_sig, n_fb, n_flows, n_patients = len(model.signal_names), len(model.fb_kind), len(model.flow_names), 3
+    a_state = model.state_names.index("a")
+    rng = np.random.default_rng(5)
+    for scale in (0.0, 1e-9, 0.01, 1.0, 50.0, 1e6):  # the Emax signal (state a) from 0 to far above EC50 (20)
+        for t in (0.0, 3.0):
+            x = np.ascontiguousarray((model.x0 * rng.uniform(0.2, 3.0, size=model.x0.shape)).T)  # (n, patients)
+            x[a_state] *= scale * rng.uniform(0.5, 2.0, size=n_patients) / 50.0
+            slopes, feedbacks = [], []
+            for exponents in (shortcut, general):
+                out, fb = np.empty_like(x), np.empty((n_fb, n_patients))
+                _rhs(t, x, out, np.empty((n_flows, n_patients)), a.src, a.dst, rates, a.consume, ylds, a.flow_fb,
+                     a.sig_ptr, a.sig_idx, a.sig_w, a.fb_kind, a.fb_signal, fbp, a.fb_offset, a.fb_scale,
+                     np.empty((n_sig, n_patients)), fb, np.empty((n_fb, n_patients)), same, exponents)
+                slopes.append(out)
+                feedbacks.append(fb)
+            assert np.array_equal(feedbacks[0], feedbacks[1]) and np.array_equal(slopes[0], slopes[1])

@@ -21,6 +21,7 @@ from hemasim.model import laws
 from hemasim.model.laws import (
     AGE_DECLINE,
     DAYS_PER_YEAR,
+    EMAX,
     HILL_RATIO,
     feedback_value,
     register_for_numba,
@@ -147,13 +148,15 @@ def _fluxes(t, X, FLUX, src, RATE, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb
 @njit(cache=True)
 def _feedback_shortcuts(fb_kind, fb_signal, FBP):  # pragma: no cover - compiled
     """Per feedback: the index of an earlier one with the same law and inputs (or -1), and its Hill exponent
-    when that is the same integer from 1 to MAX_INTEGER_EXPONENT for every patient of the chunk (0 otherwise)."""
+    when that is the same integer from 1 to MAX_INTEGER_EXPONENT for every patient of the chunk, or 1 for an Emax
+    law whose exponent is 1 for every patient of the chunk (0 otherwise)."""
     nfb, npar, B = FBP.shape
     same = np.full(nfb, -1, dtype=np.int64)
     integer = np.zeros(nfb, dtype=np.int64)
     for k in range(nfb):
         n0 = FBP[k, 2, 0]
-        if fb_kind[k] == HILL_RATIO and n0 == math.floor(n0) and 1.0 <= n0 <= MAX_INTEGER_EXPONENT:
+        if (fb_kind[k] == HILL_RATIO and n0 == math.floor(n0) and 1.0 <= n0 <= MAX_INTEGER_EXPONENT) or (
+                fb_kind[k] == EMAX and n0 == 1.0):
             integer[k] = int(n0)
             for b in range(B):
                 if FBP[k, 2, b] != n0:
@@ -634,8 +637,12 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
 @njit(inline="always")
 def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cover - compiled
     """OUT[b] = g of a feedback of kind ``kind`` that reads a signal, with parameters P (5, B), at the signals S[b]:
-    a Hill ratio (1 + c) / (1 + c u^n) with u^n by multiplications (integer n) or fast_pow, the others through
-    feedback_value. :func:`_feedbacks` and :func:`_freeze_split`'s derivatives both evaluate their laws here."""
+    a Hill ratio (1 + c) / (1 + c u^n) with u^n by multiplications (integer n) or fast_pow; an Emax law of exponent
+    1 (``integer_exponent`` 1: the saturable distribution and elimination of the nab-paclitaxel set) as
+    1 + emax s / (ec50 + s), the law's own operations with the C library's pow(x, 1.0), which returns x exactly,
+    left out (6 scalar pow calls a patient per right-hand side, ~15% of a nab-paclitaxel cohort's CPU; the results
+    are bit for bit those of the general law: tests/test_lockstep.py); the others through feedback_value.
+    :func:`_feedbacks` and :func:`_freeze_split`'s derivatives both evaluate their laws here."""
     B = S.shape[0]
     if kind == HILL_RATIO and integer_exponent > 0:
         for b in range(B):
@@ -648,6 +655,9 @@ def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cove
         for b in range(B):
             c = P[1, b]
             OUT[b] = (1.0 + c) / (1.0 + c * fast_pow(S[b] / P[0, b], P[2, b]))
+    elif kind == EMAX and integer_exponent == 1:
+        for b in range(B):
+            OUT[b] = 1.0 + P[0, b] * S[b] / (P[1, b] + S[b])
     else:
         for b in range(B):
             OUT[b] = feedback_value(kind, t, S[b], P[0, b], P[1, b], P[2, b], P[3, b], P[4, b])
