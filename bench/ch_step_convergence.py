@@ -3,14 +3,18 @@ chstep"): each step runs the same seeds as cohorts of 1,000 lifespans; every rea
 standard error SE_1000 is the spread of the reference step's cohorts, and each step's bias against the reference
 is judged by the rule fixed there (|bias| < 1 SE_1000 on every read-out).
 
-Run: ``python bench/ch_step_convergence.py [--cohorts 40] [--steps 0.125 0.25 0.3333333333333333 0.5 1]
-[--out bench/results/ch_step_convergence.json] [--figure docs/images/ch_step_convergence.png]``. Cohorts already in
-``--out`` are kept (the run can be stopped and resumed); the table is printed from what is there.
+Run: ``python bench/ch_step_convergence.py [--competition midpoint|held] [--cohorts 40] [--steps 0.125 0.25 1]
+[--first-seed 1000] [--out bench/results/ch_step_convergence.json.gz] [--reference "held 0.25"] [--se-from "held 0.25"]
+[--figure docs/images/ch_step_convergence.png]``. Cohorts already in ``--out`` are kept (the run can be stopped and
+resumed, and runs of both schemes share a file); the table is printed from what is there (``--report-only``).
+The results of the ninth session: bench/results/ch_step_convergence.json.gz (seeds 1000-1039, both schemes) and
+ch_step_convergence_confirm.json.gz (seeds 2000-2039, midpoint 1/8 and 1 year).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import tempfile
@@ -52,18 +56,24 @@ def readouts(res) -> dict[str, float]:  # res: hemasim.clonal.ch.CHCohortResult
     return out
 
 
+def load(path: Path) -> dict:
+    """A results file (gzipped JSON where its name ends in .gz)."""
+    return json.loads(gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_text())
+
+
 def _save(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, separators=(",", ":")).encode()
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, indent=1)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(gzip.compress(text, mtime=0) if path.suffix == ".gz" else text)
     os.replace(tmp, path)  # atomic
 
 
 def run(steps: list[float], cohorts: int, out: Path, competition: str, first_seed: int = FIRST_SEED) -> dict:
     from hemasim.clonal.ch import simulate_ch_cohort
 
-    data = json.loads(out.read_text()) if out.exists() else {"cohort_size": COHORT, "steps": {}}
+    data = load(out) if out.exists() else {"cohort_size": COHORT, "steps": {}}
     for c in range(cohorts):  # interleaved over steps, so a stopped run has every step at about the same count
         for h in steps:
             key = f"{competition} {h!r}"
@@ -177,7 +187,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--cohorts", type=int, default=40)
     ap.add_argument("--steps", type=float, nargs="+", default=[0.125, 0.25, 1 / 3, 0.5, 1.0])
-    ap.add_argument("--out", type=Path, default=Path("bench/results/ch_step_convergence.json"))
+    ap.add_argument("--out", type=Path, default=Path("bench/results/ch_step_convergence.json.gz"))
     ap.add_argument("--figure", type=Path)
     ap.add_argument("--competition", choices=("midpoint", "held"), default="midpoint")
     ap.add_argument("--reference", default=REFERENCE, help="the scheme and step the biases are taken against")
@@ -185,7 +195,7 @@ def main() -> None:
     ap.add_argument("--first-seed", type=int, default=FIRST_SEED)
     ap.add_argument("--report-only", action="store_true")
     args = ap.parse_args()
-    data = (json.loads(args.out.read_text()) if args.report_only
+    data = (load(args.out) if args.report_only
             else run(args.steps, args.cohorts, args.out, args.competition, args.first_seed))
     if args.reference in data["steps"] and args.se_from in data["steps"]:
         report(data, args.reference, args.se_from)

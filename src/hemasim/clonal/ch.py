@@ -269,12 +269,12 @@ def _check_cohort_arguments(n_people: int, step_years: float, max_age_years: flo
 
 
 def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int | np.random.SeedSequence = 0,
-                       step_years: float = 0.25,
+                       step_years: float = 1.0,
                        pool_size: int | None = None, landscape: DriverLandscape | None = None,
                        parameters: ParameterSet | None = None, min_selection_per_year: float = 0.05,
                        snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False,
                        kernel: Literal["numba", "numpy"] = "numba", workers: int | None = 1,
-                       competition: Literal["midpoint", "held"] = "held") -> CHCohortResult:
+                       competition: Literal["midpoint", "held"] = "midpoint") -> CHCohortResult:
     """Follow ``n_people`` HSC pools from birth to ``max_age_years``, recording every whole year.
 
     Same ``seed`` and ``n_people`` give identical output, bit for bit. ``kernel="numba"`` (default) runs each
