@@ -695,6 +695,31 @@ def _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advant
     return load, cells
 
 
+@njit(cache=True, inline="always")
+def _midpoint(a_p, wild, n_star, r, step_years, strong_load, strong_load2, strong_cells, weak_load, weak_cells,
+              weak_mass, weak_rate, weak_probability, weak_advantage):  # pragma: no cover - compiled
+    """hemasim.clonal.ch._midpoint_competition for one person: the wild type's stay probability and the wild-type
+    cells at the middle of the step, from the expected drift of the load and of the driver cells at its start."""
+    r2a = 2.0 * a_p * r
+    load_drift = r2a * (strong_load + strong_load2) - r * strong_load
+    cells_drift = r2a * (strong_cells + strong_load) - r * strong_cells
+    for b in range(weak_advantage.shape[0]):
+        growth = (r2a * (1.0 + weak_advantage[b]) - r) * weak_mass[b] + weak_rate * weak_probability[b] * wild
+        load_drift += growth * weak_advantage[b]
+        cells_drift += growth
+    load = strong_load + weak_load + 0.5 * step_years * load_drift
+    driver_cells = strong_cells + weak_cells + 0.5 * step_years * cells_drift
+    return 0.5 * n_star / (n_star + max(load, 0.0)), min(max(n_star - driver_cells, 0.0), n_star)
+
+
+@njit(cache=True)
+def midpoint_values(a_p, wild, n_star, r, step_years, strong_load, strong_load2, strong_cells, weak_load, weak_cells,
+                    weak_mass, weak_rate, weak_probability, weak_advantage):  # pragma: no cover - compiled
+    """:func:`_midpoint` called on its own (for tests)."""
+    return _midpoint(a_p, wild, n_star, r, step_years, strong_load, strong_load2, strong_cells, weak_load, weak_cells,
+                     weak_mass, weak_rate, weak_probability, weak_advantage)
+
+
 @njit(cache=True)
 def _enlarged(sizes, advantage, selection, panel, n_clones, capacity):  # pragma: no cover - compiled
     """The clone arrays copied into arrays of ``capacity`` entries. Copied element by element: a slice assignment
@@ -710,9 +735,10 @@ def _enlarged(sizes, advantage, selection, panel, n_clones, capacity):  # pragma
 @njit(cache=True, inline="always")
 def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
     """Every strong clone of one person over the step, exactly; the extinct are dropped (order kept). Returns
-    (clones alive, their load (cells x advantage), their cells)."""
+    (clones alive, their load (cells x advantage), cells x advantage^2, their cells)."""
     m = 0
     load = 0.0
+    load2 = 0.0
     cells = 0
     for i in range(n_clones):
         birth, death = _rates(a_p * (1.0 + advantage[i]), r)
@@ -723,21 +749,24 @@ def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, st
         if size > 0:
             sizes[m], advantage[m], selection[m], panel[m] = size, advantage[i], selection[i], panel[i]
             load += size * advantage[i]
+            load2 += size * advantage[i] * advantage[i]
             cells += size
             m += 1
-    return m, load, cells
+    return m, load, load2, cells
 
 
 @njit(cache=True, inline="always")
 def _hold_pool(sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells):  # pragma: no cover
     """Where drivers overfill the pool (a rare overshoot within a step) they are scaled down to it, as in the
-    numpy path. Returns (strong load, strong cells, weak load, weak cells) after it."""
+    numpy path. Returns (strong load, strong cells x advantage^2, strong cells, weak load, weak cells) after it."""
     scale = n_star / max(driver_cells, 1.0)
     load = 0.0
+    load2 = 0.0
     cells = 0
     for i in range(n_clones):
         sizes[i] = max(int(math.floor(sizes[i] * scale)), 1)
         load += sizes[i] * advantage[i]
+        load2 += sizes[i] * advantage[i] * advantage[i]
         cells += sizes[i]
     weak_load = 0.0
     weak_cells = 0.0
@@ -745,7 +774,7 @@ def _hold_pool(sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, dr
         weak_mass[b] *= scale
         weak_load += weak_mass[b] * weak_advantage[b]
         weak_cells += weak_mass[b]
-    return load, cells, weak_load, weak_cells
+    return load, load2, cells, weak_load, weak_cells
 
 
 @njit(cache=True, inline="always")
@@ -777,11 +806,13 @@ def _snapshot(j, sizes, selection, panel, n_clones, n_star, count, vaf, selectio
 
 
 @njit(cache=True)
-def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability, weak_advantage, method,
+def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_probability, weak_advantage, method,
               snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
               snap_panel):  # pragma: no cover - compiled
     """One person's HSC pool from birth over ``n_steps`` steps (:func:`hemasim.clonal.ch._step`, the same law),
-    drawing from the xoshiro256++ ``state``; writes the person's rows of the records."""
+    drawing from the xoshiro256++ ``state``; writes the person's rows of the records. ``midpoint``: the
+    competition (the wild type's stay probability) and the wild-type cells of each step are predicted at its middle
+    (:func:`hemasim.clonal.ch._midpoint_competition`), else held at their values at its start."""
     n_star, r, strong_rate, weak_rate = pool[0], pool[1], pool[2], pool[3]
     shape, rate, s_min, proposal_rate, panel_fraction = pool[4], pool[5], pool[6], pool[7], pool[8]
     sizes, advantage = np.empty(64, np.int64), np.empty(64)
@@ -789,13 +820,17 @@ def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability
     weak_mass = np.zeros(weak_advantage.shape[0])
     n_clones = 0
     one_cell = np.int64(1)  # a founder, typed int64: a literal 1 would compile _large_clone_size a second time
-    strong_load = weak_load = driver_cells = 0.0
+    strong_load = strong_load2 = weak_load = driver_cells = 0.0
+    strong_cells = weak_cells = 0.0
     next_snapshot = 0
     for k in range(1, n_steps + 1):
         a_p = 0.5 * n_star / (n_star + strong_load + weak_load)  # the wild type's stay probability holding the pool
         wild = max(n_star - driver_cells, 0.0)
-        n_clones, strong_load, strong_cells = _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p,
-                                                           r, step_years)
+        if midpoint:  # both at the step's middle, predicted from their expected drift at its start
+            a_p, wild = _midpoint(a_p, wild, n_star, r, step_years, strong_load, strong_load2, strong_cells,
+                                  weak_load, weak_cells, weak_mass, weak_rate, weak_probability, weak_advantage)
+        n_clones, strong_load, strong_load2, strong_cells = _grow_clones(state, sizes, advantage, selection, panel,
+                                                                         n_clones, a_p, r, step_years)
         weak_load, weak_cells = _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage,
                                            step_years)
         n_new = _poisson(state, strong_rate * wild * step_years)
@@ -814,12 +849,13 @@ def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability
             if size > 0:
                 sizes[n_clones], advantage[n_clones], selection[n_clones], panel[n_clones] = size, adv, s, in_panel
                 strong_load += size * adv
+                strong_load2 += size * adv * adv
                 strong_cells += size
                 n_clones += 1
         driver_cells = strong_cells + weak_cells
         if driver_cells > n_star:
-            strong_load, strong_cells, weak_load, weak_cells = _hold_pool(sizes, advantage, n_clones, weak_mass,
-                                                                          weak_advantage, n_star, driver_cells)
+            strong_load, strong_load2, strong_cells, weak_load, weak_cells = _hold_pool(
+                sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, driver_cells)
             driver_cells = strong_cells + weak_cells
         if k % steps_per_year == 0:
             _record_year(k // steps_per_year, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
@@ -831,8 +867,8 @@ def _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def ch_lifespans(key, people, n_steps, steps_per_year, step_years, pool, weak_probability, weak_advantage, method,
-                 snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
+def ch_lifespans(key, people, n_steps, steps_per_year, step_years, midpoint, pool, weak_probability, weak_advantage,
+                 method, snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
                  snap_panel):  # pragma: no cover - compiled
     """The lifespans of ``people`` (indices in the cohort whose SeedSequence gave ``key``), one parallel task each:
     row q of every output is person ``people[q]``, drawn from :func:`lifespan_state` of that index, so the
@@ -842,8 +878,8 @@ def ch_lifespans(key, people, n_steps, steps_per_year, step_years, pool, weak_pr
         state_buffer = np.empty(1, _STATE_DTYPE)
         state = state_buffer[0]  # a record: no reference counts in the clone loop (see _STATE_DTYPE)
         lifespan_state(key, people[q], state)
-        _lifespan(state, n_steps, steps_per_year, step_years, pool, weak_probability, weak_advantage, method,
-                  snapshot_steps, max_panel[q], max_any[q], share[q], above[q], snap_count[q], snap_vaf[q],
+        _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_probability, weak_advantage,
+                  method, snapshot_steps, max_panel[q], max_any[q], share[q], above[q], snap_count[q], snap_vaf[q],
                   snap_selection[q], snap_panel[q])
 
 

@@ -9,8 +9,9 @@ is the person's wild-type probability; holding the pool exactly gives a_p = N* /
 so a_p = 1/2 while clones are small and falls as they grow (logistic competition). A clone is then a
 linear birth-death process with birth r a_i^2 and death r (1 - a_i)^2 per cell (r = 1 / T_div, Catlin
 2011); its size is advanced *exactly* over each step with Kendall's (1948) transient distribution
-(``kendall_step``), so steps may be long (a quarter of a year by default) without tau-leap error; only
-a_p is held over a step. The wild type is N* minus the driver cells. A driver is detected by a CH gene
+(``kendall_step``), so steps may be long without tau-leap error; only a_p (and the wild-type cells new
+drivers arise in) is held over a step, at its value at the step's start or predicted at its middle
+(``competition``; docs/performance_clonal.md, "ninth session, branch chstep"). The wild type is N* minus the driver cells. A driver is detected by a CH gene
 panel with probability ``ch_panel_driver_fraction`` (calibrated on target A1); CH is a panel driver at
 variant allele fraction (VAF, heterozygous: clone share / 2) >= 2%.
 
@@ -268,11 +269,12 @@ def _check_cohort_arguments(n_people: int, step_years: float, max_age_years: flo
 
 
 def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int | np.random.SeedSequence = 0,
-                       step_years: float = 0.25,
+                       step_years: float = 1.0,
                        pool_size: int | None = None, landscape: DriverLandscape | None = None,
                        parameters: ParameterSet | None = None, min_selection_per_year: float = 0.05,
                        snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False,
-                       kernel: Literal["numba", "numpy"] = "numba", workers: int | None = 1) -> CHCohortResult:
+                       kernel: Literal["numba", "numpy"] = "numba", workers: int | None = 1,
+                       competition: Literal["midpoint", "held"] = "midpoint") -> CHCohortResult:
     """Follow ``n_people`` HSC pools from birth to ``max_age_years``, recording every whole year.
 
     Same ``seed`` and ``n_people`` give identical output, bit for bit. ``kernel="numba"`` (default) runs each
@@ -283,9 +285,17 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
     generator for the cohort), so the two agree in distribution, not number for number. The compiled kernel
     draws selections from the gamma law of the landscape's fields; a landscape whose class overrides
     ``sample_selection`` runs the numpy step.
+
+    Each clone's size is drawn exactly over a step of ``step_years`` with its rates held; the only rates that
+    change within a step are the competition's (the wild type's stay probability a_p) and the wild-type cells
+    that new drivers arise in. ``competition="held"`` takes both at the step's start (first order in the step);
+    ``"midpoint"`` predicts both at its middle from their expected drift (:func:`_midpoint_competition`, second
+    order). The convergence study behind the defaults: docs/performance_clonal.md (branch chstep).
     """
     if kernel not in ("numba", "numpy"):
         raise ValueError(f"kernel must be 'numba' or 'numpy' (got {kernel!r})")
+    if competition not in ("midpoint", "held"):
+        raise ValueError(f"competition must be 'midpoint' or 'held' (got {competition!r})")
     p = parameters if parameters is not None else healthy_adult_parameters()
     land = landscape if landscape is not None else DriverLandscape.from_parameters(p)
     _check_cohort_arguments(n_people, step_years, max_age_years)
@@ -303,16 +313,18 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
     if not isinstance(base_seed, int):  # a SeedSequence of simulate_ch_population: one integer entropy
         raise TypeError(f"seed must be an integer or a SeedSequence made from one (entropy {base_seed!r})")
     if kernel == "numpy" or type(land).sample_selection is not DriverLandscape.sample_selection:
-        _run_numpy(np.random.default_rng(seed), pool, record, set(snapshot_steps), n_steps, step_years, progress)
+        _run_numpy(np.random.default_rng(seed), pool, record, set(snapshot_steps), n_steps, step_years, competition,
+                   progress)
     else:
         from hemasim.clonal._kernels import cohort_key  # numba: imported when a cohort first runs
 
-        _run_lifespans(cohort_key(seed), pool, record, snapshot_steps, n_steps, step_years, workers, progress)
+        _run_lifespans(cohort_key(seed), pool, record, snapshot_steps, n_steps, step_years, competition, workers,
+                       progress)
     return record.result(land.panel_fraction, base_seed)
 
 
 def _run_numpy(rng: np.random.Generator, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: set[int],
-               n_steps: int, step_years: float, progress: bool) -> None:
+               n_steps: int, step_years: float, competition: str, progress: bool) -> None:
     """The cohort's steps in numpy (the reference of the compiled kernel)."""
     n_people = record.n_people
     weak_mass = np.zeros((n_people, len(pool.weak_advantage)))  # expected cells of weak drivers, per person and bin
@@ -325,7 +337,8 @@ def _run_numpy(rng: np.random.Generator, pool: _PoolDynamics, record: _CohortRec
 
         steps = track(steps, description=f"CH cohort ({n_people} lifespans)")
     for k in steps:
-        weak_mass, driver_cells = _step(rng, pool, clones, weak_mass, driver_cells, step_years)
+        weak_mass, driver_cells = _step(rng, pool, clones, weak_mass, driver_cells, step_years,
+                                        competition == "midpoint")
         if k % steps_per_year == 0:
             record.year(k // steps_per_year, clones, driver_cells, pool.n_star)
         if k in snapshot_steps:
@@ -339,7 +352,7 @@ _SNAPSHOT_ROOM = 64
 
 
 def _run_lifespans(key: np.ndarray, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: list[int],
-                   n_steps: int, step_years: float, workers: int | None, progress: bool) -> None:
+                   n_steps: int, step_years: float, competition: str, workers: int | None, progress: bool) -> None:
     """Every person's lifespan in the compiled kernel, a block of people per call, ``workers`` threads."""
     import numba
 
@@ -356,7 +369,7 @@ def _run_lifespans(key: np.ndarray, pool: _PoolDynamics, record: _CohortRecord, 
               "panel_fraction": land.panel_fraction}
     scalars = np.array([float(values[name]) for name in _kernels.POOL_FIELDS])
     steps = np.array(snapshot_steps, dtype=np.int64)
-    fixed = (n_steps, int(round(1.0 / step_years)), step_years, scalars,
+    fixed = (n_steps, int(round(1.0 / step_years)), step_years, competition == "midpoint", scalars,
              np.ascontiguousarray(pool.weak_probability, dtype=float),
              np.ascontiguousarray(pool.weak_advantage, dtype=float), method, steps)
 
@@ -406,17 +419,48 @@ def _run_lifespans(key: np.ndarray, pool: _PoolDynamics, record: _CohortRecord, 
             record.snapshots["panel"].append(panel[:, j][keep])
 
 
+def _midpoint_competition(pool: _PoolDynamics, a_p: np.ndarray, wild: np.ndarray, strong_load: np.ndarray,
+                          strong_load2: np.ndarray, strong_cells: np.ndarray, weak_mass: np.ndarray, step_years: float
+                          ) -> tuple[np.ndarray, np.ndarray]:
+    """The wild type's stay probability and the wild-type cells at the middle of a step (per person), predicted
+    from the expected drift of the load and of the driver cells at its start (an explicit midpoint step of the
+    competition feedback: second order in the step where holding the start values is first order).
+
+    A clone of n cells with advantage adv grows at lambda = r (2 a_p (1 + adv) - 1) per year in expectation, so
+    the load L = sum n adv drifts at r (2 a_p (L + sum n adv^2) - L) and the strong cells C at
+    r (2 a_p (C + L) - C); the weak bins likewise, plus their arrivals in wild-type cells. New strong drivers
+    (about 13 cells a year against a drift of thousands late in life) are left out of the drift."""
+    r, n_star, weak_adv = pool.divisions_per_year, pool.n_star, pool.weak_advantage
+    r2a = 2.0 * a_p * r
+    load_drift = r2a * (strong_load + strong_load2) - r * strong_load
+    cells_drift = r2a * (strong_cells + strong_load) - r * strong_cells
+    growth = ((r2a[:, None] * (1.0 + weak_adv[None, :]) - r) * weak_mass
+              + pool.landscape.rate_per_hsc_year * pool.weak_probability[None, :] * wild[:, None])
+    load_drift = load_drift + growth @ weak_adv
+    cells_drift = cells_drift + growth.sum(axis=1)
+    load = strong_load + weak_mass @ weak_adv + 0.5 * step_years * load_drift
+    driver_cells = strong_cells + weak_mass.sum(axis=1) + 0.5 * step_years * cells_drift
+    return 0.5 * n_star / (n_star + np.maximum(load, 0.0)), np.clip(n_star - driver_cells, 0.0, n_star)
+
+
 def _step(rng: np.random.Generator, pool: _PoolDynamics, clones: _StrongDrivers, weak_mass: np.ndarray,
-          driver_cells: np.ndarray, step_years: float) -> tuple[np.ndarray, np.ndarray]:
+          driver_cells: np.ndarray, step_years: float, midpoint: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Advance every person's pool by one step: grow the strong clones exactly, the weak drivers by their
     expectation, add new strong drivers and hold the pool. Returns the weak drivers' mass and the driver
-    cells per person at the end of the step."""
+    cells per person at the end of the step. ``midpoint``: the competition and the wild-type cells are taken at
+    the step's middle (:func:`_midpoint_competition`), else at its start."""
     n_people = len(driver_cells)
     r, n_star, weak_adv = pool.divisions_per_year, pool.n_star, pool.weak_advantage
     # the person's wild-type stay probability that holds the pool (a_p = 1/2 while drivers are few)
-    load = np.bincount(clones.owner, weights=clones.sizes * clones.advantage, minlength=n_people) + weak_mass @ weak_adv
+    strong_load = np.bincount(clones.owner, weights=clones.sizes * clones.advantage, minlength=n_people)
+    load = strong_load + weak_mass @ weak_adv
     a_p = 0.5 * n_star / (n_star + load)
     wild = np.maximum(n_star - driver_cells, 0.0)
+    if midpoint:
+        a_p, wild = _midpoint_competition(
+            pool, a_p, wild, strong_load,
+            np.bincount(clones.owner, weights=clones.sizes * clones.advantage ** 2, minlength=n_people),
+            clones.cells_per_person(n_people), weak_mass, step_years)
     if len(clones.sizes):
         b, d = birth_death_rates(a_p[clones.owner] * (1.0 + clones.advantage), r)
         clones.sizes = kendall_step(rng, clones.sizes, b, d, step_years)

@@ -34,7 +34,8 @@ def _driver(gene: str) -> Readout:
 def _ch_cohort() -> CHCohortResult:
     from hemasim.clonal.ch import simulate_ch_cohort  # imports scipy: only for the CH read-outs
 
-    return simulate_ch_cohort(1000, seed=0, step_years=0.5)
+    # the defaults: one-year steps, competition predicted at each step's middle (docs/performance_clonal.md, chstep)
+    return simulate_ch_cohort(1000, seed=0)
 
 
 #: The simulated WAS1004 course of targets H1/H2 (Calabria 2024 WAS data). The patient's inputs are ASSUMED: his
