@@ -23,7 +23,7 @@ import numpy as np
 import hemasim.validation.chemotherapy as chemo
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import body_surface_area_m2
-from hemasim.inference.docetaxel import quartino_typical_anc
+from hemasim.inference.docetaxel import QUARTINO_BETA, QUARTINO_DOSE_MG, quartino_typical_anc
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
 from hemasim.simulation import Result, Simulation
@@ -32,7 +32,7 @@ from hemasim.validation.patients import PATIENTS
 IMAGES = Path(__file__).parent / "images"
 ANC = "anc_1e9_per_L"
 #: Quartino 2014's exponent in its own chain (shipped before the fit, which put it at 0)
-QUARTINO_EXPONENT = {"neutrophil_transit_gcsf_exponent": 0.234}
+QUARTINO_EXPONENT = {"neutrophil_transit_gcsf_exponent": QUARTINO_BETA}
 
 
 def episode(times: np.ndarray, anc: np.ndarray) -> dict[str, float]:
@@ -60,7 +60,7 @@ def kloft_chain_cycle() -> Result:
     return Simulation(friberg_model(load_drug_set("docetaxel_kloft2006"), woman), events=[dose]).run(21.0, 1.0 / 24.0)
 
 
-def quartino_typical(beta: float = 0.234, dose_mg: float = 180.0) -> tuple[np.ndarray, np.ndarray]:
+def quartino_typical(beta: float = QUARTINO_BETA, dose_mg: float = QUARTINO_DOSE_MG) -> tuple[np.ndarray, np.ndarray]:
     """Quartino 2014's typical ANC after ``dose_mg`` as a 1-h infusion (100 mg/m2 at 1.8 m2), hourly over 21 days:
     :func:`hemasim.inference.docetaxel.quartino_typical_anc` (the myelo encoding; where each value was read
     there)."""

@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from hemasim.simulation import Result
 
 
-def _field(value: float) -> str:
-    return "" if math.isnan(value) else f"{value:.10g}"
-
-
 #: a float as ``%.10g`` (digits, sign, point, exponent, ``inf``: nothing the csv module would quote)
 _number = "{:.10g}".format
+
+
+def _field(value: float) -> str:
+    return "" if math.isnan(value) else _number(value)
 
 
 def write_columns_csv(path: str | Path, names: Sequence[str], columns: Sequence[np.ndarray]) -> None:

@@ -106,9 +106,12 @@ def mitotic_transit_parameter(craig_prior: bool = True) -> Any:
                               prior=prior)
 
 
+#: Quartino's estimate of the G-CSF speed-up exponent in its own (dispersed, 5-compartment) chain: shipped until the
+#: exponent was fitted, and the start value of that fit
+QUARTINO_BETA = 0.234
 #: the G-CSF speed-up exponent the structure grid (:func:`fit_structure`, docs/images/chemo_fit.json) was run at:
-#: Quartino's 0.234, shipped then; the exponent was fitted afterwards at the adopted structure (:func:`fit_gcsf_exponent`)
-STRUCTURE_FIT_GCSF_EXPONENT = 0.234
+#: Quartino's, shipped then; the exponent was fitted afterwards at the adopted structure (:func:`fit_gcsf_exponent`)
+STRUCTURE_FIT_GCSF_EXPONENT = QUARTINO_BETA
 
 
 def docetaxel_problem(stages: int, divisions: int, craig_prior: bool = True, extra_free: Sequence[Any] = (),
@@ -187,8 +190,6 @@ QUARTINO_DOSE_MG = 180.0
 #: Quartino 2014's residual error on ANC was not found in a stored source (the paper was not reachable): taken
 #: equal to Kloft 2006's 0.424 on log ANC (same drug, same kind of data; assumed), so both courses weigh the same
 QUARTINO_RESIDUAL_SD_LOG = 0.424
-#: Quartino's estimate in its own (dispersed, 5-compartment) chain: the start value and the value shipped before
-QUARTINO_BETA = 0.234
 #: the structure the G-CSF exponent is fitted at (the adopted joint fit; kept)
 GCSF_FIT_STRUCTURE = (80, 8)
 
@@ -254,9 +255,6 @@ def gcsf_problem(courses: Sequence[str] = COURSES, craig_prior: bool = True, bet
     """The G-CSF exponent problem at :data:`GCSF_FIT_STRUCTURE`: slope, mitotic transit (Craig prior) and beta free
     (``beta_free`` false: fixed at ``beta``); data: the Kloft 2006 course and/or the Quartino 2014 course (both on
     the reference woman's 100 mg/m2 course of the full model: one simulation, two observables)."""
-    unknown = set(courses) - set(COURSES)
-    if unknown or not courses:
-        raise ValueError(f"courses: {sorted(unknown) or 'none'}; allowed: {list(COURSES)}")
     b = gcsf_exponent_parameter(beta)
     if not beta_free:
         b = replace(b, estimate=False)

@@ -641,7 +641,7 @@ def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cove
     1 (``integer_exponent`` 1: the saturable distribution and elimination of the nab-paclitaxel set) as
     1 + emax s / (ec50 + s), the law's own operations with the C library's pow(x, 1.0), which returns x exactly,
     left out (6 scalar pow calls a patient per right-hand side, ~15% of a nab-paclitaxel cohort's CPU; the results
-    are bit for bit those of the general law: tests/test_lockstep.py); the others through feedback_value.
+    are bit for bit those of the general law: tests/test_kernel.py); the others through feedback_value.
     :func:`_feedbacks` and :func:`_freeze_split`'s derivatives both evaluate their laws here."""
     B = S.shape[0]
     if kind == HILL_RATIO and integer_exponent > 0:
