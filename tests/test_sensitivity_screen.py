@@ -48,7 +48,9 @@ STILL_MOVING = {
     "st_hspc_max_proliferation_fold": "no published feedback of a short-term stage (Scholz 2012's is its HSC pool); "
                                       "calibration data flat in it",
     "st_hspc_baseline_self_renewal_ratio": "Zheng 2021's ST stage is a transit stage, not a pool; data flat in it",
-    "lymphocyte_reference_age_years": "the mean age of the Chng 2004 cohort was not in the stored material",
+    "lymphocyte_reference_age_years": "the mean age of the Chng 2004 cohort was not in the stored material, nor a "
+                                      "replacement reference study stating both its cohort's age and the four counts "
+                                      "(branch lymphref)",
     "hsc_max_division_fold": "13% (95% CI 10-17%; 18% before the ninth session's platelet chain) over its sourced range 3.8-20.5 (six published human models: the "
                              "Mackey group's 3.8-10, asct_plt's 20.5, branch screen4): the models' own spread; not "
                              "Derived (Craig 2016's HSCs divide every 34 d at rest, asct_plt's every 761 d, ours 280 d)",

@@ -312,7 +312,12 @@ PARAMETERS = [
                   "Vaccine Immunol 20:602, Hong Kong donors 17-59 y: abstract only; the ouci.dntb.gov.ua record: "
                   "abstract and references) and nothing in the code, docs or issues corpora (Chng, Kuperan, the DOI). "
                   "Not fittable: Chng 2004's CD8-with-age relation is a sentence of its abstract, no numbers; the "
-                  "stored age-resolved lymphocyte data are prediction targets (A4-A7, R1-R2)"), bounds=(18.0, 65.0)),
+                  "stored age-resolved lymphocyte data are prediction targets (A4-A7, R1-R2). Branch lymphref: no "
+                  "stored replacement either - no healthy-adult reference study outside the targets' sources gives "
+                  "both its cohort's mean or median age and central CD4, CD8, B and NK counts (Immune Netw 2014;14:289, "
+                  "Korean adults, and Tsegaye 1999 Clin Diagn Lab Immunol 6:410: means, no ages; Wong 2013, Xu 2021 Ann "
+                  "Transl Med, Kokuina 2019 MEDICC Rev 21:16: age ranges and reference intervals only; "
+                  "docs/sensitivity.md)"), bounds=(18.0, 65.0)),
 ]
 
 MOBILISATION = "HSPC mobilisation into blood under inflammation (issue 6) and G-CSF"
