@@ -8,8 +8,10 @@ and a cohort given an explicit seed list draws patient ``i`` from ``seeds[i]``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 import numpy as np
 
@@ -171,3 +173,38 @@ def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np
         path = "pk.clearance_L_per_h_per_m2" if pk.clearance_L_per_h_per_m2 is not None else "pk.clearance_L_per_h"
         drug[path] = ds.get(path) * np.exp(rng.normal(0.0, pk.clearance_iiv_sd_log.value, n))
     return DrugVariability(healthy, drug)
+
+
+#: the lymphopenia threshold of ``metastatic_cancer_lymphopenia_fraction`` (Ray-Coquard 2009: 1000/uL)
+LYMPHOPENIA_THRESHOLD_1E9_PER_L = 1.0
+
+
+def lymphocyte_log_sd(median_1e9_per_L: float, share_below_threshold: float) -> float:
+    """SD of ln(lymphocyte count) of the log-normal with this median and this share of patients below
+    :data:`LYMPHOPENIA_THRESHOLD_1E9_PER_L` (1.4e9/L and 25%: 0.499)."""
+    return math.log(median_1e9_per_L / LYMPHOPENIA_THRESHOLD_1E9_PER_L) / -NormalDist().inv_cdf(share_below_threshold)
+
+
+#: the lymphocyte reference counts (cells/uL) a cancer patient's lymphocyte factor scales alike
+LYMPHOCYTE_REFERENCES = ("cd4_reference_per_uL", "cd8_reference_per_uL", "b_reference_per_uL", "nk_reference_per_uL")
+_CELLS_PER_UL_IN_1E9_PER_L = 1e3
+
+
+def cancer_white_cell_draws(params: ParameterSet, rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
+    """``n`` cancer patients' white cells other than neutrophils (healthy-model parameter name -> (n,) values):
+    one log-normal factor on the four lymphocyte reference counts (:data:`LYMPHOCYTE_REFERENCES`) whose total
+    then has the metastatic-cancer median ``metastatic_cancer_lymphocytes_median_1e9_per_L`` and the share
+    ``metastatic_cancer_lymphopenia_fraction`` below 1.0e9/L (:func:`lymphocyte_log_sd`), and the monocyte set point from its own between-patient
+    variability (``iiv_cv``); each clipped to its parameter's bounds. Draws ``2 n`` normals from ``rng``
+    (lymphocytes, then monocytes). docs/chemotherapy_full_model.md, "White cells other than neutrophils"."""
+    z_lymph = rng.standard_normal(n)
+    z_mono = rng.standard_normal(n)
+    reference_total = sum(params.value(name) for name in LYMPHOCYTE_REFERENCES) / _CELLS_PER_UL_IN_1E9_PER_L
+    median = params.value("metastatic_cancer_lymphocytes_median_1e9_per_L")
+    sd_log = lymphocyte_log_sd(median, params.value("metastatic_cancer_lymphopenia_fraction"))
+    factor = median / reference_total * np.exp(sd_log * z_lymph)
+    values = {name: np.clip(params.value(name) * factor, *params[name].bounds) for name in LYMPHOCYTE_REFERENCES}
+    mono = params["monocyte_setpoint_1e9_per_L"]
+    omega = float(np.sqrt(np.log1p(mono.iiv_cv**2)))  # type: ignore[operator]
+    values[mono.name] = np.clip(mono.value * np.exp(omega * z_mono), *mono.bounds)
+    return values

@@ -32,6 +32,7 @@ SOURCE_MODULES = (
     "epo_hb_response",  # ery: erythroid feedback strength from the human EPO-Hb relation
     "saule2006",  # jointfit: the naive CD4 share cited (value unchanged; issue 17)
     "dingli_pacheco2007",  # childmarrow: a growing patient's stem pool scales with body mass (issue 17)
+    "cancer_lymphocytes",  # wbc: the chemotherapy cohorts' lymphocyte baseline is that of cancer patients (issue 17)
 )
 
 

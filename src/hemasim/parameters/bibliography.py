@@ -121,3 +121,11 @@ AMANNA_2007 = Reference(
 JANEWAY_2016 = Reference(
     "Janeway2016", "Murphy K, Weaver C.", 2016, "Janeway's Immunobiology, 9th edition",
     "Garland Science (textbook)")
+EMILE_2021 = Reference(
+    "Emile2021", "Emile G, Penager S, Levy C, et al.", 2021,
+    "Baseline lymphopenia as prognostic factor in patients with metastatic breast cancer treated with palbociclib",
+    "Oncol Lett 23:25 (published online 19 November 2021)", "10.3892/ol.2021.13143")
+RAY_COQUARD_2009 = Reference(
+    "RayCoquard2009", "Ray-Coquard I, Cropet C, Van Glabbeke M, et al.", 2009,
+    "Lymphopenia as a prognostic factor for overall survival in advanced carcinomas, sarcomas, and lymphomas",
+    "Cancer Res 69:5383-5391", "10.1158/0008-5472.CAN-08-3845")

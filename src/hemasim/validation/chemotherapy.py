@@ -21,7 +21,7 @@ import numpy as np
 
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, body_surface_area_m2
-from hemasim.cohort.sampling import drug_variability_draws
+from hemasim.cohort.sampling import cancer_white_cell_draws, drug_variability_draws
 from hemasim.endpoints import DayOfNadir, DaysBelow
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
@@ -88,7 +88,8 @@ class CohortCourse:
 
 
 def _cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Covariates (examples/cohort_docetaxel.yaml), healthy-model and drug-set values per patient."""
+    """Covariates (examples/cohort_docetaxel.yaml), healthy-model and drug-set values per patient (the drug set's
+    published variability, then cancer patients' lymphocytes and monocytes)."""
     rng = np.random.default_rng(seed)
     female = rng.random(n) < 0.6
     cov = Covariates(age_years=rng.uniform(30.0, 75.0, n), sex=np.where(female, "female", "male"),
@@ -98,7 +99,8 @@ def _cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray],
     # (population.drug_variability); its draws follow the covariates' in this generator
     params = healthy_adult_parameters()
     draws = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params.value, rng, n)
-    per_patient, drug = draws.healthy, draws.drug
+    # cancer patients' lymphocytes and monocytes, drawn after everything else (the draws above are unchanged)
+    per_patient, drug = {**draws.healthy, **cancer_white_cell_draws(params, rng, n)}, draws.drug
     return cov, per_patient, drug
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, body_surface_area_m2
-from hemasim.cohort.sampling import drug_variability_draws
+from hemasim.cohort.sampling import cancer_white_cell_draws, drug_variability_draws
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, load_drug_set
 from hemasim.simulation import Simulation
@@ -81,8 +81,11 @@ def cohort_lowest_observables(schedule: Schedule, observed: tuple[str, ...], n: 
     rng = np.random.default_rng(schedule.seed)
     cov = cohort_covariates(n, schedule.ages, schedule.female_share, rng)
     ds = load_drug_set(schedule.drug_set)
-    draws = drug_variability_draws(ds, healthy_adult_parameters().value, rng, n)
-    model = healthy_human_model(cov, aging=False, per_patient=draws.healthy,
+    params = healthy_adult_parameters()
+    draws = drug_variability_draws(ds, params.value, rng, n)
+    # cancer patients' lymphocytes and monocytes, drawn after everything else (the draws above are unchanged)
+    per_patient = {**draws.healthy, **cancer_white_cell_draws(params, rng, n)}
+    model = healthy_human_model(cov, aging=False, per_patient=per_patient,
                                 extensions=[DrugExposure(ds, per_patient=draws.drug)])
     amount_ug = schedule.dose_mg_per_m2 * body_surface_area_m2(cov) * 1000.0
     dose = Regimen(0.0, ds.drug, "iv_infusion", amount_ug, schedule.infusion_hours / 24.0,
