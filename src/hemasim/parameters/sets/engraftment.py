@@ -1,14 +1,15 @@
 """Engraftment after stem-cell transplantation (hemasim.biology.marrow, hemasim.biology.transplant). Time in days.
 
-No human value has been transcribed for these kinetics. The graft's content per CD34+ cell, the megakaryocyte
-progenitor residence and the lodging delay are fitted jointly (hemasim.inference.engraftment; docs/engraftment_fit.md)
-to six published median engraftment days of autologous PBSC grafts: Gunn 2003 (targets T2, T10) and Ergene 2007
-(T11). The predictions T1, T5 and T7-T9 were chosen before the fit and never entered it. The engrafting long-term
-HSC frequency is cited (spencer_chapman2024); the CD34+ share of cord-blood nucleated cells is cited (Mazzocchetti
-2014); the short-term repopulating cells' residence is cited (Zheng 2021).
+The graft's content per CD34+ cell and the lodging delay are fitted jointly (hemasim.inference.engraftment;
+docs/engraftment_fit.md) to six published median engraftment days of autologous PBSC grafts: Gunn 2003 (targets
+T2, T10) and Ergene 2007 (T11). The predictions T1, T5 and T7-T9 were chosen before the fit and never entered it.
+The megakaryocyte progenitor exit rate, fitted with them until the tenth session, is cited (Han 2015's platelet
+ktr). The engrafting long-term HSC frequency is cited (spencer_chapman2024); the CD34+ share of cord-blood
+nucleated cells is cited (Mazzocchetti 2014); the short-term repopulating cells' residence is cited (Zheng 2021).
 """
 
-from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference
+from hemasim.parameters.bibliography import HAN_2015
+from hemasim.parameters.core import Assumed, Calibrated, Cited, PlausibleRange, Reference
 from hemasim.parameters.sets._helpers import param
 
 MAZZOCCHETTI_2014 = Reference(
@@ -22,6 +23,13 @@ ZHENG_2021 = Reference(
     "CPT Pharmacometrics Syst Pharmacol", "10.1002/psp4.12638")
 
 ENGRAFTMENT = "engraftment after transplantation (T1-T2, issue 4)"
+#: the rate constants ktr (per day) of the platelet chains of human Friberg-type platelet models (issue 17, tenth
+#: session, branch mkpool), lowest to highest
+MK_KTR_RANGE = (
+    "0.170/day: Perez-Ruixo C et al. 2016 AAPS J 18(1), doi:10.1208/s12248-015-9839-0, abstract: ktr 7.09e-3/h "
+    "(platelets after cytoreductive surgery with or without hyperthermic intraperitoneal oxaliplatin, 80 patients; "
+    "a Friberg chain with an added random platelet loss; read in the pages corpus, scribd copy); 0.586/day: Han 2015 "
+    "J Hematol Oncol 8:118 Table 3 ktr_P 0.0244/h (github nlmixr2/nlmixr2lib Han_2015_decitabine.R)")
 FIT_TARGETS = ("T2", "T10", "T11")
 CORD_FIT_TARGETS = ("K1", "K2", "K3")
 #: why a profile ends at the estimate: one step further the engraftment day jumps
@@ -80,16 +88,19 @@ PARAMETERS = [
                      "bound again in the ninth session's re-fit, not re-profiled): practically non-identifiable, "
                      "bounded only from above"),
           bounds=(0.0, 1e-2)),
-    param("megakaryocyte_progenitor_exit_rate_per_day", 0.0208, "1/day",
+    param("megakaryocyte_progenitor_exit_rate_per_day", 0.0244 * 24.0, "1/day",
           "exit rate of the megakaryocyte progenitor pool (CFU-MK to maturing megakaryocyte)",
-          Calibrated(FIT_TARGETS, FIT_HOW + "; re-fitted with the graft's short-term content held at 7.88e-6 "
-                     "(objective 14.717; a 48-day mean residence). Free, the content falls to 3.29e-6 and this rate "
-                     "rises to 0.0466/day (objective 14.526): the two trade off along one valley, which the cord "
-                     "calibration K1 closes (see graft_short_term_units_per_cd34; docs/platelets.md); 95% profile "
-                     "region (open at the search bound 0.02, about 0.29/day] (coarse profile, the other three re-fitted: "
-                     "14.72 at 0.02, 14.81 at 0.1, 15.68 at 0.2, 16.52 at 0.3; minimum 14.526): a 3-day residence is "
-                     "inside it, bought with a fifth of the short-term content"),
-          bounds=(0.01, 10.0)),
+          Cited(HAN_2015, "Table 3, ktr_P = 0.0244/h (x 24 = 0.586/day): the rate constant of the proliferating "
+                "compartment of the Friberg platelet chain (proliferating pool, 3 transits, circulation; MTT = "
+                "4/ktr = 164 h) of decitabine maintenance after allogeneic HSCT (15 patients), read as encoded in "
+                "github nlmixr2/nlmixr2lib inst/modeldb/specificDrugs/Han_2015_decitabine.R (lktr_plt = "
+                "log(0.0244)); mapped as the neutrophils' is (neutrophil_progenitor_exit_rate_per_day = Friberg "
+                "2002's ktr): the chain's ktr is the exit rate of this pool, and the same source's platelet gamma "
+                "is megakaryocyte_feedback_log_slope. Consistency: 1/ktr (1.7 d) plus Harker & Finch's 5-day "
+                "maturation (megakaryocyte_maturation_days) is 6.7 d from progenitor to platelet, Han's MTT 6.8 d. "
+                "Until the tenth session fitted to the engraftment medians T2/T10/T11 (0.0208/day, a 48-day "
+                "residence: docs/platelets.md, 'The progenitor pool from a cited source')"),
+          bounds=(0.01, 10.0), plausible_range=PlausibleRange(7.09e-3 * 24.0, 0.0244 * 24.0, MK_KTR_RANGE)),
     param("graft_lodging_days", 1.39, "day",
           "mean delay from infusion until a graft's committed progenitors produce (homing, lodging, cell-cycle "
           "entry; two-stage Erlang)",
