@@ -71,7 +71,7 @@ CORD_FIT_HOW = (
 
 
 PARAMETERS = [
-    param("graft_short_term_units_per_cd34", 7.88e-6, "MPP units/cell",
+    param("graft_short_term_units_per_cd34", 6.81e-7, "MPP units/cell",
           "committed short-term content of a graft: MPP-compartment units (one unit = the progeny of one HSC "
           "differentiation) per infused CD34+ cell; they give the first wave of neutrophils and platelets",
           Calibrated(FIT_TARGETS, FIT_HOW + "; held at the eighth session's estimate in the ninth session's re-fit: "
@@ -101,7 +101,7 @@ PARAMETERS = [
                 "Until the tenth session fitted to the engraftment medians T2/T10/T11 (0.0208/day, a 48-day "
                 "residence: docs/platelets.md, 'The progenitor pool from a cited source')"),
           bounds=(0.01, 10.0), plausible_range=PlausibleRange(7.09e-3 * 24.0, 0.0244 * 24.0, MK_KTR_RANGE)),
-    param("graft_lodging_days", 1.39, "day",
+    param("graft_lodging_days", 0.5, "day",
           "mean delay from infusion until a graft's committed progenitors produce (homing, lodging, cell-cycle "
           "entry; two-stage Erlang)",
           Calibrated(FIT_TARGETS, FIT_HOW + "; re-fitted with the short-term content held at 7.88e-6 (free, it "
@@ -145,7 +145,7 @@ PARAMETERS = [
                   "platelets vanish, its MPP stage too, but that stage divides once per 587 days at rest (a second "
                   "stem tier, not a short-term stage) and one model gives one value, not a range"),
           bounds=(1.0, 20.0)),
-    param("cord_blood_cd34_potency_fold", 21.0, "1",
+    param("cord_blood_cd34_potency_fold", 50.0, "1",
           "repopulating content of a cord-blood CD34+ cell relative to an adult (marrow or mobilised) CD34+ cell",
           Calibrated(CORD_FIT_TARGETS, CORD_FIT_HOW), bounds=(1.0, 50.0)),
     param("cord_blood_cd34_per_tnc", 1.47e6 / 6.97e8, "cells/cell",
