@@ -100,6 +100,7 @@ CALIBRATION_DATA: tuple[EngraftmentDatum, ...] = (
 FITTED_PARAMETERS: tuple[tuple[str, float, float], ...] = (
     ("graft_short_term_units_per_cd34", 1e-8, 1e-4),
     ("graft_st_hspc_per_cd34", 1e-8, 1e-4),
+    ("megakaryocyte_progenitor_exit_rate_per_day", 0.02, 2.0),
     ("graft_lodging_days", 0.5, 20.0),
 )
 

@@ -91,9 +91,8 @@ JOINT_PARAMETERS: tuple[JointParameter, ...] = (
     JointParameter("hsc_niche_hill", 0.5, 8.0, "log10"),
 )
 #: the parameters estimated unless ``--free`` says otherwise
-#: (the megakaryocyte progenitor exit rate is cited since the tenth session: Han 2015's platelet ktr)
-DEFAULT_FREE = ("graft_short_term_units_per_cd34", "graft_lodging_days", "progenitor_baseline_self_renewal_ratio",
-                "st_hspc_baseline_self_renewal_ratio", "mpp_residence_days")
+DEFAULT_FREE = ("graft_short_term_units_per_cd34", "megakaryocyte_progenitor_exit_rate_per_day", "graft_lodging_days",
+                "progenitor_baseline_self_renewal_ratio", "st_hspc_baseline_self_renewal_ratio", "mpp_residence_days")
 
 
 def _estimated(spec: JointParameter, nominal: float) -> EstimatedParameter:
