@@ -88,7 +88,13 @@ PARAMETERS = [
                      "calibration K1 closes (see graft_short_term_units_per_cd34; docs/platelets.md); 95% profile "
                      "region (open at the search bound 0.02, about 0.29/day] (coarse profile, the other three re-fitted: "
                      "14.72 at 0.02, 14.81 at 0.1, 15.68 at 0.2, 16.52 at 0.3; minimum 14.526): a 3-day residence is "
-                     "inside it, bought with a fifth of the short-term content"),
+                     "inside it, bought with a fifth of the short-term content. Tenth session (branch mkpool, "
+                     "docs/platelets.md, 'The progenitor pool from a cited source'): the cited value by the "
+                     "neutrophils' mapping, Han 2015's platelet ktr 0.0244/h = 0.586/day (range 0.170, Perez-Ruixo "
+                     "2016, to 0.586), held and the other three re-fitted: objective 18.50 (content 6.8e-7, lodging "
+                     "on its bound), outside the 95% step, and no cord potency up to 50 keeps K1 on the fast branch "
+                     "(45 days); at 0.170: 15.77 (content 1.19e-6), K1 again 45 days. Not adopted (the bar set "
+                     "before measuring); the fitted value stays"),
           bounds=(0.01, 10.0)),
     param("graft_lodging_days", 1.39, "day",
           "mean delay from infusion until a graft's committed progenitors produce (homing, lodging, cell-cycle "
