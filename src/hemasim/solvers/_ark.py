@@ -16,10 +16,14 @@ equations", Appl. Numer. Math. 44 (2003) 139-181, ARK4(3)6L[2]SA, as SUNDIALS AR
 ARKODE_ARK436L2SA_DIRK_6_3_4; LLNL/sundials, BSD-3-Clause). Order 4, embedded order 3; the ESDIRK part is
 L-stable and stiffly accurate. tests/test_imex.py checks the order conditions to order 4 (coupling included).
 
-Dense output: cubic Hermite interpolation between the step's ends (states and slopes; order 3), which needs the
-slope at the new state, computed anyway for the next step (the method is not first-same-as-last: its explicit
-last row differs from b). Step control: the PI controller of :mod:`hemasim.solvers._dopri`, with the exponent of
-an order-3 error estimate.
+Dense output: the quintic Hermite interpolant through the previous step's start and this step's ends (states and
+slopes at the three; error O(h^6), :func:`quintic_weights`), which needs the slope at the new state, computed anyway
+for the next step (the method is not first-same-as-last: its explicit last row differs from b); on a call's first
+step, or after a step more than 5x shorter or 10x longer than the previous one, the cubic Hermite between the step's
+ends (order 3, error ~h^4 x''''/384; the only dense output until the tenth session, ~1e-4 off the ANC between the
+steps of a marrow depletion's first days, where the steps' own error is 2-5e-5 at rtol 3e-6: docs/performance.md,
+goal 2, eighth round). Step control: the PI controller of :mod:`hemasim.solvers._dopri`, with the exponent of an
+order-3 error estimate.
 """
 
 from __future__ import annotations
