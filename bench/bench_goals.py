@@ -295,7 +295,9 @@ def clonal_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
 #: sixth to eighth sessions' setting: 20-22x, agreement 6.2e-5) the merged model of the ninth session (no endogenous
 #: G-CSF transit speed-up, 10 platelet age stages) takes 88 steps a year instead of 215 and its ANC is 2.4e-4 off the
 #: exact solution (libRoadRunner at rtol 1e-10) on day 8, three times libRoadRunner's own error at its defaults
-#: (8.4e-5); at 3e-6 it is 5.5e-5, below libRoadRunner's, at 23.3x (docs/performance.md, "Ninth session").
+#: (8.4e-5); at 3e-6 it is 5.5e-5, below libRoadRunner's, at 23.3x (docs/performance.md, "Ninth session"). With the
+#: quintic dense output (tenth session) 4.8e-5 over the 10,000 patients, against libRoadRunner's own 1.26e-4 there: the
+#: agreement line (1.03e-4) then measures libRoadRunner's error (docs/performance.md, goal 2, eighth round).
 DEFAULT_COHORT_SOLVER = "additive_runge_kutta:rtol=3e-6"
 
 

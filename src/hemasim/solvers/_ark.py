@@ -16,10 +16,14 @@ equations", Appl. Numer. Math. 44 (2003) 139-181, ARK4(3)6L[2]SA, as SUNDIALS AR
 ARKODE_ARK436L2SA_DIRK_6_3_4; LLNL/sundials, BSD-3-Clause). Order 4, embedded order 3; the ESDIRK part is
 L-stable and stiffly accurate. tests/test_imex.py checks the order conditions to order 4 (coupling included).
 
-Dense output: cubic Hermite interpolation between the step's ends (states and slopes; order 3), which needs the
-slope at the new state, computed anyway for the next step (the method is not first-same-as-last: its explicit
-last row differs from b). Step control: the PI controller of :mod:`hemasim.solvers._dopri`, with the exponent of
-an order-3 error estimate.
+Dense output: the quintic Hermite interpolant through the previous step's start and this step's ends (states and
+slopes at the three; error O(h^6), :func:`quintic_weights`), which needs the slope at the new state, computed anyway
+for the next step (the method is not first-same-as-last: its explicit last row differs from b); on a call's first
+step, or after a step more than 5x shorter or 10x longer than the previous one, the cubic Hermite between the step's
+ends (order 3, error ~h^4 x''''/384; the only dense output until the tenth session, ~1e-4 off the ANC between the
+steps of a marrow depletion's first days, where the steps' own error is 2-5e-5 at rtol 3e-6: docs/performance.md,
+goal 2, eighth round). Step control: the PI controller of :mod:`hemasim.solvers._dopri`, with the exponent of an
+order-3 error estimate.
 """
 
 from __future__ import annotations
@@ -151,6 +155,38 @@ def hermite_value(theta, h, x, xn, f0, f1):  # pragma: no cover - compiled
     return v if v > 0.0 else 0.0  # noqa: FURB136 - as the Dormand-Prince dense output
 
 
+#: the shortest and longest previous step, relative to the current one, with which the dense output uses it (the
+#: quintic's weights grow like 1/r^3 for a previous step r times the current one; the controller grows a step by at
+#: most 10x, and after a restart the first steps double)
+HISTORY_RATIO_MIN = 0.2
+HISTORY_RATIO_MAX = 10.0
+
+
+@njit(inline="always")
+def quintic_weights(theta, r, w):  # pragma: no cover - compiled
+    """w[:] = the weights of the quintic Hermite interpolant at t + theta h through the previous step's start (at
+    theta = -r: value, slope) and this step's ends (theta = 0, 1: values, slopes), in the order x_prev, h f_prev,
+    x, h f0, xn, h f1 (the slopes scaled by this step h). Its error is O(h^6) (the cubic's: O(h^4)); derived with
+    sympy as the Hermite basis polynomials of the nodes -r, 0, 1."""
+    a = theta * theta * (theta - 1.0) * (theta - 1.0)  # theta^2 (theta - 1)^2
+    b = (r + theta) * (r + theta)
+    r1 = r + 1.0
+    w[0] = a * (5.0 * r * r + 4.0 * r * theta + 3.0 * r + 2.0 * theta) / (r * r * r * r1 * r1 * r1)
+    w[1] = a * (r + theta) / (r * r * r1 * r1)
+    w[2] = b * (theta - 1.0) * (theta - 1.0) * (2.0 * r * theta + r - 2.0 * theta) / (r * r * r)
+    w[3] = theta * b * (theta - 1.0) * (theta - 1.0) / (r * r)
+    w[4] = -theta * theta * b * (2.0 * r * theta - 3.0 * r + 4.0 * theta - 5.0) / (r1 * r1 * r1)
+    w[5] = theta * theta * b * (theta - 1.0) / (r1 * r1)
+
+
+@njit(inline="always")
+def quintic_value(w, h, xp, fp, x, xn, f0, f1):  # pragma: no cover - compiled
+    """One state at the point whose :func:`quintic_weights` are ``w`` (xp, fp: its value and slope at the previous
+    step's start; x, xn, f0, f1 as :func:`hermite_value`), clipped at zero."""
+    v = w[0] * xp + w[2] * x + w[4] * xn + h * (w[1] * fp + w[3] * f0 + w[5] * f1)
+    return v if v > 0.0 else 0.0  # noqa: FURB136 - as the cubic
+
+
 @njit(inline="always")
 def grown_step(h, err, err_old):  # pragma: no cover - compiled
     """The next step after an accepted one (PI control)."""
@@ -166,6 +202,7 @@ def shrunk_step(h, err):  # pragma: no cover - compiled
     return h * max(0.2, 0.9 * err ** -ERROR_EXPONENT)
 
 
-__all__ = ["EMBEDDED_WEIGHTS", "EXPLICIT_A", "GAMMA", "IMPLICIT_A", "N_STAGES", "STAGE_TIME", "WEIGHTS",
-           "clip_negative", "grown_step", "hermite_state", "hermite_value", "new_state", "scaled_error_square",
+__all__ = ["EMBEDDED_WEIGHTS", "EXPLICIT_A", "GAMMA", "HISTORY_RATIO_MAX", "HISTORY_RATIO_MIN", "IMPLICIT_A",
+           "N_STAGES", "STAGE_TIME", "WEIGHTS", "clip_negative", "grown_step", "hermite_state", "hermite_value",
+           "new_state", "quintic_value", "quintic_weights", "scaled_error_square",
            "scaled_error_squares", "shrunk_step", "stage_input", "stage_slope_sum", "weighted_slope"]

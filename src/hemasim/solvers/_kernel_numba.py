@@ -21,7 +21,17 @@ from numba import njit
 from hemasim.model import laws
 from hemasim.model.laws import feedback_value, register_for_numba
 from hemasim.solvers import _ark, _dopri, split
-from hemasim.solvers._ark import GAMMA, clip_negative, hermite_state, new_state, stage_input
+from hemasim.solvers._ark import (
+    GAMMA,
+    HISTORY_RATIO_MAX,
+    HISTORY_RATIO_MIN,
+    clip_negative,
+    hermite_state,
+    new_state,
+    quintic_value,
+    quintic_weights,
+    stage_input,
+)
 from hemasim.solvers._ark import N_STAGES as ARK_N_STAGES
 from hemasim.solvers._ark import STAGE_TIME as ARK_STAGE_TIME
 from hemasim.solvers._ark import grown_step as ark_grown_step
@@ -364,6 +374,10 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
     tmp = np.empty(n)
     K = np.empty((6, n))
     KI = np.empty((6, n))
+    xp = np.empty(n)  # the previous step's start and its slope: the dense output's third node
+    fp = np.empty(n)
+    wq = np.empty(6)  # the quintic's weights at one output time
+    h_prev = 0.0  # the previous accepted step (0: none yet in this call, the cubic serves)
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
@@ -392,11 +406,18 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
                 if theta >= 1.0 or last and i_out == n_out - 1:
                     for j in range(n):
                         res[i_out, j] = xn[j]
+                elif HISTORY_RATIO_MIN <= h_prev / h <= HISTORY_RATIO_MAX:
+                    quintic_weights(theta, h_prev / h, wq)
+                    for j in range(n):
+                        res[i_out, j] = quintic_value(wq, h, xp[j], fp[j], x[j], xn[j], K[0, j], K[5, j])
                 else:
                     hermite_state(theta, h, x, xn, K[0], K[5], res[i_out])
                 i_out += 1
+            h_prev = t_new - t
             t = t_new
             for j in range(n):
+                xp[j] = x[j]
+                fp[j] = K[0, j]
                 x[j] = xn[j]
                 K[0, j] = K[5, j]
             _freeze_split(t, x, KI, split, rhs_args)  # rhs_into's feedbacks are those at the new state

@@ -29,8 +29,12 @@ from hemasim.model.laws import (
 from hemasim.solvers import _ark, _dopri, _vecmath, split
 from hemasim.solvers._ark import (
     GAMMA,
+    HISTORY_RATIO_MAX,
+    HISTORY_RATIO_MIN,
     clip_negative,
     hermite_value,
+    quintic_value,
+    quintic_weights,
     scaled_error_square,
     stage_slope_sum,
     weighted_slope,
@@ -828,6 +832,28 @@ def _hermite_rows(theta, h, X, XN, F0, F1, XO, rows):  # pragma: no cover - comp
             XO[j, b] = hermite_value(theta, h, X[j, b], XN[j, b], F0[j, b], F1[j, b])
 
 
+@njit(inline="always")
+def _quintic_rows(w, h, XP, FP, X, XN, F0, F1, XO, rows):  # pragma: no cover - compiled
+    """:func:`_hermite_rows` by the quintic through the previous step's start too (:func:`hemasim.solvers._ark.
+    quintic_weights`: ``w``; XP, FP: the states and slopes there)."""
+    B = X.shape[1]
+    for i in range(rows.shape[0]):
+        j = rows[i]
+        for b in range(B):
+            XO[j, b] = quintic_value(w, h, XP[j, b], FP[j, b], X[j, b], XN[j, b], F0[j, b], F1[j, b])
+
+
+@njit(inline="always")
+def _keep_rows(X, F, XP, FP, rows):  # pragma: no cover - compiled
+    """XP, FP = X, F on the states ``rows`` (the step's start, kept for the next step's dense output)."""
+    B = X.shape[1]
+    for i in range(rows.shape[0]):
+        j = rows[i]
+        for b in range(B):
+            XP[j, b] = X[j, b]
+            FP[j, b] = F[j, b]
+
+
 @njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
                 split_local, split_ptr, split_flow, split_target, self_reads, src, dst, RATE, consume, YLD, flow_fb,
@@ -846,6 +872,10 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     XN = np.empty((n, B))
     TMP = np.empty((n, B))
     XO = np.empty((n, B))
+    XP = np.empty((n, B))  # the previous step's start (the recorded states): the dense output's third node
+    KP = np.empty((n, B))  # and the slopes there
+    WQ = np.empty(6)  # the quintic's weights at one output time
+    h_prev = 0.0  # the previous accepted step (0: none yet in this call, the cubic serves)
     K = np.empty((N_ARK_STAGES, n, B))
     KI = np.empty((N_ARK_STAGES, n, B))
     ERR = np.empty(B)
@@ -886,9 +916,16 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
                 theta = (t_out[i_out] - t) / h
                 at_step_end = theta >= 1.0 or (last and i_out == n_out - 1)
                 if not at_step_end:
-                    _hermite_rows(theta, h, X, XN, K[0], K[N_ARK_STAGES - 1], XO, recorded)
+                    ratio = h_prev / h
+                    if HISTORY_RATIO_MIN <= ratio <= HISTORY_RATIO_MAX:
+                        quintic_weights(theta, ratio, WQ)
+                        _quintic_rows(WQ, h, XP, KP, X, XN, K[0], K[N_ARK_STAGES - 1], XO, recorded)
+                    else:
+                        _hermite_rows(theta, h, X, XN, K[0], K[N_ARK_STAGES - 1], XO, recorded)
                 _record(i_out, XN if at_step_end else XO, recorder)
                 i_out += 1
+            _keep_rows(X, K[0], XP, KP, recorded)
+            h_prev = t_new - t
             t = t_new
             work[0] += 1
             for j in range(n * B):
