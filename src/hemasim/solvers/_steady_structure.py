@@ -39,8 +39,8 @@ PIVOT_THRESHOLD = 0.1
 
 #: a state is held where it starts when its |dx/dt| there is at most this fraction of the Newton's tolerance (relative
 #: to the gross flux through it) in every patient, and no state that is not held reaches it. The built model's
-#: balanced states are within ~2e-16 (rounding); the age-moved T-cell pools 1e-2-1e-6; held at 1e-3 of the tolerance,
-#: a state is moved by less than the Newton's own stopping error would move it
+#: balanced states are within ~2.2e-16 (rounding), the age-moved naive T-cell pools up to 6e-2 off; held at 1e-3 of
+#: the tolerance, a state is left where the Newton's own stopping error could leave it anyway
 HELD_RESIDUAL_FRACTION = 1e-3
 
 #: the moving states are solved alone (a dense LU of their Jacobian) when they are at most this fraction of the
