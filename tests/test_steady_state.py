@@ -234,3 +234,99 @@ def test_each_patient_is_solved_alike_in_any_split_of_the_cohort(static_referenc
     for i in (0, cohort.n_patients - 1):
         alone = _cohort_of(static_reference_model, cohort.x0[i:i + 1], rate=cohort.rate[i:i + 1])
         assert np.array_equal(solved(alone, 1)[0][0], x[i])
+
+
+# ------------------------------------------------------------------ the moving states alone (the others held)
+def _aged_cohort():
+    """Adults of several ages with their parameters varied: the built states are balanced except where the age
+    moves the T-cell pools."""
+    from hemasim.biology import Covariates
+
+    rng = np.random.default_rng(7)
+    n = 12
+    ages = np.concatenate([[20.0, 35.0, 80.0], rng.uniform(20.0, 80.0, n - 3)])
+    covariates = Covariates(ages, np.array(["male", "female"] * (n // 2)), rng.uniform(55.0, 95.0, n),
+                            rng.uniform(155.0, 190.0, n))
+    per_patient = {"neutrophil_blood_half_life_days": rng.uniform(0.25, 0.5, n)}
+    return healthy_human_model(covariates, per_patient=per_patient, aging=False).compile()
+
+
+def _moving(model):
+    from hemasim.solvers._steady_kernel import off_balance
+    from hemasim.solvers._steady_structure import HELD_RESIDUAL_FRACTION, moving_states
+
+    colouring = jacobian_colouring(model)
+    off = off_balance(model.x0, 0.0, *model.kernel_arrays(), HELD_RESIDUAL_FRACTION * 1e-10)
+    return off, moving_states(model, colouring, off), colouring
+
+
+def test_the_moving_states_are_the_aged_t_cell_pools_and_what_they_reach():
+    model = _aged_cohort()
+    off, moving, (_, _, col_ptr, col_row) = _moving(model)
+    names = {model.state_names[j] for j in np.nonzero(off)[0]}
+    assert names == {"naive_cd4", "naive_cd8"}  # what the age moves; everything else balanced where it starts
+    states = set(moving.states.tolist())
+    assert {model.index(s) for s in ("naive_cd4", "naive_cd8", "memory_cd8", "trec_cd4")} <= states
+    assert {model.index(s) for s in ("hsc", "neutrophil_blood_1", "neutrophil_maturing_40")}.isdisjoint(states)
+    for c in states:  # no held state's dx/dt depends on a moving state
+        assert set(col_row[col_ptr[c]:col_ptr[c + 1]].tolist()) <= states
+    for i in range(model.n_patients):  # and every held state is balanced to rounding where it starts
+        held = np.setdiff1d(np.arange(model.n_states), moving.states)
+        assert np.max(balance_residual(model.patient(i), model.x0[i])[held]) < 1e-14
+
+
+def test_the_partial_right_hand_side_is_the_whole_ones_on_the_moving_rows():
+    from hemasim.solvers import _kernel_numba
+
+    model = _aged_cohort()
+    _, moving, _ = _moving(model)
+    p = model.patient(4)
+    rng = np.random.default_rng(1)
+    x = p.x0 * rng.uniform(0.5, 1.5, p.n_states)  # off every fixed point
+    buffers = (np.empty(len(p.sig_ptr) - 1), np.empty(len(p.fb_kind)), np.empty(len(p.rate)))
+    whole, part = np.empty(p.n_states), np.full(p.n_states, np.nan)
+    _kernel_numba.rhs_into(0.0, x, whole, *p.kernel_arrays(), *buffers)
+    _kernel_numba.rhs_into(0.0, x, part, *p.kernel_arrays(), *buffers, moving.part)
+    np.testing.assert_array_equal(part[moving.states], whole[moving.states])  # bit for bit
+    np.testing.assert_allclose(whole, p.rhs(0.0, x), rtol=1e-12, atol=1e-12 * np.max(np.abs(whole)))
+
+
+def test_the_moving_states_newton_finds_the_dense_solves_fixed_points():
+    model = _aged_cohort()
+    _, moving, _ = _moving(model)
+    assert moving is not None and len(moving.states) < model.n_states / 4
+    held = NewtonSteadyState().states(model)
+    dense = NewtonSteadyState(linear_solve="dense").states(model)
+    reduced = NewtonSteadyState(hold_balanced=False).states(model)
+    np.testing.assert_allclose(held, dense, rtol=1e-10, atol=0.0)
+    np.testing.assert_allclose(held, reduced, rtol=1e-10, atol=0.0)
+    rest = np.setdiff1d(np.arange(model.n_states), moving.states)
+    assert np.array_equal(held[:, rest], model.x0[:, rest])  # held where they start
+    assert not np.array_equal(held[:, moving.states], model.x0[:, moving.states])
+    for i in range(model.n_patients):
+        assert np.max(balance_residual(model.patient(i), held[i])) < 1e-10
+
+
+def test_too_many_moving_states_leave_the_newton_to_every_state(static_reference_model):
+    cohort = _perturbed_patients(static_reference_model)  # every state moved in some patient
+    off, moving, _ = _moving(cohort)
+    assert off.sum() > cohort.n_states / 2 and moving is None
+
+
+def test_patients_the_moving_states_newton_does_not_converge_are_solved_as_without_it(monkeypatch):
+    from hemasim.solvers import steady
+
+    model = _aged_cohort()
+    solved_by_every_state = []
+    newton = steady._newton
+
+    def counting(sub, *args):
+        solved_by_every_state.append(sub.n_patients)
+        return newton(sub, *args)
+
+    monkeypatch.setattr(steady, "_newton", counting)
+    x = NewtonSteadyState(newton_iterations=2).states(model)  # too few for most: the fallbacks take them
+    assert solved_by_every_state[0] > 0  # the plain Newton of every state, then continuation
+    assert len(solved_by_every_state) == 2 and solved_by_every_state[1] <= solved_by_every_state[0]
+    for i in range(model.n_patients):
+        assert np.max(balance_residual(model.patient(i), x[i])) < 1e-10

@@ -63,22 +63,27 @@ rebuild_when_inlined_sources_change(__file__, (_ark.__file__, _dopri.__file__, s
 
 @njit(cache=True)
 def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-                fb_scale, sig_buf, fb_buf):  # pragma: no cover - compiled
-    """Every flow's flux (cells/day) at state x, time t; the one place the flow law is written."""
-    for i in range(sig_ptr.shape[0] - 1):
+                fb_scale, sig_buf, fb_buf, part=None):  # pragma: no cover - compiled
+    """Every flow's flux (cells/day) at state x, time t; the one place the flow law is written. ``part`` (states,
+    signals, feedbacks, flows): only those signals, feedbacks and flows, each as for all (the others' entries left
+    as they were; numba compiles the call without ``part`` apart, its index loops plain ranges)."""
+    for q in range(sig_ptr.shape[0] - 1 if part is None else part[1].shape[0]):
+        i = q if part is None else part[1][q]
         acc = 0.0
         for k in range(sig_ptr[i], sig_ptr[i + 1]):
             xj = x[sig_idx[k]]
             if xj > 0.0:
                 acc += sig_w[k] * xj
         sig_buf[i] = acc
-    for k in range(fb_kind.shape[0]):
+    for q in range(fb_kind.shape[0] if part is None else part[2].shape[0]):
+        k = q if part is None else part[2][q]
         si = fb_signal[k]
         s = sig_buf[si] if si >= 0 else 0.0  # laws of age or time read no signal
         g = feedback_value(fb_kind[k], t, s, fb_params[k, 0], fb_params[k, 1], fb_params[k, 2], fb_params[k, 3],
                            fb_params[k, 4])
         fb_buf[k] = fb_offset[k] + fb_scale[k] * g
-    for f in range(rate.shape[0]):
+    for q in range(rate.shape[0] if part is None else part[3].shape[0]):
+        f = q if part is None else part[3][q]
         v = rate[f]
         s = src[f]
         if s >= 0:
@@ -94,12 +99,17 @@ def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind
 
 @njit(cache=True)
 def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-             fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux):  # pragma: no cover - compiled
+             fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux, part=None):  # pragma: no cover - compiled
+    """out = dx/dt at state x, time t. ``part`` (states, signals, feedbacks, flows: the flows whose source or target
+    is one of the states, and the feedbacks and signals they read): only those states' entries, the same numbers
+    (each state's terms are added in the flows' order either way; the steady state's Newton of the moving states
+    uses it, :mod:`hemasim.solvers._steady_kernel`)."""
     fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-                fb_scale, sig_buf, fb_buf)
-    for i in range(x.shape[0]):
-        out[i] = 0.0
-    for f in range(rate.shape[0]):
+                fb_scale, sig_buf, fb_buf, part)
+    for q in range(x.shape[0] if part is None else part[0].shape[0]):
+        out[q if part is None else part[0][q]] = 0.0
+    for q in range(rate.shape[0] if part is None else part[3].shape[0]):
+        f = q if part is None else part[3][q]
         v = flux[f]
         if v == 0.0:
             continue
@@ -438,12 +448,14 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
 # included), which made the kernels' first compilation seconds slower. An inlined function cannot be called
 # with *args, hence rhs_args passed whole.
 @njit(inline="always")
-def _gross_flux_into(gross, rhs_args):  # pragma: no cover - compiled
+def _gross_flux_into(gross, rhs_args, part=None):  # pragma: no cover - compiled
     """gross[j] = everything flowing out of and into state j (cells/day), from the fluxes rhs_into left in its
-    ``flux`` buffer (``rhs_args``: the arguments of rhs_into after ``out``)."""
+    ``flux`` buffer (``rhs_args``: the arguments of rhs_into after ``out``; ``part``: rhs_into's, those states')."""
     src, dst, consume, yld, flux = rhs_args[0], rhs_args[1], rhs_args[3], rhs_args[4], rhs_args[16]
-    gross[:] = 0.0
-    for q in range(flux.shape[0]):
+    for p in range(gross.shape[0] if part is None else part[0].shape[0]):
+        gross[p if part is None else part[0][p]] = 0.0
+    for p in range(flux.shape[0] if part is None else part[3].shape[0]):
+        q = p if part is None else part[3][p]
         if src[q] >= 0:
             gross[src[q]] += consume[q] * flux[q]
         if dst[q] >= 0:

@@ -6,6 +6,13 @@ refreshes, pseudo-transient shifts and positive updates. Only the linear solve d
 transit states (:mod:`hemasim.solvers._steady_structure`) instead of the dense LU of all states, which gives the same
 dx up to rounding at a fraction of the cost (the dense one sweeps n^2 entries several times per Jacobian).
 
+Before it, :func:`steady_state_moving` runs the same iteration on the states that move (the others held where they
+start, :func:`hemasim.solvers._steady_structure.moving_states`): the residual, the Jacobian's entries and the updates
+of those states are the numbers the iteration of all states computes there (rhs_into's ``part``: the moving rows'
+flows only, added in the same order from the same flux law), and only the linear solve differs
+(a dense LU of the moving states' block, which is the whole system's up to rounding: no held row depends on a
+moving state). :func:`off_balance` finds the states to move.
+
 numba's cache checks only this file's date; the right-hand side and the Newton helpers are compiled in from
 ``_kernel_numba.py`` (and through it ``_dopri.py`` and the laws), so an edit there makes
 :func:`~hemasim.solvers._cache.rebuild_when_inlined_sources_change` touch this file and numba rebuild these kernels.
@@ -16,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 from numba import njit
 
@@ -32,9 +40,10 @@ from hemasim.solvers._kernel_numba import (
     _lu_solve_into,
     _positive_update,
     _relative_residual,
+    fluxes_into,
     rhs_into,
 )
-from hemasim.solvers._threads import patient_ranges
+from hemasim.solvers._threads import in_threads, patient_ranges
 
 ensure_numba_cache(__file__)  # before the cache=True functions below are defined
 rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, _ark.__file__, split.__file__,
@@ -270,3 +279,174 @@ def steady_state_reduced(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any
     kernel. The patients run in numba's number of threads equal ranges
     (:func:`hemasim.solvers._threads.patient_ranges`)."""
     return patient_ranges(_reduced_range, X0, t, SCALE, args)
+
+
+# ------------------------------------------------------------------ the moving states alone
+@njit(cache=True, nogil=True)
+def _off_balance_range(off, lo, hi, X0, t, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
+                       fb_signal, FB_PARAMS, fb_offset, fb_scale, threshold):  # pragma: no cover - compiled
+    """off[j] |= state j of a patient lo..hi-1 is free (not zero) and its |dx/dt| at X0[p] exceeds ``threshold``
+    times the gross flux through it (or is not finite)."""
+    n = X0.shape[1]
+    f, gross = np.empty(n), np.empty(n)
+    sig_buf, fb_buf, flux = np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(RATE.shape[1])
+    for p in range(lo, hi):
+        rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                    FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
+        rhs_into(t, X0[p], f, *rhs_args)
+        _gross_flux_into(gross, rhs_args)
+        for j in range(n):
+            r = abs(f[j]) / gross[j] if gross[j] > 0.0 else abs(f[j])  # as _relative_residual
+            if X0[p, j] != 0.0 and not r <= threshold:
+                off[j] = True
+
+
+def off_balance(X0: np.ndarray, t: float, *args: Any) -> np.ndarray:
+    """A boolean per state: whether it is off balance where some patient starts (``args``: the model's kernel
+    arrays from ``src`` on, then the threshold: |dx/dt| relative to the gross flux through the state). Zero states
+    (pinned by the Newton) do not count. The patients run in numba's number of threads equal ranges."""
+    N, n = X0.shape
+    ranges = max(1, min(N, int(numba.get_num_threads())))
+    bounds = [N * i // ranges for i in range(ranges + 1)]
+    off = np.zeros((ranges, n), dtype=np.bool_)
+    in_threads(ranges, lambda i: _off_balance_range(off[i], bounds[i], bounds[i + 1], X0, t, *args))
+    return np.any(off, axis=0)
+
+
+@njit(inline="always")
+def _moving_jacobian_into(t, x, f0, scale, pinned, J, xe, f1, saved, col_ptr, col_row, moving,
+                          rhs_args):  # pragma: no cover - compiled
+    """The moving states' block of _kernel_numba._jacobian_into's Jacobian (J[local row, local column]), the same
+    entries: each group's columns perturbed as there, and its rows summed from the fluxes the perturbation changes
+    and the others at x (rhs_into with the group's part; the feedbacks and signals it recomputes are restored
+    after it, from ``saved``). ``xe`` = x on entry and on return; rhs_into's buffers as the right-hand side at x
+    left them."""
+    part, local, colours = moving[0], moving[2], moving[3]
+    colour_ptr, colour_col, row_ptr, rows, sg_ptr, sg, fb_ptr, fb, fl_ptr, fl = colours
+    states = part[0]
+    sig_buf, fb_buf = rhs_args[14], rhs_args[15]
+    saved_sig, saved_fb = saved
+    k = states.shape[0]
+    for i in range(k):
+        for c in range(k):
+            J[i, c] = 0.0
+    for q in range(part[1].shape[0]):
+        saved_sig[part[1][q]] = sig_buf[part[1][q]]
+    for q in range(part[2].shape[0]):
+        saved_fb[part[2][q]] = fb_buf[part[2][q]]
+    for g in range(colour_ptr.shape[0] - 1):
+        for q in range(colour_ptr[g], colour_ptr[g + 1]):
+            c = colour_col[q]
+            xe[c] += 1e-7 * max(abs(x[c]), scale[c])
+        rhs_into(t, xe, f1, *rhs_args, (rows[row_ptr[g]:row_ptr[g + 1]], sg[sg_ptr[g]:sg_ptr[g + 1]],
+                                        fb[fb_ptr[g]:fb_ptr[g + 1]], fl[fl_ptr[g]:fl_ptr[g + 1]]))
+        for q in range(colour_ptr[g], colour_ptr[g + 1]):
+            c = colour_col[q]
+            eps = 1e-7 * max(abs(x[c]), scale[c])
+            for r in range(col_ptr[c], col_ptr[c + 1]):
+                j = col_row[r]
+                J[local[j], local[c]] = (f1[j] - f0[j]) / eps
+            xe[c] = x[c]
+        for q in range(sg_ptr[g], sg_ptr[g + 1]):
+            sig_buf[sg[q]] = saved_sig[sg[q]]
+        for q in range(fb_ptr[g], fb_ptr[g + 1]):
+            fb_buf[fb[q]] = saved_fb[fb[q]]
+    for i in range(k):
+        if pinned[states[i]]:
+            for c in range(k):
+                J[i, c] = 0.0
+                J[c, i] = 0.0
+            J[i, i] = -1.0
+
+
+@njit  # called, not inlined (see _reduced_newton)
+def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving, rhs_args,
+                   work):  # pragma: no cover - compiled
+    """_kernel_numba._newton_solve (plain chord Newton) on the moving states, the others held; ``work``: the
+    buffers, allocated once for a range of patients."""
+    gross, f0, f1, xe, J, LU, perm, lu_ptr, lu_col, lu_val, b, dx, saved = work
+    part = moving[0]
+    states = part[0]
+    k = states.shape[0]
+    for i in range(k):
+        xe[states[i]] = x[states[i]]  # the held states' entries of xe are x's already
+    for it in range(max_iter + 1):
+        rhs_into(t, x, f0, *rhs_args, part)  # the moving states' entries
+        _gross_flux_into(gross, rhs_args, part)
+        worst = 0.0  # _relative_residual over the moving states (the held ones are balanced to rounding)
+        for i in range(k):
+            j = states[i]
+            r = abs(f0[j]) / gross[j] if gross[j] > 0.0 else abs(f0[j])
+            if not pinned[j]:
+                if math.isnan(r):
+                    worst = math.inf
+                    break
+                worst = max(worst, r)
+        if worst < tol:
+            return CONVERGED
+        if not worst < math.inf:
+            return SINGULAR
+        if it == max_iter:
+            break
+        if it % 6 == 0:  # the chord refreshes of _newton_solve
+            _moving_jacobian_into(t, x, f0, scale, pinned, J, xe, f1, saved, col_ptr, col_row, moving, rhs_args)
+            for i in range(k):
+                for c in range(k):
+                    LU[i, c] = J[i, c]
+            if not _lu_factor(LU, perm):
+                return SINGULAR
+            _lu_compress(LU, lu_ptr, lu_col, lu_val)
+        for i in range(k):
+            b[i] = f0[states[i]]
+        _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, b, dx)
+        for i in range(k):
+            dx[i] = 0.0 if pinned[states[i]] else -dx[i]
+        step = 1.0  # _positive_update over the moving states
+        for _ in range(30):
+            ok = True
+            for i in range(k):
+                if x[states[i]] + step * dx[i] <= 0.0 and dx[i] != 0.0:
+                    ok = False
+                    break
+            if ok:
+                break
+            step *= 0.5
+        for i in range(k):
+            x[states[i]] += step * dx[i]
+            xe[states[i]] = x[states[i]]
+    return NOT_CONVERGED
+
+
+@njit(cache=True, nogil=True)
+def _moving_range(lo, hi, X0, X, status, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
+                  fb_kind, fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, col_ptr, col_row,
+                  moving):  # pragma: no cover - compiled
+    """Patients lo..hi-1 of :func:`steady_state_moving`: X[p], status[p]."""
+    n, k = X0.shape[1], moving[0][0].shape[0]
+    sig_buf, fb_buf, flux = np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(RATE.shape[1])
+    work = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty((k, k)), np.empty((k, k)),
+            np.empty(k, dtype=np.int64), np.empty(2 * k + 1, dtype=np.int64), np.empty(k * k, dtype=np.int64),
+            np.empty(k * k), np.empty(k), np.empty(k), (np.empty(sig_buf.shape[0]), np.empty(fb_buf.shape[0])))
+    xe = work[3]
+    held = moving[1]
+    pinned = np.empty(n, dtype=np.bool_)
+    for p in range(lo, hi):
+        rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
+                    FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
+        x = X[p]
+        for j in range(n):
+            x[j] = X0[p, j]
+            xe[j] = X0[p, j]
+            pinned[j] = X0[p, j] == 0.0
+        # the feedbacks that read held states only (or age): their values at X0[p] serve every iteration
+        fluxes_into(t, x, flux, src, RATE[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FB_PARAMS[p],
+                    fb_offset, fb_scale, sig_buf, fb_buf, held)
+        status[p] = _moving_newton(x, t, SCALE[p], pinned, tol, max_iter, col_ptr, col_row, moving, rhs_args, work)
+
+
+def steady_state_moving(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`hemasim.solvers._kernel_numba.steady_state_batch` (plain Newton) on the moving states, the others
+    held at X0 (``args``: the model's kernel arrays from ``src`` on, then ``tol``, ``max_iter``, the colouring's
+    ``col_ptr`` and ``col_row``, and :meth:`hemasim.solvers._steady_structure.MovingStates.kernel_arrays`). Returns
+    (states (N, n), status (N,)); the patients run in numba's number of threads equal ranges."""
+    return patient_ranges(_moving_range, X0, t, SCALE, args)

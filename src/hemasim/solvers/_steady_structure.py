@@ -11,10 +11,17 @@ at a cost that grows with the non-zeros of the chain instead of the square of al
 Which states are eliminated is read from the model's arrays only (:func:`chain_elimination`), so any model the
 builder makes gets it; a model without such states (or a patient whose eliminated pivot is too small: see
 :data:`PIVOT_THRESHOLD`) is solved by the dense path.
+
+Before any of that, a cohort's Newton runs on the states that move at all (:func:`moving_states`): a model is built
+at its fixed point except where a covariate moves it (the patient's age moves the naive T-cell pools), so every other
+state's equation holds to rounding where it starts. Such a state that no moving state reaches (its row of the
+Jacobian has no entry in a moving state's column) stays balanced whatever the moving states do: it is held, and the
+Newton is solved on the moving states alone (13 of the healthy model's 128).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,7 +37,35 @@ if TYPE_CHECKING:
 #: near zero) goes to the dense LU, which pivots
 PIVOT_THRESHOLD = 0.1
 
+#: a state is held where it starts when its |dx/dt| there is at most this fraction of the Newton's tolerance (relative
+#: to the gross flux through it) in every patient, and no state that is not held reaches it. The built model's
+#: balanced states are within ~2.2e-16 (rounding), the age-moved naive T-cell pools up to 6e-2 off; held at 1e-3 of
+#: the tolerance, a state is left where the Newton's own stopping error could leave it anyway
+HELD_RESIDUAL_FRACTION = 1e-3
+
+#: the moving states are solved alone (a dense LU of their Jacobian) when they are at most this fraction of the
+#: states; more, and the block-eliminated Newton of all states serves (its linear solves grow with the chain's
+#: entries, a dense LU with the cube of the states)
+MOVING_FRACTION_LIMIT = 0.25
+
 Colouring = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def greedy_colours(columns: Iterable[int], rows_of: Sequence[set[int]]) -> list[list[int]]:
+    """Columns grouped so that the columns of a group reach disjoint rows (greedy, the columns reaching most rows
+    first; ties in the order given): one finite-difference evaluation per group."""
+    colours: list[list[int]] = []
+    covered: list[set[int]] = []
+    for c in sorted(columns, key=lambda c: -len(rows_of[c])):
+        for cols, rows in zip(colours, covered, strict=True):
+            if not rows & rows_of[c]:
+                cols.append(c)
+                rows |= rows_of[c]
+                break
+        else:
+            colours.append([c])
+            covered.append(set(rows_of[c]))
+    return colours
 
 
 @dataclass(frozen=True, eq=False)
@@ -253,3 +288,109 @@ def chain_elimination(model: CompiledModel, colouring: Colouring) -> ChainElimin
         np.array(b_rows, dtype=np.int64), bt_ptr, bt_col, bt_entry, np.array([r for r, _, _ in a_items], dtype=np.int64),
         np.array([c for _, c, _ in a_items], dtype=np.int64), np.array([q for _, _, q in a_items], dtype=np.int64),
         *_schur_rows(m, d_items, bt_ptr, bt_col, c_items))
+
+
+Part = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+@dataclass(frozen=True, eq=False)
+class MovingStates:
+    """The states a cohort's Newton moves (the rest held where they start) and what their rows need, each as a
+    ``part`` of :func:`hemasim.solvers._kernel_numba.rhs_into` (states, signals, feedbacks, flows; each ascending):
+
+    * ``part``: the moving states; the flows whose source or target is one (the terms of their rows); the feedbacks
+      those flows read whose signal sums a moving state, and those signals (recomputed at every iteration);
+    * ``held``: the other feedbacks those flows read (a law of age, or a signal of held states only) and their
+      signals, no states and no flows: computed once a patient, they do not change while the held states do not;
+    * ``local``: each state's position among the moving states (-1: held);
+    * ``colour_ptr``/``colour_col``: the moving states' columns grouped for finite differences
+      (:func:`greedy_colours`; each column's rows are those of the model's colouring, all of them moving states);
+    * ``colour_parts``: for each group, CSR lists (ptr, entries) of its part: the rows its columns reach, the
+      signals that sum one of its columns (and that a feedback of ``part`` reads), the feedbacks of ``part`` reading
+      those, and the flows of those rows. The group's perturbation changes nothing else: every other flux, feedback
+      and signal of those rows keeps its value at the unperturbed state.
+    """
+
+    part: Part
+    held: Part
+    local: np.ndarray
+    colour_ptr: np.ndarray
+    colour_col: np.ndarray
+    colour_parts: tuple[np.ndarray, ...]
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.part[0]
+
+    def kernel_arrays(self) -> tuple[Part, Part, np.ndarray, tuple[np.ndarray, ...]]:
+        """The arrays as :func:`hemasim.solvers._steady_kernel.steady_state_moving` takes them: ``part``, ``held``,
+        ``local`` and (``colour_ptr``, ``colour_col``, then ``colour_parts``)."""
+        return self.part, self.held, self.local, (self.colour_ptr, self.colour_col, *self.colour_parts)
+
+
+def reached_states(start: Iterable[int], colouring: Colouring) -> list[int]:
+    """``start`` and every state whose row a column of one of them reaches, repeatedly (the states whose dx/dt can
+    change when those move), ascending."""
+    _, _, col_ptr, col_row = colouring
+    reached = {int(c) for c in start}
+    stack = list(reached)
+    while stack:
+        c = stack.pop()
+        for j in col_row[col_ptr[c]:col_ptr[c + 1]].tolist():
+            if j not in reached:
+                reached.add(j)
+                stack.append(j)
+    return sorted(reached)
+
+
+def _index_array(values: Iterable[int]) -> np.ndarray:
+    return np.array(sorted({int(v) for v in values}), dtype=np.int64)
+
+
+def _csr(lists: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    ptr = np.cumsum([0] + [len(v) for v in lists]).astype(np.int64)
+    return ptr, (np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, dtype=np.int64))
+
+
+def moving_states(model: CompiledModel, colouring: Colouring, off_balance: np.ndarray) -> MovingStates | None:
+    """The moving states of a cohort whose states ``off_balance`` (a boolean per state: not balanced where some
+    patient starts, see :data:`HELD_RESIDUAL_FRACTION`) are not at their fixed point: those and every state they
+    reach (:func:`reached_states`). None when they are more than :data:`MOVING_FRACTION_LIMIT` of the states."""
+    n = model.n_states
+    states = reached_states(np.nonzero(off_balance)[0], colouring)
+    if len(states) > MOVING_FRACTION_LIMIT * n:
+        return None
+    local = np.full(n, -1, dtype=np.int64)
+    local[states] = np.arange(len(states))
+
+    def flows_of(rows: Iterable[int]) -> np.ndarray:
+        touched = np.zeros(n + 1, dtype=bool)  # the last entry: "no state" (-1)
+        touched[list(rows)] = True
+        return np.nonzero(touched[model.src] | touched[model.dst])[0].astype(np.int64)
+
+    def members(signal: int) -> set[int]:
+        return {int(j) for j in model.sig_idx[model.sig_ptr[signal]:model.sig_ptr[signal + 1]]}
+
+    flows = flows_of(states)
+    feedbacks = {int(k) for k in model.flow_fb[flows].ravel() if k >= 0}
+    moving_signal = {int(model.fb_signal[k]) for k in feedbacks
+                     if model.fb_signal[k] >= 0 and members(int(model.fb_signal[k])) & set(states)}
+    varying = {k for k in feedbacks if model.fb_signal[k] in moving_signal}
+    part = (np.array(states, dtype=np.int64), _index_array(moving_signal), _index_array(varying), flows)
+    held_feedbacks = feedbacks - varying
+    held_signals = {int(model.fb_signal[k]) for k in held_feedbacks if model.fb_signal[k] >= 0}
+    held = (np.zeros(0, dtype=np.int64), _index_array(held_signals), _index_array(held_feedbacks),
+            np.zeros(0, dtype=np.int64))
+    rows_of = [set(rows) for rows in _columns_rows(colouring, n)]
+    colours = [sorted(cols) for cols in greedy_colours(states, rows_of)]
+    rows, signals, fbs, colour_flows = [], [], [], []
+    for cols in colours:
+        reached = {j for c in cols for j in rows_of[c]}
+        perturbed = {i for i in moving_signal if members(i) & set(cols)}
+        rows.append(_index_array(reached))
+        signals.append(_index_array(perturbed))
+        fbs.append(_index_array(k for k in varying if model.fb_signal[k] in perturbed))
+        colour_flows.append(flows_of(reached))
+    colour_ptr, colour_col = _csr([np.array(cols) for cols in colours])
+    colour_parts = (*_csr(rows), *_csr(signals), *_csr(fbs), *_csr(colour_flows))
+    return MovingStates(part, held, local, colour_ptr, colour_col, colour_parts)

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from hemasim.solvers import SolverError, patient_states
-from hemasim.solvers._steady_structure import ChainElimination, Colouring, chain_elimination
+from hemasim.solvers._steady_structure import (
+    HELD_RESIDUAL_FRACTION,
+    ChainElimination,
+    Colouring,
+    chain_elimination,
+    greedy_colours,
+    moving_states,
+)
 
 if TYPE_CHECKING:
     from hemasim.model import CompiledModel
@@ -51,7 +58,11 @@ class NewtonSteadyState(InitialState):
     transit chains (:mod:`hemasim.solvers._steady_structure`; the dense LU serves a model without them and a
     patient whose eliminated pivots are unsafe), ``"dense"`` is the LU of all states; ``"auto"`` is reduced for
     cohorts and dense for one patient (whose ahead-of-time kernel spares numba's import). Same iterates up to
-    rounding, hence the same fixed points.
+    rounding, hence the same fixed points. Where the solve is reduced and ``hold_balanced`` is set, the states that
+    are balanced where every patient starts and that no unbalanced state reaches are held there, and the Newton runs
+    on the others (:func:`hemasim.solvers._steady_structure.moving_states`: the T-cell pools an age moves, 13 of
+    the healthy model's 128 states); again the same iterates up to rounding. A patient it does not converge is
+    solved as without it.
     """
 
     tol: float = 1e-10
@@ -60,6 +71,7 @@ class NewtonSteadyState(InitialState):
     continuation_iterations: int = 600
     continuation_first_step_days: float = 1.0
     linear_solve: Literal["auto", "reduced", "dense"] = "auto"
+    hold_balanced: bool = True
 
     def states(self, model: CompiledModel, t: float = 0.0) -> np.ndarray:
         if model.n_patients is not None:
@@ -77,12 +89,26 @@ class NewtonSteadyState(InitialState):
         """
         colouring = jacobian_colouring(model)
         reduced = self.linear_solve == "reduced" or (self.linear_solve == "auto" and model.x0.shape[0] > 1)
-        blocks = chain_elimination(model, colouring) if reduced else None
-        x, status = _newton(model, t, self.tol, self.newton_iterations, 0.0, colouring, blocks)
+        built: list[ChainElimination | None] = []  # the block structure, built when a Newton of all states needs it
+
+        def every_state(sub: CompiledModel, iterations: int, first_step_days: float) -> tuple[np.ndarray, np.ndarray]:
+            if not built:
+                built.append(chain_elimination(model, colouring) if reduced else None)
+            return _newton(sub, t, self.tol, iterations, first_step_days, colouring, built[0])
+
+        held = _held_newton(model, t, self.tol, self.newton_iterations, colouring) if (
+            reduced and self.hold_balanced) else None
+        if held is None:
+            x, status = every_state(model, self.newton_iterations, 0.0)
+        else:
+            x, status = held
+            bad = np.nonzero(status)[0]
+            if len(bad):  # as if nothing were held: the plain Newton of every state first
+                x[bad], status[bad] = every_state(_some_patients(model, bad), self.newton_iterations, 0.0)
         bad = np.nonzero(status)[0]
         if len(bad):  # plain Newton lost its way (slow modes, a singular Jacobian): follow the dynamics there
-            x[bad], status[bad] = _newton(_some_patients(model, bad), t, self.tol, self.continuation_iterations,
-                                          self.continuation_first_step_days, colouring, blocks)
+            x[bad], status[bad] = every_state(_some_patients(model, bad), self.continuation_iterations,
+                                              self.continuation_first_step_days)
             bad = np.nonzero(status)[0]
         if len(bad):
             first = int(bad[0])
@@ -117,6 +143,24 @@ def _newton(model: CompiledModel, t: float, tol: float, iterations: int, first_s
     return x, status
 
 
+def _held_newton(model: CompiledModel, t: float, tol: float, iterations: int,
+                 colouring: Colouring) -> tuple[np.ndarray, np.ndarray] | None:
+    """(states, status) of every patient from the plain Newton of the moving states, the others held where they
+    start (:func:`hemasim.solvers._steady_structure.moving_states`); None when too many states move."""
+    from hemasim.solvers._steady_kernel import off_balance, steady_state_moving  # lazily: numba is slow to import
+
+    arrays = model.kernel_arrays()
+    off = off_balance(model.x0, float(t), *arrays, HELD_RESIDUAL_FRACTION * tol)
+    moving = moving_states(model, colouring, off)
+    if moving is None:
+        return None
+    if not len(moving.states):  # every patient balanced where it starts: what the Newton's first residual finds
+        return model.x0.copy(), np.zeros(model.x0.shape[0], dtype=np.int64)
+    solve: Callable[..., tuple[np.ndarray, np.ndarray]] = steady_state_moving
+    return solve(model.x0, float(t), np.maximum(model.x0, 1.0), *arrays, tol, iterations, colouring[2], colouring[3],
+                 moving.kernel_arrays())
+
+
 #: status codes of the numba Newton (hemasim.solvers._kernel; repeated here so that numba is not imported)
 SINGULAR = 2
 
@@ -140,17 +184,7 @@ def jacobian_colouring(model: CompiledModel) -> Colouring:
         touched = {int(j) for j in (model.src[f], model.dst[f]) if j >= 0}
         for c in reads:
             rows_of[c] |= touched
-    colours: list[list[int]] = []
-    covered: list[set[int]] = []
-    for c in sorted(range(n), key=lambda c: -len(rows_of[c])):
-        for cols, rows in zip(colours, covered, strict=True):
-            if not rows & rows_of[c]:
-                cols.append(c)
-                rows |= rows_of[c]
-                break
-        else:
-            colours.append([c])
-            covered.append(set(rows_of[c]))
+    colours = greedy_colours(range(n), rows_of)
     colour_ptr = np.cumsum([0] + [len(cols) for cols in colours]).astype(np.int64)
     colour_col = np.array([c for cols in colours for c in sorted(cols)], dtype=np.int64)
     col_ptr = np.cumsum([0] + [len(r) for r in rows_of]).astype(np.int64)

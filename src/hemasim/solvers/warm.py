@@ -2,8 +2,8 @@
 its on-disk cache once, so that no user's first run waits 10-30 s for the compiler.
 
 The kernels are compiled by running what users run, at toy size: a two-patient cohort partition (the
-block-eliminated Newton steady state and the lock-step kernel), the IMEX solver's two kernels (a two-patient cohort,
-one patient), one patient (the Dormand-Prince kernel), the dense Newton steady state of one patient, so each kernel
+lock-step kernel) and the two cohort Newton steady states (the moving states', the block-eliminated one), the IMEX
+solver's two kernels (a two-patient cohort, one patient), one patient (the Dormand-Prince kernel), the dense Newton steady state of one patient, so each kernel
 is compiled for exactly the argument types the library passes (``python -m hemasim.solvers.warm STEP ...`` runs
 the steps named, :data:`STEPS`: ``make test`` runs them in two processes). The cache folder is the one :mod:`hemasim.solvers._cache`
 picks (beside the sources, else numba's user-wide cache, else a private temporary folder), as for any run. Then the
@@ -35,9 +35,19 @@ def _one_patient_dopri5() -> None:
 
 
 def _cohort_partition() -> None:
+    import numpy as np
+
+    from hemasim.biology import Covariates, healthy_human_model
     from hemasim.cohort.runner import COHORT_RTOL, simulate_partition
+    from hemasim.solvers.steady import NewtonSteadyState
 
     simulate_partition(dict(_WARM_SCENARIO), 0, 0, 2, 0, None, False, COHORT_RTOL)
+    # both cohort steady states: the moving states' Newton (the 60-year-old's T-cell pools move) and the
+    # block-eliminated Newton of every state, which serves the patients the first does not converge
+    two = healthy_human_model(Covariates(np.array([35.0, 60.0]), np.array(["male", "female"]), np.array([70.0, 60.0]),
+                                         np.array([175.0, 165.0]))).compile()
+    NewtonSteadyState().states(two)
+    NewtonSteadyState(hold_balanced=False).states(two)
 
 
 @contextmanager
