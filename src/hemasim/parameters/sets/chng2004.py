@@ -36,5 +36,6 @@ PARAMETERS = [
     param("b_reference_per_uL", sex_balanced_median("CD19"), "cells/uL", "blood B (CD19) cells in a healthy adult",
           _cited("CD19"), bounds=(20.0, 2000.0), **interval_iiv(109, 802, "Chng 2004 CD19, men")),
     param("nk_reference_per_uL", sex_balanced_median("NK"), "cells/uL", "blood NK cells in a healthy adult",
-          _cited("NK"), bounds=(20.0, 3000.0), **interval_iiv(96, 1103, "Chng 2004 NK, women's lower and men's upper limit")),
+          _cited("NK"), bounds=(20.0, 3000.0),
+          **interval_iiv(96, 1103, "Chng 2004 NK, the women's lower and the men's upper limit")),
 ]
