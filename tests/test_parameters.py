@@ -86,3 +86,26 @@ def test_parameter_doc_is_generated_from_the_code():
     doc = Path(__file__).resolve().parents[1] / "docs" / "parameters.md"
     assert doc.read_text(encoding="utf-8") == parameter_table_markdown(), (
         "docs/parameters.md is stale: run `python -m hemasim.parameters.table > docs/parameters.md`")
+
+
+def test_the_lymphocyte_reference_counts_are_one_statistic_of_chng_2004():
+    """Issue 17: all four adult reference counts are the Chng 2004 Table 3 median, the men's and the women's
+    weighed equally (docs/model.md); no subset on a mean or a range's midpoint. The sex-balanced median lies between
+    the two sexes' medians, so each value must too; the doc states the four values."""
+    from pathlib import Path
+
+    from hemasim.parameters.sets.chng2004 import TABLE3_MEDIANS
+
+    # the stored table (pages corpus, PMC321350/table/t3), transcribed independently of the module
+    medians = {"CD4": (814, 813), "CD8": (636, 597), "CD19": (325, 340), "NK": (413, 330)}
+    assert TABLE3_MEDIANS == medians
+    params = healthy_adult_parameters()
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    for subset, name in (("CD4", "cd4_reference_per_uL"), ("CD8", "cd8_reference_per_uL"),
+                         ("CD19", "b_reference_per_uL"), ("NK", "nk_reference_per_uL")):
+        men, women = medians[subset]
+        p = params[name]
+        assert p.value == pytest.approx((men + women) / 2, abs=1e-12), name
+        assert min(men, women) <= p.value <= max(men, women), name
+        assert isinstance(p.provenance, Cited) and "median" in p.provenance.where, name
+        assert f"({men} + {women})/2 = {p.value:g}" in doc, name

@@ -33,7 +33,7 @@ def test_the_other_predictions_pass_or_fail_as_reported():
     assert values["influenza_challenge_shedding_days_above_detection"] == pytest.approx(5.46, abs=0.02)
     assert values["donation_550mL_days_to_regain_90pct_red_cell_mass"] == pytest.approx(35.0, abs=1.0)
     assert values["donation_500mL_days_to_80pct_hb_recovery"] == pytest.approx(32.0, abs=1.0)
-    assert values["alemtuzumab_months_to_b_cells_100_per_uL"] == pytest.approx(0.99, abs=0.05)
+    assert values["alemtuzumab_months_to_b_cells_100_per_uL"] == pytest.approx(1.06, abs=0.05)  # 0.99 at B 350/uL
     assert values["influenza_vaccine_igg_day28_ratio_80_to_25"] < 0.99
     assert values["hepatitis_b_igg_ratio_0_1_6_to_0_1_3_months"] == pytest.approx(1.14, abs=0.02)
     assert values["hepatitis_b_igg_ratio_3_to_2_doses_year_12"] == pytest.approx(3.56, abs=0.05)

@@ -19,19 +19,22 @@ WHY = ("lymphocyte set points of children and infants (T4, D3, issue 4); fitted 
 
 PARAMETERS = [
     param("cd4_child_excess_at_birth", 2.4, "1",
-          "CD4 count of a newborn over the adult reference, minus 1 (infant median about 2,700/uL vs 838)",
+          "CD4 count of a newborn over the adult reference, minus 1 (infant median about 2,700/uL vs 838, the adult "
+          "reference when this was set)",
           Assumed(WHY, "about 3.4-fold in infancy, 1.6-fold at 4 years, 1.2-fold at 9, adult by the late teens"),
           bounds=(0.0, 10.0)),
     param("cd4_child_excess_decay_years", 4.0, "year", "decay time of the children's CD4 excess",
           Assumed(WHY, "see cd4_child_excess_at_birth"), bounds=(0.5, 20.0)),
     param("cd8_child_excess_at_birth", 1.2, "1",
-          "CD8 count of a newborn over the adult reference, minus 1 (infant median about 1,050/uL vs 532)",
+          "CD8 count of a newborn over the adult reference, minus 1 (infant median about 1,050/uL vs 532, the adult "
+          "reference when this was set)",
           Assumed(WHY, "about 2-fold in infancy, 1.5-fold at 4 years, 1.2-fold at 9"), bounds=(0.0, 10.0)),
     param("cd8_child_excess_decay_years", 5.0, "year", "decay time of the children's CD8 excess",
           Assumed(WHY, "see cd8_child_excess_at_birth"), bounds=(0.5, 20.0)),
     param("b_child_excess_at_birth", 3.4, "1",
           "B-cell count of an infant over the adult reference, minus 1 (median about 1,500/uL at 3-24 months vs "
-          "350)", Assumed(WHY, "about 4.4-fold in infancy, 2-fold at 4 years, 1.3-fold at 9"), bounds=(0.0, 10.0)),
+          "350, the adult reference when this was set)",
+          Assumed(WHY, "about 4.4-fold in infancy, 2-fold at 4 years, 1.3-fold at 9"), bounds=(0.0, 10.0)),
     param("b_child_excess_decay_years", 3.5, "year", "decay time of the children's B-cell excess",
           Assumed(WHY, "see b_child_excess_at_birth. Targeted screen (bench/targeted_screen.py, x0.5-x2 alone): no "
                   "validation read-out moves by more than 0.5% (the Morris screen's B-cell effect came with the "
