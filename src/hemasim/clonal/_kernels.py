@@ -425,11 +425,11 @@ def _poisson(state, lam):  # pragma: no cover - compiled
             k += 1
             prod *= _uniform(state)
         return k
-    log_lam = math.log(lam)
     b = 0.931 + 2.53 * math.sqrt(lam)
     a = -0.059 + 0.02483 * b
-    log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
     v_r = 0.9277 - 3.6224 / (b - 2.0)
+    ready = False  # the full test's logarithms: computed when it first runs (most draws stop before it)
+    log_lam = log_inv_alpha = 0.0
     while True:
         u = _uniform(state) - 0.5
         v = _uniform(state)
@@ -439,6 +439,10 @@ def _poisson(state, lam):  # pragma: no cover - compiled
             return int(k)
         if k < 0.0 or (us < 0.013 and v > us):
             continue
+        if not ready:  # the same expressions as before, so the same values: the same draws bit for bit
+            log_lam = math.log(lam)
+            log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+            ready = True
         if (math.log(v) + log_inv_alpha - math.log(a / (us * us) + b)
                 <= -lam + k * log_lam - math.lgamma(k + 1.0)):
             return int(k)
@@ -454,9 +458,9 @@ def _binomial(state, n, p):  # pragma: no cover - compiled
     c = n * p + 0.5
     v_r = 0.92 - 4.2 / b
     alpha = (2.83 + 5.1 / b) * spq
-    log_odds = math.log(p / q)
     m = math.floor((n + 1) * p)
-    h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+    ready = False  # the full test's log-gammas and logarithm: computed when it first runs (~10% of draws)
+    h = log_odds = 0.0
     while True:
         u = _uniform(state) - 0.5
         v = _uniform(state)
@@ -466,6 +470,10 @@ def _binomial(state, n, p):  # pragma: no cover - compiled
             continue
         if us >= 0.07 and v <= v_r:
             return int(k)
+        if not ready:  # the same expressions as before, so the same values: the same draws bit for bit
+            log_odds = math.log(p / q)
+            h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+            ready = True
         if (math.log(v * alpha / (a / (us * us) + b))
                 <= h - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0) + (k - m) * log_odds):
             return int(k)
@@ -485,18 +493,63 @@ def _count_by_inversion(state, first, negative, n, p):  # pragma: no cover - com
     failures before n successes of probability 1 - p; the mean must be < :data:`_INVERSION_MEAN`. A walk that
     outruns round-off restarts with a fresh uniform, as NumPy's binomial inversion does (the tail it drops
     past mean + 15 sd has probability < 1e-30)."""
+    while True:
+        k = _walk(_uniform(state), first, negative, n, p)
+        if k >= 0:
+            return k
+
+
+@njit(cache=True, inline="always")
+def _walk(u, first, negative, n, p):  # pragma: no cover - compiled
+    """One inversion walk of :func:`_count_by_inversion` from the uniform ``u``: the count, or -1 where the walk
+    outruns round-off (the caller draws again)."""
     odds = p if negative else p / (1.0 - p)
     step = 1 if negative else -1
-    while True:
-        u = _uniform(state)
-        k = 0
-        pk = first
-        while u > pk and k <= _INVERSION_BOUND:
-            u -= pk
-            pk *= (n + step * k) * _RECIPROCALS[k] * odds
-            k += 1
-        if k <= _INVERSION_BOUND:
-            return k
+    k = 0
+    pk = first
+    while u > pk and k <= _INVERSION_BOUND:
+        u -= pk
+        pk *= (n + step * k) * _RECIPROCALS[k] * odds
+        k += 1
+    return k if k <= _INVERSION_BOUND else -1
+
+
+@njit(cache=True, inline="always")
+def _walk_pair(state, n, death, first_death, gamma, first_extra):  # pragma: no cover - compiled
+    """Binomial(n, death) and NegativeBinomial(n, gamma) failures, each by its inversion walk from its own uniform
+    exactly as two calls of :func:`_count_by_inversion` in turn draw them (the same uniforms, the same
+    arithmetic, the same counts bit for bit), but with the two walks' steps side by side while both go on: each
+    walk is a chain of dependent multiplications, so the CPU runs the two chains at once. Returns (deaths, extra)."""
+    odds_death = death / (1.0 - death)  # as _walk computes it
+    u_death = _uniform(state)
+    u_extra = _uniform(state)
+    p_death = first_death
+    p_extra = first_extra
+    k = 0
+    while u_death > p_death and u_extra > p_extra and k <= _INVERSION_BOUND:
+        u_death -= p_death
+        p_death *= (n + -1 * k) * _RECIPROCALS[k] * odds_death
+        u_extra -= p_extra
+        p_extra *= (n + 1 * k) * _RECIPROCALS[k] * gamma
+        k += 1
+    deaths = k
+    while u_death > p_death and deaths <= _INVERSION_BOUND:
+        u_death -= p_death
+        p_death *= (n + -1 * deaths) * _RECIPROCALS[deaths] * odds_death
+        deaths += 1
+    if deaths > _INVERSION_BOUND:  # (never seen: the mean is < 30) as in turn: the deaths' next walk gets the
+        deaths = _walk(u_extra, first_death, False, n, death)  # second uniform, the extra cells fresh ones
+        if deaths < 0:
+            deaths = _count_by_inversion(state, first_death, False, n, death)
+        return deaths, _count_by_inversion(state, first_extra, True, n, gamma)
+    extra = k
+    while u_extra > p_extra and extra <= _INVERSION_BOUND:
+        u_extra -= p_extra
+        p_extra *= (n + 1 * extra) * _RECIPROCALS[extra] * gamma
+        extra += 1
+    if extra > _INVERSION_BOUND:
+        extra = _count_by_inversion(state, first_extra, True, n, gamma)
+    return deaths, extra
 
 
 #: clones up to this many cells have each founder cell's fate drawn in turn (above: a binomial and a negative
@@ -552,8 +605,8 @@ def _kendall_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
         return -1
     first_death = math.exp(cells * math.log1p(-death))
     first_extra = math.exp(cells * math.log1p(-gamma))
-    deaths = _count_by_inversion(state, first_death, False, cells, death)
-    return cells - deaths + _count_by_inversion(state, first_extra, True, cells, gamma)
+    deaths, extra = _walk_pair(state, cells, death, first_death, gamma, first_extra)
+    return cells - deaths + extra
 
 
 @njit(cache=True)
@@ -594,6 +647,14 @@ def _binomial_any(state, n, p):  # pragma: no cover - compiled
     return n - k if flip else k
 
 
+#: the squeeze of :func:`_selection` (exponential proposal, shape e = 1 - shape in (0, 1), x = y / s_min >= 0):
+#: 1 / (1 + e x) <= (1 + x)^(-e) <= 1 / (1 + e ln(1 + x)) <= 1 / (1 + 2 e x / (2 + x)) (Bernoulli's inequality;
+#: exp(-t) <= 1 / (1 + t); ln(1 + x) >= 2x / (2 + x)), each widened by 1e-12 relative, far more than the few units
+#: in the last place by which the bounds and libm's ``pow`` can be off: a uniform below the lower bound is below the
+#: power as computed, one above the upper bound above it, so the squeeze decides as the power would
+_SQUEEZE_LOW, _SQUEEZE_HIGH = 1.0 - 1e-12, 1.0 + 1e-12
+
+
 @njit(cache=True, inline="always")
 def _selection(state, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
     """A selection coefficient (per year) from Gamma(shape, rate) restricted to s >= s_min, exactly: gamma draws
@@ -604,12 +665,22 @@ def _selection(state, shape, rate, s_min, method, proposal_rate):  # pragma: no 
             s = _standard_gamma(state, shape) / rate
             if s >= s_min:
                 return s
+    squeeze = method == SELECT_EXPONENTIAL and shape < 1.0
     while True:
         y = -math.log(1.0 - _uniform(state)) / proposal_rate  # exponential
-        accept = (1.0 + y / s_min) ** (shape - 1.0)
+        base = 1.0 + y / s_min
+        u = _uniform(state)
+        if squeeze:  # bounds on base^(shape - 1) that decide ~97% of the draws without the power (same draws)
+            x = base - 1.0
+            e = 1.0 - shape  # in (0, 1)
+            if u < _SQUEEZE_LOW / (1.0 + e * x):
+                return s_min + y
+            if u >= _SQUEEZE_HIGH / (1.0 + e * (2.0 * x / (2.0 + x))):
+                continue
+        accept = base ** (shape - 1.0)
         if method == SELECT_TILTED_EXPONENTIAL:
             accept *= math.exp(-(shape - 1.0) * y / s_min)
-        if _uniform(state) < accept:
+        if u < accept:
             return s_min + y
 
 
@@ -733,16 +804,26 @@ def _enlarged(sizes, advantage, selection, panel, n_clones, capacity):  # pragma
 
 
 @njit(cache=True, inline="always")
-def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
+def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, step_years, alphas,
+                 gammas):  # pragma: no cover
     """Every strong clone of one person over the step, exactly; the extinct are dropped (order kept). Returns
-    (clones alive, their load (cells x advantage), cells x advantage^2, their cells)."""
+    (clones alive, their load (cells x advantage), cells x advantage^2, their cells).
+
+    Kendall's coefficients of every clone are computed first, in a loop of their own (``alphas``, ``gammas``: room
+    for ``n_clones``), then the sizes drawn: the same expressions, so the same values. In one loop with the draws,
+    each clone's coefficients (a chain of ~40 dependent operations and a division) started only after the
+    previous clone's draw had resolved its data-dependent branches, which the CPU mispredicts: ~29% of the
+    lifespan's own samples (``perf``, one-year steps) sat in that chain. On their own, the chains of successive
+    clones run side by side."""
+    for i in range(n_clones):
+        birth, death = _rates(a_p * (1.0 + advantage[i]), r)
+        alphas[i], gammas[i] = _kendall_coefficients(birth, death, step_years)
     m = 0
     load = 0.0
     load2 = 0.0
     cells = 0
     for i in range(n_clones):
-        birth, death = _rates(a_p * (1.0 + advantage[i]), r)
-        alpha, gamma = _kendall_coefficients(birth, death, step_years)
+        alpha, gamma = alphas[i], gammas[i]
         size = _kendall_size(state, sizes[i], alpha, gamma)
         if size < 0:
             size = _large_clone_size(state, sizes[i], alpha, gamma)
@@ -778,18 +859,40 @@ def _hold_pool(sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, dr
 
 
 @njit(cache=True, inline="always")
-def _record_year(j, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
-                 above):  # pragma: no cover - compiled
+def _record_year(j, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share, above,
+                 above_cells):  # pragma: no cover - compiled
     """hemasim.clonal.ch._CohortRecord.year for one person: largest VAFs, the pool's driver share, clones at
-    VAF >= 2%."""
+    VAF >= 2% (``above_cells``: the fewest cells whose VAF is, :func:`_fewest_cells_at`).
+
+    On the clones' integer sizes: a VAF is size / (2 n_star), which never decreases as the size grows (the
+    conversion to float and a correctly rounded division by a positive number are monotone), so the largest VAF
+    is the largest size's VAF and VAF >= 2% is size >= ``above_cells``: the values of one division per clone,
+    bit for bit, from one division per year (the loop was a division and a store per clone, ~5% of the lifespan's
+    samples with yearly steps)."""
+    largest = 0
+    largest_panel = 0
+    count = 0
     for i in range(n_clones):
-        vaf = sizes[i] / (2.0 * n_star)
-        max_any[j] = max(max_any[j], vaf)
-        if panel[i]:
-            max_panel[j] = max(max_panel[j], vaf)
-        if vaf >= 0.02:
-            above[j] += 1
+        largest = max(largest, sizes[i])
+        largest_panel = max(largest_panel, sizes[i] if panel[i] else 0)
+        count += sizes[i] >= above_cells
+    if largest > 0:
+        max_any[j] = max(max_any[j], largest / (2.0 * n_star))
+    if largest_panel > 0:
+        max_panel[j] = max(max_panel[j], largest_panel / (2.0 * n_star))
+    above[j] += count
     share[j] = driver_cells / n_star
+
+
+@njit(cache=True)
+def _fewest_cells_at(vaf, n_star):  # pragma: no cover - compiled
+    """The smallest clone size whose VAF, computed as :func:`_record_year` computes it, is >= ``vaf``."""
+    cells = np.int64(math.ceil(vaf * 2.0 * n_star))
+    while cells > 0 and (cells - 1) / (2.0 * n_star) >= vaf:
+        cells -= 1
+    while cells / (2.0 * n_star) < vaf:
+        cells += 1
+    return cells
 
 
 @njit(cache=True, inline="always")
@@ -817,6 +920,8 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
     shape, rate, s_min, proposal_rate, panel_fraction = pool[4], pool[5], pool[6], pool[7], pool[8]
     sizes, advantage = np.empty(64, np.int64), np.empty(64)
     selection, panel = np.empty(64), np.empty(64, np.bool_)
+    alphas, gammas = np.empty(64), np.empty(64)  # the clones' Kendall coefficients within a step (_grow_clones)
+    above_cells = _fewest_cells_at(0.02, n_star)  # a clone at VAF >= 2% (_record_year)
     weak_mass = np.zeros(weak_advantage.shape[0])
     n_clones = 0
     one_cell = np.int64(1)  # a founder, typed int64: a literal 1 would compile _large_clone_size a second time
@@ -830,13 +935,14 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
             a_p, wild = _midpoint(a_p, wild, n_star, r, step_years, strong_load, strong_load2, strong_cells,
                                   weak_load, weak_cells, weak_mass, weak_rate, weak_probability, weak_advantage)
         n_clones, strong_load, strong_load2, strong_cells = _grow_clones(state, sizes, advantage, selection, panel,
-                                                                         n_clones, a_p, r, step_years)
+                                                                         n_clones, a_p, r, step_years, alphas, gammas)
         weak_load, weak_cells = _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage,
                                            step_years)
         n_new = _poisson(state, strong_rate * wild * step_years)
         if n_clones + n_new > sizes.shape[0]:
             sizes, advantage, selection, panel = _enlarged(sizes, advantage, selection, panel, n_clones,
                                                            2 * (n_clones + n_new))
+            alphas, gammas = np.empty(sizes.shape[0]), np.empty(sizes.shape[0])
         for _ in range(n_new):  # new strong drivers: arrival uniform in the step, grown exactly to its end
             s = _selection(state, shape, rate, s_min, method, proposal_rate)
             adv = s * (1.0 / r)
@@ -859,7 +965,7 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
             driver_cells = strong_cells + weak_cells
         if k % steps_per_year == 0:
             _record_year(k // steps_per_year, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
-                         above)
+                         above, above_cells)
         if next_snapshot < snapshot_steps.shape[0] and snapshot_steps[next_snapshot] == k:
             _snapshot(next_snapshot, sizes, selection, panel, n_clones, n_star, snap_count, snap_vaf, snap_selection,
                       snap_panel)
