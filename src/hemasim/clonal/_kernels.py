@@ -419,6 +419,31 @@ def _standard_gamma(state, shape):  # pragma: no cover - compiled
             return d * v * boost
 
 
+#: log(j!) = lgamma(j + 1) is tabulated for j + 1 below this (the rejection samplers' full tests; clones above it
+#: call libm)
+_LGAMMA_TABLE_SIZE = 8192
+
+
+@njit(cache=True)
+def _lgamma_values(n):  # pragma: no cover - compiled
+    """lgamma(j) for j = 0 .. n - 1, from the same libm function the kernels call (``math.lgamma`` in numba)."""
+    out = np.empty(n)
+    for j in range(n):
+        out[j] = math.lgamma(float(j))
+    return out
+
+
+#: lgamma(j) for integers j < _LGAMMA_TABLE_SIZE, computed by the call the kernels made before: the same values
+_LGAMMA_TABLE = _lgamma_values(_LGAMMA_TABLE_SIZE)
+
+
+@njit(cache=True, inline="always")
+def _lgamma_of_integer(x):  # pragma: no cover - compiled
+    """``math.lgamma(x)`` for an integer-valued x >= 1, from :data:`_LGAMMA_TABLE` where it has it: the same value,
+    ~10x cheaper (BTRS's full test takes four, PTRS's one)."""
+    return _LGAMMA_TABLE[int(x)] if x < _LGAMMA_TABLE_SIZE else math.lgamma(x)
+
+
 @njit(cache=True)
 def _poisson(state, lam):  # pragma: no cover - compiled
     """Poisson(lam), exactly: multiplying uniforms (Knuth) below a mean of 10, Hormann's (1993) PTRS above (the
@@ -450,7 +475,7 @@ def _poisson(state, lam):  # pragma: no cover - compiled
             log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
             ready = True
         if (math.log(v) + log_inv_alpha - math.log(a / (us * us) + b)
-                <= -lam + k * log_lam - math.lgamma(k + 1.0)):
+                <= -lam + k * log_lam - _lgamma_of_integer(k + 1.0)):
             return int(k)
 
 
@@ -478,10 +503,10 @@ def _binomial(state, n, p):  # pragma: no cover - compiled
             return int(k)
         if not ready:  # the same expressions as before, so the same values: the same draws bit for bit
             log_odds = math.log(p / q)
-            h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+            h = _lgamma_of_integer(m + 1.0) + _lgamma_of_integer(n - m + 1.0)
             ready = True
         if (math.log(v * alpha / (a / (us * us) + b))
-                <= h - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0) + (k - m) * log_odds):
+                <= h - _lgamma_of_integer(k + 1.0) - _lgamma_of_integer(n - k + 1.0) + (k - m) * log_odds):
             return int(k)
 
 
