@@ -884,12 +884,14 @@ def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, st
         size = _kendall_size(state, sizes[i], alpha, gamma)
         if size < 0:
             size = _large_clone_size(state, sizes[i], alpha, gamma)
-        if size > 0:
-            sizes[m], advantage[m], selection[m], panel[m] = size, advantage[i], selection[i], panel[i]
-            load += size * advantage[i]
-            load2 += size * advantage[i] * advantage[i]
-            cells += size
-            m += 1
+        # kept without a branch (whether a clone died is a branch the CPU mispredicts): the clone is written to slot
+        # m either way and m moves on only if it lives; an extinct clone adds 0.0 to the sums, which leaves them
+        # as they were (they start at +0.0 and only grow), so the sums are the same bit for bit
+        sizes[m], advantage[m], selection[m], panel[m] = size, advantage[i], selection[i], panel[i]
+        load += size * advantage[i]
+        load2 += size * advantage[i] * advantage[i]
+        cells += size
+        m += size > 0
     return m, load, load2, cells
 
 
