@@ -553,7 +553,8 @@ def _walk_pair(state, n, death, first_death, gamma, first_extra):  # pragma: no 
     walk is a chain of dependent multiplications, so the CPU runs the two chains at once. Returns (deaths, extra)."""
     odds_death = death / (1.0 - death)  # as _walk computes it
     u_death = _uniform(state)
-    u_extra = _uniform(state)
+    second = _uniform(state)
+    u_extra = second
     p_death = first_death
     p_extra = first_extra
     k = 0
@@ -569,7 +570,7 @@ def _walk_pair(state, n, death, first_death, gamma, first_extra):  # pragma: no 
         p_death *= (n + -1 * deaths) * _RECIPROCALS[deaths] * odds_death
         deaths += 1
     if deaths > _INVERSION_BOUND:  # (never seen: the mean is < 30) as in turn: the deaths' next walk gets the
-        deaths = _walk(u_extra, first_death, False, n, death)  # second uniform, the extra cells fresh ones
+        deaths = _walk(second, first_death, False, n, death)  # second uniform, the extra cells fresh ones
         if deaths < 0:
             deaths = _count_by_inversion(state, first_death, False, n, death)
         return deaths, _count_by_inversion(state, first_extra, True, n, gamma)
@@ -746,6 +747,42 @@ def kendall_sizes(state, cells, birth, death, t):  # pragma: no cover - compiled
         alpha, gamma = _kendall_coefficients(birth[i], death[i], t[i])
         size = _kendall_size(state, cells[i], alpha, gamma)
         out[i] = size if size >= 0 else _large_clone_size(state, cells[i], alpha, gamma)
+    return out
+
+
+@njit(cache=True)
+def draw_walk_pairs(state, n, death, first_death, gamma, first_extra, size, side_by_side):  # pragma: no cover
+    """``size`` (deaths, extra cells) pairs (for tests): by :func:`_walk_pair` (``side_by_side``) or by two calls of
+    :func:`_count_by_inversion` in turn, as the kernel drew them before."""
+    out = np.empty((size, 2), np.int64)
+    for i in range(size):
+        if side_by_side:
+            out[i, 0], out[i, 1] = _walk_pair(state, n, death, first_death, gamma, first_extra)
+        else:
+            out[i, 0] = _count_by_inversion(state, first_death, False, n, death)
+            out[i, 1] = _count_by_inversion(state, first_extra, True, n, gamma)
+    return out
+
+
+@njit(cache=True)
+def coefficients_both_ways(advantage, a_p, r, step_years):  # pragma: no cover - compiled
+    """Kendall's coefficients of clones (for tests): by :func:`_coefficients_of_clones` and one clone at a time by
+    :func:`_kendall_coefficients`. Returns (alphas, gammas, alphas one by one, gammas one by one)."""
+    n = advantage.shape[0]
+    alphas, gammas, alphas_one, gammas_one = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    _coefficients_of_clones(advantage, n, a_p, r, step_years, alphas, gammas)
+    for i in range(n):
+        birth, death = _rates(a_p * (1.0 + advantage[i]), r)
+        alphas_one[i], gammas_one[i] = _kendall_coefficients(birth, death, step_years)
+    return alphas, gammas, alphas_one, gammas_one
+
+
+@njit(cache=True)
+def lgamma_both_ways(x):  # pragma: no cover - compiled
+    """``_lgamma_of_integer`` and ``math.lgamma`` of each value (for tests)."""
+    out = np.empty((x.shape[0], 2))
+    for i in range(x.shape[0]):
+        out[i, 0], out[i, 1] = _lgamma_of_integer(x[i]), math.lgamma(x[i])
     return out
 
 
