@@ -348,6 +348,14 @@ def _mix64(z):  # pragma: no cover - compiled
     return z ^ (z >> _SHIFT_31)
 
 
+# The CH lifespan and its samplers are compiled with NumPy's error model (``error_model="numpy"``): under Python's,
+# numba tests every divisor for zero before dividing, to raise ZeroDivisionError, a compare and a branch per division
+# that also keeps LLVM from moving or vectorising code around it (~4% of the lifespan's CPU). The divisors are
+# positive rates, probabilities, counts or sizes, or guarded where they can vanish, so the results are the same bit
+# for bit; the one exception is BTRS's and PTRS's 2a / us with us = 0.5 - |u| = 0 (a uniform of exactly 0,
+# probability 2^-53 per draw), which raised ZeroDivisionError and now gives an infinite proposal that is rejected
+# (k < 0), as in NumPy's own C samplers.
+
 #: a lifespan's xoshiro256++ state as a record: numba counts references to an array that is passed into an
 #: inlined helper or a compiled function, two atomic operations per clone-step (~24% of the kernel's CPU,
 #: measured with ``perf``) that its pruning pass fails to remove in the clone loop; a record has no reference
@@ -388,7 +396,7 @@ def _uniform(state):  # pragma: no cover - compiled
 
 # --- exact samplers on the xoshiro stream, for the rare draws with large means ---------------------------------
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _normal(state):  # pragma: no cover - compiled
     """A standard normal (Marsaglia's polar method; the second variate is not kept)."""
     while True:
@@ -399,7 +407,7 @@ def _normal(state):  # pragma: no cover - compiled
             return x * math.sqrt(-2.0 * math.log(r2) / r2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _standard_gamma(state, shape):  # pragma: no cover - compiled
     """Gamma(shape, 1), exactly: Marsaglia & Tsang (2000) for shape >= 1; below 1, Gamma(shape + 1) U^(1/shape)."""
     boost = 1.0
@@ -444,7 +452,7 @@ def _lgamma_of_integer(x):  # pragma: no cover - compiled
     return _LGAMMA_TABLE[int(x)] if x < _LGAMMA_TABLE_SIZE else math.lgamma(x)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _poisson(state, lam):  # pragma: no cover - compiled
     """Poisson(lam), exactly: multiplying uniforms (Knuth) below a mean of 10, Hormann's (1993) PTRS above (the
     transformed rejection NumPy uses)."""
@@ -479,7 +487,7 @@ def _poisson(state, lam):  # pragma: no cover - compiled
             return int(k)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binomial(state, n, p):  # pragma: no cover - compiled
     """Binomial(n, p) with p <= 1/2 and n p >= 10, exactly: Hormann's (1993) BTRS transformed rejection."""
     q = 1.0 - p
@@ -641,7 +649,7 @@ def _kendall_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
     return cells - deaths + extra
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _large_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
     """:func:`_kendall_size` for large clones: as there, or, when alpha + gamma > 1, the binomial survivors
     among the founders and their NegativeBinomial(survivors, gamma) extra cells; each count by inversion while
@@ -660,7 +668,7 @@ def _large_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compile
     return survivors + _negative_binomial_large(state, n_extra, gamma)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _negative_binomial_large(state, n, p):  # pragma: no cover - compiled
     """The NegativeBinomial failures before n successes of probability 1 - p, as a gamma-Poisson mixture."""
     return _poisson(state, _standard_gamma(state, float(n)) * (p / (1.0 - p)))
@@ -1004,7 +1012,7 @@ def _snapshot(j, sizes, selection, panel, n_clones, n_star, count, vaf, selectio
             count[j] = c + 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_probability, weak_advantage, method,
               snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
               snap_panel):  # pragma: no cover - compiled
@@ -1068,7 +1076,7 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
             next_snapshot += 1
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def ch_lifespans(key, people, n_steps, steps_per_year, step_years, midpoint, pool, weak_probability, weak_advantage,
                  method, snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
                  snap_panel):  # pragma: no cover - compiled
