@@ -434,15 +434,30 @@ _LGAMMA_TABLE_SIZE = 8192
 
 @njit(cache=True)
 def _lgamma_values(n):  # pragma: no cover - compiled
-    """lgamma(j) for j = 0 .. n - 1, from the same libm function the kernels call (``math.lgamma`` in numba)."""
+    """lgamma(j) for j = 0 .. n - 1, from the libm function the kernels call (``math.lgamma`` in numba)."""
     out = np.empty(n)
     for j in range(n):
         out[j] = math.lgamma(float(j))
     return out
 
 
-#: lgamma(j) for integers j < _LGAMMA_TABLE_SIZE, computed by the call the kernels made before: the same values
-_LGAMMA_TABLE = _lgamma_values(_LGAMMA_TABLE_SIZE)
+def _libm_lgamma_values(n: int) -> np.ndarray:
+    """lgamma(j) for j = 0 .. n - 1 from the C library's ``lgamma``, the symbol numba's ``math.lgamma`` calls, through
+    ctypes (~5 ms; calling a compiled function at import would start numba's dispatch, ~0.4 s); where no C math
+    library is found, compiled. tests/test_clonal_kernels.py checks every value against numba's own call."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("m")
+    if name is None:  # pragma: no cover - platform dependent
+        return _lgamma_values(n)
+    lgamma = ctypes.CDLL(name).lgamma
+    lgamma.restype, lgamma.argtypes = ctypes.c_double, [ctypes.c_double]
+    return np.array([lgamma(float(j)) for j in range(n)])
+
+
+#: lgamma(j) for integers j < _LGAMMA_TABLE_SIZE, computed by the function the kernels called before: the same values
+_LGAMMA_TABLE = _libm_lgamma_values(_LGAMMA_TABLE_SIZE)
 
 
 @njit(cache=True, inline="always")
