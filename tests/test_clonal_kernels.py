@@ -150,6 +150,86 @@ def test_series_expm1_is_libms_to_rounding() -> None:
     assert np.max(np.abs(expm1_values(x) - np.expm1(x)) / np.abs(np.expm1(x))) < 6e-16
 
 
+@pytest.mark.parametrize(("n", "death", "gamma", "short"), [(40, 0.3, 0.25, 1.0), (90, 0.33, 0.25, 1.0),
+                                                              (60, 0.15, 0.45, 1.0), (50, 0.3, 0.25, 0.97)])
+def test_side_by_side_walks_draw_what_the_walks_in_turn_drew(n: int, death: float, gamma: float,
+                                                              short: float) -> None:
+    """A 33+-cell clone's two inversion walks run side by side draw the same counts from the same uniforms as the
+    walks one after the other, bit for bit, and leave the stream where those left it; also where walks outrun
+    their bound and start again (``short`` < 1: both first probabilities scaled down so that a walk's
+    probabilities sum to ``short``, and ~3% of walks restart, the deaths' on the second uniform)."""
+    from hemasim.clonal._kernels import draw_walk_pairs, person_state
+
+    first_death = np.exp(n * np.log1p(-death)) * short
+    first_extra = np.exp(n * np.log1p(-gamma)) * short
+    side, turn = person_state(7), person_state(7)
+    pairs = draw_walk_pairs(side, n, death, first_death, gamma, first_extra, 20_000, True)
+    np.testing.assert_array_equal(pairs, draw_walk_pairs(turn, n, death, first_death, gamma, first_extra, 20_000,
+                                                         False))
+    np.testing.assert_array_equal(side, turn)
+    assert pairs[:, 0].mean() == pytest.approx(n * death, rel=0.05)  # the walks draw their laws
+    assert pairs[:, 1].mean() == pytest.approx(n * gamma / (1 - gamma), rel=0.05)
+
+
+@pytest.mark.parametrize("a_p", [0.5, 0.43, 0.3])
+def test_vectorised_coefficients_are_the_one_by_one_values(a_p: float) -> None:
+    """Kendall's coefficients of a person's clones computed in one vectorised loop equal, bit for bit, those of
+    _kendall_coefficients one clone at a time: clones in the series' range, and clones outside it (growing by
+    > 40% a year, critical to 1e-8, shrinking fast), which send every clone of the step to the one-by-one path."""
+    from hemasim.clonal._kernels import coefficients_both_ways
+
+    rng = np.random.default_rng(11)
+    common = rng.gamma(0.779, 1 / 35.6, 333) / 1.3
+    special = np.concatenate([common[:50], [0.9, 0.5 / a_p - 1.0, -0.6, 0.0]])
+    for advantage in (common, special):
+        for step in (1.0, 0.25):
+            alphas, gammas, alphas_one, gammas_one = coefficients_both_ways(advantage, a_p, 1.3044642857142856, step)
+            np.testing.assert_array_equal(alphas, alphas_one)
+            np.testing.assert_array_equal(gammas, gammas_one)
+            assert np.all((alphas >= 0) & (alphas <= 1) & (gammas >= 0) & (gammas < 1))
+
+
+def test_tabulated_lgamma_is_libms() -> None:
+    """lgamma of the integers the rejection samplers ask for, from the table and beyond it: libm's values exactly."""
+    from hemasim.clonal._kernels import _LGAMMA_TABLE_SIZE, lgamma_both_ways
+
+    x = np.concatenate([np.arange(1.0, _LGAMMA_TABLE_SIZE + 50.0), [1e5, 123456.0, 2.0**40]])
+    both = lgamma_both_ways(x)
+    np.testing.assert_array_equal(both[:, 0], both[:, 1])
+    from scipy.special import gammaln
+
+    assert both[:, 0] == pytest.approx(gammaln(x), rel=1e-13, abs=1e-13)
+
+
+@pytest.mark.parametrize("e", [1e-3, 0.221, 0.5, 0.999])
+def test_selection_squeeze_brackets_the_power(e: float) -> None:
+    """The selection sampler's squeeze (exponential proposal, shape 1 - e < 1): its lower bound is below and its
+    upper bound above (1 + x)^(-e) as libm's pow computes it, for x from 1e-15 to 1e6, so a uniform it decides is
+    decided as the power would decide it; and it decides almost all of them (the band between is narrow)."""
+    from hemasim.clonal._kernels import _SQUEEZE_HIGH, _SQUEEZE_LOW
+
+    x = np.concatenate([np.geomspace(1e-15, 1e6, 200_001), np.linspace(0.0, 5.0, 100_001)])
+    power = (1.0 + x) ** (-e)
+    low = _SQUEEZE_LOW / (1.0 + e * x)
+    high = _SQUEEZE_HIGH / (1.0 + e * (2.0 * x / (2.0 + x)))
+    assert np.all(low < power) and np.all(power < high)
+    shipped = 1.0 - 0.779  # the shipped landscape: x = y / s_min is exponential with rate 35.6 x 0.05
+    y = np.random.default_rng(1).exponential(1 / 1.78, 100_000)
+    band = _SQUEEZE_HIGH / (1.0 + shipped * (2.0 * y / (2.0 + y))) - _SQUEEZE_LOW / (1.0 + shipped * y)
+    assert 0.0 < band.mean() < 0.03
+
+
+@pytest.mark.parametrize("n_star", [1e5, 2_000.0, 12_345.0, 7.0, 33_333.3])
+def test_fewest_cells_at_a_vaf_is_the_threshold_of_the_vaf(n_star: float) -> None:
+    """The yearly record counts clones at VAF >= 2% on their sizes: the threshold size is the smallest whose VAF,
+    size / (2 n_star) in floating point, is >= 2%."""
+    from hemasim.clonal._kernels import _fewest_cells_at
+
+    for vaf in (0.02, 0.001, 0.1):
+        cells = _fewest_cells_at(vaf, n_star)
+        assert cells / (2.0 * n_star) >= vaf and (cells - 1) / (2.0 * n_star) < vaf
+
+
 @pytest.mark.parametrize("shape", [0.4, 1.0, 7.5, 300.0])
 def test_gamma_sampler_has_its_law(shape: float) -> None:
     from scipy.stats import gamma, kstest

@@ -290,6 +290,12 @@ def _expm1(x):  # pragma: no cover - compiled
     relative, so a draw can change only where a uniform falls within ~1e-16 of a threshold."""
     if abs(x) > _EXPM1_SERIES_RANGE:
         return math.expm1(x)
+    return _expm1_series(x)
+
+
+@njit(cache=True, inline="always")
+def _expm1_series(x):  # pragma: no cover - compiled
+    """The series of :func:`_expm1` (for |x| <= _EXPM1_SERIES_RANGE)."""
     c = _INVERSE_FACTORIALS
     x2 = x * x
     x4 = x2 * x2
@@ -342,6 +348,14 @@ def _mix64(z):  # pragma: no cover - compiled
     return z ^ (z >> _SHIFT_31)
 
 
+# The CH lifespan and its samplers are compiled with NumPy's error model (``error_model="numpy"``): under Python's,
+# numba tests every divisor for zero before dividing, to raise ZeroDivisionError, a compare and a branch per division
+# that also keeps LLVM from moving or vectorising code around it (~4% of the lifespan's CPU). The divisors are
+# positive rates, probabilities, counts or sizes, or guarded where they can vanish, so the results are the same bit
+# for bit; the one exception is BTRS's and PTRS's 2a / us with us = 0.5 - |u| = 0 (a uniform of exactly 0,
+# probability 2^-53 per draw), which raised ZeroDivisionError and now gives an infinite proposal that is rejected
+# (k < 0), as in NumPy's own C samplers.
+
 #: a lifespan's xoshiro256++ state as a record: numba counts references to an array that is passed into an
 #: inlined helper or a compiled function, two atomic operations per clone-step (~24% of the kernel's CPU,
 #: measured with ``perf``) that its pruning pass fails to remove in the clone loop; a record has no reference
@@ -382,7 +396,7 @@ def _uniform(state):  # pragma: no cover - compiled
 
 # --- exact samplers on the xoshiro stream, for the rare draws with large means ---------------------------------
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _normal(state):  # pragma: no cover - compiled
     """A standard normal (Marsaglia's polar method; the second variate is not kept)."""
     while True:
@@ -393,7 +407,7 @@ def _normal(state):  # pragma: no cover - compiled
             return x * math.sqrt(-2.0 * math.log(r2) / r2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _standard_gamma(state, shape):  # pragma: no cover - compiled
     """Gamma(shape, 1), exactly: Marsaglia & Tsang (2000) for shape >= 1; below 1, Gamma(shape + 1) U^(1/shape)."""
     boost = 1.0
@@ -413,7 +427,47 @@ def _standard_gamma(state, shape):  # pragma: no cover - compiled
             return d * v * boost
 
 
+#: log(j!) = lgamma(j + 1) is tabulated for j + 1 below this (the rejection samplers' full tests; clones above it
+#: call libm)
+_LGAMMA_TABLE_SIZE = 8192
+
+
 @njit(cache=True)
+def _lgamma_values(n):  # pragma: no cover - compiled
+    """lgamma(j) for j = 0 .. n - 1, from the libm function the kernels call (``math.lgamma`` in numba)."""
+    out = np.empty(n)
+    for j in range(n):
+        out[j] = math.lgamma(float(j))
+    return out
+
+
+def _libm_lgamma_values(n: int) -> np.ndarray:
+    """lgamma(j) for j = 0 .. n - 1 from the C library's ``lgamma``, the symbol numba's ``math.lgamma`` calls, through
+    ctypes (~5 ms; calling a compiled function at import would start numba's dispatch, ~0.4 s); where no C math
+    library is found, compiled. tests/test_clonal_kernels.py checks every value against numba's own call."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("m")
+    if name is None:  # pragma: no cover - platform dependent
+        return _lgamma_values(n)
+    lgamma = ctypes.CDLL(name).lgamma
+    lgamma.restype, lgamma.argtypes = ctypes.c_double, [ctypes.c_double]
+    return np.array([lgamma(float(j)) for j in range(n)])
+
+
+#: lgamma(j) for integers j < _LGAMMA_TABLE_SIZE, computed by the function the kernels called before: the same values
+_LGAMMA_TABLE = _libm_lgamma_values(_LGAMMA_TABLE_SIZE)
+
+
+@njit(cache=True, inline="always")
+def _lgamma_of_integer(x):  # pragma: no cover - compiled
+    """``math.lgamma(x)`` for an integer-valued x >= 1, from :data:`_LGAMMA_TABLE` where it has it: the same value,
+    ~10x cheaper (BTRS's full test takes four, PTRS's one)."""
+    return _LGAMMA_TABLE[int(x)] if x < _LGAMMA_TABLE_SIZE else math.lgamma(x)
+
+
+@njit(cache=True, error_model="numpy")
 def _poisson(state, lam):  # pragma: no cover - compiled
     """Poisson(lam), exactly: multiplying uniforms (Knuth) below a mean of 10, Hormann's (1993) PTRS above (the
     transformed rejection NumPy uses)."""
@@ -425,11 +479,11 @@ def _poisson(state, lam):  # pragma: no cover - compiled
             k += 1
             prod *= _uniform(state)
         return k
-    log_lam = math.log(lam)
     b = 0.931 + 2.53 * math.sqrt(lam)
     a = -0.059 + 0.02483 * b
-    log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
     v_r = 0.9277 - 3.6224 / (b - 2.0)
+    ready = False  # the full test's logarithms: computed when it first runs (most draws stop before it)
+    log_lam = log_inv_alpha = 0.0
     while True:
         u = _uniform(state) - 0.5
         v = _uniform(state)
@@ -439,12 +493,16 @@ def _poisson(state, lam):  # pragma: no cover - compiled
             return int(k)
         if k < 0.0 or (us < 0.013 and v > us):
             continue
+        if not ready:  # the same expressions as before, so the same values: the same draws bit for bit
+            log_lam = math.log(lam)
+            log_inv_alpha = math.log(1.1239 + 1.1328 / (b - 3.4))
+            ready = True
         if (math.log(v) + log_inv_alpha - math.log(a / (us * us) + b)
-                <= -lam + k * log_lam - math.lgamma(k + 1.0)):
+                <= -lam + k * log_lam - _lgamma_of_integer(k + 1.0)):
             return int(k)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binomial(state, n, p):  # pragma: no cover - compiled
     """Binomial(n, p) with p <= 1/2 and n p >= 10, exactly: Hormann's (1993) BTRS transformed rejection."""
     q = 1.0 - p
@@ -454,9 +512,9 @@ def _binomial(state, n, p):  # pragma: no cover - compiled
     c = n * p + 0.5
     v_r = 0.92 - 4.2 / b
     alpha = (2.83 + 5.1 / b) * spq
-    log_odds = math.log(p / q)
     m = math.floor((n + 1) * p)
-    h = math.lgamma(m + 1.0) + math.lgamma(n - m + 1.0)
+    ready = False  # the full test's log-gammas and logarithm: computed when it first runs (~10% of draws)
+    h = log_odds = 0.0
     while True:
         u = _uniform(state) - 0.5
         v = _uniform(state)
@@ -466,8 +524,12 @@ def _binomial(state, n, p):  # pragma: no cover - compiled
             continue
         if us >= 0.07 and v <= v_r:
             return int(k)
+        if not ready:  # the same expressions as before, so the same values: the same draws bit for bit
+            log_odds = math.log(p / q)
+            h = _lgamma_of_integer(m + 1.0) + _lgamma_of_integer(n - m + 1.0)
+            ready = True
         if (math.log(v * alpha / (a / (us * us) + b))
-                <= h - math.lgamma(k + 1.0) - math.lgamma(n - k + 1.0) + (k - m) * log_odds):
+                <= h - _lgamma_of_integer(k + 1.0) - _lgamma_of_integer(n - k + 1.0) + (k - m) * log_odds):
             return int(k)
 
 
@@ -485,18 +547,64 @@ def _count_by_inversion(state, first, negative, n, p):  # pragma: no cover - com
     failures before n successes of probability 1 - p; the mean must be < :data:`_INVERSION_MEAN`. A walk that
     outruns round-off restarts with a fresh uniform, as NumPy's binomial inversion does (the tail it drops
     past mean + 15 sd has probability < 1e-30)."""
+    while True:
+        k = _walk(_uniform(state), first, negative, n, p)
+        if k >= 0:
+            return k
+
+
+@njit(cache=True, inline="always")
+def _walk(u, first, negative, n, p):  # pragma: no cover - compiled
+    """One inversion walk of :func:`_count_by_inversion` from the uniform ``u``: the count, or -1 where the walk
+    outruns round-off (the caller draws again)."""
     odds = p if negative else p / (1.0 - p)
     step = 1 if negative else -1
-    while True:
-        u = _uniform(state)
-        k = 0
-        pk = first
-        while u > pk and k <= _INVERSION_BOUND:
-            u -= pk
-            pk *= (n + step * k) * _RECIPROCALS[k] * odds
-            k += 1
-        if k <= _INVERSION_BOUND:
-            return k
+    k = 0
+    pk = first
+    while u > pk and k <= _INVERSION_BOUND:
+        u -= pk
+        pk *= (n + step * k) * _RECIPROCALS[k] * odds
+        k += 1
+    return k if k <= _INVERSION_BOUND else -1
+
+
+@njit(cache=True, inline="always")
+def _walk_pair(state, n, death, first_death, gamma, first_extra):  # pragma: no cover - compiled
+    """Binomial(n, death) and NegativeBinomial(n, gamma) failures, each by its inversion walk from its own uniform
+    exactly as two calls of :func:`_count_by_inversion` in turn draw them (the same uniforms, the same
+    arithmetic, the same counts bit for bit), but with the two walks' steps side by side while both go on: each
+    walk is a chain of dependent multiplications, so the CPU runs the two chains at once. Returns (deaths, extra)."""
+    odds_death = death / (1.0 - death)  # as _walk computes it
+    u_death = _uniform(state)
+    second = _uniform(state)
+    u_extra = second
+    p_death = first_death
+    p_extra = first_extra
+    k = 0
+    while u_death > p_death and u_extra > p_extra and k <= _INVERSION_BOUND:
+        u_death -= p_death
+        p_death *= (n + -1 * k) * _RECIPROCALS[k] * odds_death
+        u_extra -= p_extra
+        p_extra *= (n + 1 * k) * _RECIPROCALS[k] * gamma
+        k += 1
+    deaths = k
+    while u_death > p_death and deaths <= _INVERSION_BOUND:
+        u_death -= p_death
+        p_death *= (n + -1 * deaths) * _RECIPROCALS[deaths] * odds_death
+        deaths += 1
+    if deaths > _INVERSION_BOUND:  # (never seen: the mean is < 30) as in turn: the deaths' next walk gets the
+        deaths = _walk(second, first_death, False, n, death)  # second uniform, the extra cells fresh ones
+        if deaths < 0:
+            deaths = _count_by_inversion(state, first_death, False, n, death)
+        return deaths, _count_by_inversion(state, first_extra, True, n, gamma)
+    extra = k
+    while u_extra > p_extra and extra <= _INVERSION_BOUND:
+        u_extra -= p_extra
+        p_extra *= (n + 1 * extra) * _RECIPROCALS[extra] * gamma
+        extra += 1
+    if extra > _INVERSION_BOUND:
+        extra = _count_by_inversion(state, first_extra, True, n, gamma)
+    return deaths, extra
 
 
 #: clones up to this many cells have each founder cell's fate drawn in turn (above: a binomial and a negative
@@ -552,11 +660,11 @@ def _kendall_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
         return -1
     first_death = math.exp(cells * math.log1p(-death))
     first_extra = math.exp(cells * math.log1p(-gamma))
-    deaths = _count_by_inversion(state, first_death, False, cells, death)
-    return cells - deaths + _count_by_inversion(state, first_extra, True, cells, gamma)
+    deaths, extra = _walk_pair(state, cells, death, first_death, gamma, first_extra)
+    return cells - deaths + extra
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _large_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compiled
     """:func:`_kendall_size` for large clones: as there, or, when alpha + gamma > 1, the binomial survivors
     among the founders and their NegativeBinomial(survivors, gamma) extra cells; each count by inversion while
@@ -575,7 +683,7 @@ def _large_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compile
     return survivors + _negative_binomial_large(state, n_extra, gamma)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _negative_binomial_large(state, n, p):  # pragma: no cover - compiled
     """The NegativeBinomial failures before n successes of probability 1 - p, as a gamma-Poisson mixture."""
     return _poisson(state, _standard_gamma(state, float(n)) * (p / (1.0 - p)))
@@ -594,6 +702,14 @@ def _binomial_any(state, n, p):  # pragma: no cover - compiled
     return n - k if flip else k
 
 
+#: the squeeze of :func:`_selection` (exponential proposal, shape e = 1 - shape in (0, 1), x = y / s_min >= 0):
+#: 1 / (1 + e x) <= (1 + x)^(-e) <= 1 / (1 + e ln(1 + x)) <= 1 / (1 + 2 e x / (2 + x)) (Bernoulli's inequality;
+#: exp(-t) <= 1 / (1 + t); ln(1 + x) >= 2x / (2 + x)), each widened by 1e-12 relative, far more than the few units
+#: in the last place by which the bounds and libm's ``pow`` can be off: a uniform below the lower bound is below the
+#: power as computed, one above the upper bound above it, so the squeeze decides as the power would
+_SQUEEZE_LOW, _SQUEEZE_HIGH = 1.0 - 1e-12, 1.0 + 1e-12
+
+
 @njit(cache=True, inline="always")
 def _selection(state, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
     """A selection coefficient (per year) from Gamma(shape, rate) restricted to s >= s_min, exactly: gamma draws
@@ -604,12 +720,22 @@ def _selection(state, shape, rate, s_min, method, proposal_rate):  # pragma: no 
             s = _standard_gamma(state, shape) / rate
             if s >= s_min:
                 return s
+    squeeze = method == SELECT_EXPONENTIAL and shape < 1.0
     while True:
         y = -math.log(1.0 - _uniform(state)) / proposal_rate  # exponential
-        accept = (1.0 + y / s_min) ** (shape - 1.0)
+        base = 1.0 + y / s_min
+        u = _uniform(state)
+        if squeeze:  # bounds on base^(shape - 1) that decide ~97% of the draws without the power (same draws)
+            x = base - 1.0
+            e = 1.0 - shape  # in (0, 1)
+            if u < _SQUEEZE_LOW / (1.0 + e * x):
+                return s_min + y
+            if u >= _SQUEEZE_HIGH / (1.0 + e * (2.0 * x / (2.0 + x))):
+                continue
+        accept = base ** (shape - 1.0)
         if method == SELECT_TILTED_EXPONENTIAL:
             accept *= math.exp(-(shape - 1.0) * y / s_min)
-        if _uniform(state) < accept:
+        if u < accept:
             return s_min + y
 
 
@@ -644,6 +770,42 @@ def kendall_sizes(state, cells, birth, death, t):  # pragma: no cover - compiled
         alpha, gamma = _kendall_coefficients(birth[i], death[i], t[i])
         size = _kendall_size(state, cells[i], alpha, gamma)
         out[i] = size if size >= 0 else _large_clone_size(state, cells[i], alpha, gamma)
+    return out
+
+
+@njit(cache=True)
+def draw_walk_pairs(state, n, death, first_death, gamma, first_extra, size, side_by_side):  # pragma: no cover
+    """``size`` (deaths, extra cells) pairs (for tests): by :func:`_walk_pair` (``side_by_side``) or by two calls of
+    :func:`_count_by_inversion` in turn, as the kernel drew them before."""
+    out = np.empty((size, 2), np.int64)
+    for i in range(size):
+        if side_by_side:
+            out[i, 0], out[i, 1] = _walk_pair(state, n, death, first_death, gamma, first_extra)
+        else:
+            out[i, 0] = _count_by_inversion(state, first_death, False, n, death)
+            out[i, 1] = _count_by_inversion(state, first_extra, True, n, gamma)
+    return out
+
+
+@njit(cache=True)
+def coefficients_both_ways(advantage, a_p, r, step_years):  # pragma: no cover - compiled
+    """Kendall's coefficients of clones (for tests): by :func:`_coefficients_of_clones` and one clone at a time by
+    :func:`_kendall_coefficients`. Returns (alphas, gammas, alphas one by one, gammas one by one)."""
+    n = advantage.shape[0]
+    alphas, gammas, alphas_one, gammas_one = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    _coefficients_of_clones(advantage, n, a_p, r, step_years, alphas, gammas)
+    for i in range(n):
+        birth, death = _rates(a_p * (1.0 + advantage[i]), r)
+        alphas_one[i], gammas_one[i] = _kendall_coefficients(birth, death, step_years)
+    return alphas, gammas, alphas_one, gammas_one
+
+
+@njit(cache=True)
+def lgamma_both_ways(x):  # pragma: no cover - compiled
+    """``_lgamma_of_integer`` and ``math.lgamma`` of each value (for tests)."""
+    out = np.empty((x.shape[0], 2))
+    for i in range(x.shape[0]):
+        out[i, 0], out[i, 1] = _lgamma_of_integer(x[i]), math.lgamma(x[i])
     return out
 
 
@@ -732,26 +894,64 @@ def _enlarged(sizes, advantage, selection, panel, n_clones, capacity):  # pragma
     return new_sizes, new_advantage, new_selection, new_panel
 
 
+@njit(cache=True, error_model="numpy")
+def _coefficients_of_clones(advantage, n_clones, a_p, r, step_years, alphas, gammas):  # pragma: no cover
+    """alphas[i], gammas[i] = _kendall_coefficients(*_rates(a_p * (1 + advantage[i]), r), step_years) for every
+    clone, the same values bit for bit, in a loop without branches that the compiler vectorises (four clones per
+    AVX2 instruction; ~3.3 against ~10 ns per clone): the common case (1e-8 <= |lambda t| <= _EXPM1_SERIES_RANGE, a
+    denominator that is not 0) with the same expressions as there; if any clone is outside it, every clone again by
+    :func:`_kendall_coefficients` itself. No fast-math: vector arithmetic rounds as scalar arithmetic does.
+
+    A function of its own (one call per person-step, so its arrays' reference counts cost nothing that matters),
+    compiled with NumPy's error model: under Python's, a division checks its divisor for 0 to raise, and that exit
+    from the loop keeps LLVM from vectorising it (a zero divisor here gives inf or nan, is flagged, and the clones
+    are computed again)."""
+    special = False
+    for i in range(n_clones):
+        birth, death = _rates(a_p * (1.0 + advantage[i]), r)
+        lam_t = (birth - death) * step_years
+        em1 = _expm1_series(lam_t)
+        denom = birth * (em1 + 1.0) - death
+        scale = em1 / denom
+        alphas[i] = min(max(death * scale, 0.0), 1.0)
+        gammas[i] = min(max(birth * scale, 0.0), 1.0 - 1e-15)
+        special |= (abs(lam_t) < 1e-8) | (abs(lam_t) > _EXPM1_SERIES_RANGE) | (denom == 0.0)
+    if special:  # rare (a clone growing by more than ~40% a year, or one critical to 1e-8): all again, as they were
+        for i in range(n_clones):
+            birth, death = _rates(a_p * (1.0 + advantage[i]), r)
+            alphas[i], gammas[i] = _kendall_coefficients(birth, death, step_years)
+
+
 @njit(cache=True, inline="always")
-def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, step_years):  # pragma: no cover
+def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, step_years, alphas,
+                 gammas):  # pragma: no cover
     """Every strong clone of one person over the step, exactly; the extinct are dropped (order kept). Returns
-    (clones alive, their load (cells x advantage), cells x advantage^2, their cells)."""
+    (clones alive, their load (cells x advantage), cells x advantage^2, their cells).
+
+    Kendall's coefficients of every clone are computed first, in a loop of their own (``alphas``, ``gammas``: room
+    for ``n_clones``), then the sizes drawn: the same expressions, so the same values. In one loop with the draws,
+    each clone's coefficients (a chain of ~40 dependent operations and a division) started only after the
+    previous clone's draw had resolved its data-dependent branches, which the CPU mispredicts: ~29% of the
+    lifespan's own samples (``perf``, one-year steps) sat in that chain. On their own, the chains of successive
+    clones run side by side."""
+    _coefficients_of_clones(advantage, n_clones, a_p, r, step_years, alphas, gammas)
     m = 0
     load = 0.0
     load2 = 0.0
     cells = 0
     for i in range(n_clones):
-        birth, death = _rates(a_p * (1.0 + advantage[i]), r)
-        alpha, gamma = _kendall_coefficients(birth, death, step_years)
+        alpha, gamma = alphas[i], gammas[i]
         size = _kendall_size(state, sizes[i], alpha, gamma)
         if size < 0:
             size = _large_clone_size(state, sizes[i], alpha, gamma)
-        if size > 0:
-            sizes[m], advantage[m], selection[m], panel[m] = size, advantage[i], selection[i], panel[i]
-            load += size * advantage[i]
-            load2 += size * advantage[i] * advantage[i]
-            cells += size
-            m += 1
+        # kept without a branch (whether a clone died is a branch the CPU mispredicts): the clone is written to slot
+        # m either way and m moves on only if it lives; an extinct clone adds 0.0 to the sums, which leaves them
+        # as they were (they start at +0.0 and only grow), so the sums are the same bit for bit
+        sizes[m], advantage[m], selection[m], panel[m] = size, advantage[i], selection[i], panel[i]
+        load += size * advantage[i]
+        load2 += size * advantage[i] * advantage[i]
+        cells += size
+        m += size > 0
     return m, load, load2, cells
 
 
@@ -778,18 +978,40 @@ def _hold_pool(sizes, advantage, n_clones, weak_mass, weak_advantage, n_star, dr
 
 
 @njit(cache=True, inline="always")
-def _record_year(j, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
-                 above):  # pragma: no cover - compiled
+def _record_year(j, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share, above,
+                 above_cells):  # pragma: no cover - compiled
     """hemasim.clonal.ch._CohortRecord.year for one person: largest VAFs, the pool's driver share, clones at
-    VAF >= 2%."""
+    VAF >= 2% (``above_cells``: the fewest cells whose VAF is, :func:`_fewest_cells_at`).
+
+    On the clones' integer sizes: a VAF is size / (2 n_star), which never decreases as the size grows (the
+    conversion to float and a correctly rounded division by a positive number are monotone), so the largest VAF
+    is the largest size's VAF and VAF >= 2% is size >= ``above_cells``: the values of one division per clone,
+    bit for bit, from one division per year (the loop was a division and a store per clone, ~5% of the lifespan's
+    samples with yearly steps)."""
+    largest = 0
+    largest_panel = 0
+    count = 0
     for i in range(n_clones):
-        vaf = sizes[i] / (2.0 * n_star)
-        max_any[j] = max(max_any[j], vaf)
-        if panel[i]:
-            max_panel[j] = max(max_panel[j], vaf)
-        if vaf >= 0.02:
-            above[j] += 1
+        largest = max(largest, sizes[i])
+        largest_panel = max(largest_panel, sizes[i] if panel[i] else 0)
+        count += sizes[i] >= above_cells
+    if largest > 0:
+        max_any[j] = max(max_any[j], largest / (2.0 * n_star))
+    if largest_panel > 0:
+        max_panel[j] = max(max_panel[j], largest_panel / (2.0 * n_star))
+    above[j] += count
     share[j] = driver_cells / n_star
+
+
+@njit(cache=True)
+def _fewest_cells_at(vaf, n_star):  # pragma: no cover - compiled
+    """The smallest clone size whose VAF, computed as :func:`_record_year` computes it, is >= ``vaf``."""
+    cells = np.int64(math.ceil(vaf * 2.0 * n_star))
+    while cells > 0 and (cells - 1) / (2.0 * n_star) >= vaf:
+        cells -= 1
+    while cells / (2.0 * n_star) < vaf:
+        cells += 1
+    return cells
 
 
 @njit(cache=True, inline="always")
@@ -805,7 +1027,7 @@ def _snapshot(j, sizes, selection, panel, n_clones, n_star, count, vaf, selectio
             count[j] = c + 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_probability, weak_advantage, method,
               snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
               snap_panel):  # pragma: no cover - compiled
@@ -817,6 +1039,8 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
     shape, rate, s_min, proposal_rate, panel_fraction = pool[4], pool[5], pool[6], pool[7], pool[8]
     sizes, advantage = np.empty(64, np.int64), np.empty(64)
     selection, panel = np.empty(64), np.empty(64, np.bool_)
+    alphas, gammas = np.empty(64), np.empty(64)  # the clones' Kendall coefficients within a step (_grow_clones)
+    above_cells = _fewest_cells_at(0.02, n_star)  # a clone at VAF >= 2% (_record_year)
     weak_mass = np.zeros(weak_advantage.shape[0])
     n_clones = 0
     one_cell = np.int64(1)  # a founder, typed int64: a literal 1 would compile _large_clone_size a second time
@@ -830,13 +1054,14 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
             a_p, wild = _midpoint(a_p, wild, n_star, r, step_years, strong_load, strong_load2, strong_cells,
                                   weak_load, weak_cells, weak_mass, weak_rate, weak_probability, weak_advantage)
         n_clones, strong_load, strong_load2, strong_cells = _grow_clones(state, sizes, advantage, selection, panel,
-                                                                         n_clones, a_p, r, step_years)
+                                                                         n_clones, a_p, r, step_years, alphas, gammas)
         weak_load, weak_cells = _grow_weak(weak_mass, a_p, wild, r, weak_rate, weak_probability, weak_advantage,
                                            step_years)
         n_new = _poisson(state, strong_rate * wild * step_years)
         if n_clones + n_new > sizes.shape[0]:
             sizes, advantage, selection, panel = _enlarged(sizes, advantage, selection, panel, n_clones,
                                                            2 * (n_clones + n_new))
+            alphas, gammas = np.empty(sizes.shape[0]), np.empty(sizes.shape[0])
         for _ in range(n_new):  # new strong drivers: arrival uniform in the step, grown exactly to its end
             s = _selection(state, shape, rate, s_min, method, proposal_rate)
             adv = s * (1.0 / r)
@@ -859,14 +1084,14 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
             driver_cells = strong_cells + weak_cells
         if k % steps_per_year == 0:
             _record_year(k // steps_per_year, sizes, panel, n_clones, driver_cells, n_star, max_panel, max_any, share,
-                         above)
+                         above, above_cells)
         if next_snapshot < snapshot_steps.shape[0] and snapshot_steps[next_snapshot] == k:
             _snapshot(next_snapshot, sizes, selection, panel, n_clones, n_star, snap_count, snap_vaf, snap_selection,
                       snap_panel)
             next_snapshot += 1
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@njit(cache=True, nogil=True, parallel=True, error_model="numpy")
 def ch_lifespans(key, people, n_steps, steps_per_year, step_years, midpoint, pool, weak_probability, weak_advantage,
                  method, snapshot_steps, max_panel, max_any, share, above, snap_count, snap_vaf, snap_selection,
                  snap_panel):  # pragma: no cover - compiled
