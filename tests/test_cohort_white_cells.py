@@ -115,8 +115,7 @@ def test_metastatic_cancer_draws_the_cited_lymphocyte_distribution() -> None:
 def test_the_drawn_lymphocytes_reach_the_blood_and_a_seed_gives_the_same_table() -> None:
     """Patients alike but for the white cells: blood CD4 at day 0 is in proportion to each patient's drawn CD4
     reference; the same seed gives the same table bit for bit, and a partition of the cohort the same patients."""
-    data = _scenario("metastatic_cancer", variability=False)
-    data["population"] = {"white_cell_baseline": "metastatic_cancer", "variability": False}
+    data = {**_scenario(None), "population": {"white_cell_baseline": "metastatic_cancer", "variability": False}}
     out = simulate_partition(data, 0, 0, 6, 7, None, True)
     ep, ts = out.endpoints, out.timeseries
     assert ts is not None
