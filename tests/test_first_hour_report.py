@@ -93,8 +93,8 @@ def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
     # branch firsthour3: it read "Population: none", while the patients differ by their parameters' variability
     scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
-    assert ("Population: variability: yes, drug variability: no; what is not drawn is the scenario's patient "
-            "(age years: 55, sex: male, weight kg: 80)") in report
+    assert ("Population: variability: yes, drug variability: no, white cell baseline: healthy; what is not drawn is "
+            "the scenario's patient (age years: 55, sex: male, weight kg: 80)") in report
     drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
     assert "Population: age years: (min: 20, max: 80), variability: no; what is not drawn" in report

@@ -49,7 +49,7 @@ from hemasim.biology.body import Covariates
 from hemasim.biology.origins import split_origins
 from hemasim.biology.transplant import blocked_flows, host_absent_compartments
 from hemasim.cohort._histogram import add_log_bin_counts
-from hemasim.cohort.sampling import VirtualPatients, draw_patients, publishes_variability
+from hemasim.cohort.sampling import LYMPHOCYTE_REFERENCES, VirtualPatients, draw_patients, publishes_variability
 from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
 from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
@@ -121,6 +121,29 @@ def varied_drug_sets(scenario: Scenario) -> list[DrugSet]:
     return varied
 
 
+def check_white_cell_baseline(scenario: Scenario) -> None:
+    """Refuse ``population: white_cell_baseline: metastatic_cancer`` together with a value of a lymphocyte
+    reference count (:data:`~hemasim.cohort.sampling.LYMPHOCYTE_REFERENCES`) from ``parameters:`` or a fitted
+    ``parameter_set:``: the option draws their total (the subsets would keep only their proportions), so the
+    value would be silently replaced. CohortError naming both fields."""
+    if scenario.population is None or scenario.population.white_cell_baseline != "metastatic_cancer":
+        return
+    moves = "to move the drawn counts, change metastatic_cancer_lymphocytes_median_1e9_per_L or " \
+            "metastatic_cancer_lymphopenia_fraction"
+    overridden = [name for name in LYMPHOCYTE_REFERENCES if name in scenario.parameters]
+    if overridden:
+        raise CohortError(f"parameters.{overridden[0]}: not available with population.white_cell_baseline: "
+                          f"metastatic_cancer (it draws the lymphocyte reference counts); remove one of the two "
+                          f"({moves})")
+    if scenario.parameter_set is not None:
+        from hemasim.inference.fitted import load_fitted_values
+
+        fitted = [name for name in LYMPHOCYTE_REFERENCES if name in load_fitted_values(scenario.parameter_set).values]
+        if fitted:
+            raise CohortError(f"population.white_cell_baseline: metastatic_cancer draws {fitted[0]}, which the fitted "
+                              f"parameter_set {scenario.parameter_set} sets; remove one of the two ({moves})")
+
+
 def cohort_model(scenario: Scenario, covariates: Covariates, params: ParameterSet, per_patient: dict[str, np.ndarray],
                  drug_values: dict[str, dict[str, np.ndarray]]) -> Model:
     """:func:`~hemasim.assembly.build_model` of the cohort, each drug set in ``drug_values`` (set name -> dotted
@@ -162,6 +185,7 @@ def prepare_partition(scenario_data: dict[str, Any], index: int, start: int, sto
     if scenario.parameter_set is not None:  # a fitted (population) set: its typical values and iiv_cv are drawn
         from hemasim.inference.population import apply_population_set
         params = apply_population_set(params, scenario.parameter_set, skip_unknown=True)
+    check_white_cell_baseline(scenario)
     vp = draw_patients(scenario.population, scenario.patient, params, start, stop, base_seed, seeds,
                        varied_drug_sets(scenario))
     model = cohort_model(scenario, vp.covariates, params, vp.parameters, vp.drug_values).compile()
@@ -666,6 +690,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     if isinstance(scheduler, str):
         check_scheduler_address(scheduler)
     varied_drug_sets(scenario)  # refuse a drug_variability no set can give before anything is written
+    check_white_cell_baseline(scenario)  # and a white-cell baseline that would replace a value the user set
     out = Path(out)
     data = scenario.model_dump(mode="json")
     rtol = cohort_rtol(scenario)

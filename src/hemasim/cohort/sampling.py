@@ -75,7 +75,10 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
     ``drug_sets`` (:func:`drug_variability_draws`; each patient's draws after its covariates and parameters, so
     patients drawn without it are unchanged). A healthy-model parameter a drug set varies takes the drug set's
     value (that published population's variability) instead of its own draw; drug draws are not clipped (as in
-    the validation cohort, hemasim.validation.chemotherapy)."""
+    the validation cohort, hemasim.validation.chemotherapy). With ``white_cell_baseline: metastatic_cancer`` each
+    patient then draws, after everything else, cancer patients' lymphocytes and monocytes
+    (:func:`cancer_white_cell_draws`, as the validation's chemotherapy cohorts do), which take the place of those
+    parameters' own draws (still made, so every other value is that of the default ``healthy``)."""
     population = population if population is not None else Population()
     names = variable_parameters(params) if population.variability else []
     n = stop - start
@@ -87,6 +90,8 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
     varied_sets = list(drug_sets) if population.drug_variability else []
     drug_healthy: dict[str, np.ndarray] = {}
     drug_values: dict[str, dict[str, np.ndarray]] = {}
+    cancer = population.white_cell_baseline == "metastatic_cancer"
+    white_cells: dict[str, np.ndarray] = {}
     for k, i in enumerate(range(start, stop)):
         rng = patient_rng(base_seed, i, seeds)
         a, f, w, h = draw_covariates(population, base, rng)
@@ -98,12 +103,16 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
                 drug_healthy.setdefault(name, np.empty(n))[k] = v[0]
             for path, v in drawn.drug.items():
                 drug_values.setdefault(ds.name, {}).setdefault(path, np.empty(n))[k] = v[0]
+        if cancer:  # last in the patient's generator: the draws above are those of the default
+            for name, v in cancer_white_cell_draws(params, rng, 1).items():
+                white_cells.setdefault(name, np.empty(n))[k] = v[0]
     values: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
         p = params[name]
         omega = np.sqrt(np.log1p(p.iiv_cv**2))  # type: ignore[operator]
         values[name] = np.clip(p.value * np.exp(omega * etas[:, j]), *p.bounds)
     values.update(drug_healthy)
+    values.update(white_cells)
     has_height = not np.all(np.isnan(height))
     cov = Covariates(age_years=age, sex=np.where(female, "female", "male"), weight_kg=weight,
                      height_cm=height if has_height else None)

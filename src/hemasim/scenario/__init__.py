@@ -182,6 +182,10 @@ class Population(_Strict):
     variability: bool = Field(default=True, description="draw parameters from their between-patient variability")
     drug_variability: bool = Field(default=False, description="draw the between-patient variability the dosed drug "
                                    "sets publish (docs/cohorts.md)")
+    white_cell_baseline: Literal["healthy", "metastatic_cancer"] = Field(
+        default="healthy", description="lymphocytes and monocytes before the scenario: healthy (the reference counts, "
+        "with `variability` their own between-patient variability) or metastatic_cancer (the draw of the validated "
+        "chemotherapy cohorts: lymphocyte median 1.4e9/L, 25% below 1.0e9/L; docs/cohorts.md)")
 
 
 def _intervention_union() -> Any:
