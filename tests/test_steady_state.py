@@ -129,21 +129,40 @@ def test_the_eliminated_states_are_the_transit_stages_in_the_order_cells_pass(st
                for r in blocks.d_row[blocks.d_ptr[e]:blocks.d_ptr[e + 1]])  # D lower triangular
 
 
-def _perturbed_patients(model):
-    """The healthy patient, others with their states and parameters moved, and one with a pinned transit state."""
-    # The draws depend on the numbers of states and flows, and the tests below need every patient of the draw to
-    # converge in plain Newton: about half of such perturbed patients do (over seeds 0-15: 54 of 96 with 3 platelet
-    # age stages, 47 of 96 with 10). Seed 3 drew such a cohort for 3 stages; with 10 (ninth session) it gave patient 2
-    # T-cell rates (naive, thymic, memory flows) whose steady state no solve reaches. Seed 52: the second of a scan
-    # (0-400) in which all six converge, and the first with which every test of this file passes. With the lymphocyte
-    # reference counts the Chng 2004 medians (branch refcounts) seed 52's patient 3 no longer converges; a new scan
-    # (0-400, plain Newton in the dense and the reduced kernel) found one seed in which all six do: 369.
-    rng = np.random.default_rng(369)
+def _perturbed_rates(model, rng, n):
+    """(n, n_flows) factors U(0.7, 1.4) on the rates, except that a flow returning cells to their own pool
+    (proliferation, self-renewal, expansion: src == dst) takes the consumption-weighted mean of the factors of the
+    flows that take cells out of that pool: each pool's self-renewal to loss ratio stays the healthy one, and with it
+    the fixed point's existence. Drawn independently, that ratio decides it: B-cell proliferation (no feedback) at
+    2/3 of its death draws above it in about 8% of patients (the B pool grows without bound: no finite fixed point,
+    pseudo-transient continuation fails too), and the CD4 memory pools (proliferation 0.99 and 0.86 of the loss, one
+    shallow niche feedback) move to 0.007-0.1 (central) and 2-8 times (effector) their size, out of plain Newton's
+    reach from x0 (the continuation finds them). Over seeds 0-11, 37 of 60 perturbed patients failed: 9 without a
+    fixed point (B proliferation above death), the rest far fixed points (mostly CD4 memory, some naive T)."""
+    u = rng.uniform(0.7, 1.4, (n, len(model.rate)))
+    for f in np.nonzero((model.src == model.dst) & (model.src >= 0))[0]:
+        out = np.nonzero((model.src == model.src[f]) & (model.dst != model.src[f]) & (model.consume > 0.0))[0]
+        w = model.consume[out] * model.rate[out]
+        u[:, f] = u[:, out] @ w / w.sum()
+    return u
+
+
+def _perturbed_patients(model, seed=0):
+    """The healthy patient, others with their states and rates moved, and one with a pinned transit state."""
+    # The tests below need every patient of the draw to converge in plain Newton (dense and reduced kernels). With
+    # every rate drawn independently, 380 of 1000 perturbed patients did (seeds 0-199) and no seed of 0-199 gave six:
+    # the seed was re-picked 3 -> 52 -> 369 as the model changed, the last the only one of 0-400. A pool's
+    # proliferation drawn above its loss has no finite fixed point, or one far away (see _perturbed_rates). With the
+    # self-renewal to loss ratios kept, 970 of 1000 converge and all six do for 170 of seeds 0-199. The other 30 have
+    # a fixed point near x0 (6 checked: every state within 2.5x; the continuation finds it) that plain Newton misses
+    # from the perturbed thymocyte pools (the steep thymic niche-access law: 27 of 29 converge with thymocyte_2 put
+    # back at x0). Seed 0 is one of many, so a model change is unlikely to need a new one.
+    rng = np.random.default_rng(seed)
     x0s = [model.x0] + [model.x0 * rng.uniform(0.8, 1.25, model.n_states) for _ in range(4)]
     pinned = model.x0.copy()
     pinned[model.index("trec_cd4")] = 0.0  # an eliminated state pinned at zero (nothing reads it)
     x0s.append(pinned)
-    rate = np.repeat(model.rate[None], len(x0s), axis=0) * rng.uniform(0.7, 1.4, (len(x0s), len(model.rate)))
+    rate = model.rate[None] * _perturbed_rates(model, rng, len(x0s))
     rate[0] = model.rate
     return _cohort_of(model, np.array(x0s), rate=rate)
 
