@@ -16,7 +16,7 @@ from statistics import NormalDist
 import numpy as np
 
 from hemasim.biology import Covariates
-from hemasim.parameters import ParameterSet
+from hemasim.parameters import Parameter, ParameterSet
 from hemasim.pharmacology.drug_sets import DrugSet
 from hemasim.scenario import Patient, Population
 
@@ -35,6 +35,13 @@ class VirtualPatients:
 def variable_parameters(params: ParameterSet) -> list[str]:
     """Parameters that carry between-patient variability, in a fixed (sorted) order."""
     return sorted(n for n, p in params.items() if p.iiv_cv)
+
+
+def iiv_values(param: Parameter, eta: np.ndarray) -> np.ndarray:
+    """``param``'s values for the standard normal draws ``eta``: log-normal around its value with its between-patient
+    CV (``iiv_cv``), clipped to its bounds."""
+    omega = np.sqrt(np.log1p(param.iiv_cv**2))  # type: ignore[operator]
+    return np.clip(param.value * np.exp(omega * eta), *param.bounds)
 
 
 def patient_rng(base_seed: int, index: int, seeds: Sequence[int] | None = None) -> np.random.Generator:
@@ -108,9 +115,7 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
                 white_cells.setdefault(name, np.empty(n))[k] = v[0]
     values: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
-        p = params[name]
-        omega = np.sqrt(np.log1p(p.iiv_cv**2))  # type: ignore[operator]
-        values[name] = np.clip(p.value * np.exp(omega * etas[:, j]), *p.bounds)
+        values[name] = iiv_values(params[name], etas[:, j])
     values.update(drug_healthy)
     values.update(white_cells)
     has_height = not np.all(np.isnan(height))
@@ -213,7 +218,5 @@ def cancer_white_cell_draws(params: ParameterSet, rng: np.random.Generator, n: i
     sd_log = lymphocyte_log_sd(median, params.value("metastatic_cancer_lymphopenia_fraction"))
     factor = median / reference_total * np.exp(sd_log * z_lymph)
     values = {name: np.clip(params.value(name) * factor, *params[name].bounds) for name in LYMPHOCYTE_REFERENCES}
-    mono = params["monocyte_setpoint_1e9_per_L"]
-    omega = float(np.sqrt(np.log1p(mono.iiv_cv**2)))  # type: ignore[operator]
-    values[mono.name] = np.clip(mono.value * np.exp(omega * z_mono), *mono.bounds)
+    values["monocyte_setpoint_1e9_per_L"] = iiv_values(params["monocyte_setpoint_1e9_per_L"], z_mono)
     return values

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 from numba import njit
 
@@ -43,7 +42,7 @@ from hemasim.solvers._kernel_numba import (
     fluxes_into,
     rhs_into,
 )
-from hemasim.solvers._threads import in_threads, patient_ranges
+from hemasim.solvers._threads import equal_ranges, in_threads, patient_ranges
 
 ensure_numba_cache(__file__)  # before the cache=True functions below are defined
 rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, _ark.__file__, split.__file__,
@@ -306,10 +305,9 @@ def off_balance(X0: np.ndarray, t: float, *args: Any) -> np.ndarray:
     arrays from ``src`` on, then the threshold: |dx/dt| relative to the gross flux through the state). Zero states
     (pinned by the Newton) do not count. The patients run in numba's number of threads equal ranges."""
     N, n = X0.shape
-    ranges = max(1, min(N, int(numba.get_num_threads())))
-    bounds = [N * i // ranges for i in range(ranges + 1)]
-    off = np.zeros((ranges, n), dtype=np.bool_)
-    in_threads(ranges, lambda i: _off_balance_range(off[i], bounds[i], bounds[i + 1], X0, t, *args))
+    bounds = equal_ranges(N)
+    off = np.zeros((len(bounds) - 1, n), dtype=np.bool_)
+    in_threads(len(bounds) - 1, lambda i: _off_balance_range(off[i], bounds[i], bounds[i + 1], X0, t, *args))
     return np.any(off, axis=0)
 
 

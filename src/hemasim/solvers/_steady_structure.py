@@ -347,7 +347,8 @@ def _index_array(values: Iterable[int]) -> np.ndarray:
     return np.array(sorted({int(v) for v in values}), dtype=np.int64)
 
 
-def _csr(lists: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def csr(lists: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(ptr, entries) of index lists in compressed-row form: list i is entries[ptr[i]:ptr[i + 1]]."""
     ptr = np.cumsum([0] + [len(v) for v in lists]).astype(np.int64)
     return ptr, (np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, dtype=np.int64))
 
@@ -391,6 +392,6 @@ def moving_states(model: CompiledModel, colouring: Colouring, off_balance: np.nd
         signals.append(_index_array(perturbed))
         fbs.append(_index_array(k for k in varying if model.fb_signal[k] in perturbed))
         colour_flows.append(flows_of(reached))
-    colour_ptr, colour_col = _csr([np.array(cols) for cols in colours])
-    colour_parts = (*_csr(rows), *_csr(signals), *_csr(fbs), *_csr(colour_flows))
+    colour_ptr, colour_col = csr([np.array(cols) for cols in colours])
+    colour_parts = (*csr(rows), *csr(signals), *csr(fbs), *csr(colour_flows))
     return MovingStates(part, held, local, colour_ptr, colour_col, colour_parts)

@@ -33,6 +33,13 @@ def in_threads(n_tasks: int, run: Callable[[int], object]) -> None:
             pass
 
 
+def equal_ranges(n_patients: int, ranges: int | None = None) -> list[int]:
+    """The bounds of ``ranges`` (default: numba's number of threads, at most one per patient, at least one) equal
+    ranges of ``n_patients`` patients (the split numba's ``prange`` made, one range per thread): range i is
+    bounds[i] .. bounds[i + 1] - 1."""
+    ranges = max(1, min(n_patients, int(numba.get_num_threads()) if ranges is None else ranges))
+    return [n_patients * i // ranges for i in range(ranges + 1)]
+
 
 def patient_ranges(kernel: Callable[..., object], X0: np.ndarray, t: float, SCALE: np.ndarray,
                    args: Sequence[object], ranges: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +50,6 @@ def patient_ranges(kernel: Callable[..., object], X0: np.ndarray, t: float, SCAL
     N, n = X0.shape
     X = np.empty((N, n))
     status = np.empty(N, dtype=np.int64)
-    ranges = max(1, min(N, int(numba.get_num_threads()) if ranges is None else ranges))
-    bounds = [N * i // ranges for i in range(ranges + 1)]
-    in_threads(ranges, lambda i: kernel(bounds[i], bounds[i + 1], X0, X, status, t, SCALE, *args))
+    bounds = equal_ranges(N, ranges)
+    in_threads(len(bounds) - 1, lambda i: kernel(bounds[i], bounds[i + 1], X0, X, status, t, SCALE, *args))
     return X, status

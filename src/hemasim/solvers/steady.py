@@ -21,6 +21,7 @@ from hemasim.solvers._steady_structure import (
     ChainElimination,
     Colouring,
     chain_elimination,
+    csr,
     greedy_colours,
     moving_states,
 )
@@ -185,10 +186,8 @@ def jacobian_colouring(model: CompiledModel) -> Colouring:
         for c in reads:
             rows_of[c] |= touched
     colours = greedy_colours(range(n), rows_of)
-    colour_ptr = np.cumsum([0] + [len(cols) for cols in colours]).astype(np.int64)
-    colour_col = np.array([c for cols in colours for c in sorted(cols)], dtype=np.int64)
-    col_ptr = np.cumsum([0] + [len(r) for r in rows_of]).astype(np.int64)
-    col_row = np.array([j for r in rows_of for j in sorted(r)], dtype=np.int64)
+    colour_ptr, colour_col = csr([np.array(sorted(cols), dtype=np.int64) for cols in colours])
+    col_ptr, col_row = csr([np.array(sorted(r), dtype=np.int64) for r in rows_of])
     return colour_ptr, colour_col, col_ptr, col_row
 
 
