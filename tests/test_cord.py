@@ -123,13 +123,14 @@ def test_the_read_out_is_the_crossing_that_starts_three_days_of_engraftment_not_
 
 
 @pytest.mark.slow
-def test_the_single_cord_targets_k1_k2_pass_and_k3_is_the_known_miss():
+def test_the_single_cord_targets_k1_to_k3_pass():
     from hemasim.validation import run_validation
 
     report = run_validation(["single_cord_engraftment"])
     status = {t.id: t.status for t in report.targets}
-    # K2, K3: day 14 against 15.2-47.9 (honest misses: the children's larger doses engraft on the model's fast branch)
-    assert status == {"K1": "pass", "K2": "fail", "K3": "fail"}
+    # eleventh session: 29, 24 and 24 days (K2 and K3 read 14 against 15.2-47.9 while the potency scaled the
+    # committed first wave too and the children's larger doses engrafted on its fast branch)
+    assert status == {"K1": "pass", "K2": "pass", "K3": "pass"}
 
 
 def test_the_fit_scenarios_carry_the_cohorts_ages_and_children_are_read_on_a_child():
