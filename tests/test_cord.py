@@ -163,11 +163,14 @@ def test_a_child_without_a_height_engrafts_as_a_70_kg_adult_whatever_his_weight(
     from hemasim.biology import Covariates
 
     days = []
+    shipped = healthy_adult_parameters().value(POTENCY)
     for cov in (Covariates(7.7, "male", 15.0), Covariates(12.0, "male", 40.0), Covariates(40.0, "male", 70.0)):
         datum = dataclasses.replace(CORD_DATA[2], patient=cov)
-        days.append(float(CordObjective(cord_problem([datum]), [datum]).predict(np.log10([[21.0]]))[0, 0]))
-    assert days == pytest.approx([days[2]] * 3, abs=1e-6)
-    assert 10.0 < days[2] < 30.0
+        days.append(float(CordObjective(cord_problem([datum]), [datum]).predict(np.log10([[shipped]]))[0, 0]))
+    # equal up to the solver's tolerance (rtol 1e-6): the slow climb of a unit that engrafts from its long-term
+    # content (eleventh session) reads 2e-6 days apart where the old first wave read 1e-7 apart
+    assert days == pytest.approx([days[2]] * 3, abs=1e-4)
+    assert 15.0 < days[2] < 40.0
 
 
 def test_doses_counted_before_freezing_are_infused_at_the_cited_recovery():
