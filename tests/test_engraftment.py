@@ -61,7 +61,7 @@ def test_cd8_cells_recover_before_cd4_and_invert_the_ratio():
     assert ep["nk_50pct_normal_day"] < ep["cd8_50pct_normal_day"] < ep["b_50pct_normal_day"]
 
 
-def test_a_cord_graft_counts_its_cd34_cells_at_a_higher_potency():
+def test_a_cord_graft_counts_the_long_term_content_of_its_cd34_cells_at_a_higher_potency():
     same = {"cd34": 2.5e5, "cd3_per_kg": 1e7}
     pb = endpoints(run_scenario(scenario(COND, graft(same["cd34"], cd3_per_kg=same["cd3_per_kg"]))))
     cord = endpoints(run_scenario(scenario(COND, graft(same["cd34"], source="cord_blood",

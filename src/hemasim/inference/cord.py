@@ -1,7 +1,8 @@
 """Fit of the cord-blood CD34+ potency to published single-unit cord-blood engraftment (docs/engraftment_fit.md).
 
-``cord_blood_cd34_potency_fold`` counts a cord-blood CD34+ cell as that many adult CD34+ cells (the graft's
-long-term HSCs and short-term progenitor units scale with it). It is fitted here, alone, to the median neutrophil
+``cord_blood_cd34_potency_fold`` counts the long-term content of a cord-blood CD34+ cell (engrafting HSCs and
+short-term repopulating cells) as that of that many adult CD34+ cells; its committed first-wave content is the
+mobilised-blood value (``cord_blood_committed_content_fold``, cited: equal clonogenicity; eleventh session). It is fitted here, alone, to the median neutrophil
 engraftment days of single-unit cord-blood grafts dosed by nucleated cells (:data:`CORD_DATA`, targets K1-K3), with
 the machinery of the engraftment fit (:class:`~hemasim.inference.engraftment.EngraftmentObjective`: the climb of
 ANC back through 0.5e9/L after the post-graft fall, interpolated, plus half a day; log-normal residuals; here the
@@ -13,7 +14,7 @@ post-thaw recovery (:data:`POST_THAW_TNC_RECOVERY`). T7 (Barker 2005, two units)
 datum enters this fit.
 
 The potency enters through the transplant event only (the model itself does not depend on it), so every vector of
-a batch shares one compiled model per datum and gets its own graft size (:func:`cord_graft_events`).
+a batch shares one compiled model per datum and gets its own long-term graft content (:func:`cord_graft_events`).
 
 Run: ``python -m hemasim.inference.cord [--grid N] [--out FILE]`` (a grid over the search range in one batch per
 dose, a bounded refinement, then the engine's profile likelihood).
@@ -56,8 +57,10 @@ __all__ = ["CHILD_POOL", "CORD_DATA", "POST_THAW_TNC_RECOVERY", "POTENCY", "POTE
            "cord_graft_events", "cord_problem", "cord_scenario", "fit_potency", "main", "sustained_crossing_days"]
 
 POTENCY = "cord_blood_cd34_potency_fold"
-#: the search range of the fit (log10 scale): from no advantage over adult CD34+ cells to the table's bound, 50-fold
-POTENCY_BOUNDS = (1.0, 50.0)
+#: the search range of the fit (log10 scale): from no advantage over adult CD34+ cells to 1e4, about the CD34+CD38-
+#: share of cord CD34+ cells (5.9%, synapse.koreamed.org/articles/1018998) over the adult engrafting HSCs per CD34+
+#: cell (5.6e-6, Spencer Chapman 2024): the fold of the long-term content cannot exceed it (eleventh session)
+POTENCY_BOUNDS = (1.0, 1.0e4)
 #: neutrophil engraftment is the first of 3 consecutive days with ANC >= 0.5e9/L (hemasim.endpoints)
 SUSTAINED_DAYS = 3
 
@@ -116,7 +119,7 @@ CORD_DATA: tuple[CordDatum, ...] = (
 
 def cord_scenario(tnc_per_kg: float, patient: Covariates | None = None) -> Scenario:
     """T7's scenario with a single cord-blood unit of ``tnc_per_kg`` (potency 1 in the scenario: the fit scales
-    the graft's CD34+ cells itself, :func:`cord_graft_events`), on ``patient`` (None: the scenario's man of 40)."""
+    the graft's long-term content itself, :func:`cord_graft_events`), on ``patient`` (None: the scenario's man of 40)."""
     from hemasim.validation.scenario_runs import validation_scenario
 
     return validation_scenario("cy_tbi_pbsc", {"parameters": {POTENCY: 1.0},
@@ -124,8 +127,11 @@ def cord_scenario(tnc_per_kg: float, patient: Covariates | None = None) -> Scena
 
 
 def cord_graft_events(events: Sequence[Event], potency: np.ndarray) -> list[Event]:
-    """``events`` (built at potency 1) with each transplant's CD34+ cells times ``potency`` (one per vector)."""
-    return [dataclasses.replace(ev, cd34_cells=np.asarray(ev.cd34_cells, dtype=np.float64) * potency)
+    """``events`` (built at potency 1) with each transplant's long-term content per CD34+ cell (engrafting HSCs and
+    short-term repopulating cells) times ``potency`` (one per vector); its committed first-wave content per CD34+
+    cell is not the potency's (``cord_blood_committed_content_fold``, set when the events were built)."""
+    return [dataclasses.replace(ev, hsc_per_cd34=np.asarray(ev.hsc_per_cd34, dtype=np.float64) * potency,
+                                st_hspc_per_cd34=np.asarray(ev.st_hspc_per_cd34, dtype=np.float64) * potency)
             if isinstance(ev, Transplant) else ev for ev in events]
 
 

@@ -110,8 +110,12 @@ class TransplantSpec(InterventionSpec):
     def to_events(self, ctx: EventContext) -> list[Event]:
         w = np.asarray(ctx.covariates.weight_kg, dtype=np.float64)
         params = ctx.parameters
-        # cord-blood CD34+ cells repopulate more per cell than adult ones: count them in adult-CD34+ equivalents
-        potency = params.value("cord_blood_cd34_potency_fold") if self.source in CORD_SOURCES else 1.0
+        # cord-blood CD34+ cells repopulate more per cell than adult ones: their long-term content (engrafting HSCs,
+        # short-term repopulating cells) counts cord_blood_cd34_potency_fold adult CD34+ cells; their committed
+        # first-wave content is the mobilised-blood value x cord_blood_committed_content_fold (equal clonogenicity)
+        cord = self.source in CORD_SOURCES
+        potency = params.value("cord_blood_cd34_potency_fold") if cord else 1.0
+        committed = params.value("cord_blood_committed_content_fold") if cord else 1.0
         if self.product == "collected":  # the dose is read from the product when the graft is given
             from hemasim.biology.mobilisation import CollectedProductTransplant
 
@@ -120,10 +124,10 @@ class TransplantSpec(InterventionSpec):
                                                params.value("graft_st_hspc_per_cd34"),
                                                autologous=self.donor == "autologous",
                                                stochastic=self.stochastic_engraftment)]
-        return [Transplant(self.day, self.cd34_dose_per_kg(params) * w * potency, self.cd3() * w,
-                           params.value("engrafting_hsc_per_cd34"),
-                           params.value("graft_short_term_units_per_cd34"),
-                           params.value("graft_st_hspc_per_cd34"),
+        return [Transplant(self.day, self.cd34_dose_per_kg(params) * w, self.cd3() * w,
+                           params.value("engrafting_hsc_per_cd34") * potency,
+                           params.value("graft_short_term_units_per_cd34") * committed,
+                           params.value("graft_st_hspc_per_cd34") * potency,
                            naive_t_only=self.source in CORD_SOURCES,
                            autologous=self.donor == "autologous", stochastic=self.stochastic_engraftment)]
 
