@@ -1,0 +1,116 @@
+"""Fit of filgrastim's marrow transit speed-up (drug set ``filgrastim_wang2001``, effect 1) to the typical ANC
+course of Melhem 2017's healthy-subject PK/PD model (BioModels MODEL2211040001) under 300 ug s.c. daily on days
+0-4, as the fold over each model's own baseline, every 6 h on days 0.25-10 (the rule in docs/mobilisation.md,
+"The neutrophil response to filgrastim"). Candidates: C1, the post-mitotic chain only; C2, the precursor divisions
+too. Run: PYTHONPATH=src python docs/fit_filgrastim_anc.py [--candidate C1|C2] (a few minutes of CPU each)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from scipy.integrate import solve_ivp
+from scipy.optimize import minimize
+
+from hemasim.pharmacology.drug_sets import load_drug_set
+
+#: Melhem 2017 as encoded in MODEL2211040001 (hours, nmol/L; healthy subjects: kintH, stm2H; no corticoids)
+MELHEM = dict(ksc=0.123, fsc=1.0, mw=18802.9, vd=3.12, cld=0.833, kint=0.197, kd=0.0237, sr=0.059,
+              kp=0.0276, ktr=0.033, kc=0.12, stm1=7.53, stm2=5.21)
+DOSE_UG, DOSE_DAYS, WEIGHT_KG = 300.0, (0, 1, 2, 3, 4), 75.0
+TIMES = np.arange(1, 41) * 0.25  # days 0.25 ... 10
+
+
+def _melhem_rhs(_t: float, y: np.ndarray, p: dict[str, float]) -> list[float]:
+    sc, dt, sm, mt, pm1, pm2, rb = y
+    tdc, kd = dt / p["vd"], p["kd"]
+    a = tdc - rb - kd
+    free = 0.5 * (a + np.sqrt(a * a + 4.0 * kd * tdc))  # quasi-steady binding (the SBML's fdc)
+    occupancy = (tdc - free) / rb
+    k = p["ktr"] * (1.0 + p["stm2"] * occupancy)
+    return [-p["ksc"] * sc, p["ksc"] * sc - p["cld"] * free - p["kint"] * (tdc - free) * p["vd"],
+            p["kp"] * (1.0 + p["stm1"] * occupancy) - k * sm, k * (sm - mt), k * (mt - pm1), k * (pm1 - pm2),
+            k * pm2 - p["kc"] * rb]
+
+
+def melhem_fold(p: dict[str, float] = MELHEM) -> np.ndarray:
+    """Melhem's typical ANC over its baseline at ``TIMES`` (doses of DOSE_UG on DOSE_DAYS)."""
+    y = np.array([0.0, 0.0] + [p["kp"] / p["ktr"]] * 4 + [p["kp"] / p["kc"]])
+    base = y[6]
+    out: list[float] = []
+    edges = [*(d * 24.0 for d in DOSE_DAYS), TIMES[-1] * 24.0]
+    t0 = 0.0
+    for i, t1 in enumerate(edges):
+        if t1 > t0:
+            want = [t * 24.0 for t in TIMES if t0 < t * 24.0 <= t1]
+            s = solve_ivp(_melhem_rhs, (t0, t1), y, args=(p,), t_eval=want or None, method="LSODA",
+                          rtol=1e-9, atol=1e-14, dense_output=True)
+            out += list(s.sol(want)[6]) if want else []
+            y = s.sol(t1)
+            t0 = t1
+        if i < len(DOSE_DAYS):
+            y[0] += p["fsc"] * DOSE_UG / p["mw"] * 1e3  # ug -> nmol
+    return np.array(out) / base
+
+
+def drug_set_file(folder: Path, emax: float, ec50: float, divisions: bool) -> Path:
+    """The shipped ``filgrastim_wang2001`` with effect 1 replaced (E_max, EC50 ng/mL, Hill 1)."""
+    data: dict[str, Any] = json.loads(load_drug_set("filgrastim_wang2001").model_dump_json(exclude_none=True))
+    eff = data["effects"][1]
+    eff["emax"] = {"value": float(emax), "assumed": "fit trial"}
+    eff["ec50_ng_per_mL"] = {"value": float(ec50), "assumed": "fit trial"}
+    eff["hill"] = {"value": 1.0, "assumed": "fit trial"}
+    eff["divisions"] = divisions
+    path = folder / "filgrastim_wang2001.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def model_fold(drug_set: str, times: np.ndarray = TIMES) -> np.ndarray:
+    """The full model's ANC over its baseline in the 75-kg man of filgrastim_mobilisation.yaml given DOSE_UG."""
+    from hemasim.assembly import assemble
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import Simulation
+
+    scenario = parse_scenario({
+        "name": "filgrastim ANC calibration", "aging": False, "duration_days": float(times[-1]),
+        "patient": {"age_years": 35, "sex": "male", "weight_kg": WEIGHT_KG, "height_cm": 178},
+        "output": {"every_days": 0.25},
+        "interventions": [{"kind": "gcsf", "drug_set": drug_set, "dose_ug_per_kg": DOSE_UG / WEIGHT_KG,
+                           "route": "subcutaneous", "schedule": {"days": list(DOSE_DAYS)}}]})
+    parts = assemble(scenario)
+    r = Simulation(parts.model, solver=scenario.solver.build(), events=parts.events).run(
+        float(times[-1]), 0.25, observe=["anc_1e9_per_L"])
+    anc = r.observable("anc_1e9_per_L")
+    return np.interp(times, r.times, anc) / anc[0]
+
+
+def objective(log_p: np.ndarray, divisions: bool, target: np.ndarray) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        fold = model_fold(str(drug_set_file(Path(tmp), *np.exp(log_p), divisions)))
+    return float(np.sum((np.log(fold) - np.log(target)) ** 2))
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--candidate", choices=["C1", "C2"], default="C2")
+    ap.add_argument("--start", type=float, nargs=2, default=[5.0, 5.0], metavar=("EMAX", "EC50"))
+    args = ap.parse_args()
+    target = melhem_fold()
+    div = args.candidate == "C2"
+    fit = minimize(objective, np.log(args.start), args=(div, target), method="Nelder-Mead",
+                   options={"xatol": 1e-3, "fatol": 1e-4, "maxfev": 120})
+    emax, ec50 = np.exp(fit.x)
+    rms = float(np.sqrt(fit.fun / TIMES.size))
+    with tempfile.TemporaryDirectory() as tmp:
+        fold = model_fold(str(drug_set_file(Path(tmp), emax, ec50, div)))
+    print(json.dumps({"candidate": args.candidate, "emax": emax, "ec50_ng_per_mL": ec50, "sse": fit.fun,
+                      "rms_log": rms, "evaluations": fit.nfev,
+                      "peak_fold_days_0_5": {"model": float(fold[TIMES <= 5].max()),
+                                             "melhem": float(target[TIMES <= 5].max())},
+                      "model_fold": np.round(fold, 3).tolist(), "melhem_fold": np.round(target, 3).tolist()}))
