@@ -40,22 +40,23 @@ def _melhem_rhs(_t: float, y: np.ndarray, p: dict[str, float]) -> list[float]:
             k * pm2 - p["kc"] * rb]
 
 
-def melhem_fold(p: dict[str, float] = MELHEM) -> np.ndarray:
-    """Melhem's typical ANC over its baseline at ``TIMES`` (doses of DOSE_UG on DOSE_DAYS)."""
+def melhem_fold(p: dict[str, float] = MELHEM, dose_days: tuple[float, ...] = DOSE_DAYS,
+                times: np.ndarray = TIMES) -> np.ndarray:
+    """Melhem's typical ANC over its baseline at ``times`` (doses of DOSE_UG on ``dose_days``)."""
     y = np.array([0.0, 0.0] + [p["kp"] / p["ktr"]] * 4 + [p["kp"] / p["kc"]])
     base = y[6]
     out: list[float] = []
-    edges = [*(d * 24.0 for d in DOSE_DAYS), TIMES[-1] * 24.0]
+    edges = [*(d * 24.0 for d in dose_days), times[-1] * 24.0]
     t0 = 0.0
     for i, t1 in enumerate(edges):
         if t1 > t0:
-            want = [t * 24.0 for t in TIMES if t0 < t * 24.0 <= t1]
+            want = [t * 24.0 for t in times if t0 < t * 24.0 <= t1]
             s = solve_ivp(_melhem_rhs, (t0, t1), y, args=(p,), t_eval=want or None, method="LSODA",
                           rtol=1e-9, atol=1e-14, dense_output=True)
             out += list(s.sol(want)[6]) if want else []
             y = s.sol(t1)
             t0 = t1
-        if i < len(DOSE_DAYS):
+        if i < len(dose_days):
             y[0] += p["fsc"] * DOSE_UG / p["mw"] * 1e3  # ug -> nmol
     return np.array(out) / base
 
