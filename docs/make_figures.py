@@ -146,3 +146,28 @@ ax.set_yscale("log")
 ax.set_ylim(1, 1500)
 _finish(ax, "blood CD34+ (cells/uL)")
 _save(fig, "gcsf_mobilisation")
+
+# Filgrastim's neutrophil response (docs/mobilisation.md, "The neutrophil response to filgrastim"): the calibration
+# course (Melhem 2017's typical ANC fold at 300 ug/d x5) and the model at the G8 dose
+import importlib.util  # noqa: E402
+
+from hemasim.validation.scenario_runs import scenario_run  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location("fit_filgrastim_anc", ROOT / "docs" / "fit_filgrastim_anc.py")
+assert _spec is not None and _spec.loader is not None
+anc_fit = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(anc_fit)
+fig = Figure(figsize=(10, 4), layout="constrained")
+cal, g8 = fig.subplots(1, 2)
+cal.plot(anc_fit.TIMES, anc_fit.melhem_fold(), "o", ms=3, color="k", label="Melhem 2017 model, 300 ug/d x5 (fitted)")
+cal.plot(anc_fit.TIMES, anc_fit.model_fold("filgrastim_wang2001"), color="tab:blue", lw=1.8, label="full model")
+cal.set_xlabel("day (first dose on day 0)")
+_finish(cal, "ANC / ANC before the first dose")
+result = scenario_run("filgrastim_mobilisation")
+g8.plot(result.times + 1, result.observable("anc_1e9_per_L"), color="tab:blue", lw=1.8,
+        label="full model, 10 ug/kg/d x5 (doses on days 1-5)")
+g8.errorbar([6], [36.6], yerr=[1.96 * 12.8 / 22**0.5], fmt="o", color="tab:red", capsize=3,
+            label="G8: Transfus Med 1997 day 6, mean +- 95% CI (prediction)")
+g8.set_xlabel("day of G-CSF (day 1 = first dose)")
+_finish(g8, "ANC (1e9/L)")
+_save(fig, "filgrastim_anc")

@@ -221,7 +221,8 @@ class Effect(_Strict):
 
     ``acts_on``: ``proliferation`` (inhibits progenitor proliferation by E; E > 1 kills, as in Friberg 2002),
     ``production`` (multiplies the input of new progenitors by 1 + E) or ``maturation_speed`` (multiplies
-    every maturation transit rate by 1 + E). ``model``: ``linear`` (E = slope * C) or ``emax``
+    every maturation transit rate by 1 + E; with ``divisions`` also the division rates of the dividing
+    precursors, in the full model). ``model``: ``linear`` (E = slope * C) or ``emax``
     (E = emax * C^h / (EC50^h + C^h)).
     """
 
@@ -235,6 +236,9 @@ class Effect(_Strict):
     hill: Value | None = None
     #: the kill in the full model (linear proliferation effects only); absent: the chain's law on ``lineages``
     full_model: FullModelKill | None = None
+    #: maturation_speed only: also speed the divisions of the dividing precursors (the full model has them; a
+    #: chain has none, so there it changes nothing)
+    divisions: bool = False
 
     @model_validator(mode="after")
     def _complete(self) -> Effect:
@@ -249,6 +253,8 @@ class Effect(_Strict):
                 raise ValueError("an emax effect takes emax, hill and one of ec50_ng_per_mL / ec50_nmol_per_L")
             if (self.ec50_ng_per_mL is None) == (self.ec50_nmol_per_L is None):
                 raise ValueError("an emax effect takes exactly one of ec50_ng_per_mL or ec50_nmol_per_L")
+        if self.divisions and self.acts_on != "maturation_speed":
+            raise ValueError(f"divisions: only a maturation_speed effect speeds divisions (acts_on is {self.acts_on})")
         if self.acts_on == "proliferation" and self.model == "emax" and self.emax is not None and self.emax.value < 0:
             raise ValueError("a proliferation effect is an inhibition: give emax > 0 (E is subtracted)")
         return self

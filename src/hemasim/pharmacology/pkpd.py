@@ -253,6 +253,8 @@ class DrugExposure:
                 _add(extra, [h.input_flow], fb)
             else:  # maturation speed: the post-mitotic chain (not the proliferating pool's exit)
                 _add(extra, h.maturation_flows[1:], fb)
+                if eff.divisions:  # and the dividing precursors' divisions (full model)
+                    _add(extra, [f"{comp}_division" for comp, _ in h.dividing], fb)
 
     def _full_model_kill(self, ctx: BuildContext, m: Module, i: int, eff: Effect, full: FullModelKill, conc: str,
                          mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:

@@ -22,11 +22,11 @@ FIT = ("weighted least squares (weights n/SD^2) of the model's blood CD34+ on da
 EGRESS = "blood CD34+ under G-CSF (mobilisation)"
 
 PARAMETERS = [
-    param("gcsf_mobilisation_max_fold", 57.5, "1",
+    param("gcsf_mobilisation_max_fold", 71.0, "1",
           "largest fold increase of marrow-to-blood HSPC egress under maximal G-CSF drive, minus one (E_max)",
           Calibrated(("G1",), f"fitted to {TRANSFUS_MED_1997}; {FIT}"),
           bounds=(0.0, 1000.0)),
-    param("gcsf_mobilisation_delay_days", 5.0, "day",
+    param("gcsf_mobilisation_delay_days", 4.43, "day",
           "mean delay between the G-CSF concentration and its egress drive (marrow proteases, CXCL12 fall)",
           Calibrated(("G1",), f"fitted to {TRANSFUS_MED_1997}; {FIT}"),
           bounds=(0.1, 20.0)),

@@ -1,0 +1,97 @@
+"""Filgrastim's neutrophil response (drug set filgrastim_wang2001; docs/mobilisation.md, "The neutrophil response
+to filgrastim"): the calibration course of Melhem 2017 as transcribed in docs/fit_filgrastim_anc.py, the adopted
+fit against it (the rule's bar), and where the speed-up acts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from hemasim.biology import healthy_human_model
+from hemasim.pharmacology import DrugExposure, load_drug_set
+from hemasim.pharmacology.drug_sets import parse_drug_set
+from tests._scripts import load_script
+
+SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "fit_filgrastim_anc.py"
+SBML = Path(__file__).resolve().parents[2] / "shared" / "data" / "biomodels" / "MODEL2211040001.xml"
+
+
+@pytest.fixture(scope="module")
+def fit() -> ModuleType:
+    return load_script(SCRIPT)
+
+
+def test_the_transcription_follows_melhems_sbml(fit: ModuleType) -> None:
+    """The Python transcription of Melhem's model against the BioModels file itself (libRoadRunner), docetaxel and
+    corticoid doses of the file's default scenario set to 0; the file doses at t = 0 and then daily at hour 1."""
+    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    libsbml = pytest.importorskip("libsbml", reason="python-libsbml is not installed")
+    if not SBML.exists():
+        pytest.skip(f"{SBML} is not in this checkout")
+    doc = libsbml.readSBML(str(SBML))
+    for name in ("dosisChemo", "dosisCorticoids"):
+        doc.getModel().getRule(name).setMath(libsbml.parseL3Formula("0"))
+    rr = roadrunner.RoadRunner(libsbml.writeSBMLToString(doc))
+    res = rr.simulate(0, 4.75 * 86400, 4001, ["time", "Rb"])
+    times = fit.TIMES[fit.TIMES <= 4.75]
+    sbml = np.interp(times, res[:, 0] / 86400, res[:, 1] / res[0, 1])
+    ours = fit.melhem_fold(dose_days=(0.0, *(d + 1 / 24 for d in range(1, 5))), times=times)
+    np.testing.assert_allclose(ours, sbml, rtol=0.01)
+
+
+def test_the_shipped_set_meets_the_rules_bar_on_the_calibration_course(fit: ModuleType) -> None:
+    """The rule's bar (1): RMS log error <= 0.25 against Melhem's fold course, highest fold on days 0-5 within
+    +-30% of Melhem's; the course rises within hours (the marrow's content released) and falls after the last dose."""
+    target = fit.melhem_fold()
+    fold = fit.model_fold("filgrastim_wang2001")
+    assert float(np.sqrt(np.mean((np.log(fold) - np.log(target)) ** 2))) <= 0.25
+    early = fit.TIMES <= 5
+    assert abs(fold[early].max() / target[early].max() - 1.0) <= 0.30
+    assert fold[fit.TIMES == 0.5][0] > 3.0  # within 12 h of the first dose
+    assert fold[-1] < 0.5 * fold[early].max()  # back down five days after the last dose
+
+
+def test_the_fit_problem_reproduces_the_shipped_values(fit: ModuleType) -> None:
+    """The objective at the shipped values is the recorded one (a changed model or course shows up here)."""
+    ds = load_drug_set("filgrastim_wang2001")
+    prod, speed = ds.effects
+    assert prod.emax is not None and prod.emax.value == fit.WANG_PRODUCTION_EMAX
+    p = np.log([speed.emax.value, speed.ec50_ng_per_mL.value, prod.ec50_ng_per_mL.value])  # type: ignore[union-attr]
+    sse = fit.candidate_objective(p, "C3", fit.melhem_fold())
+    assert sse == pytest.approx(speed.emax.fitted.objective, rel=0.02)  # type: ignore[union-attr]
+
+
+def _flows(model: object) -> dict[str, object]:
+    return {f.name: f for m in model.modules for f in m.flows}  # type: ignore[attr-defined]
+
+
+def test_filgrastim_speeds_the_divisions_and_the_post_mitotic_chain_only() -> None:
+    ds = load_drug_set("filgrastim_wang2001")
+    flows = _flows(healthy_human_model(aging=False, extensions=[DrugExposure(ds)]))
+    speed = "filgrastim_effect_1_maturation_speed"
+    sped = {n for n, f in flows.items() if speed in f.feedbacks}  # type: ignore[attr-defined]
+    divisions = {n for n in flows if n.startswith("neutrophil_precursor_") and n.endswith("_division")}
+    post_mitotic = {n for n in flows if n.startswith("neutrophil_maturing_") and ("_to_" in n or n.endswith("_out"))}
+    assert divisions and post_mitotic and sped == divisions | post_mitotic
+    # the committed progenitors' input is stimulated, their exit and self-renewal are not sped
+    assert "filgrastim_effect_0_production" in flows["mpp_to_neutrophil_progenitor"].feedbacks  # type: ignore[attr-defined]
+    assert not sped & {"neutrophil_progenitor_to_precursors", "neutrophil_progenitor_proliferation"}
+
+
+def test_without_divisions_only_the_post_mitotic_chain_is_sped() -> None:
+    data = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
+    data["effects"][1]["divisions"] = False
+    ds = parse_drug_set(data, "test")
+    flows = _flows(healthy_human_model(aging=False, extensions=[DrugExposure(ds)]))
+    sped = {n for n, f in flows.items() if "filgrastim_effect_1_maturation_speed" in f.feedbacks}  # type: ignore[attr-defined]
+    assert sped and all(n.startswith("neutrophil_maturing_") for n in sped)
+
+
+def test_divisions_belong_to_a_maturation_speed_effect() -> None:
+    data = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
+    data["effects"][0]["divisions"] = True
+    with pytest.raises(ValueError, match="divisions: only a maturation_speed effect"):
+        parse_drug_set(data, "test")
