@@ -10,6 +10,9 @@ from hemasim.solvers._kernel import rhs_into
 
 
 def kernel_rhs(model, t, x):
+    # a contiguous copy (the same values): a column of a cohort's states is not, and would compile rhs_into and
+    # fluxes_into a second time (for 'A' arrays) in the suite; the warm-up compiled them for the C arrays runs pass
+    x = np.ascontiguousarray(x)
     out = np.empty_like(x)
     rhs_into(t, x, out, *model.kernel_arrays(), np.empty(len(model.signal_names)), np.empty(len(model.fb_kind)),
              np.empty(len(model.flow_names)))

@@ -753,30 +753,59 @@ def selection_method(shape: float, rate: float, s_min: float) -> tuple[int, floa
     return SELECT_GAMMA, rate
 
 
+# The functions "for tests" below take a person's state as the 4-word array of :func:`person_state` and draw from
+# it as a record (:data:`_STATE_DTYPE`), the form the lifespan kernel passes: the samplers they call that are not
+# inlined (``_large_clone_size``, ``_poisson``, ``_binomial``, ...) then run the very compiled functions the CH
+# cohort runs, found in the cache the warm-up wrote, instead of being compiled a second time for an array state in
+# the test suite (~5 s of CPU). The words are copied in and back, so the draws and the state left are the same.
+
+@njit(cache=True, inline="always")
+def _record_state(words):  # pragma: no cover - compiled
+    """A one-record buffer holding the 4 words of ``words`` (its record: ``buffer[0]``)."""
+    buffer = np.empty(1, _STATE_DTYPE)
+    state = buffer[0]
+    state[0], state[1], state[2], state[3] = words[0], words[1], words[2], words[3]
+    return buffer
+
+
+@njit(cache=True, inline="always")
+def _store_words(state, words):  # pragma: no cover - compiled
+    """The record ``state``'s 4 words back into the array ``words``."""
+    words[0], words[1], words[2], words[3] = state[0], state[1], state[2], state[3]
+
+
 @njit(cache=True)
-def draw_selections(state, n, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
+def draw_selections(words, n, shape, rate, s_min, method, proposal_rate):  # pragma: no cover - compiled
     """``n`` draws of :func:`_selection` (for tests)."""
+    buffer = _record_state(words)
+    state = buffer[0]
     out = np.empty(n)
     for i in range(n):
         out[i] = _selection(state, shape, rate, s_min, method, proposal_rate)
+    _store_words(state, words)
     return out
 
 
 @njit(cache=True)
-def kendall_sizes(state, cells, birth, death, t):  # pragma: no cover - compiled
+def kendall_sizes(words, cells, birth, death, t):  # pragma: no cover - compiled
     """:func:`_kendall_size` for arrays of clones (for tests; the lifespan kernel calls it inline)."""
+    buffer = _record_state(words)
+    state = buffer[0]
     out = np.empty(cells.shape[0], dtype=np.int64)
     for i in range(cells.shape[0]):
         alpha, gamma = _kendall_coefficients(birth[i], death[i], t[i])
         size = _kendall_size(state, cells[i], alpha, gamma)
         out[i] = size if size >= 0 else _large_clone_size(state, cells[i], alpha, gamma)
+    _store_words(state, words)
     return out
 
 
 @njit(cache=True)
-def draw_walk_pairs(state, n, death, first_death, gamma, first_extra, size, side_by_side):  # pragma: no cover
+def draw_walk_pairs(words, n, death, first_death, gamma, first_extra, size, side_by_side):  # pragma: no cover
     """``size`` (deaths, extra cells) pairs (for tests): by :func:`_walk_pair` (``side_by_side``) or by two calls of
     :func:`_count_by_inversion` in turn, as the kernel drew them before."""
+    buffer = _record_state(words)
+    state = buffer[0]
     out = np.empty((size, 2), np.int64)
     for i in range(size):
         if side_by_side:
@@ -784,6 +813,7 @@ def draw_walk_pairs(state, n, death, first_death, gamma, first_extra, size, side
         else:
             out[i, 0] = _count_by_inversion(state, first_death, False, n, death)
             out[i, 1] = _count_by_inversion(state, first_extra, True, n, gamma)
+    _store_words(state, words)
     return out
 
 
@@ -810,9 +840,11 @@ def lgamma_both_ways(x):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def draw_counts(state, kind, n, p, size):  # pragma: no cover - compiled
+def draw_counts(words, kind, n, p, size):  # pragma: no cover - compiled
     """``size`` draws of the exact samplers (for tests): kind 0 Binomial(n, p), 1 Poisson(p), 2 Gamma(p, 1),
     3 the failures before n successes of probability 1 - p (NegativeBinomial)."""
+    buffer = _record_state(words)
+    state = buffer[0]
     out = np.empty(size)
     for i in range(size):
         if kind == 0:
@@ -823,6 +855,7 @@ def draw_counts(state, kind, n, p, size):  # pragma: no cover - compiled
             out[i] = _standard_gamma(state, p)
         else:
             out[i] = _negative_binomial_large(state, n, p)
+    _store_words(state, words)
     return out
 
 
@@ -1115,7 +1148,8 @@ def cohort_key(seed: int | np.random.SeedSequence) -> np.ndarray:
 
 
 def person_state(seed: int | np.random.SeedSequence, person: int = 0) -> np.ndarray:
-    """The xoshiro256++ state that person ``person`` of a cohort of ``seed`` starts from (tests draw from it)."""
-    state = np.empty(4, np.uint64)
-    lifespan_state(cohort_key(seed), person, state)
-    return state
+    """The xoshiro256++ state that person ``person`` of a cohort of ``seed`` starts from (tests draw from it), as
+    4 words; computed in the record the lifespan kernel uses (the compiled :func:`lifespan_state` it runs)."""
+    buffer = np.empty(1, _STATE_DTYPE)
+    lifespan_state(cohort_key(seed), person, buffer[0])
+    return buffer.view(np.uint64).copy()
