@@ -297,7 +297,11 @@ def clonal_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
 #: exact solution (libRoadRunner at rtol 1e-10) on day 8, three times libRoadRunner's own error at its defaults
 #: (8.4e-5); at 3e-6 it is 5.5e-5, below libRoadRunner's, at 23.3x (docs/performance.md, "Ninth session"). With the
 #: quintic dense output (tenth session) 4.8e-5 over the 10,000 patients, against libRoadRunner's own 1.26e-4 there: the
-#: agreement line (1.03e-4) then measures libRoadRunner's error (docs/performance.md, goal 2, eighth round).
+#: agreement line (1.03e-4) then measures libRoadRunner's error (docs/performance.md, goal 2, eighth round). No setting
+#: of libRoadRunner at its rtol 1e-6 is unfair to it in a way that explains that error (bench/roadrunner_settings.py;
+#: docs/performance.md, "Goal 2's agreement, eleventh session"): its absolute tolerance scales with the states (pure
+#: relative control), a maximum step changes nothing, Adams costs 4.4x; a small initial step moves the error after the
+#: day-7 restart patient by patient in either direction, so the loop keeps its defaults.
 DEFAULT_COHORT_SOLVER = "additive_runge_kutta:rtol=3e-6"
 
 

@@ -70,3 +70,25 @@ def test_band_histogram_kernel_counts_as_searchsorted_and_bincount():
         add_log_bin_counts(edges, values, counted)
         np.testing.assert_array_equal(counted, expected)
         assert counted[:, 0].sum() > 0 and counted[:, -1].sum() > 0  # both overflow bins exercised
+
+
+def test_band_histogram_kernel_counts_smooth_series_as_searchsorted():
+    """Rows as a cohort's series are (e2e3: the guess is the previous time's bin): random walks in the logarithm,
+    small daily moves and a few jumps of hundreds of bins, leaving the edges' range and coming back, with NaNs."""
+    from hemasim.cohort._histogram import add_log_bin_counts
+    from hemasim.cohort.runner import BAND_RANGES, N_BINS, _bin_edges
+
+    rng = np.random.default_rng(8)
+    for name in BAND_RANGES:
+        edges = _bin_edges(name)
+        lo, hi = np.log(edges[0]), np.log(edges[-1])
+        steps = rng.normal(0.0, 0.01, size=(40, 366))
+        steps[:, 7] = rng.uniform(-4.0, 4.0, size=40)  # a depletion's or a recovery's jump
+        values = np.exp(rng.uniform(lo - 0.5, hi + 0.5, size=(40, 1)) + np.cumsum(steps, axis=1))
+        values[3, 100:110] = np.nan
+        bins = np.searchsorted(edges, values, side="right")
+        offsets = np.arange(366) * (N_BINS + 2)
+        expected = np.bincount((bins + offsets).ravel(), minlength=366 * (N_BINS + 2)).reshape(366, -1)
+        counted = np.zeros((366, N_BINS + 2), dtype=np.int64)
+        add_log_bin_counts(edges, values, counted)
+        np.testing.assert_array_equal(counted, expected)
