@@ -240,7 +240,7 @@ def test_the_readme_does_not_call_the_donation_day_a_nadir():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     python = text.split("## Python", 1)[1].split("```", 2)[1]
     assert "idxmin" not in python and "nadir after the donation" not in python
-    assert "plasma re-expansion" in python  # says why the recovery is read instead
+    assert "plasma takes to refill" in python  # says why the Hb is lowest after the donation day (plasma refill)
 
 
 # ---------------------------------------------------------------------------------------------- humoral response

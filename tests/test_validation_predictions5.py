@@ -77,10 +77,12 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     so that a model change that moves them shows up. Each is one deterministic run (no cohort, no Monte Carlo)."""
     status, values = validation_outcome(["whole_blood_donation_and_autologous_engraftment"])
     assert status == {
-        "V1": "pass", "V2": "pass", "V3": "fail", "V4": "pass", "V5": "pass"}
-    assert values["donation_450mL_man_hb_ratio_day3"] == pytest.approx(0.918, abs=0.003)
-    assert values["donation_450mL_man_hb_ratio_day28"] == pytest.approx(0.971, abs=0.003)
-    assert values["donation_450mL_woman_hb_ratio_day3"] == pytest.approx(0.886, abs=0.003)
+        "V1": "pass", "V2": "pass", "V3": "pass", "V4": "pass", "V5": "pass"}
+    # the plasma-refill read-out (rule cace999, built in on branch plasma; docs/model.md): V1 0.918 -> 0.935,
+    # V2 0.971 -> 0.977, V3 0.886 -> 0.910 (fail -> pass), the what-if's values
+    assert values["donation_450mL_man_hb_ratio_day3"] == pytest.approx(0.935, abs=0.003)
+    assert values["donation_450mL_man_hb_ratio_day28"] == pytest.approx(0.977, abs=0.003)
+    assert values["donation_450mL_woman_hb_ratio_day3"] == pytest.approx(0.910, abs=0.003)
     # 13 -> 11 with the engraftment refit on the fitted neutrophil structure (branch engraft, merged after V1-V5);
     # 11 -> 12 with the G-CSF exponent fitted to 0 (gcsfbeta) and the engraftment re-fit on the cited platelet
     # chain (megak), merged together in the ninth session

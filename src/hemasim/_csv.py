@@ -44,8 +44,5 @@ def write_observables_csv(path: str | Path, result: Result) -> None:
     """One patient's observables with ``time_days`` first, as ``result.observables.to_csv`` would write them."""
     if result.is_cohort:
         raise ValueError("a cohort result: write result.patient(i)'s observables")
-    if result.observed is not None:  # the same table as Result.observables
-        names, values = list(result.observed), result.values[0]
-    else:
-        names, values = list(result.model.observable_names), result.model.observables(result.times, result.values[0])
-    write_columns_csv(path, ["time_days", *names], [result.times, *values.T])
+    names, table = result._observable_table()  # the same table as Result.observables
+    write_columns_csv(path, ["time_days", *names], [result.times, *table[0].T])

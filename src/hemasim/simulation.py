@@ -8,8 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.events import Event, run_events
+from hemasim.events import BloodLoss, Event, run_events
 from hemasim.model import CompiledModel, Model
+from hemasim.plasma_refill import (
+    DILUTED_OBSERVABLES,
+    RED_CELL_OBSERVABLE,
+    WholeBloodLoss,
+    blood_volume_ratio,
+    is_diluted,
+    red_cell_level,
+)
 from hemasim.solvers import DormandPrince, Solver, SolverStats, observable_indices
 from hemasim.solvers.steady import GivenState, InitialState, NewtonSteadyState, balance_residual
 
@@ -49,6 +57,9 @@ class Trajectory:
     final_states: np.ndarray  # (n,) for one patient, (N, n) for a cohort
     stats: SolverStats
     observed: tuple[str, ...] | None
+    #: blood volume over its value before the first whole-blood loss, (N, len(times)); None without a loss
+    #: (hemasim.plasma_refill). Observed red-cell concentrations in ``values`` are already read over it.
+    volume_ratio: np.ndarray | None = None
 
 
 def integrate_through_events(model: CompiledModel, solver: Solver, x0: np.ndarray, events: Sequence[Event],
@@ -57,9 +68,17 @@ def integrate_through_events(model: CompiledModel, solver: Solver, x0: np.ndarra
     """Every patient of ``model`` from states ``x0`` ((n,), or (N, n) for a cohort) through ``events``.
 
     The one run loop of single patients and cohorts. An output on an event day shows the state just
-    after the event; ``log`` collects what the events did.
+    after the event; ``log`` collects what the events did. After a whole-blood loss (:class:`BloodLoss`) the
+    red-cell concentrations are read over the plasma-refilled blood volume (:mod:`hemasim.plasma_refill`): observed
+    ones are divided here, and the trajectory carries the ratio for a run that keeps states.
     """
     observed = None if observe is None else tuple(observe)
+    loss_days = {float(e.day) for e in events if isinstance(e, BloodLoss)}
+    asked = observed
+    if loss_days and observed is not None and any(map(is_diluted, observed)) \
+            and not any(n in DILUTED_OBSERVABLES for n in observed):  # only donor parts: the volume needs the whole
+        observed = (*observed, RED_CELL_OBSERVABLE)
+    before_loss: dict[float, np.ndarray] = {}  # the state on a loss day before that day's events
     n_patients = model.n_patients or 1
     width = model.n_states if observed is None else len(observed)
     values = np.full((n_patients, len(times), width), np.nan)
@@ -79,12 +98,55 @@ def integrate_through_events(model: CompiledModel, solver: Solver, x0: np.ndarra
             values[:, inside[0]:inside[-1] + 1] = solution.values[:, 1:1 + len(inside)]
         stats = stats + solution.stats
         last[0] = solution.final_states if model.n_patients is not None else solution.final_states[0]
+        if t_end in loss_days:
+            before_loss[t_end] = last[0]
         return last[0]
 
     x = run_events(model, x0, 0.0, float(times[-1]), events, advance, rng, log)
     if x is not last[0]:  # events fired on the last day: the last output shows their result
         values[:, -1] = _observe(model, float(times[-1]), x, observed)
-    return Trajectory(times, values, x, stats, observed)
+    ratio = None
+    if loss_days:
+        ratio = _blood_volume_ratio(model, times, values, observed, events, before_loss, x0)
+        if ratio is not None and observed is not None:
+            for j, name in enumerate(observed):
+                if is_diluted(name):
+                    values[:, :, j] /= ratio
+    if observed != asked:
+        observed, values = asked, values[:, :, :-1]
+    return Trajectory(times, values, x, stats, observed, ratio)
+
+
+def _blood_volume_ratio(model: CompiledModel, times: np.ndarray, values: np.ndarray, observed: tuple[str, ...] | None,
+                        events: Sequence[Event], before_loss: dict[float, np.ndarray], x0: np.ndarray
+                        ) -> np.ndarray | None:
+    """The plasma-refill volume ratio (N, n_times) of a run with whole-blood losses, from main's red-cell course
+    (``values``: states, or the ``observed`` observables) and the states just before each loss day; None when the
+    run observes no red-cell concentration (nothing to read over it)."""
+    if observed is None:
+        name: str | None = RED_CELL_OBSERVABLE if RED_CELL_OBSERVABLE in model.observable_names else None
+    else:
+        name = next((n for n in observed if n in DILUTED_OBSERVABLES), None)
+    if name is None:
+        return None
+    n_patients = model.n_patients or 1
+    if observed is None:
+        i = model.observable_names.index(name)
+        w = np.asarray(model.obs_weights.rows([i])[0][..., 0, :]).reshape(n_patients, model.n_states)
+        level = np.einsum("ptn,pn->pt", np.maximum(values, 0.0), w)
+    else:
+        level = values[:, :, observed.index(name)]
+    blood_mL = np.asarray(model.info.blood_volume_L, dtype=np.float64) * 1000.0
+    losses: list[WholeBloodLoss] = []
+    for ev in sorted((e for e in events if isinstance(e, BloodLoss)), key=lambda e: e.day):
+        share = np.broadcast_to(np.minimum(ev.volume_mL / blood_mL, 1.0), (n_patients,))
+        if losses and losses[-1].day == ev.day:  # a second loss on the same day: after the first
+            before = np.asarray(losses[-1].level_before) * (1.0 - np.asarray(losses[-1].share))
+        else:
+            state = before_loss.get(float(ev.day), x0)  # none recorded: a loss at the start of the run
+            before = np.broadcast_to(red_cell_level(model, state, name), (n_patients,))
+        losses.append(WholeBloodLoss(float(ev.day), share, before))
+    return blood_volume_ratio(times, level, losses)
 
 
 def _observe(model: CompiledModel, t: float, x: np.ndarray, observed: tuple[str, ...] | None) -> np.ndarray:
@@ -130,7 +192,7 @@ class Simulation:
                            events=tuple(repr(e) for e in self.events),
                            administrations=_plain(log, None) if self.model.n_patients is None else log,
                            solver_stats=run.stats)
-        return Result(self.model, run.times, run.values, record, run.observed, run.final_states)
+        return Result(self.model, run.times, run.values, record, run.observed, run.final_states, run.volume_ratio)
 
 
 def _seed_record(seed: Seed) -> int | tuple[int, ...] | None:
@@ -181,6 +243,9 @@ class Result:
     record: RunRecord
     observed: tuple[str, ...] | None = None
     final_states: np.ndarray | None = field(default=None, repr=False)  # where a continuation would start
+    #: blood volume over its value before the first whole-blood loss, (N, n_times), or None (no loss): the
+    #: red-cell concentrations are read over it (hemasim.plasma_refill; observed ones are stored so already)
+    volume_ratio: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_patients(self) -> int:
@@ -203,7 +268,8 @@ class Result:
             raise ValueError("this result holds one patient")
         record = replace(self.record, administrations=_plain(self.record.administrations, i))
         final = None if self.final_states is None else self.final_states[i]
-        return Result(self.model.patient(i), self.times, self.values[i:i + 1], record, self.observed, final)
+        ratio = None if self.volume_ratio is None else self.volume_ratio[i:i + 1]
+        return Result(self.model.patient(i), self.times, self.values[i:i + 1], record, self.observed, final, ratio)
 
     def _patients(self) -> list[Result]:
         return [self.patient(i) for i in range(self.n_patients)] if self.is_cohort else [self]
@@ -224,8 +290,13 @@ class Result:
         """Names and values (N, n_times, k) of every observable this result can give."""
         if self.observed is not None:
             return self.observed, self.values
-        return tuple(self.model.observable_names), np.stack(
-            [one.model.observables(self.times, one.values[0]) for one in self._patients()])
+        names = tuple(self.model.observable_names)
+        table = np.stack([one.model.observables(self.times, one.values[0]) for one in self._patients()])
+        if self.volume_ratio is not None:  # the red-cell concentrations over the refilled blood volume
+            for j, name in enumerate(names):
+                if is_diluted(name):
+                    table[:, :, j] /= self.volume_ratio
+        return names, table
 
     def observable(self, name: str) -> np.ndarray:
         if self.observed is not None and name in self.observed:
@@ -241,6 +312,8 @@ class Result:
         val = np.maximum(states, 0.0) @ self.model.obs_state_w[i]
         if self.model.obs_flux_w[i].any():
             val = val + self.model.fluxes(self.times, states) @ self.model.obs_flux_w[i]
+        if self.volume_ratio is not None and is_diluted(name):
+            val = val / self.volume_ratio[0]
         return val
 
     def state(self, name: str) -> np.ndarray:

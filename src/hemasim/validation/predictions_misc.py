@@ -35,11 +35,16 @@ def _first_time_at_or_above(times: np.ndarray, values: np.ndarray, level: float)
     return float(times[i - 1] + (times[i] - times[i - 1]) * (level - v0) / (v1 - v0))
 
 
-def _days_to_regain(run: Callable[[], Result], observable: str, event_day: float, share: float) -> float:
+def _days_to_regain(run: Callable[[], Result], observable: str, event_day: float, share: float,
+                    mass: bool = False) -> float:
     """Days from ``event_day`` until ``observable`` has regained ``share`` of its fall (from its last output before
-    the event to its lowest after it; the output on the event day already carries the event)."""
+    the event to its lowest after it; the output on the event day already carries the event). ``mass``: the
+    concentration times the blood volume over its value before the loss (the plasma refill's ratio), i.e. the
+    cells in the blood, not their concentration."""
     r = run()
     values = r.observable(observable)
+    if mass and r.volume_ratio is not None:
+        values = values * r.volume_ratio[0]
     before = float(values[r.times < event_day][-1])
     after = r.times >= event_day
     times, values = r.times[after], values[after]
@@ -158,7 +163,7 @@ def _hepb_persistence_ratio() -> float:
 
 PREDICTIONS_MISC: dict[str, Readout] = {
     "donation_550mL_days_to_regain_90pct_red_cell_mass": OwnRun(
-        lambda: _days_to_regain(_DONATION_550, "rbc_1e12_per_L", _DONATION_DAY, 0.9)),
+        lambda: _days_to_regain(_DONATION_550, "rbc_1e12_per_L", _DONATION_DAY, 0.9, mass=True)),
     "donation_500mL_days_to_80pct_hb_recovery": OwnRun(
         lambda: _days_to_regain(_DONATION_500, "hemoglobin_g_per_dL", _DONATION_DAY, 0.8)),
     "influenza_challenge_shedding_days_above_detection": OwnRun(_shedding_days_above_detection),
