@@ -125,7 +125,8 @@ KNOWN_FAILURES |= {"Y1", "Y4", "Y5"}  # predict7: antibody plateau after one dos
 KNOWN_FAILURES |= {"W2", "W3", "W4", "W5"}  # predict6: platelet output flat under plateletpheresis, slow red cells
 KNOWN_FAILURES |= {"X1", "X3"}  # chimerism: RIC donor myeloid chimerism at day 30 and T chimerism at day 60 too low
 # K2, K3 and T7 (day 14 < 15 from branches cord/cordages) pass since branch cordeng: the cord potency scales the
-# long-term content only (committed content cited equal to mobilised blood's), refitted on K1-K3 (570): 24 days
+# long-term content only (committed content cited equal to mobilised blood's), refitted on K1-K3 (570): 24 days; 580
+# since branch engfree (re-fitted at the engraftment fit's free optimum): still 24 days
 KNOWN_FAILURES |= {"H1", "H2"}  # childmarrow: WAS1004's host pool sized to a 15-kg child, IS Shannon 6.39 too high
 
 

@@ -122,9 +122,11 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     assert values["nab_paclitaxel_100_d1_8_15_q4w_grade34_neutropenia_pct"] == pytest.approx(1.2, abs=2.0)
     # Q6 13 -> 11, Q7 30 -> 31, Q8 55 -> 62: the engraftment refit on the fitted neutrophil structure (branch engraft,
     # merged after Q1-Q9's first run; more committed graft content, megakaryocyte progenitor exit 0.0393 -> 0.02/day);
-    # Q7 31 -> 26, Q8 62 -> 60: 10 platelet age stages and the platelet feedback log-slope 0.304 (branch megak)
+    # Q7 31 -> 26, Q8 62 -> 60: 10 platelet age stages and the platelet feedback log-slope 0.304 (branch megak);
+    # Q6 12 -> 11, Q7 26 -> 28, Q8 60 -> 61: the engraftment fit's free optimum (branch engfree: lodging 1.39 -> 0.5 d,
+    # exit 0.0208 -> 0.02/day; these pin the re-fit's result, they were not chosen by it)
     assert values["auto_myeloma_neutrophil_engraftment_day_5p94e6"] == pytest.approx(11.0, abs=1.0)
-    assert values["auto_myeloma_platelet_engraftment_day_5p94e6"] == pytest.approx(26.0, abs=1.0)
-    assert values["auto_myeloma_platelet_engraftment_day_2e6"] == pytest.approx(60.0, abs=1.0)
+    assert values["auto_myeloma_platelet_engraftment_day_5p94e6"] == pytest.approx(28.0, abs=1.0)
+    assert values["auto_myeloma_platelet_engraftment_day_2e6"] == pytest.approx(61.0, abs=1.0)
     # 33 -> 28 h: no endogenous G-CSF speed-up since the exponent was fitted to 0 (gcsfbeta)
     assert values["pegfilgrastim_6mg_healthy_hours_to_anc_peak"] == pytest.approx(28.0, abs=2.0)
