@@ -7,7 +7,6 @@ the collected CD34+/kg). The biology and its sources: hemasim.biology.mobilisati
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -50,6 +49,8 @@ APHERESIS_OBSERVABLES = ("cd34_blood_per_uL", COLLECTED_PER_KG)
 
 
 def _section(result: Result) -> str | None:
+    import html  # its entity tables only when reporting (docs/performance.md, goal 1)
+
     scenario = result.record.scenario
     if scenario is None:
         return None

@@ -8,7 +8,6 @@ low on its planned day. Everything is checked before any simulation, and errors 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -105,6 +104,8 @@ class Rule(Strict):
 
 # ------------------------------------------------------------------ report section
 def _drug_section(result: Result) -> str | None:
+    import html  # its entity tables only when reporting (docs/performance.md, goal 1)
+
     from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
     from hemasim.report.plots import drug_figure
 
