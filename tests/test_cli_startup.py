@@ -19,7 +19,9 @@ SRC = ROOT / "src"
 NOT_NEEDED = ("numpy.ma", "hemasim.pharmacology.drug_sets", "hemasim.pharmacology.pkpd",
               "hemasim.pharmacology.friberg", "hemasim.pharmacology.chemo_regimens",
               "hemasim.pharmacology.conditioning", "hemasim.clonal", "hemasim.biology.autoimmunity", "pandas",
-              "matplotlib", "numba")
+              "matplotlib", "numba", "hemasim.biology.mobilisation", "hemasim.biology.alloreactivity",
+              "hemasim.biology.vaccine", "hemasim.biology.infection", "hemasim.biology.viral", "hemasim.solvers.gpu",
+              "html")
 
 #: `python -m hemasim ARGS` in this interpreter, reporting at exit what was imported and the collector's state
 PROBE = """
