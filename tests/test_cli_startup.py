@@ -20,7 +20,7 @@ NOT_NEEDED = ("numpy.ma", "hemasim.pharmacology.drug_sets", "hemasim.pharmacolog
               "hemasim.pharmacology.friberg", "hemasim.pharmacology.chemo_regimens",
               "hemasim.pharmacology.conditioning", "hemasim.clonal", "hemasim.biology.autoimmunity", "pandas",
               "matplotlib", "numba", "hemasim.biology.mobilisation", "hemasim.biology.alloreactivity",
-              "hemasim.biology.vaccine", "hemasim.biology.infection", "hemasim.biology.viral", "hemasim.solvers.gpu",
+              "hemasim.biology.vaccine", "hemasim.biology.infection", "hemasim.biology.viral", "hemasim.solvers.gpu", "hemasim.radiation",
               "html")
 
 #: `python -m hemasim ARGS` in this interpreter, reporting at exit what was imported and the collector's state
