@@ -16,10 +16,12 @@ from .conftest import EXAMPLES, ROOT
 SRC = ROOT / "src"
 
 #: modules a healthy adult's `hemasim run` has no use for (imported when a scenario needs them)
-NOT_NEEDED = ("numpy.ma", "hemasim.pharmacology.drug_sets", "hemasim.pharmacology.pkpd",
+NOT_NEEDED = ("numpy.ma", "hemasim.pharmacology.dosing", "hemasim.pharmacology.drug_sets", "hemasim.pharmacology.pkpd",
               "hemasim.pharmacology.friberg", "hemasim.pharmacology.chemo_regimens",
               "hemasim.pharmacology.conditioning", "hemasim.clonal", "hemasim.biology.autoimmunity", "pandas",
-              "matplotlib", "numba")
+              "matplotlib", "numba", "hemasim.biology.mobilisation", "hemasim.biology.alloreactivity",
+              "hemasim.biology.vaccine", "hemasim.biology.infection", "hemasim.biology.viral", "hemasim.radiation",
+              "hemasim.solvers.gpu", "html")
 
 #: `python -m hemasim ARGS` in this interpreter, reporting at exit what was imported and the collector's state
 PROBE = """
@@ -47,7 +49,7 @@ def test_a_healthy_run_loads_no_drug_regimen_or_clone_modules(tmp_path: Path):
     state = _probe(["run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(tmp_path / "out"), "--no-report"],
                    tmp_path)
     loaded = set(state["modules"])
-    assert "hemasim.assembly" in loaded and "hemasim.pharmacology.dosing" in loaded  # the probe saw the run
+    assert "hemasim.assembly" in loaded and "hemasim.simulation" in loaded  # the probe saw the run
     assert sorted(loaded & set(NOT_NEEDED)) == []
     assert state["threshold"] == CLI_GC_THRESHOLD
     assert state["frozen"] > 10_000  # what start-up made, frozen for the exit

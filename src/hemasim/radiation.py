@@ -13,6 +13,7 @@ import numpy as np
 
 from hemasim.events import Event, thin_clonotypes
 from hemasim.model.compiled import CompiledModel
+from hemasim.model.sbml_events import Assignment, sbml_event_form, scaled_assignments
 from hemasim.parameters import ParameterSet
 
 __all__ = ["CLASSES", "RadiationFraction", "fraction_days", "lq_from_parameters"]
@@ -55,3 +56,10 @@ class RadiationFraction(Event):
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return thin_clonotypes(model, x, x * self.surviving_fractions(model))
+
+
+# the SBML form of a fraction, registered with the event class (hemasim.export_sbml)
+@sbml_event_form(RadiationFraction)
+def _radiation_fraction(model: CompiledModel, event: RadiationFraction) -> list[Assignment]:
+    sf = event.surviving_fractions(model)
+    return scaled_assignments(model, {int(i): float(sf[i]) for i in np.nonzero(sf < 1.0)[0]})

@@ -31,6 +31,7 @@ from hemasim.biology.transplant import Transplant
 from hemasim.events import Event
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
+from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 
 __all__ = ["BLOOD_HSPC", "COLLECTED_CELLS", "COLLECTED_PER_KG", "PRODUCT", "Apheresis", "ApheresisProduct",
            "CollectedProductTransplant", "GcsfMobilisation", "collected_cells_per_unit", "collected_share",
@@ -156,3 +157,32 @@ class CollectedProductTransplant(Transplant):
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         graft = replace(self, cd34_cells=self.cd34_infused(model, x))
         return Transplant.apply(graft, model, x, rng)
+
+
+# ------------------------------------------------------------------ SBML forms
+# registered with the event classes, so wherever an event of them exists its form does (hemasim.export_sbml)
+@sbml_event_form(Apheresis)
+def _apheresis(model: CompiledModel, event: Apheresis) -> list[Assignment]:
+    share = number(float(np.asarray(event.collected)))
+    blood = [model.state_names[i] for i in _blood_hspc_indices(model)]
+    taken = " + ".join(blood)
+    return [*((b, f"{b} * (1 dimensionless - {share} dimensionless)") for b in blood),
+            (PRODUCT, f"{PRODUCT} + {share} dimensionless * ({taken})")]
+
+
+@sbml_event_form(CollectedProductTransplant)
+def _collected_graft(model: CompiledModel, event: CollectedProductTransplant) -> list[Assignment]:
+    cells_per_unit = float(collected_cells_per_unit(model)[0])
+    per_cd34 = CollectedProductTransplant(event.day, 1.0, event.cd3_cells, event.hsc_per_cd34,
+                                          event.short_term_units_per_cd34, event.st_hspc_per_cd34,
+                                          event.naive_t_only, event.autologous).composition()
+    fixed = CollectedProductTransplant(event.day, 0.0, event.cd3_cells, event.hsc_per_cd34,
+                                       event.short_term_units_per_cd34, event.st_hspc_per_cd34,
+                                       event.naive_t_only, event.autologous).composition()
+    out = []
+    for base, cells in fixed.items():
+        name = origin_name(base, DONOR)
+        per_unit = (float(np.asarray(per_cd34[base])) - float(np.asarray(cells))) * cells_per_unit
+        dose = f" + {number(per_unit)} dimensionless * {PRODUCT}" if per_unit else ""
+        out.append((name, f"{name} + {number(float(np.asarray(cells)))} item{dose}"))
+    return out

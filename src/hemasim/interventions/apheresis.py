@@ -7,7 +7,6 @@ the collected CD34+/kg). The biology and its sources: hemasim.biology.mobilisati
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -15,16 +14,6 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from hemasim.biology.body import blood_volume_L
-from hemasim.biology.mobilisation import (
-    COLLECTED_PER_KG,
-    PRODUCT,
-    Apheresis,
-    ApheresisProduct,
-    CollectedProductTransplant,
-    _blood_hspc_indices,
-    collected_cells_per_unit,
-    collected_share,
-)
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -37,19 +26,36 @@ from hemasim.interventions.base import (
     ReportSection,
     register,
 )
-from hemasim.model.compiled import CompiledModel
-from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
     from hemasim.simulation import Result
 
+    APHERESIS_OBSERVABLES: tuple[str, ...]
+
 __all__ = ["APHERESIS_OBSERVABLES", "ApheresisSpec", "filgrastim_course"]
 
-APHERESIS_OBSERVABLES = ("cd34_blood_per_uL", COLLECTED_PER_KG)
+# The kind's biology (hemasim.biology.mobilisation, with the SBML forms of its events) is imported when a scenario
+# has the kind, not by every run (docs/performance.md, goal 1); so is APHERESIS_OBSERVABLES (PEP 562).
+
+
+def _observables() -> tuple[str, ...]:
+    from hemasim.biology.mobilisation import COLLECTED_PER_KG
+
+    return ("cd34_blood_per_uL", COLLECTED_PER_KG)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "APHERESIS_OBSERVABLES":
+        return _observables()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _section(result: Result) -> str | None:
+    import html  # its entity tables only when reporting (docs/performance.md, goal 1)
+
+    from hemasim.biology.mobilisation import COLLECTED_PER_KG
+
     scenario = result.record.scenario
     if scenario is None:
         return None
@@ -107,9 +113,13 @@ class ApheresisSpec(InterventionSpec):
         return ApheresisEndpoints(days[0]) if days else None
 
     def extension_requests(self) -> list[ExtensionRequest]:
+        from hemasim.biology.mobilisation import ApheresisProduct
+
         return [ExtensionRequest(ExtensionOrder.OTHER, ("apheresis", "product"), ApheresisProduct)]
 
     def to_events(self, ctx: EventContext) -> list[Event]:
+        from hemasim.biology.mobilisation import Apheresis, collected_share
+
         ce = self.collection_efficiency
         if ce is None:
             ce = ctx.parameters.value("apheresis_cd34_collection_efficiency")
@@ -130,9 +140,11 @@ class ApheresisEndpoints(EndpointFamily):
         self.first_day = first_day
 
     def observables(self, available: Sequence[str]) -> list[str]:
-        return [o for o in APHERESIS_OBSERVABLES if o in available]
+        return [o for o in _observables() if o in available]
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        from hemasim.biology.mobilisation import COLLECTED_PER_KG
+
         if COLLECTED_PER_KG not in obs:
             return []
         cd34 = obs["cd34_blood_per_uL"]
@@ -150,36 +162,6 @@ class ApheresisEndpoints(EndpointFamily):
             EndpointColumn("collected_cd34_per_kg", "cells/kg", "CD34+ cells collected in all sessions per kg of "
                            "body weight (the dose of a graft of product: collected)", obs[COLLECTED_PER_KG][:, -1]),
         ]
-
-
-# ------------------------------------------------------------------ SBML forms
-@sbml_event_form(Apheresis)
-def _apheresis(model: CompiledModel, event: Apheresis) -> list[Assignment]:
-    share = number(float(np.asarray(event.collected)))
-    blood = [model.state_names[i] for i in _blood_hspc_indices(model)]
-    taken = " + ".join(blood)
-    return [*((b, f"{b} * (1 dimensionless - {share} dimensionless)") for b in blood),
-            (PRODUCT, f"{PRODUCT} + {share} dimensionless * ({taken})")]
-
-
-@sbml_event_form(CollectedProductTransplant)
-def _collected_graft(model: CompiledModel, event: CollectedProductTransplant) -> list[Assignment]:
-    from hemasim.biology.origins import DONOR, origin_name
-
-    cells_per_unit = float(collected_cells_per_unit(model)[0])
-    per_cd34 = CollectedProductTransplant(event.day, 1.0, event.cd3_cells, event.hsc_per_cd34,
-                                          event.short_term_units_per_cd34, event.st_hspc_per_cd34,
-                                          event.naive_t_only, event.autologous).composition()
-    fixed = CollectedProductTransplant(event.day, 0.0, event.cd3_cells, event.hsc_per_cd34,
-                                       event.short_term_units_per_cd34, event.st_hspc_per_cd34,
-                                       event.naive_t_only, event.autologous).composition()
-    out = []
-    for base, cells in fixed.items():
-        name = origin_name(base, DONOR)
-        per_unit = (float(np.asarray(per_cd34[base])) - float(np.asarray(cells))) * cells_per_unit
-        dose = f" + {number(per_unit)} dimensionless * {PRODUCT}" if per_unit else ""
-        out.append((name, f"{name} + {number(float(np.asarray(cells)))} item{dose}"))
-    return out
 
 
 # ------------------------------------------------------------------ a filgrastim course (fit, tests, docs)

@@ -8,7 +8,6 @@ from the scenario's first graft.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -76,6 +75,8 @@ class LineageChimerism(EndpointFamily):
 
 def lineage_chimerism_section(result: Result) -> str | None:
     """A table of donor T-cell and myeloid chimerism on the usual days after the graft."""
+    import html  # its entity tables only when reporting (docs/performance.md, goal 1)
+
     names = result.model.observable_names
     if "cd3_per_uL__donor" not in names:
         return None

@@ -11,7 +11,6 @@ from pydantic import Field, field_validator
 from hemasim.events import Event
 from hemasim.interventions.base import EventContext, InterventionSpec, ScenarioFacts, register
 from hemasim.interventions.radiation import check_ends_inside
-from hemasim.radiation import lq_from_parameters
 
 __all__ = ["ConditioningSpec"]
 
@@ -59,5 +58,6 @@ class ConditioningSpec(InterventionSpec):
 
     def to_events(self, ctx: EventContext) -> list[Event]:
         from hemasim.pharmacology.conditioning import conditioning_events
+        from hemasim.radiation import lq_from_parameters
 
         return conditioning_events(self.regimen, self.start_day, lq_from_parameters(ctx.parameters))

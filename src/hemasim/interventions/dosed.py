@@ -8,7 +8,6 @@ low on its planned day. Everything is checked before any simulation, and errors 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -27,11 +26,9 @@ from hemasim.interventions.base import (
     ScenarioFacts,
     Strict,
 )
-from hemasim.model.compiled import CompiledModel
-from hemasim.model.sbml_events import Assignment, number, sbml_event_form
-from hemasim.pharmacology.dosing import Administration, DoseRule, InfusionEnd, Regimen, drug_state_names
 
 if TYPE_CHECKING:
+    from hemasim.pharmacology.dosing import DoseRule, Regimen
     from hemasim.pharmacology.drug_sets import DrugSet
     from hemasim.simulation import Result
 
@@ -99,12 +96,16 @@ class Rule(Strict):
     reduce_by_fraction: float = Field(default=0.25, gt=0, lt=1)
 
     def build(self) -> DoseRule:
+        from hemasim.pharmacology.dosing import DoseRule  # imported when a scenario doses (goal 1)
+
         return DoseRule(RULE_OBSERVABLES[self.observable], self.below, self.action, self.delay_days, self.max_delays,
                         self.reduce_by_fraction)
 
 
 # ------------------------------------------------------------------ report section
 def _drug_section(result: Result) -> str | None:
+    import html  # its entity tables only when reporting (docs/performance.md, goal 1)
+
     from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
     from hemasim.report.plots import drug_figure
 
@@ -202,6 +203,8 @@ class DosedSpec(InterventionSpec):
         return (self.infusion_hours or 0.0) / 24.0
 
     def regimen(self, cov: Covariates, schedule: Schedule, rules: tuple[DoseRule, ...]) -> Regimen:
+        from hemasim.pharmacology.dosing import Regimen
+
         starts = schedule.cycle_starts()
         ds = drug_set_of(self.drug_set)
         return Regimen(starts[0], ds.drug, self.route, self.amount_ug(cov), self.duration_days,
@@ -273,22 +276,3 @@ def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily 
                                                   getattr(iv, "dosed_parts", list)())]
     drugs = [drug_set_of(iv.drug_set).drug for iv in dosed]
     return DrugEndpoints(list(dict.fromkeys(drugs))) if drugs else None
-
-
-# ------------------------------------------------------------------ SBML form of a dose
-@sbml_event_form(Administration)
-def _administration(model: CompiledModel, event: Administration) -> list[Assignment]:
-    names = drug_state_names(event.drug)
-    amount = float(np.asarray(event.amount_ug))
-    if event.route in ("subcutaneous", "oral"):
-        return [(names["depot"], f"{names['depot']} + {number(event.bioavailability * amount)} item")]
-    if event.route == "iv_bolus":
-        return [(names["central"], f"{names['central']} + {number(amount)} item")]
-    rate = names["infusion_rate"]
-    return [(rate, f"{rate} + {number(amount / event.duration_days)} item")]
-
-
-@sbml_event_form(InfusionEnd)
-def _infusion_end(model: CompiledModel, event: InfusionEnd) -> list[Assignment]:
-    rate = drug_state_names(event.drug)["infusion_rate"]
-    return [(rate, f"{rate} - {number(float(np.asarray(event.rate_ug_per_day)))} item")]

@@ -10,7 +10,6 @@ from pydantic import Field, model_validator
 from hemasim.events import Event
 from hemasim.interventions.base import EventContext, ExtensionOrder, ExtensionRequest, Strict, register
 from hemasim.interventions.dosed import RULE_OBSERVABLES, DosedSpec, Schedule, drug_set_of
-from hemasim.pharmacology.dosing import OnDemandCourse
 
 __all__ = ["GcsfSpec", "OnDemand"]
 
@@ -75,6 +74,8 @@ class GcsfSpec(DosedSpec):
     def to_events(self, ctx: EventContext) -> list[Event]:
         if self.schedule is not None:
             return [self.regimen(ctx.covariates, self.schedule, ())]
+        from hemasim.pharmacology.dosing import OnDemandCourse  # imported when a scenario doses (goal 1)
+
         od = self.on_demand
         assert od is not None  # _one_way
         ds = drug_set_of(self.drug_set)

@@ -10,12 +10,11 @@ cells (and so alloreactivity). Both call for the lineage chimerism endpoints and
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
 
-from hemasim.biology.alloreactivity import GraftVersusHaematopoiesis, Immunosuppression
 from hemasim.biology.transplant import Transplant
 from hemasim.events import Event
 from hemasim.interventions.base import (
@@ -30,11 +29,16 @@ from hemasim.interventions.base import (
 from hemasim.interventions.chimerism import LINEAGE_SECTION, LineageChimerism
 from hemasim.interventions.transplant import TransplantSpec, graft_day
 
+if TYPE_CHECKING:
+    from hemasim.biology.alloreactivity import Immunosuppression
+
 __all__ = ["DonorLymphocyteInfusionSpec", "ImmunosuppressionSpec", "alloreactivity_request"]
 
 
 def alloreactivity_request() -> ExtensionRequest:
     """The alloreactive kill of host haematopoiesis by donor T cells (one per model)."""
+    from hemasim.biology.alloreactivity import GraftVersusHaematopoiesis  # imported when a scenario has the kind
+
     return ExtensionRequest(ExtensionOrder.OTHER, ("graft", "alloreactivity"), GraftVersusHaematopoiesis)
 
 
@@ -88,6 +92,8 @@ class ImmunosuppressionSpec(InterventionSpec):
 
     def course(self) -> Immunosuppression:
         """The course as a model extension (inhibition None: the parameter, read when the model is built)."""
+        from hemasim.biology.alloreactivity import Immunosuppression
+
         return Immunosuppression(f"{self.agent}_{self.start_day:g}_{self.end_day:g}".replace(".", "p"),
                                  self.start_day, self.end_day, self.inhibition, self.taper_days)
 

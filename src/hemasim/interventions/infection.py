@@ -5,12 +5,11 @@ and the neutrophilia and mobilisation it causes."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
 
-from hemasim.biology.infection import BacterialInfection, pathogen_state
 from hemasim.endpoints import DID_NOT_RISE
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -21,6 +20,9 @@ from hemasim.interventions.base import (
     register,
 )
 from hemasim.interventions.inoculation import InoculationSpec
+
+if TYPE_CHECKING:
+    from hemasim.biology.infection import BacterialInfection
 
 __all__ = ["InfectionSpec", "infection_endpoint_values"]
 
@@ -51,9 +53,13 @@ class InfectionSpec(InoculationSpec):
         return self.pathogen
 
     def inoculum(self) -> tuple[str, float]:
+        from hemasim.biology.infection import pathogen_state  # imported when a scenario has the kind (goal 1)
+
         return pathogen_state(self.pathogen), self.inoculum_cfu
 
     def extension(self) -> BacterialInfection:
+        from hemasim.biology.infection import BacterialInfection
+
         return BacterialInfection(self.pathogen)
 
     @classmethod

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-import numpy as np
 from pydantic import Field
 
 from hemasim.events import Event
 from hemasim.interventions.base import EventContext, InterventionSpec, ScenarioFacts, register
-from hemasim.model.compiled import CompiledModel
-from hemasim.model.sbml_events import Assignment, sbml_event_form, scaled_assignments
-from hemasim.radiation import RadiationFraction, fraction_days, lq_from_parameters
+
+# hemasim.radiation (the LQ model, its event and the event's SBML form) is imported when a scenario has the kind
+# (docs/performance.md, goal 1)
 
 __all__ = ["RadiationSpec", "check_ends_inside"]
 
@@ -45,18 +44,16 @@ class RadiationSpec(InterventionSpec):
         return self.fraction_days()[-1]
 
     def fraction_days(self) -> list[float]:
+        from hemasim.radiation import fraction_days
+
         return fraction_days(self.start_day, self.fractions, self.fractions_per_day, self.hours_between)
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         check_ends_inside(self, facts, index)
 
     def to_events(self, ctx: EventContext) -> list[Event]:
+        from hemasim.radiation import RadiationFraction, lq_from_parameters
+
         lq = lq_from_parameters(ctx.parameters)
         dose = self.total_dose_Gy / self.fractions
         return [RadiationFraction(d, dose, lq) for d in self.fraction_days()]
-
-
-@sbml_event_form(RadiationFraction)
-def _radiation_fraction(model: CompiledModel, event: RadiationFraction) -> list[Assignment]:
-    sf = event.surviving_fractions(model)
-    return scaled_assignments(model, {int(i): float(sf[i]) for i in np.nonzero(sf < 1.0)[0]})

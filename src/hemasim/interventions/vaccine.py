@@ -12,7 +12,6 @@ import numpy as np
 from pydantic import Field
 
 from hemasim.biology import REFERENCE_ADULT, healthy_human_model
-from hemasim.biology.vaccine import VaccineResponse, antigen_state
 from hemasim.endpoints import DID_NOT_RISE, rose
 from hemasim.events import CellInfusion, Event
 from hemasim.interventions.base import (
@@ -69,16 +68,22 @@ class VaccineSpec(InterventionSpec):
         return self.day
 
     def extension_requests(self) -> list[ExtensionRequest]:
+        from hemasim.biology.vaccine import VaccineResponse  # imported when a scenario has the kind (goal 1)
+
         antigen = self.antigen
         return [ExtensionRequest(ExtensionOrder.VACCINE, ("antigen", antigen), lambda: VaccineResponse(antigen))]
 
     def to_events(self, ctx: EventContext) -> list[Event]:
+        from hemasim.biology.vaccine import antigen_state
+
         return [CellInfusion(self.day, antigen_state(self.antigen), self.dose)]
 
 
 @functools.cache  # the same schedule's reference is asked for by every run and cohort partition
 def reference_igg_day28(antigen: str, doses: Doses) -> float:
     """IgG of the healthy reference adult 28 days after the last of ``doses`` of ``antigen``."""
+    from hemasim.biology.vaccine import VaccineResponse, antigen_state
+
     model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[VaccineResponse(antigen)])
     events = [CellInfusion(day, antigen_state(antigen), dose) for day, dose in doses]
     r = Simulation(model, events=events).run(max(d for d, _ in doses) + 28.0, 1.0)

@@ -5,12 +5,11 @@ the CD8 and antibody responses and the blood counts during the infection."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
 
-from hemasim.biology.viral import ViralInfection, virus_state
 from hemasim.endpoints import DID_NOT_RISE
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -21,6 +20,9 @@ from hemasim.interventions.base import (
     register,
 )
 from hemasim.interventions.inoculation import InoculationSpec
+
+if TYPE_CHECKING:
+    from hemasim.biology.viral import ViralInfection
 
 __all__ = ["VIRUS_DETECTION_TCID50", "ViralInfectionSpec", "viral_endpoint_values"]
 
@@ -54,9 +56,13 @@ class ViralInfectionSpec(InoculationSpec):
         return self.virus
 
     def inoculum(self) -> tuple[str, float]:
+        from hemasim.biology.viral import virus_state  # imported when a scenario has the kind (goal 1)
+
         return virus_state(self.virus), self.inoculum_tcid50
 
     def extension(self) -> ViralInfection:
+        from hemasim.biology.viral import ViralInfection
+
         return ViralInfection(self.virus)
 
     @classmethod

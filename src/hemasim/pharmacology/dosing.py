@@ -15,6 +15,7 @@ import numpy as np
 
 from hemasim.events import Event
 from hemasim.model.compiled import CompiledModel
+from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 
 __all__ = ["Administration", "DoseRule", "InfusionEnd", "OnDemandCourse", "Regimen", "drug_state_names",
            "observable_of_state"]
@@ -263,3 +264,23 @@ class OnDemandCourse(Event):
 
     def expand(self) -> list[Event]:
         raise ValueError("an on-demand course depends on the simulated counts and has no fixed schedule to export")
+
+
+# ------------------------------------------------------------------ SBML forms of a dose
+# registered with the event classes (hemasim.export_sbml)
+@sbml_event_form(Administration)
+def _administration(model: CompiledModel, event: Administration) -> list[Assignment]:
+    names = drug_state_names(event.drug)
+    amount = float(np.asarray(event.amount_ug))
+    if event.route in ("subcutaneous", "oral"):
+        return [(names["depot"], f"{names['depot']} + {number(event.bioavailability * amount)} item")]
+    if event.route == "iv_bolus":
+        return [(names["central"], f"{names['central']} + {number(amount)} item")]
+    rate = names["infusion_rate"]
+    return [(rate, f"{rate} + {number(amount / event.duration_days)} item")]
+
+
+@sbml_event_form(InfusionEnd)
+def _infusion_end(model: CompiledModel, event: InfusionEnd) -> list[Assignment]:
+    rate = drug_state_names(event.drug)["infusion_rate"]
+    return [(rate, f"{rate} - {number(float(np.asarray(event.rate_ug_per_day)))} item")]

@@ -322,8 +322,25 @@ class ScipyReference(Solver):
         return np.maximum(sol.y.T, 0.0), SolverStats(integrations=1, rhs_evaluations=int(sol.nfev))
 
 
-# the optional GPU strategy (it imports numba.cuda only when it solves); last: it builds on the classes above
-from hemasim.solvers.gpu import GpuDormandPrince, GpuUnavailableError  # noqa: E402
+# the optional GPU strategy (it imports numba.cuda only when it solves) resolves on first access (PEP 562): a
+# one-patient run does not build its classes (docs/performance.md, goal 1)
+_GPU_NAMES = ("GpuDormandPrince", "GpuUnavailableError")
+
+if TYPE_CHECKING:
+    from hemasim.solvers.gpu import GpuDormandPrince, GpuUnavailableError
+
+
+def __getattr__(name: str) -> Any:
+    if name in _GPU_NAMES:
+        from hemasim.solvers import gpu
+
+        return getattr(gpu, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_GPU_NAMES})
+
 
 __all__ = ["AdditiveRungeKutta", "DormandPrince", "GpuDormandPrince", "GpuUnavailableError", "ScipyReference", "Solution", "Solver",
            "SolverError", "SolverStats", "observable_indices"]
