@@ -16,7 +16,7 @@ from hemasim.pharmacology.drug_sets import parse_drug_set
 from tests._scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "fit_filgrastim_anc.py"
-SBML = Path(__file__).resolve().parents[2] / "shared" / "data" / "biomodels" / "MODEL2211040001.xml"
+SBML = Path(__file__).resolve().parents[1] / "data" / "biomodels" / "MODEL2211040001.xml"  # CC0, data/biomodels/README.md
 
 
 @pytest.fixture(scope="module")
