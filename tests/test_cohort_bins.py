@@ -51,7 +51,6 @@ def test_staged_local_executor_raises_a_failing_partition_in_its_place(short_sce
 def test_band_histogram_kernel_counts_as_searchsorted_and_bincount():
     """The numba kernel (e2e) against the runner's first version, on values at, just below and just above every
     edge, outside the range, zero, negative, infinite and NaN, through a strided view as the runner passes it."""
-    from hemasim.cohort._histogram import add_log_bin_counts
     from hemasim.cohort.runner import BAND_RANGES, N_BINS, _bin_edges
 
     rng = np.random.default_rng(3)
@@ -63,19 +62,13 @@ def test_band_histogram_kernel_counts_as_searchsorted_and_bincount():
         table = np.zeros((60, 50, 3))
         table[:, :, 1] = flat.reshape(60, 50)
         values = table[:, :, 1]  # strided, as result.observable gives it
-        bins = np.searchsorted(edges, values, side="right")
-        offsets = np.arange(50) * (N_BINS + 2)
-        expected = np.bincount((bins + offsets).ravel(), minlength=50 * (N_BINS + 2)).reshape(50, -1)
-        counted = np.zeros((50, N_BINS + 2), dtype=np.int64)
-        add_log_bin_counts(edges, values, counted)
-        np.testing.assert_array_equal(counted, expected)
+        counted = _assert_counts_as_searchsorted(edges, values, N_BINS)
         assert counted[:, 0].sum() > 0 and counted[:, -1].sum() > 0  # both overflow bins exercised
 
 
 def test_band_histogram_kernel_counts_smooth_series_as_searchsorted():
     """Rows as a cohort's series are (e2e3: the guess is the previous time's bin): random walks in the logarithm,
     small daily moves and a few jumps of hundreds of bins, leaving the edges' range and coming back, with NaNs."""
-    from hemasim.cohort._histogram import add_log_bin_counts
     from hemasim.cohort.runner import BAND_RANGES, N_BINS, _bin_edges
 
     rng = np.random.default_rng(8)
@@ -86,9 +79,18 @@ def test_band_histogram_kernel_counts_smooth_series_as_searchsorted():
         steps[:, 7] = rng.uniform(-4.0, 4.0, size=40)  # a depletion's or a recovery's jump
         values = np.exp(rng.uniform(lo - 0.5, hi + 0.5, size=(40, 1)) + np.cumsum(steps, axis=1))
         values[3, 100:110] = np.nan
-        bins = np.searchsorted(edges, values, side="right")
-        offsets = np.arange(366) * (N_BINS + 2)
-        expected = np.bincount((bins + offsets).ravel(), minlength=366 * (N_BINS + 2)).reshape(366, -1)
-        counted = np.zeros((366, N_BINS + 2), dtype=np.int64)
-        add_log_bin_counts(edges, values, counted)
-        np.testing.assert_array_equal(counted, expected)
+        _assert_counts_as_searchsorted(edges, values, N_BINS)
+
+
+def _assert_counts_as_searchsorted(edges: np.ndarray, values: np.ndarray, n_bins: int) -> np.ndarray:
+    """The kernel's per-time counts of ``values`` (patients x times) equal numpy's searchsorted + bincount."""
+    from hemasim.cohort._histogram import add_log_bin_counts
+
+    times = values.shape[1]
+    bins = np.searchsorted(edges, values, side="right")
+    offsets = np.arange(times) * (n_bins + 2)
+    expected = np.bincount((bins + offsets).ravel(), minlength=times * (n_bins + 2)).reshape(times, -1)
+    counted = np.zeros((times, n_bins + 2), dtype=np.int64)
+    add_log_bin_counts(edges, values, counted)
+    np.testing.assert_array_equal(counted, expected)
+    return counted
