@@ -23,7 +23,7 @@ import numpy as np
 from hemasim.model.compiled import CompiledModel
 
 __all__ = ["DILUTED_OBSERVABLES", "REFILL_COMPLETENESS", "REFILL_TIME_CONSTANT_DAYS", "RED_CELL_OBSERVABLE",
-           "WholeBloodLoss", "blood_volume_ratio", "is_diluted", "red_cell_level"]
+           "WholeBloodLoss", "blood_volume_ratio", "dilute", "is_diluted", "red_cell_level"]
 
 #: Share of a whole-blood loss's volume that plasma refills (dimensionless): the mean of Ruttman 2003 (Hct at 6 h
 #: after 480 mL, "a 10% blood loss": 0.82) and Falz, Leue & Busse 2014 ([Hb] against tHb mass a week after 500 mL:
@@ -41,6 +41,14 @@ def is_diluted(name: str) -> bool:
     """Whether observable ``name`` is read over the refilled blood volume: a red-cell concentration, or its donor
     part in a graft's model (``<name>__donor``, so that host and donor parts still add up to the whole)."""
     return name.split("__", 1)[0] in DILUTED_OBSERVABLES
+
+
+def dilute(names: Sequence[str], table: np.ndarray, ratio: np.ndarray) -> None:
+    """Divide, in place, the columns of ``table`` (N, n_times, len(names)) that :func:`is_diluted` names by the
+    blood-volume ratio (N, n_times)."""
+    for j, name in enumerate(names):
+        if is_diluted(name):
+            table[:, :, j] /= ratio
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,8 @@ def blood_volume_ratio(times: np.ndarray, level: np.ndarray, losses: Sequence[Wh
 
 def red_cell_level(model: CompiledModel, x: np.ndarray, name: str = RED_CELL_OBSERVABLE) -> np.ndarray:
     """Main's red-cell read-out ``name`` (one of :data:`DILUTED_OBSERVABLES`, all proportional to the red-cell mass)
-    of one state (n,) -> () or of a cohort's states (N, n) -> (N,)."""
+    of one state (n,) -> () or of a cohort's states (N, n) -> (N,); states over time, (T, N, n) or (T, n), give
+    (T, N) or (T,)."""
     i = model.observable_names.index(name)
     w = model.obs_weights.rows([i])[0][..., 0, :]
     return np.einsum("...n,...n->...", w, np.maximum(x, 0.0))

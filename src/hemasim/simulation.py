@@ -15,6 +15,7 @@ from hemasim.plasma_refill import (
     RED_CELL_OBSERVABLE,
     WholeBloodLoss,
     blood_volume_ratio,
+    dilute,
     is_diluted,
     red_cell_level,
 )
@@ -109,9 +110,7 @@ def integrate_through_events(model: CompiledModel, solver: Solver, x0: np.ndarra
     if loss_days:
         ratio = _blood_volume_ratio(model, times, values, observed, events, before_loss, x0)
         if ratio is not None and observed is not None:
-            for j, name in enumerate(observed):
-                if is_diluted(name):
-                    values[:, :, j] /= ratio
+            dilute(observed, values, ratio)
     if observed != asked:
         observed, values = asked, values[:, :, :-1]
     return Trajectory(times, values, x, stats, observed, ratio)
@@ -130,10 +129,8 @@ def _blood_volume_ratio(model: CompiledModel, times: np.ndarray, values: np.ndar
     if name is None:
         return None
     n_patients = model.n_patients or 1
-    if observed is None:
-        i = model.observable_names.index(name)
-        w = np.asarray(model.obs_weights.rows([i])[0][..., 0, :]).reshape(n_patients, model.n_states)
-        level = np.einsum("ptn,pn->pt", np.maximum(values, 0.0), w)
+    if observed is None:  # values are states (N, T, n): the level at each output time
+        level = red_cell_level(model, np.moveaxis(values, 1, 0), name).T.reshape(n_patients, len(times))
     else:
         level = values[:, :, observed.index(name)]
     blood_mL = np.asarray(model.info.blood_volume_L, dtype=np.float64) * 1000.0
@@ -293,9 +290,7 @@ class Result:
         names = tuple(self.model.observable_names)
         table = np.stack([one.model.observables(self.times, one.values[0]) for one in self._patients()])
         if self.volume_ratio is not None:  # the red-cell concentrations over the refilled blood volume
-            for j, name in enumerate(names):
-                if is_diluted(name):
-                    table[:, :, j] /= self.volume_ratio
+            dilute(names, table, self.volume_ratio)
         return names, table
 
     def observable(self, name: str) -> np.ndarray:
