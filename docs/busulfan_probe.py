@@ -6,6 +6,10 @@ assumed 16 mg/kg values (0.01^(12/16), 0.5^(12/16)); the HSC survival varied. Pr
 ratio to baseline of the blood counts and marrow pools on day 90 after the dose (the baboons' last day), where the
 baboons had fully recovered blood counts and 25-35% of their marrow CD34+ cells and CFU.
 
+Then the graft's share of blood myeloid and T cells after Flu/Bu2 and a graft with no immunosuppression (so no
+alloreactive kill: the validation scenario ``ric_flu_bu2`` without its ciclosporin), beside the autologous X-CGD
+gene-therapy series at the same busulfan dose (Blood 2008;112(11):2349).
+
     PYTHONPATH=src python docs/busulfan_probe.py [HSC survival ...]
 """
 
@@ -13,17 +17,21 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from hemasim._yaml_limits import load_yaml_text
 from hemasim.assembly import run_scenario
 from hemasim.scenario import parse_scenario
 from hemasim.simulation import Result
+from hemasim.validation.chimerism import donor_share
 
 DOSE_DAY = 10.0  # the busulfan day of the run (10 days of steady state before it)
 READ_DAY = 90.0  # days after the dose
+RIC_GRAFT_DAY = 10.0  # the graft's day in ric_flu_bu2.yaml
 PROGENITOR_SURVIVING = 0.01 ** (12 / 16)  # 0.032
 LYMPHOID_SURVIVING = 0.5 ** (12 / 16)  # 0.59
 OBSERVABLES = ("platelets_1e9_per_L", "anc_1e9_per_L", "cd34_blood_per_uL", "hsc_count_cells")
@@ -64,6 +72,19 @@ def day90_ratios(result: Result) -> dict[str, float]:
     return out
 
 
+def graft_share_without_alloreactivity(days: tuple[float, ...] = (17, 30, 60, 100, 200, 365)
+                                       ) -> list[tuple[float, float, float]]:
+    """(day after the graft, graft's myeloid share, graft's T share) after ric_flu_bu2 without its ciclosporin."""
+    text = resources.files("hemasim.validation").joinpath("scenarios", "ric_flu_bu2.yaml").read_text("utf-8")
+    data = load_yaml_text(text, "validation scenario ric_flu_bu2", "scenario")
+    assert isinstance(data, dict)
+    data["interventions"] = [i for i in data["interventions"] if i["kind"] != "immunosuppression"]
+    data["duration_days"] = RIC_GRAFT_DAY + max(days) + 5
+    result = run_scenario(parse_scenario(data, "ric_flu_bu2 without immunosuppression"))
+    return [(d, donor_share(lambda: result, "myeloid", d, RIC_GRAFT_DAY), donor_share(lambda: result, "t", d,
+                                                                                       RIC_GRAFT_DAY)) for d in days]
+
+
 def main(argv: list[str]) -> None:
     survivals = [float(a) for a in argv] or [0.001 ** (12 / 16), 0.02, 0.05, 0.1, 0.3]
     columns = [*OBSERVABLES, *POOLS]
@@ -73,6 +94,9 @@ def main(argv: list[str]) -> None:
         for s in survivals:
             ratios = day90_ratios(busulfan_alone(s, Path(folder)))
             print(f"| {s:.4g} | " + " | ".join(f"{ratios[c]:.3g}" for c in columns) + " |")
+    print("\n| day after graft | graft's myeloid share | graft's T share |\n|---|---|---|")
+    for day, myeloid, t in graft_share_without_alloreactivity():
+        print(f"| {day:g} | {myeloid:.3f} | {t:.3f} |")
 
 
 if __name__ == "__main__":
