@@ -44,10 +44,24 @@ def test_a_field_like_none_allowed_lists_the_fields_allowed_in_its_block():
 
 def test_drug_instead_of_drug_set_points_to_drug_set():
     chemo = {k: v for k, v in DOCETAXEL["interventions"][0].items() if k != "drug_set"}
-    lines = _problems({"interventions": [{**chemo, "drug": "docetaxel"}]})
-    assert "s.yaml: interventions.0.drug_set: required field is missing" in lines
-    assert any(line.startswith("s.yaml: interventions.0.drug: unknown field") and
-               line.endswith("did you mean 'drug_set'?") for line in lines)
+    (line,) = _problems({"interventions": [{**chemo, "drug": "docetaxel"}]})
+    assert line.startswith("s.yaml: interventions.0.drug: unknown field") and line.endswith("did you mean 'drug_set'?")
+
+
+def test_a_misspelt_required_field_is_one_line_not_also_a_missing_one():
+    # the field meant is there, misspelt: "required field is missing" beside the "did you mean" would be a second,
+    # wrong, instruction (firsthour4)
+    lines = _problems({"duration_days": None, "duraton_days": 84})
+    assert lines == ["s.yaml: duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed "
+                     "fields); did you mean 'duration_days'?"]
+    depletion = {"kind": "cell_depletion", "day": 7, "groups": ["marrow"], "surviving_fracton": 0.1}
+    (line,) = _problems({"interventions": [depletion]})
+    assert line.startswith("s.yaml: interventions.0.surviving_fracton: unknown field")
+    assert line.endswith("did you mean 'surviving_fraction'?")
+    # a required field missing with no misspelt key that resembles it is still named
+    lines = _problems({"duration_days": None, "colour": "red"})
+    assert "s.yaml: duration_days: required field is missing" in lines
+    assert any(line.startswith("s.yaml: colour: unknown field") for line in lines)
 
 
 def test_an_unknown_intervention_kind_lists_the_kinds_and_the_one_meant():

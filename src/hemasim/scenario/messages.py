@@ -152,4 +152,15 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
             else:
                 continue
             break
-    return out
+    return _without_missing_meant(out)
+
+
+#: an unknown-field line's "did you mean" (group 1: the block, group 2: the field meant)
+_MEANT = re.compile(r"^(.*?)[^.:]+: unknown field .*; did you mean '([A-Za-z0-9_]+)'\?$")
+
+
+def _without_missing_meant(lines: list[str]) -> list[str]:
+    """``lines`` less the "required field is missing" line of a field that an unknown-field line of the same block
+    names as meant (``drug: docetaxel`` for ``drug_set``): one mistake, one line."""
+    meant = {f"{m.group(1)}{m.group(2)}: required field is missing" for line in lines if (m := _MEANT.match(line))}
+    return [line for line in lines if line not in meant]
