@@ -126,7 +126,7 @@ def test_validate_refuses_an_unwritable_json_before_running(tmp_path: Path, wher
         pytest.skip("running as a user who can write in a read-only folder (root)")
     res = hemasim("validate", "--json", str(tmp_path / where))
     lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
-    assert res.exit_code == 1 and len(lines) == 1 and "--json" in lines[0], res.output
+    assert res.exit_code == 2 and len(lines) == 1 and "--json" in lines[0], res.output
     assert "Traceback" not in res.output and "simulating" not in res.stdout
 
 

@@ -69,4 +69,4 @@ def test_a_run_without_the_report_replaces_an_earlier_run_with_one(tmp_path: Pat
     assert sorted(p.name for p in out.iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
     (out / "notes.txt").write_text("mine")
     refused = hemasim("run", str(scenario), "--out", str(out), "--no-report")
-    assert refused.exit_code == 1 and "notes.txt" in refused.stderr  # anything else is still never replaced
+    assert refused.exit_code == 2 and "notes.txt" in refused.stderr  # anything else is still never replaced

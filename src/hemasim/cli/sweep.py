@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, literal, written
+from hemasim.cli._errors import fail, literal, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -31,8 +31,8 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
         raise fail(f"{scenario}: model: the Friberg chain has no batch form; sweep the full model")
     try:
         check_output_folder(out, files)
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
+    except OutputError as err:  # a bad --out, refused before anything runs
+        raise fail(str(err)) from None
     return spec
 
 

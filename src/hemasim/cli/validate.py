@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import fail
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -61,19 +61,19 @@ def validate(
 
 
 def _check_json_target(json_out: Path) -> None:
-    """Exit 1 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
-    writable folder)."""
+    """Exit 2 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
+    writable folder): a bad option, refused before the targets run."""
     from hemasim.io import OutputError, probe_writable
 
     if json_out.is_dir() or (json_out.exists() and not json_out.is_file()):
-        raise fail(f"--json {json_out}: exists and is not a regular file; name a file", code=EXIT_IO)
+        raise fail(f"--json {json_out}: exists and is not a regular file; name a file")
     folder = json_out.parent
     if not folder.is_dir():
-        raise fail(f"--json {json_out}: the folder {folder} does not exist", code=EXIT_IO)
+        raise fail(f"--json {json_out}: the folder {folder} does not exist")
     try:
         probe_writable(json_out, folder)
     except OutputError as err:
-        raise fail(str(err).replace("--out", "--json", 1), code=EXIT_IO) from None
+        raise fail(str(err).replace("--out", "--json", 1)) from None
 
 
 #: the order statuses are counted in, each in the card's words
