@@ -230,7 +230,7 @@ def test_drugs_lists_sets_and_regimens_and_shows_one():
     res = hemasim("drugs", "docetaxel_kloft2006")
     assert res.exit_code == 0 and "slope_L_per_umol" in res.stdout and "Kloft2006" in res.stdout
     res = hemasim("drugs", "aspirin")
-    assert res.exit_code == 2 and "unknown drug set 'aspirin'" in res.stderr
+    assert res.exit_code == 2 and "unknown drug set or regimen 'aspirin'" in res.stderr
 
 
 def test_version_prints_the_package_version():

@@ -99,13 +99,30 @@ def _kind_line(e: Any, where: str) -> str:
             f"match any of the expected tags: {', '.join(expected)}){hint}")
 
 
+#: the name of an "unknown conditioning regimen" / "unknown regimen" (combination) line
+_UNKNOWN_REGIMEN = re.compile(r"unknown (conditioning )?regimen '([a-z0-9_]{1,60})'")
+
+
+def regimen_hint(line: str) -> str:
+    """For an unknown conditioning or combination regimen, the shipped one it resembles (``bucy``: ``bu_cy``)."""
+    match = _UNKNOWN_REGIMEN.search(line)
+    if match is None:
+        return ""
+    if match.group(1):
+        from hemasim.pharmacology.conditioning import available_regimens as shipped
+    else:
+        from hemasim.pharmacology.chemo_regimens import available_chemo_regimens as shipped
+    guess = _close(match.group(2), shipped())
+    return f"; did you mean {guess!r}?" if guess is not None else ""
+
+
 def drug_set_hint(line: str) -> str:
     """For an unknown drug set, the shipped sets of the drug it names (``docetaxel``) or the set it resembles."""
     from hemasim.pharmacology.drug_sets import available_drug_sets
 
     match = _UNKNOWN_DRUG_SET.search(line)
     if match is None:
-        return ""
+        return regimen_hint(line)
     name, shipped = match.group(1), available_drug_sets()
     of_drug = [s for s in shipped if s.startswith(name + "_")]
     if of_drug:
