@@ -66,7 +66,7 @@ def run(
             except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
                 raise fail(f"{scenario}: {err}") from None
             files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
-                                                                  static_report=static_report))
+                                                                  static_report=static_report, report=report))
         _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, "")
         return
     with _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
