@@ -129,3 +129,35 @@ def test_a_run_of_several_cycles_shows_the_anc_nadir_of_each_cycle():
     assert nadirs[1][0] == anc[~first].min() and 0 < nadirs[1][1] < 14  # counted from the cycle's first dose
     html = key_results_html({"": evaluate_endpoints(result)}, {"": result})
     assert f"1: {nadirs[0][0]:.3g} (day {nadirs[0][1]:g}) · 2: {nadirs[1][0]:.3g}" in html
+
+
+def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
+    # firsthour4: a docetaxel cohort's platelet_recovery_day read "none reached" (as if no patient's platelets came
+    # back) where no patient's platelets had fallen below 20
+    import numpy as np
+    import pandas as pd
+
+    from hemasim.cohort.runner import _Column, _did_not_fall
+    from hemasim.endpoints import DEFAULT_ENDPOINTS
+
+    recovery = next(e for e in DEFAULT_ENDPOINTS if e.name == "platelet_recovery_day")
+    ep = pd.DataFrame({"platelets_nadir": [234.0, 19.0, 20.0], "neutrophil_engraftment_day_did_not_fall": [1, 0, 0]})
+    assert list(_did_not_fall(ep, recovery)) == [True, False, True]  # below 20 is a fall, 20 is not
+    graft = _Column("neutrophil_engraftment_day", "day after graft", "d")
+    assert list(_did_not_fall(ep, graft)) == [True, False, False]  # the endpoint's own flag column
+    assert _did_not_fall(ep, next(e for e in DEFAULT_ENDPOINTS if e.name == "anc_nadir")) is None
+    assert _did_not_fall(pd.DataFrame({"x": np.zeros(2)}), recovery) is None  # nothing to tell it by
+
+    rows = [{"endpoint": "platelet_recovery_day", "median": None, "p05": None, "p95": None, "fraction_reaching": 0.0,
+             "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 1.0},
+            {"endpoint": "neutrophil_recovery_day", "median": None, "p05": None, "p95": None,
+             "fraction_reaching": 0.0, "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 0.25},
+            {"endpoint": "neutrophil_engraftment_day", "median": 12.0, "p05": 10.0, "p95": 15.0,
+             "fraction_reaching": 0.8, "unit": "day after graft", "definition": "d", "n": 40,
+             "fraction_did_not_fall": 0.2}]
+    report = render_cohort_report({"n_patients": 40, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
+    assert "<code>platelet_recovery_day</code></td><td>did not fall</td>" in report
+    assert "<code>neutrophil_recovery_day</code></td><td>none reached</td>" in report  # some fell, none came back
+    assert "80.0% (20.0% did not fall)" in report
+    key = cohort_key_results_html(rows)
+    assert "reached by 80% of patients; did not fall in 20%" in key

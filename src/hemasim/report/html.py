@@ -206,14 +206,21 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     scen = manifest.get("scenario") or {}
     img = base64.b64encode(bands_png).decode("ascii")
 
-    def cell(v: object, reached: float) -> str:
-        if v is None:
-            return "none reached" if reached == 0 else "n/a"
+    def cell(v: object, r: dict[str, Any]) -> str:
+        if v is None:  # no patient has a value: because no count fell below the mark, or none came back above it
+            if r["fraction_reaching"] != 0:
+                return "n/a"
+            return "did not fall" if r.get("fraction_did_not_fall") == 1.0 else "none reached"
         return f"{v:.4g}" if isinstance(v, float) else esc(str(v))
 
+    def reaching(r: dict[str, Any]) -> str:
+        not_fallen = r.get("fraction_did_not_fall")
+        return f"{100 * r['fraction_reaching']:.1f}%" + (
+            f" ({100 * not_fallen:.1f}% did not fall)" if not_fallen else "")
+
     rows = "".join(
-        f"<tr><td><code>{esc(r['endpoint'])}</code></td><td>{cell(r['median'], r['fraction_reaching'])}</td>"
-        f"<td>{cell(r['p05'], r['fraction_reaching'])}</td><td>{cell(r['p95'], r['fraction_reaching'])}</td><td>{100 * r['fraction_reaching']:.1f}%</td><td>{esc(r['unit'])}</td>"
+        f"<tr><td><code>{esc(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
+        f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
         f"<td>{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     return f"""<!DOCTYPE html>
