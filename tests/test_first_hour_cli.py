@@ -127,3 +127,12 @@ def test_an_unknown_regimen_in_a_scenario_names_the_one_meant(tmp_path: Path, bl
     res = invoke_hemasim("check", str(scenario))
     (line,) = res.stderr.strip().splitlines()
     assert res.exit_code == 2 and "interventions.0.regimen: unknown" in line and line.endswith(hint), line
+
+
+def test_a_missing_fit_problem_is_one_line_and_nothing_else(tmp_path: Path):
+    # firsthour4: off a terminal the fit's progress display drew nothing but closed with an empty line
+    res = invoke_hemasim("fit", str(tmp_path / "nothere.yaml"), "--out", str(tmp_path / "fit"))
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [f"hemasim: error: {tmp_path / 'nothere.yaml'}: cannot read the problem file "
+                                       "(No such file or directory)"]
+    assert not (tmp_path / "fit").exists()
