@@ -119,3 +119,18 @@ def test_interventions_not_written_as_a_list_of_mappings_say_how_to_write_them()
     (line,) = _problems({"interventions": ["chemotherapy"]})
     assert line.startswith("s.yaml: interventions.0: ") and "(got 'chemotherapy')" in line
     assert line.endswith("write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}")
+
+
+def test_a_share_written_as_a_percentage_gets_the_fraction():
+    # firsthour4: surviving_fraction: 10 (meant 10%) said only "less than or equal to 1"
+    (line,) = _problems({"interventions": [{"kind": "cell_depletion", "day": 7, "groups": ["marrow"],
+                                            "surviving_fraction": 10}]})
+    assert line.startswith("s.yaml: interventions.0.surviving_fraction: Input should be less than or equal to 1")
+    assert line.endswith("(got 10); if that is a percentage, write 0.1")
+    (line,) = _problems({"patient": {**DOCETAXEL["patient"], "clones": [{"label": "x", "vaf": 15}]}})
+    assert line.endswith("; if that is a percentage, write 0.15")  # VAF is at most 0.5
+    (line,) = _problems({"interventions": [{"kind": "cell_depletion", "day": 7, "groups": ["marrow"],
+                                            "surviving_fraction": 1000}]})
+    assert "percentage" not in line  # no percentage either
+    (line,) = _problems({"solver": {"rtol": 0.5}})
+    assert "percentage" not in line  # a bound below one half is no share

@@ -135,7 +135,13 @@ def unit_slip_hint(e: Any) -> str:
     """For a number refused by its bound in a field of :data:`UNIT_SLIPS`, the value it would be if written in a
     unit commonly mistaken for the field's (``weight_kg: 70000``: "if that is grams, write 70")."""
     field, value = str(e["loc"][-1]) if e["loc"] else "", e.get("input")
-    if field not in UNIT_SLIPS or isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    bound = e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt"))
+    if (field not in UNIT_SLIPS and isinstance(bound, int | float) and 0.5 <= bound <= 1 and bound < value <= 100
+            and value / 100 <= bound):  # a share written as a percentage: surviving_fraction: 10, vaf: 15
+        return f"; if that is a percentage, write {value / 100:g}"
+    if field not in UNIT_SLIPS:
         return ""
     guesses = [f"{unit}, write {value * factor:.3g}" for unit, factor, (low, high) in UNIT_SLIPS[field]
                if low <= value * factor <= high]
