@@ -38,10 +38,12 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
 
 def with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
     """Run ``work(progress)`` under a rich progress bar over ``total`` points."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)  # beside the other status lines; off a terminal none (it left an empty line)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=True) as bar:
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(label, total=total)
         return work(lambda done: bar.update(task, completed=done))
 
