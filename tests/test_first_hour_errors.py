@@ -134,3 +134,21 @@ def test_a_share_written_as_a_percentage_gets_the_fraction():
     assert "percentage" not in line  # no percentage either
     (line,) = _problems({"solver": {"rtol": 0.5}})
     assert "percentage" not in line  # a bound below one half is no share
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("name: x\npatient:\n  age_years: 55\n\tsex: male\nduration_days: 90\n", "; indent with spaces, not tabs"),
+    ("name: x\npatient: {age_years: 55, sex: male, weight_kg: 80\nduration_days: 90\n",
+     "; a comma missing inside { } or [ ], or a { or [ not closed on its line?"),
+    ("name: x\npatient: {age_years: 55 sex: male}\nduration_days: 90\n", "a comma missing"),
+])
+def test_malformed_yaml_says_what_to_do(tmp_path: Path, text: str, hint: str):
+    # firsthour4: a tab or an unclosed { gave PyYAML's words only ("found character '\t' that cannot start any token")
+    from hemasim.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    (line,) = str(err.value).splitlines()
+    assert "malformed YAML at line" in line and hint in line
