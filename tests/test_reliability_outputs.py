@@ -108,7 +108,7 @@ def test_a_folder_with_foreign_files_is_refused_and_kept(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(OutputError, match=r"holds files hemasim did not write \(notes.txt\)"):
+    with pytest.raises(OutputError, match=r"holds files this command does not write \(notes.txt\)"):
         atomic_directory(out, _writers(NEW))
     assert _folder(out) == {"notes.txt": "mine"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
@@ -206,8 +206,22 @@ def test_every_command_refuses_a_folder_of_foreign_files_as_bad_input(tmp_path: 
     res = invoke_hemasim(*command, "--out", str(out))
     lines = res.stderr.strip().splitlines()
     assert res.exit_code == 2, res.stderr
-    assert len(lines) == 1 and lines[0].startswith(f"hemasim: error: --out {out} holds files hemasim did not write")
+    assert len(lines) == 1 and lines[0].startswith(f"hemasim: error: --out {out} holds files this command does not write")
     assert "notes.txt" in lines[0] and _folder(out) == {"notes.txt": "mine"}
+
+
+@pytest.mark.cli
+def test_another_commands_output_is_refused_without_calling_it_foreign(tmp_path: Path):
+    # a cohort folder given to `run`: hemasim wrote those files, so "hemasim did not write" was false (firsthour4)
+    out = tmp_path / "cohort"
+    out.mkdir()
+    for name in ("summary.json", "bands.csv"):
+        (out / name).write_text("{}")
+    res = invoke_hemasim("run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(out))
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [f"hemasim: error: --out {out} holds files this command does not write "
+                                       "(bands.csv, summary.json); it replaces only its own earlier output: choose "
+                                       "a new or empty folder"]
 
 
 def test_the_io_module_imports_nothing_heavy():
