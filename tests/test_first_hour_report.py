@@ -94,7 +94,7 @@ def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
     scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
     assert ("Population: variability: yes, drug variability: no, white cell baseline: healthy; what is not drawn is "
-            "the scenario's patient (age years: 55, sex: male, weight kg: 80)") in report
+            "the scenario's patient (age 55 years, male, weight 80 kg)") in report
     drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
     assert "Population: age years: (min: 20, max: 80), variability: no; what is not drawn" in report
@@ -161,3 +161,14 @@ def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
     assert "80.0% (20.0% did not fall)" in report
     key = cohort_key_results_html(rows)
     assert "reached by 80% of patients; did not fall in 20%" in key
+
+
+def test_the_patient_reads_with_its_units_after_the_numbers():
+    # firsthour4: "Patient: age years: 55, sex: male, weight kg: 80" (the field names, units inside them)
+    from hemasim.report.html import patient_text
+
+    assert patient_text({"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61,
+                         "genotype": "il2rg_scid"}) == "age 0.3 years, male, weight 6 kg, height 61 cm, genotype: il2rg_scid"
+    assert patient_text({"age_years": 72, "sex": "male", "weight_kg": 78, "clones": [
+        {"label": "JAK2", "vaf": 0.15}]}) == "age 72 years, male, weight 78 kg, clones: (label: JAK2, vaf: 0.15)"
+    assert patient_text({}) == "none"

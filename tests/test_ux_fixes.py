@@ -182,7 +182,7 @@ def test_the_report_prints_the_scenario_readably(healthy):
 
     html = render_report(healthy, evaluate_endpoints(healthy), run_record(healthy), "t")
     assert "{&#x27;" not in html and "&#x27;:" not in html  # no Python dict syntax
-    assert "Patient: age years: 55, sex: female" in html
+    assert "Patient: age 55 years, female, weight 70 kg" in html  # the unit after the number (firsthour4)
     assert "solver: DormandPrince (rtol: 1e-08" in html
 
 

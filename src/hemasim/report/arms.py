@@ -14,7 +14,7 @@ from hemasim.report.html import (
     interventions_html,
     lineage_html,
     parameter_rows,
-    plain,
+    patient_text,
     solver_text,
     warnings_html,
 )
@@ -86,7 +86,7 @@ def _arm_html(name: str, record: dict[str, Any]) -> str:
     overrides = [p for p in record["parameters"] if p["source"].startswith("set by the user")]
     params = (f"<p>Parameters changed:</p><table>{PARAMETER_HEADER}{parameter_rows(overrides)}</table>"
               if overrides else "")
-    return (f"<h3>{esc(name)}</h3><p>Patient: {esc(plain(scen.get('patient', {})))}</p>"
+    return (f"<h3>{esc(name)}</h3><p>Patient: {esc(patient_text(scen.get('patient', {})))}</p>"
             f"<p>Interventions:</p><ul>{interventions_html(scen)}</ul>{params}")
 
 

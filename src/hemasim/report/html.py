@@ -63,6 +63,27 @@ def plain(value: object, nested: bool = False) -> str:
     return str(value)
 
 
+#: the patient's fields with a unit, read as a clinician writes them ("55 years", "80 kg")
+_PATIENT_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
+
+
+def patient_text(patient: dict[str, Any]) -> str:
+    """The scenario's patient as text: "age 55 years, male, weight 80 kg, height 175 cm", then the other fields as
+    :func:`plain` writes them (genotype, clones, disease); the unit after the number, not in the field's name."""
+    parts = []
+    for field, value in patient.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if field in _PATIENT_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
+            label, unit = _PATIENT_UNITS[field]
+            parts.append(f"{label} {number_text(float(value))} {unit}")
+        elif field == "sex":
+            parts.append(str(value))
+        else:
+            parts.append(f"{field.replace('_', ' ')}: {plain(value, True)}")
+    return ", ".join(parts) or "none"
+
+
 def number_text(value: float) -> str:
     """A number as a scenario file writes it: 5e6 (not 5e+06), 0.45, 120 (not 120.0); small ones as %g does
     (1e-08: the run record's tolerances read so elsewhere)."""
@@ -162,7 +183,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
                       f"<td>{esc(e.definition)}</td></tr>" for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
-    volume_txt = f"; blood volume {volume:.4g} L" if volume is not None else ""
+    volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
 <body>
@@ -173,7 +194,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 {key_results_html({"": endpoints}, {"": result})}
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
-<p>Patient: {esc(plain(patient))}{volume_txt};
+<p>Patient: {esc(patient_text(patient))}{volume_txt};
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
@@ -195,7 +216,7 @@ def _population_text(scen: dict[str, Any]) -> str:
     from hemasim.scenario import Population
 
     population = scen.get("population") or Population().model_dump()
-    patient = plain(scen.get("patient") or {})
+    patient = patient_text(scen.get("patient") or {})
     return f"{plain(population)}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else (
         plain(population))
 
