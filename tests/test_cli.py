@@ -94,6 +94,7 @@ def test_validate_passes_and_lists_uncovered(tmp_path: Path):
     assert failed <= KNOWN_FAILURES, sorted(failed - KNOWN_FAILURES)
     uncovered = any(t["status"] == "not covered" for t in card["targets"])  # none since A4 is covered
     assert ("not covered" in res.stdout or not uncovered) and "S22" in res.stdout and "predictions:" in res.stdout
+    assert "pred = prediction (never fitted" in " ".join(res.stdout.split())  # the columns explained first
     assert card["counts"]["pass"] >= 20
 
 

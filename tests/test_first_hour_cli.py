@@ -136,3 +136,15 @@ def test_a_missing_fit_problem_is_one_line_and_nothing_else(tmp_path: Path):
     assert res.stderr.splitlines() == [f"hemasim: error: {tmp_path / 'nothere.yaml'}: cannot read the problem file "
                                        "(No such file or directory)"]
     assert not (tmp_path / "fit").exists()
+
+
+def test_the_compact_card_explains_its_columns_and_abbreviations_first():
+    from hemasim.cli.validate import CLASS_TAG, COMPACT_HEADER
+
+    text = " ".join(COMPACT_HEADER)
+    assert text.startswith("id    class   status      worst check")
+    for tag, name in ((tag, name) for name, tag in CLASS_TAG.items()):
+        assert f"{tag} = {name}" in text
+    assert "* = a pass near an edge" in text
+    res = invoke_hemasim("validate", "--group", "steady_state")
+    assert res.stdout.splitlines()[0] == COMPACT_HEADER[0]  # printed as written (no "[...]" taken for markup)

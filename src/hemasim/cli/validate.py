@@ -46,6 +46,8 @@ def validate(
     if wide:
         console.print(wide_table(report, show_uncovered))
     else:
+        for line in COMPACT_HEADER:
+            console.print(line, style="dim", highlight=False, markup=False)
         for line in compact_lines(report, show_uncovered, console.width):
             console.print(line, highlight=False, soft_wrap=True)
     console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
@@ -131,6 +133,15 @@ def wide_table(report: ValidationReport, show_uncovered: bool) -> Table:
         klass = t.target_class + (f" of {', '.join(t.calibrates)}" if t.calibrates else "") + f": {t.class_reason}"
         table.add_row(t.id, klass, t.quantity, f"[{STYLE[t.status]}]{t.status}[/]", "\n".join(lines), t.source)
     return table
+
+
+#: what the compact card's columns are, above its first line (a new user met "S1 consist pass anc_1e9_per_L = ..."
+#: with the abbreviations and the * explained only in --help)
+COMPACT_HEADER = (
+    "id    class   status      worst check: read-out = value in [band that passes]",
+    "class: pred = prediction (never fitted: the validation), calib = calibration (used to fit), consist = "
+    "consistency (an input read back); * = a pass near an edge of its band; --wide: every check with sources",
+)
 
 
 def compact_lines(report: ValidationReport, show_uncovered: bool, width: int = 80) -> list[str]:
