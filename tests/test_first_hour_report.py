@@ -156,8 +156,8 @@ def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
              "fraction_reaching": 0.8, "unit": "day after graft", "definition": "d", "n": 40,
              "fraction_did_not_fall": 0.2}]
     report = render_cohort_report({"n_patients": 40, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
-    assert "<code>platelet_recovery_day</code></td><td>did not fall</td>" in report
-    assert "<code>neutrophil_recovery_day</code></td><td>none reached</td>" in report  # some fell, none came back
+    assert "<code>platelet_<wbr>recovery_<wbr>day</code></td><td>did not fall</td>" in report
+    assert "<code>neutrophil_<wbr>recovery_<wbr>day</code></td><td>none reached</td>" in report  # some fell, none came back
     assert "80.0% (20.0% did not fall)" in report
     key = cohort_key_results_html(rows)
     assert "reached by 80% of patients; did not fall in 20%" in key
@@ -172,3 +172,15 @@ def test_the_patient_reads_with_its_units_after_the_numbers():
     assert patient_text({"age_years": 72, "sex": "male", "weight_kg": 78, "clones": [
         {"label": "JAK2", "vaf": 0.15}]}) == "age 72 years, male, weight 78 kg, clones: (label: JAK2, vaf: 0.15)"
     assert patient_text({}) == "none"
+
+
+def test_names_in_tables_break_after_underscores_only():
+    # firsthour4: parameter names broke anywhere and their column shrank to a few letters beside the long sources
+    from hemasim.report.html import _CSS, name_html, parameter_rows
+
+    assert name_html("cd4_central_memory_proliferation_per_day") == (
+        "cd4_<wbr>central_<wbr>memory_<wbr>proliferation_<wbr>per_<wbr>day")
+    assert name_html("a<b>_c") == "a&lt;b&gt;_<wbr>c"  # escaped first
+    assert "overflow-wrap:anywhere" not in _CSS
+    row = parameter_rows([{"name": "hsc_count", "value": 1e5, "unit": "cells", "source": "LeeSix2018"}])
+    assert "<code>hsc_<wbr>count</code>" in row

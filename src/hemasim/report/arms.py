@@ -13,6 +13,7 @@ from hemasim.report.html import (
     figure_html,
     interventions_html,
     lineage_html,
+    name_html,
     parameter_rows,
     patient_text,
     solver_text,
@@ -74,7 +75,7 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
         first = next(by_arm[a][name] for a in names if name in by_arm[a])
         cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
                         for a in names)
-        rows.append(f"<tr><td><code>{esc(name)}</code></td>{cells}<td>{esc(first.unit)}</td>"
+        rows.append(f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(first.unit)}</td>"
                     f"<td>{esc(first.definition)}</td></tr>")
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
     return f"<table><tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>{''.join(rows)}</table>"

@@ -23,7 +23,7 @@ body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
 table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
-td code{overflow-wrap:anywhere}
+td code{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 """
@@ -34,6 +34,14 @@ def png_base64(fig: Any) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def name_html(name: str) -> str:
+    """A snake_case name for a table cell, escaped, that may break after each underscore (``<wbr>``) and nowhere
+    else: a drug set's 97-character parameter names still fit a narrow window (branch firsthour3), and a column of
+    names is as wide as the longest part of one ("proliferation"), not a letter or two, as when the names could break
+    anywhere (firsthour4: "cd4_cent / ral_memo / ry_proli / feration" beside the long sources)."""
+    return html.escape(name).replace("_", "_<wbr>")
 
 
 def _fmt(v: float | None, missing: str = "not reached") -> str:
@@ -117,7 +125,7 @@ def parameter_status(source: str) -> str:
 
 def parameter_rows(records: list[dict[str, Any]]) -> str:
     esc = html.escape
-    return "".join(f"<tr><td><code>{esc(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
+    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
                    f"<td>{parameter_status(p['source'])}</td><td>{esc(p['source'])}</td></tr>" for p in records)
 
 
@@ -179,7 +187,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     sections_html = "\n".join(p for p in parts if p)
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
-    rows_ep = "".join(f"<tr><td><code>{esc(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
+    rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
                       f"<td>{esc(e.definition)}</td></tr>" for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
@@ -240,7 +248,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             f" ({100 * not_fallen:.1f}% did not fall)" if not_fallen else "")
 
     rows = "".join(
-        f"<tr><td><code>{esc(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
+        f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
         f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
         f"<td>{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
