@@ -135,6 +135,9 @@ def test_references_lists_cited_sources():
     res = hemasim("references", "--assumed")
     assert res.exit_code == 0, res.output
     assert "Lahoz-Beneytez" in res.stdout and "assumed" in res.stdout
+    text = " ".join(res.stdout.split())
+    assert "- b_child_excess_at_birth = 3.4: assumed" in text  # a ratio's unit "1" left out (firsthour4: "3.4 1")
+    assert "- b_child_excess_decay_years = 3.5 year: assumed" in text
 
 
 def test_references_says_what_its_list_is():
