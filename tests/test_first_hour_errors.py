@@ -152,3 +152,17 @@ def test_malformed_yaml_says_what_to_do(tmp_path: Path, text: str, hint: str):
         load_scenario(path)
     (line,) = str(err.value).splitlines()
     assert "malformed YAML at line" in line and hint in line
+
+
+def test_a_misspelt_required_field_of_a_drug_set_is_one_line_with_the_field_meant(tmp_path: Path):
+    # the rule of the scenario's typo (one line, "did you mean") holds for every schema (hemasim._schema)
+    from hemasim.pharmacology import DrugSetError, load_drug_set
+    from tests.conftest import ROOT
+
+    text = (ROOT / "src" / "hemasim" / "pharmacology" / "drugs" / "docetaxel_kloft2006.yaml").read_text()
+    path = tmp_path / "mine.yaml"
+    path.write_text(text.replace("\ndescription:", "\ndescripton:", 1))
+    with pytest.raises(DrugSetError) as err:
+        load_drug_set(path)
+    assert str(err.value).splitlines() == [f"{path}: descripton: unknown field (see docs/drugs.md for the schema); "
+                                           "did you mean 'description'?"]

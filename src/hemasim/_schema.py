@@ -227,12 +227,12 @@ def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_
     location parts left out (the tags of tagged unions); ``model``, the class validated, gives each bound
     error the field's whole allowed range."""
     drop_set = set(drop)
-    errors = err.errors(include_url=False)
+    every = err.errors(include_url=False)
     # a typo'd key is one mistake: its "did you mean" line says it, so the field it meant is not also listed as
     # missing (two lines, the first of them wrong about what to do: the field is there, misspelt)
-    meant = {(*e["loc"][:-1], m) for e in errors if (m := _meant(e, errors)) is not None}
-    errors = [e for e in errors if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
-    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, errors)
+    meant = {(*e["loc"][:-1], m) for e in every if (m := _meant(e, every)) is not None}
+    errors = [e for e in every if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
+    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, every)
                                for e in errors[:MAX_PROBLEMS]))
     if len(errors) > MAX_PROBLEMS:
         lines.append(f"... and {len(errors) - MAX_PROBLEMS} more problem(s)")
