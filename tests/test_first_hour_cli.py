@@ -82,3 +82,69 @@ def test_a_cohort_scenario_given_to_run_says_that_one_patient_is_simulated(tmp_p
     assert note.endswith("the population block is read by `hemasim cohort`; `hemasim run` simulates the scenario's "
                          "patient alone")
     assert wrote.startswith("wrote 3 files")
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    # each regimen the listing names is printed in full, with where every value comes from (firsthour4: `hemasim
+    # drugs cy_tbi_12gy` answered "unknown drug set")
+    ("cy_tbi_12gy", ("kind: conditioning, regimen: cy_tbi_12gy", "start_day + 6", "hsc = 0.8",
+                     "assumed: HSCs resist cyclophosphamide", "total-body irradiation 12 Gy in 6 fraction(s)")),
+    ("fac_ahmed2020", ("kind: chemotherapy_regimen, regimen: fac_ahmed2020", "every 21 days, 6 cycles",
+                       "fluorouracil_arshad2020 (iv_bolus", "dose_mg_per_m2 = 500", "Ahmed2020, Methods",
+                       "doi:10.3389/fphar.2020.00406")),
+])
+def test_a_regimen_named_to_drugs_prints_its_blocks_and_sources(name: str, expected: tuple[str, ...]):
+    text = " ".join(_at_80("drugs", name).split())
+    for part in expected:
+        assert part in text, (part, text)
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("docetaxel", "; the sets of docetaxel: docetaxel_friberg2002, docetaxel_kloft2006"),
+    ("cy_tbi_12gyy", "; did you mean 'cy_tbi_12gy'?"),
+    ("fac", "; did you mean 'fac_ahmed2020'?"),
+    ("xyzzy", "(conditioning))"),
+])
+def test_an_unknown_name_given_to_drugs_lists_the_names_and_the_one_meant(name: str, hint: str):
+    res = invoke_hemasim("drugs", name)
+    (line,) = res.stderr.strip().splitlines()
+    assert res.exit_code == 2
+    assert line.startswith(f"hemasim: error: unknown drug set or regimen '{name}' (drug sets: carboplatin")
+    assert "regimens: ac_docetaxel" in line and "bu_cy" in line and line.endswith(hint)
+
+
+@pytest.mark.parametrize(("block", "hint"), [
+    ({"kind": "conditioning", "regimen": "bucy", "start_day": 0}, "did you mean 'bu_cy'?"),
+    ({"kind": "chemotherapy_regimen", "regimen": "fac", "start_day": 0}, "did you mean 'fac_ahmed2020'?"),
+])
+def test_an_unknown_regimen_in_a_scenario_names_the_one_meant(tmp_path: Path, block: dict[str, object], hint: str):
+    import yaml
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump({"name": "s", "patient": {"age_years": 50, "sex": "female", "weight_kg": 70,
+                                                    "height_cm": 165},
+                                        "duration_days": 60, "interventions": [block]}))
+    res = invoke_hemasim("check", str(scenario))
+    (line,) = res.stderr.strip().splitlines()
+    assert res.exit_code == 2 and "interventions.0.regimen: unknown" in line and line.endswith(hint), line
+
+
+def test_a_missing_fit_problem_is_one_line_and_nothing_else(tmp_path: Path):
+    # firsthour4: off a terminal the fit's progress display drew nothing but closed with an empty line
+    res = invoke_hemasim("fit", str(tmp_path / "nothere.yaml"), "--out", str(tmp_path / "fit"))
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [f"hemasim: error: {tmp_path / 'nothere.yaml'}: cannot read the problem file "
+                                       "(No such file or directory)"]
+    assert not (tmp_path / "fit").exists()
+
+
+def test_the_compact_card_explains_its_columns_and_abbreviations_first():
+    from hemasim.cli.validate import CLASS_TAG, COMPACT_HEADER
+
+    text = " ".join(COMPACT_HEADER)
+    assert text.startswith("id    class   status      worst check")
+    for tag, name in ((tag, name) for name, tag in CLASS_TAG.items()):
+        assert f"{tag} = {name}" in text
+    assert "* = a pass near an edge" in text
+    res = invoke_hemasim("validate", "--group", "steady_state")
+    assert res.stdout.splitlines()[0] == COMPACT_HEADER[0]  # printed as written (no "[...]" taken for markup)

@@ -44,10 +44,24 @@ def test_a_field_like_none_allowed_lists_the_fields_allowed_in_its_block():
 
 def test_drug_instead_of_drug_set_points_to_drug_set():
     chemo = {k: v for k, v in DOCETAXEL["interventions"][0].items() if k != "drug_set"}
-    lines = _problems({"interventions": [{**chemo, "drug": "docetaxel"}]})
-    assert "s.yaml: interventions.0.drug_set: required field is missing" in lines
-    assert any(line.startswith("s.yaml: interventions.0.drug: unknown field") and
-               line.endswith("did you mean 'drug_set'?") for line in lines)
+    (line,) = _problems({"interventions": [{**chemo, "drug": "docetaxel"}]})
+    assert line.startswith("s.yaml: interventions.0.drug: unknown field") and line.endswith("did you mean 'drug_set'?")
+
+
+def test_a_misspelt_required_field_is_one_line_not_also_a_missing_one():
+    # the field meant is there, misspelt: "required field is missing" beside the "did you mean" would be a second,
+    # wrong, instruction (firsthour4)
+    lines = _problems({"duration_days": None, "duraton_days": 84})
+    assert lines == ["s.yaml: duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed "
+                     "fields); did you mean 'duration_days'?"]
+    depletion = {"kind": "cell_depletion", "day": 7, "groups": ["marrow"], "surviving_fracton": 0.1}
+    (line,) = _problems({"interventions": [depletion]})
+    assert line.startswith("s.yaml: interventions.0.surviving_fracton: unknown field")
+    assert line.endswith("did you mean 'surviving_fraction'?")
+    # a required field missing with no misspelt key that resembles it is still named
+    lines = _problems({"duration_days": None, "colour": "red"})
+    assert "s.yaml: duration_days: required field is missing" in lines
+    assert any(line.startswith("s.yaml: colour: unknown field") for line in lines)
 
 
 def test_an_unknown_intervention_kind_lists_the_kinds_and_the_one_meant():
@@ -105,3 +119,50 @@ def test_interventions_not_written_as_a_list_of_mappings_say_how_to_write_them()
     (line,) = _problems({"interventions": ["chemotherapy"]})
     assert line.startswith("s.yaml: interventions.0: ") and "(got 'chemotherapy')" in line
     assert line.endswith("write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}")
+
+
+def test_a_share_written_as_a_percentage_gets_the_fraction():
+    # firsthour4: surviving_fraction: 10 (meant 10%) said only "less than or equal to 1"
+    (line,) = _problems({"interventions": [{"kind": "cell_depletion", "day": 7, "groups": ["marrow"],
+                                            "surviving_fraction": 10}]})
+    assert line.startswith("s.yaml: interventions.0.surviving_fraction: Input should be less than or equal to 1")
+    assert line.endswith("(got 10); if that is a percentage, write 0.1")
+    (line,) = _problems({"patient": {**DOCETAXEL["patient"], "clones": [{"label": "x", "vaf": 15}]}})
+    assert line.endswith("; if that is a percentage, write 0.15")  # VAF is at most 0.5
+    (line,) = _problems({"interventions": [{"kind": "cell_depletion", "day": 7, "groups": ["marrow"],
+                                            "surviving_fraction": 1000}]})
+    assert "percentage" not in line  # no percentage either
+    (line,) = _problems({"solver": {"rtol": 0.5}})
+    assert "percentage" not in line  # a bound below one half is no share
+
+
+@pytest.mark.parametrize(("text", "hint"), [
+    ("name: x\npatient:\n  age_years: 55\n\tsex: male\nduration_days: 90\n", "; indent with spaces, not tabs"),
+    ("name: x\npatient: {age_years: 55, sex: male, weight_kg: 80\nduration_days: 90\n",
+     "; a comma missing inside { } or [ ], or a { or [ not closed on its line?"),
+    ("name: x\npatient: {age_years: 55 sex: male}\nduration_days: 90\n", "a comma missing"),
+])
+def test_malformed_yaml_says_what_to_do(tmp_path: Path, text: str, hint: str):
+    # firsthour4: a tab or an unclosed { gave PyYAML's words only ("found character '\t' that cannot start any token")
+    from hemasim.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    (line,) = str(err.value).splitlines()
+    assert "malformed YAML at line" in line and hint in line
+
+
+def test_a_misspelt_required_field_of_a_drug_set_is_one_line_with_the_field_meant(tmp_path: Path):
+    # the rule of the scenario's typo (one line, "did you mean") holds for every schema (hemasim._schema)
+    from hemasim.pharmacology import DrugSetError, load_drug_set
+    from tests.conftest import ROOT
+
+    text = (ROOT / "src" / "hemasim" / "pharmacology" / "drugs" / "docetaxel_kloft2006.yaml").read_text()
+    path = tmp_path / "mine.yaml"
+    path.write_text(text.replace("\ndescription:", "\ndescripton:", 1))
+    with pytest.raises(DrugSetError) as err:
+        load_drug_set(path)
+    assert str(err.value).splitlines() == [f"{path}: descripton: unknown field (see docs/drugs.md for the schema); "
+                                           "did you mean 'description'?"]

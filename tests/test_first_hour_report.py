@@ -94,7 +94,7 @@ def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
     scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
     assert ("Population: variability: yes, drug variability: no, white cell baseline: healthy; what is not drawn is "
-            "the scenario's patient (age years: 55, sex: male, weight kg: 80)") in report
+            "the scenario's patient (age 55 years, male, weight 80 kg)") in report
     drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
     assert "Population: age years: (min: 20, max: 80), variability: no; what is not drawn" in report
@@ -129,3 +129,58 @@ def test_a_run_of_several_cycles_shows_the_anc_nadir_of_each_cycle():
     assert nadirs[1][0] == anc[~first].min() and 0 < nadirs[1][1] < 14  # counted from the cycle's first dose
     html = key_results_html({"": evaluate_endpoints(result)}, {"": result})
     assert f"1: {nadirs[0][0]:.3g} (day {nadirs[0][1]:g}) · 2: {nadirs[1][0]:.3g}" in html
+
+
+def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
+    # firsthour4: a docetaxel cohort's platelet_recovery_day read "none reached" (as if no patient's platelets came
+    # back) where no patient's platelets had fallen below 20
+    import numpy as np
+    import pandas as pd
+
+    from hemasim.cohort.runner import _Column, _did_not_fall
+    from hemasim.endpoints import DEFAULT_ENDPOINTS
+
+    recovery = next(e for e in DEFAULT_ENDPOINTS if e.name == "platelet_recovery_day")
+    ep = pd.DataFrame({"platelets_nadir": [234.0, 19.0, 20.0], "neutrophil_engraftment_day_did_not_fall": [1, 0, 0]})
+    assert list(_did_not_fall(ep, recovery)) == [True, False, True]  # below 20 is a fall, 20 is not
+    graft = _Column("neutrophil_engraftment_day", "day after graft", "d")
+    assert list(_did_not_fall(ep, graft)) == [True, False, False]  # the endpoint's own flag column
+    assert _did_not_fall(ep, next(e for e in DEFAULT_ENDPOINTS if e.name == "anc_nadir")) is None
+    assert _did_not_fall(pd.DataFrame({"x": np.zeros(2)}), recovery) is None  # nothing to tell it by
+
+    rows = [{"endpoint": "platelet_recovery_day", "median": None, "p05": None, "p95": None, "fraction_reaching": 0.0,
+             "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 1.0},
+            {"endpoint": "neutrophil_recovery_day", "median": None, "p05": None, "p95": None,
+             "fraction_reaching": 0.0, "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 0.25},
+            {"endpoint": "neutrophil_engraftment_day", "median": 12.0, "p05": 10.0, "p95": 15.0,
+             "fraction_reaching": 0.8, "unit": "day after graft", "definition": "d", "n": 40,
+             "fraction_did_not_fall": 0.2}]
+    report = render_cohort_report({"n_patients": 40, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
+    assert "<code>platelet_<wbr>recovery_<wbr>day</code></td><td>did not fall</td>" in report
+    assert "<code>neutrophil_<wbr>recovery_<wbr>day</code></td><td>none reached</td>" in report  # some fell, none came back
+    assert "80.0% (20.0% did not fall)" in report
+    key = cohort_key_results_html(rows)
+    assert "reached by 80% of patients; did not fall in 20%" in key
+
+
+def test_the_patient_reads_with_its_units_after_the_numbers():
+    # firsthour4: "Patient: age years: 55, sex: male, weight kg: 80" (the field names, units inside them)
+    from hemasim.report.html import patient_text
+
+    assert patient_text({"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61,
+                         "genotype": "il2rg_scid"}) == "age 0.3 years, male, weight 6 kg, height 61 cm, genotype: il2rg_scid"
+    assert patient_text({"age_years": 72, "sex": "male", "weight_kg": 78, "clones": [
+        {"label": "JAK2", "vaf": 0.15}]}) == "age 72 years, male, weight 78 kg, clones: (label: JAK2, vaf: 0.15)"
+    assert patient_text({}) == "none"
+
+
+def test_names_in_tables_break_after_underscores_only():
+    # firsthour4: parameter names broke anywhere and their column shrank to a few letters beside the long sources
+    from hemasim.report.html import _CSS, name_html, parameter_rows
+
+    assert name_html("cd4_central_memory_proliferation_per_day") == (
+        "cd4_<wbr>central_<wbr>memory_<wbr>proliferation_<wbr>per_<wbr>day")
+    assert name_html("a<b>_c") == "a&lt;b&gt;_<wbr>c"  # escaped first
+    assert "overflow-wrap:anywhere" not in _CSS
+    row = parameter_rows([{"name": "hsc_count", "value": 1e5, "unit": "cells", "source": "LeeSix2018"}])
+    assert "<code>hsc_<wbr>count</code>" in row

@@ -72,9 +72,8 @@ CASES: dict[str, tuple[str, ...]] = {
     "duration_inf": ("duration_days: Input should be a finite number (got inf)",),
     "aging_as_number": ("aging: expected true or false (got 1)",),
     "bool_in_schedule_days": ("interventions.0.schedule.days: expected a number in item 1, not a boolean",),
-    "typo_key": ("duration_days: required field is missing",
-                 "duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed fields); "
-                 "did you mean 'duration_days'?"),
+    "typo_key": ("duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed fields); "
+                 "did you mean 'duration_days'?",),
     "many_problems": ("duration_days: Input should be greater than 0 (allowed: > 0 and <= 43830) (got -1)",
                       "seed: Input should be greater than or equal to 0 (allowed: >= 0 and <= 9223372036854775807)",
                       "output.every_days: Input should be greater than 0 (allowed: > 0 and <= 365) (got 0)",

@@ -108,7 +108,7 @@ def test_a_folder_with_foreign_files_is_refused_and_kept(tmp_path: Path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    with pytest.raises(OutputError, match=r"holds files hemasim did not write \(notes.txt\)"):
+    with pytest.raises(OutputError, match=r"holds files this command does not write \(notes.txt\)"):
         atomic_directory(out, _writers(NEW))
     assert _folder(out) == {"notes.txt": "mine"}
     assert [p.name for p in tmp_path.iterdir()] == ["out"]
@@ -167,7 +167,7 @@ def test_run_refuses_a_bad_out_before_simulating(tmp_path: Path, monkeypatch: py
         ro.chmod(0o555)
         out = ro / "out"
     res = invoke_hemasim("run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(out))
-    assert res.exit_code == 1, res.stderr
+    assert res.exit_code == 2, res.stderr  # refused before the run: bad input, as a scenario's mistake
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("hemasim: error: ") and "Traceback" not in res.stderr
     assert str(out) in lines[0] or str(out.parent) in lines[0]
@@ -179,7 +179,7 @@ def test_run_refuses_a_folder_of_foreign_files_and_leaves_it(tmp_path: Path):
     out.mkdir()
     (out / "thesis.tex").write_text("precious")
     res = invoke_hemasim("run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(out))
-    assert res.exit_code == 1 and "thesis.tex" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert res.exit_code == 2 and "thesis.tex" in res.stderr and len(res.stderr.strip().splitlines()) == 1
     assert _folder(out) == {"thesis.tex": "precious"}
 
 
@@ -188,7 +188,40 @@ def test_clonal_refuses_a_bad_out_before_simulating(tmp_path: Path):
     out = tmp_path / "out"
     out.write_text("x")
     res = invoke_hemasim("clonal-hematopoiesis", "--n", "1000000", "--out", str(out))  # would take hours
-    assert res.exit_code == 1 and "is not a folder" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    assert res.exit_code == 2 and "is not a folder" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("command", [
+    ("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "2"),
+    ("sweep", str(EXAMPLES / "healthy_adult.yaml"), str(EXAMPLES / "sweeps" / "healthy_lhs.yaml")),
+    ("clonal-hematopoiesis", "--n", "2"),
+], ids=["cohort", "sweep", "clonal"])
+def test_every_command_refuses_a_folder_of_foreign_files_as_bad_input(tmp_path: Path, command: tuple[str, ...]):
+    # a new user's --out pointing at a folder of their own: one line naming --out and the file, exit 2 as for any
+    # other mistake in the command line, the folder untouched (firsthour4: was exit 1, the code of a failed write)
+    out = tmp_path / "results"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    res = invoke_hemasim(*command, "--out", str(out))
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 2, res.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"hemasim: error: --out {out} holds files this command does not write")
+    assert "notes.txt" in lines[0] and _folder(out) == {"notes.txt": "mine"}
+
+
+@pytest.mark.cli
+def test_another_commands_output_is_refused_without_calling_it_foreign(tmp_path: Path):
+    # a cohort folder given to `run`: hemasim wrote those files, so "hemasim did not write" was false (firsthour4)
+    out = tmp_path / "cohort"
+    out.mkdir()
+    for name in ("summary.json", "bands.csv"):
+        (out / name).write_text("{}")
+    res = invoke_hemasim("run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(out))
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [f"hemasim: error: --out {out} holds files this command does not write "
+                                       "(bands.csv, summary.json); it replaces only its own earlier output: choose "
+                                       "a new or empty folder"]
 
 
 def test_the_io_module_imports_nothing_heavy():

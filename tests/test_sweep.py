@@ -106,6 +106,8 @@ def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
                     "    - {field: interventions.0.volume_mL, range: [400, 800]}\n")
     res = invoke_hemasim("sweep", str(scenario), str(good), "--out", str(tmp_path / "out"))
     assert res.exit_code == 0, res.stderr
+    assert res.stdout == ""  # no progress display off a terminal (it left an empty line on stdout: firsthour4)
+    assert res.stderr.startswith("wrote 4 files (9 points")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv", "sweep.json", "sweep.parquet",
                                                                    "sweep.png"]
     assert len(pd.read_parquet(tmp_path / "out" / "sweep.parquet")) == 9

@@ -83,6 +83,21 @@ def test_run_writes_one_folder_comparing_the_arms(tmp_path: Path):
 
 
 @pytest.mark.cli
+def test_no_report_leaves_out_the_arms_report_too(tmp_path: Path):
+    # firsthour4: `hemasim run ARMS.yaml --no-report` wrote report.html all the same (the arms' writer had no switch)
+    path = tmp_path / "arms.yaml"
+    path.write_text(json.dumps({**BASE, "arms": [{"name": "young", "patient": {"age_years": 25}},
+                                                 {"name": "old", "patient": {"age_years": 80}}]}))
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "report.html").write_text("an earlier run's report")  # replaced with the run, not left stale beside it
+    res = invoke_hemasim("run", str(path), "--out", str(out), "--no-report")
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
+    assert list(json.loads((out / "endpoints.json").read_text())) == ["young", "old"]
+
+
+@pytest.mark.cli
 @pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.parametrize(("example", "arms"), [("influenza_healthy_vs_scid", ["healthy", "scid"]),

@@ -182,7 +182,7 @@ def test_the_report_prints_the_scenario_readably(healthy):
 
     html = render_report(healthy, evaluate_endpoints(healthy), run_record(healthy), "t")
     assert "{&#x27;" not in html and "&#x27;:" not in html  # no Python dict syntax
-    assert "Patient: age years: 55, sex: female" in html
+    assert "Patient: age 55 years, female, weight 70 kg" in html  # the unit after the number (firsthour4)
     assert "solver: DormandPrince (rtol: 1e-08" in html
 
 
@@ -307,7 +307,9 @@ def test_validate_prints_one_line_a_target_at_80_columns(monkeypatch):
                for i in range(5)]
     monkeypatch.setattr(validation, "run_validation", lambda group=None: ValidationReport(targets))
     lines = [line for line in _at_80("validate").splitlines() if line.strip()]
-    assert len(lines) <= len(targets) + 6  # one line a target, then the counts per class and the summary
+    # the columns explained (a header of up to 5 lines at 80 columns), one line a target, then the counts per
+    # class and the summary
+    assert len(lines) <= 5 + len(targets) + 6
     assert all(len(line) <= 80 for line in lines)
     wide = _at_80("validate", "--wide")
     assert "note note" in wide and len(wide.splitlines()) > 3 * len(targets)

@@ -121,14 +121,14 @@ pd.DataFrame(rows).set_index(["arm", "cycle"])
 #
 # The two models of docetaxel alone differ most in how long the count stays low. The full model's drug
 # sensitivity and neutrophil maturation are fitted to the typical ANC course of Kloft 2006
-# ([Chemotherapy in the full model](../chemotherapy_full_model.md)): its cycle-1 nadir is about 0.43 × 10⁹/L on
-# day 9, with about 1.5 days below 0.5 × 10⁹/L in each cycle. The Friberg chain with Kloft's estimates (here for
+# ([Chemotherapy in the full model](../chemotherapy_full_model.md)): its cycle-1 nadir is about 0.44 × 10⁹/L on
+# day 9.5, with about a day below 0.5 × 10⁹/L in each cycle. The Friberg chain with Kloft's estimates (here for
 # a pretreated patient, `prior_therapy: true`) falls to about 0.16 × 10⁹/L on day 8.5 and stays below 0.5 for
 # about 5 days a cycle. The docetaxel label gives a median nadir on day 7 and a median of 7 days of severe
-# neutropenia: the full model's grade-4 episodes are too short, a miss the validation card lists (C4, C7). For
+# neutropenia: the full model's grade-4 episodes are too short (the validation card reports them beside C4). For
 # questions about the depth and length of neutropenia alone, the chain is the published reference; for
 # everything it does not have (other lineages, G-CSF, transplants), the full model. The model's neutrophils also
-# respond to G-CSF less than healthy donors' do (targets G8, G9; [Mobilisation](../mobilisation.md)), so read
+# respond to G-CSF somewhat less than healthy donors' do (target G8; [Mobilisation](../mobilisation.md)), so read
 # the pegfilgrastim arm with that in mind.
 #
 # ## Try it yourself

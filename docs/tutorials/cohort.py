@@ -115,8 +115,8 @@ patients[["age_years", "weight_kg", "anc_nadir", "platelets_nadir"]].corr(method
 # ## Where next
 #
 # * Chemotherapy in a population: `hemasim cohort examples/cohort_docetaxel.yaml --n 1000 --out out/docetaxel`;
-#   the report's key results give the share of patients with grade 4 neutropenia (what the validation card
-#   compares with the docetaxel label, target C7).
+#   the report's key results give the share of patients with grade 3/4 neutropenia (ANC below 1.0 × 10⁹/L: what
+#   the validation card compares with a trial's 93%, target C7).
 # * One parameter or dose over a grid, or which assumed parameters matter: [Sweeps and sensitivity](../sensitivity.md).
 # * Typical values and between-patient variability fitted to your own patients' counts, then drawn in a cohort:
 #   [Population fitting](../population_fitting.md).

@@ -30,15 +30,19 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Image, display
 
+import hemasim
 from hemasim.inference.outputs import run_fit
 
 
 def repository_file(relative: str) -> Path:
-    """A file of the repository, found from wherever this notebook runs."""
-    for folder in [Path.cwd(), *Path.cwd().parents]:
+    """A file of the repository, found from wherever this notebook runs: above it, or in the clone hemasim was
+    installed from (`pip install -e .`, `make demo`)."""
+    clone = Path(hemasim.__file__).resolve().parents[2]
+    for folder in [Path.cwd(), *Path.cwd().parents, clone]:
         if (folder / relative).exists():
             return folder / relative
-    raise FileNotFoundError(relative)
+    raise FileNotFoundError(f"{relative}: this tutorial reads the example problem of the hemasim repository; run it "
+                            "inside a clone of the repository, or install hemasim from one (pip install -e .)")
 
 
 problem = repository_file("examples/fit/problem.yaml")

@@ -206,14 +206,19 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
     return f"{loc or 'top level'}: {msg}{got_txt}"
 
 
-def _did_you_mean(e: Any, errors: list[Any]) -> str:
-    """For an unknown field, the missing field of the same block it most resembles (a typo'd key)."""
+def _meant(e: Any, errors: list[Any]) -> str | None:
+    """For an unknown field, the missing field of the same block it most resembles (a typo'd key), else None."""
     if e["type"] != "extra_forbidden" or not e["loc"]:
-        return ""
+        return None
     parent, name = e["loc"][:-1], str(e["loc"][-1])
     missing = [str(m["loc"][-1]) for m in errors if m["type"] == "missing" and m["loc"][:-1] == parent]
     close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return close[0] if close else None
+
+
+def _did_you_mean(e: Any, errors: list[Any]) -> str:
+    meant = _meant(e, errors)
+    return f"; did you mean {meant!r}?" if meant is not None else ""
 
 
 def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field",
@@ -222,8 +227,12 @@ def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_
     location parts left out (the tags of tagged unions); ``model``, the class validated, gives each bound
     error the field's whole allowed range."""
     drop_set = set(drop)
-    errors = err.errors(include_url=False)
-    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, errors)
+    every = err.errors(include_url=False)
+    # a typo'd key is one mistake: its "did you mean" line says it, so the field it meant is not also listed as
+    # missing (two lines, the first of them wrong about what to do: the field is there, misspelt)
+    meant = {(*e["loc"][:-1], m) for e in every if (m := _meant(e, every)) is not None}
+    errors = [e for e in every if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
+    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, every)
                                for e in errors[:MAX_PROBLEMS]))
     if len(errors) > MAX_PROBLEMS:
         lines.append(f"... and {len(errors) - MAX_PROBLEMS} more problem(s)")

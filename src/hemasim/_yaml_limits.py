@@ -273,11 +273,20 @@ def load_yaml_text(text: str, source: str, what: str = "file", limits: YamlLimit
         where = f" at {_mark(mark)}" if mark is not None else ""
         said = ", ".join(str(part) for part in (err.context, err.problem) if part) or "invalid YAML"
         problem = " ".join(said.split())[:200]
-        raise YamlInputError(f"{source}: malformed YAML{where}: {problem}") from None
+        raise YamlInputError(f"{source}: malformed YAML{where}: {problem}{_yaml_hint(said)}") from None
     except yaml.YAMLError as err:
         raise YamlInputError(f"{source}: malformed YAML: {quoted(str(err), 200)[1:-1]}") from None
     finally:
         loader.dispose()
+
+
+def _yaml_hint(said: str) -> str:
+    """What to do about the YAML mistakes a new user makes first (PyYAML's words name only the token)."""
+    if "'\\t'" in said:
+        return "; indent with spaces, not tabs"
+    if "flow mapping" in said or "flow sequence" in said:
+        return "; a comma missing inside { } or [ ], or a { or [ not closed on its line?"
+    return ""
 
 
 def _nul_in_text(text: str, source: str, what: str) -> YamlInputError:

@@ -64,11 +64,11 @@ def arm_table(runs: Sequence[ArmRun]) -> Any:
 
 
 def write_arm_outputs(scenario: Scenario, runs: Sequence[ArmRun], out_dir: str | Path,
-                      title: str = "hemasim run", static_report: bool = False) -> list[Path]:
-    """Write the arms' table, endpoints, run records and comparison report atomically into ``out_dir``."""
+                      title: str = "hemasim run", static_report: bool = False, report: bool = True) -> list[Path]:
+    """Write the arms' table, endpoints, run records and comparison report atomically into ``out_dir``;
+    ``report=False`` leaves out report.html (``hemasim run --no-report``)."""
     from hemasim.endpoints import evaluate_endpoints
-    from hemasim.io import atomic_directory, run_record
-    from hemasim.report.arms import render_arms_report
+    from hemasim.io import OUTPUT_FILES, atomic_directory, run_record
 
     endpoints: dict[str, list[EndpointValue]] = {r.name: evaluate_endpoints(r.result) for r in runs}
     records = {r.name: run_record(r.result) for r in runs}
@@ -78,11 +78,14 @@ def write_arm_outputs(scenario: Scenario, runs: Sequence[ArmRun], out_dir: str |
     def dump(obj: object) -> Callable[[Path], object]:
         return lambda p: p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8")
 
-    return atomic_directory(Path(out_dir), {
+    files: dict[str, Callable[[Path], object]] = {
         "timeseries.csv": lambda p: table.to_csv(p, index=False, float_format="%.10g"),
         "endpoints.json": dump({arm: {e.name: e.to_json() for e in eps} for arm, eps in endpoints.items()}),
         "run.json": dump(run_json),
-        "report.html": lambda p: p.write_text(render_arms_report(scenario, runs, endpoints, records, title,
-                                                                 static_report),
-                                              encoding="utf-8"),
-    })
+    }
+    if report:
+        from hemasim.report.arms import render_arms_report
+
+        files["report.html"] = lambda p: p.write_text(render_arms_report(scenario, runs, endpoints, records, title,
+                                                                         static_report), encoding="utf-8")
+    return atomic_directory(Path(out_dir), files, OUTPUT_FILES)  # an earlier run's report.html goes with it

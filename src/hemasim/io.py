@@ -162,8 +162,9 @@ def check_output_folder(out_dir: str | Path, names: Iterable[str]) -> None:
         foreign = sorted(p.name for p in out_dir.iterdir() if not _ours(p.name, set(names)))
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
-            raise OutputError(f"--out {out_dir} holds files hemasim did not write ({shown}); "
-                              "choose a new or empty folder")
+            # "this command": another command's output (a cohort folder given to `run`) is hemasim's too
+            raise OutputError(f"--out {out_dir} holds files this command does not write ({shown}); it replaces "
+                              "only its own earlier output: choose a new or empty folder")
     probe_writable(out_dir, ancestor)
 
 

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import typer
 
+#: bad input: a scenario's mistake, a bad option, an --out that cannot take the output (a folder holding other
+#: files, a file in the way, no permission), each refused before anything runs
 EXIT_BAD_INPUT = 2
-#: an output that cannot be written (a file in the way, no permission, a full disk)
+#: an output that could not be written once the work was done (a full disk, a file that appeared meanwhile)
 EXIT_IO = 1
 #: lines printed for one error (a scenario lists each of its problems; the schema already bounds their count)
 MAX_ERROR_LINES = 20
@@ -49,7 +51,8 @@ def literal(text: object) -> str:
 
 
 def written(out: Path, write: Callable[[], list[Path]]) -> list[Path]:
-    """Run a writer of the output folder ``out``; an unwritable --out is one line, exit 1."""
+    """Run a writer of the output folder ``out`` (after the work: checked before it, see EXIT_BAD_INPUT); a write
+    that fails is one line, exit 1."""
     from hemasim.io import OutputError
 
     try:

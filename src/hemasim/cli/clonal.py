@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, literal, written
+from hemasim.cli._errors import fail, literal, written
 
 #: the files :func:`hemasim.clonal.report.write_ch_outputs` writes
 CH_OUTPUT_FILES = ("prevalence.csv", "vaf_snapshots.csv", "example_lifespan.csv", "run.json", "report.html")
@@ -32,8 +32,8 @@ def clonal_hematopoiesis(
 
     try:
         check_output_folder(out, CH_OUTPUT_FILES)  # before the lifespans are simulated, not after
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
+    except OutputError as err:  # a bad --out, refused before anything runs
+        raise fail(str(err)) from None
     run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size, progress=True)
     written(out, lambda: write_ch_outputs(run, out))
     Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] "

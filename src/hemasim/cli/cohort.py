@@ -90,8 +90,8 @@ def cohort(
         summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
                              timeseries=timeseries, scheduler=scheduler, security=tls,
                              scheduler_timeout=scheduler_timeout, force=force)
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
+    except OutputError as err:  # a bad --out, refused before the first patient runs (runner.run_cohort)
+        raise fail(str(err)) from None
     except (CohortError, SolverError) as err:
         raise fail(str(err)) from None
     except ValueError as err:  # an event that does not fit the model

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -18,9 +19,10 @@ def _summary(description: str) -> str:
 
 
 def drugs(
-    show: str = typer.Argument(None, help="A drug set's name (or the path of your own YAML file) to print in full."),
+    show: str = typer.Argument(None, help="A drug set's or regimen's name (or the path of your own drug-set YAML "
+                                          "file) to print in full."),
 ) -> None:
-    """List the drug sets and conditioning regimens, or print one set's values and sources."""
+    """List the drug sets and conditioning regimens, or print one set's or regimen's values and sources."""
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
@@ -62,10 +64,27 @@ def drugs(
                       f"{reg.description}; in a scenario the graft goes on start_day + {reg.graft_day:g}")
         console.print(r)
         return
+    if show in available_chemo_regimens():  # the names the listing shows are all shown in full
+        _show_chemo_regimen(console, load_chemo_regimen(show))
+        return
+    if show in available_regimens():
+        _show_conditioning(console, show, load_regimen(show))
+        return
     try:
         ds = load_drug_set(Path(show) if show.endswith((".yaml", ".yml")) else show)
     except DrugSetError as err:
-        raise fail(str(err)) from None
+        if show.endswith((".yaml", ".yml")):
+            raise fail(str(err)) from None
+        from hemasim.scenario.messages import _close
+
+        # every name allowed, then (as a scenario's error line) the sets of a drug named or the name it resembles
+        sets, combined, conditioning = available_drug_sets(), available_chemo_regimens(), available_regimens()
+        of_drug = [n for n in sets if n.startswith(show + "_")]
+        guess = _close(show, [*sets, *combined, *conditioning])
+        hint = (f"; the sets of {show}: {', '.join(of_drug)}" if of_drug else
+                f"; did you mean {guess!r}?" if guess is not None else "")
+        raise fail(f"unknown drug set or regimen {show!r} (drug sets: {', '.join(sets)}; regimens: "
+                   f"{', '.join(combined)} (combination), {', '.join(conditioning)} (conditioning)){hint}") from None
     console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")
     console.print(literal(" ".join(ds.description.split())))
     # one value a paragraph, not a table: the value paths are long, and a table leaves the sources a narrow
@@ -77,3 +96,58 @@ def drugs(
     console.print("\nreferences:")
     for key in ds.references:
         console.print(f"- {literal(key)}: {literal(ds.reference(key).citation())}")
+
+
+def _show_chemo_regimen(console: Any, reg: Any) -> None:
+    """A combination regimen: its phases, each drug's dose and days, every value with where it comes from."""
+    from rich.padding import Padding
+
+    from hemasim.pharmacology.table import source_text
+
+    console.print(f"[bold]{literal(reg.name)}[/bold] (combination regimen: kind: chemotherapy_regimen, "
+                  f"regimen: {literal(reg.name)})")
+    console.print(literal(" ".join(reg.description.split())))
+    for i, (phase, start) in enumerate(zip(reg.phases, reg.phase_starts(), strict=True)):
+        console.print(f"\nphase {i + 1}, from day {start:g} of the regimen: every "
+                      f"{phase.cycle_length_days.value:g} days, {phase.cycles.value:g} cycles")
+        console.print(Padding(f"cycle length: {literal(source_text(phase.cycle_length_days))}", (0, 0, 0, 6)))
+        console.print(Padding(f"cycles: {literal(source_text(phase.cycles))}", (0, 0, 0, 6)))
+        for d in phase.drugs:
+            days = ", ".join(f"{x:g}" for x in d.days_in_cycle)
+            console.print(f"  [bold]{literal(d.drug_set)}[/bold] ({d.route}, day(s) {days} of each cycle)")
+            for field in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg", "infusion_hours"):
+                v = getattr(d, field)
+                if v is not None:
+                    console.print(f"    {field} = {v.value:g}")
+                    console.print(Padding(literal(source_text(v)), (0, 0, 0, 6)))
+    if reg.references:
+        console.print("\nreferences:")
+        from hemasim.parameters import Reference
+
+        for key, r in reg.references.items():
+            console.print(f"- {literal(key)}: {literal(Reference(key, r.authors, r.year, r.title, r.journal, r.doi).citation())}")
+    console.print("\nthe drug sets' own values: hemasim drugs SET")
+
+
+def _show_conditioning(console: Any, name: str, reg: Any) -> None:
+    """A conditioning regimen: its blocks by day, each surviving fraction with where it comes from."""
+    from rich.padding import Padding
+
+    from hemasim.pharmacology.conditioning import Tbi
+    from hemasim.pharmacology.table import source_text
+
+    console.print(f"[bold]{literal(name)}[/bold] (conditioning regimen: kind: conditioning, regimen: "
+                  f"{literal(name)}): {literal(reg.title)}")
+    console.print(literal(" ".join(reg.description.split())))
+    console.print(f"in a scenario the graft goes on start_day + {reg.graft_day:g} (days below are counted from "
+                  "start_day)")
+    for c in reg.components:
+        if isinstance(c, Tbi):
+            console.print(f"\n  day {c.day:g}: total-body irradiation {c.total_dose_Gy:g} Gy in {c.fractions} "
+                          f"fraction(s), {c.fractions_per_day} a day, {c.hours_between:g} h apart (linear-quadratic "
+                          "kill per compartment class: docs/drugs.md)")
+            continue
+        console.print(f"\n  day {c.day:g}: {literal(c.agent)}; surviving fraction per compartment class:")
+        for cls, v in c.surviving.items():
+            console.print(f"    {cls} = {v.value:g}")
+            console.print(Padding(literal(source_text(v)), (0, 0, 0, 6)))

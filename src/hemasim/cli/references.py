@@ -47,5 +47,5 @@ def references(
         console.print("[bold]Assumed or calibrated (no publication gives the value; what each affects):[/]")
         for p in used.values():
             if isinstance(p.provenance, Assumed | Calibrated):
-                console.print(f"- {literal(p.name)} = {p.value:g} {literal(p.unit)}: "
-                              f"{literal(p.provenance.describe())}")
+                unit = "" if p.unit == "1" else f" {literal(p.unit)}"  # a ratio: "= 3.4", not "= 3.4 1"
+                console.print(f"- {literal(p.name)} = {p.value:g}{unit}: {literal(p.provenance.describe())}")

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, warn, written
+from hemasim.cli._errors import fail, warn, written
 
 #: seconds a run goes on before a terminal shows a spinner (rich is imported then, not in a quicker run: ~0.04 s)
 SPINNER_DELAY_S = 0.5
@@ -51,8 +51,8 @@ def run(
     warn(warnings)  # the run goes on as written; the report repeats them
     try:
         check_output_folder(out, OUTPUT_FILES)  # before the simulation, not after it
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
+    except OutputError as err:  # a bad --out, refused before anything runs: bad input, as a scenario's mistake
+        raise fail(str(err)) from None
     if spec.population is not None:  # a cohort file given to `run`: say what is simulated, then go on
         print(f"note: {scenario}: the population block is read by `hemasim cohort`; `hemasim run` simulates the "
               "scenario's patient alone", file=sys.stderr)
@@ -66,7 +66,7 @@ def run(
             except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model
                 raise fail(f"{scenario}: {err}") from None
             files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
-                                                                  static_report=static_report))
+                                                                  static_report=static_report, report=report))
         _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, "")
         return
     with _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, literal, written
+from hemasim.cli._errors import fail, literal, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -31,17 +31,19 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
         raise fail(f"{scenario}: model: the Friberg chain has no batch form; sweep the full model")
     try:
         check_output_folder(out, files)
-    except OutputError as err:
-        raise fail(str(err), code=EXIT_IO) from None
+    except OutputError as err:  # a bad --out, refused before anything runs
+        raise fail(str(err)) from None
     return spec
 
 
 def with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
     """Run ``work(progress)`` under a rich progress bar over ``total`` points."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    console = Console(stderr=True)  # beside the other status lines; off a terminal none (it left an empty line)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  transient=True) as bar:
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(label, total=total)
         return work(lambda done: bar.update(task, completed=done))
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import fail
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -46,6 +46,8 @@ def validate(
     if wide:
         console.print(wide_table(report, show_uncovered))
     else:
+        for line in COMPACT_HEADER:
+            console.print(line, style="dim", highlight=False, markup=False)
         for line in compact_lines(report, show_uncovered, console.width):
             console.print(line, highlight=False, soft_wrap=True)
     console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
@@ -61,19 +63,19 @@ def validate(
 
 
 def _check_json_target(json_out: Path) -> None:
-    """Exit 1 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
-    writable folder)."""
+    """Exit 2 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
+    writable folder): a bad option, refused before the targets run."""
     from hemasim.io import OutputError, probe_writable
 
     if json_out.is_dir() or (json_out.exists() and not json_out.is_file()):
-        raise fail(f"--json {json_out}: exists and is not a regular file; name a file", code=EXIT_IO)
+        raise fail(f"--json {json_out}: exists and is not a regular file; name a file")
     folder = json_out.parent
     if not folder.is_dir():
-        raise fail(f"--json {json_out}: the folder {folder} does not exist", code=EXIT_IO)
+        raise fail(f"--json {json_out}: the folder {folder} does not exist")
     try:
         probe_writable(json_out, folder)
     except OutputError as err:
-        raise fail(str(err).replace("--out", "--json", 1), code=EXIT_IO) from None
+        raise fail(str(err).replace("--out", "--json", 1)) from None
 
 
 #: the order statuses are counted in, each in the card's words
@@ -131,6 +133,15 @@ def wide_table(report: ValidationReport, show_uncovered: bool) -> Table:
         klass = t.target_class + (f" of {', '.join(t.calibrates)}" if t.calibrates else "") + f": {t.class_reason}"
         table.add_row(t.id, klass, t.quantity, f"[{STYLE[t.status]}]{t.status}[/]", "\n".join(lines), t.source)
     return table
+
+
+#: what the compact card's columns are, above its first line (a new user met "S1 consist pass anc_1e9_per_L = ..."
+#: with the abbreviations and the * explained only in --help)
+COMPACT_HEADER = (
+    "id    class   status      worst check: read-out = value in [band that passes]",
+    "class: pred = prediction (never fitted: the validation), calib = calibration (used to fit), consist = "
+    "consistency (an input read back); * = a pass near an edge of its band; --wide: every check with sources",
+)
 
 
 def compact_lines(report: ValidationReport, show_uncovered: bool, width: int = 80) -> list[str]:

@@ -50,7 +50,7 @@ from hemasim.biology.origins import split_origins
 from hemasim.biology.transplant import blocked_flows, host_absent_compartments
 from hemasim.cohort._histogram import add_log_bin_counts
 from hemasim.cohort.sampling import LYMPHOCYTE_REFERENCES, VirtualPatients, draw_patients, publishes_variability
-from hemasim.endpoints import DEFAULT_ENDPOINTS, Endpoint, endpoint_observables
+from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL, Endpoint, FirstSustainedDay, Nadir, endpoint_observables
 from hemasim.interventions import EndpointContext
 from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
 from hemasim.model import Model
@@ -626,6 +626,21 @@ class _Column:
     definition: str
 
 
+def _did_not_fall(ep: pd.DataFrame, e: Endpoint | _Column) -> np.ndarray | None:
+    """Per patient, whether a day defined after a fall (a recovery, an engraftment) has no value because the count
+    never fell below its mark, where the table says it: the endpoint's flag column, or, for a recovery day of the
+    default endpoints, its count's nadir against the threshold. None for any other endpoint (a cohort's "none
+    reached" then cannot be told from "did not fall", which reads very differently: firsthour4)."""
+    flag = f"{e.name}{DID_NOT_FALL}"
+    if flag in ep.columns:
+        return ep[flag].to_numpy(dtype=np.float64) == 1.0
+    if isinstance(e, FirstSustainedDay):
+        nadir = Nadir(e.observable, "").name
+        if nadir in ep.columns:
+            return ep[nadir].to_numpy(dtype=np.float64) >= e.threshold
+    return None
+
+
 def summarise(out: Path, times: np.ndarray, n_parts: int | None = None) -> dict[str, Any]:
     """Merge partitions 0 .. ``n_parts`` - 1 (None: every one in ``out``) into summary.json/.csv and
     bands.csv/.png; return the summary."""
@@ -642,11 +657,13 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None) -> dict[
         if e.name.startswith("days_") or e.unit in ("flag", "count"):
             reached = v > 0
         finite = v[~np.isnan(v)]
+        not_fallen = _did_not_fall(ep, e)
         rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,
                      "median": float(np.median(finite)) if len(finite) else None,
                      "p05": float(np.percentile(finite, 5)) if len(finite) else None,
                      "p95": float(np.percentile(finite, 95)) if len(finite) else None,
-                     "fraction_reaching": float(reached.mean()), "n": int(len(v))})
+                     "fraction_reaching": float(reached.mean()), "n": int(len(v)),
+                     "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean())})
     summary = {"n_patients": int(len(ep)), "endpoints": rows}
     atomic_write_file(out / "summary.json", _write_text(json.dumps(summary, indent=2) + "\n"))
     atomic_write_file(out / "summary.csv", _write_text(pd.DataFrame(rows).to_csv(index=False)))

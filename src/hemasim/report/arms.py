@@ -13,8 +13,9 @@ from hemasim.report.html import (
     figure_html,
     interventions_html,
     lineage_html,
+    name_html,
     parameter_rows,
-    plain,
+    patient_text,
     solver_text,
     warnings_html,
 )
@@ -74,7 +75,7 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
         first = next(by_arm[a][name] for a in names if name in by_arm[a])
         cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
                         for a in names)
-        rows.append(f"<tr><td><code>{esc(name)}</code></td>{cells}<td>{esc(first.unit)}</td>"
+        rows.append(f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(first.unit)}</td>"
                     f"<td>{esc(first.definition)}</td></tr>")
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
     return f"<table><tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>{''.join(rows)}</table>"
@@ -86,7 +87,7 @@ def _arm_html(name: str, record: dict[str, Any]) -> str:
     overrides = [p for p in record["parameters"] if p["source"].startswith("set by the user")]
     params = (f"<p>Parameters changed:</p><table>{PARAMETER_HEADER}{parameter_rows(overrides)}</table>"
               if overrides else "")
-    return (f"<h3>{esc(name)}</h3><p>Patient: {esc(plain(scen.get('patient', {})))}</p>"
+    return (f"<h3>{esc(name)}</h3><p>Patient: {esc(patient_text(scen.get('patient', {})))}</p>"
             f"<p>Interventions:</p><ul>{interventions_html(scen)}</ul>{params}")
 
 

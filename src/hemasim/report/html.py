@@ -23,7 +23,7 @@ body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
 table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
-td code{overflow-wrap:anywhere}
+td code{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 """
@@ -34,6 +34,14 @@ def png_base64(fig: Any) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90)
     return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def name_html(name: str) -> str:
+    """A snake_case name for a table cell, escaped, that may break after each underscore (``<wbr>``) and nowhere
+    else: a drug set's 97-character parameter names still fit a narrow window (branch firsthour3), and a column of
+    names is as wide as the longest part of one ("proliferation"), not a letter or two, as when the names could break
+    anywhere (firsthour4: "cd4_cent / ral_memo / ry_proli / feration" beside the long sources)."""
+    return html.escape(name).replace("_", "_<wbr>")
 
 
 def _fmt(v: float | None, missing: str = "not reached") -> str:
@@ -61,6 +69,27 @@ def plain(value: object, nested: bool = False) -> str:
     if isinstance(value, float):
         return number_text(value)
     return str(value)
+
+
+#: the patient's fields with a unit, read as a clinician writes them ("55 years", "80 kg")
+_PATIENT_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
+
+
+def patient_text(patient: dict[str, Any]) -> str:
+    """The scenario's patient as text: "age 55 years, male, weight 80 kg, height 175 cm", then the other fields as
+    :func:`plain` writes them (genotype, clones, disease); the unit after the number, not in the field's name."""
+    parts = []
+    for field, value in patient.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if field in _PATIENT_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
+            label, unit = _PATIENT_UNITS[field]
+            parts.append(f"{label} {number_text(float(value))} {unit}")
+        elif field == "sex":
+            parts.append(str(value))
+        else:
+            parts.append(f"{field.replace('_', ' ')}: {plain(value, True)}")
+    return ", ".join(parts) or "none"
 
 
 def number_text(value: float) -> str:
@@ -96,7 +125,7 @@ def parameter_status(source: str) -> str:
 
 def parameter_rows(records: list[dict[str, Any]]) -> str:
     esc = html.escape
-    return "".join(f"<tr><td><code>{esc(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
+    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
                    f"<td>{parameter_status(p['source'])}</td><td>{esc(p['source'])}</td></tr>" for p in records)
 
 
@@ -158,11 +187,11 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     sections_html = "\n".join(p for p in parts if p)
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
-    rows_ep = "".join(f"<tr><td><code>{esc(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
+    rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
                       f"<td>{esc(e.definition)}</td></tr>" for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
-    volume_txt = f"; blood volume {volume:.4g} L" if volume is not None else ""
+    volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
 <body>
@@ -173,7 +202,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 {key_results_html({"": endpoints}, {"": result})}
 <h2>Scenario</h2>
 <p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
-<p>Patient: {esc(plain(patient))}{volume_txt};
+<p>Patient: {esc(patient_text(patient))}{volume_txt};
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
@@ -195,7 +224,7 @@ def _population_text(scen: dict[str, Any]) -> str:
     from hemasim.scenario import Population
 
     population = scen.get("population") or Population().model_dump()
-    patient = plain(scen.get("patient") or {})
+    patient = patient_text(scen.get("patient") or {})
     return f"{plain(population)}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else (
         plain(population))
 
@@ -206,14 +235,21 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     scen = manifest.get("scenario") or {}
     img = base64.b64encode(bands_png).decode("ascii")
 
-    def cell(v: object, reached: float) -> str:
-        if v is None:
-            return "none reached" if reached == 0 else "n/a"
+    def cell(v: object, r: dict[str, Any]) -> str:
+        if v is None:  # no patient has a value: because no count fell below the mark, or none came back above it
+            if r["fraction_reaching"] != 0:
+                return "n/a"
+            return "did not fall" if r.get("fraction_did_not_fall") == 1.0 else "none reached"
         return f"{v:.4g}" if isinstance(v, float) else esc(str(v))
 
+    def reaching(r: dict[str, Any]) -> str:
+        not_fallen = r.get("fraction_did_not_fall")
+        return f"{100 * r['fraction_reaching']:.1f}%" + (
+            f" ({100 * not_fallen:.1f}% did not fall)" if not_fallen else "")
+
     rows = "".join(
-        f"<tr><td><code>{esc(r['endpoint'])}</code></td><td>{cell(r['median'], r['fraction_reaching'])}</td>"
-        f"<td>{cell(r['p05'], r['fraction_reaching'])}</td><td>{cell(r['p95'], r['fraction_reaching'])}</td><td>{100 * r['fraction_reaching']:.1f}%</td><td>{esc(r['unit'])}</td>"
+        f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
+        f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
         f"<td>{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     return f"""<!DOCTYPE html>

@@ -166,12 +166,14 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
     name, unit, reached = str(row["endpoint"]), str(row["unit"]), float(row["fraction_reaching"])
     if unit == "flag":
         return f"{_percent(reached)} of patients"
+    not_fallen = row.get("fraction_did_not_fall")  # a day defined after a fall: the count never fell that low
     if row["median"] is None:
-        return "no patient"
+        return "did not fall in any patient" if not_fallen == 1.0 else "no patient"
     spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
     if name.startswith("days_"):
         return f"{_percent(reached)} of patients; {spread}"
-    return spread if reached >= 1.0 else f"{spread}; reached by {_percent(reached)} of patients"
+    fell = f"; did not fall in {_percent(not_fallen)}" if not_fallen else ""
+    return spread if reached >= 1.0 else f"{spread}; reached by {_percent(reached)} of patients{fell}"
 
 
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:

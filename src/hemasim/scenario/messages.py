@@ -99,13 +99,30 @@ def _kind_line(e: Any, where: str) -> str:
             f"match any of the expected tags: {', '.join(expected)}){hint}")
 
 
+#: the name of an "unknown conditioning regimen" / "unknown regimen" (combination) line
+_UNKNOWN_REGIMEN = re.compile(r"unknown (conditioning )?regimen '([a-z0-9_]{1,60})'")
+
+
+def regimen_hint(line: str) -> str:
+    """For an unknown conditioning or combination regimen, the shipped one it resembles (``bucy``: ``bu_cy``)."""
+    match = _UNKNOWN_REGIMEN.search(line)
+    if match is None:
+        return ""
+    if match.group(1):
+        from hemasim.pharmacology.conditioning import available_regimens as shipped
+    else:
+        from hemasim.pharmacology.chemo_regimens import available_chemo_regimens as shipped
+    guess = _close(match.group(2), shipped())
+    return f"; did you mean {guess!r}?" if guess is not None else ""
+
+
 def drug_set_hint(line: str) -> str:
     """For an unknown drug set, the shipped sets of the drug it names (``docetaxel``) or the set it resembles."""
     from hemasim.pharmacology.drug_sets import available_drug_sets
 
     match = _UNKNOWN_DRUG_SET.search(line)
     if match is None:
-        return ""
+        return regimen_hint(line)
     name, shipped = match.group(1), available_drug_sets()
     of_drug = [s for s in shipped if s.startswith(name + "_")]
     if of_drug:
@@ -118,7 +135,13 @@ def unit_slip_hint(e: Any) -> str:
     """For a number refused by its bound in a field of :data:`UNIT_SLIPS`, the value it would be if written in a
     unit commonly mistaken for the field's (``weight_kg: 70000``: "if that is grams, write 70")."""
     field, value = str(e["loc"][-1]) if e["loc"] else "", e.get("input")
-    if field not in UNIT_SLIPS or isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return ""
+    bound = e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt"))
+    if (field not in UNIT_SLIPS and isinstance(bound, int | float) and 0.5 <= bound <= 1 and bound < value <= 100
+            and value / 100 <= bound):  # a share written as a percentage: surviving_fraction: 10, vaf: 15
+        return f"; if that is a percentage, write {value / 100:g}"
+    if field not in UNIT_SLIPS:
         return ""
     guesses = [f"{unit}, write {value * factor:.3g}" for unit, factor, (low, high) in UNIT_SLIPS[field]
                if low <= value * factor <= high]
@@ -152,4 +175,15 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
             else:
                 continue
             break
-    return out
+    return _without_missing_meant(out)
+
+
+#: an unknown-field line's "did you mean" (group 1: the block, group 2: the field meant)
+_MEANT = re.compile(r"^(.*?)[^.:]+: unknown field .*; did you mean '([A-Za-z0-9_]+)'\?$")
+
+
+def _without_missing_meant(lines: list[str]) -> list[str]:
+    """``lines`` less the "required field is missing" line of a field that an unknown-field line of the same block
+    names as meant (``drug: docetaxel`` for ``drug_set``): one mistake, one line."""
+    meant = {f"{m.group(1)}{m.group(2)}: required field is missing" for line in lines if (m := _MEANT.match(line))}
+    return [line for line in lines if line not in meant]
