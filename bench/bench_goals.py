@@ -367,17 +367,17 @@ def agreement_goal(ref: dict, timed_diff: float) -> Goal:
     judgement; the timed loop's own error against it and hemasim's difference from the timed loop (``timed_diff``,
     the line as measured until the twelfth session) are printed beside it."""
     converged = ref["reference_convergence"] <= REFERENCE_CONVERGED
-    worst = "; ".join(f"{p}: {d:.2e}, where hemasim is {h:.1e} and libRoadRunner {r:.2e} off the reference"
-                      for p, d, h, r in ref["worst_vs_timed"])
+    worst = "; ".join(f"{p}: {d:.2e} (hemasim {h:.1e}, libRoadRunner {r:.2e} off)" for p, d, h, r in
+                      ref["worst_vs_timed"])  # each engine's own error against the reference at that patient
     return Goal(f"agreement <= 1e-4 relative with converged libRoadRunner (rtol {ref['reference_rtol']:g}, all "
                 f"{ref['n']:,} patients)",
-                f"{ref['max_rel_error']:.1e} (patient {ref['max_rel_error_patient']}); reference within "
+                f"{ref['max_rel_error']:.2e} (patient {ref['max_rel_error_patient']}); reference within "
                 f"{ref['reference_convergence']:.0e} of rtol {ref['reference_rtol'] / 10:g} on "
                 f"{ref['reference_check_n']} patients{'' if converged else ' - NOT converged'}, "
                 f"{ref['reference_cpu_s']:.0f} s CPU",
                 f"timed libRoadRunner (rtol 1e-6) {ref['roadrunner_max_rel_error']:.2e} off it (patient "
-                f"{ref['roadrunner_max_rel_error_patient']}); hemasim vs timed {timed_diff:.2e} (worst patients "
-                f"{worst})", converged and ref["max_rel_error"] <= 1e-4)
+                f"{ref['roadrunner_max_rel_error_patient']}); hemasim vs timed {timed_diff:.2e} (worst: {worst})",
+                converged and ref["max_rel_error"] <= 1e-4)
 
 
 def cohort_end_to_end_goals(repeats: int, quick: bool, solver: str = DEFAULT_COHORT_SOLVER) -> list[Goal]:
