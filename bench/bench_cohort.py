@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -90,9 +91,10 @@ def hemasim_batch(scenario, model, x0, times, sel, work=None, solver="dormand_pr
         setattr(lockstep, kernel_name, kernel)
 
 
-def roadrunner_loop(scenario, model, x0, times, sel, rtol=None):
-    """One libRoadRunner simulate() per patient: at its default tolerances (CVODE, relative 1e-6, absolute 1e-12), or
-    at relative ``rtol`` (absolute 1e-14: a reference of the exported model itself)."""
+def roadrunner_loop(scenario, model, x0, times, sel, rtol=None, patients=None):
+    """One libRoadRunner simulate() per patient (all, or the indices ``patients``, in that order): at its default
+    tolerances (CVODE, relative 1e-6, absolute 1e-12), or at relative ``rtol`` (absolute 1e-14: a reference of the
+    exported model itself)."""
     import roadrunner
 
     from hemasim.assembly import build_events
@@ -108,22 +110,52 @@ def roadrunner_loop(scenario, model, x0, times, sel, rtol=None):
         rr.integrator.maximum_num_steps = 10**6
     species = list(model.state_names)
     w = model.obs_state_w[:, sel, :]  # (N, k, n)
-    obs = np.empty((model.n_patients, len(times), len(sel)))
+    patients = range(model.n_patients) if patients is None else patients
+    obs = np.empty((len(patients), len(times), len(sel)))
     t0, c0 = time.perf_counter(), time.process_time()
-    for i in range(model.n_patients):
+    for j, i in enumerate(patients):
         rr.reset()
         rr.setValues(ids, values[i])
         rr.setValues(species, x0[i])
         res = rr.simulate(float(times[0]), float(times[-1]), len(times), selections=species)
-        obs[i] = np.asarray(res) @ w[i].T
+        obs[j] = np.asarray(res) @ w[i].T
     return obs, time.perf_counter() - t0, time.process_time() - c0
 
 
-def compare(n: int, solver: str = "dormand_prince", reference_rtol: float | None = None) -> dict[str, float]:
+def relative_difference(values, reference):
+    """|values - reference| / |reference| elementwise (the reference floored at 1e-12): the agreement's measure."""
+    return np.abs(values - reference) / np.maximum(np.abs(reference), 1e-12)
+
+
+def reference_errors(scenario, model, x0, times, sel, ours, theirs, rtol=1e-10, check=100, seed=0):
+    """Each side's own error against a converged libRoadRunner loop (rtol ``rtol``, absolute 1e-14) on every patient:
+    "max_rel_error" (hemasim's ``ours``), "roadrunner_max_rel_error" (the timed loop's ``theirs``), the patient
+    and value of each, and the reference's convergence: its largest relative difference from the same loop at
+    ``rtol`` / 10 on ``check`` seeded random patients and the five worst of each comparison ("reference_convergence",
+    over "reference_check_n" patients). "worst_vs_timed": the three patients farthest between hemasim and the timed
+    loop, each [patient, that difference, hemasim's own error, the timed loop's own error]."""
+    c0 = time.process_time()
+    exact, _, _ = roadrunner_loop(scenario, model, x0, times, sel, rtol)
+    cpu = time.process_time() - c0
+    own, rr_own = (relative_difference(x, exact).max(axis=(1, 2)) for x in (ours, theirs))  # per patient
+    diff = relative_difference(ours, theirs).max(axis=(1, 2))
+    n = len(own)
+    picked = np.random.default_rng(seed).choice(n, min(n, check), replace=False)
+    patients = sorted({int(i) for i in picked} | {int(i) for e in (own, rr_own, diff) for i in np.argsort(e)[-5:]})
+    tighter, _, _ = roadrunner_loop(scenario, model, x0, times, sel, rtol / 10, patients)
+    return {"max_rel_error": float(own.max()), "max_rel_error_patient": int(own.argmax()),
+            "roadrunner_max_rel_error": float(rr_own.max()), "roadrunner_max_rel_error_patient": int(rr_own.argmax()),
+            "reference_rtol": rtol, "reference_cpu_s": cpu, "reference_check_n": len(patients),
+            "reference_convergence": float(relative_difference(exact[patients], tighter).max()),
+            "worst_vs_timed": [[int(i), float(diff[i]), float(own[i]), float(rr_own[i])]
+                               for i in np.argsort(diff)[::-1][:3]]}
+
+
+def compare(n: int, solver: str = "dormand_prince", reference_rtol: float | None = None) -> dict[str, Any]:
     """hemasim's ``solver`` against the libRoadRunner loop on ``n`` patients: CPU and wall seconds, the agreement
     (max and 99th percentile of the relative difference over patients, days and observables) and hemasim's work per
-    patient-year. With ``reference_rtol`` (e.g. 1e-10) also a second libRoadRunner loop at that tolerance, untimed,
-    as the exact solution: each side's own error against it ("max_rel_error", "roadrunner_max_rel_error")."""
+    patient-year. With ``reference_rtol`` (e.g. 1e-10) also a libRoadRunner loop at that tolerance on every patient,
+    untimed, as the converged solution: each side's own error against it (:func:`reference_errors`)."""
     from hemasim.simulation import output_times
 
     # untimed: load the solver's compiled kernels on a small cohort first, as the libRoadRunner side builds (and
@@ -143,13 +175,10 @@ def compare(n: int, solver: str = "dormand_prince", reference_rtol: float | None
     accepted, rejected, evaluations = np.sum(work, axis=0)  # per patient, over the integrations between events
     years = scenario.duration_days / 365.25
     theirs, t_rr, cpu_rr = roadrunner_loop(scenario, model, x0, times, sel)
-    rel = np.abs(ours - theirs) / np.maximum(np.abs(theirs), 1e-12)
+    rel = relative_difference(ours, theirs)
     errors = {}
     if reference_rtol is not None:
-        exact, _, _ = roadrunner_loop(scenario, model, x0, times, sel, reference_rtol)
-        scale = np.maximum(np.abs(exact), 1e-12)
-        errors = {"max_rel_error": float(np.max(np.abs(ours - exact) / scale)),
-                  "roadrunner_max_rel_error": float(np.max(np.abs(theirs - exact) / scale))}
+        errors = reference_errors(scenario, model, x0, times, sel, ours, theirs, reference_rtol)
     return {"n": n, "prep_s": t_prep, "hemasim_s": t_ours, "roadrunner_s": t_rr,
             "hemasim_cpu_s": cpu_ours, "roadrunner_cpu_s": cpu_rr, "max_rel_diff": float(rel.max()),
             "p99_rel_diff": float(np.percentile(rel, 99)), "steps_per_patient_year": (accepted + rejected) / years,

@@ -83,7 +83,7 @@ import json, sys
 sys.path.insert(0, {bench!r})
 from bench_cohort import compare
 compare(64, {solver!r})  # kernels loaded, not timed
-print(json.dumps(compare({n}, {solver!r})))
+print(json.dumps(compare({n}, {solver!r}, reference_rtol={reference!r})))
 """
 
 COHORT_END_TO_END = """
@@ -301,7 +301,8 @@ def clonal_goals(base: Path | None, repeats: int, quick: bool) -> list[Goal]:
 #: of libRoadRunner at its rtol 1e-6 is unfair to it in a way that explains that error (bench/roadrunner_settings.py;
 #: docs/performance.md, "Goal 2's agreement, eleventh session"): its absolute tolerance scales with the states (pure
 #: relative control), a maximum step changes nothing, Adams costs 4.4x; a small initial step moves the error after the
-#: day-7 restart patient by patient in either direction, so the loop keeps its defaults.
+#: day-7 restart patient by patient in either direction, so the loop keeps its defaults. Since the twelfth session
+#: the line is judged against libRoadRunner converged (REFERENCE_RTOL), the timed loop's figure printed beside it.
 DEFAULT_COHORT_SOLVER = "additive_runge_kutta:rtol=3e-6"
 
 
@@ -323,8 +324,10 @@ def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = DEF
     ours, theirs = _interleaved(lambda s: _python(STEADY_STATE.format(scenario=scenario, n=n), s), base, repeats)
     goals = [Goal(f"steady state of a {n:,}-patient cohort < 0.2 s", _times(ours), _times(theirs),
                   _median(ours, "wall") < 0.2)]
-    rr = [_python(COHORT_VS_ROADRUNNER.format(bench=str(ROOT / "bench"), n=n, solver=solver), OURS)
-          for _ in range(repeats)]
+    # the converged reference (untimed, after the timed loops) in the first repeat only: it is deterministic
+    rr = [_python(COHORT_VS_ROADRUNNER.format(bench=str(ROOT / "bench"), n=n, solver=solver,
+                                              reference=REFERENCE_RTOL if i == 0 else None), OURS)
+          for i in range(repeats)]
     ratio = statistics.median(r["roadrunner_cpu_s"] / r["hemasim_cpu_s"] for r in rr)
     steps = statistics.median(r.get("steps_per_patient_year", float("nan")) for r in rr)
     rhs = statistics.median(r.get("rhs_per_patient_year", float("nan")) for r in rr)
@@ -333,8 +336,7 @@ def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = DEF
                       f"steps, {rhs:.0f} right-hand sides per patient-year)",
                       f"libRoadRunner {statistics.median(r['roadrunner_cpu_s'] for r in rr):.2f} s CPU",
                       ratio >= 20))
-    worst = max(r["max_rel_diff"] for r in rr)
-    goals.append(Goal("agreement with libRoadRunner <= 1e-4 relative", f"{worst:.1e}", "", worst <= 1e-4))
+    goals.append(agreement_goal(rr[0], max(r["max_rel_diff"] for r in rr)))
     end = _python(COHORT_END_TO_END.format(scenario=scenario, n=n, settings=settings), OURS)
     # the end-to-end ratio from processes that time both sides (integration before and after the cohort), not
     # this process's cohort over the libRoadRunner processes' integrations: a load that changed between the
@@ -349,6 +351,33 @@ def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = DEF
                       f"(vs {end['peak_MB']:.0f} MB)", per_patient <= 1.2 * end["cpu"] / n
                       and large["peak_MB"] <= 1.5 * end["peak_MB"]))
     return goals
+
+
+#: goal 2's agreement is judged against libRoadRunner at this rtol (absolute 1e-14) on every patient, not against the
+#: timed loop at rtol 1e-6, whose own error on the worst patients' day-8 ANC (1.26e-4) is above the line by itself
+#: (docs/performance.md, "Goal 2's agreement against a converged reference, twelfth session"); the reference counts
+#: as converged when the same loop at a tenth of it moves no read-out by more than REFERENCE_CONVERGED (relative)
+REFERENCE_RTOL = 1e-10
+REFERENCE_CONVERGED = 1e-7
+
+
+def agreement_goal(ref: dict, timed_diff: float) -> Goal:
+    """Goal 2's "agreement within 1e-4 relative" from :func:`bench_cohort.compare`'s record with a reference
+    (``reference_rtol``): hemasim's largest relative error against the converged libRoadRunner loop is the
+    judgement; the timed loop's own error against it and hemasim's difference from the timed loop (``timed_diff``,
+    the line as measured until the twelfth session) are printed beside it."""
+    converged = ref["reference_convergence"] <= REFERENCE_CONVERGED
+    worst = "; ".join(f"{p}: {d:.2e} (hemasim {h:.1e}, libRoadRunner {r:.2e} off)" for p, d, h, r in
+                      ref["worst_vs_timed"])  # each engine's own error against the reference at that patient
+    return Goal(f"agreement <= 1e-4 relative with converged libRoadRunner (rtol {ref['reference_rtol']:g}, all "
+                f"{ref['n']:,} patients)",
+                f"{ref['max_rel_error']:.2e} (patient {ref['max_rel_error_patient']}); reference within "
+                f"{ref['reference_convergence']:.0e} of rtol {ref['reference_rtol'] / 10:g} on "
+                f"{ref['reference_check_n']} patients{'' if converged else ' - NOT converged'}, "
+                f"{ref['reference_cpu_s']:.0f} s CPU",
+                f"timed libRoadRunner (rtol 1e-6) {ref['roadrunner_max_rel_error']:.2e} off it (patient "
+                f"{ref['roadrunner_max_rel_error_patient']}); hemasim vs timed {timed_diff:.2e} (worst: {worst})",
+                converged and ref["max_rel_error"] <= 1e-4)
 
 
 def cohort_end_to_end_goals(repeats: int, quick: bool, solver: str = DEFAULT_COHORT_SOLVER) -> list[Goal]:
