@@ -180,3 +180,30 @@ def test_a_figure_thread_never_given_its_bands_stops_when_closed():
     thread = runner._BandsFigureThread(output_times(30.0, 1.0), 10)
     thread.close()
     assert not _figure_threads()
+
+
+def test_the_collectors_threshold_is_raised_while_a_cohort_runs_and_set_back(tmp_path: Path, monkeypatch):
+    import gc
+
+    scenario = _scenario("cohort_marrow_depletion.yaml", 10.0)
+    seen = []
+    finish = runner.finish_partition
+    monkeypatch.setattr(runner, "finish_partition", lambda *a: seen.append(gc.get_threshold()) or finish(*a))
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        run_cohort(scenario, 8, tmp_path / "a", partition_size=4, progress=False)
+        assert gc.get_threshold() == (700, *before[1:])
+        assert seen and all(t[0] == runner.RUN_GC_THRESHOLD for t in seen)
+        seen.clear()
+        gc.set_threshold(250_000, *before[1:])  # higher (the hemasim command's may be): left alone
+        run_cohort(scenario, 8, tmp_path / "b", partition_size=4, progress=False)
+        assert gc.get_threshold()[0] == 250_000 and seen and all(t[0] == 250_000 for t in seen)
+        seen.clear()
+        gc.set_threshold(700, *before[1:])
+        gc.disable()  # the caller's choice: left alone
+        run_cohort(scenario, 8, tmp_path / "c", partition_size=4, progress=False)
+        assert not gc.isenabled() and all(t[0] == 700 for t in seen)
+    finally:
+        gc.enable()
+        gc.set_threshold(*before)
