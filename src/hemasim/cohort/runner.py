@@ -21,6 +21,7 @@ from another hemasim version, is refused unless ``force`` (which deletes it); so
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import io
@@ -28,7 +29,7 @@ import json
 import re
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ from hemasim.model import Model
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, DrugSet, available_drug_sets, load_drug_set
 from hemasim.report import render_cohort_report
-from hemasim.report.plots import cohort_bands_figure
+from hemasim.report.plots import CohortBandsFigure, cohort_bands_figure
 from hemasim.scenario import Scenario, parse_scenario
 from hemasim.scenario.overrides import apply_overrides
 from hemasim.simulation import Result, Simulation, output_times
@@ -204,8 +205,10 @@ def integrate_partition(prepared: PreparedPartition) -> Result:
     return prepared.simulation.run(scenario.duration_days, scenario.output.every_days, observe=prepared.observables)
 
 
-def finish_partition(prepared: PreparedPartition, result: Result) -> PartitionOutput:
-    """The last stage: endpoints, band histograms and (optionally) the time-series table (numpy and pandas)."""
+def finish_partition(prepared: PreparedPartition, result: Result,
+                     histograms: np.ndarray | None = None) -> PartitionOutput:
+    """The last stage: endpoints, band histograms (unless given: :func:`_band_histograms` of this result) and
+    (optionally) the time-series table (numpy and pandas)."""
     scenario, vp, extra, obs_names = prepared.scenario, prepared.patients, prepared.extra, prepared.observables
     times, log = result.times, result.record.administrations
     ep: dict[str, Any] = {"patient_id": vp.ids, "seed": vp.seeds, "age_years": vp.covariates.age_years,
@@ -226,7 +229,8 @@ def finish_partition(prepared: PreparedPartition, result: Result) -> PartitionOu
         ep[name] = values
         meta[name] = (unit, definition)
     ts = _timeseries_table(vp.ids, times, obs_names, result.values) if prepared.timeseries else None
-    return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, _band_histograms(times, result), meta)
+    hist = _band_histograms(times, result) if histograms is None else histograms
+    return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, hist, meta)
 
 
 def simulate_partition(scenario_data: dict[str, Any], index: int, start: int, stop: int, base_seed: int,
@@ -454,6 +458,10 @@ def check_seeds(seeds: Sequence[int]) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- executors
+#: ``on_histograms(index, histograms)`` of the executors' map: a partition's band histograms, before its endpoints
+HistogramsHook = Callable[[int, np.ndarray], None]
+
+
 class LocalExecutor:
     """Partitions in this process; each partition's integration uses every core (numba threads).
 
@@ -468,13 +476,17 @@ class LocalExecutor:
 
     LOOKAHEAD = 1
 
-    def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]]):  # noqa: ANN201 - iterator
+    def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]],  # noqa: ANN201 - iterator
+            on_histograms: HistogramsHook | None = None):
+        """``fn(*job)`` for each job, in job order. ``on_histograms(index, histograms)`` is called (in the caller's
+        thread) as soon as a staged partition's band histograms are counted, before its endpoints: the summary's
+        figure can start while the last partition is finished and written."""
         if len(jobs) < 2:
             for job in jobs:
                 yield fn(*job)
             return
         if fn is _STAGED_PARTITION:
-            yield from self._staged(jobs)
+            yield from self._staged(jobs, on_histograms)
             return
         from concurrent.futures import ThreadPoolExecutor
 
@@ -486,7 +498,7 @@ class LocalExecutor:
                 yield done
             yield pending.result()
 
-    def _staged(self, jobs: list[tuple[Any, ...]]):  # noqa: ANN202 - iterator
+    def _staged(self, jobs: list[tuple[Any, ...]], on_histograms: HistogramsHook | None):  # noqa: ANN202
         from concurrent.futures import Future, ThreadPoolExecutor
 
         def integrate(prepared: Future[PreparedPartition]) -> tuple[PreparedPartition, Result]:
@@ -508,7 +520,10 @@ class LocalExecutor:
             while queued:
                 prepared, result = queued.pop(0).result()
                 submit_next()
-                yield finish_partition(prepared, result)
+                hist = _band_histograms(result.times, result)
+                if on_histograms is not None:
+                    on_histograms(prepared.index, hist)
+                yield finish_partition(prepared, result, hist)
 
     def close(self) -> None:
         pass
@@ -592,7 +607,9 @@ class DaskExecutor:
         gc.collect()
         raise CohortError(message)
 
-    def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]]):  # noqa: ANN201 - iterator
+    def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]],  # noqa: ANN201 - iterator
+            on_histograms: HistogramsHook | None = None):
+        """The partitions as they complete (``on_histograms``: not called; the histograms come with each output)."""
         from dask.distributed import as_completed
 
         futures = [self.client.submit(fn, *job, pure=False) for job in jobs]
@@ -641,14 +658,121 @@ def _did_not_fall(ep: pd.DataFrame, e: Endpoint | _Column) -> np.ndarray | None:
     return None
 
 
-def summarise(out: Path, times: np.ndarray, n_parts: int | None = None) -> dict[str, Any]:
+def _bands_table(hist: np.ndarray, times: np.ndarray) -> pd.DataFrame:
+    """bands.csv's table: each band observable's 5th, 50th and 95th percentile per output time, from the summed
+    histograms (n_band_obs, n_times, N_BINS + 2)."""
+    bands = pd.DataFrame({"time_days": times})
+    for b, name in enumerate(BAND_OBSERVABLES):
+        q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
+        bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
+    return bands
+
+
+def _png(figure: Any) -> bytes:
+    """bands.png's bytes (80 dpi)."""
+    png = io.BytesIO()
+    figure.savefig(png, dpi=80, format="png")
+    return png.getvalue()
+
+
+class _BandsFigureThread:
+    """The summary's bands figure drawn in a thread of its own, so that its ~0.3 s (matplotlib's Agg: the largest
+    piece of the cohort's tail) overlaps the last partition's endpoints and files and the summary's tables instead of
+    following them. The panels (:class:`~hemasim.report.plots.CohortBandsFigure`: what the output times and the
+    number of patients decide) are built when the thread starts; :meth:`draw` hands it the bands, and :meth:`png`
+    waits for the PNG. Only this thread touches the figure (matplotlib's object API, no pyplot state); the PNG's
+    bytes are those of :func:`~hemasim.report.plots.cohort_bands_figure` (tests/test_cohort_tail.py)."""
+
+    def __init__(self, times: np.ndarray, n: int) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.n = n
+        self._bands: Future[pd.DataFrame] = Future()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hemasim-figure")
+        self._png = self._pool.submit(self._render, times, n)
+
+    def _render(self, times: np.ndarray, n: int) -> bytes:
+        figure = CohortBandsFigure(times, n, BAND_OBSERVABLES)
+        return _png(figure.draw(self._bands.result()))  # a cancelled wait (close) raises CancelledError here
+
+    def draw(self, bands: pd.DataFrame) -> None:
+        self._bands.set_result(bands)
+
+    def png(self) -> bytes:
+        return self._png.result()
+
+    def close(self) -> None:
+        """Stop a figure still waiting for its bands (a run that failed or stopped early) and join the thread."""
+        self._bands.cancel()
+        self._pool.shutdown(wait=True)
+
+
+class _SummaryParts:
+    """What :func:`summarise` reads of the partitions, kept as this run computes them (a run that computes every
+    partition: none was complete before it), so that the summary re-reads no file: the band histograms' sum and the
+    endpoint columns it summarises (the summary's own columns: :data:`~hemasim.endpoints.DEFAULT_ENDPOINTS` and the
+    scenario's endpoints), with their units. When the last partition's histograms are in (before its endpoints, with
+    the local executor), the bands are computed and, with ``figure``, handed to a :class:`_BandsFigureThread`,
+    started with the first partition's histograms (not before: the first partition's preparation runs alone)."""
+
+    def __init__(self, n_parts: int, n: int, times: np.ndarray, figure: bool = True) -> None:
+        self.n_parts, self.n, self.times = n_parts, n, times
+        self.hist: np.ndarray | None = None
+        self.bands: pd.DataFrame | None = None
+        self.endpoints: dict[int, pd.DataFrame] = {}
+        self.meta: dict[int, dict[str, tuple[str, str]]] = {}
+        self.figure: _BandsFigureThread | None = None
+        self._figure = figure
+        self._counted: set[int] = set()
+
+    def histograms(self, index: int, hist: np.ndarray) -> None:
+        """Partition ``index``'s histograms (counted once: the local executor gives them before the partition)."""
+        if index in self._counted:
+            return
+        if self._figure and self.figure is None:
+            self.figure = _BandsFigureThread(self.times, self.n)
+        self._counted.add(index)
+        if self.hist is None:
+            self.hist = np.array(hist, dtype=np.int64)  # a copy: the partition's own array is written as it is
+        else:
+            self.hist += hist  # integer counts: the same sum in any order
+        if len(self._counted) == self.n_parts:
+            self.bands = _bands_table(self.hist, self.times)
+            if self.figure is not None:
+                self.figure.draw(self.bands)
+
+    def add(self, part: PartitionOutput) -> None:
+        self.histograms(part.index, part.histograms)
+        wanted = {e.name for e in DEFAULT_ENDPOINTS} | set(part.endpoint_meta)
+        self.endpoints[part.index] = part.endpoints[[c for c in part.endpoints.columns
+                                                     if c in wanted or c.endswith(DID_NOT_FALL)]]  # _did_not_fall
+        self.meta[part.index] = dict(part.endpoint_meta)
+
+    def complete(self, n_parts: int) -> bool:
+        return n_parts == self.n_parts and set(self.endpoints) == set(range(n_parts)) and self.bands is not None
+
+    def close(self) -> None:
+        if self.figure is not None:
+            self.figure.close()
+
+
+def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
+              kept: _SummaryParts | None = None) -> dict[str, Any]:
     """Merge partitions 0 .. ``n_parts`` - 1 (None: every one in ``out``) into summary.json/.csv and
-    bands.csv/.png; return the summary."""
+    bands.csv/.png; return the summary. ``kept``: what the run that computed every partition kept of them (no
+    file is read again, and the figure may be drawn already); else the partitions' files are read."""
     found = sorted((out / "endpoints").glob("part-*.parquet"))
     parts = found if n_parts is None else [_part(out, "endpoints", k, "parquet") for k in range(n_parts)]
-    ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+    from_memory = kept is not None and kept.complete(len(parts))
+    if kept is not None and from_memory:
+        ep = pd.concat([kept.endpoints[k] for k in range(len(parts))], ignore_index=True)
+        meta: dict[str, tuple[str, str]] = {}
+        for k in range(len(parts)):  # as _endpoint_meta reads them: in partition order, later ones win
+            meta.update(kept.meta[k])
+    else:
+        ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        meta = _endpoint_meta(parts)
     rows = []
-    meta = _endpoint_meta(parts)
     scenario_cols = [(c, *meta[c]) for c in ep.columns if c in meta]  # units as computed, not guessed
     columns: list[Endpoint | _Column] = [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in scenario_cols)]
     for e in columns:
@@ -668,18 +792,20 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None) -> dict[
     atomic_write_file(out / "summary.json", _write_text(json.dumps(summary, indent=2) + "\n"))
     atomic_write_file(out / "summary.csv", _write_text(pd.DataFrame(rows).to_csv(index=False)))
 
-    band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
-    hist = sum(np.load(p)["hist"] for p in band_files)
-    bands = pd.DataFrame({"time_days": times})
-    for b, name in enumerate(BAND_OBSERVABLES):
-        q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
-        bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
+    if kept is not None and from_memory and kept.bands is not None:
+        bands = kept.bands
+    else:
+        band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
+        bands = _bands_table(sum(np.load(p)["hist"] for p in band_files), times)
     atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
-    png = io.BytesIO()
-    cohort_bands_figure(bands, len(ep), BAND_OBSERVABLES).savefig(png, dpi=80, format="png")  # hemasim.report.plots
-    atomic_write_file(out / "bands.png", _write_bytes(png.getvalue()))
+    figure = kept.figure if kept is not None and from_memory else None
+    if figure is not None and figure.n == len(ep):
+        png = figure.png()  # drawn in its thread while the above ran
+    else:
+        png = _png(cohort_bands_figure(bands, len(ep), BAND_OBSERVABLES))  # hemasim.report.plots
+    atomic_write_file(out / "bands.png", _write_bytes(png))
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png.getvalue(), man)))
+    atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png, man)))
     return summary
 
 
@@ -719,14 +845,51 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
         todo = todo[:max_partitions]
     jobs = [(data, k, k * partition_size, min(n, (k + 1) * partition_size), seed, seeds, timeseries, rtol)
             for k in todo]
-    executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None else LocalExecutor()
+    times = output_times(scenario.duration_days, scenario.output.every_days)
+    # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
+    kept = _SummaryParts(n_parts, n, times) if len(todo) == n_parts else None
+    with _collector_for_the_run():
+        try:
+            executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None \
+                else LocalExecutor()
+            try:
+                _run_partitions(out, man, executor, jobs, progress, kept)
+            finally:
+                executor.close()
+            if not all(is_complete(out, k, man) for k in range(n_parts)):
+                return None
+            return summarise(out, times, n_parts, kept)
+        finally:
+            if kept is not None:
+                kept.close()
+
+
+#: the cyclic garbage collector's first threshold while :func:`run_cohort` runs (Python's default: 700; the
+#: ``hemasim`` command's whole process has this one: hemasim.cli._gc.CLI_GC_THRESHOLD)
+RUN_GC_THRESHOLD = 100_000
+
+
+@contextlib.contextmanager
+def _collector_for_the_run() -> Iterator[None]:
+    """The collector's first threshold raised to :data:`RUN_GC_THRESHOLD` while a cohort runs, and set back after.
+
+    A partition's results are numpy arrays, but drawing its patients and building its model make many short-lived
+    container objects, and the summary's figure thousands in cycles; at Python's default threshold the collector's
+    generations fill up during the run and a collection of the oldest one (every object of the process: numba's,
+    pandas' and matplotlib's modules; ~0.1 s on the 2-core machine, holding the GIL) fell into the first partition's
+    preparation, which runs alone, or into the summary's figure (docs/performance.md, "Goal 2 end to end, twelfth
+    session"). Cyclic garbage made during the run waits for at most this many new container objects. A collector the
+    caller disabled, or a higher first threshold (the ``hemasim`` command's), is left as it is."""
+    before = gc.get_threshold()
+    if not gc.isenabled() or before[0] == 0 or before[0] >= RUN_GC_THRESHOLD:
+        yield
+        return
+    gc.set_threshold(RUN_GC_THRESHOLD, *before[1:])
     try:
-        _run_partitions(out, man, executor, jobs, progress)
+        yield
     finally:
-        executor.close()
-    if not all(is_complete(out, k, man) for k in range(n_parts)):
-        return None
-    return summarise(out, output_times(scenario.duration_days, scenario.output.every_days), n_parts)
+        if gc.get_threshold()[0] == RUN_GC_THRESHOLD:  # unless the caller's code changed it meanwhile
+            gc.set_threshold(*before)
 
 
 #: seconds between rewrites of the manifest while partitions complete (a kill loses at most this much of the
@@ -736,15 +899,20 @@ MANIFEST_EVERY_S = 5.0
 
 
 def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | DaskExecutor,
-                    jobs: list[tuple[Any, ...]], progress: bool) -> None:
+                    jobs: list[tuple[Any, ...]], progress: bool, kept: _SummaryParts | None = None) -> None:
     """Compute the partitions of ``jobs``; write each one's files, then record their checksums in the manifest
     (written with the first partition, at most every MANIFEST_EVERY_S after, and when the loop ends or fails:
-    inputs that fail before a partition is done leave nothing behind)."""
+    inputs that fail before a partition is done leave nothing behind). ``kept``: given each partition (and its
+    histograms as soon as they are counted) for the summary."""
     last_written: float | None = None
     unwritten = False
 
+    on_histograms = kept.histograms if kept is not None else None
+
     def keep(part: PartitionOutput) -> None:
         nonlocal last_written, unwritten
+        if kept is not None:
+            kept.add(part)  # before the files: with the last partition, the figure starts beside its writing
         write_partition(out, part)
         man["partitions"][str(part.index)] = partition_record(out, part.index, bool(man["timeseries"]))
         unwritten = True
@@ -754,7 +922,7 @@ def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | Da
 
     try:
         if not (progress and jobs):
-            for part in executor.map(simulate_partition, jobs):
+            for part in executor.map(simulate_partition, jobs, on_histograms):
                 keep(part)
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -762,7 +930,7 @@ def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | Da
         with Progress(TextColumn("cohort partitions"), BarColumn(), MofNCompleteColumn(),
                       TimeRemainingColumn()) as bar:
             task = bar.add_task("", total=len(jobs))
-            for part in executor.map(simulate_partition, jobs):
+            for part in executor.map(simulate_partition, jobs, on_histograms):
                 keep(part)
                 bar.advance(task)
     finally:

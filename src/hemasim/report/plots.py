@@ -352,41 +352,63 @@ BANDS_SUPTITLE_PAD_IN = 0.04167
 def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figure:
     """A cohort's median and 5-95% bands over time, one panel per observable titled with its name and unit, with
     the adult reference range (green) and CTCAE grades (red)."""
-    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
-    from matplotlib.figure import Figure
+    return CohortBandsFigure(bands["time_days"].to_numpy(), n, observables).draw(bands)
 
-    titles = {p[0]: (p[1], p[2]) for p in PANELS if isinstance(p[0], str)}
-    # the lymphocyte subsets share one panel of a run's report; in a cohort each has its own (cd4_per_uL: the
-    # panel was titled "cd4 per uL" without a unit on its axis)
-    titles |= {c: (SUBSET_NAMES[c], p[2]) for p in PANELS if not isinstance(p[0], str) for c in p[0]}
-    rows = (len(observables) + 1) // 2
-    width, height = 11.0, 3.5 * rows
-    fig = Figure(figsize=(width, height))
-    m = BANDS_MARGINS_IN
-    panel_w = (width - m["left"] - m["right"] - m["between_columns"]) / 2
-    panel_h = (height - m["bottom"] - m["top"] - (rows - 1) * m["between_rows"]) / rows
-    axes = fig.subplots(rows, 2, squeeze=False, gridspec_kw={
-        "left": m["left"] / width, "right": 1 - m["right"] / width, "bottom": m["bottom"] / height,
-        "top": 1 - m["top"] / height, "wspace": m["between_columns"] / panel_w,
-        "hspace": m["between_rows"] / panel_h}).ravel()
-    t, xlabel = time_axis(bands["time_days"].to_numpy())
-    for ax, name in zip(axes, observables, strict=False):
-        ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
-        ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
-        band = REFERENCE_BANDS.get(name)
-        if band is not None:
-            ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
-        if name in CTCAE:
-            _ctcae_lines(ax, name, t)
-        title, unit = titles.get(name, (name.replace("_", " "), ""))
-        ax.set_title(f"{title} ({unit})" if unit else title)
-        ax.set_ylabel(unit)
-        ax.set_xlabel(xlabel)
-        ax.set_xlim(t[0], t[-1])
-        ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    for ax in axes[len(observables):]:
-        ax.set_visible(False)
-    fig.suptitle(f"virtual cohort: {n} patients", y=1 - BANDS_SUPTITLE_PAD_IN / height)
-    return fig
+
+class CohortBandsFigure:
+    """:func:`cohort_bands_figure` in two steps: the panels, their titles, labels, time axis and grid from what is
+    known before the cohort's results (the output times, the number of patients), then :meth:`draw` with the bands.
+    The cohort runner builds the first step while the last partition integrates (``hemasim.cohort.runner``); the
+    figure is the same either way (the artists are added in the same order: PNG bytes equal, tests/test_cohort_tail.py).
+    """
+
+    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str]) -> None:
+        # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
+        from matplotlib.figure import Figure
+
+        titles = {p[0]: (p[1], p[2]) for p in PANELS if isinstance(p[0], str)}
+        # the lymphocyte subsets share one panel of a run's report; in a cohort each has its own (cd4_per_uL: the
+        # panel was titled "cd4 per uL" without a unit on its axis)
+        titles |= {c: (SUBSET_NAMES[c], p[2]) for p in PANELS if not isinstance(p[0], str) for c in p[0]}
+        rows = (len(observables) + 1) // 2
+        width, height = 11.0, 3.5 * rows
+        fig = Figure(figsize=(width, height))
+        m = BANDS_MARGINS_IN
+        panel_w = (width - m["left"] - m["right"] - m["between_columns"]) / 2
+        panel_h = (height - m["bottom"] - m["top"] - (rows - 1) * m["between_rows"]) / rows
+        axes = fig.subplots(rows, 2, squeeze=False, gridspec_kw={
+            "left": m["left"] / width, "right": 1 - m["right"] / width, "bottom": m["bottom"] / height,
+            "top": 1 - m["top"] / height, "wspace": m["between_columns"] / panel_w,
+            "hspace": m["between_rows"] / panel_h}).ravel()
+        t, xlabel = time_axis(np.asarray(times))
+        for ax, name in zip(axes, observables, strict=False):
+            title, unit = titles.get(name, (name.replace("_", " "), ""))
+            ax.set_title(f"{title} ({unit})" if unit else title)
+            ax.set_ylabel(unit)
+            ax.set_xlabel(xlabel)
+            ax.set_xlim(t[0], t[-1])
+            ax.grid(alpha=0.3)
+        for ax in axes[len(observables):]:
+            ax.set_visible(False)
+        fig.suptitle(f"virtual cohort: {n} patients", y=1 - BANDS_SUPTITLE_PAD_IN / height)
+        self.figure, self._axes, self._t, self._observables = fig, axes, t, list(observables)
+        self._drawn = False
+
+    def draw(self, bands: Any) -> Figure:
+        """The bands (``{name}_p05``, ``{name}_median``, ``{name}_p95`` columns at the times given) drawn into the
+        panels: the figure (once per object)."""
+        if self._drawn:
+            raise RuntimeError("CohortBandsFigure.draw: the bands are drawn already")
+        self._drawn = True
+        t = self._t
+        for ax, name in zip(self._axes, self._observables, strict=False):
+            ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
+            ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
+            band = REFERENCE_BANDS.get(name)
+            if band is not None:
+                ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+            if name in CTCAE:
+                _ctcae_lines(ax, name, t)
+            ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
+            ax.legend(fontsize=8)
+        return self.figure

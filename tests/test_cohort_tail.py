@@ -1,0 +1,209 @@
+"""The cohort's tail (branch e2e4): the summary from what the run kept of its partitions, with the bands figure drawn
+in a thread of its own while the last partition is finished and written, gives the files the summary read from
+the partitions' files gives; the figure drawn in two steps is the figure drawn in one."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hemasim.cohort import run_cohort, runner, simulate_partition
+from hemasim.scenario import load_scenario
+from hemasim.simulation import output_times
+
+from .conftest import EXAMPLES
+
+pytestmark = pytest.mark.integration
+
+SUMMARY_FILES = ("summary.json", "summary.csv", "bands.csv", "bands.png", "report.html")
+
+
+def _scenario(name: str, days: float):
+    s = load_scenario(EXAMPLES / name)
+    return s.model_copy(update={"duration_days": days})
+
+
+def _figure_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("hemasim-figure")]
+
+
+@pytest.mark.parametrize(("example", "days", "n", "size"), [
+    ("cohort_marrow_depletion.yaml", 40.0, 30, 10),  # staged pipeline: histograms before the endpoints
+    ("cohort_docetaxel.yaml", 63.0, 12, 4),  # the scenario's own endpoint columns and their units
+    ("cohort_marrow_depletion.yaml", 40.0, 7, 10),  # one partition: no pipeline
+])
+def test_summary_kept_in_memory_writes_the_files_the_partition_files_give(example, days, n, size, tmp_path: Path,
+                                                                          monkeypatch):
+    scenario = _scenario(example, days)
+    drawn_in_thread = []
+    png = runner._BandsFigureThread.png
+    monkeypatch.setattr(runner._BandsFigureThread, "png", lambda self: drawn_in_thread.append(1) or png(self))
+    out = tmp_path / "cohort"
+    summary = run_cohort(scenario, n, out, partition_size=size, progress=False, seed=3)
+    assert drawn_in_thread == [1]  # the kept path and its figure thread were taken
+    assert not _figure_threads()
+    kept = {name: (out / name).read_bytes() for name in SUMMARY_FILES}
+    n_parts = (n + size - 1) // size
+    again = runner.summarise(out, output_times(scenario.duration_days, scenario.output.every_days), n_parts)
+    assert again == summary
+    for name in SUMMARY_FILES:
+        assert (out / name).read_bytes() == kept[name], name
+    if example == "cohort_docetaxel.yaml":
+        assert len(summary["endpoints"]) > len(runner.DEFAULT_ENDPOINTS)  # scenario endpoints were summarised
+
+
+def test_a_resumed_cohort_summarises_from_the_files(tmp_path: Path, monkeypatch):
+    """Partitions complete before the run are not in memory: the summary reads every partition's files, and draws
+    its figure itself; the files are those of the cohort computed in one run."""
+    scenario = _scenario("cohort_marrow_depletion.yaml", 40.0)
+    out = tmp_path / "cohort"
+    assert run_cohort(scenario, 20, out, partition_size=10, progress=False, max_partitions=1) is None
+    monkeypatch.setattr(runner._BandsFigureThread, "__init__", lambda *a: pytest.fail("a resumed run keeps nothing"))
+    resumed = run_cohort(scenario, 20, out, partition_size=10, progress=False)
+    monkeypatch.undo()
+    fresh = run_cohort(scenario, 20, tmp_path / "fresh", partition_size=10, progress=False)
+    assert resumed == fresh
+    for name in SUMMARY_FILES:
+        assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+
+
+def test_a_failing_partition_leaves_no_figure_thread(tmp_path: Path, monkeypatch):
+    scenario = _scenario("cohort_marrow_depletion.yaml", 40.0)
+    finish = runner.finish_partition
+
+    def failing(prepared, result, histograms=None):
+        if prepared.index == 1:
+            raise RuntimeError("partition 1 fails")
+        return finish(prepared, result, histograms)
+
+    monkeypatch.setattr(runner, "finish_partition", failing)
+    with pytest.raises(RuntimeError, match="partition 1 fails"):
+        run_cohort(scenario, 30, tmp_path / "cohort", partition_size=10, progress=False)
+    assert not _figure_threads()
+
+
+def test_staged_executor_gives_each_partitions_histograms_before_the_partition():
+    data = _scenario("cohort_marrow_depletion.yaml", 10.0).model_dump(mode="json")
+    jobs = [(data, k, 4 * k, 4 * k + 4, 1, None, False) for k in range(3)]
+    events: list[tuple[str, int, np.ndarray]] = []
+    for part in runner.LocalExecutor().map(simulate_partition, jobs,
+                                           lambda k, hist: events.append(("histograms", k, hist))):
+        events.append(("partition", part.index, part.histograms))
+    assert [(kind, k) for kind, k, _ in events] == [(kind, k) for k in range(3) for kind in ("histograms", "partition")]
+    for (_, k, given), (_, _, kept) in zip(events[::2], events[1::2], strict=True):
+        assert given is kept  # the same counts, not counted twice
+        np.testing.assert_array_equal(given, simulate_partition(*jobs[k]).histograms)
+
+
+def _bands(times: np.ndarray, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    bands = pd.DataFrame({"time_days": times})
+    for name in runner.BAND_OBSERVABLES:
+        median = np.exp(rng.normal(0.0, 0.3, len(times)).cumsum() * 0.1) * 5.0
+        bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = median * 0.5, median, median * 2.0
+    return bands
+
+
+def _one_pass_figure(bands: pd.DataFrame, n: int, observables):
+    """cohort_bands_figure as it was written before the two steps (everything of a panel after its data)."""
+    from matplotlib.figure import Figure
+
+    from hemasim.report import plots
+
+    titles = {p[0]: (p[1], p[2]) for p in plots.PANELS if isinstance(p[0], str)}
+    titles |= {c: (plots.SUBSET_NAMES[c], p[2]) for p in plots.PANELS if not isinstance(p[0], str) for c in p[0]}
+    rows = (len(observables) + 1) // 2
+    width, height = 11.0, 3.5 * rows
+    fig = Figure(figsize=(width, height))
+    m = plots.BANDS_MARGINS_IN
+    panel_w = (width - m["left"] - m["right"] - m["between_columns"]) / 2
+    panel_h = (height - m["bottom"] - m["top"] - (rows - 1) * m["between_rows"]) / rows
+    axes = fig.subplots(rows, 2, squeeze=False, gridspec_kw={
+        "left": m["left"] / width, "right": 1 - m["right"] / width, "bottom": m["bottom"] / height,
+        "top": 1 - m["top"] / height, "wspace": m["between_columns"] / panel_w,
+        "hspace": m["between_rows"] / panel_h}).ravel()
+    t, xlabel = plots.time_axis(bands["time_days"].to_numpy())
+    for ax, name in zip(axes, observables, strict=False):
+        ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
+        ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
+        band = plots.REFERENCE_BANDS.get(name)
+        if band is not None:
+            ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+        if name in plots.CTCAE:
+            plots._ctcae_lines(ax, name, t)
+        title, unit = titles.get(name, (name.replace("_", " "), ""))
+        ax.set_title(f"{title} ({unit})" if unit else title)
+        ax.set_ylabel(unit)
+        ax.set_xlabel(xlabel)
+        ax.set_xlim(t[0], t[-1])
+        ax.set_ylim(0, plots._top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    for ax in axes[len(observables):]:
+        ax.set_visible(False)
+    fig.suptitle(f"virtual cohort: {n} patients", y=1 - plots.BANDS_SUPTITLE_PAD_IN / height)
+    return fig
+
+
+def _png_bytes(fig) -> bytes:
+    png = io.BytesIO()
+    fig.savefig(png, dpi=80, format="png")
+    return png.getvalue()
+
+
+@pytest.mark.parametrize(("days", "observables"), [(365.0, runner.BAND_OBSERVABLES), (60.0, runner.BAND_OBSERVABLES[:3]),
+                                                   (4 * 365.0, runner.BAND_OBSERVABLES)])  # years on the time axis
+def test_bands_figure_in_two_steps_and_in_a_thread_is_the_one_pass_figure(days, observables):
+    from hemasim.report.plots import CohortBandsFigure, cohort_bands_figure
+
+    times = output_times(days, 1.0)
+    bands = _bands(times, seed=int(days))
+    reference = _png_bytes(_one_pass_figure(bands, 1234, observables))
+    assert _png_bytes(cohort_bands_figure(bands, 1234, observables)) == reference
+    if tuple(observables) == runner.BAND_OBSERVABLES:
+        thread = runner._BandsFigureThread(times, 1234)
+        thread.draw(bands)
+        assert thread.png() == reference
+        thread.close()
+    two_steps = CohortBandsFigure(times, 1234, observables)
+    assert _png_bytes(two_steps.draw(bands)) == reference
+    with pytest.raises(RuntimeError, match="drawn already"):
+        two_steps.draw(bands)
+
+
+def test_a_figure_thread_never_given_its_bands_stops_when_closed():
+    thread = runner._BandsFigureThread(output_times(30.0, 1.0), 10)
+    thread.close()
+    assert not _figure_threads()
+
+
+def test_the_collectors_threshold_is_raised_while_a_cohort_runs_and_set_back(tmp_path: Path, monkeypatch):
+    import gc
+
+    scenario = _scenario("cohort_marrow_depletion.yaml", 10.0)
+    seen = []
+    finish = runner.finish_partition
+    monkeypatch.setattr(runner, "finish_partition", lambda *a: seen.append(gc.get_threshold()) or finish(*a))
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, *before[1:])
+        run_cohort(scenario, 8, tmp_path / "a", partition_size=4, progress=False)
+        assert gc.get_threshold() == (700, *before[1:])
+        assert seen and all(t[0] == runner.RUN_GC_THRESHOLD for t in seen)
+        seen.clear()
+        gc.set_threshold(250_000, *before[1:])  # higher (the hemasim command's may be): left alone
+        run_cohort(scenario, 8, tmp_path / "b", partition_size=4, progress=False)
+        assert gc.get_threshold()[0] == 250_000 and seen and all(t[0] == 250_000 for t in seen)
+        seen.clear()
+        gc.set_threshold(700, *before[1:])
+        gc.disable()  # the caller's choice: left alone
+        run_cohort(scenario, 8, tmp_path / "c", partition_size=4, progress=False)
+        assert not gc.isenabled() and all(t[0] == 700 for t in seen)
+    finally:
+        gc.enable()
+        gc.set_threshold(*before)
