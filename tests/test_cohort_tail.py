@@ -36,6 +36,7 @@ def _figure_threads() -> list[threading.Thread]:
     ("cohort_marrow_depletion.yaml", 40.0, 30, 10),  # staged pipeline: histograms before the endpoints
     ("cohort_docetaxel.yaml", 63.0, 12, 4),  # the scenario's own endpoint columns and their units
     ("cohort_marrow_depletion.yaml", 40.0, 7, 10),  # one partition: no pipeline
+    ("cohort_allo_hsct.yaml", 40.0, 6, 3),  # engraftment endpoints: their did-not-fall flags are kept too
 ])
 def test_summary_kept_in_memory_writes_the_files_the_partition_files_give(example, days, n, size, tmp_path: Path,
                                                                           monkeypatch):

@@ -744,8 +744,7 @@ class _SummaryParts:
     def add(self, part: PartitionOutput) -> None:
         self.histograms(part.index, part.histograms)
         wanted = {e.name for e in DEFAULT_ENDPOINTS} | set(part.endpoint_meta)
-        self.endpoints[part.index] = part.endpoints[[c for c in part.endpoints.columns
-                                                     if c in wanted or c.endswith(DID_NOT_FALL)]]  # _did_not_fall
+        self.endpoints[part.index] = part.endpoints[[c for c in part.endpoints.columns if c in wanted]]
         self.meta[part.index] = dict(part.endpoint_meta)
 
     def complete(self, n_parts: int) -> bool:
