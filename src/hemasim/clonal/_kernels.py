@@ -968,7 +968,7 @@ def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, st
     lifespan's own samples (``perf``, one-year steps) sat in that chain. On their own, the chains of successive
     clones run side by side."""
     _coefficients_of_clones(advantage, n_clones, a_p, r, step_years, alphas, gammas)
-    m = 0
+    m = np.int64(0)  # int64 from the start: a literal 0 returned as the count compiled _enlarged twice
     load = 0.0
     load2 = 0.0
     cells = 0
