@@ -85,6 +85,10 @@ $(WARM_STAMP): $(STAMP)
 # Branch testspeed6 cut the cohort process's steady-state compiles (74 -> 59 s CPU from empty caches at load 5-9,
 # the side process 53 -> 52): in a clean clone at load ~9 the two processes ended 308 and 294 s into the run, so lint
 # now runs beside the suite's first tests (docs/performance.md, the suite's eighth round)
+# Both processes compile at numba's default optimisation, as `make demo` and the wheel do: NUMBA_OPT 1 or 2 compiled
+# in the same CPU (72.9 s against 72.6 for the cohort process, load ~7), and 0 (-17%) leaves the lock-step and
+# steady-state kernels uncacheable, so every test process would compile them again (docs/performance.md, the
+# suite's eleventh round)
 SIDE_WARM_STEPS := one-patient imex-one-patient clonal ahead-of-time
 $(SIDE_WARM_STAMP): $(STAMP)
 	$(BIN)/python -m hemasim.solvers.warm $(SIDE_WARM_STEPS)

@@ -968,7 +968,7 @@ def _grow_clones(state, sizes, advantage, selection, panel, n_clones, a_p, r, st
     lifespan's own samples (``perf``, one-year steps) sat in that chain. On their own, the chains of successive
     clones run side by side."""
     _coefficients_of_clones(advantage, n_clones, a_p, r, step_years, alphas, gammas)
-    m = 0
+    m = np.int64(0)  # int64 from the start: a literal 0 returned as the count compiled _enlarged twice
     load = 0.0
     load2 = 0.0
     cells = 0
@@ -1075,7 +1075,7 @@ def _lifespan(state, n_steps, steps_per_year, step_years, midpoint, pool, weak_p
     alphas, gammas = np.empty(64), np.empty(64)  # the clones' Kendall coefficients within a step (_grow_clones)
     above_cells = _fewest_cells_at(0.02, n_star)  # a clone at VAF >= 2% (_record_year)
     weak_mass = np.zeros(weak_advantage.shape[0])
-    n_clones = 0
+    n_clones = np.int64(0)  # int64 from the start: a literal 0 compiled _coefficients_of_clones and _enlarged twice
     one_cell = np.int64(1)  # a founder, typed int64: a literal 1 would compile _large_clone_size a second time
     strong_load = strong_load2 = weak_load = driver_cells = 0.0
     strong_cells = weak_cells = 0.0

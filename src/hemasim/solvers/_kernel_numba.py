@@ -608,7 +608,9 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
 CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
 
 
-@njit  # called, not inlined: numba copies an inlined function's IR block by block, seconds for one this size
+# cached like its callers: the dense Newton (steady_state_range) and the ahead-of-time build of _steady_state_patient
+# both call it, in the two warm-up processes of `make test`, and each compiled it (~3.5 s CPU); now the later loads it
+@njit(cache=True)  # called, not inlined: numba copies an inlined function's IR block by block (seconds here)
 def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, rhs_args):  # pragma: no cover
     """Chord Newton (or pseudo-transient continuation when first_step_days > 0) on one patient (``rhs_args``: the
     arguments of rhs_into after ``out``; ``colouring``: the Jacobian's column groups, see :func:`_jacobian_into`);

@@ -198,7 +198,9 @@ def _reduced_solve_into(b, out, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_
         out[order[m + i]] = rest_x[i]
 
 
-@njit  # called, not inlined: numba copies an inlined function's IR block by block, seconds for one this size
+# cached like _newton_solve: a caller compiled for new argument types (or in another process) loads it instead of
+# compiling it again (~10 s CPU when cold)
+@njit(cache=True)  # called, not inlined: numba copies an inlined function's IR block by block (seconds here)
 def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, entries, blocks, threshold,
                     rhs_args):  # pragma: no cover - compiled
     """_kernel_numba._newton_solve with the block-eliminated linear solves; also returns DENSE_NEEDED."""
@@ -357,7 +359,7 @@ def _moving_jacobian_into(t, x, f0, scale, pinned, J, xe, f1, saved, col_ptr, co
             J[i, i] = -1.0
 
 
-@njit  # called, not inlined (see _reduced_newton)
+@njit(cache=True)  # called, not inlined (see _reduced_newton)
 def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving, rhs_args,
                    work):  # pragma: no cover - compiled
     """_kernel_numba._newton_solve (plain chord Newton) on the moving states, the others held; ``work``: the
