@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +45,8 @@ import numpy as np
 from scipy import stats
 
 __all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "QUARTINO_DOSE_MG", "QUARTINO_RESIDUAL_SD_LOG", "adopted_gcsf_fit",
-           "adopted_structure", "docetaxel_problem", "emergence_term", "fit_gcsf_exponent", "fit_structure",
+           "adopted_half_life_fit", "adopted_structure", "docetaxel_problem", "emergence_term", "fit_gcsf_exponent",
+           "fit_half_life", "fit_structure", "half_life_parameter", "half_life_problem",
            "gcsf_exponent_parameter", "gcsf_problem", "kloft_typical_course", "main", "mitotic_transit_parameter",
            "quartino_typical_anc", "quartino_typical_course", "two_course_slope_problem", "with_courses"]
 
@@ -377,13 +379,162 @@ def fit_gcsf_exponent(n_starts: int = 3, profiles: bool = True, companions: bool
     return out
 
 
+# --- the neutrophil blood half-life, fitted at the adopted structure (twelfth session, issue #17, C7) ---
+
+#: Lahoz-Beneytez 2016's blood half-life (deuterium-glucose labelling, 9 healthy adults): 0.79 d, the prior's median
+HALF_LIFE_PRIOR_MEDIAN_DAYS = 0.79
+#: the interval the parameter record cites, 0.33-1.94 d, read as a 95% interval of a log-normal:
+#: ln(1.94/0.33)/(2 x 1.96) = 0.452 (the interval is not symmetric about 0.79 on the log scale: 0.79/0.33 = 2.39,
+#: 1.94/0.79 = 2.46; its geometric centre is 0.80)
+HALF_LIFE_PRIOR_SD_LOG = math.log(1.94 / 0.33) / (2.0 * 1.959964)
+#: a second reading, reported only (not used to choose): the stored abstract gives 0.79 +/- 0.25 d (SD between the
+#: 9 subjects), so the typical value's standard error is 0.25/sqrt(9) = 0.083 d, log SD 0.083/0.79 = 0.105
+HALF_LIFE_PRIOR_SD_LOG_MEAN = 0.25 / 3.0 / 0.79
+#: the estimation bounds (d): wider than the table's 0.3-2.0 so the profile can show where the courses pull
+#: (the older labelling gave 6-8 h, 0.25-0.33 d)
+HALF_LIFE_FIT_BOUNDS = (0.15, 3.0)
+
+
+def half_life_parameter(sd_log: float | None = HALF_LIFE_PRIOR_SD_LOG, start: float = HALF_LIFE_PRIOR_MEDIAN_DAYS
+                        ) -> Any:
+    """The neutrophil blood half-life as a free parameter (id ``half_life``, log scale, days) with the log-normal
+    prior from Lahoz-Beneytez 2016 (median 0.79 d, log SD ``sd_log``; None: no prior)."""
+    from hemasim.inference import EstimatedParameter
+    from hemasim.inference.problem import Prior
+
+    prior = None if sd_log is None else Prior("lognormal", HALF_LIFE_PRIOR_MEDIAN_DAYS, sd_log)
+    lo, hi = HALF_LIFE_FIT_BOUNDS
+    return EstimatedParameter("half_life", "neutrophil_blood_half_life_days", lo, hi, start, unit="day",
+                              prior=prior)
+
+
+def half_life_problem(sd_log: float | None = HALF_LIFE_PRIOR_SD_LOG, half_life_free: bool = True,
+                      half_life: float = HALF_LIFE_PRIOR_MEDIAN_DAYS, beta_free: bool = False) -> Any:
+    """The half-life problem: the G-CSF exponent fit's data and structure (Kloft 2006 + Quartino 2014 courses,
+    Craig prior, 80 stages / 8 divisions) with slope, mitotic transit and the blood half-life free; the G-CSF
+    exponent at the table's value (the fitted 0) unless ``beta_free``. ``half_life_free`` false: the half-life
+    fixed at ``half_life`` (its prior still counted, so objectives compare)."""
+    h = half_life_parameter(sd_log, half_life)
+    if not half_life_free:
+        h = replace(h, estimate=False)
+    extra: list[Any] = [h]
+    if beta_free:
+        from hemasim.parameters import healthy_adult_parameters
+
+        extra.append(gcsf_exponent_parameter(healthy_adult_parameters().value("neutrophil_transit_gcsf_exponent")))
+    stages, divisions = GCSF_FIT_STRUCTURE
+    problem = docetaxel_problem(stages, divisions, True, extra_free=tuple(extra), gcsf_exponent=None)
+    problem = with_courses(problem, COURSES)
+    return replace(problem, name=f"docetaxel full model, blood half-life (kloft+quartino; {stages} stages, "
+                                 f"{divisions} divisions)")
+
+
+def _half_life_point(label: str, n_starts: int, profiles: bool, x_fixed: Mapping[str, float] | None = None,
+                     **kw: Any) -> dict[str, Any]:
+    """One fit of :func:`half_life_problem` (``kw``), or with ``x_fixed`` the objective at those natural values
+    (no fit: the shipped values). A fixed half-life's prior is added by hand (the objective counts the priors of
+    the estimated parameters only), so every point is on the same objective."""
+    from hemasim.inference import Objective, fit
+    from hemasim.inference.full_model_slope import profile_summary
+
+    problem = half_life_problem(**kw)
+    obj = Objective(problem)
+    _, emergence = emergence_term(GCSF_FIT_STRUCTURE[0])
+    (h,) = [p for p in problem.parameters if p.id == "half_life"]
+    fixed_prior = 0.0
+    if not h.estimate and h.prior is not None:
+        fixed_prior = float(h.prior.negative_log_density(np.array(h.nominal), h.to_scale(h.nominal)))
+    if x_fixed is not None:
+        f = float(obj(obj.scaled(x_fixed))[0])
+        out: dict[str, Any] = {"estimates": dict(x_fixed), "fitted": False}
+    else:
+        res = fit(obj, n_starts=n_starts, seed=1)
+        f = float(res.fun)
+        out = {"estimates": {**dict(res.natural), **({} if h.estimate else {"half_life": h.nominal})},
+               "n_converged": res.n_converged, "fitted": True}
+        if profiles:
+            out.update(profile_summary(obj, res.x))
+    out.update({"label": label, "objective_courses_craig_prior": f, "objective_fixed_half_life_prior": fixed_prior,
+                "objective_emergence": emergence, "objective": f + fixed_prior + emergence, "n_data": len(obj.data)})
+    print(json.dumps({k: out[k] for k in ("label", "objective", "estimates")}), flush=True)
+    return out
+
+
+def adopted_half_life_fit(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The adoption rule, fixed (and committed) before the fit was run and before any cohort or ``hemasim
+    validate`` on its result (docs/chemotherapy_full_model.md, "The neutrophil blood half-life, fitted"):
+
+    * the fit: slope, mitotic transit (Craig prior) and the blood half-life (log-normal prior, median 0.79 d, log
+      SD 0.452 from the cited 0.33-1.94 d) free, the G-CSF exponent at the table's 0, 80 stages / 8 divisions,
+      the Kloft 2006 and Quartino 2014 courses (the data of the G-CSF exponent fit);
+    * the reference: the same objective (the half-life's prior counted at 0.79) at the current fit, the lower of
+      the shipped values (slope 13.13, transit 4.52, half-life 0.79) and the refit of slope and transit at 0.79;
+    * adopted (slope, mitotic transit and half-life together, at the joint optimum) only if the objective falls
+      by more than :data:`LR_STEP_95` (1.92) below that reference; otherwise nothing changes (main's values stay,
+      the fit is recorded as a measured negative).
+
+    The companion fits (no prior, the tighter prior of the mean's standard error, the G-CSF exponent free too) are
+    reported, not used to choose."""
+    joint = result["joint"]
+    ref = min(float(result["current_shipped"]["objective"]), float(result["current_refit"]["objective"]))
+    drop = ref - float(joint["objective"])
+    adopt = drop > LR_STEP_95
+    est = joint["estimates"]
+    return {"adopt": adopt, "objective_drop": drop, "reference_objective": ref, "objective": float(joint["objective"]),
+            "half_life": float(est["half_life"]), "slope": float(est["slope"]),
+            "mitotic_days": float(est["mitotic_days"]), "ci95_half_life": joint.get("ci95", {}).get("half_life"),
+            "rule_case": (f"objective fell by {drop:.2f} > {LR_STEP_95}: adopted" if adopt else
+                          f"objective fell by {drop:.2f} <= {LR_STEP_95}: not adopted, main's values kept")}
+
+
+def fit_half_life(n_starts: int = 2, profiles: bool = True, companions: bool = True) -> dict[str, Any]:
+    """The half-life fit with profiles and its reference (the current fit on the same objective); with
+    ``companions`` also (reported only) the fit without the half-life's prior, with the standard-error prior
+    (:data:`HALF_LIFE_PRIOR_SD_LOG_MEAN`) and with the G-CSF exponent free as well."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    p = healthy_adult_parameters()
+    shipped = {"slope": _shipped_docetaxel_slope(), "mitotic_days": p.value("neutrophil_mitotic_transit_days"),
+               "half_life": p.value("neutrophil_blood_half_life_days")}
+    out: dict[str, Any] = {"structure": list(GCSF_FIT_STRUCTURE), "half_life_bounds": list(HALF_LIFE_FIT_BOUNDS),
+                           "prior": {"median": HALF_LIFE_PRIOR_MEDIAN_DAYS, "sd_log": HALF_LIFE_PRIOR_SD_LOG},
+                           "gcsf_exponent": p.value("neutrophil_transit_gcsf_exponent"), "shipped": shipped}
+    out["current_shipped"] = _half_life_point("current (shipped values)", n_starts, False, x_fixed=shipped)
+    out["current_refit"] = _half_life_point("current (slope, transit refitted at 0.79)", n_starts, False,
+                                            half_life_free=False, half_life=shipped["half_life"])
+    out["joint"] = _half_life_point("half-life free (the rule's fit)", n_starts, profiles)
+    out["adopted"] = adopted_half_life_fit(out)
+    print("rule", json.dumps(out["adopted"], default=str), flush=True)
+    if companions:
+        out["no_prior"] = _half_life_point("half-life free, no prior", n_starts, False, sd_log=None)
+        out["se_prior"] = _half_life_point("half-life free, prior log SD 0.105 (SE of the mean)", n_starts, False,
+                                           sd_log=HALF_LIFE_PRIOR_SD_LOG_MEAN)
+        out["beta_free"] = _half_life_point("half-life and G-CSF exponent free", n_starts, False, beta_free=True)
+    return out
+
+
+def _shipped_docetaxel_slope() -> float:
+    """The full-model slope shipped in the docetaxel set (its fitted record)."""
+    from hemasim.inference.full_model_slope import drug_set_for_full_model_fit
+
+    spec = _spec()
+    full = drug_set_for_full_model_fit(spec).effects[spec.effect_index].full_model
+    return float(full.slope_L_per_umol.value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a small grid (a check of the pipeline)")
     ap.add_argument("--no-craig", action="store_true", help="without the Craig 2016 prior on the mitotic transit")
     ap.add_argument("--gcsf", action="store_true", help="the G-CSF exponent fit at the adopted structure")
+    ap.add_argument("--half-life", action="store_true", help="the neutrophil blood half-life fit (issue #17, C7)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
+    if args.half_life:
+        h = fit_half_life(profiles=not args.quick, companions=not args.quick)
+        Path(args.out or "docs/images/chemo_half_life_fit.json").write_text(json.dumps(h, indent=1, default=str))
+        print("rule", json.dumps(h["adopted"], default=str))
+        return 0
     if args.gcsf:
         g = fit_gcsf_exponent(n_starts=2, profiles=not args.quick, companions=not args.quick)
         Path(args.out or "docs/images/chemo_gcsf_fit.json").write_text(json.dumps(g, indent=1, default=str))
