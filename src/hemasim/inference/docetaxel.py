@@ -487,7 +487,7 @@ def adopted_half_life_fit(result: Mapping[str, Any]) -> dict[str, Any]:
                           f"objective fell by {drop:.2f} <= {LR_STEP_95}: not adopted, main's values kept")}
 
 
-def fit_half_life(n_starts: int = 2, profiles: bool = True, companions: bool = True) -> dict[str, Any]:
+def fit_half_life(n_starts: int = 4, profiles: bool = True, companions: bool = True) -> dict[str, Any]:
     """The half-life fit with profiles and its reference (the current fit on the same objective); with
     ``companions`` also (reported only) the fit without the half-life's prior, with the standard-error prior
     (:data:`HALF_LIFE_PRIOR_SD_LOG_MEAN`) and with the G-CSF exponent free as well."""

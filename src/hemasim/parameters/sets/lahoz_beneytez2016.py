@@ -6,7 +6,7 @@ PARAMETERS = [
     param("neutrophil_blood_half_life_days", 0.79, "day",
           "half-life of neutrophils in blood (19 h)",
           Cited(LAHOZ_BENEYTEZ_2016, "abstract: blood half-life 0.79 d (95% CI 0.33-1.94), 19 h"),
-          bounds=(0.3, 2.0), iiv_cv=0.32, iiv_source="Lahoz-Beneytez 2016: 0.79 +/- 0.25 d between subjects"),
+          bounds=(0.15, 3.0), iiv_cv=0.32, iiv_source="Lahoz-Beneytez 2016: 0.79 +/- 0.25 d between subjects"),
     param("neutrophil_marrow_transit_days", 5.8, "day",
           "post-mitotic marrow transit time of neutrophils (last division to release)",
           Cited(LAHOZ_BENEYTEZ_2016, "abstract: marrow transit time 5.8 d (+/- 0.42)"),
