@@ -9,9 +9,12 @@ import pytest
 from hemasim.inference.docetaxel import (
     EMERGENCE_HOURS,
     GCSF_FIT_STRUCTURE,
+    HALF_LIFE_PRIOR_MEDIAN_DAYS,
+    HALF_LIFE_PRIOR_SD_LOG,
     LR_STEP_95,
     QUARTINO_BETA,
     adopted_gcsf_fit,
+    adopted_half_life_fit,
     adopted_structure,
     emergence_term,
     gcsf_problem,
@@ -119,3 +122,20 @@ def test_the_gcsf_fit_objective_at_the_shipped_values() -> None:
     assert f[0] == pytest.approx(gcsf["joint"]["objective"], abs=0.05)
     assert f[1] > f[0] + LR_STEP_95
     assert gcsf["joint"]["ci95"]["beta"][1] < QUARTINO_BETA
+
+
+def _half_life_result(joint: float, shipped: float, refit: float) -> dict[str, object]:
+    est = {"slope": 9.0, "mitotic_days": 5.0, "half_life": 0.3}
+    return {"joint": {"objective": joint, "estimates": est, "ci95": {"half_life": [None, 0.4]}},
+            "current_shipped": {"objective": shipped}, "current_refit": {"objective": refit}}
+
+
+def test_the_half_life_adoption_rule() -> None:
+    """The committed rule (docs/chemotherapy_full_model.md, "The neutrophil blood half-life, fitted"): adopted only
+    when the objective falls by more than the 95% step below the lower of the two references."""
+    assert adopted_half_life_fit(_half_life_result(80.0, 90.0, 89.9))["adopt"]
+    kept = adopted_half_life_fit(_half_life_result(88.0, 95.0, 89.9))  # 1.9 below the refit: not enough
+    assert not kept["adopt"] and kept["objective_drop"] == pytest.approx(1.9) and "kept" in kept["rule_case"]
+    # the rule's prior: the interval 0.33-1.94 d read as a log-normal 95% interval around 0.79 d
+    lo, hi = (HALF_LIFE_PRIOR_MEDIAN_DAYS * np.exp(z * 1.959964 * HALF_LIFE_PRIOR_SD_LOG) for z in (-1, 1))
+    assert lo == pytest.approx(0.33, abs=0.01) and hi == pytest.approx(1.94, abs=0.03)

@@ -383,7 +383,8 @@ def fit_gcsf_exponent(n_starts: int = 3, profiles: bool = True, companions: bool
 
 #: Lahoz-Beneytez 2016's blood half-life (deuterium-glucose labelling, 9 healthy adults): 0.79 d, the prior's median
 HALF_LIFE_PRIOR_MEDIAN_DAYS = 0.79
-#: the interval the parameter record cites, 0.33-1.94 d, read as a 95% interval of a log-normal:
+#: the interval the parameter record cited until the twelfth session (not in the source's abstract; the record is
+#: corrected), 0.33-1.94 d, read as a 95% interval of a log-normal, as the committed rule did:
 #: ln(1.94/0.33)/(2 x 1.96) = 0.452 (the interval is not symmetric about 0.79 on the log scale: 0.79/0.33 = 2.39,
 #: 1.94/0.79 = 2.46; its geometric centre is 0.80)
 HALF_LIFE_PRIOR_SD_LOG = math.log(1.94 / 0.33) / (2.0 * 1.959964)

@@ -5,7 +5,8 @@ from hemasim.parameters.sets._helpers import param
 PARAMETERS = [
     param("neutrophil_blood_half_life_days", 0.79, "day",
           "half-life of neutrophils in blood (19 h)",
-          Cited(LAHOZ_BENEYTEZ_2016, "abstract: blood half-life 0.79 d (95% CI 0.33-1.94), 19 h"),
+          Cited(LAHOZ_BENEYTEZ_2016, "abstract: blood half-life 0.79 +/- 0.25 d (deuterated glucose, n = 9; the SD "
+                                     "is between subjects), 19 h"),
           bounds=(0.15, 3.0), iiv_cv=0.32, iiv_source="Lahoz-Beneytez 2016: 0.79 +/- 0.25 d between subjects"),
     param("neutrophil_marrow_transit_days", 5.8, "day",
           "post-mitotic marrow transit time of neutrophils (last division to release)",
