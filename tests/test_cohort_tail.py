@@ -77,10 +77,10 @@ def test_a_failing_partition_leaves_no_figure_thread(tmp_path: Path, monkeypatch
     scenario = _scenario("cohort_marrow_depletion.yaml", 40.0)
     finish = runner.finish_partition
 
-    def failing(prepared, result, histograms=None):
+    def failing(prepared, result, histograms=None, rows=None):
         if prepared.index == 1:
             raise RuntimeError("partition 1 fails")
-        return finish(prepared, result, histograms)
+        return finish(prepared, result, histograms, rows)
 
     monkeypatch.setattr(runner, "finish_partition", failing)
     with pytest.raises(RuntimeError, match="partition 1 fails"):
@@ -99,6 +99,32 @@ def test_staged_executor_gives_each_partitions_histograms_before_the_partition()
     for (_, k, given), (_, _, kept) in zip(events[::2], events[1::2], strict=True):
         assert given is kept  # the same counts, not counted twice
         np.testing.assert_array_equal(given, simulate_partition(*jobs[k]).histograms)
+
+
+def test_observables_copied_into_rows_give_the_endpoints_and_histograms_of_the_interleaved_outputs():
+    """Branch e2e5: the endpoints and band histograms read the observables they pass over more than once from
+    copies with contiguous rows; the numbers, the endpoints and the counts are those read from the result itself,
+    and the copies have the interleaved view's numba type (the histogram kernel's one compiled signature)."""
+    import numba
+
+    data = _scenario("cohort_marrow_depletion.yaml", 40.0).model_dump(mode="json")
+    prepared = runner.prepare_partition(data, 0, 0, 6, 2, None, True)
+    result = runner.integrate_partition(prepared)
+    rows = runner._observable_rows(result)
+    assert set(rows) == set(runner.ROW_OBSERVABLES) and rows  # every default observable read more than once
+    for name in runner.ROW_OBSERVABLES:
+        reads = sum(e.observable == name for e in runner.DEFAULT_ENDPOINTS if not isinstance(e, runner.FinalValue))
+        assert reads + (name in runner.BAND_OBSERVABLES) > 1
+        view = result.observable(name)
+        np.testing.assert_array_equal(rows[name], view)
+        assert not np.shares_memory(rows[name], result.values)
+        assert numba.typeof(rows[name]) == numba.typeof(view)
+    copied = runner.finish_partition(prepared, result, rows=rows)
+    interleaved = runner.finish_partition(prepared, result, rows={})
+    pd.testing.assert_frame_equal(copied.endpoints, interleaved.endpoints, check_exact=True)
+    pd.testing.assert_frame_equal(copied.timeseries, interleaved.timeseries, check_exact=True)
+    np.testing.assert_array_equal(copied.histograms, interleaved.histograms)
+    np.testing.assert_array_equal(runner.finish_partition(prepared, result).histograms, copied.histograms)
 
 
 def _bands(times: np.ndarray, seed: int) -> pd.DataFrame:
