@@ -153,7 +153,9 @@ def test_an_unreachable_scheduler_fails_within_the_timeout():
     started = time.monotonic()
     with pytest.raises(CohortError, match="cannot connect within 1 s"):
         DaskExecutor(f"tcp://127.0.0.1:{port}", timeout=1.0)
-    assert time.monotonic() - started < 6
+    # far below dask's own connect timeout (30 s), which is what an ignored timeout would wait; not a speed check:
+    # importing distributed on a loaded 2-core machine took 7.9 s once, so the bound leaves room for that
+    assert time.monotonic() - started < 25
 
 
 @pytest.mark.parametrize("address", ["not a url", "10.0.0.5:8786", "http://10.0.0.5:8786", "tcp://host",
