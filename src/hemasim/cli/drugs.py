@@ -75,14 +75,11 @@ def drugs(
     except DrugSetError as err:
         if show.endswith((".yaml", ".yml")):
             raise fail(str(err)) from None
-        from hemasim.scenario.messages import _close
+        from hemasim.scenario.messages import known_name_hint
 
         # every name allowed, then (as a scenario's error line) the sets of a drug named or the name it resembles
         sets, combined, conditioning = available_drug_sets(), available_chemo_regimens(), available_regimens()
-        of_drug = [n for n in sets if n.startswith(show + "_")]
-        guess = _close(show, [*sets, *combined, *conditioning])
-        hint = (f"; the sets of {show}: {', '.join(of_drug)}" if of_drug else
-                f"; did you mean {guess!r}?" if guess is not None else "")
+        hint = known_name_hint(show, sets, [*combined, *conditioning])
         raise fail(f"unknown drug set or regimen {show!r} (drug sets: {', '.join(sets)}; regimens: "
                    f"{', '.join(combined)} (combination), {', '.join(conditioning)} (conditioning)){hint}") from None
     console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")
@@ -122,10 +119,8 @@ def _show_chemo_regimen(console: Any, reg: Any) -> None:
                     console.print(Padding(literal(source_text(v)), (0, 0, 0, 6)))
     if reg.references:
         console.print("\nreferences:")
-        from hemasim.parameters import Reference
-
         for key, r in reg.references.items():
-            console.print(f"- {literal(key)}: {literal(Reference(key, r.authors, r.year, r.title, r.journal, r.doi).citation())}")
+            console.print(f"- {literal(key)}: {literal(r.reference(key).citation())}")
     console.print("\nthe drug sets' own values: hemasim drugs SET")
 
 

@@ -807,8 +807,9 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     file is read again, and the figure may be drawn already); else the partitions' files are read."""
     found = sorted((out / "endpoints").glob("part-*.parquet"))
     parts = found if n_parts is None else [_part(out, "endpoints", k, "parquet") for k in range(n_parts)]
-    from_memory = kept is not None and kept.complete(len(parts))
-    if kept is not None and from_memory:
+    if kept is not None and not kept.complete(len(parts)):
+        kept = None  # some partitions were computed by an earlier run: read every one from its files
+    if kept is not None:
         ep = pd.concat([kept.endpoints[k] for k in range(len(parts))], ignore_index=True)
         meta: dict[str, tuple[str, str]] = {}
         for k in range(len(parts)):  # as _endpoint_meta reads them: in partition order, later ones win
@@ -836,13 +837,13 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     atomic_write_file(out / "summary.json", _write_text(json.dumps(summary, indent=2) + "\n"))
     atomic_write_file(out / "summary.csv", _write_text(pd.DataFrame(rows).to_csv(index=False)))
 
-    if kept is not None and from_memory and kept.bands is not None:
+    if kept is not None and kept.bands is not None:  # always, once complete (the check is for the type)
         bands = kept.bands
     else:
         band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
         bands = _bands_table(sum(np.load(p)["hist"] for p in band_files), times)
     atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
-    figure = kept.figure if kept is not None and from_memory else None
+    figure = kept.figure if kept is not None else None
     if figure is not None and figure.n == len(ep):
         png = figure.png()  # drawn in its thread while the above ran
     else:

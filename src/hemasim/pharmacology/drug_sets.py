@@ -116,6 +116,10 @@ class ReferenceSpec(_Strict):
     journal: str
     doi: str | None = None
 
+    def reference(self, key: str) -> Reference:
+        """The hemasim parameter record's reference of this entry, under ``key``."""
+        return Reference(key, self.authors, self.year, self.title, self.journal, self.doi)
+
 
 class Peripheral(_Strict):
     volume_L: Value
@@ -336,8 +340,7 @@ class DrugSet(_Strict):
 
     # ------------------------------------------------------------------ hemasim parameter records
     def reference(self, key: str) -> Reference:
-        r = self.references[key]
-        return Reference(key, r.authors, r.year, r.title, r.journal, r.doi)
+        return self.references[key].reference(key)
 
     def value_record(self, path: str) -> Value:
         """The value (number and provenance) at a dotted ``path``, e.g. ``pk.central_volume_L``."""

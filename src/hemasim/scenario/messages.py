@@ -123,11 +123,16 @@ def drug_set_hint(line: str) -> str:
     match = _UNKNOWN_DRUG_SET.search(line)
     if match is None:
         return regimen_hint(line)
-    name, shipped = match.group(1), available_drug_sets()
-    of_drug = [s for s in shipped if s.startswith(name + "_")]
+    return known_name_hint(match.group(1), available_drug_sets())
+
+
+def known_name_hint(name: str, drug_sets: Sequence[str], others: Iterable[str] = ()) -> str:
+    """For an unknown name: the ``drug_sets`` of the drug it names (``docetaxel``: docetaxel_kloft2006, ...), else
+    the drug set or other name (``others``: regimens) it resembles."""
+    of_drug = [s for s in drug_sets if s.startswith(name + "_")]
     if of_drug:
         return f"; the sets of {name}: {', '.join(of_drug)}"
-    guess = _close(name, shipped)
+    guess = _close(name, [*drug_sets, *others])
     return f"; did you mean {guess!r}?" if guess is not None else ""
 
 
