@@ -89,3 +89,23 @@ def test_an_old_patients_naive_pools_settle_at_their_history():
     assert settled.state("naive_cd4")[-1] / cells["old"]["naive_cd4"] == pytest.approx(1.0, abs=0.01)
     assert settled.state("naive_cd8")[-1] / cells["old"]["naive_cd8"] == pytest.approx(1.0, abs=0.01)
     assert cells["old"]["memory_cd8"] / cells["young"]["memory_cd8"] == pytest.approx(memory_accrual, rel=1e-9)
+
+
+@pytest.mark.parametrize("half_life", HALF_LIVES)
+@pytest.mark.parametrize("decline", [0.0, 0.043, 0.2])
+def test_history_factor_falls_monotonically_and_stays_above_the_no_thymus_floor(half_life, decline):
+    """Past the reference age the pool only falls (thymic output never exceeds its reference-age value) and stays
+    above exp(-k (age - ref)), what it would keep if the thymus stopped at the reference age: the floor
+    docs/model.md quotes (branch naiveage) for how far this law can take the naive pools, whatever the decline."""
+    value = _reader(thymic_output_decline_per_year=decline)
+    ref = value("lymphocyte_reference_age_years")
+    ages = np.linspace(ref, 110.0, 301)
+    h = naive_history_factor(value, half_life, ages)
+    assert np.all(np.diff(h) <= 1e-15) and h[0] == 1.0
+    k = value("thymic_share_of_naive_production") * math.log(2) / value(half_life)
+    floor = np.exp(-k * (ages - ref))
+    assert np.all(h >= floor * (1.0 - 1e-12))
+    if decline == 0.0:  # a thymus that never declines holds the pool at its reference size
+        np.testing.assert_allclose(h, 1.0, rtol=1e-12)
+    else:  # a declining thymus leaves the pool strictly between the floor and its reference size
+        assert np.all(h[1:] > floor[1:]) and np.all(h[1:] < 1.0)
