@@ -24,6 +24,8 @@ import numpy as np
 
 from hemasim._yaml_limits import load_yaml_text
 from hemasim.assembly import run_scenario
+from hemasim.biology import reference_adult_model
+from hemasim.biology.alloreactivity import ALLOREACTIVE_POOLS
 from hemasim.inference.noise import negative_log_likelihood
 from hemasim.scenario import parse_scenario
 from hemasim.simulation import Result
@@ -153,12 +155,22 @@ def fit() -> None:
 
 
 def diagnostic(k: float) -> None:
-    """The X1-X3 read-outs on ``ric_flu_bu2`` at kill rate ``k`` (the rule's diagnostic; no adoption)."""
+    """The X1-X3 read-outs on ``ric_flu_bu2`` at kill rate ``k`` (the rule's diagnostic; no adoption), with the
+    donor memory T load against the reference adult's and the host and donor stem cells early after the graft."""
     text = resources.files("hemasim.validation").joinpath("scenarios", "ric_flu_bu2.yaml").read_text("utf-8")
     data = load_yaml_text(text, "validation scenario ric_flu_bu2", "scenario")
     assert isinstance(data, dict)
     data["parameters"] = {K: k}
     r = run_scenario(parse_scenario(data, "ric_flu_bu2"))
+    ref = reference_adult_model()
+    d_ref = sum(ref.x0[ref.index(p)] for p in ALLOREACTIVE_POOLS)
+    names = list(r.model.state_names)
+    states = r.values[0] if r.values.ndim == 3 else r.values
+    for day in (1.0, 10.0, 20.0, 30.0):
+        x = [np.interp(10.0 + day, r.times, states[:, names.index(n)]) for n in names]
+        donor_t = sum(x[names.index(f"{p}__donor")] for p in ALLOREACTIVE_POOLS)
+        print(f"  day {day:g} after the graft: donor memory T / reference {donor_t / d_ref:.4f}, HSCs host "
+              f"{x[names.index('hsc__host')]:.0f}, donor {x[names.index('hsc__donor')]:.0f}")
     print(f"k = {k:g} /day: X1 myeloid day 30 {donor_share(lambda: r, 'myeloid', 30, 10.0):.3f}, "
           f"X2 T day 30 {donor_share(lambda: r, 't', 30, 10.0):.3f}, "
           f"X3 T day 60 {donor_share(lambda: r, 't', 60, 10.0):.3f}")
