@@ -10,6 +10,7 @@ lying below 0.95, for both schedules. Free: ``graft_versus_host_kill_rate_per_da
 ``immunosuppression_alloreactivity_inhibition``.
 
     PYTHONPATH=src python docs/allochim_fit.py fit          # grid, refinement, profile of k, early shares
+    PYTHONPATH=src python docs/allochim_fit.py fit 0.9 0.1  # the same with another threshold and sd (sensitivity)
     PYTHONPATH=src python docs/allochim_fit.py diagnostic K  # X1/X3 read-outs at kill rate K (after the rule)
 """
 
@@ -177,9 +178,12 @@ def diagnostic(k: float) -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["fit"]:
+    if sys.argv[1:2] == ["fit"] and len(sys.argv) in (2, 4):
+        if len(sys.argv) == 4:  # sensitivity to the assumed threshold and sd: fit MIXED_BELOW SD
+            MIXED_BELOW, SD = float(sys.argv[2]), float(sys.argv[3])
+            print(f"threshold {MIXED_BELOW}, sd {SD}")
         fit()
     elif sys.argv[1:2] == ["diagnostic"] and len(sys.argv) == 3:
         diagnostic(float(sys.argv[2]))
     else:
-        sys.exit("usage: allochim_fit.py fit | diagnostic K")
+        sys.exit("usage: allochim_fit.py fit [MIXED_BELOW SD] | diagnostic K")
