@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hemasim._gc import GC_THRESHOLD
 from hemasim.cohort import run_cohort, runner, simulate_partition
 from hemasim.scenario import load_scenario
 from hemasim.simulation import output_times
@@ -221,7 +222,7 @@ def test_the_collectors_threshold_is_raised_while_a_cohort_runs_and_set_back(tmp
         gc.set_threshold(700, *before[1:])
         run_cohort(scenario, 8, tmp_path / "a", partition_size=4, progress=False)
         assert gc.get_threshold() == (700, *before[1:])
-        assert seen and all(t[0] == runner.RUN_GC_THRESHOLD for t in seen)
+        assert seen and all(t[0] == GC_THRESHOLD for t in seen)
         seen.clear()
         gc.set_threshold(250_000, *before[1:])  # higher (the hemasim command's may be): left alone
         run_cohort(scenario, 8, tmp_path / "b", partition_size=4, progress=False)
@@ -234,3 +235,23 @@ def test_the_collectors_threshold_is_raised_while_a_cohort_runs_and_set_back(tmp
     finally:
         gc.enable()
         gc.set_threshold(*before)
+
+
+def test_the_command_and_a_cohort_run_read_one_threshold(monkeypatch):
+    # one constant for both (harden5: the runner had its own copy, RUN_GC_THRESHOLD, beside CLI_GC_THRESHOLD)
+    import gc
+
+    from hemasim import _gc
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(_gc, "GC_THRESHOLD", 54_321)
+    try:
+        gc.set_threshold(700, *before[1:])
+        with _gc.raised_while_running():
+            assert gc.get_threshold()[0] == 54_321
+        assert gc.get_threshold()[0] == 700
+        _gc.tune_for_command()
+        assert gc.get_threshold()[0] == 54_321
+    finally:
+        gc.set_threshold(*before)
+    assert not [name for name in vars(runner) if name.endswith("GC_THRESHOLD")]

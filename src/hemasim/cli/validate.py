@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -56,7 +56,10 @@ def validate(
         from hemasim.io import atomic_write_file
 
         text = json.dumps(report.to_json(), indent=2) + "\n"
-        atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        try:
+            atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
+            raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)
@@ -65,17 +68,12 @@ def validate(
 def _check_json_target(json_out: Path) -> None:
     """Exit 2 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
     writable folder): a bad option, refused before the targets run."""
-    from hemasim.io import OutputError, probe_writable
+    from hemasim.io import OutputError, check_output_file
 
-    if json_out.is_dir() or (json_out.exists() and not json_out.is_file()):
-        raise fail(f"--json {json_out}: exists and is not a regular file; name a file")
-    folder = json_out.parent
-    if not folder.is_dir():
-        raise fail(f"--json {json_out}: the folder {folder} does not exist")
     try:
-        probe_writable(json_out, folder)
+        check_output_file(json_out, "--json", new_folders=False)
     except OutputError as err:
-        raise fail(str(err).replace("--out", "--json", 1)) from None
+        raise fail(str(err)) from None
 
 
 #: the order statuses are counted in, each in the card's words
