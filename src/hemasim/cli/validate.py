@@ -41,8 +41,8 @@ def validate(
     if json_out is not None:
         _check_json_target(json_out)  # refuse before a minute of simulation, not after
     console = Console()
-    with console.status("simulating the reference patients"):
-        report = run_validation(group or None)
+    with _Progress() as progress:
+        report = run_validation(group or None, progress=progress)
     if wide:
         console.print(wide_table(report, show_uncovered))
     else:
@@ -63,6 +63,46 @@ def validate(
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)
+
+
+class _Progress:
+    """Where ``validate`` is, on stderr: on a terminal a rich spinner naming the group; elsewhere (a log, CI, a pipe)
+    one plain line as each target group starts, with the seconds elapsed (the whole card takes minutes, and a
+    spinner draws nothing off a terminal), and one when it is done. Neither touches stdout: the card and the JSON are
+    the same either way."""
+
+    def __init__(self) -> None:
+        import sys
+        import time
+
+        from rich.console import Console
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._stderr = sys.stderr
+        console = Console(stderr=True)
+        self._status = console.status("simulating the reference patients") if console.is_terminal else None
+        self._n = 0
+
+    def __call__(self, group: str, index: int, n_groups: int, n_targets: int) -> None:
+        self._n = n_groups
+        where = f"group {index + 1}/{n_groups}: {group} ({n_targets} target{'s' if n_targets != 1 else ''})"
+        if self._status is not None:
+            if index == 0:
+                self._status.start()
+            self._status.update(f"simulating the reference patients: {where}")
+        else:
+            print(f"validate: {where}, {self._clock() - self._start:.0f} s elapsed", file=self._stderr, flush=True)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+        elif self._n and kind is None:
+            print(f"validate: {self._n} group{'s' if self._n != 1 else ''} done in {self._clock() - self._start:.0f} s",
+                  file=self._stderr, flush=True)
 
 
 def _check_json_target(json_out: Path) -> None:
