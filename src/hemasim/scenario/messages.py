@@ -97,13 +97,26 @@ def drug_set_hint(line: str) -> str:
     return known_name_hint(match.group(1), available_drug_sets())
 
 
+#: a shipped drug set's name: the drug's, then the first author and year of its source (docetaxel_kloft2006)
+_DRUG_SET_NAME = re.compile(r"(.+)_[a-z]+\d{4}")
+
+
+def _sets_of(drug: str, drug_sets: Sequence[str]) -> list[str]:
+    return [s for s in drug_sets if s.startswith(drug + "_")]
+
+
 def known_name_hint(name: str, drug_sets: Sequence[str], others: Iterable[str] = ()) -> str:
     """For an unknown name: the ``drug_sets`` of the drug it names (``docetaxel``: docetaxel_kloft2006, ...), else
-    the drug set or other name (``others``: regimens) it resembles."""
-    of_drug = [s for s in drug_sets if s.startswith(name + "_")]
+    of the drug it resembles (``docetaxl``), else the drug set or other name (``others``: regimens) it resembles.
+    Drug names compete with the whole names, so a near miss of a drug lists its sets before a regimen that merely
+    contains the drug's name (``docetaxl``: the docetaxel sets, not ``ac_docetaxel``)."""
+    of_drug = _sets_of(name, drug_sets)
     if of_drug:
         return f"; the sets of {name}: {', '.join(of_drug)}"
-    guess = closest(name, [*drug_sets, *others])
+    drugs = sorted({m.group(1) for s in drug_sets if (m := _DRUG_SET_NAME.fullmatch(s))})
+    guess = closest(name, [*drugs, *drug_sets, *others])
+    if guess in drugs:
+        return f"; did you mean {guess}? its sets: {', '.join(_sets_of(guess, drug_sets))}"
     return f"; did you mean {guess!r}?" if guess is not None else ""
 
 
