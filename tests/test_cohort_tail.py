@@ -171,10 +171,16 @@ def _one_pass_figure(bands: pd.DataFrame, n: int, observables):
         ax.set_xlim(t[0], t[-1])
         ax.set_ylim(0, plots._top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
     for ax in axes[len(observables):]:
         ax.set_visible(False)
-    fig.suptitle(f"virtual cohort: {n} patients", y=1 - plots.BANDS_SUPTITLE_PAD_IN / height)
+    top = 1 - plots.BANDS_SUPTITLE_PAD_IN / height
+    fig.suptitle(f"virtual cohort: {n} patients", x=m["left"] / width, y=top, ha="left")
+    entries = {}  # one legend above the panels (harden5: each panel's covered its band)
+    for ax in axes[:len(observables)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=(1 - m["right"] / width, top),
+               ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
     return fig
 
 

@@ -135,7 +135,9 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
     fig = cohort_bands_figure(bands, 10, names)
     anc = fig.axes[0]
     assert anc.get_title() == "Neutrophils (ANC) (10⁹/L)"
-    assert "adult reference range" in [t.get_text() for t in anc.get_legend().get_texts()]
+    (legend,) = fig.legends  # one, above the panels, off their data (harden5: each panel had its own, over the band)
+    assert [t.get_text() for t in legend.get_texts()] == ["5-95% of patients", "median", "adult reference range"]
+    assert all(ax.get_legend() is None for ax in fig.axes)
     cd4 = fig.axes[2]  # branch firsthour3: was "cd4 per uL", its axis without a unit
     assert cd4.get_title() == "CD4 T cells (cells/µL)" and cd4.get_ylabel() == "cells/µL"
 
@@ -165,10 +167,12 @@ def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_pa
     page = fig.bbox
     boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
     title = fig._suptitle.get_window_extent(renderer)
-    for box in [*boxes, title]:
+    (legend,) = [lg.get_window_extent(renderer) for lg in fig.legends]
+    for box in [*boxes, title, legend]:
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    assert not legend.overlaps(title)
     for i, a in enumerate(boxes):
-        assert not a.overlaps(title)
+        assert not a.overlaps(title) and not a.overlaps(legend)  # the legend on no panel's data nor its title
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
     assert max(len(label.get_text()) for label in fig.axes[3].get_yticklabels()) >= (5 if scale > 1 else 4)
@@ -305,7 +309,7 @@ def test_validate_prints_one_line_a_target_at_80_columns(monkeypatch):
                             [CheckResult("readout_" + "x" * 30, "reference_male", (0.0, 10.0), 5.0, "pass"),
                              CheckResult("other", "reference_male", (0.0, 1.0), 0.5, "pass")], note="note " * 20)
                for i in range(5)]
-    monkeypatch.setattr(validation, "run_validation", lambda group=None: ValidationReport(targets))
+    monkeypatch.setattr(validation, "run_validation", lambda group=None, progress=None: ValidationReport(targets))
     lines = [line for line in _at_80("validate").splitlines() if line.strip()]
     # the columns explained (a header of up to 5 lines at 80 columns), one line a target, then the counts per
     # class and the summary

@@ -22,7 +22,7 @@ from hemasim.clonal.ch import (
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
 from hemasim.io import atomic_directory
 from hemasim.report.clonal_plots import clone_history_figure
-from hemasim.report.html import _CSS, png_base64
+from hemasim.report.html import page_head, png_base64
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -126,8 +126,7 @@ def render_ch_report(run: CHPopulationRun) -> str:
     figures = (prevalence_figure(run.cohort), vaf_figure(run.cohort), muller)
     prevalence_png, vaf_png, muller_png = (png_base64(f) for f in figures)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>hemasim: clonal haematopoiesis</title>
-<style>{_CSS}</style></head>
+<html lang="en"><head>{page_head("hemasim: clonal haematopoiesis")}</head>
 <body>
 <h1>Clonal haematopoiesis in a virtual population</h1>
 <p class="muted">hemasim {esc(__version__)} &middot; {run.cohort.n_people} lifespans &middot; seed {run.seed}

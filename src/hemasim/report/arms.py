@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hemasim.report.html import (
-    _CSS,
     PARAMETER_HEADER,
     endpoint_text,
     figure_html,
     interventions_html,
     lineage_html,
     name_html,
+    page_head,
     parameter_rows,
     patient_text,
     solver_text,
@@ -105,7 +105,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
             if p["name"] not in all_params or all_params[p["name"]]["source"].startswith("set by the user"):
                 all_params[p["name"]] = p
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
+<html lang="en"><head>{page_head(title)}</head>
 <body>
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(first['hemasim_version']))} &middot; {len(names)} arms: {esc(', '.join(names))}

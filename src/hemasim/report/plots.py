@@ -390,8 +390,11 @@ class CohortBandsFigure:
             ax.grid(alpha=0.3)
         for ax in axes[len(observables):]:
             ax.set_visible(False)
-        fig.suptitle(f"virtual cohort: {n} patients", y=1 - BANDS_SUPTITLE_PAD_IN / height)
+        # the title at the left above the panels, the legend (in draw) at the right on its line
+        fig.suptitle(f"virtual cohort: {n} patients", x=m["left"] / width, y=1 - BANDS_SUPTITLE_PAD_IN / height,
+                     ha="left")
         self.figure, self._axes, self._t, self._observables = fig, axes, t, list(observables)
+        self._legend_anchor = (1 - m["right"] / width, 1 - BANDS_SUPTITLE_PAD_IN / height)
         self._drawn = False
 
     def draw(self, bands: Any) -> Figure:
@@ -410,5 +413,12 @@ class CohortBandsFigure:
             if name in CTCAE:
                 _ctcae_lines(ax, name, t)
             ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
-            ax.legend(fontsize=8)
+        # one legend for the panels, above them: inside a panel it covered the band wherever "best" found no room
+        # (a cycle's recovery reaching the top of the ANC panel, haemoglobin's band at its top right; harden5)
+        entries: dict[str, Any] = {}
+        for ax in self._axes[:len(self._observables)]:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                entries.setdefault(label, handle)
+        self.figure.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=self._legend_anchor,
+                           ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
         return self.figure

@@ -8,7 +8,9 @@
 (function (global) {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var W = 560, H = 240, M = {l: 62, r: 12, t: 10, b: 38};
+  // a panel narrower than NARROW_PX (a phone) draws on the narrower canvas, so that its text is not scaled down
+  // to a few pixels with the rest (560 units in 340 px: ticks of 6 px)
+  var W_WIDE = 560, W_NARROW = 400, NARROW_PX = 440, H = 240, M = {l: 62, r: 12, t: 10, b: 38};
 
   function el(name, attrs, parent) {
     var e = document.createElementNS(NS, name);
@@ -69,6 +71,7 @@
   function render(root, spec) {
     root.innerHTML = "";
     root.classList.add("hp-panel");
+    var W = root.clientWidth > 0 && root.clientWidth < NARROW_PX ? W_NARROW : W_WIDE;
     var visible = spec.series.map(function () { return true; });
     var view = [0, spec.x.length - 1];
     var title = document.createElement("div");
@@ -234,7 +237,7 @@
     });
   }
 
-  var CSS = ".hp-grid-wrap{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}" +
+  var CSS = ".hp-grid-wrap{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(460px,100%),1fr));gap:12px}" +
     ".hp-panel{position:relative;border:1px solid #ddd;border-radius:4px;padding:4px 6px;background:#fff}" +
     ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
     ".hp-grid{stroke:#e6e6e6;stroke-width:1}.hp-frame{fill:none;stroke:#999}.hp-tick{font-size:10px;fill:#555}" +
