@@ -102,7 +102,7 @@ def test_a_misspelt_field_of_a_sweep_file_is_one_line_with_the_field_meant(tmp_p
     from hemasim.sensitivity.spec import load_spec
 
     spec = tmp_path / "sweep.yaml"
-    spec.write_text("sweep:\n  vary_factors:\n    - {parameter: %s, relative: [0.8, 1.2]}\n" % SLOPE)
+    spec.write_text(f"sweep:\n  vary_factors:\n    - {{parameter: {SLOPE}, relative: [0.8, 1.2]}}\n")
     with pytest.raises(SpecError) as err:
         load_spec(spec)
     assert str(err.value).splitlines() == [f"{spec}: sweep.vary_factors: unknown field; did you mean 'factors'?"]

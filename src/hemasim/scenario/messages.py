@@ -115,9 +115,11 @@ def known_name_hint(name: str, drug_sets: Sequence[str], others: Iterable[str] =
         return f"; the sets of {name}: {', '.join(of_drug)}"
     drugs = sorted({m.group(1) for s in drug_sets if (m := _DRUG_SET_NAME.fullmatch(s))})
     guess = closest(name, [*drugs, *drug_sets, *others])
+    if guess is None:
+        return ""
     if guess in drugs:
         return f"; did you mean {guess}? its sets: {', '.join(_sets_of(guess, drug_sets))}"
-    return f"; did you mean {guess!r}?" if guess is not None else ""
+    return f"; did you mean {guess!r}?"
 
 
 def unit_slip_hint(e: Any) -> str:

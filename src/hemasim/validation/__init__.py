@@ -242,7 +242,7 @@ def run_validation(groups: list[str] | None = None,
     called as each group starts (index from 0)."""
     runs = ValidationRuns()  # settled patients and the clonal run, shared by this validation's read-outs
     chosen = [(group, targets) for group, targets in load_targets().items() if not groups or group in groups]
-    results = []
+    results: list[TargetResult] = []
     for index, (group, targets) in enumerate(chosen):
         if progress is not None:
             progress(group, index, len(chosen), len(targets))
