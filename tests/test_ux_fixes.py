@@ -123,6 +123,25 @@ def test_the_muller_plot_says_what_its_colours_mean():
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"CH-panel driver", "other driver", "neutral clone"}
 
 
+def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has_an_axis_label():
+    # harden5, the report looked at in Chromium: the prevalence legend lay over "any driver clone" rising in the
+    # forties and fifties, the VAF legend over the old ages' tail; "living clones" had no label on its axis
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.clonal.report import prevalence_figure, run_ch_population, vaf_figure
+    from hemasim.report.clonal_plots import clone_history_figure
+
+    run = run_ch_population(30, seed=0, example_pool_size=300)
+    for fig, ax_index in ((prevalence_figure(run.cohort), 0), (vaf_figure(run.cohort), 0)):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        ax = fig.axes[ax_index]
+        legend = ax.get_legend().get_window_extent(canvas.get_renderer())
+        assert not legend.overlaps(ax.get_window_extent(canvas.get_renderer()))  # off the plotting area
+        assert fig.bbox.x0 <= legend.x0 and legend.x1 <= fig.bbox.x1 and fig.bbox.y0 <= legend.y0
+    assert clone_history_figure(run.example).axes[1].get_ylabel() == "clones"
+
+
 def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges():
     import pandas as pd
 

@@ -78,7 +78,8 @@ def prevalence_figure(cohort: CHCohortResult) -> Figure:
     ax.set_xlabel("age (years)")
     ax.set_ylabel("prevalence (%)")
     ax.set_title(f"{cohort.n_people} simulated lifespans")
-    ax.legend(fontsize=8, loc="upper left")
+    # below the panel: inside it the legend lay over the rise of "any driver clone" in the forties and fifties
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     ax.grid(alpha=0.3)
     q = np.percentile(cohort.driver_share, [5, 50, 95], axis=0)
     ax2.fill_between(ages, 100 * q[0], 100 * q[2], alpha=0.25, color="C2", lw=0, label="5-95%")
@@ -110,7 +111,7 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
     ax.set_xlabel("variant allele fraction")
     ax.set_ylabel("driver clones per person per bin")
     ax.set_title("VAF distribution of driver clones (dotted: 2%)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: inside it covered the old ages' tail
     ax.grid(alpha=0.3)
     return fig
 
