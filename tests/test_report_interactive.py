@@ -168,5 +168,7 @@ def test_the_report_is_laid_out_at_a_phones_width_with_readable_plots(browser, r
     tables = page.locator("table")
     assert tables.count() >= 3 and all(
         tables.nth(i).evaluate("t => getComputedStyle(t).overflowX") == "auto" for i in range(tables.count()))
+    # a definition or a source is read in a column of 14 em, not a word a line (the table scrolls to it)
+    assert min(b["width"] for b in (page.locator("td.prose").nth(i).bounding_box() for i in (0, -1))) >= 180
     assert log.errors == []
     page.close()

@@ -76,7 +76,7 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
         cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
                         for a in names)
         rows.append(f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(first.unit)}</td>"
-                    f"<td>{esc(first.definition)}</td></tr>")
+                    f"<td class=\"prose\">{esc(first.definition)}</td></tr>")
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
     return f"<table><tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>{''.join(rows)}</table>"
 
