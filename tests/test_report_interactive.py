@@ -172,3 +172,14 @@ def test_the_report_is_laid_out_at_a_phones_width_with_readable_plots(browser, r
     assert min(b["width"] for b in (page.locator("td.prose").nth(i).bounding_box() for i in (0, -1))) >= 180
     assert log.errors == []
     page.close()
+
+
+@pytest.mark.slow
+def test_an_axis_writes_its_ticks_in_one_form(browser, report_file):
+    # harden5: the stem-cell axis read 0, 20000, 40000, 60000, 80000, 1e5
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(report_file.as_uri())
+    texts = page.locator("[data-plot='lineage-hsc_count_cells'] svg.hp-svg text.hp-tick").all_text_contents()
+    assert "1e5" in texts and "2e4" in texts
+    assert not [t for t in texts if re.fullmatch(r"\d{5,}", t)]  # no 20000 beside 1e5
+    page.close()

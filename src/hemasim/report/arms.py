@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -62,8 +63,22 @@ def _other_sections(pairs: list[tuple[str, Any]]) -> list[str]:
             if section.key not in COMPARED_SECTIONS:
                 html_part = section.render(result)
                 if html_part:
-                    out.append(f"<h3>arm {html.escape(name)}</h3>{html_part}")
+                    out.append(_for_arm(html_part, name))
     return out
+
+
+#: a section's own heading, first in its HTML
+_SECTION_HEADING = re.compile(r"<h2>(.*?)</h2>", re.S)
+
+
+def _for_arm(html_part: str, arm: str) -> str:
+    """A section drawn for one arm, the arm named in its heading ("Lineage chimerism (arm no_dli)"); a section
+    without a heading of its own gets one above it. (A smaller "arm no_dli" above the section's larger heading
+    read as if the section belonged to the next arm; harden5.)"""
+    heading = _SECTION_HEADING.match(html_part)
+    if heading is None:
+        return f"<h3>arm {html.escape(arm)}</h3>{html_part}"
+    return f"<h2>{heading.group(1)} (arm {html.escape(arm)})</h2>{html_part[heading.end():]}"
 
 
 def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]]) -> str:

@@ -19,6 +19,16 @@
     return e;
   }
 
+  // an axis' tick labels in one form: 0, 2e4, 4e4, ..., 1e5 rather than 0, 20000, ..., 80000, 1e5
+  function tickFmt(ticks) {
+    var exp = ticks.some(function (t) { var a = Math.abs(t); return a !== 0 && (a >= 1e5 || a < 1e-3); });
+    return function (v) {
+      if (!exp || v === 0) return fmt(v);
+      var parts = v.toExponential(2).split("e");
+      return String(Number(parts[0])) + "e" + Number(parts[1]);
+    };
+  }
+
   function fmt(v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
     var a = Math.abs(v);
@@ -105,11 +115,11 @@
         var top = sy(Math.min(b.hi, y1)), bottom = sy(Math.max(b.lo, y0));
         if (bottom > top) el("rect", {x: M.l, y: top, width: pw, height: bottom - top, fill: b.color, "fill-opacity": 0.12}, plot);
       });
-      var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5);
+      var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5), yfmt = spec.log ? fmt : tickFmt(yt);
       yt.forEach(function (t) {
         var py = sy(t);
         el("line", {x1: M.l, x2: M.l + pw, y1: py, y2: py, class: "hp-grid"}, svg);
-        el("text", {x: M.l - 5, y: py + 3.5, "text-anchor": "end", class: "hp-tick"}, svg).textContent = fmt(t);
+        el("text", {x: M.l - 5, y: py + 3.5, "text-anchor": "end", class: "hp-tick"}, svg).textContent = yfmt(t);
       });
       niceTicks(x0, x1, 6).forEach(function (t) {
         var px = sx(t);
