@@ -74,6 +74,24 @@ def test_the_virus_curve_has_a_legend_entry():
     assert any(label.startswith("virus") for label in labels)
 
 
+def test_a_panels_legend_with_twin_axes_lies_below_it_off_every_curve():
+    # harden5: inside the panel it lay over one of three axes' curves wherever it stood (an infection's IgG rising
+    # into the upper right corner); below it, it covers none
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.report.plots import infection_figure
+
+    infected = run(6, 1.0, interventions=[{"kind": "infection", "day": 1, "inoculum_cfu": 1e6}])
+    fig = infection_figure(infected)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (legend,) = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    box = legend.get_window_extent(renderer)
+    assert {t.get_text() for t in legend.get_texts()} >= {"ANC (1e9/L)", "IgG (AU)"}
+    assert fig.bbox.y0 <= box.y0 and not any(box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)
+
+
 def test_donor_dashes_are_drawn_above_the_totals_in_another_colour():
     import pandas as pd
     from matplotlib.figure import Figure

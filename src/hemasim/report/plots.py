@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -239,9 +239,10 @@ def vaccine_figure(result: Result | Arms) -> Figure | None:
     return fig
 
 
-def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"] = "upper right",
-                  extra: Axes | None = None) -> None:
-    """One legend for a panel and its twin axes (the left axis' curves, a pathogen's load, included)."""
+def _joint_legend(ax: Axes, ax2: Axes, extra: Axes | None = None) -> None:
+    """One legend for a panel and its twin axes (the left axis' curves, a pathogen's load, included), below the
+    panel: inside it, with three axes' curves across the whole panel, it lay over one of them wherever it stood (an
+    infection's IgG rising into the upper right corner; harden5)."""
     handles: list[Any] = []
     labels: list[str] = []
     for one in (ax, ax2, extra):
@@ -250,7 +251,8 @@ def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"
             handles += h
             labels += lab
     if handles:
-        ax2.legend(handles, labels, fontsize=8, loc=loc)
+        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                   ncol=min(len(handles), 4), frameon=False)
 
 
 def _load_panel(ax: Axes, arms: list[tuple[str, Result]], observable: str, unit: str, limit: float, floor: float,
@@ -289,7 +291,7 @@ def infection_figure(result: Result | Arms) -> Figure | None:
         ax3.spines.right.set_position(("axes", 1.07))
         _host_curves(ax3, arms, [(f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
         ax3.set_ylabel("IgG (AU)", color="tab:purple")
-        _joint_legend(ax, ax2, extra=ax3)
+        _joint_legend(ax, ax2, ax3)
         ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange), "
                      "specific IgG (purple)", fontsize=10)
     return fig
@@ -330,7 +332,7 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
                      label=_arm_label("CD4 clonotype richness", arm))
             ax2.plot(x, cd4 / cd4[0], lw=1.0, color="tab:gray", ls=style, label=_arm_label("CD4 count", arm))
         ax2.set_ylabel("relative to the start")
-        _joint_legend(ax, ax2, "lower right")
+        _joint_legend(ax, ax2)
         ax.set_title(f"{d.replace('_', ' ')}: activity (red, log; dotted: untreated chronic disease), CD4 clonotype "
                      "richness (blue) and CD4 count (grey) relative to the start", fontsize=10)
     return fig
