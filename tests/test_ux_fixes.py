@@ -74,6 +74,30 @@ def test_the_virus_curve_has_a_legend_entry():
     assert any(label.startswith("virus") for label in labels)
 
 
+def test_the_static_lineage_figures_legends_lie_below_their_panels_off_the_data():
+    # harden5 (hemasim run --static-report, looked at): inside the panels ("best") a legend lay over the reference
+    # band, and an allograft's subset legend (a total and a donor entry per subset) over the curves and the title
+    import yaml
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.report.plots import lineage_figure
+
+    data = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
+    data["duration_days"] = 20
+    fig = lineage_figure(run_scenario(parse_scenario(data)))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    legends = [ax.get_legend().get_window_extent(renderer) for ax in axes if ax.get_legend() is not None]
+    assert len(legends) >= 6
+    titles = [ax.title.get_window_extent(renderer) for ax in axes]
+    for i, box in enumerate(legends):
+        assert fig.bbox.y0 <= box.y0 and fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1
+        assert not any(box.overlaps(other) for other in [*legends[i + 1:], *titles])
+        assert not any(box.overlaps(ax.get_window_extent(renderer)) for ax in axes)  # off every plotting area
+
+
 def test_a_panels_legend_with_twin_axes_lies_below_it_off_every_curve():
     # harden5: inside the panel it lay over one of three axes' curves wherever it stood (an infection's IgG rising
     # into the upper right corner); below it, it covers none

@@ -114,11 +114,23 @@ def lineage_figure(result: Result | Arms) -> Figure:
         ax.set_ylim(0, _top(shown, band[1] if band else None))
         ax.set_xlim(x[0], x[-1])
         ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="best")
     for ax in axes[-2:]:
         ax.set_xlabel(xlabel)
+    # each panel's legend below it, off its data: inside ("best") it lay over the reference band that spans every
+    # panel, and an allograft's 16 subset entries over the curves and the title (harden5); the figure grows by the
+    # legends' lines so that the panels keep their height
+    legend_lines = [-(-len(ax.get_legend_handles_labels()[0]) // LINEAGE_LEGEND_COLUMNS) for ax in axes]
+    for k, ax in enumerate(axes):
+        if legend_lines[k]:
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False,
+                      ncol=LINEAGE_LEGEND_COLUMNS, borderaxespad=4.5 if ax.get_xlabel() else 2.5)
+    extra = sum(max(legend_lines[i:i + 2]) * 0.14 for i in range(0, len(axes), 2))
+    fig.set_size_inches(12, 2.75 * rows + 0.5 + extra)
     return fig
+
+
+#: entries a line of a lineage panel's legend
+LINEAGE_LEGEND_COLUMNS = 3
 
 
 def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...], x: np.ndarray) -> list[np.ndarray]:
