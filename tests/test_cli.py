@@ -3,6 +3,7 @@ written), plus two real-subprocess smoke tests of the entry points a user types.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -112,6 +113,33 @@ def test_the_groups_left_out_of_the_command_line_validation_are_run_by_tests_of_
     for group in GROUPS_JUDGED_ELSEWHERE:
         assert group in groups, group
         assert f'"{group}"' in calls, f"no test runs the validation group {group}"
+
+
+def test_validate_says_where_it_is_in_plain_lines_off_a_terminal(tmp_path: Path):
+    # the whole card runs ~8 min on 2 cores; off a terminal the spinner drew nothing (harden5): one line a group
+    card = tmp_path / "card.json"
+    res = hemasim("validate", "--group", "blood_loss", "--group", "single_cord_engraftment", "--json", str(card))
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 3, res.stderr
+    assert re.fullmatch(r"validate: group 1/2: blood_loss \(1 target\), \d+ s elapsed", lines[0])
+    assert re.fullmatch(r"validate: group 2/2: single_cord_engraftment \(3 targets\), \d+ s elapsed", lines[1])
+    assert re.fullmatch(r"validate: 2 groups done in \d+ s", lines[2])
+    assert "validate:" not in res.stdout and "elapsed" not in card.read_text()  # the card and its JSON as before
+    assert {t["group"] for t in json.loads(card.read_text())["targets"]} == {"blood_loss", "single_cord_engraftment"}
+
+
+def test_validate_keeps_its_spinner_and_prints_no_plain_lines_on_a_terminal(monkeypatch, capsys):
+    from rich.console import Console
+
+    from hemasim.cli.validate import _Progress
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    with _Progress() as progress:
+        assert progress._status is not None
+        progress("blood_loss", 0, 2, 1)
+        progress("single_cord_engraftment", 1, 2, 3)
+        assert "single_cord_engraftment" in str(progress._status.renderable.text)
+    assert "validate:" not in capsys.readouterr().err
 
 
 def test_validate_refuses_an_unknown_group():

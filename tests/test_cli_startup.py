@@ -44,14 +44,14 @@ def _probe(args: list[str], cwd: Path) -> dict[str, Any]:
 
 
 def test_a_healthy_run_loads_no_drug_regimen_or_clone_modules(tmp_path: Path):
-    from hemasim.cli._gc import CLI_GC_THRESHOLD
+    from hemasim._gc import GC_THRESHOLD
 
     state = _probe(["run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(tmp_path / "out"), "--no-report"],
                    tmp_path)
     loaded = set(state["modules"])
     assert "hemasim.assembly" in loaded and "hemasim.simulation" in loaded  # the probe saw the run
     assert sorted(loaded & set(NOT_NEEDED)) == []
-    assert state["threshold"] == CLI_GC_THRESHOLD
+    assert state["threshold"] == GC_THRESHOLD
     assert state["frozen"] > 10_000  # what start-up made, frozen for the exit
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
 

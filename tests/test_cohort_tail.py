@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hemasim._gc import GC_THRESHOLD
 from hemasim.cohort import run_cohort, runner, simulate_partition
 from hemasim.scenario import load_scenario
 from hemasim.simulation import output_times
@@ -170,10 +171,16 @@ def _one_pass_figure(bands: pd.DataFrame, n: int, observables):
         ax.set_xlim(t[0], t[-1])
         ax.set_ylim(0, plots._top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
     for ax in axes[len(observables):]:
         ax.set_visible(False)
-    fig.suptitle(f"virtual cohort: {n} patients", y=1 - plots.BANDS_SUPTITLE_PAD_IN / height)
+    top = 1 - plots.BANDS_SUPTITLE_PAD_IN / height
+    fig.suptitle(f"virtual cohort: {n} patients", x=m["left"] / width, y=top, ha="left")
+    entries = {}  # one legend above the panels (harden5: each panel's covered its band)
+    for ax in axes[:len(observables)]:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=(1 - m["right"] / width, top),
+               ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
     return fig
 
 
@@ -221,7 +228,7 @@ def test_the_collectors_threshold_is_raised_while_a_cohort_runs_and_set_back(tmp
         gc.set_threshold(700, *before[1:])
         run_cohort(scenario, 8, tmp_path / "a", partition_size=4, progress=False)
         assert gc.get_threshold() == (700, *before[1:])
-        assert seen and all(t[0] == runner.RUN_GC_THRESHOLD for t in seen)
+        assert seen and all(t[0] == GC_THRESHOLD for t in seen)
         seen.clear()
         gc.set_threshold(250_000, *before[1:])  # higher (the hemasim command's may be): left alone
         run_cohort(scenario, 8, tmp_path / "b", partition_size=4, progress=False)
@@ -234,3 +241,23 @@ def test_the_collectors_threshold_is_raised_while_a_cohort_runs_and_set_back(tmp
     finally:
         gc.enable()
         gc.set_threshold(*before)
+
+
+def test_the_command_and_a_cohort_run_read_one_threshold(monkeypatch):
+    # one constant for both (harden5: the runner had its own copy, RUN_GC_THRESHOLD, beside CLI_GC_THRESHOLD)
+    import gc
+
+    from hemasim import _gc
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(_gc, "GC_THRESHOLD", 54_321)
+    try:
+        gc.set_threshold(700, *before[1:])
+        with _gc.raised_while_running():
+            assert gc.get_threshold()[0] == 54_321
+        assert gc.get_threshold()[0] == 700
+        _gc.tune_for_command()
+        assert gc.get_threshold()[0] == 54_321
+    finally:
+        gc.set_threshold(*before)
+    assert not [name for name in vars(runner) if name.endswith("GC_THRESHOLD")]

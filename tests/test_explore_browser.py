@@ -94,3 +94,17 @@ def test_two_arms_compare(browser, address):
     assert page.locator("[data-path='interventions.0.dose_mg_per_m2']").input_value() == "100"
     assert log.errors == []
     page.close()
+
+
+def test_the_explorer_stacks_its_controls_above_the_results_on_a_phone(browser, address):
+    # harden5: the 330 px column of controls stayed beside the results, and the page was 818 px wide on a 390 px screen
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log = PageLog(page)
+    page.goto(address)
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=60_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    controls, results = (page.locator(sel).bounding_box() for sel in ("aside", "#results"))
+    assert results["y"] >= controls["y"] + controls["height"]  # below the controls, not beside them
+    assert page.locator("[data-plot] svg.hp-svg").first.get_attribute("viewBox").split()[2] == "400"
+    assert log.errors == []
+    page.close()

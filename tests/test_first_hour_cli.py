@@ -102,6 +102,9 @@ def test_a_regimen_named_to_drugs_prints_its_blocks_and_sources(name: str, expec
 @pytest.mark.parametrize(("name", "hint"), [
     ("docetaxel", "; the sets of docetaxel: docetaxel_friberg2002, docetaxel_kloft2006"),
     ("cy_tbi_12gyy", "; did you mean 'cy_tbi_12gy'?"),
+    # a near miss of a drug: its sets, not the regimen whose name holds the drug's (harden5: was 'ac_docetaxel')
+    ("docetaxl", "; did you mean docetaxel? its sets: docetaxel_friberg2002, docetaxel_kloft2006"),
+    ("ac_docetaxl", "; did you mean 'ac_docetaxel'?"),
     ("fac", "; did you mean 'fac_ahmed2020'?"),
     ("xyzzy", "(conditioning))"),
 ])

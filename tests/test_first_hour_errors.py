@@ -86,6 +86,8 @@ def test_an_unknown_drug_name_lists_the_shipped_sets_and_the_ones_meant():
     assert "unknown drug set 'docetaxol_kloft2006'" in line and line.endswith("did you mean 'docetaxel_kloft2006'?")
     (line,) = _problems({}, {"drug_set": "docetaxel"})  # the drug, not a set
     assert line.endswith("; the sets of docetaxel: docetaxel_friberg2002, docetaxel_kloft2006")
+    (line,) = _problems({}, {"drug_set": "docetaxl"})  # a near miss of the drug: its sets too
+    assert line.endswith("; did you mean docetaxel? its sets: docetaxel_friberg2002, docetaxel_kloft2006")
 
 
 @pytest.mark.parametrize(("edit", "expected"), [

@@ -243,8 +243,21 @@ def test_export_sbml_reports_an_unwritable_out_in_one_line(tmp_path: Path, where
         (tmp_path / "file").write_text("x")
         out = tmp_path / "file" / "model.xml"
     res = invoke_hemasim("export-sbml", str(EXAMPLES / "blood_donation.yaml"), "--out", str(out))
-    assert res.exit_code == 1 and "cannot write" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+    # a refused --out is bad input, exit 2, as for every other command (harden5: export-sbml exited 1, the code of
+    # a write that failed after the work), in the same words as run's
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1, res.stderr
+    assert lines[0] == (f"hemasim: error: --out {out} exists and is not a regular file; name a file" if where == "folder"
+                        else f"hemasim: error: --out {out}: {tmp_path / 'file'} is not a folder")
     assert [p.name for p in tmp_path.iterdir()] == [("model.xml" if where == "folder" else "file")]
+
+
+@pytest.mark.cli
+def test_export_sbml_makes_the_folders_of_its_out(tmp_path: Path):
+    out = tmp_path / "new" / "deeper" / "model.xml"
+    res = invoke_hemasim("export-sbml", str(EXAMPLES / "blood_donation.yaml"), "--out", str(out))
+    assert res.exit_code == 0, res.stderr
+    assert out.read_text(encoding="utf-8").startswith("<?xml")
 
 
 def test_a_fit_report_is_printed_and_written_whole_or_not_at_all(tmp_path, capsys, monkeypatch):

@@ -146,3 +146,40 @@ def test_the_report_fits_a_narrow_window_without_scrolling_sideways(browser, rep
     page.goto(report_file.as_uri())
     assert page.evaluate("document.documentElement.scrollWidth") <= 1000
     page.close()
+
+
+@pytest.mark.slow
+def test_the_report_is_laid_out_at_a_phones_width_with_readable_plots(browser, report_file):
+    # harden5: without a viewport line a phone laid the page out 980 px wide and shrank it to 390 (text a third of
+    # its size); with it, the plot panels (460 px at least) and the parameter table (its sources hold paths that do
+    # not break) widened the page past the screen. Now the page is the phone's width, a wide table scrolls by
+    # itself, and a panel draws on its narrower canvas (ticks ~8 px on screen, not ~6)
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log = PageLog(page)
+    page.goto(report_file.as_uri())
+    assert page.evaluate("window.innerWidth") == 390  # the viewport line is read
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for box in (page.locator(f"[data-plot] >> nth={i}").bounding_box() for i in range(page.locator("[data-plot]").count())):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    anc = page.locator("[data-plot='lineage-anc_1e9_per_L'] svg.hp-svg")
+    assert anc.get_attribute("viewBox").split()[2] == "400"
+    tick = anc.locator("text.hp-tick").first.bounding_box()
+    assert tick["height"] >= 7.5
+    tables = page.locator("table")
+    assert tables.count() >= 3 and all(
+        tables.nth(i).evaluate("t => getComputedStyle(t).overflowX") == "auto" for i in range(tables.count()))
+    # a definition or a source is read in a column of 14 em, not a word a line (the table scrolls to it)
+    assert min(b["width"] for b in (page.locator("td.prose").nth(i).bounding_box() for i in (0, -1))) >= 180
+    assert log.errors == []
+    page.close()
+
+
+@pytest.mark.slow
+def test_an_axis_writes_its_ticks_in_one_form(browser, report_file):
+    # harden5: the stem-cell axis read 0, 20000, 40000, 60000, 80000, 1e5
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(report_file.as_uri())
+    texts = page.locator("[data-plot='lineage-hsc_count_cells'] svg.hp-svg text.hp-tick").all_text_contents()
+    assert "1e5" in texts and "2e4" in texts
+    assert not [t for t in texts if re.fullmatch(r"\d{5,}", t)]  # no 20000 beside 1e5
+    page.close()

@@ -96,6 +96,18 @@ def test_bad_factors_name_the_field():
     assert clipped[0].high <= 1.0
 
 
+def test_a_misspelt_field_of_a_sweep_file_is_one_line_with_the_field_meant(tmp_path: Path):
+    # ratio 0.74 to "factors": under the cutoff the schema used (0.75), over the scenario's hint's (0.6), so a sweep
+    # file printed "factors: required field is missing" beside the unknown field, with no hint (harden5: one rule)
+    from hemasim.sensitivity.spec import load_spec
+
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(f"sweep:\n  vary_factors:\n    - {{parameter: {SLOPE}, relative: [0.8, 1.2]}}\n")
+    with pytest.raises(SpecError) as err:
+        load_spec(spec)
+    assert str(err.value).splitlines() == [f"{spec}: sweep.vary_factors: unknown field; did you mean 'factors'?"]
+
+
 @pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.cli
 def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):

@@ -145,3 +145,6 @@ def test_sections_of_other_kinds_are_rendered_arm_by_arm(monkeypatch):
     monkeypatch.setattr(hemasim.assembly, "report_sections", lambda scenario: sections)
     out = _other_sections([("a", Run()), ("b", Run())])
     assert out == ["<h3>arm a</h3><p>toy</p>", "<h3>arm b</h3><p>toy</p>"]  # the vaccine panel compares the arms
+    # a section with its own heading carries the arm in it (harden5: a small "arm a" stood above its larger heading)
+    sections[0] = ReportSection("toy", lambda result: "<h2>Lineage chimerism</h2><p>toy</p>")
+    assert _other_sections([("a<b", Run())]) == ["<h2>Lineage chimerism (arm a&lt;b)</h2><p>toy</p>"]

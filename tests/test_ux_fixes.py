@@ -74,6 +74,48 @@ def test_the_virus_curve_has_a_legend_entry():
     assert any(label.startswith("virus") for label in labels)
 
 
+def test_the_static_lineage_figures_legends_lie_below_their_panels_off_the_data():
+    # harden5 (hemasim run --static-report, looked at): inside the panels ("best") a legend lay over the reference
+    # band, and an allograft's subset legend (a total and a donor entry per subset) over the curves and the title
+    import yaml
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.report.plots import lineage_figure
+
+    data = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
+    data["duration_days"] = 20
+    fig = lineage_figure(run_scenario(parse_scenario(data)))
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    legends = [ax.get_legend().get_window_extent(renderer) for ax in axes if ax.get_legend() is not None]
+    assert len(legends) >= 6
+    titles = [ax.title.get_window_extent(renderer) for ax in axes]
+    for i, box in enumerate(legends):
+        assert fig.bbox.y0 <= box.y0 and fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1
+        assert not any(box.overlaps(other) for other in [*legends[i + 1:], *titles])
+        assert not any(box.overlaps(ax.get_window_extent(renderer)) for ax in axes)  # off every plotting area
+
+
+def test_a_panels_legend_with_twin_axes_lies_below_it_off_every_curve():
+    # harden5: inside the panel it lay over one of three axes' curves wherever it stood (an infection's IgG rising
+    # into the upper right corner); below it, it covers none
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.report.plots import infection_figure
+
+    infected = run(6, 1.0, interventions=[{"kind": "infection", "day": 1, "inoculum_cfu": 1e6}])
+    fig = infection_figure(infected)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (legend,) = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    box = legend.get_window_extent(renderer)
+    assert {t.get_text() for t in legend.get_texts()} >= {"ANC (1e9/L)", "IgG (AU)"}
+    assert fig.bbox.y0 <= box.y0 and not any(box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)
+
+
 def test_donor_dashes_are_drawn_above_the_totals_in_another_colour():
     import pandas as pd
     from matplotlib.figure import Figure
@@ -123,6 +165,25 @@ def test_the_muller_plot_says_what_its_colours_mean():
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"CH-panel driver", "other driver", "neutral clone"}
 
 
+def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has_an_axis_label():
+    # harden5, the report looked at in Chromium: the prevalence legend lay over "any driver clone" rising in the
+    # forties and fifties, the VAF legend over the old ages' tail; "living clones" had no label on its axis
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.clonal.report import prevalence_figure, run_ch_population, vaf_figure
+    from hemasim.report.clonal_plots import clone_history_figure
+
+    run = run_ch_population(30, seed=0, example_pool_size=300)
+    for fig, ax_index in ((prevalence_figure(run.cohort), 0), (vaf_figure(run.cohort), 0)):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        ax = fig.axes[ax_index]
+        legend = ax.get_legend().get_window_extent(canvas.get_renderer())
+        assert not legend.overlaps(ax.get_window_extent(canvas.get_renderer()))  # off the plotting area
+        assert fig.bbox.x0 <= legend.x0 and legend.x1 <= fig.bbox.x1 and fig.bbox.y0 <= legend.y0
+    assert clone_history_figure(run.example).axes[1].get_ylabel() == "clones"
+
+
 def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges():
     import pandas as pd
 
@@ -135,7 +196,9 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
     fig = cohort_bands_figure(bands, 10, names)
     anc = fig.axes[0]
     assert anc.get_title() == "Neutrophils (ANC) (10⁹/L)"
-    assert "adult reference range" in [t.get_text() for t in anc.get_legend().get_texts()]
+    (legend,) = fig.legends  # one, above the panels, off their data (harden5: each panel had its own, over the band)
+    assert [t.get_text() for t in legend.get_texts()] == ["5-95% of patients", "median", "adult reference range"]
+    assert all(ax.get_legend() is None for ax in fig.axes)
     cd4 = fig.axes[2]  # branch firsthour3: was "cd4 per uL", its axis without a unit
     assert cd4.get_title() == "CD4 T cells (cells/µL)" and cd4.get_ylabel() == "cells/µL"
 
@@ -165,10 +228,12 @@ def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_pa
     page = fig.bbox
     boxes = [ax.get_tightbbox(renderer) for ax in fig.axes]
     title = fig._suptitle.get_window_extent(renderer)
-    for box in [*boxes, title]:
+    (legend,) = [lg.get_window_extent(renderer) for lg in fig.legends]
+    for box in [*boxes, title, legend]:
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+    assert not legend.overlaps(title)
     for i, a in enumerate(boxes):
-        assert not a.overlaps(title)
+        assert not a.overlaps(title) and not a.overlaps(legend)  # the legend on no panel's data nor its title
         for b in boxes[i + 1:]:
             assert not a.overlaps(b)
     assert max(len(label.get_text()) for label in fig.axes[3].get_yticklabels()) >= (5 if scale > 1 else 4)
@@ -305,7 +370,7 @@ def test_validate_prints_one_line_a_target_at_80_columns(monkeypatch):
                             [CheckResult("readout_" + "x" * 30, "reference_male", (0.0, 10.0), 5.0, "pass"),
                              CheckResult("other", "reference_male", (0.0, 1.0), 0.5, "pass")], note="note " * 20)
                for i in range(5)]
-    monkeypatch.setattr(validation, "run_validation", lambda group=None: ValidationReport(targets))
+    monkeypatch.setattr(validation, "run_validation", lambda group=None, progress=None: ValidationReport(targets))
     lines = [line for line in _at_80("validate").splitlines() if line.strip()]
     # the columns explained (a header of up to 5 lines at 80 columns), one line a target, then the counts per
     # class and the summary

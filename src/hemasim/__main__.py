@@ -1,4 +1,4 @@
-from hemasim.cli._gc import tune_for_command
+from hemasim._gc import tune_for_command
 
 tune_for_command()  # before typer's import (hemasim.cli.app.main does it again: the console script starts there)
 

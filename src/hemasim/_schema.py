@@ -29,7 +29,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_PROBLEMS", "StrictData", "annotation_at", "field_location", "location_part", "validation_problems"]
+__all__ = ["MAX_PROBLEMS", "MEANT_CUTOFF", "StrictData", "annotation_at", "block_fields", "closest", "field_location",
+           "location_part", "meant_field", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
@@ -206,18 +207,62 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
     return f"{loc or 'top level'}: {msg}{got_txt}"
 
 
-def _meant(e: Any, errors: list[Any]) -> str | None:
-    """For an unknown field, the missing field of the same block it most resembles (a typo'd key), else None."""
+#: how closely a name a user wrote must resemble a known one (difflib's ratio) to be named as the one meant: an
+#: unknown field's "did you mean" (here and in hemasim.scenario.messages), an unknown kind, regimen or drug set
+MEANT_CUTOFF = 0.6
+
+
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice ``name`` most resembles (a typo, at :data:`MEANT_CUTOFF`), else the shortest choice it starts
+    (``chemo`` for ``chemotherapy``; three letters at least), else None."""
+    options = [str(c) for c in choices]
+    close = difflib.get_close_matches(name, options, n=1, cutoff=MEANT_CUTOFF)
+    if close:
+        return close[0]
+    started = sorted((c for c in options if len(name) >= 3 and c.startswith(name.lower())), key=len)
+    return started[0] if started else None
+
+
+def meant_field(name: str, fields: Sequence[str]) -> str | None:
+    """The field of ``fields`` an unknown field ``name`` was meant to be (:func:`closest`); None when ``name`` starts
+    several of them (``dose``: ``dose_mg_per_m2``, ``dose_mg_per_kg``: the unit tells them apart, not a guess)."""
+    if sum(f.startswith(name + "_") for f in fields) > 1:
+        return None
+    return closest(name, fields)
+
+
+def _members(annotation: Any) -> list[Any]:
+    """The members of a union other than None (the annotation itself when it is no union)."""
+    annotation = _unwrap(annotation)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
+    return [annotation]
+
+
+def block_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """The field names allowed in the block at ``loc`` (a pydantic error location) inside ``model``, but for the
+    ``kind`` tag of a tagged union; empty where the location cannot be followed."""
+    current, _ = annotation_at(model, loc)
+    members = [m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
+    return [f for f in members[0].model_fields if f != "kind"] if len(members) == 1 else []
+
+
+def _meant(e: Any, errors: list[Any], model: type[BaseModel] | None) -> str | None:
+    """For an unknown field, the missing field of its block that it was meant to be (a misspelt key): the field of
+    the block it resembles (:func:`meant_field`; among the block's fields when ``model`` is known, else among those
+    missing), when that one is missing; else None."""
     if e["type"] != "extra_forbidden" or not e["loc"]:
         return None
     parent, name = e["loc"][:-1], str(e["loc"][-1])
     missing = [str(m["loc"][-1]) for m in errors if m["type"] == "missing" and m["loc"][:-1] == parent]
-    close = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
-    return close[0] if close else None
+    if not missing:
+        return None
+    guess = meant_field(name, (block_fields(model, parent) if model is not None else []) or missing)
+    return guess if guess in missing else None
 
 
-def _did_you_mean(e: Any, errors: list[Any]) -> str:
-    meant = _meant(e, errors)
+def _did_you_mean(e: Any, errors: list[Any], model: type[BaseModel] | None) -> str:
+    meant = _meant(e, errors, model)
     return f"; did you mean {meant!r}?" if meant is not None else ""
 
 
@@ -230,9 +275,10 @@ def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_
     every = err.errors(include_url=False)
     # a typo'd key is one mistake: its "did you mean" line says it, so the field it meant is not also listed as
     # missing (two lines, the first of them wrong about what to do: the field is there, misspelt)
-    meant = {(*e["loc"][:-1], m) for e in every if (m := _meant(e, every)) is not None}
+    # (hemasim.scenario.messages adds its hints to these lines and relies on this: one rule, :func:`meant_field`)
+    meant = {(*e["loc"][:-1], m) for e in every if (m := _meant(e, every, model)) is not None}
     errors = [e for e in every if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
-    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, every)
+    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, every, model)
                                for e in errors[:MAX_PROBLEMS]))
     if len(errors) > MAX_PROBLEMS:
         lines.append(f"... and {len(errors) - MAX_PROBLEMS} more problem(s)")

@@ -136,14 +136,30 @@ def _ours(entry: str, names: set[str]) -> bool:
     return entry in names or (m is not None and m.group(1) in names)
 
 
-def probe_writable(out_dir: Path, folder: Path) -> None:
-    """Create and remove a temporary folder in ``folder`` (:class:`OutputError` naming ``out_dir`` if that fails):
-    the only test that also holds for root and for read-only file systems."""
+def probe_writable(out_dir: Path, folder: Path, option: str = "--out") -> None:
+    """Create and remove a temporary folder in ``folder`` (:class:`OutputError` naming ``option`` and ``out_dir``
+    if that fails): the only test that also holds for root and for read-only file systems."""
     try:
         probe = tempfile.mkdtemp(prefix=".hemasim-probe-", dir=folder)
     except OSError as err:
-        raise OutputError(f"--out {out_dir}: cannot write in {folder}: {err.strerror or err}") from None
+        raise OutputError(f"{option} {out_dir}: cannot write in {folder}: {err.strerror or err}") from None
     os.rmdir(probe)
+
+
+def check_output_file(path: str | Path, option: str = "--out", new_folders: bool = True) -> None:
+    """Raise :class:`OutputError` (one line naming ``option``) unless ``path`` can take a file written by
+    :func:`atomic_write_file`: absent or a regular file, in a writable folder; with ``new_folders`` that folder may
+    be missing when its nearest existing ancestor is a writable folder (it is made). Writes nothing."""
+    path = Path(path)
+    if os.path.lexists(path) and (path.is_dir() or not path.is_file()):
+        raise OutputError(f"{option} {path} exists and is not a regular file; name a file")
+    folder = path.parent
+    ancestor = _nearest_existing(folder) if new_folders else folder
+    if not os.path.lexists(ancestor):
+        raise OutputError(f"{option} {path}: the folder {folder} does not exist")
+    if not ancestor.is_dir():
+        raise OutputError(f"{option} {path}: {ancestor} is not a folder")
+    probe_writable(path, ancestor, option)
 
 
 def check_output_folder(out_dir: str | Path, names: Iterable[str]) -> None:

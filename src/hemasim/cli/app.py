@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from hemasim import __version__
-from hemasim.cli._gc import freeze_for_exit, tune_for_command
+from hemasim._gc import freeze_for_exit, tune_for_command
 from hemasim.cli._help import ConventionalHelpGroup
 from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
@@ -63,7 +63,7 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the hemas
 
 def main() -> None:
     """The ``hemasim`` command (the console script, ``python -m hemasim``): ``app`` with the collector tuned for a
-    short-lived process (:mod:`hemasim.cli._gc`)."""
+    short-lived process (:mod:`hemasim._gc`)."""
     tune_for_command()
     try:
         app()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 
 def export_sbml(
@@ -15,13 +15,18 @@ def export_sbml(
 ) -> None:
     """Export the compiled model, its parameters, MIRIAM references and dosing events as SBML L3V2."""
     from hemasim.assembly import export_scenario_sbml
-    from hemasim.io import atomic_write_file
+    from hemasim.io import OutputError, atomic_write_file, check_output_file
     from hemasim.scenario import ScenarioError, load_scenario
 
     try:
         spec = load_scenario(scenario)
     except ScenarioError as err:
         raise fail(str(err)) from None
+    if out is not None:
+        try:
+            check_output_file(out)  # a bad --out, refused before the export: bad input, as for run and cohort
+        except OutputError as err:
+            raise fail(str(err)) from None
     try:
         text, errors = export_scenario_sbml(spec)
     except ValueError as err:  # e.g. a regimen whose doses depend on simulated counts
@@ -33,6 +38,6 @@ def export_sbml(
     else:
         try:
             atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
-        except OSError as err:  # a folder, under a file, read-only, a full disk
-            raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=1) from None
+        except OSError as err:  # checked above: what fails now is the write itself (a full disk)
+            raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
         typer.echo(f"wrote {out}", err=True)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -41,8 +41,8 @@ def validate(
     if json_out is not None:
         _check_json_target(json_out)  # refuse before a minute of simulation, not after
     console = Console()
-    with console.status("simulating the reference patients"):
-        report = run_validation(group or None)
+    with _Progress() as progress:
+        report = run_validation(group or None, progress=progress)
     if wide:
         console.print(wide_table(report, show_uncovered))
     else:
@@ -56,26 +56,64 @@ def validate(
         from hemasim.io import atomic_write_file
 
         text = json.dumps(report.to_json(), indent=2) + "\n"
-        atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        try:
+            atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
+            raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)
 
 
+class _Progress:
+    """Where ``validate`` is, on stderr: on a terminal a rich spinner naming the group; elsewhere (a log, CI, a pipe)
+    one plain line as each target group starts, with the seconds elapsed (the whole card takes minutes, and a
+    spinner draws nothing off a terminal), and one when it is done. Neither touches stdout: the card and the JSON are
+    the same either way."""
+
+    def __init__(self) -> None:
+        import sys
+        import time
+
+        from rich.console import Console
+
+        self._clock = time.monotonic
+        self._start = self._clock()
+        self._stderr = sys.stderr
+        console = Console(stderr=True)
+        self._status = console.status("simulating the reference patients") if console.is_terminal else None
+        self._n = 0
+
+    def __call__(self, group: str, index: int, n_groups: int, n_targets: int) -> None:
+        self._n = n_groups
+        where = f"group {index + 1}/{n_groups}: {group} ({n_targets} target{'s' if n_targets != 1 else ''})"
+        if self._status is not None:
+            if index == 0:
+                self._status.start()
+            self._status.update(f"simulating the reference patients: {where}")
+        else:
+            print(f"validate: {where}, {self._clock() - self._start:.0f} s elapsed", file=self._stderr, flush=True)
+
+    def __enter__(self) -> _Progress:
+        return self
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+        elif self._n and kind is None:
+            print(f"validate: {self._n} group{'s' if self._n != 1 else ''} done in {self._clock() - self._start:.0f} s",
+                  file=self._stderr, flush=True)
+
+
 def _check_json_target(json_out: Path) -> None:
     """Exit 2 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
     writable folder): a bad option, refused before the targets run."""
-    from hemasim.io import OutputError, probe_writable
+    from hemasim.io import OutputError, check_output_file
 
-    if json_out.is_dir() or (json_out.exists() and not json_out.is_file()):
-        raise fail(f"--json {json_out}: exists and is not a regular file; name a file")
-    folder = json_out.parent
-    if not folder.is_dir():
-        raise fail(f"--json {json_out}: the folder {folder} does not exist")
     try:
-        probe_writable(json_out, folder)
+        check_output_file(json_out, "--json", new_folders=False)
     except OutputError as err:
-        raise fail(str(err).replace("--out", "--json", 1)) from None
+        raise fail(str(err)) from None
 
 
 #: the order statuses are counted in, each in the card's words

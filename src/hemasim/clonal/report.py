@@ -22,7 +22,7 @@ from hemasim.clonal.ch import (
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
 from hemasim.io import atomic_directory
 from hemasim.report.clonal_plots import clone_history_figure
-from hemasim.report.html import _CSS, png_base64
+from hemasim.report.html import page_head, png_base64
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -78,7 +78,8 @@ def prevalence_figure(cohort: CHCohortResult) -> Figure:
     ax.set_xlabel("age (years)")
     ax.set_ylabel("prevalence (%)")
     ax.set_title(f"{cohort.n_people} simulated lifespans")
-    ax.legend(fontsize=8, loc="upper left")
+    # below the panel: inside it the legend lay over the rise of "any driver clone" in the forties and fifties
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16))
     ax.grid(alpha=0.3)
     q = np.percentile(cohort.driver_share, [5, 50, 95], axis=0)
     ax2.fill_between(ages, 100 * q[0], 100 * q[2], alpha=0.25, color="C2", lw=0, label="5-95%")
@@ -110,7 +111,7 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
     ax.set_xlabel("variant allele fraction")
     ax.set_ylabel("driver clones per person per bin")
     ax.set_title("VAF distribution of driver clones (dotted: 2%)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: inside it covered the old ages' tail
     ax.grid(alpha=0.3)
     return fig
 
@@ -126,8 +127,7 @@ def render_ch_report(run: CHPopulationRun) -> str:
     figures = (prevalence_figure(run.cohort), vaf_figure(run.cohort), muller)
     prevalence_png, vaf_png, muller_png = (png_base64(f) for f in figures)
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>hemasim: clonal haematopoiesis</title>
-<style>{_CSS}</style></head>
+<html lang="en"><head>{page_head("hemasim: clonal haematopoiesis")}</head>
 <body>
 <h1>Clonal haematopoiesis in a virtual population</h1>
 <p class="muted">hemasim {esc(__version__)} &middot; {run.cohort.n_people} lifespans &middot; seed {run.seed}

@@ -21,7 +21,6 @@ from another hemasim version, is refused unless ``force`` (which deletes it); so
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import io
@@ -30,7 +29,7 @@ import re
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from hemasim import __version__
+from hemasim._gc import raised_while_running
 from hemasim.assembly import (
     build_events,
     build_model,
@@ -893,7 +893,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     times = output_times(scenario.duration_days, scenario.output.every_days)
     # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
     kept = _SummaryParts(n_parts, n, times) if len(todo) == n_parts else None
-    with _collector_for_the_run():
+    with raised_while_running():
         try:
             executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None \
                 else LocalExecutor()
@@ -907,34 +907,6 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
         finally:
             if kept is not None:
                 kept.close()
-
-
-#: the cyclic garbage collector's first threshold while :func:`run_cohort` runs (Python's default: 700; the
-#: ``hemasim`` command's whole process has this one: hemasim.cli._gc.CLI_GC_THRESHOLD)
-RUN_GC_THRESHOLD = 100_000
-
-
-@contextlib.contextmanager
-def _collector_for_the_run() -> Iterator[None]:
-    """The collector's first threshold raised to :data:`RUN_GC_THRESHOLD` while a cohort runs, and set back after.
-
-    A partition's results are numpy arrays, but drawing its patients and building its model make many short-lived
-    container objects, and the summary's figure thousands in cycles; at Python's default threshold the collector's
-    generations fill up during the run and a collection of the oldest one (every object of the process: numba's,
-    pandas' and matplotlib's modules; ~0.1 s on the 2-core machine, holding the GIL) fell into the first partition's
-    preparation, which runs alone, or into the summary's figure (docs/performance.md, "Goal 2 end to end, twelfth
-    session"). Cyclic garbage made during the run waits for at most this many new container objects. A collector the
-    caller disabled, or a higher first threshold (the ``hemasim`` command's), is left as it is."""
-    before = gc.get_threshold()
-    if not gc.isenabled() or before[0] == 0 or before[0] >= RUN_GC_THRESHOLD:
-        yield
-        return
-    gc.set_threshold(RUN_GC_THRESHOLD, *before[1:])
-    try:
-        yield
-    finally:
-        if gc.get_threshold()[0] == RUN_GC_THRESHOLD:  # unless the caller's code changed it meanwhile
-            gc.set_threshold(*before)
 
 
 #: seconds between rewrites of the manifest while partitions complete (a kill loses at most this much of the

@@ -9,19 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim.report.html import page_head
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from hemasim.inference.outputs import FitOutputs
 
 __all__ = ["fit_figures", "fit_report_html"]
-
-_CSS = """
-body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-th{background:#f3f3f3}.muted{color:#666;font-size:0.9em}
-"""
-
 
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
@@ -130,8 +125,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 def fit_report_html(out: FitOutputs, record: dict[str, Any], figures: dict[str, bytes]) -> str:
     esc = html.escape
     s = record["summary"]
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{esc(out.problem.name)}</title>"
-             f"<style>{_CSS}</style></head><body><h1>Fit: {esc(out.problem.name)}</h1>",
+    parts = [f"<!doctype html><html lang='en'><head>{page_head(out.problem.name)}</head><body><h1>Fit: {esc(out.problem.name)}</h1>",
              f"<p class='muted'>hemasim {esc(record['hemasim_version'])}; problem {esc(str(record['problem']))}; "
              f"data {esc(', '.join(record['data']))}; seed {record['seed']}; {esc(record['engine'])}</p>",
              f"<p>{s['starts']} starts ({esc(s['method'])}): best objective {s['best_objective']:.6g} "

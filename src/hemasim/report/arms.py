@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hemasim.report.html import (
-    _CSS,
     PARAMETER_HEADER,
     endpoint_text,
     figure_html,
     interventions_html,
     lineage_html,
     name_html,
+    page_head,
     parameter_rows,
     patient_text,
     solver_text,
@@ -62,8 +63,22 @@ def _other_sections(pairs: list[tuple[str, Any]]) -> list[str]:
             if section.key not in COMPARED_SECTIONS:
                 html_part = section.render(result)
                 if html_part:
-                    out.append(f"<h3>arm {html.escape(name)}</h3>{html_part}")
+                    out.append(_for_arm(html_part, name))
     return out
+
+
+#: a section's own heading, first in its HTML
+_SECTION_HEADING = re.compile(r"<h2>(.*?)</h2>", re.S)
+
+
+def _for_arm(html_part: str, arm: str) -> str:
+    """A section drawn for one arm, the arm named in its heading ("Lineage chimerism (arm no_dli)"); a section
+    without a heading of its own gets one above it. (A smaller "arm no_dli" above the section's larger heading
+    read as if the section belonged to the next arm; harden5.)"""
+    heading = _SECTION_HEADING.match(html_part)
+    if heading is None:
+        return f"<h3>arm {html.escape(arm)}</h3>{html_part}"
+    return f"<h2>{heading.group(1)} (arm {html.escape(arm)})</h2>{html_part[heading.end():]}"
 
 
 def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]]) -> str:
@@ -76,7 +91,7 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
         cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
                         for a in names)
         rows.append(f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(first.unit)}</td>"
-                    f"<td>{esc(first.definition)}</td></tr>")
+                    f"<td class=\"prose\">{esc(first.definition)}</td></tr>")
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
     return f"<table><tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>{''.join(rows)}</table>"
 
@@ -105,7 +120,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
             if p["name"] not in all_params or all_params[p["name"]]["source"].startswith("set by the user"):
                 all_params[p["name"]] = p
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
+<html lang="en"><head>{page_head(title)}</head>
 <body>
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(first['hemasim_version']))} &middot; {len(names)} arms: {esc(', '.join(names))}

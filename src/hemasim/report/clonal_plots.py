@@ -51,6 +51,7 @@ def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clone
     ax2.plot(years, history.n_clones, color="k")
     ax2.set_yscale("log")
     ax2.set_xlabel("time (years)")
+    ax2.set_ylabel("clones")
     ax2.set_title("living clones")
     ax2.grid(alpha=0.3)
     return fig

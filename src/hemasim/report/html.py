@@ -26,7 +26,18 @@ table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
 td code{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
+@media (max-width:700px){body{margin:1em auto}table{display:block;overflow-x:auto;max-width:100%}td.prose{min-width:14em}}
 """
+
+
+def page_head(title: str, css: str = _CSS) -> str:
+    """A report's ``<head>`` content: its character set, the title, the style sheet, and the viewport line that
+    has a phone lay the page out at its own width (without it a phone drew the page 980 px wide and shrank it:
+    the text a third of its size; branch harden5). On a narrow screen a wide table scrolls sideways by itself
+    instead of widening the page (the parameters' sources: a path or a reference cannot be broken), its prose
+    column (``td.prose``: definitions, sources) kept wide enough to read rather than squeezed to a word a line."""
+    return ('<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title><style>{css}</style>")
 
 
 def png_base64(fig: Any) -> str:
@@ -126,7 +137,7 @@ def parameter_status(source: str) -> str:
 def parameter_rows(records: list[dict[str, Any]]) -> str:
     esc = html.escape
     return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
-                   f"<td>{parameter_status(p['source'])}</td><td>{esc(p['source'])}</td></tr>" for p in records)
+                   f"<td>{parameter_status(p['source'])}</td><td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 
 
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
@@ -188,12 +199,12 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
     rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
-                      f"<td>{esc(e.definition)}</td></tr>" for e in endpoints)
+                      f"<td class=\"prose\">{esc(e.definition)}</td></tr>" for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
     volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title><style>{_CSS}</style></head>
+<html lang="en"><head>{page_head(title)}</head>
 <body>
 <h1>{esc(title)}</h1>
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model <code>{esc(record['model'])}</code>
@@ -250,11 +261,10 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     rows = "".join(
         f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
         f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
-        f"<td>{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
+        f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>hemasim cohort: {esc(str(scen.get('name', '')))}</title>
-<style>{_CSS}</style></head>
+<html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
 <h1>Virtual cohort: {esc(str(scen.get('name', '')))}</h1>
 <p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients

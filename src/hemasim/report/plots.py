@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -114,11 +114,23 @@ def lineage_figure(result: Result | Arms) -> Figure:
         ax.set_ylim(0, _top(shown, band[1] if band else None))
         ax.set_xlim(x[0], x[-1])
         ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(fontsize=7, loc="best")
     for ax in axes[-2:]:
         ax.set_xlabel(xlabel)
+    # each panel's legend below it, off its data: inside ("best") it lay over the reference band that spans every
+    # panel, and an allograft's 16 subset entries over the curves and the title (harden5); the figure grows by the
+    # legends' lines so that the panels keep their height
+    legend_lines = [-(-len(ax.get_legend_handles_labels()[0]) // LINEAGE_LEGEND_COLUMNS) for ax in axes]
+    for k, ax in enumerate(axes):
+        if legend_lines[k]:
+            ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, 0.0), frameon=False,
+                      ncol=LINEAGE_LEGEND_COLUMNS, borderaxespad=4.5 if ax.get_xlabel() else 2.5)
+    extra = sum(max(legend_lines[i:i + 2]) * 0.14 for i in range(0, len(axes), 2))
+    fig.set_size_inches(12, 2.75 * rows + 0.5 + extra)
     return fig
+
+
+#: entries a line of a lineage panel's legend
+LINEAGE_LEGEND_COLUMNS = 3
 
 
 def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...], x: np.ndarray) -> list[np.ndarray]:
@@ -239,9 +251,10 @@ def vaccine_figure(result: Result | Arms) -> Figure | None:
     return fig
 
 
-def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"] = "upper right",
-                  extra: Axes | None = None) -> None:
-    """One legend for a panel and its twin axes (the left axis' curves, a pathogen's load, included)."""
+def _joint_legend(ax: Axes, ax2: Axes, extra: Axes | None = None) -> None:
+    """One legend for a panel and its twin axes (the left axis' curves, a pathogen's load, included), below the
+    panel: inside it, with three axes' curves across the whole panel, it lay over one of them wherever it stood (an
+    infection's IgG rising into the upper right corner; harden5)."""
     handles: list[Any] = []
     labels: list[str] = []
     for one in (ax, ax2, extra):
@@ -250,7 +263,8 @@ def _joint_legend(ax: Axes, ax2: Axes, loc: Literal["upper right", "lower right"
             handles += h
             labels += lab
     if handles:
-        ax2.legend(handles, labels, fontsize=8, loc=loc)
+        ax2.legend(handles, labels, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2),
+                   ncol=min(len(handles), 4), frameon=False)
 
 
 def _load_panel(ax: Axes, arms: list[tuple[str, Result]], observable: str, unit: str, limit: float, floor: float,
@@ -289,7 +303,7 @@ def infection_figure(result: Result | Arms) -> Figure | None:
         ax3.spines.right.set_position(("axes", 1.07))
         _host_curves(ax3, arms, [(f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
         ax3.set_ylabel("IgG (AU)", color="tab:purple")
-        _joint_legend(ax, ax2, extra=ax3)
+        _joint_legend(ax, ax2, ax3)
         ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange), "
                      "specific IgG (purple)", fontsize=10)
     return fig
@@ -330,7 +344,7 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
                      label=_arm_label("CD4 clonotype richness", arm))
             ax2.plot(x, cd4 / cd4[0], lw=1.0, color="tab:gray", ls=style, label=_arm_label("CD4 count", arm))
         ax2.set_ylabel("relative to the start")
-        _joint_legend(ax, ax2, "lower right")
+        _joint_legend(ax, ax2)
         ax.set_title(f"{d.replace('_', ' ')}: activity (red, log; dotted: untreated chronic disease), CD4 clonotype "
                      "richness (blue) and CD4 count (grey) relative to the start", fontsize=10)
     return fig
@@ -390,8 +404,11 @@ class CohortBandsFigure:
             ax.grid(alpha=0.3)
         for ax in axes[len(observables):]:
             ax.set_visible(False)
-        fig.suptitle(f"virtual cohort: {n} patients", y=1 - BANDS_SUPTITLE_PAD_IN / height)
+        # the title at the left above the panels, the legend (in draw) at the right on its line
+        fig.suptitle(f"virtual cohort: {n} patients", x=m["left"] / width, y=1 - BANDS_SUPTITLE_PAD_IN / height,
+                     ha="left")
         self.figure, self._axes, self._t, self._observables = fig, axes, t, list(observables)
+        self._legend_anchor = (1 - m["right"] / width, 1 - BANDS_SUPTITLE_PAD_IN / height)
         self._drawn = False
 
     def draw(self, bands: Any) -> Figure:
@@ -410,5 +427,12 @@ class CohortBandsFigure:
             if name in CTCAE:
                 _ctcae_lines(ax, name, t)
             ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
-            ax.legend(fontsize=8)
+        # one legend for the panels, above them: inside a panel it covered the band wherever "best" found no room
+        # (a cycle's recovery reaching the top of the ANC panel, haemoglobin's band at its top right; harden5)
+        entries: dict[str, Any] = {}
+        for ax in self._axes[:len(self._observables)]:
+            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+                entries.setdefault(label, handle)
+        self.figure.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=self._legend_anchor,
+                           ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
         return self.figure

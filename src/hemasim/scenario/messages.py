@@ -6,16 +6,13 @@ module only completes them, so every other schema keeps its messages.
 
 from __future__ import annotations
 
-import difflib
 import re
-import types
-import typing
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from hemasim._schema import _unwrap, annotation_at, field_location
+from hemasim._schema import block_fields, closest, field_location, meant_field
 from hemasim._yaml_limits import quoted
 
 #: fields listed after "allowed here:" at most (a longer list is cut, with a pointer to the docs)
@@ -41,35 +38,9 @@ SCHEDULE_FIELDS = ("day", "days", "start_day", "every_days", "cycles", "days_in_
 _NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
 
 
-def _members(annotation: Any) -> list[Any]:
-    """The members of a union other than None (the annotation itself when it is no union)."""
-    annotation = _unwrap(annotation)
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        return [_unwrap(a) for a in typing.get_args(annotation) if a is not type(None)]
-    return [annotation]
-
-
-def block_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
-    """The field names allowed in the block at ``loc`` (a pydantic error location) inside ``model``; empty where
-    the location cannot be followed."""
-    current, _ = annotation_at(model, loc)
-    members = [m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
-    return list(members[0].model_fields) if len(members) == 1 else []
-
-
-def _close(name: str, choices: Iterable[str]) -> str | None:
-    """The choice ``name`` most resembles (a typo, or the start of the name: ``chemo`` for ``chemotherapy``)."""
-    options = [str(c) for c in choices]
-    close = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    if close:
-        return close[0]
-    started = sorted((c for c in options if len(name) >= 3 and c.startswith(name.lower())), key=len)
-    return started[0] if started else None
-
-
 def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     """For an unknown field, the allowed field it resembles, else the allowed fields of its block."""
-    allowed = [f for f in block_fields(model, e["loc"][:-1]) if f != "kind"]
+    allowed = block_fields(model, e["loc"][:-1])
     if not allowed:
         return ""
     name = str(e["loc"][-1])
@@ -80,7 +51,7 @@ def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     started = [f for f in allowed if f.startswith(name + "_")]
     if len(started) > 1:
         return f"; did you mean one of {', '.join(started)}? (the unit is in the name)"
-    guess = _close(name, allowed)
+    guess = meant_field(name, allowed)  # a missing field it was meant to be is named by validation_problems already
     if guess is not None:
         return f"; did you mean {guess!r}?"
     listed = ", ".join(allowed[:MAX_FIELDS_LISTED]) + (", ..." if len(allowed) > MAX_FIELDS_LISTED else "")
@@ -93,7 +64,7 @@ def _kind_line(e: Any, where: str) -> str:
     field = str(ctx.get("discriminator", "kind")).strip("'\"")
     tag = str(ctx.get("tag", ""))
     expected = [t.strip(" '\"") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
-    guess = _close(tag, expected)
+    guess = closest(tag, expected)
     hint = f"; did you mean {guess!r}?" if guess is not None else ""
     return (f"{where + '.' if where else ''}{field}: {quoted(tag, 40)} is not a kind hemasim knows (it does not "
             f"match any of the expected tags: {', '.join(expected)}){hint}")
@@ -112,7 +83,7 @@ def regimen_hint(line: str) -> str:
         from hemasim.pharmacology.conditioning import available_regimens as shipped
     else:
         from hemasim.pharmacology.chemo_regimens import available_chemo_regimens as shipped
-    guess = _close(match.group(2), shipped())
+    guess = closest(match.group(2), shipped())
     return f"; did you mean {guess!r}?" if guess is not None else ""
 
 
@@ -126,14 +97,29 @@ def drug_set_hint(line: str) -> str:
     return known_name_hint(match.group(1), available_drug_sets())
 
 
+#: a shipped drug set's name: the drug's, then the first author and year of its source (docetaxel_kloft2006)
+_DRUG_SET_NAME = re.compile(r"(.+)_[a-z]+\d{4}")
+
+
+def _sets_of(drug: str, drug_sets: Sequence[str]) -> list[str]:
+    return [s for s in drug_sets if s.startswith(drug + "_")]
+
+
 def known_name_hint(name: str, drug_sets: Sequence[str], others: Iterable[str] = ()) -> str:
     """For an unknown name: the ``drug_sets`` of the drug it names (``docetaxel``: docetaxel_kloft2006, ...), else
-    the drug set or other name (``others``: regimens) it resembles."""
-    of_drug = [s for s in drug_sets if s.startswith(name + "_")]
+    of the drug it resembles (``docetaxl``), else the drug set or other name (``others``: regimens) it resembles.
+    Drug names compete with the whole names, so a near miss of a drug lists its sets before a regimen that merely
+    contains the drug's name (``docetaxl``: the docetaxel sets, not ``ac_docetaxel``)."""
+    of_drug = _sets_of(name, drug_sets)
     if of_drug:
         return f"; the sets of {name}: {', '.join(of_drug)}"
-    guess = _close(name, [*drug_sets, *others])
-    return f"; did you mean {guess!r}?" if guess is not None else ""
+    drugs = sorted({m.group(1) for s in drug_sets if (m := _DRUG_SET_NAME.fullmatch(s))})
+    guess = closest(name, [*drugs, *drug_sets, *others])
+    if guess is None:
+        return ""
+    if guess in drugs:
+        return f"; did you mean {guess}? its sets: {', '.join(_sets_of(guess, drug_sets))}"
+    return f"; did you mean {guess!r}?"
 
 
 def unit_slip_hint(e: Any) -> str:
@@ -180,15 +166,4 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
             else:
                 continue
             break
-    return _without_missing_meant(out)
-
-
-#: an unknown-field line's "did you mean" (group 1: the block, group 2: the field meant)
-_MEANT = re.compile(r"^(.*?)[^.:]+: unknown field .*; did you mean '([A-Za-z0-9_]+)'\?$")
-
-
-def _without_missing_meant(lines: list[str]) -> list[str]:
-    """``lines`` less the "required field is missing" line of a field that an unknown-field line of the same block
-    names as meant (``drug: docetaxel`` for ``drug_set``): one mistake, one line."""
-    meant = {f"{m.group(1)}{m.group(2)}: required field is missing" for line in lines if (m := _MEANT.match(line))}
-    return [line for line in lines if line not in meant]
+    return out

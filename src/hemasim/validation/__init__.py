@@ -13,6 +13,7 @@ chosen to meet it, named in ``calibrates``; ``prediction``: never used in any fi
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Literal, get_args
@@ -235,11 +236,18 @@ def _target(group: str, target: dict[str, Any], runs: ValidationRuns) -> TargetR
         band_source=" ".join(str(target["band_source"]).split()))
 
 
-def run_validation(groups: list[str] | None = None) -> ValidationReport:
-    """Evaluate every target (or only those in ``groups``)."""
+def run_validation(groups: list[str] | None = None,
+                   progress: Callable[[str, int, int, int], None] | None = None) -> ValidationReport:
+    """Evaluate every target (or only those in ``groups``); ``progress(group, index, n_groups, n_targets)`` is
+    called as each group starts (index from 0)."""
     runs = ValidationRuns()  # settled patients and the clonal run, shared by this validation's read-outs
-    return ValidationReport([_target(group, t, runs) for group, targets in load_targets().items()
-                             if not groups or group in groups for t in targets])
+    chosen = [(group, targets) for group, targets in load_targets().items() if not groups or group in groups]
+    results: list[TargetResult] = []
+    for index, (group, targets) in enumerate(chosen):
+        if progress is not None:
+            progress(group, index, len(chosen), len(targets))
+        results.extend(_target(group, t, runs) for t in targets)
+    return ValidationReport(results)
 
 
 __all__ = ["BAND_BASES", "PATIENTS", "SETTLE_DAYS", "TARGET_CLASSES", "CheckResult", "TargetResult", "ValidationReport",

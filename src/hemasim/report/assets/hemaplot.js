@@ -8,13 +8,25 @@
 (function (global) {
   "use strict";
   var NS = "http://www.w3.org/2000/svg";
-  var W = 560, H = 240, M = {l: 62, r: 12, t: 10, b: 38};
+  // a panel narrower than NARROW_PX (a phone) draws on the narrower canvas, so that its text is not scaled down
+  // to a few pixels with the rest (560 units in 340 px: ticks of 6 px)
+  var W_WIDE = 560, W_NARROW = 400, NARROW_PX = 440, H = 240, M = {l: 62, r: 12, t: 10, b: 38};
 
   function el(name, attrs, parent) {
     var e = document.createElementNS(NS, name);
     for (var k in attrs) { if (attrs[k] !== undefined && attrs[k] !== null) e.setAttribute(k, attrs[k]); }
     if (parent) parent.appendChild(e);
     return e;
+  }
+
+  // an axis' tick labels in one form: 0, 2e4, 4e4, ..., 1e5 rather than 0, 20000, ..., 80000, 1e5
+  function tickFmt(ticks) {
+    var exp = ticks.some(function (t) { var a = Math.abs(t); return a !== 0 && (a >= 1e5 || a < 1e-3); });
+    return function (v) {
+      if (!exp || v === 0) return fmt(v);
+      var parts = v.toExponential(2).split("e");
+      return String(Number(parts[0])) + "e" + Number(parts[1]);
+    };
   }
 
   function fmt(v) {
@@ -69,6 +81,7 @@
   function render(root, spec) {
     root.innerHTML = "";
     root.classList.add("hp-panel");
+    var W = root.clientWidth > 0 && root.clientWidth < NARROW_PX ? W_NARROW : W_WIDE;
     var visible = spec.series.map(function () { return true; });
     var view = [0, spec.x.length - 1];
     var title = document.createElement("div");
@@ -102,11 +115,11 @@
         var top = sy(Math.min(b.hi, y1)), bottom = sy(Math.max(b.lo, y0));
         if (bottom > top) el("rect", {x: M.l, y: top, width: pw, height: bottom - top, fill: b.color, "fill-opacity": 0.12}, plot);
       });
-      var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5);
+      var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5), yfmt = spec.log ? fmt : tickFmt(yt);
       yt.forEach(function (t) {
         var py = sy(t);
         el("line", {x1: M.l, x2: M.l + pw, y1: py, y2: py, class: "hp-grid"}, svg);
-        el("text", {x: M.l - 5, y: py + 3.5, "text-anchor": "end", class: "hp-tick"}, svg).textContent = fmt(t);
+        el("text", {x: M.l - 5, y: py + 3.5, "text-anchor": "end", class: "hp-tick"}, svg).textContent = yfmt(t);
       });
       niceTicks(x0, x1, 6).forEach(function (t) {
         var px = sx(t);
@@ -234,7 +247,7 @@
     });
   }
 
-  var CSS = ".hp-grid-wrap{display:grid;grid-template-columns:repeat(auto-fill,minmax(460px,1fr));gap:12px}" +
+  var CSS = ".hp-grid-wrap{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(460px,100%),1fr));gap:12px}" +
     ".hp-panel{position:relative;border:1px solid #ddd;border-radius:4px;padding:4px 6px;background:#fff}" +
     ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
     ".hp-grid{stroke:#e6e6e6;stroke-width:1}.hp-frame{fill:none;stroke:#999}.hp-tick{font-size:10px;fill:#555}" +
