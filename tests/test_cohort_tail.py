@@ -127,11 +127,11 @@ def test_observables_copied_into_rows_give_the_endpoints_and_histograms_of_the_i
     np.testing.assert_array_equal(runner.finish_partition(prepared, result).histograms, copied.histograms)
 
 
-def _bands(times: np.ndarray, seed: int, scale: float = 5.0) -> pd.DataFrame:
+def _bands(times: np.ndarray, seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     bands = pd.DataFrame({"time_days": times})
     for name in runner.BAND_OBSERVABLES:
-        median = np.exp(rng.normal(0.0, 0.3, len(times)).cumsum() * 0.1) * scale
+        median = np.exp(rng.normal(0.0, 0.3, len(times)).cumsum() * 0.1) * 5.0
         bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = median * 0.5, median, median * 2.0
     return bands
 
@@ -183,19 +183,13 @@ def _png_bytes(fig) -> bytes:
     return png.getvalue()
 
 
-@pytest.mark.parametrize(("days", "observables", "scale"), [
-    (365.0, runner.BAND_OBSERVABLES, 5.0), (60.0, runner.BAND_OBSERVABLES[:3], 5.0),
-    (4 * 365.0, runner.BAND_OBSERVABLES, 5.0),  # years on the time axis
-    # y axes with a power of ten above them (1e-6: tiny values; 1e6: the reference bands' panels too) and near it
-    (365.0, runner.BAND_OBSERVABLES, 3e-7), (365.0, runner.BAND_OBSERVABLES, 3e-4),
-    (365.0, runner.BAND_OBSERVABLES, 2e4), (365.0, runner.BAND_OBSERVABLES, 4e5)])
-def test_bands_figure_in_two_steps_and_in_a_thread_is_the_one_pass_figure(days, observables, scale):
-    """The figure drawn in two steps, in its thread, with its titles' place fixed where matplotlib's automatic
-    placement (the one-pass reference's) leaves them, is the reference's PNG, byte for byte."""
+@pytest.mark.parametrize(("days", "observables"), [(365.0, runner.BAND_OBSERVABLES), (60.0, runner.BAND_OBSERVABLES[:3]),
+                                                   (4 * 365.0, runner.BAND_OBSERVABLES)])  # years on the time axis
+def test_bands_figure_in_two_steps_and_in_a_thread_is_the_one_pass_figure(days, observables):
     from hemasim.report.plots import CohortBandsFigure, cohort_bands_figure
 
     times = output_times(days, 1.0)
-    bands = _bands(times, seed=int(days), scale=scale)
+    bands = _bands(times, seed=int(days))
     reference = _png_bytes(_one_pass_figure(bands, 1234, observables))
     assert _png_bytes(cohort_bands_figure(bands, 1234, observables)) == reference
     if tuple(observables) == runner.BAND_OBSERVABLES:

@@ -409,25 +409,6 @@ class CohortBandsFigure:
                 ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
             if name in CTCAE:
                 _ctcae_lines(ax, name, t)
-            top = _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None)
-            ax.set_ylim(0, top)
-            if _title_stays_at_one(ax, top):
-                ax.set_title(ax.get_title(), y=1.0)  # where the automatic placement leaves it, without measuring
+            ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
             ax.legend(fontsize=8)
         return self.figure
-
-
-def _title_stays_at_one(ax: Axes, top: float) -> bool:
-    """Whether matplotlib's automatic placement of a bands panel's title (at each draw) leaves it at y = 1, where it
-    starts: nothing of the x axis at the top, a title pad that is not negative, and no offset text on the y axis
-    (from 0 to ``top``: a ScalarFormatter's offset is 0 there, and it shows a power of ten only when the largest
-    tick's order of magnitude reaches its power limits; the largest tick lies between top / 10 and top). Setting the
-    title's y then gives the same figure (PNG bytes; tests/test_cohort_tail.py) without the placement's measurement
-    of the y tick labels, ~25 ms of the ~0.3 s ``savefig`` of the four panels, which is the cohort's tail."""
-    import matplotlib as mpl
-    from matplotlib.ticker import ScalarFormatter
-
-    lo, hi = mpl.rcParams["axes.formatter.limits"]
-    return (type(ax.yaxis.get_major_formatter()) is ScalarFormatter and mpl.rcParams["axes.titley"] is None
-            and mpl.rcParams["axes.titlepad"] >= 0 and ax.xaxis.get_ticks_position() == "bottom"
-            and ax.xaxis.get_label_position() == "bottom" and 10.0 ** (lo + 2) <= top < 10.0 ** hi)
