@@ -98,6 +98,38 @@ def test_engraftment_does_not_depend_on_the_output_interval():
         assert values["primary_graft_failure"] == 0.0
 
 
+def _daily_ok_by_definition(days, ok):
+    """daily_ok's definition written out day by day: a day with outputs is ok when all of them are; a day without
+    one takes the last output before it; days before the first output are not ok."""
+    idx = np.floor(days + 1e-9).astype(int)
+    out = np.zeros((ok.shape[0], idx[-1] + 1), dtype=bool)
+    for d in range(idx[-1] + 1):
+        at = np.nonzero(idx == d)[0]
+        before = np.nonzero(idx <= d)[0]
+        if len(at):
+            out[:, d] = ok[:, at].all(axis=1)
+        elif len(before):
+            out[:, d] = out[:, idx[before[-1]]]
+    return out
+
+
+@pytest.mark.parametrize("days", [np.arange(0.0, 40.0), np.arange(0.0, 40.0) + 1e-12, np.arange(0.0, 20.0, 0.5),
+                                  np.arange(0.0, 60.0, 3.0), np.arange(2.0, 40.0), np.array([0.0, 1.0, 3.0, 4.0])])
+def test_daily_ok_daily_outputs_and_the_general_path(days):
+    """daily_ok on one output a day from day 0 (the cohorts' grid: a shortcut returns the outputs themselves) and on
+    other grids (sub-daily, coarser, a late start, a gap) equals its definition; the result is a new bool array."""
+    from hemasim.endpoints import daily_ok
+
+    rng = np.random.default_rng(7)
+    ok = rng.random((25, days.size)) < 0.8
+    got = daily_ok(days, ok)
+    assert got.dtype == bool and np.array_equal(got, _daily_ok_by_definition(days, ok))
+    got[:] = False
+    assert ok.any()  # the caller's array is not the result
+    as_int = daily_ok(days, ok.astype(np.int64))
+    assert as_int.dtype == bool and np.array_equal(as_int, _daily_ok_by_definition(days, ok))
+
+
 def test_a_recovery_whose_count_never_fell_has_no_day_and_says_so():
     from hemasim.interventions.transplant import TRANSPLANT_OBSERVABLES, transplant_endpoint_values
 

@@ -254,6 +254,11 @@ def daily_ok(days: np.ndarray, ok: np.ndarray) -> np.ndarray:
     not fail for want of samples; days before the first output are False. ``days`` (T,), ``ok`` (N, T) -> (N, D)."""
     idx = np.floor(days + 1e-9).astype(np.int64)
     n_days = int(idx[-1]) + 1
+    if len(idx) == n_days and idx[0] == 0 and np.all(idx[1:] > idx[:-1]):
+        # one output on each day 0 .. n_days - 1 (daily outputs from day 0: every cohort's recovery days): day d is
+        # output d, which is what the general path below gives, without its (N, D) temporaries (~2 ms a call for
+        # 2,000 patients x 366 days)
+        return np.array(ok, dtype=bool)
     out = np.ones((ok.shape[0], n_days), dtype=bool)
     has = np.zeros(n_days, dtype=bool)
     if np.all(idx[1:] > idx[:-1]):  # at most one output a day (daily or coarser): the day is that output
