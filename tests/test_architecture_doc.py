@@ -160,7 +160,7 @@ def test_every_module_is_named_in_the_doc() -> None:
         for path in re.findall(r"[A-Za-z_][\w./]*", span):
             parts = [q for q in re.split(r"[./]", path) if q]
             components.update(parts)
-            pairs.update(zip(parts, parts[1:]))
+            pairs.update(zip(parts, parts[1:], strict=False))
     rows = {m.group(1): set(re.findall(r"\w+", line)) for line in text.splitlines()
             if (m := re.match(r"\| `(hemasim[\w.]*)`", line))}
     names = Counter(p.stem for p in _modules())
@@ -185,3 +185,90 @@ def test_every_optional_extra_is_described(extra: str) -> None:
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     assert set(extras) == {"dask", "roadrunner", "gpu", "fit", "docs", "test"}, "update the list here and in the doc"
     assert f"`{extra}`" in _doc()
+
+
+#: the layers of the doc's diagram, bottom up: a module imports at module level only from its own package or a
+#: lower layer (one rank may hold several packages; equal ranks may import each other)
+LAYERS = {
+    "hemasim": 0, "hemasim._yaml_limits": 1, "hemasim._schema": 1, "hemasim._csv": 1,
+    "hemasim.parameters": 2, "hemasim.model": 3, "hemasim.events": 4,
+    "hemasim.biology": 5, "hemasim.pharmacology": 5, "hemasim.radiation": 5, "hemasim.clonal": 5,
+    "hemasim.solvers": 6, "hemasim.plasma_refill": 7, "hemasim.simulation": 8,
+    "hemasim.endpoints": 9, "hemasim.interventions": 10, "hemasim.scenario": 11, "hemasim.assembly": 12,
+    "hemasim.validation": 13, "hemasim.cohort": 13, "hemasim.sensitivity": 13, "hemasim.inference": 13,
+    "hemasim.arms": 13, "hemasim.report": 13, "hemasim.io": 13,
+    "hemasim.cli": 14, "hemasim.explore": 14, "hemasim.__main__": 15,
+}
+#: (importing module, imported package): the upward imports the doc names as exceptions
+EXCEPTIONS = {
+    ("hemasim.model.sbml", "hemasim.events"), ("hemasim.model.sbml_events", "hemasim.events"),
+    ("hemasim.clonal.report", "hemasim.io"), ("hemasim.clonal.report", "hemasim.report"),
+    ("hemasim.clonal._kernels", "hemasim.solvers"),
+    ("hemasim.parameters.table", "hemasim.biology"), ("hemasim.parameters.table", "hemasim.sensitivity"),
+}
+
+
+def _layer_of(module: str) -> str:
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 1 else module
+
+
+def _module_level_imports(path: Path, package: str | None = None) -> list[str]:
+    """The hemasim modules ``path`` imports when it is imported: not inside functions, not for type checkers
+    (``package``: the package relative imports start from; by default the one ``path`` is in)."""
+    import ast
+
+    if package is None:
+        package = _dotted(path) if path.name == "__init__.py" else _dotted(path).rsplit(".", 1)[0]
+    out: list[str] = []
+
+    def visit(nodes: list[ast.stmt]) -> None:
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                visit(node.orelse)
+                continue
+            if isinstance(node, ast.Import):
+                out.extend(a.name for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, *([node.module] if node.module else [])])
+                out.append(base)
+            for field in ("body", "orelse", "finalbody"):
+                visit(getattr(node, field, []))
+            for handler in getattr(node, "handlers", []):
+                visit(handler.body)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return [m for m in out if m == "hemasim" or m.startswith("hemasim.")]
+
+
+def test_modules_import_only_their_layer_and_below() -> None:
+    assert set(LAYERS) >= {_layer_of(_dotted(p)) for p in _modules()}, "a new top-level module: give it a layer"
+    upward = []
+    for path in _modules():
+        module = _dotted(path)
+        own = _layer_of(module)
+        for imported in _module_level_imports(path):
+            target = _layer_of(imported)
+            if target != own and LAYERS[target] > LAYERS[own] and (module, target) not in EXCEPTIONS:
+                upward.append(f"{module} -> {imported}")
+    assert not upward, ("module-level imports that go up a layer (make them late imports marked with the cycle "
+                        f"they avoid, or document the exception in docs/architecture.md): {upward}")
+    text = _doc()
+    for module, _target in EXCEPTIONS:
+        assert f"`{module.removeprefix('hemasim.')}`" in text, f"the exception {module} is not in the doc"
+
+
+def test_the_layer_check_reads_module_level_imports_only(tmp_path: Path) -> None:
+    source = tmp_path / "x.py"
+    source.write_text("from typing import TYPE_CHECKING\nimport hemasim.model\nif TYPE_CHECKING:\n"
+                      "    from hemasim.cli import app\ndef f():\n    from hemasim.assembly import run_scenario\n"
+                      "class C:\n    from hemasim.io import atomic_write_file\n"
+                      "try:\n    from hemasim.report import html\nexcept ImportError:\n    from . import laws\n",
+                      encoding="utf-8")
+    assert _module_level_imports(source, "hemasim.model") == [
+        "hemasim.model", "hemasim.io", "hemasim.report", "hemasim.model"]
