@@ -133,6 +133,7 @@ def test_every_data_folder_is_named() -> None:
     unnamed = [d.name for d in sorted((ROOT / "data").iterdir()) if d.is_dir() and f"`data/{d.name}/`" not in text]
     assert not unnamed, f"data folders docs/architecture.md does not name: {unnamed}"
 
+
 def _cli_row() -> str:
     return next(line for line in _doc().splitlines() if line.startswith("| `hemasim.cli`"))
 
