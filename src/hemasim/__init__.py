@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from hemasim.parameters import Parameter, ParameterSet, healthy_adult_parameters
     from hemasim.scenario import Patient, Scenario, ScenarioError, load_scenario
     from hemasim.simulation import Result, Simulation
-    from hemasim.solvers import DormandPrince, ScipyReference
+    from hemasim.solvers import AdditiveRungeKutta, DormandPrince, ScipyReference
     from hemasim.validation import run_validation
 
 

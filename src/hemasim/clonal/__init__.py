@@ -1,4 +1,6 @@
-"""Clone-resolved, stochastic HSC engine (neutral dynamics; drivers and coupling to come).
+"""Clone-resolved, stochastic HSC engine: the neutral pool (``engine``, below), driver clones (``drivers``; CH
+across lifespans, ``ch``), their output coupled into the lineage model (``coupling``) and gene therapy
+(``gene_therapy``).
 
 Every HSC divides at rate 1/T_div (Catlin 2011). Each daughter stays an HSC with probability
 a(N) = f(N)/2, f being the same niche law as the deterministic model (f = 1 at the homeostatic pool
