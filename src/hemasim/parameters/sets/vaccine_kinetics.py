@@ -13,6 +13,7 @@ from hemasim.parameters.core import Assumed, Calibrated, Cited
 from hemasim.parameters.sets._helpers import param
 
 RESPONSE = "timing and size of vaccine responses (I3, I5; issue 6)"
+MATURATION = "memory B-cell maturation and the prime-boost interval (P9; issue 17)"
 HELP = "dependence of vaccine responses on B and CD4 counts (I5-I7; issue 17 item 7)"
 
 PARAMETERS = [
@@ -52,6 +53,10 @@ PARAMETERS = [
           bounds=(0.0, 10.0)),
     param("vaccine_memory_fraction", 0.1, "1", "fraction of activated B cells that become memory B cells",
           Assumed(RESPONSE, "a minority"), bounds=(0.0, 1.0)),
+    param("memory_b_maturation_days", 0.0, "day",
+          "mean time a new memory B cell takes to become recallable (memory maturation; 0: recallable at once)",
+          Assumed(MATURATION, "0 keeps the response as it was (fit and rule: docs/immunity.md)"),
+          bounds=(0.0, 365.0)),
     param("antibody_secretion_au_per_cell_day", 1.0, "AU/(AU day)", "IgG made per antibody-secreting cell per day",
           Assumed(RESPONSE, "sets the scale of the antibody units"), bounds=(0.0, 1e6)),
     param("antibody_feedback_half_max_au", 300.0, "AU",
