@@ -55,7 +55,10 @@ PARAMETERS = [
           Assumed(RESPONSE, "a minority"), bounds=(0.0, 1.0)),
     param("memory_b_maturation_days", 0.0, "day",
           "mean time a new memory B cell takes to become recallable (memory maturation; 0: recallable at once)",
-          Assumed(MATURATION, "0 keeps the response as it was (fit and rule: docs/immunity.md)"),
+          Assumed(MATURATION, "0 (memory recallable at once, the response as it was). Fitted to extended-interval "
+                  "BNT162b2 data (Amirthalingam 2021, Parry 2022; bench/memory_maturation_fit.py): 61.3 d (95% "
+                  "profile CI 43-88 d), objective 131.1 -> 90.2, but not adopted by the rule fixed before the fit "
+                  "(docs/immunity.md): with it I3 (plasmablast peak day 7.0 -> 5.5) and I2 (29.8 -> 30.2 d) fail"),
           bounds=(0.0, 365.0)),
     param("antibody_secretion_au_per_cell_day", 1.0, "AU/(AU day)", "IgG made per antibody-secreting cell per day",
           Assumed(RESPONSE, "sets the scale of the antibody units"), bounds=(0.0, 1e6)),
