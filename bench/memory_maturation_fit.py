@@ -46,7 +46,7 @@ def ratios(tau: float) -> list[float]:
 
 
 def objective(tau: float) -> float:
-    return sum((math.log(r) - math.log(obs)) ** 2 / (2 * se ** 2) for r, (*_, obs, se) in zip(ratios(tau), DATA))
+    return sum((math.log(r) - math.log(obs)) ** 2 / (2 * se ** 2) for r, (*_, obs, se) in zip(ratios(tau), DATA, strict=True))
 
 
 def hpv_check(tau: float) -> float:

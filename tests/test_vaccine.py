@@ -106,7 +106,7 @@ def test_with_memory_maturation_a_later_boost_never_recalls_less():
     with memory recallable at once (tau_mat = 0)."""
     intervals = (14.0, 28.0, 56.0, 112.0, 224.0)
     added = [_two_doses(i, 60.0) - _two_doses(i, 60.0, boost=False) for i in intervals]
-    assert all(b >= a * (1 - 1e-6) for a, b in zip(added, added[1:])), added
+    assert all(b >= a * (1 - 1e-6) for a, b in zip(added, added[1:], strict=False)), added
     assert added[-1] > 1.2 * added[0]
     ratio = lambda tau: _two_doses(84.0, tau) / _two_doses(21.0, tau)  # noqa: E731
     assert ratio(60.0) > ratio(0.0) + 0.2
