@@ -81,3 +81,56 @@ def test_exported_vaccine_model_matches_libroadrunner():
     model = healthy_human_model(ADULT, aging=False, extensions=[VaccineResponse("flu")]).compile()
     events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(30.0, antigen_state("flu"), 1.0)]
     assert_roadrunner_matches(model, events, 60.0, 61)
+
+
+def _two_doses(interval: float, tau: float | None, after: float = 28.0, boost: bool = True) -> float:
+    """IgG ``after`` days after a second dose ``interval`` days after the first (or, boost=False, the same day
+    without the second dose), with memory maturation time ``tau`` (None: the table's default)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    params = healthy_adult_parameters()
+    if tau is not None:
+        params = params.with_values(memory_b_maturation_days=tau)
+    model = healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")])
+    events = [CellInfusion(1.0, antigen_state("flu"), 1.0)]
+    if boost:
+        events.append(CellInfusion(1.0 + interval, antigen_state("flu"), 1.0))
+    r = Simulation(model, events=events).run(1.0 + interval + after, 0.5)
+    return float(np.interp(1.0 + interval + after, r.times, r.observable("flu_igg_au")))
+
+
+@pytest.mark.slow
+def test_with_memory_maturation_a_later_boost_never_recalls_less():
+    """Under the maturation law (docs/immunity.md) the antibody a boost adds (boosted minus unboosted run, 28 days
+    after the boost) does not fall as the boost comes later, and a late boost gains more over an early one than
+    with memory recallable at once (tau_mat = 0)."""
+    intervals = (14.0, 28.0, 56.0, 112.0, 224.0)
+    added = [_two_doses(i, 60.0) - _two_doses(i, 60.0, boost=False) for i in intervals]
+    assert all(b >= a * (1 - 1e-6) for a, b in zip(added, added[1:], strict=False)), added
+    assert added[-1] > 1.2 * added[0]
+    ratio = lambda tau: _two_doses(84.0, tau) / _two_doses(21.0, tau)  # noqa: E731
+    assert ratio(60.0) > ratio(0.0) + 0.2
+
+
+def test_a_short_maturation_time_approaches_the_direct_memory_flow():
+    """tau_mat -> 0 joins the law with the old model (memory recallable at once, tau_mat = 0 builds no maturing pool)."""
+    direct, fast, slow = (_two_doses(21.0, tau, boost=False) for tau in (0.0, 1e-3, 60.0))
+    assert fast == pytest.approx(direct, rel=1e-3)
+    assert slow < direct  # without the prime's own memory recalled at once, the first response is smaller
+    from hemasim.parameters import healthy_adult_parameters
+
+    for tau, pool in ((0.0, False), (60.0, True)):
+        params = healthy_adult_parameters().with_values(memory_b_maturation_days=tau)
+        model = healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")])
+        assert ("flu_maturing_memory_b" in model.compile().state_names) is pool
+
+
+@pytest.mark.slow  # > 2 s
+@pytest.mark.integration
+def test_exported_vaccine_model_with_memory_maturation_matches_libroadrunner():
+    from hemasim.parameters import healthy_adult_parameters
+
+    params = healthy_adult_parameters().with_values(memory_b_maturation_days=60.0)
+    model = healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")]).compile()
+    events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(30.0, antigen_state("flu"), 1.0)]
+    assert_roadrunner_matches(model, events, 60.0, 61)

@@ -7,7 +7,10 @@ scenario block adds it), in arbitrary units (AU) of antigen-specific cells and a
     d Bact/dt = [k_rec Ag (B/B_ref) (N4/N4_ref) + k_mem Ag Bmem (M4/M4_ref)
                 + rho Bact Ag/(K + Ag)] K_f/(K_f + IgG) - delta Bact       (K_f: antibody feedback)
     d PB/dt   = delta (1 - m) Bact - PB / tau_pb             (plasmablasts: antibody-secreting cells)
-    d Bmem/dt = delta m Bact                                  (memory B cells, long-lived)
+    d Bmem/dt = delta m Bact                                  (memory B cells, long-lived; with a maturation
+                                                              time tau_mat > 0 they pass through a maturing
+                                                              pool first, d Bimm/dt = delta m Bact - Bimm/tau_mat,
+                                                              d Bmem/dt = Bimm/tau_mat: only Bmem is recalled)
     d LLPC/dt = f PB / tau_pb - ln2 LLPC / T_llpc             (long-lived plasma cells)
     d IgG/dt  = s (PB + LLPC) - ln2 IgG / T_igg
 
@@ -127,8 +130,25 @@ class VaccineResponse:
         mfrac = p("vaccine_memory_fraction")
         m.flow(f"{a}_to_plasmablasts", "differentiation", act, pb, delta * (1.0 - mfrac),
                parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
-        m.flow(f"{a}_to_memory", "differentiation", act, mem, delta * mfrac,
-               parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
+        # memory maturation (docs/immunity.md, "Memory B-cell maturation"): new memory B cells pass through a
+        # maturing pool that cannot be recalled and become recallable at rate 1/tau_mat; tau_mat = 0 is the direct flow
+        tau_mat = p("memory_b_maturation_days")
+        memory_observed = {mem: 1.0}
+        if np.all(np.asarray(tau_mat) == 0.0):
+            m.flow(f"{a}_to_memory", "differentiation", act, mem, delta * mfrac,
+                   parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
+        else:
+            if np.any(np.asarray(tau_mat) <= 0.0):
+                raise ValueError("memory_b_maturation_days: every patient's value must be > 0, or all must be 0 "
+                                 "(no maturation)")
+            maturing = m.compartment(f"{a}_maturing_memory_b",
+                                     f"{a}-specific memory B cells still maturing, not yet recallable (AU)", 0.0,
+                                     "antigen_specific")
+            m.flow(f"{a}_to_memory", "differentiation", act, maturing, delta * mfrac,
+                   parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
+            m.flow(f"{a}_memory_maturation", "maturation", maturing, mem, 1.0 / tau_mat,
+                   parameters=("memory_b_maturation_days",))
+            memory_observed[maturing] = 1.0
         tau_pb = p("plasmablast_lifetime_days")
         f_llpc = p("long_lived_plasma_cell_fraction")
         m.flow(f"{a}_plasmablast_end", "death", pb, llpc, 1.0 / tau_pb, yield_=f_llpc,
@@ -144,7 +164,8 @@ class VaccineResponse:
         m.observables += [
             Observable(f"{a}_igg_au", "AU", f"{a}-specific IgG", {igg: 1.0}),
             Observable(f"{a}_plasmablasts_au", "AU", f"{a}-specific plasmablasts (antibody-secreting cells)", {pb: 1.0}),
-            Observable(f"{a}_memory_b_au", "AU", f"{a}-specific memory B cells", {mem: 1.0}),
+            Observable(f"{a}_memory_b_au", "AU", f"{a}-specific memory B cells (maturing and recallable)",
+                       memory_observed),
         ]
         return m, {}
 

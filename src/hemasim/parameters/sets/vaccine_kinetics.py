@@ -9,10 +9,11 @@ half-saturations (B and CD4 counts) are set at the counts transplant centres use
 """
 
 from hemasim.parameters.bibliography import AMANNA_2007, JANEWAY_2016
-from hemasim.parameters.core import Assumed, Calibrated, Cited
+from hemasim.parameters.core import Assumed, Calibrated, Cited, PlausibleRange
 from hemasim.parameters.sets._helpers import param
 
 RESPONSE = "timing and size of vaccine responses (I3, I5; issue 6)"
+MATURATION = "memory B-cell maturation and the prime-boost interval (P9; issue 17)"
 HELP = "dependence of vaccine responses on B and CD4 counts (I5-I7; issue 17 item 7)"
 
 PARAMETERS = [
@@ -52,6 +53,18 @@ PARAMETERS = [
           bounds=(0.0, 10.0)),
     param("vaccine_memory_fraction", 0.1, "1", "fraction of activated B cells that become memory B cells",
           Assumed(RESPONSE, "a minority"), bounds=(0.0, 1.0)),
+    param("memory_b_maturation_days", 0.0, "day",
+          "mean time a new memory B cell takes to become recallable (memory maturation; 0: recallable at once)",
+          Assumed(MATURATION, "0 (memory recallable at once, the response as it was). Fitted to extended-interval "
+                  "BNT162b2 data (Amirthalingam 2021, Parry 2022; bench/memory_maturation_fit.py): 61.3 d (95% "
+                  "profile CI 43-88 d), objective 131.1 -> 90.2, but not adopted by the rule fixed before the fit "
+                  "(docs/immunity.md): with it I3 (plasmablast peak day 7.0 -> 5.5) and I2 (29.8 -> 30.2 d) fail"),
+          bounds=(0.0, 365.0),
+          plausible_range=PlausibleRange(0.0, 180.0, "0: memory recallable at once (the model before); 180 d: "
+                                         "germinal centres still active 15 weeks after a first BNT162b2 dose "
+                                         "(Turner 2021, Nature 596:109; nature.com article, pages corpus); the fit "
+                                         "on Amirthalingam 2021 and Parry 2022 gives 61.3 d, 95% profile CI 43-88 d "
+                                         "(docs/immunity.md)")),
     param("antibody_secretion_au_per_cell_day", 1.0, "AU/(AU day)", "IgG made per antibody-secreting cell per day",
           Assumed(RESPONSE, "sets the scale of the antibody units"), bounds=(0.0, 1e6)),
     param("antibody_feedback_half_max_au", 300.0, "AU",
