@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import unescape
 
 from hemasim.endpoints import EndpointValue
-from hemasim.report.html import parameter_status, plain, render_cohort_report
+from hemasim.report.html import parameter_status, plain, population_text, render_cohort_report
 from hemasim.report.key_results import (
     chemotherapy_cycle_days,
     cohort_key_results_html,
@@ -93,11 +93,22 @@ def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
     # branch firsthour3: it read "Population: none", while the patients differ by their parameters' variability
     scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
-    assert ("Population: variability: yes, drug variability: no, white cell baseline: healthy; what is not drawn is "
-            "the scenario's patient (age 55 years, male, weight 80 kg)") in report
+    assert ("Population: parameter variability drawn; drug variability off; white cell baseline: healthy; what is "
+            "not drawn is the scenario's patient (age 55 years, male, weight 80 kg)") in report
     drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
-    assert "Population: age years: (min: 20, max: 80), variability: no; what is not drawn" in report
+    assert "Population: age 20-80 years; parameter variability off; what is not drawn" in report
+
+
+def test_a_cohort_population_reads_as_a_clinician_writes_it():
+    # harden5 noticed it printed "weight kg: (male: (mean: 80, sd: 12), ...)": nested pairs, not a reader's line
+    population = {"age_years": {"min": 30, "max": 75}, "female_fraction": 0.6,
+                  "weight_kg": {"male": {"mean": 80, "sd": 12}, "female": {"mean": 68, "sd": 12}},
+                  "drug_variability": True, "white_cell_baseline": "metastatic_cancer"}
+    assert population_text(population) == ("age 30-75 years; 60% women; weight men 80 \u00b1 12 kg, women 68 \u00b1 12 kg; "
+                                           "drug variability drawn; white cell baseline: metastatic cancer")
+    # a shape the reader does not know is still shown, as plain pairs, never dropped
+    assert population_text({"age_years": {"min": 30, "max": 75, "mode": 50}}) == "age: (min: 30, max: 75, mode: 50)"
 
 
 def test_a_fitted_parameter_is_not_called_cited():

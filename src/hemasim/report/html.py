@@ -236,8 +236,48 @@ def _population_text(scen: dict[str, Any]) -> str:
 
     population = scen.get("population") or Population().model_dump()
     patient = patient_text(scen.get("patient") or {})
-    return f"{plain(population)}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else (
-        plain(population))
+    drawn = population_text(population)
+    return f"{drawn}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else drawn
+
+
+#: the population's fields read as a clinician writes them: what is drawn and its unit (the unit after the number)
+_POPULATION_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
+_POPULATION_SWITCHES = {"variability": "parameter variability", "drug_variability": "drug variability"}
+
+
+def _spread_text(spec: object, unit: str) -> str | None:
+    """``{min, max}`` as "30-75 years", ``{mean, sd}`` as "80 ± 12 kg"; None for any other shape."""
+    if isinstance(spec, dict) and set(spec) == {"min", "max"}:
+        return f"{plain(spec['min'])}-{plain(spec['max'])} {unit}"
+    if isinstance(spec, dict) and set(spec) == {"mean", "sd"}:
+        return f"{plain(spec['mean'])} \u00b1 {plain(spec['sd'])} {unit}"
+    return None
+
+
+def population_text(population: dict[str, Any]) -> str:
+    """A cohort's population block as a line a clinician reads ("age 30-75 years, 60% women, weight men 80 ± 12 kg,
+    women 68 ± 12 kg, ..."), not as nested ``key: (key: value)`` pairs; a field of another shape falls back to
+    :func:`plain`, so nothing given is left out."""
+    parts = []
+    for field, value in population.items():
+        if value is None or value == {} or value == []:
+            continue
+        label, unit = _POPULATION_UNITS.get(field, (field.replace("_", " "), ""))
+        text = _spread_text(value, unit)
+        if text is None and isinstance(value, dict) and set(value) == {"male", "female"}:
+            men, women = _spread_text(value["male"], unit), _spread_text(value["female"], unit)
+            text = f"men {men}, women {women}" if men and women else None
+        if field == "female_fraction" and isinstance(value, int | float) and not isinstance(value, bool):
+            parts.append(f"{number_text(100 * value)}% women")
+        elif field in _POPULATION_SWITCHES and isinstance(value, bool):
+            parts.append(f"{_POPULATION_SWITCHES[field]} {'drawn' if value else 'off'}")
+        elif text is not None:
+            parts.append(f"{label} {text}")
+        elif isinstance(value, str):  # a choice such as white_cell_baseline: metastatic_cancer
+            parts.append(f"{label}: {value.replace('_', ' ')}")
+        else:
+            parts.append(f"{label}: {plain(value, True)}")
+    return "; ".join(parts) or "none"
 
 
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
