@@ -170,6 +170,8 @@ def filgrastim_course(dose_ug_per_kg: float, dose_days: Sequence[float], duratio
                       patient: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Blood CD34+ (cells/uL) of a healthy donor under filgrastim (``filgrastim_wang2001``, s.c.) on
     ``dose_days`` (day 0 = first dose): (times, values)."""
+    # late: assembly and scenario import the interventions package at module level, so importing them here at
+    # module level would be a cycle; the course serves the fit, tests and docs, not the kind itself
     from hemasim.assembly import assemble
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import Simulation
