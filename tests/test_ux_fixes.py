@@ -378,3 +378,20 @@ def test_validate_prints_one_line_a_target_at_80_columns(monkeypatch):
     assert all(len(line) <= 80 for line in lines)
     wide = _at_80("validate", "--wide")
     assert "note note" in wide and len(wide.splitlines()) > 3 * len(targets)
+
+
+def test_a_panel_in_millions_says_so_in_its_unit_not_in_an_offset_beside_the_title(healthy):
+    # lead, thirteenth session (harden5 noticed it): the thymic output (~6e6 cells/day) carried matplotlib's "1e6"
+    # offset text at its axis's top left, next to the panel's title; the power now goes into the unit
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from hemasim.report.plots import lineage_figure
+
+    fig = lineage_figure(healthy)
+    FigureCanvasAgg(fig).draw()
+    thymic, hsc = _axis(fig, "Thymic output"), _axis(fig, "Stem cells (HSC)")
+    assert thymic.yaxis.get_offset_text().get_text() == ""
+    assert thymic.get_ylabel() == "cells/day (\u00d710$^{6}$)"
+    labels = [t.get_text() for t in thymic.get_yticklabels() if t.get_text()]
+    assert labels and all(float(t) <= 10 for t in labels)  # the ticks in millions
+    assert hsc.get_ylabel() == "cells"  # below 1e6 the axis is written out as before

@@ -110,8 +110,9 @@ def lineage_figure(result: Result | Arms) -> Figure:
         if isinstance(col, str) and col in CTCAE:
             _ctcae_lines(ax, col, x)
         ax.set_title(title, fontsize=10)
-        ax.set_ylabel(unit)
-        ax.set_ylim(0, _top(shown, band[1] if band else None))
+        top = _top(shown, band[1] if band else None)
+        ax.set_ylim(0, top)
+        ax.set_ylabel(_scaled_axis(ax, unit, top))
         ax.set_xlim(x[0], x[-1])
         ax.grid(alpha=0.3)
     for ax in axes[-2:]:
@@ -131,6 +132,23 @@ def lineage_figure(result: Result | Arms) -> Figure:
 
 #: entries a line of a lineage panel's legend
 LINEAGE_LEGEND_COLUMNS = 3
+
+#: the largest axis top written out in full; matplotlib writes larger ones with an offset ("1e6") at the axis's
+#: top left, beside the panel's title, where a reader misses it
+_PLAIN_AXIS_TOP = 1e6
+
+
+def _scaled_axis(ax: Axes, unit: str, top: float) -> str:
+    """Ticks of an axis reaching 1e6 or more divided by its power of ten and the power put into the unit
+    ("cells/day (x10^6)"), instead of matplotlib's offset text; the unit unchanged below that."""
+    if not top or top < _PLAIN_AXIS_TOP:
+        return unit
+    from matplotlib.ticker import FuncFormatter
+
+    power = int(np.floor(np.log10(top)))
+    scale = 10.0 ** power
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value / scale:g}"))
+    return f"{unit} (\u00d710$^{{{power}}}$)"
 
 
 def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...], x: np.ndarray) -> list[np.ndarray]:
