@@ -32,7 +32,9 @@ def test_key_results_read_as_a_clinician_writes_them():
     assert "0.374 ×10⁹/L on day 8.5" in html  # the nadir with its day, in the clinical unit
     assert "5.75 days" in html and "day 12 after graft" in html
     assert ">no<" in html  # a flag as a word, not 0
-    assert "did not fall" in html  # why there is no value
+    # why there is no value: the outputs' terse "did not fall" read as a failed engraftment (lead, thirteenth session)
+    assert "Platelet engraftment" in html and "the count never fell below the threshold (no day to read)" in html
+    assert "did not fall" not in html
     assert "lymphocytes_nadir" not in html  # only the key endpoints; the rest is linked
     assert 'href="#endpoints"' in html and "all 7 endpoints" in html
     assert html.index("ANC nadir") < html.index("grade 4 neutropenia") < html.index("Neutrophil engraftment")
@@ -171,7 +173,9 @@ def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
     assert "<code>neutrophil_<wbr>recovery_<wbr>day</code></td><td>none reached</td>" in report  # some fell, none came back
     assert "80.0% (20.0% did not fall)" in report
     key = cohort_key_results_html(rows)
-    assert "reached by 80% of patients; did not fall in 20%" in key
+    assert "reached by 80% of patients; the count never fell below the threshold in 20%" in key
+    assert "the count never fell below the threshold in any patient" in cohort_key_results_html(
+        [{**rows[0], "endpoint": "neutrophil_engraftment_day", "unit": "day after graft"}])
 
 
 def test_the_patient_reads_with_its_units_after_the_numbers():

@@ -74,8 +74,11 @@ DID_NOT_FALL = "_did_not_fall"
 #: infection cleared) has no value because the curve never rose (no response; a virus never detectable)
 DID_NOT_RISE = "_did_not_rise"
 
+#: the note of an endpoint defined after a fall whose count never fell (its flag column is 1), as outputs carry it
+DID_NOT_FALL_NOTE = "did not fall"
+
 #: the note of an endpoint without a value whose flag column (by suffix) is 1
-_FLAG_NOTES = {DID_NOT_FALL: "did not fall", DID_NOT_RISE: "did not rise"}
+_FLAG_NOTES = {DID_NOT_FALL: DID_NOT_FALL_NOTE, DID_NOT_RISE: "did not rise"}
 
 #: a curve "fell" when its lowest value is this fraction below its first value: a flat curve has no nadir day
 NADIR_FALL = 0.01

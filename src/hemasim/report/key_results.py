@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim.endpoints import DID_NOT_FALL_NOTE
+
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
     from hemasim.simulation import Result
@@ -74,9 +76,14 @@ def _amount(name: str, unit: str, value: float) -> str:
     return f"{value:.4g} {words}" if words != "1" else f"{value:.4g}"
 
 
+#: a day defined after a fall (engraftment, recovery) whose count never fell, in the words of the key results: the
+#: outputs' terse "did not fall" read as "Platelet engraftment: did not fall", as if engraftment had failed
+NEVER_FELL = "the count never fell below the threshold (no day to read)"
+
+
 def _value_text(e: EndpointValue) -> str:
     if e.value is None:
-        return e.note or "not reached"
+        return NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
     if e.unit == "flag":
         return "yes" if e.value else "no"
     return _amount(e.name, e.unit, e.value)
@@ -168,11 +175,11 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
         return f"{_percent(reached)} of patients"
     not_fallen = row.get("fraction_did_not_fall")  # a day defined after a fall: the count never fell that low
     if row["median"] is None:
-        return "did not fall in any patient" if not_fallen == 1.0 else "no patient"
+        return "the count never fell below the threshold in any patient" if not_fallen == 1.0 else "no patient"
     spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
     if name.startswith("days_"):
         return f"{_percent(reached)} of patients; {spread}"
-    fell = f"; did not fall in {_percent(not_fallen)}" if not_fallen else ""
+    fell = f"; the count never fell below the threshold in {_percent(not_fallen)}" if not_fallen else ""
     return spread if reached >= 1.0 else f"{spread}; reached by {_percent(reached)} of patients{fell}"
 
 
