@@ -55,6 +55,10 @@ def test_drug_concentrations_have_gaps_below_the_floor_and_the_lineage_x_axis(do
     assert len(line.get_xdata()) == len(docetaxel.times)  # every output time: no straight joins over dropped points
     assert np.isnan(y).any()  # below four decades under the peak: a gap
     assert ax.get_xlim() == _axis(lineage_figure(docetaxel), "Neutrophils").get_xlim()
+    # the log axis's minor lines fainter than the decades' (at equal weight they made a mesh behind the curve)
+    major = ax.yaxis.get_gridlines()[0].get_alpha()
+    minor_grid = [t.gridline.get_alpha() for t in ax.yaxis.get_minor_ticks() if t.gridline.get_visible()]
+    assert minor_grid and major is not None and max(minor_grid) < major
 
 
 def test_no_vaccine_panel_without_a_vaccine():

@@ -226,7 +226,10 @@ def drug_figure(result: Result | Arms) -> Figure | None:
         ax.set_title(f"{drug}: plasma concentration (lines: doses given; dashed orange: delayed or ended)",
                      fontsize=10)
         ax.set_ylabel("ng/mL")
-        ax.grid(alpha=0.3, which="both")
+        # the decades' lines clear, the minor ones faint: at equal weight eight lines a decade over four decades
+        # made a dense mesh behind the curve (harden5, looked at)
+        ax.grid(alpha=0.3, which="major")
+        ax.grid(alpha=0.08, which="minor")
         if len(arms) > 1:
             ax.legend(fontsize=8, loc="upper right")
     return fig
