@@ -138,23 +138,14 @@ def _bands(times: np.ndarray, seed: int) -> pd.DataFrame:
 
 
 def _one_pass_figure(bands: pd.DataFrame, n: int, observables):
-    """cohort_bands_figure as it was written before the two steps (everything of a panel after its data)."""
-    from matplotlib.figure import Figure
-
+    """cohort_bands_figure as it was written before the two steps (everything of a panel after its data; the grid,
+    the titles and the legend are the figure's own helpers: what this oracle checks is the order of the artists)."""
     from hemasim.report import plots
 
-    titles = {p[0]: (p[1], p[2]) for p in plots.PANELS if isinstance(p[0], str)}
-    titles |= {c: (plots.SUBSET_NAMES[c], p[2]) for p in plots.PANELS if not isinstance(p[0], str) for c in p[0]}
-    rows = (len(observables) + 1) // 2
-    width, height = 11.0, 3.5 * rows
-    fig = Figure(figsize=(width, height))
+    titles = plots.bands_titles()
+    fig, axes = plots.bands_grid(len(observables))
+    width, height = fig.get_size_inches()
     m = plots.BANDS_MARGINS_IN
-    panel_w = (width - m["left"] - m["right"] - m["between_columns"]) / 2
-    panel_h = (height - m["bottom"] - m["top"] - (rows - 1) * m["between_rows"]) / rows
-    axes = fig.subplots(rows, 2, squeeze=False, gridspec_kw={
-        "left": m["left"] / width, "right": 1 - m["right"] / width, "bottom": m["bottom"] / height,
-        "top": 1 - m["top"] / height, "wspace": m["between_columns"] / panel_w,
-        "hspace": m["between_rows"] / panel_h}).ravel()
     t, xlabel = plots.time_axis(bands["time_days"].to_numpy())
     for ax, name in zip(axes, observables, strict=False):
         ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
@@ -175,12 +166,7 @@ def _one_pass_figure(bands: pd.DataFrame, n: int, observables):
         ax.set_visible(False)
     top = 1 - plots.BANDS_SUPTITLE_PAD_IN / height
     fig.suptitle(f"virtual cohort: {n} patients", x=m["left"] / width, y=top, ha="left")
-    entries = {}  # one legend above the panels (harden5: each panel's covered its band)
-    for ax in axes[:len(observables)]:
-        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-            entries.setdefault(label, handle)
-    fig.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=(1 - m["right"] / width, top),
-               ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
+    plots.bands_legend(fig, axes[:len(observables)], (1 - m["right"] / width, top))
     return fig
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -398,23 +398,10 @@ class CohortBandsFigure:
     """
 
     def __init__(self, times: np.ndarray, n: int, observables: Sequence[str]) -> None:
-        # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
-        from matplotlib.figure import Figure
-
-        titles = {p[0]: (p[1], p[2]) for p in PANELS if isinstance(p[0], str)}
-        # the lymphocyte subsets share one panel of a run's report; in a cohort each has its own (cd4_per_uL: the
-        # panel was titled "cd4 per uL" without a unit on its axis)
-        titles |= {c: (SUBSET_NAMES[c], p[2]) for p in PANELS if not isinstance(p[0], str) for c in p[0]}
-        rows = (len(observables) + 1) // 2
-        width, height = 11.0, 3.5 * rows
-        fig = Figure(figsize=(width, height))
+        titles = bands_titles()
+        fig, axes = bands_grid(len(observables))
+        width, height = fig.get_size_inches()
         m = BANDS_MARGINS_IN
-        panel_w = (width - m["left"] - m["right"] - m["between_columns"]) / 2
-        panel_h = (height - m["bottom"] - m["top"] - (rows - 1) * m["between_rows"]) / rows
-        axes = fig.subplots(rows, 2, squeeze=False, gridspec_kw={
-            "left": m["left"] / width, "right": 1 - m["right"] / width, "bottom": m["bottom"] / height,
-            "top": 1 - m["top"] / height, "wspace": m["between_columns"] / panel_w,
-            "hspace": m["between_rows"] / panel_h}).ravel()
         t, xlabel = time_axis(np.asarray(times))
         for ax, name in zip(axes, observables, strict=False):
             title, unit = titles.get(name, (name.replace("_", " "), ""))
@@ -448,12 +435,42 @@ class CohortBandsFigure:
             if name in CTCAE:
                 _ctcae_lines(ax, name, t)
             ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
-        # one legend for the panels, above them: inside a panel it covered the band wherever "best" found no room
-        # (a cycle's recovery reaching the top of the ANC panel, haemoglobin's band at its top right; harden5)
-        entries: dict[str, Any] = {}
-        for ax in self._axes[:len(self._observables)]:
-            for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
-                entries.setdefault(label, handle)
-        self.figure.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=self._legend_anchor,
-                           ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
+        bands_legend(self.figure, self._axes[:len(self._observables)], self._legend_anchor)
         return self.figure
+
+
+def bands_titles() -> dict[str, tuple[str, str]]:
+    """The bands figure's (title, unit) by observable: the run report's panels', and each lymphocyte subset its own
+    (they share one panel of a run's report; cd4_per_uL was titled "cd4 per uL" without a unit on its axis)."""
+    titles = {p[0]: (p[1], p[2]) for p in PANELS if isinstance(p[0], str)}
+    return titles | {c: (SUBSET_NAMES[c], p[2]) for p in PANELS if not isinstance(p[0], str) for c in p[0]}
+
+
+def bands_grid(n_panels: int) -> tuple[Figure, np.ndarray]:
+    """The bands figure and its panels, two a row, at the fixed margins of ``BANDS_MARGINS_IN``."""
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
+    from matplotlib.figure import Figure
+
+    rows = (n_panels + 1) // 2
+    width, height = 11.0, 3.5 * rows
+    fig = Figure(figsize=(width, height))
+    m = BANDS_MARGINS_IN
+    panel_w = (width - m["left"] - m["right"] - m["between_columns"]) / 2
+    panel_h = (height - m["bottom"] - m["top"] - (rows - 1) * m["between_rows"]) / rows
+    axes = fig.subplots(rows, 2, squeeze=False, gridspec_kw={
+        "left": m["left"] / width, "right": 1 - m["right"] / width, "bottom": m["bottom"] / height,
+        "top": 1 - m["top"] / height, "wspace": m["between_columns"] / panel_w,
+        "hspace": m["between_rows"] / panel_h}).ravel()
+    return fig, axes
+
+
+def bands_legend(fig: Figure, axes: Iterable[Axes], anchor: tuple[float, float]) -> None:
+    """One legend for the panels, above them at ``anchor`` (figure fraction, its upper right): inside a panel it
+    covered the band wherever "best" found no room (a cycle's recovery reaching the top of the ANC panel,
+    haemoglobin's band at its top right; harden5)."""
+    entries: dict[str, Any] = {}
+    for ax in axes:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            entries.setdefault(label, handle)
+    fig.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=anchor,
+               ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
