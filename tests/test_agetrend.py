@@ -92,3 +92,15 @@ def test_the_fit_reads_a_known_contrast_exactly(fit_script):
     assert fit_script.exposure_years(20.0, 30.0) == 0.0
     assert fit_script.exposure_years(35.0, 45.0) == pytest.approx(5.0)
     assert fit_script.exposure_years(25.0, 45.0) == pytest.approx(2.5)
+
+
+def test_a_cohort_gives_each_patient_the_set_point_of_its_age_and_sex():
+    params = healthy_adult_parameters()
+    cov = Covariates(np.array([35.0, 80.0, 80.0]), np.array(["male", "male", "female"]),
+                     np.array([70.0, 70.0, 70.0]), np.array([175.0, 175.0, 175.0]))
+    r = Simulation(healthy_human_model(cov, aging=False).compile()).run(2.0, 1.0)
+    f_plt = set_point_age_factor(params.value("platelet_setpoint_age_decline_per_year"), 80.0)
+    f_hb = set_point_age_factor(params.value("rbc_setpoint_age_decline_male_per_year"), 80.0)
+    np.testing.assert_allclose(r.observable("platelets_1e9_per_L")[:, 0], [275.0, 275.0 * f_plt, 275.0 * f_plt],
+                               rtol=1e-9)
+    np.testing.assert_allclose(r.observable("hemoglobin_g_per_dL")[:, 0], [15.6, 15.6 * f_hb, 13.8], rtol=1e-9)
