@@ -1,8 +1,7 @@
 import math
+from pathlib import Path
 
 import pytest
-
-from pathlib import Path
 
 from hemasim.parameters import (
     Assumed,
