@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +13,10 @@ from hemasim.parameters import (
     UserOverride,
     healthy_adult_parameters,
 )
+from hemasim.parameters.core import Fitted
 from hemasim.validation import load_targets
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_parameter_has_unit_provenance_and_sits_in_bounds():
@@ -20,11 +24,14 @@ def test_every_parameter_has_unit_provenance_and_sits_in_bounds():
     assert len(params) > 40
     for p in params.values():
         assert p.unit, p.name
-        assert isinstance(p.provenance, Cited | Calibrated | Assumed), p.name
+        assert isinstance(p.provenance, Cited | Calibrated | Assumed | Fitted), p.name
         lo, hi = p.bounds
         assert lo <= p.value <= hi
         if isinstance(p.provenance, Cited):
             assert p.provenance.reference.year > 1900 and p.provenance.where
+        if isinstance(p.provenance, Fitted):  # a default fitted outside `hemasim fit`: its data and script ship
+            assert p.provenance.data and all((ROOT / d).is_file() for d in p.provenance.data), p.name
+            assert (ROOT / p.provenance.problem.split()[0]).is_file() and p.provenance.interval, p.name
 
 
 def test_calibrated_parameters_name_existing_targets():

@@ -63,6 +63,15 @@ def stem_pool_size_fraction(value: Callable[[str], float | np.ndarray], cov: Cov
     return float(out) if np.ndim(out) == 0 else out
 
 
+def set_point_age_factor(rate_per_year: float | np.ndarray, age_years: float | np.ndarray) -> float | np.ndarray:
+    """Factor on a blood count's set point at ``age_years``: exp(-rate (max(0, age - 35))), 1 at the reference
+    adult's age (35 y, :data:`REFERENCE_ADULT`) and below it (docs/model.md, "Age trend of the red-cell and platelet
+    set points"; the rates are fitted by docs/agetrend_fit.py). Arrays give one factor per patient of a cohort."""
+    past = np.maximum(0.0, np.asarray(age_years, dtype=np.float64) - float(REFERENCE_ADULT.age_years))
+    out = np.exp(-np.asarray(rate_per_year, dtype=np.float64) * past)
+    return float(out) if np.ndim(out) == 0 else out
+
+
 def body_surface_area_m2(cov: Covariates) -> float | np.ndarray:
     """Body surface area by Mosteller 1987 (N Engl J Med 317:1098): sqrt(height_cm * weight_kg / 3600).
 

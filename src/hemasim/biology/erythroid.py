@@ -3,6 +3,7 @@ red cells and platelets."""
 
 from __future__ import annotations
 
+from hemasim.biology.body import set_point_age_factor
 from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
 from hemasim.model.core import Module, Observable
 
@@ -10,6 +11,10 @@ from hemasim.model.core import Module, Observable
 def erythroid_module(ctx: BuildContext) -> Module:
     bv = ctx.blood_volume_L
     setpoint, setpoint_names = ctx.by_sex("rbc_setpoint_male_1e12_per_L", "rbc_setpoint_female_1e12_per_L")
+    # the set point falls with age past 35 (men only: the fitted female rate is 0; docs/model.md)
+    age_rate, age_names = ctx.by_sex("rbc_setpoint_age_decline_male_per_year", "rbc_setpoint_age_decline_female_per_year")
+    setpoint = setpoint * set_point_age_factor(age_rate, ctx.patient.age_years)
+    setpoint_names = (*setpoint_names, *age_names)
     spec = FeedbackLineage(
         key="erythroid", label="erythroid", blood_label="circulating red cells",
         setpoint=setpoint, setpoint_scale=1e12, setpoint_parameters=setpoint_names,
@@ -42,8 +47,11 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
     spec = FeedbackLineage(
         key="megakaryocyte", label="megakaryocyte (platelet equivalents)",
         blood_label="platelets, circulating and splenic pool",
-        setpoint=ctx.p("platelet_setpoint_1e9_per_L"), setpoint_scale=1e9 / circulating_share,
-        setpoint_parameters=("platelet_setpoint_1e9_per_L", "platelet_splenic_pool_share"),
+        setpoint=ctx.p("platelet_setpoint_1e9_per_L")
+        * set_point_age_factor(ctx.p("platelet_setpoint_age_decline_per_year"), ctx.patient.age_years),
+        setpoint_scale=1e9 / circulating_share,
+        setpoint_parameters=("platelet_setpoint_1e9_per_L", "platelet_setpoint_age_decline_per_year",
+                             "platelet_splenic_pool_share"),
         blood_lifespan_days=ctx.p("platelet_lifespan_days"), blood_stages=int(ctx.p("platelet_age_stages")),
         blood_parameters=("platelet_lifespan_days", "platelet_age_stages"),
         max_fold="megakaryocyte_production_max_fold", log_slope="megakaryocyte_feedback_log_slope",

@@ -33,6 +33,7 @@ SOURCE_MODULES = (
     "saule2006",  # jointfit: the naive CD4 share cited (value unchanged; issue 17)
     "dingli_pacheco2007",  # childmarrow: a growing patient's stem pool scales with body mass (issue 17)
     "cancer_lymphocytes",  # wbc: the chemotherapy cohorts' lymphocyte baseline is that of cancer patients (issue 17)
+    "blood_counts_by_age",  # agetrend: red-cell and platelet set points fall with age past 35 (issue 17)
 )
 
 

@@ -1,0 +1,33 @@
+"""Age trend of the red-cell and platelet set points (branch agetrend, issue 17; docs/model.md, "Age trend of the
+red-cell and platelet set points").
+
+Each set point is the reference adult's (35 y) times exp(-k max(0, age - 35)). The rates are fitted by
+docs/agetrend_fit.py on docs/agetrend_data.csv: platelet percentiles of Italian adults 15-64 and over 64 y by sex
+(Biino 2013 PLoS One 8:e54289, abstract) and the NHANES III haemoglobin 5th percentiles under and over 60 y by sex
+(Beutler & Waalen 2006 Blood 107:1747, as tabulated in J Geriatr Med Gerontol 5:063 Table 3). No validation
+target's source (R3: Nilsson-Ehle 2000; R8: Segal & Moliterno 2006) or its cohort is in the fit.
+"""
+
+from hemasim.parameters.core import Fitted, PlausibleRange
+from hemasim.parameters.sets._helpers import param
+
+DATA = ("docs/agetrend_data.csv",)
+PROBLEM = "docs/agetrend_fit.py (weighted least squares of class contrasts; docs/model.md)"
+ENVELOPE = ("95% interval: the envelope over the open class ends and centre/shift readings of estimate +- 1.96 SE "
+            "(docs/agetrend_fit.py)")
+
+PARAMETERS = [
+    param("platelet_setpoint_age_decline_per_year", 0.0026, "1/year",
+          "rate of the exponential fall of the platelet set point with age past 35 y (both sexes)",
+          Fitted(DATA, PROBLEM, 0.004166, "95% envelope [0.00129, 0.00377]; SE 0.00031"), bounds=(0.0, 0.05),
+          plausible_range=PlausibleRange(0.00129, 0.00377, f"Biino 2013 by docs/agetrend_fit.py; {ENVELOPE}")),
+    param("rbc_setpoint_age_decline_male_per_year", 0.0012, "1/year",
+          "rate of the exponential fall of the red-cell set point with age past 35 y, men",
+          Fitted(DATA, PROBLEM, 0.0, "95% envelope [0.00068, 0.00321]; SE 0.00022"), bounds=(0.0, 0.05),
+          plausible_range=PlausibleRange(0.00068, 0.00321, f"NHANES III, Beutler & Waalen 2006, by "
+                                                           f"docs/agetrend_fit.py; {ENVELOPE}")),
+    param("rbc_setpoint_age_decline_female_per_year", 0.0, "1/year",
+          "rate of the exponential fall of the red-cell set point with age past 35 y, women",
+          Fitted(DATA, PROBLEM, 0.0, "95% envelope [-0.00077, 0.00077]; SE 0.00022 (no fall: equal percentiles)"),
+          bounds=(0.0, 0.05)),
+]
