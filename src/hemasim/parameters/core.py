@@ -6,7 +6,8 @@ Every number the model uses is a :class:`Parameter` with a unit and a provenance
 * :class:`Calibrated` - chosen so the model meets named validation targets;
 * :class:`Derived` - computed from other parameters by a balance equation written in docs/model.md;
 * :class:`Assumed` - no source yet; said plainly, with what it affects, so it is never hidden;
-* :class:`Fitted` - estimated from data by ``hemasim fit`` (the data files, the problem, the objective value).
+* :class:`Fitted` - estimated from data by ``hemasim fit`` or by a fit script shipped beside its data in docs/ (the
+  data files, the problem, the objective value).
 
 Time is in days throughout; rates are per day unless the unit says otherwise.
 """
