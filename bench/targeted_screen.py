@@ -52,6 +52,19 @@ print(json.dumps(out))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def screen_ends(name: str, sourced_range: bool) -> list[tuple[float, float | None]]:
+    """The two settings a parameter is screened at, each (factor, value): x0.5 and x2 its shipped value (value None),
+    or with ``sourced_range`` the two ends of its record's sourced plausible range (SystemExit where it has none)."""
+    if not sourced_range:
+        return [(0.5, None), (2.0, None)]
+    from hemasim.parameters import healthy_adult_parameters
+
+    rng = healthy_adult_parameters()[name].plausible_range
+    if rng is None:
+        raise SystemExit(f"{name}: --sourced-range asks for a sourced plausible range and its record has none")
+    return [(1.0, rng.low), (1.0, rng.high)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("parameters", nargs="+")
@@ -61,17 +74,7 @@ def main() -> None:
                     help="vary each parameter to the ends of its record's sourced plausible range, not x0.5-x2")
     args = ap.parse_args()
     groups = [g for g in args.groups.split(",") if g]
-    ends: dict[str, list[tuple[float, float | None]]] = {}
-    for name in args.parameters:
-        if args.sourced_range:
-            from hemasim.parameters import healthy_adult_parameters
-
-            rng = healthy_adult_parameters()[name].plausible_range
-            if rng is None:
-                raise SystemExit(f"{name}: --sourced-range asks for a sourced plausible range and its record has none")
-            ends[name] = [(1.0, rng.low), (1.0, rng.high)]
-        else:
-            ends[name] = [(0.5, None), (2.0, None)]
+    ends = {name: screen_ends(name, args.sourced_range) for name in args.parameters}
     base = _values_in_child(args.parameters[0], 1.0, groups)
     results = {}
     for name in args.parameters:
