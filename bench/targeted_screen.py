@@ -1,9 +1,12 @@
 """Targeted screen: does one parameter move any validation read-out? (issue 17 item 2, branch lymph)
 
     PYTHONPATH=src python bench/targeted_screen.py PARAMETER [PARAMETER ...] [--groups g1,g2] [--json out.json]
+        [--sourced-range]
 
 Runs the validation read-outs (every check of targets.yaml, or only the named groups) with each parameter at
-x0.5 and x2 of its shipped value (clipped to its record's bounds), one parameter at a time, and prints the
+x0.5 and x2 of its shipped value (clipped to its record's bounds), or with ``--sourced-range`` at the two ends of
+its record's sourced plausible range (``Parameter.plausible_range``; an error for a parameter without one), one
+parameter at a time, and prints the
 largest relative change of any read-out against the shipped values, with the read-outs that move by more than
 10%. One factor at a time (unlike the Morris screen, which varies all assumed parameters together and so
 mixes in the failures at the corners of its box).
@@ -21,18 +24,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _values_in_child(parameter: str, factor: float, groups: list[str]) -> dict[str, float]:
-    """Every covered check's value with ``parameter`` scaled by ``factor`` (a fresh process: caches stay clean)."""
+def _values_in_child(parameter: str, factor: float, groups: list[str],
+                     value: float | None = None) -> dict[str, float]:
+    """Every covered check's value with ``parameter`` scaled by ``factor`` (clipped to its record's bounds), or set
+    to ``value`` where given (a fresh process: caches stay clean)."""
     code = f"""
 import dataclasses, importlib, json, sys
 from hemasim.parameters import SOURCE_MODULES
-name, factor, groups = {parameter!r}, {factor!r}, {groups!r}
+name, factor, groups, absolute = {parameter!r}, {factor!r}, {groups!r}, {value!r}
 for mod in SOURCE_MODULES:
     m = importlib.import_module(f"hemasim.parameters.sets.{{mod}}")
     for i, p in enumerate(m.PARAMETERS):
         if p.name == name:
             lo, hi = p.bounds if p.bounds else (-float("inf"), float("inf"))
-            m.PARAMETERS[i] = dataclasses.replace(p, value=min(max(p.value * factor, lo), hi))
+            new = absolute if absolute is not None else p.value * factor
+            m.PARAMETERS[i] = dataclasses.replace(p, value=min(max(new, lo), hi))
 from hemasim.validation import run_validation
 report = run_validation(groups=groups or None)
 out = {{}}
@@ -46,26 +52,43 @@ print(json.dumps(out))
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def screen_ends(name: str, sourced_range: bool) -> list[tuple[float, float | None]]:
+    """The two settings a parameter is screened at, each (factor, value): x0.5 and x2 its shipped value (value None),
+    or with ``sourced_range`` the two ends of its record's sourced plausible range (SystemExit where it has none)."""
+    if not sourced_range:
+        return [(0.5, None), (2.0, None)]
+    from hemasim.parameters import healthy_adult_parameters
+
+    rng = healthy_adult_parameters()[name].plausible_range
+    if rng is None:
+        raise SystemExit(f"{name}: --sourced-range asks for a sourced plausible range and its record has none")
+    return [(1.0, rng.low), (1.0, rng.high)]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("parameters", nargs="+")
     ap.add_argument("--groups", default="")
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--sourced-range", action="store_true",
+                    help="vary each parameter to the ends of its record's sourced plausible range, not x0.5-x2")
     args = ap.parse_args()
     groups = [g for g in args.groups.split(",") if g]
+    ends = {name: screen_ends(name, args.sourced_range) for name in args.parameters}
     base = _values_in_child(args.parameters[0], 1.0, groups)
     results = {}
     for name in args.parameters:
         changes: dict[str, float] = {}
-        for factor in (0.5, 2.0):
-            varied = _values_in_child(name, factor, groups)
+        for factor, value in ends[name]:
+            varied = _values_in_child(name, factor, groups, value)
             for key, v0 in base.items():
                 v = varied.get(key, math.nan)
                 rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
                 changes[key] = max(changes.get(key, 0.0), rel if math.isfinite(rel) else math.inf)
         moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > 0.10}
         largest = max(changes.values(), default=0.0)
-        results[name] = {"largest_relative_change": largest, "moved_over_10pct": moved}
+        results[name] = {"largest_relative_change": largest, "moved_over_10pct": moved,
+                         "varied_to": [v if v is not None else f"x{f:g}" for f, v in ends[name]]}
         print(f"{name}: largest relative change {largest:.3g}; >10%: {moved or 'none'}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
