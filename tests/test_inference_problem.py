@@ -40,6 +40,9 @@ BAD_CSV = [
     ("patient_01,4,anc,", "patient_01,-4,anc,", "row 3, column time_days: negative time"),
     ("patient_01,7,anc,", "patient_01,7,platelets,", "row 4, column observable: unknown observable 'platelets'"),
     ("patient_01,9,anc,1.197", "patient_01,9,anc,high", "row 5, column value: 'high' is not a number"),
+    # times in hours under the time_days header: day 96 is past the scenario's 42 days (was fitted silently)
+    ("patient_01,4,anc,", "patient_01,96,anc,",
+     "row 3, column time_days: 96 is after the end of condition 'patient_01' (its scenario runs duration_days 42"),
 ]
 
 

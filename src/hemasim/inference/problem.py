@@ -267,6 +267,8 @@ def _check_measurements(problem: Problem) -> None:
     m = problem.measurements
     known_c = {c.id for c in problem.conditions}
     known_o = {o.id for o in problem.observables}
+    ends = {c.id: float(c.source.scenario.duration_days) for c in problem.conditions
+            if getattr(getattr(c.source, "scenario", None), "duration_days", None) is not None}
     for row in range(len(m)):
         loc = f"{m.source}: row {row + 2}"  # the header is row 1
         if m.condition[row] not in known_c:
@@ -275,6 +277,13 @@ def _check_measurements(problem: Problem) -> None:
         if m.observable[row] not in known_o:
             raise ProblemError(f"{loc}, column observable: unknown observable {str(m.observable[row])!r}; "
                                f"known: {', '.join(sorted(known_o))}")
+        end = ends.get(str(m.condition[row]))
+        if end is not None and m.time_days[row] > end:
+            # most often times in hours (or from another origin) under the time_days header: the run would be
+            # extended silently past the scenario's doses and end
+            raise ProblemError(f"{loc}, column time_days: {float(m.time_days[row]):g} is after the end of condition "
+                               f"{str(m.condition[row])!r} (its scenario runs duration_days {end:g}; times are days "
+                               "from the scenario's start, 0 to its duration)")
     if len(m) == 0:
         raise ProblemError(f"{m.source}: no measurements")
 
