@@ -241,3 +241,18 @@ def test_the_model_cache_keeps_each_condition_apart(example: Problem):
     for _ in range(2):
         assert np.isnan(engine.simulate(source, refused, times, observe)).all()
     assert engine.models.hits == 2
+
+
+def test_the_goodness_of_fit_figures_draw_without_a_positive_value():
+    """Every measurement censored (a lone count under the assay limit) or every prediction 0 (a concentration
+    before the dose): no log axis has anything to show. The figures used to fail there ("Data cannot be
+    log-scaled"), after the fit, with a traceback; now they draw on linear axes."""
+    from hemasim.inference.plots import _observed_vs_predicted, _residuals
+
+    censored = [{"condition": "c", "observable": "anc", "time_days": 1.0, "value": 0.1, "censored": 1,
+                 "predicted": 0.5, "standardized_residual": 0.0}]
+    zeros = [{"condition": "c", "observable": "conc", "time_days": t, "value": 0.0, "censored": 0,
+              "predicted": 0.0, "standardized_residual": 0.0} for t in (0.0, 1.0)]
+    for rows in (censored, zeros):
+        for draw in (_observed_vs_predicted, _residuals):
+            assert draw(rows).startswith(b"\x89PNG")

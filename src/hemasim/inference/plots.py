@@ -32,6 +32,14 @@ def _figure(width: float, height: float, n: int = 1) -> tuple[Figure, Any]:
     return fig, fig.subplots(1, n, squeeze=False)[0]
 
 
+def _log_where_positive(ax: Any, axis: str, values: list[float]) -> None:
+    """A log ``axis`` ("x" or "y") when some plotted value is above 0: matplotlib refuses to draw a log axis
+    with nothing positive on it (every measurement censored, or every prediction 0: a concentration before the
+    dose), and a linear axis then still shows the data."""
+    if any(v > 0 for v in values if np.isfinite(v)):
+        getattr(ax, f"set_{axis}scale")("log")
+
+
 def _observed_vs_predicted(rows: list[dict[str, Any]]) -> bytes:
     fig, (ax_t, ax_d) = _figure(11, 4.2, 2)
     groups = sorted({(r["condition"], r["observable"]) for r in rows})
@@ -44,14 +52,17 @@ def _observed_vs_predicted(rows: list[dict[str, Any]]) -> bytes:
         ax_t.plot([r["time_days"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
         ax_t.plot([r["time_days"] for r in cens], [r["value"] for r in cens], "v", ms=5, color=line.get_color())
         ax_d.plot([r["predicted"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
-    ax_t.set(xlabel="day", ylabel="value (observable unit)", yscale="log",
+    ax_t.set(xlabel="day", ylabel="value (observable unit)",
              title="measurements (o; v: below the assay limit) and the fit")
+    _log_where_positive(ax_t, "y", [r[k] for r in rows for k in ("value", "predicted")])
     if len(groups) <= 8:
         ax_t.legend(fontsize=7)
     vals = [r["value"] for r in rows] + [r["predicted"] for r in rows]
     lo, hi = max(min(vals), 1e-6), max(vals)
     ax_d.plot([lo, hi], [lo, hi], "k--", lw=0.8)
-    ax_d.set(xscale="log", yscale="log", xlabel="predicted", ylabel="observed", title="observed vs predicted")
+    ax_d.set(xlabel="predicted", ylabel="observed", title="observed vs predicted")
+    _log_where_positive(ax_d, "x", [lo, hi])
+    _log_where_positive(ax_d, "y", [lo, hi])
     return _png(fig)
 
 
@@ -66,7 +77,7 @@ def _residuals(rows: list[dict[str, Any]]) -> bytes:
         for y in (-2, 2):
             ax.axhline(y, color="grey", lw=0.6, ls=":")
         ax.set(xlabel=xl, ylabel="standardized residual")
-    ax_p.set_xscale("log")
+    _log_where_positive(ax_p, "x", [r["predicted"] for r in kept])
     ax_t.set_title("standardized residuals (uncensored)")
     return _png(fig)
 
