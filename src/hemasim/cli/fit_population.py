@@ -17,7 +17,7 @@ def fit_population(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (written atomically)."),
     patients: str = typer.Option("", "--patients", help="allMT folder: comma-separated record names (default: "
                                                         "every CSV)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the SAEM Markov chains and the VPC simulations."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the SAEM Markov chains and the VPC simulations."),
     iterations: int = typer.Option(250, "--iterations", min=10, help="SAEM iterations (60% exploration)."),
 ) -> None:
     """Fit typical values and between-subject variability (SAEM) and each subject's MAP estimate; write
