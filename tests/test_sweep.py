@@ -169,3 +169,24 @@ def test_the_example_sweep_files_fit_their_scenarios(scenario: str, sweep: str):
     factors = resolve_factors(spec.factors, load_scenario(root / scenario))
     assert all(f.low < f.base < f.high for f in factors)
     assert design_size(spec) in (25, 64)
+
+
+@pytest.mark.parametrize(("factor", "message"), [
+    ({"relative": [0, 2]}, "factors.0.relative: multiples of the scenario's value, both above 0, low first "
+                           "(e.g. [0.5, 2]) (got [0, 2])"),
+    ({"relative": [-1, 2]}, "factors.0.relative: multiples of the scenario's value"),
+    ({"relative": [2, 0.5]}, "factors.0.relative: [low, high] with low < high (got [2, 0.5])"),
+    ({"range": [0.3, 0.1]}, "factors.0.range: [low, high] with low < high (got [0.3, 0.1])"),
+    ({"range": [0, 0.1], "log": True}, "factors.0.log: a log scale needs a range above 0 (got [0, 0.1])"),
+])
+def test_a_bad_range_names_its_key_and_value(tmp_path: Path, factor: dict[str, object], message: str):
+    """A factor of 0 or below, a reversed range: one line naming relative or range (the key the user wrote; a
+    reversed `relative` was called "the range") and the values given (relative [0, 2] said only "> 0")."""
+    from hemasim.sensitivity.spec import load_spec
+
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(json.dumps({"sweep": {"factors": [{"parameter": SLOPE, **factor}]}}))
+    with pytest.raises(SpecError) as err:
+        load_spec(spec)
+    assert len(str(err.value).splitlines()) == 1 and message in str(err.value)
+

@@ -57,13 +57,16 @@ class FactorSpec(StrictData):
             raise ValueError("give exactly one of parameter or field")
         if (self.range is None) == (self.relative is None):
             raise ValueError("give exactly one of range or relative")
+        key = "range" if self.range is not None else "relative"
         lo, hi = self.range if self.range is not None else self.relative  # type: ignore[misc]
-        if not lo < hi:
-            raise ValueError(f"the range must increase (got [{lo:g}, {hi:g}])")
+        got = f"(got [{lo:g}, {hi:g}])"
         if self.relative is not None and lo <= 0:
-            raise ValueError("relative factors must be > 0")
+            raise ValueError(f"relative: multiples of the scenario's value, both above 0, low first (e.g. [0.5, 2]) "
+                             f"{got}")
+        if not lo < hi:
+            raise ValueError(f"{key}: [low, high] with low < high {got}")
         if self.log and lo <= 0:
-            raise ValueError("a log scale needs a range above 0")
+            raise ValueError(f"log: a log scale needs a {key} above 0 {got}")
         return self
 
     @property
