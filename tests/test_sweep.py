@@ -190,3 +190,43 @@ def test_a_bad_range_names_its_key_and_value(tmp_path: Path, factor: dict[str, o
         load_spec(spec)
     assert len(str(err.value).splitlines()) == 1 and message in str(err.value)
 
+
+def test_a_time_average_the_model_lacks_is_refused_before_any_point_runs(monkeypatch: pytest.MonkeyPatch):
+    """It was found in the first batch and named with the scenario's path, as `time_averages` (not the sweep file's
+    `sweep.time_averages`), listing every observable; now the design is refused up front, with the names meant."""
+    import hemasim.sensitivity.run as run
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a point ran")
+
+    monkeypatch.setattr(run, "_evaluate", no_run)
+    spec = SweepSpec.model_validate({"time_averages": ["hemoglobin"], "factors": [{"parameter": SLOPE,
+                                                                                     "relative": [0.5, 2]}]})
+    with pytest.raises(SpecError, match=r"^sweep\.time_averages\.0: 'hemoglobin' is not an observable of the "
+                                        r"scenario's model; did you mean hemoglobin_g_per_dL"):
+        run_sweep(donation(), spec)
+
+
+@pytest.mark.cli
+def test_sensitivity_options_name_the_option_not_the_block(tmp_path: Path):
+    """A parameter or time average given as an option is named by its option (it said
+    `sensitivity.factors.0.parameter`, a block the user never wrote)."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps(DONATION))
+    res = invoke_hemasim("sensitivity", str(scenario), "--method", "local", "--parameters", "no_such_parameter",
+                         "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --parameters/--low/--high: unknown parameter")
+    res = invoke_hemasim("sensitivity", str(scenario), "--method", "local", "--parameters", SLOPE,
+                         "--time-average", "anc", "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --time-average: 'anc' is not an observable")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_field_value_out_of_the_scenarios_bounds_prints_as_a_number():
+    """A swept dose below 0 printed `(got np.float64(-60.0))`."""
+    from hemasim.scenario import ScenarioError
+    from hemasim.sensitivity.batch import scenario_with_fields
+
+    with pytest.raises(ScenarioError) as err:
+        scenario_with_fields(donation(), {"interventions.0.volume_mL": np.float64(-60.0)})
+    assert "(got -60.0)" in str(err.value) and "np.float64" not in str(err.value)

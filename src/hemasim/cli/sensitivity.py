@@ -84,8 +84,10 @@ def sensitivity(
     try:
         result = with_progress(f"{design.method} on {spec.name}", design_size(design),
                                lambda progress: run_sensitivity(spec, design, progress))
-    except SpecError as err:
-        raise fail(str(err)) from None
+    except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
+        problem = str(err)
+        raise fail(f"{file}: {problem}" if file is not None
+                   else option_problem(problem.removeprefix("sensitivity."))) from None
     except (SolverError, ValueError) as err:
         raise fail(f"{scenario}: {err}") from None
     files = written(out, lambda: write_sensitivity_outputs(result, spec, out))

@@ -48,9 +48,9 @@ def scenario_with_fields(scenario: Scenario, fields: Mapping[str, float]) -> Sce
             node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
         last = keys[-1]
         if isinstance(node, list):
-            node[int(last)] = value
+            node[int(last)] = float(value)  # a numpy float printed as np.float64(...) in errors
         else:
-            node[last] = value  # type: ignore[index]
+            node[last] = float(value)  # type: ignore[index]
     return parse_scenario(data, f"scenario with {', '.join(f'{k}={v:g}' for k, v in fields.items())}")
 
 
@@ -125,6 +125,29 @@ def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[s
     # some parameter cannot differ between the patients of one model: find which, run one batch per value
     return _evaluate(scenario, points, list(fields), params, shared_parameters(scenario, params), rtol, averaged,
                      progress)
+
+
+def check_time_averages(scenario: Scenario, names: Sequence[str], where: str) -> None:
+    """Refuse, before any point runs, a time average of an observable the scenario's model does not have:
+    ``SpecError`` naming ``where`` (``sweep.time_averages``), the name and the names meant (the columns of
+    ``hemasim run``'s timeseries.csv)."""
+    import difflib
+
+    from hemasim.assembly import build_model
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.sensitivity.spec import SpecError
+
+    if not names:
+        return
+    known = [o.name for o in build_model(scenario, batch_covariates(scenario, 1), healthy_adult_parameters(),
+                                         {}).observables]
+    for i, name in enumerate(names):
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5) or [
+                n for n in known if n.startswith(name.split("_")[0])][:3]
+            hint = f"did you mean {', '.join(close)}?" if close else f"allowed: {', '.join(known)}"
+            raise SpecError(f"{where}.{i}: {name!r} is not an observable of the scenario's model; {hint} "
+                            "(the columns of hemasim run's timeseries.csv)")
 
 
 def shared_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:

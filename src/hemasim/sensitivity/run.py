@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hemasim.scenario import Scenario
-from hemasim.sensitivity.batch import ProgressFn, evaluate_points
+from hemasim.sensitivity.batch import ProgressFn, check_time_averages, evaluate_points
 from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
 from hemasim.sensitivity.estimators import (
     elementary_effects,
@@ -83,6 +83,7 @@ def design_size(spec: SweepSpec | SensitivitySpec) -> int:
 def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None = None) -> SweepResult:
     """Every point of the sweep's design, as batches on the lock-step kernel."""
     factors = resolve_factors(spec.factors, scenario, "sweep.factors")
+    check_time_averages(scenario, spec.time_averages, "sweep.time_averages")
     start = time.perf_counter()
     table = _evaluate(scenario, factors, to_values(_sweep_design(spec), factors), spec.rtol, spec.time_averages,
                       progress)
@@ -98,6 +99,7 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
                     ) -> SensitivityResult:
     """Morris, Sobol' or local sensitivities of every endpoint of the scenario to the factors."""
     factors = resolve_factors(spec.factors, scenario, "sensitivity.factors")
+    check_time_averages(scenario, spec.time_averages, "sensitivity.time_averages")
     k = len(factors)
     start = time.perf_counter()
     if spec.method == "local":
