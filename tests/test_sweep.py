@@ -142,8 +142,12 @@ def test_sensitivity_cli_morris_writes_indices(tmp_path: Path):
     hb = indices[indices["endpoint"] == "hemoglobin_g_per_dL_time_average"].set_index("factor")
     assert hb.loc[SLOPE, "mu_star"] > 0 and np.isfinite(hb.loc[SLOPE, "sigma"])
     assert hb.loc[SLOPE, "mu_star"] > 10 * hb.loc["hsc_niche_hill", "mu_star"]  # recovery follows the feedback
-    meta = json.loads((tmp_path / "m" / "sensitivity.json").read_text())
+    def no_nan(token: str) -> None:
+        raise AssertionError(f"sensitivity.json holds {token}")
+
+    meta = json.loads((tmp_path / "m" / "sensitivity.json").read_text(), parse_constant=no_nan)
     assert meta["runs"] == 3 * 3 and meta["baseline"]["hemoglobin_nadir"] > 0
+    assert meta["baseline"]["neutrophil_recovery_day"] is None  # no fall, no recovery: null (it was NaN)
     res = invoke_hemasim("sensitivity", str(scenario), "--parameters", "no_such", "--out", str(tmp_path / "n"))
     assert res.exit_code == 2 and "unknown parameter no_such" in res.stderr
     assert not (tmp_path / "n").exists()
