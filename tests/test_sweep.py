@@ -234,3 +234,25 @@ def test_a_field_value_out_of_the_scenarios_bounds_prints_as_a_number():
     with pytest.raises(ScenarioError) as err:
         scenario_with_fields(donation(), {"interventions.0.volume_mL": np.float64(-60.0)})
     assert "(got -60.0)" in str(err.value) and "np.float64" not in str(err.value)
+
+
+def test_all_assumed_resolves_on_the_documented_scenario():
+    """`hemasim sensitivity examples/docetaxel_q3w.yaml --method morris --all-assumed` (docs/sensitivity.md) stopped
+    with "factors.71.relative: the scenario's value 0 gives an empty range": memory_b_maturation_days is 0, and
+    x0.5-x2 of 0 is empty. Such a parameter now varies over its sourced plausible range (as the screen does)."""
+    from hemasim.cli.sensitivity import _factors
+    from hemasim.parameters import Assumed
+    from hemasim.scenario import load_scenario
+    from hemasim.scenario.overrides import apply_overrides
+    from tests.conftest import EXAMPLES
+
+    scenario = load_scenario(EXAMPLES / "docetaxel_q3w.yaml")
+    table = apply_overrides(scenario.parameters, healthy_adult_parameters())
+    factors = _factors(None, True, 0.5, 2.0, table)
+    assert len(factors) == sum(isinstance(table[n].provenance, Assumed) for n in table)
+    zero = next(f for f in factors if f["parameter"] == "memory_b_maturation_days")
+    sourced = table["memory_b_maturation_days"].plausible_range
+    assert zero == {"parameter": "memory_b_maturation_days", "range": [sourced.low, sourced.high], "log": False}
+    resolved = resolve_factors(SensitivitySpec.model_validate({"method": "morris", "factors": factors}).factors,
+                               scenario)
+    assert all(f.low < f.high for f in resolved)
