@@ -150,7 +150,9 @@ def test_out_of_range_seeds_are_refused(scenario, tmp_path: Path, seeds: list[in
 
 @pytest.mark.cli
 @pytest.mark.parametrize("text, message", [("1\n-5\n", ":2: seed -5 is out of range"),
-                                           ("1\nx\n", ":2: 'x' is not an integer")])
+                                           ("1\nx\n", ":2: 'x' is not an integer"),
+                                           # it said "the seed list has 1 entries for 2 patients", naming no option
+                                           ("1\n", "--seed-list: 1 seeds for --n 2 patients (one seed per patient")])
 def test_cli_refuses_a_bad_seed_list_in_one_line(tmp_path: Path, text: str, message: str):
     seeds = tmp_path / "seeds.txt"
     seeds.write_text(text)
