@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.report.html import page_head
+from hemasim.report.html import image_html, page_head
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -152,8 +151,6 @@ def fit_report_html(out: FitOutputs, record: dict[str, Any], figures: dict[str, 
     titles = {"observed_vs_predicted.png": "Observed and predicted", "residuals.png": "Residuals",
               "profiles.png": "Profile likelihoods (dashed: 95% threshold)", "trace.png": "Objective trace"}
     for name, png in figures.items():
-        b64 = base64.b64encode(png).decode("ascii")
-        parts.append(f"<h2>{titles.get(name, name)}</h2><img alt='{esc(name)}' style='max-width:100%' "
-                     f"src='data:image/png;base64,{b64}'>")
+        parts.append(f"<h2>{titles.get(name, name)}</h2>{image_html(name, png)}")
     parts.append("</body></html>")
     return "\n".join(parts)
