@@ -123,6 +123,9 @@ def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv", "sweep.json", "sweep.parquet",
                                                                    "sweep.png"]
     assert len(pd.read_parquet(tmp_path / "out" / "sweep.parquet")) == 9
+    units = json.loads((tmp_path / "out" / "sweep.json").read_text())["units"]
+    assert set(units) == set(pd.read_csv(tmp_path / "out" / "sweep.csv").columns)  # every column has its unit
+    assert units["interventions.0.volume_mL"] == "unit in the field's name" and units["anc_nadir"] == "1e9/L"
     bad = tmp_path / "bad.yaml"
     bad.write_text("sweep:\n  method: sobol\n  factors: [{parameter: x, range: [2, 1]}]\n")
     res = invoke_hemasim("sweep", str(scenario), str(bad), "--out", str(tmp_path / "never"))
@@ -148,6 +151,11 @@ def test_sensitivity_cli_morris_writes_indices(tmp_path: Path):
     meta = json.loads((tmp_path / "m" / "sensitivity.json").read_text(), parse_constant=no_nan)
     assert meta["runs"] == 3 * 3 and meta["baseline"]["hemoglobin_nadir"] > 0
     assert meta["baseline"]["neutrophil_recovery_day"] is None  # no fall, no recovery: null (it was NaN)
+    # every factor and endpoint with its unit (indices.csv and samples.parquet carried none)
+    assert set(meta["units"]) == {SLOPE, "hsc_niche_hill", *meta["baseline"]}
+    assert meta["units"][SLOPE] == healthy_adult_parameters()[SLOPE].unit
+    assert meta["units"]["hemoglobin_g_per_dL_time_average"] == meta["units"]["hemoglobin_nadir"] == "g/dL"
+    assert meta["units"]["days_hemoglobin_below_8"] == "day"
     res = invoke_hemasim("sensitivity", str(scenario), "--parameters", "no_such", "--out", str(tmp_path / "n"))
     assert res.exit_code == 2 and "unknown parameter no_such" in res.stderr
     assert not (tmp_path / "n").exists()

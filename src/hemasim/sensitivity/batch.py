@@ -94,13 +94,19 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
                                   for e in DEFAULT_ENDPOINTS}
     ctx = EndpointContext(params, cov.age_years, result.record.administrations, n)
     obs = {name: result.observable(name) for name in extra}
+    units = {e.name: e.unit for e in DEFAULT_ENDPOINTS}
     for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
         out[column.name] = column.values
+        units[column.name] = column.unit
+    observable_units = dict(zip(model.observable_names, model.observable_units, strict=True))
     for name in averaged:
         v = result.observable(name)
         span = result.times[-1] - result.times[0]
         out[time_averaged_name(name)] = np.trapezoid(v, result.times, axis=-1) / span
-    return pd.DataFrame(out)
+        units[time_averaged_name(name)] = observable_units.get(name, "")
+    frame = pd.DataFrame(out)
+    frame.attrs["units"] = units  # read by _evaluate (sweep.json, sensitivity.json)
+    return frame
 
 
 def _group_rows(points: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, float], np.ndarray]]:
@@ -190,7 +196,17 @@ def _evaluate(scenario: Scenario, points: pd.DataFrame, fields: list[str], param
             done += len(chunk)
             if progress is not None:
                 progress(done)
-    return pd.concat(parts).sort_index().reset_index(drop=True)
+    units: dict[str, str] = {}
+    for part in parts:  # a point that failed alone has no columns and no units: the others carry them
+        units.update(part.attrs.get("units", {}))
+    frame = pd.concat(parts).sort_index().reset_index(drop=True)
+    frame.attrs["units"] = units  # each endpoint column's unit (pd.concat keeps attrs only when all agree)
+    return frame
+
+
+def endpoint_units(frame: pd.DataFrame) -> dict[str, str]:
+    """The unit of each endpoint column of a frame :func:`evaluate_points` returned."""
+    return dict(frame.attrs.get("units", {}))
 
 
 def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str], rows: np.ndarray,
@@ -210,8 +226,11 @@ def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str]
         if len(rows) == 1:
             return pd.DataFrame(index=rows)
         half = len(rows) // 2
-        return pd.concat([_run_or_split(scenario, points, names, part, shared, rtol, averaged)
-                          for part in (rows[:half], rows[half:])])
+        halves = [_run_or_split(scenario, points, names, part, shared, rtol, averaged)
+                  for part in (rows[:half], rows[half:])]
+        joined = pd.concat(halves)
+        joined.attrs["units"] = {k: v for h in halves for k, v in h.attrs.get("units", {}).items()}
+        return joined
     frame.index = rows
     return frame
 
@@ -225,4 +244,6 @@ def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol:
     anchor = next(iter(healthy_adult_parameters()))
     value = apply_overrides({**scenario.parameters, **shared}, healthy_adult_parameters()).value(anchor)
     frame = _run_batch(scenario, {anchor: np.array([value])}, shared, rtol, averaged)
-    return pd.concat([frame] * n, ignore_index=True)
+    repeated = pd.concat([frame] * n, ignore_index=True)
+    repeated.attrs["units"] = frame.attrs["units"]
+    return repeated
