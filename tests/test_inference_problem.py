@@ -37,6 +37,11 @@ def _edit_csv(path: Path, old: str, new: str) -> None:
 
 BAD_CSV = [
     ("condition,time_days,observable,value", "condition,day,observable,value", "missing column 'time_days'"),
+    # a time column in other units: named, with what is read instead (it said only "missing column")
+    ("condition,time_days,observable,value", "condition,time_hours,observable,value",
+     "missing column 'time_days' (required: condition, time_days, observable, value; optional: censored); "
+     "'time_hours' is not read: times are days from the scenario's start, in a column time_days (convert hours: "
+     "/ 24)"),
     ("patient_01,4,anc,", "patient_01,-4,anc,", "row 3, column time_days: negative time"),
     ("patient_01,7,anc,", "patient_01,7,platelets,", "row 4, column observable: unknown observable 'platelets'"),
     ("patient_01,9,anc,1.197", "patient_01,9,anc,high", "row 5, column value: 'high' is not a number"),

@@ -324,8 +324,12 @@ def load_measurements(path: str | Path) -> Measurements:
     header = [h.strip() for h in (reader.fieldnames or [])]
     for col in MEASUREMENT_COLUMNS:
         if col not in header:
+            timed = [h for h in header if h.lower().startswith("time") or h.lower() in ("t", "day", "days", "hours")]
+            how = "convert hours: / 24" if timed and "h" in timed[0].lower().removeprefix("time") else "rename it"
+            hint = (f"; {timed[0]!r} is not read: times are days from the scenario's start, in a column "
+                    f"time_days ({how})" if col == "time_days" and timed else "")
             raise ProblemError(f"{p}: missing column {col!r} (required: {', '.join(MEASUREMENT_COLUMNS)}; "
-                               "optional: censored)")
+                               f"optional: censored){hint}")
     reader.fieldnames = header
     cond, times, obs, vals, cens = [], [], [], [], []
     for i, row in enumerate(reader):
