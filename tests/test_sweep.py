@@ -264,3 +264,18 @@ def test_all_assumed_resolves_on_the_documented_scenario():
     resolved = resolve_factors(SensitivitySpec.model_validate({"method": "morris", "factors": factors}).factors,
                                scenario)
     assert all(f.low < f.high for f in resolved)
+
+
+def test_a_sweep_plots_what_moves_beyond_the_solvers_error_with_units():
+    """A sweep's heat maps included CD4 counts that differed in the seventh digit (777.3692 to 777.3694: the
+    integrator's error), drawn with a colour bar offset '+7.77369e2'; panels had no units."""
+    from hemasim.sensitivity.plots import _titled, varying_endpoints
+
+    table = pd.DataFrame({"cd4_final": [777.36920, 777.36942, 777.36931], "b_cells_final": [332.1, 331.9, 331.75],
+                          "flat": [1.0, 1.0, 1.0], "never": [np.nan, np.nan, np.nan]})
+    assert varying_endpoints(table, list(table.columns)) == ["b_cells_final"]
+    units = {"anc_nadir": "1e9/L", "docetaxel_fraction_of_planned_dose": "1", "interventions.0.day": "unit in the "
+             "field's name"}
+    assert _titled("anc_nadir", units) == "anc_nadir (1e9/L)"
+    assert _titled("docetaxel_fraction_of_planned_dose", units) == "docetaxel_fraction_of_planned_dose"
+    assert _titled("interventions.0.day", units) == "interventions.0.day"

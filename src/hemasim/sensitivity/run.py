@@ -27,6 +27,8 @@ from hemasim.sensitivity.spec import SensitivitySpec, SweepSpec, resolve_factors
 __all__ = ["SensitivityResult", "SweepResult", "design_size", "run_sensitivity", "run_sweep",
            "write_sensitivity_outputs", "write_sweep_outputs"]
 
+#: the unit recorded for a swept scenario field: the field's name carries it (dose_mg_per_m2, day)
+FIELD_UNIT = "unit in the field's name"
 #: a relative change of the step-halved local estimate above this flags the step as too coarse (or too fine)
 STEP_TOLERANCE = 0.05
 
@@ -72,7 +74,7 @@ def _factor_units(scenario: Scenario, factors: Sequence[Factor]) -> dict[str, st
     from hemasim.parameters import healthy_adult_parameters
 
     table = healthy_adult_parameters()
-    return {f.name: "unit in the field's name" if f.is_field else table[f.name].unit for f in factors}
+    return {f.name: FIELD_UNIT if f.is_field else table[f.name].unit for f in factors}
 
 
 def _sweep_design(spec: SweepSpec) -> np.ndarray:
