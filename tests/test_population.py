@@ -229,3 +229,25 @@ def test_fit_population_cli_on_a_fitting_problem(tmp_path) -> None:
     assert len((out / "individual.csv").read_text().splitlines()) == 4
     bad = invoke_hemasim("fit-population", str(tmp_path / "nothing.yaml"), "--out", str(tmp_path / "x"))
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
+
+
+def test_the_vpc_names_both_outer_percentiles_and_labels_its_log_axis_plainly() -> None:
+    """The VPC's legend named only p5 beside two blue bands (p5 and p95), sat over the lower band, and its log axis
+    read 6x10^0, 2x10^-1."""
+    from hemasim.inference.population import VisualPredictiveCheck
+    from hemasim.inference.population_plots import vpc_figure
+
+    obs = np.array([[0.3, 1.2, 4.0], [0.5, 1.5, 5.0]])
+    sim = np.stack([obs * 0.7, obs, obs * 1.4], axis=-1)
+    vpc = VisualPredictiveCheck(np.array([0.0, 50.0, 100.0]), np.array([25.0, 75.0]), obs, sim, 100)
+    fig = vpc_figure(vpc, "ANC (1e9/L)")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["simulated p5 and p95: 90% interval", "observed p5 and p95", "simulated p50: 90% interval",
+                      "observed p50"]
+    ticks = [t.get_text() for t in [*ax.yaxis.get_majorticklabels(), *ax.yaxis.get_minorticklabels()]
+             if t.get_text() and ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+    assert {"0.5", "1", "2"} <= set(ticks) and not any("10^" in t or "e-" in t for t in ticks)
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1  # beside the axes, off the bands
