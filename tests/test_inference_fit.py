@@ -256,3 +256,13 @@ def test_the_goodness_of_fit_figures_draw_without_a_positive_value():
     for rows in (censored, zeros):
         for draw in (_observed_vs_predicted, _residuals):
             assert draw(rows).startswith(b"\x89PNG")
+
+
+def test_the_fit_figures_name_what_was_measured_and_label_log_axes_plainly():
+    """The observed-vs-predicted axes read "value (observable unit)", and their log ticks 6x10^0, with 2x10^0
+    3x10^0 4x10^0 running into each other."""
+    from hemasim.inference.plots import _plain_log_label, measured_label
+
+    assert measured_label(load_problem(EXAMPLES / "fit" / "problem.yaml")) == "anc (anc_1e9_per_L)"
+    assert [_plain_log_label(v, None) for v in (0.2, 0.3, 0.5, 1.0, 4.0, 5.0, 20.0, 0.0)] == [
+        "0.2", "", "0.5", "1", "", "5", "20", ""]
