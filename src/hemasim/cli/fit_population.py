@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 
 def fit_population(
@@ -24,7 +24,13 @@ def fit_population(
     population.yaml (a fitted parameter set with iiv_cv for scenarios and cohorts), population.json,
     individual.csv, trace.csv and the visual predictive check (vpc.csv, vpc.png)."""
     from hemasim.inference.population import SaemSettings
+    from hemasim.inference.population_outputs import POPULATION_FILES
+    from hemasim.io import OutputError, check_output_folder
 
+    try:
+        check_output_folder(out, POPULATION_FILES)  # a bad --out: refused before SAEM (it failed after, traceback)
+    except OutputError as err:
+        raise fail(str(err)) from None
     exploration = int(0.6 * iterations)
     settings = SaemSettings(exploration=exploration, smoothing=iterations - exploration,
                             information_samples=max(10, min(60, iterations // 4)), seed=seed)
@@ -40,6 +46,8 @@ def fit_population(
             if patients:
                 raise ValueError("--patients: only for a folder of allMT records")
             written = fit_problem_population(data, out, settings, progress=True)
+    except OutputError as err:  # the folder changed while the fit ran
+        raise fail(str(err), code=EXIT_IO) from None
     except (ValueError, FileNotFoundError) as err:
         raise fail(str(err)) from None
     typer.echo(f"wrote {len(written)} files to {out}", err=True)

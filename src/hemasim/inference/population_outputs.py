@@ -23,7 +23,10 @@ from hemasim.inference.population import (
     visual_predictive_check,
 )
 
-__all__ = ["fit_problem_population", "write_population_outputs"]
+__all__ = ["POPULATION_FILES", "fit_problem_population", "write_population_outputs"]
+
+#: the files `hemasim fit-population` writes: what its --out may hold already
+POPULATION_FILES = ("population.yaml", "population.json", "individual.csv", "trace.csv", "vpc.csv", "vpc.png")
 
 
 def write_population_outputs(out_dir: str | Path, data: PopulationData, predict: Predictor,
@@ -86,8 +89,10 @@ def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settin
     value; omega: its log-scale prior SD, else 0.5), the residual error is log-normal (the problem's noise models
     are not used). Outputs as :func:`write_population_outputs`."""
     from hemasim.inference.problem import load_problem
+    from hemasim.io import check_output_folder
 
     problem = load_problem(problem_path)
+    check_output_folder(out_dir, POPULATION_FILES)  # before SAEM, not after it
     predictor = ProblemPredictor(problem)
     data = predictor.data()
     pop = saem(data, predictor, predictor.start(), settings, progress)
