@@ -169,6 +169,9 @@ def test_cli_fit_writes_a_set_that_scenarios_load(tmp_path: Path):
     for name in ("estimates.csv", "fit.json", "fitted_parameters.yaml", "predictions.csv", "trace.csv",
                  "observed_vs_predicted.png", "residuals.png", "report.html"):
         assert (out / name).is_file(), name
+    # the unit of value and predicted: the hemasim observable measured (predictions.csv named only "anc")
+    header, first = (out / "predictions.csv").read_text().splitlines()[:2]
+    assert header.endswith(",hemasim_observable") and first.endswith(",anc_1e9_per_L")
     scenario = (FIT / "scenario.yaml").read_text().replace(
         "model:", f"parameter_set: {out / 'fitted_parameters.yaml'}\nmodel:", 1)
     (tmp_path / "s.yaml").write_text(scenario)

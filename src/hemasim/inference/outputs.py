@@ -119,9 +119,12 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 def prediction_rows(out: FitOutputs) -> list[dict[str, Any]]:
     m = out.problem.measurements
     res = standardized_residuals(out.objective, out.result.x, out.predictions)
+    # the hemasim observable (scaled as the problem says) names the unit of value and predicted: anc_1e9_per_L
+    measured = {o.id: o.hemasim if o.scale == 1 else f"{o.scale:g} x {o.hemasim}" for o in out.problem.observables}
     return [{"condition": m.condition[k], "time_days": float(m.time_days[k]), "observable": m.observable[k],
              "value": float(out.objective.data[k]), "censored": int(out.objective.censored[k]),
-             "predicted": float(out.predictions[k]), "standardized_residual": float(res[k])} for k in range(len(m))]
+             "predicted": float(out.predictions[k]), "standardized_residual": float(res[k]),
+             "hemasim_observable": measured[m.observable[k]]} for k in range(len(m))]
 
 
 def fit_record(out: FitOutputs) -> dict[str, Any]:
