@@ -267,8 +267,9 @@ def _check_measurements(problem: Problem) -> None:
     m = problem.measurements
     known_c = {c.id for c in problem.conditions}
     known_o = {o.id for o in problem.observables}
-    ends = {c.id: float(c.source.scenario.duration_days) for c in problem.conditions
-            if getattr(getattr(c.source, "scenario", None), "duration_days", None) is not None}
+    # a scenario condition ends at its duration; a model built in Python (BuilderSource) has no end
+    durations = {c.id: getattr(getattr(c.source, "scenario", None), "duration_days", None) for c in problem.conditions}
+    ends = {cid: float(d) for cid, d in durations.items() if d is not None}
     for row in range(len(m)):
         loc = f"{m.source}: row {row + 2}"  # the header is row 1
         if m.condition[row] not in known_c:
