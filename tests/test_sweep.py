@@ -279,3 +279,12 @@ def test_a_sweep_plots_what_moves_beyond_the_solvers_error_with_units():
     assert _titled("anc_nadir", units) == "anc_nadir (1e9/L)"
     assert _titled("docetaxel_fraction_of_planned_dose", units) == "docetaxel_fraction_of_planned_dose"
     assert _titled("interventions.0.day", units) == "interventions.0.day"
+
+
+def test_a_field_range_leaving_the_scenarios_bounds_is_refused_before_any_point_runs():
+    """A dose range reaching past the field's bounds failed in its batch, after the other values had run, named by
+    the scenario's path; now the range's end is refused up front, named as the sweep file's range."""
+    spec = SweepSpec.model_validate({"factors": [{"field": "interventions.0.volume_mL", "range": [-100, 800]}]})
+    with pytest.raises(SpecError, match=r"^sweep\.factors\.0\.range: interventions\.0\.volume_mL = -100 makes no "
+                                        r"valid scenario: interventions\.0\.volume_mL: "):
+        resolve_factors(spec.factors, donation(), "sweep.factors")
