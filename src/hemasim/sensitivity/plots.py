@@ -106,7 +106,14 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
     moving = [e for e in dict.fromkeys(frame["endpoint"])
               if np.nanmax(np.abs(frame.loc[frame["endpoint"] == e, key].to_numpy(dtype=np.float64)),
                            initial=0.0) > 0]
-    shown = moving[:MAX_PANELS] or list(dict.fromkeys(frame["endpoint"]))[:1]
+    if not moving:  # one empty panel of the first endpoint said nothing; say why there are no bars
+        fig, (ax,) = _figure(1, width=6.0, height=1.6)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"No endpoint moves over these ranges ({len(result.factors)} factors, "
+                f"{len(result.samples)} runs):\nevery index is 0, or undefined where an endpoint's spread is the "
+                "integrator's error.", ha="center", va="center", fontsize=9, wrap=True)
+        return _save(fig)
+    shown = moving[:MAX_PANELS]
     fig, axes = _figure(len(shown), width=5.0, height=0.25 * min(top, len(result.factors)) + 1.2)
     for ax, endpoint in zip(axes, shown, strict=False):
         rows = frame[frame["endpoint"] == endpoint].copy()
