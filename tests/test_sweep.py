@@ -288,3 +288,19 @@ def test_a_field_range_leaving_the_scenarios_bounds_is_refused_before_any_point_
     with pytest.raises(SpecError, match=r"^sweep\.factors\.0\.range: interventions\.0\.volume_mL = -100 makes no "
                                         r"valid scenario: interventions\.0\.volume_mL: "):
         resolve_factors(spec.factors, donation(), "sweep.factors")
+
+
+@pytest.mark.slow
+def test_the_healthy_example_sweep_moves_what_it_sweeps():
+    """examples/sweeps/healthy_lhs.yaml swept the feedback slopes of a healthy adult at rest: a steady state they
+    do not move, so all 64 points gave the same endpoints and sweep.png showed nothing. Its set points move it."""
+    from hemasim.scenario import load_scenario
+    from hemasim.sensitivity.plots import varying_endpoints
+    from hemasim.sensitivity.spec import load_spec
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    spec = load_spec(root / "sweeps" / "healthy_lhs.yaml")
+    assert isinstance(spec, SweepSpec)
+    result = run_sweep(load_scenario(root / "healthy_adult.yaml"), spec)
+    moving = varying_endpoints(result.table, result.endpoints)
+    assert {"anc_1e9_per_L_time_average", "platelets_1e9_per_L_time_average"} <= set(moving)

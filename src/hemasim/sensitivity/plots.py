@@ -59,6 +59,18 @@ def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
     return out
 
 
+def _plain_log(ax: Axes, axis: str) -> None:
+    """A log ``axis`` labelled with plain numbers at 1, 2 and 5 of each decade (matplotlib wrote 3x10^0)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from hemasim.inference.plots import _plain_log_label
+
+    getattr(ax, f"set_{axis}scale")("log")
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    which.set_major_formatter(FuncFormatter(_plain_log_label))
+    which.set_minor_formatter(FuncFormatter(_plain_log_label))
+
+
 def _titled(name: str, units: dict[str, str]) -> str:
     """An endpoint's panel title with its unit (``anc_nadir (1e9/L)``); none for a ratio or a flag."""
     from hemasim.sensitivity.run import FIELD_UNIT
@@ -82,13 +94,13 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             fig.colorbar(mesh, ax=ax)
             ax.set_ylabel(_titled(factors[1].name, result.units), fontsize=7)
             if factors[1].log:
-                ax.set_yscale("log")
+                _plain_log(ax, "y")
         elif result.spec.method == "grid" and len(factors) == 1:
             ax.plot(table[first.name], table[name], marker="o", ms=3)
         else:
             ax.scatter(table[first.name], table[name], s=6)
         if first.log:
-            ax.set_xscale("log")
+            _plain_log(ax, "x")
         ax.set_xlabel(_titled(first.name, result.units), fontsize=7)
         ax.set_title(_titled(name, result.units), fontsize=8)
     return _save(fig)
