@@ -50,4 +50,6 @@ def fit_population(
         raise fail(str(err), code=EXIT_IO) from None
     except (ValueError, FileNotFoundError) as err:
         raise fail(str(err)) from None
-    typer.echo(f"wrote {len(written)} files to {out}", err=True)
+    # which files, and that population.yaml is the set a cohort loads (it said only "wrote 6 files to DIR")
+    typer.echo(f"wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}; a scenario loads the "
+               f"fitted population with parameter_set: {out / 'population.yaml'}", err=True)
