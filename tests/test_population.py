@@ -221,6 +221,8 @@ def test_fit_population_cli_on_a_fitting_problem(tmp_path) -> None:
     out = tmp_path / "pop"
     res = invoke_hemasim("fit-population", str(tmp_path / "problem.yaml"), "--out", str(out), "--iterations", "10")
     assert res.exit_code == 0, res.stderr
+    assert res.stderr.strip().endswith(f"a scenario loads the fitted population with parameter_set: "
+                                       f"{out / 'population.yaml'}")
     doc = yaml.safe_load((out / "population.yaml").read_text())
     assert [r["name"] for r in doc["parameters"]] == ["docetaxel_friberg2002__friberg_mean_transit_time_h",
                                                       "docetaxel_friberg2002__friberg_feedback_gamma",
@@ -251,3 +253,12 @@ def test_the_vpc_names_both_outer_percentiles_and_labels_its_log_axis_plainly() 
     assert {"0.5", "1", "2"} <= set(ticks) and not any("10^" in t or "e-" in t for t in ticks)
     legend_box = ax.get_legend().get_window_extent()
     assert legend_box.x0 >= ax.get_window_extent().x1  # beside the axes, off the bands
+
+
+def test_a_population_fit_names_no_objective_it_does_not_have() -> None:
+    """A scenario loading `hemasim fit-population`'s population.yaml said in run.json "fitted to measurements.csv
+    (problem problem.yaml; objective nan)": SAEM gives no likelihood value. A fit that has one keeps it."""
+    from hemasim.parameters.core import Fitted
+
+    assert Fitted(("m.csv",), "problem.yaml", float("nan")).describe() == "fitted to m.csv (problem problem.yaml)"
+    assert Fitted(("m.csv",), "p", 13.81061).describe() == "fitted to m.csv (problem p; objective 13.8106)"

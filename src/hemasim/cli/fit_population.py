@@ -50,6 +50,9 @@ def fit_population(
         raise fail(str(err), code=EXIT_IO) from None
     except (ValueError, FileNotFoundError) as err:
         raise fail(str(err)) from None
-    # which files, and that population.yaml is the set a cohort loads (it said only "wrote 6 files to DIR")
-    typer.echo(f"wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}; a scenario loads the "
-               f"fitted population with parameter_set: {out / 'population.yaml'}", err=True)
+    # which files, and (for a fitting problem, whose targets are a scenario's parameters) that population.yaml is
+    # the set a scenario or cohort loads; it said only "wrote 6 files to DIR". The allMT maintenance parameters
+    # belong to no scenario model, so no such hint there
+    hint = ("" if data.is_dir() else
+            f"; a scenario loads the fitted population with parameter_set: {out / 'population.yaml'}")
+    typer.echo(f"wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}{hint}", err=True)
