@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -123,6 +125,9 @@ def test_fit_population_cli_writes_a_parameter_set_with_variability(tmp_path) ->
     res = invoke_hemasim("fit-population", str(ALLMT_DIR), "--out", str(out), "--patients", "UPN_914,UPN_916",
                          "--iterations", "10")
     assert res.exit_code == 0, res.stderr
+    # where it wrote what, and how a scenario uses it
+    assert res.stderr.strip() == (f"wrote 6 files to {out}: population.yaml, population.json, individual.csv, "
+                                  "trace.csv, vpc.csv, vpc.png")
     doc = yaml.safe_load((out / "population.yaml").read_text())
     rows = {r["name"]: r for r in doc["parameters"]}
     assert set(rows) == {"maintenance_circ0_1e9_per_L", "maintenance_slope_mp", "maintenance_kde_per_day"}
@@ -133,6 +138,15 @@ def test_fit_population_cli_writes_a_parameter_set_with_variability(tmp_path) ->
     assert len((out / "trace.csv").read_text().splitlines()) == 11
     assert (out / "vpc.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "vpc.csv").read_text().startswith("bin_start_day,bin_end_day,day,observed_p5,")
+    # population.json: strict JSON (an interval two subjects cannot give is null, not NaN), each parameter named
+    # as in population.yaml with its unit
+    def no_nan(token: str) -> None:
+        raise AssertionError(f"population.json holds {token}")
+
+    record = json.loads((out / "population.json").read_text(), parse_constant=no_nan)
+    assert {k: (v["name"], v["unit"]) for k, v in record["parameters"].items()} == {
+        "circ0": ("maintenance_circ0_1e9_per_L", "1e9/L"), "slope_mp": ("maintenance_slope_mp", "1 per protocol dose"),
+        "kde": ("maintenance_kde_per_day", "1/day")}
 
 
 @pytest.mark.cli
@@ -148,6 +162,16 @@ def test_fit_population_cli_bad_input_exits_2_and_writes_nothing(tmp_path, args:
     assert len(res.stderr.strip().splitlines()) == 1 and ("UPN_999.csv: no such file" in res.stderr
                                                           or "no allMT-format CSV files" in res.stderr)
     assert not out.exists()
+
+
+@pytest.mark.cli
+def test_fit_population_cli_negative_seed_names_the_option(tmp_path) -> None:
+    """--seed -1 used to reach numpy and print "expected non-negative integer" without naming the option."""
+    from tests.conftest import invoke_hemasim
+
+    out = tmp_path / "pop"
+    res = invoke_hemasim("fit-population", str(ALLMT_DIR), "--out", str(out), "--patients", "UPN_914", "--seed", "-1")
+    assert res.exit_code == 2 and "--seed" in res.output and not out.exists()
 
 
 @pytest.mark.slow

@@ -169,6 +169,9 @@ def test_cli_fit_writes_a_set_that_scenarios_load(tmp_path: Path):
     for name in ("estimates.csv", "fit.json", "fitted_parameters.yaml", "predictions.csv", "trace.csv",
                  "observed_vs_predicted.png", "residuals.png", "report.html"):
         assert (out / name).is_file(), name
+    # the unit of value and predicted: the hemasim observable measured (predictions.csv named only "anc")
+    header, first = (out / "predictions.csv").read_text().splitlines()[:2]
+    assert header.endswith(",hemasim_observable") and first.endswith(",anc_1e9_per_L")
     scenario = (FIT / "scenario.yaml").read_text().replace(
         "model:", f"parameter_set: {out / 'fitted_parameters.yaml'}\nmodel:", 1)
     (tmp_path / "s.yaml").write_text(scenario)
@@ -241,3 +244,28 @@ def test_the_model_cache_keeps_each_condition_apart(example: Problem):
     for _ in range(2):
         assert np.isnan(engine.simulate(source, refused, times, observe)).all()
     assert engine.models.hits == 2
+
+
+def test_the_goodness_of_fit_figures_draw_without_a_positive_value():
+    """Every measurement censored (a lone count under the assay limit) or every prediction 0 (a concentration
+    before the dose): no log axis has anything to show. The figures used to fail there ("Data cannot be
+    log-scaled"), after the fit, with a traceback; now they draw on linear axes."""
+    from hemasim.inference.plots import _observed_vs_predicted, _residuals
+
+    censored = [{"condition": "c", "observable": "anc", "time_days": 1.0, "value": 0.1, "censored": 1,
+                 "predicted": 0.5, "standardized_residual": 0.0}]
+    zeros = [{"condition": "c", "observable": "conc", "time_days": t, "value": 0.0, "censored": 0,
+              "predicted": 0.0, "standardized_residual": 0.0} for t in (0.0, 1.0)]
+    for rows in (censored, zeros):
+        for draw in (_observed_vs_predicted, _residuals):
+            assert draw(rows).startswith(b"\x89PNG")
+
+
+def test_the_fit_figures_name_what_was_measured_and_label_log_axes_plainly():
+    """The observed-vs-predicted axes read "value (observable unit)", and their log ticks 6x10^0, with 2x10^0
+    3x10^0 4x10^0 running into each other."""
+    from hemasim.inference.plots import _plain_log_label, measured_label
+
+    assert measured_label(load_problem(EXAMPLES / "fit" / "problem.yaml")) == "anc (anc_1e9_per_L)"
+    assert [_plain_log_label(v, None) for v in (0.2, 0.3, 0.5, 1.0, 4.0, 5.0, 20.0, 0.0)] == [
+        "0.2", "", "0.5", "1", "", "5", "20", ""]

@@ -37,9 +37,17 @@ def _edit_csv(path: Path, old: str, new: str) -> None:
 
 BAD_CSV = [
     ("condition,time_days,observable,value", "condition,day,observable,value", "missing column 'time_days'"),
+    # a time column in other units: named, with what is read instead (it said only "missing column")
+    ("condition,time_days,observable,value", "condition,time_hours,observable,value",
+     "missing column 'time_days' (required: condition, time_days, observable, value; optional: censored); "
+     "'time_hours' is not read: times are days from the scenario's start, in a column time_days (convert hours: "
+     "/ 24)"),
     ("patient_01,4,anc,", "patient_01,-4,anc,", "row 3, column time_days: negative time"),
     ("patient_01,7,anc,", "patient_01,7,platelets,", "row 4, column observable: unknown observable 'platelets'"),
     ("patient_01,9,anc,1.197", "patient_01,9,anc,high", "row 5, column value: 'high' is not a number"),
+    # times in hours under the time_days header: day 96 is past the scenario's 42 days (was fitted silently)
+    ("patient_01,4,anc,", "patient_01,96,anc,",
+     "row 3, column time_days: 96 is after the end of condition 'patient_01' (its scenario runs duration_days 42"),
 ]
 
 
@@ -80,3 +88,28 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path: Path):
     assert len(lines) == 1 and "row 3, column time_days: negative time" in lines[0]
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("command", ["fit", "fit-population"])
+def test_an_out_folder_holding_other_files_is_refused_before_the_fit(tmp_path: Path, command: str,
+                                                                        monkeypatch: pytest.MonkeyPatch):
+    """`hemasim fit --out FOLDER-WITH-NOTES` fitted (minutes), then ended in an OutputError traceback, exit 1;
+    fit-population too, after SAEM. Now one line, exit 2, before any work, the folder untouched."""
+    from hemasim.inference import outputs, population_outputs
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the fit ran")
+
+    monkeypatch.setattr(outputs, "compute_fit", no_work)
+    monkeypatch.setattr(population_outputs, "saem", no_work)
+    problem = _copy_example(tmp_path)
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    r = hemasim(command, str(problem), "--out", str(out), *(["--iterations", "10"] if command != "fit" else []))
+    assert r.exit_code == 2
+    assert r.stderr.strip().splitlines() == [f"hemasim: error: --out {out} holds files this command does not write "
+                                             "(notes.txt); it replaces only its own earlier output: choose a new or "
+                                             "empty folder"]
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]

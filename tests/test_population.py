@@ -221,6 +221,8 @@ def test_fit_population_cli_on_a_fitting_problem(tmp_path) -> None:
     out = tmp_path / "pop"
     res = invoke_hemasim("fit-population", str(tmp_path / "problem.yaml"), "--out", str(out), "--iterations", "10")
     assert res.exit_code == 0, res.stderr
+    assert res.stderr.strip().endswith(f"a scenario loads the fitted population with parameter_set: "
+                                       f"{out / 'population.yaml'}")
     doc = yaml.safe_load((out / "population.yaml").read_text())
     assert [r["name"] for r in doc["parameters"]] == ["docetaxel_friberg2002__friberg_mean_transit_time_h",
                                                       "docetaxel_friberg2002__friberg_feedback_gamma",
@@ -229,3 +231,34 @@ def test_fit_population_cli_on_a_fitting_problem(tmp_path) -> None:
     assert len((out / "individual.csv").read_text().splitlines()) == 4
     bad = invoke_hemasim("fit-population", str(tmp_path / "nothing.yaml"), "--out", str(tmp_path / "x"))
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
+
+
+def test_the_vpc_names_both_outer_percentiles_and_labels_its_log_axis_plainly() -> None:
+    """The VPC's legend named only p5 beside two blue bands (p5 and p95), sat over the lower band, and its log axis
+    read 6x10^0, 2x10^-1."""
+    from hemasim.inference.population import VisualPredictiveCheck
+    from hemasim.inference.population_plots import vpc_figure
+
+    obs = np.array([[0.3, 1.2, 4.0], [0.5, 1.5, 5.0]])
+    sim = np.stack([obs * 0.7, obs, obs * 1.4], axis=-1)
+    vpc = VisualPredictiveCheck(np.array([0.0, 50.0, 100.0]), np.array([25.0, 75.0]), obs, sim, 100)
+    fig = vpc_figure(vpc, "ANC (1e9/L)")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["simulated p5 and p95: 90% interval", "observed p5 and p95", "simulated p50: 90% interval",
+                      "observed p50"]
+    ticks = [t.get_text() for t in [*ax.yaxis.get_majorticklabels(), *ax.yaxis.get_minorticklabels()]
+             if t.get_text() and ax.get_ylim()[0] <= t.get_position()[1] <= ax.get_ylim()[1]]
+    assert {"0.5", "1", "2"} <= set(ticks) and not any("10^" in t or "e-" in t for t in ticks)
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.x0 >= ax.get_window_extent().x1  # beside the axes, off the bands
+
+
+def test_a_population_fit_names_no_objective_it_does_not_have() -> None:
+    """A scenario loading `hemasim fit-population`'s population.yaml said in run.json "fitted to measurements.csv
+    (problem problem.yaml; objective nan)": SAEM gives no likelihood value. A fit that has one keeps it."""
+    from hemasim.parameters.core import Fitted
+
+    assert Fitted(("m.csv",), "problem.yaml", float("nan")).describe() == "fitted to m.csv (problem problem.yaml)"
+    assert Fitted(("m.csv",), "p", 13.81061).describe() == "fitted to m.csv (problem p; objective 13.8106)"

@@ -150,7 +150,9 @@ def test_out_of_range_seeds_are_refused(scenario, tmp_path: Path, seeds: list[in
 
 @pytest.mark.cli
 @pytest.mark.parametrize("text, message", [("1\n-5\n", ":2: seed -5 is out of range"),
-                                           ("1\nx\n", ":2: 'x' is not an integer")])
+                                           ("1\nx\n", ":2: 'x' is not an integer"),
+                                           # it said "the seed list has 1 entries for 2 patients", naming no option
+                                           ("1\n", "--seed-list: 1 seeds for --n 2 patients (one seed per patient")])
 def test_cli_refuses_a_bad_seed_list_in_one_line(tmp_path: Path, text: str, message: str):
     seeds = tmp_path / "seeds.txt"
     seeds.write_text(text)
@@ -166,3 +168,24 @@ def test_cli_reports_a_damaged_manifest_in_one_line(finished: Path, tmp_path: Pa
     (out / "manifest.json").write_bytes(b"\xff\xfe{")
     res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "6", "--out", str(out))
     assert res.exit_code == 2 and "--force" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.cli
+def test_ctrl_c_says_what_stays_and_how_to_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Ctrl-C in a cohort exited 130 with nothing said; the complete partitions stay (the manifest records them),
+    and the user should hear that the same command resumes."""
+    import hemasim.cohort
+
+    def interrupted(scenario: object, n: int, out: Path, **kwargs: object) -> None:
+        out.mkdir()
+        (out / "manifest.json").write_text(json.dumps({"partitions": {"0": {}, "1": {}}}))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(hemasim.cohort, "run_cohort", interrupted)
+    out = tmp_path / "c"
+    res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "5", "--partition-size",
+                         "2", "--out", str(out))
+    assert res.exit_code == 130
+    assert res.stderr.strip().splitlines() == [
+        f"hemasim: interrupted: 2 of 3 partitions are complete in {out}; run the same command to resume (complete "
+        "partitions are kept, the rest is computed)"]

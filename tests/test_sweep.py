@@ -123,6 +123,9 @@ def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv", "sweep.json", "sweep.parquet",
                                                                    "sweep.png"]
     assert len(pd.read_parquet(tmp_path / "out" / "sweep.parquet")) == 9
+    units = json.loads((tmp_path / "out" / "sweep.json").read_text())["units"]
+    assert set(units) == set(pd.read_csv(tmp_path / "out" / "sweep.csv").columns)  # every column has its unit
+    assert units["interventions.0.volume_mL"] == "unit in the field's name" and units["anc_nadir"] == "1e9/L"
     bad = tmp_path / "bad.yaml"
     bad.write_text("sweep:\n  method: sobol\n  factors: [{parameter: x, range: [2, 1]}]\n")
     res = invoke_hemasim("sweep", str(scenario), str(bad), "--out", str(tmp_path / "never"))
@@ -142,8 +145,17 @@ def test_sensitivity_cli_morris_writes_indices(tmp_path: Path):
     hb = indices[indices["endpoint"] == "hemoglobin_g_per_dL_time_average"].set_index("factor")
     assert hb.loc[SLOPE, "mu_star"] > 0 and np.isfinite(hb.loc[SLOPE, "sigma"])
     assert hb.loc[SLOPE, "mu_star"] > 10 * hb.loc["hsc_niche_hill", "mu_star"]  # recovery follows the feedback
-    meta = json.loads((tmp_path / "m" / "sensitivity.json").read_text())
+    def no_nan(token: str) -> None:
+        raise AssertionError(f"sensitivity.json holds {token}")
+
+    meta = json.loads((tmp_path / "m" / "sensitivity.json").read_text(), parse_constant=no_nan)
     assert meta["runs"] == 3 * 3 and meta["baseline"]["hemoglobin_nadir"] > 0
+    assert meta["baseline"]["neutrophil_recovery_day"] is None  # no fall, no recovery: null (it was NaN)
+    # every factor and endpoint with its unit (indices.csv and samples.parquet carried none)
+    assert set(meta["units"]) == {SLOPE, "hsc_niche_hill", *meta["baseline"]}
+    assert meta["units"][SLOPE] == healthy_adult_parameters()[SLOPE].unit
+    assert meta["units"]["hemoglobin_g_per_dL_time_average"] == meta["units"]["hemoglobin_nadir"] == "g/dL"
+    assert meta["units"]["days_hemoglobin_below_8"] == "day"
     res = invoke_hemasim("sensitivity", str(scenario), "--parameters", "no_such", "--out", str(tmp_path / "n"))
     assert res.exit_code == 2 and "unknown parameter no_such" in res.stderr
     assert not (tmp_path / "n").exists()
@@ -169,3 +181,126 @@ def test_the_example_sweep_files_fit_their_scenarios(scenario: str, sweep: str):
     factors = resolve_factors(spec.factors, load_scenario(root / scenario))
     assert all(f.low < f.base < f.high for f in factors)
     assert design_size(spec) in (25, 64)
+
+
+@pytest.mark.parametrize(("factor", "message"), [
+    ({"relative": [0, 2]}, "factors.0.relative: multiples of the scenario's value, both above 0, low first "
+                           "(e.g. [0.5, 2]) (got [0, 2])"),
+    ({"relative": [-1, 2]}, "factors.0.relative: multiples of the scenario's value"),
+    ({"relative": [2, 0.5]}, "factors.0.relative: [low, high] with low < high (got [2, 0.5])"),
+    ({"range": [0.3, 0.1]}, "factors.0.range: [low, high] with low < high (got [0.3, 0.1])"),
+    ({"range": [0, 0.1], "log": True}, "factors.0.log: a log scale needs a range above 0 (got [0, 0.1])"),
+])
+def test_a_bad_range_names_its_key_and_value(tmp_path: Path, factor: dict[str, object], message: str):
+    """A factor of 0 or below, a reversed range: one line naming relative or range (the key the user wrote; a
+    reversed `relative` was called "the range") and the values given (relative [0, 2] said only "> 0")."""
+    from hemasim.sensitivity.spec import load_spec
+
+    spec = tmp_path / "sweep.yaml"
+    spec.write_text(json.dumps({"sweep": {"factors": [{"parameter": SLOPE, **factor}]}}))
+    with pytest.raises(SpecError) as err:
+        load_spec(spec)
+    assert len(str(err.value).splitlines()) == 1 and message in str(err.value)
+
+
+def test_a_time_average_the_model_lacks_is_refused_before_any_point_runs(monkeypatch: pytest.MonkeyPatch):
+    """It was found in the first batch and named with the scenario's path, as `time_averages` (not the sweep file's
+    `sweep.time_averages`), listing every observable; now the design is refused up front, with the names meant."""
+    import hemasim.sensitivity.run as run
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a point ran")
+
+    monkeypatch.setattr(run, "_evaluate", no_run)
+    spec = SweepSpec.model_validate({"time_averages": ["hemoglobin"], "factors": [{"parameter": SLOPE,
+                                                                                     "relative": [0.5, 2]}]})
+    with pytest.raises(SpecError, match=r"^sweep\.time_averages\.0: 'hemoglobin' is not an observable of the "
+                                        r"scenario's model; did you mean hemoglobin_g_per_dL"):
+        run_sweep(donation(), spec)
+
+
+@pytest.mark.cli
+def test_sensitivity_options_name_the_option_not_the_block(tmp_path: Path):
+    """A parameter or time average given as an option is named by its option (it said
+    `sensitivity.factors.0.parameter`, a block the user never wrote)."""
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps(DONATION))
+    res = invoke_hemasim("sensitivity", str(scenario), "--method", "local", "--parameters", "no_such_parameter",
+                         "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --parameters/--low/--high: unknown parameter")
+    res = invoke_hemasim("sensitivity", str(scenario), "--method", "local", "--parameters", SLOPE,
+                         "--time-average", "anc", "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --time-average: 'anc' is not an observable")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_field_value_out_of_the_scenarios_bounds_prints_as_a_number():
+    """A swept dose below 0 printed `(got np.float64(-60.0))`."""
+    from hemasim.scenario import ScenarioError
+    from hemasim.sensitivity.batch import scenario_with_fields
+
+    with pytest.raises(ScenarioError) as err:
+        scenario_with_fields(donation(), {"interventions.0.volume_mL": np.float64(-60.0)})
+    assert "(got -60.0)" in str(err.value) and "np.float64" not in str(err.value)
+
+
+def test_all_assumed_resolves_on_the_documented_scenario():
+    """`hemasim sensitivity examples/docetaxel_q3w.yaml --method morris --all-assumed` (docs/sensitivity.md) stopped
+    with "factors.71.relative: the scenario's value 0 gives an empty range": memory_b_maturation_days is 0, and
+    x0.5-x2 of 0 is empty. Such a parameter now varies over its sourced plausible range (as the screen does)."""
+    from hemasim.cli.sensitivity import _factors
+    from hemasim.parameters import Assumed
+    from hemasim.scenario import load_scenario
+    from hemasim.scenario.overrides import apply_overrides
+    from tests.conftest import EXAMPLES
+
+    scenario = load_scenario(EXAMPLES / "docetaxel_q3w.yaml")
+    table = apply_overrides(scenario.parameters, healthy_adult_parameters())
+    factors = _factors(None, True, 0.5, 2.0, table)
+    assert len(factors) == sum(isinstance(table[n].provenance, Assumed) for n in table)
+    zero = next(f for f in factors if f["parameter"] == "memory_b_maturation_days")
+    sourced = table["memory_b_maturation_days"].plausible_range
+    assert zero == {"parameter": "memory_b_maturation_days", "range": [sourced.low, sourced.high], "log": False}
+    resolved = resolve_factors(SensitivitySpec.model_validate({"method": "morris", "factors": factors}).factors,
+                               scenario)
+    assert all(f.low < f.high for f in resolved)
+
+
+def test_a_sweep_plots_what_moves_beyond_the_solvers_error_with_units():
+    """A sweep's heat maps included CD4 counts that differed in the seventh digit (777.3692 to 777.3694: the
+    integrator's error), drawn with a colour bar offset '+7.77369e2'; panels had no units."""
+    from hemasim.sensitivity.plots import _titled, varying_endpoints
+
+    table = pd.DataFrame({"cd4_final": [777.36920, 777.36942, 777.36931], "b_cells_final": [332.1, 331.9, 331.75],
+                          "flat": [1.0, 1.0, 1.0], "never": [np.nan, np.nan, np.nan]})
+    assert varying_endpoints(table, list(table.columns)) == ["b_cells_final"]
+    units = {"anc_nadir": "1e9/L", "docetaxel_fraction_of_planned_dose": "1", "interventions.0.day": "unit in the "
+             "field's name"}
+    assert _titled("anc_nadir", units) == "anc_nadir (1e9/L)"
+    assert _titled("docetaxel_fraction_of_planned_dose", units) == "docetaxel_fraction_of_planned_dose"
+    assert _titled("interventions.0.day", units) == "interventions.0.day"
+
+
+def test_a_field_range_leaving_the_scenarios_bounds_is_refused_before_any_point_runs():
+    """A dose range reaching past the field's bounds failed in its batch, after the other values had run, named by
+    the scenario's path; now the range's end is refused up front, named as the sweep file's range."""
+    spec = SweepSpec.model_validate({"factors": [{"field": "interventions.0.volume_mL", "range": [-100, 800]}]})
+    with pytest.raises(SpecError, match=r"^sweep\.factors\.0\.range: interventions\.0\.volume_mL = -100 makes no "
+                                        r"valid scenario: interventions\.0\.volume_mL: "):
+        resolve_factors(spec.factors, donation(), "sweep.factors")
+
+
+@pytest.mark.slow
+def test_the_healthy_example_sweep_moves_what_it_sweeps():
+    """examples/sweeps/healthy_lhs.yaml swept the feedback slopes of a healthy adult at rest: a steady state they
+    do not move, so all 64 points gave the same endpoints and sweep.png showed nothing. Its set points move it."""
+    from hemasim.scenario import load_scenario
+    from hemasim.sensitivity.plots import varying_endpoints
+    from hemasim.sensitivity.spec import load_spec
+
+    root = Path(__file__).resolve().parents[1] / "examples"
+    spec = load_spec(root / "sweeps" / "healthy_lhs.yaml")
+    assert isinstance(spec, SweepSpec)
+    result = run_sweep(load_scenario(root / "healthy_adult.yaml"), spec)
+    moving = varying_endpoints(result.table, result.endpoints)
+    assert {"anc_1e9_per_L_time_average", "platelets_1e9_per_L_time_average"} <= set(moving)

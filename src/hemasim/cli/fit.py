@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 
 def fit(
@@ -22,8 +22,9 @@ def fit(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-    from hemasim.inference.outputs import run_fit
+    from hemasim.inference.outputs import FIT_FILES, run_fit
     from hemasim.inference.problem import ProblemError
+    from hemasim.io import OutputError, check_output_folder
 
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -38,8 +39,14 @@ def fit(
             bar.update(tasks[stage], completed=done)
 
         try:
+            check_output_folder(out, FIT_FILES)  # a bad --out: refused before the fit (exit 2)
+        except OutputError as err:
+            raise fail(str(err)) from None
+        try:
             run_fit(problem, out, n_starts=starts, seed=seed, profiles=profiles, progress=progress)
         except ProblemError as err:
             raise fail(str(err)) from None
+        except OutputError as err:  # the folder changed while the fit ran
+            raise fail(str(err), code=EXIT_IO) from None
     console.print(f"[green]fit written[/green] to [bold]{out}[/bold] (estimates.csv, fit.json, "
                   "fitted_parameters.yaml, report.html)")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 
 def fit_population(
@@ -17,14 +17,20 @@ def fit_population(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (written atomically)."),
     patients: str = typer.Option("", "--patients", help="allMT folder: comma-separated record names (default: "
                                                         "every CSV)."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the SAEM Markov chains and the VPC simulations."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the SAEM Markov chains and the VPC simulations."),
     iterations: int = typer.Option(250, "--iterations", min=10, help="SAEM iterations (60% exploration)."),
 ) -> None:
     """Fit typical values and between-subject variability (SAEM) and each subject's MAP estimate; write
     population.yaml (a fitted parameter set with iiv_cv for scenarios and cohorts), population.json,
     individual.csv, trace.csv and the visual predictive check (vpc.csv, vpc.png)."""
     from hemasim.inference.population import SaemSettings
+    from hemasim.inference.population_outputs import POPULATION_FILES
+    from hemasim.io import OutputError, check_output_folder
 
+    try:
+        check_output_folder(out, POPULATION_FILES)  # a bad --out: refused before SAEM (it failed after, traceback)
+    except OutputError as err:
+        raise fail(str(err)) from None
     exploration = int(0.6 * iterations)
     settings = SaemSettings(exploration=exploration, smoothing=iterations - exploration,
                             information_samples=max(10, min(60, iterations // 4)), seed=seed)
@@ -40,6 +46,13 @@ def fit_population(
             if patients:
                 raise ValueError("--patients: only for a folder of allMT records")
             written = fit_problem_population(data, out, settings, progress=True)
+    except OutputError as err:  # the folder changed while the fit ran
+        raise fail(str(err), code=EXIT_IO) from None
     except (ValueError, FileNotFoundError) as err:
         raise fail(str(err)) from None
-    typer.echo(f"wrote {len(written)} files to {out}", err=True)
+    # which files, and (for a fitting problem, whose targets are a scenario's parameters) that population.yaml is
+    # the set a scenario or cohort loads; it said only "wrote 6 files to DIR". The allMT maintenance parameters
+    # belong to no scenario model, so no such hint there
+    hint = ("" if data.is_dir() else
+            f"; a scenario loads the fitted population with parameter_set: {out / 'population.yaml'}")
+    typer.echo(f"wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}{hint}", err=True)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hemasim.cli._errors import fail, literal, written
+
+if TYPE_CHECKING:
+    from hemasim.parameters import ParameterSet
 
 #: the command-line options that fill a field of the `sensitivity:` block built from them
 _OPTION_OF_FIELD = {"time_averages": "--time-average", "factors": "--parameters/--low/--high"}
@@ -22,16 +26,34 @@ def option_problem(line: str) -> str:
     return f"{_OPTION_OF_FIELD.get(name, '--' + name.replace('_', '-'))}:{rest}"
 
 
-def _factors(parameters: str | None, all_assumed: bool, low: float, high: float) -> list[dict[str, object]]:
-    from hemasim.parameters import Assumed, healthy_adult_parameters
+def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
+             table: ParameterSet) -> list[dict[str, object]]:
+    """--low..--high x each named parameter's value (log scale). --all-assumed adds every Assumed parameter the
+    same way, except one whose value in the scenario is 0 (x low..high of it is empty, which stopped the whole
+    analysis): it varies over its record's sourced plausible range (linear scale), or is left out, with a warning,
+    when it has none."""
+    from hemasim.cli._errors import warn
+    from hemasim.parameters import Assumed
 
     names = [n.strip() for n in (parameters or "").split(",") if n.strip()]
+    factors: list[dict[str, object]] = [{"parameter": n, "relative": [low, high], "log": True} for n in names]
+    left_out = []
     if all_assumed:
-        table = healthy_adult_parameters()
-        names += [n for n in table if isinstance(table[n].provenance, Assumed) and n not in names]
-    if not names:
+        for n in table:
+            if not isinstance(table[n].provenance, Assumed) or n in names:
+                continue
+            if table.value(n) != 0:
+                factors.append({"parameter": n, "relative": [low, high], "log": True})
+            elif (sourced := table[n].plausible_range) is not None:
+                factors.append({"parameter": n, "range": [sourced.low, sourced.high], "log": False})
+            else:
+                left_out.append(n)
+    if left_out:
+        warn([f"--all-assumed: {', '.join(left_out)} left out: 0 in this scenario, so x{low:g}-x{high:g} of it is "
+              "empty, and no sourced plausible range (vary it with a range in a --file)"])
+    if not factors:
         raise fail("give --parameters NAME[,NAME...], --all-assumed, or --file with a `sensitivity:` block")
-    return [{"parameter": n, "relative": [low, high], "log": True} for n in names]
+    return factors
 
 
 def sensitivity(
@@ -62,6 +84,8 @@ def sensitivity(
 
     from hemasim._schema import validation_problems
     from hemasim.cli.sweep import load_for_analysis, with_progress
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
     from hemasim.sensitivity.spec import SensitivitySpec, SpecError, load_spec
     from hemasim.solvers import SolverError
@@ -78,14 +102,18 @@ def sensitivity(
         try:
             design = SensitivitySpec.model_validate({
                 "method": method, "trajectories": trajectories, "samples": samples, "step": step, "seed": seed,
-                "time_averages": time_average or [], "factors": _factors(parameters, all_assumed, low, high)})
+                "time_averages": time_average or [],
+                "factors": _factors(parameters, all_assumed, low, high,
+                                    apply_overrides(spec.parameters, healthy_adult_parameters()))})
         except ValidationError as err:
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
     try:
         result = with_progress(f"{design.method} on {spec.name}", design_size(design),
                                lambda progress: run_sensitivity(spec, design, progress))
-    except SpecError as err:
-        raise fail(str(err)) from None
+    except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
+        problem = str(err)
+        raise fail(f"{file}: {problem}" if file is not None
+                   else option_problem(problem.removeprefix("sensitivity."))) from None
     except (SolverError, ValueError) as err:
         raise fail(f"{scenario}: {err}") from None
     files = written(out, lambda: write_sensitivity_outputs(result, spec, out))

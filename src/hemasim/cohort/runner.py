@@ -871,7 +871,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
         raise CohortError("--n must be at least 1")
     if seeds is not None:
         if len(seeds) != n:
-            raise CohortError(f"the seed list has {len(seeds)} entries for {n} patients")
+            raise CohortError(f"--seed-list: {len(seeds)} seeds for --n {n} patients (one seed per patient, a line "
+                              "each)")
         check_seeds(seeds)
     if getattr(scenario.model, "kind", "full") != "full":
         raise CohortError(f"model: cohorts run the full model (the scenario asks for {scenario.model.kind})")

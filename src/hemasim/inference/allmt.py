@@ -196,7 +196,8 @@ def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequ
                          settings: SaemSettings = SaemSettings(), progress: bool = False) -> list[Path]:
     """``hemasim fit-population DATA_DIR``: SAEM and MAP on every allMT-format record in ``folder`` (or the
     named ``patients``); outputs as :func:`hemasim.inference.population_outputs.write_population_outputs`."""
-    from hemasim.inference.population_outputs import write_population_outputs
+    from hemasim.inference.population_outputs import POPULATION_FILES, write_population_outputs
+    from hemasim.io import check_output_folder
     from hemasim.pharmacology.maintenance import load_allmt_patient
 
     folder = Path(folder)
@@ -207,6 +208,7 @@ def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequ
         if not f.is_file():
             raise ValueError(f"{f}: no such file")
     records = [load_allmt_patient(f) for f in files]
+    check_output_folder(out_dir, POPULATION_FILES)  # before SAEM, not after it
     predictor = MaintenancePredictor([r.doses for r in records], [r.days for r in records], FREE_PARAMETERS)
     z = np.full((len(records), predictor.width), np.nan)
     for i, r in enumerate(records):

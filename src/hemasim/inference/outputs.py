@@ -73,15 +73,24 @@ def compute_fit(problem: Problem, n_starts: int = 10, seed: int = 0, profiles: b
     return FitOutputs(problem, objective, result, prof, predictions, seed)
 
 
+#: every file `hemasim fit` may write (profiles.* only with profiles): what its --out may hold already
+FIT_FILES = ("estimates.csv", "fit.json", "fitted_parameters.yaml", "predictions.csv", "trace.csv", "trace.png",
+             "profiles.csv", "profiles.png", "observed_vs_predicted.png", "residuals.png", "report.html")
+
+
 def run_fit(problem_path: str | Path, out_dir: str | Path, n_starts: int = 10, seed: int = 0,
             profiles: bool = True, progress: Progress | None = None) -> list[Path]:
     """Load, fit, profile and write the output folder; returns the written paths. Bad input raises
-    :class:`~hemasim.inference.problem.ProblemError` before anything is computed or written."""
-    from hemasim.io import atomic_directory
+    :class:`~hemasim.inference.problem.ProblemError`, an --out that cannot take the output
+    :class:`~hemasim.io.OutputError`, both before anything is computed or written (the folder was checked only
+    when the fit, minutes of work, was done)."""
+    from hemasim.io import atomic_directory, check_output_folder
 
     problem = load_problem(problem_path)
+    check_output_folder(out_dir, FIT_FILES)
     outputs = compute_fit(problem, n_starts, seed, profiles, progress)
-    return atomic_directory(Path(out_dir), writers(outputs))
+    # an earlier run's profiles go when this one has none
+    return atomic_directory(Path(out_dir), writers(outputs), FIT_FILES)
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -110,9 +119,12 @@ def _csv(rows: list[dict[str, Any]]) -> str:
 def prediction_rows(out: FitOutputs) -> list[dict[str, Any]]:
     m = out.problem.measurements
     res = standardized_residuals(out.objective, out.result.x, out.predictions)
+    # the hemasim observable (scaled as the problem says) names the unit of value and predicted: anc_1e9_per_L
+    measured = {o.id: o.hemasim if o.scale == 1 else f"{o.scale:g} x {o.hemasim}" for o in out.problem.observables}
     return [{"condition": m.condition[k], "time_days": float(m.time_days[k]), "observable": m.observable[k],
              "value": float(out.objective.data[k]), "censored": int(out.objective.censored[k]),
-             "predicted": float(out.predictions[k]), "standardized_residual": float(res[k])} for k in range(len(m))]
+             "predicted": float(out.predictions[k]), "standardized_residual": float(res[k]),
+             "hemasim_observable": measured[m.observable[k]]} for k in range(len(m))]
 
 
 def fit_record(out: FitOutputs) -> dict[str, Any]:

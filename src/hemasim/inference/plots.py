@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.report.html import page_head
+from hemasim.report.html import image_html, page_head
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,7 +31,29 @@ def _figure(width: float, height: float, n: int = 1) -> tuple[Figure, Any]:
     return fig, fig.subplots(1, n, squeeze=False)[0]
 
 
-def _observed_vs_predicted(rows: list[dict[str, Any]]) -> bytes:
+def _plain_log_label(v: float, _: object) -> str:
+    """A log axis's tick label as a plain number at 1, 2 and 5 of each decade, none elsewhere: matplotlib wrote
+    6x10^0, and 2x10^0 3x10^0 4x10^0 ran into each other under the observed-vs-predicted panel."""
+    if not v > 0:
+        return ""
+    mantissa = round(v / 10 ** np.floor(np.log10(v)), 6)
+    return f"{v:g}" if mantissa in (1, 2, 5) else ""
+
+
+def _log_where_positive(ax: Any, axis: str, values: list[float]) -> None:
+    """A log ``axis`` ("x" or "y") when some plotted value is above 0: matplotlib refuses to draw a log axis
+    with nothing positive on it (every measurement censored, or every prediction 0: a concentration before the
+    dose), and a linear axis then still shows the data. Ticks are labelled as plain numbers."""
+    from matplotlib.ticker import FuncFormatter
+
+    if any(v > 0 for v in values if np.isfinite(v)):
+        getattr(ax, f"set_{axis}scale")("log")
+        which = ax.xaxis if axis == "x" else ax.yaxis
+        which.set_major_formatter(FuncFormatter(_plain_log_label))
+        which.set_minor_formatter(FuncFormatter(_plain_log_label))
+
+
+def _observed_vs_predicted(rows: list[dict[str, Any]], measured: str = "value (observable unit)") -> bytes:
     fig, (ax_t, ax_d) = _figure(11, 4.2, 2)
     groups = sorted({(r["condition"], r["observable"]) for r in rows})
     for c, o in groups:
@@ -44,14 +65,17 @@ def _observed_vs_predicted(rows: list[dict[str, Any]]) -> bytes:
         ax_t.plot([r["time_days"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
         ax_t.plot([r["time_days"] for r in cens], [r["value"] for r in cens], "v", ms=5, color=line.get_color())
         ax_d.plot([r["predicted"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
-    ax_t.set(xlabel="day", ylabel="value (observable unit)", yscale="log",
+    ax_t.set(xlabel="day", ylabel=measured,
              title="measurements (o; v: below the assay limit) and the fit")
+    _log_where_positive(ax_t, "y", [r[k] for r in rows for k in ("value", "predicted")])
     if len(groups) <= 8:
         ax_t.legend(fontsize=7)
     vals = [r["value"] for r in rows] + [r["predicted"] for r in rows]
     lo, hi = max(min(vals), 1e-6), max(vals)
     ax_d.plot([lo, hi], [lo, hi], "k--", lw=0.8)
-    ax_d.set(xscale="log", yscale="log", xlabel="predicted", ylabel="observed", title="observed vs predicted")
+    ax_d.set(xlabel=f"predicted {measured}", ylabel=f"observed {measured}", title="observed vs predicted")
+    _log_where_positive(ax_d, "x", [lo, hi])
+    _log_where_positive(ax_d, "y", [lo, hi])
     return _png(fig)
 
 
@@ -66,7 +90,7 @@ def _residuals(rows: list[dict[str, Any]]) -> bytes:
         for y in (-2, 2):
             ax.axhline(y, color="grey", lw=0.6, ls=":")
         ax.set(xlabel=xl, ylabel="standardized residual")
-    ax_p.set_xscale("log")
+    _log_where_positive(ax_p, "x", [r["predicted"] for r in kept])
     ax_t.set_title("standardized residuals (uncensored)")
     return _png(fig)
 
@@ -88,7 +112,9 @@ def _profiles(out: FitOutputs) -> bytes:
             ax.xaxis.set_major_locator(MaxNLocator(4))
             ax.xaxis.set_major_formatter(FormatStrFormatter("%.3g"))
             ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set(xlabel=pr.name, ylabel="objective - best", title=pr.status, ylim=(-0.2, 4.0))
+        unit = out.problem.parameter(pr.name).unit
+        ax.set(xlabel=f"{pr.name} ({unit})" if unit else pr.name, ylabel="objective - best", title=pr.status,
+               ylim=(-0.2, 4.0))
     return _png(fig)
 
 
@@ -103,8 +129,18 @@ def _trace(out: FitOutputs) -> bytes:
     return _png(fig)
 
 
+def measured_label(problem: Any) -> str:
+    """What the measurements are, for an axis: each observable as ``anc (anc_1e9_per_L)`` (the hemasim name
+    carries the unit), ``x 2`` where the problem scales it; it read "value (observable unit)"."""
+    def one(o: Any) -> str:
+        return f"{o.id} ({o.hemasim}{'' if o.scale == 1 else f' x {o.scale:g}'})"
+
+    return ", ".join(one(o) for o in problem.observables)
+
+
 def fit_figures(out: FitOutputs, rows: list[dict[str, Any]]) -> dict[str, bytes]:
-    figs = {"observed_vs_predicted.png": _observed_vs_predicted(rows), "residuals.png": _residuals(rows),
+    figs = {"observed_vs_predicted.png": _observed_vs_predicted(rows, measured_label(out.problem)),
+            "residuals.png": _residuals(rows),
             "trace.png": _trace(out)}
     if out.profiles:
         figs["profiles.png"] = _profiles(out)
@@ -141,8 +177,6 @@ def fit_report_html(out: FitOutputs, record: dict[str, Any], figures: dict[str, 
     titles = {"observed_vs_predicted.png": "Observed and predicted", "residuals.png": "Residuals",
               "profiles.png": "Profile likelihoods (dashed: 95% threshold)", "trace.png": "Objective trace"}
     for name, png in figures.items():
-        b64 = base64.b64encode(png).decode("ascii")
-        parts.append(f"<h2>{titles.get(name, name)}</h2><img alt='{esc(name)}' style='max-width:100%' "
-                     f"src='data:image/png;base64,{b64}'>")
+        parts.append(f"<h2>{titles.get(name, name)}</h2>{image_html(name, png)}")
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -22,7 +23,10 @@ from hemasim.inference.population import (
     visual_predictive_check,
 )
 
-__all__ = ["fit_problem_population", "write_population_outputs"]
+__all__ = ["POPULATION_FILES", "fit_problem_population", "write_population_outputs"]
+
+#: the files `hemasim fit-population` writes: what its --out may hold already
+POPULATION_FILES = ("population.yaml", "population.json", "individual.csv", "trace.csv", "vpc.csv", "vpc.png")
 
 
 def write_population_outputs(out_dir: str | Path, data: PopulationData, predict: Predictor,
@@ -47,13 +51,35 @@ def write_population_outputs(out_dir: str | Path, data: PopulationData, predict:
     vpc_lines = [",".join(vpc_rows[0])] + [",".join(f"{r[k]:.6g}" for k in vpc_rows[0]) for r in vpc_rows]
     writers: dict[str, Callable[[Path], object]] = {
         "population.yaml": lambda p: p.write_text(yaml.safe_dump(dict(document), sort_keys=False), encoding="utf-8"),
-        "population.json": lambda p: p.write_text(json.dumps(pop.to_dict(), indent=2), encoding="utf-8"),
+        "population.json": lambda p: p.write_text(json.dumps(_population_record(pop, document), indent=2,
+                                                             allow_nan=False) + "\n", encoding="utf-8"),
         "individual.csv": lambda p: p.write_text("\n".join(lines) + "\n", encoding="utf-8"),
         "trace.csv": lambda p: p.write_text("\n".join(trace) + "\n", encoding="utf-8"),
         "vpc.csv": lambda p: p.write_text("\n".join(vpc_lines) + "\n", encoding="utf-8"),
         "vpc.png": lambda p: p.write_bytes(vpc_png(vpc, label)),
     }
     return atomic_directory(Path(out_dir), writers)
+
+
+def _population_record(pop: PopulationFit, document: Mapping[str, Any]) -> Any:
+    """population.json: the fit's plain data, each parameter with the run-record ``name`` and ``unit`` of
+    population.yaml (the estimates are in that unit), and an interval that could not be computed (a singular
+    information matrix, few subjects) as null: strict JSON, which NaN is not."""
+    record = pop.to_dict()
+    rows = {str(r["id"]): r for r in document.get("parameters", [])}
+    record["parameters"] = {pid: {"name": rows.get(pid, {}).get("name", pid), "unit": rows.get(pid, {}).get("unit", ""),
+                                  **values} for pid, values in record["parameters"].items()}
+    return _null_for_nan(record)
+
+
+def _null_for_nan(value: object) -> object:
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: _null_for_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_null_for_nan(v) for v in value]
+    return value
 
 
 def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settings: SaemSettings = SaemSettings(),
@@ -63,8 +89,10 @@ def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settin
     value; omega: its log-scale prior SD, else 0.5), the residual error is log-normal (the problem's noise models
     are not used). Outputs as :func:`write_population_outputs`."""
     from hemasim.inference.problem import load_problem
+    from hemasim.io import check_output_folder
 
     problem = load_problem(problem_path)
+    check_output_folder(out_dir, POPULATION_FILES)  # before SAEM, not after it
     predictor = ProblemPredictor(problem)
     data = predictor.data()
     pop = saem(data, predictor, predictor.start(), settings, progress)

@@ -267,6 +267,9 @@ def _check_measurements(problem: Problem) -> None:
     m = problem.measurements
     known_c = {c.id for c in problem.conditions}
     known_o = {o.id for o in problem.observables}
+    # a scenario condition ends at its duration; a model built in Python (BuilderSource) has no end
+    durations = {c.id: getattr(getattr(c.source, "scenario", None), "duration_days", None) for c in problem.conditions}
+    ends = {cid: float(d) for cid, d in durations.items() if d is not None}
     for row in range(len(m)):
         loc = f"{m.source}: row {row + 2}"  # the header is row 1
         if m.condition[row] not in known_c:
@@ -275,6 +278,13 @@ def _check_measurements(problem: Problem) -> None:
         if m.observable[row] not in known_o:
             raise ProblemError(f"{loc}, column observable: unknown observable {str(m.observable[row])!r}; "
                                f"known: {', '.join(sorted(known_o))}")
+        end = ends.get(str(m.condition[row]))
+        if end is not None and m.time_days[row] > end:
+            # most often times in hours (or from another origin) under the time_days header: the run would be
+            # extended silently past the scenario's doses and end
+            raise ProblemError(f"{loc}, column time_days: {float(m.time_days[row]):g} is after the end of condition "
+                               f"{str(m.condition[row])!r} (its scenario runs duration_days {end:g}; times are days "
+                               "from the scenario's start, 0 to its duration)")
     if len(m) == 0:
         raise ProblemError(f"{m.source}: no measurements")
 
@@ -315,8 +325,12 @@ def load_measurements(path: str | Path) -> Measurements:
     header = [h.strip() for h in (reader.fieldnames or [])]
     for col in MEASUREMENT_COLUMNS:
         if col not in header:
+            timed = [h for h in header if h.lower().startswith("time") or h.lower() in ("t", "day", "days", "hours")]
+            how = "convert hours: / 24" if timed and "h" in timed[0].lower().removeprefix("time") else "rename it"
+            hint = (f"; {timed[0]!r} is not read: times are days from the scenario's start, in a column "
+                    f"time_days ({how})" if col == "time_days" and timed else "")
             raise ProblemError(f"{p}: missing column {col!r} (required: {', '.join(MEASUREMENT_COLUMNS)}; "
-                               "optional: censored)")
+                               f"optional: censored){hint}")
     reader.fieldnames = header
     cond, times, obs, vals, cens = [], [], [], [], []
     for i, row in enumerate(reader):

@@ -88,7 +88,9 @@ class Fitted:
 
     def describe(self) -> str:
         ci = f"; {self.interval}" if self.interval else ""
-        return (f"fitted to {', '.join(self.data)} (problem {self.problem}; objective {self.objective:.6g}{ci})")
+        # a population fit (SAEM) has no likelihood value: run.json said "objective nan"
+        objective = f"; objective {self.objective:.6g}" if math.isfinite(self.objective) else ""
+        return f"fitted to {', '.join(self.data)} (problem {self.problem}{objective}{ci})"
 
 
 Provenance = Cited | Calibrated | Derived | Assumed | UserOverride | Fitted

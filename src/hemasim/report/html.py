@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from hemasim.scenario import Scenario
     from hemasim.simulation import Result
 
+#: how much of its drawn size a figure keeps on a phone (the rest scrolls sideways in its box): at 0.85 the labels
+#: of a 90-dpi matplotlib figure stay about 10 px high; squeezed to a 390 px screen a 2x2 panel grid drew them at 4 px
+PHONE_FIGURE_SCALE = 0.85
+
 _CSS = """
 body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
@@ -26,8 +30,12 @@ table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
 td code{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
-@media (max-width:700px){body{margin:1em auto}table{display:block;overflow-x:auto;max-width:100%}td.prose{min-width:14em}}
-"""
+.figure{overflow-x:auto;max-width:100%}.figure img{max-width:100%;display:block}.narrow-only{display:none}
+@media (max-width:700px){body{margin:1em auto}table{display:block;overflow-x:auto;max-width:100%}td.prose{min-width:14em}
+.figure img{max-width:none;width:calc(var(--png-width) * PHONE_FIGURE_SCALE)}.narrow-only{display:block}}
+""".replace(
+    "PHONE_FIGURE_SCALE", str(PHONE_FIGURE_SCALE))
+
 
 
 def page_head(title: str, css: str = _CSS) -> str:
@@ -38,6 +46,31 @@ def page_head(title: str, css: str = _CSS) -> str:
     column (``td.prose``: definitions, sources) kept wide enough to read rather than squeezed to a word a line."""
     return ('<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{css}</style>")
+
+
+def png_width(png: bytes) -> int | None:
+    """The width in pixels of PNG bytes (the IHDR chunk, right after the signature); None for other bytes."""
+    if png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(png[16:20], "big")
+
+
+def image_html(alt: str, png: bytes) -> str:
+    """An embedded PNG figure: as wide as the page allows on a screen; on a phone (below 700 px) it keeps
+    :data:`PHONE_FIGURE_SCALE` of its drawn width and scrolls sideways in its own box, with a line saying so
+    (squeezed to the screen, the cohort's bands and a fit's profiles had labels a few pixels high)."""
+    b64 = base64.b64encode(png).decode("ascii")
+    width = png_width(png)
+    style = f' style="--png-width:{width}px"' if width else ""  # without it a phone shows the drawn size
+    return (f'<p class="muted narrow-only">A wide figure: scroll it sideways.</p><div class="figure">'
+            f'<img alt="{html.escape(alt)}"{style} src="data:image/png;base64,{b64}"></div>')
+
+
+def png_bytes(fig: Any) -> bytes:
+    """A matplotlib figure as PNG bytes (90 dpi)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return buf.getvalue()
 
 
 def png_base64(fig: Any) -> str:
@@ -145,7 +178,7 @@ PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><
 
 def figure_html(title: str, alt: str, fig: Any) -> str:
     """A report section: a heading and the figure embedded as PNG."""
-    return f'<h2>{title}</h2><img alt="{alt}" style="max-width:100%" src="data:image/png;base64,{png_base64(fig)}">'
+    return f"<h2>{title}</h2>{image_html(alt, png_bytes(fig))}"
 
 
 LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
@@ -159,8 +192,7 @@ def lineage_html(result: Any, static: bool) -> str:
     if static:
         from hemasim.report.plots import lineage_figure
 
-        return (f'<img alt="lineage time courses" style="max-width:100%" '
-                f'src="data:image/png;base64,{png_base64(lineage_figure(result))}">')
+        return image_html("lineage time courses", png_bytes(lineage_figure(result)))
     from hemasim.report.interactive import chimerism_specs, lineage_specs, plots_html
 
     return (f'<p class="muted">{INTERACTIVE_NOTE}</p>'
@@ -284,7 +316,6 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     """Self-contained HTML for a cohort: scenario, endpoint summary table and the bands figure."""
     esc = html.escape
     scen = manifest.get("scenario") or {}
-    img = base64.b64encode(bands_png).decode("ascii")
 
     def cell(v: object, r: dict[str, Any]) -> str:
         if v is None:  # no patient has a value: because no count fell below the mark, or none came back above it
@@ -314,7 +345,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
 <p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>
-<img alt="cohort bands" style="max-width:100%" src="data:image/png;base64,{img}">
+{image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>
 <th>definition</th></tr>{rows}</table>

@@ -41,15 +41,42 @@ def _save(fig: Figure) -> Callable[[Path], None]:
     return write
 
 
+#: an endpoint "moves" when its spread exceeds this fraction of its size: below it is the integrator's error (a
+#: scenario's default rtol is 1e-6), which drew heat maps of CD4 counts differing in the seventh digit, their
+#: colour bars labelled "+7.77369e2" and squeezing the panel
+MOVES_RELATIVE = 1e-6
+
+
 def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
-    """Endpoints with at least two distinct finite values (the ones a plot can show moving)."""
+    """Endpoints whose finite values spread by more than :data:`MOVES_RELATIVE` of their size (the ones a plot
+    can show moving)."""
     out = []
     for c in columns:
         v = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=np.float64)
         v = v[np.isfinite(v)]
-        if v.size and np.ptp(v) > 1e-9 * max(1.0, float(np.abs(v).max())):
+        if v.size and np.ptp(v) > MOVES_RELATIVE * max(1.0, float(np.abs(v).max())):
             out.append(c)
     return out
+
+
+def _plain_log(ax: Axes, axis: str) -> None:
+    """A log ``axis`` labelled with plain numbers at 1, 2 and 5 of each decade (matplotlib wrote 3x10^0)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from hemasim.inference.plots import _plain_log_label
+
+    getattr(ax, f"set_{axis}scale")("log")
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    which.set_major_formatter(FuncFormatter(_plain_log_label))
+    which.set_minor_formatter(FuncFormatter(_plain_log_label))
+
+
+def _titled(name: str, units: dict[str, str]) -> str:
+    """An endpoint's panel title with its unit (``anc_nadir (1e9/L)``); none for a ratio or a flag."""
+    from hemasim.sensitivity.run import FIELD_UNIT
+
+    unit = units.get(name, "")
+    return f"{name} ({unit})" if unit and unit not in ("1", "flag", FIELD_UNIT) else name
 
 
 def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
@@ -65,17 +92,17 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             pivot = table.pivot_table(index=factors[1].name, columns=first.name, values=name, aggfunc="mean")
             mesh = ax.pcolormesh(pivot.columns.to_numpy(), pivot.index.to_numpy(), pivot.to_numpy(), shading="nearest")
             fig.colorbar(mesh, ax=ax)
-            ax.set_ylabel(factors[1].name, fontsize=7)
+            ax.set_ylabel(_titled(factors[1].name, result.units), fontsize=7)
             if factors[1].log:
-                ax.set_yscale("log")
+                _plain_log(ax, "y")
         elif result.spec.method == "grid" and len(factors) == 1:
             ax.plot(table[first.name], table[name], marker="o", ms=3)
         else:
             ax.scatter(table[first.name], table[name], s=6)
         if first.log:
-            ax.set_xscale("log")
-        ax.set_xlabel(first.name, fontsize=7)
-        ax.set_title(name, fontsize=8)
+            _plain_log(ax, "x")
+        ax.set_xlabel(_titled(first.name, result.units), fontsize=7)
+        ax.set_title(_titled(name, result.units), fontsize=8)
     return _save(fig)
 
 
@@ -91,7 +118,14 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
     moving = [e for e in dict.fromkeys(frame["endpoint"])
               if np.nanmax(np.abs(frame.loc[frame["endpoint"] == e, key].to_numpy(dtype=np.float64)),
                            initial=0.0) > 0]
-    shown = moving[:MAX_PANELS] or list(dict.fromkeys(frame["endpoint"]))[:1]
+    if not moving:  # one empty panel of the first endpoint said nothing; say why there are no bars
+        fig, (ax,) = _figure(1, width=6.0, height=1.6)
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, f"No endpoint moves over these ranges ({len(result.factors)} factors, "
+                f"{len(result.samples)} runs):\nevery index is 0, or undefined where an endpoint's spread is the "
+                "integrator's error.", ha="center", va="center", fontsize=9, wrap=True)
+        return _save(fig)
+    shown = moving[:MAX_PANELS]
     fig, axes = _figure(len(shown), width=5.0, height=0.25 * min(top, len(result.factors)) + 1.2)
     for ax, endpoint in zip(axes, shown, strict=False):
         rows = frame[frame["endpoint"] == endpoint].copy()
@@ -112,5 +146,5 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
                 ax.legend(fontsize=6)
                 ax.set_xlabel("mu* (endpoint units per whole range)", fontsize=7)
         ax.set_yticks(y, rows["factor"], fontsize=6)
-        ax.set_title(endpoint, fontsize=8)
+        ax.set_title(_titled(endpoint, result.units), fontsize=8)
     return _save(fig)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hemasim.scenario import Scenario
-from hemasim.sensitivity.batch import ProgressFn, evaluate_points
+from hemasim.sensitivity.batch import ProgressFn, check_time_averages, endpoint_units, evaluate_points
 from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
 from hemasim.sensitivity.estimators import (
     elementary_effects,
@@ -27,6 +27,8 @@ from hemasim.sensitivity.spec import SensitivitySpec, SweepSpec, resolve_factors
 __all__ = ["SensitivityResult", "SweepResult", "design_size", "run_sensitivity", "run_sweep",
            "write_sensitivity_outputs", "write_sweep_outputs"]
 
+#: the unit recorded for a swept scenario field: the field's name carries it (dose_mg_per_m2, day)
+FIELD_UNIT = "unit in the field's name"
 #: a relative change of the step-halved local estimate above this flags the step as too coarse (or too fine)
 STEP_TOLERANCE = 0.05
 
@@ -37,6 +39,7 @@ class SweepResult:
     table: pd.DataFrame  # one row per point: the factor values, then the endpoints
     seconds: float
     spec: SweepSpec
+    units: dict[str, str] = field(default_factory=dict)  # column -> unit (factors and endpoints)
 
     @property
     def endpoints(self) -> list[str]:
@@ -53,13 +56,25 @@ class SensitivityResult:
     seconds: float
     spec: SensitivitySpec
     baseline: dict[str, float] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)  # factor or endpoint -> unit
 
 
 def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray, rtol: float | None,
               averaged: Sequence[str], progress: ProgressFn | None) -> pd.DataFrame:
     points = pd.DataFrame(values, columns=[f.name for f in factors])
     ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
-    return pd.concat([points, ends], axis=1)
+    frame = pd.concat([points, ends], axis=1)
+    frame.attrs["units"] = {**_factor_units(scenario, factors), **endpoint_units(ends)}
+    return frame
+
+
+def _factor_units(scenario: Scenario, factors: Sequence[Factor]) -> dict[str, str]:
+    """A parameter's unit from its record (as docs/parameters.md lists it); a scenario field's is in its name
+    (``dose_mg_per_m2``, ``day``), as the scenario file has it."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    table = healthy_adult_parameters()
+    return {f.name: FIELD_UNIT if f.is_field else table[f.name].unit for f in factors}
 
 
 def _sweep_design(spec: SweepSpec) -> np.ndarray:
@@ -83,10 +98,11 @@ def design_size(spec: SweepSpec | SensitivitySpec) -> int:
 def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None = None) -> SweepResult:
     """Every point of the sweep's design, as batches on the lock-step kernel."""
     factors = resolve_factors(spec.factors, scenario, "sweep.factors")
+    check_time_averages(scenario, spec.time_averages, "sweep.time_averages")
     start = time.perf_counter()
     table = _evaluate(scenario, factors, to_values(_sweep_design(spec), factors), spec.rtol, spec.time_averages,
                       progress)
-    return SweepResult(factors, table, time.perf_counter() - start, spec)
+    return SweepResult(factors, table, time.perf_counter() - start, spec, dict(table.attrs.get("units", {})))
 
 
 def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor]) -> list[str]:
@@ -98,6 +114,7 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
                     ) -> SensitivityResult:
     """Morris, Sobol' or local sensitivities of every endpoint of the scenario to the factors."""
     factors = resolve_factors(spec.factors, scenario, "sensitivity.factors")
+    check_time_averages(scenario, spec.time_averages, "sensitivity.time_averages")
     k = len(factors)
     start = time.perf_counter()
     if spec.method == "local":
@@ -127,7 +144,7 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
                 rows.append({"endpoint": name, "factor": f.name, "first_order": s.first[j],
                              "total_order": s.total[j], "variance": s.variance})
     return SensitivityResult(spec.method, factors, pd.DataFrame(rows), samples, time.perf_counter() - start,
-                             spec, baseline)
+                             spec, baseline, dict(frame.attrs.get("units", {})))
 
 
 def _relative(change: float, base: float) -> float:
@@ -160,7 +177,7 @@ def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], sta
                          "step_ok": bool(np.isfinite(disagreement) and (disagreement <= STEP_TOLERANCE
                                                                          or abs(fine) < 1e-6))})
     return SensitivityResult("local", factors, pd.DataFrame(rows), frame, time.perf_counter() - start, spec,
-                             baseline)
+                             baseline, dict(frame.attrs.get("units", {})))
 
 
 # ---------------------------------------------------------------------------------------------- outputs
@@ -175,8 +192,20 @@ def _text(text: str) -> Callable[[Path], None]:
     return write
 
 
+def _null_for_nan(value: Any) -> Any:
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _null_for_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_null_for_nan(v) for v in value]
+    return value
+
+
 def _json(data: dict[str, Any]) -> Callable[[Path], None]:
-    return _text(json.dumps(data, indent=2, allow_nan=True, default=str) + "\n")
+    # strict JSON: an endpoint with no value at the scenario's values (a recovery that never came) is null, as in
+    # hemasim run's endpoints.json; NaN, which json.dumps writes by default, is refused by JSON parsers
+    return _text(json.dumps(_null_for_nan(data), indent=2, allow_nan=False, default=str) + "\n")
 
 
 def _frame(frame: pd.DataFrame, kind: str) -> Callable[[Path], None]:
@@ -198,7 +227,8 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
     from hemasim.sensitivity.plots import sweep_figure
 
     meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
-            "factors": _factor_json(result.factors), "points": len(result.table), "seconds": result.seconds}
+            "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table),
+            "seconds": result.seconds}
     return atomic_directory(Path(out_dir), {
         "sweep.csv": _frame(result.table, "csv"), "sweep.parquet": _frame(result.table, "parquet"),
         "sweep.json": _json(meta), "sweep.png": sweep_figure(result)})
@@ -210,8 +240,8 @@ def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out
     from hemasim.sensitivity.plots import ranking_figure
 
     meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
-            "factors": _factor_json(result.factors), "baseline": result.baseline, "runs": len(result.samples),
-            "seconds": result.seconds}
+            "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
+            "runs": len(result.samples), "seconds": result.seconds}
     return atomic_directory(Path(out_dir), {
         "indices.csv": _frame(result.indices, "csv"), "samples.parquet": _frame(result.samples, "parquet"),
         "sensitivity.json": _json(meta), "ranking.png": ranking_figure(result)})

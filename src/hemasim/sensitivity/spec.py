@@ -57,13 +57,16 @@ class FactorSpec(StrictData):
             raise ValueError("give exactly one of parameter or field")
         if (self.range is None) == (self.relative is None):
             raise ValueError("give exactly one of range or relative")
+        key = "range" if self.range is not None else "relative"
         lo, hi = self.range if self.range is not None else self.relative  # type: ignore[misc]
-        if not lo < hi:
-            raise ValueError(f"the range must increase (got [{lo:g}, {hi:g}])")
+        got = f"(got [{lo:g}, {hi:g}])"
         if self.relative is not None and lo <= 0:
-            raise ValueError("relative factors must be > 0")
+            raise ValueError(f"relative: multiples of the scenario's value, both above 0, low first (e.g. [0.5, 2]) "
+                             f"{got}")
+        if not lo < hi:
+            raise ValueError(f"{key}: [low, high] with low < high {got}")
         if self.log and lo <= 0:
-            raise ValueError("a log scale needs a range above 0")
+            raise ValueError(f"log: a log scale needs a {key} above 0 {got}")
         return self
 
     @property
@@ -174,5 +177,23 @@ def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str 
                 raise SpecError(f"{at}.relative: the scenario's value {value:g} gives an empty range")
         if f.log and lo <= 0:
             raise SpecError(f"{at}.log: a log scale needs values above 0 (range [{lo:g}, {hi:g}])")
+        if f.field is not None:
+            _check_field_ends(scenario, str(f.field), lo, hi, f"{at}.{'range' if f.range is not None else 'relative'}")
         out.append(Factor(f.name, lo, hi, f.log, f.field is not None, value))
     return out
+
+
+def _check_field_ends(scenario: Scenario, path: str, lo: float, hi: float, at: str) -> None:
+    """Both ends of a scenario field's range must make a valid scenario: checked before any point runs (a dose
+    out of the field's bounds failed in its batch, after the other values had run, and was named by the scenario's
+    path, not by the sweep's range)."""
+    from hemasim.scenario import ScenarioError
+    from hemasim.sensitivity.batch import scenario_with_fields
+
+    for end in (lo, hi):
+        try:
+            scenario_with_fields(scenario, {path: end})
+        except ScenarioError as err:
+            problems = [line.split(": ", 1)[-1] for line in str(err).splitlines() if line.strip()]
+            raise SpecError(f"{at}: {path} = {end:g} makes no valid scenario: {'; '.join(problems)}") from None
+
