@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import EXIT_IO, fail, interruptible
 
 
 def fit(
@@ -27,8 +27,9 @@ def fit(
     from hemasim.io import OutputError, check_output_folder
 
     console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
+    with interruptible(out), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn(), console=console, transient=True,
+                                      disable=not console.is_terminal) as bar:
         # disabled off a terminal: there it drew nothing and ended with an empty line (after an error line too)
         tasks: dict[str, TaskID] = {}
 

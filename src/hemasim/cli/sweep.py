@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import fail, literal, written
+from hemasim.cli._errors import fail, interruptible, literal, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -71,13 +71,14 @@ def sweep(
         raise fail(str(err)) from None
     if not isinstance(design, SweepSpec):
         raise fail(f"{sweep_file}: holds a `sensitivity:` block; `hemasim sweep` needs a `sweep:` block")
-    try:
-        result = with_progress(f"sweeping {spec.name}", design_size(design),
-                               lambda progress: run_sweep(spec, design, progress))
-    except SpecError as err:
-        raise fail(f"{sweep_file}: {err}") from None
-    except (SolverError, ValueError) as err:
-        raise fail(f"{scenario}: {err}") from None
-    files = written(out, lambda: write_sweep_outputs(result, spec, out))
+    with interruptible(out):
+        try:
+            result = with_progress(f"sweeping {spec.name}", design_size(design),
+                                   lambda progress: run_sweep(spec, design, progress))
+        except SpecError as err:
+            raise fail(f"{sweep_file}: {err}") from None
+        except (SolverError, ValueError) as err:
+            raise fail(f"{scenario}: {err}") from None
+        files = written(out, lambda: write_sweep_outputs(result, spec, out))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.table)} points, "
                                f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")
