@@ -61,6 +61,7 @@ def cohort(
     """Simulate a virtual cohort; write endpoints (and optionally time series) as Parquet, a summary and bands."""
     from rich.console import Console
 
+    from hemasim.cli._progress import StageProgress
     from hemasim.cohort import CohortError, run_cohort
     from hemasim.cohort.runner import TLSFiles, plain_tcp_warning
     from hemasim.io import OutputError
@@ -87,9 +88,12 @@ def cohort(
     if warning:
         console.print(f"[yellow]warning:[/yellow] {literal(warning)}", soft_wrap=True)
     try:
-        summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
-                             timeseries=timeseries, scheduler=scheduler, security=tls,
-                             scheduler_timeout=scheduler_timeout, force=force)
+        # a bar on a terminal, plain lines elsewhere (it printed one finished bar there, unlike the other commands)
+        with StageProgress("cohort") as bar:
+            summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
+                                 timeseries=timeseries, scheduler=scheduler, security=tls,
+                                 scheduler_timeout=scheduler_timeout, force=force,
+                                 progress=lambda done, total: bar.update("partitions", done, total))
     except OutputError as err:  # a bad --out, refused before the first patient runs (runner.run_cohort)
         raise fail(str(err)) from None
     except (CohortError, SolverError) as err:

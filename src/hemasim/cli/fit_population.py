@@ -23,6 +23,7 @@ def fit_population(
     """Fit typical values and between-subject variability (SAEM) and each subject's MAP estimate; write
     population.yaml (a fitted parameter set with iiv_cv for scenarios and cohorts), population.json,
     individual.csv, trace.csv and the visual predictive check (vpc.csv, vpc.png)."""
+    from hemasim.cli._progress import StageProgress
     from hemasim.inference.population import SaemSettings
     from hemasim.inference.population_outputs import POPULATION_FILES
     from hemasim.io import OutputError, check_output_folder
@@ -34,19 +35,20 @@ def fit_population(
     exploration = int(0.6 * iterations)
     settings = SaemSettings(exploration=exploration, smoothing=iterations - exploration,
                             information_samples=max(10, min(60, iterations // 4)), seed=seed)
-    with interruptible(out):
+    # a bar on a terminal, plain lines elsewhere (its bar was transient: nothing there)
+    with interruptible(out), StageProgress("fit-population") as bar:
         try:
             if data.is_dir():
                 from hemasim.inference.allmt import write_population_fit
 
                 names = [p.strip() for p in patients.split(",") if p.strip()] or None
-                written = write_population_fit(data, out, names, settings, progress=True)
+                written = write_population_fit(data, out, names, settings, progress=bar.update)
             else:
                 from hemasim.inference.population_outputs import fit_problem_population
 
                 if patients:
                     raise ValueError("--patients: only for a folder of allMT records")
-                written = fit_problem_population(data, out, settings, progress=True)
+                written = fit_problem_population(data, out, settings, progress=bar.update)
         except OutputError as err:  # the folder changed while the fit ran
             raise fail(str(err), code=EXIT_IO) from None
         except (ValueError, FileNotFoundError) as err:

@@ -109,7 +109,7 @@ def sensitivity(
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
     with interruptible(out):
         try:
-            result = with_progress(f"{design.method} on {spec.name}", design_size(design),
+            result = with_progress("sensitivity", f"{design.method} on {spec.name}", design_size(design),
                                    lambda progress: run_sensitivity(spec, design, progress))
         except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
             problem = str(err)

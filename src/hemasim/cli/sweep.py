@@ -36,16 +36,13 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
     return spec
 
 
-def with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
-    """Run ``work(progress)`` under a rich progress bar over ``total`` points."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def with_progress(command: str, label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
+    """Run ``work(progress)`` over ``total`` points, saying where it is on stderr (a bar on a terminal, plain
+    lines elsewhere: hemasim.cli._progress)."""
+    from hemasim.cli._progress import StageProgress
 
-    console = Console(stderr=True)  # beside the other status lines; off a terminal none (it left an empty line)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(label, total=total)
-        return work(lambda done: bar.update(task, completed=done))
+    with StageProgress(command) as progress:
+        return work(progress.counter(label, total))
 
 
 def sweep(
@@ -73,7 +70,7 @@ def sweep(
         raise fail(f"{sweep_file}: holds a `sensitivity:` block; `hemasim sweep` needs a `sweep:` block")
     with interruptible(out):
         try:
-            result = with_progress(f"sweeping {spec.name}", design_size(design),
+            result = with_progress("sweep", f"sweeping {spec.name}", design_size(design),
                                    lambda progress: run_sweep(spec, design, progress))
         except SpecError as err:
             raise fail(f"{sweep_file}: {err}") from None

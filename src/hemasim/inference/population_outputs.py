@@ -17,6 +17,7 @@ from hemasim.inference.population import (
     Predictor,
     ProblemPredictor,
     SaemSettings,
+    StageFn,
     map_estimates,
     population_parameter_set,
     saem,
@@ -88,7 +89,7 @@ def _null_for_nan(value: object) -> object:
 
 
 def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settings: SaemSettings = SaemSettings(),
-                           progress: bool = False) -> list[Path]:
+                           progress: bool | StageFn = False) -> list[Path]:
     """SAEM and MAP on a core-engine fitting problem (``hemasim fit``'s YAML + CSV) whose conditions are the
     subjects: every estimated model parameter gets log-normal between-subject variability (start: its nominal
     value; omega: its log-scale prior SD, else 0.5), the residual error is log-normal (the problem's noise models
