@@ -1,4 +1,4 @@
-"""Ctrl-C (SIGINT) in fit, fit-population, sweep and sensitivity: one line saying what was (not) written and that
+"""Ctrl-C (SIGINT) in fit, fit-population, sweep, sensitivity and clonal-hematopoiesis: one line saying what was (not) written and that
 nothing half-written is left, exit 130, as a cohort says what it kept. They exited 130 with nothing said."""
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ COMMANDS = {
               "sweep.csv"),
     "sensitivity": ("hemasim.sensitivity.run", "run_sensitivity",
                     ["sensitivity", HEALTHY, "--parameters", "anc_setpoint_1e9_per_L"], "indices.csv"),
+    "clonal-hematopoiesis": ("hemasim.clonal.report", "run_ch_population", ["clonal-hematopoiesis", "--n", "10"],
+                             "report.html"),
 }
 
 

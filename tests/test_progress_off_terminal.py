@@ -109,3 +109,15 @@ def test_a_cohort_off_a_terminal_writes_the_same_plain_lines_not_a_finished_bar(
     assert lines[:2] == ["cohort: partitions 1/2, S s elapsed", "cohort: partitions 2/2 done, S s elapsed"]
     assert lines[2].startswith("cohort of 2 patients written to") and lines[-1].endswith("report.html)")
     assert "━" not in res.stderr  # no bar drawn
+
+
+@pytest.mark.cli
+def test_the_clonal_command_off_a_terminal_writes_the_same_plain_lines(tmp_path: Path):
+    """It printed its finished rich bars there, as the cohort did."""
+    res = invoke_hemasim("clonal-hematopoiesis", "--n", "20", "--max-age", "30", "--example-pool-size", "200",
+                         "--out", str(tmp_path / "ch"))
+    assert res.exit_code == 0, res.stderr
+    lines = [line for line in _plain(res.stderr) if line.startswith("clonal-hematopoiesis: ")]
+    assert lines[0] == "clonal-hematopoiesis: CH cohort (20 lifespans) 1/1 done, S s elapsed"
+    assert lines[-1] == "clonal-hematopoiesis: clonal engine 31/31 done, S s elapsed"  # the example, year by year
+    assert "━" not in res.stderr

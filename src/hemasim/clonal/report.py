@@ -19,7 +19,7 @@ from hemasim.clonal.ch import (
     DriverLandscape,
     simulate_ch_population,
 )
-from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
+from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool, StageFn
 from hemasim.io import atomic_directory
 from hemasim.report.clonal_plots import clone_history_figure
 from hemasim.report.html import image_html, page_head, png_bytes
@@ -49,7 +49,7 @@ class CHPopulationRun:
 
 
 def run_ch_population(n_people: int, *, seed: int = 0, max_age_years: float = 100.0, example_pool_size: int = 100_000,
-                      workers: int | None = None, progress: bool = False) -> CHPopulationRun:
+                      workers: int | None = None, progress: bool | StageFn = False) -> CHPopulationRun:
     """A virtual population of ``n_people`` lifespans (one parallel task each on ``workers`` threads, None: all
     cores; the output does not depend on it) plus one clone-resolved example lifespan."""
     cohort = simulate_ch_population(n_people, seed=seed, workers=workers, progress=progress,
