@@ -5,9 +5,9 @@ frame) plain lines: one when a stage first reports (its first step done), then o
 Nothing before the first step: an input the work refuses as it starts stays one error line. stdout is the same
 either way.
 
-``fit``, ``fit-population``, ``sweep``, ``sensitivity`` and ``cohort`` use it. Off a terminal they printed
-nothing (fit, sweep, sensitivity: their bar disabled there; fit-population: a transient bar) or one finished
-bar (cohort)."""
+``fit``, ``fit-population``, ``sweep``, ``sensitivity``, ``cohort`` and ``clonal-hematopoiesis`` use it. Off a
+terminal they printed nothing (fit, sweep, sensitivity: their bar disabled there; fit-population: a transient bar)
+or finished bars (cohort, clonal-hematopoiesis)."""
 
 from __future__ import annotations
 
