@@ -126,15 +126,21 @@ def test_fit_population_cli_writes_a_parameter_set_with_variability(tmp_path) ->
                          "--iterations", "10")
     assert res.exit_code == 0, res.stderr
     # where it wrote what, and how a scenario uses it
-    assert res.stderr.strip() == (f"wrote 6 files to {out}: population.yaml, population.json, individual.csv, "
-                                  "trace.csv, vpc.csv, vpc.png")
+    *progress, wrote = res.stderr.strip().splitlines()  # off a terminal: plain progress lines, then the files
+    assert progress[-1].startswith("fit-population: SAEM 10/10 done, ")
+    assert wrote == (f"wrote 6 files to {out}: population.yaml, population.json, individual.csv, "
+                     "trace.csv, vpc.csv, vpc.png")
     doc = yaml.safe_load((out / "population.yaml").read_text())
     rows = {r["name"]: r for r in doc["parameters"]}
     assert set(rows) == {"maintenance_circ0_1e9_per_L", "maintenance_slope_mp", "maintenance_kde_per_day"}
     assert all(r["iiv_cv"] > 0 and r["value"] > 0 for r in rows.values())
     assert doc["provenance"]["data"] == ["UPN_914.csv", "UPN_916.csv"]
     individual = (out / "individual.csv").read_text().splitlines()
-    assert len(individual) == 3 and individual[1].startswith("UPN_914,") and individual[0].startswith("subject,circ0,")
+    # each column named by its run-record name, which carries the unit (it was the short id, circ0: no unit)
+    assert len(individual) == 3 and individual[1].startswith("UPN_914,")
+    assert individual[0].split(",")[:4] == ["subject", "maintenance_circ0_1e9_per_L",
+                                            "maintenance_circ0_1e9_per_L_ci95_low", "maintenance_circ0_1e9_per_L_ci95_high"]
+    assert (out / "trace.csv").read_text().startswith("iteration,typical_maintenance_circ0_1e9_per_L,")
     assert len((out / "trace.csv").read_text().splitlines()) == 11
     assert (out / "vpc.png").read_bytes().startswith(b"\x89PNG")
     assert (out / "vpc.csv").read_text().startswith("bin_start_day,bin_end_day,day,observed_p5,")

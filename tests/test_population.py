@@ -228,7 +228,11 @@ def test_fit_population_cli_on_a_fitting_problem(tmp_path) -> None:
                                                       "docetaxel_friberg2002__friberg_feedback_gamma",
                                                       "docetaxel_friberg2002__effects_0_slope_L_per_umol"]
     assert all(r["iiv_cv"] > 0 for r in doc["parameters"]) and doc["provenance"]["data"] == ["measurements.csv"]
-    assert len((out / "individual.csv").read_text().splitlines()) == 4
+    individual = (out / "individual.csv").read_text().splitlines()
+    assert len(individual) == 4
+    # named as in population.yaml, the name carrying the unit (the header named the problem's id, mtt_h or gamma)
+    assert individual[0].split(",")[1::3] == [r["name"] for r in doc["parameters"]]
+    assert individual[0].split(",")[2] == "docetaxel_friberg2002__friberg_mean_transit_time_h_ci95_low"
     bad = invoke_hemasim("fit-population", str(tmp_path / "nothing.yaml"), "--out", str(tmp_path / "x"))
     assert bad.exit_code == 2 and len(bad.stderr.strip().splitlines()) == 1 and not (tmp_path / "x").exists()
 

@@ -58,3 +58,26 @@ def test_a_wide_figure_keeps_its_labels_legible_on_a_phone(browser, tmp_path: Pa
             assert shown["scroll"] > shown["box"] and shown["hint"] == "block"
         else:
             assert shown["hint"] == "none"
+
+
+@pytest.mark.slow
+def test_the_clonal_reports_figures_scroll_sideways_on_a_phone(browser, tmp_path: Path):
+    """The clonal report embedded its three PNGs squeezed to the screen (max-width:100%) after harden6 gave the
+    other reports image_html: at 390 px each keeps PHONE_FIGURE_SCALE of its drawn width in a box that scrolls."""
+    from hemasim.clonal.report import render_ch_report, run_ch_population
+
+    page_file = tmp_path / "report.html"
+    page_file.write_text(render_ch_report(run_ch_population(30, seed=0, example_pool_size=300)), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    log = PageLog(page)
+    page.goto(page_file.as_uri())
+    shown = page.evaluate("""() => [...document.querySelectorAll('div.figure img')].map(img => ({
+        alt: img.alt, img: img.getBoundingClientRect().width, natural: img.naturalWidth,
+        box: img.parentElement.clientWidth, scroll: img.parentElement.scrollWidth,
+        page: document.documentElement.scrollWidth}))""")
+    page.close()
+    assert log.errors == []
+    assert [s["alt"] for s in shown] == ["prevalence by age", "VAF distribution", "clone history"]
+    for s in shown:
+        assert abs(s["img"] - round(s["natural"] * PHONE_FIGURE_SCALE)) <= 1, s
+        assert s["scroll"] > s["box"] and s["page"] == 390, s  # the figure's box scrolls, not the page

@@ -119,7 +119,10 @@ def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
     res = invoke_hemasim("sweep", str(scenario), str(good), "--out", str(tmp_path / "out"))
     assert res.exit_code == 0, res.stderr
     assert res.stdout == ""  # no progress display off a terminal (it left an empty line on stdout: firsthour4)
-    assert res.stderr.startswith("wrote 4 files (9 points")
+    # off a terminal plain progress lines (tests/test_progress_off_terminal.py), then what was written
+    *progress, wrote = res.stderr.strip().splitlines()
+    assert progress[-1].startswith("sweep: sweeping ") and " 9/9 done, " in progress[-1]
+    assert wrote.startswith("wrote 4 files (9 points")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv", "sweep.json", "sweep.parquet",
                                                                    "sweep.png"]
     assert len(pd.read_parquet(tmp_path / "out" / "sweep.parquet")) == 9

@@ -188,6 +188,19 @@ def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has
     assert clone_history_figure(run.example).axes[1].get_ylabel() == "clones"
 
 
+def test_the_clonal_reports_figures_scroll_sideways_on_a_phone_like_the_other_reports():
+    # harden6 gave the run, cohort and fit reports' PNGs a phone width that scrolls in its own box (image_html);
+    # the clonal report still embedded them squeezed to the screen (max-width:100%)
+    from hemasim.clonal.report import render_ch_report, run_ch_population
+
+    page = render_ch_report(run_ch_population(30, seed=0, example_pool_size=300))
+    figures = re.findall(r'<div class="figure"><img alt="([^"]+)" style="--png-width:(\d+)px" src="data:image/png;'
+                         r'base64,', page)
+    assert [alt for alt, _ in figures] == ["prevalence by age", "VAF distribution", "clone history"]
+    assert all(int(width) > 390 for _, width in figures)  # wider than a phone: hence the box that scrolls
+    assert "max-width:100%\" src" not in page and page.count("A wide figure: scroll it sideways.") == 3
+
+
 def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges():
     import pandas as pd
 

@@ -122,6 +122,28 @@ def recover_output_folder(out_dir: Path) -> None:
         _remove(path)
 
 
+def discard_own_temporaries(out_dir: Path) -> list[Path]:
+    """After this process's write of ``out_dir`` was interrupted (Ctrl-C): put back an old folder that a swap had
+    renamed aside (``NAME`` missing), and remove this process's temporaries of ``out_dir`` that
+    :func:`atomic_directory` had not removed yet (a second Ctrl-C during its clean-up); returns what was removed.
+    :func:`recover_output_folder` does the same for the temporaries of processes that are gone."""
+    out_dir = Path(out_dir)
+    if not out_dir.parent.is_dir():
+        return []
+    removed = []
+    for kind in ("old", "tmp"):
+        prefix = f"{_temporary_prefix(out_dir, kind)}{os.getpid()}-"
+        for entry in sorted(out_dir.parent.iterdir()):
+            if not entry.name.startswith(prefix):
+                continue
+            if kind == "old" and not os.path.lexists(out_dir):
+                os.rename(entry, out_dir)
+            else:
+                _remove(entry)
+                removed.append(entry)
+    return removed
+
+
 # ---------------------------------------------------------------------------------------------- checks
 def _nearest_existing(path: Path) -> Path:
     p = path

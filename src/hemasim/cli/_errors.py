@@ -3,8 +3,10 @@ implausible input (a scenario that runs, with values outside their clinical rang
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import typer
@@ -14,6 +16,8 @@ import typer
 EXIT_BAD_INPUT = 2
 #: an output that could not be written once the work was done (a full disk, a file that appeared meanwhile)
 EXIT_IO = 1
+#: Ctrl-C (SIGINT): the status a shell gives a process that signal ended, 128 + 2; said in one line (interrupted)
+EXIT_INTERRUPTED = 130
 #: lines printed for one error (a scenario lists each of its problems; the schema already bounds their count)
 MAX_ERROR_LINES = 20
 #: characters of one printed line (messages quote input cut short; this is the last guard)
@@ -61,3 +65,41 @@ def written(out: Path, write: Callable[[], list[Path]]) -> list[Path]:
         raise fail(str(err), code=EXIT_IO) from None
     except OSError as err:
         raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
+
+
+def interrupted(line: str) -> typer.Exit:
+    """After Ctrl-C: print ``hemasim: interrupted: LINE`` on stderr (what was written and what was not) and return
+    the Exit (status 130) to raise. The commands exited 130 with nothing said."""
+    print(f"hemasim: interrupted: {line}", file=sys.stderr)
+    return typer.Exit(EXIT_INTERRUPTED)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+@contextlib.contextmanager
+def interruptible(out: Path) -> Iterator[None]:
+    """Ctrl-C inside: one line on what became of ``out``, a folder the command writes all at once when its work is
+    done (:func:`hemasim.io.atomic_directory`), and exit 130. Nothing is written until then, and an interrupted
+    write leaves no half-written file (the hidden temporary is removed): ``out`` is absent as before, or the
+    previous output as before, or, when the signal came after the swap, the new complete output."""
+    before = _identity(out)
+    try:
+        yield
+    except KeyboardInterrupt:
+        from hemasim.io import discard_own_temporaries
+
+        discard_own_temporaries(out)
+        after = _identity(out)
+        if after is not None and after != before:
+            line = f"the outputs were complete and are in {out}"
+        elif after is None:
+            line = f"nothing written to {out} (no half-written file is left)"
+        else:
+            line = f"{out} is as it was before this run: nothing written (no half-written file is left)"
+        raise interrupted(line) from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail, literal, written
+from hemasim.cli._errors import fail, interruptible, literal, written
 
 #: the files :func:`hemasim.clonal.report.write_ch_outputs` writes
 CH_OUTPUT_FILES = ("prevalence.csv", "vaf_snapshots.csv", "example_lifespan.csv", "run.json", "report.html")
@@ -27,6 +27,7 @@ def clonal_hematopoiesis(
     Writes prevalence by age, VAF distributions, one clone-resolved lifespan and an HTML report."""
     from rich.console import Console
 
+    from hemasim.cli._progress import StageProgress
     from hemasim.clonal.report import run_ch_population, write_ch_outputs
     from hemasim.io import OutputError, check_output_folder
 
@@ -34,7 +35,11 @@ def clonal_hematopoiesis(
         check_output_folder(out, CH_OUTPUT_FILES)  # before the lifespans are simulated, not after
     except OutputError as err:  # a bad --out, refused before anything runs
         raise fail(str(err)) from None
-    run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size, progress=True)
-    written(out, lambda: write_ch_outputs(run, out))
+    # a bar on a terminal, plain lines elsewhere (it printed finished bars there); Ctrl-C says what was written
+    with interruptible(out):
+        with StageProgress("clonal-hematopoiesis") as bar:
+            run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size,
+                                    progress=bar.update)
+        written(out, lambda: write_ch_outputs(run, out))
     Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] "
                                f"({', '.join(CH_OUTPUT_FILES)})")

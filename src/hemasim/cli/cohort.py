@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, literal, warn
+from hemasim.cli._errors import EXIT_IO, fail, interrupted, literal, warn
 
 SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file, --tls-cert, --tls-key, or Dask's "
                   "distributed.comm.tls configuration), or tcp://HOST:PORT on a trusted network only: plain tcp:// is "
@@ -61,6 +61,7 @@ def cohort(
     """Simulate a virtual cohort; write endpoints (and optionally time series) as Parquet, a summary and bands."""
     from rich.console import Console
 
+    from hemasim.cli._progress import StageProgress
     from hemasim.cohort import CohortError, run_cohort
     from hemasim.cohort.runner import TLSFiles, plain_tcp_warning
     from hemasim.io import OutputError
@@ -87,9 +88,12 @@ def cohort(
     if warning:
         console.print(f"[yellow]warning:[/yellow] {literal(warning)}", soft_wrap=True)
     try:
-        summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
-                             timeseries=timeseries, scheduler=scheduler, security=tls,
-                             scheduler_timeout=scheduler_timeout, force=force)
+        # a bar on a terminal, plain lines elsewhere (it printed one finished bar there, unlike the other commands)
+        with StageProgress("cohort") as bar:
+            summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
+                                 timeseries=timeseries, scheduler=scheduler, security=tls,
+                                 scheduler_timeout=scheduler_timeout, force=force,
+                                 progress=lambda done, total: bar.update("partitions", done, total))
     except OutputError as err:  # a bad --out, refused before the first patient runs (runner.run_cohort)
         raise fail(str(err)) from None
     except (CohortError, SolverError) as err:
@@ -99,28 +103,26 @@ def cohort(
     except OSError as err:
         raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     except KeyboardInterrupt:  # Ctrl-C: say what stays (it exited 130 with nothing said)
-        raise typer.Exit(_interrupted(out, -(-n // partition_size))) from None
+        raise _interrupted(out, -(-n // partition_size)) from None
     if summary is not None:
         console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to "
                       f"[bold]{literal(out)}[/bold] (endpoints/, summary.json, summary.csv, bands.csv, bands.png, "
                       "report.html)")
 
 
-def _interrupted(out: Path, partitions: int) -> int:
+def _interrupted(out: Path, partitions: int) -> typer.Exit:
     """After Ctrl-C: one line on what stays in ``out`` (each complete partition is recorded in the manifest; a
-    partition being written is not, and the next run recomputes it), and the exit status of SIGINT, 130."""
+    partition being written is not, and the next run recomputes it), and the Exit of SIGINT, 130."""
     import json
-    import sys
 
     try:
         done = len(json.loads((out / "manifest.json").read_text(encoding="utf-8")).get("partitions", {}))
     except (OSError, ValueError, AttributeError):
         done = 0
     if done:
-        line = (f"interrupted: {done} of {partitions} partitions are complete in {out}; run the same command to "
+        line = (f"{done} of {partitions} partitions are complete in {out}; run the same command to "
                 "resume (complete partitions are kept, the rest is computed)")
     else:
-        line = f"interrupted: no partition was complete; nothing written to {out}"
-    print(f"hemasim: {line}", file=sys.stderr)
-    return 130
+        line = f"no partition was complete; nothing written to {out}"
+    return interrupted(line)
 

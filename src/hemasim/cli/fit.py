@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import EXIT_IO, fail, interruptible
 
 
 def fit(
@@ -20,23 +20,17 @@ def fit(
 ) -> None:
     """Fit a problem: estimates with 95% profile intervals, identifiability, a fitted parameter set, plots, report."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+    from hemasim.cli._progress import StageProgress
     from hemasim.inference.outputs import FIT_FILES, run_fit
     from hemasim.inference.problem import ProblemError
     from hemasim.io import OutputError, check_output_folder
 
     console = Console(stderr=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
-        # disabled off a terminal: there it drew nothing and ended with an empty line (after an error line too)
-        tasks: dict[str, TaskID] = {}
+    with interruptible(out), StageProgress("fit") as bar:  # a bar on a terminal, plain lines elsewhere
 
         def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task({"starts": "local fits", "profiles": "profiles"}.get(stage, stage),
-                                            total=total)
-            bar.update(tasks[stage], completed=done)
+            bar.update({"starts": "local fits", "profiles": "profiles"}.get(stage, stage), done, total)
 
         try:
             check_output_folder(out, FIT_FILES)  # a bad --out: refused before the fit (exit 2)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import EXIT_IO, fail, interruptible
 
 
 def fit_population(
@@ -23,6 +23,7 @@ def fit_population(
     """Fit typical values and between-subject variability (SAEM) and each subject's MAP estimate; write
     population.yaml (a fitted parameter set with iiv_cv for scenarios and cohorts), population.json,
     individual.csv, trace.csv and the visual predictive check (vpc.csv, vpc.png)."""
+    from hemasim.cli._progress import StageProgress
     from hemasim.inference.population import SaemSettings
     from hemasim.inference.population_outputs import POPULATION_FILES
     from hemasim.io import OutputError, check_output_folder
@@ -34,22 +35,24 @@ def fit_population(
     exploration = int(0.6 * iterations)
     settings = SaemSettings(exploration=exploration, smoothing=iterations - exploration,
                             information_samples=max(10, min(60, iterations // 4)), seed=seed)
-    try:
-        if data.is_dir():
-            from hemasim.inference.allmt import write_population_fit
+    # a bar on a terminal, plain lines elsewhere (its bar was transient: nothing there)
+    with interruptible(out), StageProgress("fit-population") as bar:
+        try:
+            if data.is_dir():
+                from hemasim.inference.allmt import write_population_fit
 
-            names = [p.strip() for p in patients.split(",") if p.strip()] or None
-            written = write_population_fit(data, out, names, settings, progress=True)
-        else:
-            from hemasim.inference.population_outputs import fit_problem_population
+                names = [p.strip() for p in patients.split(",") if p.strip()] or None
+                written = write_population_fit(data, out, names, settings, progress=bar.update)
+            else:
+                from hemasim.inference.population_outputs import fit_problem_population
 
-            if patients:
-                raise ValueError("--patients: only for a folder of allMT records")
-            written = fit_problem_population(data, out, settings, progress=True)
-    except OutputError as err:  # the folder changed while the fit ran
-        raise fail(str(err), code=EXIT_IO) from None
-    except (ValueError, FileNotFoundError) as err:
-        raise fail(str(err)) from None
+                if patients:
+                    raise ValueError("--patients: only for a folder of allMT records")
+                written = fit_problem_population(data, out, settings, progress=bar.update)
+        except OutputError as err:  # the folder changed while the fit ran
+            raise fail(str(err), code=EXIT_IO) from None
+        except (ValueError, FileNotFoundError) as err:
+            raise fail(str(err)) from None
     # which files, and (for a fitting problem, whose targets are a scenario's parameters) that population.yaml is
     # the set a scenario or cohort loads; it said only "wrote 6 files to DIR". The allMT maintenance parameters
     # belong to no scenario model, so no such hint there

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import fail, literal, written
+from hemasim.cli._errors import fail, interruptible, literal, written
 
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
@@ -107,15 +107,16 @@ def sensitivity(
                                     apply_overrides(spec.parameters, healthy_adult_parameters()))})
         except ValidationError as err:
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
-    try:
-        result = with_progress(f"{design.method} on {spec.name}", design_size(design),
-                               lambda progress: run_sensitivity(spec, design, progress))
-    except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
-        problem = str(err)
-        raise fail(f"{file}: {problem}" if file is not None
-                   else option_problem(problem.removeprefix("sensitivity."))) from None
-    except (SolverError, ValueError) as err:
-        raise fail(f"{scenario}: {err}") from None
-    files = written(out, lambda: write_sensitivity_outputs(result, spec, out))
+    with interruptible(out):
+        try:
+            result = with_progress("sensitivity", f"{design.method} on {spec.name}", design_size(design),
+                                   lambda progress: run_sensitivity(spec, design, progress))
+        except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
+            problem = str(err)
+            raise fail(f"{file}: {problem}" if file is not None
+                       else option_problem(problem.removeprefix("sensitivity."))) from None
+        except (SolverError, ValueError) as err:
+            raise fail(f"{scenario}: {err}") from None
+        files = written(out, lambda: write_sensitivity_outputs(result, spec, out))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} runs, "
                                f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import fail, literal, written
+from hemasim.cli._errors import fail, interruptible, literal, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -36,16 +36,13 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
     return spec
 
 
-def with_progress(label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
-    """Run ``work(progress)`` under a rich progress bar over ``total`` points."""
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def with_progress(command: str, label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
+    """Run ``work(progress)`` over ``total`` points, saying where it is on stderr (a bar on a terminal, plain
+    lines elsewhere: hemasim.cli._progress)."""
+    from hemasim.cli._progress import StageProgress
 
-    console = Console(stderr=True)  # beside the other status lines; off a terminal none (it left an empty line)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True, disable=not console.is_terminal) as bar:
-        task = bar.add_task(label, total=total)
-        return work(lambda done: bar.update(task, completed=done))
+    with StageProgress(command) as progress:
+        return work(progress.counter(label, total))
 
 
 def sweep(
@@ -71,13 +68,14 @@ def sweep(
         raise fail(str(err)) from None
     if not isinstance(design, SweepSpec):
         raise fail(f"{sweep_file}: holds a `sensitivity:` block; `hemasim sweep` needs a `sweep:` block")
-    try:
-        result = with_progress(f"sweeping {spec.name}", design_size(design),
-                               lambda progress: run_sweep(spec, design, progress))
-    except SpecError as err:
-        raise fail(f"{sweep_file}: {err}") from None
-    except (SolverError, ValueError) as err:
-        raise fail(f"{scenario}: {err}") from None
-    files = written(out, lambda: write_sweep_outputs(result, spec, out))
+    with interruptible(out):
+        try:
+            result = with_progress("sweep", f"sweeping {spec.name}", design_size(design),
+                                   lambda progress: run_sweep(spec, design, progress))
+        except SpecError as err:
+            raise fail(f"{sweep_file}: {err}") from None
+        except (SolverError, ValueError) as err:
+            raise fail(f"{scenario}: {err}") from None
+        files = written(out, lambda: write_sweep_outputs(result, spec, out))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.table)} points, "
                                f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")

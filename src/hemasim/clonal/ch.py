@@ -25,14 +25,14 @@ Drivers arise only in wild-type cells (no second hits).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from scipy import special
 
-from hemasim.clonal.engine import DAYS_PER_YEAR
+from hemasim.clonal.engine import DAYS_PER_YEAR, StageFn, tracked
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
 CH_VAF_THRESHOLD = 0.02  # Jaiswal 2014: CH = a somatic driver variant at VAF >= 2%
@@ -272,7 +272,7 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
                        step_years: float = 1.0,
                        pool_size: int | None = None, landscape: DriverLandscape | None = None,
                        parameters: ParameterSet | None = None, min_selection_per_year: float = 0.05,
-                       snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool = False,
+                       snapshot_ages: Sequence[float] = (50.0, 70.0, 90.0), progress: bool | StageFn = False,
                        kernel: Literal["numba", "numpy"] = "numba", workers: int | None = 1,
                        competition: Literal["midpoint", "held"] = "midpoint") -> CHCohortResult:
     """Follow ``n_people`` HSC pools from birth to ``max_age_years``, recording every whole year.
@@ -324,18 +324,14 @@ def simulate_ch_cohort(n_people: int, *, max_age_years: float = 100.0, seed: int
 
 
 def _run_numpy(rng: np.random.Generator, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: set[int],
-               n_steps: int, step_years: float, competition: str, progress: bool) -> None:
+               n_steps: int, step_years: float, competition: str, progress: bool | StageFn) -> None:
     """The cohort's steps in numpy (the reference of the compiled kernel)."""
     n_people = record.n_people
     weak_mass = np.zeros((n_people, len(pool.weak_advantage)))  # expected cells of weak drivers, per person and bin
     clones = _StrongDrivers()
     driver_cells = np.zeros(n_people)  # per person, kept up to date at the end of each step
     steps_per_year = int(round(1.0 / step_years))
-    steps: Iterable[int] = range(1, n_steps + 1)
-    if progress:
-        from rich.progress import track  # only for an interactive run
-
-        steps = track(steps, description=f"CH cohort ({n_people} lifespans)")
+    steps = tracked(range(1, n_steps + 1), progress, f"CH cohort ({n_people} lifespans)")
     for k in steps:
         weak_mass, driver_cells = _step(rng, pool, clones, weak_mass, driver_cells, step_years,
                                         competition == "midpoint")
@@ -352,7 +348,8 @@ _SNAPSHOT_ROOM = 64
 
 
 def _run_lifespans(key: np.ndarray, pool: _PoolDynamics, record: _CohortRecord, snapshot_steps: list[int],
-                   n_steps: int, step_years: float, competition: str, workers: int | None, progress: bool) -> None:
+                   n_steps: int, step_years: float, competition: str, workers: int | None,
+                   progress: bool | StageFn) -> None:
     """Every person's lifespan in the compiled kernel, a block of people per call, ``workers`` threads."""
     import numba
 
@@ -387,11 +384,7 @@ def _run_lifespans(key: np.ndarray, pool: _PoolDynamics, record: _CohortRecord, 
     threads = min(most, (os.cpu_count() or 1) if workers is None else max(1, workers))
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
-    blocks: Iterable[int] = range(0, record.n_people, _LIFESPAN_BLOCK)
-    if progress:
-        from rich.progress import track  # only for an interactive run
-
-        blocks = track(blocks, description=f"CH cohort ({record.n_people} lifespans)")
+    blocks = tracked(range(0, record.n_people, _LIFESPAN_BLOCK), progress, f"CH cohort ({record.n_people} lifespans)")
     parts = []
     try:
         with numba.parallel_chunksize(1):  # lifespans differ in cost: threads take them one at a time
@@ -504,7 +497,7 @@ def _chunk(args: tuple[int, int, int, dict[str, Any]]) -> CHCohortResult:  # a p
 
 
 def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 500, workers: int | None = 1,
-                           progress: bool = False, **kwargs: object) -> CHCohortResult:
+                           progress: bool | StageFn = False, **kwargs: object) -> CHCohortResult:
     """A CH population of ``n_people`` lifespans on ``workers`` cores (None: all), its output independent of
     ``workers`` and of ``chunk_size``.
 
@@ -537,9 +530,16 @@ def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 50
         panel_fraction=parts[0].panel_fraction, seed=seed)
 
 
-def _tracked(it: Iterable[CHCohortResult], total: int, progress: bool) -> Iterable[CHCohortResult]:
+def _tracked(it: Iterable[CHCohortResult], total: int, progress: bool | StageFn) -> Iterable[CHCohortResult]:
     if not progress:
         return it
+    if callable(progress):
+        def counted() -> Iterator[CHCohortResult]:
+            for done, part in enumerate(it, start=1):
+                yield part
+                progress(f"CH population ({total} chunks)", done, total)
+
+        return counted()
     from rich.progress import track
 
     return track(it, total=total, description=f"CH population ({total} chunks)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -14,6 +14,27 @@ if TYPE_CHECKING:  # for annotations only: hemasim.clonal.ch imports this module
     from hemasim.clonal.ch import DriverLandscape
 
 DAYS_PER_YEAR = 365.25
+
+
+#: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress)
+StageFn = Callable[[str, int, int], None]
+
+
+def tracked(steps: Sequence[int], progress: bool | StageFn, label: str) -> Iterable[int]:
+    """``steps``, shown as they pass: a rich bar (``progress`` True), ``progress(label, done, total)`` after each
+    step (a callable), or not at all (False)."""
+    if not progress:
+        return steps
+    if callable(progress):
+        def counted() -> Iterator[int]:
+            for done, step in enumerate(steps, start=1):
+                yield step
+                progress(label, done, len(steps))
+
+        return counted()
+    from rich.progress import track  # only for an interactive run
+
+    return track(steps, description=label)
 
 
 @dataclass
@@ -231,7 +252,7 @@ class NeutralHSCPool:
         """Cell-days lived per division so far: the mean interval between divisions of an HSC."""
         return self.cell_days / self.divisions if self.divisions else float("inf")
 
-    def run(self, years: float, sample_every_years: float = 1.0, progress: bool = False,
+    def run(self, years: float, sample_every_years: float = 1.0, progress: bool | StageFn = False,
             track_top: int = 0) -> ClonalHistory:
         """Advance ``years``, sampling every ``sample_every_years``; ``track_top`` > 0 also follows the
         sizes of every clone that is ever among the largest ``track_top`` (for Muller-style plots)."""
@@ -241,11 +262,7 @@ class NeutralHSCPool:
         every = max(1, int(round(sample_every_years * DAYS_PER_YEAR / self.dt)))
         self._record(hist)
         # a record after every ``every`` steps and after the last: the steps between two are one block
-        ends: Iterable[int] = [*range(every, n_steps, every), n_steps] if n_steps > 0 else []
-        if progress:
-            from rich.progress import track
-
-            ends = track(list(ends), description="clonal engine")
+        ends = tracked([*range(every, n_steps, every), n_steps] if n_steps > 0 else [], progress, "clonal engine")
         done = 0
         for end in ends:
             self.advance(end - done)

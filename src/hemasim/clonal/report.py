@@ -19,10 +19,10 @@ from hemasim.clonal.ch import (
     DriverLandscape,
     simulate_ch_population,
 )
-from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
+from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool, StageFn
 from hemasim.io import atomic_directory
 from hemasim.report.clonal_plots import clone_history_figure
-from hemasim.report.html import page_head, png_base64
+from hemasim.report.html import image_html, page_head, png_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -49,7 +49,7 @@ class CHPopulationRun:
 
 
 def run_ch_population(n_people: int, *, seed: int = 0, max_age_years: float = 100.0, example_pool_size: int = 100_000,
-                      workers: int | None = None, progress: bool = False) -> CHPopulationRun:
+                      workers: int | None = None, progress: bool | StageFn = False) -> CHPopulationRun:
     """A virtual population of ``n_people`` lifespans (one parallel task each on ``workers`` threads, None: all
     cores; the output does not depend on it) plus one clone-resolved example lifespan."""
     cohort = simulate_ch_population(n_people, seed=seed, workers=workers, progress=progress,
@@ -125,7 +125,7 @@ def render_ch_report(run: CHPopulationRun) -> str:
         for r in table.itertuples())
     muller = clone_history_figure(run.example, title=f"one lifespan ({run.example_pool_size:,} HSCs, seed {run.seed})")
     figures = (prevalence_figure(run.cohort), vaf_figure(run.cohort), muller)
-    prevalence_png, vaf_png, muller_png = (png_base64(f) for f in figures)
+    prevalence_png, vaf_png, muller_png = (png_bytes(f) for f in figures)
     return f"""<!DOCTYPE html>
 <html lang="en"><head>{page_head("hemasim: clonal haematopoiesis")}</head>
 <body>
@@ -135,14 +135,14 @@ def render_ch_report(run: CHPopulationRun) -> str:
 <p>Drivers arise at the rate and with the selection coefficients of the Spencer Chapman 2024 posterior and
 compete in a held pool of HSCs (docs/clonal.md). CH = a driver a gene panel detects at VAF &ge; 2%.</p>
 <h2>Prevalence by age</h2>
-<img alt="prevalence by age" style="max-width:100%" src="data:image/png;base64,{prevalence_png}">
+{image_html("prevalence by age", prevalence_png)}
 <table><tr><th>age band</th><th>CH prevalence (expected over panel membership)</th><th>CH (sampled panel)</th>
 <th>any driver clone &ge; 2% VAF</th><th>median share of pool in drivers</th></tr>{rows}</table>
 <h2>VAF distribution</h2>
-<img alt="VAF distribution" style="max-width:100%" src="data:image/png;base64,{vaf_png}">
+{image_html("VAF distribution", vaf_png)}
 <h2>One lifespan, clone by clone</h2>
 <p class="muted">The 15 largest clones at each year (a clone-resolved pool with the same drivers), stacked.</p>
-<img alt="clone history" style="max-width:100%" src="data:image/png;base64,{muller_png}">
+{image_html("clone history", muller_png)}
 </body></html>
 """
 

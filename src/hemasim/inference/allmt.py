@@ -19,6 +19,7 @@ from hemasim.inference.population import (
     PopulationFit,
     PopulationParameter,
     SaemSettings,
+    StageFn,
     map_estimates,
     population_parameter_set,
     saem,
@@ -193,7 +194,7 @@ def simulated_study(n_subjects: int, seed: int) -> tuple[MaintenancePredictor, P
 
 
 def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequence[str] | None = None,
-                         settings: SaemSettings = SaemSettings(), progress: bool = False) -> list[Path]:
+                         settings: SaemSettings = SaemSettings(), progress: bool | StageFn = False) -> list[Path]:
     """``hemasim fit-population DATA_DIR``: SAEM and MAP on every allMT-format record in ``folder`` (or the
     named ``patients``); outputs as :func:`hemasim.inference.population_outputs.write_population_outputs`."""
     from hemasim.inference.population_outputs import POPULATION_FILES, write_population_outputs

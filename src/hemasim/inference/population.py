@@ -25,7 +25,7 @@ by trust-region least squares, the finite-difference Jacobian evaluated as one b
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,8 @@ __all__ = ["MapFit", "PopulationData", "ProblemPredictor", "PopulationFit", "Pop
 #: predict(subjects (M,) int, values (M, p) natural scale) -> (M, T) predictions at each subject's observation
 #: slots (the columns of PopulationData.observations; NaN or anything where a subject has no observation)
 Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
+#: progress(stage, done, total): where SAEM is, for a command's display (hemasim.cli._progress)
+StageFn = Callable[[str, int, int], None]
 _TINY = 1e-12
 _Z95 = 1.959963984540054
 
@@ -201,7 +203,7 @@ def _e_step(chain: _Chain, data: PopulationData, predict: Predictor, mu: np.ndar
 
 
 def saem(data: PopulationData, predict: Predictor, parameters: Sequence[PopulationParameter],
-         settings: SaemSettings = SaemSettings(), progress: bool = False) -> PopulationFit:
+         settings: SaemSettings = SaemSettings(), progress: bool | StageFn = False) -> PopulationFit:
     """Fit typical values, omegas and the residual sigma by SAEM (see the module docstring)."""
     rng = np.random.default_rng(settings.seed)
     names = tuple(p.name for p in parameters)
@@ -241,9 +243,18 @@ def saem(data: PopulationData, predict: Predictor, parameters: Sequence[Populati
         trace, n, n_obs, settings={k: getattr(settings, k) for k in settings.__dataclass_fields__})
 
 
-def _iterations(total: int, progress: bool, label: str) -> Any:
+def _iterations(total: int, progress: bool | StageFn, label: str) -> Any:
+    """``range(total)``, with a rich bar (``progress`` True) or calling ``progress(label, done, total)`` after
+    each iteration (the command's display, hemasim.cli._progress)."""
     if not progress:
         return range(total)
+    if callable(progress):
+        def counted() -> Iterator[int]:
+            for k in range(total):
+                yield k
+                progress(label, k + 1, total)
+
+        return counted()
     from rich.progress import track  # lazily: only the CLI shows progress
 
     return track(range(total), description=label, transient=True)

@@ -17,6 +17,7 @@ from hemasim.inference.population import (
     Predictor,
     ProblemPredictor,
     SaemSettings,
+    StageFn,
     map_estimates,
     population_parameter_set,
     saem,
@@ -41,7 +42,12 @@ def write_population_outputs(out_dir: str | Path, data: PopulationData, predict:
     from hemasim.io import atomic_directory
 
     vpc = visual_predictive_check(data, predict, days, pop, seed=seed)
-    names = pop.names
+    # each column named by the parameter's run-record name (population.yaml's `name`), which carries its unit as
+    # sweep.csv's and predictions.csv's names do (maintenance_circ0_1e9_per_L); population.json gives every unit.
+    # It named the problem's short id (circ0), no unit
+    rows = document.get("parameters", [])
+    record_name = {str(r["id"]): str(r["name"]) for r in rows} if isinstance(rows, list) else {}
+    names = [record_name.get(n, n) for n in pop.names]
     header = ["subject", *(f"{n}{s}" for n in names for s in ("", "_ci95_low", "_ci95_high"))]
     lines = [",".join(header)] + [",".join([m.subject, *(f"{v:.6g}" for k in range(len(m.values))
                                                           for v in (m.values[k], *m.ci[k]))]) for m in individual]
@@ -83,7 +89,7 @@ def _null_for_nan(value: object) -> object:
 
 
 def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settings: SaemSettings = SaemSettings(),
-                           progress: bool = False) -> list[Path]:
+                           progress: bool | StageFn = False) -> list[Path]:
     """SAEM and MAP on a core-engine fitting problem (``hemasim fit``'s YAML + CSV) whose conditions are the
     subjects: every estimated model parameter gets log-normal between-subject variability (start: its nominal
     value; omega: its log-scale prior SD, else 0.5), the residual error is log-normal (the problem's noise models

@@ -73,13 +73,6 @@ def png_bytes(fig: Any) -> bytes:
     return buf.getvalue()
 
 
-def png_base64(fig: Any) -> str:
-    """A matplotlib figure as base64 PNG text for an embedded <img> (90 dpi)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def name_html(name: str) -> str:
     """A snake_case name for a table cell, escaped, that may break after each underscore (``<wbr>``) and nowhere
     else: a drug set's 97-character parameter names still fit a narrow window (branch firsthour3), and a column of

@@ -1,0 +1,76 @@
+"""Where a long command is, on stderr, by the one rule ``hemasim validate`` set (harden5): on a terminal a rich
+bar per stage, gone when the command ends; elsewhere (a log, CI, a pipe: where a bar draws nothing, or one last
+frame) plain lines: one when a stage first reports (its first step done), then one at most every
+:data:`PLAIN_EVERY_S` while it runs, and one when it is done, each with the seconds since the command started.
+Nothing before the first step: an input the work refuses as it starts stays one error line. stdout is the same
+either way.
+
+``fit``, ``fit-population``, ``sweep``, ``sensitivity``, ``cohort`` and ``clonal-hematopoiesis`` use it. Off a
+terminal they printed nothing (fit, sweep, sensitivity: their bar disabled there; fit-population: a transient bar)
+or finished bars (cohort, clonal-hematopoiesis)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, TextIO
+
+#: seconds between two plain lines of one stage off a terminal: a stage of minutes says where it is a few times
+#: a minute, one of thousands of points does not fill the log (validate's groups take about this long each)
+PLAIN_EVERY_S = 30.0
+
+
+class StageProgress:
+    """``update(label, done, total)`` for each step of a stage named ``label``; a context manager (the bar
+    stops, and goes, when the block ends). ``terminal`` None: whether stderr is one (as rich sees it)."""
+
+    def __init__(self, command: str, *, terminal: bool | None = None, stream: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        self._command = command
+        self._stream = stream if stream is not None else sys.stderr
+        self._clock = clock
+        self._start = clock()
+        self._bar: Any = None
+        if console.is_terminal if terminal is None else terminal:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=console, transient=True)
+        self._tasks: dict[str, Any] = {}  # label -> the bar's task (terminal) or the time of its last line (plain)
+        self._finished: set[str] = set()
+
+    def __enter__(self) -> StageProgress:
+        if self._bar is not None:
+            self._bar.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def update(self, label: str, done: int, total: int) -> None:
+        if self._bar is not None:
+            if label not in self._tasks:
+                self._tasks[label] = self._bar.add_task(label, total=total)
+            self._bar.update(self._tasks[label], completed=done, total=total)
+            return
+        now = self._clock()
+        if label in self._finished:
+            return
+        if done >= total:
+            self._finished.add(label)
+            self._line(f"{label} {done}/{total} done")
+        elif label not in self._tasks or now - self._tasks[label] >= PLAIN_EVERY_S:
+            self._tasks[label] = now
+            self._line(f"{label} {done}/{total}")
+
+    def counter(self, label: str, total: int) -> Callable[[int], None]:
+        """``progress(done)`` of one stage of ``total`` steps (sweep, sensitivity)."""
+        return lambda done: self.update(label, done, total)
+
+    def _line(self, text: str) -> None:
+        print(f"{self._command}: {text}, {self._clock() - self._start:.0f} s elapsed", file=self._stream, flush=True)

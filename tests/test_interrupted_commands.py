@@ -1,0 +1,107 @@
+"""Ctrl-C (SIGINT) in fit, fit-population, sweep, sensitivity and clonal-hematopoiesis: one line saying what was (not) written and that
+nothing half-written is left, exit 130, as a cohort says what it kept. They exited 130 with nothing said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hemasim.cli._errors import EXIT_INTERRUPTED
+from tests.conftest import EXAMPLES, invoke_hemasim
+
+pytestmark = pytest.mark.cli
+
+HEALTHY = str(EXAMPLES / "healthy_adult.yaml")
+PROBLEM = str(EXAMPLES / "fit" / "problem.yaml")
+#: each command, the library call it runs (patched to be interrupted), its arguments before --out, and one of the
+#: files it writes
+COMMANDS = {
+    "fit": ("hemasim.inference.outputs", "run_fit", ["fit", PROBLEM, "--no-profiles"], "report.html"),
+    "fit-population": ("hemasim.inference.population_outputs", "fit_problem_population", ["fit-population", PROBLEM],
+                       "population.json"),
+    "sweep": ("hemasim.sensitivity.run", "run_sweep", ["sweep", HEALTHY, str(EXAMPLES / "sweeps" / "healthy_lhs.yaml")],
+              "sweep.csv"),
+    "sensitivity": ("hemasim.sensitivity.run", "run_sensitivity",
+                    ["sensitivity", HEALTHY, "--parameters", "anc_setpoint_1e9_per_L"], "indices.csv"),
+    "clonal-hematopoiesis": ("hemasim.clonal.report", "run_ch_population", ["clonal-hematopoiesis", "--n", "10"],
+                             "report.html"),
+}
+
+
+def _ctrl_c(*args: object, **kwargs: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _said(stderr: str, command: str) -> list[str]:
+    """stderr without the progress lines (``sweep: sweeping ... 0/64, 0 s elapsed``, tests/test_progress_off_terminal)."""
+    return [line for line in stderr.strip().splitlines() if not line.startswith(f"{command}: ")]
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_ctrl_c_before_the_outputs_says_nothing_was_written(command: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    module, name, args, _ = COMMANDS[command]
+    monkeypatch.setattr(f"{module}.{name}", _ctrl_c)
+    out = tmp_path / "out"
+    res = invoke_hemasim(*args, "--out", str(out))
+    assert res.exit_code == EXIT_INTERRUPTED == 130
+    assert _said(res.stderr, command) == [
+        f"hemasim: interrupted: nothing written to {out} (no half-written file is left)"]
+    assert not out.exists() and _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_ctrl_c_keeps_an_earlier_output_as_it_was(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    module, name, args, earlier = COMMANDS[command]
+    monkeypatch.setattr(f"{module}.{name}", _ctrl_c)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / earlier).write_text("earlier")  # an earlier output: the command may replace it
+    res = invoke_hemasim(*args, "--out", str(out))
+    assert res.exit_code == 130
+    assert _said(res.stderr, command) == [
+        f"hemasim: interrupted: {out} is as it was before this run: nothing written (no half-written file is left)"]
+    assert [p.name for p in out.iterdir()] == [earlier] and (out / earlier).read_text() == "earlier"
+
+
+def test_ctrl_c_while_the_files_are_written_leaves_no_half_written_file(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    """Interrupted between two files of the output: the staged folder goes, the earlier output stays whole."""
+    import hemasim.sensitivity.run as srun
+    from hemasim.io import atomic_directory
+
+    def write(result: object, spec: object, out: Path) -> list[Path]:
+        return atomic_directory(out, {"sweep.csv": lambda p: p.write_text("new"), "sweep.json": _ctrl_c})
+
+    monkeypatch.setattr(srun, "run_sweep", lambda *args, **kwargs: None)
+    monkeypatch.setattr(srun, "write_sweep_outputs", write)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "sweep.csv").write_text("earlier")
+    res = invoke_hemasim(*COMMANDS["sweep"][2], "--out", str(out))
+    assert res.exit_code == 130 and _said(res.stderr, "sweep") == [
+        f"hemasim: interrupted: {out} is as it was before this run: nothing written (no half-written file is left)"]
+    assert (out / "sweep.csv").read_text() == "earlier" and _leftovers(tmp_path) == []
+
+
+def test_a_temporary_the_interrupted_write_could_not_remove_is_removed(tmp_path: Path):
+    """A second Ctrl-C during atomic_directory's own clean-up left this process's staged folder: removed, and an
+    old output a swap had set aside is put back; other processes' temporaries are not touched."""
+    import os
+
+    from hemasim.io import discard_own_temporaries
+
+    out = tmp_path / "out"
+    staged = tmp_path / f".out.tmp-{os.getpid()}-ab12"
+    aside = tmp_path / f".out.old-{os.getpid()}-cd34"
+    other = tmp_path / ".out.tmp-1-ef56"
+    for folder in (staged, aside, other):
+        folder.mkdir()
+    (aside / "sweep.csv").write_text("earlier")
+    assert discard_own_temporaries(out) == [staged]
+    assert (out / "sweep.csv").read_text() == "earlier" and _leftovers(tmp_path) == [other.name]
