@@ -22,12 +22,13 @@ import contextlib
 import ctypes
 import errno
 import json
+import math
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -238,6 +239,19 @@ def atomic_write_file(path: Path, write: Callable[[Path], object], clean_stale: 
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def null_for_nonfinite(value: Any) -> Any:
+    """``value`` with every non-finite float (NaN, inf) inside mappings, lists and tuples replaced by None: strict
+    JSON, which ``json.dumps`` writes NaN in and JSON parsers refuse (an interval that could not be computed, an
+    endpoint with no value)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {k: null_for_nonfinite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [null_for_nonfinite(v) for v in value]
+    return value
 
 
 def write_json_report(report: object, out: Path | None, echo: bool = True) -> None:

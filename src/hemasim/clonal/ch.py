@@ -25,7 +25,7 @@ Drivers arise only in wild-type cells (no second hits).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -513,12 +513,13 @@ def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 50
     tasks = [(n, seed, k, kwargs) for k, n in enumerate(sizes)]
     n_workers = min(len(tasks), (os.cpu_count() or 1) if workers is None else max(1, workers))
     if n_workers == 1:
-        parts = list(_tracked(map(_chunk, tasks), len(tasks), progress))
+        parts = list(tracked(map(_chunk, tasks), progress, f"CH population ({len(tasks)} chunks)", total=len(tasks)))
     else:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=n_workers) as processes:
-            parts = list(_tracked(processes.map(_chunk, tasks), len(tasks), progress))
+            parts = list(tracked(processes.map(_chunk, tasks), progress, f"CH population ({len(tasks)} chunks)",
+                                     total=len(tasks)))
     offsets = np.cumsum([0, *sizes[:-1]])
     snaps = {key: np.concatenate([p.snapshots[key] + (off if key == "person" else 0)
                                   for p, off in zip(parts, offsets, strict=True)]) for key in parts[0].snapshots}
@@ -528,21 +529,6 @@ def simulate_ch_population(n_people: int, *, seed: int = 0, chunk_size: int = 50
         driver_share=np.concatenate([p.driver_share for p in parts]),
         clones_above_threshold=np.concatenate([p.clones_above_threshold for p in parts]), snapshots=snaps,
         panel_fraction=parts[0].panel_fraction, seed=seed)
-
-
-def _tracked(it: Iterable[CHCohortResult], total: int, progress: bool | StageFn) -> Iterable[CHCohortResult]:
-    if not progress:
-        return it
-    if callable(progress):
-        def counted() -> Iterator[CHCohortResult]:
-            for done, part in enumerate(it, start=1):
-                yield part
-                progress(f"CH population ({total} chunks)", done, total)
-
-        return counted()
-    from rich.progress import track
-
-    return track(it, total=total, description=f"CH population ({total} chunks)")
 
 
 def expected_ch_drivers(age_years: float | np.ndarray, *, threshold: float = CH_VAF_THRESHOLD,

@@ -75,17 +75,9 @@ def _population_record(pop: PopulationFit, document: Mapping[str, Any]) -> Any:
     rows = {str(r["id"]): r for r in document.get("parameters", [])}
     record["parameters"] = {pid: {"name": rows.get(pid, {}).get("name", pid), "unit": rows.get(pid, {}).get("unit", ""),
                                   **values} for pid, values in record["parameters"].items()}
-    return _null_for_nan(record)
+    from hemasim.io import null_for_nonfinite
 
-
-def _null_for_nan(value: object) -> object:
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {k: _null_for_nan(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_null_for_nan(v) for v in value]
-    return value
+    return null_for_nonfinite(record)
 
 
 def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settings: SaemSettings = SaemSettings(),

@@ -192,20 +192,12 @@ def _text(text: str) -> Callable[[Path], None]:
     return write
 
 
-def _null_for_nan(value: Any) -> Any:
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _null_for_nan(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_null_for_nan(v) for v in value]
-    return value
-
-
 def _json(data: dict[str, Any]) -> Callable[[Path], None]:
     # strict JSON: an endpoint with no value at the scenario's values (a recovery that never came) is null, as in
     # hemasim run's endpoints.json; NaN, which json.dumps writes by default, is refused by JSON parsers
-    return _text(json.dumps(_null_for_nan(data), indent=2, allow_nan=False, default=str) + "\n")
+    from hemasim.io import null_for_nonfinite
+
+    return _text(json.dumps(null_for_nonfinite(data), indent=2, allow_nan=False, default=str) + "\n")
 
 
 def _frame(frame: pd.DataFrame, kind: str) -> Callable[[Path], None]:
