@@ -29,3 +29,46 @@ def test_a_regimen_file_is_named_as_given():
     text = interventions_html({"interventions": [{"kind": "conditioning", "regimen": "my/regimen.yaml",
                                                   "start_day": 0}]})
     assert text == "<li><b>conditioning</b>: regimen: my/regimen.yaml, start day: 0</li>"
+
+
+def _run(interventions: list[dict], days: float = 40):
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import parse_scenario
+
+    return run_scenario(parse_scenario({
+        "name": "t", "duration_days": days, "aging": False, "output": {"every_days": 2},
+        "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},
+        "interventions": interventions}))
+
+
+COND = {"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0}
+GRAFT = {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6}
+
+
+def test_the_graft_day_is_marked_on_the_lineage_and_chimerism_plots():
+    """The plots count days from the run's start (conditioning), the transplant endpoints from the graft
+    ("neutrophil engraftment: day 11 after graft" is at x = 17): a labelled line at the graft joins the two."""
+    from hemasim.report.interactive import chimerism_specs, lineage_specs
+
+    specs = lineage_specs(_run([COND, GRAFT])) + chimerism_specs(_run([COND, GRAFT]))
+    assert {s["id"] for s in specs} >= {"lineage-anc_1e9_per_L", "chimerism"}
+    for spec in specs:
+        assert spec["vlines"] == [{"x": 6.0, "color": "#7f7f7f", "dash": "6 3", "label": "graft"}], spec["id"]
+
+
+def test_no_graft_line_without_a_graft():
+    from hemasim.report.interactive import lineage_specs
+
+    specs = lineage_specs(_run([COND]))
+    assert specs and all(s["vlines"] == [] for s in specs)
+
+
+def test_the_static_lineage_figure_marks_the_graft_too():
+    from hemasim.report.plots import lineage_figure
+
+    fig = lineage_figure(_run([COND, GRAFT]))
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        marks = [line for line in ax.get_lines() if list(line.get_xdata()) == [6.0, 6.0]]
+        assert len(marks) == 1 and marks[0].get_label() == "graft"

@@ -18,7 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from hemasim.report.plots import CTCAE, HB_BANDS, PANELS, REFERENCE_BANDS, Arms, as_arms, time_axis
+from hemasim.report.plots import (
+    CTCAE,
+    GRAFT_MARK,
+    HB_BANDS,
+    PANELS,
+    REFERENCE_BANDS,
+    Arms,
+    as_arms,
+    graft_days,
+    time_axis,
+)
 from hemasim.simulation import Result
 
 __all__ = ["panel_specs", "plot_script", "plots_html", "series_values"]
@@ -70,6 +80,15 @@ def _lineage_panel(arms: list[tuple[str, Result]], cols: tuple[str, ...], title:
     return out
 
 
+def graft_vlines(result: Result | Arms) -> list[dict[str, Any]]:
+    """A labelled vertical line on the day of each arm's graft (the axis counts days from the run's start, the
+    transplant endpoints from the graft)."""
+    times = as_arms(result)[0][1].times
+    x, _ = time_axis(times)
+    scale = x[-1] / times[-1] if times[-1] else 1.0  # days -> the axis' unit
+    return [{**GRAFT_MARK, "x": day * scale} for day in graft_days(result)]
+
+
 def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     """One panel per lineage of :data:`hemasim.report.plots.PANELS` that every arm has, with the adult reference
     range (green band) and the CTCAE grade 3/4 lines."""
@@ -77,6 +96,7 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     x, xlabel = time_axis(arms[0][1].times)
     patient = arms[0][1].model.info.patient
     bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[str(patient.sex) if patient is not None else "male"]}
+    grafts = graft_vlines(result)
     specs = []
     for col, title, unit in PANELS:
         cols = col if isinstance(col, tuple) else (col,)
@@ -90,6 +110,7 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
             "bands": [{"lo": band[0], "hi": band[1], "color": BAND_GREEN, "label": "adult reference range"}]
             if band else [],
             "hlines": [{"y": thr, "color": CTCAE_RED, "label": f"CTCAE {grade}"} for thr, grade in CTCAE.get(key, [])],
+            "vlines": grafts,
         })
     return specs
 
@@ -118,7 +139,8 @@ def chimerism_specs(result: Result | Arms) -> list[dict[str, Any]]:
     if not series:
         return []
     return [{"id": "chimerism", "title": "Donor chimerism (% of each count from the donor)", "ylabel": "% donor",
-             "xlabel": xlabel, "log": False, "x": series_values(x), "series": series, "bands": [], "hlines": []}]
+             "xlabel": xlabel, "log": False, "x": series_values(x), "series": series, "bands": [], "hlines": [],
+             "vlines": graft_vlines(result)}]
 
 
 def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:

@@ -82,6 +82,25 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
                 color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
 
 
+def graft_days(result: Result | Arms) -> list[float]:
+    """The day of each arm's first graft (each day once), as the plots' x-axis counts days: marked on the lineage
+    and chimerism plots, since the axis counts from the run's start (conditioning) while the transplant endpoints
+    count days after the graft."""
+    from hemasim.interventions.transplant import graft_day
+
+    days: list[float] = []
+    for _, r in as_arms(result):
+        spec = r.record.scenario
+        day = graft_day(spec.interventions) if spec is not None else None
+        if day is not None and day not in days:
+            days.append(float(day))
+    return days
+
+
+#: how the graft's day is marked on a plot
+GRAFT_MARK = {"color": "#7f7f7f", "dash": "6 3", "label": "graft"}
+
+
 def lineage_figure(result: Result | Arms) -> Figure:
     """Blood counts and lineages over time; arms are overlaid (one colour per arm; subsets: one line style per arm)."""
     # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
@@ -101,9 +120,14 @@ def lineage_figure(result: Result | Arms) -> Figure:
     if len(panels) % 2:
         axes[-1].set_visible(False)  # an odd number of panels (the published chain has one)
         axes = axes[:-1]
+    scale = x[-1] / tables[0][1]["time_days"].to_numpy()[-1] if x[-1] else 1.0  # days -> the axis' unit
+    grafts = graft_days(result)
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
         shown = _lineage_panel(ax, tables, cols, x)
+        for k, day in enumerate(grafts):
+            ax.axvline(day * scale, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
+                       label="graft" if k == 0 else None)
         band = bands.get(col) if isinstance(col, str) else None
         if band is not None:
             ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
