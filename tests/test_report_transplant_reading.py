@@ -72,3 +72,13 @@ def test_the_static_lineage_figure_marks_the_graft_too():
             continue
         marks = [line for line in ax.get_lines() if list(line.get_xdata()) == [6.0, 6.0]]
         assert len(marks) == 1 and marks[0].get_label() == "graft"
+
+
+def test_a_cd34_dose_in_the_key_results_reads_with_a_power_of_ten():
+    """autologous_mobilised.yaml's key results read "CD34+ collected 1.028e+07 cells/kg"."""
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.key_results import key_results_html
+
+    e = EndpointValue("collected_cd34_per_kg", 1.0283e7, "cells/kg", "CD34+ cells collected per kg")
+    html = key_results_html({"": [e]})
+    assert ">1.028×10⁷ cells/kg<" in html and "e+07" not in html

@@ -68,12 +68,25 @@ def _is_day_of_event(name: str, unit: str) -> bool:
     return unit.startswith("day") and not name.startswith("days_")
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _number(value: float) -> str:
+    """Four significant digits, a power of ten as a clinician writes it: "1.028×10⁷" (a CD34+ dose per kg), not
+    Python's "1.028e+07"."""
+    text = f"{value:.4g}"
+    if "e" not in text:
+        return text
+    mantissa, power = text.split("e")
+    return f"{mantissa}×10{str(int(power)).translate(_SUPERSCRIPT)}"
+
+
 def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
         return f"day {value:.4g}{unit[3:]}"
     words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
-    return f"{value:.4g} {words}" if words != "1" else f"{value:.4g}"
+    return f"{_number(value)} {words}" if words != "1" else _number(value)
 
 
 #: a day defined after a fall (engraftment, recovery) whose count never fell, in the words of the key results: the
