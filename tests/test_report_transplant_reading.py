@@ -82,3 +82,18 @@ def test_a_cd34_dose_in_the_key_results_reads_with_a_power_of_ten():
     e = EndpointValue("collected_cd34_per_kg", 1.0283e7, "cells/kg", "CD34+ cells collected per kg")
     html = key_results_html({"": [e]})
     assert ">1.028×10⁷ cells/kg<" in html and "e+07" not in html
+
+
+def test_not_reached_says_when_the_run_ended_in_days_after_the_graft():
+    """allo_hsct_cord_blood.yaml: "CD4 recovery (back to >= 200/uL): not reached" left open whether the run was
+    long enough; now "not reached by the end of the run (day 34 after graft)" here (graft on day 6, 40 days)."""
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+
+    result = _run([COND, GRAFT])
+    endpoints = evaluate_endpoints(result)
+    cd4 = next(e for e in endpoints if e.name == "cd4_200_day")
+    assert cd4.value is None and cd4.note == "not reached"  # CD4 below 200/uL 34 days after a Cy/TBI graft
+    html = key_results_html({"": endpoints}, {"": result})
+    assert "not reached by the end of the run (day 34 after graft)" in html
+    assert ">not reached</td>" in key_results_html({"": endpoints})  # without the run: as before, no day

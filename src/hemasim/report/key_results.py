@@ -94,16 +94,30 @@ def _amount(name: str, unit: str, value: float) -> str:
 NEVER_FELL = "the count never fell below the threshold (no day to read)"
 
 
-def _value_text(e: EndpointValue) -> str:
+def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
-        return NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
+        text = NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
+        return f"{text} {_run_end(e, result)}" if text == "not reached" and result is not None else text
     if e.unit == "flag":
         return "yes" if e.value else "no"
     return _amount(e.name, e.unit, e.value)
 
 
-def _with_day(e: EndpointValue, day: EndpointValue | None) -> str:
-    text = _value_text(e)
+def _run_end(e: EndpointValue, result: Result) -> str:
+    """When the run ended, in the endpoint's count of days: "by the end of the run (day 366 after graft)" (a
+    "CD4 recovery: not reached" left a reader asking whether the run was long enough to see it)."""
+    end = float(result.times[-1])
+    if e.unit == "day after graft" and result.record.scenario is not None:
+        from hemasim.interventions.transplant import graft_day
+
+        graft = graft_day(result.record.scenario.interventions)
+        if graft is not None:
+            return f"by the end of the run (day {end - graft:g} after graft)"
+    return f"by the end of the run (day {end:g})"
+
+
+def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None = None) -> str:
+    text = _value_text(e, result)
     return f"{text} on day {day.value:g}" if day is not None and day.value is not None else text
 
 
@@ -159,10 +173,11 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
     body = []
     for name, label, day_name in rows:
         cells = []
-        for values in by_column.values():
+        for column, values in by_column.items():
             e = values.get(name)
-            cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or "")))}</td>'
-                         if e is not None else "<td>&ndash;</td>")
+            result = results.get(column) if results else None
+            cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or ""), result))}'
+                         "</td>" if e is not None else "<td>&ndash;</td>")
         body.append(f"<tr><th scope=\"row\">{esc(label)}</th>{''.join(cells)}</tr>")
         if name == "anc_nadir" and results:
             by_cycle = {column: cycle_nadirs(results[column]) for column in by_column if column in results}
