@@ -97,3 +97,17 @@ def test_not_reached_says_when_the_run_ended_in_days_after_the_graft():
     html = key_results_html({"": endpoints}, {"": result})
     assert "not reached by the end of the run (day 34 after graft)" in html
     assert ">not reached</td>" in key_results_html({"": endpoints})  # without the run: as before, no day
+
+
+def test_a_nadir_after_a_graft_also_reads_in_days_after_the_graft():
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+
+    result = _run([COND, GRAFT])
+    endpoints = evaluate_endpoints(result)
+    day = next(e.value for e in endpoints if e.name == "anc_nadir_day")
+    assert day is not None and day > 6
+    html = key_results_html({"": endpoints}, {"": result})
+    assert f"on day {day:g} (day {day - 6:g} after graft)</td>" in html
+    no_graft = _run([COND])
+    assert "after graft" not in key_results_html({"": evaluate_endpoints(no_graft)}, {"": no_graft})

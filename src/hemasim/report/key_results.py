@@ -107,18 +107,29 @@ def _run_end(e: EndpointValue, result: Result) -> str:
     """When the run ended, in the endpoint's count of days: "by the end of the run (day 366 after graft)" (a
     "CD4 recovery: not reached" left a reader asking whether the run was long enough to see it)."""
     end = float(result.times[-1])
-    if e.unit == "day after graft" and result.record.scenario is not None:
-        from hemasim.interventions.transplant import graft_day
-
-        graft = graft_day(result.record.scenario.interventions)
-        if graft is not None:
-            return f"by the end of the run (day {end - graft:g} after graft)"
+    graft = _graft_day(result)
+    if e.unit == "day after graft" and graft is not None:
+        return f"by the end of the run (day {end - graft:g} after graft)"
     return f"by the end of the run (day {end:g})"
 
 
+def _graft_day(result: Result | None) -> float | None:
+    if result is None or result.record.scenario is None:
+        return None
+    from hemasim.interventions.transplant import graft_day
+
+    return graft_day(result.record.scenario.interventions)
+
+
 def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None = None) -> str:
+    """The value and the day of the run it was on; after a graft also that day counted from the graft, as the
+    engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart)."""
     text = _value_text(e, result)
-    return f"{text} on day {day.value:g}" if day is not None and day.value is not None else text
+    if day is None or day.value is None:
+        return text
+    graft = _graft_day(result)
+    after = f" (day {day.value - graft:g} after graft)" if graft is not None and day.value >= graft else ""
+    return f"{text} on day {day.value:g}{after}"
 
 
 def chemotherapy_cycle_days(result: Result) -> list[float]:
