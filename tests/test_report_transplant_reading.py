@@ -111,3 +111,21 @@ def test_a_nadir_after_a_graft_also_reads_in_days_after_the_graft():
     assert f"on day {day:g} (day {day - 6:g} after graft)</td>" in html
     no_graft = _run([COND])
     assert "after graft" not in key_results_html({"": evaluate_endpoints(no_graft)}, {"": no_graft})
+
+
+def test_drugs_given_a_scenario_says_so_and_names_its_drugs(tmp_path):
+    """`hemasim drugs examples/autologous_mobilised.yaml` printed ten drug-set schema errors (name pattern,
+    drug, routes ... unknown field interventions)."""
+    from tests.conftest import EXAMPLES, invoke_hemasim
+
+    scenario = str(EXAMPLES / "autologous_mobilised.yaml")
+    res = invoke_hemasim("drugs", scenario)
+    assert res.exit_code == 2
+    assert res.stderr.strip().splitlines() == [
+        f"hemasim: error: {scenario} is a scenario, not a drug set: `hemasim drugs` shows a drug set or a regimen by "
+        "name (or a drug-set file); this scenario's: hemasim drugs filgrastim_wang2001, hemasim drugs "
+        f"high_dose_melphalan; `hemasim references --scenario {scenario}` lists the sources of its parameters"]
+    broken = tmp_path / "set.yaml"
+    broken.write_text("name: x\n")  # a drug-set file with mistakes: its own errors, as before
+    res = invoke_hemasim("drugs", str(broken))
+    assert res.exit_code == 2 and "is a scenario" not in res.stderr and "required field is missing" in res.stderr
