@@ -4,7 +4,8 @@ the nadir or the engraftment day).
 
 Which endpoints count as key is a fixed, ordered choice by name (:data:`KEY_ENDPOINTS`), plus the headline
 read-out of an intervention kind by the end of its name (:data:`KEY_SUFFIXES`); an endpoint a run does not have
-is left out. Nothing is computed here: the values are the run's endpoints, as in endpoints.json.
+is left out. Nothing is computed here: the values are the run's endpoints, as in endpoints.json (after a graft a
+nadir's day is also given counted from the graft, and "not reached" says the day the run ended).
 """
 
 from __future__ import annotations
