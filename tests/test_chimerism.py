@@ -184,6 +184,7 @@ def test_an_allogeneic_graft_alone_has_the_lineage_chimerism_table(donor: str):
         return
     (table,) = tables
     assert "after the graft on day 6" in table
+    assert "no GvHD as a disease" in table  # a physician looks for GvHD beside chimerism: say it is not modelled
     days = [int(d) for d in re.findall(r"<tr><td>(\d+)</td>", table)]
     assert days == [14, 28]  # the usual days within the 34 days after the graft
     share = _share(result, "myeloid", 28.0, graft_day=6.0)
