@@ -129,3 +129,16 @@ def test_drugs_given_a_scenario_says_so_and_names_its_drugs(tmp_path):
     broken.write_text("name: x\n")  # a drug-set file with mistakes: its own errors, as before
     res = invoke_hemasim("drugs", str(broken))
     assert res.exit_code == 2 and "is a scenario" not in res.stderr and "required field is missing" in res.stderr
+
+
+def test_a_run_day_endpoint_says_it_counts_from_the_run_start_and_the_graft_day_from_the_graft():
+    """neutrophil_recovery_day (run day) and neutrophil_engraftment_day (day after graft) are the same day counted
+    two ways; the first's definition did not say which count it was."""
+    from hemasim.endpoints import evaluate_endpoints
+
+    by = {e.name: e for e in evaluate_endpoints(_run([COND, GRAFT]))}
+    recovery, engraftment = by["neutrophil_recovery_day"], by["neutrophil_engraftment_day"]
+    assert recovery.value is not None and engraftment.value == recovery.value - 6
+    assert "a day of the run, counted from its start" in recovery.definition
+    assert "a day of the run, counted from its start" in by["anc_nadir_day"].definition
+    assert engraftment.unit == "day after graft"
