@@ -142,3 +142,20 @@ def test_a_run_day_endpoint_says_it_counts_from_the_run_start_and_the_graft_day_
     assert "a day of the run, counted from its start" in recovery.definition
     assert "a day of the run, counted from its start" in by["anc_nadir_day"].definition
     assert engraftment.unit == "day after graft"
+
+
+def test_an_autologous_graft_is_called_graft_derived_not_donor_in_the_plots():
+    from hemasim.report.interactive import chimerism_specs, lineage_specs
+    from hemasim.report.plots import lineage_figure
+
+    auto = _run([{"kind": "conditioning", "regimen": "high_dose_melphalan", "start_day": 0},
+                 {**GRAFT, "day": 2, "donor": "autologous"}], days=30)
+    labels = [s["label"] for spec in lineage_specs(auto) for s in spec["series"]]
+    assert "graft-derived" in labels and "donor" not in labels
+    (chim,) = chimerism_specs(auto)
+    assert chim["title"].startswith("Graft-derived share") and chim["ylabel"] == "% graft-derived"
+    static = [t for ax in lineage_figure(auto).axes for t in ax.get_legend_handles_labels()[1]]
+    assert "total: graft-derived" in static and "total: donor" not in static
+    allo = _run([COND, GRAFT])
+    assert "donor" in [s["label"] for spec in lineage_specs(allo) for s in spec["series"]]
+    assert chimerism_specs(allo)[0]["title"].startswith("Donor chimerism")

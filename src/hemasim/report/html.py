@@ -209,7 +209,8 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
 
 
 LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
-                "transplant or with a SCID genotype): the donor-derived part of each count. After a transplant a grey dashed "
+                "transplant or with a SCID genotype): the donor-derived part of each count (after an autologous "
+                "graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
                 "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days "
                 "after the graft count from this line.")
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
