@@ -4,6 +4,7 @@ post-transplant immunosuppression (issue 17 item 6; docs/chimerism.md)."""
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import numpy as np
@@ -162,3 +163,30 @@ def test_exported_alloreactivity_and_immunosuppression_match_libroadrunner():
     s = parse_scenario(data)
     events = [e for ev in build_events(s) for e in ev.expand()]
     assert_roadrunner_matches(build_model(s).compile(), events, 80.0, 81)
+
+
+@pytest.mark.parametrize("donor", ["allogeneic", "autologous"])
+def test_an_allogeneic_graft_alone_has_the_lineage_chimerism_table(donor: str):
+    """Without immunosuppression or a DLI an allogeneic report showed chimerism only as rows deep in its endpoint
+    table (allo_hsct_pbsc.yaml, cord blood); now the table a physician looks for; not after an autologous graft,
+    whose "donor" cells are the patient's own."""
+    from hemasim.assembly import report_sections
+
+    data = _scenario([{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0}], inhibition=None, days=40,
+                     graft_day=6.0)
+    data["interventions"][-1]["donor"] = donor
+    spec = parse_scenario(data)
+    result = run_scenario(spec)
+    parts = [html for s in report_sections(spec) if (html := s.render(result))]
+    tables = [p for p in parts if p.startswith("<h2>Lineage chimerism</h2>")]
+    if donor == "autologous":
+        assert tables == []
+        return
+    (table,) = tables
+    assert "after the graft on day 6" in table
+    assert "no GvHD as a disease" in table  # a physician looks for GvHD beside chimerism: say it is not modelled
+    days = [int(d) for d in re.findall(r"<tr><td>(\d+)</td>", table)]
+    assert days == [14, 28]  # the usual days within the 34 days after the graft
+    share = _share(result, "myeloid", 28.0, graft_day=6.0)
+    assert f"<tr><td>28</td><td>{100 * _share(result, 't', 28.0, graft_day=6.0):.1f}</td><td>{100 * share:.1f}</td>" \
+        in table

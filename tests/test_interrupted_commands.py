@@ -1,4 +1,4 @@
-"""Ctrl-C (SIGINT) in fit, fit-population, sweep, sensitivity and clonal-hematopoiesis: one line saying what was (not) written and that
+"""Ctrl-C (SIGINT) in run, validate, fit, fit-population, sweep, sensitivity and clonal-hematopoiesis: one line saying what was (not) written and that
 nothing half-written is left, exit 130, as a cohort says what it kept. They exited 130 with nothing said."""
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ PROBLEM = str(EXAMPLES / "fit" / "problem.yaml")
 #: each command, the library call it runs (patched to be interrupted), its arguments before --out, and one of the
 #: files it writes
 COMMANDS = {
+    "run": ("hemasim.assembly", "run_scenario", ["run", HEALTHY], "report.html"),
+    "run (arms)": ("hemasim.arms", "run_arms", ["run", str(EXAMPLES / "ric_allo_hsct.yaml")], "report.html"),
     "fit": ("hemasim.inference.outputs", "run_fit", ["fit", PROBLEM, "--no-profiles"], "report.html"),
     "fit-population": ("hemasim.inference.population_outputs", "fit_problem_population", ["fit-population", PROBLEM],
                        "population.json"),
@@ -50,7 +52,7 @@ def test_ctrl_c_before_the_outputs_says_nothing_was_written(command: str, tmp_pa
     out = tmp_path / "out"
     res = invoke_hemasim(*args, "--out", str(out))
     assert res.exit_code == EXIT_INTERRUPTED == 130
-    assert _said(res.stderr, command) == [
+    assert _said(res.stderr, command.split()[0]) == [
         f"hemasim: interrupted: nothing written to {out} (no half-written file is left)"]
     assert not out.exists() and _leftovers(tmp_path) == []
 
@@ -64,7 +66,7 @@ def test_ctrl_c_keeps_an_earlier_output_as_it_was(command: str, tmp_path: Path, 
     (out / earlier).write_text("earlier")  # an earlier output: the command may replace it
     res = invoke_hemasim(*args, "--out", str(out))
     assert res.exit_code == 130
-    assert _said(res.stderr, command) == [
+    assert _said(res.stderr, command.split()[0]) == [
         f"hemasim: interrupted: {out} is as it was before this run: nothing written (no half-written file is left)"]
     assert [p.name for p in out.iterdir()] == [earlier] and (out / earlier).read_text() == "earlier"
 
@@ -105,3 +107,50 @@ def test_a_temporary_the_interrupted_write_could_not_remove_is_removed(tmp_path:
     (aside / "sweep.csv").write_text("earlier")
     assert discard_own_temporaries(out) == [staged]
     assert (out / "sweep.csv").read_text() == "earlier" and _leftovers(tmp_path) == [other.name]
+
+
+def test_ctrl_c_in_validate_says_no_card_was_printed(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("hemasim.validation.run_validation", _ctrl_c)
+    res = invoke_hemasim("validate", "--group", "steady_state")
+    assert res.exit_code == 130 and _said(res.stderr, "validate") == [
+        "hemasim: interrupted: no report card: it is printed once every target has run (nothing written)"]
+
+
+@pytest.mark.parametrize("earlier", [False, True])
+def test_ctrl_c_in_validate_json_leaves_the_file_as_it_was(earlier: bool, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("hemasim.validation.run_validation", _ctrl_c)
+    card = tmp_path / "card.json"
+    if earlier:
+        card.write_text("earlier")
+    res = invoke_hemasim("validate", "--group", "steady_state", "--json", str(card))
+    assert res.exit_code == 130
+    said = (f"{card} is as it was before this run: nothing written" if earlier else f"nothing written to {card}")
+    assert _said(res.stderr, "validate") == [f"hemasim: interrupted: {said} (no half-written file is left)"]
+    assert (card.read_text() == "earlier") if earlier else not card.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_validate_writes_its_json_leaves_no_half_written_file(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    """Interrupted inside the write of --json (after the card is printed): the earlier file stays whole."""
+    from types import SimpleNamespace
+
+    report = SimpleNamespace(targets=[], ok=True, failed=[], summary=lambda: "0 targets",
+                             to_json=lambda: {"targets": []})
+    monkeypatch.setattr("hemasim.validation.run_validation", lambda *a, **k: report)
+
+    def interrupted_write(path: Path, write: object) -> None:
+        import os
+
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-ab12")
+        tmp.write_text("half")  # what atomic_write_file stages before a Ctrl-C
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("hemasim.io.atomic_write_file", interrupted_write)
+    card = tmp_path / "card.json"
+    card.write_text("earlier")
+    res = invoke_hemasim("validate", "--group", "steady_state", "--json", str(card))
+    assert res.exit_code == 130 and _said(res.stderr, "validate") == [
+        f"hemasim: interrupted: {card} is as it was before this run: nothing written (no half-written file is left)"]
+    assert card.read_text() == "earlier" and _leftovers(tmp_path) == []

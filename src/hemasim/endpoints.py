@@ -81,6 +81,10 @@ DID_NOT_FALL_NOTE = "did not fall"
 _FLAG_NOTES = {DID_NOT_FALL: DID_NOT_FALL_NOTE, DID_NOT_RISE: "did not rise"}
 
 #: a curve "fell" when its lowest value is this fraction below its first value: a flat curve has no nadir day
+#: how a day of the run is counted, in the definitions of the endpoints that are one: beside the transplant
+#: endpoints' "day after graft" a plain "day" (neutrophil_recovery_day 17 beside neutrophil_engraftment_day 11,
+#: the same day after a day-6 graft) read as two different answers
+RUN_DAY = "a day of the run, counted from its start"
 NADIR_FALL = 0.01
 
 
@@ -133,7 +137,7 @@ class DayOfNadir(Endpoint):
 
     @property
     def definition(self) -> str:
-        return (f"first day on which {self.observable} is lowest; none when it never fell more than "
+        return (f"first day on which {self.observable} is lowest ({RUN_DAY}); none when it never fell more than "
                 f"{100 * NADIR_FALL:g}% below its starting value")
 
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -182,7 +186,7 @@ class FirstSustainedDay(Endpoint):
     @property
     def definition(self) -> str:
         return (f"first of {self.run_days} consecutive days with {self.observable} >= {self.threshold:g}, "
-                "after it was below")
+                f"after it was below ({RUN_DAY})")
 
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
         first_day = np.floor(times[0] + 1e-9)

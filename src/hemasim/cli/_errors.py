@@ -85,7 +85,7 @@ def _identity(path: Path) -> tuple[int, int] | None:
 @contextlib.contextmanager
 def interruptible(out: Path) -> Iterator[None]:
     """Ctrl-C inside: one line on what became of ``out``, a folder the command writes all at once when its work is
-    done (:func:`hemasim.io.atomic_directory`), and exit 130. Nothing is written until then, and an interrupted
+    done (:func:`hemasim.io.atomic_directory`) or one file (:func:`hemasim.io.atomic_write_file`), and exit 130. Nothing is written until then, and an interrupted
     write leaves no half-written file (the hidden temporary is removed): ``out`` is absent as before, or the
     previous output as before, or, when the signal came after the swap, the new complete output."""
     before = _identity(out)

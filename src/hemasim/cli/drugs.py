@@ -74,7 +74,7 @@ def drugs(
         ds = load_drug_set(Path(show) if show.endswith((".yaml", ".yml")) else show)
     except DrugSetError as err:
         if show.endswith((".yaml", ".yml")):
-            raise fail(str(err)) from None
+            raise fail(_scenario_given(Path(show)) or str(err)) from None
         from hemasim.scenario.messages import known_name_hint
 
         # every name allowed, then (as a scenario's error line) the sets of a drug named or the name it resembles
@@ -93,6 +93,28 @@ def drugs(
     console.print("\nreferences:")
     for key in ds.references:
         console.print(f"- {literal(key)}: {literal(ds.reference(key).citation())}")
+
+
+def _scenario_given(path: Path) -> str | None:
+    """The line for a scenario file given in place of a drug-set file (a physician asking which drugs a transplant
+    scenario uses met ten schema errors of a drug set), naming the scenario's own drug sets and regimens to show;
+    None when the file is not a scenario (its drug-set errors are then the message)."""
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
+
+    try:
+        data = load_yaml_file(path, "drug set")
+    except YamlInputError:
+        return None
+    if not isinstance(data, dict) or not ({"interventions", "patient"} & set(data)):
+        return None
+    named = []
+    for block in data.get("interventions") or []:
+        if isinstance(block, dict):
+            named += [str(block[k]) for k in ("drug_set", "regimen") if isinstance(block.get(k), str)]
+    shown = ", ".join(f"hemasim drugs {n}" for n in dict.fromkeys(named))
+    return (f"{path} is a scenario, not a drug set: `hemasim drugs` shows a drug set or a regimen by name (or a "
+            "drug-set file); " + (f"this scenario's: {shown}" if shown else "this scenario names none")
+            + f"; `hemasim references --scenario {path}` lists the sources of its parameters")
 
 
 def _show_chemo_regimen(console: Any, reg: Any) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from hemasim.cli._errors import fail, warn, written
+from hemasim.cli._errors import fail, interruptible, warn, written
 
 #: seconds a run goes on before a terminal shows a spinner (rich is imported then, not in a quicker run: ~0.04 s)
 SPINNER_DELAY_S = 0.5
@@ -59,7 +59,8 @@ def run(
     if spec.arms:
         from hemasim.arms import run_arms, write_arm_outputs
 
-        with _LateSpinner(f"simulating {len(spec.arms)} arms of {spec.name!r}") as status:
+        # Ctrl-C: one line on what became of --out (nothing is written before the arms are done), exit 130
+        with interruptible(out), _LateSpinner(f"simulating {len(spec.arms)} arms of {spec.name!r}") as status:
             try:
                 runs = run_arms(spec, source=str(scenario),
                                 progress=lambda arm: status.update(f"simulating arm {arm!r}"))
@@ -69,7 +70,7 @@ def run(
                                                                   static_report=static_report, report=report))
         _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, "")
         return
-    with _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
+    with interruptible(out), _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
         try:
             result = run_scenario(spec)
         except (SolverError, ValueError) as err:  # the run budget; an event that does not fit the model

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import EXIT_IO, fail, interrupted, interruptible
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -41,28 +43,40 @@ def validate(
     if json_out is not None:
         _check_json_target(json_out)  # refuse before a minute of simulation, not after
     console = Console()
-    with _Progress() as progress:
-        report = run_validation(group or None, progress=progress)
-    if wide:
-        console.print(wide_table(report, show_uncovered))
-    else:
-        for line in COMPACT_HEADER:
-            console.print(line, style="dim", highlight=False, markup=False)
-        for line in compact_lines(report, show_uncovered, console.width):
-            console.print(line, highlight=False, soft_wrap=True)
-    console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
-    console.print(report.summary(), highlight=False)
-    if json_out is not None:
-        from hemasim.io import atomic_write_file
+    # Ctrl-C: one line on what was (not) written, exit 130; the --json file is written atomically, so an interrupted
+    # write leaves the earlier file or none, never a half-written one
+    with (interruptible(json_out) if json_out is not None else _no_card()):
+        with _Progress() as progress:
+            report = run_validation(group or None, progress=progress)
+        if wide:
+            console.print(wide_table(report, show_uncovered))
+        else:
+            for line in COMPACT_HEADER:
+                console.print(line, style="dim", highlight=False, markup=False)
+            for line in compact_lines(report, show_uncovered, console.width):
+                console.print(line, highlight=False, soft_wrap=True)
+        console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
+        console.print(report.summary(), highlight=False)
+        if json_out is not None:
+            from hemasim.io import atomic_write_file
 
-        text = json.dumps(report.to_json(), indent=2) + "\n"
-        try:
-            atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
-            raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
+            text = json.dumps(report.to_json(), indent=2) + "\n"
+            try:
+                atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
+                raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _no_card() -> Iterator[None]:
+    """Ctrl-C without --json: one line (nothing is written; the card is printed when every target has run)."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise interrupted("no report card: it is printed once every target has run (nothing written)") from None
 
 
 class _Progress:

@@ -5,6 +5,7 @@ and a self-contained HTML report. Files are written atomically (all or nothing).
 from __future__ import annotations
 
 import html
+import inspect
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from hemasim.clonal.ch import (
     CH_VAF_THRESHOLD,
     CHCohortResult,
     DriverLandscape,
+    simulate_ch_cohort,
     simulate_ch_population,
 )
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool, StageFn
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 
 #: Jaiswal 2014 (NEJM 371:2488, abstract): people with CH (VAF >= 2%) / people sequenced, by age band (target A1)
 JAISWAL_2014_COUNTS = {(70, 80): (219, 2300), (80, 90): (37, 317), (90, 101): (19, 103)}
+#: the ages the VAF figure's snapshots are taken at (simulate_ch_cohort's default, which the report runs with)
+SNAPSHOT_AGES_TEXT = ", ".join(f"{a:g}" for a in inspect.signature(simulate_ch_cohort).parameters["snapshot_ages"].default)
 JAISWAL_2014 = {band: k / n for band, (k, n) in JAISWAL_2014_COUNTS.items()}
 
 
@@ -101,7 +105,8 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
     ax = fig.subplots()
     snaps = cohort.snapshots
     bins = np.logspace(-3, np.log10(0.5), 30)
-    for k, age in enumerate(sorted(set(snaps["age_years"].tolist()))):
+    ages = sorted(set(snaps["age_years"].tolist()))
+    for k, age in enumerate(ages):
         v = snaps["vaf"][snaps["age_years"] == age]
         counts, edges = np.histogram(v, bins=bins)
         ax.step(edges[1:], counts / cohort.n_people, where="pre", color=f"C{k}", label=f"age {age:g}")
@@ -111,7 +116,14 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
     ax.set_xlabel("variant allele fraction")
     ax.set_ylabel("driver clones per person per bin")
     ax.set_title("VAF distribution of driver clones (dotted: 2%)")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: inside it covered the old ages' tail
+    if ages:
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: inside it covered the old ages' tail
+    else:  # lifespans followed to below the first snapshot age (--max-age 40): say so, no empty legend (a warning)
+        ax.set_xlim(bins[0], bins[-1])
+        ax.set_ylim(1e-3, 1.0)
+        ax.text(0.5, 0.5, f"no driver clone at VAF >= 0.1% at a snapshot age\n(snapshots at {SNAPSHOT_AGES_TEXT} "
+                f"years;\nlifespans followed to age {cohort.ages_years[-1]:g})", transform=ax.transAxes,
+                ha="center", va="center", fontsize=9, bbox={"facecolor": "white", "edgecolor": "none"})
     ax.grid(alpha=0.3)
     return fig
 

@@ -98,7 +98,9 @@ def lineage_chimerism_section(result: Result) -> str | None:
         return None
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
             f"monocytes) after the graft on day {html.escape(f'{graft:g}')}; full donor chimerism is &ge; "
-            f"{100 * FULL_DONOR:g}% (see docs/chimerism.md).</p>"
+            f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "
+            "and no rejection: donor T cells act only on the host's blood-forming and lymphoid cells, held back by "
+            "any immunosuppression in the scenario.</p>"
             "<table><tr><th>day after graft</th><th>T cells (% donor)</th><th>myeloid (% donor)</th></tr>"
             f"{''.join(rows)}</table>")
 

@@ -4,7 +4,7 @@ immune-recovery and chimerism endpoints."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -22,12 +22,16 @@ from hemasim.interventions.base import (
     ExtensionOrder,
     ExtensionRequest,
     InterventionSpec,
+    ReportSection,
     ScenarioFacts,
     register,
 )
 from hemasim.interventions.conditioning import ConditioningSpec
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
+
+if TYPE_CHECKING:
+    from hemasim.simulation import Result
 from hemasim.parameters.core import ParameterSet
 
 __all__ = ["CORD_SOURCES", "DEFAULT_CD3_PER_KG", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
@@ -82,6 +86,9 @@ class TransplantSpec(InterventionSpec):
         assert self.cd34_per_kg is not None  # _one_dose (a collected product has no dose of its own)
         return self.cd34_per_kg
 
+    #: the key immunosuppression and DLI give the same table (interventions.chimerism): a scenario shows it once
+    report_section = ReportSection("lineage_chimerism", lambda result: _lineage_chimerism_section(result))
+
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
         day = graft_day(interventions)
@@ -130,6 +137,21 @@ class TransplantSpec(InterventionSpec):
                            params.value("graft_st_hspc_per_cd34") * potency,
                            naive_t_only=self.source in CORD_SOURCES,
                            autologous=self.donor == "autologous", stochastic=self.stochastic_engraftment)]
+
+
+def _lineage_chimerism_section(result: Result) -> str | None:
+    """The lineage chimerism table (donor % of T cells and myeloid cells on the usual days after the graft) of
+    a scenario with an allogeneic graft, as immunosuppression and DLI scenarios have it: an allogeneic graft
+    without them showed chimerism only as rows deep in the endpoint table. None after autologous grafts alone
+    (their "donor" cells are the patient's own re-infused ones)."""
+    from hemasim.interventions.chimerism import lineage_chimerism_section  # it imports graft_day from here
+
+    spec = result.record.scenario
+    if spec is None or not any((isinstance(iv, TransplantSpec) and iv.donor == "allogeneic")
+                               or iv.kind in ("immunosuppression", "donor_lymphocyte_infusion")
+                               for iv in spec.interventions):
+        return None
+    return lineage_chimerism_section(result)
 
 
 def graft_day(interventions: Sequence[InterventionSpec]) -> float | None:

@@ -141,13 +141,47 @@ def solver_text(solver: dict[str, Any]) -> str:
     return f"{solver.get('solver', '')} ({plain(rest)})" if rest else str(solver.get("solver", ""))
 
 
+#: intervention fields with a unit, read as a clinician writes them ("CD34+ dose 5e6 cells/kg", not "cd34 per kg:
+#: 5e6"); a transplant physician looking at the scenario met the doses with their units only in the field names
+_INTERVENTION_UNITS = {
+    "cd34_per_kg": ("CD34+ dose", "cells/kg"), "cd3_per_kg": ("CD3+ dose", "cells/kg"),
+    "tnc_per_kg": ("total nucleated cell (TNC) dose", "cells/kg"), "cells_per_kg": ("dose", "cells/kg"),
+    "dose_mg_per_m2": ("dose", "mg/m²"), "dose_mg_per_kg": ("dose", "mg/kg"), "dose_ug_per_kg": ("dose", "µg/kg"),
+    "dose_mg": ("dose", "mg"), "total_dose_Gy": ("total dose", "Gy"), "infusion_hours": ("infusion", "h"),
+    "taper_days": ("taper", "days"), "delay_days": ("delay", "days"), "volume_mL": ("volume", "mL"),
+}
+
+
+def _intervention_text(iv: dict[str, Any]) -> str:
+    """One intervention's fields: a dose with its unit after the number, the others as :func:`plain` writes them;
+    a shipped conditioning regimen with its title and drugs ("cy_tbi_12gy: Cyclophosphamide/TBI 12 Gy
+    (myeloablative): cyclophosphamide 2 x 60 mg/kg on days -6 and -5, ...")."""
+    parts = []
+    for field, value in iv.items():
+        if field == "kind" or value is None or value == [] or value == {}:
+            continue
+        if field in _INTERVENTION_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
+            label, unit = _INTERVENTION_UNITS[field]
+            parts.append(f"{label} {number_text(float(value))} {unit}")
+        else:
+            parts.append(plain({field: value}))
+    text = ", ".join(parts) or "none"
+    regimen = iv.get("regimen") if iv.get("kind") == "conditioning" else None
+    if isinstance(regimen, str):
+        from hemasim.pharmacology.conditioning import available_regimens, load_regimen
+
+        if regimen in available_regimens():
+            shipped = load_regimen(regimen)
+            text += f" ({shipped.title}: {shipped.description})"
+    return text
+
+
 def interventions_html(scen: dict[str, Any]) -> str:
     """The scenario's interventions as a list of readable lines (kind first)."""
     esc = html.escape
     items = []
     for iv in scen.get("interventions") or []:
-        rest = {k: v for k, v in iv.items() if k != "kind"}
-        items.append(f"<li><b>{esc(str(iv.get('kind', '')).replace('_', ' '))}</b>: {esc(plain(rest))}</li>")
+        items.append(f"<li><b>{esc(str(iv.get('kind', '')).replace('_', ' '))}</b>: {esc(_intervention_text(iv))}</li>")
     return "".join(items) or "<li>none</li>"
 
 
@@ -175,7 +209,10 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
 
 
 LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
-                "transplant or with a SCID genotype): the donor-derived part of each count.")
+                "transplant or with a SCID genotype): the donor-derived part of each count (after an autologous "
+                "graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
+                "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days "
+                "after the graft count from this line.")
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
                     "across a plot to zoom in on those days, double-click to see the whole run again.")
 

@@ -18,7 +18,18 @@ from typing import Any
 
 import numpy as np
 
-from hemasim.report.plots import CTCAE, HB_BANDS, PANELS, REFERENCE_BANDS, Arms, as_arms, time_axis
+from hemasim.report.plots import (
+    CTCAE,
+    GRAFT_MARK,
+    HB_BANDS,
+    PANELS,
+    REFERENCE_BANDS,
+    Arms,
+    as_arms,
+    donor_word,
+    graft_days,
+    time_axis,
+)
 from hemasim.simulation import Result
 
 __all__ = ["panel_specs", "plot_script", "plots_html", "series_values"]
@@ -53,7 +64,8 @@ def _label(*parts: str) -> str:
     return ": ".join(p for p in parts if p) or "value"
 
 
-def _lineage_panel(arms: list[tuple[str, Result]], cols: tuple[str, ...], title: str) -> list[dict[str, Any]]:
+def _lineage_panel(arms: list[tuple[str, Result]], cols: tuple[str, ...], title: str,
+                   donor_label: str = "donor") -> list[dict[str, Any]]:
     many_arms = len(arms) > 1
     out = []
     for k, (arm, r) in enumerate(arms):
@@ -65,9 +77,18 @@ def _lineage_panel(arms: list[tuple[str, Result]], cols: tuple[str, ...], title:
             out.append(_series(_label(arm, name) if (arm or name) else title, r.observable(c), color, dash))
             donor = f"{c}__donor"
             if donor in obs and float(np.max(r.observable(donor))) > 0:  # (a SCID without a graft has none)
-                out.append(_series(_label(arm, name, "donor"), r.observable(donor),
+                out.append(_series(_label(arm, name, donor_label), r.observable(donor),
                                    "#222222" if len(cols) == 1 and not many_arms else color, DONOR_DASH, 1.3))
     return out
+
+
+def graft_vlines(result: Result | Arms) -> list[dict[str, Any]]:
+    """A labelled vertical line on the day of each arm's graft (the axis counts days from the run's start, the
+    transplant endpoints from the graft)."""
+    times = as_arms(result)[0][1].times
+    x, _ = time_axis(times)
+    scale = x[-1] / times[-1] if times[-1] else 1.0  # days -> the axis' unit
+    return [{**GRAFT_MARK, "x": day * scale} for day in graft_days(result)]
 
 
 def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
@@ -77,6 +98,7 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     x, xlabel = time_axis(arms[0][1].times)
     patient = arms[0][1].model.info.patient
     bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[str(patient.sex) if patient is not None else "male"]}
+    grafts, word = graft_vlines(result), donor_word(result)
     specs = []
     for col, title, unit in PANELS:
         cols = col if isinstance(col, tuple) else (col,)
@@ -86,10 +108,11 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
         band = bands.get(key)
         specs.append({
             "id": f"lineage-{key}", "title": f"{title} ({unit})", "ylabel": unit, "xlabel": xlabel, "log": False,
-            "x": series_values(x), "series": _lineage_panel(arms, cols, title),
+            "x": series_values(x), "series": _lineage_panel(arms, cols, title, word),
             "bands": [{"lo": band[0], "hi": band[1], "color": BAND_GREEN, "label": "adult reference range"}]
             if band else [],
             "hlines": [{"y": thr, "color": CTCAE_RED, "label": f"CTCAE {grade}"} for thr, grade in CTCAE.get(key, [])],
+            "vlines": grafts,
         })
     return specs
 
@@ -117,8 +140,12 @@ def chimerism_specs(result: Result | Arms) -> list[dict[str, Any]]:
             series.append(_series(_label(arm, name), percent, COLORS[j % len(COLORS)], ARM_DASHES[k % len(ARM_DASHES)]))
     if not series:
         return []
-    return [{"id": "chimerism", "title": "Donor chimerism (% of each count from the donor)", "ylabel": "% donor",
-             "xlabel": xlabel, "log": False, "x": series_values(x), "series": series, "bands": [], "hlines": []}]
+    title, ylabel = (("Graft-derived share (% of each count from the re-infused cells)", "% graft-derived")
+                     if donor_word(result) == "graft-derived" else
+                     ("Donor chimerism (% of each count from the donor)", "% donor"))
+    return [{"id": "chimerism", "title": title, "ylabel": ylabel,
+             "xlabel": xlabel, "log": False, "x": series_values(x), "series": series, "bands": [], "hlines": [],
+             "vlines": graft_vlines(result)}]
 
 
 def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:

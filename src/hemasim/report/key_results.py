@@ -4,7 +4,8 @@ the nadir or the engraftment day).
 
 Which endpoints count as key is a fixed, ordered choice by name (:data:`KEY_ENDPOINTS`), plus the headline
 read-out of an intervention kind by the end of its name (:data:`KEY_SUFFIXES`); an endpoint a run does not have
-is left out. Nothing is computed here: the values are the run's endpoints, as in endpoints.json.
+is left out. Nothing is computed here: the values are the run's endpoints, as in endpoints.json (after a graft a
+nadir's day is also given counted from the graft, and "not reached" says the day the run ended).
 """
 
 from __future__ import annotations
@@ -68,12 +69,25 @@ def _is_day_of_event(name: str, unit: str) -> bool:
     return unit.startswith("day") and not name.startswith("days_")
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _number(value: float) -> str:
+    """Four significant digits, a power of ten as a clinician writes it: "1.028×10⁷" (a CD34+ dose per kg), not
+    Python's "1.028e+07"."""
+    text = f"{value:.4g}"
+    if "e" not in text:
+        return text
+    mantissa, power = text.split("e")
+    return f"{mantissa}×10{str(int(power)).translate(_SUPERSCRIPT)}"
+
+
 def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
         return f"day {value:.4g}{unit[3:]}"
     words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
-    return f"{value:.4g} {words}" if words != "1" else f"{value:.4g}"
+    return f"{_number(value)} {words}" if words != "1" else _number(value)
 
 
 #: a day defined after a fall (engraftment, recovery) whose count never fell, in the words of the key results: the
@@ -81,17 +95,42 @@ def _amount(name: str, unit: str, value: float) -> str:
 NEVER_FELL = "the count never fell below the threshold (no day to read)"
 
 
-def _value_text(e: EndpointValue) -> str:
+def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
-        return NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
+        text = NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
+        return f"{text} {_run_end(e, result)}" if text == "not reached" and result is not None else text
     if e.unit == "flag":
         return "yes" if e.value else "no"
     return _amount(e.name, e.unit, e.value)
 
 
-def _with_day(e: EndpointValue, day: EndpointValue | None) -> str:
-    text = _value_text(e)
-    return f"{text} on day {day.value:g}" if day is not None and day.value is not None else text
+def _run_end(e: EndpointValue, result: Result) -> str:
+    """When the run ended, in the endpoint's count of days: "by the end of the run (day 366 after graft)" (a
+    "CD4 recovery: not reached" left a reader asking whether the run was long enough to see it)."""
+    end = float(result.times[-1])
+    graft = _graft_day(result)
+    if e.unit == "day after graft" and graft is not None:
+        return f"by the end of the run (day {end - graft:g} after graft)"
+    return f"by the end of the run (day {end:g})"
+
+
+def _graft_day(result: Result | None) -> float | None:
+    if result is None or result.record.scenario is None:
+        return None
+    from hemasim.interventions.transplant import graft_day
+
+    return graft_day(result.record.scenario.interventions)
+
+
+def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None = None) -> str:
+    """The value and the day of the run it was on; after a graft also that day counted from the graft, as the
+    engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart)."""
+    text = _value_text(e, result)
+    if day is None or day.value is None:
+        return text
+    graft = _graft_day(result)
+    after = f" (day {day.value - graft:g} after graft)" if graft is not None and day.value >= graft else ""
+    return f"{text} on day {day.value:g}{after}"
 
 
 def chemotherapy_cycle_days(result: Result) -> list[float]:
@@ -146,10 +185,11 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
     body = []
     for name, label, day_name in rows:
         cells = []
-        for values in by_column.values():
+        for column, values in by_column.items():
             e = values.get(name)
-            cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or "")))}</td>'
-                         if e is not None else "<td>&ndash;</td>")
+            result = results.get(column) if results else None
+            cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or ""), result))}'
+                         "</td>" if e is not None else "<td>&ndash;</td>")
         body.append(f"<tr><th scope=\"row\">{esc(label)}</th>{''.join(cells)}</tr>")
         if name == "anc_nadir" and results:
             by_cycle = {column: cycle_nadirs(results[column]) for column in by_column if column in results}

@@ -82,6 +82,35 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
                 color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
 
 
+def graft_days(result: Result | Arms) -> list[float]:
+    """The day of each arm's first graft (each day once), as the plots' x-axis counts days: marked on the lineage
+    and chimerism plots, since the axis counts from the run's start (conditioning) while the transplant endpoints
+    count days after the graft."""
+    from hemasim.interventions.transplant import graft_day
+
+    days: list[float] = []
+    for _, r in as_arms(result):
+        spec = r.record.scenario
+        day = graft_day(spec.interventions) if spec is not None else None
+        if day is not None and day not in days:
+            days.append(float(day))
+    return days
+
+
+def donor_word(result: Result | Arms) -> str:
+    """What the plots call the donor part of a count: "graft-derived" when every graft of every arm is autologous
+    (the patient's own re-infused cells: "donor" read wrong in an autologous transplant's report), else "donor"."""
+    from hemasim.interventions.transplant import TransplantSpec
+
+    grafts = [iv for _, r in as_arms(result) if r.record.scenario is not None
+              for iv in r.record.scenario.interventions if isinstance(iv, TransplantSpec)]
+    return "graft-derived" if grafts and all(g.donor == "autologous" for g in grafts) else "donor"
+
+
+#: how the graft's day is marked on a plot
+GRAFT_MARK = {"color": "#7f7f7f", "dash": "6 3", "label": "graft"}
+
+
 def lineage_figure(result: Result | Arms) -> Figure:
     """Blood counts and lineages over time; arms are overlaid (one colour per arm; subsets: one line style per arm)."""
     # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
@@ -101,9 +130,14 @@ def lineage_figure(result: Result | Arms) -> Figure:
     if len(panels) % 2:
         axes[-1].set_visible(False)  # an odd number of panels (the published chain has one)
         axes = axes[:-1]
+    scale = x[-1] / tables[0][1]["time_days"].to_numpy()[-1] if x[-1] else 1.0  # days -> the axis' unit
+    grafts, word = graft_days(result), donor_word(result)
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
-        shown = _lineage_panel(ax, tables, cols, x)
+        shown = _lineage_panel(ax, tables, cols, x, word)
+        for k, day in enumerate(grafts):
+            ax.axvline(day * scale, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
+                       label="graft" if k == 0 else None)
         band = bands.get(col) if isinstance(col, str) else None
         if band is not None:
             ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
@@ -151,7 +185,8 @@ def _scaled_axis(ax: Axes, unit: str, top: float) -> str:
     return f"{unit} (\u00d710$^{{{power}}}$)"
 
 
-def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...], x: np.ndarray) -> list[np.ndarray]:
+def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...], x: np.ndarray,
+                   donor: str = "donor") -> list[np.ndarray]:
     """Draw one panel's curves (totals, and donor parts dashed above them); returns the values drawn."""
     many_arms = len(tables) > 1
     shown = []
@@ -167,7 +202,7 @@ def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...
                 # the donor part above the total (zorder) in a darker dash, so it shows where the two coincide
                 ax.plot(x, obs[f"{c}__donor"].to_numpy(), lw=1.3, ls=(0, (4, 2)), color="black" if len(cols) == 1
                         and not many_arms else color, alpha=0.85, zorder=3,
-                        label=f"{label or 'total'}: donor" if len(cols) > 1 or many_arms or j == 0 else None)
+                        label=f"{label or 'total'}: {donor}" if len(cols) > 1 or many_arms or j == 0 else None)
     return shown
 
 

@@ -1,7 +1,7 @@
 /* hemaplot: small SVG line plots for hemasim's report and explorer (no dependencies, works offline).
  * HemaPlot.render(element, spec) draws one panel; spec (built by hemasim.report.interactive):
  *   {id, title, ylabel, xlabel, log, x: [..], series: [{label, y: [.. or null], color, dash, width}],
- *    bands: [{lo, hi, color, label}], hlines: [{y, color, label}], vlines: [{x, color, dash}]}
+ *    bands: [{lo, hi, color, label}], hlines: [{y, color, label}], vlines: [{x, color, dash, label}]}
  * Hover: a cursor line and a box with every visible series' value at that time. Click a legend entry: hide or
  * show its line. Drag across the plot: zoom to that time range; double-click: back to the whole range.
  * Licence: the hemasim project's (MIT). */
@@ -138,6 +138,9 @@
       (spec.vlines || []).forEach(function (v) {
         if (v.x < x0 || v.x > x1) return;
         el("line", {x1: sx(v.x), x2: sx(v.x), y1: M.t, y2: M.t + ph, stroke: v.color, "stroke-dasharray": v.dash || null}, plot);
+        if (v.label) {
+          el("text", {x: sx(v.x) + 3, y: M.t + 11, class: "hp-tick", fill: v.color}, plot).textContent = v.label;
+        }
       });
       spec.series.forEach(function (s, k) {
         if (!visible[k]) return;

@@ -1,0 +1,161 @@
+"""What a transplant physician reads in a report's scenario section: the graft's doses with their units and the
+conditioning regimen's drugs and days (they read "cd34 per kg: 5e6" and "regimen: cy_tbi_12gy")."""
+
+from __future__ import annotations
+
+from hemasim.pharmacology.conditioning import load_regimen
+from hemasim.report.html import interventions_html
+
+
+def test_graft_doses_read_with_their_units():
+    text = interventions_html({"interventions": [
+        {"kind": "transplant", "day": 6, "source": "cord_blood", "tnc_per_kg": 3e7, "cd3_per_kg": 1e7},
+        {"kind": "donor_lymphocyte_infusion", "day": 124, "cd3_per_kg": 1e7}]})
+    assert "total nucleated cell (TNC) dose 3e7 cells/kg" in text and "CD3+ dose 1e7 cells/kg" in text
+    assert "per kg:" not in text
+
+
+def test_a_shipped_conditioning_regimen_is_named_with_its_drugs_and_days():
+    text = interventions_html({"interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+                                                 {"kind": "transplant", "day": 6, "source": "peripheral_blood",
+                                                  "cd34_per_kg": 5e6}]})
+    regimen = load_regimen("cy_tbi_12gy")
+    assert "regimen: cy_tbi_12gy" in text and regimen.title in text
+    assert "cyclophosphamide 2 x 60 mg/kg on days -6 and -5" in regimen.description
+    assert regimen.description in text and "CD34+ dose 5e6 cells/kg" in text
+
+
+def test_a_regimen_file_is_named_as_given():
+    text = interventions_html({"interventions": [{"kind": "conditioning", "regimen": "my/regimen.yaml",
+                                                  "start_day": 0}]})
+    assert text == "<li><b>conditioning</b>: regimen: my/regimen.yaml, start day: 0</li>"
+
+
+def _run(interventions: list[dict], days: float = 40):
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import parse_scenario
+
+    return run_scenario(parse_scenario({
+        "name": "t", "duration_days": days, "aging": False, "output": {"every_days": 2},
+        "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},
+        "interventions": interventions}))
+
+
+COND = {"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0}
+GRAFT = {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6}
+
+
+def test_the_graft_day_is_marked_on_the_lineage_and_chimerism_plots():
+    """The plots count days from the run's start (conditioning), the transplant endpoints from the graft
+    ("neutrophil engraftment: day 11 after graft" is at x = 17): a labelled line at the graft joins the two."""
+    from hemasim.report.interactive import chimerism_specs, lineage_specs
+
+    specs = lineage_specs(_run([COND, GRAFT])) + chimerism_specs(_run([COND, GRAFT]))
+    assert {s["id"] for s in specs} >= {"lineage-anc_1e9_per_L", "chimerism"}
+    for spec in specs:
+        assert spec["vlines"] == [{"x": 6.0, "color": "#7f7f7f", "dash": "6 3", "label": "graft"}], spec["id"]
+
+
+def test_no_graft_line_without_a_graft():
+    from hemasim.report.interactive import lineage_specs
+
+    specs = lineage_specs(_run([COND]))
+    assert specs and all(s["vlines"] == [] for s in specs)
+
+
+def test_the_static_lineage_figure_marks_the_graft_too():
+    from hemasim.report.plots import lineage_figure
+
+    fig = lineage_figure(_run([COND, GRAFT]))
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        marks = [line for line in ax.get_lines() if list(line.get_xdata()) == [6.0, 6.0]]
+        assert len(marks) == 1 and marks[0].get_label() == "graft"
+
+
+def test_a_cd34_dose_in_the_key_results_reads_with_a_power_of_ten():
+    """autologous_mobilised.yaml's key results read "CD34+ collected 1.028e+07 cells/kg"."""
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.key_results import key_results_html
+
+    e = EndpointValue("collected_cd34_per_kg", 1.0283e7, "cells/kg", "CD34+ cells collected per kg")
+    html = key_results_html({"": [e]})
+    assert ">1.028×10⁷ cells/kg<" in html and "e+07" not in html
+
+
+def test_not_reached_says_when_the_run_ended_in_days_after_the_graft():
+    """allo_hsct_cord_blood.yaml: "CD4 recovery (back to >= 200/uL): not reached" left open whether the run was
+    long enough; now "not reached by the end of the run (day 34 after graft)" here (graft on day 6, 40 days)."""
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+
+    result = _run([COND, GRAFT])
+    endpoints = evaluate_endpoints(result)
+    cd4 = next(e for e in endpoints if e.name == "cd4_200_day")
+    assert cd4.value is None and cd4.note == "not reached"  # CD4 below 200/uL 34 days after a Cy/TBI graft
+    html = key_results_html({"": endpoints}, {"": result})
+    assert "not reached by the end of the run (day 34 after graft)" in html
+    assert ">not reached</td>" in key_results_html({"": endpoints})  # without the run: as before, no day
+
+
+def test_a_nadir_after_a_graft_also_reads_in_days_after_the_graft():
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+
+    result = _run([COND, GRAFT])
+    endpoints = evaluate_endpoints(result)
+    day = next(e.value for e in endpoints if e.name == "anc_nadir_day")
+    assert day is not None and day > 6
+    html = key_results_html({"": endpoints}, {"": result})
+    assert f"on day {day:g} (day {day - 6:g} after graft)</td>" in html
+    no_graft = _run([COND])
+    assert "after graft" not in key_results_html({"": evaluate_endpoints(no_graft)}, {"": no_graft})
+
+
+def test_drugs_given_a_scenario_says_so_and_names_its_drugs(tmp_path):
+    """`hemasim drugs examples/autologous_mobilised.yaml` printed ten drug-set schema errors (name pattern,
+    drug, routes ... unknown field interventions)."""
+    from tests.conftest import EXAMPLES, invoke_hemasim
+
+    scenario = str(EXAMPLES / "autologous_mobilised.yaml")
+    res = invoke_hemasim("drugs", scenario)
+    assert res.exit_code == 2
+    assert res.stderr.strip().splitlines() == [
+        f"hemasim: error: {scenario} is a scenario, not a drug set: `hemasim drugs` shows a drug set or a regimen by "
+        "name (or a drug-set file); this scenario's: hemasim drugs filgrastim_wang2001, hemasim drugs "
+        f"high_dose_melphalan; `hemasim references --scenario {scenario}` lists the sources of its parameters"]
+    broken = tmp_path / "set.yaml"
+    broken.write_text("name: x\n")  # a drug-set file with mistakes: its own errors, as before
+    res = invoke_hemasim("drugs", str(broken))
+    assert res.exit_code == 2 and "is a scenario" not in res.stderr and "required field is missing" in res.stderr
+
+
+def test_a_run_day_endpoint_says_it_counts_from_the_run_start_and_the_graft_day_from_the_graft():
+    """neutrophil_recovery_day (run day) and neutrophil_engraftment_day (day after graft) are the same day counted
+    two ways; the first's definition did not say which count it was."""
+    from hemasim.endpoints import evaluate_endpoints
+
+    by = {e.name: e for e in evaluate_endpoints(_run([COND, GRAFT]))}
+    recovery, engraftment = by["neutrophil_recovery_day"], by["neutrophil_engraftment_day"]
+    assert recovery.value is not None and engraftment.value == recovery.value - 6
+    assert "a day of the run, counted from its start" in recovery.definition
+    assert "a day of the run, counted from its start" in by["anc_nadir_day"].definition
+    assert engraftment.unit == "day after graft"
+
+
+def test_an_autologous_graft_is_called_graft_derived_not_donor_in_the_plots():
+    from hemasim.report.interactive import chimerism_specs, lineage_specs
+    from hemasim.report.plots import lineage_figure
+
+    auto = _run([{"kind": "conditioning", "regimen": "high_dose_melphalan", "start_day": 0},
+                 {**GRAFT, "day": 2, "donor": "autologous"}], days=30)
+    labels = [s["label"] for spec in lineage_specs(auto) for s in spec["series"]]
+    assert "graft-derived" in labels and "donor" not in labels
+    (chim,) = chimerism_specs(auto)
+    assert chim["title"].startswith("Graft-derived share") and chim["ylabel"] == "% graft-derived"
+    static = [t for ax in lineage_figure(auto).axes for t in ax.get_legend_handles_labels()[1]]
+    assert "total: graft-derived" in static and "total: donor" not in static
+    allo = _run([COND, GRAFT])
+    assert "donor" in [s["label"] for spec in lineage_specs(allo) for s in spec["series"]]
+    assert chimerism_specs(allo)[0]["title"].startswith("Donor chimerism")
