@@ -80,11 +80,11 @@ DID_NOT_FALL_NOTE = "did not fall"
 #: the note of an endpoint without a value whose flag column (by suffix) is 1
 _FLAG_NOTES = {DID_NOT_FALL: DID_NOT_FALL_NOTE, DID_NOT_RISE: "did not rise"}
 
-#: a curve "fell" when its lowest value is this fraction below its first value: a flat curve has no nadir day
 #: how a day of the run is counted, in the definitions of the endpoints that are one: beside the transplant
 #: endpoints' "day after graft" a plain "day" (neutrophil_recovery_day 17 beside neutrophil_engraftment_day 11,
 #: the same day after a day-6 graft) read as two different answers
 RUN_DAY = "a day of the run, counted from its start"
+#: a curve "fell" when its lowest value is this fraction below its first value: a flat curve has no nadir day
 NADIR_FALL = 0.01
 
 

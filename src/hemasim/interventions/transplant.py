@@ -29,10 +29,10 @@ from hemasim.interventions.base import (
 from hemasim.interventions.conditioning import ConditioningSpec
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
+from hemasim.parameters.core import ParameterSet
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
-from hemasim.parameters.core import ParameterSet
 
 __all__ = ["CORD_SOURCES", "DEFAULT_CD3_PER_KG", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
            "transplant_endpoint_values"]
