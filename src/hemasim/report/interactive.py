@@ -27,7 +27,7 @@ from hemasim.report.plots import (
     Arms,
     as_arms,
     donor_word,
-    graft_days,
+    graft_axis_positions,
     time_axis,
 )
 from hemasim.simulation import Result
@@ -85,10 +85,7 @@ def _lineage_panel(arms: list[tuple[str, Result]], cols: tuple[str, ...], title:
 def graft_vlines(result: Result | Arms) -> list[dict[str, Any]]:
     """A labelled vertical line on the day of each arm's graft (the axis counts days from the run's start, the
     transplant endpoints from the graft)."""
-    times = as_arms(result)[0][1].times
-    x, _ = time_axis(times)
-    scale = x[-1] / times[-1] if times[-1] else 1.0  # days -> the axis' unit
-    return [{**GRAFT_MARK, "x": day * scale} for day in graft_days(result)]
+    return [{**GRAFT_MARK, "x": at} for at in graft_axis_positions(result)]
 
 
 def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:

@@ -57,11 +57,14 @@ def as_arms(result: Result | Arms) -> list[tuple[str, Result]]:
     return [("", result)] if isinstance(result, Result) else list(result)
 
 
+def _axis_in_years(times: np.ndarray) -> bool:
+    return bool(times[-1] > 3 * 365)
+
+
 def time_axis(times: np.ndarray) -> tuple[np.ndarray, str]:
     """Times in days, or in years for runs longer than three years, and the axis label (shared by every figure,
     so that their x-axes match)."""
-    years = times[-1] > 3 * 365
-    return (times / 365.25, "time (years)") if years else (times, "time (days)")
+    return (times / 365.25, "time (years)") if _axis_in_years(times) else (times, "time (days)")
 
 
 def _top(values: list[np.ndarray], band_hi: float | None) -> float:
@@ -82,19 +85,21 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
                 color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
 
 
-def graft_days(result: Result | Arms) -> list[float]:
-    """The day of each arm's first graft (each day once), as the plots' x-axis counts days: marked on the lineage
-    and chimerism plots, since the axis counts from the run's start (conditioning) while the transplant endpoints
-    count days after the graft."""
+def graft_axis_positions(result: Result | Arms) -> list[float]:
+    """The day of each arm's first graft (each day once) on the plots' x-axis (:func:`time_axis`: days, or years
+    for a long run): marked on the lineage and chimerism plots, since the axis counts from the run's start
+    (conditioning) while the transplant endpoints count days after the graft."""
     from hemasim.interventions.transplant import graft_day
 
+    arms = as_arms(result)
+    years = _axis_in_years(arms[0][1].times)
     days: list[float] = []
-    for _, r in as_arms(result):
+    for _, r in arms:
         spec = r.record.scenario
         day = graft_day(spec.interventions) if spec is not None else None
         if day is not None and day not in days:
             days.append(float(day))
-    return days
+    return [day / 365.25 for day in days] if years else days
 
 
 def donor_word(result: Result | Arms) -> str:
@@ -130,13 +135,12 @@ def lineage_figure(result: Result | Arms) -> Figure:
     if len(panels) % 2:
         axes[-1].set_visible(False)  # an odd number of panels (the published chain has one)
         axes = axes[:-1]
-    scale = x[-1] / tables[0][1]["time_days"].to_numpy()[-1] if x[-1] else 1.0  # days -> the axis' unit
-    grafts, word = graft_days(result), donor_word(result)
+    grafts, word = graft_axis_positions(result), donor_word(result)
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
         shown = _lineage_panel(ax, tables, cols, x, word)
-        for k, day in enumerate(grafts):
-            ax.axvline(day * scale, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
+        for k, at in enumerate(grafts):
+            ax.axvline(at, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
                        label="graft" if k == 0 else None)
         band = bands.get(col) if isinstance(col, str) else None
         if band is not None:
