@@ -40,17 +40,23 @@ def _plain_log_label(v: float, _: object) -> str:
     return f"{v:g}" if mantissa in (1, 2, 5) else ""
 
 
+def plain_log_axis(ax: Any, axis: str) -> None:
+    """A log ``axis`` ("x" or "y") labelled with plain numbers at 1, 2 and 5 of each decade (matplotlib wrote
+    3x10^0); the fit figures and the sweep and sensitivity figures use it."""
+    from matplotlib.ticker import FuncFormatter
+
+    getattr(ax, f"set_{axis}scale")("log")
+    which = ax.xaxis if axis == "x" else ax.yaxis
+    which.set_major_formatter(FuncFormatter(_plain_log_label))
+    which.set_minor_formatter(FuncFormatter(_plain_log_label))
+
+
 def _log_where_positive(ax: Any, axis: str, values: list[float]) -> None:
     """A log ``axis`` ("x" or "y") when some plotted value is above 0: matplotlib refuses to draw a log axis
     with nothing positive on it (every measurement censored, or every prediction 0: a concentration before the
     dose), and a linear axis then still shows the data. Ticks are labelled as plain numbers."""
-    from matplotlib.ticker import FuncFormatter
-
     if any(v > 0 for v in values if np.isfinite(v)):
-        getattr(ax, f"set_{axis}scale")("log")
-        which = ax.xaxis if axis == "x" else ax.yaxis
-        which.set_major_formatter(FuncFormatter(_plain_log_label))
-        which.set_minor_formatter(FuncFormatter(_plain_log_label))
+        plain_log_axis(ax, axis)
 
 
 def _observed_vs_predicted(rows: list[dict[str, Any]], measured: str = "value (observable unit)") -> bytes:

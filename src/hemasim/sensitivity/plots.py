@@ -41,34 +41,20 @@ def _save(fig: Figure) -> Callable[[Path], None]:
     return write
 
 
-#: an endpoint "moves" when its spread exceeds this fraction of its size: below it is the integrator's error (a
-#: scenario's default rtol is 1e-6), which drew heat maps of CD4 counts differing in the seventh digit, their
-#: colour bars labelled "+7.77369e2" and squeezing the panel
-MOVES_RELATIVE = 1e-6
-
-
 def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
-    """Endpoints whose finite values spread by more than :data:`MOVES_RELATIVE` of their size (the ones a plot
-    can show moving)."""
+    """Endpoints whose finite values spread by more than
+    :data:`hemasim.sensitivity.estimators.NOISE_RELATIVE` of their size (the ones a plot can show moving): below
+    it is the integrator's error, which drew heat maps of CD4 counts differing in the seventh digit, their colour
+    bars labelled "+7.77369e2" and squeezing the panel."""
+    from hemasim.sensitivity.estimators import NOISE_RELATIVE
+
     out = []
     for c in columns:
         v = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=np.float64)
         v = v[np.isfinite(v)]
-        if v.size and np.ptp(v) > MOVES_RELATIVE * max(1.0, float(np.abs(v).max())):
+        if v.size and np.ptp(v) > NOISE_RELATIVE * max(1.0, float(np.abs(v).max())):
             out.append(c)
     return out
-
-
-def _plain_log(ax: Axes, axis: str) -> None:
-    """A log ``axis`` labelled with plain numbers at 1, 2 and 5 of each decade (matplotlib wrote 3x10^0)."""
-    from matplotlib.ticker import FuncFormatter
-
-    from hemasim.inference.plots import _plain_log_label
-
-    getattr(ax, f"set_{axis}scale")("log")
-    which = ax.xaxis if axis == "x" else ax.yaxis
-    which.set_major_formatter(FuncFormatter(_plain_log_label))
-    which.set_minor_formatter(FuncFormatter(_plain_log_label))
 
 
 def _titled(name: str, units: dict[str, str]) -> str:
@@ -82,6 +68,8 @@ def _titled(name: str, units: dict[str, str]) -> str:
 def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     """Two-factor grid: a heat map per endpoint; otherwise each endpoint against the first factor (one line
     per value of a second grid factor; scatter for a Latin hypercube)."""
+    from hemasim.inference.plots import plain_log_axis
+
     table, factors = result.table, result.factors
     shown = varying_endpoints(table, result.endpoints)[:MAX_PANELS] or result.endpoints[:1]
     fig, axes = _figure(len(shown))
@@ -94,13 +82,13 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             fig.colorbar(mesh, ax=ax)
             ax.set_ylabel(_titled(factors[1].name, result.units), fontsize=7)
             if factors[1].log:
-                _plain_log(ax, "y")
+                plain_log_axis(ax, "y")
         elif result.spec.method == "grid" and len(factors) == 1:
             ax.plot(table[first.name], table[name], marker="o", ms=3)
         else:
             ax.scatter(table[first.name], table[name], s=6)
         if first.log:
-            _plain_log(ax, "x")
+            plain_log_axis(ax, "x")
         ax.set_xlabel(_titled(first.name, result.units), fontsize=7)
         ax.set_title(_titled(name, result.units), fontsize=8)
     return _save(fig)
