@@ -32,7 +32,8 @@ from typing import Any, Literal
 import numpy as np
 from scipy import special
 
-from hemasim.clonal.engine import DAYS_PER_YEAR, StageFn, tracked
+from hemasim._progress import StageFn, tracked
+from hemasim.clonal.engine import DAYS_PER_YEAR
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
 CH_VAF_THRESHOLD = 0.02  # Jaiswal 2014: CH = a somatic driver variant at VAF >= 2%

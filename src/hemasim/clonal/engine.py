@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sized
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from hemasim._progress import StageFn, tracked
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
 if TYPE_CHECKING:  # for annotations only: hemasim.clonal.ch imports this module, and scipy
     from hemasim.clonal.ch import DriverLandscape
 
 DAYS_PER_YEAR = 365.25
-
-
-#: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress)
-StageFn = Callable[[str, int, int], None]
-T = TypeVar("T")
-
-
-def tracked(steps: Iterable[T], progress: bool | StageFn, label: str, total: int | None = None) -> Iterable[T]:
-    """``steps``, shown as they pass: a rich bar (``progress`` True), ``progress(label, done, total)`` after each
-    step (a callable), or not at all (False). ``total`` is needed where ``steps`` has no length (an iterator)."""
-    if not progress:
-        return steps
-    n = len(steps) if total is None and isinstance(steps, Sized) else total
-    if callable(progress):
-        def counted() -> Iterator[T]:
-            for done, step in enumerate(steps, start=1):
-                yield step
-                progress(label, done, n if n is not None else done)
-
-        return counted()
-    from rich.progress import track  # only for an interactive run
-
-    return track(steps, total=n, description=label)
 
 
 @dataclass

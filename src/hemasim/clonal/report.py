@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim import __version__
+from hemasim._progress import StageFn
 from hemasim.clonal.ch import (
     CH_VAF_THRESHOLD,
     CHCohortResult,
@@ -21,7 +22,7 @@ from hemasim.clonal.ch import (
     simulate_ch_cohort,
     simulate_ch_population,
 )
-from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool, StageFn
+from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
 from hemasim.io import atomic_directory
 from hemasim.report.clonal_plots import clone_history_figure
 from hemasim.report.html import image_html, page_head, png_bytes

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hemasim._progress import StageFn
 from hemasim.inference.population import (
     MapFit,
     PopulationData,
     PopulationFit,
     PopulationParameter,
     SaemSettings,
-    StageFn,
     map_estimates,
     population_parameter_set,
     saem,

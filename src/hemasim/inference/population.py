@@ -25,12 +25,14 @@ by trust-region least squares, the finite-difference Jacobian evaluated as one b
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from hemasim._progress import StageFn, tracked
 
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet as ParameterSetType
@@ -42,8 +44,6 @@ __all__ = ["MapFit", "PopulationData", "ProblemPredictor", "PopulationFit", "Pop
 #: predict(subjects (M,) int, values (M, p) natural scale) -> (M, T) predictions at each subject's observation
 #: slots (the columns of PopulationData.observations; NaN or anything where a subject has no observation)
 Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
-#: progress(stage, done, total): where SAEM is, for a command's display (hemasim.cli._progress)
-StageFn = Callable[[str, int, int], None]
 _TINY = 1e-12
 _Z95 = 1.959963984540054
 
@@ -218,7 +218,7 @@ def saem(data: PopulationData, predict: Predictor, parameters: Sequence[Populati
     stats = [chain.psi.sum(0), (chain.psi**2).sum(0), float(chain.rss.sum())]
     total = settings.exploration + settings.smoothing
     trace = np.empty((total, 2 * len(names) + 1))
-    for k in _iterations(total, progress, "SAEM"):
+    for k in tracked(range(total), progress, "SAEM", transient=True):
         _e_step(chain, data, predict, mu, np.sqrt(omega2), math.sqrt(sigma2), rng, settings, k)
         gamma = 1.0 if k < settings.exploration else 1.0 / (k - settings.exploration + 2)
         new = [chain.psi.sum(0), (chain.psi**2).sum(0), float(chain.rss.sum())]
@@ -241,23 +241,6 @@ def saem(data: PopulationData, predict: Predictor, parameters: Sequence[Populati
         np.column_stack([np.exp(mu - _Z95 * se_mu), np.exp(mu + _Z95 * se_mu)]),
         np.column_stack([np.sqrt(w2_lo), np.sqrt(omega2 + _Z95 * se_w2)]), se_mu, se_w2, samples.mean(axis=0),
         trace, n, n_obs, settings={k: getattr(settings, k) for k in settings.__dataclass_fields__})
-
-
-def _iterations(total: int, progress: bool | StageFn, label: str) -> Any:
-    """``range(total)``, with a rich bar (``progress`` True) or calling ``progress(label, done, total)`` after
-    each iteration (the command's display, hemasim.cli._progress)."""
-    if not progress:
-        return range(total)
-    if callable(progress):
-        def counted() -> Iterator[int]:
-            for k in range(total):
-                yield k
-                progress(label, k + 1, total)
-
-        return counted()
-    from rich.progress import track  # lazily: only the CLI shows progress
-
-    return track(range(total), description=label, transient=True)
 
 
 def _conditional_samples(chain: _Chain, data: PopulationData, predict: Predictor, mu: np.ndarray,

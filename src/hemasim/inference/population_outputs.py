@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from hemasim._progress import StageFn
 from hemasim.inference.population import (
     MapFit,
     PopulationData,
@@ -17,7 +18,6 @@ from hemasim.inference.population import (
     Predictor,
     ProblemPredictor,
     SaemSettings,
-    StageFn,
     map_estimates,
     population_parameter_set,
     saem,
