@@ -26,6 +26,7 @@ def drugs(
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
     from hemasim.pharmacology import DrugSetError, available_drug_sets, load_drug_set
     from hemasim.pharmacology.chemo_regimens import available_chemo_regimens, load_chemo_regimen
@@ -41,7 +42,9 @@ def drugs(
         t.add_column("routes", overflow="fold", max_width=14)
         for name in available_drug_sets():
             ds = load_drug_set(name)
-            t.add_row(name, _summary(ds.description) + ("  [no PK: PD only]" if ds.pk is None else ""),
+            # the mark as plain Text: as a markup string, rich would read "[no PK: PD only]" as a style tag and
+            # drop it
+            t.add_row(name, Text(_summary(ds.description) + ("  [no PK: PD only]" if ds.pk is None else "")),
                       ", ".join(ds.routes))
         console.print(t)
         c = Table(title="combination regimens (kind: chemotherapy_regimen, regimen: NAME)")
