@@ -118,9 +118,43 @@ def _drug_section(result: Result) -> str | None:
         f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
+    basis = dose_basis_text(result)
     return (figure_html("Drugs", "drug concentrations", fig)
+            + (f"<p>{esc(basis)}</p>" if basis else "")
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+def dose_basis_text(result: Result) -> str:
+    """How each drug's full dose in mg follows from the scenario's dose: per m2 times the patient's body-surface
+    area (Mosteller 1987, with the height and weight used), per kg times the weight, or flat; empty for a cohort
+    (each patient has its own) or a run without a scenario."""
+    scenario, patient = result.record.scenario, result.model.info.patient
+    if scenario is None or patient is None or result.model.n_patients is not None:
+        return ""
+    dosed = [p for iv in scenario.interventions  # a combination regimen: the dosed interventions it stands for
+             for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
+    weight = float(patient.weight_kg)
+    parts, per_m2 = [], False
+    for iv in dosed:
+        drug, mg = drug_set_of(iv.drug_set).drug, float(iv.amount_ug(patient)) / 1000.0
+        if iv.dose_mg_per_m2 is not None:
+            per_m2 = True
+            bsa = float(body_surface_area_m2(patient))
+            parts.append(f"{drug} {iv.dose_mg_per_m2:g} mg/m² × {bsa:.4g} m² = {mg:.4g} mg")
+        elif iv.dose_mg_per_kg is not None:
+            parts.append(f"{drug} {iv.dose_mg_per_kg:g} mg/kg × {weight:g} kg = {mg:.4g} mg")
+        elif iv.dose_ug_per_kg is not None:
+            parts.append(f"{drug} {iv.dose_ug_per_kg:g} µg/kg × {weight:g} kg = {mg:.4g} mg")
+        else:
+            parts.append(f"{drug} {mg:.4g} mg (a flat dose)")
+    if not parts:
+        return ""
+    text = "Full dose: " + "; ".join(dict.fromkeys(parts)) + "."
+    if per_m2:  # a dose per m2 needs a height (check_in)
+        text += (f" Body-surface area by Mosteller 1987: √(height {float(patient.height_cm or 0):g} cm × weight {weight:g} "
+                 f"kg / 3600) = {float(body_surface_area_m2(patient)):.4g} m².")
+    return text
 
 
 
