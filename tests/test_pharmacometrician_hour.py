@@ -52,3 +52,17 @@ def test_the_report_writes_a_dose_rule_with_its_own_action_only():
     assert text.endswith("rules: (if ANC < 1.5 ×10⁹/L on a cycle's planned day: delay 7 days (at most 2 times, then "
                          "given); if platelets < 75 ×10⁹/L on a cycle's planned day: reduce this and later doses by "
                          "20%)"), text
+
+
+def test_a_cohort_share_reads_the_same_in_the_key_results_and_the_endpoint_table():
+    # 0.915 read "92% of patients" in the key results and "91.5%" in the table below
+    from hemasim.report.html import render_cohort_report
+
+    rows = [{"endpoint": "days_anc_below_1", "median": 10.5, "p05": 0.0, "p95": 18.0, "fraction_reaching": 0.915,
+             "unit": "day", "definition": "d", "n": 200},
+            {"endpoint": "days_anc_below_0p5", "median": 1.0, "p05": 0.0, "p95": 10.5, "fraction_reaching": 0.52,
+             "unit": "day", "definition": "d", "n": 200}]
+    report = render_cohort_report({"n_patients": 200, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
+    key, table = report.split('id="endpoints"')
+    assert "91.5% of patients; median 10.5 days" in key and "<td>91.5%</td>" in table
+    assert "52% of patients; median 1 day" in key and "<td>52%</td>" in table

@@ -9,7 +9,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from hemasim.assembly import report_sections
-from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html
+from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html, percent_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -376,8 +376,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 
     def reaching(r: dict[str, Any]) -> str:
         not_fallen = r.get("fraction_did_not_fall")
-        return f"{100 * r['fraction_reaching']:.1f}%" + (
-            f" ({100 * not_fallen:.1f}% did not fall)" if not_fallen else "")
+        return percent_text(r["fraction_reaching"]) + (f" ({percent_text(not_fallen)} did not fall)" if not_fallen else "")
 
     rows = "".join(
         f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"

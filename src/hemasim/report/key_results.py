@@ -205,22 +205,24 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             f"{len(names)} endpoints</a> with their definitions are listed below the plots.</p>")
 
 
-def _percent(fraction: float) -> str:
-    return f"{100 * fraction:.0f}%"
+def percent_text(fraction: float) -> str:
+    """A share of patients as a percentage to one decimal, a whole one without it (91.5%, 52%): the same text in
+    the key results and the cohort's endpoint table (key results rounded 0.915 to 92% beside the table's 91.5%)."""
+    return f"{100 * fraction:.1f}".removesuffix(".0") + "%"
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:
     name, unit, reached = str(row["endpoint"]), str(row["unit"]), float(row["fraction_reaching"])
     if unit == "flag":
-        return f"{_percent(reached)} of patients"
+        return f"{percent_text(reached)} of patients"
     not_fallen = row.get("fraction_did_not_fall")  # a day defined after a fall: the count never fell that low
     if row["median"] is None:
         return "the count never fell below the threshold in any patient" if not_fallen == 1.0 else "no patient"
     spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
     if name.startswith("days_"):
-        return f"{_percent(reached)} of patients; {spread}"
-    fell = f"; the count never fell below the threshold in {_percent(not_fallen)}" if not_fallen else ""
-    return spread if reached >= 1.0 else f"{spread}; reached by {_percent(reached)} of patients{fell}"
+        return f"{percent_text(reached)} of patients; {spread}"
+    fell = f"; the count never fell below the threshold in {percent_text(not_fallen)}" if not_fallen else ""
+    return spread if reached >= 1.0 else f"{spread}; reached by {percent_text(reached)} of patients{fell}"
 
 
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
