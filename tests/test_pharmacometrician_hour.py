@@ -66,3 +66,36 @@ def test_a_cohort_share_reads_the_same_in_the_key_results_and_the_endpoint_table
     key, table = report.split('id="endpoints"')
     assert "91.5% of patients; median 10.5 days" in key and "<td>91.5%</td>" in table
     assert "52% of patients; median 1 day" in key and "<td>52%</td>" in table
+
+
+def test_the_key_results_give_each_cycle_of_a_regimen_its_nadir_and_grade_4_days():
+    # a combination regimen's cycles had no per-cycle row (only `chemotherapy` interventions were read); the days of
+    # grade 4 were given for the run only, where the label states a median duration per cycle
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import DaysBelow, evaluate_endpoints
+    from hemasim.report.key_results import chemotherapy_cycle_days, cycle_days_below, cycle_nadirs, key_results_html
+
+    data = {"name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+            "duration_days": 84, "aging": False, "output": {"every_days": 0.25},
+            "interventions": [{"kind": "chemotherapy_regimen", "regimen": "docetaxel_pegfilgrastim", "start_day": 0}]}
+    result = run_scenario(parse_scenario(data, "s.yaml"))
+    assert chemotherapy_cycle_days(result) == [0.0, 21.0, 42.0, 63.0]  # pegfilgrastim's days are not cycles
+    assert len(cycle_nadirs(result)) == 4
+    anc = result.observable("anc_1e9_per_L")
+    threshold = float(anc.min()) * 1.5  # a mark every cycle falls below, whatever the G-CSF does
+    per_cycle = cycle_days_below(result, threshold)
+    total = DaysBelow("anc_1e9_per_L", threshold, "x").values(result.times, anc[None, :])[0]
+    assert len(per_cycle) == 4 and all(d > 0 for d in per_cycle) and sum(per_cycle) == pytest.approx(total)
+    html = key_results_html({"": evaluate_endpoints(result)}, {"": result})
+    assert "ANC nadir of each cycle" in html and "days after the cycle&#x27;s first dose, which is day 0" in html
+    assert "Days of grade 4 neutropenia over the run" in html
+    assert "in each cycle" not in html  # pegfilgrastim: no cycle has grade 4, the run's row says 0 days
+    # two cycles of docetaxel on the Friberg chain (Kloft 2006): grade 4 in each
+    data = yaml.safe_load((EXAMPLES / "friberg_docetaxel.yaml").read_text())
+    data["duration_days"] = 42
+    data["interventions"][0]["schedule"]["cycles"] = 2
+    chain = run_scenario(parse_scenario(data, "s.yaml"))
+    per_cycle = cycle_days_below(chain, 0.5)
+    assert len(per_cycle) == 2 and all(d > 0 for d in per_cycle)
+    html = key_results_html({"": evaluate_endpoints(chain)}, {"": chain})
+    assert f"Days of grade 4 neutropenia in each cycle</th><td>1: {per_cycle[0]:g} · 2: {per_cycle[1]:g}</td>" in html
