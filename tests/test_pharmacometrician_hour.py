@@ -99,3 +99,24 @@ def test_the_key_results_give_each_cycle_of_a_regimen_its_nadir_and_grade_4_days
     assert len(per_cycle) == 2 and all(d > 0 for d in per_cycle)
     html = key_results_html({"": evaluate_endpoints(chain)}, {"": chain})
     assert f"Days of grade 4 neutropenia in each cycle</th><td>1: {per_cycle[0]:g} · 2: {per_cycle[1]:g}</td>" in html
+
+
+def test_a_regimen_too_long_for_the_run_is_named_as_written_with_the_days_it_needs():
+    # it read "interventions.0.schedule: the last dose (day 63.0417) ...": a regimen has no schedule field, and
+    # 63.0417 was the end of an infusion, not a dose day; the regimen's last dose is pegfilgrastim's on day 64
+    from hemasim.scenario import ScenarioError
+
+    data = {"name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+            "duration_days": 42,
+            "interventions": [{"kind": "chemotherapy_regimen", "regimen": "docetaxel_pegfilgrastim", "start_day": 0}]}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    assert str(err.value) == (
+        "s.yaml: interventions.0.regimen: docetaxel_pegfilgrastim from start_day 0: the last dose (pegfilgrastim on "
+        "day 64) is after the end of the scenario (duration_days = 42); it needs duration_days >= 64")
+    chemo = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+    chemo["duration_days"] = 63
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(chemo, "s.yaml")
+    assert str(err.value) == ("s.yaml: interventions.0.schedule: the last dose (day 63, its infusion ending on day "
+                              "63.04) is after the end of the scenario (duration_days = 63)")

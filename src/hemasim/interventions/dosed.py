@@ -198,10 +198,19 @@ class DosedSpec(InterventionSpec):
         """The field that holds the dose days (named in errors about them)."""
         return "schedule"
 
+    def last_dose_text(self, named: bool = False) -> str:
+        """The last dose as a line names it: "the last dose (day 63)", with the end of its infusion when it has one
+        ("the last dose (day 63, its infusion ending on day 63.04)"; the bare end of the infusion, day 63.0417,
+        read as a dose day nobody wrote); ``named``: with the drug ("the last dose (docetaxel on day 63, ...)")."""
+        start = self.last_day - self.duration_days
+        drug = f"{drug_set_of(self.drug_set).drug} on " if named else ""
+        infusion = f", its infusion ending on day {self.last_day:.4g}" if self.duration_days > 0 else ""
+        return f"the last dose ({drug}day {start:g}{infusion})"
+
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         if self.last_day > facts.duration_days:
-            raise ValueError(f"interventions.{index}.{self.schedule_field}: the last dose (day {self.last_day:g}) "
-                             f"is after the end of the scenario (duration_days = {facts.duration_days:g})")
+            raise ValueError(f"interventions.{index}.{self.schedule_field}: {self.last_dose_text()} is after the end "
+                             f"of the scenario (duration_days = {facts.duration_days:g})")
         drug = drug_set_of(self.drug_set)
         if facts.drug_sets.setdefault(drug.drug, drug.name) != drug.name:
             raise ValueError(f"interventions.{index}.drug_set: {drug.drug} is already dosed with set "
