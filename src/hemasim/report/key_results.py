@@ -143,7 +143,7 @@ def chemotherapy_cycle_days(result: Result) -> list[float]:
     scenario = result.record.scenario
     if scenario is None:
         return []
-    dosed = [p for iv in scenario.interventions for p in getattr(iv, "dosed_parts", lambda: [iv])()]
+    dosed = [p for iv in scenario.interventions for p in (iv.dosed_parts() if hasattr(iv, "dosed_parts") else [iv])]
     drugs = {drug_set_of(iv.drug_set).drug for iv in dosed if isinstance(iv, ChemotherapySpec)}
     starts: dict[tuple[str, int], float] = {}
     for a in result.record.administrations:
