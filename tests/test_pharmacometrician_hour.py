@@ -120,3 +120,22 @@ def test_a_regimen_too_long_for_the_run_is_named_as_written_with_the_days_it_nee
         parse_scenario(chemo, "s.yaml")
     assert str(err.value) == ("s.yaml: interventions.0.schedule: the last dose (day 63, its infusion ending on day "
                               "63.04) is after the end of the scenario (duration_days = 63)")
+
+
+def test_a_fitted_parameter_without_a_unit_takes_its_targets_unit(tmp_path):
+    # estimates.csv's unit column was empty unless the problem wrote `unit:` for each parameter (docs/fitting.md's
+    # problem does not), though the target's unit is known: drug-set MTT in h, slope in L/umol
+    import shutil
+
+    from hemasim.inference import load_problem
+
+    for name in ("scenario.yaml", "measurements.csv"):
+        shutil.copy(EXAMPLES / "fit" / name, tmp_path / name)
+    data = yaml.safe_load((EXAMPLES / "fit" / "problem.yaml").read_text())
+    for p in data["parameters"]:
+        p.pop("unit", None)
+    data["parameters"][1]["unit"] = "none"  # a unit the user gives is kept
+    (tmp_path / "problem.yaml").write_text(yaml.safe_dump(data))
+    problem = load_problem(tmp_path / "problem.yaml")
+    assert [(p.id, p.unit) for p in problem.parameters] == [("mtt_h", "h"), ("gamma", "none"), ("slope", "L/umol"),
+                                                            ("sigma_anc", "")]

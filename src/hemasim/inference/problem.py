@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -191,7 +191,9 @@ class Problem:
         raise KeyError(f"no observable {oid!r} in the problem")
 
     def checked(self) -> Problem:
-        """Cross-checks (ids unique and known, targets accepted by every condition); returns self."""
+        """Cross-checks (ids unique and known, targets accepted by every condition); returns the problem, each
+        model parameter without a ``unit`` given the unit of its target in the model (``h`` for a drug set's
+        ``..._mean_transit_time_h``), so that the estimates carry it."""
         where = self.problem_file or self.name
         _unique(where, "conditions", [c.id for c in self.conditions])
         _unique(where, "observables", [o.id for o in self.observables])
@@ -219,22 +221,34 @@ class Problem:
                                        f"[{lo}, {hi}] the model accepts for {p.target!r}")
         if not self.estimated:
             raise ProblemError(f"{where}: parameters: no parameter is estimated")
-        self._check_hemasim_observables(where)
+        units = self._check_hemasim_observables(where)
         _check_measurements(self)
-        return self
+        if not any(p.unit == "" and p.target in units for p in self.parameters):
+            return self
+        return replace(self, parameters=tuple(replace(p, unit=units[p.target]) if p.unit == "" and p.target in units
+                                              else p for p in self.parameters))
 
 
     def nominal_targets(self) -> dict[str, float]:
         """Model parameter (run-record name) -> nominal value, for every parameter with a target."""
         return {p.target: p.nominal for p in self.parameters if p.target is not None}
 
-    def _check_hemasim_observables(self, where: str) -> None:
+    def _check_hemasim_observables(self, where: str) -> dict[str, str]:
+        """Each hemasim observable is one of every condition's model; returns the units of the targets in the
+        models (target -> unit, from the first condition that has it)."""
+        units: dict[str, str] = {}
         for c in self.conditions:
-            known = {o.name for o in c.source.build(self.nominal_targets()).observables}
+            model = c.source.build(self.nominal_targets())
+            known = {o.name for o in model.observables}
             for i, o in enumerate(self.observables):
                 if o.hemasim not in known:
                     raise ProblemError(f"{where}: observables.{i}.hemasim: {o.hemasim!r} is not an observable of "
                                        f"the model of condition {c.id!r}; known: {', '.join(sorted(known))}")
+            records = getattr(model, "parameters", None)
+            for p in self.parameters:
+                if p.target is not None and p.target not in units and records is not None and p.target in records:
+                    units[p.target] = str(records[p.target].unit)
+        return units
 
 
 def _known(names: frozenset[str]) -> str:
