@@ -179,3 +179,22 @@ def test_a_profile_interval_is_not_cut_short_when_one_step_crosses_the_threshold
     assert profile.ci_lower == pytest.approx(-half_width, rel=1e-3)
     assert profile.ci_upper == pytest.approx(half_width, rel=1e-3)
     assert list(profile.grid) == sorted(profile.grid)
+
+
+def test_a_drug_set_value_given_as_a_parameter_says_where_it_can_be_changed():
+    # run.json and a fit name drug-set values docetaxel_kloft2006__friberg_mean_transit_time_h; as a scenario
+    # parameter it read "unknown parameter; see docs/parameters.md", where no drug-set value is listed
+    from hemasim.scenario import ScenarioError
+
+    data = yaml.safe_load((EXAMPLES / "friberg_docetaxel.yaml").read_text())
+    data["parameters"] = {"docetaxel_kloft2006__friberg_mean_transit_time_h": 60}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    line = str(err.value)
+    assert line.startswith("s.yaml: parameters.docetaxel_kloft2006__friberg_mean_transit_time_h: a value of drug set "
+                           "docetaxel_kloft2006 (friberg.mean_transit_time_h), not a parameter of the healthy model")
+    assert "copy of the set's file" in line and "parameter_set:" in line and "\n" not in line
+    data["parameters"] = {"neutrophil_feedback_log_slop": 0.2}  # any other unknown name: as before
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    assert "unknown parameter; did you mean neutrophil_feedback_log_slope" in str(err.value)
