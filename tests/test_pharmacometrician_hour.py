@@ -198,3 +198,27 @@ def test_a_drug_set_value_given_as_a_parameter_says_where_it_can_be_changed():
     with pytest.raises(ScenarioError) as err:
         parse_scenario(data, "s.yaml")
     assert "unknown parameter; did you mean neutrophil_feedback_log_slope" in str(err.value)
+
+
+def test_a_vpc_of_a_nominal_design_has_a_bin_per_sampling_day():
+    # 11 sampling days (4 patients each) were cut into 6 equal-count bins: day 21 (before the second dose, high)
+    # shared a bin with day 25 (falling to the nadir), and their percentiles described neither
+    import numpy as np
+
+    from hemasim.inference.population import _vpc_bins
+
+    design = np.array([0, 3, 7, 10, 14, 21, 25, 28, 31, 35, 42], dtype=float)
+    edges, which = _vpc_bins(np.tile(design, 4), None)
+    assert len(edges) == len(design) + 1 and list(np.unique(which)) == list(range(len(design)))
+    assert all(edges[k] <= d <= edges[k + 1] for k, d in enumerate(design))
+    scattered = np.random.default_rng(0).uniform(0, 200, 300)  # days of visits that differ by patient: 6 bins
+    edges, which = _vpc_bins(scattered, None)
+    assert len(edges) == 7 and np.bincount(which).min() >= 45
+    assert len(_vpc_bins(np.tile(design, 4), 3)[0]) == 4  # a number of bins asked for is kept
+
+
+def test_the_vpc_axis_names_what_was_measured_with_its_unit():
+    from hemasim.inference import load_problem
+    from hemasim.inference.population_outputs import vpc_label
+
+    assert vpc_label(load_problem(EXAMPLES / "fit" / "problem.yaml")) == "anc (anc_1e9_per_L)"
