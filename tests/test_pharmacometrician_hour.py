@@ -222,3 +222,65 @@ def test_the_vpc_axis_names_what_was_measured_with_its_unit():
     from hemasim.inference.population_outputs import vpc_label
 
     assert vpc_label(load_problem(EXAMPLES / "fit" / "problem.yaml")) == "anc (anc_1e9_per_L)"
+
+
+def _example_problem(tmp_path, measurements: str, noise: str = "lognormal"):
+    import shutil
+
+    shutil.copy(EXAMPLES / "fit" / "scenario.yaml", tmp_path / "scenario.yaml")
+    (tmp_path / "measurements.csv").write_text(measurements)
+    data = yaml.safe_load((EXAMPLES / "fit" / "problem.yaml").read_text())
+    data["observables"][0]["noise"]["model"] = noise
+    data["observables"][0].pop("lloq", None)
+    (tmp_path / "problem.yaml").write_text(yaml.safe_dump(data))
+    return tmp_path / "problem.yaml"
+
+
+HEADER = "condition,time_days,observable,value\n"
+
+
+@pytest.mark.parametrize(("rows", "expected"), [
+    # a decimal comma made a fifth cell that was dropped: the fit ran on the value 1
+    ("patient_01,0,anc,4.8\npatient_01,7,anc,1,2\n",
+     "measurements.csv: row 3: 5 cells where the header has 4 (a decimal comma, 1,2 for 1.2? numbers take a point; "
+     "a text with a comma goes in double quotes)"),
+    ("patient_01,0,anc,4.8\npatient_01,7,1.2\n",
+     "measurements.csv: row 3: 3 cells where the header has 4 (each row has a cell for each of condition, time_days, "
+     "observable, value)"),
+    # log of a negative count: the objective was NaN and the fit wrote its files all the same
+    ("patient_01,0,anc,4.8\npatient_01,7,anc,-1.2\n",
+     "measurements.csv: row 3, column value: -1.2 is not > 0, and observable 'anc' has log-normal noise (a count "
+     "below the assay limit: the limit as value, with censored 1)"),
+])
+def test_a_broken_measurement_row_is_one_line_naming_the_row(tmp_path, rows, expected):
+    from hemasim.inference import load_problem
+    from hemasim.inference.problem import ProblemError
+
+    with pytest.raises(ProblemError) as err:
+        load_problem(_example_problem(tmp_path, HEADER + rows))
+    assert str(err.value).removeprefix(f"{tmp_path}/").removeprefix("problem.yaml: ") == expected
+
+
+def test_a_value_column_named_with_its_unit_says_where_the_unit_is(tmp_path):
+    from hemasim.inference import load_problem
+    from hemasim.inference.problem import ProblemError
+
+    with pytest.raises(ProblemError) as err:
+        load_problem(_example_problem(tmp_path, HEADER.replace("value", "value_1e9_per_L") + "patient_01,0,anc,4.8\n"))
+    assert str(err.value).endswith("'value_1e9_per_L' is not read: values go in a column value, in the unit of the "
+                                   "hemasim observable the problem's observable measures (anc_1e9_per_L: 1e9/L; "
+                                   "rename it)")
+
+
+def test_the_population_fit_refuses_a_value_its_log_normal_error_cannot_take_naming_the_row(tmp_path):
+    # additive noise lets a fit take a 0; the population fit's residual error is log-normal whatever the problem's
+    # noise, and it said "log-normal residual error: observations must be > 0", no file, row or value
+    from hemasim.inference import load_problem
+    from hemasim.inference.population import ProblemPredictor
+
+    problem = load_problem(_example_problem(tmp_path, HEADER + "patient_01,0,anc,4.8\npatient_01,7,anc,0\n",
+                                            noise="additive"))
+    with pytest.raises(ValueError) as err:
+        ProblemPredictor(problem)
+    assert str(err.value).endswith("measurements.csv: row 3, column value: 0 is not > 0; the population fit's "
+                                   "residual error is log-normal, so every value must be > 0")

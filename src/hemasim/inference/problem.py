@@ -292,6 +292,11 @@ def _check_measurements(problem: Problem) -> None:
         if m.observable[row] not in known_o:
             raise ProblemError(f"{loc}, column observable: unknown observable {str(m.observable[row])!r}; "
                                f"known: {', '.join(sorted(known_o))}")
+        noise = next(o.noise.kind for o in problem.observables if o.id == m.observable[row])
+        if noise == "lognormal" and not m.value[row] > 0:  # log of it: the objective would be NaN, the fit silent
+            raise ProblemError(f"{loc}, column value: {float(m.value[row]):g} is not > 0, and observable "
+                               f"{str(m.observable[row])!r} has log-normal noise (a count below the assay limit: the "
+                               "limit as value, with censored 1)")
         end = ends.get(str(m.condition[row]))
         if end is not None and m.time_days[row] > end:
             # most often times in hours (or from another origin) under the time_days header: the run would be
@@ -343,12 +348,22 @@ def load_measurements(path: str | Path) -> Measurements:
             how = "convert hours: / 24" if timed and "h" in timed[0].lower().removeprefix("time") else "rename it"
             hint = (f"; {timed[0]!r} is not read: times are days from the scenario's start, in a column "
                     f"time_days ({how})" if col == "time_days" and timed else "")
+            valued = [h for h in header if h.lower().startswith(("value", "dv", "conc", "anc", "obs"))
+                      and h not in MEASUREMENT_COLUMNS]
+            if col == "value" and valued:  # value_1e9_per_L, DV, ANC: the unit is the observable's, not the header's
+                hint = (f"; {valued[0]!r} is not read: values go in a column value, in the unit of the hemasim "
+                        "observable the problem's observable measures (anc_1e9_per_L: 1e9/L; rename it)")
             raise ProblemError(f"{p}: missing column {col!r} (required: {', '.join(MEASUREMENT_COLUMNS)}; "
                                f"optional: censored){hint}")
     reader.fieldnames = header
     cond, times, obs, vals, cens = [], [], [], [], []
-    for i, row in enumerate(reader):
-        loc = f"{p}: row {i + 2}"
+    for row in reader:
+        loc = f"{p}: row {reader.line_num}"  # the file's line: blank lines are skipped, and counted
+        if None in row or any(v is None for v in row.values()):  # csv puts extra cells under None, missing as None
+            n = len(header) + len(row.get(None) or []) - sum(v is None for k, v in row.items() if k is not None)
+            why = ("a decimal comma, 1,2 for 1.2? numbers take a point; a text with a comma goes in double quotes"
+                   if n > len(header) else f"each row has a cell for each of {', '.join(header)}")
+            raise ProblemError(f"{loc}: {n} cells where the header has {len(header)} ({why})")
         cond.append(_cell(row, "condition", loc, "str"))
         times.append(_cell(row, "time_days", loc, "time"))
         obs.append(_cell(row, "observable", loc, "str"))
