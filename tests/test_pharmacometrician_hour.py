@@ -284,3 +284,14 @@ def test_the_population_fit_refuses_a_value_its_log_normal_error_cannot_take_nam
         ProblemPredictor(problem)
     assert str(err.value).endswith("measurements.csv: row 3, column value: 0 is not > 0; the population fit's "
                                    "residual error is log-normal, so every value must be > 0")
+
+
+def test_a_subject_column_named_as_nonmem_names_it_says_it_is_the_condition(tmp_path):
+    from hemasim.inference import load_problem
+    from hemasim.inference.problem import ProblemError
+
+    with pytest.raises(ProblemError) as err:
+        load_problem(_example_problem(tmp_path, "ID,time_days,observable,value\npatient_01,0,anc,4.8\n"))
+    assert str(err.value).endswith("missing column 'condition' (required: condition, time_days, observable, value; "
+                                   "optional: censored); 'ID' is not read: each row's subject goes in a column "
+                                   "condition, holding the id of one of the problem's conditions (rename it)")

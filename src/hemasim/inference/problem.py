@@ -350,6 +350,10 @@ def load_measurements(path: str | Path) -> Measurements:
                     f"time_days ({how})" if col == "time_days" and timed else "")
             valued = [h for h in header if h.lower().startswith(("value", "dv", "conc", "anc", "obs"))
                       and h not in MEASUREMENT_COLUMNS]
+            subject = [h for h in header if h.lower() in ("id", "patient", "subject", "pt", "usubjid", "patient_id")]
+            if col == "condition" and subject:  # NONMEM's ID: a subject is a condition of the problem
+                hint = (f"; {subject[0]!r} is not read: each row's subject goes in a column condition, holding the id "
+                        "of one of the problem's conditions (rename it)")
             if col == "value" and valued:  # value_1e9_per_L, DV, ANC: the unit is the observable's, not the header's
                 hint = (f"; {valued[0]!r} is not read: values go in a column value, in the unit of the hemasim "
                         "observable the problem's observable measures (anc_1e9_per_L: 1e9/L; rename it)")
