@@ -295,3 +295,19 @@ def test_a_subject_column_named_as_nonmem_names_it_says_it_is_the_condition(tmp_
     assert str(err.value).endswith("missing column 'condition' (required: condition, time_days, observable, value; "
                                    "optional: censored); 'ID' is not read: each row's subject goes in a column "
                                    "condition, holding the id of one of the problem's conditions (rename it)")
+
+
+def test_a_drug_set_value_in_a_sweep_says_what_sweeps_vary(tmp_path):
+    # it read "unknown parameter ...; see docs/parameters.md", which lists no drug-set value
+    from tests.conftest import invoke_hemasim
+
+    sweep = tmp_path / "sweep.yaml"
+    sweep.write_text("sweep:\n  method: grid\n  n_points: 3\n  factors:\n"
+                     "    - {parameter: docetaxel_kloft2006__friberg_mean_transit_time_h, relative: [0.5, 2]}\n")
+    res = invoke_hemasim("sweep", str(EXAMPLES / "docetaxel_q3w.yaml"), str(sweep), "--out", str(tmp_path / "o"))
+    assert res.exit_code == 2 and not (tmp_path / "o").exists()
+    assert res.stderr.strip() == (
+        f"hemasim: error: {sweep}: sweep.factors.0.parameter: docetaxel_kloft2006__friberg_mean_transit_time_h is a "
+        "value of drug set docetaxel_kloft2006 (friberg.mean_transit_time_h), which sweeps and sensitivities do not "
+        "vary (they vary the healthy model's parameters, docs/parameters.md, and the scenario's fields, a dose among "
+        "them); compare copies of the set's file as scenarios, or fit the value (docs/fitting.md)")
