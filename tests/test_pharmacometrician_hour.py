@@ -311,3 +311,24 @@ def test_a_drug_set_value_in_a_sweep_says_what_sweeps_vary(tmp_path):
         "value of drug set docetaxel_kloft2006 (friberg.mean_transit_time_h), which sweeps and sensitivities do not "
         "vary (they vary the healthy model's parameters, docs/parameters.md, and the scenario's fields, a dose among "
         "them); compare copies of the set's file as scenarios, or fit the value (docs/fitting.md)")
+
+
+def test_a_local_sensitivity_whose_step_check_failed_is_not_drawn_as_one(monkeypatch):
+    # a recovery day that jumps by one output interval under a 1% step read as an elasticity of 10, red like the
+    # real ones beside it; indices.csv flagged it (step_ok false), the ranking plot did not
+    import pandas as pd
+
+    import hemasim.sensitivity.plots as plots
+    from hemasim.sensitivity.run import SensitivityResult
+
+    indices = pd.DataFrame({"endpoint": ["anc_nadir", "anc_nadir", "neutrophil_recovery_day",
+                                         "neutrophil_recovery_day"],
+                            "factor": ["a", "b", "a", "b"], "sensitivity": [-1.05, 0.24, 10.0, 0.0],
+                            "step_ok": [True, True, False, True]})
+    result = SensitivityResult("local", [], indices, pd.DataFrame(), 0.0, None, units={})  # type: ignore[arg-type]
+    monkeypatch.setattr(plots, "_save", lambda fig: fig)
+    fig = plots.ranking_figure(result)
+    nadir, recovery = fig.axes[:2]
+    assert all(not bar.get_hatch() for bar in nadir.patches)
+    (jump,) = [bar for bar in recovery.patches if bar.get_width() == 10.0]
+    assert jump.get_hatch() == "//" and [t.get_text() for t in recovery.texts if t.get_text()] == ["step check failed"]
