@@ -332,3 +332,22 @@ def test_a_local_sensitivity_whose_step_check_failed_is_not_drawn_as_one(monkeyp
     assert all(not bar.get_hatch() for bar in nadir.patches)
     (jump,) = [bar for bar in recovery.patches if bar.get_width() == 10.0]
     assert jump.get_hatch() == "//" and [t.get_text() for t in recovery.texts if t.get_text()] == ["step check failed"]
+
+
+def test_the_fit_is_drawn_between_the_measurements_as_the_model_runs():
+    # the fit's plot joined the predictions at the measurement days with straight lines: a nadir between two
+    # counts was cut off and the course looked piecewise linear
+    import numpy as np
+
+    from hemasim.inference import load_problem
+    from hemasim.inference.outputs import compute_fit
+
+    out = compute_fit(load_problem(EXAMPLES / "fit" / "problem.yaml"), n_starts=1, profiles=False)
+    assert out.curves is not None
+    ((key, (days, course)),) = out.curves.items()
+    assert key == ("patient_01", "anc") and len(days) >= 200 and days[0] == 0.0
+    m = out.problem.measurements
+    assert days[-1] == m.time_days.max() and np.all(np.diff(days) > 0)
+    at = np.searchsorted(days, m.time_days)
+    assert np.allclose(course[at], out.predictions, rtol=1e-6)  # the same course the likelihood saw
+    assert course.min() < out.predictions.min()  # the nadir falls between two counts

@@ -59,13 +59,18 @@ def _log_where_positive(ax: Any, axis: str, values: list[float]) -> None:
         plain_log_axis(ax, axis)
 
 
-def _observed_vs_predicted(rows: list[dict[str, Any]], measured: str = "value (observable unit)") -> bytes:
+def _observed_vs_predicted(rows: list[dict[str, Any]], measured: str = "value (observable unit)",
+                           curves: dict[tuple[str, str], tuple[Any, Any]] | None = None) -> bytes:
+    """Measurements over time with the fit (``curves``: the fitted course between the measurements; without
+    them, straight lines joining the predictions at the measurement days, which cut off a nadir between two of
+    them), and observed against predicted."""
     fig, (ax_t, ax_d) = _figure(11, 4.2, 2)
     groups = sorted({(r["condition"], r["observable"]) for r in rows})
     for c, o in groups:
-        sel = [r for r in rows if r["condition"] == c and r["observable"] == o]
-        t = [r["time_days"] for r in sel]
-        line = ax_t.plot(t, [r["predicted"] for r in sel], "-", lw=1, label=f"{c} / {o} predicted")[0]
+        sel = sorted((r for r in rows if r["condition"] == c and r["observable"] == o), key=lambda r: r["time_days"])
+        t, y = curves[(c, o)] if curves and (c, o) in curves else ([r["time_days"] for r in sel],
+                                                                  [r["predicted"] for r in sel])
+        line = ax_t.plot(t, y, "-", lw=1, label=f"{c} / {o} predicted")[0]
         obs = [r for r in sel if not r["censored"]]
         cens = [r for r in sel if r["censored"]]
         ax_t.plot([r["time_days"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
@@ -145,7 +150,7 @@ def measured_label(problem: Any) -> str:
 
 
 def fit_figures(out: FitOutputs, rows: list[dict[str, Any]]) -> dict[str, bytes]:
-    figs = {"observed_vs_predicted.png": _observed_vs_predicted(rows, measured_label(out.problem)),
+    figs = {"observed_vs_predicted.png": _observed_vs_predicted(rows, measured_label(out.problem), out.curves),
             "residuals.png": _residuals(rows),
             "trace.png": _trace(out)}
     if out.profiles:
