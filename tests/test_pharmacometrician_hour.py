@@ -351,3 +351,18 @@ def test_the_fit_is_drawn_between_the_measurements_as_the_model_runs():
     at = np.searchsorted(days, m.time_days)
     assert np.allclose(course[at], out.predictions, rtol=1e-6)  # the same course the likelihood saw
     assert course.min() < out.predictions.min()  # the nadir falls between two counts
+
+
+def test_a_cycle_whose_count_did_not_fall_has_no_nadir_in_the_key_results():
+    # the AC cycles of ac_docetaxel (PK-only drugs) read "1: 4.75 (day 0)": the baseline on the dose day
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+
+    chemo = {"kind": "chemotherapy", "drug_set": "doxorubicin_joerger2007", "dose_mg_per_m2": 60,
+             "route": "iv_bolus", "schedule": {"start_day": 0, "every_days": 21, "cycles": 2}}
+    data = {"name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+            "duration_days": 42, "aging": False, "output": {"every_days": 0.25}, "interventions": [chemo]}
+    result = run_scenario(parse_scenario(data, "s.yaml"))
+    html = key_results_html({"": evaluate_endpoints(result)}, {"": result})
+    assert "day 0)</th><td>1: did not fall · 2: did not fall</td>" in html

@@ -183,8 +183,20 @@ def cycle_days_below(result: Result, threshold: float, observable: str = "anc_1e
             for start, end in zip(starts, [*starts[1:], float("inf")], strict=True)]
 
 
-def _cycle_nadirs_text(nadirs: Sequence[tuple[float, float]]) -> str:
-    return " · ".join(f"{i}: {v:.3g} (day {d:g})" for i, (v, d) in enumerate(nadirs, start=1))
+def _cycle_nadirs_text(result: Result) -> str:
+    """Each cycle's nadir and its day; "did not fall" for a cycle whose count never fell more than
+    :data:`~hemasim.endpoints.NADIR_FALL` below where the cycle began, as the run's nadir day says it (a PK-only
+    drug's cycle read "4.75 (day 0)": the baseline on the dose day, called a nadir)."""
+    from hemasim.endpoints import NADIR_FALL
+
+    nadirs = cycle_nadirs(result)
+    if not nadirs:
+        return ""
+    starts = chemotherapy_cycle_days(result)
+    values = result.observable("anc_1e9_per_L")
+    begin = [float(values[np.searchsorted(result.times, s)]) for s in starts]
+    return " · ".join(f"{i}: {v:.3g} (day {d:g})" if v < b * (1.0 - NADIR_FALL) else f"{i}: did not fall"
+                      for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=False), start=1))
 
 
 def _cycle_days_text(days: Sequence[float]) -> str:
@@ -195,7 +207,7 @@ def _cycle_days_text(days: Sequence[float]) -> str:
 #: a per-cycle row of the key results: after which endpoint it goes, its label, and its cells' text of a run
 _CYCLE_ROWS: dict[str, tuple[str, Any]] = {
     "anc_nadir": ("ANC nadir of each cycle, ×10⁹/L (its day: days after the cycle's first dose, which is day 0)",
-                  lambda r: _cycle_nadirs_text(cycle_nadirs(r))),
+                  _cycle_nadirs_text),
     "days_anc_below_0p5": ("Days of grade 4 neutropenia in each cycle",
                            lambda r: _cycle_days_text(cycle_days_below(r, 0.5))),
 }
