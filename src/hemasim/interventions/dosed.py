@@ -119,7 +119,11 @@ def _drug_section(result: Result) -> str | None:
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
     basis = dose_basis_text(result)
-    return (figure_html("Drugs", "drug concentrations", fig)
+    step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
+    sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
+               "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
+               "and is not drawn; the AUC endpoints integrate the whole course.</p>") if step > 0 else ""
+    return (figure_html("Drugs", "drug concentrations", fig) + sampled
             + (f"<p>{esc(basis)}</p>" if basis else "")
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
