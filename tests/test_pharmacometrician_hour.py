@@ -375,3 +375,24 @@ def test_the_drug_section_says_its_concentrations_are_sampled_at_the_output_time
 
     html = _drug_section(_chain_run())
     assert html is not None and "drawn at the run's output times (every 0.25 day, output.every_days)" in html
+
+
+def test_an_own_drug_set_named_without_its_extension_points_to_the_file(tmp_path):
+    # drug_set: etoposide_mine (the file etoposide_mine.yaml beside the scenario) guessed "did you mean etoposide?
+    # its sets: etoposide_toffoli2001", a shipped set of the same drug, not the user's
+    from hemasim.scenario import ScenarioError, load_scenario
+    from tests.conftest import ROOT
+
+    own = (ROOT / "src" / "hemasim" / "pharmacology" / "drugs" / "docetaxel_friberg2002.yaml").read_text()
+    (tmp_path / "docetaxel_mine.yaml").write_text(own.replace("name: docetaxel_friberg2002", "name: docetaxel_mine"))
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+    data["interventions"][0]["drug_set"] = "docetaxel_mine"
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(tmp_path / "s.yaml")
+    (line,) = str(err.value).splitlines()
+    assert line.endswith("(or give the path of your own .yaml file); docetaxel_mine.yaml is in the scenario's folder: "
+                         "a file is given with its extension, drug_set: docetaxel_mine.yaml"), line
+    data["interventions"][0]["drug_set"] = "docetaxel_mine.yaml"  # as the line says: it loads
+    (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
+    assert load_scenario(tmp_path / "s.yaml").interventions[0].drug_set.endswith("docetaxel_mine.yaml")
