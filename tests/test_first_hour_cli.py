@@ -159,3 +159,11 @@ def test_the_drug_list_marks_the_sets_without_pk_as_pd_only():
     rows = {line.split("│")[1].strip(): line for line in res.output.splitlines() if line.count("│") == 4}
     marked = {name for name, row in rows.items() if "[no PK: PD only]" in row}
     assert marked == {"paclitaxel_friberg2002", "paclitaxel_wahlby2004"}, res.output
+
+
+def test_a_regimen_gives_its_drugs_days_in_both_counts():
+    # "pegfilgrastim_melhem2017 (subcutaneous, day(s) 1 of each cycle)" under a description saying "on day 2"
+    text = " ".join(_at_80("drugs", "docetaxel_pegfilgrastim").split())
+    assert "on day 2 of every cycle" in text
+    assert ("pegfilgrastim_melhem2017 (subcutaneous, days_in_cycle 1: day 2 of each cycle, counting its first day as "
+            "day 1)") in text
