@@ -334,15 +334,21 @@ def test_a_local_sensitivity_whose_step_check_failed_is_not_drawn_as_one(monkeyp
     assert jump.get_hatch() == "//" and [t.get_text() for t in recovery.texts if t.get_text()] == ["step check failed"]
 
 
-def test_the_fit_is_drawn_between_the_measurements_as_the_model_runs():
+@pytest.fixture(scope="module")
+def example_fit_outputs():
+    """examples/fit fitted from its nominal start, without profiles (a few seconds)."""
+    from hemasim.inference import load_problem
+    from hemasim.inference.outputs import compute_fit
+
+    return compute_fit(load_problem(EXAMPLES / "fit" / "problem.yaml"), n_starts=1, profiles=False)
+
+
+def test_the_fit_is_drawn_between_the_measurements_as_the_model_runs(example_fit_outputs):
     # the fit's plot joined the predictions at the measurement days with straight lines: a nadir between two
     # counts was cut off and the course looked piecewise linear
     import numpy as np
 
-    from hemasim.inference import load_problem
-    from hemasim.inference.outputs import compute_fit
-
-    out = compute_fit(load_problem(EXAMPLES / "fit" / "problem.yaml"), n_starts=1, profiles=False)
+    out = example_fit_outputs
     assert out.curves is not None
     ((key, (days, course)),) = out.curves.items()
     assert key == ("patient_01", "anc") and len(days) >= 200 and days[0] == 0.0
@@ -396,3 +402,14 @@ def test_an_own_drug_set_named_without_its_extension_points_to_the_file(tmp_path
     data["interventions"][0]["drug_set"] = "docetaxel_mine.yaml"  # as the line says: it loads
     (tmp_path / "s.yaml").write_text(yaml.safe_dump(data))
     assert load_scenario(tmp_path / "s.yaml").interventions[0].drug_set.endswith("docetaxel_mine.yaml")
+
+
+def test_the_fit_report_puts_each_estimate_next_to_its_id(example_fit_outputs):
+    # on a phone the estimates table scrolls sideways; with the long target second it showed the id and half the
+    # run-record name, and no number
+    from hemasim.inference.outputs import fit_record
+    from hemasim.inference.plots import fit_report_html
+
+    html = fit_report_html(example_fit_outputs, fit_record(example_fit_outputs), {})
+    assert ("<tr><th>id</th><th>estimate</th><th>unit</th><th>ci95_lower</th><th>ci95_upper</th>"
+            "<th>identifiability</th><th>target</th></tr><tr><td>mtt_h</td><td>") in html

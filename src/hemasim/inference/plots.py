@@ -180,8 +180,10 @@ def fit_report_html(out: FitOutputs, record: dict[str, Any], figures: dict[str, 
              f", {s['n_data']} measurements); {s['converged_to_best']} of {s['starts']} starts reached it "
              f"(within 1.92); {s['parameter_vectors_simulated']} parameter vectors simulated in {s['seconds']:.1f} s.</p>",
              "<h2>Estimates and 95% profile-likelihood intervals</h2>",
-             _table(record["estimates"], ["id", "target", "estimate", "ci95_lower", "ci95_upper", "identifiability",
-                                          "unit"])]
+             # the numbers next to the id, the long run-record name last: on a phone the table scrolls sideways
+             # and showed the id and half the target, no estimate
+             _table(record["estimates"], ["id", "estimate", "unit", "ci95_lower", "ci95_upper", "identifiability",
+                                          "target"])]
     if record["identifiability"]:
         parts += ["<h2>What the data determine</h2>",
                   _table(record["identifiability"], ["parameter", "interval", "status", "says"])]
