@@ -27,7 +27,7 @@ body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
 table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
-td code{overflow-wrap:break-word}
+td code{overflow-wrap:break-word}h1,h2,h3,p,li{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 .figure{overflow-x:auto;max-width:100%}.figure img{max-width:100%;display:block}.narrow-only{display:none}
@@ -43,7 +43,10 @@ def page_head(title: str, css: str = _CSS) -> str:
     has a phone lay the page out at its own width (without it a phone drew the page 980 px wide and shrank it:
     the text a third of its size; branch harden5). On a narrow screen a wide table scrolls sideways by itself
     instead of widening the page (the parameters' sources: a path or a reference cannot be broken), its prose
-    column (``td.prose``: definitions, sources) kept wide enough to read rather than squeezed to a word a line."""
+    column (``td.prose``: definitions, sources) kept wide enough to read rather than squeezed to a word a line.
+    A heading or a line may break inside a word it cannot break otherwise: a scenario named in snake_case
+    (``influenza_after_vaccination``) made the title 492 px wide, the whole page scrolling sideways at 390 px
+    (harden10)."""
     return ('<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{css}</style>")
 
