@@ -168,3 +168,15 @@ def test_a_misspelt_required_field_of_a_drug_set_is_one_line_with_the_field_mean
         load_drug_set(path)
     assert str(err.value).splitlines() == [f"{path}: descripton: unknown field (see docs/drugs.md for the schema); "
                                            "did you mean 'description'?"]
+
+
+@pytest.mark.parametrize(("kind", "meant"), [("vaccination", "'vaccine'?"), ("Immunisation", "'vaccine'?"),
+                                             ("gene_therapy", "'transplant'? (gene therapy is an autologous graft"),
+                                             ("HSCT", "'transplant'?"), ("flu", "'viral_infection'?"),
+                                             ("DLI", "'donor_lymphocyte_infusion'?"), ("chemo", "'chemotherapy'?")])
+def test_a_clinicians_word_for_an_intervention_names_the_kind_that_gives_it(kind, meant):
+    """Spelling alone guessed 'radiation' for ``vaccination`` and 'chemotherapy' for ``gene_therapy`` (harden10)."""
+    (line,) = _problems({}, {"kind": kind})
+    assert f"{kind!r} is not a kind hemasim knows" in line
+    assert line.split("; did you mean ", 1)[1].startswith(meant)
+

@@ -58,14 +58,38 @@ def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     return f"; allowed here: {listed}"
 
 
+#: what a clinician calls an intervention -> (the kind that gives it, what to write when it is not the word alone).
+#: Spelling alone guessed wrong for these: ``vaccination`` -> 'radiation', ``gene_therapy`` -> 'chemotherapy'
+#: (harden10)
+KIND_SYNONYMS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("vaccination", "vaccinate", "vaccines", "immunisation", "immunization", "booster"),
+                    ("vaccine", "")),
+    **dict.fromkeys(("gene_therapy", "genetherapy", "gene_correction", "lentiviral_gene_therapy"),
+                    ("transplant", " (gene therapy is an autologous graft of corrected cells: kind: transplant, "
+                     "donor: autologous, docs/transplant.md; transduction and vector copies are not scenario fields: "
+                     "the clone engine's GeneTherapy, docs/clonal.md)")),
+    **dict.fromkeys(("hsct", "sct", "bmt", "graft", "stem_cell_transplant", "transplantation"), ("transplant", "")),
+    **dict.fromkeys(("virus", "viral", "flu", "influenza", "viral_load"), ("viral_infection", "")),
+    **dict.fromkeys(("bacterial_infection", "bacteria", "sepsis"), ("infection", "")),
+    **dict.fromkeys(("dli",), ("donor_lymphocyte_infusion", "")),
+    **dict.fromkeys(("tbi", "irradiation"), ("radiation", "")),
+    **dict.fromkeys(("g_csf", "filgrastim", "pegfilgrastim"), ("gcsf", "")),
+}
+
+
 def _kind_line(e: Any, where: str) -> str:
-    """An unknown ``kind`` tag: the kinds allowed and the one it resembles."""
+    """An unknown ``kind`` tag: the kinds allowed and the one meant (a clinician's word for it, else the one it
+    resembles)."""
     ctx = e.get("ctx", {})
     field = str(ctx.get("discriminator", "kind")).strip("'\"")
     tag = str(ctx.get("tag", ""))
     expected = [t.strip(" '\"") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
-    guess = closest(tag, expected)
-    hint = f"; did you mean {guess!r}?" if guess is not None else ""
+    synonym = KIND_SYNONYMS.get(re.sub(r"[\s-]+", "_", tag.strip().lower()))
+    if synonym is not None and synonym[0] in expected:
+        hint = f"; did you mean {synonym[0]!r}?{synonym[1]}"
+    else:
+        guess = closest(tag, expected)
+        hint = f"; did you mean {guess!r}?" if guess is not None else ""
     return (f"{where + '.' if where else ''}{field}: {quoted(tag, 40)} is not a kind hemasim knows (it does not "
             f"match any of the expected tags: {', '.join(expected)}){hint}")
 
