@@ -163,6 +163,26 @@ def unit_slip_hint(e: Any) -> str:
     return f"; if that is {'; if '.join(guesses)}" if guesses else ""
 
 
+#: a name pattern of the schemas -> what it allows, in words (the line showed the regular expression)
+NAME_PATTERNS = {r"^[a-z][a-z0-9_]*$": "a name in lower case: a letter, then letters, digits or _ (e.g. influenza, "
+                                       "tetanus, hepatitis_b)"}
+
+
+def _name_pattern_line(e: Any) -> str:
+    """A name refused by its pattern: what the name may hold, in words, and the name so written (``Influenza A``:
+    'influenza_a'); empty for a pattern not in :data:`NAME_PATTERNS`."""
+    pattern = str(e.get("ctx", {}).get("pattern", ""))
+    if pattern not in NAME_PATTERNS:
+        return ""
+    given = e.get("input")
+    line = f"{quoted(str(given), 40)} is not {NAME_PATTERNS[pattern]}"
+    if isinstance(given, str):
+        fixed = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", given.strip().lower())).strip("_")
+        if re.fullmatch(pattern, fixed):
+            line += f"; did you mean {fixed!r}?"
+    return line
+
+
 def complete(lines: list[str], err: ValidationError, model: type[BaseModel], drop: set[str]) -> list[str]:
     """``lines`` (one a problem, from ``validation_problems`` with the same ``drop``: the tags of tagged unions)
     with each hint this module knows added to the line of its error."""
@@ -184,6 +204,8 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
             elif e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
                     hint := unit_slip_hint(e)) and "if that is" not in line:
                 out[i] = line + hint
+            elif e["type"] == "string_pattern_mismatch" and (hint := _name_pattern_line(e)):
+                out[i] = f"{where}: {hint}"
             elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                   and _NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
                 out[i] = line + "; write the number alone: the unit is the one in the field's name"
