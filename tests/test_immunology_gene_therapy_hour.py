@@ -32,3 +32,59 @@ def test_the_clone_history_title_counts_the_clones_ever_tracked_not_the_pool(ch_
     fig = clone_history_figure(run.example, title="one lifespan")
     tracked = len(run.example.tracked)
     assert fig.axes[0].get_title() == f"one lifespan: {tracked} clones ever among the largest"
+
+
+def _text(page: str) -> str:
+    from html import unescape
+
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", page)))
+
+
+def _section(page: str, title: str) -> str:
+    """The HTML of one report section, from its heading to the next."""
+    start = page.index(f"<h2>{title}</h2>")
+    return page[start:page.index("<h2", start + 4)]
+
+
+@pytest.fixture(scope="module")
+def vaccine_and_flu_reports(tmp_path_factory):
+    """One short run with a vaccine, a viral and a bacterial infection, written as a single run and as two arms."""
+    import hemasim as hs
+    from hemasim.io import write_run_outputs
+    from hemasim.scenario import parse_scenario
+
+    data = {"name": "vaccine, flu and bacteria", "patient": {"age_years": 40, "sex": "female", "weight_kg": 65},
+            "duration_days": 45,
+            "interventions": [{"kind": "vaccine", "day": 2, "antigen": "influenza"},
+                              {"kind": "viral_infection", "day": 10, "virus": "influenza"},
+                              {"kind": "infection", "day": 5, "inoculum_cfu": 1e8}]}
+    pages = {}
+    for label, extra in (("single", {}), ("arms", {"arms": [{"name": "a"}, {"name": "b",
+                                                                             "patient": {"age_years": 80}}]})):
+        scenario = parse_scenario({**data, **extra}, "t.yaml")
+        out = tmp_path_factory.mktemp(label)
+        if label == "single":
+            write_run_outputs(hs.run_scenario(scenario), out)
+        else:
+            from hemasim.arms import run_arms, write_arm_outputs
+
+            write_arm_outputs(scenario, run_arms(scenario), out)
+        pages[label] = (out / "report.html").read_text(encoding="utf-8")
+    return pages
+
+
+@pytest.mark.slow
+def test_the_immune_sections_say_their_units_and_what_is_assumed(vaccine_and_flu_reports):
+    for label, page in vaccine_and_flu_reports.items():
+        vaccine = _text(_section(page, "Vaccine responses"))
+        assert "arbitrary units (AU)" in vaccine and "not a titre" in vaccine, label
+        assert "no protective titre and no fold-rise" in vaccine
+        assert "at least 0.25 (an assumed cut-off)" in vaccine and "Cited: the IgG half-life" in vaccine
+        viral = _text(_section(page, "Viral infection"))
+        assert "TCID50/mL" in viral and "below which the virus counts as cleared" in viral
+        assert "Every viral parameter is assumed" in viral
+        bacteria = _text(_section(page, "Infection"))
+        assert "colony-forming units (CFU)" in bacteria and "Every infection parameter is assumed" in bacteria
+        key = _text(_section(page, "Key results"))
+        assert "influenza: responder (day-28 IgG ≥ 0.25 × the healthy 35-year-old's; assumed cut-off)" in key
+        assert "no protective titre or fold-rise" in _text(page[page.index('id="endpoints"'):])

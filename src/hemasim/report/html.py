@@ -206,9 +206,46 @@ def parameter_rows(records: list[dict[str, Any]]) -> str:
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
 
 
+def section_note(title: str) -> str:
+    """What a section's curves are, in which unit, and what in them is cited, calibrated or assumed: the immune
+    read-outs are in arbitrary units or model quantities, which the figures' axes alone did not say (an
+    immunologist's first report looked for a titre, a fold-rise and a protective level; harden10). Empty for a
+    section without a note."""
+    if title == "Vaccine responses":
+        from hemasim.interventions.vaccine import RESPONDER_SHARE  # the report layer reads the kind's cut-off
+
+        return ("IgG and plasmablasts are in arbitrary units (AU) of antigen-specific antibody and cells, not a titre "
+                "(no HI, ELISA or OPA scale): the model has no protective titre and no fold-rise. Responses are compared "
+                "by <code>&lt;antigen&gt;_relative_response</code>, IgG 28 days after the last dose over a healthy "
+                "35-year-old's after the same doses; <code>&lt;antigen&gt;_responder</code> is 1 when it is at least "
+                f"{RESPONDER_SHARE:g} (an assumed cut-off). The response scales with the patient's B-cell, naive and "
+                "memory CD4 T-cell counts. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
+                "(11 years); calibrated: the plasmablast peak day; the rest assumed (Parameters used; docs/immunity.md).")
+    if title == "Infection":
+        return ("Bacteria in colony-forming units (CFU), whole body; cleared = below 1 CFU (dotted). Inflammation and "
+                "specific IgG in arbitrary units (AU); ANC in 10⁹/L. Every infection parameter is assumed (the marrow "
+                "release gain calibrated on the peak WBC of target I1): read who clears and in which order, not "
+                "clearance days or loads (docs/immunity.md).")
+    if title == "Viral infection":
+        return ("Free virus in TCID50/mL, the unit of the influenza A fits the model follows (Baccam 2006, nasal-wash "
+                "titres); dotted: 1 TCID50/mL, below which the virus counts as cleared. Virus-specific CD8 effectors, "
+                "CD8 memory and IgG in arbitrary units (AU). Every viral parameter is assumed, of the order of those "
+                "fits: read who clears and in which order, not days or titres (docs/immunity.md).")
+    if title == "Autoimmune disease and T-cell repertoire":
+        return ("Activity = autoreactive memory CD4 T cells relative to the untreated chronic-disease set point (1, "
+                "dotted; log scale): a model quantity, not a clinical score (relapses, EDSS, DAS28). CD4 clonotype "
+                "richness = distinct CD4 clonotypes in the whole body, relative to the start (not a sampled repertoire, "
+                "where few cells and expanded clones also count). The re-expansion rate and the conditioning kill "
+                "fractions are assumed (docs/immunity.md).")
+    return ""
+
+
 def figure_html(title: str, alt: str, fig: Any) -> str:
-    """A report section: a heading and the figure embedded as PNG."""
-    return f"<h2>{title}</h2>{image_html(alt, png_bytes(fig))}"
+    """A report section: a heading, what its curves are (:func:`section_note`, where it has one) and the figure
+    embedded as PNG."""
+    note = section_note(title)
+    return (f"<h2>{title}</h2>" + (f'<p class="muted">{note}</p>' if note else "")
+            + image_html(alt, png_bytes(fig)))
 
 
 LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
