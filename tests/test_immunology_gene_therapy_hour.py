@@ -88,3 +88,24 @@ def test_the_immune_sections_say_their_units_and_what_is_assumed(vaccine_and_flu
         key = _text(_section(page, "Key results"))
         assert "influenza: responder (day-28 IgG ≥ 0.25 × the healthy 35-year-old's; assumed cut-off)" in key
         assert "no protective titre or fold-rise" in _text(page[page.index('id="endpoints"'):])
+
+
+def test_the_viral_igg_of_day_28_is_not_read_from_a_run_that_ends_sooner():
+    """An infection on day 30 of a 40-day run gave influenza_igg_day28 = the IgG of day 40 (10 days after the
+    infection), labelled 28 days after it."""
+    import hemasim as hs
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import parse_scenario
+
+    def day28(duration: float) -> tuple[float | None, str | None, float]:
+        scenario = parse_scenario({"name": "x", "patient": {"age_years": 35, "sex": "male", "weight_kg": 75},
+                                   "duration_days": duration,
+                                   "interventions": [{"kind": "viral_infection", "day": 5}]}, "x.yaml")
+        result = hs.run_scenario(scenario)
+        (e,) = [e for e in evaluate_endpoints(result) if e.name == "influenza_igg_day28"]
+        return e.value, e.note, float(result.observable("influenza_igg_au")[-1])
+
+    value, note, _ = day28(15)
+    assert value is None and note == "not reached"
+    value, note, last = day28(33)  # day 28 after the infection is the last output
+    assert value is not None and note is None and value == pytest.approx(last)
