@@ -109,3 +109,25 @@ def test_the_viral_igg_of_day_28_is_not_read_from_a_run_that_ends_sooner():
     assert value is None and note == "not reached"
     value, note, last = day28(33)  # day 28 after the infection is the last output
     assert value is not None and note is None and value == pytest.approx(last)
+
+
+@pytest.mark.parametrize(("vaccine_day", "warned"), [(5, False), (31, True), (36, True), (95, True), (127, False)])
+def test_a_vaccine_between_conditioning_and_two_months_after_the_graft_is_warned_about(vaccine_day, warned):
+    """A vaccine the day before an autologous graft, after melphalan had begun, ran without a word (harden10)."""
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.plausibility import plausibility_warnings
+
+    scenario = parse_scenario({
+        "name": "x", "patient": {"age_years": 70, "sex": "male", "weight_kg": 80, "height_cm": 175},
+        "duration_days": 400,
+        "interventions": [{"kind": "conditioning", "regimen": "high_dose_melphalan", "start_day": 30},
+                          {"kind": "transplant", "day": 37, "source": "peripheral_blood", "donor": "autologous",
+                           "cd34_per_kg": 4e6},
+                          {"kind": "vaccine", "day": vaccine_day, "antigen": "influenza"}]}, "x.yaml")
+    lines = [(field, message) for field, message in plausibility_warnings(scenario)
+             if field == "interventions.2.day"]
+    assert bool(lines) == warned, lines
+    if warned:
+        (_, message), = lines
+        assert message.startswith(f"a vaccine on day {vaccine_day} is ")
+        assert "inactivated vaccines start 3-6 months after HSCT (ECIL-7" in message and "give day >= 128" in message
