@@ -131,3 +131,16 @@ def test_a_vaccine_between_conditioning_and_two_months_after_the_graft_is_warned
         (_, message), = lines
         assert message.startswith(f"a vaccine on day {vaccine_day} is ")
         assert "inactivated vaccines start 3-6 months after HSCT (ECIL-7" in message and "give day >= 128" in message
+
+
+def test_the_chimerism_endpoints_say_what_donor_means_after_an_autologous_graft():
+    """The gene-therapy example's endpoints read 'donor share of cd4_per_uL' for the patient's own corrected cells."""
+    import hemasim as hs
+    from hemasim.endpoints import evaluate_endpoints
+    from tests.conftest import EXAMPLES
+
+    scenario = hs.load_scenario(EXAMPLES / "xscid_gene_therapy.yaml").model_copy(update={"duration_days": 40.0})
+    (cd4,) = [e for e in evaluate_endpoints(hs.run_scenario(scenario)) if e.name == "donor_chimerism_cd4_day28"]
+    assert cd4.definition.startswith("donor share of cd4_per_uL on day 28 after the graft")
+    assert "after an autologous graft: the re-infused cells' share, gene-corrected ones in gene therapy" in cd4.definition
+    assert cd4.value == 1.0  # X-SCID: every T cell comes from the corrected graft
