@@ -144,3 +144,37 @@ def test_the_chimerism_endpoints_say_what_donor_means_after_an_autologous_graft(
     assert cd4.definition.startswith("donor share of cd4_per_uL on day 28 after the graft")
     assert "after an autologous graft: the re-infused cells' share, gene-corrected ones in gene therapy" in cd4.definition
     assert cd4.value == 1.0  # X-SCID: every T cell comes from the corrected graft
+
+
+def test_an_autoimmune_reset_has_its_disease_in_the_endpoints_and_the_key_results():
+    """The MS reset's report opened on blood counts and had no endpoint for the disease it is about."""
+    import numpy as np
+
+    import hemasim as hs
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.interventions.disease_activity import disease_activity_values
+    from hemasim.report.key_results import key_results_html
+    from tests.conftest import EXAMPLES
+
+    scenario = hs.load_scenario(EXAMPLES / "ms_autologous_hsct.yaml").model_copy(update={"duration_days": 120.0})
+    result = hs.run_scenario(scenario)
+    endpoints = evaluate_endpoints(result)
+    values = {e.name: e.value for e in endpoints}
+    activity = result.observable("multiple_sclerosis_activity")
+    assert values["multiple_sclerosis_activity_lowest"] == pytest.approx(activity.min())
+    assert values["multiple_sclerosis_activity_lowest"] < 0.01  # the reset (about 0.1% of chronic disease)
+    assert values["multiple_sclerosis_activity_final"] == pytest.approx(activity[-1])
+    richness = result.observable("cd4_clonotype_richness")
+    assert values["cd4_clonotype_richness_lowest_relative"] == pytest.approx(richness.min() / richness[0])
+    assert values["cd4_clonotype_richness_lowest_relative"] < 1.0  # the dip after Cy/ATG
+    key = _text(key_results_html({"": endpoints}))
+    assert "multiple sclerosis: lowest activity (1 = untreated chronic disease)" in key
+    # no disease, no such endpoints
+    healthy = scenario.model_copy(update={"patient": scenario.patient.model_copy(update={"autoimmune_disease": None})})
+    assert not any("activity" in e.name for e in evaluate_endpoints(hs.run_scenario(healthy)))
+    # one value per patient (cohorts)
+    times = np.arange(3.0)
+    two = disease_activity_values(times, {"ra_activity": np.array([[1.0, 0.1, 0.2], [1.0, 1.0, 1.0]]),
+                                          "cd4_clonotype_richness": np.array([[4.0, 2.0, 5.0], [1.0, 1.0, 1.0]])},
+                                  "ra")
+    assert [list(c.values) for c in two] == [[0.1, 1.0], [0.2, 1.0], [0.5, 1.0], [1.25, 1.0]]

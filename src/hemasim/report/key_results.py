@@ -46,6 +46,9 @@ KEY_SUFFIXES: tuple[tuple[str, str], ...] = (
     # a bacterial (``bacteria_cleared``) or a viral infection (``influenza_cleared``): the infection's name first
     ("_cleared", "infection cleared"),
     ("_clearance_day", "day the infection is cleared"),
+    # an autoimmune disease (``multiple_sclerosis_activity_lowest``): the disease's name first
+    ("_activity_lowest", "lowest activity (1 = untreated chronic disease)"),
+    ("_activity_final", "activity at the end (1 = untreated chronic disease)"),
 )
 
 ENDPOINTS_ANCHOR = "endpoints"
