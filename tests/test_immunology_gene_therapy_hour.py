@@ -178,3 +178,37 @@ def test_an_autoimmune_reset_has_its_disease_in_the_endpoints_and_the_key_result
                                           "cd4_clonotype_richness": np.array([[4.0, 2.0, 5.0], [1.0, 1.0, 1.0]])},
                                   "ra")
     assert [list(c.values) for c in two] == [[0.1, 1.0], [0.2, 1.0], [0.5, 1.0], [1.25, 1.0]]
+
+
+def _transplant_problems(**changes: object) -> list[str]:
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    graft = {"kind": "transplant", "day": 7, "source": "bone_marrow", "donor": "autologous", "cd34_per_kg": 5e6}
+    data = {"name": "t", "patient": {"age_years": 1, "sex": "male", "weight_kg": 9, "genotype": "il2rg_scid"},
+            "duration_days": 365, "interventions": [graft]}
+    for key, value in changes.items():
+        if key in ("genotype",):
+            data["patient"] = {**data["patient"], key: value}  # type: ignore[dict-item]
+        else:
+            data["interventions"] = [{**graft, key: value}] if key in graft else [
+                {"kind": "vaccine", "day": 100, "antigen": "tetanus", key: value}]
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    return str(err.value).splitlines()
+
+
+@pytest.mark.parametrize(("field", "written", "hint"), [
+    ("genotype", "x_scid", "; did you mean 'il2rg_scid'?"),  # the clone engine's GeneTherapy.for_disease name
+    ("source", "pbsc", "; did you mean 'peripheral_blood'?"),
+    ("source", "bone_marow", "; did you mean 'bone_marrow'?"),
+    ("donor", "self", "; did you mean 'autologous'?"),
+    ("cd34_per_kg", "5x10^6", "; write 5e6 (a power of ten as YAML writes it)"),
+    ("cd34_per_kg", "5 × 10^6", "; write 5e6 (a power of ten as YAML writes it)"),
+    ("cd34_per_kg", "5e6/kg", "; write the number alone: the unit is the one in the field's name"),
+    ("dose", "15 ug", "; write the number alone: the dose is relative to a standard one (1; 0.5 is half a dose)"),
+])
+def test_a_gene_therapists_first_slips_get_the_value_meant(field, written, hint):
+    """'x_scid' (the clone engine's name for X-SCID), 'pbsc', 'self' listed the values but not the one meant; '5x10^6'
+    was told to drop its unit, and a vaccine 'dose: 15 ug' that the unit is in the field's name (it has none)."""
+    (line,) = _transplant_problems(**{field: written})
+    assert f"(got {written!r})" in line and line.endswith(hint), line

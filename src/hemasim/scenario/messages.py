@@ -163,6 +163,39 @@ def unit_slip_hint(e: Any) -> str:
     return f"; if that is {'; if '.join(guesses)}" if guesses else ""
 
 
+#: what a clinician writes for a value of a choice field -> the value meant (field -> {written: meant}); the
+#: clone engine names X-SCID ``x_scid`` (GeneTherapy.for_disease), the scenario ``il2rg_scid`` (harden10)
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "genotype": {"x_scid": "il2rg_scid", "xscid": "il2rg_scid", "scid_x1": "il2rg_scid", "x_linked_scid": "il2rg_scid",
+                 "il2rg": "il2rg_scid", "ada": "ada_scid", "rag": "rag_scid", "rag1_scid": "rag_scid",
+                 "rag2_scid": "rag_scid"},
+    "source": {"pbsc": "peripheral_blood", "pbpc": "peripheral_blood", "mobilised_blood": "peripheral_blood",
+               "mobilized_blood": "peripheral_blood", "bm": "bone_marrow", "marrow": "bone_marrow",
+               "cord": "cord_blood", "ucb": "cord_blood", "double_cord": "double_cord_blood"},
+    "donor": {"self": "autologous", "auto": "autologous", "own": "autologous", "gene_corrected": "autologous",
+              "allo": "allogeneic", "sibling": "allogeneic", "unrelated": "allogeneic", "haploidentical": "allogeneic"},
+}
+
+#: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
+_TIMES_TEN_TO = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(?:x|×|\*)\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*")
+
+#: a field whose value carries no unit in its name: what its number means (a unit typed after it got "the unit is
+#: the one in the field's name", which it has not)
+UNITLESS_FIELDS = {"dose": "the dose is relative to a standard one (1; 0.5 is half a dose)"}
+
+
+def _literal_hint(e: Any) -> str:
+    """For a value not among a choice field's, the value meant: a clinician's word for it, else the one it
+    resembles."""
+    given = e.get("input")
+    if not isinstance(given, str):
+        return ""
+    expected = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
+    written = re.sub(r"[\s-]+", "_", given.strip().lower())
+    meant = VALUE_SYNONYMS.get(str(e["loc"][-1]) if e["loc"] else "", {}).get(written) or closest(written, expected)
+    return f"; did you mean {meant!r}?" if meant in expected and meant != given else ""
+
+
 #: a name pattern of the schemas -> what it allows, in words (the line showed the regular expression)
 NAME_PATTERNS = {r"^[a-z][a-z0-9_]*$": "a name in lower case: a letter, then letters, digits or _ (e.g. influenza, "
                                        "tetanus, hepatitis_b)"}
@@ -206,9 +239,16 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
                 out[i] = line + hint
             elif e["type"] == "string_pattern_mismatch" and (hint := _name_pattern_line(e)):
                 out[i] = f"{where}: {hint}"
+            elif e["type"] == "literal_error" and "did you mean" not in line and (hint := _literal_hint(e)):
+                out[i] = line + hint
+            elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
+                  and (times := _TIMES_TEN_TO.fullmatch(e["input"])) and "write " not in line):
+                out[i] = line + f"; write {times.group(1)}e{int(times.group(2))} (a power of ten as YAML writes it)"
             elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                   and _NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
-                out[i] = line + "; write the number alone: the unit is the one in the field's name"
+                field = str(e["loc"][-1]) if e["loc"] else ""
+                out[i] = line + (f"; write the number alone: {UNITLESS_FIELDS[field]}" if field in UNITLESS_FIELDS
+                                 else "; write the number alone: the unit is the one in the field's name")
             else:
                 continue
             break
