@@ -212,3 +212,14 @@ def test_a_gene_therapists_first_slips_get_the_value_meant(field, written, hint)
     was told to drop its unit, and a vaccine 'dose: 15 ug' that the unit is in the field's name (it has none)."""
     (line,) = _transplant_problems(**{field: written})
     assert f"(got {written!r})" in line and line.endswith(hint), line
+
+
+def test_a_patients_clones_are_shown_as_the_scenarios_input_with_vaf_defined():
+    from hemasim.report.html import patient_text
+
+    text = patient_text({"age_years": 72, "sex": "male", "clones": [
+        {"label": "JAK2 V617F", "vaf": 0.15, "lineage_output": {"erythroid": 1.5}}]})
+    assert "clones (the scenario's input, not cited values: VAF = the clone's share of the HSCs / 2; lineage output "\
+           "per HSC relative to a wild-type one" in text
+    assert "JAK2 V617F" in text and "0.15" in text and "erythroid: 1.5" in text
+    assert "clones" not in patient_text({"age_years": 72, "sex": "male", "clones": []})

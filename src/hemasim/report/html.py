@@ -115,6 +115,11 @@ def plain(value: object, nested: bool = False) -> str:
 _PATIENT_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
 
 
+#: what a patient's expanded HSC clones are in a report: the scenario's inputs, not cited values (docs/clonal.md)
+CLONES_NOTE = ("the scenario's input, not cited values: VAF = the clone's share of the HSCs / 2; lineage output per "
+               "HSC relative to a wild-type one, for which no per-gene value has been estimated in humans")
+
+
 def patient_text(patient: dict[str, Any]) -> str:
     """The scenario's patient as text: "age 55 years, male, weight 80 kg, height 175 cm", then the other fields as
     :func:`plain` writes them (genotype, clones, disease); the unit after the number, not in the field's name."""
@@ -127,6 +132,9 @@ def patient_text(patient: dict[str, Any]) -> str:
             parts.append(f"{label} {number_text(float(value))} {unit}")
         elif field == "sex":
             parts.append(str(value))
+        elif field == "clones":  # what the numbers are, and that they are the user's (harden10: a report showed
+            # "lineage output: erythroid 1.5" beside cited parameters with nothing saying it was nobody's estimate)
+            parts.append(f"clones ({CLONES_NOTE}): {plain(value, True)}")
         else:
             parts.append(f"{field.replace('_', ' ')}: {plain(value, True)}")
     return ", ".join(parts) or "none"
