@@ -111,13 +111,19 @@ def _kinds_present(scenario: Scenario) -> list[type[InterventionSpec]]:
 
 
 def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
-    """The endpoint families the scenario's interventions call for (one per family, registration order)."""
+    """The endpoint families the scenario's interventions call for (one per family, registration order), then the
+    patient's: an autoimmune disease's activity (:mod:`hemasim.interventions.disease_activity`)."""
     out: dict[type[EndpointFamily], EndpointFamily] = {}
     for kind in _kinds_present(scenario):
         family = kind.endpoint_family(scenario.interventions)
         if family is not None:
             out.setdefault(type(family), family)
-    return list(out.values())
+    families = list(out.values())
+    if scenario.patient.autoimmune_disease is not None:
+        from hemasim.interventions.disease_activity import DiseaseActivityEndpoints
+
+        families.append(DiseaseActivityEndpoints(scenario.patient.autoimmune_disease))
+    return families
 
 
 def report_sections(scenario: Scenario) -> list[ReportSection]:

@@ -222,7 +222,9 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
             total = obs[name][:, i]
             share = np.divide(obs[f"{name}__donor"][:, i], total, out=np.full(n, np.nan), where=total > 0)
             out.append(EndpointColumn(f"donor_chimerism_{name.split('_per_')[0]}_day{d}", "fraction",
-                                      f"donor share of {name} on day {d} after the graft", share))
+                                      f"donor share of {name} on day {d} after the graft (after an autologous "
+                                      "graft: the re-infused cells' share, gene-corrected ones in gene therapy)",
+                                      share))
     return out
 
 

@@ -109,7 +109,8 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
                                np.where(responded, times[window][np.argmax(pb[:, window], axis=1)] - first, np.nan)),
                 EndpointColumn(f"{name}{DID_NOT_RISE}", "flag", f"1 if {antigen} plasmablasts did not rise after the "
                                "first dose (no response: no peak day)", (~responded).astype(np.float64))]
-        out.append(EndpointColumn(f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG", igg.max(axis=1)))
+        out.append(EndpointColumn(f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG (arbitrary units)",
+                                  igg.max(axis=1)))
         if times[-1] < last + 28.0 - 1e-9:
             continue
         d28 = np.array([np.interp(last + 28.0, times, row) for row in igg])
@@ -118,7 +119,8 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
                 EndpointColumn(f"{antigen}_relative_response", "1", "day-28 IgG relative to a healthy 35-year-old "
                                "given the same doses", rel),
                 EndpointColumn(f"{antigen}_responder", "flag", f"1 if the relative response is at least "
-                               f"{RESPONDER_SHARE:g}", (rel >= RESPONDER_SHARE).astype(np.float64))]
+                               f"{RESPONDER_SHARE:g} (an assumed cut-off; IgG is in arbitrary units, so there is no "
+                               "protective titre or fold-rise)", (rel >= RESPONDER_SHARE).astype(np.float64))]
     return out
 
 

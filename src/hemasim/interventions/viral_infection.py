@@ -97,8 +97,11 @@ def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days
                 EndpointColumn(f"{v}_peak_viral_load", "TCID50/mL", f"highest {v} load", load.max(axis=1)),
                 EndpointColumn(f"{v}_peak_cd8_effectors", "AU", f"highest {v}-specific effector CD8 count",
                                obs[f"{v}_cd8_effectors_au"][:, after].max(axis=1)),
-                EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection",
-                               np.array([np.interp(28.0, t, row) for row in igg])),
+                # a run that ends sooner has no day 28: np.interp held the last output, read as day 28 (harden10)
+                EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection (arbitrary units; "
+                               "none when the run ends sooner)",
+                               np.array([np.interp(28.0, t, row) if t[-1] >= 28.0 - 1e-9 else np.nan
+                                         for row in igg])),
                 EndpointColumn(f"{v}_peak_wbc", "1e9/L", "highest WBC after the infection",
                                obs["wbc_1e9_per_L"][:, after].max(axis=1)),
                 EndpointColumn(f"{v}_peak_anc", "1e9/L", "highest ANC after the infection",

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hemasim.endpoints import DID_NOT_FALL_NOTE
+from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
@@ -39,11 +40,15 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
 
 #: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name
 KEY_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("_responder", "responder"),
+    # the cut-off in the row itself: "responder: yes" alone left a reader asking by which titre or fold-rise (harden10)
+    ("_responder", f"responder (day-28 IgG ≥ {RESPONDER_SHARE:g} × the healthy 35-year-old's; assumed cut-off)"),
     ("_relative_response", "day-28 IgG relative to a healthy 35-year-old"),
     # a bacterial (``bacteria_cleared``) or a viral infection (``influenza_cleared``): the infection's name first
     ("_cleared", "infection cleared"),
     ("_clearance_day", "day the infection is cleared"),
+    # an autoimmune disease (``multiple_sclerosis_activity_lowest``): the disease's name first
+    ("_activity_lowest", "lowest activity (1 = untreated chronic disease)"),
+    ("_activity_final", "activity at the end (1 = untreated chronic disease)"),
 )
 
 ENDPOINTS_ANCHOR = "endpoints"
