@@ -137,8 +137,7 @@ def check_time_averages(scenario: Scenario, names: Sequence[str], where: str) ->
     """Refuse, before any point runs, a time average of an observable the scenario's model does not have:
     ``SpecError`` naming ``where`` (``sweep.time_averages``), the name and the names meant (the columns of
     ``hemasim run``'s timeseries.csv)."""
-    import difflib
-
+    from hemasim._schema import suggestions
     from hemasim.assembly import build_model
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.sensitivity.spec import SpecError
@@ -149,8 +148,7 @@ def check_time_averages(scenario: Scenario, names: Sequence[str], where: str) ->
                                          {}).observables]
     for i, name in enumerate(names):
         if name not in known:
-            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5) or [
-                n for n in known if n.startswith(name.split("_")[0])][:3]
+            close = suggestions(name, known)
             hint = f"did you mean {', '.join(close)}?" if close else f"allowed: {', '.join(known)}"
             raise SpecError(f"{where}.{i}: {name!r} is not an observable of the scenario's model; {hint} "
                             "(the columns of hemasim run's timeseries.csv)")
