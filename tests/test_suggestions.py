@@ -10,7 +10,7 @@ import pytest
 
 from hemasim.scenario import ScenarioError, load_scenario, parse_scenario
 from hemasim.scenario.overrides import check_overrides
-from hemasim.sensitivity.batch import check_time_averages
+from hemasim.sensitivity.batch import time_average_units
 from hemasim.sensitivity.spec import SpecError
 from tests.conftest import EXAMPLES
 
@@ -71,7 +71,7 @@ def healthy():
 
 def _average_hint(scenario, name: str) -> list[str] | None:
     with pytest.raises(SpecError) as err:
-        check_time_averages(scenario, [name], "sweep.time_averages")
+        time_average_units(scenario, [name], "sweep.time_averages")
     text = str(err.value)
     assert text.startswith(f"sweep.time_averages.0: {name!r} is not an observable")
     return _meant(text)
@@ -97,4 +97,4 @@ def test_an_unknown_observable_is_answered_with_the_observables_it_resembles(hea
 
 def test_an_observable_resembling_none_lists_the_allowed_ones(healthy):
     with pytest.raises(SpecError, match=r"allowed: hsc_count_cells, .*anc_1e9_per_L"):
-        check_time_averages(healthy, ["xyz"], "sweep.time_averages")
+        time_average_units(healthy, ["xyz"], "sweep.time_averages")
