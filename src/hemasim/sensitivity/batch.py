@@ -140,11 +140,10 @@ def time_average_units(scenario: Scenario, names: Sequence[str], where: str) -> 
         return {}
     units = {o.name: o.unit for o in build_model(scenario, batch_covariates(scenario, 1), healthy_adult_parameters(),
                                                  {}).observables}
-    known = list(units)
     for i, name in enumerate(names):
-        if name not in known:
-            close = suggestions(name, known)
-            hint = f"did you mean {', '.join(close)}?" if close else f"allowed: {', '.join(known)}"
+        if name not in units:
+            close = suggestions(name, units)
+            hint = f"did you mean {', '.join(close)}?" if close else f"allowed: {', '.join(units)}"
             raise SpecError(f"{where}.{i}: {name!r} is not an observable of the scenario's model; {hint} "
                             "(the columns of hemasim run's timeseries.csv)")
     return {time_averaged_name(name): units[name] for name in names}
