@@ -45,6 +45,7 @@ from hemasim.assembly import (
     build_model,
     model_extensions,
     scenario_endpoint_observables,
+    scenario_endpoint_units,
     scenario_endpoint_values,
 )
 from hemasim.biology import healthy_human_model
@@ -243,9 +244,10 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids))
-    for name, unit, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
+    units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
+    for name, _, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[name] = values
-        meta[name] = (unit, definition)
+        meta[name] = (units[name], definition)
     ts = _timeseries_table(vp.ids, times, obs_names, result.values) if prepared.timeseries else None
     hist = _band_histograms(times, result, rows) if histograms is None else histograms
     return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, hist, meta)
