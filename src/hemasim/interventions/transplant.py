@@ -248,6 +248,14 @@ class TransplantEndpoints(EndpointFamily):
         return transplant_endpoint_values(times[after] - self.graft_day,
                                           {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES}, refs)
 
+    def units(self) -> dict[str, str]:
+        days = ["neutrophil_engraftment_day", "platelet_engraftment_day",
+                *(f"{label}_50pct_normal_day" for _, _, label in RECOVERY_LINEAGES), "cd4_200_day"]
+        return {**{d: "day after graft" for d in days}, **{f"{d}{DID_NOT_FALL}": "flag" for d in days},
+                "primary_graft_failure": "flag",
+                **{f"donor_chimerism_{name.split('_per_')[0]}_day{d}": "fraction" for name in CHIMERISM_LINEAGES
+                   for d in CHIMERISM_DAYS}}
+
 
 # ------------------------------------------------------------------ SBML form of the graft
 @sbml_event_form(Transplant)

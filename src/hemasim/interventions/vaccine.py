@@ -90,6 +90,12 @@ def reference_igg_day28(antigen: str, doses: Doses) -> float:
     return float(r.observable(f"{antigen}_igg_au")[-1])
 
 
+#: the unit of each endpoint of an antigen, by the end of its name (``<antigen>_<end>``; the day-28 ones only when
+#: the run reaches day 28 after the last dose)
+VACCINE_UNITS = {"plasmablast_peak_day": "day after first dose", f"plasmablast_peak_day{DID_NOT_RISE}": "flag",
+                 "igg_peak_au": "AU", "igg_day28_au": "AU", "relative_response": "1", "responder": "flag"}
+
+
 def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], schedules: Mapping[str, Doses]
                             ) -> list[EndpointColumn]:
     """Per antigen, for many patients (``obs``: name -> (N, T)): plasmablast peak day and IgG peak after the
@@ -133,3 +139,6 @@ class VaccineEndpoints(EndpointFamily):
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         return vaccine_endpoint_values(times, obs, self.schedules)
+
+    def units(self) -> dict[str, str]:
+        return {f"{a}_{end}": unit for a in self.schedules for end, unit in VACCINE_UNITS.items()}

@@ -70,6 +70,12 @@ class ViralInfectionSpec(InoculationSpec):
         return ViralEndpoints(first_day_by_agent)
 
 
+#: the unit of each endpoint of a virus, by the end of its name (``<virus>_<end>``)
+VIRAL_UNITS = {"cleared": "flag", "clearance_day": "day after infection", f"clearance_day{DID_NOT_RISE}": "flag",
+               "peak_viral_load": "TCID50/mL", "peak_cd8_effectors": "AU", "igg_day28": "AU", "peak_wbc": "1e9/L",
+               "peak_anc": "1e9/L", "lowest_lymphocytes": "1e9/L"}
+
+
 def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days: Mapping[str, float]
                           ) -> list[EndpointColumn]:
     """Per virus, for many patients: cleared (below the detection limit from some day to the end), the first
@@ -121,3 +127,6 @@ class ViralEndpoints(EndpointFamily):
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         return viral_endpoint_values(times, obs, self.days)
+
+    def units(self) -> dict[str, str]:
+        return {f"{v}_{end}": unit for v in self.days for end, unit in VIRAL_UNITS.items()}
