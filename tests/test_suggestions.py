@@ -34,7 +34,8 @@ def _kind_hint(tag: str) -> list[str] | None:
     ("chemoterapy", ["chemotherapy"]), ("chemo", ["chemotherapy"]), ("gcfs", ["gcsf"]),
     ("transplnt", ["transplant"]), ("vacine", ["vaccine"]), ("donation", ["blood_donation"]),
     ("blood", ["blood_donation"]), ("immuno", ["immunosuppression"]), ("tran", ["transplant"]),
-    ("dli", None), ("xyz", None),
+    ("dli", ["donor_lymphocyte_infusion"]),  # the abbreviation table (scenario.messages) names it
+    ("xyz", None),
 ])
 def test_an_unknown_kind_is_answered_with_the_kind_it_resembles(typed: str, meant: list[str] | None):
     assert _kind_hint(typed) == meant

@@ -44,5 +44,11 @@ class DiseaseActivityEndpoints(EndpointFamily):
     def observables(self, available: Sequence[str]) -> list[str]:
         return [o for o in (f"{self.disease}_activity", RICHNESS) if o in available]
 
+    def units(self) -> dict[str, str]:
+        # every column is a ratio; the richness pair only where the model has the observable (declared all the same)
+        return {name: "1" for name in (f"{self.disease}_activity_lowest", f"{self.disease}_activity_final",
+                                       "cd4_clonotype_richness_lowest_relative",
+                                       "cd4_clonotype_richness_final_relative")}
+
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         return disease_activity_values(times, obs, self.disease)
