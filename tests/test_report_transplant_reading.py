@@ -226,3 +226,46 @@ def test_a_myeloablative_pbsc_report_shows_the_overshoot_and_a_reduced_intensity
     assert f"on day {ep['hemoglobin_max_after_engraftment_day'] + 6:g} (day " in html  # the run's day and the graft's
     ric = _run([{"kind": "conditioning", "regimen": "flu_tbi_2gy", "start_day": 0}, {**GRAFT, "day": 4}], days=220)
     assert label not in key_results_html({"": evaluate_endpoints(ric)}, {"": ric})
+
+
+RIC_WITH_IMMUNOSUPPRESSION = [
+    {"kind": "conditioning", "regimen": "flu_tbi_2gy", "start_day": 0}, {**GRAFT, "day": 4},
+    {"kind": "immunosuppression", "agent": "ciclosporin_mycophenolate", "start_day": 3, "end_day": 60,
+     "taper_days": 124}]
+
+
+@pytest.mark.slow
+def test_the_immunosuppression_window_is_shaded_on_the_plots_exactly_when_the_scenario_has_one():
+    """A post-transplant immunosuppression course (full dose, then its taper) is a shaded, labelled window on every
+    lineage and chimerism plot, static and interactive, as the graft's day is a line; without one, no window."""
+    from matplotlib.patches import Rectangle
+
+    from hemasim.report.interactive import chimerism_specs, lineage_specs
+    from hemasim.report.plots import lineage_figure
+
+    full = "immunosuppression (ciclosporin + mycophenolate), days 3-60"
+    taper = "immunosuppression taper, days 60-184"
+    with_is = _run(RIC_WITH_IMMUNOSUPPRESSION, days=190)
+    without = _run([RIC_WITH_IMMUNOSUPPRESSION[0], RIC_WITH_IMMUNOSUPPRESSION[1]], days=190)
+
+    specs = lineage_specs(with_is) + chimerism_specs(with_is)
+    assert {s["id"] for s in specs} >= {"lineage-anc_1e9_per_L", "lineage-hemoglobin_g_per_dL", "chimerism"}
+    for spec in specs:
+        assert [(b["lo"], b["hi"], b["label"], b["text"]) for b in spec["xbands"]] == [
+            (3.0, 60.0, full, "immunosuppression"), (60.0, 184.0, taper, None)], spec["id"]
+        assert spec["xbands"][0]["opacity"] > spec["xbands"][1]["opacity"]  # the taper lighter
+    assert all(spec["xbands"] == [] for spec in lineage_specs(without) + chimerism_specs(without))
+
+    def spans(fig):
+        out = []
+        for ax in fig.axes:
+            if not ax.get_visible():
+                continue
+            handles, labels = ax.get_legend_handles_labels()
+            out.append({label: (h.get_x(), h.get_x() + h.get_width()) for h, label in zip(handles, labels, strict=True)
+                        if isinstance(h, Rectangle) and "immunosuppression" in label})
+        return out
+
+    static = spans(lineage_figure(with_is))
+    assert static and all(panel == {full: (3.0, 60.0), taper: (60.0, 184.0)} for panel in static)
+    assert all(panel == {} for panel in spans(lineage_figure(without)))

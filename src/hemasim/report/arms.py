@@ -132,7 +132,8 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
 {''.join(_arm_html(n, records[n]) for n in names)}
 <p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.
-Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count.</p>
+Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count. Grey dashed vertical
+line: the graft; purple shading: post-transplant immunosuppression (lighter: its taper).</p>
 {_figures(pairs, static)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 {_endpoint_table(names, endpoints)}

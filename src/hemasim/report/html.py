@@ -212,7 +212,8 @@ LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 th
                 "transplant or with a SCID genotype): the donor-derived part of each count (after an autologous "
                 "graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
                 "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days "
-                "after the graft count from this line.")
+                "after the graft count from this line. Purple shading: post-transplant immunosuppression, at full "
+                "dose, then (lighter) its taper.")
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
                     "across a plot to zoom in on those days, double-click to see the whole run again.")
 
