@@ -188,9 +188,9 @@ def test_key_results_state_the_haemoglobin_overshoot_only_beyond_the_patients_ow
     """docs/transplant.md, "Haemoglobin overshoot": after a myeloablative graft Hb climbs ~8% past its set point around
     day 150, which the key results' nadir alone did not show. It is stated, with its day, when above the set point
     by more than a person's own range (1.96 x the within-person CV 2.8%), and not otherwise."""
-    from hemasim.endpoints import EndpointValue
     from html import escape
 
+    from hemasim.endpoints import EndpointValue
     from hemasim.report.key_results import HB_OWN_RANGE, HB_PEAK_LABEL, key_results_html
 
     label = escape(HB_PEAK_LABEL)
@@ -266,6 +266,7 @@ def test_the_immunosuppression_window_is_shaded_on_the_plots_exactly_when_the_sc
                         if isinstance(h, Rectangle) and "immunosuppression" in label})
         return out
 
-    static = spans(lineage_figure(with_is))
-    assert static and all(panel == {full: (3.0, 60.0), taper: (60.0, 184.0)} for panel in static)
+    static = spans(lineage_figure(with_is))  # short legend entries (the scenario section gives agent and days)
+    assert static and all(panel == {"immunosuppression": (3.0, 60.0), "immunosuppression taper": (60.0, 184.0)}
+                          for panel in static)
     assert all(panel == {} for panel in spans(lineage_figure(without)))

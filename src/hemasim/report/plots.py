@@ -115,7 +115,7 @@ def donor_word(result: Result | Arms) -> str:
 #: how the graft's day is marked on a plot
 GRAFT_MARK = {"color": "#7f7f7f", "dash": "6 3", "label": "graft"}
 #: how a course of post-transplant immunosuppression is shaded on a plot: its full-dose window, then its taper lighter
-IMMUNOSUPPRESSION_MARK = {"color": "#9467bd", "opacity": 0.12, "taper_opacity": 0.05, "label": "immunosuppression"}
+IMMUNOSUPPRESSION_MARK = {"color": "#9467bd", "opacity": 0.12, "taper_opacity": 0.06, "label": "immunosuppression"}
 
 
 def immunosuppression_windows(result: Result | Arms) -> list[tuple[float, float, str]]:
@@ -179,8 +179,12 @@ def lineage_figure(result: Result | Arms) -> Figure:
             ax.axvline(at, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
                        label="graft" if k == 0 else None)
         for lo, hi, label in suppressed:
-            ax.axvspan(lo, hi, color=IMMUNOSUPPRESSION_MARK["color"], lw=0, zorder=0, label=label,
-                       alpha=IMMUNOSUPPRESSION_MARK["taper_opacity" if is_taper(label) else "opacity"])
+            # a short legend entry: the agent and days (in the scenario section above the figure) made each panel's
+            # three-column legend wider than the panel, and constrained layout squeezed the panels to fit it
+            taper = is_taper(label)
+            ax.axvspan(lo, hi, color=IMMUNOSUPPRESSION_MARK["color"], lw=0, zorder=0,
+                       label=f"{IMMUNOSUPPRESSION_MARK['label']}{' taper' if taper else ''}",
+                       alpha=IMMUNOSUPPRESSION_MARK["taper_opacity" if taper else "opacity"])
         band = bands.get(col) if isinstance(col, str) else None
         if band is not None:
             ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")

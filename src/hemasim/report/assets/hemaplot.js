@@ -238,7 +238,9 @@
       if (!band.label) return;
       var s = document.createElement("span");
       s.className = "hp-note";
-      s.innerHTML = "<span style='background:" + band.color + ";opacity:.3'>&nbsp;&nbsp;&nbsp;</span> ";
+      // the swatch as the shading looks: a lighter window (a taper) a lighter swatch
+      s.innerHTML = "<span style='background:" + band.color + ";opacity:" + (band.opacity ? 2.5 * band.opacity : 0.3) +
+        "'>&nbsp;&nbsp;&nbsp;</span> ";
       s.appendChild(document.createTextNode(band.label));
       legend.appendChild(s);
     });
