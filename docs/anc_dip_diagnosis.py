@@ -152,7 +152,7 @@ def main(argv: list[str]) -> None:
     base = example()
     graft = graft_day(base.record.scenario.interventions) if base.record.scenario is not None else 0.0
     print("Compartments, examples/allo_hsct_pbsc.yaml (days after the graft; each over its healthy value):\n")
-    print(table(compartments(base, np.array([0.5, 2, 4, 8, 10, 14, 18, 20, 24, 28, 32, 36, 44, 54, 74, 94]))))
+    print(table(compartments(base, np.array([0, 2, 4, 8, 10, 14, 18, 20, 24, 28, 32, 36, 44, 54, 74, 94]))))
     print("\nThe dip (days after the graft), each value swept alone:\n")
     print("| change | peak (day) | lowest after it (day) | days < 1.0e9/L | neutrophils >= 0.5 |")
     print("|---|---|---|---|---|")
