@@ -270,3 +270,17 @@ def test_the_immunosuppression_window_is_shaded_on_the_plots_exactly_when_the_sc
     assert static and all(panel == {"immunosuppression": (3.0, 60.0), "immunosuppression taper": (60.0, 184.0)}
                           for panel in static)
     assert all(panel == {} for panel in spans(lineage_figure(without)))
+
+
+@pytest.mark.slow
+def test_the_report_note_names_the_purple_shading_only_where_there_is_one():
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.io import run_record
+    from hemasim.report.html import IMMUNOSUPPRESSION_NOTE, render_report
+
+    def note(result):
+        html = render_report(result, evaluate_endpoints(result), run_record(result), "t")
+        return IMMUNOSUPPRESSION_NOTE.strip() in html
+
+    assert note(_run(RIC_WITH_IMMUNOSUPPRESSION, days=190))
+    assert not note(_run([COND, GRAFT]))
