@@ -261,6 +261,8 @@ LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 th
                 "graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
                 "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days "
                 "after the graft count from this line.")
+#: added to the note where the scenario has post-transplant immunosuppression (its window is shaded)
+IMMUNOSUPPRESSION_NOTE = " Purple shading: post-transplant immunosuppression, at full dose, then (lighter) its taper."
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
                     "across a plot to zoom in on those days, double-click to see the whole run again.")
 
@@ -296,7 +298,7 @@ def warnings_html(scenarios: Sequence[tuple[str, Scenario | None]]) -> str:
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
                   static: bool = False) -> str:
     """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
-    from hemasim.report.plots import autoimmunity_figure
+    from hemasim.report.plots import autoimmunity_figure, immunosuppression_windows
 
     esc = html.escape
     scenario = result.record.scenario
@@ -327,7 +329,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
-<p class="muted">{LINEAGE_NOTE}</p>
+<p class="muted">{LINEAGE_NOTE}{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(result) else ""}</p>
 {lineage_html(result, static)}
 {sections_html}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
