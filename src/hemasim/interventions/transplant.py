@@ -282,6 +282,8 @@ class TransplantEndpoints(EndpointFamily):
                 *(f"{label}_50pct_normal_day" for _, _, label in RECOVERY_LINEAGES), "cd4_200_day"]
         return {**{d: "day after graft" for d in days}, **{f"{d}{DID_NOT_FALL}": "flag" for d in days},
                 "primary_graft_failure": "flag",
+                "hemoglobin_max_after_engraftment": "g/dL", "hemoglobin_max_after_engraftment_day": "day after graft",
+                "hemoglobin_max_over_set_point": "1",
                 **{f"donor_chimerism_{name.split('_per_')[0]}_day{d}": "fraction" for name in CHIMERISM_LINEAGES
                    for d in CHIMERISM_DAYS}}
 
