@@ -142,6 +142,22 @@ def test_validate_keeps_its_spinner_and_prints_no_plain_lines_on_a_terminal(monk
     assert "validate:" not in capsys.readouterr().err
 
 
+def test_validate_off_a_terminal_names_each_group_as_it_starts_in_the_long_commands_format(monkeypatch, capsys):
+    """Its own rule (a line as a group starts, none after its steps) in the lines hemasim.cli._progress writes."""
+    from rich.console import Console
+
+    from hemasim.cli.validate import _Progress
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: False))
+    with _Progress() as progress:
+        progress("blood_loss", 0, 2, 1)
+        progress("single_cord_engraftment", 1, 2, 3)
+    lines = capsys.readouterr().err.splitlines()
+    assert [re.sub(r"\d+ s", "S s", line) for line in lines] == [
+        "validate: group 1/2: blood_loss (1 target), S s elapsed",
+        "validate: group 2/2: single_cord_engraftment (3 targets), S s elapsed", "validate: 2 groups done in S s"]
+
+
 def test_validate_refuses_an_unknown_group():
     res = hemasim("validate", "--group", "astrology")
     assert res.exit_code == 2 and "--group: unknown group 'astrology'" in res.stderr

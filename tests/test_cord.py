@@ -180,3 +180,36 @@ def test_doses_counted_before_freezing_are_infused_at_the_cited_recovery():
         recovery = 1.0 if datum.dose_kind == "infused" else POST_THAW_TNC_RECOVERY
         assert datum.tnc_per_kg == pytest.approx(datum.stated_tnc_per_kg * recovery, rel=1e-12)
         assert f"{datum.stated_tnc_per_kg / 1e7:g}e7" in datum.source
+
+
+#: the clinic's cord doses in nucleated cells per kg (TNC/kg) by graft, and where each bound is read:
+#: one unit - the selection recommendations' minimum for a malignant disease, TNC >= 2.5-3e7/kg at cryopreservation
+#: (ASH Self-Assessment Program table of cord-unit selection, ash-sap.org/view-large/8401273, pages corpus), up to
+#: the largest median single-unit dose of the cohorts the potency is fitted on (COBLT, Kurtzberg 2008, 5.1e7/kg before freezing; K2); two units - the range of infused
+#: doses of Barker 2005 (Blood 105:1343, abstract: 1.1-6.3e7/kg, median 3.5e7; T7's source)
+CLINICAL_TNC_PER_KG = {"cord_blood": (2.5e7, 5.1e7), "double_cord_blood": (1.1e7, 6.3e7)}
+
+
+def test_every_shipped_cord_example_doses_a_graft_the_clinic_gives():
+    """A cord graft dosed by CD34+/kg is read at the model's CD34+/TNC ratio (0.21%), on which the potency was fitted:
+    2.5e5 CD34+/kg of one unit was 1.2e8 TNC/kg, four times a typical unit (the shipped single-cord example until the
+    fifteenth session). Each shipped cord example (arms too) must imply a TNC/kg inside the clinic's range."""
+    import yaml
+
+    from tests.conftest import EXAMPLES
+
+    ratio = healthy_adult_parameters().value("cord_blood_cd34_per_tnc")
+    seen = []
+    for path in sorted(EXAMPLES.rglob("*.yaml")):
+        data = yaml.safe_load(path.read_text())
+        if not isinstance(data, dict):
+            continue
+        blocks = list(data.get("interventions") or []) + [iv for arm in data.get("arms") or []
+                                                         for iv in arm.get("interventions") or []]
+        for iv in blocks:
+            if iv.get("kind") == "transplant" and iv.get("source") in CLINICAL_TNC_PER_KG:
+                tnc = iv["tnc_per_kg"] if iv.get("tnc_per_kg") is not None else iv["cd34_per_kg"] / ratio
+                low, high = CLINICAL_TNC_PER_KG[iv["source"]]
+                assert low <= tnc <= high, f"{path.name}: {iv['source']} {tnc:.3g} TNC/kg, outside {low:g}-{high:g}"
+                seen.append(path.name)
+    assert {"allo_hsct_cord_blood.yaml", "allo_hsct_double_cord_blood.yaml"} <= set(seen)

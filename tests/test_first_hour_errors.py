@@ -198,3 +198,24 @@ def test_a_unit_typed_into_a_drug_set_value_is_explained(tmp_path: Path):
     assert _own_set_problem(tmp_path, "{value: 88.7,", "{value: 88.7 h,") == (
         "friberg.mean_transit_time_h.value: Input should be a valid number, unable to parse string as a number "
         "(got '88.7 h'); write the number alone: the unit is the one in the field's name")
+
+
+@pytest.mark.parametrize(("kind", "meant"), [("vaccination", "'vaccine'?"), ("Immunisation", "'vaccine'?"),
+                                             ("gene_therapy", "'transplant'? (gene therapy is an autologous graft"),
+                                             ("HSCT", "'transplant'?"), ("flu", "'viral_infection'?"),
+                                             ("DLI", "'donor_lymphocyte_infusion'?"), ("chemo", "'chemotherapy'?")])
+def test_a_clinicians_word_for_an_intervention_names_the_kind_that_gives_it(kind, meant):
+    """Spelling alone guessed 'radiation' for ``vaccination`` and 'chemotherapy' for ``gene_therapy`` (harden10)."""
+    (line,) = _problems({}, {"kind": kind})
+    assert f"{kind!r} is not a kind hemasim knows" in line
+    assert line.split("; did you mean ", 1)[1].startswith(meant)
+
+
+def test_a_name_refused_by_its_pattern_says_what_a_name_may_hold_and_the_name_meant():
+    """``antigen: Influenza A`` printed the regular expression '^[a-z][a-z0-9_]*$' (harden10)."""
+    vaccine = {"kind": "vaccine", "day": 7, "antigen": "Influenza A"}
+    (line,) = _problems({"interventions": [vaccine]})
+    assert line == ("s.yaml: interventions.0.antigen: 'Influenza A' is not a name in lower case: a letter, then "
+                    "letters, digits or _ (e.g. influenza, tetanus, hepatitis_b); did you mean 'influenza_a'?")
+    (line,) = _problems({"interventions": [{**vaccine, "antigen": "2nd"}]})  # no name to offer: none offered
+    assert "is not a name in lower case" in line and "did you mean" not in line

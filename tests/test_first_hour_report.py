@@ -180,12 +180,12 @@ def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
 
 def test_the_patient_reads_with_its_units_after_the_numbers():
     # firsthour4: "Patient: age years: 55, sex: male, weight kg: 80" (the field names, units inside them)
-    from hemasim.report.html import patient_text
+    from hemasim.report.html import CLONES_NOTE, patient_text
 
     assert patient_text({"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61,
                          "genotype": "il2rg_scid"}) == "age 0.3 years, male, weight 6 kg, height 61 cm, genotype: il2rg_scid"
     assert patient_text({"age_years": 72, "sex": "male", "weight_kg": 78, "clones": [
-        {"label": "JAK2", "vaf": 0.15}]}) == "age 72 years, male, weight 78 kg, clones: (label: JAK2, vaf: 0.15)"
+        {"label": "JAK2", "vaf": 0.15}]}) == f"age 72 years, male, weight 78 kg, clones ({CLONES_NOTE}): (label: JAK2, vaf: 0.15)"
     assert patient_text({}) == "none"
 
 

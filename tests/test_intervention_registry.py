@@ -66,6 +66,9 @@ class PeakPlatelets(EndpointFamily):
         return [EndpointColumn("toy_peak_platelets", "1e9/L", "highest platelet count",
                                obs["platelets_1e9_per_L"].max(axis=1))]
 
+    def units(self) -> dict[str, str]:
+        return {"toy_peak_platelets": "1e9/L"}
+
 
 class ToyTransfusion(InterventionSpec):
     """A platelet transfusion of ``units`` apheresis units (3e11 platelets each) on ``day``."""

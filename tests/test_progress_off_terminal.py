@@ -121,3 +121,22 @@ def test_the_clonal_command_off_a_terminal_writes_the_same_plain_lines(tmp_path:
     assert lines[0] == "clonal-hematopoiesis: CH cohort (20 lifespans) 1/1 done, S s elapsed"
     assert lines[-1] == "clonal-hematopoiesis: clonal engine 31/31 done, S s elapsed"  # the example, year by year
     assert "━" not in res.stderr
+
+
+def test_a_cohort_tells_its_progress_of_each_partition_once_its_files_are_written(tmp_path: Path):
+    """The library call's callback (hemasim._progress.StageFn, as the clone engine's and SAEM's): after each
+    partition's files, so a line never reports a partition a kill would lose."""
+    from hemasim.cohort import run_cohort
+    from hemasim.cohort.runner import partition_paths
+    from hemasim.scenario import load_scenario
+
+    out, calls = tmp_path / "c", []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        calls.append((stage, done, total, all(p.exists() for p in partition_paths(out, done - 1, False))))
+
+    run_cohort(load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml"), 2, out, partition_size=1, progress=progress)
+    assert calls == [("cohort partitions", 1, 2, True), ("cohort partitions", 2, 2, True)]
+    calls.clear()
+    run_cohort(load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml"), 2, out, partition_size=1, progress=progress)
+    assert calls == []  # resumed with nothing to do: nothing to report

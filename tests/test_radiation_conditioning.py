@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -58,11 +60,72 @@ def test_regimens_load_and_order_by_intensity():
         hsc_left[name] = x[model.index("hsc")] / model_x[model.index("hsc")]
         for c in reg.components:
             for v in getattr(c, "surviving", {}).values():
-                assert v.assumed and 0 < v.value <= 1  # no source yet: said so
+                assert (v.assumed or v.fitted) and 0 < v.value <= 1  # no source yet: said so, or fitted on data
     mac = max(hsc_left[n] for n in ("bu_cy", "cy_tbi_12gy"))
     assert mac < hsc_left["flu_mel"] < hsc_left["tbi_2gy"]
     assert mac < hsc_left["flu_bu2"] < hsc_left["flu_tbi_2gy"]
     assert hsc_left["tbi_2gy"] > 0.1
+
+
+def _alc15_per_uL(tmp_path, lymphoid: float | None) -> float:
+    """Lymphocytes 15 days after the graft of examples/auto_hsct_melphalan.yaml's patient (graft on day 2), with the
+    shipped regimen or its lymphoid fraction replaced."""
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    data = yaml.safe_load((root / "examples" / "auto_hsct_melphalan.yaml").read_text(encoding="utf-8"))
+    data.update(duration_days=18, output={"every_days": 0.25})
+    if lymphoid is not None:
+        regimen = load_regimen("high_dose_melphalan").model_dump(exclude_none=True)
+        regimen["components"][0]["surviving"]["lymphoid"] = {"value": lymphoid, "assumed": "test"}
+        path = tmp_path / f"hdm_{lymphoid}.yaml"
+        path.write_text(yaml.safe_dump(regimen), encoding="utf-8")
+        data["interventions"][0]["regimen"] = str(path)
+    r = run_scenario(parse_scenario(data))
+    return 1000.0 * float(np.interp(17.0, r.times, r.observable("lymphocytes_1e9_per_L")))
+
+
+def test_high_dose_melphalan_lymphoid_fraction_is_fitted_and_reproduces_its_data(tmp_path):
+    # docs/drugs.md "High-dose melphalan's lymphoid kill": 59 of 145 patients >= 500/uL on day 15 (Porrata 2005);
+    # the model patient is the median, ln counts normal with sigma 0.75: the shipped value must lie inside the
+    # data's 95% likelihood region and the old assumed 0.3 outside it
+    from scipy.stats import norm
+
+    v = load_regimen("high_dose_melphalan").components[0].surviving["lymphoid"]
+    assert v.fitted is not None and v.assumed is None
+    assert "Porrata 2005" in v.fitted.data and "data/melphalan_alc15/alc15.csv" in v.fitted.data
+    root = Path(__file__).resolve().parents[1]
+    assert (root / "bench" / "melphalan_lymphoid_fit.py").exists() and (root / "data" / "melphalan_alc15"
+                                                                         / "alc15.csv").exists()
+    low, high = (float(x) for x in v.fitted.interval.split("[", 1)[1].split("]", 1)[0].split(","))
+    assert low < v.value < high
+
+    def deviance(alc15: float) -> float:
+        n, k = 145, 59
+        p = float(norm.sf((np.log(500.0) - np.log(alc15)) / 0.75))
+        nll = -(k * np.log(p) + (n - k) * np.log(1 - p))
+        return 2 * (nll + k * np.log(k / n) + (n - k) * np.log(1 - k / n))
+
+    shipped = _alc15_per_uL(tmp_path, None)
+    assert deviance(shipped) < 3.84
+    assert 2 * (v.fitted.objective + 59 * np.log(59 / 145) + 86 * np.log(86 / 145)) < 3.84
+    assert deviance(_alc15_per_uL(tmp_path, 0.3)) > 3.84  # the data identify the fraction: the old value is out
+
+
+def test_a_regimen_value_cannot_cite_a_source_it_has_no_references_for():
+    from hemasim.pharmacology.conditioning import RegimenError, parse_regimen
+
+    block = {"title": "x", "intensity": "myeloablative", "description": "x", "graft_day": 2,
+             "components": [{"kind": "cell_kill", "day": 0, "agent": "melphalan",
+                             "surviving": {"lymphoid": {"value": 0.1, "source": "someone2005"}}}]}
+    with pytest.raises(RegimenError, match=r"my.yaml: components.0.surviving.lymphoid.source: a regimen has no references"):
+        parse_regimen(block, "my.yaml")
+    block["components"][0]["surviving"]["lymphoid"] = {
+        "value": 0.1, "fitted": {"data": "d", "problem": "p", "objective": 1.0, "interval": "[0.05, 0.2]"}}
+    assert parse_regimen(block, "my.yaml").components[0].surviving["lymphoid"].fitted.objective == 1.0
+    block["components"][0]["surviving"]["lymphoid"]["assumed"] = "and a guess"
+    with pytest.raises(RegimenError, match="exactly one of source, derived or assumed"):
+        parse_regimen(block, "my.yaml")
 
 
 def test_radiobiology_values_are_cited_where_a_human_value_exists():

@@ -81,3 +81,19 @@ def test_the_clonal_reports_figures_scroll_sideways_on_a_phone(browser, tmp_path
     for s in shown:
         assert abs(s["img"] - round(s["natural"] * PHONE_FIGURE_SCALE)) <= 1, s
         assert s["scroll"] > s["box"] and s["page"] == 390, s  # the figure's box scrolls, not the page
+
+
+@pytest.mark.slow
+def test_a_long_snake_case_title_does_not_widen_the_page_on_a_phone(browser, tmp_path: Path):
+    """A scenario named ``influenza_after_vaccination`` (an example's own name) gave a 492 px title that could not
+    break: the whole report scrolled sideways at 390 px. Headings and lines now break inside such a word."""
+    name = "influenza_after_vaccination_in_a_transplant_recipient"
+    page_file = tmp_path / "report.html"
+    page_file.write_text(f"<!DOCTYPE html><html><head>{page_head(name)}</head><body><h1>hemasim: {name}</h1>"
+                         f"<h2>{name}</h2><p>{name}: {name}</p><ul><li>{name}</li></ul></body></html>",
+                         encoding="utf-8")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(page_file.as_uri())
+    width = page.evaluate("document.documentElement.scrollWidth")
+    page.close()
+    assert width == 390

@@ -1,6 +1,6 @@
 """Where a long library call is, for whoever shows it: ``progress`` is False (nothing), True (a rich bar, for an
 interactive session) or a :data:`StageFn` that a command's display calls (:mod:`hemasim.cli._progress`). The
-clone engine, the CH populations and SAEM take it; rich is imported only when a bar is drawn."""
+clone engine, the CH populations, SAEM and the cohort runner take it; rich is imported only when a bar is drawn."""
 
 from __future__ import annotations
 
@@ -15,10 +15,11 @@ T = TypeVar("T")
 
 
 def tracked(steps: Iterable[T], progress: bool | StageFn, label: str, total: int | None = None,
-            transient: bool = False) -> Iterable[T]:
-    """``steps``, shown as they pass: a rich bar (``progress`` True; ``transient``: gone when done),
-    ``progress(label, done, total)`` after each step (a callable), or not at all (False). ``total`` is needed where
-    ``steps`` has no length (an iterator)."""
+            transient: bool = False, count: bool = False) -> Iterable[T]:
+    """``steps``, shown as they pass: a rich bar (``progress`` True; ``transient``: gone when done; ``count``: it
+    shows done/total, not a percentage), ``progress(label, done, total)`` after each step (a callable), or not at all
+    (False). ``total`` is needed where ``steps`` has no length (an iterator). A step is shown once the caller is done
+    with it (the loop's body has run: the cohort's partition is written)."""
     if not progress:
         return steps
     n = len(steps) if total is None and isinstance(steps, Sized) else total
@@ -29,6 +30,19 @@ def tracked(steps: Iterable[T], progress: bool | StageFn, label: str, total: int
                 progress(label, done, n if n is not None else done)
 
         return counted()
+    if count:
+        return _bar_of_counts(steps, label, n, transient)
     from rich.progress import track  # only for an interactive run
 
     return track(steps, total=n, description=label, transient=transient)
+
+
+def _bar_of_counts(steps: Iterable[T], label: str, total: int | None, transient: bool) -> Iterator[T]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  transient=transient) as bar:
+        task = bar.add_task("", total=total)
+        for step in steps:
+            yield step
+            bar.advance(task)

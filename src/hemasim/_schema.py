@@ -29,9 +29,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "NUMBER_WITH_UNIT", "StrictData", "annotation_at",
-           "block_fields", "closest", "field_hints", "field_location", "location_part", "meant_field",
-           "unknown_field_hint", "validation_problems"]
+__all__ = ["MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT", "StrictData",
+           "annotation_at", "block_fields", "closest", "field_hints", "field_location", "location_part", "meant_field",
+           "suggestions", "unknown_field_hint", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
@@ -209,19 +209,33 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
 
 
 #: how closely a name a user wrote must resemble a known one (difflib's ratio) to be named as the one meant: an
-#: unknown field's "did you mean" (here and in hemasim.scenario.messages), an unknown kind, regimen or drug set
+#: unknown field's "did you mean" (here and in hemasim.scenario.messages), an unknown kind, regimen, drug set,
+#: parameter or observable (:func:`suggestions`, the package's one rule)
 MEANT_CUTOFF = 0.6
+#: a name's first word is looked for among the known names only from this many letters (``b`` would start dozens)
+MIN_WORD = 3
+
+
+def suggestions(name: str, choices: Iterable[str], n: int = 3, *, anywhere: bool = False) -> list[str]:
+    """Up to ``n`` of ``choices`` that ``name`` was probably meant to be: those it resembles (a typo: difflib's
+    ratio at least :data:`MEANT_CUTOFF`, closest first); else those its first word starts (``chemo`` for
+    ``chemotherapy``, ``wbc_count`` for ``wbc_1e9_per_L``; :data:`MIN_WORD` letters at least, any case), shortest
+    first; ``anywhere``: those that hold the word anywhere (a parameter remembered by a word inside it,
+    ``renewal``). Empty when nothing fits."""
+    options = [str(c) for c in choices]
+    close = difflib.get_close_matches(name, options, n=n, cutoff=MEANT_CUTOFF)
+    if close:
+        return close
+    word = name.lower().split("_")[0]
+    if len(word) < MIN_WORD:
+        return []
+    held = [c for c in options if (word in c.lower() if anywhere else c.lower().startswith(word))]
+    return sorted(held, key=len)[:n]  # sorted() is stable: among equal lengths, the choices' order
 
 
 def closest(name: str, choices: Iterable[str]) -> str | None:
-    """The choice ``name`` most resembles (a typo, at :data:`MEANT_CUTOFF`), else the shortest choice it starts
-    (``chemo`` for ``chemotherapy``; three letters at least), else None."""
-    options = [str(c) for c in choices]
-    close = difflib.get_close_matches(name, options, n=1, cutoff=MEANT_CUTOFF)
-    if close:
-        return close[0]
-    started = sorted((c for c in options if len(name) >= 3 and c.startswith(name.lower())), key=len)
-    return started[0] if started else None
+    """The one choice ``name`` was most probably meant to be (:func:`suggestions`), else None."""
+    return next(iter(suggestions(name, choices, n=1)), None)
 
 
 def meant_field(name: str, fields: Sequence[str]) -> str | None:

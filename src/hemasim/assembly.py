@@ -15,6 +15,7 @@ from hemasim.biology import ModelExtension, healthy_human_model
 from hemasim.biology.body import Covariates
 from hemasim.biology.origins import split_origins
 from hemasim.biology.transplant import blocked_flows, host_absent_compartments
+from hemasim.endpoints import DEFAULT_ENDPOINTS
 from hemasim.events import Event
 from hemasim.interventions import (
     EndpointColumn,
@@ -38,7 +39,7 @@ from hemasim.solvers import Solver
 
 __all__ = ["Assembly", "assemble", "build_events", "build_model", "endpoint_families", "model_extensions",
            "export_scenario_sbml", "report_sections", "run_scenario", "scenario_endpoint_columns", "scenario_endpoint_observables",
-           "scenario_endpoint_values"]
+           "scenario_endpoint_units", "scenario_endpoint_values"]
 
 
 def patient_extension_requests(patient: Patient) -> list[ExtensionRequest]:
@@ -111,13 +112,19 @@ def _kinds_present(scenario: Scenario) -> list[type[InterventionSpec]]:
 
 
 def endpoint_families(scenario: Scenario) -> list[EndpointFamily]:
-    """The endpoint families the scenario's interventions call for (one per family, registration order)."""
+    """The endpoint families the scenario's interventions call for (one per family, registration order), then the
+    patient's: an autoimmune disease's activity (:mod:`hemasim.interventions.disease_activity`)."""
     out: dict[type[EndpointFamily], EndpointFamily] = {}
     for kind in _kinds_present(scenario):
         family = kind.endpoint_family(scenario.interventions)
         if family is not None:
             out.setdefault(type(family), family)
-    return list(out.values())
+    families = list(out.values())
+    if scenario.patient.autoimmune_disease is not None:
+        from hemasim.interventions.disease_activity import DiseaseActivityEndpoints
+
+        families.append(DiseaseActivityEndpoints(scenario.patient.autoimmune_disease))
+    return families
 
 
 def report_sections(scenario: Scenario) -> list[ReportSection]:
@@ -132,6 +139,16 @@ def report_sections(scenario: Scenario) -> list[ReportSection]:
 def scenario_endpoint_observables(scenario: Scenario, available: Sequence[str]) -> list[str]:
     """The observables the scenario's endpoint families read (from ``available``, the model's)."""
     return list(dict.fromkeys(o for f in endpoint_families(scenario) for o in f.observables(available)))
+
+
+def scenario_endpoint_units(scenario: Scenario) -> dict[str, str]:
+    """Endpoint -> unit for the scenario's runs, without running it: the default endpoints' and those its endpoint
+    families declare (:meth:`EndpointFamily.units`; a superset of what one run returns: take the units of the
+    columns at hand)."""
+    units = {e.name: e.unit for e in DEFAULT_ENDPOINTS}
+    for family in endpoint_families(scenario):
+        units.update(family.units())
+    return units
 
 
 def scenario_endpoint_values(scenario: Scenario, times: np.ndarray, obs: Mapping[str, np.ndarray],

@@ -242,15 +242,16 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     """``endpoints`` (the observables a model lacks are skipped) and the endpoints the run's scenario calls for
     (drug exposure and doses, engraftment and chimerism, vaccine and infection responses)."""
     # the intervention kinds define their endpoints with the helpers of this module: import them late (cycle)
-    from hemasim.assembly import scenario_endpoint_columns
+    from hemasim.assembly import scenario_endpoint_columns, scenario_endpoint_units
 
     names = set(result.model.observable_names)
     scenario = result.record.scenario
     columns = scenario_endpoint_columns(scenario, result) if scenario is not None else []
+    units = scenario_endpoint_units(scenario) if scenario is not None else {}  # as the families declare them
     notes = {c.name.removesuffix(suffix): note for c in columns for suffix, note in _FLAG_NOTES.items()
              if c.name.endswith(suffix) and c.values[0] == 1.0}
-    extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), c.unit, c.definition,
-                           notes.get(c.name, "not reached") if np.isnan(c.values[0]) else None)
+    extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), units[c.name],
+                           c.definition, notes.get(c.name, "not reached") if np.isnan(c.values[0]) else None)
              for c in columns]
     return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
 

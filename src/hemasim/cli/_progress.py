@@ -7,7 +7,14 @@ either way.
 
 ``fit``, ``fit-population``, ``sweep``, ``sensitivity``, ``cohort`` and ``clonal-hematopoiesis`` use it. Off a
 terminal they printed nothing (fit, sweep, sensitivity: their bar disabled there; fit-population: a transient bar)
-or finished bars (cohort, clonal-hematopoiesis)."""
+or finished bars (cohort, clonal-hematopoiesis).
+
+``validate`` writes the same lines (:class:`PlainLines`) by another rule, on purpose: a line as each target group
+*starts*, none after its steps. A stage here is many steps (points, partitions, starts), so it speaks after a step
+(an input refused as the work starts stays one error line) and at most every :data:`PLAIN_EVERY_S` (thousands of
+points do not fill a log); a validation group is one long call with no steps to count (its scenarios run in one
+go, a minute or so), so a line after it would leave a slow or hung card silent about which group it is in, and a
+dozen groups need no throttle. On a terminal it shows a spinner naming the group, for the same reason."""
 
 from __future__ import annotations
 
@@ -21,6 +28,27 @@ from typing import Any, TextIO
 PLAIN_EVERY_S = 30.0
 
 
+class PlainLines:
+    """The plain progress lines of ``command`` on ``stream`` (stderr), each ``<command>: <text>``; :meth:`line` adds
+    the seconds since the command started (``, 12 s elapsed``)."""
+
+    def __init__(self, command: str, stream: TextIO | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._command = command
+        self._stream = stream if stream is not None else sys.stderr
+        self._clock = clock
+        self._start = clock()
+
+    def elapsed(self) -> float:
+        return self._clock() - self._start
+
+    def write(self, text: str) -> None:
+        print(f"{self._command}: {text}", file=self._stream, flush=True)
+
+    def line(self, text: str) -> None:
+        self.write(f"{text}, {self.elapsed():.0f} s elapsed")
+
+
 class StageProgress:
     """``update(label, done, total)`` for each step of a stage named ``label``; a context manager (the bar
     stops, and goes, when the block ends). ``terminal`` None: whether stderr is one (as rich sees it)."""
@@ -30,10 +58,8 @@ class StageProgress:
         from rich.console import Console
 
         console = Console(stderr=True)
-        self._command = command
-        self._stream = stream if stream is not None else sys.stderr
+        self._plain = PlainLines(command, stream, clock)
         self._clock = clock
-        self._start = clock()
         self._bar: Any = None
         if console.is_terminal if terminal is None else terminal:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -63,14 +89,11 @@ class StageProgress:
             return
         if done >= total:
             self._finished.add(label)
-            self._line(f"{label} {done}/{total} done")
+            self._plain.line(f"{label} {done}/{total} done")
         elif label not in self._tasks or now - self._tasks[label] >= PLAIN_EVERY_S:
             self._tasks[label] = now
-            self._line(f"{label} {done}/{total}")
+            self._plain.line(f"{label} {done}/{total}")
 
     def counter(self, label: str, total: int) -> Callable[[int], None]:
         """``progress(done)`` of one stage of ``total`` steps (sweep, sensitivity)."""
         return lambda done: self.update(label, done, total)
-
-    def _line(self, text: str) -> None:
-        print(f"{self._command}: {text}, {self._clock() - self._start:.0f} s elapsed", file=self._stream, flush=True)

@@ -88,12 +88,13 @@ def cohort(
     if warning:
         console.print(f"[yellow]warning:[/yellow] {literal(warning)}", soft_wrap=True)
     try:
-        # a bar on a terminal, plain lines elsewhere (it printed one finished bar there, unlike the other commands)
+        # a bar on a terminal, plain lines elsewhere (it printed one finished bar there, unlike the other commands);
+        # the command calls the stage "partitions" (cohort: partitions 1/2), the library's bar "cohort partitions"
         with StageProgress("cohort") as bar:
             summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
                                  timeseries=timeseries, scheduler=scheduler, security=tls,
                                  scheduler_timeout=scheduler_timeout, force=force,
-                                 progress=lambda done, total: bar.update("partitions", done, total))
+                                 progress=lambda _stage, done, total: bar.update("partitions", done, total))
     except OutputError as err:  # a bad --out, refused before the first patient runs (runner.run_cohort)
         raise fail(str(err)) from None
     except (CohortError, SolverError) as err:

@@ -83,17 +83,15 @@ class _Progress:
     """Where ``validate`` is, on stderr: on a terminal a rich spinner naming the group; elsewhere (a log, CI, a pipe)
     one plain line as each target group starts, with the seconds elapsed (the whole card takes minutes, and a
     spinner draws nothing off a terminal), and one when it is done. Neither touches stdout: the card and the JSON are
-    the same either way."""
+    the same either way. The lines are the long commands' (:class:`hemasim.cli._progress.PlainLines`); why a line
+    as a group starts, not after its first step as theirs: that module's docstring."""
 
     def __init__(self) -> None:
-        import sys
-        import time
-
         from rich.console import Console
 
-        self._clock = time.monotonic
-        self._start = self._clock()
-        self._stderr = sys.stderr
+        from hemasim.cli._progress import PlainLines
+
+        self._plain = PlainLines("validate")
         console = Console(stderr=True)
         self._status = console.status("simulating the reference patients") if console.is_terminal else None
         self._n = 0
@@ -106,7 +104,7 @@ class _Progress:
                 self._status.start()
             self._status.update(f"simulating the reference patients: {where}")
         else:
-            print(f"validate: {where}, {self._clock() - self._start:.0f} s elapsed", file=self._stderr, flush=True)
+            self._plain.line(where)
 
     def __enter__(self) -> _Progress:
         return self
@@ -115,8 +113,7 @@ class _Progress:
         if self._status is not None:
             self._status.stop()
         elif self._n and kind is None:
-            print(f"validate: {self._n} group{'s' if self._n != 1 else ''} done in {self._clock() - self._start:.0f} s",
-                  file=self._stderr, flush=True)
+            self._plain.write(f"{self._n} group{'s' if self._n != 1 else ''} done in {self._plain.elapsed():.0f} s")
 
 
 def _check_json_target(json_out: Path) -> None:

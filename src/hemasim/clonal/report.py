@@ -129,6 +129,19 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
     return fig
 
 
+#: what the report's read-outs are and what they assume, for a reader who has only the report (harden10: VAF and
+#: the two prevalence columns were named, not defined, and nothing said that VAFs are exact, not sequenced)
+DEFINITIONS_HTML = """<p class="muted"><b>VAF</b> (variant allele fraction) = the clone's share of the HSC pool / 2:
+one mutated allele (heterozygous), blood cells made in proportion to HSC share (no lineage bias, no lag). It is
+read exactly from the simulated clone sizes: no sequencing depth, read sampling or error, and no detection limit
+but the cuts named (2% for CH, 0.1% for the VAF figure). <b>CH prevalence (expected over panel membership)</b>:
+the mean over person-ages in the band of 1 - (1 - f)^n, n the person's driver clones at VAF &ge; 2% and f the CH
+panel fraction above (the share of drivers a gene panel sees); <b>sampled panel</b>: the share of person-ages with
+a driver drawn into the panel (each driver once, with probability f) at VAF &ge; 2% (noisier, same expectation).
+<b>Any driver clone</b>: panel or not. <b>Median share of pool in drivers</b>: driver clones of every size.
+<b>Clones</b> in the lifespan below are HSC clones (one per founding HSC or driver), not sequenced sites.</p>"""
+
+
 def render_ch_report(run: CHPopulationRun) -> str:
     esc = html.escape
     table = run.cohort.prevalence_table()
@@ -147,6 +160,7 @@ def render_ch_report(run: CHPopulationRun) -> str:
 &middot; CH panel fraction {run.cohort.panel_fraction:g} (calibrated on the 70-79 band of Jaiswal 2014)</p>
 <p>Drivers arise at the rate and with the selection coefficients of the Spencer Chapman 2024 posterior and
 compete in a held pool of HSCs (docs/clonal.md). CH = a driver a gene panel detects at VAF &ge; 2%.</p>
+{DEFINITIONS_HTML}
 <h2>Prevalence by age</h2>
 {image_html("prevalence by age", prevalence_png)}
 <table><tr><th>age band</th><th>CH prevalence (expected over panel membership)</th><th>CH (sampled panel)</th>
@@ -154,7 +168,8 @@ compete in a held pool of HSCs (docs/clonal.md). CH = a driver a gene panel dete
 <h2>VAF distribution</h2>
 {image_html("VAF distribution", vaf_png)}
 <h2>One lifespan, clone by clone</h2>
-<p class="muted">The 15 largest clones at each year (a clone-resolved pool with the same drivers), stacked.</p>
+<p class="muted">The 15 largest clones at each year (a clone-resolved pool with the same drivers), stacked; the
+title counts every clone that was ever among them; right: the clones alive (of any size).</p>
 {image_html("clone history", muller_png)}
 </body></html>
 """

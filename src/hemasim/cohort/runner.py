@@ -39,11 +39,13 @@ import pandas as pd
 
 from hemasim import __version__
 from hemasim._gc import raised_while_running
+from hemasim._progress import StageFn, tracked
 from hemasim.assembly import (
     build_events,
     build_model,
     model_extensions,
     scenario_endpoint_observables,
+    scenario_endpoint_units,
     scenario_endpoint_values,
 )
 from hemasim.biology import healthy_human_model
@@ -242,9 +244,10 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids))
-    for name, unit, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
+    units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
+    for name, _, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[name] = values
-        meta[name] = (unit, definition)
+        meta[name] = (units[name], definition)
     ts = _timeseries_table(vp.ids, times, obs_names, result.values) if prepared.timeseries else None
     hist = _band_histograms(times, result, rows) if histograms is None else histograms
     return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, hist, meta)
@@ -857,14 +860,14 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
 # ---------------------------------------------------------------------------------------------- entry point
 def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, seeds: Sequence[int] | None = None,
                partition_size: int = 1000, timeseries: bool = False, scheduler: Any = None,
-               progress: bool | Callable[[int, int], None] = True, max_partitions: int | None = None,
+               progress: bool | StageFn = True, max_partitions: int | None = None,
                security: Any = None,
                scheduler_timeout: float = SCHEDULER_TIMEOUT_S, force: bool = False) -> dict[str, Any] | None:
     """Simulate ``n`` virtual patients of ``scenario`` into ``out`` (see the module docstring).
 
     Complete partitions already in ``out`` (recorded in its manifest, their files' sizes and sha256 matching) are
-    skipped; others are (re)computed. ``progress``: a rich bar of the partitions, or ``progress(done, total)``
-    after each, or False: nothing. ``max_partitions`` stops after that many new partitions (for tests of
+    skipped; others are (re)computed. ``progress``: a rich bar of the partitions, or ``progress("cohort
+    partitions", done, total)`` after each is written (:func:`hemasim._progress.tracked`), or False: nothing. ``max_partitions`` stops after that many new partitions (for tests of
     resumption); the summary is then not written and None is returned. ``force`` deletes an earlier cohort in
     ``out`` (another cohort, one from another hemasim version, a damaged manifest) and starts afresh. ``scheduler``,
     ``security``, ``scheduler_timeout``: see :class:`DaskExecutor`.
@@ -919,7 +922,7 @@ MANIFEST_EVERY_S = 5.0
 
 
 def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | DaskExecutor,
-                    jobs: list[tuple[Any, ...]], progress: bool | Callable[[int, int], None],
+                    jobs: list[tuple[Any, ...]], progress: bool | StageFn,
                     kept: _SummaryParts | None = None) -> None:
     """Compute the partitions of ``jobs``; write each one's files, then record their checksums in the manifest
     (written with the first partition, at most every MANIFEST_EVERY_S after, and when the loop ends or fails:
@@ -942,23 +945,10 @@ def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | Da
             last_written, unwritten = time.monotonic(), False
 
     try:
-        if callable(progress) and jobs:  # the command's own display (hemasim.cli._progress)
-            for done, part in enumerate(executor.map(simulate_partition, jobs, on_histograms), start=1):
-                keep(part)
-                progress(done, len(jobs))
-            return
-        if not (progress and jobs):
-            for part in executor.map(simulate_partition, jobs, on_histograms):
-                keep(part)
-            return
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        with Progress(TextColumn("cohort partitions"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn()) as bar:
-            task = bar.add_task("", total=len(jobs))
-            for part in executor.map(simulate_partition, jobs, on_histograms):
-                keep(part)
-                bar.advance(task)
+        # the command's display (hemasim.cli._progress) or a rich bar of the partitions, told of each once it is written
+        for part in tracked(executor.map(simulate_partition, jobs, on_histograms), progress if jobs else False,
+                            "cohort partitions", total=len(jobs), count=True):
+            keep(part)
     finally:
         if unwritten:
             write_manifest(out, man)

@@ -142,6 +142,10 @@ class ApheresisEndpoints(EndpointFamily):
     def observables(self, available: Sequence[str]) -> list[str]:
         return [o for o in _observables() if o in available]
 
+    def units(self) -> dict[str, str]:
+        return {"peak_cd34_blood_per_uL": "cells/uL", "peak_cd34_blood_day": "day",
+                "cd34_blood_before_first_apheresis_per_uL": "cells/uL", "collected_cd34_per_kg": "cells/kg"}
+
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         from hemasim.biology.mobilisation import COLLECTED_PER_KG
 

@@ -111,7 +111,8 @@ def resolve_extensions(requests: Sequence[ExtensionRequest]) -> list[ModelExtens
 
 
 class EndpointColumn(NamedTuple):
-    """One endpoint for many patients: name, unit, definition, values (N,) (NaN: not reached / not defined)."""
+    """One endpoint for many patients: name, unit (the one its family's :meth:`EndpointFamily.units` declares:
+    tests/test_endpoint_units.py), definition, values (N,) (NaN: not reached / not defined)."""
 
     name: str
     unit: str
@@ -140,6 +141,13 @@ class EndpointFamily(ABC):
     @abstractmethod
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         """The endpoints; ``obs`` maps each name of :meth:`observables` to (patients, times) values."""
+
+    @abstractmethod
+    def units(self) -> dict[str, str]:
+        """The unit of each endpoint :meth:`values` can return for this family's settings (its agents, antigens,
+        drugs), known without running anything: what a sweep, a sensitivity analysis and their JSON files label
+        the columns with. An endpoint that a run may leave out (a chimerism day past its end, a drug without PK in
+        the Friberg chain) is listed all the same; a writer takes the units of the columns it has."""
 
 
 @dataclass(frozen=True)

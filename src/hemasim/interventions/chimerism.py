@@ -72,6 +72,13 @@ class LineageChimerism(EndpointFamily):
                                       f"first day the donor share of {label} cells is >= {FULL_DONOR:g}", full))
         return out
 
+    def units(self) -> dict[str, str]:
+        out = {}
+        for lineage in LINEAGES:  # the days a run reaches, of these
+            out.update({f"donor_{lineage}_chimerism_day{d}": "fraction" for d in CHIMERISM_DAYS})
+            out[f"full_donor_{lineage}_chimerism_day"] = "day after graft"
+        return out
+
 
 def lineage_chimerism_section(result: Result) -> str | None:
     """A table of donor T-cell and myeloid chimerism on the usual days after the graft."""

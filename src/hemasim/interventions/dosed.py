@@ -272,6 +272,10 @@ def auc_observable(drug: str) -> str:
     return f"{drug}_auc_ng_h_per_mL"
 
 
+#: the unit of each endpoint of a drug, by the end of its name (``<drug>_<end>``)
+DRUG_UNITS = {"cumulative_auc": "ng*h/mL", "delivered_mg": "mg", "fraction_of_planned_dose": "1", "cycle_delays": "count"}
+
+
 def dose_endpoint_values(log: Sequence[Mapping[str, object]], n: int, drugs: Sequence[str] | None = None
                          ) -> list[EndpointColumn]:
     """Per drug (those of the log unless ``drugs`` is given) and patient, from an administration log
@@ -315,6 +319,9 @@ class DrugEndpoints(EndpointFamily):
                                       obs[auc_observable(drug)][:, -1]))
             out += dose_endpoint_values(ctx.administrations, ctx.n_patients, [drug])
         return out
+
+    def units(self) -> dict[str, str]:
+        return {f"{drug}_{end}": unit for drug in self.drugs for end, unit in DRUG_UNITS.items()}
 
 
 def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:

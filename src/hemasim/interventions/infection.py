@@ -67,6 +67,11 @@ class InfectionSpec(InoculationSpec):
         return InfectionEndpoints(first_day_by_agent)
 
 
+#: the unit of each endpoint of a pathogen, by the end of its name (``<pathogen>_<end>``)
+INFECTION_UNITS = {"cleared": "flag", "clearance_day": "day after infection", f"clearance_day{DID_NOT_RISE}": "flag",
+                   "peak_cfu": "CFU", "peak_wbc": "1e9/L", "peak_anc": "1e9/L", "peak_cd34_blood": "cells/uL"}
+
+
 def infection_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days: Mapping[str, float]
                               ) -> list[EndpointColumn]:
     """Per pathogen, for many patients: cleared (below 1 CFU by the end), days to clearance, peak load, and
@@ -110,3 +115,6 @@ class InfectionEndpoints(EndpointFamily):
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         return infection_endpoint_values(times, obs, self.days)
+
+    def units(self) -> dict[str, str]:
+        return {f"{n}_{end}": unit for n in self.days for end, unit in INFECTION_UNITS.items()}

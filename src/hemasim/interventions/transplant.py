@@ -166,15 +166,38 @@ RECOVERY_LINEAGES = (("nk_cells_per_uL", "nk_reference_per_uL", "nk"), ("cd8_per
 CHIMERISM_LINEAGES = ("anc_1e9_per_L", "monocytes_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL", "cd8_per_uL",
                       "b_cells_per_uL", "nk_cells_per_uL")
 CHIMERISM_DAYS = (28, 60, 100, 365)
+HB = "hemoglobin_g_per_dL"
 TRANSPLANT_OBSERVABLES = tuple(dict.fromkeys([
     "anc_1e9_per_L", "platelets_1e9_per_L", *(o for o, _, _ in RECOVERY_LINEAGES), *CHIMERISM_LINEAGES,
-    *(f"{o}__donor" for o in CHIMERISM_LINEAGES)]))
+    *(f"{o}__donor" for o in CHIMERISM_LINEAGES), HB]))
 
 
-def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object]
-                               ) -> list[EndpointColumn]:
-    """Engraftment, immune recovery and chimerism for many patients: ``days`` (T,) from the graft (>= 0),
-    ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery reference counts."""
+def hemoglobin_after_engraftment(days: np.ndarray, hb: np.ndarray, anc_day: np.ndarray, anc_did_not_fall: np.ndarray,
+                                 set_point: np.ndarray) -> list[EndpointColumn]:
+    """The highest haemoglobin from neutrophil engraftment (from the graft where ANC never fell below 0.5e9/L) to the
+    end of the run, its day after the graft and its ratio to the patient's set point: the overshoot of the erythroid
+    loop after a graft (docs/transplant.md, "Haemoglobin overshoot"), which the nadir alone does not show. NaN where
+    neutrophils did not engraft."""
+    start = np.where(anc_did_not_fall == 1.0, days[0], anc_day)  # NaN (not engrafted): no day qualifies
+    inside = days[None, :] >= start[:, None] - 1e-9
+    masked = np.where(inside, hb, -np.inf)
+    i = np.argmax(masked, axis=1)
+    found = inside.any(axis=1)
+    rows = np.arange(hb.shape[0])
+    peak = np.where(found, hb[rows, i], np.nan)
+    basis = "from neutrophil engraftment (from the graft where ANC never fell below 0.5e9/L) to the end of the run"
+    return [EndpointColumn("hemoglobin_max_after_engraftment", "g/dL", f"highest haemoglobin {basis}", peak),
+            EndpointColumn("hemoglobin_max_after_engraftment_day", "day after graft",
+                           f"day of the highest haemoglobin {basis}", np.where(found, days[i], np.nan)),
+            EndpointColumn("hemoglobin_max_over_set_point", "1", "hemoglobin_max_after_engraftment over the "
+                           "patient's haemoglobin set point (the value the run starts from)", peak / set_point)]
+
+
+def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],
+                               hb_set_point: np.ndarray | None = None) -> list[EndpointColumn]:
+    """Engraftment, immune recovery, chimerism and the haemoglobin after engraftment for many patients: ``days`` (T,)
+    from the graft (>= 0), ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery
+    reference counts; ``hb_set_point`` (N,) each patient's haemoglobin set point (default: the first value given)."""
     n = next(iter(obs.values())).shape[0]
     unit = "day after graft"
     # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has no
@@ -196,6 +219,10 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
     known = failed | ~aplasia | np.isfinite(anc_day) | (days[-1] >= 28)
     out.append(EndpointColumn("primary_graft_failure", "flag", "1 if ANC fell below 0.5e9/L and had not engrafted "
                               "by day 28 after the graft", np.where(known, failed.astype(np.float64), np.nan)))
+    if HB in obs:
+        hb = obs[HB]
+        set_point = hb[:, 0] if hb_set_point is None else np.broadcast_to(np.asarray(hb_set_point, float), (n,))
+        out += hemoglobin_after_engraftment(days, hb, anc_day, anc_did_not_fall, set_point)
     # a recovery is defined after a fall too: a count that never fell below its mark after the graft has no
     # recovery day (and a flag saying so) instead of "day 0"
     for name, ref, label in RECOVERY_LINEAGES:
@@ -222,7 +249,9 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
             total = obs[name][:, i]
             share = np.divide(obs[f"{name}__donor"][:, i], total, out=np.full(n, np.nan), where=total > 0)
             out.append(EndpointColumn(f"donor_chimerism_{name.split('_per_')[0]}_day{d}", "fraction",
-                                      f"donor share of {name} on day {d} after the graft", share))
+                                      f"donor share of {name} on day {d} after the graft (after an autologous "
+                                      "graft: the re-infused cells' share, gene-corrected ones in gene therapy)",
+                                      share))
     return out
 
 
@@ -243,8 +272,20 @@ class TransplantEndpoints(EndpointFamily):
         value = ctx.parameters.value
         refs = {ref: value(ref) * child_lymphocyte_factor(value, label, ctx.ages_years)
                 for _, ref, label in RECOVERY_LINEAGES}
+        # the run starts at the patient's healthy steady state: its first haemoglobin is the set point
         return transplant_endpoint_values(times[after] - self.graft_day,
-                                          {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES}, refs)
+                                          {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES if n in obs}, refs,
+                                          obs[HB][:, 0] if HB in obs else None)
+
+    def units(self) -> dict[str, str]:
+        days = ["neutrophil_engraftment_day", "platelet_engraftment_day",
+                *(f"{label}_50pct_normal_day" for _, _, label in RECOVERY_LINEAGES), "cd4_200_day"]
+        return {**{d: "day after graft" for d in days}, **{f"{d}{DID_NOT_FALL}": "flag" for d in days},
+                "primary_graft_failure": "flag",
+                "hemoglobin_max_after_engraftment": "g/dL", "hemoglobin_max_after_engraftment_day": "day after graft",
+                "hemoglobin_max_over_set_point": "1",
+                **{f"donor_chimerism_{name.split('_per_')[0]}_day{d}": "fraction" for name in CHIMERISM_LINEAGES
+                   for d in CHIMERISM_DAYS}}
 
 
 # ------------------------------------------------------------------ SBML form of the graft

@@ -90,6 +90,12 @@ def reference_igg_day28(antigen: str, doses: Doses) -> float:
     return float(r.observable(f"{antigen}_igg_au")[-1])
 
 
+#: the unit of each endpoint of an antigen, by the end of its name (``<antigen>_<end>``; the day-28 ones only when
+#: the run reaches day 28 after the last dose)
+VACCINE_UNITS = {"plasmablast_peak_day": "day after first dose", f"plasmablast_peak_day{DID_NOT_RISE}": "flag",
+                 "igg_peak_au": "AU", "igg_day28_au": "AU", "relative_response": "1", "responder": "flag"}
+
+
 def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], schedules: Mapping[str, Doses]
                             ) -> list[EndpointColumn]:
     """Per antigen, for many patients (``obs``: name -> (N, T)): plasmablast peak day and IgG peak after the
@@ -109,7 +115,8 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
                                np.where(responded, times[window][np.argmax(pb[:, window], axis=1)] - first, np.nan)),
                 EndpointColumn(f"{name}{DID_NOT_RISE}", "flag", f"1 if {antigen} plasmablasts did not rise after the "
                                "first dose (no response: no peak day)", (~responded).astype(np.float64))]
-        out.append(EndpointColumn(f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG", igg.max(axis=1)))
+        out.append(EndpointColumn(f"{antigen}_igg_peak_au", "AU", f"highest {antigen} IgG (arbitrary units)",
+                                  igg.max(axis=1)))
         if times[-1] < last + 28.0 - 1e-9:
             continue
         d28 = np.array([np.interp(last + 28.0, times, row) for row in igg])
@@ -118,7 +125,8 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
                 EndpointColumn(f"{antigen}_relative_response", "1", "day-28 IgG relative to a healthy 35-year-old "
                                "given the same doses", rel),
                 EndpointColumn(f"{antigen}_responder", "flag", f"1 if the relative response is at least "
-                               f"{RESPONDER_SHARE:g}", (rel >= RESPONDER_SHARE).astype(np.float64))]
+                               f"{RESPONDER_SHARE:g} (an assumed cut-off; IgG is in arbitrary units, so there is no "
+                               "protective titre or fold-rise)", (rel >= RESPONDER_SHARE).astype(np.float64))]
     return out
 
 
@@ -131,3 +139,6 @@ class VaccineEndpoints(EndpointFamily):
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         return vaccine_endpoint_values(times, obs, self.schedules)
+
+    def units(self) -> dict[str, str]:
+        return {f"{a}_{end}": unit for a in self.schedules for end, unit in VACCINE_UNITS.items()}

@@ -70,6 +70,12 @@ class ViralInfectionSpec(InoculationSpec):
         return ViralEndpoints(first_day_by_agent)
 
 
+#: the unit of each endpoint of a virus, by the end of its name (``<virus>_<end>``)
+VIRAL_UNITS = {"cleared": "flag", "clearance_day": "day after infection", f"clearance_day{DID_NOT_RISE}": "flag",
+               "peak_viral_load": "TCID50/mL", "peak_cd8_effectors": "AU", "igg_day28": "AU", "peak_wbc": "1e9/L",
+               "peak_anc": "1e9/L", "lowest_lymphocytes": "1e9/L"}
+
+
 def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days: Mapping[str, float]
                           ) -> list[EndpointColumn]:
     """Per virus, for many patients: cleared (below the detection limit from some day to the end), the first
@@ -97,8 +103,11 @@ def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days
                 EndpointColumn(f"{v}_peak_viral_load", "TCID50/mL", f"highest {v} load", load.max(axis=1)),
                 EndpointColumn(f"{v}_peak_cd8_effectors", "AU", f"highest {v}-specific effector CD8 count",
                                obs[f"{v}_cd8_effectors_au"][:, after].max(axis=1)),
-                EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection",
-                               np.array([np.interp(28.0, t, row) for row in igg])),
+                # a run that ends sooner has no day 28: np.interp held the last output, read as day 28 (harden10)
+                EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection (arbitrary units; "
+                               "none when the run ends sooner)",
+                               np.array([np.interp(28.0, t, row) if t[-1] >= 28.0 - 1e-9 else np.nan
+                                         for row in igg])),
                 EndpointColumn(f"{v}_peak_wbc", "1e9/L", "highest WBC after the infection",
                                obs["wbc_1e9_per_L"][:, after].max(axis=1)),
                 EndpointColumn(f"{v}_peak_anc", "1e9/L", "highest ANC after the infection",
@@ -118,3 +127,6 @@ class ViralEndpoints(EndpointFamily):
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
         return viral_endpoint_values(times, obs, self.days)
+
+    def units(self) -> dict[str, str]:
+        return {f"{v}_{end}": unit for v in self.days for end, unit in VIRAL_UNITS.items()}

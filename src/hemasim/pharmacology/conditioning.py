@@ -37,6 +37,9 @@ class CellKill(_Strict):
     @model_validator(mode="after")
     def _fractions(self) -> CellKill:
         for cls, sf in self.surviving.items():
+            if sf.source is not None:  # a drug set resolves its keys in its references; a regimen has none
+                raise ValueError(f"surviving.{cls}.source: a regimen has no references to cite from; give assumed, "
+                                 "derived or fitted (data, problem, objective, interval)")
             if not 0.0 <= sf.value <= 1.0:
                 raise ValueError(f"surviving.{cls}.value: a surviving fraction lies in [0, 1] (got {sf.value:g})")
         return self

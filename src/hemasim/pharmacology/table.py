@@ -39,8 +39,8 @@ def drug_sets_markdown() -> str:
     lines += combination_regimens_markdown()
     lines += ["## Conditioning regimens", "",
               "Cell-kill fractions per compartment class (hsc, progenitor, lymphoid) and TBI through the",
-              "linear-quadratic model. Drug doses are the standard schedules; every kill fraction is assumed",
-              "(no human source transcribed yet) and to be calibrated on the transplantation targets.", ""]
+              "linear-quadratic model. Drug doses are the standard schedules; a kill fraction is assumed (no",
+              "human source transcribed yet) unless marked *fitted* (its data and fit in docs/drugs.md).", ""]
     for name in available_regimens():
         reg = load_regimen(name)
         lines += [f"### `{name}`: {reg.title}", "", f"{reg.description}; graft on day {reg.graft_day:g} of the "
@@ -51,7 +51,8 @@ def drug_sets_markdown() -> str:
                 lines.append(f"| {c.day:g} | TBI | {c.total_dose_Gy:g} Gy in {c.fractions} fraction(s), "
                              f"{c.fractions_per_day}/day |")
             else:
-                kills = ", ".join(f"{k} {v.value:g}" for k, v in c.surviving.items())
+                kills = ", ".join(f"{k} {v.value:g}{' (*fitted*)' if v.fitted is not None else ''}"
+                                  for k, v in c.surviving.items())
                 lines.append(f"| {c.day:g} | {c.agent} | {kills} |")
         lines.append("")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from hemasim.report.html import (
+    IMMUNOSUPPRESSION_NOTE,
     PARAMETER_HEADER,
     endpoint_text,
     figure_html,
@@ -21,6 +22,7 @@ from hemasim.report.html import (
     warnings_html,
 )
 from hemasim.report.key_results import ENDPOINTS_ANCHOR, key_results_html
+from hemasim.report.plots import immunosuppression_windows
 
 if TYPE_CHECKING:
     from hemasim.arms import ArmRun
@@ -132,7 +134,8 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
 {''.join(_arm_html(n, records[n]) for n in names)}
 <p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.
-Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count.</p>
+Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count. Grey dashed vertical
+line: the graft.{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(list(pairs)) else ""}</p>
 {_figures(pairs, static)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 {_endpoint_table(names, endpoints)}

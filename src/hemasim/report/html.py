@@ -27,7 +27,7 @@ body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
 table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
-td code{overflow-wrap:break-word}
+td code{overflow-wrap:break-word}h1,h2,h3,p,li{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 .figure{overflow-x:auto;max-width:100%}.figure img{max-width:100%;display:block}.narrow-only{display:none}
@@ -43,7 +43,10 @@ def page_head(title: str, css: str = _CSS) -> str:
     has a phone lay the page out at its own width (without it a phone drew the page 980 px wide and shrank it:
     the text a third of its size; branch harden5). On a narrow screen a wide table scrolls sideways by itself
     instead of widening the page (the parameters' sources: a path or a reference cannot be broken), its prose
-    column (``td.prose``: definitions, sources) kept wide enough to read rather than squeezed to a word a line."""
+    column (``td.prose``: definitions, sources) kept wide enough to read rather than squeezed to a word a line.
+    A heading or a line may break inside a word it cannot break otherwise: a scenario named in snake_case
+    (``influenza_after_vaccination``) made the title 492 px wide, the whole page scrolling sideways at 390 px
+    (harden10)."""
     return ('<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{css}</style>")
 
@@ -112,6 +115,11 @@ def plain(value: object, nested: bool = False) -> str:
 _PATIENT_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
 
 
+#: what a patient's expanded HSC clones are in a report: the scenario's inputs, not cited values (docs/clonal.md)
+CLONES_NOTE = ("the scenario's input, not cited values: VAF = the clone's share of the HSCs / 2; lineage output per "
+               "HSC relative to a wild-type one, for which no per-gene value has been estimated in humans")
+
+
 def patient_text(patient: dict[str, Any]) -> str:
     """The scenario's patient as text: "age 55 years, male, weight 80 kg, height 175 cm", then the other fields as
     :func:`plain` writes them (genotype, clones, disease); the unit after the number, not in the field's name."""
@@ -124,6 +132,9 @@ def patient_text(patient: dict[str, Any]) -> str:
             parts.append(f"{label} {number_text(float(value))} {unit}")
         elif field == "sex":
             parts.append(str(value))
+        elif field == "clones":  # what the numbers are, and that they are the user's (harden10: a report showed
+            # "lineage output: erythroid 1.5" beside cited parameters with nothing saying it was nobody's estimate)
+            parts.append(f"clones ({CLONES_NOTE}): {plain(value, True)}")
         else:
             parts.append(f"{field.replace('_', ' ')}: {plain(value, True)}")
     return ", ".join(parts) or "none"
@@ -223,9 +234,46 @@ def parameter_rows(records: list[dict[str, Any]]) -> str:
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
 
 
+def section_note(title: str) -> str:
+    """What a section's curves are, in which unit, and what in them is cited, calibrated or assumed: the immune
+    read-outs are in arbitrary units or model quantities, which the figures' axes alone did not say (an
+    immunologist's first report looked for a titre, a fold-rise and a protective level; harden10). Empty for a
+    section without a note."""
+    if title == "Vaccine responses":
+        from hemasim.interventions.vaccine import RESPONDER_SHARE  # the report layer reads the kind's cut-off
+
+        return ("IgG and plasmablasts are in arbitrary units (AU) of antigen-specific antibody and cells, not a titre "
+                "(no HI, ELISA or OPA scale): the model has no protective titre and no fold-rise. Responses are compared "
+                "by <code>&lt;antigen&gt;_relative_response</code>, IgG 28 days after the last dose over a healthy "
+                "35-year-old's after the same doses; <code>&lt;antigen&gt;_responder</code> is 1 when it is at least "
+                f"{RESPONDER_SHARE:g} (an assumed cut-off). The response scales with the patient's B-cell, naive and "
+                "memory CD4 T-cell counts. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
+                "(11 years); calibrated: the plasmablast peak day; the rest assumed (Parameters used; docs/immunity.md).")
+    if title == "Infection":
+        return ("Bacteria in colony-forming units (CFU), whole body; cleared = below 1 CFU (dotted). Inflammation and "
+                "specific IgG in arbitrary units (AU); ANC in 10⁹/L. Every infection parameter is assumed (the marrow "
+                "release gain calibrated on the peak WBC of target I1): read who clears and in which order, not "
+                "clearance days or loads (docs/immunity.md).")
+    if title == "Viral infection":
+        return ("Free virus in TCID50/mL, the unit of the influenza A fits the model follows (Baccam 2006, nasal-wash "
+                "titres); dotted: 1 TCID50/mL, below which the virus counts as cleared. Virus-specific CD8 effectors, "
+                "CD8 memory and IgG in arbitrary units (AU). Every viral parameter is assumed, of the order of those "
+                "fits: read who clears and in which order, not days or titres (docs/immunity.md).")
+    if title == "Autoimmune disease and T-cell repertoire":
+        return ("Activity = autoreactive memory CD4 T cells relative to the untreated chronic-disease set point (1, "
+                "dotted; log scale): a model quantity, not a clinical score (relapses, EDSS, DAS28). CD4 clonotype "
+                "richness = distinct CD4 clonotypes in the whole body, relative to the start (not a sampled repertoire, "
+                "where few cells and expanded clones also count). The re-expansion rate and the conditioning kill "
+                "fractions are assumed (docs/immunity.md).")
+    return ""
+
+
 def figure_html(title: str, alt: str, fig: Any) -> str:
-    """A report section: a heading and the figure embedded as PNG."""
-    return f"<h2>{title}</h2>{image_html(alt, png_bytes(fig))}"
+    """A report section: a heading, what its curves are (:func:`section_note`, where it has one) and the figure
+    embedded as PNG."""
+    note = section_note(title)
+    return (f"<h2>{title}</h2>" + (f'<p class="muted">{note}</p>' if note else "")
+            + image_html(alt, png_bytes(fig)))
 
 
 LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
@@ -233,6 +281,8 @@ LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 th
                 "graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
                 "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days "
                 "after the graft count from this line.")
+#: added to the note where the scenario has post-transplant immunosuppression (its window is shaded)
+IMMUNOSUPPRESSION_NOTE = " Purple shading: post-transplant immunosuppression, at full dose, then (lighter) its taper."
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
                     "across a plot to zoom in on those days, double-click to see the whole run again.")
 
@@ -268,7 +318,7 @@ def warnings_html(scenarios: Sequence[tuple[str, Scenario | None]]) -> str:
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
                   static: bool = False) -> str:
     """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
-    from hemasim.report.plots import autoimmunity_figure
+    from hemasim.report.plots import autoimmunity_figure, immunosuppression_windows
 
     esc = html.escape
     scenario = result.record.scenario
@@ -299,7 +349,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
-<p class="muted">{LINEAGE_NOTE}</p>
+<p class="muted">{LINEAGE_NOTE}{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(result) else ""}</p>
 {lineage_html(result, static)}
 {sections_html}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>

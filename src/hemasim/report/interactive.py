@@ -22,12 +22,15 @@ from hemasim.report.plots import (
     CTCAE,
     GRAFT_MARK,
     HB_BANDS,
+    IMMUNOSUPPRESSION_MARK,
     PANELS,
     REFERENCE_BANDS,
     Arms,
     as_arms,
     donor_word,
     graft_axis_positions,
+    immunosuppression_windows,
+    is_taper,
     time_axis,
 )
 from hemasim.simulation import Result
@@ -88,6 +91,15 @@ def graft_vlines(result: Result | Arms) -> list[dict[str, Any]]:
     return [{**GRAFT_MARK, "x": at} for at in graft_axis_positions(result)]
 
 
+def immunosuppression_xbands(result: Result | Arms) -> list[dict[str, Any]]:
+    """A shaded, labelled window for each course of post-transplant immunosuppression (full dose, then its taper
+    lighter); none without one."""
+    mark = IMMUNOSUPPRESSION_MARK
+    return [{"lo": lo, "hi": hi, "color": mark["color"], "label": label,
+             "opacity": mark["taper_opacity" if is_taper(label) else "opacity"],
+             "text": None if is_taper(label) else mark["label"]} for lo, hi, label in immunosuppression_windows(result)]
+
+
 def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     """One panel per lineage of :data:`hemasim.report.plots.PANELS` that every arm has, with the adult reference
     range (green band) and the CTCAE grade 3/4 lines."""
@@ -96,6 +108,7 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     patient = arms[0][1].model.info.patient
     bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[str(patient.sex) if patient is not None else "male"]}
     grafts, word = graft_vlines(result), donor_word(result)
+    xbands = immunosuppression_xbands(result)
     specs = []
     for col, title, unit in PANELS:
         cols = col if isinstance(col, tuple) else (col,)
@@ -109,7 +122,7 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
             "bands": [{"lo": band[0], "hi": band[1], "color": BAND_GREEN, "label": "adult reference range"}]
             if band else [],
             "hlines": [{"y": thr, "color": CTCAE_RED, "label": f"CTCAE {grade}"} for thr, grade in CTCAE.get(key, [])],
-            "vlines": grafts,
+            "vlines": grafts, "xbands": xbands,
         })
     return specs
 
@@ -142,7 +155,7 @@ def chimerism_specs(result: Result | Arms) -> list[dict[str, Any]]:
                      ("Donor chimerism (% of each count from the donor)", "% donor"))
     return [{"id": "chimerism", "title": title, "ylabel": ylabel,
              "xlabel": xlabel, "log": False, "x": series_values(x), "series": series, "bands": [], "hlines": [],
-             "vlines": graft_vlines(result)}]
+             "vlines": graft_vlines(result), "xbands": immunosuppression_xbands(result)}]
 
 
 def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hemasim.endpoints import DID_NOT_FALL_NOTE
+from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
     from hemasim.endpoints import EndpointValue
@@ -39,14 +40,25 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
 
 #: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name
 KEY_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("_responder", "responder"),
+    # the cut-off in the row itself: "responder: yes" alone left a reader asking by which titre or fold-rise (harden10)
+    ("_responder", f"responder (day-28 IgG ≥ {RESPONDER_SHARE:g} × the healthy 35-year-old's; assumed cut-off)"),
     ("_relative_response", "day-28 IgG relative to a healthy 35-year-old"),
     # a bacterial (``bacteria_cleared``) or a viral infection (``influenza_cleared``): the infection's name first
     ("_cleared", "infection cleared"),
     ("_clearance_day", "day the infection is cleared"),
+    # an autoimmune disease (``multiple_sclerosis_activity_lowest``): the disease's name first
+    ("_activity_lowest", "lowest activity (1 = untreated chronic disease)"),
+    ("_activity_final", "activity at the end (1 = untreated chronic disease)"),
 )
 
 ENDPOINTS_ANCHOR = "endpoints"
+
+#: within-person (biological) coefficient of variation of haemoglobin concentration over a year, healthy adults:
+#: 2.8% (Arch Pathol Lab Med 1992;116:825, 39 volunteers; PubMed 1497462 abstract, pages corpus). A person's own
+#: range around the set point is taken as +- 1.96 of it
+HB_WITHIN_PERSON_CV = 0.028
+HB_OWN_RANGE = 1.96 * HB_WITHIN_PERSON_CV
+HB_PEAK_LABEL = "Haemoglobin maximum after engraftment (above the patient's normal range)"
 
 #: units as a clinician writes them (endpoints.json keeps the plain-ASCII unit)
 _UNIT_TEXT = {"1e9/L": "×10⁹/L", "cells/uL": "cells/µL"}
@@ -169,6 +181,24 @@ def cycle_nadirs(result: Result, observable: str = "anc_1e9_per_L") -> list[tupl
     return out
 
 
+def hb_peak_text(values: Mapping[str, EndpointValue], result: Result | None = None) -> str | None:
+    """The highest haemoglobin after engraftment, its day and how far above the patient's set point, when that is
+    beyond a person's own range around the set point (:data:`HB_OWN_RANGE`: the overshoot of the erythroid loop after
+    a graft, docs/transplant.md); None within the range or without the endpoints."""
+    peak, day, ratio = (values.get(n) for n in ("hemoglobin_max_after_engraftment",
+                                                  "hemoglobin_max_after_engraftment_day",
+                                                  "hemoglobin_max_over_set_point"))
+    if peak is None or peak.value is None or ratio is None or ratio.value is None or ratio.value <= 1 + HB_OWN_RANGE:
+        return None
+    when = ""
+    if day is not None and day.value is not None:
+        graft = _graft_day(result)
+        when = (f" on day {day.value + graft:g} (day {day.value:g} after graft)" if graft is not None
+                else f" on day {day.value:g} after graft")
+    return (f"{peak.value:.3g} g/dL{when}: {100 * (ratio.value - 1):.1f}% above the patient's set point "
+            f"{peak.value / ratio.value:.3g} g/dL (a person's own range: ±{100 * HB_OWN_RANGE:.1f}%)")
+
+
 def cycle_days_below(result: Result, threshold: float, observable: str = "anc_1e9_per_L") -> list[float]:
     """Per chemotherapy cycle (from its first dose to the next cycle's), the days with ``observable`` below
     ``threshold``, counted as the run's ``days_*_below_*`` endpoint counts them (each output interval below by its
@@ -234,6 +264,8 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or ""), result))}'
                          "</td>" if e is not None else "<td>&ndash;</td>")
         body.append(f"<tr><th scope=\"row\">{esc(label)}</th>{''.join(cells)}</tr>")
+        if name == "hemoglobin_nadir":
+            body += _hb_peak_row(by_column, results)
         if name in _CYCLE_ROWS and results:
             cycle_label, text_of = _CYCLE_ROWS[name]
             by_cycle = {column: text_of(results[column]) for column in by_column if column in results}
@@ -245,6 +277,17 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
             f'<p class="muted">Hover a value for its definition; <a href="#{ENDPOINTS_ANCHOR}">all '
             f"{len(names)} endpoints</a> with their definitions are listed below the plots.</p>")
+
+
+def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
+                 results: Mapping[str, Result] | None) -> list[str]:
+    """The row of :func:`hb_peak_text` (one cell per column), or none when no column is beyond the range."""
+    texts = {c: hb_peak_text(v, results.get(c) if results else None) for c, v in by_column.items()}
+    if not any(texts.values()):
+        return []
+    esc = html.escape
+    cells = "".join(f"<td>{esc(t)}</td>" if t else "<td>&ndash;</td>" for t in texts.values())
+    return [f'<tr><th scope="row">{esc(HB_PEAK_LABEL)}</th>{cells}</tr>']
 
 
 def percent_text(fraction: float) -> str:

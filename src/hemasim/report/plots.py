@@ -114,6 +114,41 @@ def donor_word(result: Result | Arms) -> str:
 
 #: how the graft's day is marked on a plot
 GRAFT_MARK = {"color": "#7f7f7f", "dash": "6 3", "label": "graft"}
+#: how a course of post-transplant immunosuppression is shaded on a plot: its full-dose window, then its taper lighter
+IMMUNOSUPPRESSION_MARK = {"color": "#9467bd", "opacity": 0.12, "taper_opacity": 0.06, "label": "immunosuppression"}
+
+
+def immunosuppression_windows(result: Result | Arms) -> list[tuple[float, float, str]]:
+    """Each arm's post-transplant immunosuppression (``kind: immunosuppression``) as shaded windows on the plots'
+    x-axis (:func:`time_axis`: days, or years for a long run), each window once: (start, end, label) for the
+    full-dose window (start_day to end_day) and, where there is one, the taper (end_day to its last day). Empty
+    when no arm has immunosuppression."""
+    from hemasim.interventions.immunosuppression import ImmunosuppressionSpec
+
+    arms = as_arms(result)
+    scale = 1.0 / 365.25 if _axis_in_years(arms[0][1].times) else 1.0
+    out: list[tuple[float, float, str]] = []
+    for _, r in arms:
+        spec = r.record.scenario
+        for iv in spec.interventions if spec is not None else []:
+            if not isinstance(iv, ImmunosuppressionSpec):
+                continue
+            agent = iv.agent.replace("_", " + ") if iv.agent != "other" else "other agent"
+            windows = [(iv.start_day, iv.end_day, f"{IMMUNOSUPPRESSION_MARK['label']} ({agent}), days "
+                        f"{iv.start_day:g}-{iv.end_day:g}")]
+            if iv.taper_days > 0:
+                windows.append((iv.end_day, iv.last_day, f"{IMMUNOSUPPRESSION_MARK['label']} taper, days "
+                                f"{iv.end_day:g}-{iv.last_day:g}"))
+            for lo, hi, label in windows:
+                window = (lo * scale, hi * scale, label)
+                if window not in out:
+                    out.append(window)
+    return out
+
+
+def is_taper(label: str) -> bool:
+    """Whether a window of :func:`immunosuppression_windows` is a taper (drawn lighter)."""
+    return " taper, " in label
 
 
 def lineage_figure(result: Result | Arms) -> Figure:
@@ -136,12 +171,20 @@ def lineage_figure(result: Result | Arms) -> Figure:
         axes[-1].set_visible(False)  # an odd number of panels (the published chain has one)
         axes = axes[:-1]
     grafts, word = graft_axis_positions(result), donor_word(result)
+    suppressed = immunosuppression_windows(result)
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
         shown = _lineage_panel(ax, tables, cols, x, word)
         for k, at in enumerate(grafts):
             ax.axvline(at, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
                        label="graft" if k == 0 else None)
+        for lo, hi, label in suppressed:
+            # a short legend entry: the agent and days (in the scenario section above the figure) made each panel's
+            # three-column legend wider than the panel, and constrained layout squeezed the panels to fit it
+            taper = is_taper(label)
+            ax.axvspan(lo, hi, color=IMMUNOSUPPRESSION_MARK["color"], lw=0, zorder=0,
+                       label=f"{IMMUNOSUPPRESSION_MARK['label']}{' taper' if taper else ''}",
+                       alpha=IMMUNOSUPPRESSION_MARK["taper_opacity" if taper else "opacity"])
         band = bands.get(col) if isinstance(col, str) else None
         if band is not None:
             ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")

@@ -42,14 +42,38 @@ def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     return unknown_field_hint(e, model)
 
 
+#: what a clinician calls an intervention -> (the kind that gives it, what to write when it is not the word alone).
+#: Spelling alone guessed wrong for these: ``vaccination`` -> 'radiation', ``gene_therapy`` -> 'chemotherapy'
+#: (harden10)
+KIND_SYNONYMS: dict[str, tuple[str, str]] = {
+    **dict.fromkeys(("vaccination", "vaccinate", "vaccines", "immunisation", "immunization", "booster"),
+                    ("vaccine", "")),
+    **dict.fromkeys(("gene_therapy", "genetherapy", "gene_correction", "lentiviral_gene_therapy"),
+                    ("transplant", " (gene therapy is an autologous graft of corrected cells: kind: transplant, "
+                     "donor: autologous, docs/transplant.md; transduction and vector copies are not scenario fields: "
+                     "the clone engine's GeneTherapy, docs/clonal.md)")),
+    **dict.fromkeys(("hsct", "sct", "bmt", "graft", "stem_cell_transplant", "transplantation"), ("transplant", "")),
+    **dict.fromkeys(("virus", "viral", "flu", "influenza", "viral_load"), ("viral_infection", "")),
+    **dict.fromkeys(("bacterial_infection", "bacteria", "sepsis"), ("infection", "")),
+    **dict.fromkeys(("dli",), ("donor_lymphocyte_infusion", "")),
+    **dict.fromkeys(("tbi", "irradiation"), ("radiation", "")),
+    **dict.fromkeys(("g_csf", "filgrastim", "pegfilgrastim"), ("gcsf", "")),
+}
+
+
 def _kind_line(e: Any, where: str) -> str:
-    """An unknown ``kind`` tag: the kinds allowed and the one it resembles."""
+    """An unknown ``kind`` tag: the kinds allowed and the one meant (a clinician's word for it, else the one it
+    resembles)."""
     ctx = e.get("ctx", {})
     field = str(ctx.get("discriminator", "kind")).strip("'\"")
     tag = str(ctx.get("tag", ""))
     expected = [t.strip(" '\"") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
-    guess = closest(tag, expected)
-    hint = f"; did you mean {guess!r}?" if guess is not None else ""
+    synonym = KIND_SYNONYMS.get(re.sub(r"[\s-]+", "_", tag.strip().lower()))
+    if synonym is not None and synonym[0] in expected:
+        hint = f"; did you mean {synonym[0]!r}?{synonym[1]}"
+    else:
+        guess = closest(tag, expected)
+        hint = f"; did you mean {guess!r}?" if guess is not None else ""
     return (f"{where + '.' if where else ''}{field}: {quoted(tag, 40)} is not a kind hemasim knows (it does not "
             f"match any of the expected tags: {', '.join(expected)}){hint}")
 
@@ -123,6 +147,59 @@ def unit_slip_hint(e: Any) -> str:
     return f"; if that is {'; if '.join(guesses)}" if guesses else ""
 
 
+#: what a clinician writes for a value of a choice field -> the value meant (field -> {written: meant}); the
+#: clone engine names X-SCID ``x_scid`` (GeneTherapy.for_disease), the scenario ``il2rg_scid`` (harden10)
+VALUE_SYNONYMS: dict[str, dict[str, str]] = {
+    "genotype": {"x_scid": "il2rg_scid", "xscid": "il2rg_scid", "scid_x1": "il2rg_scid", "x_linked_scid": "il2rg_scid",
+                 "il2rg": "il2rg_scid", "ada": "ada_scid", "rag": "rag_scid", "rag1_scid": "rag_scid",
+                 "rag2_scid": "rag_scid"},
+    "source": {"pbsc": "peripheral_blood", "pbpc": "peripheral_blood", "mobilised_blood": "peripheral_blood",
+               "mobilized_blood": "peripheral_blood", "bm": "bone_marrow", "marrow": "bone_marrow",
+               "cord": "cord_blood", "ucb": "cord_blood", "double_cord": "double_cord_blood"},
+    "donor": {"self": "autologous", "auto": "autologous", "own": "autologous", "gene_corrected": "autologous",
+              "allo": "allogeneic", "sibling": "allogeneic", "unrelated": "allogeneic", "haploidentical": "allogeneic"},
+}
+
+#: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
+_TIMES_TEN_TO = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+))\s*(?:x|×|\*)\s*10\s*(?:\^|\*\*)\s*([-+]?\d+)\s*")
+
+#: a field whose value carries no unit in its name: what its number means (a unit typed after it got "the unit is
+#: the one in the field's name", which it has not)
+UNITLESS_FIELDS = {"dose": "the dose is relative to a standard one (1; 0.5 is half a dose)"}
+
+
+def _literal_hint(e: Any) -> str:
+    """For a value not among a choice field's, the value meant: a clinician's word for it, else the one it
+    resembles."""
+    given = e.get("input")
+    if not isinstance(given, str):
+        return ""
+    expected = re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", "")))
+    written = re.sub(r"[\s-]+", "_", given.strip().lower())
+    meant = VALUE_SYNONYMS.get(str(e["loc"][-1]) if e["loc"] else "", {}).get(written) or closest(written, expected)
+    return f"; did you mean {meant!r}?" if meant in expected and meant != given else ""
+
+
+#: a name pattern of the schemas -> what it allows, in words (the line showed the regular expression)
+NAME_PATTERNS = {r"^[a-z][a-z0-9_]*$": "a name in lower case: a letter, then letters, digits or _ (e.g. influenza, "
+                                       "tetanus, hepatitis_b)"}
+
+
+def _name_pattern_line(e: Any) -> str:
+    """A name refused by its pattern: what the name may hold, in words, and the name so written (``Influenza A``:
+    'influenza_a'); empty for a pattern not in :data:`NAME_PATTERNS`."""
+    pattern = str(e.get("ctx", {}).get("pattern", ""))
+    if pattern not in NAME_PATTERNS:
+        return ""
+    given = e.get("input")
+    line = f"{quoted(str(given), 40)} is not {NAME_PATTERNS[pattern]}"
+    if isinstance(given, str):
+        fixed = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", given.strip().lower())).strip("_")
+        if re.fullmatch(pattern, fixed):
+            line += f"; did you mean {fixed!r}?"
+    return line
+
+
 def complete(lines: list[str], err: ValidationError, model: type[BaseModel], drop: set[str]) -> list[str]:
     """``lines`` (one a problem, from ``validation_problems`` with the same ``drop``: the tags of tagged unions)
     with each hint this module knows added to the line of its error."""
@@ -144,9 +221,18 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
             elif e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
                     hint := unit_slip_hint(e)) and "if that is" not in line:
                 out[i] = line + hint
+            elif e["type"] == "string_pattern_mismatch" and (hint := _name_pattern_line(e)):
+                out[i] = f"{where}: {hint}"
+            elif e["type"] == "literal_error" and "did you mean" not in line and (hint := _literal_hint(e)):
+                out[i] = line + hint
+            elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
+                  and (times := _TIMES_TEN_TO.fullmatch(e["input"])) and "write " not in line):
+                out[i] = line + f"; write {times.group(1)}e{int(times.group(2))} (a power of ten as YAML writes it)"
             elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                   and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
-                out[i] = line + NUMBER_ALONE
+                field = str(e["loc"][-1]) if e["loc"] else ""
+                out[i] = line + (f"; write the number alone: {UNITLESS_FIELDS[field]}" if field in UNITLESS_FIELDS
+                                 else NUMBER_ALONE)
             else:
                 continue
             break

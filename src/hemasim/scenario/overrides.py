@@ -13,7 +13,6 @@ replaced). Values are numbers only: nothing is evaluated.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, overload
 
 from pydantic import BeforeValidator
 
+from hemasim._schema import suggestions
 from hemasim.parameters import ParameterSet, UserOverride, healthy_adult_parameters
 
 if TYPE_CHECKING:
@@ -36,10 +36,10 @@ def _table() -> ParameterSet:
 
 
 def close_names(name: str, n: int = 3) -> list[str]:
-    """Parameter names of the table that are spelled like ``name`` (for error messages)."""
-    names = list(_table())
-    close = difflib.get_close_matches(name, names, n=n, cutoff=0.6)
-    return close or [k for k in names if name.lower() in k.lower()][:n]
+    """Parameter names of the table that ``name`` was probably meant to be (for error messages): the package's
+    rule (:func:`hemasim._schema.suggestions`), with a word found anywhere in a name (``renewal``,
+    ``setpoint``: parameters are named by what they belong to first)."""
+    return suggestions(name, _table(), n, anywhere=True)
 
 
 #: a number in exponent form without a dot (2e5), which YAML 1.1 (PyYAML) reads as a string; the scenario schema

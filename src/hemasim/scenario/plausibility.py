@@ -104,6 +104,11 @@ ADULT_WEIGHT_KG = (30.0, 250.0)
 #: day 28 (hemasim.interventions.transplant), and neutrophils engraft 7-41 days after a graft (Ketterer 1998,
 #: Barker 2005)
 GRAFT_READ_DAYS = 28.0
+
+#: days after a graft before which a vaccine dose is warned about: ECIL-7 (Cordonnier 2019 Lancet Infect Dis
+#: 19:e200; as validation targets I5/I6 read it) starts inactivated vaccines 3-6 months after HSCT (conjugate
+#: pneumococcal from 3 months); the bound is a month's margin below that (the shipped PCV example doses 91 days on)
+VACCINE_AFTER_GRAFT_DAYS = 60.0
 #: a lb is this many kg
 KG_PER_LB = 0.45359237
 #: factors tried for "did you mean": a count written in the clinic's "x 10^k" (5 for 5e6), a volume in litres, a
@@ -275,6 +280,32 @@ def _follow_up(scenario: Scenario) -> Iterator[Implausible]:
                                     "the outputs; give every_days: 1 (daily)")
 
 
+def _vaccine_timing(scenario: Scenario) -> Iterator[Implausible]:
+    """A vaccine dose from the start of conditioning (or the graft) to :data:`VACCINE_AFTER_GRAFT_DAYS` after the
+    graft: before the guidelines vaccinate, while the response rests on the few B and CD4 T cells there are (or the
+    conditioning that follows the dose kills what it made)."""
+    from hemasim.interventions.transplant import graft_day
+
+    graft = graft_day(scenario.interventions)
+    if graft is None:
+        return
+    starts = [float(getattr(iv, "start_day")) for iv in scenario.interventions  # noqa: B009 (on these kinds only)
+              if iv.kind in ("conditioning", "radiation")]
+    first = min([graft, *(d for d in starts if d <= graft)])
+    for i, iv in enumerate(scenario.interventions):
+        if iv.kind != "vaccine" or not first <= iv.day < graft + VACCINE_AFTER_GRAFT_DAYS:
+            continue
+        gap = abs(iv.day - graft)
+        days = f"{gap:g} day{'' if gap == 1 else 's'}"
+        when = (f"{days} before the graft (day {graft:g}), after conditioning began on day {first:g}"
+                if iv.day < graft else f"{days} after the graft (day {graft:g})")
+        yield f"interventions.{i}.day", (
+            f"a vaccine on day {iv.day:g} is {when}: inactivated vaccines start 3-6 months after HSCT (ECIL-7, "
+            f"Cordonnier 2019 Lancet Infect Dis 19:e200; warned below {VACCINE_AFTER_GRAFT_DAYS:g} days, a month's "
+            f"margin); the response rests on the few B and CD4 T cells there are then; give day >= {graft + 91:g} "
+            "(3 months) to vaccinate as the clinic does")
+
+
 _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
     lambda iv, path, patient: _graft(iv, path, patient.weight_kg),
     _dose,
@@ -289,6 +320,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
         for check in _INTERVENTION_CHECKS:
             out += check(iv, f"interventions.{i}", scenario.patient)
     out += _follow_up(scenario)
+    out += _vaccine_timing(scenario)
     return out
 
 

@@ -94,19 +94,13 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
                                   for e in DEFAULT_ENDPOINTS}
     ctx = EndpointContext(params, cov.age_years, result.record.administrations, n)
     obs = {name: result.observable(name) for name in extra}
-    units = {e.name: e.unit for e in DEFAULT_ENDPOINTS}
     for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
         out[column.name] = column.values
-        units[column.name] = column.unit
-    observable_units = dict(zip(model.observable_names, model.observable_units, strict=True))
     for name in averaged:
         v = result.observable(name)
         span = result.times[-1] - result.times[0]
         out[time_averaged_name(name)] = np.trapezoid(v, result.times, axis=-1) / span
-        units[time_averaged_name(name)] = observable_units.get(name, "")
-    frame = pd.DataFrame(out)
-    frame.attrs["units"] = units  # read by _evaluate (sweep.json, sensitivity.json)
-    return frame
+    return pd.DataFrame(out)
 
 
 def _group_rows(points: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, float], np.ndarray]]:
@@ -133,27 +127,26 @@ def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[s
                      progress)
 
 
-def check_time_averages(scenario: Scenario, names: Sequence[str], where: str) -> None:
-    """Refuse, before any point runs, a time average of an observable the scenario's model does not have:
-    ``SpecError`` naming ``where`` (``sweep.time_averages``), the name and the names meant (the columns of
-    ``hemasim run``'s timeseries.csv)."""
-    import difflib
-
+def time_average_units(scenario: Scenario, names: Sequence[str], where: str) -> dict[str, str]:
+    """The unit of each time average's column (its observable's). Refuses, before any point runs, a time average
+    of an observable the scenario's model does not have: ``SpecError`` naming ``where`` (``sweep.time_averages``),
+    the name and the names meant (the columns of ``hemasim run``'s timeseries.csv)."""
+    from hemasim._schema import suggestions
     from hemasim.assembly import build_model
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.sensitivity.spec import SpecError
 
     if not names:
-        return
-    known = [o.name for o in build_model(scenario, batch_covariates(scenario, 1), healthy_adult_parameters(),
-                                         {}).observables]
+        return {}
+    units = {o.name: o.unit for o in build_model(scenario, batch_covariates(scenario, 1), healthy_adult_parameters(),
+                                                 {}).observables}
     for i, name in enumerate(names):
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5) or [
-                n for n in known if n.startswith(name.split("_")[0])][:3]
-            hint = f"did you mean {', '.join(close)}?" if close else f"allowed: {', '.join(known)}"
+        if name not in units:
+            close = suggestions(name, units)
+            hint = f"did you mean {', '.join(close)}?" if close else f"allowed: {', '.join(units)}"
             raise SpecError(f"{where}.{i}: {name!r} is not an observable of the scenario's model; {hint} "
                             "(the columns of hemasim run's timeseries.csv)")
+    return {time_averaged_name(name): units[name] for name in names}
 
 
 def shared_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
@@ -196,17 +189,7 @@ def _evaluate(scenario: Scenario, points: pd.DataFrame, fields: list[str], param
             done += len(chunk)
             if progress is not None:
                 progress(done)
-    units: dict[str, str] = {}
-    for part in parts:  # a point that failed alone has no columns and no units: the others carry them
-        units.update(part.attrs.get("units", {}))
-    frame = pd.concat(parts).sort_index().reset_index(drop=True)
-    frame.attrs["units"] = units  # each endpoint column's unit (pd.concat keeps attrs only when all agree)
-    return frame
-
-
-def endpoint_units(frame: pd.DataFrame) -> dict[str, str]:
-    """The unit of each endpoint column of a frame :func:`evaluate_points` returned."""
-    return dict(frame.attrs.get("units", {}))
+    return pd.concat(parts).sort_index().reset_index(drop=True)
 
 
 def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str], rows: np.ndarray,
@@ -228,9 +211,7 @@ def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str]
         half = len(rows) // 2
         halves = [_run_or_split(scenario, points, names, part, shared, rtol, averaged)
                   for part in (rows[:half], rows[half:])]
-        joined = pd.concat(halves)
-        joined.attrs["units"] = {k: v for h in halves for k, v in h.attrs.get("units", {}).items()}
-        return joined
+        return pd.concat(halves)
     frame.index = rows
     return frame
 
@@ -244,6 +225,4 @@ def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol:
     anchor = next(iter(healthy_adult_parameters()))
     value = apply_overrides({**scenario.parameters, **shared}, healthy_adult_parameters()).value(anchor)
     frame = _run_batch(scenario, {anchor: np.array([value])}, shared, rtol, averaged)
-    repeated = pd.concat([frame] * n, ignore_index=True)
-    repeated.attrs["units"] = frame.attrs["units"]
-    return repeated
+    return pd.concat([frame] * n, ignore_index=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hemasim.scenario import Scenario
-from hemasim.sensitivity.batch import ProgressFn, check_time_averages, endpoint_units, evaluate_points
+from hemasim.sensitivity.batch import ProgressFn, evaluate_points, time_average_units
 from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
 from hemasim.sensitivity.estimators import (
     elementary_effects,
@@ -63,9 +63,18 @@ def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray,
               averaged: Sequence[str], progress: ProgressFn | None) -> pd.DataFrame:
     points = pd.DataFrame(values, columns=[f.name for f in factors])
     ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
-    frame = pd.concat([points, ends], axis=1)
-    frame.attrs["units"] = {**_factor_units(scenario, factors), **endpoint_units(ends)}
-    return frame
+    return pd.concat([points, ends], axis=1)
+
+
+def _units(scenario: Scenario, factors: Sequence[Factor], frame: pd.DataFrame, averages: dict[str, str]
+           ) -> dict[str, str]:
+    """The unit of each column of ``frame``: a factor's, an endpoint's as the scenario's endpoint families declare
+    it (:func:`hemasim.assembly.scenario_endpoint_units`), a time average's (``averages``: its observable's)."""
+    from hemasim.assembly import scenario_endpoint_units
+
+    units = _factor_units(scenario, factors)
+    declared = {**scenario_endpoint_units(scenario), **averages}
+    return {**units, **{c: declared[c] for c in frame.columns if c not in units}}
 
 
 def _factor_units(scenario: Scenario, factors: Sequence[Factor]) -> dict[str, str]:
@@ -98,11 +107,11 @@ def design_size(spec: SweepSpec | SensitivitySpec) -> int:
 def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None = None) -> SweepResult:
     """Every point of the sweep's design, as batches on the lock-step kernel."""
     factors = resolve_factors(spec.factors, scenario, "sweep.factors")
-    check_time_averages(scenario, spec.time_averages, "sweep.time_averages")
+    averages = time_average_units(scenario, spec.time_averages, "sweep.time_averages")
     start = time.perf_counter()
     table = _evaluate(scenario, factors, to_values(_sweep_design(spec), factors), spec.rtol, spec.time_averages,
                       progress)
-    return SweepResult(factors, table, time.perf_counter() - start, spec, dict(table.attrs.get("units", {})))
+    return SweepResult(factors, table, time.perf_counter() - start, spec, _units(scenario, factors, table, averages))
 
 
 def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor]) -> list[str]:
@@ -114,11 +123,11 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
                     ) -> SensitivityResult:
     """Morris, Sobol' or local sensitivities of every endpoint of the scenario to the factors."""
     factors = resolve_factors(spec.factors, scenario, "sensitivity.factors")
-    check_time_averages(scenario, spec.time_averages, "sensitivity.time_averages")
+    averages = time_average_units(scenario, spec.time_averages, "sensitivity.time_averages")
     k = len(factors)
     start = time.perf_counter()
     if spec.method == "local":
-        return _local(scenario, spec, factors, start, progress)
+        return _local(scenario, spec, factors, start, progress, averages)
     if spec.method == "morris":
         unit, _ = morris_trajectories(spec.trajectories, k, spec.levels, spec.seed)
     else:
@@ -144,7 +153,7 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
                 rows.append({"endpoint": name, "factor": f.name, "first_order": s.first[j],
                              "total_order": s.total[j], "variance": s.variance})
     return SensitivityResult(spec.method, factors, pd.DataFrame(rows), samples, time.perf_counter() - start,
-                             spec, baseline, dict(frame.attrs.get("units", {})))
+                             spec, baseline, _units(scenario, factors, frame, averages))
 
 
 def _relative(change: float, base: float) -> float:
@@ -152,7 +161,7 @@ def _relative(change: float, base: float) -> float:
 
 
 def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], start: float,
-           progress: ProgressFn | None) -> SensitivityResult:
+           progress: ProgressFn | None, averages: dict[str, str]) -> SensitivityResult:
     """Central differences at steps h and h/2 (4k + 1 points); the step is checked by their agreement."""
     k, h = len(factors), spec.step
     base = np.array([f.base for f in factors])
@@ -177,7 +186,7 @@ def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], sta
                          "step_ok": bool(np.isfinite(disagreement) and (disagreement <= STEP_TOLERANCE
                                                                          or abs(fine) < 1e-6))})
     return SensitivityResult("local", factors, pd.DataFrame(rows), frame, time.perf_counter() - start, spec,
-                             baseline, dict(frame.attrs.get("units", {})))
+                             baseline, _units(scenario, factors, frame, averages))
 
 
 # ---------------------------------------------------------------------------------------------- outputs

@@ -140,8 +140,10 @@ PARAMETERS = [
     param("st_hspc_max_proliferation_fold", 8.0, "1",
           "largest fold increase of short-term repopulating cell proliferation when their pool is empty",
           Assumed(ENGRAFTMENT, "at r = 0.5 and a 20-day residence an emptied pool regrows at up to 15%/day, so "
-                  "counts recover within about two months of engraftment, as clinically (with 4: ANC 2.2e9/L "
-                  "and Hb 7.7 g/dL at their lows after an allogeneic PBSC graft, against 3.1 and 9.1); the joint "
+                  "counts recover within about two months of engraftment, as clinically (it sets the depth of the ANC dip "
+                  "about five weeks after an allogeneic PBSC graft, examples/allo_hsct_pbsc.yaml: lowest ANC after "
+                  "the first peak 0.74e9/L at 8, 0.46 at 4, 1.08 at 12; docs/transplant.md, 'The ANC dip around day "
+                  "40'); the joint "
                   "fit's calibration data (T2, T10, T11, C9) are flat in it over 1-12 (docs/joint_fit.md). "
                   "Searched again (branch screen3): the one human model found with a regulated stem-type "
                   "proliferation, Scholz 2012 (Theor Biol Med Model 9:32; myelo inst/doc/scholzPars.R: proliferative "

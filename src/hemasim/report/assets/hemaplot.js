@@ -1,7 +1,9 @@
 /* hemaplot: small SVG line plots for hemasim's report and explorer (no dependencies, works offline).
  * HemaPlot.render(element, spec) draws one panel; spec (built by hemasim.report.interactive):
  *   {id, title, ylabel, xlabel, log, x: [..], series: [{label, y: [.. or null], color, dash, width}],
- *    bands: [{lo, hi, color, label}], hlines: [{y, color, label}], vlines: [{x, color, dash, label}]}
+ *    bands: [{lo, hi, color, label}], hlines: [{y, color, label}], vlines: [{x, color, dash, label}],
+ *    xbands: [{lo, hi, color, opacity, label, text}]}  (xbands: shaded x-ranges, e.g. an immunosuppression window;
+ *    label in the legend, text written inside the window)
  * Hover: a cursor line and a box with every visible series' value at that time. Click a legend entry: hide or
  * show its line. Drag across the plot: zoom to that time range; double-click: back to the whole range.
  * Licence: the hemasim project's (MIT). */
@@ -111,6 +113,15 @@
       var clip = "hpclip-" + spec.id;
       el("rect", {x: M.l, y: M.t, width: pw, height: ph}, el("clipPath", {id: clip}, el("defs", {}, svg)));
       var plot = el("g", {"clip-path": "url(#" + clip + ")"}, svg);
+      (spec.xbands || []).forEach(function (b) {
+        var left = sx(Math.max(b.lo, x0)), right = sx(Math.min(b.hi, x1));
+        if (right <= left) return;
+        el("rect", {x: left, y: M.t, width: right - left, height: ph, fill: b.color, "fill-opacity": b.opacity || 0.1,
+                    class: "hp-xband"}, plot);
+        if (b.text) {  // below the graft line's label, which sits at the top
+          el("text", {x: left + 3, y: M.t + 23, class: "hp-tick", fill: b.color}, plot).textContent = b.text;
+        }
+      });
       (spec.bands || []).forEach(function (b) {
         var top = sy(Math.min(b.hi, y1)), bottom = sy(Math.max(b.lo, y0));
         if (bottom > top) el("rect", {x: M.l, y: top, width: pw, height: bottom - top, fill: b.color, "fill-opacity": 0.12}, plot);
@@ -223,11 +234,13 @@
       });
       legend.appendChild(b);
     });
-    (spec.bands || []).forEach(function (band) {
+    (spec.bands || []).concat(spec.xbands || []).forEach(function (band) {
       if (!band.label) return;
       var s = document.createElement("span");
       s.className = "hp-note";
-      s.innerHTML = "<span style='background:" + band.color + ";opacity:.3'>&nbsp;&nbsp;&nbsp;</span> ";
+      // the swatch as the shading looks: a lighter window (a taper) a lighter swatch
+      s.innerHTML = "<span style='background:" + band.color + ";opacity:" + (band.opacity ? 2.5 * band.opacity : 0.3) +
+        "'>&nbsp;&nbsp;&nbsp;</span> ";
       s.appendChild(document.createTextNode(band.label));
       legend.appendChild(s);
     });
