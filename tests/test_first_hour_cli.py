@@ -151,3 +151,19 @@ def test_the_compact_card_explains_its_columns_and_abbreviations_first():
     assert "* = a pass near an edge" in text
     res = invoke_hemasim("validate", "--group", "steady_state")
     assert res.stdout.splitlines()[0] == COMPACT_HEADER[0]  # printed as written (no "[...]" taken for markup)
+
+
+def test_the_drug_list_marks_the_sets_without_pk_as_pd_only():
+    # the mark is text, not rich markup (as markup, "[no PK: PD only]" was read as a style tag and vanished)
+    res = CliRunner().invoke(app, ["drugs"], env={"COLUMNS": "200"}, catch_exceptions=False)
+    rows = {line.split("│")[1].strip(): line for line in res.output.splitlines() if line.count("│") == 4}
+    marked = {name for name, row in rows.items() if "[no PK: PD only]" in row}
+    assert marked == {"paclitaxel_friberg2002", "paclitaxel_wahlby2004"}, res.output
+
+
+def test_a_regimen_gives_its_drugs_days_in_both_counts():
+    # "pegfilgrastim_melhem2017 (subcutaneous, day(s) 1 of each cycle)" under a description saying "on day 2"
+    text = " ".join(_at_80("drugs", "docetaxel_pegfilgrastim").split())
+    assert "on day 2 of every cycle" in text
+    assert ("pegfilgrastim_melhem2017 (subcutaneous, days_in_cycle 1: day 2 of each cycle, counting its first day as "
+            "day 1)") in text

@@ -170,6 +170,36 @@ def test_a_misspelt_required_field_of_a_drug_set_is_one_line_with_the_field_mean
                                            "did you mean 'description'?"]
 
 
+def _own_set_problem(tmp_path: Path, old: str, new: str) -> str:
+    from hemasim.pharmacology import DrugSetError, load_drug_set
+    from tests.conftest import ROOT
+
+    text = (ROOT / "src" / "hemasim" / "pharmacology" / "drugs" / "docetaxel_friberg2002.yaml").read_text()
+    assert old in text
+    path = tmp_path / "docetaxel_friberg2002.yaml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(DrugSetError) as err:
+        load_drug_set(path)
+    (line,) = str(err.value).splitlines()
+    return line.removeprefix(f"{path}: ")
+
+
+def test_a_drug_set_field_like_none_allowed_lists_the_fields_of_its_block(tmp_path: Path):
+    # as a scenario's (hemasim._schema.field_hints): the fields allowed there, not only "see the docs"
+    assert _own_set_problem(tmp_path, "  clearance_L_per_h_per_m2:", "  CL:") == (
+        "pk.CL: unknown field (see docs/drugs.md for the schema); allowed here: central_volume_L, clearance_L_per_h, "
+        "clearance_L_per_h_per_m2, peripheral, saturable_peripheral, saturable_elimination, absorption, "
+        "neutrophil_mediated_clearance, clearance_iiv_sd_log")
+    assert _own_set_problem(tmp_path, "  clearance_L_per_h_per_m2:", "  clearance_L_per_min:").endswith(
+        "pk.clearance_L_per_min: unknown field (see docs/drugs.md for the schema); did you mean 'clearance_L_per_h'?")
+
+
+def test_a_unit_typed_into_a_drug_set_value_is_explained(tmp_path: Path):
+    assert _own_set_problem(tmp_path, "{value: 88.7,", "{value: 88.7 h,") == (
+        "friberg.mean_transit_time_h.value: Input should be a valid number, unable to parse string as a number "
+        "(got '88.7 h'); write the number alone: the unit is the one in the field's name")
+
+
 @pytest.mark.parametrize(("kind", "meant"), [("vaccination", "'vaccine'?"), ("Immunisation", "'vaccine'?"),
                                              ("gene_therapy", "'transplant'? (gene therapy is an autologous graft"),
                                              ("HSCT", "'transplant'?"), ("flu", "'viral_infection'?"),

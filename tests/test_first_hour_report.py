@@ -171,7 +171,7 @@ def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
     report = render_cohort_report({"n_patients": 40, "endpoints": rows}, b"", {"scenario": {"name": "c"}})
     assert "<code>platelet_<wbr>recovery_<wbr>day</code></td><td>did not fall</td>" in report
     assert "<code>neutrophil_<wbr>recovery_<wbr>day</code></td><td>none reached</td>" in report  # some fell, none came back
-    assert "80.0% (20.0% did not fall)" in report
+    assert "80% (20% did not fall)" in report
     key = cohort_key_results_html(rows)
     assert "reached by 80% of patients; the count never fell below the threshold in 20%" in key
     assert "the count never fell below the threshold in any patient" in cohort_key_results_html(

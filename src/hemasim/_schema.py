@@ -29,8 +29,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "StrictData", "annotation_at", "block_fields", "closest",
-           "field_location", "location_part", "meant_field", "suggestions", "validation_problems"]
+__all__ = ["MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT", "StrictData",
+           "annotation_at", "block_fields", "closest", "field_hints", "field_location", "location_part", "meant_field",
+           "suggestions", "unknown_field_hint", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
@@ -259,6 +260,57 @@ def block_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
     current, _ = annotation_at(model, loc)
     members = [m for m in _members(current) if isinstance(m, type) and issubclass(m, BaseModel)]
     return [f for f in members[0].model_fields if f != "kind"] if len(members) == 1 else []
+
+
+#: fields listed after "allowed here:" at most (a longer list is cut)
+MAX_FIELDS_LISTED = 24
+
+#: a number with a unit or word typed after it: "70kg", "21 days", "5e6/kg", "1.6 L/h"
+NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
+
+#: the hint for a number written with its unit
+NUMBER_ALONE = "; write the number alone: the unit is the one in the field's name"
+
+
+def unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
+    """For an unknown field (an ``extra_forbidden`` error inside ``model``), the allowed fields its name starts
+    (``dose``: each ``dose_*``, the unit tells them apart), else the one it resembles, else the allowed fields of
+    its block; empty where the block cannot be followed."""
+    allowed = block_fields(model, e["loc"][:-1])
+    if not allowed:
+        return ""
+    name = str(e["loc"][-1])
+    started = [f for f in allowed if f.startswith(name + "_")]
+    if len(started) > 1:
+        return f"; did you mean one of {', '.join(started)}? (the unit is in the name)"
+    guess = meant_field(name, allowed)
+    if guess is not None:
+        return f"; did you mean {guess!r}?"
+    listed = ", ".join(allowed[:MAX_FIELDS_LISTED]) + (", ..." if len(allowed) > MAX_FIELDS_LISTED else "")
+    return f"; allowed here: {listed}"
+
+
+def field_hints(lines: list[str], err: ValidationError, model: type[BaseModel], drop: Iterable[str] = ()) -> list[str]:
+    """``lines`` (from :func:`validation_problems` with the same ``drop``) with the hints every schema shares added
+    to the line of their error: an unknown field's allowed fields (:func:`unknown_field_hint`, unless the line
+    already says what was meant) and, for a number written with its unit, to write the number alone.
+    (hemasim.scenario.messages adds the scenario's own hints on top of the same two.)"""
+    drop_set = set(drop)
+    out = list(lines)
+    for e in err.errors(include_url=False):
+        prefix = f"{field_location(e['loc'], drop_set) or 'top level'}: "
+        for i, line in enumerate(out):
+            if not line.startswith(prefix):
+                continue
+            if e["type"] == "extra_forbidden" and "did you mean" not in line:
+                out[i] = line + unknown_field_hint(e, model)
+            elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
+                  and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
+                out[i] = line + NUMBER_ALONE
+            else:
+                continue
+            break
+    return out
 
 
 def _meant(e: Any, errors: list[Any], model: type[BaseModel] | None) -> str | None:

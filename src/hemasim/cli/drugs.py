@@ -26,6 +26,7 @@ def drugs(
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
+    from rich.text import Text
 
     from hemasim.pharmacology import DrugSetError, available_drug_sets, load_drug_set
     from hemasim.pharmacology.chemo_regimens import available_chemo_regimens, load_chemo_regimen
@@ -41,7 +42,9 @@ def drugs(
         t.add_column("routes", overflow="fold", max_width=14)
         for name in available_drug_sets():
             ds = load_drug_set(name)
-            t.add_row(name, _summary(ds.description) + ("  [no PK: PD only]" if ds.pk is None else ""),
+            # the mark as plain Text: as a markup string, rich would read "[no PK: PD only]" as a style tag and
+            # drop it
+            t.add_row(name, Text(_summary(ds.description) + ("  [no PK: PD only]" if ds.pk is None else "")),
                       ", ".join(ds.routes))
         console.print(t)
         c = Table(title="combination regimens (kind: chemotherapy_regimen, regimen: NAME)")
@@ -132,8 +135,12 @@ def _show_chemo_regimen(console: Any, reg: Any) -> None:
         console.print(Padding(f"cycle length: {literal(source_text(phase.cycle_length_days))}", (0, 0, 0, 6)))
         console.print(Padding(f"cycles: {literal(source_text(phase.cycles))}", (0, 0, 0, 6)))
         for d in phase.drugs:
+            # days_in_cycle counts from 0, the cycle's first day; the regimen's description counts as clinicians
+            # do, from day 1 ("pegfilgrastim on day 2" beside "day(s) 1 of each cycle")
             days = ", ".join(f"{x:g}" for x in d.days_in_cycle)
-            console.print(f"  [bold]{literal(d.drug_set)}[/bold] ({d.route}, day(s) {days} of each cycle)")
+            clinical = ", ".join(f"{x + 1:g}" for x in d.days_in_cycle)
+            console.print(f"  [bold]{literal(d.drug_set)}[/bold] ({d.route}, days_in_cycle {days}: day {clinical} of "
+                          "each cycle, counting its first day as day 1)")
             for field in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg", "infusion_hours"):
                 v = getattr(d, field)
                 if v is not None:

@@ -104,6 +104,22 @@ class Objective:
         self.n_evaluations += len(theta)
         return out * self._scale
 
+    def curves(self, theta: np.ndarray, points: int = 200) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+        """The fitted course of each (condition, observable) measured, between the measurements too: (days, scale
+        x the hemasim observable) on ``points`` evenly spaced days from 0 to the condition's last measurement, with
+        the measurement days among them (NaN where the solver failed)."""
+        values = self.all_values(np.atleast_2d(np.asarray(theta, dtype=np.float64)))[:1]
+        m = self.problem.measurements
+        out = {}
+        for cond in self.problem.conditions:
+            rc = self._conditions[cond.id]
+            times = np.unique(np.concatenate([rc.times, np.linspace(0.0, float(rc.times[-1]), points)]))
+            sim = self.engine.simulate(cond.source, [self._targets(values[0])], times, rc.observe)[0]
+            for oid in dict.fromkeys(m.observable[rc.rows]):
+                spec = self.problem.observable(str(oid))
+                out[(cond.id, str(oid))] = (times, sim[:, rc.observe.index(spec.hemasim)] * spec.scale)
+        return out
+
     def _sigmas(self, values: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
         def one(s: float | str | None, v: dict[str, float]) -> float:
             return 0.0 if s is None else float(v[s]) if isinstance(s, str) else float(s)

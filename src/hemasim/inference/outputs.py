@@ -47,6 +47,8 @@ class FitOutputs:
     profiles: list[Profile]
     predictions: np.ndarray  # (n_measurements,)
     seed: int
+    #: (condition, observable) -> (days, the fitted course): the fit drawn between the measurements too
+    curves: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] | None = None
 
 
 def standardized_residuals(objective: Objective, theta: np.ndarray, predictions: np.ndarray) -> np.ndarray:
@@ -70,7 +72,7 @@ def compute_fit(problem: Problem, n_starts: int = 10, seed: int = 0, profiles: b
     result = fit(objective, n_starts=n_starts, seed=seed, progress=step("starts"))
     prof = profile_likelihood(objective, result.x, progress=step("profiles")) if profiles else []
     predictions = objective.predict(result.x[None])[0]
-    return FitOutputs(problem, objective, result, prof, predictions, seed)
+    return FitOutputs(problem, objective, result, prof, predictions, seed, objective.curves(result.x))
 
 
 #: every file `hemasim fit` may write (profiles.* only with profiles): what its --out may hold already

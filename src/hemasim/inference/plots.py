@@ -59,13 +59,18 @@ def _log_where_positive(ax: Any, axis: str, values: list[float]) -> None:
         plain_log_axis(ax, axis)
 
 
-def _observed_vs_predicted(rows: list[dict[str, Any]], measured: str = "value (observable unit)") -> bytes:
+def _observed_vs_predicted(rows: list[dict[str, Any]], measured: str = "value (observable unit)",
+                           curves: dict[tuple[str, str], tuple[Any, Any]] | None = None) -> bytes:
+    """Measurements over time with the fit (``curves``: the fitted course between the measurements; without
+    them, straight lines joining the predictions at the measurement days, which cut off a nadir between two of
+    them), and observed against predicted."""
     fig, (ax_t, ax_d) = _figure(11, 4.2, 2)
     groups = sorted({(r["condition"], r["observable"]) for r in rows})
     for c, o in groups:
-        sel = [r for r in rows if r["condition"] == c and r["observable"] == o]
-        t = [r["time_days"] for r in sel]
-        line = ax_t.plot(t, [r["predicted"] for r in sel], "-", lw=1, label=f"{c} / {o} predicted")[0]
+        sel = sorted((r for r in rows if r["condition"] == c and r["observable"] == o), key=lambda r: r["time_days"])
+        t, y = curves[(c, o)] if curves and (c, o) in curves else ([r["time_days"] for r in sel],
+                                                                  [r["predicted"] for r in sel])
+        line = ax_t.plot(t, y, "-", lw=1, label=f"{c} / {o} predicted")[0]
         obs = [r for r in sel if not r["censored"]]
         cens = [r for r in sel if r["censored"]]
         ax_t.plot([r["time_days"] for r in obs], [r["value"] for r in obs], "o", ms=4, color=line.get_color())
@@ -145,7 +150,7 @@ def measured_label(problem: Any) -> str:
 
 
 def fit_figures(out: FitOutputs, rows: list[dict[str, Any]]) -> dict[str, bytes]:
-    figs = {"observed_vs_predicted.png": _observed_vs_predicted(rows, measured_label(out.problem)),
+    figs = {"observed_vs_predicted.png": _observed_vs_predicted(rows, measured_label(out.problem), out.curves),
             "residuals.png": _residuals(rows),
             "trace.png": _trace(out)}
     if out.profiles:
@@ -175,8 +180,10 @@ def fit_report_html(out: FitOutputs, record: dict[str, Any], figures: dict[str, 
              f", {s['n_data']} measurements); {s['converged_to_best']} of {s['starts']} starts reached it "
              f"(within 1.92); {s['parameter_vectors_simulated']} parameter vectors simulated in {s['seconds']:.1f} s.</p>",
              "<h2>Estimates and 95% profile-likelihood intervals</h2>",
-             _table(record["estimates"], ["id", "target", "estimate", "ci95_lower", "ci95_upper", "identifiability",
-                                          "unit"])]
+             # the numbers next to the id, the long run-record name last: on a phone the table scrolls sideways
+             # and showed the id and half the target, no estimate
+             _table(record["estimates"], ["id", "estimate", "unit", "ci95_lower", "ci95_upper", "identifiability",
+                                          "target"])]
     if record["identifiability"]:
         parts += ["<h2>What the data determine</h2>",
                   _table(record["identifiability"], ["parameter", "interval", "status", "says"])]

@@ -413,12 +413,32 @@ class VisualPredictiveCheck:
         return out
 
 
+#: a design whose observations fall on at most this many distinct days, each day with at least
+#: :data:`NOMINAL_MIN_PER_DAY` of them, is binned by day (nominal times) in a VPC
+NOMINAL_MAX_DAYS = 24
+NOMINAL_MIN_PER_DAY = 3
+
+
+def _vpc_bins(t_obs: np.ndarray, n_bins: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """(edges, bin of each observation). ``n_bins`` None: one bin per observation day when the days are a
+    nominal design (:data:`NOMINAL_MAX_DAYS`; a bin holding day 21, before a cycle's dose, with day 25, falling
+    to its nadir, has no meaningful percentile), else 6 bins of equal numbers of observations; an int: that many
+    equal-count bins."""
+    days, counts = np.unique(t_obs, return_counts=True)
+    if n_bins is None and len(days) <= NOMINAL_MAX_DAYS and counts.min() >= NOMINAL_MIN_PER_DAY:
+        edges = np.concatenate([[days[0]], (days[:-1] + days[1:]) / 2, [days[-1]]])
+        return edges, np.searchsorted(days, t_obs)
+    edges = np.unique(np.quantile(t_obs, np.linspace(0.0, 1.0, (n_bins or 6) + 1)))
+    return edges, np.clip(np.searchsorted(edges, t_obs, side="right") - 1, 0, len(edges) - 2)
+
+
 def visual_predictive_check(data: PopulationData, predict: Predictor, days: Sequence[np.ndarray],
-                            fit: PopulationFit, n_replicates: int = 100, n_bins: int = 6, seed: int = 0
+                            fit: PopulationFit, n_replicates: int = 100, n_bins: int | None = None, seed: int = 0
                             ) -> VisualPredictiveCheck:
     """Simulate ``n_replicates`` data sets like ``data`` (each subject's observation ``days``) from the fitted
     population (new subjects: theta = typical * exp(omega N(0,1)), log-normal residual error) as one batch, and
-    compare percentiles per time bin (bins hold equal numbers of observations)."""
+    compare percentiles per time bin (:func:`_vpc_bins`: the observation days of a nominal design, else bins
+    holding equal numbers of observations)."""
     rng = np.random.default_rng(seed)
     n = len(data.subjects)
     subjects = np.tile(np.arange(n), n_replicates)
@@ -430,8 +450,7 @@ def visual_predictive_check(data: PopulationData, predict: Predictor, days: Sequ
         t[i, :len(d)] = d
     mask = data.mask
     t_obs, z_obs = t[mask], data.observations[mask]
-    edges = np.unique(np.quantile(t_obs, np.linspace(0.0, 1.0, n_bins + 1)))
-    which = np.clip(np.searchsorted(edges, t_obs, side="right") - 1, 0, len(edges) - 2)
+    edges, which = _vpc_bins(t_obs, n_bins)
     sim_obs = sim.reshape(n_replicates, n, -1)[:, mask]  # (R, n_obs)
     quantiles = np.array([5.0, 50.0, 95.0])
     observed = np.empty((len(edges) - 1, 3))
@@ -466,6 +485,9 @@ class ProblemPredictor:
         if np.any(m.censored) or np.any(m.value < lloq):
             raise ValueError(f"{problem.problem_file or problem.name}: censored measurements (or values below an "
                              "observable's lloq) are not supported by the population fit")
+        for row in np.flatnonzero(~(m.value > 0)):  # the residual error is log-normal whatever the problem's noise
+            raise ValueError(f"{m.source}: row {row + 2}, column value: {float(m.value[row]):g} is not > 0; the "
+                             "population fit's residual error is log-normal, so every value must be > 0")
         self._rows = [np.nonzero(m.condition == c.id)[0] for c in problem.conditions]
         self.width = max(len(r) for r in self._rows)
         self._layout = []

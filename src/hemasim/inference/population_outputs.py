@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,9 @@ from hemasim.inference.population import (
     saem,
     visual_predictive_check,
 )
+
+if TYPE_CHECKING:
+    from hemasim.inference.problem import Problem
 
 __all__ = ["POPULATION_FILES", "fit_problem_population", "write_population_outputs"]
 
@@ -80,6 +83,13 @@ def _population_record(pop: PopulationFit, document: Mapping[str, Any]) -> Any:
     return null_for_nonfinite(record)
 
 
+def vpc_label(problem: Problem) -> str:
+    """The VPC's axis: each measured observable with the hemasim observable it measures, whose name carries the
+    unit ("anc (anc_1e9_per_L)", as the fit's plots write it; it read "anc", no unit)."""
+    measured = set(problem.measurements.observable.tolist())
+    return ", ".join(f"{o.id} ({o.hemasim})" for o in problem.observables if o.id in measured)
+
+
 def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settings: SaemSettings = SaemSettings(),
                            progress: bool | StageFn = False) -> list[Path]:
     """SAEM and MAP on a core-engine fitting problem (``hemasim fit``'s YAML + CSV) whose conditions are the
@@ -101,5 +111,5 @@ def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settin
                                         or [problem.measurements.source], Path(problem_path).name)
     m = problem.measurements
     days = [m.time_days[m.condition == c.id] for c in problem.conditions]
-    label = ", ".join(sorted(set(m.observable.tolist())))
+    label = vpc_label(problem)
     return write_population_outputs(out_dir, data, predictor, days, pop, individual, document, label, settings.seed)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -191,7 +191,9 @@ class Problem:
         raise KeyError(f"no observable {oid!r} in the problem")
 
     def checked(self) -> Problem:
-        """Cross-checks (ids unique and known, targets accepted by every condition); returns self."""
+        """Cross-checks (ids unique and known, targets accepted by every condition); returns the problem, each
+        model parameter without a ``unit`` given the unit of its target in the model (``h`` for a drug set's
+        ``..._mean_transit_time_h``), so that the estimates carry it."""
         where = self.problem_file or self.name
         _unique(where, "conditions", [c.id for c in self.conditions])
         _unique(where, "observables", [o.id for o in self.observables])
@@ -219,22 +221,34 @@ class Problem:
                                        f"[{lo}, {hi}] the model accepts for {p.target!r}")
         if not self.estimated:
             raise ProblemError(f"{where}: parameters: no parameter is estimated")
-        self._check_hemasim_observables(where)
+        units = self._check_hemasim_observables(where)
         _check_measurements(self)
-        return self
+        if not any(p.unit == "" and p.target in units for p in self.parameters):
+            return self
+        return replace(self, parameters=tuple(replace(p, unit=units[p.target]) if p.unit == "" and p.target in units
+                                              else p for p in self.parameters))
 
 
     def nominal_targets(self) -> dict[str, float]:
         """Model parameter (run-record name) -> nominal value, for every parameter with a target."""
         return {p.target: p.nominal for p in self.parameters if p.target is not None}
 
-    def _check_hemasim_observables(self, where: str) -> None:
+    def _check_hemasim_observables(self, where: str) -> dict[str, str]:
+        """Each hemasim observable is one of every condition's model; returns the units of the targets in the
+        models (target -> unit, from the first condition that has it)."""
+        units: dict[str, str] = {}
         for c in self.conditions:
-            known = {o.name for o in c.source.build(self.nominal_targets()).observables}
+            model = c.source.build(self.nominal_targets())
+            known = {o.name for o in model.observables}
             for i, o in enumerate(self.observables):
                 if o.hemasim not in known:
                     raise ProblemError(f"{where}: observables.{i}.hemasim: {o.hemasim!r} is not an observable of "
                                        f"the model of condition {c.id!r}; known: {', '.join(sorted(known))}")
+            records = getattr(model, "parameters", None)
+            for p in self.parameters:
+                if p.target is not None and p.target not in units and records is not None and p.target in records:
+                    units[p.target] = str(records[p.target].unit)
+        return units
 
 
 def _known(names: frozenset[str]) -> str:
@@ -278,6 +292,11 @@ def _check_measurements(problem: Problem) -> None:
         if m.observable[row] not in known_o:
             raise ProblemError(f"{loc}, column observable: unknown observable {str(m.observable[row])!r}; "
                                f"known: {', '.join(sorted(known_o))}")
+        noise = next(o.noise.kind for o in problem.observables if o.id == m.observable[row])
+        if noise == "lognormal" and not m.value[row] > 0:  # log of it: the objective would be NaN, the fit silent
+            raise ProblemError(f"{loc}, column value: {float(m.value[row]):g} is not > 0, and observable "
+                               f"{str(m.observable[row])!r} has log-normal noise (a count below the assay limit: the "
+                               "limit as value, with censored 1)")
         end = ends.get(str(m.condition[row]))
         if end is not None and m.time_days[row] > end:
             # most often times in hours (or from another origin) under the time_days header: the run would be
@@ -329,12 +348,26 @@ def load_measurements(path: str | Path) -> Measurements:
             how = "convert hours: / 24" if timed and "h" in timed[0].lower().removeprefix("time") else "rename it"
             hint = (f"; {timed[0]!r} is not read: times are days from the scenario's start, in a column "
                     f"time_days ({how})" if col == "time_days" and timed else "")
+            valued = [h for h in header if h.lower().startswith(("value", "dv", "conc", "anc", "obs"))
+                      and h not in MEASUREMENT_COLUMNS]
+            subject = [h for h in header if h.lower() in ("id", "patient", "subject", "pt", "usubjid", "patient_id")]
+            if col == "condition" and subject:  # NONMEM's ID: a subject is a condition of the problem
+                hint = (f"; {subject[0]!r} is not read: each row's subject goes in a column condition, holding the id "
+                        "of one of the problem's conditions (rename it)")
+            if col == "value" and valued:  # value_1e9_per_L, DV, ANC: the unit is the observable's, not the header's
+                hint = (f"; {valued[0]!r} is not read: values go in a column value, in the unit of the hemasim "
+                        "observable the problem's observable measures (anc_1e9_per_L: 1e9/L; rename it)")
             raise ProblemError(f"{p}: missing column {col!r} (required: {', '.join(MEASUREMENT_COLUMNS)}; "
                                f"optional: censored){hint}")
     reader.fieldnames = header
     cond, times, obs, vals, cens = [], [], [], [], []
-    for i, row in enumerate(reader):
-        loc = f"{p}: row {i + 2}"
+    for row in reader:
+        loc = f"{p}: row {reader.line_num}"  # the file's line: blank lines are skipped, and counted
+        if None in row or any(v is None for v in row.values()):  # csv puts extra cells under None, missing as None
+            n = len(header) + len(row.get(None) or []) - sum(v is None for k, v in row.items() if k is not None)
+            why = ("a decimal comma, 1,2 for 1.2? numbers take a point; a text with a comma goes in double quotes"
+                   if n > len(header) else f"each row has a cell for each of {', '.join(header)}")
+            raise ProblemError(f"{loc}: {n} cells where the header has {len(header)} ({why})")
         cond.append(_cell(row, "condition", loc, "str"))
         times.append(_cell(row, "time_days", loc, "time"))
         obs.append(_cell(row, "observable", loc, "str"))

@@ -3,6 +3,7 @@ pegfilgrastim...) from a regimen file, given as the chemotherapy and G-CSF inter
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -92,7 +93,14 @@ class ChemoRegimenSpec(InterventionSpec):
         return drug_endpoints(interventions)
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
-        for part in self.dosed_parts():
+        parts = self.dosed_parts()
+        last = max(parts, key=lambda p: p.last_day)
+        if last.last_day > facts.duration_days:  # named as the user wrote it: a regimen from a start day, no schedule
+            raise ValueError(
+                f"interventions.{index}.regimen: {self.regimen} from start_day {self.start_day:g}: "
+                f"{last.last_dose_text(named=True)} is after the end of the scenario (duration_days = "
+                f"{facts.duration_days:g}); it needs duration_days >= {math.ceil(last.last_day):g}")
+        for part in parts:
             part.check_in(facts, index)
 
     def to_events(self, ctx: EventContext) -> list[Event]:

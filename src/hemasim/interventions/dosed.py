@@ -118,9 +118,47 @@ def _drug_section(result: Result) -> str | None:
         f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
-    return (figure_html("Drugs", "drug concentrations", fig)
+    basis = dose_basis_text(result)
+    step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
+    sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
+               "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
+               "and is not drawn; the AUC endpoints integrate the whole course.</p>") if step > 0 else ""
+    return (figure_html("Drugs", "drug concentrations", fig) + sampled
+            + (f"<p>{esc(basis)}</p>" if basis else "")
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+def dose_basis_text(result: Result) -> str:
+    """How each drug's full dose in mg follows from the scenario's dose: per m2 times the patient's body-surface
+    area (Mosteller 1987, with the height and weight used), per kg times the weight, or flat; empty for a cohort
+    (each patient has its own) or a run without a scenario."""
+    scenario, patient = result.record.scenario, result.model.info.patient
+    if scenario is None or patient is None or result.model.n_patients is not None:
+        return ""
+    dosed = [p for iv in scenario.interventions  # a combination regimen: the dosed interventions it stands for
+             for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
+    weight = float(patient.weight_kg)
+    parts, per_m2 = [], False
+    for iv in dosed:
+        drug, mg = drug_set_of(iv.drug_set).drug, float(iv.amount_ug(patient)) / 1000.0
+        if iv.dose_mg_per_m2 is not None:
+            per_m2 = True
+            bsa = float(body_surface_area_m2(patient))
+            parts.append(f"{drug} {iv.dose_mg_per_m2:g} mg/m² × {bsa:.4g} m² = {mg:.4g} mg")
+        elif iv.dose_mg_per_kg is not None:
+            parts.append(f"{drug} {iv.dose_mg_per_kg:g} mg/kg × {weight:g} kg = {mg:.4g} mg")
+        elif iv.dose_ug_per_kg is not None:
+            parts.append(f"{drug} {iv.dose_ug_per_kg:g} µg/kg × {weight:g} kg = {mg:.4g} mg")
+        else:
+            parts.append(f"{drug} {mg:.4g} mg (a flat dose)")
+    if not parts:
+        return ""
+    text = "Full dose: " + "; ".join(dict.fromkeys(parts)) + "."
+    if per_m2:  # a dose per m2 needs a height (check_in)
+        text += (f" Body-surface area by Mosteller 1987: √(height {float(patient.height_cm or 0):g} cm × weight {weight:g} "
+                 f"kg / 3600) = {float(body_surface_area_m2(patient)):.4g} m².")
+    return text
 
 
 
@@ -164,10 +202,19 @@ class DosedSpec(InterventionSpec):
         """The field that holds the dose days (named in errors about them)."""
         return "schedule"
 
+    def last_dose_text(self, named: bool = False) -> str:
+        """The last dose as a line names it: "the last dose (day 63)", with the end of its infusion when it has one
+        ("the last dose (day 63, its infusion ending on day 63.04)"; the bare end of the infusion, day 63.0417,
+        read as a dose day nobody wrote); ``named``: with the drug ("the last dose (docetaxel on day 63, ...)")."""
+        start = self.last_day - self.duration_days
+        drug = f"{drug_set_of(self.drug_set).drug} on " if named else ""
+        infusion = f", its infusion ending on day {self.last_day:.4g}" if self.duration_days > 0 else ""
+        return f"the last dose ({drug}day {start:g}{infusion})"
+
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         if self.last_day > facts.duration_days:
-            raise ValueError(f"interventions.{index}.{self.schedule_field}: the last dose (day {self.last_day:g}) "
-                             f"is after the end of the scenario (duration_days = {facts.duration_days:g})")
+            raise ValueError(f"interventions.{index}.{self.schedule_field}: {self.last_dose_text()} is after the end "
+                             f"of the scenario (duration_days = {facts.duration_days:g})")
         drug = drug_set_of(self.drug_set)
         if facts.drug_sets.setdefault(drug.drug, drug.name) != drug.name:
             raise ValueError(f"interventions.{index}.drug_set: {drug.drug} is already dosed with set "

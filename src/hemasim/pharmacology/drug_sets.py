@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
-from hemasim._schema import StrictData, validation_problems
+from hemasim._schema import StrictData, field_hints, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.parameters import Assumed, Cited, Derived, Parameter, Reference
 from hemasim.parameters.core import Fitted
@@ -380,8 +380,8 @@ def _check_range(path: str, value: float) -> None:
 
 def _format(err: ValidationError) -> str:
     """Every problem, joined on one line (a drug set's errors are quoted inside a scenario's)."""
-    return "; ".join(validation_problems(err, unknown_field="unknown field (see docs/drugs.md for the schema)",
-                                         model=DrugSet))
+    lines = validation_problems(err, unknown_field="unknown field (see docs/drugs.md for the schema)", model=DrugSet)
+    return "; ".join(field_hints(lines, err, DrugSet))
 
 
 def parse_drug_set(data: object, source: str) -> DrugSet:

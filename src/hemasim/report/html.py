@@ -9,7 +9,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from hemasim.assembly import report_sections
-from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html
+from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html, percent_text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -163,6 +163,24 @@ _INTERVENTION_UNITS = {
 }
 
 
+#: a dose rule's count as a clinician writes it, with its unit
+_RULE_COUNTS = {"anc": ("ANC", "×10⁹/L"), "platelets": ("platelets", "×10⁹/L")}
+
+
+def _rule_text(rule: object) -> str:
+    """A dose rule as it acts, with only its action's fields: "if ANC < 1.5 ×10⁹/L on a cycle's planned day: delay 7
+    days (at most 2 times)", "if platelets < 100 ×10⁹/L on a cycle's planned day: reduce this and later doses by 25%"
+    (the record holds every field with its default; a delay rule's unused reduce_by_fraction read as a reduction)."""
+    if not isinstance(rule, dict) or rule.get("action") not in ("delay", "reduce"):
+        return plain(rule, True)
+    count, unit = _RULE_COUNTS.get(str(rule.get("observable")), (str(rule.get("observable")), ""))
+    when = f"if {count} < {plain(rule.get('below'))} {unit} on a cycle's planned day".replace("  ", " ")
+    if rule["action"] == "delay":
+        return (f"{when}: delay {plain(rule.get('delay_days'))} days (at most {plain(rule.get('max_delays'))} "
+                "times, then given)")
+    return f"{when}: reduce this and later doses by {100 * float(rule.get('reduce_by_fraction') or 0):.3g}%"
+
+
 def _intervention_text(iv: dict[str, Any]) -> str:
     """One intervention's fields: a dose with its unit after the number, the others as :func:`plain` writes them;
     a shipped conditioning regimen with its title and drugs ("cy_tbi_12gy: Cyclophosphamide/TBI 12 Gy
@@ -174,6 +192,8 @@ def _intervention_text(iv: dict[str, Any]) -> str:
         if field in _INTERVENTION_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
             label, unit = _INTERVENTION_UNITS[field]
             parts.append(f"{label} {number_text(float(value))} {unit}")
+        elif field == "rules" and isinstance(value, list):
+            parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
         else:
             parts.append(plain({field: value}))
     text = ", ".join(parts) or "none"
@@ -406,8 +426,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 
     def reaching(r: dict[str, Any]) -> str:
         not_fallen = r.get("fraction_did_not_fall")
-        return f"{100 * r['fraction_reaching']:.1f}%" + (
-            f" ({100 * not_fallen:.1f}% did not fall)" if not_fallen else "")
+        return percent_text(r["fraction_reaching"]) + (f" ({percent_text(not_fallen)} did not fall)" if not_fallen else "")
 
     rows = "".join(
         f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"

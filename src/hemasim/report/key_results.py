@@ -26,11 +26,11 @@ if TYPE_CHECKING:
 #: (endpoint, label, the endpoint giving its day or None), in the order shown
 KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     ("anc_nadir", "ANC nadir (lowest of the run)", "anc_nadir_day"),
-    ("days_anc_below_1", "Days of grade 3-4 neutropenia (ANC < 1.0 ×10⁹/L)", None),
-    ("days_anc_below_0p5", "Days of grade 4 neutropenia (ANC < 0.5 ×10⁹/L)", None),
+    ("days_anc_below_1", "Days of grade 3-4 neutropenia over the run (ANC < 1.0 ×10⁹/L)", None),
+    ("days_anc_below_0p5", "Days of grade 4 neutropenia over the run (ANC < 0.5 ×10⁹/L)", None),
     ("neutrophil_engraftment_day", "Neutrophil engraftment (ANC ≥ 0.5 ×10⁹/L, 3 days)", None),
     ("platelets_nadir", "Platelet nadir (lowest of the run)", "platelets_nadir_day"),
-    ("days_platelets_below_25", "Days of grade 4 thrombocytopenia (platelets < 25 ×10⁹/L)", None),
+    ("days_platelets_below_25", "Days of grade 4 thrombocytopenia over the run (platelets < 25 ×10⁹/L)", None),
     ("platelet_engraftment_day", "Platelet engraftment (≥ 20 ×10⁹/L, 7 days)", None),
     ("primary_graft_failure", "Primary graft failure", None),
     ("hemoglobin_nadir", "Haemoglobin nadir", None),
@@ -146,15 +146,17 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
 
 
 def chemotherapy_cycle_days(result: Result) -> list[float]:
-    """The days a cycle of the scenario's ``chemotherapy`` interventions began (its first dose given), in order;
-    G-CSF and the drugs of a combination-regimen file are not looked at."""
+    """The days a cycle of the scenario's chemotherapy began (its first dose given), in order: its
+    ``chemotherapy`` interventions and the chemotherapy drugs of its combination regimens (a regimen's phases
+    follow one another, so their cycles are the run's cycles in turn); G-CSF is not looked at."""
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import drug_set_of
 
     scenario = result.record.scenario
     if scenario is None:
         return []
-    drugs = {drug_set_of(iv.drug_set).drug for iv in scenario.interventions if isinstance(iv, ChemotherapySpec)}
+    dosed = [p for iv in scenario.interventions for p in (iv.dosed_parts() if hasattr(iv, "dosed_parts") else [iv])]
+    drugs = {drug_set_of(iv.drug_set).drug for iv in dosed if isinstance(iv, ChemotherapySpec)}
     starts: dict[tuple[str, int], float] = {}
     for a in result.record.administrations:
         if a.get("drug") in drugs and a.get("action") == "given":
@@ -197,15 +199,56 @@ def hb_peak_text(values: Mapping[str, EndpointValue], result: Result | None = No
             f"{peak.value / ratio.value:.3g} g/dL (a person's own range: ±{100 * HB_OWN_RANGE:.1f}%)")
 
 
-def _cycle_nadirs_text(nadirs: Sequence[tuple[float, float]]) -> str:
-    return " · ".join(f"{i}: {v:.3g} (day {d:g})" for i, (v, d) in enumerate(nadirs, start=1))
+def cycle_days_below(result: Result, threshold: float, observable: str = "anc_1e9_per_L") -> list[float]:
+    """Per chemotherapy cycle (from its first dose to the next cycle's), the days with ``observable`` below
+    ``threshold``, counted as the run's ``days_*_below_*`` endpoint counts them (each output interval below by its
+    start, :class:`hemasim.endpoints.DaysBelow`), so that the cycles add up to it when the first cycle starts the
+    run; empty for fewer than two cycles."""
+    starts = chemotherapy_cycle_days(result)
+    if len(starts) < 2 or result.is_cohort or observable not in result.model.observable_names:
+        return []
+    times, values = result.times, result.observable(observable)
+    below = (values[:-1] < threshold) * np.diff(times)
+    return [float(below[(times[:-1] >= start) & (times[:-1] < end)].sum())
+            for start, end in zip(starts, [*starts[1:], float("inf")], strict=True)]
+
+
+def _cycle_nadirs_text(result: Result) -> str:
+    """Each cycle's nadir and its day; "did not fall" for a cycle whose count never fell more than
+    :data:`~hemasim.endpoints.NADIR_FALL` below where the cycle began, as the run's nadir day says it (a PK-only
+    drug's cycle read "4.75 (day 0)": the baseline on the dose day, called a nadir)."""
+    from hemasim.endpoints import NADIR_FALL
+
+    nadirs = cycle_nadirs(result)
+    if not nadirs:
+        return ""
+    starts = chemotherapy_cycle_days(result)
+    values = result.observable("anc_1e9_per_L")
+    begin = [float(values[np.searchsorted(result.times, s)]) for s in starts]
+    return " · ".join(f"{i}: {v:.3g} (day {d:g})" if v < b * (1.0 - NADIR_FALL) else f"{i}: did not fall"
+                      for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=False), start=1))
+
+
+def _cycle_days_text(days: Sequence[float]) -> str:
+    """Days in each cycle; empty when no cycle has any (the run's row already says 0 days)."""
+    return " · ".join(f"{i}: {d:g}" for i, d in enumerate(days, start=1)) if any(days) else ""
+
+
+#: a per-cycle row of the key results: after which endpoint it goes, its label, and its cells' text of a run
+_CYCLE_ROWS: dict[str, tuple[str, Any]] = {
+    "anc_nadir": ("ANC nadir of each cycle, ×10⁹/L (its day: days after the cycle's first dose, which is day 0)",
+                  _cycle_nadirs_text),
+    "days_anc_below_0p5": ("Days of grade 4 neutropenia in each cycle",
+                           lambda r: _cycle_days_text(cycle_days_below(r, 0.5))),
+}
 
 
 def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
                      results: Mapping[str, Result] | None = None) -> str:
     """A "Key results" section for one run (one column) or for arms (one column an arm, ``results`` keyed
     alike); empty when the run has none of the key endpoints. With ``results``, a run of several chemotherapy
-    cycles also shows the ANC nadir of each cycle and its day of the cycle."""
+    cycles also shows the ANC nadir of each cycle with its day counted from the cycle's first dose, and the days of
+    grade 4 neutropenia in each cycle."""
     by_column = {column: {e.name: e for e in eps} for column, eps in endpoints.items()}
     names = list(dict.fromkeys(e.name for eps in endpoints.values() for e in eps))
     rows = _key_rows(names)
@@ -223,13 +266,12 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
         body.append(f"<tr><th scope=\"row\">{esc(label)}</th>{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)
-        if name == "anc_nadir" and results:
-            by_cycle = {column: cycle_nadirs(results[column]) for column in by_column if column in results}
+        if name in _CYCLE_ROWS and results:
+            cycle_label, text_of = _CYCLE_ROWS[name]
+            by_cycle = {column: text_of(results[column]) for column in by_column if column in results}
             if any(by_cycle.values()):
-                cells = [f"<td>{esc(_cycle_nadirs_text(by_cycle.get(column) or [])) or '&ndash;'}</td>"
-                         for column in by_column]
-                body.append(f'<tr><th scope="row">ANC nadir of each cycle, ×10⁹/L (day of the cycle)</th>'
-                            f"{''.join(cells)}</tr>")
+                cells = [f"<td>{esc(by_cycle.get(column) or '') or '&ndash;'}</td>" for column in by_column]
+                body.append(f'<tr><th scope="row">{esc(cycle_label)}</th>{"".join(cells)}</tr>')
     head = "" if len(by_column) == 1 else (
         "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
@@ -248,22 +290,24 @@ def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
     return [f'<tr><th scope="row">{esc(HB_PEAK_LABEL)}</th>{cells}</tr>']
 
 
-def _percent(fraction: float) -> str:
-    return f"{100 * fraction:.0f}%"
+def percent_text(fraction: float) -> str:
+    """A share of patients as a percentage to one decimal, a whole one without it (91.5%, 52%): the same text in
+    the key results and the cohort's endpoint table (key results rounded 0.915 to 92% beside the table's 91.5%)."""
+    return f"{100 * fraction:.1f}".removesuffix(".0") + "%"
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:
     name, unit, reached = str(row["endpoint"]), str(row["unit"]), float(row["fraction_reaching"])
     if unit == "flag":
-        return f"{_percent(reached)} of patients"
+        return f"{percent_text(reached)} of patients"
     not_fallen = row.get("fraction_did_not_fall")  # a day defined after a fall: the count never fell that low
     if row["median"] is None:
         return "the count never fell below the threshold in any patient" if not_fallen == 1.0 else "no patient"
     spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
     if name.startswith("days_"):
-        return f"{_percent(reached)} of patients; {spread}"
-    fell = f"; the count never fell below the threshold in {_percent(not_fallen)}" if not_fallen else ""
-    return spread if reached >= 1.0 else f"{spread}; reached by {_percent(reached)} of patients{fell}"
+        return f"{percent_text(reached)} of patients; {spread}"
+    fell = f"; the count never fell below the threshold in {percent_text(not_fallen)}" if not_fallen else ""
+    return spread if reached >= 1.0 else f"{spread}; reached by {percent_text(reached)} of patients{fell}"
 
 
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:

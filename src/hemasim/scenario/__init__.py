@@ -10,6 +10,7 @@ the limits of :mod:`hemasim._yaml_limits`; work and memory of the run are bounde
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
@@ -395,4 +396,27 @@ def load_scenario(path: str | Path) -> Scenario:
         data = load_yaml_file(p, "scenario")
     except YamlInputError as err:
         raise ScenarioError(str(err)) from None
-    return parse_scenario(resolve_paths(data, p.absolute().parent), str(p))
+    folder = p.absolute().parent
+    try:
+        return parse_scenario(resolve_paths(data, folder), str(p))
+    except ScenarioError as err:
+        raise ScenarioError("\n".join(_own_file_hint(line, folder) for line in str(err).splitlines())) from None
+
+
+#: an unknown drug set's or regimen's name in a problem line, and the guess that follows it there
+_UNKNOWN_NAME = re.compile(r"unknown (drug set|regimen) '([a-z0-9_.-]{1,60})'")
+
+
+def _own_file_hint(line: str, folder: Path) -> str:
+    """For an unknown drug set or regimen whose name is a file beside the scenario (``drug_set: etoposide_mine``
+    with etoposide_mine.yaml there): the name as a path, in place of a guess among the shipped ones (it guessed
+    "did you mean etoposide? its sets: etoposide_toffoli2001")."""
+    match = _UNKNOWN_NAME.search(line)
+    if match is None:
+        return line
+    found = [f"{match.group(2)}{ext}" for ext in (".yaml", ".yml") if (folder / f"{match.group(2)}{ext}").is_file()]
+    if not found:
+        return line
+    field = "drug_set" if match.group(1) == "drug set" else "regimen"
+    return (line.split("; did you mean", 1)[0]
+            + f"; {found[0]} is in the scenario's folder: a file is given with its extension, {field}: {found[0]}")

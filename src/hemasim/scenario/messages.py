@@ -12,11 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from hemasim._schema import block_fields, closest, field_location, meant_field
+from hemasim._schema import NUMBER_ALONE, NUMBER_WITH_UNIT, block_fields, closest, field_location, unknown_field_hint
 from hemasim._yaml_limits import quoted
-
-#: fields listed after "allowed here:" at most (a longer list is cut, with a pointer to the docs)
-MAX_FIELDS_LISTED = 24
 
 #: the drug-set name of an "unknown drug set" line (hemasim.pharmacology.drug_sets)
 _UNKNOWN_DRUG_SET = re.compile(r"unknown drug set '([a-z0-9_]{1,60})'")
@@ -34,28 +31,15 @@ UNIT_SLIPS: dict[str, tuple[tuple[str, float, tuple[float, float]], ...]] = {
 #: fields of a schedule written in a dosed intervention's block, where ``schedule`` holds them
 SCHEDULE_FIELDS = ("day", "days", "start_day", "every_days", "cycles", "days_in_cycle")
 
-#: a number with a unit or word typed after it: "70kg", "21 days", "5e6/kg"
-_NUMBER_WITH_UNIT = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*[^\d\s.eE+-].*")
-
 
 def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
-    """For an unknown field, the allowed field it resembles, else the allowed fields of its block."""
-    allowed = block_fields(model, e["loc"][:-1])
-    if not allowed:
-        return ""
+    """For an unknown field, the allowed field it resembles, else the allowed fields of its block
+    (:func:`hemasim._schema.unknown_field_hint`); a schedule's field written beside its drug: where it goes."""
     name = str(e["loc"][-1])
-    if name in SCHEDULE_FIELDS and "schedule" in allowed:
+    if name in SCHEDULE_FIELDS and "schedule" in block_fields(model, e["loc"][:-1]):
         return ("; a drug's dose days go in its schedule: schedule: {days: [0, 21]} or schedule: {start_day: 0, "
                 "every_days: 21, cycles: 4} (docs/scenarios.md)")
-    # a name that starts several fields (dose: dose_mg_per_m2, dose_mg_per_kg, ...): each, the unit tells them apart
-    started = [f for f in allowed if f.startswith(name + "_")]
-    if len(started) > 1:
-        return f"; did you mean one of {', '.join(started)}? (the unit is in the name)"
-    guess = meant_field(name, allowed)  # a missing field it was meant to be is named by validation_problems already
-    if guess is not None:
-        return f"; did you mean {guess!r}?"
-    listed = ", ".join(allowed[:MAX_FIELDS_LISTED]) + (", ..." if len(allowed) > MAX_FIELDS_LISTED else "")
-    return f"; allowed here: {listed}"
+    return unknown_field_hint(e, model)
 
 
 #: what a clinician calls an intervention -> (the kind that gives it, what to write when it is not the word alone).
@@ -245,10 +229,10 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
                   and (times := _TIMES_TEN_TO.fullmatch(e["input"])) and "write " not in line):
                 out[i] = line + f"; write {times.group(1)}e{int(times.group(2))} (a power of ten as YAML writes it)"
             elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
-                  and _NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
+                  and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
                 field = str(e["loc"][-1]) if e["loc"] else ""
                 out[i] = line + (f"; write the number alone: {UNITLESS_FIELDS[field]}" if field in UNITLESS_FIELDS
-                                 else "; write the number alone: the unit is the one in the field's name")
+                                 else NUMBER_ALONE)
             else:
                 continue
             break

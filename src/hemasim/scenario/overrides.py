@@ -58,12 +58,39 @@ def _number(name: str, raw: object) -> float:
     return value
 
 
+def drug_set_value(name: str) -> tuple[str, str] | None:
+    """For a drug-set value's run-record name (``docetaxel_kloft2006__friberg_mean_transit_time_h``, as run.json and
+    a fit name it): the shipped set and the value's dotted path (``friberg.mean_transit_time_h``); else None."""
+    set_name, sep, path = name.partition("__")
+    if not sep:
+        return None
+    from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set  # only for a name of this form
+
+    if set_name not in available_drug_sets():
+        return None
+    dotted = {p.replace(".", "_"): p for p, _ in load_drug_set(set_name).values_with_paths()}
+    return (set_name, dotted[path]) if path in dotted else None
+
+
+def _drug_set_value_hint(name: str) -> str:
+    """Why a drug-set value cannot be overridden here and where it can be changed; empty for any other name."""
+    found = drug_set_value(name)
+    if found is None:
+        return ""
+    return (f"a value of drug set {found[0]} ({found[1]}), not a parameter of the healthy model, which is all that "
+            "parameters: and --set change (docs/parameters.md); change it in a copy of the set's file given by its "
+            "path as drug_set (docs/drugs.md), or fit it and load the result with parameter_set: (docs/fitting.md)")
+
+
 def _one(name: object, raw: object) -> tuple[str, float]:
     """One override checked against the table: (name, value in the record's unit)."""
     if not isinstance(name, str):
         raise ValueError(f"{name!r}: parameter names are text")
     table = _table()
     if name not in table:
+        drug_value = _drug_set_value_hint(name)
+        if drug_value:
+            raise ValueError(f"{name}: {drug_value}")
         close = close_names(name)
         hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/parameters.md for the names"
         raise ValueError(f"{name}: unknown parameter{hint}")

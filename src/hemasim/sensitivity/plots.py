@@ -121,7 +121,18 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
         rows = rows.sort_values("size", na_position="first").tail(top)
         y = np.arange(len(rows))
         if result.method == "local":  # signed: a tornado
-            ax.barh(y, rows[key], color=np.where(rows[key] >= 0, "tab:red", "tab:blue"))
+            # a derivative whose two steps disagree (step_ok false: an endpoint counted in output intervals, a day
+            # of recovery jumping by a whole interval) is no sensitivity: drawn hatched and grey, and said so
+            failed = ~rows["step_ok"].to_numpy(dtype=bool) if "step_ok" in rows else np.zeros(len(rows), bool)
+            colors = np.where(failed, "lightgray", np.where(rows[key] >= 0, "tab:red", "tab:blue"))
+            bars = ax.barh(y, rows[key], color=colors)
+            for bar, bad in zip(bars, failed, strict=True):
+                if bad:
+                    bar.set_hatch("//")
+            if failed.any():
+                ax.bar_label(bars, labels=["step check failed" if bad else "" for bad in failed], fontsize=6,
+                             padding=2)
+                ax.margins(x=0.45)  # room for the words beside the longest bar
             ax.axvline(0, color="k", lw=0.5)
             ax.set_xlabel("d log endpoint / d log factor", fontsize=7)
         else:

@@ -146,7 +146,7 @@ def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str 
     """Factors with absolute ranges: parameters checked against the table (a ``range`` within the record's
     bounds; a ``relative`` range clipped to them), fields against the scenario."""
     from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario.overrides import apply_overrides, close_names
+    from hemasim.scenario.overrides import apply_overrides, close_names, drug_set_value
 
     table = apply_overrides(scenario.parameters, healthy_adult_parameters())
     out, seen = [], set()
@@ -157,6 +157,12 @@ def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str 
         seen.add(f.name)
         if f.parameter is not None:
             if f.parameter not in table:
+                found = drug_set_value(f.parameter)
+                if found is not None:
+                    raise SpecError(f"{at}.parameter: {f.parameter} is a value of drug set {found[0]} ({found[1]}), "
+                                    "which sweeps and sensitivities do not vary (they vary the healthy model's "
+                                    "parameters, docs/parameters.md, and the scenario's fields, a dose among them); "
+                                    "compare copies of the set's file as scenarios, or fit the value (docs/fitting.md)")
                 close = close_names(f.parameter)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/parameters.md"
                 raise SpecError(f"{at}.parameter: unknown parameter {f.parameter}{hint}")
