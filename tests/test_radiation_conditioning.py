@@ -112,6 +112,22 @@ def test_high_dose_melphalan_lymphoid_fraction_is_fitted_and_reproduces_its_data
     assert deviance(_alc15_per_uL(tmp_path, 0.3)) > 3.84  # the data identify the fraction: the old value is out
 
 
+def test_more_melphalan_leaves_fewer_lymphocytes_across_the_shipped_regimens():
+    """Every shipped melphalan block's lymphoid survival falls with its dose, and the reduced dose follows the value
+    fitted for 200 mg/m2 log-linearly, as the file scales busulfan and fludarabine (flu_mel's 140 mg/m2 kept the 0.3
+    once assumed for 200 mg/m2 after the fit put that at 0.065)."""
+    by_dose = {}
+    for name in available_regimens():
+        for c in load_regimen(name).components:
+            agent = getattr(c, "agent", "") or ""
+            if agent.startswith("melphalan ") and "lymphoid" in getattr(c, "surviving", {}):
+                by_dose[float(agent.split()[1])] = c.surviving["lymphoid"].value
+    assert {140.0, 200.0} <= set(by_dose)
+    doses = sorted(by_dose)
+    assert all(by_dose[a] > by_dose[b] for a, b in zip(doses, doses[1:], strict=False))
+    assert by_dose[140.0] == pytest.approx(by_dose[200.0] ** (140 / 200), rel=0.02)
+
+
 def test_a_regimen_value_cannot_cite_a_source_it_has_no_references_for():
     from hemasim.pharmacology.conditioning import RegimenError, parse_regimen
 
