@@ -59,3 +59,26 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     assert values["nab_paclitaxel_260_q3w_anc_below_2p0_pct"] == pytest.approx(80.6, abs=3.0)  # gcsfbeta: 72.2
     # 0.860 -> 0.889 with the plasma-refill read-out (branch plasma; the scenario's 800 mL read as whole blood)
     assert values["red_cell_apheresis_2_units_hb_ratio_day7"] == pytest.approx(0.889, abs=0.005)
+
+
+def test_the_nab_paclitaxel_cohorts_run_on_the_imex_kernel_and_follow_dormand_prince():
+    """The four nab-paclitaxel cohorts (P13/P14, P16, Q5) run on the IMEX lock-step kernel at
+    NAB_PACLITAXEL_IMEX_RTOL (docs/performance.md, the suite's twelfth round): on the first cycle of P13's schedule,
+    8 patients, each one's lowest ANC, platelets and Hb agree with the Dormand-Prince kernel's at rtol 1e-8 to 1e-5
+    relative, and are not its numbers (the IMEX kernel ran)."""
+    import dataclasses
+
+    import numpy as np
+
+    from hemasim.validation import chemotherapy_schedules as cs
+    from hemasim.validation.predictions4 import NAB_PACLITAXEL_100_WEEKLY
+
+    nab = [cs._NAB_PACLITAXEL, *cs._NAB_PACLITAXEL_WEEKLY.values(), NAB_PACLITAXEL_100_WEEKLY]
+    assert {s.imex_rtol for s in nab} == {cs.NAB_PACLITAXEL_IMEX_RTOL}
+    first_cycle = dataclasses.replace(cs._NAB_PACLITAXEL, cycle_offsets_days=(0.0,), duration_days=21.0)
+    observed = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL")
+    imex = cs.cohort_lowest_observables(first_cycle, observed, 8)
+    dopri = cs.cohort_lowest_observables(dataclasses.replace(first_cycle, imex_rtol=None), observed, 8)
+    for name in observed:
+        np.testing.assert_allclose(imex[name], dopri[name], rtol=1e-5, err_msg=name)
+    assert not all(np.array_equal(imex[name], dopri[name]) for name in observed)

@@ -20,7 +20,7 @@ import numpy as np
 from hemasim.endpoints import DID_NOT_FALL
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
-from hemasim.validation.chemotherapy_schedules import Schedule, cohort_lowest_observables
+from hemasim.validation.chemotherapy_schedules import NAB_PACLITAXEL_IMEX_RTOL, Schedule, cohort_lowest_observables
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of
 
 #: patients per cohort (as chemotherapy_schedules: a binomial share on 500 patients has a Monte Carlo SD of at
@@ -66,7 +66,8 @@ DOCETAXEL_60_Q3W_JAPANESE = Schedule("docetaxel_kloft2006", 60.0, 1.0, _cycles(2
 # Q5: Tanaka 2017, chemorefractory NSCLC: nab-paclitaxel 100 mg/m2 (30 min) on days 1, 8 and 15 of 4-week cycles,
 # median 5 cycles (1-11). Ages and sex mix not in what was read: 40-80, 30% women assumed.
 NAB_PACLITAXEL_100_WEEKLY = Schedule("nab_paclitaxel_chen2014", 100.0, 0.5, _cycles(28.0, 5),
-                                     (0.0, 7.0, 14.0), 140.0, (40.0, 80.0), 4501, female_share=0.3)
+                                     (0.0, 7.0, 14.0), 140.0, (40.0, 80.0), 4501, female_share=0.3,
+                                     imex_rtol=NAB_PACLITAXEL_IMEX_RTOL)
 
 
 def _pct_below(schedule: Schedule, counts: Callable[[LowestCounts], np.ndarray], threshold: float) -> Readout:
