@@ -119,14 +119,40 @@ def _drug_section(result: Result) -> str | None:
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
     basis = dose_basis_text(result)
+    peaks = peak_text(result)
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
-               "and is not drawn; the AUC endpoints integrate the whole course.</p>") if step > 0 else ""
+               "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + sampled
-            + (f"<p>{esc(basis)}</p>" if basis else "")
+            + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+def peak_text(result: Result) -> str:
+    """One line: each drug's peak plasma concentration (Cmax, re-integrated from the doses given: the
+    ``<drug>_cmax_ng_per_mL`` endpoint) and its day beside its cumulative AUC; empty for a cohort or a run without
+    a scenario or drug PK."""
+    from hemasim.pharmacology.peak import cmax_supported, plasma_peaks
+
+    scenario, patient = result.record.scenario, result.model.info.patient
+    family = drug_endpoints(scenario.interventions) if scenario is not None else None
+    if patient is None or result.model.n_patients is not None or not isinstance(family, DrugEndpoints):
+        return ""
+    parts = []
+    for drug, ds in family.sets.items():
+        if auc_observable(drug) not in result.model.observable_names or not cmax_supported(ds):
+            continue
+        cmax, day = plasma_peaks(ds, patient, result.record.administrations, 1, float(result.times[-1]))
+        if not cmax[0] > 0:
+            continue
+        auc = float(result.observable(auc_observable(drug))[-1])
+        parts.append(f"{drug} Cmax {cmax[0]:.4g} ng/mL on day {day[0]:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
+    if not parts:
+        return ""
+    return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "
+            "samples): " + "; ".join(parts) + ".")
 
 
 def dose_basis_text(result: Result) -> str:
