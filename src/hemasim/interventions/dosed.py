@@ -358,8 +358,12 @@ class DrugEndpoints(EndpointFamily):
         cmax, day = np.full(n, np.nan), np.full(n, np.nan)
         ds = self.sets.get(drug)
         if ds is not None and ctx.covariates is not None:
+            # the run's own PK values (a fitted parameter_set may change a set's value), then a cohort's per patient
+            recorded = {path: ctx.parameters.value(f"{ds.name}__{path.replace('.', '_')}")
+                        for path, _ in ds.values_with_paths()
+                        if path.startswith("pk.") and f"{ds.name}__{path.replace('.', '_')}" in ctx.parameters}
             cmax, day = plasma_peaks(ds, ctx.covariates, ctx.administrations, n, end_day,
-                                     ctx.drug_values.get(ds.name, {}))
+                                     {**recorded, **ctx.drug_values.get(ds.name, {})})
         return [EndpointColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration over the run (PK "
                                "re-integrated from the doses given, not the sampled series; docs/drugs.md)", cmax),
                 EndpointColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration", day)]
