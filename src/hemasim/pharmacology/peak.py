@@ -52,7 +52,7 @@ def _doses(log: Sequence[Mapping[str, Any]], drug: str, i: int, n: int) -> list[
 
 
 def _peak_one(ds: DrugSet, bsa: float, values: Mapping[str, float], doses: list[tuple[float, str, float, float, float]],
-              end_day: float) -> tuple[float, float]:
+              end_day: float, linear_exact: bool = True) -> tuple[float, float]:
     """Cmax (ng/mL) and its day for one patient; (0, nan) without doses."""
     from scipy.integrate import solve_ivp
 
@@ -103,21 +103,24 @@ def _peak_one(ds: DrugSet, bsa: float, values: Mapping[str, float], doses: list[
         d[i_depot] = -ka * a[i_depot]
         return d
 
+    if linear_exact and se is None and sp is None:  # linear: exact, segment by segment (the same maxima, ~10x faster)
+        m = 1 + n_per + (ka > 0)  # central, peripherals, the depot (last) when the set absorbs
+        a_mat = np.zeros((m, m))
+        a_mat[0, 0] = -cl / v1
+        for k, (vp, q) in enumerate(periph, start=1):
+            a_mat[0, 0] -= q / v1
+            a_mat[0, k], a_mat[k, 0], a_mat[k, k] = q / vp, q / v1, -q / vp
+        if ka > 0:
+            a_mat[0, -1], a_mat[-1, -1] = ka, -ka
+        return _linear_peak(a_mat, v1, doses, end_day)
+
     def slope(t: float, a: np.ndarray) -> float:
         return float(rhs(t, a)[0])
 
     slope.direction = -1.0  # type: ignore[attr-defined]  # a maximum: the central amount stops rising
 
     # piecewise-constant infusion rate: its changes and the bolus/depot doses are the segment edges
-    changes: dict[float, list[tuple[str, float]]] = {}
-    for day, route, amount, duration, f in doses:
-        if route == "iv_infusion":
-            changes.setdefault(day, []).append(("rate", amount / duration))
-            changes.setdefault(day + duration, []).append(("rate", -amount / duration))
-        elif route == "iv_bolus":
-            changes.setdefault(day, []).append(("central", amount))
-        else:
-            changes.setdefault(day, []).append(("depot", f * amount))
+    changes = _edges(doses)
     edges = sorted(changes)
     stop = max(end_day, edges[-1])
     a = np.zeros(i_depot + 1)
@@ -146,12 +149,82 @@ def _peak_one(ds: DrugSet, bsa: float, values: Mapping[str, float], doses: list[
     return best / v1, best_day
 
 
+def _edges(doses: list[tuple[float, str, float, float, float]]) -> dict[float, list[tuple[str, float]]]:
+    """The dose events (infusion-rate changes, bolus and depot doses) by day."""
+    changes: dict[float, list[tuple[str, float]]] = {}
+    for day, route, amount, duration, f in doses:
+        if route == "iv_infusion":
+            changes.setdefault(day, []).append(("rate", amount / duration))
+            changes.setdefault(day + duration, []).append(("rate", -amount / duration))
+        elif route == "iv_bolus":
+            changes.setdefault(day, []).append(("central", amount))
+        else:
+            changes.setdefault(day, []).append(("depot", f * amount))
+    return changes
+
+
+def _linear_peak(a_mat: np.ndarray, v1: float, doses: list[tuple[float, str, float, float, float]],
+                 end_day: float) -> tuple[float, float]:
+    """Cmax and its day of a linear system dx/dt = A x + R e_0 (R: the infusion rate of the segment), exactly:
+    x(t) = x_ss + V exp(L t) V^-1 (x0 - x_ss) per segment (A's eigenvalues are real and negative for a
+    mammillary model), the central amount a sum of exponentials whose maxima inside a segment are the roots of its
+    derivative (bracketed on a log-spaced grid from the segment's start, then brentq)."""
+    from scipy.optimize import brentq
+
+    lam, vec = np.linalg.eig(a_mat)
+    if np.max(np.abs(lam.imag)) > 1e-9 * np.max(np.abs(lam.real)) or np.max(lam.real) >= 0:
+        raise ValueError("peak concentration: the linear PK system is not a stable mammillary model")
+    lam, vec = lam.real, vec.real
+    inv = np.linalg.inv(vec)
+    a_inv = np.linalg.inv(a_mat)
+    changes = _edges(doses)
+    edges = sorted(changes)
+    stop = max(end_day, edges[-1])
+    x = np.zeros(len(a_mat))
+    rate = 0.0
+    best, best_day = 0.0, float("nan")
+    for j, t0 in enumerate(edges):
+        for what, v in changes[t0]:
+            if what == "rate":
+                rate = max(rate + v, 0.0) if v < 0 else rate + v
+            else:
+                x[0 if what == "central" else -1] += v
+        if x[0] > best:
+            best, best_day = float(x[0]), t0
+        t1 = edges[j + 1] if j + 1 < len(edges) else stop
+        if t1 <= t0:
+            continue
+        b = np.zeros(len(a_mat))
+        b[0] = rate
+        x_ss = -a_inv @ b
+        w = vec[0] * (inv @ (x - x_ss))  # central(t) = x_ss[0] + sum w e^(lam t)
+
+        def central(t: float, w: np.ndarray = w, c0: float = float(x_ss[0])) -> float:
+            return c0 + float(np.sum(w * np.exp(lam * t)))
+
+        def rising(t: float, w: np.ndarray = w) -> float:
+            return float(np.sum(w * lam * np.exp(lam * t)))
+
+        span = t1 - t0
+        grid = np.concatenate([[0.0], np.geomspace(min(1e-7, span / 2), span, 400)])
+        d = (w * lam) @ np.exp(np.outer(lam, grid))
+        for k in np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)):  # a maximum between grid[k] and grid[k + 1]
+            tm = brentq(rising, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13) if d[k + 1] < 0 else grid[k + 1]
+            if central(tm) > best:
+                best, best_day = central(tm), t0 + tm
+        x = np.maximum(x_ss + vec @ (np.exp(lam * span) * (inv @ (x - x_ss))), 0.0)
+        if x[0] > best:
+            best, best_day = float(x[0]), t1
+    return best / v1, best_day
+
+
 def plasma_peaks(ds: DrugSet, cov: Covariates, log: Sequence[Mapping[str, Any]], n: int, end_day: float,
-                 values: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 values: Mapping[str, Any] | None = None, linear_exact: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Per patient (``n``; ``cov`` and ``values`` hold one value or one per patient): the highest plasma
     concentration of the set's drug from day 0 to ``end_day`` (ng/mL) and its day, from the doses the
     administration ``log`` gives. ``values``: the patients' own values of the set (dotted path -> values), e.g. a
-    cohort's drawn clearance. NaN for a set whose PK depends on the cells; a patient given no dose: 0 and NaN."""
+    cohort's drawn clearance. NaN for a set whose PK depends on the cells; a patient given no dose: 0 and NaN.
+    ``linear_exact``: linear PK by its exact solution (False: by the integrator, as nonlinear PK; for checks)."""
     cmax, day = np.full(n, np.nan), np.full(n, np.nan)
     if not cmax_supported(ds):
         return cmax, day
@@ -163,6 +236,6 @@ def plasma_peaks(ds: DrugSet, cov: Covariates, log: Sequence[Mapping[str, Any]],
         own, doses = _patient(values, i, n), _doses(log, ds.drug, i, n)
         key = (float(bsa[i]), tuple(sorted(own.items())), tuple(doses))
         if key not in done:
-            done[key] = _peak_one(ds, float(bsa[i]), own, doses, end_day)
+            done[key] = _peak_one(ds, float(bsa[i]), own, doses, end_day, linear_exact)
         cmax[i], day[i] = done[key]
     return cmax, day
