@@ -112,6 +112,10 @@ def test_a_run_reports_the_peak_beside_the_auc_with_declared_units():
     cmax = float(cols["docetaxel_cmax_ng_per_mL"].values[0])
     assert cmax > 10.0 * sampled  # the 0.25-day samples miss the 1-h infusion's peak
     assert float(cols["docetaxel_cmax_day"].values[0]) == pytest.approx(1.0 / HOURS_PER_DAY)
+    from hemasim.interventions.dosed import peak_text  # the report's Drugs section: one line beside the AUC
+
+    line = peak_text(result)
+    assert f"docetaxel Cmax {cmax:.4g} ng/mL on day 0.04167" in line and "cumulative AUC" in line
 
 
 @pytest.mark.slow
