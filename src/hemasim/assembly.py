@@ -163,7 +163,7 @@ def scenario_endpoint_columns(scenario: Scenario, result: Result) -> list[Endpoi
     wanted = scenario_endpoint_observables(scenario, result.model.observable_names)
     obs = {name: result.observable(name)[None, :] for name in wanted}
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years,
-                          result.record.administrations, 1)
+                          result.record.administrations, 1, covariates=scenario.patient.covariates())
     return scenario_endpoint_values(scenario, result.times, obs, ctx)
 
 

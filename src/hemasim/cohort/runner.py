@@ -243,7 +243,8 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
         ep[e.name] = e.values(times, _observable(result, rows, e.observable))
     meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: result.observable(name) for name in extra}
-    ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids))
+    ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
+                          drug_values=vp.drug_values)
     units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
     for name, _, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[name] = values

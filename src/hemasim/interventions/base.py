@@ -129,6 +129,10 @@ class EndpointContext:
     ages_years: float | np.ndarray
     administrations: Sequence[Mapping[str, Any]] = ()
     n_patients: int = 1
+    #: the patients' covariates (one value or one per patient) and a cohort's own drug-set values (set name ->
+    #: dotted path -> per-patient values): what the drug endpoints re-integrate a drug's PK with (its Cmax)
+    covariates: Covariates | None = None
+    drug_values: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
 
 
 class EndpointFamily(ABC):

@@ -119,14 +119,40 @@ def _drug_section(result: Result) -> str | None:
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
     basis = dose_basis_text(result)
+    peaks = peak_text(result)
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
-               "and is not drawn; the AUC endpoints integrate the whole course.</p>") if step > 0 else ""
+               "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + sampled
-            + (f"<p>{esc(basis)}</p>" if basis else "")
+            + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+def peak_text(result: Result) -> str:
+    """One line: each drug's peak plasma concentration (Cmax, re-integrated from the doses given: the
+    ``<drug>_cmax_ng_per_mL`` endpoint) and its day beside its cumulative AUC; empty for a cohort or a run without
+    a scenario or drug PK."""
+    from hemasim.pharmacology.peak import cmax_supported, plasma_peaks
+
+    scenario, patient = result.record.scenario, result.model.info.patient
+    family = drug_endpoints(scenario.interventions) if scenario is not None else None
+    if patient is None or result.model.n_patients is not None or not isinstance(family, DrugEndpoints):
+        return ""
+    parts = []
+    for drug, ds in family.sets.items():
+        if auc_observable(drug) not in result.model.observable_names or not cmax_supported(ds):
+            continue
+        cmax, day = plasma_peaks(ds, patient, result.record.administrations, 1, float(result.times[-1]))
+        if not cmax[0] > 0:
+            continue
+        auc = float(result.observable(auc_observable(drug))[-1])
+        parts.append(f"{drug} Cmax {cmax[0]:.4g} ng/mL on day {day[0]:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
+    if not parts:
+        return ""
+    return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "
+            "samples): " + "; ".join(parts) + ".")
 
 
 def dose_basis_text(result: Result) -> str:
@@ -273,7 +299,8 @@ def auc_observable(drug: str) -> str:
 
 
 #: the unit of each endpoint of a drug, by the end of its name (``<drug>_<end>``)
-DRUG_UNITS = {"cumulative_auc": "ng*h/mL", "delivered_mg": "mg", "fraction_of_planned_dose": "1", "cycle_delays": "count"}
+DRUG_UNITS = {"cumulative_auc": "ng*h/mL", "cmax_ng_per_mL": "ng/mL", "cmax_day": "day", "delivered_mg": "mg",
+              "fraction_of_planned_dose": "1", "cycle_delays": "count"}
 
 
 def dose_endpoint_values(log: Sequence[Mapping[str, object]], n: int, drugs: Sequence[str] | None = None
@@ -300,11 +327,12 @@ def dose_endpoint_values(log: Sequence[Mapping[str, object]], n: int, drugs: Seq
 
 
 class DrugEndpoints(EndpointFamily):
-    """Per drug of the model (a drug set's PK): cumulative exposure (AUC from day 0 to the end) and the
-    dose endpoints of :func:`dose_endpoint_values`, read from the run's administration log."""
+    """Per drug of the model (a drug set's PK): cumulative exposure (AUC from day 0 to the end), the peak
+    concentration (Cmax) and its day, and the dose endpoints of :func:`dose_endpoint_values`, read from the run's administration log."""
 
-    def __init__(self, drugs: Sequence[str]) -> None:
+    def __init__(self, drugs: Sequence[str], sets: Mapping[str, DrugSet] | None = None) -> None:
         self.drugs = list(drugs)
+        self.sets = dict(sets or {})  # drug -> its set (the Cmax endpoints re-integrate its PK)
 
     def observables(self, available: Sequence[str]) -> list[str]:
         return [auc_observable(d) for d in self.drugs if auc_observable(d) in available]
@@ -317,8 +345,28 @@ class DrugEndpoints(EndpointFamily):
             out.append(EndpointColumn(f"{drug}_cumulative_auc", "ng*h/mL", f"area under the {drug} plasma "
                                       "concentration curve from day 0 to the end of the run",
                                       obs[auc_observable(drug)][:, -1]))
+            out += self._peak(drug, float(times[-1]), ctx)
             out += dose_endpoint_values(ctx.administrations, ctx.n_patients, [drug])
         return out
+
+    def _peak(self, drug: str, end_day: float, ctx: EndpointContext) -> list[EndpointColumn]:
+        """Cmax and its day: the drug's PK integrated alone from the doses given (hemasim.pharmacology.peak), not
+        read from the sampled concentration; NaN where the PK depends on the cells (G-CSF) or without covariates."""
+        from hemasim.pharmacology.peak import plasma_peaks
+
+        n = ctx.n_patients
+        cmax, day = np.full(n, np.nan), np.full(n, np.nan)
+        ds = self.sets.get(drug)
+        if ds is not None and ctx.covariates is not None:
+            # the run's own PK values (a fitted parameter_set may change a set's value), then a cohort's per patient
+            recorded = {path: ctx.parameters.value(f"{ds.name}__{path.replace('.', '_')}")
+                        for path, _ in ds.values_with_paths()
+                        if path.startswith("pk.") and f"{ds.name}__{path.replace('.', '_')}" in ctx.parameters}
+            cmax, day = plasma_peaks(ds, ctx.covariates, ctx.administrations, n, end_day,
+                                     {**recorded, **ctx.drug_values.get(ds.name, {})})
+        return [EndpointColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration over the run (PK "
+                               "re-integrated from the doses given, not the sampled series; docs/drugs.md)", cmax),
+                EndpointColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration", day)]
 
     def units(self) -> dict[str, str]:
         return {f"{drug}_{end}": unit for drug in self.drugs for end, unit in DRUG_UNITS.items()}
@@ -328,5 +376,5 @@ def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily 
     # a combination regimen (kind chemotherapy_regimen) stands for the dosed interventions of its dosed_parts()
     dosed = [p for iv in interventions for p in ([iv] if isinstance(iv, DosedSpec) else
                                                   getattr(iv, "dosed_parts", list)())]
-    drugs = [drug_set_of(iv.drug_set).drug for iv in dosed]
-    return DrugEndpoints(list(dict.fromkeys(drugs))) if drugs else None
+    sets = {ds.drug: ds for ds in (drug_set_of(iv.drug_set) for iv in dosed)}
+    return DrugEndpoints(list(sets), sets) if sets else None

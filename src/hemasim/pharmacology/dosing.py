@@ -72,7 +72,8 @@ class Administration(Event):
     def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
              ) -> tuple[np.ndarray, list[Event]]:
         log.append({"day": self.day, "drug": self.drug, "route": self.route, "action": "given",
-                    "planned_ug": self.amount_ug, "given_ug": self.amount_ug})
+                    "planned_ug": self.amount_ug, "given_ug": self.amount_ug, "duration_days": self.duration_days,
+                    "bioavailability": self.bioavailability})
         return self.apply(model, x, rng), self._end()
 
     def _end(self) -> list[Event]:
@@ -181,7 +182,8 @@ class Regimen(Event):
         if np.any(give):
             adm = self._administration(np.where(give, full * factor, 0.0))
             log.append({**base, "cycle": cycle + 1, "action": "given", "planned_ug": np.where(give, full, 0.0),
-                        "given_ug": adm.amount_ug})
+                        "given_ug": adm.amount_ug, "duration_days": self.duration_days,
+                        "bioavailability": self.bioavailability})
             y = adm.apply(model, x, rng)
             more = adm._end()
             # advance the patients just dosed: next dose in this cycle, the next cycle, or done
@@ -258,7 +260,8 @@ class OnDemandCourse(Event):
         amount = np.where(going, np.asarray(self.amount_ug), 0.0)
         adm = Administration(self.day, self.drug, self.route, amount, 0.0, self.bioavailability)
         log.append({"day": self.day, "drug": self.drug, "route": self.route, "action": "given",
-                    "planned_ug": amount, "given_ug": amount})
+                    "planned_ug": amount, "given_ug": amount, "duration_days": 0.0,
+                    "bioavailability": self.bioavailability})
         return adm.apply(model, x, rng), [replace(self, day=self.day + 1.0, streak=streak, finished=finished,
                                                   doses=doses + going.astype(np.int64))]
 

@@ -92,7 +92,7 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
     out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
                                   for e in DEFAULT_ENDPOINTS}
-    ctx = EndpointContext(params, cov.age_years, result.record.administrations, n)
+    ctx = EndpointContext(params, cov.age_years, result.record.administrations, n, covariates=cov)
     obs = {name: result.observable(name) for name in extra}
     for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
         out[column.name] = column.values
