@@ -18,7 +18,6 @@ import argparse
 import copy
 import json
 import math
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from scipy.optimize import brentq, minimize_scalar
 from scipy.stats import norm
 
 from hemasim.assembly import run_scenario
+from hemasim.io import write_json_report
 from hemasim.pharmacology.conditioning import load_regimen
 from hemasim.scenario import parse_scenario
 
@@ -154,11 +154,7 @@ def main() -> None:
     print(json.dumps(checks, indent=1))
     report = {"data": {"fit": FIT_DATA, "checks": [CHECK_BOULASSEL, ("kim2006_mm", "median day", KIM_MEDIAN_DAY)]},
               "fit": main_fit, "sensitivity": sensitivity, "checks": checks}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp") as handle:
-        json.dump(report, handle, indent=1)
-    os.replace(handle.name, out)
+    write_json_report(report, Path(args.out), echo=False)  # atomic: a killed fit leaves no half-written file
 
 
 if __name__ == "__main__":

@@ -14,13 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 
 from scipy.optimize import minimize_scalar
 
 from hemasim.assembly import run_scenario
+from hemasim.io import write_json_report
 from hemasim.validation.scenario_runs import validation_scenario, value_at
 
 OBSERVABLE = "sars_cov_2_spike_igg_au"
@@ -76,11 +75,7 @@ def main() -> None:
               "ratios_at_fit": ratios(tau_star), "hpv_53_over_12_months_at_fit": hpv_check(tau_star),
               "hpv_53_over_12_months_at_0": hpv_check(0.0)}
     print(json.dumps({k: v for k, v in report.items() if k not in ("grid", "data")}, indent=1))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=out.parent, delete=False, suffix=".tmp") as handle:
-        json.dump(report, handle, indent=1)
-    os.replace(handle.name, out)
+    write_json_report(report, Path(args.out), echo=False)  # atomic: a killed fit leaves no half-written file
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import difflib
 import re
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any, Literal
 
@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from hemasim._yaml_limits import quoted
 
 __all__ = ["MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT", "StrictData",
-           "annotation_at", "block_fields", "closest", "field_hints", "field_location", "location_part", "meant_field",
+           "annotation_at", "block_fields", "closest", "field_hints", "field_location", "hint_lines", "location_part", "meant_field",
            "suggestions", "unknown_field_hint", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
@@ -290,27 +290,38 @@ def unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     return f"; allowed here: {listed}"
 
 
+def hint_lines(lines: list[str], err: ValidationError, drop: Iterable[str],
+               hint: Callable[[Any, str, str], str | None]) -> list[str]:
+    """``lines`` (from :func:`validation_problems` with the same ``drop``) with each error's line replaced by
+    ``hint(error, line, where)`` where that returns a line (the first line of the error's location that a rule
+    changes; None: no rule applies to that line)."""
+    drop_set = set(drop)
+    out = list(lines)
+    for e in err.errors(include_url=False):
+        where = field_location(e["loc"], drop_set)
+        prefix = f"{where or 'top level'}: "
+        for i, line in enumerate(out):
+            if line.startswith(prefix) and (changed := hint(e, line, where)) is not None:
+                out[i] = changed
+                break
+    return out
+
+
 def field_hints(lines: list[str], err: ValidationError, model: type[BaseModel], drop: Iterable[str] = ()) -> list[str]:
     """``lines`` (from :func:`validation_problems` with the same ``drop``) with the hints every schema shares added
     to the line of their error: an unknown field's allowed fields (:func:`unknown_field_hint`, unless the line
     already says what was meant) and, for a number written with its unit, to write the number alone.
     (hemasim.scenario.messages adds the scenario's own hints on top of the same two.)"""
-    drop_set = set(drop)
-    out = list(lines)
-    for e in err.errors(include_url=False):
-        prefix = f"{field_location(e['loc'], drop_set) or 'top level'}: "
-        for i, line in enumerate(out):
-            if not line.startswith(prefix):
-                continue
-            if e["type"] == "extra_forbidden" and "did you mean" not in line:
-                out[i] = line + unknown_field_hint(e, model)
-            elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
-                  and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
-                out[i] = line + NUMBER_ALONE
-            else:
-                continue
-            break
-    return out
+
+    def hint(e: Any, line: str, where: str) -> str | None:
+        if e["type"] == "extra_forbidden" and "did you mean" not in line:
+            return line + unknown_field_hint(e, model)
+        if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
+                and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
+            return line + NUMBER_ALONE
+        return None
+
+    return hint_lines(lines, err, drop, hint)
 
 
 def _meant(e: Any, errors: list[Any], model: type[BaseModel] | None) -> str | None:

@@ -12,7 +12,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from hemasim._schema import NUMBER_ALONE, NUMBER_WITH_UNIT, block_fields, closest, field_location, unknown_field_hint
+from hemasim._schema import (
+    NUMBER_ALONE,
+    NUMBER_WITH_UNIT,
+    block_fields,
+    closest,
+    hint_lines,
+    unknown_field_hint,
+)
 from hemasim._yaml_limits import quoted
 
 #: the drug-set name of an "unknown drug set" line (hemasim.pharmacology.drug_sets)
@@ -203,37 +210,31 @@ def _name_pattern_line(e: Any) -> str:
 def complete(lines: list[str], err: ValidationError, model: type[BaseModel], drop: set[str]) -> list[str]:
     """``lines`` (one a problem, from ``validation_problems`` with the same ``drop``: the tags of tagged unions)
     with each hint this module knows added to the line of its error."""
-    out = [line + drug_set_hint(line) for line in lines]
-    for e in err.errors(include_url=False):
-        where = field_location(e["loc"], drop)
-        prefix = f"{where or 'top level'}: "
-        for i, line in enumerate(out):
-            if not line.startswith(prefix):
-                continue
-            if e["type"] == "extra_forbidden" and "did you mean" not in line:
-                out[i] = line + _unknown_field_hint(e, model)
-            elif e["type"] == "union_tag_invalid" and "does not match" in line:
-                out[i] = _kind_line(e, where)
-            elif e["type"] == "list_type" and list(e["loc"]) in (["interventions"], ["arms"]):
-                out[i] = line + "; write each item on a line of its own starting with '- ' (examples/*.yaml)"
-            elif e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
-                out[i] = line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
-            elif e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
-                    hint := unit_slip_hint(e)) and "if that is" not in line:
-                out[i] = line + hint
-            elif e["type"] == "string_pattern_mismatch" and (hint := _name_pattern_line(e)):
-                out[i] = f"{where}: {hint}"
-            elif e["type"] == "literal_error" and "did you mean" not in line and (hint := _literal_hint(e)):
-                out[i] = line + hint
-            elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
-                  and (times := _TIMES_TEN_TO.fullmatch(e["input"])) and "write " not in line):
-                out[i] = line + f"; write {times.group(1)}e{int(times.group(2))} (a power of ten as YAML writes it)"
-            elif (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
-                  and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
-                field = str(e["loc"][-1]) if e["loc"] else ""
-                out[i] = line + (f"; write the number alone: {UNITLESS_FIELDS[field]}" if field in UNITLESS_FIELDS
-                                 else NUMBER_ALONE)
-            else:
-                continue
-            break
-    return out
+
+    def hint(e: Any, line: str, where: str) -> str | None:
+        if e["type"] == "extra_forbidden" and "did you mean" not in line:
+            return line + _unknown_field_hint(e, model)
+        if e["type"] == "union_tag_invalid" and "does not match" in line:
+            return _kind_line(e, where)
+        if e["type"] == "list_type" and list(e["loc"]) in (["interventions"], ["arms"]):
+            return line + "; write each item on a line of its own starting with '- ' (examples/*.yaml)"
+        if e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
+            return line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
+        if e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
+                slip := unit_slip_hint(e)) and "if that is" not in line:
+            return line + slip
+        if e["type"] == "string_pattern_mismatch" and (named := _name_pattern_line(e)):
+            return f"{where}: {named}"
+        if e["type"] == "literal_error" and "did you mean" not in line and (literal := _literal_hint(e)):
+            return line + literal
+        if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
+                and (times := _TIMES_TEN_TO.fullmatch(e["input"])) and "write " not in line):
+            return line + f"; write {times.group(1)}e{int(times.group(2))} (a power of ten as YAML writes it)"
+        if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
+                and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
+            field = str(e["loc"][-1]) if e["loc"] else ""
+            return line + (f"; write the number alone: {UNITLESS_FIELDS[field]}" if field in UNITLESS_FIELDS
+                           else NUMBER_ALONE)
+        return None
+
+    return hint_lines([line + drug_set_hint(line) for line in lines], err, drop, hint)
