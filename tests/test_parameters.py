@@ -95,6 +95,25 @@ def test_parameter_doc_is_generated_from_the_code():
         "docs/parameters.md is stale: run `python -m hemasim.parameters.table > docs/parameters.md`")
 
 
+def test_every_conditioning_fraction_is_listed_with_its_provenance():
+    """Issue 17 point 2 (the outcome per value in docs/parameters.md): each shipped regimen's surviving fraction has
+    a row, the fitted ones say their data, the others say they are assumed and not screened."""
+    from hemasim.parameters.table import conditioning_fractions_markdown
+    from hemasim.pharmacology.conditioning import available_regimens, load_regimen
+
+    rows = [r for r in conditioning_fractions_markdown() if r.startswith("| `")]
+    expected = [(name, c.day, cls, v) for name in available_regimens() for c in load_regimen(name).components
+                if c.kind == "cell_kill" for cls, v in c.surviving.items()]
+    assert len(rows) == len(expected) > 0
+    for row, (name, day, cls, v) in zip(rows, expected, strict=True):
+        cells = [x.strip() for x in row.strip("|").split("|")]
+        assert cells[0] == f"`{name}`" and float(cells[1]) == day and cells[3] == cls and float(cells[4]) == v.value
+        if v.fitted is not None:
+            assert cells[5].startswith("fitted on ") and cells[6] == ""
+        else:
+            assert cells[5].startswith(("assumed: ", "derived: ")) and cells[6] == "not screened (regimen data)"
+
+
 def test_the_lymphocyte_reference_counts_are_one_statistic_of_chng_2004():
     """Issue 17: all four adult reference counts are the Chng 2004 Table 3 median, the men's and the women's
     weighed equally (docs/model.md); no subset on a mean or a range's midpoint. The sex-balanced median lies between

@@ -27,10 +27,40 @@ def parameter_table_markdown() -> str:
         desc = p.description.replace("|", "/")
         src = p.provenance.describe().replace("|", "/")
         lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | {screen.get(name, '')} |")
+    lines += conditioning_fractions_markdown()
     lines += ["", "## References", ""]
     for ref in params.references():
         lines.append(f"- **{ref.key}**: {ref.citation()}")
     return "\n".join(lines) + "\n"
+
+
+def conditioning_fractions_markdown() -> list[str]:
+    """The shipped conditioning regimens' surviving fractions, one row per block and compartment class, with where
+    each comes from. They are data of the regimens, not parameter records, so the Morris screen above does not vary
+    them: each row says so, so that no assumed value is left out of this page."""
+    from hemasim.pharmacology.conditioning import available_regimens, load_regimen
+
+    lines = ["", "## Conditioning regimens' surviving fractions", "",
+             "The cell-kill blocks of the shipped regimens (`pharmacology/conditioning/regimens.yaml`; values and TBI",
+             "doses also in docs/drug_sets.md, the radiation model in docs/drugs.md). A fraction acts only in the",
+             "scenarios that give its regimen; the screen of the assumed parameters does not vary these values.", "",
+             "| regimen | day | agent | class | surviving fraction | source | screen |", "|---|---|---|---|---|---|---|"]
+    for name in available_regimens():
+        for c in load_regimen(name).components:
+            if c.kind != "cell_kill":
+                continue
+            for cls, v in c.surviving.items():
+                if v.fitted is not None:
+                    where = (f"fitted on {v.fitted.data} ({v.fitted.problem}"
+                             f"{'; ' + v.fitted.interval if v.fitted.interval else ''})")
+                elif v.derived is not None:
+                    where = f"derived: {v.derived}"
+                else:
+                    where = f"assumed: {v.assumed}"
+                screen = "not screened (regimen data)" if v.fitted is None else ""
+                lines.append(f"| `{name}` | {c.day:g} | {c.agent} | {cls} | {v.value:g} | "
+                             f"{' '.join(where.split()).replace('|', '/')} | {screen} |")
+    return lines
 
 
 if __name__ == "__main__":
