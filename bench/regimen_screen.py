@@ -223,14 +223,17 @@ def main(argv: list[str] | None = None) -> int:
         row: dict[str, Any] = {"regimen": name, "component": i, "day": day, "class": cls, "value": v,
                                "range": [min(v * f, 1.0) for f in FACTORS], "targets": by_regimen.get(name, [])}
         changes: dict[str, float] = {}
-        for f in FACTORS:
+        at_ends: dict[str, list[float | None]] = {}
+        for j, f in enumerate(FACTORS):
             new = min(v * f, 1.0)
             res = results.get(((name, i, cls), new))
             if res is None:
                 continue
             for k, val in res.items():
                 changes[k] = max(changes.get(k, 0.0), _change(base[k], val))
+                at_ends.setdefault(k, [None] * len(FACTORS))[j] = val
         moving = {k: c for k, c in changes.items() if c > MOVING}
+        row["moving_values"] = {k: {"shipped": base[k], "at x0.5, x2": at_ends[k]} for k in moving}
         largest = max(changes.items(), key=lambda kv: kv[1], default=(None, 0.0))
         row["largest"] = {"readout": largest[0], "change": largest[1]}
         row["moves"] = dict(sorted(moving.items(), key=lambda kv: -kv[1]))
