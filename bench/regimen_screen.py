@@ -7,6 +7,9 @@
    the ends of a log-scale range), everything else at the shipped values, and the targets that use its regimen are
    evaluated again in a fresh process (no cached run survives). The largest relative change of each check's read-out
    is kept; a read-out that is 0 with the shipped values counts as moving when it changes by more than 1 (a day).
+3. Morris (``--trajectories`` per regimen, levels 4, seed 0): each regimen's fractions together, log scale over the
+   same ranges; mu* of each read-out relative to its shipped value (a change over the whole x0.5-x2 range, as the
+   screen of the assumed parameters counts it) with its 95% bootstrap interval. One fresh process per run.
 
 Writes bench/results/regimen_screen.json (read by hemasim.parameters.table for docs/parameters.md). One progress
 line per regimen. Usage: ``PYTHONPATH=src python bench/regimen_screen.py [--workers 2]``.
@@ -159,12 +162,55 @@ def _tracking_worker(queue: Any) -> None:
 
 def _perturbed_worker(args: tuple[Key, float, list[str]]) -> dict[str, float]:
     key, value, target_ids = args
+    return _patched_worker(([(key, value)] if key[1] >= 0 else [], target_ids))  # index -1: control, shipped
+
+
+def _patched_worker(args: tuple[list[tuple[Key, float]], list[str]]) -> dict[str, float]:
+    patches, target_ids = args
     from hemasim.validation import load_targets
 
-    if key[1] >= 0:  # a component index of -1: the control run, shipped values
+    for key, value in patches:
         _patch(key, value)
     chosen = [(g, t) for g, ts in load_targets().items() for t in ts if t["id"] in target_ids]
     return _evaluate(chosen)
+
+
+def _morris(pool: Any, by_regimen: dict[str, list[str]], values: list[tuple[Key, float, float]],
+            base: dict[str, float], trajectories: int, t0: float) -> dict[str, Any]:
+    """Morris (levels 4, seed 0) over each regimen's fractions together, log scale over x0.5-x2 (clipped to 1);
+    mu* per read-out relative to its shipped value, with its 95% bootstrap interval."""
+    import numpy as np
+
+    from hemasim.sensitivity.design import morris_trajectories
+    from hemasim.sensitivity.estimators import elementary_effects, morris_indices, mu_star_interval
+
+    out: dict[str, Any] = {}
+    for r, tids in sorted(by_regimen.items()):
+        keys = [(key, v) for key, v, _ in values if key[0] == r]
+        k = len(keys)
+        unit, _ = morris_trajectories(trajectories, k, 4, 0)
+        lo = np.log([v * 0.5 for _, v in keys])
+        hi = np.log([min(v * 2.0, 1.0) for _, v in keys])
+        points = np.exp(lo + unit * (hi - lo))
+        jobs = [([(key, float(x)) for (key, _), x in zip(keys, row, strict=True)], tids) for row in points]
+        ys = pool.map(_patched_worker, jobs, chunksize=1)  # one run a process: no cached run is shared
+        readouts = sorted(ys[0])
+        per: dict[str, dict[str, Any]] = {f"{key[1]} {key[2]}": {"largest": None, "mu_star": 0.0, "mu_star_high": 0.0}
+                                          for key, _ in keys}
+        for name in readouts:
+            y = np.array([res[name] for res in ys], dtype=np.float64)
+            scale = abs(base[name]) if base[name] != 0.0 else ZERO_ABS
+            mi = morris_indices(unit, y, k)
+            _, high = mu_star_interval(elementary_effects(unit, y, k))
+            for j, (key, _) in enumerate(keys):
+                rel, rel_high = float(mi.mu_star[j]) / scale, float(high[j]) / scale
+                entry = per[f"{key[1]} {key[2]}"]
+                if rel_high > entry["mu_star_high"] or (rel_high == entry["mu_star_high"] and rel > entry["mu_star"]):
+                    entry.update({"largest": name, "mu_star": rel, "mu_star_high": rel_high})
+        out[r] = per
+        print(f"{r}: Morris, {len(jobs)} runs of {len(tids)} targets done ({time.time() - t0:.0f} s wall)",
+              flush=True)
+    return out
 
 
 def _change(base: float, new: float) -> float:
@@ -177,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--trajectories", type=int, default=10, help="Morris trajectories per regimen (0: none)")
     args = ap.parse_args(argv)
     ctx = mp.get_context("spawn")  # a fresh interpreter per run: no cached scenario run is shared
     t0 = time.time()
@@ -207,13 +254,14 @@ def main(argv: list[str] | None = None) -> int:
     with ctx.Pool(args.workers, maxtasksperchild=1) as pool:
         done_per_regimen: dict[str, int] = {}
         total_per_regimen = {r: sum(1 for j in jobs if j[0][0] == r) for r in {j[0][0] for j in jobs}}
-        for job, res in zip(jobs, pool.imap(_perturbed_worker, jobs), strict=True):
+        for job, res in zip(jobs, pool.imap(_perturbed_worker, jobs, chunksize=1), strict=True):
             results[(job[0], job[1])] = res
             r = job[0][0]
             done_per_regimen[r] = done_per_regimen.get(r, 0) + 1
             if done_per_regimen[r] == total_per_regimen[r]:
                 print(f"{r}: {total_per_regimen[r]} perturbed runs of {len(by_regimen[r])} targets done "
                       f"({time.time() - t0:.0f} s wall)", flush=True)
+        morris = _morris(pool, by_regimen, values, base, args.trajectories, t0) if args.trajectories else {}
 
     control = {r: max((_change(base[k], v) for k, v in results[((r, -1, ""), 0.0)].items()), default=0.0)
                for r in by_regimen}
@@ -245,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"changes by more than {ZERO_ABS:g}",
         "threshold": MOVING,
         "control": control,
+        "morris": {"trajectories": args.trajectories, "levels": 4, "seed": 0, "bootstrap": "95% percentile, 2000",
+                   "note": "each regimen's fractions that are not fitted varied together, log scale over x0.5-x2 "
+                           "(clipped to 1); per fraction the read-out with the largest upper bound of mu* relative "
+                           "to its shipped value",
+                   "regimens": morris},
         "baseline": {k: base[k] for k in sorted(base) if any(k.split(" ")[0] in t for t in by_regimen.values())},
         "regimen_targets": {r: sorted(t) for r, t in sorted(by_regimen.items())},
         "fractions": rows,

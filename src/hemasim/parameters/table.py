@@ -49,9 +49,9 @@ def conditioning_fractions_markdown() -> list[str]:
              "The cell-kill blocks of the shipped regimens (`pharmacology/conditioning/regimens.yaml`; values and TBI",
              "doses also in docs/drug_sets.md, the radiation model in docs/drugs.md). A fraction acts only in the",
              "scenarios that give its regimen; the screen of the assumed parameters does not vary these values. Screen: each",
-             "value that is not fitted, one at a time over x0.5-x2 (clipped to 1), on the validation read-outs whose",
-             "scenarios give its regimen (`bench/regimen_screen.py`, `bench/results/regimen_screen.json`;",
-             "docs/sensitivity_screen.md).", "",
+             "value that is not fitted, one at a time over x0.5-x2 (clipped to 1), then Morris over each regimen's",
+             "values together, on the validation read-outs whose scenarios give its regimen (`bench/regimen_screen.py`,",
+             "`bench/results/regimen_screen.json`; docs/sensitivity.md).", "",
              "| regimen | day | agent | class | surviving fraction | source | screen |", "|---|---|---|---|---|---|---|"]
     for name in available_regimens():
         for i, c in enumerate(load_regimen(name).components):
@@ -91,8 +91,17 @@ def regimen_screen_outcome(path: Path = REGIMEN_SCREEN) -> dict[tuple[str, int, 
             more = f" (and {len(rest)} more read-out{'s' if len(rest) > 1 else ''})" if rest else ""
             text = f"moves {readout} by {_percent(change)} over x0.5-x2 (one at a time){more}"
         else:
-            text = (f"does not move any validation read-out by more than {threshold:.0%} "
-                    f"(largest {_percent(row['largest']['change'])}; one at a time)")
+            oat = _percent(row["largest"]["change"])
+            m = data.get("morris", {}).get("regimens", {}).get(str(row["regimen"]), {}).get(f"{row['component']} {row['class']}")
+            if m and m["mu_star"] > threshold:
+                text = (f"moves {m['largest']} by {_percent(m['mu_star'])} over x0.5-x2 (Morris mu*, the regimen's "
+                        f"values together; one at a time at most {oat})")
+            elif m and m["mu_star_high"] > threshold:
+                text = (f"may move {m['largest']}: Morris mu* {_percent(m['mu_star'])} over x0.5-x2, 95% upper "
+                        f"bound {_percent(m['mu_star_high'])} (one at a time at most {oat})")
+            else:
+                text = (f"does not move any validation read-out by more than {threshold:.0%} "
+                        f"(largest {oat}; one at a time" + (", and Morris mu*'s 95% upper bound" if m else "") + ")")
         out[key] = text.replace("|", "/")
     return out
 
