@@ -95,23 +95,62 @@ def test_parameter_doc_is_generated_from_the_code():
         "docs/parameters.md is stale: run `python -m hemasim.parameters.table > docs/parameters.md`")
 
 
-def test_every_conditioning_fraction_is_listed_with_its_provenance():
+def test_every_conditioning_fraction_is_listed_with_its_provenance_and_its_screen():
     """Issue 17 point 2 (the outcome per value in docs/parameters.md): each shipped regimen's surviving fraction has
-    a row, the fitted ones say their data, the others say they are assumed and not screened."""
-    from hemasim.parameters.table import conditioning_fractions_markdown
+    a row, the fitted ones say their data, the others say they are assumed and what the regimen screen found
+    (bench/results/regimen_screen.json, for the value it screened: a value changed since makes the screen stale)."""
+    from hemasim.parameters.table import conditioning_fractions_markdown, regimen_screen_outcome
     from hemasim.pharmacology.conditioning import available_regimens, load_regimen
 
     rows = [r for r in conditioning_fractions_markdown() if r.startswith("| `")]
-    expected = [(name, c.day, cls, v) for name in available_regimens() for c in load_regimen(name).components
+    expected = [(name, i, c.day, cls, v) for name in available_regimens()
+                for i, c in enumerate(load_regimen(name).components)
                 if c.kind == "cell_kill" for cls, v in c.surviving.items()]
+    screened = regimen_screen_outcome()
+    stale = "the regimen screen is stale: run `PYTHONPATH=src python bench/regimen_screen.py`"
+    assert {(n, i, cls, v.value) for n, i, _, cls, v in expected if v.fitted is None} == set(screened), stale
     assert len(rows) == len(expected) > 0
-    for row, (name, day, cls, v) in zip(rows, expected, strict=True):
+    for row, (name, i, day, cls, v) in zip(rows, expected, strict=True):
         cells = [x.strip() for x in row.strip("|").split("|")]
         assert cells[0] == f"`{name}`" and float(cells[1]) == day and cells[3] == cls and float(cells[4]) == v.value
         if v.fitted is not None:
             assert cells[5].startswith("fitted on ") and cells[6] == ""
         else:
-            assert cells[5].startswith(("assumed: ", "derived: ")) and cells[6] == "not screened (regimen data)"
+            assert cells[5].startswith(("assumed: ", "derived: "))
+            assert cells[6] == screened[(name, i, cls, v.value)]
+            assert cells[6].startswith(("moves ", "may move ", "does not move any validation read-out by more than 10%",
+                                        "no validation target uses this regimen"))
+
+
+def test_the_regimen_screen_says_what_it_measured():
+    """The screen cells follow the results: a value that moves a read-out by more than the threshold says moves
+    (naming its largest), one that does not gives its largest change, below the threshold; a regimen with no
+    target was not varied. The targets listed for a regimen exist."""
+    import json
+
+    from hemasim.parameters.table import REGIMEN_SCREEN, regimen_screen_outcome
+    from hemasim.validation import load_targets
+
+    data = json.loads(REGIMEN_SCREEN.read_text(encoding="utf-8"))
+    ids = {t["id"] for ts in load_targets().values() for t in ts}
+    cells = regimen_screen_outcome()
+    for row in data["fractions"]:
+        assert set(row["targets"]) <= ids
+        cell = cells[(row["regimen"], row["component"], row["class"], row["value"])]
+        moving = {k: c for k, c in row["moves"].items()}
+        assert all(c > data["threshold"] for c in moving.values())
+        if not row["targets"]:
+            assert cell == "no validation target uses this regimen" and not moving
+        elif moving:
+            top = max(moving, key=lambda k: moving[k])
+            assert cell.startswith(f"moves {top} by ")
+        else:  # below the cut one at a time: Morris (the regimen's values together) decides
+            assert row["largest"]["change"] <= data["threshold"]
+            m = data["morris"]["regimens"][row["regimen"]][f"{row['component']} {row['class']}"]
+            kind = "moves " if m["mu_star"] > data["threshold"] else "may move " \
+                if m["mu_star_high"] > data["threshold"] else "does not move"
+            assert cell.startswith(kind)
+    assert max(data["control"].values()) < 1e-6  # the shipped values in a fresh process give the tracked values
 
 
 def test_the_lymphocyte_reference_counts_are_one_statistic_of_chng_2004():

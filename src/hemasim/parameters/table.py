@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import math
+from pathlib import Path
+
 from hemasim.biology import healthy_human_model
 from hemasim.sensitivity.screen import screen_outcome
 
@@ -40,13 +44,17 @@ def conditioning_fractions_markdown() -> list[str]:
     them: each row says so, so that no assumed value is left out of this page."""
     from hemasim.pharmacology.conditioning import available_regimens, load_regimen
 
+    screened = regimen_screen_outcome()
     lines = ["", "## Conditioning regimens' surviving fractions", "",
              "The cell-kill blocks of the shipped regimens (`pharmacology/conditioning/regimens.yaml`; values and TBI",
              "doses also in docs/drug_sets.md, the radiation model in docs/drugs.md). A fraction acts only in the",
-             "scenarios that give its regimen; the screen of the assumed parameters does not vary these values.", "",
+             "scenarios that give its regimen; the screen of the assumed parameters does not vary these values. Screen: each",
+             "value that is not fitted, one at a time over x0.5-x2 (clipped to 1), then Morris over each regimen's",
+             "values together, on the validation read-outs whose scenarios give its regimen (`bench/regimen_screen.py`,",
+             "`bench/results/regimen_screen.json`; docs/sensitivity.md).", "",
              "| regimen | day | agent | class | surviving fraction | source | screen |", "|---|---|---|---|---|---|---|"]
     for name in available_regimens():
-        for c in load_regimen(name).components:
+        for i, c in enumerate(load_regimen(name).components):
             if c.kind != "cell_kill":
                 continue
             for cls, v in c.surviving.items():
@@ -57,10 +65,51 @@ def conditioning_fractions_markdown() -> list[str]:
                     where = f"derived: {v.derived}"
                 else:
                     where = f"assumed: {v.assumed}"
-                screen = "not screened (regimen data)" if v.fitted is None else ""
+                screen = "" if v.fitted is not None else screened.get((name, i, cls, v.value), "not screened")
                 lines.append(f"| `{name}` | {c.day:g} | {c.agent} | {cls} | {v.value:g} | "
                              f"{' '.join(where.split()).replace('|', '/')} | {screen} |")
     return lines
+
+
+#: written by bench/regimen_screen.py (the repository's copy; an installed package without it says "not screened")
+REGIMEN_SCREEN = Path(__file__).resolve().parents[3] / "bench" / "results" / "regimen_screen.json"
+
+
+def regimen_screen_outcome(path: Path = REGIMEN_SCREEN) -> dict[tuple[str, int, str, float], str]:
+    """(regimen, component index, class, value screened) -> the screen cell of its row in docs/parameters.md."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    threshold = float(data["threshold"])
+    out = {}
+    for row in data["fractions"]:
+        key = (str(row["regimen"]), int(row["component"]), str(row["class"]), float(row["value"]))
+        if not row["targets"]:
+            text = "no validation target uses this regimen"
+        elif row["moves"]:
+            (readout, change), *rest = row["moves"].items()
+            more = f" (and {len(rest)} more read-out{'s' if len(rest) > 1 else ''})" if rest else ""
+            text = f"moves {readout} by {_percent(change)} over x0.5-x2 (one at a time){more}"
+        else:
+            oat = _percent(row["largest"]["change"])
+            m = data.get("morris", {}).get("regimens", {}).get(str(row["regimen"]), {}).get(f"{row['component']} {row['class']}")
+            if m and m["mu_star"] > threshold:
+                text = (f"moves {m['largest']} by {_percent(m['mu_star'])} over x0.5-x2 (Morris mu*, the regimen's "
+                        f"values together; one at a time at most {oat})")
+            elif m and m["mu_star_high"] > threshold:
+                text = (f"may move {m['largest']}: Morris mu* {_percent(m['mu_star'])} over x0.5-x2, 95% upper "
+                        f"bound {_percent(m['mu_star_high'])} (one at a time at most {oat})")
+            else:
+                text = (f"does not move any validation read-out by more than {threshold:.0%} "
+                        f"(largest {oat}; one at a time" + (", and Morris mu*'s 95% upper bound" if m else "") + ")")
+        out[key] = text.replace("|", "/")
+    return out
+
+
+def _percent(change: float) -> str:
+    if math.isinf(change):
+        return "more than 1 day (from 0)"
+    return "under 0.1%" if change < 0.001 else f"{change:.1%}" if change < 0.1 else f"{change:.0%}"
 
 
 if __name__ == "__main__":
