@@ -12,7 +12,7 @@ segment (the end of an infusion, the instant after a bolus) are candidates too, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -119,33 +119,17 @@ def _peak_one(ds: DrugSet, bsa: float, values: Mapping[str, float], doses: list[
 
     slope.direction = -1.0  # type: ignore[attr-defined]  # a maximum: the central amount stops rising
 
-    # piecewise-constant infusion rate: its changes and the bolus/depot doses are the segment edges
-    changes = _edges(doses)
-    edges = sorted(changes)
-    stop = max(end_day, edges[-1])
-    a = np.zeros(i_depot + 1)
-    best, best_day = 0.0, float("nan")
     scale = max(amount for _, _, amount, _, _ in doses)
-    for j, t0 in enumerate(edges):
-        for what, v in changes[t0]:
-            if what == "rate":
-                rate[0] = max(rate[0] + v, 0.0) if v < 0 else rate[0] + v
-            else:
-                a[0 if what == "central" else i_depot] += v
-        if a[0] > best:
-            best, best_day = float(a[0]), t0
-        t1 = edges[j + 1] if j + 1 < len(edges) else stop
-        if t1 <= t0:
-            continue
+
+    def advance(t0: float, t1: float, a: np.ndarray, infusion: float) -> tuple[np.ndarray, list[tuple[float, float]]]:
+        rate[0] = infusion
         sol = solve_ivp(rhs, (t0, t1), a, method="LSODA", rtol=_RTOL, atol=1e-12 * scale, events=slope)
         if not sol.success:
             raise RuntimeError(f"{ds.drug} peak concentration: the PK integration failed ({sol.message})")
-        for te, ye in zip(sol.t_events[0], sol.y_events[0], strict=True):
-            if ye[0] > best:
-                best, best_day = float(ye[0]), float(te)
-        a = np.maximum(sol.y[:, -1], 0.0)
-        if a[0] > best:
-            best, best_day = float(a[0]), t1
+        return sol.y[:, -1], [(float(ye[0]), float(te)) for te, ye in zip(sol.t_events[0], sol.y_events[0],
+                                                                          strict=True)]
+
+    best, best_day = _walk(doses, end_day, i_depot + 1, i_depot, advance)
     return best / v1, best_day
 
 
@@ -163,6 +147,41 @@ def _edges(doses: list[tuple[float, str, float, float, float]]) -> dict[float, l
     return changes
 
 
+def _walk(doses: list[tuple[float, str, float, float, float]], end_day: float, n_states: int, depot: int,
+          advance: Callable[[float, float, np.ndarray, float], tuple[np.ndarray, list[tuple[float, float]]]]
+          ) -> tuple[float, float]:
+    """The highest central amount and its day over the dose events' segments (to ``end_day``): each event edge
+    changes the infusion rate or adds a bolus (central, index 0) or an absorbed dose (``depot``); ``advance(t0, t1,
+    x, rate)`` carries the amounts over a segment and gives the segment's inner maxima (amount, day). The edges
+    themselves (the instant after a bolus, the end of an infusion) are candidates too, so a maximum at a kink is
+    exact."""
+    changes = _edges(doses)
+    edges = sorted(changes)
+    stop = max(end_day, edges[-1])
+    x = np.zeros(n_states)
+    rate = 0.0
+    best, best_day = 0.0, float("nan")
+    for j, t0 in enumerate(edges):
+        for what, v in changes[t0]:
+            if what == "rate":
+                rate = max(rate + v, 0.0) if v < 0 else rate + v
+            else:
+                x[0 if what == "central" else depot] += v
+        if x[0] > best:
+            best, best_day = float(x[0]), t0
+        t1 = edges[j + 1] if j + 1 < len(edges) else stop
+        if t1 <= t0:
+            continue
+        x, maxima = advance(t0, t1, x, rate)
+        x = np.maximum(x, 0.0)
+        for amount, day in maxima:
+            if amount > best:
+                best, best_day = amount, day
+        if x[0] > best:
+            best, best_day = float(x[0]), t1
+    return best, best_day
+
+
 def _linear_peak(a_mat: np.ndarray, v1: float, doses: list[tuple[float, str, float, float, float]],
                  end_day: float) -> tuple[float, float]:
     """Cmax and its day of a linear system dx/dt = A x + R e_0 (R: the infusion rate of the segment), exactly:
@@ -177,44 +196,29 @@ def _linear_peak(a_mat: np.ndarray, v1: float, doses: list[tuple[float, str, flo
     lam, vec = lam.real, vec.real
     inv = np.linalg.inv(vec)
     a_inv = np.linalg.inv(a_mat)
-    changes = _edges(doses)
-    edges = sorted(changes)
-    stop = max(end_day, edges[-1])
-    x = np.zeros(len(a_mat))
-    rate = 0.0
-    best, best_day = 0.0, float("nan")
-    for j, t0 in enumerate(edges):
-        for what, v in changes[t0]:
-            if what == "rate":
-                rate = max(rate + v, 0.0) if v < 0 else rate + v
-            else:
-                x[0 if what == "central" else -1] += v
-        if x[0] > best:
-            best, best_day = float(x[0]), t0
-        t1 = edges[j + 1] if j + 1 < len(edges) else stop
-        if t1 <= t0:
-            continue
+
+    def advance(t0: float, t1: float, x: np.ndarray, rate: float) -> tuple[np.ndarray, list[tuple[float, float]]]:
         b = np.zeros(len(a_mat))
         b[0] = rate
         x_ss = -a_inv @ b
         w = vec[0] * (inv @ (x - x_ss))  # central(t) = x_ss[0] + sum w e^(lam t)
 
-        def central(t: float, w: np.ndarray = w, c0: float = float(x_ss[0])) -> float:
-            return c0 + float(np.sum(w * np.exp(lam * t)))
+        def central(t: float) -> float:
+            return float(x_ss[0]) + float(np.sum(w * np.exp(lam * t)))
 
-        def rising(t: float, w: np.ndarray = w) -> float:
+        def rising(t: float) -> float:
             return float(np.sum(w * lam * np.exp(lam * t)))
 
         span = t1 - t0
         grid = np.concatenate([[0.0], np.geomspace(min(1e-7, span / 2), span, 400)])
         d = (w * lam) @ np.exp(np.outer(lam, grid))
+        maxima = []
         for k in np.flatnonzero((d[:-1] > 0) & (d[1:] <= 0)):  # a maximum between grid[k] and grid[k + 1]
             tm = brentq(rising, grid[k], grid[k + 1], xtol=1e-14, rtol=1e-13) if d[k + 1] < 0 else grid[k + 1]
-            if central(tm) > best:
-                best, best_day = central(tm), t0 + tm
-        x = np.maximum(x_ss + vec @ (np.exp(lam * span) * (inv @ (x - x_ss))), 0.0)
-        if x[0] > best:
-            best, best_day = float(x[0]), t1
+            maxima.append((central(tm), t0 + tm))
+        return x_ss + vec @ (np.exp(lam * span) * (inv @ (x - x_ss))), maxima
+
+    best, best_day = _walk(doses, end_day, len(a_mat), len(a_mat) - 1, advance)
     return best / v1, best_day
 
 
