@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.endpoints import DID_NOT_FALL_NOTE
+from hemasim.endpoints import DID_NOT_FALL_NOTE, DaysBelow
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -208,9 +208,10 @@ def cycle_days_below(result: Result, threshold: float, observable: str = "anc_1e
     if len(starts) < 2 or result.is_cohort or observable not in result.model.observable_names:
         return []
     times, values = result.times, result.observable(observable)
-    below = (values[:-1] < threshold) * np.diff(times)
-    return [float(below[(times[:-1] >= start) & (times[:-1] < end)].sum())
-            for start, end in zip(starts, [*starts[1:], float("inf")], strict=True)]
+    count = DaysBelow(observable, threshold, label="")
+    cuts = np.searchsorted(times[:-1], [*starts, float("inf")])  # the first output interval of each cycle
+    return [float(count.values(times[i:j + 1], values[None, i:j + 1])[0]) for i, j in zip(cuts[:-1], cuts[1:],
+                                                                                            strict=True)]
 
 
 def _cycle_nadirs_text(result: Result) -> str:
