@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from hemasim.pharmacology.drug_sets import DrugSet
     from hemasim.simulation import Result
 
-__all__ = ["DosedSpec", "Rule", "Schedule", "drug_set_of"]
+__all__ = ["DosedSpec", "Rule", "Schedule", "dosed_interventions", "drug_set_of"]
 
 RULE_OBSERVABLES = {"anc": "anc_1e9_per_L", "platelets": "platelets_1e9_per_L"}
 
@@ -132,23 +132,26 @@ def _drug_section(result: Result) -> str | None:
 
 def peak_text(result: Result) -> str:
     """One line: each drug's peak plasma concentration (Cmax, re-integrated from the doses given: the
-    ``<drug>_cmax_ng_per_mL`` endpoint) and its day beside its cumulative AUC; empty for a cohort or a run without
-    a scenario or drug PK."""
-    from hemasim.pharmacology.peak import cmax_supported, plasma_peaks
+    ``<drug>_cmax_ng_per_mL`` endpoint, computed by the same family method with the run's parameters, so a fitted
+    parameter_set's PK counts here as it does in endpoints.json) and its day beside its cumulative AUC; empty for a
+    cohort or a run without a scenario or drug PK."""
+    from hemasim.interventions.base import EndpointContext
 
-    scenario, patient = result.record.scenario, result.model.info.patient
+    scenario = result.record.scenario
     family = drug_endpoints(scenario.interventions) if scenario is not None else None
-    if patient is None or result.model.n_patients is not None or not isinstance(family, DrugEndpoints):
+    if scenario is None or result.model.n_patients is not None or not isinstance(family, DrugEndpoints):
         return ""
+    ctx = EndpointContext(result.model.parameters, scenario.patient.age_years, result.record.administrations, 1,
+                          covariates=scenario.patient.covariates())
     parts = []
-    for drug, ds in family.sets.items():
-        if auc_observable(drug) not in result.model.observable_names or not cmax_supported(ds):
+    for drug in family.sets:
+        if auc_observable(drug) not in result.model.observable_names:
             continue
-        cmax, day = plasma_peaks(ds, patient, result.record.administrations, 1, float(result.times[-1]))
-        if not cmax[0] > 0:
+        cmax, day = (float(c.values[0]) for c in family._peak(drug, float(result.times[-1]), ctx))
+        if not cmax > 0:  # no dose given, or a set whose PK depends on the cells (NaN)
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
-        parts.append(f"{drug} Cmax {cmax[0]:.4g} ng/mL on day {day[0]:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
+        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
     if not parts:
         return ""
     return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "
@@ -162,8 +165,7 @@ def dose_basis_text(result: Result) -> str:
     scenario, patient = result.record.scenario, result.model.info.patient
     if scenario is None or patient is None or result.model.n_patients is not None:
         return ""
-    dosed = [p for iv in scenario.interventions  # a combination regimen: the dosed interventions it stands for
-             for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
+    dosed = dosed_interventions(scenario.interventions)
     weight = float(patient.weight_kg)
     parts, per_m2 = [], False
     for iv in dosed:
@@ -372,9 +374,13 @@ class DrugEndpoints(EndpointFamily):
         return {f"{drug}_{end}": unit for drug in self.drugs for end, unit in DRUG_UNITS.items()}
 
 
+def dosed_interventions(interventions: Sequence[InterventionSpec]) -> list[DosedSpec]:
+    """The dosed interventions (chemotherapy, G-CSF) of a scenario, a combination regimen (kind
+    chemotherapy_regimen) standing for those of its ``dosed_parts()``, in order."""
+    return [p for iv in interventions for p in ([iv] if isinstance(iv, DosedSpec) else
+                                                getattr(iv, "dosed_parts", list)())]
+
+
 def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-    # a combination regimen (kind chemotherapy_regimen) stands for the dosed interventions of its dosed_parts()
-    dosed = [p for iv in interventions for p in ([iv] if isinstance(iv, DosedSpec) else
-                                                  getattr(iv, "dosed_parts", list)())]
-    sets = {ds.drug: ds for ds in (drug_set_of(iv.drug_set) for iv in dosed)}
+    sets = {ds.drug: ds for ds in (drug_set_of(iv.drug_set) for iv in dosed_interventions(interventions))}
     return DrugEndpoints(list(sets), sets) if sets else None

@@ -150,13 +150,13 @@ def chemotherapy_cycle_days(result: Result) -> list[float]:
     ``chemotherapy`` interventions and the chemotherapy drugs of its combination regimens (a regimen's phases
     follow one another, so their cycles are the run's cycles in turn); G-CSF is not looked at."""
     from hemasim.interventions.chemotherapy import ChemotherapySpec
-    from hemasim.interventions.dosed import drug_set_of
+    from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
     scenario = result.record.scenario
     if scenario is None:
         return []
-    dosed = [p for iv in scenario.interventions for p in (iv.dosed_parts() if hasattr(iv, "dosed_parts") else [iv])]
-    drugs = {drug_set_of(iv.drug_set).drug for iv in dosed if isinstance(iv, ChemotherapySpec)}
+    drugs = {drug_set_of(iv.drug_set).drug for iv in dosed_interventions(scenario.interventions)
+             if isinstance(iv, ChemotherapySpec)}
     starts: dict[tuple[str, int], float] = {}
     for a in result.record.administrations:
         if a.get("drug") in drugs and a.get("action") == "given":
