@@ -30,12 +30,11 @@ from scipy.optimize import least_squares
 
 import hemasim.biology.marrow as marrow
 import hemasim.biology.mobilisation as mobilisation
-from hemasim.assembly import assemble
+from hemasim.interventions.apheresis import filgrastim_run
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.parameters.core import ParameterSet
-from hemasim.scenario import parse_scenario
-from hemasim.simulation import Result, Simulation
+from hemasim.simulation import Result
 
 #: a continuous administration of 10 ug/kg/d for 7 days, as 12 s.c. doses a day (no swings within the day)
 CONTINUOUS = tuple(i / 12.0 for i in range(12 * 7))
@@ -46,14 +45,8 @@ BOUNDS = (np.log([1.0, 0.3]), np.log([990.0, 15.0]))
 
 def run(params: ParameterSet, days: tuple[float, ...], duration: float, every: float = 0.25,
         dose: float = 10.0) -> Result:
-    """Filgrastim s.c., ``dose`` ug/kg on each of ``days`` (day 0 = first dose), healthy 75-kg man."""
-    scenario = parse_scenario({
-        "name": "filgrastim course", "aging": False, "duration_days": duration,
-        "patient": {"age_years": 35, "sex": "male", "weight_kg": 75, "height_cm": 178}, "output": {"every_days": every},
-        "interventions": [{"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": dose,
-                           "route": "subcutaneous", "schedule": {"days": list(days)}}]})
-    parts = assemble(scenario, parameters=params)
-    return Simulation(parts.model, solver=scenario.solver.build(), events=parts.events).run(duration, every)
+    """Filgrastim s.c., ``dose`` ug/kg on each of ``days`` (day 0 = first dose), healthy 75-kg man (every state kept)."""
+    return filgrastim_run(dose, days, duration, params, every)
 
 
 def at(result: Result, day: float, name: str = "cd34_blood_per_uL") -> float:
