@@ -16,7 +16,7 @@ structural change are patched in here only (the shipped model is untouched):
 - ``exhaustion``: homed HSPCs rejoin the mobilisable MPP pool only after a reserve with mean time ``tau`` days, so
   the egress drains the pool; its strength is set by the blood residence and the resting blood share, both assumed.
 
-Run: PYTHONPATH=src python docs/mobilisation_peak_diagnosis.py (about two minutes of CPU).
+Run: PYTHONPATH=src python docs/mobilisation_peak_diagnosis.py (about half a minute of CPU).
 """
 
 from __future__ import annotations
