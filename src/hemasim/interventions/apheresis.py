@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     APHERESIS_OBSERVABLES: tuple[str, ...]
 
-__all__ = ["APHERESIS_OBSERVABLES", "ApheresisSpec", "filgrastim_course"]
+__all__ = ["APHERESIS_OBSERVABLES", "ApheresisSpec", "filgrastim_course", "filgrastim_run"]
 
 # The kind's biology (hemasim.biology.mobilisation, with the SBML forms of its events) is imported when a scenario
 # has the kind, not by every run (docs/performance.md, goal 1); so is APHERESIS_OBSERVABLES (PEP 562).
@@ -169,11 +169,11 @@ class ApheresisEndpoints(EndpointFamily):
 
 
 # ------------------------------------------------------------------ a filgrastim course (fit, tests, docs)
-def filgrastim_course(dose_ug_per_kg: float, dose_days: Sequence[float], duration_days: float,
-                      parameters: ParameterSet | None = None, every_days: float = 1.0 / 24.0,
-                      patient: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Blood CD34+ (cells/uL) of a healthy donor under filgrastim (``filgrastim_wang2001``, s.c.) on
-    ``dose_days`` (day 0 = first dose): (times, values)."""
+def filgrastim_run(dose_ug_per_kg: float, dose_days: Sequence[float], duration_days: float,
+                   parameters: ParameterSet | None = None, every_days: float = 1.0 / 24.0,
+                   patient: Mapping[str, Any] | None = None, observe: Sequence[str] | None = None) -> Result:
+    """A healthy donor (default: 35-year-old 75-kg man) under filgrastim (``filgrastim_wang2001``, s.c.)
+    ``dose_ug_per_kg`` on each of ``dose_days`` (day 0 = first dose); ``observe`` as in ``Simulation.run``."""
     # late: assembly and scenario import the interventions package at module level, so importing them here at
     # module level would be a cycle; the course serves the fit, tests and docs, not the kind itself
     from hemasim.assembly import assemble
@@ -187,6 +187,15 @@ def filgrastim_course(dose_ug_per_kg: float, dose_days: Sequence[float], duratio
         "interventions": [{"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": dose_ug_per_kg,
                            "route": "subcutaneous", "schedule": {"days": list(dose_days)}}]})
     parts = assemble(scenario, parameters=parameters)
-    result = Simulation(parts.model, solver=scenario.solver.build(), events=parts.events).run(
-        duration_days, every_days, observe=["cd34_blood_per_uL"])
+    return Simulation(parts.model, solver=scenario.solver.build(), events=parts.events).run(
+        duration_days, every_days, observe=None if observe is None else list(observe))
+
+
+def filgrastim_course(dose_ug_per_kg: float, dose_days: Sequence[float], duration_days: float,
+                      parameters: ParameterSet | None = None, every_days: float = 1.0 / 24.0,
+                      patient: Mapping[str, Any] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Blood CD34+ (cells/uL) of a healthy donor under filgrastim (``filgrastim_wang2001``, s.c.) on
+    ``dose_days`` (day 0 = first dose): (times, values)."""
+    result = filgrastim_run(dose_ug_per_kg, dose_days, duration_days, parameters, every_days, patient,
+                            observe=["cd34_blood_per_uL"])
     return result.times, result.observable("cd34_blood_per_uL")
