@@ -178,3 +178,27 @@ def test_the_autograft_default_uses_the_model_s_own_t_share_of_blood_lymphocytes
     share = t / (t + p.value("b_reference_per_uL") + p.value("nk_reference_per_uL"))
     assert T_SHARE_OF_LYMPHOCYTES == pytest.approx(share, rel=1e-9)
     assert default_cd3_per_kg("peripheral_blood", "autologous") == pytest.approx(1.13e8 * share, rel=0.01)
+
+
+def test_each_assumed_graft_t_cell_default_says_what_its_check_found():
+    """Issue 17 point 2: an assumed default is shown not to matter. bench/graft_cd3_check.py varies each x0.5-x2 on
+    the targets carrying it; the provenance text repeats the outcome and must not claim more than the results."""
+    import json
+    from pathlib import Path
+
+    from hemasim.parameters.core import Assumed
+    from hemasim.parameters.graft_t_cells import GRAFT_CD3_DEFAULTS
+
+    results = Path(__file__).resolve().parents[1] / "bench" / "results" / "graft_cd3_check.json"
+    rows = {(r["source"], r["donor"]): r for r in json.loads(results.read_text(encoding="utf-8"))["rows"]}
+    for d in GRAFT_CD3_DEFAULTS:
+        if not isinstance(d.provenance, Assumed):
+            assert (d.source, d.donor) not in rows
+            continue
+        row = rows[(d.source, d.donor)]
+        if not row["targets"]:
+            assert "no validation target carries this default" in d.provenance.how
+        else:
+            assert row["largest"]["change"] == 0.0 and "unchanged (0.0%)" in d.provenance.how
+            ids = row["targets"]
+            assert (ids[0] if len(ids) == 1 else f"{ids[0]}-{ids[-1]}") in d.provenance.how

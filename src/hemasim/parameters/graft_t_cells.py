@@ -32,6 +32,9 @@ _CORD_HOW = ("no stored record gives a cord unit's CD3+ content (searched: cord 
              "median; CD3+ share of cord nucleated cells; double-cord CD3+ dose: Barker 2005 Blood 105:1343 and Blood "
              "2011;117:3277 count CD3+ doses but give no median in the abstract)")
 _GRAFT = "the graft's T, NK and B cells when a scenario gives no cd3_per_kg"
+#: what bench/graft_cd3_check.py found (x0.5 and x2, one at a time; bench/results/graft_cd3_check.json)
+_NO_TARGET = "; check: no validation target carries this default"
+_CHECKED = "; check (bench/graft_cd3_check.py, x0.5-x2 one at a time): {} unchanged (0.0%)"
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,16 @@ GRAFT_CD3_DEFAULTS: tuple[GraftCd3Default, ...] = (
     _MARROW_ALLO,
     GraftCd3Default(
         "bone_marrow", "autologous", _MARROW_ALLO.cd3_per_kg,
-        Assumed(_GRAFT, "the allogeneic marrow value (BMT2000BMvsPBSC): no autologous marrow series found")),
-    GraftCd3Default("cord_blood", "allogeneic", 1.0e7, Assumed(_GRAFT, "the usual order of magnitude; " + _CORD_HOW)),
-    GraftCd3Default("cord_blood", "autologous", 1.0e7, Assumed(_GRAFT, "as an allogeneic unit; " + _CORD_HOW)),
-    GraftCd3Default("double_cord_blood", "allogeneic", 2.0e7, Assumed(_GRAFT, "two single units; " + _CORD_HOW)),
-    GraftCd3Default("double_cord_blood", "autologous", 2.0e7, Assumed(_GRAFT, "two single units; " + _CORD_HOW)),
+        Assumed(_GRAFT, "the allogeneic marrow value (BMT2000BMvsPBSC): no autologous marrow series found"
+                + _NO_TARGET)),
+    GraftCd3Default("cord_blood", "allogeneic", 1.0e7, Assumed(
+        _GRAFT, "the usual order of magnitude; " + _CORD_HOW + _CHECKED.format("K1-K3's neutrophil engraftment days"))),
+    GraftCd3Default("cord_blood", "autologous", 1.0e7, Assumed(_GRAFT, "as an allogeneic unit; " + _CORD_HOW
+                                                                 + _NO_TARGET)),
+    GraftCd3Default("double_cord_blood", "allogeneic", 2.0e7, Assumed(
+        _GRAFT, "two single units; " + _CORD_HOW + _CHECKED.format("T7's neutrophil engraftment day"))),
+    GraftCd3Default("double_cord_blood", "autologous", 2.0e7, Assumed(_GRAFT, "two single units; " + _CORD_HOW
+                                                                        + _NO_TARGET)),
 )
 
 _BY_KEY = {(d.source, d.donor): d for d in GRAFT_CD3_DEFAULTS}
