@@ -30,7 +30,7 @@ from hemasim.interventions.conditioning import ConditioningSpec
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 from hemasim.parameters.core import ParameterSet
-from hemasim.parameters.graft_t_cells import default_cd3_per_kg
+from hemasim.parameters.graft_t_cells import default_cd3_per_kg, defaults_text
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
@@ -58,9 +58,8 @@ class TransplantSpec(InterventionSpec):
         default=None, description="collected: the cells of the scenario's earlier apheresis sessions (the dose is "
         "what they collected; give no cd34_per_kg)")
     cd3_per_kg: float | None = Field(default=None, ge=0, le=5e9,
-                                     description="CD3+ cells per kg (0: T-cell depleted); default by source and donor (sourced medians: "
-                                     "allogeneic blood 1.8e8, marrow 9e7, autologous blood 7.6e7; cord 1e7 per unit, "
-                                     "assumed)")
+                                     description="CD3+ cells per kg (0: T-cell depleted); default by source and "
+                                     f"donor ({defaults_text()})")
     stochastic_engraftment: bool = Field(
         default=False, description="draw the numbers of engrafting stem and progenitor cells (Poisson, from the "
         "scenario's seed): small grafts can fail by chance")

@@ -89,6 +89,17 @@ def default_cd3_per_kg(source: str, donor: str) -> float:
     return _BY_KEY[(source, donor)].cd3_per_kg
 
 
+def defaults_text() -> str:
+    """The defaults in a line (the scenario field's description): ``allogeneic blood 1.8e8, ...``."""
+    def g(x: float) -> str:
+        return f"{x:.2g}".replace("e+0", "e")
+
+    return (f"sourced medians: allogeneic blood {g(default_cd3_per_kg('peripheral_blood', 'allogeneic'))}, marrow "
+            f"{g(default_cd3_per_kg('bone_marrow', 'allogeneic'))}, autologous blood "
+            f"{g(default_cd3_per_kg('peripheral_blood', 'autologous'))}; cord "
+            f"{g(default_cd3_per_kg('cord_blood', 'allogeneic'))} per unit, assumed")
+
+
 def graft_references() -> list[Reference]:
     refs = {d.provenance.reference.key: d.provenance.reference for d in GRAFT_CD3_DEFAULTS
             if isinstance(d.provenance, Cited)}
