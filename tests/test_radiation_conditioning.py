@@ -115,7 +115,8 @@ def test_high_dose_melphalan_lymphoid_fraction_is_fitted_and_reproduces_its_data
 def test_more_melphalan_leaves_fewer_lymphocytes_across_the_shipped_regimens():
     """Every shipped melphalan block's lymphoid survival falls with its dose, and the reduced dose follows the value
     fitted for 200 mg/m2 log-linearly, as the file scales busulfan and fludarabine (flu_mel's 140 mg/m2 kept the 0.3
-    once assumed for 200 mg/m2 after the fit put that at 0.065)."""
+    once assumed for 200 mg/m2 after the fit put that at 0.065; the refit with the sourced autograft T-cell dose
+    gives 0.10, and 140 mg/m2 follows)."""
     by_dose = {}
     for name in available_regimens():
         for c in load_regimen(name).components:

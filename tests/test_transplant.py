@@ -144,3 +144,61 @@ def test_trec_marker_falls_with_age_follows_naive_cells_and_comes_with_the_graft
     after_graft = int(np.searchsorted(r.times, 7.0))
     assert r.state("trec_cd4__host")[after_graft] < 1e-3 * r.state("trec_cd4__host")[0]
     assert r.state("trec_cd4__donor")[-1] > 0
+
+
+def test_a_graft_without_a_t_cell_dose_carries_the_sourced_default_of_its_source_and_donor():
+    """The default CD3+ dose depends on the donor too (graftT): an autograft from a patient after chemotherapy
+    carries fewer T cells than a healthy donor's mobilised graft; the default reaches the graft's donor T cells."""
+    from hemasim.interventions.transplant import TransplantSpec
+    from hemasim.parameters.graft_t_cells import GRAFT_CD3_DEFAULTS, default_cd3_per_kg
+
+    assert {(d.source, d.donor) for d in GRAFT_CD3_DEFAULTS} == {
+        (s, d) for s in ("bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood")
+        for d in ("allogeneic", "autologous")}
+    allo, auto = (default_cd3_per_kg("peripheral_blood", d) for d in ("allogeneic", "autologous"))
+    assert auto < allo
+    spec = TransplantSpec.model_validate(graft(donor="autologous"))
+    assert spec.cd3() == auto
+    assert TransplantSpec.model_validate(graft(donor="autologous", cd3_per_kg=1e4)).cd3() == 1e4  # given wins
+    donor_t = []
+    for kw in ({"donor": "autologous"}, {"donor": "autologous", "cd3_per_kg": allo}):
+        r = run_scenario(scenario(COND, graft(**kw), days=7))
+        donor_t.append(r.observable("cd4_per_uL__donor")[-1] + r.observable("cd8_per_uL__donor")[-1])
+    assert donor_t[0] == pytest.approx(donor_t[1] * auto / allo, rel=0.05)
+
+
+def test_the_autograft_default_uses_the_model_s_own_t_share_of_blood_lymphocytes():
+    """7.6e7 CD3+/kg is Boulassel 2006's median infused lymphocytes times the T share of the reference adult's blood
+    lymphocytes; the share written in graft_t_cells must be the one the parameter set gives."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.parameters.graft_t_cells import T_SHARE_OF_LYMPHOCYTES, default_cd3_per_kg
+
+    p = healthy_adult_parameters()
+    t = p.value("cd4_reference_per_uL") + p.value("cd8_reference_per_uL")
+    share = t / (t + p.value("b_reference_per_uL") + p.value("nk_reference_per_uL"))
+    assert T_SHARE_OF_LYMPHOCYTES == pytest.approx(share, rel=1e-9)
+    assert default_cd3_per_kg("peripheral_blood", "autologous") == pytest.approx(1.13e8 * share, rel=0.01)
+
+
+def test_each_assumed_graft_t_cell_default_says_what_its_check_found():
+    """Issue 17 point 2: an assumed default is shown not to matter. bench/graft_cd3_check.py varies each x0.5-x2 on
+    the targets carrying it; the provenance text repeats the outcome and must not claim more than the results."""
+    import json
+    from pathlib import Path
+
+    from hemasim.parameters.core import Assumed
+    from hemasim.parameters.graft_t_cells import GRAFT_CD3_DEFAULTS
+
+    results = Path(__file__).resolve().parents[1] / "bench" / "results" / "graft_cd3_check.json"
+    rows = {(r["source"], r["donor"]): r for r in json.loads(results.read_text(encoding="utf-8"))["rows"]}
+    for d in GRAFT_CD3_DEFAULTS:
+        if not isinstance(d.provenance, Assumed):
+            assert (d.source, d.donor) not in rows
+            continue
+        row = rows[(d.source, d.donor)]
+        if not row["targets"]:
+            assert "no validation target carries this default" in d.provenance.how
+        else:
+            assert row["largest"]["change"] == 0.0 and "unchanged (0.0%)" in d.provenance.how
+            ids = row["targets"]
+            assert (ids[0] if len(ids) == 1 else f"{ids[0]}-{ids[-1]}") in d.provenance.how

@@ -112,10 +112,12 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     assert values["hepatitis_a_igg_ratio_month2_to_month1"] == pytest.approx(0.484, abs=0.005)
     assert values["hepatitis_a_igg_ratio_month6_to_month1"] == pytest.approx(0.187, abs=0.005)
     assert values["hepatitis_a_igg_ratio_month7_to_month1"] == pytest.approx(7.11, abs=0.05)
-    assert values["allo_pbsc_over_marrow_naive_cd4_ratio_day180"] == pytest.approx(3.38, abs=0.05)  # 3.44 at CD4 838/uL
-    assert values["allo_pbsc_over_marrow_memory_cd4_ratio_day180"] == pytest.approx(2.69, abs=0.05)  # 5.15 at CD4 838/uL, 5.23 at CD4 fold 1.5
-    assert values["allo_pbsc_over_marrow_cd4_ratio_month4"] == pytest.approx(4.93, abs=0.05)  # 6.17 at fold 1.5
-    assert values["allo_pbsc_over_marrow_cd4_ratio_month12"] == pytest.approx(1.23, abs=0.02)  # 1.69 at fold 1.5
+    # graftT: the default T-cell doses sourced (blood 1.8e8, marrow 9.0e7 CD3+/kg; were 2.5e8 and 2.5e7 assumed):
+    # the grafts' T cells differ twofold, not tenfold, and so do the CD4 ratios (were 3.38, 2.69, 4.93, 1.23)
+    assert values["allo_pbsc_over_marrow_naive_cd4_ratio_day180"] == pytest.approx(1.54, abs=0.05)  # 3.44 at CD4 838/uL
+    assert values["allo_pbsc_over_marrow_memory_cd4_ratio_day180"] == pytest.approx(1.27, abs=0.05)  # 5.15 at CD4 838/uL, 5.23 at CD4 fold 1.5
+    assert values["allo_pbsc_over_marrow_cd4_ratio_month4"] == pytest.approx(1.56, abs=0.05)  # 6.17 at fold 1.5
+    assert values["allo_pbsc_over_marrow_cd4_ratio_month12"] == pytest.approx(1.07, abs=0.02)  # 1.69 at fold 1.5
     assert values["alemtuzumab_b_cells_ratio_month12_to_before"] == pytest.approx(0.970, abs=0.005)
     assert values["mrna_vaccine_igg_half_life_days_43_to_209"] == pytest.approx(59.1, abs=0.3)
     assert values["mrna_vaccine_igg_day209_ratio_63_to_35"] == pytest.approx(0.980, abs=0.005)

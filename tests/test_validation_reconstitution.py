@@ -55,8 +55,10 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     assert values["hemoglobin_decline_g_per_dL_per_year_70_to_88"] == pytest.approx(0.0178, abs=0.001)
     assert values["platelets_1e9_per_L_ratio_80_to_30"] == pytest.approx(0.890, abs=0.005)
     assert values["naive_t_per_uL_ratio_100_to_30"] == pytest.approx(0.514, abs=0.01)  # 0.823 before branch ageing
-    # 110 with melphalan's fitted lymphoid fraction 0.065 (branch melph); 304 at the assumed 0.3 (309-312 at CD4
-    # 838/uL, 298 at CD4 fold 1.5, t4fit)
-    assert values["auto_hsct_lymphoma_cd4_per_uL_day15"] == pytest.approx(110, rel=0.02)
-    assert values["auto_hsct_myeloma_cd4_per_uL_at_neutrophil_recovery"] == pytest.approx(105, rel=0.02)  # 294 at 0.3
+    # 107 with melphalan's lymphoid fraction refitted (0.10) on the sourced autograft T-cell dose 7.6e7/kg (graftT);
+    # 110 at 0.065 with the assumed 2.5e8/kg graft (branch melph); 304 at the assumed 0.3 (309-312 at CD4 838/uL, 298
+    # at CD4 fold 1.5, t4fit)
+    assert values["auto_hsct_lymphoma_cd4_per_uL_day15"] == pytest.approx(107, rel=0.02)
+    # 105 at 0.065 with the 2.5e8/kg graft; 294 at 0.3
+    assert values["auto_hsct_myeloma_cd4_per_uL_at_neutrophil_recovery"] == pytest.approx(101.7, rel=0.02)
     assert values["ms_hsct_naive_cd4_ratio_month12_to_before"] == pytest.approx(0.082, abs=0.005)

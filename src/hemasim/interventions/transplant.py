@@ -30,19 +30,15 @@ from hemasim.interventions.conditioning import ConditioningSpec
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 from hemasim.parameters.core import ParameterSet
+from hemasim.parameters.graft_t_cells import default_cd3_per_kg, defaults_text
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["CORD_SOURCES", "DEFAULT_CD3_PER_KG", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
+__all__ = ["CORD_SOURCES", "TRANSPLANT_OBSERVABLES", "TransplantSpec", "graft_day",
            "transplant_endpoint_values"]
 
 CORD_SOURCES = ("cord_blood", "double_cord_blood")
-
-#: Typical CD3+ content of a graft per kg when the scenario does not give it (assumed: the usual
-#: order of magnitude; peripheral-blood grafts carry about ten times the T cells of marrow).
-DEFAULT_CD3_PER_KG = {"bone_marrow": 2.5e7, "peripheral_blood": 2.5e8, "cord_blood": 1.0e7,
-                      "double_cord_blood": 2.0e7}
 
 
 @register
@@ -62,7 +58,8 @@ class TransplantSpec(InterventionSpec):
         default=None, description="collected: the cells of the scenario's earlier apheresis sessions (the dose is "
         "what they collected; give no cd34_per_kg)")
     cd3_per_kg: float | None = Field(default=None, ge=0, le=5e9,
-                                     description="CD3+ cells per kg (0: T-cell depleted); default by source")
+                                     description="CD3+ cells per kg (0: T-cell depleted); default by source and "
+                                     f"donor ({defaults_text()})")
     stochastic_engraftment: bool = Field(
         default=False, description="draw the numbers of engrafting stem and progenitor cells (Poisson, from the "
         "scenario's seed): small grafts can fail by chance")
@@ -99,7 +96,8 @@ class TransplantSpec(InterventionSpec):
         return self.day
 
     def cd3(self) -> float:
-        return DEFAULT_CD3_PER_KG[self.source] if self.cd3_per_kg is None else self.cd3_per_kg
+        """The graft's CD3+ cells per kg: given, or the default of its source and donor type (graft_t_cells)."""
+        return default_cd3_per_kg(self.source, self.donor) if self.cd3_per_kg is None else self.cd3_per_kg
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         if self.product == "collected" and not any(getattr(o, "kind", None) == "apheresis" and o.day < self.day

@@ -32,9 +32,13 @@ def parameter_table_markdown() -> str:
         src = p.provenance.describe().replace("|", "/")
         lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | {screen.get(name, '')} |")
     lines += conditioning_fractions_markdown()
+    lines += graft_cd3_defaults_markdown()
     lines += ["", "## References", ""]
-    for ref in params.references():
-        lines.append(f"- **{ref.key}**: {ref.citation()}")
+    from hemasim.parameters.graft_t_cells import graft_references
+
+    refs = {r.key: r for r in (*params.references(), *graft_references())}
+    for key in sorted(refs):
+        lines.append(f"- **{key}**: {refs[key].citation()}")
     return "\n".join(lines) + "\n"
 
 
@@ -68,6 +72,23 @@ def conditioning_fractions_markdown() -> list[str]:
                 screen = "" if v.fitted is not None else screened.get((name, i, cls, v.value), "not screened")
                 lines.append(f"| `{name}` | {c.day:g} | {c.agent} | {cls} | {v.value:g} | "
                              f"{' '.join(where.split()).replace('|', '/')} | {screen} |")
+    return lines
+
+
+def graft_cd3_defaults_markdown() -> list[str]:
+    """The CD3+ dose per kg a transplant gets when its scenario gives none, by source and donor, with its source.
+    Defaults of a scenario field, not parameter records: the screen of the assumed parameters does not vary them."""
+    from hemasim.parameters.graft_t_cells import GRAFT_CD3_DEFAULTS
+
+    lines = ["", "## Default graft T-cell doses", "",
+             "The CD3+ cells per kg of recipient a `transplant` carries when the scenario gives no `cd3_per_kg`",
+             "(`parameters/graft_t_cells.py`; the rule that chose them and the records read: docs/transplant.md,",
+             "\"Default graft T-cell doses\"). A scenario's own dose replaces them; the screen of the assumed",
+             "parameters does not vary them.", "",
+             "| source | donor | CD3+/kg | source of the value |", "|---|---|---|---|"]
+    for d in GRAFT_CD3_DEFAULTS:
+        lines.append(f"| `{d.source}` | {d.donor} | {f'{d.cd3_per_kg:.2g}'.replace('e+0', 'e')} | "
+                     f"{' '.join(d.provenance.describe().split()).replace('|', '/')} |")
     return lines
 
 

@@ -64,11 +64,13 @@ RANGES: dict[str, ClinicalRange] = {
         "cord-blood grafts: Barker 2005, 1.1-6.3e7/kg (two units, adults), COBLT children median 3.9e7; bounds "
         "widened tenfold below and to 1e8 above", typical=3.5e7),
     # the T-cell-depleted marrow of validation targets T4 and D3 carries 1e5 CD3+/kg; DLI escalate from 1e5 to 1e8
-    # (the field's description); mobilised-blood grafts ~2.5e8/kg (DEFAULT_CD3_PER_KG, assumed)
+    # (the field's description); mobilised-blood allografts a median 1.8e8/kg, autografts 7.6e7/kg (the sourced
+    # defaults, hemasim.parameters.graft_t_cells)
     "cd3_per_kg": ClinicalRange(
         1e4, 1e9, "CD3+/kg",
-        "T-cell-depleted grafts carry ~1e5/kg (targets T4, D3), mobilised-blood grafts ~2.5e8/kg; donor "
-        "lymphocyte infusions escalate 1e5-1e8/kg; bounds a tenfold margin beyond", typical=2.5e8),
+        "T-cell-depleted grafts carry ~1e5/kg (targets T4, D3), mobilised-blood allografts a median 1.8e8/kg "
+        "(Bone Marrow Transplant 2000;25:501); donor lymphocyte infusions escalate 1e5-1e8/kg; bounds a tenfold "
+        "margin beyond", typical=1.8e8),
     # JPAC Red Book (UK Blood Transfusion Guidelines) 3.7: a whole-blood donation is 450 mL +- 10%; the schema's
     # 5000 mL (a haemorrhage) is the upper bound
     "volume_mL": ClinicalRange(
