@@ -273,6 +273,20 @@ def test_references_of_a_drug_scenario_include_the_drug_sets():
     assert res.exit_code == 0 and "Kloft" in res.stdout and "BioModels MODEL2211040001" in res.stdout
 
 
+def test_references_of_a_graft_scenario_name_the_default_t_cell_dose_it_takes(tmp_path):
+    # the autologous example gives no cd3_per_kg: its graft takes the cited autologous default (graft_t_cells)
+    res = hemasim("references", "--scenario", str(EXAMPLES / "auto_hsct_melphalan.yaml"))
+    text = " ".join(res.stdout.split())
+    assert res.exit_code == 0 and "graft T-cell dose (peripheral blood, autologous; no cd3_per_kg given): 7.6e+07" \
+        in text and "Boulassel" in text, res.output
+    # a scenario that sets the dose takes no default, so none is listed
+    given = tmp_path / "given.yaml"
+    given.write_text((EXAMPLES / "auto_hsct_melphalan.yaml").read_text().replace(
+        "donor: autologous", "donor: autologous, cd3_per_kg: 1.0e8"))
+    res = hemasim("references", "--scenario", str(given))
+    assert res.exit_code == 0 and "graft T-cell dose" not in res.stdout, res.output
+
+
 def test_drugs_lists_sets_and_regimens_and_shows_one():
     res = hemasim("drugs")
     assert res.exit_code == 0 and "docetaxel_kloft2006" in res.stdout and "cy_tbi_12gy" in res.stdout

@@ -19,7 +19,7 @@ def references(
     from rich.console import Console
 
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
-    from hemasim.parameters import Assumed, Calibrated  # in the body: the parameter sets are not for --help
+    from hemasim.parameters import Assumed, Calibrated, Cited  # in the body: the parameter sets are not for --help
 
     if scenario is None:
         model = healthy_human_model(REFERENCE_ADULT)
@@ -28,7 +28,8 @@ def references(
         from hemasim.scenario import ScenarioError, load_scenario
 
         try:
-            model = build_model(load_scenario(scenario))  # with the drugs and grafts it adds
+            loaded = load_scenario(scenario)
+            model = build_model(loaded)  # with the drugs and grafts it adds
         except ScenarioError as err:
             raise fail(str(err)) from None
     used = model.parameters.subset(sorted(model.used_parameter_names()))
@@ -42,6 +43,15 @@ def references(
     for i, ref in enumerate(refs, 1):
         n = sum(1 for p in used.values() if ref in p.references)
         console.print(f"[{i}] {literal(ref.citation())}  [dim]({n} parameter{'s' if n > 1 else ''})[/]")
+    if scenario is not None:
+        from hemasim.parameters.graft_t_cells import defaults_used
+
+        # a graft without cd3_per_kg takes a default of the scenario field, not a model parameter: listed apart
+        for default in defaults_used(loaded.interventions):
+            where = (literal(default.provenance.reference.citation()) if isinstance(default.provenance, Cited)
+                     else "assumed: " + literal(default.provenance.describe()))
+            console.print(f"graft T-cell dose ({default.source.replace('_', ' ')}, {default.donor}; no cd3_per_kg "
+                          f"given): {default.cd3_per_kg:.2g} CD3+/kg - {where}")
     if assumed:
         console.print()
         console.print("[bold]Assumed or calibrated (no publication gives the value; what each affects):[/]")

@@ -8,7 +8,9 @@ docs/transplant.md, "Default graft T-cell doses"; docs/parameters.md lists them 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from hemasim.parameters.core import Assumed, Cited, Reference
 
@@ -87,6 +89,17 @@ _BY_KEY = {(d.source, d.donor): d for d in GRAFT_CD3_DEFAULTS}
 def default_cd3_per_kg(source: str, donor: str) -> float:
     """CD3+ cells per kg of recipient of a graft of ``source`` from a ``donor`` donor when the scenario gives none."""
     return _BY_KEY[(source, donor)].cd3_per_kg
+
+
+def defaults_used(interventions: Iterable[Any]) -> list[GraftCd3Default]:
+    """The defaults a scenario's grafts take (transplants without ``cd3_per_kg``), once each, in scenario order."""
+    used: list[GraftCd3Default] = []
+    for spec in interventions:
+        if getattr(spec, "kind", None) == "transplant" and getattr(spec, "cd3_per_kg", 0.0) is None:
+            default = _BY_KEY[(spec.source, spec.donor)]
+            if default not in used:
+                used.append(default)
+    return used
 
 
 def defaults_text() -> str:
