@@ -247,7 +247,9 @@ def section_note(title: str) -> str:
                 "by <code>&lt;antigen&gt;_relative_response</code>, IgG 28 days after the last dose over a healthy "
                 "35-year-old's after the same doses; <code>&lt;antigen&gt;_responder</code> is 1 when it is at least "
                 f"{RESPONDER_SHARE:g} (an assumed cut-off). The response scales with the patient's B-cell, naive and "
-                "memory CD4 T-cell counts. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
+                "memory CD4 T-cell counts; in a cohort each patient also draws a responsiveness (a log-normal factor, "
+                "SD of its log fitted on young adults' titre rises, docs/immunity.md), a single run is the typical "
+                "patient. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
                 "(11 years); calibrated: the plasmablast peak day; the rest assumed (Parameters used; docs/immunity.md).")
     if title == "Infection":
         return ("Bacteria in colony-forming units (CFU), whole body; cleared = below 1 CFU (dotted). Inflammation and "
