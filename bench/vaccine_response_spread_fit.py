@@ -17,6 +17,8 @@ from statistics import NormalDist
 from scipy.stats import chi2
 from scipy.stats import t as student_t
 
+from hemasim.clonal.report import wilson_interval
+
 DATA = Path(__file__).resolve().parents[1] / "data" / "influenza_vaccine_fold_rise" / "young_never_vaccinated.csv"
 SEROCONVERSION_FOLD = 4.0
 
@@ -29,13 +31,6 @@ def young_never_vaccinated() -> tuple[int, dict[str, tuple[float, float, float, 
                              int(r["seroconverted"])) for r in rows if r["use"] == "fit"}
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
-
-
 def fit() -> dict[str, object]:
     N, YOUNG_NEVER_VACCINATED = young_never_vaccinated()  # noqa: N806 (the rule's names)
     tq = float(student_t.ppf(0.975, N - 1))
@@ -45,7 +40,7 @@ def fit() -> dict[str, object]:
     predicted = NormalDist().cdf((math.log(f_young) - math.log(SEROCONVERSION_FOLD)) / sigma)
     k = sum(v[3] for v in YOUNG_NEVER_VACCINATED.values())
     n = N * len(YOUNG_NEVER_VACCINATED)
-    low, high = wilson(k, n)
+    low, high = wilson_interval(k, n)
     # the SD's 95% interval (chi-square): df = n - 1, not 3 (n - 1), since the three strains are the same people
     df = N - 1
     sd_ci = [sigma * math.sqrt(df / float(chi2.ppf(q, df))) for q in (0.975, 0.025)]

@@ -43,7 +43,12 @@ def iiv_values(param: Parameter, eta: np.ndarray) -> np.ndarray:
     """``param``'s values for the standard normal draws ``eta``: log-normal around its value with its between-patient
     CV (``iiv_cv``), clipped to its bounds."""
     omega = np.sqrt(np.log1p(param.iiv_cv**2))  # type: ignore[operator]
-    return np.clip(param.value * np.exp(omega * eta), *param.bounds)
+    return log_normal(param.value, omega, eta, param.bounds)
+
+
+def log_normal(typical: float | np.ndarray, sd_log: float, eta: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """``typical`` times exp(``sd_log`` ``eta``) (median: ``typical``), clipped to ``bounds``."""
+    return np.clip(typical * np.exp(sd_log * eta), *bounds)
 
 
 def patient_rng(base_seed: int, index: int, seeds: Sequence[int] | None = None) -> np.random.Generator:
@@ -240,8 +245,7 @@ def vaccine_response_values(params: ParameterSet, z: np.ndarray, base: np.ndarra
     already, when a parameter set gives the parameter its own variability; else the typical value) times
     exp(``vaccine_response_sd_log`` z) (median: the typical response), clipped to the parameter's bounds."""
     param = params[VACCINE_RESPONSE]
-    typical = param.value if base is None else base
-    return np.clip(typical * np.exp(params.value("vaccine_response_sd_log") * z), *param.bounds)
+    return log_normal(param.value if base is None else base, params.value("vaccine_response_sd_log"), z, param.bounds)
 
 
 @dataclass(frozen=True)
