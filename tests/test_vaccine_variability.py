@@ -86,3 +86,19 @@ def test_a_seed_gives_the_same_patients_and_another_seed_other_ones():
     c = simulate_partition(data, 0, 0, 6, 22, None, False).endpoints
     pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert not np.array_equal(a[f"param_{VACCINE_RESPONSE}"], c[f"param_{VACCINE_RESPONSE}"])
+
+
+def test_the_cohort_report_says_what_decides_a_vaccine_responder():
+    from html import unescape
+
+    from hemasim.report.html import render_cohort_report
+
+    data = yaml.safe_load((EXAMPLES / "cohort_influenza_vaccine.yaml").read_text())
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": data}))
+    assert "vaccine-response factor" in report and "P18" in report
+    data["population"]["variability"] = False
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": data}))
+    assert "responders are decided by those covariates alone" in report
+    data["interventions"] = []
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": data}))
+    assert "responder" not in report
