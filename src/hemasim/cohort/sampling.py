@@ -235,8 +235,8 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
 
 
 #: the parameter a patient's vaccine-response factor multiplies: B-cell recruitment into a response, to which the
-#: whole response (and the memory it leaves) is proportional (docs/immunity.md, "Between-patient variability of
-#: vaccine responses")
+#: whole response (and the memory it leaves) is proportional below the antibody feedback's reach (docs/immunity.md,
+#: "Between-patient variability of vaccine responses")
 VACCINE_RESPONSE = "vaccine_b_recruitment_per_au_day"
 
 
