@@ -42,9 +42,15 @@ def test_patient_rngs_refuse_negative_seeds_as_seedsequence_does():
 
 def test_draw_patients_as_one_patient_at_a_time():
     """A whole partition's draws equal each patient's drawn alone from ``patient_rng`` in the documented order
-    (covariates, then the parameters' normals): what made the patients reproducible before the seeding was
-    vectorised."""
-    from hemasim.cohort.sampling import draw_covariates, iiv_values, variable_parameters
+    (covariates, then the parameters' normals, then the vaccine-response factor's): what made the patients
+    reproducible before the seeding was vectorised."""
+    from hemasim.cohort.sampling import (
+        VACCINE_RESPONSE,
+        draw_covariates,
+        iiv_values,
+        vaccine_response_values,
+        variable_parameters,
+    )
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import load_scenario
 
@@ -63,3 +69,5 @@ def test_draw_patients_as_one_patient_at_a_time():
         assert batch.covariates.sex[k] == ("female" if female else "male")
         for j, name in enumerate(names):
             assert batch.parameters[name][k] == iiv_values(params[name], etas[j:j + 1])[0], name
+        # last: the patient's vaccine-response factor (docs/immunity.md)
+        assert batch.parameters[VACCINE_RESPONSE][k] == vaccine_response_values(params, rng.standard_normal(1))[0]

@@ -12,9 +12,11 @@ from hemasim.cohort import run_cohort, simulate_partition
 from hemasim.cohort.runner import CohortError
 from hemasim.cohort.sampling import (
     LYMPHOCYTE_REFERENCES,
+    VACCINE_RESPONSE,
     draw_covariates,
     draw_patients,
     patient_rng,
+    vaccine_response_values,
     variable_parameters,
 )
 from hemasim.parameters import healthy_adult_parameters
@@ -57,14 +59,16 @@ def test_the_default_is_healthy_and_a_bad_value_names_the_field_and_the_values()
 def test_the_default_draws_the_cohort_the_option_does_not_touch(variability: bool) -> None:
     """``healthy`` (given or left out) draws each patient's values from its generator as a cohort without the option
     always has: covariates, then one standard normal per parameter with variability (log-normal around its value
-    with its ``iiv_cv``, clipped) and nothing else; ``metastatic_cancer`` changes the five white-cell values only."""
+    with its ``iiv_cv``, clipped), then (with variability) the vaccine-response factor's normal, last, and nothing
+    else; ``metastatic_cancer`` changes the five white-cell values and, drawn after them, the vaccine factor."""
     left_out = draw_patients(_population(variability=variability), BASE, PARAMS, 0, 25, 11)
     healthy = draw_patients(_population(variability=variability, white_cell_baseline="healthy"), BASE, PARAMS,
                             0, 25, 11)
     cancer = draw_patients(_population(variability=variability, white_cell_baseline="metastatic_cancer"), BASE,
                            PARAMS, 0, 25, 11)
     names = variable_parameters(PARAMS) if variability else []
-    assert list(left_out.parameters) == names and list(healthy.parameters) == names
+    drawn = [*names, VACCINE_RESPONSE] if variability else []
+    assert list(left_out.parameters) == drawn and list(healthy.parameters) == drawn
     for k in range(25):  # the healthy draws, recomputed from each patient's own generator
         rng = patient_rng(11, k)
         draw_covariates(_population(variability=variability), BASE, rng)
@@ -73,15 +77,18 @@ def test_the_default_draws_the_cohort_the_option_does_not_touch(variability: boo
             p = PARAMS[name]
             want = np.clip(p.value * np.exp(np.sqrt(np.log1p(p.iiv_cv**2)) * eta[j]), *p.bounds)  # type: ignore[operator]
             assert left_out.parameters[name][k] == want
+        if variability:
+            assert left_out.parameters[VACCINE_RESPONSE][k] == vaccine_response_values(
+                PARAMS, np.array([rng.standard_normal()]))[0]
     for other in (healthy, cancer):
         for field in ("age_years", "weight_kg"):
             assert np.array_equal(getattr(other.covariates, field), getattr(left_out.covariates, field))
         assert np.array_equal(other.covariates.sex, left_out.covariates.sex)
-    for name in names:
+    for name in drawn:
         assert np.array_equal(healthy.parameters[name], left_out.parameters[name])
-        if name not in WHITE:
+        if name not in (*WHITE, VACCINE_RESPONSE):
             assert np.array_equal(cancer.parameters[name], left_out.parameters[name])
-    assert set(cancer.parameters) == set(names) | set(WHITE)
+    assert set(cancer.parameters) == set(drawn) | set(WHITE)
     assert all(not np.array_equal(cancer.parameters[name], left_out.parameters.get(name, PARAMS.value(name)))
                for name in WHITE)
 

@@ -29,6 +29,7 @@ EXPECTED_IDS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation
 EXPECTED_IDS |= {f"Y{i}" for i in range(1, 7)}  # predict7: vaccines and immune reconstitution (Y1-Y6)
 EXPECTED_IDS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 EXPECTED_IDS |= {"K1", "K2", "K3"}  # cord: single-unit cord-blood engraftment, data of the cord potency fit
+EXPECTED_IDS |= {"P18"}  # vaccage: seroconversion by age with between-patient variability of vaccine responses
 
 
 def test_every_published_target_is_transcribed_once():

@@ -29,6 +29,7 @@ PREDICTIONS |= {f"Q{i}" for i in range(1, 10)}  # predict4: chemotherapy inciden
 PREDICTIONS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation (Ziegler 2015, Stangerup 2017), autologous engraftment (AUBMC)
 PREDICTIONS |= {f"Y{i}" for i in range(1, 7)}  # predict7: hepatitis A and mRNA vaccines, PBSC vs marrow CD4, B after alemtuzumab
 PREDICTIONS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
+PREDICTIONS |= {"P18"}  # vaccage: seroconversion by age with between-patient variability of vaccine responses
 
 
 def _targets() -> dict[str, dict]:

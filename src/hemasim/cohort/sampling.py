@@ -43,7 +43,12 @@ def iiv_values(param: Parameter, eta: np.ndarray) -> np.ndarray:
     """``param``'s values for the standard normal draws ``eta``: log-normal around its value with its between-patient
     CV (``iiv_cv``), clipped to its bounds."""
     omega = np.sqrt(np.log1p(param.iiv_cv**2))  # type: ignore[operator]
-    return np.clip(param.value * np.exp(omega * eta), *param.bounds)
+    return log_normal(param.value, omega, eta, param.bounds)
+
+
+def log_normal(typical: float | np.ndarray, sd_log: float, eta: np.ndarray, bounds: tuple[float, float]) -> np.ndarray:
+    """``typical`` times exp(``sd_log`` ``eta``) (median: ``typical``), clipped to ``bounds``."""
+    return np.clip(typical * np.exp(sd_log * eta), *bounds)
 
 
 def patient_rng(base_seed: int, index: int, seeds: Sequence[int] | None = None) -> np.random.Generator:
@@ -183,7 +188,8 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
     the validation cohort, hemasim.validation.chemotherapy). With ``white_cell_baseline: metastatic_cancer`` each
     patient then draws, after everything else, cancer patients' lymphocytes and monocytes
     (:func:`cancer_white_cell_draws`, as the validation's chemotherapy cohorts do), which take the place of those
-    parameters' own draws (still made, so every other value is that of the default ``healthy``)."""
+    parameters' own draws (still made, so every other value is that of the default ``healthy``). Last, with
+    variability on, each patient's vaccine-response factor (:func:`vaccine_response_values`, one normal draw)."""
     population = population if population is not None else Population()
     names = variable_parameters(params) if population.variability else []
     n = stop - start
@@ -197,6 +203,7 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
     drug_values: dict[str, dict[str, np.ndarray]] = {}
     cancer = population.white_cell_baseline == "metastatic_cancer"
     white_cells: dict[str, np.ndarray] = {}
+    responsiveness = np.empty(n)
     for k, rng in enumerate(patient_rngs(base_seed, start, stop, seeds)):
         a, f, w, h = draw_covariates(population, base, rng)
         age[k], female[k], weight[k], height[k] = a, f, w, h
@@ -207,20 +214,38 @@ def draw_patients(population: Population | None, base: Patient, params: Paramete
                 drug_healthy.setdefault(name, np.empty(n))[k] = v[0]
             for path, v in drawn.drug.items():
                 drug_values.setdefault(ds.name, {}).setdefault(path, np.empty(n))[k] = v[0]
-        if cancer:  # last in the patient's generator: the draws above are those of the default
+        if cancer:  # after the draws above: they are those of the default
             for name, v in cancer_white_cell_draws(params, rng, 1).items():
                 white_cells.setdefault(name, np.empty(n))[k] = v[0]
+        if population.variability:  # last in the patient's generator: every draw above is as it was without it
+            responsiveness[k] = rng.standard_normal()
     values: dict[str, np.ndarray] = {}
     for j, name in enumerate(names):
         values[name] = iiv_values(params[name], etas[:, j])
     values.update(drug_healthy)
     values.update(white_cells)
+    if population.variability:
+        values[VACCINE_RESPONSE] = vaccine_response_values(params, responsiveness, values.get(VACCINE_RESPONSE))
     has_height = not np.all(np.isnan(height))
     cov = Covariates(age_years=age, sex=np.where(female, "female", "male"), weight_kg=weight,
                      height_cm=height if has_height else None)
     ids = np.arange(start, stop, dtype=np.int64)
     seed_col = np.asarray(seeds[start:stop], dtype=np.int64) if seeds is not None else np.full(n, base_seed)
     return VirtualPatients(ids, seed_col, cov, values, drug_values)
+
+
+#: the parameter a patient's vaccine-response factor multiplies: B-cell recruitment into a response, to which the
+#: whole response (and the memory it leaves) is proportional below the antibody feedback's reach (docs/immunity.md,
+#: "Between-patient variability of vaccine responses")
+VACCINE_RESPONSE = "vaccine_b_recruitment_per_au_day"
+
+
+def vaccine_response_values(params: ParameterSet, z: np.ndarray, base: np.ndarray | None = None) -> np.ndarray:
+    """Per-patient B-cell recruitment for the standard normal draws ``z``: ``base`` (the patients' values drawn
+    already, when a parameter set gives the parameter its own variability; else the typical value) times
+    exp(``vaccine_response_sd_log`` z) (median: the typical response), clipped to the parameter's bounds."""
+    param = params[VACCINE_RESPONSE]
+    return log_normal(param.value if base is None else base, params.value("vaccine_response_sd_log"), z, param.bounds)
 
 
 @dataclass(frozen=True)

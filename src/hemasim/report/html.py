@@ -247,7 +247,9 @@ def section_note(title: str) -> str:
                 "by <code>&lt;antigen&gt;_relative_response</code>, IgG 28 days after the last dose over a healthy "
                 "35-year-old's after the same doses; <code>&lt;antigen&gt;_responder</code> is 1 when it is at least "
                 f"{RESPONDER_SHARE:g} (an assumed cut-off). The response scales with the patient's B-cell, naive and "
-                "memory CD4 T-cell counts. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
+                "memory CD4 T-cell counts; in a cohort each patient also draws a responsiveness (a log-normal factor, "
+                "SD of its log fitted on young adults' titre rises, docs/immunity.md), a single run is the typical "
+                "patient. Cited: the IgG half-life (21 days) and the long-lived plasma-cell half-life "
                 "(11 years); calibrated: the plasmablast peak day; the rest assumed (Parameters used; docs/immunity.md).")
     if title == "Infection":
         return ("Bacteria in colony-forming units (CFU), whole body; cleared = below 1 CFU (dotted). Inflammation and "
@@ -372,6 +374,23 @@ def _population_text(scen: dict[str, Any]) -> str:
     return f"{drawn}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else drawn
 
 
+def vaccine_responder_note(scen: dict[str, Any]) -> str:
+    """For a cohort given a vaccine: what decides who responds (a reader of "100% responders" asked whether anyone
+    could fail to; issue 17 point 7). Empty without a vaccine."""
+    if not any(isinstance(iv, dict) and iv.get("kind") == "vaccine" for iv in scen.get("interventions") or []):
+        return ""
+    from hemasim.interventions.vaccine import RESPONDER_SHARE
+
+    common = (f"Vaccine responders (relative response at least {RESPONDER_SHARE:g}) differ by age, sex and size "
+              "through the B and CD4 T-cell counts")
+    if (scen.get("population") or {}).get("variability", True) is False:
+        return common + ("; parameter variability is off, so no patient draws a vaccine-response factor and "
+                         "responders are decided by those covariates alone.")
+    return common + (" and by each patient's drawn vaccine-response factor (log-normal, SD of its log "
+                     "vaccine_response_sd_log, fitted on young adults' titre rises; docs/immunity.md). The model's "
+                     "age effect is weaker than observed (validation target P18).")
+
+
 #: the population's fields read as a clinician writes them: what is drawn and its unit (the unit after the number)
 _POPULATION_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
 _POPULATION_SWITCHES = {"variability": "parameter variability", "drug_variability": "drug variability"}
@@ -433,6 +452,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
         f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
+    note = vaccine_responder_note(scen)
     return f"""<!DOCTYPE html>
 <html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
@@ -441,6 +461,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 &middot; {esc(seeds)} &middot; partitions of {manifest.get('partition_size')}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
 <p>Population: {esc(_population_text(scen))}</p>
+{f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
 <p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>

@@ -47,10 +47,16 @@ def _merged(base: Any, change: Any) -> Any:
     return change
 
 
+def varied_scenario_data(name: str, variation: Variation | None = None) -> dict[str, Any]:
+    """The data of the shipped validation scenario ``name`` with ``variation`` merged in (not yet parsed: a cohort
+    partition parses it itself)."""
+    data = _scenario_data(name)
+    return _merged(data, variation) if variation else data
+
+
 def validation_scenario(name: str, variation: Variation | None = None) -> Scenario:
     """The shipped validation scenario ``name``, with ``variation`` merged into its data before parsing."""
-    data = _scenario_data(name)
-    return parse_scenario(_merged(data, variation) if variation else data, f"validation scenario {name}")
+    return parse_scenario(varied_scenario_data(name, variation), f"validation scenario {name}")
 
 
 def scenario_run(name: str, variation: Variation | None = None) -> Result:

@@ -9,11 +9,12 @@ half-saturations (B and CD4 counts) are set at the counts transplant centres use
 """
 
 from hemasim.parameters.bibliography import AMANNA_2007, JANEWAY_2016
-from hemasim.parameters.core import Assumed, Calibrated, Cited, PlausibleRange
+from hemasim.parameters.core import Assumed, Calibrated, Cited, Fitted, PlausibleRange
 from hemasim.parameters.sets._helpers import param
 
 RESPONSE = "timing and size of vaccine responses (I3, I5; issue 6)"
 MATURATION = "memory B-cell maturation and the prime-boost interval (P9; issue 17)"
+SPREAD = "between-patient spread of vaccine responses in cohorts (P18; issue 17 item 7)"
 HELP = "dependence of vaccine responses on B and CD4 counts (I5-I7; issue 17 item 7)"
 
 PARAMETERS = [
@@ -42,6 +43,18 @@ PARAMETERS = [
                   "design point whose steady state is the all-zero fixed point (read-outs 0 instead of NaN). It "
                   "moves I6 (32%) and I7 (11%), because the antibody feedback's half-max is in the same arbitrary "
                   "units"), bounds=(0.0, 1e3)),
+    param("vaccine_response_sd_log", 1.3502, "1",
+          "SD of ln(a patient's vaccine-response factor) between patients: each cohort patient's B-cell recruitment "
+          "into a response is the typical value times exp(SD z), z standard normal (median: the typical response; "
+          "single runs keep it)",
+          Fitted(("data/influenza_vaccine_fold_rise/young_never_vaccinated.csv",),
+                 "bench/vaccine_response_spread_fit.py (closed form, rule committed first: docs/immunity.md). Data: "
+                 "BMC Infect Dis 2014;14:133, Table 3, never-vaccinated adults 18-60 y (n = 28), HI titre fold-rise "
+                 "21 days after one influenza dose; SD of ln fold-rise per strain from its MGI 95% CI, sqrt(28) "
+                 "ln(hi/lo) / (2 t(0.975, 27)) = 1.517 (A/H1N1), 1.268 (A/H3N2), 1.249 (B), pooled as the root mean "
+                 "square; check: the young group's seroconversion 51/84 (95% Wilson 0.500-0.705) is reproduced, "
+                 "0.651", float("nan"), "95% CI 1.07-1.84 (chi-square, 27 df: the three strains are the same people)"),
+          bounds=(0.0, 5.0)),
     param("vaccine_memory_recall_per_au_day", 5.0, "1/(AU day)",
           "memory B cells recalled into the response per unit antigen per day",
           Assumed(RESPONSE, "memory responds faster than naive cells"), bounds=(0.0, 1e3)),
