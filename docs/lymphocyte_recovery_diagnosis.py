@@ -198,8 +198,8 @@ def main() -> None:
     print("|---" * (len(POOLS) + 2) + "|")
     for d in DAYS:
         c = counts(result, d)
-        cells = " | ".join(f"{h + g:.0f} ({100 * g / (h + g):.0f}%)" for h, g in c.values())
-        print(f"| {d:g} | {alc(result, d):.0f} | {cells} |")
+        row = " | ".join(f"{h + g:.0f} ({100 * g / (h + g):.0f}%)" for h, g in c.values())
+        print(f"| {d:g} | {alc(result, d):.0f} | {row} |")
     print("\n(in brackets: the graft-derived share)\n")
     rest = resting(result)
     print("resting counts: " + ", ".join(f"{k} {v:.0f}" for k, v in rest.items()) + f"; all {sum(rest.values()):.0f}/uL")
