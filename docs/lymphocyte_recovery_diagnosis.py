@@ -11,17 +11,21 @@ thymic production against division of cells already in the periphery), and each 
 (division minus every loss, per day) against the rate the whole count would need to go from its day-15 value to
 1000/uL by day 23 (Kim 2006's median day).
 
-Run: PYTHONPATH=src python docs/lymphocyte_recovery_diagnosis.py (about half a minute of CPU).
+Run: PYTHONPATH=src python docs/lymphocyte_recovery_diagnosis.py (about two minutes of CPU).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 import numpy as np
+import yaml
+from scipy.optimize import brentq
 
 from hemasim.biology.origins import DONOR, HOST, origin_name
 from hemasim.simulation import Result
@@ -60,22 +64,35 @@ POOLS = (
 )
 
 
-def run(duration_after_graft: float = 365.0, every: float = 0.25, overrides: dict[str, float] | None = None,
-        graft_cd3_per_kg: float | None = None) -> Result:
-    """The example run (every state kept), ``duration_after_graft`` days after the graft; for a what-if,
-    ``overrides`` (parameter values, the scenario's ``parameters:``) and the graft's CD3+ dose per kg."""
-    from hemasim.assembly import run_scenario
-    from hemasim.scenario import load_scenario
+def _melphalan_fit() -> ModuleType:
+    """bench/melphalan_lymphoid_fit.py as a module (its regimen file with another lymphoid surviving fraction)."""
+    spec = importlib.util.spec_from_file_location("melphalan_lymphoid_fit", ROOT / "bench" / "melphalan_lymphoid_fit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    scenario = load_scenario(EXAMPLE)
-    update: dict[str, Any] = {"duration_days": GRAFT_DAY + duration_after_graft,
-                              "output": scenario.output.model_copy(update={"every_days": every})}
+
+def run(duration_after_graft: float = 365.0, every: float = 0.25, overrides: dict[str, float] | None = None,
+        graft_cd3_per_kg: float | None = None, lymphoid: float | None = None) -> Result:
+    """The example run (every state kept), ``duration_after_graft`` days after the graft; for a what-if,
+    ``overrides`` (parameter values, the scenario's ``parameters:``), the graft's CD3+ dose per kg and melphalan's
+    lymphoid surviving fraction (the regimen's other values unchanged)."""
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import parse_scenario
+
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    data["duration_days"] = GRAFT_DAY + duration_after_graft
+    data["output"] = {"every_days": every}
     if overrides:
-        update["parameters"] = {**scenario.parameters, **overrides}
-    if graft_cd3_per_kg is not None:
-        update["interventions"] = [iv.model_copy(update={"cd3_per_kg": graft_cd3_per_kg}) if iv.kind == "transplant"
-                                   else iv for iv in scenario.interventions]
-    return run_scenario(scenario.model_copy(update=update))
+        data["parameters"] = {**data.get("parameters", {}), **overrides}
+    with tempfile.TemporaryDirectory() as folder:
+        for iv in data["interventions"]:
+            if iv["kind"] == "transplant" and graft_cd3_per_kg is not None:
+                iv["cd3_per_kg"] = graft_cd3_per_kg
+            if iv["kind"] == "conditioning" and lymphoid is not None:
+                iv["regimen"] = _melphalan_fit()._regimen_file(lymphoid, folder)
+        return run_scenario(parse_scenario(data, EXAMPLE.name))
 
 
 def _index(result: Result, day_after_graft: float) -> int:
@@ -192,6 +209,33 @@ def what_if(overrides: dict[str, float], graft_cd3_per_kg: float | None) -> dict
     return {"alc15": a15, "alc23": a23, "ratio": a23 / a15, "first_1000": first_day_at_or_above(r, KIM_ALC)}
 
 
+def held_at_alc15(overrides: dict[str, float], target_alc15: float) -> dict[str, float | None]:
+    """The same what-if with melphalan's lymphoid surviving fraction re-solved (0.001-0.3) so that ALC-15 stays at
+    ``target_alc15``, as the melphalan fit would hold it: the fraction and ALC on days 23 and 43, or None where no
+    fraction reaches the target (the graft and the expansion alone give more)."""
+    def alc15(log_s: float) -> float:
+        return alc(run(15.5, 0.25, overrides, lymphoid=math.exp(log_s)), 15.0) - target_alc15
+
+    low, high = math.log(0.001), math.log(0.3)
+    if alc15(low) > 0.0 or alc15(high) < 0.0:
+        return {"lymphoid": None, "alc23": None, "alc43": None}
+    s = math.exp(brentq(alc15, low, high, xtol=0.01))
+    r = run(45.0, 0.25, overrides, lymphoid=s)
+    return {"lymphoid": s, "alc23": alc(r, KIM_DAY), "alc43": alc(r, 43.0)}
+
+
+#: what-ifs with ALC-15 held by the kill: (label, parameter overrides)
+HELD: tuple[tuple[str, dict[str, float]], ...] = (
+    ("shipped model", {}),
+    ("IL-7-like Hill 1 -> 4 (all pools)", {"il7_hill": 4.0}),
+    ("NK fold 100, CD8 memory fold 50, CD4 memory fold 10", {"nk_lymphopenia_max_fold": 100.0,
+                                                             "cd8_memory_lymphopenia_max_fold": 50.0,
+                                                             "cd4_memory_lymphopenia_max_fold": 10.0}),
+    ("the three folds and Hill 4", {"il7_hill": 4.0, "nk_lymphopenia_max_fold": 100.0,
+                                    "cd8_memory_lymphopenia_max_fold": 50.0, "cd4_memory_lymphopenia_max_fold": 10.0}),
+)
+
+
 def main() -> None:
     result = run()
     print("| day after graft | ALC | " + " | ".join(p.name for p in POOLS) + " |")
@@ -227,6 +271,14 @@ def main() -> None:
     for label, overrides, cd3 in WHAT_IFS:
         w = what_if(overrides, cd3)
         print(f"| {label} | {w['alc15']:.0f} | {w['alc23']:.0f} | {w['ratio']:.2f} | {w['first_1000'] or 'none by 45'} |")
+    print("\n| what-if, ALC-15 held by the kill (not adopted) | lymphoid surviving fraction | ALC-23 | ALC-43 |\n"
+          "|---|---|---|---|")
+    for label, overrides in HELD:
+        h = held_at_alc15(overrides, alc15)
+        if h["lymphoid"] is None:
+            print(f"| {label} | none in 0.001-0.3 (ALC-15 above {alc15:.0f} at 0.001) | - | - |")
+        else:
+            print(f"| {label} | {h['lymphoid']:.3f} | {h['alc23']:.0f} | {h['alc43']:.0f} |")
 
 
 if __name__ == "__main__":
