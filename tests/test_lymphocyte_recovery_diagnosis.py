@@ -87,3 +87,15 @@ def test_a_tenfold_nk_fold_raises_day_15_but_not_the_rise_after_it(diag: ModuleT
     assert more["alc15"] > shipped["alc15"]
     assert more["ratio"] < 1.2 and shipped["ratio"] < 1.2
     assert more["first_1000"] is None
+
+
+@pytest.mark.slow
+def test_holding_alc15_by_the_kill_recovers_the_fitted_fraction_for_the_shipped_model(diag: ModuleType,
+                                                                                     example: Result) -> None:
+    from hemasim.pharmacology.conditioning import load_regimen
+
+    fitted = next(c.surviving["lymphoid"] for c in load_regimen("high_dose_melphalan").components
+                  if c.kind == "cell_kill")
+    held = diag.held_at_alc15({}, diag.alc(example, 15.0))
+    assert held["lymphoid"] == pytest.approx(fitted.value, rel=0.03)
+    assert held["alc23"] == pytest.approx(diag.alc(example, diag.KIM_DAY), rel=0.01)
