@@ -277,7 +277,11 @@ PARAMETERS = [
           "share of naive T-cell loss that is conversion into memory (rest dies)",
           Assumed("memory input from naive cells", "a minority"), bounds=(0.0, 1.0)),
     param("cd8_memory_proliferation_per_day", 0.01, "1/day", "proliferation rate of CD8 memory T cells",
-          Assumed("CD8 memory turnover", "between CD4 CM and EM rates of Macallan 2004"),
+          Assumed("CD8 memory turnover", "inside the measured division of human CD8 memory cells at rest: CD45RO+ "
+                  "0.006-0.007/day, CD45RA+ memory 0.015/day (best estimates after the Westera 2013 and Ahmed 2016 "
+                  "corrections; Macallan, Busch, Asquith 2019, Curr Opin Syst Biol 18:77, Table 1, pages corpus "
+                  "PMC6941842; branch lymphrec). Its former note, 'between CD4 CM and EM rates of Macallan 2004' "
+                  "(0.015-0.047), did not hold for 0.01"),
           bounds=(0.001, 0.2)),
     param("il7_max_fold", 10.0, "1",
           "largest fold increase of T-cell homeostatic proliferation in lymphopenia (IL-7/IL-15 drive)",
