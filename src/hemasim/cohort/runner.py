@@ -56,11 +56,9 @@ from hemasim.cohort._histogram import add_log_bin_counts
 from hemasim.cohort.sampling import LYMPHOCYTE_REFERENCES, VirtualPatients, draw_patients, publishes_variability
 from hemasim.endpoints import (
     DEFAULT_ENDPOINTS,
-    DID_NOT_FALL,
     Endpoint,
     FinalValue,
-    FirstSustainedDay,
-    Nadir,
+    did_not_fall,
     endpoint_observables,
 )
 from hemasim.interventions import EndpointContext
@@ -692,21 +690,6 @@ class _Column:
     definition: str
 
 
-def _did_not_fall(ep: pd.DataFrame, e: Endpoint | _Column) -> np.ndarray | None:
-    """Per patient, whether a day defined after a fall (a recovery, an engraftment) has no value because the count
-    never fell below its mark, where the table says it: the endpoint's flag column, or, for a recovery day of the
-    default endpoints, its count's nadir against the threshold. None for any other endpoint (a cohort's "none
-    reached" then cannot be told from "did not fall", which reads very differently: firsthour4)."""
-    flag = f"{e.name}{DID_NOT_FALL}"
-    if flag in ep.columns:
-        return ep[flag].to_numpy(dtype=np.float64) == 1.0
-    if isinstance(e, FirstSustainedDay):
-        nadir = Nadir(e.observable, "").name
-        if nadir in ep.columns:
-            return ep[nadir].to_numpy(dtype=np.float64) >= e.threshold
-    return None
-
-
 def _bands_table(hist: np.ndarray, times: np.ndarray) -> pd.DataFrame:
     """bands.csv's table: each band observable's 5th, 50th and 95th percentile per output time, from the summed
     histograms (n_band_obs, n_times, N_BINS + 2)."""
@@ -830,7 +813,7 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
         if e.name.startswith("days_") or e.unit in ("flag", "count"):
             reached = v > 0
         finite = v[~np.isnan(v)]
-        not_fallen = _did_not_fall(ep, e)
+        not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
         rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,
                      "median": float(np.median(finite)) if len(finite) else None,
                      "p05": float(np.percentile(finite, 5)) if len(finite) else None,

@@ -58,7 +58,8 @@ ENDPOINTS_ANCHOR = "endpoints"
 #: range around the set point is taken as +- 1.96 of it
 HB_WITHIN_PERSON_CV = 0.028
 HB_OWN_RANGE = 1.96 * HB_WITHIN_PERSON_CV
-HB_PEAK_LABEL = "Haemoglobin maximum after engraftment (above the patient's normal range)"
+HB_MAX_LABEL = "Haemoglobin maximum after engraftment"
+HB_PEAK_LABEL = f"{HB_MAX_LABEL} (above the patient's normal range)"
 
 #: units as a clinician writes them (endpoints.json keeps the plain-ASCII unit)
 _UNIT_TEXT = {"1e9/L": "×10⁹/L", "cells/uL": "cells/µL"}
@@ -311,6 +312,21 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
     return spread if reached >= 1.0 else f"{spread}; reached by {percent_text(reached)} of patients{fell}"
 
 
+def _cohort_hb_peak(by_name: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """A cohort's row of :func:`hb_peak_text`: the median and 5-95% of the highest haemoglobin after engraftment and
+    how far above each patient's set point it lies (a cohort's spread, where a run shows its peak only beyond the
+    patient's own range); None without a transplant's endpoints."""
+    peak, ratio = by_name.get("hemoglobin_max_after_engraftment"), by_name.get("hemoglobin_max_over_set_point")
+    if peak is None:
+        return None
+    text = _cohort_value(peak)
+    if ratio is None or ratio["median"] is None:
+        return text
+    above = (100 * (ratio[q] - 1) for q in ("median", "p05", "p95"))
+    return (text + "; {:.1f}% above the patient's set point (5-95%: {:.1f}% to {:.1f}%; a person's own range: "
+            "±{:.1f}%)").format(*above, 100 * HB_OWN_RANGE)
+
+
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     """A "Key results" section for a cohort: the share of patients with each grade-4 episode or flag, and the
     median and 5-95% range of each key value."""
@@ -319,8 +335,13 @@ def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return ""
     esc = html.escape
-    body = "".join(f'<tr><th scope="row">{esc(label)}</th><td title="{esc(str(by_name[n]["definition"]))}">'
-                   f"{esc(_cohort_value(by_name[n]))}</td></tr>" for n, label in rows)
+    cells = [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n])) for n, label in rows]
+    hb_peak = _cohort_hb_peak(by_name)
+    if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
+        at = next((i + 1 for i, (n, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
+        cells.insert(at, (HB_MAX_LABEL, str(by_name["hemoglobin_max_after_engraftment"]["definition"]), hb_peak))
+    body = "".join(f'<tr><th scope="row">{esc(label)}</th><td title="{esc(title)}">{esc(text)}</td></tr>'
+                   for label, title, text in cells)
     return (f'<h2>Key results</h2><table class="key">{body}</table>'
             f'<p class="muted">Hover a value for its definition; <a href="#{ENDPOINTS_ANCHOR}">all endpoints</a> '
             "are listed below the bands.</p>")
