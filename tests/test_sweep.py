@@ -332,7 +332,9 @@ def _drawn(result, monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.setattr(plots, "_save", lambda fig: fig)
     figure = plots.sweep_figure(result)
-    return {ax.get_title(): ax for ax in figure.axes if ax.get_title()}
+    axes = {ax.get_title(): ax for ax in figure.axes if ax.get_title()}
+    axes["below the panels"] = figure.get_supxlabel()
+    return axes
 
 
 def _legend(ax) -> list[str]:
@@ -349,8 +351,9 @@ def test_the_sweep_plot_shows_the_points_without_a_value_and_why(monkeypatch: py
     table = pd.DataFrame({SLOPE: [0.1, 0.2, 0.3, 0.4, 0.5], "anc_nadir": [1.0, 1.5, 2.0, 2.5, nan],
                           "anc_nadir_day": [8.0, nan, nan, 9.0, nan],
                           "neutrophil_recovery_day": [20.0, 21.0, nan, 25.0, nan]})
-    table["platelets_nadir"] = [10.0, 12.0, 14.0, 16.0, nan]  # recovery not reached at 0.3: its ANC fell (below)
-    table.loc[2, "anc_nadir"] = 0.2
+    table["platelets_nadir"] = [10.0, 12.0, 14.0, 16.0, nan]  # below 20: a platelet recovery day was due
+    table.loc[2, "anc_nadir"] = 0.2  # ANC fell below 0.5 at 0.3: its recovery day was due, not reached
+    table["platelet_recovery_day"] = nan  # at every point: no panel, a line below them
     units = {SLOPE: "1", "anc_nadir": "1e9/L", "anc_nadir_day": "day", "neutrophil_recovery_day": "day",
              "platelets_nadir": "1e9/L"}
     axes = _drawn(_sweep_result(table, units, method), monkeypatch)
@@ -360,6 +363,9 @@ def test_the_sweep_plot_shows_the_points_without_a_value_and_why(monkeypatch: py
     assert _legend(axes["anc_nadir (1e9/L)"]) == ["1 point: failed to run"]
     marks = [line for line in axes["anc_nadir_day (day)"].get_lines() if line.get_label().endswith("did not fall")]
     assert marks[0].get_xdata().tolist() == [0.2, 0.3]  # at the swept values of those points
+    assert "platelet_recovery_day (day)" not in axes
+    assert axes["below the panels"].replace("\n", " ") == ("No value at any point, not drawn: platelet_recovery_day "
+                                                           "(4 points: not reached, 1 point: failed to run)")
 
 
 def test_a_sweep_heat_map_marks_its_blank_cells(monkeypatch: pytest.MonkeyPatch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from hemasim.simulation import Result
 
     #: a table of endpoints, one column each: a DataFrame or columns by name
-    EndpointTable = pd.DataFrame | Mapping[str, Any]
+    EndpointTable: TypeAlias = pd.DataFrame | Mapping[str, Any]
 
 
 @dataclass(frozen=True)

@@ -433,6 +433,9 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
         f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
+    # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units
+    vaccine = any(isinstance(iv, dict) and iv.get("kind") == "vaccine" for iv in scen.get("interventions") or [])
+    igg = "; IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" if vaccine else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
@@ -443,7 +446,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <p>Population: {esc(_population_text(scen))}</p>
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
-<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>
+<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{igg}.</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from textwrap import fill
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -72,26 +73,34 @@ _MISSING_MARKERS = {"not reached": ("x", "tab:red"), "did not fall": ("v", "tab:
                     "did not rise": ("^", "tab:green"), "failed to run": ("X", "k")}
 
 
-def _mark_missing(ax: Axes, table: pd.DataFrame, name: str, failed: np.ndarray, x: str, y: str | None) -> None:
-    """Mark the points where endpoint ``name`` has no value (a line or a scatter skipped them without a word; a heat
-    map left a blank cell): on the bottom edge at their ``x`` (at (x, y) on a heat map), one legend entry per reason
-    with the number of points, "3 points: not reached"."""
+def _why_missing(table: pd.DataFrame, name: str, failed: np.ndarray) -> dict[str, np.ndarray]:
+    """The points where endpoint ``name`` has no value, by why (the words of :data:`_MISSING_MARKERS`)."""
     from hemasim.endpoints import missing_notes
 
     notes = missing_notes(table, name)
     notes[failed] = "failed to run"
-    for note, (marker, colour) in _MISSING_MARKERS.items():
-        rows = notes == note
-        if not rows.any():
-            continue
-        n = int(rows.sum())
-        label = f"{n} point{'s' if n != 1 else ''}: {note}"
+    return {note: notes == note for note in _MISSING_MARKERS if (notes == note).any()}
+
+
+def _points(rows: np.ndarray, note: str) -> str:
+    n = int(rows.sum())
+    return f"{n} point{'s' if n != 1 else ''}: {note}"
+
+
+def _mark_missing(ax: Axes, table: pd.DataFrame, name: str, failed: np.ndarray, x: str, y: str | None) -> None:
+    """Mark the points where endpoint ``name`` has no value (a line or a scatter skipped them without a word; a heat
+    map left a blank cell): on the bottom edge at their ``x`` (at (x, y) on a heat map), one legend entry per reason
+    with the number of points, "3 points: not reached"."""
+    missing = _why_missing(table, name, failed)
+    for note, rows in missing.items():
+        marker, colour = _MISSING_MARKERS[note]
         if y is None:  # on the axis edge, whatever the panel's y range
-            ax.plot(table.loc[rows, x], np.zeros(n), marker, color=colour, ms=5, ls="none", clip_on=False,
-                    transform=ax.get_xaxis_transform(), label=label)
+            ax.plot(table.loc[rows, x], np.zeros(int(rows.sum())), marker, color=colour, ms=5, ls="none",
+                    clip_on=False, transform=ax.get_xaxis_transform(), label=_points(rows, note))
         else:
-            ax.plot(table.loc[rows, x], table.loc[rows, y], marker, color=colour, ms=5, ls="none", label=label)
-    if (notes != "").any():
+            ax.plot(table.loc[rows, x], table.loc[rows, y], marker, color=colour, ms=5, ls="none",
+                    label=_points(rows, note))
+    if missing:
         ax.legend(fontsize=6)
 
 
@@ -124,6 +133,12 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             plain_log_axis(ax, "x")
         ax.set_xlabel(labelled(first.name, result.units), fontsize=7)
         ax.set_title(labelled(name, result.units), fontsize=8)
+    ran = ~failed
+    nowhere = [c for c in result.endpoints if ran.any() and table.loc[ran, c].isna().all()]
+    if nowhere:  # no panel can show them: say which and why below the panels
+        why = (f"{c} ({', '.join(_points(rows, note) for note, rows in _why_missing(table, c, failed).items())})"
+               for c in nowhere)
+        fig.supxlabel(fill("No value at any point, not drawn: " + "; ".join(why), 160), fontsize=7, ha="left", x=0.01)
     return _save(fig)
 
 
