@@ -117,8 +117,9 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     failed = _failed(table, result.endpoints)
     for ax, name in zip(axes, shown, strict=False):
         if heat:
+            # dropna=False: a column of cells without a value stays in the map, blank and marked
             pivot = table.pivot_table(index=factors[1].name, columns=first.name, values=name, aggfunc="mean",
-                                    dropna=False)  # a column with no value anywhere stays, blank and marked
+                                      dropna=False)
             mesh = ax.pcolormesh(pivot.columns.to_numpy(), pivot.index.to_numpy(), pivot.to_numpy(), shading="nearest")
             fig.colorbar(mesh, ax=ax)
             ax.set_ylabel(labelled(factors[1].name, result.units), fontsize=7)

@@ -226,15 +226,17 @@ def _frame(frame: pd.DataFrame, kind: str) -> Callable[[Path], None]:
     return write
 
 
-def _with_units(frame: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:
-    """A table for a CSV a person reads, the unit of every column said where it is read (the Parquet file and the
-    JSON keep the bare names, the units under ``units``): a wide table (a sweep's: one column per factor and
-    endpoint) with each header :func:`labelled`; a long one (the indices: one row per endpoint and factor) with a
-    unit column beside each name column, as a cohort's summary.csv has one beside its endpoint."""
-    if "endpoint" not in frame.columns:
-        return frame.rename(columns=lambda c: labelled(str(c), units))
-    out = frame.copy()
-    for column in ("factor", "endpoint"):  # inserted at the front in turn: endpoint, its unit, factor, its unit
+def _labelled_header(table: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:
+    """sweep.csv's table: each header :func:`labelled` with its column's unit, for the person who opens the CSV
+    (sweep.parquet and sweep.json keep the bare names, the units under ``units``)."""
+    return table.rename(columns=lambda c: labelled(str(c), units))
+
+
+def _with_unit_columns(indices: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:
+    """indices.csv's table (one row per endpoint and factor): each name with its unit beside it, ``endpoint_unit``
+    (mu, mu* and sigma are in it) and ``factor_unit``, as a cohort's summary.csv has a unit beside its endpoint."""
+    out = indices.copy()
+    for column in ("factor", "endpoint"):  # each to the front in turn: endpoint, its unit, factor, its unit
         out.insert(0, f"{column}_unit", out[column].map(lambda n: units.get(n, "")))
         out.insert(0, column, out.pop(column))
     return out
@@ -253,7 +255,8 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
             "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table),
             "seconds": result.seconds}
     return atomic_directory(Path(out_dir), {
-        "sweep.csv": _frame(_with_units(result.table, result.units), "csv"), "sweep.parquet": _frame(result.table, "parquet"),
+        "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
+        "sweep.parquet": _frame(result.table, "parquet"),
         "sweep.json": _json(meta), "sweep.png": sweep_figure(result)})
 
 
@@ -266,5 +269,6 @@ def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out
             "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
             "runs": len(result.samples), "seconds": result.seconds}
     return atomic_directory(Path(out_dir), {
-        "indices.csv": _frame(_with_units(result.indices, result.units), "csv"), "samples.parquet": _frame(result.samples, "parquet"),
+        "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
+        "samples.parquet": _frame(result.samples, "parquet"),
         "sensitivity.json": _json(meta), "ranking.png": ranking_figure(result)})
