@@ -232,3 +232,22 @@ def test_a_transplant_cohort_has_the_haemoglobin_maximum_after_engraftment_among
             f"±{100 * HB_OWN_RANGE:.1f}%)") in key
     assert key.index("Haemoglobin nadir") < key.index(HB_MAX_LABEL)
     assert HB_MAX_LABEL not in cohort_key_results_html(rows[:2])  # no transplant, no row
+
+
+def test_a_nadir_whose_count_never_fell_says_so_in_the_key_results():
+    """A healthy run's key results read "ANC nadir (lowest of the run): 4.75 ×10⁹/L", as if the count had fallen to
+    it; its day's endpoint says "did not fall" (harden11). A cohort says in what share of patients."""
+    from hemasim.report.key_results import NO_NADIR
+
+    flat = [_endpoint("anc_nadir", 4.75, "1e9/L"), _endpoint("anc_nadir_day", None, "day", "did not fall")]
+    assert f"4.75 ×10⁹/L; {NO_NADIR}" in unescape(key_results_html({"": flat}))
+    assert NO_NADIR not in unescape(key_results_html({"": CHEMO}))  # a nadir with its day: it fell
+    assert NO_NADIR == "it never fell more than 1% below its start (no nadir day)"
+
+    def row(name: str, median: float | None, not_fallen: float | None) -> dict[str, object]:
+        return {"endpoint": name, "median": median, "p05": median, "p95": median, "fraction_reaching": 1.0,
+                "unit": "1e9/L", "definition": "d", "n": 4, "fraction_did_not_fall": not_fallen}
+
+    key = unescape(cohort_key_results_html([row("anc_nadir", 4.1, None), row("anc_nadir_day", None, 0.25)]))
+    assert f"median 4.1 ×10⁹/L (5-95%: 4.1-4.1); {NO_NADIR} in 25% of patients" in key
+    assert NO_NADIR not in cohort_key_results_html([row("anc_nadir", 4.1, None), row("anc_nadir_day", 9.0, 0.0)])
