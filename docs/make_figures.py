@@ -1,5 +1,6 @@
 """Regenerate the figures used in the README and docs: `python docs/make_figures.py`."""
 
+import runpy
 from pathlib import Path
 
 from hemasim.assembly import run_scenario
@@ -8,12 +9,7 @@ from hemasim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from hemasim.clonal import NeutralHSCPool
-from hemasim.report.clonal_plots import clone_history_figure
-
-history = NeutralHSCPool(2_000, seed=5).run(80, sample_every_years=1, track_top=15)
-clone_history_figure(history, "largest clones of a 2,000-HSC pool").savefig(ROOT / "docs" / "images" / "clonal_history.png",
-                                                                            dpi=60)
+runpy.run_path(str(ROOT / "docs" / "clonal_history_figure.py"), run_name="__main__")  # its own script: a test reads it
 
 from hemasim.clonal.ch import simulate_ch_cohort  # noqa: E402
 from hemasim.clonal.report import prevalence_figure  # noqa: E402

@@ -38,6 +38,7 @@ def _figure_threads() -> list[threading.Thread]:
     ("cohort_docetaxel.yaml", 63.0, 12, 4),  # the scenario's own endpoint columns and their units
     ("cohort_marrow_depletion.yaml", 40.0, 7, 10),  # one partition: no pipeline
     ("cohort_allo_hsct.yaml", 40.0, 6, 3),  # engraftment endpoints: their did-not-fall flags are kept too
+    ("cohort_influenza_vaccine.yaml", 30.0, 6, 3),  # a fifth band: the vaccine's IgG
 ])
 def test_summary_kept_in_memory_writes_the_files_the_partition_files_give(example, days, n, size, tmp_path: Path,
                                                                           monkeypatch):
@@ -247,3 +248,27 @@ def test_the_command_and_a_cohort_run_read_one_threshold(monkeypatch):
     finally:
         gc.set_threshold(*before)
     assert not [name for name in vars(runner) if name.endswith("GC_THRESHOLD")]
+
+
+def test_a_vaccine_cohort_bands_the_antibody_it_raises(tmp_path: Path):
+    """A vaccine cohort's bands were ANC, platelets, Hb and CD4, flat over the run, and no IgG (harden11): the
+    antigen's IgG is banded too, in arbitrary units, rising after the dose."""
+    from matplotlib.image import imread
+
+    scenario = _scenario("cohort_influenza_vaccine.yaml", 30.0)
+    assert runner.band_observables(scenario) == (*runner.BAND_OBSERVABLES, "influenza_igg_au")
+    out = tmp_path / "cohort"
+    run_cohort(scenario, 4, out, partition_size=2, progress=False, seed=1)
+    bands = pd.read_csv(out / "bands.csv").set_index("time_days")
+    median = bands["influenza_igg_au_median"]
+    assert median.loc[:6].max() <= runner.IGG_BAND_RANGE[0]  # none before the dose on day 7 (the lowest bin)
+    assert median.loc[25] > 10.0 and (bands["influenza_igg_au_p05"] <= median).all()
+    assert (bands["influenza_igg_au_p95"] >= median).all()
+    assert imread(out / "bands.png").shape[0] > 3 * 3.5 * 80 * 0.99  # a third row of panels (80 dpi)
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" in report
+    from hemasim.report.plots import CohortBandsFigure
+
+    panels = CohortBandsFigure(output_times(30.0, 1.0), 4, runner.band_observables(scenario)).figure.axes
+    assert [ax.get_title() for ax in panels if ax.get_visible()][-1] == "influenza IgG (AU)"
+    assert runner.band_observables(_scenario("cohort_marrow_depletion.yaml", 10.0)) == runner.BAND_OBSERVABLES

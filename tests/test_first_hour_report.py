@@ -150,16 +150,13 @@ def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
     import numpy as np
     import pandas as pd
 
-    from hemasim.cohort.runner import _Column, _did_not_fall
-    from hemasim.endpoints import DEFAULT_ENDPOINTS
+    from hemasim.endpoints import did_not_fall
 
-    recovery = next(e for e in DEFAULT_ENDPOINTS if e.name == "platelet_recovery_day")
     ep = pd.DataFrame({"platelets_nadir": [234.0, 19.0, 20.0], "neutrophil_engraftment_day_did_not_fall": [1, 0, 0]})
-    assert list(_did_not_fall(ep, recovery)) == [True, False, True]  # below 20 is a fall, 20 is not
-    graft = _Column("neutrophil_engraftment_day", "day after graft", "d")
-    assert list(_did_not_fall(ep, graft)) == [True, False, False]  # the endpoint's own flag column
-    assert _did_not_fall(ep, next(e for e in DEFAULT_ENDPOINTS if e.name == "anc_nadir")) is None
-    assert _did_not_fall(pd.DataFrame({"x": np.zeros(2)}), recovery) is None  # nothing to tell it by
+    assert list(did_not_fall(ep, "platelet_recovery_day")) == [True, False, True]  # below 20 is a fall, 20 is not
+    assert list(did_not_fall(ep, "neutrophil_engraftment_day")) == [True, False, False]  # its own flag column
+    assert did_not_fall(ep, "anc_nadir") is None
+    assert did_not_fall(pd.DataFrame({"x": np.zeros(2)}), "platelet_recovery_day") is None  # nothing to tell it by
 
     rows = [{"endpoint": "platelet_recovery_day", "median": None, "p05": None, "p95": None, "fraction_reaching": 0.0,
              "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 1.0},
@@ -199,3 +196,58 @@ def test_names_in_tables_break_after_underscores_only():
     assert "overflow-wrap:anywhere" not in _CSS
     row = parameter_rows([{"name": "hsc_count", "value": 1e5, "unit": "cells", "source": "LeeSix2018"}])
     assert "<code>hsc_<wbr>count</code>" in row
+
+
+def test_a_cohort_nadir_day_of_a_count_that_never_fell_says_did_not_fall():
+    """anc_nadir_day has no value where the count never fell 1% below its start (a single run's endpoints.json says
+    "did not fall"); a cohort's table read "none reached", as if the nadir were yet to come (harden11)."""
+    import numpy as np
+    import pandas as pd
+
+    from hemasim.endpoints import did_not_fall
+
+    ep = pd.DataFrame({"anc_nadir_day": [np.nan, 9.0, np.nan], "anc_nadir": [4.1, 0.3, 4.0]})
+    assert list(did_not_fall(ep, "anc_nadir_day")) == [True, False, True]
+    row = {"endpoint": "anc_nadir_day", "median": None, "p05": None, "p95": None, "fraction_reaching": 0.0,
+           "unit": "day", "definition": "d", "n": 3, "fraction_did_not_fall": 1.0}
+    report = render_cohort_report({"n_patients": 3, "endpoints": [row]}, b"", {"scenario": {"name": "c"}})
+    assert "<code>anc_<wbr>nadir_<wbr>day</code></td><td>did not fall</td>" in report
+
+
+def test_a_transplant_cohort_has_the_haemoglobin_maximum_after_engraftment_among_its_key_results():
+    """A single transplant run shows its Hb maximum after engraftment (beyond the patient's own range) under the
+    nadir; a cohort of transplants had it in the endpoint table only (harden11)."""
+    from hemasim.report.key_results import HB_MAX_LABEL, HB_OWN_RANGE
+
+    def row(name: str, median: float, p05: float, p95: float, unit: str) -> dict[str, object]:
+        return {"endpoint": name, "median": median, "p05": p05, "p95": p95, "fraction_reaching": 1.0, "unit": unit,
+                "definition": f"definition of {name}", "n": 40, "fraction_did_not_fall": None}
+
+    rows = [row("hemoglobin_nadir", 7.9, 7.1, 8.8, "g/dL"), row("platelets_nadir", 5.0, 2.0, 9.0, "1e9/L"),
+            row("hemoglobin_max_after_engraftment", 15.2, 14.1, 16.3, "g/dL"),
+            row("hemoglobin_max_over_set_point", 1.08, 1.02, 1.15, "1")]
+    key = unescape(cohort_key_results_html(rows))
+    assert (f"{HB_MAX_LABEL}</th><td title=\"definition of hemoglobin_max_after_engraftment\">median 15.2 g/dL "
+            "(5-95%: 14.1-16.3); 8.0% above the patient's set point (5-95%: 2.0% to 15.0%; a person's own range: "
+            f"±{100 * HB_OWN_RANGE:.1f}%)") in key
+    assert key.index("Haemoglobin nadir") < key.index(HB_MAX_LABEL)
+    assert HB_MAX_LABEL not in cohort_key_results_html(rows[:2])  # no transplant, no row
+
+
+def test_a_nadir_whose_count_never_fell_says_so_in_the_key_results():
+    """A healthy run's key results read "ANC nadir (lowest of the run): 4.75 ×10⁹/L", as if the count had fallen to
+    it; its day's endpoint says "did not fall" (harden11). A cohort says in what share of patients."""
+    from hemasim.report.key_results import NO_NADIR
+
+    flat = [_endpoint("anc_nadir", 4.75, "1e9/L"), _endpoint("anc_nadir_day", None, "day", "did not fall")]
+    assert f"4.75 ×10⁹/L; {NO_NADIR}" in unescape(key_results_html({"": flat}))
+    assert NO_NADIR not in unescape(key_results_html({"": CHEMO}))  # a nadir with its day: it fell
+    assert NO_NADIR == "it never fell more than 1% below its start (no nadir day)"
+
+    def row(name: str, median: float | None, not_fallen: float | None) -> dict[str, object]:
+        return {"endpoint": name, "median": median, "p05": median, "p95": median, "fraction_reaching": 1.0,
+                "unit": "1e9/L", "definition": "d", "n": 4, "fraction_did_not_fall": not_fallen}
+
+    key = unescape(cohort_key_results_html([row("anc_nadir", 4.1, None), row("anc_nadir_day", None, 0.25)]))
+    assert f"median 4.1 ×10⁹/L (5-95%: 4.1-4.1); {NO_NADIR} in 25% of patients" in key
+    assert NO_NADIR not in cohort_key_results_html([row("anc_nadir", 4.1, None), row("anc_nadir_day", 9.0, 0.0)])

@@ -127,7 +127,10 @@ def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
                                                                    "sweep.png"]
     assert len(pd.read_parquet(tmp_path / "out" / "sweep.parquet")) == 9
     units = json.loads((tmp_path / "out" / "sweep.json").read_text())["units"]
-    assert set(units) == set(pd.read_csv(tmp_path / "out" / "sweep.csv").columns)  # every column has its unit
+    assert set(units) == set(pd.read_parquet(tmp_path / "out" / "sweep.parquet").columns)  # every column's unit
+    from hemasim.sensitivity.run import labelled
+
+    assert pd.read_csv(tmp_path / "out" / "sweep.csv").columns.tolist() == [labelled(c, units) for c in units]
     assert units["interventions.0.volume_mL"] == "unit in the field's name" and units["anc_nadir"] == "1e9/L"
     bad = tmp_path / "bad.yaml"
     bad.write_text("sweep:\n  method: sobol\n  factors: [{parameter: x, range: [2, 1]}]\n")
@@ -272,16 +275,107 @@ def test_all_assumed_resolves_on_the_documented_scenario():
 def test_a_sweep_plots_what_moves_beyond_the_solvers_error_with_units():
     """A sweep's heat maps included CD4 counts that differed in the seventh digit (777.3692 to 777.3694: the
     integrator's error), drawn with a colour bar offset '+7.77369e2'; panels had no units."""
-    from hemasim.sensitivity.plots import _titled, varying_endpoints
+    from hemasim.sensitivity.plots import varying_endpoints
+    from hemasim.sensitivity.run import labelled
 
     table = pd.DataFrame({"cd4_final": [777.36920, 777.36942, 777.36931], "b_cells_final": [332.1, 331.9, 331.75],
                           "flat": [1.0, 1.0, 1.0], "never": [np.nan, np.nan, np.nan]})
     assert varying_endpoints(table, list(table.columns)) == ["b_cells_final"]
     units = {"anc_nadir": "1e9/L", "docetaxel_fraction_of_planned_dose": "1", "interventions.0.day": "unit in the "
-             "field's name"}
-    assert _titled("anc_nadir", units) == "anc_nadir (1e9/L)"
-    assert _titled("docetaxel_fraction_of_planned_dose", units) == "docetaxel_fraction_of_planned_dose"
-    assert _titled("interventions.0.day", units) == "interventions.0.day"
+             "field's name", "primary_graft_failure": "flag"}
+    assert labelled("anc_nadir", units) == "anc_nadir (1e9/L)"
+    assert labelled("docetaxel_fraction_of_planned_dose", units) == "docetaxel_fraction_of_planned_dose"
+    assert labelled("interventions.0.day", units) == "interventions.0.day"
+    assert labelled("primary_graft_failure", units) == "primary_graft_failure (flag)"
+
+
+def _sweep_result(table: pd.DataFrame, units: dict[str, str], method: str = "grid", factors: int = 1):
+    from hemasim.sensitivity.design import Factor
+    from hemasim.sensitivity.run import SweepResult
+
+    names = list(table.columns[:factors])
+    spec = SweepSpec.model_validate({"method": method, "factors": [{"parameter": n, "range": [1, 2]} for n in names]})
+    return SweepResult([Factor(n, float(table[n].min()), float(table[n].max())) for n in names], table, 0.1, spec,
+                       units)
+
+
+def test_sweep_csv_and_indices_csv_say_the_unit_of_every_column(tmp_path: Path):
+    """sweep.csv's header read anc_nadir, days_anc_below_0p5 with no unit (they were in sweep.json only), and
+    indices.csv gave Morris' mu* (in the endpoint's unit) with no unit at all (harden11); the Parquet files keep the
+    bare names that sweep.json's units are keyed by."""
+    from hemasim.sensitivity.run import SensitivityResult, write_sensitivity_outputs, write_sweep_outputs
+
+    table = pd.DataFrame({SLOPE: [0.1, 0.2, 0.3], "anc_nadir": [1.0, 2.0, 3.0], "days_anc_below_0p5": [0.0, 1.0, 2.0],
+                          "primary_graft_failure": [0.0, 0.0, 1.0], "docetaxel_fraction_of_planned_dose": [1, 1, 0.8]})
+    units = {SLOPE: "1/(log unit)", "anc_nadir": "1e9/L", "days_anc_below_0p5": "day", "primary_graft_failure": "flag",
+             "docetaxel_fraction_of_planned_dose": "1"}
+    write_sweep_outputs(_sweep_result(table, units), donation(), tmp_path / "sweep")
+    header = pd.read_csv(tmp_path / "sweep" / "sweep.csv").columns.tolist()
+    assert header == [f"{SLOPE} (1/(log unit))", "anc_nadir (1e9/L)", "days_anc_below_0p5 (day)",
+                      "primary_graft_failure (flag)", "docetaxel_fraction_of_planned_dose"]  # a ratio: no unit
+    assert pd.read_parquet(tmp_path / "sweep" / "sweep.parquet").columns.tolist() == table.columns.tolist()
+
+    indices = pd.DataFrame({"endpoint": ["anc_nadir", "days_anc_below_0p5"], "factor": [SLOPE, SLOPE],
+                            "mu_star": [0.5, 2.0], "sigma": [0.1, 0.2]})
+    spec = SensitivitySpec.model_validate({"method": "morris", "factors": [{"parameter": SLOPE, "range": [0.1, 0.3]}]})
+    result = SensitivityResult("morris", _sweep_result(table, units).factors, indices, table, 0.1, spec, {}, units)
+    write_sensitivity_outputs(result, donation(), tmp_path / "sens")
+    written = pd.read_csv(tmp_path / "sens" / "indices.csv")
+    assert written.columns.tolist() == ["endpoint", "endpoint_unit", "factor", "factor_unit", "mu_star",
+                                         "sigma"]
+    assert written["endpoint_unit"].tolist() == ["1e9/L", "day"] and set(written["factor_unit"]) == {"1/(log unit)"}
+
+
+def _drawn(result, monkeypatch: pytest.MonkeyPatch):
+    """The axes of sweep.png by title, as drawn (the figure, not its PNG)."""
+    import hemasim.sensitivity.plots as plots
+
+    monkeypatch.setattr(plots, "_save", lambda fig: fig)
+    figure = plots.sweep_figure(result)
+    axes = {ax.get_title(): ax for ax in figure.axes if ax.get_title()}
+    axes["below the panels"] = figure.get_supxlabel()
+    return axes
+
+
+def _legend(ax) -> list[str]:
+    legend = ax.get_legend()
+    return [] if legend is None else [t.get_text() for t in legend.get_texts()]
+
+
+@pytest.mark.parametrize("method", ["grid", "latin_hypercube"])
+def test_the_sweep_plot_shows_the_points_without_a_value_and_why(monkeypatch: pytest.MonkeyPatch, method: str):
+    """A point whose endpoint has no value (a nadir's day where the count did not fall, a recovery not reached in the
+    run, a point that could not run) was left out of the line or scatter without a word (harden11): it is marked on
+    the axis' edge and counted in the legend with the reason a run's endpoints.json gives."""
+    nan = np.nan
+    table = pd.DataFrame({SLOPE: [0.1, 0.2, 0.3, 0.4, 0.5], "anc_nadir": [1.0, 1.5, 2.0, 2.5, nan],
+                          "anc_nadir_day": [8.0, nan, nan, 9.0, nan],
+                          "neutrophil_recovery_day": [20.0, 21.0, nan, 25.0, nan]})
+    table["platelets_nadir"] = [10.0, 12.0, 14.0, 16.0, nan]  # below 20: a platelet recovery day was due
+    table.loc[2, "anc_nadir"] = 0.2  # ANC fell below 0.5 at 0.3: its recovery day was due, not reached
+    table["platelet_recovery_day"] = nan  # at every point: no panel, a line below them
+    units = {SLOPE: "1", "anc_nadir": "1e9/L", "anc_nadir_day": "day", "neutrophil_recovery_day": "day",
+             "platelets_nadir": "1e9/L"}
+    axes = _drawn(_sweep_result(table, units, method), monkeypatch)
+    # a nadir's day with no value is a count that did not fall; the last point ran not at all
+    assert _legend(axes["anc_nadir_day (day)"]) == ["2 points: did not fall", "1 point: failed to run"]
+    assert _legend(axes["neutrophil_recovery_day (day)"]) == ["1 point: not reached", "1 point: failed to run"]
+    assert _legend(axes["anc_nadir (1e9/L)"]) == ["1 point: failed to run"]
+    marks = [line for line in axes["anc_nadir_day (day)"].get_lines() if line.get_label().endswith("did not fall")]
+    assert marks[0].get_xdata().tolist() == [0.2, 0.3]  # at the swept values of those points
+    assert "platelet_recovery_day (day)" not in axes
+    assert axes["below the panels"].replace("\n", " ") == ("No value at any point, not drawn: platelet_recovery_day "
+                                                           "(4 points: not reached, 1 point: failed to run)")
+
+
+def test_a_sweep_heat_map_marks_its_blank_cells(monkeypatch: pytest.MonkeyPatch):
+    table = pd.DataFrame({SLOPE: [0.1, 0.2, 0.1, 0.2], "hsc_niche_hill": [1.0, 1.0, 2.0, 2.0],
+                          "neutrophil_recovery_day": [20.0, np.nan, 22.0, 23.0], "anc_nadir": [0.2, 0.3, 0.4, 0.5]})
+    axes = _drawn(_sweep_result(table, {"neutrophil_recovery_day": "day"}, factors=2), monkeypatch)
+    ax = axes["neutrophil_recovery_day (day)"]
+    assert _legend(ax) == ["1 point: not reached"]  # its ANC fell (to 0.3): it did not come back in the run
+    mark = next(line for line in ax.get_lines() if line.get_label() == "1 point: not reached")
+    assert (mark.get_xdata().tolist(), mark.get_ydata().tolist()) == ([0.2], [1.0])  # in the blank cell
 
 
 def test_a_field_range_leaving_the_scenarios_bounds_is_refused_before_any_point_runs():

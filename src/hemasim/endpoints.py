@@ -8,13 +8,19 @@ below the threshold times the interval length.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hemasim.simulation import Result
+
+    #: a table of endpoints, one column each: a DataFrame or columns by name
+    EndpointTable: TypeAlias = pd.DataFrame | Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -254,6 +260,40 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
                            c.definition, notes.get(c.name, "not reached") if np.isnan(c.values[0]) else None)
              for c in columns]
     return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
+
+
+def did_not_fall(table: EndpointTable, name: str) -> np.ndarray | None:
+    """Per row of an endpoint table (a cohort's, a sweep's: one column per endpoint), whether the day ``name``,
+    defined after a fall, has no value because the count never fell: the endpoint's flag column
+    (``<name>_did_not_fall``), or for a default endpoint its rule (a recovery day: its count's nadir against the
+    threshold; a nadir's day: no value at all, which it has only when the count fell). None for any other endpoint
+    (its missing value cannot be a count that did not fall)."""
+    flag = f"{name}{DID_NOT_FALL}"
+    if flag in table:
+        return np.asarray(table[flag], dtype=np.float64) == 1.0
+    endpoint = next((e for e in DEFAULT_ENDPOINTS if e.name == name), None)
+    if isinstance(endpoint, FirstSustainedDay):
+        nadir = Nadir(endpoint.observable, "").name
+        if nadir in table:
+            return np.asarray(table[nadir], dtype=np.float64) >= endpoint.threshold
+    if isinstance(endpoint, DayOfNadir) and name in table:
+        return np.isnan(np.asarray(table[name], dtype=np.float64))
+    return None
+
+
+def missing_notes(table: EndpointTable, name: str) -> np.ndarray:
+    """Per row of an endpoint table, why ``name`` has no value, as a single run's endpoints.json says it: "did not
+    fall" (:func:`did_not_fall`), "did not rise" (its ``<name>_did_not_rise`` flag), else "not reached"; "" where
+    it has a value."""
+    values = np.asarray(table[name], dtype=np.float64)
+    notes = np.where(np.isnan(values), "not reached", "").astype(object)
+    fallen = did_not_fall(table, name)
+    rise_flag = f"{name}{DID_NOT_RISE}"
+    not_risen = np.asarray(table[rise_flag], dtype=np.float64) == 1.0 if rise_flag in table else None
+    for flagged, note in ((fallen, DID_NOT_FALL_NOTE), (not_risen, _FLAG_NOTES[DID_NOT_RISE])):
+        if flagged is not None:
+            notes[np.isnan(values) & flagged] = note
+    return notes
 
 
 def daily_ok(days: np.ndarray, ok: np.ndarray) -> np.ndarray:

@@ -56,11 +56,9 @@ from hemasim.cohort._histogram import add_log_bin_counts
 from hemasim.cohort.sampling import LYMPHOCYTE_REFERENCES, VirtualPatients, draw_patients, publishes_variability
 from hemasim.endpoints import (
     DEFAULT_ENDPOINTS,
-    DID_NOT_FALL,
     Endpoint,
     FinalValue,
-    FirstSustainedDay,
-    Nadir,
+    did_not_fall,
     endpoint_observables,
 )
 from hemasim.interventions import EndpointContext
@@ -80,6 +78,11 @@ BAND_OBSERVABLES = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL
 BAND_RANGES = {"anc_1e9_per_L": (1e-3, 1e2), "platelets_1e9_per_L": (1e-1, 1e4), "hemoglobin_g_per_dL": (1.0, 30.0),
                "cd4_per_uL": (1.0, 1e5)}
 N_BINS = 800
+#: a vaccine antigen's IgG observable (``influenza_igg_au``, arbitrary units), banded in a cohort given that vaccine
+IGG_BAND_SUFFIX = "_igg_au"
+#: its bins: from a trace to thousands of AU (a long infection's, hemasim.report.plots); none before the first dose
+#: (0) counts below the lowest bin, read as its edge, 0.01 AU
+IGG_BAND_RANGE = (1e-2, 1e4)
 
 #: observables a partition reads whole (every patient and time) more than once - the default endpoints other than
 #: the final values, and the band histograms: they are copied once into rows of their own (:func:`_observable_rows`)
@@ -105,8 +108,17 @@ class PartitionOutput:
     endpoint_meta: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
+def band_observables(scenario: Scenario) -> tuple[str, ...]:
+    """The observables a cohort's bands show: :data:`BAND_OBSERVABLES`, then the IgG of each vaccine antigen the
+    scenario gives (a vaccine cohort's bands were four flat blood counts and no antibody)."""
+    from hemasim.interventions.vaccine import VaccineSpec
+
+    antigens = dict.fromkeys(iv.antigen for iv in scenario.interventions if isinstance(iv, VaccineSpec))
+    return (*BAND_OBSERVABLES, *(f"{a}{IGG_BAND_SUFFIX}" for a in antigens))
+
+
 def _bin_edges(name: str) -> np.ndarray:
-    lo, hi = BAND_RANGES[name]
+    lo, hi = IGG_BAND_RANGE if name.endswith(IGG_BAND_SUFFIX) else BAND_RANGES[name]
     return np.logspace(np.log10(lo), np.log10(hi), N_BINS + 1)
 
 
@@ -208,7 +220,7 @@ def prepare_partition(scenario_data: dict[str, Any], index: int, start: int, sto
                        varied_drug_sets(scenario))
     model = cohort_model(scenario, vp.covariates, params, vp.parameters, vp.drug_values).compile()
     extra = scenario_endpoint_observables(scenario, model.observable_names)
-    obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *BAND_OBSERVABLES, *extra]))
+    obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *band_observables(scenario), *extra]))
     seed = np.random.SeedSequence(base_seed, spawn_key=(index, 1))  # for stochastic events
     sim = Simulation(model, cohort_solver(scenario, rtol), build_events(scenario, vp.covariates), seed=seed)
     model.obs_weights.rows(observable_indices(model, obs_names))  # what the integration reads, built here
@@ -250,7 +262,7 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
         ep[name] = values
         meta[name] = (units[name], definition)
     ts = _timeseries_table(vp.ids, times, obs_names, result.values) if prepared.timeseries else None
-    hist = _band_histograms(times, result, rows) if histograms is None else histograms
+    hist = _band_histograms(times, result, rows, band_observables(scenario)) if histograms is None else histograms
     return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, hist, meta)
 
 
@@ -280,12 +292,14 @@ def _timeseries_table(ids: np.ndarray, times: np.ndarray, names: Sequence[str], 
     return ts
 
 
-def _band_histograms(times: np.ndarray, result: Result, rows: dict[str, np.ndarray] | None = None) -> np.ndarray:
-    """Counts (n_band_obs, n_times, N_BINS + 2) of the patients in each band bin, under/overflow included (one pass
-    of a numba kernel per observable: searchsorted and bincount over the partition took ~0.2 s a 2,000 patients).
-    ``rows``: :func:`_observable_rows` of this result (the observables it holds are read from there)."""
-    hist = np.zeros((len(BAND_OBSERVABLES), len(times), N_BINS + 2), dtype=np.int64)
-    for b, name in enumerate(BAND_OBSERVABLES):
+def _band_histograms(times: np.ndarray, result: Result, rows: dict[str, np.ndarray] | None = None,
+                     observables: Sequence[str] = BAND_OBSERVABLES) -> np.ndarray:
+    """Counts (n_band_obs, n_times, N_BINS + 2) of the patients in each band bin of each of ``observables``
+    (:func:`band_observables`), under/overflow included (one pass of a numba kernel per observable: searchsorted and
+    bincount over the partition took ~0.2 s a 2,000 patients). ``rows``: :func:`_observable_rows` of this result
+    (the observables it holds are read from there)."""
+    hist = np.zeros((len(observables), len(times), N_BINS + 2), dtype=np.int64)
+    for b, name in enumerate(observables):
         add_log_bin_counts(_bin_edges(name), _observable(result, rows or {}, name), hist[b])
     return hist
 
@@ -569,7 +583,7 @@ class LocalExecutor:
                 prepared, result = queued.pop(0).result()
                 submit_next()
                 rows = _observable_rows(result)
-                hist = _band_histograms(result.times, result, rows)
+                hist = _band_histograms(result.times, result, rows, band_observables(prepared.scenario))
                 if on_histograms is not None:
                     on_histograms(prepared.index, hist)
                 yield finish_partition(prepared, result, hist, rows)
@@ -692,26 +706,13 @@ class _Column:
     definition: str
 
 
-def _did_not_fall(ep: pd.DataFrame, e: Endpoint | _Column) -> np.ndarray | None:
-    """Per patient, whether a day defined after a fall (a recovery, an engraftment) has no value because the count
-    never fell below its mark, where the table says it: the endpoint's flag column, or, for a recovery day of the
-    default endpoints, its count's nadir against the threshold. None for any other endpoint (a cohort's "none
-    reached" then cannot be told from "did not fall", which reads very differently: firsthour4)."""
-    flag = f"{e.name}{DID_NOT_FALL}"
-    if flag in ep.columns:
-        return ep[flag].to_numpy(dtype=np.float64) == 1.0
-    if isinstance(e, FirstSustainedDay):
-        nadir = Nadir(e.observable, "").name
-        if nadir in ep.columns:
-            return ep[nadir].to_numpy(dtype=np.float64) >= e.threshold
-    return None
-
-
-def _bands_table(hist: np.ndarray, times: np.ndarray) -> pd.DataFrame:
+def _bands_table(hist: np.ndarray, times: np.ndarray, observables: Sequence[str] = BAND_OBSERVABLES) -> pd.DataFrame:
     """bands.csv's table: each band observable's 5th, 50th and 95th percentile per output time, from the summed
     histograms (n_band_obs, n_times, N_BINS + 2)."""
     bands = pd.DataFrame({"time_days": times})
-    for b, name in enumerate(BAND_OBSERVABLES):
+    if len(hist) != len(observables):
+        raise ValueError(f"band histograms of {len(hist)} observables for {len(observables)} bands")
+    for b, name in enumerate(observables):
         q = _quantiles_from_histogram(hist[b], _bin_edges(name), (0.05, 0.5, 0.95))
         bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = q[:, 0], q[:, 1], q[:, 2]
     return bands
@@ -732,16 +733,16 @@ class _BandsFigureThread:
     waits for the PNG. Only this thread touches the figure (matplotlib's object API, no pyplot state); the PNG's
     bytes are those of :func:`~hemasim.report.plots.cohort_bands_figure` (tests/test_cohort_tail.py)."""
 
-    def __init__(self, times: np.ndarray, n: int) -> None:
+    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str] = BAND_OBSERVABLES) -> None:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.n = n
         self._bands: Future[pd.DataFrame] = Future()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hemasim-figure")
-        self._png = self._pool.submit(self._render, times, n)
+        self._png = self._pool.submit(self._render, times, n, observables)
 
-    def _render(self, times: np.ndarray, n: int) -> bytes:
-        figure = CohortBandsFigure(times, n, BAND_OBSERVABLES)
+    def _render(self, times: np.ndarray, n: int, observables: Sequence[str]) -> bytes:
+        figure = CohortBandsFigure(times, n, observables)
         return _png(figure.draw(self._bands.result()))  # a cancelled wait (close) raises CancelledError here
 
     def draw(self, bands: pd.DataFrame) -> None:
@@ -764,8 +765,9 @@ class _SummaryParts:
     the local executor), the bands are computed and, with ``figure``, handed to a :class:`_BandsFigureThread`,
     started with the first partition's histograms (not before: the first partition's preparation runs alone)."""
 
-    def __init__(self, n_parts: int, n: int, times: np.ndarray, figure: bool = True) -> None:
-        self.n_parts, self.n, self.times = n_parts, n, times
+    def __init__(self, n_parts: int, n: int, times: np.ndarray, figure: bool = True,
+                 observables: Sequence[str] = BAND_OBSERVABLES) -> None:
+        self.n_parts, self.n, self.times, self.observables = n_parts, n, times, tuple(observables)
         self.hist: np.ndarray | None = None
         self.bands: pd.DataFrame | None = None
         self.endpoints: dict[int, pd.DataFrame] = {}
@@ -779,14 +781,14 @@ class _SummaryParts:
         if index in self._counted:
             return
         if self._figure and self.figure is None:
-            self.figure = _BandsFigureThread(self.times, self.n)
+            self.figure = _BandsFigureThread(self.times, self.n, self.observables)
         self._counted.add(index)
         if self.hist is None:
             self.hist = np.array(hist, dtype=np.int64)  # a copy: the partition's own array is written as it is
         else:
             self.hist += hist  # integer counts: the same sum in any order
         if len(self._counted) == self.n_parts:
-            self.bands = _bands_table(self.hist, self.times)
+            self.bands = _bands_table(self.hist, self.times, self.observables)
             if self.figure is not None:
                 self.figure.draw(self.bands)
 
@@ -809,6 +811,8 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     """Merge partitions 0 .. ``n_parts`` - 1 (None: every one in ``out``) into summary.json/.csv and
     bands.csv/.png; return the summary. ``kept``: what the run that computed every partition kept of them (no
     file is read again, and the figure may be drawn already); else the partitions' files are read."""
+    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    observables = band_observables(parse_scenario(man["scenario"]))
     found = sorted((out / "endpoints").glob("part-*.parquet"))
     parts = found if n_parts is None else [_part(out, "endpoints", k, "parquet") for k in range(n_parts)]
     if kept is not None and not kept.complete(len(parts)):
@@ -830,7 +834,7 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
         if e.name.startswith("days_") or e.unit in ("flag", "count"):
             reached = v > 0
         finite = v[~np.isnan(v)]
-        not_fallen = _did_not_fall(ep, e)
+        not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
         rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,
                      "median": float(np.median(finite)) if len(finite) else None,
                      "p05": float(np.percentile(finite, 5)) if len(finite) else None,
@@ -845,15 +849,14 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
         bands = kept.bands
     else:
         band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
-        bands = _bands_table(sum(np.load(p)["hist"] for p in band_files), times)
+        bands = _bands_table(sum(np.load(p)["hist"] for p in band_files), times, observables)
     atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
     figure = kept.figure if kept is not None else None
     if figure is not None and figure.n == len(ep):
         png = figure.png()  # drawn in its thread while the above ran
     else:
-        png = _png(cohort_bands_figure(bands, len(ep), BAND_OBSERVABLES))  # hemasim.report.plots
+        png = _png(cohort_bands_figure(bands, len(ep), observables))  # hemasim.report.plots
     atomic_write_file(out / "bands.png", _write_bytes(png))
-    man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png, man)))
     return summary
 
@@ -899,7 +902,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
             for k in todo]
     times = output_times(scenario.duration_days, scenario.output.every_days)
     # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
-    kept = _SummaryParts(n_parts, n, times) if len(todo) == n_parts else None
+    kept = _SummaryParts(n_parts, n, times, observables=band_observables(scenario)) if len(todo) == n_parts else None
     with raised_while_running():
         try:
             executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None \

@@ -374,10 +374,15 @@ def _population_text(scen: dict[str, Any]) -> str:
     return f"{drawn}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else drawn
 
 
+def has_vaccine(scen: dict[str, Any]) -> bool:
+    """Whether a scenario (as its JSON dict) gives a vaccine."""
+    return any(isinstance(iv, dict) and iv.get("kind") == "vaccine" for iv in scen.get("interventions") or [])
+
+
 def vaccine_responder_note(scen: dict[str, Any]) -> str:
     """For a cohort given a vaccine: what decides who responds (a reader of "100% responders" asked whether anyone
     could fail to; issue 17 point 7). Empty without a vaccine."""
-    if not any(isinstance(iv, dict) and iv.get("kind") == "vaccine" for iv in scen.get("interventions") or []):
+    if not has_vaccine(scen):
         return ""
     from hemasim.interventions.vaccine import RESPONDER_SHARE
 
@@ -453,6 +458,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
+    # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units
+    igg = "; IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" if has_vaccine(scen) else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
@@ -464,7 +471,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
-<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades.</p>
+<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{igg}.</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>

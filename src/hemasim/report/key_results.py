@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.endpoints import DID_NOT_FALL_NOTE, DaysBelow
+from hemasim.endpoints import DID_NOT_FALL_NOTE, NADIR_FALL, DaysBelow
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -58,7 +58,8 @@ ENDPOINTS_ANCHOR = "endpoints"
 #: range around the set point is taken as +- 1.96 of it
 HB_WITHIN_PERSON_CV = 0.028
 HB_OWN_RANGE = 1.96 * HB_WITHIN_PERSON_CV
-HB_PEAK_LABEL = "Haemoglobin maximum after engraftment (above the patient's normal range)"
+HB_MAX_LABEL = "Haemoglobin maximum after engraftment"
+HB_PEAK_LABEL = f"{HB_MAX_LABEL} (above the patient's normal range)"
 
 #: units as a clinician writes them (endpoints.json keeps the plain-ASCII unit)
 _UNIT_TEXT = {"1e9/L": "×10⁹/L", "cells/uL": "cells/µL"}
@@ -107,6 +108,11 @@ def _amount(name: str, unit: str, value: float) -> str:
 NEVER_FELL = "the count never fell below the threshold (no day to read)"
 
 
+#: a nadir whose count never fell (its day's endpoint has none: "did not fall"): a healthy run's "ANC nadir 4.75"
+#: read as a fall to 4.75 (harden11)
+NO_NADIR = f"it never fell more than {100 * NADIR_FALL:g}% below its start (no nadir day)"
+
+
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
         text = NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
@@ -138,6 +144,8 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
     """The value and the day of the run it was on; after a graft also that day counted from the graft, as the
     engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart)."""
     text = _value_text(e, result)
+    if day is not None and day.value is None and day.note == DID_NOT_FALL_NOTE:
+        return f"{text}; {NO_NADIR}"
     if day is None or day.value is None:
         return text
     graft = _graft_day(result)
@@ -311,16 +319,44 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
     return spread if reached >= 1.0 else f"{spread}; reached by {percent_text(reached)} of patients{fell}"
 
 
+def _cohort_hb_peak(by_name: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """A cohort's row of :func:`hb_peak_text`: the median and 5-95% of the highest haemoglobin after engraftment and
+    how far above each patient's set point it lies (a cohort's spread, where a run shows its peak only beyond the
+    patient's own range); None without a transplant's endpoints."""
+    peak, ratio = by_name.get("hemoglobin_max_after_engraftment"), by_name.get("hemoglobin_max_over_set_point")
+    if peak is None:
+        return None
+    text = _cohort_value(peak)
+    if ratio is None or ratio["median"] is None:
+        return text
+    above = (100 * (ratio[q] - 1) for q in ("median", "p05", "p95"))
+    return (text + "; {:.1f}% above the patient's set point (5-95%: {:.1f}% to {:.1f}%; a person's own range: "
+            "±{:.1f}%)").format(*above, 100 * HB_OWN_RANGE)
+
+
+def _no_nadir_share(by_name: Mapping[str, Mapping[str, Any]], day: str | None) -> str:
+    """A cohort's nadir row's share of patients whose count never fell (:data:`NO_NADIR`), from its day's
+    ``fraction_did_not_fall``; empty when every count fell."""
+    share = by_name.get(day or "", {}).get("fraction_did_not_fall")
+    return f"; {NO_NADIR} in {percent_text(share)} of patients" if share else ""
+
+
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     """A "Key results" section for a cohort: the share of patients with each grade-4 episode or flag, and the
     median and 5-95% range of each key value."""
     by_name = {str(r["endpoint"]): r for r in summary_rows}
-    rows = [(name, label) for name, label, _ in _key_rows(list(by_name))]
+    rows = _key_rows(list(by_name))
     if not rows:
         return ""
     esc = html.escape
-    body = "".join(f'<tr><th scope="row">{esc(label)}</th><td title="{esc(str(by_name[n]["definition"]))}">'
-                   f"{esc(_cohort_value(by_name[n]))}</td></tr>" for n, label in rows)
+    cells = [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n]) + _no_nadir_share(by_name, day))
+             for n, label, day in rows]
+    hb_peak = _cohort_hb_peak(by_name)
+    if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
+        at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
+        cells.insert(at, (HB_MAX_LABEL, str(by_name["hemoglobin_max_after_engraftment"]["definition"]), hb_peak))
+    body = "".join(f'<tr><th scope="row">{esc(label)}</th><td title="{esc(title)}">{esc(text)}</td></tr>'
+                   for label, title, text in cells)
     return (f'<h2>Key results</h2><table class="key">{body}</table>'
             f'<p class="muted">Hover a value for its definition; <a href="#{ENDPOINTS_ANCHOR}">all endpoints</a> '
             "are listed below the bands.</p>")

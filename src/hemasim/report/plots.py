@@ -486,7 +486,7 @@ class CohortBandsFigure:
         m = BANDS_MARGINS_IN
         t, xlabel = time_axis(np.asarray(times))
         for ax, name in zip(axes, observables, strict=False):
-            title, unit = titles.get(name, (name.replace("_", " "), ""))
+            title, unit = titles.get(name) or _band_title(name)
             ax.set_title(f"{title} ({unit})" if unit else title)
             ax.set_ylabel(unit)
             ax.set_xlabel(xlabel)
@@ -519,6 +519,14 @@ class CohortBandsFigure:
             ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
         bands_legend(self.figure, self._axes[:len(self._observables)], self._legend_anchor)
         return self.figure
+
+
+def _band_title(name: str) -> tuple[str, str]:
+    """A band's title and unit where a run's report has no panel of its own: a vaccine antigen's IgG
+    (``influenza_igg_au``: "influenza IgG", AU: arbitrary units, as the run's vaccine panel), else the name's words."""
+    if name.endswith("_igg_au"):
+        return f"{name.removesuffix('_igg_au').replace('_', ' ')} IgG", "AU"
+    return name.replace("_", " "), ""
 
 
 def bands_titles() -> dict[str, tuple[str, str]]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from textwrap import fill
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from hemasim.sensitivity.run import labelled
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -41,28 +44,64 @@ def _save(fig: Figure) -> Callable[[Path], None]:
     return write
 
 
+def _failed(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Points with no endpoint at all: they could not be built or integrated (hemasim.sensitivity.batch)."""
+    return table[columns].isna().all(axis=1).to_numpy() if columns else np.zeros(len(table), dtype=bool)
+
+
 def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
     """Endpoints whose finite values spread by more than
     :data:`hemasim.sensitivity.estimators.NOISE_RELATIVE` of their size (the ones a plot can show moving): below
     it is the integrator's error, which drew heat maps of CD4 counts differing in the seventh digit, their colour
-    bars labelled "+7.77369e2" and squeezing the panel."""
+    bars labelled "+7.77369e2" and squeezing the panel. An endpoint with a value at some points and none at others
+    (a nadir's day where the count did not fall) moves too (points that failed to run aside)."""
     from hemasim.sensitivity.estimators import NOISE_RELATIVE
 
+    ran = ~_failed(table, columns)
     out = []
     for c in columns:
-        v = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=np.float64)
-        v = v[np.isfinite(v)]
-        if v.size and np.ptp(v) > NOISE_RELATIVE * max(1.0, float(np.abs(v).max())):
+        v = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=np.float64)[ran]
+        finite = v[np.isfinite(v)]
+        if finite.size and (np.ptp(finite) > NOISE_RELATIVE * max(1.0, float(np.abs(finite).max()))
+                            or finite.size < v.size):
             out.append(c)
     return out
 
 
-def _titled(name: str, units: dict[str, str]) -> str:
-    """An endpoint's panel title with its unit (``anc_nadir (1e9/L)``); none for a ratio or a flag."""
-    from hemasim.sensitivity.run import FIELD_UNIT
+#: how a point without a value is marked, by why (endpoints.missing_notes; "failed to run": no endpoint at all)
+_MISSING_MARKERS = {"not reached": ("x", "tab:red"), "did not fall": ("v", "tab:green"),
+                    "did not rise": ("^", "tab:green"), "failed to run": ("X", "k")}
 
-    unit = units.get(name, "")
-    return f"{name} ({unit})" if unit and unit not in ("1", "flag", FIELD_UNIT) else name
+
+def _why_missing(table: pd.DataFrame, name: str, failed: np.ndarray) -> dict[str, np.ndarray]:
+    """The points where endpoint ``name`` has no value, by why (the words of :data:`_MISSING_MARKERS`)."""
+    from hemasim.endpoints import missing_notes
+
+    notes = missing_notes(table, name)
+    notes[failed] = "failed to run"
+    return {note: notes == note for note in _MISSING_MARKERS if (notes == note).any()}
+
+
+def _points(rows: np.ndarray, note: str) -> str:
+    n = int(rows.sum())
+    return f"{n} point{'s' if n != 1 else ''}: {note}"
+
+
+def _mark_missing(ax: Axes, table: pd.DataFrame, name: str, failed: np.ndarray, x: str, y: str | None) -> None:
+    """Mark the points where endpoint ``name`` has no value (a line or a scatter skipped them without a word; a heat
+    map left a blank cell): on the bottom edge at their ``x`` (at (x, y) on a heat map), one legend entry per reason
+    with the number of points, "3 points: not reached"."""
+    missing = _why_missing(table, name, failed)
+    for note, rows in missing.items():
+        marker, colour = _MISSING_MARKERS[note]
+        if y is None:  # on the axis edge, whatever the panel's y range
+            ax.plot(table.loc[rows, x], np.zeros(int(rows.sum())), marker, color=colour, ms=5, ls="none",
+                    clip_on=False, transform=ax.get_xaxis_transform(), label=_points(rows, note))
+        else:
+            ax.plot(table.loc[rows, x], table.loc[rows, y], marker, color=colour, ms=5, ls="none",
+                    label=_points(rows, note))
+    if missing:
+        ax.legend(fontsize=6)
 
 
 def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
@@ -75,22 +114,32 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     fig, axes = _figure(len(shown))
     first = factors[0]
     heat = result.spec.method == "grid" and len(factors) == 2
+    failed = _failed(table, result.endpoints)
     for ax, name in zip(axes, shown, strict=False):
         if heat:
-            pivot = table.pivot_table(index=factors[1].name, columns=first.name, values=name, aggfunc="mean")
+            # dropna=False: a column of cells without a value stays in the map, blank and marked
+            pivot = table.pivot_table(index=factors[1].name, columns=first.name, values=name, aggfunc="mean",
+                                      dropna=False)
             mesh = ax.pcolormesh(pivot.columns.to_numpy(), pivot.index.to_numpy(), pivot.to_numpy(), shading="nearest")
             fig.colorbar(mesh, ax=ax)
-            ax.set_ylabel(_titled(factors[1].name, result.units), fontsize=7)
+            ax.set_ylabel(labelled(factors[1].name, result.units), fontsize=7)
             if factors[1].log:
                 plain_log_axis(ax, "y")
         elif result.spec.method == "grid" and len(factors) == 1:
             ax.plot(table[first.name], table[name], marker="o", ms=3)
         else:
             ax.scatter(table[first.name], table[name], s=6)
+        _mark_missing(ax, table, name, failed, first.name, factors[1].name if heat else None)
         if first.log:
             plain_log_axis(ax, "x")
-        ax.set_xlabel(_titled(first.name, result.units), fontsize=7)
-        ax.set_title(_titled(name, result.units), fontsize=8)
+        ax.set_xlabel(labelled(first.name, result.units), fontsize=7)
+        ax.set_title(labelled(name, result.units), fontsize=8)
+    ran = ~failed
+    nowhere = [c for c in result.endpoints if ran.any() and table.loc[ran, c].isna().all()]
+    if nowhere:  # no panel can show them: say which and why below the panels
+        why = (f"{c} ({', '.join(_points(rows, note) for note, rows in _why_missing(table, c, failed).items())})"
+               for c in nowhere)
+        fig.supxlabel(fill("No value at any point, not drawn: " + "; ".join(why), 160), fontsize=7, ha="left", x=0.01)
     return _save(fig)
 
 
@@ -145,5 +194,5 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
                 ax.legend(fontsize=6)
                 ax.set_xlabel("mu* (endpoint units per whole range)", fontsize=7)
         ax.set_yticks(y, rows["factor"], fontsize=6)
-        ax.set_title(_titled(endpoint, result.units), fontsize=8)
+        ax.set_title(labelled(endpoint, result.units), fontsize=8)
     return _save(fig)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,14 @@ def _factor_units(scenario: Scenario, factors: Sequence[Factor]) -> dict[str, st
 
     table = healthy_adult_parameters()
     return {f.name: FIELD_UNIT if f.is_field else table[f.name].unit for f in factors}
+
+
+def labelled(name: str, units: Mapping[str, str]) -> str:
+    """A column's name with its unit, as sweep.csv's header and the plots' titles read it: ``anc_nadir (1e9/L)``,
+    ``primary_graft_failure (flag)``; the name alone for a scenario field (its unit is in its name, as the scenario
+    file has it: ``dose_mg_per_m2``) and a ratio (unit 1)."""
+    unit = units.get(name, "")
+    return f"{name} ({unit})" if unit and unit not in ("1", FIELD_UNIT) else name
 
 
 def _sweep_design(spec: SweepSpec) -> np.ndarray:
@@ -218,6 +226,22 @@ def _frame(frame: pd.DataFrame, kind: str) -> Callable[[Path], None]:
     return write
 
 
+def _labelled_header(table: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:
+    """sweep.csv's table: each header :func:`labelled` with its column's unit, for the person who opens the CSV
+    (sweep.parquet and sweep.json keep the bare names, the units under ``units``)."""
+    return table.rename(columns=lambda c: labelled(str(c), units))
+
+
+def _with_unit_columns(indices: pd.DataFrame, units: Mapping[str, str]) -> pd.DataFrame:
+    """indices.csv's table (one row per endpoint and factor): each name with its unit beside it, ``endpoint_unit``
+    (mu, mu* and sigma are in it) and ``factor_unit``, as a cohort's summary.csv has a unit beside its endpoint."""
+    out = indices.copy()
+    for column in ("factor", "endpoint"):  # each to the front in turn: endpoint, its unit, factor, its unit
+        out.insert(0, f"{column}_unit", out[column].map(lambda n: units.get(n, "")))
+        out.insert(0, column, out.pop(column))
+    return out
+
+
 SWEEP_FILES = ("sweep.csv", "sweep.parquet", "sweep.json", "sweep.png")
 SENSITIVITY_FILES = ("indices.csv", "samples.parquet", "sensitivity.json", "ranking.png")
 
@@ -231,7 +255,8 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
             "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table),
             "seconds": result.seconds}
     return atomic_directory(Path(out_dir), {
-        "sweep.csv": _frame(result.table, "csv"), "sweep.parquet": _frame(result.table, "parquet"),
+        "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
+        "sweep.parquet": _frame(result.table, "parquet"),
         "sweep.json": _json(meta), "sweep.png": sweep_figure(result)})
 
 
@@ -244,5 +269,6 @@ def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out
             "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
             "runs": len(result.samples), "seconds": result.seconds}
     return atomic_directory(Path(out_dir), {
-        "indices.csv": _frame(result.indices, "csv"), "samples.parquet": _frame(result.samples, "parquet"),
+        "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
+        "samples.parquet": _frame(result.samples, "parquet"),
         "sensitivity.json": _json(meta), "ranking.png": ranking_figure(result)})
