@@ -101,3 +101,19 @@ def test_every_name_the_docs_quote_is_in_the_code():
 def test_the_name_check_tells_an_unknown_name():
     assert _unknown_names("`hsc_count` and `hsc_count_renamed`, `hsc_count: 1e5`, `x`", {"hsc_count"}) == [
         "hsc_count_renamed"]
+
+
+#: the pages that write the model's equations (docs/model.md and the topic pages it points to)
+MODEL_PAGES = ["model.md", "platelets.md", "immunity.md", "transplant.md", "chimerism.md", "mobilisation.md",
+               "clonal.md"]
+
+
+@pytest.mark.parametrize("page", MODEL_PAGES)
+def test_every_code_object_a_model_page_names_exists(page):
+    """The model pages name the code that holds each equation (`hemasim.biology.lymphoid.naive_history_factor`,
+    `body.set_point_age_factor`): each such dotted name resolves, as docs/architecture.md's do (its test's resolver)."""
+    from tests.test_architecture_doc import _module_candidates, _named_paths, _resolves
+
+    dotted, _ = _named_paths((ROOT / "docs" / page).read_text(encoding="utf-8"))
+    missing = sorted({t for t in dotted if (c := _module_candidates(t)) and not any(_resolves(x) for x in c)})
+    assert not missing, f"docs/{page} names code that does not exist: {missing}"
