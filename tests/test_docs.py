@@ -84,7 +84,7 @@ def test_every_name_the_docs_quote_is_in_the_code():
     """A parameter (or state, observable, endpoint, scenario field, module) renamed or removed in the code leaves its
     old name in a page: every whole backticked snake_case name in the docs and the README is a parameter of the
     healthy model or a word of some code, scenario or data file, or is listed above with its reason. (The docs'
-    equations name parameters this way; a name only in prose or in a comment of the code is not checked.)"""
+    equations name parameters this way. Its limit: a stale name that survives in a comment of the code passes.)"""
     from hemasim.biology import healthy_human_model
 
     parameters = set(healthy_human_model().parameters)
