@@ -33,3 +33,87 @@ def test_drug_set_doc_is_generated_from_the_data():
 
     assert (ROOT / "docs" / "drug_sets.md").read_text(encoding="utf-8") == drug_sets_markdown(), (
         "docs/drug_sets.md is stale: run `python -m hemasim.pharmacology.table > docs/drug_sets.md`")
+
+
+#: files whose text holds the names the docs may quote: code, scenario files, data and the scripts beside the docs
+#: (a table's header line only: a data row names nothing)
+_CODE_FOLDERS = ("src", "examples", "bench", "tests", "docs", "data")
+_TEXT_SUFFIXES = {".py", ".yaml", ".yml", ".toml", ".js", ".html", ".R", ".txt", ".cfg"}
+_TABLE_SUFFIXES = {".csv", ".tsv"}
+#: backticked names that are in no file of the repository, on purpose: each with why
+_NAMES_NOT_IN_THE_CODE = {
+    "short_lived_plasma_cell_fraction": "branch plasma's parameter (docs/immunity.md says the branch is not merged)",
+    "short_lived_plasma_cell_half_life_days": "branch plasma's parameter, as above",
+    "ch_steps": "the kernel ch_lifespans replaced (docs/architecture.md says so)",
+    "single_cord_neutrophil_engraftment_day_tnc_4p7e7": "a read-out name made by validation.cord.single_cord_readout_name",
+    "find_string": "the search tool the sources were read with",
+    "annotated_types": "a dependency of pydantic",
+    "copy_ir": "a numba option",
+    "defer_build": "a pydantic option",
+    "follow_imports": "a mypy option",
+    "sched_yield": "os.sched_yield",
+}
+
+
+def _words_in_the_code() -> set[str]:
+    words: set[str] = set()
+    for folder in _CODE_FOLDERS:
+        for path in (ROOT / folder).rglob("*"):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            words.add(path.name.split(".")[0])  # a file named in backticks without its suffix
+            if path.suffix in _TEXT_SUFFIXES or (folder == "src" and path.suffix == ".json"):
+                text = path.read_text(encoding="utf-8", errors="ignore")
+            elif path.suffix in _TABLE_SUFFIXES:
+                with path.open(encoding="utf-8", errors="ignore") as f:
+                    text = f.readline()
+            else:
+                continue
+            words.update(re.findall(r"[A-Za-z_]\w*", text))
+    for name in ("Makefile", "pyproject.toml", "mkdocs.yml"):
+        words.update(re.findall(r"[A-Za-z_]\w*", (ROOT / name).read_text(encoding="utf-8")))
+    return words
+
+
+def _unknown_names(text: str, known: set[str]) -> list[str]:
+    """Backticked snake_case names (a whole code span: `hsc_count`, not `hsc_count: 1e5`) that ``known`` lacks."""
+    return sorted({n for n in re.findall(r"`([a-z][a-z0-9]*(?:_[a-z0-9]+)+)`", text) if n not in known})
+
+
+def test_every_name_the_docs_quote_is_in_the_code():
+    """A parameter (or state, observable, endpoint, scenario field, module) renamed or removed in the code leaves its
+    old name in a page: every whole backticked snake_case name in the docs and the README is a parameter of the
+    healthy model or a word of some code, scenario or data file, or is listed above with its reason. (The docs'
+    equations name parameters this way. Its limit: a stale name that survives in a comment of the code passes.)"""
+    from hemasim.biology import healthy_human_model
+
+    parameters = set(healthy_human_model().parameters)
+    # a cohort writes each drawn parameter as the column param_<name> (cohort.runner)
+    known = parameters | {f"param_{p}" for p in parameters} | _words_in_the_code() | set(_NAMES_NOT_IN_THE_CODE)
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    stale = {str(p.relative_to(ROOT)): u for p in pages if (u := _unknown_names(p.read_text(encoding="utf-8"), known))}
+    assert not stale, f"names the docs quote that no longer exist (rename them, or list them with a reason): {stale}"
+    unused = sorted(n for n in _NAMES_NOT_IN_THE_CODE
+                    if not any(f"`{n}`" in p.read_text(encoding="utf-8") for p in pages))
+    assert not unused, f"listed as quoted but no page quotes them any more (remove them from the list): {unused}"
+
+
+def test_the_name_check_tells_an_unknown_name():
+    assert _unknown_names("`hsc_count` and `hsc_count_renamed`, `hsc_count: 1e5`, `x`", {"hsc_count"}) == [
+        "hsc_count_renamed"]
+
+
+#: the pages that write the model's equations (docs/model.md and the topic pages it points to)
+MODEL_PAGES = ["model.md", "platelets.md", "immunity.md", "transplant.md", "chimerism.md", "mobilisation.md",
+               "clonal.md"]
+
+
+@pytest.mark.parametrize("page", MODEL_PAGES)
+def test_every_code_object_a_model_page_names_exists(page):
+    """The model pages name the code that holds each equation (`hemasim.biology.lymphoid.naive_history_factor`,
+    `body.set_point_age_factor`): each such dotted name resolves, as docs/architecture.md's do (its test's resolver)."""
+    from tests.test_architecture_doc import _module_candidates, _named_paths, _resolves
+
+    dotted, _ = _named_paths((ROOT / "docs" / page).read_text(encoding="utf-8"))
+    missing = sorted({t for t in dotted if (c := _module_candidates(t)) and not any(_resolves(x) for x in c)})
+    assert not missing, f"docs/{page} names code that does not exist: {missing}"
