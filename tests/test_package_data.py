@@ -123,3 +123,22 @@ def test_tables_a_run_and_a_sweep_read_nothing_outside_the_package(tmp_path: Pat
     assert not _outside_package(opened)
     # the regimen rows say what the screen shipped with the package found
     assert "not screened" not in parameters
+
+
+@pytest.mark.cli
+def test_the_explorer_without_examples_says_where_they_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """In an installed package the explorer's list was empty and nothing said why."""
+    import hemasim._checkout as checkout
+    import hemasim.explore as explore
+
+    served = []
+    monkeypatch.setattr(checkout, "CHECKOUT_ROOT", tmp_path)
+    monkeypatch.setattr(explore, "serve", lambda explorer, *args: served.append(explorer))
+    res = invoke_hemasim("explore")
+    assert res.exit_code == 0 and served and served[0].examples() == {"examples": [], "initial": None}
+    assert " ".join(res.stderr.split()).startswith(
+        "warning: no examples to pick from: they are the repository's examples/ folder, which an installed package "
+        "does not ship; give a scenario (hemasim explore FILE) or upload one on the page")
+    monkeypatch.setattr(checkout, "CHECKOUT_ROOT", ROOT)  # a source checkout: its examples, and no warning
+    res = invoke_hemasim("explore")
+    assert res.exit_code == 0 and "warning" not in res.stderr and served[1].examples_folder == EXAMPLES
