@@ -61,6 +61,29 @@ def test_a_friberg_batch_gives_the_endpoints_of_single_runs(tmp_path: Path):
     assert "hemoglobin_nadir" not in table  # the chain has one lineage: no endpoint of an observable it lacks
 
 
+@pytest.mark.slow
+def test_a_friberg_batch_keeps_a_fitted_parameter_set_under_the_values_it_sweeps(tmp_path: Path):
+    """A fit's output (`hemasim fit` on the chain) loaded with parameter_set: its values stand unless a factor
+    varies them, as in a single run of the scenario."""
+    from hemasim.sensitivity.spec import factor_parameters
+
+    fitted = tmp_path / "fitted.yaml"
+    fitted.write_text(yaml.safe_dump({"name": "fitted", "provenance": {"data": ["m.csv"], "problem": "p.yaml",
+                                                                        "objective": 1.0},
+                                      "parameters": [{"name": MTT, "value": 60.0, "unit": "h"},
+                                                     {"name": "docetaxel_kloft2006__friberg_feedback_gamma",
+                                                      "value": 0.2}]}), encoding="utf-8")
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    scenario = parse_scenario({**data, "parameter_set": str(fitted)})
+    assert factor_parameters(scenario).value(MTT) == 60.0  # a relative range is around the fitted value
+    points = pd.DataFrame({MTT: [60.0, 84.2], DOSE: [100.0, 100.0]})
+    table = evaluate_points(scenario, points, fields=[DOSE])
+    single = _single(scenario)
+    for name in COMPARED:
+        assert table.loc[0, name] == pytest.approx(single[name], rel=1e-6, nan_ok=True), name
+    assert table.loc[1, "anc_nadir"] != pytest.approx(single["anc_nadir"], rel=1e-3)  # the factor wins
+
+
 def test_a_healthy_model_parameter_on_the_chain_says_what_can_be_swept():
     spec = SweepSpec.model_validate({"factors": [{"parameter": "neutrophil_feedback_log_slope",
                                                   "relative": [0.5, 2]}]})
