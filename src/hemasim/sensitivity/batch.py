@@ -121,24 +121,18 @@ def _friberg_batch(scenario: Scenario, per_patient: Mapping[str, np.ndarray]
     """The published chain of the scenario's patient once per point, with the values of its drug set that the
     points give (run-record names, as a fit names them: ``docetaxel_kloft2006__friberg_mean_transit_time_h``), over a
     fitted ``parameter_set`` where the scenario has one; and those values by set and dotted path."""
+    from hemasim.inference.fitted import fitted_model
     from hemasim.inference.sources import ScenarioSource, scenario_model
 
     source = ScenarioSource(scenario)
-    fitted: dict[str, float] = {}
-    how = None
-    if scenario.parameter_set is not None:
-        from hemasim.inference.fitted import load_fitted_values
-
-        loaded = load_fitted_values(scenario.parameter_set)
-        fitted, how = dict(loaded.values), loaded.provenance
     per_set: dict[str, dict[str, np.ndarray]] = {}
     for name, column in per_patient.items():
         set_name, path = source.drug_parameter_paths[name]
         per_set.setdefault(set_name, {})[path] = np.asarray(column, dtype=np.float64)
-    values = {k: v for k, v in fitted.items() if k not in per_patient}
-    model = scenario_model(scenario, values, source.drug_sets, source.drug_parameter_paths, fitted=how,
-                           drug_per_patient=per_set)
-    return model, per_set
+    if scenario.parameter_set is not None:  # the fitted values stand where no factor varies them
+        return fitted_model(scenario, scenario.parameter_set, drug_per_patient=per_set), per_set
+    return scenario_model(scenario, {}, source.drug_sets, source.drug_parameter_paths,
+                          drug_per_patient=per_set), per_set
 
 
 def _group_rows(points: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, float], np.ndarray]]:
