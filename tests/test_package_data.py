@@ -49,10 +49,13 @@ def opened() -> Iterator[list[str]]:
         _recording = None
 
 
+#: the repository's folders that a wheel does not carry and the package might be tempted to read
+UNSHIPPED = ("bench", "data", "docs", "examples")
+
+
 def _outside_package(paths: list[str]) -> list[str]:
-    """The paths under a folder of the repository that a wheel does not carry (everything but src/ and the hidden
-    folders: .venv, .git)."""
-    unshipped = [p for p in ROOT.iterdir() if p.is_dir() and p.name != "src" and not p.name.startswith(".")]
+    """The paths under a folder of the repository that a wheel does not carry."""
+    unshipped = [ROOT / name for name in UNSHIPPED]
     out = []
     for raw in paths:
         try:
