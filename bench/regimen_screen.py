@@ -11,7 +11,8 @@
    same ranges; mu* of each read-out relative to its shipped value (a change over the whole x0.5-x2 range, as the
    screen of the assumed parameters counts it) with its 95% bootstrap interval. One fresh process per run.
 
-Writes bench/results/regimen_screen.json (read by hemasim.parameters.table for docs/parameters.md). One progress
+Writes src/hemasim/sensitivity/regimen_screen.json, package data (read by hemasim.parameters.table for the regimen
+rows of docs/parameters.md, in a source checkout and in an installed package alike). One progress
 line per regimen. Usage: ``PYTHONPATH=src python bench/regimen_screen.py [--workers 2]``.
 """
 
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "results" / "regimen_screen.json"
+OUT = ROOT / "src" / "hemasim" / "sensitivity" / "regimen_screen.json"
 FACTORS = (0.5, 2.0)
 MOVING = 0.10  # a relative change above this moves a read-out (issue 17's bar)
 ZERO_ABS = 1.0  # a read-out that is 0 with the shipped values moves when it changes by more than this (days)

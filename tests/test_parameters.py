@@ -98,7 +98,7 @@ def test_parameter_doc_is_generated_from_the_code():
 def test_every_conditioning_fraction_is_listed_with_its_provenance_and_its_screen():
     """Issue 17 point 2 (the outcome per value in docs/parameters.md): each shipped regimen's surviving fraction has
     a row, the fitted ones say their data, the others say they are assumed and what the regimen screen found
-    (bench/results/regimen_screen.json, for the value it screened: a value changed since makes the screen stale)."""
+    (src/hemasim/sensitivity/regimen_screen.json, for the value it screened: a value changed since makes the screen stale)."""
     from hemasim.parameters.table import conditioning_fractions_markdown, regimen_screen_outcome
     from hemasim.pharmacology.conditioning import available_regimens, load_regimen
 
@@ -126,12 +126,11 @@ def test_the_regimen_screen_says_what_it_measured():
     """The screen cells follow the results: a value that moves a read-out by more than the threshold says moves
     (naming its largest), one that does not gives its largest change, below the threshold; a regimen with no
     target was not varied. The targets listed for a regimen exist."""
-    import json
-
-    from hemasim.parameters.table import REGIMEN_SCREEN, regimen_screen_outcome
+    from hemasim.parameters.table import regimen_screen_outcome
+    from hemasim.sensitivity.screen import regimen_screen
     from hemasim.validation import load_targets
 
-    data = json.loads(REGIMEN_SCREEN.read_text(encoding="utf-8"))
+    data = regimen_screen()
     ids = {t["id"] for ts in load_targets().values() for t in ts}
     cells = regimen_screen_outcome()
     for row in data["fractions"]:

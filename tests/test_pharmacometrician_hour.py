@@ -308,9 +308,10 @@ def test_a_drug_set_value_in_a_sweep_says_what_sweeps_vary(tmp_path):
     assert res.exit_code == 2 and not (tmp_path / "o").exists()
     assert res.stderr.strip() == (
         f"hemasim: error: {sweep}: sweep.factors.0.parameter: docetaxel_kloft2006__friberg_mean_transit_time_h is a "
-        "value of drug set docetaxel_kloft2006 (friberg.mean_transit_time_h), which sweeps and sensitivities do not "
-        "vary (they vary the healthy model's parameters, docs/parameters.md, and the scenario's fields, a dose among "
-        "them); compare copies of the set's file as scenarios, or fit the value (docs/fitting.md)")
+        "value of drug set docetaxel_kloft2006 (friberg.mean_transit_time_h), which sweeps and sensitivities of the "
+        "full model do not vary (they vary the healthy model's parameters, docs/parameters.md, and the scenario's "
+        "fields, a dose among them; on the Friberg chain, model: friberg_chain, they vary its set's values); compare "
+        "copies of the set's file as scenarios, or fit the value (docs/fitting.md)")
 
 
 def test_a_local_sensitivity_whose_step_check_failed_is_not_drawn_as_one(monkeypatch):

@@ -25,8 +25,8 @@ app = typer.Typer(
     name="hemasim",
     help="Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters.",
     epilog=("Start with: hemasim run examples/docetaxel_q3w.yaml --out out/docetaxel, then open "
-            "out/docetaxel/report.html (key results at the top). The examples/ folder has one scenario for each "
-            "kind of intervention; docs/getting_started.md and docs/scenarios.md explain the files; hemasim check "
+            "out/docetaxel/report.html (key results at the top). The repository's examples/ folder (not part of an "
+            "installed package) has one scenario for each kind of intervention; docs/getting_started.md and docs/scenarios.md explain the files; hemasim check "
             "FILE checks a scenario of your own without running it; each command has --help."),
     no_args_is_help=True,
     add_completion=False,

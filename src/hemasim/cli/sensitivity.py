@@ -51,6 +51,9 @@ def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
     if left_out:
         warn([f"--all-assumed: {', '.join(left_out)} left out: 0 in this scenario, so x{low:g}-x{high:g} of it is "
               "empty, and no sourced plausible range (vary it with a range in a --file)"])
+    if not factors and all_assumed:  # the Friberg chain: every value of its drug set has a source
+        raise fail("--all-assumed: no parameter of the scenario's model is Assumed; give --parameters NAME[,NAME...] "
+                   f"(its parameters: {', '.join(table)}) or --file with a `sensitivity:` block")
     if not factors:
         raise fail("give --parameters NAME[,NAME...], --all-assumed, or --file with a `sensitivity:` block")
     return factors
@@ -84,10 +87,8 @@ def sensitivity(
 
     from hemasim._schema import validation_problems
     from hemasim.cli.sweep import load_for_analysis, with_progress
-    from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario.overrides import apply_overrides
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
-    from hemasim.sensitivity.spec import SensitivitySpec, SpecError, load_spec
+    from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters, load_spec
     from hemasim.solvers import SolverError
 
     spec = load_for_analysis(scenario, set_, out, SENSITIVITY_FILES)
@@ -103,8 +104,7 @@ def sensitivity(
             design = SensitivitySpec.model_validate({
                 "method": method, "trajectories": trajectories, "samples": samples, "step": step, "seed": seed,
                 "time_averages": time_average or [],
-                "factors": _factors(parameters, all_assumed, low, high,
-                                    apply_overrides(spec.parameters, healthy_adult_parameters()))})
+                "factors": _factors(parameters, all_assumed, low, high, factor_parameters(spec))})
         except ValidationError as err:
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
     with interruptible(out):

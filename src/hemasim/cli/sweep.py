@@ -16,9 +16,9 @@ T = TypeVar("T")
 
 
 def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: tuple[str, ...]) -> Scenario:
-    """The scenario (with --set), checked to be a single-arm scenario of the full model; --out checked."""
+    """The scenario (with --set), checked to be a single-arm scenario; --out checked."""
     from hemasim.io import OutputError, check_output_folder
-    from hemasim.scenario import FribergChain, ScenarioError, load_scenario
+    from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
 
     try:
@@ -27,8 +27,6 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
         raise fail(str(err)) from None
     if spec.arms:
         raise fail(f"{scenario}: arms: sweeps and sensitivities run one arm; write each arm as its own scenario")
-    if isinstance(spec.model, FribergChain):
-        raise fail(f"{scenario}: model: the Friberg chain has no batch form; sweep the full model")
     try:
         check_output_folder(out, files)
     except OutputError as err:  # a bad --out, refused before anything runs

@@ -23,11 +23,12 @@ Calabria 2024's (SLiM-PCR, VISPA2): the amplification law is taken to carry over
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-SIX2020_DIR = Path(__file__).resolve().parents[3] / "data" / "six2020_was5_is"
+from hemasim._checkout import checkout_data, require_checkout_file
+
+SIX2020_DIR = checkout_data("six2020_was5_is")  # read only to refit the constants below (tests/test_is_reads.py)
 SIX2020_READS = SIX2020_DIR / "WAS5_reads_first286.tsv"
 SIX2020_ABUNDANCE = SIX2020_DIR / "WAS5_estabundance_first286.tsv"
 
@@ -80,8 +81,9 @@ def load_six2020_was5() -> tuple[np.ndarray, np.ndarray]:
     """(reads, estimated cells) of the shipped Six 2020 WAS5 rows: two sites x samples arrays, same order."""
     import pandas as pd
 
-    reads = pd.read_csv(SIX2020_READS, sep="\t", index_col=0)
-    cells = pd.read_csv(SIX2020_ABUNDANCE, sep="\t", index_col=0)
+    reads = pd.read_csv(require_checkout_file(SIX2020_READS, "Six 2020 WAS5 reads table"), sep="\t", index_col=0)
+    cells = pd.read_csv(require_checkout_file(SIX2020_ABUNDANCE, "Six 2020 WAS5 abundance table"), sep="\t",
+                        index_col=0)
     if list(reads.index) != list(cells.index) or list(reads.columns) != list(cells.columns):
         raise ValueError("the Six 2020 reads and abundance tables do not share sites and samples")
     return reads.to_numpy(np.float64), cells.to_numpy(np.float64)

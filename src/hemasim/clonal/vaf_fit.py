@@ -23,11 +23,13 @@ from pathlib import Path
 import numpy as np
 from scipy import special
 
+from hemasim._checkout import checkout_data, require_checkout_file
 from hemasim.clonal.ch import birth_death_rates, kendall_coefficients
 from hemasim.clonal.engine import DAYS_PER_YEAR
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
-WATSON_CSV = Path(__file__).resolve().parents[3] / "data" / "watson2020_ch_vaf" / "all_studies_trimmed_all_genes.csv"
+#: GPL-3 data, kept outside the package (data/watson2020_ch_vaf/README.md)
+WATSON_CSV = checkout_data("watson2020_ch_vaf", "all_studies_trimmed_all_genes.csv")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ def load_watson_vafs(path: Path = WATSON_CSV, max_vaf: float = MAX_VAF):  # noqa
     where competition, which the likelihood ignores, matters: a robustness check)."""
     import pandas as pd
 
-    table = pd.read_csv(path)
+    table = pd.read_csv(require_checkout_file(path, "Watson 2020 VAF compilation"))
     table["age"] = pd.to_numeric(table["age"], errors="coerce")
     limit = table["study"].map({k: s.detection_limit_vaf for k, s in STUDIES.items()})
     table["in_fit"] = table["age"].notna() & (table["VAF"] >= limit) & (table["VAF"] < max_vaf)

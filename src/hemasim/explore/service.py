@@ -32,8 +32,10 @@ class ExploreError(ValueError):
 
 
 def default_examples_folder() -> Path | None:
-    """The ``examples/`` folder of a source checkout, when there is one."""
-    folder = Path(__file__).resolve().parents[3] / "examples"
+    """The ``examples/`` folder of a source checkout, when there is one (an installed package ships none)."""
+    from hemasim._checkout import CHECKOUT_ROOT
+
+    folder = CHECKOUT_ROOT / "examples"
     return folder if folder.is_dir() else None
 
 

@@ -115,9 +115,11 @@ def load_fitted_values(path: str | Path) -> FittedValues:
 
 
 def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = None,
-                 parameters: ParameterSet | None = None, per_patient: Mapping[str, Any] | None = None) -> Model:
+                 parameters: ParameterSet | None = None, per_patient: Mapping[str, Any] | None = None,
+                 drug_per_patient: Mapping[str, Mapping[str, Any]] | None = None) -> Model:
     """The scenario's model with the fitted set at ``path`` (what :func:`hemasim.assembly.build_model` builds
-    when the scenario names a ``parameter_set``)."""
+    when the scenario names a ``parameter_set``); ``drug_per_patient`` as :func:`~hemasim.inference.sources.
+    scenario_model` takes it (per-patient drug-set values, over the fitted ones: a sweep of the Friberg chain)."""
     from hemasim.inference.sources import ScenarioSource, scenario_model
 
     fitted = load_fitted_values(path)
@@ -129,4 +131,4 @@ def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = 
     values = {name: v for name, v in fitted.values.items() if name not in scenario.parameters}
     return scenario_model(scenario, values, source.drug_sets, source.drug_parameter_paths,
                           covariates=covariates, parameters=parameters, per_patient=per_patient,
-                          fitted=fitted.provenance)
+                          fitted=fitted.provenance, drug_per_patient=drug_per_patient)

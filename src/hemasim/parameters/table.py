@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 from hemasim.biology import healthy_human_model
-from hemasim.sensitivity.screen import screen_outcome
+from hemasim.sensitivity.screen import regimen_screen, screen_outcome
 
 
 def parameter_table_markdown() -> str:
@@ -55,7 +53,7 @@ def conditioning_fractions_markdown() -> list[str]:
              "scenarios that give its regimen; the screen of the assumed parameters does not vary these values. Screen: each",
              "value that is not fitted, one at a time over x0.5-x2 (clipped to 1), then Morris over each regimen's",
              "values together, on the validation read-outs whose scenarios give its regimen (`bench/regimen_screen.py`,",
-             "`bench/results/regimen_screen.json`; docs/sensitivity.md).", "",
+             "its results shipped as `hemasim/sensitivity/regimen_screen.json`; docs/sensitivity.md).", "",
              "| regimen | day | agent | class | surviving fraction | source | screen |", "|---|---|---|---|---|---|---|"]
     for name in available_regimens():
         for i, c in enumerate(load_regimen(name).components):
@@ -92,15 +90,11 @@ def graft_cd3_defaults_markdown() -> list[str]:
     return lines
 
 
-#: written by bench/regimen_screen.py (the repository's copy; an installed package without it says "not screened")
-REGIMEN_SCREEN = Path(__file__).resolve().parents[3] / "bench" / "results" / "regimen_screen.json"
-
-
-def regimen_screen_outcome(path: Path = REGIMEN_SCREEN) -> dict[tuple[str, int, str, float], str]:
-    """(regimen, component index, class, value screened) -> the screen cell of its row in docs/parameters.md."""
-    if not path.is_file():
-        return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
+def regimen_screen_outcome() -> dict[tuple[str, int, str, float], str]:
+    """(regimen, component index, class, value screened) -> the screen cell of its row in docs/parameters.md, from
+    the screen shipped in the package (:func:`hemasim.sensitivity.screen.regimen_screen`; it was read from the
+    repository's bench/results, so an installed package said "not screened" in every row)."""
+    data = regimen_screen()
     threshold = float(data["threshold"])
     out = {}
     for row in data["fractions"]:

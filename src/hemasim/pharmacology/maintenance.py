@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from hemasim._checkout import checkout_data, require_checkout_file
 from hemasim.model.core import Feedback, FeedbackKind, Model, Module, Observable, Signal, Value
 from hemasim.model.info import ModelInfo
 from hemasim.parameters import Assumed, Cited, Parameter, ParameterSet, Reference
@@ -45,7 +46,7 @@ __all__ = [
 ]
 
 #: the allMT data folder of a source checkout (GPL-3 data, kept outside the package: see data/allmt/README.md)
-ALLMT_DIR = Path(__file__).resolve().parents[3] / "data" / "allmt"
+ALLMT_DIR = checkout_data("allmt")
 #: the five distinct patients (UPN_1 and UPN_2 are allMT's format examples built from UPN_918's record)
 ALLMT_PATIENTS = ("UPN_914", "UPN_915", "UPN_916", "UPN_917", "UPN_918")
 
@@ -174,9 +175,7 @@ def load_allmt_patient(path: str | Path) -> MaintenanceRecord:
 
 
 def load_allmt(folder: str | Path = ALLMT_DIR, patients: Sequence[str] = ALLMT_PATIENTS) -> list[MaintenanceRecord]:
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no allMT data folder (a source checkout has data/allmt)")
+    folder = require_checkout_file(Path(folder), "allMT data folder")
     return [load_allmt_patient(folder / f"{p}.csv") for p in patients]
 
 

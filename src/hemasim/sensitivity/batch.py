@@ -13,12 +13,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from hemasim.biology.body import Covariates
-from hemasim.scenario import Scenario
+from hemasim.scenario import FribergChain, Scenario
+
+if TYPE_CHECKING:
+    from hemasim.model.core import Model
 
 __all__ = ["ProgressFn", "evaluate_points", "scenario_with_fields", "time_averaged_name"]
 
@@ -77,22 +81,31 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     cov = batch_covariates(scenario, n)
     if shared:  # the scenario's own overrides, then the shared values of this batch
         scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **shared}})
-    params = apply_overrides(scenario.parameters, healthy_adult_parameters())
-    model = build_model(scenario, cov, healthy_adult_parameters(), per_patient).compile()
+    drug_values: dict[str, dict[str, np.ndarray]] = {}
+    if isinstance(scenario.model, FribergChain):
+        built, drug_values = _friberg_batch(scenario, per_patient)
+        params = built.parameters  # the chain's and its PK's values, as a single run's endpoints read them
+    else:
+        params = apply_overrides(scenario.parameters, healthy_adult_parameters())
+        built = build_model(scenario, cov, healthy_adult_parameters(), per_patient)
+    model = built.compile()
     unknown = [name for name in averaged if name not in model.observable_names]
     if unknown:
         raise ValueError(f"time_averages: the model has no observable {unknown[0]!r}; it has "
                          f"{', '.join(model.observable_names)}")
     extra = scenario_endpoint_observables(scenario, model.observable_names)
-    observe = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *extra, *averaged]))
+    # the observables a model lacks are skipped, as in a single run (the Friberg chain has one lineage)
+    endpoints = [e for e in DEFAULT_ENDPOINTS if e.observable in model.observable_names]
+    observe = list(dict.fromkeys([*endpoint_observables(tuple(endpoints)), *extra, *averaged]))
     solver = scenario.solver.build()
     if rtol is not None:
         solver = replace(solver, rtol=rtol)
     sim = Simulation(model, solver, build_events(scenario, cov), seed=scenario.seed)
     result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
     out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
-                                  for e in DEFAULT_ENDPOINTS}
-    ctx = EndpointContext(params, cov.age_years, result.record.administrations, n, covariates=cov)
+                                  for e in endpoints}
+    ctx = EndpointContext(params, cov.age_years, result.record.administrations, n, covariates=cov,
+                          drug_values=drug_values)
     obs = {name: result.observable(name) for name in extra}
     for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
         out[column.name] = column.values
@@ -101,6 +114,25 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
         span = result.times[-1] - result.times[0]
         out[time_averaged_name(name)] = np.trapezoid(v, result.times, axis=-1) / span
     return pd.DataFrame(out)
+
+
+def _friberg_batch(scenario: Scenario, per_patient: Mapping[str, np.ndarray]
+                   ) -> tuple[Model, dict[str, dict[str, np.ndarray]]]:
+    """The published chain of the scenario's patient once per point, with the values of its drug set that the
+    points give (run-record names, as a fit names them: ``docetaxel_kloft2006__friberg_mean_transit_time_h``), over a
+    fitted ``parameter_set`` where the scenario has one; and those values by set and dotted path."""
+    from hemasim.inference.fitted import fitted_model
+    from hemasim.inference.sources import ScenarioSource, scenario_model
+
+    source = ScenarioSource(scenario)
+    per_set: dict[str, dict[str, np.ndarray]] = {}
+    for name, column in per_patient.items():
+        set_name, path = source.drug_parameter_paths[name]
+        per_set.setdefault(set_name, {})[path] = np.asarray(column, dtype=np.float64)
+    if scenario.parameter_set is not None:  # the fitted values stand where no factor varies them
+        return fitted_model(scenario, scenario.parameter_set, drug_per_patient=per_set), per_set
+    return scenario_model(scenario, {}, source.drug_sets, source.drug_parameter_paths,
+                          drug_per_patient=per_set), per_set
 
 
 def _group_rows(points: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, float], np.ndarray]]:
@@ -138,8 +170,8 @@ def time_average_units(scenario: Scenario, names: Sequence[str], where: str) -> 
 
     if not names:
         return {}
-    units = {o.name: o.unit for o in build_model(scenario, batch_covariates(scenario, 1), healthy_adult_parameters(),
-                                                 {}).observables}
+    # the scenario's patient alone: the observables are those of a batch (the Friberg chain takes no cohort)
+    units = {o.name: o.unit for o in build_model(scenario, None, healthy_adult_parameters(), {}).observables}
     for i, name in enumerate(names):
         if name not in units:
             close = suggestions(name, units)
@@ -219,10 +251,9 @@ def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str]
 def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol: float | None,
                   averaged: Sequence[str]) -> pd.DataFrame:
     """Points that differ only in shared parameters or scenario fields: one patient, repeated."""
-    from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario.overrides import apply_overrides
+    from hemasim.sensitivity.spec import factor_parameters
 
-    anchor = next(iter(healthy_adult_parameters()))
-    value = apply_overrides({**scenario.parameters, **shared}, healthy_adult_parameters()).value(anchor)
-    frame = _run_batch(scenario, {anchor: np.array([value])}, shared, rtol, averaged)
+    table = factor_parameters(scenario.model_copy(update={"parameters": {**scenario.parameters, **shared}}))
+    anchor = next(iter(table))
+    frame = _run_batch(scenario, {anchor: np.array([table.value(anchor)])}, shared, rtol, averaged)
     return pd.concat([frame] * n, ignore_index=True)

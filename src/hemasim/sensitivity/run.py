@@ -80,9 +80,9 @@ def _units(scenario: Scenario, factors: Sequence[Factor], frame: pd.DataFrame, a
 def _factor_units(scenario: Scenario, factors: Sequence[Factor]) -> dict[str, str]:
     """A parameter's unit from its record (as docs/parameters.md lists it); a scenario field's is in its name
     (``dose_mg_per_m2``, ``day``), as the scenario file has it."""
-    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.sensitivity.spec import factor_parameters
 
-    table = healthy_adult_parameters()
+    table = factor_parameters(scenario)
     return {f.name: FIELD_UNIT if f.is_field else table[f.name].unit for f in factors}
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -33,7 +33,11 @@ from hemasim._schema import StrictData, validation_problems
 from hemasim.scenario import Scenario
 from hemasim.sensitivity.design import Factor
 
-__all__ = ["FactorSpec", "SensitivitySpec", "SpecError", "SweepSpec", "load_spec", "resolve_factors"]
+if TYPE_CHECKING:
+    from hemasim.parameters import ParameterSet
+
+__all__ = ["FactorSpec", "SensitivitySpec", "SpecError", "SweepSpec", "factor_parameters", "load_spec",
+           "resolve_factors"]
 
 MAX_POINTS = 100_000  # a sweep or design larger than this is refused before anything runs
 
@@ -142,13 +146,36 @@ def _scenario_value(scenario: Scenario, path: str) -> float:
     return float(node)
 
 
+def factor_parameters(scenario: Scenario) -> ParameterSet:
+    """The parameters a factor may name, with the scenario's values: the healthy model's (with its ``parameters:``),
+    or, for the published Friberg chain (``model: {kind: friberg_chain}``), the values of its drug set that the chain
+    and its PK use, by run-record name (``docetaxel_kloft2006__friberg_mean_transit_time_h``, as a fit names them)."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario import FribergChain
+    from hemasim.scenario.overrides import apply_overrides
+
+    if isinstance(scenario.model, FribergChain):
+        from hemasim.assembly import build_model
+
+        return build_model(scenario).parameters
+    return apply_overrides(scenario.parameters, healthy_adult_parameters())
+
+
+def _not_in_chain(at: str, name: str, table: ParameterSet) -> SpecError:
+    """A parameter the Friberg chain does not have: what can be swept on it instead."""
+    return SpecError(f"{at}.parameter: {name} is not a value of the Friberg chain (model: friberg_chain has none of the "
+                     f"healthy model's parameters); sweep the chain's values ({', '.join(table)}) or the scenario's "
+                     "fields (interventions.0.dose_mg_per_m2, a schedule's days, the patient's weight_kg), or leave "
+                     "out the model block to sweep the full model")
+
+
 def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str = "factors") -> list[Factor]:
     """Factors with absolute ranges: parameters checked against the table (a ``range`` within the record's
     bounds; a ``relative`` range clipped to them), fields against the scenario."""
-    from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario.overrides import apply_overrides, close_names, drug_set_value
+    from hemasim.scenario import FribergChain
+    from hemasim.scenario.overrides import close_names, drug_set_value
 
-    table = apply_overrides(scenario.parameters, healthy_adult_parameters())
+    table = factor_parameters(scenario)
     out, seen = [], set()
     for i, f in enumerate(specs):
         at = f"{where}.{i}"
@@ -156,13 +183,17 @@ def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str 
             raise SpecError(f"{at}: {f.name} is listed twice")
         seen.add(f.name)
         if f.parameter is not None:
+            if f.parameter not in table and isinstance(scenario.model, FribergChain):
+                raise _not_in_chain(at, f.parameter, table)
             if f.parameter not in table:
                 found = drug_set_value(f.parameter)
                 if found is not None:
                     raise SpecError(f"{at}.parameter: {f.parameter} is a value of drug set {found[0]} ({found[1]}), "
-                                    "which sweeps and sensitivities do not vary (they vary the healthy model's "
-                                    "parameters, docs/parameters.md, and the scenario's fields, a dose among them); "
-                                    "compare copies of the set's file as scenarios, or fit the value (docs/fitting.md)")
+                                    "which sweeps and sensitivities of the full model do not vary (they vary the "
+                                    "healthy model's parameters, docs/parameters.md, and the scenario's fields, a "
+                                    "dose among them; on the Friberg chain, model: friberg_chain, they vary its "
+                                    "set's values); compare copies of the set's file as scenarios, or fit the value "
+                                    "(docs/fitting.md)")
                 close = close_names(f.parameter)
                 hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/parameters.md"
                 raise SpecError(f"{at}.parameter: unknown parameter {f.parameter}{hint}")
