@@ -105,6 +105,8 @@ def test_the_friberg_example_sweeps_from_the_command_line(tmp_path: Path):
     res = invoke_hemasim("sweep", str(EXAMPLE), str(sweep), "--out", str(tmp_path / "out"))
     assert res.exit_code == 0, res.stderr
     table = pd.read_csv(tmp_path / "out" / "sweep.csv")
+    assert "anc_nadir (1e9/L)" in table.columns  # the header carries each endpoint's unit (sensitivity.run.labelled)
+    table.columns = [c.split(" (")[0] for c in table.columns]
     assert len(table) == 9 and np.isfinite(table["anc_nadir"]).all()
     # a shorter transit time gives the deeper nadir at either dose (the drug's effect E removes proliferating cells
     # at k_tr E, k_tr = 4 / MTT), and the higher dose the deeper nadir at either transit time
