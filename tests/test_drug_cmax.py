@@ -88,6 +88,19 @@ def test_the_peak_follows_the_doses_given():
     assert cmax[2] == 0.0 and np.isnan(day[2])
 
 
+def test_equal_cycles_give_the_first_cycles_peak_day():
+    """Three equal docetaxel doses three weeks apart: the later peaks are higher only by the residue of the earlier
+    cycles (under 1e-3 relative), so the day is the first cycle's (a user reads "Cmax on day 21" as a surprise);
+    the height is still the highest one."""
+    ds = load_drug_set("docetaxel_kloft2006")
+    dose = 170_000.0
+    log = [_given(day, ds.drug, "iv_infusion", dose, 1.0) for day in (0.0, 21.0, 42.0)]
+    cmax, day = plasma_peaks(ds, PATIENT, log, 1, 63.0)
+    one, one_day = plasma_peaks(ds, PATIENT, log[:1], 1, 63.0)
+    assert day[0] == pytest.approx(one_day[0]) == pytest.approx(1.0 / HOURS_PER_DAY)
+    assert one[0] <= cmax[0] < one[0] * (1.0 + 1e-3)
+
+
 def test_a_pk_that_depends_on_the_cells_has_no_peak_here():
     """G-CSF's neutrophil-mediated clearance depends on the ANC: NaN rather than a value without the cells."""
     ds = load_drug_set("pegfilgrastim_melhem2017")

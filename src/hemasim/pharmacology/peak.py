@@ -147,6 +147,10 @@ def _edges(doses: list[tuple[float, str, float, float, float]]) -> dict[float, l
     return changes
 
 
+#: relative margin within which a later peak counts as the same height as an earlier one (the Cmax day's tie rule)
+PEAK_DAY_TOLERANCE = 1e-3
+
+
 def _walk(doses: list[tuple[float, str, float, float, float]], end_day: float, n_states: int, depot: int,
           advance: Callable[[float, float, np.ndarray, float], tuple[np.ndarray, list[tuple[float, float]]]]
           ) -> tuple[float, float]:
@@ -160,26 +164,28 @@ def _walk(doses: list[tuple[float, str, float, float, float]], end_day: float, n
     stop = max(end_day, edges[-1])
     x = np.zeros(n_states)
     rate = 0.0
-    best, best_day = 0.0, float("nan")
+    candidates: list[tuple[float, float]] = []  # (amount, day) in time order
     for j, t0 in enumerate(edges):
         for what, v in changes[t0]:
             if what == "rate":
                 rate = max(rate + v, 0.0) if v < 0 else rate + v
             else:
                 x[0 if what == "central" else depot] += v
-        if x[0] > best:
-            best, best_day = float(x[0]), t0
+        candidates.append((float(x[0]), t0))
         t1 = edges[j + 1] if j + 1 < len(edges) else stop
         if t1 <= t0:
             continue
         x, maxima = advance(t0, t1, x, rate)
         x = np.maximum(x, 0.0)
-        for amount, day in maxima:
-            if amount > best:
-                best, best_day = amount, day
-        if x[0] > best:
-            best, best_day = float(x[0]), t1
-    return best, best_day
+        candidates.extend(maxima)
+        candidates.append((float(x[0]), t1))
+    best = max(amount for amount, _ in candidates)
+    if best <= 0.0:
+        return 0.0, float("nan")
+    # the day: the first peak within PEAK_DAY_TOLERANCE of the highest, so repeated equal cycles give the first
+    # cycle's day, not the last one's (whose peak is higher only by the previous cycles' residue, ~1e-6 for q3w)
+    day = next(d for amount, d in candidates if amount >= best * (1.0 - PEAK_DAY_TOLERANCE))
+    return best, day
 
 
 def _linear_peak(a_mat: np.ndarray, v1: float, doses: list[tuple[float, str, float, float, float]],
