@@ -40,7 +40,7 @@ def strata() -> dict[str, tuple[int, int]]:
 def unique_split_of_the_percentages() -> list[tuple[int, ...]]:
     """Every split of 55 patients and 32 responders into strata whose rounded percentages are 81, 65 and 25 (the
     source's figures): the data file's counts must be the only one."""
-    out = []
+    out: list[tuple[int, ...]] = []
     for n1, n2 in itertools.product(range(1, 55), repeat=2):
         n3 = 55 - n1 - n2
         if n3 < 1:

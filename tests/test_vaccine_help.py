@@ -2,8 +2,6 @@
 reference counts, proportional to a count far below its half-saturation, half-way at the threshold."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +9,8 @@ import pytest
 
 from hemasim.biology.vaccine import _saturating_help, help_at, reference_blood_counts
 from hemasim.parameters import healthy_adult_parameters
+
+from ._scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,9 +58,7 @@ def test_the_shipped_cd4_half_saturation_follows_the_committed_rule_on_the_fit()
 
 
 def test_the_cd4_fit_result_file_is_what_the_script_computes():
-    out = subprocess.run([sys.executable, str(ROOT / "bench" / "vaccine_cd4_help_fit.py")], capture_output=True,
-                         text=True, check=True, timeout=300)
-    fresh, stored = json.loads(out.stdout), _cd4_fit()
+    fresh, stored = load_script(ROOT / "bench" / "vaccine_cd4_help_fit.py").fit(), _cd4_fit()
     assert fresh["primary"]["p_vs_k100"] == pytest.approx(stored["primary"]["p_vs_k100"], rel=1e-6)
     assert fresh["primary"]["k_fit_per_uL"] == pytest.approx(stored["primary"]["k_fit_per_uL"], rel=1e-4)
     assert fresh["bar_a_differs_from_100"] == stored["bar_a_differs_from_100"]
