@@ -40,7 +40,7 @@ from hemasim.biology.builder import BuildContext
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
-__all__ = ["VaccineResponse", "antigen_state", "with_humoral_response"]
+__all__ = ["VaccineResponse", "antigen_state", "help_at", "with_humoral_response"]
 
 
 def antigen_state(antigen: str) -> str:
@@ -68,6 +68,17 @@ def _saturating_help(name: str, signal: str, reference_per_uL: float, half_satur
     return Feedback(name, FeedbackKind.EMAX, (1.0 + half_saturation_per_uL / reference_per_uL,
                                               half_saturation_per_uL / per_ul, 1.0),
                     signal=signal, offset=-1.0, parameters=parameters)
+
+
+def help_at(count_per_uL: float | np.ndarray, reference_per_uL: float, half_saturation_per_uL: float) -> np.ndarray:
+    """The help factor h of a blood count (per uL), as the model's feedback computes it: 1 at ``reference_per_uL``
+    (for curves and checks of the law; docs/vaccine_help_curves.py)."""
+    from hemasim.model.laws import law  # lazy: only curves and tests need it
+
+    per_ul = 1e-4  # any slope: the law depends on the blood count only
+    fb = _saturating_help("h", "s", reference_per_uL, half_saturation_per_uL, per_ul, ())
+    cells = np.asarray(count_per_uL, dtype=float) / per_ul
+    return np.asarray(fb.offset + fb.scale * law(fb.kind).value(0.0, cells, *fb.params, 0.0, 0.0))
 
 
 @dataclass(frozen=True)
