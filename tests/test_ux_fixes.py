@@ -167,6 +167,10 @@ def test_the_muller_plot_says_what_its_colours_mean():
     ax = clone_history_figure(history).axes[0]
     assert ax.get_legend() is not None
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"CH-panel driver", "other driver", "neutral clone"}
+    # visual: a neutral pool's legend listed "CH-panel driver" and "other driver", colours it never drew
+    history.tracked_info = {1: (-1, 0.0, False), 2: (-1, 0.0, False), 3: (-1, 0.0, False)}
+    ax = clone_history_figure(history).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["neutral clone"]
 
 
 def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has_an_axis_label():
@@ -220,11 +224,12 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
     assert cd4.get_title() == "CD4 T cells (cells/µL)" and cd4.get_ylabel() == "cells/µL"
 
 
-@pytest.mark.parametrize("scale", [1.0, 12.0])
-def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_panels(scale):
+@pytest.mark.parametrize(("scale", "days"), [(1.0, 365), (12.0, 365), (1.0, 60), (1.0, 1000)])
+def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_panels(scale, days):
     """The bands figure has fixed margins (no constrained layout): the titles, the unit labels and the tick labels
     stay inside the figure and off the neighbouring panels, for a cohort's usual values and for values 12 times
-    higher (wider tick labels: ANC 100, platelets 5000, haemoglobin 200, CD4 20000)."""
+    higher (wider tick labels: ANC 100, platelets 5000, haemoglobin 200, CD4 20000), and where the run ends on a
+    tick (its last label, "60" or "1000", centred on the right edge of the right-hand panels: clipped, visual)."""
     import pandas as pd
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -232,7 +237,7 @@ def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_pa
     from hemasim.report.plots import cohort_bands_figure
 
     typical = {"anc_1e9_per_L": 4.0, "platelets_1e9_per_L": 250.0, "hemoglobin_g_per_dL": 14.0, "cd4_per_uL": 800.0}
-    t = np.arange(366.0)
+    t = np.arange(days + 1.0)
     bands = pd.DataFrame({"time_days": t})
     for name, v in typical.items():
         wave = v * scale * (1.0 + 0.5 * np.sin(t / 40.0))

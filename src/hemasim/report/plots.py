@@ -459,8 +459,9 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
 #: (constrained layout drew it twice, once to measure: ~45% of the figure's CPU, most of a cohort's summary after
 #: its last partition). Wider tick labels still fit (tests/test_ux_fixes.py). The gap between the columns is 0.19 in
 #: wider than constrained layout's since the CD4 panel (right column) carries its unit as an axis label (branch
-#: firsthour3): with five-character tick labels that label reached 0.08 in into the left panel.
-BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.04167, "bottom": 0.4792025520833334,
+#: firsthour3): with five-character tick labels that label reached 0.08 in into the left panel. The right margin holds
+#: half a four-character tick label (0.2 in): at 0.04 in a run ending on a tick clipped its last label ("60", visual).
+BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.2, "bottom": 0.4792025520833334,
                     "top": 0.5233823958333321, "between_columns": 0.8541666666666671, "between_rows": 0.7417058854166667}
 #: the suptitle's distance from the top edge, inches (constrained layout's pad, rcParams figure.constrained_layout.h_pad)
 BANDS_SUPTITLE_PAD_IN = 0.04167
