@@ -118,6 +118,14 @@ def test_a_panels_legend_with_twin_axes_lies_below_it_off_every_curve():
     box = legend.get_window_extent(renderer)
     assert {t.get_text() for t in legend.get_texts()} >= {"ANC (1e9/L)", "IgG (AU)"}
     assert fig.bbox.y0 <= box.y0 and not any(box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)
+    # visual: the middle axis read "ANC / inflammation" with no unit; its label now carries them and stays clear
+    # of the IgG axis beside it (its spine and its tick labels) and inside the figure
+    _, middle, igg = fig.axes
+    assert "10⁹/L" in middle.get_ylabel() and "(AU)" in middle.get_ylabel()
+    label = middle.yaxis.label.get_window_extent(renderer)
+    assert label.x1 < igg.spines.right.get_window_extent(renderer).x0
+    assert not any(label.overlaps(t.get_window_extent(renderer)) for t in igg.get_yticklabels() if t.get_text())
+    assert fig.bbox.y0 <= label.y0 and label.y1 <= fig.bbox.y1
 
 
 def test_donor_dashes_are_drawn_above_the_totals_in_another_colour():

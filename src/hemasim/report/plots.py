@@ -400,10 +400,12 @@ def infection_figure(result: Result | Arms) -> Figure | None:
         ax2 = _load_panel(ax, arms, f"{n}_cfu", "CFU", 1.0, 1e-2, "bacteria (CFU)")
         _host_curves(ax2, arms, [("anc_1e9_per_L", "ANC (1e9/L)", "tab:blue", 1.4, ""),
                                  (f"{n}_inflammation_au", "inflammation (AU)", "tab:orange", 1.0, "")])
-        ax2.set_ylabel("ANC / inflammation")
-        # IgG on its own axis: after a long infection it reaches thousands of AU and would flatten the ANC
+        # the units on the axis, not only in the legend ("ANC / inflammation" had none; visual), on two lines
+        ax2.set_ylabel("ANC (10⁹/L)\ninflammation (AU)")
+        # IgG on its own axis: after a long infection it reaches thousands of AU and would flatten the ANC; far
+        # enough out that the two-line label beside it stays clear of its ticks
         ax3 = ax.twinx()
-        ax3.spines.right.set_position(("axes", 1.07))
+        ax3.spines.right.set_position(("axes", 1.09))
         _host_curves(ax3, arms, [(f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
         ax3.set_ylabel("IgG (AU)", color="tab:purple")
         _joint_legend(ax, ax2, ax3)
