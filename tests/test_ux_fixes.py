@@ -425,3 +425,31 @@ def test_a_panel_in_millions_says_so_in_its_unit_not_in_an_offset_beside_the_tit
     labels = [t.get_text() for t in thymic.get_yticklabels() if t.get_text()]
     assert labels and all(float(t) <= 10 for t in labels)  # the ticks in millions
     assert hsc.get_ylabel() == "cells"  # below 1e6 the axis is written out as before
+
+
+def test_a_transplant_cohorts_bands_mark_the_graft():
+    """visual: a transplant cohort's key results count days after the graft ("day 11 after graft") while its bands'
+    axis counts from the start of conditioning, and nothing marked the graft (a run's plots do): each panel now has
+    the run plots' grey dashed graft line, named once in the legend; a cohort without a graft has none."""
+    import pandas as pd
+
+    from hemasim.cohort.runner import BAND_OBSERVABLES
+    from hemasim.report.html import render_cohort_report
+    from hemasim.report.plots import GRAFT_MARK, cohort_bands_figure
+
+    t = np.arange(61.0)
+    bands = pd.DataFrame({"time_days": t})
+    for name in BAND_OBSERVABLES:
+        bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = 1.0 + 0 * t, 2.0 + 0 * t, 3.0 + 0 * t
+    fig = cohort_bands_figure(bands, 10, BAND_OBSERVABLES, graft=6.0)
+    for ax in fig.axes:
+        (graft,) = [line for line in ax.get_lines() if line.get_color() == GRAFT_MARK["color"]]
+        assert list(graft.get_xdata()) == [6.0, 6.0]
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()].count("graft") == 1
+    plain = cohort_bands_figure(bands, 10, BAND_OBSERVABLES)
+    assert "graft" not in [t.get_text() for t in plain.legends[0].get_texts()]
+    summary = {"n_patients": 10, "endpoints": []}
+    transplant = {"scenario": {"name": "x", "interventions": [{"kind": "transplant", "day": 6}]}}
+    assert "grey dashed line: the graft" in render_cohort_report(summary, b"", transplant)
+    assert "grey dashed line" not in render_cohort_report(summary, b"", {"scenario": {"name": "x"}})

@@ -374,9 +374,14 @@ def _population_text(scen: dict[str, Any]) -> str:
     return f"{drawn}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else drawn
 
 
+def has_intervention(scen: dict[str, Any], kind: str) -> bool:
+    """Whether a scenario (as its JSON dict) has an intervention of ``kind``."""
+    return any(isinstance(iv, dict) and iv.get("kind") == kind for iv in scen.get("interventions") or [])
+
+
 def has_vaccine(scen: dict[str, Any]) -> bool:
     """Whether a scenario (as its JSON dict) gives a vaccine."""
-    return any(isinstance(iv, dict) and iv.get("kind") == "vaccine" for iv in scen.get("interventions") or [])
+    return has_intervention(scen, "vaccine")
 
 
 def vaccine_responder_note(scen: dict[str, Any]) -> str:
@@ -460,6 +465,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     note = vaccine_responder_note(scen)
     # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units
     igg = "; IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" if has_vaccine(scen) else ""
+    # the key results count days after the graft, the bands' axis from the start (conditioning)
+    graft = "; grey dashed line: the graft" if has_intervention(scen, "transplant") else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
@@ -471,7 +478,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
-<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{igg}.</p>
+<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{graft}{igg}.</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>

@@ -85,6 +85,12 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
                 color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
 
 
+def graft_lines(ax: Axes, grafts: Sequence[float]) -> None:
+    """The grey dashed line of each graft at its x-axis position (one legend entry, "graft")."""
+    for k, at in enumerate(grafts):
+        ax.axvline(at, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1, label="graft" if k == 0 else None)
+
+
 def graft_axis_positions(result: Result | Arms) -> list[float]:
     """The day of each arm's first graft (each day once) on the plots' x-axis (:func:`time_axis`: days, or years
     for a long run): marked on the lineage and chimerism plots, since the axis counts from the run's start
@@ -175,9 +181,7 @@ def lineage_figure(result: Result | Arms) -> Figure:
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
         shown = _lineage_panel(ax, tables, cols, x, word)
-        for k, at in enumerate(grafts):
-            ax.axvline(at, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
-                       label="graft" if k == 0 else None)
+        graft_lines(ax, grafts)
         for lo, hi, label in suppressed:
             # a short legend entry: the agent and days (in the scenario section above the figure) made each panel's
             # three-column legend wider than the panel, and constrained layout squeezed the panels to fit it
@@ -469,10 +473,10 @@ BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.2, "bottom": 0.479202
 BANDS_SUPTITLE_PAD_IN = 0.04167
 
 
-def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figure:
+def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str], graft: float | None = None) -> Figure:
     """A cohort's median and 5-95% bands over time, one panel per observable titled with its name and unit, with
-    the adult reference range (green) and CTCAE grades (red)."""
-    return CohortBandsFigure(bands["time_days"].to_numpy(), n, observables).draw(bands)
+    the adult reference range (green), CTCAE grades (red) and the graft's day (``graft``, days from the start)."""
+    return CohortBandsFigure(bands["time_days"].to_numpy(), n, observables, graft).draw(bands)
 
 
 class CohortBandsFigure:
@@ -482,7 +486,7 @@ class CohortBandsFigure:
     figure is the same either way (the artists are added in the same order: PNG bytes equal, tests/test_cohort_tail.py).
     """
 
-    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str]) -> None:
+    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None = None) -> None:
         titles = bands_titles()
         fig, axes = bands_grid(len(observables))
         width, height = fig.get_size_inches()
@@ -495,6 +499,8 @@ class CohortBandsFigure:
             ax.set_xlabel(xlabel)
             ax.set_xlim(t[0], t[-1])
             ax.grid(alpha=0.3)
+            if graft is not None:  # as a run's plots: the key results count days after it, the axis from the start
+                graft_lines(ax, [graft / 365.25 if _axis_in_years(np.asarray(times)) else graft])
         for ax in axes[len(observables):]:
             ax.set_visible(False)
         # the title at the left above the panels, the legend (in draw) at the right on its line
