@@ -453,3 +453,20 @@ def test_a_transplant_cohorts_bands_mark_the_graft():
     transplant = {"scenario": {"name": "x", "interventions": [{"kind": "transplant", "day": 6}]}}
     assert "grey dashed line: the graft" in render_cohort_report(summary, b"", transplant)
     assert "grey dashed line" not in render_cohort_report(summary, b"", {"scenario": {"name": "x"}})
+
+
+def test_the_lineage_note_describes_donor_dashes_and_the_graft_line_only_where_the_plots_have_them(healthy):
+    """visual: every run's report said what the dashed donor lines and the grey graft line mean, a healthy adult's
+    and a docetaxel course's too, whose plots have neither (an arms report likewise, arm by arm)."""
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.io import run_record
+    from hemasim.report.html import DONOR_NOTE, LINEAGE_NOTE, render_report
+    from hemasim.report.plots import draws_donor_part
+
+    html = render_report(healthy, evaluate_endpoints(healthy), run_record(healthy), "t")
+    assert LINEAGE_NOTE in html and DONOR_NOTE not in html and not draws_donor_part(healthy)
+    transplanted = run(30, 1.0, interventions=[{"kind": "transplant", "day": 1, "source": "bone_marrow",
+                                                "cd34_per_kg": 3e6}])
+    assert draws_donor_part(transplanted)
+    assert DONOR_NOTE in render_report(transplanted, evaluate_endpoints(transplanted), run_record(transplanted), "t")
+    assert draws_donor_part([("a", healthy), ("b", transplanted)]) and not draws_donor_part([("a", healthy)])

@@ -278,11 +278,13 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
             + image_html(alt, png_bytes(fig)))
 
 
-LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
-                "transplant or with a SCID genotype): the donor-derived part of each count (after an autologous "
-                "graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
-                "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days "
-                "after the graft count from this line.")
+LINEAGE_NOTE = "Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds."
+#: added to the note where host and donor cells are tracked apart (a run without either had the note describe
+#: dashed lines and a graft line its plots do not have; visual)
+DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count (after an "
+              "autologous graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
+              "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days after "
+              "the graft count from this line.")
 #: added to the note where the scenario has post-transplant immunosuppression (its window is shaded)
 IMMUNOSUPPRESSION_NOTE = " Purple shading: post-transplant immunosuppression, at full dose, then (lighter) its taper."
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
@@ -320,7 +322,7 @@ def warnings_html(scenarios: Sequence[tuple[str, Scenario | None]]) -> str:
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
                   static: bool = False) -> str:
     """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
-    from hemasim.report.plots import autoimmunity_figure, immunosuppression_windows
+    from hemasim.report.plots import autoimmunity_figure, draws_donor_part, immunosuppression_windows
 
     esc = html.escape
     scenario = result.record.scenario
@@ -351,7 +353,8 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
-<p class="muted">{LINEAGE_NOTE}{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(result) else ""}</p>
+<p class="muted">{LINEAGE_NOTE}{DONOR_NOTE if draws_donor_part(result) else ""}\
+{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(result) else ""}</p>
 {lineage_html(result, static)}
 {sections_html}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>

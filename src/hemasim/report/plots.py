@@ -85,6 +85,18 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
                 color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
 
 
+def _has_donor_part(obs: Any, col: str) -> bool:
+    """Whether a count has a donor part to draw (a SCID without a graft tracks one, always 0)."""
+    return f"{col}__donor" in obs and float(obs[f"{col}__donor"].max()) > 0
+
+
+def draws_donor_part(result: Result | Arms) -> bool:
+    """Whether the lineage plots draw a donor-derived (or graft-derived) dashed line in any arm."""
+    tables = [r.observables for _, r in as_arms(result)]  # each built once (a property that builds the table)
+    return any(_has_donor_part(obs, c.removesuffix("__donor")) for obs in tables for c in obs.columns
+               if c.endswith("__donor"))
+
+
 def graft_lines(ax: Axes, grafts: Sequence[float]) -> None:
     """The grey dashed line of each graft at its x-axis position (one legend entry, "graft")."""
     for k, at in enumerate(grafts):
@@ -249,7 +261,7 @@ def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...
             label = ": ".join(p for p in (arm, name) if p) or None
             ax.plot(x, obs[c].to_numpy(), lw=1.8, color=color, ls=style, label=label, zorder=2)
             shown.append(obs[c].to_numpy())
-            if f"{c}__donor" in obs and float(obs[f"{c}__donor"].max()) > 0:  # (a SCID without a graft has none)
+            if _has_donor_part(obs, c):
                 # the donor part above the total (zorder) in a darker dash, so it shows where the two coincide
                 ax.plot(x, obs[f"{c}__donor"].to_numpy(), lw=1.3, ls=(0, (4, 2)), color="black" if len(cols) == 1
                         and not many_arms else color, alpha=0.85, zorder=3,
