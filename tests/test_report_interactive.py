@@ -183,3 +183,15 @@ def test_an_axis_writes_its_ticks_in_one_form(browser, report_file):
     assert "1e5" in texts and "2e4" in texts
     assert not [t for t in texts if re.fullmatch(r"\d{5,}", t)]  # no 20000 beside 1e5
     page.close()
+
+
+@pytest.mark.slow
+def test_the_ctcae_labels_are_drawn_in_their_lines_colour(browser, report_file):
+    # visual: the labels carried fill="#d62728" as an attribute, which the tick class's CSS fill (#555) overrode:
+    # "CTCAE G3" drew grey beside its red line (the static figure's labels are red)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(report_file.as_uri())
+    labels = page.locator("[data-plot='lineage-anc_1e9_per_L'] svg.hp-svg text.hp-tick", has_text="CTCAE")
+    assert labels.count() == 2
+    assert {labels.nth(i).evaluate("t => getComputedStyle(t).fill") for i in range(2)} == {"rgb(214, 39, 40)"}
+    page.close()

@@ -118,6 +118,14 @@ def test_a_panels_legend_with_twin_axes_lies_below_it_off_every_curve():
     box = legend.get_window_extent(renderer)
     assert {t.get_text() for t in legend.get_texts()} >= {"ANC (1e9/L)", "IgG (AU)"}
     assert fig.bbox.y0 <= box.y0 and not any(box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)
+    # visual: the middle axis read "ANC / inflammation" with no unit; its label now carries them and stays clear
+    # of the IgG axis beside it (its spine and its tick labels) and inside the figure
+    _, middle, igg = fig.axes
+    assert "10⁹/L" in middle.get_ylabel() and "(AU)" in middle.get_ylabel()
+    label = middle.yaxis.label.get_window_extent(renderer)
+    assert label.x1 < igg.spines.right.get_window_extent(renderer).x0
+    assert not any(label.overlaps(t.get_window_extent(renderer)) for t in igg.get_yticklabels() if t.get_text())
+    assert fig.bbox.y0 <= label.y0 and label.y1 <= fig.bbox.y1
 
 
 def test_donor_dashes_are_drawn_above_the_totals_in_another_colour():
@@ -167,6 +175,10 @@ def test_the_muller_plot_says_what_its_colours_mean():
     ax = clone_history_figure(history).axes[0]
     assert ax.get_legend() is not None
     assert {t.get_text() for t in ax.get_legend().get_texts()} == {"CH-panel driver", "other driver", "neutral clone"}
+    # visual: a neutral pool's legend listed "CH-panel driver" and "other driver", colours it never drew
+    history.tracked_info = {1: (-1, 0.0, False), 2: (-1, 0.0, False), 3: (-1, 0.0, False)}
+    ax = clone_history_figure(history).axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["neutral clone"]
 
 
 def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has_an_axis_label():
@@ -220,11 +232,12 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
     assert cd4.get_title() == "CD4 T cells (cells/µL)" and cd4.get_ylabel() == "cells/µL"
 
 
-@pytest.mark.parametrize("scale", [1.0, 12.0])
-def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_panels(scale):
+@pytest.mark.parametrize(("scale", "days"), [(1.0, 365), (12.0, 365), (1.0, 60), (1.0, 1000)])
+def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_panels(scale, days):
     """The bands figure has fixed margins (no constrained layout): the titles, the unit labels and the tick labels
     stay inside the figure and off the neighbouring panels, for a cohort's usual values and for values 12 times
-    higher (wider tick labels: ANC 100, platelets 5000, haemoglobin 200, CD4 20000)."""
+    higher (wider tick labels: ANC 100, platelets 5000, haemoglobin 200, CD4 20000), and where the run ends on a
+    tick (its last label, "60" or "1000", centred on the right edge of the right-hand panels: clipped, visual)."""
     import pandas as pd
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -232,7 +245,7 @@ def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_pa
     from hemasim.report.plots import cohort_bands_figure
 
     typical = {"anc_1e9_per_L": 4.0, "platelets_1e9_per_L": 250.0, "hemoglobin_g_per_dL": 14.0, "cd4_per_uL": 800.0}
-    t = np.arange(366.0)
+    t = np.arange(days + 1.0)
     bands = pd.DataFrame({"time_days": t})
     for name, v in typical.items():
         wave = v * scale * (1.0 + 0.5 * np.sin(t / 40.0))
@@ -412,3 +425,48 @@ def test_a_panel_in_millions_says_so_in_its_unit_not_in_an_offset_beside_the_tit
     labels = [t.get_text() for t in thymic.get_yticklabels() if t.get_text()]
     assert labels and all(float(t) <= 10 for t in labels)  # the ticks in millions
     assert hsc.get_ylabel() == "cells"  # below 1e6 the axis is written out as before
+
+
+def test_a_transplant_cohorts_bands_mark_the_graft():
+    """visual: a transplant cohort's key results count days after the graft ("day 11 after graft") while its bands'
+    axis counts from the start of conditioning, and nothing marked the graft (a run's plots do): each panel now has
+    the run plots' grey dashed graft line, named once in the legend; a cohort without a graft has none."""
+    import pandas as pd
+
+    from hemasim.cohort.runner import BAND_OBSERVABLES
+    from hemasim.report.html import render_cohort_report
+    from hemasim.report.plots import GRAFT_MARK, cohort_bands_figure
+
+    t = np.arange(61.0)
+    bands = pd.DataFrame({"time_days": t})
+    for name in BAND_OBSERVABLES:
+        bands[f"{name}_p05"], bands[f"{name}_median"], bands[f"{name}_p95"] = 1.0 + 0 * t, 2.0 + 0 * t, 3.0 + 0 * t
+    fig = cohort_bands_figure(bands, 10, BAND_OBSERVABLES, graft=6.0)
+    for ax in fig.axes:
+        (graft,) = [line for line in ax.get_lines() if line.get_color() == GRAFT_MARK["color"]]
+        assert list(graft.get_xdata()) == [6.0, 6.0]
+    (legend,) = fig.legends
+    assert [t.get_text() for t in legend.get_texts()].count("graft") == 1
+    plain = cohort_bands_figure(bands, 10, BAND_OBSERVABLES)
+    assert "graft" not in [t.get_text() for t in plain.legends[0].get_texts()]
+    summary = {"n_patients": 10, "endpoints": []}
+    transplant = {"scenario": {"name": "x", "interventions": [{"kind": "transplant", "day": 6}]}}
+    assert "grey dashed line: the graft" in render_cohort_report(summary, b"", transplant)
+    assert "grey dashed line" not in render_cohort_report(summary, b"", {"scenario": {"name": "x"}})
+
+
+def test_the_lineage_note_describes_donor_dashes_and_the_graft_line_only_where_the_plots_have_them(healthy):
+    """visual: every run's report said what the dashed donor lines and the grey graft line mean, a healthy adult's
+    and a docetaxel course's too, whose plots have neither (an arms report likewise, arm by arm)."""
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.io import run_record
+    from hemasim.report.html import DONOR_NOTE, LINEAGE_NOTE, render_report
+    from hemasim.report.plots import draws_donor_part
+
+    html = render_report(healthy, evaluate_endpoints(healthy), run_record(healthy), "t")
+    assert LINEAGE_NOTE in html and DONOR_NOTE not in html and not draws_donor_part(healthy)
+    transplanted = run(30, 1.0, interventions=[{"kind": "transplant", "day": 1, "source": "bone_marrow",
+                                                "cd34_per_kg": 3e6}])
+    assert draws_donor_part(transplanted)
+    assert DONOR_NOTE in render_report(transplanted, evaluate_endpoints(transplanted), run_record(transplanted), "t")
+    assert draws_donor_part([("a", healthy), ("b", transplanted)]) and not draws_donor_part([("a", healthy)])

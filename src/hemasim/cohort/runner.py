@@ -62,6 +62,7 @@ from hemasim.endpoints import (
     endpoint_observables,
 )
 from hemasim.interventions import EndpointContext
+from hemasim.interventions.transplant import graft_day
 from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
 from hemasim.model import Model
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
@@ -733,16 +734,17 @@ class _BandsFigureThread:
     waits for the PNG. Only this thread touches the figure (matplotlib's object API, no pyplot state); the PNG's
     bytes are those of :func:`~hemasim.report.plots.cohort_bands_figure` (tests/test_cohort_tail.py)."""
 
-    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str] = BAND_OBSERVABLES) -> None:
+    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str] = BAND_OBSERVABLES,
+                 graft: float | None = None) -> None:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.n = n
         self._bands: Future[pd.DataFrame] = Future()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hemasim-figure")
-        self._png = self._pool.submit(self._render, times, n, observables)
+        self._png = self._pool.submit(self._render, times, n, observables, graft)
 
-    def _render(self, times: np.ndarray, n: int, observables: Sequence[str]) -> bytes:
-        figure = CohortBandsFigure(times, n, observables)
+    def _render(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None) -> bytes:
+        figure = CohortBandsFigure(times, n, observables, graft)
         return _png(figure.draw(self._bands.result()))  # a cancelled wait (close) raises CancelledError here
 
     def draw(self, bands: pd.DataFrame) -> None:
@@ -766,8 +768,9 @@ class _SummaryParts:
     started with the first partition's histograms (not before: the first partition's preparation runs alone)."""
 
     def __init__(self, n_parts: int, n: int, times: np.ndarray, figure: bool = True,
-                 observables: Sequence[str] = BAND_OBSERVABLES) -> None:
+                 observables: Sequence[str] = BAND_OBSERVABLES, graft: float | None = None) -> None:
         self.n_parts, self.n, self.times, self.observables = n_parts, n, times, tuple(observables)
+        self.graft = graft
         self.hist: np.ndarray | None = None
         self.bands: pd.DataFrame | None = None
         self.endpoints: dict[int, pd.DataFrame] = {}
@@ -781,7 +784,7 @@ class _SummaryParts:
         if index in self._counted:
             return
         if self._figure and self.figure is None:
-            self.figure = _BandsFigureThread(self.times, self.n, self.observables)
+            self.figure = _BandsFigureThread(self.times, self.n, self.observables, self.graft)
         self._counted.add(index)
         if self.hist is None:
             self.hist = np.array(hist, dtype=np.int64)  # a copy: the partition's own array is written as it is
@@ -812,7 +815,8 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     bands.csv/.png; return the summary. ``kept``: what the run that computed every partition kept of them (no
     file is read again, and the figure may be drawn already); else the partitions' files are read."""
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    observables = band_observables(parse_scenario(man["scenario"]))
+    scenario = parse_scenario(man["scenario"])
+    observables, graft = band_observables(scenario), graft_day(scenario.interventions)
     found = sorted((out / "endpoints").glob("part-*.parquet"))
     parts = found if n_parts is None else [_part(out, "endpoints", k, "parquet") for k in range(n_parts)]
     if kept is not None and not kept.complete(len(parts)):
@@ -855,7 +859,7 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     if figure is not None and figure.n == len(ep):
         png = figure.png()  # drawn in its thread while the above ran
     else:
-        png = _png(cohort_bands_figure(bands, len(ep), observables))  # hemasim.report.plots
+        png = _png(cohort_bands_figure(bands, len(ep), observables, graft))  # hemasim.report.plots
     atomic_write_file(out / "bands.png", _write_bytes(png))
     atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png, man)))
     return summary
@@ -902,7 +906,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
             for k in todo]
     times = output_times(scenario.duration_days, scenario.output.every_days)
     # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
-    kept = _SummaryParts(n_parts, n, times, observables=band_observables(scenario)) if len(todo) == n_parts else None
+    kept = _SummaryParts(n_parts, n, times, observables=band_observables(scenario),
+                         graft=graft_day(scenario.interventions)) if len(todo) == n_parts else None
     with raised_while_running():
         try:
             executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None \

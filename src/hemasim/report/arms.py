@@ -22,7 +22,11 @@ from hemasim.report.html import (
     warnings_html,
 )
 from hemasim.report.key_results import ENDPOINTS_ANCHOR, key_results_html
-from hemasim.report.plots import immunosuppression_windows
+from hemasim.report.plots import draws_donor_part, graft_axis_positions, immunosuppression_windows
+
+#: the arms report's notes on donor-derived dashes and the graft line, each where an arm has them
+ARMS_DONOR_NOTE = " Black or darker dashes: the donor-derived part of a count."
+ARMS_GRAFT_NOTE = " Grey dashed vertical line: the graft."
 
 if TYPE_CHECKING:
     from hemasim.arms import ArmRun
@@ -134,8 +138,9 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
 {''.join(_arm_html(n, records[n]) for n in names)}
 <p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.
-Red: CTCAE v5 grade 3/4 thresholds. Black or darker dashes: the donor-derived part of a count. Grey dashed vertical
-line: the graft.{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(list(pairs)) else ""}</p>
+Red: CTCAE v5 grade 3/4 thresholds.{ARMS_DONOR_NOTE if draws_donor_part(list(pairs)) else ""}\
+{ARMS_GRAFT_NOTE if graft_axis_positions(list(pairs)) else ""}\
+{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(list(pairs)) else ""}</p>
 {_figures(pairs, static)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 {_endpoint_table(names, endpoints)}

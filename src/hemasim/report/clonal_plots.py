@@ -26,6 +26,7 @@ def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clone
     fig = Figure(figsize=(9, 4.5), layout="constrained")
     ax, ax2 = fig.subplots(1, 2, width_ratios=[2, 1])
     colors = None
+    kinds: set[str] = set()  # the kinds of clone drawn, for the legend
     if history.tracked_info:  # drivers: CH-panel drivers in reds, other drivers in blues, neutral clones grey
         import matplotlib as mpl
 
@@ -35,14 +36,16 @@ def clone_history_figure(history: ClonalHistory, title: str = "largest HSC clone
         for k in order:
             _, sel, panel = history.tracked_info.get(ids[k], (-1, 0.0, False))
             shade = 0.45 + 0.5 * ((k * 0.618) % 1.0)
+            kind = "CH-panel driver" if panel else "other driver" if sel > 0 else "neutral clone"
+            kinds.add(kind)
             colors.append(reds(shade) if panel else blues(shade) if sel > 0 else (0.6, 0.6, 0.6, 0.5 + 0.4 * shade))
     ax.stackplot(years, 100 * shares[order], linewidth=0, colors=colors)
-    if colors is not None:  # what the colours mean
+    if colors is not None:  # what the colours mean: only the kinds drawn (a neutral pool listed drivers it has not)
         from matplotlib.patches import Patch
 
-        ax.legend(handles=[Patch(color=mpl.colormaps["Reds"](0.7), label="CH-panel driver"),
-                           Patch(color=mpl.colormaps["Blues"](0.7), label="other driver"),
-                           Patch(color=(0.6, 0.6, 0.6, 0.7), label="neutral clone")],
+        legend = {"CH-panel driver": mpl.colormaps["Reds"](0.7), "other driver": mpl.colormaps["Blues"](0.7),
+                  "neutral clone": (0.6, 0.6, 0.6, 0.7)}
+        ax.legend(handles=[Patch(color=c, label=label) for label, c in legend.items() if label in kinds],
                   fontsize=8, loc="upper left")
     ax.set_xlabel("time (years)")
     ax.set_ylabel("share of HSC pool (%)")

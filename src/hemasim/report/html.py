@@ -278,11 +278,13 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
             + image_html(alt, png_bytes(fig)))
 
 
-LINEAGE_NOTE = ("Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds. Dashed lines (after a "
-                "transplant or with a SCID genotype): the donor-derived part of each count (after an autologous "
-                "graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
-                "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days "
-                "after the graft count from this line.")
+LINEAGE_NOTE = "Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds."
+#: added to the note where host and donor cells are tracked apart (a run without either had the note describe
+#: dashed lines and a graft line its plots do not have; visual)
+DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count (after an "
+              "autologous graft: the re-infused cells' part, called graft-derived). After a transplant a grey dashed "
+              "vertical line marks the graft: the x-axis counts days from the run's start, the endpoints' days after "
+              "the graft count from this line.")
 #: added to the note where the scenario has post-transplant immunosuppression (its window is shaded)
 IMMUNOSUPPRESSION_NOTE = " Purple shading: post-transplant immunosuppression, at full dose, then (lighter) its taper."
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
@@ -320,7 +322,7 @@ def warnings_html(scenarios: Sequence[tuple[str, Scenario | None]]) -> str:
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
                   static: bool = False) -> str:
     """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
-    from hemasim.report.plots import autoimmunity_figure, immunosuppression_windows
+    from hemasim.report.plots import autoimmunity_figure, draws_donor_part, immunosuppression_windows
 
     esc = html.escape
     scenario = result.record.scenario
@@ -351,7 +353,8 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
-<p class="muted">{LINEAGE_NOTE}{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(result) else ""}</p>
+<p class="muted">{LINEAGE_NOTE}{DONOR_NOTE if draws_donor_part(result) else ""}\
+{IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(result) else ""}</p>
 {lineage_html(result, static)}
 {sections_html}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
@@ -374,9 +377,14 @@ def _population_text(scen: dict[str, Any]) -> str:
     return f"{drawn}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else drawn
 
 
+def has_intervention(scen: dict[str, Any], kind: str) -> bool:
+    """Whether a scenario (as its JSON dict) has an intervention of ``kind``."""
+    return any(isinstance(iv, dict) and iv.get("kind") == kind for iv in scen.get("interventions") or [])
+
+
 def has_vaccine(scen: dict[str, Any]) -> bool:
     """Whether a scenario (as its JSON dict) gives a vaccine."""
-    return any(isinstance(iv, dict) and iv.get("kind") == "vaccine" for iv in scen.get("interventions") or [])
+    return has_intervention(scen, "vaccine")
 
 
 def vaccine_responder_note(scen: dict[str, Any]) -> str:
@@ -460,6 +468,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     note = vaccine_responder_note(scen)
     # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units
     igg = "; IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" if has_vaccine(scen) else ""
+    # the key results count days after the graft, the bands' axis from the start (conditioning)
+    graft = "; grey dashed line: the graft" if has_intervention(scen, "transplant") else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head>{page_head(f"hemasim cohort: {scen.get('name', '')}")}</head>
 <body>
@@ -471,7 +481,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
-<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{igg}.</p>
+<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{graft}{igg}.</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>

@@ -85,6 +85,24 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
                 color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
 
 
+def _has_donor_part(obs: Any, col: str) -> bool:
+    """Whether a count has a donor part to draw (a SCID without a graft tracks one, always 0)."""
+    return f"{col}__donor" in obs and float(obs[f"{col}__donor"].max()) > 0
+
+
+def draws_donor_part(result: Result | Arms) -> bool:
+    """Whether the lineage plots draw a donor-derived (or graft-derived) dashed line in any arm."""
+    tables = [r.observables for _, r in as_arms(result)]  # each built once (a property that builds the table)
+    return any(_has_donor_part(obs, c.removesuffix("__donor")) for obs in tables for c in obs.columns
+               if c.endswith("__donor"))
+
+
+def graft_lines(ax: Axes, grafts: Sequence[float]) -> None:
+    """The grey dashed line of each graft at its x-axis position (one legend entry, "graft")."""
+    for k, at in enumerate(grafts):
+        ax.axvline(at, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1, label="graft" if k == 0 else None)
+
+
 def graft_axis_positions(result: Result | Arms) -> list[float]:
     """The day of each arm's first graft (each day once) on the plots' x-axis (:func:`time_axis`: days, or years
     for a long run): marked on the lineage and chimerism plots, since the axis counts from the run's start
@@ -175,9 +193,7 @@ def lineage_figure(result: Result | Arms) -> Figure:
     for ax, (col, title, unit) in zip(axes, panels, strict=True):
         cols = col if isinstance(col, tuple) else (col,)
         shown = _lineage_panel(ax, tables, cols, x, word)
-        for k, at in enumerate(grafts):
-            ax.axvline(at, color=GRAFT_MARK["color"], lw=0.9, ls=(0, (6, 3)), zorder=1,
-                       label="graft" if k == 0 else None)
+        graft_lines(ax, grafts)
         for lo, hi, label in suppressed:
             # a short legend entry: the agent and days (in the scenario section above the figure) made each panel's
             # three-column legend wider than the panel, and constrained layout squeezed the panels to fit it
@@ -245,7 +261,7 @@ def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...
             label = ": ".join(p for p in (arm, name) if p) or None
             ax.plot(x, obs[c].to_numpy(), lw=1.8, color=color, ls=style, label=label, zorder=2)
             shown.append(obs[c].to_numpy())
-            if f"{c}__donor" in obs and float(obs[f"{c}__donor"].max()) > 0:  # (a SCID without a graft has none)
+            if _has_donor_part(obs, c):
                 # the donor part above the total (zorder) in a darker dash, so it shows where the two coincide
                 ax.plot(x, obs[f"{c}__donor"].to_numpy(), lw=1.3, ls=(0, (4, 2)), color="black" if len(cols) == 1
                         and not many_arms else color, alpha=0.85, zorder=3,
@@ -400,10 +416,12 @@ def infection_figure(result: Result | Arms) -> Figure | None:
         ax2 = _load_panel(ax, arms, f"{n}_cfu", "CFU", 1.0, 1e-2, "bacteria (CFU)")
         _host_curves(ax2, arms, [("anc_1e9_per_L", "ANC (1e9/L)", "tab:blue", 1.4, ""),
                                  (f"{n}_inflammation_au", "inflammation (AU)", "tab:orange", 1.0, "")])
-        ax2.set_ylabel("ANC / inflammation")
-        # IgG on its own axis: after a long infection it reaches thousands of AU and would flatten the ANC
+        # the units on the axis, not only in the legend ("ANC / inflammation" had none; visual), on two lines
+        ax2.set_ylabel("ANC (10⁹/L)\ninflammation (AU)")
+        # IgG on its own axis: after a long infection it reaches thousands of AU and would flatten the ANC; far
+        # enough out that the two-line label beside it stays clear of its ticks
         ax3 = ax.twinx()
-        ax3.spines.right.set_position(("axes", 1.07))
+        ax3.spines.right.set_position(("axes", 1.09))
         _host_curves(ax3, arms, [(f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
         ax3.set_ylabel("IgG (AU)", color="tab:purple")
         _joint_legend(ax, ax2, ax3)
@@ -459,17 +477,18 @@ def autoimmunity_figure(result: Result | Arms) -> Figure | None:
 #: (constrained layout drew it twice, once to measure: ~45% of the figure's CPU, most of a cohort's summary after
 #: its last partition). Wider tick labels still fit (tests/test_ux_fixes.py). The gap between the columns is 0.19 in
 #: wider than constrained layout's since the CD4 panel (right column) carries its unit as an axis label (branch
-#: firsthour3): with five-character tick labels that label reached 0.08 in into the left panel.
-BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.04167, "bottom": 0.4792025520833334,
+#: firsthour3): with five-character tick labels that label reached 0.08 in into the left panel. The right margin holds
+#: half a four-character tick label (0.2 in): at 0.04 in a run ending on a tick clipped its last label ("60", visual).
+BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.2, "bottom": 0.4792025520833334,
                     "top": 0.5233823958333321, "between_columns": 0.8541666666666671, "between_rows": 0.7417058854166667}
 #: the suptitle's distance from the top edge, inches (constrained layout's pad, rcParams figure.constrained_layout.h_pad)
 BANDS_SUPTITLE_PAD_IN = 0.04167
 
 
-def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str]) -> Figure:
+def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str], graft: float | None = None) -> Figure:
     """A cohort's median and 5-95% bands over time, one panel per observable titled with its name and unit, with
-    the adult reference range (green) and CTCAE grades (red)."""
-    return CohortBandsFigure(bands["time_days"].to_numpy(), n, observables).draw(bands)
+    the adult reference range (green), CTCAE grades (red) and the graft's day (``graft``, days from the start)."""
+    return CohortBandsFigure(bands["time_days"].to_numpy(), n, observables, graft).draw(bands)
 
 
 class CohortBandsFigure:
@@ -479,7 +498,7 @@ class CohortBandsFigure:
     figure is the same either way (the artists are added in the same order: PNG bytes equal, tests/test_cohort_tail.py).
     """
 
-    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str]) -> None:
+    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None = None) -> None:
         titles = bands_titles()
         fig, axes = bands_grid(len(observables))
         width, height = fig.get_size_inches()
@@ -492,6 +511,8 @@ class CohortBandsFigure:
             ax.set_xlabel(xlabel)
             ax.set_xlim(t[0], t[-1])
             ax.grid(alpha=0.3)
+            if graft is not None:  # as a run's plots: the key results count days after it, the axis from the start
+                graft_lines(ax, [graft / 365.25 if _axis_in_years(np.asarray(times)) else graft])
         for ax in axes[len(observables):]:
             ax.set_visible(False)
         # the title at the left above the panels, the legend (in draw) at the right on its line

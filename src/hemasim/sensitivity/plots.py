@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from hemasim.sensitivity.design import Factor
     from hemasim.sensitivity.run import SensitivityResult, SweepResult
 
 __all__ = ["ranking_figure", "sweep_figure", "varying_endpoints"]
@@ -104,9 +105,19 @@ def _mark_missing(ax: Axes, table: pd.DataFrame, name: str, failed: np.ndarray, 
         ax.legend(fontsize=6)
 
 
+def _strongest_factor(table: pd.DataFrame, name: str, factors: list[Factor]) -> Factor:
+    """The factor whose values rank-correlate most (|Spearman|) with endpoint ``name``, the first where none does:
+    a Latin hypercube's scatter of every endpoint against the first factor showed the platelet nadir as noise
+    against the ANC set point when the platelet set point moved it (examples/sweeps/healthy_lhs.yaml; visual)."""
+    y = pd.to_numeric(table[name], errors="coerce").rank()
+    rho = [abs(table[f.name].rank().corr(y)) for f in factors]
+    return factors[int(np.nanargmax(rho))] if np.isfinite(rho).any() else factors[0]
+
+
 def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
-    """Two-factor grid: a heat map per endpoint; otherwise each endpoint against the first factor (one line
-    per value of a second grid factor; scatter for a Latin hypercube)."""
+    """Two-factor grid: a heat map per endpoint; a one-factor grid: each endpoint against the factor (a line);
+    otherwise a scatter of each endpoint against the factor it rank-correlates with most (its axis label says
+    which)."""
     from hemasim.inference.plots import plain_log_axis
 
     table, factors = result.table, result.factors
@@ -116,6 +127,7 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     heat = result.spec.method == "grid" and len(factors) == 2
     failed = _failed(table, result.endpoints)
     for ax, name in zip(axes, shown, strict=False):
+        x = first if heat or len(factors) == 1 else _strongest_factor(table, name, factors)
         if heat:
             # dropna=False: a column of cells without a value stays in the map, blank and marked
             pivot = table.pivot_table(index=factors[1].name, columns=first.name, values=name, aggfunc="mean",
@@ -126,13 +138,13 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             if factors[1].log:
                 plain_log_axis(ax, "y")
         elif result.spec.method == "grid" and len(factors) == 1:
-            ax.plot(table[first.name], table[name], marker="o", ms=3)
+            ax.plot(table[x.name], table[name], marker="o", ms=3)
         else:
-            ax.scatter(table[first.name], table[name], s=6)
-        _mark_missing(ax, table, name, failed, first.name, factors[1].name if heat else None)
-        if first.log:
+            ax.scatter(table[x.name], table[name], s=6)
+        _mark_missing(ax, table, name, failed, x.name, factors[1].name if heat else None)
+        if x.log:
             plain_log_axis(ax, "x")
-        ax.set_xlabel(labelled(first.name, result.units), fontsize=7)
+        ax.set_xlabel(labelled(x.name, result.units), fontsize=7)
         ax.set_title(labelled(name, result.units), fontsize=8)
     ran = ~failed
     nowhere = [c for c in result.endpoints if ran.any() and table.loc[ran, c].isna().all()]

@@ -119,7 +119,7 @@
         el("rect", {x: left, y: M.t, width: right - left, height: ph, fill: b.color, "fill-opacity": b.opacity || 0.1,
                     class: "hp-xband"}, plot);
         if (b.text) {  // below the graft line's label, which sits at the top
-          el("text", {x: left + 3, y: M.t + 23, class: "hp-tick", fill: b.color}, plot).textContent = b.text;
+          el("text", {x: left + 3, y: M.t + 23, class: "hp-tick", style: "fill:" + b.color}, plot).textContent = b.text;
         }
       });
       (spec.bands || []).forEach(function (b) {
@@ -142,15 +142,16 @@
         el("line", {x1: M.l, x2: M.l + pw, y1: sy(h.y), y2: sy(h.y), stroke: h.color, "stroke-dasharray": "2 3"}, plot);
         if (h.label) {
           var right = k % 2 === 1;
+          // the colour as a style: .hp-tick's fill (a CSS rule) overrode a fill attribute, the labels drew grey
           el("text", {x: right ? M.l + pw - 3 : M.l + 3, y: sy(h.y) - 2, "text-anchor": right ? "end" : "start",
-                      class: "hp-tick", fill: h.color}, plot).textContent = h.label;
+                      class: "hp-tick", style: "fill:" + h.color}, plot).textContent = h.label;
         }
       });
       (spec.vlines || []).forEach(function (v) {
         if (v.x < x0 || v.x > x1) return;
         el("line", {x1: sx(v.x), x2: sx(v.x), y1: M.t, y2: M.t + ph, stroke: v.color, "stroke-dasharray": v.dash || null}, plot);
         if (v.label) {
-          el("text", {x: sx(v.x) + 3, y: M.t + 11, class: "hp-tick", fill: v.color}, plot).textContent = v.label;
+          el("text", {x: sx(v.x) + 3, y: M.t + 11, class: "hp-tick", style: "fill:" + v.color}, plot).textContent = v.label;
         }
       });
       spec.series.forEach(function (s, k) {
