@@ -108,6 +108,12 @@ demo: $(BASE_STAMP)
 # of waiting for mypy too (a clean clone of main f69f2b0: mypy ended 5 s before the cohort kernels, one core idle,
 # or the cohort kernels before mypy, the other). Without -j, the suite runs first and lint after it
 test test-fast suite: export PYTHONDONTWRITEBYTECODE :=
+# one OpenBLAS thread a process (unless set): the two test processes already hold both cores, and OpenBLAS's own
+# threads, after each call large enough to share out, spin on the other core waiting for more (its default
+# THREAD_TIMEOUT) - CPU taken from the other test process. Same tests, 47.5 against 56.9, 49.3 against 57.1 and
+# 53.4 against 57.8 s CPU (fits, population, examples, cohort tails, validation, allMT, simulation), 41.8 against
+# 43.4 (CLI, reports); numba's threads are its own (docs/performance.md, the suite's thirteenth round)
+test test-fast suite: export OPENBLAS_NUM_THREADS ?= 1
 test: suite lint
 suite: $(WARM_STAMP) $(SIDE_WARM_STAMP) browser
 	$(BIN)/python -m pytest -q $(XDIST) --durations=15

@@ -28,8 +28,23 @@ TOLERANCE = 1e-6  # relative, on the read-outs (issue 20, goal 6); the kernels a
 #: a model using every feedback law (one of them twice, Hill exponents 1, 2 and per-patient ones, a window that
 #: switches a source on, a flux in an observable), patients made different by factors; run in the simulator
 SIMULATED_CHECK = r"""
-import json, sys
+import json, sys, threading, time
 import numpy as np
+from numba.cuda.simulator import kernel as _simulator
+
+# numba's simulator runs each CUDA thread of a block as a Python thread and polls them in a loop that never lets go
+# of the GIL but at the interpreter's switch interval: the poll took over half of this check's CPU (cProfile: 5.6 of
+# 10.3 s in Thread.is_alive). Yielding once per thread polled lets the block's threads run instead; the loop and
+# what it checks are numba's own, and the results are the same to the bit (docs/performance.md, the suite's
+# thirteenth round)
+if hasattr(getattr(_simulator, "BlockThread", None), "is_alive"):
+    _alive = threading.Thread.is_alive
+
+    def _yielding_is_alive(self):
+        time.sleep(0)
+        return _alive(self)
+
+    _simulator.BlockThread.is_alive = _yielding_is_alive
 from hemasim.model import Feedback, FeedbackKind, Model, Module, Observable, Signal
 from hemasim.parameters import ParameterSet
 from hemasim.simulation import Simulation
