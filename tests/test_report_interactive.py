@@ -224,3 +224,21 @@ def test_a_threshold_label_never_sits_on_another_threshold_line(browser, top):
         assert not any(top_px < y < bottom_px for y in lines), (name, top_px, bottom_px, lines)
     if top == 2.0:  # ~50 px apart: both labelled
         assert len(labels) == 2
+
+
+@pytest.mark.slow
+def test_a_key_results_definition_opens_by_a_tap_or_the_keyboard(browser, report_file):
+    # polish: "Hover a value for its definition" (a title attribute) gave a phone no way to read it
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(report_file.as_uri())
+    rows = page.locator("table.key details.def")
+    assert rows.count() >= 3
+    first, second = rows.nth(0), rows.nth(1)
+    assert not first.locator(".def-text").is_visible()
+    first.locator("summary").tap()
+    assert first.locator(".def-text").is_visible() and len(first.locator(".def-text").inner_text()) > 20
+    second.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert second.locator(".def-text").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # an open definition wraps
+    page.close()
