@@ -227,7 +227,8 @@ def test_a_transplant_cohort_has_the_haemoglobin_maximum_after_engraftment_among
             row("hemoglobin_max_after_engraftment", 15.2, 14.1, 16.3, "g/dL"),
             row("hemoglobin_max_over_set_point", 1.08, 1.02, 1.15, "1")]
     key = unescape(cohort_key_results_html(rows))
-    assert (f"{HB_MAX_LABEL}</th><td title=\"definition of hemoglobin_max_after_engraftment\">median 15.2 g/dL "
+    assert (f"{HB_MAX_LABEL}</summary><span class=\"def-text\">definition of hemoglobin_max_after_engraftment"
+            "</span></details></th><td title=\"definition of hemoglobin_max_after_engraftment\">median 15.2 g/dL "
             "(5-95%: 14.1-16.3); 8.0% above the patient's set point (5-95%: 2.0% to 15.0%; a person's own range: "
             f"±{100 * HB_OWN_RANGE:.1f}%)") in key
     assert key.index("Haemoglobin nadir") < key.index(HB_MAX_LABEL)
@@ -251,3 +252,20 @@ def test_a_nadir_whose_count_never_fell_says_so_in_the_key_results():
     key = unescape(cohort_key_results_html([row("anc_nadir", 4.1, None), row("anc_nadir_day", None, 0.25)]))
     assert f"median 4.1 ×10⁹/L (5-95%: 4.1-4.1); {NO_NADIR} in 25% of patients" in key
     assert NO_NADIR not in cohort_key_results_html([row("anc_nadir", 4.1, None), row("anc_nadir_day", 9.0, 0.0)])
+
+
+def test_a_key_results_definition_is_reached_without_hovering():
+    """The key results said "Hover a value for its definition" (a title): a phone cannot hover, nor a keyboard
+    (polish). Each row's name opens its definition (a <details>), in a run's, arms' and a cohort's report alike,
+    and the line under the table says so."""
+    from html import unescape
+
+    row = {"endpoint": "anc_nadir", "median": 0.4, "p05": 0.1, "p95": 1.2, "fraction_reaching": 1.0,
+           "unit": "1e9/L", "definition": "lowest ANC of the run", "n": 20, "fraction_did_not_fall": None}
+    for page, definition in ((cohort_key_results_html([row]), "lowest ANC of the run"),
+                             (key_results_html({"a": CHEMO, "b": CHEMO[:2]}), "definition of anc_nadir")):
+        text = unescape(page)
+        assert (f'<details class="def"><summary>ANC nadir (lowest of the run)</summary><span class="def-text">'
+                f"{definition}</span></details>") in text
+        assert "Tap or click a result's name (or hover its value) for its definition" in text
+        assert "Hover a value" not in text

@@ -87,6 +87,8 @@ def test_the_report_embeds_the_plotting_script_once_and_static_keeps_the_png(doc
     assert "global.HemaPlot" not in static
     assert '<img alt="lineage time courses"' in static and '<img alt="lineage time courses"' not in interactive
     assert not re.search(r'(src|href)="https?:', interactive)  # nothing fetched from the network
+    # one spelling: the panel said "Hemoglobin", the key results "Haemoglobin nadir" (polish)
+    assert "Haemoglobin" in interactive and "Hemoglobin" not in interactive
 
 
 # ------------------------------------------------------------------------------------------- in a browser
@@ -192,6 +194,51 @@ def test_the_ctcae_labels_are_drawn_in_their_lines_colour(browser, report_file):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(report_file.as_uri())
     labels = page.locator("[data-plot='lineage-anc_1e9_per_L'] svg.hp-svg text.hp-tick", has_text="CTCAE")
-    assert labels.count() == 2
-    assert {labels.nth(i).evaluate("t => getComputedStyle(t).fill") for i in range(2)} == {"rgb(214, 39, 40)"}
+    n = labels.count()
+    assert {labels.nth(i).evaluate("t => getComputedStyle(t).fill") for i in range(n)} == {"rgb(214, 39, 40)"}
+    # both grades named: on this axis G4's label has no room by its line and is read in G3's (polish)
+    text = " ".join(labels.all_text_contents())
+    assert "G3" in text and "G4" in text
+    page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("top", [2.0, 20.0, 300.0])
+def test_a_threshold_label_never_sits_on_another_threshold_line(browser, top):
+    # polish: on an ANC axis to ~20 the G4 line (0.5) is ~5 px under the G3 line (1.0), and "CTCAE G4", drawn above
+    # its line, crossed the G3 line. A label goes above its line, else below it, else is left out
+    red = "#d62728"
+    spec = {"id": "anc", "title": "ANC", "ylabel": "10⁹/L", "xlabel": "days", "log": False, "x": [0.0, 10.0, 20.0],
+            "series": [{"label": "ANC", "y": [top / 1.15, 0.2, top / 2], "color": "#000"}], "bands": [],
+            "hlines": [{"y": 1.0, "color": red, "label": "CTCAE G3"}, {"y": 0.5, "color": red, "label": "CTCAE G4"}]}
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_content(f"<html><body>{plots_html([spec])}</body></html>")
+    lines = [float(y) for y in page.locator(f"svg line[stroke='{red}']").evaluate_all("ls => ls.map(l => l.getAttribute('y1'))")]
+    labels = page.locator("svg text", has_text="CTCAE").evaluate_all(
+        "ts => ts.map(t => { const b = t.getBBox(); return [t.textContent, b.y, b.y + b.height]; })")
+    page.close()
+    assert len(lines) == 2
+    names = " ".join(name for name, _, _ in labels)
+    assert names.startswith("CTCAE G3") and "G4" in names  # the upper line always has room above it
+    for name, top_px, bottom_px in labels:  # nor on its own: it is written beside it
+        assert not any(top_px < y < bottom_px for y in lines), (name, top_px, bottom_px, lines)
+    if top == 2.0:  # ~50 px apart: both labelled
+        assert len(labels) == 2
+
+
+@pytest.mark.slow
+def test_a_key_results_definition_opens_by_a_tap_or_the_keyboard(browser, report_file):
+    # polish: "Hover a value for its definition" (a title attribute) gave a phone no way to read it
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(report_file.as_uri())
+    rows = page.locator("table.key details.def")
+    assert rows.count() >= 3
+    first, second = rows.nth(0), rows.nth(1)
+    assert not first.locator(".def-text").is_visible()
+    first.locator("summary").tap()
+    assert first.locator(".def-text").is_visible() and len(first.locator(".def-text").inner_text()) > 20
+    second.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert second.locator(".def-text").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # an open definition wraps
     page.close()

@@ -419,3 +419,29 @@ def test_a_latin_hypercube_plots_each_endpoint_against_the_factor_that_moves_it(
     # drawn against that factor: the points' x are its values
     (points,) = axes["platelets_nadir (1e9/L)"].collections
     assert np.allclose(points.get_offsets()[:, 0], plt)
+
+
+def test_a_log_factors_heat_map_cells_are_equal_on_its_log_axis(monkeypatch: pytest.MonkeyPatch):
+    """examples/sweeps/friberg_mtt_x_dose.yaml: the MTT (log, 42.1, 84.2, 168.4 h) was drawn with linear midpoints
+    as cell edges, 21-63-126-210 h: on its log axis the cells were 3x, 2x and 1.7x wide and the map reached down to
+    21 h, a value never run (polish). The edges are now geometric midpoints; a linear factor keeps linear ones."""
+    from hemasim.sensitivity.design import Factor
+    from hemasim.sensitivity.run import SweepResult
+
+    mtt = [42.1, 84.2, 168.4]
+    table = pd.DataFrame({SLOPE: np.repeat(mtt, 3), "dose": np.tile([60.0, 90.0, 120.0], 3),
+                          "anc_nadir": np.arange(9.0)})
+    spec = SweepSpec.model_validate({"method": "grid", "factors": [{"parameter": SLOPE, "range": [1, 2]},
+                                                                   {"parameter": "dose", "range": [1, 2]}]})
+    factors = [Factor(SLOPE, 42.1, 168.4, log=True), Factor("dose", 60.0, 120.0)]
+    axes = _drawn(SweepResult(factors, table, 0.1, spec, {"anc_nadir": "1e9/L"}), monkeypatch)
+    ax = axes["anc_nadir (1e9/L)"]
+    corners = ax.collections[0].get_coordinates()
+    x, y = corners[0, :, 0], corners[:, 0, 1]
+    np.testing.assert_allclose(np.diff(np.log10(x)), np.log10(2))  # each cell a factor 2 wide, as the grid steps
+    np.testing.assert_allclose(x[[0, -1]], [42.1 / 2**0.5, 168.4 * 2**0.5])
+    np.testing.assert_allclose(y, [45.0, 75.0, 105.0, 135.0])  # the linear dose: linear midpoints
+    assert ax.get_xscale() == "log" and ax.get_xlim()[0] >= x[0] * 0.99
+    # ticks at the values run, in the cells' middles (they read 50, 100, 200 between the cells)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["42.1", "84.2", "168"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["60", "90", "120"]

@@ -272,7 +272,7 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             result = results.get(column) if results else None
             cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or ""), result))}'
                          "</td>" if e is not None else "<td>&ndash;</td>")
-        body.append(f"<tr><th scope=\"row\">{esc(label)}</th>{''.join(cells)}</tr>")
+        body.append(f"<tr>{_row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)
         if name in _CYCLE_ROWS and results:
@@ -280,12 +280,32 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             by_cycle = {column: text_of(results[column]) for column in by_column if column in results}
             if any(by_cycle.values()):
                 cells = [f"<td>{esc(by_cycle.get(column) or '') or '&ndash;'}</td>" for column in by_column]
-                body.append(f'<tr><th scope="row">{esc(cycle_label)}</th>{"".join(cells)}</tr>')
+                body.append(f'<tr>{_row_head(cycle_label)}{"".join(cells)}</tr>')
     head = "" if len(by_column) == 1 else (
         "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
-            f'<p class="muted">Hover a value for its definition; <a href="#{ENDPOINTS_ANCHOR}">all '
-            f"{len(names)} endpoints</a> with their definitions are listed below the plots.</p>")
+            + _key_hint(f"all {len(names)} endpoints", "with their definitions are listed below the plots"))
+
+
+def _definition(by_column: Mapping[str, Mapping[str, EndpointValue]], name: str) -> str | None:
+    """An endpoint's definition from the first column that has it (arms share their endpoints' definitions)."""
+    return next((values[name].definition for values in by_column.values() if name in values), None)
+
+
+def _row_head(label: str, definition: str | None = None) -> str:
+    """A key result's row name; with a definition, a <details> that shows it when tapped, clicked or opened from the
+    keyboard: the value's title shows it on hover only, which a phone and a keyboard cannot do (polish)."""
+    esc = html.escape
+    if not definition:
+        return f'<th scope="row">{esc(label)}</th>'
+    return (f'<th scope="row"><details class="def"><summary>{esc(label)}</summary>'
+            f'<span class="def-text">{esc(definition)}</span></details></th>')
+
+
+def _key_hint(link: str, rest: str) -> str:
+    """The line under the key results: how a definition is read, and where all the endpoints are."""
+    return (f'<p class="muted">Tap or click a result\'s name (or hover its value) for its definition; '
+            f'<a href="#{ENDPOINTS_ANCHOR}">{link}</a> {rest}.</p>')
 
 
 def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
@@ -296,7 +316,7 @@ def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
         return []
     esc = html.escape
     cells = "".join(f"<td>{esc(t)}</td>" if t else "<td>&ndash;</td>" for t in texts.values())
-    return [f'<tr><th scope="row">{esc(HB_PEAK_LABEL)}</th>{cells}</tr>']
+    return [f'<tr>{_row_head(HB_PEAK_LABEL, _definition(by_column, "hemoglobin_max_after_engraftment"))}{cells}</tr>']
 
 
 def percent_text(fraction: float) -> str:
@@ -355,8 +375,7 @@ def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
         at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
         cells.insert(at, (HB_MAX_LABEL, str(by_name["hemoglobin_max_after_engraftment"]["definition"]), hb_peak))
-    body = "".join(f'<tr><th scope="row">{esc(label)}</th><td title="{esc(title)}">{esc(text)}</td></tr>'
+    body = "".join(f'<tr>{_row_head(label, title)}<td title="{esc(title)}">{esc(text)}</td></tr>'
                    for label, title, text in cells)
     return (f'<h2>Key results</h2><table class="key">{body}</table>'
-            f'<p class="muted">Hover a value for its definition; <a href="#{ENDPOINTS_ANCHOR}">all endpoints</a> '
-            "are listed below the bands.</p>")
+            + _key_hint("all endpoints", "are listed below the bands"))

@@ -35,7 +35,7 @@ PANELS = [
     ("anc_1e9_per_L", "Neutrophils (ANC)", "10⁹/L"),
     ("leukocytes_1e9_per_L", "Leukocytes", "10⁹/L"),
     ("platelets_1e9_per_L", "Platelets", "10⁹/L"),
-    ("hemoglobin_g_per_dL", "Hemoglobin", "g/dL"),
+    ("hemoglobin_g_per_dL", "Haemoglobin", "g/dL"),
     ("monocytes_1e9_per_L", "Monocytes", "10⁹/L"),
     ("lymphocytes_1e9_per_L", "Lymphocytes", "10⁹/L"),
     (("cd4_per_uL", "cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL"), "Lymphocyte subsets", "cells/µL"),

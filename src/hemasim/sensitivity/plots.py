@@ -114,6 +114,27 @@ def _strongest_factor(table: pd.DataFrame, name: str, factors: list[Factor]) -> 
     return factors[int(np.nanargmax(rho))] if np.isfinite(rho).any() else factors[0]
 
 
+def _cell_edges(values: np.ndarray, log: bool) -> np.ndarray:
+    """The edges of a heat map's cells around grid ``values`` (sorted), halfway between neighbours on the factor's
+    own scale: matplotlib's shading="nearest" takes linear midpoints, which on a log axis drew a log-spaced grid
+    (MTT 42, 84, 168 h) as cells of 3x, 2x and 1.7x reaching down to 21 h, a value never run (polish)."""
+    t = np.log10(values) if log else np.asarray(values, dtype=np.float64)
+    if t.size == 1:  # one value: a cell of half a decade, or of one unit, around it
+        return 10 ** (t[0] + np.array([-0.25, 0.25])) if log else t[0] + np.array([-0.5, 0.5])
+    mids = (t[1:] + t[:-1]) / 2
+    edges = np.concatenate([[2 * t[0] - mids[0]], mids, [2 * t[-1] - mids[-1]]])
+    return 10**edges if log else edges
+
+
+def _ticks_at_cells(ax: Axes, xs: np.ndarray, ys: np.ndarray, most: int = 8) -> None:
+    """A heat map's ticks at the values run, the middles of its cells, where there are few (MTT 42.1, 84.2, 168.4
+    h read as 50, 100, 200 between the cells); a finer grid keeps the axis' own ticks."""
+    for axis, values in ((ax.xaxis, xs), (ax.yaxis, ys)):
+        if len(values) <= most:
+            axis.set_ticks(values, labels=[f"{v:.3g}" for v in values])
+            axis.set_ticks([], minor=True)
+
+
 def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     """Two-factor grid: a heat map per endpoint; a one-factor grid: each endpoint against the factor (a line);
     otherwise a scatter of each endpoint against the factor it rank-correlates with most (its axis label says
@@ -132,7 +153,8 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             # dropna=False: a column of cells without a value stays in the map, blank and marked
             pivot = table.pivot_table(index=factors[1].name, columns=first.name, values=name, aggfunc="mean",
                                       dropna=False)
-            mesh = ax.pcolormesh(pivot.columns.to_numpy(), pivot.index.to_numpy(), pivot.to_numpy(), shading="nearest")
+            mesh = ax.pcolormesh(_cell_edges(pivot.columns.to_numpy(), first.log),
+                                 _cell_edges(pivot.index.to_numpy(), factors[1].log), pivot.to_numpy(), shading="flat")
             fig.colorbar(mesh, ax=ax)
             ax.set_ylabel(labelled(factors[1].name, result.units), fontsize=7)
             if factors[1].log:
@@ -144,6 +166,8 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
         _mark_missing(ax, table, name, failed, x.name, factors[1].name if heat else None)
         if x.log:
             plain_log_axis(ax, "x")
+        if heat:
+            _ticks_at_cells(ax, pivot.columns.to_numpy(), pivot.index.to_numpy())
         ax.set_xlabel(labelled(x.name, result.units), fontsize=7)
         ax.set_title(labelled(name, result.units), fontsize=8)
     ran = ~failed

@@ -58,6 +58,26 @@
     return out.length ? out : [lo, hi];
   }
 
+  // the height a threshold line's label needs: 10-px text (its descent too: a bracket), written 3 px off its line
+  var HLINE_TEXT = 13;
+
+  // the free space above and below a line at py: to the nearest other line, or to the frame at top/bottom
+  function hlineRoom(py, others, top, bottom) {
+    var up = py - top, down = bottom - py;
+    others.forEach(function (o) {
+      if (o < py) up = Math.min(up, py - o);
+      if (o > py) down = Math.min(down, o - py);
+    });
+    return [up, down];
+  }
+
+  // a label less the words it shares at its start with another: "CTCAE G4" after "CTCAE G3" is "G4"
+  function labelAfter(label, other) {
+    var a = label.split(" "), b = other.split(" "), i = 0;
+    while (i < a.length - 1 && a[i] === b[i]) i++;
+    return a.slice(i).join(" ");
+  }
+
   function yRange(spec, visible, i0, i1) {
     var lo = Infinity, hi = -Infinity;
     spec.series.forEach(function (s, k) {
@@ -137,14 +157,30 @@
         el("line", {x1: px, x2: px, y1: M.t, y2: M.t + ph, class: "hp-grid"}, svg);
         el("text", {x: px, y: M.t + ph + 14, "text-anchor": "middle", class: "hp-tick"}, svg).textContent = fmt(t);
       });
-      (spec.hlines || []).forEach(function (h, k) {
-        if (h.y < y0 || h.y > y1) return;
-        el("line", {x1: M.l, x2: M.l + pw, y1: sy(h.y), y2: sy(h.y), stroke: h.color, "stroke-dasharray": "2 3"}, plot);
-        if (h.label) {
+      var hlines = (spec.hlines || []).filter(function (h) { return h.y >= y0 && h.y <= y1; });
+      var hys = hlines.map(function (h) { return sy(h.y); });
+      // a label above its line where it fits under the next line up (or the frame), else below it; one that fits
+      // neither is named in the label of the line above: on a short ANC axis "CTCAE G4" above 0.5 sat on the G3
+      // line at 1.0, now the G3 label reads "CTCAE G3 (G4 below)" (polish)
+      var tys = hlines.map(function (h, k) {
+        var room = hlineRoom(hys[k], hys, M.t, M.t + ph);
+        return room[0] >= HLINE_TEXT ? hys[k] - 3 : room[1] >= HLINE_TEXT ? hys[k] + HLINE_TEXT - 3 : null;
+      });
+      var below = hlines.map(function () { return []; });
+      hlines.forEach(function (h, k) {
+        if (!h.label || tys[k] !== null) return;
+        var up = -1;
+        hys.forEach(function (o, j) { if (o < hys[k] && hlines[j].label && tys[j] !== null && (up < 0 || o > hys[up])) up = j; });
+        if (up >= 0) below[up].push(labelAfter(h.label, hlines[up].label));
+      });
+      hlines.forEach(function (h, k) {
+        el("line", {x1: M.l, x2: M.l + pw, y1: hys[k], y2: hys[k], stroke: h.color, "stroke-dasharray": "2 3"}, plot);
+        if (h.label && tys[k] !== null) {
           var right = k % 2 === 1;
           // the colour as a style: .hp-tick's fill (a CSS rule) overrode a fill attribute, the labels drew grey
-          el("text", {x: right ? M.l + pw - 3 : M.l + 3, y: sy(h.y) - 2, "text-anchor": right ? "end" : "start",
-                      class: "hp-tick", style: "fill:" + h.color}, plot).textContent = h.label;
+          el("text", {x: right ? M.l + pw - 3 : M.l + 3, y: tys[k], "text-anchor": right ? "end" : "start",
+                      class: "hp-tick", style: "fill:" + h.color}, plot).textContent =
+            h.label + (below[k].length ? " (" + below[k].join(", ") + " below)" : "");
         }
       });
       (spec.vlines || []).forEach(function (v) {
