@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 __all__ = ["DEFAULT_OUT", "Example", "ExampleError", "copy_examples", "examples_folder", "missing_example_hint",
@@ -94,7 +95,7 @@ def _command(path: str, data: dict[str, object]) -> str:
 
 def _layout(folder: Path) -> list[tuple[str, tuple[str, ...], Path]]:
     """(name, files relative to ``folder``, the file that describes it) of every example in ``folder``."""
-    found = []
+    found: list[tuple[str, tuple[str, ...], Path]] = []
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.suffix in _EXAMPLE_SUFFIXES:
             found.append((path.stem, (path.name,), path))
@@ -160,7 +161,7 @@ def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder:
         raise ExampleError(f"--out {out}: {listed} already there{fix}")
     written = []
     for source, target in pairs:
-        atomic_write_file(target, lambda tmp, source=source: shutil.copyfile(source, tmp))
+        atomic_write_file(target, partial(shutil.copyfile, source))
         written.append(target)
     return written
 
