@@ -100,7 +100,7 @@ def test_an_unknown_name_is_one_line_with_close_names(tmp_path: Path, name: str,
     (["run"], "examples/docetaxel_q3w.yaml", "hemasim examples docetaxel_q3w --out examples"),
     (["check"], "healthy_adult.yaml", "hemasim examples healthy_adult --out ."),
     (["fit"], "examples/fit/problem.yaml", "hemasim examples fit --out examples"),
-    (["run"], "hemasim-examples/blood_donation.yaml", "hemasim examples blood_donation"),
+    (["run"], "my examples/blood_donation.yaml", "hemasim examples blood_donation --out 'my examples'"),
 ])
 def test_a_missing_example_file_names_the_command_that_copies_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                                   args: list[str], path: str, command: str):

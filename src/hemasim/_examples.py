@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path, PurePosixPath
 
-__all__ = ["DEFAULT_OUT", "Example", "ExampleError", "copy_examples", "examples_folder", "missing_example_hint",
+__all__ = ["Example", "ExampleError", "copy_examples", "examples_folder", "missing_example_hint",
            "select_examples", "shipped_examples"]
 
-#: where ``hemasim examples`` copies to unless told (a folder of its own, not the user's current one)
-DEFAULT_OUT = "hemasim-examples"
 #: a subfolder holding this file is one example, copied whole (a fitting problem reads the files beside it)
 _BUNDLE_MARKER = "problem.yaml"
 #: the suffixes of example files listed one by one (others in a bundle are copied with it)
@@ -179,6 +177,6 @@ def missing_example_hint(path: str | Path) -> str | None:
             tail = PurePosixPath(rel).parts
             if len(parts) >= len(tail) and parts[-len(tail):] == tail:
                 out = Path(*parts[: len(parts) - len(tail)]) if len(parts) > len(tail) else Path(".")
-                option = "" if out == Path(DEFAULT_OUT) else f" --out {shlex.quote(str(out))}"
-                return f"{name} is an example shipped with hemasim: run `hemasim examples {name}{option}` to copy it here"
+                return (f"{name} is an example shipped with hemasim: run `hemasim examples {name} --out "
+                        f"{shlex.quote(str(out))}` to copy it here")
     return None

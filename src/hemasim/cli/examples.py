@@ -8,8 +8,10 @@ from pathlib import Path
 
 import typer
 
-from hemasim._examples import DEFAULT_OUT
 from hemasim.cli._errors import fail
+
+#: where the copies go unless told: a folder of their own, not the user's current one
+DEFAULT_OUT = "hemasim-examples"
 
 
 def examples(
