@@ -146,7 +146,7 @@ def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder:
     goes; each file is written whole or not at all (a temporary renamed into place)."""
     import shutil
 
-    from hemasim.io import atomic_write_file
+    from hemasim.io import atomic_write_file  # late: the output layer, above this one (_yaml_limits imports this)
 
     folder = folder if folder is not None else examples_folder()
     pairs = [(folder / rel, out / rel) for example in chosen for rel in example.files]
