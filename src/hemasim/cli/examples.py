@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import EXIT_IO, fail
 
 #: where the copies go unless told: a folder of their own, not the user's current one
 DEFAULT_OUT = "hemasim-examples"
@@ -40,10 +40,10 @@ def examples(
         files = copy_examples(chosen, out, force=force)
     except ExampleError as err:
         raise fail(str(err)) from None
-    except OSError as err:
-        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=1) from None
+    except OSError as err:  # a full disk, no permission: the files before it are complete, none is half-written
+        raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     # on stderr, as `hemasim run` says what it wrote
-    print(f"wrote {len(files)} file{'s' if len(files) > 1 else ''} to {out}" + (": " + ", ".join(str(f.relative_to(out)) for f in files)
-                                                  if len(files) <= 5 else ""), file=sys.stderr)
+    listed = ": " + ", ".join(str(f.relative_to(out)) for f in files) if len(files) <= 5 else ""
+    print(f"wrote {len(files)} file{'s' if len(files) > 1 else ''} to {out}{listed}", file=sys.stderr)
     if len(chosen) == 1 and chosen[0].command:
         print("next: " + chosen[0].command_line(out), file=sys.stderr)
