@@ -30,8 +30,13 @@ def _code_spans(text: str) -> list[str]:
     return re.findall(r"`([^`\n]+)`", text)
 
 
+#: package data, not modules: the example scenarios' folder (its fitting example's data script, generate_data.py)
+DATA_FOLDERS = (PACKAGE / "examples",)
+
+
 def _modules() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+    return sorted(p for p in PACKAGE.rglob("*.py")
+                  if "__pycache__" not in p.parts and not any(p.is_relative_to(d) for d in DATA_FOLDERS))
 
 
 def _dotted(path: Path) -> str:
@@ -197,7 +202,7 @@ def test_every_optional_extra_is_described(extra: str) -> None:
 #: lower layer (one rank may hold several packages; equal ranks may import each other)
 LAYERS = {
     "hemasim": 0, "hemasim._yaml_limits": 1, "hemasim._schema": 1, "hemasim._csv": 1, "hemasim._gc": 1, "hemasim._progress": 1,
-    "hemasim._checkout": 1,
+    "hemasim._checkout": 1, "hemasim._examples": 1,
     "hemasim.parameters": 2, "hemasim.model": 3, "hemasim.events": 4,
     "hemasim.biology": 5, "hemasim.pharmacology": 5, "hemasim.radiation": 5, "hemasim.clonal": 5,
     "hemasim.solvers": 6, "hemasim.plasma_refill": 7, "hemasim.simulation": 8,

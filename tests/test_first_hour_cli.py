@@ -21,12 +21,19 @@ def _at_80(*args: str) -> str:
     return res.output
 
 
-def test_the_top_level_help_says_where_to_start_and_the_start_exists():
+def test_the_top_level_help_says_where_to_start_and_the_start_exists(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch):
+    """The start works where a wheel's user is (no repository): its first command copies the scenario its second
+    one runs."""
     text = " ".join(_at_80("--help").split())
-    start = re.search(r"Start with: hemasim run (\S+) --out (\S+), then open (\S+) \(key results", text)
+    start = re.search(r"Start with: hemasim examples (\S+) --out (\S+) \(.*?\), then hemasim run (\S+) --out (\S+) "
+                      r"and open (\S+) \(key results", text)
     assert start is not None, text
-    scenario, out, report = start.groups()
-    assert (ROOT / scenario).is_file() and report == f"{out}/report.html"
+    name, folder, scenario, out, report = start.groups()
+    monkeypatch.chdir(tmp_path)
+    assert invoke_hemasim("examples", name, "--out", folder).exit_code == 0
+    assert (tmp_path / scenario).is_file() and scenario == f"{folder}/{name}.yaml" and report == f"{out}/report.html"
+    assert (ROOT / scenario).is_file()  # and in a clone, as it stands
     assert "docs/getting_started.md" in text and (ROOT / "docs" / "getting_started.md").is_file()
 
 

@@ -49,8 +49,9 @@ def opened() -> Iterator[list[str]]:
         _recording = None
 
 
-#: the repository's folders that a wheel does not carry and the package might be tempted to read
-UNSHIPPED = ("bench", "data", "docs", "examples")
+#: the repository's folders that a wheel does not carry and the package might be tempted to read (examples/ is a link
+#: to the package's own examples, package data: a read through it resolves inside the package)
+UNSHIPPED = ("bench", "data", "docs")
 
 
 def _outside_package(paths: list[str]) -> list[str]:
@@ -100,7 +101,7 @@ def test_checkout_only_data_says_it_is_not_in_an_installed_package(tmp_path: Pat
                                    "it comes from): use a source checkout of the repository, or pass its path")
     from hemasim.explore.service import default_examples_folder
 
-    assert default_examples_folder() is None
+    assert default_examples_folder() == PACKAGE / "examples"  # package data, found without the checkout
 
 
 @pytest.mark.slow
@@ -129,19 +130,43 @@ def test_tables_a_run_and_a_sweep_read_nothing_outside_the_package(tmp_path: Pat
 
 
 @pytest.mark.cli
-def test_the_explorer_without_examples_says_where_they_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """In an installed package the explorer's list was empty and nothing said why."""
+def test_the_explorer_lists_the_shipped_examples_without_a_checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """In an installed package the explorer's list was empty (the examples were the repository's folder); then it
+    warned. Now the examples are package data and it lists them wherever the package is."""
     import hemasim._checkout as checkout
     import hemasim.explore as explore
 
     served = []
-    monkeypatch.setattr(checkout, "CHECKOUT_ROOT", tmp_path)
+    monkeypatch.setattr(checkout, "CHECKOUT_ROOT", tmp_path)  # as in a wheel: nothing beside the package
     monkeypatch.setattr(explore, "serve", lambda explorer, *args: served.append(explorer))
     res = invoke_hemasim("explore")
-    assert res.exit_code == 0 and served and served[0].examples() == {"examples": [], "initial": None}
-    assert " ".join(res.stderr.split()).startswith(
-        "warning: no examples to pick from: they are the repository's examples/ folder, which an installed package "
-        "does not ship; give a scenario (hemasim explore FILE) or upload one on the page")
-    monkeypatch.setattr(checkout, "CHECKOUT_ROOT", ROOT)  # a source checkout: its examples, and no warning
-    res = invoke_hemasim("explore")
-    assert res.exit_code == 0 and "warning" not in res.stderr and served[1].examples_folder == EXAMPLES
+    assert res.exit_code == 0 and "warning" not in res.stderr
+    assert served[0].examples_folder == PACKAGE / "examples"
+    ids = {e["id"] for e in served[0].examples()["examples"]}
+    assert {"healthy_adult", "docetaxel_q3w"} <= ids and not any(i.startswith("cohort_") for i in ids)
+
+
+def _package_data_patterns() -> list[str]:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return list(config["tool"]["setuptools"]["package-data"]["hemasim"])
+
+
+def test_the_package_data_declares_every_example_file():
+    """A new example (a scenario, a sweep, a file of the fitting problem) is in the wheel: the package-data patterns
+    of pyproject.toml, globbed from the package as setuptools globs them, match every file of the examples folder,
+    and the repository's examples/ is that folder (a link), so the docs, the tests and the wheel read one copy."""
+    import glob
+
+    folder = PACKAGE / "examples"
+    files = {p.relative_to(PACKAGE).as_posix() for p in folder.rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts}
+    declared = {Path(m).as_posix() for pattern in _package_data_patterns()
+                for m in glob.glob(pattern, root_dir=PACKAGE) if (PACKAGE / m).is_file()}
+    assert {"examples/docetaxel_q3w.yaml", "examples/fit/problem.yaml", "examples/fit/measurements.csv",
+            "examples/sweeps/healthy_lhs.yaml"} <= files
+    assert files - declared == set(), "add a package-data pattern in pyproject.toml for these example files"
+    assert (ROOT / "examples").resolve() == folder.resolve()
+    repository = {p.relative_to(ROOT).as_posix().removeprefix("examples/") for p in (ROOT / "examples").glob("*.yaml")}
+    assert repository == {f.removeprefix("examples/") for f in files if f.count("/") == 1 and f.endswith(".yaml")}

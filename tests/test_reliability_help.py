@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import invoke_hemasim
 
-COMMANDS = [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"], ["drugs"],
+COMMANDS = [[], ["run"], ["validate"], ["references"], ["cohort"], ["export-sbml"], ["drugs"], ["examples"],
             ["clonal-hematopoiesis"], ["fit"], ["fit-population"], ["explore"], ["sweep"], ["sensitivity"]]
 
 

@@ -1,6 +1,6 @@
 """Files that only a source checkout (a clone of the repository) has, outside the package: data sets the package does
-not ship (GPL-3 licensed, kept apart from the BSD code; or read only to refit a constant: tests and docs scripts) and
-the examples folder. An installed package (a wheel) has none of them, so nothing a command needs may come from here:
+not ship (GPL-3 licensed, kept apart from the BSD code; or read only to refit a constant: tests and docs scripts).
+The examples are package data (hemasim/examples/, which a clone's examples/ links to: hemasim._examples). An installed package (a wheel) has none of them, so nothing a command needs may come from here:
 what the package reads at run time is package data, read with importlib.resources (tests/test_package_data.py).
 This is the one module that names a path outside the package."""
 

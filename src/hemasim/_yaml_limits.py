@@ -24,6 +24,7 @@ of the input quoted in a message is cut to :data:`MAX_QUOTED_CHARS` characters.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -80,7 +81,13 @@ def _read_regular_file(path: Path, what: str, max_bytes: int) -> bytes:
     try:  # non-blocking: opening a FIFO for reading must not wait for a writer
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as err:
-        raise YamlInputError(f"{path}: cannot read the {what} ({err.strerror or err})") from None
+        hint = None
+        if err.errno == errno.ENOENT:  # `hemasim run examples/X.yaml` where the package's examples were not copied
+            from hemasim._examples import missing_example_hint
+
+            hint = missing_example_hint(path)
+        raise YamlInputError(f"{path}: cannot read the {what} ({err.strerror or err})"
+                             + (f"; {hint}" if hint else "")) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):

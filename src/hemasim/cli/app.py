@@ -11,6 +11,7 @@ from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
 from hemasim.cli.drugs import drugs
+from hemasim.cli.examples import examples
 from hemasim.cli.explore import explore
 from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.fit import fit
@@ -24,10 +25,11 @@ from hemasim.cli.validate import validate
 app = typer.Typer(
     name="hemasim",
     help="Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters.",
-    epilog=("Start with: hemasim run examples/docetaxel_q3w.yaml --out out/docetaxel, then open "
-            "out/docetaxel/report.html (key results at the top). The repository's examples/ folder (not part of an "
-            "installed package) has one scenario for each kind of intervention; docs/getting_started.md and docs/scenarios.md explain the files; hemasim check "
-            "FILE checks a scenario of your own without running it; each command has --help."),
+    epilog=("Start with: hemasim examples docetaxel_q3w --out examples (a copy of a shipped example scenario; "
+            "hemasim examples --list lists them, one for each kind of intervention), then hemasim run "
+            "examples/docetaxel_q3w.yaml --out out/docetaxel and open out/docetaxel/report.html (key results at the "
+            "top). docs/getting_started.md and docs/scenarios.md explain the files; hemasim check FILE checks a "
+            "scenario of your own without running it; each command has --help."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -44,6 +46,7 @@ app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
 app.command("fit")(fit)
 app.command("fit-population")(fit_population)
 app.command("explore")(explore)
+app.command("examples")(examples)
 app.command("sweep")(sweep)
 app.command("sensitivity")(sensitivity)
 

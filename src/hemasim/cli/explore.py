@@ -10,7 +10,7 @@ from hemasim.cli._errors import fail
 
 
 def explore(
-    scenario: Path = typer.Argument(None, help="Scenario YAML file to start with (default: the examples of a source checkout)."),
+    scenario: Path = typer.Argument(None, help="Scenario YAML file to start with (default: pick one of the shipped examples on the page)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to serve on. Anything but this machine "
                                                          "(127.0.0.1, localhost) lets others run simulations."),
     port: int = typer.Option(8050, "--port", min=0, max=65535, help="Port (0: any free port)."),
@@ -41,10 +41,6 @@ def explore(
             webbrowser.open(address)
 
     explorer = Explorer(initial=scenario)
-    if scenario is None and explorer.examples_folder is None:  # an installed package: it listed nothing, silently
-        console.print("[yellow]warning[/yellow]: no examples to pick from: they are the repository's examples/ "
-                      "folder, which an installed package does not ship; give a scenario (hemasim explore FILE) or "
-                      "upload one on the page")
     try:
         serve(explorer, host, port, ready)
     except OSError as err:

@@ -31,12 +31,11 @@ class ExploreError(ValueError):
     """A request the explorer refuses (bad scenario, unknown example, a path): one line per problem."""
 
 
-def default_examples_folder() -> Path | None:
-    """The ``examples/`` folder of a source checkout, when there is one (an installed package ships none)."""
-    from hemasim._checkout import CHECKOUT_ROOT
+def default_examples_folder() -> Path:
+    """The example scenarios shipped with the package (a clone's ``examples/`` folder links to them)."""
+    from hemasim._examples import examples_folder
 
-    folder = CHECKOUT_ROOT / "examples"
-    return folder if folder.is_dir() else None
+    return examples_folder()
 
 
 def _scenario_json(scenario: Scenario) -> dict[str, Any]:
