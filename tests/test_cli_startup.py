@@ -56,6 +56,15 @@ def test_a_healthy_run_loads_no_drug_regimen_or_clone_modules(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
 
 
+def test_a_healthy_runs_report_builds_no_dataframe(tmp_path: Path):
+    """The report's text asks whether a donor line is drawn before any plot: answered from the observables one by
+    one, not from their DataFrame (building it imported pandas, 0.2 s of the run; visual's notes did)."""
+    state = _probe(["run", str(EXAMPLES / "healthy_adult.yaml"), "--out", str(tmp_path / "out")], tmp_path)
+    loaded = set(state["modules"])
+    assert "hemasim.report.html" in loaded and "pandas" not in loaded
+    assert (tmp_path / "out" / "report.html").is_file()
+
+
 def test_importing_the_cli_leaves_the_collector_alone():
     code = ("import gc; before = (gc.get_threshold(), gc.get_freeze_count()); import hemasim.cli.app; "
             "print(before == (gc.get_threshold(), gc.get_freeze_count()))")
