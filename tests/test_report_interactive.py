@@ -242,3 +242,20 @@ def test_a_key_results_definition_opens_by_a_tap_or_the_keyboard(browser, report
     assert second.locator(".def-text").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # an open definition wraps
     page.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_key_results_names_align_with_and_without_a_definition(browser, report_file, width):
+    # polish2: a per-cycle row has no definition, so no ▸, and its name sat a marker's width left of the others
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(report_file.as_uri())
+    starts = page.locator("table.key th[scope=row]").evaluate_all("""ths => ths.map(th => {
+        const el = th.querySelector('summary') || th;
+        const node = [...el.childNodes].find(n => n.nodeType === 3 && n.textContent.trim());
+        const r = document.createRange(); r.selectNodeContents(node);
+        return [th.classList.contains('nodef'), r.getClientRects()[0].left]; })""")  # a name's first line
+    page.close()
+    assert any(plain for plain, _ in starts) and not all(plain for plain, _ in starts)
+    lefts = [left for _, left in starts]
+    assert max(lefts) - min(lefts) < 0.5, starts

@@ -143,26 +143,44 @@ def test_donor_dashes_are_drawn_above_the_totals_in_another_colour():
     assert donor.get_color() != total.get_color()
 
 
-@pytest.mark.parametrize("top", [8.0, 30.0, 100.0])
-def test_ctcae_grade_labels_do_not_overlap(top):
-    """G3 (1.0) and G4 (0.5) lie a few pixels apart on a panel that reaches 30e9/L (G-CSF, a graft)."""
+@pytest.mark.parametrize(("col", "top", "height_in"), [
+    ("anc_1e9_per_L", 8.0, 2.75), ("anc_1e9_per_L", 30.0, 2.75), ("anc_1e9_per_L", 100.0, 2.75),
+    ("anc_1e9_per_L", 1.5, 2.75), ("platelets_1e9_per_L", 450.0, 2.75), ("platelets_1e9_per_L", 450.0, 8.0),
+    ("leukocytes_1e9_per_L", 1.5, 2.75)])
+def test_a_ctcae_label_never_crosses_a_threshold_line(col, top, height_in):
+    """G3 (1.0) and G4 (0.5) lie a few pixels apart on a panel that reaches 30e9/L (G-CSF, a graft): "CTCAE G4" above
+    its line crossed the G3 line (polish2, docs/images/allo_hsct_pbsc.png). A label goes above its line, else below,
+    else is named in the label above ("CTCAE G3 (G4 below)"); a line off the axis has none."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from hemasim.report.plots import _ctcae_lines
+    from hemasim.report.plots import CTCAE, _ctcae_lines
 
-    fig = Figure(figsize=(6, 2.75))
+    fig = Figure(figsize=(6, height_in))
     ax = fig.subplots()
     x = np.linspace(0.0, 100.0, 11)
     ax.plot(x, np.full_like(x, top))
     ax.set_ylim(0, top)
-    _ctcae_lines(ax, "anc_1e9_per_L", x)
+    _ctcae_lines(ax, col, x)
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     renderer = canvas.get_renderer()
-    boxes = [t.get_window_extent(renderer) for t in ax.texts if "CTCAE" in t.get_text()]
-    assert len(boxes) == 2
-    assert not boxes[0].overlaps(boxes[1])
+    labels = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text().strip()]
+    lines = [float(ax.transData.transform((0.0, thr))[1]) for thr, _ in CTCAE[col] if thr <= top]
+    grades = [grade for thr, grade in CTCAE[col] if thr <= top]
+    names = " ".join(text for text, _ in labels)
+    assert all(grade in names for grade in grades) and len(names.split("CTCAE")) - 1 == len(labels) <= len(grades)
+    assert "G3" not in names or top >= CTCAE[col][0][0]  # a line above the axis has no label
+    for text, box in labels:
+        assert box.y0 >= ax.bbox.y0 - 0.5 and box.y1 <= ax.bbox.y1 + 0.5, text  # inside the frame
+        assert not any(box.y0 < py < box.y1 for py in lines), (text, box, lines)
+    assert all(not a.overlaps(b) for (_, a), (_, b) in zip(labels, labels[1:], strict=False))
+    if len(labels) < len(grades):
+        assert "(G4 below)" in names
+    # a taller panel has room for both labels by their lines; the room is measured when drawn, on the final layout
+    fig.set_size_inches(6, 20 * max(1.0, top / 30.0))
+    canvas.draw()
+    assert len([t for t in ax.texts if t.get_text().strip()]) == len(grades)
 
 
 def test_the_muller_plot_says_what_its_colours_mean():

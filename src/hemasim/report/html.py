@@ -27,7 +27,10 @@ body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0
 table{border-collapse:collapse;margin:1em 0;font-size:0.9em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
 th{background:#f3f3f3}table.key th[scope=row]{background:none;font-weight:normal}
 table.key td{font-weight:bold}code{background:#f6f6f6;padding:1px 3px}
-details.def summary{cursor:pointer}details.def .def-text{display:block;color:#555;font-size:0.9em;max-width:36em}
+details.def summary{cursor:pointer;list-style:none}details.def summary::-webkit-details-marker{display:none}
+details.def summary::before,table.key th.nodef::before{content:"";display:inline-block;width:1.1em}
+details.def summary::before{content:"▸"}details.def[open] summary::before{content:"▾"}
+details.def .def-text{display:block;color:#555;font-size:0.9em;max-width:36em}
 td code{overflow-wrap:break-word}h1,h2,h3,p,li{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}

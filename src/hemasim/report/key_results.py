@@ -296,8 +296,8 @@ def _row_head(label: str, definition: str | None = None) -> str:
     """A key result's row name; with a definition, a <details> that shows it when tapped, clicked or opened from the
     keyboard: the value's title shows it on hover only, which a phone and a keyboard cannot do (polish)."""
     esc = html.escape
-    if not definition:
-        return f'<th scope="row">{esc(label)}</th>'
+    if not definition:  # .nodef: an empty box as wide as the ▸ of a definition's row, so that the names align
+        return f'<th scope="row" class="nodef">{esc(label)}</th>'
     return (f'<th scope="row"><details class="def"><summary>{esc(label)}</summary>'
             f'<span class="def-text">{esc(definition)}</span></details></th>')
 

@@ -76,13 +76,16 @@ def _top(values: list[np.ndarray], band_hi: float | None) -> float:
 
 
 def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
-    """CTCAE grade lines with their labels: grade 3 at the left, grade 4 at the right (they are close together)."""
-    for k, (thr, grade) in enumerate(CTCAE[col]):
+    """CTCAE grade lines with their labels, grade 3 at the left and grade 4 at the right; each label above its line,
+    else below it, else named in the one above ("CTCAE G3 (G4 below)"): on a short ANC or platelet axis the lines lie
+    a few pixels apart and "CTCAE G4" sat on the G3 line (placed at draw time: :mod:`hemasim.report.threshold_labels`)."""
+    from hemasim.report.threshold_labels import ThresholdLabels
+
+    for thr, _ in CTCAE[col]:
         ax.axhspan(0, thr, color="tab:red", alpha=0.08, lw=0)
         ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
-        at_right = k % 2 == 1
-        ax.text(x[-1] if at_right else x[0], thr, f"CTCAE {grade} " if at_right else f" CTCAE {grade}",
-                color="tab:red", fontsize=7, va="bottom", ha="right" if at_right else "left")
+    ThresholdLabels(ax, [(thr, grade, k % 2 == 1) for k, (thr, grade) in enumerate(CTCAE[col])],
+                    (float(x[0]), float(x[-1])), "CTCAE", color="tab:red", fontsize=7)
 
 
 def _has_donor_part(obs: Any, col: str) -> bool:
@@ -208,11 +211,11 @@ def lineage_figure(result: Result | Arms) -> Figure:
         band = bands.get(col) if isinstance(col, str) else None
         if band is not None:
             ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+        top = _top(shown, band[1] if band else None)
+        ax.set_ylim(0, top)  # before the CTCAE lines: their labels' room is measured on the axis
         if isinstance(col, str) and col in CTCAE:
             _ctcae_lines(ax, col, x)
         ax.set_title(title, fontsize=10)
-        top = _top(shown, band[1] if band else None)
-        ax.set_ylim(0, top)
         ax.set_ylabel(_scaled_axis(ax, unit, top))
         ax.set_xlim(x[0], x[-1])
         ax.grid(alpha=0.3)
@@ -539,9 +542,9 @@ class CohortBandsFigure:
             band = REFERENCE_BANDS.get(name)
             if band is not None:
                 ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+            ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
             if name in CTCAE:
                 _ctcae_lines(ax, name, t)
-            ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
         bands_legend(self.figure, self._axes[:len(self._observables)], self._legend_anchor)
         return self.figure
 

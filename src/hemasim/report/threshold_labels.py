@@ -1,0 +1,84 @@
+"""Labels of horizontal threshold lines (the CTCAE grades) placed when the figure is drawn.
+
+A label goes above its line where it fits under the next line up (or the frame), else below it where it fits over
+the next line down (or the frame); one that fits neither is named in the label of the nearest labelled line above
+("CTCAE G3 (G4 below)"), the rule of the interactive plots (``assets/hemaplot.js``). The room is measured in pixels
+at draw time: a constrained layout sizes the panels only then, and the y-limits may be set after the lines.
+Imported only where a figure is drawn (matplotlib at the top).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
+from matplotlib.text import Text
+
+#: the gap between a label and its line, and between a label and the next line or the frame (points)
+LABEL_GAP_PT = 1.5
+
+
+class _ThresholdLabel(Text):
+    """One line's label; drawing it first places every label of its group (idempotent, so each draw redoes it)."""
+
+    group: ThresholdLabels
+
+    def draw(self, renderer: RendererBase) -> None:
+        self.group.place(renderer)
+        super().draw(renderer)
+
+
+class ThresholdLabels:
+    """The labels of an axes' threshold lines: ``lines`` is (y in data units, name, at the right); names share a
+    prefix (``prefix``, "CTCAE") that a merged label writes once."""
+
+    def __init__(self, ax: Axes, lines: Sequence[tuple[float, str, bool]], x: tuple[float, float], prefix: str,
+                 color: str, fontsize: float) -> None:
+        self.ax, self.prefix = ax, prefix
+        self.lines = sorted(lines, key=lambda line: -line[0])  # top down: a hidden label is named in the one above
+        self.texts: list[_ThresholdLabel] = []
+        for y, _, right in self.lines:
+            text = _ThresholdLabel(x[1] if right else x[0], y, "", ha="right" if right else "left", color=color,
+                                   fontsize=fontsize)
+            text.group = self
+            text.set_clip_on(False)  # as ax.text: a label is never cut at the frame (it is placed inside it)
+            ax.add_artist(text)
+            self.texts.append(text)
+
+    def _label(self, name: str, right: bool, below: list[str]) -> str:
+        words = f"{self.prefix} {name}" + (f" ({', '.join(below)} below)" if below else "")
+        return f"{words} " if right else f" {words}"  # a space off the frame
+
+    def place(self, renderer: RendererBase) -> None:
+        ax = self.ax
+        gap = LABEL_GAP_PT * float(renderer.points_to_pixels(1.0))  # type: ignore[arg-type]  # typed as any array
+        to_px, from_px = ax.transData.transform, ax.transData.inverted().transform
+        y0, y1 = sorted(ax.get_ylim())
+        frame_lo, frame_hi = ax.bbox.y0, ax.bbox.y1
+        shown = [y0 <= y <= y1 for y, _, _ in self.lines]
+        pys = [float(to_px((0.0, y))[1]) for y, _, _ in self.lines]
+        # the height of a label at its font: one line of text, its descent included
+        self.texts[0].set_text(self._label(self.lines[0][1], self.lines[0][2], []))
+        height = self.texts[0].get_window_extent(renderer).height
+        where: list[str | None] = []
+        for k, py in enumerate(pys):
+            others = [p for j, p in enumerate(pys) if j != k and shown[j]]
+            up = min([p for p in others if p > py] + [frame_hi]) - py
+            down = py - max([p for p in others if p < py] + [frame_lo])
+            fits = height + 2 * gap
+            where.append(None if not shown[k] else "above" if up >= fits else "below" if down >= fits else None)
+        below: list[list[str]] = [[] for _ in self.lines]
+        for k, (_, name, _) in enumerate(self.lines):
+            if shown[k] and where[k] is None:
+                above = [j for j in range(k) if where[j] is not None]  # the lines are sorted top down
+                if above:
+                    below[above[-1]].append(name)
+        for k, ((_, name, right), text) in enumerate(zip(self.lines, self.texts, strict=True)):
+            if where[k] is None:
+                text.set_text("")
+                continue
+            up = where[k] == "above"
+            text.set_text(self._label(name, right, below[k]))
+            text.set_verticalalignment("bottom" if up else "top")
+            text.set_y(float(from_px((0.0, pys[k] + (gap if up else -gap)))[1]))
