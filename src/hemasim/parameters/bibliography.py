@@ -13,6 +13,11 @@ BAINS_2009 = Reference(
     "Quantifying thymic export: combining models of naive T cell proliferation and TCR excision circle "
     "dynamics gives an explicit measure of thymic output", "J Immunol 183:4329-4336",
     "10.4049/jimmunol.0900743")
+BOULASSEL_2006 = Reference(
+    "Boulassel2006", "Boulassel MR, Herr AL, Deb Edwardes MD, Galal A, Lachance S, Laneuville P, Routy JP", 2006,
+    "Early lymphocyte recovery following autologous peripheral stem cell transplantation is associated with better "
+    "survival in younger patients with lymphoproliferative disorders",
+    "issue 3, pages 165-170 (journal name not in the stored record; squ.pure.elsevier.com, pages corpus)")
 CATLIN_2011 = Reference(
     "Catlin2011", "Catlin SN, Busque L, Gale RE, Guttorp P, Abkowitz JL.", 2011,
     "The replication rate of human hematopoietic stem cells in vivo", "Blood 117:4460-4466",
@@ -77,6 +82,10 @@ PATEL_2017 = Reference(
     "Patel2017", "Patel AA, Zhang Y, Fullerton JN, et al.", 2017,
     "The fate and lifespan of human monocyte subsets in steady state and systemic inflammation",
     "J Exp Med 214:1913-1923", "10.1084/jem.20170355")
+SAME_DONOR_BM_PBSC_2000 = Reference(
+    "BMT2000BMvsPBSC", "authors not read (staging.scite.ai record of the abstract, pages corpus)", 2000,
+    "Forty healthy adult donors underwent marrow as well as peripheral blood stem cell collections for their "
+    "HLA-identical adult siblings (title not in the stored record)", "Bone Marrow Transplant 25:501-505")
 STEINMANN_1985 = Reference(
     "Steinmann1985", "Steinmann GG, Klaus B, Muller-Hermelink HK.", 1985,
     "The involution of the ageing human thymic epithelium is independent of puberty",

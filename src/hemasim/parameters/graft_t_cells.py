@@ -12,18 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from hemasim.parameters.bibliography import BOULASSEL_2006, SAME_DONOR_BM_PBSC_2000
 from hemasim.parameters.core import Assumed, Cited, Reference
-
-SAME_DONOR_BM_PBSC_2000 = Reference(
-    "BMT2000BMvsPBSC", "authors not read (staging.scite.ai record of the abstract, pages corpus)", 2000,
-    "Forty healthy adult donors underwent marrow as well as peripheral blood stem cell collections for their "
-    "HLA-identical adult siblings (title not in the stored record)", "Bone Marrow Transplant 25:501-505")
-
-BOULASSEL_2006 = Reference(
-    "Boulassel2006", "Boulassel MR, Herr AL, Deb Edwardes MD, Galal A, Lachance S, Laneuville P, Routy JP", 2006,
-    "Early lymphocyte recovery following autologous peripheral stem cell transplantation is associated with better "
-    "survival in younger patients with lymphoproliferative disorders",
-    "issue 3, pages 165-170 (journal name not in the stored record; squ.pure.elsevier.com, pages corpus)")
 
 #: T (CD4 + CD8) share of blood lymphocytes in the model's reference adult: Chng 2004 Table 3 sex-balanced medians
 #: (CD4 813.5, CD8 616.5, CD19 332.5, NK 371.5 /uL; parameters chng2004). The model gives a graft's lymphocytes
