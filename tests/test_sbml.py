@@ -36,6 +36,14 @@ def test_libroadrunner_matches_hemasim(exported):
     assert np.max(np.abs(res - ours) / scale) < 1e-4
 
 
+def test_the_suite_compiles_models_with_libroadrunners_default_mcjit_backend():
+    """Not LLJIT, which segfaulted here when the process's earlier mappings put a model's jump table more than
+    2 GiB from its code (libroadrunner 2.10.0; tests/conftest.py, branch segv): a crash that only some orders of
+    the test files showed."""
+    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    assert roadrunner.Config.getValue(roadrunner.Config.LLVM_BACKEND) == roadrunner.Config.MCJIT
+
+
 def test_parameter_values_retarget_the_model_to_another_patient(reference_model):
     from hemasim.biology import Covariates, healthy_human_model
 
