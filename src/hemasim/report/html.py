@@ -386,15 +386,10 @@ def has_intervention(scen: dict[str, Any], kind: str) -> bool:
     return any(isinstance(iv, dict) and iv.get("kind") == kind for iv in scen.get("interventions") or [])
 
 
-def has_vaccine(scen: dict[str, Any]) -> bool:
-    """Whether a scenario (as its JSON dict) gives a vaccine."""
-    return has_intervention(scen, "vaccine")
-
-
 def vaccine_responder_note(scen: dict[str, Any]) -> str:
     """For a cohort given a vaccine: what decides who responds (a reader of "100% responders" asked whether anyone
     could fail to; issue 17 point 7). Empty without a vaccine."""
-    if not has_vaccine(scen):
+    if not has_intervention(scen, "vaccine"):
         return ""
     from hemasim.interventions.vaccine import RESPONDER_SHARE
 
@@ -471,7 +466,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
     # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units
-    igg = "; IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" if has_vaccine(scen) else ""
+    igg = "; IgG: the vaccine antigen's, in arbitrary units (AU), not a titre" if has_intervention(scen, "vaccine") else ""
     # the key results count days after the graft, the bands' axis from the start (conditioning)
     graft = "; grey dashed line: the graft" if has_intervention(scen, "transplant") else ""
     return f"""<!DOCTYPE html>

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.endpoints import DID_NOT_FALL_NOTE, NADIR_FALL, DaysBelow
+from hemasim.endpoints import DID_NOT_FALL_NOTE, NADIR_FALL, DaysBelow, fell
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -225,16 +225,15 @@ def cycle_days_below(result: Result, threshold: float, observable: str = "anc_1e
 def _cycle_nadirs_text(result: Result) -> str:
     """Each cycle's nadir and its day; "did not fall" for a cycle whose count never fell more than
     :data:`~hemasim.endpoints.NADIR_FALL` below where the cycle began, as the run's nadir day says it (a PK-only
-    drug's cycle read "4.75 (day 0)": the baseline on the dose day, called a nadir)."""
-    from hemasim.endpoints import NADIR_FALL
-
+    drug's cycle read "4.75 (day 0)": the baseline on the dose day, called a nadir). The rule is the nadir day's
+    (:func:`hemasim.endpoints.fell`) on the cycle's first value and its lowest."""
     nadirs = cycle_nadirs(result)
     if not nadirs:
         return ""
     starts = chemotherapy_cycle_days(result)
     values = result.observable("anc_1e9_per_L")
     begin = [float(values[np.searchsorted(result.times, s)]) for s in starts]
-    return " · ".join(f"{i}: {v:.3g} (day {d:g})" if v < b * (1.0 - NADIR_FALL) else f"{i}: did not fall"
+    return " · ".join(f"{i}: {v:.3g} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
                       for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=False), start=1))
 
 

@@ -61,10 +61,16 @@ def _axis_in_years(times: np.ndarray) -> bool:
     return bool(times[-1] > 3 * 365)
 
 
+def days_per_axis_unit(times: np.ndarray) -> float:
+    """The days in one unit of the x-axis of a run over ``times`` (:func:`time_axis`): 1, or 365.25 for a long run;
+    a day of the run (a graft, a window) is placed on the axis by dividing by it."""
+    return 365.25 if _axis_in_years(times) else 1.0
+
+
 def time_axis(times: np.ndarray) -> tuple[np.ndarray, str]:
     """Times in days, or in years for runs longer than three years, and the axis label (shared by every figure,
     so that their x-axes match)."""
-    return (times / 365.25, "time (years)") if _axis_in_years(times) else (times, "time (days)")
+    return times / days_per_axis_unit(times), "time (years)" if _axis_in_years(times) else "time (days)"
 
 
 def _top(values: list[np.ndarray], band_hi: float | None) -> float:
@@ -88,9 +94,15 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
                     (float(x[0]), float(x[-1])), "CTCAE", color="tab:red", fontsize=7)
 
 
+def _donor_part_drawn(donor: Any) -> bool:
+    """Whether a count's donor part (its ``__donor`` observable's values) is drawn: a SCID without a graft tracks
+    one that stays 0."""
+    return float(np.max(donor)) > 0
+
+
 def _has_donor_part(obs: Any, col: str) -> bool:
-    """Whether a count has a donor part to draw (a SCID without a graft tracks one, always 0)."""
-    return f"{col}__donor" in obs and float(obs[f"{col}__donor"].max()) > 0
+    """Whether the observables' table ``obs`` has a donor part of ``col`` to draw."""
+    return f"{col}__donor" in obs and _donor_part_drawn(obs[f"{col}__donor"])
 
 
 def draws_donor_part(result: Result | Arms) -> bool:
@@ -99,7 +111,7 @@ def draws_donor_part(result: Result | Arms) -> bool:
     the table imports pandas (0.2 s of a fresh `hemasim run`, issue 20 goal 1)."""
     for _, r in as_arms(result):
         names = r.observed if r.observed is not None else r.model.observable_names
-        if any(n.endswith("__donor") and float(np.max(r.observable(n))) > 0 for n in names):
+        if any(n.endswith("__donor") and _donor_part_drawn(r.observable(n)) for n in names):
             return True
     return False
 
@@ -117,14 +129,14 @@ def graft_axis_positions(result: Result | Arms) -> list[float]:
     from hemasim.interventions.transplant import graft_day
 
     arms = as_arms(result)
-    years = _axis_in_years(arms[0][1].times)
+    per_unit = days_per_axis_unit(arms[0][1].times)
     days: list[float] = []
     for _, r in arms:
         spec = r.record.scenario
         day = graft_day(spec.interventions) if spec is not None else None
         if day is not None and day not in days:
             days.append(float(day))
-    return [day / 365.25 for day in days] if years else days
+    return [day / per_unit for day in days]
 
 
 def donor_word(result: Result | Arms) -> str:
@@ -151,7 +163,7 @@ def immunosuppression_windows(result: Result | Arms) -> list[tuple[float, float,
     from hemasim.interventions.immunosuppression import ImmunosuppressionSpec
 
     arms = as_arms(result)
-    scale = 1.0 / 365.25 if _axis_in_years(arms[0][1].times) else 1.0
+    per_unit = days_per_axis_unit(arms[0][1].times)
     out: list[tuple[float, float, str]] = []
     for _, r in arms:
         spec = r.record.scenario
@@ -165,7 +177,7 @@ def immunosuppression_windows(result: Result | Arms) -> list[tuple[float, float,
                 windows.append((iv.end_day, iv.last_day, f"{IMMUNOSUPPRESSION_MARK['label']} taper, days "
                                 f"{iv.end_day:g}-{iv.last_day:g}"))
             for lo, hi, label in windows:
-                window = (lo * scale, hi * scale, label)
+                window = (lo / per_unit, hi / per_unit, label)
                 if window not in out:
                     out.append(window)
     return out
@@ -519,7 +531,7 @@ class CohortBandsFigure:
             ax.set_xlim(t[0], t[-1])
             ax.grid(alpha=0.3)
             if graft is not None:  # as a run's plots: the key results count days after it, the axis from the start
-                graft_lines(ax, [graft / 365.25 if _axis_in_years(np.asarray(times)) else graft])
+                graft_lines(ax, [graft / days_per_axis_unit(np.asarray(times))])
         for ax in axes[len(observables):]:
             ax.set_visible(False)
         # the title at the left above the panels, the legend (in draw) at the right on its line
