@@ -86,12 +86,23 @@ def _factor_units(scenario: Scenario, factors: Sequence[Factor]) -> dict[str, st
     return {f.name: FIELD_UNIT if f.is_field else table[f.name].unit for f in factors}
 
 
+def _unit_in_name(name: str, unit: str) -> bool:
+    """Whether ``name`` ends in ``unit`` as names spell units: ``1e9/L`` as ``_1e9_per_L``, ``1/day`` as
+    ``_per_day``, ``day`` as ``_days``, ``L/h/m2`` as ``_L_per_h_per_m2`` (any case)."""
+    spelled = unit.replace("1/", "per_", 1) if unit.startswith("1/") else unit
+    spelled = spelled.replace("/", "_per_").replace(" ", "_").lower()
+    if spelled == "day":  # ``_day`` names the day an event falls on (anc_nadir_day), a quantity; ``_days`` a unit
+        return name.lower().endswith("_days")
+    return name.lower().endswith((f"_{spelled}", f"_{spelled}s"))
+
+
 def labelled(name: str, units: Mapping[str, str]) -> str:
     """A column's name with its unit, as sweep.csv's header and the plots' titles read it: ``anc_nadir (1e9/L)``,
     ``primary_graft_failure (flag)``; the name alone for a scenario field (its unit is in its name, as the scenario
-    file has it: ``dose_mg_per_m2``) and a ratio (unit 1)."""
+    file has it: ``dose_mg_per_m2``), a ratio (unit 1) and a name that ends in its unit already (the Friberg chain's
+    ``docetaxel_kloft2006__friberg_mean_transit_time_h``, ``anc_setpoint_1e9_per_L``: it read ``..._h (h)``)."""
     unit = units.get(name, "")
-    return f"{name} ({unit})" if unit and unit not in ("1", FIELD_UNIT) else name
+    return f"{name} ({unit})" if unit and unit not in ("1", FIELD_UNIT) and not _unit_in_name(name, unit) else name
 
 
 def _sweep_design(spec: SweepSpec) -> np.ndarray:
