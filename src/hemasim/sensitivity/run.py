@@ -258,13 +258,13 @@ SENSITIVITY_FILES = ("indices.csv", "samples.parquet", "sensitivity.json", "rank
 
 
 def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
-    """sweep.csv / sweep.parquet (the table), sweep.json (design, factors, cost), sweep.png, atomically."""
+    """sweep.csv / sweep.parquet (the table), sweep.json (design, factors, points), sweep.png, atomically. No
+    wall-clock time is written (the command says it on stderr): the same sweep gives the same files, bit for bit."""
     from hemasim.io import atomic_directory
     from hemasim.sensitivity.plots import sweep_figure
 
     meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
-            "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table),
-            "seconds": result.seconds}
+            "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table)}
     return atomic_directory(Path(out_dir), {
         "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
         "sweep.parquet": _frame(result.table, "parquet"),
@@ -272,13 +272,14 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
 
 
 def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
-    """indices.csv, samples.parquet, sensitivity.json (design, factors, baseline, cost), ranking.png."""
+    """indices.csv, samples.parquet, sensitivity.json (design, factors, baseline, runs), ranking.png; no wall-clock
+    time, as for a sweep."""
     from hemasim.io import atomic_directory
     from hemasim.sensitivity.plots import ranking_figure
 
     meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
-            "runs": len(result.samples), "seconds": result.seconds}
+            "runs": len(result.samples)}
     return atomic_directory(Path(out_dir), {
         "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
         "samples.parquet": _frame(result.samples, "parquet"),
