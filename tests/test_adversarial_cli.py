@@ -177,3 +177,57 @@ def test_examples_refuse_an_out_they_cannot_write_in_before_copying(tmp_path: Pa
     out = where if where.startswith("/") else str(tmp_path / where)
     line = refused(tmp_path, "examples", "healthy_adult", "--out", out)
     assert line.startswith(f"hemasim: error: --out {out}: "), line
+
+
+# ------------------------------------------------------------------ a file of one kind given where another belongs
+def _scenario_naming(tmp_path: Path, example: str, old: str, new: str) -> Path:
+    text = (EXAMPLES / example).read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "named.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("example", "old", "field", "expected"), [
+    ("docetaxel_q3w.yaml", "drug_set: docetaxel_kloft2006", "interventions.0.drug_set", "not a drug set"),
+    ("regimen_fac_ahmed2020.yaml", "regimen: fac_ahmed2020", "interventions.0.regimen", "not a regimen"),
+    ("conditioning_cy_tbi.yaml", "regimen: cy_tbi_12gy", "interventions.0.regimen", "not a conditioning regimen"),
+    ("healthy_adult.yaml", "duration_days:", "parameter_set", "not a fitted parameter set"),
+])
+def test_a_scenario_named_where_a_drug_set_regimen_or_parameter_set_belongs_is_named_as_a_scenario(
+        tmp_path: Path, example: str, old: str, field: str, expected: str):
+    other = str(EXAMPLES / "healthy_adult.yaml")
+    key = old.split(":")[0]
+    new = f"{key}: {other}" if key != "duration_days" else f"parameter_set: {other}\nduration_days:"
+    path = _scenario_naming(tmp_path, example, old, new)
+    line = refused(tmp_path, "run", str(path), "--out", "OUT")
+    # one line, the field once (it read "parameter_set.parameter_set: ..."), not ten schema errors of a drug set
+    assert f"{path}: {field}: " in line and f"{field}.{field}" not in line, line
+    assert f"this is a scenario, {expected}: run it with `hemasim run {other} --out DIR`" in line, line
+
+
+def test_a_fitting_problem_given_as_a_sweep_file_and_a_sweep_file_given_to_fit_are_named(tmp_path: Path):
+    problem, sweep = EXAMPLES / "fit" / "problem.yaml", EXAMPLES / "sweeps" / "healthy_lhs.yaml"
+    line = refused(tmp_path, "sweep", str(EXAMPLES / "healthy_adult.yaml"), str(problem), "--out", "OUT")
+    assert f"this is a fitting problem (measurements and conditions), not a sweep file: run it with `hemasim fit " \
+           f"{problem} --out DIR`" in line, line
+    line = refused(tmp_path, "fit", str(sweep), "--out", "OUT")
+    assert f"{sweep}: this is a sweep file (a `sweep:` block), not a fitting problem" in line, line
+
+
+# ------------------------------------------------------------------ sizes
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--n", "100000000000000"), "--n: 100,000,000,000,000 patients; allowed: 1 to 100,000,000"),
+    (("--n", "1000000", "--partition-size", "5"),
+     "--partition-size: 5 gives 200,000 partitions for --n 1,000,000; at most 100,000 (--partition-size >= 10)"),
+])
+def test_a_cohort_too_large_to_list_is_refused_at_once(tmp_path: Path, args, expected: str):
+    """--n 1e14 was accepted and then listed its 1e11 partitions for ever before writing anything."""
+    line = refused(tmp_path, "cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), *args, "--out", "OUT")
+    assert expected in line, line
+
+
+def test_fit_population_refuses_an_empty_patient_list(tmp_path: Path):
+    line = refused(tmp_path, "fit-population", str(Path(__file__).resolve().parents[1] / "data" / "allmt"),
+                   "--patients", " , ", "--out", "OUT")
+    assert "--patients: no record names given" in line, line

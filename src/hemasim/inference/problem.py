@@ -38,6 +38,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from hemasim._file_kinds import wrong_file
 from hemasim._schema import closest
 from hemasim.inference.noise import NOISE_KINDS, NoiseModel
 from hemasim.inference.sources import ModelSource, ScenarioSource
@@ -501,9 +502,9 @@ def load_problem(path: str | Path) -> Problem:
         raise ProblemError(f"{p}: the file holds no fields; {_PROBLEM_FIELDS}")
     if not isinstance(data, dict):
         raise ProblemError(f"{p}: the top level must be a mapping of fields (got {type(data).__name__})")
-    if {"patient", "duration_days"} & set(data):
-        raise ProblemError(f"{p}: this is a scenario, not a fitting problem; {_PROBLEM_FIELDS}, its conditions name "
-                           "the scenario files")
+    if (other := wrong_file(data, str(p), "a fitting problem", f"{_PROBLEM_FIELDS}; its conditions name the "
+                            "scenario files")) is not None:
+        raise ProblemError(other)
     where, top = str(p), f"{p}:"  # top: the file, where its top-level fields are named (see _at)
     _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), top)
     base = p.parent

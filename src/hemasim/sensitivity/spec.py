@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from hemasim._file_kinds import wrong_file
 from hemasim._schema import StrictData, closest, field_hints, validation_problems
 from hemasim.scenario import Scenario
 from hemasim.sensitivity.design import Factor
@@ -113,7 +114,7 @@ class SensitivitySpec(StrictData):
         return self
 
 
-def _found(data: object) -> str:
+def _found(data: object, source: str) -> str:
     """What a sweep file holds instead of its one block: nothing, a list, a misspelt block name (did you mean) or
     other keys."""
     if data is None or data == {}:
@@ -123,6 +124,9 @@ def _found(data: object) -> str:
     keys = [str(k) for k in data]
     if {"patient", "duration_days"} & set(keys):
         return " (it is a scenario: the scenario comes first, `hemasim sweep SCENARIO.yaml SWEEP.yaml --out DIR`)"
+    other = wrong_file(data, source, "a sweep file", "", kinds=("a sweep file", "a sensitivity design", "a scenario"))
+    if other is not None:  # "SOURCE: this is a fitting problem (...), not a sweep file: run it with `hemasim fit ...`; "
+        return f" ({other.removeprefix(f'{source}: ').removesuffix('; ')})"
     meant = [m for k in keys if (m := closest(k, ("sweep", "sensitivity"))) is not None and m not in keys]
     return (f" (it holds {', '.join(f'`{k}:`' for k in keys[:5])}{', ...' if len(keys) > 5 else ''}"
             f"{f'; did you mean `{meant[0]}:`?' if meant else ''})")
@@ -139,7 +143,7 @@ def load_spec(path: str | Path) -> SweepSpec | SensitivitySpec:
     except YamlInputError as err:
         raise SpecError(str(err)) from None
     if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in ("sweep", "sensitivity"):
-        raise SpecError(f"{p}: the file must hold one block, `sweep:` or `sensitivity:`{_found(data)}")
+        raise SpecError(f"{p}: the file must hold one block, `sweep:` or `sensitivity:`{_found(data, str(p))}")
     key, body = next(iter(data.items()))
     schema: type[SweepSpec] | type[SensitivitySpec] = SweepSpec if key == "sweep" else SensitivitySpec
     try:
