@@ -48,12 +48,24 @@ def refused(tmp_path: Path, *args: str) -> str:
     (("cohort", "SCENARIO", "--n", "2"), "--out: required, and not given"),
     (("run",), "SCENARIO: required, and not given"),
     (("run", "SCENARIO", "--bogus", "--out", "OUT"), "No such option: --bogus"),
+    (("cohort", "SCENARIO", "--n", "2", "--seeds", "3", "--out", "OUT"),
+     "No such option: --seeds (Possible options: --seed, --seed-list, --set)"),
 ])
 def test_a_refused_option_is_one_line_naming_it_the_allowed_values_and_the_value_given(tmp_path: Path, args, expected):
     args = tuple(str(EXAMPLES / "healthy_adult.yaml") if a == "SCENARIO" else a for a in args)
     line = refused(tmp_path, *args)
     assert expected in line, line
     assert "--help` lists the options" in line
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--bogus",), "hemasim: error: No such option: --bogus"),
+    (("clonal", "--n", "3"), "hemasim: error: No such command 'clonal'; did you mean clonal-hematopoiesis?"),
+    (("cohorts",), "hemasim: error: No such command 'cohorts'. Did you mean 'cohort'?"),
+])
+def test_a_refused_command_or_option_of_hemasim_itself_is_one_line(tmp_path: Path, args, expected: str):
+    line = refused(tmp_path, *args)
+    assert line.startswith(expected) and "--help` lists the commands" in line, line
 
 
 # ------------------------------------------------------------------ a misspelt key in each kind of block

@@ -116,10 +116,12 @@ def option_problem(err: Exception, args: list[str]) -> str:
     param = getattr(err, "param", None)
     ctx = getattr(err, "ctx", None)
     command = getattr(ctx, "command_path", "hemasim")
-    see = f" (`{command} --help` lists the options)"
+    listed = "commands" if hasattr(getattr(ctx, "command", None), "list_commands") else "options"
+    see = f" (`{command} --help` lists the {listed})"
     message = getattr(err, "message", None) or str(err)
-    if param is None:  # no such option, a missing argument, an extra word
-        return f"{message.rstrip('.')}{see}"
+    if param is None:  # no such option or command, an extra word
+        message = " ".join(err.format_message().split()) if hasattr(err, "format_message") else message
+        return f"{message.rstrip('.')}{_meant_command(message, ctx)}{see}"
     name = next((o for o in getattr(param, "opts", ()) if o.startswith("--")), None) or (param.name or "").upper()
     if type(err).__name__ == "MissingParameter":  # click words it "Missing parameter: out"
         return f"{name}: required, and not given{see}"
@@ -137,6 +139,20 @@ def option_problem(err: Exception, args: list[str]) -> str:
     allowed = f" (allowed: {' and '.join(f'{s} {v:g}' for s, v in bounds)})" if bounds else ""
     got = f" (got {given!s:.60})" if given is not None else ""
     return f"{name}: {message.rstrip('.')}{allowed}{got}{see}"
+
+
+def _meant_command(message: str, ctx: Any) -> str:
+    """For ``No such command 'clonal'`` (click suggests only near spellings), the commands its first word starts
+    (:func:`hemasim._schema.suggestions`): ``; did you mean clonal-hematopoiesis?``."""
+    import re
+
+    m = re.match(r"No such command '([^']*)'", message)
+    if m is None or "Did you mean" in message or ctx is None or not hasattr(ctx.command, "list_commands"):
+        return ""
+    from hemasim._schema import suggestions
+
+    meant = suggestions(m.group(1).replace("-", "_"), [c.replace("-", "_") for c in ctx.command.list_commands(ctx)])
+    return f"; did you mean {' or '.join(c.replace('_', '-') for c in meant)}?" if meant else ""
 
 
 def _given(args: list[str], opts: tuple[str, ...] | list[str]) -> str | None:

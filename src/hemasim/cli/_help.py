@@ -84,6 +84,17 @@ class ConventionalHelpGroup(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
         return _conventional(super().get_params(ctx))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """``hemasim --bogus``: the group's own refused option, in the same one line as a command's."""
+        try:
+            return super().parse_args(ctx, args)
+        except _UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError":
+                raise
+            from hemasim.cli._errors import fail, option_problem
+
+            raise fail(option_problem(err, args)) from None
+
     def invoke(self, ctx: Any) -> Any:
         """A command's refused option (out of range, not a number, missing, unknown) as one ``hemasim: error:``
         line naming the option, the allowed values and the value given, exit 2 (:func:`option_problem`)."""
