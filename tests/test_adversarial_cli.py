@@ -117,6 +117,8 @@ def test_a_misspelt_key_in_any_block_names_the_key_meant(tmp_path: Path, example
     ("docetaxel_q3w.yaml", lambda s: s.__setitem__("seed", 1.5), "seed: Input should be a valid integer"),
     ("autologous_mobilised.yaml", _each("apheresis", lambda iv: iv.__setitem__("collection_efficiency", -0.5)),
      "collection_efficiency: Input should be greater than 0 (allowed: > 0 and <= 1) (got -0.5)"),
+    ("cohort_marrow_depletion.yaml", lambda s: s["population"].__setitem__("age_years", 50),
+     "population.age_years: Input should be a mapping of fields (min, max) (got 50)"),  # was "... of AgeRange"
     ("cohort_marrow_depletion.yaml", lambda s: s["population"].__setitem__("white_cell_baseline", "cancer"),
      "population.white_cell_baseline: Input should be 'healthy' or 'metastatic_cancer' (got 'cancer')"),
 ])
