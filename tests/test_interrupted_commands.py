@@ -116,18 +116,22 @@ def test_ctrl_c_in_validate_says_no_card_was_printed(monkeypatch: pytest.MonkeyP
         "hemasim: interrupted: no report card: it is printed once every target has run (nothing written)"]
 
 
+#: an earlier --json card (validate replaces only a JSON file there: hemasim.io.check_output_file's kind)
+EARLIER_CARD = '{"earlier": true}'
+
+
 @pytest.mark.parametrize("earlier", [False, True])
 def test_ctrl_c_in_validate_json_leaves_the_file_as_it_was(earlier: bool, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr("hemasim.validation.run_validation", _ctrl_c)
     card = tmp_path / "card.json"
     if earlier:
-        card.write_text("earlier")
+        card.write_text(EARLIER_CARD)
     res = invoke_hemasim("validate", "--group", "steady_state", "--json", str(card))
     assert res.exit_code == 130
     said = (f"{card} is as it was before this run: nothing written" if earlier else f"nothing written to {card}")
     assert _said(res.stderr, "validate") == [f"hemasim: interrupted: {said} (no half-written file is left)"]
-    assert (card.read_text() == "earlier") if earlier else not card.exists()
+    assert (card.read_text() == EARLIER_CARD) if earlier else not card.exists()
     assert _leftovers(tmp_path) == []
 
 
@@ -149,8 +153,8 @@ def test_ctrl_c_while_validate_writes_its_json_leaves_no_half_written_file(tmp_p
 
     monkeypatch.setattr("hemasim.io.atomic_write_file", interrupted_write)
     card = tmp_path / "card.json"
-    card.write_text("earlier")
+    card.write_text(EARLIER_CARD)
     res = invoke_hemasim("validate", "--group", "steady_state", "--json", str(card))
     assert res.exit_code == 130 and _said(res.stderr, "validate") == [
         f"hemasim: interrupted: {card} is as it was before this run: nothing written (no half-written file is left)"]
-    assert card.read_text() == "earlier" and _leftovers(tmp_path) == []
+    assert card.read_text() == EARLIER_CARD and _leftovers(tmp_path) == []

@@ -95,6 +95,26 @@ def test_parameter_doc_is_generated_from_the_code():
         "docs/parameters.md is stale: run `python -m hemasim.parameters.table > docs/parameters.md`")
 
 
+def test_a_parameter_the_screen_misses_but_targets_bound_says_both_in_its_screen_cell():
+    """thymic_lymphopenia_max_fold: the Morris screen's read-outs do not move with it ("moves nothing"), while the
+    targeted what-if over its bounds found calibration targets T4 and M2 bracketing it at about 2.5-7
+    (docs/transplant.md); the screen cell read only the first."""
+    from hemasim.parameters.table import parameter_table_markdown
+    from hemasim.sensitivity.screen import screen_outcome
+
+    row = next(r for r in parameter_table_markdown().splitlines() if r.startswith("| `thymic_lymphopenia_max_fold` |"))
+    cells = [c.strip() for c in row.strip("|").split(" | ")]
+    source, screen = cells[4], cells[5]
+    assert screen.startswith(f"Morris screen: {screen_outcome()['thymic_lymphopenia_max_fold']}; but a targeted "
+                             "what-if over its bounds [1, 20]")
+    assert "T4 (fails below about 2.5) and M2 (fails above about 7)" in screen
+    assert "T4" not in source  # said once in the row
+    from hemasim.parameters import healthy_adult_parameters
+
+    # run.json and `hemasim references` keep the whole provenance, the what-if with it
+    assert "M2 (fails above about 7)" in healthy_adult_parameters()["thymic_lymphopenia_max_fold"].provenance.describe()
+
+
 def test_every_conditioning_fraction_is_listed_with_its_provenance_and_its_screen():
     """Issue 17 point 2 (the outcome per value in docs/parameters.md): each shipped regimen's surviving fraction has
     a row, the fitted ones say their data, the others say they are assumed and what the regimen screen found

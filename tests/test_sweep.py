@@ -289,6 +289,22 @@ def test_a_sweep_plots_what_moves_beyond_the_solvers_error_with_units():
     assert labelled("primary_graft_failure", units) == "primary_graft_failure (flag)"
 
 
+def test_a_name_that_ends_in_its_unit_is_not_given_the_unit_again():
+    """The Friberg chain's factors are named ``<set>__<value>`` with the unit at the end; sweep.csv read
+    ``docetaxel_kloft2006__friberg_mean_transit_time_h (h)``."""
+    from hemasim.sensitivity.run import labelled
+
+    units = {"docetaxel_kloft2006__friberg_mean_transit_time_h": "h", "anc_setpoint_1e9_per_L": "1e9/L",
+             "docetaxel_kloft2006__pk_clearance_L_per_h_per_m2": "L/h/m2", "rbc_lifespan_days": "day",
+             "bacteria_growth_per_day": "1/day", "hsc_count": "cells", "cd4_nadir": "cells/uL",
+             "mean_transit_time": "h", "anc_nadir_day": "day"}
+    assert [labelled(n, units) for n in units] == [
+        "docetaxel_kloft2006__friberg_mean_transit_time_h", "anc_setpoint_1e9_per_L",
+        "docetaxel_kloft2006__pk_clearance_L_per_h_per_m2", "rbc_lifespan_days", "bacteria_growth_per_day",
+        "hsc_count (cells)", "cd4_nadir (cells/uL)", "mean_transit_time (h)",
+        "anc_nadir_day (day)"]  # the day of the nadir: a quantity named, its unit not
+
+
 def _sweep_result(table: pd.DataFrame, units: dict[str, str], method: str = "grid", factors: int = 1):
     from hemasim.sensitivity.design import Factor
     from hemasim.sensitivity.run import SweepResult
@@ -414,8 +430,8 @@ def test_a_latin_hypercube_plots_each_endpoint_against_the_factor_that_moves_it(
     units = {"anc_setpoint_1e9_per_L": "1e9/L", "platelet_setpoint_1e9_per_L": "1e9/L", "anc_nadir": "1e9/L",
              "platelets_nadir": "1e9/L", "cd4_final": "cells/uL"}
     axes = _drawn(_sweep_result(table, units, "latin_hypercube", factors=2), monkeypatch)
-    assert axes["anc_nadir (1e9/L)"].get_xlabel() == "anc_setpoint_1e9_per_L (1e9/L)"
-    assert axes["platelets_nadir (1e9/L)"].get_xlabel() == "platelet_setpoint_1e9_per_L (1e9/L)"
+    assert axes["anc_nadir (1e9/L)"].get_xlabel() == "anc_setpoint_1e9_per_L"  # its unit is in its name
+    assert axes["platelets_nadir (1e9/L)"].get_xlabel() == "platelet_setpoint_1e9_per_L"
     # drawn against that factor: the points' x are its values
     (points,) = axes["platelets_nadir (1e9/L)"].collections
     assert np.allclose(points.get_offsets()[:, 0], plt)

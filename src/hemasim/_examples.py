@@ -146,7 +146,8 @@ def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder:
     goes; each file is written whole or not at all (a temporary renamed into place)."""
     import shutil
 
-    from hemasim.io import atomic_write_file  # late: the output layer, above this one (_yaml_limits imports this)
+    from hemasim.io import OutputError, atomic_write_file, check_output_file  # late: the output layer, above this
+    # one (_yaml_limits imports this)
 
     folder = folder if folder is not None else examples_folder()
     pairs = [(folder / rel, out / rel) for example in chosen for rel in example.files]
@@ -157,6 +158,11 @@ def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder:
         listed = ", ".join(str(p) for p in blocked[:3]) + (f" and {len(blocked) - 3} more" if len(blocked) > 3 else "")
         fix = "" if any(p.is_dir() for p in blocked) else "; --force overwrites them"
         raise ExampleError(f"--out {out}: {listed} already there{fix}")
+    for folder_of_files in dict.fromkeys(target.parent for _, target in pairs):  # an --out it cannot write in: bad
+        try:  # input, refused before anything is copied (it was exit 1 after, with the files before it copied)
+            check_output_file(folder_of_files / ".probe")
+        except OutputError as err:
+            raise ExampleError(str(err).replace(str(folder_of_files / ".probe"), str(out), 1)) from None
     written = []
     for source, target in pairs:
         atomic_write_file(target, partial(shutil.copyfile, source))

@@ -197,6 +197,10 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
     if kind == "union_tag_not_found":
         field = str(e.get("ctx", {}).get("discriminator", "kind")).strip("'\"")
         return f"{loc + '.' if loc else ''}{field}: required field is missing (it names the kind of block)"
+    if kind == "model_type":  # "a valid dictionary or instance of AgeRange": a class name the user never wrote
+        fields = block_fields(model, e["loc"]) if model is not None else []
+        listed = ", ".join(fields[:MAX_FIELDS_LISTED]) + (", ..." if len(fields) > MAX_FIELDS_LISTED else "")
+        msg = "Input should be a mapping of fields" + (f" ({listed})" if fields else "")
     msg = " ".join(str(msg).split())  # one line, whatever a validator wrote
     if kind == "value_error":
         msg = msg.removeprefix("Value error, ")

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -103,3 +104,62 @@ def interruptible(out: Path) -> Iterator[None]:
         else:
             line = f"{out} is as it was before this run: nothing written (no half-written file is left)"
         raise interrupted(line) from None
+
+
+def option_problem(err: Exception, args: list[str]) -> str:
+    """A refused option or argument (Typer's usage error: a value outside its range, not a number, missing) as one
+    line in the format of the scenario errors, ``--n: Input should be greater than or equal to 1 (allowed: >= 1)
+    (got 0)``, then where the command's options are listed; ``args`` are the command's words (the value given is
+    read from them when the error does not carry it). Typer printed a framed usage box of five or more lines."""
+    import math
+
+    param = getattr(err, "param", None)
+    ctx = getattr(err, "ctx", None)
+    command = getattr(ctx, "command_path", "hemasim")
+    listed = "commands" if hasattr(getattr(ctx, "command", None), "list_commands") else "options"
+    see = f" (`{command} --help` lists the {listed})"
+    message = getattr(err, "message", None) or str(err)
+    if param is None:  # no such option or command, an extra word
+        message = " ".join(err.format_message().split()) if hasattr(err, "format_message") else message
+        return f"{message.rstrip('.')}{_meant_command(message, ctx)}{see}"
+    name = next((o for o in getattr(param, "opts", ()) if o.startswith("--")), None) or (param.name or "").upper()
+    if type(err).__name__ == "MissingParameter":  # click words it "Missing parameter: out"
+        return f"{name}: required, and not given{see}"
+    cause: Any = getattr(err, "__cause__", None)  # Typer 0.2x: the pydantic error, with the value given
+    errors = cause.errors(include_url=False) if hasattr(cause, "errors") else []
+    given = errors[0].get("input") if errors else _given(args, getattr(param, "opts", ()))
+    bounds = [(sign, value) for sign, value in ((">=", getattr(param, "min", None)), ("<=", getattr(param, "max", None)))
+              if value is not None]
+    try:
+        finite = math.isfinite(float(given)) if given is not None else True
+    except (TypeError, ValueError):
+        finite = True
+    if not finite:  # 'nan' fails the bound it is compared with first, which named a bound it meets
+        message = "Input should be a finite number"
+    allowed = f" (allowed: {' and '.join(f'{s} {v:g}' for s, v in bounds)})" if bounds else ""
+    got = f" (got {given!s:.60})" if given is not None else ""
+    return f"{name}: {message.rstrip('.')}{allowed}{got}{see}"
+
+
+def _meant_command(message: str, ctx: Any) -> str:
+    """For ``No such command 'clonal'`` (click suggests only near spellings), the commands its first word starts
+    (:func:`hemasim._schema.suggestions`): ``; did you mean clonal-hematopoiesis?``."""
+    import re
+
+    m = re.match(r"No such command '([^']*)'", message)
+    if m is None or "Did you mean" in message or ctx is None or not hasattr(ctx.command, "list_commands"):
+        return ""
+    from hemasim._schema import suggestions
+
+    meant = suggestions(m.group(1).replace("-", "_"), [c.replace("-", "_") for c in ctx.command.list_commands(ctx)])
+    return f"; did you mean {' or '.join(c.replace('_', '-') for c in meant)}?" if meant else ""
+
+
+def _given(args: list[str], opts: tuple[str, ...] | list[str]) -> str | None:
+    for i, word in enumerate(args):
+        for opt in opts:
+            if word == opt and i + 1 < len(args):
+                return args[i + 1]
+            if word.startswith(opt + "="):
+                return word[len(opt) + 1:]
+    return None

@@ -13,6 +13,11 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+try:  # Typer 0.2x carries its own copy of click
+    from typer._click.exceptions import UsageError as _UsageError
+except ImportError:  # pragma: no cover - earlier Typer releases use click itself
+    from click.exceptions import UsageError as _UsageError  # type: ignore[assignment]
+
 _TYPE_NAMES = {"int": "INTEGER", "str": "TEXT", "float": "FLOAT", "bool": "BOOLEAN", "path": "PATH",
                "file": "FILENAME", "uuid": "UUID", "datetime": "DATETIME"}
 _BRACKETED = re.compile(r"^<(.*)>$")
@@ -78,3 +83,28 @@ class ConventionalHelpGroup(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _conventional(super().get_params(ctx))
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """``hemasim --bogus``: the group's own refused option, in the same one line as a command's."""
+        try:
+            return super().parse_args(ctx, args)
+        except _UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError":
+                raise
+            from hemasim.cli._errors import fail, option_problem
+
+            raise fail(option_problem(err, args)) from None
+
+    def invoke(self, ctx: Any) -> Any:
+        """A command's refused option (out of range, not a number, missing, unknown) as one ``hemasim: error:``
+        line naming the option, the allowed values and the value given, exit 2 (:func:`option_problem`)."""
+        # the command's words (click 8.2 renamed protected_args, with a deprecation warning)
+        args = [*(getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", [])), *ctx.args]
+        try:
+            return super().invoke(ctx)
+        except _UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError":  # a command's help, shown for no arguments
+                raise
+            from hemasim.cli._errors import fail, option_problem
+
+            raise fail(option_problem(err, args)) from None

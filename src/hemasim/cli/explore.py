@@ -44,6 +44,7 @@ def explore(
     try:
         serve(explorer, host, port, ready)
     except OSError as err:
-        raise fail(f"--host {host} --port {port}: cannot serve: {err.strerror or err}", code=1) from None
+        # an address this machine cannot serve (a name that does not resolve, a port in use or reserved): bad input
+        raise fail(f"--host {host} --port {port}: cannot serve: {err.strerror or err}") from None
     except KeyboardInterrupt:
         console.print("stopped")

@@ -24,7 +24,8 @@ def export_sbml(
         raise fail(str(err)) from None
     if out is not None:
         try:
-            check_output_file(out)  # a bad --out, refused before the export: bad input, as for run and cohort
+            # a bad --out (or a file not SBML), refused before the export: bad input, as for run and cohort
+            check_output_file(out, kind="SBML")
         except OutputError as err:
             raise fail(str(err)) from None
     try:

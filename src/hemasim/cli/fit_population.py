@@ -42,6 +42,8 @@ def fit_population(
                 from hemasim.inference.allmt import write_population_fit
 
                 names = [p.strip() for p in patients.split(",") if p.strip()] or None
+                if patients and names is None:  # "--patients ''" fitted every record, as if it were left out
+                    raise ValueError("--patients: no record names given; leave the option out for every record")
                 written = write_population_fit(data, out, names, settings, progress=bar.update)
             else:
                 from hemasim.inference.population_outputs import fit_problem_population

@@ -122,7 +122,7 @@ def _check_json_target(json_out: Path) -> None:
     from hemasim.io import OutputError, check_output_file
 
     try:
-        check_output_file(json_out, "--json", new_folders=False)
+        check_output_file(json_out, "--json", new_folders=False, kind="JSON")
     except OutputError as err:
         raise fail(str(err)) from None
 

@@ -93,6 +93,12 @@ ROW_OBSERVABLES = tuple(name for name, reads in Counter(
 #: cohorts' relative tolerance unless the scenario's solver block states one (a single run's default is 1e-8;
 #: cohort endpoints agree with single runs to about 1e-4 at this tolerance, at a fraction of the cost)
 COHORT_RTOL = 1e-6
+#: the largest cohort: a hundred times the million patients docs/cohorts.md runs on a cluster (--n 1e14 was taken and
+#: then listed 1e11 partitions, for ever, before writing anything)
+MAX_PATIENTS = 100_000_000
+#: partitions of one cohort at most: the manifest records each, and is rewritten after each (--partition-size 1
+#: with a large --n)
+MAX_PARTITIONS = 100_000
 
 
 class CohortError(RuntimeError):
@@ -880,8 +886,11 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     ``out`` (another cohort, one from another hemasim version, a damaged manifest) and starts afresh. ``scheduler``,
     ``security``, ``scheduler_timeout``: see :class:`DaskExecutor`.
     """
-    if n < 1:
-        raise CohortError("--n must be at least 1")
+    if not 1 <= n <= MAX_PATIENTS:
+        raise CohortError(f"--n: {n:,} patients; allowed: 1 to {MAX_PATIENTS:,}")
+    if (n + partition_size - 1) // partition_size > MAX_PARTITIONS:
+        raise CohortError(f"--partition-size: {partition_size:,} gives {-(-n // partition_size):,} partitions for --n "
+                          f"{n:,}; at most {MAX_PARTITIONS:,} (--partition-size >= {-(-n // MAX_PARTITIONS):,})")
     if seeds is not None:
         if len(seeds) != n:
             raise CohortError(f"--seed-list: {len(seeds)} seeds for --n {n} patients (one seed per patient, a line "

@@ -90,6 +90,11 @@ def load_fitted_values(path: str | Path) -> FittedValues:
         data = load_yaml_file(p, "parameter set")
     except YamlInputError as err:
         raise ValueError(f"parameter_set: {err}") from None
+    from hemasim._file_kinds import wrong_file
+
+    holds = "a fitted parameter set has provenance and parameters (hemasim fit writes fitted_parameters.yaml)"
+    if (other := wrong_file(data, str(p), "a fitted parameter set", holds)) is not None:
+        raise ValueError(f"parameter_set: {other}")
     if not isinstance(data, dict) or not isinstance(data.get("parameters"), list) \
             or not isinstance(data.get("provenance"), dict):
         raise ValueError(f"parameter_set: {p}: not a fitted parameter set (needs provenance and parameters)")

@@ -38,6 +38,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from hemasim._file_kinds import wrong_file
+from hemasim._schema import closest
 from hemasim.inference.noise import NOISE_KINDS, NoiseModel
 from hemasim.inference.sources import ModelSource, ScenarioSource
 
@@ -376,24 +378,32 @@ def load_measurements(path: str | Path) -> Measurements:
     return Measurements.from_rows(cond, times, obs, vals, cens, source=str(p))
 
 
+def _at(loc: str, key: str) -> str:
+    """``FILE: conditions.0.id`` below the top level, ``FILE: name`` at it (``loc`` is then the file, ending in a
+    colon; it read ``FILE.name``)."""
+    return f"{loc} {key}" if loc.endswith(":") else f"{loc}.{key}"
+
+
 def _field(data: Mapping[str, Any], key: str, loc: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
     if key not in data:
         if default is ...:
-            raise ProblemError(f"{loc}.{key}: required field is missing")
+            raise ProblemError(f"{_at(loc, key)}: required field is missing")
         return default
     value = data[key]
     if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ProblemError(f"{loc}.{key}: expected {names}, got {value!r}")
+        raise ProblemError(f"{_at(loc, key)}: expected {names}, got {value!r}")
     return value
 
 
 def _only(data: Mapping[str, Any], allowed: Sequence[str], loc: str) -> None:
     for key in data:
         if key not in allowed:
-            raise ProblemError(f"{loc}.{key}: unknown field; allowed: {', '.join(allowed)}")
+            meant = closest(str(key), allowed)
+            raise ProblemError(f"{_at(loc, str(key))}: unknown field; "
+                               + (f"did you mean {meant!r}?" if meant else f"allowed: {', '.join(allowed)}"))
 
 
 def _noise(data: Any, loc: str) -> NoiseModel:
@@ -474,6 +484,11 @@ def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
     return value
 
 
+#: what a fitting problem holds, for the errors of a file that is none
+_PROBLEM_FIELDS = ("a fitting problem has measurements, conditions, observables and parameters (examples/fit/problem.yaml, "
+                   "docs/fitting.md)")
+
+
 def load_problem(path: str | Path) -> Problem:
     """Read a problem YAML file, its measurement CSV and its scenarios; check everything (see module doc)."""
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
@@ -483,21 +498,26 @@ def load_problem(path: str | Path) -> Problem:
         data = load_yaml_file(p, "problem file")
     except YamlInputError as err:
         raise ProblemError(str(err)) from None
+    if not data:
+        raise ProblemError(f"{p}: the file holds no fields; {_PROBLEM_FIELDS}")
     if not isinstance(data, dict):
-        raise ProblemError(f"{p}: the top level must be a mapping of fields")
-    where = str(p)
-    _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), where)
+        raise ProblemError(f"{p}: the top level must be a mapping of fields (got {type(data).__name__})")
+    if (other := wrong_file(data, str(p), "a fitting problem", f"{_PROBLEM_FIELDS}; its conditions name the "
+                            "scenario files")) is not None:
+        raise ProblemError(other)
+    where, top = str(p), f"{p}:"  # top: the file, where its top-level fields are named (see _at)
+    _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), top)
     base = p.parent
     conditions = [_condition(c, f"{where}: conditions.{i}", base) for i, c in enumerate(_list(data, "conditions", where))]
     observables = [_observable(o, f"{where}: observables.{i}") for i, o in enumerate(_list(data, "observables", where))]
     parameters = [_parameter(x, f"{where}: parameters.{i}") for i, x in enumerate(_list(data, "parameters", where))]
-    meas_file = base / _field(data, "measurements", where, str)
-    solver = _field(data, "solver", where, dict, {})
+    meas_file = base / _field(data, "measurements", top, str)
+    solver = _field(data, "solver", top, dict, {})
     _only(solver, ("rtol",), f"{where}: solver")
     rtol = _field(solver, "rtol", f"{where}: solver", float, 1e-8)
     if not 1e-13 <= rtol <= 1e-3:
         raise ProblemError(f"{where}: solver.rtol: {rtol} is outside 1e-13 .. 1e-3")
-    problem = Problem(_field(data, "name", where, str, p.stem), tuple(c for c, _ in conditions), tuple(observables),
+    problem = Problem(_field(data, "name", top, str, p.stem), tuple(c for c, _ in conditions), tuple(observables),
                       tuple(parameters), load_measurements(meas_file), rtol, str(p), (str(meas_file),),
                       {"scenario_files": {c.id: str(sp) for c, sp in conditions}})
     return problem.checked()

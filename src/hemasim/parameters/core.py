@@ -66,9 +66,13 @@ class Derived:
 class Assumed:
     affects: str  # which behaviour depends on it
     how: str
+    #: what a targeted what-if over the parameter's bounds found, where the Morris screen's read-outs miss it (the
+    #: targets that bound it); docs/parameters.md shows it in the screen cell beside the screen's outcome
+    what_if: str = ""
 
     def describe(self) -> str:
-        return f"assumed (no source yet; affects {self.affects}): {self.how}"
+        extra = f" What-if over its bounds: {self.what_if}" if self.what_if else ""
+        return f"assumed (no source yet; affects {self.affects}): {self.how}{extra}"
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from hemasim.biology import healthy_human_model
+from hemasim.parameters.core import Assumed
 from hemasim.sensitivity.screen import regimen_screen, screen_outcome
+
+
+def _bounds(bounds: tuple[float, float]) -> str:
+    return f"[{bounds[0]:g}, {bounds[1]:g}] "
 
 
 def parameter_table_markdown() -> str:
@@ -27,8 +33,14 @@ def parameter_table_markdown() -> str:
     for name in sorted(params):
         p = params[name]
         desc = p.description.replace("|", "/")
-        src = p.provenance.describe().replace("|", "/")
-        lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | {screen.get(name, '')} |")
+        provenance, found = p.provenance, screen.get(name, "")
+        if isinstance(provenance, Assumed) and provenance.what_if:
+            # the screen's read-outs can miss a parameter that targets elsewhere bound: the cell says both
+            found = (f"Morris screen: {found or 'not screened'}; but a targeted what-if over its bounds "
+                     f"{_bounds(p.bounds)}{provenance.what_if}")
+            provenance = replace(provenance, what_if="")  # said in the screen cell, not twice in the row
+        src = provenance.describe().replace("|", "/")
+        lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | {found.replace('|', '/')} |")
     lines += conditioning_fractions_markdown()
     lines += graft_cd3_defaults_markdown()
     lines += ["", "## References", ""]

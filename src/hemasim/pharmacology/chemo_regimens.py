@@ -25,6 +25,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from hemasim._file_kinds import wrong_file
 from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.pharmacology.drug_sets import ReferenceSpec, Value
 
@@ -144,6 +145,9 @@ def _load_file(path: Path) -> ChemoRegimen:
         data = load_yaml_file(path, "regimen")
     except YamlInputError as err:
         raise RegimenError(str(err)) from None
+    if (other := wrong_file(data, str(path), "a regimen", "a combination regimen has name, description and phases "
+                            "(docs/drugs.md)")) is not None:
+        raise RegimenError(other)
     if not isinstance(data, dict):
         raise RegimenError(f"{path}: a regimen is a mapping of fields")
     try:

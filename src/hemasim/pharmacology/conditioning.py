@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from hemasim._file_kinds import wrong_file
 from hemasim._schema import StrictData, location_part, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, load_yaml_text
 from hemasim.events import CellDepletion, Event
@@ -125,6 +126,9 @@ def _load_file(path: str) -> ConditioningRegimen:  # not cached: a user may edit
         data = load_yaml_file(Path(path), "conditioning regimen")
     except YamlInputError as err:
         raise RegimenError(str(err)) from None
+    if (other := wrong_file(data, path, "a conditioning regimen", "a conditioning regimen has title, "
+                            "intensity, description, graft_day and components (docs/drugs.md)")) is not None:
+        raise RegimenError(other)
     return parse_regimen(data, path)
 
 

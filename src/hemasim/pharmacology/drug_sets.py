@@ -26,6 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError, model_validator
 
+from hemasim._file_kinds import wrong_file
 from hemasim._schema import StrictData, field_hints, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.parameters import Assumed, Cited, Derived, Parameter, Reference
@@ -417,6 +418,9 @@ def _load_file(path: Path) -> DrugSet:
         data = load_yaml_file(path, "drug set")
     except YamlInputError as err:
         raise DrugSetError(str(err)) from None
+    if (other := wrong_file(data, str(path), "a drug set", "a drug set has name, drug, description, routes, "
+                            "references and pk or friberg (docs/drugs.md)")) is not None:
+        raise DrugSetError(other)
     ds = parse_drug_set(data, str(path))
     if ds.name != path.stem:
         raise DrugSetError(f"{path}: name {ds.name!r} must equal the file name {path.stem!r}")

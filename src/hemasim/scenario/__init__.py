@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from hemasim._file_kinds import wrong_file
 from hemasim._schema import StrictData, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.biology.body import Covariates
@@ -292,7 +293,11 @@ class Scenario(_Strict):
         if path is not None:
             from hemasim.inference.fitted import load_fitted_values  # late import: inference sits above scenarios
 
-            load_fitted_values(path)
+            try:
+                load_fitted_values(path)
+            except ValueError as err:  # its message names the field, which the error's location names already
+                # (it read "parameter_set.parameter_set: PATH: ...")
+                raise ValueError(f"the file {str(err).removeprefix('parameter_set: ')}") from None
         return path
 
     @property
@@ -332,23 +337,6 @@ def _rebuild_union() -> None:
 on_registry_change(_rebuild_union)
 
 
-#: files of the other commands, by a top-level field only they have: (fields, what the file is, the command)
-OTHER_FILES = ((("sweep",), "a sweep file (a `sweep:` block)", "hemasim sweep SCENARIO.yaml {source} --out DIR"),
-               (("sensitivity",), "a sensitivity design (a `sensitivity:` block)",
-                "hemasim sensitivity SCENARIO.yaml --file {source} --out DIR"),
-               (("measurements", "conditions"), "a fitting problem (measurements and conditions)",
-                "hemasim fit {source} --out DIR"))
-
-
-def _other_file(data: dict[Any, Any], source: str) -> str | None:
-    """One line for a file of another command given as a scenario (instead of a line for each field it lacks)."""
-    for fields, what, command in OTHER_FILES:
-        if all(f in data for f in fields) and not {"patient", "duration_days"} <= set(data):
-            return (f"{source}: this is {what}, not a scenario: run it with `{command.format(source=source)}`; a "
-                    "scenario has name, patient, duration_days and interventions (docs/scenarios.md)")
-    return None
-
-
 def parse_scenario(data: object, source: str = "scenario") -> Scenario:
     """Validate already-loaded data; raises :class:`ScenarioError`, one line per problem, each naming
     ``source`` and the field."""
@@ -357,8 +345,9 @@ def parse_scenario(data: object, source: str = "scenario") -> Scenario:
                             "interventions (examples/*.yaml, docs/scenarios.md)")
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: the top level must be a mapping of fields (got {type(data).__name__})")
-    other = _other_file(data, source)
-    if other is not None:
+    other = wrong_file(data, source, "a scenario", "a scenario has name, patient, duration_days and interventions "
+                                                   "(docs/scenarios.md)")
+    if other is not None and not {"patient", "duration_days"} <= set(data):  # a scenario with a stray field is one
         raise ScenarioError(other)
     try:
         scenario = Scenario.model_validate(data)

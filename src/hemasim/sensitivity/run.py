@@ -86,12 +86,23 @@ def _factor_units(scenario: Scenario, factors: Sequence[Factor]) -> dict[str, st
     return {f.name: FIELD_UNIT if f.is_field else table[f.name].unit for f in factors}
 
 
+def _unit_in_name(name: str, unit: str) -> bool:
+    """Whether ``name`` ends in ``unit`` as names spell units: ``1e9/L`` as ``_1e9_per_L``, ``1/day`` as
+    ``_per_day``, ``day`` as ``_days``, ``L/h/m2`` as ``_L_per_h_per_m2`` (any case)."""
+    spelled = unit.replace("1/", "per_", 1) if unit.startswith("1/") else unit
+    spelled = spelled.replace("/", "_per_").replace(" ", "_").lower()
+    if spelled == "day":  # ``_day`` names the day an event falls on (anc_nadir_day), a quantity; ``_days`` a unit
+        return name.lower().endswith("_days")
+    return name.lower().endswith((f"_{spelled}", f"_{spelled}s"))
+
+
 def labelled(name: str, units: Mapping[str, str]) -> str:
     """A column's name with its unit, as sweep.csv's header and the plots' titles read it: ``anc_nadir (1e9/L)``,
     ``primary_graft_failure (flag)``; the name alone for a scenario field (its unit is in its name, as the scenario
-    file has it: ``dose_mg_per_m2``) and a ratio (unit 1)."""
+    file has it: ``dose_mg_per_m2``), a ratio (unit 1) and a name that ends in its unit already (the Friberg chain's
+    ``docetaxel_kloft2006__friberg_mean_transit_time_h``, ``anc_setpoint_1e9_per_L``: it read ``..._h (h)``)."""
     unit = units.get(name, "")
-    return f"{name} ({unit})" if unit and unit not in ("1", FIELD_UNIT) else name
+    return f"{name} ({unit})" if unit and unit not in ("1", FIELD_UNIT) and not _unit_in_name(name, unit) else name
 
 
 def _sweep_design(spec: SweepSpec) -> np.ndarray:
@@ -247,13 +258,13 @@ SENSITIVITY_FILES = ("indices.csv", "samples.parquet", "sensitivity.json", "rank
 
 
 def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
-    """sweep.csv / sweep.parquet (the table), sweep.json (design, factors, cost), sweep.png, atomically."""
+    """sweep.csv / sweep.parquet (the table), sweep.json (design, factors, points), sweep.png, atomically. No
+    wall-clock time is written (the command says it on stderr): the same sweep gives the same files, bit for bit."""
     from hemasim.io import atomic_directory
     from hemasim.sensitivity.plots import sweep_figure
 
     meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
-            "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table),
-            "seconds": result.seconds}
+            "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table)}
     return atomic_directory(Path(out_dir), {
         "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
         "sweep.parquet": _frame(result.table, "parquet"),
@@ -261,13 +272,14 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
 
 
 def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
-    """indices.csv, samples.parquet, sensitivity.json (design, factors, baseline, cost), ranking.png."""
+    """indices.csv, samples.parquet, sensitivity.json (design, factors, baseline, runs), ranking.png; no wall-clock
+    time, as for a sweep."""
     from hemasim.io import atomic_directory
     from hemasim.sensitivity.plots import ranking_figure
 
     meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
-            "runs": len(result.samples), "seconds": result.seconds}
+            "runs": len(result.samples)}
     return atomic_directory(Path(out_dir), {
         "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
         "samples.parquet": _frame(result.samples, "parquet"),

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from hemasim._schema import StrictData, validation_problems
+from hemasim._file_kinds import wrong_file
+from hemasim._schema import StrictData, closest, field_hints, validation_problems
 from hemasim.scenario import Scenario
 from hemasim.sensitivity.design import Factor
 
@@ -113,6 +114,24 @@ class SensitivitySpec(StrictData):
         return self
 
 
+def _found(data: object, source: str) -> str:
+    """What a sweep file holds instead of its one block: nothing, a list, a misspelt block name (did you mean) or
+    other keys."""
+    if data is None or data == {}:
+        return " (the file holds nothing)"
+    if not isinstance(data, dict):
+        return f" (it holds a {type(data).__name__})"
+    keys = [str(k) for k in data]
+    if {"patient", "duration_days"} & set(keys):
+        return " (it is a scenario: the scenario comes first, `hemasim sweep SCENARIO.yaml SWEEP.yaml --out DIR`)"
+    other = wrong_file(data, source, "a sweep file", "", kinds=("a sweep file", "a sensitivity design", "a scenario"))
+    if other is not None:  # "SOURCE: this is a fitting problem (...), not a sweep file: run it with `hemasim fit ...`; "
+        return f" ({other.removeprefix(f'{source}: ').removesuffix('; ')})"
+    meant = [m for k in keys if (m := closest(k, ("sweep", "sensitivity"))) is not None and m not in keys]
+    return (f" (it holds {', '.join(f'`{k}:`' for k in keys[:5])}{', ...' if len(keys) > 5 else ''}"
+            f"{f'; did you mean `{meant[0]}:`?' if meant else ''})")
+
+
 def load_spec(path: str | Path) -> SweepSpec | SensitivitySpec:
     """A file holding a ``sweep:`` or a ``sensitivity:`` block (or a scenario with one beside its fields is
     not accepted: keep them in their own file, next to the scenario)."""
@@ -124,13 +143,13 @@ def load_spec(path: str | Path) -> SweepSpec | SensitivitySpec:
     except YamlInputError as err:
         raise SpecError(str(err)) from None
     if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in ("sweep", "sensitivity"):
-        raise SpecError(f"{p}: the file must hold one block, `sweep:` or `sensitivity:`")
+        raise SpecError(f"{p}: the file must hold one block, `sweep:` or `sensitivity:`{_found(data, str(p))}")
     key, body = next(iter(data.items()))
     schema: type[SweepSpec] | type[SensitivitySpec] = SweepSpec if key == "sweep" else SensitivitySpec
     try:
         return schema.model_validate(body)
     except ValidationError as err:
-        lines = validation_problems(err)
+        lines = field_hints(validation_problems(err, model=schema), err, schema)
         raise SpecError("\n".join(f"{p}: {key}.{line}" for line in lines)) from None
 
 

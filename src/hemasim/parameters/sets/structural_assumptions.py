@@ -384,10 +384,11 @@ PARAMETERS += [
     param("thymic_lymphopenia_max_fold", 3.0, "1",
           "largest fold increase of thymopoiesis when the naive T-cell pool is empty (IL-7-driven thymic rebound)",
           Assumed(LYMPHOID, "thymic output rebounds above baseline after lymphoablation (qualitative: thymic "
-                  "rebound after chemotherapy and HSCT); a round a-priori 3-fold, not fitted. What-if over its "
-                  "bounds (branch thymreb, docs/transplant.md): calibration targets T4 (fails below about 2.5) and M2 "
-                  "(fails above about 7) pass together only between; R7's naive CD4 ratio at 12 months moves from "
-                  "0.038 (1) through 0.082 (3) to 0.189 (20) and fails over the whole range"),
+                  "rebound after chemotherapy and HSCT); a round a-priori 3-fold, not fitted.",
+                  what_if="(branch thymreb; docs/transplant.md, \"Naive CD4 recovery after Cy/ATG\"): calibration "
+                  "targets T4 (fails below about 2.5) and M2 (fails above about 7) pass together only between; R7's "
+                  "naive CD4 ratio at 12 months moves from 0.038 (1) through 0.082 (3) to 0.189 (20) and fails over "
+                  "the whole range"),
           bounds=(1.0, 20.0)),
     param("thymic_niche_free_share", 0.01, "1",
           "room left in the thymus at rest, as a share of its thymocytes: thymic seeding rises up to 1 + 1/share "

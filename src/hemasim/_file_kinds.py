@@ -1,0 +1,32 @@
+"""Which command a YAML file belongs to, by the top-level fields only its kind has: a file given to the wrong command
+(a sweep file as the scenario, a scenario as the fitting problem) is named as what it is, with the command that takes
+it, in one line, instead of a line for each field it lacks or has in excess."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: (the fields that mark the kind, all of them; what the file is; the command that takes it)
+FILE_KINDS = (
+    (("patient", "duration_days"), "a scenario", "hemasim run {source} --out DIR"),
+    (("sweep",), "a sweep file (a `sweep:` block)", "hemasim sweep SCENARIO.yaml {source} --out DIR"),
+    (("sensitivity",), "a sensitivity design (a `sensitivity:` block)",
+     "hemasim sensitivity SCENARIO.yaml --file {source} --out DIR"),
+    (("measurements", "conditions"), "a fitting problem (measurements and conditions)", "hemasim fit {source} --out DIR"),
+)
+
+
+def wrong_file(data: Any, source: str, expected: str, what_it_holds: str, kinds: tuple[str, ...] = ()) -> str | None:
+    """``SOURCE: this is a sweep file (...), not a scenario: run it with `...`; a scenario has ...`` when ``data``
+    (a file's top level) is of a kind other than ``expected`` (a kind's "what": ``a scenario``, ``a fitting
+    problem``), else None. ``what_it_holds`` says what the expected kind of file has; ``kinds``, the kinds that are
+    not wrong (the start of their "what"), by default ``expected``."""
+    if not isinstance(data, dict):
+        return None
+    for fields, what, command in FILE_KINDS:
+        if what.startswith(kinds or (expected,)):
+            continue
+        if all(f in data for f in fields):
+            return (f"{source}: this is {what}, not {expected}: run it with `{command.format(source=source)}`; "
+                    f"{what_it_holds}")
+    return None
