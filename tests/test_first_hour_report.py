@@ -269,3 +269,22 @@ def test_a_key_results_definition_is_reached_without_hovering():
                 f"{definition}</span></details>") in text
         assert "Tap or click a result's name (or hover its value) for its definition" in text
         assert "Hover a value" not in text
+
+
+def test_a_dose_schedule_reads_as_cycles_from_a_day_of_the_run():
+    # firsthour: the pegfilgrastim of docetaxel_q3w_pegfilgrastim read "schedule: (start day: 1, every days: 21,
+    # cycles: 4, days in cycle: 0)": a cycle of no days, and no word of which day 1 is
+    from hemasim.report.html import interventions_html
+
+    scen = {"interventions": [
+        {"kind": "gcsf", "drug_set": "pegfilgrastim_melhem2017", "dose_mg": 6.0,
+         "schedule": {"days": None, "start_day": 1.0, "every_days": 21.0, "cycles": 4, "days_in_cycle": [0.0]}},
+        {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 35.0,
+         "schedule": {"days": None, "start_day": 0.0, "every_days": 21.0, "cycles": 1, "days_in_cycle": [0.0, 7.0]}},
+        {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75.0,
+         "schedule": {"days": [0.0, 21.0, 49.0], "days_in_cycle": [0.0]}}]}
+    text = interventions_html(scen)
+    assert "schedule: 4 cycles every 21 days from day 1 of the run (day 0 is its start)" in text
+    assert "1 cycle every 21 days from day 0 (the run&#x27;s start), on days 0, 7 of each cycle (0: its first day)" in text
+    assert "schedule: on days 0, 21, 49 of the run (day 0 is its start)" in text
+    assert "days in cycle" not in text and "every days" not in text

@@ -185,6 +185,25 @@ def _rule_text(rule: object) -> str:
     return f"{when}: reduce this and later doses by {100 * float(rule.get('reduce_by_fraction') or 0):.3g}%"
 
 
+def _schedule_text(schedule: dict[str, Any]) -> str:
+    """A dose schedule as a clinician reads it: "4 cycles every 21 days from day 1 of the run (day 0 is its start)",
+    the days in a cycle only where there are more than the first ("on days 0, 7 of each cycle"). The record's
+    "start day: 1, every days: 21, cycles: 4, days in cycle: 0" read as a pegfilgrastim given on the run's first
+    day and a cycle of no days (firsthour)."""
+    days = schedule.get("days")
+    if isinstance(days, list) and days:
+        return f"on days {', '.join(number_text(float(d)) for d in days)} of the run (day 0 is its start)"
+    start, every, cycles = (schedule.get(k) for k in ("start_day", "every_days", "cycles"))
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, every, cycles)):
+        return plain(schedule, True)
+    first = "day 0 (the run's start)" if start == 0 else f"day {number_text(float(start))} of the run (day 0 is its start)"
+    text = f"{cycles} cycle{'s' if cycles != 1 else ''} every {number_text(float(every))} days from {first}"
+    in_cycle = schedule.get("days_in_cycle") or [0.0]
+    if len(in_cycle) > 1:
+        text += f", on days {', '.join(number_text(float(d)) for d in in_cycle)} of each cycle (0: its first day)"
+    return text
+
+
 def _intervention_text(iv: dict[str, Any]) -> str:
     """One intervention's fields: a dose with its unit after the number, the others as :func:`plain` writes them;
     a shipped conditioning regimen with its title and drugs ("cy_tbi_12gy: Cyclophosphamide/TBI 12 Gy
@@ -198,6 +217,8 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             parts.append(f"{label} {number_text(float(value))} {unit}")
         elif field == "rules" and isinstance(value, list):
             parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
+        elif field == "schedule" and isinstance(value, dict):
+            parts.append(f"schedule: {_schedule_text(value)}")
         else:
             parts.append(plain({field: value}))
     text = ", ".join(parts) or "none"
