@@ -194,7 +194,7 @@ def _schedule_text(schedule: dict[str, Any]) -> str:
     if isinstance(days, list) and days:
         return f"on days {', '.join(number_text(float(d)) for d in days)} of the run (day 0 is its start)"
     start, every, cycles = (schedule.get(k) for k in ("start_day", "every_days", "cycles"))
-    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (start, every, cycles)):
+    if not (isinstance(start, int | float) and isinstance(every, int | float) and isinstance(cycles, int)):
         return plain(schedule, True)
     first = "day 0 (the run's start)" if start == 0 else f"day {number_text(float(start))} of the run (day 0 is its start)"
     text = f"{cycles} cycle{'s' if cycles != 1 else ''} every {number_text(float(every))} days from {first}"
