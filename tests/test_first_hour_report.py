@@ -288,3 +288,12 @@ def test_a_dose_schedule_reads_as_cycles_from_a_day_of_the_run():
     assert "1 cycle every 21 days from day 0 (the run&#x27;s start), on days 0, 7 of each cycle (0: its first day)" in text
     assert "schedule: on days 0, 21, 49 of the run (day 0 is its start)" in text
     assert "days in cycle" not in text and "every days" not in text
+
+
+def test_a_scenario_without_a_description_is_named_without_a_dangling_colon():
+    # firsthour: "my patient docetaxel 75 + filgrastim:" headed the scenario section of a report of one's own
+    from hemasim.report.html import scenario_title
+
+    assert scenario_title({"name": "my patient", "description": None}) == "my patient"
+    assert scenario_title({"name": "my patient"}) == "my patient"
+    assert scenario_title({"name": "a", "description": "four cycles"}) == "a: four cycles"

@@ -144,6 +144,13 @@ def patient_text(patient: dict[str, Any]) -> str:
     return ", ".join(parts) or "none"
 
 
+def scenario_title(scen: dict[str, Any]) -> str:
+    """The scenario's name and its description ("name: description"), the name alone when it has none: a scenario of
+    one's own without a description read "my patient docetaxel 75:" (firsthour)."""
+    name, description = str(scen.get("name") or ""), str(scen.get("description") or "").strip()
+    return f"{name}: {description}" if description else name
+
+
 def number_text(value: float) -> str:
     """A number as a scenario file writes it: 5e6 (not 5e+06), 0.45, 120 (not 120.0); small ones as %g does
     (1e-08: the run record's tolerances read so elsewhere)."""
@@ -373,7 +380,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 {warnings_html([("", scenario)])}
 {key_results_html({"": endpoints}, {"": result})}
 <h2>Scenario</h2>
-<p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
+<p>{esc(scenario_title(scen))}</p>
 <p>Patient: {esc(patient_text(patient))}{volume_txt};
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
