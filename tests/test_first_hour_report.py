@@ -95,8 +95,9 @@ def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
     # branch firsthour3: it read "Population: none", while the patients differ by their parameters' variability
     scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
-    assert ("Population: parameter variability drawn; drug variability off; white cell baseline: healthy; what is "
-            "not drawn is the scenario's patient (age 55 years, male, weight 80 kg)") in report
+    assert ("Population: parameter variability drawn (log-normal, each parameter with a between-patient CV: iiv_cv in "
+            "docs/parameters.md); drug variability off; white cell baseline: healthy; what is not drawn is the "
+            "scenario's patient (age 55 years, male, weight 80 kg)") in report
     drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
     assert "Population: age 20-80 years; parameter variability off; what is not drawn" in report
@@ -108,7 +109,8 @@ def test_a_cohort_population_reads_as_a_clinician_writes_it():
                   "weight_kg": {"male": {"mean": 80, "sd": 12}, "female": {"mean": 68, "sd": 12}},
                   "drug_variability": True, "white_cell_baseline": "metastatic_cancer"}
     assert population_text(population) == ("age 30-75 years; 60% women; weight men 80 \u00b1 12 kg, women 68 \u00b1 12 kg; "
-                                           "drug variability drawn; white cell baseline: metastatic cancer")
+                                           "drug variability drawn (the dosed drug sets' published between-patient "
+                                           "variability); white cell baseline: metastatic cancer")
     # a shape the reader does not know is still shown, as plain pairs, never dropped
     assert population_text({"age_years": {"min": 30, "max": 75, "mode": 50}}) == "age: (min: 30, max: 75, mode: 50)"
 

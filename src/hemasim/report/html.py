@@ -434,6 +434,9 @@ def vaccine_responder_note(scen: dict[str, Any]) -> str:
 #: the population's fields read as a clinician writes them: what is drawn and its unit (the unit after the number)
 _POPULATION_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
 _POPULATION_SWITCHES = {"variability": "parameter variability", "drug_variability": "drug variability"}
+#: what a switch draws when on: "parameter variability drawn" did not say which parameters, or how (firsthour)
+_POPULATION_DRAWS = {"variability": "log-normal, each parameter with a between-patient CV: iiv_cv in docs/parameters.md",
+                     "drug_variability": "the dosed drug sets' published between-patient variability"}
 
 
 def _spread_text(spec: object, unit: str) -> str | None:
@@ -461,7 +464,8 @@ def population_text(population: dict[str, Any]) -> str:
         if field == "female_fraction" and isinstance(value, int | float) and not isinstance(value, bool):
             parts.append(f"{number_text(100 * value)}% women")
         elif field in _POPULATION_SWITCHES and isinstance(value, bool):
-            parts.append(f"{_POPULATION_SWITCHES[field]} {'drawn' if value else 'off'}")
+            parts.append(f"{_POPULATION_SWITCHES[field]} drawn ({_POPULATION_DRAWS[field]})" if value
+                         else f"{_POPULATION_SWITCHES[field]} off")
         elif text is not None:
             parts.append(f"{label} {text}")
         elif isinstance(value, str):  # a choice such as white_cell_baseline: metastatic_cancer
