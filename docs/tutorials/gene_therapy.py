@@ -26,8 +26,10 @@
 # `hemasim run examples/xscid_gene_therapy.yaml`.
 #
 # **All trial inputs below are assumptions of this tutorial** (a 15-kg child, 5e6 CD34+/kg, 90% of the
-# engrafting HSCs transduced, 2 vector copies per transduced cell): put in your trial's own. The one model
-# parameter used, the engrafting long-term HSCs per infused CD34+ cell, is cited (Spencer Chapman 2024).
+# engrafting HSCs transduced, 2 vector copies per transduced cell, the share of host HSCs the conditioning
+# leaves): put in your trial's own. The model's own values are the shipped, cited ones: the long-term HSCs that
+# engraft per infused CD34+ cell (Spencer Chapman 2024) and the HSC pool, 1e5 in an adult (Lee-Six 2018), scaled
+# to a child's body mass ([Parameters](../parameters.md)).
 
 # %%
 # %matplotlib inline
