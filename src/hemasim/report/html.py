@@ -197,9 +197,12 @@ def _schedule_text(schedule: dict[str, Any]) -> str:
     the days in a cycle only where there are more than the first ("on days 0, 7 of each cycle"). The record's
     "start day: 1, every days: 21, cycles: 4, days in cycle: 0" read as a pegfilgrastim given on the run's first
     day and a cycle of no days (firsthour)."""
+    def listed(days: list[Any]) -> str:
+        return ", ".join(number_text(float(d)) for d in days)
+
     days = schedule.get("days")
     if isinstance(days, list) and days:
-        return f"on days {', '.join(number_text(float(d)) for d in days)} of the run (day 0 is its start)"
+        return f"on days {listed(days)} of the run (day 0 is its start)"
     start, every, cycles = (schedule.get(k) for k in ("start_day", "every_days", "cycles"))
     if not (isinstance(start, int | float) and isinstance(every, int | float) and isinstance(cycles, int)):
         return plain(schedule, True)
@@ -207,7 +210,7 @@ def _schedule_text(schedule: dict[str, Any]) -> str:
     text = f"{cycles} cycle{'s' if cycles != 1 else ''} every {number_text(float(every))} days from {first}"
     in_cycle = schedule.get("days_in_cycle") or [0.0]
     if len(in_cycle) > 1:
-        text += f", on days {', '.join(number_text(float(d)) for d in in_cycle)} of each cycle (0: its first day)"
+        text += f", on days {listed(in_cycle)} of each cycle (0: its first day)"
     return text
 
 
