@@ -75,7 +75,7 @@ def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
     run = _mkdocs_build(REPO / "mkdocs.yml", site, card)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
     tutorials = sorted(p.stem for p in (REPO / "docs" / "tutorials").glob("*.py"))
-    assert {"transplant", "chemotherapy_gcsf", "cohort", "clonal_hematopoiesis", "fit"} <= set(tutorials)
+    assert {"transplant", "chemotherapy_gcsf", "cohort", "clonal_hematopoiesis", "gene_therapy", "fit"} <= set(tutorials)
     for name in tutorials:
         html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
         figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)

@@ -95,8 +95,9 @@ def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
     # branch firsthour3: it read "Population: none", while the patients differ by their parameters' variability
     scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
-    assert ("Population: parameter variability drawn; drug variability off; white cell baseline: healthy; what is "
-            "not drawn is the scenario's patient (age 55 years, male, weight 80 kg)") in report
+    assert ("Population: parameter variability drawn (log-normal, each parameter with a between-patient CV: iiv_cv in "
+            "docs/parameters.md); drug variability off; white cell baseline: healthy; what is not drawn is the "
+            "scenario's patient (age 55 years, male, weight 80 kg)") in report
     drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
     assert "Population: age 20-80 years; parameter variability off; what is not drawn" in report
@@ -108,7 +109,8 @@ def test_a_cohort_population_reads_as_a_clinician_writes_it():
                   "weight_kg": {"male": {"mean": 80, "sd": 12}, "female": {"mean": 68, "sd": 12}},
                   "drug_variability": True, "white_cell_baseline": "metastatic_cancer"}
     assert population_text(population) == ("age 30-75 years; 60% women; weight men 80 \u00b1 12 kg, women 68 \u00b1 12 kg; "
-                                           "drug variability drawn; white cell baseline: metastatic cancer")
+                                           "drug variability drawn (the dosed drug sets' published between-patient "
+                                           "variability); white cell baseline: metastatic cancer")
     # a shape the reader does not know is still shown, as plain pairs, never dropped
     assert population_text({"age_years": {"min": 30, "max": 75, "mode": 50}}) == "age: (min: 30, max: 75, mode: 50)"
 
@@ -269,3 +271,31 @@ def test_a_key_results_definition_is_reached_without_hovering():
                 f"{definition}</span></details>") in text
         assert "Tap or click a result's name (or hover its value) for its definition" in text
         assert "Hover a value" not in text
+
+
+def test_a_dose_schedule_reads_as_cycles_from_a_day_of_the_run():
+    # firsthour: the pegfilgrastim of docetaxel_q3w_pegfilgrastim read "schedule: (start day: 1, every days: 21,
+    # cycles: 4, days in cycle: 0)": a cycle of no days, and no word of which day 1 is
+    from hemasim.report.html import interventions_html
+
+    scen = {"interventions": [
+        {"kind": "gcsf", "drug_set": "pegfilgrastim_melhem2017", "dose_mg": 6.0,
+         "schedule": {"days": None, "start_day": 1.0, "every_days": 21.0, "cycles": 4, "days_in_cycle": [0.0]}},
+        {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 35.0,
+         "schedule": {"days": None, "start_day": 0.0, "every_days": 21.0, "cycles": 1, "days_in_cycle": [0.0, 7.0]}},
+        {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75.0,
+         "schedule": {"days": [0.0, 21.0, 49.0], "days_in_cycle": [0.0]}}]}
+    text = interventions_html(scen)
+    assert "schedule: 4 cycles every 21 days from day 1 of the run (day 0 is its start)" in text
+    assert "1 cycle every 21 days from day 0 (the run&#x27;s start), on days 0, 7 of each cycle (0: its first day)" in text
+    assert "schedule: on days 0, 21, 49 of the run (day 0 is its start)" in text
+    assert "days in cycle" not in text and "every days" not in text
+
+
+def test_a_scenario_without_a_description_is_named_without_a_dangling_colon():
+    # firsthour: "my patient docetaxel 75 + filgrastim:" headed the scenario section of a report of one's own
+    from hemasim.report.html import scenario_title
+
+    assert scenario_title({"name": "my patient", "description": None}) == "my patient"
+    assert scenario_title({"name": "my patient"}) == "my patient"
+    assert scenario_title({"name": "a", "description": "four cycles"}) == "a: four cycles"

@@ -113,3 +113,18 @@ def test_an_out_folder_holding_other_files_is_refused_before_the_fit(tmp_path: P
                                              "(notes.txt); it replaces only its own earlier output: choose a new or "
                                              "empty folder"]
     assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+@pytest.mark.parametrize(("noise", "unit"), [("{model: lognormal, sigma: sigma_anc}", "1"),
+                                             ("{model: proportional, sigma: sigma_anc}", "1"),
+                                             ("{model: additive, sigma: sigma_anc}", "")])
+def test_a_relative_noise_parameter_has_unit_1(tmp_path: Path, noise: str, unit: str):
+    # firsthour: the fit report's estimates showed sigma_anc (a log-normal sigma) with an empty unit cell; a relative
+    # sigma is dimensionless, an additive one is in the measurement's unit (left to the problem file)
+    problem = _copy_example(tmp_path)
+    text = problem.read_text()
+    assert "{model: lognormal, sigma: sigma_anc}" in text
+    problem.write_text(text.replace("{model: lognormal, sigma: sigma_anc}", noise))
+    loaded = load_problem(problem)
+    assert {p.id: p.unit for p in loaded.parameters}["sigma_anc"] == unit
+    assert {p.id: p.unit for p in loaded.parameters}["mtt_h"] == "h"

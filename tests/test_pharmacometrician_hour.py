@@ -138,7 +138,7 @@ def test_a_fitted_parameter_without_a_unit_takes_its_targets_unit(tmp_path):
     (tmp_path / "problem.yaml").write_text(yaml.safe_dump(data))
     problem = load_problem(tmp_path / "problem.yaml")
     assert [(p.id, p.unit) for p in problem.parameters] == [("mtt_h", "h"), ("gamma", "none"), ("slope", "L/umol"),
-                                                            ("sigma_anc", "")]
+                                                            ("sigma_anc", "1")]  # log-normal: relative
 
 
 class _Quadratic:

@@ -259,3 +259,32 @@ def test_the_key_results_names_align_with_and_without_a_definition(browser, repo
     assert any(plain for plain, _ in starts) and not all(plain for plain, _ in starts)
     lefts = [left for _, left in starts]
     assert max(lefts) - min(lefts) < 0.5, starts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("nadir_at", "label_at_right"), [("left", True), ("right", False), ("none", False)])
+def test_a_threshold_label_goes_to_the_end_of_its_line_that_no_curve_runs_through(browser, nadir_at, label_at_right):
+    # firsthour: a chemotherapy or transplant nadir lies at the left, where "CTCAE G3 (G4 below)" was written, and
+    # the curve ran through the words; the label now goes to the other end when the curve crosses only its own
+    red = "#d62728"
+    x = [float(d) for d in range(101)]
+    y = [5.0] * 101
+    if nadir_at == "left":
+        y[3:8] = [2.0, 1.2, 0.8, 1.2, 2.0]
+    elif nadir_at == "right":
+        y[93:98] = [2.0, 1.2, 0.8, 1.2, 2.0]
+    spec = {"id": "anc", "title": "ANC", "ylabel": "10⁹/L", "xlabel": "days", "log": False, "x": x,
+            "series": [{"label": "ANC", "y": y, "color": "#000"}], "bands": [],
+            "hlines": [{"y": 1.0, "color": red, "label": "CTCAE G3"}, {"y": 0.5, "color": red, "label": "CTCAE G4"}]}
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_content(f"<html><body>{plots_html([spec])}</body></html>")
+    label = page.locator("svg text", has_text="CTCAE G3")
+    frame = page.locator("svg rect.hp-frame").evaluate("r => [r.getBBox().x, r.getBBox().x + r.getBBox().width]")
+    box = label.evaluate("t => [t.getBBox().x, t.getBBox().x + t.getBBox().width]")
+    # drawn after the curve, with a halo, so that where both ends are crossed the words stay legible
+    after_curve = label.evaluate("t => !!(document.querySelector('path.hp-line').compareDocumentPosition(t) & 4)")
+    halo = label.evaluate("t => getComputedStyle(t).paintOrder")
+    page.close()
+    middle = (frame[0] + frame[1]) / 2
+    assert (box[0] > middle) == label_at_right, (box, frame)
+    assert after_curve and halo.startswith("stroke")

@@ -284,3 +284,53 @@ def test_the_report_note_names_the_purple_shading_only_where_there_is_one():
 
     assert note(_run(RIC_WITH_IMMUNOSUPPRESSION, days=190))
     assert not note(_run([COND, GRAFT]))
+
+
+@pytest.mark.parametrize(("duration", "day", "note"), [(120, 100, ""), (66, 56, " (day 56: the run ends sooner)")])
+def test_the_key_results_give_the_donor_chimerism_of_the_table_below(duration, day, note):
+    # firsthour: a transplant physician read the engraftment days at the top of the report and had to scroll past
+    # every plot for the chimerism; the key results now give day 100's, the lineage-chimerism table's value
+    import yaml
+
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.interventions.chimerism import chimerism_by_day, lineage_chimerism_section
+    from hemasim.report.key_results import key_results_html
+    from hemasim.scenario import parse_scenario
+    from tests.conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
+    data["duration_days"] = duration
+    result = run_scenario(parse_scenario(data))
+    page = key_results_html({"run": evaluate_endpoints(result)}, {"run": result})
+    _, rows = chimerism_by_day(result)
+    d, t, m = rows[-1]
+    assert d == day
+    assert "Donor chimerism on day 100 after graft" in page
+    assert f"<td>T cells {100 * t:.1f}% · myeloid {100 * m:.1f}%{note}</td>" in page
+    # the same numbers as the table further down
+    assert f"<tr><td>{d}</td><td>{100 * t:.1f}</td><td>{100 * m:.1f}</td></tr>" in lineage_chimerism_section(result)
+    assert 0.9 < m <= 1.0  # myeloablative: the myeloid cells are the donor's by then
+
+
+def test_no_chimerism_key_result_without_a_graft():
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+    from hemasim.scenario import load_scenario
+    from tests.conftest import EXAMPLES
+
+    result = run_scenario(load_scenario(EXAMPLES / "marrow_depletion.yaml"))
+    assert "chimerism" not in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()
+
+
+def test_no_chimerism_key_result_after_an_autologous_graft_whose_report_has_no_chimerism_table():
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+    from hemasim.scenario import load_scenario
+    from tests.conftest import EXAMPLES
+
+    result = run_scenario(load_scenario(EXAMPLES / "xscid_gene_therapy.yaml"))
+    assert "primary graft failure" in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()
+    assert "chimerism" not in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()

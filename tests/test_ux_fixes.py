@@ -488,3 +488,31 @@ def test_the_lineage_note_describes_donor_dashes_and_the_graft_line_only_where_t
     assert draws_donor_part(transplanted)
     assert DONOR_NOTE in render_report(transplanted, evaluate_endpoints(transplanted), run_record(transplanted), "t")
     assert draws_donor_part([("a", healthy), ("b", transplanted)]) and not draws_donor_part([("a", healthy)])
+
+
+@pytest.mark.parametrize(("dip_at", "label_at_right"), [(5.0, True), (95.0, False), (None, False)])
+def test_a_static_ctcae_label_goes_to_the_end_its_data_leave_clear(dip_at, label_at_right):
+    """firsthour: a nadir after chemotherapy or a graft lies at the left, where "CTCAE G3 (G4 below)" stood, and the
+    curve or the cohort's band ran through the words (the cohort bands of cohort_allo_hsct.yaml); the label goes to
+    the other end of its line when only its own end is crossed, as in the interactive plots."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from hemasim.report.plots import _ctcae_lines
+
+    fig = Figure(figsize=(6, 2.75))
+    ax = fig.subplots()
+    x = np.linspace(0.0, 100.0, 101)
+    y = np.full_like(x, 5.0)
+    if dip_at is not None:
+        y[np.abs(x - dip_at) <= 3] = 0.8
+    ax.fill_between(x, 0.8 * y, 1.2 * y, alpha=0.3)  # a cohort's band, with its median
+    ax.plot(x, y)
+    ax.set_ylim(0, 6)
+    _ctcae_lines(ax, "anc_1e9_per_L", x)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    label = next(t for t in ax.texts if "G3" in t.get_text())
+    box = label.get_window_extent(canvas.get_renderer())
+    assert (box.x0 > (ax.bbox.x0 + ax.bbox.x1) / 2) == label_at_right, (box, ax.bbox)
+    assert label.get_path_effects()  # a halo where both ends are crossed

@@ -123,8 +123,9 @@ fig.tight_layout()
 #   on `n`, so a larger population extends a smaller one.
 # * `hemasim.clonal.NeutralHSCPool` follows every clone of a 100,000-cell pool (the Muller-style histories in
 #   the `clonal-hematopoiesis` report).
-# * Gene therapy with integration-site tables: `examples/xscid_gene_therapy.yaml` and
-#   [Clonal engine](../clonal.md#gene-therapy-and-integration-sites).
+# * Gene therapy with integration-site tables: [the gene-therapy tutorial](gene_therapy.py) and
+#   [Clonal engine](../clonal.md#gene-therapy-and-integration-sites) (`examples/xscid_gene_therapy.yaml` is the
+#   lineage model's blood counts after gene therapy, without clones or sites).
 #
 # ## Where next
 #

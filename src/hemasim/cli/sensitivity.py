@@ -75,7 +75,8 @@ def sensitivity(
     step: float = typer.Option(0.01, "--step", min=1e-6, max=0.2, help="Local: relative step."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the design."),
     time_average: list[str] = typer.Option(None, "--time-average", metavar="OBSERVABLE",
-                                           help="Also analyse this observable's average over the run (repeatable)."),
+                                           help="Also analyse this observable's average over the run (repeatable): a "
+                                                "column name of a run's timeseries.csv, e.g. anc_1e9_per_L."),
     file: Path = typer.Option(None, "--file", metavar="SENSITIVITY.yaml",
                               help="A `sensitivity:` block (factors and ranges; overrides the options above)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",

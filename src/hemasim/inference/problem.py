@@ -225,10 +225,25 @@ class Problem:
             raise ProblemError(f"{where}: parameters: no parameter is estimated")
         units = self._check_hemasim_observables(where)
         _check_measurements(self)
-        if not any(p.unit == "" and p.target in units for p in self.parameters):
+        unit_of = {p.id: units[p.target] for p in self.parameters if p.target in units}
+        unit_of.update({sigma: "1" for sigma in self._relative_sigmas() if sigma not in unit_of})
+        if not any(p.unit == "" and p.id in unit_of for p in self.parameters):
             return self
-        return replace(self, parameters=tuple(replace(p, unit=units[p.target]) if p.unit == "" and p.target in units
+        return replace(self, parameters=tuple(replace(p, unit=unit_of[p.id]) if p.unit == "" and p.id in unit_of
                                               else p for p in self.parameters))
+
+    def _relative_sigmas(self) -> set[str]:
+        """The ids of the noise parameters that are relative (dimensionless, unit 1): a log-normal or proportional
+        model's sigma and a combined model's proportional part (the fit report showed sigma_anc without a unit)."""
+        relative: set[str] = set()
+        absolute: set[str] = set()  # one id could serve both (an additive and a log-normal observable)
+        for o in self.observables:
+            n = o.noise
+            if isinstance(n.sigma, str):
+                (relative if n.kind in ("lognormal", "proportional") else absolute).add(n.sigma)
+            if isinstance(n.sigma_proportional, str) and n.kind == "combined":
+                relative.add(n.sigma_proportional)
+        return relative - absolute
 
 
     def nominal_targets(self) -> dict[str, float]:

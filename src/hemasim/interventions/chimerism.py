@@ -20,7 +20,7 @@ from hemasim.interventions.transplant import graft_day
 if TYPE_CHECKING:
     from hemasim.simulation import Result
 
-__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "lineage_chimerism",
+__all__ = ["CHIMERISM_DAYS", "FULL_DONOR", "LINEAGES", "LineageChimerism", "chimerism_by_day", "lineage_chimerism",
            "lineage_chimerism_section"]
 
 #: lineage -> the blood counts whose donor share it is (T: CD3+; myeloid: neutrophils + monocytes)
@@ -80,12 +80,11 @@ class LineageChimerism(EndpointFamily):
         return out
 
 
-def lineage_chimerism_section(result: Result) -> str | None:
-    """A table of donor T-cell and myeloid chimerism on the usual days after the graft."""
-    import html  # its entity tables only when reporting (docs/performance.md, goal 1)
-
-    names = result.model.observable_names
-    if "cd3_per_uL__donor" not in names:
+def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float, float]]] | None:
+    """The graft's day and, on each of :data:`CHIMERISM_DAYS` after it that the run reaches, the donor share of
+    blood T cells and of myeloid cells (fractions); None for a run without a graft or donor-tracked counts. The
+    report's lineage-chimerism table and its key results read the same values."""
+    if "cd3_per_uL__donor" not in result.model.observable_names:
         return None
     spec = result.record.scenario
     graft = graft_day(spec.interventions) if spec is not None else None
@@ -100,9 +99,19 @@ def lineage_chimerism_section(result: Result) -> str | None:
         if t > result.times[-1] + 1e-9:
             break
         i = int(np.argmin(np.abs(result.times - t)))
-        rows.append(f"<tr><td>{d}</td><td>{100 * shares['t'][i]:.1f}</td><td>{100 * shares['myeloid'][i]:.1f}</td></tr>")
-    if not rows:
+        rows.append((d, float(shares["t"][i]), float(shares["myeloid"][i])))
+    return graft, rows
+
+
+def lineage_chimerism_section(result: Result) -> str | None:
+    """A table of donor T-cell and myeloid chimerism on the usual days after the graft."""
+    import html  # its entity tables only when reporting (docs/performance.md, goal 1)
+
+    by_day = chimerism_by_day(result)
+    if by_day is None or not by_day[1]:
         return None
+    graft, shares = by_day
+    rows = [f"<tr><td>{d}</td><td>{100 * t:.1f}</td><td>{100 * m:.1f}</td></tr>" for d, t, m in shares]
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
             f"monocytes) after the graft on day {html.escape(f'{graft:g}')}; full donor chimerism is &ge; "
             f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "

@@ -144,12 +144,16 @@ def _lineage_chimerism_section(result: Result) -> str | None:
     (their "donor" cells are the patient's own re-infused ones)."""
     from hemasim.interventions.chimerism import lineage_chimerism_section  # it imports graft_day from here
 
+    return lineage_chimerism_section(result) if has_lineage_chimerism(result) else None
+
+
+def has_lineage_chimerism(result: Result) -> bool:
+    """Whether a run's report gives lineage chimerism (its table, and day 100's in the key results): a scenario with
+    an allogeneic graft, immunosuppression or a DLI."""
     spec = result.record.scenario
-    if spec is None or not any((isinstance(iv, TransplantSpec) and iv.donor == "allogeneic")
-                               or iv.kind in ("immunosuppression", "donor_lymphocyte_infusion")
-                               for iv in spec.interventions):
-        return None
-    return lineage_chimerism_section(result)
+    return spec is not None and any((isinstance(iv, TransplantSpec) and iv.donor == "allogeneic")
+                                    or iv.kind in ("immunosuppression", "donor_lymphocyte_infusion")
+                                    for iv in spec.interventions)
 
 
 def graft_day(interventions: Sequence[InterventionSpec]) -> float | None:

@@ -18,6 +18,7 @@ from hemasim.report.html import (
     page_head,
     parameter_rows,
     patient_text,
+    scenario_title,
     solver_text,
     warnings_html,
 )
@@ -134,7 +135,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 {warnings_html([(r.name, r.result.record.scenario) for r in runs])}
 {key_results_html({n: endpoints[n] for n in names}, dict(pairs))}
 <h2>Scenario</h2>
-<p>{esc(scenario.name)}: {esc(scenario.description)}</p>
+<p>{esc(scenario_title({"name": scenario.name, "description": scenario.description}))}</p>
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
 {''.join(_arm_html(n, records[n]) for n in names)}
 <p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.

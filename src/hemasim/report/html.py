@@ -144,6 +144,13 @@ def patient_text(patient: dict[str, Any]) -> str:
     return ", ".join(parts) or "none"
 
 
+def scenario_title(scen: dict[str, Any]) -> str:
+    """The scenario's name and its description ("name: description"), the name alone when it has none: a scenario of
+    one's own without a description read "my patient docetaxel 75:" (firsthour)."""
+    name, description = str(scen.get("name") or ""), str(scen.get("description") or "").strip()
+    return f"{name}: {description}" if description else name
+
+
 def number_text(value: float) -> str:
     """A number as a scenario file writes it: 5e6 (not 5e+06), 0.45, 120 (not 120.0); small ones as %g does
     (1e-08: the run record's tolerances read so elsewhere)."""
@@ -185,6 +192,28 @@ def _rule_text(rule: object) -> str:
     return f"{when}: reduce this and later doses by {100 * float(rule.get('reduce_by_fraction') or 0):.3g}%"
 
 
+def _schedule_text(schedule: dict[str, Any]) -> str:
+    """A dose schedule as a clinician reads it: "4 cycles every 21 days from day 1 of the run (day 0 is its start)",
+    the days in a cycle only where there are more than the first ("on days 0, 7 of each cycle"). The record's
+    "start day: 1, every days: 21, cycles: 4, days in cycle: 0" read as a pegfilgrastim given on the run's first
+    day and a cycle of no days (firsthour)."""
+    def listed(days: list[Any]) -> str:
+        return ", ".join(number_text(float(d)) for d in days)
+
+    days = schedule.get("days")
+    if isinstance(days, list) and days:
+        return f"on days {listed(days)} of the run (day 0 is its start)"
+    start, every, cycles = (schedule.get(k) for k in ("start_day", "every_days", "cycles"))
+    if not (isinstance(start, int | float) and isinstance(every, int | float) and isinstance(cycles, int)):
+        return plain(schedule, True)
+    first = "day 0 (the run's start)" if start == 0 else f"day {number_text(float(start))} of the run (day 0 is its start)"
+    text = f"{cycles} cycle{'s' if cycles != 1 else ''} every {number_text(float(every))} days from {first}"
+    in_cycle = schedule.get("days_in_cycle") or [0.0]
+    if len(in_cycle) > 1:
+        text += f", on days {listed(in_cycle)} of each cycle (0: its first day)"
+    return text
+
+
 def _intervention_text(iv: dict[str, Any]) -> str:
     """One intervention's fields: a dose with its unit after the number, the others as :func:`plain` writes them;
     a shipped conditioning regimen with its title and drugs ("cy_tbi_12gy: Cyclophosphamide/TBI 12 Gy
@@ -198,6 +227,8 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             parts.append(f"{label} {number_text(float(value))} {unit}")
         elif field == "rules" and isinstance(value, list):
             parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
+        elif field == "schedule" and isinstance(value, dict):
+            parts.append(f"schedule: {_schedule_text(value)}")
         else:
             parts.append(plain({field: value}))
     text = ", ".join(parts) or "none"
@@ -352,7 +383,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 {warnings_html([("", scenario)])}
 {key_results_html({"": endpoints}, {"": result})}
 <h2>Scenario</h2>
-<p>{esc(str(scen.get('name', '')))}: {esc(str(scen.get('description', '')))}</p>
+<p>{esc(scenario_title(scen))}</p>
 <p>Patient: {esc(patient_text(patient))}{volume_txt};
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
@@ -406,6 +437,9 @@ def vaccine_responder_note(scen: dict[str, Any]) -> str:
 #: the population's fields read as a clinician writes them: what is drawn and its unit (the unit after the number)
 _POPULATION_UNITS = {"age_years": ("age", "years"), "weight_kg": ("weight", "kg"), "height_cm": ("height", "cm")}
 _POPULATION_SWITCHES = {"variability": "parameter variability", "drug_variability": "drug variability"}
+#: what a switch draws when on: "parameter variability drawn" did not say which parameters, or how (firsthour)
+_POPULATION_DRAWS = {"variability": "log-normal, each parameter with a between-patient CV: iiv_cv in docs/parameters.md",
+                     "drug_variability": "the dosed drug sets' published between-patient variability"}
 
 
 def _spread_text(spec: object, unit: str) -> str | None:
@@ -433,7 +467,8 @@ def population_text(population: dict[str, Any]) -> str:
         if field == "female_fraction" and isinstance(value, int | float) and not isinstance(value, bool):
             parts.append(f"{number_text(100 * value)}% women")
         elif field in _POPULATION_SWITCHES and isinstance(value, bool):
-            parts.append(f"{_POPULATION_SWITCHES[field]} {'drawn' if value else 'off'}")
+            parts.append(f"{_POPULATION_SWITCHES[field]} drawn ({_POPULATION_DRAWS[field]})" if value
+                         else f"{_POPULATION_SWITCHES[field]} off")
         elif text is not None:
             parts.append(f"{label} {text}")
         elif isinstance(value, str):  # a choice such as white_cell_baseline: metastatic_cancer

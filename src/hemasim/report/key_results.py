@@ -274,6 +274,8 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
         body.append(f"<tr>{_row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)
+        if name == "primary_graft_failure" and results:
+            body += _chimerism_row(by_column, results)
         if name in _CYCLE_ROWS and results:
             cycle_label, text_of = _CYCLE_ROWS[name]
             by_cycle = {column: text_of(results[column]) for column in by_column if column in results}
@@ -284,6 +286,37 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
         "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
             + _key_hint(f"all {len(names)} endpoints", "with their definitions are listed below the plots"))
+
+
+#: the day after the graft whose chimerism the key results give (the report's lineage-chimerism table has the others)
+KEY_CHIMERISM_DAY = 100
+
+
+def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results: Mapping[str, Result]) -> list[str]:
+    """The donor share of blood T cells and myeloid cells on day 100 after the graft (the last day of the lineage
+    chimerism table that a shorter run reaches), as the table further down gives it, in the reports that have the
+    table: a transplant physician read the engraftment days at the top and had to scroll past every plot for the
+    chimerism (firsthour)."""
+    from hemasim.interventions.chimerism import FULL_DONOR, chimerism_by_day
+    from hemasim.interventions.transplant import has_lineage_chimerism
+
+    cells, shown = [], False
+    for column in by_column:
+        result = results.get(column)
+        by_day = chimerism_by_day(result) if result is not None and has_lineage_chimerism(result) else None
+        if by_day is None or not by_day[1]:
+            cells.append("<td>&ndash;</td>")
+            continue
+        shown = True
+        d, t, m = next((row for row in by_day[1] if row[0] == KEY_CHIMERISM_DAY), by_day[1][-1])
+        day = "" if d == KEY_CHIMERISM_DAY else f" (day {d}: the run ends sooner)"
+        cells.append(f"<td>T cells {100 * t:.1f}% · myeloid {100 * m:.1f}%{day}</td>")
+    if not shown:
+        return []
+    definition = ("donor share of blood T cells (CD3+) and of myeloid cells (neutrophils and monocytes) on day "
+                  f"{KEY_CHIMERISM_DAY} after the graft; full donor chimerism is ≥ {100 * FULL_DONOR:g}%. The lineage "
+                  "chimerism table below the plots gives days 14 to 365.")
+    return [f"<tr>{_row_head(f'Donor chimerism on day {KEY_CHIMERISM_DAY} after graft', definition)}{''.join(cells)}</tr>"]
 
 
 def _definition(by_column: Mapping[str, Mapping[str, EndpointValue]], name: str) -> str | None:

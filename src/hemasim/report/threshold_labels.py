@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
 #: the gap between a label and its line, and between a label and the next line or the frame (points)
 LABEL_GAP_PT = 1.5
@@ -35,7 +37,7 @@ class ThresholdLabels:
 
     def __init__(self, ax: Axes, lines: Sequence[tuple[float, str, bool]], x: tuple[float, float], prefix: str,
                  color: str, fontsize: float) -> None:
-        self.ax, self.prefix = ax, prefix
+        self.ax, self.prefix, self.x = ax, prefix, x
         self.lines = sorted(lines, key=lambda line: -line[0])  # top down: a hidden label is named in the one above
         self.texts: list[_ThresholdLabel] = []
         for y, _, right in self.lines:
@@ -43,6 +45,8 @@ class ThresholdLabels:
                                    fontsize=fontsize)
             text.group = self
             text.set_clip_on(False)  # as ax.text: a label is never cut at the frame (it is placed inside it)
+            # a white halo, so that where a curve must cross it the words stay legible (as the interactive plots')
+            text.set_path_effects([patheffects.withStroke(linewidth=2.5, foreground="white")])
             ax.add_artist(text)
             self.texts.append(text)
 
@@ -79,6 +83,32 @@ class ThresholdLabels:
                 text.set_text("")
                 continue
             up = where[k] == "above"
-            text.set_text(self._label(name, right, below[k]))
             text.set_verticalalignment("bottom" if up else "top")
             text.set_y(float(from_px((0.0, pys[k] + (gap if up else -gap)))[1]))
+            # at the other end of its line where the data run through it at this one and not there: a nadir after
+            # chemotherapy or a graft lies at the left, where "CTCAE G3 (G4 below)" stood (firsthour; the rule of
+            # the interactive plots)
+            for side in (right, not right):
+                self._put(text, name, side, below[k])
+                if not self._crossed(text.get_window_extent(renderer)):
+                    break
+            else:
+                self._put(text, name, right, below[k])
+
+    def _put(self, text: Text, name: str, right: bool, below: list[str]) -> None:
+        text.set_text(self._label(name, right, below))
+        text.set_x(self.x[1] if right else self.x[0])
+        text.set_horizontalalignment("right" if right else "left")
+
+    def _crossed(self, box: Bbox) -> bool:
+        """Whether a data curve or band of the axes (drawn in data coordinates: not the threshold and graft lines,
+        nor the reference and grade spans) passes through ``box`` (display pixels)."""
+        data = self.ax.transData
+        for line in self.ax.lines:
+            if line.get_transform() is data and line.get_path().transformed(data).intersects_bbox(box, filled=False):
+                return True
+        for collection in self.ax.collections:
+            if collection.get_transform() is data and any(
+                    path.transformed(data).intersects_bbox(box, filled=True) for path in collection.get_paths()):
+                return True
+        return False

@@ -71,6 +71,28 @@
     return [up, down];
   }
 
+  // whether a drawn curve passes through the box [left, right] x [top, bottom] (svg pixels): a point inside it, or a
+  // segment between two points in its x-range that spans its height (a steep fall between two samples)
+  function curvesCross(spec, visible, i0, i1, sx, sy, box) {
+    return spec.series.some(function (s, k) {
+      if (!visible[k]) return false;
+      var prev = null;
+      for (var i = i0; i <= i1; i++) {
+        var v = s.y[i];
+        if (v === null || !isFinite(v) || (spec.log && v <= 0)) { prev = null; continue; }
+        var px = sx(spec.x[i]), py = sy(v);
+        if (px >= box[0] && px <= box[1]) {
+          if (py >= box[2] && py <= box[3]) return true;
+          if (prev !== null && Math.min(prev, py) <= box[3] && Math.max(prev, py) >= box[2]) return true;
+          prev = py;
+        } else {
+          prev = null;
+        }
+      }
+      return false;
+    });
+  }
+
   // a label less the words it shares at its start with another: "CTCAE G4" after "CTCAE G3" is "G4"
   function labelAfter(label, other) {
     var a = label.split(" "), b = other.split(" "), i = 0;
@@ -133,13 +155,17 @@
       var clip = "hpclip-" + spec.id;
       el("rect", {x: M.l, y: M.t, width: pw, height: ph}, el("clipPath", {id: clip}, el("defs", {}, svg)));
       var plot = el("g", {"clip-path": "url(#" + clip + ")"}, svg);
+      // the lines' labels ("CTCAE G3", "graft") in a group after the curves', with a white halo: drawn under them,
+      // a nadir or the donor line ran through "CTCAE G3 (G4 below)" at the left of every chemotherapy and
+      // transplant plot (firsthour)
+      var notes = el("g", {"clip-path": "url(#" + clip + ")"}, svg);
       (spec.xbands || []).forEach(function (b) {
         var left = sx(Math.max(b.lo, x0)), right = sx(Math.min(b.hi, x1));
         if (right <= left) return;
         el("rect", {x: left, y: M.t, width: right - left, height: ph, fill: b.color, "fill-opacity": b.opacity || 0.1,
                     class: "hp-xband"}, plot);
         if (b.text) {  // below the graft line's label, which sits at the top
-          el("text", {x: left + 3, y: M.t + 23, class: "hp-tick", style: "fill:" + b.color}, plot).textContent = b.text;
+          el("text", {x: left + 3, y: M.t + 23, class: "hp-tick hp-over", style: "fill:" + b.color}, notes).textContent = b.text;
         }
       });
       (spec.bands || []).forEach(function (b) {
@@ -178,16 +204,28 @@
         if (h.label && tys[k] !== null) {
           var right = k % 2 === 1;
           // the colour as a style: .hp-tick's fill (a CSS rule) overrode a fill attribute, the labels drew grey
-          el("text", {x: right ? M.l + pw - 3 : M.l + 3, y: tys[k], "text-anchor": right ? "end" : "start",
-                      class: "hp-tick", style: "fill:" + h.color}, plot).textContent =
-            h.label + (below[k].length ? " (" + below[k].join(", ") + " below)" : "");
+          var text = el("text", {x: right ? M.l + pw - 3 : M.l + 3, y: tys[k], "text-anchor": right ? "end" : "start",
+                                 class: "hp-tick hp-over", style: "fill:" + h.color}, notes);
+          text.textContent = h.label + (below[k].length ? " (" + below[k].join(", ") + " below)" : "");
+          // at the other end of its line where a curve runs through it at this one and not there: a chemotherapy
+          // or transplant nadir lies at the left, where "CTCAE G3 (G4 below)" stood (firsthour)
+          var width = text.getComputedTextLength ? text.getComputedTextLength() : 0;
+          width = (width > 0 ? width : 6 * text.textContent.length) + 3;
+          var boxAt = function (atRight) {
+            return [atRight ? M.l + pw - width : M.l, atRight ? M.l + pw : M.l + width, tys[k] - HLINE_TEXT + 3, tys[k] + 3];
+          };
+          if (curvesCross(spec, visible, i0, i1, sx, sy, boxAt(right)) &&
+              !curvesCross(spec, visible, i0, i1, sx, sy, boxAt(!right))) {
+            text.setAttribute("x", right ? M.l + 3 : M.l + pw - 3);
+            text.setAttribute("text-anchor", right ? "start" : "end");
+          }
         }
       });
       (spec.vlines || []).forEach(function (v) {
         if (v.x < x0 || v.x > x1) return;
         el("line", {x1: sx(v.x), x2: sx(v.x), y1: M.t, y2: M.t + ph, stroke: v.color, "stroke-dasharray": v.dash || null}, plot);
         if (v.label) {
-          el("text", {x: sx(v.x) + 3, y: M.t + 11, class: "hp-tick", style: "fill:" + v.color}, plot).textContent = v.label;
+          el("text", {x: sx(v.x) + 3, y: M.t + 11, class: "hp-tick hp-over", style: "fill:" + v.color}, notes).textContent = v.label;
         }
       });
       spec.series.forEach(function (s, k) {
@@ -304,6 +342,7 @@
     ".hp-panel{position:relative;border:1px solid #ddd;border-radius:4px;padding:4px 6px;background:#fff}" +
     ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
     ".hp-grid{stroke:#e6e6e6;stroke-width:1}.hp-frame{fill:none;stroke:#999}.hp-tick{font-size:10px;fill:#555}" +
+    ".hp-over{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}" +
     ".hp-label{font-size:11px;fill:#333}.hp-cursor{stroke:#888;stroke-width:1}.hp-select{fill:#4a7bd0;fill-opacity:.15}" +
     ".hp-tip{position:absolute;pointer-events:none;background:rgba(255,255,255,.95);border:1px solid #bbb;border-radius:3px;" +
     "padding:3px 6px;font-size:11px;line-height:1.35;white-space:nowrap;z-index:2}" +
