@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hemasim.solvers._cache import numba_cache_folder
+from hemasim.solvers._cache import numba_cache_folder, rebuild_when_inlined_sources_change
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -64,28 +64,31 @@ def test_the_kernels_import_and_compile_from_a_read_only_install(tmp_path: Path)
     assert plain.returncode != 0 and "no locator available" in plain.stderr  # what the fallback avoids
 
 
-@pytest.mark.slow  # three processes importing numba, ~3.5 s CPU
-def test_a_kernel_is_rebuilt_when_a_module_it_inlines_changes(tmp_path: Path):
+def test_a_kernel_is_rebuilt_when_a_module_it_inlines_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """numba checks only the defining file's stamp: after an edit of the module whose helper a cached kernel inlines,
     the kernel computes with the new helper, not the cached code (numba 0.68 stamps the file's contents, so touching
-    the file, as before, left the stale kernel loaded)."""
-    helper, kernel = tmp_path / "helper.py", tmp_path / "kernel.py"
+    the file, as before, left the stale kernel loaded). Each load is a fresh import of both files, as in a new
+    process: a new dispatcher, which looks in the cache before compiling."""
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    helper, kernel = tmp_path / "helper_inlined.py", tmp_path / "kernel_inlining.py"
     helper.write_text("from numba import njit\n\n\n@njit(inline='always')\ndef f(x):\n    return x + 1.0\n")
-    kernel.write_text("from numba import njit\n\nimport helper\nfrom hemasim.solvers._cache import "
-                      "rebuild_when_inlined_sources_change\n\n"
-                      "print(rebuild_when_inlined_sources_change(__file__, (helper.__file__,)))\n\n\n"
-                      "@njit(cache=True)\ndef kernel(x):\n    return helper.f(x)\n\n\nprint(kernel(1.0))\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
-    env["PYTHONPATH"] = os.pathsep.join([str(tmp_path), str(SRC)])
+    kernel.write_text("from numba import njit\n\nimport helper_inlined\n\n\n@njit(cache=True)\ndef kernel(x):\n"
+                      "    return helper_inlined.f(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
 
-    def run() -> list[str]:
-        res = subprocess.run([sys.executable, "-c", "import kernel"], cwd=tmp_path, env=env, capture_output=True,
-                             text=True, timeout=120)
-        assert res.returncode == 0, res.stderr[-2000:]
-        return res.stdout.split()
+    def load() -> tuple[bool, float, bool]:
+        """(whether the digest differed, the kernel's value, whether it was loaded from the cache)"""
+        for name in ("helper_inlined", "kernel_inlining"):
+            sys.modules.pop(name, None)
+        import helper_inlined
+        differed = rebuild_when_inlined_sources_change(kernel, (helper_inlined.__file__,))
+        import kernel_inlining
+        value = kernel_inlining.kernel(1.0)
+        return differed, value, bool(kernel_inlining.kernel.stats.cache_hits)
 
-    assert run() == ["True", "2.0"]  # the digest recorded; nothing cached before it, nothing dropped
-    assert list((tmp_path / "__pycache__").glob("kernel.kernel-*.nbi"))  # the kernel is cached
-    assert run() == ["False", "2.0"]  # unchanged helper: the cache kept
+    assert load() == (True, 2.0, False)  # the digest recorded; nothing cached before it, compiled
+    assert list((tmp_path / "__pycache__").glob("kernel_inlining.kernel-*.nbi"))  # and cached
+    assert load() == (False, 2.0, True)  # unchanged helper: loaded from the cache
     helper.write_text(helper.read_text().replace("x + 1.0", "x + 100.0"))
-    assert run() == ["True", "101.0"]  # rebuilt with the edited helper
+    assert load() == (True, 101.0, False)  # rebuilt with the edited helper
+    assert load() == (False, 101.0, True)
