@@ -46,7 +46,7 @@ from hemasim.solvers._threads import equal_ranges, in_threads, patient_ranges
 
 ensure_numba_cache(__file__)  # before the cache=True functions below are defined
 rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, _ark.__file__, split.__file__,
-                                                laws.__file__))
+                                                *laws.KERNEL_SOURCES))
 
 #: a patient whose eliminated block has a zero, non-finite or too small pivot: solved by the dense path instead
 DENSE_NEEDED = 3
