@@ -20,7 +20,7 @@ from hemasim.cohort import CohortError
 from hemasim.cohort.runner import DaskExecutor, TLSFiles, check_scheduler_address, plain_tcp_warning
 from tests.conftest import EXAMPLES, invoke_hemasim
 
-# skipped without distributed, which is imported where used: at collection it cost each test process ~1.5 s CPU,
+# skipped without distributed, which is imported where used: at collection it cost each test process ~0.35 s CPU,
 # the one that never runs these tests too
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("distributed") is None,
                                 reason="distributed (dask's scheduler) is not installed")
