@@ -13,9 +13,10 @@ flows only, added in the same order from the same flux law), and only the linear
 (a dense LU of the moving states' block, which is the whole system's up to rounding: no held row depends on a
 moving state). :func:`off_balance` finds the states to move.
 
-numba's cache checks only this file's date; the right-hand side and the Newton helpers are compiled in from
+numba's cache checks only this file; the right-hand side and the Newton helpers are compiled in from
 ``_kernel_numba.py`` (and through it ``_dopri.py`` and the laws), so an edit there makes
-:func:`~hemasim.solvers._cache.rebuild_when_inlined_sources_change` touch this file and numba rebuild these kernels.
+:func:`~hemasim.solvers._cache.rebuild_when_inlined_sources_change` drop this file's cached kernels and numba rebuild
+them.
 """
 
 from __future__ import annotations
