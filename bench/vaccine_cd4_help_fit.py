@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize_scalar
-from scipy.stats import chi2, norm
+from scipy.special import ndtr
+from scipy.stats import chi2
 
 from hemasim.biology.vaccine import reference_blood_counts
 from hemasim.parameters import healthy_adult_parameters
@@ -59,7 +60,9 @@ def log_help(naive_per_uL: np.ndarray, k: float) -> np.ndarray:
 
 
 def _loglik(a: float, k: float, naive: np.ndarray, r: np.ndarray, n: np.ndarray, sigma: float) -> float:
-    p = np.clip(norm.cdf((a + log_help(naive, k)) / sigma), 1e-12, 1 - 1e-12)
+    # ndtr: the standard normal CDF, the function scipy.stats' norm distribution computes its cdf with, the same
+    # values without the distribution's argument checks (~40 us a call, ~110,000 calls in fit())
+    p = np.clip(ndtr((a + log_help(naive, k)) / sigma), 1e-12, 1 - 1e-12)
     return float(np.sum(r * np.log(p) + (n - r) * np.log1p(-p)))
 
 
@@ -94,7 +97,7 @@ def fit_k(total_cd4: dict[str, float], sigma: float, naive_share: float) -> dict
     for label, k in (("k100", K_NOW), ("k_fit", k_hat)):
         a = minimize_scalar(lambda a, k=k: -_loglik(a, k, naive, r, n, sigma), bounds=(-20.0, 20.0),
                             method="bounded", options={"xatol": 1e-9}).x
-        shares[label] = dict(zip(names, norm.cdf((a + log_help(naive, k)) / sigma).round(3).tolist(), strict=True))
+        shares[label] = dict(zip(names, ndtr((a + log_help(naive, k)) / sigma).round(3).tolist(), strict=True))
     shares["observed"] = dict(zip(names, (r / n).round(3).tolist(), strict=True))
     return {"k_fit_per_uL": k_hat, "k_95pct_profile": [float(inside.min()), float(inside.max())],
             "k_at_upper_bound": bool(k_hat > 0.99 * K_BOUNDS[1]),

@@ -184,15 +184,27 @@ def test_cli_fit_writes_a_set_that_scenarios_load(tmp_path: Path):
 
 
 @pytest.mark.slow
-def test_the_fits_profile_summary_is_the_profiles_json(least_squares_fit: tuple[Objective, FitResult]):
+def test_the_fits_profile_summary_is_the_profiles_json(least_squares_fit: tuple[Objective, FitResult],
+                                                       monkeypatch: pytest.MonkeyPatch):
     """hemasim.inference.full_model_slope.profile_summary (the slope and structure fits' JSON): one interval, status
-    and curve per free parameter, the same as profile_likelihood's."""
+    and curve per free parameter, the same as profile_likelihood's from the same optimum (the profiles it computed,
+    kept as it called profile_likelihood, instead of computing them again: ~1.4 s)."""
+    import hemasim.inference
     from hemasim.inference.full_model_slope import profile_summary
 
     objective, result = least_squares_fit
     best = result.x
+    calls: list[tuple[tuple, dict, list]] = []
+
+    def profiles_kept(*args, **kwargs):
+        profs = profile_likelihood(*args, **kwargs)
+        calls.append((args, kwargs, profs))
+        return profs
+
+    monkeypatch.setattr(hemasim.inference, "profile_likelihood", profiles_kept)
     summary = profile_summary(objective, best)
-    profiles = profile_likelihood(objective, best)
+    ((args, kwargs, profiles),) = calls  # one call: profile_likelihood(objective, best), every free parameter
+    assert args[0] is objective and np.array_equal(args[1], best) and args[2:] == () and kwargs == {}
     assert set(summary["ci95"]) == {p.name for p in profiles} == {"mtt_h", "slope"}
     for p in profiles:
         assert summary["ci95"][p.name] == [p.ci_lower, p.ci_upper]

@@ -65,16 +65,30 @@ def test_the_kernels_import_and_compile_from_a_read_only_install(tmp_path: Path)
 
 
 def test_a_kernel_is_rebuilt_when_a_module_it_inlines_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    """numba checks only the defining file's stamp; an edit of an inlined helper module must touch that file."""
+    """numba checks only the defining file's stamp: after an edit of the module whose helper a cached kernel inlines,
+    the kernel computes with the new helper, not the cached code (numba 0.68 stamps the file's contents, so touching
+    the file, as before, left the stale kernel loaded). Each load is a fresh import of both files, as in a new
+    process: a new dispatcher, which looks in the cache before compiling."""
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
-    kernel, helper = tmp_path / "kernel.py", tmp_path / "helper.py"
-    kernel.write_text("")
-    helper.write_text("def f(): return 1\n")
-    os.utime(kernel, (1_000_000, 1_000_000))
-    assert rebuild_when_inlined_sources_change(kernel, (helper,))  # records the digest
-    assert kernel.stat().st_mtime == 1_000_000  # nothing cached before the record: no rebuild forced
-    assert not rebuild_when_inlined_sources_change(kernel, (helper,))  # unchanged helper: cache kept
-    helper.write_text("def f(): return 2\n")
-    assert rebuild_when_inlined_sources_change(kernel, (helper,))
-    assert kernel.stat().st_mtime > 1_000_000  # numba now sees a newer source and recompiles
-    assert not rebuild_when_inlined_sources_change(kernel, (helper,))
+    helper, kernel = tmp_path / "helper_inlined.py", tmp_path / "kernel_inlining.py"
+    helper.write_text("from numba import njit\n\n\n@njit(inline='always')\ndef f(x):\n    return x + 1.0\n")
+    kernel.write_text("from numba import njit\n\nimport helper_inlined\n\n\n@njit(cache=True)\ndef kernel(x):\n"
+                      "    return helper_inlined.f(x)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def load() -> tuple[bool, float, bool]:
+        """(whether the digest differed, the kernel's value, whether it was loaded from the cache)"""
+        for name in ("helper_inlined", "kernel_inlining"):
+            sys.modules.pop(name, None)
+        import helper_inlined
+        differed = rebuild_when_inlined_sources_change(kernel, (helper_inlined.__file__,))
+        import kernel_inlining
+        value = kernel_inlining.kernel(1.0)
+        return differed, value, bool(kernel_inlining.kernel.stats.cache_hits)
+
+    assert load() == (True, 2.0, False)  # the digest recorded; nothing cached before it, compiled
+    assert list((tmp_path / "__pycache__").glob("kernel_inlining.kernel-*.nbi"))  # and cached
+    assert load() == (False, 2.0, True)  # unchanged helper: loaded from the cache
+    helper.write_text(helper.read_text().replace("x + 1.0", "x + 100.0"))
+    assert load() == (True, 101.0, False)  # rebuilt with the edited helper
+    assert load() == (False, 101.0, True)

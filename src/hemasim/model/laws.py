@@ -21,6 +21,7 @@ numba caches compiled kernels per source file: after editing a law here, delete 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,9 @@ N_FEEDBACK_PARAMS = 5
 
 # The kind numbers as plain ints, derived from the enum, for the numba dispatcher (numba folds module-level
 # ints into constants).
+#: the files a kernel compiling these laws in is made of: this one and the enum whose numbers it folds in (a changed
+#: kind number must rebuild the cached kernels; hemasim.solvers._cache.rebuild_when_inlined_sources_change)
+KERNEL_SOURCES = (__file__, os.path.join(os.path.dirname(__file__), "core.py"))
 HILL_RATIO = int(FeedbackKind.HILL_RATIO)
 AGE_DECLINE = int(FeedbackKind.AGE_DECLINE)
 LINEAR_INHIBITION = int(FeedbackKind.LINEAR_INHIBITION)

@@ -95,9 +95,10 @@ def rebuild_when_inlined_sources_change(source_file: str | Path, inlined_sources
 
     numba's on-disk cache checks only the stamp of the file that defines a kernel, so a kernel that compiles in
     functions of other modules (``inline="always"`` helpers, the shared right-hand side) would be loaded stale after
-    an edit there. A digest of those modules is kept beside the cache; when it differs, ``source_file`` is touched
-    (numba then sees a newer source and recompiles). Returns whether it touched. A read-only install cannot be
-    edited, so failing to write is ignored.
+    an edit there. A digest of those modules is kept beside the cache; when it differs, the cache indexes of
+    ``source_file``'s kernels are deleted (numba then finds nothing cached and recompiles) and the file is touched.
+    Touching alone no longer does it: numba 0.68's stamp is a hash of the file's contents, not its date. Returns
+    whether the digest differed. A read-only install cannot be edited, so failing to write is ignored.
     """
     digest = hashlib.sha256()
     for path in inlined_sources:
@@ -109,8 +110,25 @@ def rebuild_when_inlined_sources_change(source_file: str | Path, inlined_sources
             return False
         record.parent.mkdir(parents=True, exist_ok=True)
         if record.is_file():  # a changed module: the first use (no record) has no stale cache of ours to drop
-            os.utime(source)
+            _drop_cached_kernels(source_file)
+            os.utime(source)  # older numba stamped the file's date
         record.write_text(digest.hexdigest())
     except OSError:
         return False
     return True
+
+
+def _drop_cached_kernels(source_file: str | Path) -> None:
+    """Delete the cache indexes of ``source_file``'s kernels (``STEM.FUNCTION-LINE.pyXY.nbi``) wherever numba keeps them:
+    ``__pycache__`` beside it, or under a user-set ``NUMBA_CACHE_DIR`` or numba's user-wide cache, in the folder
+    numba names after the source's folder (``_CacheLocator.get_suitable_cache_subpath``)."""
+    source = Path(source_file).resolve()
+    folders = {source.parent / "__pycache__"}
+    for parent in {source.parent, Path(os.path.abspath(source_file)).parent}:  # numba names it by the latter
+        subpath = f"{parent.name}_{hashlib.sha1(str(parent).encode()).hexdigest()}"
+        for base in (os.environ.get("NUMBA_CACHE_DIR"), _user_wide_cache()):
+            if base:
+                folders.add(Path(base) / subpath)
+    for folder in folders:
+        for index in folder.glob(f"{source.stem}.*.nbi"):
+            index.unlink(missing_ok=True)

@@ -58,7 +58,7 @@ from hemasim.solvers.split import MAX_BLOCK
 register_for_numba()  # before anything below is compiled
 ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True functions below are defined
 # numba's cache checks only this file's stamp: rebuild when a module compiled in here changes
-rebuild_when_inlined_sources_change(__file__, (_ark.__file__, _dopri.__file__, split.__file__, laws.__file__))
+rebuild_when_inlined_sources_change(__file__, (_ark.__file__, _dopri.__file__, split.__file__, *laws.KERNEL_SOURCES))
 
 
 @njit(cache=True)

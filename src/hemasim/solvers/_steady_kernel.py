@@ -13,9 +13,10 @@ flows only, added in the same order from the same flux law), and only the linear
 (a dense LU of the moving states' block, which is the whole system's up to rounding: no held row depends on a
 moving state). :func:`off_balance` finds the states to move.
 
-numba's cache checks only this file's date; the right-hand side and the Newton helpers are compiled in from
+numba's cache checks only this file; the right-hand side and the Newton helpers are compiled in from
 ``_kernel_numba.py`` (and through it ``_dopri.py`` and the laws), so an edit there makes
-:func:`~hemasim.solvers._cache.rebuild_when_inlined_sources_change` touch this file and numba rebuild these kernels.
+:func:`~hemasim.solvers._cache.rebuild_when_inlined_sources_change` drop this file's cached kernels and numba rebuild
+them.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from hemasim.solvers._threads import equal_ranges, in_threads, patient_ranges
 
 ensure_numba_cache(__file__)  # before the cache=True functions below are defined
 rebuild_when_inlined_sources_change(__file__, (_kernel_numba.__file__, _dopri.__file__, _ark.__file__, split.__file__,
-                                                laws.__file__))
+                                                *laws.KERNEL_SOURCES))
 
 #: a patient whose eliminated block has a zero, non-finite or too small pivot: solved by the dense path instead
 DENSE_NEEDED = 3

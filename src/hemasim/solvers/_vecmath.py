@@ -16,7 +16,7 @@ to s^23; exp y = 2^k exp(r), k = round(y / ln 2), |r| <= ln(2)/2, exp(r) by its 
 split in a high part with trailing zero bits and a low part so that k ln 2 is exact enough. These helpers are
 compiled without fastmath (the reduction must not be reassociated, the special cases must see NaN); inlined
 into a fastmath caller they keep their own flags. They are ``inline="always"`` (inlined in numba's IR), so each
-caller compiles them into its own loop; numba's on-disk cache checks only the caller's file date, so ``_lockstep.py``
+caller compiles them into its own loop; numba's on-disk cache checks only the caller's file, so ``_lockstep.py``
 lists this file among the modules whose change rebuilds its kernels (``_cache.rebuild_when_inlined_sources_change``).
 Callers need ``error_model="numpy"``: numba's default checks every division for a zero divisor, a branch that
 keeps the loop from vectorising.
