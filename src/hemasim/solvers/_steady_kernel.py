@@ -359,7 +359,7 @@ def _moving_jacobian_into(t, x, f0, scale, pinned, J, xe, f1, saved, col_ptr, co
             J[i, i] = -1.0
 
 
-@njit(cache=True)  # called, not inlined (see _reduced_newton)
+@njit(cache=True, _nrt=False)  # called, not inlined (see _reduced_newton)
 def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving, rhs_args,
                    work):  # pragma: no cover - compiled
     """_kernel_numba._newton_solve (plain chord Newton) on the moving states, the others held; ``work``: the
