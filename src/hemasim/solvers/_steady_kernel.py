@@ -283,14 +283,15 @@ def steady_state_reduced(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any
 
 
 # ------------------------------------------------------------------ the moving states alone
-@njit(cache=True, nogil=True)
+# no reference counting (numba's NRT): its atomic updates of each array's count at every call and view cost more
+# than the sums (docs/performance.md, goal 4, seventeenth session); the buffers come from the caller
+@njit(cache=True, nogil=True, _nrt=False)
 def _off_balance_range(off, lo, hi, X0, t, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                       fb_signal, FB_PARAMS, fb_offset, fb_scale, threshold):  # pragma: no cover - compiled
+                       fb_signal, FB_PARAMS, fb_offset, fb_scale, threshold, buffers):  # pragma: no cover - compiled
     """off[j] |= state j of a patient lo..hi-1 is free (not zero) and its |dx/dt| at X0[p] exceeds ``threshold``
-    times the gross flux through it (or is not finite)."""
+    times the gross flux through it (or is not finite). ``buffers``: (n,), (n,) and rhs_into's three."""
     n = X0.shape[1]
-    f, gross = np.empty(n), np.empty(n)
-    sig_buf, fb_buf, flux = np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(RATE.shape[1])
+    f, gross, sig_buf, fb_buf, flux = buffers
     for p in range(lo, hi):
         rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
                     FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
@@ -309,7 +310,13 @@ def off_balance(X0: np.ndarray, t: float, *args: Any) -> np.ndarray:
     N, n = X0.shape
     bounds = equal_ranges(N)
     off = np.zeros((len(bounds) - 1, n), dtype=np.bool_)
-    in_threads(len(bounds) - 1, lambda i: _off_balance_range(off[i], bounds[i], bounds[i + 1], X0, t, *args))
+    sizes = (n, n, len(args[6]) - 1, len(args[9]), args[2].shape[1])  # states twice, signals, feedbacks, flows
+
+    def run(i: int) -> None:
+        buffers = tuple(np.empty(size) for size in sizes)
+        _off_balance_range(off[i], bounds[i], bounds[i + 1], X0, t, *args, buffers)
+
+    in_threads(len(bounds) - 1, run)
     return np.any(off, axis=0)
 
 
