@@ -31,6 +31,7 @@ from hemasim.solvers import _ark, _dopri, _kernel_numba, split
 from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
 from hemasim.solvers._kernel_numba import (
     CONVERGED,
+    NO_REFCOUNT,
     NOT_CONVERGED,
     SINGULAR,
     _gross_flux_into,
@@ -283,9 +284,7 @@ def steady_state_reduced(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any
 
 
 # ------------------------------------------------------------------ the moving states alone
-# no reference counting (numba's NRT): its atomic updates of each array's count at every call and view cost more
-# than the sums (docs/performance.md, goal 4, seventeenth session); the buffers come from the caller
-@njit(cache=True, nogil=True, _nrt=False)
+@njit(cache=True, nogil=True, **NO_REFCOUNT)  # the buffers come from the caller
 def _off_balance_range(off, lo, hi, X0, t, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
                        fb_signal, FB_PARAMS, fb_offset, fb_scale, threshold, buffers):  # pragma: no cover - compiled
     """off[j] |= state j of a patient lo..hi-1 is free (not zero) and its |dx/dt| at X0[p] exceeds ``threshold``
@@ -366,7 +365,7 @@ def _moving_jacobian_into(t, x, f0, scale, pinned, J, xe, f1, saved, col_ptr, co
             J[i, i] = -1.0
 
 
-@njit(cache=True, _nrt=False)  # called, not inlined (see _reduced_newton)
+@njit(cache=True, **NO_REFCOUNT)  # called, not inlined (see _reduced_newton)
 def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving, rhs_args,
                    work):  # pragma: no cover - compiled
     """_kernel_numba._newton_solve (plain chord Newton) on the moving states, the others held; ``work``: the
