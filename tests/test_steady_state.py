@@ -364,7 +364,7 @@ def test_the_hot_steady_state_kernels_run_without_reference_counting():
     from hemasim.solvers import _kernel_numba, _steady_kernel
 
     kernels = (_kernel_numba.rhs_into, _kernel_numba.fluxes_into, _steady_kernel._moving_newton,
-               _steady_kernel._off_balance_range)
+               _steady_kernel._off_balance_range, _steady_kernel._reduced_newton)
     for kernel in kernels:
         assert isinstance(kernel, numba.core.registry.CPUDispatcher)
         assert kernel.targetoptions.get("_nrt") is False, kernel.py_func.__name__
