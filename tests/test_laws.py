@@ -116,3 +116,16 @@ def test_numpy_numba_and_sbml_values_agree(kind, numba_value):
 
 def test_unknown_kind_gives_nan_in_the_kernels(numba_value):
     assert math.isnan(numba_value(max(FeedbackKind) + 1, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0))
+
+
+def test_a_hill_exponent_of_one_is_the_general_law_bit_for_bit(numba_value):
+    """The kernels' dispatcher takes (s/ref)^1 as s/ref (numba's integer power) instead of the C library's pow:
+    the same numbers as the law's own pow(u, 1.0), which returns u exactly, and as the numpy reference path."""
+    rng = np.random.default_rng(3)
+    s = np.concatenate([[0.0, 1e-300, 1e300], rng.lognormal(0.0, 8.0, 2000)])
+    ref, c = rng.lognormal(0.0, 8.0, s.size), rng.uniform(0.0, 50.0, s.size)
+    numpy_law = LAWS[FeedbackKind.HILL_RATIO].value(0.0, s, ref, c, 1.0, 0.0, 0.0)
+    kernel = np.array([numba_value(int(FeedbackKind.HILL_RATIO), 0.0, si, ri, ci, 1.0, 0.0, 0.0)
+                       for si, ri, ci in zip(s, ref, c, strict=True)])
+    assert np.array_equal(kernel, numpy_law)
+    assert np.array_equal(np.power(s / ref, 1.0), s / ref)  # what makes the two equal

@@ -351,3 +351,20 @@ def test_patients_the_moving_states_newton_does_not_converge_are_solved_as_witho
     assert len(solved_by_every_state) == 2 and solved_by_every_state[1] <= solved_by_every_state[0]
     for i in range(model.n_patients):
         assert np.max(balance_residual(model.patient(i), x[i])) < 1e-10
+
+
+def test_the_hot_steady_state_kernels_run_without_reference_counting():
+    """The right-hand side and the moving states' Newton and pre-pass are compiled without numba's reference
+    counting (``_nrt=False``): its atomic updates of every array's count at each call and view cost more than their
+    sums (the 10,000-patient steady state took 2.2x the CPU; docs/performance.md, goal 4, seventeenth session). They
+    allocate nothing (numba refuses to compile an allocation there), and the arithmetic is the same: the other
+    tests here hold their results."""
+    import numba
+
+    from hemasim.solvers import _kernel_numba, _steady_kernel
+
+    kernels = (_kernel_numba.rhs_into, _kernel_numba.fluxes_into, _steady_kernel._moving_newton,
+               _steady_kernel._off_balance_range, _steady_kernel._reduced_newton)
+    for kernel in kernels:
+        assert isinstance(kernel, numba.core.registry.CPUDispatcher)
+        assert kernel.targetoptions.get("_nrt") is False, kernel.py_func.__name__

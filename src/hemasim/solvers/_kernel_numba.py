@@ -61,7 +61,15 @@ ensure_numba_cache(__file__)  # a writable cache folder, before the cache=True f
 rebuild_when_inlined_sources_change(__file__, (_ark.__file__, _dopri.__file__, split.__file__, *laws.KERNEL_SOURCES))
 
 
-@njit(cache=True)
+#: numba's flag for a function compiled without reference counting (NRT): numba increments and decrements each
+#: array argument's count (an atomic update) at every call and view, which cost the steady state's Newton of the
+#: moving states more than its sums (docs/performance.md, goal 4, seventeenth session). Only for functions that
+#: allocate nothing (numba refuses to compile an allocation there) and return no array: the arithmetic is the same.
+#: (A keyword of numba's target options that its type stubs do not list.)
+NO_REFCOUNT: dict[str, Any] = {"_nrt": False}
+
+
+@njit(cache=True, **NO_REFCOUNT)
 def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
                 fb_scale, sig_buf, fb_buf, part=None):  # pragma: no cover - compiled
     """Every flow's flux (cells/day) at state x, time t; the one place the flow law is written. ``part`` (states,
@@ -97,7 +105,7 @@ def fluxes_into(t, x, flux, src, rate, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind
         flux[f] = v
 
 
-@njit(cache=True)
+@njit(cache=True, **NO_REFCOUNT)  # called ~20 times a patient by the steady state
 def rhs_into(t, x, out, src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
              fb_params, fb_offset, fb_scale, sig_buf, fb_buf, flux, part=None):  # pragma: no cover - compiled
     """out = dx/dt at state x, time t. ``part`` (states, signals, feedbacks, flows: the flows whose source or target

@@ -32,6 +32,7 @@ from hemasim.solvers import _ark, _dopri, _kernel_numba, split
 from hemasim.solvers._cache import ensure_numba_cache, rebuild_when_inlined_sources_change
 from hemasim.solvers._kernel_numba import (
     CONVERGED,
+    NO_REFCOUNT,
     NOT_CONVERGED,
     SINGULAR,
     _gross_flux_into,
@@ -201,15 +202,16 @@ def _reduced_solve_into(b, out, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_
 
 # cached like _newton_solve: a caller compiled for new argument types (or in another process) loads it instead of
 # compiling it again (~10 s CPU when cold)
-@njit(cache=True)  # called, not inlined: numba copies an inlined function's IR block by block (seconds here)
+# called, not inlined: numba copies an inlined function's IR block by block (seconds here); no reference counting
+# (it allocates nothing: its two buffers come from _reduced_range, once a range)
+@njit(cache=True, **NO_REFCOUNT)
 def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouring, entries, blocks, threshold,
-                    rhs_args):  # pragma: no cover - compiled
-    """_kernel_numba._newton_solve with the block-eliminated linear solves; also returns DENSE_NEEDED."""
+                    rhs_args, work, indices):  # pragma: no cover - compiled
+    """_kernel_numba._newton_solve with the block-eliminated linear solves; also returns DENSE_NEEDED. ``work``,
+    ``indices``: :func:`_reduced_buffers`, carved into the buffers here."""
     n, m = x.shape[0], blocks[1].shape[0]
     k = n - m
     n_jac, n_unit, n_bd = entries[1].shape[0], blocks[4].shape[0], blocks[20].shape[0]
-    # two allocations carved into the buffers (one each cost about as much as a chord iteration's solve)
-    work = np.empty(5 * n + n_jac + 3 * m + n_unit + n_bd + 2 * k * k + 2 * k)
     gross, f0, f1, xe, dx = work[:n], work[n:2 * n], work[2 * n:3 * n], work[3 * n:4 * n], work[4 * n:5 * n]
     at = 5 * n
     jac, at = work[at:at + n_jac], at + n_jac
@@ -219,7 +221,6 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
     S, at = work[at:at + k * k].reshape((k, k)), at + k * k
     lu_val, at = work[at:at + k * k], at + k * k
     rest_b, rest_x = work[at:at + k], work[at + k:at + 2 * k]
-    indices = np.empty(k + 2 * k + 1 + k * k, dtype=np.int64)
     perm, lu_ptr, lu_col = indices[:k], indices[k:3 * k + 1], indices[3 * k + 1:]
     h = first_step_days
     last_worst = -1.0
@@ -253,23 +254,33 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
     return NOT_CONVERGED
 
 
+@njit(inline="always")
+def _reduced_buffers(n, n_jac, blocks):  # pragma: no cover - compiled
+    """:func:`_reduced_newton`'s two buffers (float64 and int64), to be carved there."""
+    m = blocks[1].shape[0]
+    k = n - m
+    return (np.empty(5 * n + n_jac + 3 * m + blocks[4].shape[0] + blocks[20].shape[0] + 2 * k * k + 2 * k),
+            np.empty(k + 2 * k + 1 + k * k, dtype=np.int64))
+
+
 @njit(cache=True, nogil=True)  # nogil: threads run the ranges, and a cohort's writer thread runs meanwhile
 def _reduced_range(lo, hi, X0, X, status, t, SCALE, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
                    fb_kind, fb_signal, FB_PARAMS, fb_offset, fb_scale, tol, max_iter, first_step_days, colouring,
                    entries, blocks, threshold):  # pragma: no cover - compiled
     """Patients lo..hi-1 of :func:`steady_state_reduced`: X[p] = patient p's steady state from X0[p], status[p]."""
     n = X0.shape[1]
+    sig_buf, fb_buf, flux = np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(RATE.shape[1])
+    pinned = np.empty(n, dtype=np.bool_)
+    work, indices = _reduced_buffers(n, entries[1].shape[0], blocks)  # one allocation each cost a chord solve
     for p in range(lo, hi):
         rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
-                    FB_PARAMS[p], fb_offset, fb_scale, np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]),
-                    np.empty(RATE.shape[1]))
+                    FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
         x = X[p]
-        pinned = np.empty(n, dtype=np.bool_)
         for j in range(n):
             x[j] = X0[p, j]
             pinned[j] = X0[p, j] == 0.0
         status[p] = _reduced_newton(x, t, SCALE[p], pinned, tol, max_iter, first_step_days, colouring, entries, blocks,
-                                    threshold, rhs_args)
+                                    threshold, rhs_args, work, indices)
 
 
 def steady_state_reduced(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -284,14 +295,13 @@ def steady_state_reduced(X0: np.ndarray, t: float, SCALE: np.ndarray, *args: Any
 
 
 # ------------------------------------------------------------------ the moving states alone
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **NO_REFCOUNT)  # the buffers come from the caller
 def _off_balance_range(off, lo, hi, X0, t, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind,
-                       fb_signal, FB_PARAMS, fb_offset, fb_scale, threshold):  # pragma: no cover - compiled
+                       fb_signal, FB_PARAMS, fb_offset, fb_scale, threshold, buffers):  # pragma: no cover - compiled
     """off[j] |= state j of a patient lo..hi-1 is free (not zero) and its |dx/dt| at X0[p] exceeds ``threshold``
-    times the gross flux through it (or is not finite)."""
+    times the gross flux through it (or is not finite). ``buffers``: (n,), (n,) and rhs_into's three."""
     n = X0.shape[1]
-    f, gross = np.empty(n), np.empty(n)
-    sig_buf, fb_buf, flux = np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(RATE.shape[1])
+    f, gross, sig_buf, fb_buf, flux = buffers
     for p in range(lo, hi):
         rhs_args = (src, dst, RATE[p], consume, YLD[p], flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
                     FB_PARAMS[p], fb_offset, fb_scale, sig_buf, fb_buf, flux)
@@ -310,7 +320,13 @@ def off_balance(X0: np.ndarray, t: float, *args: Any) -> np.ndarray:
     N, n = X0.shape
     bounds = equal_ranges(N)
     off = np.zeros((len(bounds) - 1, n), dtype=np.bool_)
-    in_threads(len(bounds) - 1, lambda i: _off_balance_range(off[i], bounds[i], bounds[i + 1], X0, t, *args))
+    sizes = (n, n, len(args[6]) - 1, len(args[9]), args[2].shape[1])  # states twice, signals, feedbacks, flows
+
+    def run(i: int) -> None:
+        buffers = tuple(np.empty(size) for size in sizes)
+        _off_balance_range(off[i], bounds[i], bounds[i + 1], X0, t, *args, buffers)
+
+    in_threads(len(bounds) - 1, run)
     return np.any(off, axis=0)
 
 
@@ -360,7 +376,7 @@ def _moving_jacobian_into(t, x, f0, scale, pinned, J, xe, f1, saved, col_ptr, co
             J[i, i] = -1.0
 
 
-@njit(cache=True)  # called, not inlined (see _reduced_newton)
+@njit(cache=True, **NO_REFCOUNT)  # called, not inlined (see _reduced_newton)
 def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving, rhs_args,
                    work):  # pragma: no cover - compiled
     """_kernel_numba._newton_solve (plain chord Newton) on the moving states, the others held; ``work``: the
