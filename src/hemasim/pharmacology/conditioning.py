@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
@@ -22,8 +23,8 @@ from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days
 
-__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "is_regimen_path",
-           "load_regimen", "parse_regimen", "parse_regimens"]
+__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "hsc_surviving_fraction",
+           "is_regimen_path", "load_regimen", "parse_regimen", "parse_regimens"]
 
 
 _Strict = StrictData
@@ -158,3 +159,17 @@ def conditioning_events(name: str, start_day: float, lq: tuple[tuple[str, float,
                 events.append(CellDepletion(start_day + c.day, tuple(sorted(CLASSES[k][1])), sf.value,
                                             except_groups=tuple(sorted(earlier))))
     return events
+
+
+def hsc_surviving_fraction(name: str, lq: tuple[tuple[str, float, float], ...]) -> float:
+    """The share of HSCs the whole regimen leaves: the product of its events' HSC surviving fractions (cell kills of
+    the ``hsc`` class, TBI fractions by the linear-quadratic law), as :func:`conditioning_events` applies them to the
+    lineage model's HSC compartment. The clone-resolved gene-therapy run (no compartments) conditions its pool so."""
+    surviving = 1.0
+    for event in conditioning_events(name, 0.0, lq):
+        if isinstance(event, RadiationFraction):
+            surviving *= float(np.prod([np.exp(-a * event.dose_Gy - b * event.dose_Gy ** 2)
+                                        for cls, a, b in event.lq if cls == "hsc"]))
+        elif isinstance(event, CellDepletion) and "hsc" in event.groups:
+            surviving *= event.surviving_fraction
+    return surviving
