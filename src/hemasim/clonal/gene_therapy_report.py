@@ -72,7 +72,8 @@ class Graft(StrictData):
 class Conditioning(StrictData):
     host_surviving_fraction: float | None = Field(default=None, ge=0, le=1,
                                                   description="share of host HSCs the conditioning leaves")
-    regimen: str | None = Field(default=None, min_length=1, description="a shipped conditioning regimen's name")
+    regimen: str | None = Field(default=None, min_length=1, description="a shipped conditioning regimen's name, "
+                                                                        "or a regimen file's path")
 
     @model_validator(mode="after")
     def _one_of_them(self) -> Conditioning:
@@ -128,6 +129,9 @@ def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
         raise GeneTherapyScenarioError(other)
     if not isinstance(data, dict):
         raise GeneTherapyScenarioError(f"{p}: {holds}")
+    from hemasim.scenario import resolve_paths
+
+    data = resolve_paths(data, p.absolute().parent)  # a regimen file's path is relative to the scenario's folder
     try:
         return GeneTherapyScenario.model_validate(data)
     except ValidationError as err:
@@ -205,7 +209,8 @@ def samples_frame(run: GeneTherapyRun):  # noqa: ANN201 - pandas DataFrame
     import pandas as pd
 
     hsc_marked = dict(zip(run.result.months, run.result.transduced_fraction, strict=True))
-    rows = [{"time_days": float(s["month"]) * DAYS_PER_YEAR / 12.0, "time_months": int(float(s["month"])), "marker": s["marker"],
+    rows = [{"time_days": float(s["month"]) * DAYS_PER_YEAR / 12.0, "time_months": int(float(s["month"])),
+             "marker": s["marker"],
              "integration_sites": s["sites"], "shannon_nats": s["shannon"], "clonality": s["clonality"],
              "largest_site_fraction": s["largest_fraction"], "vector_marked_fraction": s["vector_marked_fraction"],
              "hsc_vector_marked_fraction": hsc_marked[float(s["month"])]} for s in run.result.summary]
