@@ -24,7 +24,6 @@ from hemasim import __version__
 from hemasim._schema import StrictData, field_hints, validation_problems
 from hemasim.clonal.engine import DAYS_PER_YEAR
 from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, GeneTherapy, GeneTherapyResult
-from hemasim.scenario import MIN_AGE_YEARS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -54,7 +53,7 @@ class GeneTherapyScenarioError(ValueError):
 
 
 class GtPatient(StrictData):
-    age_years: float = Field(ge=MIN_AGE_YEARS, le=120, description="age at the graft, years")
+    age_years: float = Field(gt=0, le=120, description="age at the graft, years (it sizes a child's HSC pool)")
     sex: Literal["male", "female"]
     weight_kg: float = Field(gt=0, le=400, description="body weight, kg")
 
