@@ -162,10 +162,12 @@ def test_an_unknown_regimen_lists_the_shipped_ones(tmp_path: Path):
     assert not (tmp_path / "out").exists()
 
 
-def test_the_file_given_to_run_is_named_and_sent_to_gene_therapy(tmp_path: Path):
-    res = invoke_hemasim("run", str(EXAMPLE), "--out", str(tmp_path / "out"))
+def test_a_scenario_given_to_gene_therapy_is_named_with_its_command(tmp_path: Path):
+    scenario = EXAMPLES / "healthy_adult.yaml"
+    res = invoke_hemasim("gene-therapy", str(scenario), "--out", str(tmp_path / "out"))
     assert res.exit_code == 2
-    assert "this is a gene-therapy scenario" in res.stderr and "run it with `hemasim gene-therapy" in res.stderr
+    assert res.stderr.startswith(f"hemasim: error: {scenario}: this is a scenario, not a gene-therapy scenario: run it "
+                                 f"with `hemasim run {scenario} --out DIR`")
 
 
 def test_examples_lists_it_with_its_command(tmp_path: Path):
