@@ -67,6 +67,7 @@ def test_the_example_writes_samples_sites_record_and_report(example_out: Path):
         assert (table[f"SIM_{row.marker}_PB_{row.time_months:02d}"] > 0).sum() == row.integration_sites
     report = (example_out / "report.html").read_text(encoding="utf-8")
     assert "Key results, month 60" in report and "data:image/png;base64," in report
+    assert report.count("<tr><td>") >= len(samples)  # every sample's row
     assert "Shannon index of the sample" in report and "engrafting_<wbr>hsc_<wbr>per_<wbr>cd34" in report
 
 
@@ -107,7 +108,7 @@ def test_the_same_scenario_gives_the_same_files_bit_for_bit(tmp_path: Path):
     for out in outs:
         res = invoke_hemasim("gene-therapy", str(path), "--out", str(out))
         assert res.exit_code == 0, res.stderr
-    for name in ("samples.csv", "is_table.tsv", "run.json"):
+    for name in FILES:
         assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
     other = _scenario(tmp_path, "seed1.yaml", horizon_months=12, sample_months=[1, 6, 12], seed=1)
     res = invoke_hemasim("gene-therapy", str(other), "--out", str(tmp_path / "c"))

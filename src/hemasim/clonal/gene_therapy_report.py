@@ -309,6 +309,19 @@ def _key_results_html(run: GeneTherapyRun) -> str:
             '<p class="muted">Tap or click a result\'s name for its definition; samples.csv has every month.</p>')
 
 
+def _samples_table_html(run: GeneTherapyRun) -> str:
+    """Every sample's read-outs (samples.csv's rows, as the key results write them)."""
+    from hemasim.report.html import name_html
+
+    esc = html.escape
+    columns = ("integration_sites", "shannon_nats", "clonality", "largest_site_fraction", "vector_marked_fraction")
+    head = "".join(f"<th>{name_html(c)}</th>" for c in ("month", "marker", *columns))  # breaks after _ only
+    rows = "".join(f"<tr><td>{r.time_months}</td><td>{esc(str(r.marker))}</td>"
+                   + "".join(f"<td>{_cell(c, getattr(r, c))}</td>" for c in columns) + "</tr>"
+                   for r in samples_frame(run).itertuples())
+    return f"<h2>Every sample</h2><table><tr>{head}</tr>{rows}</table>"
+
+
 def _cell(column: str, value: float) -> str:
     if value != value:  # NaN: clonality of a sample without sites
         return "&ndash;"
@@ -359,6 +372,7 @@ clone size (no lineage bias, no lag through progenitors or the thymus).{disease}
 (every sampled cell's sites recovered), not sequencing reads. The dashed line is the HSC pool's marked share.</p>
 <h2>Sites, diversity and marking over time</h2>
 {image_html("integration sites, Shannon index, clonality and vector marking by month", png_bytes(samples_figure(run)))}
+{_samples_table_html(run)}
 <h2>Inputs</h2>
 <table><tr><th>input</th><th>value</th><th>source</th></tr>{input_rows}</table>
 {regimen}
