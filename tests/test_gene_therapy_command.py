@@ -49,12 +49,16 @@ def test_the_example_writes_samples_sites_record_and_report(example_out: Path):
     samples = pd.read_csv(example_out / "samples.csv")
     assert list(samples.columns) == ["time_days", "time_months", "marker", "integration_sites", "shannon_nats",
                                      "clonality", "largest_site_fraction", "vector_marked_fraction",
-                                     "hsc_vector_marked_fraction"]
+                                     "vector_copies_per_cell", "hsc_vector_marked_fraction"]
     assert len(samples) == len(scenario["sample_months"]) * len(scenario["markers"])
     assert np.allclose(samples.time_days, samples.time_months * 365.25 / 12)
     # X-SCID: T cells (CD3) come from corrected clones only; granulocytes carry the vector as the HSC pool does
     cd3, cd15 = samples[samples.marker == "CD3"], samples[samples.marker == "CD15"]
     assert (cd3.vector_marked_fraction == 1.0).all()
+    # every marked cell carries 1 + Poisson(VCN - 1) copies: the bulk VCN is the marked share times about mean_vcn
+    mean_vcn = scenario["gene_therapy"]["mean_vcn"]
+    assert np.allclose(samples.vector_copies_per_cell, samples.vector_marked_fraction * mean_vcn, rtol=0.15)
+    assert (cd3.vector_copies_per_cell >= 1).all()
     assert np.allclose(cd15.vector_marked_fraction, cd15.hsc_vector_marked_fraction, atol=0.01)
     assert 0 < cd15.vector_marked_fraction.max() < 0.5  # 30% of the host's HSCs left: marked HSCs are a minority
     # neutral drift loses small clones: fewer sites and lower diversity at five years than at one month

@@ -208,10 +208,15 @@ def samples_frame(run: GeneTherapyRun):  # noqa: ANN201 - pandas DataFrame
     import pandas as pd
 
     hsc_marked = dict(zip(run.result.months, run.result.transduced_fraction, strict=True))
+    table: Any = run.result.is_table
+    cells = run.scenario.cells_per_sample
+    # every sampled cell's sites are counted: the templates of a column over the cells drawn is the sample's VCN
+    copies = {c: float(table[c].sum()) / cells for c in table.columns if c.startswith("SIM_")}
     rows = [{"time_days": float(s["month"]) * DAYS_PER_YEAR / 12.0, "time_months": int(float(s["month"])),
              "marker": s["marker"],
              "integration_sites": s["sites"], "shannon_nats": s["shannon"], "clonality": s["clonality"],
              "largest_site_fraction": s["largest_fraction"], "vector_marked_fraction": s["vector_marked_fraction"],
+             "vector_copies_per_cell": copies[f"SIM_{s['marker']}_PB_{int(float(s['month'])):02d}"],
              "hsc_vector_marked_fraction": hsc_marked[float(s["month"])]} for s in run.result.summary]
     return pd.DataFrame(rows)
 
@@ -287,6 +292,8 @@ KEY_DEFINITIONS = {
     "clonality": "1 - Shannon / ln(sites): 1 - Pielou evenness (0: every site equally common, 1: one site).",
     "largest_site_fraction": "The largest site's share of the sample's site counts.",
     "vector_marked_fraction": "Share of the sample's cells from transduced clones.",
+    "vector_copies_per_cell": "Vector copies per sampled cell (the bulk VCN a qPCR of the sample reports): the "
+                              "sample's site counts over its cells.",
 }
 
 
@@ -299,7 +306,7 @@ def _key_results_html(run: GeneTherapyRun) -> str:
     head = "<tr><th></th>" + "".join(f"<th>{esc(m)}</th>" for m in horizon.marker) + "</tr>"
     labels = {"integration_sites": "Integration sites", "shannon_nats": "Shannon index (nats)",
               "clonality": "Clonality", "largest_site_fraction": "Largest site's share",
-              "vector_marked_fraction": "Vector-marked cells"}
+              "vector_marked_fraction": "Vector-marked cells", "vector_copies_per_cell": "Vector copies per cell"}
     rows = []
     for column, label in labels.items():
         cells = "".join(f"<td>{_cell(column, v)}</td>" for v in horizon[column])
@@ -314,7 +321,8 @@ def _samples_table_html(run: GeneTherapyRun) -> str:
     from hemasim.report.html import name_html
 
     esc = html.escape
-    columns = ("integration_sites", "shannon_nats", "clonality", "largest_site_fraction", "vector_marked_fraction")
+    columns = ("integration_sites", "shannon_nats", "clonality", "largest_site_fraction", "vector_marked_fraction",
+               "vector_copies_per_cell")
     head = "".join(f"<th>{name_html(c)}</th>" for c in ("month", "marker", *columns))  # breaks after _ only
     rows = "".join(f"<tr><td>{r.time_months}</td><td>{esc(str(r.marker))}</td>"
                    + "".join(f"<td>{_cell(c, getattr(r, c))}</td>" for c in columns) + "</tr>"
