@@ -89,9 +89,11 @@ def test_the_record_derives_the_graft_and_pool_from_the_shipped_parameters(examp
     assert record["derived"]["host_hsc_pool"]["value"] == round(
         params.value("hsc_count") * weight / params.value("stem_pool_adult_body_mass_kg"))
     sources = {p["name"]: p["source"] for p in record["parameters"]}
-    assert set(sources) == {"engrafting_hsc_per_cd34", "hsc_count", "stem_pool_adult_body_mass_kg",
-                            "stem_pool_growth_end_age_years"}
-    assert all(not s.startswith("assumed") for s in sources.values())
+    sizes = {"engrafting_hsc_per_cd34", "hsc_count", "stem_pool_adult_body_mass_kg", "stem_pool_growth_end_age_years"}
+    pool = {"hsc_division_interval_days", "hsc_max_self_renewal_probability", "hsc_niche_hill", "hsc_mutations_per_year"}
+    assert set(sources) == sizes | pool
+    assert all(not sources[n].startswith("assumed") for n in sizes)  # the graft and pool sizes are cited
+    assert all(sources[n] == params.subset([n]).to_records()[0]["source"] for n in sources)
     assert record["assumed_defaults"] == {}  # the example gives cells_per_sample and markers itself
 
 

@@ -43,9 +43,11 @@ ASSUMED_DEFAULTS = {
 }
 #: the pool's time step (days): a numerical setting of the tau-leaping engine, not a biological value
 DT_DAYS = 7.0
-#: the parameters the run reads (besides a regimen's radiosensitivities)
+#: the parameters the run reads (besides a regimen's radiosensitivities): the graft's and the host pool's sizes, and
+#: those the clone-resolved pool (hemasim.clonal.engine.NeutralHSCPool) reads
 USED_PARAMETERS = ("engrafting_hsc_per_cd34", "hsc_count", "stem_pool_growth_end_age_years",
-                   "stem_pool_adult_body_mass_kg")
+                   "stem_pool_adult_body_mass_kg", "hsc_division_interval_days", "hsc_max_self_renewal_probability",
+                   "hsc_niche_hill", "hsc_mutations_per_year")
 
 
 class GeneTherapyScenarioError(ValueError):
