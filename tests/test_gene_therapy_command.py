@@ -142,6 +142,15 @@ def test_a_shipped_regimen_sets_the_host_share_its_hsc_kills_leave(tmp_path: Pat
     assert {"radiosensitivity_alpha_hsc_per_Gy", "radiosensitivity_beta_hsc_per_Gy2"} <= {
         p["name"] for p in record["parameters"]}
     assert record["conditioning_values"][0]["source"].startswith("assumed")
+    assert math.prod(r["value"] for r in record["conditioning_values"]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):
+    path = _scenario(tmp_path, **{"gene_therapy.cd34_per_kg": 1000.0})
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"hemasim: error: {path}: gene_therapy.cd34_per_kg: 1000 CD34+/kg x 15 kg")
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize(("changes", "message"), [

@@ -41,6 +41,8 @@ def gene_therapy(
             run = run_gene_therapy(spec)
         except RegimenError as err:  # conditioning.regimen names no shipped regimen
             raise fail(f"{scenario}: conditioning.regimen: {err}") from None
+        except GeneTherapyScenarioError as err:  # a dose too small to engraft one HSC
+            raise fail(f"{scenario}: {err}") from None
         written(out, lambda: write_gene_therapy_outputs(run, out))
     Console(stderr=True).print(f"[green]{literal(spec.name)}[/green]: {run.graft_hsc:,} engrafting HSCs, "
                                f"{len(run.result.months)} sample months, written to [bold]{literal(out)}[/bold] "

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim import __version__
@@ -151,21 +152,23 @@ class GeneTherapyRun:
     conditioning_records: list[dict[str, Any]]  # the surviving share's provenance (a record per regimen value)
 
 
-def _regimen_records(name: str) -> list[dict[str, Any]]:
-    """The HSC surviving fraction of each cell kill of a regimen, with its provenance, as parameter records."""
-    from hemasim.pharmacology.conditioning import CellKill, Tbi, load_regimen
+def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
+    """The share of HSCs each component of a regimen leaves, with its provenance, as parameter records."""
+    from hemasim.pharmacology.conditioning import Tbi, hsc_surviving_fractions
+    from hemasim.radiation import lq_from_parameters
 
     records: list[dict[str, Any]] = []
-    for c in load_regimen(name).components:
-        if isinstance(c, CellKill) and "hsc" in c.surviving:
+    for c, surviving in hsc_surviving_fractions(name, lq_from_parameters(params)):
+        if isinstance(c, Tbi):
+            records.append({"name": f"{name}: TBI {c.total_dose_Gy:g} Gy in {c.fractions} fractions, hsc surviving",
+                            "value": surviving, "unit": "fraction",
+                            "source": "derived: linear-quadratic law per fraction with radiosensitivity_alpha_hsc_per_Gy "
+                                      "and radiosensitivity_beta_hsc_per_Gy2 (parameters below)"})
+        else:
             v = c.surviving["hsc"]
-            kind, text = next((k, getattr(v, k)) for k in ("derived", "assumed", "fitted") if getattr(v, k) is not None)
-            records.append({"name": f"{name}: {c.agent} hsc surviving", "value": v.value, "unit": "fraction",
-                            "source": f"{kind}: {text}" if kind != "fitted" else "fitted (regimens.yaml)"})
-        elif isinstance(c, Tbi):
-            records.append({"name": f"{name}: TBI {c.total_dose_Gy:g} Gy in {c.fractions}", "value": float("nan"),
-                            "unit": "Gy", "source": "derived: linear-quadratic law with radiosensitivity_alpha_hsc "
-                                                    "and radiosensitivity_beta_hsc (parameters below)"})
+            kind = next(k for k in ("derived", "assumed", "fitted") if getattr(v, k) is not None)
+            records.append({"name": f"{name}: {c.agent}, hsc surviving", "value": surviving, "unit": "fraction",
+                            "source": f"{kind}: {getattr(v, kind)}" if kind != "fitted" else "fitted (regimens.yaml)"})
     return records
 
 
@@ -180,17 +183,19 @@ def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
     params = healthy_adult_parameters()
     patient, graft = scenario.patient, scenario.gene_therapy
     # a CD34+ dose is not a stem-cell dose: few infused CD34+ cells are long-term HSCs that engraft
-    graft_hsc = max(1, round(graft.cd34_per_kg * patient.weight_kg * params.value("engrafting_hsc_per_cd34")))
+    graft_hsc = round(graft.cd34_per_kg * patient.weight_kg * params.value("engrafting_hsc_per_cd34"))
+    if graft_hsc < 1:
+        raise GeneTherapyScenarioError(
+            f"gene_therapy.cd34_per_kg: {graft.cd34_per_kg:g} CD34+/kg x {patient.weight_kg:g} kg x "
+            f"engrafting_hsc_per_cd34 ({params.value('engrafting_hsc_per_cd34'):.3g}) is less than one engrafting "
+            "HSC; give a clinical dose (about 1e6 to 2e7 CD34+/kg)")
     n_host = round(params.value("hsc_count") * float(stem_pool_size_fraction(
         params.value, Covariates(patient.age_years, patient.sex, patient.weight_kg))))
     used = list(USED_PARAMETERS)
     if scenario.conditioning.regimen is not None:
-        from hemasim.pharmacology.conditioning import hsc_surviving_fraction
-        from hemasim.radiation import lq_from_parameters
-
-        surviving = hsc_surviving_fraction(scenario.conditioning.regimen, lq_from_parameters(params))
-        records = _regimen_records(scenario.conditioning.regimen)
-        if any(r["unit"] == "Gy" for r in records):
+        records = _regimen_records(scenario.conditioning.regimen, params)
+        surviving = float(np.prod([r["value"] for r in records]))
+        if any("TBI" in r["name"] for r in records):
             used += ["radiosensitivity_alpha_hsc_per_Gy", "radiosensitivity_beta_hsc_per_Gy2"]
     else:
         surviving = float(scenario.conditioning.host_surviving_fraction or 0.0)
@@ -251,8 +256,7 @@ def run_record(run: GeneTherapyRun) -> dict[str, Any]:
         "derived": _derived(run),
         "assumed_defaults": {k: v for k, v in ASSUMED_DEFAULTS.items() if k not in given},
         "dt_days": DT_DAYS,
-        "conditioning_values": [{**r, "value": r["value"] if r["value"] == r["value"] else None}
-                                for r in run.conditioning_records],
+        "conditioning_values": run.conditioning_records,
         "parameters": run.parameters.to_records(),
         "references": [r.citation() for r in run.parameters.references()],
     }

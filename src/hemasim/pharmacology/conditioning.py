@@ -23,7 +23,7 @@ from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days
 
-__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "hsc_surviving_fraction",
+__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "hsc_surviving_fractions",
            "is_regimen_path", "load_regimen", "parse_regimen", "parse_regimens"]
 
 
@@ -161,15 +161,18 @@ def conditioning_events(name: str, start_day: float, lq: tuple[tuple[str, float,
     return events
 
 
-def hsc_surviving_fraction(name: str, lq: tuple[tuple[str, float, float], ...]) -> float:
-    """The share of HSCs the whole regimen leaves: the product of its events' HSC surviving fractions (cell kills of
-    the ``hsc`` class, TBI fractions by the linear-quadratic law), as :func:`conditioning_events` applies them to the
-    lineage model's HSC compartment. The clone-resolved gene-therapy run (no compartments) conditions its pool so."""
-    surviving = 1.0
-    for event in conditioning_events(name, 0.0, lq):
-        if isinstance(event, RadiationFraction):
-            surviving *= float(np.prod([np.exp(-a * event.dose_Gy - b * event.dose_Gy ** 2)
-                                        for cls, a, b in event.lq if cls == "hsc"]))
-        elif isinstance(event, CellDepletion) and "hsc" in event.groups:
-            surviving *= event.surviving_fraction
-    return surviving
+
+def hsc_surviving_fractions(name: str, lq: tuple[tuple[str, float, float], ...]) -> list[tuple[CellKill | Tbi, float]]:
+    """Each component of the regimen ``name`` that kills HSCs with the share of them it leaves: a cell kill's ``hsc``
+    value, a TBI's linear-quadratic survival over its fractions, as :func:`conditioning_events` applies them to the
+    lineage model's HSC compartment. Their product is the share the regimen leaves; the clone-resolved gene-therapy
+    run (no compartments) conditions its pool so."""
+    alpha, beta = next((a, b) for cls, a, b in lq if cls == "hsc")
+    out: list[tuple[CellKill | Tbi, float]] = []
+    for c in load_regimen(name).components:
+        if isinstance(c, Tbi):
+            dose = c.total_dose_Gy / c.fractions
+            out.append((c, float(np.exp(-alpha * dose - beta * dose**2)) ** c.fractions))
+        elif "hsc" in c.surviving:
+            out.append((c, c.surviving["hsc"].value))
+    return out
