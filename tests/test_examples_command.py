@@ -26,7 +26,8 @@ def test_the_list_names_every_example_with_its_description():
     lines = {line.split()[0]: " ".join(line.split()[1:]) for line in res.stdout.splitlines()[:-2] if line.strip()}
     scenarios = {p.stem for p in EXAMPLES.glob("*.yaml")}
     sweeps = {f"sweeps/{p.stem}" for p in (EXAMPLES / "sweeps").glob("*.yaml")}
-    assert set(lines) == scenarios | sweeps | {"fit"}
+    gene_therapy = {f"gene_therapy/{p.stem}" for p in (EXAMPLES / "gene_therapy").glob("*.yaml")}
+    assert set(lines) == scenarios | sweeps | gene_therapy | {"fit"}
     # a scenario's description: field, whole (a folded one on one line); the fitting problem's; a sweep's comment
     described = yaml.safe_load((EXAMPLES / "influenza_after_vaccination.yaml").read_text(encoding="utf-8"))
     assert lines["influenza_after_vaccination"] == " ".join(described["description"].split())

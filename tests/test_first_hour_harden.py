@@ -14,6 +14,7 @@ from tests.conftest import EXAMPLES, invoke_hemasim
 @pytest.mark.parametrize(("path", "what", "command"), [
     ("sweeps/healthy_lhs.yaml", "a sweep file", "hemasim sweep SCENARIO.yaml {path} --out DIR"),
     ("fit/problem.yaml", "a fitting problem", "hemasim fit {path} --out DIR"),
+    ("gene_therapy/lentiviral_x_scid.yaml", "a gene-therapy scenario", "hemasim gene-therapy {path} --out DIR"),
 ])
 def test_a_file_of_another_command_is_named_with_the_command_that_takes_it(path, what, command, tmp_path):
     full = str(EXAMPLES / path)

@@ -20,8 +20,11 @@
 # conditioning? The clone-resolved stem-cell engine follows every engrafted HSC, each transduced clone with its
 # own integration sites, and samples blood as an integration-site (IS) study does.
 #
-# There is no command for this yet: it is the Python function `hemasim.clonal.simulate_gene_therapy`
-# ([Clonal engine](../clonal.md#gene-therapy-and-integration-sites) defines every input and read-out). The
+# This is the Python function `hemasim.clonal.simulate_gene_therapy`
+# ([Clonal engine](../clonal.md#gene-therapy-and-integration-sites) defines every input and read-out). The command
+# `hemasim gene-therapy examples/gene_therapy/lentiviral_x_scid.yaml --out out/gene_therapy` runs one graft of this
+# kind from a scenario file and writes its samples, IS table and an HTML report
+# ([the command](../clonal.md#the-gene-therapy-command)). The
 # blood counts and T-cell recovery after gene therapy are a different model, the lineage model:
 # `hemasim run examples/xscid_gene_therapy.yaml`.
 #

@@ -88,6 +88,8 @@ def _command(path: str, data: dict[str, object]) -> str:
         return "fit"
     if "sweep" in data:
         return ""
+    if "gene_therapy" in data:
+        return "gene-therapy"
     return "cohort" if "population" in data else "run"
 
 

@@ -13,6 +13,8 @@ FILE_KINDS = (
     (("sensitivity",), "a sensitivity design (a `sensitivity:` block)",
      "hemasim sensitivity SCENARIO.yaml --file {source} --out DIR"),
     (("measurements", "conditions"), "a fitting problem (measurements and conditions)", "hemasim fit {source} --out DIR"),
+    (("gene_therapy", "conditioning"), "a gene-therapy scenario (`gene_therapy:` and `conditioning:` blocks)",
+     "hemasim gene-therapy {source} --out DIR"),
 )
 
 

@@ -16,6 +16,7 @@ from hemasim.cli.explore import explore
 from hemasim.cli.export_sbml import export_sbml
 from hemasim.cli.fit import fit
 from hemasim.cli.fit_population import fit_population
+from hemasim.cli.gene_therapy import gene_therapy
 from hemasim.cli.references import references
 from hemasim.cli.run import run
 from hemasim.cli.sensitivity import sensitivity
@@ -43,6 +44,7 @@ app.command("cohort")(cohort)
 app.command("export-sbml")(export_sbml)
 app.command("drugs")(drugs)
 app.command("clonal-hematopoiesis")(clonal_hematopoiesis)
+app.command("gene-therapy")(gene_therapy)
 app.command("fit")(fit)
 app.command("fit-population")(fit_population)
 app.command("explore")(explore)

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
@@ -22,8 +23,8 @@ from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days
 
-__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "is_regimen_path",
-           "load_regimen", "parse_regimen", "parse_regimens"]
+__all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "hsc_surviving_fractions",
+           "is_regimen_path", "load_regimen", "parse_regimen", "parse_regimens"]
 
 
 _Strict = StrictData
@@ -158,3 +159,20 @@ def conditioning_events(name: str, start_day: float, lq: tuple[tuple[str, float,
                 events.append(CellDepletion(start_day + c.day, tuple(sorted(CLASSES[k][1])), sf.value,
                                             except_groups=tuple(sorted(earlier))))
     return events
+
+
+
+def hsc_surviving_fractions(name: str, lq: tuple[tuple[str, float, float], ...]) -> list[tuple[CellKill | Tbi, float]]:
+    """Each component of the regimen ``name`` that kills HSCs with the share of them it leaves: a cell kill's ``hsc``
+    value, a TBI's linear-quadratic survival over its fractions, as :func:`conditioning_events` applies them to the
+    lineage model's HSC compartment. Their product is the share the regimen leaves; the clone-resolved gene-therapy
+    run (no compartments) conditions its pool so."""
+    alpha, beta = next((a, b) for cls, a, b in lq if cls == "hsc")
+    out: list[tuple[CellKill | Tbi, float]] = []
+    for c in load_regimen(name).components:
+        if isinstance(c, Tbi):
+            dose = c.total_dose_Gy / c.fractions
+            out.append((c, float(np.exp(-alpha * dose - beta * dose**2)) ** c.fractions))
+        elif "hsc" in c.surviving:
+            out.append((c, c.surviving["hsc"].value))
+    return out

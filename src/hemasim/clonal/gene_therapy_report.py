@@ -1,0 +1,411 @@
+"""``hemasim gene-therapy``: a gene-therapy scenario file (a lentiviral HSC graft, the conditioning, the sampling),
+its run on the clone-resolved pool (:func:`hemasim.clonal.gene_therapy.simulate_gene_therapy`) and its outputs: the
+per-sample time series (integration sites, Shannon diversity, clonality, vector marking), the integration-site table,
+run.json (every value with where it came from) and an HTML report. Files are written atomically (all or nothing).
+
+The graft's HSCs and the host's pool come from the shipped parameters as the tutorial derives them
+(docs/tutorials/gene_therapy.py): engrafting HSCs = CD34+/kg x weight x ``engrafting_hsc_per_cd34`` (Spencer Chapman
+2024); host pool = ``hsc_count`` (Lee-Six 2018) x the child's stem-pool size fraction (Dingli & Pacheco 2007). The
+share of host HSCs the conditioning leaves is the trial's input, or a shipped regimen's (the product of its HSC
+surviving fractions, as the lineage model applies them).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from pydantic import Field, ValidationError, model_validator
+
+from hemasim import __version__
+from hemasim._schema import StrictData, field_hints, validation_problems
+from hemasim.clonal.engine import DAYS_PER_YEAR
+from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, GeneTherapy, GeneTherapyResult
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from hemasim.parameters import ParameterSet
+
+__all__ = ["GENE_THERAPY_OUTPUT_FILES", "GeneTherapyRun", "GeneTherapyScenario", "GeneTherapyScenarioError",
+           "load_gene_therapy_scenario", "run_gene_therapy", "write_gene_therapy_outputs"]
+
+#: the files :func:`write_gene_therapy_outputs` writes
+GENE_THERAPY_OUTPUT_FILES = ("samples.csv", "is_table.tsv", "run.json", "report.html")
+#: the defaults of the scenario that no source gives, each with why (run.json and the report list them as assumed)
+ASSUMED_DEFAULTS = {
+    "cells_per_sample": "assumed: an IS retrieval captures the genomes of some thousands of cells (the gene-therapy "
+                        "tutorial's 20,000); it sets the sampling noise of the sites and indices, not the clones",
+    "markers": "assumed: granulocytes (CD15) and T cells (CD3), the two lineages IS studies report first",
+}
+#: the pool's time step (days): a numerical setting of the tau-leaping engine, not a biological value
+DT_DAYS = 7.0
+#: the parameters the run reads (besides a regimen's radiosensitivities): the graft's and the host pool's sizes, and
+#: those the clone-resolved pool (hemasim.clonal.engine.NeutralHSCPool) reads
+USED_PARAMETERS = ("engrafting_hsc_per_cd34", "hsc_count", "stem_pool_growth_end_age_years",
+                   "stem_pool_adult_body_mass_kg", "hsc_division_interval_days", "hsc_max_self_renewal_probability",
+                   "hsc_niche_hill", "hsc_mutations_per_year")
+
+
+class GeneTherapyScenarioError(ValueError):
+    """A gene-therapy scenario file that cannot be used (one line per problem, naming the file and field)."""
+
+
+class GtPatient(StrictData):
+    age_years: float = Field(gt=0, le=120, description="age at the graft, years (it sizes a child's HSC pool)")
+    sex: Literal["male", "female"]
+    weight_kg: float = Field(gt=0, le=400, description="body weight, kg")
+
+
+class Graft(StrictData):
+    cd34_per_kg: float = Field(gt=0, le=1e9, description="CD34+ cells infused per kg of body weight")
+    transduction_efficiency: float = Field(ge=0, le=1, description="share of the engrafting HSCs carrying the vector")
+    mean_vcn: float = Field(ge=1, le=20, description="mean vector copies per transduced cell")
+    corrected_advantage: float = Field(default=0.0, ge=0, le=1, description="self-renewal advantage of corrected "
+                                                                            "clones (0: none)")
+    disease: Literal["x_scid", "ada_scid", "rag_scid"] | None = Field(
+        default=None, description="a SCID whose blocked lineages only corrected clones make")
+
+
+class Conditioning(StrictData):
+    host_surviving_fraction: float | None = Field(default=None, ge=0, le=1,
+                                                  description="share of host HSCs the conditioning leaves")
+    regimen: str | None = Field(default=None, min_length=1, description="a shipped conditioning regimen's name, "
+                                                                        "or a regimen file's path")
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> Conditioning:
+        if (self.host_surviving_fraction is None) == (self.regimen is None):
+            raise ValueError("give one of host_surviving_fraction (0 to 1) or regimen (a shipped regimen's name)")
+        return self
+
+
+class GeneTherapyScenario(StrictData):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = ""
+    patient: GtPatient
+    gene_therapy: Graft
+    conditioning: Conditioning
+    horizon_months: int = Field(ge=1, le=240, description="months after the graft the run follows")
+    sample_months: list[int] | None = Field(default=None, min_length=1, max_length=240,
+                                            description="months blood is sampled (default 1, 3, 6, 12, then yearly)")
+    markers: list[str] = Field(default_factory=lambda: ["CD15", "CD3"], min_length=1, max_length=20)
+    cells_per_sample: int = Field(default=20_000, ge=1, le=10_000_000, description="cells drawn per sample")
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)
+
+    @model_validator(mode="after")
+    def _samples_and_markers(self) -> GeneTherapyScenario:
+        bad = [m for m in self.sample_months or () if not 1 <= m <= self.horizon_months]
+        if bad:
+            raise ValueError(f"sample_months: each between 1 and horizon_months ({self.horizon_months}); got {bad[0]}")
+        for marker in self.markers:  # a marker names a column SUBJECT_MARKER_TISSUE_MM of the IS table
+            if not marker.isascii() or not marker.replace("+", "").replace("-", "").isalnum() or len(marker) > 20:
+                raise ValueError(f"markers: letters, digits, + and - only, up to 20 (got {marker!r})")
+        if len(set(self.markers)) != len(self.markers):
+            raise ValueError("markers: each once")
+        return self
+
+    def months(self) -> list[int]:
+        """The sampled months, sorted, the horizon always among them."""
+        given = self.sample_months or [m for m in (1, 3, 6, *range(12, 241, 12)) if m <= self.horizon_months]
+        return sorted({*given, self.horizon_months})
+
+
+def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
+    """Read and validate a gene-therapy scenario file (data only, within the YAML limits)."""
+    from hemasim._file_kinds import wrong_file
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
+
+    p = Path(path)
+    try:
+        data = load_yaml_file(p, "gene-therapy scenario")
+    except YamlInputError as err:
+        raise GeneTherapyScenarioError(str(err)) from None
+    holds = ("a gene-therapy scenario has name, patient, gene_therapy, conditioning and horizon_months "
+             "(docs/clonal.md)")
+    if (other := wrong_file(data, str(p), "a gene-therapy scenario", holds)) is not None:
+        raise GeneTherapyScenarioError(other)
+    if not isinstance(data, dict):
+        raise GeneTherapyScenarioError(f"{p}: {holds}")
+    from hemasim.scenario import resolve_paths
+
+    data = resolve_paths(data, p.absolute().parent)  # a regimen file's path is relative to the scenario's folder
+    try:
+        return GeneTherapyScenario.model_validate(data)
+    except ValidationError as err:
+        lines = field_hints(validation_problems(err, model=GeneTherapyScenario), err, GeneTherapyScenario)
+        raise GeneTherapyScenarioError("\n".join(f"{p}: {line}" for line in lines)) from None
+
+
+@dataclass
+class GeneTherapyRun:
+    scenario: GeneTherapyScenario
+    graft_hsc: int  # engrafting HSCs of the graft
+    n_host: int  # the host's HSC pool before conditioning
+    host_surviving_fraction: float
+    result: GeneTherapyResult
+    parameters: ParameterSet  # the shipped parameters the run read
+    conditioning_records: list[dict[str, Any]]  # the surviving share's provenance (a record per regimen value)
+
+
+def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
+    """The share of HSCs each component of a regimen leaves, with its provenance, as parameter records."""
+    from hemasim.pharmacology.conditioning import Tbi, hsc_surviving_fractions
+    from hemasim.radiation import lq_from_parameters
+
+    records: list[dict[str, Any]] = []
+    for c, surviving in hsc_surviving_fractions(name, lq_from_parameters(params)):
+        if isinstance(c, Tbi):
+            records.append({"name": f"{name}: TBI {c.total_dose_Gy:g} Gy in {c.fractions} fractions, hsc surviving",
+                            "value": surviving, "unit": "fraction",
+                            "source": "derived: linear-quadratic law per fraction with radiosensitivity_alpha_hsc_per_Gy "
+                                      "and radiosensitivity_beta_hsc_per_Gy2 (parameters below)"})
+        else:
+            v = c.surviving["hsc"]
+            kind = next(k for k in ("derived", "assumed", "fitted") if getattr(v, k) is not None)
+            records.append({"name": f"{name}: {c.agent}, hsc surviving", "value": surviving, "unit": "fraction",
+                            "source": f"{kind}: {getattr(v, kind)}" if kind != "fitted" else "fitted (regimens.yaml)"})
+    return records
+
+
+def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
+    """The scenario's graft and conditioning on the clone-resolved pool, sampled at :meth:`GeneTherapyScenario.months`
+    (seeded: the same scenario gives the same run, bit for bit)."""
+    from hemasim.biology import Covariates
+    from hemasim.biology.body import stem_pool_size_fraction
+    from hemasim.clonal.gene_therapy import simulate_gene_therapy
+    from hemasim.parameters import healthy_adult_parameters
+
+    params = healthy_adult_parameters()
+    patient, graft = scenario.patient, scenario.gene_therapy
+    # a CD34+ dose is not a stem-cell dose: few infused CD34+ cells are long-term HSCs that engraft
+    graft_hsc = round(graft.cd34_per_kg * patient.weight_kg * params.value("engrafting_hsc_per_cd34"))
+    if graft_hsc < 1:
+        raise GeneTherapyScenarioError(
+            f"gene_therapy.cd34_per_kg: {graft.cd34_per_kg:g} CD34+/kg x {patient.weight_kg:g} kg x "
+            f"engrafting_hsc_per_cd34 ({params.value('engrafting_hsc_per_cd34'):.3g}) is less than one engrafting "
+            "HSC; give a clinical dose (about 1e6 to 2e7 CD34+/kg)")
+    n_host = round(params.value("hsc_count") * float(stem_pool_size_fraction(
+        params.value, Covariates(patient.age_years, patient.sex, patient.weight_kg))))
+    used = list(USED_PARAMETERS)
+    if scenario.conditioning.regimen is not None:
+        records = _regimen_records(scenario.conditioning.regimen, params)
+        surviving = float(np.prod([r["value"] for r in records]))
+        if any("TBI" in r["name"] for r in records):
+            used += ["radiosensitivity_alpha_hsc_per_Gy", "radiosensitivity_beta_hsc_per_Gy2"]
+    else:
+        surviving = float(scenario.conditioning.host_surviving_fraction or 0.0)
+        records = []
+    kwargs: dict[str, Any] = {"graft_hsc": graft_hsc, "transduction_efficiency": graft.transduction_efficiency,
+                              "mean_vcn": graft.mean_vcn, "host_surviving_fraction": surviving,
+                              "corrected_advantage": graft.corrected_advantage}
+    therapy = GeneTherapy.for_disease(graft.disease, **kwargs) if graft.disease else GeneTherapy(**kwargs)
+    result = simulate_gene_therapy(therapy, months=scenario.months(), markers=tuple(scenario.markers),
+                                   cells_per_sample=scenario.cells_per_sample, n_host=n_host, subject="SIM",
+                                   seed=scenario.seed, dt_days=DT_DAYS)
+    return GeneTherapyRun(scenario, graft_hsc, n_host, surviving, result, params.subset(used), records)
+
+
+def samples_frame(run: GeneTherapyRun):  # noqa: ANN201 - pandas DataFrame
+    """One row per sample (month x marker), units in the column names."""
+    import pandas as pd
+
+    hsc_marked = dict(zip(run.result.months, run.result.transduced_fraction, strict=True))
+    table: Any = run.result.is_table
+    cells = run.scenario.cells_per_sample
+    # every sampled cell's sites are counted: the templates of a column over the cells drawn is the sample's VCN
+    copies = {c: float(table[c].sum()) / cells for c in table.columns if c.startswith("SIM_")}
+    rows = [{"time_days": float(s["month"]) * DAYS_PER_YEAR / 12.0, "time_months": int(float(s["month"])),
+             "marker": s["marker"],
+             "integration_sites": s["sites"], "shannon_nats": s["shannon"], "clonality": s["clonality"],
+             "largest_site_fraction": s["largest_fraction"], "vector_marked_fraction": s["vector_marked_fraction"],
+             "vector_copies_per_cell": copies[f"SIM_{s['marker']}_PB_{int(float(s['month'])):02d}"],
+             "hsc_vector_marked_fraction": hsc_marked[float(s["month"])]} for s in run.result.summary]
+    return pd.DataFrame(rows)
+
+
+def _derived(run: GeneTherapyRun) -> dict[str, Any]:
+    """The run's inputs the command computed, each with how."""
+    s = run.scenario
+    return {
+        "graft_hsc": {"value": run.graft_hsc, "unit": "cells",
+                      "how": f"cd34_per_kg ({s.gene_therapy.cd34_per_kg:g}) x weight_kg ({s.patient.weight_kg:g}) x "
+                             "engrafting_hsc_per_cd34, rounded"},
+        "host_hsc_pool": {"value": run.n_host, "unit": "cells",
+                          "how": "hsc_count x stem-pool size fraction (min(1, weight / stem_pool_adult_body_mass_kg) "
+                                 "below stem_pool_growth_end_age_years, else 1), rounded"},
+        "host_surviving_fraction": {"value": run.host_surviving_fraction, "unit": "fraction",
+                                    "how": (f"the product of regimen {s.conditioning.regimen}'s HSC surviving "
+                                            "fractions" if s.conditioning.regimen else "set by the user (scenario)")},
+    }
+
+
+def run_record(run: GeneTherapyRun) -> dict[str, Any]:
+    """What run.json holds: version, scenario, seed, derived inputs, assumed defaults, parameters with sources."""
+    given = run.scenario.model_fields_set
+    return {
+        "hemasim_version": __version__,
+        "command": "gene-therapy",
+        "seed": run.scenario.seed,
+        "scenario": run.scenario.model_dump(mode="json"),
+        "months": [int(m) for m in run.result.months],
+        "derived": _derived(run),
+        "assumed_defaults": {k: v for k, v in ASSUMED_DEFAULTS.items() if k not in given},
+        "dt_days": DT_DAYS,
+        "conditioning_values": run.conditioning_records,
+        "parameters": run.parameters.to_records(),
+        "references": [r.citation() for r in run.parameters.references()],
+    }
+
+
+def samples_figure(run: GeneTherapyRun) -> Figure:
+    """Sites, Shannon index, clonality and vector marking of each marker's samples over the months."""
+    # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
+    from matplotlib.figure import Figure
+
+    frame = samples_frame(run)
+    fig = Figure(figsize=(10, 6.4), layout="constrained")
+    axes = fig.subplots(2, 2)
+    panels = (("integration_sites", "integration sites in a sample", 1.0),
+              ("shannon_nats", "Shannon index (nats)", 1.0), ("clonality", "clonality (1 - Pielou evenness)", 1.0),
+              ("vector_marked_fraction", "vector-marked cells (%)", 100.0))
+    for ax, (column, label, scale) in zip(axes.flat, panels, strict=True):
+        for k, (marker, rows) in enumerate(frame.groupby("marker", sort=False)):
+            ax.plot(rows.time_months, scale * rows[column], marker="o", color=f"C{k}", label=marker)
+        if column == "vector_marked_fraction":
+            ax.plot(frame.time_months.unique(), 100 * frame.groupby("time_months").hsc_vector_marked_fraction.first(),
+                    color="k", ls="--", label="HSC pool")
+            ax.set_ylim(0, 105)
+        else:
+            ax.set_ylim(0, None)
+        ax.set_xlabel("months after the graft")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    axes.flat[3].legend(fontsize=8)
+    return fig
+
+
+#: each key result's definition (the report's rows; docs/clonal.md's table)
+KEY_DEFINITIONS = {
+    "integration_sites": "Integration sites seen in the sample: a clone with k vector copies is k sites, as IS "
+                         "studies count them.",
+    "shannon_nats": "Shannon index of the sample's site counts, -sum p ln p over sites, in nats.",
+    "clonality": "1 - Shannon / ln(sites): 1 - Pielou evenness (0: every site equally common, 1: one site).",
+    "largest_site_fraction": "The largest site's share of the sample's site counts.",
+    "vector_marked_fraction": "Share of the sample's cells from transduced clones.",
+    "vector_copies_per_cell": "Vector copies per sampled cell (the bulk VCN a qPCR of the sample reports): the "
+                              "sample's site counts over its cells.",
+}
+
+
+def _key_results_html(run: GeneTherapyRun) -> str:
+    from hemasim.report.key_results import _row_head
+
+    frame = samples_frame(run)
+    horizon = frame[frame.time_months == frame.time_months.max()]
+    esc = html.escape
+    head = "<tr><th></th>" + "".join(f"<th>{esc(m)}</th>" for m in horizon.marker) + "</tr>"
+    labels = {"integration_sites": "Integration sites", "shannon_nats": "Shannon index (nats)",
+              "clonality": "Clonality", "largest_site_fraction": "Largest site's share",
+              "vector_marked_fraction": "Vector-marked cells", "vector_copies_per_cell": "Vector copies per cell"}
+    rows = []
+    for column, label in labels.items():
+        cells = "".join(f"<td>{_cell(column, v)}</td>" for v in horizon[column])
+        rows.append(f"<tr>{_row_head(label, KEY_DEFINITIONS[column])}{cells}</tr>")
+    return (f"<h2>Key results, month {int(frame.time_months.max())} after the graft</h2>"
+            f'<table class="key">{head}{"".join(rows)}</table>'
+            '<p class="muted">Tap or click a result\'s name for its definition; samples.csv has every month.</p>')
+
+
+def _samples_table_html(run: GeneTherapyRun) -> str:
+    """Every sample's read-outs (samples.csv's rows, as the key results write them)."""
+    from hemasim.report.html import name_html
+
+    esc = html.escape
+    columns = ("integration_sites", "shannon_nats", "clonality", "largest_site_fraction", "vector_marked_fraction",
+               "vector_copies_per_cell")
+    head = "".join(f"<th>{name_html(c)}</th>" for c in ("month", "marker", *columns))  # breaks after _ only
+    rows = "".join(f"<tr><td>{r.time_months}</td><td>{esc(str(r.marker))}</td>"
+                   + "".join(f"<td>{_cell(c, getattr(r, c))}</td>" for c in columns) + "</tr>"
+                   for r in samples_frame(run).itertuples())
+    return f"<h2>Every sample</h2><table><tr>{head}</tr>{rows}</table>"
+
+
+def _cell(column: str, value: float) -> str:
+    if value != value:  # NaN: clonality of a sample without sites
+        return "&ndash;"
+    if column == "integration_sites":
+        return f"{int(value)}"
+    if column in ("largest_site_fraction", "vector_marked_fraction"):
+        return f"{100 * value:.1f}%"
+    return f"{value:.3g}"
+
+
+def render_gene_therapy_report(run: GeneTherapyRun) -> str:
+    from hemasim.report.html import PARAMETER_HEADER, image_html, page_head, parameter_rows, png_bytes
+
+    esc = html.escape
+    s, d = run.scenario, _derived(run)
+    record = run_record(run)
+    blocked = DISEASE_BLOCKED_MARKERS.get(s.gene_therapy.disease or "", ())
+    disease = (f" {esc(s.gene_therapy.disease or '')}: only corrected clones make {', '.join(blocked)}."
+               if blocked else "")
+    inputs = [(k, v, "set by the user (scenario)") for k, v in (
+        ("cd34_per_kg", f"{s.gene_therapy.cd34_per_kg:g} CD34+/kg"), ("weight_kg", f"{s.patient.weight_kg:g} kg"),
+        ("age_years", f"{s.patient.age_years:g} years"),
+        ("transduction_efficiency", f"{s.gene_therapy.transduction_efficiency:g}"),
+        ("mean_vcn", f"{s.gene_therapy.mean_vcn:g} copies per transduced cell"),
+        ("corrected_advantage", f"{s.gene_therapy.corrected_advantage:g}"))]
+    inputs += [(k, f"{v['value']:,} {v['unit']}" if isinstance(v["value"], int) else f"{v['value']:.4g} {v['unit']}",
+                v["how"]) for k, v in d.items()]
+    inputs += [(k, esc(str(getattr(s, k))), v) for k, v in record["assumed_defaults"].items()]
+    input_rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(str(v))}</td><td class=\"prose\">{esc(h)}</td>"
+                         "</tr>" for k, v, h in inputs)
+    regimen_rows = "".join(f"<tr><td>{esc(r['name'])}</td><td>{r['value']:.3g}</td><td>{esc(r['source'])}</td></tr>"
+                           for r in run.conditioning_records)
+    regimen = (f"<h3>Conditioning regimen {esc(s.conditioning.regimen or '')}: HSC surviving fractions</h3><table>"
+               f"<tr><th>component</th><th>value</th><th>source</th></tr>{regimen_rows}</table>"
+               if run.conditioning_records else "")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head>{page_head(f"hemasim: gene therapy {s.name}")}</head>
+<body>
+<h1>Gene therapy: {esc(s.name)}</h1>
+<p class="muted">hemasim {esc(__version__)} &middot; seed {s.seed} &middot; {run.graft_hsc:,} engrafting HSCs,
+{run.n_host:,} host HSCs of which {100 * run.host_surviving_fraction:.3g}% survive the conditioning</p>
+<p>{esc(s.description)}</p>
+{_key_results_html(run)}
+<p class="muted">The clone-resolved HSC pool (docs/clonal.md): every engrafted HSC is a clone, each transduced clone
+with 1 + Poisson(VCN - 1) integration sites; clones drift neutrally (or with the corrected clones' advantage) in a
+pool the niche holds at the host's size. A sample draws {s.cells_per_sample:,} cells of a marker in proportion to
+clone size (no lineage bias, no lag through progenitors or the thymus).{disease} Counts are PCR-free templates
+(every sampled cell's sites recovered), not sequencing reads. The dashed line is the HSC pool's marked share.</p>
+<h2>Sites, diversity and marking over time</h2>
+{image_html("integration sites, Shannon index, clonality and vector marking by month", png_bytes(samples_figure(run)))}
+{_samples_table_html(run)}
+<h2>Inputs</h2>
+<table><tr><th>input</th><th>value</th><th>source</th></tr>{input_rows}</table>
+{regimen}
+<h2>Parameters used</h2>
+<table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>
+</body></html>
+"""
+
+
+def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path) -> list[Path]:
+    """samples.csv, is_table.tsv, run.json and report.html, atomically."""
+    from hemasim.io import atomic_directory
+
+    record = run_record(run)
+    table: Any = run.result.is_table
+    writers = {
+        "samples.csv": lambda p: samples_frame(run).to_csv(p, index=False),
+        "is_table.tsv": lambda p: table.to_csv(p, sep="\t", index=False),
+        "run.json": lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8"),
+        "report.html": lambda p: p.write_text(render_gene_therapy_report(run), encoding="utf-8"),
+    }
+    return atomic_directory(Path(out_dir), writers)

@@ -1,0 +1,198 @@
+"""`hemasim gene-therapy SCENARIO.yaml --out DIR`: the shipped example runs and writes its four files, the run is
+seeded bit for bit, its derived inputs come from the shipped parameters, and a bad file is refused naming the field."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from .conftest import EXAMPLES, invoke_hemasim
+
+EXAMPLE = EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml"
+FILES = ["is_table.tsv", "report.html", "run.json", "samples.csv"]
+
+
+def _scenario(tmp_path: Path, name: str = "mine.yaml", **changes: object) -> Path:
+    """The example with top-level ``changes`` (dotted keys go into blocks; None removes the key)."""
+    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    for key, value in changes.items():
+        *blocks, last = key.split(".")
+        node = data
+        for b in blocks:
+            node = node[b]
+        if value is None:
+            node.pop(last)
+        else:
+            node[last] = value
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def example_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("gt") / "out"
+    res = invoke_hemasim("gene-therapy", str(EXAMPLE), "--out", str(out))
+    assert res.exit_code == 0, res.stderr
+    return out
+
+
+def test_the_example_writes_samples_sites_record_and_report(example_out: Path):
+    assert sorted(p.name for p in example_out.iterdir()) == FILES
+    scenario = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    samples = pd.read_csv(example_out / "samples.csv")
+    assert list(samples.columns) == ["time_days", "time_months", "marker", "integration_sites", "shannon_nats",
+                                     "clonality", "largest_site_fraction", "vector_marked_fraction",
+                                     "vector_copies_per_cell", "hsc_vector_marked_fraction"]
+    assert len(samples) == len(scenario["sample_months"]) * len(scenario["markers"])
+    assert np.allclose(samples.time_days, samples.time_months * 365.25 / 12)
+    # X-SCID: T cells (CD3) come from corrected clones only; granulocytes carry the vector as the HSC pool does
+    cd3, cd15 = samples[samples.marker == "CD3"], samples[samples.marker == "CD15"]
+    assert (cd3.vector_marked_fraction == 1.0).all()
+    # every marked cell carries 1 + Poisson(VCN - 1) copies: the bulk VCN is the marked share times about mean_vcn
+    mean_vcn = scenario["gene_therapy"]["mean_vcn"]
+    assert np.allclose(samples.vector_copies_per_cell, samples.vector_marked_fraction * mean_vcn, rtol=0.15)
+    assert (cd3.vector_copies_per_cell >= 1).all()
+    assert np.allclose(cd15.vector_marked_fraction, cd15.hsc_vector_marked_fraction, atol=0.01)
+    assert 0 < cd15.vector_marked_fraction.max() < 0.5  # 30% of the host's HSCs left: marked HSCs are a minority
+    # neutral drift loses small clones: fewer sites and lower diversity at five years than at one month
+    assert cd15.integration_sites.iloc[-1] < cd15.integration_sites.iloc[0]
+    assert cd15.shannon_nats.iloc[-1] < cd15.shannon_nats.iloc[0]
+    assert np.allclose(samples.clonality, 1 - samples.shannon_nats / np.log(samples.integration_sites))
+    # the IS table: one column per sample, each column's nonzero rows are that sample's sites
+    table = pd.read_csv(example_out / "is_table.tsv", sep="\t")
+    for row in samples.itertuples():
+        assert (table[f"SIM_{row.marker}_PB_{row.time_months:02d}"] > 0).sum() == row.integration_sites
+    report = (example_out / "report.html").read_text(encoding="utf-8")
+    assert "Key results, month 60" in report and "data:image/png;base64," in report
+    assert report.count("<tr><td>") >= len(samples)  # every sample's row
+    assert "Shannon index of the sample" in report and "engrafting_<wbr>hsc_<wbr>per_<wbr>cd34" in report
+
+
+def test_the_record_derives_the_graft_and_pool_from_the_shipped_parameters(example_out: Path):
+    from hemasim.parameters import healthy_adult_parameters
+
+    record = json.loads((example_out / "run.json").read_text(encoding="utf-8"))
+    params = healthy_adult_parameters()
+    scenario = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    weight = scenario["patient"]["weight_kg"]
+    expected_graft = round(float(scenario["gene_therapy"]["cd34_per_kg"]) * weight
+                           * params.value("engrafting_hsc_per_cd34"))
+    assert record["derived"]["graft_hsc"]["value"] == expected_graft
+    # a 3-year-old: the adult pool scaled to his body mass
+    assert record["derived"]["host_hsc_pool"]["value"] == round(
+        params.value("hsc_count") * weight / params.value("stem_pool_adult_body_mass_kg"))
+    sources = {p["name"]: p["source"] for p in record["parameters"]}
+    sizes = {"engrafting_hsc_per_cd34", "hsc_count", "stem_pool_adult_body_mass_kg", "stem_pool_growth_end_age_years"}
+    pool = {"hsc_division_interval_days", "hsc_max_self_renewal_probability", "hsc_niche_hill", "hsc_mutations_per_year"}
+    assert set(sources) == sizes | pool
+    assert all(not sources[n].startswith("assumed") for n in sizes)  # the graft and pool sizes are cited
+    assert all(sources[n] == params.subset([n]).to_records()[0]["source"] for n in sources)
+    assert record["assumed_defaults"] == {}  # the example gives cells_per_sample and markers itself
+
+
+def test_a_default_without_a_source_is_recorded_as_assumed(tmp_path: Path):
+    path = _scenario(tmp_path, cells_per_sample=None, markers=None, horizon_months=3, sample_months=None)
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.stderr
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert set(record["assumed_defaults"]) == {"cells_per_sample", "markers"}
+    assert all(v.startswith("assumed") for v in record["assumed_defaults"].values())
+    assert record["months"] == [1, 3]  # default sampling up to the horizon, the horizon included
+    assert "assumed: an IS retrieval" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_same_scenario_gives_the_same_files_bit_for_bit(tmp_path: Path):
+    path = _scenario(tmp_path, horizon_months=12, sample_months=[1, 6, 12])
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        res = invoke_hemasim("gene-therapy", str(path), "--out", str(out))
+        assert res.exit_code == 0, res.stderr
+    for name in FILES:
+        assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    other = _scenario(tmp_path, "seed1.yaml", horizon_months=12, sample_months=[1, 6, 12], seed=1)
+    res = invoke_hemasim("gene-therapy", str(other), "--out", str(tmp_path / "c"))
+    assert res.exit_code == 0, res.stderr
+    assert (tmp_path / "c" / "samples.csv").read_bytes() != (outs[0] / "samples.csv").read_bytes()
+
+
+def test_a_shipped_regimen_sets_the_host_share_its_hsc_kills_leave(tmp_path: Path):
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology.conditioning import load_regimen
+
+    path = _scenario(tmp_path, **{"conditioning.host_surviving_fraction": None, "conditioning.regimen": "cy_tbi_12gy",
+                                  "horizon_months": 1, "sample_months": [1]})
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.stderr
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    params = healthy_adult_parameters()
+    a, b = params.value("radiosensitivity_alpha_hsc_per_Gy"), params.value("radiosensitivity_beta_hsc_per_Gy2")
+    regimen = load_regimen("cy_tbi_12gy")
+    kills = [c.surviving["hsc"].value for c in regimen.components if getattr(c, "kind", "") == "cell_kill"]
+    tbi = next(c for c in regimen.components if c.kind == "tbi")
+    dose = tbi.total_dose_Gy / tbi.fractions
+    expected = math.prod(kills) * math.exp(-a * dose - b * dose**2) ** tbi.fractions
+    assert record["derived"]["host_surviving_fraction"]["value"] == pytest.approx(expected, rel=1e-12)
+    assert {"radiosensitivity_alpha_hsc_per_Gy", "radiosensitivity_beta_hsc_per_Gy2"} <= {
+        p["name"] for p in record["parameters"]}
+    assert record["conditioning_values"][0]["source"].startswith("assumed")
+    assert math.prod(r["value"] for r in record["conditioning_values"]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):
+    path = _scenario(tmp_path, **{"gene_therapy.cd34_per_kg": 1000.0})
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"hemasim: error: {path}: gene_therapy.cd34_per_kg: 1000 CD34+/kg x 15 kg")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"gene_therapy.transducton": 0.5}, "gene_therapy.transducton: unknown field; did you mean "
+                                        "'transduction_efficiency'?"),
+    ({"gene_therapy.disease": "xscid"}, "gene_therapy.disease: Input should be 'x_scid', 'ada_scid' or 'rag_scid'"),
+    ({"gene_therapy.transduction_efficiency": 1.5}, "gene_therapy.transduction_efficiency"),
+    ({"sample_months": [1, 72]}, "sample_months: each between 1 and horizon_months (60); got 72"),
+    ({"conditioning.regimen": "bu_cy"}, "conditioning: give one of host_surviving_fraction (0 to 1) or regimen"),
+    ({"markers": ["CD15", "CD_3"]}, "markers: letters, digits, + and - only"),
+])
+def test_a_bad_file_is_refused_naming_the_field(tmp_path: Path, changes: dict[str, object], message: str):
+    path = _scenario(tmp_path, **changes)
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"hemasim: error: {path}: ") and message in res.stderr, res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unknown_regimen_lists_the_shipped_ones(tmp_path: Path):
+    path = _scenario(tmp_path, **{"conditioning.host_surviving_fraction": None, "conditioning.regimen": "bucy"})
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert "conditioning.regimen: unknown conditioning regimen 'bucy'; shipped regimens: 'bu_cy'" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scenario_given_to_gene_therapy_is_named_with_its_command(tmp_path: Path):
+    scenario = EXAMPLES / "healthy_adult.yaml"
+    res = invoke_hemasim("gene-therapy", str(scenario), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert res.stderr.startswith(f"hemasim: error: {scenario}: this is a scenario, not a gene-therapy scenario: run it "
+                                 f"with `hemasim run {scenario} --out DIR`")
+
+
+def test_examples_lists_it_with_its_command(tmp_path: Path):
+    res = invoke_hemasim("examples", "--list")
+    assert res.exit_code == 0, res.stderr
+    listed = {line.split()[0]: " ".join(line.split()[1:]) for line in res.stdout.splitlines() if line.strip()}
+    assert listed["gene_therapy/lentiviral_x_scid"].startswith("X-SCID lentiviral gene therapy, 5e6 CD34+/kg")
+    res = invoke_hemasim("examples", "lentiviral_x_scid", "--out", str(tmp_path))
+    assert res.exit_code == 0, res.stderr
+    copied = tmp_path / "gene_therapy" / "lentiviral_x_scid.yaml"
+    assert copied.read_bytes() == EXAMPLE.read_bytes()
+    assert f"next: hemasim gene-therapy {copied} --out out/gene_therapy" in res.stderr
