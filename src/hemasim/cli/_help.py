@@ -9,6 +9,7 @@ methods (on releases without them nothing changes), and refuses an empty path (`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -91,9 +92,28 @@ def _conventional(params: list[Any]) -> list[Any]:
     return params
 
 
+#: parts of an option's help known only by loading something (``hemasim validate --group``'s groups: the targets
+#: file, ~1 s to import and parse, which every command would pay at start-up if the help were built then): the
+#: help holds ``{NAME}``, replaced by ``DEFERRED_HELP[NAME]()`` when the command's help is shown
+DEFERRED_HELP: dict[str, Callable[[], str]] = {}
+
+
+def deferred_help(name: str, text: Callable[[], str]) -> str:
+    """The placeholder of ``text()`` in an option's help (see :data:`DEFERRED_HELP`)."""
+    DEFERRED_HELP[name] = text
+    return "{" + name + "}"
+
+
 class _ConventionalCommand(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:  # the command's own and --help, made on demand
         return _conventional(super().get_params(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        for param in self.get_params(ctx):
+            for name, text in DEFERRED_HELP.items():
+                if "{" + name + "}" in (getattr(param, "help", None) or ""):
+                    param.help = param.help.replace("{" + name + "}", text())
+        super().format_help(ctx, formatter)
 
 
 class ConventionalHelpGroup(TyperGroup):
