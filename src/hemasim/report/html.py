@@ -9,7 +9,13 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from hemasim.assembly import report_sections
-from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html, percent_text
+from hemasim.report.key_results import (
+    ENDPOINTS_ANCHOR,
+    cohort_key_results_html,
+    key_results_html,
+    percent_text,
+    unit_words,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -369,8 +375,10 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     sections_html = "\n".join(p for p in parts if p)
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
-    rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
-                      f"<td class=\"prose\">{esc(e.definition)}</td></tr>" for e in endpoints)
+    units = unit_words({e.name: e.unit for e in endpoints})
+    rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
+                      f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(e.definition)}</td></tr>"
+                      for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
     volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""
@@ -494,9 +502,11 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         not_fallen = r.get("fraction_did_not_fall")
         return percent_text(r["fraction_reaching"]) + (f" ({percent_text(not_fallen)} did not fall)" if not_fallen else "")
 
+    units = unit_words({str(r["endpoint"]): str(r["unit"]) for r in summary["endpoints"]})
     rows = "".join(
         f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
-        f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
+        f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td>"
+        f"<td>{esc(units[str(r['endpoint'])])}</td>"
         f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
