@@ -271,3 +271,22 @@ def test_an_empty_path_is_refused_in_one_line_naming_the_option(tmp_path: Path, 
     args = tuple(str(EXAMPLES / "healthy_adult.yaml") if a == "SCENARIO" else a for a in args)
     line = refused(tmp_path, *args)
     assert line.startswith(f"hemasim: error: {option}: an empty name: give a file or folder name"), line
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    (("--parameters", "anc_setpoint_1e9_per_L"), "--parameters"),
+    (("--all-assumed", "--seed", "3"), "--all-assumed, --seed"),
+    (("--method", "morris"), "--method"),  # typed, though it is the default: the file's method would win
+])
+def test_sensitivity_refuses_design_options_beside_a_file(tmp_path: Path, options, named):
+    """--file's `sensitivity:` block silently replaced --parameters and the other design options (harden14)."""
+    design = tmp_path / "design.yaml"
+    design.write_text(yaml.safe_dump({"sensitivity": {"method": "local", "factors": [
+        {"parameter": "platelet_setpoint_1e9_per_L", "relative": [0.5, 2]}]}}), encoding="utf-8")
+    line = refused(tmp_path, "sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--file", str(design), *options,
+                   "--out", "OUT")
+    assert line.startswith(f"hemasim: error: {named}: not used with --file, whose `sensitivity:` block sets the "
+                           "whole design"), line
+    other = refused(tmp_path, "sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--file",
+                    str(tmp_path / "missing.yaml"), "--set", "anc_setpoint_1e9_per_L=4", "--out", "OUT")
+    assert "not used with --file" not in other  # --set and --out go with a file
