@@ -486,6 +486,22 @@ def population_text(population: dict[str, Any]) -> str:
     return "; ".join(parts) or "none"
 
 
+def reference_band_note(scen: dict[str, Any]) -> str:
+    """The bands caption's sentence on the green reference ranges: haemoglobin's is drawn for a cohort of one sex
+    (:func:`hemasim.cohort.sampling.cohort_sex`, as the figure), and where men and women are mixed the sentence says
+    why it is not (their ranges differ; a panel without a band read as a count without a range)."""
+    from hemasim.cohort.sampling import cohort_sex
+    from hemasim.report.plots import HB_BANDS
+
+    sex = cohort_sex((scen.get("population") or {}).get("female_fraction"), (scen.get("patient") or {}).get("sex"))
+    men, women = (f"{lo:g}-{hi:g} g/dL" for lo, hi in (HB_BANDS["male"], HB_BANDS["female"]))
+    if sex in HB_BANDS:
+        return f"Green: adult reference ranges, haemoglobin's for {'men' if sex == 'male' else 'women'} " \
+               f"({men if sex == 'male' else women})."
+    return (f"Green: adult reference ranges; haemoglobin has none, because the cohort mixes men ({men}) and women "
+            f"({women}), whose ranges differ.")
+
+
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
     """Self-contained HTML for a cohort: scenario, endpoint summary table and the bands figure."""
     esc = html.escape
@@ -525,7 +541,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
-<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{graft}{igg}.</p>
+<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{graft}{igg}.
+{esc(reference_band_note(scen))}</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>
