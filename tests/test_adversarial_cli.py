@@ -245,3 +245,48 @@ def test_fit_population_refuses_an_empty_patient_list(tmp_path: Path):
     line = refused(tmp_path, "fit-population", str(Path(__file__).resolve().parents[1] / "data" / "allmt"),
                    "--patients", " , ", "--out", "OUT")
     assert "--patients: no record names given" in line, line
+
+
+# ------------------------------------------------------------------ an empty path: not the current folder
+@pytest.mark.parametrize(("args", "option"), [
+    (("run", "SCENARIO", "--out", ""), "--out"),
+    (("run", "SCENARIO", "-o", ""), "--out"),
+    (("cohort", "SCENARIO", "--n", "2", "--out", ""), "--out"),
+    (("sweep", "SCENARIO", str(EXAMPLES / "sweeps" / "healthy_lhs.yaml"), "--out", ""), "--out"),
+    (("sensitivity", "SCENARIO", "--parameters", "anc_setpoint_1e9_per_L", "--out", ""), "--out"),
+    (("fit", str(EXAMPLES / "fit" / "problem.yaml"), "--out", ""), "--out"),
+    (("fit-population", str(Path(__file__).resolve().parents[1] / "data" / "allmt"), "--out", ""), "--out"),
+    (("clonal-hematopoiesis", "--n", "10", "--out="), "--out"),
+    (("export-sbml", "SCENARIO", "--out", ""), "--out"),
+    (("examples", "healthy_adult", "--out", ""), "--out"),
+    (("validate", "--json", ""), "--json"),
+    (("sensitivity", "SCENARIO", "--file", "", "--out", "OUT"), "--file"),
+    (("run", "", "--out", "OUT"), "SCENARIO"),
+])
+def test_an_empty_path_is_refused_in_one_line_naming_the_option(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                args, option):
+    """Path("") is Path("."): `--out ""` wrote the outputs into the current folder (harden14). Every command's
+    path options and arguments refuse an empty one."""
+    monkeypatch.chdir(tmp_path)
+    args = tuple(str(EXAMPLES / "healthy_adult.yaml") if a == "SCENARIO" else a for a in args)
+    line = refused(tmp_path, *args)
+    assert line.startswith(f"hemasim: error: {option}: an empty name: give a file or folder name"), line
+
+
+@pytest.mark.parametrize(("options", "named"), [
+    (("--parameters", "anc_setpoint_1e9_per_L"), "--parameters"),
+    (("--all-assumed", "--seed", "3"), "--all-assumed, --seed"),
+    (("--method", "morris"), "--method"),  # typed, though it is the default: the file's method would win
+])
+def test_sensitivity_refuses_design_options_beside_a_file(tmp_path: Path, options, named):
+    """--file's `sensitivity:` block silently replaced --parameters and the other design options (harden14)."""
+    design = tmp_path / "design.yaml"
+    design.write_text(yaml.safe_dump({"sensitivity": {"method": "local", "factors": [
+        {"parameter": "platelet_setpoint_1e9_per_L", "relative": [0.5, 2]}]}}), encoding="utf-8")
+    line = refused(tmp_path, "sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--file", str(design), *options,
+                   "--out", "OUT")
+    assert line.startswith(f"hemasim: error: {named}: not used with --file, whose `sensitivity:` block sets the "
+                           "whole design"), line
+    other = refused(tmp_path, "sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--file",
+                    str(tmp_path / "missing.yaml"), "--set", "anc_setpoint_1e9_per_L=4", "--out", "OUT")
+    assert "not used with --file" not in other  # --set and --out go with a file

@@ -163,6 +163,25 @@ def test_validate_refuses_an_unknown_group():
     assert res.exit_code == 2 and "--group: unknown group 'astrology'" in res.stderr
 
 
+def test_validate_group_help_lists_every_group_the_refusal_allows():
+    """--group's help named two examples (steady_state, aging) of the twenty groups (harden14); it lists them from
+    the targets file when the help is shown, as the refusal does, and the command's start-up does not load them."""
+    import subprocess
+    import sys
+
+    from hemasim.validation import load_targets
+
+    groups = list(load_targets())
+    help_text = " ".join(hemasim("validate", "--help").stdout.replace("│", " ").split())
+    allowed = hemasim("validate", "--group", "astrology").stderr.split("allowed: ", 1)[1].strip()
+    assert allowed == ", ".join(groups)
+    assert f"Only this target group (repeatable): {', '.join(groups)}." in help_text
+    probe = "import sys, hemasim.cli.app; print('hemasim.validation' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env,
+                          check=True).stdout.strip() == "False"
+
+
 @pytest.mark.parametrize("where", ["missing_folder/card.json", "a_folder", "read_only/card.json"])
 def test_validate_refuses_an_unwritable_json_before_running(tmp_path: Path, where: str):
     (tmp_path / "a_folder").mkdir()

@@ -299,3 +299,47 @@ def test_a_scenario_without_a_description_is_named_without_a_dangling_colon():
     assert scenario_title({"name": "my patient", "description": None}) == "my patient"
     assert scenario_title({"name": "my patient"}) == "my patient"
     assert scenario_title({"name": "a", "description": "four cycles"}) == "a: four cycles"
+
+
+def test_a_cohort_of_one_sex_draws_its_haemoglobin_range_and_a_mixed_one_says_why_it_has_none():
+    """The cohort's haemoglobin panel had no reference band, and nothing said why (harden14): men's and women's
+    ranges differ. One sex (no female_fraction: the scenario patient's; 0 or 1): that sex's range, in the figure and
+    the caption; mixed: the caption says why there is none."""
+    import numpy as np
+    import pandas as pd
+    import yaml
+
+    from hemasim.cohort.runner import BAND_OBSERVABLES, band_sex
+    from hemasim.report.plots import HB_BANDS, cohort_bands_figure
+    from hemasim.scenario import parse_scenario
+    from tests.conftest import EXAMPLES
+
+    def caption(population: dict | None, sex: str) -> str:
+        scen = {"name": "c", "patient": {"age_years": 50, "sex": sex}, "population": population}
+        return unescape(render_cohort_report({"n_patients": 4, "endpoints": []}, b"", {"scenario": scen}))
+
+    assert "haemoglobin has none, because the cohort mixes men (14-17 g/dL) and women (12-16 g/dL)" in caption(
+        {"female_fraction": 0.5}, "male")
+    assert "haemoglobin's for women (12-16 g/dL)" in caption(None, "female")
+    assert "haemoglobin's for men (14-17 g/dL)" in caption({"female_fraction": 0.0}, "female")
+    assert "haemoglobin's for women" in caption({"female_fraction": 1.0, "age_years": {"min": 20, "max": 60}}, "male")
+
+    data = yaml.safe_load((EXAMPLES / "cohort_marrow_depletion.yaml").read_text(encoding="utf-8"))
+    assert band_sex(parse_scenario(data)) is None  # female_fraction 0.5
+    data["population"]["female_fraction"] = 1.0
+    assert band_sex(parse_scenario(data)) == "female"
+
+    times = np.arange(0.0, 30.0)
+    bands = pd.DataFrame({"time_days": times, **{f"{o}_{q}": np.full(len(times), 13.0) for o in BAND_OBSERVABLES
+                                                 for q in ("p05", "median", "p95")}})
+
+    def hb_range(sex: str | None) -> list[tuple[float, float]]:
+        fig = cohort_bands_figure(bands, 4, BAND_OBSERVABLES, sex=sex)
+        ax = fig.axes[BAND_OBSERVABLES.index("hemoglobin_g_per_dL")]
+        # axhspan's patch (a Rectangle or, before matplotlib 3.9, a Polygon): its corners' y, in g/dL
+        ys = [p.get_path().transformed(p.get_patch_transform()).vertices[:, 1] for p in ax.patches
+              if p.get_label() == "adult reference range"]
+        return [(float(y.min()), float(y.max())) for y in ys]
+
+    assert hb_range("female") == [HB_BANDS["female"]]
+    assert hb_range(None) == []

@@ -334,3 +334,51 @@ def test_no_chimerism_key_result_after_an_autologous_graft_whose_report_has_no_c
     result = run_scenario(load_scenario(EXAMPLES / "xscid_gene_therapy.yaml"))
     assert "primary graft failure" in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()
     assert "chimerism" not in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()
+
+
+def _unit_cells(html: str) -> dict[str, str]:
+    """The endpoint table's unit column by endpoint (the third cell of a row whose first is the name)."""
+    import re
+
+    rows = re.findall(r"<tr><td><code>(.*?)</code></td><td>[^<]*</td><td>([^<]*)</td><td class=\"prose\">", html)
+    return {name.replace("<wbr>", ""): unit for name, unit in rows}
+
+
+def test_each_day_in_the_endpoint_table_says_where_it_is_counted_from():
+    """neutrophil_recovery_day (a day of the run) read "day" beside neutrophil_engraftment_day's "day after graft"
+    (harden14): where both are in the table, a day of the run says so; a number of days keeps "day", and a run
+    without a day counted from an event keeps "day" for its days."""
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.io import run_record
+    from hemasim.report.html import render_report
+
+    graft = _run([COND, GRAFT])
+    units = _unit_cells(render_report(graft, evaluate_endpoints(graft), run_record(graft), "t"))
+    assert units["neutrophil_recovery_day"] == units["anc_nadir_day"] == "day of the run"
+    assert units["neutrophil_engraftment_day"] == "day after graft"
+    assert units["days_anc_below_0p5"] == "day" and units["anc_nadir"] == "1e9/L"
+    healthy = _run([], days=10)
+    units = _unit_cells(render_report(healthy, evaluate_endpoints(healthy), run_record(healthy), "t"))
+    assert units["anc_nadir_day"] == "day" and "day of the run" not in units.values()
+
+
+def test_the_cohort_and_arms_endpoint_tables_say_it_by_the_same_rule():
+    import re
+
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.arms import _endpoint_table
+    from hemasim.report.html import render_cohort_report
+
+    def row(name: str, unit: str) -> dict:
+        return {"endpoint": name, "median": 12.0, "p05": 10.0, "p95": 15.0, "fraction_reaching": 1.0, "unit": unit,
+                "definition": "d", "n": 5}
+
+    cohort = render_cohort_report({"n_patients": 5, "endpoints": [
+        row("neutrophil_recovery_day", "day"), row("days_anc_below_1", "day"),
+        row("influenza_plasmablast_peak_day", "day after first dose")]}, b"", {"scenario": {"name": "c"}})
+    units = dict(re.findall(r"<tr><td><code>(.*?)</code>.*?<td>([^<]*)</td><td class=\"prose\">", cohort))
+    assert units == {"neutrophil_<wbr>recovery_<wbr>day": "day of the run", "days_<wbr>anc_<wbr>below_<wbr>1": "day",
+                     "influenza_<wbr>plasmablast_<wbr>peak_<wbr>day": "day after first dose"}
+    arms = _endpoint_table(["a"], {"a": [EndpointValue("anc_nadir_day", 4.0, "day", "d"),
+                                         EndpointValue("neutrophil_engraftment_day", 11.0, "day after graft", "d")]})
+    assert "<td>day of the run</td>" in arms and "<td>day after graft</td>" in arms

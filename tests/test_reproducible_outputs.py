@@ -2,7 +2,7 @@
 "stochastic runs take a seed and are reproducible bit for bit"); another seed gives other results. The library-level
 checks live beside each engine (tests/test_cohort.py: partitions and Dask; tests/test_clonal_kernels.py: threads
 and chunks; tests/test_engraftment.py); these run the commands themselves, whose outputs held a wall-clock time
-(sweep.json and sensitivity.json carried "seconds", so two identical sweeps differed).
+(sweep.json, sensitivity.json and fit.json carried "seconds", so two identical sweeps or fits differed).
 """
 
 from __future__ import annotations
@@ -85,3 +85,13 @@ def test_a_run_with_stochastic_engraftment_is_the_same_for_its_seed_and_not_for_
     res = hemasim("run", str(tmp_path / "s6.yaml"), "--no-report", "--out", str(tmp_path / "s6"))
     assert res.exit_code == 0, res.stderr
     assert (tmp_path / "s6" / "timeseries.csv").read_bytes() != a["timeseries.csv"]
+
+
+def test_a_fit_twice_writes_the_same_bytes(tmp_path: Path):
+    """fit.json's summary and the report carried the fit's wall-clock seconds (harden14): the smallest shipped fit,
+    two starts and no profiles (a few seconds), twice."""
+    a, b = _twice(tmp_path, "fit", str(EXAMPLES / "fit" / "problem.yaml"), "--starts", "2", "--seed", "1",
+                  "--no-profiles")
+    assert {"fit.json", "report.html", "estimates.csv"} <= set(a)
+    assert "seconds" not in a["fit.json"].decode()
+    assert a == b

@@ -137,7 +137,7 @@ def option_problem(err: Exception, args: list[str]) -> str:
     if not finite:  # 'nan' fails the bound it is compared with first, which named a bound it meets
         message = "Input should be a finite number"
     allowed = f" (allowed: {' and '.join(f'{s} {v:g}' for s, v in bounds)})" if bounds else ""
-    got = f" (got {given!s:.60})" if given is not None else ""
+    got = f" (got {given!s:.60})" if given else " (got '')" if given == "" else ""
     return f"{name}: {message.rstrip('.')}{allowed}{got}{see}"
 
 

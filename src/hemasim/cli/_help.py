@@ -3,19 +3,23 @@ types in capitals (PATH, INTEGER RANGE), none for on/off flags. Typer 0.2x write
 instead, which read as artefacts.
 
 :class:`ConventionalHelpGroup` is the app's group class; it gives every command's parameters these two display
-methods (on releases without them nothing changes).
+methods (on releases without them nothing changes), and refuses an empty path (``--out ""``) in every command.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 try:  # Typer 0.2x carries its own copy of click
+    from typer._click.exceptions import BadParameter as _BadParameter
     from typer._click.exceptions import UsageError as _UsageError
 except ImportError:  # pragma: no cover - earlier Typer releases use click itself
+    from click.exceptions import BadParameter as _BadParameter  # type: ignore[assignment]
     from click.exceptions import UsageError as _UsageError  # type: ignore[assignment]
 
 _TYPE_NAMES = {"int": "INTEGER", "str": "TEXT", "float": "FLOAT", "bool": "BOOLEAN", "path": "PATH",
@@ -40,7 +44,25 @@ def _conventional_type(label: str | None) -> str | None:
     return " ".join(_TYPE_NAMES.get(w, w.upper()) for w in words)
 
 
+#: why an empty path is refused: Path("") is Path("."), so `--out ""` wrote into the current folder (harden14)
+EMPTY_PATH = "an empty name: give a file or folder name (an empty one would be read as the current folder)"
+
+
+def _refuse_empty_path(param: Any, ctx: Any, value: Any) -> None:
+    """Every path option and argument of every command: an empty value given (the raw text, before it becomes
+    Path(".")) is a usage error, reported in one line by :meth:`ConventionalHelpGroup.invoke`."""
+    if value != "":
+        return
+    annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)  # Typer 0.2x
+    if annotation is Path or type(getattr(param, "type", None)).__name__ == "Path":  # earlier: click.Path
+        raise _BadParameter(EMPTY_PATH, ctx=ctx, param=param)
+
+
 class _ConventionalArgument(TyperArgument):
+    def process_value(self, ctx: Any, value: Any) -> Any:
+        _refuse_empty_path(self, ctx, value)
+        return super().process_value(ctx, value)
+
     def _usage_display_name(self) -> str:
         name = (self.metavar or self.name or "").upper()
         name = name if self.required else f"[{name}]"
@@ -51,6 +73,10 @@ class _ConventionalArgument(TyperArgument):
 
 
 class _ConventionalOption(TyperOption):
+    def process_value(self, ctx: Any, value: Any) -> Any:
+        _refuse_empty_path(self, ctx, value)
+        return super().process_value(ctx, value)
+
     def display_type_rich(self, ctx: Any) -> str | None:
         if self.is_flag:
             return None
@@ -66,9 +92,28 @@ def _conventional(params: list[Any]) -> list[Any]:
     return params
 
 
+#: parts of an option's help known only by loading something (``hemasim validate --group``'s groups: the targets
+#: file, ~1 s to import and parse, which every command would pay at start-up if the help were built then): the
+#: help holds ``{NAME}``, replaced by ``DEFERRED_HELP[NAME]()`` when the command's help is shown
+DEFERRED_HELP: dict[str, Callable[[], str]] = {}
+
+
+def deferred_help(name: str, text: Callable[[], str]) -> str:
+    """The placeholder of ``text()`` in an option's help (see :data:`DEFERRED_HELP`)."""
+    DEFERRED_HELP[name] = text
+    return "{" + name + "}"
+
+
 class _ConventionalCommand(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:  # the command's own and --help, made on demand
         return _conventional(super().get_params(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        for param in self.get_params(ctx):
+            for name, text in DEFERRED_HELP.items():
+                if "{" + name + "}" in (getattr(param, "help", None) or ""):
+                    param.help = param.help.replace("{" + name + "}", text())
+        super().format_help(ctx, formatter)
 
 
 class ConventionalHelpGroup(TyperGroup):

@@ -59,7 +59,19 @@ def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
     return factors
 
 
+#: the options that set the design, which a --file's `sensitivity:` block sets instead (given with --file: refused)
+DESIGN_OPTIONS = ("method", "parameters", "all_assumed", "low", "high", "trajectories", "samples", "step", "seed",
+                  "time_average")
+
+
+def _design_options_given(ctx: typer.Context) -> list[str]:
+    """The design options typed on the command line (a default is not), as the user spells them: --parameters."""
+    return [next((o for o in p.opts if o.startswith("--")), p.opts[0]) for p in ctx.command.params
+            if p.name in DESIGN_OPTIONS and getattr(ctx.get_parameter_source(p.name), "name", "") == "COMMANDLINE"]
+
+
 def sensitivity(
+    ctx: typer.Context,
     scenario: Path = typer.Argument(..., help="Scenario YAML file."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for indices.csv, samples.parquet, sensitivity.json, "
                                                       "ranking.png (written atomically)."),
@@ -78,7 +90,8 @@ def sensitivity(
                                            help="Also analyse this observable's average over the run (repeatable): a "
                                                 "column name of a run's timeseries.csv, e.g. anc_1e9_per_L."),
     file: Path = typer.Option(None, "--file", metavar="SENSITIVITY.yaml",
-                              help="A `sensitivity:` block (factors and ranges; overrides the options above)."),
+                              help="A `sensitivity:` block (factors, ranges, method, seed: the whole design; the "
+                                   "options above are refused with it)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
 ) -> None:
@@ -92,6 +105,10 @@ def sensitivity(
     from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters, load_spec
     from hemasim.solvers import SolverError
 
+    given = _design_options_given(ctx) if file is not None else []
+    if given:  # one design: the file's silently replaced --parameters and the rest (harden14)
+        raise fail(f"{', '.join(given)}: not used with --file, whose `sensitivity:` block sets the whole design "
+                   "(factors, ranges, method, seed) and would win; give the design in the file or in options, not both")
     spec = load_for_analysis(scenario, set_, out, SENSITIVITY_FILES)
     if file is not None:
         try:

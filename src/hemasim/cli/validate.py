@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hemasim.cli._errors import EXIT_IO, fail, interrupted, interruptible
+from hemasim.cli._help import deferred_help
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -22,9 +23,16 @@ STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "not covered"
 CLASS_TAG = {"prediction": "pred", "calibration": "calib", "consistency": "consist"}
 
 
+def _groups() -> str:
+    """The target groups --group takes, for its help (read when the help is shown: hemasim.cli._help)."""
+    from hemasim.validation import target_groups
+
+    return ", ".join(target_groups())
+
+
 def validate(
-    group: list[str] = typer.Option(None, "--group", "-g", help="Only this target group (repeatable), e.g. "
-                                                                "steady_state, aging."),
+    group: list[str] = typer.Option(None, "--group", "-g", help="Only this target group (repeatable): "
+                                                                f"{deferred_help('validation_groups', _groups)}."),
     json_out: Path = typer.Option(None, "--json", help="Also write the full report card as JSON here."),
     show_uncovered: bool = typer.Option(True, "--show-uncovered/--hide-uncovered",
                                         help="List targets the model does not cover yet."),
@@ -34,9 +42,9 @@ def validate(
     """Run every validation target; exit 1 if any covered target fails."""
     from rich.console import Console
 
-    from hemasim.validation import load_targets, run_validation
+    from hemasim.validation import run_validation, target_groups
 
-    known = list(load_targets())
+    known = target_groups()  # as the help lists them (_groups)
     for g in group or []:
         if g not in known:
             raise fail(f"--group: unknown group {g!r}; allowed: {', '.join(known)}")

@@ -53,7 +53,13 @@ from hemasim.biology.body import Covariates
 from hemasim.biology.origins import split_origins
 from hemasim.biology.transplant import blocked_flows, host_absent_compartments
 from hemasim.cohort._histogram import add_log_bin_counts
-from hemasim.cohort.sampling import LYMPHOCYTE_REFERENCES, VirtualPatients, draw_patients, publishes_variability
+from hemasim.cohort.sampling import (
+    LYMPHOCYTE_REFERENCES,
+    VirtualPatients,
+    cohort_sex,
+    draw_patients,
+    publishes_variability,
+)
 from hemasim.endpoints import (
     DEFAULT_ENDPOINTS,
     Endpoint,
@@ -113,6 +119,13 @@ class PartitionOutput:
     histograms: np.ndarray  # (n_band_obs, n_times, N_BINS + 2) counts incl. under/overflow
     #: endpoint column -> (unit, definition) for the scenario-driven endpoints (written into the Parquet metadata)
     endpoint_meta: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def band_sex(scenario: Scenario) -> str | None:
+    """The sex whose haemoglobin reference range the bands draw: the cohort's one sex, None where it mixes men and
+    women (:func:`hemasim.cohort.sampling.cohort_sex`; the report's caption says why there is no band then)."""
+    population = scenario.population
+    return cohort_sex(population.female_fraction if population is not None else None, scenario.patient.sex)
 
 
 def band_observables(scenario: Scenario) -> tuple[str, ...]:
@@ -741,16 +754,17 @@ class _BandsFigureThread:
     bytes are those of :func:`~hemasim.report.plots.cohort_bands_figure` (tests/test_cohort_tail.py)."""
 
     def __init__(self, times: np.ndarray, n: int, observables: Sequence[str] = BAND_OBSERVABLES,
-                 graft: float | None = None) -> None:
+                 graft: float | None = None, sex: str | None = None) -> None:
         from concurrent.futures import Future, ThreadPoolExecutor
 
         self.n = n
         self._bands: Future[pd.DataFrame] = Future()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hemasim-figure")
-        self._png = self._pool.submit(self._render, times, n, observables, graft)
+        self._png = self._pool.submit(self._render, times, n, observables, graft, sex)
 
-    def _render(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None) -> bytes:
-        figure = CohortBandsFigure(times, n, observables, graft)
+    def _render(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None,
+                sex: str | None) -> bytes:
+        figure = CohortBandsFigure(times, n, observables, graft, sex)
         return _png(figure.draw(self._bands.result()))  # a cancelled wait (close) raises CancelledError here
 
     def draw(self, bands: pd.DataFrame) -> None:
@@ -774,9 +788,10 @@ class _SummaryParts:
     started with the first partition's histograms (not before: the first partition's preparation runs alone)."""
 
     def __init__(self, n_parts: int, n: int, times: np.ndarray, figure: bool = True,
-                 observables: Sequence[str] = BAND_OBSERVABLES, graft: float | None = None) -> None:
+                 observables: Sequence[str] = BAND_OBSERVABLES, graft: float | None = None,
+                 sex: str | None = None) -> None:
         self.n_parts, self.n, self.times, self.observables = n_parts, n, times, tuple(observables)
-        self.graft = graft
+        self.graft, self.sex = graft, sex
         self.hist: np.ndarray | None = None
         self.bands: pd.DataFrame | None = None
         self.endpoints: dict[int, pd.DataFrame] = {}
@@ -790,7 +805,7 @@ class _SummaryParts:
         if index in self._counted:
             return
         if self._figure and self.figure is None:
-            self.figure = _BandsFigureThread(self.times, self.n, self.observables, self.graft)
+            self.figure = _BandsFigureThread(self.times, self.n, self.observables, self.graft, self.sex)
         self._counted.add(index)
         if self.hist is None:
             self.hist = np.array(hist, dtype=np.int64)  # a copy: the partition's own array is written as it is
@@ -865,7 +880,7 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     if figure is not None and figure.n == len(ep):
         png = figure.png()  # drawn in its thread while the above ran
     else:
-        png = _png(cohort_bands_figure(bands, len(ep), observables, graft))  # hemasim.report.plots
+        png = _png(cohort_bands_figure(bands, len(ep), observables, graft, band_sex(scenario)))  # hemasim.report.plots
     atomic_write_file(out / "bands.png", _write_bytes(png))
     atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png, man)))
     return summary
@@ -915,8 +930,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
             for k in todo]
     times = output_times(scenario.duration_days, scenario.output.every_days)
     # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
-    kept = _SummaryParts(n_parts, n, times, observables=band_observables(scenario),
-                         graft=graft_day(scenario.interventions)) if len(todo) == n_parts else None
+    kept = _SummaryParts(n_parts, n, times, observables=band_observables(scenario), graft=graft_day(
+        scenario.interventions), sex=band_sex(scenario)) if len(todo) == n_parts else None
     with raised_while_running():
         try:
             executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None \

@@ -153,6 +153,14 @@ def patient_rngs(base_seed: int, start: int, stop: int, seeds: Sequence[int] | N
     return [np.random.Generator(np.random.PCG64(_SeedState(row))) for row in states]  # type: ignore[arg-type]
 
 
+def cohort_sex(female_fraction: float | None, sex: str | None) -> str | None:
+    """The one sex of every patient of a cohort as :func:`draw_covariates` draws them (``sex``, the scenario
+    patient's, without a female fraction; all women at 1, all men at 0), or None where men and women are mixed."""
+    if female_fraction is None:
+        return sex
+    return "female" if female_fraction == 1 else "male" if female_fraction == 0 else None
+
+
 def draw_covariates(population: Population, base: Patient, rng: np.random.Generator
                     ) -> tuple[float, bool, float, float]:
     """(age, female, weight, height) of one patient, ``base`` (the scenario's patient) giving what the

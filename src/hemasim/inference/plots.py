@@ -178,7 +178,7 @@ def fit_report_html(out: FitOutputs, record: dict[str, Any], figures: dict[str, 
              f"<p>{s['starts']} starts ({esc(s['method'])}): best objective {s['best_objective']:.6g} "
              f"(minus log-likelihood{' plus minus log prior' if any(p.prior for p in out.objective.parameters) else ''}"
              f", {s['n_data']} measurements); {s['converged_to_best']} of {s['starts']} starts reached it "
-             f"(within 1.92); {s['parameter_vectors_simulated']} parameter vectors simulated in {s['seconds']:.1f} s.</p>",
+             f"(within 1.92); {s['parameter_vectors_simulated']} parameter vectors simulated.</p>",
              "<h2>Estimates and 95% profile-likelihood intervals</h2>",
              # the numbers next to the id, the long run-record name last: on a phone the table scrolls sideways
              # and showed the id and half the target, no estimate

@@ -9,7 +9,13 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from hemasim.assembly import report_sections
-from hemasim.report.key_results import ENDPOINTS_ANCHOR, cohort_key_results_html, key_results_html, percent_text
+from hemasim.report.key_results import (
+    ENDPOINTS_ANCHOR,
+    cohort_key_results_html,
+    key_results_html,
+    percent_text,
+    unit_words,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -369,8 +375,10 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     sections_html = "\n".join(p for p in parts if p)
     scen = record.get("scenario") or {}
     patient = scen.get("patient", {})
-    rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td><td>{esc(e.unit)}</td>"
-                      f"<td class=\"prose\">{esc(e.definition)}</td></tr>" for e in endpoints)
+    units = unit_words({e.name: e.unit for e in endpoints})
+    rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
+                      f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(e.definition)}</td></tr>"
+                      for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
     volume_txt = f"; blood volume {volume:.3g} L" if volume is not None else ""
@@ -478,6 +486,22 @@ def population_text(population: dict[str, Any]) -> str:
     return "; ".join(parts) or "none"
 
 
+def reference_band_note(scen: dict[str, Any]) -> str:
+    """The bands caption's sentence on the green reference ranges: haemoglobin's is drawn for a cohort of one sex
+    (:func:`hemasim.cohort.sampling.cohort_sex`, as the figure), and where men and women are mixed the sentence says
+    why it is not (their ranges differ; a panel without a band read as a count without a range)."""
+    from hemasim.cohort.sampling import cohort_sex
+    from hemasim.report.plots import HB_BANDS
+
+    sex = cohort_sex((scen.get("population") or {}).get("female_fraction"), (scen.get("patient") or {}).get("sex"))
+    men, women = (f"{lo:g}-{hi:g} g/dL" for lo, hi in (HB_BANDS["male"], HB_BANDS["female"]))
+    if sex in HB_BANDS:
+        return f"Green: adult reference ranges, haemoglobin's for {'men' if sex == 'male' else 'women'} " \
+               f"({men if sex == 'male' else women})."
+    return (f"Green: adult reference ranges; haemoglobin has none, because the cohort mixes men ({men}) and women "
+            f"({women}), whose ranges differ.")
+
+
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
     """Self-contained HTML for a cohort: scenario, endpoint summary table and the bands figure."""
     esc = html.escape
@@ -494,9 +518,11 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         not_fallen = r.get("fraction_did_not_fall")
         return percent_text(r["fraction_reaching"]) + (f" ({percent_text(not_fallen)} did not fall)" if not_fallen else "")
 
+    units = unit_words({str(r["endpoint"]): str(r["unit"]) for r in summary["endpoints"]})
     rows = "".join(
         f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
-        f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td><td>{esc(r['unit'])}</td>"
+        f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td>"
+        f"<td>{esc(units[str(r['endpoint'])])}</td>"
         f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
@@ -515,7 +541,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
-<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{graft}{igg}.</p>
+<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{graft}{igg}.
+{esc(reference_band_note(scen))}</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>median</th><th>5%</th><th>95%</th><th>patients reaching</th><th>unit</th>

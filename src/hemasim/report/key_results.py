@@ -82,6 +82,23 @@ def _is_day_of_event(name: str, unit: str) -> bool:
     return unit.startswith("day") and not name.startswith("days_")
 
 
+#: the unit column's words for a day of the run (unit "day") in an endpoint table that also has days counted from an
+#: event ("day after graft"): neutrophil_recovery_day 17 "day" beside neutrophil_engraftment_day 11 "day after graft",
+#: the same day after a day-6 graft, read as two answers (harden14)
+RUN_DAY_UNIT = "day of the run"
+
+
+def unit_words(units: Mapping[str, str]) -> dict[str, str]:
+    """The unit column of an endpoint table (``units``: endpoint name -> unit): each unit as the endpoint gives it,
+    but where the table also holds a day counted from an event ("day after graft", "day after first dose"), each day
+    of the run reads :data:`RUN_DAY_UNIT`, so that every day says where it is counted from. The single run's, the
+    arms' and the cohort's tables use it."""
+    events = [(name, unit) for name, unit in units.items() if _is_day_of_event(name, unit)]
+    elsewhere = any(unit != "day" for _, unit in events)
+    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else unit
+            for name, unit in units.items()}
+
+
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 

@@ -504,10 +504,12 @@ BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.2, "bottom": 0.479202
 BANDS_SUPTITLE_PAD_IN = 0.04167
 
 
-def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str], graft: float | None = None) -> Figure:
+def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str], graft: float | None = None,
+                        sex: str | None = None) -> Figure:
     """A cohort's median and 5-95% bands over time, one panel per observable titled with its name and unit, with
-    the adult reference range (green), CTCAE grades (red) and the graft's day (``graft``, days from the start)."""
-    return CohortBandsFigure(bands["time_days"].to_numpy(), n, observables, graft).draw(bands)
+    the adult reference range (green; haemoglobin's only for a cohort of one ``sex``, :data:`HB_BANDS`: men's and
+    women's differ), CTCAE grades (red) and the graft's day (``graft``, days from the start)."""
+    return CohortBandsFigure(bands["time_days"].to_numpy(), n, observables, graft, sex).draw(bands)
 
 
 class CohortBandsFigure:
@@ -517,7 +519,9 @@ class CohortBandsFigure:
     figure is the same either way (the artists are added in the same order: PNG bytes equal, tests/test_cohort_tail.py).
     """
 
-    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None = None) -> None:
+    def __init__(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None = None,
+                 sex: str | None = None) -> None:
+        self._references = {**REFERENCE_BANDS, **({"hemoglobin_g_per_dL": HB_BANDS[sex]} if sex in HB_BANDS else {})}
         titles = bands_titles()
         fig, axes = bands_grid(len(observables))
         width, height = fig.get_size_inches()
@@ -551,7 +555,7 @@ class CohortBandsFigure:
         for ax, name in zip(self._axes, self._observables, strict=False):
             ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
             ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
-            band = REFERENCE_BANDS.get(name)
+            band = self._references.get(name)
             if band is not None:
                 ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
             ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
