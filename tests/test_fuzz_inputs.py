@@ -27,16 +27,13 @@ from hemasim.pharmacology.drug_sets import (
 )
 from hemasim.scenario import MAX_OUTPUT_POINTS, MAX_SOLVER_STEPS, ScenarioError, load_scenario
 
+from ._strategies import TEXT
 from .conftest import EXAMPLES
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 SHIPPED = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "pharmacology"
 
-#: st.text's own alphabet (every character but the surrogates, which UTF-8 cannot encode), given as categories: the
-#: default, characters(codec="utf-8"), makes hypothesis encode all 1.1 million code points once a process to
-#: find them (1.4 s CPU in a clean clone, before .hypothesis/ caches it); the strings drawn are the same
-TEXT = st.characters(exclude_categories=["Cs"])
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**30), st.floats(allow_nan=True),
                      st.floats(min_value=-1e-6, max_value=1e-6), st.sampled_from([0, 1e-300, 1e300, -1]),
                      st.text(TEXT, max_size=12), st.sampled_from(["[/bold]", "nan", "inf", "1e9", "true", "\t", "~"]))

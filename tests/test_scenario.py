@@ -136,10 +136,8 @@ def test_cohorts_refuse_the_friberg_chain(tmp_path: Path):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-#: st.text's own alphabet (every character but the surrogates, which UTF-8 cannot encode), given as categories: the
-#: default, characters(codec="utf-8"), makes hypothesis encode all 1.1 million code points once a process to
-#: find them (1.4 s CPU in a clean clone, before .hypothesis/ caches it); the strings drawn are the same
-TEXT = st.characters(exclude_categories=["Cs"])
+from ._strategies import TEXT  # noqa: E402
+
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**9), st.floats(allow_nan=True),
                      st.text(TEXT, max_size=12), st.sampled_from(["docetaxel_kloft2006", "peripheral_blood", "anc",
                                                             "delay", "iv_infusion", "cy_tbi_12gy", "il2rg_scid"]))
