@@ -27,6 +27,7 @@ from hemasim.pharmacology.drug_sets import (
 )
 from hemasim.scenario import MAX_OUTPUT_POINTS, MAX_SOLVER_STEPS, ScenarioError, load_scenario
 
+from ._strategies import TEXT
 from .conftest import EXAMPLES
 
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
@@ -35,9 +36,9 @@ SHIPPED = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "pharmacolog
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**30), st.floats(allow_nan=True),
                      st.floats(min_value=-1e-6, max_value=1e-6), st.sampled_from([0, 1e-300, 1e300, -1]),
-                     st.text(max_size=12), st.sampled_from(["[/bold]", "nan", "inf", "1e9", "true", "\t", "~"]))
+                     st.text(TEXT, max_size=12), st.sampled_from(["[/bold]", "nan", "inf", "1e9", "true", "\t", "~"]))
 _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                         st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                                                         st.dictionaries(st.text(TEXT, max_size=8), inner, max_size=3)),
                        max_leaves=6)
 
 
@@ -74,7 +75,7 @@ def _assert_lines(message: str, source: str) -> None:
 
 # ------------------------------------------------------------------ YAML text
 @FUZZ
-@given(st.one_of(st.text(max_size=200), st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+@given(st.one_of(st.text(TEXT, max_size=200), st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
                  st.lists(st.sampled_from(["a:", " ", "- ", "[", "]", "{", "}", "&x ", "*x", "<<: ", "\n", "!!int ",
                                            "? ", "1", ".nan", "'", '"', ",", "#", "\0", "%YAML 1.1\n", "---\n"]),
                           max_size=40).map("".join)))

@@ -135,6 +135,28 @@ def test_negative_signal_weights_are_refused():
         Model([m], ParameterSet("empty", {}))
 
 
+
+@pytest.mark.parametrize("per_patient", [False, True], ids=["number", "per_patient"])
+@pytest.mark.parametrize("where", ["initial", "rate", "yield", "weight", None])
+def test_a_negative_value_is_refused_as_a_number_and_in_one_patient(where: str | None, per_patient: bool):
+    """Model's checks of plain numbers (compared directly, not through numpy) and of per-patient values (one of
+    three patients negative); nothing negative: the model builds."""
+    from hemasim.model import Signal
+
+    def value(name: str) -> float | np.ndarray:
+        v = -0.5 if name == where else 0.5
+        return np.array([1.0, v, 2.0]) if per_patient else v
+
+    m = Module("m")
+    m.compartment("a", "a", value("initial"))
+    m.flow("f", "death", "a", None, value("rate"), yield_=value("yield"))
+    m.signals.append(Signal("s", {"a": value("weight")}))
+    if where is None:
+        Model([m], ParameterSet("empty", {}))
+    else:
+        with pytest.raises(ValueError, match="negative"):
+            Model([m], ParameterSet("empty", {}))
+
 def _every_law_cohort(emax_exponent: float | np.ndarray = 1.5):
     """Three patients; one flow per feedback law, Hill exponents 1 and 2 for all (the lock-step shortcut), one that
     differs between patients, and a repeated law (the lock-step reuses its value); the Emax law's exponent

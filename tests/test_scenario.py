@@ -136,11 +136,13 @@ def test_cohorts_refuse_the_friberg_chain(tmp_path: Path):
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from ._strategies import TEXT  # noqa: E402
+
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**9), st.floats(allow_nan=True),
-                     st.text(max_size=12), st.sampled_from(["docetaxel_kloft2006", "peripheral_blood", "anc",
+                     st.text(TEXT, max_size=12), st.sampled_from(["docetaxel_kloft2006", "peripheral_blood", "anc",
                                                             "delay", "iv_infusion", "cy_tbi_12gy", "il2rg_scid"]))
 _values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
-                                                         st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+                                                         st.dictionaries(st.text(TEXT, max_size=8), inner, max_size=3)),
                        max_leaves=6)
 _KINDS = ["chemotherapy", "gcsf", "radiation", "conditioning", "transplant", "blood_donation", "cell_depletion",
           "cell_infusion"]

@@ -87,6 +87,15 @@ def _items(value: Any, shape: _Shape) -> Iterable[tuple[str, Any]]:
     return (("", value),) if shape == "number" else ()
 
 
+@cache
+def _checked_fields(cls: type[BaseModel]) -> tuple[tuple[str, _Shape], ...]:
+    """The fields of a schema whose inputs the strict checks look at, with their shapes: worked out once a class,
+    not on every validation (a fit validates a drug set for each patient of each gradient: ~80,000 times in the
+    fit tutorial, where hashing each field's annotation again took ~0.7 s; docs/performance.md)."""
+    shapes = ((name, _shape(typing.cast(Any, field.annotation))) for name, field in cls.model_fields.items())
+    return tuple((name, shape) for name, shape in shapes if shape != "other")
+
+
 class StrictData(BaseModel):
     """Base of every schema of user data: unknown fields refused, immutable, finite floats, booleans and
     numbers kept apart."""
@@ -99,10 +108,10 @@ class StrictData(BaseModel):
         # a model validator, not a field validator on "*": pydantic allows none on the ``kind`` tags of unions
         if not isinstance(data, dict):
             return data
-        for name, field in cls.model_fields.items():
+        for name, shape in _checked_fields(cls):
             if name not in data:
                 continue
-            value, shape = data[name], _shape(typing.cast(Any, field.annotation))
+            value = data[name]
             if shape == "boolean" and value is not None and not isinstance(value, bool):
                 raise ValueError(f"{name}: expected true or false (got {quoted(value)})")
             for where, item in _items(value, shape):
