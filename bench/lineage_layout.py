@@ -21,19 +21,14 @@ from typing import Any
 import numpy as np
 
 from hemasim.assembly import run_scenario
+from hemasim.report.html import png_bytes as png
 from hemasim.report.plots import LINEAGE_LEGEND_COLUMNS, lineage_figure
 from hemasim.scenario import load_scenario
 
-DPI = 90
+DPI = 90  # png_bytes's
 # inches, from constrained layout's positions on examples/marrow_depletion.yaml (figure 12 in wide)
 LEFT, RIGHT, BETWEEN_COLUMNS, TOP = 0.8833692187500001, 0.13055888888889, 0.783921440972224, 0.247225555555557
 ROW_GAP, BOTTOM, PER_LEGEND_LINE, FIRST_BOTTOM_LINE = 0.561117897569445, 0.48892477430555553, 0.160856, 0.18026801215
-
-
-def png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
-    return buf.getvalue()
 
 
 def engine_once(fig: Any) -> bytes:
