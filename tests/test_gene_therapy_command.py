@@ -3,8 +3,10 @@ seeded bit for bit, its derived inputs come from the shipped parameters, and a b
 
 from __future__ import annotations
 
+import html
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -105,7 +107,11 @@ def test_a_default_without_a_source_is_recorded_as_assumed(tmp_path: Path):
     assert set(record["assumed_defaults"]) == {"cells_per_sample", "markers"}
     assert all(v.startswith("assumed") for v in record["assumed_defaults"].values())
     assert record["months"] == [1, 3]  # default sampling up to the horizon, the horizon included
-    assert "assumed: an IS retrieval" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "assumed: an IS retrieval" in report
+    # the default's value reads as the browser shows it: escaped once (twice showed '&#x27;CD15&#x27;')
+    cell = re.search(r"<td><code>markers</code></td><td>(.*?)</td>", report)
+    assert cell is not None and html.unescape(cell.group(1)) == "['CD15', 'CD3']"
 
 
 def test_the_same_scenario_gives_the_same_files_bit_for_bit(tmp_path: Path):

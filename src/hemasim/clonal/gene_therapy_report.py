@@ -363,7 +363,7 @@ def render_gene_therapy_report(run: GeneTherapyRun) -> str:
         ("corrected_advantage", f"{s.gene_therapy.corrected_advantage:g}"))]
     inputs += [(k, f"{v['value']:,} {v['unit']}" if isinstance(v["value"], int) else f"{v['value']:.4g} {v['unit']}",
                 v["how"]) for k, v in d.items()]
-    inputs += [(k, esc(str(getattr(s, k))), v) for k, v in record["assumed_defaults"].items()]
+    inputs += [(k, str(getattr(s, k)), v) for k, v in record["assumed_defaults"].items()]  # escaped once below
     input_rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(str(v))}</td><td class=\"prose\">{esc(h)}</td>"
                          "</tr>" for k, v, h in inputs)
     regimen_rows = "".join(f"<tr><td>{esc(r['name'])}</td><td>{r['value']:.3g}</td><td>{esc(r['source'])}</td></tr>"
