@@ -247,6 +247,15 @@ def test_fit_population_refuses_an_empty_patient_list(tmp_path: Path):
     assert "--patients: no record names given" in line, line
 
 
+def test_fit_population_refuses_a_patients_option_given_empty(tmp_path: Path):
+    """`--patients ""` read as the option's default (every record): the empty list is refused as " , " is, before
+    the folder is read (an empty one here: had the option been taken as left out, it would say there are no records)."""
+    records = tmp_path / "records"
+    records.mkdir()
+    line = refused(tmp_path, "fit-population", str(records), "--patients", "", "--out", "OUT")
+    assert "--patients: no record names given" in line, line
+
+
 # ------------------------------------------------------------------ an empty path: not the current folder
 @pytest.mark.parametrize(("args", "option"), [
     (("run", "SCENARIO", "--out", ""), "--out"),
