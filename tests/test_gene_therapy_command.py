@@ -151,6 +151,23 @@ def test_a_shipped_regimen_sets_the_host_share_its_hsc_kills_leave(tmp_path: Pat
     assert math.prod(r["value"] for r in record["conditioning_values"]) == pytest.approx(expected, rel=1e-12)
 
 
+def test_a_fitted_hsc_kill_is_listed_with_its_data(tmp_path: Path):
+    """A regimen's fitted HSC value was listed as "fitted (regimens.yaml)", a file a user's regimen is not in, without
+    the data, the problem or the interval; it reads as docs/drug_sets.md's table (pharmacology.table.source_text)."""
+    from hemasim.clonal.gene_therapy_report import _regimen_records
+    from hemasim.parameters import healthy_adult_parameters
+
+    regimen = tmp_path / "my_regimen.yaml"
+    regimen.write_text(yaml.safe_dump({
+        "title": "mine", "intensity": "reduced_intensity", "description": "a test regimen", "graft_day": 3,
+        "components": [{"kind": "cell_kill", "day": 0, "agent": "busulfan", "surviving": {"hsc": {
+            "value": 0.2, "fitted": {"data": "Doe 2020 marrow counts", "problem": "bench/doe.py", "objective": 1.5,
+                                     "interval": "[0.1, 0.3]"}}}}]}), encoding="utf-8")
+    (record,) = _regimen_records(str(regimen), healthy_adult_parameters())
+    assert record["value"] == 0.2
+    assert "Doe 2020 marrow counts" in record["source"] and "[0.1, 0.3]" in record["source"], record["source"]
+
+
 def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):
     path = _scenario(tmp_path, **{"gene_therapy.cd34_per_kg": 1000.0})
     res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))

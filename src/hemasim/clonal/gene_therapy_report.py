@@ -155,6 +155,7 @@ class GeneTherapyRun:
 def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
     """The share of HSCs each component of a regimen leaves, with its provenance, as parameter records."""
     from hemasim.pharmacology.conditioning import Tbi, hsc_surviving_fractions
+    from hemasim.pharmacology.table import source_text
     from hemasim.radiation import lq_from_parameters
 
     records: list[dict[str, Any]] = []
@@ -164,11 +165,9 @@ def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
                             "value": surviving, "unit": "fraction",
                             "source": "derived: linear-quadratic law per fraction with radiosensitivity_alpha_hsc_per_Gy "
                                       "and radiosensitivity_beta_hsc_per_Gy2 (parameters below)"})
-        else:
-            v = c.surviving["hsc"]
-            kind = next(k for k in ("derived", "assumed", "fitted") if getattr(v, k) is not None)
+        else:  # where the value comes from as docs/drug_sets.md says it (a fit with its data, problem, interval)
             records.append({"name": f"{name}: {c.agent}, hsc surviving", "value": surviving, "unit": "fraction",
-                            "source": f"{kind}: {getattr(v, kind)}" if kind != "fitted" else "fitted (regimens.yaml)"})
+                            "source": source_text(c.surviving["hsc"])})
     return records
 
 
