@@ -247,6 +247,15 @@ def test_fit_population_refuses_an_empty_patient_list(tmp_path: Path):
     assert "--patients: no record names given" in line, line
 
 
+def test_fit_population_refuses_a_patients_option_given_empty(tmp_path: Path):
+    """`--patients ""` read as the option's default (every record): the empty list is refused as " , " is, before
+    the folder is read (an empty one here: had the option been taken as left out, it would say there are no records)."""
+    records = tmp_path / "records"
+    records.mkdir()
+    line = refused(tmp_path, "fit-population", str(records), "--patients", "", "--out", "OUT")
+    assert "--patients: no record names given" in line, line
+
+
 # ------------------------------------------------------------------ an empty path: not the current folder
 @pytest.mark.parametrize(("args", "option"), [
     (("run", "SCENARIO", "--out", ""), "--out"),
@@ -290,3 +299,16 @@ def test_sensitivity_refuses_design_options_beside_a_file(tmp_path: Path, option
     other = refused(tmp_path, "sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--file",
                     str(tmp_path / "missing.yaml"), "--set", "anc_setpoint_1e9_per_L=4", "--out", "OUT")
     assert "not used with --file" not in other  # --set and --out go with a file
+
+
+def test_the_file_help_names_the_options_it_refuses():
+    """--file's help said "the options above are refused with it", --out among them, which goes with a file: it names
+    the span of design options, and the options typed between --out and --file are exactly those it refuses."""
+    import inspect
+
+    from hemasim.cli.sensitivity import DESIGN_OPTIONS, sensitivity
+
+    names = list(inspect.signature(sensitivity).parameters)
+    assert tuple(names[names.index("out") + 1:names.index("file")]) == DESIGN_OPTIONS
+    help_text = inspect.signature(sensitivity).parameters["file"].default.help
+    assert "--method to --time-average, are refused" in help_text and "--out go with it" in help_text

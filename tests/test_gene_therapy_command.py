@@ -3,8 +3,10 @@ seeded bit for bit, its derived inputs come from the shipped parameters, and a b
 
 from __future__ import annotations
 
+import html
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -105,7 +107,11 @@ def test_a_default_without_a_source_is_recorded_as_assumed(tmp_path: Path):
     assert set(record["assumed_defaults"]) == {"cells_per_sample", "markers"}
     assert all(v.startswith("assumed") for v in record["assumed_defaults"].values())
     assert record["months"] == [1, 3]  # default sampling up to the horizon, the horizon included
-    assert "assumed: an IS retrieval" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "assumed: an IS retrieval" in report
+    # the default's value reads as the browser shows it: escaped once (twice showed '&#x27;CD15&#x27;')
+    cell = re.search(r"<td><code>markers</code></td><td>(.*?)</td>", report)
+    assert cell is not None and html.unescape(cell.group(1)) == "['CD15', 'CD3']"
 
 
 def test_the_same_scenario_gives_the_same_files_bit_for_bit(tmp_path: Path):
@@ -143,6 +149,23 @@ def test_a_shipped_regimen_sets_the_host_share_its_hsc_kills_leave(tmp_path: Pat
         p["name"] for p in record["parameters"]}
     assert record["conditioning_values"][0]["source"].startswith("assumed")
     assert math.prod(r["value"] for r in record["conditioning_values"]) == pytest.approx(expected, rel=1e-12)
+
+
+def test_a_fitted_hsc_kill_is_listed_with_its_data(tmp_path: Path):
+    """A regimen's fitted HSC value was listed as "fitted (regimens.yaml)", a file a user's regimen is not in, without
+    the data, the problem or the interval; it reads as docs/drug_sets.md's table (pharmacology.table.source_text)."""
+    from hemasim.clonal.gene_therapy_report import _regimen_records
+    from hemasim.parameters import healthy_adult_parameters
+
+    regimen = tmp_path / "my_regimen.yaml"
+    regimen.write_text(yaml.safe_dump({
+        "title": "mine", "intensity": "reduced_intensity", "description": "a test regimen", "graft_day": 3,
+        "components": [{"kind": "cell_kill", "day": 0, "agent": "busulfan", "surviving": {"hsc": {
+            "value": 0.2, "fitted": {"data": "Doe 2020 marrow counts", "problem": "bench/doe.py", "objective": 1.5,
+                                     "interval": "[0.1, 0.3]"}}}}]}), encoding="utf-8")
+    (record,) = _regimen_records(str(regimen), healthy_adult_parameters())
+    assert record["value"] == 0.2
+    assert "Doe 2020 marrow counts" in record["source"] and "[0.1, 0.3]" in record["source"], record["source"]
 
 
 def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):

@@ -170,3 +170,16 @@ def test_the_package_data_declares_every_example_file():
     assert (ROOT / "examples").resolve() == folder.resolve()
     repository = {p.relative_to(ROOT).as_posix().removeprefix("examples/") for p in (ROOT / "examples").glob("*.yaml")}
     assert repository == {f.removeprefix("examples/") for f in files if f.count("/") == 1 and f.endswith(".yaml")}
+
+
+def test_the_examples_out_help_names_every_subfolder_an_example_keeps():
+    """--out's help listed sweeps/ and fit/; the gene-therapy example is copied into gene_therapy/ too."""
+    import inspect
+    import re
+
+    from hemasim._examples import shipped_examples
+    from hemasim.cli.examples import examples
+
+    kept = {f.split("/")[0] for e in shipped_examples() for f in e.files if "/" in f}
+    help_text = inspect.signature(examples).parameters["out"].default.help
+    assert set(re.findall(r"(\w+)/", help_text)) == kept

@@ -193,3 +193,18 @@ def test_the_lymphocyte_reference_counts_are_one_statistic_of_chng_2004():
         assert min(men, women) <= p.value <= max(men, women), name
         assert isinstance(p.provenance, Cited) and "median" in p.provenance.where, name
         assert f"({men} + {women})/2 = {p.value:g}" in doc, name
+
+
+def test_parameters_md_lists_each_between_patient_cv_a_cohort_draws():
+    """docs/cohorts.md and the cohort report ("iiv_cv in docs/parameters.md") send a reader there for the CVs a
+    cohort draws, and it listed none: each parameter with an iiv_cv is there with its CV and the CV's source."""
+    from hemasim.biology import healthy_human_model
+    from hemasim.cohort.sampling import variable_parameters
+    from hemasim.parameters.table import parameter_table_markdown
+
+    params = healthy_human_model().parameters
+    section = parameter_table_markdown().split("## Between-patient variability")[1].split("\n## ")[0]
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip() for line in section.splitlines()
+            if line.startswith("| `")}
+    assert variable_parameters(params)  # the cohorts draw some
+    assert rows == {n: f"{params[n].iiv_cv:g}" for n in variable_parameters(params)}

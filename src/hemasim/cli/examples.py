@@ -18,8 +18,8 @@ def examples(
     names: list[str] = typer.Argument(None, metavar="NAME",
                                       help="Examples to copy (default: all of them); --list shows the names."),
     out: Path = typer.Option(Path(DEFAULT_OUT), "--out", "-o",
-                             help="Folder to copy into (made if missing); a sweep or the fitting example keeps "
-                                  "its subfolder (sweeps/, fit/)."),
+                             help="Folder to copy into (made if missing); an example in a subfolder keeps it "
+                                  "(sweeps/, fit/, gene_therapy/)."),
     list_: bool = typer.Option(False, "--list", "-l", help="List the examples (or the NAMEs) with what each shows, "
                                                            "and copy nothing."),
     force: bool = typer.Option(False, "--force", help="Overwrite files already in --out (default: refuse, and "

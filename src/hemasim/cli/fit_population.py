@@ -15,7 +15,7 @@ def fit_population(
                                           "allMT-format CSV records (Dates, ANC, PLT, Hb, MP, MTX, MP_adj, MTX_adj) "
                                           "for the ALL-maintenance model."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (written atomically)."),
-    patients: str = typer.Option("", "--patients", help="allMT folder: comma-separated record names (default: "
+    patients: str | None = typer.Option(None, "--patients", help="allMT folder: comma-separated record names (default: "
                                                         "every CSV)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the SAEM Markov chains and the VPC simulations."),
     iterations: int = typer.Option(250, "--iterations", min=10, help="SAEM iterations (60% exploration)."),
@@ -41,14 +41,15 @@ def fit_population(
             if data.is_dir():
                 from hemasim.inference.allmt import write_population_fit
 
-                names = [p.strip() for p in patients.split(",") if p.strip()] or None
-                if patients and names is None:  # "--patients ''" fitted every record, as if it were left out
+                names = [p.strip() for p in (patients or "").split(",") if p.strip()] or None
+                # given, but no name in it ("--patients ''" or " , "): it fitted every record, as if left out
+                if patients is not None and names is None:
                     raise ValueError("--patients: no record names given; leave the option out for every record")
                 written = write_population_fit(data, out, names, settings, progress=bar.update)
             else:
                 from hemasim.inference.population_outputs import fit_problem_population
 
-                if patients:
+                if patients is not None:
                     raise ValueError("--patients: only for a folder of allMT records")
                 written = fit_problem_population(data, out, settings, progress=bar.update)
         except OutputError as err:  # the folder changed while the fit ran

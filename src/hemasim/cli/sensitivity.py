@@ -64,6 +64,10 @@ DESIGN_OPTIONS = ("method", "parameters", "all_assumed", "low", "high", "traject
                   "time_average")
 
 
+#: how --file's help names them (they stand together, between --out and --file)
+_DESIGN_SPAN = f"--{DESIGN_OPTIONS[0]} to --{DESIGN_OPTIONS[-1].replace('_', '-')}"
+
+
 def _design_options_given(ctx: typer.Context) -> list[str]:
     """The design options typed on the command line (a default is not), as the user spells them: --parameters."""
     return [next((o for o in p.opts if o.startswith("--")), p.opts[0]) for p in ctx.command.params
@@ -91,7 +95,8 @@ def sensitivity(
                                                 "column name of a run's timeseries.csv, e.g. anc_1e9_per_L."),
     file: Path = typer.Option(None, "--file", metavar="SENSITIVITY.yaml",
                               help="A `sensitivity:` block (factors, ranges, method, seed: the whole design; the "
-                                   "options above are refused with it)."),
+                                   f"design options above, {_DESIGN_SPAN}, are refused with it; --set and --out go "
+                                   "with it)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
 ) -> None:

@@ -155,6 +155,7 @@ class GeneTherapyRun:
 def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
     """The share of HSCs each component of a regimen leaves, with its provenance, as parameter records."""
     from hemasim.pharmacology.conditioning import Tbi, hsc_surviving_fractions
+    from hemasim.pharmacology.table import source_text
     from hemasim.radiation import lq_from_parameters
 
     records: list[dict[str, Any]] = []
@@ -164,11 +165,9 @@ def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
                             "value": surviving, "unit": "fraction",
                             "source": "derived: linear-quadratic law per fraction with radiosensitivity_alpha_hsc_per_Gy "
                                       "and radiosensitivity_beta_hsc_per_Gy2 (parameters below)"})
-        else:
-            v = c.surviving["hsc"]
-            kind = next(k for k in ("derived", "assumed", "fitted") if getattr(v, k) is not None)
+        else:  # where the value comes from as docs/drug_sets.md says it (a fit with its data, problem, interval)
             records.append({"name": f"{name}: {c.agent}, hsc surviving", "value": surviving, "unit": "fraction",
-                            "source": f"{kind}: {getattr(v, kind)}" if kind != "fitted" else "fitted (regimens.yaml)"})
+                            "source": source_text(c.surviving["hsc"])})
     return records
 
 
@@ -363,7 +362,7 @@ def render_gene_therapy_report(run: GeneTherapyRun) -> str:
         ("corrected_advantage", f"{s.gene_therapy.corrected_advantage:g}"))]
     inputs += [(k, f"{v['value']:,} {v['unit']}" if isinstance(v["value"], int) else f"{v['value']:.4g} {v['unit']}",
                 v["how"]) for k, v in d.items()]
-    inputs += [(k, esc(str(getattr(s, k))), v) for k, v in record["assumed_defaults"].items()]
+    inputs += [(k, str(getattr(s, k)), v) for k, v in record["assumed_defaults"].items()]  # escaped once below
     input_rows = "".join(f"<tr><td><code>{esc(k)}</code></td><td>{esc(str(v))}</td><td class=\"prose\">{esc(h)}</td>"
                          "</tr>" for k, v, h in inputs)
     regimen_rows = "".join(f"<tr><td>{esc(r['name'])}</td><td>{r['value']:.3g}</td><td>{esc(r['source'])}</td></tr>"

@@ -6,7 +6,7 @@ import math
 from dataclasses import replace
 
 from hemasim.biology import healthy_human_model
-from hemasim.parameters.core import Assumed
+from hemasim.parameters.core import Assumed, ParameterSet
 from hemasim.sensitivity.screen import regimen_screen, screen_outcome
 
 
@@ -41,6 +41,7 @@ def parameter_table_markdown() -> str:
             provenance = replace(provenance, what_if="")  # said in the screen cell, not twice in the row
         src = provenance.describe().replace("|", "/")
         lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | {found.replace('|', '/')} |")
+    lines += variability_markdown(params)
     lines += conditioning_fractions_markdown()
     lines += graft_cd3_defaults_markdown()
     lines += ["", "## References", ""]
@@ -82,6 +83,20 @@ def conditioning_fractions_markdown() -> list[str]:
                 screen = "" if v.fitted is not None else screened.get((name, i, cls, v.value), "not screened")
                 lines.append(f"| `{name}` | {c.day:g} | {c.agent} | {cls} | {v.value:g} | "
                              f"{' '.join(where.split()).replace('|', '/')} | {screen} |")
+    return lines
+
+
+def variability_markdown(params: ParameterSet) -> list[str]:
+    """The between-patient CVs a cohort draws (``iiv_cv``), each with its source: docs/cohorts.md and the cohort
+    report send readers here for them."""
+    from hemasim.cohort.sampling import variable_parameters  # the cohorts' own rule for which parameters vary
+
+    lines = ["", "## Between-patient variability", "",
+             "What a cohort with `variability: true` draws for each patient (`iiv_cv`): log-normal around the value",
+             "with this coefficient of variation, clipped to the parameter's bounds (docs/cohorts.md). The others do",
+             "not vary between patients.", "", "| name | iiv_cv | source of the CV |", "|---|---|---|"]
+    lines += [f"| `{n}` | {params[n].iiv_cv:g} | {params[n].iiv_source.replace('|', '/')} |"
+              for n in variable_parameters(params)]
     return lines
 
 
