@@ -53,7 +53,10 @@ def test_the_example_writes_samples_sites_record_and_report(example_out: Path):
                                      "clonality", "largest_site_fraction", "vector_marked_fraction",
                                      "vector_copies_per_cell", "hsc_vector_marked_fraction"]
     assert len(samples) == len(scenario["sample_months"]) * len(scenario["markers"])
-    assert np.allclose(samples.time_days, samples.time_months * 365.25 / 12)
+    # the day the pool was sampled: its 7-day steps stop at or before the month's day, never a step short
+    month_days = samples.time_months * 365.25 / 12
+    assert np.all(samples.time_days % 7 == 0)
+    assert np.all((samples.time_days <= month_days + 1e-9) & (samples.time_days > month_days - 7))
     # X-SCID: T cells (CD3) come from corrected clones only; granulocytes carry the vector as the HSC pool does
     cd3, cd15 = samples[samples.marker == "CD3"], samples[samples.marker == "CD15"]
     assert (cd3.vector_marked_fraction == 1.0).all()

@@ -38,6 +38,11 @@ def fraction_days(start_day: float, fractions: int, per_day: int, hours_between:
     return [start_day + i // per_day + (i % per_day) * hours_between / 24.0 for i in range(fractions)]
 
 
+def lq_surviving_fraction(alpha_per_Gy: float, beta_per_Gy2: float, dose_Gy: float) -> float:
+    """The linear-quadratic law: the share of cells surviving one fraction of ``dose_Gy``."""
+    return float(np.exp(-alpha_per_Gy * dose_Gy - beta_per_Gy2 * dose_Gy**2))
+
+
 @dataclass(frozen=True)
 class RadiationFraction(Event):
     dose_Gy: float
@@ -45,7 +50,7 @@ class RadiationFraction(Event):
 
     def surviving_fractions(self, model: CompiledModel) -> np.ndarray:
         """Per state: the fraction of its cells surviving this fraction (1 for spared compartments)."""
-        by_class = {c: float(np.exp(-a * self.dose_Gy - b * self.dose_Gy**2)) for c, a, b in self.lq}
+        by_class = {c: lq_surviving_fraction(a, b, self.dose_Gy) for c, a, b in self.lq}
         sf = np.ones(model.n_states)
         for i, tags in enumerate(model.state_tags):
             for cls, cls_tags in CLASSES:

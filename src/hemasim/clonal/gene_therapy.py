@@ -127,7 +127,8 @@ def simulate_gene_therapy(therapy: GeneTherapy, *, months: Sequence[float] = (1,
             columns[col] = reads
             n_cells = int(cells.sum())
             marked_fraction = float(cells[is_t].sum() / n_cells) if n_cells else float("nan")
-            summary.append({"marker": marker, "month": m, "vector_marked_fraction": marked_fraction,
+            # day: the pool's own day, its steps stopping at or before the month's (up to dt_days earlier)
+            summary.append({"marker": marker, "month": m, "day": done_days, "vector_marked_fraction": marked_fraction,
                             **diversity_indices(reads)})
     table = pd.DataFrame({"chr": chrom, "integration_locus": locus, "strand": strand,
                           "clone_id": site_clone, **columns})

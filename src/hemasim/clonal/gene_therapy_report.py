@@ -23,7 +23,6 @@ from pydantic import Field, ValidationError, model_validator
 
 from hemasim import __version__
 from hemasim._schema import StrictData, field_hints, validation_problems
-from hemasim.clonal.engine import DAYS_PER_YEAR
 from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, GeneTherapy, GeneTherapyResult
 
 if TYPE_CHECKING:
@@ -218,7 +217,7 @@ def samples_frame(run: GeneTherapyRun):  # noqa: ANN201 - pandas DataFrame
     cells = run.scenario.cells_per_sample
     # every sampled cell's sites are counted: the templates of a column over the cells drawn is the sample's VCN
     copies = {c: float(table[c].sum()) / cells for c in table.columns if c.startswith("SIM_")}
-    rows = [{"time_days": float(s["month"]) * DAYS_PER_YEAR / 12.0, "time_months": int(float(s["month"])),
+    rows = [{"time_days": float(s["day"]), "time_months": int(float(s["month"])),
              "marker": s["marker"],
              "integration_sites": s["sites"], "shannon_nats": s["shannon"], "clonality": s["clonality"],
              "largest_site_fraction": s["largest_fraction"], "vector_marked_fraction": s["vector_marked_fraction"],

@@ -13,7 +13,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
@@ -21,7 +20,7 @@ from hemasim._schema import StrictData, location_part, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, load_yaml_text
 from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
-from hemasim.radiation import CLASSES, RadiationFraction, fraction_days
+from hemasim.radiation import CLASSES, RadiationFraction, fraction_days, lq_surviving_fraction
 
 __all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "hsc_surviving_fractions",
            "is_regimen_path", "load_regimen", "parse_regimen", "parse_regimens"]
@@ -171,8 +170,7 @@ def hsc_surviving_fractions(name: str, lq: tuple[tuple[str, float, float], ...])
     out: list[tuple[CellKill | Tbi, float]] = []
     for c in load_regimen(name).components:
         if isinstance(c, Tbi):
-            dose = c.total_dose_Gy / c.fractions
-            out.append((c, float(np.exp(-alpha * dose - beta * dose**2)) ** c.fractions))
+            out.append((c, lq_surviving_fraction(alpha, beta, c.total_dose_Gy / c.fractions) ** c.fractions))
         elif "hsc" in c.surviving:
             out.append((c, c.surviving["hsc"].value))
     return out
