@@ -85,7 +85,9 @@ class FitRecord(_Strict):
 
     data: str = Field(description="the published data (or published model course) the value was fitted to")
     problem: str = Field(description="the fitting problem or script")
-    objective: float = Field(description="minus the log-likelihood at the estimate")
+    objective: float = Field(description="the objective at the estimate: minus the log-likelihood, or, for a value "
+                                         "matched to one datum by a root (no residual model), the read-out's residual "
+                                         "there, as its problem says")
     interval: str = Field(default="", description="e.g. 95% profile CI [a, b]")
 
 
