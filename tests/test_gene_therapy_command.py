@@ -166,9 +166,26 @@ def test_a_fitted_hsc_kill_is_listed_with_its_data(tmp_path: Path):
         "components": [{"kind": "cell_kill", "day": 0, "agent": "busulfan", "surviving": {"hsc": {
             "value": 0.2, "fitted": {"data": "Doe 2020 marrow counts", "problem": "bench/doe.py", "objective": 1.5,
                                      "interval": "[0.1, 0.3]"}}}}]}), encoding="utf-8")
-    (record,) = _regimen_records(str(regimen), healthy_adult_parameters())
-    assert record["value"] == 0.2
+    (record,), has_tbi = _regimen_records(str(regimen), healthy_adult_parameters())
+    assert record["value"] == 0.2 and not has_tbi
     assert "Doe 2020 marrow counts" in record["source"] and "[0.1, 0.3]" in record["source"], record["source"]
+
+
+def test_the_radiosensitivities_are_listed_for_a_tbi_not_for_a_name_that_says_tbi(tmp_path: Path):
+    """Whether the run read the HSC radiosensitivities was told by "TBI" in the records' names, which carry the
+    regimen's file name: a regimen file named for TBI listed them without any radiation in it."""
+    regimen = tmp_path / "no_TBI.yaml"
+    regimen.write_text(yaml.safe_dump({
+        "title": "chemotherapy only", "intensity": "reduced_intensity", "description": "a test regimen",
+        "graft_day": 3, "components": [{"kind": "cell_kill", "day": 0, "agent": "busulfan",
+                                        "surviving": {"hsc": {"value": 0.2, "assumed": "a test value"}}}]}),
+        encoding="utf-8")
+    path = _scenario(tmp_path, **{"conditioning.host_surviving_fraction": None, "conditioning.regimen": str(regimen),
+                                  "horizon_months": 1, "sample_months": [1]})
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.stderr
+    names = {p["name"] for p in json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["parameters"]}
+    assert not names & {"radiosensitivity_alpha_hsc_per_Gy", "radiosensitivity_beta_hsc_per_Gy2"}
 
 
 def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):

@@ -151,15 +151,18 @@ class GeneTherapyRun:
     conditioning_records: list[dict[str, Any]]  # the surviving share's provenance (a record per regimen value)
 
 
-def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
-    """The share of HSCs each component of a regimen leaves, with its provenance, as parameter records."""
+def _regimen_records(name: str, params: ParameterSet) -> tuple[list[dict[str, Any]], bool]:
+    """The share of HSCs each component of a regimen leaves, with its provenance, as parameter records; and whether
+    a TBI is among them (the radiosensitivities are then parameters the run read)."""
     from hemasim.pharmacology.conditioning import Tbi, hsc_surviving_fractions
     from hemasim.pharmacology.table import source_text
     from hemasim.radiation import lq_from_parameters
 
     records: list[dict[str, Any]] = []
+    has_tbi = False
     for c, surviving in hsc_surviving_fractions(name, lq_from_parameters(params)):
         if isinstance(c, Tbi):
+            has_tbi = True
             records.append({"name": f"{name}: TBI {c.total_dose_Gy:g} Gy in {c.fractions} fractions, hsc surviving",
                             "value": surviving, "unit": "fraction",
                             "source": "derived: linear-quadratic law per fraction with radiosensitivity_alpha_hsc_per_Gy "
@@ -167,7 +170,7 @@ def _regimen_records(name: str, params: ParameterSet) -> list[dict[str, Any]]:
         else:  # where the value comes from as docs/drug_sets.md says it (a fit with its data, problem, interval)
             records.append({"name": f"{name}: {c.agent}, hsc surviving", "value": surviving, "unit": "fraction",
                             "source": source_text(c.surviving["hsc"])})
-    return records
+    return records, has_tbi
 
 
 def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
@@ -191,9 +194,9 @@ def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
         params.value, Covariates(patient.age_years, patient.sex, patient.weight_kg))))
     used = list(USED_PARAMETERS)
     if scenario.conditioning.regimen is not None:
-        records = _regimen_records(scenario.conditioning.regimen, params)
+        records, has_tbi = _regimen_records(scenario.conditioning.regimen, params)
         surviving = float(np.prod([r["value"] for r in records]))
-        if any("TBI" in r["name"] for r in records):
+        if has_tbi:
             used += ["radiosensitivity_alpha_hsc_per_Gy", "radiosensitivity_beta_hsc_per_Gy2"]
     else:
         surviving = float(scenario.conditioning.host_surviving_fraction or 0.0)
