@@ -230,3 +230,18 @@ def test_markup_in_a_drug_sets_text_is_printed_as_written(tmp_path: Path):
     res = hemasim("drugs", str(tmp_path / "marked.yaml"))
     assert res.exit_code == 0, res.output
     assert "- [/bold]Kloft: Kloft C" in res.stdout and "[/red]MTT" in res.stdout
+
+
+def test_a_field_resolved_by_model_rebuild_still_refuses_a_boolean_for_a_number():
+    """The strict checks' field shapes are kept per class; a schema whose forward reference ``model_rebuild`` resolved
+    later was checked against the shapes of its unresolved table (none), so ``true`` passed as 1.0."""
+    import pydantic
+
+    from hemasim._schema import StrictData, _checked_fields
+
+    schema = type("Later", (StrictData,), {"__annotations__": {"a": "Number"}, "__module__": __name__})
+    assert _checked_fields(schema) == ()  # worked out before the reference resolves
+    schema.model_rebuild(_types_namespace={"Number": float})
+    assert schema(a=2.0).a == 2.0
+    with pytest.raises(pydantic.ValidationError, match="not a boolean"):
+        schema(a=True)

@@ -87,13 +87,22 @@ def _items(value: Any, shape: _Shape) -> Iterable[tuple[str, Any]]:
     return (("", value),) if shape == "number" else ()
 
 
-@cache
+_CHECKED_FIELDS: dict[type[BaseModel], tuple[object, tuple[tuple[str, _Shape], ...]]] = {}
+
+
 def _checked_fields(cls: type[BaseModel]) -> tuple[tuple[str, _Shape], ...]:
     """The fields of a schema whose inputs the strict checks look at, with their shapes: worked out once a class,
     not on every validation (a fit validates a drug set for each patient of each gradient: ~80,000 times in the
-    fit tutorial, where hashing each field's annotation again took ~0.7 s; docs/performance.md)."""
-    shapes = ((name, _shape(typing.cast(Any, field.annotation))) for name, field in cls.model_fields.items())
-    return tuple((name, shape) for name, shape in shapes if shape != "other")
+    fit tutorial, where hashing each field's annotation again took ~0.7 s; docs/performance.md). Kept with the
+    class's field table it was worked out from: ``model_rebuild`` (a forward reference resolved) makes a new one."""
+    fields = cls.__pydantic_fields__  # what ``model_fields`` returns, without its property's cost (0.09 against 0.36 us)
+    kept = _CHECKED_FIELDS.get(cls)
+    if kept is not None and kept[0] is fields:
+        return kept[1]
+    shapes = ((name, _shape(typing.cast(Any, field.annotation))) for name, field in fields.items())
+    checked = tuple((name, shape) for name, shape in shapes if shape != "other")
+    _CHECKED_FIELDS[cls] = (fields, checked)
+    return checked
 
 
 class StrictData(BaseModel):
