@@ -40,10 +40,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from hemasim.biology import Covariates
-from hemasim.biology.body import stem_pool_size_fraction
 from hemasim.clonal import GeneTherapy, simulate_gene_therapy
-from hemasim.clonal.gene_therapy import diversity_indices
+from hemasim.clonal.gene_therapy import diversity_indices, engrafting_graft_hsc, host_hsc_pool
 from hemasim.clonal.is_reads import ReadCountModel
 from hemasim.parameters import healthy_adult_parameters
 
@@ -55,10 +53,10 @@ MONTHS = (1, 3, 6, 12, 24, 36, 48, 60)
 
 params = healthy_adult_parameters()
 # a CD34+ dose is not a stem-cell dose: few infused CD34+ cells are long-term HSCs that engraft
-graft_hsc = round(CD34_PER_KG * WEIGHT_KG * params.value("engrafting_hsc_per_cd34"))
-# the child's own HSC pool: the adult pool scaled to his body (as the lineage model sizes it)
-n_host = round(params.value("hsc_count") * float(stem_pool_size_fraction(
-    params.value, Covariates(AGE_YEARS, "male", WEIGHT_KG))))
+# (CD34+/kg x kg x engrafting_hsc_per_cd34)
+graft_hsc = engrafting_graft_hsc(CD34_PER_KG, WEIGHT_KG, params.value)
+# the child's own HSC pool: the adult pool (hsc_count) scaled to his body, as the lineage model sizes it
+n_host = host_hsc_pool(AGE_YEARS, "male", WEIGHT_KG, params.value)
 print(f"{graft_hsc} engrafting HSCs from {CD34_PER_KG:.0e} CD34+/kg x {WEIGHT_KG:g} kg; host pool {n_host} HSCs")
 
 # %% [markdown]

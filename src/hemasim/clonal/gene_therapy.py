@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -29,6 +29,21 @@ from hemasim.clonal.engine import DAYS_PER_YEAR, NeutralHSCPool, clone_size_summ
 #: hemasim.biology.transplant: IL2RG T- B+ NK-, ADA T- B- NK-, RAG1/2 T- B- NK+
 DISEASE_BLOCKED_MARKERS: dict[str, tuple[str, ...]] = {
     "x_scid": ("CD3", "CD56"), "ada_scid": ("CD3", "CD19", "CD56"), "rag_scid": ("CD3", "CD19")}
+
+
+def engrafting_graft_hsc(cd34_per_kg: float, weight_kg: float, value: Any) -> int:
+    """The graft's engrafting long-term HSCs: a CD34+ dose is not a stem-cell dose, few infused CD34+ cells engraft
+    (CD34+/kg x kg x ``engrafting_hsc_per_cd34``, rounded; ``value`` reads a parameter, e.g. ``ParameterSet.value``)."""
+    return round(cd34_per_kg * weight_kg * value("engrafting_hsc_per_cd34"))
+
+
+def host_hsc_pool(age_years: float, sex: Literal["male", "female"], weight_kg: float, value: Any) -> int:
+    """The host's own HSC pool before conditioning: ``hsc_count`` scaled to a child's body as the lineage model
+    sizes it (:func:`hemasim.biology.body.stem_pool_size_fraction`), rounded."""
+    from hemasim.biology import Covariates
+    from hemasim.biology.body import stem_pool_size_fraction
+
+    return round(value("hsc_count") * float(stem_pool_size_fraction(value, Covariates(age_years, sex, weight_kg))))
 
 
 @dataclass(frozen=True)

@@ -176,22 +176,18 @@ def _regimen_records(name: str, params: ParameterSet) -> tuple[list[dict[str, An
 def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
     """The scenario's graft and conditioning on the clone-resolved pool, sampled at :meth:`GeneTherapyScenario.months`
     (seeded: the same scenario gives the same run, bit for bit)."""
-    from hemasim.biology import Covariates
-    from hemasim.biology.body import stem_pool_size_fraction
-    from hemasim.clonal.gene_therapy import simulate_gene_therapy
+    from hemasim.clonal.gene_therapy import engrafting_graft_hsc, host_hsc_pool, simulate_gene_therapy
     from hemasim.parameters import healthy_adult_parameters
 
     params = healthy_adult_parameters()
     patient, graft = scenario.patient, scenario.gene_therapy
-    # a CD34+ dose is not a stem-cell dose: few infused CD34+ cells are long-term HSCs that engraft
-    graft_hsc = round(graft.cd34_per_kg * patient.weight_kg * params.value("engrafting_hsc_per_cd34"))
+    graft_hsc = engrafting_graft_hsc(graft.cd34_per_kg, patient.weight_kg, params.value)
     if graft_hsc < 1:
         raise GeneTherapyScenarioError(
             f"gene_therapy.cd34_per_kg: {graft.cd34_per_kg:g} CD34+/kg x {patient.weight_kg:g} kg x "
             f"engrafting_hsc_per_cd34 ({params.value('engrafting_hsc_per_cd34'):.3g}) is less than one engrafting "
             "HSC; give a clinical dose (about 1e6 to 2e7 CD34+/kg)")
-    n_host = round(params.value("hsc_count") * float(stem_pool_size_fraction(
-        params.value, Covariates(patient.age_years, patient.sex, patient.weight_kg))))
+    n_host = host_hsc_pool(patient.age_years, patient.sex, patient.weight_kg, params.value)
     used = list(USED_PARAMETERS)
     if scenario.conditioning.regimen is not None:
         records, has_tbi = _regimen_records(scenario.conditioning.regimen, params)
