@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -150,6 +151,11 @@ class GeneTherapyRun:
     parameters: ParameterSet  # the shipped parameters the run read
     conditioning_records: list[dict[str, Any]]  # the surviving share's provenance (a record per regimen value)
 
+    @cached_property
+    def samples(self) -> Any:  # pandas DataFrame
+        """:func:`samples_frame` of this run, made once: samples.csv, the key results, the figure and the table read it."""
+        return samples_frame(self)
+
 
 def _regimen_records(name: str, params: ParameterSet) -> tuple[list[dict[str, Any]], bool]:
     """The share of HSCs each component of a regimen leaves, with its provenance, as parameter records; and whether
@@ -264,7 +270,7 @@ def samples_figure(run: GeneTherapyRun) -> Figure:
     # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
     from matplotlib.figure import Figure
 
-    frame = samples_frame(run)
+    frame = run.samples
     fig = Figure(figsize=(10, 6.4), layout="constrained")
     axes = fig.subplots(2, 2)
     panels = (("integration_sites", "integration sites in a sample", 1.0),
@@ -303,7 +309,7 @@ KEY_DEFINITIONS = {
 def _key_results_html(run: GeneTherapyRun) -> str:
     from hemasim.report.key_results import _row_head
 
-    frame = samples_frame(run)
+    frame = run.samples
     horizon = frame[frame.time_months == frame.time_months.max()]
     esc = html.escape
     head = "<tr><th></th>" + "".join(f"<th>{esc(m)}</th>" for m in horizon.marker) + "</tr>"
@@ -329,7 +335,7 @@ def _samples_table_html(run: GeneTherapyRun) -> str:
     head = "".join(f"<th>{name_html(c)}</th>" for c in ("month", "marker", *columns))  # breaks after _ only
     rows = "".join(f"<tr><td>{r.time_months}</td><td>{esc(str(r.marker))}</td>"
                    + "".join(f"<td>{_cell(c, getattr(r, c))}</td>" for c in columns) + "</tr>"
-                   for r in samples_frame(run).itertuples())
+                   for r in run.samples.itertuples())
     return f"<h2>Every sample</h2><table><tr>{head}</tr>{rows}</table>"
 
 
@@ -343,12 +349,13 @@ def _cell(column: str, value: float) -> str:
     return f"{value:.3g}"
 
 
-def render_gene_therapy_report(run: GeneTherapyRun) -> str:
+def render_gene_therapy_report(run: GeneTherapyRun, record: dict[str, Any] | None = None) -> str:
+    """The HTML report; ``record``: :func:`run_record` of the run where the caller has it (it is made otherwise)."""
     from hemasim.report.html import PARAMETER_HEADER, image_html, page_head, parameter_rows, png_bytes
 
     esc = html.escape
-    s, d = run.scenario, _derived(run)
-    record = run_record(run)
+    record = record if record is not None else run_record(run)
+    s, d = run.scenario, record["derived"]
     blocked = DISEASE_BLOCKED_MARKERS.get(s.gene_therapy.disease or "", ())
     disease = (f" {esc(s.gene_therapy.disease or '')}: only corrected clones make {', '.join(blocked)}."
                if blocked else "")
@@ -400,9 +407,9 @@ def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path) -> list
     record = run_record(run)
     table: Any = run.result.is_table
     writers = {
-        "samples.csv": lambda p: samples_frame(run).to_csv(p, index=False),
+        "samples.csv": lambda p: run.samples.to_csv(p, index=False),
         "is_table.tsv": lambda p: table.to_csv(p, sep="\t", index=False),
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8"),
-        "report.html": lambda p: p.write_text(render_gene_therapy_report(run), encoding="utf-8"),
+        "report.html": lambda p: p.write_text(render_gene_therapy_report(run, record), encoding="utf-8"),
     }
     return atomic_directory(Path(out_dir), writers)
