@@ -336,7 +336,7 @@ KEY_DEFINITIONS = {
 
 
 def _key_results_html(run: GeneTherapyRun) -> str:
-    from hemasim.report.key_results import _row_head
+    from hemasim.report.key_results import row_head
 
     frame = run.samples
     horizon = frame[frame.time_months == frame.time_months.max()]
@@ -348,7 +348,7 @@ def _key_results_html(run: GeneTherapyRun) -> str:
     rows = []
     for column, label in labels.items():
         cells = "".join(f"<td>{_cell(column, v)}</td>" for v in horizon[column])
-        rows.append(f"<tr>{_row_head(label, KEY_DEFINITIONS[column])}{cells}</tr>")
+        rows.append(f"<tr>{row_head(label, KEY_DEFINITIONS[column])}{cells}</tr>")
     return (f"<h2>Key results, month {int(frame.time_months.max())} after the graft</h2>"
             f'<table class="key">{head}{"".join(rows)}</table>'
             '<p class="muted">Tap or click a result\'s name for its definition; samples.csv has every month.</p>')
