@@ -18,7 +18,8 @@ def gene_therapy(
 ) -> None:
     """Simulate an HSC gene-therapy graft clone by clone: integration sites, diversity and marking over time.
 
-    Writes samples.csv, the integration-site table, run.json and an HTML report."""
+    Writes samples.csv, the integration-site table, run.json and an HTML report; `hemasim check FILE` checks the
+    file without running it."""
     from rich.console import Console
 
     from hemasim.clonal.gene_therapy_report import (
