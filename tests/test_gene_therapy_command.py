@@ -279,3 +279,18 @@ def test_examples_lists_it_with_its_command(tmp_path: Path):
     copied = tmp_path / "gene_therapy" / "lentiviral_x_scid.yaml"
     assert copied.read_bytes() == EXAMPLE.read_bytes()
     assert f"next: hemasim gene-therapy {copied} --out out/gene_therapy" in res.stderr
+
+
+def test_the_figure_shows_every_point_whole(tmp_path: Path):
+    """The panels started at 0 with matplotlib's top, computed before: the Shannon panel's highest markers were cut in
+    half at its upper edge (harden15)."""
+    from hemasim.clonal.gene_therapy_report import load_gene_therapy_scenario, run_gene_therapy, samples_figure
+
+    path = _scenario(tmp_path, horizon_months=12, sample_months=[1, 6, 12], cells_per_sample=2000)
+    run = run_gene_therapy(load_gene_therapy_scenario(path))
+    fig = samples_figure(run)
+    columns = ("integration_sites", "shannon_nats", "clonality", "vector_marked_fraction")
+    for ax, column in zip(fig.axes, columns, strict=True):
+        scale = 100.0 if column == "vector_marked_fraction" else 1.0
+        bottom, top = ax.get_ylim()
+        assert bottom == 0 and top >= 1.03 * scale * run.samples[column].max(), (column, top)

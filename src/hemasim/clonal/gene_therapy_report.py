@@ -312,8 +312,8 @@ def samples_figure(run: GeneTherapyRun) -> Figure:
             ax.plot(frame.time_months.unique(), 100 * frame.groupby("time_months").hsc_vector_marked_fraction.first(),
                     color="k", ls="--", label="HSC pool")
             ax.set_ylim(0, 105)
-        else:
-            ax.set_ylim(0, None)
+        else:  # from 0, with room above the highest point: the autoscaled top cut its marker in half
+            ax.set_ylim(0, 1.08 * float(scale * frame[column].max()) or 1.0)
         ax.set_xlabel("months after the graft")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
