@@ -238,6 +238,19 @@ def test_check_validates_a_gene_therapy_file_and_says_what_the_run_derives(examp
     assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --set: ") and "no --set" in res.stderr
 
 
+def _report_of_the_example() -> str:
+    from hemasim.clonal.gene_therapy_report import (
+        load_gene_therapy_scenario,
+        render_gene_therapy_report,
+        run_gene_therapy,
+        run_record,
+    )
+
+    run = run_gene_therapy(load_gene_therapy_scenario(EXAMPLE).model_copy(update={"horizon_months": 3,
+                                                                                  "sample_months": [3]}))
+    return render_gene_therapy_report(run, run_record(run))
+
+
 def test_a_dose_outside_the_clinical_range_is_warned_about_by_check_and_the_command(tmp_path: Path):
     """A unit slip that still engrafts a few HSCs (5e4 for 5e6 CD34+/kg) ran without a word; the transplant's range."""
     path = _scenario(tmp_path, **{"gene_therapy.cd34_per_kg": 5e4, "horizon_months": 3, "sample_months": [3]})
@@ -249,6 +262,10 @@ def test_a_dose_outside_the_clinical_range_is_warned_about_by_check_and_the_comm
     assert invoke_hemasim("check", "--strict", str(path)).exit_code == 1
     run = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
     assert run.exit_code == 0 and run.stderr.splitlines()[0] == line
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")  # and above the key results, as a run's
+    box = report.index('<div class="warnings"><h2>Check these inputs</h2>')
+    assert box < report.index("<h2>Key results") and html.escape("5e4 CD34+/kg is below the clinical range") in report
+    assert '<div class="warnings">' not in _report_of_the_example()
 
 
 def test_check_names_the_kinds_it_checks_for_a_file_of_another(tmp_path: Path):

@@ -380,7 +380,8 @@ def _cell(column: str, value: float) -> str:
 
 def render_gene_therapy_report(run: GeneTherapyRun, record: dict[str, Any] | None = None) -> str:
     """The HTML report; ``record``: :func:`run_record` of the run where the caller has it (it is made otherwise)."""
-    from hemasim.report.html import PARAMETER_HEADER, image_html, page_head, parameter_rows, png_bytes
+    from hemasim.report.html import PARAMETER_HEADER, image_html, page_head, parameter_rows, png_bytes, warnings_box
+    from hemasim.scenario.plausibility import gene_therapy_warnings
 
     esc = html.escape
     record = record if record is not None else run_record(run)
@@ -411,6 +412,7 @@ def render_gene_therapy_report(run: GeneTherapyRun, record: dict[str, Any] | Non
 <p class="muted">hemasim {esc(__version__)} &middot; seed {s.seed} &middot; {run.graft_hsc:,} engrafting HSCs,
 {run.n_host:,} host HSCs of which {100 * run.host_surviving_fraction:.3g}% survive the conditioning</p>
 <p>{esc(s.description)}</p>
+{warnings_box([("", field, message) for field, message in gene_therapy_warnings(s)])}
 {_key_results_html(run)}
 <p class="muted">The clone-resolved HSC pool (docs/clonal.md): every engrafted HSC is a clone, each transduced clone
 with 1 + Poisson(VCN - 1) integration sites; clones drift neutrally (or with the corrected clones' advantage) in a

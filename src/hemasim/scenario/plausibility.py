@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["ClinicalRange", "RANGES", "gene_therapy_warning_lines", "plausibility_warnings", "warning_lines"]
+__all__ = ["ClinicalRange", "RANGES", "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings",
+           "warning_lines"]
 
 
 @dataclass(frozen=True)
@@ -349,11 +350,14 @@ def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
     return lines
 
 
-def gene_therapy_warning_lines(scenario: GeneTherapyScenario, source: str = "scenario") -> list[str]:
-    """The warnings of a gene-therapy scenario (``hemasim gene-therapy``), as :func:`warning_lines` writes them: the
-    graft's CD34+ dose against the same clinical range as a transplant's (an autologous graft of mobilised or marrow
-    CD34+ cells), an adult's weight."""
+def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
+    """The warnings of a gene-therapy scenario (``hemasim gene-therapy``): the graft's CD34+ dose against the same
+    clinical range as a transplant's (an autologous graft of mobilised or marrow CD34+ cells), an adult's weight."""
     patient, graft = scenario.patient, scenario.gene_therapy
-    return _lines([*_weight(patient.age_years, patient.weight_kg),
-                   *_outside("gene_therapy.cd34_per_kg", graft.cd34_per_kg, RANGES["cd34_per_kg"], "CD34+/kg")],
-                  source)
+    return [*_weight(patient.age_years, patient.weight_kg),
+            *_outside("gene_therapy.cd34_per_kg", graft.cd34_per_kg, RANGES["cd34_per_kg"], "CD34+/kg")]
+
+
+def gene_therapy_warning_lines(scenario: GeneTherapyScenario, source: str = "scenario") -> list[str]:
+    """:func:`gene_therapy_warnings` as :func:`warning_lines` writes them."""
+    return _lines(gene_therapy_warnings(scenario), source)
