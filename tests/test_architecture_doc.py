@@ -284,3 +284,39 @@ def test_the_layer_check_reads_module_level_imports_only(tmp_path: Path) -> None
                       encoding="utf-8")
     assert _module_level_imports(source, "hemasim.model") == [
         "hemasim.model", "hemasim.io", "hemasim.report", "hemasim.model"]
+
+
+def _private_names_from_other_packages(path: Path, module: str | None = None) -> list[str]:
+    """``module -> package.module._name`` for each name with a leading underscore ``path`` (the module ``module``, by
+    default its own) imports from a module of another package; a private module (``from hemasim.solvers import
+    _aot``) is not a name."""
+    import ast
+
+    module = module or _dotted(path)
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("hemasim.")):
+            continue
+        source = PACKAGE.parent / Path(*node.module.split("."))
+        for alias in node.names:
+            private = alias.name.startswith("_") and not alias.name.startswith("__")
+            is_module = (source / f"{alias.name}.py").exists() or (source / alias.name).is_dir()
+            if private and not is_module and _layer_of(node.module) != _layer_of(module):
+                out.append(f"{module} -> {node.module}.{alias.name}")
+    return out
+
+
+def test_no_module_imports_another_packages_private_name() -> None:
+    """The gene-therapy report imported report.key_results._row_head and the explorer scenario.overrides._table
+    (harden15): a helper two packages share gets a public name, where a private one may change without notice."""
+    found = [hit for path in _modules() for hit in _private_names_from_other_packages(path)]
+    assert not found, f"private names imported across packages: {found}"
+
+
+def test_the_private_name_check_tells_a_name_from_a_module_and_a_package(tmp_path: Path) -> None:
+    source = tmp_path / "x.py"
+    source.write_text("from hemasim.report.key_results import _hidden, shown\nfrom hemasim.solvers import _aot\n"
+                      "def f():\n    from hemasim.clonal.engine import _same_package\n"
+                      "    from hemasim.scenario.overrides import _late\n", encoding="utf-8")
+    assert _private_names_from_other_packages(source, "hemasim.clonal.x") == [
+        "hemasim.clonal.x -> hemasim.report.key_results._hidden", "hemasim.clonal.x -> hemasim.scenario.overrides._late"]

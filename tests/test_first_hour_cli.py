@@ -35,6 +35,8 @@ def test_the_top_level_help_says_where_to_start_and_the_start_exists(tmp_path: P
     assert (tmp_path / scenario).is_file() and scenario == f"{folder}/{name}.yaml" and report == f"{out}/report.html"
     assert (ROOT / scenario).is_file()  # and in a clone, as it stands
     assert "docs/getting_started.md" in text and (ROOT / "docs" / "getting_started.md").is_file()
+    # a wheel holds no docs/: the help says where the pages it and the messages name are (harden15)
+    assert "are in the hemasim source repository, not in an installed package" in text
 
 
 def test_the_drug_list_says_in_a_few_words_what_each_set_models():

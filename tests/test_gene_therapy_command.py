@@ -211,6 +211,9 @@ def test_a_bad_file_is_refused_naming_the_field(tmp_path: Path, changes: dict[st
     assert res.exit_code == 2
     assert res.stderr.startswith(f"hemasim: error: {path}: ") and message in res.stderr, res.stderr
     assert not (tmp_path / "out").exists()
+    # `hemasim check` refused none of these (harden15): it said the file was not a scenario; now the same line
+    checked = invoke_hemasim("check", str(path))
+    assert checked.exit_code == 2 and checked.stderr == res.stderr and checked.stdout == ""
 
 
 def test_an_unknown_regimen_lists_the_shipped_ones(tmp_path: Path):
@@ -219,6 +222,60 @@ def test_an_unknown_regimen_lists_the_shipped_ones(tmp_path: Path):
     assert res.exit_code == 2
     assert "conditioning.regimen: unknown conditioning regimen 'bucy'; shipped regimens: 'bu_cy'" in res.stderr
     assert not (tmp_path / "out").exists()
+    assert invoke_hemasim("check", str(path)).stderr == res.stderr  # found without running, as the dose below
+
+
+def test_check_validates_a_gene_therapy_file_and_says_what_the_run_derives(example_out: Path, tmp_path: Path):
+    res = invoke_hemasim("check", str(EXAMPLE))
+    assert res.exit_code == 0, res.stderr
+    graft = json.loads((example_out / "run.json").read_text(encoding="utf-8"))["derived"]["graft_hsc"]["value"]
+    assert res.stdout.strip() == (f"{EXAMPLE}: valid gene-therapy scenario: 'lentiviral_x_scid', 60 months, "
+                                  f"8 sample months, {graft:,} engrafting HSCs, host HSCs surviving 0.3; no warnings")
+    small = _scenario(tmp_path, **{"gene_therapy.cd34_per_kg": 1000.0})  # below one engrafting HSC: as the command
+    res = invoke_hemasim("check", str(small))
+    assert res.exit_code == 2 and res.stderr.startswith(f"hemasim: error: {small}: gene_therapy.cd34_per_kg: 1000 ")
+    res = invoke_hemasim("check", "--set", "hsc_count=2e4", str(EXAMPLE))  # the command has no --set to honour
+    assert res.exit_code == 2 and res.stderr.startswith("hemasim: error: --set: ") and "no --set" in res.stderr
+
+
+def _report_of_the_example() -> str:
+    from hemasim.clonal.gene_therapy_report import (
+        load_gene_therapy_scenario,
+        render_gene_therapy_report,
+        run_gene_therapy,
+        run_record,
+    )
+
+    run = run_gene_therapy(load_gene_therapy_scenario(EXAMPLE).model_copy(update={"horizon_months": 3,
+                                                                                  "sample_months": [3]}))
+    return render_gene_therapy_report(run, run_record(run))
+
+
+def test_a_dose_outside_the_clinical_range_is_warned_about_by_check_and_the_command(tmp_path: Path):
+    """A unit slip that still engrafts a few HSCs (5e4 for 5e6 CD34+/kg) ran without a word; the transplant's range."""
+    path = _scenario(tmp_path, **{"gene_therapy.cd34_per_kg": 5e4, "horizon_months": 3, "sample_months": [3]})
+    res = invoke_hemasim("check", str(path))
+    (line,) = res.stderr.splitlines()
+    assert res.exit_code == 0 and line.startswith(f"hemasim: warning: {path}: gene_therapy.cd34_per_kg: 5e4 CD34+/kg "
+                                                  "is below the clinical range 1e6-2e7 CD34+/kg; did you mean 5e6?")
+    assert res.stdout.strip().endswith("; 1 warning")
+    assert invoke_hemasim("check", "--strict", str(path)).exit_code == 1
+    run = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert run.exit_code == 0 and run.stderr.splitlines()[0] == line
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")  # and above the key results, as a run's
+    box = report.index('<div class="warnings"><h2>Check these inputs</h2>')
+    assert box < report.index("<h2>Key results") and html.escape("5e4 CD34+/kg is below the clinical range") in report
+    assert '<div class="warnings">' not in _report_of_the_example()
+
+
+def test_check_names_the_kinds_it_checks_for_a_file_of_another(tmp_path: Path):
+    sweep = EXAMPLES / "sweeps" / "healthy_lhs.yaml"
+    res = invoke_hemasim("check", str(sweep))
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == [
+        f"hemasim: error: {sweep}: this is a sweep file (a `sweep:` block), not a scenario or a gene-therapy "
+        f"scenario: run it with `hemasim sweep SCENARIO.yaml {sweep} --out DIR`; `hemasim check` checks only those; "
+        "the command named checks its file before it runs"]
 
 
 def test_a_scenario_given_to_gene_therapy_is_named_with_its_command(tmp_path: Path):
@@ -239,3 +296,18 @@ def test_examples_lists_it_with_its_command(tmp_path: Path):
     copied = tmp_path / "gene_therapy" / "lentiviral_x_scid.yaml"
     assert copied.read_bytes() == EXAMPLE.read_bytes()
     assert f"next: hemasim gene-therapy {copied} --out out/gene_therapy" in res.stderr
+
+
+def test_the_figure_shows_every_point_whole(tmp_path: Path):
+    """The panels started at 0 with matplotlib's top, computed before: the Shannon panel's highest markers were cut in
+    half at its upper edge (harden15)."""
+    from hemasim.clonal.gene_therapy_report import load_gene_therapy_scenario, run_gene_therapy, samples_figure
+
+    path = _scenario(tmp_path, horizon_months=12, sample_months=[1, 6, 12], cells_per_sample=2000)
+    run = run_gene_therapy(load_gene_therapy_scenario(path))
+    fig = samples_figure(run)
+    columns = ("integration_sites", "shannon_nats", "clonality", "vector_marked_fraction")
+    for ax, column in zip(fig.axes, columns, strict=True):
+        scale = 100.0 if column == "vector_marked_fraction" else 1.0
+        bottom, top = ax.get_ylim()
+        assert bottom == 0 and top >= 1.03 * scale * run.samples[column].max(), (column, top)

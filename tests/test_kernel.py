@@ -1,5 +1,7 @@
 """The compiled kernel against the numpy reference path, analytic solutions and convergence order."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -131,20 +133,22 @@ def test_negative_signal_weights_are_refused():
     m = Module("bad")
     m.compartment("a", "a", 1.0)
     m.signals.append(Signal("s", {"a": -1.0}))
-    with pytest.raises(ValueError, match="negative weight"):
+    with pytest.raises(ValueError, match="negative or non-finite weight"):
         Model([m], ParameterSet("empty", {}))
 
 
 
+@pytest.mark.parametrize("bad", [-0.5, math.nan, math.inf], ids=["negative", "nan", "inf"])
 @pytest.mark.parametrize("per_patient", [False, True], ids=["number", "per_patient"])
 @pytest.mark.parametrize("where", ["initial", "rate", "yield", "weight", None])
-def test_a_negative_value_is_refused_as_a_number_and_in_one_patient(where: str | None, per_patient: bool):
+def test_a_negative_value_is_refused_as_a_number_and_in_one_patient(where: str | None, per_patient: bool,
+                                                                    bad: float):
     """Model's checks of plain numbers (compared directly, not through numpy) and of per-patient values (one of
-    three patients negative); nothing negative: the model builds."""
+    three patients negative, NaN or infinite: the last two passed, harden15); nothing bad: the model builds."""
     from hemasim.model import Signal
 
     def value(name: str) -> float | np.ndarray:
-        v = -0.5 if name == where else 0.5
+        v = bad if name == where else 0.5
         return np.array([1.0, v, 2.0]) if per_patient else v
 
     m = Module("m")
@@ -154,7 +158,7 @@ def test_a_negative_value_is_refused_as_a_number_and_in_one_patient(where: str |
     if where is None:
         Model([m], ParameterSet("empty", {}))
     else:
-        with pytest.raises(ValueError, match="negative"):
+        with pytest.raises(ValueError, match="negative or non-finite"):
             Model([m], ParameterSet("empty", {}))
 
 def _every_law_cohort(emax_exponent: float | np.ndarray = 1.5):

@@ -1,6 +1,7 @@
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from hemasim.parameters import (
@@ -55,6 +56,19 @@ def test_derived_parameters_of_the_model_say_what_they_come_from():
 def test_out_of_bounds_value_is_refused():
     with pytest.raises(ValueError, match="outside its bounds"):
         Parameter("x", -1.0, "1/day", "test", Assumed("nothing", "test"), bounds=(0.0, 1.0))
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_a_non_finite_override_is_refused_naming_the_parameter(bad: float):
+    """A library user's override (with_values, per_patient): NaN was told "outside its bounds", +inf passed where the
+    bound is open, and a cohort's NaN or inf went on into the model (harden15); the scenario layer says the same."""
+    from hemasim.biology import Covariates, healthy_human_model
+
+    with pytest.raises(ValueError, match=r"^parameter rbc_lifespan_days: the value must be finite \(got "):
+        healthy_adult_parameters().with_values(rbc_lifespan_days=bad)
+    three = Covariates(age_years=np.full(3, 40.0), sex=np.array(["female"] * 3), weight_kg=np.full(3, 70.0))
+    with pytest.raises(ValueError, match=r"^per_patient igg_half_life_days: every value must be finite"):
+        healthy_human_model(three, per_patient={"igg_half_life_days": np.array([21.0, bad, 21.0])})
 
 
 def test_override_keeps_a_trace_of_the_default():

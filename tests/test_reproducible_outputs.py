@@ -7,6 +7,9 @@ and chunks; tests/test_engraftment.py); these run the commands themselves, whose
 
 from __future__ import annotations
 
+import gzip
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -95,3 +98,36 @@ def test_a_fit_twice_writes_the_same_bytes(tmp_path: Path):
     assert {"fit.json", "report.html", "estimates.csv"} <= set(a)
     assert "seconds" not in a["fit.json"].decode()
     assert a == b
+
+
+#: a key that holds a run's time or where it ran: what makes a committed result differ between two identical runs
+_RUN_TIME_KEY = re.compile(r"(^|_)(seconds|wall|elapsed|cpu|runtime|date|timestamp)(_|$)|_s$")
+#: benchmark results, whose times are what they measure (docs/performance*.md): the only committed files that keep them
+BENCHMARKS = ("bench/results/gpu_*.json", "bench/results/ch_step_convergence*.json.gz")
+
+
+def _keys(data: object) -> set[str]:
+    if isinstance(data, dict):
+        return {str(k) for k in data} | {k for v in data.values() for k in _keys(v)}
+    if isinstance(data, list):
+        return {k for v in data for k in _keys(v)}
+    return set()
+
+
+def test_committed_results_hold_no_run_times_but_benchmarks():
+    """bench/results/graft_cd3_check.json carried the check's wall-clock seconds (harden15), as sweep.json and fit.json
+    did: a regenerated result then differs from the committed one in that field alone."""
+    root = Path(__file__).resolve().parents[1]
+    benchmarks = {p for pattern in BENCHMARKS for p in root.glob(pattern)}
+    assert benchmarks, "the benchmark patterns match no file"
+    files = [p for pattern in ("docs/**/*.json", "bench/results/*.json", "bench/results/*.json.gz",
+                               "src/hemasim/**/*.json") for p in root.glob(pattern) if p not in benchmarks]
+    assert len(files) >= 20
+    timed = {}
+    for path in files:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        keys = sorted(k for k in _keys(json.loads(raw)) if _RUN_TIME_KEY.search(k.lower()))
+        if keys:
+            timed[str(path.relative_to(root))] = keys
+    assert not timed, f"run times in committed results (print them instead): {timed}"
+    assert _RUN_TIME_KEY.search("wall_s") and _RUN_TIME_KEY.search("seconds") and not _RUN_TIME_KEY.search("candidate")

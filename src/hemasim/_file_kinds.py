@@ -23,12 +23,21 @@ def wrong_file(data: Any, source: str, expected: str, what_it_holds: str, kinds:
     (a file's top level) is of a kind other than ``expected`` (a kind's "what": ``a scenario``, ``a fitting
     problem``), else None. ``what_it_holds`` says what the expected kind of file has; ``kinds``, the kinds that are
     not wrong (the start of their "what"), by default ``expected``."""
-    if not isinstance(data, dict):
-        return None
-    for fields, what, command in FILE_KINDS:
-        if what.startswith(kinds or (expected,)):
-            continue
-        if all(f in data for f in fields):
+    for what, command in _matching(data):
+        if not what.startswith(kinds or (expected,)):
             return (f"{source}: this is {what}, not {expected}: run it with `{command.format(source=source)}`; "
                     f"{what_it_holds}")
     return None
+
+
+def kind_of(data: Any) -> str | None:
+    """The "what" of the first kind whose marking fields ``data`` (a file's top level) has (``a scenario``, ``a
+    gene-therapy scenario (...)``), else None."""
+    return next((what for what, _ in _matching(data)), None)
+
+
+def _matching(data: Any) -> list[tuple[str, str]]:
+    """(what, command) of each kind whose marking fields ``data`` has, in :data:`FILE_KINDS`' order."""
+    if not isinstance(data, dict):
+        return []
+    return [(what, command) for fields, what, command in FILE_KINDS if all(f in data for f in fields)]

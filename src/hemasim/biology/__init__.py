@@ -67,6 +67,10 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
     unknown = sorted(set(per_patient or {}) - set(params))
     if unknown:
         raise ValueError(f"per_patient names unknown parameters: {', '.join(unknown)}")
+    for name, values in (per_patient or {}).items():  # as a scenario's value or ParameterSet.with_values is
+        bad = np.asarray(values, dtype=float)[~np.isfinite(np.asarray(values, dtype=float))]
+        if bad.size:
+            raise ValueError(f"per_patient {name}: every value must be finite (got {bad[0]!r})")
     bv = blood_volume_L(patient, params)
     used_bv: set[str] = set()
     if patient.height_cm is None:

@@ -29,8 +29,9 @@ app = typer.Typer(
     epilog=("Start with: hemasim examples docetaxel_q3w --out examples (a copy of a shipped example scenario; "
             "hemasim examples --list lists them, one for each kind of intervention), then hemasim run "
             "examples/docetaxel_q3w.yaml --out out/docetaxel and open out/docetaxel/report.html (key results at the "
-            "top). docs/getting_started.md and docs/scenarios.md explain the files; hemasim check FILE checks a "
-            "scenario of your own without running it; each command has --help."),
+            "top). docs/getting_started.md and docs/scenarios.md explain the files (the docs/ pages that help, "
+            "messages and reports name are in the hemasim source repository, not in an installed package); hemasim "
+            "check FILE checks a scenario of your own without running it; each command has --help."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

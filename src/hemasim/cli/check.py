@@ -1,4 +1,6 @@
-"""``hemasim check SCENARIO``: validate a scenario without running it (errors, then plausibility warnings)."""
+"""``hemasim check FILE``: validate a scenario (``hemasim run``'s) or a gene-therapy scenario (``hemasim
+gene-therapy``'s) without running it: errors, then plausibility warnings. A file of another kind (a sweep, a
+sensitivity design, a fitting problem) is named as what it is, with the command that takes it (and checks it)."""
 
 from __future__ import annotations
 
@@ -10,31 +12,81 @@ from hemasim.cli._errors import fail, warn
 
 #: exit status of ``check --strict`` when the scenario is valid but has warnings
 EXIT_WARNINGS = 1
+#: the file kinds (hemasim._file_kinds) ``check`` validates
+CHECKED_KINDS = ("a scenario", "a gene-therapy scenario")
 
 
 def check(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file (see docs/scenarios.md and examples/)."),
+    scenario: Path = typer.Argument(..., metavar="FILE", help="A scenario file (what `hemasim run` takes) or a "
+                                    "gene-therapy scenario (what `hemasim gene-therapy` takes); `hemasim examples` "
+                                    "copies examples of both."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable), as `run` does."),
     strict: bool = typer.Option(False, "--strict", help=f"Exit {EXIT_WARNINGS} when there are plausibility warnings "
                                                         "(default: 0; errors always exit 2)."),
 ) -> None:
-    """Check a scenario without running it: errors (exit 2), then values outside their clinical range (warnings).
+    """Check a scenario or a gene-therapy scenario without running it: errors (exit 2), then values outside their
+    clinical range (warnings).
 
-    Prints what would be simulated on stdout when the scenario is valid."""
+    Prints what would be simulated on stdout when the file is valid. Sweep, sensitivity and fitting files are
+    checked by their own commands before they run."""
+    from hemasim._file_kinds import kind_of, wrong_file
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
+
+    try:
+        data = load_yaml_file(scenario, "scenario")
+    except YamlInputError:  # load_scenario below says why, as `hemasim run` does (a missing example: how to copy it)
+        data = None
+    other = wrong_file(data, str(scenario), " or ".join(CHECKED_KINDS), "`hemasim check` checks only those; the "
+                       "command named checks its file before it runs", kinds=CHECKED_KINDS)
+    if other is not None:
+        raise fail(other)
+    kind = kind_of(data) or ""
+    summary, lines = (_gene_therapy(scenario, set_ or []) if kind.startswith("a gene-therapy scenario")
+                      else _scenario(scenario, set_ or []))
+    warn(lines)
+    print(f"{summary}; {len(lines) or 'no'} warning{'' if len(lines) == 1 else 's'}")
+    if strict and lines:
+        raise typer.Exit(EXIT_WARNINGS)
+
+
+def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str]]:
+    """A scenario's summary line (without its warnings' count) and its warnings."""
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
     from hemasim.scenario.plausibility import warning_lines
 
     try:
-        spec = with_set_options(load_scenario(scenario), set_ or [])
-        lines = warning_lines(spec, str(scenario))
+        spec = with_set_options(load_scenario(path), set_)
+        lines = warning_lines(spec, str(path))
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
-    warn(lines)
     kinds = ", ".join(dict.fromkeys(iv.kind for iv in spec.interventions)) or "no interventions"
     arms = f", {len(spec.arms)} arms" if spec.arms else ""
-    print(f"{scenario}: valid: {spec.name!r}, {spec.duration_days:g} days, {kinds}{arms}; "
-          f"{len(lines) or 'no'} warning{'' if len(lines) == 1 else 's'}")
-    if strict and lines:
-        raise typer.Exit(EXIT_WARNINGS)
+    return f"{path}: valid: {spec.name!r}, {spec.duration_days:g} days, {kinds}{arms}", lines
+
+
+def _gene_therapy(path: Path, set_: list[str]) -> tuple[str, list[str]]:
+    """A gene-therapy scenario's summary line and warnings: the file, then what the run derives before it simulates
+    (a regimen that is not shipped, a dose below one engrafting HSC are errors here as in `hemasim gene-therapy`)."""
+    from hemasim.clonal.gene_therapy_report import (
+        GeneTherapyScenarioError,
+        gene_therapy_inputs,
+        load_gene_therapy_scenario,
+    )
+    from hemasim.scenario.plausibility import gene_therapy_warning_lines
+
+    if set_:
+        raise fail(f"--set: {path} is a gene-therapy scenario, which takes no parameter changes "
+                   "(`hemasim gene-therapy` has no --set)")
+    try:
+        spec = load_gene_therapy_scenario(path)
+    except GeneTherapyScenarioError as err:  # its lines name the file
+        raise fail(str(err)) from None
+    try:
+        inputs = gene_therapy_inputs(spec)
+    except GeneTherapyScenarioError as err:
+        raise fail(f"{path}: {err}") from None
+    return (f"{path}: valid gene-therapy scenario: {spec.name!r}, {spec.horizon_months} months, "
+            f"{len(spec.months())} sample months, {inputs.graft_hsc:,} engrafting HSCs, host HSCs surviving "
+            f"{inputs.host_surviving_fraction:.3g}"), gene_therapy_warning_lines(spec, str(path))

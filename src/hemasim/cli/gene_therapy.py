@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, literal, written
+from hemasim.cli._errors import fail, interruptible, literal, warn, written
 
 
 def gene_therapy(
@@ -18,7 +18,8 @@ def gene_therapy(
 ) -> None:
     """Simulate an HSC gene-therapy graft clone by clone: integration sites, diversity and marking over time.
 
-    Writes samples.csv, the integration-site table, run.json and an HTML report."""
+    Writes samples.csv, the integration-site table, run.json and an HTML report; `hemasim check FILE` checks the
+    file without running it."""
     from rich.console import Console
 
     from hemasim.clonal.gene_therapy_report import (
@@ -29,7 +30,7 @@ def gene_therapy(
         write_gene_therapy_outputs,
     )
     from hemasim.io import OutputError, check_output_folder
-    from hemasim.pharmacology.conditioning import RegimenError
+    from hemasim.scenario.plausibility import gene_therapy_warning_lines
 
     try:
         spec = load_gene_therapy_scenario(scenario)
@@ -39,10 +40,10 @@ def gene_therapy(
     with interruptible(out):
         try:
             run = run_gene_therapy(spec)
-        except RegimenError as err:  # conditioning.regimen names no shipped regimen
-            raise fail(f"{scenario}: conditioning.regimen: {err}") from None
-        except GeneTherapyScenarioError as err:  # a dose too small to engraft one HSC
+        except GeneTherapyScenarioError as err:  # a regimen not shipped, a dose too small to engraft one HSC
             raise fail(f"{scenario}: {err}") from None
+        # run as written, as `hemasim run` does; after the inputs' errors (a run takes seconds)
+        warn(gene_therapy_warning_lines(spec, str(scenario)))
         written(out, lambda: write_gene_therapy_outputs(run, out))
     Console(stderr=True).print(f"[green]{literal(spec.name)}[/green]: {run.graft_hsc:,} engrafting HSCs, "
                                f"{len(run.result.months)} sample months, written to [bold]{literal(out)}[/bold] "

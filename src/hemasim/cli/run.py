@@ -22,13 +22,14 @@ RUN_BLAS_THREADS = "1"
 
 
 def run(
-    scenario: Path = typer.Argument(..., help="Scenario YAML file (see docs/scenarios.md and examples/)."),
+    scenario: Path = typer.Argument(..., help="Scenario YAML file (docs/scenarios.md; `hemasim examples` copies the shipped ones)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for timeseries.csv, endpoints.json, run.json, "
                                                       "report.html (written atomically: a new folder, an empty "
                                                       "one, or an earlier run's, which is replaced whole)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable; "
-                                        "docs/parameters.md lists the names)."),
+                                        "docs/parameters.md, or `python -m hemasim.parameters.table`, lists the "
+                                        "names)."),
     static_report: bool = typer.Option(False, "--static-report",
                                        help="Lineage plots as PNG images (for papers) instead of interactive ones."),
     report: bool = typer.Option(True, "--report/--no-report",

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
     from hemasim.parameters import ParameterSet
 
-__all__ = ["GENE_THERAPY_OUTPUT_FILES", "GeneTherapyRun", "GeneTherapyScenario", "GeneTherapyScenarioError",
-           "load_gene_therapy_scenario", "run_gene_therapy", "write_gene_therapy_outputs"]
+__all__ = ["GENE_THERAPY_OUTPUT_FILES", "GeneTherapyInputs", "GeneTherapyRun", "GeneTherapyScenario",
+           "GeneTherapyScenarioError", "gene_therapy_inputs", "load_gene_therapy_scenario", "run_gene_therapy",
+           "write_gene_therapy_outputs"]
 
 #: the files :func:`write_gene_therapy_outputs` writes
 GENE_THERAPY_OUTPUT_FILES = ("samples.csv", "is_table.tsv", "run.json", "report.html")
@@ -179,11 +180,25 @@ def _regimen_records(name: str, params: ParameterSet) -> tuple[list[dict[str, An
     return records, has_tbi
 
 
-def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
-    """The scenario's graft and conditioning on the clone-resolved pool, sampled at :meth:`GeneTherapyScenario.months`
-    (seeded: the same scenario gives the same run, bit for bit)."""
-    from hemasim.clonal.gene_therapy import engrafting_graft_hsc, host_hsc_pool, simulate_gene_therapy
+@dataclass(frozen=True)
+class GeneTherapyInputs:
+    """What a run derives from its scenario before it simulates: the graft's engrafting HSCs, the host's pool, the
+    share of it the conditioning leaves (with a regimen's records), and the shipped parameters read."""
+
+    graft_hsc: int
+    n_host: int
+    host_surviving_fraction: float
+    conditioning_records: list[dict[str, Any]]
+    parameters: ParameterSet
+
+
+def gene_therapy_inputs(scenario: GeneTherapyScenario) -> GeneTherapyInputs:
+    """The scenario's derived inputs (:class:`GeneTherapyInputs`), or :class:`GeneTherapyScenarioError` naming the
+    field when they cannot be had (a regimen that is not shipped, a dose too small to engraft one HSC): what `hemasim
+    check` tells of a gene-therapy file without running it, and what :func:`run_gene_therapy` starts from."""
+    from hemasim.clonal.gene_therapy import engrafting_graft_hsc, host_hsc_pool
     from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology.conditioning import RegimenError
 
     params = healthy_adult_parameters()
     patient, graft = scenario.patient, scenario.gene_therapy
@@ -196,21 +211,35 @@ def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
     n_host = host_hsc_pool(patient.age_years, patient.sex, patient.weight_kg, params.value)
     used = list(USED_PARAMETERS)
     if scenario.conditioning.regimen is not None:
-        records, has_tbi = _regimen_records(scenario.conditioning.regimen, params)
+        try:
+            records, has_tbi = _regimen_records(scenario.conditioning.regimen, params)
+        except RegimenError as err:  # a name no shipped regimen has, or a regimen file that cannot be used
+            raise GeneTherapyScenarioError(f"conditioning.regimen: {err}") from None
         surviving = float(np.prod([r["value"] for r in records]))
         if has_tbi:
             used += ["radiosensitivity_alpha_hsc_per_Gy", "radiosensitivity_beta_hsc_per_Gy2"]
     else:
         surviving = float(scenario.conditioning.host_surviving_fraction or 0.0)
         records = []
-    kwargs: dict[str, Any] = {"graft_hsc": graft_hsc, "transduction_efficiency": graft.transduction_efficiency,
-                              "mean_vcn": graft.mean_vcn, "host_surviving_fraction": surviving,
+    return GeneTherapyInputs(graft_hsc, n_host, surviving, records, params.subset(used))
+
+
+def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
+    """The scenario's graft and conditioning on the clone-resolved pool, sampled at :meth:`GeneTherapyScenario.months`
+    (seeded: the same scenario gives the same run, bit for bit)."""
+    from hemasim.clonal.gene_therapy import simulate_gene_therapy
+
+    inputs = gene_therapy_inputs(scenario)
+    graft = scenario.gene_therapy
+    kwargs: dict[str, Any] = {"graft_hsc": inputs.graft_hsc, "transduction_efficiency": graft.transduction_efficiency,
+                              "mean_vcn": graft.mean_vcn, "host_surviving_fraction": inputs.host_surviving_fraction,
                               "corrected_advantage": graft.corrected_advantage}
     therapy = GeneTherapy.for_disease(graft.disease, **kwargs) if graft.disease else GeneTherapy(**kwargs)
     result = simulate_gene_therapy(therapy, months=scenario.months(), markers=tuple(scenario.markers),
-                                   cells_per_sample=scenario.cells_per_sample, n_host=n_host, subject="SIM",
+                                   cells_per_sample=scenario.cells_per_sample, n_host=inputs.n_host, subject="SIM",
                                    seed=scenario.seed, dt_days=DT_DAYS)
-    return GeneTherapyRun(scenario, graft_hsc, n_host, surviving, result, params.subset(used), records)
+    return GeneTherapyRun(scenario, inputs.graft_hsc, inputs.n_host, inputs.host_surviving_fraction, result,
+                          inputs.parameters, inputs.conditioning_records)
 
 
 def samples_frame(run: GeneTherapyRun):  # noqa: ANN201 - pandas DataFrame
@@ -283,8 +312,8 @@ def samples_figure(run: GeneTherapyRun) -> Figure:
             ax.plot(frame.time_months.unique(), 100 * frame.groupby("time_months").hsc_vector_marked_fraction.first(),
                     color="k", ls="--", label="HSC pool")
             ax.set_ylim(0, 105)
-        else:
-            ax.set_ylim(0, None)
+        else:  # from 0, with room above the highest point: the autoscaled top cut its marker in half
+            ax.set_ylim(0, 1.08 * float(scale * frame[column].max()) or 1.0)
         ax.set_xlabel("months after the graft")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
@@ -307,7 +336,7 @@ KEY_DEFINITIONS = {
 
 
 def _key_results_html(run: GeneTherapyRun) -> str:
-    from hemasim.report.key_results import _row_head
+    from hemasim.report.key_results import row_head
 
     frame = run.samples
     horizon = frame[frame.time_months == frame.time_months.max()]
@@ -319,7 +348,7 @@ def _key_results_html(run: GeneTherapyRun) -> str:
     rows = []
     for column, label in labels.items():
         cells = "".join(f"<td>{_cell(column, v)}</td>" for v in horizon[column])
-        rows.append(f"<tr>{_row_head(label, KEY_DEFINITIONS[column])}{cells}</tr>")
+        rows.append(f"<tr>{row_head(label, KEY_DEFINITIONS[column])}{cells}</tr>")
     return (f"<h2>Key results, month {int(frame.time_months.max())} after the graft</h2>"
             f'<table class="key">{head}{"".join(rows)}</table>'
             '<p class="muted">Tap or click a result\'s name for its definition; samples.csv has every month.</p>')
@@ -351,7 +380,8 @@ def _cell(column: str, value: float) -> str:
 
 def render_gene_therapy_report(run: GeneTherapyRun, record: dict[str, Any] | None = None) -> str:
     """The HTML report; ``record``: :func:`run_record` of the run where the caller has it (it is made otherwise)."""
-    from hemasim.report.html import PARAMETER_HEADER, image_html, page_head, parameter_rows, png_bytes
+    from hemasim.report.html import PARAMETER_HEADER, image_html, page_head, parameter_rows, png_bytes, warnings_box
+    from hemasim.scenario.plausibility import gene_therapy_warnings
 
     esc = html.escape
     record = record if record is not None else run_record(run)
@@ -382,6 +412,7 @@ def render_gene_therapy_report(run: GeneTherapyRun, record: dict[str, Any] | Non
 <p class="muted">hemasim {esc(__version__)} &middot; seed {s.seed} &middot; {run.graft_hsc:,} engrafting HSCs,
 {run.n_host:,} host HSCs of which {100 * run.host_surviving_fraction:.3g}% survive the conditioning</p>
 <p>{esc(s.description)}</p>
+{warnings_box([("", field, message) for field, message in gene_therapy_warnings(s)])}
 {_key_results_html(run)}
 <p class="muted">The clone-resolved HSC pool (docs/clonal.md): every engrafted HSC is a clone, each transduced clone
 with 1 + Poisson(VCN - 1) integration sites; clones drift neutrally (or with the corrected clones' advantage) in a

@@ -233,9 +233,9 @@ class Explorer:
         """The parameter table (name, value, unit, bounds, description) for the override controls."""
         import math
 
-        from hemasim.scenario.overrides import _table
+        from hemasim.scenario.overrides import parameter_table
 
-        table = _table()
+        table = parameter_table()
         return {"parameters": [{"name": n, "value": table[n].value, "unit": table[n].unit,
                                 "lower": table[n].bounds[0] if math.isfinite(table[n].bounds[0]) else None,
                                 "upper": table[n].bounds[1] if math.isfinite(table[n].bounds[1]) else None,

@@ -142,6 +142,8 @@ class Parameter:
 
     def __post_init__(self) -> None:
         lo, hi = self.bounds
+        if not math.isfinite(self.value):  # NaN passed as "outside its bounds" and +inf inside an open one
+            raise ValueError(f"parameter {self.name}: the value must be finite (got {self.value!r} {self.unit})")
         if not (lo <= self.value <= hi):
             raise ValueError(
                 f"parameter {self.name}={self.value} {self.unit} is outside its bounds [{lo}, {hi}]"

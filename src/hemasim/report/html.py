@@ -349,10 +349,16 @@ def warnings_html(scenarios: Sequence[tuple[str, Scenario | None]]) -> str:
     empty when there are none. The run used the values as written: the box says which to check."""
     from hemasim.scenario.plausibility import plausibility_warnings
 
+    return warnings_box([(name, field, message) for name, scenario in scenarios if scenario is not None
+                         for field, message in plausibility_warnings(scenario)])
+
+
+def warnings_box(warnings: Sequence[tuple[str, str, str]]) -> str:
+    """(arm name or "", field path, message) of each plausibility warning as the box above a report's key results
+    (the gene-therapy report's too); empty when there are none."""
     esc = html.escape
     items = list(dict.fromkeys(f"<li>{esc(f'{name}: ' if name else '')}<code>{esc(field)}</code>: {esc(message)}</li>"
-                               for name, scenario in scenarios if scenario is not None
-                               for field, message in plausibility_warnings(scenario)))
+                               for name, field, message in warnings))
     if not items:
         return ""
     return ('<div class="warnings"><h2>Check these inputs</h2><p>The scenario ran as written, but these values lie '

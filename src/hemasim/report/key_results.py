@@ -288,7 +288,7 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             result = results.get(column) if results else None
             cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or ""), result))}'
                          "</td>" if e is not None else "<td>&ndash;</td>")
-        body.append(f"<tr>{_row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
+        body.append(f"<tr>{row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)
         if name == "primary_graft_failure" and results:
@@ -298,7 +298,7 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
             by_cycle = {column: text_of(results[column]) for column in by_column if column in results}
             if any(by_cycle.values()):
                 cells = [f"<td>{esc(by_cycle.get(column) or '') or '&ndash;'}</td>" for column in by_column]
-                body.append(f'<tr>{_row_head(cycle_label)}{"".join(cells)}</tr>')
+                body.append(f'<tr>{row_head(cycle_label)}{"".join(cells)}</tr>')
     head = "" if len(by_column) == 1 else (
         "<tr><th></th>" + "".join(f"<th>{esc(c)}</th>" for c in by_column) + "</tr>")
     return (f'<h2>Key results</h2><table class="key">{head}{"".join(body)}</table>'
@@ -333,7 +333,7 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
     definition = ("donor share of blood T cells (CD3+) and of myeloid cells (neutrophils and monocytes) on day "
                   f"{KEY_CHIMERISM_DAY} after the graft; full donor chimerism is ≥ {100 * FULL_DONOR:g}%. The lineage "
                   "chimerism table below the plots gives days 14 to 365.")
-    return [f"<tr>{_row_head(f'Donor chimerism on day {KEY_CHIMERISM_DAY} after graft', definition)}{''.join(cells)}</tr>"]
+    return [f"<tr>{row_head(f'Donor chimerism on day {KEY_CHIMERISM_DAY} after graft', definition)}{''.join(cells)}</tr>"]
 
 
 def _definition(by_column: Mapping[str, Mapping[str, EndpointValue]], name: str) -> str | None:
@@ -341,9 +341,10 @@ def _definition(by_column: Mapping[str, Mapping[str, EndpointValue]], name: str)
     return next((values[name].definition for values in by_column.values() if name in values), None)
 
 
-def _row_head(label: str, definition: str | None = None) -> str:
-    """A key result's row name; with a definition, a <details> that shows it when tapped, clicked or opened from the
-    keyboard: the value's title shows it on hover only, which a phone and a keyboard cannot do (polish)."""
+def row_head(label: str, definition: str | None = None) -> str:
+    """A key result's row name (here and in the gene-therapy report's key results); with a definition, a <details>
+    that shows it when tapped, clicked or opened from the keyboard: the value's title shows it on hover only, which a
+    phone and a keyboard cannot do (polish)."""
     esc = html.escape
     if not definition:  # .nodef: an empty box as wide as the ▸ of a definition's row, so that the names align
         return f'<th scope="row" class="nodef">{esc(label)}</th>'
@@ -365,7 +366,7 @@ def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
         return []
     esc = html.escape
     cells = "".join(f"<td>{esc(t)}</td>" if t else "<td>&ndash;</td>" for t in texts.values())
-    return [f'<tr>{_row_head(HB_PEAK_LABEL, _definition(by_column, "hemoglobin_max_after_engraftment"))}{cells}</tr>']
+    return [f'<tr>{row_head(HB_PEAK_LABEL, _definition(by_column, "hemoglobin_max_after_engraftment"))}{cells}</tr>']
 
 
 def percent_text(fraction: float) -> str:
@@ -424,7 +425,7 @@ def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
         at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
         cells.insert(at, (HB_MAX_LABEL, str(by_name["hemoglobin_max_after_engraftment"]["definition"]), hb_peak))
-    body = "".join(f'<tr>{_row_head(label, title)}<td title="{esc(title)}">{esc(text)}</td></tr>'
+    body = "".join(f'<tr>{row_head(label, title)}<td title="{esc(title)}">{esc(text)}</td></tr>'
                    for label, title, text in cells)
     return (f'<h2>Key results</h2><table class="key">{body}</table>'
             + _key_hint("all endpoints", "are listed below the bands"))

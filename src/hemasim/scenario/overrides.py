@@ -27,11 +27,14 @@ from hemasim.parameters import ParameterSet, UserOverride, healthy_adult_paramet
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
 
-__all__ = ["ParameterOverrides", "apply_overrides", "check_overrides", "parse_set_options", "with_set_options"]
+__all__ = ["ParameterOverrides", "apply_overrides", "check_overrides", "parameter_table", "parse_set_options",
+           "with_set_options"]
 
 
 @cache
-def _table() -> ParameterSet:
+def parameter_table() -> ParameterSet:
+    """The shipped parameter table, built once: what an override's name and value are checked against (and what the
+    explorer's override controls list)."""
     return healthy_adult_parameters()
 
 
@@ -39,7 +42,7 @@ def close_names(name: str, n: int = 3) -> list[str]:
     """Parameter names of the table that ``name`` was probably meant to be (for error messages): the package's
     rule (:func:`hemasim._schema.suggestions`), with a word found anywhere in a name (``renewal``,
     ``setpoint``: parameters are named by what they belong to first)."""
-    return suggestions(name, _table(), n, anywhere=True)
+    return suggestions(name, parameter_table(), n, anywhere=True)
 
 
 #: a number in exponent form without a dot (2e5), which YAML 1.1 (PyYAML) reads as a string; the scenario schema
@@ -86,7 +89,7 @@ def _one(name: object, raw: object) -> tuple[str, float]:
     """One override checked against the table: (name, value in the record's unit)."""
     if not isinstance(name, str):
         raise ValueError(f"{name!r}: parameter names are text")
-    table = _table()
+    table = parameter_table()
     if name not in table:
         drug_value = _drug_set_value_hint(name)
         if drug_value:
@@ -137,7 +140,7 @@ def apply_overrides(overrides: Mapping[str, float], parameters: ParameterSet | N
     there is nothing to change and no set was given (the model then uses its default)."""
     if not overrides:
         return parameters
-    base = parameters if parameters is not None else _table()
+    base = parameters if parameters is not None else parameter_table()
     # a set that already carries these overrides (a cohort applies them before drawing patients) is kept as it is
     todo = {k: v for k, v in overrides.items()
             if not (isinstance(base[k].provenance, UserOverride) and base[k].value == v)}
@@ -155,7 +158,7 @@ def parse_set_options(options: Iterable[str]) -> dict[str, float]:
         try:
             out[name] = float(value)
         except ValueError:
-            unit = f", in the parameter's unit ({_table()[name].unit})" if name in _table() else ""
+            unit = f", in the parameter's unit ({parameter_table()[name].unit})" if name in parameter_table() else ""
             raise ValueError(f"--set {text!r}: {value!r} is not a number; write the number alone{unit}") from None
     try:
         return check_overrides(out)

@@ -15,15 +15,17 @@ not "this is wrong".
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hemasim.clonal.gene_therapy_report import GeneTherapyScenario
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["ClinicalRange", "RANGES", "plausibility_warnings", "warning_lines"]
+__all__ = ["ClinicalRange", "RANGES", "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings",
+           "warning_lines"]
 
 
 @dataclass(frozen=True)
@@ -150,13 +152,17 @@ def _outside(path: str, value: float, rng: ClinicalRange, what: str, guess: bool
         yield path, f"{_g(value)} {what} is {side} the clinical range {rng.text()}{meant} ({rng.why})"
 
 
-def _patient(patient: Patient) -> Iterator[Implausible]:
-    w, h, age = patient.weight_kg, patient.height_cm, patient.age_years
+def _weight(age: float, w: float) -> Iterator[Implausible]:
     if age >= 18 and not ADULT_WEIGHT_KG[0] <= w <= ADULT_WEIGHT_KG[1]:
         hint = (f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if w > ADULT_WEIGHT_KG[1] else
                 "; the unit is kg")
         yield "patient.weight_kg", (f"{_g(w)} kg for an adult of {age:g} years is outside "
                                     f"{ADULT_WEIGHT_KG[0]:g}-{ADULT_WEIGHT_KG[1]:g} kg{hint}")
+
+
+def _patient(patient: Patient) -> Iterator[Implausible]:
+    w, h, age = patient.weight_kg, patient.height_cm, patient.age_years
+    yield from _weight(age, w)
     if h is not None:
         bmi = w / (h / 100.0) ** 2
         rng = RANGES["bmi"]
@@ -326,10 +332,14 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     return out
 
 
+def _lines(found: Iterable[Implausible], source: str) -> list[str]:
+    return [f"{source}: {field}: {message}" for field, message in found]
+
+
 def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
     """The warnings of ``scenario`` and of each of its arms (the ones an arm adds), one line each, in the format
     of the scenario's error lines: ``SOURCE: field: message``."""
-    lines = [f"{source}: {field}: {message}" for field, message in plausibility_warnings(scenario)]
+    lines = _lines(plausibility_warnings(scenario), source)
     if scenario.arms:
         from hemasim.scenario.arms import arm_scenarios
 
@@ -339,3 +349,15 @@ def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
                       if (field, message) not in base]
     return lines
 
+
+def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
+    """The warnings of a gene-therapy scenario (``hemasim gene-therapy``): the graft's CD34+ dose against the same
+    clinical range as a transplant's (an autologous graft of mobilised or marrow CD34+ cells), an adult's weight."""
+    patient, graft = scenario.patient, scenario.gene_therapy
+    return [*_weight(patient.age_years, patient.weight_kg),
+            *_outside("gene_therapy.cd34_per_kg", graft.cd34_per_kg, RANGES["cd34_per_kg"], "CD34+/kg")]
+
+
+def gene_therapy_warning_lines(scenario: GeneTherapyScenario, source: str = "scenario") -> list[str]:
+    """:func:`gene_therapy_warnings` as :func:`warning_lines` writes them."""
+    return _lines(gene_therapy_warnings(scenario), source)
