@@ -15,6 +15,7 @@ from hemasim.parameters.sets._helpers import param
 RESPONSE = "timing and size of vaccine responses (I3, I5; issue 6)"
 MATURATION = "memory B-cell maturation and the prime-boost interval (P9; issue 17)"
 SPREAD = "between-patient spread of vaccine responses in cohorts (P18; issue 17 item 7)"
+WANING = "antibody waning on three time scales, primary and recall responses (P5, Y1, Y5, P9; issue 17)"
 HELP = "dependence of vaccine responses on B and CD4 counts (I5-I7; issue 17 item 7)"
 
 PARAMETERS = [
@@ -29,6 +30,25 @@ PARAMETERS = [
     param("long_lived_plasma_cell_fraction", 0.01, "1",
           "fraction of plasmablasts that become long-lived plasma cells",
           Assumed(RESPONSE, "a small minority"), bounds=(0.0, 1.0)),
+    param("short_lived_plasma_cell_fraction", 0.0, "1",
+          "fraction of a primary response's plasmablasts that become short-lived plasma cells",
+          Assumed(WANING, "0: no short-lived plasma cells (the model as it was). Andraud 2012 (PLoS Comput Biol "
+                  "8:e1002418, abstract, ploscompbiol.org page, pages corpus) needs three time scales for hepatitis A "
+                  "vaccine antibody: antibodies about a month, short-lived plasma cells several months, long-lived "
+                  "plasma cells decades; its estimates were not in the stored material read"), bounds=(0.0, 1.0)),
+    param("short_lived_plasma_cell_half_life_days", 63.0, "day", "half-life of short-lived plasma cells",
+          Assumed(WANING, "Andraud 2012 (abstract): 'several months'; read as a 3-month mean lifespan (63-day "
+                  "half-life). Acts only where a short-lived share is above 0 (none by default)"),
+          bounds=(5.0, 1000.0)),
+    param("recall_long_lived_plasma_cell_fraction", 0.01, "1",
+          "fraction of a recall's plasmablasts (of recalled memory B cells) that become long-lived plasma cells",
+          Assumed(WANING, "the primary response's share (one plasmablast fate, the model as it was); a value of its "
+                  "own gives recall responses their own activated and plasmablast pools (docs/immunity.md)"),
+          bounds=(0.0, 1.0)),
+    param("recall_short_lived_plasma_cell_fraction", 0.0, "1",
+          "fraction of a recall's plasmablasts that become short-lived plasma cells",
+          Assumed(WANING, "the primary response's share, 0 (one plasmablast fate, the model as it was)"),
+          bounds=(0.0, 1.0)),
     param("vaccine_antigen_half_life_days", 2.0, "day", "half-life of vaccine antigen available to B cells",
           Calibrated(("I3",), "with the differentiation rate, puts the plasmablast peak on day 7-8 after a dose "
                      "(scanned 0.5-2 d x 0.5-1 /day)"), bounds=(0.1, 60.0)),
