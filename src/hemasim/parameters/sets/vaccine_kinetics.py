@@ -35,7 +35,9 @@ PARAMETERS = [
           Assumed(WANING, "0: no short-lived plasma cells (the model as it was). Andraud 2012 (PLoS Comput Biol "
                   "8:e1002418, abstract, ploscompbiol.org page, pages corpus) needs three time scales for hepatitis A "
                   "vaccine antibody: antibodies about a month, short-lived plasma cells several months, long-lived "
-                  "plasma cells decades; its estimates were not in the stored material read"), bounds=(0.0, 1.0)),
+                  "plasma cells decades; its estimates were not in the stored material read. Not fitted: no "
+                  "plasma-cell share can lift the months after a first dose into Y1's or P5's band while I2 holds "
+                  "(bench/antibody_waning_bound.py)"), bounds=(0.0, 1.0)),
     param("short_lived_plasma_cell_half_life_days", 63.0, "day", "half-life of short-lived plasma cells",
           Assumed(WANING, "Andraud 2012 (abstract): 'several months'; read as a 3-month mean lifespan (63-day "
                   "half-life). Acts only where a short-lived share is above 0 (none by default)"),
@@ -43,11 +45,16 @@ PARAMETERS = [
     param("recall_long_lived_plasma_cell_fraction", 0.01, "1",
           "fraction of a recall's plasmablasts (of recalled memory B cells) that become long-lived plasma cells",
           Assumed(WANING, "the primary response's share (one plasmablast fate, the model as it was); a value of its "
-                  "own gives recall responses their own activated and plasmablast pools (docs/immunity.md)"),
+                  "own gives recall responses their own activated and plasmablast pools. Fitted with the short-lived "
+                  "share on a hepatitis A follow-up (annual antibody decline after two doses; bench/plasma_cell_fit.py, "
+                  "rule committed first, docs/immunity.md): 0.057 (95% profile CI 0.038-0.070), objective 48.9 -> "
+                  "-6.5, not adopted: with it I2 fails (29.8 -> 43.2 d)"),
           bounds=(0.0, 1.0)),
     param("recall_short_lived_plasma_cell_fraction", 0.0, "1",
           "fraction of a recall's plasmablasts that become short-lived plasma cells",
-          Assumed(WANING, "the primary response's share, 0 (one plasmablast fate, the model as it was)"),
+          Assumed(WANING, "the primary response's share, 0 (one plasmablast fate, the model as it was). Fitted "
+                  "with the long-lived share (bench/plasma_cell_fit.py, docs/immunity.md): 0.104 (95% profile CI "
+                  "0.046-0.182), not adopted (I2 fails)"),
           bounds=(0.0, 1.0)),
     param("vaccine_antigen_half_life_days", 2.0, "day", "half-life of vaccine antigen available to B cells",
           Calibrated(("I3",), "with the differentiation rate, puts the plasmablast peak on day 7-8 after a dose "
