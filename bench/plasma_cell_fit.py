@@ -76,10 +76,13 @@ class RetentionObjective(Objective):
     def predict(self, theta: np.ndarray) -> np.ndarray:
         theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
         targets = [self._targets(v) for v in self.all_values(theta)]
-        cond = self.problem.conditions[0]
-        sim = self.engine.simulate(cond.source, targets, self.times, (IGG,))[:, :, 0]
-        at = {m: sim[:, int(np.searchsorted(self.times, FIRST_DOSE_DAY + m * MONTH))] for m in self.months}
         self.n_evaluations += len(theta)
+        return self.retentions(targets)
+
+    def retentions(self, targets: list[dict[str, float]]) -> np.ndarray:
+        """The retentions (vectors x intervals) of the model parameter values ``targets`` (one dict a vector)."""
+        sim = self.engine.simulate(self.problem.conditions[0].source, targets, self.times, (IGG,))[:, :, 0]
+        at = {m: sim[:, int(np.searchsorted(self.times, FIRST_DOSE_DAY + m * MONTH))] for m in self.months}
         return np.column_stack([(at[b] / at[a]) ** (12.0 / (b - a)) for a, b in self.intervals])
 
 
@@ -118,14 +121,9 @@ def main() -> None:
     obj = RetentionObjective(prob, [r["months"] for r in rows])
     # the reference: recall shares equal to the primary's (f_r = 0.01, f_s,r = 0: one pool, no short-lived cells);
     # f_s,r = 0 is outside the log scale, so it is its own one-vector problem's prediction
-    ref_prob = problem(h, rows)
-    ref_obj = RetentionObjective(ref_prob, [r["months"] for r in rows])
-    ref_theta = np.array([[math.log10(0.01), math.log10(0.05)]])
-    ref_targets = [{"recall_long_lived_plasma_cell_fraction": 0.01, "recall_short_lived_plasma_cell_fraction": 0.0}]
-    ref_sim = ref_obj.engine.simulate(ref_prob.conditions[0].source, ref_targets, ref_obj.times, (IGG,))[:, :, 0]
-    at = {m: ref_sim[:, int(np.searchsorted(ref_obj.times, FIRST_DOSE_DAY + m * MONTH))] for m in ref_obj.months}
-    ref_pred = np.column_stack([(at[b] / at[a]) ** (12.0 / (b - a)) for a, b in ref_obj.intervals])
-    j_ref = float(ref_obj.nll_terms(ref_theta, ref_pred).sum())
+    ref_pred = obj.retentions([{"recall_long_lived_plasma_cell_fraction": 0.01,
+                                "recall_short_lived_plasma_cell_fraction": 0.0}])
+    j_ref = float(obj.nll_terms(np.array([[math.log10(0.01), math.log10(0.05)]]), ref_pred).sum())  # theta: sigmas
     result = fit(obj, n_starts=args.starts, seed=0)
     best = result.x
     j_fit = float(result.fun)
