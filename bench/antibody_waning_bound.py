@@ -69,19 +69,26 @@ def extreme(objective: np.ndarray, constraints: list[np.ndarray], norm: np.ndarr
     return float(-res.fun if maximise else res.fun)
 
 
+def ceilings(i2_upper_days: float) -> tuple[float, float]:
+    """The largest month-6 / month-1 ratio and month 1-12 half-life (months) with the days 35-63 half-life (two-point)
+    at most ``i2_upper_days``."""
+    times, rows = igg_rows()
+    d35, d63 = at(times, rows, 35.0), at(times, rows, 63.0)
+    m1, m6, m12 = (at(times, rows, m * MONTH) for m in (1.0, 6.0, 12.0))
+    i2_ok = 2 ** (-28.0 / i2_upper_days) * d35 - d63  # >= 0: half-life over days 35-63 at most i2_upper_days
+    p5_ratio_max = extreme(m12, [i2_ok], m1, maximise=True)
+    return extreme(m6, [i2_ok], m1, maximise=True), 11.0 * math.log(2) / -math.log(p5_ratio_max)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="bench/results/antibody_waning_bound.json")
     args = parser.parse_args()
     times, rows = igg_rows()
     d35, d63 = at(times, rows, 35.0), at(times, rows, 63.0)
-    m1, m6, m12 = (at(times, rows, m * MONTH) for m in (1.0, 6.0, 12.0))
+    m1, m6 = at(times, rows, MONTH), at(times, rows, 6.0 * MONTH)
     i2_upper, y1_lower = 30.0, 0.337
-    i2_ratio = 2 ** (-28.0 / i2_upper)  # IgG(63)/IgG(35) at a 30-day half-life
-    i2_ok = i2_ratio * d35 - d63  # >= 0: half-life over days 35-63 at most 30 d
-    y1_max = extreme(m6, [i2_ok], m1, maximise=True)
-    p5_ratio_max = extreme(m12, [i2_ok], m1, maximise=True)
-    p5_half_life_max = 11.0 * math.log(2) / -math.log(p5_ratio_max)
+    y1_max, p5_half_life_max = ceilings(i2_upper)
     ratio_min = extreme(d63, [m6 - y1_lower * m1], d35, maximise=False)
     report = {"igg_half_life_days": 21.0, "secretion_non_increasing_from_day": START,
               "i2_upper_days": i2_upper, "y1_lower": y1_lower,

@@ -194,3 +194,24 @@ def test_exported_vaccine_model_with_recall_pools_and_short_lived_cells_matches_
     model = healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")]).compile()
     events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(30.0, antigen_state("flu"), 1.0)]
     assert_roadrunner_matches(model, events, 60.0, 61)
+
+
+def test_the_waning_bound_holds_for_the_models_own_courses():
+    """bench/antibody_waning_bound.py: with the days 35-63 half-life at most x, month 6 over month 1 after one dose
+    (and the month 1-12 half-life) is at most its linear-programming ceiling, whatever the plasma-cell shares (the docs' argument against fitting
+    them to Y1 or P5 while I2 holds)."""
+    from pathlib import Path
+
+    from ._scripts import load_script
+
+    bound = load_script(Path(__file__).resolve().parents[1] / "bench" / "antibody_waning_bound.py")
+    for values in ({}, {"short_lived_plasma_cell_fraction": 0.1}, {"long_lived_plasma_cell_fraction": 0.05},
+                   {"short_lived_plasma_cell_fraction": 0.3, "short_lived_plasma_cell_half_life_days": 150.0}):
+        r, _ = _course(400.0, **values)  # the dose on day 1
+        igg = lambda d, r=r: float(np.interp(1.0 + d, r.times, r.observable("flu_igg_au")))  # noqa: E731
+        i2 = 28.0 * np.log(2) / np.log(igg(35.0) / igg(63.0))
+        y1_ceiling, p5_ceiling = bound.ceilings(i2)
+        assert igg(6 * 30.44) / igg(30.44) <= y1_ceiling * (1 + 1e-3), values
+        p5 = 11.0 * np.log(2) / np.log(igg(30.44) / igg(12 * 30.44))  # months
+        assert p5 <= p5_ceiling * (1 + 1e-3), values
+    assert bound.ceilings(1e4)[0] > 0.9  # without I2's constraint nothing stops a plateau

@@ -29,7 +29,11 @@ PARAMETERS = [
           Assumed(RESPONSE, "plasmablasts are short-lived, a few days"), bounds=(0.5, 20.0)),
     param("long_lived_plasma_cell_fraction", 0.01, "1",
           "fraction of plasmablasts that become long-lived plasma cells",
-          Assumed(RESPONSE, "a small minority"), bounds=(0.0, 1.0)),
+          Assumed(RESPONSE, "a small minority. Not a harmless assumption: the targeted screen (bench/targeted_screen.py, "
+                  "x0.5 and x2, the vaccine groups; bench/results/targeted_screen_long_lived_plasma_cell_fraction.json) "
+                  "moves Y1 month 6 / month 1 by 37%, Y2 month 7 / month 6 by 30%, P5 by 23% and I2 by 15%; no value "
+                  "passes Y1 or P5 while I2 holds (bench/antibody_waning_bound.py, docs/immunity.md)"),
+          bounds=(0.0, 1.0)),
     param("short_lived_plasma_cell_fraction", 0.0, "1",
           "fraction of a primary response's plasmablasts that become short-lived plasma cells",
           Assumed(WANING, "0: no short-lived plasma cells (the model as it was). Andraud 2012 (PLoS Comput Biol "
