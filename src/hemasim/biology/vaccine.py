@@ -1,4 +1,4 @@
-"""Vaccine responses: antigen, antigen-specific B cells, plasmablasts, long-lived plasma cells and IgG.
+"""Vaccine responses: antigen, antigen-specific B cells, plasmablasts, short- and long-lived plasma cells and IgG.
 
 For each antigen ``a`` (a :class:`VaccineResponse` extension of the healthy model; a ``vaccine``
 scenario block adds it), in arbitrary units (AU) of antigen-specific cells and antibody:

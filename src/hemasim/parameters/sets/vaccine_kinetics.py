@@ -41,7 +41,11 @@ PARAMETERS = [
                   "vaccine antibody: antibodies about a month, short-lived plasma cells several months, long-lived "
                   "plasma cells decades; its estimates were not in the stored material read. Not fitted: no "
                   "plasma-cell share can lift the months after a first dose into Y1's or P5's band while I2 holds "
-                  "(bench/antibody_waning_bound.py)"), bounds=(0.0, 1.0)),
+                  "(bench/antibody_waning_bound.py)"), bounds=(0.0, 1.0),
+          plausible_range=PlausibleRange(0.0, 0.18, "0: none (the model before); 0.18: the upper end of the 95% "
+                                         "profile interval of the short-lived share fitted on the hepatitis A "
+                                         "follow-up's annual antibody decline (bench/plasma_cell_fit.py, "
+                                         "docs/immunity.md)")),
     param("short_lived_plasma_cell_half_life_days", 63.0, "day", "half-life of short-lived plasma cells",
           Assumed(WANING, "Andraud 2012 (abstract): 'several months'; read as a 3-month mean lifespan (63-day "
                   "half-life). Acts only where a short-lived share is above 0 (none by default)"),
@@ -59,7 +63,11 @@ PARAMETERS = [
           Assumed(WANING, "the primary response's share, 0 (one plasmablast fate, the model as it was). Fitted "
                   "with the long-lived share (bench/plasma_cell_fit.py, docs/immunity.md): 0.104 (95% profile CI "
                   "0.046-0.182), not adopted (I2 fails)"),
-          bounds=(0.0, 1.0)),
+          bounds=(0.0, 1.0),
+          plausible_range=PlausibleRange(0.0, 0.18, "0: none (the model before); 0.18: the upper end of the 95% "
+                                         "profile interval of the short-lived share fitted on the hepatitis A "
+                                         "follow-up's annual antibody decline (bench/plasma_cell_fit.py, "
+                                         "docs/immunity.md)")),
     param("vaccine_antigen_half_life_days", 2.0, "day", "half-life of vaccine antigen available to B cells",
           Calibrated(("I3",), "with the differentiation rate, puts the plasmablast peak on day 7-8 after a dose "
                      "(scanned 0.5-2 d x 0.5-1 /day)"), bounds=(0.1, 60.0)),
