@@ -134,3 +134,84 @@ def test_exported_vaccine_model_with_memory_maturation_matches_libroadrunner():
     model = healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")]).compile()
     events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(30.0, antigen_state("flu"), 1.0)]
     assert_roadrunner_matches(model, events, 60.0, 61)
+
+
+def _course(days: float, boost_day: float | None = None, **values: float):
+    """IgG (and the model) after a dose on day 1 (and a boost on ``boost_day``) with parameter ``values``."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    model = healthy_human_model(ADULT, healthy_adult_parameters().with_values(**values), aging=False,
+                                extensions=[VaccineResponse("flu")])
+    events = [CellInfusion(1.0, antigen_state("flu"), 1.0)]
+    if boost_day is not None:
+        events.append(CellInfusion(boost_day, antigen_state("flu"), 1.0))
+    return Simulation(model, events=events).run(days, 0.5), model.compile()
+
+
+def test_recall_shares_equal_to_the_primary_ones_are_the_one_pool_model():
+    """Equal shares build no recall pools and no short-lived plasma cells; shares a hair apart split the pools and
+    give the same antibody (the equations are linear in the two pools)."""
+    one, one_model = _course(200.0, boost_day=100.0)
+    assert not {"flu_recall_activated_b", "flu_recall_plasmablasts", "flu_short_lived_pc"} & set(one_model.state_names)
+    split, split_model = _course(200.0, boost_day=100.0, recall_long_lived_plasma_cell_fraction=0.01 * (1 + 1e-9))
+    assert {"flu_recall_activated_b", "flu_recall_plasmablasts"} <= set(split_model.state_names)
+    assert "flu_short_lived_pc" not in split_model.state_names
+    for name in ("flu_igg_au", "flu_plasmablasts_au"):  # to the solver's tolerance
+        ref = one.observable(name)
+        np.testing.assert_allclose(split.observable(name), ref, rtol=1e-5, atol=1e-6 * ref.max())
+
+
+def test_short_lived_plasma_cells_wane_with_their_half_life_and_hold_antibody_for_months():
+    base, _ = _course(400.0)
+    slow, model = _course(400.0, short_lived_plasma_cell_fraction=0.1, short_lived_plasma_cell_half_life_days=50.0)
+    slpc = slow.states[:, model.index("flu_short_lived_pc")]
+    at = lambda r, x, d: float(np.interp(d, r.times, x))  # noqa: E731
+    assert at(slow, slpc, 300.0) / at(slow, slpc, 200.0) == pytest.approx(0.5 ** 2, rel=1e-3)
+    igg = lambda r: r.observable("flu_igg_au")  # noqa: E731
+    assert at(slow, igg(slow), 120.0) / at(slow, igg(slow), 30.0) > 1.5 * at(base, igg(base), 120.0) / at(
+        base, igg(base), 30.0)
+
+
+def test_with_memory_maturation_recall_shares_act_on_a_boost_not_on_the_first_dose():
+    values = {"memory_b_maturation_days": 60.0}
+    same, _ = _course(300.0, boost_day=120.0, **values)
+    durable, _ = _course(300.0, boost_day=120.0, recall_long_lived_plasma_cell_fraction=0.1, **values)
+    igg = lambda r, d: float(np.interp(d, r.times, r.observable("flu_igg_au")))  # noqa: E731
+    # the first dose keeps (nearly) the primary shares: its memory matures while its antigen wanes, so only a little of
+    # it is recalled by the same dose; months after the boost the recall's long-lived cells hold the antibody
+    assert 1.0 < igg(durable, 60.0) / igg(same, 60.0) < 1.1
+    assert igg(durable, 300.0) / igg(same, 300.0) > 2.0
+
+
+@pytest.mark.slow  # > 2 s
+@pytest.mark.integration
+def test_exported_vaccine_model_with_recall_pools_and_short_lived_cells_matches_libroadrunner():
+    from hemasim.parameters import healthy_adult_parameters
+
+    params = healthy_adult_parameters().with_values(short_lived_plasma_cell_fraction=0.05,
+                                                    recall_short_lived_plasma_cell_fraction=0.1,
+                                                    recall_long_lived_plasma_cell_fraction=0.05)
+    model = healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")]).compile()
+    events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(30.0, antigen_state("flu"), 1.0)]
+    assert_roadrunner_matches(model, events, 60.0, 61)
+
+
+def test_the_waning_bound_holds_for_the_models_own_courses():
+    """bench/antibody_waning_bound.py: with the days 35-63 half-life at most x, month 6 over month 1 after one dose
+    (and the month 1-12 half-life) is at most its linear-programming ceiling, whatever the plasma-cell shares (the docs' argument against fitting
+    them to Y1 or P5 while I2 holds)."""
+    from pathlib import Path
+
+    from ._scripts import load_script
+
+    bound = load_script(Path(__file__).resolve().parents[1] / "bench" / "antibody_waning_bound.py")
+    for values in ({}, {"short_lived_plasma_cell_fraction": 0.1}, {"long_lived_plasma_cell_fraction": 0.05},
+                   {"short_lived_plasma_cell_fraction": 0.3, "short_lived_plasma_cell_half_life_days": 150.0}):
+        r, _ = _course(400.0, **values)  # the dose on day 1
+        igg = lambda d, r=r: float(np.interp(1.0 + d, r.times, r.observable("flu_igg_au")))  # noqa: E731
+        i2 = 28.0 * np.log(2) / np.log(igg(35.0) / igg(63.0))
+        y1_ceiling, p5_ceiling = bound.ceilings(i2)
+        assert igg(6 * 30.44) / igg(30.44) <= y1_ceiling * (1 + 1e-3), values
+        p5 = 11.0 * np.log(2) / np.log(igg(30.44) / igg(12 * 30.44))  # months
+        assert p5 <= p5_ceiling * (1 + 1e-3), values
+    assert bound.ceilings(1e4)[0] > 0.9  # without I2's constraint nothing stops a plateau

@@ -1,4 +1,4 @@
-"""Vaccine responses: antigen, antigen-specific B cells, plasmablasts, long-lived plasma cells and IgG.
+"""Vaccine responses: antigen, antigen-specific B cells, plasmablasts, short- and long-lived plasma cells and IgG.
 
 For each antigen ``a`` (a :class:`VaccineResponse` extension of the healthy model; a ``vaccine``
 scenario block adds it), in arbitrary units (AU) of antigen-specific cells and antibody:
@@ -12,7 +12,13 @@ scenario block adds it), in arbitrary units (AU) of antigen-specific cells and a
                                                               pool first, d Bimm/dt = delta m Bact - Bimm/tau_mat,
                                                               d Bmem/dt = Bimm/tau_mat: only Bmem is recalled)
     d LLPC/dt = f PB / tau_pb - ln2 LLPC / T_llpc             (long-lived plasma cells)
-    d IgG/dt  = s (PB + LLPC) - ln2 IgG / T_igg
+    d SLPC/dt = f_s PB / tau_pb - ln2 SLPC / T_slpc           (short-lived plasma cells; a state only if f_s > 0)
+    d IgG/dt  = s (PB + SLPC + LLPC) - ln2 IgG / T_igg
+
+When the plasmablasts of a recall have other plasma-cell shares (f_r, f_s,r) than a primary response's (f, f_s),
+recalled memory B cells enter activated and plasmablast pools of their own (Bact_r, PB_r: the same expansion and
+differentiation laws, their plasmablasts ending with the recall's shares); with equal shares the two pools are one
+(the equations are linear in them), which is the model as it was.
 
 Recruitment depends on the patient's B cells and naive CD4 T cells (N4; memory CD4 T cells M4 for a
 recall) through a saturating help law h(c) = c (1 + K/c_ref) / (c + K) of each blood count c: 1 at the
@@ -132,49 +138,82 @@ class VaccineResponse:
         m.flow(f"{a}_b_recruitment", "activation", ag, act, p("vaccine_b_recruitment_per_au_day"), consume=0.0,
                feedbacks=(f"{a}_b_availability", f"{a}_naive_cd4_help", *masked),
                parameters=("vaccine_b_recruitment_per_au_day",))
-        m.flow(f"{a}_memory_recall", "activation", mem, act, p("vaccine_memory_recall_per_au_day"), consume=0.0,
+        # primary (recruited naive B cells) and recall (recalled memory B cells) responses: one activated pool and one
+        # plasmablast pool while their plasmablasts share one fate (the model as it was); pools of their own when the
+        # recall's plasmablasts have other plasma-cell shares (docs/immunity.md, "Plasma cells: three time scales")
+        shares = {"primary": (p("long_lived_plasma_cell_fraction"), p("short_lived_plasma_cell_fraction")),
+                  "recall": (p("recall_long_lived_plasma_cell_fraction"), p("recall_short_lived_plasma_cell_fraction"))}
+        names = {"primary": ("long_lived_plasma_cell_fraction", "short_lived_plasma_cell_fraction"),
+                 "recall": ("recall_long_lived_plasma_cell_fraction", "recall_short_lived_plasma_cell_fraction")}
+        pools = {"primary": (a, act, pb)}
+        if any(np.any(np.asarray(x) != np.asarray(y)) for x, y in zip(*shares.values(), strict=True)):
+            pools["recall"] = (f"{a}_recall",
+                               m.compartment(f"{a}_recall_activated_b",
+                                             f"{a}-specific activated B cells recalled from memory (AU)", 0.0,
+                                             "antigen_specific"),
+                               m.compartment(f"{a}_recall_plasmablasts",
+                                             f"{a}-specific plasmablasts of recalled memory B cells (AU)", 0.0,
+                                             "antigen_specific"))
+        slpc = None  # short-lived plasma cells: a state only where a share makes them
+        if any(np.any(np.asarray(f_s) > 0.0) for _, f_s in shares.values()):
+            slpc = m.compartment(f"{a}_short_lived_pc", f"{a}-specific short-lived plasma cells (AU)", 0.0,
+                                 "antigen_specific")
+        m.flow(f"{a}_memory_recall", "activation", mem, pools.get("recall", pools["primary"])[1],
+               p("vaccine_memory_recall_per_au_day"), consume=0.0,
                feedbacks=(f"{a}_antigen_drive", f"{a}_memory_cd4_help", *masked),
                parameters=("vaccine_memory_recall_per_au_day",))
-        m.flow(f"{a}_b_expansion", "proliferation", act, act, p("vaccine_b_expansion_per_day"), consume=0.0,
-               feedbacks=(f"{a}_antigen_saturation", *masked), parameters=("vaccine_b_expansion_per_day",))
-        delta = p("vaccine_b_differentiation_per_day")
-        mfrac = p("vaccine_memory_fraction")
-        m.flow(f"{a}_to_plasmablasts", "differentiation", act, pb, delta * (1.0 - mfrac),
-               parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
         # memory maturation (docs/immunity.md, "Memory B-cell maturation"): new memory B cells pass through a
         # maturing pool that cannot be recalled and become recallable at rate 1/tau_mat; tau_mat = 0 is the direct flow
         tau_mat = p("memory_b_maturation_days")
-        memory_observed = {mem: 1.0}
-        if np.all(np.asarray(tau_mat) == 0.0):
-            m.flow(f"{a}_to_memory", "differentiation", act, mem, delta * mfrac,
-                   parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
-        else:
+        new_memory = mem
+        if np.any(np.asarray(tau_mat) != 0.0):
             if np.any(np.asarray(tau_mat) <= 0.0):
                 raise ValueError("memory_b_maturation_days: every patient's value must be > 0, or all must be 0 "
                                  "(no maturation)")
-            maturing = m.compartment(f"{a}_maturing_memory_b",
-                                     f"{a}-specific memory B cells still maturing, not yet recallable (AU)", 0.0,
-                                     "antigen_specific")
-            m.flow(f"{a}_to_memory", "differentiation", act, maturing, delta * mfrac,
-                   parameters=("vaccine_b_differentiation_per_day", "vaccine_memory_fraction"))
-            m.flow(f"{a}_memory_maturation", "maturation", maturing, mem, 1.0 / tau_mat,
-                   parameters=("memory_b_maturation_days",))
-            memory_observed[maturing] = 1.0
+            new_memory = m.compartment(f"{a}_maturing_memory_b",
+                                       f"{a}-specific memory B cells still maturing, not yet recallable (AU)", 0.0,
+                                       "antigen_specific")
         tau_pb = p("plasmablast_lifetime_days")
-        f_llpc = p("long_lived_plasma_cell_fraction")
-        m.flow(f"{a}_plasmablast_end", "death", pb, llpc, 1.0 / tau_pb, yield_=f_llpc,
-               parameters=("plasmablast_lifetime_days", "long_lived_plasma_cell_fraction"))
+        delta = p("vaccine_b_differentiation_per_day")
+        mfrac = p("vaccine_memory_fraction")
+        differentiation = ("vaccine_b_differentiation_per_day", "vaccine_memory_fraction")
+        for origin, (prefix, activated, blasts) in pools.items():
+            (f_llpc, f_slpc), (llpc_share, slpc_share) = shares[origin], names[origin]
+            m.flow(f"{prefix}_b_expansion", "proliferation", activated, activated, p("vaccine_b_expansion_per_day"),
+                   consume=0.0, feedbacks=(f"{a}_antigen_saturation", *masked),
+                   parameters=("vaccine_b_expansion_per_day",))
+            m.flow(f"{prefix}_to_plasmablasts", "differentiation", activated, blasts, delta * (1.0 - mfrac),
+                   parameters=differentiation)
+            m.flow(f"{prefix}_to_memory", "differentiation", activated, new_memory, delta * mfrac,
+                   parameters=differentiation)
+            # a plasmablast's end: the share f to long-lived plasma cells, f_s to short-lived ones, the rest die
+            m.flow(f"{prefix}_plasmablast_end", "death", blasts, llpc, 1.0 / tau_pb, yield_=f_llpc,
+                   parameters=("plasmablast_lifetime_days", llpc_share))
+            if slpc is not None:
+                m.flow(f"{prefix}_plasmablast_to_slpc", "differentiation", blasts, slpc, 1.0 / tau_pb, consume=0.0,
+                       yield_=f_slpc, parameters=("plasmablast_lifetime_days", slpc_share))
+        if new_memory != mem:
+            m.flow(f"{a}_memory_maturation", "maturation", new_memory, mem, 1.0 / tau_mat,
+                   parameters=("memory_b_maturation_days",))
         k_llpc = math.log(2) / (p("long_lived_plasma_cell_half_life_years") * DAYS_PER_YEAR)
         m.flow(f"{a}_llpc_death", "death", llpc, None, k_llpc, parameters=("long_lived_plasma_cell_half_life_years",))
+        plasmablasts = [blasts for _, _, blasts in pools.values()]
+        secreting = [*plasmablasts, llpc]
+        if slpc is not None:
+            m.flow(f"{a}_slpc_death", "death", slpc, None, math.log(2) / p("short_lived_plasma_cell_half_life_days"),
+                   parameters=("short_lived_plasma_cell_half_life_days",))
+            secreting.append(slpc)
         s = p("antibody_secretion_au_per_cell_day")
-        for src in (pb, llpc):
+        for src in secreting:
             m.flow(f"{src}_secretion", "secretion", src, igg, s, consume=0.0,
                    parameters=("antibody_secretion_au_per_cell_day",))
         m.flow(f"{a}_igg_catabolism", "catabolism", igg, None, math.log(2) / p("igg_half_life_days"),
                parameters=("igg_half_life_days",))
+        memory_observed = dict.fromkeys((mem, new_memory), 1.0)
         m.observables += [
             Observable(f"{a}_igg_au", "AU", f"{a}-specific IgG", {igg: 1.0}),
-            Observable(f"{a}_plasmablasts_au", "AU", f"{a}-specific plasmablasts (antibody-secreting cells)", {pb: 1.0}),
+            Observable(f"{a}_plasmablasts_au", "AU", f"{a}-specific plasmablasts (antibody-secreting cells)",
+                       dict.fromkeys(plasmablasts, 1.0)),
             Observable(f"{a}_memory_b_au", "AU", f"{a}-specific memory B cells (maturing and recallable)",
                        memory_observed),
         ]
