@@ -63,12 +63,13 @@ def problem(free_exit: bool) -> Any:
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import parse_scenario
 
-    fixed = {} if free_exit else {EXIT: PLACED_EXIT_RATE}
-    source = ScenarioSource(parse_scenario(scenario_data(fixed), "Falz 2014 condition"))
+    source = ScenarioSource(parse_scenario(scenario_data(), "Falz 2014 condition"))
     rbc0 = healthy_adult_parameters()["rbc_setpoint_male_1e12_per_L"].value
-    params = [EstimatedParameter("gain", GAIN, 0.5, 10.0, 4.43)]
-    if free_exit:
-        params.append(EstimatedParameter("exit", EXIT, 0.05, 10.0, 1.0 / 7.0))
+    # the placed exit rate is a fixed problem parameter: the engine builds each model from the healthy table and
+    # the problem's parameters, so a scenario's own `parameters` block would not reach it
+    params = [EstimatedParameter("gain", GAIN, 0.5, 10.0, 4.43),
+              EstimatedParameter("exit", EXIT, 0.05, 10.0, 1.0 / 7.0 if free_exit else PLACED_EXIT_RATE,
+                                 estimate=free_exit)]
     measurements = Measurements.from_rows(["falz"] * 4, [DONATION_DAY + d for d in WEEK_DAYS], ["mass_ratio"] * 4,
                                           list(falz_ratios()), source="Falz 2014 abstract")
     return Problem("erythroid gain on Falz 2014", (Condition("falz", source),),
