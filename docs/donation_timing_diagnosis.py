@@ -2,8 +2,9 @@
 docs/model.md, "Timing of the erythroid answer to a donation"). Nothing here is fitted or chosen; no model value is
 changed unless a sweep names it.
 
-The validation scenario of P1 (blood_donation_550mL: a 30-year-old man, 77 kg, 550 mL on day 10) is run with main's
-values and with the erythroid progenitor pool's exit rate swept. For each run it reads, over their values before the
+The validation scenario of P1 (blood_donation_550mL: a 30-year-old man, 77 kg, 550 mL on day 10) is run with the
+values before branch donation (gain 4.43, exit rate 1/7 per day), with the exit rate swept at that gain, and with the
+shipped values (the gain fitted on Falz 2014 with the exit rate placed at 10 per day). For each run it reads, over their values before the
 donation: the red-cell mass, the EPO-like feedback g (the factor on the progenitors' self-renewal, instantaneous on
 the red-cell mass), the EPO the model's Hb implies on Symeonidis 2016's line (log10 EPO = 3.05 - 0.131 Hb, the
 source of the feedback's log slope), the progenitor pool's output into the erythroblasts and the erythroblasts'
@@ -29,7 +30,9 @@ SCENARIO = "blood_donation_550mL"
 DONATION_DAY = 10.0
 #: Symeonidis 2016: d log10(EPO) / d Hb (per g/dL), the slope inside erythroid_feedback_log_slope
 EPO_LOG10_SLOPE = 0.131
-EXIT_RATES = (1.0 / 7.0, 0.5, 1.0, 4.07, 10.0)  # per day: main's assumed 1/7, faster pools to the engine's bound
+EXIT_RATES = (1.0 / 7.0, 0.5, 1.0, 4.07, 10.0)  # per day: the assumed 1/7 before, faster pools to the bound
+#: the log slope before branch donation: Symeonidis 2016's line with an assumed elasticity of 1
+GAIN_BEFORE = 0.131 * 2.302585092994046 * 14.7
 DAYS = (1, 3, 5, 7, 10, 14, 21, 28, 35, 42, 56)
 
 
@@ -92,9 +95,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--figure", type=Path, default=None)
     args = parser.parse_args()
-    runs = {k: courses(run(exit_rate=k)) for k in EXIT_RATES}
-    for k, c in runs.items():
-        label = f"exit rate {k:.3g}/day" + (" (main, assumed)" if k == EXIT_RATES[0] else "")
+    runs = {k: courses(run(exit_rate=k, log_slope=GAIN_BEFORE)) for k in EXIT_RATES}
+    shipped = courses(run())
+    for k, c in [*runs.items(), (None, shipped)]:
+        label = "shipped (gain fitted on Falz 2014, exit rate 10/day)" if k is None else \
+            f"gain 4.43, exit rate {k:.3g}/day" + (" (before branch donation)" if k == EXIT_RATES[0] else "")
         print("\n".join(table(label, c)), end="\n\n")
         release = c["release to blood"]
         lost = 1.0 - float(np.min(c["red-cell mass"]))
@@ -115,13 +120,15 @@ def main() -> None:
             axes[0].plot(main_c["days"], main_c[name], style, label=name)
         axes[0].axvspan(3, 7, color="0.9", label="reticulocyte rise, physiology")
         axes[0].set(xlim=(-2, 60), xlabel="days after a 550-mL donation", ylabel="over its value before",
-                    title="main (exit rate 1/7 per day)")
+                    title="before (gain 4.43, exit rate 1/7 per day)")
         axes[0].legend(fontsize=7)
         for k, c in runs.items():
             axes[1].plot(c["days"], c["release to blood"], label=f"exit {k:.3g}/d")
             axes[2].plot(c["days"], c["red-cell mass"], label=f"exit {k:.3g}/d")
+        for ax, name in ((axes[1], "release to blood"), (axes[2], "red-cell mass")):
+            ax.plot(shipped["days"], shipped[name], "k-", lw=2, label="shipped (gain 3.16, exit 10/d)")
         axes[1].set(xlim=(-2, 60), xlabel="days after the donation", ylabel="red cells released / before",
-                    title="marrow output (gain 4.43)")
+                    title="marrow output (gain 4.43 unless shipped)")
         axes[2].set(xlim=(-2, 120), xlabel="days after the donation", ylabel="red-cell mass / before",
                     title="red-cell mass")
         axes[1].legend(fontsize=7)

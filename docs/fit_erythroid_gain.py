@@ -2,7 +2,7 @@
 donation, with the EPO-like feedback placed on the late, EPO-dependent progenitors (the rule in docs/model.md,
 "Timing of the erythroid answer to a donation", committed before this script was first run).
 
-Data (calibration class; no validation target's source): Falz R, Leue S, Busse M. Clin Sports Med Int 2014;7(1):15-20
+Data (calibration class; no validation target's source; data/falz2014_hb_mass): Falz R, Leue S, Busse M. Clin Sports Med Int 2014;7(1):15-20
 (abstract, pages corpus: clinical-sportsmedicine.com/csmi_2014 and bisp-surf.de PU201606003255): 10 students (9 men)
 gave 500 mL, no iron; total haemoglobin mass by CO rebreathing 948 g before, 865 g just after, 876 / 904 / 919 / 922
 g in weeks 1-4. Read-out: the mass in weeks 1-4 over the mass before, at days 7, 14, 21, 28 after the donation.
@@ -27,8 +27,10 @@ import numpy as np
 
 from hemasim.io import write_json_report
 
-FALZ_MASS_G = (948.0, 865.0, 876.0, 904.0, 919.0, 922.0)  # before, just after, weeks 1-4
-WEEK_DAYS = (7.0, 14.0, 21.0, 28.0)
+DATA = Path(__file__).resolve().parents[1] / "data" / "falz2014_hb_mass" / "hb_mass_after_donation.csv"
+_ROWS = np.genfromtxt(DATA, delimiter=",", names=True, dtype=None, encoding="utf-8")
+FALZ_MASS_G = tuple(float(v) for v in _ROWS["hb_mass_g"])  # before, just after, weeks 1-4
+WEEK_DAYS = tuple(float(d) for d, use in zip(_ROWS["day_after_donation"], _ROWS["use"], strict=True) if use == "fit")
 DONATION_DAY = 10.0
 NOISE_SD = float(np.sqrt(2.0) * 0.017 / np.sqrt(10.0))
 #: the placement of the rule: the EPO-like feedback acts on a progenitor stage without a residence of its own
