@@ -47,12 +47,12 @@ PARAMETERS = [
     param("erythroid_feedback_log_slope", ERYTHROID_FEEDBACK_LOG_SLOPE, "1",
           "log-sensitivity of erythroid production to red-cell count at baseline",
           Fitted(("data/falz2014_hb_mass/hb_mass_after_donation.csv",),
-                 "docs/fit_erythroid_gain.py: Falz 2014's haemoglobin-mass ratios in weeks 1-4 after 500 mL, additive "
+                 "docs/fit_erythroid_gain.py (Falz 2014's haemoglobin-mass ratios in weeks 1-4 after 500 mL, additive "
                  "noise SD 0.0076 (CO-rebreathing typical error 1.7%, Schmidt & Prommer 2005), the erythroid exit rate "
                  "at 10/day (Perez-Ruixo 2008's placement); rule committed before the fit (docs/model.md, 'Timing of "
                  "the erythroid answer to a donation'); weighted residual sum of squares 2.30 on 3 degrees of freedom; "
                  "read on Symeonidis 2016's EPO-Hb line (log10 EPO = 3.05 - 0.131 Hb) an elasticity of marrow output "
-                 "to EPO of 0.71",
+                 "to EPO of 0.71)",
                  GAIN_FIT_OBJECTIVE, f"95% profile CI [{GAIN_FIT_INTERVAL[0]}, {GAIN_FIT_INTERVAL[1]}]"),
           bounds=(0.01, 10.0)),
 ]
