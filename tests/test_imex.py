@@ -75,6 +75,29 @@ def test_split_puts_the_chain_and_the_death_implicit_and_the_self_renewal_explic
             assert position[model.src[f]] < position[model.dst[f]]
 
 
+def test_a_pools_bounded_self_renewal_is_folded_into_l_and_an_unbounded_one_stays_explicit():
+    """A progenitor pool's self-renewal (a Hill ratio, at most r (1 + c) < 1 of its exit) is implicit, on the diagonal
+    (the fast erythroid pool of branch donation: explicit, its 5/day self-renewal held the steady state to 3e-6 at
+    rtol 1e-8); the HSCs' (not bounded by a plain exit) and the analytic model's logistic growth stay explicit."""
+    from hemasim.biology import Covariates, healthy_human_model
+
+    model = healthy_human_model(Covariates(45.0, "male", 75.0, 178.0), aging=False).compile()
+    split = implicit_split(model)
+    implicit = {model.flow_names[f] for f in split.flow}
+    own = {model.flow_names[f] for f in range(len(model.flow_names)) if model.src[f] == model.dst[f] >= 0}
+    pools = {f"{k}_progenitor_proliferation" for k in ("neutrophil", "monocyte", "erythroid", "megakaryocyte")}
+    assert pools <= implicit & own
+    assert own - implicit  # some self-renewal is not bounded by its exits (the stem and T-cell pools)
+    position = np.empty(model.n_states, dtype=np.int64)
+    position[split.order] = np.arange(model.n_states)
+    for f in split.flow:  # sources before targets, but for a small block's own cycle (mpp <-> blood_hspc)
+        s, d = model.src[f], model.dst[f]
+        if d >= 0 and split.block_of[d] != split.block_of[s]:
+            assert position[s] < position[d]
+    analytic = _analytic_model()
+    assert "p_renewal" not in {analytic.flow_names[f] for f in implicit_split(analytic).flow}
+
+
 def test_fixed_steps_converge_at_fourth_order_on_the_analytic_problem():
     model = _analytic_model()
     t_end = 3.0

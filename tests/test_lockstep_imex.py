@@ -67,7 +67,11 @@ def _reference_split(model, x, t, split):
     feed = np.maximum(feed, 0.0)
     leave = np.zeros(model.n_states)
     np.add.at(leave, model.src[split.flow], model.consume[split.flow] * feed)
-    return leave, model.yield_[split.flow] * feed
+    feed = model.yield_[split.flow] * feed
+    # a bounded self-renewal (a progenitor pool's) lowers its source's rate of leaving instead of feeding it
+    own = split.target == model.src[split.flow]
+    np.subtract.at(leave, model.src[split.flow][own], feed[own])
+    return leave, np.where(own, 0.0, feed)
 
 
 def _lockstep_links(model, B):

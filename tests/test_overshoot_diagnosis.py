@@ -34,18 +34,21 @@ def test_the_swing_reads_the_lowest_value_and_the_highest_after_it(diag: ModuleT
     assert s["peak_day"] == 299.0 and s["peak"] == pytest.approx(s["end"]) and s["peak"] < 1.0
 
 
-def test_the_healthy_erythroid_loop_is_a_damped_oscillation_of_about_150_days(diag: ModuleType) -> None:
+def test_the_healthy_erythroid_loop_is_a_damped_oscillation_of_about_half_a_year(diag: ModuleType) -> None:
     value, share = diag.linear_modes("erythroid")[0]
     period = 2.0 * np.pi / value.imag
     assert share > 0.5 and value.real < 0.0
-    assert 120.0 < period < 180.0  # 147 days as shipped: the post-graft swing's period
-    assert np.exp(value.real * period / 2.0) > 0.1  # underdamped: a third of it is left after each half-period
+    # 188 days as shipped since branch donation (147 before, with the slow progenitor pool): the red cells' life
+    assert 150.0 < period < 230.0
+    assert np.exp(value.real * period / 2.0) > 0.1  # underdamped: an eighth of it is left after each half-period
 
 
 def test_a_near_fixed_red_cell_life_damps_the_loop_less(diag: ModuleType) -> None:
     def damping(stages: int) -> float:
         value, _ = diag.linear_modes("erythroid", {"rbc_age_stages": stages})[0]
-        return float(np.exp(value.real * np.pi / value.imag))  # amplitude left after a half-period
+        if abs(value.imag) < 1e-12:  # a real mode: no swing at all
+            return 0.0
+        return float(np.exp(value.real * np.pi / abs(value.imag)))  # amplitude left after a half-period
 
     assert damping(16) > damping(4) > damping(1)
 

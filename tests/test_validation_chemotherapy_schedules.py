@@ -58,7 +58,8 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     assert values["docetaxel_75_q3w_under_65_cycle1_grade4_neutropenia_pct"] == pytest.approx(42.6, abs=3.0)
     assert values["nab_paclitaxel_260_q3w_anc_below_2p0_pct"] == pytest.approx(80.6, abs=3.0)  # gcsfbeta: 72.2
     # 0.860 -> 0.889 with the plasma-refill read-out (branch plasma; the scenario's 800 mL read as whole blood)
-    assert values["red_cell_apheresis_2_units_hb_ratio_day7"] == pytest.approx(0.889, abs=0.005)
+    # 0.889 -> 0.897 with the erythroid gain fitted on Falz 2014 and the feedback on late progenitors (donation)
+    assert values["red_cell_apheresis_2_units_hb_ratio_day7"] == pytest.approx(0.897, abs=0.005)
 
 
 def test_the_nab_paclitaxel_cohorts_run_on_the_imex_kernel_and_follow_dormand_prince():

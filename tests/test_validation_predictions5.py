@@ -81,7 +81,8 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     # the plasma-refill read-out (rule cace999, built in on branch plasma; docs/model.md): V1 0.918 -> 0.935,
     # V2 0.971 -> 0.977, V3 0.886 -> 0.910 (fail -> pass), the what-if's values
     assert values["donation_450mL_man_hb_ratio_day3"] == pytest.approx(0.935, abs=0.003)
-    assert values["donation_450mL_man_hb_ratio_day28"] == pytest.approx(0.977, abs=0.003)
+    # V2 0.977 -> 0.985 with the erythroid gain fitted on Falz 2014 and the feedback on late progenitors (donation)
+    assert values["donation_450mL_man_hb_ratio_day28"] == pytest.approx(0.985, abs=0.003)
     assert values["donation_450mL_woman_hb_ratio_day3"] == pytest.approx(0.910, abs=0.003)
     # 13 -> 11 with the engraftment refit on the fitted neutrophil structure (branch engraft, merged after V1-V5);
     # 11 -> 12 with the G-CSF exponent fitted to 0 (gcsfbeta) and the engraftment re-fit on the cited platelet

@@ -41,6 +41,9 @@ FRIBERG_2002 = Reference(
 HARKER_FINCH_1969 = Reference(
     "HarkerFinch1969", "Harker LA, Finch CA.", 1969, "Thrombokinetics in man",
     "J Clin Invest 48:963-974", "10.1172/JCI106077")
+HILLMAN_HENDERSON_1969 = Reference(
+    "HillmanHenderson1969", "Hillman RS, Henderson PA.", 1969, "Control of marrow production by the level of iron supply",
+    "J Clin Invest 48:454-460", "10.1172/JCI106002")
 HAN_2015 = Reference(
     "Han2015", "Han S, Kim YJ, Lee J, et al.", 2015,
     "Model-based adaptive phase I trial design of post-transplant decitabine maintenance in myelodysplastic "
@@ -78,6 +81,10 @@ MERCK_MANUAL = Reference(
 NADLER_1962 = Reference(
     "Nadler1962", "Nadler SB, Hidalgo JH, Bloch T.", 1962,
     "Prediction of blood volume in normal human adults", "Surgery 51:224-232")
+PEREZ_RUIXO_2008 = Reference(
+    "PerezRuixo2008", "Perez-Ruixo JJ, Krzyzanski W, Hing J.", 2008,
+    "Pharmacodynamic analysis of recombinant human erythropoietin effect on reticulocyte production rate and age "
+    "distribution in healthy subjects", "Clin Pharmacokinet 47:399-415")
 PATEL_2017 = Reference(
     "Patel2017", "Patel AA, Zhang Y, Fullerton JN, et al.", 2017,
     "The fate and lifespan of human monocyte subsets in steady state and systemic inflammation",

@@ -277,6 +277,17 @@ def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src,
 
 
 @njit(inline="always")
+def _fold_self_renewal(leave, feed, split_flow, split_target, src):  # pragma: no cover - compiled
+    """A bounded self-renewal (hemasim.solvers.split) feeds its own source: it lowers that state's rate of leaving
+    (which stays positive) instead of feeding it, so the forward substitution's diagonal carries it."""
+    for k in range(split_flow.shape[0]):
+        s = src[split_flow[k]]
+        if split_target[k] == s:
+            leave[s] -= feed[k]
+            feed[k] = 0.0
+
+
+@njit(inline="always")
 def _solve_small(M, r, m):  # pragma: no cover - compiled
     """r = M^-1 r for the leading m x m block of M (Gaussian elimination without pivoting: a block of I - hg L is
     column diagonally dominant, see hemasim.solvers.split); M is overwritten."""
@@ -368,6 +379,7 @@ def _freeze_split(t, x, KI, split, rhs_args):  # pragma: no cover - compiled
      fb_buf, _) = rhs_args
     _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
                         fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw)
+    _fold_self_renewal(leave, feed, split_flow, structure[5], src)
     _apply_implicit(x, KI[0], leave, feed, structure[4], structure[5])
 
 

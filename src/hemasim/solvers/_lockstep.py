@@ -635,6 +635,12 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
             v = max(FEED[k, b], 0.0)
             LEAVE[s, b] += c * v
             FEED[k, b] = YLD[f, b] * v
+    for k in range(split_flow.shape[0]):  # a bounded self-renewal lowers its source's rate of leaving (single kernel)
+        s = src[split_flow[k]]
+        if split_target[k] == s:
+            for b in range(B):
+                LEAVE[s, b] -= FEED[k, b]
+                FEED[k, b] = 0.0
     _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target)
 
 

@@ -6,10 +6,13 @@ implicit part is the set of linear flows whose flow graph (source -> target) has
 (at most MAX_BLOCK states, conserving flows only: a drug's central <-> peripheral exchange): in the order of the
 graph's strongly connected components L is block lower triangular with blocks of one state (or a few), and
 (I - h gamma L) Y = r is one forward substitution. A flow that would close a larger or amplifying cycle, flows into
-their own source (self-renewal, proliferation: their net rate is a growth) and zero-order sources stay explicit.
-Faster flows are taken first, so a cycle is broken at its slowest flow. In the healthy model 144 of the 158 flows
-are implicit (every transit chain, maturation, death, egress and drug elimination; mpp <-> blood_hspc is a block of
-two); the explicit remainder's Jacobian has no eigenvalue beyond ~0.6/day at the steady state, against ~27/day for
+their own source (self-renewal, proliferation: their net rate is a growth) and zero-order sources stay explicit,
+except a self-renewal bounded by its source's plain exits (a progenitor pool's Hill-ratio self-renewal, at most
+r (1 + c) < 1 of its exit): folded into L's diagonal, it lowers its source's rate of leaving, which stays positive.
+Faster flows are taken first, so a cycle is broken at its slowest flow. In the healthy model 156 of the 165 flows
+are implicit (every transit chain, maturation, death, egress and drug elimination, the four progenitor pools' and
+the B cells' bounded self-renewal since branch donation, whose 10/day erythroid exit made an explicit 5/day
+self-renewal; mpp <-> blood_hspc is a block of two); the explicit remainder's Jacobian has no eigenvalue beyond ~0.6/day at the steady state, against ~27/day for
 the whole right-hand side (the 80-stage neutrophil chain). A drug's redistribution must
 be implicit too: explicit, it leaves the stiff central compartment (elimination ~24/day for docetaxel) forced by an
 explicit term, and the error estimate there held the steps to ~0.02 days after a dose.
@@ -21,6 +24,8 @@ import functools
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
+
+from hemasim.model.core import FeedbackKind
 
 if TYPE_CHECKING:
     from hemasim.model import CompiledModel
@@ -104,6 +109,9 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
         s, d = src[f], dst[f]
         if not eligible[f]:
             continue
+        if d == s:  # a bounded self-renewal (implicit_split): on the diagonal, no edge of the graph
+            chosen.append(f)
+            continue
         if d >= 0:
             edges[s].add(d)
             reverse[d].add(s)
@@ -135,12 +143,40 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
                          np.array([e[2] for e in entries], dtype=np.float64))
 
 
+def _bounded_self_renewal(model: CompiledModel, eligible: np.ndarray) -> np.ndarray:
+    """Flows into their own source (a progenitor pool's self-renewal) whose largest rate stays below what the source's
+    eligible outflows without feedback take from it, in every patient: folded into L (the kernels subtract them from
+    their source's implicit rate of leaving, which stays positive), since such a pool decays whatever its feedback
+    does. Their multipliers must be Hill ratios (bounded by 1 + c); any other law keeps the flow explicit."""
+    rate = np.atleast_2d(model.rate)
+    yields = np.atleast_2d(model.yield_)
+    params = model.fb_params if model.fb_params.ndim == 3 else model.fb_params[None]
+    out = np.zeros(len(model.src), dtype=bool)
+    for f in np.nonzero((model.src >= 0) & (model.dst == model.src) & (model.consume == 0.0))[0]:
+        s = model.src[f]
+        largest = rate[:, f] * yields[:, f]
+        bounded = True
+        for j in model.flow_fb[f]:
+            if j < 0:
+                break
+            if model.fb_kind[j] != FeedbackKind.HILL_RATIO or model.fb_scale[j] < 0.0:
+                bounded = False
+                break
+            largest = largest * (model.fb_offset[j] + model.fb_scale[j] * (1.0 + params[:, j, 1]))
+        plain_exits = [e for e in np.nonzero(eligible & (model.src == s) & (model.dst != s))[0]
+                       if model.flow_fb[e][0] < 0]
+        taken = sum((model.consume[e] * rate[:, e] for e in plain_exits), np.zeros(rate.shape[0]))
+        out[f] = bounded and bool(np.all(largest < taken))
+    return out
+
+
 def implicit_split(model: CompiledModel) -> ImplicitSplit:
     """The implicit flows of ``model`` (one patient or a cohort: the structure is shared, the rates may differ)."""
     rate = np.atleast_2d(model.rate)
     yields = np.atleast_2d(model.yield_)
     eligible = (model.src >= 0) & (model.dst != model.src) & (model.consume >= 0) & np.all(yields >= 0, axis=0)
     eligible &= (model.consume > 0) | (model.dst >= 0)  # a flow that moves nothing adds nothing to L
+    eligible |= _bounded_self_renewal(model, eligible)
     conservative = np.all(yields <= model.consume, axis=0)
     fastest_first = np.argsort(-np.max(rate, axis=0), kind="stable")
     return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()), tuple(eligible.tolist()),
