@@ -8,9 +8,9 @@ Vrisekoop 2008) and delta the pool's decline at a_r; N(a) / N(a_r) = H(a), 1 up 
 Data (docs/naive_decline_data.csv; no validation target's source): the fold reduction of naive CD4 and naive CD8
 counts in 70- to >90-year-olds against young adults (Italian reference values, 288 healthy subjects 20-107 y,
 abstract). Read-out: H(80), the old class's middle, against young adults (<= a_r, H = 1). Each delta is solved so
-that H(80) = 1 / fold, the central fold the log-scale middle of the stated range (CD4 "4-fold" read as 3.5-4.5, CD8
-2- to 3-fold); the range's ends give the interval, and the old class's age at 75 and 85 the sensitivity. The abstract
-gives no standard errors: two data, two parameters, no likelihood.
+that H(80) = 1 / fold, the central fold the stated one (CD4 4) or the log-scale middle of a stated range (CD8 2- to
+3-fold: 2.449); the range's ends (CD4 "4-fold" read as 3.5-4.5) give the interval, and the old class's age at 75 and
+85 the sensitivity. The abstract gives no standard errors: two data, two parameters, no likelihood.
 
     PYTHONPATH=src python docs/naive_decline_fit.py     # prints the fitted declines and intervals
 """
@@ -18,7 +18,6 @@ gives no standard errors: two data, two parameters, no likelihood.
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,8 +57,8 @@ def fit() -> dict[str, dict[str, float]]:
     """Per pool: the central decline, its interval over the stated fold range, and the old-age sensitivity."""
     out: dict[str, dict[str, float]] = {}
     for row in read_data():
-        pool, low, high = row["pool"], float(row["fold_low"]), float(row["fold_high"])
-        central = math.sqrt(low * high)
+        pool, low, high, central = (row["pool"], float(row["fold_low"]), float(row["fold_high"]),
+                                    float(row["fold_central"]))
         out[pool] = {"fold": central, "delta": solve_delta(pool, central),
                      "delta_low": solve_delta(pool, low), "delta_high": solve_delta(pool, high),
                      **{f"delta_at_{a:g}": solve_delta(pool, central, a) for a in OLD_AGE_SENSITIVITY}}
