@@ -111,12 +111,11 @@ def main() -> None:
             print(f" {a:4.0f} {settled['naive_cd4_per_uL'][i]:10.1f} {settled['naive_cd8_per_uL'][i]:10.1f}"
                   f"   {settled['cd8_thymic_per_year'][i]:.4f} {settled['cd8_division_per_year'][i]:.4f}"
                   f" {settled['cd8_loss_per_year'][i]:.4f}   {settled['cd8_settling_drift'][i]:.4f}")
-        young = settled["naive_cd4_per_uL"][AGES == 30.0] + settled["naive_cd8_per_uL"][AGES == 30.0]
-        old = settled["naive_cd4_per_uL"][AGES == 100.0] + settled["naive_cd8_per_uL"][AGES == 100.0]
+        total = settled["naive_cd4_per_uL"] + settled["naive_cd8_per_uL"]
         trec = settled["trec_per_naive_cd4"]
         print(f" TREC-like marker per naive CD4 cell, 60 y over 25 y (Naylor 2005: a fall of >95% of TREC, 25->60 y):"
               f" {float(np.interp(60.0, AGES, trec) / np.interp(25.0, AGES, trec)):.3f}")
-        print(f" naive T 100/30 (R1): {float(old / young):.3f}; naive CD8 at 100 (R2): "
+        print(f" naive T 100/30 (R1): {float(np.interp(100.0, AGES, total) / np.interp(30.0, AGES, total)):.3f}; naive CD8 at 100 (R2): "
               f"{float(settled['naive_cd8_per_uL'][-1]):.1f}/uL")
         print(f" ageing run 35->100: naive CD8 {ageing['naive_cd8_per_uL'][0]:.1f} -> {ageing['naive_cd8_per_uL'][-1]:.1f}"
               f"/uL, CD8 division per cell-year {ageing['cd8_division_per_year'][0]:.4f} -> "
