@@ -8,7 +8,12 @@ import pytest
 from scipy.integrate import solve_ivp
 
 from hemasim.biology import Covariates, healthy_human_model
-from hemasim.biology.lymphoid import child_lymphocyte_factor, naive_history_factor, naive_thymic_share_at_age
+from hemasim.biology.lymphoid import (
+    NAIVE_DECLINE_PARAMETER,
+    child_lymphocyte_factor,
+    naive_history_factor,
+    naive_thymic_share_at_age,
+)
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.simulation import Simulation
 
@@ -21,22 +26,25 @@ def _reader(**values: float):
 
 
 def _integrated_history(value, half_life: str, age: float) -> float:
-    """dN/dt = k (theta(t) - N), N = 1 at the reference age, theta the model's thymic capacity law."""
+    """dN/dt = s d theta(t) - (s d + delta) N, N = 1 at the reference age, theta the model's thymic capacity law."""
     ref, peak = value("lymphocyte_reference_age_years"), value("thymic_output_peak_age_years")
     decline = value("thymic_output_decline_per_year")
-    k = value("thymic_share_of_naive_production") * math.log(2) / value(half_life)
+    thymic = value("thymic_share_of_naive_production") * math.log(2) / value(half_life)
+    k = thymic + value(NAIVE_DECLINE_PARAMETER[half_life])
 
     def theta(t: float) -> float:
         return math.exp(-decline * (max(t, peak) - max(ref, peak)))
 
-    sol = solve_ivp(lambda t, y: [k * (theta(t) - y[0])], (ref, age), [1.0], rtol=1e-10, atol=1e-12)
+    sol = solve_ivp(lambda t, y: [thymic * theta(t) - k * y[0]], (ref, age), [1.0], rtol=1e-10, atol=1e-12)
     return float(sol.y[0, -1])
 
 
 @pytest.mark.parametrize("half_life", HALF_LIVES)
 @pytest.mark.parametrize("overrides", [{}, {"lymphocyte_reference_age_years": 18.0, "thymic_output_peak_age_years": 20.0},
                                        {"thymic_share_of_naive_production": 0.6, "naive_cd4_half_life_years": 1.5,
-                                        "naive_cd8_half_life_years": 1.5}])
+                                        "naive_cd8_half_life_years": 1.5},
+                                       {p: 0.0 for p in NAIVE_DECLINE_PARAMETER.values()},
+                                       {p: 0.08 for p in NAIVE_DECLINE_PARAMETER.values()}])
 def test_history_factor_is_the_solution_of_the_pool_equation(half_life, overrides):
     value = _reader(**overrides)
     for age in (40.0, 60.0, 85.0, 100.0):
@@ -93,19 +101,36 @@ def test_an_old_patients_naive_pools_settle_at_their_history():
 
 @pytest.mark.parametrize("half_life", HALF_LIVES)
 @pytest.mark.parametrize("decline", [0.0, 0.043, 0.2])
-def test_history_factor_falls_monotonically_and_stays_above_the_no_thymus_floor(half_life, decline):
+@pytest.mark.parametrize("pool_decline", [0.0, None])  # None: the shipped (fitted) decline at the reference age
+def test_history_factor_falls_monotonically_and_stays_above_the_no_thymus_floor(half_life, decline, pool_decline):
     """Past the reference age the pool only falls (thymic output never exceeds its reference-age value) and stays
     above exp(-k (age - ref)), what it would keep if the thymus stopped at the reference age: the floor
     docs/model.md quotes (branch naiveage) for how far this law can take the naive pools, whatever the decline."""
-    value = _reader(thymic_output_decline_per_year=decline)
+    overrides = {"thymic_output_decline_per_year": decline}
+    if pool_decline is not None:
+        overrides[NAIVE_DECLINE_PARAMETER[half_life]] = pool_decline
+    value = _reader(**overrides)
     ref = value("lymphocyte_reference_age_years")
     ages = np.linspace(ref, 110.0, 301)
     h = naive_history_factor(value, half_life, ages)
     assert np.all(np.diff(h) <= 1e-15) and h[0] == 1.0
-    k = value("thymic_share_of_naive_production") * math.log(2) / value(half_life)
+    delta = value(NAIVE_DECLINE_PARAMETER[half_life])
+    k = value("thymic_share_of_naive_production") * math.log(2) / value(half_life) + delta
     floor = np.exp(-k * (ages - ref))
     assert np.all(h >= floor * (1.0 - 1e-12))
-    if decline == 0.0:  # a thymus that never declines holds the pool at its reference size
+    if decline == 0.0 and delta == 0.0:  # a thymus that never declines holds a pool at balance at its reference size
         np.testing.assert_allclose(h, 1.0, rtol=1e-12)
-    else:  # a declining thymus leaves the pool strictly between the floor and its reference size
+    else:  # a declining thymus or pool leaves the pool strictly between the floor and its reference size
         assert np.all(h[1:] > floor[1:]) and np.all(h[1:] < 1.0)
+
+
+@pytest.mark.parametrize("half_life", HALF_LIVES)
+def test_the_pool_falls_at_its_fitted_decline_just_past_the_reference_age(half_life):
+    """delta is the pool's relative fall per year at the reference age (the thymus then still exports its
+    reference-age output): dH/da = -delta there; the shipped delta is positive (fitted on naive counts at age)."""
+    value = _reader()
+    ref, delta = value("lymphocyte_reference_age_years"), value(NAIVE_DECLINE_PARAMETER[half_life])
+    assert delta > 0.0
+    step = 1e-4
+    slope = (naive_history_factor(value, half_life, ref + step) - 1.0) / step
+    assert slope == pytest.approx(-delta, rel=1e-3)

@@ -24,13 +24,13 @@ def test_the_first_time_a_level_is_reached_is_interpolated_between_outputs():
 @pytest.mark.integration
 @pytest.mark.slow
 def test_the_other_predictions_pass_or_fail_as_reported():
-    """Four pass (P1 and P10 on their sources' intervals, P4 on a project band, P6 on a direction); six fail
+    """Five pass (P1, P10 and P18 on their sources' intervals, P4 on a project band, P6 on a direction); six fail
     on their sources' intervals (why: the notes in targets.yaml). Held so that a model change that moves them shows
     up. P1/P2 passed since the erythroid feedback strength came from the human EPO-Hb relation (branch ery); since
     branch donation (the gain fitted on Falz 2014, the feedback on late progenitors) P2 is too fast (26.7 days)."""
     status, values = validation_outcome(["other_predictions"])
     assert status == {"P1": "pass", "P2": "fail", "P3": "fail", "P4": "pass", "P5": "fail", "P6": "pass",
-                      "P7": "fail", "P8": "fail", "P9": "fail", "P10": "pass", "P18": "fail"}
+                      "P7": "fail", "P8": "fail", "P9": "fail", "P10": "pass", "P18": "pass"}
     assert values["influenza_challenge_shedding_days_above_detection"] == pytest.approx(5.46, abs=0.02)
     assert values["donation_550mL_days_to_regain_90pct_red_cell_mass"] == pytest.approx(34.2, abs=1.0)
     assert values["donation_500mL_days_to_80pct_hb_recovery"] == pytest.approx(26.7, abs=1.0)  # 32.0 until donation

@@ -73,9 +73,13 @@ def memory_accrual_factor(value: Callable[[str], Value], age_years: Value) -> Va
             / (1.0 - _decaying_with_age(1.0, tau, value("lymphocyte_reference_age_years"))))
 
 
-#: parameters the naive pools' history after the reference age reads (besides each pool's half-life)
+#: parameters the naive pools' history after the reference age reads (besides each pool's half-life and decline)
 NAIVE_HISTORY_PARAMETERS = ("thymic_share_of_naive_production", "thymic_output_decline_per_year",
                             "thymic_output_peak_age_years", "lymphocyte_reference_age_years")
+#: each naive pool's half-life parameter -> the parameter of its decline at the reference age (fitted on a cohort's
+#: naive counts at age, parameter set naive_decline_by_age)
+NAIVE_DECLINE_PARAMETER = {"naive_cd4_half_life_years": "naive_cd4_decline_at_reference_age_per_year",
+                           "naive_cd8_half_life_years": "naive_cd8_decline_at_reference_age_per_year"}
 
 
 def _decay_difference_quotient(x: Value, y: Value, span: Value) -> Value:
@@ -95,23 +99,25 @@ def naive_history_factor(value: Callable[[str], Value], half_life_parameter: str
     Westera 2015: no compensatory rise despite a tenfold fall of thymic output), with the thymus supplying about
     10% of naive production at the reference age (den Braber 2012) and a naive half-life of years (Vrisekoop 2008).
     With division p and loss d per cell held, the pool follows dN/dt = theta(t) - k N with k = d - p = share x d
-    (the balance at the reference age), whose relaxation time (1/k: about 60 years for naive CD4) exceeds the
-    adult lifespan: the pool at an age is what its history left, not the equilibrium of that age's thymic output.
+    + delta: the thymus replaces share x d of the pool a year at the reference age and the pool is already
+    shrinking there at delta a year (cross-sectional naive counts at age; docs/model.md). The relaxation time
+    (1/k) is decades: the pool at an age is what its history left, not the equilibrium of that age's thymic output.
     From N = N_ref at the reference age and theta falling as exp(-rate (age - max(ref, peak))) (the model's
-    thymic_capacity law), N(A) / N_ref = exp(-k T) + k (integral of theta(tau) / theta_ref exp(-k (A - tau))),
+    thymic_capacity law), N(A) / N_ref = exp(-k T) + share d (integral of theta(tau) / theta_ref exp(-k (A - tau))),
     T = A - ref, in closed form below; exactly 1 up to the reference age (children: the model's existing set points).
     ``value`` reads a parameter by name."""
     age = np.asarray(age_years, dtype=np.float64)
     ref_age = value("lymphocyte_reference_age_years")
     decline_start = np.maximum(ref_age, value("thymic_output_peak_age_years"))
     decline = value("thymic_output_decline_per_year")
-    net_loss = value("thymic_share_of_naive_production") * math.log(2) / value(half_life_parameter)  # per year
+    thymic_input = value("thymic_share_of_naive_production") * math.log(2) / value(half_life_parameter)  # per year
+    net_loss = thymic_input + value(NAIVE_DECLINE_PARAMETER[half_life_parameter])
     span = np.maximum(age - ref_age, 0.0)
     flat = np.maximum(np.minimum(age, decline_start) - ref_age, 0.0)  # full thymic output (reference age to peak)
     declining = np.maximum(age - decline_start, 0.0)
     # thymic cells still present: flat part (entered before the decline, then decaying for `declining` years)
-    from_flat = np.exp(-net_loss * declining) * (1.0 - np.exp(-net_loss * flat))
-    from_declining = net_loss * _decay_difference_quotient(decline, net_loss, declining)
+    from_flat = thymic_input / net_loss * np.exp(-net_loss * declining) * (1.0 - np.exp(-net_loss * flat))
+    from_declining = thymic_input * _decay_difference_quotient(decline, net_loss, declining)
     h = np.exp(-net_loss * span) + from_flat + from_declining
     return float(h) if np.ndim(h) == 0 else h
 
@@ -433,7 +439,7 @@ def _naive_turnover(ctx: BuildContext, m: Module, name: str, loss_per_day: Value
     conversion to memory and death of a naive pool."""
     thymic_share = naive_thymic_share_at_age(ctx.p, half_life, ctx.patient.age_years, thymic_age_factor)
     conv = ctx.p("naive_to_memory_share_of_loss")
-    inputs = (*NAIVE_HISTORY_PARAMETERS, half_life, *INFANT_TURNOVER_PARAMETERS)
+    inputs = (*NAIVE_HISTORY_PARAMETERS, half_life, NAIVE_DECLINE_PARAMETER[half_life], *INFANT_TURNOVER_PARAMETERS)
     p = ctx.derive(f"{name}_proliferation_per_day", (1.0 - thymic_share) * loss_per_day + infant_turnover, "1/day",
                    f"homeostatic proliferation of {name.replace('_', ' ')} cells", inputs,
                    "p = (1 - thymic share at the patient's age) d + the infant excess")

@@ -34,6 +34,7 @@ SOURCE_MODULES = (
     "dingli_pacheco2007",  # childmarrow: a growing patient's stem pool scales with body mass (issue 17)
     "cancer_lymphocytes",  # wbc: the chemotherapy cohorts' lymphocyte baseline is that of cancer patients (issue 17)
     "blood_counts_by_age",  # agetrend: red-cell and platelet set points fall with age past 35 (issue 17)
+    "naive_decline_by_age",  # naiveage: the naive pools already shrink at the reference age (issue 17)
 )
 
 
