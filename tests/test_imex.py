@@ -98,6 +98,25 @@ def test_a_pools_bounded_self_renewal_is_folded_into_l_and_an_unbounded_one_stay
     assert "p_renewal" not in {analytic.flow_names[f] for f in implicit_split(analytic).flow}
 
 
+@pytest.mark.parametrize(("c", "n", "renewal", "folded"), [(0.5, 1.0, 0.4, True), (0.5, 1.0, 0.7, False),
+                                                           (-0.5, 1.0, 0.4, False), (0.5, -1.0, 0.4, False)],
+                         ids=["bounded", "above_the_exit", "negative_c", "negative_n"])
+def test_a_self_renewal_is_folded_only_where_its_hill_ratio_bounds_it_below_the_exit(c, n, renewal, folded):
+    """r (1 + c) below the plain exit (1/day) folds the self-renewal into L; so does no law whose bound is not 1 + c:
+    with c < 0 the ratio (1 + c) / (1 + c u^n) rises without limit (here 5 r at u = 1.8, beyond any bound as u nears 2), and with
+    n < 0 it rises with the pool, so its derivative by the pool (self-read) exceeds r (1 + c)."""
+    m = Module("pool")
+    m.compartment("p", "pool", 10.0)
+    m.signals.append(Signal("p_signal", {"p": 1.0}))
+    m.feedbacks.append(Feedback("brake", FeedbackKind.HILL_RATIO, (10.0, c, n), signal="p_signal"))
+    m.flow("p_renewal", "self_renewal", "p", "p", renewal, consume=0.0, feedbacks=["brake"])
+    m.flow("p_exit", "death", "p", None, 1.0)
+    model = Model([m], ParameterSet("empty", {})).compile()
+    implicit = {model.flow_names[f] for f in implicit_split(model).flow}
+    assert "p_exit" in implicit
+    assert ("p_renewal" in implicit) == folded
+
+
 def test_fixed_steps_converge_at_fourth_order_on_the_analytic_problem():
     model = _analytic_model()
     t_end = 3.0

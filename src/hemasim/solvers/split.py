@@ -147,7 +147,10 @@ def _bounded_self_renewal(model: CompiledModel, eligible: np.ndarray) -> np.ndar
     """Flows into their own source (a progenitor pool's self-renewal) whose largest rate stays below what the source's
     eligible outflows without feedback take from it, in every patient: folded into L (the kernels subtract them from
     their source's implicit rate of leaving, which stays positive), since such a pool decays whatever its feedback
-    does. Their multipliers must be Hill ratios (bounded by 1 + c); any other law keeps the flow explicit."""
+    does. Their multipliers must be Hill ratios with c >= 0 and n >= 0 in every patient (then at most 1 + c, and
+    falling as the signal grows, so a derivative by a self-read source lowers them too: hemasim.solvers._kernel_numba
+    ._split_coefficients); any other law keeps the flow explicit (with c < 0 the ratio has no bound: it rises without
+    limit as c (s / ref)^n nears -1)."""
     rate = np.atleast_2d(model.rate)
     yields = np.atleast_2d(model.yield_)
     params = model.fb_params if model.fb_params.ndim == 3 else model.fb_params[None]
@@ -159,7 +162,8 @@ def _bounded_self_renewal(model: CompiledModel, eligible: np.ndarray) -> np.ndar
         for j in model.flow_fb[f]:
             if j < 0:
                 break
-            if model.fb_kind[j] != FeedbackKind.HILL_RATIO or model.fb_scale[j] < 0.0:
+            if (model.fb_kind[j] != FeedbackKind.HILL_RATIO or model.fb_scale[j] < 0.0
+                    or not np.all(params[:, j, 1:3] >= 0.0)):  # c, n
                 bounded = False
                 break
             largest = largest * (model.fb_offset[j] + model.fb_scale[j] * (1.0 + params[:, j, 1]))
