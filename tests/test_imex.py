@@ -117,6 +117,24 @@ def test_a_self_renewal_is_folded_only_where_its_hill_ratio_bounds_it_below_the_
     assert ("p_renewal" in implicit) == folded
 
 
+def test_a_self_renewal_whose_exit_stays_explicit_is_not_folded():
+    """The pool's plain exit p -> q would close an amplifying cycle with the faster q -> p (yield 2), so it stays
+    explicit; L's rate of leaving p then lacks it, and the self-renewal folded in would make that rate negative."""
+    m = Module("pool")
+    m.compartment("p", "pool", 10.0)
+    m.compartment("q", "other", 1.0)
+    m.signals.append(Signal("p_signal", {"p": 1.0}))
+    m.feedbacks.append(Feedback("brake", FeedbackKind.HILL_RATIO, (10.0, 0.5, 1.0), signal="p_signal"))
+    m.flow("p_renewal", "self_renewal", "p", "p", 0.4, consume=0.0, feedbacks=["brake"])
+    m.flow("p_exit", "maturation", "p", "q", 1.0)
+    m.flow("q_back", "proliferation", "q", "p", 2.0, yield_=2.0)
+    m.flow("q_death", "death", "q", None, 3.0)
+    model = Model([m], ParameterSet("empty", {})).compile()
+    implicit = {model.flow_names[f] for f in implicit_split(model).flow}
+    assert "q_back" in implicit and "p_exit" not in implicit
+    assert "p_renewal" not in implicit
+
+
 def test_fixed_steps_converge_at_fourth_order_on_the_analytic_problem():
     model = _analytic_model()
     t_end = 3.0

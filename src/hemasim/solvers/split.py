@@ -180,11 +180,22 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     yields = np.atleast_2d(model.yield_)
     eligible = (model.src >= 0) & (model.dst != model.src) & (model.consume >= 0) & np.all(yields >= 0, axis=0)
     eligible &= (model.consume > 0) | (model.dst >= 0)  # a flow that moves nothing adds nothing to L
-    eligible |= _bounded_self_renewal(model, eligible)
     conservative = np.all(yields <= model.consume, axis=0)
     fastest_first = np.argsort(-np.max(rate, axis=0), kind="stable")
-    return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()), tuple(eligible.tolist()),
-                  tuple(conservative.tolist()), tuple(fastest_first.tolist()), _self_reads(model))
+
+    def split_with(folded: np.ndarray) -> ImplicitSplit:
+        return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()),
+                      tuple((eligible | folded).tolist()), tuple(conservative.tolist()),
+                      tuple(fastest_first.tolist()), _self_reads(model))
+
+    folded = _bounded_self_renewal(model, eligible)
+    split = split_with(folded)
+    # an eligible exit that would close a larger or amplifying cycle stays explicit, so L's rate of leaving lacks it:
+    # bound again by the exits L took (a flow into its own source adds no edge, so the other choices stand)
+    taken = np.zeros(len(model.src), dtype=bool)
+    taken[split.flow] = True
+    still = folded & _bounded_self_renewal(model, eligible & taken)
+    return split if np.array_equal(still, folded) else split_with(still)
 
 
 def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ...]:
