@@ -117,6 +117,25 @@ def test_a_self_renewal_is_folded_only_where_its_hill_ratio_bounds_it_below_the_
     assert ("p_renewal" in implicit) == folded
 
 
+@pytest.mark.parametrize(("renewal", "offset", "folded"), [(0.3, 0.0, True), (0.4, 0.0, False), (0.3, -0.2, False)],
+                         ids=["sum_below_the_exit", "sum_above_the_exit", "negative_offset"])
+def test_two_self_renewals_of_one_pool_are_bounded_together(renewal, offset, folded):
+    """Both lower the pool's one rate of leaving: each at most 1.5 r is below the exit (1/day) for r = 0.4, but their
+    sum is not, so neither is folded. A negative offset makes a multiplier negative at a small signal, and a product
+    of two such is positive: no bound, kept explicit."""
+    m = Module("pool")
+    m.compartment("p", "pool", 10.0)
+    m.signals.append(Signal("p_signal", {"p": 1.0}))
+    m.feedbacks.append(Feedback("brake", FeedbackKind.HILL_RATIO, (10.0, 0.5, 1.0), signal="p_signal", offset=offset))
+    for name in ("p_renewal_a", "p_renewal_b"):
+        m.flow(name, "self_renewal", "p", "p", renewal, consume=0.0, feedbacks=["brake"])
+    m.flow("p_exit", "death", "p", None, 1.0)
+    model = Model([m], ParameterSet("empty", {})).compile()
+    implicit = {model.flow_names[f] for f in implicit_split(model).flow}
+    assert ({"p_renewal_a", "p_renewal_b"} <= implicit) == folded
+    assert not ({"p_renewal_a", "p_renewal_b"} & implicit) or folded
+
+
 def test_a_self_renewal_whose_exit_stays_explicit_is_not_folded():
     """The pool's plain exit p -> q would close an amplifying cycle with the faster q -> p (yield 2), so it stays
     explicit; L's rate of leaving p then lacks it, and the self-renewal folded in would make that rate negative."""
