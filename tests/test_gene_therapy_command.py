@@ -311,3 +311,14 @@ def test_the_figure_shows_every_point_whole(tmp_path: Path):
         scale = 100.0 if column == "vector_marked_fraction" else 1.0
         bottom, top = ax.get_ylim()
         assert bottom == 0 and top >= 1.03 * scale * run.samples[column].max(), (column, top)
+
+
+def test_an_untransduced_graft_runs_and_draws_its_empty_panels(tmp_path: Path):
+    """Nothing transduced (a control arm): no sample has a site, every clonality is NaN, and the panels' top (1.08 x
+    the highest point, harden15) was NaN, which matplotlib refused with a traceback; the command now writes its files."""
+    path = _scenario(tmp_path, **{"gene_therapy.transduction_efficiency": 0.0, "gene_therapy.disease": None},
+                     horizon_months=12, sample_months=[1, 12], cells_per_sample=2000)
+    res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 0, res.stderr
+    samples = pd.read_csv(tmp_path / "out" / "samples.csv")
+    assert (samples.integration_sites == 0).all() and samples.clonality.isna().all()

@@ -98,6 +98,62 @@ def test_a_pools_bounded_self_renewal_is_folded_into_l_and_an_unbounded_one_stay
     assert "p_renewal" not in {analytic.flow_names[f] for f in implicit_split(analytic).flow}
 
 
+@pytest.mark.parametrize(("c", "n", "renewal", "folded"), [(0.5, 1.0, 0.4, True), (0.5, 1.0, 0.7, False),
+                                                           (-0.5, 1.0, 0.4, False), (0.5, -1.0, 0.4, False)],
+                         ids=["bounded", "above_the_exit", "negative_c", "negative_n"])
+def test_a_self_renewal_is_folded_only_where_its_hill_ratio_bounds_it_below_the_exit(c, n, renewal, folded):
+    """r (1 + c) below the plain exit (1/day) folds the self-renewal into L; so does no law whose bound is not 1 + c:
+    with c < 0 the ratio (1 + c) / (1 + c u^n) rises without limit (here 5 r at u = 1.8, beyond any bound as u nears 2), and with
+    n < 0 it rises with the pool, so its derivative by the pool (self-read) exceeds r (1 + c)."""
+    m = Module("pool")
+    m.compartment("p", "pool", 10.0)
+    m.signals.append(Signal("p_signal", {"p": 1.0}))
+    m.feedbacks.append(Feedback("brake", FeedbackKind.HILL_RATIO, (10.0, c, n), signal="p_signal"))
+    m.flow("p_renewal", "self_renewal", "p", "p", renewal, consume=0.0, feedbacks=["brake"])
+    m.flow("p_exit", "death", "p", None, 1.0)
+    model = Model([m], ParameterSet("empty", {})).compile()
+    implicit = {model.flow_names[f] for f in implicit_split(model).flow}
+    assert "p_exit" in implicit
+    assert ("p_renewal" in implicit) == folded
+
+
+@pytest.mark.parametrize(("renewal", "offset", "folded"), [(0.3, 0.0, True), (0.4, 0.0, False), (0.3, -0.2, False)],
+                         ids=["sum_below_the_exit", "sum_above_the_exit", "negative_offset"])
+def test_two_self_renewals_of_one_pool_are_bounded_together(renewal, offset, folded):
+    """Both lower the pool's one rate of leaving: each at most 1.5 r is below the exit (1/day) for r = 0.4, but their
+    sum is not, so neither is folded. A negative offset makes a multiplier negative at a small signal, and a product
+    of two such is positive: no bound, kept explicit."""
+    m = Module("pool")
+    m.compartment("p", "pool", 10.0)
+    m.signals.append(Signal("p_signal", {"p": 1.0}))
+    m.feedbacks.append(Feedback("brake", FeedbackKind.HILL_RATIO, (10.0, 0.5, 1.0), signal="p_signal", offset=offset))
+    for name in ("p_renewal_a", "p_renewal_b"):
+        m.flow(name, "self_renewal", "p", "p", renewal, consume=0.0, feedbacks=["brake"])
+    m.flow("p_exit", "death", "p", None, 1.0)
+    model = Model([m], ParameterSet("empty", {})).compile()
+    implicit = {model.flow_names[f] for f in implicit_split(model).flow}
+    assert ({"p_renewal_a", "p_renewal_b"} <= implicit) == folded
+    assert not ({"p_renewal_a", "p_renewal_b"} & implicit) or folded
+
+
+def test_a_self_renewal_whose_exit_stays_explicit_is_not_folded():
+    """The pool's plain exit p -> q would close an amplifying cycle with the faster q -> p (yield 2), so it stays
+    explicit; L's rate of leaving p then lacks it, and the self-renewal folded in would make that rate negative."""
+    m = Module("pool")
+    m.compartment("p", "pool", 10.0)
+    m.compartment("q", "other", 1.0)
+    m.signals.append(Signal("p_signal", {"p": 1.0}))
+    m.feedbacks.append(Feedback("brake", FeedbackKind.HILL_RATIO, (10.0, 0.5, 1.0), signal="p_signal"))
+    m.flow("p_renewal", "self_renewal", "p", "p", 0.4, consume=0.0, feedbacks=["brake"])
+    m.flow("p_exit", "maturation", "p", "q", 1.0)
+    m.flow("q_back", "proliferation", "q", "p", 2.0, yield_=2.0)
+    m.flow("q_death", "death", "q", None, 3.0)
+    model = Model([m], ParameterSet("empty", {})).compile()
+    implicit = {model.flow_names[f] for f in implicit_split(model).flow}
+    assert "q_back" in implicit and "p_exit" not in implicit
+    assert "p_renewal" not in implicit
+
+
 def test_fixed_steps_converge_at_fourth_order_on_the_analytic_problem():
     model = _analytic_model()
     t_end = 3.0

@@ -215,3 +215,19 @@ def test_the_waning_bound_holds_for_the_models_own_courses():
         p5 = 11.0 * np.log(2) / np.log(igg(30.44) / igg(12 * 30.44))  # months
         assert p5 <= p5_ceiling * (1 + 1e-3), values
     assert bound.ceilings(1e4)[0] > 0.9  # without I2's constraint nothing stops a plateau
+
+
+@pytest.mark.parametrize("origin", ["", "recall_"])
+def test_plasma_cell_shares_adding_up_to_more_than_one_plasmablast_are_refused(origin):
+    """Each share has bounds 0-1, but the long- and short-lived shares of one plasmablast's end share it: a sum above 1
+    would make plasma cells from nothing. The error names both parameters."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    params = healthy_adult_parameters().with_values(**{f"{origin}long_lived_plasma_cell_fraction": 0.6,
+                                                       f"{origin}short_lived_plasma_cell_fraction": 0.5})
+    with pytest.raises(ValueError, match=f"{origin}long_lived_plasma_cell_fraction \\+ "
+                                         f"{origin}short_lived_plasma_cell_fraction: .* at most 1 \\(got 1.1"):
+        healthy_human_model(ADULT, params, aging=False, extensions=[VaccineResponse("flu")])
+    healthy_human_model(ADULT, healthy_adult_parameters().with_values(
+        **{f"{origin}long_lived_plasma_cell_fraction": 0.5, f"{origin}short_lived_plasma_cell_fraction": 0.5}),
+        aging=False, extensions=[VaccineResponse("flu")])  # a sum of exactly 1 is allowed

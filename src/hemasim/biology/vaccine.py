@@ -141,10 +141,14 @@ class VaccineResponse:
         # primary (recruited naive B cells) and recall (recalled memory B cells) responses: one activated pool and one
         # plasmablast pool while their plasmablasts share one fate (the model as it was); pools of their own when the
         # recall's plasmablasts have other plasma-cell shares (docs/immunity.md, "Plasma cells: three time scales")
-        shares = {"primary": (p("long_lived_plasma_cell_fraction"), p("short_lived_plasma_cell_fraction")),
-                  "recall": (p("recall_long_lived_plasma_cell_fraction"), p("recall_short_lived_plasma_cell_fraction"))}
         names = {"primary": ("long_lived_plasma_cell_fraction", "short_lived_plasma_cell_fraction"),
                  "recall": ("recall_long_lived_plasma_cell_fraction", "recall_short_lived_plasma_cell_fraction")}
+        shares = {origin: (p(long_lived), p(short_lived)) for origin, (long_lived, short_lived) in names.items()}
+        for origin, (f_l, f_s) in shares.items():  # each share has bounds 0-1, their sum not: more cells than ended
+            total = np.asarray(f_l, dtype=float) + np.asarray(f_s, dtype=float)
+            if np.any(total > 1.0):
+                raise ValueError(f"{' + '.join(names[origin])}: a plasmablast's long- and short-lived plasma-cell shares "
+                                 f"must add up to at most 1 (got {float(np.max(total))!r})")
         pools = {"primary": (a, act, pb)}
         if any(np.any(np.asarray(x) != np.asarray(y)) for x, y in zip(*shares.values(), strict=True)):
             pools["recall"] = (f"{a}_recall",

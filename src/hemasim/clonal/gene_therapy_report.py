@@ -313,7 +313,8 @@ def samples_figure(run: GeneTherapyRun) -> Figure:
                     color="k", ls="--", label="HSC pool")
             ax.set_ylim(0, 105)
         else:  # from 0, with room above the highest point: the autoscaled top cut its marker in half
-            ax.set_ylim(0, 1.08 * float(scale * frame[column].max()) or 1.0)
+            top = float(scale * frame[column].max())  # NaN: no sample has a site (nothing transduced), no clonality
+            ax.set_ylim(0, 1.08 * top if top > 0.0 else 1.0)
         ax.set_xlabel("months after the graft")
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)

@@ -144,29 +144,33 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
 
 
 def _bounded_self_renewal(model: CompiledModel, eligible: np.ndarray) -> np.ndarray:
-    """Flows into their own source (a progenitor pool's self-renewal) whose largest rate stays below what the source's
-    eligible outflows without feedback take from it, in every patient: folded into L (the kernels subtract them from
-    their source's implicit rate of leaving, which stays positive), since such a pool decays whatever its feedback
-    does. Their multipliers must be Hill ratios (bounded by 1 + c); any other law keeps the flow explicit."""
+    """Flows into their own source (a progenitor pool's self-renewal) whose largest rates, summed over the source's
+    such flows, stay below what the source's eligible outflows without feedback take from it, in every patient: folded
+    into L (the kernels subtract them from their source's implicit rate of leaving, which stays positive), since such
+    a pool decays whatever its feedback does. Their multipliers must be Hill ratios with c >= 0 and n >= 0 in every
+    patient and an offset and scale >= 0 (then each is at most offset + scale (1 + c), never negative, and falls as the
+    signal grows, so a derivative by a self-read source lowers it too: hemasim.solvers._kernel_numba.
+    _split_coefficients); any other law keeps the flow explicit (with c < 0 the ratio has no bound: it rises without
+    limit as c (s / ref)^n nears -1)."""
     rate = np.atleast_2d(model.rate)
     yields = np.atleast_2d(model.yield_)
     params = model.fb_params if model.fb_params.ndim == 3 else model.fb_params[None]
-    out = np.zeros(len(model.src), dtype=bool)
+    largest: dict[int, np.ndarray] = {}  # the bounded candidates' largest rates
     for f in np.nonzero((model.src >= 0) & (model.dst == model.src) & (model.consume == 0.0))[0]:
-        s = model.src[f]
-        largest = rate[:, f] * yields[:, f]
-        bounded = True
-        for j in model.flow_fb[f]:
-            if j < 0:
-                break
-            if model.fb_kind[j] != FeedbackKind.HILL_RATIO or model.fb_scale[j] < 0.0:
-                bounded = False
-                break
-            largest = largest * (model.fb_offset[j] + model.fb_scale[j] * (1.0 + params[:, j, 1]))
+        most = rate[:, f] * yields[:, f]
+        feedbacks = [j for j in model.flow_fb[f] if j >= 0]
+        if all(model.fb_kind[j] == FeedbackKind.HILL_RATIO and model.fb_scale[j] >= 0.0 and model.fb_offset[j] >= 0.0
+               and np.all(params[:, j, 1:3] >= 0.0) for j in feedbacks):  # params 1:3: c, n
+            for j in feedbacks:
+                most = most * (model.fb_offset[j] + model.fb_scale[j] * (1.0 + params[:, j, 1]))
+            largest[int(f)] = most
+    out = np.zeros(len(model.src), dtype=bool)
+    for s in {int(model.src[f]) for f in largest}:
+        own = [f for f in largest if model.src[f] == s]  # a source's folded flows all lower its one rate of leaving
         plain_exits = [e for e in np.nonzero(eligible & (model.src == s) & (model.dst != s))[0]
                        if model.flow_fb[e][0] < 0]
         taken = sum((model.consume[e] * rate[:, e] for e in plain_exits), np.zeros(rate.shape[0]))
-        out[f] = bounded and bool(np.all(largest < taken))
+        out[own] = bool(np.all(sum(largest[f] for f in own) < taken))
     return out
 
 
@@ -176,11 +180,22 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     yields = np.atleast_2d(model.yield_)
     eligible = (model.src >= 0) & (model.dst != model.src) & (model.consume >= 0) & np.all(yields >= 0, axis=0)
     eligible &= (model.consume > 0) | (model.dst >= 0)  # a flow that moves nothing adds nothing to L
-    eligible |= _bounded_self_renewal(model, eligible)
     conservative = np.all(yields <= model.consume, axis=0)
     fastest_first = np.argsort(-np.max(rate, axis=0), kind="stable")
-    return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()), tuple(eligible.tolist()),
-                  tuple(conservative.tolist()), tuple(fastest_first.tolist()), _self_reads(model))
+
+    def split_with(folded: np.ndarray) -> ImplicitSplit:
+        return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()),
+                      tuple((eligible | folded).tolist()), tuple(conservative.tolist()),
+                      tuple(fastest_first.tolist()), _self_reads(model))
+
+    folded = _bounded_self_renewal(model, eligible)
+    split = split_with(folded)
+    # an eligible exit that would close a larger or amplifying cycle stays explicit, so L's rate of leaving lacks it:
+    # bound again by the exits L took (a flow into its own source adds no edge, so the other choices stand)
+    taken = np.zeros(len(model.src), dtype=bool)
+    taken[split.flow] = True
+    still = folded & _bounded_self_renewal(model, eligible & taken)
+    return split if np.array_equal(still, folded) else split_with(still)
 
 
 def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ...]:
