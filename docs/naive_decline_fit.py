@@ -5,7 +5,7 @@ Law (hemasim.biology.lymphoid.naive_history_factor): past the reference age a_r 
 dN/dt = theta(t) - k N with k = s d + delta, s d the thymus's share of the per-cell loss at a_r (den Braber 2012,
 Vrisekoop 2008) and delta the pool's decline at a_r; N(a) / N(a_r) = H(a), 1 up to a_r.
 
-Data (docs/naive_decline_data.csv; no validation target's source): the fold reduction of naive CD4 and naive CD8
+Data (data/naive_counts_by_age/folds.csv; no validation target's source): the fold reduction of naive CD4 and naive CD8
 counts in 70- to >90-year-olds against young adults (Italian reference values, 288 healthy subjects 20-107 y,
 abstract). Read-out: H(80), the old class's middle, against young adults (<= a_r, H = 1). Each delta is solved so
 that H(80) = 1 / fold, the central fold the stated one (CD4 4) or the log-scale middle of a stated range (CD8 2- to
@@ -26,7 +26,7 @@ from scipy.optimize import brentq
 from hemasim.biology.lymphoid import NAIVE_DECLINE_PARAMETER, naive_history_factor
 from hemasim.parameters import healthy_adult_parameters
 
-DATA = Path(__file__).with_name("naive_decline_data.csv")
+DATA = Path(__file__).resolve().parents[1] / "data" / "naive_counts_by_age" / "folds.csv"
 HALF_LIFE = {"naive_cd4": "naive_cd4_half_life_years", "naive_cd8": "naive_cd8_half_life_years"}
 #: the old class's middle (70 to >90 y) and the ages tried for its sensitivity
 OLD_AGE, OLD_AGE_SENSITIVITY = 80.0, (75.0, 85.0)

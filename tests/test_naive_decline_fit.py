@@ -25,7 +25,7 @@ def test_the_fit_reproduces_the_shipped_declines_and_their_ranges(fit_script):
     result = fit_script.fit()
     for pool, half_life in fit_script.HALF_LIFE.items():
         p = params[NAIVE_DECLINE_PARAMETER[half_life]]
-        assert isinstance(p.provenance, Fitted) and p.provenance.data == ("docs/naive_decline_data.csv",)
+        assert isinstance(p.provenance, Fitted) and p.provenance.data == ("data/naive_counts_by_age/folds.csv",)
         r = result[pool]
         assert p.value == pytest.approx(r["delta"], rel=1e-3)
         assert p.plausible_range is not None

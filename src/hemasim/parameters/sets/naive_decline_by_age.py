@@ -2,7 +2,7 @@
 docs/model.md, "Naive pools with age: a pool already shrinking at the reference age").
 
 Past the reference age each naive pool follows dN/dt = theta(t) - (s d + delta) N (hemasim.biology.lymphoid.
-naive_history_factor). Each delta is fitted by docs/naive_decline_fit.py on docs/naive_decline_data.csv: the fold
+naive_history_factor). Each delta is fitted by docs/naive_decline_fit.py on data/naive_counts_by_age/folds.csv: the fold
 reduction of naive CD4 and CD8 counts in 70- to >90-year-olds against young adults in an Italian reference cohort
 (288 healthy subjects 20-107 y, abstract). No validation target's source (A4-A7, R1/R2: Fagnoni 2000) is in the fit.
 """
@@ -12,7 +12,7 @@ import math
 from hemasim.parameters.core import Fitted, PlausibleRange
 from hemasim.parameters.sets._helpers import param
 
-DATA = ("docs/naive_decline_data.csv",)
+DATA = ("data/naive_counts_by_age/folds.csv",)
 RANGE = "the fold range the abstract states, by docs/naive_decline_fit.py"
 PROBLEM = "docs/naive_decline_fit.py (each decline solved from its pool's fold reduction at 80 y; docs/model.md)"
 
