@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from hemasim._gc import tune_for_command
 from hemasim.cli.app import app as hemasim_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,16 @@ LONGEST_FIRST = {
 #: into its share, so that the fixture is built in one process, not in both (the example's fit, ``example_fit``:
 #: ~2 s CPU; the clean clone of main f69f2b0 built it in both processes)
 SAME_SHARE_AS = {"tests/test_inference_petab.py": "tests/test_inference_fit.py"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every pytest process (each xdist process, the controller) collects its garbage as a ``hemasim`` command does:
+    first threshold :data:`hemasim._gc.GC_THRESHOLD` instead of Python's 700, set before the test modules are
+    imported. At 700 the collector examined the processes' long-lived objects (modules, pydantic schemas,
+    matplotlib's artists) ~3,100 times in 275 CLI, report, fit and validation tests: 3.8 s of their 46 s CPU, against
+    1.6 s in 38 collections (docs/performance.md, the suite's eighteenth-session round). Tests of the threshold itself
+    set the values they check (tests/test_cohort_tail.py), or run a fresh process (tests/test_cli_startup.py)."""
+    tune_for_command()
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection; --failed-first still puts failures first (a wrapper)
