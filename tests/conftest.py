@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from hemasim._gc import tune_for_command
 from hemasim.cli.app import app as hemasim_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,16 @@ LONGEST_FIRST = {
 #: into its share, so that the fixture is built in one process, not in both (the example's fit, ``example_fit``:
 #: ~2 s CPU; the clean clone of main f69f2b0 built it in both processes)
 SAME_SHARE_AS = {"tests/test_inference_petab.py": "tests/test_inference_fit.py"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Every pytest process (each xdist process, the controller) collects its garbage as a ``hemasim`` command does:
+    first threshold :data:`hemasim._gc.GC_THRESHOLD` instead of Python's 700, set before the test modules are
+    imported. At 700 the collector examined the processes' long-lived objects (modules, pydantic schemas,
+    matplotlib's artists) ~3,100 times in 275 CLI, report, fit and validation tests: 3.8 s of their 46 s CPU, against
+    1.6 s in 38 collections (docs/performance.md, the suite's eighteenth-session round). Tests of the threshold itself
+    set the values they check (tests/test_cohort_tail.py), or run a fresh process (tests/test_cli_startup.py)."""
+    tune_for_command()
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection; --failed-first still puts failures first (a wrapper)
@@ -147,19 +158,32 @@ def static_reference_model():
     return healthy_human_model(aging=False).compile()
 
 
+def load_roadrunner(sbml: str):  # -> roadrunner.RoadRunner (libroadrunner ships no type information)
+    """libRoadRunner's model of ``sbml`` (its default MCJIT backend), compiled without the functions that change
+    initial conditions after loading (``LoadSBMLOptions.mutableInitialConditions``): the comparisons simulate from
+    the file's own initial state, and generating and compiling those functions was ~40% of loading a model (the
+    mobilisation model: 2.53 -> 1.55 s CPU, the same trajectory bit for bit; docs/performance.md, the suite's
+    eighteenth-session round)."""
+    import roadrunner
+
+    options = roadrunner.LoadSBMLOptions()
+    options.mutableInitialConditions = False
+    return roadrunner.RoadRunner(sbml, options)
+
+
 def assert_roadrunner_matches(model, events, days: float, points: int, x0=None, tol: float = 1e-4,
                               rr_atol: float = 1e-8) -> None:
     """libRoadRunner on the exported SBML follows hemasim's compiled solver to ``tol`` (relative to each
     state, floored at 1e-6 of its largest value); skipped with a message without libroadrunner."""
     import numpy as np
 
-    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
     from hemasim.model.sbml import to_sbml
     from hemasim.simulation import Simulation, steady_state
     from hemasim.solvers import DormandPrince
 
     x0 = steady_state(model) if x0 is None else x0
-    rr = roadrunner.RoadRunner(to_sbml(model, events, initial_state=x0))
+    rr = load_roadrunner(to_sbml(model, events, initial_state=x0))
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = rr_atol
     res = np.array(rr.simulate(0, days, points, selections=["time", *model.state_names]))[:, 1:]

@@ -75,13 +75,15 @@ def test_drug_exposure_deepens_the_nadir_monotonically():
 
 @pytest.mark.integration
 def test_sbml_with_windows_and_effects_matches_libroadrunner():
-    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
     from hemasim.model.sbml import to_sbml, validate_sbml
+
+    from .conftest import load_roadrunner
 
     model = pk_pd_model()
     text = to_sbml(model)
     assert validate_sbml(text) == []
-    rr = roadrunner.RoadRunner(text)
+    rr = load_roadrunner(text)
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = 1e-10
     theirs = np.array(rr.simulate(0, 6, 61, selections=["drug", "prog", "stim"]))

@@ -25,9 +25,10 @@ def test_export_is_valid_sbml_with_miriam_references(exported):
 
 @pytest.mark.integration
 def test_libroadrunner_matches_hemasim(exported):
-    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    from .conftest import load_roadrunner
     model, events, x0, text = exported
-    rr = roadrunner.RoadRunner(text)
+    rr = load_roadrunner(text)
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = 1e-8
     res = np.array(rr.simulate(0, 200, 201, selections=["time", *model.state_names]))[:, 1:]

@@ -167,6 +167,10 @@ def build(folder: Path | None = None) -> Path:
         with tempfile.TemporaryDirectory(dir=target.parent, prefix=".aot-build-") as scratch:
             compiler = CC(target.name.split(".")[0])
             compiler.output_dir = scratch
+            # numba's C mixins (its helper library, the module's set-up) at -O1 without debug information, after the
+            # interpreter's own -O3 -g: the kernels' arithmetic is numba's LLVM object, not these; gcc took ~2.0 s CPU
+            # of the build at -O3 -g, ~1.0 at -O1 -g0 (docs/performance.md, the suite, eighteenth session)
+            compiler._extra_cflags = {"posix": ["-O1", "-g0"]}
             for name in EXPORTS:
                 compiler.export(name, numba_signature(name))(getattr(_kernel_numba, name).py_func)
             compiler.compile()

@@ -193,6 +193,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     """``python -m hemasim.solvers.warm [STEP ...]``: every step, or those named."""
     import sys
 
+    from hemasim._gc import tune_for_command
+
+    # the collector's first threshold as a hemasim command has it: numba's compiler makes and drops millions of
+    # container objects (IR, types), and at Python's 700 the collector ran ~4,000 times in the clone engine's step
+    # alone (3.4 of its 24.2 s CPU; 1.0 s in 25 collections so: docs/performance.md, the suite, eighteenth session)
+    tune_for_command()
     names = list(sys.argv[1:] if argv is None else argv)
     for step, seconds in warm_kernels(names or None).items():
         print(f"hemasim kernels ready: {step} in {seconds:.1f} s")
