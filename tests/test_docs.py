@@ -42,8 +42,8 @@ _TEXT_SUFFIXES = {".py", ".yaml", ".yml", ".toml", ".js", ".html", ".R", ".txt",
 _TABLE_SUFFIXES = {".csv", ".tsv"}
 #: backticked names that are in no file of the repository, on purpose: each with why
 _NAMES_NOT_IN_THE_CODE = {
-    "short_lived_plasma_cell_fraction": "branch plasma's parameter (docs/immunity.md says the branch is not merged)",
-    "short_lived_plasma_cell_half_life_days": "branch plasma's parameter, as above",
+    "no_cpython_wrapper": "a numba compile flag a measurement tried (docs/performance.md, not adopted)",
+    "no_cfunc_wrapper": "a numba compile flag, as above",
     "ch_steps": "the kernel ch_lifespans replaced (docs/architecture.md says so)",
     "single_cord_neutrophil_engraftment_day_tnc_4p7e7": "a read-out name made by validation.cord.single_cord_readout_name",
     "find_string": "the search tool the sources were read with",
