@@ -145,12 +145,32 @@ def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
 @dataclass
 class GeneTherapyRun:
     scenario: GeneTherapyScenario
-    graft_hsc: int  # engrafting HSCs of the graft
-    n_host: int  # the host's HSC pool before conditioning
-    host_surviving_fraction: float
+    inputs: GeneTherapyInputs  # what the run derived from the scenario before it simulated
     result: GeneTherapyResult
-    parameters: ParameterSet  # the shipped parameters the run read
-    conditioning_records: list[dict[str, Any]]  # the surviving share's provenance (a record per regimen value)
+
+    @property
+    def graft_hsc(self) -> int:
+        """Engrafting HSCs of the graft."""
+        return self.inputs.graft_hsc
+
+    @property
+    def n_host(self) -> int:
+        """The host's HSC pool before conditioning."""
+        return self.inputs.n_host
+
+    @property
+    def host_surviving_fraction(self) -> float:
+        return self.inputs.host_surviving_fraction
+
+    @property
+    def parameters(self) -> ParameterSet:
+        """The shipped parameters the run read."""
+        return self.inputs.parameters
+
+    @property
+    def conditioning_records(self) -> list[dict[str, Any]]:
+        """The surviving share's provenance (a record per regimen value)."""
+        return self.inputs.conditioning_records
 
     @cached_property
     def samples(self) -> Any:  # pandas DataFrame
@@ -238,8 +258,7 @@ def run_gene_therapy(scenario: GeneTherapyScenario) -> GeneTherapyRun:
     result = simulate_gene_therapy(therapy, months=scenario.months(), markers=tuple(scenario.markers),
                                    cells_per_sample=scenario.cells_per_sample, n_host=inputs.n_host, subject="SIM",
                                    seed=scenario.seed, dt_days=DT_DAYS)
-    return GeneTherapyRun(scenario, inputs.graft_hsc, inputs.n_host, inputs.host_surviving_fraction, result,
-                          inputs.parameters, inputs.conditioning_records)
+    return GeneTherapyRun(scenario, inputs, result)
 
 
 def samples_frame(run: GeneTherapyRun):  # noqa: ANN201 - pandas DataFrame
