@@ -339,11 +339,12 @@ def _lines(found: Iterable[Implausible], source: str) -> list[str]:
 def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
     """The warnings of ``scenario`` and of each of its arms (the ones an arm adds), one line each, in the format
     of the scenario's error lines: ``SOURCE: field: message``."""
-    lines = _lines(plausibility_warnings(scenario), source)
+    found = plausibility_warnings(scenario)
+    lines = _lines(found, source)
     if scenario.arms:
         from hemasim.scenario.arms import arm_scenarios
 
-        base = set(plausibility_warnings(scenario))
+        base = set(found)
         for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
             lines += [f"{source}: arms.{i}: {field}: {message}" for field, message in plausibility_warnings(arm)
                       if (field, message) not in base]
