@@ -159,3 +159,63 @@ def test_the_targeted_screen_varies_to_the_sourced_range_ends_only_where_a_recor
     assert table["mpp_residence_days"].plausible_range is None
     with pytest.raises(SystemExit, match="mpp_residence_days"):
         script.screen_ends("mpp_residence_days", True)
+
+
+def test_the_screen_refits_the_naive_declines_at_each_reference_age_and_keeps_the_data():
+    """Moving the reference age in the screen refits both declines (the coupling bench/sensitivity_screen.py declares),
+    and at both ends of its sourced range the refitted declines give the data's folds at 80 y through the model's
+    own history law; at the shipped age the shipped values stand."""
+    from hemasim.biology.lymphoid import naive_history_factor
+    from hemasim.sensitivity.coupling import coupled_columns
+
+    fit = load_script(ROOT / "docs" / "naive_decline_fit.py")
+    (coupling,) = _screen_script().couplings()
+    table = healthy_adult_parameters()
+    age = "lymphocyte_reference_age_years"
+    assert age in coupling.sources and set(coupling.sources) == set(fit.assumed_inputs())
+    assert all(not isinstance(table[n].provenance, Assumed) for n in coupling.targets)  # fitted: not screened itself
+    rng = table[age].plausible_range
+    assert rng is not None
+    ages = [rng.low, table.value(age), rng.high, rng.low]
+    refitted = coupled_columns(pd.DataFrame({age: ages}), [coupling], table)
+    assert list(refitted.columns) == list(coupling.targets) == list(fit.FITTED.values())
+    for target in coupling.targets:
+        assert refitted[target][1] == table.value(target)  # the shipped age: the shipped fit
+        assert refitted[target][0] == refitted[target][3] < 0.9 * table.value(target)  # 24 y: a slower decline
+    folds = {row["pool"]: float(row["fold_central"]) for row in fit.read_data()}
+    for i in (0, 2):  # both ends of the range
+        held = table.with_values(**{age: ages[i]}, **{t: float(refitted[t][i]) for t in coupling.targets})
+        for pool, half_life in fit.HALF_LIFE.items():
+            h80 = naive_history_factor(lambda n, p=held: p[n].value, half_life, fit.OLD_AGE)
+            assert h80 == pytest.approx(1.0 / folds[pool], rel=1e-3 if ages[i] == table.value(age) else 1e-6)
+            # held at the shipped decline instead, the young end would miss the fold (the design the coupling avoids)
+            if i == 0:
+                stale = table.with_values(**{age: ages[i]})
+                assert naive_history_factor(lambda n, p=stale: p[n].value, half_life, fit.OLD_AGE) < 0.8 / folds[pool]
+
+
+def test_a_coupling_runs_its_fit_once_per_distinct_value_and_refuses_a_coupled_factor():
+    from hemasim.sensitivity.coupling import Coupling, coupled_columns
+
+    calls: list[float] = []
+
+    def fit(held):
+        calls.append(held["lymphocyte_reference_age_years"])
+        return {"naive_cd4_decline_at_reference_age_per_year": held["lymphocyte_reference_age_years"] / 1000,
+                "naive_cd8_decline_at_reference_age_per_year": held["thymic_output_peak_age_years"] / 100}
+
+    table = healthy_adult_parameters()
+    coupling = Coupling(("lymphocyte_reference_age_years", "thymic_output_peak_age_years"),
+                        ("naive_cd4_decline_at_reference_age_per_year", "naive_cd8_decline_at_reference_age_per_year"),
+                        fit)
+    points = pd.DataFrame({"lymphocyte_reference_age_years": [24.0, 30.0, 24.0, 30.0], "hsc_niche_hill": [2, 3, 4, 2]})
+    out = coupled_columns(points, [coupling], table)
+    assert sorted(calls) == [24.0, 30.0]  # once per distinct value
+    np.testing.assert_allclose(out["naive_cd4_decline_at_reference_age_per_year"], [0.024, 0.030, 0.024, 0.030])
+    # the source that is no factor keeps the table's value
+    assert (out["naive_cd8_decline_at_reference_age_per_year"] == table.value("thymic_output_peak_age_years") / 100).all()
+    assert coupled_columns(points[["hsc_niche_hill"]], [coupling], table).empty  # no source varied: nothing refitted
+    with pytest.raises(ValueError, match="naive_cd4_decline_at_reference_age_per_year is a coupled parameter"):
+        coupled_columns(points.assign(naive_cd4_decline_at_reference_age_per_year=0.02), [coupling], table)
+    with pytest.raises(ValueError, match="targets are not its sources"):
+        Coupling(("a",), ("a",), fit)
