@@ -161,6 +161,13 @@ def test_the_targeted_screen_varies_to_the_sourced_range_ends_only_where_a_recor
     assert table["mpp_residence_days"].plausible_range is None
     with pytest.raises(SystemExit, match="mpp_residence_days"):
         script.screen_ends("mpp_residence_days", True)
+    # its sourced young end refits the naive declines as the Morris screen does; the shipped end keeps them
+    young = script.refitted_at("lymphocyte_reference_age_years", 1.0, rng.low)
+    assert set(young) == {"naive_cd4_decline_at_reference_age_per_year", "naive_cd8_decline_at_reference_age_per_year"}
+    assert all(v < 0.9 * table.value(k) for k, v in young.items())
+    assert script.refitted_at("lymphocyte_reference_age_years", 1.0, table.value("lymphocyte_reference_age_years")) == {
+        k: table.value(k) for k in young}
+    assert script.refitted_at("mpp_residence_days", 0.5, None) == {}  # nothing was fitted holding it
 
 
 def test_the_screen_refits_the_naive_declines_at_each_reference_age_and_keeps_the_data():
