@@ -376,10 +376,12 @@ PARAMETERS = [
                   "at each reference age (the data's folds at 70-90 y kept; docs/sensitivity.md) and still finds CD4 "
                   "moved 11% (95% CI 11-12%): a 35-year-old past a reference age of 24 has 11 years of the decline "
                   "behind him (naive CD4 0.80 of the reference count, memory +7%), which the fold data do not "
-                  "fix, so the value moves the healthy adult's CD4 by about 10% within its range. The targeted screen of the validation read-outs (bench/targeted_screen.py "
-                  "--sourced-range) still finds 15 moving by >10%, children after T-depleted grafts and the old: T4 "
-                  "CD4:CD8 ratio at 6 months 34%, AN2 thymic share at 25 y 27%, R7 22%, R2 21%, Y3 18%, M2 16%, R1, "
-                  "A5, D3 11-12%; so the value still matters for those, within its sourced range"),
+                  "fix, so the value moves the healthy adult's CD4 by about 10% within its range. The targeted "
+                  "screen of the validation read-outs (bench/targeted_screen.py --sourced-range, the declines "
+                  "refitted likewise) finds 13 moving by >10% (17 with the declines held), children after T-depleted "
+                  "grafts and the old: T4 CD4:CD8 ratio at 6 months 35%, AN2 thymic share at 70 y 29% and at 25 y "
+                  "26%, R1 20%, A5 15%, M2 14%, D3, R7 11%, S6 CD4 10%; so the value still matters for those, within "
+                  "its sourced range"),
           bounds=(18.0, 65.0), plausible_range=PlausibleRange(24.0, 35.0, LYMPHOCYTE_REFERENCE_AGE_RANGE)),
 ]
 
