@@ -9,7 +9,9 @@ its record's sourced plausible range (``Parameter.plausible_range``; an error fo
 parameter at a time, and prints the
 largest relative change of any read-out against the shipped values, with the read-outs that move by more than
 10%. One factor at a time (unlike the Morris screen, which varies all assumed parameters together and so
-mixes in the failures at the corners of its box).
+mixes in the failures at the corners of its box). A fitted parameter whose fit held the screened one is refitted at
+each setting (the Morris screen's couplings, bench/sensitivity_screen.py: the naive declines at each lymphocyte
+reference age; docs/sensitivity.md); ``--hold-fitted`` keeps the fitted values instead, for comparison.
 """
 
 from __future__ import annotations
@@ -25,13 +27,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _values_in_child(parameter: str, factor: float, groups: list[str],
-                     value: float | None = None) -> dict[str, float]:
+                     value: float | None = None, refitted: dict[str, float] | None = None) -> dict[str, float]:
     """Every covered check's value with ``parameter`` scaled by ``factor`` (clipped to its record's bounds), or set
-    to ``value`` where given (a fresh process: caches stay clean)."""
+    to ``value`` where given, and the ``refitted`` parameters at their values (a fresh process: caches stay clean)."""
     code = f"""
 import dataclasses, importlib, json, sys
 from hemasim.parameters import SOURCE_MODULES
-name, factor, groups, absolute = {parameter!r}, {factor!r}, {groups!r}, {value!r}
+name, factor, groups, absolute, refitted = {parameter!r}, {factor!r}, {groups!r}, {value!r}, {refitted or {}!r}
 for mod in SOURCE_MODULES:
     m = importlib.import_module(f"hemasim.parameters.sets.{{mod}}")
     for i, p in enumerate(m.PARAMETERS):
@@ -39,6 +41,8 @@ for mod in SOURCE_MODULES:
             lo, hi = p.bounds if p.bounds else (-float("inf"), float("inf"))
             new = absolute if absolute is not None else p.value * factor
             m.PARAMETERS[i] = dataclasses.replace(p, value=min(max(new, lo), hi))
+        elif p.name in refitted:
+            m.PARAMETERS[i] = dataclasses.replace(p, value=refitted[p.name])
 from hemasim.validation import run_validation
 report = run_validation(groups=groups or None)
 out = {{}}
@@ -65,6 +69,25 @@ def screen_ends(name: str, sourced_range: bool) -> list[tuple[float, float | Non
     return [(1.0, rng.low), (1.0, rng.high)]
 
 
+def refitted_at(name: str, factor: float, value: float | None) -> dict[str, float]:
+    """The fitted parameters the Morris screen's couplings refit when ``name`` is set as ``_values_in_child`` sets it
+    (its value clipped to the record's bounds), by name; empty where no coupling has ``name`` as a source."""
+    import pandas as pd
+
+    if str(ROOT / "bench") not in sys.path:  # the Morris screen's couplings, declared beside this script
+        sys.path.insert(0, str(ROOT / "bench"))
+    from sensitivity_screen import couplings
+
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.sensitivity.coupling import coupled_columns
+
+    table = healthy_adult_parameters()
+    lo, hi = table[name].bounds if table[name].bounds else (-math.inf, math.inf)
+    at = min(max(value if value is not None else table.value(name) * factor, lo), hi)
+    row = coupled_columns(pd.DataFrame({name: [at]}), couplings(), table)
+    return {c: float(row[c].iloc[0]) for c in row.columns}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("parameters", nargs="+")
@@ -72,6 +95,8 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     ap.add_argument("--sourced-range", action="store_true",
                     help="vary each parameter to the ends of its record's sourced plausible range, not x0.5-x2")
+    ap.add_argument("--hold-fitted", action="store_true",
+                    help="keep the fitted parameters whose fit held the screened one (default: refit them)")
     args = ap.parse_args()
     groups = [g for g in args.groups.split(",") if g]
     ends = {name: screen_ends(name, args.sourced_range) for name in args.parameters}
@@ -79,8 +104,11 @@ def main() -> None:
     results = {}
     for name in args.parameters:
         changes: dict[str, float] = {}
+        refits: dict[str, dict[str, float]] = {}
         for factor, value in ends[name]:
-            varied = _values_in_child(name, factor, groups, value)
+            refitted = {} if args.hold_fitted else refitted_at(name, factor, value)
+            refits[f"{value:g}" if value is not None else f"x{factor:g}"] = refitted
+            varied = _values_in_child(name, factor, groups, value, refitted)
             for key, v0 in base.items():
                 v = varied.get(key, math.nan)
                 rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
@@ -88,8 +116,9 @@ def main() -> None:
         moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > 0.10}
         largest = max(changes.values(), default=0.0)
         results[name] = {"largest_relative_change": largest, "moved_over_10pct": moved,
-                         "varied_to": [v if v is not None else f"x{f:g}" for f, v in ends[name]]}
-        print(f"{name}: largest relative change {largest:.3g}; >10%: {moved or 'none'}", flush=True)
+                         "varied_to": [v if v is not None else f"x{f:g}" for f, v in ends[name]],
+                         "refitted": refits}
+        print(f"{name}: largest relative change {largest:.3g}; >10%: {moved or 'none'}; refitted: {refits}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
 

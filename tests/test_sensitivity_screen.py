@@ -52,10 +52,12 @@ STILL_MOVING = {
                              "session's platelet chain) over its sourced range 3.8-20.5 (six published human models: the "
                              "Mackey group's 3.8-10, asct_plt's 20.5, branch screen4): the models' own spread; not "
                              "Derived (Craig 2016's HSCs divide every 34 d at rest, asct_plt's every 761 d, ours 280 d)",
-    "lymphocyte_reference_age_years": "14% of CD4 over its sourced range 24-35 y since branch naiveage (4.6% before): the "
-                                      "naive pools' fitted decline starts at the reference age and the screen holds the "
-                                      "decline fitted at 35 while it moves the age; a refit of the decline at each "
-                                      "reference age (its data: folds at 70-90 y against young adults) is not done",
+    "lymphocyte_reference_age_years": "11% (95% CI 11-12%) of CD4 over its sourced range 24-35 y with the naive pools' "
+                                      "declines refitted at each reference age (branch refage2's coupling; 14% with "
+                                      "them held at their 35-y fit, 4.6% before branch naiveage): the decline starts at "
+                                      "the reference age, so a 35-year-old past a reference age of 24 has 11 years of "
+                                      "it behind him whatever the fit; the reference cohort's age (Chng 2004) would "
+                                      "settle it",
 }
 
 
@@ -159,3 +161,70 @@ def test_the_targeted_screen_varies_to_the_sourced_range_ends_only_where_a_recor
     assert table["mpp_residence_days"].plausible_range is None
     with pytest.raises(SystemExit, match="mpp_residence_days"):
         script.screen_ends("mpp_residence_days", True)
+    # its sourced young end refits the naive declines as the Morris screen does; the shipped end keeps them
+    young = script.refitted_at("lymphocyte_reference_age_years", 1.0, rng.low)
+    assert set(young) == {"naive_cd4_decline_at_reference_age_per_year", "naive_cd8_decline_at_reference_age_per_year"}
+    assert all(v < 0.9 * table.value(k) for k, v in young.items())
+    assert script.refitted_at("lymphocyte_reference_age_years", 1.0, table.value("lymphocyte_reference_age_years")) == {
+        k: table.value(k) for k in young}
+    assert script.refitted_at("mpp_residence_days", 0.5, None) == {}  # nothing was fitted holding it
+
+
+def test_the_screen_refits_the_naive_declines_at_each_reference_age_and_keeps_the_data():
+    """Moving the reference age in the screen refits both declines (the coupling bench/sensitivity_screen.py declares),
+    and at both ends of its sourced range the refitted declines give the data's folds at 80 y through the model's
+    own history law; at the shipped age the shipped values stand."""
+    from hemasim.biology.lymphoid import naive_history_factor
+    from hemasim.sensitivity.coupling import coupled_columns
+
+    fit = load_script(ROOT / "docs" / "naive_decline_fit.py")
+    (coupling,) = _screen_script().couplings()
+    table = healthy_adult_parameters()
+    age = "lymphocyte_reference_age_years"
+    assert age in coupling.sources and set(coupling.sources) == set(fit.assumed_inputs())
+    assert all(not isinstance(table[n].provenance, Assumed) for n in coupling.targets)  # fitted: not screened itself
+    rng = table[age].plausible_range
+    assert rng is not None
+    ages = [rng.low, table.value(age), rng.high, rng.low]
+    refitted = coupled_columns(pd.DataFrame({age: ages}), [coupling], table)
+    assert list(refitted.columns) == list(coupling.targets) == list(fit.FITTED.values())
+    for target in coupling.targets:
+        assert refitted[target][1] == table.value(target)  # the shipped age: the shipped fit
+        assert refitted[target][0] == refitted[target][3] < 0.9 * table.value(target)  # 24 y: a slower decline
+    folds = {row["pool"]: float(row["fold_central"]) for row in fit.read_data()}
+    for i in (0, 2):  # both ends of the range
+        held = table.with_values(**{age: ages[i]}, **{t: float(refitted[t][i]) for t in coupling.targets})
+        for pool, half_life in fit.HALF_LIFE.items():
+            h80 = naive_history_factor(lambda n, p=held: p[n].value, half_life, fit.OLD_AGE)
+            assert h80 == pytest.approx(1.0 / folds[pool], rel=1e-3 if ages[i] == table.value(age) else 1e-6)
+            # held at the shipped decline instead, the young end would miss the fold (the design the coupling avoids)
+            if i == 0:
+                stale = table.with_values(**{age: ages[i]})
+                assert naive_history_factor(lambda n, p=stale: p[n].value, half_life, fit.OLD_AGE) < 0.8 / folds[pool]
+
+
+def test_a_coupling_runs_its_fit_once_per_distinct_value_and_refuses_a_coupled_factor():
+    from hemasim.sensitivity.coupling import Coupling, coupled_columns
+
+    calls: list[float] = []
+
+    def fit(held):
+        calls.append(held["lymphocyte_reference_age_years"])
+        return {"naive_cd4_decline_at_reference_age_per_year": held["lymphocyte_reference_age_years"] / 1000,
+                "naive_cd8_decline_at_reference_age_per_year": held["thymic_output_peak_age_years"] / 100}
+
+    table = healthy_adult_parameters()
+    coupling = Coupling(("lymphocyte_reference_age_years", "thymic_output_peak_age_years"),
+                        ("naive_cd4_decline_at_reference_age_per_year", "naive_cd8_decline_at_reference_age_per_year"),
+                        fit)
+    points = pd.DataFrame({"lymphocyte_reference_age_years": [24.0, 30.0, 24.0, 30.0], "hsc_niche_hill": [2, 3, 4, 2]})
+    out = coupled_columns(points, [coupling], table)
+    assert sorted(calls) == [24.0, 30.0]  # once per distinct value
+    np.testing.assert_allclose(out["naive_cd4_decline_at_reference_age_per_year"], [0.024, 0.030, 0.024, 0.030])
+    # the source that is no factor keeps the table's value
+    assert (out["naive_cd8_decline_at_reference_age_per_year"] == table.value("thymic_output_peak_age_years") / 100).all()
+    assert coupled_columns(points[["hsc_niche_hill"]], [coupling], table).empty  # no source varied: nothing refitted
+    with pytest.raises(ValueError, match="naive_cd4_decline_at_reference_age_per_year is a coupled parameter"):
+        coupled_columns(points.assign(naive_cd4_decline_at_reference_age_per_year=0.02), [coupling], table)
+    with pytest.raises(ValueError, match="targets are not its sources"):
+        Coupling(("a",), ("a",), fit)

@@ -461,3 +461,25 @@ def test_a_log_factors_heat_map_cells_are_equal_on_its_log_axis(monkeypatch: pyt
     # ticks at the values run, in the cells' middles (they read 50, 100, 200 between the cells)
     assert [t.get_text() for t in ax.get_xticklabels()] == ["42.1", "84.2", "168"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["60", "90", "120"]
+
+
+def test_a_coupled_parameter_is_refitted_at_each_point_and_recorded_beside_the_factors():
+    """A coupling (fitted <- fit of an assumed factor) sets the fitted parameter at every design point from that
+    point's factor value; the samples carry it with its unit, it is no endpoint, and the read-outs follow it."""
+    from hemasim.sensitivity.coupling import Coupling
+
+    source = "erythroid_production_max_fold"
+    table = healthy_adult_parameters()
+    slope_at = {4.0: 2.0, 8.0: 5.0}  # a fit of the slope for each value of the source
+    coupling = Coupling((source,), (SLOPE,), lambda held: {SLOPE: slope_at[held[source]]})
+    spec = SensitivitySpec.model_validate({"method": "morris", "trajectories": 2, "levels": 2, "seed": 0,
+                                           "factors": [{"parameter": source, "range": [4.0, 8.0]}]})
+    plain, coupled = run_sensitivity(donation(), spec), run_sensitivity(donation(), spec, couplings=[coupling])
+    assert coupled.coupled == (SLOPE,) and plain.coupled == ()
+    assert coupled.samples[SLOPE].tolist() == [slope_at[v] for v in coupled.samples[source]]
+    assert coupled.units[SLOPE] == table[SLOPE].unit and SLOPE not in set(coupled.indices["endpoint"])
+    assert coupled.baseline == pytest.approx(plain.baseline, rel=1e-9, nan_ok=True)  # the shipped point keeps the shipped fit
+    points = coupled.samples[[source, SLOPE]]
+    single = evaluate_points(donation(), points)
+    np.testing.assert_allclose(coupled.samples["hemoglobin_nadir"], single["hemoglobin_nadir"], rtol=1e-12)
+    assert not np.allclose(coupled.samples["hemoglobin_nadir"], plain.samples["hemoglobin_nadir"], rtol=1e-7, atol=0)

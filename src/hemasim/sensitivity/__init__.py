@@ -6,6 +6,8 @@
 * :mod:`~hemasim.sensitivity.estimators` - Morris mu*/sigma, Sobol' first/total order, local normalised;
 * :mod:`~hemasim.sensitivity.spec` - the ``sweep:`` / ``sensitivity:`` files (data only);
 * :mod:`~hemasim.sensitivity.run` - :func:`run_sweep`, :func:`run_sensitivity` and their output folders;
+* :mod:`~hemasim.sensitivity.coupling` - fitted parameters refitted at each design point from the assumed factors
+  their fit held;
 * :mod:`~hemasim.sensitivity.plots` - sweep figure (lines or heat map) and ranking figure.
 
 See docs/sensitivity.md.

@@ -14,6 +14,7 @@ import pandas as pd
 
 from hemasim.scenario import Scenario
 from hemasim.sensitivity.batch import ProgressFn, evaluate_points, time_average_units
+from hemasim.sensitivity.coupling import Coupling, coupled_columns
 from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
 from hemasim.sensitivity.estimators import (
     elementary_effects,
@@ -57,22 +58,34 @@ class SensitivityResult:
     spec: SensitivitySpec
     baseline: dict[str, float] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # factor or endpoint -> unit
+    coupled: tuple[str, ...] = ()  # parameters refitted at each point from the factors (columns of samples)
 
 
 def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray, rtol: float | None,
-              averaged: Sequence[str], progress: ProgressFn | None) -> pd.DataFrame:
+              averaged: Sequence[str], progress: ProgressFn | None, couplings: Sequence[Coupling] = ()
+              ) -> pd.DataFrame:
+    """The points (factor values, then the coupled parameters refitted at each) and their endpoints."""
     points = pd.DataFrame(values, columns=[f.name for f in factors])
+    if couplings:
+        from hemasim.sensitivity.spec import factor_parameters
+
+        points = pd.concat([points, coupled_columns(points, couplings, factor_parameters(scenario))], axis=1)
     ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
     return pd.concat([points, ends], axis=1)
 
 
-def _units(scenario: Scenario, factors: Sequence[Factor], frame: pd.DataFrame, averages: dict[str, str]
-           ) -> dict[str, str]:
-    """The unit of each column of ``frame``: a factor's, an endpoint's as the scenario's endpoint families declare
-    it (:func:`hemasim.assembly.scenario_endpoint_units`), a time average's (``averages``: its observable's)."""
+def _units(scenario: Scenario, factors: Sequence[Factor], frame: pd.DataFrame, averages: dict[str, str],
+           coupled: Sequence[str] = ()) -> dict[str, str]:
+    """The unit of each column of ``frame``: a factor's or a ``coupled`` parameter's (its record's), an endpoint's as
+    the scenario's endpoint families declare it (:func:`hemasim.assembly.scenario_endpoint_units`), a time
+    average's (``averages``: its observable's)."""
     from hemasim.assembly import scenario_endpoint_units
+    from hemasim.sensitivity.spec import factor_parameters
 
     units = _factor_units(scenario, factors)
+    if coupled:
+        table = factor_parameters(scenario)
+        units.update({name: table[name].unit for name in coupled})
     declared = {**scenario_endpoint_units(scenario), **averages}
     return {**units, **{c: declared[c] for c in frame.columns if c not in units}}
 
@@ -133,28 +146,31 @@ def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None =
     return SweepResult(factors, table, time.perf_counter() - start, spec, _units(scenario, factors, table, averages))
 
 
-def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor]) -> list[str]:
-    names = {f.name for f in factors}
+def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor], coupled: Sequence[str] = ()) -> list[str]:
+    names = {f.name for f in factors} | set(coupled)
     return [c for c in frame.columns if c not in names and pd.api.types.is_numeric_dtype(frame[c])]
 
 
-def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: ProgressFn | None = None
-                    ) -> SensitivityResult:
-    """Morris, Sobol' or local sensitivities of every endpoint of the scenario to the factors."""
+def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: ProgressFn | None = None,
+                    couplings: Sequence[Coupling] = ()) -> SensitivityResult:
+    """Morris, Sobol' or local sensitivities of every endpoint of the scenario to the factors. ``couplings``: fitted
+    parameters refitted at every point from the assumed factors their fit held (:mod:`hemasim.sensitivity.coupling`;
+    a coupling none of whose sources is a factor changes nothing)."""
     factors = resolve_factors(spec.factors, scenario, "sensitivity.factors")
     averages = time_average_units(scenario, spec.time_averages, "sensitivity.time_averages")
     k = len(factors)
     start = time.perf_counter()
     if spec.method == "local":
-        return _local(scenario, spec, factors, start, progress, averages)
+        return _local(scenario, spec, factors, start, progress, averages, couplings)
     if spec.method == "morris":
         unit, _ = morris_trajectories(spec.trajectories, k, spec.levels, spec.seed)
     else:
         unit = saltelli(spec.samples, k, spec.seed)
     base = np.array([[f.base for f in factors]])
     frame = _evaluate(scenario, factors, np.concatenate([base, to_values(unit, factors)]), spec.rtol,
-                      spec.time_averages, progress)
-    baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors)}
+                      spec.time_averages, progress, couplings)
+    coupled = _coupled_names(frame, couplings)
+    baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors, coupled)}
     samples = frame.iloc[1:].reset_index(drop=True)
     rows: list[dict[str, Any]] = []
     for name in baseline:
@@ -172,7 +188,12 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
                 rows.append({"endpoint": name, "factor": f.name, "first_order": s.first[j],
                              "total_order": s.total[j], "variance": s.variance})
     return SensitivityResult(spec.method, factors, pd.DataFrame(rows), samples, time.perf_counter() - start,
-                             spec, baseline, _units(scenario, factors, frame, averages))
+                             spec, baseline, _units(scenario, factors, frame, averages, coupled), coupled)
+
+
+def _coupled_names(frame: pd.DataFrame, couplings: Sequence[Coupling]) -> tuple[str, ...]:
+    """The coupled parameters the design refitted (a coupling none of whose sources is a factor adds none)."""
+    return tuple(t for c in couplings for t in c.targets if t in frame.columns)
 
 
 def _relative(change: float, base: float) -> float:
@@ -180,7 +201,8 @@ def _relative(change: float, base: float) -> float:
 
 
 def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], start: float,
-           progress: ProgressFn | None, averages: dict[str, str]) -> SensitivityResult:
+           progress: ProgressFn | None, averages: dict[str, str], couplings: Sequence[Coupling] = ()
+           ) -> SensitivityResult:
     """Central differences at steps h and h/2 (4k + 1 points); the step is checked by their agreement."""
     k, h = len(factors), spec.step
     base = np.array([f.base for f in factors])
@@ -191,8 +213,9 @@ def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], sta
                 x = base.copy()
                 x[j] *= 1.0 + sign * step
                 rows_values.append(x)
-    frame = _evaluate(scenario, factors, np.array(rows_values), spec.rtol, spec.time_averages, progress)
-    baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors)}
+    frame = _evaluate(scenario, factors, np.array(rows_values), spec.rtol, spec.time_averages, progress, couplings)
+    coupled = _coupled_names(frame, couplings)
+    baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors, coupled)}
     rows: list[dict[str, Any]] = []
     for name, y0 in baseline.items():
         y = frame[name].to_numpy(dtype=np.float64)
@@ -205,7 +228,7 @@ def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], sta
                          "step_ok": bool(np.isfinite(disagreement) and (disagreement <= STEP_TOLERANCE
                                                                          or abs(fine) < 1e-6))})
     return SensitivityResult("local", factors, pd.DataFrame(rows), frame, time.perf_counter() - start, spec,
-                             baseline, _units(scenario, factors, frame, averages))
+                             baseline, _units(scenario, factors, frame, averages, coupled), coupled)
 
 
 # ---------------------------------------------------------------------------------------------- outputs

@@ -1,0 +1,65 @@
+"""Fitted parameters refitted with the assumed parameters their fit held, at every point of a sensitivity design.
+
+A fitted parameter is a function of the values its fit held: the fit chose it so that the model, with those values,
+reproduces its data. A design that moves a held (assumed) parameter and keeps the fitted one runs points the data
+exclude. A :class:`Coupling` declares "fitted parameters <- a fit function of the assumed parameters it held"; given
+to :func:`hemasim.sensitivity.run.run_sensitivity`, it refits the fitted parameters at each point's values of the
+assumed ones (docs/sensitivity.md, "Fitted parameters refitted with the assumed parameters their fit held").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from hemasim.parameters import ParameterSet
+
+__all__ = ["Coupling", "coupled_columns"]
+
+
+@dataclass(frozen=True)
+class Coupling:
+    """``targets`` (fitted parameters) <- ``fit`` of ``sources`` (the assumed parameters the fit held). ``fit`` takes
+    every source's value by name and returns every target's value by name, each in its record's unit."""
+
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    fit: Callable[[Mapping[str, float]], Mapping[str, float]]
+
+    def __post_init__(self) -> None:
+        if not self.sources or not self.targets:
+            raise ValueError("a coupling needs at least one source (assumed) and one target (fitted) parameter")
+        if set(self.sources) & set(self.targets):
+            raise ValueError(f"a coupling's targets are not its sources: {sorted(set(self.sources) & set(self.targets))}")
+
+
+def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: ParameterSet) -> pd.DataFrame:
+    """The targets of each coupling with a source among ``points``' columns, one value per row: the fit at that row's
+    source values (a source that is no column keeps ``table``'s value). A row whose sources all have ``table``'s
+    values keeps the targets' values there (the shipped fit; the fit re-run would differ only by the record's
+    rounding). The fit runs once per distinct combination of source values (a Morris design has a few levels)."""
+    out: dict[str, np.ndarray] = {}
+    for coupling in couplings:
+        varied = [s for s in coupling.sources if s in points.columns]
+        if not varied:
+            continue
+        clash = [t for t in coupling.targets if t in points.columns or t in out]
+        if clash:
+            raise ValueError(f"{clash[0]} is a coupled parameter (refitted from {', '.join(coupling.sources)}) and "
+                             "cannot also be a factor or another coupling's target")
+        held = {s: table.value(s) for s in coupling.sources}
+        keys = points[varied].to_numpy(dtype=np.float64)
+        distinct, which = np.unique(keys, axis=0, return_inverse=True)
+        values = np.empty((len(distinct), len(coupling.targets)))
+        for i, row in enumerate(distinct):
+            at = {**held, **dict(zip(varied, (float(v) for v in row), strict=True))}
+            fitted = {t: table.value(t) for t in coupling.targets} if at == held else coupling.fit(at)
+            values[i] = [float(fitted[t]) for t in coupling.targets]
+        for j, target in enumerate(coupling.targets):
+            out[target] = values[np.asarray(which).reshape(-1), j]
+    return pd.DataFrame(out, index=points.index)
