@@ -105,6 +105,27 @@ def test_a_childs_weight_outside_the_growth_reference_for_age_and_sex_is_warned_
     assert "patient.weight_kg" in _warnings(_changed(CHILD, age_years=0.3, weight_kg=2))  # an infant of 2 kg at 4 months
 
 
+def test_a_cohort_reaching_into_childhood_is_checked_at_its_youngest_age():
+    cohort = yaml.safe_load((EXAMPLES / "cohort_marrow_depletion.yaml").read_text())  # adults 20-80, 30-250 kg draws
+    assert _warnings(cohort) == {}
+    children = copy.deepcopy(cohort)
+    children["population"]["age_years"] = {"min": 3, "max": 10}
+    # the draws' means stand; the cohort cuts weights at 30 kg, above +3 SD of a boy (20.8 kg) or girl (21.6) of 3
+    children["population"]["weight_kg"] = {"male": {"mean": 12, "sd": 2}, "female": {"mean": 14, "sd": 2}}
+    found = _warnings(children)
+    assert set(found) == {"population.weight_kg.male.mean", "population.weight_kg.female.mean"}
+    assert found["population.weight_kg.male.mean"].startswith(
+        "the youngest boys of the cohort (3 years) weigh 30 kg (the population's mean, 12 kg, at the cohort's cut), "
+        "outside 10.6-20.8 kg")
+    # without drawn weights every child has the scenario patient's 75 kg; girls only: the girls' band
+    del children["population"]["weight_kg"]
+    children["population"]["female_fraction"] = 1.0
+    (field, message), = _warnings(children).items()
+    assert field == "population.age_years.min" and "youngest girls" in message and "scenario's weight_kg" in message
+    children["population"]["age_years"] = {"min": 16, "max": 40}  # 75 kg at 16 is inside a girl's band
+    assert _warnings(children) == {}
+
+
 def test_a_gene_therapy_childs_weight_is_checked_against_the_growth_reference():
     from hemasim.clonal.gene_therapy_report import load_gene_therapy_scenario
     from hemasim.scenario.plausibility import gene_therapy_warnings

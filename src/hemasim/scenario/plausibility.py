@@ -228,6 +228,33 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
                                         f"outside {rng.text()}{inches} ({rng.why})")
 
 
+def _population(scenario: Scenario) -> Iterator[Implausible]:
+    """A cohort whose ages reach below 18 years, checked at its youngest age against the child band (the draws'
+    weights: the population's mean for the sex, cut to the cohort's 30-250 kg, else the scenario patient's)."""
+    population = scenario.population
+    ages = population.age_years if population is not None else None
+    if population is None or ages is None or ages.min >= 18:
+        return
+    fraction = population.female_fraction
+    sexes = [scenario.patient.sex] if fraction is None else [s for s, share in (("male", 1 - fraction),
+                                                                                 ("female", fraction)) if share > 0]
+    for sex in sexes:
+        drawn = getattr(population.weight_kg, sex, None)
+        w = min(max(drawn.mean, ADULT_WEIGHT_KG[0]), ADULT_WEIGHT_KG[1]) if drawn is not None else None
+        field = f"population.weight_kg.{sex}.mean" if w is not None else "population.age_years.min"
+        w = w if w is not None else scenario.patient.weight_kg
+        low, high = child_weight_band(ages.min, sex)
+        if not low <= w <= high:
+            source = ("every patient at the scenario's weight_kg" if drawn is None else "the population's mean" if
+                      drawn.mean == w else f"the population's mean, {_g(drawn.mean)} kg, at the cohort's cut")
+            how = ("population.weight_kg draws weights by sex" if drawn is None else "the cohort draws weights from "
+                   f"{ADULT_WEIGHT_KG[0]:g} kg up")
+            yield field, (f"the youngest {'boys' if sex == 'male' else 'girls'} of the cohort ({ages.min:g} years) "
+                          f"weigh {_g(w)} kg ({source}), outside {low:.3g}-{high:.3g} kg, {CHILD_WEIGHT_SD:g} SD either "
+                          f"side of the median weight for their age; {how} (CDC 2000 growth charts, Kuczmarski 2002 "
+                          "Vital Health Stat 11(246))")
+
+
 def _cord_range(source: str, weight_kg: float) -> ClinicalRange:
     """The cord CD34+ range of this patient: the upper bound is the largest banked unit(s) over the weight."""
     per_unit = RANGES["cord_cd34_per_kg"]
@@ -383,6 +410,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     for i, iv in enumerate(scenario.interventions):
         for check in _INTERVENTION_CHECKS:
             out += check(iv, f"interventions.{i}", scenario.patient)
+    out += _population(scenario)
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
     return out
