@@ -1,5 +1,7 @@
 """Write docs/validation_predictions.md: every prediction-class target with its source, band basis, judged bands,
-the model's values and status, from targets.yaml and a report card written by ``hemasim validate --json``.
+the model's values and status, from targets.yaml and a report card written by ``hemasim validate --json``; and,
+beside it, docs/validation_card.md, the whole card as the documentation site shows it (the site's build computes it
+again: docs/hooks/validation_card.py), so that a reader of the repository sees the card the pages link to.
 
     python -m hemasim validate --json /tmp/card.json
     python docs/validation_predictions.py /tmp/card.json docs/validation_predictions.md
@@ -70,10 +72,27 @@ def render(card: dict[str, Any]) -> str:
     return "\n".join([HEADER, f"Card summary: {summary}", "", *prediction_rows(card), ""])
 
 
+#: the committed card page, written beside the predictions page
+CARD_PAGE = "validation_card.md"
+
+
+def card_page(card: dict[str, Any]) -> str:
+    """The committed copy of the report card page, rendered by the docs build's own hook."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("docs_hook_validation_card",
+                                                  Path(__file__).parent / "hooks" / "validation_card.py")
+    assert spec is not None and spec.loader is not None
+    hook = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook)
+    return str(hook.card_markdown(card, "", built=False)) + "\n"
+
+
 def main(argv: list[str]) -> None:
     card_path, out_path = Path(argv[0]), Path(argv[1])
     card = json.loads(card_path.read_text(encoding="utf-8"))
     out_path.write_text(render(card), encoding="utf-8")
+    out_path.with_name(CARD_PAGE).write_text(card_page(card), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -123,3 +123,22 @@ def test_a_missing_file_of_another_name_has_no_hint(tmp_path: Path):
     res = invoke_hemasim("run", str(tmp_path / "mine.yaml"), "--out", str(tmp_path / "out"))
     assert res.exit_code == 2
     assert res.stderr.strip().endswith("cannot read the scenario (No such file or directory)")
+
+
+def test_a_reader_that_closes_the_list_early_is_not_blamed_on_out(monkeypatch: pytest.MonkeyPatch):
+    """`hemasim examples --list | head -5`: head closes the pipe, the list's next line fails with a broken pipe. It was
+    reported as a failed write to --out ("--out hemasim-examples: cannot write: Broken pipe", exit 74), which the
+    list never writes to; now the command line's own handling of a closed pipe (click: exit 1, no message) applies."""
+    import builtins
+
+    printed = builtins.print
+
+    def closed_stdout(*args: object, **kwargs: object) -> None:
+        if kwargs.get("file") is None:
+            raise BrokenPipeError(32, "Broken pipe")
+        printed(*args, **kwargs)
+
+    monkeypatch.setattr(builtins, "print", closed_stdout)
+    res = invoke_hemasim("examples", "--list")
+    assert "--out" not in res.stderr and "cannot write" not in res.stderr, res.stderr
+    assert res.exit_code == 1

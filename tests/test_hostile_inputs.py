@@ -9,14 +9,17 @@ tests/hostile/drug_sets/ by a path relative to the scenario); CASES gives its ex
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from .conftest import EXAMPLES
 from .conftest import invoke_hemasim as hemasim
@@ -67,9 +70,9 @@ CASES: dict[str, tuple[str, ...]] = {
     "age_zero": ("patient.age_years: Input should be greater than or equal to 0.01 (allowed: >= 0.01 and <= 120) (got 0)",),
     "age_1e-12": ("patient.age_years: Input should be greater than or equal to 0.01 (allowed: >= 0.01 and <= 120) "
                   "(got 1e-12)",),
-    "age_nan": ("patient.age_years: Input should be a finite number (got nan)",),
+    "age_nan": ("patient.age_years: Input should be a finite number (allowed: >= 0.01 and <= 120) (got nan)",),
     "duration_true": ("duration_days: expected a number, not a boolean (got true)",),
-    "duration_inf": ("duration_days: Input should be a finite number (got inf)",),
+    "duration_inf": ("duration_days: Input should be a finite number (allowed: > 0 and <= 43830) (got inf)",),
     "aging_as_number": ("aging: expected true or false (got 1)",),
     "bool_in_schedule_days": ("interventions.0.schedule.days: expected a number in item 1, not a boolean",),
     "typo_key": ("duraton_days: unknown field (check the spelling; see docs/scenarios.md for the allowed fields); "
@@ -81,12 +84,15 @@ CASES: dict[str, tuple[str, ...]] = {
                       "colour: unknown field"),
     "intervention_without_kind": ("interventions.0.kind: required field is missing (it names the kind of block)",),
     "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (got nan)",),
-    "inf_schedule": ("interventions.0.schedule.every_days: Input should be a finite number (got inf)",),
-    "nan_dose": ("interventions.0.dose_mg_per_m2: Input should be a finite number (got nan)",),
-    "nan_dose_rule": ("interventions.0.rules.0.below: Input should be a finite number (got nan)",),
-    "inf_dose_rule": ("interventions.0.rules.0.delay_days: Input should be a finite number (got inf)",),
-    "nan_population_age": ("population.age_years.min: Input should be a finite number (got nan)",),
-    "inf_population_weight": ("population.weight_kg.male.mean: Input should be a finite number (got inf)",),
+    "inf_schedule": ("interventions.0.schedule.every_days: Input should be a finite number (allowed: > 0) (got inf)",),
+    "nan_dose": ("interventions.0.dose_mg_per_m2: Input should be a finite number (allowed: > 0 and <= 20000) (got nan)",),
+    "nan_dose_rule": ("interventions.0.rules.0.below: Input should be a finite number (allowed: > 0) (got nan)",),
+    "inf_dose_rule": ("interventions.0.rules.0.delay_days: Input should be a finite number (allowed: > 0 and <= 60) "
+                      "(got inf)",),
+    "nan_population_age": ("population.age_years.min: Input should be a finite number (allowed: >= 0.01 and <= 120) "
+                           "(got nan)",),
+    "inf_population_weight": ("population.weight_kg.male.mean: Input should be a finite number (allowed: > 0 and "
+                              "<= 1000) (got inf)",),
     "zero_population_age": ("population.age_years.min: Input should be greater than or equal to 0.01 (allowed: >= 0.01 and "
                             "<= 120) (got 0)",),
     # drug sets
@@ -245,3 +251,108 @@ def test_a_field_resolved_by_model_rebuild_still_refuses_a_boolean_for_a_number(
     assert schema(a=2.0).a == 2.0
     with pytest.raises(pydantic.ValidationError, match="not a boolean"):
         schema(a=True)
+
+
+# The newest features (harden16): plasma2's options and the naive pools' fitted decline (parameters: overrides, off
+# or at their fitted values by default), the blood donation's fields, gene-therapy files. A wrong type, a negative
+# value, NaN, an unknown key, a missing file: one line naming the field and the values it allows, exit 2, nothing
+# written, from `check` and from the command that runs the file.
+_DONATION = yaml.safe_load((EXAMPLES / "blood_donation.yaml").read_text(encoding="utf-8"))
+_GENE_THERAPY = yaml.safe_load((EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml").read_text(encoding="utf-8"))
+SHARE = "parameters.short_lived_plasma_cell_fraction"
+NAIVE = "parameters.naive_cd4_decline_at_reference_age_per_year"
+
+#: case -> (the file's base, the change: a dotted path and its value, "DELETE" to remove it; the line's text)
+NEWEST: dict[str, tuple[str, dict[str, object], str]] = {
+    "share_text": ("donation", {SHARE: "abc"}, f"{SHARE}: the value must be a number in [0, 1] (got 'abc')"),
+    "share_negative": ("donation", {SHARE: -0.1}, f"{SHARE}: -0.1 is outside the parameter's bounds [0, 1]"),
+    "share_nan": ("donation", {SHARE: float("nan")}, f"{SHARE}: the value must be a finite number in [0, 1] (got nan)"),
+    "share_boolean": ("donation", {SHARE: True}, f"{SHARE}: expected a number in [0, 1], not a boolean (got true)"),
+    "share_typo": ("donation", {"parameters.short_lived_plasma_fraction": 0.1},
+                   "parameters.short_lived_plasma_fraction: unknown parameter; did you mean "
+                   "short_lived_plasma_cell_fraction"),
+    "half_life_negative": ("donation", {"parameters.short_lived_plasma_cell_half_life_days": -5},
+                           "short_lived_plasma_cell_half_life_days: -5 day is outside the parameter's bounds "
+                           "[5, 1000] day"),
+    # each share is inside 0-1, their sum is not: refused where it is written, not only when a vaccine builds the
+    # pools (before: `check` passed it, and a run without a vaccine ran with it)
+    "recall_shares_sum": ("donation", {"parameters.recall_long_lived_plasma_cell_fraction": 0.6,
+                                       "parameters.recall_short_lived_plasma_cell_fraction": 0.6},
+                          "parameters: recall_long_lived_plasma_cell_fraction + recall_short_lived_plasma_cell_fraction: "
+                          "a plasmablast's long- and short-lived plasma-cell shares must add up to at most 1 (got 1.2)"),
+    "primary_shares_sum": ("donation", {SHARE: 0.995},  # with the table's long-lived share, 0.01
+                           "parameters: long_lived_plasma_cell_fraction + short_lived_plasma_cell_fraction: "
+                           "a plasmablast's long- and short-lived plasma-cell shares must add up to at most 1 (got 1.005)"),
+    "naive_text": ("donation", {NAIVE: "fast"}, f"{NAIVE}: the value must be a number in [0, 0.1] 1/year (got 'fast')"),
+    "naive_negative": ("donation", {NAIVE: -1}, f"{NAIVE}: -1 1/year is outside the parameter's bounds [0, 0.1] 1/year"),
+    "naive_nan": ("donation", {NAIVE: float("nan")},
+                  f"{NAIVE}: the value must be a finite number in [0, 0.1] 1/year (got nan)"),
+    "volume_text": ("donation", {"interventions.0.volume_mL": "500 mL"},
+                    "interventions.0.volume_mL: Input should be a valid number, unable to parse string as a number "
+                    "(allowed: > 0 and <= 5000) (got '500 mL')"),
+    "volume_negative": ("donation", {"interventions.0.volume_mL": -500},
+                        "interventions.0.volume_mL: Input should be greater than 0 (allowed: > 0 and <= 5000) (got -500)"),
+    "volume_nan": ("donation", {"interventions.0.volume_mL": float("nan")},
+                   "interventions.0.volume_mL: Input should be a finite number (allowed: > 0 and <= 5000) (got nan)"),
+    "donation_day_nan": ("donation", {"interventions.0.day": float("nan")},
+                         "interventions.0.day: Input should be a finite number (allowed: >= 0) (got nan)"),
+    "volume_typo": ("donation", {"interventions.0.volume_mL": "DELETE", "interventions.0.volume_ml": 500},
+                    "interventions.0.volume_ml: unknown field (check the spelling; see docs/scenarios.md for the "
+                    "allowed fields); did you mean 'volume_mL'?"),
+    "graft_text": ("gene_therapy", {"gene_therapy.cd34_per_kg": "5e6 cells"},
+                   "gene_therapy.cd34_per_kg: Input should be a valid number, unable to parse string as a number "
+                   "(allowed: > 0 and <= 1e+09) (got '5e6 cells')"),
+    "graft_negative": ("gene_therapy", {"gene_therapy.cd34_per_kg": -1},
+                       "gene_therapy.cd34_per_kg: Input should be greater than 0 (allowed: > 0 and <= 1e+09) (got -1)"),
+    "transduction_nan": ("gene_therapy", {"gene_therapy.transduction_efficiency": float("nan")},
+                         "gene_therapy.transduction_efficiency: Input should be a finite number (allowed: >= 0 and "
+                         "<= 1) (got nan)"),
+    "surviving_fraction_nan": ("gene_therapy", {"conditioning.host_surviving_fraction": float("nan")},
+                               "conditioning.host_surviving_fraction: Input should be a finite number (allowed: >= 0 "
+                               "and <= 1) (got nan)"),
+    "horizon_text": ("gene_therapy", {"horizon_months": "five years"},
+                     "horizon_months: Input should be a valid integer, unable to parse string as an integer (allowed: "
+                     ">= 1 and <= 240) (got 'five years')"),
+    "cells_fraction": ("gene_therapy", {"cells_per_sample": 1.5},
+                       "cells_per_sample: Input should be a valid integer, got a number with a fractional part "
+                       "(allowed: >= 1 and <= 10000000) (got 1.5)"),
+    "graft_typo": ("gene_therapy", {"gene_therapy.transduction": 0.9},
+                   "gene_therapy.transduction: unknown field; did you mean 'transduction_efficiency'?"),
+    "regimen_unknown": ("gene_therapy", {"conditioning": {"regimen": "flu_bu3"}},
+                        "conditioning.regimen: unknown conditioning regimen 'flu_bu3'; shipped regimens: 'bu_cy'"),
+}
+
+
+def _changed_copy(base: dict[str, Any], changes: dict[str, object]) -> dict[str, Any]:
+    data = copy.deepcopy(base)
+    for path, value in changes.items():
+        *parents, last = path.split(".", 1) if path.startswith("parameters.") else path.split(".")
+        node = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        if value == "DELETE":
+            del node[last]
+        else:
+            node[last] = value
+    return data
+
+
+@pytest.mark.parametrize("case", sorted(NEWEST))
+def test_the_newest_features_refuse_a_bad_value_in_one_line_naming_what_is_allowed(case: str, tmp_path: Path):
+    kind, changes, text = NEWEST[case]
+    base, command = (_DONATION, "run") if kind == "donation" else (_GENE_THERAPY, "gene-therapy")
+    scenario = tmp_path / f"{case}.yaml"
+    scenario.write_text(yaml.safe_dump(_changed_copy(base, changes), sort_keys=False), encoding="utf-8")
+    for args in (("check", str(scenario)), (command, str(scenario), "--out", str(tmp_path / "out"))):
+        res = hemasim(*args)
+        assert_refused(res.exit_code, res.stderr, str(scenario), (text,))
+    assert [p.name for p in tmp_path.iterdir()] == [scenario.name]  # nothing written
+
+
+def test_a_missing_gene_therapy_file_is_one_line_and_exit_2(tmp_path: Path):
+    missing = tmp_path / "no_such_file.yaml"
+    for args in (("check", str(missing)), ("gene-therapy", str(missing), "--out", str(tmp_path / "out"))):
+        res = hemasim(*args)
+        assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.stderr
+        assert res.stderr.startswith(f"hemasim: error: {missing}: cannot read the ") and "No such file" in res.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from hemasim.scenario import ScenarioError, load_scenario, parse_scenario
-from hemasim.scenario.plausibility import plausibility_warnings, warning_lines
+from hemasim.scenario.plausibility import child_weight_band, plausibility_warnings, warning_lines
 from tests.conftest import EXAMPLES, invoke_hemasim
 
 ALLO = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
@@ -74,6 +74,67 @@ def test_a_weight_in_pounds_and_a_height_in_inches_are_warned_about():
     message = _warnings(_changed(DOCETAXEL, height_cm=67))["patient.height_cm"]
     assert "BMI of 156" in message and "if height_cm is in inches, 170 cm" in message
     assert _warnings(_changed(DOCETAXEL, weight_kg=120, height_cm=165)) == {}  # obese, not a slip
+
+
+CHILD = yaml.safe_load((EXAMPLES / "child_tcd_marrow.yaml").read_text())  # a boy of 8 years, 25 kg
+
+
+@pytest.mark.parametrize(("age_months", "sex", "p3", "p97"), [
+    # the P3 and P97 columns of CDC's wtage.csv (the 2000 growth charts' published percentiles, a column the band
+    # does not read; zainul1996/baby-prediction-backend wtage.csv, code corpus, 2026-12-06)
+    (24, "male", 10.38209025, 15.59648294), (24, "female", 9.985667562, 15.00156359),
+    (240, "male", 54.00391729, 100.7783809)])
+def test_the_child_weight_band_reads_the_cdc_curves_as_cdc_computes_its_percentiles(age_months, sex, p3, p97):
+    z97 = 1.8807936081512509  # the standard normal's 97th percentile
+    low, high = child_weight_band(age_months / 12.0, sex, sd=z97)
+    assert low == pytest.approx(p3, rel=1e-8) and high == pytest.approx(p97, rel=1e-8)
+
+
+def test_a_childs_weight_outside_the_growth_reference_for_age_and_sex_is_warned_about():
+    assert _warnings(CHILD) == {}
+    # 55 "kg" for a boy of 8 is above +3 SD (53.5 kg): 55 lb is the 25 kg he weighs
+    message = _warnings(_changed(CHILD, weight_kg=55))["patient.weight_kg"]
+    assert message.startswith("55 kg for a boy of 8 years is outside 17.9-53.5 kg, 3 SD either side")
+    assert "if that is pounds, 24.9 kg" in message and "CDC 2000" in message
+    # a 3-year-old of 70 kg: the age of an adult's weight, or the weight of another patient; no pounds hint
+    message = _warnings(_changed(CHILD, age_years=3, weight_kg=70))["patient.weight_kg"]
+    assert "for a boy of 3 years is outside 10.6-20.8 kg" in message and "pounds" not in message
+    # the band depends on sex: 16 kg at 1 year is above a girl's +3 SD (13.2 kg) and inside a boy's (14.5 kg)
+    assert "girl of 1 years" in _warnings(_changed(CHILD, age_years=1, sex="female", weight_kg=16))["patient.weight_kg"]
+    assert _warnings(_changed(CHILD, age_years=1, sex="male", weight_kg=14)) == {}
+    assert "patient.weight_kg" in _warnings(_changed(CHILD, age_years=0.3, weight_kg=2))  # an infant of 2 kg at 4 months
+
+
+def test_a_cohort_reaching_into_childhood_is_checked_at_its_youngest_age():
+    cohort = yaml.safe_load((EXAMPLES / "cohort_marrow_depletion.yaml").read_text())  # adults 20-80, 30-250 kg draws
+    assert _warnings(cohort) == {}
+    children = copy.deepcopy(cohort)
+    children["population"]["age_years"] = {"min": 3, "max": 10}
+    # the draws' means stand; the cohort cuts weights at 30 kg, above +3 SD of a boy (20.8 kg) or girl (21.6) of 3
+    children["population"]["weight_kg"] = {"male": {"mean": 12, "sd": 2}, "female": {"mean": 14, "sd": 2}}
+    found = _warnings(children)
+    assert set(found) == {"population.weight_kg.male.mean", "population.weight_kg.female.mean"}
+    assert found["population.weight_kg.male.mean"].startswith(
+        "the youngest boys of the cohort (3 years) weigh 30 kg (the population's mean, 12 kg, at the cohort's cut), "
+        "outside 10.6-20.8 kg")
+    # without drawn weights every child has the scenario patient's 75 kg; girls only: the girls' band
+    del children["population"]["weight_kg"]
+    children["population"]["female_fraction"] = 1.0
+    (field, message), = _warnings(children).items()
+    assert field == "population.age_years.min" and "youngest girls" in message and "scenario's weight_kg" in message
+    children["population"]["age_years"] = {"min": 16, "max": 40}  # 75 kg at 16 is inside a girl's band
+    assert _warnings(children) == {}
+
+
+def test_a_gene_therapy_childs_weight_is_checked_against_the_growth_reference():
+    from hemasim.clonal.gene_therapy_report import load_gene_therapy_scenario
+    from hemasim.scenario.plausibility import gene_therapy_warnings
+
+    scenario = load_gene_therapy_scenario(EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml")
+    assert scenario.patient.age_years < 18 and gene_therapy_warnings(scenario) == []
+    heavy = scenario.model_copy(update={"patient": scenario.patient.model_copy(update={"weight_kg": 60.0})})
+    (field, message), = gene_therapy_warnings(heavy)
+    assert field == "patient.weight_kg" and "CDC 2000" in message
 
 
 def test_a_whole_docetaxel_dose_in_the_per_m2_field_gets_the_field_meant():

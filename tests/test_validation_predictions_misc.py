@@ -1,6 +1,7 @@
 """The other predictions (P1-P10: blood donation, influenza challenge, antibody waning, vaccine by age, alemtuzumab,
 hepatitis B schedules): their read-outs, their honest statuses, and the generated page of all prediction targets."""
 
+import json
 import re
 
 import numpy as np
@@ -63,3 +64,43 @@ def test_the_predictions_page_takes_values_and_statuses_from_the_card():
     assert "= 6 in [4.31, 5.29] (fail)" in row and row.endswith("| fail |") and "clearance_day" not in row
     assert next(line for line in page.splitlines() if line.startswith("| P4 |")).endswith("| not in the card |")
     assert "Card summary: predictions: 1 pass / 2" in page
+
+
+def _statuses(page: str) -> dict[str, str]:
+    """Target id -> status (with "(near an edge)") of a generated page's table rows, the card's markup removed."""
+    out = {}
+    for line in page.splitlines():
+        if re.match(r"^\| [A-Z]+\d+ \|", line):
+            cells = [c.strip() for c in line.strip("|").split(" | ")]
+            status = next((c for c in cells if 'class="card-status' in c), cells[-1])
+            out[cells[0]] = re.sub(r"<[^>]+>", "", status)
+    return out
+
+
+def test_the_committed_card_page_lists_every_target_and_agrees_with_the_predictions_page():
+    """docs/validation_card.md is what a reader of the repository sees where the pages link the card (the site
+    computes it again when built): written with the predictions page from the same card, every target once."""
+    card_page = (ROOT / "docs" / "validation_card.md").read_text(encoding="utf-8")
+    assert "do not edit by hand" in card_page
+    listed = re.findall(r"^\| ([A-Z]+\d+) \|", card_page, flags=re.MULTILINE)
+    assert sorted(listed) == sorted(t["id"] for group in load_targets().values() for t in group)
+    regenerate = ("regenerate both from one card: python -m hemasim validate --json CARD.json; "
+                  "python docs/validation_predictions.py CARD.json docs/validation_predictions.md")
+    assert len(listed) == len(set(listed)), regenerate
+    predictions = _statuses((ROOT / "docs" / "validation_predictions.md").read_text(encoding="utf-8"))
+    card = _statuses(card_page)
+    assert {k: card[k] for k in predictions} == predictions, regenerate
+
+
+def test_the_predictions_script_writes_the_card_page_beside_the_predictions_page(tmp_path):
+    card = {"summary": "predictions: 0 pass / 1", "counts": {"fail": 1}, "targets": [
+        {"id": "P3", "group": "other_predictions", "class": "prediction", "quantity": "shedding", "published": "4.8",
+         "pass": "in range", "source": "s", "status": "fail", "calibrated_on": False, "not_covered": "", "note": "",
+         "checks": [{"readout": "influenza_challenge_shedding_days_above_detection", "patient": "", "band": [4.31, 5.29],
+                     "value": 6.0, "status": "fail", "why": ""}]}]}
+    (tmp_path / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    _generator().main([str(tmp_path / "card.json"), str(tmp_path / "validation_predictions.md")])
+    page = (tmp_path / "validation_card.md").read_text(encoding="utf-8")
+    assert "do not edit by hand" in page and "Generated when this site was built" not in page
+    assert _statuses(page) == {"P3": "fail"} and _statuses(
+        (tmp_path / "validation_predictions.md").read_text(encoding="utf-8"))["P3"] == "fail"

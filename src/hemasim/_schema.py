@@ -61,6 +61,11 @@ def _scalar_shape(annotation: Any) -> _Shape:
     return "other"
 
 
+#: Annotated metadata of a field whose own validator checks its numbers and booleans, naming each value's bounds
+#: (a ``parameters:`` block: hemasim.scenario.overrides), which the strict checks of :class:`StrictData` then leave to it
+OWN_NUMBER_CHECKS = "own number checks"
+
+
 @cache
 def _shape(annotation: Any) -> _Shape:
     """How a field's annotation holds numbers or booleans (the inputs the strict checks look at)."""
@@ -99,7 +104,8 @@ def _checked_fields(cls: type[BaseModel]) -> tuple[tuple[str, _Shape], ...]:
     kept = _CHECKED_FIELDS.get(cls)
     if kept is not None and kept[0] is fields:
         return kept[1]
-    shapes = ((name, _shape(typing.cast(Any, field.annotation))) for name, field in fields.items())
+    shapes = ((name, _shape(typing.cast(Any, field.annotation))) for name, field in fields.items()
+              if OWN_NUMBER_CHECKS not in field.metadata)
     checked = tuple((name, shape) for name, shape in shapes if shape != "other")
     _CHECKED_FIELDS[cls] = (fields, checked)
     return checked
@@ -145,6 +151,9 @@ _BOUND_ERRORS = {"greater_than": "gt", "greater_than_equal": "ge", "less_than": 
 _BOUND_WORDS = {"gt": "greater than", "ge": "greater than or equal to", "lt": "less than",
                 "le": "less than or equal to"}
 _BOUND_SIGNS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+#: pydantic's errors of a value that is no (finite, whole where a count goes) number: their lines name the field's
+#: bounds too, as a bound's own error does
+_NOT_A_NUMBER_ERRORS = ("finite_number", "float_parsing", "float_type", "int_parsing", "int_type", "int_from_float")
 
 
 def _member(union: Any, part: int | str) -> Any:
@@ -208,6 +217,8 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
     if kind in _BOUND_ERRORS and isinstance(e.get("ctx", {}).get(_BOUND_ERRORS[kind]), int | float):
         bound = _BOUND_ERRORS[kind]  # the bound as %g (pydantic writes 1e-12 as 0.000000000001)
         msg = f"Input should be {_BOUND_WORDS[bound]} {_number(e['ctx'][bound])}{_allowed_range(model, e['loc'])}"
+    elif kind in _NOT_A_NUMBER_ERRORS:  # a NaN, a text, a fraction where a count goes: the values the field takes
+        msg = f"{msg}{_allowed_range(model, e['loc'])}"
     if kind == "extra_forbidden":
         return f"{loc}: {unknown_field}"
     if kind == "missing":

@@ -45,6 +45,7 @@ from hemasim.biology import reference_adult_model
 from hemasim.biology.builder import BuildContext
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
+from hemasim.parameters.sets.vaccine_kinetics import PLASMA_CELL_SHARES, plasma_cell_shares_problem
 
 __all__ = ["VaccineResponse", "antigen_state", "help_at", "with_humoral_response"]
 
@@ -141,14 +142,13 @@ class VaccineResponse:
         # primary (recruited naive B cells) and recall (recalled memory B cells) responses: one activated pool and one
         # plasmablast pool while their plasmablasts share one fate (the model as it was); pools of their own when the
         # recall's plasmablasts have other plasma-cell shares (docs/immunity.md, "Plasma cells: three time scales")
-        names = {"primary": ("long_lived_plasma_cell_fraction", "short_lived_plasma_cell_fraction"),
-                 "recall": ("recall_long_lived_plasma_cell_fraction", "recall_short_lived_plasma_cell_fraction")}
+        names = PLASMA_CELL_SHARES
         shares = {origin: (p(long_lived), p(short_lived)) for origin, (long_lived, short_lived) in names.items()}
         for origin, (f_l, f_s) in shares.items():  # each share has bounds 0-1, their sum not: more cells than ended
             total = np.asarray(f_l, dtype=float) + np.asarray(f_s, dtype=float)
-            if np.any(total > 1.0):
-                raise ValueError(f"{' + '.join(names[origin])}: a plasmablast's long- and short-lived plasma-cell shares "
-                                 f"must add up to at most 1 (got {float(np.max(total))!r})")
+            problem = plasma_cell_shares_problem(names[origin], float(np.max(total)))
+            if problem:
+                raise ValueError(problem)
         pools = {"primary": (a, act, pb)}
         if any(np.any(np.asarray(x) != np.asarray(y)) for x, y in zip(*shares.values(), strict=True)):
             pools["recall"] = (f"{a}_recall",

@@ -31,12 +31,15 @@ def examples(
     shipped = shipped_examples()
     try:
         chosen = select_examples(names or [], shipped)
-        if list_:
-            width = max(len(e.name) for e in chosen)
-            for e in chosen:
-                print(f"{e.name:<{width}}  {e.description}")
-            print(f"\n{len(chosen)} examples; `hemasim examples NAME --out DIR` copies one (all: no NAME)")
-            return
+    except ExampleError as err:
+        raise fail(str(err)) from None
+    if list_:  # outside the copy's error handling: a closed pipe (`| head`) is no error of --out's
+        width = max(len(e.name) for e in chosen)
+        for e in chosen:
+            print(f"{e.name:<{width}}  {e.description}")
+        print(f"\n{len(chosen)} examples; `hemasim examples NAME --out DIR` copies one (all: no NAME)")
+        return
+    try:
         files = copy_examples(chosen, out, force=force)
     except ExampleError as err:
         raise fail(str(err)) from None

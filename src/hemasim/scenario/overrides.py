@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, overload
 
 from pydantic import BeforeValidator
 
-from hemasim._schema import suggestions
-from hemasim.parameters import ParameterSet, UserOverride, healthy_adult_parameters
+from hemasim._schema import OWN_NUMBER_CHECKS, suggestions
+from hemasim.parameters import Parameter, ParameterSet, UserOverride, healthy_adult_parameters
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -50,14 +50,23 @@ def close_names(name: str, n: int = 3) -> list[str]:
 _EXPONENT_FORM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
-def _number(name: str, raw: object) -> float:
+def _allowed(record: Parameter) -> str:
+    """A parameter's bounds as its errors give them: ``[0, 1]``, ``[5, 1000] day`` (no unit for a share)."""
+    lo, hi = record.bounds
+    return f"[{lo:g}, {hi:g}]" + ("" if record.unit == "1" else f" {record.unit}")
+
+
+def _number(name: str, raw: object, allowed: str) -> float:
+    """``raw`` as a finite number, else the error naming the parameter and its ``allowed`` values."""
     if isinstance(raw, str) and _EXPONENT_FORM.fullmatch(raw.strip()):
         raw = float(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int | float):
-        raise ValueError(f"{name}: the value must be a number (got {raw!r})")
+    if isinstance(raw, bool):
+        raise ValueError(f"{name}: expected a number in {allowed}, not a boolean (got {str(raw).lower()})")
+    if not isinstance(raw, int | float):
+        raise ValueError(f"{name}: the value must be a number in {allowed} (got {raw!r})")
     value = float(raw)
     if not math.isfinite(value):
-        raise ValueError(f"{name}: the value must be finite (got {raw!r})")
+        raise ValueError(f"{name}: the value must be a finite number in {allowed} (got {raw!r})")
     return value
 
 
@@ -107,11 +116,24 @@ def _one(name: object, raw: object) -> tuple[str, float]:
         if unit is not None and unit != record.unit:
             raise ValueError(f"{name}.unit: the parameter is in {record.unit!r}; got {unit!r} (no unit conversion)")
         raw = raw["value"]
-    value = _number(name, raw)
+    value = _number(name, raw, _allowed(record))
     lo, hi = record.bounds
     if not lo <= value <= hi:
-        raise ValueError(f"{name}: {value:g} {record.unit} is outside the parameter's bounds [{lo:g}, {hi:g}]")
+        unit = "" if record.unit == "1" else f" {record.unit}"
+        raise ValueError(f"{name}: {value:g}{unit} is outside the parameter's bounds {_allowed(record)}")
     return name, value
+
+
+def _check_sums(values: Mapping[str, float]) -> None:
+    """Shares of one cell that the overrides (with the table's values for the others) make add up to more than 1."""
+    from hemasim.parameters.sets.vaccine_kinetics import PLASMA_CELL_SHARES, plasma_cell_shares_problem
+
+    table = parameter_table()
+    for names in PLASMA_CELL_SHARES.values():
+        if any(n in values for n in names):
+            problem = plasma_cell_shares_problem(names, sum(values.get(n, table[n].value) for n in names))
+            if problem:
+                raise ValueError(problem)
 
 
 def check_overrides(raw: object) -> dict[str, float]:
@@ -120,11 +142,13 @@ def check_overrides(raw: object) -> dict[str, float]:
         return {}
     if not isinstance(raw, Mapping):
         raise ValueError(f"the parameters block must be a mapping of name: value (got {type(raw).__name__})")
-    return dict(_one(k, v) for k, v in raw.items())
+    values = dict(_one(k, v) for k, v in raw.items())
+    _check_sums(values)
+    return values
 
 
 #: The schema type of a ``parameters:`` block: normalised to name -> value in the record's unit.
-ParameterOverrides = Annotated[dict[str, float], BeforeValidator(check_overrides)]
+ParameterOverrides = Annotated[dict[str, float], OWN_NUMBER_CHECKS, BeforeValidator(check_overrides)]
 
 
 @overload

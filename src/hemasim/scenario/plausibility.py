@@ -14,6 +14,9 @@ not "this is wrong".
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -24,7 +27,7 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["ClinicalRange", "RANGES", "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings",
+__all__ = ["ClinicalRange", "RANGES", "child_weight_band", "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings",
            "warning_lines"]
 
 
@@ -104,6 +107,14 @@ RANGES: dict[str, ClinicalRange] = {
 #: adults' weights, kg, outside which a weight in pounds or grams is checked for (the truncation a cohort's
 #: weights get, hemasim.scenario.Population: 30-250 kg)
 ADULT_WEIGHT_KG = (30.0, 250.0)
+#: a child's (under 18 years) weight is warned about outside this many SD of the CDC 2000 weight-for-age reference for
+#: the age and sex (Kuczmarski 2002, Vital Health Stat 11(246): LMS curves from birth to 20 years; the numbers and where
+#: each was read: data/cdc2000_weight_for_age/README.md). WHO's cut-offs for severe underweight and obesity are 3 SD;
+#: the upper tail at +3 SD is an extrapolation of the LMS curves beyond their 97th percentile, wide where the
+#: reference is skewed (about 3 times the median at 17 years): a band for a unit slip, not a diagnosis
+CHILD_WEIGHT_SD = 3.0
+#: the CDC tables' rows that the band reads (package data: a wheel carries no data/ folder)
+_WEIGHT_FOR_AGE_FILE = "weight_for_age_cdc2000.csv"
 #: days after a graft before which the engraftment endpoints cannot be read: primary graft failure is defined at
 #: day 28 (hemasim.interventions.transplant), and neutrophils engraft 7-41 days after a graft (Ketterer 1998,
 #: Barker 2005)
@@ -152,17 +163,62 @@ def _outside(path: str, value: float, rng: ClinicalRange, what: str, guess: bool
         yield path, f"{_g(value)} {what} is {side} the clinical range {rng.text()}{meant} ({rng.why})"
 
 
-def _weight(age: float, w: float) -> Iterator[Implausible]:
+@functools.cache
+def _weight_for_age() -> dict[str, tuple[tuple[float, float, float, float], ...]]:
+    """The CDC 2000 weight-for-age LMS rows by sex: (age in months, L, M, S), in ascending age."""
+    from importlib import resources
+
+    text = resources.files("hemasim.scenario").joinpath(_WEIGHT_FOR_AGE_FILE).read_text(encoding="utf-8")
+    rows: dict[str, list[tuple[float, float, float, float]]] = {"male": [], "female": []}
+    for row in csv.DictReader(io.StringIO(text)):
+        rows[row["sex"]].append((float(row["age_months"]), float(row["L"]), float(row["M"]), float(row["S"])))
+    return {sex: tuple(sorted(r)) for sex, r in rows.items()}
+
+
+def _lms_value(lam: float, median: float, cv: float, z: float) -> float:
+    """The value at z-score ``z`` of an LMS curve (Cole & Green 1992); ``inf`` where the Box-Cox curve has no value
+    (the skewed upper tail of a negative L)."""
+    if lam == 0.0:
+        return median * math.exp(cv * z)
+    base = 1.0 + lam * cv * z
+    if base <= 0.0:
+        return math.inf if z > 0 else 0.0
+    return median * base ** (1.0 / lam)
+
+
+def child_weight_band(age_years: float, sex: str, sd: float = CHILD_WEIGHT_SD) -> tuple[float, float]:
+    """The weights, kg, at -``sd`` and +``sd`` of the CDC 2000 weight-for-age reference for a child of ``age_years``
+    and ``sex`` ("male", "female"); L, M and S are interpolated linearly in age between the copied ages (birth to
+    20 years; an age beyond is read at 20)."""
+    rows = _weight_for_age()[sex]
+    months = min(max(age_years * 12.0, rows[0][0]), rows[-1][0])
+    i = max(1, next((k for k, r in enumerate(rows) if r[0] >= months), len(rows) - 1))
+    (a0, *lms0), (a1, *lms1) = rows[i - 1], rows[i]
+    f = (months - a0) / (a1 - a0)
+    lam, median, cv = (x0 + f * (x1 - x0) for x0, x1 in zip(lms0, lms1, strict=True))
+    return _lms_value(lam, median, cv, -sd), _lms_value(lam, median, cv, sd)
+
+
+def _weight(age: float, sex: str, w: float) -> Iterator[Implausible]:
     if age >= 18 and not ADULT_WEIGHT_KG[0] <= w <= ADULT_WEIGHT_KG[1]:
         hint = (f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if w > ADULT_WEIGHT_KG[1] else
                 "; the unit is kg")
         yield "patient.weight_kg", (f"{_g(w)} kg for an adult of {age:g} years is outside "
                                     f"{ADULT_WEIGHT_KG[0]:g}-{ADULT_WEIGHT_KG[1]:g} kg{hint}")
+    elif age < 18:
+        low, high = child_weight_band(age, sex)
+        if not low <= w <= high:
+            child = "boy" if sex == "male" else "girl"
+            pounds = f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if low <= w * KG_PER_LB <= high else ""
+            yield "patient.weight_kg", (f"{_g(w)} kg for a {child} of {age:g} years is outside {low:.3g}-{high:.3g} "
+                                        f"kg, {CHILD_WEIGHT_SD:g} SD either side of the median weight for age and "
+                                        f"sex{pounds}; check weight_kg and age_years (CDC 2000 growth charts, "
+                                        "Kuczmarski 2002 Vital Health Stat 11(246))")
 
 
 def _patient(patient: Patient) -> Iterator[Implausible]:
     w, h, age = patient.weight_kg, patient.height_cm, patient.age_years
-    yield from _weight(age, w)
+    yield from _weight(age, patient.sex, w)
     if h is not None:
         bmi = w / (h / 100.0) ** 2
         rng = RANGES["bmi"]
@@ -170,6 +226,33 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
             inches = f"; if height_cm is in inches, {h * 2.54:.3g} cm" if h < 100 else ""
             yield "patient.height_cm", (f"weight {_g(w)} kg and height {_g(h)} cm give a BMI of {bmi:.3g}, "
                                         f"outside {rng.text()}{inches} ({rng.why})")
+
+
+def _population(scenario: Scenario) -> Iterator[Implausible]:
+    """A cohort whose ages reach below 18 years, checked at its youngest age against the child band (the draws'
+    weights: the population's mean for the sex, cut to the cohort's 30-250 kg, else the scenario patient's)."""
+    population = scenario.population
+    ages = population.age_years if population is not None else None
+    if population is None or ages is None or ages.min >= 18:
+        return
+    fraction = population.female_fraction
+    sexes = [scenario.patient.sex] if fraction is None else [s for s, share in (("male", 1 - fraction),
+                                                                                 ("female", fraction)) if share > 0]
+    for sex in sexes:
+        drawn = getattr(population.weight_kg, sex, None)
+        w = min(max(drawn.mean, ADULT_WEIGHT_KG[0]), ADULT_WEIGHT_KG[1]) if drawn is not None else None
+        field = f"population.weight_kg.{sex}.mean" if w is not None else "population.age_years.min"
+        w = w if w is not None else scenario.patient.weight_kg
+        low, high = child_weight_band(ages.min, sex)
+        if not low <= w <= high:
+            source = ("every patient at the scenario's weight_kg" if drawn is None else "the population's mean" if
+                      drawn.mean == w else f"the population's mean, {_g(drawn.mean)} kg, at the cohort's cut")
+            how = ("population.weight_kg draws weights by sex" if drawn is None else "the cohort draws weights from "
+                   f"{ADULT_WEIGHT_KG[0]:g} kg up")
+            yield field, (f"the youngest {'boys' if sex == 'male' else 'girls'} of the cohort ({ages.min:g} years) "
+                          f"weigh {_g(w)} kg ({source}), outside {low:.3g}-{high:.3g} kg, {CHILD_WEIGHT_SD:g} SD either "
+                          f"side of the median weight for their age; {how} (CDC 2000 growth charts, Kuczmarski 2002 "
+                          "Vital Health Stat 11(246))")
 
 
 def _cord_range(source: str, weight_kg: float) -> ClinicalRange:
@@ -327,6 +410,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     for i, iv in enumerate(scenario.interventions):
         for check in _INTERVENTION_CHECKS:
             out += check(iv, f"interventions.{i}", scenario.patient)
+    out += _population(scenario)
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
     return out
@@ -353,9 +437,9 @@ def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
 
 def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
     """The warnings of a gene-therapy scenario (``hemasim gene-therapy``): the graft's CD34+ dose against the same
-    clinical range as a transplant's (an autologous graft of mobilised or marrow CD34+ cells), an adult's weight."""
+    clinical range as a transplant's (an autologous graft of mobilised or marrow CD34+ cells), the patient's weight."""
     patient, graft = scenario.patient, scenario.gene_therapy
-    return [*_weight(patient.age_years, patient.weight_kg),
+    return [*_weight(patient.age_years, patient.sex, patient.weight_kg),
             *_outside("gene_therapy.cd34_per_kg", graft.cd34_per_kg, RANGES["cd34_per_kg"], "CD34+/kg")]
 
 

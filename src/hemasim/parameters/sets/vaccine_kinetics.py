@@ -18,6 +18,21 @@ SPREAD = "between-patient spread of vaccine responses in cohorts (P18; issue 17 
 WANING = "antibody waning on three time scales, primary and recall responses (P5, Y1, Y5, P9; issue 17)"
 HELP = "dependence of vaccine responses on B and CD4 counts (I5-I7; issue 17 item 7)"
 
+#: the long- and short-lived plasma-cell shares of one plasmablast's end, of a primary and of a recall response: each
+#: is bounded 0-1 and so is their sum (one consumed cell; more would make plasma cells from nothing). Checked where
+#: overrides are read (hemasim.scenario.overrides) and where the vaccine module is built (hemasim.biology.vaccine)
+PLASMA_CELL_SHARES = {"primary": ("long_lived_plasma_cell_fraction", "short_lived_plasma_cell_fraction"),
+                      "recall": ("recall_long_lived_plasma_cell_fraction", "recall_short_lived_plasma_cell_fraction")}
+
+
+def plasma_cell_shares_problem(names: tuple[str, str], total: float) -> str | None:
+    """The error of one plasmablast's two plasma-cell shares adding up to ``total``; None when at most 1."""
+    if not total > 1.0:
+        return None
+    return (f"{' + '.join(names)}: a plasmablast's long- and short-lived plasma-cell shares must add up to at most 1 "
+            f"(got {total:.6g})")
+
+
 PARAMETERS = [
     param("igg_half_life_days", 21.0, "day", "serum half-life of IgG",
           Cited(JANEWAY_2016, "serum half-life of IgG1, about 21 days (the textbook value of target I2)"),
