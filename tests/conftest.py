@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
 import pytest
+import typer.main
+import typer.testing
 from typer.testing import CliRunner, Result
 
 from hemasim._gc import tune_for_command
@@ -129,8 +134,22 @@ def validation_outcome(groups: list[str]) -> tuple[dict[str, str], dict[str, flo
 
 def invoke_hemasim(*args: str) -> Result:
     """Run ``hemasim ARGS`` in this process through Typer's runner (exit code, stdout, stderr apart); an
-    unexpected exception propagates with its traceback instead of becoming exit code 1."""
-    return CliRunner().invoke(hemasim_app, list(args), env=TERMINAL_ENV, catch_exceptions=False)
+    unexpected exception propagates with its traceback instead of becoming exit code 1. The click command is built
+    from the app once a process (:func:`_hemasim_command`), as the ``hemasim`` console script builds it once."""
+    with mock.patch.object(typer.testing, "_get_command", _command_of):
+        return CliRunner().invoke(hemasim_app, list(args), env=TERMINAL_ENV, catch_exceptions=False)
+
+
+@functools.cache
+def _hemasim_command() -> Any:
+    """The hemasim app as a click command. Typer's runner builds it from the app on every call (the signatures of
+    every command's options: ~4 ms, ~1.5 s of the suite's CPU over ~360 calls; docs/performance.md, the suite's
+    nineteenth session); a click command keeps nothing between invocations (each has its own context)."""
+    return typer.main.get_command(hemasim_app)
+
+
+def _command_of(app: Any) -> Any:
+    return _hemasim_command() if app is hemasim_app else typer.main.get_command(app)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hemasim._yaml_limits import YamlInputError, load_yaml_text
+from hemasim._yaml_limits import YamlInputError, load_yaml_file, load_yaml_text
 from hemasim.pharmacology.conditioning import RegimenError, parse_regimens
 from hemasim.pharmacology.drug_sets import (
     MAX_RATE_PER_H,
@@ -85,6 +85,28 @@ def test_any_text_is_data_or_a_one_line_yaml_error(text: str):
         load_yaml_text(text, "f.yaml", "scenario")
     except YamlInputError as err:
         assert "\n" not in str(err) and str(err).startswith("f.yaml: ")
+
+
+def test_a_text_read_again_gives_fresh_data_and_a_changed_file_its_new_data(tmp_path: Path):
+    """Each text is parsed once a process (hemasim._yaml_limits._parsed): what a caller changes in what it got is not
+    what the next caller gets, aliases still share their object, a file rewritten between reads gives its new data,
+    and a bad text fails again with the source of each call."""
+    text = "a: &x [1, 2]\nb: *x\nc: {d: 1.5}\n"
+    first = load_yaml_text(text, "one.yaml")
+    assert first["a"] is first["b"]
+    first["a"].append(3)
+    first["c"]["d"] = -1.0
+    first["e"] = "new"
+    again = load_yaml_text(text, "two.yaml")
+    assert again == {"a": [1, 2], "b": [1, 2], "c": {"d": 1.5}} and again["a"] is again["b"]
+    path = tmp_path / "s.yaml"
+    path.write_text("name: first\n")
+    assert load_yaml_file(path) == {"name": "first"}
+    path.write_text("name: second\n")
+    assert load_yaml_file(path) == {"name": "second"}
+    for source in ("x.yaml", "y.yaml"):
+        with pytest.raises(YamlInputError, match=f"^{source}: line 2, column 1: duplicate key 'a'"):
+            load_yaml_text("a: 1\na: 2\n", source)
 
 
 # ------------------------------------------------------------------ scenario files

@@ -258,3 +258,29 @@ def test_lockstep_emax_of_exponent_one_is_the_general_law_bit_for_bit():
                 slopes.append(out)
                 feedbacks.append(fb)
             assert np.array_equal(feedbacks[0], feedbacks[1]) and np.array_equal(slopes[0], slopes[1])
+
+
+def test_one_flows_flux_is_its_column_of_all_the_fluxes_bit_for_bit(reference_model):
+    """``CompiledModel.flux`` (what ``Result.flux`` reads) computes one flow from its own feedbacks: the same numbers
+    as that flow's column of ``fluxes``, to the last bit, for every law, a zero-order source, an outflow, negative
+    states (clamped) and a cohort's patients; and on the healthy model's states."""
+    from hemasim.simulation import Simulation
+
+    cohort = _every_law_cohort()
+    rng = np.random.default_rng(3)
+    times = np.array([0.0, 0.5, 1.0, 2.0, 3.99, 4.0, 5000.0])
+    for b in range(3):
+        one = cohort.patient(b)
+        x = one.x0 * rng.uniform(-0.5, 3.0, size=(len(times), one.n_states))
+        x[0, 0] = 0.0
+        whole = one.fluxes(times, x)
+        for j in range(len(one.flow_names)):
+            assert one.flux(j, times, x).tobytes() == whole[:, j].tobytes()
+    result = Simulation(cohort).run(6.0, output_every_days=0.25, x0=cohort.x0)
+    for j, name in enumerate(cohort.flow_names):
+        expected = np.stack([cohort.patient(b).fluxes(result.times, result.states[b])[:, j] for b in range(3)])
+        assert result.flux(name).tobytes() == expected.tobytes()
+    x = reference_model.x0 * rng.uniform(0.05, 3.0, size=(5, reference_model.n_states))
+    whole = reference_model.fluxes(times[:5], x)
+    assert all(reference_model.flux(j, times[:5], x).tobytes() == whole[:, j].tobytes()
+               for j in range(len(reference_model.flow_names)))

@@ -53,6 +53,30 @@ def test_coloured_jacobian_is_the_column_by_column_one(static_reference_model):
             assert not np.any(alone[outside])  # and the column reaches no other row
 
 
+def test_the_colouring_kept_for_a_structure_is_that_structures_and_each_caller_gets_its_own(static_reference_model):
+    """jacobian_colouring is computed once for each structure: a caller's changes to its arrays never reach the
+    next caller, a model of another structure (one flow's target moved, sizes alike) gets its own colouring, and
+    rates or states do not enter it."""
+    from hemasim.solvers.steady import _colouring_of_structure
+
+    model = static_reference_model
+    first = jacobian_colouring(model)
+    expected = [a.copy() for a in first]
+    for a in first:
+        a[:] = -1
+    again = jacobian_colouring(replace(model, rate=model.rate * 2.0, x0=model.x0 * 0.5))
+    assert all(np.array_equal(a, b) and a.flags.writeable for a, b in zip(again, expected, strict=True))
+    dst = model.dst.copy()
+    flow = int(np.nonzero((model.src >= 0) & (model.dst >= 0))[0][0])
+    dst[flow] = (dst[flow] + model.n_states // 2) % model.n_states  # its source's column reaches another row
+    other = jacobian_colouring(replace(model, dst=dst))
+    fresh = _colouring_of_structure.__wrapped__(
+        (model.n_states, model.flow_fb.shape, *(a.tobytes() for a in (model.src, dst, model.flow_fb,
+                                                                       model.fb_signal, model.sig_ptr, model.sig_idx))))
+    assert all(np.array_equal(a, b) for a, b in zip(other, fresh, strict=True))
+    assert not all(np.array_equal(a, b) for a, b in zip(other, expected, strict=True))
+
+
 @pytest.mark.parametrize("linear_solve", ["auto", "reduced"])  # one patient: the dense kernel, unless forced
 def test_a_fixed_point_that_is_not_isolated_is_found_not_a_system_error(static_reference_model, linear_solve):
     # Without niche feedback (gain 0: a corner of the sensitivity screen's box) HSC self-renewal equals

@@ -24,7 +24,9 @@ of the input quoted in a message is cut to :data:`MAX_QUOTED_CHARS` characters.
 from __future__ import annotations
 
 import codecs
+import copy
 import errno
+import functools
 import os
 import stat
 from collections.abc import Iterator
@@ -270,9 +272,9 @@ def load_yaml_text(text: str, source: str, what: str = "file", limits: YamlLimit
     if "\0" in text:
         raise _nul_in_text(text, source, what)
     _check_printable(text, source)
-    loader = _limited_loader(limits)(text)
     try:
-        return loader.get_single_data()
+        # a text read before is not parsed again; the caller gets a copy of its own to change
+        return copy.deepcopy(_parsed(text, limits) if len(text) <= MEMO_MAX_CHARS else _parse(text, limits))
     except _LimitError as err:
         raise YamlInputError(f"{source}: {_mark(err.mark)}: {err.problem}") from None
     except yaml.MarkedYAMLError as err:
@@ -283,8 +285,32 @@ def load_yaml_text(text: str, source: str, what: str = "file", limits: YamlLimit
         raise YamlInputError(f"{source}: malformed YAML{where}: {problem}{_yaml_hint(said)}") from None
     except yaml.YAMLError as err:
         raise YamlInputError(f"{source}: malformed YAML: {quoted(str(err), 200)[1:-1]}") from None
+
+
+def _parse(text: str, limits: YamlLimits) -> Any:
+    """The data of ``text``; :class:`_LimitError` or PyYAML's errors, without the source (the caller names it)."""
+    loader = _limited_loader(limits)(text)
+    try:
+        return loader.get_single_data()
     finally:
         loader.dispose()
+
+
+#: texts of at most this many characters are parsed once a process (:func:`_parsed`): a scenario is ~1-3 kB, a drug
+#: set ~2-5 kB, the validation targets ~33 kB
+MEMO_MAX_CHARS = 64 * 1024
+#: texts :func:`_parsed` keeps: the shipped examples, drug sets and regimens a process reads, and a few of the user's
+MEMO_TEXTS = 128
+
+
+@functools.lru_cache(maxsize=MEMO_TEXTS)
+def _parsed(text: str, limits: YamlLimits) -> Any:
+    """:func:`_parse`, once for each text and limits (errors are not kept: a bad text is parsed again and fails the
+    same way). The pure-Python loader of the limits takes 1-4 ms for a scenario or drug set, a copy of what it built
+    ~10-30 us; the examples, the shipped drug sets and regimens and the validation's scenarios are read many times
+    by the example listing, fits, sweeps and the suite (docs/performance.md, the suite's nineteenth session). What
+    is kept is never handed out (:func:`load_yaml_text` copies it), so no caller sees another's changes."""
+    return _parse(text, limits)
 
 
 def _yaml_hint(said: str) -> str:

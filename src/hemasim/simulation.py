@@ -321,7 +321,7 @@ class Result:
             raise KeyError(f"no flow {name!r}") from None
         if self.is_cohort:
             return np.stack([one.flux(name) for one in self._patients()])
-        return self.model.fluxes(self.times, self.states)[:, j]
+        return self.model.flux(j, self.times, self.states)
 
     def references(self) -> list[Any]:
         return self.model.parameters.subset(self.model.used_parameters).references()
