@@ -311,10 +311,12 @@ def scenario_solver_settings(solver: str) -> dict[str, object]:
     the scenario's solver block, for the goals that run a whole cohort through :func:`hemasim.cohort.run_cohort`."""
     name, *parts = solver.split(":")
     options = dict(part.split("=", 1) for part in parts)
-    if name not in ("additive_runge_kutta", "dormand_prince") or set(options) - {"rtol"}:
+    allowed = {"rtol", "unread_states"} if name == "additive_runge_kutta" else {"rtol"}
+    if name not in ("additive_runge_kutta", "dormand_prince") or set(options) - allowed:
         raise ValueError(f"{solver!r}: a cohort solver of the scenario schema (additive_runge_kutta or "
-                         "dormand_prince), with at most rtol=... (chain_tolerance is not a scenario setting)")
-    return {"kind": name, **({"rtol": float(options["rtol"])} if "rtol" in options else {})}
+                         "dormand_prince), with at most rtol=... (and unread_states=... for additive_runge_kutta; "
+                         "chain_tolerance is not a scenario setting)")
+    return {"kind": name, **({"rtol": float(options.pop("rtol"))} if "rtol" in options else {}), **options}
 
 
 def cohort_goals(base: Path | None, repeats: int, quick: bool, solver: str = DEFAULT_COHORT_SOLVER) -> list[Goal]:
