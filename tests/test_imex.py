@@ -463,3 +463,17 @@ def test_passed_on_takes_fewer_steps_and_keeps_every_read_out_within_its_bound()
     assert runs["passed_on"][1] < 0.5 * runs["own"][1], runs
     assert runs["own"][0] < 3e-6, runs
     assert runs["passed_on"][0] < 2e-5, runs
+
+
+def test_a_cohort_models_fluxes_are_each_patients_own():
+    """``CompiledModel.fluxes`` of a cohort model, one state per patient at one time (what ``read_out_sizes`` reads
+    for the healthy rates), equals each patient's single-patient fluxes, feedbacks and ageing laws included."""
+    from hemasim.biology import Covariates, healthy_human_model
+
+    ages = np.array([25.0, 50.0, 80.0])
+    model = healthy_human_model(Covariates(ages, np.array(["male", "female", "male"]), np.array([60.0, 75.0, 90.0]),
+                                           np.array([160.0, 170.0, 185.0]))).compile()
+    x = model.x0 * np.array([[1.0], [0.5], [2.0]])  # off the steady state: the feedbacks move
+    cohort = model.fluxes(3.0, x)
+    for i in range(3):
+        np.testing.assert_allclose(cohort[i], model.patient(i).fluxes(3.0, x[i])[0], rtol=1e-13)
