@@ -259,8 +259,6 @@ def transit_chains_and_pools(model: CompiledModel) -> list[tuple[np.ndarray, int
     return chains
 
 
-
-
 def _successors(model: CompiledModel, x0: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Each state's successor (the one state its flows carry cells to; -1 where there are none or several, or where
     the state grows at the healthy rates) and the cells one cell of it sends there over its stay ((N,) per state, 0
@@ -326,22 +324,23 @@ def _read_out_sizes(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
     flux_read[model.src[flow_read & (model.src >= 0)]] = True
     # cells per cell reaching the first size-read state downstream, and that state (-1: none), each state once
     reaches: dict[int, tuple[np.ndarray, int]] = {}
-
-    def reach(s: int, on_path: frozenset[int]) -> tuple[np.ndarray, int]:
-        if s not in reaches:
-            nxt = int(after[s])
-            if nxt < 0 or nxt in on_path:
-                reaches[s] = (gain[s], -1)
+    for start in range(model.n_states):
+        path = [start]  # states whose reach is unknown yet, each passing its cells to the next
+        while path[-1] not in reaches:
+            nxt = int(after[path[-1]])
+            if nxt < 0 or nxt in path:  # no successor, or a cycle: no read state
+                reaches[path[-1]] = (gain[path[-1]], -1)
             elif size_read[nxt]:
-                reaches[s] = (gain[s], nxt)
+                reaches[path[-1]] = (gain[path[-1]], nxt)
             else:
-                cells, read = reach(nxt, on_path | {s})
-                reaches[s] = (gain[s] * cells, read)
-        return reaches[s]
+                path.append(nxt)
+        for s, nxt in zip(path[-2::-1], path[:0:-1], strict=True):  # back along the path
+            cells, read = reaches[nxt]
+            reaches[s] = (gain[s] * cells, read)
 
     states, sizes = [], []
     for s in np.nonzero(~size_read & ~flux_read)[0]:
-        cells, read = reach(int(s), frozenset())
+        cells, read = reaches[int(s)]
         if read >= 0:
             size = np.abs(x0[:, read]) / cells
             if np.any(size > np.abs(x0[:, s])):
