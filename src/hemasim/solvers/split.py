@@ -334,17 +334,16 @@ def _read_out_sizes(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
                 reaches[path[-1]] = (gain[path[-1]], nxt)
             else:
                 path.append(nxt)
-        for s, nxt in zip(path[-2::-1], path[:0:-1], strict=True):  # back along the path
+        for before, nxt in zip(path[-2::-1], path[:0:-1], strict=True):  # back along the path
             cells, read = reaches[nxt]
-            reaches[s] = (gain[s] * cells, read)
-
+            reaches[before] = (gain[before] * cells, read)
     states, sizes = [], []
-    for s in np.nonzero(~size_read & ~flux_read)[0]:
-        cells, read = reaches[int(s)]
+    for unread in np.nonzero(~size_read & ~flux_read)[0]:
+        cells, read = reaches[int(unread)]
         if read >= 0:
             size = np.abs(x0[:, read]) / cells
-            if np.any(size > np.abs(x0[:, s])):
-                states.append(int(s))
+            if np.any(size > np.abs(x0[:, unread])):
+                states.append(int(unread))
                 sizes.append(size)
     out = np.stack(sizes, axis=-1) if sizes else np.zeros((x0.shape[0], 0))
     return np.array(states, dtype=np.int64), out if model.n_patients is not None else out[0]
