@@ -258,8 +258,8 @@ class AdditiveRungeKutta(_CompiledSolver):
     chain_tolerance: Literal["stage", "pool", "chain"] = "stage"
     #: how the error of a state that nothing reads is scaled (no observable reads its size or its flows' fluxes, no
     #: feedback signal its size): "own" (the default), against its own healthy size as every other state;
-    #: "passed_on", against what it passes on (:func:`hemasim.solvers.split.read_out_sizes`): atol = rtol times the
-    #: healthy size of the first read state downstream over the cells one of its cells becomes there (e.g. the
+    #: "passed_on", against what it passes on (:func:`hemasim.solvers.tolerance.read_out_sizes`): atol = rtol times
+    #: the healthy size of the first read state downstream over the cells one of its cells becomes there (e.g. the
     #: erythroid progenitors and the first two maturation stages against the youngest red cells: 144x and 14x
     #: looser; the neutrophil maturation's stages but the last as chain_tolerance="pool"), never tighter than its own.
     #: Cells are passed on along the way, so an error of that many cells reaches the read state as at most rtol of its
@@ -279,7 +279,7 @@ class AdditiveRungeKutta(_CompiledSolver):
                 measure = atol[..., chain].sum(axis=-1) if self.chain_tolerance == "chain" else atol[..., pool]
                 atol[..., chain] = np.asarray(measure)[..., None]
         if self.unread_states == "passed_on":
-            from hemasim.solvers.split import read_out_sizes
+            from hemasim.solvers.tolerance import read_out_sizes
 
             states, sizes = read_out_sizes(model)
             atol[..., states] = np.maximum(atol[..., states], self.rtol * sizes)
