@@ -44,8 +44,8 @@ def prepare(n: int, seed: int = 0):
 SOLVERS = {"dormand_prince": ("DormandPrince", "integrate_lockstep"),
            "additive_runge_kutta": ("AdditiveRungeKutta", "integrate_lockstep_imex")}
 #: settings a SOLVERS key may take ("name:setting=value"): rtol (1e-6 unless given) and the IMEX solver's opt-in
-#: chain tolerance
-SOLVER_SETTINGS = {"dormand_prince": ("rtol",), "additive_runge_kutta": ("rtol", "chain_tolerance")}
+#: chain tolerance and scaling of unread states
+SOLVER_SETTINGS = {"dormand_prince": ("rtol",), "additive_runge_kutta": ("rtol", "chain_tolerance", "unread_states")}
 
 
 def build_solver(solver: str, rtol: float = 1e-6):

@@ -125,6 +125,18 @@ class ObservableWeights:
                 self._rows[key] = self._filled(key)
         return self._rows[key]
 
+    def read(self) -> tuple[np.ndarray, np.ndarray]:
+        """(states, flows): bool masks of the states and the flows' fluxes that some observable reads (a non-zero
+        weight for some patient), from the terms without building the arrays."""
+        if self._whole is not None:
+            return (np.any(self._whole[0] != 0, axis=tuple(range(self._whole[0].ndim - 1))),
+                    np.any(self._whole[1] != 0, axis=tuple(range(self._whole[1].ndim - 1))))
+        states, flows = np.zeros(self.n_states, dtype=bool), np.zeros(self.n_flows, dtype=bool)
+        for mask, terms in ((states, self.state_terms), (flows, self.flux_terms)):
+            for j, w in (term for observable in terms for term in observable):
+                mask[j] |= bool(np.any(np.asarray(w) != 0))
+        return states, flows
+
     def patients(self, which: np.ndarray | int) -> ObservableWeights:
         """Patients ``which`` of a cohort's weights (an int: that patient alone, as one patient's weights)."""
         if self.n_patients is None:
@@ -344,10 +356,13 @@ class CompiledModel:
 
     # ------------------------------------------------------------------ numpy reference path
     def feedback_values(self, t: float | np.ndarray, x: np.ndarray) -> np.ndarray:
-        """Feedback values (n_times, n_fb) for times (n_times,) and states (n_times, n_states)."""
-        t = np.atleast_1d(np.asarray(t, dtype=np.float64))
+        """Feedback values (n_times, n_fb) for times (n_times,) and states (n_times, n_states); for a cohort model,
+        states (N, n_states), one row per patient, at one time ``t``: (N, n_fb)."""
+        xp = np.maximum(np.atleast_2d(x), 0.0)
+        t = np.broadcast_to(np.asarray(t, dtype=np.float64), xp.shape[:1]) if self.n_patients else \
+            np.atleast_1d(np.asarray(t, dtype=np.float64))
         out = np.empty((len(t), len(self.fb_kind)))
-        self._fill_feedbacks(t, np.maximum(np.atleast_2d(x), 0.0), range(len(self.fb_kind)), out)
+        self._fill_feedbacks(t, xp, range(len(self.fb_kind)), out)
         return out
 
     def _fill_feedbacks(self, t: np.ndarray, xp: np.ndarray, which: Iterable[int], out: np.ndarray) -> None:
@@ -357,10 +372,12 @@ class CompiledModel:
         no_signal = np.zeros_like(t)  # what laws of age or time are given (they ignore it)
         for k in which:
             s = sig[:, self.fb_signal[k]] if self.fb_signal[k] >= 0 else no_signal
-            out[:, k] = self.fb_offset[k] + self.fb_scale[k] * law(self.fb_kind[k]).value(t, s, *self.fb_params[k])
+            params = np.moveaxis(self.fb_params[..., k, :], -1, 0)  # five scalars, or five (N,) for a cohort
+            out[:, k] = self.fb_offset[k] + self.fb_scale[k] * law(self.fb_kind[k]).value(t, s, *params)
 
     def fluxes(self, t: float | np.ndarray, x: np.ndarray) -> np.ndarray:
-        """Flow fluxes (n_times, n_flows) in cells/day."""
+        """Flow fluxes (n_times, n_flows) in cells/day (a cohort model: (N, n_flows), states one row per patient at
+        one time, as :meth:`feedback_values`)."""
         xp = np.maximum(np.atleast_2d(x), 0.0)
         fb = self.feedback_values(t, xp)
         fb = np.concatenate([fb, np.ones((fb.shape[0], 1))], axis=1)  # index -1 -> 1.0
@@ -372,6 +389,8 @@ class CompiledModel:
         """Flow ``j``'s flux (n_times,) in cells/day: column ``j`` of :meth:`fluxes`, the same numbers (the same
         operations on the same values), from that flow's own feedbacks alone. The full model's 334 flows cost
         :meth:`fluxes` ~2 ms for 400 times, and ``Result.flux`` reads one flow of them."""
+        if self.n_patients:  # a cohort's rates and feedback parameters are per patient: the whole path
+            return self.fluxes(t, x)[:, j]
         t = np.atleast_1d(np.asarray(t, dtype=np.float64))
         xp = np.maximum(np.atleast_2d(x), 0.0)
         fb = np.ones((len(t), len(self.fb_kind) + 1))  # index -1 -> 1.0, as in fluxes

@@ -142,9 +142,13 @@ class AdditiveRungeKuttaSettings(_Strict):
     max_step_days: float = Field(default=7.0, gt=0, description="at most ~7: the explicit part's stability near a "
                                                                 "steady state; at least duration_days / 1e6")
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
+    unread_states: Literal["own", "passed_on"] = Field(
+        default="own", description="passed_on (opt-in): a state nothing reads is held to rtol of the first read state "
+                                   "downstream (hemasim.solvers.AdditiveRungeKutta.unread_states)")
 
     def build(self) -> Solver:
-        return AdditiveRungeKutta(rtol=self.rtol, max_step_days=self.max_step_days, max_steps=self.max_steps)
+        return AdditiveRungeKutta(rtol=self.rtol, max_step_days=self.max_step_days, max_steps=self.max_steps,
+                                  unread_states=self.unread_states)
 
 
 SolverSettings = Annotated[DormandPrinceSettings | ScipySettings | GpuDormandPrinceSettings |

@@ -12,7 +12,8 @@
 Every solver implements :meth:`Solver.solve`, which returns a :class:`Solution` (trajectories with a
 patient axis, final states, :class:`SolverStats`). Both take relative tolerance ``rtol``; absolute
 tolerances are ``rtol`` times each state's healthy steady-state size (cells of very different
-magnitude - 1e5 HSCs, 1e13 red cells - get the same relative precision).
+magnitude - 1e5 HSCs, 1e13 red cells - get the same relative precision; the IMEX solver's opt-in
+``chain_tolerance`` and ``unread_states`` measure some states by the states they feed).
 """
 
 from __future__ import annotations
@@ -255,6 +256,19 @@ class AdditiveRungeKutta(_CompiledSolver):
     #: steps per patient-year, the ANC's error 2.6e-5 or 1.3e-4 (against 7.5e-7) of its value at the worst point:
     #: no better than a looser rtol with each stage measured by its own size (rtol 2e-5: 246 steps, 3.8e-5).
     chain_tolerance: Literal["stage", "pool", "chain"] = "stage"
+    #: how the error of a state that nothing reads is scaled (no observable reads its size or its flows' fluxes, no
+    #: feedback signal its size): "own" (the default), against its own healthy size as every other state;
+    #: "passed_on", against what it passes on (:func:`hemasim.solvers.tolerance.read_out_sizes`): atol = rtol times
+    #: the healthy size of the first read state downstream over the cells one of its cells becomes there (e.g. the
+    #: erythroid progenitors and the first two maturation stages against the youngest red cells: 144x and 14x
+    #: looser; the neutrophil maturation's stages but the last as chain_tolerance="pool"), never tighter than its own.
+    #: Cells are passed on along the way, so an error of that many cells reaches the read state as at most rtol of its
+    #: healthy size (one step's error; the steps' errors add up, as everywhere). Opt-in: production read-outs
+    #: downstream (the red cells' and neutrophils' production, read from the last maturation stage's outflow) receive
+    #: the upstream error. On the marrow-depletion cohort (docs/performance.md, "Goal 2, nineteenth session") 123
+    #: instead of 354 steps per patient-year at rtol 3e-6, ANC's largest error 5.8e-5 instead of 4.3e-5; goal 2 runs it
+    #: at rtol 2e-6: 136 steps, 3.8e-5.
+    unread_states: Literal["own", "passed_on"] = "own"
 
     def atol(self, model: CompiledModel) -> np.ndarray:
         atol = super().atol(model)
@@ -264,6 +278,11 @@ class AdditiveRungeKutta(_CompiledSolver):
             for chain, pool in transit_chains_and_pools(model):
                 measure = atol[..., chain].sum(axis=-1) if self.chain_tolerance == "chain" else atol[..., pool]
                 atol[..., chain] = np.asarray(measure)[..., None]
+        if self.unread_states == "passed_on":
+            from hemasim.solvers.tolerance import read_out_sizes
+
+            states, sizes = read_out_sizes(model)
+            atol[..., states] = np.maximum(atol[..., states], self.rtol * sizes)
         return atol
 
     def _kernels(self, model: CompiledModel) -> tuple[Callable[..., Any], Callable[..., Any], tuple[np.ndarray, ...]]:
