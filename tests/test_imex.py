@@ -477,3 +477,5 @@ def test_a_cohort_models_fluxes_are_each_patients_own():
     cohort = model.fluxes(3.0, x)
     for i in range(3):
         np.testing.assert_allclose(cohort[i], model.patient(i).fluxes(3.0, x[i])[0], rtol=1e-13)
+    for j in (0, len(model.src) // 2, len(model.src) - 1):  # one flow's flux of a cohort: its column, per patient
+        np.testing.assert_array_equal(model.flux(j, 3.0, x), cohort[:, j])
