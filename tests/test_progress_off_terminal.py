@@ -117,10 +117,13 @@ def test_a_cohort_off_a_terminal_writes_the_same_plain_lines_not_a_finished_bar(
 
 @pytest.mark.cli
 def test_the_clonal_command_off_a_terminal_writes_the_same_plain_lines(tmp_path: Path):
-    """It printed its finished rich bars there, as the cohort did."""
+    """It printed its finished rich bars there, as the cohort did. --no-report: the lines are the test's business,
+    not the report's four figures (tests/test_cli.py reads the report)."""
     res = invoke_hemasim("clonal-hematopoiesis", "--n", "20", "--max-age", "30", "--example-pool-size", "200",
-                         "--out", str(tmp_path / "ch"))
+                         "--out", str(tmp_path / "ch"), "--no-report")
     assert res.exit_code == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "ch").iterdir()) == ["example_lifespan.csv", "prevalence.csv", "run.json",
+                                                                   "vaf_snapshots.csv"]
     lines = [line for line in _plain(res.stderr) if line.startswith("clonal-hematopoiesis: ")]
     assert lines[0] == "clonal-hematopoiesis: CH cohort (20 lifespans) 1/1 done, S s elapsed"
     assert lines[-1] == "clonal-hematopoiesis: clonal engine 31/31 done, S s elapsed"  # the example, year by year
