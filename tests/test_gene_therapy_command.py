@@ -7,6 +7,7 @@ import html
 import json
 import math
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -131,14 +132,16 @@ def test_the_same_scenario_gives_the_same_files_bit_for_bit(tmp_path: Path):
     assert (tmp_path / "c" / "samples.csv").read_bytes() != (outs[0] / "samples.csv").read_bytes()
 
 
-def test_a_shipped_regimen_sets_the_host_share_its_hsc_kills_leave(tmp_path: Path):
+def test_a_shipped_regimen_sets_the_host_share_its_hsc_kills_leave(example_out: Path, tmp_path: Path):
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.pharmacology.conditioning import load_regimen
 
     path = _scenario(tmp_path, **{"conditioning.host_surviving_fraction": None, "conditioning.regimen": "cy_tbi_12gy",
                                   "horizon_months": 1, "sample_months": [1]})
     # --no-report: the record's derived share and its values are checked, not the report's figure (the example's
-    # test reads the report); the folder then holds the other three files, and the last line names those
+    # test reads the report); an earlier output's folder (with its report) is replaced whole by the other three
+    # files, and the last line names those
+    shutil.copytree(example_out, tmp_path / "out")
     res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"), "--no-report")
     assert res.exit_code == 0, res.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f for f in FILES if f != "report.html"]

@@ -118,7 +118,13 @@ def test_a_cohort_off_a_terminal_writes_the_same_plain_lines_not_a_finished_bar(
 @pytest.mark.cli
 def test_the_clonal_command_off_a_terminal_writes_the_same_plain_lines(tmp_path: Path):
     """It printed its finished rich bars there, as the cohort did. --no-report: the lines are the test's business,
-    not the report's four figures (tests/test_cli.py reads the report)."""
+    not the report's four figures (tests/test_cli.py reads the report); an earlier output's report.html goes with
+    the folder it replaces."""
+    from hemasim.cli.clonal import CH_OUTPUT_FILES
+
+    (tmp_path / "ch").mkdir()
+    for name in CH_OUTPUT_FILES:
+        (tmp_path / "ch" / name).write_text("an earlier output's\n")
     res = invoke_hemasim("clonal-hematopoiesis", "--n", "20", "--max-age", "30", "--example-pool-size", "200",
                          "--out", str(tmp_path / "ch"), "--no-report")
     assert res.exit_code == 0, res.stderr

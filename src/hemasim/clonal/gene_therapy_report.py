@@ -464,6 +464,7 @@ def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path, report:
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8"),
         "report.html": lambda p: p.write_text(render_gene_therapy_report(run, record), encoding="utf-8"),
     }
+    names = tuple(writers)
     if not report:
         del writers["report.html"]
-    return atomic_directory(Path(out_dir), writers)
+    return atomic_directory(Path(out_dir), writers, names)  # an earlier output's report.html goes with it

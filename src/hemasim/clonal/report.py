@@ -190,6 +190,7 @@ def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path, report: bool = T
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2)),
         "report.html": lambda p: p.write_text(render_ch_report(run)),
     }
+    names = tuple(writers)
     if not report:
         del writers["report.html"]
-    return atomic_directory(Path(out_dir), writers)
+    return atomic_directory(Path(out_dir), writers, names)  # an earlier output's report.html goes with it
