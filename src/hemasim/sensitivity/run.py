@@ -290,8 +290,9 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
 
     meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table)}
-    files = {"sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
-             "sweep.parquet": _frame(result.table, "parquet"), "sweep.json": _json(meta)}
+    files: dict[str, Callable[[Path], object]] = {
+        "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
+        "sweep.parquet": _frame(result.table, "parquet"), "sweep.json": _json(meta)}
     if plot:
         files["sweep.png"] = sweep_figure(result)
     return atomic_directory(Path(out_dir), files, SWEEP_FILES)  # an earlier sweep's plot goes with its folder
@@ -307,8 +308,9 @@ def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out
     meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
             "runs": len(result.samples)}
-    files = {"indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
-             "samples.parquet": _frame(result.samples, "parquet"), "sensitivity.json": _json(meta)}
+    files: dict[str, Callable[[Path], object]] = {
+        "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
+        "samples.parquet": _frame(result.samples, "parquet"), "sensitivity.json": _json(meta)}
     if plot:
         files["ranking.png"] = ranking_figure(result)
     return atomic_directory(Path(out_dir), files, SENSITIVITY_FILES)
