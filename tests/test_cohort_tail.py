@@ -73,6 +73,15 @@ def test_a_resumed_cohort_summarises_from_the_files(tmp_path: Path, monkeypatch)
     assert resumed == fresh
     for name in SUMMARY_FILES:
         assert (out / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
+    # report=False (`hemasim cohort --no-report`): the same tables, and no figure drawn, in a thread or after
+    monkeypatch.setattr(runner._BandsFigureThread, "__init__", lambda *a: pytest.fail("no figure was asked for"))
+    monkeypatch.setattr(runner, "cohort_bands_figure", lambda *a: pytest.fail("no figure was asked for"))
+    tables = run_cohort(scenario, 20, tmp_path / "tables", partition_size=10, progress=False, report=False)
+    assert tables == fresh
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir() if p.is_file()) == [
+        "bands.csv", "manifest.json", "summary.csv", "summary.json"]
+    for name in SUMMARY_FILES[:3]:
+        assert (tmp_path / "tables" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes(), name
 
 
 def test_a_failing_partition_leaves_no_figure_thread(tmp_path: Path, monkeypatch):
@@ -213,17 +222,17 @@ def test_the_collectors_threshold_is_raised_while_a_cohort_runs_and_set_back(tmp
     before = gc.get_threshold()
     try:
         gc.set_threshold(700, *before[1:])
-        run_cohort(scenario, 8, tmp_path / "a", partition_size=4, progress=False)
+        run_cohort(scenario, 8, tmp_path / "a", partition_size=4, progress=False, report=False)
         assert gc.get_threshold() == (700, *before[1:])
         assert seen and all(t[0] == GC_THRESHOLD for t in seen)
         seen.clear()
         gc.set_threshold(250_000, *before[1:])  # higher (the hemasim command's may be): left alone
-        run_cohort(scenario, 8, tmp_path / "b", partition_size=4, progress=False)
+        run_cohort(scenario, 8, tmp_path / "b", partition_size=4, progress=False, report=False)
         assert gc.get_threshold()[0] == 250_000 and seen and all(t[0] == 250_000 for t in seen)
         seen.clear()
         gc.set_threshold(700, *before[1:])
         gc.disable()  # the caller's choice: left alone
-        run_cohort(scenario, 8, tmp_path / "c", partition_size=4, progress=False)
+        run_cohort(scenario, 8, tmp_path / "c", partition_size=4, progress=False, report=False)
         assert not gc.isenabled() and all(t[0] == 700 for t in seen)
     finally:
         gc.enable()

@@ -143,7 +143,7 @@ def test_a_lymphocyte_value_the_user_sets_is_refused_not_replaced(tmp_path) -> N
         run_cohort(parse_scenario(data), 2, tmp_path / "c", progress=False)
     assert not (tmp_path / "c").exists()  # refused before anything is written
     run_cohort(parse_scenario(_scenario("healthy") | {"parameters": {"cd8_reference_per_uL": 400}}), 1,
-               tmp_path / "ok", progress=False)  # the default takes the override
+               tmp_path / "ok", progress=False, report=False)  # the default takes the override
 
 
 def test_a_fitted_lymphocyte_reference_is_refused(tmp_path) -> None:

@@ -77,7 +77,7 @@ def test_ctrl_c_while_the_files_are_written_leaves_no_half_written_file(tmp_path
     import hemasim.sensitivity.run as srun
     from hemasim.io import atomic_directory
 
-    def write(result: object, spec: object, out: Path) -> list[Path]:
+    def write(result: object, spec: object, out: Path, plot: bool = True) -> list[Path]:
         return atomic_directory(out, {"sweep.csv": lambda p: p.write_text("new"), "sweep.json": _ctrl_c})
 
     monkeypatch.setattr(srun, "run_sweep", lambda *args, **kwargs: None)

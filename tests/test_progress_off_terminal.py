@@ -102,21 +102,34 @@ def test_off_a_terminal_each_long_command_writes_plain_progress_lines(
 @pytest.mark.cli
 def test_a_cohort_off_a_terminal_writes_the_same_plain_lines_not_a_finished_bar(tmp_path: Path):
     out = tmp_path / "c"
+    # --no-report: the lines are the test's business, not the bands' figure (tests/test_cli.py draws it); the last
+    # line names the files written, without the two the option leaves out
     res = invoke_hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "2", "--partition-size",
-                         "1", "--out", str(out))
+                         "1", "--out", str(out), "--no-report")
     assert res.exit_code == 0, res.stderr
     lines = _plain(res.stderr)
     assert lines[:2] == ["cohort: partitions 1/2, S s elapsed", "cohort: partitions 2/2 done, S s elapsed"]
-    assert lines[2].startswith("cohort of 2 patients written to") and lines[-1].endswith("report.html)")
+    assert lines[2].startswith("cohort of 2 patients written to") and lines[-1].endswith("bands.csv)")
+    assert not (out / "bands.png").exists() and not (out / "report.html").exists()
+    assert (out / "summary.json").exists() and (out / "bands.csv").exists()
     assert "━" not in res.stderr  # no bar drawn
 
 
 @pytest.mark.cli
 def test_the_clonal_command_off_a_terminal_writes_the_same_plain_lines(tmp_path: Path):
-    """It printed its finished rich bars there, as the cohort did."""
+    """It printed its finished rich bars there, as the cohort did. --no-report: the lines are the test's business,
+    not the report's four figures (tests/test_cli.py reads the report); an earlier output's report.html goes with
+    the folder it replaces."""
+    from hemasim.cli.clonal import CH_OUTPUT_FILES
+
+    (tmp_path / "ch").mkdir()
+    for name in CH_OUTPUT_FILES:
+        (tmp_path / "ch" / name).write_text("an earlier output's\n")
     res = invoke_hemasim("clonal-hematopoiesis", "--n", "20", "--max-age", "30", "--example-pool-size", "200",
-                         "--out", str(tmp_path / "ch"))
+                         "--out", str(tmp_path / "ch"), "--no-report")
     assert res.exit_code == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "ch").iterdir()) == ["example_lifespan.csv", "prevalence.csv", "run.json",
+                                                                   "vaf_snapshots.csv"]
     lines = [line for line in _plain(res.stderr) if line.startswith("clonal-hematopoiesis: ")]
     assert lines[0] == "clonal-hematopoiesis: CH cohort (20 lifespans) 1/1 done, S s elapsed"
     assert lines[-1] == "clonal-hematopoiesis: clonal engine 31/31 done, S s elapsed"  # the example, year by year
@@ -135,8 +148,10 @@ def test_a_cohort_tells_its_progress_of_each_partition_once_its_files_are_writte
     def progress(stage: str, done: int, total: int) -> None:
         calls.append((stage, done, total, all(p.exists() for p in partition_paths(out, done - 1, False))))
 
-    run_cohort(load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml"), 2, out, partition_size=1, progress=progress)
+    run_cohort(load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml"), 2, out, partition_size=1, progress=progress,
+               report=False)  # the partitions' progress, not the bands' figure
     assert calls == [("cohort partitions", 1, 2, True), ("cohort partitions", 2, 2, True)]
     calls.clear()
-    run_cohort(load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml"), 2, out, partition_size=1, progress=progress)
+    run_cohort(load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml"), 2, out, partition_size=1, progress=progress,
+               report=False)  # the partitions' progress, not the bands' figure
     assert calls == []  # resumed with nothing to do: nothing to report

@@ -27,9 +27,11 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def finished(scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A complete cohort of 6 patients in 2 partitions (copied by each test that changes it)."""
+    """A complete cohort of 6 patients in 2 partitions (copied by each test that changes it). Its files' checks
+    read the partitions and the manifest, never the bands' figure: none is drawn (tests/test_cohort_tail.py and
+    tests/test_cli.py draw it)."""
     out = tmp_path_factory.mktemp("cohort") / "done"
-    assert run_cohort(scenario, 6, out, partition_size=3, progress=False) is not None
+    assert run_cohort(scenario, 6, out, partition_size=3, progress=False, report=False) is not None
     return out
 
 
@@ -40,7 +42,7 @@ def _copy(finished: Path, tmp_path: Path) -> Path:
 
 
 def _run(scenario, out: Path, **kwargs) -> dict | None:
-    return run_cohort(scenario, 6, out, partition_size=3, progress=False, **kwargs)
+    return run_cohort(scenario, 6, out, partition_size=3, progress=False, report=False, **kwargs)
 
 
 @pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)

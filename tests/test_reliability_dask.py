@@ -149,7 +149,7 @@ def test_a_cohort_runs_on_a_tls_scheduler(pki: Path, tmp_path: Path):
         address = cluster.scheduler_address
         assert address.startswith("tls://127.0.0.1:")
         summary = run_cohort(scenario, 4, tmp_path / "c", partition_size=2, progress=False, scheduler=address,
-                             security=TLSFiles(pki / "ca.pem", pki / "client.pem", pki / "client.key"))
+                             security=TLSFiles(pki / "ca.pem", pki / "client.pem", pki / "client.key"), report=False)
     assert summary is not None and summary["n_patients"] == 4
 
 

@@ -126,6 +126,9 @@ def test_sweep_cli_writes_its_folder_and_refuses_bad_files(tmp_path: Path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv", "sweep.json", "sweep.parquet",
                                                                    "sweep.png"]
     assert len(pd.read_parquet(tmp_path / "out" / "sweep.parquet")) == 9
+    from matplotlib.image import imread
+
+    assert min(imread(tmp_path / "out" / "sweep.png").shape[:2]) > 100  # a decodable figure, drawn
     units = json.loads((tmp_path / "out" / "sweep.json").read_text())["units"]
     assert set(units) == set(pd.read_parquet(tmp_path / "out" / "sweep.parquet").columns)  # every column's unit
     from hemasim.sensitivity.run import labelled
@@ -148,6 +151,9 @@ def test_sensitivity_cli_morris_writes_indices(tmp_path: Path):
                          "--out", str(tmp_path / "m"))
     assert res.exit_code == 0, res.stderr
     indices = pd.read_csv(tmp_path / "m" / "indices.csv")
+    from matplotlib.image import imread
+
+    assert min(imread(tmp_path / "m" / "ranking.png").shape[:2]) > 100  # a decodable ranking figure, drawn
     hb = indices[indices["endpoint"] == "hemoglobin_g_per_dL_time_average"].set_index("factor")
     assert hb.loc[SLOPE, "mu_star"] > 0 and np.isfinite(hb.loc[SLOPE, "sigma"])
     assert hb.loc[SLOPE, "mu_star"] > 10 * hb.loc["hsc_niche_hill", "mu_star"]  # recovery follows the feedback
@@ -325,7 +331,7 @@ def test_sweep_csv_and_indices_csv_say_the_unit_of_every_column(tmp_path: Path):
                           "primary_graft_failure": [0.0, 0.0, 1.0], "docetaxel_fraction_of_planned_dose": [1, 1, 0.8]})
     units = {SLOPE: "1/(log unit)", "anc_nadir": "1e9/L", "days_anc_below_0p5": "day", "primary_graft_failure": "flag",
              "docetaxel_fraction_of_planned_dose": "1"}
-    write_sweep_outputs(_sweep_result(table, units), donation(), tmp_path / "sweep")
+    write_sweep_outputs(_sweep_result(table, units), donation(), tmp_path / "sweep", plot=False)  # the headers
     header = pd.read_csv(tmp_path / "sweep" / "sweep.csv").columns.tolist()
     assert header == [f"{SLOPE} (1/(log unit))", "anc_nadir (1e9/L)", "days_anc_below_0p5 (day)",
                       "primary_graft_failure (flag)", "docetaxel_fraction_of_planned_dose"]  # a ratio: no unit
@@ -335,7 +341,7 @@ def test_sweep_csv_and_indices_csv_say_the_unit_of_every_column(tmp_path: Path):
                             "mu_star": [0.5, 2.0], "sigma": [0.1, 0.2]})
     spec = SensitivitySpec.model_validate({"method": "morris", "factors": [{"parameter": SLOPE, "range": [0.1, 0.3]}]})
     result = SensitivityResult("morris", _sweep_result(table, units).factors, indices, table, 0.1, spec, {}, units)
-    write_sensitivity_outputs(result, donation(), tmp_path / "sens")
+    write_sensitivity_outputs(result, donation(), tmp_path / "sens", plot=False)
     written = pd.read_csv(tmp_path / "sens" / "indices.csv")
     assert written.columns.tolist() == ["endpoint", "endpoint_unit", "factor", "factor_unit", "mu_star",
                                          "sigma"]

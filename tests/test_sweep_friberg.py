@@ -102,8 +102,10 @@ def test_a_healthy_model_parameter_on_the_chain_says_what_can_be_swept():
 @pytest.mark.cli
 def test_the_friberg_example_sweeps_from_the_command_line(tmp_path: Path):
     sweep = ROOT / "examples" / "sweeps" / "friberg_mtt_x_dose.yaml"
-    res = invoke_hemasim("sweep", str(EXAMPLE), str(sweep), "--out", str(tmp_path / "out"))
+    # the table's nadirs are the point (--no-plot: sweep.png is tests/test_sweep.py's), and the option's folder
+    res = invoke_hemasim("sweep", str(EXAMPLE), str(sweep), "--out", str(tmp_path / "out"), "--no-plot")
     assert res.exit_code == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["sweep.csv", "sweep.json", "sweep.parquet"]
     table = pd.read_csv(tmp_path / "out" / "sweep.csv")
     assert "anc_nadir (1e9/L)" in table.columns  # the header carries each endpoint's unit (sensitivity.run.labelled)
     table.columns = [c.split(" (")[0] for c in table.columns]
@@ -121,8 +123,10 @@ def test_the_friberg_example_sweeps_from_the_command_line(tmp_path: Path):
 @pytest.mark.cli
 def test_a_sensitivity_of_the_chain_varies_its_values(tmp_path: Path):
     res = invoke_hemasim("sensitivity", str(EXAMPLE), "--method", "local", "--parameters", MTT, "--out",
-                         str(tmp_path / "out"))
+                         str(tmp_path / "out"), "--no-plot")  # the index is the point, not ranking.png
     assert res.exit_code == 0, res.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["indices.csv", "samples.parquet",
+                                                                   "sensitivity.json"]
     indices = pd.read_csv(tmp_path / "out" / "indices.csv").set_index(["endpoint", "factor"])
     assert indices.loc[("anc_nadir", MTT), "sensitivity"] > 0  # a longer transit time, a shallower nadir
     # --all-assumed: every value of the chain has a source; it said "give --parameters ..., --all-assumed, ..."

@@ -392,8 +392,8 @@ def _at_80(*args: str) -> str:
 @pytest.mark.cli
 def test_cohort_help_shows_whole_option_names_at_80_columns():
     text = _at_80("cohort", "--help")
-    for option in ("--n", "--out", "--seed", "--seed-list", "--partition-size", "--timeseries", "--scheduler",
-                   "--set"):
+    for option in ("--n", "--out", "--seed", "--seed-list", "--partition-size", "--timeseries", "--no-report",
+                   "--scheduler", "--set"):
         assert re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", text), option
     assert "…" not in text
 

@@ -21,6 +21,8 @@ def clonal_hematopoiesis(
                                                                                "years."),
     example_pool_size: int = typer.Option(100_000, "--example-pool-size", min=100, max=1_000_000,
                                           help="HSCs in the one clone-resolved example lifespan (Muller plot)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Write no report.html: the tables and run.json only "
+                                                              "(faster)."),
 ) -> None:
     """Simulate clonal haematopoiesis from birth in a virtual population.
 
@@ -40,6 +42,7 @@ def clonal_hematopoiesis(
         with StageProgress("clonal-hematopoiesis") as bar:
             run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size,
                                     progress=bar.update)
-        written(out, lambda: write_ch_outputs(run, out))
+        written(out, lambda: write_ch_outputs(run, out, report=not no_report))
+    files = [f for f in CH_OUTPUT_FILES if not (no_report and f == "report.html")]
     Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] "
-                               f"({', '.join(CH_OUTPUT_FILES)})")
+                               f"({', '.join(files)})")

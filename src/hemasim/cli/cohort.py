@@ -46,6 +46,8 @@ def cohort(
                                    help="File with one integer seed per patient (overrides --seed)."),
     partition_size: int = typer.Option(1000, "--partition-size", min=1, help="Patients per Parquet partition."),
     timeseries: bool = typer.Option(False, "--timeseries", help="Also write time series."),
+    no_report: bool = typer.Option(False, "--no-report", help="Write no bands.png and no report.html: the "
+                                                              "partitions, the summary and bands.csv only (faster)."),
     force: bool = typer.Option(False, "--force", help="Delete a cohort already in --out (another cohort, another "
                                                       "hemasim version, a damaged manifest) and start afresh."),
     scheduler: str = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
@@ -93,7 +95,7 @@ def cohort(
         with StageProgress("cohort") as bar:
             summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
                                  timeseries=timeseries, scheduler=scheduler, security=tls,
-                                 scheduler_timeout=scheduler_timeout, force=force,
+                                 scheduler_timeout=scheduler_timeout, force=force, report=not no_report,
                                  progress=lambda _stage, done, total: bar.update("partitions", done, total))
     except OutputError as err:  # a bad --out, refused before the first patient runs (runner.run_cohort)
         raise fail(str(err)) from None
@@ -106,9 +108,9 @@ def cohort(
     except KeyboardInterrupt:  # Ctrl-C: say what stays (it exited 130 with nothing said)
         raise _interrupted(out, -(-n // partition_size)) from None
     if summary is not None:
+        files = "summary.json, summary.csv, bands.csv" + ("" if no_report else ", bands.png, report.html")
         console.print(f"[green]cohort of {summary['n_patients']} patients[/green] written to "
-                      f"[bold]{literal(out)}[/bold] (endpoints/, summary.json, summary.csv, bands.csv, bands.png, "
-                      "report.html)")
+                      f"[bold]{literal(out)}[/bold] (endpoints/, {files})")
 
 
 def _interrupted(out: Path, partitions: int) -> typer.Exit:

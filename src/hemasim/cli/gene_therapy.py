@@ -15,6 +15,8 @@ def gene_therapy(
                                     "conditioning, sampling; `hemasim examples lentiviral_x_scid` copies one)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (written atomically: a new folder, an empty "
                                                       "one, or an earlier output's, which is replaced whole)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Write no report.html: samples.csv, the "
+                                                              "integration-site table and run.json only (faster)."),
 ) -> None:
     """Simulate an HSC gene-therapy graft clone by clone: integration sites, diversity and marking over time.
 
@@ -44,7 +46,8 @@ def gene_therapy(
             raise fail(f"{scenario}: {err}") from None
         # run as written, as `hemasim run` does; after the inputs' errors (a run takes seconds)
         warn(gene_therapy_warning_lines(spec, str(scenario)))
-        written(out, lambda: write_gene_therapy_outputs(run, out))
+        written(out, lambda: write_gene_therapy_outputs(run, out, report=not no_report))
+    files = [f for f in GENE_THERAPY_OUTPUT_FILES if not (no_report and f == "report.html")]
     Console(stderr=True).print(f"[green]{literal(spec.name)}[/green]: {run.graft_hsc:,} engrafting HSCs, "
                                f"{len(run.result.months)} sample months, written to [bold]{literal(out)}[/bold] "
-                               f"({', '.join(GENE_THERAPY_OUTPUT_FILES)})")
+                               f"({', '.join(files)})")

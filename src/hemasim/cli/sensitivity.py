@@ -99,6 +99,8 @@ def sensitivity(
                                    "with it)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
+    no_plot: bool = typer.Option(False, "--no-plot", help="Write no ranking.png: the tables and sensitivity.json "
+                                                          "only (faster)."),
 ) -> None:
     """Local, Morris or Sobol' sensitivities of every endpoint of a scenario; indices and a ranking plot."""
     from pydantic import ValidationError
@@ -140,6 +142,6 @@ def sensitivity(
                        else option_problem(problem.removeprefix("sensitivity."))) from None
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
-        files = written(out, lambda: write_sensitivity_outputs(result, spec, out))
+        files = written(out, lambda: write_sensitivity_outputs(result, spec, out, plot=not no_plot))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} runs, "
                                f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")

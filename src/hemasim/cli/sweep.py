@@ -51,6 +51,8 @@ def sweep(
                                                       "(written atomically)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
+    no_plot: bool = typer.Option(False, "--no-plot", help="Write no sweep.png: the tables and sweep.json only "
+                                                          "(faster)."),
 ) -> None:
     """Sweep parameters or doses (grid or Latin hypercube) on the batch kernel; write a table and plots."""
     from rich.console import Console
@@ -74,6 +76,6 @@ def sweep(
             raise fail(f"{sweep_file}: {err}") from None
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
-        files = written(out, lambda: write_sweep_outputs(result, spec, out))
+        files = written(out, lambda: write_sweep_outputs(result, spec, out, plot=not no_plot))
     Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.table)} points, "
                                f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")

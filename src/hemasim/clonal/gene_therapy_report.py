@@ -451,8 +451,9 @@ clone size (no lineage bias, no lag through progenitors or the thymus).{disease}
 """
 
 
-def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path) -> list[Path]:
-    """samples.csv, is_table.tsv, run.json and report.html, atomically."""
+def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path, report: bool = True) -> list[Path]:
+    """samples.csv, is_table.tsv, run.json and report.html, atomically (``report`` False: without report.html, whose
+    figure is most of the writing)."""
     from hemasim.io import atomic_directory
 
     record = run_record(run)
@@ -463,4 +464,7 @@ def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path) -> list
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8"),
         "report.html": lambda p: p.write_text(render_gene_therapy_report(run, record), encoding="utf-8"),
     }
-    return atomic_directory(Path(out_dir), writers)
+    names = tuple(writers)
+    if not report:
+        del writers["report.html"]
+    return atomic_directory(Path(out_dir), writers, names)  # an earlier output's report.html goes with it

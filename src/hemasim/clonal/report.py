@@ -175,8 +175,9 @@ title counts every clone that was ever among them; right: the clones alive (of a
 """
 
 
-def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path) -> list[Path]:
-    """prevalence.csv, vaf_snapshots.csv, example_lifespan.csv, run.json and report.html, atomically."""
+def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path, report: bool = True) -> list[Path]:
+    """prevalence.csv, vaf_snapshots.csv, example_lifespan.csv, run.json and report.html, atomically (``report``
+    False: without report.html, whose four figures are most of the writing)."""
     import pandas as pd
 
     snaps = pd.DataFrame(run.cohort.snapshots)
@@ -189,4 +190,7 @@ def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path) -> list[Path]:
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2)),
         "report.html": lambda p: p.write_text(render_ch_report(run)),
     }
-    return atomic_directory(Path(out_dir), writers)
+    names = tuple(writers)
+    if not report:
+        del writers["report.html"]
+    return atomic_directory(Path(out_dir), writers, names)  # an earlier output's report.html goes with it

@@ -9,7 +9,8 @@ Layout of the output folder::
     bands/part-00000.npz           histograms of selected observables per output time (for the bands)
     summary.json, summary.csv      median, 5-95% range and fraction reaching each endpoint
     bands.csv, bands.png           median and 5-95% bands over time (from mergeable histograms, ~1.5% bins)
-    report.html                    the summary and the bands in one page
+    report.html                    the summary and the bands in one page (bands.png and report.html: not with
+                                   ``report=False``, ``hemasim cohort --no-report``)
 
 Every file is written atomically (a hidden temporary renamed into place). A partition is complete when the
 manifest records it and its files have the recorded sizes and sha256: the manifest is rewritten after each
@@ -831,10 +832,12 @@ class _SummaryParts:
 
 
 def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
-              kept: _SummaryParts | None = None) -> dict[str, Any]:
+              kept: _SummaryParts | None = None, report: bool = True) -> dict[str, Any]:
     """Merge partitions 0 .. ``n_parts`` - 1 (None: every one in ``out``) into summary.json/.csv and
     bands.csv/.png; return the summary. ``kept``: what the run that computed every partition kept of them (no
-    file is read again, and the figure may be drawn already); else the partitions' files are read."""
+    file is read again, and the figure may be drawn already); else the partitions' files are read. ``report``:
+    also draw bands.png and write report.html (False: the tables only; an earlier run's figure and report of the
+    same cohort are left as they are)."""
     man = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     scenario = parse_scenario(man["scenario"])
     observables, graft = band_observables(scenario), graft_day(scenario.interventions)
@@ -876,6 +879,8 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
         band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
         bands = _bands_table(sum(np.load(p)["hist"] for p in band_files), times, observables)
     atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
+    if not report:
+        return summary
     figure = kept.figure if kept is not None else None
     if figure is not None and figure.n == len(ep):
         png = figure.png()  # drawn in its thread while the above ran
@@ -891,7 +896,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
                partition_size: int = 1000, timeseries: bool = False, scheduler: Any = None,
                progress: bool | StageFn = True, max_partitions: int | None = None,
                security: Any = None,
-               scheduler_timeout: float = SCHEDULER_TIMEOUT_S, force: bool = False) -> dict[str, Any] | None:
+               scheduler_timeout: float = SCHEDULER_TIMEOUT_S, force: bool = False,
+               report: bool = True) -> dict[str, Any] | None:
     """Simulate ``n`` virtual patients of ``scenario`` into ``out`` (see the module docstring).
 
     Complete partitions already in ``out`` (recorded in its manifest, their files' sizes and sha256 matching) are
@@ -899,7 +905,9 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     partitions", done, total)`` after each is written (:func:`hemasim._progress.tracked`), or False: nothing. ``max_partitions`` stops after that many new partitions (for tests of
     resumption); the summary is then not written and None is returned. ``force`` deletes an earlier cohort in
     ``out`` (another cohort, one from another hemasim version, a damaged manifest) and starts afresh. ``scheduler``,
-    ``security``, ``scheduler_timeout``: see :class:`DaskExecutor`.
+    ``security``, ``scheduler_timeout``: see :class:`DaskExecutor`. ``report=False``: no bands.png and no
+    report.html (matplotlib's figure is most of a small cohort's summary); the partitions, summary.json/.csv and
+    bands.csv are the same files.
     """
     if not 1 <= n <= MAX_PATIENTS:
         raise CohortError(f"--n: {n:,} patients; allowed: 1 to {MAX_PATIENTS:,}")
@@ -930,7 +938,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
             for k in todo]
     times = output_times(scenario.duration_days, scenario.output.every_days)
     # a run that computes every partition keeps what the summary reads of them, and draws its figure beside the tail
-    kept = _SummaryParts(n_parts, n, times, observables=band_observables(scenario), graft=graft_day(
+    kept = _SummaryParts(n_parts, n, times, figure=report, observables=band_observables(scenario), graft=graft_day(
         scenario.interventions), sex=band_sex(scenario)) if len(todo) == n_parts else None
     with raised_while_running():
         try:
@@ -942,7 +950,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
                 executor.close()
             if not all(is_complete(out, k, man) for k in range(n_parts)):
                 return None
-            return summarise(out, times, n_parts, kept)
+            return summarise(out, times, n_parts, kept, report)
         finally:
             if kept is not None:
                 kept.close()

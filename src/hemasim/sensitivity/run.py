@@ -280,30 +280,37 @@ SWEEP_FILES = ("sweep.csv", "sweep.parquet", "sweep.json", "sweep.png")
 SENSITIVITY_FILES = ("indices.csv", "samples.parquet", "sensitivity.json", "ranking.png")
 
 
-def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
-    """sweep.csv / sweep.parquet (the table), sweep.json (design, factors, points), sweep.png, atomically. No
-    wall-clock time is written (the command says it on stderr): the same sweep gives the same files, bit for bit."""
+def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | Path,
+                        plot: bool = True) -> list[Path]:
+    """sweep.csv / sweep.parquet (the table), sweep.json (design, factors, points), sweep.png (not with ``plot``
+    False, ``hemasim sweep --no-plot``: the figure is most of the writing), atomically. No wall-clock time is written
+    (the command says it on stderr): the same sweep gives the same files, bit for bit."""
     from hemasim.io import atomic_directory
     from hemasim.sensitivity.plots import sweep_figure
 
     meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table)}
-    return atomic_directory(Path(out_dir), {
+    files: dict[str, Callable[[Path], object]] = {
         "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
-        "sweep.parquet": _frame(result.table, "parquet"),
-        "sweep.json": _json(meta), "sweep.png": sweep_figure(result)})
+        "sweep.parquet": _frame(result.table, "parquet"), "sweep.json": _json(meta)}
+    if plot:
+        files["sweep.png"] = sweep_figure(result)
+    return atomic_directory(Path(out_dir), files, SWEEP_FILES)  # an earlier sweep's plot goes with its folder
 
 
-def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out_dir: str | Path) -> list[Path]:
-    """indices.csv, samples.parquet, sensitivity.json (design, factors, baseline, runs), ranking.png; no wall-clock
-    time, as for a sweep."""
+def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out_dir: str | Path,
+                              plot: bool = True) -> list[Path]:
+    """indices.csv, samples.parquet, sensitivity.json (design, factors, baseline, runs), ranking.png (not with
+    ``plot`` False, ``hemasim sensitivity --no-plot``); no wall-clock time, as for a sweep."""
     from hemasim.io import atomic_directory
     from hemasim.sensitivity.plots import ranking_figure
 
     meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
             "runs": len(result.samples)}
-    return atomic_directory(Path(out_dir), {
+    files: dict[str, Callable[[Path], object]] = {
         "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
-        "samples.parquet": _frame(result.samples, "parquet"),
-        "sensitivity.json": _json(meta), "ranking.png": ranking_figure(result)})
+        "samples.parquet": _frame(result.samples, "parquet"), "sensitivity.json": _json(meta)}
+    if plot:
+        files["ranking.png"] = ranking_figure(result)
+    return atomic_directory(Path(out_dir), files, SENSITIVITY_FILES)
