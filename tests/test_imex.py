@@ -433,6 +433,22 @@ def test_passed_on_measures_a_state_nothing_reads_by_the_first_read_state_downst
     assert passed[read_first.index("stage_1")] == pytest.approx(rtol * 20.0, rel=1e-12)
 
 
+def test_the_sizes_kept_for_a_compiled_model_leave_with_it():
+    """read_out_sizes keeps its result by the model's id: the entry must leave when the model does, or a later
+    model at the same address would get another model's sizes."""
+    import gc
+
+    from hemasim.solvers import tolerance
+
+    model = _pool_model()
+    key = id(model)
+    first = tolerance.read_out_sizes(model)
+    assert tolerance.read_out_sizes(model) is first and key in tolerance._READ_OUT_SIZES
+    del model, first
+    gc.collect()
+    assert key not in tolerance._READ_OUT_SIZES
+
+
 def test_passed_on_takes_each_patients_own_rates_and_sizes():
     """A cohort: the cells a pool cell passes on follow each patient's exit (10/day: 2, 20/day: 4/3)."""
     rtol = 1e-6
