@@ -324,7 +324,6 @@ def test_the_pool_tolerance_takes_fewer_steps_and_keeps_the_anc_within_its_measu
     directly, within 1e-4 (measured 3.2e-5: the stage's error is now measured against the blood pool, 14 times its
     size)."""
     from hemasim.biology import Covariates, healthy_human_model
-    from hemasim.events import CellDepletion
     from hemasim.parameters import healthy_adult_parameters
 
     # with the endogenous G-CSF speed-up on (Quartino's exponent 0.234; the shipped, fitted exponent is 0): the chain's
@@ -332,9 +331,7 @@ def test_the_pool_tolerance_takes_fewer_steps_and_keeps_the_anc_within_its_measu
     # the same 94 steps, fewer than either here)
     params = healthy_adult_parameters().with_values(neutrophil_transit_gcsf_exponent=0.234)
     model = healthy_human_model(Covariates(50.0, "male", 75.0, 172.0), params).compile()
-    x0 = CellDepletion(0.0, ("marrow",), 0.2, ("hsc",)).apply(model, model.x0, np.random.default_rng(0))
-    t = np.linspace(0.0, 60.0, 61)
-    exact = model.observables(t, DormandPrince(rtol=1e-10).integrate(model, x0, 0.0, t))
+    x0, t, exact = _marrow_depletion(model)
     runs = {}
     for setting in ("stage", "pool"):
         solution = AdditiveRungeKutta(rtol=1e-6, chain_tolerance=setting).solve(model, x0, 0.0, t)
@@ -465,12 +462,9 @@ def test_passed_on_takes_fewer_steps_and_keeps_every_read_out_within_its_bound()
     outflow of a stage now measured against the blood pool), the ANC, hemoglobin and platelets 9.7e-6; "own" within
     3e-6 (measured 1.9e-6)."""
     from hemasim.biology import Covariates, healthy_human_model
-    from hemasim.events import CellDepletion
 
     model = healthy_human_model(Covariates(50.0, "male", 75.0, 172.0)).compile()
-    x0 = CellDepletion(0.0, ("marrow",), 0.2, ("hsc",)).apply(model, model.x0, np.random.default_rng(0))
-    t = np.linspace(0.0, 60.0, 61)
-    exact = model.observables(t, DormandPrince(rtol=1e-10).integrate(model, x0, 0.0, t))
+    x0, t, exact = _marrow_depletion(model)
     runs = {}
     for setting in ("own", "passed_on"):
         solution = AdditiveRungeKutta(rtol=1e-6, unread_states=setting).solve(model, x0, 0.0, t)
@@ -495,3 +489,13 @@ def test_a_cohort_models_fluxes_are_each_patients_own():
         np.testing.assert_allclose(cohort[i], model.patient(i).fluxes(3.0, x[i])[0], rtol=1e-13)
     for j in (0, len(model.src) // 2, len(model.src) - 1):  # one flow's flux of a cohort: its column, per patient
         np.testing.assert_array_equal(model.flux(j, 3.0, x), cohort[:, j])
+
+
+def _marrow_depletion(model):
+    """80 % of the marrow's cells killed on day 0 (the cohort bench's depletion), 60 days of daily output, and the
+    observables by Dormand-Prince at rtol 1e-10: (x0, times, exact observables)."""
+    from hemasim.events import CellDepletion
+
+    x0 = CellDepletion(0.0, ("marrow",), 0.2, ("hsc",)).apply(model, model.x0, np.random.default_rng(0))
+    t = np.linspace(0.0, 60.0, 61)
+    return x0, t, model.observables(t, DormandPrince(rtol=1e-10).integrate(model, x0, 0.0, t))
