@@ -279,6 +279,11 @@ def test_a_scenario_chooses_the_imex_solver_and_bad_settings_are_named():
     assert passed_on.solver.build().unread_states == "passed_on"
     with pytest.raises(ValueError, match="solver.unread_states: Input should be .own. or .passed_on."):
         parse_scenario({**data, "solver": {"kind": "additive_runge_kutta", "unread_states": "chain"}})
+    # from Python (or a bench's "additive_runge_kutta:unread_states=..." string) a misspelt setting is refused too,
+    # naming the allowed values: before, it fell silently to another branch of atol ("own", or "pool" for a chain)
+    for setting, value in (("unread_states", "passed-on"), ("chain_tolerance", "chains")):
+        with pytest.raises(ValueError, match=f"AdditiveRungeKutta.{setting}: one of .* \\(got '{value}'\\)"):
+            AdditiveRungeKutta(**{setting: value})
 
 
 def test_the_chain_tolerance_measures_the_long_maturation_chain_by_its_total():
