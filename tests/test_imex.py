@@ -436,8 +436,8 @@ def test_passed_on_measures_a_state_nothing_reads_by_the_first_read_state_downst
 
 
 def test_the_sizes_kept_for_a_compiled_model_leave_with_it():
-    """read_out_sizes keeps its result by the model's id: the entry must leave when the model does, or a later
-    model at the same address would get another model's sizes."""
+    """read_out_sizes keeps its result by the model's id, read-only (shared by every solve of the model): the entry
+    must leave when the model does, or a later model at the same address would get another model's sizes."""
     import gc
 
     from hemasim.solvers import tolerance
@@ -446,6 +446,9 @@ def test_the_sizes_kept_for_a_compiled_model_leave_with_it():
     key = id(model)
     first = tolerance.read_out_sizes(model)
     assert tolerance.read_out_sizes(model) is first and key in tolerance._READ_OUT_SIZES
+    for shared in first:  # every later solve of the model reads them: no caller may change them
+        with pytest.raises(ValueError, match="read-only"):
+            shared[...] = 0
     del model, first
     gc.collect()
     assert key not in tolerance._READ_OUT_SIZES
