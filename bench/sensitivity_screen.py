@@ -16,7 +16,7 @@ range, from elementary effects) exceeds 10% of the read-out at the scenario's va
 (days below a threshold) is moved when mu* exceeds one day. It "does not move" one only when the upper end of
 mu*'s 95% bootstrap interval (trajectories resampled) is below that; in between the screen cannot tell. A fitted
 parameter whose fit held a screened assumed one is refitted at every design point (``couplings``: the naive pools'
-declines <- the lymphocyte reference age; docs/sensitivity.md), so the screen moves the assumption with the data
+declines <- the lymphocyte reference age and the thymic output's peak age; docs/sensitivity.md), so the screen moves the assumption with the data
 still honoured.
 """
 

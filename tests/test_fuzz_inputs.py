@@ -107,6 +107,11 @@ def test_a_text_read_again_gives_fresh_data_and_a_changed_file_its_new_data(tmp_
     for source in ("x.yaml", "y.yaml"):
         with pytest.raises(YamlInputError, match=f"^{source}: line 2, column 1: duplicate key 'a'"):
             load_yaml_text("a: 1\na: 2\n", source)
+    # the text is kept with its limits: read within the defaults first, it still fails tighter ones
+    from hemasim._yaml_limits import YamlLimits
+
+    with pytest.raises(YamlInputError, match="more than 3 values"):
+        load_yaml_text(text, "tight.yaml", limits=YamlLimits(max_nodes=3))
 
 
 # ------------------------------------------------------------------ scenario files

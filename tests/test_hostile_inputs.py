@@ -349,6 +349,29 @@ def test_the_newest_features_refuse_a_bad_value_in_one_line_naming_what_is_allow
     assert [p.name for p in tmp_path.iterdir()] == [scenario.name]  # nothing written
 
 
+def test_plasma_cell_shares_are_summed_over_the_merged_values_of_an_arm_and_of_set(tmp_path: Path):
+    """An arm's ``parameters:`` and ``--set`` are merged over the file's values: their shares are summed with the
+    file's values, not the table's (the file's long-lived share 0 and a short-lived 0.995 add up to 0.995: valid;
+    before, each part was summed with the table's 0.01 and refused), and a merged sum over 1 is refused."""
+    data = yaml.safe_load((EXAMPLES / "influenza_vaccine_25_vs_80.yaml").read_text(encoding="utf-8"))
+    data["parameters"] = {"long_lived_plasma_cell_fraction": 0.0}
+    data["arms"][1]["parameters"] = {"short_lived_plasma_cell_fraction": 0.995}
+    arms = tmp_path / "arms.yaml"
+    arms.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = hemasim("check", str(arms))
+    assert res.exit_code == 0, res.stderr
+    res = hemasim("check", str(arms), "--set", "long_lived_plasma_cell_fraction=0.01")
+    assert res.exit_code == 2 and "(got 1.005)" in res.stderr and res.stderr.count("\n") == 1, res.stderr
+    del data["arms"][1]["parameters"]
+    arms.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = hemasim("check", str(arms), "--set", "short_lived_plasma_cell_fraction=0.995")
+    assert res.exit_code == 0, res.stderr
+    data["arms"][1]["parameters"] = {"short_lived_plasma_cell_fraction": 0.9995, "long_lived_plasma_cell_fraction": 0.001}
+    arms.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = hemasim("check", str(arms))
+    assert res.exit_code == 2 and "arms.1" in res.stderr and "(got 1.0005)" in res.stderr, res.stderr
+
+
 def test_a_missing_gene_therapy_file_is_one_line_and_exit_2(tmp_path: Path):
     missing = tmp_path / "no_such_file.yaml"
     for args in (("check", str(missing)), ("gene-therapy", str(missing), "--out", str(tmp_path / "out"))):

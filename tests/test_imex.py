@@ -279,6 +279,11 @@ def test_a_scenario_chooses_the_imex_solver_and_bad_settings_are_named():
     assert passed_on.solver.build().unread_states == "passed_on"
     with pytest.raises(ValueError, match="solver.unread_states: Input should be .own. or .passed_on."):
         parse_scenario({**data, "solver": {"kind": "additive_runge_kutta", "unread_states": "chain"}})
+    # from Python (or a bench's "additive_runge_kutta:unread_states=..." string) a misspelt setting is refused too,
+    # naming the allowed values: before, it fell silently to another branch of atol ("own", or "pool" for a chain)
+    for setting, value in (("unread_states", "passed-on"), ("chain_tolerance", "chains")):
+        with pytest.raises(ValueError, match=f"AdditiveRungeKutta.{setting}: one of .* \\(got '{value}'\\)"):
+            AdditiveRungeKutta(**{setting: value})
 
 
 def test_the_chain_tolerance_measures_the_long_maturation_chain_by_its_total():
@@ -324,7 +329,6 @@ def test_the_pool_tolerance_takes_fewer_steps_and_keeps_the_anc_within_its_measu
     directly, within 1e-4 (measured 3.2e-5: the stage's error is now measured against the blood pool, 14 times its
     size)."""
     from hemasim.biology import Covariates, healthy_human_model
-    from hemasim.events import CellDepletion
     from hemasim.parameters import healthy_adult_parameters
 
     # with the endogenous G-CSF speed-up on (Quartino's exponent 0.234; the shipped, fitted exponent is 0): the chain's
@@ -332,9 +336,7 @@ def test_the_pool_tolerance_takes_fewer_steps_and_keeps_the_anc_within_its_measu
     # the same 94 steps, fewer than either here)
     params = healthy_adult_parameters().with_values(neutrophil_transit_gcsf_exponent=0.234)
     model = healthy_human_model(Covariates(50.0, "male", 75.0, 172.0), params).compile()
-    x0 = CellDepletion(0.0, ("marrow",), 0.2, ("hsc",)).apply(model, model.x0, np.random.default_rng(0))
-    t = np.linspace(0.0, 60.0, 61)
-    exact = model.observables(t, DormandPrince(rtol=1e-10).integrate(model, x0, 0.0, t))
+    x0, t, exact = _marrow_depletion(model)
     runs = {}
     for setting in ("stage", "pool"):
         solution = AdditiveRungeKutta(rtol=1e-6, chain_tolerance=setting).solve(model, x0, 0.0, t)
@@ -433,6 +435,25 @@ def test_passed_on_measures_a_state_nothing_reads_by_the_first_read_state_downst
     assert passed[read_first.index("stage_1")] == pytest.approx(rtol * 20.0, rel=1e-12)
 
 
+def test_the_sizes_kept_for_a_compiled_model_leave_with_it():
+    """read_out_sizes keeps its result by the model's id, read-only (shared by every solve of the model): the entry
+    must leave when the model does, or a later model at the same address would get another model's sizes."""
+    import gc
+
+    from hemasim.solvers import tolerance
+
+    model = _pool_model()
+    key = id(model)
+    first = tolerance.read_out_sizes(model)
+    assert tolerance.read_out_sizes(model) is first and key in tolerance._READ_OUT_SIZES
+    for shared in first:  # every later solve of the model reads them: no caller may change them
+        with pytest.raises(ValueError, match="read-only"):
+            shared[...] = 0
+    del model, first
+    gc.collect()
+    assert key not in tolerance._READ_OUT_SIZES
+
+
 def test_passed_on_takes_each_patients_own_rates_and_sizes():
     """A cohort: the cells a pool cell passes on follow each patient's exit (10/day: 2, 20/day: 4/3)."""
     rtol = 1e-6
@@ -449,12 +470,9 @@ def test_passed_on_takes_fewer_steps_and_keeps_every_read_out_within_its_bound()
     outflow of a stage now measured against the blood pool), the ANC, hemoglobin and platelets 9.7e-6; "own" within
     3e-6 (measured 1.9e-6)."""
     from hemasim.biology import Covariates, healthy_human_model
-    from hemasim.events import CellDepletion
 
     model = healthy_human_model(Covariates(50.0, "male", 75.0, 172.0)).compile()
-    x0 = CellDepletion(0.0, ("marrow",), 0.2, ("hsc",)).apply(model, model.x0, np.random.default_rng(0))
-    t = np.linspace(0.0, 60.0, 61)
-    exact = model.observables(t, DormandPrince(rtol=1e-10).integrate(model, x0, 0.0, t))
+    x0, t, exact = _marrow_depletion(model)
     runs = {}
     for setting in ("own", "passed_on"):
         solution = AdditiveRungeKutta(rtol=1e-6, unread_states=setting).solve(model, x0, 0.0, t)
@@ -479,3 +497,13 @@ def test_a_cohort_models_fluxes_are_each_patients_own():
         np.testing.assert_allclose(cohort[i], model.patient(i).fluxes(3.0, x[i])[0], rtol=1e-13)
     for j in (0, len(model.src) // 2, len(model.src) - 1):  # one flow's flux of a cohort: its column, per patient
         np.testing.assert_array_equal(model.flux(j, 3.0, x), cohort[:, j])
+
+
+def _marrow_depletion(model):
+    """80 % of the marrow's cells killed on day 0 (the cohort bench's depletion), 60 days of daily output, and the
+    observables by Dormand-Prince at rtol 1e-10: (x0, times, exact observables)."""
+    from hemasim.events import CellDepletion
+
+    x0 = CellDepletion(0.0, ("marrow",), 0.2, ("hsc",)).apply(model, model.x0, np.random.default_rng(0))
+    t = np.linspace(0.0, 60.0, 61)
+    return x0, t, model.observables(t, DormandPrince(rtol=1e-10).integrate(model, x0, 0.0, t))

@@ -198,7 +198,8 @@ class CompiledModel:
 
     A single patient has 1-D rate/state arrays; a cohort compiled in one go (``n_patients`` set) has a
     leading patient axis on ``x0``, ``rate``, ``yield_``, ``fb_params`` and the observable weights. The
-    numpy reference methods work on single patients; :meth:`patient` slices one out of a cohort.
+    numpy reference methods work on single patients (:meth:`feedback_values`, :meth:`fluxes` and :meth:`flux` also on
+    a cohort's states at one time, one row per patient); :meth:`patient` slices one out of a cohort.
     """
 
     name: str

@@ -26,7 +26,7 @@ from hemasim.interventions.dosed import drug_set_of
 from hemasim.scenario.arms import Arm, check_arms
 from hemasim.scenario.messages import complete
 from hemasim.scenario.overrides import ParameterOverrides
-from hemasim.solvers import DEFAULT_MAX_STEPS, AdditiveRungeKutta, DormandPrince, ScipyReference, Solver
+from hemasim.solvers import DEFAULT_MAX_STEPS, AdditiveRungeKutta, DormandPrince, ScipyReference, Solver, UnreadStates
 
 __all__ = ["MAX_OUTPUT_POINTS", "MAX_SOLVER_STEPS", "MIN_AGE_YEARS", "Patient", "Population", "Scenario",
            "ScenarioError", "load_scenario", "parse_scenario"]
@@ -142,7 +142,7 @@ class AdditiveRungeKuttaSettings(_Strict):
     max_step_days: float = Field(default=7.0, gt=0, description="at most ~7: the explicit part's stability near a "
                                                                 "steady state; at least duration_days / 1e6")
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
-    unread_states: Literal["own", "passed_on"] = Field(
+    unread_states: UnreadStates = Field(
         default="own", description="passed_on (opt-in): a state nothing reads is held to rtol of the first read state "
                                    "downstream (hemasim.solvers.AdditiveRungeKutta.unread_states)")
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hemasim.scenario.overrides import ParameterOverrides
+from hemasim.scenario.overrides import PartialParameterOverrides
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -39,7 +39,7 @@ class Arm(BaseModel):
     description: str = ""
     patient: dict[str, Any] | None = Field(default=None, description="fields of the base patient to change")
     interventions: list[dict[str, Any]] | None = Field(default=None, description="replaces the base interventions")
-    parameters: ParameterOverrides | None = Field(default=None, description="merged over the base parameters")
+    parameters: PartialParameterOverrides | None = Field(default=None, description="merged over the base parameters")
 
 
 def _arm_data(base: dict[str, Any], arm: Arm) -> dict[str, Any]:

@@ -27,8 +27,8 @@ from hemasim.parameters import Parameter, ParameterSet, UserOverride, healthy_ad
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
 
-__all__ = ["ParameterOverrides", "apply_overrides", "check_overrides", "parameter_table", "parse_set_options",
-           "with_set_options"]
+__all__ = ["ParameterOverrides", "PartialParameterOverrides", "apply_overrides", "check_overrides", "parameter_table",
+           "parse_set_options", "with_set_options"]
 
 
 @cache
@@ -136,19 +136,29 @@ def _check_sums(values: Mapping[str, float]) -> None:
                 raise ValueError(problem)
 
 
-def check_overrides(raw: object) -> dict[str, float]:
-    """Validate overrides (a mapping name -> number or {value, unit}); raises ValueError naming the parameter."""
+def check_overrides(raw: object, whole: bool = True) -> dict[str, float]:
+    """Validate overrides (a mapping name -> number or {value, unit}); raises ValueError naming the parameter.
+    ``whole``: the values are all a run changes, so shares of one cell must add up to at most 1 with the table's
+    values for the others; False for a part merged over other values later (an arm's block, ``--set``), whose sums
+    are checked once merged (the base's values stand in for the table's)."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
         raise ValueError(f"the parameters block must be a mapping of name: value (got {type(raw).__name__})")
     values = dict(_one(k, v) for k, v in raw.items())
-    _check_sums(values)
+    if whole:
+        _check_sums(values)
     return values
+
+
+def _check_part(raw: object) -> dict[str, float]:
+    return check_overrides(raw, whole=False)
 
 
 #: The schema type of a ``parameters:`` block: normalised to name -> value in the record's unit.
 ParameterOverrides = Annotated[dict[str, float], OWN_NUMBER_CHECKS, BeforeValidator(check_overrides)]
+#: The same for a block merged over a scenario's ``parameters:`` (an arm's): sums checked in the merged scenario.
+PartialParameterOverrides = Annotated[dict[str, float], OWN_NUMBER_CHECKS, BeforeValidator(_check_part)]
 
 
 @overload
@@ -185,7 +195,7 @@ def parse_set_options(options: Iterable[str]) -> dict[str, float]:
             unit = f", in the parameter's unit ({parameter_table()[name].unit})" if name in parameter_table() else ""
             raise ValueError(f"--set {text!r}: {value!r} is not a number; write the number alone{unit}") from None
     try:
-        return check_overrides(out)
+        return check_overrides(out, whole=False)  # merged over the file's values, then checked whole
     except ValueError as err:
         raise ValueError(f"--set {err}") from None
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hemasim.parameters import UserOverride
+
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
 
@@ -42,7 +44,8 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
     """The targets of each coupling with a source among ``points``' columns, one value per row: the fit at that row's
     source values (a source that is no column keeps ``table``'s value). A row whose sources all have ``table``'s
     values keeps the targets' values there (the shipped fit; the fit re-run would differ only by the record's
-    rounding). The fit runs once per distinct combination of source values (a Morris design has a few levels)."""
+    rounding), unless the scenario's ``parameters:`` changed a source or a target (the table's targets are then no
+    fit at its sources). The fit runs once per distinct combination of source values (a Morris design has a few levels)."""
     out: dict[str, np.ndarray] = {}
     for coupling in couplings:
         varied = [s for s in coupling.sources if s in points.columns]
@@ -53,12 +56,15 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
             raise ValueError(f"{clash[0]} is a coupled parameter (refitted from {', '.join(coupling.sources)}) and "
                              "cannot also be a factor or another coupling's target")
         held = {s: table.value(s) for s in coupling.sources}
+        # the table's targets are the fit at its sources only where neither was changed by the scenario's parameters:
+        # else every row, the scenario's own values included, is refitted
+        shipped = not any(isinstance(table[n].provenance, UserOverride) for n in (*coupling.sources, *coupling.targets))
         keys = points[varied].to_numpy(dtype=np.float64)
         distinct, which = np.unique(keys, axis=0, return_inverse=True)
         values = np.empty((len(distinct), len(coupling.targets)))
         for i, row in enumerate(distinct):
             at = {**held, **dict(zip(varied, (float(v) for v in row), strict=True))}
-            fitted = {t: table.value(t) for t in coupling.targets} if at == held else coupling.fit(at)
+            fitted = {t: table.value(t) for t in coupling.targets} if shipped and at == held else coupling.fit(at)
             values[i] = [float(fitted[t]) for t in coupling.targets]
         for j, target in enumerate(coupling.targets):
             out[target] = values[np.asarray(which).reshape(-1), j]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 import numpy as np
 
@@ -229,6 +229,12 @@ class DormandPrince(_CompiledSolver):
         return dopri5, _lockstep_kernel("integrate_lockstep"), ()
 
 
+#: the values of :attr:`AdditiveRungeKutta.chain_tolerance` and :attr:`AdditiveRungeKutta.unread_states` (the
+#: scenario's ``solver.unread_states`` takes the same)
+ChainTolerance = Literal["stage", "pool", "chain"]
+UnreadStates = Literal["own", "passed_on"]
+
+
 @dataclass(frozen=True)
 class AdditiveRungeKutta(_CompiledSolver):
     """Adaptive IMEX additive Runge-Kutta 4(3) (Kennedy & Carpenter's ARK4(3)6L[2]SA), compiled with numba.
@@ -255,7 +261,7 @@ class AdditiveRungeKutta(_CompiledSolver):
     #: cohort at rtol 1e-6 (docs/performance.md, goal 2, fifth round) 376 ("pool") or 236 ("chain") instead of 688
     #: steps per patient-year, the ANC's error 2.6e-5 or 1.3e-4 (against 7.5e-7) of its value at the worst point:
     #: no better than a looser rtol with each stage measured by its own size (rtol 2e-5: 246 steps, 3.8e-5).
-    chain_tolerance: Literal["stage", "pool", "chain"] = "stage"
+    chain_tolerance: ChainTolerance = "stage"
     #: how the error of a state that nothing reads is scaled (no observable reads its size or its flows' fluxes, no
     #: feedback signal its size): "own" (the default), against its own healthy size as every other state;
     #: "passed_on", against what it passes on (:func:`hemasim.solvers.tolerance.read_out_sizes`): atol = rtol times
@@ -268,7 +274,17 @@ class AdditiveRungeKutta(_CompiledSolver):
     #: the upstream error. On the marrow-depletion cohort (docs/performance.md, "Goal 2, nineteenth session") 123
     #: instead of 354 steps per patient-year at rtol 3e-6, ANC's largest error 5.8e-5 instead of 4.3e-5; goal 2 runs it
     #: at rtol 2e-6: 136 steps, 3.8e-5.
-    unread_states: Literal["own", "passed_on"] = "own"
+    unread_states: UnreadStates = "own"
+    #: the values of the two opt-in settings (a typo from Python or a bench's NAME:setting=value string would
+    #: otherwise fall silently to another branch of :meth:`atol`)
+    SETTINGS: ClassVar[dict[str, tuple[str, ...]]] = {"chain_tolerance": get_args(ChainTolerance),
+                                                     "unread_states": get_args(UnreadStates)}
+
+    def __post_init__(self) -> None:
+        for name, allowed in self.SETTINGS.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"AdditiveRungeKutta.{name}: one of {', '.join(map(repr, allowed))} "
+                                 f"(got {getattr(self, name)!r})")
 
     def atol(self, model: CompiledModel) -> np.ndarray:
         atol = super().atol(model)
@@ -361,5 +377,5 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_GPU_NAMES})
 
 
-__all__ = ["AdditiveRungeKutta", "DormandPrince", "GpuDormandPrince", "GpuUnavailableError", "ScipyReference", "Solution", "Solver",
-           "SolverError", "SolverStats", "observable_indices"]
+__all__ = ["AdditiveRungeKutta", "ChainTolerance", "DormandPrince", "GpuDormandPrince", "GpuUnavailableError", "ScipyReference",
+           "Solution", "Solver", "SolverError", "SolverStats", "UnreadStates", "observable_indices"]

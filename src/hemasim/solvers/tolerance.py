@@ -59,10 +59,12 @@ def read_out_sizes(model: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
     cells to one successor (death aside), the cells per cell taken from the healthy rates on day 0 (an erythroid
     progenitor self-renews: each passes two cells on), states whose fluxes are read passed through - where that is
     larger than its own healthy size. An error of that many cells reaches the read state as at most its healthy
-    size. Computed once per compiled model (the solver asks at each call)."""
+    size. Computed once per compiled model (the solver asks at each call); the arrays are shared, so read-only."""
     key = id(model)
     if key not in _READ_OUT_SIZES:
-        _READ_OUT_SIZES[key] = _read_out_sizes(model)
+        states, sizes = _read_out_sizes(model)
+        states.flags.writeable = sizes.flags.writeable = False  # a caller's change would reach every later solve
+        _READ_OUT_SIZES[key] = states, sizes
         weakref.finalize(model, _READ_OUT_SIZES.pop, key, None)
     return _READ_OUT_SIZES[key]
 
