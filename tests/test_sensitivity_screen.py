@@ -232,8 +232,9 @@ def test_a_coupling_runs_its_fit_once_per_distinct_value_and_refuses_a_coupled_f
 
 def test_a_scenarios_changed_source_or_target_is_refitted_at_the_scenarios_own_point():
     """The shipped targets stand at the table's source values only where they are the fit there: a scenario that
-    sets the source (or a target) in its parameters: gets the fit at every point, its own values' point included
-    (before, that point kept the targets fitted at the shipped source: a break in the design at the base)."""
+    sets the source in its parameters: gets the fit at every point, its own values' point included (before, that
+    point kept the targets fitted at the shipped source: a break in the design at the base); one that sets a target
+    is refused (the fit would replace the value it set)."""
     from hemasim.scenario.overrides import apply_overrides
     from hemasim.sensitivity.coupling import Coupling, coupled_columns
 
@@ -243,7 +244,9 @@ def test_a_scenarios_changed_source_or_target_is_refitted_at_the_scenarios_own_p
     shipped = healthy_adult_parameters()
     at_shipped = coupled_columns(points.assign(**{age: [shipped.value(age), 24.0]}), [coupling], shipped)
     assert at_shipped[cd4].tolist() == [shipped.value(cd4), 0.024]
-    for changed in ({age: 30.0}, {age: 30.0, cd4: 0.01}, {cd4: 0.01}):
-        table = apply_overrides(changed, healthy_adult_parameters())
-        base = points.assign(**{age: [table.value(age), 24.0]})
-        np.testing.assert_allclose(coupled_columns(base, [coupling], table)[cd4], [table.value(age) / 1000, 0.024])
+    table = apply_overrides({age: 30.0}, healthy_adult_parameters())
+    base = points.assign(**{age: [table.value(age), 24.0]})
+    np.testing.assert_allclose(coupled_columns(base, [coupling], table)[cd4], [table.value(age) / 1000, 0.024])
+    for changed in ({age: 30.0, cd4: 0.01}, {cd4: 0.01}):  # a target the user set would be replaced: refused
+        with pytest.raises(ValueError, match=f"{cd4} is set in the scenario's parameters"):
+            coupled_columns(points, [coupling], apply_overrides(changed, healthy_adult_parameters()))

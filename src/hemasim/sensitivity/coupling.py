@@ -44,8 +44,8 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
     """The targets of each coupling with a source among ``points``' columns, one value per row: the fit at that row's
     source values (a source that is no column keeps ``table``'s value). A row whose sources all have ``table``'s
     values keeps the targets' values there (the shipped fit; the fit re-run would differ only by the record's
-    rounding), unless the scenario's ``parameters:`` changed a source or a target (the table's targets are then no
-    fit at its sources). The fit runs once per distinct combination of source values (a Morris design has a few levels)."""
+    rounding), unless the scenario's ``parameters:`` changed a source (the table's targets are then no fit at its
+    sources); a target the scenario's ``parameters:`` set is refused (the fit would replace it). The fit runs once per distinct combination of source values (a Morris design has a few levels)."""
     out: dict[str, np.ndarray] = {}
     for coupling in couplings:
         varied = [s for s in coupling.sources if s in points.columns]
@@ -55,10 +55,15 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
         if clash:
             raise ValueError(f"{clash[0]} is a coupled parameter (refitted from {', '.join(coupling.sources)}) and "
                              "cannot also be a factor or another coupling's target")
+        overridden = [t for t in coupling.targets if isinstance(table[t].provenance, UserOverride)]
+        if overridden:  # a value the user set would be replaced by the fit at every point, silently
+            raise ValueError(f"{overridden[0]} is set in the scenario's parameters but is refitted from "
+                             f"{', '.join(coupling.sources)} at every point of this design: remove it from "
+                             "parameters: or leave the coupling out")
         held = {s: table.value(s) for s in coupling.sources}
-        # the table's targets are the fit at its sources only where neither was changed by the scenario's parameters:
-        # else every row, the scenario's own values included, is refitted
-        shipped = not any(isinstance(table[n].provenance, UserOverride) for n in (*coupling.sources, *coupling.targets))
+        # the table's targets are the fit at its sources only where the scenario's parameters did not change a
+        # source: else every row, the scenario's own values included, is refitted
+        shipped = not any(isinstance(table[n].provenance, UserOverride) for n in coupling.sources)
         keys = points[varied].to_numpy(dtype=np.float64)
         distinct, which = np.unique(keys, axis=0, return_inverse=True)
         values = np.empty((len(distinct), len(coupling.targets)))
