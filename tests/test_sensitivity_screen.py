@@ -228,6 +228,9 @@ def test_a_coupling_runs_its_fit_once_per_distinct_value_and_refuses_a_coupled_f
         coupled_columns(points.assign(naive_cd4_decline_at_reference_age_per_year=0.02), [coupling], table)
     with pytest.raises(ValueError, match="targets are not its sources"):
         Coupling(("a",), ("a",), fit)
+    partial = Coupling(coupling.sources, coupling.targets, lambda held: {coupling.targets[0]: 0.02})
+    with pytest.raises(ValueError, match="returned no value for"):
+        coupled_columns(points, [partial], table)
 
 
 def test_a_scenarios_changed_source_or_target_is_refitted_at_the_scenarios_own_point():

@@ -70,6 +70,10 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
         for i, row in enumerate(distinct):
             at = {**held, **dict(zip(varied, (float(v) for v in row), strict=True))}
             fitted = {t: table.value(t) for t in coupling.targets} if shipped and at == held else coupling.fit(at)
+            missing = [t for t in coupling.targets if t not in fitted]
+            if missing:
+                raise ValueError(f"the coupling's fit returned no value for {', '.join(missing)} (it must return every "
+                                 f"target: {', '.join(coupling.targets)})")
             values[i] = [float(fitted[t]) for t in coupling.targets]
         for j, target in enumerate(coupling.targets):
             out[target] = values[np.asarray(which).reshape(-1), j]
