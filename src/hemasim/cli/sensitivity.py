@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hemasim.cli._errors import fail, interruptible, literal, written
+from hemasim.cli.sweep import HOLD_FITTED, HOLD_FITTED_HELP
 
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
@@ -101,13 +102,14 @@ def sensitivity(
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
     no_plot: bool = typer.Option(False, "--no-plot", help="Write no ranking.png: the tables and sensitivity.json "
                                                           "only (faster)."),
+    hold_fitted: bool = typer.Option(False, HOLD_FITTED, help=HOLD_FITTED_HELP),
 ) -> None:
     """Local, Morris or Sobol' sensitivities of every endpoint of a scenario; indices and a ranking plot."""
     from pydantic import ValidationError
     from rich.console import Console
 
     from hemasim._schema import validation_problems
-    from hemasim.cli.sweep import load_for_analysis, with_progress
+    from hemasim.cli.sweep import design_couplings, load_for_analysis, with_progress
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
     from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters, load_spec
     from hemasim.solvers import SolverError
@@ -132,10 +134,11 @@ def sensitivity(
                 "factors": _factors(parameters, all_assumed, low, high, factor_parameters(spec))})
         except ValidationError as err:
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
+    couplings = design_couplings(design, hold_fitted)
     with interruptible(out):
         try:
             result = with_progress("sensitivity", f"{design.method} on {spec.name}", design_size(design),
-                                   lambda progress: run_sensitivity(spec, design, progress))
+                                   lambda progress: run_sensitivity(spec, design, progress, couplings))
         except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
             problem = str(err)
             raise fail(f"{file}: {problem}" if file is not None
