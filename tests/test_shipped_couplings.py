@@ -97,6 +97,11 @@ def test_a_coupled_parameter_as_a_factor_is_refused_in_one_line(tmp_path: Path):
         {"parameter": DECLINES[1], "range": [0.01, 0.02], "n_points": 2}]}}), encoding="utf-8")
     res = invoke_hemasim("sweep", str(scenario), str(design), "--out", str(tmp_path / "never"))
     assert res.exit_code == 2 and DECLINES[1] in res.stderr and "--hold-fitted" in res.stderr
+    # a decline the user set (--set, or the scenario's parameters:) would be replaced by the fit: refused too
+    res = invoke_hemasim("sensitivity", str(scenario), "--parameters", AGE, "--set", f"{DECLINES[0]}=0.02",
+                         "--out", str(tmp_path / "never"))
+    assert res.exit_code == 2 and f"{DECLINES[0]} is set in the scenario's parameters" in res.stderr
+    assert "--hold-fitted" in res.stderr and not (tmp_path / "never").exists()
 
 
 @pytest.mark.cli

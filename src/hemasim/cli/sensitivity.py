@@ -138,7 +138,7 @@ def sensitivity(
     with interruptible(out):
         try:
             result = with_progress("sensitivity", f"{design.method} on {spec.name}", design_size(design),
-                                   lambda progress: run_sensitivity(spec, design, progress, couplings))
+                                   lambda progress: run_sensitivity(spec, design, progress, couplings=couplings))
         except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
             problem = str(err)
             raise fail(f"{file}: {problem}" if file is not None

@@ -102,7 +102,7 @@ def sweep(
     with interruptible(out):
         try:
             result = with_progress("sweep", f"sweeping {spec.name}", design_size(design),
-                                   lambda progress: run_sweep(spec, design, progress, couplings))
+                                   lambda progress: run_sweep(spec, design, progress, couplings=couplings))
         except SpecError as err:
             raise fail(f"{sweep_file}: {err}") from None
         except (SolverError, ValueError) as err:

@@ -60,7 +60,7 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
         if overridden:  # a value the user set would be replaced by the fit at every point, silently
             raise ValueError(f"{overridden[0]} is set in the scenario's parameters but is refitted from "
                              f"{', '.join(coupling.sources)} at every point of this design: remove it from "
-                             "parameters: or leave the coupling out")
+                             "parameters: or hold the fitted parameters (--hold-fitted; no couplings= in the library)")
         held = {s: table.value(s) for s in coupling.sources}
         # the table's targets are the fit at its sources only where the scenario's parameters did not change a
         # source: else every row, the scenario's own values included, is refitted
