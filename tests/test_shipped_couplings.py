@@ -119,3 +119,25 @@ def test_sweep_refits_the_declines_at_each_reference_age(tmp_path: Path):
     for name in DECLINES:
         assert table.loc[35.0, name] == healthy_adult_parameters().value(name)  # the shipped point: the shipped fit
         assert table.loc[24.0, name] < 0.9 * table.loc[35.0, name]
+
+
+def test_a_reference_age_the_data_exclude_is_named_and_all_assumed_takes_the_sourced_range():
+    """x2 of the reference age (65 y after clipping) leaves 15 years for naive CD4's 4-fold at 80 y, more than any
+    decline within its bounds gives: the fit says so instead of brentq's sign error; --all-assumed varies the
+    coupled sources over their sourced ranges (24-35 y), where the fit has a value, unless --hold-fitted."""
+    from hemasim.cli.sensitivity import _factors
+    from hemasim.sensitivity.coupling import coupling_sources
+    from hemasim.sensitivity.design import Factor, to_values
+
+    with pytest.raises(ValueError, match=f"no {DECLINES[0]} within its bounds .*{AGE}=65.*--hold-fitted"):
+        naive.refit({AGE: 65.0})
+    table = healthy_adult_parameters()
+    rng = table[AGE].plausible_range
+    assert rng is not None
+    by_name = {f["parameter"]: f for f in _factors(None, True, 0.5, 2.0, table, coupling_sources())}
+    assert by_name[AGE] == {"parameter": AGE, "range": [rng.low, rng.high], "log": False}
+    assert by_name["hsc_niche_hill"]["relative"] == [0.5, 2.0]  # the others as before
+    assert {f["parameter"]: f for f in _factors(None, True, 0.5, 2.0, table)}[AGE]["relative"] == [0.5, 2.0]
+    for lo in (18.0, 18.7, 21.3):  # exp(log(18)) is 17.999999999999996: a design stays in its range, bounds included
+        values = to_values(pd.DataFrame({"u": [0.0, 1.0]}).to_numpy(), [Factor(AGE, lo, 65.0, log=True)])
+        assert values[0, 0] >= lo and values[1, 0] <= 65.0

@@ -58,7 +58,17 @@ def solve_delta(pool: str, fold: float, age: float = OLD_AGE, held: Mapping[str,
     in young adults."""
     from scipy.optimize import brentq  # scipy is slow to import: only where a fit runs
 
-    return float(brentq(lambda d: history_at(pool, d, age, held) - 1.0 / fold, *DELTA_BOUNDS, xtol=1e-10))
+    def miss(d: float) -> float:
+        return history_at(pool, d, age, held) - 1.0 / fold
+
+    lo, hi = DELTA_BOUNDS
+    if miss(lo) * miss(hi) > 0:  # e.g. a reference age of 65 y leaves 15 years for CD4's 4-fold: > 0.1/year
+        at = ", ".join(f"{k}={v:g}" for k, v in (held or {}).items())
+        raise ValueError(f"no {FITTED[pool]} within its bounds [{lo:g}, {hi:g}] 1/year makes the {pool} pool "
+                         f"{fold:g}-fold smaller at {age:g} y than at the reference age{' with ' + at if at else ''}: "
+                         "the fit's data exclude this point (narrow the range, or hold the fitted parameters: "
+                         "--hold-fitted)")
+    return float(brentq(miss, lo, hi, xtol=1e-10))
 
 
 def refit(held: Mapping[str, float]) -> dict[str, float]:

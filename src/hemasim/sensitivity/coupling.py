@@ -22,7 +22,7 @@ from hemasim.parameters import UserOverride
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
 
-__all__ = ["Coupling", "applied_couplings", "coupled_columns", "shipped_couplings"]
+__all__ = ["Coupling", "applied_couplings", "coupled_columns", "coupling_sources", "shipped_couplings"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,11 @@ def shipped_couplings() -> tuple[Coupling, ...]:
     from hemasim.biology import naive_decline_fit as naive
 
     return (Coupling(naive.assumed_inputs(), tuple(naive.FITTED.values()), naive.refit),)
+
+
+def coupling_sources() -> frozenset[str]:
+    """The assumed parameters of the shipped couplings: a design that varies one refits their targets."""
+    return frozenset(s for c in shipped_couplings() for s in c.sources)
 
 
 def applied_couplings(factors: Sequence[str], couplings: Sequence[Coupling], option: str) -> tuple[Coupling, ...]:
