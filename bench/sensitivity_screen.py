@@ -23,13 +23,11 @@ still honoured.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import platform
 import sys
 import time
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +35,6 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from types import ModuleType
 
     from hemasim.parameters.core import PlausibleRange
     from hemasim.sensitivity.coupling import Coupling
@@ -80,26 +77,17 @@ SCREENS = [
 DEFAULT_RANGE = "x0.5-x2"  # the range of a parameter with no sourced plausible range
 
 
-def _docs_script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "docs" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@cache
 def couplings() -> tuple[Coupling, ...]:
-    """The fitted parameters refitted at each design point from the assumed parameters their fit held (docs/
-    sensitivity.md, "Fitted parameters refitted with the assumed parameters their fit held"). The naive pools'
-    declines at the reference age are solved from the Italian cohort's folds at 80 y (docs/naive_decline_fit.py),
-    and the decline starts at the reference age: each reference age gets its own declines (a root of a closed
-    form, once per distinct value). The other fits that held a screened assumed parameter take hours (the
-    engraftment and docetaxel joint fits) or act on no screened read-out: listed there, not coupled."""
-    from hemasim.sensitivity.coupling import Coupling
+    """The fitted parameters refitted at each design point from the assumed parameters their fit held: the
+    library's shipped couplings, which ``hemasim sensitivity`` applies too (docs/sensitivity.md, "Fitted parameters
+    refitted with the assumed parameters their fit held"). The naive pools' declines at the reference age are
+    solved from the Italian cohort's folds at 80 y (hemasim.biology.naive_decline_fit), and the decline starts at the
+    reference age: each reference age gets its own declines (a root of a closed form, once per distinct value). The
+    other fits that held a screened assumed parameter take hours (the engraftment and docetaxel joint fits) or act
+    on no screened read-out: listed there, not coupled."""
+    from hemasim.sensitivity.coupling import shipped_couplings
 
-    fit = _docs_script("naive_decline_fit")
-    return (Coupling(fit.assumed_inputs(), tuple(fit.FITTED.values()), fit.refit),)
+    return shipped_couplings()
 
 
 def assumed_parameters() -> list[str]:

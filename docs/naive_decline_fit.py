@@ -12,10 +12,11 @@ that H(80) = 1 / fold, the central fold the stated one (CD4 4) or the log-scale 
 3-fold: 2.449); the range's ends (CD4 "4-fold" read as 3.5-4.5) give the interval, and the old class's age at 75 and
 85 the sensitivity. The abstract gives no standard errors: two data, two parameters, no likelihood.
 
-H depends on the fit's other inputs (the reference age among them, where the decline starts): ``refit`` solves both
-declines with other values of the assumed ones, the coupling bench/sensitivity_screen.py declares so that its screen
-refits the declines at each reference age it runs (docs/sensitivity.md, "Fitted parameters refitted with the assumed
-parameters their fit held").
+H depends on the fit's other inputs (the reference age among them, where the decline starts): the solver and
+``refit`` (both declines at other values of the assumed inputs) live in the library,
+hemasim.biology.naive_decline_fit, whose refit is the shipped coupling of ``hemasim sensitivity``, ``hemasim sweep``
+and bench/sensitivity_screen.py (docs/sensitivity.md, "Fitted parameters refitted with the assumed parameters their
+fit held"); this script runs the fit with its intervals.
 
     PYTHONPATH=src python docs/naive_decline_fit.py     # prints the fitted declines and intervals
 """
@@ -23,46 +24,25 @@ parameters their fit held").
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from scipy.optimize import brentq
+from hemasim.biology.naive_decline_fit import (
+    CENTRAL_FOLD,
+    FITTED,
+    HALF_LIFE,
+    OLD_AGE,
+    assumed_inputs,
+    history_at,
+    refit,
+    solve_delta,
+)
 
-from hemasim.biology.lymphoid import NAIVE_DECLINE_PARAMETER, NAIVE_HISTORY_PARAMETERS, naive_history_factor
-from hemasim.parameters import Assumed, healthy_adult_parameters
+__all__ = ["CENTRAL_FOLD", "DATA", "FITTED", "HALF_LIFE", "OLD_AGE", "OLD_AGE_SENSITIVITY", "assumed_inputs", "fit",
+           "history_at", "read_data", "refit", "solve_delta"]
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "naive_counts_by_age" / "folds.csv"
-HALF_LIFE = {"naive_cd4": "naive_cd4_half_life_years", "naive_cd8": "naive_cd8_half_life_years"}
-#: the old class's middle (70 to >90 y) and the ages tried for its sensitivity
-OLD_AGE, OLD_AGE_SENSITIVITY = 80.0, (75.0, 85.0)
-DELTA_BOUNDS = (0.0, 0.1)  # 1/year, the parameters' bounds
-
-
-#: the fitted parameter of each pool
-FITTED = {pool: NAIVE_DECLINE_PARAMETER[half_life] for pool, half_life in HALF_LIFE.items()}
-
-
-def assumed_inputs() -> tuple[str, ...]:
-    """The fit's inputs (what H reads besides the declines) whose records are Assumed: the fit held them, so a
-    screen that varies them refits the declines (``refit``)."""
-    table = healthy_adult_parameters()
-    return tuple(n for n in (*NAIVE_HISTORY_PARAMETERS, *HALF_LIFE.values()) if isinstance(table[n].provenance, Assumed))
-
-
-def _reader(pool: str, delta: float, held: Mapping[str, float] | None) -> Callable[[str], float]:
-    params = healthy_adult_parameters().with_values(**{NAIVE_DECLINE_PARAMETER[HALF_LIFE[pool]]: delta, **(held or {})})
-    return lambda name: params[name].value
-
-
-def history_at(pool: str, delta: float, age: float, held: Mapping[str, float] | None = None) -> float:
-    """The pool's set point at ``age`` over that at the reference age, for a decline ``delta`` (1/year); ``held``:
-    other values of the fit's inputs (the reference age) than the shipped ones."""
-    return float(naive_history_factor(_reader(pool, delta, held), HALF_LIFE[pool], age))
-
-
-def solve_delta(pool: str, fold: float, age: float = OLD_AGE, held: Mapping[str, float] | None = None) -> float:
-    """The decline at the reference age that makes the pool ``fold`` times smaller at ``age`` than in young adults."""
-    return float(brentq(lambda d: history_at(pool, d, age, held) - 1.0 / fold, *DELTA_BOUNDS, xtol=1e-10))
+#: the ages tried for the old class's sensitivity (its middle, OLD_AGE, is the fit's)
+OLD_AGE_SENSITIVITY = (75.0, 85.0)
 
 
 def read_data() -> list[dict[str, str]]:
@@ -76,16 +56,12 @@ def fit() -> dict[str, dict[str, float]]:
     for row in read_data():
         pool, low, high, central = (row["pool"], float(row["fold_low"]), float(row["fold_high"]),
                                     float(row["fold_central"]))
+        if central != CENTRAL_FOLD[pool]:  # the library's copy (hemasim.biology.naive_decline_fit) is the data's
+            raise SystemExit(f"{DATA}: {pool} fold_central {central} != the library's CENTRAL_FOLD {CENTRAL_FOLD[pool]}")
         out[pool] = {"fold": central, "delta": solve_delta(pool, central),
                      "delta_low": solve_delta(pool, low), "delta_high": solve_delta(pool, high),
                      **{f"delta_at_{a:g}": solve_delta(pool, central, a) for a in OLD_AGE_SENSITIVITY}}
     return out
-
-
-def refit(held: Mapping[str, float]) -> dict[str, float]:
-    """Each pool's central decline (parameter name -> 1/year) with the fit's inputs at ``held`` (the reference age
-    and the other assumed inputs, by name) instead of their shipped values: the data's folds at 80 y honoured."""
-    return {FITTED[row["pool"]]: solve_delta(row["pool"], float(row["fold_central"]), held=held) for row in read_data()}
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from hemasim.cli._errors import fail, interruptible, literal, written
+from hemasim.cli.sweep import HOLD_FITTED, HOLD_FITTED_HELP
 
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
@@ -27,27 +28,37 @@ def option_problem(line: str) -> str:
 
 
 def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
-             table: ParameterSet) -> list[dict[str, object]]:
+             table: ParameterSet, refit_from: frozenset[str] = frozenset()) -> list[dict[str, object]]:
     """--low..--high x each named parameter's value (log scale). --all-assumed adds every Assumed parameter the
     same way, except one whose value in the scenario is 0 (x low..high of it is empty, which stopped the whole
     analysis): it varies over its record's sourced plausible range (linear scale), or is left out, with a warning,
-    when it has none."""
+    when it has none. So does one of ``refit_from`` (a source of a coupling applied, not --hold-fitted) that has a
+    sourced range, with a warning: x0.5-x2 of the reference age reaches 65 y, where no naive decline within its
+    bounds meets the fit's data, which stopped the whole analysis."""
     from hemasim.cli._errors import warn
     from hemasim.parameters import Assumed
 
     names = [n.strip() for n in (parameters or "").split(",") if n.strip()]
     factors: list[dict[str, object]] = [{"parameter": n, "relative": [low, high], "log": True} for n in names]
-    left_out = []
+    left_out, sourced_for_fit = [], []
     if all_assumed:
         for n in table:
             if not isinstance(table[n].provenance, Assumed) or n in names:
                 continue
-            if table.value(n) != 0:
+            sourced = table[n].plausible_range
+            if sourced is not None and n in refit_from:
+                factors.append({"parameter": n, "range": [sourced.low, sourced.high], "log": False})
+                sourced_for_fit.append(f"{n} over {sourced.low:g}-{sourced.high:g} {table[n].unit}")
+            elif table.value(n) != 0:
                 factors.append({"parameter": n, "relative": [low, high], "log": True})
-            elif (sourced := table[n].plausible_range) is not None:
+            elif sourced is not None:
                 factors.append({"parameter": n, "range": [sourced.low, sourced.high], "log": False})
             else:
                 left_out.append(n)
+    if sourced_for_fit:
+        warn([f"--all-assumed: {', '.join(sourced_for_fit)} (the sourced plausible range: its fitted parameters are "
+              f"refitted at each point, and x{low:g}-x{high:g} can leave the range where their fit has a value; "
+              "--hold-fitted: x-range, fitted parameters held)"])
     if left_out:
         warn([f"--all-assumed: {', '.join(left_out)} left out: 0 in this scenario, so x{low:g}-x{high:g} of it is "
               "empty, and no sourced plausible range (vary it with a range in a --file)"])
@@ -101,13 +112,15 @@ def sensitivity(
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
     no_plot: bool = typer.Option(False, "--no-plot", help="Write no ranking.png: the tables and sensitivity.json "
                                                           "only (faster)."),
+    hold_fitted: bool = typer.Option(False, HOLD_FITTED, help=HOLD_FITTED_HELP),
 ) -> None:
     """Local, Morris or Sobol' sensitivities of every endpoint of a scenario; indices and a ranking plot."""
     from pydantic import ValidationError
     from rich.console import Console
 
     from hemasim._schema import validation_problems
-    from hemasim.cli.sweep import load_for_analysis, with_progress
+    from hemasim.cli.sweep import design_couplings, load_for_analysis, with_progress
+    from hemasim.sensitivity.coupling import coupling_sources
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
     from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters, load_spec
     from hemasim.solvers import SolverError
@@ -129,13 +142,15 @@ def sensitivity(
             design = SensitivitySpec.model_validate({
                 "method": method, "trajectories": trajectories, "samples": samples, "step": step, "seed": seed,
                 "time_averages": time_average or [],
-                "factors": _factors(parameters, all_assumed, low, high, factor_parameters(spec))})
+                "factors": _factors(parameters, all_assumed, low, high, factor_parameters(spec),
+                                    frozenset() if hold_fitted else coupling_sources())})
         except ValidationError as err:
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
+    couplings = design_couplings(design, hold_fitted)  # after the design: a coupled factor is refused first
     with interruptible(out):
         try:
             result = with_progress("sensitivity", f"{design.method} on {spec.name}", design_size(design),
-                                   lambda progress: run_sensitivity(spec, design, progress))
+                                   lambda progress: run_sensitivity(spec, design, progress, couplings=couplings))
         except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
             problem = str(err)
             raise fail(f"{file}: {problem}" if file is not None

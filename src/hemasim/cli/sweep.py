@@ -12,7 +12,15 @@ from hemasim.cli._errors import fail, interruptible, literal, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
+    from hemasim.sensitivity.coupling import Coupling
+    from hemasim.sensitivity.spec import SensitivitySpec, SweepSpec
 T = TypeVar("T")
+
+#: the option that keeps the fitted parameters at their shipped values (no coupling applied)
+HOLD_FITTED = "--hold-fitted"
+HOLD_FITTED_HELP = ("Keep the fitted parameters at their shipped values when the design varies an assumed parameter "
+                    "their fit held (default: refit them at each point, e.g. the naive declines from "
+                    "lymphocyte_reference_age_years; docs/sensitivity.md), and allow a fitted one as a factor.")
 
 
 def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: tuple[str, ...]) -> Scenario:
@@ -34,6 +42,27 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
     return spec
 
 
+def design_couplings(design: SweepSpec | SensitivitySpec, hold_fitted: bool) -> tuple[Coupling, ...]:
+    """The shipped couplings the design applies (none with --hold-fitted), said in one line on stderr; a design
+    that varies a coupled (fitted) parameter is refused in one line naming it and --hold-fitted."""
+    from rich.console import Console
+
+    from hemasim.sensitivity.coupling import applied_couplings, shipped_couplings
+
+    if hold_fitted:
+        return ()
+    try:
+        applied = applied_couplings([f.parameter for f in design.factors if f.parameter], shipped_couplings(),
+                                    HOLD_FITTED)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    for coupling in applied:
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"refitting {', '.join(coupling.targets)} at each point from {', '.join(coupling.sources)} (the fit held "
+            f"them; {HOLD_FITTED} keeps the shipped values)", markup=False)
+    return applied
+
+
 def with_progress(command: str, label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
     """Run ``work(progress)`` over ``total`` points, saying where it is on stderr (a bar on a terminal, plain
     lines elsewhere: hemasim.cli._progress)."""
@@ -53,6 +82,7 @@ def sweep(
                                    help="Change a parameter, NAME=VALUE in its unit (repeatable)."),
     no_plot: bool = typer.Option(False, "--no-plot", help="Write no sweep.png: the tables and sweep.json only "
                                                           "(faster)."),
+    hold_fitted: bool = typer.Option(False, HOLD_FITTED, help=HOLD_FITTED_HELP),
 ) -> None:
     """Sweep parameters or doses (grid or Latin hypercube) on the batch kernel; write a table and plots."""
     from rich.console import Console
@@ -68,10 +98,11 @@ def sweep(
         raise fail(str(err)) from None
     if not isinstance(design, SweepSpec):
         raise fail(f"{sweep_file}: holds a `sensitivity:` block; `hemasim sweep` needs a `sweep:` block")
+    couplings = design_couplings(design, hold_fitted)
     with interruptible(out):
         try:
             result = with_progress("sweep", f"sweeping {spec.name}", design_size(design),
-                                   lambda progress: run_sweep(spec, design, progress))
+                                   lambda progress: run_sweep(spec, design, progress, couplings=couplings))
         except SpecError as err:
             raise fail(f"{sweep_file}: {err}") from None
         except (SolverError, ValueError) as err:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +22,7 @@ from hemasim.parameters import UserOverride
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
 
-__all__ = ["Coupling", "coupled_columns"]
+__all__ = ["Coupling", "applied_couplings", "coupled_columns", "coupling_sources", "shipped_couplings"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
         if overridden:  # a value the user set would be replaced by the fit at every point, silently
             raise ValueError(f"{overridden[0]} is set in the scenario's parameters but is refitted from "
                              f"{', '.join(coupling.sources)} at every point of this design: remove it from "
-                             "parameters: or leave the coupling out")
+                             "parameters: or hold the fitted parameters (--hold-fitted; no couplings= in the library)")
         held = {s: table.value(s) for s in coupling.sources}
         # the table's targets are the fit at its sources only where the scenario's parameters did not change a
         # source: else every row, the scenario's own values included, is refitted
@@ -78,3 +79,36 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
         for j, target in enumerate(coupling.targets):
             out[target] = values[np.asarray(which).reshape(-1), j]
     return pd.DataFrame(out, index=points.index)
+
+
+@cache
+def shipped_couplings() -> tuple[Coupling, ...]:
+    """The couplings ``hemasim sensitivity`` and ``hemasim sweep`` apply unless ``--hold-fitted`` (and
+    bench/sensitivity_screen.py's screen): the fits cheap enough to re-run at every distinct design point. The naive
+    pools' declines at the reference age <- their fit on the Italian cohort's folds at 80 y
+    (:func:`hemasim.biology.naive_decline_fit.refit`) at the point's reference age and thymic peak age. The other fits
+    that held an assumed parameter take hours or act on no read-out of a healthy run: docs/sensitivity.md lists
+    them, not coupled."""
+    from hemasim.biology import naive_decline_fit as naive
+
+    return (Coupling(naive.assumed_inputs(), tuple(naive.FITTED.values()), naive.refit),)
+
+
+def coupling_sources() -> frozenset[str]:
+    """The assumed parameters of the shipped couplings: a design that varies one refits their targets."""
+    return frozenset(s for c in shipped_couplings() for s in c.sources)
+
+
+def applied_couplings(factors: Sequence[str], couplings: Sequence[Coupling], option: str) -> tuple[Coupling, ...]:
+    """The ``couplings`` a design over ``factors`` (parameter names) applies: those with a source among them. A
+    factor that is a coupling's target is refused (ValueError, one line naming it and ``option``, the way to vary
+    it with the fitted parameters held), whether or not its sources are factors: the coupling makes it a function of
+    them, not a free parameter."""
+    names = set(factors)
+    for coupling in couplings:
+        coupled = [t for t in coupling.targets if t in names]
+        if coupled:
+            raise ValueError(f"{coupled[0]}: a fitted parameter refitted from {', '.join(coupling.sources)} at each "
+                             f"design point, so not a factor; give {option} to vary it with the fitted parameters "
+                             "held (docs/sensitivity.md)")
+    return tuple(c for c in couplings if names & set(c.sources))

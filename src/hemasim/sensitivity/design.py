@@ -30,13 +30,15 @@ class Factor:
 
 
 def to_values(unit: np.ndarray, factors: Sequence[Factor]) -> np.ndarray:
-    """Points in [0, 1]^k (rows) as factor values."""
+    """Points in [0, 1]^k (rows) as factor values, within [low, high]: exp(log(18)) is 17.999999999999996, which a
+    parameter record bounded at 18 refuses where a coupling's fit builds a table at the point."""
     out = np.empty_like(unit, dtype=np.float64)
     for j, f in enumerate(factors):
         if f.log:
             out[:, j] = np.exp(np.log(f.low) + unit[:, j] * (np.log(f.high) - np.log(f.low)))
         else:
             out[:, j] = f.low + unit[:, j] * (f.high - f.low)
+        out[:, j] = np.clip(out[:, j], f.low, f.high)
     return out
 
 

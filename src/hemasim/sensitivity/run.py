@@ -41,10 +41,11 @@ class SweepResult:
     seconds: float
     spec: SweepSpec
     units: dict[str, str] = field(default_factory=dict)  # column -> unit (factors and endpoints)
+    coupled: tuple[str, ...] = ()  # parameters refitted at each point from the factors (columns of table)
 
     @property
     def endpoints(self) -> list[str]:
-        names = {f.name for f in self.factors}
+        names = {f.name for f in self.factors} | set(self.coupled)
         return [c for c in self.table.columns if c not in names]
 
 
@@ -136,14 +137,18 @@ def design_size(spec: SweepSpec | SensitivitySpec) -> int:
     return 4 * k + 1
 
 
-def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None = None) -> SweepResult:
-    """Every point of the sweep's design, as batches on the lock-step kernel."""
+def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None = None,
+              couplings: Sequence[Coupling] = ()) -> SweepResult:
+    """Every point of the sweep's design, as batches on the lock-step kernel. ``couplings``: as for
+    :func:`run_sensitivity` (the refitted parameters are columns of the table, after the factors)."""
     factors = resolve_factors(spec.factors, scenario, "sweep.factors")
     averages = time_average_units(scenario, spec.time_averages, "sweep.time_averages")
     start = time.perf_counter()
     table = _evaluate(scenario, factors, to_values(_sweep_design(spec), factors), spec.rtol, spec.time_averages,
-                      progress)
-    return SweepResult(factors, table, time.perf_counter() - start, spec, _units(scenario, factors, table, averages))
+                      progress, couplings)
+    coupled = _coupled_names(table, couplings)
+    return SweepResult(factors, table, time.perf_counter() - start, spec,
+                       _units(scenario, factors, table, averages, coupled), coupled)
 
 
 def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor], coupled: Sequence[str] = ()) -> list[str]:
@@ -289,7 +294,8 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
     from hemasim.sensitivity.plots import sweep_figure
 
     meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
-            "factors": _factor_json(result.factors), "units": result.units, "points": len(result.table)}
+            "factors": _factor_json(result.factors), "coupled": list(result.coupled), "units": result.units,
+            "points": len(result.table)}
     files: dict[str, Callable[[Path], object]] = {
         "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
         "sweep.parquet": _frame(result.table, "parquet"), "sweep.json": _json(meta)}
@@ -306,8 +312,8 @@ def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out
     from hemasim.sensitivity.plots import ranking_figure
 
     meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
-            "factors": _factor_json(result.factors), "units": result.units, "baseline": result.baseline,
-            "runs": len(result.samples)}
+            "factors": _factor_json(result.factors), "coupled": list(result.coupled), "units": result.units,
+            "baseline": result.baseline, "runs": len(result.samples)}
     files: dict[str, Callable[[Path], object]] = {
         "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
         "samples.parquet": _frame(result.samples, "parquet"), "sensitivity.json": _json(meta)}
