@@ -1,6 +1,7 @@
 """The shipped couplings in the user's commands (branch couplecli): the naive declines' fit lives in the library and
 reproduces the shipped values; `hemasim sensitivity` and `hemasim sweep` refit the declines at each reference age
-they run (recorded in their outputs) unless --hold-fitted, and refuse a fitted parameter as a factor."""
+they run (recorded in their outputs) unless --hold-fitted, and refuse a fitted parameter as a factor beside the
+assumed ones it is refitted from."""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ def test_a_design_applies_a_coupling_only_where_it_varies_a_source_and_refuses_a
     assert applied_couplings(["hsc_niche_hill"], shipped_couplings(), "--hold-fitted") == ()
     assert applied_couplings([AGE, "hsc_niche_hill"], shipped_couplings(), "--hold-fitted") == shipped_couplings()
     with pytest.raises(ValueError, match=f"{DECLINES[1]}: .*give --hold-fitted"):
-        applied_couplings([DECLINES[1]], shipped_couplings(), "--hold-fitted")
+        applied_couplings([AGE, DECLINES[1]], shipped_couplings(), "--hold-fitted")
+    # varied without its sources, a fitted parameter is a factor like any other: no coupling applies
+    assert applied_couplings([DECLINES[1], "hsc_niche_hill"], shipped_couplings(), "--hold-fitted") == ()
 
 
 def _scenario(tmp_path: Path) -> Path:
@@ -94,7 +97,8 @@ def test_a_coupled_parameter_as_a_factor_is_refused_in_one_line(tmp_path: Path):
     assert not (tmp_path / "never").exists()
     design = tmp_path / "sweep.yaml"
     design.write_text(json.dumps({"sweep": {"method": "grid", "factors": [
-        {"parameter": DECLINES[1], "range": [0.01, 0.02], "n_points": 2}]}}), encoding="utf-8")
+        {"parameter": DECLINES[1], "range": [0.01, 0.02], "n_points": 2},
+        {"parameter": AGE, "range": [24.0, 35.0], "n_points": 2}]}}), encoding="utf-8")
     res = invoke_hemasim("sweep", str(scenario), str(design), "--out", str(tmp_path / "never"))
     assert res.exit_code == 2 and DECLINES[1] in res.stderr and "--hold-fitted" in res.stderr
     # a decline the user set (--set, or the scenario's parameters:) would be replaced by the fit: refused too

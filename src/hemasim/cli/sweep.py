@@ -20,7 +20,8 @@ T = TypeVar("T")
 HOLD_FITTED = "--hold-fitted"
 HOLD_FITTED_HELP = ("Keep the fitted parameters at their shipped values when the design varies an assumed parameter "
                     "their fit held (default: refit them at each point, e.g. the naive declines from "
-                    "lymphocyte_reference_age_years; docs/sensitivity.md), and allow a fitted one as a factor.")
+                    "lymphocyte_reference_age_years; docs/sensitivity.md), and allow a fitted one as a factor beside "
+                    "its sources.")
 
 
 def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: tuple[str, ...]) -> Scenario:

@@ -101,13 +101,13 @@ def coupling_sources() -> frozenset[str]:
 
 def applied_couplings(factors: Sequence[str], couplings: Sequence[Coupling], option: str) -> tuple[Coupling, ...]:
     """The ``couplings`` a design over ``factors`` (parameter names) applies: those with a source among them. A
-    factor that is a coupling's target is refused (ValueError, one line naming it and ``option``, the way to vary
-    it with the fitted parameters held), whether or not its sources are factors: the coupling makes it a function of
-    them, not a free parameter."""
+    factor that is the target of a coupling whose source is a factor too is refused (ValueError, one line naming it
+    and ``option``, the way to vary both with the fitted parameters held): the coupling makes it a function of them.
+    A target varied without its sources is a factor like any other (no coupling applies)."""
     names = set(factors)
     for coupling in couplings:
         coupled = [t for t in coupling.targets if t in names]
-        if coupled:
+        if coupled and names & set(coupling.sources):
             raise ValueError(f"{coupled[0]}: a fitted parameter refitted from {', '.join(coupling.sources)} at each "
                              f"design point, so not a factor; give {option} to vary it with the fitted parameters "
                              "held (docs/sensitivity.md)")
