@@ -232,7 +232,7 @@ def pool_steps(rng, sizes, advantage, alive, n_alive, n_steps, rate_dt, exp_tabl
     dividers = np.empty(n, dtype=np.int64)
     q_renew = np.empty(_BINOMIAL_TABLE_SIZE)
     q_other = np.empty(_BINOMIAL_TABLE_SIZE)
-    total = 0
+    total = np.int64(0)  # int64 from the start: a literal 0 compiled _stay_probability a second time
     with_advantage = 0
     for j in range(n_alive):
         total += sizes[alive[j]]
@@ -553,6 +553,15 @@ def _count_by_inversion(state, first, negative, n, p):  # pragma: no cover - com
             return k
 
 
+@njit(cache=True, error_model="numpy")
+def _count_called(state, first, negative, n, p):  # pragma: no cover - compiled
+    """:func:`_count_by_inversion` compiled once and called, for the draws off the clone step's common path (the
+    fallbacks of :func:`_walk_pair`, the large clones): inlined at each of those sites, its copies cost ~1 s of
+    the CH warm-up's compile. :func:`_small_clone_size` keeps it inlined: called there, a lifespan took ~2% more
+    CPU (docs/performance.md, "The clone engine's compile, nineteenth session")."""
+    return _count_by_inversion(state, first, negative, n, p)
+
+
 @njit(cache=True, inline="always")
 def _walk(u, first, negative, n, p):  # pragma: no cover - compiled
     """One inversion walk of :func:`_count_by_inversion` from the uniform ``u``: the count, or -1 where the walk
@@ -568,12 +577,16 @@ def _walk(u, first, negative, n, p):  # pragma: no cover - compiled
     return k if k <= _INVERSION_BOUND else -1
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _walk_pair(state, n, death, first_death, gamma, first_extra):  # pragma: no cover - compiled
     """Binomial(n, death) and NegativeBinomial(n, gamma) failures, each by its inversion walk from its own uniform
     exactly as two calls of :func:`_count_by_inversion` in turn draw them (the same uniforms, the same
     arithmetic, the same counts bit for bit), but with the two walks' steps side by side while both go on: each
-    walk is a chain of dependent multiplications, so the CPU runs the two chains at once. Returns (deaths, extra)."""
+    walk is a chain of dependent multiplications, so the CPU runs the two chains at once. Returns (deaths, extra).
+
+    Compiled once and called (it serves clones of more than :data:`_CELL_BY_CELL` cells only): inlined, it was
+    copied with its fallback walks into both sites of :func:`_kendall_size`, ~2 s of the CH warm-up's compile;
+    the call costs no CPU that a lifespan shows (docs/performance.md, nineteenth session)."""
     odds_death = death / (1.0 - death)  # as _walk computes it
     u_death = _uniform(state)
     second = _uniform(state)
@@ -595,15 +608,15 @@ def _walk_pair(state, n, death, first_death, gamma, first_extra):  # pragma: no 
     if deaths > _INVERSION_BOUND:  # (never seen: the mean is < 30) as in turn: the deaths' next walk gets the
         deaths = _walk(second, first_death, False, n, death)  # second uniform, the extra cells fresh ones
         if deaths < 0:
-            deaths = _count_by_inversion(state, first_death, False, n, death)
-        return deaths, _count_by_inversion(state, first_extra, True, n, gamma)
+            deaths = _count_called(state, first_death, False, n, death)
+        return deaths, _count_called(state, first_extra, True, n, gamma)
     extra = k
     while u_extra > p_extra and extra <= _INVERSION_BOUND:
         u_extra -= p_extra
         p_extra *= (n + 1 * extra) * _RECIPROCALS[extra] * gamma
         extra += 1
     if extra > _INVERSION_BOUND:
-        extra = _count_by_inversion(state, first_extra, True, n, gamma)
+        extra = _count_called(state, first_extra, True, n, gamma)
     return deaths, extra
 
 
@@ -679,7 +692,7 @@ def _large_clone_size(state, cells, alpha, gamma):  # pragma: no cover - compile
     if n_extra == 0:
         return survivors
     if n_extra * gamma < _INVERSION_MEAN * (1.0 - gamma):
-        return survivors + _count_by_inversion(state, math.exp(n_extra * math.log1p(-gamma)), True, n_extra, gamma)
+        return survivors + _count_called(state, math.exp(n_extra * math.log1p(-gamma)), True, n_extra, gamma)
     return survivors + _negative_binomial_large(state, n_extra, gamma)
 
 
@@ -696,7 +709,7 @@ def _binomial_any(state, n, p):  # pragma: no cover - compiled
     flip = p > 0.5
     r = 1.0 - p if flip else p
     if n * r < _INVERSION_MEAN:
-        k = _count_by_inversion(state, math.exp(n * math.log1p(-r)), False, n, r)
+        k = _count_called(state, math.exp(n * math.log1p(-r)), False, n, r)
     else:
         k = _binomial(state, n, r)
     return n - k if flip else k
