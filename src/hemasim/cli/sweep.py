@@ -19,8 +19,8 @@ T = TypeVar("T")
 #: the option that keeps the fitted parameters at their shipped values (no coupling applied)
 HOLD_FITTED = "--hold-fitted"
 HOLD_FITTED_HELP = ("Keep the fitted parameters at their shipped values when the design varies an assumed parameter "
-                    "their fit held (default: refit them at each point, e.g. the naive declines from "
-                    "lymphocyte_reference_age_years; docs/sensitivity.md), and allow a fitted one as a factor beside "
+                    "their fit held (default: refit them at each point, e.g. the naive declines from the lymphocyte "
+                    "reference age; docs/sensitivity.md), and allow a fitted one as a factor beside "
                     "its sources.")
 
 
