@@ -178,9 +178,10 @@ class ScenarioSource:
                 params.with_values(**{name: column[i] for name, column in per_patient.items()})
             for set_name, paths in per_set.items():
                 vector = {path: float(c[i]) for path, c in paths.items()}
-                if (set_name, tuple(vector.values())) not in checked:
+                key = (set_name, tuple(vector.values()))
+                if key not in checked:
                     drug_set_with_values(self.drug_sets[set_name], vector)
-                    checked.add((set_name, tuple(vector.values())))
+                    checked.add(key)
         return scenario_model(self.scenario, {}, self.drug_sets, self.drug_parameter_paths, per_patient=per_patient,
                               drug_per_patient=per_set)
 

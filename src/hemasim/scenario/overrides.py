@@ -50,10 +50,15 @@ def close_names(name: str, n: int = 3) -> list[str]:
 _EXPONENT_FORM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
+def _unit_suffix(record: Parameter) -> str:
+    """`` day`` after a value of the parameter; nothing for a share (unit "1")."""
+    return "" if record.unit == "1" else f" {record.unit}"
+
+
 def _allowed(record: Parameter) -> str:
     """A parameter's bounds as its errors give them: ``[0, 1]``, ``[5, 1000] day`` (no unit for a share)."""
     lo, hi = record.bounds
-    return f"[{lo:g}, {hi:g}]" + ("" if record.unit == "1" else f" {record.unit}")
+    return f"[{lo:g}, {hi:g}]{_unit_suffix(record)}"
 
 
 def _number(name: str, raw: object, allowed: str) -> float:
@@ -119,8 +124,7 @@ def _one(name: object, raw: object) -> tuple[str, float]:
     value = _number(name, raw, _allowed(record))
     lo, hi = record.bounds
     if not lo <= value <= hi:
-        unit = "" if record.unit == "1" else f" {record.unit}"
-        raise ValueError(f"{name}: {value:g}{unit} is outside the parameter's bounds {_allowed(record)}")
+        raise ValueError(f"{name}: {value:g}{_unit_suffix(record)} is outside the parameter's bounds {_allowed(record)}")
     return name, value
 
 

@@ -113,6 +113,8 @@ ADULT_WEIGHT_KG = (30.0, 250.0)
 #: the upper tail at +3 SD is an extrapolation of the LMS curves beyond their 97th percentile, wide where the
 #: reference is skewed (about 3 times the median at 17 years): a band for a unit slip, not a diagnosis
 CHILD_WEIGHT_SD = 3.0
+#: the reference the child-weight warnings cite
+_CDC_2000 = "CDC 2000 growth charts, Kuczmarski 2002 Vital Health Stat 11(246)"
 #: the CDC tables' rows that the band reads (package data: a wheel carries no data/ folder)
 _WEIGHT_FOR_AGE_FILE = "weight_for_age_cdc2000.csv"
 #: days after a graft before which the engraftment endpoints cannot be read: primary graft failure is defined at
@@ -212,8 +214,7 @@ def _weight(age: float, sex: str, w: float) -> Iterator[Implausible]:
             pounds = f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if low <= w * KG_PER_LB <= high else ""
             yield "patient.weight_kg", (f"{_g(w)} kg for a {child} of {age:g} years is outside {low:.3g}-{high:.3g} "
                                         f"kg, {CHILD_WEIGHT_SD:g} SD either side of the median weight for age and "
-                                        f"sex{pounds}; check weight_kg and age_years (CDC 2000 growth charts, "
-                                        "Kuczmarski 2002 Vital Health Stat 11(246))")
+                                        f"sex{pounds}; check weight_kg and age_years ({_CDC_2000})")
 
 
 def _patient(patient: Patient) -> Iterator[Implausible]:
@@ -251,8 +252,7 @@ def _population(scenario: Scenario) -> Iterator[Implausible]:
                    f"{ADULT_WEIGHT_KG[0]:g} kg up")
             yield field, (f"the youngest {'boys' if sex == 'male' else 'girls'} of the cohort ({ages.min:g} years) "
                           f"weigh {_g(w)} kg ({source}), outside {low:.3g}-{high:.3g} kg, {CHILD_WEIGHT_SD:g} SD either "
-                          f"side of the median weight for their age; {how} (CDC 2000 growth charts, Kuczmarski 2002 "
-                          "Vital Health Stat 11(246))")
+                          f"side of the median weight for their age; {how} ({_CDC_2000})")
 
 
 def _cord_range(source: str, weight_kg: float) -> ClinicalRange:
@@ -430,8 +430,7 @@ def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
 
         base = set(found)
         for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
-            lines += [f"{source}: arms.{i}: {field}: {message}" for field, message in plausibility_warnings(arm)
-                      if (field, message) not in base]
+            lines += _lines((w for w in plausibility_warnings(arm) if w not in base), f"{source}: arms.{i}")
     return lines
 
 
