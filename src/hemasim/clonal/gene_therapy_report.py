@@ -454,7 +454,7 @@ clone size (no lineage bias, no lag through progenitors or the thymus).{disease}
 def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path, report: bool = True) -> list[Path]:
     """samples.csv, is_table.tsv, run.json and report.html, atomically (``report`` False: without report.html, whose
     figure is most of the writing)."""
-    from hemasim.io import atomic_directory
+    from hemasim.io import atomic_outputs
 
     record = run_record(run)
     table: Any = run.result.is_table
@@ -464,7 +464,4 @@ def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path, report:
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8"),
         "report.html": lambda p: p.write_text(render_gene_therapy_report(run, record), encoding="utf-8"),
     }
-    names = tuple(writers)
-    if not report:
-        del writers["report.html"]
-    return atomic_directory(Path(out_dir), writers, names)  # an earlier output's report.html goes with it
+    return atomic_outputs(Path(out_dir), writers, report)
