@@ -379,3 +379,16 @@ def test_a_missing_gene_therapy_file_is_one_line_and_exit_2(tmp_path: Path):
         assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.stderr
         assert res.stderr.startswith(f"hemasim: error: {missing}: cannot read the ") and "No such file" in res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_plasma_cell_share_sums_that_are_no_number_are_refused_and_named_first():
+    """A cohort's sums (one a patient, from the vaccine module's builder): a NaN among them was the "largest" by
+    ``np.max`` and compared as not above 1, so passed, hiding a patient's sum above 1 beside it."""
+    from hemasim.parameters.sets.vaccine_kinetics import PLASMA_CELL_SHARES, plasma_cell_shares_problem
+
+    names = PLASMA_CELL_SHARES["primary"]
+    assert plasma_cell_shares_problem(names, [0.5, 1.0]) is None and plasma_cell_shares_problem(names, 1.0) is None
+    assert str(plasma_cell_shares_problem(names, 1.2)).endswith("(got 1.2)")
+    assert str(plasma_cell_shares_problem(names, [0.3, 1.2, 1.1])).endswith("(got 1.2)")
+    for sums in (float("nan"), [1.2, float("nan")], [float("nan"), 0.5]):
+        assert str(plasma_cell_shares_problem(names, sums)).endswith("(got nan)"), sums
