@@ -83,7 +83,7 @@ CASES: dict[str, tuple[str, ...]] = {
                       "solver.rtol: Input should be less than 0.01 (allowed: >= 1e-12 and < 0.01) (got 2)",
                       "colour: unknown field"),
     "intervention_without_kind": ("interventions.0.kind: required field is missing (it names the kind of block)",),
-    "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (got nan)",),
+    "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (allowed: >= 0) (got nan)",),
     "inf_schedule": ("interventions.0.schedule.every_days: Input should be a finite number (allowed: > 0) (got inf)",),
     "nan_dose": ("interventions.0.dose_mg_per_m2: Input should be a finite number (allowed: > 0 and <= 20000) (got nan)",),
     "nan_dose_rule": ("interventions.0.rules.0.below: Input should be a finite number (allowed: > 0) (got nan)",),
@@ -318,6 +318,12 @@ NEWEST: dict[str, tuple[str, dict[str, object], str]] = {
                        "(allowed: >= 1 and <= 10000000) (got 1.5)"),
     "graft_typo": ("gene_therapy", {"gene_therapy.transduction": 0.9},
                    "gene_therapy.transduction: unknown field; did you mean 'transduction_efficiency'?"),
+    # a list's items name their bounds as a field's value does (the line said "Input should be a finite number")
+    "sample_month_nan": ("gene_therapy", {"sample_months": [1, float("nan")]},
+                         "sample_months.1: Input should be a finite number (allowed: >= 1 and <= 240) (got nan)"),
+    "sample_month_text": ("gene_therapy", {"sample_months": [1, "six"]},
+                          "sample_months.1: Input should be a valid integer, unable to parse string as an integer "
+                          "(allowed: >= 1 and <= 240) (got 'six')"),
     "regimen_unknown": ("gene_therapy", {"conditioning": {"regimen": "flu_bu3"}},
                         "conditioning.regimen: unknown conditioning regimen 'flu_bu3'; shipped regimens: 'bu_cy'"),
 }
@@ -347,6 +353,34 @@ def test_the_newest_features_refuse_a_bad_value_in_one_line_naming_what_is_allow
         res = hemasim(*args)
         assert_refused(res.exit_code, res.stderr, str(scenario), (text,))
     assert [p.name for p in tmp_path.iterdir()] == [scenario.name]  # nothing written
+
+
+_AC_DOCETAXEL = ROOT / "src" / "hemasim" / "pharmacology" / "chemo_regimens" / "ac_docetaxel.yaml"
+
+
+@pytest.mark.parametrize(("schedule", "regimen_days", "text"), [
+    ({"start_day": 0, "every_days": 21, "cycles": 4, "days_in_cycle": [0, float("inf")]}, None,
+     "interventions.0.schedule.days_in_cycle.1: Input should be a finite number (allowed: >= 0) (got inf)"),
+    # a user's regimen file (by path) took NaN and booleans: refused only where the scenario's schedule was built
+    (None, [0, float("nan")], "ac_docetaxel.yaml: phases.0.drugs.0.days_in_cycle.1: Input should be a finite number "
+                              "(allowed: >= 0) (got nan)"),
+    (None, [0, True], "ac_docetaxel.yaml: phases.0.drugs.0.days_in_cycle: expected a number in item 1, not a boolean "
+                      "(got true)"),
+], ids=["days_in_cycle_inf", "regimen_days_nan", "regimen_days_boolean"])
+def test_a_dose_day_that_is_no_number_is_refused_naming_the_days_bounds(  # days: the case nan_schedule
+        schedule, regimen_days, text, tmp_path: Path):
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text(encoding="utf-8"))
+    if schedule is not None:
+        data["interventions"][0]["schedule"] = schedule
+    else:
+        regimen = yaml.safe_load(_AC_DOCETAXEL.read_text(encoding="utf-8"))
+        regimen["phases"][0]["drugs"][0]["days_in_cycle"] = regimen_days
+        (tmp_path / "ac_docetaxel.yaml").write_text(yaml.safe_dump(regimen, sort_keys=False), encoding="utf-8")
+        data["interventions"] = [{"kind": "chemotherapy_regimen", "regimen": "ac_docetaxel.yaml", "start_day": 0}]
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = hemasim("check", str(scenario))
+    assert_refused(res.exit_code, res.stderr, str(scenario), (text,))
 
 
 def test_plasma_cell_shares_are_summed_over_the_merged_values_of_an_arm_and_of_set(tmp_path: Path):

@@ -188,16 +188,15 @@ def annotation_at(model: type[BaseModel], loc: Sequence[int | str]) -> tuple[Any
     return current, info
 
 
-def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
-    """The pydantic FieldInfo at ``loc`` inside ``model`` (None where the path cannot be followed)."""
-    return annotation_at(model, loc)[1]
-
-
 def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
-    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc``."""
-    info = _field_at(model, loc) if model is not None else None
-    bounds = [(name, getattr(m, name)) for m in getattr(info, "metadata", ()) for name in _BOUND_SIGNS
-              if getattr(m, name, None) is not None]
+    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc``, or on the items of a list
+    (``list[Annotated[int, Field(ge=1)]]``: a list item has no FieldInfo of its own)."""
+    annotation, info = annotation_at(model, loc) if model is not None else (None, None)
+    metadata = list(getattr(info, "metadata", ()))
+    if info is None and typing.get_origin(annotation) is typing.Annotated:
+        for m in typing.get_args(annotation)[1:]:
+            metadata += getattr(m, "metadata", None) or [m]  # a Field(...) holds its bounds, Ge(1) is one
+    bounds = [(name, getattr(m, name)) for m in metadata for name in _BOUND_SIGNS if getattr(m, name, None) is not None]
     return f" (allowed: {' and '.join(f'{_BOUND_SIGNS[n]} {_number(v)}' for n, v in bounds)})" if bounds else ""
 
 

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
@@ -92,8 +92,10 @@ class GeneTherapyScenario(StrictData):
     gene_therapy: Graft
     conditioning: Conditioning
     horizon_months: int = Field(ge=1, le=240, description="months after the graft the run follows")
-    sample_months: list[int] | None = Field(default=None, min_length=1, max_length=240,
-                                            description="months blood is sampled (default 1, 3, 6, 12, then yearly)")
+    # each month's bounds on the items, so that a NaN's or a text's error names them; the horizon's in the validator
+    sample_months: list[Annotated[int, Field(ge=1, le=240)]] | None = Field(
+        default=None, min_length=1, max_length=240, description="months blood is sampled (default 1, 3, 6, 12, then "
+                                                                "yearly)")
     markers: list[str] = Field(default_factory=lambda: ["CD15", "CD3"], min_length=1, max_length=20)
     cells_per_sample: int = Field(default=20_000, ge=1, le=10_000_000, description="cells drawn per sample")
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
