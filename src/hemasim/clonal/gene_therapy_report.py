@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,7 +25,8 @@ from pydantic import Field, ValidationError, model_validator
 
 from hemasim import __version__
 from hemasim._schema import StrictData, field_hints, validation_problems
-from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, GeneTherapy, GeneTherapyResult
+from hemasim._yaml_limits import quoted
+from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, SCENARIO_MARKERS, GeneTherapy, GeneTherapyResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -96,7 +98,8 @@ class GeneTherapyScenario(StrictData):
     sample_months: list[Annotated[int, Field(ge=1, le=240)]] | None = Field(
         default=None, min_length=1, max_length=240, description="months blood is sampled (default 1, 3, 6, 12, then "
                                                                 "yearly)")
-    markers: list[str] = Field(default_factory=lambda: ["CD15", "CD3"], min_length=1, max_length=20)
+    markers: list[str] = Field(default_factory=lambda: ["CD15", "CD3"], min_length=1, max_length=20,
+                               description="lineages sampled: CD15, CD14, CD3, CD19, CD56 (SCENARIO_MARKERS)")
     cells_per_sample: int = Field(default=20_000, ge=1, le=10_000_000, description="cells drawn per sample")
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
 
@@ -105,9 +108,13 @@ class GeneTherapyScenario(StrictData):
         bad = [m for m in self.sample_months or () if not 1 <= m <= self.horizon_months]
         if bad:
             raise ValueError(f"sample_months: each between 1 and horizon_months ({self.horizon_months}); got {bad[0]}")
-        for marker in self.markers:  # a marker names a column SUBJECT_MARKER_TISSUE_MM of the IS table
-            if not marker.isascii() or not marker.replace("+", "").replace("-", "").isalnum() or len(marker) > 20:
-                raise ValueError(f"markers: letters, digits, + and - only, up to 20 (got {marker!r})")
+        for marker in self.markers:  # a marker names a lineage the model samples (and a column of the IS table)
+            if marker not in SCENARIO_MARKERS:
+                # the same marker written otherwise (cd3, CD3+, CD-3); no guess by resemblance: CD4 is no CD14
+                meant = next((m for m in SCENARIO_MARKERS if re.sub(r"[^A-Z0-9]", "", marker.upper()) == m), None)
+                allowed = ", ".join(f"{m} ({lineage})" for m, lineage in SCENARIO_MARKERS.items())
+                raise ValueError(f"markers: unknown marker {quoted(marker, 40)}"
+                                 f"{f'; did you mean {meant!r}?' if meant else ''} (allowed: {allowed})")
         if len(set(self.markers)) != len(self.markers):
             raise ValueError("markers: each once")
         return self
