@@ -109,10 +109,10 @@ class _ConventionalCommand(TyperCommand):
         return _conventional(super().get_params(ctx))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        for param in self.get_params(ctx):
+        for holder in (self, *self.get_params(ctx)):  # the command's own text, then its options'
             for name, text in DEFERRED_HELP.items():
-                if "{" + name + "}" in (getattr(param, "help", None) or ""):
-                    param.help = param.help.replace("{" + name + "}", text())
+                if "{" + name + "}" in (getattr(holder, "help", None) or ""):
+                    holder.help = holder.help.replace("{" + name + "}", text())
         super().format_help(ctx, formatter)
 
 

@@ -19,7 +19,7 @@ def fit(
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the starting points."),
     profiles: bool = typer.Option(True, "--profiles/--no-profiles", help="Profile likelihoods and 95% intervals."),
     no_report: bool = typer.Option(False, "--no-report", help="Write no figures and no report.html: the tables, "
-                                                              "fit.json and fitted_parameters.yaml only (faster)."),
+                                                              "fit.json and the fitted parameter set only (faster)."),
 ) -> None:
     """Fit a problem: estimates with 95% profile intervals, identifiability, a fitted parameter set, plots, report."""
     from rich.console import Console

@@ -27,9 +27,9 @@ def run(
                                                       "report.html (written atomically: a new folder, an empty "
                                                       "one, or an earlier run's, which is replaced whole)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
-                                   help="Change a parameter, NAME=VALUE in its unit (repeatable; "
-                                        "docs/parameters.md, or `python -m hemasim.parameters.table`, lists the "
-                                        "names)."),
+                                   help="Change a parameter, NAME=VALUE in its unit (repeatable; the names: "
+                                        "docs/parameters.md, or the table python -m hemasim.parameters.table "
+                                        "prints)."),
     static_report: bool = typer.Option(False, "--static-report",
                                        help="Lineage plots as PNG images (for papers) instead of interactive ones."),
     report: bool = typer.Option(True, "--report/--no-report",
