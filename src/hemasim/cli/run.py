@@ -69,7 +69,7 @@ def run(
                 raise fail(f"{scenario}: {err}") from None
             files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
                                                                   static_report=static_report, report=report))
-        _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, "")
+        _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, _names(files))  # named as a run's
         return
     with interruptible(out), _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
         try:
@@ -78,7 +78,11 @@ def run(
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
                                                         static_report=static_report, report=report))
-    _say_written(f"{len(files)} files to ", out, ": " + ", ".join(f.name for f in files))
+    _say_written(f"{len(files)} files to ", out, _names(files))
+
+
+def _names(files: list[Path]) -> str:
+    return ": " + ", ".join(f.name for f in files)
 
 
 def _fewer_blas_threads() -> None:
