@@ -100,8 +100,9 @@ CASES: dict[str, tuple[str, ...]] = {
                              "range of central_volume_L, [0.001, 100000]",),
     "absurd_slope_drug_set": ("drug_sets/absurd_slope.yaml: effects.0.slope_L_per_umol.value: 1e+12 is outside "
                               "the plausible range of slope_L_per_umol, [0, 10000]",),
+    # the field's plausible range named, as a value outside it names it (the line said "a finite number" alone)
     "nan_drug_set_value": ("drug_sets/nan_value.yaml: pk.clearance_L_per_h_per_m2.value: Input should be a finite "
-                           "number (got nan)",),
+                           "number (allowed: the plausible range of clearance_L_per_h_per_m2, [0, 10000]) (got nan)",),
     "fast_clearance_drug_set": ("drug_sets/fast_clearance.yaml: pk: clearance / central_volume_L = 6.3e+03 per "
                                 "hour; at most 100 per hour",),
 }
@@ -381,6 +382,40 @@ def test_a_dose_day_that_is_no_number_is_refused_naming_the_days_bounds(  # days
     scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     res = hemasim("check", str(scenario))
     assert_refused(res.exit_code, res.stderr, str(scenario), (text,))
+
+
+_REGIMENS = ROOT / "src" / "hemasim" / "pharmacology" / "conditioning" / "regimens.yaml"
+
+
+@pytest.mark.parametrize(("kind", "where", "value", "text"), [
+    ("chemotherapy", ("phases", 0, "drugs", 0, "dose_mg_per_m2", "value"), float("nan"),
+     "phases.0.drugs.0.dose_mg_per_m2.value: Input should be a finite number (allowed: > 0) (got nan)"),
+    ("chemotherapy", ("phases", 0, "cycles", "value"), "four",
+     "phases.0.cycles.value: Input should be a valid number, unable to parse string as a number (allowed: a whole "
+     "number from 1 to 100) (got 'four')"),
+    ("conditioning", ("components", 0, "surviving", "hsc", "value"), float("nan"),
+     "components.0.surviving.hsc.value: Input should be a finite number (allowed: [0, 1]) (got nan)"),
+], ids=["regimen_dose_nan", "regimen_cycles_text", "conditioning_surviving_nan"])
+def test_a_regimen_value_that_is_no_number_names_its_range(kind, where, value, text, tmp_path: Path):
+    """A regimen file's values are Values (a number and its source), whose range is the field's: checked after the
+    schema, so a NaN or a text named none (a value outside the range names it)."""
+    if kind == "chemotherapy":
+        regimen = yaml.safe_load(_AC_DOCETAXEL.read_text(encoding="utf-8"))
+        data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text(encoding="utf-8"))
+        data["interventions"] = [{"kind": "chemotherapy_regimen", "regimen": "mine.yaml", "start_day": 0}]
+    else:
+        regimen = yaml.safe_load(_REGIMENS.read_text(encoding="utf-8"))["bu_cy"]
+        data = copy.deepcopy(_GENE_THERAPY)
+        data["conditioning"] = {"regimen": "mine.yaml"}
+    node = regimen
+    for part in where[:-1]:
+        node = node[part]
+    node[where[-1]] = value
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(regimen, sort_keys=False), encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = hemasim("check", str(scenario))
+    assert_refused(res.exit_code, res.stderr, str(scenario), (f"mine.yaml: {text}",))
 
 
 def test_plasma_cell_shares_are_summed_over_the_merged_values_of_an_arm_and_of_set(tmp_path: Path):

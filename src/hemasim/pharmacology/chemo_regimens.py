@@ -122,10 +122,20 @@ class ChemoRegimen(_Strict):
         return starts
 
 
+#: a regimen's Value fields and the values they take (checked in the validators above), for the error of one that is
+#: no number
+_VALUE_RANGES = {"cycle_length_days": "> 0", "cycles": "a whole number from 1 to 100", "infusion_hours": "> 0",
+                 **{dose: "> 0" for dose in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg")}}
+
+
 def _format(err: ValidationError) -> str:
     """The first problem, as a scenario's are written (a number's error names its bounds)."""
     return validation_problems(err, unknown_field="unknown field (see docs/drugs.md, combination regimens)",
-                               model=ChemoRegimen)[0]
+                               model=ChemoRegimen, range_of=_value_range)[0]
+
+
+def _value_range(loc: tuple[int | str, ...]) -> str | None:
+    return _VALUE_RANGES.get(str(loc[-2])) if len(loc) >= 2 and loc[-1] == "value" else None
 
 
 def _shipped_dir() -> Path:

@@ -77,8 +77,14 @@ class RegimenError(ValueError):
     """A regimens file that cannot be used; one line naming the file, the regimen and the field."""
 
 
+def _surviving_range(loc: tuple[int | str, ...]) -> str | None:
+    return "[0, 1]" if loc[-3:-2] == ("surviving",) and loc[-1:] == ("value",) else None
+
+
 def _problems(err: ValidationError) -> str:
-    return "; ".join(validation_problems(err, ("cell_kill", "tbi"), model=ConditioningRegimen))
+    # a surviving fraction that is no number names its range, as one outside it does (CellKill._fractions)
+    return "; ".join(validation_problems(err, ("cell_kill", "tbi"), model=ConditioningRegimen,
+                                         range_of=_surviving_range))
 
 
 def parse_regimen(data: object, source: str) -> ConditioningRegimen:
