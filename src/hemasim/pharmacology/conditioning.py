@@ -89,9 +89,13 @@ def _problems(err: ValidationError) -> str:
 
 def parse_regimen(data: object, source: str) -> ConditioningRegimen:
     """Validate one regimen (a user's file)."""
+    fields = "title, intensity, description, graft_day, components"
     if not isinstance(data, dict):
-        raise RegimenError(f"{source}: a regimen is a mapping of fields (title, intensity, description, graft_day, "
-                           "components)")
+        raise RegimenError(f"{source}: a regimen is a mapping of fields ({fields})")
+    if len(data) == 1 and isinstance(block := next(iter(data.values())), dict) and "components" in block:
+        # a regimen under its name, as the shipped regimens.yaml lists them: six lines of missing fields said so
+        raise RegimenError(f"{source}: holds regimen {location_part(next(iter(data)))} under its name, as the shipped "
+                           f"regimens file lists them; a regimen file holds one regimen's fields at the top ({fields})")
     try:
         return ConditioningRegimen.model_validate(data)
     except ValidationError as err:
