@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hemasim.io import atomic_write_file
 from hemasim.validation import load_targets
 
 HEADER = """# Prediction targets
@@ -91,8 +92,11 @@ def card_page(card: dict[str, Any]) -> str:
 def main(argv: list[str]) -> None:
     card_path, out_path = Path(argv[0]), Path(argv[1])
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    out_path.write_text(render(card), encoding="utf-8")
-    out_path.with_name(CARD_PAGE).write_text(card_page(card), encoding="utf-8")
+    # both pages rendered before either is written, each written through a temporary sibling: a card that cannot be
+    # rendered, or a killed run, leaves the committed pages as they were (not one new, or half-written)
+    pages = {out_path: render(card), out_path.with_name(CARD_PAGE): card_page(card)}
+    for path, text in pages.items():
+        atomic_write_file(path, lambda p, text=text: p.write_text(text, encoding="utf-8"))
 
 
 if __name__ == "__main__":

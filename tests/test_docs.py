@@ -117,3 +117,43 @@ def test_every_code_object_a_model_page_names_exists(page):
     dotted, _ = _named_paths((ROOT / "docs" / page).read_text(encoding="utf-8"))
     missing = sorted({t for t in dotted if (c := _module_candidates(t)) and not any(_resolves(x) for x in c)})
     assert not missing, f"docs/{page} names code that does not exist: {missing}"
+
+
+def _command_options() -> dict[str | None, set[str]]:
+    """Each hemasim command's options (None: the top level's), --help included."""
+    import typer
+
+    from hemasim.cli.app import app
+
+    top = typer.main.get_command(app)
+
+    def options(command) -> set[str]:
+        return {o for p in command.params for o in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))} | {
+            "--help"}
+
+    return {None: options(top), **{name: options(c) for name, c in top.commands.items()}}
+
+
+def _unknown_options(text: str, options: dict[str | None, set[str]]) -> list[str]:
+    """``hemasim CMD ... --opt`` lines (up to a backtick, a comment or the line's end) whose CMD has no --opt."""
+    bad = []
+    for m in re.finditer(r"(?<![\w/.-])hemasim(?: ([a-z][a-z-]*))?((?: [^\n`#;)]*)?)", text):
+        command, rest = m.group(1), m.group(2)
+        if command is not None and command not in options:
+            continue  # prose: "hemasim as hs", "hemasim observable"
+        bad += [f"hemasim {command or ''} {o}".replace("  ", " ") for o in re.findall(r"(?<![\w-])--[a-z][a-z-]*", rest)
+                if o not in options[command]]
+    return bad
+
+
+def test_every_option_a_documented_command_line_gives_is_the_commands():
+    """A flag renamed or removed (or given to the wrong command) leaves a command line in a page that fails as
+    written: every ``hemasim CMD ... --opt`` in the README, the docs and the tutorials names an option of CMD."""
+    options = _command_options()
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), *sorted((ROOT / "docs" / "tutorials").glob(
+        "*.py"))]
+    stale = {str(p.relative_to(ROOT)): u for p in pages if (u := _unknown_options(p.read_text(encoding="utf-8"),
+                                                                                   options))}
+    assert not stale, f"command lines in the docs with options their command lacks: {stale}"
+    assert _unknown_options("`hemasim fit p.yaml --out o --no-plot` and hemasim as hs --out", options) == [
+        "hemasim fit --no-plot"]

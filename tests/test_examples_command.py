@@ -34,6 +34,8 @@ def test_the_list_names_every_example_with_its_description():
     assert lines["fit"] == yaml.safe_load((EXAMPLES / "fit" / "problem.yaml").read_text())["description"]
     assert lines["sweeps/healthy_lhs"].startswith("A Latin hypercube over two set points")
     assert res.stdout.splitlines()[-1].startswith(f"{len(lines)} examples; ")
+    # each line a sentence, as the others (fit's and a regimen's started "recover MTT", "docetaxel 100 mg/m2")
+    assert not [name for name, text in lines.items() if text[0].islower()]
 
 
 def test_copies_equal_the_repository_files_and_keep_their_subfolders(tmp_path: Path):

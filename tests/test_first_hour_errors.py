@@ -197,7 +197,8 @@ def test_a_drug_set_field_like_none_allowed_lists_the_fields_of_its_block(tmp_pa
 def test_a_unit_typed_into_a_drug_set_value_is_explained(tmp_path: Path):
     assert _own_set_problem(tmp_path, "{value: 88.7,", "{value: 88.7 h,") == (
         "friberg.mean_transit_time_h.value: Input should be a valid number, unable to parse string as a number "
-        "(got '88.7 h'); write the number alone: the unit is the one in the field's name")
+        "(allowed: the plausible range of mean_transit_time_h, [1, 10000]) (got '88.7 h'); write the number alone: the "
+        "unit is the one in the field's name")
 
 
 @pytest.mark.parametrize(("kind", "meant"), [("vaccination", "'vaccine'?"), ("Immunisation", "'vaccine'?"),

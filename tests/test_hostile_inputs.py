@@ -83,7 +83,7 @@ CASES: dict[str, tuple[str, ...]] = {
                       "solver.rtol: Input should be less than 0.01 (allowed: >= 1e-12 and < 0.01) (got 2)",
                       "colour: unknown field"),
     "intervention_without_kind": ("interventions.0.kind: required field is missing (it names the kind of block)",),
-    "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (got nan)",),
+    "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (allowed: >= 0) (got nan)",),
     "inf_schedule": ("interventions.0.schedule.every_days: Input should be a finite number (allowed: > 0) (got inf)",),
     "nan_dose": ("interventions.0.dose_mg_per_m2: Input should be a finite number (allowed: > 0 and <= 20000) (got nan)",),
     "nan_dose_rule": ("interventions.0.rules.0.below: Input should be a finite number (allowed: > 0) (got nan)",),
@@ -100,8 +100,9 @@ CASES: dict[str, tuple[str, ...]] = {
                              "range of central_volume_L, [0.001, 100000]",),
     "absurd_slope_drug_set": ("drug_sets/absurd_slope.yaml: effects.0.slope_L_per_umol.value: 1e+12 is outside "
                               "the plausible range of slope_L_per_umol, [0, 10000]",),
+    # the field's plausible range named, as a value outside it names it (the line said "a finite number" alone)
     "nan_drug_set_value": ("drug_sets/nan_value.yaml: pk.clearance_L_per_h_per_m2.value: Input should be a finite "
-                           "number (got nan)",),
+                           "number (allowed: the plausible range of clearance_L_per_h_per_m2, [0, 10000]) (got nan)",),
     "fast_clearance_drug_set": ("drug_sets/fast_clearance.yaml: pk: clearance / central_volume_L = 6.3e+03 per "
                                 "hour; at most 100 per hour",),
 }
@@ -318,6 +319,12 @@ NEWEST: dict[str, tuple[str, dict[str, object], str]] = {
                        "(allowed: >= 1 and <= 10000000) (got 1.5)"),
     "graft_typo": ("gene_therapy", {"gene_therapy.transduction": 0.9},
                    "gene_therapy.transduction: unknown field; did you mean 'transduction_efficiency'?"),
+    # a list's items name their bounds as a field's value does (the line said "Input should be a finite number")
+    "sample_month_nan": ("gene_therapy", {"sample_months": [1, float("nan")]},
+                         "sample_months.1: Input should be a finite number (allowed: >= 1 and <= 240) (got nan)"),
+    "sample_month_text": ("gene_therapy", {"sample_months": [1, "six"]},
+                          "sample_months.1: Input should be a valid integer, unable to parse string as an integer "
+                          "(allowed: >= 1 and <= 240) (got 'six')"),
     "regimen_unknown": ("gene_therapy", {"conditioning": {"regimen": "flu_bu3"}},
                         "conditioning.regimen: unknown conditioning regimen 'flu_bu3'; shipped regimens: 'bu_cy'"),
 }
@@ -347,6 +354,68 @@ def test_the_newest_features_refuse_a_bad_value_in_one_line_naming_what_is_allow
         res = hemasim(*args)
         assert_refused(res.exit_code, res.stderr, str(scenario), (text,))
     assert [p.name for p in tmp_path.iterdir()] == [scenario.name]  # nothing written
+
+
+_AC_DOCETAXEL = ROOT / "src" / "hemasim" / "pharmacology" / "chemo_regimens" / "ac_docetaxel.yaml"
+
+
+@pytest.mark.parametrize(("schedule", "regimen_days", "text"), [
+    ({"start_day": 0, "every_days": 21, "cycles": 4, "days_in_cycle": [0, float("inf")]}, None,
+     "interventions.0.schedule.days_in_cycle.1: Input should be a finite number (allowed: >= 0) (got inf)"),
+    # a user's regimen file (by path) took NaN and booleans: refused only where the scenario's schedule was built
+    (None, [0, float("nan")], "ac_docetaxel.yaml: phases.0.drugs.0.days_in_cycle.1: Input should be a finite number "
+                              "(allowed: >= 0) (got nan)"),
+    (None, [0, True], "ac_docetaxel.yaml: phases.0.drugs.0.days_in_cycle: expected a number in item 1, not a boolean "
+                      "(got true)"),
+], ids=["days_in_cycle_inf", "regimen_days_nan", "regimen_days_boolean"])
+def test_a_dose_day_that_is_no_number_is_refused_naming_the_days_bounds(  # days: the case nan_schedule
+        schedule, regimen_days, text, tmp_path: Path):
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text(encoding="utf-8"))
+    if schedule is not None:
+        data["interventions"][0]["schedule"] = schedule
+    else:
+        regimen = yaml.safe_load(_AC_DOCETAXEL.read_text(encoding="utf-8"))
+        regimen["phases"][0]["drugs"][0]["days_in_cycle"] = regimen_days
+        (tmp_path / "ac_docetaxel.yaml").write_text(yaml.safe_dump(regimen, sort_keys=False), encoding="utf-8")
+        data["interventions"] = [{"kind": "chemotherapy_regimen", "regimen": "ac_docetaxel.yaml", "start_day": 0}]
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = hemasim("check", str(scenario))
+    assert_refused(res.exit_code, res.stderr, str(scenario), (text,))
+
+
+_REGIMENS = ROOT / "src" / "hemasim" / "pharmacology" / "conditioning" / "regimens.yaml"
+
+
+@pytest.mark.parametrize(("kind", "where", "value", "text"), [
+    ("chemotherapy", ("phases", 0, "drugs", 0, "dose_mg_per_m2", "value"), float("nan"),
+     "phases.0.drugs.0.dose_mg_per_m2.value: Input should be a finite number (allowed: > 0) (got nan)"),
+    ("chemotherapy", ("phases", 0, "cycles", "value"), "four",
+     "phases.0.cycles.value: Input should be a valid number, unable to parse string as a number (allowed: a whole "
+     "number from 1 to 100) (got 'four')"),
+    ("conditioning", ("components", 0, "surviving", "hsc", "value"), float("nan"),
+     "components.0.surviving.hsc.value: Input should be a finite number (allowed: [0, 1]) (got nan)"),
+], ids=["regimen_dose_nan", "regimen_cycles_text", "conditioning_surviving_nan"])
+def test_a_regimen_value_that_is_no_number_names_its_range(kind, where, value, text, tmp_path: Path):
+    """A regimen file's values are Values (a number and its source), whose range is the field's: checked after the
+    schema, so a NaN or a text named none (a value outside the range names it)."""
+    if kind == "chemotherapy":
+        regimen = yaml.safe_load(_AC_DOCETAXEL.read_text(encoding="utf-8"))
+        data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text(encoding="utf-8"))
+        data["interventions"] = [{"kind": "chemotherapy_regimen", "regimen": "mine.yaml", "start_day": 0}]
+    else:
+        regimen = yaml.safe_load(_REGIMENS.read_text(encoding="utf-8"))["bu_cy"]
+        data = copy.deepcopy(_GENE_THERAPY)
+        data["conditioning"] = {"regimen": "mine.yaml"}
+    node = regimen
+    for part in where[:-1]:
+        node = node[part]
+    node[where[-1]] = value
+    (tmp_path / "mine.yaml").write_text(yaml.safe_dump(regimen, sort_keys=False), encoding="utf-8")
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    res = hemasim("check", str(scenario))
+    assert_refused(res.exit_code, res.stderr, str(scenario), (f"mine.yaml: {text}",))
 
 
 def test_plasma_cell_shares_are_summed_over_the_merged_values_of_an_arm_and_of_set(tmp_path: Path):
@@ -379,3 +448,16 @@ def test_a_missing_gene_therapy_file_is_one_line_and_exit_2(tmp_path: Path):
         assert res.exit_code == 2 and res.stderr.count("\n") == 1, res.stderr
         assert res.stderr.startswith(f"hemasim: error: {missing}: cannot read the ") and "No such file" in res.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_plasma_cell_share_sums_that_are_no_number_are_refused_and_named_first():
+    """A cohort's sums (one a patient, from the vaccine module's builder): a NaN among them was the "largest" by
+    ``np.max`` and compared as not above 1, so passed, hiding a patient's sum above 1 beside it."""
+    from hemasim.parameters.sets.vaccine_kinetics import PLASMA_CELL_SHARES, plasma_cell_shares_problem
+
+    names = PLASMA_CELL_SHARES["primary"]
+    assert plasma_cell_shares_problem(names, [0.5, 1.0]) is None and plasma_cell_shares_problem(names, 1.0) is None
+    assert str(plasma_cell_shares_problem(names, 1.2)).endswith("(got 1.2)")
+    assert str(plasma_cell_shares_problem(names, [0.3, 1.2, 1.1])).endswith("(got 1.2)")
+    for sums in (float("nan"), [1.2, float("nan")], [float("nan"), 0.5]):
+        assert str(plasma_cell_shares_problem(names, sums)).endswith("(got nan)"), sums

@@ -282,3 +282,34 @@ def test_the_fit_figures_name_what_was_measured_and_label_log_axes_plainly():
     assert measured_label(load_problem(EXAMPLES / "fit" / "problem.yaml")) == "anc (anc_1e9_per_L)"
     assert [_plain_log_label(v, None) for v in (0.2, 0.3, 0.5, 1.0, 4.0, 5.0, 20.0, 0.0)] == [
         "0.2", "", "0.5", "1", "", "5", "20", ""]
+
+
+def test_a_fit_without_report_writes_no_figure_and_the_same_other_files(
+        least_squares_fit: tuple[Objective, FitResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """``hemasim fit --no-report`` (``run_fit(..., report=False)``): no figure and no report.html, which an earlier
+    output's folder loses, and every other file byte for byte the report run's (the fit itself and the drawing
+    stubbed: the files' choice is under test, not the optimiser or matplotlib)."""
+    from hemasim.inference import outputs, plots
+
+    objective, result = least_squares_fit
+    done = outputs.FitOutputs(objective.problem, objective, result, [], objective.predict(result.x[None])[0], 0)
+    monkeypatch.setattr(outputs, "compute_fit", lambda *args, **kwargs: done)
+    monkeypatch.setattr(plots, "fit_figures", lambda out, rows: {"trace.png": b"png", "residuals.png": b"png"})
+    monkeypatch.setattr(plots, "fit_report_html", lambda out, record, figures: "<html></html>")
+    outputs.run_fit(FIT / "problem.yaml", tmp_path / "full")
+    full = {p.name: p.read_bytes() for p in (tmp_path / "full").iterdir()}
+    assert {"trace.png", "residuals.png", "report.html", "fit.json"} <= set(full)
+    (tmp_path / "full").rename(tmp_path / "bare")  # an earlier output with its report, replaced whole
+    outputs.run_fit(FIT / "problem.yaml", tmp_path / "bare", report=False)
+    bare = {p.name: p.read_bytes() for p in (tmp_path / "bare").iterdir()}
+    assert bare == {name: data for name, data in full.items() if not name.endswith((".png", ".html"))}
+
+
+def test_hemasim_fit_no_report_asks_for_no_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    asked: dict[str, object] = {}
+    monkeypatch.setattr("hemasim.inference.outputs.run_fit", lambda *args, **kwargs: asked.update(kwargs) or [])
+    for flags, report in (((), True), (("--no-report",), False)):
+        r = hemasim("fit", str(FIT / "problem.yaml"), "--out", str(tmp_path / "fit"), *flags)
+        assert r.exit_code == 0, r.stderr
+        assert asked["report"] is report
+        assert ("report.html" in r.stderr) is report  # the files it names

@@ -47,7 +47,7 @@ def _problem_copy(tmp_path: Path) -> Path:
 
 def test_an_alias_bomb_in_a_problem_file_is_refused(tmp_path) -> None:
     problem = _problem_copy(tmp_path)
-    text = problem.read_text().replace("description: recover", "summary: recover")
+    text = problem.read_text().replace("description: Recover", "summary: Recover")
     problem.write_text(text + ALIAS_BOMB)
     out = tmp_path / "out"
     res = invoke_hemasim("fit", str(problem), "--out", str(out))

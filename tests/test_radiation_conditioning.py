@@ -276,3 +276,18 @@ def test_lymphoid_fractions_without_human_data_say_where_the_search_is_recorded(
                 assert v.assumed is not None and "docs/transplant.md" in v.assumed and section in v.assumed, agent
                 seen.add(drug)
     assert seen == {"cyclophosphamide", "rabbit", "busulfan"}
+
+
+def test_a_regimen_file_written_as_the_shipped_list_is_told_to_drop_the_name():
+    from hemasim.pharmacology.conditioning import RegimenError, parse_regimen
+
+    block = {"title": "x", "intensity": "myeloablative", "description": "x", "graft_day": 2,
+             "components": [{"kind": "cell_kill", "day": 0, "agent": "melphalan", "surviving": {"hsc": {
+                 "value": 0.1, "assumed": "a guess"}}}]}
+    assert parse_regimen(block, "my.yaml").title == "x"
+    # it said: title, intensity, description, graft_day, components: required field is missing; mine: unknown field
+    with pytest.raises(RegimenError) as err:
+        parse_regimen({"mine": block}, "my.yaml")
+    assert str(err.value) == ("my.yaml: holds regimen mine under its name, as the shipped regimens file lists them; a "
+                              "regimen file holds one regimen's fields at the top (title, intensity, description, "
+                              "graft_day, components)")

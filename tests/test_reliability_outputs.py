@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 
 import hemasim.io as hio
-from hemasim.io import OutputError, atomic_directory, atomic_write_file, check_output_folder, write_json_report
+from hemasim.io import (
+    OutputError,
+    atomic_directory,
+    atomic_outputs,
+    atomic_write_file,
+    check_output_folder,
+    write_json_report,
+)
 from tests.conftest import EXAMPLES, invoke_hemasim
 
 OLD = {"a.txt": "old-a", "b.txt": "old-b"}
@@ -278,3 +285,16 @@ def test_a_fit_report_is_printed_and_written_whole_or_not_at_all(tmp_path, capsy
         write_json_report({"estimate": 13.0}, out, echo=False)
     assert json.loads(out.read_text()) == {"estimate": 12.0}  # the earlier report, untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fit.json"]  # no temporary left behind
+
+
+def test_outputs_without_report_render_none_and_drop_an_earlier_one(tmp_path: Path):
+    """``--no-report`` of clonal-hematopoiesis and gene-therapy (:func:`hemasim.io.atomic_outputs`): the report's
+    writer is never called, and the earlier output's report.html goes with its folder."""
+    def no_rendering(path: Path) -> None:
+        raise AssertionError("the report was rendered")
+
+    out = tmp_path / "out"
+    assert [p.name for p in atomic_outputs(out, {**_writers(OLD), "report.html": _writers({"r": "old"})["r"]})] == [
+        "a.txt", "b.txt", "report.html"]
+    written = atomic_outputs(out, {**_writers(NEW), "report.html": no_rendering}, report=False)
+    assert [p.name for p in written] == ["a.txt", "b.txt"] and _folder(out) == NEW

@@ -95,6 +95,8 @@ def test_no_report_leaves_out_the_arms_report_too(tmp_path: Path):
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.iterdir()) == ["endpoints.json", "run.json", "timeseries.csv"]
     assert list(json.loads((out / "endpoints.json").read_text())) == ["young", "old"]
+    # the files named, as a single run's line names them (it said "wrote 3 files (2 arms) to o" alone)
+    assert res.stderr.strip().endswith(f"wrote 3 files (2 arms) to {out}: timeseries.csv, endpoints.json, run.json")
 
 
 @pytest.mark.cli

@@ -398,6 +398,29 @@ def test_cohort_help_shows_whole_option_names_at_80_columns():
     assert "…" not in text
 
 
+def _commands() -> list[str]:
+    from hemasim.cli.app import app
+
+    return ["", *sorted(c.name for c in app.registered_commands if c.name)]
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("command", _commands(), ids=lambda c: c or "hemasim")
+def test_no_help_cuts_a_word_or_a_line_at_80_columns(command: str):
+    """rich cuts a word wider than its column with an ellipsis: run's --set said `python -m
+    hemasim.parameters.table…`, validate's --group immunodeficiency_and_gene_t…, fit's --no-report
+    fitted_parameters.…; and Typer 0.29 kept a docstring's line breaks after its first paragraph (check's "Sweep,
+    sensitivity and fitting files are" ended a line the next word fitted on). Every command's help: a command added
+    later is read too."""
+    text = _at_80(*[c for c in (command,) if c], "--help")
+    assert "Usage:" in text and "…" not in text, text
+    lines = [line.rstrip() for line in text.splitlines()]
+    for line, after in zip(lines, lines[1:], strict=False):
+        if line.strip() and after.strip() and not line.startswith(("│", "╭", "╰")):  # the text outside the boxes
+            word = after.split()[0]
+            assert not (word[0].islower() and len(line) + 1 + len(word) <= 78), (line, after)
+
+
 @pytest.mark.cli
 def test_drugs_never_breaks_a_set_name_at_80_columns():
     from hemasim.pharmacology import available_drug_sets

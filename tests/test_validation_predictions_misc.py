@@ -104,3 +104,34 @@ def test_the_predictions_script_writes_the_card_page_beside_the_predictions_page
     assert "do not edit by hand" in page and "Generated when this site was built" not in page
     assert _statuses(page) == {"P3": "fail"} and _statuses(
         (tmp_path / "validation_predictions.md").read_text(encoding="utf-8"))["P3"] == "fail"
+
+
+def _one_target_card(tmp_path):
+    card = {"summary": "predictions: 0 pass / 1", "targets": []}
+    (tmp_path / "card.json").write_text(json.dumps(card), encoding="utf-8")
+    return [str(tmp_path / "card.json"), str(tmp_path / "validation_predictions.md")]
+
+
+def test_the_predictions_script_leaves_both_pages_as_they_were_when_a_page_cannot_be_written(tmp_path, monkeypatch):
+    """Both pages are rendered before either is written, and each is written through a temporary sibling: a card
+    page that fails to render left a new predictions page beside the old card page, and a write that failed half-way
+    (here an unencodable character at the page's end) left a truncated page."""
+    generator = _generator()
+    argv = _one_target_card(tmp_path)
+    pages = [tmp_path / "validation_predictions.md", tmp_path / "validation_card.md"]
+    for page in pages:
+        page.write_text("the committed page\n", encoding="utf-8")
+
+    def broken_card_page(card):
+        raise RuntimeError("the hook failed")
+
+    monkeypatch.setattr(generator, "card_page", broken_card_page)
+    with pytest.raises(RuntimeError):
+        generator.main(argv)
+    assert [p.read_text(encoding="utf-8") for p in pages] == ["the committed page\n"] * 2
+    monkeypatch.setattr(generator, "card_page", lambda card: "card\n")
+    monkeypatch.setattr(generator, "render", lambda card: "a page that cannot be encoded \udc80")
+    with pytest.raises(UnicodeEncodeError):
+        generator.main(argv)
+    assert [p.read_text(encoding="utf-8") for p in pages] == ["the committed page\n"] * 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["card.json", *sorted(p.name for p in pages)]  # no temporary

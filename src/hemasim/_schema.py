@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT", "StrictData",
+__all__ = ["MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT", "RangeOf", "StrictData",
            "annotation_at", "block_fields", "closest", "field_hints", "field_location", "hint_lines", "location_part", "meant_field",
            "suggestions", "unknown_field_hint", "validation_problems"]
 
@@ -188,16 +188,15 @@ def annotation_at(model: type[BaseModel], loc: Sequence[int | str]) -> tuple[Any
     return current, info
 
 
-def _field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> Any:
-    """The pydantic FieldInfo at ``loc`` inside ``model`` (None where the path cannot be followed)."""
-    return annotation_at(model, loc)[1]
-
-
 def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
-    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc``."""
-    info = _field_at(model, loc) if model is not None else None
-    bounds = [(name, getattr(m, name)) for m in getattr(info, "metadata", ()) for name in _BOUND_SIGNS
-              if getattr(m, name, None) is not None]
+    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc``, or on the items of a list
+    (``list[Annotated[int, Field(ge=1)]]``: a list item has no FieldInfo of its own)."""
+    annotation, info = annotation_at(model, loc) if model is not None else (None, None)
+    metadata = list(getattr(info, "metadata", ()))
+    if info is None and typing.get_origin(annotation) is typing.Annotated:
+        for m in typing.get_args(annotation)[1:]:
+            metadata += getattr(m, "metadata", None) or [m]  # a Field(...) holds its bounds, Ge(1) is one
+    bounds = [(name, getattr(m, name)) for m in metadata for name in _BOUND_SIGNS if getattr(m, name, None) is not None]
     return f" (allowed: {' and '.join(f'{_BOUND_SIGNS[n]} {_number(v)}' for n, v in bounds)})" if bounds else ""
 
 
@@ -210,7 +209,13 @@ def _number(value: float) -> str:
 _NAMES_ITS_FIELD = re.compile(r"[A-Za-z_][\w.]*:(\s|$)")
 
 
-def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] | None = None) -> str:
+#: the values a location takes where no bounds are declared on it, as the text after "allowed: " (None: unknown): a
+#: ``Value``'s number in a drug set or a regimen, whose range is that of the field it stands in
+RangeOf = Callable[[tuple[int | str, ...]], str | None]
+
+
+def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] | None = None,
+             range_of: RangeOf | None = None) -> str:
     """One problem of a ValidationError as ``field: what is wrong (allowed: ...) (got ...)``."""
     loc = field_location(e["loc"], drop)
     kind, msg = e["type"], e["msg"]
@@ -218,7 +223,10 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
         bound = _BOUND_ERRORS[kind]  # the bound as %g (pydantic writes 1e-12 as 0.000000000001)
         msg = f"Input should be {_BOUND_WORDS[bound]} {_number(e['ctx'][bound])}{_allowed_range(model, e['loc'])}"
     elif kind in _NOT_A_NUMBER_ERRORS:  # a NaN, a text, a fraction where a count goes: the values the field takes
-        msg = f"{msg}{_allowed_range(model, e['loc'])}"
+        allowed = _allowed_range(model, e["loc"])
+        if not allowed and range_of is not None and (text := range_of(tuple(e["loc"]))):
+            allowed = f" (allowed: {text})"
+        msg = f"{msg}{allowed}"
     if kind == "extra_forbidden":
         return f"{loc}: {unknown_field}"
     if kind == "missing":
@@ -377,10 +385,11 @@ def _did_you_mean(e: Any, errors: list[Any], model: type[BaseModel] | None) -> s
 
 
 def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field",
-                        model: type[BaseModel] | None = None) -> list[str]:
+                        model: type[BaseModel] | None = None, range_of: RangeOf | None = None) -> list[str]:
     """Every problem of ``err`` (at most :data:`MAX_PROBLEMS`, then a count), one line each; ``drop`` are
     location parts left out (the tags of tagged unions); ``model``, the class validated, gives each bound
-    error the field's whole allowed range."""
+    error the field's whole allowed range, and ``range_of`` a value's that is no number where its field declares
+    none (:data:`RangeOf`)."""
     drop_set = set(drop)
     every = err.errors(include_url=False)
     # a typo'd key is one mistake: its "did you mean" line says it, so the field it meant is not also listed as
@@ -388,7 +397,7 @@ def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_
     # (hemasim.scenario.messages adds its hints to these lines and relies on this: one rule, :func:`meant_field`)
     meant = {(*e["loc"][:-1], m) for e in every if (m := _meant(e, every, model)) is not None}
     errors = [e for e in every if not (e["type"] == "missing" and tuple(e["loc"]) in meant)]
-    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model) + _did_you_mean(e, every, model)
+    lines = list(dict.fromkeys(_problem(e, drop_set, unknown_field, model, range_of) + _did_you_mean(e, every, model)
                                for e in errors[:MAX_PROBLEMS]))
     if len(errors) > MAX_PROBLEMS:
         lines.append(f"... and {len(errors) - MAX_PROBLEMS} more problem(s)")

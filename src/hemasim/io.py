@@ -346,6 +346,13 @@ def atomic_directory(out_dir: Path, writers: dict[str, Callable[[Path], object]]
     return [out_dir / n for n in writers]
 
 
+def atomic_outputs(out_dir: Path, writers: dict[str, Callable[[Path], object]], report: bool = True) -> list[Path]:
+    """:func:`atomic_directory` of a command's files; ``report`` False leaves out report.html (never rendered: its
+    writer is not called), and an earlier output's report.html goes with the folder it was in (``--no-report``)."""
+    kept = writers if report else {name: write for name, write in writers.items() if name != "report.html"}
+    return atomic_directory(Path(out_dir), kept, tuple(writers))
+
+
 # ---------------------------------------------------------------------------------------------- a run's files
 def run_record(result: Result) -> dict[str, Any]:
     """What run.json holds: version, scenario, seed, solver, parameters used with sources, references."""

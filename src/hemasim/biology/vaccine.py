@@ -146,7 +146,7 @@ class VaccineResponse:
         shares = {origin: (p(long_lived), p(short_lived)) for origin, (long_lived, short_lived) in names.items()}
         for origin, (f_l, f_s) in shares.items():  # each share has bounds 0-1, their sum not: more cells than ended
             total = np.asarray(f_l, dtype=float) + np.asarray(f_s, dtype=float)
-            problem = plasma_cell_shares_problem(names[origin], float(np.max(total)))
+            problem = plasma_cell_shares_problem(names[origin], np.ravel(total).tolist())
             if problem:
                 raise ValueError(problem)
         pools = {"primary": (a, act, pb)}

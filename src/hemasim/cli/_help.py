@@ -8,6 +8,7 @@ methods (on releases without them nothing changes), and refuses an empty path (`
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -109,10 +110,14 @@ class _ConventionalCommand(TyperCommand):
         return _conventional(super().get_params(ctx))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        for param in self.get_params(ctx):
+        if self.help and "\b" not in self.help:  # \b: a paragraph laid out by hand (click's mark), kept as it is
+            # a docstring's paragraphs rewrapped at the terminal's width: Typer 0.29 keeps the source's line breaks
+            # after the first paragraph ("... fitting files are" at 80 columns, then the rest on a line of its own)
+            self.help = "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(self.help).split("\n\n"))
+        for holder in (self, *self.get_params(ctx)):  # the command's own text, then its options'
             for name, text in DEFERRED_HELP.items():
-                if "{" + name + "}" in (getattr(param, "help", None) or ""):
-                    param.help = param.help.replace("{" + name + "}", text())
+                if "{" + name + "}" in (getattr(holder, "help", None) or ""):
+                    holder.help = holder.help.replace("{" + name + "}", text())
         super().format_help(ctx, formatter)
 
 

@@ -42,7 +42,6 @@ def clonal_hematopoiesis(
         with StageProgress("clonal-hematopoiesis") as bar:
             run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size,
                                     progress=bar.update)
-        written(out, lambda: write_ch_outputs(run, out, report=not no_report))
-    files = [f for f in CH_OUTPUT_FILES if not (no_report and f == "report.html")]
+        files = [p.name for p in written(out, lambda: write_ch_outputs(run, out, report=not no_report))]
     Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] "
                                f"({', '.join(files)})")

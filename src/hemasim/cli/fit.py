@@ -18,6 +18,8 @@ def fit(
                                                                      "Latin-hypercube or prior samples)."),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the starting points."),
     profiles: bool = typer.Option(True, "--profiles/--no-profiles", help="Profile likelihoods and 95% intervals."),
+    no_report: bool = typer.Option(False, "--no-report", help="Write no figures and no report.html: the tables, "
+                                                              "fit.json and the fitted parameter set only (faster)."),
 ) -> None:
     """Fit a problem: estimates with 95% profile intervals, identifiability, a fitted parameter set, plots, report."""
     from rich.console import Console
@@ -39,11 +41,13 @@ def fit(
         except OutputError as err:
             raise fail(str(err)) from None
         try:
-            run_fit(problem, out, n_starts=starts, seed=seed, profiles=profiles, progress=progress)
+            run_fit(problem, out, n_starts=starts, seed=seed, profiles=profiles, progress=progress,
+                    report=not no_report)
         except ProblemError as err:
             raise fail(str(err)) from None
         except OutputError as err:  # the folder changed while the fit ran
             raise fail(str(err), code=EXIT_IO) from None
     # the wall-clock time here only: fit.json and the report carry none (the same fit, the same files)
-    console.print(f"[green]fit written[/green] to [bold]{literal(out)}[/bold] (estimates.csv, fit.json, "
-                  f"fitted_parameters.yaml, report.html) in {time.perf_counter() - t0:.1f} s")
+    files = "estimates.csv, fit.json, fitted_parameters.yaml" + ("" if no_report else ", report.html")
+    console.print(f"[green]fit written[/green] to [bold]{literal(out)}[/bold] ({files}) in "
+                  f"{time.perf_counter() - t0:.1f} s")

@@ -46,8 +46,7 @@ def gene_therapy(
             raise fail(f"{scenario}: {err}") from None
         # run as written, as `hemasim run` does; after the inputs' errors (a run takes seconds)
         warn(gene_therapy_warning_lines(spec, str(scenario)))
-        written(out, lambda: write_gene_therapy_outputs(run, out, report=not no_report))
-    files = [f for f in GENE_THERAPY_OUTPUT_FILES if not (no_report and f == "report.html")]
+        files = [p.name for p in written(out, lambda: write_gene_therapy_outputs(run, out, report=not no_report))]
     Console(stderr=True).print(f"[green]{literal(spec.name)}[/green]: {run.graft_hsc:,} engrafting HSCs, "
                                f"{len(run.result.months)} sample months, written to [bold]{literal(out)}[/bold] "
                                f"({', '.join(files)})")

@@ -27,9 +27,9 @@ def run(
                                                       "report.html (written atomically: a new folder, an empty "
                                                       "one, or an earlier run's, which is replaced whole)."),
     set_: list[str] = typer.Option(None, "--set", metavar="NAME=VALUE",
-                                   help="Change a parameter, NAME=VALUE in its unit (repeatable; "
-                                        "docs/parameters.md, or `python -m hemasim.parameters.table`, lists the "
-                                        "names)."),
+                                   help="Change a parameter, NAME=VALUE in its unit (repeatable; the names: "
+                                        "docs/parameters.md, or the table python -m hemasim.parameters.table "
+                                        "prints)."),
     static_report: bool = typer.Option(False, "--static-report",
                                        help="Lineage plots as PNG images (for papers) instead of interactive ones."),
     report: bool = typer.Option(True, "--report/--no-report",
@@ -69,7 +69,7 @@ def run(
                 raise fail(f"{scenario}: {err}") from None
             files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
                                                                   static_report=static_report, report=report))
-        _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, "")
+        _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, _names(files))  # named as a run's
         return
     with interruptible(out), _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
         try:
@@ -78,7 +78,11 @@ def run(
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
                                                         static_report=static_report, report=report))
-    _say_written(f"{len(files)} files to ", out, ": " + ", ".join(f.name for f in files))
+    _say_written(f"{len(files)} files to ", out, _names(files))
+
+
+def _names(files: list[Path]) -> str:
+    return ": " + ", ".join(f.name for f in files)
 
 
 def _fewer_blas_threads() -> None:

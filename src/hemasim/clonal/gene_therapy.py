@@ -29,6 +29,11 @@ from hemasim.clonal.engine import DAYS_PER_YEAR, NeutralHSCPool, clone_size_summ
 #: hemasim.biology.transplant: IL2RG T- B+ NK-, ADA T- B- NK-, RAG1/2 T- B- NK+
 DISEASE_BLOCKED_MARKERS: dict[str, tuple[str, ...]] = {
     "x_scid": ("CD3", "CD56"), "ada_scid": ("CD3", "CD19", "CD56"), "rag_scid": ("CD3", "CD19")}
+#: the markers a gene-therapy scenario may sample, each with its lineage: the lineages a SCID blocks are named only
+#: by these (DISEASE_BLOCKED_MARKERS), so another name of one of them (CD3+, CD4) was sampled from every clone as an
+#: unblocked lineage, silently (an X-SCID boy's T cells 5% vector-marked at five years instead of all of them)
+SCENARIO_MARKERS: dict[str, str] = {"CD15": "granulocytes", "CD14": "monocytes", "CD3": "T cells", "CD19": "B cells",
+                                    "CD56": "NK cells"}
 
 
 def engrafting_graft_hsc(cd34_per_kg: float, weight_kg: float, value: Any) -> int:

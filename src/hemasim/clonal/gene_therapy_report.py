@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim import __version__
 from hemasim._schema import StrictData, field_hints, validation_problems
-from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, GeneTherapy, GeneTherapyResult
+from hemasim._yaml_limits import quoted
+from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, SCENARIO_MARKERS, GeneTherapy, GeneTherapyResult
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -92,9 +94,12 @@ class GeneTherapyScenario(StrictData):
     gene_therapy: Graft
     conditioning: Conditioning
     horizon_months: int = Field(ge=1, le=240, description="months after the graft the run follows")
-    sample_months: list[int] | None = Field(default=None, min_length=1, max_length=240,
-                                            description="months blood is sampled (default 1, 3, 6, 12, then yearly)")
-    markers: list[str] = Field(default_factory=lambda: ["CD15", "CD3"], min_length=1, max_length=20)
+    # each month's bounds on the items, so that a NaN's or a text's error names them; the horizon's in the validator
+    sample_months: list[Annotated[int, Field(ge=1, le=240)]] | None = Field(
+        default=None, min_length=1, max_length=240, description="months blood is sampled (default 1, 3, 6, 12, then "
+                                                                "yearly)")
+    markers: list[str] = Field(default_factory=lambda: ["CD15", "CD3"], min_length=1, max_length=20,
+                               description="lineages sampled: CD15, CD14, CD3, CD19, CD56 (SCENARIO_MARKERS)")
     cells_per_sample: int = Field(default=20_000, ge=1, le=10_000_000, description="cells drawn per sample")
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
 
@@ -103,9 +108,13 @@ class GeneTherapyScenario(StrictData):
         bad = [m for m in self.sample_months or () if not 1 <= m <= self.horizon_months]
         if bad:
             raise ValueError(f"sample_months: each between 1 and horizon_months ({self.horizon_months}); got {bad[0]}")
-        for marker in self.markers:  # a marker names a column SUBJECT_MARKER_TISSUE_MM of the IS table
-            if not marker.isascii() or not marker.replace("+", "").replace("-", "").isalnum() or len(marker) > 20:
-                raise ValueError(f"markers: letters, digits, + and - only, up to 20 (got {marker!r})")
+        for marker in self.markers:  # a marker names a lineage the model samples (and a column of the IS table)
+            if marker not in SCENARIO_MARKERS:
+                # the same marker written otherwise (cd3, CD3+, CD-3); no guess by resemblance: CD4 is no CD14
+                meant = next((m for m in SCENARIO_MARKERS if re.sub(r"[^A-Z0-9]", "", marker.upper()) == m), None)
+                allowed = ", ".join(f"{m} ({lineage})" for m, lineage in SCENARIO_MARKERS.items())
+                raise ValueError(f"markers: unknown marker {quoted(marker, 40)}"
+                                 f"{f'; did you mean {meant!r}?' if meant else ''} (allowed: {allowed})")
         if len(set(self.markers)) != len(self.markers):
             raise ValueError("markers: each once")
         return self
@@ -454,7 +463,7 @@ clone size (no lineage bias, no lag through progenitors or the thymus).{disease}
 def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path, report: bool = True) -> list[Path]:
     """samples.csv, is_table.tsv, run.json and report.html, atomically (``report`` False: without report.html, whose
     figure is most of the writing)."""
-    from hemasim.io import atomic_directory
+    from hemasim.io import atomic_outputs
 
     record = run_record(run)
     table: Any = run.result.is_table
@@ -464,7 +473,4 @@ def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path, report:
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8"),
         "report.html": lambda p: p.write_text(render_gene_therapy_report(run, record), encoding="utf-8"),
     }
-    names = tuple(writers)
-    if not report:
-        del writers["report.html"]
-    return atomic_directory(Path(out_dir), writers, names)  # an earlier output's report.html goes with it
+    return atomic_outputs(Path(out_dir), writers, report)

@@ -23,7 +23,7 @@ from hemasim.clonal.ch import (
     simulate_ch_population,
 )
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
-from hemasim.io import atomic_directory
+from hemasim.io import atomic_outputs
 from hemasim.report.clonal_plots import clone_history_figure
 from hemasim.report.html import image_html, page_head, png_bytes
 
@@ -190,7 +190,4 @@ def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path, report: bool = T
         "run.json": lambda p: p.write_text(json.dumps(record, indent=2)),
         "report.html": lambda p: p.write_text(render_ch_report(run)),
     }
-    names = tuple(writers)
-    if not report:
-        del writers["report.html"]
-    return atomic_directory(Path(out_dir), writers, names)  # an earlier output's report.html goes with it
+    return atomic_outputs(Path(out_dir), writers, report)

@@ -10,6 +10,7 @@ Output folder (written atomically: every file appears together, or none)::
     profiles.csv              profile likelihoods (if computed)
     profiles.png, observed_vs_predicted.png, residuals.png, trace.png
     report.html               the tables and figures in one self-contained page
+                              (the figures and report.html: not with ``report=False``, ``hemasim fit --no-report``)
 """
 
 from __future__ import annotations
@@ -81,8 +82,9 @@ FIT_FILES = ("estimates.csv", "fit.json", "fitted_parameters.yaml", "predictions
 
 
 def run_fit(problem_path: str | Path, out_dir: str | Path, n_starts: int = 10, seed: int = 0,
-            profiles: bool = True, progress: Progress | None = None) -> list[Path]:
-    """Load, fit, profile and write the output folder; returns the written paths. Bad input raises
+            profiles: bool = True, progress: Progress | None = None, report: bool = True) -> list[Path]:
+    """Load, fit, profile and write the output folder; returns the written paths. ``report`` False: no figures and
+    no report.html (the rest byte for byte the same; an earlier output's figures and report go). Bad input raises
     :class:`~hemasim.inference.problem.ProblemError`, an --out that cannot take the output
     :class:`~hemasim.io.OutputError`, both before anything is computed or written (the folder was checked only
     when the fit, minutes of work, was done)."""
@@ -92,7 +94,7 @@ def run_fit(problem_path: str | Path, out_dir: str | Path, n_starts: int = 10, s
     check_output_folder(out_dir, FIT_FILES)
     outputs = compute_fit(problem, n_starts, seed, profiles, progress)
     # an earlier run's profiles go when this one has none
-    return atomic_directory(Path(out_dir), writers(outputs), FIT_FILES)
+    return atomic_directory(Path(out_dir), writers(outputs, report), FIT_FILES)
 
 
 # ---------------------------------------------------------------------------------------------- tables
@@ -142,8 +144,9 @@ def fit_record(out: FitOutputs) -> dict[str, Any]:
             "parameter_order": list(r.names), "scales": [p.scale for p in out.objective.parameters]}
 
 
-def writers(out: FitOutputs) -> dict[str, Callable[[Path], object]]:
-    from hemasim.inference import plots
+def writers(out: FitOutputs, report: bool = True) -> dict[str, Callable[[Path], object]]:
+    """Every file of the output folder by name; ``report`` False: no figures and no report.html (matplotlib and the
+    drawing not even imported)."""
 
     def text(s: str) -> Callable[[Path], object]:
         return lambda p: p.write_text(s, encoding="utf-8")
@@ -153,7 +156,6 @@ def writers(out: FitOutputs) -> dict[str, Callable[[Path], object]]:
              for k, f in enumerate(run.trace)]
     prof = [{"parameter": pr.name, "value": float(v), "objective": float(f)} for pr in out.profiles
             for v, f in zip(pr.natural, pr.objective, strict=True)]
-    figures = plots.fit_figures(out, prediction_rows(out))
     files: dict[str, Callable[[Path], object]] = {
         "estimates.csv": text(_csv(estimate_rows(out))),
         "fit.json": text(json.dumps(record, indent=2, default=_json_default) + "\n"),
@@ -164,8 +166,12 @@ def writers(out: FitOutputs) -> dict[str, Callable[[Path], object]]:
     }
     if out.profiles:
         files["profiles.csv"] = text(_csv(prof))
-    files.update({name: _bytes_writer(png) for name, png in figures.items()})
-    files["report.html"] = text(plots.fit_report_html(out, record, figures))
+    if report:
+        from hemasim.inference import plots
+
+        figures = plots.fit_figures(out, prediction_rows(out))
+        files.update({name: _bytes_writer(png) for name, png in figures.items()})
+        files["report.html"] = text(plots.fit_report_html(out, record, figures))
     return files
 
 

@@ -9,7 +9,7 @@ low on its planned day. Everything is checked before any simulation, and errors 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -52,11 +52,12 @@ class Schedule(Strict):
     """Either ``days`` (a list of dose days) or ``start_day`` + ``every_days`` x ``cycles``
     (with optional ``days_in_cycle`` offsets, e.g. [0, 7] for day 1 and 8 of each cycle)."""
 
-    days: list[float] | None = Field(default=None, min_length=1)
+    # a day's bound on the items, so that a NaN's or a text's error names it; their order in the validator
+    days: list[Annotated[float, Field(ge=0)]] | None = Field(default=None, min_length=1)
     start_day: float | None = Field(default=None, ge=0)
     every_days: float | None = Field(default=None, gt=0)
     cycles: int | None = Field(default=None, ge=1, le=100)
-    days_in_cycle: list[float] = Field(default_factory=lambda: [0.0], min_length=1)
+    days_in_cycle: list[Annotated[float, Field(ge=0)]] = Field(default_factory=lambda: [0.0], min_length=1)
 
     @model_validator(mode="after")
     def _one_form(self) -> Schedule:

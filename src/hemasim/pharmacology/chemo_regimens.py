@@ -21,11 +21,12 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
+from hemasim._schema import StrictData, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.pharmacology.drug_sets import ReferenceSpec, Value
 
@@ -37,8 +38,9 @@ class RegimenError(ValueError):
     """A regimen file that cannot be used; the message is one line naming the file and field."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class _Strict(StrictData):
+    """A regimen file's blocks: a user's file (by path) as strict as a scenario (NaN and inf refused: a NaN day of a
+    cycle passed the file and was refused only where the scenario's schedule was built from it, without its bounds)."""
 
 
 class RegimenDrug(_Strict):
@@ -52,7 +54,7 @@ class RegimenDrug(_Strict):
     dose_mg: Value | None = None
     route: Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
     infusion_hours: Value | None = None
-    days_in_cycle: list[float] = Field(default_factory=lambda: [0.0], min_length=1)
+    days_in_cycle: list[Annotated[float, Field(ge=0)]] = Field(default_factory=lambda: [0.0], min_length=1)
 
     @model_validator(mode="after")
     def _one_dose(self) -> RegimenDrug:
@@ -120,15 +122,20 @@ class ChemoRegimen(_Strict):
         return starts
 
 
+#: a regimen's Value fields and the values they take (checked in the validators above), for the error of one that is
+#: no number
+_VALUE_RANGES = {"cycle_length_days": "> 0", "cycles": "a whole number from 1 to 100", "infusion_hours": "> 0",
+                 **{dose: "> 0" for dose in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg")}}
+
+
 def _format(err: ValidationError) -> str:
-    e = err.errors()[0]
-    loc = ".".join(str(p) for p in e["loc"])
-    msg = e["msg"].removeprefix("Value error, ")
-    if e["type"] == "extra_forbidden":
-        msg = "unknown field (see docs/drugs.md, combination regimens)"
-    elif e["type"] == "missing":
-        msg = "required field is missing"
-    return f"{loc or 'regimen'}: {msg}"
+    """The first problem, as a scenario's are written (a number's error names its bounds)."""
+    return validation_problems(err, unknown_field="unknown field (see docs/drugs.md, combination regimens)",
+                               model=ChemoRegimen, range_of=_value_range)[0]
+
+
+def _value_range(loc: tuple[int | str, ...]) -> str | None:
+    return _VALUE_RANGES.get(str(loc[-2])) if len(loc) >= 2 and loc[-1] == "value" else None
 
 
 def _shipped_dir() -> Path:

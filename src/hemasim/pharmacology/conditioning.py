@@ -77,15 +77,25 @@ class RegimenError(ValueError):
     """A regimens file that cannot be used; one line naming the file, the regimen and the field."""
 
 
+def _surviving_range(loc: tuple[int | str, ...]) -> str | None:
+    return "[0, 1]" if loc[-3:-2] == ("surviving",) and loc[-1:] == ("value",) else None
+
+
 def _problems(err: ValidationError) -> str:
-    return "; ".join(validation_problems(err, ("cell_kill", "tbi"), model=ConditioningRegimen))
+    # a surviving fraction that is no number names its range, as one outside it does (CellKill._fractions)
+    return "; ".join(validation_problems(err, ("cell_kill", "tbi"), model=ConditioningRegimen,
+                                         range_of=_surviving_range))
 
 
 def parse_regimen(data: object, source: str) -> ConditioningRegimen:
     """Validate one regimen (a user's file)."""
+    fields = "title, intensity, description, graft_day, components"
     if not isinstance(data, dict):
-        raise RegimenError(f"{source}: a regimen is a mapping of fields (title, intensity, description, graft_day, "
-                           "components)")
+        raise RegimenError(f"{source}: a regimen is a mapping of fields ({fields})")
+    if len(data) == 1 and isinstance(block := next(iter(data.values())), dict) and "components" in block:
+        # a regimen under its name, as the shipped regimens.yaml lists them: six lines of missing fields said so
+        raise RegimenError(f"{source}: holds regimen {location_part(next(iter(data)))} under its name, as the shipped "
+                           f"regimens file lists them; a regimen file holds one regimen's fields at the top ({fields})")
     try:
         return ConditioningRegimen.model_validate(data)
     except ValidationError as err:

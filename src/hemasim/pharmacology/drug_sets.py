@@ -372,18 +372,33 @@ class DrugSet(_Strict):
         return self.value_record(path).value
 
 
-def _check_range(path: str, value: float) -> None:
+def _plausible_range(path: str) -> tuple[str, float, float]:
+    """The field whose plausible range (:data:`VALUE_RANGES`) holds the value at ``path``, and the range."""
     parts = path.split(".")
     field = "iiv_variance" if "iiv_variance" in parts else next(p for p in reversed(parts) if not p.isdigit())
-    low, high = VALUE_RANGES.get(field, (-math.inf, math.inf))
+    return (field, *VALUE_RANGES.get(field, (-math.inf, math.inf)))
+
+
+def _check_range(path: str, value: float) -> None:
+    field, low, high = _plausible_range(path)
     if not low <= value <= high:
         raise ValueError(f"{path}.value: {value:g} is outside the plausible range of {field}, [{low:g}, {high:g}] "
                          "(docs/drugs.md)")
 
 
+def _value_range(loc: tuple[int | str, ...]) -> str | None:
+    """A ``Value``'s number's allowed values (its field's plausible range) for an error's location."""
+    if loc[-1:] != ("value",) or len(loc) < 2:
+        return None
+    field, low, high = _plausible_range(".".join(map(str, loc[:-1])))
+    return f"the plausible range of {field}, [{low:g}, {high:g}]" if field in VALUE_RANGES else None
+
+
 def _format(err: ValidationError) -> str:
-    """Every problem, joined on one line (a drug set's errors are quoted inside a scenario's)."""
-    lines = validation_problems(err, unknown_field="unknown field (see docs/drugs.md for the schema)", model=DrugSet)
+    """Every problem, joined on one line (a drug set's errors are quoted inside a scenario's); a value that is no
+    number (NaN, inf, text) names its field's plausible range, as one outside the range does."""
+    lines = validation_problems(err, unknown_field="unknown field (see docs/drugs.md for the schema)", model=DrugSet,
+                                range_of=_value_range)
     return "; ".join(field_hints(lines, err, DrugSet))
 
 

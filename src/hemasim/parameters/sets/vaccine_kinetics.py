@@ -8,6 +8,9 @@ day 7-8). Everything else is assumed: it shapes the size of responses and awaits
 half-saturations (B and CD4 counts) are set at the counts transplant centres use as vaccination thresholds.
 """
 
+import math
+from collections.abc import Sequence
+
 from hemasim.parameters.bibliography import AMANNA_2007, JANEWAY_2016
 from hemasim.parameters.core import Assumed, Calibrated, Cited, Fitted, PlausibleRange
 from hemasim.parameters.sets._helpers import param
@@ -25,12 +28,18 @@ PLASMA_CELL_SHARES = {"primary": ("long_lived_plasma_cell_fraction", "short_live
                       "recall": ("recall_long_lived_plasma_cell_fraction", "recall_short_lived_plasma_cell_fraction")}
 
 
-def plasma_cell_shares_problem(names: tuple[str, str], total: float) -> str | None:
-    """The error of one plasmablast's two plasma-cell shares adding up to ``total``; None when at most 1."""
-    if not total > 1.0:
+def plasma_cell_shares_problem(names: tuple[str, str], total: float | Sequence[float]) -> str | None:
+    """The error of one plasmablast's two plasma-cell shares adding up to ``total`` (a cohort's: one sum a patient);
+    None when every sum is at most 1. A sum that is no number is an error too, named before any above 1 (the largest
+    by ``np.max`` was NaN when one was, and NaN compared as "not above 1", so passed; by Python's ``max``, whichever
+    came first)."""
+    sums = [float(total)] if isinstance(total, int | float) else [float(t) for t in total]
+    bad = [t for t in sums if not t <= 1.0]  # NaN fails every comparison: kept
+    if not bad:
         return None
+    worst = next((t for t in bad if math.isnan(t)), max(bad))
     return (f"{' + '.join(names)}: a plasmablast's long- and short-lived plasma-cell shares must add up to at most 1 "
-            f"(got {total:.6g})")
+            f"(got {worst:.6g})")
 
 
 PARAMETERS = [
