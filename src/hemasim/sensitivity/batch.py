@@ -71,6 +71,7 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
     parameters set in the parameter table for the whole batch."""
     from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.biology.transplant import with_graft_contents
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
@@ -100,7 +101,9 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     solver = scenario.solver.build()
     if rtol is not None:
         solver = replace(solver, rtol=rtol)
-    sim = Simulation(model, solver, build_events(scenario, cov), seed=scenario.seed)
+    # a graft's per-CD34+ contents are read when its event is built, not by the model: each point's own here
+    events = with_graft_contents(build_events(scenario, cov), per_patient, params.value)
+    sim = Simulation(model, solver, events, seed=scenario.seed)
     result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
     out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
                                   for e in endpoints}
