@@ -1,6 +1,7 @@
 """Stage 3 of the screen (bench/coupled_screen.py, docs/sensitivity.md "Stage 3"): the engraftment fit as a coupling
-(warm-started, deterministic, the shipped values back at the shipped held values), a design point's graft content
-reaching the graft it sets, and the stage-3 section kept when the screen's page is written again."""
+(warm-started, deterministic, the shipped values back at the shipped held values), a design point's values reaching
+the events that read them (a graft's content, a conditioning's radiosensitivity), and the stage-3 section kept when
+the screen's page is written again."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from hemasim.biology.transplant import Transplant, with_graft_contents
 from hemasim.inference.engraftment import FITTED_PARAMETERS, HELD_ASSUMED, engraftment_coupling, refit, refit_at
 from hemasim.parameters import Assumed, healthy_adult_parameters
-from hemasim.sensitivity.batch import evaluate_points
+from hemasim.sensitivity.batch import evaluate_points, event_parameters
 from hemasim.sensitivity.coupling import coupled_columns, shipped_couplings
 from tests._scripts import load_script
 
@@ -34,6 +35,21 @@ def test_a_design_point_sets_the_graft_content_its_transplant_reads():
         for day in ("neutrophil_engraftment_day", "platelet_engraftment_day"):
             assert ends[day].iloc[i] == alone[day].iloc[0]
     assert ends["platelet_engraftment_day"].iloc[1] < ends["platelet_engraftment_day"].iloc[0] - 5  # more, sooner
+
+
+def test_a_parameter_the_events_read_runs_one_batch_per_value():
+    # the total-body irradiation of cy_tbi_12gy reads the HSC radiosensitivity when its events are built: main before
+    # branch couplemarrow ran every point of a design with the table's value (37 days at x0.5, no effect)
+    base = scenario(COND, graft(), days=60)
+    name = "radiosensitivity_alpha_hsc_per_Gy"
+    value = healthy_adult_parameters().value(name)
+    assert event_parameters(base, [name, "hsc_niche_hill", CONTENT]) == [name]  # the graft's: set per point instead
+    assert event_parameters(scenario(days=5), [name]) == []  # no intervention reads it
+    ends = evaluate_points(base, pd.DataFrame({name: [0.5 * value, value]}))
+    for i, v in enumerate((0.5 * value, value)):
+        alone = evaluate_points(base.model_copy(update={"parameters": {name: v}}), pd.DataFrame({CONTENT: [7.5e-6]}))
+        assert ends["platelet_engraftment_day"].iloc[i] == alone["platelet_engraftment_day"].iloc[0]
+    assert ends["platelet_engraftment_day"].iloc[0] < ends["platelet_engraftment_day"].iloc[1]  # fewer HSCs killed
 
 
 def test_a_graft_content_keeps_its_source_factor_and_other_events_pass():

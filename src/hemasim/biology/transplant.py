@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -137,7 +137,7 @@ def with_graft_contents(events: Sequence[Event], per_patient: Mapping[str, np.nd
     out: list[Event] = []
     for ev in events:
         if isinstance(ev, Transplant):
-            change = {}
+            change: dict[str, Any] = {}
             for name, field in varied.items():
                 base, value = built_with(name), np.asarray(per_patient[name], dtype=np.float64)
                 built = np.asarray(getattr(ev, field), dtype=np.float64)
