@@ -98,3 +98,19 @@ def test_the_screen_keeps_the_stage_3_section_when_it_writes_its_page_again(tmp_
     assert script.kept_section(page, script.STAGE3_HEADING) == f"\n{script.STAGE3_HEADING}\n\nstage 3 rows\n"
     page.write_text("# Screen\n\nrows\n", encoding="utf-8")
     assert script.kept_section(page, script.STAGE3_HEADING) == ""
+
+
+def test_the_refits_of_a_run_are_reused_by_the_next(tmp_path: Path):
+    from hemasim.inference.engraftment import Refit
+
+    script = load_script(ROOT / "bench" / "coupled_screen.py")
+    table = healthy_adult_parameters()
+    held = {n: table.value(n) for n in HELD_ASSUMED} | {"mpp_residence_days": 20.0}
+    done = Refit({CONTENT: 1.3e-5}, 16.4, 14.8, True, "ftol", 22, ("graft_lodging_days",), ())
+    first = script.RefitCache(tmp_path / "refits.json")
+    first.refits[first._key(held)] = (held, done, 14.0)
+    first.save()
+    again = script.RefitCache(None, tmp_path / "refits.json")
+    assert again.fit(held) == {CONTENT: 1.3e-5} and again.earlier == frozenset(again.refits)  # no refit run
+    assert again.refits[again._key(held)][1] == done
+    assert script.RefitCache(None, tmp_path / "none.json").refits == {}
