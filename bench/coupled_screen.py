@@ -51,14 +51,16 @@ OUTCOMES = ROOT / "src" / "hemasim" / "sensitivity" / "coupled_screen_outcome.js
 
 class RefitCache:
     """The engraftment fit at each distinct combination of the values it held, run once (a design point is asked for
-    by every scenario's design), each result kept with its status and written to ``path`` as it comes."""
+    by every scenario's design), each result kept with its status and written to ``path`` as it comes (without its
+    run time, which is printed and summed in the report: a committed result holds no run times)."""
 
     def __init__(self, path: Path | None, earlier: Path | None = None) -> None:
         from hemasim.inference.engraftment import HELD_ASSUMED
 
         self.sources = HELD_ASSUMED
         self.path = path
-        self.refits: dict[tuple[float, ...], tuple[dict[str, float], Refit, float]] = {}
+        self.refits: dict[tuple[float, ...], tuple[dict[str, float], Refit]] = {}
+        self.seconds: dict[tuple[float, ...], float] = {}  # the refits timed (run here, or in a file that kept it)
         if earlier is not None and earlier.exists():
             self._load(earlier)
         self.earlier = frozenset(self.refits)  # the refits taken from ``earlier``
@@ -69,7 +71,10 @@ class RefitCache:
         for row in json.loads(path.read_text(encoding="utf-8"))["refits"]:
             refit = Refit(**{**row["refit"], "on_bound": tuple(row["refit"]["on_bound"]),
                              "no_crossing": tuple(row["refit"]["no_crossing"])})
-            self.refits[self._key(row["held"])] = (row["held"], refit, float(row["seconds"]))
+            key = self._key(row["held"])
+            self.refits[key] = (row["held"], refit)
+            if "seconds" in row:  # a file written before run times left the committed results
+                self.seconds[key] = float(row["seconds"])
 
     def _key(self, held: Mapping[str, float]) -> tuple[float, ...]:
         return tuple(float(held[n]) for n in self.sources)
@@ -81,15 +86,15 @@ class RefitCache:
         if key not in self.refits:
             start = time.perf_counter()
             refit = refit_at(held)
-            self.refits[key] = (dict(held), refit, time.perf_counter() - start)
-            print(f"refit {len(self.refits)}: {self.refits[key][2]:.1f} s, objective {refit.start_objective:.3f} -> "
+            self.refits[key] = (dict(held), refit)
+            self.seconds[key] = time.perf_counter() - start
+            print(f"refit {len(self.refits)}: {self.seconds[key]:.1f} s, objective {refit.start_objective:.3f} -> "
                   f"{refit.objective:.3f}{' FAILED ' + refit.message if refit.failed else ''}", flush=True)
             self.save()
         return self.refits[key][1].values
 
     def rows(self) -> list[dict[str, object]]:
-        return [{"held": held, "refit": dataclasses.asdict(refit), "seconds": round(sec, 2)}
-                for held, refit, sec in self.refits.values()]
+        return [{"held": held, "refit": dataclasses.asdict(refit)} for held, refit in self.refits.values()]
 
     def save(self, extra: Mapping[str, object] | None = None) -> None:
         if self.path is None:
@@ -129,14 +134,17 @@ def readout_table(held: pd.DataFrame, refitted: pd.DataFrame) -> list[str]:
 def refit_summary(cache: RefitCache) -> list[str]:
     from hemasim.inference.engraftment import FITTED_PARAMETERS
 
-    refits = [r for _, r, _ in cache.refits.values()]
-    seconds = [s for _, _, s in cache.refits.values()]
-    failed = [(held, r) for held, r, _ in cache.refits.values() if r.failed]
+    refits = [r for _, r in cache.refits.values()]
+    seconds = list(cache.seconds.values())
+    failed = [(held, r) for held, r in cache.refits.values() if r.failed]
     start = np.array([r.start_objective for r in refits])
     end = np.array([r.objective for r in refits])
     content = np.array([r.values["graft_short_term_units_per_cd34"] for r in refits])
-    lines = [f"{len(refits)} distinct design points refitted, {sum(seconds):.0f} s in all (median {np.median(seconds):.1f} "
-             f"s, longest {max(seconds):.1f} s). The fit's objective (minus log-likelihood) at the shipped fitted "
+    timed = (f"{sum(seconds):.0f} s in all, median {np.median(seconds):.1f} s, longest {max(seconds):.1f} s"
+             + ("" if len(seconds) == len(refits) else f" ({len(seconds)} timed)") if seconds else
+             "untimed here: reused from an earlier run")
+    lines = [f"{len(refits)} distinct design points refitted ({timed}). The fit's objective (minus log-likelihood) at "
+             "the shipped fitted "
              f"values: median {np.median(start):.2f}, largest {start.max():.2f}; after the refit: median "
              f"{np.median(end):.2f}, largest {end.max():.2f} (shipped fit: 14.61). `graft_short_term_units_per_cd34` "
              f"refitted from {content.min():.3g} to {content.max():.3g} per CD34+ cell (shipped 7.5e-06).", "",
@@ -205,8 +213,8 @@ def main(argv: list[str]) -> int:
     lines = section(held, refitted, outcomes, costs + more, cache, args.trajectories)
     reused = sum(1 for key in cache.refits if key in cache.earlier)
     lines += ["", f"Wall time of this run {wall / 60:.1f} min on this machine (2 cores shared with other work, one used)"
-              + (f"; {reused} of the refits reused from an earlier run (`--refits`; their seconds above are that "
-                 "run's)." if reused else ".")]
+              + (f"; {reused} of the refits reused from an earlier run (`--refits`; their seconds above, where "
+                 "given, are that run's)." if reused else ".")]
     report = ROOT / "docs" / "sensitivity_screen.md"
     kept = report.read_text(encoding="utf-8")
     tail = screen.kept_section(report, screen.STAGE3_HEADING)
@@ -216,7 +224,7 @@ def main(argv: list[str]) -> int:
                         encoding="utf-8")
     columns = ["factor", "readout", "baseline", "mu_star", "mu_star_low", "mu_star_high", "effect", "effect_low",
                "effect_high"]
-    cache.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": SEED, "wall_seconds": round(wall, 1),
+    cache.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": SEED,
                 "indices": {k: t[columns].astype(object).where(t[columns].notna(), None).to_dict("records")
                             for k, t in (("held", held), ("refitted", refitted))}})
     return 0

@@ -108,9 +108,11 @@ def test_the_refits_of_a_run_are_reused_by_the_next(tmp_path: Path):
     held = {n: table.value(n) for n in HELD_ASSUMED} | {"mpp_residence_days": 20.0}
     done = Refit({CONTENT: 1.3e-5}, 16.4, 14.8, True, "ftol", 22, ("graft_lodging_days",), ())
     first = script.RefitCache(tmp_path / "refits.json")
-    first.refits[first._key(held)] = (held, done, 14.0)
+    first.refits[first._key(held)] = (held, done)
+    first.seconds[first._key(held)] = 14.0
     first.save()
+    assert "seconds" not in (tmp_path / "refits.json").read_text(encoding="utf-8")  # no run time committed
     again = script.RefitCache(None, tmp_path / "refits.json")
     assert again.fit(held) == {CONTENT: 1.3e-5} and again.earlier == frozenset(again.refits)  # no refit run
-    assert again.refits[again._key(held)][1] == done
+    assert again.refits[again._key(held)][1] == done and again.seconds == {}
     assert script.RefitCache(None, tmp_path / "none.json").refits == {}
