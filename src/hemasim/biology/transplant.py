@@ -146,6 +146,7 @@ def with_graft_contents(events: Sequence[Event], per_patient: Mapping[str, np.nd
         out.append(ev)
     return out
 
+
 @dataclass(frozen=True)
 class GraftLodging:
     """Model extension of a transplant: infused committed progenitors home and lodge before their progeny
