@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
 
     from hemasim.parameters.core import PlausibleRange
     from hemasim.sensitivity.coupling import Coupling
@@ -75,6 +76,16 @@ SCREENS = [
 
 
 DEFAULT_RANGE = "x0.5-x2"  # the range of a parameter with no sourced plausible range
+#: the heading of the section bench/coupled_screen.py writes at the end of docs/sensitivity_screen.md
+STAGE3_HEADING = "## Stage 3: the stem and progenitor parameters with the engraftment fit refitted"
+
+
+def kept_section(path: Path, heading: str) -> str:
+    """The section of the file at ``path`` from the line ``heading`` to its end (with a blank line before it), or
+    "" where the file or the heading is missing."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    at = text.find("\n" + heading + "\n")
+    return "" if at < 0 else text[at:]
 
 
 def couplings() -> tuple[Coupling, ...]:
@@ -119,7 +130,10 @@ def range_text(name: str, ranges: dict[str, PlausibleRange]) -> str:
 
 
 def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRange], trajectories: int,
-               seed: int) -> tuple[pd.DataFrame, dict[str, float], tuple[int, int], float]:
+               seed: int, coupled: Sequence[Coupling] | None = None
+               ) -> tuple[pd.DataFrame, dict[str, float], tuple[int, int], float]:
+    """One scenario's Morris design over ``names``: its indices, read-outs, (runs, failed runs) and seconds.
+    ``coupled``: the couplings applied (default: :func:`couplings`)."""
     from rich.progress import Progress
 
     from hemasim.scenario import load_scenario
@@ -134,7 +148,8 @@ def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRa
         "factors": [factor(n, ranges) for n in names]})
     with Progress(transient=True) as bar:
         task = bar.add_task(screen.label, total=design_size(spec))
-        result = run_sensitivity(scenario, spec, lambda done: bar.update(task, completed=done), couplings())
+        result = run_sensitivity(scenario, spec, lambda done: bar.update(task, completed=done),
+                                 couplings() if coupled is None else coupled)
     indices = result.indices[result.indices["endpoint"].isin(list(screen.readouts))].copy()
     indices["readout"] = indices["endpoint"].map(screen.readouts)
     base = indices["endpoint"].map(result.baseline).to_numpy(dtype=np.float64)
@@ -325,13 +340,15 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def run_stage(names: list[str], ranges: dict[str, PlausibleRange], trajectories: int, seed: int, stage: str
+def run_stage(names: list[str], ranges: dict[str, PlausibleRange], trajectories: int, seed: int, stage: str,
+              coupled: Sequence[Coupling] | None = None
               ) -> tuple[pd.DataFrame, list[tuple[str, int, int, float]], dict[str, float]]:
-    """Every screened scenario with ``names`` as factors: their indices, the cost rows and the read-outs."""
+    """Every screened scenario with ``names`` as factors: their indices, the cost rows and the read-outs
+    (``coupled``: the couplings applied, default :func:`couplings`)."""
     tables, costs, baselines = [], [], {}
     for screen in SCREENS:
         start = time.perf_counter()
-        table, base, (runs, failed), seconds = screen_one(screen, names, ranges, trajectories, seed)
+        table, base, (runs, failed), seconds = screen_one(screen, names, ranges, trajectories, seed, coupled)
         print(f"{screen.label}, {stage}: {runs} runs ({failed} failed), {seconds:.1f} s "
               f"(wall {time.perf_counter() - start:.1f} s)", flush=True)
         tables.append(table)
@@ -354,8 +371,10 @@ def main(argv: list[str]) -> int:
     outcomes = {n: outcome_text(table[table["factor"] == n], range_text(n, ranges)) for n in names}
     ranking_figure(table, ROOT / "docs" / "images" / "sensitivity_screen.png")
     stages = Stages(args.trajectories, args.confirm_trajectories, len(active))
-    (ROOT / "docs" / "sensitivity_screen.md").write_text(
-        markdown(table, outcomes, costs + more_costs, baselines, names, ranges, stages), encoding="utf-8")
+    report = ROOT / "docs" / "sensitivity_screen.md"
+    # stage 3 (bench/coupled_screen.py) writes its own section at the end: kept as it is
+    report.write_text(markdown(table, outcomes, costs + more_costs, baselines, names, ranges, stages)
+                      + kept_section(report, STAGE3_HEADING), encoding="utf-8")
     (ROOT / "src" / "hemasim" / "sensitivity" / "screen_outcome.json").write_text(
         json.dumps(outcomes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return 0

@@ -14,10 +14,10 @@ and NK; RAG1/2: T and B), so a graft restores only what it supplies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -28,7 +28,8 @@ from hemasim.events import Event
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.core import Module
 
-__all__ = ["GENOTYPES", "GraftLodging", "GraftSource", "Transplant", "blocked_flows", "host_absent_compartments"]
+__all__ = ["GENOTYPES", "GRAFT_CONTENTS", "GraftLodging", "GraftSource", "Transplant", "blocked_flows",
+           "host_absent_compartments", "with_graft_contents"]
 
 Genotype = Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"]
 GraftSource = Literal["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]
@@ -115,6 +116,35 @@ class Transplant(Event):
                 cells = np.asarray(rng.poisson(np.asarray(cells, dtype=np.float64)), dtype=np.float64)
             y[..., model.index(origin_name(name, DONOR))] += cells
         return y
+
+
+#: the graft's per-CD34+ contents a :class:`Transplant` reads from the parameter table when it is built (the
+#: transplant kind's ``to_events``): parameter name -> the event's field
+GRAFT_CONTENTS = {"engrafting_hsc_per_cd34": "hsc_per_cd34", "graft_short_term_units_per_cd34": "short_term_units_per_cd34",
+                  "graft_st_hspc_per_cd34": "st_hspc_per_cd34"}
+
+
+def with_graft_contents(events: Sequence[Event], per_patient: Mapping[str, np.ndarray],
+                        built_with: Callable[[str], float]) -> list[Event]:
+    """``events`` with each :class:`Transplant`'s per-CD34+ contents at the per-patient values of the parameters of
+    :data:`GRAFT_CONTENTS` among ``per_patient`` (arrays over a batch). The events were built with the values
+    ``built_with`` gives (the table with the scenario's overrides): a content is scaled by the patient's value over
+    that one, so a source's factor on it (cord blood's potency) stays. The model's builder never reads these
+    values, so a batch that varies them (a sensitivity design, a fit) must set them here."""
+    varied = {name: field for name, field in GRAFT_CONTENTS.items() if name in per_patient}
+    if not varied:
+        return list(events)
+    out: list[Event] = []
+    for ev in events:
+        if isinstance(ev, Transplant):
+            change: dict[str, Any] = {}
+            for name, field in varied.items():
+                base, value = built_with(name), np.asarray(per_patient[name], dtype=np.float64)
+                built = np.asarray(getattr(ev, field), dtype=np.float64)
+                change[field] = value * (built / base) if base != 0 else value  # a content of 0 has no factor left
+            ev = replace(ev, **change)
+        out.append(ev)
+    return out
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,16 @@ Run the fit: ``python -m hemasim.inference.engraftment [--starts N] [--no-profil
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.biology.transplant import Transplant
+from hemasim.biology.transplant import GRAFT_CONTENTS, with_graft_contents
 from hemasim.events import Event
 from hemasim.inference.forward import _run, stack_compiled
 from hemasim.inference.noise import NoiseModel
@@ -43,9 +43,12 @@ from hemasim.model.compiled import CompiledModel
 from hemasim.scenario import Scenario
 from hemasim.solvers import DormandPrince, SolverError
 
-__all__ = ["CALIBRATION_DATA", "FITTED_PARAMETERS", "EngraftmentDatum", "EngraftmentObjective",
-           "crossing_days", "engraftment_problem", "engraftment_read_days", "main",
-           "unfitted_effects"]
+if TYPE_CHECKING:
+    from hemasim.sensitivity.coupling import Coupling
+
+__all__ = ["CALIBRATION_DATA", "FITTED_PARAMETERS", "HELD_ASSUMED", "EngraftmentDatum", "EngraftmentObjective",
+           "Refit", "crossing_days", "engraftment_coupling", "engraftment_problem", "engraftment_read_days", "main",
+           "refit", "refit_at", "unfitted_effects"]
 
 GRAFT_DAY = 6.0  # the graft day of the Cy/TBI validation scenario (cy_tbi_pbsc)
 #: output step of the fit's runs (days): fine enough that the interpolated crossing is smooth
@@ -145,18 +148,12 @@ def engraftment_read_days(days: np.ndarray, values: np.ndarray, threshold: float
 
 def _graft_events(events: Sequence[Event], values: Sequence[Mapping[str, float]]) -> list[Event]:
     """``events`` with the graft's per-CD34+ contents taken from each vector of the batch (arrays over it)."""
-    out: list[Event] = []
-    for ev in events:
-        if isinstance(ev, Transplant):
-            def per_vector(name: str, default: float | np.ndarray) -> np.ndarray:
-                return np.array([v.get(name, default) for v in values], dtype=np.float64)
+    from hemasim.parameters import healthy_adult_parameters
 
-            ev = dataclasses.replace(
-                ev, hsc_per_cd34=per_vector("engrafting_hsc_per_cd34", ev.hsc_per_cd34),
-                short_term_units_per_cd34=per_vector("graft_short_term_units_per_cd34", ev.short_term_units_per_cd34),
-                st_hspc_per_cd34=per_vector("graft_st_hspc_per_cd34", ev.st_hspc_per_cd34))
-        out.append(ev)
-    return out
+    table = healthy_adult_parameters()  # the fit's scenarios set no parameters: their events read the table
+    per_patient = {name: np.array([v.get(name, table.value(name)) for v in values], dtype=np.float64)
+                   for name in GRAFT_CONTENTS}
+    return with_graft_contents(events, per_patient, table.value)
 
 
 class EngraftmentObjective(Objective):
@@ -253,6 +250,70 @@ SCREENED_UNFITTED = ("st_hspc_residence_days", "st_hspc_max_proliferation_fold",
                      "hsc_max_self_renewal_probability", "mpp_residence_days", "hsc_niche_hill", "hsc_max_division_fold",
                      "megakaryocyte_feedback_log_slope")
 STRUCTURAL_UNFITTED = {"platelet_age_stages": (2.0, 6.0)}  # numbers of stages: one model per value
+
+
+#: the assumed stem and progenitor parameters the fit held at their table values (docs/sensitivity.md, the table
+#: of fits that held a screened assumed parameter): the sources of :func:`engraftment_coupling`
+HELD_ASSUMED = ("progenitor_baseline_self_renewal_ratio", "mpp_residence_days", "st_hspc_max_proliferation_fold",
+                "hsc_max_division_fold", "st_hspc_baseline_self_renewal_ratio", "hsc_max_self_renewal_probability",
+                "hsc_niche_hill", "megakaryocyte_production_max_fold")
+#: a scaled estimate within this of a search bound is on it (the estimates are log10 values)
+ON_BOUND = 1e-6
+
+
+@dataclass(frozen=True)
+class Refit:
+    """One re-run of the fit at other held values (:func:`refit_at`): the fitted values (natural units), the
+    objective at the shipped fitted values and at the refit, scipy's verdict, the fitted values that ended on a
+    search bound and the data that read no climb-back at the end."""
+
+    values: dict[str, float]
+    start_objective: float
+    objective: float
+    converged: bool
+    message: str
+    n_evaluations: int
+    on_bound: tuple[str, ...]
+    no_crossing: tuple[str, ...]
+
+    @property
+    def failed(self) -> bool:
+        """Not converged (the evaluation budget ran out), a non-finite objective, or a datum with no climb-back."""
+        return not self.converged or not math.isfinite(self.objective) or bool(self.no_crossing)
+
+
+def refit_at(held: Mapping[str, float]) -> Refit:
+    """The fit re-run with the model parameters ``held`` (by name, in their records' units) instead of the table's:
+    one local least-squares run (:func:`hemasim.inference.optimize.local_fit`) from the shipped fitted values, the
+    same data, search bounds and method as the shipped fit. Deterministic (no random start), so a design point
+    gets the same values whichever scenario asks; a profile's step is the same kind of warm-started re-fit."""
+    from hemasim.inference.optimize import local_fit
+
+    objective = EngraftmentObjective(engraftment_problem(fixed=held), CALIBRATION_DATA)
+    start = np.clip(objective.nominal, objective.lower, objective.upper)
+    start_objective = float(objective(start[None])[0])
+    result = local_fit(objective, start, "least_squares")
+    days = objective.predict(result.x[None])[0]
+    natural = objective.natural(result.x[None])[0]
+    edge = (np.abs(result.x - objective.lower) < ON_BOUND) | (np.abs(result.x - objective.upper) < ON_BOUND)
+    return Refit({n: float(v) for n, v in zip(objective.names, natural, strict=True)},
+                 start_objective, result.fun, result.success, result.message,
+                 result.n_iterations, tuple(n for n, e in zip(objective.names, edge, strict=True) if e),
+                 tuple(d.id for d, day in zip(CALIBRATION_DATA, days, strict=True) if day >= FAILED_DAY))
+
+
+def refit(held: Mapping[str, float]) -> dict[str, float]:
+    """The fitted values at ``held`` (:func:`refit_at`): a :class:`~hemasim.sensitivity.coupling.Coupling`'s fit."""
+    return refit_at(held).values
+
+
+def engraftment_coupling() -> Coupling:
+    """The fit's four values <- :func:`refit` of the assumed values it held (:data:`HELD_ASSUMED`), for a design
+    that varies them (bench/coupled_screen.py). Not among the shipped couplings that ``hemasim sensitivity``
+    applies by default: a refit takes 5-15 s per distinct design point (docs/sensitivity.md, stage 3)."""
+    from hemasim.sensitivity.coupling import Coupling
+
+    return Coupling(HELD_ASSUMED, tuple(name for name, _, _ in FITTED_PARAMETERS), refit)
 
 
 def _projected_objective(residuals: np.ndarray, jacobian: np.ndarray) -> float:

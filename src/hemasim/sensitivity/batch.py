@@ -24,7 +24,7 @@ from hemasim.scenario import FribergChain, Scenario
 if TYPE_CHECKING:
     from hemasim.model.core import Model
 
-__all__ = ["ProgressFn", "evaluate_points", "scenario_with_fields", "time_averaged_name"]
+__all__ = ["ProgressFn", "evaluate_points", "event_parameters", "scenario_with_fields", "time_averaged_name"]
 
 #: called with the number of points finished so far
 ProgressFn = Callable[[int], None]
@@ -71,6 +71,7 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
     parameters set in the parameter table for the whole batch."""
     from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.biology.transplant import with_graft_contents
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
@@ -100,7 +101,9 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     solver = scenario.solver.build()
     if rtol is not None:
         solver = replace(solver, rtol=rtol)
-    sim = Simulation(model, solver, build_events(scenario, cov), seed=scenario.seed)
+    # a graft's per-CD34+ contents are read when its event is built, not by the model: each point's own here
+    events = with_graft_contents(build_events(scenario, cov), per_patient, params.value)
+    sim = Simulation(model, solver, events, seed=scenario.seed)
     result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
     out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
                                   for e in endpoints}
@@ -149,14 +152,49 @@ def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[s
     their units, and the scenario ``fields`` as dotted paths); one row per point, in order. ``rtol`` replaces
     the scenario solver's tolerance; ``averaged`` observables are also reported as time averages over the run."""
     params = [c for c in points.columns if c not in fields]
+    read = event_parameters(scenario, params)  # a batch's per-patient values do not reach them: one batch per value
     try:
-        return _evaluate(scenario, points, list(fields), params, [], rtol, averaged, progress)
+        return _evaluate(scenario, points, list(fields), params, read, rtol, averaged, progress)
     except (TypeError, ValueError) as err:
         if isinstance(err, ValueError) and not _SHARED.search(str(err)):
             raise
     # some parameter cannot differ between the patients of one model: find which, run one batch per value
-    return _evaluate(scenario, points, list(fields), params, shared_parameters(scenario, params), rtol, averaged,
-                     progress)
+    shared = shared_parameters(scenario, params)
+    return _evaluate(scenario, points, list(fields), params, [*shared, *(p for p in read if p not in shared)], rtol,
+                     averaged, progress)
+
+
+def event_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
+    """The healthy-model parameters among ``names`` that the scenario's events read when they are built (a
+    conditioning's radiosensitivities, an apheresis' collection efficiency), found by building them with each one
+    changed: the model's builder takes a batch's per-patient values, the events take one table, so these run one
+    batch per value (a graft's per-CD34+ contents excepted: set per patient, :func:`with_graft_contents`)."""
+    from hemasim.assembly import build_events
+    from hemasim.biology.transplant import GRAFT_CONTENTS
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario.overrides import apply_overrides
+
+    if isinstance(scenario.model, FribergChain) or not scenario.interventions:
+        return []  # the chain's drug values reach its events through the batch (_friberg_batch)
+    table = apply_overrides(scenario.parameters, healthy_adult_parameters())
+    base = repr(build_events(scenario))
+    out = []
+    for name in names:
+        if name in GRAFT_CONTENTS or name not in table:
+            continue
+        value, (lo, hi) = table.value(name), table[name].bounds or (-np.inf, np.inf)
+        other = next((v for v in (value * 1.1, value * 0.9, 0.5 * (lo + hi), value + 1.0) if v != value and lo <= v <= hi),
+                     None)
+        if other is None:
+            continue
+        changed = scenario.model_copy(update={"parameters": {**scenario.parameters, name: other}})
+        try:
+            read = repr(build_events(changed)) != base
+        except ValueError:  # the events refuse the probe's value: the design's own points will say so, not this probe
+            read = False
+        if read:
+            out.append(name)
+    return out
 
 
 def time_average_units(scenario: Scenario, names: Sequence[str], where: str) -> dict[str, str]:

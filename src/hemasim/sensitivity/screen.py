@@ -1,6 +1,6 @@
 """The screens shipped with the package, as package data (an installed package has no bench/ or docs/): the outcome
 of the Morris screen of the assumed parameters (written by bench/sensitivity_screen.py; shown in docs/parameters.md
-and docs/sensitivity_screen.md) and the screen of the conditioning regimens' surviving fractions (written by
+and docs/sensitivity_screen.md) and of its stage 3 with the engraftment fit refitted (bench/coupled_screen.py) and the screen of the conditioning regimens' surviving fractions (written by
 bench/regimen_screen.py; the regimen rows of docs/parameters.md)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["regimen_screen", "screen_outcome"]
+__all__ = ["coupled_screen_outcome", "regimen_screen", "screen_outcome"]
 
 
 @cache
@@ -19,6 +19,16 @@ def screen_outcome() -> dict[str, str]:
     text = resources.files("hemasim.sensitivity").joinpath("screen_outcome.json").read_text(encoding="utf-8")
     data = json.loads(text)
     return {str(k): str(v) for k, v in data.items()}
+
+
+@cache
+def coupled_screen_outcome() -> dict[str, str]:
+    """Parameter name -> one line on what stage 3 of the screen found with the engraftment fit refitted at each
+    design point (written by bench/coupled_screen.py; only the parameters it screened, none before it ran)."""
+    path = resources.files("hemasim.sensitivity").joinpath("coupled_screen_outcome.json")
+    if not path.is_file():
+        return {}
+    return {str(k): str(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
 def regimen_screen() -> dict[str, Any]:
