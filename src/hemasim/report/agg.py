@@ -1,0 +1,85 @@
+"""The figures' one way out: a matplotlib figure as PNG bytes, drawn by matplotlib's Agg with two costs of each figure
+not paid again (the pixels the same; docs/performance.md, "The suite, twentieth session").
+
+* Mathtext parsed once a thread: a log axis writes its tick labels as mathtext ("$\\mathdefault{10^{3}}$"), and
+  matplotlib keeps the parses in the renderer's parser, which each figure makes anew; here every renderer of a
+  thread shares one (:data:`FigureCanvas`, passed to ``savefig`` as its backend: a figure's own canvas is kept).
+* Titles placed once: matplotlib places an automatic title again at each of a save's layout passes and draws,
+  measuring every y axis' tick labels of the panel and of its twins to find an offset text ("1e6", "+1e3") it must
+  clear; where no axis of the figure can carry anything above its panel, the title's place is the panel's top
+  (what that placement gives), so it is fixed there for the save (:func:`titles_placed_once`).
+
+Imported only where a figure is saved (matplotlib at the top).
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import matplotlib as mpl
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter, ScalarFormatter
+
+_THREAD = threading.local()  # matplotlib's parser is no more thread-safe than the rest of it: one a thread
+
+#: this module as a matplotlib backend (``savefig(..., backend=...)``)
+BACKEND = f"module://{__name__}"
+
+
+class FigureCanvas(FigureCanvasAgg):
+    """Matplotlib's Agg canvas whose renderers share their thread's mathtext parser (and its cache of parses): the
+    parser of the thread's first renderer (its output type is the renderer's, which matplotlib's versions differ in)."""
+
+    def get_renderer(self) -> RendererAgg:
+        renderer = super().get_renderer()
+        renderer.mathtext_parser = _THREAD.__dict__.setdefault("mathtext_parser", renderer.mathtext_parser)
+        return renderer
+
+
+def png_bytes(fig: Figure, dpi: float) -> bytes:
+    """``fig`` as PNG bytes at ``dpi``: the bytes ``fig.savefig(buffer, format="png", dpi=dpi)`` writes."""
+    buf = io.BytesIO()
+    with titles_placed_once(fig):
+        fig.savefig(buf, format="png", dpi=dpi, backend=BACKEND)
+    return buf.getvalue()
+
+
+@contextmanager
+def titles_placed_once(fig: Figure) -> Iterator[None]:
+    """The axes' automatic titles fixed at the panel's top while the block runs, where :func:`nothing_above` holds
+    for every axes of the figure (matplotlib's automatic placement then puts them there too); as they were after."""
+    axes = [ax for ax in fig.axes if getattr(ax, "_autotitlepos", None)]
+    fixed = axes if axes and all(nothing_above(ax) for ax in fig.axes) else []
+    for ax in fixed:
+        ax._autotitlepos = False  # type: ignore[attr-defined]  # what set_title(y=1.0) sets: placed by hand
+    try:
+        yield
+    finally:
+        for ax in fixed:
+            ax._autotitlepos = True  # type: ignore[attr-defined]
+
+
+def nothing_above(ax: Axes) -> bool:
+    """Whether nothing of ``ax`` can stand above its panel, what matplotlib's automatic title placement looks for:
+    the x axis' ticks and label at the bottom, no child axes, and a y axis that cannot write an offset text (a log
+    axis, a formatter without one, or a linear axis whose view holds 0 - a tick, so no offset - and ends between
+    1e-2 and 1e6 - its ticks' power of ten inside the scientific-notation limits)."""
+    if ax.name != "rectilinear" or ax.child_axes or ax.xaxis.get_ticks_position() != "bottom" \
+            or ax.xaxis.get_label_position() != "bottom":
+        return False
+    formatter = ax.yaxis.get_major_formatter()
+    if isinstance(formatter, (LogFormatter, NullFormatter)):
+        return True
+    if isinstance(formatter, FuncFormatter):
+        return not formatter.get_offset()
+    if type(formatter) is not ScalarFormatter or not isinstance(ax.yaxis.get_major_locator(), MaxNLocator) \
+            or not formatter.get_useOffset():
+        return False
+    low, high = sorted(ax.get_ylim())
+    lower, upper = mpl.rcParams["axes.formatter.limits"]
+    return bool(low <= 0 <= high and 1e-2 <= max(-low, high) < 1e6 and lower <= -4 and upper >= 6)
