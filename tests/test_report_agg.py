@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 from hemasim.report import agg  # noqa: E402
 
@@ -24,15 +24,22 @@ def _savefig(fig: Figure, dpi: float = 90) -> bytes:
 
 
 def _log_and_twin() -> Figure:
-    """A log panel (mathtext tick labels) with a linear twin from 0, titled, beside a titled linear panel."""
+    """A log panel (mathtext tick labels) with a linear twin from 0 and a third axis on a spine set off the frame,
+    titled, beside a titled linear panel; axis labels on some sides (their spines leave the layout), not on all."""
     fig = Figure(figsize=(8, 3), layout="constrained")
     ax, right = fig.subplots(1, 2)
     x = np.linspace(0, 30, 61)
     ax.semilogy(x, 1e4 * np.exp(-x / 4) + 1e-2)
+    ax.set_ylabel("load")
     twin = ax.twinx()
     twin.plot(x, np.sin(x) ** 2)
     twin.set_ylim(0, 1.2)
-    ax.set_title("a log panel and its twin")
+    third = ax.twinx()
+    third.spines.right.set_position(("axes", 1.12))
+    third.plot(x, 50 * x)
+    third.set_ylabel("dose")
+    ax.set_title("a log panel and its twins")
+    right.set_xlabel("day")
     right.plot(x, 3 + np.cos(x))
     right.set_ylim(0, 5)
     right.set_title("a linear panel", fontsize=10)
@@ -112,3 +119,30 @@ def test_figures_saved_in_two_threads_at_once_are_the_ones_saved_alone():
     for t in threads:
         t.join()
     assert out == [alone] * 6
+
+
+def test_a_spine_whose_tick_marks_set_a_margin_stays_in_the_layout():
+    """Ticks without labels on the left: the tick marks are what the left margin holds, so the spine stays."""
+    def build() -> Figure:
+        fig = Figure(figsize=(4, 3), layout="constrained")
+        ax = fig.subplots()
+        ax.plot([0, 1], [0, 1])
+        ax.yaxis.set_major_formatter(NullFormatter())
+        ax.set_xlabel("day")
+        return fig
+
+    fig = build()
+    ax = fig.axes[0]
+    assert not agg.spine_inside(ax, "left") and agg.spine_inside(ax, "bottom") and agg.spine_inside(ax, "top")
+    assert agg.png_bytes(fig, 90) == _savefig(build())
+    ax.spines.left.set_in_layout(False)  # what the guard keeps from happening: a narrower margin
+    assert _savefig(fig) != _savefig(build())
+    assert all(spine.get_in_layout() for spine in build().axes[0].spines.values())
+
+
+def test_the_spines_are_back_in_the_layout_after_a_save():
+    fig = _log_and_twin()
+    left_out = [s for ax in fig.axes for side, s in ax.spines.items() if agg.spine_inside(ax, side)]
+    assert len(left_out) > 8  # the twins' frames, the labelled sides
+    agg.png_bytes(fig, 80)
+    assert all(s.get_in_layout() for ax in fig.axes for s in ax.spines.values())

@@ -8,6 +8,9 @@ not paid again (the pixels the same; docs/performance.md, "The suite, twentieth 
   measuring every y axis' tick labels of the panel and of its twins to find an offset text ("1e6", "+1e3") it must
   clear; where no axis of the figure can carry anything above its panel, the title's place is the panel's top
   (what that placement gives), so it is fixed there for the save (:func:`titles_placed_once`).
+* Spines measured once: a layout pass measures each spine with its axis' ticks (the tick marks' length beyond the
+  frame), which recomputes every tick of the axis, four times an axes; a spine whose extent lies inside what the
+  layout takes from the axes anyway (:func:`spine_inside`) is left out of the layout for the save.
 
 Imported only where a figure is saved (matplotlib at the top).
 """
@@ -44,7 +47,7 @@ class FigureCanvas(FigureCanvasAgg):
 def png_bytes(fig: Figure, dpi: float) -> bytes:
     """``fig`` as PNG bytes at ``dpi``: the bytes ``fig.savefig(buffer, format="png", dpi=dpi)`` writes."""
     buf = io.BytesIO()
-    with titles_placed_once(fig):
+    with titles_placed_once(fig), spines_out_of_layout(fig):
         fig.savefig(buf, format="png", dpi=dpi, backend=BACKEND)
     return buf.getvalue()
 
@@ -83,3 +86,35 @@ def nothing_above(ax: Axes) -> bool:
     low, high = sorted(ax.get_ylim())
     lower, upper = mpl.rcParams["axes.formatter.limits"]
     return bool(low <= 0 <= high and 1e-2 <= max(-low, high) < 1e6 and lower <= -4 and upper >= 6)
+
+
+@contextmanager
+def spines_out_of_layout(fig: Figure) -> Iterator[None]:
+    """The spines that :func:`spine_inside` holds for out of the figure's layout while the block runs; as they
+    were after."""
+    spines = [spine for ax in fig.axes for side, spine in ax.spines.items()
+              if spine.get_in_layout() and spine_inside(ax, side)]
+    for spine in spines:
+        spine.set_in_layout(False)
+    try:
+        yield
+    finally:
+        for spine in spines:
+            spine.set_in_layout(True)
+
+
+def spine_inside(ax: Axes, side: str) -> bool:
+    """Whether the ``side`` spine's extent (its line and, beyond it, its axis' tick marks on that side) lies inside
+    what a layout takes from ``ax`` anyway, so that leaving it out changes no margin: a spine on the frame with no
+    ticks on its side lies inside the frame; else the axis label on its side, where matplotlib places it (beyond
+    the tick labels and this spine's extent), reaches farther out, and along the side the spine spans the frame."""
+    if ax.name != "rectilinear" or side not in ("left", "right", "bottom", "top"):
+        return False
+    axis = ax.yaxis if side in ("left", "right") else ax.xaxis
+    on_frame = ax.spines[side].get_position() == ("outward", 0.0)
+    if on_frame and (not axis.get_visible() or not any(
+            axis.get_tick_params(which=which).get(side, True) for which in ("major", "minor"))):
+        return True
+    label = axis.label
+    return bool(axis.get_visible() and getattr(axis, "_autolabelpos", False) and axis.get_label_position() == side
+                and label.get_visible() and label.get_text())
