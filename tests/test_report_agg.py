@@ -146,3 +146,15 @@ def test_the_spines_are_back_in_the_layout_after_a_save():
     assert len(left_out) > 8  # the twins' frames, the labelled sides
     agg.png_bytes(fig, 80)
     assert all(s.get_in_layout() for ax in fig.axes for s in ax.spines.values())
+
+
+def test_an_empty_axis_label_left_unplaced_is_placed_once_it_has_text():
+    """Saved with an empty x label (left where it is while saving), then labelled and saved again: as matplotlib
+    saves the same figure the same way (a constrained figure's second save differs from its first there)."""
+    def saves(save) -> list[bytes]:
+        fig = _log_and_twin()
+        first = save(fig)
+        fig.axes[0].set_xlabel("day")
+        return [first, save(fig)]
+
+    assert saves(lambda fig: agg.png_bytes(fig, 90)) == saves(_savefig)

@@ -11,6 +11,9 @@ not paid again (the pixels the same; docs/performance.md, "The suite, twentieth 
 * Spines measured once: a layout pass measures each spine with its axis' ticks (the tick marks' length beyond the
   frame), which recomputes every tick of the axis, four times an axes; a spine whose extent lies inside what the
   layout takes from the axes anyway (:func:`spine_inside`) is left out of the layout for the save.
+* Empty axis labels not placed: matplotlib places an axis label beside its tick labels at every pass, measuring them
+  again, even when the label has no text (a stacked panel's x axis, all but the lowest); such a label draws nothing
+  and measures nothing, so it is left where it is for the save (:func:`empty_labels_left`).
 
 Imported only where a figure is saved (matplotlib at the top).
 """
@@ -47,7 +50,7 @@ class FigureCanvas(FigureCanvasAgg):
 def png_bytes(fig: Figure, dpi: float) -> bytes:
     """``fig`` as PNG bytes at ``dpi``: the bytes ``fig.savefig(buffer, format="png", dpi=dpi)`` writes."""
     buf = io.BytesIO()
-    with titles_placed_once(fig), spines_out_of_layout(fig):
+    with titles_placed_once(fig), spines_out_of_layout(fig), empty_labels_left(fig):
         fig.savefig(buf, format="png", dpi=dpi, backend=BACKEND)
     return buf.getvalue()
 
@@ -118,3 +121,18 @@ def spine_inside(ax: Axes, side: str) -> bool:
     label = axis.label
     return bool(axis.get_visible() and getattr(axis, "_autolabelpos", False) and axis.get_label_position() == side
                 and label.get_visible() and label.get_text())
+
+
+@contextmanager
+def empty_labels_left(fig: Figure) -> Iterator[None]:
+    """The axes' axis labels without text, placed automatically, left where they are while the block runs (what
+    ``set_label_coords`` sets; an empty label is neither drawn nor measured in a layout); placed automatically after."""
+    axes = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+            if getattr(axis, "_autolabelpos", False) and not axis.label.get_text()]
+    for axis in axes:
+        axis._autolabelpos = False  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        for axis in axes:
+            axis._autolabelpos = True  # type: ignore[attr-defined]
