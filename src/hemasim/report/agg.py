@@ -1,5 +1,5 @@
-"""The figures' one way out: a matplotlib figure as PNG bytes, drawn by matplotlib's Agg with two costs of each figure
-not paid again (the pixels the same; docs/performance.md, "The suite, twentieth session").
+"""The figures' one way out: a matplotlib figure as PNG bytes, drawn by matplotlib's Agg with four costs of each figure
+not paid again (the same bytes as ``savefig``; docs/performance.md, "The suite, twentieth session").
 
 * Mathtext parsed once a thread: a log axis writes its tick labels as mathtext ("$\\mathdefault{10^{3}}$"), and
   matplotlib keeps the parses in the renderer's parser, which each figure makes anew; here every renderer of a
@@ -119,8 +119,8 @@ def spine_inside(ax: Axes, side: str) -> bool:
             axis.get_tick_params(which=which).get(side, True) for which in ("major", "minor"))):
         return True
     label = axis.label
-    return bool(axis.get_visible() and getattr(axis, "_autolabelpos", False) and axis.get_label_position() == side
-                and label.get_visible() and label.get_text())
+    return bool(axis.get_visible() and axis.get_in_layout() and getattr(axis, "_autolabelpos", False)
+                and axis.get_label_position() == side and label.get_visible() and label.get_text())
 
 
 @contextmanager
