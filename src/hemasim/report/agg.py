@@ -27,6 +27,7 @@ from contextlib import contextmanager
 
 import matplotlib as mpl
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogFormatter, MaxNLocator, NullFormatter, ScalarFormatter
@@ -127,8 +128,8 @@ def spine_inside(ax: Axes, side: str) -> bool:
 def empty_labels_left(fig: Figure) -> Iterator[None]:
     """The axes' axis labels without text, placed automatically, left where they are while the block runs (what
     ``set_label_coords`` sets; an empty label is neither drawn nor measured in a layout); placed automatically after."""
-    axes = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
-            if getattr(axis, "_autolabelpos", False) and not axis.label.get_text()]
+    axes: list[Axis] = [axis for ax in fig.axes for axis in (ax.xaxis, ax.yaxis)
+                        if getattr(axis, "_autolabelpos", False) and not axis.label.get_text()]
     for axis in axes:
         axis._autolabelpos = False  # type: ignore[attr-defined]
     try:
