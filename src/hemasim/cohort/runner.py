@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import io
 import json
 import re
 import shutil
@@ -741,9 +740,9 @@ def _bands_table(hist: np.ndarray, times: np.ndarray, observables: Sequence[str]
 
 def _png(figure: Any) -> bytes:
     """bands.png's bytes (80 dpi)."""
-    png = io.BytesIO()
-    figure.savefig(png, dpi=80, format="png")
-    return png.getvalue()
+    from hemasim.report.html import png_bytes
+
+    return png_bytes(figure, dpi=80)
 
 
 class _BandsFigureThread:

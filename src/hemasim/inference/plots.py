@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import html
-import io
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.report.html import image_html, page_head
+from hemasim.report.html import image_html, page_head, png_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -16,12 +15,6 @@ if TYPE_CHECKING:
     from hemasim.inference.outputs import FitOutputs
 
 __all__ = ["fit_figures", "fit_report_html"]
-
-def _png(fig: Figure) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return buf.getvalue()
-
 
 def _figure(width: float, height: float, n: int = 1) -> tuple[Figure, Any]:
     # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
@@ -87,7 +80,7 @@ def _observed_vs_predicted(rows: list[dict[str, Any]], measured: str = "value (o
     ax_d.set(xlabel=f"predicted {measured}", ylabel=f"observed {measured}", title="observed vs predicted")
     _log_where_positive(ax_d, "x", [lo, hi])
     _log_where_positive(ax_d, "y", [lo, hi])
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _residuals(rows: list[dict[str, Any]]) -> bytes:
@@ -103,7 +96,7 @@ def _residuals(rows: list[dict[str, Any]]) -> bytes:
         ax.set(xlabel=xl, ylabel="standardized residual")
     _log_where_positive(ax_p, "x", [r["predicted"] for r in kept])
     ax_t.set_title("standardized residuals (uncensored)")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _profiles(out: FitOutputs) -> bytes:
@@ -126,7 +119,7 @@ def _profiles(out: FitOutputs) -> bytes:
         unit = out.problem.parameter(pr.name).unit
         ax.set(xlabel=f"{pr.name} ({unit})" if unit else pr.name, ylabel="objective - best", title=pr.status,
                ylim=(-0.2, 4.0))
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def _trace(out: FitOutputs) -> bytes:
@@ -137,7 +130,7 @@ def _trace(out: FitOutputs) -> bytes:
             ax.plot(np.arange(len(run.trace)), np.maximum(np.array(run.trace) - best, 1e-8), lw=1,
                     color="C0" if i == 0 else "0.7")
     ax.set(yscale="log", xlabel="iterate", ylabel="objective - best", title="objective trace (blue: best start)")
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def measured_label(problem: Any) -> str:

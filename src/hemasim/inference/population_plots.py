@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -16,9 +15,9 @@ if TYPE_CHECKING:
 def vpc_png(vpc: VisualPredictiveCheck, label: str, log_scale: bool = True) -> bytes:
     """The VPC as PNG bytes: observed 5th/50th/95th percentiles per time bin (lines and points) over the 90%
     intervals of the same percentiles in data simulated from the population model (bands)."""
-    buf = io.BytesIO()
-    vpc_figure(vpc, label, log_scale).savefig(buf, format="png", dpi=90)
-    return buf.getvalue()
+    from hemasim.report.html import png_bytes
+
+    return png_bytes(vpc_figure(vpc, label, log_scale))
 
 
 def vpc_figure(vpc: VisualPredictiveCheck, label: str, log_scale: bool = True) -> Figure:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from typing import TYPE_CHECKING, Any
 
 from hemasim.assembly import report_sections
@@ -79,11 +78,11 @@ def image_html(alt: str, png: bytes) -> str:
             f'<img alt="{html.escape(alt)}"{style} src="data:image/png;base64,{b64}"></div>')
 
 
-def png_bytes(fig: Any) -> bytes:
-    """A matplotlib figure as PNG bytes (90 dpi)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
-    return buf.getvalue()
+def png_bytes(fig: Any, dpi: float = 90) -> bytes:
+    """A matplotlib figure as PNG bytes (90 dpi unless given; :mod:`hemasim.report.agg`)."""
+    from hemasim.report import agg  # matplotlib only when a figure is saved
+
+    return agg.png_bytes(fig, dpi)
 
 
 def name_html(name: str) -> str:

@@ -40,8 +40,9 @@ def _figure(n_panels: int, width: float = 4.0, height: float = 3.0) -> tuple[Fig
 
 def _save(fig: Figure) -> Callable[[Path], None]:
     def write(path: Path) -> None:
-        with open(path, "wb") as f:
-            fig.savefig(f, format="png", dpi=110)
+        from hemasim.report.html import png_bytes
+
+        path.write_bytes(png_bytes(fig, dpi=110))
     return write
 
 
