@@ -1,0 +1,56 @@
+"""A cohort's per-patient values of a parameter its events read (a graft's content per CD34+ cell, a conditioning's
+radiosensitivity) reach each patient's events as a single run of that patient gives them, or are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from hemasim.assembly import build_events
+from hemasim.biology.transplant import Transplant
+from hemasim.cohort.runner import CohortError, prepare_partition
+
+from .test_transplant import COND, graft, scenario
+
+CONTENT = "graft_short_term_units_per_cd34"
+
+
+def _population_set(tmp_path: Path, name: str, value: float) -> str:
+    """A population parameter set giving ``name`` between-patient variability (what hemasim fit-population writes)."""
+    path = tmp_path / "population.yaml"
+    path.write_text(yaml.safe_dump({"name": "t", "provenance": {"data": ["d.csv"], "problem": "p", "objective": 0.0},
+                                    "parameters": [{"name": name, "value": value, "iiv_cv": 0.5}]}), encoding="utf-8")
+    return str(path)
+
+
+def _cohort_data(tmp_path: Path, name: str, value: float, source: str = "peripheral_blood") -> dict:
+    data = scenario(COND, graft(source=source), days=10).model_dump(mode="json", exclude_unset=True)
+    return {**data, "parameter_set": _population_set(tmp_path, name, value)}
+
+
+@pytest.mark.parametrize("source", ["peripheral_blood", "cord_blood"])
+def test_each_patient_gets_the_graft_content_it_drew(tmp_path: Path, source: str):
+    # before: every patient's transplant held the set's typical value (7.5e-6), whatever the patient drew
+    data = _cohort_data(tmp_path, CONTENT, 7.5e-6, source)
+    prepared = prepare_partition(data, 0, 0, 4, 7, None, False)
+    drawn = prepared.patients.parameters[CONTENT]
+    assert np.unique(drawn).size == 4  # the draws differ
+    (cohort,) = [e for e in prepared.simulation.events if isinstance(e, Transplant)]
+    contents = np.broadcast_to(cohort.short_term_units_per_cd34, drawn.shape)
+    for i, value in enumerate(drawn):  # the single run of patient i: its value in parameters:
+        alone = prepared.scenario.model_copy(update={"parameters": {CONTENT: float(value)}})
+        (single,) = [e for e in build_events(alone) if isinstance(e, Transplant)]
+        assert contents[i] == pytest.approx(single.short_term_units_per_cd34, rel=1e-12)
+        assert np.asarray(cohort.cd34_cells)[i] == pytest.approx(single.cd34_cells, rel=1e-12)
+
+
+def test_a_drawn_value_the_conditioning_reads_is_refused(tmp_path: Path):
+    # the conditioning's events hold one radiosensitivity: a cohort drawing it per patient ran them all with the table's
+    data = _cohort_data(tmp_path, "radiosensitivity_alpha_hsc_per_Gy", 0.8)
+    with pytest.raises(CohortError, match=r"^radiosensitivity_alpha_hsc_per_Gy: the patients' values differ"):
+        prepare_partition(data, 0, 0, 3, 7, None, False)
+    data["interventions"] = [graft()]  # no conditioning: nothing reads it, the cohort runs
+    prepare_partition(data, 0, 0, 3, 7, None, False)
