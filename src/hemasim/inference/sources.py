@@ -190,6 +190,28 @@ class ScenarioSource:
 
         return build_events(self.scenario)
 
+    def events_for(self, values: Sequence[Mapping[str, float]]) -> list[Event] | None:
+        """The events of a batch of vectors (run-record names), each vector's as a run of it alone has them: the
+        values the events read when they are built (a graft's content per CD34+ cell, a conditioning's
+        radiosensitivity) are the vector's, not the table's (:func:`~hemasim.assembly.batch_events`). None where the
+        vectors differ in a value the events hold once for a batch (a radiosensitivity), or name different
+        parameters: run them one at a time. ValueError: a value the events refuse."""
+        from hemasim.assembly import EventParameterError, batch_events, event_parameters
+
+        names = sorted(n for n in values[0] if n in self.model_parameter_names)
+        if len(values) > 1 and any(v.keys() != values[0].keys() for v in values):
+            return None
+        if not names:
+            return self.events()
+        key = f"event_parameters:{','.join(names)}"
+        if key not in self._cache:  # what the events read depends on the names, not their values
+            self._cache[key] = event_parameters(self.scenario, names)
+        per_patient = {n: np.array([float(v[n]) for v in values]) for n in names}
+        try:
+            return batch_events(self.scenario, None, per_patient, self._cache[key])
+        except EventParameterError:
+            return None
+
     def describe(self) -> str:
         return str(self.path) if self.path is not None else f"scenario {self.scenario.name!r}"
 

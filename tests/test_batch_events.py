@@ -1,5 +1,6 @@
-"""A cohort's per-patient values of a parameter its events read (a graft's content per CD34+ cell, a conditioning's
-radiosensitivity) reach each patient's events as a single run of that patient gives them, or are refused."""
+"""A batch's per-patient values of a parameter its events read (a graft's content per CD34+ cell, a conditioning's
+radiosensitivity) reach each patient's events as a single run of that patient gives them, or are refused: a cohort's
+draws, a fit's vectors (hemasim.assembly.batch_events)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import numpy as np
 import pytest
 import yaml
 
-from hemasim.assembly import build_events
+from hemasim.assembly import build_events, run_scenario
 from hemasim.biology.transplant import Transplant
 from hemasim.cohort.runner import CohortError, prepare_partition
+from hemasim.inference.forward import KernelEngine
+from hemasim.inference.sources import ScenarioSource
 
 from .test_transplant import COND, graft, scenario
 
@@ -54,3 +57,17 @@ def test_a_drawn_value_the_conditioning_reads_is_refused(tmp_path: Path):
         prepare_partition(data, 0, 0, 3, 7, None, False)
     data["interventions"] = [graft()]  # no conditioning: nothing reads it, the cohort runs
     prepare_partition(data, 0, 0, 3, 7, None, False)
+
+
+@pytest.mark.parametrize(("name", "values"), [(CONTENT, (2e-6, 3e-5)), ("radiosensitivity_alpha_lymphoid_per_Gy", (0.1, 0.4))])
+def test_a_fits_vectors_reach_what_the_events_read(name: str, values: tuple[float, float]):
+    # before: every vector of a fit (hemasim fit, fit-population) ran the events of the table's value, so a fitted
+    # graft content or radiosensitivity moved nothing; now each vector gives what a run of it alone gives
+    base = scenario(COND, graft(), days=12)
+    times, observe = np.arange(0.0, 13.0), ["anc_1e9_per_L__donor", "lymphocytes_1e9_per_L"]
+    sim = KernelEngine(rtol=1e-8).simulate(ScenarioSource(base), [{name: v} for v in values], times, observe)
+    for row, v in zip(sim, values, strict=True):
+        alone = run_scenario(base.model_copy(update={"parameters": {name: v}}))
+        single = np.stack([alone.observable(o) for o in observe], axis=-1)
+        assert np.allclose(row, single[np.searchsorted(alone.times, times)], rtol=1e-5, atol=1e-12)
+    assert not np.allclose(sim[0, -1], sim[1, -1], rtol=1e-3)  # the value matters
