@@ -15,6 +15,7 @@ from hemasim.biology.transplant import Transplant
 from hemasim.cohort.runner import CohortError, prepare_partition
 from hemasim.inference.forward import KernelEngine
 from hemasim.inference.sources import ScenarioSource
+from hemasim.parameters import healthy_adult_parameters
 
 from .test_transplant import COND, graft, scenario
 
@@ -71,3 +72,15 @@ def test_a_fits_vectors_reach_what_the_events_read(name: str, values: tuple[floa
         single = np.stack([alone.observable(o) for o in observe], axis=-1)
         assert np.allclose(row, single[np.searchsorted(alone.times, times)], rtol=1e-5, atol=1e-12)
     assert not np.allclose(sim[0, -1], sim[1, -1], rtol=1e-3)  # the value matters
+
+
+def test_the_sbml_engine_refuses_a_vector_value_its_exported_events_would_not_see():
+    pytest.importorskip("roadrunner")
+    from hemasim.inference.petab import RoadRunnerEngine
+
+    source = ScenarioSource(scenario(COND, graft(), days=12))
+    table = healthy_adult_parameters()
+    assert source.events_moved_by([{CONTENT: table.value(CONTENT), "hsc_niche_hill": 3.0}]) == []  # the table's: as built
+    for name in (CONTENT, "radiosensitivity_alpha_lymphoid_per_Gy"):
+        with pytest.raises(ValueError, match=rf"^RoadRunnerEngine: {name} is read by the condition's events"):
+            RoadRunnerEngine().simulate(source, [{name: 0.5 * table.value(name)}], np.arange(3.0), ["anc_1e9_per_L"])

@@ -167,9 +167,9 @@ def batch_events(scenario: Scenario, covariates: Covariates | None, per_patient:
     for name in read:
         values = np.asarray(per_patient[name], dtype=np.float64)
         if np.any(values != values.flat[0]):
-            raise EventParameterError(f"{name}: the patients' values differ, but the scenario's events read one value "
-                                      "of it when they are built (an intervention's), so each patient's would not "
-                                      "reach them; give it one value for the whole batch")
+            raise EventParameterError(f"{name}: the patients' values differ, but the scenario's events hold one value "
+                                      "of it (read when an intervention's events are built), so each patient's own "
+                                      "would not reach them")
         same[name] = float(values.flat[0])
     if same:
         scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **same}})

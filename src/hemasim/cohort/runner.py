@@ -247,7 +247,7 @@ def prepare_partition(scenario_data: dict[str, Any], index: int, start: int, sto
     try:  # the events read some parameters when they are built: each patient's drawn value, as its single run
         events = batch_events(scenario, vp.covariates, vp.parameters)
     except EventParameterError as err:
-        raise CohortError(f"{err} (the cohort draws it per patient: its iiv_cv)") from None
+        raise CohortError(f"{err}; the cohort draws it per patient from its iiv_cv: give it none") from None
     sim = Simulation(model, cohort_solver(scenario, rtol), events, seed=seed)
     model.obs_weights.rows(observable_indices(model, obs_names))  # what the integration reads, built here
     return PreparedPartition(index, scenario, params, vp, sim, obs_names, extra, timeseries)
