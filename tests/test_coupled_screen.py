@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from hemasim.assembly import event_parameters
 from hemasim.biology.transplant import Transplant, with_graft_contents
 from hemasim.inference.engraftment import FITTED_PARAMETERS, HELD_ASSUMED, engraftment_coupling, refit, refit_at
 from hemasim.parameters import Assumed, healthy_adult_parameters
-from hemasim.sensitivity.batch import evaluate_points, event_parameters
+from hemasim.sensitivity.batch import evaluate_points
 from hemasim.sensitivity.coupling import coupled_columns, shipped_couplings
 from tests._scripts import load_script
 

@@ -12,11 +12,11 @@ from hemasim.endpoints import evaluate_endpoints
 from hemasim.inference.engraftment import (
     CALIBRATION_DATA,
     EngraftmentObjective,
-    _graft_events,
     crossing_days,
     engraftment_problem,
     engraftment_read_days,
 )
+from hemasim.inference.sources import ScenarioSource
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.scenario import ScenarioError
 
@@ -103,9 +103,10 @@ def test_the_engraftment_day_is_continuous_across_the_edge_where_the_count_stops
 
 
 def test_each_vector_of_a_batch_gets_its_own_graft_content():
-    event = _graft_event(COND, graft())
     values = [{"graft_short_term_units_per_cd34": 1e-6}, {"graft_short_term_units_per_cd34": 4e-6}]
-    (batch,) = [e for e in _graft_events([event], values) if isinstance(e, Transplant)]
+    events = ScenarioSource(scenario(COND, graft())).events_for(values)
+    assert events is not None
+    (batch,) = [e for e in events if isinstance(e, Transplant)]
     lodged = np.asarray(batch.composition()["graft_lodging_1"])
     assert lodged.shape == (2,) and lodged[1] == pytest.approx(4.0 * lodged[0])
 

@@ -37,7 +37,8 @@ from hemasim.scenario.overrides import apply_overrides
 from hemasim.simulation import Result, Simulation, steady_state
 from hemasim.solvers import Solver
 
-__all__ = ["Assembly", "assemble", "build_events", "build_model", "endpoint_families", "model_extensions",
+__all__ = ["Assembly", "EventParameterError", "assemble", "batch_events", "build_events", "build_model",
+           "endpoint_families", "event_parameters", "event_table", "model_extensions",
            "export_scenario_sbml", "report_sections", "run_scenario", "scenario_endpoint_columns", "scenario_endpoint_observables",
            "scenario_endpoint_units", "scenario_endpoint_values"]
 
@@ -94,15 +95,85 @@ def build_model(scenario: Scenario, covariates: Covariates | None = None, parame
     return split_origins(model, blocked_flows(genotype), host_absent_compartments(genotype))
 
 
-def build_events(scenario: Scenario, covariates: Covariates | None = None) -> list[Event]:
-    """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
+def _event_overrides(scenario: Scenario) -> dict[str, float]:
+    """The values the interventions read over the healthy table: a fitted set's, then the scenario's own."""
     overrides: dict[str, float] = dict(scenario.parameters)
     if scenario.parameter_set is not None:  # late import: hemasim.inference sits above assembly
         from hemasim.inference.fitted import fitted_healthy_values
 
         overrides = {**fitted_healthy_values(scenario.parameter_set), **overrides}
-    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, overrides)
+    return overrides
+
+
+def build_events(scenario: Scenario, covariates: Covariates | None = None) -> list[Event]:
+    """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
+    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, _event_overrides(scenario))
     return [ev for iv in scenario.interventions for ev in iv.to_events(ctx)]
+
+
+def event_table(scenario: Scenario) -> ParameterSet:
+    """The parameter table the scenario's events are built with (:func:`build_events`)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    return apply_overrides(_event_overrides(scenario), healthy_adult_parameters())
+
+
+def event_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
+    """The healthy-model parameters among ``names`` that the scenario's events read when they are built (a
+    conditioning's radiosensitivities, an apheresis' collection efficiency), found by building them with each one
+    changed: the model's builder takes a batch's per-patient values, the events take one table, so these need one
+    value per batch (a graft's per-CD34+ contents excepted: set per patient, :func:`with_graft_contents`)."""
+    from hemasim.biology.transplant import GRAFT_CONTENTS
+
+    if isinstance(scenario.model, FribergChain) or not scenario.interventions:
+        return []  # the chain's drug values reach its events through the batch (sensitivity.batch._friberg_batch)
+    table = event_table(scenario)
+    base = repr(build_events(scenario))
+    out = []
+    for name in names:
+        if name in GRAFT_CONTENTS or name not in table:
+            continue
+        value, (lo, hi) = table.value(name), table[name].bounds or (-np.inf, np.inf)
+        other = next((v for v in (value * 1.1, value * 0.9, 0.5 * (lo + hi), value + 1.0) if v != value and lo <= v <= hi),
+                     None)
+        if other is None:
+            continue
+        changed = scenario.model_copy(update={"parameters": {**scenario.parameters, name: other}})
+        try:
+            read = repr(build_events(changed)) != base
+        except ValueError:  # the events refuse the probe's value: the design's own points will say so, not this probe
+            read = False
+        if read:
+            out.append(name)
+    return out
+
+
+class EventParameterError(ValueError):
+    """A parameter the events read takes different values among the patients of one batch."""
+
+
+def batch_events(scenario: Scenario, covariates: Covariates | None, per_patient: Mapping[str, np.ndarray],
+                 read: Sequence[str] | None = None) -> list[Event]:
+    """:func:`build_events` for a batch whose patients carry their own values of some parameters (``per_patient``,
+    arrays over the batch: a cohort's draws, a sensitivity design's points, a fit's vectors), so that the events
+    see each patient's values as a single run of that patient would: a graft's per-CD34+ contents set per patient
+    (:func:`~hemasim.biology.transplant.with_graft_contents`); another parameter the events read
+    (:func:`event_parameters`; ``read`` where known) built with its value where every patient has the same one,
+    else :class:`EventParameterError` naming it (the events hold one value of it)."""
+    from hemasim.biology.transplant import with_graft_contents
+
+    read = event_parameters(scenario, list(per_patient)) if read is None else read
+    same: dict[str, float] = {}
+    for name in read:
+        values = np.asarray(per_patient[name], dtype=np.float64)
+        if np.any(values != values.flat[0]):
+            raise EventParameterError(f"{name}: the patients' values differ, but the scenario's events hold one value "
+                                      "of it (read when an intervention's events are built), so each patient's own "
+                                      "would not reach them")
+        same[name] = float(values.flat[0])
+    if same:
+        scenario = scenario.model_copy(update={"parameters": {**scenario.parameters, **same}})
+    return with_graft_contents(build_events(scenario, covariates), per_patient, event_table(scenario).value)
 
 
 def _kinds_present(scenario: Scenario) -> list[type[InterventionSpec]]:

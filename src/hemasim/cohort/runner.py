@@ -41,7 +41,8 @@ from hemasim import __version__
 from hemasim._gc import raised_while_running
 from hemasim._progress import StageFn, tracked
 from hemasim.assembly import (
-    build_events,
+    EventParameterError,
+    batch_events,
     build_model,
     model_extensions,
     scenario_endpoint_observables,
@@ -242,7 +243,11 @@ def prepare_partition(scenario_data: dict[str, Any], index: int, start: int, sto
     extra = scenario_endpoint_observables(scenario, model.observable_names)
     obs_names = list(dict.fromkeys([*endpoint_observables(DEFAULT_ENDPOINTS), *band_observables(scenario), *extra]))
     seed = np.random.SeedSequence(base_seed, spawn_key=(index, 1))  # for stochastic events
-    sim = Simulation(model, cohort_solver(scenario, rtol), build_events(scenario, vp.covariates), seed=seed)
+    try:  # the events read some parameters when they are built: each patient's drawn value, as its single run
+        events = batch_events(scenario, vp.covariates, vp.parameters)
+    except EventParameterError as err:
+        raise CohortError(f"{err}; the cohort draws it per patient from its iiv_cv: give it none") from None
+    sim = Simulation(model, cohort_solver(scenario, rtol), events, seed=seed)
     model.obs_weights.rows(observable_indices(model, obs_names))  # what the integration reads, built here
     return PreparedPartition(index, scenario, params, vp, sim, obs_names, extra, timeseries)
 

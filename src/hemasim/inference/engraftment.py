@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.biology.transplant import GRAFT_CONTENTS, with_graft_contents
 from hemasim.events import Event
 from hemasim.inference.forward import _run, stack_compiled
 from hemasim.inference.noise import NoiseModel
@@ -146,16 +145,6 @@ def engraftment_read_days(days: np.ndarray, values: np.ndarray, threshold: float
     return np.where(never_below, never_fell_days, crossed), never_below
 
 
-def _graft_events(events: Sequence[Event], values: Sequence[Mapping[str, float]]) -> list[Event]:
-    """``events`` with the graft's per-CD34+ contents taken from each vector of the batch (arrays over it)."""
-    from hemasim.parameters import healthy_adult_parameters
-
-    table = healthy_adult_parameters()  # the fit's scenarios set no parameters: their events read the table
-    per_patient = {name: np.array([v.get(name, table.value(name)) for v in values], dtype=np.float64)
-                   for name in GRAFT_CONTENTS}
-    return with_graft_contents(events, per_patient, table.value)
-
-
 class EngraftmentObjective(Objective):
     """The engine's objective on engraftment days: :meth:`predict` returns, per vector and datum, the predicted
     engraftment day (:func:`engraftment_read_days` plus half a day) instead of a count at a time; after each call
@@ -195,7 +184,10 @@ class EngraftmentObjective(Objective):
                ) -> tuple[CompiledModel, list[Event]]:
         """The stacked model and the graft events of one condition's parameter vectors (a subclass that varies
         only the graft, not the model, overrides this)."""
-        return stack_compiled([source.build(t).compile() for t in targets]), _graft_events(source.events(), targets)
+        events = source.events_for(targets)  # each vector's graft contents
+        if events is None:
+            raise ValueError("the engraftment fit's vectors differ in a value its events hold once for a batch")
+        return stack_compiled([source.build(t).compile() for t in targets]), events
 
     def _simulate(self, cond: Condition, targets: list[dict[str, float]], observe: tuple[str, ...]) -> np.ndarray:
         """Integrate the batch; where it fails, each vector alone, and NaN for a vector that fails by itself."""

@@ -30,8 +30,8 @@ from hemasim.model import CompiledModel
 from hemasim.model.compiled import ObservableWeights
 from hemasim.solvers import DormandPrince, ScipyReference, Solver, SolverError
 
-__all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "stack_compiled",
-           "threads_for"]
+__all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "source_events",
+           "stack_compiled", "threads_for"]
 
 #: arrays that must be equal in every stacked model (the kernels read them once for all patients)
 _SHARED = ("src", "dst", "consume", "flow_fb", "sig_ptr", "sig_idx", "sig_w", "fb_kind", "fb_signal", "fb_offset",
@@ -42,6 +42,14 @@ class _Source(Protocol):
     def build(self, values: Mapping[str, float]) -> object: ...
 
     def events(self) -> list[Event]: ...
+
+
+def source_events(source: _Source, values: Sequence[Mapping[str, float]]) -> list[Event] | None:
+    """The events of a batch of vectors: the source's ``events_for`` where it has one (each vector's values of what
+    the events read, :meth:`~hemasim.inference.sources.ScenarioSource.events_for`; None: run the vectors one at a
+    time), else its events."""
+    events_for = getattr(source, "events_for", None)
+    return source.events() if events_for is None else events_for(values)
 
 
 def stack_compiled(models: Sequence[CompiledModel]) -> CompiledModel:
@@ -229,10 +237,18 @@ class KernelEngine:
 
     def simulate(self, source: _Source, values: Sequence[Mapping[str, float]], times: np.ndarray,
                  observe: Sequence[str]) -> np.ndarray:
+        try:
+            events = source_events(source, values)
+        except ValueError:  # a value the events refuse: NaN for that vector
+            events = None
+            if len(values) == 1:
+                return np.full((1, len(times), len(observe)), np.nan)
+        if events is None:  # the vectors differ in a value the events hold once: one at a time
+            return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
         batch = self.batches.model(source, values, self.models)
         if batch is not None:
             try:
-                return _run(batch, DormandPrince(rtol=self.rtol), source.events(), times, observe)
+                return _run(batch, DormandPrince(rtol=self.rtol), events, times, observe)
             except (SolverError, FloatingPointError, np.linalg.LinAlgError, RuntimeError):
                 pass  # as below: each vector alone
             return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
@@ -243,7 +259,6 @@ class KernelEngine:
                 return np.full((1, len(times), len(observe)), np.nan)
             return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
         solver = DormandPrince(rtol=self.rtol)
-        events = source.events()
         try:
             return _run(stack_compiled(models), solver, events, times, observe)
         except (SolverError, FloatingPointError, np.linalg.LinAlgError, RuntimeError):
@@ -271,8 +286,10 @@ class ScipyEngine:
         for i, v in enumerate(values):
             model = source.build(v).compile()  # type: ignore[attr-defined]
             try:
-                out[i] = _run(model, solver, source.events(), times, observe)[0]
-            except (SolverError, FloatingPointError, np.linalg.LinAlgError, RuntimeError):
+                events = source_events(source, [v])
+                assert events is not None  # one vector: its own events
+                out[i] = _run(model, solver, events, times, observe)[0]
+            except (SolverError, FloatingPointError, np.linalg.LinAlgError, RuntimeError, ValueError):
                 pass
         return out
 

@@ -540,6 +540,11 @@ class RoadRunnerEngine:
         from hemasim.model.sbml import sbml_parameter_values, to_sbml
         from hemasim.simulation import steady_state
 
+        moved = source.events_moved_by(values) if hasattr(source, "events_moved_by") else []
+        if moved:  # the export holds the condition's events as built once
+            raise ValueError(f"RoadRunnerEngine: {moved[0]} is read by the condition's events, which its SBML export "
+                             "holds at one value, so a vector's own would not reach them (the hemasim kernel engine "
+                             "sets it per vector)")
         models = [source.build(v).compile() for v in values]
         first = models[0]
         key = id(source)

@@ -190,6 +190,46 @@ class ScenarioSource:
 
         return build_events(self.scenario)
 
+    def events_for(self, values: Sequence[Mapping[str, float]]) -> list[Event] | None:
+        """The events of a batch of vectors (run-record names), each vector's as a run of it alone has them: the
+        values the events read when they are built (a graft's content per CD34+ cell, a conditioning's
+        radiosensitivity) are the vector's, not the table's (:func:`~hemasim.assembly.batch_events`). None where the
+        vectors differ in a value the events hold once for a batch (a radiosensitivity), or name different
+        parameters: run them one at a time. ValueError: a value the events refuse."""
+        from hemasim.assembly import EventParameterError, batch_events
+
+        names = sorted(n for n in values[0] if n in self.model_parameter_names)
+        if len(values) > 1 and any(v.keys() != values[0].keys() for v in values):
+            return None
+        if not names:
+            return self.events()
+        per_patient = {n: np.array([float(v[n]) for v in values]) for n in names}
+        try:
+            return batch_events(self.scenario, None, per_patient, self._event_parameters(names))
+        except EventParameterError:
+            return None
+
+    def _event_parameters(self, names: Sequence[str]) -> list[str]:
+        """:func:`~hemasim.assembly.event_parameters` of ``names`` (once per set of names: it depends on the names,
+        not their values)."""
+        from hemasim.assembly import event_parameters
+
+        key = f"event_parameters:{','.join(sorted(names))}"
+        if key not in self._cache:
+            self._cache[key] = event_parameters(self.scenario, sorted(names))
+        return list(self._cache[key])
+
+    def events_moved_by(self, values: Sequence[Mapping[str, float]]) -> list[str]:
+        """The parameters the vectors give a value other than the one :meth:`events` were built with, among those
+        the events read when they are built (a graft's content per CD34+ cell included)."""
+        from hemasim.assembly import event_table
+        from hemasim.biology.transplant import GRAFT_CONTENTS
+
+        names = sorted({n for v in values for n in v if n in self.model_parameter_names})
+        table = event_table(self.scenario)
+        read = [*self._event_parameters(names), *(n for n in names if n in GRAFT_CONTENTS)]
+        return [n for n in read if any(n in v and v[n] != table.value(n) for v in values)]
+
     def describe(self) -> str:
         return str(self.path) if self.path is not None else f"scenario {self.scenario.name!r}"
 

@@ -24,7 +24,7 @@ from hemasim.scenario import FribergChain, Scenario
 if TYPE_CHECKING:
     from hemasim.model.core import Model
 
-__all__ = ["ProgressFn", "evaluate_points", "event_parameters", "scenario_with_fields", "time_averaged_name"]
+__all__ = ["ProgressFn", "evaluate_points", "scenario_with_fields", "time_averaged_name"]
 
 #: called with the number of points finished so far
 ProgressFn = Callable[[int], None]
@@ -70,8 +70,7 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
                rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
     """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
     parameters set in the parameter table for the whole batch."""
-    from hemasim.assembly import build_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
-    from hemasim.biology.transplant import with_graft_contents
+    from hemasim.assembly import batch_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
@@ -102,7 +101,7 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     if rtol is not None:
         solver = replace(solver, rtol=rtol)
     # a graft's per-CD34+ contents are read when its event is built, not by the model: each point's own here
-    events = with_graft_contents(build_events(scenario, cov), per_patient, params.value)
+    events = batch_events(scenario, cov, per_patient)
     sim = Simulation(model, solver, events, seed=scenario.seed)
     result = sim.run(scenario.duration_days, scenario.output.every_days, observe=observe)
     out: dict[str, np.ndarray] = {e.name: e.values(result.times, result.observable(e.observable))
@@ -151,6 +150,8 @@ def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[s
     """Endpoints of ``scenario`` at each row of ``points`` (columns: parameter names of the healthy model in
     their units, and the scenario ``fields`` as dotted paths); one row per point, in order. ``rtol`` replaces
     the scenario solver's tolerance; ``averaged`` observables are also reported as time averages over the run."""
+    from hemasim.assembly import event_parameters
+
     params = [c for c in points.columns if c not in fields]
     read = event_parameters(scenario, params)  # a batch's per-patient values do not reach them: one batch per value
     try:
@@ -162,39 +163,6 @@ def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[s
     shared = shared_parameters(scenario, params)
     return _evaluate(scenario, points, list(fields), params, [*shared, *(p for p in read if p not in shared)], rtol,
                      averaged, progress)
-
-
-def event_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
-    """The healthy-model parameters among ``names`` that the scenario's events read when they are built (a
-    conditioning's radiosensitivities, an apheresis' collection efficiency), found by building them with each one
-    changed: the model's builder takes a batch's per-patient values, the events take one table, so these run one
-    batch per value (a graft's per-CD34+ contents excepted: set per patient, :func:`with_graft_contents`)."""
-    from hemasim.assembly import build_events
-    from hemasim.biology.transplant import GRAFT_CONTENTS
-    from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario.overrides import apply_overrides
-
-    if isinstance(scenario.model, FribergChain) or not scenario.interventions:
-        return []  # the chain's drug values reach its events through the batch (_friberg_batch)
-    table = apply_overrides(scenario.parameters, healthy_adult_parameters())
-    base = repr(build_events(scenario))
-    out = []
-    for name in names:
-        if name in GRAFT_CONTENTS or name not in table:
-            continue
-        value, (lo, hi) = table.value(name), table[name].bounds or (-np.inf, np.inf)
-        other = next((v for v in (value * 1.1, value * 0.9, 0.5 * (lo + hi), value + 1.0) if v != value and lo <= v <= hi),
-                     None)
-        if other is None:
-            continue
-        changed = scenario.model_copy(update={"parameters": {**scenario.parameters, name: other}})
-        try:
-            read = repr(build_events(changed)) != base
-        except ValueError:  # the events refuse the probe's value: the design's own points will say so, not this probe
-            read = False
-        if read:
-            out.append(name)
-    return out
 
 
 def time_average_units(scenario: Scenario, names: Sequence[str], where: str) -> dict[str, str]:
@@ -266,6 +234,7 @@ def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str]
                   shared: Mapping[str, float], rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
     """The batch of ``rows``; when a point cannot be built or integrated (a balance that cannot close, the
     solver's step budget), the batch is halved until that point stands alone and gives NaN endpoints."""
+    from hemasim.assembly import EventParameterError
     from hemasim.solvers import SolverError
 
     arrays = {p: points[p].to_numpy(dtype=np.float64)[rows] for p in names}
@@ -274,7 +243,8 @@ def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str]
     except (SolverError, ArithmeticError, SystemError, np.linalg.LinAlgError, ValueError) as err:
         # SystemError: numba's wrapping of an exception raised inside a parallel kernel (kept as a guard: the steady
         # state now reports a singular Jacobian as SolverError, the cause of the SystemErrors seen before)
-        if isinstance(err, ValueError) and (_SHARED.search(str(err)) or "time_averages" in str(err)):
+        if isinstance(err, EventParameterError) or isinstance(err, ValueError) and (
+                _SHARED.search(str(err)) or "time_averages" in str(err)):
             raise  # not a property of one point
         if len(rows) == 1:
             return pd.DataFrame(index=rows)
