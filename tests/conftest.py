@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import time
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -51,6 +53,42 @@ def pytest_configure(config: pytest.Config) -> None:
     1.6 s in 38 collections (docs/performance.md, the suite's eighteenth-session round). Tests of the threshold itself
     set the values they check (tests/test_cohort_tail.py), or run a fresh process (tests/test_cli_startup.py)."""
     tune_for_command()
+    _wait_for_the_first_collection(config)
+
+
+#: how long a later xdist process waits for the first one's collection (s) before collecting anyway; a collection
+#: takes 3-10 s on an idle 2-core machine, ~100 s at load 15 (docs/performance.md, the suite's tenth round)
+FIRST_COLLECTION_WAIT_S = 300.0
+
+
+def _first_collection_done(config: pytest.Config) -> Path | None:
+    """The file the first xdist process (gw0) writes once it has collected the suite, in the run's base temporary
+    folder (each process's own is a folder of it; pytest removes old runs' folders); None outside pytest-xdist."""
+    basetemp = config.option.basetemp  # xdist gives each process <the run's basetemp>/popen-gwN
+    if "PYTEST_XDIST_WORKER" not in os.environ or not basetemp:
+        return None
+    return Path(basetemp).parent / "first-collection-done"
+
+
+def _wait_for_the_first_collection(config: pytest.Config) -> None:
+    """A later xdist process collects once the first has: in a fresh environment (a clean clone, whose packages uv
+    installs without bytecode) processes collecting at once each compiled the bytecode of the same ~840 modules and
+    rewrote the same test modules, ~5.7 s CPU each; a later one now reads what the first wrote. xdist sends no test
+    before every process has collected, so only collections wait; under `make -j2 test` (.ci/run) mypy has the other
+    core meanwhile (docs/performance.md, the suite's twentieth session). Bounded (:data:`FIRST_COLLECTION_WAIT_S`):
+    a first process that failed to start cannot hang the run."""
+    done = _first_collection_done(config)
+    if done is None or os.environ["PYTEST_XDIST_WORKER"] == "gw0":
+        return
+    deadline = time.monotonic() + FIRST_COLLECTION_WAIT_S
+    while not done.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    done = _first_collection_done(session.config)
+    if done is not None and os.environ["PYTEST_XDIST_WORKER"] == "gw0":
+        done.touch()
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection; --failed-first still puts failures first (a wrapper)
