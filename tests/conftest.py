@@ -53,42 +53,69 @@ def pytest_configure(config: pytest.Config) -> None:
     1.6 s in 38 collections (docs/performance.md, the suite's eighteenth-session round). Tests of the threshold itself
     set the values they check (tests/test_cohort_tail.py), or run a fresh process (tests/test_cli_startup.py)."""
     tune_for_command()
-    _wait_for_the_first_collection(config)
+    _TRAIL.start(config)
 
 
-#: how long a later xdist process waits for the first one's collection (s) before collecting anyway; a collection
-#: takes 3-10 s on an idle 2-core machine, ~100 s at load 15 (docs/performance.md, the suite's tenth round)
+class _TrailTheFirstCollection:
+    """A later xdist process imports each test module only once the first process (gw0) has collected it. In a
+    fresh environment (a clean clone, whose packages uv installs without bytecode) processes collecting at once each
+    compiled the bytecode of the same ~840 modules and rewrote the same test modules (~3 s CPU each after the
+    warm-up); trailing by a module, a later process reads what gw0 wrote and still ends about when gw0 does
+    (docs/performance.md, the suite's twentieth session). gw0 marks each module in the run's base temporary folder
+    (each process's own is a folder of it; pytest removes old runs' folders) and the whole collection at its end.
+    The waits together are bounded (:data:`FIRST_COLLECTION_WAIT_S`): a first process that failed cannot hang the
+    run. Outside pytest-xdist nothing waits."""
+
+    def __init__(self) -> None:
+        self.marks: Path | None = None  # the marks' folder, in an xdist process
+        self.first = False
+        self.deadline = 0.0
+
+    def start(self, config: pytest.Config) -> None:
+        basetemp = config.option.basetemp  # xdist gives each process <the run's basetemp>/popen-gwN
+        if "PYTEST_XDIST_WORKER" not in os.environ or not basetemp:
+            return
+        self.marks = Path(basetemp).parent / "collected"
+        self.first = os.environ["PYTEST_XDIST_WORKER"] == "gw0"
+        if self.first:
+            self.marks.mkdir(exist_ok=True)
+        self.deadline = time.monotonic() + FIRST_COLLECTION_WAIT_S
+
+    def wait_for(self, nodeid: str) -> None:
+        if self.marks is None or self.first:
+            return
+        mark, everything = self.marks / nodeid.replace("/", "__"), self.marks / "all"
+        while not (mark.exists() or everything.exists()) and time.monotonic() < self.deadline:
+            time.sleep(0.01)
+
+    def collected(self, nodeid: str) -> None:
+        """gw0 collected ``nodeid`` (a test module's, a folder's; the session's, "", is reported first)."""
+        if self.marks is not None and self.first and nodeid:
+            (self.marks / nodeid.replace("/", "__")).touch()
+
+    def finished(self) -> None:
+        if self.marks is not None and self.first:
+            (self.marks / "all").touch()
+
+
+#: how long later xdist processes wait for the first one's collection in all (s) before collecting on their own; a
+#: collection takes 3-10 s on an idle 2-core machine, ~100 s at load 15 (docs/performance.md, the tenth round)
 FIRST_COLLECTION_WAIT_S = 300.0
+_TRAIL = _TrailTheFirstCollection()
 
 
-def _first_collection_done(config: pytest.Config) -> Path | None:
-    """The file the first xdist process (gw0) writes once it has collected the suite, in the run's base temporary
-    folder (each process's own is a folder of it; pytest removes old runs' folders); None outside pytest-xdist."""
-    basetemp = config.option.basetemp  # xdist gives each process <the run's basetemp>/popen-gwN
-    if "PYTEST_XDIST_WORKER" not in os.environ or not basetemp:
-        return None
-    return Path(basetemp).parent / "first-collection-done"
+@pytest.hookimpl(tryfirst=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> None:
+    if isinstance(collector, pytest.Module):  # collecting it imports it
+        _TRAIL.wait_for(collector.nodeid)
 
 
-def _wait_for_the_first_collection(config: pytest.Config) -> None:
-    """A later xdist process collects once the first has: in a fresh environment (a clean clone, whose packages uv
-    installs without bytecode) processes collecting at once each compiled the bytecode of the same ~840 modules and
-    rewrote the same test modules, ~5.7 s CPU each; a later one now reads what the first wrote. xdist sends no test
-    before every process has collected, so only collections wait; under `make -j2 test` (.ci/run) mypy has the other
-    core meanwhile (docs/performance.md, the suite's twentieth session). Bounded (:data:`FIRST_COLLECTION_WAIT_S`):
-    a first process that failed to start cannot hang the run."""
-    done = _first_collection_done(config)
-    if done is None or os.environ["PYTEST_XDIST_WORKER"] == "gw0":
-        return
-    deadline = time.monotonic() + FIRST_COLLECTION_WAIT_S
-    while not done.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _TRAIL.collected(report.nodeid)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    done = _first_collection_done(session.config)
-    if done is not None and os.environ["PYTEST_XDIST_WORKER"] == "gw0":
-        done.touch()
+    _TRAIL.finished()  # a later process waits for no module any more
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection; --failed-first still puts failures first (a wrapper)

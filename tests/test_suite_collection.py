@@ -1,5 +1,6 @@
-"""A later pytest-xdist process collects once the first (gw0) has, so that it reads the bytecode the first wrote
-instead of compiling it again (tests/conftest.py; docs/performance.md, the suite's twentieth session)."""
+"""A later pytest-xdist process imports each test module once the first (gw0) has collected it, so that it reads the
+bytecode the first wrote instead of compiling it again (tests/conftest.py; docs/performance.md, the suite's twentieth
+session)."""
 
 from __future__ import annotations
 
@@ -10,56 +11,71 @@ from types import SimpleNamespace
 import pytest
 
 from . import conftest
+from .conftest import _TrailTheFirstCollection
 
 
-def _config(basetemp: Path | None) -> pytest.Config:
-    return SimpleNamespace(option=SimpleNamespace(basetemp=None if basetemp is None else str(basetemp)))  # type: ignore[return-value]
+def _process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, worker: str | None) -> _TrailTheFirstCollection:
+    """The collection state of xdist process ``worker`` (None: no xdist) of a run whose base folder is tmp_path."""
+    if worker is None:
+        monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    else:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+    trail = _TrailTheFirstCollection()
+    trail.start(SimpleNamespace(option=SimpleNamespace(basetemp=str(tmp_path / f"popen-{worker}"))))  # type: ignore[arg-type]
+    return trail
 
 
-def test_outside_xdist_no_process_waits(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    assert conftest._first_collection_done(_config(tmp_path / "popen-gw0")) is None
-    monkeypatch.setattr(conftest, "FIRST_COLLECTION_WAIT_S", 1e6)  # a wait would hang the test
-    conftest._wait_for_the_first_collection(_config(tmp_path / "popen-gw1"))
+def _waits(trail: _TrailTheFirstCollection, nodeid: str) -> threading.Thread:
+    """``trail`` waiting for ``nodeid`` in a thread, after 0.3 s (still alive: it waits)."""
+    thread = threading.Thread(target=trail.wait_for, args=(nodeid,), daemon=True)
+    thread.start()
+    thread.join(0.3)
+    return thread
 
 
-def test_the_first_process_collects_at_once_and_leaves_the_mark_in_the_runs_folder(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")
-    monkeypatch.setattr(conftest, "FIRST_COLLECTION_WAIT_S", 1e6)
-    config = _config(tmp_path / "popen-gw0")
-    conftest._wait_for_the_first_collection(config)
-    done = tmp_path / "first-collection-done"
-    assert conftest._first_collection_done(config) == done and not done.exists()
-    conftest.pytest_collection_finish(SimpleNamespace(config=config))  # type: ignore[arg-type]
-    assert done.exists()
+def test_outside_xdist_no_process_waits_or_marks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    alone = _process(monkeypatch, tmp_path, None)
+    assert not _waits(alone, "tests/test_a.py").is_alive()
+    alone.collected("tests/test_a.py")
+    alone.finished()
+    assert list(tmp_path.iterdir()) == []
 
 
-def test_a_later_process_collects_once_the_first_has(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(conftest, "FIRST_COLLECTION_WAIT_S", 1e6)
-    first = _config(tmp_path / "popen-gw0")
-    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
-    conftest.pytest_collection_finish(SimpleNamespace(config=first))  # type: ignore[arg-type]
-    assert not (tmp_path / "first-collection-done").exists()  # only gw0 marks its collection
-    seen: list[bool] = []
-
-    def collect() -> None:  # what gw1's pytest_configure does, then whether gw0's mark was there
-        conftest._wait_for_the_first_collection(_config(tmp_path / "popen-gw1"))
-        seen.append((tmp_path / "first-collection-done").exists())
-
-    later = threading.Thread(target=collect)
-    later.start()
-    later.join(0.3)
-    assert later.is_alive() and not seen  # still waiting for gw0
-    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw0")  # the process's own variable; the thread reads it no more
-    conftest.pytest_collection_finish(SimpleNamespace(config=first))  # type: ignore[arg-type]
-    later.join(60)
-    assert seen == [True]
+def test_a_later_process_imports_a_module_once_the_first_has_collected_it(monkeypatch: pytest.MonkeyPatch,
+                                                                          tmp_path: Path) -> None:
+    first = _process(monkeypatch, tmp_path, "gw0")
+    later = _process(monkeypatch, tmp_path, "gw1")
+    assert not _waits(first, "tests/test_a.py").is_alive()  # gw0 waits for nobody
+    waiting = _waits(later, "tests/test_a.py")
+    assert waiting.is_alive()
+    later.collected("tests/test_a.py")  # only gw0's collection counts
+    first.collected("")  # the session's report comes before any module's
+    first.collected("tests/test_b.py")
+    assert _waits(later, "tests/test_a.py").is_alive()
+    first.collected("tests/test_a.py")
+    waiting.join(60)
+    assert not waiting.is_alive()
+    assert not _waits(later, "tests/test_b.py").is_alive()
 
 
-def test_the_wait_is_bounded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """A first process that never collects (it failed to start) does not hang the others."""
-    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
-    monkeypatch.setattr(conftest, "FIRST_COLLECTION_WAIT_S", 0.1)
-    conftest._wait_for_the_first_collection(_config(tmp_path / "popen-gw1"))
-    assert not (tmp_path / "first-collection-done").exists()
+def test_once_the_first_has_collected_everything_nothing_waits(monkeypatch: pytest.MonkeyPatch,
+                                                               tmp_path: Path) -> None:
+    first = _process(monkeypatch, tmp_path, "gw0")
+    later = _process(monkeypatch, tmp_path, "gw2")
+    waiting = _waits(later, "tests/test_never_collected_by_gw0.py")
+    assert waiting.is_alive()
+    first.finished()
+    waiting.join(60)
+    assert not waiting.is_alive()
+
+
+def test_the_waits_are_bounded_in_all(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A first process that never collects (it failed to start) does not hang the others: past the bound, no module
+    waits any more."""
+    monkeypatch.setattr(conftest, "FIRST_COLLECTION_WAIT_S", 0.2)
+    later = _process(monkeypatch, tmp_path, "gw1")
+    for module in ("tests/test_a.py", "tests/test_b.py"):
+        waiting = _waits(later, module)
+        waiting.join(60)
+        assert not waiting.is_alive()
+    assert list(tmp_path.iterdir()) == []  # nothing collected them
