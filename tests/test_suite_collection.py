@@ -79,3 +79,39 @@ def test_the_waits_are_bounded_in_all(monkeypatch: pytest.MonkeyPatch, tmp_path:
         waiting.join(60)
         assert not waiting.is_alive()
     assert list(tmp_path.iterdir()) == []  # nothing collected them
+
+
+def _end_of_session(monkeypatch: pytest.MonkeyPatch, worker: str | None, status: int) -> list[object]:
+    """What conftest's pytest_cmdline_main wrapper does once a session ended with ``status`` in xdist process
+    ``worker`` (None: no xdist): the calls it makes, in order."""
+    calls: list[object] = []
+    if worker is None:
+        monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    else:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+    monkeypatch.setattr(conftest.atexit, "_run_exitfuncs", lambda: calls.append("atexit handlers"))
+
+    def leave(code: int) -> None:
+        calls.append(f"exit {code}")
+        raise SystemExit  # instead of leaving the test process
+
+    monkeypatch.setattr(conftest.os, "_exit", leave)
+    wrapper = conftest.pytest_cmdline_main(SimpleNamespace())  # type: ignore[arg-type]
+    next(wrapper)  # up to the session
+    try:
+        wrapper.send(pytest.ExitCode(status))
+    except StopIteration as returned:
+        calls.append(returned.value)  # what pytest gets back
+    except SystemExit:
+        pass
+    return calls
+
+
+def test_an_xdist_process_runs_the_atexit_handlers_then_leaves_with_its_status(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _end_of_session(monkeypatch, "gw1", 1) == ["atexit handlers", "exit 1"]
+    assert _end_of_session(monkeypatch, "gw0", 0) == ["atexit handlers", "exit 0"]
+
+
+def test_without_xdist_the_session_ends_as_always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The controller or a plain run: its status is the run's, returned to pytest."""
+    assert _end_of_session(monkeypatch, None, 1) == [pytest.ExitCode.TESTS_FAILED]
