@@ -1,10 +1,10 @@
 """A later pytest-xdist process imports each test module once the first (gw0) has collected it, so that it reads the
-bytecode the first wrote instead of compiling it again (tests/conftest.py; docs/performance.md, the suite's twentieth
-session)."""
+bytecode the first wrote instead of compiling it again; an xdist process leaves without tearing down its heap once
+its session is over (tests/conftest.py; docs/performance.md, the suite's twentieth session)."""
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,17 +25,27 @@ def _process(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, worker: str | None
     return trail
 
 
-def _waits(trail: _TrailTheFirstCollection, nodeid: str) -> threading.Thread:
-    """``trail`` waiting for ``nodeid`` in a thread, after 0.3 s (still alive: it waits)."""
-    thread = threading.Thread(target=trail.wait_for, args=(nodeid,), daemon=True)
-    thread.start()
-    thread.join(0.3)
-    return thread
+def _waits(monkeypatch: pytest.MonkeyPatch, trail: _TrailTheFirstCollection, nodeid: str,
+           meanwhile: Callable[[], None] = lambda: None) -> int:
+    """How many times ``trail`` polled before it collected ``nodeid``; ``meanwhile`` happens at its first poll (gw0
+    going on), and every poll past the tenth fails the test (it would wait for ever)."""
+    polls: list[float] = []
+
+    def poll(seconds: float) -> None:
+        polls.append(seconds)
+        assert len(polls) <= 10, f"still waiting for {nodeid}"
+        if len(polls) == 1:
+            meanwhile()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(conftest.time, "sleep", poll)
+        trail.wait_for(nodeid)
+    return len(polls)
 
 
 def test_outside_xdist_no_process_waits_or_marks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     alone = _process(monkeypatch, tmp_path, None)
-    assert not _waits(alone, "tests/test_a.py").is_alive()
+    assert _waits(monkeypatch, alone, "tests/test_a.py") == 0
     alone.collected("tests/test_a.py")
     alone.finished()
     assert list(tmp_path.iterdir()) == []
@@ -44,40 +54,30 @@ def test_outside_xdist_no_process_waits_or_marks(monkeypatch: pytest.MonkeyPatch
 def test_a_later_process_imports_a_module_once_the_first_has_collected_it(monkeypatch: pytest.MonkeyPatch,
                                                                           tmp_path: Path) -> None:
     first = _process(monkeypatch, tmp_path, "gw0")
-    later = _process(monkeypatch, tmp_path, "gw1")
-    assert not _waits(first, "tests/test_a.py").is_alive()  # gw0 waits for nobody
-    waiting = _waits(later, "tests/test_a.py")
-    assert waiting.is_alive()
-    later.collected("tests/test_a.py")  # only gw0's collection counts
+    assert _waits(monkeypatch, first, "tests/test_a.py") == 0  # gw0 waits for nobody
     first.collected("")  # the session's report comes before any module's
     first.collected("tests/test_b.py")
-    assert _waits(later, "tests/test_a.py").is_alive()
-    first.collected("tests/test_a.py")
-    waiting.join(60)
-    assert not waiting.is_alive()
-    assert not _waits(later, "tests/test_b.py").is_alive()
+    later = _process(monkeypatch, tmp_path, "gw1")
+    later.collected("tests/test_a.py")  # only gw0's collection counts
+    assert _waits(monkeypatch, later, "tests/test_b.py") == 0
+    assert _waits(monkeypatch, later, "tests/test_a.py", lambda: first.collected("tests/test_a.py")) == 1
 
 
 def test_once_the_first_has_collected_everything_nothing_waits(monkeypatch: pytest.MonkeyPatch,
                                                                tmp_path: Path) -> None:
     first = _process(monkeypatch, tmp_path, "gw0")
     later = _process(monkeypatch, tmp_path, "gw2")
-    waiting = _waits(later, "tests/test_never_collected_by_gw0.py")
-    assert waiting.is_alive()
-    first.finished()
-    waiting.join(60)
-    assert not waiting.is_alive()
+    assert _waits(monkeypatch, later, "tests/test_never_collected_by_gw0.py", first.finished) == 1
+    assert _waits(monkeypatch, later, "tests/test_c.py") == 0
 
 
 def test_the_waits_are_bounded_in_all(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A first process that never collects (it failed to start) does not hang the others: past the bound, no module
     waits any more."""
-    monkeypatch.setattr(conftest, "FIRST_COLLECTION_WAIT_S", 0.2)
+    monkeypatch.setattr(conftest, "FIRST_COLLECTION_WAIT_S", -1.0)  # the bound already passed
     later = _process(monkeypatch, tmp_path, "gw1")
-    for module in ("tests/test_a.py", "tests/test_b.py"):
-        waiting = _waits(later, module)
-        waiting.join(60)
-        assert not waiting.is_alive()
+    assert _waits(monkeypatch, later, "tests/test_a.py") == 0
+    assert _waits(monkeypatch, later, "tests/test_b.py") == 0
     assert list(tmp_path.iterdir()) == []  # nothing collected them
 
 
