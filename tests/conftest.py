@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import atexit
 import functools
+import os
+import sys
+import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -51,6 +56,86 @@ def pytest_configure(config: pytest.Config) -> None:
     1.6 s in 38 collections (docs/performance.md, the suite's eighteenth-session round). Tests of the threshold itself
     set the values they check (tests/test_cohort_tail.py), or run a fresh process (tests/test_cli_startup.py)."""
     tune_for_command()
+    _TRAIL.start(config)
+
+
+class _TrailTheFirstCollection:
+    """A later xdist process imports each test module only once the first process (gw0) has collected it. In a
+    fresh environment (a clean clone, whose packages uv installs without bytecode) processes collecting at once each
+    compiled the bytecode of the same ~840 modules and rewrote the same test modules (~3 s CPU each after the
+    warm-up); trailing by a module, a later process reads what gw0 wrote and still ends about when gw0 does
+    (docs/performance.md, the suite's twentieth session). gw0 marks each module in the run's base temporary folder
+    (each process's own is a folder of it; pytest removes old runs' folders) and the whole collection at its end.
+    The waits together are bounded (:data:`FIRST_COLLECTION_WAIT_S`): a first process that failed cannot hang the
+    run. Outside pytest-xdist nothing waits."""
+
+    def __init__(self) -> None:
+        self.marks: Path | None = None  # the marks' folder, in an xdist process
+        self.first = False
+        self.deadline = 0.0
+
+    def start(self, config: pytest.Config) -> None:
+        basetemp = config.option.basetemp  # xdist gives each process <the run's basetemp>/popen-gwN
+        if "PYTEST_XDIST_WORKER" not in os.environ or not basetemp:
+            return
+        self.marks = Path(basetemp).parent / "collected"
+        self.first = os.environ["PYTEST_XDIST_WORKER"] == "gw0"
+        if self.first:
+            self.marks.mkdir(exist_ok=True)
+        self.deadline = time.monotonic() + FIRST_COLLECTION_WAIT_S
+
+    def wait_for(self, nodeid: str) -> None:
+        if self.marks is None or self.first:
+            return
+        mark, everything = self.marks / nodeid.replace("/", "__"), self.marks / "all"
+        while not (mark.exists() or everything.exists()) and time.monotonic() < self.deadline:
+            time.sleep(0.01)
+
+    def collected(self, nodeid: str) -> None:
+        """gw0 collected ``nodeid`` (a test module's, a folder's; the session's, "", is reported first)."""
+        if self.marks is not None and self.first and nodeid:
+            (self.marks / nodeid.replace("/", "__")).touch()
+
+    def finished(self) -> None:
+        if self.marks is not None and self.first:
+            (self.marks / "all").touch()
+
+
+#: how long later xdist processes wait for the first one's collection in all (s) before collecting on their own; a
+#: collection takes 3-10 s on an idle 2-core machine, ~100 s at load 15 (docs/performance.md, the tenth round)
+FIRST_COLLECTION_WAIT_S = 300.0
+_TRAIL = _TrailTheFirstCollection()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> None:
+    if isinstance(collector, pytest.Module):  # collecting it imports it
+        _TRAIL.wait_for(collector.nodeid)
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    _TRAIL.collected(report.nodeid)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    _TRAIL.finished()  # a later process waits for no module any more
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_cmdline_main(config: pytest.Config) -> Generator[None, object, object]:
+    """An xdist process leaves without tearing down its heap: once its session is over (its results sent, pytest
+    unconfigured: the last collection for unraisable exceptions done), it runs the atexit handlers (coverage's, the
+    temporary folders' finalizers, the thread pools' joins) and exits. Freeing the objects of ~1,000 tests one by one
+    (the session's graph, then every module) took ~2 s CPU a process at the run's end, both cores busy with nothing
+    the run reads (docs/performance.md, the suite's twentieth session). The controller and a run without xdist end
+    as always: their exit status is the run's."""
+    result = yield
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(int(result) if isinstance(result, int) else 0)
+    return result
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection; --failed-first still puts failures first (a wrapper)
