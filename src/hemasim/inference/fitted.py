@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
     from hemasim.scenario import Scenario
 
-__all__ = ["FittedValues", "fitted_model", "fitted_parameter_set", "load_fitted_values", "write_fitted_set"]
+__all__ = ["FittedValues", "fitted_model", "fitted_parameter_set", "fitted_values_under", "load_fitted_values",
+           "write_fitted_set"]
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,12 @@ def load_fitted_values(path: str | Path) -> FittedValues:
     return FittedValues(values, fitted, iiv_cv)
 
 
+def fitted_values_under(fitted: FittedValues, scenario: Scenario) -> dict[str, float]:
+    """The fitted values a scenario's model takes: the scenario's own ``parameters:`` (and --set) are the most
+    specific choice and win over the fitted set (as they do in its events, :func:`hemasim.assembly.build_events`)."""
+    return {name: v for name, v in fitted.values.items() if name not in scenario.parameters}
+
+
 def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = None,
                  parameters: ParameterSet | None = None, per_patient: Mapping[str, Any] | None = None,
                  drug_per_patient: Mapping[str, Mapping[str, Any]] | None = None) -> Model:
@@ -132,8 +139,6 @@ def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = 
     unknown = sorted(set(fitted.values) - source.parameter_names)
     if unknown:
         raise ValueError(f"parameter_set: {path}: {unknown[0]!r} is not a parameter of this scenario's model")
-    # the scenario's own `parameters:` (and --set) are the most specific choice: they win over the fitted set
-    values = {name: v for name, v in fitted.values.items() if name not in scenario.parameters}
-    return scenario_model(scenario, values, source.drug_sets, source.drug_parameter_paths,
+    return scenario_model(scenario, fitted_values_under(fitted, scenario), source.drug_sets, source.drug_parameter_paths,
                           covariates=covariates, parameters=parameters, per_patient=per_patient,
                           fitted=fitted.provenance, drug_per_patient=drug_per_patient)
