@@ -83,7 +83,8 @@ def fitted_healthy_values(path: str | Path) -> dict[str, float]:
 
 
 def load_fitted_values(path: str | Path) -> FittedValues:
-    """Read a fitted-set file; a ValueError naming the file and field when it is not one."""
+    """Read a fitted-set file; a ValueError naming the file and field when it is not one, or when a healthy-model
+    value is outside its parameter's bounds (a population fit's typical value is not bounded)."""
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
 
     p = Path(path)
@@ -99,13 +100,21 @@ def load_fitted_values(path: str | Path) -> FittedValues:
     if not isinstance(data, dict) or not isinstance(data.get("parameters"), list) \
             or not isinstance(data.get("provenance"), dict):
         raise ValueError(f"parameter_set: {p}: not a fitted parameter set (needs provenance and parameters)")
+    from hemasim.scenario.overrides import check_overrides, parameter_table
+
     prov = data["provenance"]
+    table = parameter_table()
     values: dict[str, float] = {}
     iiv_cv: dict[str, float] = {}
     for i, row in enumerate(data["parameters"]):
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) \
                 or not isinstance(row.get("value"), int | float) or not math.isfinite(row["value"]):
             raise ValueError(f"parameter_set: {p}: parameters.{i}: needs a name and a finite value")
+        if row["name"] in table:  # a healthy-model value as a scenario's `parameters:` takes it: within its bounds,
+            try:  # so that the model and the events (which read the table) refuse or take it alike
+                check_overrides({row["name"]: row["value"]}, whole=False)
+            except ValueError as err:
+                raise ValueError(f"parameter_set: {p}: parameters.{i}.value: {err}") from None
         values[row["name"]] = float(row["value"])
         cv = row.get("iiv_cv")
         if cv is not None:
