@@ -107,3 +107,30 @@ def test_a_refused_value_in_a_cohort_batch_gives_nan_for_that_vector_only(source
     reference = KernelEngine(batch_builds=False).simulate(source, values, TIMES, OBSERVE)
     assert np.isnan(run[1]).all() and np.isfinite(run[[0, 2]]).all()
     np.testing.assert_array_equal(run, reference)
+
+
+@pytest.mark.parametrize("fitted_set", [False, True])
+def test_a_fit_builds_the_scenarios_parameters_into_its_model_as_a_run_does(source: ScenarioSource, tmp_path,
+                                                                            fitted_set: bool):
+    """A scenario's ``parameters:`` reach the model a fit simulates (one vector and a cohort batch), as they reach a
+    run's model and the events the fit gives it (which read them); over a fitted set, they win as in a run."""
+    import yaml
+
+    from hemasim.assembly import build_model, event_table
+    from hemasim.inference.forward import _identical
+
+    value = 0.5  # the table's 0.161
+    update: dict = {"parameters": {FEEDBACK: value}}
+    if fitted_set:
+        path = tmp_path / "fitted.yaml"
+        path.write_text(yaml.safe_dump({"name": "toy (fitted)", "provenance": {"data": ["d.csv"], "problem": "toy",
+                                                                             "objective": 1.0},
+                                        "parameters": [{"name": FEEDBACK, "value": 0.3}]}), encoding="utf-8")
+        update["parameter_set"] = str(path)
+    scenario = source.scenario.model_copy(update=update)
+    fitting = ScenarioSource(scenario)
+    assert _identical(fitting.build({}).compile(), build_model(scenario).compile())
+    assert fitting.build({SLOPE: 9.0}).parameters.value(FEEDBACK) == value == event_table(scenario).value(FEEDBACK)
+    if not fitted_set:  # a fitted set's source builds one vector at a time
+        batch = fitting.build_batch([{SLOPE: 8.0}, {SLOPE: 9.0}])
+        assert batch is not None and batch.parameters.value(FEEDBACK) == value

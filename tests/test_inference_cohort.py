@@ -25,10 +25,10 @@ def _scenario(parameter_set: str | None) -> dict:
     return data
 
 
-def _population_set(path) -> str:
+def _population_set(path, typical: float = TYPICAL) -> str:
     doc = {"name": "toy population fit (fitted)",
            "provenance": {"data": ["data.csv"], "problem": "toy", "objective": 1.0, "method": "SAEM"},
-           "parameters": [{"name": NAME, "value": TYPICAL, "unit": "1", "iiv_cv": CV}]}
+           "parameters": [{"name": NAME, "value": typical, "unit": "1", "iiv_cv": CV}]}
     path.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
     return str(path)
 
@@ -47,3 +47,18 @@ def test_a_cohort_draws_its_patients_from_the_fitted_population_set(tmp_path) ->
     # the drawn values reach the model (hemasim.biology.builder: per-patient values win over the set's typical
     # value): the endpoints differ from the same cohort without the set
     assert not np.allclose(fitted.endpoints["anc_nadir"].to_numpy(), plain.endpoints["anc_nadir"].to_numpy())
+
+
+def test_a_fitted_value_outside_its_bounds_is_refused_with_the_scenario_naming_the_file_and_row(tmp_path) -> None:
+    """A population fit's typical value is not bounded; outside the parameter's bounds a cohort's table would have
+    clipped it, then its model and events refused it naming no file: the scenario naming the set is refused once,
+    when parsed."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    assert healthy_adult_parameters()[NAME].bounds == (0.01, 1.0)
+    path = _population_set(tmp_path / "population.yaml", typical=2.0)
+    with pytest.raises(ScenarioError, match=r"population.yaml: parameters.0.value: neutrophil_feedback_log_slope: 2 is "
+                                            r"outside the parameter's bounds \[0.01, 1\]"):
+        parse_scenario(_scenario(path))
+    parse_scenario(_scenario(_population_set(tmp_path / "population.yaml", typical=1.0)))  # a bound itself is in

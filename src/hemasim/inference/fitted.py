@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
     from hemasim.scenario import Scenario
 
-__all__ = ["FittedValues", "fitted_model", "fitted_parameter_set", "load_fitted_values", "write_fitted_set"]
+__all__ = ["FittedValues", "fitted_model", "fitted_parameter_set", "fitted_values_under", "load_fitted_values",
+           "write_fitted_set"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +83,8 @@ def fitted_healthy_values(path: str | Path) -> dict[str, float]:
 
 
 def load_fitted_values(path: str | Path) -> FittedValues:
-    """Read a fitted-set file; a ValueError naming the file and field when it is not one."""
+    """Read a fitted-set file; a ValueError naming the file and field when it is not one, or when a healthy-model
+    value is outside its parameter's bounds (a population fit's typical value is not bounded)."""
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
 
     p = Path(path)
@@ -98,13 +100,21 @@ def load_fitted_values(path: str | Path) -> FittedValues:
     if not isinstance(data, dict) or not isinstance(data.get("parameters"), list) \
             or not isinstance(data.get("provenance"), dict):
         raise ValueError(f"parameter_set: {p}: not a fitted parameter set (needs provenance and parameters)")
+    from hemasim.scenario.overrides import check_overrides, parameter_table
+
     prov = data["provenance"]
+    table = parameter_table()
     values: dict[str, float] = {}
     iiv_cv: dict[str, float] = {}
     for i, row in enumerate(data["parameters"]):
         if not isinstance(row, dict) or not isinstance(row.get("name"), str) \
                 or not isinstance(row.get("value"), int | float) or not math.isfinite(row["value"]):
             raise ValueError(f"parameter_set: {p}: parameters.{i}: needs a name and a finite value")
+        if row["name"] in table:  # a healthy-model value as a scenario's `parameters:` takes it: within its bounds,
+            try:  # so that the model and the events (which read the table) refuse or take it alike
+                check_overrides({row["name"]: row["value"]}, whole=False)
+            except ValueError as err:
+                raise ValueError(f"parameter_set: {p}: parameters.{i}.value: {err}") from None
         values[row["name"]] = float(row["value"])
         cv = row.get("iiv_cv")
         if cv is not None:
@@ -117,6 +127,12 @@ def load_fitted_values(path: str | Path) -> FittedValues:
     except (TypeError, ValueError):
         raise ValueError(f"parameter_set: {p}: provenance: data, problem and objective are required") from None
     return FittedValues(values, fitted, iiv_cv)
+
+
+def fitted_values_under(fitted: FittedValues, scenario: Scenario) -> dict[str, float]:
+    """The fitted values a scenario's model takes: the scenario's own ``parameters:`` (and --set) are the most
+    specific choice and win over the fitted set (as they do in its events, :func:`hemasim.assembly.build_events`)."""
+    return {name: v for name, v in fitted.values.items() if name not in scenario.parameters}
 
 
 def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = None,
@@ -132,8 +148,6 @@ def fitted_model(scenario: Scenario, path: str, covariates: Covariates | None = 
     unknown = sorted(set(fitted.values) - source.parameter_names)
     if unknown:
         raise ValueError(f"parameter_set: {path}: {unknown[0]!r} is not a parameter of this scenario's model")
-    # the scenario's own `parameters:` (and --set) are the most specific choice: they win over the fitted set
-    values = {name: v for name, v in fitted.values.items() if name not in scenario.parameters}
-    return scenario_model(scenario, values, source.drug_sets, source.drug_parameter_paths,
+    return scenario_model(scenario, fitted_values_under(fitted, scenario), source.drug_sets, source.drug_parameter_paths,
                           covariates=covariates, parameters=parameters, per_patient=per_patient,
                           fitted=fitted.provenance, drug_per_patient=drug_per_patient)

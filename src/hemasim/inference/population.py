@@ -358,7 +358,8 @@ def population_parameter_set(fit: PopulationFit, targets: Mapping[str, str], uni
 def apply_population_set(params: ParameterSetType, path: str | Path, *, skip_unknown: bool = False) -> ParameterSetType:
     """``params`` with the typical values and between-patient variability (``iiv_cv``) of a population set
     (:func:`population_parameter_set`, e.g. ``hemasim fit-population``'s population.yaml) for the parameters it
-    names: what a cohort's ``draw_patients`` samples from (value * exp(omega N(0, 1)), clipped to the bounds).
+    names: what a cohort's ``draw_patients`` samples from (value * exp(omega N(0, 1)), clipped to the bounds; the
+    typical value itself is refused outside them, :func:`~hemasim.inference.fitted.load_fitted_values`).
     Rows without ``iiv_cv`` change the value only. ``skip_unknown``: leave rows that name no parameter of
     ``params`` (drug-set values of a fitted set, applied by :func:`~hemasim.inference.fitted.fitted_model`) to
     the model build. ValueError naming the file and row for anything else."""
@@ -377,7 +378,7 @@ def apply_population_set(params: ParameterSetType, path: str | Path, *, skip_unk
             raise ValueError(f"{path}: parameters.{i}.name: {name!r} is not a parameter of the set {params.name!r}")
         cv = fitted.iiv_cv.get(name)
         p = params[name]
-        changed[name] = replace(p, value=float(np.clip(value, *p.bounds)), provenance=fitted.provenance,
+        changed[name] = replace(p, value=value, provenance=fitted.provenance,  # within its bounds: loaded so
                                 iiv_cv=p.iiv_cv if cv is None else cv,
                                 iiv_source=p.iiv_source if cv is None else f"population fit ({path.name})")
     return ParameterSet.from_records(params.name, [changed.get(n, params[n]) for n in params])

@@ -143,10 +143,12 @@ class ScenarioSource:
                                                                                                    math.inf)
 
     def build(self, values: Mapping[str, float]) -> Model:
+        """The scenario's model with ``values`` over its ``parameters:`` (and those over its fitted set, as a run
+        of it has them: the events are built from the same table, :meth:`events`)."""
         if self.scenario.parameter_set is not None:  # the scenario's fitted set, under the values being fitted
-            from hemasim.inference.fitted import load_fitted_values
+            from hemasim.inference.fitted import fitted_values_under, load_fitted_values
 
-            values = {**load_fitted_values(self.scenario.parameter_set).values, **values}
+            values = {**fitted_values_under(load_fitted_values(self.scenario.parameter_set), self.scenario), **values}
         return scenario_model(self.scenario, values, self.drug_sets, self.drug_parameter_paths)
 
     def build_batch(self, values: Sequence[Mapping[str, float]]) -> Model | None:
@@ -239,9 +241,9 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
                    parameters: ParameterSet | None = None, per_patient: Mapping[str, np.ndarray] | None = None,
                    fitted: Fitted | None = None,
                    drug_per_patient: Mapping[str, Mapping[str, np.ndarray]] | None = None) -> Model:
-    """The model of ``scenario`` with ``values`` (run-record names) replacing the defaults: healthy-model
-    parameters in the parameter set (provenance :class:`UserOverride`, or ``fitted``), drug-set values in a copy
-    of the set. What :func:`hemasim.assembly.build_model` builds (``covariates``, ``parameters`` and
+    """The model of ``scenario`` with ``values`` (run-record names) replacing the defaults and the scenario's
+    ``parameters:``: healthy-model parameters in the parameter set (provenance :class:`UserOverride`, or
+    ``fitted``), drug-set values in a copy of the set. What :func:`hemasim.assembly.build_model` builds (``covariates``, ``parameters`` and
     ``per_patient`` as there), with those values. ``drug_per_patient``: per-patient values of drug-set values
     (drug set name -> dotted path -> array), as :class:`~hemasim.pharmacology.pkpd.DrugExposure` and
     :func:`~hemasim.pharmacology.friberg.friberg_model` take them."""
@@ -254,6 +256,7 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
     from hemasim.pharmacology.friberg import friberg_model
     from hemasim.pharmacology.pkpd import DrugExposure
     from hemasim.scenario import FribergChain
+    from hemasim.scenario.overrides import apply_overrides
 
     if drug_sets is None or drug_paths is None:
         source = ScenarioSource(scenario)
@@ -280,7 +283,8 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
                                           per_patient=drug_per_patient.get(chain, {})), values, fitted)
     extensions = [DrugExposure(changed[e.drug_set.name], per_patient=drug_per_patient.get(e.drug_set.name, {}))
                   if isinstance(e, DrugExposure) else e for e in model_extensions(scenario)]
-    params = healthy_adult_parameters() if parameters is None else parameters
+    # the scenario's `parameters:` under ``values``, as build_model and the events (build_events) have them
+    params = apply_overrides(scenario.parameters, healthy_adult_parameters() if parameters is None else parameters)
     params = _with_values(params, model_values, fitted)
     model = healthy_human_model(cov, params, aging=scenario.aging, per_patient=per_patient, extensions=extensions)
     if scenario.is_chimeric:  # as hemasim.assembly.build_model does
