@@ -92,7 +92,9 @@ def test_saem_recovers_a_simulated_maintenance_population() -> None:
 
     predictor, data, _ = simulated_study(40, seed=2)
     start = [PopulationParameter(n, 1.5 * v, 0.5) for n, v in zip(STUDY_FREE, STUDY_TYPICAL, strict=True)]
-    fit = saem(data, predictor, start, SaemSettings(exploration=60, smoothing=40, information_samples=20))
+    # 2 conditional samples for the standard errors, which come after the estimates and are not checked here: the
+    # estimates are those of 20 to the last bit (checked by hand, December 2026), ~0.5 s CPU less
+    fit = saem(data, predictor, start, SaemSettings(exploration=60, smoothing=40, information_samples=2))
     assert np.all(np.abs(fit.typical / STUDY_TYPICAL - 1) < 0.15), fit.typical
     assert np.all(np.abs(fit.omega - STUDY_OMEGA) < 0.12), fit.omega
     assert abs(fit.sigma - STUDY_SIGMA) < 0.04
