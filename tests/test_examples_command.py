@@ -71,9 +71,12 @@ def test_refuses_to_overwrite_and_writes_nothing_unless_forced(tmp_path: Path):
     mine.write_text("name: my edited copy\n", encoding="utf-8")
     res = invoke_hemasim("examples", "healthy_adult", "docetaxel_q3w", "--out", str(tmp_path))
     assert res.exit_code == 2
-    assert res.stderr.strip() == (f"hemasim: error: --out {tmp_path}: {mine} already there; --force overwrites them")
+    assert res.stderr.strip() == (f"hemasim: error: --out {tmp_path}: {mine} already there; --force overwrites it")
     assert sorted(os.listdir(tmp_path)) == ["docetaxel_q3w.yaml"]  # not even the other one, nor a temporary
     assert mine.read_text(encoding="utf-8") == "name: my edited copy\n"
+    (tmp_path / "healthy_adult.yaml").write_text("name: mine too\n", encoding="utf-8")
+    res = invoke_hemasim("examples", "healthy_adult", "docetaxel_q3w", "--out", str(tmp_path))
+    assert res.exit_code == 2 and res.stderr.strip().endswith("already there; --force overwrites them")
     res = invoke_hemasim("examples", "healthy_adult", "docetaxel_q3w", "--out", str(tmp_path), "--force")
     assert res.exit_code == 0, res.stderr
     assert mine.read_text(encoding="utf-8") == (EXAMPLES / "docetaxel_q3w.yaml").read_text(encoding="utf-8")

@@ -162,6 +162,7 @@ def test_sensitivity_cli_morris_writes_indices(tmp_path: Path):
 
     meta = json.loads((tmp_path / "m" / "sensitivity.json").read_text(), parse_constant=no_nan)
     assert meta["runs"] == 3 * 3 and meta["baseline"]["hemoglobin_nadir"] > 0
+    assert "(9 design points and the baseline," in " ".join(res.stderr.split())  # the progress bar counted 10
     assert meta["baseline"]["neutrophil_recovery_day"] is None  # no fall, no recovery: null (it was NaN)
     # every factor and endpoint with its unit (indices.csv and samples.parquet carried none)
     assert set(meta["units"]) == {SLOPE, "hsc_niche_hill", *meta["baseline"]}

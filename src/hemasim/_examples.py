@@ -158,7 +158,7 @@ def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder:
     blocked = [target for _, target in pairs if target.is_dir() or (target.exists() and not force)]
     if blocked:
         listed = ", ".join(str(p) for p in blocked[:3]) + (f" and {len(blocked) - 3} more" if len(blocked) > 3 else "")
-        fix = "" if any(p.is_dir() for p in blocked) else "; --force overwrites them"
+        fix = "" if any(p.is_dir() for p in blocked) else f"; --force overwrites {'it' if len(blocked) == 1 else 'them'}"
         raise ExampleError(f"--out {out}: {listed} already there{fix}")
     for folder_of_files in dict.fromkeys(target.parent for _, target in pairs):  # an --out it cannot write in: bad
         try:  # input, refused before anything is copied (it was exit 1 after, with the files before it copied)
