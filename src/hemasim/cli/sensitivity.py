@@ -158,5 +158,5 @@ def sensitivity(
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_sensitivity_outputs(result, spec, out, plot=not no_plot))
-    Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} design points and the baseline, "
-                               f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")
+    Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} design points and "
+                               f"the baseline, {result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")

@@ -13,22 +13,23 @@ from typing import Any
 __all__ = ["coupled_screen_outcome", "regimen_screen", "screen_outcome"]
 
 
+def _outcome_lines(file: str) -> dict[str, str]:
+    """Parameter name -> one line, from a screen's outcome file shipped in this package."""
+    text = resources.files("hemasim.sensitivity").joinpath(file).read_text(encoding="utf-8")
+    return {str(k): str(v) for k, v in json.loads(text).items()}
+
+
 @cache
 def screen_outcome() -> dict[str, str]:
     """Parameter name -> one line on what the screen found (only parameters with provenance Assumed)."""
-    text = resources.files("hemasim.sensitivity").joinpath("screen_outcome.json").read_text(encoding="utf-8")
-    data = json.loads(text)
-    return {str(k): str(v) for k, v in data.items()}
+    return _outcome_lines("screen_outcome.json")
 
 
 @cache
 def coupled_screen_outcome() -> dict[str, str]:
     """Parameter name -> one line on what stage 3 of the screen found with the engraftment fit refitted at each
-    design point (written by bench/coupled_screen.py; only the parameters it screened, none before it ran)."""
-    path = resources.files("hemasim.sensitivity").joinpath("coupled_screen_outcome.json")
-    if not path.is_file():
-        return {}
-    return {str(k): str(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    design point (written by bench/coupled_screen.py; only the parameters it screened)."""
+    return _outcome_lines("coupled_screen_outcome.json")
 
 
 def regimen_screen() -> dict[str, Any]:
