@@ -14,7 +14,8 @@ import yaml
 
 from hemasim.assembly import run_scenario
 from hemasim.endpoints import evaluate_endpoints
-from hemasim.scenario import parse_scenario
+from hemasim.parameters import healthy_adult_parameters
+from hemasim.scenario import load_scenario, parse_scenario
 from hemasim.sensitivity.batch import evaluate_points
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,3 +58,52 @@ def test_a_batch_of_points_carries_each_points_drug_set_slope(tmp_path: Path):
         single = {e.name: np.nan if e.value is None else e.value for e in evaluate_endpoints(result)}
         for name in COMPARED:
             assert table.loc[i, name] == pytest.approx(single[name], rel=1e-9, abs=1e-12, nan_ok=True), (slope, name)
+
+
+def test_the_docetaxel_coupling_refits_the_slope_the_transit_and_the_exponent():
+    from hemasim.inference.docetaxel import SLOPE_NAME, docetaxel_coupling, refit
+    from hemasim.inference.engraftment import HELD_ASSUMED
+    from hemasim.sensitivity.coupling import coupled_columns, shipped_couplings
+    from hemasim.sensitivity.spec import coupling_parameters
+
+    coupling = docetaxel_coupling()
+    assert coupling.fit is refit and coupling.sources == HELD_ASSUMED and coupling not in shipped_couplings()
+    assert coupling.targets == (SLOPE_NAME, "neutrophil_mitotic_transit_days", "neutrophil_transit_gcsf_exponent")
+    docetaxel = coupling_parameters(_cycle(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))))
+    assert docetaxel.value(SLOPE_NAME) == 13.13  # the drug set's fitted record
+    calls: list[dict] = []
+
+    def probe(at):
+        calls.append(dict(at))
+        return {SLOPE_NAME: 20.0, "neutrophil_mitotic_transit_days": 5.0, "neutrophil_transit_gcsf_exponent": 0.0}
+
+    fake = type(coupling)(coupling.sources, coupling.targets, probe)
+    ratio = docetaxel.value("progenitor_baseline_self_renewal_ratio")
+    points = pd.DataFrame({"progenitor_baseline_self_renewal_ratio": [ratio, 0.25, 0.25]})
+    cols = coupled_columns(points, [fake], docetaxel)
+    # the shipped values at the shipped held values (no refit), one refit for the two equal points
+    assert cols[SLOPE_NAME].tolist() == [13.13, 20.0, 20.0] and len(calls) == 1
+    assert calls[0]["progenitor_baseline_self_renewal_ratio"] == 0.25
+    # a scenario that doses no docetaxel gets the healthy-model values only (the slope acts on nothing there)
+    healthy = coupling_parameters(load_scenario(ROOT / "examples" / "healthy_adult.yaml"))
+    assert list(coupled_columns(points, [fake], healthy)) == ["neutrophil_mitotic_transit_days",
+                                                             "neutrophil_transit_gcsf_exponent"]
+
+
+@pytest.mark.slow
+def test_the_docetaxel_refit_at_the_shipped_held_values_gives_the_shipped_fit_back():
+    from hemasim.inference.docetaxel import SLOPE_NAME, refit_at
+    from hemasim.inference.engraftment import HELD_ASSUMED
+
+    table = healthy_adult_parameters()
+    again = refit_at({n: table.value(n) for n in HELD_ASSUMED})
+    assert again.converged and not again.failed
+    # the records round the slope and the transit to 4 and 3 significant figures; the objective (emergence term
+    # included, as the record's 89.856) falls by less than 0.01 (a 95% step is 1.92): within the fit's tolerance
+    assert again.values[SLOPE_NAME] == pytest.approx(13.13, rel=1e-3)
+    assert again.values["neutrophil_mitotic_transit_days"] == pytest.approx(
+        table.value("neutrophil_mitotic_transit_days"), rel=2e-3)
+    assert again.values["neutrophil_transit_gcsf_exponent"] == 0.0  # on its lower bound, as shipped
+    assert again.on_bound == ("neutrophil_transit_gcsf_exponent",)
+    assert 0.0 <= again.start_objective - again.objective < 0.01
+    assert again.objective == pytest.approx(89.856, abs=0.01)
