@@ -107,3 +107,18 @@ def test_the_docetaxel_refit_at_the_shipped_held_values_gives_the_shipped_fit_ba
     assert again.on_bound == ("neutrophil_transit_gcsf_exponent",)
     assert 0.0 <= again.start_objective - again.objective < 0.01
     assert again.objective == pytest.approx(89.856, abs=0.01)
+
+
+def test_each_stage_rewrites_its_own_section_and_keeps_the_other(tmp_path: Path):
+    from tests._scripts import load_script
+
+    script = load_script(ROOT / "bench" / "coupled_screen.py")
+    page = tmp_path / "page.md"
+    page.write_text("# Screen\n\nrows\n", encoding="utf-8")
+    three, four = script.screen.STAGE3_HEADING, script.STAGE4_HEADING
+    script.write_section(page, four, [four, "", "stage 4 rows"])
+    script.write_section(page, three, [three, "", "stage 3 rows"], four)  # before stage 4, which stays
+    assert page.read_text(encoding="utf-8") == f"# Screen\n\nrows\n\n{three}\n\nstage 3 rows\n\n{four}\n\nstage 4 rows\n"
+    script.write_section(page, three, [three, "", "new 3"], four)
+    script.write_section(page, four, [four, "", "new 4"])
+    assert page.read_text(encoding="utf-8") == f"# Screen\n\nrows\n\n{three}\n\nnew 3\n\n{four}\n\nnew 4\n"
