@@ -197,8 +197,7 @@ def section(held: pd.DataFrame, refitted: pd.DataFrame, outcomes: dict[str, tupl
              "per_cd34`, `graft_st_hspc_per_cd34`, `megakaryocyte_progenitor_exit_rate_per_day`, `graft_lodging_days`) "
              "held, as stage 2 holds them, and refitted at each distinct point (one warm-started local least-squares "
              "run of the shipped fit: its data T2/T10/T11, bounds and method; `hemasim.inference.engraftment.refit_at`). "
-             "The docetaxel fit (slope, mitotic transit) is held in both: its slope is a drug-set value a design point "
-             "cannot set. Not seen: interactions with the other acting assumed parameters (held here), the fit's other "
+             "The docetaxel fit (slope, mitotic transit) is held in both (stage 4, below, refits it too). Not seen: interactions with the other acting assumed parameters (held here), the fit's other "
              "held values moving, a better optimum a multi-start would find.", "",
              f"| parameter | stage 2 ({acting} factors, 256 trajectories; fit held) | stage 3, fit held | "
              "stage 3, fit refitted |",
@@ -267,6 +266,23 @@ def chemo_refit_summary(cache: RefitCache) -> list[str]:
     return lines
 
 
+def verdict_lines(designs: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Per parameter, the read-outs it still moves by more than 10% (mu*) with both fits refitted (the last design),
+    and those it moved so in the one before (the engraftment fit alone refitted) and no longer does."""
+    *_, (label_before, before), (_, both) = designs.items()
+    lines = []
+    for name in FACTORS:
+        a, b = before[before["factor"] == name], both[both["factor"] == name]
+        still = b[b["effect"] > screen.THRESHOLD].sort_values("effect", ascending=False)
+        gone = [r for r in a.loc[a["effect"] > screen.THRESHOLD, "readout"] if r not in set(still["readout"])]
+        text = (f"still moves {', '.join(f'{r.readout} ({screen._effect(r)})' for r in still.itertuples())}"
+                if len(still) else "moves no read-out by more than 10% (mu*)")
+        if gone:
+            text += f"; no longer (with the {label_before} alone it moved): {', '.join(gone)}"
+        lines.append(f"- `{name}`: {text}.")
+    return lines
+
+
 def stage4_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, Sequence[str]],
                    costs: list[tuple[str, int, int, float]], chemo: RefitCache, trajectories: int) -> list[str]:
     """The section "Stage 4": the outcome per parameter in the three designs, mu* per read-out, the docetaxel refits
@@ -291,6 +307,7 @@ def stage4_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, S
     frames = list(designs.values())
     lines += readout_table(frames[0], *zip(labels[1:], frames[1:], strict=True))
     lines += ["", "### The docetaxel refits", ""] + chemo_refit_summary(chemo)
+    lines += ["", "### Verdict (stage 4)", ""] + verdict_lines(designs)
     lines += ["", "### Cost (stage 4)", "", "Seconds of each design; the first scenario's design with both fits "
               "refitted includes the docetaxel refits (once per distinct point).", "",
               "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
