@@ -12,6 +12,13 @@ screen's ranges, Morris on its 4-level grid with the same scenarios, read-outs a
 squares run, through a :class:`~hemasim.sensitivity.coupling.Coupling`). A refit that fails keeps the values it
 reached and the point's read-outs, and is listed. ``--refits FILE``: refits of an earlier run (this script's JSON)
 reused, so a run that stopped goes on where it was.
+
+Stage 4 (``--docetaxel``; design: docs/sensitivity.md, "Stage 4: ... (design)"): the same points run a third time with
+the docetaxel fit refitted too (:func:`hemasim.inference.docetaxel.refit_at`, its slope carried per point as a drug-set
+value); writes the section "Stage 4" after stage 3's, the docetaxel refits (docs/images/coupled_screen_chemo.json) and
+the outcome per parameter (src/hemasim/sensitivity/stage4_screen_outcome.json). The engraftment refits are read from
+stage 3's file (``--refits``, default docs/images/coupled_screen.json; one missing is run and not saved there),
+``--chemo-refits FILE`` reuses the docetaxel refits of an earlier stage-4 run.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ import dataclasses
 import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,17 +54,26 @@ SEED = 2  # stage 1 ran seed 0, stage 2 seed 1
 SHOWN = 0.05  # read-outs shown per parameter: the upper 95% bound above this (relative) held or refitted
 RESULTS = ROOT / "docs" / "images" / "coupled_screen.json"
 OUTCOMES = ROOT / "src" / "hemasim" / "sensitivity" / "coupled_screen_outcome.json"
+CHEMO_RESULTS = ROOT / "docs" / "images" / "coupled_screen_chemo.json"
+CHEMO_OUTCOMES = ROOT / "src" / "hemasim" / "sensitivity" / "stage4_screen_outcome.json"
+REPORT = ROOT / "docs" / "sensitivity_screen.md"
+STAGE4_HEADING = "## Stage 4: the same five parameters with the docetaxel fit refitted too"
+#: the shipped docetaxel fit's objective (the slope's record; fit_gcsf_exponent's joint fit with the emergence term)
+CHEMO_SHIPPED_OBJECTIVE = 89.856
 
 
 class RefitCache:
-    """The engraftment fit at each distinct combination of the values it held, run once (a design point is asked for
-    by every scenario's design), each result kept with its status and written to ``path`` as it comes (without its
-    run time, which is printed and summed in the report: a committed result holds no run times)."""
+    """A fit (default the engraftment fit, :func:`hemasim.inference.engraftment.refit_at`; ``refit_at`` another, with
+    the ``sources`` it is keyed on) at each distinct combination of the values it held, run once (a design point is
+    asked for by every scenario's design), each result kept with its status and written to ``path`` as it comes
+    (without its run time, which is printed and summed in the report: a committed result holds no run times)."""
 
-    def __init__(self, path: Path | None, earlier: Path | None = None) -> None:
-        from hemasim.inference.engraftment import HELD_ASSUMED
+    def __init__(self, path: Path | None, earlier: Path | None = None, sources: Sequence[str] | None = None,
+                 refit_at: Callable[[Mapping[str, float]], Refit] | None = None) -> None:
+        from hemasim.inference import engraftment
 
-        self.sources = HELD_ASSUMED
+        self.sources = engraftment.HELD_ASSUMED if sources is None else tuple(sources)
+        self.refit_at = engraftment.refit_at if refit_at is None else refit_at
         self.path = path
         self.refits: dict[tuple[float, ...], tuple[dict[str, float], Refit]] = {}
         self.seconds: dict[tuple[float, ...], float] = {}  # the refits timed (run here, or in a file that kept it)
@@ -80,12 +96,10 @@ class RefitCache:
         return tuple(float(held[n]) for n in self.sources)
 
     def fit(self, held: Mapping[str, float]) -> dict[str, float]:
-        from hemasim.inference.engraftment import refit_at
-
         key = self._key(held)
         if key not in self.refits:
             start = time.perf_counter()
-            refit = refit_at(held)
+            refit = self.refit_at(held)
             self.refits[key] = (dict(held), refit)
             self.seconds[key] = time.perf_counter() - start
             print(f"refit {len(self.refits)}: {self.seconds[key]:.1f} s, objective {refit.start_objective:.3f} -> "
@@ -104,13 +118,15 @@ class RefitCache:
         write_json_report({**(extra or {}), "refits": self.rows()}, self.path, echo=False)
 
 
-def couplings(cache: RefitCache) -> tuple[Coupling, ...]:
-    """The screen's couplings and the engraftment fit's, each of its refits through ``cache``."""
+def couplings(cache: RefitCache, chemo: RefitCache | None = None) -> tuple[Coupling, ...]:
+    """The screen's couplings and the engraftment fit's, each of its refits through ``cache``; with ``chemo`` the
+    docetaxel fit's too (stage 4), its refits through that cache."""
+    from hemasim.inference.docetaxel import docetaxel_coupling
     from hemasim.inference.engraftment import engraftment_coupling
     from hemasim.sensitivity.coupling import Coupling
 
-    engraftment = engraftment_coupling()
-    return (*screen.couplings(), Coupling(engraftment.sources, engraftment.targets, cache.fit))
+    fits = [(engraftment_coupling(), cache)] + ([(docetaxel_coupling(), chemo)] if chemo is not None else [])
+    return (*screen.couplings(), *(Coupling(c.sources, c.targets, through.fit) for c, through in fits))
 
 
 def _cell(rows: pd.DataFrame, readout: str) -> str:
@@ -120,14 +136,20 @@ def _cell(rows: pd.DataFrame, readout: str) -> str:
     return screen._effect(next(row.itertuples()))
 
 
-def readout_table(held: pd.DataFrame, refitted: pd.DataFrame) -> list[str]:
-    """Per parameter, each read-out whose upper 95% bound reaches :data:`SHOWN` held or refitted: mu* both ways."""
-    lines = ["| parameter | read-out | held (as stage 2): mu*, 95% CI | refitted: mu*, 95% CI |", "|---|---|---|---|"]
+def readout_table(held: pd.DataFrame, *refitted: tuple[str, pd.DataFrame]) -> list[str]:
+    """Per parameter, each read-out whose upper 95% bound reaches :data:`SHOWN` held or in any ``refitted`` design
+    (label, indices): mu* each way, a column per design."""
+    lines = ["| parameter | read-out | held (as stage 2): mu*, 95% CI | "
+             + " | ".join(f"{label}: mu*, 95% CI" for label, _ in refitted) + " |",
+             "|---|---|---|" + "---|" * len(refitted)]
     for name in FACTORS:
-        a, b = held[held["factor"] == name], refitted[refitted["factor"] == name]
-        shown = set(a.loc[a["effect_high"] >= SHOWN, "readout"]) | set(b.loc[b["effect_high"] >= SHOWN, "readout"])
+        a = held[held["factor"] == name]
+        others = [t[t["factor"] == name] for _, t in refitted]
+        shown = set(a.loc[a["effect_high"] >= SHOWN, "readout"]).union(
+            *(set(b.loc[b["effect_high"] >= SHOWN, "readout"]) for b in others))
         order = a.set_index("readout")["effect"].sort_values(ascending=False).index
-        lines += [f"| `{name}` | {r} | {_cell(a, r)} | {_cell(b, r)} |" for r in order if r in shown]
+        lines += [f"| `{name}` | {r} | {_cell(a, r)} | " + " | ".join(_cell(b, r) for b in others) + " |"
+                  for r in order if r in shown]
     return lines
 
 
@@ -175,8 +197,7 @@ def section(held: pd.DataFrame, refitted: pd.DataFrame, outcomes: dict[str, tupl
              "per_cd34`, `graft_st_hspc_per_cd34`, `megakaryocyte_progenitor_exit_rate_per_day`, `graft_lodging_days`) "
              "held, as stage 2 holds them, and refitted at each distinct point (one warm-started local least-squares "
              "run of the shipped fit: its data T2/T10/T11, bounds and method; `hemasim.inference.engraftment.refit_at`). "
-             "The docetaxel fit (slope, mitotic transit) is held in both: its slope is a drug-set value a design point "
-             "cannot set. Not seen: interactions with the other acting assumed parameters (held here), the fit's other "
+             "The docetaxel fit (slope, mitotic transit) is held in both (stage 4, below, refits it too). Not seen: interactions with the other acting assumed parameters (held here), the fit's other "
              "held values moving, a better optimum a multi-start would find.", "",
              f"| parameter | stage 2 ({acting} factors, 256 trajectories; fit held) | stage 3, fit held | "
              "stage 3, fit refitted |",
@@ -185,7 +206,7 @@ def section(held: pd.DataFrame, refitted: pd.DataFrame, outcomes: dict[str, tupl
     lines += ["", "### Per read-out", "",
               f"mu* and its 95% bootstrap interval (trajectories resampled), read-outs whose upper bound reaches "
               f"{100 * SHOWN:.0f}% either way; a read-out that is 0 at the shipped values in days.", ""]
-    lines += readout_table(held, refitted)
+    lines += readout_table(held, ("refitted", refitted))
     lines += ["", "### The refits", ""] + refit_summary(cache)
     lines += ["", "### Cost", "", "Seconds of each design; the first scenario's refitted design includes the refits (each "
               "distinct point is refitted once, when the first scenario asks; the others reuse it). A run of this "
@@ -195,11 +216,152 @@ def section(held: pd.DataFrame, refitted: pd.DataFrame, outcomes: dict[str, tupl
     return lines
 
 
+def write_section(report: Path, heading: str, lines: list[str], following: str | None = None) -> None:
+    """``lines`` (the section, from its ``heading``) in place of that section of ``report``, which runs to the
+    line ``following`` (the next stage's, kept) or to the end; at the end (before ``following``) where it has none."""
+    text = report.read_text(encoding="utf-8")
+    after = screen.kept_section(report, following) if following else ""
+    head = text[: len(text) - len(after)]
+    at = head.find("\n" + heading + "\n")
+    head = head if at < 0 else head[:at]
+    report.write_text(head.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n" + after, encoding="utf-8")
+
+
+def chemo_refit_summary(cache: RefitCache) -> list[str]:
+    """The docetaxel refits: how long, the objective before and after against the shipped fit's, the spread of
+    the refitted values, the values on a search bound and the failures."""
+    from hemasim.inference.docetaxel import FITTED
+    from hemasim.inference.docetaxel import LR_STEP_95 as STEP
+
+    refits = [r for _, r in cache.refits.values()]
+    seconds = list(cache.seconds.values())
+    start = np.array([r.start_objective for r in refits])
+    end = np.array([r.objective for r in refits])
+    far = [(held, r) for held, r in cache.refits.values() if r.objective > CHEMO_SHIPPED_OBJECTIVE + STEP]
+    failed = [(held, r) for held, r in cache.refits.values() if r.failed]
+    timed = (f"{sum(seconds):.0f} s in all, median {np.median(seconds):.1f} s, longest {max(seconds):.1f} s"
+             + ("" if len(seconds) == len(refits) else f" ({len(seconds)} timed)") if seconds else
+             "untimed here: reused from an earlier run")
+    lines = [f"{len(refits)} distinct design points refitted ({timed}). The fit's objective (minus log-likelihood with "
+             f"the Craig prior and the emergence term) at the shipped fitted values: median {np.median(start):.2f}, "
+             f"largest {start.max():.2f}; after the refit: median {np.median(end):.2f}, largest {end.max():.2f} "
+             f"(shipped fit: {CHEMO_SHIPPED_OBJECTIVE}). Refits that end more than {STEP} (the 95% likelihood-ratio "
+             f"step) above the shipped fit (the courses are not met there, not a failure): **{len(far)}**"
+             + (f", at progenitor ratios {', '.join(sorted({f'{h[FACTORS[0]]:.3g}' for h, _ in far}))}" if far else "")
+             + ".", "", "| fitted value | shipped | refitted: min, median, max | points on a search bound |",
+             "|---|---|---|---|"]
+    from hemasim.parameters import healthy_adult_parameters
+
+    table = healthy_adult_parameters()
+    shipped = {FITTED["slope"]: 13.13, **{n: table.value(n) for n in list(FITTED.values())[1:]}}
+    for name in FITTED.values():
+        v = np.array([r.values[name] for r in refits])
+        lines.append(f"| `{name}` | {shipped[name]:.4g} | {v.min():.4g}, {np.median(v):.4g}, {v.max():.4g} | "
+                     f"{sum(name in r.on_bound for r in refits)} of {len(refits)} |")
+    lines += ["", f"Refits that failed (L-BFGS-B reports no convergence, or the objective is not finite; the point keeps "
+              f"the values reached and its read-outs): **{len(failed)}**."]
+    for held, r in failed:
+        moved = ", ".join(f"{n} {held[n]:.4g}" for n in FACTORS)
+        lines.append(f"- {moved}: {r.message}; objective {r.objective:.3f}")
+    return lines
+
+
+def verdict_lines(designs: Mapping[str, pd.DataFrame]) -> list[str]:
+    """Per parameter, the read-outs it still moves by more than 10% (mu*) with both fits refitted (the last design),
+    and those it moved so in the one before (the engraftment fit alone refitted) and no longer does."""
+    *_, (label_before, before), (_, both) = designs.items()
+    lines = []
+    for name in FACTORS:
+        a, b = before[before["factor"] == name], both[both["factor"] == name]
+        still = b[b["effect"] > screen.THRESHOLD].sort_values("effect", ascending=False)
+        gone = [r for r in a.loc[a["effect"] > screen.THRESHOLD, "readout"] if r not in set(still["readout"])]
+        text = (f"still moves {', '.join(f'{r.readout} ({screen._effect(r)})' for r in still.itertuples())}"
+                if len(still) else "moves no read-out by more than 10% (mu*)")
+        if gone:
+            text += f"; no longer (with the {label_before} alone it moved): {', '.join(gone)}"
+        lines.append(f"- `{name}`: {text}.")
+    return lines
+
+
+def stage4_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, Sequence[str]],
+                   costs: list[tuple[str, int, int, float]], chemo: RefitCache, trajectories: int) -> list[str]:
+    """The section "Stage 4": the outcome per parameter in the three designs, mu* per read-out, the docetaxel refits
+    and the cost (the verdict is written by hand below it, from these tables)."""
+    labels = list(designs)
+    lines = [STAGE4_HEADING, "",
+             "Generated by `nice -n 10 env PYTHONPATH=src python bench/coupled_screen.py --docetaxel` (design committed "
+             "before the run: [sensitivity.md](sensitivity.md), \"Stage 4\"). Stage 3's design (the five parameters, "
+             f"same ranges, grid, scenarios, read-outs and verdicts, {trajectories} trajectories, seed {SEED}), run on "
+             "the same points three times: both fits held; the engraftment fit refitted (stage 3's refits, reused); and "
+             "both refitted, the docetaxel fit (`hemasim.inference.docetaxel.refit_at`: the slope of "
+             "docetaxel_kloft2006's full model, the neutrophil mitotic transit and the G-CSF transit exponent on the "
+             "Kloft 2006 (C9) and Quartino 2014 courses with the Craig prior, one warm-started L-BFGS-B run per "
+             "distinct point) refitted beside it; the slope reaches the docetaxel scenarios per point as a cohort's "
+             "drug values do, the transit and exponent every scenario's model. Each fit is refitted with the other's "
+             "values at the shipped ones (not iterated to a joint optimum).", "",
+             "| parameter | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    lines += [f"| `{n}` | " + " | ".join(outcomes[n]) + " |" for n in FACTORS]
+    lines += ["", "### Per read-out (stage 4)", "",
+              f"mu* and its 95% bootstrap interval (trajectories resampled), read-outs whose upper bound reaches "
+              f"{100 * SHOWN:.0f}% in any design; a read-out that is 0 at the shipped values in days.", ""]
+    frames = list(designs.values())
+    lines += readout_table(frames[0], *zip(labels[1:], frames[1:], strict=True))
+    lines += ["", "### The docetaxel refits", ""] + chemo_refit_summary(chemo)
+    lines += ["", "### Verdict (stage 4)", ""] + verdict_lines(designs)
+    lines += ["", "### Cost (stage 4)", "", "Seconds of each design; the first scenario's design with both fits "
+              "refitted includes the docetaxel refits (once per distinct point).", "",
+              "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
+    lines += [f"| {label} | {runs} | {failed} | {sec:.1f} |" for label, runs, failed, sec in costs]
+    return lines
+
+
+def stage4(args: argparse.Namespace) -> int:
+    """Stage 4: held, engraftment refitted, both refitted, on stage 3's points (docs/sensitivity.md, "Stage 4")."""
+    from hemasim.inference.docetaxel import refit_at
+    from hemasim.inference.engraftment import HELD_ASSUMED
+
+    ranges = screen.sourced_ranges(FACTORS)
+    start = time.perf_counter()
+    engraftment = RefitCache(None, args.refits or RESULTS)  # stage 3's file is stage 3's: read, never rewritten here
+    chemo = RefitCache(CHEMO_RESULTS, args.chemo_refits, HELD_ASSUMED, refit_at)
+    designs: dict[str, pd.DataFrame] = {}
+    costs: list[tuple[str, int, int, float]] = []
+    for label, coupled in (("both fits held", None), ("engraftment fit refitted", couplings(engraftment)),
+                           ("both fits refitted", couplings(engraftment, chemo))):
+        designs[label], more, _ = screen.run_stage(FACTORS, ranges, args.trajectories, SEED, f"stage 4, {label}",
+                                                   coupled)
+        costs += more
+    wall = time.perf_counter() - start
+    outcomes = {n: [screen.outcome_text(t[t["factor"] == n], screen.range_text(n, ranges)) for t in designs.values()]
+                for n in FACTORS}
+    lines = stage4_section(designs, outcomes, costs, chemo, args.trajectories)
+    reused = sum(1 for key in chemo.refits if key in chemo.earlier)
+    new_engraftment = len(engraftment.refits) - len(engraftment.earlier)
+    lines += ["", f"Wall time of this run {wall / 60:.1f} min on this machine (2 cores shared with other work, one used)"
+              + (f"; {reused} of the docetaxel refits reused from an earlier run (`--chemo-refits`)" if reused else "")
+              + (f"; {new_engraftment} engraftment refits not in stage 3's file, run here" if new_engraftment else "")
+              + "."]
+    write_section(REPORT, STAGE4_HEADING, lines)
+    CHEMO_OUTCOMES.write_text(json.dumps({n: o[-1] for n, o in outcomes.items()}, indent=1, sort_keys=True) + "\n",
+                              encoding="utf-8")
+    columns = ["factor", "readout", "baseline", "mu_star", "mu_star_low", "mu_star_high", "effect", "effect_low",
+               "effect_high"]
+    chemo.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": SEED,
+                "indices": {k: t[columns].astype(object).where(t[columns].notna(), None).to_dict("records")
+                            for k, t in designs.items()}})
+    return 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trajectories", type=int, default=TRAJECTORIES)
     parser.add_argument("--refits", type=Path, default=None, help="reuse the refits of an earlier run's JSON")
+    parser.add_argument("--docetaxel", action="store_true", help="stage 4: the docetaxel fit refitted too")
+    parser.add_argument("--chemo-refits", type=Path, default=None,
+                        help="stage 4: reuse the docetaxel refits of an earlier run's JSON")
     args = parser.parse_args(argv)
+    if args.docetaxel:
+        return stage4(args)
     ranges = screen.sourced_ranges(FACTORS)
     start = time.perf_counter()
     held, costs, _ = screen.run_stage(FACTORS, ranges, args.trajectories, SEED, "stage 3, fit held")
@@ -215,11 +377,7 @@ def main(argv: list[str]) -> int:
     lines += ["", f"Wall time of this run {wall / 60:.1f} min on this machine (2 cores shared with other work, one used)"
               + (f"; {reused} of the refits reused from an earlier run (`--refits`; their seconds above, where "
                  "given, are that run's)." if reused else ".")]
-    report = ROOT / "docs" / "sensitivity_screen.md"
-    kept = report.read_text(encoding="utf-8")
-    tail = screen.kept_section(report, screen.STAGE3_HEADING)
-    report.write_text((kept[: len(kept) - len(tail)] if tail else kept).rstrip("\n") + "\n\n" + "\n".join(lines) + "\n",
-                      encoding="utf-8")
+    write_section(REPORT, screen.STAGE3_HEADING, lines, STAGE4_HEADING)
     OUTCOMES.write_text(json.dumps({n: o[1] for n, o in outcomes.items()}, indent=1, sort_keys=True) + "\n",
                         encoding="utf-8")
     columns = ["factor", "readout", "baseline", "mu_star", "mu_star_low", "mu_star_high", "effect", "effect_low",

@@ -44,11 +44,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "QUARTINO_DOSE_MG", "QUARTINO_RESIDUAL_SD_LOG", "adopted_gcsf_fit",
-           "adopted_half_life_fit", "adopted_structure", "docetaxel_problem", "emergence_term", "fit_gcsf_exponent",
+__all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "FITTED", "QUARTINO_DOSE_MG", "QUARTINO_RESIDUAL_SD_LOG", "SLOPE_NAME",
+           "adopted_gcsf_fit", "adopted_half_life_fit", "adopted_structure", "docetaxel_coupling", "docetaxel_problem",
+           "emergence_term", "fit_gcsf_exponent",
            "fit_half_life", "fit_structure", "half_life_parameter", "half_life_problem",
            "gcsf_exponent_parameter", "gcsf_problem", "kloft_typical_course", "main", "mitotic_transit_parameter",
-           "quartino_typical_anc", "quartino_typical_course", "two_course_slope_problem", "with_courses"]
+           "quartino_typical_anc", "quartino_typical_course", "refit", "refit_at", "two_course_slope_problem",
+           "with_courses"]
 
 DRUG_SET = "docetaxel_kloft2006"
 DAYS = np.arange(1.0, 22.0)
@@ -117,15 +119,18 @@ STRUCTURE_FIT_GCSF_EXPONENT = QUARTINO_BETA
 
 
 def docetaxel_problem(stages: int, divisions: int, craig_prior: bool = True, extra_free: Sequence[Any] = (),
-                      gcsf_exponent: float | None = STRUCTURE_FIT_GCSF_EXPONENT) -> Any:
+                      gcsf_exponent: float | None = STRUCTURE_FIT_GCSF_EXPONENT,
+                      held: Mapping[str, float] | None = None) -> Any:
     """The problem at one integer structure: the generic full-model slope problem of ``docetaxel_kloft2006``
     (:func:`hemasim.inference.full_model_slope.full_model_slope_problem`: the Kloft course as data, the slope
     free) with the structure fixed and the mitotic transit free beside the slope (and ``extra_free``, further
     healthy-model parameters). ``gcsf_exponent``: the G-CSF speed-up exponent held fixed (default: the one the
-    structure grid was run at; None: the table's)."""
+    structure grid was run at; None: the table's). ``held``: healthy-model parameters (assumed ones the fit holds) at
+    other values than the table's (a design point of a sensitivity screen: :func:`refit_at`)."""
     from hemasim.inference.full_model_slope import full_model_slope_problem
 
-    structure: dict[str, float] = {"neutrophil_maturation_stages": stages, "neutrophil_precursor_divisions": divisions}
+    structure: dict[str, float] = {**(held or {}), "neutrophil_maturation_stages": stages,
+                                   "neutrophil_precursor_divisions": divisions}
     if gcsf_exponent is not None:
         structure["neutrophil_transit_gcsf_exponent"] = gcsf_exponent
     problem = full_model_slope_problem(_spec(), healthy_values=structure,
@@ -253,15 +258,16 @@ COURSES = ("kloft", "quartino")
 
 
 def gcsf_problem(courses: Sequence[str] = COURSES, craig_prior: bool = True, beta_free: bool = True,
-                 beta: float = QUARTINO_BETA) -> Any:
+                 beta: float = QUARTINO_BETA, held: Mapping[str, float] | None = None) -> Any:
     """The G-CSF exponent problem at :data:`GCSF_FIT_STRUCTURE`: slope, mitotic transit (Craig prior) and beta free
     (``beta_free`` false: fixed at ``beta``); data: the Kloft 2006 course and/or the Quartino 2014 course (both on
-    the reference woman's 100 mg/m2 course of the full model: one simulation, two observables)."""
+    the reference woman's 100 mg/m2 course of the full model: one simulation, two observables). ``held``: as for
+    :func:`docetaxel_problem`."""
     b = gcsf_exponent_parameter(beta)
     if not beta_free:
         b = replace(b, estimate=False)
     stages, divisions = GCSF_FIT_STRUCTURE
-    problem = docetaxel_problem(stages, divisions, craig_prior, extra_free=(b,), gcsf_exponent=None)
+    problem = docetaxel_problem(stages, divisions, craig_prior, extra_free=(b,), gcsf_exponent=None, held=held)
     problem = with_courses(problem, courses)
     return replace(problem, name=f"docetaxel full model, G-CSF exponent ({'+'.join(courses)}; {stages} stages, "
                                  f"{divisions} divisions)")
@@ -521,6 +527,63 @@ def _shipped_docetaxel_slope() -> float:
     spec = _spec()
     full = drug_set_for_full_model_fit(spec).effects[spec.effect_index].full_model
     return float(full.slope_L_per_umol.value)
+
+
+# --- the joint fit re-run at other held values: a coupling of a sensitivity design (the screen's stage 4) ---
+
+#: the run-record name of the drug set's full-model slope (how a design point, a fit and a cohort name it)
+SLOPE_NAME = f"{DRUG_SET}__effects_0_full_model_slope_L_per_umol"
+#: the values :func:`fit_gcsf_exponent` fitted (adopted by :func:`adopted_gcsf_fit`), by the problem's id
+FITTED = {"slope": SLOPE_NAME, "mitotic_days": "neutrophil_mitotic_transit_days",
+          "beta": "neutrophil_transit_gcsf_exponent"}
+
+
+def refit_at(held: Mapping[str, float]) -> Any:
+    """The shipped docetaxel fit (:func:`fit_gcsf_exponent`'s joint fit: slope, mitotic transit and G-CSF exponent on
+    the Kloft 2006 and Quartino 2014 courses with the Craig prior, 80 stages / 8 divisions) re-run with the model
+    parameters ``held`` (by name, in their records' units) instead of the table's: one local L-BFGS-B run
+    (:func:`hemasim.inference.optimize.local_fit`, the method the shipped fit's starts ran) from the shipped values,
+    the same objective and bounds; an exponent within :data:`BOUND_TOL` of a bound is set to it, as
+    :func:`adopted_gcsf_fit` adopts it. Deterministic (no random start), so a design point gets the same values
+    whichever scenario asks. The objectives include the emergence term, as the shipped fit's 89.856 does. An
+    :class:`~hemasim.inference.engraftment.Refit` (``no_crossing`` empty: the courses have no climb-back to miss)."""
+    from hemasim.inference import Objective
+    from hemasim.inference.engraftment import ON_BOUND, Refit
+    from hemasim.inference.optimize import local_fit
+    from hemasim.parameters import healthy_adult_parameters
+
+    table = healthy_adult_parameters()
+    objective = Objective(gcsf_problem(COURSES, held=held))
+    shipped = {"slope": _shipped_docetaxel_slope(), **{i: table.value(FITTED[i]) for i in ("mitotic_days", "beta")}}
+    start = np.clip(objective.scaled(shipped), objective.lower, objective.upper)
+    _, emergence = emergence_term(GCSF_FIT_STRUCTURE[0])
+    start_objective = float(objective(start[None])[0]) + emergence
+    result = local_fit(objective, start, "L-BFGS-B")
+    natural = dict(zip(objective.names, map(float, objective.natural(result.x[None])[0]), strict=True))
+    lo, hi = table["neutrophil_transit_gcsf_exponent"].bounds
+    natural["beta"] = lo if natural["beta"] - lo < BOUND_TOL else hi if hi - natural["beta"] < BOUND_TOL else \
+        natural["beta"]
+    edge = (np.abs(result.x - objective.lower) < ON_BOUND) | (np.abs(result.x - objective.upper) < ON_BOUND)
+    return Refit({FITTED[i]: natural[i] for i in objective.names}, start_objective,
+                 float(objective(objective.scaled(natural)[None])[0]) + emergence, result.success, result.message,
+                 result.n_iterations, tuple(FITTED[i] for i, e in zip(objective.names, edge, strict=True) if e), ())
+
+
+def refit(held: Mapping[str, float]) -> dict[str, float]:
+    """The fitted values at ``held`` (:func:`refit_at`): a :class:`~hemasim.sensitivity.coupling.Coupling`'s fit."""
+    return dict(refit_at(held).values)
+
+
+def docetaxel_coupling() -> Any:
+    """The fit's three values (the drug set's full-model slope by its run-record name :data:`SLOPE_NAME`, the
+    mitotic transit, the G-CSF exponent) <- :func:`refit` of the stem and progenitor values it held (those the
+    engraftment fit held too, :data:`hemasim.inference.engraftment.HELD_ASSUMED`), for a design that varies them
+    (bench/coupled_screen.py --docetaxel). Not among the shipped couplings: 1-2 s per distinct design point and a
+    minute to build, and a design must carry the slope per point (docs/sensitivity.md, stage 4)."""
+    from hemasim.inference.engraftment import HELD_ASSUMED
+    from hemasim.sensitivity.coupling import Coupling
+
+    return Coupling(HELD_ASSUMED, tuple(FITTED.values()), refit)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

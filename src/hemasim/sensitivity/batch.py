@@ -70,7 +70,8 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
                rtol: float | None, averaged: Sequence[str]) -> pd.DataFrame:
     """Endpoints (one row per point) of one batch: ``per_patient`` arrays of equal length N; ``shared``
     parameters set in the parameter table for the whole batch."""
-    from hemasim.assembly import batch_events, build_model, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.assembly import batch_events, scenario_endpoint_observables, scenario_endpoint_values
+    from hemasim.cohort.runner import cohort_model
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
@@ -87,7 +88,8 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
         params = built.parameters  # the chain's and its PK's values, as a single run's endpoints read them
     else:
         params = apply_overrides(scenario.parameters, healthy_adult_parameters())
-        built = build_model(scenario, cov, healthy_adult_parameters(), per_patient)
+        per_patient, drug_values = _drug_columns(scenario, per_patient)
+        built = cohort_model(scenario, cov, healthy_adult_parameters(), per_patient, drug_values)
     model = built.compile()
     unknown = [name for name in averaged if name not in model.observable_names]
     if unknown:
@@ -116,6 +118,28 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
         span = result.times[-1] - result.times[0]
         out[time_averaged_name(name)] = np.trapezoid(v, result.times, axis=-1) / span
     return pd.DataFrame(out)
+
+
+def _drug_columns(scenario: Scenario, per_patient: Mapping[str, np.ndarray]
+                  ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+    """``per_patient`` split into the healthy model's columns and the values of the scenario's drug sets, by set and
+    dotted path (run-record names, as a fit names them: ``docetaxel_kloft2006__effects_0_full_model_slope_L_per_umol``,
+    a coupled refit's slope per point): the full model takes the latter as a cohort takes its patients' drawn drug
+    values (:func:`hemasim.cohort.runner.cohort_model`)."""
+    from hemasim.inference.sources import ScenarioSource
+
+    paths = ScenarioSource(scenario).drug_parameter_paths
+    healthy = {n: v for n, v in per_patient.items() if n not in paths}
+    if len(healthy) == len(per_patient):
+        return healthy, {}
+    if scenario.parameter_set is not None:  # the cohort path builds the table's model, not the fitted set's
+        raise ValueError(f"{next(n for n in per_patient if n in paths)}: a drug-set value per point is not supported "
+                         f"with the fitted parameter_set {scenario.parameter_set}")
+    per_set: dict[str, dict[str, np.ndarray]] = {}
+    for name in per_patient.keys() - healthy.keys():
+        set_name, path = paths[name]
+        per_set.setdefault(set_name, {})[path] = np.asarray(per_patient[name], dtype=np.float64)
+    return healthy, per_set
 
 
 def _friberg_batch(scenario: Scenario, per_patient: Mapping[str, np.ndarray]

@@ -22,6 +22,9 @@ from hemasim.parameters import UserOverride
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
 
+#: between a drug set's name and its dotted path in a run-record name (``docetaxel_kloft2006__effects_0_...``)
+DRUG_SEPARATOR = "__"
+
 __all__ = ["Coupling", "applied_couplings", "coupled_columns", "coupling_sources", "shipped_couplings"]
 
 
@@ -46,17 +49,25 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
     source values (a source that is no column keeps ``table``'s value). A row whose sources all have ``table``'s
     values keeps the targets' values there (the shipped fit; the fit re-run would differ only by the record's
     rounding), unless the scenario's ``parameters:`` changed a source (the table's targets are then no fit at its
-    sources); a target the scenario's ``parameters:`` set is refused (the fit would replace it). The fit runs once per distinct combination of source values (a Morris design has a few levels)."""
+    sources); a target the scenario's ``parameters:`` set is refused (the fit would replace it). The fit runs once per distinct combination of source values (a Morris design has a few levels).
+
+    A target may be a value of a drug set by its run-record name (``docetaxel_kloft2006__effects_0_full_model_slope_L_
+    per_umol``; ``table``: :func:`~hemasim.sensitivity.spec.coupling_parameters`, which has them): a set the scenario
+    does not dose has none, and the column is left out (the value acts on nothing there)."""
     out: dict[str, np.ndarray] = {}
     for coupling in couplings:
         varied = [s for s in coupling.sources if s in points.columns]
         if not varied:
             continue
+        unknown = [t for t in coupling.targets if t not in table and DRUG_SEPARATOR not in t]
+        if unknown:
+            raise KeyError(f"{unknown[0]}: the coupling's target is no parameter of the scenario's model")
+        kept = [t for t in coupling.targets if t in table]
         clash = [t for t in coupling.targets if t in points.columns or t in out]
         if clash:
             raise ValueError(f"{clash[0]} is a coupled parameter (refitted from {', '.join(coupling.sources)}) and "
                              "cannot also be a factor or another coupling's target")
-        overridden = [t for t in coupling.targets if isinstance(table[t].provenance, UserOverride)]
+        overridden = [t for t in kept if isinstance(table[t].provenance, UserOverride)]
         if overridden:  # a value the user set would be replaced by the fit at every point, silently
             raise ValueError(f"{overridden[0]} is set in the scenario's parameters but is refitted from "
                              f"{', '.join(coupling.sources)} at every point of this design: remove it from "
@@ -67,16 +78,16 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
         shipped = not any(isinstance(table[n].provenance, UserOverride) for n in coupling.sources)
         keys = points[varied].to_numpy(dtype=np.float64)
         distinct, which = np.unique(keys, axis=0, return_inverse=True)
-        values = np.empty((len(distinct), len(coupling.targets)))
+        values = np.empty((len(distinct), len(kept)))
         for i, row in enumerate(distinct):
             at = {**held, **dict(zip(varied, (float(v) for v in row), strict=True))}
-            fitted = {t: table.value(t) for t in coupling.targets} if shipped and at == held else coupling.fit(at)
-            missing = [t for t in coupling.targets if t not in fitted]
+            fitted = {t: table.value(t) for t in kept} if shipped and at == held else coupling.fit(at)
+            missing = [t for t in kept if t not in fitted]
             if missing:
                 raise ValueError(f"the coupling's fit returned no value for {', '.join(missing)} (it must return every "
                                  f"target: {', '.join(coupling.targets)})")
-            values[i] = [float(fitted[t]) for t in coupling.targets]
-        for j, target in enumerate(coupling.targets):
+            values[i] = [float(fitted[t]) for t in kept]
+        for j, target in enumerate(kept):
             out[target] = values[np.asarray(which).reshape(-1), j]
     return pd.DataFrame(out, index=points.index)
 

@@ -68,9 +68,9 @@ def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray,
     """The points (factor values, then the coupled parameters refitted at each) and their endpoints."""
     points = pd.DataFrame(values, columns=[f.name for f in factors])
     if couplings:
-        from hemasim.sensitivity.spec import factor_parameters
+        from hemasim.sensitivity.spec import coupling_parameters
 
-        points = pd.concat([points, coupled_columns(points, couplings, factor_parameters(scenario))], axis=1)
+        points = pd.concat([points, coupled_columns(points, couplings, coupling_parameters(scenario))], axis=1)
     ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
     return pd.concat([points, ends], axis=1)
 
@@ -81,11 +81,11 @@ def _units(scenario: Scenario, factors: Sequence[Factor], frame: pd.DataFrame, a
     the scenario's endpoint families declare it (:func:`hemasim.assembly.scenario_endpoint_units`), a time
     average's (``averages``: its observable's)."""
     from hemasim.assembly import scenario_endpoint_units
-    from hemasim.sensitivity.spec import factor_parameters
+    from hemasim.sensitivity.spec import coupling_parameters
 
     units = _factor_units(scenario, factors)
     if coupled:
-        table = factor_parameters(scenario)
+        table = coupling_parameters(scenario)
         units.update({name: table[name].unit for name in coupled})
     declared = {**scenario_endpoint_units(scenario), **averages}
     return {**units, **{c: declared[c] for c in frame.columns if c not in units}}

@@ -1,6 +1,7 @@
 """The screens shipped with the package, as package data (an installed package has no bench/ or docs/): the outcome
 of the Morris screen of the assumed parameters (written by bench/sensitivity_screen.py; shown in docs/parameters.md
-and docs/sensitivity_screen.md) and of its stage 3 with the engraftment fit refitted (bench/coupled_screen.py) and the screen of the conditioning regimens' surviving fractions (written by
+and docs/sensitivity_screen.md), of its stage 3 with the engraftment fit refitted and its stage 4 with the docetaxel fit
+refitted too (bench/coupled_screen.py), and the screen of the conditioning regimens' surviving fractions (written by
 bench/regimen_screen.py; the regimen rows of docs/parameters.md)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["coupled_screen_outcome", "regimen_screen", "screen_outcome"]
+__all__ = ["coupled_screen_outcome", "regimen_screen", "screen_outcome", "stage4_screen_outcome"]
 
 
 def _outcome_lines(file: str) -> dict[str, str]:
@@ -23,6 +24,13 @@ def _outcome_lines(file: str) -> dict[str, str]:
 def screen_outcome() -> dict[str, str]:
     """Parameter name -> one line on what the screen found (only parameters with provenance Assumed)."""
     return _outcome_lines("screen_outcome.json")
+
+
+@cache
+def stage4_screen_outcome() -> dict[str, str]:
+    """Parameter name -> one line on what stage 4 of the screen found with both the engraftment and the docetaxel fit
+    refitted at each design point (written by ``bench/coupled_screen.py --docetaxel``; the parameters it screened)."""
+    return _outcome_lines("stage4_screen_outcome.json")
 
 
 @cache

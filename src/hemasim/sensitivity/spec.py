@@ -37,8 +37,8 @@ from hemasim.sensitivity.design import Factor
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
 
-__all__ = ["FactorSpec", "SensitivitySpec", "SpecError", "SweepSpec", "factor_parameters", "load_spec",
-           "resolve_factors"]
+__all__ = ["FactorSpec", "SensitivitySpec", "SpecError", "SweepSpec", "coupling_parameters", "factor_parameters",
+           "load_spec", "resolve_factors"]
 
 MAX_POINTS = 100_000  # a sweep or design larger than this is refused before anything runs
 
@@ -178,6 +178,16 @@ def factor_parameters(scenario: Scenario) -> ParameterSet:
 
         return build_model(scenario).parameters
     return apply_overrides(scenario.parameters, healthy_adult_parameters())
+
+
+def coupling_parameters(scenario: Scenario) -> ParameterSet:
+    """The parameters a coupling may refit, with the scenario's values: the model's whole table, the values of the
+    drug sets it doses by run-record name included (``docetaxel_kloft2006__effects_0_full_model_slope_L_per_umol``:
+    a batch carries them per point, :mod:`hemasim.sensitivity.batch`), which :func:`factor_parameters` leaves out of
+    the full model's factors."""
+    from hemasim.assembly import build_model
+
+    return build_model(scenario).parameters
 
 
 def _not_in_chain(at: str, name: str, table: ParameterSet) -> SpecError:
