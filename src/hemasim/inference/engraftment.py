@@ -16,7 +16,11 @@ The graft's content per CD34+ cell enters through the transplant event, not the 
 give each parameter vector its own graft (:meth:`EngraftmentObjective.predict`): a Transplant event whose
 per-CD34+ contents are arrays over the batch.
 
-Run the fit: ``python -m hemasim.inference.engraftment [--starts N] [--no-profiles] [--out FILE]``.
+The shipped fit reads the autologous medians of :data:`CALIBRATION_DATA` only; :data:`ALLOGENEIC_DATA` (an
+allogeneic PBSC median, engraftment_allogeneic.yaml) is opt-in, for the question whether it holds the allogeneic
+platelet day (docs/joint_fit.md: its rule and outcome, not adopted).
+
+Run the fit: ``python -m hemasim.inference.engraftment [--starts N] [--no-profiles] [--allogeneic] [--out FILE]``.
 """
 
 from __future__ import annotations
