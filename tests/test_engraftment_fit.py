@@ -154,3 +154,27 @@ def test_the_objective_has_no_wall_where_the_high_dose_platelets_stop_falling_be
     assert not never_below[0] and never_below[-1]  # the scan crosses the edge
     assert np.all(days < 100.0) and np.all(np.abs(np.diff(values)) < 2.0)  # steps of a smooth slope, not ~105
     assert np.all(np.abs(np.diff(days[:, i])) < 2.0)  # once: from about 14 days to 1000
+
+
+def test_the_opt_in_allogeneic_datum_is_read_and_adds_its_own_graft_and_term_to_the_objective():
+    from hemasim.inference.engraftment import ALLOGENEIC_DATA
+
+    (heldal,) = ALLOGENEIC_DATA  # read from engraftment_allogeneic.yaml: Heldal 2000's PBSC arm
+    assert (heldal.donor, heldal.threshold, heldal.median_day) == ("allogeneic", 20.0, 13.0)
+    assert all(name not in heldal.source for name in ("Przepiorka", "Bishop", "Barker", "Ketterer", "Gunn"))
+    shipped = EngraftmentObjective(engraftment_problem(), CALIBRATION_DATA)
+    data = CALIBRATION_DATA + ALLOGENEIC_DATA
+    extended = EngraftmentObjective(engraftment_problem(data), data)
+    grafts = {c.id: c.source.scenario.interventions[1] for c in extended.problem.conditions}
+    allo = [g for g in grafts.values() if g.donor == "allogeneic"]
+    assert len(grafts) == len(shipped.problem.conditions) + 1 and [g.cd34_per_kg for g in allo] == [5e6]
+    # the same predicted days for the autologous data: the objective differs by the allogeneic datum's term alone,
+    # half its squared log residual (37 days predicted against the median 13) plus the same normalising constant
+    days = np.array([[d.median_day for d in CALIBRATION_DATA]])
+    theta = shipped.nominal[None]
+    with_allo = np.append(days, [[37.0]], axis=1)
+    added = extended.nll_terms(theta, with_allo).sum() - shipped.nll_terms(theta, days).sum()
+    at_median = extended.nll_terms(theta, np.append(days, [[13.0]], axis=1)).sum() - shipped.nll_terms(theta, days).sum()
+    assert added - at_median == pytest.approx(0.5 * (np.log(37.0 / 13.0) / heldal.sigma_log) ** 2)
+    # opt-in: the default problem (the shipped fit's) leaves it out
+    assert heldal.id not in set(shipped.problem.measurements.observable) <= set(extended.problem.measurements.observable)

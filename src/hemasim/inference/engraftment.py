@@ -16,7 +16,11 @@ The graft's content per CD34+ cell enters through the transplant event, not the 
 give each parameter vector its own graft (:meth:`EngraftmentObjective.predict`): a Transplant event whose
 per-CD34+ contents are arrays over the batch.
 
-Run the fit: ``python -m hemasim.inference.engraftment [--starts N] [--no-profiles] [--out FILE]``.
+The shipped fit reads the autologous medians of :data:`CALIBRATION_DATA` only; :data:`ALLOGENEIC_DATA` (an
+allogeneic PBSC median, engraftment_allogeneic.yaml) is opt-in, for the question whether it holds the allogeneic
+platelet day (docs/joint_fit.md: its rule and outcome, not adopted).
+
+Run the fit: ``python -m hemasim.inference.engraftment [--starts N] [--no-profiles] [--allogeneic] [--out FILE]``.
 """
 
 from __future__ import annotations
@@ -45,9 +49,9 @@ from hemasim.solvers import DormandPrince, SolverError
 if TYPE_CHECKING:
     from hemasim.sensitivity.coupling import Coupling
 
-__all__ = ["CALIBRATION_DATA", "FITTED_PARAMETERS", "HELD_ASSUMED", "EngraftmentDatum", "EngraftmentObjective",
-           "Refit", "crossing_days", "engraftment_coupling", "engraftment_problem", "engraftment_read_days", "main",
-           "refit", "refit_at", "unfitted_effects"]
+__all__ = ["ALLOGENEIC_DATA", "CALIBRATION_DATA", "FITTED_PARAMETERS", "HELD_ASSUMED", "EngraftmentDatum",
+           "EngraftmentObjective", "Refit", "crossing_days", "engraftment_coupling", "engraftment_problem",
+           "engraftment_read_days", "main", "refit", "refit_at", "unfitted_effects"]
 
 GRAFT_DAY = 6.0  # the graft day of the Cy/TBI validation scenario (cy_tbi_pbsc)
 #: output step of the fit's runs (days): fine enough that the interpolated crossing is smooth
@@ -59,8 +63,9 @@ FAILED_DAY = 1000.0  # a count that falls and never climbs back within the run (
 
 @dataclass(frozen=True)
 class EngraftmentDatum:
-    """One published median engraftment day: the graft (autologous PBSC, CD34+/kg), the count and threshold, the
-    median day after the graft and the standard deviation of its log (``sigma_log``), and where each was read."""
+    """One published median engraftment day: the graft (PBSC, CD34+/kg; autologous unless ``donor`` says
+    allogeneic), the count and threshold, the median day after the graft and the standard deviation of its log
+    (``sigma_log``), and where each was read."""
 
     id: str
     cd34_per_kg: float
@@ -69,6 +74,7 @@ class EngraftmentDatum:
     median_day: float
     sigma_log: float
     source: str
+    donor: str = "autologous"
 
 
 # Gunn 2003 Biol Blood Marrow Transplant 9:643 (abstract, pages corpus; autologous PBSC for AML in CR1, 58
@@ -97,6 +103,28 @@ CALIBRATION_DATA: tuple[EngraftmentDatum, ...] = (
     EngraftmentDatum("ergene_plt20", 11.5e6, "platelets_1e9_per_L", 20.0, 13.0, _SE_PLT20,
                      f"{_ERGENE}: platelets > 20e9/L median 13 d"),
 )
+
+
+
+def _allogeneic_data() -> tuple[EngraftmentDatum, ...]:
+    """The opt-in allogeneic data (engraftment_allogeneic.yaml beside this module, with its sources)."""
+    from importlib import resources
+
+    from hemasim._yaml_limits import load_yaml_text
+
+    name = "engraftment_allogeneic.yaml"
+    text = resources.files("hemasim.inference").joinpath(name).read_text(encoding="utf-8")
+    rows = load_yaml_text(text, f"hemasim/inference/{name}", "engraftment data file")["data"]
+    return tuple(EngraftmentDatum(r["id"], float(r["cd34_per_kg"]), r["observable"], float(r["threshold"]),
+                                  float(r["median_day"]), float(r["sigma_log"]),
+                                  f"{' '.join(r['source'].split())} (read: {' '.join(r['where_read'].split())})",
+                                  r["donor"]) for r in rows)
+
+
+#: opt-in extra data, never in the shipped fit: the PBSC arm of Heldal 2000 (allogeneic, no G-CSF after the graft;
+#: platelets > 20e9/L, median 13 d), for the allogeneic platelet engraftment day that the autologous data do not
+#: reach (docs/joint_fit.md, "Allogeneic platelet engraftment data": the rule, the search record and the outcome)
+ALLOGENEIC_DATA: tuple[EngraftmentDatum, ...] = _allogeneic_data()
 
 #: (name, lower, upper): the parameters the fit estimates, on a log10 scale within these bounds
 FITTED_PARAMETERS: tuple[tuple[str, float, float], ...] = (
@@ -203,36 +231,35 @@ class EngraftmentObjective(Objective):
         return np.concatenate([self._simulate(cond, [t], observe) for t in targets])
 
 
-def _condition_scenario(cd34_per_kg: float) -> Scenario:
-    """The Cy/TBI validation scenario with an autologous PBSC graft of ``cd34_per_kg`` on day 6."""
+def _condition_scenario(cd34_per_kg: float, donor: str = "autologous") -> Scenario:
+    """The Cy/TBI validation scenario with a PBSC graft of ``cd34_per_kg`` from ``donor`` on day 6."""
     from hemasim.validation.scenario_runs import validation_scenario
 
-    return validation_scenario("cy_tbi_pbsc", {"interventions": {1: {"donor": "autologous",
-                                                                    "cd34_per_kg": cd34_per_kg}}})
+    return validation_scenario("cy_tbi_pbsc", {"interventions": {1: {"donor": donor, "cd34_per_kg": cd34_per_kg}}})
 
 
 def engraftment_problem(data: Sequence[EngraftmentDatum] = CALIBRATION_DATA,
                         parameters: Sequence[tuple[str, float, float]] = FITTED_PARAMETERS,
                         nominal: Mapping[str, float] | None = None, fixed: Mapping[str, float] | None = None
                         ) -> Problem:
-    """The fit as a :class:`Problem`: one condition per graft dose; each datum a row whose observable id is its
-    own (value: the median day; log-normal noise with the datum's sigma). ``fixed``: other model parameters set
-    to a value for every vector (not estimated)."""
+    """The fit as a :class:`Problem`: one condition per graft (donor and dose); each datum a row whose observable id
+    is its own (value: the median day; log-normal noise with the datum's sigma). ``fixed``: other model parameters
+    set to a value for every vector (not estimated)."""
     from hemasim.parameters import healthy_adult_parameters
 
     defaults = healthy_adult_parameters()
-    doses = sorted({d.cd34_per_kg for d in data})
-    cid = {dose: f"auto_pbsc_{dose:.3g}_per_kg".replace("+", "") for dose in doses}
-    conditions = tuple(Condition(cid[dose], ScenarioSource(_condition_scenario(dose))) for dose in doses)
+    grafts = sorted({(d.donor, d.cd34_per_kg) for d in data})
+    cid = {g: f"{g[0][:4]}_pbsc_{g[1]:.3g}_per_kg".replace("+", "") for g in grafts}
+    conditions = tuple(Condition(cid[g], ScenarioSource(_condition_scenario(g[1], g[0]))) for g in grafts)
     observables = tuple(ObservableSpec(d.id, d.observable, NoiseModel("lognormal", d.sigma_log)) for d in data)
     params = tuple(EstimatedParameter(name, name, lo, hi, (nominal or {}).get(name, defaults.value(name)))
                    for name, lo, hi in parameters)
     params += tuple(EstimatedParameter(name, name, *defaults[name].bounds, value, scale="lin", estimate=False)
                     for name, value in (fixed or {}).items())
-    measurements = Measurements.from_rows([cid[d.cd34_per_kg] for d in data], [d.median_day for d in data],
+    measurements = Measurements.from_rows([cid[(d.donor, d.cd34_per_kg)] for d in data], [d.median_day for d in data],
                                           [d.id for d in data], [d.median_day for d in data],
                                           source="published median engraftment days (hemasim.inference.engraftment)")
-    return Problem("engraftment kinetics (autologous PBSC after Cy/TBI)", conditions, observables, params,
+    return Problem("engraftment kinetics (PBSC after Cy/TBI)", conditions, observables, params,
                    measurements, rtol=1e-6).checked()
 
 
@@ -274,14 +301,15 @@ class Refit:
         return not self.converged or not math.isfinite(self.objective) or bool(self.no_crossing)
 
 
-def refit_at(held: Mapping[str, float]) -> Refit:
+def refit_at(held: Mapping[str, float], data: Sequence[EngraftmentDatum] = CALIBRATION_DATA) -> Refit:
     """The fit re-run with the model parameters ``held`` (by name, in their records' units) instead of the table's:
     one local least-squares run (:func:`hemasim.inference.optimize.local_fit`) from the shipped fitted values, the
-    same data, search bounds and method as the shipped fit. Deterministic (no random start), so a design point
-    gets the same values whichever scenario asks; a profile's step is the same kind of warm-started re-fit."""
+    same data (unless ``data`` adds the opt-in :data:`ALLOGENEIC_DATA`), search bounds and method as the shipped
+    fit. Deterministic (no random start), so a design point gets the same values whichever scenario asks; a
+    profile's step is the same kind of warm-started re-fit."""
     from hemasim.inference.optimize import local_fit
 
-    objective = EngraftmentObjective(engraftment_problem(fixed=held), CALIBRATION_DATA)
+    objective = EngraftmentObjective(engraftment_problem(data, fixed=held), data)
     start = np.clip(objective.nominal, objective.lower, objective.upper)
     start_objective = float(objective(start[None])[0])
     result = local_fit(objective, start, "least_squares")
@@ -291,7 +319,7 @@ def refit_at(held: Mapping[str, float]) -> Refit:
     return Refit({n: float(v) for n, v in zip(objective.names, natural, strict=True)},
                  start_objective, result.fun, result.success, result.message,
                  result.n_iterations, tuple(n for n, e in zip(objective.names, edge, strict=True) if e),
-                 tuple(d.id for d, day in zip(CALIBRATION_DATA, days, strict=True) if day >= FAILED_DAY))
+                 tuple(d.id for d, day in zip(data, days, strict=True) if day >= FAILED_DAY))
 
 
 def refit(held: Mapping[str, float]) -> dict[str, float]:
@@ -361,9 +389,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--no-unfitted", action="store_true", help="profiles only, without unfitted_effects")
     parser.add_argument("--max-points", type=int, default=30, help="profile points per direction")
     parser.add_argument("--at", type=Path, default=None, help="a previous --out file: profile from its estimates")
+    parser.add_argument("--allogeneic", action="store_true",
+                        help="add the opt-in allogeneic data (ALLOGENEIC_DATA; not the shipped fit's)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    objective = EngraftmentObjective(engraftment_problem(), CALIBRATION_DATA)
+    data = CALIBRATION_DATA + (ALLOGENEIC_DATA if args.allogeneic else ())
+    objective = EngraftmentObjective(engraftment_problem(data), data)
     if args.at is not None:  # profile around an earlier fit's estimates instead of fitting again
         report: dict[str, object] = json.loads(args.at.read_text(encoding="utf-8"))
         estimates = report["estimates"]
@@ -380,7 +411,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             "data": [{"id": d.id, "cd34_per_kg": d.cd34_per_kg, "threshold": d.threshold, "median_day": d.median_day,
                       "sigma_log": round(d.sigma_log, 4), "nominal_day": round(float(b), 2),
                       "fitted_day": round(float(a), 2), "fitted_never_below": bool(c), "source": d.source}
-                     for d, b, a, c in zip(CALIBRATION_DATA, before, after, censored, strict=True)]}
+                     for d, b, a, c in zip(data, before, after, censored, strict=True)]}
     if not args.no_profiles:
         natural = dict(zip(objective.names, map(float, objective.natural(best[None])[0]), strict=True))
         if not args.no_unfitted:
