@@ -288,7 +288,7 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
-                          drug_values=vp.drug_values)
+                          drug_values=vp.drug_values, per_patient=vp.parameters)
     units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
     for name, _, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[name] = values
