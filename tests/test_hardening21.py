@@ -5,7 +5,6 @@ what they wrote, and a wrong-kind input is the first complaint."""
 from __future__ import annotations
 
 import errno
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -235,3 +234,62 @@ def test_a_sensitivity_points_recovery_endpoints_read_its_own_reference_count():
         for name in _recovery_columns(list(table.columns)):
             assert np.isclose(table[name][k], single[name], equal_nan=True), (value, name)
     assert table["nk_50pct_normal_day"].nunique() == 2
+
+
+# ---------------------------------------------------------------------------------------------- 3. CLI listings, order
+def _last_line(stderr: str) -> str:
+    return stderr.strip().splitlines()[-1]
+
+
+def test_sweep_and_sensitivity_list_the_files_they_wrote_as_run_does(tmp_path: Path):
+    """Their last line names each file, as `hemasim run`'s (``wrote 4 files to OUT: timeseries.csv, ...``); they
+    said only how many."""
+    scenario = str(_short_scenario(tmp_path, days=10.0))
+    design = tmp_path / "sweep.yaml"
+    design.write_text(yaml.safe_dump({"sweep": {"method": "grid", "n_points": 2, "factors": [
+        {"parameter": "anc_setpoint_1e9_per_L", "relative": [0.8, 1.2]}]}}))
+    run = invoke_hemasim("run", scenario, "--out", str(tmp_path / "run"), "--no-report")
+    assert _last_line(run.stderr) == f"wrote 3 files to {tmp_path / 'run'}: timeseries.csv, endpoints.json, run.json"
+    for args, out, names in (
+            (["sweep", scenario, str(design), "--no-plot"], tmp_path / "sweep", "sweep.csv, sweep.parquet, sweep.json"),
+            (["sensitivity", scenario, "--method", "local", "--parameters", "anc_setpoint_1e9_per_L"],
+             tmp_path / "sens", "indices.csv, samples.parquet, sensitivity.json, ranking.png")):
+        res = invoke_hemasim(*args, "--out", str(out))
+        assert res.exit_code == 0, res.stderr
+        line = _last_line(res.stderr)
+        assert line.startswith(f"wrote {names.count(',') + 1} files (") and line.endswith(f" to {out}: {names}"), line
+        assert sorted(p.name for p in out.iterdir()) == sorted(names.split(", "))
+
+
+def test_sensitivity_names_its_own_command_line_for_a_scenario_given_as_its_file(tmp_path: Path):
+    healthy = str(EXAMPLES / "healthy_adult.yaml")
+    res = invoke_hemasim("sensitivity", healthy, "--file", healthy, "--out", str(tmp_path / "out"))
+    line = _last_line(res.stderr)
+    assert res.exit_code == 2 and "`hemasim sensitivity SCENARIO.yaml --file SENSITIVITY.yaml --out DIR`" in line, line
+    assert "hemasim sweep" not in line
+    problem = str(EXAMPLES / "fit" / "problem.yaml")
+    line = _last_line(invoke_hemasim("sensitivity", healthy, "--file", problem, "--out", str(tmp_path / "o")).stderr)
+    assert "not a sensitivity design: run it with `hemasim fit" in line and "hemasim sweep" not in line, line
+    sweep = str(EXAMPLES / "sweeps" / "healthy_lhs.yaml")
+    line = _last_line(invoke_hemasim("sensitivity", healthy, "--file", sweep, "--out", str(tmp_path / "o")).stderr)
+    assert f"this file runs with `hemasim sweep SCENARIO.yaml {sweep} --out DIR`" in line, line
+
+
+@pytest.mark.parametrize(("args", "complaint"), [
+    (["fit", str(EXAMPLES / "healthy_adult.yaml")], "this is a scenario, not a fitting problem"),
+    (["sweep", str(EXAMPLES / "healthy_adult.yaml"), str(EXAMPLES / "healthy_adult.yaml")],
+     "(it is a scenario: the scenario comes first, `hemasim sweep SCENARIO.yaml SWEEP.yaml --out DIR`)"),
+    (["sweep", str(EXAMPLES / "healthy_adult.yaml"), str(EXAMPLES / "fit" / "problem.yaml")],
+     "not a sweep file: run it with `hemasim fit"),
+    (["sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--file", str(EXAMPLES / "sweeps" / "healthy_lhs.yaml")],
+     "holds a `sweep:` block; `hemasim sensitivity` needs a `sensitivity:` block"),
+])
+def test_a_wrong_kind_input_is_the_only_complaint_whatever_out_is(tmp_path: Path, args: list[str], complaint: str):
+    """--out a file (refused too): the input's kind is said, alone; --out was said first, and the input's problem
+    only once --out was fixed."""
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    res = invoke_hemasim(*args, "--out", str(afile))
+    lines = res.stderr.strip().splitlines()
+    assert res.exit_code == 2 and len(lines) == 1 and complaint in lines[0] and str(afile) not in lines[0], lines
+    assert afile.read_text() == "not a folder"
