@@ -277,6 +277,7 @@ def test_sensitivity_names_its_own_command_line_for_a_scenario_given_as_its_file
 
 @pytest.mark.parametrize(("args", "complaint"), [
     (["fit", str(EXAMPLES / "healthy_adult.yaml")], "this is a scenario, not a fitting problem"),
+    (["fit-population", str(EXAMPLES / "healthy_adult.yaml")], "this is a scenario, not a fitting problem"),
     (["sweep", str(EXAMPLES / "healthy_adult.yaml"), str(EXAMPLES / "healthy_adult.yaml")],
      "(it is a scenario: the scenario comes first, `hemasim sweep SCENARIO.yaml SWEEP.yaml --out DIR`)"),
     (["sweep", str(EXAMPLES / "healthy_adult.yaml"), str(EXAMPLES / "fit" / "problem.yaml")],
