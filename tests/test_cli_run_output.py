@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hemasim.cli import run as run_command
+from hemasim.cli._errors import say_written
 
 
 class _Terminal(io.StringIO):
@@ -46,7 +47,7 @@ def test_the_wrote_line(monkeypatch: pytest.MonkeyPatch, terminal: bool, no_colo
     monkeypatch.setenv("TERM", "xterm")
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
-    run_command._say_written("2 files to ", Path("out/[bold]x"), ": a.csv, b.json")
+    say_written([Path("a.csv"), Path("b.json")], Path("out/[bold]x"))
     text = stream.getvalue()
     assert ("\x1b[32m" in text) == (terminal and not no_color)
     plain = text.replace("\x1b[32m", "").replace("\x1b[1m", "").replace("\x1b[0m", "")

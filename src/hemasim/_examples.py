@@ -145,10 +145,10 @@ def select_examples(names: list[str], examples: list[Example]) -> list[Example]:
 def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder: Path | None = None) -> list[Path]:
     """Copy the files of ``chosen`` under ``out`` (their paths in the examples folder kept) and return the paths
     written. Nothing is written when a file is already there (unless ``force``) or a folder stands where a file
-    goes; each file is written whole or not at all (a temporary renamed into place)."""
+    goes; the files are written all or none (:func:`hemasim.io.atomic_write_files`)."""
     import shutil
 
-    from hemasim.io import OutputError, atomic_write_file, check_output_file  # late: the output layer, above this
+    from hemasim.io import OutputError, atomic_write_files, check_output_file  # late: the output layer, above this
     # one (_yaml_limits imports this)
 
     folder = folder if folder is not None else examples_folder()
@@ -165,11 +165,8 @@ def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder:
             check_output_file(folder_of_files / ".probe")
         except OutputError as err:
             raise ExampleError(str(err).replace(str(folder_of_files / ".probe"), str(out), 1)) from None
-    written = []
-    for source, target in pairs:
-        atomic_write_file(target, partial(shutil.copyfile, source))
-        written.append(target)
-    return written
+    # as one set: a copy that fails (a full disk) leaves every file as it was, not some overwritten (--force)
+    return atomic_write_files({target: partial(shutil.copyfile, source) for source, target in pairs})
 
 
 def missing_example_hint(path: str | Path) -> str | None:

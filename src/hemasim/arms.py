@@ -12,7 +12,6 @@ A scenario with ``arms:`` (:mod:`hemasim.scenario.arms`) runs each arm through t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,24 +67,21 @@ def write_arm_outputs(scenario: Scenario, runs: Sequence[ArmRun], out_dir: str |
     """Write the arms' table, endpoints, run records and comparison report atomically into ``out_dir``;
     ``report=False`` leaves out report.html (``hemasim run --no-report``)."""
     from hemasim.endpoints import evaluate_endpoints
-    from hemasim.io import OUTPUT_FILES, atomic_directory, run_record
+    from hemasim.io import atomic_outputs, json_writer, run_record
 
     endpoints: dict[str, list[EndpointValue]] = {r.name: evaluate_endpoints(r.result) for r in runs}
     records = {r.name: run_record(r.result) for r in runs}
     table = arm_table(runs)
     run_json = {"hemasim_version": __version__, "scenario": scenario.model_dump(mode="json"), "arms": records}
 
-    def dump(obj: object) -> Callable[[Path], object]:
-        return lambda p: p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8")
+    def render(p: Path) -> None:
+        from hemasim.report.arms import render_arms_report  # only when the report is written
 
-    files: dict[str, Callable[[Path], object]] = {
+        p.write_text(render_arms_report(scenario, runs, endpoints, records, title, static_report), encoding="utf-8")
+
+    return atomic_outputs(Path(out_dir), {
         "timeseries.csv": lambda p: table.to_csv(p, index=False, float_format="%.10g"),
-        "endpoints.json": dump({arm: {e.name: e.to_json() for e in eps} for arm, eps in endpoints.items()}),
-        "run.json": dump(run_json),
-    }
-    if report:
-        from hemasim.report.arms import render_arms_report
-
-        files["report.html"] = lambda p: p.write_text(render_arms_report(scenario, runs, endpoints, records, title,
-                                                                         static_report), encoding="utf-8")
-    return atomic_directory(Path(out_dir), files, OUTPUT_FILES)  # an earlier run's report.html goes with it
+        "endpoints.json": json_writer({arm: {e.name: e.to_json() for e in eps} for arm, eps in endpoints.items()}),
+        "run.json": json_writer(run_json),
+        "report.html": render,
+    }, report)  # as a single run's (hemasim.io.write_run_outputs): the same four files, written as one

@@ -243,18 +243,44 @@ def atomic_write_file(path: Path, write: Callable[[Path], object], clean_stale: 
     ``write`` writes the file at the path it is given; what it returns (a byte count) is ignored. Stale
     temporaries of the same file from killed runs are removed first, unless ``clean_stale`` is False (the caller
     cleans the folder once, with :func:`remove_stale_temporaries`)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for stale in _stale_temporaries(path, ("tmp",)) if clean_stale else []:
-        _remove(stale)
-    tmp = path.with_name(f"{_temporary_prefix(path, 'tmp')}{os.getpid()}-{os.urandom(4).hex()}")
+    atomic_write_files({Path(path): write}, clean_stale)
+
+
+def atomic_write_files(files: Mapping[Path, Callable[[Path], object]], clean_stale: bool = True) -> list[Path]:
+    """Write several files beside others that stay (a cohort's summary beside its partitions, examples in a user's
+    folder): each through a hidden temporary sibling, all renamed into place only once every one is written, so a
+    writer that raises (a figure that fails, a full disk) leaves each file as it was and no folder made for them.
+    Each file is whole at every moment; only a kill between the renames (microseconds, after all the writing) can
+    leave some files new and the rest old. Returns the paths, in order. ``clean_stale``: as
+    :func:`atomic_write_file`."""
+    staged: list[tuple[Path, Path]] = []
+    made: list[Path] = []
     try:
-        write(tmp)
-        _fsync_file(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        for path, write in files.items():
+            path = Path(path)
+            missing = path.parent
+            while not os.path.lexists(missing) and missing != missing.parent:
+                made.append(missing)
+                missing = missing.parent
+            path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in _stale_temporaries(path, ("tmp",)) if clean_stale else []:
+                _remove(stale)
+            tmp = path.with_name(f"{_temporary_prefix(path, 'tmp')}{os.getpid()}-{os.urandom(4).hex()}")
+            staged.append((tmp, path))
+            write(tmp)
+            _fsync_file(tmp)
+        for tmp, path in staged:
+            os.replace(tmp, path)
+    except BaseException:
+        for tmp, _ in staged:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        for folder in sorted(made, key=lambda f: len(f.parts), reverse=True):  # those made for these files, deepest
+            # first, if still empty
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    return [path for _, path in staged]
 
 
 def null_for_nonfinite(value: Any) -> Any:
@@ -380,17 +406,19 @@ def write_run_outputs(result: Result, out_dir: str | Path, title: str = "hemasim
     endpoints = evaluate_endpoints(result)
     record = run_record(result)
 
-    def dump(obj: object) -> Callable[[Path], object]:
-        return lambda p: p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8")
+    def render(p: Path) -> None:
+        from hemasim.report import render_report  # only when the report is written
 
-    files: dict[str, Callable[[Path], object]] = {
+        p.write_text(render_report(result, endpoints, record, title, static=static_report), encoding="utf-8")
+
+    return atomic_outputs(Path(out_dir), {
         "timeseries.csv": lambda p: write_observables_csv(p, result),
-        "endpoints.json": dump({e.name: e.to_json() for e in endpoints}),
-        "run.json": dump(record),
-    }
-    if report:
-        from hemasim.report import render_report
+        "endpoints.json": json_writer({e.name: e.to_json() for e in endpoints}),
+        "run.json": json_writer(record),
+        "report.html": render,
+    }, report)  # without the report, an earlier run's report.html goes with its folder
 
-        files["report.html"] = lambda p: p.write_text(
-            render_report(result, endpoints, record, title, static=static_report), encoding="utf-8")
-    return atomic_directory(Path(out_dir), files, OUTPUT_FILES)  # an earlier run's report.html goes with it
+
+def json_writer(obj: object) -> Callable[[Path], object]:
+    """A writer of ``obj`` as a run's JSON files are written (indented, strict: no NaN, a newline at the end)."""
+    return lambda p: p.write_text(json.dumps(obj, indent=2, allow_nan=False, default=str) + "\n", encoding="utf-8")

@@ -43,7 +43,7 @@ def examples(
         files = copy_examples(chosen, out, force=force)
     except ExampleError as err:
         raise fail(str(err)) from None
-    except OSError as err:  # a full disk, no permission: the files before it are complete, none is half-written
+    except OSError as err:  # a full disk, no permission: no file is new (all or none), none is half-written
         raise fail(f"--out {out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
     # on stderr, as `hemasim run` says what it wrote
     listed = ": " + ", ".join(str(f.relative_to(out)) for f in files) if len(files) <= 5 else ""

@@ -26,7 +26,7 @@ def fit(
 
     from hemasim.cli._progress import StageProgress
     from hemasim.inference.outputs import FIT_FILES, run_fit
-    from hemasim.inference.problem import ProblemError
+    from hemasim.inference.problem import ProblemError, load_problem
     from hemasim.io import OutputError, check_output_folder
 
     console = Console(stderr=True)
@@ -36,12 +36,16 @@ def fit(
         def progress(stage: str, done: int, total: int) -> None:
             bar.update({"starts": "local fits", "profiles": "profiles"}.get(stage, stage), done, total)
 
+        try:  # the input first: a scenario given as the problem is the one complaint, whatever --out is
+            loaded = load_problem(problem)
+        except ProblemError as err:
+            raise fail(str(err)) from None
         try:
             check_output_folder(out, FIT_FILES)  # a bad --out: refused before the fit (exit 2)
         except OutputError as err:
             raise fail(str(err)) from None
         try:
-            run_fit(problem, out, n_starts=starts, seed=seed, profiles=profiles, progress=progress,
+            run_fit(loaded, out, n_starts=starts, seed=seed, profiles=profiles, progress=progress,
                     report=not no_report)
         except ProblemError as err:
             raise fail(str(err)) from None

@@ -26,8 +26,17 @@ def fit_population(
     from hemasim.cli._progress import StageProgress
     from hemasim.inference.population import SaemSettings
     from hemasim.inference.population_outputs import POPULATION_FILES
+    from hemasim.inference.problem import Problem, ProblemError, load_problem
     from hemasim.io import OutputError, check_output_folder
 
+    problem: Problem | None = None
+    if not data.is_dir():  # the input first: a scenario given as the problem is the one complaint, whatever --out is
+        if patients is not None:
+            raise fail("--patients: only for a folder of allMT records")
+        try:
+            problem = load_problem(data)
+        except ProblemError as err:
+            raise fail(str(err)) from None
     try:
         check_output_folder(out, POPULATION_FILES)  # a bad --out: refused before SAEM (it failed after, traceback)
     except OutputError as err:
@@ -49,9 +58,8 @@ def fit_population(
             else:
                 from hemasim.inference.population_outputs import fit_problem_population
 
-                if patients is not None:
-                    raise ValueError("--patients: only for a folder of allMT records")
-                written = fit_problem_population(data, out, settings, progress=bar.update)
+                assert problem is not None  # loaded above
+                written = fit_problem_population(problem, out, settings, progress=bar.update)
         except OutputError as err:  # the folder changed while the fit ran
             raise fail(str(err), code=EXIT_IO) from None
         except (ValueError, FileNotFoundError) as err:

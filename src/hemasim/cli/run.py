@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, warn, written
+from hemasim.cli._errors import fail, interruptible, say_written, warn, written
 
 #: seconds a run goes on before a terminal shows a spinner (rich is imported then, not in a quicker run: ~0.04 s)
 SPINNER_DELAY_S = 0.5
@@ -69,7 +69,7 @@ def run(
                 raise fail(f"{scenario}: {err}") from None
             files = written(out, lambda: write_arm_outputs(spec, runs, out, title=f"hemasim: {spec.name}",
                                                                   static_report=static_report, report=report))
-        _say_written(f"{len(files)} files ({len(runs)} arms) to ", out, _names(files))  # named as a run's
+        say_written(files, out, f"{len(runs)} arms")  # named as a run's
         return
     with interruptible(out), _LateSpinner(f"simulating {spec.name!r} ({spec.duration_days:g} days)"):
         try:
@@ -78,11 +78,7 @@ def run(
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_run_outputs(result, out, title=f"hemasim: {spec.name}",
                                                         static_report=static_report, report=report))
-    _say_written(f"{len(files)} files to ", out, _names(files))
-
-
-def _names(files: list[Path]) -> str:
-    return ": " + ", ".join(f.name for f in files)
+    say_written(files, out)
 
 
 def _fewer_blas_threads() -> None:
@@ -90,20 +86,6 @@ def _fewer_blas_threads() -> None:
     fresh process; not a test or a notebook that calls this command in-process) and the user set none."""
     if "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", RUN_BLAS_THREADS)
-
-
-def _colours() -> bool:
-    """Whether stderr takes ANSI colours: a terminal, and no NO_COLOR (no-color.org) or TERM=dumb."""
-    return sys.stderr.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def _say_written(what: str, out: Path, files: str) -> None:
-    """``wrote WHAT OUT FILES`` on stderr ("wrote" green and the folder bold on a terminal), printed as is; plain
-    ANSI codes rather than rich, whose import would be a tenth of a quick run."""
-    if _colours():
-        print(f"\x1b[32mwrote\x1b[0m {what}\x1b[1m{out}\x1b[0m{files}", file=sys.stderr)
-    else:
-        print(f"wrote {what}{out}{files}", file=sys.stderr)
 
 
 class _LateSpinner:

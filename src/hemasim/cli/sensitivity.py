@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, literal, written
+from hemasim.cli._errors import fail, interruptible, say_written, written
 from hemasim.cli.sweep import HOLD_FITTED, HOLD_FITTED_HELP
 
 if TYPE_CHECKING:
@@ -116,27 +116,22 @@ def sensitivity(
 ) -> None:
     """Local, Morris or Sobol' sensitivities of every endpoint of a scenario; indices and a ranking plot."""
     from pydantic import ValidationError
-    from rich.console import Console
 
     from hemasim._schema import validation_problems
-    from hemasim.cli.sweep import design_couplings, load_for_analysis, with_progress
+    from hemasim.cli.sweep import check_out, design_couplings, load_design, load_for_analysis, with_progress
     from hemasim.sensitivity.coupling import coupling_sources
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
-    from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters, load_spec
+    from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters
     from hemasim.solvers import SolverError
 
     given = _design_options_given(ctx) if file is not None else []
     if given:  # one design: the file's silently replaced --parameters and the rest (harden14)
         raise fail(f"{', '.join(given)}: not used with --file, whose `sensitivity:` block sets the whole design "
                    "(factors, ranges, method, seed) and would win; give the design in the file or in options, not both")
-    spec = load_for_analysis(scenario, set_, out, SENSITIVITY_FILES)
+    spec = load_for_analysis(scenario, set_)
     if file is not None:
-        try:
-            design = load_spec(file)
-        except SpecError as err:
-            raise fail(str(err)) from None
-        if not isinstance(design, SensitivitySpec):
-            raise fail(f"{file}: holds a `sweep:` block; `hemasim sensitivity` needs a `sensitivity:` block")
+        design = load_design(file, "sensitivity")
+        assert isinstance(design, SensitivitySpec)  # load_design refused the other block
     else:
         try:
             design = SensitivitySpec.model_validate({
@@ -146,6 +141,7 @@ def sensitivity(
                                     frozenset() if hold_fitted else coupling_sources())})
         except ValidationError as err:
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
+    check_out(out, SENSITIVITY_FILES)  # after the inputs: a wrong-kind --file is the first complaint
     couplings = design_couplings(design, hold_fitted)  # after the design: a coupled factor is refused first
     with interruptible(out):
         try:
@@ -158,5 +154,4 @@ def sensitivity(
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_sensitivity_outputs(result, spec, out, plot=not no_plot))
-    Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.samples)} design points and "
-                               f"the baseline, {result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")
+    say_written(files, out, f"{len(result.samples)} design points and the baseline, {result.seconds:.1f} s")

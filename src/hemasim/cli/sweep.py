@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, literal, written
+from hemasim.cli._errors import fail, interruptible, say_written, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -24,9 +24,8 @@ HOLD_FITTED_HELP = ("Keep the fitted parameters at their shipped values when the
                     "its sources.")
 
 
-def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: tuple[str, ...]) -> Scenario:
-    """The scenario (with --set), checked to be a single-arm scenario; --out checked."""
-    from hemasim.io import OutputError, check_output_folder
+def load_for_analysis(scenario: Path, set_: list[str] | None) -> Scenario:
+    """The scenario (with --set), checked to be a single-arm scenario."""
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
 
@@ -36,11 +35,36 @@ def load_for_analysis(scenario: Path, set_: list[str] | None, out: Path, files: 
         raise fail(str(err)) from None
     if spec.arms:
         raise fail(f"{scenario}: arms: sweeps and sensitivities run one arm; write each arm as its own scenario")
+    return spec
+
+
+def load_design(path: Path, command: str) -> SweepSpec | SensitivitySpec:
+    """The design file of ``command`` (``sweep`` or ``sensitivity``), refused in one line when it holds the other
+    command's block (naming the command that takes it)."""
+    from hemasim._file_kinds import FILE_KINDS
+    from hemasim.sensitivity.spec import SensitivitySpec, SpecError, SweepSpec, load_spec
+
+    try:
+        design = load_spec(path, command)
+    except SpecError as err:
+        raise fail(str(err)) from None
+    wanted, other = ("sweep", "sensitivity") if command == "sweep" else ("sensitivity", "sweep")
+    if not isinstance(design, SweepSpec if command == "sweep" else SensitivitySpec):
+        usage = next(line for fields, _, line in FILE_KINDS if fields == (other,))
+        raise fail(f"{path}: holds a `{other}:` block; `hemasim {command}` needs a `{wanted}:` block (this file runs "
+                   f"with `{usage.format(source=path)}`)")
+    return design
+
+
+def check_out(out: Path, files: tuple[str, ...]) -> None:
+    """--out checked for ``files``, after the inputs (a wrong-kind input is the first complaint, not the folder)
+    and before anything runs."""
+    from hemasim.io import OutputError, check_output_folder
+
     try:
         check_output_folder(out, files)
-    except OutputError as err:  # a bad --out, refused before anything runs
+    except OutputError as err:
         raise fail(str(err)) from None
-    return spec
 
 
 def design_couplings(design: SweepSpec | SensitivitySpec, hold_fitted: bool) -> tuple[Coupling, ...]:
@@ -86,19 +110,14 @@ def sweep(
     hold_fitted: bool = typer.Option(False, HOLD_FITTED, help=HOLD_FITTED_HELP),
 ) -> None:
     """Sweep parameters or doses (grid or Latin hypercube) on the batch kernel; write a table and plots."""
-    from rich.console import Console
-
     from hemasim.sensitivity.run import SWEEP_FILES, design_size, run_sweep, write_sweep_outputs
-    from hemasim.sensitivity.spec import SpecError, SweepSpec, load_spec
+    from hemasim.sensitivity.spec import SpecError, SweepSpec
     from hemasim.solvers import SolverError
 
-    spec = load_for_analysis(scenario, set_, out, SWEEP_FILES)
-    try:
-        design = load_spec(sweep_file)
-    except SpecError as err:
-        raise fail(str(err)) from None
-    if not isinstance(design, SweepSpec):
-        raise fail(f"{sweep_file}: holds a `sensitivity:` block; `hemasim sweep` needs a `sweep:` block")
+    spec = load_for_analysis(scenario, set_)
+    design = load_design(sweep_file, "sweep")
+    assert isinstance(design, SweepSpec)  # load_design refused the other block
+    check_out(out, SWEEP_FILES)
     couplings = design_couplings(design, hold_fitted)
     with interruptible(out):
         try:
@@ -109,5 +128,4 @@ def sweep(
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
         files = written(out, lambda: write_sweep_outputs(result, spec, out, plot=not no_plot))
-    Console(stderr=True).print(f"[green]wrote[/green] {len(files)} files ({len(result.table)} points, "
-                               f"{result.seconds:.1f} s) to [bold]{literal(out)}[/bold]")
+    say_written(files, out, f"{len(result.table)} points, {result.seconds:.1f} s")

@@ -12,7 +12,8 @@ Layout of the output folder::
     report.html                    the summary and the bands in one page (bands.png and report.html: not with
                                    ``report=False``, ``hemasim cohort --no-report``)
 
-Every file is written atomically (a hidden temporary renamed into place). A partition is complete when the
+Every file is written atomically (a hidden temporary renamed into place), and the summary's five as one set: all
+are written before any is renamed into place, so one that fails leaves an earlier summary as it was. A partition is complete when the
 manifest records it and its files have the recorded sizes and sha256: the manifest is rewritten after each
 partition's files, and first written with the first partition (a cohort whose inputs fail leaves nothing).
 Re-running the same command skips complete partitions and recomputes any other (missing, truncated, damaged),
@@ -70,7 +71,13 @@ from hemasim.endpoints import (
 )
 from hemasim.interventions import EndpointContext
 from hemasim.interventions.transplant import graft_day
-from hemasim.io import atomic_write_file, check_output_folder, probe_writable, remove_stale_temporaries
+from hemasim.io import (
+    atomic_write_file,
+    atomic_write_files,
+    check_output_folder,
+    probe_writable,
+    remove_stale_temporaries,
+)
 from hemasim.model import Model
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, DrugSet, available_drug_sets, load_drug_set
@@ -281,7 +288,7 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     meta: dict[str, tuple[str, str]] = {}
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
-                          drug_values=vp.drug_values)
+                          drug_values=vp.drug_values, per_patient=vp.parameters)
     units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
     for name, _, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[name] = values
@@ -874,24 +881,25 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
                      "fraction_reaching": float(reached.mean()), "n": int(len(v)),
                      "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean())})
     summary = {"n_patients": int(len(ep)), "endpoints": rows}
-    atomic_write_file(out / "summary.json", _write_text(json.dumps(summary, indent=2) + "\n"))
-    atomic_write_file(out / "summary.csv", _write_text(pd.DataFrame(rows).to_csv(index=False)))
-
     if kept is not None and kept.bands is not None:  # always, once complete (the check is for the type)
         bands = kept.bands
     else:
         band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
         bands = _bands_table(sum(np.load(p)["hist"] for p in band_files), times, observables)
-    atomic_write_file(out / "bands.csv", _write_text(bands.to_csv(index=False, float_format="%.6g")))
-    if not report:
-        return summary
-    figure = kept.figure if kept is not None else None
-    if figure is not None and figure.n == len(ep):
-        png = figure.png()  # drawn in its thread while the above ran
-    else:
-        png = _png(cohort_bands_figure(bands, len(ep), observables, graft, band_sex(scenario)))  # hemasim.report.plots
-    atomic_write_file(out / "bands.png", _write_bytes(png))
-    atomic_write_file(out / "report.html", _write_text(render_cohort_report(summary, png, man)))
+    # the summary's files as one set (:func:`~hemasim.io.atomic_write_files`): a figure or report that fails leaves an
+    # earlier summary whole, not new tables beside an old report
+    files = {out / "summary.json": _write_text(json.dumps(summary, indent=2) + "\n"),
+             out / "summary.csv": _write_text(pd.DataFrame(rows).to_csv(index=False)),
+             out / "bands.csv": _write_text(bands.to_csv(index=False, float_format="%.6g"))}
+    if report:
+        figure = kept.figure if kept is not None else None
+        if figure is not None and figure.n == len(ep):
+            png = figure.png()  # drawn in its thread while the above ran
+        else:  # hemasim.report.plots
+            png = _png(cohort_bands_figure(bands, len(ep), observables, graft, band_sex(scenario)))
+        files[out / "bands.png"] = _write_bytes(png)
+        files[out / "report.html"] = _write_text(render_cohort_report(summary, png, man))
+    atomic_write_files(files)
     return summary
 
 

@@ -81,16 +81,16 @@ FIT_FILES = ("estimates.csv", "fit.json", "fitted_parameters.yaml", "predictions
              "profiles.csv", "profiles.png", "observed_vs_predicted.png", "residuals.png", "report.html")
 
 
-def run_fit(problem_path: str | Path, out_dir: str | Path, n_starts: int = 10, seed: int = 0,
+def run_fit(problem_path: str | Path | Problem, out_dir: str | Path, n_starts: int = 10, seed: int = 0,
             profiles: bool = True, progress: Progress | None = None, report: bool = True) -> list[Path]:
-    """Load, fit, profile and write the output folder; returns the written paths. ``report`` False: no figures and
-    no report.html (the rest byte for byte the same; an earlier output's figures and report go). Bad input raises
-    :class:`~hemasim.inference.problem.ProblemError`, an --out that cannot take the output
-    :class:`~hemasim.io.OutputError`, both before anything is computed or written (the folder was checked only
-    when the fit, minutes of work, was done)."""
+    """Load (unless given a loaded problem), fit, profile and write the output folder; returns the written paths.
+    ``report`` False: no figures and no report.html (the rest byte for byte the same; an earlier output's figures
+    and report go). Bad input raises :class:`~hemasim.inference.problem.ProblemError`, an --out that cannot take
+    the output :class:`~hemasim.io.OutputError`, in that order, both before anything is computed or written (the
+    folder was checked only when the fit, minutes of work, was done)."""
     from hemasim.io import atomic_directory, check_output_folder
 
-    problem = load_problem(problem_path)
+    problem = problem_path if isinstance(problem_path, Problem) else load_problem(problem_path)
     check_output_folder(out_dir, FIT_FILES)
     outputs = compute_fit(problem, n_starts, seed, profiles, progress)
     # an earlier run's profiles go when this one has none

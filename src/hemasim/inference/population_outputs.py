@@ -90,16 +90,16 @@ def vpc_label(problem: Problem) -> str:
     return ", ".join(f"{o.id} ({o.hemasim})" for o in problem.observables if o.id in measured)
 
 
-def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settings: SaemSettings = SaemSettings(),
-                           progress: bool | StageFn = False) -> list[Path]:
-    """SAEM and MAP on a core-engine fitting problem (``hemasim fit``'s YAML + CSV) whose conditions are the
-    subjects: every estimated model parameter gets log-normal between-subject variability (start: its nominal
-    value; omega: its log-scale prior SD, else 0.5), the residual error is log-normal (the problem's noise models
-    are not used). Outputs as :func:`write_population_outputs`."""
-    from hemasim.inference.problem import load_problem
+def fit_problem_population(problem_path: str | Path | Problem, out_dir: str | Path,
+                           settings: SaemSettings = SaemSettings(), progress: bool | StageFn = False) -> list[Path]:
+    """SAEM and MAP on a core-engine fitting problem (``hemasim fit``'s YAML + CSV, or the problem loaded from it)
+    whose conditions are the subjects: every estimated model parameter gets log-normal between-subject variability
+    (start: its nominal value; omega: its log-scale prior SD, else 0.5), the residual error is log-normal (the
+    problem's noise models are not used). Outputs as :func:`write_population_outputs`."""
+    from hemasim.inference.problem import Problem, load_problem
     from hemasim.io import check_output_folder
 
-    problem = load_problem(problem_path)
+    problem = problem_path if isinstance(problem_path, Problem) else load_problem(problem_path)
     check_output_folder(out_dir, POPULATION_FILES)  # before SAEM, not after it
     predictor = ProblemPredictor(problem)
     data = predictor.data()
@@ -108,7 +108,8 @@ def fit_problem_population(problem_path: str | Path, out_dir: str | Path, settin
     targets = {p.id: str(p.target) for p in predictor.parameters}
     units = {p.id: p.unit for p in predictor.parameters}
     document = population_parameter_set(pop, targets, units, [Path(f).name for f in problem.data_files]
-                                        or [problem.measurements.source], Path(problem_path).name)
+                                        or [problem.measurements.source],
+                                        Path(problem.problem_file).name if problem.problem_file else problem.name)
     m = problem.measurements
     days = [m.time_days[m.condition == c.id] for c in problem.conditions]
     label = vpc_label(problem)

@@ -133,6 +133,17 @@ class EndpointContext:
     #: dotted path -> per-patient values): what the drug endpoints re-integrate a drug's PK with (its Cmax)
     covariates: Covariates | None = None
     drug_values: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
+    #: healthy-model parameters each patient has his own value of (name -> (n_patients,) values: a cohort's draws, a
+    #: sensitivity design's points), which :meth:`value` gives in place of the table's
+    per_patient: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def value(self, name: str) -> float | np.ndarray:
+        """Parameter ``name`` as each patient's model was built with it: his own value where :attr:`per_patient`
+        has one (an array over the patients), else the table's. A cohort patient's endpoints are then those of
+        the same patient run alone with his values as ``parameters:`` (the recovery endpoints read the table's
+        median reference counts, not each patient's drawn ones)."""
+        own = self.per_patient.get(name)
+        return self.parameters.value(name) if own is None else np.asarray(own, dtype=np.float64)
 
 
 class EndpointFamily(ABC):

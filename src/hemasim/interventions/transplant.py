@@ -271,7 +271,7 @@ class TransplantEndpoints(EndpointFamily):
         if "anc_1e9_per_L__donor" not in obs:
             return []
         after = times >= self.graft_day - 1e-9
-        value = ctx.parameters.value
+        value = ctx.value  # each patient's own reference counts (and child excess), as his single run reads them
         refs = {ref: value(ref) * child_lymphocyte_factor(value, label, ctx.ages_years)
                 for _, ref, label in RECOVERY_LINEAGES}
         # the run starts at the patient's healthy steady state: its first haemoglobin is the set point

@@ -114,17 +114,24 @@ class SensitivitySpec(StrictData):
         return self
 
 
-def _found(data: object, source: str) -> str:
+#: each command that reads a design file: what it calls the file, and its command line (the scenario first)
+DESIGN_FILES = {"sweep": ("a sweep file", "hemasim sweep SCENARIO.yaml SWEEP.yaml --out DIR"),
+                "sensitivity": ("a sensitivity design",
+                                "hemasim sensitivity SCENARIO.yaml --file SENSITIVITY.yaml --out DIR")}
+
+
+def _found(data: object, source: str, command: str = "sweep") -> str:
     """What a sweep file holds instead of its one block: nothing, a list, a misspelt block name (did you mean) or
-    other keys."""
+    other keys; a scenario, with ``command``'s own line (``hemasim sensitivity --file`` suggested a sweep's)."""
     if data is None or data == {}:
         return " (the file holds nothing)"
     if not isinstance(data, dict):
         return f" (it holds a {type(data).__name__})"
     keys = [str(k) for k in data]
+    noun, usage = DESIGN_FILES[command]
     if {"patient", "duration_days"} & set(keys):
-        return " (it is a scenario: the scenario comes first, `hemasim sweep SCENARIO.yaml SWEEP.yaml --out DIR`)"
-    other = wrong_file(data, source, "a sweep file", "", kinds=("a sweep file", "a sensitivity design", "a scenario"))
+        return f" (it is a scenario: the scenario comes first, `{usage}`)"
+    other = wrong_file(data, source, noun, "", kinds=("a sweep file", "a sensitivity design", "a scenario"))
     if other is not None:  # "SOURCE: this is a fitting problem (...), not a sweep file: run it with `hemasim fit ...`; "
         return f" ({other.removeprefix(f'{source}: ').removesuffix('; ')})"
     meant = [m for k in keys if (m := closest(k, ("sweep", "sensitivity"))) is not None and m not in keys]
@@ -132,18 +139,19 @@ def _found(data: object, source: str) -> str:
             f"{f'; did you mean `{meant[0]}:`?' if meant else ''})")
 
 
-def load_spec(path: str | Path) -> SweepSpec | SensitivitySpec:
+def load_spec(path: str | Path, command: str = "sweep") -> SweepSpec | SensitivitySpec:
     """A file holding a ``sweep:`` or a ``sensitivity:`` block (or a scenario with one beside its fields is
-    not accepted: keep them in their own file, next to the scenario)."""
+    not accepted: keep them in their own file, next to the scenario); ``command`` (a key of :data:`DESIGN_FILES`),
+    the one that reads it, names the file and its command line in the errors."""
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
 
     p = Path(path)
     try:
-        data = load_yaml_file(p, "sweep file")
+        data = load_yaml_file(p, DESIGN_FILES[command][0].removeprefix("a "))
     except YamlInputError as err:
         raise SpecError(str(err)) from None
     if not isinstance(data, dict) or len(data) != 1 or next(iter(data)) not in ("sweep", "sensitivity"):
-        raise SpecError(f"{p}: the file must hold one block, `sweep:` or `sensitivity:`{_found(data, str(p))}")
+        raise SpecError(f"{p}: the file must hold one block, `sweep:` or `sensitivity:`{_found(data, str(p), command)}")
     key, body = next(iter(data.items()))
     schema: type[SweepSpec] | type[SensitivitySpec] = SweepSpec if key == "sweep" else SensitivitySpec
     try:
