@@ -62,24 +62,48 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     assert values["red_cell_apheresis_2_units_hb_ratio_day7"] == pytest.approx(0.897, abs=0.005)
 
 
-def test_the_nab_paclitaxel_cohorts_run_on_the_imex_kernel_and_follow_dormand_prince():
-    """The four nab-paclitaxel cohorts (P13/P14, P16, Q5) run on the IMEX lock-step kernel at
-    NAB_PACLITAXEL_IMEX_RTOL (docs/performance.md, the suite's twelfth round): on the first cycle of P13's schedule,
-    8 patients, each one's lowest ANC, platelets and Hb agree with the Dormand-Prince kernel's at rtol 1e-8 to 1e-5
-    relative, and are not its numbers (the IMEX kernel ran)."""
+def _first_cycle_follows_dormand_prince_at_1e_8(schedule, patients: int = 8) -> None:
+    """On the first cycle of ``schedule`` (21 days), ``patients`` patients: each one's lowest ANC, platelets and Hb
+    agree with the Dormand-Prince kernel's at rtol 1e-8 to 1e-5 relative, and are not its numbers (the schedule's
+    own solver ran)."""
     import dataclasses
 
     import numpy as np
 
     from hemasim.validation import chemotherapy_schedules as cs
+
+    first_cycle = dataclasses.replace(schedule, cycle_offsets_days=(0.0,), days_in_cycle=(0.0,), duration_days=21.0)
+    reference = dataclasses.replace(first_cycle, imex_rtol=None, dopri_rtol=1e-8)
+    observed = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL")
+    own = cs.cohort_lowest_observables(first_cycle, observed, patients)
+    dopri = cs.cohort_lowest_observables(reference, observed, patients)
+    for name in observed:
+        np.testing.assert_allclose(own[name], dopri[name], rtol=1e-5, err_msg=name)
+    assert not all(np.array_equal(own[name], dopri[name]) for name in observed)
+
+
+def test_the_nab_paclitaxel_cohorts_run_on_the_imex_kernel_and_follow_dormand_prince():
+    """The four nab-paclitaxel cohorts (P13/P14, P16, Q5) run on the IMEX lock-step kernel at
+    NAB_PACLITAXEL_IMEX_RTOL (docs/performance.md, the suite's twelfth round); P13's first cycle follows the
+    Dormand-Prince kernel at rtol 1e-8."""
+    from hemasim.validation import chemotherapy_schedules as cs
     from hemasim.validation.predictions4 import NAB_PACLITAXEL_100_WEEKLY
 
     nab = [cs._NAB_PACLITAXEL, *cs._NAB_PACLITAXEL_WEEKLY.values(), NAB_PACLITAXEL_100_WEEKLY]
     assert {s.imex_rtol for s in nab} == {cs.NAB_PACLITAXEL_IMEX_RTOL}
-    first_cycle = dataclasses.replace(cs._NAB_PACLITAXEL, cycle_offsets_days=(0.0,), duration_days=21.0)
-    observed = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL")
-    imex = cs.cohort_lowest_observables(first_cycle, observed, 8)
-    dopri = cs.cohort_lowest_observables(dataclasses.replace(first_cycle, imex_rtol=None), observed, 8)
-    for name in observed:
-        np.testing.assert_allclose(imex[name], dopri[name], rtol=1e-5, err_msg=name)
-    assert not all(np.array_equal(imex[name], dopri[name]) for name in observed)
+    _first_cycle_follows_dormand_prince_at_1e_8(cs._NAB_PACLITAXEL)
+
+
+def test_the_docetaxel_cohorts_run_at_their_rtol_and_follow_dormand_prince_at_1e_8():
+    """The eight docetaxel cohorts (P11's two, P12, P15, Q1-Q4) run on the Dormand-Prince kernel at
+    DOCETAXEL_DOPRI_RTOL (docs/performance.md, the suite's twenty-first session); Q1's first cycle follows the same
+    kernel at rtol 1e-8."""
+    from hemasim.validation import chemotherapy_schedules as cs
+    from hemasim.validation import predictions4 as p4
+
+    docetaxel = [*cs._DOCETAXEL_75.values(), cs._DOCETAXEL_WEEKLY, cs._DOCETAXEL_WEEKLY_X6, p4.DOCETAXEL_75_Q3W_MEN,
+                 p4.DOCETAXEL_50_Q2W_MEN, p4.DOCETAXEL_100_Q3W_CHINESE, p4.DOCETAXEL_60_Q3W_JAPANESE]
+    assert {(s.drug_set, s.imex_rtol, s.dopri_rtol) for s in docetaxel} == {
+        ("docetaxel_kloft2006", None, cs.DOCETAXEL_DOPRI_RTOL)}
+    assert cs.DOCETAXEL_DOPRI_RTOL > 1e-8
+    _first_cycle_follows_dormand_prince_at_1e_8(p4.DOCETAXEL_75_Q3W_MEN)

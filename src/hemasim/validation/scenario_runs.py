@@ -8,7 +8,7 @@ checked by the schema like any other (``model_copy(update=...)`` would skip that
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -65,8 +65,26 @@ def scenario_run(name: str, variation: Variation | None = None) -> Result:
 
 def cached_scenario_run(name: str, variation: Variation | None = None) -> Callable[[], Result]:
     """A zero-argument runner of a validation scenario that simulates once, however many read-outs use it (the
-    scenario is read on the first call, not when the read-outs are defined)."""
-    return functools.cache(lambda: scenario_run(name, variation))
+    scenario is read on the first call, not when the read-outs are defined). Read-out modules asking for the same
+    scenario and variation get the same runner: one simulation (ms_autologous_hsct was run twice a card, for the
+    immunity and the reconstitution targets)."""
+    key = (name, _frozen(variation))
+    if key not in _RUNNERS:
+        _RUNNERS[key] = functools.cache(lambda: scenario_run(name, variation))
+    return _RUNNERS[key]
+
+
+_RUNNERS: dict[tuple[str, Hashable], Callable[[], Result]] = {}
+
+
+def _frozen(value: Any) -> Hashable:
+    """A variation as a hashable key, equal for equal variations (an integer key and its string kept apart: they
+    name a list's item and a mapping's key)."""
+    if isinstance(value, Mapping):
+        return "map", tuple(sorted((repr(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return "seq", tuple(_frozen(v) for v in value)
+    return repr(value)
 
 
 @functools.cache
