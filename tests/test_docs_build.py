@@ -19,6 +19,9 @@ from tests._scripts import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS_MODULES = ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter", "ipykernel")
+# `mkdocs` with the tutorials run in its own process (tests/_notebooks.py), from any working folder
+MKDOCS_RUNNING_TUTORIALS_HERE = (
+    "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); from tests._notebooks import main; main(sys.argv[1:])")
 
 
 def _missing_docs_modules() -> list[str]:
@@ -39,15 +42,16 @@ pytestmark = pytest.mark.skipif(
            "`pip install -e '.[docs]'` or `make docs`")
 
 
-def _mkdocs_build(config: Path, site: Path, card: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _mkdocs_build(config: Path, site: Path, card: Path | None = None,
+                  mkdocs: tuple[str, ...] = ("-m", "mkdocs")) -> subprocess.CompletedProcess[str]:
     """`mkdocs build --strict` in a subprocess whose notebook kernels import this checkout's hemasim; ``card``: the
-    validation card to render (else the hook computes the whole card)."""
+    validation card to render (else the hook computes the whole card); ``mkdocs``: how Python runs mkdocs."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1",
                PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
     if card is not None:
         env["HEMASIM_VALIDATION_CARD"] = str(card)
     env.pop("MPLBACKEND", None)  # the kernels' inline backend puts the figures into the pages
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
+    return subprocess.run([sys.executable, *mkdocs, "build", "--strict", "--config-file", str(config),
                            "--site-dir", str(site)], cwd=config.parent, env=env, capture_output=True, text=True,
                           timeout=600)
 
@@ -66,6 +70,13 @@ def _hook(name: str) -> ModuleType:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
+    """The site's own mkdocs.yml, plugins and hooks, built with `--strict`: links and anchors resolve, the API pages
+    come from the docstrings, the card page and the copied example files are there, and every tutorial executes
+    without error, its page showing an executed figure (the transplant tutorial's table too). The tutorials run
+    one after the other in the build's own process, each in a fresh IPython shell (tests/_notebooks.py: what that
+    shares between them and what it puts back), and mkdocs-jupyter renders their executed notebooks: 6 kernel
+    start-ups less (39-42 s until the twenty-first session; docs/performance.md). `make docs` executes each
+    tutorial in a kernel of its own, and test_a_failing_tutorial_fails_the_build runs the real plugin's kernel."""
     from hemasim.validation import run_validation
 
     site = tmp_path / "site"
@@ -74,10 +85,12 @@ def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
     card = tmp_path / "card.json"
     card.write_text(json.dumps(run_validation(["steady_state", "engraftment_and_pegfilgrastim"]).to_json()),
                     encoding="utf-8")
-    run = _mkdocs_build(REPO / "mkdocs.yml", site, card)
+    run = _mkdocs_build(REPO / "mkdocs.yml", site, card, mkdocs=MKDOCS_RUNNING_TUTORIALS_HERE)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
     tutorials = sorted(p.stem for p in (REPO / "docs" / "tutorials").glob("*.py"))
     assert {"transplant", "chemotherapy_gcsf", "cohort", "clonal_hematopoiesis", "gene_therapy", "fit"} <= set(tutorials)
+    executed_here = re.findall(r"tests\._notebooks: executed .*/tutorials/(\w+)\.py in this process", run.stderr)
+    assert sorted(executed_here) == tutorials, run.stderr[-3000:]  # no kernel started: each once, here
     for name in tutorials:
         html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
         figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
@@ -95,8 +108,10 @@ def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.integration
-def test_a_failing_tutorial_fails_the_build(tmp_path: Path) -> None:
-    """The site's own notebook settings, on a one-page site whose tutorial raises."""
+@pytest.mark.parametrize("mkdocs", [("-m", "mkdocs"), MKDOCS_RUNNING_TUTORIALS_HERE], ids=["kernel", "in-process"])
+def test_a_failing_tutorial_fails_the_build(tmp_path: Path, mkdocs: tuple[str, ...]) -> None:
+    """The site's own notebook settings, on a one-page site whose tutorial raises: mkdocs-jupyter's kernel, and the
+    in-process runner of test_site_builds_strict_with_executed_tutorials, each fail the build."""
     config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_TagTolerantLoader)
     jupyter = next(p["mkdocs-jupyter"] for p in config["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
     docs = tmp_path / "docs"
@@ -108,7 +123,7 @@ def test_a_failing_tutorial_fails_the_build(tmp_path: Path) -> None:
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump({
         "site_name": "broken", "docs_dir": "docs", "plugins": [{"mkdocs-jupyter": jupyter}],
         "nav": [{"Home": "index.md"}, {"Broken": "tutorials/broken.py"}]}), encoding="utf-8")
-    run = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site")
+    run = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site", mkdocs=mkdocs)
     assert run.returncode != 0
     assert "tutorial cell failed on purpose" in run.stdout + run.stderr
 
