@@ -1,22 +1,26 @@
-"""The documentation site's tutorials executed in one Python process instead of one Jupyter kernel each, for
+"""The documentation site's tutorials executed in the test's own process instead of one Jupyter kernel each, for
 tests/test_docs_build.py.
 
-``python -m tests._notebooks build --strict ...`` is ``mkdocs build`` with the site's own configuration, plugins and
-hooks, but where mkdocs-jupyter would start a kernel to execute a tutorial (``execute: true``), the tutorial runs
-here, cell by cell, in a fresh IPython shell of this process, and mkdocs-jupyter renders the executed notebook
-(stream, display and result outputs, as a kernel would send them) without executing it again. The six tutorials
-then share one import of hemasim, numpy, pandas and matplotlib and one load of the compiled kernels instead of six
-kernel start-ups (the documentation test took 39-42 s, most of it there: docs/performance.md).
+:func:`execute_notebook` runs a notebook cell by cell in a fresh IPython shell of this process and returns it with
+the outputs a kernel would have sent (printed text, ``display``, the inline backend's PNG figures, each cell's last
+value with every format IPython computes: the tables' HTML). ``main([FOLDER, "build", "--strict", ...])`` is
+``mkdocs build`` with the site's own configuration, plugins and hooks, except that where mkdocs-jupyter would start
+a kernel to execute a tutorial (``execute: true``), it renders FOLDER/NAME.ipynb, the executed notebook, instead.
+The tutorials then share the test's import of hemasim, numpy, pandas and matplotlib and its compiled kernels instead
+of six kernel start-ups (the documentation test took 39-42 s, most of it there: docs/performance.md). For all six
+tutorials the HTML tables and PNG figures were byte for byte those of nbclient's kernels; only the plain-text
+forms of wide tables differ (pandas sizes them for a terminal here), which the pages do not show beside the HTML.
 
 What a kernel gives each tutorial and this does not: a process of its own. Between tutorials the runner puts back
 what a tutorial can change in the process (working folder, environment, ``__main__``, builtins, warning filters,
-matplotlib's settings, backend and figures, pandas' and numpy's display options, the global random states); module
-state inside imported packages is shared. ``make docs`` (plain ``mkdocs build --strict``) still executes every
-tutorial in a kernel of its own.
+matplotlib's settings, backend, inline-backend state and figures, pandas' display options (to their defaults: the
+suite sets none), numpy's print options, the global random states); state inside imported modules is shared.
+``make docs`` (plain ``mkdocs build --strict``) still executes every tutorial in a kernel of its own.
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
 import builtins
 import contextlib
@@ -24,7 +28,6 @@ import io
 import os
 import random
 import sys
-import time
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -165,70 +168,70 @@ def _isolated(cwd: str) -> Iterator[None]:
 
 def execute_notebook(notebook: NotebookNode, name: str, cwd: str | None = None) -> NotebookNode:
     """``notebook`` with every code cell executed in order, in a fresh IPython shell of this process (working in
-    ``cwd``, default the current folder, as a kernel mkdocs starts), its outputs in the cells; raises
-    :class:`TutorialFailed` naming the cell when one raises."""
+    ``cwd``, default the current folder), its outputs in the cells; raises :class:`TutorialFailed` naming the cell
+    when one raises."""
     notebook = nbformat.from_dict(notebook)
     config = Config()
     config.HistoryManager.enabled = False  # no history database
     config.InteractiveShell.colors = "nocolor"
     with _isolated(cwd or os.getcwd()):
         shell = _Shell.instance(config=config)
-        for index, cell in enumerate(notebook.cells):
-            if cell.cell_type != "code":
-                continue
-            shell.outputs = []
-            with contextlib.redirect_stdout(_Stream(shell, "stdout")), \
-                    contextlib.redirect_stderr(_Stream(shell, "stderr")):
-                result = shell.run_cell(cell.source, store_history=True)
-            cell.outputs, cell.execution_count = shell.outputs, result.execution_count
-            error = result.error_before_exec or result.error_in_exec
-            if error is not None:
-                raise TutorialFailed(f"{name}: cell {index} raised\n{cell.source}\n"
-                                     + "".join(traceback.format_exception(error)))
+        try:
+            for index, cell in enumerate(notebook.cells):
+                if cell.cell_type != "code":
+                    continue
+                shell.outputs = []
+                with contextlib.redirect_stdout(_Stream(shell, "stdout")), \
+                        contextlib.redirect_stderr(_Stream(shell, "stderr")):
+                    result = shell.run_cell(cell.source, store_history=True)
+                cell.outputs, cell.execution_count = shell.outputs, result.execution_count
+                error = result.error_before_exec or result.error_in_exec
+                if error is not None:
+                    raise TutorialFailed(f"{name}: cell {index} raised\n{cell.source}\n"
+                                         + "".join(traceback.format_exception(error)))
+        finally:
+            shell.atexit_operations()  # the namespace goes now, not when the process ends
+            atexit.unregister(shell.atexit_operations)
     nbformat.validate(notebook)
     return notebook
 
 
-def _run_tutorials_in_this_process() -> None:
-    """mkdocs-jupyter's conversion, but a notebook it would execute runs in :func:`execute_notebook` first and is
-    rendered from there, unexecuted."""
+def _render_executed(folder: str) -> None:
+    """mkdocs-jupyter's conversion, but a tutorial it would execute is rendered unexecuted from ``folder/NAME.ipynb``
+    (the notebook :func:`execute_notebook` executed); one it does not find there fails the build."""
     import jupytext
     from mkdocs_jupyter import convert
 
     nb2html, read = convert.nb2html, jupytext.read
-    executed: dict[str, NotebookNode] = {}
+    serving: dict[str, NotebookNode] = {}
 
     def read_executed(source: Any, *args: Any, **kwargs: Any) -> NotebookNode:
-        if isinstance(source, (str, os.PathLike)) and os.path.abspath(source) in executed:
-            return executed[os.path.abspath(source)]
+        if isinstance(source, (str, os.PathLike)) and os.path.abspath(source) in serving:
+            return serving[os.path.abspath(source)]
         return read(source, *args, **kwargs)
 
-    def nb2html_executed_here(nb_path: str, execute: bool = False, **kwargs: Any) -> str:
+    def nb2html_executed(nb_path: str, execute: bool = False, **kwargs: Any) -> str:
         if not execute:
             return nb2html(nb_path, execute=False, **kwargs)
         if kwargs.get("allow_errors", True) or kwargs.get("kernel_name"):
             raise RuntimeError("tests._notebooks stands in only for the site's settings: allow_errors false, the "
                                f"default kernel (got {kwargs})")
-        start = time.process_time()
-        executed[os.path.abspath(nb_path)] = execute_notebook(read(nb_path), os.path.basename(nb_path))
-        print(f"tests._notebooks: executed {nb_path} in this process "
-              f"({time.process_time() - start:.1f} s CPU)", file=sys.stderr)
+        executed = os.path.join(folder, os.path.splitext(os.path.basename(nb_path))[0] + ".ipynb")
+        serving[os.path.abspath(nb_path)] = nbformat.read(executed, as_version=nbformat.NO_CONVERT)
+        print(f"tests._notebooks: {nb_path} rendered from {executed}", file=sys.stderr)
         try:
             return nb2html(nb_path, execute=False, **kwargs)
         finally:
-            executed.clear()  # the page's table of contents reads the source, as in the real build
+            serving.clear()  # the page's table of contents reads the source, as in the real build
 
-    convert.nb2html = nb2html_executed_here
+    convert.nb2html = nb2html_executed
     jupytext.read = read_executed
 
 
 def main(argv: list[str]) -> None:
-    """``python -m tests._notebooks build ...``: mkdocs's own command line, with the tutorials run here."""
+    """``main([FOLDER, "build", ...])``: mkdocs's own command line, the tutorials' pages rendered from the executed
+    notebooks in FOLDER."""
     from mkdocs.__main__ import cli
 
-    _run_tutorials_in_this_process()
-    cli(argv, prog_name="mkdocs")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+    _render_executed(argv[0])
+    cli(argv[1:], prog_name="mkdocs")

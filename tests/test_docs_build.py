@@ -19,8 +19,8 @@ from tests._scripts import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS_MODULES = ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter", "ipykernel")
-# `mkdocs` with the tutorials run in its own process (tests/_notebooks.py), from any working folder
-MKDOCS_RUNNING_TUTORIALS_HERE = (
+# `mkdocs` rendering the tutorials from executed notebooks (tests/_notebooks.py), their folder the first argument
+MKDOCS_RENDERING_EXECUTED = (
     "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); from tests._notebooks import main; main(sys.argv[1:])")
 
 
@@ -72,12 +72,18 @@ def _hook(name: str) -> ModuleType:
 def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
     """The site's own mkdocs.yml, plugins and hooks, built with `--strict`: links and anchors resolve, the API pages
     come from the docstrings, the card page and the copied example files are there, and every tutorial executes
-    without error, its page showing an executed figure (the transplant tutorial's table too). The tutorials run
-    one after the other in the build's own process, each in a fresh IPython shell (tests/_notebooks.py: what that
-    shares between them and what it puts back), and mkdocs-jupyter renders their executed notebooks: 6 kernel
-    start-ups less (39-42 s until the twenty-first session; docs/performance.md). `make docs` executes each
-    tutorial in a kernel of its own, and test_a_failing_tutorial_fails_the_build runs the real plugin's kernel."""
+    without error, its page showing an executed figure (the transplant tutorial's table too).
+
+    The tutorials run here, one after the other, each in a fresh IPython shell of this process (tests/_notebooks.py
+    says what they share and what is put back between them), and mkdocs-jupyter renders their executed notebooks
+    instead of executing each in a kernel of its own: the same pages (tables and figures byte for byte) for ~12 s
+    less CPU (docs/performance.md, twenty-first session). `make docs` executes every tutorial in its own kernel, and
+    test_a_failing_tutorial_fails_the_build runs the site's notebook settings on the real kernel."""
+    import jupytext
+    import nbformat
+
     from hemasim.validation import run_validation
+    from tests._notebooks import execute_notebook
 
     site = tmp_path / "site"
     # the validation tests judge every group; the site renders a card of two quick ones, with passing and failing
@@ -85,12 +91,17 @@ def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
     card = tmp_path / "card.json"
     card.write_text(json.dumps(run_validation(["steady_state", "engraftment_and_pegfilgrastim"]).to_json()),
                     encoding="utf-8")
-    run = _mkdocs_build(REPO / "mkdocs.yml", site, card, mkdocs=MKDOCS_RUNNING_TUTORIALS_HERE)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
     tutorials = sorted(p.stem for p in (REPO / "docs" / "tutorials").glob("*.py"))
     assert {"transplant", "chemotherapy_gcsf", "cohort", "clonal_hematopoiesis", "gene_therapy", "fit"} <= set(tutorials)
-    executed_here = re.findall(r"tests\._notebooks: executed .*/tutorials/(\w+)\.py in this process", run.stderr)
-    assert sorted(executed_here) == tutorials, run.stderr[-3000:]  # no kernel started: each once, here
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name in tutorials:  # in the folder a kernel of the build works in
+        notebook = jupytext.read(REPO / "docs" / "tutorials" / f"{name}.py")
+        nbformat.write(execute_notebook(notebook, name, cwd=str(REPO)), executed / f"{name}.ipynb")
+    run = _mkdocs_build(REPO / "mkdocs.yml", site, card, mkdocs=(*MKDOCS_RENDERING_EXECUTED, str(executed)))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
+    rendered = re.findall(r"tests\._notebooks: .*/tutorials/(\w+)\.py rendered from ", run.stderr)
+    assert sorted(rendered) == tutorials, run.stderr[-3000:]  # each page once, from its executed notebook
     for name in tutorials:
         html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
         figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
@@ -108,10 +119,8 @@ def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.integration
-@pytest.mark.parametrize("mkdocs", [("-m", "mkdocs"), MKDOCS_RUNNING_TUTORIALS_HERE], ids=["kernel", "in-process"])
-def test_a_failing_tutorial_fails_the_build(tmp_path: Path, mkdocs: tuple[str, ...]) -> None:
-    """The site's own notebook settings, on a one-page site whose tutorial raises: mkdocs-jupyter's kernel, and the
-    in-process runner of test_site_builds_strict_with_executed_tutorials, each fail the build."""
+def test_a_failing_tutorial_fails_the_build(tmp_path: Path) -> None:
+    """The site's own notebook settings, on a one-page site whose tutorial raises."""
     config = yaml.load((REPO / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_TagTolerantLoader)
     jupyter = next(p["mkdocs-jupyter"] for p in config["plugins"] if isinstance(p, dict) and "mkdocs-jupyter" in p)
     docs = tmp_path / "docs"
@@ -123,9 +132,29 @@ def test_a_failing_tutorial_fails_the_build(tmp_path: Path, mkdocs: tuple[str, .
     (tmp_path / "mkdocs.yml").write_text(yaml.safe_dump({
         "site_name": "broken", "docs_dir": "docs", "plugins": [{"mkdocs-jupyter": jupyter}],
         "nav": [{"Home": "index.md"}, {"Broken": "tutorials/broken.py"}]}), encoding="utf-8")
-    run = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site", mkdocs=mkdocs)
+    run = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site")
     assert run.returncode != 0
     assert "tutorial cell failed on purpose" in run.stdout + run.stderr
+
+
+def test_the_in_process_runner_stops_at_a_failing_cell_and_puts_the_process_back(tmp_path: Path) -> None:
+    """What test_site_builds_strict_with_executed_tutorials runs the tutorials with fails where a kernel would, naming
+    the cell, and leaves this process as it found it: no IPython shell, the same folder and matplotlib backend."""
+    import builtins
+
+    import matplotlib
+    from IPython.core.interactiveshell import InteractiveShell
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tests._notebooks import TutorialFailed, execute_notebook
+
+    backend, cwd = matplotlib.get_backend(), os.getcwd()
+    notebook = new_notebook(cells=[new_code_cell("%matplotlib inline\nimport os\nos.chdir('..')"),
+                                   new_code_cell("raise RuntimeError('tutorial cell failed on purpose')")])
+    with pytest.raises(TutorialFailed, match=r"broken: cell 1 raised[\s\S]*tutorial cell failed on purpose"):
+        execute_notebook(notebook, "broken", cwd=str(tmp_path))
+    assert matplotlib.get_backend() == backend and os.getcwd() == cwd
+    assert not InteractiveShell.initialized() and not hasattr(builtins, "__IPYTHON__")
 
 
 def test_validation_card_page_lists_every_target_with_its_status() -> None:
