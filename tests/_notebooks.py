@@ -14,7 +14,8 @@ forms of wide tables differ (pandas sizes them for a terminal here), which the p
 What a kernel gives each tutorial and this does not: a process of its own. Between tutorials the runner puts back
 what a tutorial can change in the process (working folder, environment, ``__main__``, builtins, warning filters,
 matplotlib's settings, backend, inline-backend state and figures, pandas' display options (to their defaults: the
-suite sets none), numpy's print options, the global random states); state inside imported modules is shared.
+suite sets none), numpy's print options, the global random states); state inside imported modules is shared, and
+a warning goes where this process sends it (under pytest, the run's warning summary instead of the page).
 ``make docs`` (plain ``mkdocs build --strict``) still executes every tutorial in a kernel of its own.
 """
 
