@@ -19,6 +19,9 @@ from tests._scripts import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS_MODULES = ("mkdocs", "material", "mkdocstrings_handlers.python", "mkdocs_jupyter", "ipykernel")
+# `mkdocs` rendering the tutorials from executed notebooks (tests/_notebooks.py), their folder the first argument
+MKDOCS_RENDERING_EXECUTED = (
+    "-c", f"import sys; sys.path.insert(0, {str(REPO)!r}); from tests._notebooks import main; main(sys.argv[1:])")
 
 
 def _missing_docs_modules() -> list[str]:
@@ -39,15 +42,16 @@ pytestmark = pytest.mark.skipif(
            "`pip install -e '.[docs]'` or `make docs`")
 
 
-def _mkdocs_build(config: Path, site: Path, card: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _mkdocs_build(config: Path, site: Path, card: Path | None = None,
+                  mkdocs: tuple[str, ...] = ("-m", "mkdocs")) -> subprocess.CompletedProcess[str]:
     """`mkdocs build --strict` in a subprocess whose notebook kernels import this checkout's hemasim; ``card``: the
-    validation card to render (else the hook computes the whole card)."""
+    validation card to render (else the hook computes the whole card); ``mkdocs``: how Python runs mkdocs."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1",
                PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
     if card is not None:
         env["HEMASIM_VALIDATION_CARD"] = str(card)
     env.pop("MPLBACKEND", None)  # the kernels' inline backend puts the figures into the pages
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--config-file", str(config),
+    return subprocess.run([sys.executable, *mkdocs, "build", "--strict", "--config-file", str(config),
                            "--site-dir", str(site)], cwd=config.parent, env=env, capture_output=True, text=True,
                           timeout=600)
 
@@ -66,7 +70,20 @@ def _hook(name: str) -> ModuleType:
 @pytest.mark.slow
 @pytest.mark.integration
 def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
+    """The site's own mkdocs.yml, plugins and hooks, built with `--strict`: links and anchors resolve, the API pages
+    come from the docstrings, the card page and the copied example files are there, and every tutorial executes
+    without error, its page showing an executed figure (the transplant tutorial's table too).
+
+    The tutorials run here, one after the other, each in a fresh IPython shell of this process (tests/_notebooks.py
+    says what they share and what is put back between them), and mkdocs-jupyter renders their executed notebooks
+    instead of executing each in a kernel of its own: the same pages (tables and figures byte for byte) for ~12 s
+    less CPU (docs/performance.md, twenty-first session). `make docs` executes every tutorial in its own kernel, and
+    test_a_failing_tutorial_fails_the_build runs the site's notebook settings on the real kernel."""
+    import jupytext
+    import nbformat
+
     from hemasim.validation import run_validation
+    from tests._notebooks import execute_notebook
 
     site = tmp_path / "site"
     # the validation tests judge every group; the site renders a card of two quick ones, with passing and failing
@@ -74,10 +91,17 @@ def test_site_builds_strict_with_executed_tutorials(tmp_path: Path) -> None:
     card = tmp_path / "card.json"
     card.write_text(json.dumps(run_validation(["steady_state", "engraftment_and_pegfilgrastim"]).to_json()),
                     encoding="utf-8")
-    run = _mkdocs_build(REPO / "mkdocs.yml", site, card)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
     tutorials = sorted(p.stem for p in (REPO / "docs" / "tutorials").glob("*.py"))
     assert {"transplant", "chemotherapy_gcsf", "cohort", "clonal_hematopoiesis", "gene_therapy", "fit"} <= set(tutorials)
+    executed = tmp_path / "executed"
+    executed.mkdir()
+    for name in tutorials:  # in the folder a kernel of the build works in
+        notebook = jupytext.read(REPO / "docs" / "tutorials" / f"{name}.py")
+        nbformat.write(execute_notebook(notebook, name, cwd=str(REPO)), executed / f"{name}.ipynb")
+    run = _mkdocs_build(REPO / "mkdocs.yml", site, card, mkdocs=(*MKDOCS_RENDERING_EXECUTED, str(executed)))
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-6000:]
+    rendered = re.findall(r"tests\._notebooks: .*/tutorials/(\w+)\.py rendered from ", run.stderr)
+    assert sorted(rendered) == tutorials, run.stderr[-3000:]  # each page once, from its executed notebook
     for name in tutorials:
         html = (site / "tutorials" / f"{name}.html").read_text(encoding="utf-8")
         figures = re.findall(r'<img [^>]*src="data:image/png;base64,', html)
@@ -111,6 +135,26 @@ def test_a_failing_tutorial_fails_the_build(tmp_path: Path) -> None:
     run = _mkdocs_build(tmp_path / "mkdocs.yml", tmp_path / "site")
     assert run.returncode != 0
     assert "tutorial cell failed on purpose" in run.stdout + run.stderr
+
+
+def test_the_in_process_runner_stops_at_a_failing_cell_and_puts_the_process_back(tmp_path: Path) -> None:
+    """What test_site_builds_strict_with_executed_tutorials runs the tutorials with fails where a kernel would, naming
+    the cell, and leaves this process as it found it: no IPython shell, the same folder and matplotlib backend."""
+    import builtins
+
+    import matplotlib
+    from IPython.core.interactiveshell import InteractiveShell
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from tests._notebooks import TutorialFailed, execute_notebook
+
+    backend, cwd = matplotlib.get_backend(), os.getcwd()
+    notebook = new_notebook(cells=[new_code_cell("%matplotlib inline\nimport os\nos.chdir('..')"),
+                                   new_code_cell("raise RuntimeError('tutorial cell failed on purpose')")])
+    with pytest.raises(TutorialFailed, match=r"broken: cell 1 raised[\s\S]*tutorial cell failed on purpose"):
+        execute_notebook(notebook, "broken", cwd=str(tmp_path))
+    assert matplotlib.get_backend() == backend and os.getcwd() == cwd
+    assert not InteractiveShell.initialized() and not hasattr(builtins, "__IPYTHON__")
 
 
 def test_validation_card_page_lists_every_target_with_its_status() -> None:
