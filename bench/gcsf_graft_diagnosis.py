@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args(argv)
     t0 = time.time()
-    rows, pools = [], {}
+    rows: list[dict[str, Any]] = []
+    pools: dict[str, dict[str, dict[str, list[float]]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for label, row in _rows(Path(tmp)):
             measured, result = _measure(row)
