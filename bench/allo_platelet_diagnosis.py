@@ -34,7 +34,7 @@ DOSE = 5.0e6
 CONDITIONING = {"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0}
 GRAFT = {"kind": "transplant", "day": 6, "source": "peripheral_blood", "donor": "allogeneic", "cd34_per_kg": DOSE}
 DOSES = (2e6, 3e6, 5e6, 6.7e6, 7.5e6, 10e6, 11.5e6, 15e6)
-#: filgrastim after the graft as the other arm of T8's trial gave it (Przepiorka 2000 Blood 96:80, abstract: 10 ug/kg
+#: filgrastim after the graft as the other arm of T8's trial gave it (Bishop 2000 Blood 96:80, abstract: 10 ug/kg
 #: daily from the day of the graft; there ANC > 0.5e9/L at a median 11 days, range 9-20, platelets > 20e9/L at 13,
 #: range 8-35); "until recovery" read as days 0 to +20 (fixed days: the on-demand course counts ANC >= 1.0 from its
 #: first dose, when the falling ANC is still above it, and would stop at once)

@@ -30,6 +30,7 @@ EXPECTED_IDS |= {f"Y{i}" for i in range(1, 7)}  # predict7: vaccines and immune 
 EXPECTED_IDS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 EXPECTED_IDS |= {"K1", "K2", "K3"}  # cord: single-unit cord-blood engraftment, data of the cord potency fit
 EXPECTED_IDS |= {"P18"}  # vaccage: seroconversion by age with between-patient variability of vaccine responses
+EXPECTED_IDS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft (Bishop 2000, Przepiorka 2001)
 
 
 def test_every_published_target_is_transcribed_once():
@@ -135,6 +136,7 @@ KNOWN_FAILURES |= {"I6"}
 # long-term content only (committed content cited equal to mobilised blood's), refitted on K1-K3 (570): 24 days; 580
 # since branch engfree (re-fitted at the engraftment fit's free optimum): still 24 days
 KNOWN_FAILURES |= {"H1", "H2"}  # childmarrow: WAS1004's host pool sized to a 15-kg child, IS Shannon 6.39 too high
+KNOWN_FAILURES |= {"T12", "T13"}  # gcsfgraft: with filgrastim after the graft the ANC never falls below 0.5e9/L
 
 
 @pytest.mark.integration

@@ -30,6 +30,7 @@ PREDICTIONS |= {f"V{i}" for i in range(1, 6)}  # predict5: whole-blood donation 
 PREDICTIONS |= {f"Y{i}" for i in range(1, 7)}  # predict7: hepatitis A and mRNA vaccines, PBSC vs marrow CD4, B after alemtuzumab
 PREDICTIONS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 PREDICTIONS |= {"P18"}  # vaccage: seroconversion by age with between-patient variability of vaccine responses
+PREDICTIONS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft (Bishop 2000, Przepiorka 2001)
 
 
 def _targets() -> dict[str, dict]:

@@ -13,6 +13,7 @@ from hemasim.validation.chemotherapy_schedules import CHEMOTHERAPY_SCHEDULES  # 
 from hemasim.validation.chimerism import CHIMERISM  # cond: lineage chimerism after conditioning (X1-X5)
 from hemasim.validation.clonal_engine import CLONAL_ENGINE
 from hemasim.validation.cord import CORD  # cord: K1-K3
+from hemasim.validation.gcsf_graft import GCSF_GRAFT  # gcsfgraft: T12, T13
 from hemasim.validation.immunity import IMMUNITY
 from hemasim.validation.mobilisation import MOBILISATION
 from hemasim.validation.predictions4 import PREDICTIONS4  # predict4: Q1-Q9
@@ -37,6 +38,7 @@ READOUTS = merge_readouts(READOUTS, PREDICTIONS5)  # predict5: V1-V5
 READOUTS = merge_readouts(READOUTS, PREDICTIONS7)  # predict7: Y1-Y6
 READOUTS = merge_readouts(READOUTS, PREDICTIONS6)  # predict6: W1-W6
 READOUTS = merge_readouts(READOUTS, CORD)  # cord: K1-K3 (single cord-blood units)
+READOUTS = merge_readouts(READOUTS, GCSF_GRAFT)  # gcsfgraft: T12, T13 (filgrastim after an allogeneic graft)
 
 
 def find_readout(name: str) -> Readout:
