@@ -161,10 +161,10 @@ class CompiledModels(_Recent):
 
 class SimulatedBatches(_Recent):
     """The simulated observables of the last ``size`` batches, by source, the batch's vectors (exact values, in
-    order), the output times and the observables. The optimisers simulate the same batch again (L-BFGS-B's line
-    search ending where it began, a profile's re-optimisation stalling at a bound: 99 of the fit tutorial's 533
-    batches); the kernel's run of a batch depends on nothing else, so the kept result is what it would compute
-    again, to the bit. Size 0: nothing kept."""
+    order), the output times and the observables. A fit simulates the same batch again (an optimiser evaluating a
+    point again; a profile of a noise level, whose grid points re-optimise model values it does not move: 99 of the
+    fit tutorial's 533 batches); the kernel's run of a batch depends on nothing else, so
+    the kept result is what it would compute again, to the bit. Size 0: nothing kept."""
 
     def simulated(self, source: _Source, values: Sequence[Mapping[str, float]], times: np.ndarray,
                   observe: Sequence[str], simulate: Callable[[], np.ndarray]) -> np.ndarray:
