@@ -62,13 +62,27 @@ def test_pk_and_stem_cell_values_built_as_a_cohort_are_the_vectors_built_one_by_
     base = {n: healthy[n].value if n in healthy else source.drug_sets["docetaxel_kloft2006"].get(
         source.drug_parameter_paths[n][1]) for n in names}
     values = [{n: b * (1.0 + 0.02 * k) for n, b in base.items()} for k in range(4)]
-    cohort = KernelEngine()
+    cohort = KernelEngine(result_cache_size=0)  # the same batch twice: built again, not served from the results
     runs = [cohort.simulate(source, values, TIMES, OBSERVE) for _ in range(2)]
     reference = KernelEngine(batch_builds=False).simulate(source, values, TIMES, OBSERVE)
     assert cohort.batches.cohort_builds == 1
     for run in runs:
         np.testing.assert_array_equal(run, reference)
     assert not np.array_equal(reference[0], reference[-1])
+
+
+def test_repeated_vectors_of_a_full_model_batch_run_once_with_the_same_bits(source: ScenarioSource):
+    """The engine runs each distinct vector of a batch once; every row is what the kernel gives on the whole batch,
+    repeats included (the lock-step size follows the worst patient, which a repeat does not change)."""
+    from hemasim.inference.forward import _run, source_events, stack_compiled
+    from hemasim.solvers import DormandPrince
+
+    values = [{SLOPE: s} for s in (8.0, 6.0, 8.0, 8.0, 10.0)]
+    engine = KernelEngine()
+    whole = _run(stack_compiled([engine.models.compiled(source, v) for v in values]), DormandPrince(rtol=engine.rtol),
+                 source_events(source, values), TIMES, OBSERVE)
+    assert engine.models.builds == 3
+    np.testing.assert_array_equal(engine.simulate(source, values, TIMES, OBSERVE), whole)
 
 
 @dataclass(frozen=True)

@@ -259,7 +259,7 @@ def test_the_model_cache_keeps_each_condition_apart(example: Problem):
     scenario = source.scenario
     small = ScenarioSource(scenario.model_copy(update={"patient": scenario.patient.model_copy(
         update={"weight_kg": 50.0, "height_cm": 150.0})}))
-    engine = KernelEngine(rtol=example.rtol)
+    engine = KernelEngine(rtol=example.rtol, result_cache_size=0)  # (a batch again: its model from the cache)
     values, times, observe = [example.nominal_targets()], np.array([0.0, 7.0, 14.0]), ["anc_1e9_per_L"]
     first = engine.simulate(source, values, times, observe)
     other = engine.simulate(small, values, times, observe)
@@ -329,3 +329,36 @@ def test_hemasim_fit_no_report_asks_for_no_report(tmp_path: Path, monkeypatch: p
         assert r.exit_code == 0, r.stderr
         assert asked["report"] is report
         assert ("report.html" in r.stderr) is report  # the files it names
+
+
+def test_a_batch_simulated_again_is_served_its_result_to_the_bit(example: Problem):
+    """A gradient whose base moves only the noise level (what a profile of sigma re-optimises) simulates the same
+    model vectors again: the engine serves the kept result, the same to the last bit as a fresh engine's run."""
+    engine = KernelEngine(rtol=example.rtol)
+    objective = Objective(example, engine)
+    theta = objective.nominal.copy()
+    objective.value_and_gradient(theta)
+    theta[objective.names.index("sigma_anc")] += 0.05
+    f, gradient = objective.value_and_gradient(theta)
+    assert engine.results.hits == 1
+    f_fresh, gradient_fresh = Objective(example, KernelEngine(rtol=example.rtol, result_cache_size=0)
+                                        ).value_and_gradient(theta)
+    assert f == f_fresh
+    np.testing.assert_array_equal(gradient, gradient_fresh)
+
+
+def test_repeated_vectors_of_a_batch_run_once_with_the_same_bits(example: Problem):
+    """A gradient's steps along the noise level repeat the base vector's model values: the engine runs each distinct
+    vector once, and every row is what the kernel gives on the whole batch, repeats included."""
+    from hemasim.inference.forward import _run, source_events, stack_compiled
+    from hemasim.solvers import DormandPrince
+
+    objective = Objective(example)
+    batch, _ = objective.perturbations(objective.nominal)
+    values = [objective._targets(v) for v in objective.all_values(batch)]
+    assert len({tuple(sorted(v.items())) for v in values}) == len(values) - 2  # sigma's two steps
+    source, times, observe = example.conditions[0].source, np.array([0.0, 7.0, 14.0, 21.0]), ["anc_1e9_per_L"]
+    engine = KernelEngine(rtol=example.rtol)
+    whole = _run(stack_compiled([engine.models.compiled(source, v) for v in values]), DormandPrince(rtol=example.rtol),
+                 source_events(source, values), times, observe)
+    np.testing.assert_array_equal(engine.simulate(source, values, times, observe), whole)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Protocol
@@ -30,8 +30,8 @@ from hemasim.model import CompiledModel
 from hemasim.model.compiled import ObservableWeights
 from hemasim.solvers import DormandPrince, ScipyReference, Solver, SolverError
 
-__all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "source_events",
-           "stack_compiled", "threads_for"]
+__all__ = ["BatchBuilds", "CompiledModels", "ForwardEngine", "KernelEngine", "ScipyEngine", "SimulatedBatches",
+           "source_events", "stack_compiled", "threads_for"]
 
 #: arrays that must be equal in every stacked model (the kernels read them once for all patients)
 _SHARED = ("src", "dst", "consume", "flow_fb", "sig_ptr", "sig_idx", "sig_w", "fb_kind", "fb_signal", "fb_offset",
@@ -107,7 +107,31 @@ def _run(model: CompiledModel, solver: Solver, events: Sequence[Event], times: n
     return run.values
 
 
-class CompiledModels:
+class _Recent:
+    """The last ``size`` entries stored (least recently used out first; size 0: nothing kept), by source and a key
+    of exact values. An entry holds its source, so the source's id is not reused by another while it is there."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0  # entries served
+        self._held: OrderedDict[tuple[int, object], tuple[_Source, object]] = OrderedDict()
+
+    def get(self, source: _Source, key: object) -> object | None:
+        held = self._held.get((id(source), key))
+        if held is None:
+            return None
+        self.hits += 1
+        self._held.move_to_end((id(source), key))
+        return held[1]
+
+    def put(self, source: _Source, key: object, value: object) -> None:
+        if self.size > 0:
+            self._held[(id(source), key)] = (source, value)
+            if len(self._held) > self.size:
+                self._held.popitem(last=False)
+
+
+class CompiledModels(_Recent):
     """The compiled single-vector models of the last ``size`` parameter vectors built (all sources together: a
     bound on memory, ~60 kB a full model), by source and the vector's exact values; a value the model refuses is
     remembered as its ValueError. A source is one condition: its structural settings (scenario, patient, model
@@ -115,36 +139,43 @@ class CompiledModels:
     Size 0: nothing kept (every vector built)."""
 
     def __init__(self, size: int) -> None:
-        self.size = size
-        self.hits = 0  # vectors served from the cache
+        super().__init__(size)
         self.builds = 0  # vectors built (not in the cache)
-        # (id of the source, the values) -> (the source, its model): an entry holds its source, so the id is not
-        # reused by another source while the entry is there
-        self._models: OrderedDict[tuple[int, tuple[tuple[str, str], ...]],
-                                  tuple[_Source, CompiledModel | ValueError]] = OrderedDict()
 
     def compiled(self, source: _Source, values: Mapping[str, float]) -> CompiledModel:
         """The compiled model of ``source`` at ``values``; raises the ValueError of a value the model refuses."""
-        # float.hex: exact, and tells -0.0 from 0.0
-        key = (id(source), tuple(sorted((name, float(v).hex()) for name, v in values.items())))
-        held = self._models.get(key)
-        if held is not None:
-            self.hits += 1
-            self._models.move_to_end(key)
-            model = held[1]
-        else:
+        key = _exact(values)
+        model = self.get(source, key)
+        if model is None:
             self.builds += 1
             try:
                 model = source.build(values).compile()  # type: ignore[attr-defined]
             except ValueError as refused:
                 model = refused
-            if self.size > 0:
-                self._models[key] = (source, model)
-                if len(self._models) > self.size:
-                    self._models.popitem(last=False)
+            self.put(source, key, model)
         if isinstance(model, ValueError):
             raise model.with_traceback(None)  # (each raise would otherwise lengthen its kept traceback)
+        assert isinstance(model, CompiledModel)
         return model
+
+
+class SimulatedBatches(_Recent):
+    """The simulated observables of the last ``size`` batches, by source, the batch's vectors (exact values, in
+    order), the output times and the observables. A fit simulates the same batch again (an optimiser evaluating a
+    point again; a profile of a noise level, whose grid points re-optimise model values it does not move: 99 of the
+    fit tutorial's 533 batches); the kernel's run of a batch depends on nothing else, so
+    the kept result is what it would compute again, to the bit. Size 0: nothing kept."""
+
+    def simulated(self, source: _Source, values: Sequence[Mapping[str, float]], times: np.ndarray,
+                  observe: Sequence[str], simulate: Callable[[], np.ndarray]) -> np.ndarray:
+        """The kept result of this batch, else ``simulate()`` (kept); a copy either way."""
+        key = (tuple(_exact(v) for v in values), np.asarray(times, dtype=np.float64).tobytes(), tuple(observe))
+        kept = self.get(source, key)
+        if kept is None:
+            kept = simulate()
+            self.put(source, key, kept)
+        assert isinstance(kept, np.ndarray)
+        return kept.copy()
 
 
 class BatchBuilds:
@@ -218,6 +249,32 @@ def _same(x: object, y: object) -> bool:
         return False
 
 
+def _distinct(values: Sequence[Mapping[str, float]]) -> tuple[list[Mapping[str, float]], np.ndarray]:
+    """The distinct vectors of a batch of one lock-step chunk (first occurrences, in order) and where each vector
+    is among them; a larger batch as it is. A gradient's steps along a parameter the model does not read (a noise
+    level) repeat the base vector, and a repeated vector changes nothing in its chunk's run: the step size follows
+    the worst patient's error (a maximum), every other patient-wide test is "some" or "every" patient, and each
+    patient's arithmetic is its own - so the chunk without the repeats takes the same steps, to the bit. Only within
+    one chunk: dropping vectors from a larger batch would move others into another chunk."""
+    if len(values) < 2 or len(values) > DormandPrince.LOCKSTEP_CHUNK:
+        return list(values), np.arange(len(values))
+    index: dict[tuple[tuple[str, str], ...], int] = {}
+    distinct: list[Mapping[str, float]] = []
+    where = np.empty(len(values), dtype=np.intp)
+    for i, v in enumerate(values):
+        key = _exact(v)
+        if key not in index:
+            index[key] = len(distinct)
+            distinct.append(v)
+        where[i] = index[key]
+    return distinct, where
+
+
+def _exact(values: Mapping[str, float]) -> tuple[tuple[str, str], ...]:
+    """A vector's exact values as a key (float.hex: every bit, and -0.0 apart from 0.0)."""
+    return tuple(sorted((name, float(v).hex()) for name, v in values.items()))
+
+
 @dataclass(frozen=True)
 class KernelEngine:
     """The lock-step Dormand-Prince kernel on the stacked batch (relative tolerance ``rtol``); the compiled
@@ -228,15 +285,27 @@ class KernelEngine:
     cache_size: int = 64
     #: build a batch as one cohort where the source can (:class:`BatchBuilds`)
     batch_builds: bool = True
+    #: the results of the last this many batches are kept (:class:`SimulatedBatches`; 0: none)
+    result_cache_size: int = 32
     models: CompiledModels = field(init=False, compare=False, repr=False)
     batches: BatchBuilds = field(init=False, compare=False, repr=False)
+    results: SimulatedBatches = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "models", CompiledModels(self.cache_size))
         object.__setattr__(self, "batches", BatchBuilds(self.batch_builds))
+        object.__setattr__(self, "results", SimulatedBatches(self.result_cache_size))
 
     def simulate(self, source: _Source, values: Sequence[Mapping[str, float]], times: np.ndarray,
                  observe: Sequence[str]) -> np.ndarray:
+        return self.results.simulated(source, values, times, observe,
+                                      lambda: self._simulate(source, values, times, observe))
+
+    def _simulate(self, source: _Source, values: Sequence[Mapping[str, float]], times: np.ndarray,
+                  observe: Sequence[str]) -> np.ndarray:
+        distinct, where = _distinct(values)
+        if len(distinct) < len(values):
+            return self._simulate(source, distinct, times, observe)[where]
         try:
             events = source_events(source, values)
         except ValueError:  # a value the events refuse: NaN for that vector
@@ -244,20 +313,20 @@ class KernelEngine:
             if len(values) == 1:
                 return np.full((1, len(times), len(observe)), np.nan)
         if events is None:  # the vectors differ in a value the events hold once: one at a time
-            return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
+            return np.concatenate([self._simulate(source, [v], times, observe) for v in values])
         batch = self.batches.model(source, values, self.models)
         if batch is not None:
             try:
                 return _run(batch, DormandPrince(rtol=self.rtol), events, times, observe)
             except (SolverError, FloatingPointError, np.linalg.LinAlgError, RuntimeError):
                 pass  # as below: each vector alone
-            return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
+            return np.concatenate([self._simulate(source, [v], times, observe) for v in values])
         try:
             models = [self.models.compiled(source, v) for v in values]
         except ValueError:  # a value the model refuses (outside a parameter's range): NaN for that vector
             if len(values) == 1:
                 return np.full((1, len(times), len(observe)), np.nan)
-            return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
+            return np.concatenate([self._simulate(source, [v], times, observe) for v in values])
         solver = DormandPrince(rtol=self.rtol)
         try:
             return _run(stack_compiled(models), solver, events, times, observe)
@@ -265,7 +334,7 @@ class KernelEngine:
             if len(models) == 1:
                 return np.full((1, len(times), len(observe)), np.nan)
         # one vector failed: the others are still wanted (each alone; the failing one gives NaN)
-        return np.concatenate([self.simulate(source, [v], times, observe) for v in values])
+        return np.concatenate([self._simulate(source, [v], times, observe) for v in values])
 
     def describe(self) -> str:
         return f"hemasim lock-step Dormand-Prince kernel (rtol {self.rtol:g})"
