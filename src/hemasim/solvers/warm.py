@@ -199,8 +199,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     # collector ran ~4,000 times in the clone engine's step alone (3.4 of its 24.2 s CPU); at the hemasim commands'
     # 100,000 it still took ~2.9 s of the cohort process's ~47 s CPU and ~1.9 of the side process's ~35 (empty
     # caches, load ~5); without it `make test`'s cohort process took ~1.2 s less (load ~3). The price is memory, the
-    # garbage being freed when the process ends: peaks of ~980 MB instead of ~570 (cohort process), ~690 instead of
-    # ~470 (side), ~1.4 GB for every step in one process (docs/performance.md, the suite, eighteenth and
+    # garbage being freed when the process ends: peaks of ~965 MB instead of ~560 (cohort process), ~675 instead of
+    # ~460 (side), ~1.4 GB for every step in one process (docs/performance.md, the suite, eighteenth and
     # twenty-first sessions). Set back after the steps, for a caller that goes on (tests)
     enabled = gc.isenabled()
     gc.disable()
