@@ -4,8 +4,9 @@ numba's AOT compiler (``numba.pycc``) into a plain extension module when the ker
 process) nor numba's loading of its cached kernel (~0.35 s: numba sets up its compiler, which imports scipy.linalg),
 about half of what ``hemasim run`` cost.
 
-Same source, same compiler, no fast-math: the same IEEE arithmetic as the JIT kernel (a test holds the two equal
-bit for bit). The module's name carries a fingerprint of what its code is made of (the kernel sources, the
+The module's exported functions call the JIT kernels, whose compiled code numba links in: the same code, no
+fast-math, the same IEEE arithmetic as the JIT kernel (a test holds the two equal bit for bit), each kernel's body
+compiled once for both. The module's name carries a fingerprint of what its code is made of (the kernel sources, the
 signature, the Python and numpy versions): after an edit to any of them no module answers to the new name, and the
 JIT kernel serves until the next warm-up builds one. Arguments of other types than the compiled signature (a
 read-only or strided array, another dtype) go to the JIT kernel too, which compiles for them as before.
@@ -152,9 +153,23 @@ def accepts(name: str, args: Sequence[object]) -> bool:
     return len(args) == len(arguments) and all(_fits(a, *spec) for a, spec in zip(args, arguments, strict=True))
 
 
+def _entry(kernel: Any, n_arguments: int) -> Callable[..., Any]:
+    """A function of ``n_arguments`` that returns ``kernel(*arguments)``: what the module exports for ``kernel`` (a
+    numba dispatcher). numba compiles it as a call of the JIT kernel for the exported signature and links in that
+    kernel's compiled code (the LLVM bitcode numba keeps with each kernel, in its cache too), so the kernel's body is
+    compiled once, for both, not again by numba.pycc from its Python source (~4.5 s of the ~7 s a build took)."""
+    names = ", ".join(f"a{i}" for i in range(n_arguments))
+    namespace = {"kernel": kernel}
+    exec(f"def entry({names}):\n    return kernel({names})\n", namespace)
+    entry: Callable[..., Any] = namespace["entry"]
+    return entry
+
+
 def build(folder: Path | None = None) -> Path:
     """Compile the module for the current sources into ``folder`` (the kernels' cache folder by default), replacing
-    modules built from other sources there. Needs numba and a C compiler; raises what the build raises."""
+    modules built from other sources there. Needs numba and a C compiler; raises what the build raises. The JIT
+    kernels of :data:`EXPORTS` are compiled for the exported signatures first where the cache does not hold them
+    (the warm-up's one-patient steps have)."""
     from numba.core.errors import NumbaPendingDeprecationWarning
 
     from hemasim.solvers import _kernel_numba
@@ -171,8 +186,8 @@ def build(folder: Path | None = None) -> Path:
             # interpreter's own -O3 -g: the kernels' arithmetic is numba's LLVM object, not these; gcc took ~2.0 s CPU
             # of the build at -O3 -g, ~1.0 at -O1 -g0 (docs/performance.md, the suite, eighteenth session)
             compiler._extra_cflags = {"posix": ["-O1", "-g0"]}
-            for name in EXPORTS:
-                compiler.export(name, numba_signature(name))(getattr(_kernel_numba, name).py_func)
+            for name, (arguments, _) in EXPORTS.items():
+                compiler.export(name, numba_signature(name))(_entry(getattr(_kernel_numba, name), len(arguments)))
             compiler.compile()
             os.replace(Path(scratch) / target.name, target)  # whole or not at all: no run loads a half-written file
     for stale in target.parent.glob(f"{MODULE_PREFIX}*"):
