@@ -37,16 +37,3 @@ def test_named_steps_run_alone_in_the_order_of_steps(monkeypatch: pytest.MonkeyP
     assert capsys.readouterr().out.count("hemasim kernels ready:") == 3
     with pytest.raises(ValueError, match="unknown warm-up step.*'?nonsense'?; known: a, b, c"):
         warm.warm_kernels(["a", "nonsense"])
-
-
-def test_the_collector_is_off_while_the_steps_compile_and_set_back_after(monkeypatch: pytest.MonkeyPatch):
-    """numba's compiler makes millions of container objects; a collection walks everything the process holds
-    (docs/performance.md, the suite, twenty-first session)."""
-    import gc
-
-    seen: list[bool] = []
-    monkeypatch.setattr(warm, "STEPS", {"a": ("step a", lambda: seen.append(gc.isenabled()))})
-    assert gc.isenabled()
-    warm.main(["a"])
-    assert seen == [False]
-    assert gc.isenabled()

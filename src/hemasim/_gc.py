@@ -8,7 +8,7 @@ by one: ~0.04 s and ~0.05-0.1 s of CPU of a ~0.55 s ``hemasim run`` on the 2-cor
 ``hemasim`` process raises the first threshold (:data:`GC_THRESHOLD`) and, when the command is done, freezes
 what is left (``gc.freeze``): the exit then skips it. Only the command's entry points do this
 (``hemasim.cli.app.main``: the console script, and ``python -m hemasim``; the kernels' warm-up, ``python -m
-hemasim.solvers.warm``, turns the collector off while it compiles); ``import hemasim`` and the typer ``app``
+hemasim.solvers.warm``, raises the threshold too); ``import hemasim`` and the typer ``app``
 that tests and notebooks call leave the collector alone, but for :func:`hemasim.cohort.run_cohort`, which raises the
 first threshold to the same value while it runs and sets it back after (:func:`raised_while_running`).
 """

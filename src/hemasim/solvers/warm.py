@@ -191,26 +191,17 @@ def warm_kernels(steps: Sequence[str] | None = None) -> dict[str, float]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m hemasim.solvers.warm [STEP ...]``: every step, or those named."""
-    import gc
     import sys
 
-    # no cyclic garbage collection while the kernels compile: numba's compiler makes and drops millions of container
-    # objects (IR, types), and every collection walks all the process holds. At Python's threshold of 700 the
-    # collector ran ~4,000 times in the clone engine's step alone (3.4 of its 24.2 s CPU); at the hemasim commands'
-    # 100,000 it still took ~2.9 s of the cohort process's ~47 s CPU and ~1.9 of the side process's ~35 (empty
-    # caches, load ~5); without it `make test`'s cohort process took ~1.2 s less (load ~3). The price is memory, the
-    # garbage being freed when the process ends: peaks of ~965 MB instead of ~560 (cohort process), ~675 instead of
-    # ~460 (side), ~1.4 GB for every step in one process (docs/performance.md, the suite, eighteenth and
-    # twenty-first sessions). Set back after the steps, for a caller that goes on (tests)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        names = list(sys.argv[1:] if argv is None else argv)
-        for step, seconds in warm_kernels(names or None).items():
-            print(f"hemasim kernels ready: {step} in {seconds:.1f} s")
-    finally:
-        if enabled:
-            gc.enable()
+    from hemasim._gc import tune_for_command
+
+    # the collector's first threshold as a hemasim command has it: numba's compiler makes and drops millions of
+    # container objects (IR, types), and at Python's 700 the collector ran ~4,000 times in the clone engine's step
+    # alone (3.4 of its 24.2 s CPU; 1.0 s in 25 collections so: docs/performance.md, the suite, eighteenth session)
+    tune_for_command()
+    names = list(sys.argv[1:] if argv is None else argv)
+    for step, seconds in warm_kernels(names or None).items():
+        print(f"hemasim kernels ready: {step} in {seconds:.1f} s")
 
 
 if __name__ == "__main__":
