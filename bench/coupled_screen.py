@@ -51,6 +51,7 @@ import sensitivity_screen as screen  # noqa: E402
 if TYPE_CHECKING:
     from hemasim.inference.engraftment import Refit
     from hemasim.parameters.core import PlausibleRange
+    from hemasim.sensitivity.calibrated_ranges import ScreenedRange
     from hemasim.sensitivity.coupling import Coupling
 
 #: the assumed parameters stage 2 left moving a read-out that the engraftment fit held (the lymphocyte reference
@@ -378,22 +379,32 @@ def indices(path: Path, label: str) -> pd.DataFrame:
     return pd.DataFrame(json.loads(path.read_text(encoding="utf-8"))["indices"][label])
 
 
+def stage5_cuts() -> dict[str, tuple[tuple[float, float], ScreenedRange]]:
+    """Each factor's stage-4 range (its sourced range, else x0.5-x2 its value clipped to its record's bounds) and
+    the rule's stage-5 range from it (:func:`hemasim.sensitivity.calibrated_ranges.screened_range`)."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.sensitivity.calibrated_ranges import screened_range
+
+    table = healthy_adult_parameters()
+    sourced = screen.sourced_ranges(FACTORS)
+    out = {}
+    for name in FACTORS:
+        value, (low, high) = table.value(name), table[name].bounds
+        base = (sourced[name].low, sourced[name].high) if name in sourced else (max(0.5 * value, low),
+                                                                                min(2.0 * value, high))
+        out[name] = (base, screened_range(name, base, value))
+    return out
+
+
 def stage5_ranges() -> tuple[dict[str, PlausibleRange], dict[str, str], list[str]]:
     """The stage-5 ranges by the rule (docs/sensitivity.md, "Stage 5"): the ranges :func:`screen.run_stage` takes
     (stage 4's, and each range the profiles cut in its place), each parameter's range in words, and the rows of
     the report's table of ranges."""
-    from hemasim.parameters import healthy_adult_parameters
     from hemasim.parameters.core import PlausibleRange
-    from hemasim.sensitivity.calibrated_ranges import screened_range
 
-    table = healthy_adult_parameters()
     ranges = screen.sourced_ranges(FACTORS)
     words, rows = {}, []
-    for name in FACTORS:
-        value, (low, high) = table.value(name), table[name].bounds
-        base = (ranges[name].low, ranges[name].high) if name in ranges else (max(0.5 * value, low),
-                                                                             min(2.0 * value, high))
-        cut = screened_range(name, base, value)
+    for name, (base, cut) in stage5_cuts().items():
         if (cut.low, cut.high) != base:
             ranges[name] = PlausibleRange(cut.low, cut.high, "stage 5 of the screen: " + cut.describe(base))
         words[name] = cut.describe(base)
@@ -430,6 +441,11 @@ def stage5_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, S
     lines += ["", "### The engraftment refits (stage 5)", ""] + refit_summary(engraftment)
     lines += ["", "### The docetaxel refits (stage 5)", ""] + chemo_refit_summary(chemo)
     lines += ["", "### Verdict (stage 5)", ""] + verdict_lines(designs, "no longer (it moved in {})")
+    rejected = {n: cut.rejected_by for n, (_, cut) in stage5_cuts().items() if cut.rejected_by}
+    lines += [f"- `{n}`: its range is stage 4's, uncut, because the {' and the '.join(fits)} reject the shipped value "
+              "itself (95% profile interval): what it moves is over values the calibration data reject, the shipped "
+              "one among them; a question of its value (a fit), which this screen cannot settle."
+              for n, fits in rejected.items()]
     lines += ["", "### Cost (stage 5)", "", "Seconds of each scenario's design; the first includes the refits of "
               "both fits (once per distinct point).", "",
               "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
