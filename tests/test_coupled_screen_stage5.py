@@ -79,3 +79,19 @@ def test_the_stage_5_ranges_are_the_rule_applied_to_the_recorded_intervals():
         if name in ranges:  # a sourced range: stage 4's, passed on as it is
             assert (ranges[name].low, ranges[name].high) == stage4[name]
         assert words[name].startswith(f"{stage4[name][0]:g}-{stage4[name][1]:g} (stage 4's range; no calibration")
+
+
+def test_the_stage_5_outcome_is_shipped_and_shown_with_its_range():
+    from hemasim.sensitivity.screen import stage5_screen_outcome
+
+    script = load_script(ROOT / "bench" / "coupled_screen.py")
+    outcome = stage5_screen_outcome()
+    assert set(outcome) == set(script.FACTORS)  # stale: run `bench/coupled_screen.py --stage5`
+    _, words, rows = script.stage5_ranges()
+    report = (ROOT / "docs" / "sensitivity_screen.md").read_text(encoding="utf-8")
+    stage5 = report[report.index(script.STAGE5_HEADING):]
+    parameters = (ROOT / "docs" / "parameters.md").read_text(encoding="utf-8")
+    for name, text in outcome.items():
+        assert text in stage5 and f"(stage 5): {text}" in parameters
+        assert text.endswith(f"over {words[name]}")  # the range it was screened over, as the rule gives it now
+    assert all(row in stage5 for row in rows)
