@@ -95,3 +95,14 @@ def test_the_stage_5_outcome_is_shipped_and_shown_with_its_range():
         assert text in stage5 and f"(stage 5): {text}" in parameters
         assert text.endswith(f"over {words[name]}")  # the range it was screened over, as the rule gives it now
     assert all(row in stage5 for row in rows)
+
+
+def test_stage_4_written_again_keeps_stage_5(tmp_path: Path):
+    script = load_script(ROOT / "bench" / "coupled_screen.py")
+    page = tmp_path / "page.md"
+    page.write_text("# Screen\n", encoding="utf-8")
+    four, five = script.STAGE4_HEADING, script.STAGE5_HEADING
+    script.write_section(page, four, [four, "", "4"])
+    script.write_section(page, five, [five, "", "5"])
+    script.write_section(page, four, [four, "", "new 4"], five)  # as stage4() writes it
+    assert page.read_text(encoding="utf-8") == f"# Screen\n\n{four}\n\nnew 4\n\n{five}\n\n5\n"
