@@ -11,7 +11,7 @@ The profiles are the recorded ones, reused as recorded (their points: value, obj
   and schedule", rerun on the adopted values: docs/images/progenitor_kinetics_profile.json; the Kloft 2006 and
   Quartino 2014 docetaxel courses and the Chen 2014 nab-paclitaxel courses).
 
-An interval is computed by the joint fit's own code (:func:`hemasim.inference.joint._crossings`: the hull of the
+An interval is computed by the joint fit's own code (:func:`hemasim.inference.joint.profile_crossings`: the hull of the
 points within 1.92 of the lowest, ends interpolated towards the next point; open where the outermost point is still
 within). A point its record marks as a wall (a datum scored as lost by the engraftment read-out since replaced) is
 left out. An interval that excludes the shipped value does not cut the range: the parameter is reported as rejected.
@@ -65,13 +65,13 @@ def profile_interval(profile: RecordedProfile) -> tuple[float | None, float | No
     """The 95% interval of a recorded profile (None: open on that side), its wall points left out."""
     import numpy as np
 
-    from hemasim.inference.joint import LR_STEP_95, _crossings
+    from hemasim.inference.joint import LR_STEP_95, profile_crossings
 
     kept = sorted(p for p in profile.points if p[0] not in profile.walls)
     grid = np.array([p[0] for p in kept])
     values = np.array([p[1] for p in kept])
     best = int(values.argmin())
-    return _crossings(grid, values, float(grid[best]), float(values[best]) + LR_STEP_95)
+    return profile_crossings(grid, values, float(grid[best]), float(values[best]) + LR_STEP_95)
 
 
 @dataclass(frozen=True)
