@@ -415,8 +415,8 @@ def stage5_ranges() -> tuple[dict[str, PlausibleRange], dict[str, str], list[str
 
 
 def stage5_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, Sequence[str]], range_rows: list[str],
-                   engraftment: RefitCache, chemo: RefitCache, costs: Sequence[Sequence[Any]], trajectories: int,
-                   wall: float | None) -> list[str]:
+                   engraftment: RefitCache, chemo: RefitCache, costs: Sequence[Sequence[Any]] | None,
+                   trajectories: int, wall: float = 0.0) -> list[str]:
     """The section "Stage 5": the ranges and where they come from, the outcome per parameter beside stage 4's, mu*
     per read-out beside stage 4's (both fits refitted), the refits of both fits, the verdict and the cost."""
     labels = list(designs)
@@ -446,30 +446,31 @@ def stage5_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, S
               "itself (95% profile interval): what it moves is over values the calibration data reject, the shipped "
               "one among them; a question of its value (a fit), which this screen cannot settle."
               for n, fits in rejected.items()]
+    if costs is None:  # written again from the saved results, which keep no run times
+        return lines + ["", "### Cost (stage 5)", "", "Written again from the saved results (`--stage5-report`), which "
+                        "keep no run times: the run's are in [sensitivity.md](sensitivity.md), \"Stage 5\"."]
     lines += ["", "### Cost (stage 5)", "", "Seconds of each scenario's design; the first includes the refits of "
               "both fits (once per distinct point).", "",
               "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
     lines += [f"| {label} | {runs} | {failed} | {float(sec):.1f} |" for label, runs, failed, sec in costs]
-    if wall is not None:
-        lines += ["", f"Wall time of the run {wall / 60:.1f} min on this machine (2 cores shared with other work, one "
-                  "used)."]
-    return lines
+    return lines + ["", f"Wall time of the run {wall / 60:.1f} min on this machine (2 cores shared with other work, "
+                    "one used)."]
 
 
-def stage5_report(trajectories: int, engraftment: RefitCache, chemo: RefitCache) -> None:
+def stage5_report(trajectories: int, engraftment: RefitCache, chemo: RefitCache,
+                  costs: Sequence[Sequence[Any]] | None = None, wall: float = 0.0) -> None:
     """The section "Stage 5" and the outcome file, from the saved indices of stage 5 (STAGE5_RESULTS) and stage 4's
-    design with both fits refitted (CHEMO_RESULTS)."""
+    design with both fits refitted (CHEMO_RESULTS); the run's ``costs`` and ``wall`` seconds where it is the run
+    (the saved results keep no run times)."""
     from hemasim.sensitivity.screen import stage4_screen_outcome
 
-    saved = json.loads(STAGE5_RESULTS.read_text(encoding="utf-8"))
     _, words, range_rows = stage5_ranges()
     designs = {"stage 4, both fits refitted": indices(CHEMO_RESULTS, "both fits refitted"),
                STAGE5_LABEL: indices(STAGE5_RESULTS, STAGE5_LABEL)}
     stage4 = stage4_screen_outcome()
     five = designs[STAGE5_LABEL]
     outcomes = {n: [stage4[n], screen.outcome_text(five[five["factor"] == n], words[n])] for n in FACTORS}
-    lines = stage5_section(designs, outcomes, range_rows, engraftment, chemo, saved.get("costs", []), trajectories,
-                           saved.get("wall_seconds"))
+    lines = stage5_section(designs, outcomes, range_rows, engraftment, chemo, costs, trajectories, wall)
     write_section(REPORT, STAGE5_HEADING, lines)
     STAGE5_OUTCOMES.write_text(json.dumps({n: o[-1] for n, o in outcomes.items()}, indent=1, sort_keys=True) + "\n",
                                encoding="utf-8")
@@ -485,17 +486,19 @@ def stage5(args: argparse.Namespace) -> int:
                              (STAGE5_RESULTS if args.stage5_report else None))
     chemo = RefitCache(STAGE5_CHEMO_RESULTS if not args.stage5_report else None, args.chemo_refits or
                        (STAGE5_CHEMO_RESULTS if args.stage5_report else None), HELD_ASSUMED, refit_at)
-    if not args.stage5_report:
-        ranges, _, _ = stage5_ranges()
-        start = time.perf_counter()
-        design, costs, _ = screen.run_stage(FACTORS, ranges, args.trajectories, STAGE5_SEED, STAGE5_LABEL,
-                                            couplings(engraftment, chemo))
-        # the indices first: a report that fails is written again from them (--stage5-report)
-        engraftment.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": STAGE5_SEED,
-                          "costs": [list(c) for c in costs], "wall_seconds": time.perf_counter() - start,
-                          "indices": {STAGE5_LABEL: records(design)}})
-        chemo.save()
-    stage5_report(args.trajectories, engraftment, chemo)
+    if args.stage5_report:
+        stage5_report(args.trajectories, engraftment, chemo)
+        return 0
+    ranges, _, _ = stage5_ranges()
+    start = time.perf_counter()
+    design, costs, _ = screen.run_stage(FACTORS, ranges, args.trajectories, STAGE5_SEED, STAGE5_LABEL,
+                                        couplings(engraftment, chemo))
+    wall = time.perf_counter() - start
+    # the indices first: a report that fails is written again from them (--stage5-report)
+    engraftment.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": STAGE5_SEED,
+                      "indices": {STAGE5_LABEL: records(design)}})
+    chemo.save()
+    stage5_report(args.trajectories, engraftment, chemo, costs, wall)
     return 0
 
 
