@@ -19,6 +19,13 @@ value); writes the section "Stage 4" after stage 3's, the docetaxel refits (docs
 the outcome per parameter (src/hemasim/sensitivity/stage4_screen_outcome.json). The engraftment refits are read from
 stage 3's file (``--refits``, default docs/images/coupled_screen.json; one missing is run and not saved there),
 ``--chemo-refits FILE`` reuses the docetaxel refits of an earlier stage-4 run.
+
+Stage 5 (``--stage5``; design: docs/sensitivity.md, "Stage 5: ... (design)"): the five parameters over their stage-4
+ranges cut by the calibration fits' 95% profile intervals (:mod:`hemasim.sensitivity.calibrated_ranges`), new points
+(seed 3), both fits refitted at each point as stage 4; writes the section "Stage 5" after stage 4's, its refits and
+indices (docs/images/coupled_screen_stage5.json, docs/images/coupled_screen_stage5_chemo.json) and the outcome per
+parameter (src/hemasim/sensitivity/stage5_screen_outcome.json). ``--refits`` / ``--chemo-refits`` reuse the refits of
+an earlier stage-5 run; ``--stage5-report`` writes the section again from the saved files without running.
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +50,8 @@ import sensitivity_screen as screen  # noqa: E402
 
 if TYPE_CHECKING:
     from hemasim.inference.engraftment import Refit
+    from hemasim.parameters.core import PlausibleRange
+    from hemasim.sensitivity.calibrated_ranges import ScreenedRange
     from hemasim.sensitivity.coupling import Coupling
 
 #: the assumed parameters stage 2 left moving a read-out that the engraftment fit held (the lymphocyte reference
@@ -60,6 +69,14 @@ REPORT = ROOT / "docs" / "sensitivity_screen.md"
 STAGE4_HEADING = "## Stage 4: the same five parameters with the docetaxel fit refitted too"
 #: the shipped docetaxel fit's objective (the slope's record; fit_gcsf_exponent's joint fit with the emergence term)
 CHEMO_SHIPPED_OBJECTIVE = 89.856
+STAGE5_SEED = 3  # new points: stages 1-4 ran seeds 0-2
+STAGE5_RESULTS = ROOT / "docs" / "images" / "coupled_screen_stage5.json"
+STAGE5_CHEMO_RESULTS = ROOT / "docs" / "images" / "coupled_screen_stage5_chemo.json"
+STAGE5_OUTCOMES = ROOT / "src" / "hemasim" / "sensitivity" / "stage5_screen_outcome.json"
+STAGE5_HEADING = "## Stage 5: the same five parameters over the ranges the calibration data allow"
+STAGE5_LABEL = "stage 5, both fits refitted"
+INDEX_COLUMNS = ["factor", "readout", "baseline", "mu_star", "mu_star_low", "mu_star_high", "effect", "effect_low",
+                 "effect_high"]
 
 
 class RefitCache:
@@ -136,10 +153,11 @@ def _cell(rows: pd.DataFrame, readout: str) -> str:
     return screen._effect(next(row.itertuples()))
 
 
-def readout_table(held: pd.DataFrame, *refitted: tuple[str, pd.DataFrame]) -> list[str]:
-    """Per parameter, each read-out whose upper 95% bound reaches :data:`SHOWN` held or in any ``refitted`` design
-    (label, indices): mu* each way, a column per design."""
-    lines = ["| parameter | read-out | held (as stage 2): mu*, 95% CI | "
+def readout_table(held: pd.DataFrame, *refitted: tuple[str, pd.DataFrame], first: str = "held (as stage 2)"
+                  ) -> list[str]:
+    """Per parameter, each read-out whose upper 95% bound reaches :data:`SHOWN` held (the design labelled ``first``)
+    or in any ``refitted`` design (label, indices): mu* each way, a column per design."""
+    lines = [f"| parameter | read-out | {first}: mu*, 95% CI | "
              + " | ".join(f"{label}: mu*, 95% CI" for label, _ in refitted) + " |",
              "|---|---|---|" + "---|" * len(refitted)]
     for name in FACTORS:
@@ -266,19 +284,21 @@ def chemo_refit_summary(cache: RefitCache) -> list[str]:
     return lines
 
 
-def verdict_lines(designs: Mapping[str, pd.DataFrame]) -> list[str]:
+def verdict_lines(designs: Mapping[str, pd.DataFrame], gone: str = "no longer (with the {} alone it moved)"
+                  ) -> list[str]:
     """Per parameter, the read-outs it still moves by more than 10% (mu*) with both fits refitted (the last design),
-    and those it moved so in the one before (the engraftment fit alone refitted) and no longer does."""
+    and those it moved so in the one before (the engraftment fit alone refitted; ``gone`` words them, the earlier
+    design's label in its braces) and no longer does."""
     *_, (label_before, before), (_, both) = designs.items()
     lines = []
     for name in FACTORS:
         a, b = before[before["factor"] == name], both[both["factor"] == name]
         still = b[b["effect"] > screen.THRESHOLD].sort_values("effect", ascending=False)
-        gone = [r for r in a.loc[a["effect"] > screen.THRESHOLD, "readout"] if r not in set(still["readout"])]
+        went = [r for r in a.loc[a["effect"] > screen.THRESHOLD, "readout"] if r not in set(still["readout"])]
         text = (f"still moves {', '.join(f'{r.readout} ({screen._effect(r)})' for r in still.itertuples())}"
                 if len(still) else "moves no read-out by more than 10% (mu*)")
-        if gone:
-            text += f"; no longer (with the {label_before} alone it moved): {', '.join(gone)}"
+        if went:
+            text += f"; {gone.format(label_before)}: {', '.join(went)}"
         lines.append(f"- `{name}`: {text}.")
     return lines
 
@@ -341,14 +361,144 @@ def stage4(args: argparse.Namespace) -> int:
               + (f"; {reused} of the docetaxel refits reused from an earlier run (`--chemo-refits`)" if reused else "")
               + (f"; {new_engraftment} engraftment refits not in stage 3's file, run here" if new_engraftment else "")
               + "."]
-    write_section(REPORT, STAGE4_HEADING, lines)
+    write_section(REPORT, STAGE4_HEADING, lines, STAGE5_HEADING)
     CHEMO_OUTCOMES.write_text(json.dumps({n: o[-1] for n, o in outcomes.items()}, indent=1, sort_keys=True) + "\n",
                               encoding="utf-8")
-    columns = ["factor", "readout", "baseline", "mu_star", "mu_star_low", "mu_star_high", "effect", "effect_low",
-               "effect_high"]
     chemo.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": SEED,
-                "indices": {k: t[columns].astype(object).where(t[columns].notna(), None).to_dict("records")
-                            for k, t in designs.items()}})
+                "indices": {k: records(t) for k, t in designs.items()}})
+    return 0
+
+
+def records(table: pd.DataFrame) -> list[dict[str, object]]:
+    """A design's indices as JSON rows (NaN as null)."""
+    return list(table[INDEX_COLUMNS].astype(object).where(table[INDEX_COLUMNS].notna(), None).to_dict("records"))
+
+
+def indices(path: Path, label: str) -> pd.DataFrame:
+    """The indices of the design ``label`` that a run of this script saved in ``path``."""
+    return pd.DataFrame(json.loads(path.read_text(encoding="utf-8"))["indices"][label])
+
+
+def stage5_cuts() -> dict[str, tuple[tuple[float, float], ScreenedRange]]:
+    """Each factor's stage-4 range (its sourced range, else x0.5-x2 its value clipped to its record's bounds) and
+    the rule's stage-5 range from it (:func:`hemasim.sensitivity.calibrated_ranges.screened_range`)."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.sensitivity.calibrated_ranges import screened_range
+
+    table = healthy_adult_parameters()
+    sourced = screen.sourced_ranges(FACTORS)
+    out = {}
+    for name in FACTORS:
+        value, (low, high) = table.value(name), table[name].bounds
+        base = (sourced[name].low, sourced[name].high) if name in sourced else (max(0.5 * value, low),
+                                                                                min(2.0 * value, high))
+        out[name] = (base, screened_range(name, base, value))
+    return out
+
+
+def stage5_ranges() -> tuple[dict[str, PlausibleRange], dict[str, str], list[str]]:
+    """The stage-5 ranges by the rule (docs/sensitivity.md, "Stage 5"): the ranges :func:`screen.run_stage` takes
+    (stage 4's, and each range the profiles cut in its place), each parameter's range in words, and the rows of
+    the report's table of ranges."""
+    from hemasim.parameters.core import PlausibleRange
+
+    ranges = screen.sourced_ranges(FACTORS)
+    words, rows = {}, []
+    for name, (base, cut) in stage5_cuts().items():
+        if (cut.low, cut.high) != base:
+            ranges[name] = PlausibleRange(cut.low, cut.high, "stage 5 of the screen: " + cut.describe(base))
+        words[name] = cut.describe(base)
+        shown = "; ".join(f"{fit}: [{'open' if lo is None else f'{lo:.3g}'}, {'open' if hi is None else f'{hi:.3g}'}]"
+                          for fit, (lo, hi) in cut.intervals.items()) or "none"
+        rows.append(f"| `{name}` | {base[0]:g}-{base[1]:g} | {shown} | {words[name]} |")
+    return ranges, words, rows
+
+
+def stage5_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, Sequence[str]], range_rows: list[str],
+                   engraftment: RefitCache, chemo: RefitCache, costs: Sequence[Sequence[Any]] | None,
+                   trajectories: int, wall: float = 0.0) -> list[str]:
+    """The section "Stage 5": the ranges and where they come from, the outcome per parameter beside stage 4's, mu*
+    per read-out beside stage 4's (both fits refitted), the refits of both fits, the verdict and the cost."""
+    labels = list(designs)
+    lines = [STAGE5_HEADING, "",
+             "Generated by `nice -n 10 env PYTHONPATH=src python bench/coupled_screen.py --stage5` (design committed "
+             "before the run: [sensitivity.md](sensitivity.md), \"Stage 5\"). Stage 4's design with both fits "
+             "refitted at each distinct point (the same five parameters, grid, scenarios, read-outs and verdicts), "
+             f"{trajectories} trajectories on new points (seed {STAGE5_SEED}), over the ranges of the rule: each "
+             "parameter's stage-4 range cut by the 95% profile-likelihood interval of each calibration fit that "
+             "profiled it (the recorded profiles, `hemasim.sensitivity.calibrated_ranges`; an open side cuts "
+             "nothing; an interval that excludes the shipped value leaves the range uncut and names the fit).", "",
+             "| parameter | stage-4 range | 95% profile intervals (fit: [low, high]) | stage-5 range |",
+             "|---|---|---|---|", *range_rows, "",
+             "| parameter | " + " | ".join(labels) + " |", "|---|" + "---|" * len(labels)]
+    lines += [f"| `{n}` | " + " | ".join(outcomes[n]) + " |" for n in FACTORS]
+    lines += ["", "### Per read-out (stage 5)", "",
+              f"mu* and its 95% bootstrap interval (trajectories resampled), read-outs whose upper bound reaches "
+              f"{100 * SHOWN:.0f}% in either design; a read-out that is 0 at the shipped values in days. Stage 4's "
+              "column is its own points (seed 2) over its ranges.", ""]
+    frames = list(designs.values())
+    lines += readout_table(frames[0], *zip(labels[1:], frames[1:], strict=True), first=labels[0])
+    lines += ["", "### The engraftment refits (stage 5)", ""] + refit_summary(engraftment)
+    lines += ["", "### The docetaxel refits (stage 5)", ""] + chemo_refit_summary(chemo)
+    lines += ["", "### Verdict (stage 5)", ""] + verdict_lines(designs, "no longer (it moved in {})")
+    rejected = {n: cut.rejected_by for n, (_, cut) in stage5_cuts().items() if cut.rejected_by}
+    lines += [f"- `{n}`: its range is stage 4's, uncut, because the {' and the '.join(fits)} reject the shipped value "
+              "itself (95% profile interval): what it moves is over values the calibration data reject, the shipped "
+              "one among them; a question of its value (a fit), which this screen cannot settle."
+              for n, fits in rejected.items()]
+    if costs is None:  # written again from the saved results, which keep no run times
+        return lines + ["", "### Cost (stage 5)", "", "Written again from the saved results (`--stage5-report`), which "
+                        "keep no run times: the run's are in [sensitivity.md](sensitivity.md), \"Stage 5\"."]
+    lines += ["", "### Cost (stage 5)", "", "Seconds of each scenario's design; the first includes the refits of "
+              "both fits (once per distinct point).", "",
+              "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
+    lines += [f"| {label} | {runs} | {failed} | {float(sec):.1f} |" for label, runs, failed, sec in costs]
+    return lines + ["", f"Wall time of the run {wall / 60:.1f} min on this machine (2 cores shared with other work, "
+                    "one used)."]
+
+
+def stage5_report(trajectories: int, engraftment: RefitCache, chemo: RefitCache,
+                  costs: Sequence[Sequence[Any]] | None = None, wall: float = 0.0) -> None:
+    """The section "Stage 5" and the outcome file, from the saved indices of stage 5 (STAGE5_RESULTS) and stage 4's
+    design with both fits refitted (CHEMO_RESULTS); the run's ``costs`` and ``wall`` seconds where it is the run
+    (the saved results keep no run times)."""
+    from hemasim.sensitivity.screen import stage4_screen_outcome
+
+    _, words, range_rows = stage5_ranges()
+    designs = {"stage 4, both fits refitted": indices(CHEMO_RESULTS, "both fits refitted"),
+               STAGE5_LABEL: indices(STAGE5_RESULTS, STAGE5_LABEL)}
+    stage4 = stage4_screen_outcome()
+    five = designs[STAGE5_LABEL]
+    outcomes = {n: [stage4[n], screen.outcome_text(five[five["factor"] == n], words[n])] for n in FACTORS}
+    lines = stage5_section(designs, outcomes, range_rows, engraftment, chemo, costs, trajectories, wall)
+    write_section(REPORT, STAGE5_HEADING, lines)
+    STAGE5_OUTCOMES.write_text(json.dumps({n: o[-1] for n, o in outcomes.items()}, indent=1, sort_keys=True) + "\n",
+                               encoding="utf-8")
+
+
+def stage5(args: argparse.Namespace) -> int:
+    """Stage 5: both fits refitted at each point, over the ranges the calibration profiles allow (docs/sensitivity.md,
+    "Stage 5")."""
+    from hemasim.inference.docetaxel import refit_at
+    from hemasim.inference.engraftment import HELD_ASSUMED
+
+    engraftment = RefitCache(STAGE5_RESULTS if not args.stage5_report else None, args.refits or
+                             (STAGE5_RESULTS if args.stage5_report else None))
+    chemo = RefitCache(STAGE5_CHEMO_RESULTS if not args.stage5_report else None, args.chemo_refits or
+                       (STAGE5_CHEMO_RESULTS if args.stage5_report else None), HELD_ASSUMED, refit_at)
+    if args.stage5_report:
+        stage5_report(args.trajectories, engraftment, chemo)
+        return 0
+    ranges, _, _ = stage5_ranges()
+    start = time.perf_counter()
+    design, costs, _ = screen.run_stage(FACTORS, ranges, args.trajectories, STAGE5_SEED, STAGE5_LABEL,
+                                        couplings(engraftment, chemo))
+    wall = time.perf_counter() - start
+    # the indices first: a report that fails is written again from them (--stage5-report)
+    engraftment.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": STAGE5_SEED,
+                      "indices": {STAGE5_LABEL: records(design)}})
+    chemo.save()
+    stage5_report(args.trajectories, engraftment, chemo, costs, wall)
     return 0
 
 
@@ -358,8 +508,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--refits", type=Path, default=None, help="reuse the refits of an earlier run's JSON")
     parser.add_argument("--docetaxel", action="store_true", help="stage 4: the docetaxel fit refitted too")
     parser.add_argument("--chemo-refits", type=Path, default=None,
-                        help="stage 4: reuse the docetaxel refits of an earlier run's JSON")
+                        help="stage 4 or 5: reuse the docetaxel refits of an earlier run's JSON")
+    parser.add_argument("--stage5", action="store_true", help="stage 5: over the ranges the calibration data allow")
+    parser.add_argument("--stage5-report", action="store_true",
+                        help="stage 5: write its section again from its saved results, without running")
     args = parser.parse_args(argv)
+    if args.stage5 or args.stage5_report:
+        return stage5(args)
     if args.docetaxel:
         return stage4(args)
     ranges = screen.sourced_ranges(FACTORS)

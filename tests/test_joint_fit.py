@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hemasim.inference.joint import JOINT_PARAMETERS, LR_STEP_95, _crossings, slice_scan
+from hemasim.inference.joint import JOINT_PARAMETERS, LR_STEP_95, profile_crossings, slice_scan
 from hemasim.inference.problem import EstimatedParameter
 from hemasim.parameters import Assumed, healthy_adult_parameters
 
@@ -21,7 +21,7 @@ RESULT = ROOT / "docs" / "images" / "joint_fit.json"
 def test_profile_interval_is_the_hull_of_the_points_below_the_threshold():
     grid = np.array([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0])
     values = np.array([5.92, 1.0, 9.0, 0.0, 0.5, 1.0])  # -1: a stuck re-optimisation, not an end
-    lo, hi = _crossings(grid, values, 0.0, 1.92)
+    lo, hi = profile_crossings(grid, values, 0.0, 1.92)
     assert lo == pytest.approx(-2.0 - 0.92 / 4.92)
     assert hi is None  # the outermost point is still below: open
 

@@ -48,8 +48,8 @@ if TYPE_CHECKING:
     from hemasim.model import Model
     from hemasim.pharmacology import Regimen
 
-__all__ = ["DEFAULT_FREE", "JOINT_PARAMETERS", "JointObjective", "coarse_profile", "slice_scan", "docetaxel_problem",
-           "joint_objective", "main"]
+__all__ = ["DEFAULT_FREE", "JOINT_PARAMETERS", "JointObjective", "coarse_profile", "docetaxel_problem",
+           "joint_objective", "main", "profile_crossings", "slice_scan"]
 
 DOCETAXEL_SET = "docetaxel_kloft2006"
 #: half the 95% quantile of chi-square with 1 degree of freedom: the likelihood-ratio step of a 95% interval
@@ -250,13 +250,14 @@ def coarse_profile(objective: JointObjective, best: np.ndarray, j: int, offsets:
     grid = np.array([p[0] for p in points])
     values = np.array([p[1] for p in points])
     p = objective.parameters[j]
-    lo, hi = _crossings(grid, values, float(best[j]), f_best + LR_STEP_95)
+    lo, hi = profile_crossings(grid, values, float(best[j]), f_best + LR_STEP_95)
     return {"name": p.id, "estimate": float(p.from_scale(best[j])),
             "grid": [float(v) for v in p.from_scale(grid)], "objective": [round(float(v), 4) for v in values],
             "ci": [None if lo is None else float(p.from_scale(lo)), None if hi is None else float(p.from_scale(hi))]}
 
 
-def _crossings(grid: np.ndarray, values: np.ndarray, at: float, threshold: float) -> tuple[float | None, float | None]:
+def profile_crossings(grid: np.ndarray, values: np.ndarray, at: float, threshold: float
+                      ) -> tuple[float | None, float | None]:
     """The 95% interval of a coarse profile: the hull of the points below ``threshold``, each end interpolated
     towards the next point beyond it; open (None) where the outermost point on that side is still below. A point
     above the threshold between points below it (a truncated re-optimisation stuck at an edge where a count no

@@ -7,7 +7,13 @@ from dataclasses import replace
 
 from hemasim.biology import healthy_human_model
 from hemasim.parameters.core import Assumed, ParameterSet
-from hemasim.sensitivity.screen import coupled_screen_outcome, regimen_screen, screen_outcome, stage4_screen_outcome
+from hemasim.sensitivity.screen import (
+    coupled_screen_outcome,
+    regimen_screen,
+    screen_outcome,
+    stage4_screen_outcome,
+    stage5_screen_outcome,
+)
 
 
 def _bounds(bounds: tuple[float, float]) -> str:
@@ -26,12 +32,14 @@ def parameter_table_markdown() -> str:
         "",
         "Screen: what the Morris screen of the assumed parameters found (docs/sensitivity_screen.md; for the",
         "stem and progenitor parameters it left moving, also its stage 3, with the engraftment fit refitted, and its",
-        "stage 4, with the docetaxel fit refitted too).",
+        "stage 4, with the docetaxel fit refitted too, and its stage 5, over the ranges the calibration fits'",
+        "profiles allow).",
         "",
         "| name | value | unit | description | source | screen |",
         "|---|---|---|---|---|---|",
     ]
     screen, coupled, both = screen_outcome(), coupled_screen_outcome(), stage4_screen_outcome()
+    allowed = stage5_screen_outcome()
     for name in sorted(params):
         p = params[name]
         desc = p.description.replace("|", "/")
@@ -40,6 +48,8 @@ def parameter_table_markdown() -> str:
             found += f"; with the engraftment fit refitted at each point (stage 3): {coupled[name]}"
         if name in both:  # stage 4: the same points with the docetaxel fit refitted too
             found += f"; with the docetaxel fit refitted too (stage 4): {both[name]}"
+        if name in allowed:  # stage 5: both refitted, over the ranges the calibration profiles allow
+            found += f"; over the ranges the calibration data allow (stage 5): {allowed[name]}"
         if isinstance(provenance, Assumed) and provenance.what_if:
             # the screen's read-outs can miss a parameter that targets elsewhere bound: the cell says both
             found = (f"Morris screen: {found or 'not screened'}; but a targeted what-if over its bounds "
