@@ -55,7 +55,26 @@ def _offset_text() -> Figure:
     return fig
 
 
-@pytest.mark.parametrize("build", [_log_and_twin, _offset_text])
+def _scilimits() -> Figure:
+    """A panel holding 0 whose own scientific-notation limits (not rcParams') write a "1e3" above it."""
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    ax = fig.subplots()
+    ax.plot([0, 1, 2], [0, 3000, 5000])
+    ax.ticklabel_format(axis="y", style="sci", scilimits=(0, 0))
+    ax.set_title("a title as wide as the panel above its offset text, wider")
+    return fig
+
+
+def _colourbar_title() -> Figure:
+    """A titled colourbar whose extension's triangle stands above its panel: its title is placed against it."""
+    fig = Figure(figsize=(4, 3), layout="constrained")
+    ax = fig.subplots()
+    mesh = ax.pcolormesh(np.arange(12.0).reshape(3, 4), vmin=0, vmax=5)
+    fig.colorbar(mesh, ax=ax, extend="max").ax.set_title("a colourbar title")
+    return fig
+
+
+@pytest.mark.parametrize("build", [_log_and_twin, _offset_text, _scilimits, _colourbar_title])
 def test_the_bytes_are_matplotlibs_and_the_titles_are_left_automatic(build):
     fig, plain = build(), build()
     # saved again and again as matplotlib saves it (whose third save of the offset text's figure differs)
@@ -69,6 +88,17 @@ def test_a_title_over_an_offset_text_keeps_its_automatic_place():
     assert not agg.nothing_above(fig.axes[0])
     fig.axes[0].set_title(fig.axes[0].get_title(), y=1.0)
     assert _savefig(fig) != _savefig(_offset_text())
+
+
+def test_a_title_an_earlier_save_raised_is_fixed_at_the_panels_top():
+    """Saved once over an offset text (the title raised above it), then re-limited to hold 0: fixed at the top, as
+    matplotlib's automatic placement puts it, not where the earlier save left it."""
+    fig, plain = _offset_text(), _offset_text()
+    agg.png_bytes(fig, 90), _savefig(plain)
+    for f in (fig, plain):
+        f.axes[0].set_ylim(0, 1500)
+    assert agg.nothing_above(fig.axes[0])
+    assert agg.png_bytes(fig, 90) == _savefig(plain)
 
 
 @pytest.mark.parametrize(("limits", "expected"), [((0.0, 5.0), True), ((-2.0, 0.5), True), ((0.0, 9.9e5), True),

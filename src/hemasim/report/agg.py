@@ -25,7 +25,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
@@ -61,9 +60,12 @@ def titles_placed_once(fig: Figure) -> Iterator[None]:
     """The axes' automatic titles fixed at the panel's top while the block runs, where :func:`nothing_above` holds
     for every axes of the figure (matplotlib's automatic placement then puts them there too); as they were after."""
     axes = [ax for ax in fig.axes if getattr(ax, "_autotitlepos", None)]
-    fixed = axes if axes and all(nothing_above(ax) for ax in fig.axes) else []
+    fixed = axes if all(nothing_above(ax) for ax in fig.axes) else []
     for ax in fixed:
         ax._autotitlepos = False  # type: ignore[attr-defined]  # what set_title(y=1.0) sets: placed by hand
+        # at the panel's top, where automatic placement starts each draw (an earlier draw may have raised them)
+        for title in (ax.title, ax._left_title, ax._right_title):  # type: ignore[attr-defined]
+            title.set_y(1.0)
     try:
         yield
     finally:
@@ -76,8 +78,9 @@ def nothing_above(ax: Axes) -> bool:
     the x axis' ticks and label at the bottom, no child axes, and a y axis that cannot write an offset text (a log
     axis, a formatter without one, or a linear axis whose view holds 0 - a tick, so no offset - and ends between
     1e-2 and 1e6 - its ticks' power of ten inside the scientific-notation limits)."""
-    if ax.name != "rectilinear" or ax.child_axes or ax.xaxis.get_ticks_position() != "bottom" \
-            or ax.xaxis.get_label_position() != "bottom":
+    if ax.name != "rectilinear" or ax.child_axes or "outline" in ax.spines \
+            or ax.xaxis.get_ticks_position() != "bottom" or ax.xaxis.get_label_position() != "bottom":
+        # (a colourbar's outline, an extension's triangle included, is what its title is placed against)
         return False
     formatter = ax.yaxis.get_major_formatter()
     if isinstance(formatter, (LogFormatter, NullFormatter)):
@@ -88,7 +91,7 @@ def nothing_above(ax: Axes) -> bool:
             or not formatter.get_useOffset():
         return False
     low, high = sorted(ax.get_ylim())
-    lower, upper = mpl.rcParams["axes.formatter.limits"]
+    lower, upper = formatter._powerlimits  # type: ignore[attr-defined]  # its own: rcParams when made, or scilimits
     return bool(low <= 0 <= high and 1e-2 <= max(-low, high) < 1e6 and lower <= -4 and upper >= 6)
 
 
