@@ -54,7 +54,6 @@ from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates
 from hemasim.biology.origins import split_origins
 from hemasim.biology.transplant import blocked_flows, host_absent_compartments
-from hemasim.cohort._histogram import add_log_bin_counts
 from hemasim.cohort.sampling import (
     LYMPHOCYTE_REFERENCES,
     VirtualPatients,
@@ -330,6 +329,10 @@ def _band_histograms(times: np.ndarray, result: Result, rows: dict[str, np.ndarr
     (:func:`band_observables`), under/overflow included (one pass of a numba kernel per observable: searchsorted and
     bincount over the partition took ~0.2 s a 2,000 patients). ``rows``: :func:`_observable_rows` of this result
     (the observables it holds are read from there)."""
+    # imported here: its kernel is compiled (or loaded from the cache) when its module is imported, which importers of
+    # this module that bin nothing (a sweep's or a sensitivity's batches, through cohort_model) need not pay
+    from hemasim.cohort._histogram import add_log_bin_counts
+
     hist = np.zeros((len(observables), len(times), N_BINS + 2), dtype=np.int64)
     for b, name in enumerate(observables):
         add_log_bin_counts(_bin_edges(name), _observable(result, rows or {}, name), hist[b])
