@@ -122,6 +122,20 @@ class ScenarioSource:
         """Run-record name -> (drug set name, dotted path) of every drug-set value of the scenario."""
         return {name: (ds.name, path) for ds in self.drug_sets.values() for name, path in _drug_paths(ds).items()}
 
+    def split_columns(self, columns: Mapping[str, np.ndarray]
+                      ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+        """Per-patient ``columns`` (run-record names) split into the model's (by name, as given) and the drug sets'
+        values (by set and dotted path, as float64: what the full model and the Friberg chain take per patient)."""
+        model: dict[str, np.ndarray] = {}
+        per_set: dict[str, dict[str, np.ndarray]] = {}
+        for name, column in columns.items():
+            if name in self.drug_parameter_paths:
+                set_name, path = self.drug_parameter_paths[name]
+                per_set.setdefault(set_name, {})[path] = np.asarray(column, dtype=np.float64)
+            else:
+                model[name] = column
+        return model, per_set
+
     @cached_property
     def model_parameter_names(self) -> frozenset[str]:
         from hemasim.parameters import healthy_adult_parameters
@@ -162,15 +176,7 @@ class ScenarioSource:
         if (self.scenario.parameter_set is not None or not values
                 or any(v.keys() != values[0].keys() for v in values)):
             return None
-        per_patient: dict[str, np.ndarray] = {}
-        per_set: dict[str, dict[str, np.ndarray]] = {}
-        for name in values[0]:
-            column = np.array([float(v[name]) for v in values])
-            if name in self.drug_parameter_paths:
-                set_name, path = self.drug_parameter_paths[name]
-                per_set.setdefault(set_name, {})[path] = column
-            else:
-                per_patient[name] = column
+        per_patient, per_set = self.split_columns({name: np.array([float(v[name]) for v in values]) for name in values[0]})
         params = healthy_adult_parameters() if per_patient else None
         # a drug set's values are checked once for each distinct set of them: the vectors of a gradient's steps along
         # the model's parameters share them (about half of the suite's checks, ~0.15 ms of pydantic each)

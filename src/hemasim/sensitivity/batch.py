@@ -128,17 +128,11 @@ def _drug_columns(scenario: Scenario, per_patient: Mapping[str, np.ndarray]
     values (:func:`hemasim.cohort.runner.cohort_model`)."""
     from hemasim.inference.sources import ScenarioSource
 
-    paths = ScenarioSource(scenario).drug_parameter_paths
-    healthy = {n: v for n, v in per_patient.items() if n not in paths}
-    if len(healthy) == len(per_patient):
-        return healthy, {}
-    if scenario.parameter_set is not None:  # the cohort path builds the table's model, not the fitted set's
-        raise ValueError(f"{next(n for n in per_patient if n in paths)}: a drug-set value per point is not supported "
-                         f"with the fitted parameter_set {scenario.parameter_set}")
-    per_set: dict[str, dict[str, np.ndarray]] = {}
-    for name in per_patient.keys() - healthy.keys():
-        set_name, path = paths[name]
-        per_set.setdefault(set_name, {})[path] = np.asarray(per_patient[name], dtype=np.float64)
+    source = ScenarioSource(scenario)
+    healthy, per_set = source.split_columns(per_patient)
+    if per_set and scenario.parameter_set is not None:  # the cohort path builds the table's model, not the fitted set's
+        raise ValueError(f"{next(n for n in per_patient if n in source.drug_parameter_paths)}: a drug-set value per "
+                         f"point is not supported with the fitted parameter_set {scenario.parameter_set}")
     return healthy, per_set
 
 
@@ -151,10 +145,9 @@ def _friberg_batch(scenario: Scenario, per_patient: Mapping[str, np.ndarray]
     from hemasim.inference.sources import ScenarioSource, scenario_model
 
     source = ScenarioSource(scenario)
-    per_set: dict[str, dict[str, np.ndarray]] = {}
-    for name, column in per_patient.items():
-        set_name, path = source.drug_parameter_paths[name]
-        per_set.setdefault(set_name, {})[path] = np.asarray(column, dtype=np.float64)
+    model_values, per_set = source.split_columns(per_patient)
+    if model_values:  # a chain has only its drug set's values
+        raise KeyError(next(iter(model_values)))
     if scenario.parameter_set is not None:  # the fitted values stand where no factor varies them
         return fitted_model(scenario, scenario.parameter_set, drug_per_patient=per_set), per_set
     return scenario_model(scenario, {}, source.drug_sets, source.drug_parameter_paths,
