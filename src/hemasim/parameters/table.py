@@ -38,18 +38,19 @@ def parameter_table_markdown() -> str:
         "| name | value | unit | description | source | screen |",
         "|---|---|---|---|---|---|",
     ]
-    screen, coupled, both = screen_outcome(), coupled_screen_outcome(), stage4_screen_outcome()
-    allowed = stage5_screen_outcome()
+    screen = screen_outcome()
+    later_stages = (  # stage 3: the same design's question with the engraftment fit refitted at each point; 4: the
+        # same points with the docetaxel fit refitted too; 5: both refitted, over the ranges the calibration profiles allow
+        ("with the engraftment fit refitted at each point (stage 3)", coupled_screen_outcome()),
+        ("with the docetaxel fit refitted too (stage 4)", stage4_screen_outcome()),
+        ("over the ranges the calibration data allow (stage 5)", stage5_screen_outcome()))
     for name in sorted(params):
         p = params[name]
         desc = p.description.replace("|", "/")
         provenance, found = p.provenance, screen.get(name, "")
-        if name in coupled:  # stage 3: the same design's question with the engraftment fit refitted at each point
-            found += f"; with the engraftment fit refitted at each point (stage 3): {coupled[name]}"
-        if name in both:  # stage 4: the same points with the docetaxel fit refitted too
-            found += f"; with the docetaxel fit refitted too (stage 4): {both[name]}"
-        if name in allowed:  # stage 5: both refitted, over the ranges the calibration profiles allow
-            found += f"; over the ranges the calibration data allow (stage 5): {allowed[name]}"
+        for stage, outcome in later_stages:
+            if name in outcome:
+                found += f"; {stage}: {outcome[name]}"
         if isinstance(provenance, Assumed) and provenance.what_if:
             # the screen's read-outs can miss a parameter that targets elsewhere bound: the cell says both
             found = (f"Morris screen: {found or 'not screened'}; but a targeted what-if over its bounds "
