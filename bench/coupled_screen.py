@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import json
 import sys
 import time
@@ -171,6 +172,20 @@ def readout_table(held: pd.DataFrame, *refitted: tuple[str, pd.DataFrame], first
     return lines
 
 
+def _timing(seconds: Sequence[float], refits: int) -> str:
+    """How long the ``refits`` refits took, of those timed here (``seconds``)."""
+    if not seconds:
+        return "untimed here: reused from an earlier run"
+    return (f"{sum(seconds):.0f} s in all, median {np.median(seconds):.1f} s, longest {max(seconds):.1f} s"
+            + ("" if len(seconds) == refits else f" ({len(seconds)} timed)"))
+
+
+def cost_table(costs: Sequence[Sequence[Any]]) -> list[str]:
+    """The rows of a cost table: each design's scenario and label, runs, runs that failed and seconds."""
+    return ["| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|",
+            *(f"| {label} | {runs} | {failed} | {float(sec):.1f} |" for label, runs, failed, sec in costs)]
+
+
 def refit_summary(cache: RefitCache) -> list[str]:
     from hemasim.inference.engraftment import FITTED_PARAMETERS
 
@@ -180,9 +195,7 @@ def refit_summary(cache: RefitCache) -> list[str]:
     start = np.array([r.start_objective for r in refits])
     end = np.array([r.objective for r in refits])
     content = np.array([r.values["graft_short_term_units_per_cd34"] for r in refits])
-    timed = (f"{sum(seconds):.0f} s in all, median {np.median(seconds):.1f} s, longest {max(seconds):.1f} s"
-             + ("" if len(seconds) == len(refits) else f" ({len(seconds)} timed)") if seconds else
-             "untimed here: reused from an earlier run")
+    timed = _timing(seconds, len(refits))
     lines = [f"{len(refits)} distinct design points refitted ({timed}). The fit's objective (minus log-likelihood) at "
              "the shipped fitted "
              f"values: median {np.median(start):.2f}, largest {start.max():.2f}; after the refit: median "
@@ -228,9 +241,8 @@ def section(held: pd.DataFrame, refitted: pd.DataFrame, outcomes: dict[str, tupl
     lines += ["", "### The refits", ""] + refit_summary(cache)
     lines += ["", "### Cost", "", "Seconds of each design; the first scenario's refitted design includes the refits (each "
               "distinct point is refitted once, when the first scenario asks; the others reuse it). A run of this "
-              "script with `--refits docs/images/coupled_screen.json` reuses the refits of the run that wrote it.", "",
-              "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
-    lines += [f"| {label} | {runs} | {failed} | {sec:.1f} |" for label, runs, failed, sec in costs]
+              "script with `--refits docs/images/coupled_screen.json` reuses the refits of the run that wrote it.", ""]
+    lines += cost_table(costs)
     return lines
 
 
@@ -248,7 +260,7 @@ def write_section(report: Path, heading: str, lines: list[str], following: str |
 def chemo_refit_summary(cache: RefitCache) -> list[str]:
     """The docetaxel refits: how long, the objective before and after against the shipped fit's, the spread of
     the refitted values, the values on a search bound and the failures."""
-    from hemasim.inference.docetaxel import FITTED
+    from hemasim.inference.docetaxel import FITTED, _shipped_docetaxel_slope
     from hemasim.inference.docetaxel import LR_STEP_95 as STEP
 
     refits = [r for _, r in cache.refits.values()]
@@ -257,9 +269,7 @@ def chemo_refit_summary(cache: RefitCache) -> list[str]:
     end = np.array([r.objective for r in refits])
     far = [(held, r) for held, r in cache.refits.values() if r.objective > CHEMO_SHIPPED_OBJECTIVE + STEP]
     failed = [(held, r) for held, r in cache.refits.values() if r.failed]
-    timed = (f"{sum(seconds):.0f} s in all, median {np.median(seconds):.1f} s, longest {max(seconds):.1f} s"
-             + ("" if len(seconds) == len(refits) else f" ({len(seconds)} timed)") if seconds else
-             "untimed here: reused from an earlier run")
+    timed = _timing(seconds, len(refits))
     lines = [f"{len(refits)} distinct design points refitted ({timed}). The fit's objective (minus log-likelihood with "
              f"the Craig prior and the emergence term) at the shipped fitted values: median {np.median(start):.2f}, "
              f"largest {start.max():.2f}; after the refit: median {np.median(end):.2f}, largest {end.max():.2f} "
@@ -271,7 +281,7 @@ def chemo_refit_summary(cache: RefitCache) -> list[str]:
     from hemasim.parameters import healthy_adult_parameters
 
     table = healthy_adult_parameters()
-    shipped = {FITTED["slope"]: 13.13, **{n: table.value(n) for n in list(FITTED.values())[1:]}}
+    shipped = {FITTED["slope"]: _shipped_docetaxel_slope(), **{n: table.value(n) for n in list(FITTED.values())[1:]}}
     for name in FITTED.values():
         v = np.array([r.values[name] for r in refits])
         lines.append(f"| `{name}` | {shipped[name]:.4g} | {v.min():.4g}, {np.median(v):.4g}, {v.max():.4g} | "
@@ -329,9 +339,8 @@ def stage4_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, S
     lines += ["", "### The docetaxel refits", ""] + chemo_refit_summary(chemo)
     lines += ["", "### Verdict (stage 4)", ""] + verdict_lines(designs)
     lines += ["", "### Cost (stage 4)", "", "Seconds of each design; the first scenario's design with both fits "
-              "refitted includes the docetaxel refits (once per distinct point).", "",
-              "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
-    lines += [f"| {label} | {runs} | {failed} | {sec:.1f} |" for label, runs, failed, sec in costs]
+              "refitted includes the docetaxel refits (once per distinct point).", ""]
+    lines += cost_table(costs)
     return lines
 
 
@@ -355,7 +364,7 @@ def stage4(args: argparse.Namespace) -> int:
     outcomes = {n: [screen.outcome_text(t[t["factor"] == n], screen.range_text(n, ranges)) for t in designs.values()]
                 for n in FACTORS}
     lines = stage4_section(designs, outcomes, costs, chemo, args.trajectories)
-    reused = sum(1 for key in chemo.refits if key in chemo.earlier)
+    reused = len(chemo.earlier)  # refits are never dropped: every earlier one is among them
     new_engraftment = len(engraftment.refits) - len(engraftment.earlier)
     lines += ["", f"Wall time of this run {wall / 60:.1f} min on this machine (2 cores shared with other work, one used)"
               + (f"; {reused} of the docetaxel refits reused from an earlier run (`--chemo-refits`)" if reused else "")
@@ -379,6 +388,7 @@ def indices(path: Path, label: str) -> pd.DataFrame:
     return pd.DataFrame(json.loads(path.read_text(encoding="utf-8"))["indices"][label])
 
 
+@functools.cache  # read by the ranges and the report's verdict: the same files, once
 def stage5_cuts() -> dict[str, tuple[tuple[float, float], ScreenedRange]]:
     """Each factor's stage-4 range (its sourced range, else x0.5-x2 its value clipped to its record's bounds) and
     the rule's stage-5 range from it (:func:`hemasim.sensitivity.calibrated_ranges.screened_range`)."""
@@ -450,9 +460,8 @@ def stage5_section(designs: Mapping[str, pd.DataFrame], outcomes: Mapping[str, S
         return lines + ["", "### Cost (stage 5)", "", "Written again from the saved results (`--stage5-report`), which "
                         "keep no run times: the run's are in [sensitivity.md](sensitivity.md), \"Stage 5\"."]
     lines += ["", "### Cost (stage 5)", "", "Seconds of each scenario's design; the first includes the refits of "
-              "both fits (once per distinct point).", "",
-              "| scenario, design | runs | runs that failed | seconds |", "|---|---|---|---|"]
-    lines += [f"| {label} | {runs} | {failed} | {float(sec):.1f} |" for label, runs, failed, sec in costs]
+              "both fits (once per distinct point).", ""]
+    lines += cost_table(costs)
     return lines + ["", f"Wall time of the run {wall / 60:.1f} min on this machine (2 cores shared with other work, "
                     "one used)."]
 
@@ -528,18 +537,15 @@ def main(argv: list[str]) -> int:
                     screen.outcome_text(refitted[refitted["factor"] == n], screen.range_text(n, ranges)))
                 for n in FACTORS}
     lines = section(held, refitted, outcomes, costs + more, cache, args.trajectories)
-    reused = sum(1 for key in cache.refits if key in cache.earlier)
+    reused = len(cache.earlier)  # refits are never dropped: every earlier one is among them
     lines += ["", f"Wall time of this run {wall / 60:.1f} min on this machine (2 cores shared with other work, one used)"
               + (f"; {reused} of the refits reused from an earlier run (`--refits`; their seconds above, where "
                  "given, are that run's)." if reused else ".")]
     write_section(REPORT, screen.STAGE3_HEADING, lines, STAGE4_HEADING)
     OUTCOMES.write_text(json.dumps({n: o[1] for n, o in outcomes.items()}, indent=1, sort_keys=True) + "\n",
                         encoding="utf-8")
-    columns = ["factor", "readout", "baseline", "mu_star", "mu_star_low", "mu_star_high", "effect", "effect_low",
-               "effect_high"]
     cache.save({"factors": FACTORS, "trajectories": args.trajectories, "seed": SEED,
-                "indices": {k: t[columns].astype(object).where(t[columns].notna(), None).to_dict("records")
-                            for k, t in (("held", held), ("refitted", refitted))}})
+                "indices": {"held": records(held), "refitted": records(refitted)}})
     return 0
 
 
