@@ -105,7 +105,7 @@ class GeneTherapyScenario(StrictData):
 
     @model_validator(mode="after")
     def _samples_and_markers(self) -> GeneTherapyScenario:
-        bad = [m for m in self.sample_months or () if not 1 <= m <= self.horizon_months]
+        bad = [m for m in self.sample_months or () if m > self.horizon_months]  # (>= 1: each item's bound)
         if bad:
             raise ValueError(f"sample_months: each between 1 and horizon_months ({self.horizon_months}); got {bad[0]}")
         for marker in self.markers:  # a marker names a lineage the model samples (and a column of the IS table)

@@ -65,7 +65,7 @@ class Schedule(Strict):
         if self.days is not None:
             if any(v is not None for v in cyclic):
                 raise ValueError("give either days, or start_day + every_days + cycles, not both")
-            if any(d < 0 for d in self.days) or sorted(self.days) != self.days or len(set(self.days)) != len(self.days):
+            if sorted(self.days) != self.days or len(set(self.days)) != len(self.days):  # (>= 0: each item's bound)
                 raise ValueError("days must be increasing, distinct and >= 0")
         elif any(v is None for v in cyclic):
             raise ValueError("give days, or all of start_day, every_days and cycles")
