@@ -47,7 +47,7 @@ def fit_population(
     # a bar on a terminal, plain lines elsewhere (its bar was transient: nothing there)
     with interruptible(out), StageProgress("fit-population") as bar:
         try:
-            if data.is_dir():
+            if problem is None:  # a folder of allMT records
                 from hemasim.inference.allmt import write_population_fit
 
                 names = [p.strip() for p in (patients or "").split(",") if p.strip()] or None
@@ -58,7 +58,6 @@ def fit_population(
             else:
                 from hemasim.inference.population_outputs import fit_problem_population
 
-                assert problem is not None  # loaded above
                 written = fit_problem_population(problem, out, settings, progress=bar.update)
         except OutputError as err:  # the folder changed while the fit ran
             raise fail(str(err), code=EXIT_IO) from None
@@ -67,6 +66,6 @@ def fit_population(
     # which files, and (for a fitting problem, whose targets are a scenario's parameters) that population.yaml is
     # the set a scenario or cohort loads; it said only "wrote 6 files to DIR". The allMT maintenance parameters
     # belong to no scenario model, so no such hint there
-    hint = ("" if data.is_dir() else
+    hint = ("" if problem is None else
             f"; a scenario loads the fitted population with parameter_set: {out / 'population.yaml'}")
     typer.echo(f"wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}{hint}", err=True)
