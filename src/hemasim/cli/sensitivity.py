@@ -130,8 +130,7 @@ def sensitivity(
                    "(factors, ranges, method, seed) and would win; give the design in the file or in options, not both")
     spec = load_for_analysis(scenario, set_)
     if file is not None:
-        design = load_design(file, "sensitivity")
-        assert isinstance(design, SensitivitySpec)  # load_design refused the other block
+        design = load_design(file, SensitivitySpec)
     else:
         try:
             design = SensitivitySpec.model_validate({

@@ -38,20 +38,21 @@ def load_for_analysis(scenario: Path, set_: list[str] | None) -> Scenario:
     return spec
 
 
-def load_design(path: Path, command: str) -> SweepSpec | SensitivitySpec:
-    """The design file of ``command`` (``sweep`` or ``sensitivity``), refused in one line when it holds the other
-    command's block (naming the command that takes it)."""
+def load_design(path: Path, schema: type[T]) -> T:
+    """The design file of the command whose block ``schema`` is (:class:`SweepSpec`: ``sweep``, else
+    ``sensitivity``), refused in one line when it holds the other command's block (naming the command that takes
+    it)."""
     from hemasim._file_kinds import FILE_KINDS
-    from hemasim.sensitivity.spec import SensitivitySpec, SpecError, SweepSpec, load_spec
+    from hemasim.sensitivity.spec import SpecError, SweepSpec, load_spec
 
+    wanted, other = ("sweep", "sensitivity") if schema is SweepSpec else ("sensitivity", "sweep")
     try:
-        design = load_spec(path, command)
+        design = load_spec(path, wanted)
     except SpecError as err:
         raise fail(str(err)) from None
-    wanted, other = ("sweep", "sensitivity") if command == "sweep" else ("sensitivity", "sweep")
-    if not isinstance(design, SweepSpec if command == "sweep" else SensitivitySpec):
+    if not isinstance(design, schema):
         usage = next(line for fields, _, line in FILE_KINDS if fields == (other,))
-        raise fail(f"{path}: holds a `{other}:` block; `hemasim {command}` needs a `{wanted}:` block (this file runs "
+        raise fail(f"{path}: holds a `{other}:` block; `hemasim {wanted}` needs a `{wanted}:` block (this file runs "
                    f"with `{usage.format(source=path)}`)")
     return design
 
@@ -115,8 +116,7 @@ def sweep(
     from hemasim.solvers import SolverError
 
     spec = load_for_analysis(scenario, set_)
-    design = load_design(sweep_file, "sweep")
-    assert isinstance(design, SweepSpec)  # load_design refused the other block
+    design = load_design(sweep_file, SweepSpec)
     check_out(out, SWEEP_FILES)
     couplings = design_couplings(design, hold_fitted)
     with interruptible(out):
