@@ -176,7 +176,9 @@ PARAMETERS = [
                   "Nature abstract), Sawai 2016 (PMC5054720, Fig. 5 legend: rates per week drawn, not stated), "
                   "Shang 2025 PNAS (DKFZ record, abstract), the slow-cycling Flt3+ MPP4 of J Exp Med 2024 (abstract), "
                   "Morcos et al. 2021's model (bioRxiv; github congxingit/modeling_hematopoiesis: its fitted rates only in a binary "
-                  ".mat file) - and human (Blood 2002;99:2387, abstract: CD34+CD90- cycling 'largely unchanged' after a "
+                  ".mat file); an unpublished re-fit of Busch 2015's label data (github csun365/FateMappingModel, "
+                  "Results/taus_95_confidence.csv: mouse MPP residence 95% interval 0.03-123 days, not identified) - "
+                  "and human (Blood 2002;99:2387, abstract: CD34+CD90- cycling 'largely unchanged' after a "
                   "graft, no number): no residence found"),
           bounds=(1.0, 60.0)),
     param("clp_residence_days", 7.0, "day", "mean residence of common lymphoid progenitors",
