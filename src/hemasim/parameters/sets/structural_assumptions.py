@@ -214,7 +214,9 @@ PARAMETERS = [
                   "Pacheco 2007's differentiation probability searched again (pages corpus: the Mayo Clinic record of "
                   "the abstract - its one parameter fixed on granulocyte maturation data, no number; Interface Focus "
                   "2014 PMC4071510 Fig. 1 legend: the law, no value; the related stochastic myeloid model PLoS One "
-                  "2018 e0204393: abstract and introduction only; find_string on the value): not found"),
+                  "2018 e0204393: abstract and introduction only; find_string on the value): not found; nor a human "
+                  "CFU-GM S-phase duration, which with the 26-40% in S above would give r (pages: human myelocyte "
+                  "generation times 29-30.5 h, precursors, not this pool)"),
           bounds=(0.05, 0.95)),
     param("erythroid_progenitor_exit_rate_per_day", 10.0, "1/day",
           "exit rate of the erythroid progenitor pool (the late, EPO-dependent progenitors: CFU-E)",
