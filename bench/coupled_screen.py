@@ -76,6 +76,8 @@ STAGE5_CHEMO_RESULTS = ROOT / "docs" / "images" / "coupled_screen_stage5_chemo.j
 STAGE5_OUTCOMES = ROOT / "src" / "hemasim" / "sensitivity" / "stage5_screen_outcome.json"
 STAGE5_HEADING = "## Stage 5: the same five parameters over the ranges the calibration data allow"
 STAGE5_LABEL = "stage 5, both fits refitted"
+#: the section after stage 5 (hand-written, not generated): a rerun of stage 5 keeps it
+SOURCES_HEADING = "## Sources for the remaining movers (twenty-second session)"
 INDEX_COLUMNS = ["factor", "readout", "baseline", "mu_star", "mu_star_low", "mu_star_high", "effect", "effect_low",
                  "effect_high"]
 
@@ -480,7 +482,7 @@ def stage5_report(trajectories: int, engraftment: RefitCache, chemo: RefitCache,
     five = designs[STAGE5_LABEL]
     outcomes = {n: [stage4[n], screen.outcome_text(five[five["factor"] == n], words[n])] for n in FACTORS}
     lines = stage5_section(designs, outcomes, range_rows, engraftment, chemo, costs, trajectories, wall)
-    write_section(REPORT, STAGE5_HEADING, lines)
+    write_section(REPORT, STAGE5_HEADING, lines, SOURCES_HEADING)
     STAGE5_OUTCOMES.write_text(json.dumps({n: o[-1] for n, o in outcomes.items()}, indent=1, sort_keys=True) + "\n",
                                encoding="utf-8")
 

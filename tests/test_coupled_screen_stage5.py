@@ -106,3 +106,14 @@ def test_stage_4_written_again_keeps_stage_5(tmp_path: Path):
     script.write_section(page, five, [five, "", "5"])
     script.write_section(page, four, [four, "", "new 4"], five)  # as stage4() writes it
     assert page.read_text(encoding="utf-8") == f"# Screen\n\n{four}\n\nnew 4\n\n{five}\n\n5\n"
+
+
+def test_stage_5_written_again_keeps_the_sources_section(tmp_path: Path):
+    script = load_script(ROOT / "bench" / "coupled_screen.py")
+    page = tmp_path / "page.md"
+    page.write_text("# Screen\n", encoding="utf-8")
+    five, sources = script.STAGE5_HEADING, script.SOURCES_HEADING
+    script.write_section(page, five, [five, "", "5"])
+    page.write_text(page.read_text(encoding="utf-8") + f"\n{sources}\n\nsearched\n", encoding="utf-8")
+    script.write_section(page, five, [five, "", "new 5"], sources)  # as stage5_report() writes it
+    assert page.read_text(encoding="utf-8") == f"# Screen\n\n{five}\n\nnew 5\n\n{sources}\n\nsearched\n"

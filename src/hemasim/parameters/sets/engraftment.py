@@ -136,7 +136,10 @@ PARAMETERS = [
                   "human autologous-SCT platelet model of github Shelly9018/asct_plt (Stiehl 2014-type law; "
                   "structural_assumptions.ASCT_PLT_MODEL) has a self-renewing MPP stage below its HSCs whose "
                   "amplification at rest maps to r = 1/(2 - 2 a1 s_a*) = 0.974, above the bound, but it divides once "
-                  "per 587 days at rest - a second stem tier, not a 20-day short-term stage"), bounds=(0.0, 0.95)),
+                  "per 587 days at rest - a second stem tier, not a 20-day short-term stage. Branch movers "
+                  "(twenty-second session), pages corpus: no measured self-renewal of a human short-term stage; the xenograft "
+                  "telomere study Blood 2009;113:5765 (abstract) puts the telomere loss after a graft in self-renewal "
+                  "divisions of the most primitive cells, with no ratio; not found"), bounds=(0.0, 0.95)),
     param("st_hspc_max_proliferation_fold", 8.0, "1",
           "largest fold increase of short-term repopulating cell proliferation when their pool is empty",
           Assumed(ENGRAFTMENT, "at r = 0.5 and a 20-day residence an emptied pool regrows at up to 15%/day, so "
@@ -152,7 +155,11 @@ PARAMETERS = [
                   "amplifies at fixed rates; Busch 2015 is mouse and unperturbed. Branch screen4: the asct_plt "
                   "model (structural_assumptions.ASCT_PLT_MODEL) raises every stage's division rate 20.5-fold when "
                   "platelets vanish, its MPP stage too, but that stage divides once per 587 days at rest (a second "
-                  "stem tier, not a short-term stage) and one model gives one value, not a range"),
+                  "stem tier, not a short-term stage) and one model gives one value, not a range. Branch movers "
+                  "(twenty-second session): the one human measurement of progenitor cycling around a graft found "
+                  "(Blood 2002;99:2387, abstract, pages corpus; structural_assumptions.HSC_CYCLING_AFTER_HSCT) has "
+                  "CD34+CD90- cells cycling 'largely unchanged' 2-12 months after it - after the short-term pool has regrown, so no fold for the empty pool; not "
+                  "found"),
           bounds=(1.0, 20.0)),
     param("cord_blood_cd34_potency_fold", 580.0, "1",
           "long-term repopulating content (engrafting HSCs, short-term repopulating cells) of a cord-blood CD34+ "

@@ -70,6 +70,16 @@ HSC_SELF_RENEWAL_RANGE = (
     "myelo/inst/doc: 0.825 (Colijn 2005, Zhuge 2019), 0.827 (Brooks 2012), 0.837 (Craig 2016), 0.890 (Zhuge "
     "2012); " + MACKEY_MODELS + "; inside it, a0 = 0.877 of " + ASCT_PLT_MODEL)
 
+#: human HSC-enriched marrow cells cycle faster after an allogeneic graft (branch movers, twenty-second session): the
+#: one human measurement found of the stem compartment's cycling before and after a graft; its reading against the
+#: model is bench/hsc_cycling_check.py (docs/sensitivity_screen.md, "Sources for the remaining movers")
+HSC_CYCLING_AFTER_HSCT = (
+    "Blood 2002;99(7):2387, 'Early hematopoietic reconstitution after clinical stem cell transplantation' (abstract, "
+    "pages corpus, ashpublications.net; authors not in the stored record): 25 fully engrafted allogeneic HSCT "
+    "recipients and their donors; marrow CD34+CD90+ cells in S/G2/M 4.3% in the donors, 15.7% 2-6 months and 11.5% "
+    "12 months after the graft (3.65 and 2.67 times the donors'), CD34+CD90- cycling 'largely unchanged'; neutrophil "
+    "telomeres 424 bp shorter than the donors' at engraftment, 495 bp at 6 and 565 bp at 12 months")
+
 #: the mean or median ages of published healthy-adult lymphocyte-subset reference cohorts (issue 17, branch refage):
 #: the reference age is the mean age of Chng 2004's cohort, whose ages are not stored, so its plausible range is the
 #: span of the ages of comparable cohorts, by the rule in docs/sensitivity.md (committed before any cohort was tallied
@@ -131,7 +141,14 @@ PARAMETERS = [
                   "0.95 here, 0.837 there). Scholz 2012's human G-CSF model (Theor Biol Med Model 9:32; myelo "
                   "inst/doc/scholzPars.R) raises its stem compartment's proliferative fraction from 0.15 at rest to 1: "
                   "6.7-fold, inside the range (values marked WL there, taken over, not fitted). The joint fit's "
-                  "calibration data (T2, T10, T11, C9) are flat in it over 1-22 (docs/joint_fit.md)"),
+                  "calibration data (T2, T10, T11, C9) are flat in it over 1-22 (docs/joint_fit.md). Branch movers "
+                  "(twenty-second session): the one human measurement of stem-compartment cycling around a graft "
+                  "found (" + HSC_CYCLING_AFTER_HSCT + ") bounds the fold from below only (a fold seen "
+                  "months after the graft is at most the empty-niche one): about 3.65, the range's lower end. Read "
+                  "one at a time against the model (bench/hsc_cycling_check.py, allo PBSC example), the HSC division "
+                  "rate over rest is 3.7, 4.5, 5.0, 4.7, 3.9, 3.2 over months 2-6 at 3.8, 5, 7, 10, 14, 20.5 (both "
+                  "ends meet 3.65) and 2.0-1.3 at month 12 (none meets 2.67, the low end nearest): it narrows "
+                  "nothing, and CD34+CD90+ cells are more than this pool, so the range stays"),
           bounds=(1.0, 100.0), plausible_range=PlausibleRange(3.8, 20.5, HSC_DIVISION_FOLD_RANGE)),
     param("hsc_niche_hill", 2.0, "1", "steepness of niche feedback on HSC self-renewal",
           Assumed("HSC pool regrowth", "moderate steepness; no value for this law found (docs/joint_fit.md); "
@@ -154,7 +171,15 @@ PARAMETERS = [
                   "no MPP residence there. No human residence of a stage that commits by dividing was found. Branch "
                   "screen4: the asct_plt model's MPP (ASCT_PLT_MODEL above) self-renews (a1 s_a* = 0.487) and divides "
                   "once per 587 days at rest, a second stem tier, not this stage; Scala 2018 (Nat Med, human gene-"
-                  "therapy clone tracking; abstract, pages corpus) gives no residence in its abstract"),
+                  "therapy clone tracking; abstract, pages corpus) gives no residence in its abstract. Branch movers "
+                  "(twenty-second session), pages and code corpora: mouse MPP kinetics - Busch 2015 (DKFZ record, "
+                  "Nature abstract), Sawai 2016 (PMC5054720, Fig. 5 legend: rates per week drawn, not stated), "
+                  "Shang 2025 PNAS (DKFZ record, abstract), the slow-cycling Flt3+ MPP4 of J Exp Med 2024 (abstract), "
+                  "Morcos et al. 2021's model (bioRxiv; github congxingit/modeling_hematopoiesis: its fitted rates only in a binary "
+                  ".mat file); an unpublished re-fit of Busch 2015's label data (github csun365/FateMappingModel, "
+                  "Results/taus_95_confidence.csv: mouse MPP residence 95% interval 0.03-123 days, not identified) - "
+                  "and human (Blood 2002;99:2387, abstract: CD34+CD90- cycling 'largely unchanged' after a "
+                  "graft, no number): no residence found"),
           bounds=(1.0, 60.0)),
     param("clp_residence_days", 7.0, "day", "mean residence of common lymphoid progenitors",
           Assumed(LYMPHOID, "order of a week"), bounds=(1.0, 60.0)),
@@ -185,7 +210,14 @@ PARAMETERS = [
                   "with probability a; a stage amplifies 2 (1 - a)/(1 - 2 a), ours 1/(1 - r), so r = 1/(2 - 2 a)): at "
                   "rest (a = a_i s_a*, s_a* = 1/(2 a0)) its CMP gives 0.973, its MEP 0.823, the two as one pool "
                   "0.995 - all above the 0.6 the taxane data allow, and for the megakaryocyte lineage only (the "
-                  "ratio here is shared by four lineages)"), bounds=(0.05, 0.95)),
+                  "ratio here is shared by four lineages). Branch movers (twenty-second session): Dingli, Traulsen & "
+                  "Pacheco 2007's differentiation probability searched again (pages corpus: the Mayo Clinic record of "
+                  "the abstract - its one parameter fixed on granulocyte maturation data, no number; Interface Focus "
+                  "2014 PMC4071510 Fig. 1 legend: the law, no value; the related stochastic myeloid model PLoS One "
+                  "2018 e0204393: abstract and introduction only; find_string on the value): not found; nor a human "
+                  "CFU-GM S-phase duration, which with the 26-40% in S above would give r (pages: human myelocyte "
+                  "generation times 29-30.5 h, precursors, not this pool)"),
+          bounds=(0.05, 0.95)),
     param("erythroid_progenitor_exit_rate_per_day", 10.0, "1/day",
           "exit rate of the erythroid progenitor pool (the late, EPO-dependent progenitors: CFU-E)",
           Cited(PEREZ_RUIXO_2008, "abstract and Table II model D (88 healthy men, single epoetin doses; as encoded in "
@@ -385,7 +417,12 @@ PARAMETERS = [
                   "refitted likewise) finds 13 moving by >10% (17 with the declines held), children after T-depleted "
                   "grafts and the old: T4 CD4:CD8 ratio at 6 months 35%, AN2 thymic share at 70 y 29% and at 25 y "
                   "26%, R1 20%, A5 15%, M2 14%, D3, R7 11%, S6 CD4 10%; so the value still matters for those, within "
-                  "its sourced range"),
+                  "its sourced range. Branch movers (twenty-second session): the pages corpus again (Singapore cohort, "
+                  "'232', multiracial adults) returns PMC321350's abstract and Table 3 and another Singapore cohort "
+                  "(Lee 1996 Cytometry, 391 subjects from birth to 40 y, abstract: no mean age, not Chng's); the thymic-"
+                  "output-with-age studies (Bains 2009, den Braber 2012, Mold 2019) measure how naive T-cell "
+                  "production falls with age (the declines this age anchors), not the age of Chng 2004's cohort, so "
+                  "they source neither its value nor its range: not found"),
           bounds=(18.0, 65.0), plausible_range=PlausibleRange(24.0, 35.0, LYMPHOCYTE_REFERENCE_AGE_RANGE)),
 ]
 
