@@ -1,0 +1,404 @@
+"""docs/equations.md, generated from the code: the healthy model's equations, every state's ODE as the sum of its
+flows, every flow's flux law and every feedback, with the parameters each was built from (linked to their rows of
+docs/parameters.md) and where interventions enter.
+
+``python -m hemasim.model.equations > docs/equations.md``; tests/test_equations.py keeps the page current. The
+formulas are the SBML exporter's (:func:`hemasim.model.sbml.flow_rate_formula`, :func:`~hemasim.model.sbml.
+feedback_formula`, :func:`~hemasim.model.sbml.signal_formula`, the laws' from :data:`hemasim.model.laws.LAWS`),
+parsed by libSBML and written here as LaTeX with the patient's numbers in place of the SBML parameter ids, so the page
+shows the equations the solvers and the SBML export integrate, not a second writing of them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hemasim.model.core import FeedbackKind
+from hemasim.model.laws import LAWS
+from hemasim.model.sbml import feedback_formula, flow_rate_formula, sbml_parameter_values, signal_formula
+from hemasim.parameters.core import Derived
+
+if TYPE_CHECKING:
+    from hemasim.biology.builder import BuildContext
+    from hemasim.model.compiled import CompiledModel
+    from hemasim.model.core import Model
+
+#: the page's link to a parameter's row (docs/parameters.md writes an anchor named after the parameter)
+PARAMETER_PAGE = "parameters.md"
+
+
+# ---------------------------------------------------------------------------------------------- SBML math to LaTeX
+def tex_name(name: str) -> str:
+    """A model name in math: typewriter, underscores escaped."""
+    return r"\mathtt{" + name.replace("_", r"\_") + "}"
+
+
+def tex_number(value: float) -> str:
+    """A number in 5 significant digits, powers of ten as LaTeX."""
+    if value == int(value) and abs(value) < 1e6:
+        return str(int(value))
+    mantissa, _, exponent = f"{value:.5g}".partition("e")
+    return mantissa if not exponent else rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+@dataclass(frozen=True)
+class _Tex:
+    """A rendered sub-expression: its LaTeX, its precedence (for brackets) and its value when it is a constant."""
+
+    tex: str
+    prec: int  # 0 relation/logic, 1 sum, 2 product or quotient, 3 power, 4 atom
+    value: float | None = None
+
+
+def _const(value: float) -> _Tex:
+    return _Tex(tex_number(value) if value >= 0 else "-" + tex_number(-value), 4 if value >= 0 else 2, value)
+
+
+def _wrap(t: _Tex, prec: int) -> str:
+    return t.tex if t.prec >= prec else rf"\left({t.tex}\right)"
+
+
+def sbml_to_tex(formula: str, names: Mapping[str, str], values: Mapping[str, float]) -> str:
+    """An SBML L3 infix formula as LaTeX: ids in ``values`` become their numbers, ids in ``names`` their symbols;
+    a sum drops zero terms, a product unit factors, a power the exponent 1; ``piecewise(a, a > b, b)`` is max(a, b)."""
+    import libsbml  # the SBML exporter's own dependency, loaded only here
+
+    ast = libsbml.parseL3Formula(formula)
+    if ast is None:
+        raise ValueError(f"cannot parse {formula!r}: {libsbml.getLastParseL3Error()}")
+    return _tex(libsbml, ast, names, values).tex
+
+
+def _tex(lib: Any, node: Any, names: Mapping[str, str], values: Mapping[str, float]) -> _Tex:
+    t = node.getType()
+    kids = [node.getChild(i) for i in range(node.getNumChildren())]
+
+    def sub(k: Any) -> _Tex:
+        return _tex(lib, k, names, values)
+
+    if t in (lib.AST_INTEGER, lib.AST_REAL, lib.AST_REAL_E, lib.AST_RATIONAL):
+        return _const(float(node.getValue()) if t != lib.AST_INTEGER else float(node.getInteger()))
+    if t == lib.AST_NAME_TIME:
+        return _Tex("t", 4)
+    if t == lib.AST_NAME:
+        name = node.getName()
+        if name in values:
+            return _const(float(values[name]))
+        return _Tex(names.get(name, tex_name(name)), 4)
+    if t == lib.AST_PLUS:
+        terms = [s for s in map(sub, kids) if s.value != 0.0]
+        if all(s.value is not None for s in terms):
+            return _const(sum(s.value for s in terms if s.value is not None))
+        out = terms[0].tex
+        for s in terms[1:]:
+            out += f" - {s.tex[1:]}" if s.tex.startswith("-") else f" + {s.tex}"
+        return _Tex(out, 1) if len(terms) > 1 else terms[0]
+    if t == lib.AST_MINUS:
+        parts = list(map(sub, kids))
+        if len(parts) == 1:
+            a = parts[0]
+            # prec 2: a product may start with it unbracketed; anywhere else it is bracketed
+            return _const(-a.value) if a.value is not None else _Tex("-" + _wrap(a, 3), 2)
+        a, b = parts
+        if b.value == 0.0:
+            return a
+        if a.value is not None and b.value is not None:
+            return _const(a.value - b.value)
+        return _Tex(f"{a.tex} - {_wrap(b, 2 if not b.tex.startswith('-') else 3)}", 1)
+    if t == lib.AST_TIMES:  # the constant factors multiplied into one coefficient, in front
+        parts = list(map(sub, kids))
+        coef = math.prod(s.value for s in parts if s.value is not None)
+        factors = [s for s in parts if s.value is None]
+        if coef == 0.0 or not factors:
+            return _const(coef)
+        body = r"\,".join(_wrap(s, 2) if i == 0 and coef == 1.0 else _wrap(s, 3) for i, s in enumerate(factors))
+        if coef == 1.0:
+            return factors[0] if len(factors) == 1 else _Tex(body, 2)
+        return _Tex(f"-{body}" if coef == -1.0 else rf"{_const(coef).tex}\,{body}", 2)
+    if t == lib.AST_DIVIDE:
+        a, b = map(sub, kids)
+        if b.value == 1.0:
+            return a
+        if a.prec == 2 and a.tex.startswith("-"):  # a negated numerator: the sign in front, for the sum it stands in
+            return _Tex(rf"-\frac{{{a.tex[1:]}}}{{{b.tex}}}", 2)
+        return _Tex(rf"\frac{{{a.tex}}}{{{b.tex}}}", 3)
+    if t in (lib.AST_POWER, lib.AST_FUNCTION_POWER):
+        a, b = map(sub, kids)
+        if b.value == 1.0:
+            return a
+        return _Tex(f"{_wrap(a, 4)}^{{{b.tex}}}", 3)
+    if t == lib.AST_FUNCTION_EXP:
+        return _Tex(rf"\exp\left({sub(kids[0]).tex}\right)", 4)
+    if t == lib.AST_FUNCTION_PIECEWISE:
+        return _piecewise(lib, kids, sub)
+    relations = {lib.AST_RELATIONAL_GT: ">", lib.AST_RELATIONAL_LT: "<", lib.AST_RELATIONAL_GEQ: r"\ge",
+                 lib.AST_RELATIONAL_LEQ: r"\le", lib.AST_RELATIONAL_EQ: "="}
+    if t in relations:
+        return _Tex(f" {relations[t]} ".join(sub(k).tex for k in kids), 0)
+    if t == lib.AST_LOGICAL_AND:
+        return _Tex(r" \wedge ".join(sub(k).tex for k in kids), 0)
+    raise ValueError(f"no LaTeX for SBML node {lib.formulaToL3String(node)!r}")
+
+
+def _piecewise(lib: Any, kids: Sequence[Any], sub: Callable[[Any], _Tex]) -> _Tex:
+    """``piecewise(a, a > b, b)`` (the SBML laws' max) as max(a, b); otherwise cases."""
+    if len(kids) == 3 and kids[1].getType() == lib.AST_RELATIONAL_GT and kids[1].getNumChildren() == 2:
+        same = lib.formulaToL3String
+        if same(kids[0]) == same(kids[1].getChild(0)) and same(kids[2]) == same(kids[1].getChild(1)):
+            a, b = sub(kids[0]), sub(kids[2])
+            if a.value is not None and b.value is not None:
+                return _const(max(a.value, b.value))
+            return _Tex(rf"\max\left({a.tex},\ {b.tex}\right)", 4)
+    rows = [rf"{sub(kids[i]).tex} & {sub(kids[i + 1]).tex}" for i in range(0, len(kids) - 1, 2)]
+    if len(kids) % 2:
+        rows.append(rf"{sub(kids[-1]).tex} & \text{{otherwise}}")
+    return _Tex(r"\begin{cases}" + r" \\ ".join(rows) + r"\end{cases}", 4)
+
+
+# ---------------------------------------------------------------------------------------------- the page
+def _symbols(model: CompiledModel) -> dict[str, str]:
+    """SBML ids -> their symbols: states x, signals S, feedbacks f."""
+    out = {name: f"x_{{{tex_name(name)}}}" for name in model.state_names}
+    out |= {f"sig_{name}": f"S_{{{tex_name(name)}}}" for name in model.signal_names}
+    out |= {f"fb_{name}": f"f_{{{tex_name(name)}}}" for name in model.feedback_names}
+    return out
+
+
+def _law_parameter_names(kind: FeedbackKind) -> list[str]:
+    """The names of a law's parameters p0..p4, as its value function names them (unused ones are p2, p3...)."""
+    return list(inspect.signature(LAWS[kind].value).parameters)[2:]
+
+
+def _parameter_link(model: CompiledModel, name: str) -> str:
+    p = model.parameters[name]
+    unit = "" if p.unit == "1" else f" {p.unit}"
+    return f"[`{name}`]({PARAMETER_PAGE}#{name}) = {p.value:.6g}{unit}"
+
+
+def _links(model: CompiledModel, names: Sequence[str]) -> str:
+    return "; ".join(_parameter_link(model, n) for n in names) or "(none)"
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
+
+
+def _names(names: Sequence[str]) -> str:
+    """Names as code, a long run (a maturation chain) as its first two, an ellipsis and its last."""
+    shown = [f"`{n}`" for n in names]
+    if len(shown) > 4:
+        shown = [*shown[:2], f"... ({len(shown) - 3} more)", shown[-1]]
+    return ", ".join(shown) or "(none)"
+
+
+def _plain(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _ode(model: CompiledModel, i: int) -> str:
+    """The right-hand side of state ``i``: yield x flux in, minus consume x flux out, term by term."""
+    terms: list[str] = []
+    for f, fname in enumerate(model.flow_names):
+        coef = (float(model.yield_[f]) if model.dst[f] == i else 0.0) - (
+            float(model.consume[f]) if model.src[f] == i else 0.0)
+        if coef == 0.0:
+            continue
+        sign = "-" if coef < 0 else "+"
+        size = "" if abs(coef) == 1.0 else tex_number(abs(coef)) + r"\,"
+        terms.append(f"{sign} {size}\\phi_{{{tex_name(fname)}}}")
+    if not terms:
+        return "0"
+    first = terms[0]
+    return " ".join([first[2:] if first.startswith("+") else first, *terms[1:]])
+
+
+def equations_markdown(model: Model, interventions: BuildContext | None = None) -> str:
+    """The equations page of ``model`` (one patient), grouped by its modules; with ``interventions`` (the build
+    context of the model) also the table of where drug effects enter each lineage."""
+    compiled = model.compile()
+    if compiled.n_patients is not None:
+        raise ValueError("the equations page is written for one patient")
+    values = sbml_parameter_values(compiled)
+    names = _symbols(compiled)
+    state_of = {n: i for i, n in enumerate(compiled.state_names)}
+    flow_of = {n: f for f, n in enumerate(compiled.flow_names)}
+    fb_of = {n: k for k, n in enumerate(compiled.feedback_names)}
+    sig_of = {n: i for i, n in enumerate(compiled.signal_names)}
+    patient = model.info.patient
+    # a yield that closes a steady-state balance is a derived parameter's value: its row says how (float equality:
+    # the flow carries that very number)
+    derived = {float(p.value): p.name for p in compiled.parameters.values()
+               if isinstance(p.provenance, Derived) and p.name in compiled.used_parameters}
+    lines = [
+        "# Equations of the healthy human model",
+        "",
+        "Generated from the code by `python -m hemasim.model.equations > docs/equations.md`; a test keeps it in step.",
+        "Every state's ODE, every flow's flux and every feedback of the healthy model, for the reference adult "
+        f"({_plain(float(patient.age_years))} y, {patient.sex}, {_plain(float(patient.weight_kg))} kg), with age "
+        f"{'advancing' if model.info.aging else 'frozen'}: {len(compiled.state_names)} states, "
+        f"{len(compiled.flow_names)} flows, {len(compiled.signal_names)} signals, {len(compiled.feedback_names)} "
+        "feedbacks. The formulas are those the solvers and the SBML export (`hemasim.model.sbml`) integrate, with the "
+        "numbers in place; each parameter links to its row, source and screen in [parameters.md](parameters.md).",
+        "Why the equations have this form, and what the values mean: [model.md](model.md); the drugs' PK/PD: "
+        "[drugs.md](drugs.md).",
+        "",
+        "## The flow law",
+        "",
+        "Every flow $j$ has the flux",
+        "",
+        r"$$\phi_j = k_j \, x_{\text{source}(j)} \, \prod_{i \in F_j} f_i \quad [\text{cells/day}]$$",
+        "",
+        "($x_\\text{source}$ is 1 for a zero-order source, whose $k_j$ is in cells/day; otherwise $k_j$ is in 1/day). "
+        "It removes $c_j\\,\\phi_j$ from its source and adds $y_j\\,\\phi_j$ to its target, so that each state obeys",
+        "",
+        r"$$\frac{dx_i}{dt} = \sum_{j:\ \text{target}(j) = i} y_j\,\phi_j - \sum_{j:\ \text{source}(j) = i} c_j\,\phi_j$$",
+        "",
+        "(a flow from a state into the same state adds $(y_j - c_j)\\,\\phi_j$; states are clamped at 0 where a flux "
+        "reads them). A feedback's value is $f_i = \\text{offset}_i + \\text{scale}_i\\, g_i$ with $g_i$ one of the "
+        "laws below, of a signal $S$ (a weighted sum of states) or of time; a signal's weights are the same for every "
+        "patient.",
+        "",
+        "| law | $g$ | parameters $p_0, p_1, \\ldots$ |",
+        "|---|---|---|",
+    ]
+    for kind, law in LAWS.items():
+        pnames = _law_parameter_names(kind)
+        symbolic = {f"p{i}": tex_name(n) for i, n in enumerate(pnames)} | {"s": "s"}
+        g = sbml_to_tex(law.sbml_formula("s" if law.reads_signal else "", [f"p{i}" for i in range(len(pnames))]),
+                        symbolic, {})
+        used = [n for n in pnames if not (n[0] == "p" and n[1:].isdigit())]
+        lines.append(f"| `{kind.name}` | ${g}$ | {', '.join(f'`{n}`' for n in used)} |")
+
+    module_of_flow = {f.name: m.name for m in model.modules for f in m.flows}
+    fb_flows: dict[str, list[str]] = {}
+    for f, fname in enumerate(compiled.flow_names):
+        for k in compiled.flow_fb[f]:
+            if k >= 0:
+                fb_flows.setdefault(compiled.feedback_names[k], []).append(fname)
+    for module in model.modules:
+        if not (module.compartments or module.flows or module.feedbacks):
+            continue
+        counts = ", ".join(_count(len(items), what) for items, what in (
+            (module.compartments, "state"), (module.flows, "flow"), (module.signals, "signal"),
+            (module.feedbacks, "feedback")))
+        lines += ["", f"## Module `{module.name}`", "", f"{counts}."]
+        if module.compartments:
+            lines += ["", "### States", "", "| state | description | initial (cells) | $dx/dt$ |", "|---|---|---|---|"]
+            for c in module.compartments:
+                i = state_of[c.name]
+                lines.append(f"| `{c.name}` | {c.description.replace('|', '/')} | {_plain(float(compiled.x0[i]))} | "
+                             f"${_ode(compiled, i)}$ |")
+        if module.flows:
+            lines += ["", "### Flows", "",
+                      "| flow | kind | source → target | $\\phi$ (cells/day) | $c$, $y$ | built from |",
+                      "|---|---|---|---|---|---|"]
+            for flow in module.flows:
+                f = flow_of[flow.name]
+                src = flow.source or "(source)"
+                dst = flow.target or "(out)"
+                phi = sbml_to_tex(flow_rate_formula(compiled, f), names, values)
+                y = float(compiled.yield_[f])
+                cy = f"{_plain(float(compiled.consume[f]))}, {_plain(y)}" + (
+                    f" ([`{derived[y]}`]({PARAMETER_PAGE}#{derived[y]}))" if y in derived else "")
+                lines.append(f"| `{flow.name}` | {flow.kind} | `{src}` → `{dst}` | ${phi}$ | {cy} | "
+                             f"{_links(compiled, flow.parameters)} |")
+        if module.signals:
+            lines += ["", "### Signals", "", "| signal | $S$ (cells) |", "|---|---|"]
+            for sig in module.signals:
+                tex = sbml_to_tex(signal_formula(compiled, sig_of[sig.name]), names, values)
+                lines.append(f"| `{sig.name}` | ${tex}$ |")
+        if module.feedbacks:
+            lines += ["", "### Feedbacks", "",
+                      "| feedback | law | reads | $f$ | multiplies the flows | built from |", "|---|---|---|---|---|---|"]
+            for fb in module.feedbacks:
+                k = fb_of[fb.name]
+                tex = sbml_to_tex(feedback_formula(compiled, k), names, values)
+                reads = f"`{fb.signal}`" if fb.signal else "age" if fb.kind == FeedbackKind.AGE_DECLINE else "time"
+                flows = ", ".join(f"`{n}`" + ("" if module_of_flow[n] == module.name else f" ({module_of_flow[n]})")
+                                  for n in fb_flows.get(fb.name, [])) or "(none)"
+                lines.append(f"| `{fb.name}` | `{fb.kind.name}` | {reads} | ${tex}$ | {flows} | "
+                             f"{_links(compiled, fb.parameters)} |")
+    lines += _other_parameters(model, compiled)
+    if interventions is not None:
+        lines += _interventions(interventions)
+    return "\n".join(lines) + "\n"
+
+
+def _other_parameters(model: Model, compiled: CompiledModel) -> list[str]:
+    """The parameters the model reads that no flow or feedback names: initial states, balances, observables."""
+    named = {p for f in model.flows for p in f.parameters} | {p for fb in model.feedbacks for p in fb.parameters}
+    rest = [n for n in compiled.used_parameters if n not in named]
+    lines = ["", "## Parameters read elsewhere", "",
+             "The parameters the model reads that no flow or feedback above names: they set initial states, close the",
+             "steady-state balances (a derived value: its inputs and rule are in its row) or scale the observables.",
+             "The derived ones among them are the yields and reference pools above (a derived parameter's value is",
+             "the number the flow or feedback carries).", ""]
+    lines += [f"- {_parameter_link(compiled, n)}" for n in rest]
+    return lines
+
+
+def _interventions(ctx: BuildContext) -> list[str]:
+    """Where a drug set's effects act in each lineage (hemasim.pharmacology.pkpd reads these handles)."""
+    lines = ["", "## Where interventions enter", "",
+             "Interventions add to these equations in three ways. A drug set adds a module of its own (PK compartments",
+             "`DRUG_depot`, `DRUG_central`, `DRUG_peripheral_k`, `DRUG_infusion_rate`, `DRUG_auc` and the signal",
+             "`DRUG_concentration`, the central amount over the central volume) and an effect feedback on that",
+             "concentration (`LINEAR` or `EMAX`), which `hemasim.pharmacology.pkpd.DrugExposure` joins to the flows",
+             "of this table: a `proliferation` effect $E$ adds a kill flow $E \\cdot k_\\text{div} \\cdot x$ out of",
+             "each dividing compartment of the lineage; a `production` effect multiplies the lineage's input flow by",
+             "$1 + E$; a `maturation` effect multiplies the post-mitotic chain's flows (and, when the set says",
+             "`divisions`, the precursors' divisions) by $1 + E$. In the full model a cycle-dependent drug with a",
+             "`full_model` block also kills $E \\cdot k_\\text{div} \\cdot x$ in the stem stages listed below",
+             "([chemotherapy_full_model.md](chemotherapy_full_model.md); the PK equations: [drugs.md](drugs.md)).",
+             "Other interventions (transplant, depletion, donation, infusion, conditioning, radiation) are events",
+             "that change states at a time, and modules of their own (a pathogen, a vaccine's antigen, a graft's",
+             "host/donor copies of every state and flow): `hemasim.interventions` and `hemasim.model.sbml_events`.",
+             "", "| lineage | proliferating progenitor (rate, feedback) | dividing precursors (division rate) | "
+             "production: input flow | maturation: flows |", "|---|---|---|---|---|"]
+    for key, h in ctx.lineages.items():
+        rates = sorted({_plain(float(np.asarray(r))) for _, r in h.dividing})
+        dividing = _names([c for c, _ in h.dividing]) + (f" ({', '.join(rates)}/day)" if rates else "")
+        maturation = _names(h.maturation_flows[1:])
+        lines.append(f"| `{key}` | `{h.progenitor}` ({_plain(float(np.asarray(h.proliferation_rate)))}/day, "
+                     f"`{h.feedback}`) | {dividing} | `{h.input_flow}` | {maturation} |")
+    lines += ["", "| stem stage (`full_model` kill) | compartment | division rate (1/day) | feedbacks on it |",
+              "|---|---|---|---|"]
+    for stage in ctx.cycling_stages:
+        fbs = ", ".join(f"`{n}`" for n in stage.feedbacks) or "(none)"
+        lines.append(f"| `{stage.stage}` | `{stage.compartment}` | {_plain(float(np.asarray(stage.division_rate)))} | "
+                     f"{fbs} |")
+    return lines
+
+
+@dataclass
+class _Recorder:
+    """A model extension that adds nothing and keeps the build context (for the lineages' handles)."""
+
+    ctx: BuildContext | None = None
+
+    def extend(self, ctx: BuildContext) -> tuple[Any, dict[str, tuple[str, ...]]]:
+        from hemasim.model.core import Module
+
+        self.ctx = ctx
+        return Module("recorded_context"), {}
+
+
+def healthy_equations_markdown() -> str:
+    """docs/equations.md: the healthy reference adult's model."""
+    # late: hemasim.biology sits above hemasim.model (this script documents what is built from it)
+    from hemasim.biology import healthy_human_model
+
+    recorder = _Recorder()
+    model = healthy_human_model(extensions=[recorder])
+    assert recorder.ctx is not None
+    return equations_markdown(model, recorder.ctx)
+
+
+if __name__ == "__main__":
+    print(healthy_equations_markdown(), end="")
