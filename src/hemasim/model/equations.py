@@ -231,6 +231,8 @@ def equations_markdown(model: Model, interventions: BuildContext | None = None) 
     fb_of = {n: k for k, n in enumerate(compiled.feedback_names)}
     sig_of = {n: i for i, n in enumerate(compiled.signal_names)}
     patient = model.info.patient
+    who = "" if patient is None else (f" ({_plain(float(patient.age_years))} y, {patient.sex}, "
+                                      f"{_plain(float(patient.weight_kg))} kg)")
     # a yield that closes a steady-state balance is a derived parameter's value: its row says how (float equality:
     # the flow carries that very number)
     derived = {float(p.value): p.name for p in compiled.parameters.values()
@@ -239,8 +241,8 @@ def equations_markdown(model: Model, interventions: BuildContext | None = None) 
         "# Equations of the healthy human model",
         "",
         "Generated from the code by `python -m hemasim.model.equations > docs/equations.md`; a test keeps it in step.",
-        "Every state's ODE, every flow's flux and every feedback of the healthy model, for the reference adult "
-        f"({_plain(float(patient.age_years))} y, {patient.sex}, {_plain(float(patient.weight_kg))} kg), with age "
+        f"Every state's ODE, every flow's flux and every feedback of the healthy model, for the reference adult{who}, "
+        "with age "
         f"{'advancing' if model.info.aging else 'frozen'}: {len(compiled.state_names)} states, "
         f"{len(compiled.flow_names)} flows, {len(compiled.signal_names)} signals, {len(compiled.feedback_names)} "
         "feedbacks. The formulas are those the solvers and the SBML export (`hemasim.model.sbml`) integrate, with the "
@@ -320,8 +322,9 @@ def equations_markdown(model: Model, interventions: BuildContext | None = None) 
                 k = fb_of[fb.name]
                 tex = sbml_to_tex(feedback_formula(compiled, k), names, values)
                 reads = f"`{fb.signal}`" if fb.signal else "age" if fb.kind == FeedbackKind.AGE_DECLINE else "time"
-                flows = ", ".join(f"`{n}`" + ("" if module_of_flow[n] == module.name else f" ({module_of_flow[n]})")
-                                  for n in fb_flows.get(fb.name, [])) or "(none)"
+                flows = _names(fb_flows.get(fb.name, []))
+                elsewhere = sorted({module_of_flow[n] for n in fb_flows.get(fb.name, [])} - {module.name})
+                flows += f" (in {', '.join(elsewhere)})" if elsewhere else ""
                 lines.append(f"| `{fb.name}` | `{fb.kind.name}` | {reads} | ${tex}$ | {flows} | "
                              f"{_links(compiled, fb.parameters)} |")
     lines += _other_parameters(model, compiled)
