@@ -37,6 +37,7 @@ def _unescape(tex_name: str) -> str:
 
 def test_every_flow_has_one_row_and_every_state_the_terms_of_its_flows(page: str, model):
     """Read from the page, not from the generator: a flow dropped from a table or from a state's ODE fails here."""
+    page = page[:page.index("## Where interventions enter")]  # the healthy model's part (an example drug follows)
     flow_rows = re.findall(r"^\| `(\w+)` \| \w+ \| `[\w()]+` → `[\w()]+` \|", page, flags=re.M)
     assert sorted(flow_rows) == sorted(model.flow_names)
     odes = {}
@@ -60,6 +61,21 @@ def test_every_parameter_the_model_uses_is_linked_to_its_row(page: str, model):
     assert linked <= anchors  # every link lands on a row
     for name in model.feedback_names:  # and every feedback has its row, with the flows it multiplies
         assert re.search(rf"^\| `{name}` \| `[A-Z_]+` \|", page, flags=re.M), name
+
+
+def test_the_example_drug_shows_its_own_module_and_kills_every_dividing_stage(page: str):
+    """Where interventions enter: the example drug set's module is written out, and its full-model kill reaches each
+    stem stage and each dividing compartment the lineage table names."""
+    from hemasim.model.equations import EXAMPLE_DRUG_SET
+    from hemasim.pharmacology import load_drug_set
+
+    drug = load_drug_set(EXAMPLE_DRUG_SET).drug
+    example = page[page.index(f"### Example: the drug set `{EXAMPLE_DRUG_SET}`"):]
+    assert f"#### Module `pkpd_{drug}`" in example
+    for stage in ("hsc", "st_hspc", "mpp", "neutrophil_precursor_8"):
+        assert f"| `{drug}_kill_{stage}` | drug_kill | `{stage}` → `(out)` |" in example
+    for lineage in ("neutrophil", "monocyte", "erythroid", "megakaryocyte"):
+        assert f"| `{drug}_kill_{lineage}_progenitors` | drug_kill | `{lineage}_progenitor` → `(out)` |" in example
 
 
 def test_sbml_formulas_as_latex():

@@ -19,18 +19,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.model.core import FeedbackKind
+from hemasim.model.core import FeedbackKind, Model, Module
 from hemasim.model.laws import LAWS
 from hemasim.model.sbml import feedback_formula, flow_rate_formula, sbml_parameter_values, signal_formula
 from hemasim.parameters.core import Derived
 
 if TYPE_CHECKING:
     from hemasim.biology.builder import BuildContext
-    from hemasim.model.compiled import CompiledModel
-    from hemasim.model.core import Model
 
 #: the page's link to a parameter's row (docs/parameters.md writes an anchor named after the parameter)
 PARAMETER_PAGE = "parameters.md"
+#: the drug set whose module the page writes out as an example of an extension: a cycle-dependent chemotherapy
+#: with a fitted full-model kill (docs/chemotherapy_full_model.md)
+EXAMPLE_DRUG_SET = "docetaxel_kloft2006"
 
 
 # ---------------------------------------------------------------------------------------------- SBML math to LaTeX
@@ -162,27 +163,9 @@ def _piecewise(lib: Any, kids: Sequence[Any], sub: Callable[[Any], _Tex]) -> _Te
 
 
 # ---------------------------------------------------------------------------------------------- the page
-def _symbols(model: CompiledModel) -> dict[str, str]:
-    """SBML ids -> their symbols: states x, signals S, feedbacks f."""
-    out = {name: f"x_{{{tex_name(name)}}}" for name in model.state_names}
-    out |= {f"sig_{name}": f"S_{{{tex_name(name)}}}" for name in model.signal_names}
-    out |= {f"fb_{name}": f"f_{{{tex_name(name)}}}" for name in model.feedback_names}
-    return out
-
-
 def _law_parameter_names(kind: FeedbackKind) -> list[str]:
     """The names of a law's parameters p0..p4, as its value function names them (unused ones are p2, p3...)."""
     return list(inspect.signature(LAWS[kind].value).parameters)[2:]
-
-
-def _parameter_link(model: CompiledModel, name: str) -> str:
-    p = model.parameters[name]
-    unit = "" if p.unit == "1" else f" {p.unit}"
-    return f"[`{name}`]({PARAMETER_PAGE}#{name}) = {p.value:.6g}{unit}"
-
-
-def _links(model: CompiledModel, names: Sequence[str]) -> str:
-    return "; ".join(_parameter_link(model, n) for n in names) or "(none)"
 
 
 def _count(n: int, what: str) -> str:
@@ -201,52 +184,125 @@ def _plain(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _ode(model: CompiledModel, i: int) -> str:
-    """The right-hand side of state ``i``: yield x flux in, minus consume x flux out, term by term."""
-    terms: list[str] = []
-    for f, fname in enumerate(model.flow_names):
-        coef = (float(model.yield_[f]) if model.dst[f] == i else 0.0) - (
-            float(model.consume[f]) if model.src[f] == i else 0.0)
-        if coef == 0.0:
-            continue
-        sign = "-" if coef < 0 else "+"
-        size = "" if abs(coef) == 1.0 else tex_number(abs(coef)) + r"\,"
-        terms.append(f"{sign} {size}\\phi_{{{tex_name(fname)}}}")
-    if not terms:
-        return "0"
-    first = terms[0]
-    return " ".join([first[2:] if first.startswith("+") else first, *terms[1:]])
+class _Page:
+    """One compiled patient's numbers and symbols, and its modules written out as tables."""
+
+    def __init__(self, model: Model, linked: set[str]) -> None:
+        self.model = model
+        self.compiled = c = model.compile()
+        if c.n_patients is not None:
+            raise ValueError("the equations page is written for one patient")
+        self.linked = linked  # parameters with a row in docs/parameters.md
+        self.values = sbml_parameter_values(c)
+        self.symbols = {name: f"x_{{{tex_name(name)}}}" for name in c.state_names}
+        self.symbols |= {f"sig_{name}": f"S_{{{tex_name(name)}}}" for name in c.signal_names}
+        self.symbols |= {f"fb_{name}": f"f_{{{tex_name(name)}}}" for name in c.feedback_names}
+        self.state_of = {n: i for i, n in enumerate(c.state_names)}
+        self.flow_of = {n: f for f, n in enumerate(c.flow_names)}
+        self.fb_of = {n: k for k, n in enumerate(c.feedback_names)}
+        self.sig_of = {n: i for i, n in enumerate(c.signal_names)}
+        self.module_of_flow = {f.name: m.name for m in model.modules for f in m.flows}
+        self.fb_flows: dict[str, list[str]] = {}
+        for f, fname in enumerate(c.flow_names):
+            for k in c.flow_fb[f]:
+                if k >= 0:
+                    self.fb_flows.setdefault(c.feedback_names[k], []).append(fname)
+        # a yield that closes a steady-state balance is a derived parameter's value: its row says how (float
+        # equality: the flow carries that very number)
+        self.derived = {float(p.value): p.name for p in c.parameters.values()
+                        if isinstance(p.provenance, Derived) and p.name in c.used_parameters and p.name in linked}
+
+    def tex(self, formula: str) -> str:
+        return sbml_to_tex(formula, self.symbols, self.values)
+
+    def parameter(self, name: str) -> str:
+        """A parameter with its value and unit, linked to its row of docs/parameters.md where it has one."""
+        p = self.compiled.parameters[name]
+        unit = "" if p.unit == "1" else f" {p.unit}"
+        shown = f"[`{name}`]({PARAMETER_PAGE}#{name})" if name in self.linked else f"`{name}`"
+        return f"{shown} = {p.value:.6g}{unit}"
+
+    def parameters(self, names: Sequence[str]) -> str:
+        return "; ".join(self.parameter(n) for n in names) or "(none)"
+
+    def ode(self, i: int) -> str:
+        """The right-hand side of state ``i``: yield x flux in, minus consume x flux out, term by term."""
+        c = self.compiled
+        terms: list[str] = []
+        for f, fname in enumerate(c.flow_names):
+            coef = (float(c.yield_[f]) if c.dst[f] == i else 0.0) - (float(c.consume[f]) if c.src[f] == i else 0.0)
+            if coef == 0.0:
+                continue
+            size = "" if abs(coef) == 1.0 else tex_number(abs(coef)) + r"\,"
+            terms.append(f"{'-' if coef < 0 else '+'} {size}\\phi_{{{tex_name(fname)}}}")
+        if not terms:
+            return "0"
+        return " ".join([terms[0][2:] if terms[0].startswith("+") else terms[0], *terms[1:]])
+
+    def module(self, module: Module, level: str = "##") -> list[str]:
+        """A module's states (with their ODEs), flows, signals and feedbacks."""
+        c = self.compiled
+        counts = ", ".join(_count(len(items), what) for items, what in (
+            (module.compartments, "state"), (module.flows, "flow"), (module.signals, "signal"),
+            (module.feedbacks, "feedback")))
+        lines = ["", f"{level} Module `{module.name}`", "", f"{counts}."]
+        if module.compartments:
+            lines += ["", f"{level}# States", "", "| state | description | initial | $dx/dt$ |",
+                      "|---|---|---|---|"]
+            for comp in module.compartments:
+                i = self.state_of[comp.name]
+                lines.append(f"| `{comp.name}` | {comp.description.replace('|', '/')} | {_plain(float(c.x0[i]))} | "
+                             f"${self.ode(i)}$ |")
+        if module.flows:
+            lines += ["", f"{level}# Flows", "",
+                      "| flow | kind | source → target | $\\phi$ (per day) | $c$, $y$ | built from |",
+                      "|---|---|---|---|---|---|"]
+            for flow in module.flows:
+                f = self.flow_of[flow.name]
+                y = float(c.yield_[f])
+                cy = f"{_plain(float(c.consume[f]))}, {_plain(y)}" + (
+                    f" ([`{self.derived[y]}`]({PARAMETER_PAGE}#{self.derived[y]}))" if y in self.derived else "")
+                lines.append(f"| `{flow.name}` | {flow.kind} | `{flow.source or '(source)'}` → "
+                             f"`{flow.target or '(out)'}` | ${self.tex(flow_rate_formula(c, f))}$ | {cy} | "
+                             f"{self.parameters(flow.parameters)} |")
+        if module.signals:
+            lines += ["", f"{level}# Signals", "", "| signal | $S$ |", "|---|---|"]
+            lines += [f"| `{sig.name}` | ${self.tex(signal_formula(c, self.sig_of[sig.name]))}$ |"
+                      for sig in module.signals]
+        if module.feedbacks:
+            lines += ["", f"{level}# Feedbacks", "",
+                      "| feedback | law | reads | $f$ | multiplies the flows | built from |", "|---|---|---|---|---|---|"]
+            for fb in module.feedbacks:
+                tex = self.tex(feedback_formula(c, self.fb_of[fb.name]))
+                reads = f"`{fb.signal}`" if fb.signal else "age" if fb.kind == FeedbackKind.AGE_DECLINE else "time"
+                flows = _names(self.fb_flows.get(fb.name, []))
+                elsewhere = sorted({self.module_of_flow[n] for n in self.fb_flows.get(fb.name, [])} - {module.name})
+                flows += f" (in {', '.join(elsewhere)})" if elsewhere else ""
+                lines.append(f"| `{fb.name}` | `{fb.kind.name}` | {reads} | ${tex}$ | {flows} | "
+                             f"{self.parameters(fb.parameters)} |")
+        return lines
 
 
-def equations_markdown(model: Model, interventions: BuildContext | None = None) -> str:
+def equations_markdown(model: Model, interventions: BuildContext | None = None,
+                       examples: Sequence[tuple[str, Model]] = (), split: Model | None = None) -> str:
     """The equations page of ``model`` (one patient), grouped by its modules; with ``interventions`` (the build
-    context of the model) also the table of where drug effects enter each lineage."""
-    compiled = model.compile()
-    if compiled.n_patients is not None:
-        raise ValueError("the equations page is written for one patient")
-    values = sbml_parameter_values(compiled)
-    names = _symbols(compiled)
-    state_of = {n: i for i, n in enumerate(compiled.state_names)}
-    flow_of = {n: f for f, n in enumerate(compiled.flow_names)}
-    fb_of = {n: k for k, n in enumerate(compiled.feedback_names)}
-    sig_of = {n: i for i, n in enumerate(compiled.signal_names)}
+    context of the model) also where drug effects enter each lineage, with ``examples`` ((title, the model with an
+    extension) pairs) what each extension adds, and with ``split`` (the model split by origin) its size."""
+    page = _Page(model, set(model.parameters))
+    compiled = page.compiled
     patient = model.info.patient
     who = "" if patient is None else (f" ({_plain(float(patient.age_years))} y, {patient.sex}, "
                                       f"{_plain(float(patient.weight_kg))} kg)")
-    # a yield that closes a steady-state balance is a derived parameter's value: its row says how (float equality:
-    # the flow carries that very number)
-    derived = {float(p.value): p.name for p in compiled.parameters.values()
-               if isinstance(p.provenance, Derived) and p.name in compiled.used_parameters}
     lines = [
         "# Equations of the healthy human model",
         "",
         "Generated from the code by `python -m hemasim.model.equations > docs/equations.md`; a test keeps it in step.",
         f"Every state's ODE, every flow's flux and every feedback of the healthy model, for the reference adult{who}, "
-        "with age "
-        f"{'advancing' if model.info.aging else 'frozen'}: {len(compiled.state_names)} states, "
+        f"with age {'advancing' if model.info.aging else 'frozen'}: {len(compiled.state_names)} states, "
         f"{len(compiled.flow_names)} flows, {len(compiled.signal_names)} signals, {len(compiled.feedback_names)} "
         "feedbacks. The formulas are those the solvers and the SBML export (`hemasim.model.sbml`) integrate, with the "
-        "numbers in place; each parameter links to its row, source and screen in [parameters.md](parameters.md).",
+        "numbers in place; each parameter links to its row, source and screen in [parameters.md](parameters.md). "
+        "Amounts are cells (a drug's in ug, its exposure in ug day/L), time in days.",
         "Why the equations have this form, and what the values mean: [model.md](model.md); the drugs' PK/PD: "
         "[drugs.md](drugs.md).",
         "",
@@ -276,78 +332,50 @@ def equations_markdown(model: Model, interventions: BuildContext | None = None) 
                         symbolic, {})
         used = [n for n in pnames if not (n[0] == "p" and n[1:].isdigit())]
         lines.append(f"| `{kind.name}` | ${g}$ | {', '.join(f'`{n}`' for n in used)} |")
-
-    module_of_flow = {f.name: m.name for m in model.modules for f in m.flows}
-    fb_flows: dict[str, list[str]] = {}
-    for f, fname in enumerate(compiled.flow_names):
-        for k in compiled.flow_fb[f]:
-            if k >= 0:
-                fb_flows.setdefault(compiled.feedback_names[k], []).append(fname)
     for module in model.modules:
-        if not (module.compartments or module.flows or module.feedbacks):
-            continue
-        counts = ", ".join(_count(len(items), what) for items, what in (
-            (module.compartments, "state"), (module.flows, "flow"), (module.signals, "signal"),
-            (module.feedbacks, "feedback")))
-        lines += ["", f"## Module `{module.name}`", "", f"{counts}."]
-        if module.compartments:
-            lines += ["", "### States", "", "| state | description | initial (cells) | $dx/dt$ |", "|---|---|---|---|"]
-            for c in module.compartments:
-                i = state_of[c.name]
-                lines.append(f"| `{c.name}` | {c.description.replace('|', '/')} | {_plain(float(compiled.x0[i]))} | "
-                             f"${_ode(compiled, i)}$ |")
-        if module.flows:
-            lines += ["", "### Flows", "",
-                      "| flow | kind | source → target | $\\phi$ (cells/day) | $c$, $y$ | built from |",
-                      "|---|---|---|---|---|---|"]
-            for flow in module.flows:
-                f = flow_of[flow.name]
-                src = flow.source or "(source)"
-                dst = flow.target or "(out)"
-                phi = sbml_to_tex(flow_rate_formula(compiled, f), names, values)
-                y = float(compiled.yield_[f])
-                cy = f"{_plain(float(compiled.consume[f]))}, {_plain(y)}" + (
-                    f" ([`{derived[y]}`]({PARAMETER_PAGE}#{derived[y]}))" if y in derived else "")
-                lines.append(f"| `{flow.name}` | {flow.kind} | `{src}` → `{dst}` | ${phi}$ | {cy} | "
-                             f"{_links(compiled, flow.parameters)} |")
-        if module.signals:
-            lines += ["", "### Signals", "", "| signal | $S$ (cells) |", "|---|---|"]
-            for sig in module.signals:
-                tex = sbml_to_tex(signal_formula(compiled, sig_of[sig.name]), names, values)
-                lines.append(f"| `{sig.name}` | ${tex}$ |")
-        if module.feedbacks:
-            lines += ["", "### Feedbacks", "",
-                      "| feedback | law | reads | $f$ | multiplies the flows | built from |", "|---|---|---|---|---|---|"]
-            for fb in module.feedbacks:
-                k = fb_of[fb.name]
-                tex = sbml_to_tex(feedback_formula(compiled, k), names, values)
-                reads = f"`{fb.signal}`" if fb.signal else "age" if fb.kind == FeedbackKind.AGE_DECLINE else "time"
-                flows = _names(fb_flows.get(fb.name, []))
-                elsewhere = sorted({module_of_flow[n] for n in fb_flows.get(fb.name, [])} - {module.name})
-                flows += f" (in {', '.join(elsewhere)})" if elsewhere else ""
-                lines.append(f"| `{fb.name}` | `{fb.kind.name}` | {reads} | ${tex}$ | {flows} | "
-                             f"{_links(compiled, fb.parameters)} |")
-    lines += _other_parameters(model, compiled)
+        if module.compartments or module.flows or module.feedbacks:
+            lines += page.module(module)
+    lines += _other_parameters(page)
     if interventions is not None:
-        lines += _interventions(interventions)
+        lines += _interventions(interventions, model, split)
+    for title, extended in examples:
+        lines += _example(page, title, extended)
     return "\n".join(lines) + "\n"
 
 
-def _other_parameters(model: Model, compiled: CompiledModel) -> list[str]:
+def _other_parameters(page: _Page) -> list[str]:
     """The parameters the model reads that no flow or feedback names: initial states, balances, observables."""
+    model = page.model
     named = {p for f in model.flows for p in f.parameters} | {p for fb in model.feedbacks for p in fb.parameters}
-    rest = [n for n in compiled.used_parameters if n not in named]
     lines = ["", "## Parameters read elsewhere", "",
              "The parameters the model reads that no flow or feedback above names: they set initial states, close the",
-             "steady-state balances (a derived value: its inputs and rule are in its row) or scale the observables.",
-             "The derived ones among them are the yields and reference pools above (a derived parameter's value is",
-             "the number the flow or feedback carries).", ""]
-    lines += [f"- {_parameter_link(compiled, n)}" for n in rest]
+             "steady-state balances (a derived value: its inputs and rule are in its row; a derived yield is linked",
+             "beside the flow that carries it) or scale the observables.", ""]
+    return lines + [f"- {page.parameter(n)}" for n in page.compiled.used_parameters if n not in named]
+
+
+def _example(healthy: _Page, title: str, model: Model) -> list[str]:
+    """What an extension adds to the healthy model: its modules, and the feedbacks it joins to healthy flows."""
+    page = _Page(model, healthy.linked)
+    known = {m.name for m in healthy.model.modules}
+    before = {f.name: f.feedbacks for f in healthy.model.flows}
+    joined = [(f.name, f.feedbacks[len(before[f.name]):]) for f in model.flows
+              if f.name in before and f.feedbacks != before[f.name]]
+    lines = ["", f"### Example: {title}", "",
+             f"The model with it has {len(page.compiled.state_names)} states and {len(page.compiled.flow_names)} flows. "
+             "Its own module below (a drug set's values are named `SET__path`: [drug_sets.md](drug_sets.md) gives "
+             "each with its source); it joins "
+             + (", ".join(f"{_names(list(fbs))} to `{name}`" for name, fbs in joined) if joined else "no feedback")
+             + " of the healthy flows."]
+    for module in model.modules:
+        if module.name not in known:
+            lines += page.module(module, level="####")
     return lines
 
 
-def _interventions(ctx: BuildContext) -> list[str]:
-    """Where a drug set's effects act in each lineage (hemasim.pharmacology.pkpd reads these handles)."""
+def _interventions(ctx: BuildContext, model: Model, split: Model | None) -> list[str]:
+    """Where a drug set's effects act in each lineage (hemasim.pharmacology.pkpd reads these handles), and what a
+    graft's split by origin makes of the model."""
     lines = ["", "## Where interventions enter", "",
              "Interventions add to these equations in three ways. A drug set adds a module of its own (PK compartments",
              "`DRUG_depot`, `DRUG_central`, `DRUG_peripheral_k`, `DRUG_infusion_rate`, `DRUG_auc` and the signal",
@@ -360,8 +388,8 @@ def _interventions(ctx: BuildContext) -> list[str]:
              "`full_model` block also kills $E \\cdot k_\\text{div} \\cdot x$ in the stem stages listed below",
              "([chemotherapy_full_model.md](chemotherapy_full_model.md); the PK equations: [drugs.md](drugs.md)).",
              "Other interventions (transplant, depletion, donation, infusion, conditioning, radiation) are events",
-             "that change states at a time, and modules of their own (a pathogen, a vaccine's antigen, a graft's",
-             "host/donor copies of every state and flow): `hemasim.interventions` and `hemasim.model.sbml_events`.",
+             "that change states at a time (their SBML forms: `hemasim.model.sbml_events`), and some bring modules",
+             "of their own (a pathogen, a vaccine's antigen, a graft's lodging stage; `hemasim.interventions`).",
              "", "| lineage | proliferating progenitor (rate, feedback) | dividing precursors (division rate) | "
              "production: input flow | maturation: flows |", "|---|---|---|---|---|"]
     for key, h in ctx.lineages.items():
@@ -376,6 +404,14 @@ def _interventions(ctx: BuildContext) -> list[str]:
         fbs = ", ".join(f"`{n}`" for n in stage.feedbacks) or "(none)"
         lines.append(f"| `{stage.stage}` | `{stage.compartment}` | {_plain(float(np.asarray(stage.division_rate)))} | "
                      f"{fbs} |")
+    if split is not None:
+        lines += ["", f"A graft (or a SCID genotype) splits the model by origin (`hemasim.biology.origins.split_origins`): "
+                  "every cell state gets a host copy `NAME__host` and a donor copy `NAME__donor` with the same flows "
+                  "(a donor cell's progeny are donor cells), drug states stay whole, and signals and observables sum "
+                  "the copies, so each feedback reads the chimeric total. The healthy model's "
+                  f"{_count(len(model.compartments), 'state')} and {_count(len(model.flows), 'flow')} become "
+                  f"{len(split.compartments)} and {len(split.flows)}; an allogeneic graft's lodging stage and "
+                  "alloreactive kill flows (`hemasim.biology.alloreactivity`) come on top."]
     return lines
 
 
@@ -385,22 +421,26 @@ class _Recorder:
 
     ctx: BuildContext | None = None
 
-    def extend(self, ctx: BuildContext) -> tuple[Any, dict[str, tuple[str, ...]]]:
-        from hemasim.model.core import Module
-
+    def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
         self.ctx = ctx
         return Module("recorded_context"), {}
 
 
 def healthy_equations_markdown() -> str:
     """docs/equations.md: the healthy reference adult's model."""
-    # late: hemasim.biology sits above hemasim.model (this script documents what is built from it)
+    # late: hemasim.biology and hemasim.pharmacology sit above hemasim.model (this script documents what is built
+    # from them)
     from hemasim.biology import healthy_human_model
+    from hemasim.biology.origins import split_origins
+    from hemasim.pharmacology import DrugExposure, load_drug_set
 
     recorder = _Recorder()
     model = healthy_human_model(extensions=[recorder])
-    assert recorder.ctx is not None
-    return equations_markdown(model, recorder.ctx)
+    if recorder.ctx is None:  # pragma: no cover - healthy_human_model runs every extension
+        raise RuntimeError("the healthy model did not run its extensions")
+    example = EXAMPLE_DRUG_SET
+    with_drug = healthy_human_model(extensions=[DrugExposure(load_drug_set(example))])
+    return equations_markdown(model, recorder.ctx, [(f"the drug set `{example}`", with_drug)], split_origins(model))
 
 
 if __name__ == "__main__":
