@@ -61,6 +61,8 @@ def test_every_parameter_the_model_uses_is_linked_to_its_row(page: str, model):
     assert linked <= anchors  # every link lands on a row
     for name in model.feedback_names:  # and every feedback has its row, with the flows it multiplies
         assert re.search(rf"^\| `{name}` \| `[A-Z_]+` \|", page, flags=re.M), name
+    for name, unit in zip(model.observable_names, model.observable_units, strict=True):  # and every read-out
+        assert f"| `{name}` | {unit} | $" in page, name
 
 
 def test_the_example_drug_shows_its_own_module_and_kills_every_dividing_stage(page: str):

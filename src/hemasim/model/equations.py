@@ -201,6 +201,7 @@ class _Page:
         self.flow_of = {n: f for f, n in enumerate(c.flow_names)}
         self.fb_of = {n: k for k, n in enumerate(c.feedback_names)}
         self.sig_of = {n: i for i, n in enumerate(c.signal_names)}
+        self.obs_of = {n: i for i, n in enumerate(c.observable_names)}
         self.module_of_flow = {f.name: m.name for m in model.modules for f in m.flows}
         self.fb_flows: dict[str, list[str]] = {}
         for f, fname in enumerate(c.flow_names):
@@ -244,7 +245,7 @@ class _Page:
         c = self.compiled
         counts = ", ".join(_count(len(items), what) for items, what in (
             (module.compartments, "state"), (module.flows, "flow"), (module.signals, "signal"),
-            (module.feedbacks, "feedback")))
+            (module.feedbacks, "feedback"), (module.observables, "observable")) if items)
         lines = ["", f"{level} Module `{module.name}`", "", f"{counts}."]
         if module.compartments:
             lines += ["", f"{level}# States", "", "| state | description | initial | $dx/dt$ |",
@@ -280,7 +281,18 @@ class _Page:
                 flows += f" (in {', '.join(elsewhere)})" if elsewhere else ""
                 lines.append(f"| `{fb.name}` | `{fb.kind.name}` | {reads} | ${tex}$ | {flows} | "
                              f"{self.parameters(fb.parameters)} |")
+        if module.observables:
+            lines += ["", f"{level}# Observables", "", "| observable | unit | value | description |", "|---|---|---|---|"]
+            lines += [f"| `{o.name}` | {o.unit} | ${self.observable(self.obs_of[o.name])}$ | "
+                      f"{o.description.replace('|', '/')} |" for o in module.observables]
         return lines
+
+    def observable(self, i: int) -> str:
+        """Observable ``i``: its weights (scale included) times the states (clamped at 0) and fluxes it reads."""
+        c = self.compiled
+        terms = [(w, f"x_{{{tex_name(c.state_names[j])}}}") for j, w in c.obs_weights.state_terms[i]]
+        terms += [(w, f"\\phi_{{{tex_name(c.flow_names[f])}}}") for f, w in c.obs_weights.flux_terms[i]]
+        return " + ".join(symbol if float(w) == 1.0 else f"{tex_number(float(w))}\\,{symbol}" for w, symbol in terms)
 
 
 def equations_markdown(model: Model, interventions: BuildContext | None = None,
@@ -333,7 +345,7 @@ def equations_markdown(model: Model, interventions: BuildContext | None = None,
         used = [n for n in pnames if not (n[0] == "p" and n[1:].isdigit())]
         lines.append(f"| `{kind.name}` | ${g}$ | {', '.join(f'`{n}`' for n in used)} |")
     for module in model.modules:
-        if module.compartments or module.flows or module.feedbacks:
+        if module.compartments or module.flows or module.feedbacks or module.observables:
             lines += page.module(module)
     lines += _other_parameters(page)
     if interventions is not None:
