@@ -263,9 +263,13 @@ class _Page:
                 y = float(c.yield_[f])
                 cy = f"{_plain(float(c.consume[f]))}, {_plain(y)}" + (
                     f" ([`{self.derived[y]}`]({PARAMETER_PAGE}#{self.derived[y]}))" if y in self.derived else "")
+                built = list(flow.parameters)
+                k = float(c.rate[f])
+                if k in self.derived and self.derived[k] not in built:  # a rate that closes a balance (a death rate)
+                    built.append(self.derived[k])
                 lines.append(f"| `{flow.name}` | {flow.kind} | `{flow.source or '(source)'}` → "
                              f"`{flow.target or '(out)'}` | ${self.tex(flow_rate_formula(c, f))}$ | {cy} | "
-                             f"{self.parameters(flow.parameters)} |")
+                             f"{self.parameters(built)} |")
         if module.signals:
             lines += ["", f"{level}# Signals", "", "| signal | $S$ |", "|---|---|"]
             lines += [f"| `{sig.name}` | ${self.tex(signal_formula(c, self.sig_of[sig.name]))}$ |"
@@ -361,7 +365,7 @@ def _other_parameters(page: _Page) -> list[str]:
     named = {p for f in model.flows for p in f.parameters} | {p for fb in model.feedbacks for p in fb.parameters}
     lines = ["", "## Parameters read elsewhere", "",
              "The parameters the model reads that no flow or feedback above names: they set initial states, close the",
-             "steady-state balances (a derived value: its inputs and rule are in its row; a derived yield is linked",
+             "steady-state balances (a derived value: its inputs and rule are in its row; a derived yield or rate is linked",
              "beside the flow that carries it) or scale the observables.", ""]
     return lines + [f"- {page.parameter(n)}" for n in page.compiled.used_parameters if n not in named]
 
