@@ -54,6 +54,29 @@ def _feedback_ids(name: str) -> list[str]:
     return [f"fb_{name}_p{i}" for i in range(5)] + [f"fb_{name}_offset", f"fb_{name}_scale"]
 
 
+def signal_formula(model: CompiledModel, i: int) -> str:
+    """SBML formula of signal ``i``: the weighted sum of the states it reads."""
+    terms = [f"{number(model.sig_w[k])} dimensionless * {model.state_names[model.sig_idx[k]]}"
+             for k in range(model.sig_ptr[i], model.sig_ptr[i + 1])]
+    return " + ".join(terms) or "0"
+
+
+def feedback_formula(model: CompiledModel, k: int) -> str:
+    """SBML formula of feedback ``k``'s value, ``offset + scale * g``, g from the law table (its parameters by id:
+    :func:`sbml_parameter_values`; its signal as ``sig_NAME``)."""
+    ids = _feedback_ids(model.feedback_names[k])
+    s = f"sig_{model.signal_names[model.fb_signal[k]]}" if model.fb_signal[k] >= 0 else ""
+    return f"{ids[5]} + {ids[6]} * {feedback_law(model.fb_kind[k]).sbml_formula(s, ids[:5])}"
+
+
+def flow_rate_formula(model: CompiledModel, f: int) -> str:
+    """SBML formula of flow ``f``'s flux: ``k_NAME`` times its source's amount (none for a zero-order source) times
+    its feedbacks' values (``fb_NAME``); a per-patient yield or the consume factor is not in it."""
+    factors = [f"k_{model.flow_names[f]}"] + ([model.state_names[model.src[f]]] if model.src[f] >= 0 else [])
+    factors += [f"fb_{model.feedback_names[j]}" for j in model.flow_fb[f] if j >= 0]
+    return " * ".join(factors)
+
+
 def sbml_parameter_values(model: CompiledModel) -> dict[str, float]:
     """Every constant SBML parameter of ``to_sbml(model)`` and its value for this (single) patient.
 
@@ -137,19 +160,15 @@ class _Writer:
     def signals_and_feedbacks(self, model: CompiledModel, values: dict[str, float]) -> None:
         """Each signal and each feedback as an assignment rule (feedback formulas from the law table)."""
         for i, sname in enumerate(model.signal_names):
-            terms = [f"{number(model.sig_w[k])} dimensionless * {model.state_names[model.sig_idx[k]]}"
-                     for k in range(model.sig_ptr[i], model.sig_ptr[i + 1])]
             self.parameter(f"sig_{sname}", None, False, "item")
-            self.rule(f"sig_{sname}", " + ".join(terms) or "0")
+            self.rule(f"sig_{sname}", signal_formula(model, i))
         for k, fname in enumerate(model.feedback_names):
             ids = _feedback_ids(fname)
             fb_law = feedback_law(model.fb_kind[k])
             for pid in ids:
                 self.parameter(pid, values[pid], True, fb_law.first_parameter_unit if pid == ids[0] else "dimensionless")
-            s = f"sig_{model.signal_names[model.fb_signal[k]]}" if model.fb_signal[k] >= 0 else ""
-            g = fb_law.sbml_formula(s, ids[:5])
             self.parameter(f"fb_{fname}", None, False)
-            self.rule(f"fb_{fname}", f"{ids[5]} + {ids[6]} * {g}")
+            self.rule(f"fb_{fname}", feedback_formula(model, k))
 
     def reaction(self, rid: str, reactant: tuple[str, float] | None, product: tuple[str, float] | None,
                  modifier: str | None, law: str, dois: list[str]) -> None:
@@ -177,9 +196,7 @@ class _Writer:
             self.parameter(kid, values[kid], True, "per_day" if model.src[f] >= 0 else "item_per_day")
             src, dst = int(model.src[f]), int(model.dst[f])
             consume = float(model.consume[f])
-            factors = [kid] + ([model.state_names[src]] if src >= 0 else [])
-            factors += [f"fb_{model.feedback_names[j]}" for j in model.flow_fb[f] if j >= 0]
-            law = " * ".join(factors)
+            law = flow_rate_formula(model, f)
             dois = sorted({ref.doi for pname in model.flow_parameters[f] for ref in refs_of.get(pname, ()) if ref.doi})
             all_dois |= set(dois)
             src_name = model.state_names[src] if src >= 0 else None

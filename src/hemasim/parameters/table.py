@@ -57,7 +57,9 @@ def parameter_table_markdown() -> str:
                      f"{_bounds(p.bounds)}{provenance.what_if}")
             provenance = replace(provenance, what_if="")  # said in the screen cell, not twice in the row
         src = provenance.describe().replace("|", "/")
-        lines.append(f"| `{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | {found.replace('|', '/')} |")
+        # an anchor named after the parameter: docs/equations.md links each parameter to its row
+        lines.append(f"| <a id=\"{name}\"></a>`{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | "
+                     f"{found.replace('|', '/')} |")
     lines += variability_markdown(params)
     lines += conditioning_fractions_markdown()
     lines += graft_cd3_defaults_markdown()
