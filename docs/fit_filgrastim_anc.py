@@ -158,11 +158,16 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser()
     ap.add_argument("--candidate", choices=["C1", "C2", "C3", "C3free", *NEW_CANDIDATES], default="C3",
                     help="C3: production E_max held at Wang's 11.7 (adopted); C3free: all four free")
+    ap.add_argument("--restart-from", type=Path, default=None,
+                    help="a previous fit's JSON: start from its values with a fresh simplex (a convergence check)")
     args = ap.parse_args()
     c = args.candidate
     target = melhem_fold()
     start = {"C1": [5.0, 5.0], "C2": [5.0, 5.0], "C3": [14.0, 0.6, 0.1], "C3free": [5.0, 5.0, 11.7, 4.72],
              "A": [14.3, 0.622, 0.113], "B": [1.0, 0.622, 0.113], "AB": [1.0, 0.622, 0.113]}[c]
+    if args.restart_from is not None:
+        prev = json.loads(args.restart_from.read_text(encoding="utf-8"))
+        start = [prev["emax"], prev["ec50_ng_per_mL"], prev["production_ec50_ng_per_mL"]]
     fit = minimize(candidate_objective, np.log(start), args=(c, target), method="Nelder-Mead",
                    options={"xatol": 1e-4, "fatol": 1e-6, "maxfev": 130 * len(start)})
     best = _full(fit.x, c)
