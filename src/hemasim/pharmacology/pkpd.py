@@ -284,12 +284,11 @@ class DrugExposure:
         fbs: tuple[str, ...] = (fb,)
         if shared is not None:  # S(G + C) / S(G): the law on the total, over the endogenous ligand's own part
             endo, total = shared
-            emax, ec50, hill = params
+            e, k, n = params  # the schema admits emax stimulation only with an endogenous ligand
             m.feedbacks.append(Feedback(fb, kind, params, signal=total, parameters=used))
             # 1 / S(G) = 1 + E' G^h / (K'^h + G^h) with E' = -E / (1 + E), K' = K / (1 + E)^(1/h): an Emax law too
             m.feedbacks.append(Feedback(fb + "_endogenous_share", FeedbackKind.EMAX,
-                                        (-emax / (1.0 + emax), ec50 / (1.0 + emax) ** (1.0 / hill), hill), signal=endo,
-                                        parameters=used))
+                                        (-e / (1.0 + e), k / (1.0 + e) ** (1.0 / n), n), signal=endo, parameters=used))
             fbs = (fb, fb + "_endogenous_share")
         else:
             m.feedbacks.append(Feedback(fb, kind, params, signal=conc, offset=offset, parameters=used))
