@@ -5,9 +5,10 @@ course of Melhem 2017's healthy-subject PK/PD model (BioModels MODEL2211040001) 
 too; C3, C2 with the production stimulus's EC50 fitted as well (E_max held at Wang 2001's; C3free: E_max free).
 The twenty-second session's candidates (docs/mobilisation.md, "Exogenous G-CSF on top of endogenous G-CSF"), each
 with the production EC50 and the speed-up's E_max and EC50 free: A, C3's placement with both effects acting through
-the receptor occupancy of total G-CSF (endogenous, Quartino 2014's turnover, plus the drug); B, the shipped law with
+the receptor occupancy of total G-CSF (endogenous, Quartino 2014's turnover, plus the drug; A2: its production
+E_max read from Wang's 12.7-fold over the resting state); B, the shipped law with
 the speed-up on the post-mitotic chain only and its E_max at most Price 1996's 1.21; AB, both.
-Run: PYTHONPATH=src python docs/fit_filgrastim_anc.py [--candidate C1|C2|C3|C3free|A|B|AB] (a minute of CPU each)."""
+Run: PYTHONPATH=src python docs/fit_filgrastim_anc.py [--candidate C1|C2|C3|C3free|A|A2|B|AB] (a minute of CPU each)."""
 
 from __future__ import annotations
 
@@ -78,7 +79,17 @@ ENDOGENOUS = {"baseline_ng_per_mL": {"value": 0.0243, "source": "Quartino2014",
 #: Price 1996: post-mitotic transit 6.4 -> 2.9 days on 300 ug/day, the most the speed-up may do in B and AB
 PRICE_EMAX = 6.4 / 2.9 - 1.0
 #: candidate -> (speed-up on the divisions too, one receptor law with endogenous G-CSF, speed-up E_max bound)
-NEW_CANDIDATES = {"A": (True, True, 100.0), "B": (False, False, PRICE_EMAX), "AB": (False, True, PRICE_EMAX)}
+NEW_CANDIDATES = {"A": (True, True, 100.0), "B": (False, False, PRICE_EMAX), "AB": (False, True, PRICE_EMAX),
+                  "A2": (True, True, 100.0)}
+#: A2: resting endogenous G-CSF of the calibration man (Quartino's turnover at ANC 4.75e9/L), ng/mL
+RESTING_G = 0.0243 * (0.592 + 5.64 * 3.53) / (0.592 + 5.64 * 4.75)
+
+
+def a2_production_emax(ec50: float) -> float:
+    """A2's production E_max: Wang 2001's 12.7-fold read over the resting state, (1 + E)/S(G0) = 12.7 (inf where
+    no E can give it)."""
+    share = 12.7 * RESTING_G / (ec50 + RESTING_G)
+    return 11.7 / (1.0 - share) if share < 1.0 else float("inf")
 
 
 def drug_set_file(folder: Path, emax: float, ec50: float, divisions: bool,
@@ -138,6 +149,8 @@ WANG_PRODUCTION_EMAX = 11.7
 def _full(log_p: np.ndarray, candidate: str) -> np.ndarray:
     """All parameters of a candidate from its free ones (log scale)."""
     p = np.exp(log_p)
+    if candidate == "A2":
+        return np.array([p[0], p[1], a2_production_emax(float(p[2])), p[2]])
     return np.array([p[0], p[1], WANG_PRODUCTION_EMAX, p[2]]) if candidate in ("C3", *NEW_CANDIDATES) else p
 
 
@@ -164,7 +177,8 @@ if __name__ == "__main__":
     c = args.candidate
     target = melhem_fold()
     start = {"C1": [5.0, 5.0], "C2": [5.0, 5.0], "C3": [14.0, 0.6, 0.1], "C3free": [5.0, 5.0, 11.7, 4.72],
-             "A": [14.3, 0.622, 0.113], "B": [1.0, 0.622, 0.113], "AB": [1.0, 0.622, 0.113]}[c]
+             "A": [14.3, 0.622, 0.113], "B": [1.0, 0.622, 0.113], "AB": [1.0, 0.622, 0.113],
+             "A2": [10.52, 0.2998, 0.2500]}[c]
     if args.restart_from is not None:
         prev = json.loads(args.restart_from.read_text(encoding="utf-8"))
         start = [prev["emax"], prev["ec50_ng_per_mL"], prev["production_ec50_ng_per_mL"]]
