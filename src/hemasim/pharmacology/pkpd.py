@@ -35,7 +35,7 @@ from hemasim.pharmacology.drug_sets import (
     SaturablePeripheral,
 )
 
-__all__ = ["DrugExposure", "drug_state_names"]
+__all__ = ["DrugExposure", "drug_state_names", "endogenous_steady_state", "stimulation_over_rest"]
 
 _T = TypeVar("_T")
 #: records a drug-set value as a parameter of the run (path, value, unit, description) and returns the value
@@ -187,10 +187,9 @@ class DrugExposure:
         names = ("gcsf_renal_elimination_rate_per_h", "gcsf_neutrophil_elimination_rate_per_h_per_anc")
         ke, k_anc = (ctx.p(n) * HOURS_PER_DAY for n in names)  # 1/day, 1/day per 1e9/L
         k_in = g_ref * (ke + k_anc * anc_ref)  # ng/mL/day
-        anc0 = ctx.p("anc_setpoint_1e9_per_L")
         used = (pname(base + "baseline_ng_per_mL"), pname(base + "reference_anc_1e9_per_L"), *names)
         g = m.compartment(f"{d}_endogenous", f"endogenous {d} concentration (ng/mL; Quartino 2014 turnover)",
-                          k_in / (ke + k_anc * anc0), "drug")
+                          endogenous_steady_state(g_ref, anc_ref, ke, k_anc, ctx.p("anc_setpoint_1e9_per_L")), "drug")
         h = ctx.lineage("neutrophil")
         anc_per_cell = ctx.p("neutrophil_circulating_fraction") / (ctx.blood_volume_L * 1e9)
         m.feedbacks.append(Feedback(f"{d}_endogenous_neutrophil_clearance", FeedbackKind.LINEAR,
@@ -327,6 +326,26 @@ class DrugExposure:
             if stage.stage in stages:
                 m.flow(f"{d}_kill_{stage.compartment}", "drug_kill", stage.compartment, None, stage.division_rate,
                        feedbacks=(*stage.feedbacks, fb), parameters=(*used, *stage.parameters))
+
+
+def endogenous_steady_state(g_ref: Value, anc_ref: Value, ke: Value, k_anc: Value, anc: Value) -> Value:
+    """Quartino 2014's steady state of endogenous G-CSF, k_in / (k_e + k_ANC ANC), k_in = g_ref (k_e + k_ANC anc_ref)
+    (any one time unit for both rates)."""
+    return g_ref * (ke + k_anc * anc_ref) / (ke + k_anc * anc)
+
+
+def stimulation_over_rest(ds: DrugSet, effect: int, ke_per_h: float, k_anc_per_h: float, anc: float) -> float:
+    """The largest fold a saturating dose of ``ds`` gives effect ``effect`` over the resting state at ``anc``: 1 + E
+    for a drug alone; (1 + E) / S(G0) where it shares its receptor with an endogenous ligand at its resting G0."""
+    eff = ds.effects[effect]
+    emax = _required(eff.emax, f"effects.{effect}.emax").value
+    el = ds.endogenous_ligand
+    if el is None:
+        return 1.0 + emax
+    g0 = float(endogenous_steady_state(el.baseline_ng_per_mL.value, el.reference_anc_1e9_per_L.value, ke_per_h,
+                                       k_anc_per_h, anc))
+    k, h = _required(eff.ec50_ng_per_mL, f"effects.{effect}.ec50_ng_per_mL").value, _required(eff.hill, "hill").value
+    return (1.0 + emax) / (1.0 + emax * g0**h / (k**h + g0**h))
 
 
 def _kill_lineage(m: Module, drug: str, h: LineageHandles, lineage: str, fb: str, used: tuple[str, ...],
