@@ -6,9 +6,10 @@ too; C3, C2 with the production stimulus's EC50 fitted as well (E_max held at Wa
 The twenty-second session's candidates (docs/mobilisation.md, "Exogenous G-CSF on top of endogenous G-CSF"), each
 with the production EC50 and the speed-up's E_max and EC50 free: A, C3's placement with both effects acting through
 the receptor occupancy of total G-CSF (endogenous, Quartino 2014's turnover, plus the drug; A2: its production
-E_max read from Wang's 12.7-fold over the resting state); B, the shipped law with
+E_max read from Wang's 12.7-fold over the resting state; A2p: A2 with the speed-up on the post-mitotic chain
+only); B, the shipped law with
 the speed-up on the post-mitotic chain only and its E_max at most Price 1996's 1.21; AB, both.
-Run: PYTHONPATH=src python docs/fit_filgrastim_anc.py [--candidate C1|C2|C3|C3free|A|A2|B|AB] (a minute of CPU each)."""
+Run: PYTHONPATH=src python docs/fit_filgrastim_anc.py [--candidate C1|C2|C3|C3free|A|A2|A2p|B|AB] (a minute of CPU each)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ ENDOGENOUS = {"baseline_ng_per_mL": {"value": 0.0243, "source": "Quartino2014",
 PRICE_EMAX = 6.4 / 2.9 - 1.0
 #: candidate -> (speed-up on the divisions too, one receptor law with endogenous G-CSF, speed-up E_max bound)
 NEW_CANDIDATES = {"A": (True, True, 100.0), "B": (False, False, PRICE_EMAX), "AB": (False, True, PRICE_EMAX),
-                  "A2": (True, True, 100.0)}
+                  "A2": (True, True, 100.0), "A2p": (False, True, 100.0)}
 #: A2: resting endogenous G-CSF of the calibration man (Quartino's turnover at ANC 4.75e9/L), ng/mL
 RESTING_G = 0.0243 * (0.592 + 5.64 * 3.53) / (0.592 + 5.64 * 4.75)
 
@@ -149,7 +150,7 @@ WANG_PRODUCTION_EMAX = 11.7
 def _full(log_p: np.ndarray, candidate: str) -> np.ndarray:
     """All parameters of a candidate from its free ones (log scale)."""
     p = np.exp(log_p)
-    if candidate == "A2":
+    if candidate in ("A2", "A2p"):
         return np.array([p[0], p[1], a2_production_emax(float(p[2])), p[2]])
     return np.array([p[0], p[1], WANG_PRODUCTION_EMAX, p[2]]) if candidate in ("C3", *NEW_CANDIDATES) else p
 
@@ -213,7 +214,7 @@ if __name__ == "__main__":
     target = melhem_fold()
     start = {"C1": [5.0, 5.0], "C2": [5.0, 5.0], "C3": [14.0, 0.6, 0.1], "C3free": [5.0, 5.0, 11.7, 4.72],
              "A": [14.3, 0.622, 0.113], "B": [1.0, 0.622, 0.113], "AB": [1.0, 0.622, 0.113],
-             "A2": [10.52, 0.2998, 0.2500]}[c]
+             "A2": [10.52, 0.2998, 0.2500], "A2p": [16.09, 0.637, 0.503]}[c]
     if args.restart_from is not None:
         prev = json.loads(args.restart_from.read_text(encoding="utf-8"))
         start = [prev["emax"], prev["ec50_ng_per_mL"], prev["production_ec50_ng_per_mL"]]
