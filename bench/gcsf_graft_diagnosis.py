@@ -12,6 +12,11 @@ nadir after the graft, the neutrophil engraftment day (3 days >= 0.5e9/L after t
 the donor share. For T8's and T12's runs the neutrophil pools by origin (progenitors, the dividing precursors, the
 post-mitotic chain, blood) on days 0-10. Writes bench/results/gcsf_graft_diagnosis.json and prints the tables.
 
+Twenty-second session (branch gcsfrefit): the shipped set now shares its receptor with endogenous G-CSF (candidate
+A2 of docs/mobilisation.md), so the one-change rows vary that set; further rows run the set before it
+(filgrastim_wang2001_v1) and the other candidates of that rule at their fitted values (docs/images/
+filgrastim_anc_fit_*.json), and every row with the shared receptor reports the endogenous G-CSF (ng/mL).
+
     PYTHONPATH=src python bench/gcsf_graft_diagnosis.py
 """
 
@@ -76,6 +81,22 @@ def _post_mitotic_only(emax: float | None = None) -> Callable[[dict[str, Any]], 
     return change
 
 
+def _candidate_file(folder: Path, candidate: str) -> str:
+    """The drug-set file of a candidate of docs/fit_filgrastim_anc.py at its fitted values."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("fit_filgrastim_anc", ROOT / "docs" / "fit_filgrastim_anc.py")
+    assert spec is not None and spec.loader is not None
+    fit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit)
+    v = json.loads((ROOT / "docs" / "images" / f"filgrastim_anc_fit_{candidate}.json").read_text(encoding="utf-8"))
+    divisions, shared, _ = fit.NEW_CANDIDATES[candidate]
+    sub = folder / candidate
+    sub.mkdir()
+    return str(fit.drug_set_file(sub, v["emax"], v["ec50_ng_per_mL"], divisions,
+                                 (v["production_emax"], v["production_ec50_ng_per_mL"]), shared))
+
+
 def _rows(folder: Path) -> list[tuple[str, dict[str, Any]]]:
     def drug(path: str) -> dict[str, Any]:
         return {"interventions": {2: {"drug_set": path}}}
@@ -94,6 +115,10 @@ def _rows(folder: Path) -> list[tuple[str, dict[str, Any]]]:
         ("host post-mitotic reserve emptied before the graft", {"add": EMPTY_RESERVE}),
         ("host post-mitotic reserve emptied before the graft, no filgrastim",
          {"add": EMPTY_RESERVE, "interventions": {2: {"schedule": {"days": [DAYS - 1]}}}}),
+        ("the set before the shared receptor (filgrastim_wang2001_v1: the drug as the only G-CSF)",
+         drug("filgrastim_wang2001_v1")),
+        *((f"candidate {c} at its fit (docs/images/filgrastim_anc_fit_{c}.json)", drug(_candidate_file(folder, c)))
+          for c in ("A", "B", "AB")),
     ]
 
 
@@ -117,7 +142,10 @@ def _measure(row: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
     days, anc, donor = r.times[after] - GRAFT_DAY, r.observable("anc_1e9_per_L")[after], \
         r.observable("anc_1e9_per_L__donor")[after]
     early = days <= 10.0
+    endogenous = "filgrastim_endogenous_ng_per_mL" in r.model.observable_names
+    g = r.observable("filgrastim_endogenous_ng_per_mL")[after] if endogenous else None
     return {"anc": {d: float(np.interp(d, days, anc)) for d in SHOWN},
+            "endogenous_gcsf_ng_per_mL": None if g is None else {d: float(np.interp(d, days, g)) for d in SHOWN},
             "nadir_days_0_10": float(anc[early].min()), "nadir_day": float(days[early][int(np.argmin(anc[early]))]),
             "nadir_whole_run": float(anc.min()), "nadir_whole_run_day": float(days[int(np.argmin(anc))]),
             "neutrophil_day": e["neutrophil_engraftment_day"],
@@ -161,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {r['change']} | {' / '.join(f'{v:.2f}' for v in r['anc'].values())} | {r['nadir_days_0_10']:.2f} "
               f"({r['nadir_day']:g}) | {r['nadir_whole_run']:.2f} ({r['nadir_whole_run_day']:g}) | {day} | "
               f"{r['donor_share_day3']:.3f} |")
+    print(f"\nendogenous G-CSF (ng/mL) on days {', '.join(map(str, SHOWN))} after the graft (rows with the shared receptor)")
+    for r in rows:
+        if r["endogenous_gcsf_ng_per_mL"] is not None:
+            print(f"| {r['change']} | " + " / ".join(f"{v:.3f}" for v in r["endogenous_gcsf_ng_per_mL"].values()) + " |")
     for label, by_pool in pools.items():
         print(f"\n{label}: neutrophil pools, 1e9 cells, host / donor, days {', '.join(map(str, SHOWN))} after the graft")
         for pool, by_origin in by_pool.items():

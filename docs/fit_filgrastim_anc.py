@@ -2,7 +2,14 @@
 course of Melhem 2017's healthy-subject PK/PD model (BioModels MODEL2211040001) under 300 ug s.c. daily on days
 0-4, as the fold over each model's own baseline, every 6 h on days 0.25-10 (the rule in docs/mobilisation.md,
 "The neutrophil response to filgrastim"). Candidates: C1, the post-mitotic chain only; C2, the precursor divisions
-too; C3, C2 with the production stimulus's EC50 fitted as well (E_max held at Wang 2001's; C3free: E_max free). Run: PYTHONPATH=src python docs/fit_filgrastim_anc.py [--candidate C1|C2|C3|C3free] (a minute of CPU each)."""
+too; C3, C2 with the production stimulus's EC50 fitted as well (E_max held at Wang 2001's; C3free: E_max free).
+The twenty-second session's candidates (docs/mobilisation.md, "Exogenous G-CSF on top of endogenous G-CSF"), each
+with the production EC50 and the speed-up's E_max and EC50 free: A, C3's placement with both effects acting through
+the receptor occupancy of total G-CSF (endogenous, Quartino 2014's turnover, plus the drug; A2: its production
+E_max read from Wang's 12.7-fold over the resting state; A2p: A2 with the speed-up on the post-mitotic chain
+only); B, the shipped law with
+the speed-up on the post-mitotic chain only and its E_max at most Price 1996's 1.21; AB, both.
+Run: PYTHONPATH=src python docs/fit_filgrastim_anc.py [--candidate C1|C2|C3|C3free|A|A2|A2p|B|AB] (a minute of CPU each)."""
 
 from __future__ import annotations
 
@@ -61,11 +68,42 @@ def melhem_fold(p: dict[str, float] = MELHEM, dose_days: tuple[float, ...] = DOS
     return np.array(out) / base
 
 
+#: Quartino 2014's endogenous G-CSF (radivot/myelo quartino14.R: GCSF0 24.3, read as pg/mL, at Circ0 3.53e9/L)
+QUARTINO = {"authors": "Quartino AL, Karlsson MO, Lindman H, Friberg LE.", "year": 2014,
+            "title": "Characterization of endogenous G-CSF and the inverse correlation to chemotherapy-induced "
+                     "neutropenia in patients with breast cancer using population modeling",
+            "journal": "Pharm Res 31:3390-3403", "doi": "10.1007/s11095-014-1429-9"}
+ENDOGENOUS = {"baseline_ng_per_mL": {"value": 0.0243, "source": "Quartino2014",
+                                     "where": "GCSF0 = 24.3 (radivot/myelo myelo/demo/quartino14.R; read as pg/mL)"},
+              "reference_anc_1e9_per_L": {"value": 3.53, "source": "Quartino2014",
+                                          "where": "Circ0 = 3.53 (radivot/myelo myelo/demo/quartino14.R)"}}
+#: Price 1996: post-mitotic transit 6.4 -> 2.9 days on 300 ug/day, the most the speed-up may do in B and AB
+PRICE_EMAX = 6.4 / 2.9 - 1.0
+#: candidate -> (speed-up on the divisions too, one receptor law with endogenous G-CSF, speed-up E_max bound)
+NEW_CANDIDATES = {"A": (True, True, 100.0), "B": (False, False, PRICE_EMAX), "AB": (False, True, PRICE_EMAX),
+                  "A2": (True, True, 100.0), "A2p": (False, True, 100.0)}
+#: A2: resting endogenous G-CSF of the calibration man (Quartino's turnover at ANC 4.75e9/L), ng/mL
+RESTING_G = 0.0243 * (0.592 + 5.64 * 3.53) / (0.592 + 5.64 * 4.75)
+
+
+def a2_production_emax(ec50: float) -> float:
+    """A2's production E_max: Wang 2001's 12.7-fold read over the resting state, (1 + E)/S(G0) = 12.7 (inf where
+    no E can give it)."""
+    share = 12.7 * RESTING_G / (ec50 + RESTING_G)
+    return 11.7 / (1.0 - share) if share < 1.0 else float("inf")
+
+
 def drug_set_file(folder: Path, emax: float, ec50: float, divisions: bool,
-                  production: tuple[float, float] | None = None) -> Path:
+                  production: tuple[float, float] | None = None, shared: bool = False) -> Path:
     """The shipped ``filgrastim_wang2001`` with effect 1 replaced (E_max, EC50 ng/mL, Hill 1) and effect 0 set to
-    ``production`` (E_max, EC50; Hill 1), or to Wang 2001's published stimulus if None."""
+    ``production`` (E_max, EC50; Hill 1), or to Wang 2001's published stimulus if None; with ``shared``, both acting
+    through one receptor with endogenous G-CSF (Quartino 2014)."""
     data: dict[str, Any] = json.loads(load_drug_set("filgrastim_wang2001").model_dump_json(exclude_none=True))
+    data["name"] = "filgrastim_wang2001"
+    data.pop("endogenous_ligand", None)
+    if shared:
+        data["references"]["Quartino2014"] = QUARTINO
+        data["endogenous_ligand"] = ENDOGENOUS
     prod = (production[0], production[1], 1.0) if production is not None else WANG_PRODUCTION
     for i, (e, c, h) in ((1, (emax, ec50, 1.0)), (0, prod)):
         eff = data["effects"][i]
@@ -97,12 +135,12 @@ def model_fold(drug_set: str, times: np.ndarray = TIMES) -> np.ndarray:
     return np.interp(times, r.times, anc) / anc[0]
 
 
-def candidate_fold(p: np.ndarray, divisions: bool) -> np.ndarray:
+def candidate_fold(p: np.ndarray, divisions: bool, shared: bool = False) -> np.ndarray:
     """The full model's fold at ``TIMES`` for parameters ``p``: (E_max, EC50) of the speed-up, then, for C3,
     (E_max, EC50) of the production stimulus."""
     with tempfile.TemporaryDirectory() as tmp:
         prod = (float(p[2]), float(p[3])) if len(p) == 4 else None
-        return model_fold(str(drug_set_file(Path(tmp), float(p[0]), float(p[1]), divisions, prod)))
+        return model_fold(str(drug_set_file(Path(tmp), float(p[0]), float(p[1]), divisions, prod, shared)))
 
 
 #: Wang 2001's maximal stimulation of neutrophil input, 12.7-fold (the production E_max held in the adopted C3)
@@ -112,28 +150,78 @@ WANG_PRODUCTION_EMAX = 11.7
 def _full(log_p: np.ndarray, candidate: str) -> np.ndarray:
     """All parameters of a candidate from its free ones (log scale)."""
     p = np.exp(log_p)
-    return np.array([p[0], p[1], WANG_PRODUCTION_EMAX, p[2]]) if candidate == "C3" else p
+    if candidate in ("A2", "A2p"):
+        return np.array([p[0], p[1], a2_production_emax(float(p[2])), p[2]])
+    return np.array([p[0], p[1], WANG_PRODUCTION_EMAX, p[2]]) if candidate in ("C3", *NEW_CANDIDATES) else p
+
+
+def candidate_fold_of(p: np.ndarray, candidate: str) -> np.ndarray:
+    divisions, shared, _ = NEW_CANDIDATES.get(candidate, (candidate != "C1", False, 100.0))
+    return candidate_fold(p, divisions, shared)
 
 
 def candidate_objective(log_p: np.ndarray, candidate: str, target: np.ndarray) -> float:
     p = _full(log_p, candidate)
-    if np.any(p[::2] > 100.0):  # the drug-set schema's plausible E_max range ends at 100
+    speed_bound = NEW_CANDIDATES.get(candidate, (True, False, 100.0))[2]
+    if np.any(p[::2] > 100.0) or p[0] > speed_bound:  # the schema's E_max range ends at 100; B/AB: Price's size
         return 1e3
-    return float(np.sum((np.log(candidate_fold(p, candidate != "C1")) - np.log(target)) ** 2))
+    return float(np.sum((np.log(candidate_fold_of(p, candidate)) - np.log(target)) ** 2))
+
+
+def price_check(drug_set: str) -> dict[str, float]:
+    """Price 1996's measurement as a check: the post-mitotic speed-up S(G + C)/S(G) (S(C) for a drug alone) averaged
+    over days 6-14 of 300 ug/day s.c. in the calibration man, and the post-mitotic transit it gives from the model's
+    resting 5.8 days (Price: 6.4 -> 2.9 days)."""
+    from hemasim.assembly import assemble
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import Simulation
+
+    ds = load_drug_set(drug_set)
+    obs = ["filgrastim_concentration_ng_per_mL", *(["filgrastim_endogenous_ng_per_mL"] if ds.endogenous_ligand else [])]
+    scenario = parse_scenario({
+        "name": "Price 1996 check", "aging": False, "duration_days": 15.0, "output": {"every_days": 0.05},
+        "patient": {"age_years": 35, "sex": "male", "weight_kg": WEIGHT_KG, "height_cm": 178},
+        "interventions": [{"kind": "gcsf", "drug_set": drug_set, "dose_ug_per_kg": DOSE_UG / WEIGHT_KG,
+                           "route": "subcutaneous", "schedule": {"days": list(range(15))}}]})
+    parts = assemble(scenario)
+    r = Simulation(parts.model, solver=scenario.solver.build(), events=parts.events).run(15.0, 0.05, observe=obs)
+    c = r.observable(obs[0])
+    g = r.observable(obs[1]) if ds.endogenous_ligand else np.zeros_like(c)
+    speed = ds.effects[1]
+    e, k = speed.emax.value, speed.ec50_ng_per_mL.value  # type: ignore[union-attr]  # Hill 1 (asserted below)
+    assert speed.hill is not None and speed.hill.value == 1.0
+
+    def law(x: np.ndarray) -> np.ndarray:
+        return 1.0 + e * x / (k + x)
+
+    factor = (law(g + c) / law(g))[(r.times >= 6.0) & (r.times <= 14.0)]
+    return {"mean_speed_up_days_6_14": float(factor.mean()), "post_mitotic_transit_days": 5.8 / float(factor.mean())}
 
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser()
-    ap.add_argument("--candidate", choices=["C1", "C2", "C3", "C3free"], default="C3",
+    ap.add_argument("--candidate", choices=["C1", "C2", "C3", "C3free", *NEW_CANDIDATES], default="C3",
                     help="C3: production E_max held at Wang's 11.7 (adopted); C3free: all four free")
+    ap.add_argument("--restart-from", type=Path, default=None,
+                    help="a previous fit's JSON: start from its values with a fresh simplex (a convergence check)")
+    ap.add_argument("--price-check", metavar="DRUG_SET", default=None,
+                    help="print Price 1996's check (post-mitotic speed-up on days 6-14 of 300 ug/d) for a set and stop")
     args = ap.parse_args()
+    if args.price_check:
+        print(json.dumps(price_check(args.price_check), indent=1))
+        raise SystemExit(0)
     c = args.candidate
     target = melhem_fold()
-    start = {"C1": [5.0, 5.0], "C2": [5.0, 5.0], "C3": [14.0, 0.6, 0.1], "C3free": [5.0, 5.0, 11.7, 4.72]}[c]
+    start = {"C1": [5.0, 5.0], "C2": [5.0, 5.0], "C3": [14.0, 0.6, 0.1], "C3free": [5.0, 5.0, 11.7, 4.72],
+             "A": [14.3, 0.622, 0.113], "B": [1.0, 0.622, 0.113], "AB": [1.0, 0.622, 0.113],
+             "A2": [10.52, 0.2998, 0.2500], "A2p": [16.09, 0.637, 0.503]}[c]
+    if args.restart_from is not None:
+        prev = json.loads(args.restart_from.read_text(encoding="utf-8"))
+        start = [prev["emax"], prev["ec50_ng_per_mL"], prev["production_ec50_ng_per_mL"]]
     fit = minimize(candidate_objective, np.log(start), args=(c, target), method="Nelder-Mead",
                    options={"xatol": 1e-4, "fatol": 1e-6, "maxfev": 130 * len(start)})
     best = _full(fit.x, c)
-    fold = candidate_fold(best, c != "C1")
+    fold = candidate_fold_of(best, c)
     extra = {"production_emax": best[2], "production_ec50_ng_per_mL": best[3]} if len(best) == 4 else {}
     print(json.dumps({"candidate": c, "emax": best[0], "ec50_ng_per_mL": best[1], **extra, "sse": fit.fun,
                       "rms_log": float(np.sqrt(fit.fun / TIMES.size)), "evaluations": fit.nfev,

@@ -262,7 +262,7 @@ def test_pk_only_sets_match_their_source(name):
 def test_every_set_with_a_chain_or_pk_only_is_covered_here():
     """A new shipped set must come with a profile test (here or in test_pharmacology.py)."""
     elsewhere = {"docetaxel_friberg2002", "docetaxel_kloft2006", "filgrastim_melhem2017", "filgrastim_wang2001",
-                 "pegfilgrastim_melhem2017"}  # docetaxel: scipy chain test in test_pharmacology.py
+                 "filgrastim_wang2001_v1", "pegfilgrastim_melhem2017"}  # filgrastim: test_filgrastim_anc.py  # docetaxel: scipy chain test in test_pharmacology.py
     here = set(PK_ONLY) | {"nab_paclitaxel_chen2014", "decitabine_han2015", "fluorouracil_arshad2020",
                            "fluorouracil_cisplatin_arshad2020", "paclitaxel_wahlby2004", "paclitaxel_friberg2002"}
     assert set(available_drug_sets()) == elsewhere | here

@@ -1,6 +1,7 @@
 """Filgrastim's neutrophil response (drug set filgrastim_wang2001; docs/mobilisation.md, "The neutrophil response
-to filgrastim"): the calibration course of Melhem 2017 as transcribed in docs/fit_filgrastim_anc.py, the adopted
-fit against it (the rule's bar), and where the speed-up acts."""
+to filgrastim" and "Exogenous G-CSF on top of endogenous G-CSF"): the calibration course of Melhem 2017 as
+transcribed in docs/fit_filgrastim_anc.py, the adopted fit against it (the rule's bar), where the speed-up acts, and
+the receptor shared with endogenous G-CSF."""
 
 from __future__ import annotations
 
@@ -56,10 +57,24 @@ def test_the_shipped_set_meets_the_rules_bar_on_the_calibration_course(fit: Modu
 
 
 def test_the_fit_problem_reproduces_the_shipped_values(fit: ModuleType) -> None:
-    """The objective at the shipped values is the recorded one (a changed model or course shows up here)."""
+    """The objective at the shipped values (candidate A2: one receptor with endogenous G-CSF) is the recorded one,
+    and the production E_max is the one derived from Wang's 12.7-fold over rest (a changed model or course shows up
+    here)."""
     ds = load_drug_set("filgrastim_wang2001")
     prod, speed = ds.effects
-    assert prod.emax is not None and prod.emax.value == fit.WANG_PRODUCTION_EMAX
+    assert ds.endogenous_ligand is not None
+    assert prod.emax is not None and prod.emax.value == pytest.approx(
+        fit.a2_production_emax(prod.ec50_ng_per_mL.value), rel=1e-4)  # type: ignore[union-attr]
+    p = np.log([speed.emax.value, speed.ec50_ng_per_mL.value, prod.ec50_ng_per_mL.value])  # type: ignore[union-attr]
+    sse = fit.candidate_objective(p, "A2", fit.melhem_fold())
+    assert sse == pytest.approx(speed.emax.fitted.objective, rel=0.02)  # type: ignore[union-attr]
+
+
+def test_the_set_before_the_shared_receptor_stays_loadable_with_its_fit(fit: ModuleType) -> None:
+    """filgrastim_wang2001_v1 (the drug as the only G-CSF, candidate C3) keeps its recorded objective."""
+    ds = load_drug_set("filgrastim_wang2001_v1")
+    prod, speed = ds.effects
+    assert ds.endogenous_ligand is None and prod.emax is not None and prod.emax.value == fit.WANG_PRODUCTION_EMAX
     p = np.log([speed.emax.value, speed.ec50_ng_per_mL.value, prod.ec50_ng_per_mL.value])  # type: ignore[union-attr]
     sse = fit.candidate_objective(p, "C3", fit.melhem_fold())
     assert sse == pytest.approx(speed.emax.fitted.objective, rel=0.02)  # type: ignore[union-attr]
@@ -95,4 +110,45 @@ def test_divisions_belong_to_a_maturation_speed_effect() -> None:
     data = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
     data["effects"][0]["divisions"] = True
     with pytest.raises(ValueError, match="divisions: only a maturation_speed effect"):
+        parse_drug_set(data, "test")
+
+
+def test_a_shared_receptor_changes_nothing_without_drug() -> None:
+    """With an endogenous ligand and no dose, S(G + C)/S(G) is 1: the healthy steady state holds, and G sits at
+    Quartino's steady state for the set-point ANC, k_in / (k_e + k_ANC ANC0)."""
+    from hemasim.simulation import Simulation
+
+    model = healthy_human_model(aging=False, extensions=[DrugExposure(load_drug_set("filgrastim_wang2001"))])
+    r = Simulation(model).run(20.0, 1.0, observe=["anc_1e9_per_L", "filgrastim_endogenous_ng_per_mL"])
+    anc, g = r.observable("anc_1e9_per_L"), r.observable("filgrastim_endogenous_ng_per_mL")
+    np.testing.assert_allclose(anc, anc[0], rtol=1e-7)
+    ke, k_anc = 0.592, 5.64  # Quartino 2014, /h and /h per 1e9/L (the model's parameters)
+    np.testing.assert_allclose(g, 0.0243 * (ke + k_anc * 3.53) / (ke + k_anc * anc[0]), rtol=1e-6)
+
+
+def test_the_drug_adds_less_where_endogenous_g_csf_is_high() -> None:
+    """The factor on a flow is S(G + C)/S(G): at a drug concentration C it is smaller where the endogenous ligand G
+    is higher (aplasia) than at rest, and it tends to 1 as G saturates the receptor."""
+    model = healthy_human_model(aging=False, extensions=[DrugExposure(load_drug_set("filgrastim_wang2001"))])
+    fbs = {f.name: f for m in model.modules for f in m.feedbacks}
+    total = fbs["filgrastim_effect_0_production"]
+    share = fbs["filgrastim_effect_0_production_endogenous_share"]
+
+    def emax(params: tuple[float, ...], x: float) -> float:
+        e, k, h = params
+        return 1.0 + e * x**h / (k**h + x**h)
+
+    c = 1.0  # ng/mL of drug
+    factor = [emax(total.params, g + c) * emax(share.params, g) for g in (0.0182, 0.841, 1e4)]
+    assert factor[0] > factor[1] > factor[2] and factor[2] == pytest.approx(1.0, abs=1e-3)
+    e, k, _ = total.params
+    assert emax(total.params, 0.5) * emax(share.params, 0.5) == pytest.approx(1.0, rel=1e-12)  # C = 0
+    assert factor[0] == pytest.approx(emax((e, k, 1.0), 0.0182 + c) / emax((e, k, 1.0), 0.0182), rel=1e-12)
+
+
+def test_a_shared_receptor_takes_emax_stimulation_only(fit: ModuleType) -> None:
+    data = load_drug_set("docetaxel_friberg2002").model_dump(exclude_none=True)
+    data["references"]["Quartino2014"] = fit.QUARTINO
+    data["endogenous_ligand"] = fit.ENDOGENOUS
+    with pytest.raises(ValueError, match="endogenous_ligand: effects.0 is a linear proliferation effect"):
         parse_drug_set(data, "test")

@@ -112,10 +112,10 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 #: from the 19-h half-life is below Summers' 5e10-1e11/day, which assumes 6-8 h) and A1 (CH prevalence at 90+
 #: below the 95% interval of Jaiswal's 19/103), G6 (blood CD34+ peaks on course day 8-9 under filgrastim, the
 #: donors on day 5-6: no decline under continued G-CSF) and G7 (the fold over rest, about 50 against 13, from the
-#: assumed resting count of 3/uL), G8 (ANC and WBC on day 6 of filgrastim: ANC 30.4 against the band 31.3-41.9 of
-#: the donors' mean, WBC 33 against 38-50, since the branch gcsfanc fitted the response on Melhem 2017) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
-#: production, no CD8 memory inflation). Anything else failing is a regression.
-KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7", "G8"}
+#: assumed resting count of 3/uL) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
+#: production, no CD8 memory inflation). Anything else failing is a regression. (G8 failed from branch gcsfanc, ANC
+#: 30.4 against 31.3-41.9; it passes since branch gcsfrefit: filgrastim shares its receptor with endogenous G-CSF.)
+KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7"}
 KNOWN_FAILURES |= {"T9"}  # engraft: predictions that fail after the engraftment fit (docs/engraftment_fit.md)
 KNOWN_FAILURES |= {"C7", "C8"}  # chemo: grade 3/4 neutropenia (fails) and thrombocytopenia (near its band)
 KNOWN_FAILURES |= {"S18"}  # branch lymph: naive CD4 proliferation covered (fails); I6 passes since t4fit (CD4 fold 1.7)
@@ -178,10 +178,10 @@ def test_transplant_and_immunodeficiency_targets_pass():
 def test_mobilisation_targets_pass_but_the_known_misses():
     """G1 is the calibration of the egress drive (Transfus Med 1997); G2-G9 are predictions (under a second)."""
     report = run_validation(["gcsf_mobilisation"])
-    assert {t.id for t in report.failed} == {"G6", "G7", "G8"} & KNOWN_FAILURES
-    assert {t.id for t in report.targets if t.status == "pass"} == {*(f"G{i}" for i in range(1, 6)), "G9"}
+    assert {t.id for t in report.failed} == {"G6", "G7"} & KNOWN_FAILURES
+    assert {t.id for t in report.targets if t.status == "pass"} == {*(f"G{i}" for i in range(1, 6)), "G8", "G9"}
     values = {c.readout: c.value for t in report.targets for c in t.checks}
-    assert values["filgrastim_10ug_peak_cd34_course_day"] == 7.75  # the honest miss, held so a fix shows up
+    assert values["filgrastim_10ug_peak_cd34_course_day"] == 7.5  # the honest miss, held so a fix shows up
 
 
 @pytest.mark.integration

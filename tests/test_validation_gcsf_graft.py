@@ -100,16 +100,18 @@ def test_an_anc_that_never_falls_has_no_recovery_day_and_cannot_pass_a_differenc
 def test_the_new_predictions_pass_or_fail_as_reported():
     """First run, after T12 and T13 were committed (ef2f976): both fail (docs/transplant.md, "G-CSF after the
     graft"): with filgrastim the ANC never falls below 0.5e9/L after the graft (the transit speed-up rushes the
-    graft's first cells into the blood). Held so that a model change that moves them shows up; three runs."""
+    graft's first cells into the blood). Held so that a model change that moves them shows up; three runs. Since
+    branch gcsfrefit the set shares its receptor with endogenous G-CSF: still both fail (the graft is given while
+    the host's ANC is 3.75, before endogenous G-CSF rises; docs/transplant.md, "Outcome")."""
     status, values = validation_outcome(["gcsf_after_allogeneic_graft"])
     assert status == {"T12": "fail", "T13": "fail"}
-    assert values["allo_pbsc_gcsf_day0_anc_nadir_1e9_per_L_5e6"] == pytest.approx(0.693, abs=0.01)  # day +27
+    assert values["allo_pbsc_gcsf_day0_anc_nadir_1e9_per_L_5e6"] == pytest.approx(0.849, abs=0.01)  # day +27
     assert values["allo_pbsc_gcsf_day0_neutrophil_engraftment_day_5e6"] == 0.0  # did not fall: no day
     assert values["allo_pbsc_gcsf_day0_platelet_engraftment_day_5e6"] == 38.0
-    assert values["allo_pbsc_gcsf_day1_anc_nadir_1e9_per_L_4p8e6"] == pytest.approx(0.668, abs=0.01)
+    assert values["allo_pbsc_gcsf_day1_anc_nadir_1e9_per_L_4p8e6"] == pytest.approx(0.819, abs=0.01)
     assert math.isnan(values["allo_pbsc_gcsf_day1_minus_none_anc_0p5_recovery_days_4p8e6_vs_4p3e6"])
     assert math.isnan(values["allo_pbsc_gcsf_day1_anc_0p5_recovery_day_4p8e6"])
-    # the filgrastim arm falls below 1.0 only after the course (days +1 to +20) and recovers on day +30
-    assert values["allo_pbsc_gcsf_day1_minus_none_anc_1e9_recovery_days_4p8e6_vs_4p3e6"] == 17.0
+    # the filgrastim arm falls below 1.0 only after the course (days +1 to +20) and recovers on day +29
+    assert values["allo_pbsc_gcsf_day1_minus_none_anc_1e9_recovery_days_4p8e6_vs_4p3e6"] == 16.0
     assert values["allo_pbsc_anc_0p5_recovery_day_4p3e6"] == 12.0  # T8's 11 at 5e6/kg
     assert values["allo_pbsc_anc_1e9_recovery_day_4p3e6"] == 13.0

@@ -65,6 +65,8 @@ VALUE_RANGES: dict[str, tuple[float, float]] = {
     "prior_therapy_baseline_change": (-0.99, 10.0),
     "iiv_variance": (0.0, 4.0),
     "clearance_iiv_sd_log": (0.0, 2.0),
+    "baseline_ng_per_mL": (1e-6, 1e3),
+    "reference_anc_1e9_per_L": (1e-2, 1e2),
 }
 #: fastest first-order PK rate (clearance / volume, absorption), per hour: a half-life of 25 s
 MAX_RATE_PER_H = 100.0
@@ -201,6 +203,18 @@ class PK(_Strict):
         return rates
 
 
+class EndogenousLigand(_Strict):
+    """The body's own form of the drug (G-CSF), sharing its receptor: its concentration G (ng/mL) follows Quartino
+    2014's turnover dG/dt = k_in - (k_e + k_ANC ANC) G, with k_e and k_ANC the model's endogenous G-CSF parameters
+    (``gcsf_renal_elimination_rate_per_h``, ``gcsf_neutrophil_elimination_rate_per_h_per_anc``) and k_in fixed by
+    G = ``baseline_ng_per_mL`` at ANC = ``reference_anc_1e9_per_L``. Every effect of the set then acts through the
+    receptor occupancy of the total, G + C: its flows are multiplied by S(G + C) / S(G), S the effect's Emax law, so
+    the drug adds only the stimulation above what the endogenous ligand already gives (docs/mobilisation.md)."""
+
+    baseline_ng_per_mL: Value
+    reference_anc_1e9_per_L: Value
+
+
 Lineage = Literal["neutrophil", "monocyte", "erythroid", "megakaryocyte"]
 #: marrow stages a cycle-dependent kill can reach in the full model (docs/chemotherapy_full_model.md)
 KillStage = Literal["committed_progenitors", "dividing_precursors", "multipotent_progenitors", "short_term_stem",
@@ -292,6 +306,8 @@ class DrugSet(_Strict):
     friberg: FribergSystem | None = None
     #: a second published chain of the same source for platelets (its effect: ``lineages: [megakaryocyte]``)
     friberg_platelets: FribergSystem | None = None
+    #: the drug's endogenous counterpart on the same receptor (G-CSF): effects act through the total's occupancy
+    endogenous_ligand: EndogenousLigand | None = None
     #: (the top-level field values it was built from, path -> Value): value_record's index, rebuilt when a copy
     #: (model_copy) carries other field values; the models are frozen, so nothing below them changes
     _value_index: tuple[tuple[object, ...], dict[str, Value]] | None = PrivateAttr(default=None)
@@ -318,6 +334,11 @@ class DrugSet(_Strict):
                              "friberg_platelets")
         if self.friberg_platelets is not None and self.friberg_platelets.observable != "platelets":
             raise ValueError("friberg_platelets.observable: must be platelets")
+        if self.endogenous_ligand is not None:
+            for i, eff in enumerate(self.effects):
+                if eff.model != "emax" or eff.acts_on == "proliferation":
+                    raise ValueError(f"endogenous_ligand: effects.{i} is a {eff.model} {eff.acts_on} effect; a shared "
+                                     "receptor takes emax production or maturation_speed effects only")
         return self
 
     def values_with_paths(self, obj: BaseModel | None = None, path: str = "") -> list[tuple[str, Value]]:

@@ -28,13 +28,14 @@ from hemasim.pharmacology.drug_sets import (
     HOURS_PER_DAY,
     DrugSet,
     Effect,
+    EndogenousLigand,
     FullModelKill,
     NeutrophilMediatedClearance,
     SaturableElimination,
     SaturablePeripheral,
 )
 
-__all__ = ["DrugExposure", "drug_state_names"]
+__all__ = ["DrugExposure", "drug_state_names", "endogenous_steady_state", "stimulation_over_rest"]
 
 _T = TypeVar("_T")
 #: records a drug-set value as a parameter of the run (path, value, unit, description) and returns the value
@@ -115,6 +116,9 @@ class DrugExposure:
         mw = rec("molar_mass_g_per_mol", ds.molar_mass_g_per_mol.value, "g/mol", f"{d} molar mass")
         if pk.neutrophil_mediated_clearance is not None:
             self._receptor_clearance(ctx, m, pk.neutrophil_mediated_clearance, central, conc, mw, rec, pname)
+        shared: tuple[str, str] | None = None
+        if ds.endogenous_ligand is not None:
+            shared = self._endogenous_ligand(ctx, m, ds.endogenous_ligand, central, v1, rec, pname)
         m.observables += [
             Observable(f"{d}_concentration_ng_per_mL", "ng/mL", f"{d} plasma concentration", {central: 1.0 / v1}),
             Observable(f"{d}_auc_ng_h_per_mL", "ng*h/mL", f"{d} cumulative exposure (AUC from the start)",
@@ -127,7 +131,7 @@ class DrugExposure:
                 if not kept:
                     continue
                 eff = eff.model_copy(update={"lineages": kept})
-            self._effect(ctx, m, extra, i, eff, conc, mw, rec, pname)
+            self._effect(ctx, m, extra, i, eff, conc, mw, rec, pname, shared)
         return m, extra
 
     # ------------------------------------------------------------------------------------------ pieces
@@ -169,6 +173,37 @@ class DrugExposure:
         ]
         m.flow(f"{d}_receptor_clearance", "elimination", central, None, 1.0,
                feedbacks=(f"{d}_receptor_capacity", f"{d}_receptor_saturation"), parameters=used)
+
+    def _endogenous_ligand(self, ctx: BuildContext, m: Module, el: EndogenousLigand, central: str, v1: float,
+                           rec: _Recorder, pname: Callable[[str], str]) -> tuple[str, str]:
+        """The endogenous ligand G (ng/mL) by Quartino 2014's turnover dG/dt = k_in - (k_e + k_ANC ANC) G, started at
+        its steady state for the set-point ANC; returns the signals of G and of the total G + C."""
+        d = self.drug
+        base = "endogenous_ligand."
+        g_ref = rec(base + "baseline_ng_per_mL", el.baseline_ng_per_mL.value, "ng/mL",
+                    f"endogenous {d} concentration at the reference ANC")
+        anc_ref = rec(base + "reference_anc_1e9_per_L", el.reference_anc_1e9_per_L.value, "1e9/L",
+                      f"ANC at which the endogenous {d} concentration is the baseline")
+        names = ("gcsf_renal_elimination_rate_per_h", "gcsf_neutrophil_elimination_rate_per_h_per_anc")
+        ke, k_anc = (ctx.p(n) * HOURS_PER_DAY for n in names)  # 1/day, 1/day per 1e9/L
+        k_in = g_ref * (ke + k_anc * anc_ref)  # ng/mL/day
+        used = (pname(base + "baseline_ng_per_mL"), pname(base + "reference_anc_1e9_per_L"), *names)
+        g = m.compartment(f"{d}_endogenous", f"endogenous {d} concentration (ng/mL; Quartino 2014 turnover)",
+                          endogenous_steady_state(g_ref, anc_ref, ke, k_anc, ctx.p("anc_setpoint_1e9_per_L")), "drug")
+        h = ctx.lineage("neutrophil")
+        anc_per_cell = ctx.p("neutrophil_circulating_fraction") / (ctx.blood_volume_L * 1e9)
+        m.feedbacks.append(Feedback(f"{d}_endogenous_neutrophil_clearance", FeedbackKind.LINEAR,
+                                    (k_anc * anc_per_cell,), signal=h.signal,
+                                    parameters=(*used, "neutrophil_circulating_fraction")))
+        m.flow(f"{d}_endogenous_production", "production", None, g, k_in, parameters=used)
+        m.flow(f"{d}_endogenous_renal_elimination", "elimination", g, None, ke, parameters=used)
+        m.flow(f"{d}_endogenous_neutrophil_elimination", "elimination", g, None, 1.0,
+               feedbacks=(f"{d}_endogenous_neutrophil_clearance",), parameters=used)
+        endo, total = f"{d}_endogenous_concentration", f"{d}_total_concentration"
+        m.signals += [Signal(endo, {g: 1.0}), Signal(total, {central: 1.0 / v1, g: 1.0})]
+        m.observables.append(Observable(f"{d}_endogenous_ng_per_mL", "ng/mL", f"endogenous {d} concentration",
+                                        {g: 1.0}))
+        return endo, total
 
     def _saturable_elimination(self, m: Module, se: SaturableElimination, central: str, conc: str, v1: float,
                                rec: _Recorder, pname: Callable[[str], str]) -> None:
@@ -212,7 +247,8 @@ class DrugExposure:
                feedbacks=(f"{d}_transfer_back_saturation",), parameters=used)
 
     def _effect(self, ctx: BuildContext, m: Module, extra: dict[str, tuple[str, ...]], i: int, eff: Effect,
-                conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
+                conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str],
+                shared: tuple[str, str] | None = None) -> None:
         d = self.drug
         base = f"effects.{i}."
         full = eff.full_model if ctx.cycling_stages else None  # the stem module is built: the full model
@@ -244,17 +280,27 @@ class DrugExposure:
         offset = -1.0 if kind == FeedbackKind.EMAX and eff.acts_on == "proliferation" else 0.0
         if kind == FeedbackKind.LINEAR and eff.acts_on != "proliferation":
             offset = 1.0
-        m.feedbacks.append(Feedback(fb, kind, params, signal=conc, offset=offset, parameters=used))
+        fbs: tuple[str, ...] = (fb,)
+        if shared is not None:  # S(G + C) / S(G): the law on the total, over the endogenous ligand's own part
+            endo, total = shared
+            e, k, n = params  # the schema admits emax stimulation only with an endogenous ligand
+            m.feedbacks.append(Feedback(fb, kind, params, signal=total, parameters=used))
+            # 1 / S(G) = 1 + E' G^h / (K'^h + G^h) with E' = -E / (1 + E), K' = K / (1 + E)^(1/h): an Emax law too
+            m.feedbacks.append(Feedback(fb + "_endogenous_share", FeedbackKind.EMAX,
+                                        (-e / (1.0 + e), k / (1.0 + e) ** (1.0 / n), n), signal=endo, parameters=used))
+            fbs = (fb, fb + "_endogenous_share")
+        else:
+            m.feedbacks.append(Feedback(fb, kind, params, signal=conc, offset=offset, parameters=used))
         for lineage in eff.lineages:
             h = ctx.lineage(lineage)
             if eff.acts_on == "proliferation":  # every dividing compartment of the lineage
                 _kill_lineage(m, d, h, lineage, fb, used)
             elif eff.acts_on == "production":
-                _add(extra, [h.input_flow], fb)
+                _add(extra, [h.input_flow], *fbs)
             else:  # maturation speed: the post-mitotic chain (not the proliferating pool's exit)
-                _add(extra, h.maturation_flows[1:], fb)
+                _add(extra, h.maturation_flows[1:], *fbs)
                 if eff.divisions:  # and the dividing precursors' divisions (full model)
-                    _add(extra, [f"{comp}_division" for comp, _ in h.dividing], fb)
+                    _add(extra, [f"{comp}_division" for comp, _ in h.dividing], *fbs)
 
     def _full_model_kill(self, ctx: BuildContext, m: Module, i: int, eff: Effect, full: FullModelKill, conc: str,
                          mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
@@ -282,6 +328,26 @@ class DrugExposure:
                        feedbacks=(*stage.feedbacks, fb), parameters=(*used, *stage.parameters))
 
 
+def endogenous_steady_state(g_ref: Value, anc_ref: Value, ke: Value, k_anc: Value, anc: Value) -> Value:
+    """Quartino 2014's steady state of endogenous G-CSF, k_in / (k_e + k_ANC ANC), k_in = g_ref (k_e + k_ANC anc_ref)
+    (any one time unit for both rates)."""
+    return g_ref * (ke + k_anc * anc_ref) / (ke + k_anc * anc)
+
+
+def stimulation_over_rest(ds: DrugSet, effect: int, ke_per_h: float, k_anc_per_h: float, anc: float) -> float:
+    """The largest fold a saturating dose of ``ds`` gives effect ``effect`` over the resting state at ``anc``: 1 + E
+    for a drug alone; (1 + E) / S(G0) where it shares its receptor with an endogenous ligand at its resting G0."""
+    eff = ds.effects[effect]
+    emax = _required(eff.emax, f"effects.{effect}.emax").value
+    el = ds.endogenous_ligand
+    if el is None:
+        return 1.0 + emax
+    g0 = float(endogenous_steady_state(el.baseline_ng_per_mL.value, el.reference_anc_1e9_per_L.value, ke_per_h,
+                                       k_anc_per_h, anc))
+    k, h = _required(eff.ec50_ng_per_mL, f"effects.{effect}.ec50_ng_per_mL").value, _required(eff.hill, "hill").value
+    return (1.0 + emax) / (1.0 + emax * g0**h / (k**h + g0**h))
+
+
 def _kill_lineage(m: Module, drug: str, h: LineageHandles, lineage: str, fb: str, used: tuple[str, ...],
                   progenitors: bool = True, precursors: bool = True) -> None:
     """Kill flows E x (division rate) x cells on a lineage's proliferating progenitors and dividing precursors."""
@@ -300,6 +366,6 @@ def _required(value: _T | None, path: str) -> _T:
     return value
 
 
-def _add(extra: dict[str, tuple[str, ...]], flows: Iterable[str], fb: str) -> None:
+def _add(extra: dict[str, tuple[str, ...]], flows: Iterable[str], *fbs: str) -> None:
     for f in flows:
-        extra[f] = extra.get(f, ()) + (fb,)
+        extra[f] = extra.get(f, ()) + fbs

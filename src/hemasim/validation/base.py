@@ -118,7 +118,8 @@ DRUG_SET_PREFIXES = ("drug_set:", "drug_set_fold:")
 class DrugSetValue(Readout):
     """A value of a shipped drug set, named ``drug_set:<set>:<path>``: NaN unless it is cited (so a derived or
     assumed value cannot pass a "loaded as a cited set" check). ``drug_set_fold:<set>:<path>`` gives 1 + value,
-    an Emax written as a fold of stimulation; an Emax derived from a cited fold counts as cited."""
+    an Emax written as a fold of stimulation (over the resting state where the set shares its receptor with an
+    endogenous ligand); an Emax derived from a cited fold counts as cited."""
 
     drug_set: str
     path: str
@@ -132,9 +133,23 @@ class DrugSetValue(Readout):
         return cls(drug_set, path, fold=kind == "drug_set_fold")
 
     def cited_value(self) -> float:
-        record = load_drug_set(self.drug_set).value_record(self.path)
+        ds = load_drug_set(self.drug_set)
+        record = ds.value_record(self.path)
         if self.fold:  # the fold is what was cited
-            return record.value + 1.0 if (record.source is not None or record.derived is not None) else math.nan
+            if record.source is None and record.derived is None:
+                return math.nan
+            parts = self.path.split(".")
+            if ds.endogenous_ligand is not None and parts[0] == "effects" and parts[-1] == "emax":
+                # a receptor shared with the body's own ligand: the cited fold is over the resting state
+                from hemasim.parameters import healthy_adult_parameters
+                from hemasim.pharmacology.pkpd import stimulation_over_rest
+
+                p = healthy_adult_parameters()
+                # to 3 decimals: the derived E_max is written with 6 digits, so its fold is that fold to ~1e-6
+                return round(stimulation_over_rest(ds, int(parts[1]), p.value("gcsf_renal_elimination_rate_per_h"),
+                                                   p.value("gcsf_neutrophil_elimination_rate_per_h_per_anc"),
+                                                   p.value("anc_setpoint_1e9_per_L")), 3)
+            return record.value + 1.0
         return record.value if record.source is not None else math.nan
 
     def value(self, patient: Covariates, runs: ValidationRuns) -> float:
