@@ -44,3 +44,40 @@ def test_a_drug_set_value_the_scenario_does_not_dose_is_left_out():
 def test_a_misspelt_coupling_target_is_refused_naming_it_and_the_allowed_targets(target: str, message: str):
     with pytest.raises(ValueError, match=message):
         _coupled(target)
+
+
+def _small_gene_therapy_run():  # noqa: ANN202 - GeneTherapyRun
+    """The example gene therapy over two months in a 2-kg patient (a second instead of four)."""
+    from hemasim.clonal.gene_therapy_report import load_gene_therapy_scenario, run_gene_therapy
+
+    from .conftest import EXAMPLES
+
+    scenario = load_gene_therapy_scenario(EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml")
+    small = scenario.model_copy(update={"horizon_months": 2, "sample_months": [1, 2], "cells_per_sample": 1000,
+                                        "patient": scenario.patient.model_copy(update={"weight_kg": 2.0})})
+    return run_gene_therapy(small)
+
+
+def test_the_run_records_are_written_by_the_projects_json_writer(tmp_path, monkeypatch):
+    """gene-therapy's and clonal-hematopoiesis's run.json are io.json_writer's bytes (indented, strict, a newline at
+    the end; clonal-hematopoiesis's had none), and a value JSON has no type for is written as text as in every other
+    run.json (gene-therapy's own json call failed on it)."""
+    import json
+    from pathlib import Path
+
+    from hemasim.clonal import gene_therapy_report as gt
+    from hemasim.clonal.report import run_ch_population, write_ch_outputs
+
+    run = _small_gene_therapy_run()
+    gt.write_gene_therapy_outputs(run, tmp_path / "gt", report=False)
+    record = gt.run_record(run)
+    written = (tmp_path / "gt" / "run.json").read_bytes()
+    assert written == (json.dumps(record, indent=2, allow_nan=False) + "\n").encode()  # the bytes of before
+    monkeypatch.setattr(gt, "run_record", lambda r: {**record, "source": Path("mine") / "x.yaml"})
+    gt.write_gene_therapy_outputs(run, tmp_path / "gt", report=False)
+    assert json.loads((tmp_path / "gt" / "run.json").read_text(encoding="utf-8"))["source"] == "mine/x.yaml"
+
+    ch = run_ch_population(3, seed=1, max_age_years=20, example_pool_size=500)
+    write_ch_outputs(ch, tmp_path / "ch", report=False)
+    text = (tmp_path / "ch" / "run.json").read_text(encoding="utf-8")
+    assert text.endswith("}\n") and json.loads(text)["n_people"] == 3
