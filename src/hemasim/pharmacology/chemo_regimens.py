@@ -133,7 +133,8 @@ class ChemoRegimen(_Strict):
 
 #: a regimen's Value fields and the values they take (checked in the validators above), for the error of one that is
 #: no number
-_VALUE_RANGES = {"cycle_length_days": "> 0, at most 43830", "cycles": "a whole number from 1 to 100", "infusion_hours": "> 0",
+_VALUE_RANGES = {"cycle_length_days": f"> 0, at most {MAX_DURATION_DAYS:g}", "cycles": "a whole number from 1 to 100",
+                 "infusion_hours": "> 0",
                  **{dose: "> 0" for dose in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg")}}
 
 
