@@ -83,8 +83,10 @@ CASES: dict[str, tuple[str, ...]] = {
                       "solver.rtol: Input should be less than 0.01 (allowed: >= 1e-12 and < 0.01) (got 2)",
                       "colour: unknown field"),
     "intervention_without_kind": ("interventions.0.kind: required field is missing (it names the kind of block)",),
-    "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (allowed: >= 0) (got nan)",),
-    "inf_schedule": ("interventions.0.schedule.every_days: Input should be a finite number (allowed: > 0) (got inf)",),
+    "nan_schedule": ("interventions.0.schedule.days.1: Input should be a finite number (allowed: >= 0 and <= 43830) "
+                     "(got nan)",),
+    "inf_schedule": ("interventions.0.schedule.every_days: Input should be a finite number (allowed: > 0 and <= 43830) "
+                     "(got inf)",),
     "nan_dose": ("interventions.0.dose_mg_per_m2: Input should be a finite number (allowed: > 0 and <= 20000) (got nan)",),
     "nan_dose_rule": ("interventions.0.rules.0.below: Input should be a finite number (allowed: > 0) (got nan)",),
     "inf_dose_rule": ("interventions.0.rules.0.delay_days: Input should be a finite number (allowed: > 0 and <= 60) "
@@ -361,7 +363,8 @@ _AC_DOCETAXEL = ROOT / "src" / "hemasim" / "pharmacology" / "chemo_regimens" / "
 
 @pytest.mark.parametrize(("schedule", "regimen_days", "text"), [
     ({"start_day": 0, "every_days": 21, "cycles": 4, "days_in_cycle": [0, float("inf")]}, None,
-     "interventions.0.schedule.days_in_cycle.1: Input should be a finite number (allowed: >= 0) (got inf)"),
+     "interventions.0.schedule.days_in_cycle.1: Input should be a finite number (allowed: >= 0 and <= 43830) "
+     "(got inf)"),
     # a user's regimen file (by path) took NaN and booleans: refused only where the scenario's schedule was built
     (None, [0, float("nan")], "ac_docetaxel.yaml: phases.0.drugs.0.days_in_cycle.1: Input should be a finite number "
                               "(allowed: >= 0) (got nan)"),

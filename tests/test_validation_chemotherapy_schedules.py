@@ -70,10 +70,11 @@ def _first_cycle_follows_dormand_prince_at_1e_8(schedule, patients: int = 8) -> 
 
     import numpy as np
 
+    from hemasim.solvers import DormandPrince
     from hemasim.validation import chemotherapy_schedules as cs
 
     first_cycle = dataclasses.replace(schedule, cycle_offsets_days=(0.0,), days_in_cycle=(0.0,), duration_days=21.0)
-    reference = dataclasses.replace(first_cycle, imex_rtol=None, dopri_rtol=1e-8)
+    reference = dataclasses.replace(first_cycle, solver=DormandPrince(rtol=1e-8))
     observed = ("anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL")
     own = cs.cohort_lowest_observables(first_cycle, observed, patients)
     dopri = cs.cohort_lowest_observables(reference, observed, patients)
@@ -84,26 +85,44 @@ def _first_cycle_follows_dormand_prince_at_1e_8(schedule, patients: int = 8) -> 
 
 def test_the_nab_paclitaxel_cohorts_run_on_the_imex_kernel_and_follow_dormand_prince():
     """The four nab-paclitaxel cohorts (P13/P14, P16, Q5) run on the IMEX lock-step kernel at
-    NAB_PACLITAXEL_IMEX_RTOL (docs/performance.md, the suite's twelfth round); P13's first cycle follows the
+    rtol 1e-6 (NAB_PACLITAXEL_SOLVER; docs/performance.md, the suite's twelfth round); P13's first cycle follows the
     Dormand-Prince kernel at rtol 1e-8."""
+    from hemasim.solvers import AdditiveRungeKutta
     from hemasim.validation import chemotherapy_schedules as cs
     from hemasim.validation.predictions4 import NAB_PACLITAXEL_100_WEEKLY
 
     nab = [cs._NAB_PACLITAXEL, *cs._NAB_PACLITAXEL_WEEKLY.values(), NAB_PACLITAXEL_100_WEEKLY]
-    assert {s.imex_rtol for s in nab} == {cs.NAB_PACLITAXEL_IMEX_RTOL}
+    assert {s.solver for s in nab} == {cs.NAB_PACLITAXEL_SOLVER} == {AdditiveRungeKutta(rtol=1e-6)}
     _first_cycle_follows_dormand_prince_at_1e_8(cs._NAB_PACLITAXEL)
 
 
 def test_the_docetaxel_cohorts_run_at_their_rtol_and_follow_dormand_prince_at_1e_8():
     """The eight docetaxel cohorts (P11's two, P12, P15, Q1-Q4) run on the Dormand-Prince kernel at
-    DOCETAXEL_DOPRI_RTOL (docs/performance.md, the suite's twenty-first session); Q1's first cycle follows the same
-    kernel at rtol 1e-8."""
+    rtol 1e-6 (DOCETAXEL_SOLVER; docs/performance.md, the suite's twenty-first session); Q1's first cycle follows the
+    same kernel at rtol 1e-8."""
+    from hemasim.solvers import DormandPrince
     from hemasim.validation import chemotherapy_schedules as cs
     from hemasim.validation import predictions4 as p4
 
     docetaxel = [*cs._DOCETAXEL_75.values(), cs._DOCETAXEL_WEEKLY, cs._DOCETAXEL_WEEKLY_X6, p4.DOCETAXEL_75_Q3W_MEN,
                  p4.DOCETAXEL_50_Q2W_MEN, p4.DOCETAXEL_100_Q3W_CHINESE, p4.DOCETAXEL_60_Q3W_JAPANESE]
-    assert {(s.drug_set, s.imex_rtol, s.dopri_rtol) for s in docetaxel} == {
-        ("docetaxel_kloft2006", None, cs.DOCETAXEL_DOPRI_RTOL)}
-    assert cs.DOCETAXEL_DOPRI_RTOL > 1e-8
+    assert {(s.drug_set, s.solver) for s in docetaxel} == {("docetaxel_kloft2006", cs.DOCETAXEL_SOLVER)}
+    assert cs.DOCETAXEL_SOLVER == DormandPrince(rtol=1e-6)
     _first_cycle_follows_dormand_prince_at_1e_8(p4.DOCETAXEL_75_Q3W_MEN)
+
+
+def test_a_schedule_names_its_solver_in_one_field():
+    """A schedule carries one solver choice, a strategy object (was two loose rtols, one per kernel, that could
+    contradict each other): the default solver's by default, and a schedule with it keys the cohorts' cache as an
+    equal one does."""
+    import dataclasses
+
+    from hemasim.solvers import DormandPrince, Solver
+    from hemasim.validation import chemotherapy_schedules as cs
+
+    fields = {f.name: f for f in dataclasses.fields(cs.Schedule)}
+    assert not [name for name in fields if "rtol" in name or "solver" in name and name != "solver"]
+    assert fields["solver"].default == DormandPrince() == DormandPrince(rtol=1e-8)
+    assert isinstance(cs.DOCETAXEL_SOLVER, Solver) and isinstance(cs.NAB_PACLITAXEL_SOLVER, Solver)
+    same = dataclasses.replace(cs._DOCETAXEL_WEEKLY, solver=DormandPrince(rtol=1e-6))
+    assert same == cs._DOCETAXEL_WEEKLY and hash(same) == hash(cs._DOCETAXEL_WEEKLY)

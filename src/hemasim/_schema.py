@@ -29,12 +29,17 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT", "RangeOf", "StrictData",
+__all__ = ["MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT",
+           "RangeOf", "StrictData",
            "annotation_at", "block_fields", "closest", "field_hints", "field_location", "hint_lines", "location_part", "meant_field",
            "suggestions", "unknown_field_hint", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
+#: the longest scenario, days (120 years: ``duration_days``' bound); a schedule's days and a regimen's cycle are
+#: bounded by it too, so a day far beyond any scenario is refused naming its field (at 1e30 the cycles' days fell
+#: together in floating point and the schedule read as overlapping infusions)
+MAX_DURATION_DAYS = 120 * 365.25
 
 _Shape = Literal["number", "boolean", "numbers", "number_values", "other"]
 
@@ -233,6 +238,12 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
         return f"{loc}: required field is missing"
     if kind == "union_tag_not_found":
         field = str(e.get("ctx", {}).get("discriminator", "kind")).strip("'\"")
+        block = e.get("input")  # a misspelt tag (kidn) is named as any misspelt key is, not as a missing one
+        typo = next((k for k in block if isinstance(k, str) and closest(k, [field]) == field), None) if isinstance(
+            block, dict) else None
+        if typo is not None:
+            return (f"{loc + '.' if loc else ''}{location_part(typo)}: unknown field; did you mean {field!r}? (it "
+                    "names the kind of block)")
         return f"{loc + '.' if loc else ''}{field}: required field is missing (it names the kind of block)"
     if kind == "model_type":  # "a valid dictionary or instance of AgeRange": a class name the user never wrote
         fields = block_fields(model, e["loc"]) if model is not None else []

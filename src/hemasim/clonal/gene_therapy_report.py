@@ -13,7 +13,6 @@ surviving fractions, as the lineage model applies them).
 from __future__ import annotations
 
 import html
-import json
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -463,14 +462,14 @@ clone size (no lineage bias, no lag through progenitors or the thymus).{disease}
 def write_gene_therapy_outputs(run: GeneTherapyRun, out_dir: str | Path, report: bool = True) -> list[Path]:
     """samples.csv, is_table.tsv, run.json and report.html, atomically (``report`` False: without report.html, whose
     figure is most of the writing)."""
-    from hemasim.io import atomic_outputs
+    from hemasim.io import atomic_outputs, json_writer
 
     record = run_record(run)
     table: Any = run.result.is_table
     writers = {
         "samples.csv": lambda p: run.samples.to_csv(p, index=False),
         "is_table.tsv": lambda p: table.to_csv(p, sep="\t", index=False),
-        "run.json": lambda p: p.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8"),
+        "run.json": json_writer(record),
         "report.html": lambda p: p.write_text(render_gene_therapy_report(run, record), encoding="utf-8"),
     }
     return atomic_outputs(Path(out_dir), writers, report)

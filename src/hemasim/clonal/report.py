@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import inspect
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,7 +22,7 @@ from hemasim.clonal.ch import (
     simulate_ch_population,
 )
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
-from hemasim.io import atomic_outputs
+from hemasim.io import atomic_outputs, json_writer
 from hemasim.report.clonal_plots import clone_history_figure
 from hemasim.report.html import image_html, page_head, png_bytes
 
@@ -187,7 +186,7 @@ def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path, report: bool = T
         "prevalence.csv": lambda p: run.cohort.prevalence_table().to_csv(p, index=False),
         "vaf_snapshots.csv": lambda p: snaps.to_csv(p, index=False),
         "example_lifespan.csv": lambda p: run.example.to_frame().to_csv(p, index=False),
-        "run.json": lambda p: p.write_text(json.dumps(record, indent=2)),
-        "report.html": lambda p: p.write_text(render_ch_report(run)),
+        "run.json": json_writer(record),
+        "report.html": lambda p: p.write_text(render_ch_report(run), encoding="utf-8"),
     }
     return atomic_outputs(Path(out_dir), writers, report)

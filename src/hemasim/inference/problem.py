@@ -39,7 +39,8 @@ from typing import Any, Literal
 import numpy as np
 
 from hemasim._file_kinds import wrong_file
-from hemasim._schema import closest
+from hemasim._schema import MAX_FIELDS_LISTED, closest
+from hemasim._yaml_limits import quoted
 from hemasim.inference.noise import NOISE_KINDS, NoiseModel
 from hemasim.inference.sources import ModelSource, ScenarioSource
 
@@ -204,7 +205,9 @@ class Problem:
         for i, o in enumerate(self.observables):
             for pid in o.noise.parameter_ids():
                 if pid not in ids:
-                    raise ProblemError(f"{where}: observables.{i}.noise: parameter {pid!r} is not in parameters")
+                    key = next(k for k in ("sigma", "sigma_proportional") if getattr(o.noise, k, None) == pid)
+                    raise ProblemError(f"{where}: observables.{i}.noise.{key}: parameter {pid!r} is not in parameters "
+                                       f"(their ids: {', '.join(quoted(x, 40) for x in sorted(ids)[:MAX_FIELDS_LISTED])})")
         for i, p in enumerate(self.parameters):
             _check_parameter(where, i, p)
             if p.target is None:
@@ -449,7 +452,9 @@ def _parameter(data: Any, loc: str) -> EstimatedParameter:
     if scale not in SCALES:
         raise ProblemError(f"{loc}.scale: {scale!r}; allowed: {', '.join(SCALES)}")
     lower, upper = _field(data, "lower", loc, float), _field(data, "upper", loc, float)
-    default_nominal = math.sqrt(lower * upper) if scale != "lin" and lower > 0 else 0.5 * (lower + upper)
+    # the geometric mean only of two positive bounds (a negative upper bound was a bare "math domain error"; the
+    # bounds' own error comes from _check_parameter)
+    default_nominal = math.sqrt(lower * upper) if scale != "lin" and lower > 0 and upper > 0 else 0.5 * (lower + upper)
     prior = None
     if "prior" in data:
         pd_ = data["prior"]
@@ -532,6 +537,10 @@ def load_problem(path: str | Path) -> Problem:
     rtol = _field(solver, "rtol", f"{where}: solver", float, 1e-8)
     if not 1e-13 <= rtol <= 1e-3:
         raise ProblemError(f"{where}: solver.rtol: {rtol} is outside 1e-13 .. 1e-3")
+    _field(data, "description", top, str, "")  # text, if given (a mapping passed unread)
+    if not meas_file.is_file():  # the field, not only the path the error of reading it names
+        raise ProblemError(f"{_at(top, 'measurements')}: {quoted(str(meas_file))} is no file (a CSV file's path, "
+                           "relative to the problem file's folder)")
     problem = Problem(_field(data, "name", top, str, p.stem), tuple(c for c, _ in conditions), tuple(observables),
                       tuple(parameters), load_measurements(meas_file), rtol, str(p), (str(meas_file),),
                       {"scenario_files": {c.id: str(sp) for c, sp in conditions}})

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
+from hemasim._schema import MAX_DURATION_DAYS
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointFamily,
@@ -46,7 +47,7 @@ class ChemoRegimenSpec(InterventionSpec):
 
     kind: Literal["chemotherapy_regimen"]
     regimen: str = Field(min_length=1, description="name of a shipped regimen or path of a regimen YAML file")
-    start_day: float = Field(default=0.0, ge=0)
+    start_day: float = Field(default=0.0, ge=0, le=MAX_DURATION_DAYS)
     rules: list[Rule] = Field(default_factory=list)
 
     report_section = DosedSpec.report_section

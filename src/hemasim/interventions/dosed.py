@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import numpy as np
 from pydantic import Field, model_validator
 
+from hemasim._schema import MAX_DURATION_DAYS
 from hemasim.biology.body import Covariates, body_surface_area_m2
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -53,11 +54,12 @@ class Schedule(Strict):
     (with optional ``days_in_cycle`` offsets, e.g. [0, 7] for day 1 and 8 of each cycle)."""
 
     # a day's bound on the items, so that a NaN's or a text's error names it; their order in the validator
-    days: list[Annotated[float, Field(ge=0)]] | None = Field(default=None, min_length=1)
-    start_day: float | None = Field(default=None, ge=0)
-    every_days: float | None = Field(default=None, gt=0)
+    days: list[Annotated[float, Field(ge=0, le=MAX_DURATION_DAYS)]] | None = Field(default=None, min_length=1)
+    start_day: float | None = Field(default=None, ge=0, le=MAX_DURATION_DAYS)
+    every_days: float | None = Field(default=None, gt=0, le=MAX_DURATION_DAYS)
     cycles: int | None = Field(default=None, ge=1, le=100)
-    days_in_cycle: list[Annotated[float, Field(ge=0)]] = Field(default_factory=lambda: [0.0], min_length=1)
+    days_in_cycle: list[Annotated[float, Field(ge=0, le=MAX_DURATION_DAYS)]] = Field(default_factory=lambda: [0.0],
+                                                                                   min_length=1)
 
     @model_validator(mode="after")
     def _one_form(self) -> Schedule:

@@ -26,8 +26,8 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
-from hemasim._schema import StrictData, validation_problems
-from hemasim._yaml_limits import YamlInputError, load_yaml_file
+from hemasim._schema import MAX_DURATION_DAYS, StrictData, suggestions, validation_problems
+from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.pharmacology.drug_sets import ReferenceSpec, Value
 
 __all__ = ["ChemoRegimen", "RegimenDrug", "RegimenError", "RegimenPhase", "available_chemo_regimens",
@@ -58,11 +58,14 @@ class RegimenDrug(_Strict):
 
     @model_validator(mode="after")
     def _one_dose(self) -> RegimenDrug:
-        doses = [d for d in (self.dose_mg_per_m2, self.dose_mg_per_kg, self.dose_ug_per_kg, self.dose_mg) if d]
+        doses = [k for k in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg") if getattr(self, k)]
         if len(doses) != 1:
             raise ValueError("give exactly one of dose_mg_per_m2, dose_mg_per_kg, dose_ug_per_kg or dose_mg")
-        if doses[0].value <= 0:
-            raise ValueError("the dose must be positive")
+        # each value's field and the value (the infusion's was unchecked here: a negative one reached the scenario)
+        for key in (doses[0], "infusion_hours"):
+            v = getattr(self, key)
+            if v is not None and not v.value > 0:
+                raise ValueError(f"{key}.value: must be > 0 (got {v.value:g})")
         return self
 
     def dose_fields(self) -> dict[str, float]:
@@ -83,10 +86,16 @@ class RegimenPhase(_Strict):
 
     @model_validator(mode="after")
     def _whole_cycles(self) -> RegimenPhase:
-        if not self.cycle_length_days.value > 0:
-            raise ValueError("cycle_length_days must be positive")
+        length = self.cycle_length_days.value
+        if not 0 < length <= MAX_DURATION_DAYS:
+            raise ValueError(f"cycle_length_days.value: must be > 0 and at most {MAX_DURATION_DAYS:g} (the longest "
+                             f"scenario) (got {length:g})")
         if self.cycles.value != int(self.cycles.value) or not 1 <= self.cycles.value <= 100:
-            raise ValueError("cycles must be a whole number from 1 to 100")
+            raise ValueError(f"cycles.value: must be a whole number from 1 to 100 (got {self.cycles.value:g})")
+        for j, drug in enumerate(self.drugs):  # the scenario's schedule refused these without naming the file's field
+            if max(drug.days_in_cycle) >= length:
+                raise ValueError(f"drugs.{j}.days_in_cycle: days inside the cycle, each below cycle_length_days "
+                                 f"({length:g}) (got {max(drug.days_in_cycle):g})")
         return self
 
     @property
@@ -124,7 +133,8 @@ class ChemoRegimen(_Strict):
 
 #: a regimen's Value fields and the values they take (checked in the validators above), for the error of one that is
 #: no number
-_VALUE_RANGES = {"cycle_length_days": "> 0", "cycles": "a whole number from 1 to 100", "infusion_hours": "> 0",
+_VALUE_RANGES = {"cycle_length_days": f"> 0, at most {MAX_DURATION_DAYS:g}", "cycles": "a whole number from 1 to 100",
+                 "infusion_hours": "> 0",
                  **{dose: "> 0" for dose in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg")}}
 
 
@@ -163,6 +173,16 @@ def _load_file(path: Path) -> ChemoRegimen:
         raise RegimenError(f"{path}: {_format(err)}") from None
     if reg.name != path.stem:
         raise RegimenError(f"{path}: name {reg.name!r} must equal the file name {path.stem!r}")
+    from hemasim.pharmacology.drug_sets import available_drug_sets
+
+    for i, phase in enumerate(reg.phases):  # a set's name, not its file's path, is known here (the file was accepted)
+        for j, drug in enumerate(phase.drugs):
+            name = drug.drug_set
+            if not (name.endswith((".yaml", ".yml")) or "/" in name) and name not in available_drug_sets():
+                close = suggestions(name, available_drug_sets())
+                raise RegimenError(f"{path}: phases.{i}.drugs.{j}.drug_set: unknown drug set {quoted(name)}"
+                                   f"{f'; did you mean {close[0]}?' if close else ''} (shipped sets: "
+                                   f"{', '.join(available_drug_sets())}, or the path of a drug set's .yaml file)")
     return reg
 
 

@@ -50,6 +50,10 @@ VALUE_RANGES: dict[str, tuple[float, float]] = {
     "intercompartmental_clearance_L_per_h": (0.0, 1e4),
     "rate_per_h": (1e-6, 100.0),
     "bioavailability": (1e-6, 1.0),
+    # a Michaelis-Menten transfer or elimination (nab-paclitaxel: Vmax 8,070 and 325,000 ug/h, Km 40.2 and 4,260
+    # ng/mL); a negative or zero Km divided by zero at some concentration, and both were unchecked
+    "vmax_ug_per_h": (0.0, 1e8),
+    "km_ng_per_mL": (1e-3, 1e7),
     "internalisation_rate_per_h": (0.0, 100.0),
     "dissociation_constant_nmol_per_L": (1e-9, 1e9),
     "receptors_nmol_per_L_per_anc_1e9_per_L": (0.0, 1e3),

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from hemasim._file_kinds import wrong_file
-from hemasim._schema import StrictData, validation_problems
+from hemasim._schema import MAX_DURATION_DAYS, StrictData, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.biology.body import Covariates
 from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_registry_change, registered_kinds
@@ -31,7 +31,6 @@ from hemasim.solvers import DEFAULT_MAX_STEPS, AdditiveRungeKutta, DormandPrince
 __all__ = ["MAX_OUTPUT_POINTS", "MAX_SOLVER_STEPS", "MIN_AGE_YEARS", "Patient", "Population", "Scenario",
            "ScenarioError", "load_scenario", "parse_scenario"]
 
-MAX_DURATION_DAYS = 120 * 365.25
 #: youngest patient, years (3.7 days): the memory T-cell pools accrue from none at birth as 1 - exp(-age / tau),
 #: so at age 0 they are empty (a division by zero) and at 1e-6 years the run needs ~1e5 steps; at 0.01 years
 #: a 30-day run takes 5 steps, as an adult's does
@@ -255,7 +254,16 @@ class Scenario(_Strict):
     def _default_kind(cls, value: Any, info: ValidationInfo) -> Any:
         """A solver or model block without ``kind`` is of the default kind (as when the block is left out)."""
         if isinstance(value, dict) and "kind" not in value:
-            return {**value, "kind": "dormand_prince" if info.field_name == "solver" else "full"}
+            default = "dormand_prince" if info.field_name == "solver" else "full"
+            members = get_args(get_args(SolverSettings if info.field_name == "solver" else ModelChoice)[0])
+            fields = {get_args(m.model_fields["kind"].annotation)[0]: set(m.model_fields) for m in members}
+            given = {str(k) for k in value}
+            # fields of another kind only: that kind was meant (they read as unknown fields of the default kind)
+            other = [k for k, f in fields.items() if k != default and given <= f] if not given <= fields[default] else []
+            if len(other) == 1:
+                raise ValueError(f"kind: required field is missing; {', '.join(sorted(given))}: field(s) of kind "
+                                 f"{other[0]} (kinds: {', '.join(fields)}; without kind: {default})")
+            return {**value, "kind": default}
         return value
 
     @model_validator(mode="after")
@@ -286,8 +294,8 @@ class Scenario(_Strict):
         facts = ScenarioFacts(self.duration_days, self.patient.height_cm, self.is_chimeric, self.interventions)
         for i, iv in enumerate(self.interventions):
             if iv.day > self.duration_days:
-                raise ValueError(f"interventions.{i}.day: day {iv.day} is after the end of the scenario "
-                                 f"(duration_days = {self.duration_days})")
+                raise ValueError(f"interventions.{i}.{_first_day_field(iv)}: day {iv.day:g} is after the end of the "
+                                 f"scenario (duration_days = {self.duration_days:g})")
             iv.check_in(facts, i)
         return self
 
@@ -394,6 +402,20 @@ def load_scenario(path: str | Path) -> Scenario:
         return parse_scenario(resolve_paths(data, folder), str(p))
     except ScenarioError as err:
         raise ScenarioError("\n".join(_own_file_hint(line, folder) for line in str(err).splitlines())) from None
+
+
+def _first_day_field(iv: Any) -> str:
+    """The field that sets an intervention's first day, as its file has it: ``day`` is a field of some kinds and a
+    property of the others (``start_day``, a schedule's first day; the message named ``day`` for them all)."""
+    fields = type(iv).model_fields
+    for name in ("day", "start_day"):
+        if name in fields:
+            return name
+    block = getattr(iv, "schedule_field", "schedule")
+    schedule = getattr(iv, block, None)
+    if getattr(schedule, "days", None) is not None:
+        return f"{block}.days"
+    return f"{block}.start_day" if schedule is not None else "day"
 
 
 #: an unknown drug set's or regimen's name in a problem line, and the guess that follows it there

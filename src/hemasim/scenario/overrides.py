@@ -81,12 +81,19 @@ def drug_set_value(name: str) -> tuple[str, str] | None:
     set_name, sep, path = name.partition("__")
     if not sep:
         return None
+    dotted = shipped_drug_set_values(set_name)
+    return (set_name, dotted[path]) if path in dotted else None
+
+
+def shipped_drug_set_values(set_name: str) -> dict[str, str]:
+    """The values of the shipped drug set ``set_name``: the part of each one's run-record name after ``__``
+    (``friberg_mean_transit_time_h``) -> its dotted path (``friberg.mean_transit_time_h``); empty when hemasim ships
+    no set of that name."""
     from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set  # only for a name of this form
 
     if set_name not in available_drug_sets():
-        return None
-    dotted = {p.replace(".", "_"): p for p, _ in load_drug_set(set_name).values_with_paths()}
-    return (set_name, dotted[path]) if path in dotted else None
+        return {}
+    return {p.replace(".", "_"): p for p, _ in load_drug_set(set_name).values_with_paths()}
 
 
 def _drug_set_value_hint(name: str) -> str:

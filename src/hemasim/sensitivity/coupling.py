@@ -53,15 +53,18 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
 
     A target may be a value of a drug set by its run-record name (``docetaxel_kloft2006__effects_0_full_model_slope_L_
     per_umol``; ``table``: :func:`~hemasim.sensitivity.spec.coupling_parameters`, which has them): a set the scenario
-    does not dose has none, and the column is left out (the value acts on nothing there)."""
+    does not dose has none, and the column is left out (the value acts on nothing there). Any other target is refused
+    (ValueError naming it, ``Coupling.targets``, and the allowed names: :func:`_target_problem`)."""
     out: dict[str, np.ndarray] = {}
     for coupling in couplings:
         varied = [s for s in coupling.sources if s in points.columns]
         if not varied:
             continue
-        unknown = [t for t in coupling.targets if t not in table and DRUG_SEPARATOR not in t]
-        if unknown:
-            raise KeyError(f"{unknown[0]}: the coupling's target is no parameter of the scenario's model")
+        for target in coupling.targets:
+            problem = _target_problem(target, table)
+            if problem:
+                raise ValueError(f"Coupling.targets: {target}: {problem} (the coupling from "
+                                 f"{', '.join(coupling.sources)})")
         kept = [t for t in coupling.targets if t in table]
         clash = [t for t in coupling.targets if t in points.columns or t in out]
         if clash:
@@ -90,6 +93,40 @@ def coupled_columns(points: pd.DataFrame, couplings: Sequence[Coupling], table: 
         for j, target in enumerate(kept):
             out[target] = values[np.asarray(which).reshape(-1), j]
     return pd.DataFrame(out, index=points.index)
+
+
+def _target_problem(target: str, table: ParameterSet) -> str | None:
+    """Why ``target`` is no parameter a coupling may refit in ``table`` (:func:`coupled_columns`), with the allowed
+    names; None when it is one: a parameter of the table, or a value of a shipped drug set the scenario does not dose
+    (left out). A misspelt drug-set value was dropped silently as one of a set not dosed."""
+    from hemasim._schema import MAX_FIELDS_LISTED, suggestions
+    from hemasim.scenario.overrides import shipped_drug_set_values
+
+    if target in table:
+        return None
+    set_name, sep, path = target.partition(DRUG_SEPARATOR)
+    if not sep:
+        close = suggestions(target, [n for n in table if DRUG_SEPARATOR not in n], anywhere=True)
+        meant = f"; did you mean {', '.join(close)}?" if close else ""
+        return (f"no parameter of the scenario's model{meant} (allowed: the model's parameters, docs/parameters.md, "
+                f"and a drug set's values as SET{DRUG_SEPARATOR}VALUE)")
+    shipped = shipped_drug_set_values(set_name)
+    if path in shipped:
+        return None
+    dosed = [n.partition(DRUG_SEPARATOR)[2] for n in table if n.startswith(set_name + DRUG_SEPARATOR)]
+    values = dosed or list(shipped)
+    if values:
+        close = suggestions(path, values)
+        meant = f"did you mean {', '.join(set_name + DRUG_SEPARATOR + c for c in close)}? " if close else ""
+        listed = ", ".join(values[:MAX_FIELDS_LISTED]) + (", ..." if len(values) > MAX_FIELDS_LISTED else "")
+        return f"no value of drug set {set_name}; {meant}its values (after {set_name}{DRUG_SEPARATOR}): {listed}"
+    from hemasim.pharmacology.drug_sets import available_drug_sets
+
+    sets = sorted({*available_drug_sets(), *(n.partition(DRUG_SEPARATOR)[0] for n in table if DRUG_SEPARATOR in n)})
+    close = suggestions(set_name, sets)
+    meant = f"; did you mean {', '.join(close)}?" if close else ""
+    return (f"{set_name} is no drug set the scenario doses or hemasim ships{meant} (drug sets: {', '.join(sets)}; a "
+            f"value is named SET{DRUG_SEPARATOR}VALUE)")
 
 
 @cache

@@ -82,7 +82,7 @@ class FactorSpec(StrictData):
 class SweepSpec(StrictData):
     method: Literal["grid", "latin_hypercube"] = "grid"
     n_points: int = Field(default=9, ge=1, le=MAX_POINTS)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)  # a scenario's seed's bounds (a 64-bit integer)
     rtol: float | None = Field(default=None, gt=0, lt=1e-2)
     factors: list[FactorSpec] = Field(min_length=1, max_length=50)
     time_averages: list[str] = Field(default_factory=list, description="observables also averaged over the run")
@@ -100,7 +100,7 @@ class SensitivitySpec(StrictData):
     levels: int = Field(default=4, ge=2, le=20)
     samples: int = Field(default=256, ge=8, le=2**16)
     step: float = Field(default=0.01, gt=0, le=0.2)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**63 - 1)  # a scenario's seed's bounds (a 64-bit integer)
     rtol: float | None = Field(default=None, gt=0, lt=1e-2)
     factors: list[FactorSpec] = Field(min_length=1, max_length=500)
     time_averages: list[str] = Field(default_factory=list)

@@ -24,7 +24,7 @@ from hemasim.cohort.sampling import cancer_white_cell_draws, drug_variability_dr
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, load_drug_set
 from hemasim.simulation import Simulation
-from hemasim.solvers import AdditiveRungeKutta, DormandPrince
+from hemasim.solvers import AdditiveRungeKutta, DormandPrince, Solver
 from hemasim.validation.base import OwnRun, Readout
 
 #: patients per cohort: a binomial share read on 500 patients has a Monte Carlo SD of at most 2.2 points, well
@@ -54,16 +54,10 @@ class Schedule:
     ages: tuple[float, float]
     seed: int
     female_share: float = 0.6  # examples/cohort_docetaxel.yaml's share
-    #: None: the default solver (Dormand-Prince's lock-step kernel at rtol 1e-8); a number: the IMEX lock-step kernel
-    #: (:class:`hemasim.solvers.AdditiveRungeKutta`) at that rtol. The nab-paclitaxel set's saturable distribution
-    #: makes its cohorts stiff (~3,640 explicit steps a 21-day cycle); on the IMEX kernel at rtol 1e-6 every
-    #: patient's lowest ANC, platelets and Hb of the four nab-paclitaxel cohorts differ from Dormand-Prince's at 1e-8
-    #: by < 6e-6 relative, no patient's count crosses a read-out's threshold (the nearest lies 1.1e-3 from one) and
-    #: the card is identical, at ~0.2-0.3 of the CPU (docs/performance.md, the suite's twelfth round)
-    imex_rtol: float | None = None
-    #: the Dormand-Prince kernel's rtol where ``imex_rtol`` is None (the default solver's, 1e-8, unless a schedule
-    #: says otherwise)
-    dopri_rtol: float = 1e-8
+    #: the cohort's solver (a frozen, hashable strategy object: the schedule keys the cohorts' cache): the default,
+    #: Dormand-Prince's lock-step kernel at rtol 1e-8, unless a schedule names another (:data:`DOCETAXEL_SOLVER`,
+    #: :data:`NAB_PACLITAXEL_SOLVER`)
+    solver: Solver = DormandPrince()
 
 
 @dataclass(frozen=True)
@@ -101,9 +95,7 @@ def cohort_lowest_observables(schedule: Schedule, observed: tuple[str, ...], n: 
     amount_ug = schedule.dose_mg_per_m2 * body_surface_area_m2(cov) * 1000.0
     dose = Regimen(0.0, ds.drug, "iv_infusion", amount_ug, schedule.infusion_hours / 24.0,
                    cycle_offsets=schedule.cycle_offsets_days, days_in_cycle=schedule.days_in_cycle)
-    solver = DormandPrince(rtol=schedule.dopri_rtol) if schedule.imex_rtol is None else AdditiveRungeKutta(
-        rtol=schedule.imex_rtol)
-    r = Simulation(model, solver=solver, events=[dose]).run(schedule.duration_days, output_every_days=1.0 / 8.0,
+    r = Simulation(model, solver=schedule.solver, events=[dose]).run(schedule.duration_days, output_every_days=1.0 / 8.0,
                                              observe=list(observed))
     return {name: r.observable(name).min(axis=1) for name in observed}
 
@@ -115,31 +107,35 @@ def cohort_worst_counts(schedule: Schedule, n: int = COHORT_SIZE) -> WorstCounts
                        hemoglobin=low["hemoglobin_g_per_dL"])
 
 
-#: the nab-paclitaxel cohorts' solver: the IMEX lock-step kernel at this rtol (:attr:`Schedule.imex_rtol`)
-NAB_PACLITAXEL_IMEX_RTOL = 1e-6
-#: the docetaxel cohorts' rtol on the Dormand-Prince kernel (:attr:`Schedule.dopri_rtol`): by the rule committed
-#: before the comparison (docs/performance.md, the suite's twenty-first session, branch testspeed22), the loosest of
-#: 1e-7, 1e-6, 1e-5 whose card is identical to rtol 1e-8's and whose nadirs (every patient's lowest ANC, platelets,
-#: Hb or WBC of the eight docetaxel cohorts, 500 patients) lie within 1e-5 relative of rtol 1e-8's: at 1e-6 within
-#: 1.0e-6 (the nearest patient 8.4e-5 from a threshold), at ~0.67 of the CPU; at 1e-5 up to 3.7e-5
-DOCETAXEL_DOPRI_RTOL = 1e-6
+#: the nab-paclitaxel cohorts' solver, the IMEX lock-step kernel (:class:`hemasim.solvers.AdditiveRungeKutta`) at
+#: rtol 1e-6: the set's saturable distribution makes its cohorts stiff (~3,640 explicit steps a 21-day cycle); there
+#: every patient's lowest ANC, platelets and Hb of the four nab-paclitaxel cohorts differ from Dormand-Prince's at 1e-8
+#: by < 6e-6 relative, no patient's count crosses a read-out's threshold (the nearest lies 1.1e-3 from one) and the
+#: card is identical, at ~0.2-0.3 of the CPU (docs/performance.md, the suite's twelfth round)
+NAB_PACLITAXEL_SOLVER: Solver = AdditiveRungeKutta(rtol=1e-6)
+#: the docetaxel cohorts' solver, Dormand-Prince's kernel at rtol 1e-6: by the rule committed before the comparison
+#: (docs/performance.md, the suite's twenty-first session, branch testspeed22), the loosest of 1e-7, 1e-6, 1e-5 whose
+#: card is identical to rtol 1e-8's and whose nadirs (every patient's lowest ANC, platelets, Hb or WBC of the eight
+#: docetaxel cohorts, 500 patients) lie within 1e-5 relative of rtol 1e-8's: at 1e-6 within 1.0e-6 (the nearest
+#: patient 8.4e-5 from a threshold), at ~0.67 of the CPU; at 1e-5 up to 3.7e-5
+DOCETAXEL_SOLVER: Solver = DormandPrince(rtol=1e-6)
 
 # P11: ten Tije 2005, docetaxel 75 mg/m2 (1 h) every 3 weeks, toxicity of the first cycle, by age group.
 _DOCETAXEL_75 = {group: Schedule("docetaxel_kloft2006", 75.0, 1.0, (0.0,), (0.0,), 21.0, ages, seed,
-                          dopri_rtol=DOCETAXEL_DOPRI_RTOL)
+                          solver=DOCETAXEL_SOLVER)
                  for group, ages, seed in (("under_65", (26.0, 64.0), 1101), ("65_and_over", (65.0, 80.0), 1102))}
 # P12: Lee 2008, docetaxel 25 mg/m2 on days 1, 8, 15 of 28-day cycles (two cycles), patients >= 65 years.
 _DOCETAXEL_WEEKLY = Schedule("docetaxel_kloft2006", 25.0, 1.0, (0.0, 28.0), (0.0, 7.0, 14.0), 56.0, (65.0, 80.0), 1201,
-                             dopri_rtol=DOCETAXEL_DOPRI_RTOL)
+                             solver=DOCETAXEL_SOLVER)
 # P15: J Chemother 2005, docetaxel 35 mg/m2 weekly for 6 weeks then 2 weeks off (one 8-week cycle), >= 70 years.
 _DOCETAXEL_WEEKLY_X6 = Schedule("docetaxel_kloft2006", 35.0, 1.0, (0.0,), (0.0, 7.0, 14.0, 21.0, 28.0, 35.0), 56.0,
-                                (70.0, 85.0), 1501, dopri_rtol=DOCETAXEL_DOPRI_RTOL)
+                                (70.0, 85.0), 1501, solver=DOCETAXEL_SOLVER)
 # P13, P14: Abraxane label, nab-paclitaxel 260 mg/m2 over 30 min every 3 weeks (three cycles, as C7/C8).
 _NAB_PACLITAXEL = Schedule("nab_paclitaxel_chen2014", 260.0, 0.5, (0.0, 21.0, 42.0), (0.0,), 63.0, (30.0, 75.0), 1301,
-                           imex_rtol=NAB_PACLITAXEL_IMEX_RTOL)
+                           solver=NAB_PACLITAXEL_SOLVER)
 # P16: Paik 2011, nab-paclitaxel 125 mg/m2 on days 1, 8, 15 of 28-day cycles (two cycles), over 30 min or 2 h.
 _NAB_PACLITAXEL_WEEKLY = {hours: Schedule("nab_paclitaxel_chen2014", 125.0, hours, (0.0, 28.0), (0.0, 7.0, 14.0), 56.0,
-                                          (40.0, 80.0), seed, imex_rtol=NAB_PACLITAXEL_IMEX_RTOL)
+                                          (40.0, 80.0), seed, solver=NAB_PACLITAXEL_SOLVER)
                           for hours, seed in ((0.5, 1601), (2.0, 1602))}
 
 

@@ -21,8 +21,8 @@ from hemasim.endpoints import DID_NOT_FALL
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.chemotherapy_schedules import (
-    DOCETAXEL_DOPRI_RTOL,
-    NAB_PACLITAXEL_IMEX_RTOL,
+    DOCETAXEL_SOLVER,
+    NAB_PACLITAXEL_SOLVER,
     Schedule,
     cohort_lowest_observables,
 )
@@ -57,24 +57,24 @@ def _cycles(every_days: float, count: int) -> tuple[float, ...]:
 # was read: 12 weeks assumed (4 and 3 cycles). Ages not in what was read: 55-80 assumed.
 _PROSTATE_AGES = (55.0, 80.0)
 DOCETAXEL_75_Q3W_MEN = Schedule("docetaxel_kloft2006", 75.0, 1.0, _cycles(21.0, 4), (0.0,), 84.0,
-                                _PROSTATE_AGES, 4101, female_share=0.0, dopri_rtol=DOCETAXEL_DOPRI_RTOL)
+                                _PROSTATE_AGES, 4101, female_share=0.0, solver=DOCETAXEL_SOLVER)
 DOCETAXEL_50_Q2W_MEN = Schedule("docetaxel_kloft2006", 50.0, 1.0, _cycles(28.0, 3), (0.0, 14.0), 84.0,
-                                _PROSTATE_AGES, 4201, female_share=0.0, dopri_rtol=DOCETAXEL_DOPRI_RTOL)
+                                _PROSTATE_AGES, 4201, female_share=0.0, solver=DOCETAXEL_SOLVER)
 # Q3: Yip & Chow 2006, Chinese women with breast cancer aged 33-70: docetaxel 100 mg/m2 every 21 days, median 4
 # cycles (3-6).
 DOCETAXEL_100_Q3W_CHINESE = Schedule("docetaxel_kloft2006", 100.0, 1.0, _cycles(21.0, 4), (0.0,), 84.0,
                                      (33.0, 70.0), 4301, female_share=1.0,
-                                     dopri_rtol=DOCETAXEL_DOPRI_RTOL)
+                                     solver=DOCETAXEL_SOLVER)
 # Q4: Taguchi 1994, Japanese women with breast cancer: docetaxel 60 mg/m2 with dose-free intervals of 3-4 weeks
 # (every 21 days taken); cycles not in what was read: 3 assumed. Ages not in what was read: 30-75 assumed.
 DOCETAXEL_60_Q3W_JAPANESE = Schedule("docetaxel_kloft2006", 60.0, 1.0, _cycles(21.0, 3), (0.0,), 63.0,
                                      (30.0, 75.0), 4401, female_share=1.0,
-                                     dopri_rtol=DOCETAXEL_DOPRI_RTOL)
+                                     solver=DOCETAXEL_SOLVER)
 # Q5: Tanaka 2017, chemorefractory NSCLC: nab-paclitaxel 100 mg/m2 (30 min) on days 1, 8 and 15 of 4-week cycles,
 # median 5 cycles (1-11). Ages and sex mix not in what was read: 40-80, 30% women assumed.
 NAB_PACLITAXEL_100_WEEKLY = Schedule("nab_paclitaxel_chen2014", 100.0, 0.5, _cycles(28.0, 5),
                                      (0.0, 7.0, 14.0), 140.0, (40.0, 80.0), 4501, female_share=0.3,
-                                     imex_rtol=NAB_PACLITAXEL_IMEX_RTOL)
+                                     solver=NAB_PACLITAXEL_SOLVER)
 
 
 def _pct_below(schedule: Schedule, counts: Callable[[LowestCounts], np.ndarray], threshold: float) -> Readout:
