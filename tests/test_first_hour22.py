@@ -43,3 +43,29 @@ def test_a_sensitivity_ranking_leaves_out_an_endpoint_that_moves_by_the_integrat
     fig = plots.ranking_figure(result)
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == ["anc_nadir", "platelets_nadir"]
     assert not fig.get_supxlabel()
+
+
+def test_a_g_csf_peak_says_it_is_not_computed_rather_than_not_reached():
+    # docetaxel with pegfilgrastim: endpoints.json gave pegfilgrastim_cmax_ng_per_mL "note": "not reached" (the drug
+    # peaked on day 2 of each cycle), and the report's peak line left pegfilgrastim out without a word
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.interventions.dosed import peak_text
+    from hemasim.scenario import parse_scenario
+
+    scenario = parse_scenario({
+        "name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+        "duration_days": 10, "aging": False, "output": {"every_days": 0.5},
+        "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75,
+                           "route": "iv_infusion", "infusion_hours": 1, "schedule": {"days": [0]}},
+                          {"kind": "gcsf", "drug_set": "pegfilgrastim_melhem2017", "dose_mg": 6,
+                           "route": "subcutaneous", "schedule": {"days": [1]}}]})
+    result = run_scenario(scenario)
+    by_name = {e.name: e for e in evaluate_endpoints(result)}
+    for name in ("pegfilgrastim_cmax_ng_per_mL", "pegfilgrastim_cmax_day"):
+        assert by_name[name].value is None and by_name[name].note == "not computed"
+    assert "runs through the neutrophils" in by_name["pegfilgrastim_cmax_ng_per_mL"].definition
+    assert "pegfilgrastim_concentration_ng_per_mL" in by_name["pegfilgrastim_cmax_ng_per_mL"].definition
+    assert by_name["docetaxel_cmax_ng_per_mL"].value > 0  # the PK-alone peak stays
+    line = peak_text(result)
+    assert "docetaxel Cmax" in line and "pegfilgrastim Cmax not computed" in line

@@ -22,6 +22,7 @@ from hemasim.interventions.base import (
     ExtensionOrder,
     ExtensionRequest,
     InterventionSpec,
+    NotComputedColumn,
     ReportSection,
     ScenarioFacts,
     Strict,
@@ -148,8 +149,13 @@ def peak_text(result: Result) -> str:
     for drug in family.sets:
         if auc_observable(drug) not in result.model.observable_names:
             continue
-        cmax, day = (float(c.values[0]) for c in family._peak(drug, float(result.times[-1]), ctx))
-        if not cmax > 0:  # no dose given, or a set whose PK depends on the cells (NaN)
+        peak, peak_day = family._peak(drug, float(result.times[-1]), ctx)
+        cmax, day = float(peak.values[0]), float(peak_day.values[0])
+        if peak.missing:  # a set whose PK depends on the cells: said, where it was left out without a word
+            parts.append(f"{drug} Cmax {peak.missing} (its clearance runs through the neutrophils; its concentration "
+                         "is drawn above)")
+            continue
+        if not cmax > 0:  # no dose given
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
         parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
@@ -355,11 +361,19 @@ class DrugEndpoints(EndpointFamily):
     def _peak(self, drug: str, end_day: float, ctx: EndpointContext) -> list[EndpointColumn]:
         """Cmax and its day: the drug's PK integrated alone from the doses given (hemasim.pharmacology.peak), not
         read from the sampled concentration; NaN where the PK depends on the cells (G-CSF) or without covariates."""
-        from hemasim.pharmacology.peak import plasma_peaks
+        from hemasim.pharmacology.peak import cmax_supported, plasma_peaks
 
         n = ctx.n_patients
         cmax, day = np.full(n, np.nan), np.full(n, np.nan)
         ds = self.sets.get(drug)
+        if ds is not None and not cmax_supported(ds):
+            # endpoints.json said "not reached" for pegfilgrastim's Cmax, as if the drug never peaked
+            why = (f"not computed: {drug}'s clearance runs through the neutrophils, so its PK is not re-integrated "
+                   f"apart from the cells; timeseries.csv's {drug}_concentration_ng_per_mL is the simulated course")
+            return [NotComputedColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration "
+                                      f"over the run ({why})", cmax),
+                    NotComputedColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration "
+                                      "(not computed, as its Cmax)", day)]
         if ds is not None and ctx.covariates is not None:
             # the run's own PK values (a fitted parameter_set may change a set's value), then a cohort's per patient
             recorded = {path: ctx.parameters.value(f"{ds.name}__{path.replace('.', '_')}")
