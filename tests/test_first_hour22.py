@@ -69,3 +69,20 @@ def test_a_g_csf_peak_says_it_is_not_computed_rather_than_not_reached():
     assert by_name["docetaxel_cmax_ng_per_mL"].value > 0  # the PK-alone peak stays
     line = peak_text(result)
     assert "docetaxel Cmax" in line and "pegfilgrastim Cmax not computed" in line
+
+
+def test_copying_an_example_into_a_clones_examples_folder_says_it_is_there_already(monkeypatch):
+    # `hemasim --help`'s start, followed in a clone: "--out examples: examples/docetaxel_q3w.yaml already there;
+    # --force overwrites it", as if the user's own file stood in the way of the shipped one (it is the same file)
+    from tests.conftest import invoke_hemasim
+
+    monkeypatch.chdir(ROOT)
+    before = (ROOT / "examples" / "docetaxel_q3w.yaml").read_bytes()
+    for force in ((), ("--force",)):
+        res = invoke_hemasim("examples", "docetaxel_q3w", "--out", "examples", *force)
+        assert res.exit_code == 2
+        assert res.stderr.strip() == (
+            "hemasim: error: --out examples: is the folder of the shipped examples itself (a clone's examples/ links "
+            "to it), so docetaxel_q3w is there already: run it as it is (hemasim run examples/docetaxel_q3w.yaml "
+            "--out out/docetaxel_q3w), or copy it to another folder to edit it")
+    assert (ROOT / "examples" / "docetaxel_q3w.yaml").read_bytes() == before
