@@ -86,3 +86,15 @@ def test_copying_an_example_into_a_clones_examples_folder_says_it_is_there_alrea
             "to it), so docetaxel_q3w is there already: run it as it is (hemasim run examples/docetaxel_q3w.yaml "
             "--out out/docetaxel_q3w), or copy it to another folder to edit it")
     assert (ROOT / "examples" / "docetaxel_q3w.yaml").read_bytes() == before
+
+
+def test_the_packages_docstring_example_runs_and_names_where_to_read_next(monkeypatch, capsys):
+    # help(hemasim) is where a Python user starts; it named no page to read next
+    import hemasim
+
+    doc = hemasim.__doc__ or ""
+    code = doc.split("Typical use::", 1)[1].split("\n\n", 1)[1].split("\n\nMore:", 1)[0]
+    monkeypatch.chdir(ROOT)
+    exec(compile("\n".join(line[4:] for line in code.splitlines()), "hemasim.__doc__", "exec"), {})
+    assert "anc_nadir" in capsys.readouterr().out
+    assert "docs/getting_started.md" in doc and (ROOT / "docs" / "getting_started.md").is_file()
