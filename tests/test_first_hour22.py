@@ -98,3 +98,22 @@ def test_the_packages_docstring_example_runs_and_names_where_to_read_next(monkey
     exec(compile("\n".join(line[4:] for line in code.splitlines()), "hemasim.__doc__", "exec"), {})
     assert "anc_nadir" in capsys.readouterr().out
     assert "docs/getting_started.md" in doc and (ROOT / "docs" / "getting_started.md").is_file()
+
+
+def test_a_static_lineage_panel_names_the_total_beside_its_donor_part():
+    # hemasim run examples/allo_hsct_pbsc.yaml --static-report: each panel's legend read "- - total: donor" and
+    # "adult reference range", the solid total line without an entry
+    from hemasim.assembly import run_scenario
+    from hemasim.report.plots import lineage_figure
+    from hemasim.scenario import parse_scenario
+
+    result = run_scenario(parse_scenario({
+        "name": "t", "patient": {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178},
+        "duration_days": 40, "aging": False,
+        "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+                          {"kind": "transplant", "day": 6, "source": "peripheral_blood", "cd34_per_kg": 5e6}]}))
+    fig = lineage_figure(result)
+    neutrophils = next(ax for ax in fig.axes if ax.get_title() == "Neutrophils (ANC)")
+    handles, labels = neutrophils.get_legend_handles_labels()
+    assert labels[:2] == ["total", "total: donor"]
+    assert handles[0].get_linestyle() == "-" and handles[1].get_linestyle() != "-"
