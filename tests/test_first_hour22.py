@@ -117,3 +117,26 @@ def test_a_static_lineage_panel_names_the_total_beside_its_donor_part():
     handles, labels = neutrophils.get_legend_handles_labels()
     assert labels[:2] == ["total", "total: donor"]
     assert handles[0].get_linestyle() == "-" and handles[1].get_linestyle() != "-"
+
+
+def test_a_report_says_which_dosed_drugs_act_on_no_blood_cell():
+    # examples/regimen_ac_docetaxel.yaml: four AC cycles left every count flat (each AC cycle's ANC nadir "did not
+    # fall") and nothing in the report said that doxorubicin and cyclophosphamide are PK only here
+    from hemasim.assembly import run_scenario
+    from hemasim.interventions.dosed import pk_only_text
+    from hemasim.scenario import parse_scenario
+
+    def run(*drugs: str):
+        return run_scenario(parse_scenario({
+            "name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+            "duration_days": 10, "aging": False,
+            "interventions": [{"kind": "chemotherapy", "drug_set": d, "dose_mg_per_m2": 60, "route": "iv_infusion",
+                               "infusion_hours": 1, "schedule": {"days": [0]}} for d in drugs]}))
+
+    line = pk_only_text(run("doxorubicin_joerger2007", "docetaxel_kloft2006", "cyclophosphamide_ahmed2020"))
+    assert line.startswith("PK only in this model: doxorubicin, cyclophosphamide are dosed and drawn but act on no ")
+    assert "docetaxel" not in line
+    assert pk_only_text(run("docetaxel_kloft2006")) == ""
+    # and the shipped regimens with them say so in their descriptions (the report's and `hemasim examples --list`'s)
+    say = {p.stem for p in (ROOT / "examples").glob("regimen_*.yaml") if "PK only" in p.read_text(encoding="utf-8")}
+    assert say == {"regimen_ac_docetaxel", "regimen_fac_ahmed2020"}

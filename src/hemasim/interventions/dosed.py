@@ -122,14 +122,28 @@ def _drug_section(result: Result) -> str | None:
         for e in result.record.administrations)
     basis = dose_basis_text(result)
     peaks = peak_text(result)
+    inert = pk_only_text(result)
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
-    return (figure_html("Drugs", "drug concentrations", fig) + sampled
-            + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
+    return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
+            + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+def pk_only_text(result: Result) -> str:
+    """One line naming the scenario's drugs that act on nothing here (PK-only sets), or empty: an AC regimen's
+    four cycles left every count flat (ANC nadir of each AC cycle "did not fall") with no word why in the report."""
+    scenario = result.record.scenario
+    family = drug_endpoints(scenario.interventions) if scenario is not None else None
+    inert = [drug for drug, ds in family.sets.items() if ds.pk_only] if isinstance(family, DrugEndpoints) else []
+    if not inert:
+        return ""
+    verbs = "is dosed and drawn but acts" if len(inert) == 1 else "are dosed and drawn but act"
+    return (f"PK only in this model: {', '.join(inert)} {verbs} on no blood cell (no myelosuppression model has "
+            "been transcribed from the sources; docs/drugs.md), so the counts show none of that toxicity.")
 
 
 def peak_text(result: Result) -> str:
