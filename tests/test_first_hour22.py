@@ -140,3 +140,18 @@ def test_a_report_says_which_dosed_drugs_act_on_no_blood_cell():
     # and the shipped regimens with them say so in their descriptions (the report's and `hemasim examples --list`'s)
     say = {p.stem for p in (ROOT / "examples").glob("regimen_*.yaml") if "PK only" in p.read_text(encoding="utf-8")}
     assert say == {"regimen_ac_docetaxel", "regimen_fac_ahmed2020"}
+
+
+def test_validate_says_where_it_wrote_its_json(tmp_path, monkeypatch):
+    # `hemasim validate --json card.json` printed the card and nothing about the file
+    from types import SimpleNamespace
+
+    from tests.conftest import invoke_hemasim
+
+    report = SimpleNamespace(targets=[], ok=True, failed=[], summary=lambda: "0 targets",
+                             to_json=lambda: {"targets": []})
+    monkeypatch.setattr("hemasim.validation.run_validation", lambda *a, **k: report)
+    card = tmp_path / "card.json"
+    res = invoke_hemasim("validate", "--group", "steady_state", "--json", str(card))
+    assert res.exit_code == 0 and card.is_file()
+    assert res.stdout.strip().splitlines()[-1] == f"wrote the report card as JSON to {card}"
