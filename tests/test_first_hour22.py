@@ -155,3 +155,21 @@ def test_validate_says_where_it_wrote_its_json(tmp_path, monkeypatch):
     res = invoke_hemasim("validate", "--group", "steady_state", "--json", str(card))
     assert res.exit_code == 0 and card.is_file()
     assert res.stdout.strip().splitlines()[-1] == f"wrote the report card as JSON to {card}"
+
+
+def test_gene_therapy_markers_whose_samples_coincide_are_each_visible(tmp_path):
+    # an ADA-SCID graft's CD3 and CD19 samples (both from corrected clones only) drew one line: CD3's, same colour
+    # width and symbol, lay hidden under CD19's
+    from hemasim.clonal.gene_therapy_report import load_gene_therapy_scenario, run_gene_therapy, samples_figure
+
+    path = tmp_path / "gt.yaml"
+    path.write_text("name: ada\npatient: {age_years: 1.5, sex: female, weight_kg: 10}\n"
+                    "gene_therapy: {cd34_per_kg: 8e6, transduction_efficiency: 0.6, mean_vcn: 1.2, disease: ada_scid}\n"
+                    "conditioning: {host_surviving_fraction: 0.3}\nhorizon_months: 6\nsample_months: [3, 6]\n"
+                    "markers: [CD15, CD3, CD19]\ncells_per_sample: 2000\n", encoding="utf-8")
+    fig = samples_figure(run_gene_therapy(load_gene_therapy_scenario(path)))
+    lines = {line.get_label(): line for line in fig.axes[3].get_lines() if not line.get_label().startswith("_")}
+    cd3, cd19 = lines["CD3"], lines["CD19"]
+    assert list(cd3.get_ydata()) == list(cd19.get_ydata())  # the case: coinciding samples
+    assert cd3.get_marker() != cd19.get_marker() and cd3.get_markersize() > cd19.get_markersize()
+    assert len({line.get_marker() for line in lines.values() if line.get_label().startswith("CD")}) == 3
