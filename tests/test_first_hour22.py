@@ -173,3 +173,18 @@ def test_gene_therapy_markers_whose_samples_coincide_are_each_visible(tmp_path):
     assert list(cd3.get_ydata()) == list(cd19.get_ydata())  # the case: coinciding samples
     assert cd3.get_marker() != cd19.get_marker() and cd3.get_markersize() > cd19.get_markersize()
     assert len({line.get_marker() for line in lines.values() if line.get_label().startswith("CD")}) == 3
+
+
+def test_a_population_fit_of_one_subject_is_warned_about(tmp_path, monkeypatch):
+    # hemasim fit-population examples/fit/problem.yaml (one patient) wrote omega ~0.005 and NaN intervals silently
+    import hemasim.inference.population_outputs as outputs
+    from tests.conftest import EXAMPLES, invoke_hemasim
+
+    monkeypatch.setattr(outputs, "fit_problem_population", lambda problem, out, *a, **k: [])  # the warning, not SAEM
+    problem = EXAMPLES / "fit" / "problem.yaml"
+    res = invoke_hemasim("fit-population", str(problem), "--out", str(tmp_path / "pop"))
+    assert res.exit_code == 0, res.stderr
+    assert res.stderr.splitlines()[0] == (
+        f"hemasim: warning: {problem}: one subject (condition patient_01): a population fit needs several; from one, "
+        "the between-subject variability (omega) comes out near 0 and the intervals undefined (NaN); `hemasim fit` "
+        "fits one subject (docs/fitting.md)")
