@@ -6,10 +6,17 @@ pandas, matplotlib) are imported only when a function that needs them is called.
 Typical use::
 
     import hemasim as hs
+    from hemasim.endpoints import evaluate_endpoints
 
-    scenario = hs.Scenario.from_yaml("examples/healthy_adult.yaml")
+    # in a clone; elsewhere `hemasim examples marrow_depletion --out examples` copies it here first
+    scenario = hs.load_scenario("examples/marrow_depletion.yaml")
     result = hs.run_scenario(scenario)
-    print(result.observables[["anc_1e9_per_L", "platelets_1e9_per_L"]].tail())
+    print(result.observables[["time_days", "anc_1e9_per_L", "platelets_1e9_per_L"]].iloc[::30])
+    print([(e.name, e.value, e.unit) for e in evaluate_endpoints(result)][:4])  # the ANC nadir, its day, days below CTCAE grades
+
+More: docs/getting_started.md (the command line, what each output file holds, the same from Python),
+docs/tutorials, docs/scenarios.md (the scenario file), ``hemasim --help``; ``hs.Simulation`` runs a model
+built from covariates without a scenario (``hs.healthy_human_model``).
 """
 
 from __future__ import annotations

@@ -155,6 +155,15 @@ def copy_examples(chosen: list[Example], out: Path, force: bool = False, folder:
     pairs = [(folder / rel, out / rel) for example in chosen for rel in example.files]
     if out.exists() and not out.is_dir():
         raise ExampleError(f"--out {out}: is a file; give a folder for the examples")
+    if out.is_dir() and folder.is_dir() and out.samefile(folder):
+        # `hemasim --help`'s start in a clone, whose examples/ links here: "already there; --force overwrites it"
+        # asked to overwrite the shipped files with themselves
+        run = next((c for c in (e.command_line(out) for e in chosen) if c), "")
+        what, it = (chosen[0].name, "it") if len(chosen) == 1 else (f"the {len(chosen)} examples", "them")
+        use = f"{'run' if run else 'use'} {it} as {'it is' if it == 'it' else 'they are'}" + (f" ({run})" if run else "")
+        raise ExampleError(f"--out {out}: is the folder of the shipped examples itself (a clone's examples/ links to "
+                           f"it), so {what} {'is' if it == 'it' else 'are'} there already: {use}, or copy {it} to "
+                           f"another folder to edit {it}")
     blocked = [target for _, target in pairs if target.is_dir() or (target.exists() and not force)]
     if blocked:
         listed = ", ".join(str(p) for p in blocked[:3]) + (f" and {len(blocked) - 3} more" if len(blocked) > 3 else "")

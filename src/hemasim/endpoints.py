@@ -257,7 +257,7 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     notes = {c.name.removesuffix(suffix): note for c in columns for suffix, note in _FLAG_NOTES.items()
              if c.name.endswith(suffix) and c.values[0] == 1.0}
     extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), units[c.name],
-                           c.definition, notes.get(c.name, "not reached") if np.isnan(c.values[0]) else None)
+                           c.definition, notes.get(c.name, c.missing or "not reached") if np.isnan(c.values[0]) else None)
              for c in columns]
     return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
 

@@ -27,7 +27,8 @@ app = typer.Typer(
     name="hemasim",
     help="Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters.",
     epilog=("Start with: hemasim examples docetaxel_q3w --out examples (a copy of a shipped example scenario; "
-            "hemasim examples --list lists them, one for each kind of intervention), then hemasim run "
+            "hemasim examples --list lists them, one for each kind of intervention; a clone of the repository has "
+            "them in examples/ already), then hemasim run "
             "examples/docetaxel_q3w.yaml --out out/docetaxel and open out/docetaxel/report.html (key results at the "
             "top). docs/getting_started.md and docs/scenarios.md explain the files (the docs/ pages that help, "
             "messages and reports name are in the hemasim source repository, not in an installed package); hemasim "

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, interruptible
+from hemasim.cli._errors import EXIT_IO, fail, interruptible, warn
 
 
 def fit_population(
@@ -68,4 +68,8 @@ def fit_population(
     # belong to no scenario model, so no such hint there
     hint = ("" if problem is None else
             f"; a scenario loads the fitted population with parameter_set: {out / 'population.yaml'}")
+    if problem is not None and len(problem.conditions) == 1:  # examples/fit/problem.yaml: omega ~0, NaN CIs, no word
+        warn([f"{data}: one subject (condition {problem.conditions[0].id}): a population fit needs several; from one, "
+              "the between-subject variability (omega) comes out near 0 and the intervals undefined (NaN); "
+              "`hemasim fit` fits one subject (docs/fitting.md)"])
     typer.echo(f"wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}{hint}", err=True)

@@ -80,6 +80,9 @@ def validate(
                 atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
             except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
                 raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
+            # where the card went, after it (the card said nothing of the file); stdout, with the card: stderr holds
+            # the progress lines alone
+            console.print(f"wrote the report card as JSON to {json_out}", highlight=False, markup=False, soft_wrap=True)
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))
         raise typer.Exit(1)

@@ -321,6 +321,10 @@ def run_record(run: GeneTherapyRun) -> dict[str, Any]:
     }
 
 
+#: a sample marker's symbol in the figure, by its order in the scenario's markers
+_SYMBOLS = "osD^v"
+
+
 def samples_figure(run: GeneTherapyRun) -> Figure:
     """Sites, Shannon index, clonality and vector marking of each marker's samples over the months."""
     # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
@@ -334,7 +338,10 @@ def samples_figure(run: GeneTherapyRun) -> Figure:
               ("vector_marked_fraction", "vector-marked cells (%)", 100.0))
     for ax, (column, label, scale) in zip(axes.flat, panels, strict=True):
         for k, (marker, rows) in enumerate(frame.groupby("marker", sort=False)):
-            ax.plot(rows.time_months, scale * rows[column], marker="o", color=f"C{k}", label=marker)
+            # a symbol of its own, each drawn smaller over the one before: markers whose samples coincide (CD3 and
+            # CD19 after an ADA-SCID graft, both from corrected clones only) showed one line, the other hidden below
+            ax.plot(rows.time_months, scale * rows[column], marker=_SYMBOLS[k % len(_SYMBOLS)], ms=max(3.0, 8.0 - 2 * k),
+                    lw=max(0.8, 2.0 - 0.4 * k), color=f"C{k}", label=marker)
         if column == "vector_marked_fraction":
             ax.plot(frame.time_months.unique(), 100 * frame.groupby("time_months").hsc_vector_marked_fraction.first(),
                     color="k", ls="--", label="HSC pool")

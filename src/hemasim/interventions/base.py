@@ -35,8 +35,8 @@ if TYPE_CHECKING:
     from hemasim.simulation import Result
 
 __all__ = ["EndpointColumn", "EndpointContext", "EndpointFamily", "EventContext", "ExtensionOrder",
-           "ExtensionRequest", "InterventionSpec", "ReportSection", "ScenarioFacts", "kind_tag", "register",
-           "registered_kinds"]
+           "ExtensionRequest", "InterventionSpec", "NotComputedColumn", "ReportSection", "ScenarioFacts", "kind_tag",
+           "register", "registered_kinds"]
 
 
 class Strict(StrictData):
@@ -118,6 +118,22 @@ class EndpointColumn(NamedTuple):
     unit: str
     definition: str
     values: np.ndarray
+
+    @property
+    def missing(self) -> str | None:
+        """Why a NaN value has none where that is not "not reached" (:class:`NotComputedColumn`); None here."""
+        return None
+
+
+class NotComputedColumn(EndpointColumn):
+    """An endpoint the run does not compute (NaN for every patient), whose note says so rather than "not reached":
+    a G-CSF's Cmax. Still four fields, so code that unpacks a column reads it as any other."""
+
+    __slots__ = ()
+
+    @property
+    def missing(self) -> str | None:
+        return "not computed"
 
 
 @dataclass(frozen=True)

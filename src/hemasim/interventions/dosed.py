@@ -23,6 +23,7 @@ from hemasim.interventions.base import (
     ExtensionOrder,
     ExtensionRequest,
     InterventionSpec,
+    NotComputedColumn,
     ReportSection,
     ScenarioFacts,
     Strict,
@@ -123,14 +124,28 @@ def _drug_section(result: Result) -> str | None:
         for e in result.record.administrations)
     basis = dose_basis_text(result)
     peaks = peak_text(result)
+    inert = pk_only_text(result)
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
-    return (figure_html("Drugs", "drug concentrations", fig) + sampled
-            + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
+    return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
+            + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+def pk_only_text(result: Result) -> str:
+    """One line naming the scenario's drugs that act on nothing here (PK-only sets), or empty: an AC regimen's
+    four cycles left every count flat (ANC nadir of each AC cycle "did not fall") with no word why in the report."""
+    scenario = result.record.scenario
+    family = drug_endpoints(scenario.interventions) if scenario is not None else None
+    inert = [drug for drug, ds in family.sets.items() if ds.pk_only] if isinstance(family, DrugEndpoints) else []
+    if not inert:
+        return ""
+    verbs = "is dosed and drawn but acts" if len(inert) == 1 else "are dosed and drawn but act"
+    return (f"PK only in this model: {', '.join(inert)} {verbs} on no blood cell (no myelosuppression model has "
+            "been transcribed from the sources; docs/drugs.md), so the counts show none of that toxicity.")
 
 
 def peak_text(result: Result) -> str:
@@ -150,8 +165,13 @@ def peak_text(result: Result) -> str:
     for drug in family.sets:
         if auc_observable(drug) not in result.model.observable_names:
             continue
-        cmax, day = (float(c.values[0]) for c in family._peak(drug, float(result.times[-1]), ctx))
-        if not cmax > 0:  # no dose given, or a set whose PK depends on the cells (NaN)
+        peak, peak_day = family._peak(drug, float(result.times[-1]), ctx)
+        cmax, day = float(peak.values[0]), float(peak_day.values[0])
+        if peak.missing:  # a set whose PK depends on the cells: said, where it was left out without a word
+            parts.append(f"{drug} Cmax {peak.missing} (its clearance runs through the neutrophils; its concentration "
+                         "is drawn above)")
+            continue
+        if not cmax > 0:  # no dose given
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
         parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
@@ -357,11 +377,19 @@ class DrugEndpoints(EndpointFamily):
     def _peak(self, drug: str, end_day: float, ctx: EndpointContext) -> list[EndpointColumn]:
         """Cmax and its day: the drug's PK integrated alone from the doses given (hemasim.pharmacology.peak), not
         read from the sampled concentration; NaN where the PK depends on the cells (G-CSF) or without covariates."""
-        from hemasim.pharmacology.peak import plasma_peaks
+        from hemasim.pharmacology.peak import cmax_supported, plasma_peaks
 
         n = ctx.n_patients
         cmax, day = np.full(n, np.nan), np.full(n, np.nan)
         ds = self.sets.get(drug)
+        if ds is not None and not cmax_supported(ds):
+            # endpoints.json said "not reached" for pegfilgrastim's Cmax, as if the drug never peaked
+            why = (f"not computed: {drug}'s clearance runs through the neutrophils, so its PK is not re-integrated "
+                   f"apart from the cells; timeseries.csv's {drug}_concentration_ng_per_mL is the simulated course")
+            return [NotComputedColumn(f"{drug}_cmax_ng_per_mL", "ng/mL", f"highest {drug} plasma concentration "
+                                      f"over the run ({why})", cmax),
+                    NotComputedColumn(f"{drug}_cmax_day", "day", f"day of the highest {drug} plasma concentration "
+                                      "(not computed, as its Cmax)", day)]
         if ds is not None and ctx.covariates is not None:
             # the run's own PK values (a fitted parameter_set may change a set's value), then a cohort's per patient
             recorded = {path: ctx.parameters.value(f"{ds.name}__{path.replace('.', '_')}")

@@ -277,7 +277,9 @@ def _lineage_panel(ax: Axes, tables: list[tuple[str, Any]], cols: tuple[str, ...
             name = c.replace("_per_uL", "").replace("_cells", "").upper() if len(cols) > 1 else ""
             color = f"C{j}" if len(cols) > 1 or not many_arms else f"C{k}"
             style = ARM_STYLES[k % len(ARM_STYLES)] if len(cols) > 1 and many_arms else "-"
-            label = ": ".join(p for p in (arm, name) if p) or None
+            # a panel of one count gives its total a legend entry beside the donor part's: with "total: donor"
+            # alone, the solid line had none and the dashed one read as the total
+            label = ": ".join(p for p in (arm, name) if p) or ("total" if _has_donor_part(obs, c) else None)
             ax.plot(x, obs[c].to_numpy(), lw=1.8, color=color, ls=style, label=label, zorder=2)
             shown.append(obs[c].to_numpy())
             if _has_donor_part(obs, c):

@@ -189,9 +189,15 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
     beside it) or |d log y / d log p| (local), largest at the top."""
     key = _key(result)
     frame = result.indices
-    moving = [e for e in dict.fromkeys(frame["endpoint"])
-              if np.nanmax(np.abs(frame.loc[frame["endpoint"] == e, key].to_numpy(dtype=np.float64)),
-                           initial=0.0) > 0]
+    indexed = [e for e in dict.fromkeys(frame["endpoint"])
+               if np.nanmax(np.abs(frame.loc[frame["endpoint"] == e, key].to_numpy(dtype=np.float64)),
+                            initial=0.0) > 0]
+    # an endpoint that does not move beyond the integrator's error over the design has indices of that error: a
+    # Morris mu* of 1e-14 (platelet nadir against the HSC count after a marrow kill) drew a full bar, its axis
+    # scaled by "1e-14" below, beside the real effects (the sweep figure's rule, varying_endpoints)
+    sampled = [e for e in indexed if e in result.samples.columns]
+    noise = sorted(set(sampled) - set(varying_endpoints(result.samples, sampled)), key=indexed.index)
+    moving = [e for e in indexed if e not in noise]
     if not moving:  # one empty panel of the first endpoint said nothing; say why there are no bars
         fig, (ax,) = _figure(1, width=6.0, height=1.6)
         ax.set_axis_off()
@@ -232,4 +238,7 @@ def ranking_figure(result: SensitivityResult, top: int = 15) -> Callable[[Path],
                 ax.set_xlabel("mu* (endpoint units per whole range)", fontsize=7)
         ax.set_yticks(y, rows["factor"], fontsize=6)
         ax.set_title(labelled(endpoint, result.units), fontsize=8)
+    if noise:
+        fig.supxlabel(fill(f"Not drawn, moving by no more than the integrator's error over the design: "
+                           f"{', '.join(noise)}", 160), fontsize=7, ha="left", x=0.01)
     return _save(fig)
