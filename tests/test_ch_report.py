@@ -98,8 +98,9 @@ def test_the_report_headlines_panel_visible_ch_and_quotes_jaiswal_beside_each_ba
             f"+/- {100 * run.cohort.prevalence_standard_error(70, 80):.2f}% (Monte Carlo standard error, 40 "
             "lifespans)") in text
     assert "any driver clone at VAF >= 2%, including genes no CH panel sequences (not a published CH prevalence)" in text
-    for quoted in ("9.5% (219/2,300; 95% interval 8.4-10.8%)", "11.7% (37/317;", "18.4% (19/103;"):
-        assert quoted in text
+    for band, quoted in (("30-39", "rare under 40 (A1: below 1%)"), ("70-79", "9.5% (219/2,300; 95% interval 8.4-10.8%)"),
+                         ("80-89", "11.7% (37/317;"), ("90-100", "18.4% (19/103;")):
+        assert re.search(rf"{band} [0-9.]+% [0-9.]+% {re.escape(quoted)}", text), band  # beside the model's band
 
 
 def test_a_population_that_stops_before_70_says_it_has_no_a1_figure():

@@ -172,7 +172,7 @@ def vaf_figure(cohort: CHCohortResult) -> Figure:
     ax.set_yscale("log")
     ax.set_xlabel("variant allele fraction")
     ax.set_ylabel("driver clones per person per bin")
-    ax.set_title("VAF distribution of driver clones (dotted: 2%)")
+    ax.set_title("VAF of driver clones in any gene, panel or not (dotted: 2%)", fontsize=10)
     if ages:
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside: inside it covered the old ages' tail
     else:  # lifespans followed to below the first snapshot age (--max-age 40): say so, no empty legend (a warning)
@@ -204,6 +204,8 @@ def render_ch_report(run: CHPopulationRun) -> str:
     esc = html.escape
     table = run.cohort.prevalence_table()
     published = {f"{lo:g}-{hi - 1:g}": jaiswal_text((lo, hi)) for lo, hi in JAISWAL_2014_COUNTS}
+    published |= {r.age_band: "rare under 40 (A1: below 1%)" for r in table.itertuples()
+                  if float(r.age_band.split("-")[1]) < 40}
     rows = "".join(
         f"<tr><td>{esc(r.age_band)}</td><td>{100 * r.ch_prevalence:.2f}%</td><td>{100 * r.ch_prevalence_sampled:.2f}%"
         f"</td><td>{esc(published.get(r.age_band, ''))}</td><td>{100 * r.any_driver_clone_2pct:.1f}%</td>"
