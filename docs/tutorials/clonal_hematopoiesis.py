@@ -47,8 +47,9 @@ prevalence
 
 # %% [markdown]
 # `ch_prevalence` is what a CH gene panel would find (only a share of drivers are in panel genes; that share is
-# calibrated on the 70-79 band of Jaiswal 2014); `any_driver_clone_2pct` counts every driver clone, and
-# `median_driver_share` is the share of the stem-cell pool in driver clones. With 400 people the youngest
+# calibrated on the 70-79 band of Jaiswal 2014): compare it with published CH. `any_driver_clone_2pct` counts a
+# driver clone at VAF >= 2% in any gene, including genes no CH panel sequences (nearly everyone from 70: not a CH
+# prevalence), and `median_driver_share` is the share of the stem-cell pool in driver clones. With 400 people the youngest
 # bands are noisy; the shipped validation runs 1,000 lifespans (target A1). Past 80 the model's prevalence
 # flattens where Jaiswal's keeps rising: driver clones outside the panel genes fill the pool by then and
 # crowd out panel clones ([Clonal engine](../clonal.md) discusses it).

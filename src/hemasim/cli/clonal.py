@@ -30,7 +30,7 @@ def clonal_hematopoiesis(
     from rich.console import Console
 
     from hemasim.cli._progress import StageProgress
-    from hemasim.clonal.report import run_ch_population, write_ch_outputs
+    from hemasim.clonal.report import ch_headline, run_ch_population, write_ch_outputs
     from hemasim.io import OutputError, check_output_folder
 
     try:
@@ -43,5 +43,8 @@ def clonal_hematopoiesis(
             run = run_ch_population(n, seed=seed, max_age_years=max_age, example_pool_size=example_pool_size,
                                     progress=bar.update)
         files = [p.name for p in written(out, lambda: write_ch_outputs(run, out, report=not no_report))]
-    Console(stderr=True).print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] "
-                               f"({', '.join(files)})")
+    console = Console(stderr=True)
+    console.print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] ({', '.join(files)})")
+    # the figure to compare with published CH, and the all-driver one named as what it is (a user read "a driver
+    # clone at VAF >= 2% in 100% of people by age 70" off the report as CH prevalence)
+    console.print(ch_headline(run.cohort), markup=False, highlight=False)

@@ -153,13 +153,29 @@ class CHCohortResult:
         can be asked of the same run)."""
         return float(self.ch_probability(panel_fraction)[:, self._band(age_low, age_high)].mean())
 
+    def prevalence_standard_error(self, age_low: float, age_high: float, panel_fraction: float | None = None
+                                  ) -> float:
+        """Monte Carlo standard error of :meth:`prevalence` from the number of lifespans: people are independent, a
+        person's ages in the band are not, so the spread of the people's band means / sqrt(people) (nan for one)."""
+        per_person = self.ch_probability(panel_fraction)[:, self._band(age_low, age_high)].mean(axis=1)
+        return float(per_person.std(ddof=1) / np.sqrt(len(per_person))) if len(per_person) > 1 else float("nan")
+
+    def any_driver_clone(self) -> np.ndarray:
+        """(P, A): whether each person has a driver clone at VAF >= 2% in any gene, a CH panel's or not (most drivers
+        are in genes no CH panel sequences: this is not the CH that published studies count)."""
+        return self.max_driver_vaf >= CH_VAF_THRESHOLD
+
+    def any_driver_prevalence(self, age_low: float, age_high: float) -> float:
+        """Share of person-ages in the band with a driver clone at VAF >= 2% in any gene (:meth:`any_driver_clone`)."""
+        return float(self.any_driver_clone()[:, self._band(age_low, age_high)].mean())
+
     def sampled_prevalence(self, age_low: float, age_high: float, threshold: float = CH_VAF_THRESHOLD) -> float:
         """Share of person-ages in the band whose simulated panel drivers include one at VAF >= ``threshold``."""
         return float((self.max_panel_vaf[:, self._band(age_low, age_high)] >= threshold).mean())
 
     def prevalence_table(self, bands: Sequence[tuple[float, float]] = ((20, 30), (30, 40), (40, 50), (50, 60),
                                                                       (60, 70), (70, 80), (80, 90), (90, 101))):
-        """Prevalence of CH (panel, VAF >= 2%) and of any driver clone >= 2% by age band (pandas)."""
+        """Prevalence of CH (panel, VAF >= 2%) and of any driver clone >= 2% (in any gene) by age band (pandas)."""
         import pandas as pd
 
         rows = []
@@ -169,7 +185,7 @@ class CHCohortResult:
                 continue
             rows.append({"age_band": f"{lo:g}-{hi - 1:g}", "ch_prevalence": self.prevalence(lo, hi),
                          "ch_prevalence_sampled": self.sampled_prevalence(lo, hi),
-                         "any_driver_clone_2pct": float((self.max_driver_vaf[:, cols] >= CH_VAF_THRESHOLD).mean()),
+                         "any_driver_clone_2pct": self.any_driver_prevalence(lo, hi),
                          "median_driver_share": float(np.median(self.driver_share[:, cols]))})
         return pd.DataFrame(rows)
 
