@@ -249,6 +249,22 @@ def example_fit():
     return objective, fit(objective, n_starts=2, seed=1)
 
 
+@functools.cache
+def example_run(name: str) -> Any:  # -> hemasim.simulation.Result
+    """``run_scenario(load_scenario(examples/NAME))``, once a process: every example runs in
+    tests/test_examples.py and again (the same scenario, the same result) in tests/test_endpoint_units.py, ~1.4 s CPU
+    of simulation twice (docs/performance.md, the suite's twenty-second session). Shared, so read-only: its arrays
+    are set unwritable, and a test that writes into one fails instead of changing another test's run."""
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import load_scenario
+
+    result = run_scenario(load_scenario(EXAMPLES / name))
+    for array in (result.times, result.values, result.final_states, result.volume_ratio):
+        if array is not None:
+            array.setflags(write=False)
+    return result
+
+
 @pytest.fixture(scope="session")
 def reference_model():
     from hemasim.biology import healthy_human_model
