@@ -29,12 +29,13 @@ TERMINAL_ENV = {"COLUMNS": "160"}
 #: their CPU on branch testspeed4, 0.80, 0.83 and 0.72 of before; the two validation hold tests by theirs on branch
 #: testspeed8, 0.40 and 0.51, their nab-paclitaxel cohorts on the IMEX kernel; the CUDA-simulator check and the
 #: documentation build by theirs on branch testspeed9, 0.51 and 0.955; the documentation build, 0.66, on branch testspeed20
-#: and the two validation hold tests, 0.88 and 0.86, on branch testspeed22): the files holding them open the processes'
-#: queues (:func:`longest_first`).
+#: and the two validation hold tests, 0.88 and 0.86, on branch testspeed22; the `predictions4` hold test, 0.81, on
+#: branch testspeed25, Q5's cohort at its own rtol): the files holding them open the processes' queues
+#: (:func:`longest_first`).
 LONGEST_FIRST = {
     "tests/test_docs_build.py::test_site_builds_strict_with_executed_tutorials": 15.5,
     "tests/test_validation_chemotherapy_schedules.py::test_the_new_predictions_pass_or_fail_as_reported": 8.4,
-    "tests/test_validation_predictions4.py::test_the_new_predictions_pass_or_fail_as_reported": 10.1,
+    "tests/test_validation_predictions4.py::test_the_new_predictions_pass_or_fail_as_reported": 8.2,
     "tests/test_gpu.py::test_gpu_kernel_equals_the_cpu_lockstep_kernel_in_the_cuda_simulator": 4.1,
     "tests/test_cohort.py::test_killed_cohort_command_resumes_without_recomputing": 7.6,
     "tests/test_inference_fit.py::test_friberg_recovery_generating_values_within_their_intervals": 4.2,
@@ -247,6 +248,22 @@ def example_fit():
 
     objective = Objective(load_problem(EXAMPLES / "fit" / "problem.yaml"))
     return objective, fit(objective, n_starts=2, seed=1)
+
+
+@functools.cache
+def example_run(name: str) -> Any:  # -> hemasim.simulation.Result
+    """``run_scenario(load_scenario(examples/NAME))``, once a process: every example runs in
+    tests/test_examples.py and again (the same scenario, the same result) in tests/test_endpoint_units.py, ~1.4 s CPU
+    of simulation twice (docs/performance.md, the suite's twenty-second session). Shared, so read-only: its arrays
+    are set unwritable, and a test that writes into one fails instead of changing another test's run."""
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import load_scenario
+
+    result = run_scenario(load_scenario(EXAMPLES / name))
+    for array in (result.times, result.values, result.final_states, result.volume_ratio):
+        if array is not None:
+            array.setflags(write=False)
+    return result
 
 
 @pytest.fixture(scope="session")

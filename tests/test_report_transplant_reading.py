@@ -322,24 +322,20 @@ def test_the_key_results_give_the_donor_chimerism_of_the_table_below(duration, d
 
 
 def test_no_chimerism_key_result_without_a_graft():
-    from hemasim.assembly import run_scenario
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.report.key_results import key_results_html
-    from hemasim.scenario import load_scenario
-    from tests.conftest import EXAMPLES
+    from tests.conftest import example_run
 
-    result = run_scenario(load_scenario(EXAMPLES / "marrow_depletion.yaml"))
+    result = example_run("marrow_depletion.yaml")
     assert "chimerism" not in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()
 
 
 def test_no_chimerism_key_result_after_an_autologous_graft_whose_report_has_no_chimerism_table():
-    from hemasim.assembly import run_scenario
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.report.key_results import key_results_html
-    from hemasim.scenario import load_scenario
-    from tests.conftest import EXAMPLES
+    from tests.conftest import example_run
 
-    result = run_scenario(load_scenario(EXAMPLES / "xscid_gene_therapy.yaml"))
+    result = example_run("xscid_gene_therapy.yaml")
     assert "primary graft failure" in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()
     assert "chimerism" not in key_results_html({"run": evaluate_endpoints(result)}, {"run": result}).lower()
 

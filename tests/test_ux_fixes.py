@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from hemasim.assembly import run_scenario
 from hemasim.scenario import load_scenario, parse_scenario
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, example_run
 
 PATIENT = {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165}
 DOCETAXEL = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100,
@@ -358,7 +358,7 @@ def test_the_readme_does_not_call_the_donation_day_a_nadir():
 
 # ---------------------------------------------------------------------------------------------- humoral response
 def test_an_infection_after_chemotherapy_clears_and_its_antibody_stays_bounded():
-    result = run_scenario(load_scenario(EXAMPLES / "infection_after_chemotherapy.yaml"))
+    result = example_run("infection_after_chemotherapy.yaml")
     assert result.observable("bacteria_cfu")[-1] < 1.0  # cleared once neutrophils and antibody have risen
     # bounded humoral response: was 6.9e12 AU (IgG) and 7.4e12 AU (plasmablasts) at day 40, growing ~e-fold a day
     # (a vaccine gives tens of AU; a sepsis-scale load of 8e10 CFU for two weeks, thousands)

@@ -19,10 +19,10 @@ import numpy as np
 
 from hemasim.endpoints import DID_NOT_FALL
 from hemasim.simulation import Result
+from hemasim.solvers import AdditiveRungeKutta, Solver
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.chemotherapy_schedules import (
     DOCETAXEL_SOLVER,
-    NAB_PACLITAXEL_SOLVER,
     Schedule,
     cohort_lowest_observables,
 )
@@ -70,11 +70,17 @@ DOCETAXEL_100_Q3W_CHINESE = Schedule("docetaxel_kloft2006", 100.0, 1.0, _cycles(
 DOCETAXEL_60_Q3W_JAPANESE = Schedule("docetaxel_kloft2006", 60.0, 1.0, _cycles(21.0, 3), (0.0,), 63.0,
                                      (30.0, 75.0), 4401, female_share=1.0,
                                      solver=DOCETAXEL_SOLVER)
+#: Q5's cohort on the IMEX lock-step kernel at this rtol, not the other nab-paclitaxel cohorts' 1e-6
+#: (chemotherapy_schedules.NAB_PACLITAXEL_SOLVER): by the rule committed before the comparison (docs/performance.md, the
+#: suite's twenty-second session, branch testspeed25), the loosest of 2e-6, 3e-6, 5e-6, 1e-5 whose card is main's and
+#: whose nadirs (every patient's lowest ANC and WBC, 500 patients) lie within 1e-5 relative of Dormand-Prince's at rtol
+#: 1e-8: at 5e-6 within 8.5e-6 (the nearest patient 3.6e-2 from a threshold), at ~0.67 of 1e-6's CPU; at 1e-5 1.8e-5
+Q5_SOLVER: Solver = AdditiveRungeKutta(rtol=5e-6)
 # Q5: Tanaka 2017, chemorefractory NSCLC: nab-paclitaxel 100 mg/m2 (30 min) on days 1, 8 and 15 of 4-week cycles,
 # median 5 cycles (1-11). Ages and sex mix not in what was read: 40-80, 30% women assumed.
 NAB_PACLITAXEL_100_WEEKLY = Schedule("nab_paclitaxel_chen2014", 100.0, 0.5, _cycles(28.0, 5),
                                      (0.0, 7.0, 14.0), 140.0, (40.0, 80.0), 4501, female_share=0.3,
-                                     solver=NAB_PACLITAXEL_SOLVER)
+                                     solver=Q5_SOLVER)
 
 
 def _pct_below(schedule: Schedule, counts: Callable[[LowestCounts], np.ndarray], threshold: float) -> Readout:
