@@ -253,3 +253,30 @@ def test_a_cycle_and_an_infusion_in_the_wrong_time_unit_are_warned_about():
     assert "a cycle of 504 days" in found["interventions.0.schedule.every_days"]
     assert "if that is hours, write 21" in found["interventions.0.schedule.every_days"]
     assert "if that is minutes, write 1" in found["interventions.0.infusion_hours"]
+
+
+def test_a_filgrastim_dose_per_kg_in_the_other_unit_is_warned_with_the_dose_meant():
+    # branch harden23: `dose_ug_per_kg: 0.005` (5 ug/kg written as mg/kg, a thousandth of the dose) ran silently
+    data = yaml.safe_load((EXAMPLES / "autologous_mobilised.yaml").read_text())
+    assert _warnings(data) == {}
+    message = _warnings(_changed(data, 0, dose_ug_per_kg=0.005))["interventions.0.dose_ug_per_kg"]
+    assert message.startswith("0.005 ug/kg of filgrastim per dose is below the clinical range 0.5-100 ug/kg; "
+                              "did you mean 5 ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5 (Neupogen label")
+    # the same range read through the other per-kg field: 5 mg/kg is 5000 ug/kg
+    mg = _changed(data, 0, dose_ug_per_kg=None, dose_mg_per_kg=5)
+    mg["interventions"][0].pop("dose_ug_per_kg")
+    message = _warnings(mg)["interventions.0.dose_mg_per_kg"]
+    assert message.startswith("5e3 ug/kg of filgrastim per dose is above the clinical range 0.5-100 ug/kg; did you "
+                              "mean 5 ug/kg (0.005 mg/kg)? write dose_mg_per_kg: 0.005")
+    far = _warnings(_changed(data, 0, dose_ug_per_kg=1e-6))["interventions.0.dose_ug_per_kg"]
+    assert "did you mean" not in far  # no unit slip brings it in: no guess
+    assert _warnings(_changed(data, 0, dose_ug_per_kg=16)) == {}  # targets G2/G8's dose
+
+
+def test_a_pegfilgrastim_dose_per_kg_in_the_other_unit_gets_the_same_hint():
+    peg = next(i for i, iv in enumerate(PEGFILGRASTIM["interventions"]) if iv.get("dose_mg") == 6)
+    child = _changed(PEGFILGRASTIM, peg, dose_ug_per_kg=0.1)  # Neulasta label: 0.1 mg/kg under 10 kg
+    child["interventions"][peg].pop("dose_mg")
+    child["patient"].update(age_years=0.5, weight_kg=8, height_cm=68)
+    message = _warnings(child)[f"interventions.{peg}.dose_ug_per_kg"]
+    assert "did you mean 100 ug/kg (0.1 mg/kg)? write dose_ug_per_kg: 100" in message
