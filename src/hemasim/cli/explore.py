@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, loaded, warn
 
 
 def explore(
@@ -26,9 +26,10 @@ def explore(
     console = Console(stderr=True)
     if scenario is not None:
         try:
-            load_scenario(scenario)
+            _, lines = loaded(lambda: load_scenario(scenario))
         except (ScenarioError, ValueError) as err:
             raise fail(str(err)) from None
+        warn(lines)
     if host not in LOCAL_HOSTS:
         console.print(f"[yellow]warning[/yellow]: serving on {host}: anyone who reaches this address can run "
                       "simulations here (there is no login)")

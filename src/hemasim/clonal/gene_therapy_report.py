@@ -125,7 +125,8 @@ class GeneTherapyScenario(StrictData):
 
 
 def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
-    """Read and validate a gene-therapy scenario file (data only, within the YAML limits)."""
+    """Read and validate a gene-therapy scenario file (data only, within the YAML limits); implausible values are
+    warned (:class:`~hemasim.scenario.plausibility.PlausibilityWarning`) and kept."""
     from hemasim._file_kinds import wrong_file
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
 
@@ -144,10 +145,14 @@ def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
 
     data = resolve_paths(data, p.absolute().parent)  # a regimen file's path is relative to the scenario's folder
     try:
-        return GeneTherapyScenario.model_validate(data)
+        scenario = GeneTherapyScenario.model_validate(data)
     except ValidationError as err:
         lines = field_hints(validation_problems(err, model=GeneTherapyScenario), err, GeneTherapyScenario)
         raise GeneTherapyScenarioError("\n".join(f"{p}: {line}" for line in lines)) from None
+    from hemasim.scenario.plausibility import gene_therapy_warning_lines, warn_implausible
+
+    warn_implausible(gene_therapy_warning_lines(scenario, str(p)))  # as load_scenario warns
+    return scenario
 
 
 @dataclass

@@ -5,8 +5,10 @@ inside the schema's range can still be a unit slip: ``cd34_per_kg: 5`` (the user
 of five cells per kg, which fails, and the report then shows a graft failure instead of the mistake. This
 module compares the values of a valid scenario with the ranges met in the clinic, each stated with its source
 and why, and returns one warning line per value outside, in the format of the schema's error lines
-(``field.path: what; the likely fix``). It never changes a value: a warning is shown by ``hemasim run``,
-``hemasim check`` and in the report, and the scenario runs as written.
+(``field.path: what; the likely fix``). It never changes a value: loading a scenario from a file warns
+(:class:`PlausibilityWarning`, Python's ``warnings``: ``hs.load_scenario`` in a notebook as ``hemasim run``, which
+shows each as a ``hemasim: warning:`` line), ``hemasim check`` lists them, the report repeats them, and the
+scenario runs as written.
 
 The ranges are deliberately wide (the clinic's extremes, not its usual values): a warning says "check this",
 not "this is wrong".
@@ -18,6 +20,7 @@ import csv
 import functools
 import io
 import math
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,8 +30,16 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "child_weight_band", "gene_therapy_warning_lines",
-           "gene_therapy_warnings", "plausibility_warnings", "warning_lines"]
+__all__ = ["PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "PlausibilityWarning", "child_weight_band",
+           "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings", "warn_implausible",
+           "warning_lines"]
+
+
+class PlausibilityWarning(UserWarning):
+    """A value of a valid scenario outside the range met in the clinic, warned when the scenario is loaded from its
+    file (:func:`hemasim.scenario.load_scenario`, :func:`hemasim.clonal.gene_therapy_report.load_gene_therapy_scenario`);
+    the message is one of :func:`warning_lines`' (``FILE: field: what; the likely fix``). The command line shows each
+    as a ``hemasim: warning:`` line (``hemasim.cli._errors.loaded``), once."""
 
 
 @dataclass(frozen=True)
@@ -469,6 +480,12 @@ def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
         for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
             lines += _lines((w for w in plausibility_warnings(arm) if w not in base), f"{source}: arms.{i}")
     return lines
+
+
+def warn_implausible(lines: Iterable[str]) -> None:
+    """Warn each line as a :class:`PlausibilityWarning`, attributed to the caller of the loader that calls this."""
+    for line in lines:
+        warnings.warn(line, PlausibilityWarning, stacklevel=3)
 
 
 def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
