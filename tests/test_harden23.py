@@ -1,0 +1,52 @@
+"""Branch harden23: a cohort's summary says a G-CSF's Cmax is "not computed", as a single run's endpoints do (it
+said "none reached" and 0%); the note travels in the partitions' metadata, and a partition written before it is
+still read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+PEGFILGRASTIM_COHORT = {
+    "name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+    "duration_days": 10, "aging": False, "output": {"every_days": 0.5},
+    "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75,
+                       "route": "iv_infusion", "infusion_hours": 1, "schedule": {"days": [0]}},
+                      {"kind": "gcsf", "drug_set": "pegfilgrastim_melhem2017", "dose_mg": 6,
+                       "route": "subcutaneous", "schedule": {"days": [1]}}],
+    "population": {"age_years": {"min": 50, "max": 60}}}
+CMAX = ("pegfilgrastim_cmax_ng_per_mL", "pegfilgrastim_cmax_day")
+
+
+@pytest.mark.slow
+@pytest.mark.integration
+def test_a_cohort_says_a_g_csf_cmax_is_not_computed_as_a_single_run_does(tmp_path: Path):
+    import pyarrow.parquet as pq
+
+    from hemasim.cohort.runner import ENDPOINT_META_KEY, _endpoint_meta, run_cohort
+    from hemasim.scenario import parse_scenario
+
+    out = tmp_path / "c"
+    spec = parse_scenario(PEGFILGRASTIM_COHORT)
+    assert run_cohort(spec, 2, out, partition_size=1, progress=False, max_partitions=1) is None
+    summary = run_cohort(spec, 2, out, partition_size=1, progress=False)  # partition 0 read from its file
+    assert summary is not None
+    rows = {r["endpoint"]: r for r in summary["endpoints"]}
+    for name in CMAX:
+        assert rows[name]["missing"] == "not computed" and rows[name]["fraction_reaching"] is None, rows[name]
+    assert rows["docetaxel_cmax_ng_per_mL"]["fraction_reaching"] == 1.0 and "missing" not in rows[
+        "docetaxel_cmax_ng_per_mL"]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    row = report[report.index("pegfilgrastim_<wbr>cmax_<wbr>ng_<wbr>per_<wbr>mL"):].split("</tr>", 1)[0]
+    assert "not computed" in row and "none reached" not in row and "0%" not in row
+    # a partition written before the note ([unit, definition]) is read as it was then: no note, nothing refused
+    part = sorted((out / "endpoints").glob("part-*.parquet"))[0]
+    table = pq.read_table(part)
+    meta = json.loads(table.schema.metadata[ENDPOINT_META_KEY])
+    assert meta[CMAX[0]][2] == "not computed" and len(meta["docetaxel_cmax_ng_per_mL"]) == 2
+    old = {k: v[:2] for k, v in meta.items()}
+    pq.write_table(table.replace_schema_metadata({**table.schema.metadata,
+                                                  ENDPOINT_META_KEY: json.dumps(old).encode()}), part)
+    assert _endpoint_meta([part])[CMAX[0]] == (meta[CMAX[0]][0], meta[CMAX[0]][1], None)
