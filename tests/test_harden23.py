@@ -50,3 +50,26 @@ def test_a_cohort_says_a_g_csf_cmax_is_not_computed_as_a_single_run_does(tmp_pat
     pq.write_table(table.replace_schema_metadata({**table.schema.metadata,
                                                   ENDPOINT_META_KEY: json.dumps(old).encode()}), part)
     assert _endpoint_meta([part])[CMAX[0]] == (meta[CMAX[0]][0], meta[CMAX[0]][1], None)
+
+
+def test_the_administration_table_reads_a_list_of_days_as_doses_not_cycles():
+    # a walkthrough: daily filgrastim on days 0-4 (schedule.days) was listed as "cycle 1" to "cycle 5"
+    import re
+
+    from hemasim.assembly import run_scenario
+    from hemasim.interventions.dosed import _drug_section
+    from hemasim.scenario import parse_scenario
+
+    result = run_scenario(parse_scenario({
+        "name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+        "duration_days": 6, "aging": False, "output": {"every_days": 0.5},
+        "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 30,
+                           "route": "iv_infusion", "infusion_hours": 1,
+                           "schedule": {"start_day": 0, "every_days": 2, "cycles": 2}},
+                          {"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": 5,
+                           "route": "subcutaneous", "schedule": {"days": [1, 2, 3]}}]}))
+    section = _drug_section(result)
+    assert section is not None
+    cells = re.findall(r"<tr><td>([\d.]+)</td><td>(\w+)</td><td>([^<]*)</td>", section)
+    assert [c for _, drug, c in cells if drug == "filgrastim"] == ["dose 1 of 3", "dose 2 of 3", "dose 3 of 3"]
+    assert [c for _, drug, c in cells if drug == "docetaxel"] == ["1", "2"]  # cycles stay cycles
