@@ -73,3 +73,14 @@ def test_the_administration_table_reads_a_list_of_days_as_doses_not_cycles():
     cells = re.findall(r"<tr><td>([\d.]+)</td><td>(\w+)</td><td>([^<]*)</td>", section)
     assert [c for _, drug, c in cells if drug == "filgrastim"] == ["dose 1 of 3", "dose 2 of 3", "dose 3 of 3"]
     assert [c for _, drug, c in cells if drug == "docetaxel"] == ["1", "2"]  # cycles stay cycles
+
+
+def test_the_gene_therapy_library_says_what_a_share_and_a_vcn_are():
+    from hemasim.clonal.gene_therapy import GeneTherapy
+
+    base = dict(graft_hsc=5_000, transduction_efficiency=0.6, mean_vcn=1.5, host_surviving_fraction=0.1)
+    with pytest.raises(ValueError, match=r"transduction_efficiency = 60 is out of range \(a fraction, 0-1: 0\.6 for 60%"):
+        GeneTherapy(**{**base, "transduction_efficiency": 60})
+    with pytest.raises(ValueError, match=r"mean_vcn = 0\.5 is out of range \(>= 1: copies per transduced cell, not "
+                                         r"the bulk VCN"):
+        GeneTherapy(**{**base, "mean_vcn": 0.5})
