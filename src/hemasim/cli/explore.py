@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import typer
@@ -22,6 +23,7 @@ def explore(
     from hemasim.explore import Explorer, serve
     from hemasim.explore.server import LOCAL_HOSTS
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.plausibility import PlausibilityWarning
 
     console = Console(stderr=True)
     if scenario is not None:
@@ -43,7 +45,9 @@ def explore(
 
     explorer = Explorer(initial=scenario)
     try:
-        serve(explorer, host, port, ready)
+        with warnings.catch_warnings():  # the page loads the scenario again: its warnings were printed above, once
+            warnings.simplefilter("ignore", PlausibilityWarning)
+            serve(explorer, host, port, ready)
     except OSError as err:
         # an address this machine cannot serve (a name that does not resolve, a port in use or reserved): bad input
         raise fail(f"--host {host} --port {port}: cannot serve: {err.strerror or err}") from None
