@@ -128,14 +128,14 @@ def test_a_share_written_as_a_percentage_gets_the_fraction():
     (line,) = _problems({"interventions": [{"kind": "cell_depletion", "day": 7, "groups": ["marrow"],
                                             "surviving_fraction": 10}]})
     assert line.startswith("s.yaml: interventions.0.surviving_fraction: Input should be less than or equal to 1")
-    assert line.endswith("(got 10); if that is a percentage, write 0.1")
+    assert line.endswith("(got 10); a fraction: write 0.1 for 10%")
     (line,) = _problems({"patient": {**DOCETAXEL["patient"], "clones": [{"label": "x", "vaf": 15}]}})
-    assert line.endswith("; if that is a percentage, write 0.15")  # VAF is at most 0.5
+    assert line.endswith("; a fraction: write 0.15 for 15%")  # VAF is at most 0.5
     (line,) = _problems({"interventions": [{"kind": "cell_depletion", "day": 7, "groups": ["marrow"],
                                             "surviving_fraction": 1000}]})
-    assert "percentage" not in line  # no percentage either
+    assert "a fraction" not in line  # no percentage either
     (line,) = _problems({"solver": {"rtol": 0.5}})
-    assert "percentage" not in line  # a bound below one half is no share
+    assert "a fraction" not in line  # a bound below one half is no share
 
 
 @pytest.mark.parametrize(("text", "hint"), [

@@ -208,6 +208,17 @@ def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):
                                         "'transduction_efficiency'?"),
     ({"gene_therapy.disease": "xscid"}, "gene_therapy.disease: Input should be 'x_scid', 'ada_scid' or 'rag_scid'"),
     ({"gene_therapy.transduction_efficiency": 1.5}, "gene_therapy.transduction_efficiency"),
+    # harden23: a percentage, and a trial's bulk VCN (per cell of the graft) for the copies per transduced cell
+    ({"gene_therapy.transduction_efficiency": 60}, "gene_therapy.transduction_efficiency: Input should be less than "
+                                                   "or equal to 1 (allowed: >= 0 and <= 1) (got 60); a fraction: write "
+                                                   "0.6 for 60%"),
+    ({"gene_therapy.mean_vcn": 0.5, "gene_therapy.transduction_efficiency": 0.3},
+     "gene_therapy.mean_vcn: Input should be greater than or equal to 1 (allowed: >= 1 and <= 20) (got 0.5); mean_vcn "
+     "counts copies per transduced cell, not the bulk VCN trials report (copies per cell of the whole graft = "
+     "transduction_efficiency x mean_vcn): from a bulk VCN, write bulk VCN / transduction_efficiency (0.5 / 0.3 = "
+     "1.67)\n"),
+    ({"gene_therapy.mean_vcn": 0.5}, "transduction_efficiency; 0.5 / 0.9 = 0.556 copies, below 1: a bulk VCN of 0.5 "
+                                     "means at most 50% of the cells transduced, so check transduction_efficiency\n"),
     ({"sample_months": [1, 72]}, "sample_months: each between 1 and horizon_months (60); got 72"),
     ({"conditioning.regimen": "bu_cy"}, "conditioning: give one of host_surviving_fraction (0 to 1) or regimen"),
     # a marker names a lineage the model samples: another name of a blocked one (CD3+ for CD3, CD4) was sampled from

@@ -253,3 +253,70 @@ def test_a_cycle_and_an_infusion_in_the_wrong_time_unit_are_warned_about():
     assert "a cycle of 504 days" in found["interventions.0.schedule.every_days"]
     assert "if that is hours, write 21" in found["interventions.0.schedule.every_days"]
     assert "if that is minutes, write 1" in found["interventions.0.infusion_hours"]
+
+
+def test_a_filgrastim_dose_per_kg_in_the_other_unit_is_warned_with_the_dose_meant():
+    # branch harden23: `dose_ug_per_kg: 0.005` (5 ug/kg written as mg/kg, a thousandth of the dose) ran silently
+    data = yaml.safe_load((EXAMPLES / "autologous_mobilised.yaml").read_text())
+    assert _warnings(data) == {}
+    message = _warnings(_changed(data, 0, dose_ug_per_kg=0.005))["interventions.0.dose_ug_per_kg"]
+    assert message.startswith("0.005 ug/kg of filgrastim per dose is below the clinical range 0.5-100 ug/kg; "
+                              "did you mean 5 ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5 (Neupogen label")
+    # the same range read through the other per-kg field: 5 mg/kg is 5000 ug/kg
+    mg = _changed(data, 0, dose_ug_per_kg=None, dose_mg_per_kg=5)
+    mg["interventions"][0].pop("dose_ug_per_kg")
+    message = _warnings(mg)["interventions.0.dose_mg_per_kg"]
+    assert message.startswith("5e3 ug/kg of filgrastim per dose is above the clinical range 0.5-100 ug/kg; did you "
+                              "mean 5 ug/kg (0.005 mg/kg)? write dose_mg_per_kg: 0.005")
+    far = _warnings(_changed(data, 0, dose_ug_per_kg=1e-6))["interventions.0.dose_ug_per_kg"]
+    assert "did you mean" not in far  # no unit slip brings it in: no guess
+    assert _warnings(_changed(data, 0, dose_ug_per_kg=16)) == {}  # targets G2/G8's dose
+
+
+def test_a_pegfilgrastim_dose_per_kg_in_the_other_unit_gets_the_same_hint():
+    peg = next(i for i, iv in enumerate(PEGFILGRASTIM["interventions"]) if iv.get("dose_mg") == 6)
+    child = _changed(PEGFILGRASTIM, peg, dose_ug_per_kg=0.1)  # Neulasta label: 0.1 mg/kg under 10 kg
+    child["interventions"][peg].pop("dose_mg")
+    child["patient"].update(age_years=0.5, weight_kg=8, height_cm=68)
+    message = _warnings(child)[f"interventions.{peg}.dose_ug_per_kg"]
+    assert "did you mean 100 ug/kg (0.1 mg/kg)? write dose_ug_per_kg: 100" in message
+
+
+def _written(tmp_path, name: str, data: dict[str, Any]):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_loading_a_scenario_in_python_warns_as_the_command_line_does(tmp_path):
+    # branch harden23: hs.load_scenario read `cd34_per_kg: 4.5` silently; only the command line said it
+    import hemasim as hs
+    from hemasim.clonal.gene_therapy_report import load_gene_therapy_scenario
+    from hemasim.scenario.plausibility import PlausibilityWarning
+
+    path = _written(tmp_path, "allo.yaml", _changed(ALLO, 1, cd34_per_kg=4.5))
+    with pytest.warns(PlausibilityWarning) as caught:
+        scenario = hs.load_scenario(path)
+    (warning,) = caught
+    assert str(warning.message).startswith(f"{path}: interventions.1.cd34_per_kg: 4.5 CD34+/kg is below the "
+                                           "clinical range 1e6-2e7 CD34+/kg; did you mean 4.5e6?")
+    assert warning.filename == __file__  # attributed to the caller's line, not the library's
+    assert scenario.interventions[1].cd34_per_kg == 4.5
+    gene = yaml.safe_load((EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml").read_text())
+    gene["gene_therapy"]["cd34_per_kg"] = 4.5
+    with pytest.warns(PlausibilityWarning, match=r"gene_therapy\.cd34_per_kg: 4\.5 CD34\+/kg"):
+        load_gene_therapy_scenario(_written(tmp_path, "gene.yaml", gene))
+
+
+@pytest.mark.parametrize("command", ["check", "export-sbml"])
+def test_the_command_line_prints_the_librarys_warning_once_in_its_own_format(tmp_path, command):
+    import warnings
+
+    path = _written(tmp_path, "allo.yaml", _changed(ALLO, 1, cd34_per_kg=4.5))
+    with warnings.catch_warnings(record=True) as escaped:
+        warnings.simplefilter("always")
+        result = invoke_hemasim(command, str(path), *(["--out", str(tmp_path / "m.xml")] if command != "check" else []))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("cd34_per_kg") == 1
+    assert f"hemasim: warning: {path}: interventions.1.cd34_per_kg: 4.5 CD34+/kg" in result.stderr
+    assert not [w for w in escaped if "cd34_per_kg" in str(w.message)]  # not shown by Python as well

@@ -359,15 +359,30 @@ def hint_lines(lines: list[str], err: ValidationError, drop: Iterable[str],
     return out
 
 
+def share_hint(e: Any) -> str:
+    """For a share (a field bounded by at most 0.5-1) refused with a value that is a percentage of one (1 to 100,
+    60 for 0.6): ``; a fraction: write 0.6 for 60%``; else ``""``."""
+    value = e.get("input")
+    bound = e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt"))
+    if (e["type"] not in _BOUND_ERRORS or isinstance(value, bool) or not isinstance(value, int | float)
+            or not isinstance(bound, int | float) or not 0.5 <= bound <= 1 or not bound < value <= 100
+            or value / 100 > bound):
+        return ""
+    return f"; a fraction: write {value / 100:g} for {value:g}%"
+
+
 def field_hints(lines: list[str], err: ValidationError, model: type[BaseModel], drop: Iterable[str] = ()) -> list[str]:
     """``lines`` (from :func:`validation_problems` with the same ``drop``) with the hints every schema shares added
     to the line of their error: an unknown field's allowed fields (:func:`unknown_field_hint`, unless the line
-    already says what was meant) and, for a number written with its unit, to write the number alone.
-    (hemasim.scenario.messages adds the scenario's own hints on top of the same two.)"""
+    already says what was meant), for a number written with its unit, to write the number alone, and for a share
+    written as a percentage, the fraction (:func:`share_hint`).
+    (hemasim.scenario.messages adds the scenario's own hints on top of the same.)"""
 
     def hint(e: Any, line: str, where: str) -> str | None:
         if e["type"] == "extra_forbidden" and "did you mean" not in line:
             return line + unknown_field_hint(e, model)
+        if (share := share_hint(e)) and share not in line:
+            return line + share
         if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                 and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
             return line + NUMBER_ALONE

@@ -6,9 +6,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 
@@ -45,6 +46,24 @@ def warn(lines: list[str]) -> None:
         text = " ".join(line.split())
         print(f"hemasim: warning: {text if len(text) <= MAX_LINE_CHARS else text[: MAX_LINE_CHARS - 3] + '...'}",
               file=sys.stderr)
+
+
+T = TypeVar("T")
+
+
+def loaded(load: Callable[[], T]) -> tuple[T, list[str]]:
+    """``load()`` (a scenario's loader) and the plausibility warnings the library gave in it
+    (:class:`hemasim.scenario.plausibility.PlausibilityWarning`), as lines for :func:`warn`: the command prints them
+    as its own warning lines, and Python does not print them a second time. Other warnings are shown as Python
+    shows them."""
+    from hemasim.scenario.plausibility import PlausibilityWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PlausibilityWarning)  # each, even one Python has shown at this line before
+        value = load()
+    for other in (w for w in caught if not issubclass(w.category, PlausibilityWarning)):
+        warnings.showwarning(other.message, other.category, other.filename, other.lineno)
+    return value, [str(w.message) for w in caught if issubclass(w.category, PlausibilityWarning)]
 
 
 def literal(text: object) -> str:

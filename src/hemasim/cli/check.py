@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail, warn
+from hemasim.cli._errors import fail, loaded, warn
 
 #: exit status of ``check --strict`` when the scenario is valid but has warnings
 EXIT_WARNINGS = 1
@@ -54,11 +54,9 @@ def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str]]:
     """A scenario's summary line (without its warnings' count) and its warnings."""
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
-    from hemasim.scenario.plausibility import warning_lines
 
     try:
-        spec = with_set_options(load_scenario(path), set_)
-        lines = warning_lines(spec, str(path))
+        spec, lines = loaded(lambda: with_set_options(load_scenario(path), set_))
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
     kinds = ", ".join(dict.fromkeys(iv.kind for iv in spec.interventions)) or "no interventions"
@@ -74,13 +72,12 @@ def _gene_therapy(path: Path, set_: list[str]) -> tuple[str, list[str]]:
         gene_therapy_inputs,
         load_gene_therapy_scenario,
     )
-    from hemasim.scenario.plausibility import gene_therapy_warning_lines
 
     if set_:
         raise fail(f"--set: {path} is a gene-therapy scenario, which takes no parameter changes "
                    "(`hemasim gene-therapy` has no --set)")
     try:
-        spec = load_gene_therapy_scenario(path)
+        spec, lines = loaded(lambda: load_gene_therapy_scenario(path))
     except GeneTherapyScenarioError as err:  # its lines name the file
         raise fail(str(err)) from None
     try:
@@ -89,4 +86,4 @@ def _gene_therapy(path: Path, set_: list[str]) -> tuple[str, list[str]]:
         raise fail(f"{path}: {err}") from None
     return (f"{path}: valid gene-therapy scenario: {spec.name!r}, {spec.horizon_months} months, "
             f"{len(spec.months())} sample months, {inputs.graft_hsc:,} engrafting HSCs, host HSCs surviving "
-            f"{inputs.host_surviving_fraction:.3g}"), gene_therapy_warning_lines(spec, str(path))
+            f"{inputs.host_surviving_fraction:.3g}"), lines

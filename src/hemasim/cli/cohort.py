@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, interrupted, literal, warn
+from hemasim.cli._errors import EXIT_IO, fail, interrupted, literal, loaded, warn
 
 SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file, --tls-cert, --tls-key, or Dask's "
                   "distributed.comm.tls configuration), or tcp://HOST:PORT on a trusted network only: plain tcp:// is "
@@ -69,12 +69,11 @@ def cohort(
     from hemasim.io import OutputError
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
-    from hemasim.scenario.plausibility import warning_lines
     from hemasim.solvers import SolverError
 
     try:
-        spec = with_set_options(load_scenario(scenario), set_ or [])
-        warn(warning_lines(spec, str(scenario)))  # the scenario's patient and doses; the cohort runs as written
+        spec, lines = loaded(lambda: with_set_options(load_scenario(scenario), set_ or []))
+        warn(lines)  # the scenario's patient and doses, as the library warns them; the cohort runs as written
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
     if spec.arms:

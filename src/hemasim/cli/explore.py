@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail
+from hemasim.cli._errors import fail, loaded, warn
 
 
 def explore(
@@ -22,13 +23,15 @@ def explore(
     from hemasim.explore import Explorer, serve
     from hemasim.explore.server import LOCAL_HOSTS
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.plausibility import PlausibilityWarning
 
     console = Console(stderr=True)
     if scenario is not None:
         try:
-            load_scenario(scenario)
+            _, lines = loaded(lambda: load_scenario(scenario))
         except (ScenarioError, ValueError) as err:
             raise fail(str(err)) from None
+        warn(lines)
     if host not in LOCAL_HOSTS:
         console.print(f"[yellow]warning[/yellow]: serving on {host}: anyone who reaches this address can run "
                       "simulations here (there is no login)")
@@ -42,7 +45,9 @@ def explore(
 
     explorer = Explorer(initial=scenario)
     try:
-        serve(explorer, host, port, ready)
+        with warnings.catch_warnings():  # the page loads the scenario again: its warnings were printed above, once
+            warnings.simplefilter("ignore", PlausibilityWarning)
+            serve(explorer, host, port, ready)
     except OSError as err:
         # an address this machine cannot serve (a name that does not resolve, a port in use or reserved): bad input
         raise fail(f"--host {host} --port {port}: cannot serve: {err.strerror or err}") from None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._errors import EXIT_IO, fail, loaded, warn
 
 
 def export_sbml(
@@ -19,9 +19,10 @@ def export_sbml(
     from hemasim.scenario import ScenarioError, load_scenario
 
     try:
-        spec = load_scenario(scenario)
+        spec, lines = loaded(lambda: load_scenario(scenario))
     except ScenarioError as err:
         raise fail(str(err)) from None
+    warn(lines)
     if out is not None:
         try:
             # a bad --out (or a file not SBML), refused before the export: bad input, as for run and cohort

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, literal, warn, written
+from hemasim.cli._errors import fail, interruptible, literal, loaded, warn, written
 
 
 def gene_therapy(
@@ -32,10 +32,9 @@ def gene_therapy(
         write_gene_therapy_outputs,
     )
     from hemasim.io import OutputError, check_output_folder
-    from hemasim.scenario.plausibility import gene_therapy_warning_lines
 
     try:
-        spec = load_gene_therapy_scenario(scenario)
+        spec, lines = loaded(lambda: load_gene_therapy_scenario(scenario))
         check_output_folder(out, GENE_THERAPY_OUTPUT_FILES)  # before the run, not after
     except (GeneTherapyScenarioError, OutputError) as err:
         raise fail(str(err)) from None
@@ -45,7 +44,7 @@ def gene_therapy(
         except GeneTherapyScenarioError as err:  # a regimen not shipped, a dose too small to engraft one HSC
             raise fail(f"{scenario}: {err}") from None
         # run as written, as `hemasim run` does; after the inputs' errors (a run takes seconds)
-        warn(gene_therapy_warning_lines(spec, str(scenario)))
+        warn(lines)
         files = [p.name for p in written(out, lambda: write_gene_therapy_outputs(run, out, report=not no_report))]
     Console(stderr=True).print(f"[green]{literal(spec.name)}[/green]: {run.graft_hsc:,} engrafting HSCs, "
                                f"{len(run.result.months)} sample months, written to [bold]{literal(out)}[/bold] "

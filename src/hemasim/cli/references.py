@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail, literal
+from hemasim.cli._errors import fail, literal, loaded, warn
 
 
 def references(
@@ -28,10 +28,11 @@ def references(
         from hemasim.scenario import ScenarioError, load_scenario
 
         try:
-            loaded = load_scenario(scenario)
-            model = build_model(loaded)  # with the drugs and grafts it adds
+            spec, lines = loaded(lambda: load_scenario(scenario))
+            model = build_model(spec)  # with the drugs and grafts it adds
         except ScenarioError as err:
             raise fail(str(err)) from None
+        warn(lines)
     used = model.parameters.subset(sorted(model.used_parameter_names()))
     console = Console(highlight=False)
     refs = used.references()
@@ -47,7 +48,7 @@ def references(
         from hemasim.parameters.graft_t_cells import defaults_used
 
         # a graft without cd3_per_kg takes a default of the scenario field, not a model parameter: listed apart
-        for default in defaults_used(loaded.interventions):
+        for default in defaults_used(spec.interventions):
             where = (literal(default.provenance.reference.citation()) if isinstance(default.provenance, Cited)
                      else "assumed: " + literal(default.provenance.describe()))
             console.print(f"graft T-cell dose ({default.source.replace('_', ' ')}, {default.donor}; no cd3_per_kg "

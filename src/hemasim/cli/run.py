@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, say_written, warn, written
+from hemasim.cli._errors import fail, interruptible, loaded, say_written, warn, written
 
 #: seconds a run goes on before a terminal shows a spinner (rich is imported then, not in a quicker run: ~0.04 s)
 SPINNER_DELAY_S = 0.5
@@ -41,12 +41,10 @@ def run(
     from hemasim.io import OUTPUT_FILES, OutputError, check_output_folder, write_run_outputs
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
-    from hemasim.scenario.plausibility import warning_lines
     from hemasim.solvers import SolverError
 
-    try:
-        spec = with_set_options(load_scenario(scenario), set_ or [])
-        warnings = warning_lines(spec, str(scenario))
+    try:  # the library warns of implausible values as it loads (--set changes no value it checks)
+        spec, warnings = loaded(lambda: with_set_options(load_scenario(scenario), set_ or []))
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
     warn(warnings)  # the run goes on as written; the report repeats them

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, say_written, written
+from hemasim.cli._errors import fail, interruptible, loaded, say_written, warn, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -30,9 +30,10 @@ def load_for_analysis(scenario: Path, set_: list[str] | None) -> Scenario:
     from hemasim.scenario.overrides import with_set_options
 
     try:
-        spec = with_set_options(load_scenario(scenario), set_ or [])
+        spec, lines = loaded(lambda: with_set_options(load_scenario(scenario), set_ or []))
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
+    warn(lines)
     if spec.arms:
         raise fail(f"{scenario}: arms: sweeps and sensitivities run one arm; write each arm as its own scenario")
     return spec

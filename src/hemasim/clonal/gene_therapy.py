@@ -51,6 +51,15 @@ def host_hsc_pool(age_years: float, sex: Literal["male", "female"], weight_kg: f
     return round(value("hsc_count") * float(stem_pool_size_fraction(value, Covariates(age_years, sex, weight_kg))))
 
 
+#: what an out-of-range value of a GeneTherapy field likely meant (the scenario file's loader says the same with the
+#: file's numbers: hemasim.clonal.gene_therapy_report)
+_RANGE_NOTES = {
+    "transduction_efficiency": " (a fraction, 0-1: 0.6 for 60%)",
+    "mean_vcn": " (>= 1: copies per transduced cell, not the bulk VCN trials report, which is transduction_efficiency "
+                "x mean_vcn; from a bulk VCN, give bulk VCN / transduction_efficiency)",
+}
+
+
 @dataclass(frozen=True)
 class GeneTherapy:
     graft_hsc: int  # engrafting long-term HSCs in the graft (cells)
@@ -76,7 +85,7 @@ class GeneTherapy:
                   "corrected_advantage": 0 <= self.corrected_advantage <= 1}
         for name, ok in checks.items():
             if not ok:
-                raise ValueError(f"GeneTherapy.{name} = {getattr(self, name)} is out of range")
+                raise ValueError(f"GeneTherapy.{name} = {getattr(self, name)} is out of range{_RANGE_NOTES.get(name, '')}")
 
 
 @dataclass

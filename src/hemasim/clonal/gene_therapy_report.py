@@ -23,7 +23,7 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim import __version__
-from hemasim._schema import StrictData, field_hints, validation_problems
+from hemasim._schema import StrictData, field_hints, hint_lines, validation_problems
 from hemasim._yaml_limits import quoted
 from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, SCENARIO_MARKERS, GeneTherapy, GeneTherapyResult
 
@@ -66,7 +66,8 @@ class GtPatient(StrictData):
 class Graft(StrictData):
     cd34_per_kg: float = Field(gt=0, le=1e9, description="CD34+ cells infused per kg of body weight")
     transduction_efficiency: float = Field(ge=0, le=1, description="share of the engrafting HSCs carrying the vector")
-    mean_vcn: float = Field(ge=1, le=20, description="mean vector copies per transduced cell")
+    mean_vcn: float = Field(ge=1, le=20, description="mean vector copies per transduced cell (not the bulk VCN of "
+                                                     "the whole graft: that is transduction_efficiency x mean_vcn)")
     corrected_advantage: float = Field(default=0.0, ge=0, le=1, description="self-renewal advantage of corrected "
                                                                             "clones (0: none)")
     disease: Literal["x_scid", "ada_scid", "rag_scid"] | None = Field(
@@ -124,8 +125,31 @@ class GeneTherapyScenario(StrictData):
         return sorted({*given, self.horizon_months})
 
 
+def _bulk_vcn_hint(e: Any, line: str, data: Any) -> str | None:
+    """A ``mean_vcn`` below 1: it counts copies per *transduced* cell (each carries one at least), while trials
+    report the bulk VCN of the whole graft (copies per cell, transduced or not = transduction_efficiency x
+    mean_vcn); the line with the conversion, from the file's transduction_efficiency where it is a valid share."""
+    value = e.get("input")
+    if (tuple(e["loc"]) != ("gene_therapy", "mean_vcn") or e["type"] != "greater_than_equal"
+            or isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
+        return None
+    text = (f"{line}; mean_vcn counts copies per transduced cell, not the bulk VCN trials report (copies per cell of "
+            "the whole graft = transduction_efficiency x mean_vcn): from a bulk VCN, write bulk VCN / "
+            "transduction_efficiency")
+    graft = data.get("gene_therapy") if isinstance(data, dict) else None
+    efficiency = graft.get("transduction_efficiency") if isinstance(graft, dict) else None
+    if isinstance(efficiency, bool) or not isinstance(efficiency, int | float) or not 0 < efficiency <= 1:
+        return text
+    meant = value / efficiency
+    if meant >= 1:
+        return f"{text} ({value:g} / {efficiency:g} = {meant:.3g})"
+    return (f"{text}; {value:g} / {efficiency:g} = {meant:.3g} copies, below 1: a bulk VCN of {value:g} means at most "
+            f"{value:.0%} of the cells transduced, so check transduction_efficiency")
+
+
 def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
-    """Read and validate a gene-therapy scenario file (data only, within the YAML limits)."""
+    """Read and validate a gene-therapy scenario file (data only, within the YAML limits); implausible values are
+    warned (:class:`~hemasim.scenario.plausibility.PlausibilityWarning`) and kept."""
     from hemasim._file_kinds import wrong_file
     from hemasim._yaml_limits import YamlInputError, load_yaml_file
 
@@ -144,10 +168,15 @@ def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
 
     data = resolve_paths(data, p.absolute().parent)  # a regimen file's path is relative to the scenario's folder
     try:
-        return GeneTherapyScenario.model_validate(data)
+        scenario = GeneTherapyScenario.model_validate(data)
     except ValidationError as err:
         lines = field_hints(validation_problems(err, model=GeneTherapyScenario), err, GeneTherapyScenario)
+        lines = hint_lines(lines, err, (), lambda e, line, _: _bulk_vcn_hint(e, line, data))
         raise GeneTherapyScenarioError("\n".join(f"{p}: {line}" for line in lines)) from None
+    from hemasim.scenario.plausibility import gene_therapy_warning_lines, warn_implausible
+
+    warn_implausible(gene_therapy_warning_lines(scenario, str(p)))  # as load_scenario warns
+    return scenario
 
 
 @dataclass

@@ -118,14 +118,20 @@ class CohortError(RuntimeError):
     pass
 
 
+#: a scenario-driven endpoint column's unit, definition, and why it has no value where that is not "not reached"
+#: (:attr:`hemasim.interventions.base.EndpointColumn.missing`: a G-CSF's Cmax is "not computed"; None: not reached)
+EndpointMeta = tuple[str, str, str | None]
+
+
 @dataclass(frozen=True)
 class PartitionOutput:
     index: int
     endpoints: pd.DataFrame
     timeseries: pd.DataFrame | None
     histograms: np.ndarray  # (n_band_obs, n_times, N_BINS + 2) counts incl. under/overflow
-    #: endpoint column -> (unit, definition) for the scenario-driven endpoints (written into the Parquet metadata)
-    endpoint_meta: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: endpoint column -> (unit, definition, missing) for the scenario-driven endpoints (written into the Parquet
+    #: metadata); see :data:`EndpointMeta`
+    endpoint_meta: dict[str, EndpointMeta] = field(default_factory=dict)
 
 
 def band_sex(scenario: Scenario) -> str | None:
@@ -284,14 +290,14 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
             ep[f"param_{set_name}__{path.replace('.', '_')}"] = values
     for e in DEFAULT_ENDPOINTS:
         ep[e.name] = e.values(times, _observable(result, rows, e.observable))
-    meta: dict[str, tuple[str, str]] = {}
+    meta: dict[str, EndpointMeta] = {}
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
                           drug_values=vp.drug_values, per_patient=vp.parameters)
     units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
-    for name, _, definition, values in scenario_endpoint_values(scenario, times, extra_obs, ctx):
-        ep[name] = values
-        meta[name] = (units[name], definition)
+    for column in scenario_endpoint_values(scenario, times, extra_obs, ctx):
+        ep[column.name] = column.values
+        meta[column.name] = (units[column.name], column.definition, column.missing)
     ts = _timeseries_table(vp.ids, times, obs_names, result.values) if prepared.timeseries else None
     hist = _band_histograms(times, result, rows, band_observables(scenario)) if histograms is None else histograms
     return PartitionOutput(prepared.index, pd.DataFrame(ep), ts, hist, meta)
@@ -412,24 +418,27 @@ def _write_bytes(data: bytes) -> Callable[[Path], None]:
 ENDPOINT_META_KEY = b"hemasim_endpoint_units"
 
 
-def _write_endpoints(path: Path, frame: Any, meta: dict[str, tuple[str, str]]) -> None:
-    """Endpoints as Parquet, with each scenario-driven column's unit and definition in the file's metadata."""
+def _write_endpoints(path: Path, frame: Any, meta: dict[str, EndpointMeta]) -> None:
+    """Endpoints as Parquet, with each scenario-driven column's unit and definition in the file's metadata, and its
+    note where it has one ("not computed": [unit, definition, note]; a partition written before the note has two
+    fields, read as "not reached", as it was then)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    extra = {ENDPOINT_META_KEY: json.dumps({k: list(v) for k, v in meta.items()}).encode()}
+    extra = {ENDPOINT_META_KEY: json.dumps({k: list(v[:2]) if v[2] is None else list(v)
+                                            for k, v in meta.items()}).encode()}
     pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **extra}), path)
 
 
-def _endpoint_meta(paths: Sequence[Path]) -> dict[str, tuple[str, str]]:
+def _endpoint_meta(paths: Sequence[Path]) -> dict[str, EndpointMeta]:
     import pyarrow.parquet as pq
 
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, EndpointMeta] = {}
     for p in paths:
         raw = (pq.read_schema(p).metadata or {}).get(ENDPOINT_META_KEY)
         if raw:
-            out.update({k: (v[0], v[1]) for k, v in json.loads(raw).items()})
+            out.update({k: (v[0], v[1], v[2] if len(v) > 2 else None) for k, v in json.loads(raw).items()})
     return out
 
 
@@ -739,6 +748,7 @@ class _Column:
     name: str
     unit: str
     definition: str
+    missing: str | None = None  # EndpointMeta's note: "not computed" (None: a missing value is "not reached")
 
 
 def _bands_table(hist: np.ndarray, times: np.ndarray, observables: Sequence[str] = BAND_OBSERVABLES) -> pd.DataFrame:
@@ -810,7 +820,7 @@ class _SummaryParts:
         self.hist: np.ndarray | None = None
         self.bands: pd.DataFrame | None = None
         self.endpoints: dict[int, pd.DataFrame] = {}
-        self.meta: dict[int, dict[str, tuple[str, str]]] = {}
+        self.meta: dict[int, dict[str, EndpointMeta]] = {}
         self.figure: _BandsFigureThread | None = None
         self._figure = figure
         self._counted: set[int] = set()
@@ -861,7 +871,7 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
         kept = None  # some partitions were computed by an earlier run: read every one from its files
     if kept is not None:
         ep = pd.concat([kept.endpoints[k] for k in range(len(parts))], ignore_index=True)
-        meta: dict[str, tuple[str, str]] = {}
+        meta: dict[str, EndpointMeta] = {}
         for k in range(len(parts)):  # as _endpoint_meta reads them: in partition order, later ones win
             meta.update(kept.meta[k])
     else:
@@ -877,12 +887,14 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
             reached = v > 0
         finite = v[~np.isnan(v)]
         not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
+        note = getattr(e, "missing", None)  # "not computed": no share of patients "reached" it (it said 0%)
         rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,
                      "median": float(np.median(finite)) if len(finite) else None,
                      "p05": float(np.percentile(finite, 5)) if len(finite) else None,
                      "p95": float(np.percentile(finite, 95)) if len(finite) else None,
-                     "fraction_reaching": float(reached.mean()), "n": int(len(v)),
-                     "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean())})
+                     "fraction_reaching": None if note else float(reached.mean()), "n": int(len(v)),
+                     "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()),
+                     **({"missing": note} if note else {})})
     summary = {"n_patients": int(len(ep)), "endpoints": rows}
     if kept is not None and kept.bands is not None:  # always, once complete (the check is for the type)
         bands = kept.bands

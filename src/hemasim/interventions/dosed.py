@@ -117,8 +117,9 @@ def _drug_section(result: Result) -> str | None:
     if fig is None:
         return None
     esc = html.escape
+    listed = _listed_days(result)
     rows = "".join(
-        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(str(e.get('cycle', '')))}</td>"
+        f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
         f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
@@ -131,8 +132,33 @@ def _drug_section(result: Result) -> str | None:
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
-            + "<table><tr><th>day</th><th>drug</th><th>cycle</th><th>route</th><th>action</th>"
+            + "<table><tr><th>day</th><th>drug</th><th>cycle (dose of a days list)</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+
+
+def _listed_days(result: Result) -> dict[str, int]:
+    """Drug -> how many days its schedule lists, for a drug dosed by one intervention whose schedule is a list of
+    days (``schedule: {days: [0, 1, 2, 3, 4]}``): the regimen counts each listed day as a cycle of one dose (so a
+    dose rule can hold each), which the administration table showed as "cycle 1" to "cycle 5" of a daily course."""
+    scenario = result.record.scenario
+    if scenario is None:
+        return {}
+    by_drug: dict[str, list[DosedSpec]] = {}
+    for iv in dosed_interventions(scenario.interventions):
+        by_drug.setdefault(drug_set_of(iv.drug_set).drug, []).append(iv)
+    out = {}
+    for drug, ivs in by_drug.items():
+        days = getattr(getattr(ivs[0], "schedule", None), "days", None)
+        if len(ivs) == 1 and days is not None:
+            out[drug] = len(days)
+    return out
+
+
+def _cycle_cell(entry: Mapping[str, object], listed: Mapping[str, int]) -> str:
+    """The administration table's cycle cell: the cycle, or for a list of days which of its doses ("dose 3 of 5")."""
+    cycle = entry.get("cycle", "")
+    n = listed.get(str(entry.get("drug")))
+    return f"dose {cycle} of {n}" if n is not None and cycle != "" else str(cycle)
 
 
 def pk_only_text(result: Result) -> str:

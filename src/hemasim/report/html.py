@@ -513,6 +513,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
     scen = manifest.get("scenario") or {}
 
     def cell(v: object, r: dict[str, Any]) -> str:
+        if v is None and r.get("missing"):  # not computed (a G-CSF's Cmax), as a single run's endpoints say
+            return esc(str(r["missing"]))
         if v is None:  # no patient has a value: because no count fell below the mark, or none came back above it
             if r["fraction_reaching"] != 0:
                 return "n/a"
@@ -520,6 +522,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         return f"{v:.4g}" if isinstance(v, float) else esc(str(v))
 
     def reaching(r: dict[str, Any]) -> str:
+        if r["fraction_reaching"] is None:  # not computed: no share reached it
+            return esc(str(r.get("missing") or "n/a"))
         not_fallen = r.get("fraction_did_not_fall")
         return percent_text(r["fraction_reaching"]) + (f" ({percent_text(not_fallen)} did not fall)" if not_fallen else "")
 

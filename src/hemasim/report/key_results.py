@@ -376,6 +376,8 @@ def percent_text(fraction: float) -> str:
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:
+    if row.get("missing"):  # not computed (a G-CSF's Cmax): as a single run says
+        return str(row["missing"])
     name, unit, reached = str(row["endpoint"]), str(row["unit"]), float(row["fraction_reaching"])
     if unit == "flag":
         return f"{percent_text(reached)} of patients"

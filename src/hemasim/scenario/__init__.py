@@ -391,7 +391,10 @@ def resolve_paths(data: Any, folder: Path) -> Any:
 
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file (safe loader within limits: data only). Paths inside it (a
-    ``drug_set`` file) are relative to the file's folder."""
+    ``drug_set`` file) are relative to the file's folder. A value outside its clinical range (``cd34_per_kg:
+    4.5``) is warned, a :class:`~hemasim.scenario.plausibility.PlausibilityWarning` each, and kept as written."""
+    from hemasim.scenario.plausibility import warn_implausible, warning_lines
+
     p = Path(path)
     try:
         data = load_yaml_file(p, "scenario")
@@ -399,9 +402,11 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioError(str(err)) from None
     folder = p.absolute().parent
     try:
-        return parse_scenario(resolve_paths(data, folder), str(p))
+        scenario = parse_scenario(resolve_paths(data, folder), str(p))
     except ScenarioError as err:
         raise ScenarioError("\n".join(_own_file_hint(line, folder) for line in str(err).splitlines())) from None
+    warn_implausible(warning_lines(scenario, str(p)))
+    return scenario
 
 
 def _first_day_field(iv: Any) -> str:

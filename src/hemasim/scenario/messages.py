@@ -18,6 +18,7 @@ from hemasim._schema import (
     block_fields,
     closest,
     hint_lines,
+    share_hint,
     unknown_field_hint,
 )
 from hemasim._yaml_limits import quoted
@@ -139,16 +140,13 @@ def known_name_hint(name: str, drug_sets: Sequence[str], others: Iterable[str] =
 
 def unit_slip_hint(e: Any) -> str:
     """For a number refused by its bound in a field of :data:`UNIT_SLIPS`, the value it would be if written in a
-    unit commonly mistaken for the field's (``weight_kg: 70000``: "if that is grams, write 70")."""
+    unit commonly mistaken for the field's (``weight_kg: 70000``: "if that is grams, write 70"); in another field,
+    :func:`hemasim._schema.share_hint`."""
     field, value = str(e["loc"][-1]) if e["loc"] else "", e.get("input")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return ""
-    bound = e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt"))
-    if (field not in UNIT_SLIPS and isinstance(bound, int | float) and 0.5 <= bound <= 1 and bound < value <= 100
-            and value / 100 <= bound):  # a share written as a percentage: surviving_fraction: 10, vaf: 15
-        return f"; if that is a percentage, write {value / 100:g}"
-    if field not in UNIT_SLIPS:
-        return ""
+    if field not in UNIT_SLIPS:  # a share written as a percentage: surviving_fraction: 10, vaf: 15
+        return share_hint(e)
     guesses = [f"{unit}, write {value * factor:.3g}" for unit, factor, (low, high) in UNIT_SLIPS[field]
                if low <= value * factor <= high]
     return f"; if that is {'; if '.join(guesses)}" if guesses else ""
@@ -221,7 +219,7 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
         if e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
             return line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
         if e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
-                slip := unit_slip_hint(e)) and "if that is" not in line:
+                slip := unit_slip_hint(e)) and "if that is" not in line and slip not in line:
             return line + slip
         if e["type"] == "string_pattern_mismatch" and (named := _name_pattern_line(e)):
             return f"{where}: {named}"

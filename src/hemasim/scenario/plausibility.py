@@ -5,8 +5,10 @@ inside the schema's range can still be a unit slip: ``cd34_per_kg: 5`` (the user
 of five cells per kg, which fails, and the report then shows a graft failure instead of the mistake. This
 module compares the values of a valid scenario with the ranges met in the clinic, each stated with its source
 and why, and returns one warning line per value outside, in the format of the schema's error lines
-(``field.path: what; the likely fix``). It never changes a value: a warning is shown by ``hemasim run``,
-``hemasim check`` and in the report, and the scenario runs as written.
+(``field.path: what; the likely fix``). It never changes a value: loading a scenario from a file warns
+(:class:`PlausibilityWarning`, Python's ``warnings``: ``hs.load_scenario`` in a notebook as ``hemasim run``, which
+shows each as a ``hemasim: warning:`` line), ``hemasim check`` lists them, the report repeats them, and the
+scenario runs as written.
 
 The ranges are deliberately wide (the clinic's extremes, not its usual values): a warning says "check this",
 not "this is wrong".
@@ -18,6 +20,7 @@ import csv
 import functools
 import io
 import math
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,8 +30,16 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["ClinicalRange", "RANGES", "child_weight_band", "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings",
+__all__ = ["PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "PlausibilityWarning", "child_weight_band",
+           "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings", "warn_implausible",
            "warning_lines"]
+
+
+class PlausibilityWarning(UserWarning):
+    """A value of a valid scenario outside the range met in the clinic, warned when the scenario is loaded from its
+    file (:func:`hemasim.scenario.load_scenario`, :func:`hemasim.clonal.gene_therapy_report.load_gene_therapy_scenario`);
+    the message is one of :func:`warning_lines`' (``FILE: field: what; the likely fix``). The command line shows each
+    as a ``hemasim: warning:`` line (``hemasim.cli._errors.loaded``), once."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +113,22 @@ RANGES: dict[str, ClinicalRange] = {
     "pegfilgrastim_mg": ClinicalRange(
         0.6, 6.0, "mg", "Neulasta label section 2: 6 mg once per chemotherapy cycle; lower bound a tenth of it",
         typical=6.0),
+    # Neupogen (filgrastim) US label section 2 (as drugs.com/dosage/neupogen.html reproduces it): 5 ug/kg/day after
+    # myelosuppressive chemotherapy (raised in steps of 5 ug/kg per cycle), 10 ug/kg/day after myeloablative
+    # therapy and for mobilisation, 6 ug/kg twice daily (congenital) or 5 ug/kg/day (idiopathic, cyclic
+    # neutropenia); the EU label's lowest, 1 ug/kg/day (HIV). The bounds are a margin: a tenth of the usual 5
+    # ug/kg below, tenfold the labelled 10 ug/kg above (the 16 ug/kg/day of targets G2 and G8 lie inside)
+    "filgrastim_ug_per_kg": ClinicalRange(
+        0.5, 100.0, "ug/kg", "Neupogen label section 2: 5 ug/kg/day after chemotherapy, 10 ug/kg/day for "
+        "mobilisation and after marrow transplant, 6 ug/kg twice daily in congenital neutropenia; bounds a tenth of "
+        "5 below, tenfold 10 above", typical=5.0),
 }
+
+#: the drugs whose label gives the dose per kg, and the range (ug/kg per dose, in :data:`RANGES`) a dose-per-kg
+#: field (``dose_ug_per_kg``, ``dose_mg_per_kg``) of theirs is compared with
+PER_KG_DOSE_RANGES: dict[str, str] = {"filgrastim": "filgrastim_ug_per_kg"}
+#: the dose-per-kg fields of a dosed intervention, with their unit in ug/kg (a slip between the two is a factor 1000)
+_PER_KG_FIELDS = {"dose_ug_per_kg": 1.0, "dose_mg_per_kg": 1000.0}
 
 #: adults' weights, kg, outside which a weight in pounds or grams is checked for (the truncation a cohort's
 #: weights get, hemasim.scenario.Population: 30-250 kg)
@@ -156,12 +182,13 @@ def _scaled_guess(value: float, rng: ClinicalRange) -> str:
     return f"; did you mean {_g(min(inside, key=lambda x: abs(math.log10(x / typical))))}?"
 
 
-def _outside(path: str, value: float, rng: ClinicalRange, what: str, guess: bool = True) -> Iterator[Implausible]:
+def _outside(path: str, value: float, rng: ClinicalRange, what: str, guess: bool = True,
+             hint: str | None = None) -> Iterator[Implausible]:
     """A warning when ``value`` lies outside ``rng``; ``guess``: with the value meant when a power of ten brings it
-    in (only where ``value`` is the field's own number)."""
+    in (only where ``value`` is the field's own number); ``hint``: the value meant, said by the caller instead."""
     if not rng.low <= value <= rng.high:
         side = "below" if value < rng.low else "above"
-        meant = _scaled_guess(value, rng) if guess else ""
+        meant = hint if hint is not None else _scaled_guess(value, rng) if guess else ""
         yield path, f"{_g(value)} {what} is {side} the clinical range {rng.text()}{meant} ({rng.why})"
 
 
@@ -313,8 +340,29 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
                                              f"if that is minutes, write {_g(iv.infusion_hours / 60.0)} ({rng.why})")
     if drug == "pegfilgrastim":
         mg = float(iv.amount_ug(cov)) / 1000.0
-        yield from _outside(f"{path}.{field}", mg, RANGES["pegfilgrastim_mg"], "mg of pegfilgrastim per dose",
-                            guess=field == "dose_mg")
+        rng = RANGES["pegfilgrastim_mg"]
+        yield from _outside(f"{path}.{field}", mg, rng, "mg of pegfilgrastim per dose", guess=field == "dose_mg",
+                            hint=_per_kg_slip(iv, field, lambda f: rng.low <= mg * f <= rng.high))
+    if field in _PER_KG_FIELDS and drug in PER_KG_DOSE_RANGES:
+        rng = RANGES[PER_KG_DOSE_RANGES[drug]]
+        ug_per_kg = float(getattr(iv, field)) * _PER_KG_FIELDS[field]
+        yield from _outside(f"{path}.{field}", ug_per_kg, rng, f"ug/kg of {drug} per dose",
+                            hint=_per_kg_slip(iv, field, lambda f: rng.low <= ug_per_kg * f <= rng.high) or "")
+
+
+def _per_kg_slip(iv: InterventionSpec, field: str, inside: Callable[[float], bool]) -> str | None:
+    """For a dose-per-kg ``field``: ``; did you mean 5 ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5`` when the dose
+    a thousand times larger or smaller (mg/kg written for ug/kg, or the reverse) is ``inside`` the range (called
+    with the factor), else None."""
+    if field not in _PER_KG_FIELDS:
+        return None
+    ug_per_kg = float(getattr(iv, field)) * _PER_KG_FIELDS[field]
+    factor = next((f for f in (1000.0, 0.001) if inside(f)), None)
+    if factor is None:
+        return None
+    meant = ug_per_kg * factor
+    write = f"dose_ug_per_kg: {_g(meant)}" if field == "dose_ug_per_kg" else f"dose_mg_per_kg: {_g(meant / 1000.0)}"
+    return f"; did you mean {_g(meant)} ug/kg ({_g(meant / 1000.0)} mg/kg)? write {write}"
 
 
 def _pk_only_message(name: str, drug: str, cytotoxic: bool) -> str:
@@ -432,6 +480,12 @@ def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
         for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
             lines += _lines((w for w in plausibility_warnings(arm) if w not in base), f"{source}: arms.{i}")
     return lines
+
+
+def warn_implausible(lines: Iterable[str]) -> None:
+    """Warn each line as a :class:`PlausibilityWarning`, attributed to the caller of the loader that calls this."""
+    for line in lines:
+        warnings.warn(line, PlausibilityWarning, stacklevel=3)
 
 
 def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
