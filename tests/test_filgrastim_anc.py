@@ -152,3 +152,13 @@ def test_a_shared_receptor_takes_emax_stimulation_only(fit: ModuleType) -> None:
     data["endogenous_ligand"] = fit.ENDOGENOUS
     with pytest.raises(ValueError, match="endogenous_ligand: effects.0 is a linear proliferation effect"):
         parse_drug_set(data, "test")
+
+
+@pytest.mark.parametrize("emax", [-1.0, -0.5, 0.0])
+def test_a_shared_receptor_refuses_a_non_stimulating_emax(emax: float) -> None:
+    """E_max = -1 would divide by zero in the endogenous share's law (E' = -E/(1 + E)); any E_max <= 0 has no
+    stimulation to share: refused on load, naming the field."""
+    data = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
+    data["effects"][1]["emax"]["value"] = emax
+    with pytest.raises(ValueError, match=r"effects\.1\.emax\.value: .*emax > 0"):
+        parse_drug_set(data, "test")
