@@ -162,3 +162,20 @@ def test_a_shared_receptor_refuses_a_non_stimulating_emax(emax: float) -> None:
     data["effects"][1]["emax"]["value"] = emax
     with pytest.raises(ValueError, match=r"effects\.1\.emax\.value: .*emax > 0"):
         parse_drug_set(data, "test")
+
+
+def test_the_fold_over_rest_reads_an_ec50_given_in_nmol_per_L() -> None:
+    """stimulation_over_rest converts an EC50 in nmol/L through the molar mass, as the model does: the same EC50
+    given either way gives the same fold."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology.pkpd import stimulation_over_rest
+
+    p = healthy_adult_parameters()
+    rates = (p.value("gcsf_renal_elimination_rate_per_h"), p.value("gcsf_neutrophil_elimination_rate_per_h_per_anc"),
+             p.value("anc_setpoint_1e9_per_L"))
+    data = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
+    ec50 = data["effects"][0].pop("ec50_ng_per_mL")
+    data["effects"][0]["ec50_nmol_per_L"] = {**ec50, "value": ec50["value"] / data["molar_mass_g_per_mol"]["value"] * 1e3}
+    ds = parse_drug_set(data, "test")
+    assert stimulation_over_rest(ds, 0, *rates) == pytest.approx(
+        stimulation_over_rest(load_drug_set("filgrastim_wang2001"), 0, *rates), rel=1e-12)

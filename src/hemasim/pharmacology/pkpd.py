@@ -265,13 +265,8 @@ class DrugExposure:
                        f"{d} maximal effect on {eff.acts_on}")
             hill = rec(base + "hill", _required(eff.hill, base + "hill").value, "1",
                        f"{d} Hill coefficient on {eff.acts_on}")
-            if eff.ec50_ng_per_mL is not None:
-                ec50 = rec(base + "ec50_ng_per_mL", eff.ec50_ng_per_mL.value, "ng/mL", f"{d} EC50 on {eff.acts_on}")
-                ec_name = "ec50_ng_per_mL"
-            else:
-                ec50 = rec(base + "ec50_nmol_per_L", _required(eff.ec50_nmol_per_L, base + "ec50_nmol_per_L").value,
-                           "nmol/L", f"{d} EC50 on {eff.acts_on}") * mw * 1e-3
-                ec_name = "ec50_nmol_per_L"
+            ec50, ec_name = _ec50_ng_per_mL(eff, base, mw, lambda path, v, unit: rec(path, v, unit,
+                                                                                   f"{d} EC50 on {eff.acts_on}"))
             law = (FeedbackKind.EMAX, (emax, ec50, hill))
             used = (pname(base + "emax"), pname(base + ec_name), pname(base + "hill"))
         fb = f"{d}_effect_{i}_{eff.acts_on}"
@@ -344,8 +339,18 @@ def stimulation_over_rest(ds: DrugSet, effect: int, ke_per_h: float, k_anc_per_h
         return 1.0 + emax
     g0 = float(endogenous_steady_state(el.baseline_ng_per_mL.value, el.reference_anc_1e9_per_L.value, ke_per_h,
                                        k_anc_per_h, anc))
-    k, h = _required(eff.ec50_ng_per_mL, f"effects.{effect}.ec50_ng_per_mL").value, _required(eff.hill, "hill").value
+    k, _ = _ec50_ng_per_mL(eff, f"effects.{effect}.", ds.molar_mass_g_per_mol.value, lambda _path, v, _unit: v)
+    h = _required(eff.hill, f"effects.{effect}.hill").value
     return (1.0 + emax) / (1.0 + emax * g0**h / (k**h + g0**h))
+
+
+def _ec50_ng_per_mL(eff: Effect, base: str, mw: float, record: Callable[[str, float, str], float]) -> tuple[float, str]:
+    """An Emax effect's EC50 in ng/mL (one given in nmol/L through the molar mass ``mw``, g/mol) and the name of
+    the field it was given in; ``record`` sees that field's (path, value, unit) and returns the value to use."""
+    if eff.ec50_ng_per_mL is not None:
+        return record(base + "ec50_ng_per_mL", eff.ec50_ng_per_mL.value, "ng/mL"), "ec50_ng_per_mL"
+    nmol = record(base + "ec50_nmol_per_L", _required(eff.ec50_nmol_per_L, base + "ec50_nmol_per_L").value, "nmol/L")
+    return nmol * mw * 1e-3, "ec50_nmol_per_L"  # nmol/L -> ug/L
 
 
 def _kill_lineage(m: Module, drug: str, h: LineageHandles, lineage: str, fb: str, used: tuple[str, ...],
