@@ -115,15 +115,26 @@ def test_divisions_belong_to_a_maturation_speed_effect() -> None:
 
 def test_a_shared_receptor_changes_nothing_without_drug() -> None:
     """With an endogenous ligand and no dose, S(G + C)/S(G) is 1: the healthy steady state holds, and G sits at
-    Quartino's steady state for the set-point ANC, k_in / (k_e + k_ANC ANC0)."""
+    Quartino's steady state for the set-point ANC, k_in / (k_e + k_ANC ANC0); the turnover's rates are per day (the
+    parameters are per hour: a ratio alone would not see a lost conversion)."""
+    from hemasim.parameters import healthy_adult_parameters
     from hemasim.simulation import Simulation
 
-    model = healthy_human_model(aging=False, extensions=[DrugExposure(load_drug_set("filgrastim_wang2001"))])
+    ds = load_drug_set("filgrastim_wang2001")
+    model = healthy_human_model(aging=False, extensions=[DrugExposure(ds)])
     r = Simulation(model).run(20.0, 1.0, observe=["anc_1e9_per_L", "filgrastim_endogenous_ng_per_mL"])
     anc, g = r.observable("anc_1e9_per_L"), r.observable("filgrastim_endogenous_ng_per_mL")
     np.testing.assert_allclose(anc, anc[0], rtol=1e-7)
-    ke, k_anc = 0.592, 5.64  # Quartino 2014, /h and /h per 1e9/L (the model's parameters)
-    np.testing.assert_allclose(g, 0.0243 * (ke + k_anc * 3.53) / (ke + k_anc * anc[0]), rtol=1e-6)
+    p = healthy_adult_parameters()
+    ke, k_anc = (p.value(n) for n in ("gcsf_renal_elimination_rate_per_h",
+                                      "gcsf_neutrophil_elimination_rate_per_h_per_anc"))  # Quartino 2014, per hour
+    assert ds.endogenous_ligand is not None
+    g_ref, anc_ref = ds.endogenous_ligand.baseline_ng_per_mL.value, ds.endogenous_ligand.reference_anc_1e9_per_L.value
+    np.testing.assert_allclose(g, g_ref * (ke + k_anc * anc_ref) / (ke + k_anc * anc[0]), rtol=1e-6)
+    flows, hours_per_day = _flows(model), 24.0
+    assert flows["filgrastim_endogenous_renal_elimination"].rate == pytest.approx(ke * hours_per_day, rel=1e-12)  # type: ignore[attr-defined]
+    assert flows["filgrastim_endogenous_production"].rate == pytest.approx(  # type: ignore[attr-defined]
+        g_ref * (ke + k_anc * anc_ref) * hours_per_day, rel=1e-12)  # ng/mL/day
 
 
 def test_the_drug_adds_less_where_endogenous_g_csf_is_high() -> None:
