@@ -14,6 +14,7 @@ import pytest
 from hemasim.biology import healthy_human_model
 from hemasim.pharmacology import DrugExposure, load_drug_set
 from hemasim.pharmacology.drug_sets import parse_drug_set
+from hemasim.pharmacology.pkpd import emax_law, shared_receptor_factor
 from tests._scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "fit_filgrastim_anc.py"
@@ -145,16 +146,12 @@ def test_the_drug_adds_less_where_endogenous_g_csf_is_high() -> None:
     total = fbs["filgrastim_effect_0_production"]
     share = fbs["filgrastim_effect_0_production_endogenous_share"]
 
-    def emax(params: tuple[float, ...], x: float) -> float:
-        e, k, h = params
-        return 1.0 + e * x**h / (k**h + x**h)
-
     c = 1.0  # ng/mL of drug
-    factor = [emax(total.params, g + c) * emax(share.params, g) for g in (0.0182, 0.841, 1e4)]
+    factor = [emax_law(g + c, *total.params) * emax_law(g, *share.params) for g in (0.0182, 0.841, 1e4)]
     assert factor[0] > factor[1] > factor[2] and factor[2] == pytest.approx(1.0, abs=1e-3)
     e, k, _ = total.params
-    assert emax(total.params, 0.5) * emax(share.params, 0.5) == pytest.approx(1.0, rel=1e-12)  # C = 0
-    assert factor[0] == pytest.approx(emax((e, k, 1.0), 0.0182 + c) / emax((e, k, 1.0), 0.0182), rel=1e-12)
+    assert emax_law(0.5, *total.params) * emax_law(0.5, *share.params) == pytest.approx(1.0, rel=1e-12)  # C = 0
+    assert factor[0] == pytest.approx(shared_receptor_factor(0.0182, c, e, k, 1.0), rel=1e-12)
 
 
 def test_a_shared_receptor_takes_emax_stimulation_only(fit: ModuleType) -> None:
