@@ -24,7 +24,11 @@ import yaml
 from scipy.integrate import solve_ivp
 from scipy.optimize import minimize
 
+from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology.drug_sets import load_drug_set
+from hemasim.pharmacology.pkpd import emax_for_fold_over_rest, endogenous_steady_state, shared_receptor_factor
+
+_PARAMETERS = healthy_adult_parameters()
 
 #: Melhem 2017 as encoded in MODEL2211040001 (hours, nmol/L; healthy subjects: kintH, stm2H; no corticoids)
 MELHEM = dict(ksc=0.123, fsc=1.0, mw=18802.9, vd=3.12, cld=0.833, kint=0.197, kd=0.0237, sr=0.059,
@@ -68,29 +72,27 @@ def melhem_fold(p: dict[str, float] = MELHEM, dose_days: tuple[float, ...] = DOS
     return np.array(out) / base
 
 
-#: Quartino 2014's endogenous G-CSF (radivot/myelo quartino14.R: GCSF0 24.3, read as pg/mL, at Circ0 3.53e9/L)
-QUARTINO = {"authors": "Quartino AL, Karlsson MO, Lindman H, Friberg LE.", "year": 2014,
-            "title": "Characterization of endogenous G-CSF and the inverse correlation to chemotherapy-induced "
-                     "neutropenia in patients with breast cancer using population modeling",
-            "journal": "Pharm Res 31:3390-3403", "doi": "10.1007/s11095-014-1429-9"}
-ENDOGENOUS = {"baseline_ng_per_mL": {"value": 0.0243, "source": "Quartino2014",
-                                     "where": "GCSF0 = 24.3 (radivot/myelo myelo/demo/quartino14.R; read as pg/mL)"},
-              "reference_anc_1e9_per_L": {"value": 3.53, "source": "Quartino2014",
-                                          "where": "Circ0 = 3.53 (radivot/myelo myelo/demo/quartino14.R)"}}
+#: Quartino 2014's endogenous G-CSF (radivot/myelo quartino14.R: GCSF0 24.3, read as pg/mL, at Circ0 3.53e9/L) as
+#: the shipped set carries it: the reference and the set's endogenous_ligand block
+_SHIPPED: dict[str, Any] = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
+QUARTINO = _SHIPPED["references"]["Quartino2014"]
+ENDOGENOUS = _SHIPPED["endogenous_ligand"]
 #: Price 1996: post-mitotic transit 6.4 -> 2.9 days on 300 ug/day, the most the speed-up may do in B and AB
 PRICE_EMAX = 6.4 / 2.9 - 1.0
 #: candidate -> (speed-up on the divisions too, one receptor law with endogenous G-CSF, speed-up E_max bound)
 NEW_CANDIDATES = {"A": (True, True, 100.0), "B": (False, False, PRICE_EMAX), "AB": (False, True, PRICE_EMAX),
                   "A2": (True, True, 100.0), "A2p": (False, True, 100.0)}
-#: A2: resting endogenous G-CSF of the calibration man (Quartino's turnover at ANC 4.75e9/L), ng/mL
-RESTING_G = 0.0243 * (0.592 + 5.64 * 3.53) / (0.592 + 5.64 * 4.75)
+#: A2: resting endogenous G-CSF of the calibration man (Quartino's turnover at the set-point ANC), ng/mL
+RESTING_G = float(endogenous_steady_state(
+    ENDOGENOUS["baseline_ng_per_mL"]["value"], ENDOGENOUS["reference_anc_1e9_per_L"]["value"],
+    *(_PARAMETERS.value(n) for n in ("gcsf_renal_elimination_rate_per_h", "gcsf_neutrophil_elimination_rate_per_h_per_anc",
+                                     "anc_setpoint_1e9_per_L"))))
 
 
 def a2_production_emax(ec50: float) -> float:
-    """A2's production E_max: Wang 2001's 12.7-fold read over the resting state, (1 + E)/S(G0) = 12.7 (inf where
-    no E can give it)."""
-    share = 12.7 * RESTING_G / (ec50 + RESTING_G)
-    return 11.7 / (1.0 - share) if share < 1.0 else float("inf")
+    """A2's production E_max: Wang 2001's 12.7-fold read over the resting state, (1 + E)/S(G0) = 12.7, Hill 1 (inf
+    where no E can give it)."""
+    return emax_for_fold_over_rest(1.0 + WANG_PRODUCTION_EMAX, RESTING_G, ec50, 1.0)
 
 
 def drug_set_file(folder: Path, emax: float, ec50: float, divisions: bool,
@@ -188,13 +190,8 @@ def price_check(drug_set: str) -> dict[str, float]:
     c = r.observable(obs[0])
     g = r.observable(obs[1]) if ds.endogenous_ligand else np.zeros_like(c)
     speed = ds.effects[1]
-    e, k = speed.emax.value, speed.ec50_ng_per_mL.value  # type: ignore[union-attr]  # Hill 1 (asserted below)
-    assert speed.hill is not None and speed.hill.value == 1.0
-
-    def law(x: np.ndarray) -> np.ndarray:
-        return 1.0 + e * x / (k + x)
-
-    factor = (law(g + c) / law(g))[(r.times >= 6.0) & (r.times <= 14.0)]
+    factor = shared_receptor_factor(g, c, speed.emax.value, speed.ec50_ng_per_mL.value,  # type: ignore[union-attr]
+                                    speed.hill.value)[(r.times >= 6.0) & (r.times <= 14.0)]  # type: ignore[union-attr]
     return {"mean_speed_up_days_6_14": float(factor.mean()), "post_mitotic_transit_days": 5.8 / float(factor.mean())}
 
 

@@ -14,6 +14,7 @@ import pytest
 from hemasim.biology import healthy_human_model
 from hemasim.pharmacology import DrugExposure, load_drug_set
 from hemasim.pharmacology.drug_sets import parse_drug_set
+from hemasim.pharmacology.pkpd import emax_law, shared_receptor_factor
 from tests._scripts import load_script
 
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "fit_filgrastim_anc.py"
@@ -115,15 +116,26 @@ def test_divisions_belong_to_a_maturation_speed_effect() -> None:
 
 def test_a_shared_receptor_changes_nothing_without_drug() -> None:
     """With an endogenous ligand and no dose, S(G + C)/S(G) is 1: the healthy steady state holds, and G sits at
-    Quartino's steady state for the set-point ANC, k_in / (k_e + k_ANC ANC0)."""
+    Quartino's steady state for the set-point ANC, k_in / (k_e + k_ANC ANC0); the turnover's rates are per day (the
+    parameters are per hour: a ratio alone would not see a lost conversion)."""
+    from hemasim.parameters import healthy_adult_parameters
     from hemasim.simulation import Simulation
 
-    model = healthy_human_model(aging=False, extensions=[DrugExposure(load_drug_set("filgrastim_wang2001"))])
+    ds = load_drug_set("filgrastim_wang2001")
+    model = healthy_human_model(aging=False, extensions=[DrugExposure(ds)])
     r = Simulation(model).run(20.0, 1.0, observe=["anc_1e9_per_L", "filgrastim_endogenous_ng_per_mL"])
     anc, g = r.observable("anc_1e9_per_L"), r.observable("filgrastim_endogenous_ng_per_mL")
     np.testing.assert_allclose(anc, anc[0], rtol=1e-7)
-    ke, k_anc = 0.592, 5.64  # Quartino 2014, /h and /h per 1e9/L (the model's parameters)
-    np.testing.assert_allclose(g, 0.0243 * (ke + k_anc * 3.53) / (ke + k_anc * anc[0]), rtol=1e-6)
+    p = healthy_adult_parameters()
+    ke, k_anc = (p.value(n) for n in ("gcsf_renal_elimination_rate_per_h",
+                                      "gcsf_neutrophil_elimination_rate_per_h_per_anc"))  # Quartino 2014, per hour
+    assert ds.endogenous_ligand is not None
+    g_ref, anc_ref = ds.endogenous_ligand.baseline_ng_per_mL.value, ds.endogenous_ligand.reference_anc_1e9_per_L.value
+    np.testing.assert_allclose(g, g_ref * (ke + k_anc * anc_ref) / (ke + k_anc * anc[0]), rtol=1e-6)
+    flows, hours_per_day = _flows(model), 24.0
+    assert flows["filgrastim_endogenous_renal_elimination"].rate == pytest.approx(ke * hours_per_day, rel=1e-12)  # type: ignore[attr-defined]
+    assert flows["filgrastim_endogenous_production"].rate == pytest.approx(  # type: ignore[attr-defined]
+        g_ref * (ke + k_anc * anc_ref) * hours_per_day, rel=1e-12)  # ng/mL/day
 
 
 def test_the_drug_adds_less_where_endogenous_g_csf_is_high() -> None:
@@ -134,16 +146,12 @@ def test_the_drug_adds_less_where_endogenous_g_csf_is_high() -> None:
     total = fbs["filgrastim_effect_0_production"]
     share = fbs["filgrastim_effect_0_production_endogenous_share"]
 
-    def emax(params: tuple[float, ...], x: float) -> float:
-        e, k, h = params
-        return 1.0 + e * x**h / (k**h + x**h)
-
     c = 1.0  # ng/mL of drug
-    factor = [emax(total.params, g + c) * emax(share.params, g) for g in (0.0182, 0.841, 1e4)]
+    factor = [emax_law(g + c, *total.params) * emax_law(g, *share.params) for g in (0.0182, 0.841, 1e4)]
     assert factor[0] > factor[1] > factor[2] and factor[2] == pytest.approx(1.0, abs=1e-3)
     e, k, _ = total.params
-    assert emax(total.params, 0.5) * emax(share.params, 0.5) == pytest.approx(1.0, rel=1e-12)  # C = 0
-    assert factor[0] == pytest.approx(emax((e, k, 1.0), 0.0182 + c) / emax((e, k, 1.0), 0.0182), rel=1e-12)
+    assert emax_law(0.5, *total.params) * emax_law(0.5, *share.params) == pytest.approx(1.0, rel=1e-12)  # C = 0
+    assert factor[0] == pytest.approx(shared_receptor_factor(0.0182, c, e, k, 1.0), rel=1e-12)
 
 
 def test_a_shared_receptor_takes_emax_stimulation_only(fit: ModuleType) -> None:
@@ -152,3 +160,30 @@ def test_a_shared_receptor_takes_emax_stimulation_only(fit: ModuleType) -> None:
     data["endogenous_ligand"] = fit.ENDOGENOUS
     with pytest.raises(ValueError, match="endogenous_ligand: effects.0 is a linear proliferation effect"):
         parse_drug_set(data, "test")
+
+
+@pytest.mark.parametrize("emax", [-1.0, -0.5, 0.0])
+def test_a_shared_receptor_refuses_a_non_stimulating_emax(emax: float) -> None:
+    """E_max = -1 would divide by zero in the endogenous share's law (E' = -E/(1 + E)); any E_max <= 0 has no
+    stimulation to share: refused on load, naming the field."""
+    data = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
+    data["effects"][1]["emax"]["value"] = emax
+    with pytest.raises(ValueError, match=r"effects\.1\.emax\.value: .*emax > 0"):
+        parse_drug_set(data, "test")
+
+
+def test_the_fold_over_rest_reads_an_ec50_given_in_nmol_per_L() -> None:
+    """stimulation_over_rest converts an EC50 in nmol/L through the molar mass, as the model does: the same EC50
+    given either way gives the same fold."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.pharmacology.pkpd import stimulation_over_rest
+
+    p = healthy_adult_parameters()
+    rates = (p.value("gcsf_renal_elimination_rate_per_h"), p.value("gcsf_neutrophil_elimination_rate_per_h_per_anc"),
+             p.value("anc_setpoint_1e9_per_L"))
+    data = load_drug_set("filgrastim_wang2001").model_dump(exclude_none=True)
+    ec50 = data["effects"][0].pop("ec50_ng_per_mL")
+    data["effects"][0]["ec50_nmol_per_L"] = {**ec50, "value": ec50["value"] / data["molar_mass_g_per_mol"]["value"] * 1e3}
+    ds = parse_drug_set(data, "test")
+    assert stimulation_over_rest(ds, 0, *rates) == pytest.approx(
+        stimulation_over_rest(load_drug_set("filgrastim_wang2001"), 0, *rates), rel=1e-12)

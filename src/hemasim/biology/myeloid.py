@@ -51,6 +51,12 @@ def neutrophil_module(ctx: BuildContext) -> Module:
     return m
 
 
+def endogenous_steady_state(g_ref: Value, anc_ref: Value, ke: Value, k_anc: Value, anc: Value) -> Value:
+    """Quartino 2014's steady state of endogenous G-CSF, k_in / (k_e + k_ANC ANC), k_in = g_ref (k_e + k_ANC anc_ref)
+    (any one time unit for both rates; g_ref 1: G/G0 relative to the reference)."""
+    return g_ref * (ke + k_anc * anc_ref) / (ke + k_anc * anc)
+
+
 def transit_acceleration_law(ctx: BuildContext, pool: Value) -> tuple[Value, Value, Value]:
     """HILL_RATIO parameters (ref, c, n) of the endogenous G-CSF speed-up of neutrophil maturation,
     (1 + c)/(1 + c (N/N0)^n) with N the blood granulocyte pool: Quartino's quasi-steady (G/G0)^beta,
@@ -58,8 +64,9 @@ def transit_acceleration_law(ctx: BuildContext, pool: Value) -> tuple[Value, Val
     left to clear G-CSF) and in its log-slope at the set point (c n/(1 + c) = beta a/(1 + a)). The exact power of
     a Hill ratio is not one of the kernel's laws; the two differ by at most 12% in the speed-up for ANC up to
     10 times the set point (docs)."""
-    a = ctx.p("gcsf_neutrophil_elimination_rate_per_h_per_anc") * ctx.p("anc_setpoint_1e9_per_L") \
-        / ctx.p("gcsf_renal_elimination_rate_per_h")
+    # G/G0 with no neutrophils left, 1 + a
+    a = endogenous_steady_state(1.0, ctx.p("anc_setpoint_1e9_per_L"), ctx.p("gcsf_renal_elimination_rate_per_h"),
+                                ctx.p("gcsf_neutrophil_elimination_rate_per_h_per_anc"), 0.0) - 1.0
     beta = ctx.p("neutrophil_transit_gcsf_exponent")
     c = (1.0 + a) ** beta - 1.0
     # beta/c -> 1/ln(1 + a) as beta -> 0 (no speed-up: c = 0, and n stays finite)

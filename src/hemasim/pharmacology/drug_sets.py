@@ -343,6 +343,11 @@ class DrugSet(_Strict):
                 if eff.model != "emax" or eff.acts_on == "proliferation":
                     raise ValueError(f"endogenous_ligand: effects.{i} is a {eff.model} {eff.acts_on} effect; a shared "
                                      "receptor takes emax production or maturation_speed effects only")
+                emax = eff.emax.value if eff.emax is not None else 0.0
+                if emax <= 0.0:  # the endogenous share 1/S(G) has E' = -E/(1 + E): a pole at E = -1
+                    raise ValueError(f"effects.{i}.emax.value: {emax:g}; with endogenous_ligand an effect must "
+                                     "stimulate, emax > 0 (up to 100): the drug adds S(G + C)/S(G) on top of the "
+                                     "body's own ligand, which an inhibition or a null effect cannot share")
         return self
 
     def values_with_paths(self, obj: BaseModel | None = None, path: str = "") -> list[tuple[str, Value]]:

@@ -14,6 +14,7 @@ it names, stem stages included, with its own fitted slope (docs/chemotherapy_ful
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -22,6 +23,7 @@ import numpy as np
 
 from hemasim.biology.body import body_surface_area_m2
 from hemasim.biology.builder import BuildContext, LineageHandles
+from hemasim.biology.myeloid import endogenous_steady_state
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 from hemasim.pharmacology.dosing import drug_state_names
 from hemasim.pharmacology.drug_sets import (
@@ -35,7 +37,8 @@ from hemasim.pharmacology.drug_sets import (
     SaturablePeripheral,
 )
 
-__all__ = ["DrugExposure", "drug_state_names", "endogenous_steady_state", "stimulation_over_rest"]
+__all__ = ["DrugExposure", "drug_state_names", "emax_for_fold_over_rest", "emax_law", "endogenous_steady_state",
+           "shared_receptor_factor", "stimulation_over_rest"]
 
 _T = TypeVar("_T")
 #: records a drug-set value as a parameter of the run (path, value, unit, description) and returns the value
@@ -265,13 +268,8 @@ class DrugExposure:
                        f"{d} maximal effect on {eff.acts_on}")
             hill = rec(base + "hill", _required(eff.hill, base + "hill").value, "1",
                        f"{d} Hill coefficient on {eff.acts_on}")
-            if eff.ec50_ng_per_mL is not None:
-                ec50 = rec(base + "ec50_ng_per_mL", eff.ec50_ng_per_mL.value, "ng/mL", f"{d} EC50 on {eff.acts_on}")
-                ec_name = "ec50_ng_per_mL"
-            else:
-                ec50 = rec(base + "ec50_nmol_per_L", _required(eff.ec50_nmol_per_L, base + "ec50_nmol_per_L").value,
-                           "nmol/L", f"{d} EC50 on {eff.acts_on}") * mw * 1e-3
-                ec_name = "ec50_nmol_per_L"
+            ec50, ec_name = _ec50_ng_per_mL(eff, base, mw, lambda path, v, unit: rec(path, v, unit,
+                                                                                   f"{d} EC50 on {eff.acts_on}"))
             law = (FeedbackKind.EMAX, (emax, ec50, hill))
             used = (pname(base + "emax"), pname(base + ec_name), pname(base + "hill"))
         fb = f"{d}_effect_{i}_{eff.acts_on}"
@@ -328,10 +326,22 @@ class DrugExposure:
                        feedbacks=(*stage.feedbacks, fb), parameters=(*used, *stage.parameters))
 
 
-def endogenous_steady_state(g_ref: Value, anc_ref: Value, ke: Value, k_anc: Value, anc: Value) -> Value:
-    """Quartino 2014's steady state of endogenous G-CSF, k_in / (k_e + k_ANC ANC), k_in = g_ref (k_e + k_ANC anc_ref)
-    (any one time unit for both rates)."""
-    return g_ref * (ke + k_anc * anc_ref) / (ke + k_anc * anc)
+def emax_law(x: Value, emax: Value, ec50: Value, hill: Value) -> Value:
+    """An Emax effect's factor S(x) = 1 + E x^h / (EC50^h + x^h) at concentration x (EC50's unit)."""
+    return 1.0 + emax * x**hill / (ec50**hill + x**hill)
+
+
+def shared_receptor_factor(g: Value, c: Value, emax: Value, ec50: Value, hill: Value) -> Value:
+    """S(G + C) / S(G): what a drug at C adds on a flow when it shares the receptor with the endogenous ligand at G
+    (1 at C = 0; S(C) at G = 0, a drug alone)."""
+    return emax_law(g + c, emax, ec50, hill) / emax_law(g, emax, ec50, hill)
+
+
+def emax_for_fold_over_rest(fold: float, g0: float, ec50: float, hill: float) -> float:
+    """The inverse of :func:`stimulation_over_rest`: the E_max whose saturating fold over the resting ligand G0 is
+    ``fold``, (F - 1) / (1 - F G0^h / (EC50^h + G0^h)); inf where no E_max reaches it."""
+    share = fold * g0**hill / (ec50**hill + g0**hill)
+    return (fold - 1.0) / (1.0 - share) if share < 1.0 else math.inf
 
 
 def stimulation_over_rest(ds: DrugSet, effect: int, ke_per_h: float, k_anc_per_h: float, anc: float) -> float:
@@ -344,8 +354,18 @@ def stimulation_over_rest(ds: DrugSet, effect: int, ke_per_h: float, k_anc_per_h
         return 1.0 + emax
     g0 = float(endogenous_steady_state(el.baseline_ng_per_mL.value, el.reference_anc_1e9_per_L.value, ke_per_h,
                                        k_anc_per_h, anc))
-    k, h = _required(eff.ec50_ng_per_mL, f"effects.{effect}.ec50_ng_per_mL").value, _required(eff.hill, "hill").value
-    return (1.0 + emax) / (1.0 + emax * g0**h / (k**h + g0**h))
+    k, _ = _ec50_ng_per_mL(eff, f"effects.{effect}.", ds.molar_mass_g_per_mol.value, lambda _path, v, _unit: v)
+    h = _required(eff.hill, f"effects.{effect}.hill").value
+    return float((1.0 + emax) / emax_law(g0, emax, k, h))
+
+
+def _ec50_ng_per_mL(eff: Effect, base: str, mw: float, record: Callable[[str, float, str], float]) -> tuple[float, str]:
+    """An Emax effect's EC50 in ng/mL (one given in nmol/L through the molar mass ``mw``, g/mol) and the name of
+    the field it was given in; ``record`` sees that field's (path, value, unit) and returns the value to use."""
+    if eff.ec50_ng_per_mL is not None:
+        return record(base + "ec50_ng_per_mL", eff.ec50_ng_per_mL.value, "ng/mL"), "ec50_ng_per_mL"
+    nmol = record(base + "ec50_nmol_per_L", _required(eff.ec50_nmol_per_L, base + "ec50_nmol_per_L").value, "nmol/L")
+    return nmol * mw * 1e-3, "ec50_nmol_per_L"  # nmol/L -> ug/L
 
 
 def _kill_lineage(m: Module, drug: str, h: LineageHandles, lineage: str, fb: str, used: tuple[str, ...],
