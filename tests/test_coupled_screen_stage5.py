@@ -97,10 +97,15 @@ def test_the_stage_5_outcome_is_shipped_and_shown_with_its_range():
     assert all(row in stage5 for row in rows)
 
 
-def test_stage_4_written_again_keeps_stage_5(tmp_path: Path):
-    script = load_script(ROOT / "bench" / "coupled_screen.py")
+def _script_and_page(tmp_path: Path):
+    """bench/coupled_screen.py and a fresh page holding only its title."""
     page = tmp_path / "page.md"
     page.write_text("# Screen\n", encoding="utf-8")
+    return load_script(ROOT / "bench" / "coupled_screen.py"), page
+
+
+def test_stage_4_written_again_keeps_stage_5(tmp_path: Path):
+    script, page = _script_and_page(tmp_path)
     four, five = script.STAGE4_HEADING, script.STAGE5_HEADING
     script.write_section(page, four, [four, "", "4"])
     script.write_section(page, five, [five, "", "5"])
@@ -109,9 +114,7 @@ def test_stage_4_written_again_keeps_stage_5(tmp_path: Path):
 
 
 def test_stage_5_written_again_keeps_the_sources_section(tmp_path: Path):
-    script = load_script(ROOT / "bench" / "coupled_screen.py")
-    page = tmp_path / "page.md"
-    page.write_text("# Screen\n", encoding="utf-8")
+    script, page = _script_and_page(tmp_path)
     five, sources = script.STAGE5_HEADING, script.SOURCES_HEADING
     script.write_section(page, five, [five, "", "5"])
     page.write_text(page.read_text(encoding="utf-8") + f"\n{sources}\n\nsearched\n", encoding="utf-8")
