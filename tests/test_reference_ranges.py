@@ -12,6 +12,7 @@ from hemasim.endpoints import evaluate_endpoints
 from hemasim.io import run_record
 from hemasim.report.html import LINEAGE_NOTE, lineage_note, reference_band_note, render_report
 from hemasim.report.interactive import lineage_specs
+from hemasim.report.key_results import _child_hb_range
 from hemasim.report.plots import lineage_figure
 from hemasim.report.reference_ranges import (
     ADULT_BANDS,
@@ -100,12 +101,14 @@ def test_an_infants_report_names_the_infant_ranges(infant):
     assert "reference range, 3-6 months (Iowa handbook)" in _legend_labels(fig, "Neutrophils (ANC)")
     assert "reference range, 3-6 months (Iowa handbook)" in _legend_labels(fig, "Haemoglobin")
     assert ADULT_FOR_CHILD_LABEL in _legend_labels(fig, "Platelets")
-    assert not any(ADULT_LABEL == label for a in fig.axes for label in (p.get_label() for p in a.patches))
+    assert not any(label == ADULT_LABEL for a in fig.axes for label in (p.get_label() for p in a.patches))
     specs = {s["id"]: s for s in lineage_specs(infant)}
     assert specs["lineage-lymphocytes_1e9_per_L"]["bands"][0] == {
         "lo": 4.0, "hi": 13.5, "color": specs["lineage-lymphocytes_1e9_per_L"]["bands"][0]["color"],
         "label": "reference range, 3-6 months (Iowa handbook)"}
     assert lineage_note(infant) != LINEAGE_NOTE and "patient's age" in lineage_note(infant)
+    # the key results' haemoglobin overshoot (after a graft) names the age's range beside the patient's set point
+    assert _child_hb_range(infant) == "; reference range, 3-6 months (Iowa handbook): 9.5-14.1 g/dL"
     html = render_report(infant, evaluate_endpoints(infant), run_record(infant), "t")
     assert "reference range, 3-6 months (Iowa handbook)" in html and "patient&#x27;s age" in html
 

@@ -324,12 +324,10 @@ LINEAGE_NOTE = "Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thr
 def lineage_note(result: Result | Sequence[tuple[str, Result]]) -> str:
     """The lineage figure's caption: :data:`LINEAGE_NOTE` for an adult, a child's names its age ranges (the first
     arm's patient, whose ranges the figures draw)."""
-    from hemasim.report.plots import as_arms
+    from hemasim.report.plots import as_arms, patient_age
     from hemasim.report.reference_ranges import band_note
 
-    patient = as_arms(result)[0][1].model.info.patient
-    age = float(patient.age_years) if patient is not None else None
-    return LINEAGE_NOTE.replace(band_note(None), band_note(age))
+    return LINEAGE_NOTE.replace(band_note(None), band_note(patient_age(as_arms(result)[0][1])))
 #: added to the note where host and donor cells are tracked apart (a run without either had the note describe
 #: dashed lines and a graft line its plots do not have; visual)
 DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count (after an "

@@ -184,12 +184,18 @@ def is_taper(label: str) -> bool:
     return " taper, " in label
 
 
+def patient_age(result: Result) -> float | None:
+    """The age of ``result``'s patient at the start, years (None without a patient, or for a cohort's several ages:
+    read as an adult)."""
+    patient = result.model.info.patient
+    return float(patient.age_years) if patient is not None and np.ndim(patient.age_years) == 0 else None
+
+
 def patient_ranges(result: Result) -> Callable[[str], ReferenceRange | None]:
     """The reference range of an observable for ``result``'s patient (:func:`reference_range`: a child's by age;
     adults', and a man's haemoglobin, without a patient)."""
     patient = result.model.info.patient
-    age = float(patient.age_years) if patient is not None else None
-    sex = str(patient.sex) if patient is not None else "male"
+    age, sex = patient_age(result), str(patient.sex) if patient is not None else "male"
     return lambda quantity: reference_range(quantity, age, sex)
 
 
