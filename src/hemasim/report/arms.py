@@ -14,6 +14,7 @@ from hemasim.report.html import (
     figure_html,
     interventions_html,
     lineage_html,
+    lineage_note,
     name_html,
     page_head,
     parameter_rows,
@@ -140,8 +141,7 @@ def render_arms_report(scenario: Scenario, runs: Sequence[ArmRun], endpoints: di
 <p>{esc(scenario_title({"name": scenario.name, "description": scenario.description}))}</p>
 <p>Duration {scenario.duration_days:g} days. Each arm is the base scenario with its changes:</p>
 {''.join(_arm_html(n, records[n]) for n in names)}
-<p class="muted">Line styles or colours tell the arms apart (legends). Green bands: adult reference ranges.
-Red: CTCAE v5 grade 3/4 thresholds.{ARMS_DONOR_NOTE if draws_donor_part(list(pairs)) else ""}\
+<p class="muted">Line styles or colours tell the arms apart (legends). {esc(lineage_note(list(pairs)))}{ARMS_DONOR_NOTE if draws_donor_part(list(pairs)) else ""}\
 {ARMS_GRAFT_NOTE if graft_axis_positions(list(pairs)) else ""}\
 {IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(list(pairs)) else ""}</p>
 {_figures(pairs, static)}

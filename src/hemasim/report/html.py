@@ -319,6 +319,15 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
 
 
 LINEAGE_NOTE = "Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds."
+
+
+def lineage_note(result: Result | Sequence[tuple[str, Result]]) -> str:
+    """The lineage figure's caption: :data:`LINEAGE_NOTE` for an adult, a child's names its age ranges (the first
+    arm's patient, whose ranges the figures draw)."""
+    from hemasim.report.plots import as_arms, patient_age
+    from hemasim.report.reference_ranges import band_note
+
+    return LINEAGE_NOTE.replace(band_note(None), band_note(patient_age(as_arms(result)[0][1])))
 #: added to the note where host and donor cells are tracked apart (a run without either had the note describe
 #: dashed lines and a graft line its plots do not have; visual)
 DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count (after an "
@@ -401,7 +410,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 duration {esc(plain(scen.get('duration_days')))} days.</p>
 <p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 <h2>Blood counts and lineages</h2>
-<p class="muted">{LINEAGE_NOTE}{DONOR_NOTE if draws_donor_part(result) else ""}\
+<p class="muted">{lineage_note(result)}{DONOR_NOTE if draws_donor_part(result) else ""}\
 {IMMUNOSUPPRESSION_NOTE if immunosuppression_windows(result) else ""}</p>
 {lineage_html(result, static)}
 {sections_html}
@@ -497,14 +506,18 @@ def reference_band_note(scen: dict[str, Any]) -> str:
     why it is not (their ranges differ; a panel without a band read as a count without a range)."""
     from hemasim.cohort.sampling import cohort_sex
     from hemasim.report.plots import HB_BANDS
+    from hemasim.report.reference_ranges import cohort_child_note
 
     sex = cohort_sex((scen.get("population") or {}).get("female_fraction"), (scen.get("patient") or {}).get("sex"))
     men, women = (f"{lo:g}-{hi:g} g/dL" for lo, hi in (HB_BANDS["male"], HB_BANDS["female"]))
+    ages = (scen.get("population") or {}).get("age_years")
+    age = (scen.get("patient") or {}).get("age_years")
+    child = cohort_child_note((ages["min"], ages["max"]) if ages else (age, age) if age is not None else None)
     if sex in HB_BANDS:
         return f"Green: adult reference ranges, haemoglobin's for {'men' if sex == 'male' else 'women'} " \
-               f"({men if sex == 'male' else women})."
+               f"({men if sex == 'male' else women}).{child}"
     return (f"Green: adult reference ranges; haemoglobin has none, because the cohort mixes men ({men}) and women "
-            f"({women}), whose ranges differ.")
+            f"({women}), whose ranges differ.{child}")
 
 
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:

@@ -21,16 +21,15 @@ import numpy as np
 from hemasim.report.plots import (
     CTCAE,
     GRAFT_MARK,
-    HB_BANDS,
     IMMUNOSUPPRESSION_MARK,
     PANELS,
-    REFERENCE_BANDS,
     Arms,
     as_arms,
     donor_word,
     graft_axis_positions,
     immunosuppression_windows,
     is_taper,
+    patient_ranges,
     time_axis,
 )
 from hemasim.simulation import Result
@@ -101,12 +100,12 @@ def immunosuppression_xbands(result: Result | Arms) -> list[dict[str, Any]]:
 
 
 def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
-    """One panel per lineage of :data:`hemasim.report.plots.PANELS` that every arm has, with the adult reference
-    range (green band) and the CTCAE grade 3/4 lines."""
+    """One panel per lineage of :data:`hemasim.report.plots.PANELS` that every arm has, with the patient's reference
+    range (green band: adults', a child's by age, :func:`hemasim.report.reference_ranges.reference_range`) and the
+    CTCAE grade 3/4 lines."""
     arms = as_arms(result)
     x, xlabel = time_axis(arms[0][1].times)
-    patient = arms[0][1].model.info.patient
-    bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[str(patient.sex) if patient is not None else "male"]}
+    ranges = patient_ranges(arms[0][1])
     grafts, word = graft_vlines(result), donor_word(result)
     xbands = immunosuppression_xbands(result)
     specs = []
@@ -115,12 +114,11 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
         if not all(c in r.model.observable_names for _, r in arms for c in cols):
             continue
         key = cols[0] if len(cols) == 1 else "subsets"
-        band = bands.get(key)
+        band = ranges(key)
         specs.append({
             "id": f"lineage-{key}", "title": f"{title} ({unit})", "ylabel": unit, "xlabel": xlabel, "log": False,
             "x": series_values(x), "series": _lineage_panel(arms, cols, title, word),
-            "bands": [{"lo": band[0], "hi": band[1], "color": BAND_GREEN, "label": "adult reference range"}]
-            if band else [],
+            "bands": [{"lo": band.low, "hi": band.high, "color": BAND_GREEN, "label": band.label}] if band else [],
             "hlines": [{"y": thr, "color": CTCAE_RED, "label": f"CTCAE {grade}"} for thr, grade in CTCAE.get(key, [])],
             "vlines": grafts, "xbands": xbands,
         })

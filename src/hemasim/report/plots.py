@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
+from hemasim.report.reference_ranges import ADULT_BANDS, ADULT_LABEL, ReferenceRange, reference_range
+from hemasim.report.reference_ranges import HB_BANDS as HB_BANDS  # re-exported: the reports and tests read it here
 from hemasim.simulation import Result
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-# Adult reference intervals drawn behind each panel (validation targets S1-S9, Merck / Chng 2004).
-REFERENCE_BANDS = {
-    "anc_1e9_per_L": (1.8, 7.7),
-    "platelets_1e9_per_L": (150.0, 400.0),
-    "monocytes_1e9_per_L": (0.2, 1.2),
-    "lymphocytes_1e9_per_L": (1.0, 4.8),
-    "cd4_per_uL": (313.0, 1489.0),
-}
-HB_BANDS = {"male": (14.0, 17.0), "female": (12.0, 16.0)}
+# Adult reference intervals drawn behind each panel (validation targets S1-S9, Merck / Chng 2004); a child's are
+# age-specific (hemasim.report.reference_ranges.reference_range)
+REFERENCE_BANDS = ADULT_BANDS
 
 # CTCAE v5 grade thresholds shaded on the ANC and platelet panels.
 CTCAE = {
@@ -188,6 +184,21 @@ def is_taper(label: str) -> bool:
     return " taper, " in label
 
 
+def patient_age(result: Result) -> float | None:
+    """The age of ``result``'s patient at the start, years (None without a patient, or for a cohort's several ages:
+    read as an adult)."""
+    patient = result.model.info.patient
+    return float(patient.age_years) if patient is not None and np.ndim(patient.age_years) == 0 else None
+
+
+def patient_ranges(result: Result) -> Callable[[str], ReferenceRange | None]:
+    """The reference range of an observable for ``result``'s patient (:func:`reference_range`: a child's by age;
+    adults', and a man's haemoglobin, without a patient)."""
+    patient = result.model.info.patient
+    age, sex = patient_age(result), str(patient.sex) if patient is not None else "male"
+    return lambda quantity: reference_range(quantity, age, sex)
+
+
 def lineage_figure(result: Result | Arms) -> Figure:
     """Blood counts and lineages over time; arms are overlaid (one colour per arm; subsets: one line style per arm)."""
     # a Figure renders itself: no pyplot and no backend switch, so a notebook keeps its inline plots
@@ -196,9 +207,7 @@ def lineage_figure(result: Result | Arms) -> Figure:
     arms = as_arms(result)
     tables = [(name, r.observables) for name, r in arms]
     x, xlabel = time_axis(tables[0][1]["time_days"].to_numpy())
-    patient = arms[0][1].model.info.patient
-    sex = str(patient.sex) if patient is not None else "male"
-    bands = {**REFERENCE_BANDS, "hemoglobin_g_per_dL": HB_BANDS[sex]}
+    ranges = patient_ranges(arms[0][1])
     panels = [p for p in PANELS if all(c in obs for _, obs in tables for c in (p[0] if isinstance(p[0], tuple)
                                                                                  else (p[0],)))]
     rows = (len(panels) + 1) // 2
@@ -220,9 +229,10 @@ def lineage_figure(result: Result | Arms) -> Figure:
             ax.axvspan(lo, hi, color=IMMUNOSUPPRESSION_MARK["color"], lw=0, zorder=0,
                        label=f"{IMMUNOSUPPRESSION_MARK['label']}{' taper' if taper else ''}",
                        alpha=IMMUNOSUPPRESSION_MARK["taper_opacity" if taper else "opacity"])
-        band = bands.get(col) if isinstance(col, str) else None
-        if band is not None:
-            ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+        ref = ranges(col) if isinstance(col, str) else None
+        band = ref.band if ref is not None else None
+        if ref is not None:
+            ax.axhspan(*ref.band, color="tab:green", alpha=0.10, lw=0, label=ref.label)
         top = _top(shown, band[1] if band else None)
         ax.set_ylim(0, top)  # before the CTCAE lines: their labels' room is measured on the axis
         if isinstance(col, str) and col in CTCAE:
@@ -523,7 +533,8 @@ class CohortBandsFigure:
 
     def __init__(self, times: np.ndarray, n: int, observables: Sequence[str], graft: float | None = None,
                  sex: str | None = None) -> None:
-        self._references = {**REFERENCE_BANDS, **({"hemoglobin_g_per_dL": HB_BANDS[sex]} if sex in HB_BANDS else {})}
+        # a cohort mixes ages: adults' ranges (a child's cohort included; the caption says so)
+        self._sex = sex
         titles = bands_titles()
         fig, axes = bands_grid(len(observables))
         width, height = fig.get_size_inches()
@@ -557,9 +568,10 @@ class CohortBandsFigure:
         for ax, name in zip(self._axes, self._observables, strict=False):
             ax.fill_between(t, bands[f"{name}_p05"], bands[f"{name}_p95"], alpha=0.3, label="5-95% of patients")
             ax.plot(t, bands[f"{name}_median"], lw=2, label="median")
-            band = self._references.get(name)
+            ref = reference_range(name, None, self._sex)
+            band = ref.band if ref is not None else None
             if band is not None:
-                ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
+                ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label=ADULT_LABEL)
             ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
             if name in CTCAE:
                 _ctcae_lines(ax, name, t)

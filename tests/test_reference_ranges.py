@@ -1,0 +1,121 @@
+"""Age-specific reference ranges (hemasim.report.reference_ranges): a child's counts are drawn against the ranges of
+the child's age, each band's legend naming its ages and source; adults keep the adult ranges (and their figures
+stay byte-identical: tests/test_first_hour*.py, tests/test_report*.py)."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from hemasim.assembly import run_scenario
+from hemasim.endpoints import evaluate_endpoints
+from hemasim.io import run_record
+from hemasim.report.html import LINEAGE_NOTE, lineage_note, reference_band_note, render_report
+from hemasim.report.interactive import lineage_specs
+from hemasim.report.key_results import _child_hb_range
+from hemasim.report.plots import lineage_figure
+from hemasim.report.reference_ranges import (
+    ADULT_BANDS,
+    ADULT_FOR_CHILD_LABEL,
+    ADULT_LABEL,
+    HB_BANDS,
+    reference_range,
+    table,
+)
+from hemasim.scenario import parse_scenario
+from tests.conftest import EXAMPLES
+
+MONTH = 1.0 / 12.0
+
+
+@pytest.mark.parametrize(("quantity", "age_years", "sex", "expected", "label"), [
+    # lower edges inclusive, upper exclusive: exactly 6 months is the 6-12 month row, just under it the 3-6 month
+    ("cd4_per_uL", 6 * MONTH, "male", (1400.0, 4300.0), "reference range, 6-12 months (Shearer 2003)"),
+    ("cd4_per_uL", 6 * MONTH - 1e-6, "male", (1800.0, 4000.0), "reference range, 3-6 months (Shearer 2003)"),
+    ("cd4_per_uL", 0.0, "female", (1600.0, 4000.0), "reference range, 0-3 months (Shearer 2003)"),
+    ("cd8_per_uL", 2.0, "male", (490.0, 1300.0), "reference range, 2-6 years (Shearer 2003)"),
+    ("b_cells_per_uL", 13.0, "male", (110.0, 570.0), "reference range, 12-18 years (LHSC)"),
+    ("anc_1e9_per_L", 7 * MONTH, "male", (1.5, 8.5), "reference range, 6 months-5 years (Iowa handbook)"),
+    ("anc_1e9_per_L", 5.0, "male", (1.7, 7.5), "reference range, 5-18 years (Iowa handbook)"),
+    ("lymphocytes_1e9_per_L", 1.0, "female", (3.0, 9.5), "reference range, 12-24 months (Iowa handbook)"),
+    ("hemoglobin_g_per_dL", 7 * MONTH, "male", (11.0, 13.5), "reference range, 6-24 months (UpToDate)"),
+    ("hemoglobin_g_per_dL", 2 * MONTH, "female", (9.0, 14.1), "reference range, 2-3 months (Iowa handbook)"),
+    # from 12 years the haemoglobin rows split by sex
+    ("hemoglobin_g_per_dL", 15.0, "male", (12.4, 16.4), "reference range, 12-18 years (UpToDate)"),
+    ("hemoglobin_g_per_dL", 15.0, "female", (11.4, 14.7), "reference range, 12-18 years (UpToDate)"),
+])
+def test_a_child_gets_the_row_of_its_age(quantity, age_years, sex, expected, label):
+    ref = reference_range(quantity, age_years, sex)
+    assert ref is not None and ref.band == expected and ref.label == label
+
+
+def test_adults_and_unsourced_quantities_keep_the_adult_range():
+    # 18 years is the first adult age (the table's last row ends there, exclusive)
+    assert reference_range("cd4_per_uL", 18.0, "male").band == ADULT_BANDS["cd4_per_uL"]
+    assert reference_range("cd4_per_uL", 18.0, "male").label == ADULT_LABEL
+    assert reference_range("cd4_per_uL", 17.99, "male").band == (530.0, 1300.0)
+    assert reference_range("hemoglobin_g_per_dL", 40.0, "female").band == HB_BANDS["female"]
+    # no age (a cohort of mixed ages): adults'; no sex: no haemoglobin range
+    assert reference_range("anc_1e9_per_L", None, None).band == ADULT_BANDS["anc_1e9_per_L"]
+    assert reference_range("hemoglobin_g_per_dL", None, None) is None
+    assert reference_range("hemoglobin_g_per_dL", 15.0, None) is None
+    # a child's quantity with no paediatric source: the adult range, and the label says so
+    platelets = reference_range("platelets_1e9_per_L", 0.5, "male")
+    assert platelets.band == ADULT_BANDS["platelets_1e9_per_L"] and platelets.label == ADULT_FOR_CHILD_LABEL
+    assert reference_range("nk_cells_per_uL", 0.5, "male") is None  # no adult band drawn either
+    assert reference_range("hsc_count_cells", 0.5, "male") is None
+
+
+def test_every_row_has_a_source_and_the_ages_tile_without_gaps():
+    data = table()
+    for key, source in data["sources"].items():
+        assert source["cite"] and source["reference"] and source["read_at"], key
+    groups: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for row in data["rows"]:
+        assert row["source"] in data["sources"], row
+        assert 0 <= row["low"] < row["high"], row
+        assert row["sex"] in ("any", "male", "female"), row
+        groups.setdefault((row["quantity"], row["sex"]), []).append((row["from_months"], row["to_months"]))
+    for quantity in {q for q, _ in groups}:
+        for sex in ("male", "female"):
+            spans = sorted(groups.get((quantity, "any"), []) + groups.get((quantity, sex), []))
+            assert spans[0][0] == 0 and spans[-1][1] == 216, (quantity, sex)
+            assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False)), (quantity, sex, spans)
+
+
+@pytest.fixture(scope="module")
+def infant():
+    """The X-SCID example's infant (0.3 years: the 3-6 month rows), over ten days (the graft on day 7)."""
+    data = yaml.safe_load((EXAMPLES / "xscid_unconditioned.yaml").read_text())
+    data["duration_days"] = 10
+    return run_scenario(parse_scenario(data))
+
+
+def _legend_labels(fig, title):
+    ax = next(a for a in fig.axes if a.get_title() == title)
+    return {p.get_label() for p in ax.patches}
+
+
+def test_an_infants_report_names_the_infant_ranges(infant):
+    fig = lineage_figure(infant)
+    assert "reference range, 3-6 months (Iowa handbook)" in _legend_labels(fig, "Neutrophils (ANC)")
+    assert "reference range, 3-6 months (Iowa handbook)" in _legend_labels(fig, "Haemoglobin")
+    assert ADULT_FOR_CHILD_LABEL in _legend_labels(fig, "Platelets")
+    assert not any(label == ADULT_LABEL for a in fig.axes for label in (p.get_label() for p in a.patches))
+    specs = {s["id"]: s for s in lineage_specs(infant)}
+    assert specs["lineage-lymphocytes_1e9_per_L"]["bands"][0] == {
+        "lo": 4.0, "hi": 13.5, "color": specs["lineage-lymphocytes_1e9_per_L"]["bands"][0]["color"],
+        "label": "reference range, 3-6 months (Iowa handbook)"}
+    assert lineage_note(infant) != LINEAGE_NOTE and "patient's age" in lineage_note(infant)
+    # the key results' haemoglobin overshoot (after a graft) names the age's range beside the patient's set point
+    assert _child_hb_range(infant) == "; reference range, 3-6 months (Iowa handbook): 9.5-14.1 g/dL"
+    html = render_report(infant, evaluate_endpoints(infant), run_record(infant), "t")
+    assert "reference range, 3-6 months (Iowa handbook)" in html and "patient&#x27;s age" in html
+
+
+def test_a_cohort_with_children_says_its_bands_are_adults():
+    child = {"patient": {"sex": "male", "age_years": 30}, "population": {"age_years": {"min": 1, "max": 40}}}
+    adult = {"patient": {"sex": "male", "age_years": 30}, "population": {"age_years": {"min": 20, "max": 40}}}
+    assert "includes children" in reference_band_note(child)
+    assert "children" not in reference_band_note(adult)
+    assert "includes children" in reference_band_note({"patient": {"sex": "female", "age_years": 0.5}})
