@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import atexit
+import copy
 import functools
 import os
 import sys
@@ -250,17 +251,38 @@ def example_fit():
     return objective, fit(objective, n_starts=2, seed=1)
 
 
-@functools.cache
 def example_run(name: str) -> Any:  # -> hemasim.simulation.Result
-    """``run_scenario(load_scenario(examples/NAME))``, once a process: every example runs in
+    """``run_scenario(load_scenario(examples/NAME))``, simulated once a process: every example runs in
     tests/test_examples.py and again (the same scenario, the same result) in tests/test_endpoint_units.py, ~1.4 s CPU
-    of simulation twice (docs/performance.md, the suite's twenty-second session). Shared, so read-only: its arrays
-    are set unwritable, and a test that writes into one fails instead of changing another test's run."""
+    of simulation twice (docs/performance.md, the suite's twenty-second session). Shared, so guarded: the arrays of
+    the result and of its compiled model are set unwritable (a test that writes into one fails instead of changing
+    another test's run), and each call gets its own result, record (solver dict, event log) and model (lists of
+    names) around them, so a change to one of those stays with the caller."""
+    from dataclasses import fields, replace
+
+    result = _example_result(name)
+    record, model = result.record, result.model
+    record = replace(record, solver=copy.deepcopy(record.solver),
+                     administrations=copy.deepcopy(record.administrations))
+    model = replace(model, **{f.name: list(getattr(model, f.name)) for f in fields(model)
+                              if isinstance(getattr(model, f.name), list)})
+    return replace(result, model=model, record=record)
+
+
+@functools.cache
+def _example_result(name: str) -> Any:
+    """The simulated example :func:`example_run` shares, its arrays (the result's, the compiled model's and its
+    observables' weight matrices) set read-only."""
+    import numpy as np
+
     from hemasim.assembly import run_scenario
     from hemasim.scenario import load_scenario
 
     result = run_scenario(load_scenario(EXAMPLES / name))
-    for array in (result.times, result.values, result.final_states, result.volume_ratio):
+    model = result.model
+    arrays = [result.times, result.values, result.final_states, result.volume_ratio, model.obs_state_w,
+              model.obs_flux_w, *(value for value in vars(model).values() if isinstance(value, np.ndarray))]
+    for array in arrays:
         if array is not None:
             array.setflags(write=False)
     return result

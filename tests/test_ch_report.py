@@ -88,10 +88,16 @@ def test_the_report_headlines_panel_visible_ch_and_quotes_jaiswal_beside_each_ba
 
     run = run_ch_population(40, seed=0, example_pool_size=200)
     text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", render_ch_report(run))))
-    ch = run.cohort.prevalence(70, 80)
+    ch, se = run.cohort.prevalence(70, 80), run.cohort.prevalence_standard_error(70, 80)
     assert (f"CH as a gene panel sees it (a driver in a CH panel gene at VAF >= 2%) at ages 70-79: {100 * ch:.2f}% "
-            f"+/- {100 * run.cohort.prevalence_standard_error(70, 80):.2f}% (Monte Carlo standard error, 40 "
-            "lifespans)") in text
+            f"+/- {100 * se:.2f}% (Monte Carlo standard error, 40 lifespans)") in text
+    # the error from the people, not from the person-ages: a person's ages in the band are not independent, so the
+    # spread of the 40 people's band means over sqrt(40), larger than the person-ages' spread over sqrt(their number)
+    ages = run.cohort.ages_years
+    probability = run.cohort.ch_probability()[:, (ages >= 70) & (ages < 80)]
+    per_person = probability.mean(axis=1)
+    assert len(per_person) == 40 and se == pytest.approx(per_person.std(ddof=1) / np.sqrt(40), rel=1e-12)
+    assert se > 1.5 * probability.std(ddof=1) / np.sqrt(probability.size)
     assert "any driver clone at VAF >= 2%, including genes no CH panel sequences (not a published CH prevalence)" in text
     for band, quoted in (("30-39", "rare under 40 (A1: below 1%)"), ("70-79", "9.5% (219/2,300; 95% interval 8.4-10.8%)"),
                          ("80-89", "11.7% (37/317;"), ("90-100", "18.4% (19/103;")):

@@ -4,6 +4,7 @@ failing on the code or pages before the mend."""
 from __future__ import annotations
 
 import re
+import sys
 
 from tests.conftest import ROOT
 
@@ -180,10 +181,15 @@ def test_a_population_fit_of_one_subject_is_warned_about(tmp_path, monkeypatch):
     import hemasim.inference.population_outputs as outputs
     from tests.conftest import EXAMPLES, invoke_hemasim
 
-    monkeypatch.setattr(outputs, "fit_problem_population", lambda problem, out, *a, **k: [])  # the warning, not SAEM
+    def fit(problem, out, *args, **kwargs):  # the warning, not SAEM: the fit says where it started
+        print("the fit starts", file=sys.stderr)
+        return []
+
+    monkeypatch.setattr(outputs, "fit_problem_population", fit)
     problem = EXAMPLES / "fit" / "problem.yaml"
     res = invoke_hemasim("fit-population", str(problem), "--out", str(tmp_path / "pop"))
     assert res.exit_code == 0, res.stderr
+    assert "the fit starts" in res.stderr.splitlines()[1:]  # warned before the fit's minutes, not after them
     assert res.stderr.splitlines()[0] == (
         f"hemasim: warning: {problem}: one subject (condition patient_01): a population fit needs several; from one, "
         "the between-subject variability (omega) comes out near 0 and the intervals undefined (NaN); `hemasim fit` "

@@ -490,3 +490,39 @@ def test_a_coupled_parameter_is_refitted_at_each_point_and_recorded_beside_the_f
     single = evaluate_points(donation(), points)
     np.testing.assert_allclose(coupled.samples["hemoglobin_nadir"], single["hemoglobin_nadir"], rtol=1e-12)
     assert not np.allclose(coupled.samples["hemoglobin_nadir"], plain.samples["hemoglobin_nadir"], rtol=1e-7, atol=0)
+
+
+def test_a_sweeps_endpoint_that_is_not_computed_is_marked_so_as_a_single_runs_endpoints_say(
+        monkeypatch: pytest.MonkeyPatch):
+    """A G-CSF's Cmax is not computed (its clearance runs through the neutrophils): a single run's endpoints.json
+    says "not computed", and sweep.png's line under the panels said "not reached" at every point (review 22b). The
+    sweep keeps each column's own note (SweepResult.missing, through its batches and a point that failed to run) and
+    draws it."""
+    import yaml
+
+    from tests.conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w_pegfilgrastim.yaml").read_text(encoding="utf-8"))
+    data.update(duration_days=14, output={"every_days": 1})
+    for intervention in data["interventions"]:
+        intervention["schedule"]["cycles"] = 1
+    scenario = parse_scenario(data)
+    single = {c.name: c.missing for c in scenario_endpoint_columns(scenario, run_scenario(scenario)) if c.missing}
+    assert single and set(single.values()) == {"not computed"}
+    spec = SweepSpec.model_validate({"method": "grid", "n_points": 2, "factors": [
+        {"field": "interventions.0.dose_mg_per_m2", "range": [75, 100]}]})
+    result = run_sweep(scenario, spec)
+    assert result.missing == single
+    caption = _drawn(result, monkeypatch)["below the panels"].replace("\n", " ")
+    assert all(f"{name} (2 points: not computed)" in caption for name in single), caption
+    from hemasim.endpoints import missing_notes
+    from hemasim.sensitivity.batch import MISSING, _joined
+
+    ran = pd.DataFrame({"y": [np.nan]})
+    ran.attrs[MISSING] = {"y": "not computed"}
+    failed = pd.DataFrame(index=[1])  # a point that could not run: no endpoint, no note (pandas drops the attrs)
+    assert _joined([ran, failed]).attrs[MISSING] == {"y": "not computed"} == _joined([failed, ran]).attrs[MISSING]
+    table = pd.DataFrame({"x": [1.0, 2.0], "y": [np.nan, np.nan]})
+
+    assert missing_notes(table, "y").tolist() == ["not reached"] * 2  # without its note: the default
+    assert missing_notes(table, "y", "not computed").tolist() == ["not computed"] * 2

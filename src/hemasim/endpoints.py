@@ -281,11 +281,14 @@ def did_not_fall(table: EndpointTable, name: str) -> np.ndarray | None:
     return None
 
 
-def missing_notes(table: EndpointTable, name: str) -> np.ndarray:
-    """Per row of an endpoint table, why ``name`` has no value, as a single run's endpoints.json says it: "did not
-    fall" (:func:`did_not_fall`), "did not rise" (its ``<name>_did_not_rise`` flag), else "not reached"; "" where
-    it has a value."""
+def missing_notes(table: EndpointTable, name: str, missing: str | None = None) -> np.ndarray:
+    """Per row of an endpoint table, why ``name`` has no value, as a single run's endpoints.json says it: the
+    column's own ``missing`` note where it has one (:attr:`~hemasim.interventions.base.EndpointColumn.missing`: a
+    G-CSF's Cmax is "not computed"), else "did not fall" (:func:`did_not_fall`), "did not rise" (its
+    ``<name>_did_not_rise`` flag), else "not reached"; "" where it has a value."""
     values = np.asarray(table[name], dtype=np.float64)
+    if missing is not None:
+        return np.where(np.isnan(values), missing, "").astype(object)
     notes = np.where(np.isnan(values), "not reached", "").astype(object)
     fallen = did_not_fall(table, name)
     rise_flag = f"{name}{DID_NOT_RISE}"

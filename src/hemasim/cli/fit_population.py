@@ -41,6 +41,11 @@ def fit_population(
         check_output_folder(out, POPULATION_FILES)  # a bad --out: refused before SAEM (it failed after, traceback)
     except OutputError as err:
         raise fail(str(err)) from None
+    # before SAEM, not after its minutes: examples/fit/problem.yaml gave omega ~0 and NaN intervals with no word
+    if problem is not None and len(problem.conditions) == 1:
+        warn([f"{data}: one subject (condition {problem.conditions[0].id}): a population fit needs several; from one, "
+              "the between-subject variability (omega) comes out near 0 and the intervals undefined (NaN); "
+              "`hemasim fit` fits one subject (docs/fitting.md)"])
     exploration = int(0.6 * iterations)
     settings = SaemSettings(exploration=exploration, smoothing=iterations - exploration,
                             information_samples=max(10, min(60, iterations // 4)), seed=seed)
@@ -68,8 +73,4 @@ def fit_population(
     # belong to no scenario model, so no such hint there
     hint = ("" if problem is None else
             f"; a scenario loads the fitted population with parameter_set: {out / 'population.yaml'}")
-    if problem is not None and len(problem.conditions) == 1:  # examples/fit/problem.yaml: omega ~0, NaN CIs, no word
-        warn([f"{data}: one subject (condition {problem.conditions[0].id}): a population fit needs several; from one, "
-              "the between-subject variability (omega) comes out near 0 and the intervals undefined (NaN); "
-              "`hemasim fit` fits one subject (docs/fitting.md)"])
     typer.echo(f"wrote {len(written)} files to {out}: {', '.join(p.name for p in written)}{hint}", err=True)

@@ -72,14 +72,16 @@ def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
 
 #: how a point without a value is marked, by why (endpoints.missing_notes; "failed to run": no endpoint at all)
 _MISSING_MARKERS = {"not reached": ("x", "tab:red"), "did not fall": ("v", "tab:green"),
-                    "did not rise": ("^", "tab:green"), "failed to run": ("X", "k")}
+                    "did not rise": ("^", "tab:green"), "not computed": ("s", "tab:gray"), "failed to run": ("X", "k")}
 
 
-def _why_missing(table: pd.DataFrame, name: str, failed: np.ndarray) -> dict[str, np.ndarray]:
-    """The points where endpoint ``name`` has no value, by why (the words of :data:`_MISSING_MARKERS`)."""
+def _why_missing(table: pd.DataFrame, name: str, failed: np.ndarray, missing: str | None = None
+                 ) -> dict[str, np.ndarray]:
+    """The points where endpoint ``name`` has no value, by why (the words of :data:`_MISSING_MARKERS`; ``missing``:
+    the column's own note, :attr:`SweepResult.missing`)."""
     from hemasim.endpoints import missing_notes
 
-    notes = missing_notes(table, name)
+    notes = missing_notes(table, name, missing)
     notes[failed] = "failed to run"
     return {note: notes == note for note in _MISSING_MARKERS if (notes == note).any()}
 
@@ -89,11 +91,12 @@ def _points(rows: np.ndarray, note: str) -> str:
     return f"{n} point{'s' if n != 1 else ''}: {note}"
 
 
-def _mark_missing(ax: Axes, table: pd.DataFrame, name: str, failed: np.ndarray, x: str, y: str | None) -> None:
+def _mark_missing(ax: Axes, table: pd.DataFrame, name: str, failed: np.ndarray, x: str, y: str | None,
+                  own: str | None = None) -> None:
     """Mark the points where endpoint ``name`` has no value (a line or a scatter skipped them without a word; a heat
     map left a blank cell): on the bottom edge at their ``x`` (at (x, y) on a heat map), one legend entry per reason
-    with the number of points, "3 points: not reached"."""
-    missing = _why_missing(table, name, failed)
+    with the number of points, "3 points: not reached" (``own``: the column's own note, "not computed")."""
+    missing = _why_missing(table, name, failed, own)
     for note, rows in missing.items():
         marker, colour = _MISSING_MARKERS[note]
         if y is None:  # on the axis edge, whatever the panel's y range
@@ -164,7 +167,7 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             ax.plot(table[x.name], table[name], marker="o", ms=3)
         else:
             ax.scatter(table[x.name], table[name], s=6)
-        _mark_missing(ax, table, name, failed, x.name, factors[1].name if heat else None)
+        _mark_missing(ax, table, name, failed, x.name, factors[1].name if heat else None, result.missing.get(name))
         if x.log:
             plain_log_axis(ax, "x")
         if heat:
@@ -174,8 +177,8 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     ran = ~failed
     nowhere = [c for c in result.endpoints if ran.any() and table.loc[ran, c].isna().all()]
     if nowhere:  # no panel can show them: say which and why below the panels
-        why = (f"{c} ({', '.join(_points(rows, note) for note, rows in _why_missing(table, c, failed).items())})"
-               for c in nowhere)
+        reasons = {c: _why_missing(table, c, failed, result.missing.get(c)) for c in nowhere}
+        why = (f"{c} ({', '.join(_points(rows, note) for note, rows in reasons[c].items())})" for c in nowhere)
         fig.supxlabel(fill("No value at any point, not drawn: " + "; ".join(why), 160), fontsize=7, ha="left", x=0.01)
     return _save(fig)
 

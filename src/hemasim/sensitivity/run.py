@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hemasim.scenario import Scenario
-from hemasim.sensitivity.batch import ProgressFn, evaluate_points, time_average_units
+from hemasim.sensitivity.batch import MISSING, ProgressFn, evaluate_points, time_average_units
 from hemasim.sensitivity.coupling import Coupling, coupled_columns
 from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
 from hemasim.sensitivity.estimators import (
@@ -42,6 +42,8 @@ class SweepResult:
     spec: SweepSpec
     units: dict[str, str] = field(default_factory=dict)  # column -> unit (factors and endpoints)
     coupled: tuple[str, ...] = ()  # parameters refitted at each point from the factors (columns of table)
+    #: endpoint -> why it has no value where that is not "not reached" (a G-CSF's Cmax: "not computed")
+    missing: dict[str, str] = field(default_factory=dict)
 
     @property
     def endpoints(self) -> list[str]:
@@ -72,7 +74,9 @@ def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray,
 
         points = pd.concat([points, coupled_columns(points, couplings, coupling_parameters(scenario))], axis=1)
     ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
-    return pd.concat([points, ends], axis=1)
+    table = pd.concat([points, ends], axis=1)
+    table.attrs = {MISSING: ends.attrs.get(MISSING, {})}
+    return table
 
 
 def _units(scenario: Scenario, factors: Sequence[Factor], frame: pd.DataFrame, averages: dict[str, str],
@@ -148,7 +152,7 @@ def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None =
                       progress, couplings)
     coupled = _coupled_names(table, couplings)
     return SweepResult(factors, table, time.perf_counter() - start, spec,
-                       _units(scenario, factors, table, averages, coupled), coupled)
+                       _units(scenario, factors, table, averages, coupled), coupled, table.attrs.get(MISSING, {}))
 
 
 def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor], coupled: Sequence[str] = ()) -> list[str]:
