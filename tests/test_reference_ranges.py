@@ -11,7 +11,7 @@ from hemasim.assembly import run_scenario
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.io import run_record
 from hemasim.report.html import LINEAGE_NOTE, lineage_note, reference_band_note, render_report
-from hemasim.report.interactive import lineage_specs
+from hemasim.report.interactive import lineage_specs, reference_band
 from hemasim.report.key_results import _child_hb_range
 from hemasim.report.plots import lineage_figure
 from hemasim.report.reference_ranges import (
@@ -147,6 +147,9 @@ def test_a_childs_range_steps_with_its_age_over_the_run():
         age = 0.3 + 0.5 * (s.start_day + s.end_day) / YEAR
         assert s.range == reference_range("cd4_per_uL" if s in cd4 else "hemoglobin_g_per_dL", age, "male")
     assert segments_label(cd4) == "reference range by age (Shearer 2003)"
+    # a run longer than three years is plotted in years: the interactive band's steps are placed on that axis
+    years = reference_band(range_segments("cd4_per_uL", 0.3, "male", 0.0, 4 * YEAR), YEAR)["segments"]
+    assert [g[0] for g in years] == pytest.approx([0.0, 0.2, 0.7, 1.7]) and years[-1][1] == pytest.approx(4.0)
 
 
 def test_a_child_turning_18_takes_the_adult_range_that_day():
