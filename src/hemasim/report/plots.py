@@ -200,11 +200,16 @@ def patient_age(result: Result) -> float | None:
     return float(patient.age_years) if patient is not None and np.ndim(patient.age_years) == 0 else None
 
 
+def _age_and_sex(result: Result) -> tuple[float | None, str]:
+    """The patient's age at the start (:func:`patient_age`) and sex (a man's without a patient)."""
+    patient = result.model.info.patient
+    return patient_age(result), str(patient.sex) if patient is not None else "male"
+
+
 def patient_ranges(result: Result, day: float = 0.0) -> Callable[[str], ReferenceRange | None]:
     """The reference range of an observable for ``result``'s patient on run day ``day`` (:func:`reference_range`: a
     child's by its age that day; adults', and a man's haemoglobin, without a patient)."""
-    patient = result.model.info.patient
-    age, sex = patient_age(result), str(patient.sex) if patient is not None else "male"
+    age, sex = _age_and_sex(result)
     age = age + day / DAYS_PER_YEAR if age is not None else None
     return lambda quantity: reference_range(quantity, age, sex)
 
@@ -212,8 +217,7 @@ def patient_ranges(result: Result, day: float = 0.0) -> Callable[[str], Referenc
 def patient_range_segments(result: Result) -> Callable[[str], list[RangeSegment]]:
     """The reference range of an observable over ``result``'s run as its patient ages (:func:`range_segments`: a
     child's a step at each age row passed through; one segment for an adult)."""
-    patient = result.model.info.patient
-    age, sex = patient_age(result), str(patient.sex) if patient is not None else "male"
+    age, sex = _age_and_sex(result)
     t0, t1 = float(result.times[0]), float(result.times[-1])
     return lambda quantity: range_segments(quantity, age, sex, t0, t1)
 
