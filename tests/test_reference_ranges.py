@@ -11,7 +11,7 @@ from hemasim.assembly import run_scenario
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.io import run_record
 from hemasim.report.html import LINEAGE_NOTE, lineage_note, reference_band_note, render_report
-from hemasim.report.interactive import lineage_specs
+from hemasim.report.interactive import lineage_specs, reference_band
 from hemasim.report.key_results import _child_hb_range
 from hemasim.report.plots import lineage_figure
 from hemasim.report.reference_ranges import (
@@ -19,7 +19,10 @@ from hemasim.report.reference_ranges import (
     ADULT_FOR_CHILD_LABEL,
     ADULT_LABEL,
     HB_BANDS,
+    band_note,
+    range_segments,
     reference_range,
+    segments_label,
     table,
 )
 from hemasim.scenario import parse_scenario
@@ -108,7 +111,9 @@ def test_an_infants_report_names_the_infant_ranges(infant):
         "label": "reference range, 3-6 months (Iowa handbook)"}
     assert lineage_note(infant) != LINEAGE_NOTE and "patient's age" in lineage_note(infant)
     # the key results' haemoglobin overshoot (after a graft) names the age's range beside the patient's set point
-    assert _child_hb_range(infant) == "; reference range, 3-6 months (Iowa handbook): 9.5-14.1 g/dL"
+    assert _child_hb_range(infant, 0.0) == "; reference range, 3-6 months (Iowa handbook): 9.5-14.1 g/dL"
+    # ... the range of the age on the peak's day: a year later the infant is 15.6 months old
+    assert _child_hb_range(infant, 365.25) == "; reference range, 6-24 months (UpToDate): 11-13.5 g/dL"
     html = render_report(infant, evaluate_endpoints(infant), run_record(infant), "t")
     assert "reference range, 3-6 months (Iowa handbook)" in html and "patient&#x27;s age" in html
 
@@ -119,3 +124,76 @@ def test_a_cohort_with_children_says_its_bands_are_adults():
     assert "includes children" in reference_band_note(child)
     assert "children" not in reference_band_note(adult)
     assert "includes children" in reference_band_note({"patient": {"sex": "female", "age_years": 0.5}})
+
+
+YEAR = 365.25
+
+
+def _edges(segments):
+    return [segments[0].start_day] + [s.end_day for s in segments]
+
+
+def test_a_childs_range_steps_with_its_age_over_the_run():
+    # the X-SCID example's infant, 0.3 years at the start, over its 737 days: haemoglobin's range changes where the
+    # age reaches 6 months and 2 years (the 3-6 month, 6-24 month and 2-6 year rows), CD4's at 1 year too
+    hb = range_segments("hemoglobin_g_per_dL", 0.3, "male", 0.0, 737.0)
+    assert _edges(hb) == pytest.approx([0.0, (0.5 - 0.3) * YEAR, (2.0 - 0.3) * YEAR, 737.0])
+    assert [s.range.band for s in hb] == [(9.5, 14.1), (11.0, 13.5), (11.0, 13.7)]
+    assert segments_label(hb) == "reference range by age (Iowa handbook; UpToDate)"
+    cd4 = range_segments("cd4_per_uL", 0.3, "male", 0.0, 737.0)
+    assert _edges(cd4) == pytest.approx([0.0, 0.2 * YEAR, 0.7 * YEAR, 1.7 * YEAR, 737.0])
+    # each step is the table's row for the age in it
+    for s in hb + cd4:
+        age = 0.3 + 0.5 * (s.start_day + s.end_day) / YEAR
+        assert s.range == reference_range("cd4_per_uL" if s in cd4 else "hemoglobin_g_per_dL", age, "male")
+    assert segments_label(cd4) == "reference range by age (Shearer 2003)"
+    # a run longer than three years is plotted in years: the interactive band's steps are placed on that axis
+    years = reference_band(range_segments("cd4_per_uL", 0.3, "male", 0.0, 4 * YEAR), YEAR)["segments"]
+    assert [g[0] for g in years] == pytest.approx([0.0, 0.2, 0.7, 1.7]) and years[-1][1] == pytest.approx(4.0)
+
+
+def test_a_child_turning_18_takes_the_adult_range_that_day():
+    hb = range_segments("hemoglobin_g_per_dL", 17.9, "female", 0.0, 365.0)
+    assert _edges(hb) == pytest.approx([0.0, 0.1 * YEAR, 365.0])
+    assert hb[0].range.band == (11.4, 14.7) and hb[1].range.band == HB_BANDS["female"]
+    assert hb[1].range.label == ADULT_LABEL
+    assert segments_label(hb) == "reference range by age (UpToDate; adult range)"
+    # a quantity without paediatric rows keeps one band (the adult limits on both sides of 18 years)
+    platelets = range_segments("platelets_1e9_per_L", 17.9, "female", 0.0, 365.0)
+    assert len(platelets) == 1 and platelets[0].range.label == ADULT_FOR_CHILD_LABEL
+    assert band_note(17.9, 365.0) != band_note(17.9, 1.0) != band_note(None)
+
+
+def test_adults_and_runs_within_one_row_keep_one_range():
+    for age in (18.0, 40.0, None):
+        one = range_segments("cd4_per_uL", age, "male", 0.0, 3000.0)
+        assert len(one) == 1 and one[0].range.label == ADULT_LABEL and _edges(one) == [0.0, 3000.0]
+    assert len(range_segments("cd4_per_uL", 0.3, "male", 0.0, 30.0)) == 1
+    assert range_segments("hemoglobin_g_per_dL", 40.0, None, 0.0, 737.0) == []  # no haemoglobin range, sex unknown
+    # a child of unknown sex: haemoglobin's rows for either sex until 12 years, none after (no step drawn there)
+    unknown = range_segments("hemoglobin_g_per_dL", 11.9, None, 0.0, 365.0)
+    assert len(unknown) == 1 and unknown[0].end_day == pytest.approx(0.1 * YEAR)
+    assert band_note(0.3, 30.0) == band_note(0.3)
+
+
+@pytest.fixture(scope="module")
+def infant_two_years():
+    """The X-SCID example as written: the infant followed from 0.3 to 2.3 years of age."""
+    return run_scenario(parse_scenario(yaml.safe_load((EXAMPLES / "xscid_unconditioned.yaml").read_text())))
+
+
+def test_an_infants_two_year_report_draws_the_step(infant_two_years):
+    fig = lineage_figure(infant_two_years)
+    ax = next(a for a in fig.axes if a.get_title() == "Haemoglobin")
+    step = [c for c in ax.collections if c.get_label() == "reference range by age (Iowa handbook; UpToDate)"]
+    assert len(step) == 1
+    xs = {round(float(x), 2) for x in step[0].get_paths()[0].vertices[:, 0]}
+    assert {round(0.2 * YEAR, 2), round(1.7 * YEAR, 2)} <= xs
+    assert not [p for p in ax.patches if "reference range" in p.get_label()]  # no band across the whole run
+    specs = {s["id"]: s for s in lineage_specs(infant_two_years)}
+    band = specs["lineage-hemoglobin_g_per_dL"]["bands"][0]
+    assert band["label"] == "reference range by age (Iowa handbook; UpToDate)"
+    assert [g[2:] for g in band["segments"]] == [[9.5, 14.1], [11.0, 13.5], [11.0, 13.7]]
+    assert band["segments"][1][0] == pytest.approx(0.2 * YEAR) and band["segments"][-1][1] == pytest.approx(737.0)
+    assert (band["lo"], band["hi"]) == (9.5, 14.1)
+    assert "following the patient's age" in lineage_note(infant_two_years)

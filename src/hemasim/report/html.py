@@ -322,12 +322,14 @@ LINEAGE_NOTE = "Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thr
 
 
 def lineage_note(result: Result | Sequence[tuple[str, Result]]) -> str:
-    """The lineage figure's caption: :data:`LINEAGE_NOTE` for an adult, a child's names its age ranges (the first
-    arm's patient, whose ranges the figures draw)."""
+    """The lineage figure's caption: :data:`LINEAGE_NOTE` for an adult, a child's names its age ranges and says where
+    they step with the age over the run (the first arm's patient, whose ranges the figures draw)."""
     from hemasim.report.plots import as_arms, patient_age
     from hemasim.report.reference_ranges import band_note
 
-    return LINEAGE_NOTE.replace(band_note(None), band_note(patient_age(as_arms(result)[0][1])))
+    first = as_arms(result)[0][1]
+    duration = float(first.times[-1] - first.times[0])
+    return LINEAGE_NOTE.replace(band_note(None), band_note(patient_age(first), duration))
 #: added to the note where host and donor cells are tracked apart (a run without either had the note describe
 #: dashed lines and a graft line its plots do not have; visual)
 DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count (after an "

@@ -25,13 +25,15 @@ from hemasim.report.plots import (
     PANELS,
     Arms,
     as_arms,
+    days_per_axis_unit,
     donor_word,
     graft_axis_positions,
     immunosuppression_windows,
     is_taper,
-    patient_ranges,
+    patient_range_segments,
     time_axis,
 )
+from hemasim.report.reference_ranges import RangeSegment, segments_label
 from hemasim.simulation import Result
 
 __all__ = ["panel_specs", "plot_script", "plots_html", "series_values"]
@@ -99,13 +101,26 @@ def immunosuppression_xbands(result: Result | Arms) -> list[dict[str, Any]]:
              "text": None if is_taper(label) else mark["label"]} for lo, hi, label in immunosuppression_windows(result)]
 
 
+def reference_band(segments: list[RangeSegment], per_unit: float) -> dict[str, Any]:
+    """A panel's green reference band: ``lo``/``hi`` across the panel for one range (an adult's); for a child's step
+    over the run also ``segments``, ``[x_start, x_end, lo, hi]`` on the x-axis (run days / ``per_unit``), which
+    hemaplot.js draws in place of one band (``lo``/``hi`` then the lowest and highest limits, for the y-range)."""
+    if len(segments) == 1:
+        ref = segments[0].range
+        return {"lo": ref.low, "hi": ref.high, "color": BAND_GREEN, "label": ref.label}
+    return {"lo": min(s.range.low for s in segments), "hi": max(s.range.high for s in segments), "color": BAND_GREEN,
+            "label": segments_label(segments),
+            "segments": [[s.start_day / per_unit, s.end_day / per_unit, s.range.low, s.range.high] for s in segments]}
+
+
 def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     """One panel per lineage of :data:`hemasim.report.plots.PANELS` that every arm has, with the patient's reference
     range (green band: adults', a child's by age, :func:`hemasim.report.reference_ranges.reference_range`) and the
     CTCAE grade 3/4 lines."""
     arms = as_arms(result)
     x, xlabel = time_axis(arms[0][1].times)
-    ranges = patient_ranges(arms[0][1])
+    ranges = patient_range_segments(arms[0][1])
+    per_unit = days_per_axis_unit(arms[0][1].times)
     grafts, word = graft_vlines(result), donor_word(result)
     xbands = immunosuppression_xbands(result)
     specs = []
@@ -114,11 +129,11 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
         if not all(c in r.model.observable_names for _, r in arms for c in cols):
             continue
         key = cols[0] if len(cols) == 1 else "subsets"
-        band = ranges(key)
+        segments = ranges(key)
         specs.append({
             "id": f"lineage-{key}", "title": f"{title} ({unit})", "ylabel": unit, "xlabel": xlabel, "log": False,
             "x": series_values(x), "series": _lineage_panel(arms, cols, title, word),
-            "bands": [{"lo": band.low, "hi": band.high, "color": BAND_GREEN, "label": band.label}] if band else [],
+            "bands": [reference_band(segments, per_unit)] if segments else [],
             "hlines": [{"y": thr, "color": CTCAE_RED, "label": f"CTCAE {grade}"} for thr, grade in CTCAE.get(key, [])],
             "vlines": grafts, "xbands": xbands,
         })

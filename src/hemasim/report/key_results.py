@@ -216,24 +216,27 @@ def hb_peak_text(values: Mapping[str, EndpointValue], result: Result | None = No
     if peak is None or peak.value is None or ratio is None or ratio.value is None or ratio.value <= 1 + HB_OWN_RANGE:
         return None
     when = ""
+    run_day = 0.0
     if day is not None and day.value is not None:
         graft = _graft_day(result)
+        run_day = day.value + (graft or 0.0)
         when = (f" on day {day.value + graft:g} (day {day.value:g} after graft)" if graft is not None
                 else f" on day {day.value:g} after graft")
     return (f"{peak.value:.3g} g/dL{when}: {100 * (ratio.value - 1):.1f}% above the patient's set point "
             f"{peak.value / ratio.value:.3g} g/dL (a person's own range: ±{100 * HB_OWN_RANGE:.1f}%)"
-            f"{_child_hb_range(result)}")
+            f"{_child_hb_range(result, run_day)}")
 
 
-def _child_hb_range(result: Result | None) -> str:
-    """For a child, the age's haemoglobin reference range after the key result (the set point is the model's, and a
-    clinician reads a child's count against the age's range); empty for an adult or without a run."""
+def _child_hb_range(result: Result | None, day: float) -> str:
+    """For a child, the haemoglobin reference range of its age on run day ``day`` (the peak's) after the key result
+    (the set point is the model's, and a clinician reads a child's count against the age's range); empty for an adult
+    or without a run."""
     from hemasim.report.plots import patient_age, patient_ranges
     from hemasim.report.reference_ranges import is_child
 
     if result is None or not is_child(patient_age(result)):
         return ""
-    ref = patient_ranges(result)("hemoglobin_g_per_dL")
+    ref = patient_ranges(result, day)("hemoglobin_g_per_dL")
     return f"; {ref.label}: {ref.low:g}-{ref.high:g} g/dL" if ref is not None else ""
 
 

@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
-from hemasim.report.reference_ranges import ADULT_BANDS, ADULT_LABEL, ReferenceRange, reference_range
+from hemasim.report.reference_ranges import (
+    ADULT_BANDS,
+    ADULT_LABEL,
+    DAYS_PER_YEAR,
+    RangeSegment,
+    ReferenceRange,
+    range_segments,
+    reference_range,
+    segments_label,
+)
 from hemasim.report.reference_ranges import HB_BANDS as HB_BANDS  # re-exported: the reports and tests read it here
 from hemasim.simulation import Result
 
@@ -191,12 +200,38 @@ def patient_age(result: Result) -> float | None:
     return float(patient.age_years) if patient is not None and np.ndim(patient.age_years) == 0 else None
 
 
-def patient_ranges(result: Result) -> Callable[[str], ReferenceRange | None]:
-    """The reference range of an observable for ``result``'s patient (:func:`reference_range`: a child's by age;
-    adults', and a man's haemoglobin, without a patient)."""
+def _age_and_sex(result: Result) -> tuple[float | None, str]:
+    """The patient's age at the start (:func:`patient_age`) and sex (a man's without a patient)."""
     patient = result.model.info.patient
-    age, sex = patient_age(result), str(patient.sex) if patient is not None else "male"
+    return patient_age(result), str(patient.sex) if patient is not None else "male"
+
+
+def patient_ranges(result: Result, day: float = 0.0) -> Callable[[str], ReferenceRange | None]:
+    """The reference range of an observable for ``result``'s patient on run day ``day`` (:func:`reference_range`: a
+    child's by its age that day; adults', and a man's haemoglobin, without a patient)."""
+    age, sex = _age_and_sex(result)
+    age = age + day / DAYS_PER_YEAR if age is not None else None
     return lambda quantity: reference_range(quantity, age, sex)
+
+
+def patient_range_segments(result: Result) -> Callable[[str], list[RangeSegment]]:
+    """The reference range of an observable over ``result``'s run as its patient ages (:func:`range_segments`: a
+    child's a step at each age row passed through; one segment for an adult)."""
+    age, sex = _age_and_sex(result)
+    t0, t1 = float(result.times[0]), float(result.times[-1])
+    return lambda quantity: range_segments(quantity, age, sex, t0, t1)
+
+
+def _reference_band(ax: Axes, segments: list[RangeSegment], per_unit: float) -> None:
+    """The green reference band: across the panel for one range (an adult's), else a step following the age (run
+    days divided by ``per_unit``, the axis' days per unit)."""
+    if len(segments) == 1:
+        ax.axhspan(*segments[0].range.band, color="tab:green", alpha=0.10, lw=0, label=segments[0].range.label)
+        return
+    x = [s.start_day / per_unit for s in segments] + [segments[-1].end_day / per_unit]
+    lows = [s.range.low for s in segments] + [segments[-1].range.low]
+    highs = [s.range.high for s in segments] + [segments[-1].range.high]
+    ax.fill_between(x, lows, highs, step="post", color="tab:green", alpha=0.10, lw=0, label=segments_label(segments))
 
 
 def lineage_figure(result: Result | Arms) -> Figure:
@@ -207,7 +242,8 @@ def lineage_figure(result: Result | Arms) -> Figure:
     arms = as_arms(result)
     tables = [(name, r.observables) for name, r in arms]
     x, xlabel = time_axis(tables[0][1]["time_days"].to_numpy())
-    ranges = patient_ranges(arms[0][1])
+    ranges = patient_range_segments(arms[0][1])
+    per_unit = days_per_axis_unit(arms[0][1].times)
     panels = [p for p in PANELS if all(c in obs for _, obs in tables for c in (p[0] if isinstance(p[0], tuple)
                                                                                  else (p[0],)))]
     rows = (len(panels) + 1) // 2
@@ -229,11 +265,10 @@ def lineage_figure(result: Result | Arms) -> Figure:
             ax.axvspan(lo, hi, color=IMMUNOSUPPRESSION_MARK["color"], lw=0, zorder=0,
                        label=f"{IMMUNOSUPPRESSION_MARK['label']}{' taper' if taper else ''}",
                        alpha=IMMUNOSUPPRESSION_MARK["taper_opacity" if taper else "opacity"])
-        ref = ranges(col) if isinstance(col, str) else None
-        band = ref.band if ref is not None else None
-        if ref is not None:
-            ax.axhspan(*ref.band, color="tab:green", alpha=0.10, lw=0, label=ref.label)
-        top = _top(shown, band[1] if band else None)
+        segments = ranges(col) if isinstance(col, str) else []
+        if segments:
+            _reference_band(ax, segments, per_unit)
+        top = _top(shown, max(s.range.high for s in segments) if segments else None)
         ax.set_ylim(0, top)  # before the CTCAE lines: their labels' room is measured on the axis
         if isinstance(col, str) and col in CTCAE:
             _ctcae_lines(ax, col, x)

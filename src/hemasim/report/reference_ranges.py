@@ -90,17 +90,83 @@ def reference_range(quantity: str, age_years: float | None, sex: str | None) -> 
     return _adult(quantity, sex, ADULT_FOR_CHILD_LABEL)
 
 
+#: days in a year of age (a child's age at day t of a run is its age at the start plus t / DAYS_PER_YEAR)
+DAYS_PER_YEAR = 365.25
+
+
+@dataclass(frozen=True)
+class RangeSegment:
+    """One step of a child's reference range over a run: ``range`` from run day ``start_day`` to ``end_day``."""
+
+    start_day: float
+    end_day: float
+    range: ReferenceRange
+
+
+def _boundaries_months(quantity: str) -> list[float]:
+    """The ages (months) where ``quantity``'s range may change: its rows' edges and the adult age."""
+    edges = {ADULT_FROM_MONTHS}
+    for row in table()["rows"]:
+        if row["quantity"] == quantity:
+            edges.update((float(row["from_months"]), float(row["to_months"])))
+    return sorted(edges)
+
+
+def range_segments(quantity: str, age_years: float | None, sex: str | None, start_day: float,
+                   end_day: float) -> list[RangeSegment]:
+    """The reference range of ``quantity`` over run days ``start_day``-``end_day`` as the patient ages (``age_years``
+    at day 0; :func:`reference_range` at each age): one segment per age row passed through, a child turning 18 taking
+    the adult range from that day. One segment for an adult, a cohort (``age_years`` None) or a run within one row;
+    none where there is no range. Neighbours with the same limits are drawn as one (the first's label)."""
+    if age_years is None or not is_child(age_years):
+        ref = reference_range(quantity, age_years, sex)
+        return [RangeSegment(start_day, end_day, ref)] if ref is not None else []
+    cuts = [(m / 12.0 - float(age_years)) * DAYS_PER_YEAR for m in _boundaries_months(quantity)]
+    edges = [start_day, *(c for c in cuts if start_day < c < end_day), end_day]
+    out: list[RangeSegment] = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        # the age at the step's middle: at an edge itself rounding may fall on either side of the row's boundary
+        ref = reference_range(quantity, age_years + 0.5 * (lo + hi) / DAYS_PER_YEAR, sex)
+        if ref is None:
+            continue
+        if out and out[-1].end_day == lo and out[-1].range.band == ref.band:
+            out[-1] = RangeSegment(out[-1].start_day, hi, out[-1].range)
+        else:
+            out.append(RangeSegment(lo, hi, ref))
+    return out
+
+
+def segments_label(segments: list[RangeSegment]) -> str:
+    """The legend's label of a range drawn as ``segments``: the one range's own label, or for a step "reference range
+    by age" with the sources of its steps (``adult range`` for the adult steps)."""
+    if len(segments) == 1:
+        return segments[0].range.label
+    names = list(dict.fromkeys(s.range.source or "adult range" for s in segments))
+    return f"reference range by age ({'; '.join(names)})"
+
+
 def is_child(age_years: float | None) -> bool:
     """Whether ``age_years`` is read against the children's table (under 18 years)."""
     return age_years is not None and 12.0 * age_years < ADULT_FROM_MONTHS
 
 
-def band_note(age_years: float | None) -> str:
-    """The figures' caption sentence on the green bands: adults' ranges, or a child's by age."""
+def band_note(age_years: float | None, duration_days: float = 0.0) -> str:
+    """The figures' caption sentence on the green bands: adults' ranges, or a child's by age (a step where the child
+    passes into another age row within the run's ``duration_days``)."""
     if not is_child(age_years):
         return "Green bands: adult reference ranges."
-    return ("Green bands: reference ranges for the patient's age, each legend naming its ages and source "
-            "(adults' where no paediatric range was found).")
+    assert age_years is not None
+    end_months = 12.0 * (age_years + duration_days / DAYS_PER_YEAR)
+    if not any(12.0 * age_years < m < end_months for q in _quantities() for m in _boundaries_months(q)):
+        return ("Green bands: reference ranges for the patient's age, each legend naming its ages and source "
+                "(adults' where no paediatric range was found).")
+    return ("Green bands: reference ranges following the patient's age over the run, a step where the age passes "
+            "into the next age row (from 18 years adults'), each legend naming its sources (adults' where no "
+            "paediatric range was found).")
+
+
+def _quantities() -> list[str]:
+    return list(dict.fromkeys(row["quantity"] for row in table()["rows"]))
 
 
 def cohort_child_note(ages: tuple[float, float] | None) -> str:

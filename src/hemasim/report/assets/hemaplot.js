@@ -1,9 +1,10 @@
 /* hemaplot: small SVG line plots for hemasim's report and explorer (no dependencies, works offline).
  * HemaPlot.render(element, spec) draws one panel; spec (built by hemasim.report.interactive):
  *   {id, title, ylabel, xlabel, log, x: [..], series: [{label, y: [.. or null], color, dash, width}],
- *    bands: [{lo, hi, color, label}], hlines: [{y, color, label}], vlines: [{x, color, dash, label}],
+ *    bands: [{lo, hi, color, label, segments}], hlines: [{y, color, label}], vlines: [{x, color, dash, label}],
  *    xbands: [{lo, hi, color, opacity, label, text}]}  (xbands: shaded x-ranges, e.g. an immunosuppression window;
- *    label in the legend, text written inside the window)
+ *    label in the legend, text written inside the window; a band's optional segments: [[x_start, x_end, lo, hi], ..],
+ *    a child's reference range stepping with its age, drawn in place of lo-hi across the panel)
  * Hover: a cursor line and a box with every visible series' value at that time. Click a legend entry: hide or
  * show its line. Drag across the plot: zoom to that time range; double-click: back to the whole range.
  * Licence: the hemasim project's (MIT). */
@@ -169,8 +170,14 @@
         }
       });
       (spec.bands || []).forEach(function (b) {
-        var top = sy(Math.min(b.hi, y1)), bottom = sy(Math.max(b.lo, y0));
-        if (bottom > top) el("rect", {x: M.l, y: top, width: pw, height: bottom - top, fill: b.color, "fill-opacity": 0.12}, plot);
+        // a child's range steps with its age: one rectangle per [x_start, x_end, lo, hi] segment
+        (b.segments || [[x0, x1, b.lo, b.hi]]).forEach(function (g) {
+          var left = sx(Math.max(g[0], x0)), right = sx(Math.min(g[1], x1));
+          var top = sy(Math.min(g[3], y1)), bottom = sy(Math.max(g[2], y0));
+          if (bottom > top && right > left) {
+            el("rect", {x: left, y: top, width: right - left, height: bottom - top, fill: b.color, "fill-opacity": 0.12}, plot);
+          }
+        });
       });
       var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5), yfmt = spec.log ? fmt : tickFmt(yt);
       yt.forEach(function (t) {
