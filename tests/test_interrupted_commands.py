@@ -36,8 +36,10 @@ def _ctrl_c(*args: object, **kwargs: object) -> None:
 
 
 def _said(stderr: str, command: str) -> list[str]:
-    """stderr without the progress lines (``sweep: sweeping ... 0/64, 0 s elapsed``, tests/test_progress_off_terminal)."""
-    return [line for line in stderr.strip().splitlines() if not line.startswith(f"{command}: ")]
+    """stderr without the progress lines (``sweep: sweeping ... 0/64, 0 s elapsed``, tests/test_progress_off_terminal)
+    and without warnings about the input given before the work starts (fit-population of examples/fit's one subject)."""
+    return [line for line in stderr.strip().splitlines()
+            if not line.startswith((f"{command}: ", "hemasim: warning: "))]
 
 
 def _leftovers(folder: Path) -> list[str]:
