@@ -51,6 +51,14 @@ class ImplicitSplit(NamedTuple):
     self_entry: np.ndarray  # (n_self,) positions in ``flow``
     self_feedback: np.ndarray  # (n_self,) the feedback that reads the source
     self_weight: np.ndarray  # (n_self,) float64: the source's weight in that feedback's signal
+    # implicit flows with a LINEAR multiplier (mass action: flux = k s x_source) whose signal s reads other states q:
+    # L takes d flux / d q too (a column q entry, q solved before the flow's source), else the multiplier's change
+    # within a step is explicit, and scaled by the flow's rate: filgrastim's endogenous G-CSF turns over at ~4,000/day
+    # times ANC's relative change, and its error estimate held the steps to ~0.003 days (docs/performance.md)
+    cross_ptr: np.ndarray  # (n_states + 1,) by the read state q: entries cross_ptr[q]:cross_ptr[q + 1]
+    cross_entry: np.ndarray  # (n_cross,) positions in ``flow``
+    cross_feedback: np.ndarray  # (n_cross,) the LINEAR feedback that reads q
+    cross_weight: np.ndarray  # (n_cross,) float64: q's weight in that feedback's signal
 
 
 def _reachable(edges: list[set[int]], start: int) -> set[int]:
@@ -100,7 +108,8 @@ def _blocks_in_order(n_states: int, edges: list[set[int]], reverse: list[set[int
 @functools.lru_cache(maxsize=64)
 def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: tuple[bool, ...],
            conservative: tuple[bool, ...], fastest_first: tuple[int, ...],
-           self_reads: tuple[tuple[tuple[int, float], ...], ...]) -> ImplicitSplit:
+           self_reads: tuple[tuple[tuple[int, float], ...], ...],
+           cross_reads: tuple[tuple[tuple[int, int, float], ...], ...]) -> ImplicitSplit:
     edges: list[set[int]] = [set() for _ in range(n_states)]
     reverse: list[set[int]] = [set() for _ in range(n_states)]
     edge_conservative: dict[tuple[int, int], bool] = {}
@@ -125,6 +134,16 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
                 continue
             edge_conservative[(s, d)] = edge_conservative.get((s, d), True) and conservative[f]
         chosen.append(f)
+    cross = []  # (q, flow, feedback, weight): q must be solved before the flow's source and target, so no cycle
+    for f in chosen:
+        ends = [e for e in (src[f], dst[f]) if e >= 0]
+        for j, q, w in cross_reads[f]:
+            if q in ends or any(q in _reachable(edges, e) for e in ends):
+                continue
+            for e in ends:
+                edges[q].add(e)  # an ordering constraint only: never inside a block (no cycle)
+                reverse[e].add(q)
+            cross.append((q, f, j, w))
     blocks = _blocks_in_order(n_states, edges, reverse)
     order = np.array([s for b in blocks for s in b], dtype=np.int64)
     block_ptr = np.cumsum([0] + [len(b) for b in blocks]).astype(np.int64)
@@ -136,11 +155,17 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
     by_source = sorted(chosen, key=lambda f: (src[f], f))
     ptr = np.searchsorted(np.array([src[f] for f in by_source], dtype=np.int64), np.arange(n_states + 1))
     entries = [(k, j, w) for k, f in enumerate(by_source) for j, w in self_reads[f]]
+    position = {f: k for k, f in enumerate(by_source)}
+    cross.sort(key=lambda c: (c[0], position[c[1]]))
+    cross_ptr = np.searchsorted(np.array([c[0] for c in cross], dtype=np.int64), np.arange(n_states + 1))
     return ImplicitSplit(order, block_ptr, block_of, local, ptr.astype(np.int64), np.array(by_source, dtype=np.int64),
                          np.array([dst[f] for f in by_source], dtype=np.int64),
                          np.array([e[0] for e in entries], dtype=np.int64),
                          np.array([e[1] for e in entries], dtype=np.int64),
-                         np.array([e[2] for e in entries], dtype=np.float64))
+                         np.array([e[2] for e in entries], dtype=np.float64),
+                         cross_ptr.astype(np.int64), np.array([position[c[1]] for c in cross], dtype=np.int64),
+                         np.array([c[2] for c in cross], dtype=np.int64),
+                         np.array([c[3] for c in cross], dtype=np.float64))
 
 
 def _bounded_self_renewal(model: CompiledModel, eligible: np.ndarray) -> np.ndarray:
@@ -186,7 +211,7 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     def split_with(folded: np.ndarray) -> ImplicitSplit:
         return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()),
                       tuple((eligible | folded).tolist()), tuple(conservative.tolist()),
-                      tuple(fastest_first.tolist()), _self_reads(model))
+                      tuple(fastest_first.tolist()), _self_reads(model), _cross_reads(model))
 
     folded = _bounded_self_renewal(model, eligible)
     split = split_with(folded)
@@ -214,6 +239,27 @@ def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ..
             weight = float(np.sum(model.sig_w[lo:hi][model.sig_idx[lo:hi] == model.src[f]]))
             if weight != 0.0:
                 found.append((int(j), weight))
+        reads.append(tuple(found))
+    return tuple(reads)
+
+
+def _cross_reads(model: CompiledModel) -> tuple[tuple[tuple[int, int, float], ...], ...]:
+    """Per flow: (feedback, state, weight in its signal) for each state other than the flow's source that a LINEAR
+    feedback of the flow reads (the flux is then bilinear in the source and those states: its derivative by them is
+    exact at any step's start, and of one sign)."""
+    reads = []
+    for f in range(len(model.flow_names)):
+        found = []
+        for j in model.flow_fb[f]:
+            if j < 0:
+                break
+            signal = model.fb_signal[j]
+            if model.fb_kind[j] != FeedbackKind.LINEAR or signal < 0 or model.src[f] < 0:
+                continue
+            lo, hi = model.sig_ptr[signal], model.sig_ptr[signal + 1]
+            for q, w in zip(model.sig_idx[lo:hi].tolist(), model.sig_w[lo:hi].tolist(), strict=True):
+                if q != model.src[f] and w != 0.0:
+                    found.append((int(j), int(q), float(w)))
         reads.append(tuple(found))
     return tuple(reads)
 
