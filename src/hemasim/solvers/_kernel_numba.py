@@ -277,30 +277,26 @@ def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src,
             c = 0.0
         leave[src[f]] += consume[f] * c
         feed[k] = yld[f] * c
-    _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow, cross)
+    _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow, raw, cross)
 
 
 @njit(inline="always")
-def _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow,
+def _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow, raw,
                         cross):  # pragma: no cover - compiled
     """L's entries by the states a LINEAR multiplier reads (hemasim.solvers.split.ImplicitSplit.cross_*): the flux
     rate x_source prod_i F_i with F_j = offset + scale slope s_j gains d flux / d q = rate x_source prod_{i != j} F_i
     scale slope w_q; cross_out = consume times it (what the source loses per cell of q), cross_in = yield times it
-    (what the target gains). Zero where the flow's coefficient is (a negative one counts as zero, as in L)."""
+    (what the target gains). Zero where the flow's coefficient ``raw`` is (a negative one counts as zero, as in L)."""
     cross_entry, cross_feedback, cross_weight, cross_out, cross_in = cross[1], cross[2], cross[3], cross[6], cross[7]
     for e in range(cross_entry.shape[0]):
         f = split_flow[cross_entry[e]]
         j = cross_feedback[e]
         c = rate[f] * x[src[f]] * fb_scale[j] * fb_params[j, 0] * cross_weight[e]
-        whole = rate[f]
         for i in range(flow_fb.shape[1]):
-            idx = flow_fb[f, i]
-            if idx < 0:
+            if flow_fb[f, i] < 0:
                 break
-            whole *= fb_buf[idx]
-            if idx != j:
-                c *= fb_buf[idx]
-        if not whole > 0.0:
+            c *= fb_buf[flow_fb[f, i]] if flow_fb[f, i] != j else 1.0
+        if not raw[cross_entry[e]] > 0.0:
             c = 0.0
         cross_out[e] = consume[f] * c
         cross_in[e] = yld[f] * c

@@ -650,15 +650,11 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
         s = src[f]
         for b in range(B):
             c = RATE[f, b] * X[s, b] * fb_scale[j] * FBP[j, 0, b] * cross_weight[e]
-            whole = RATE[f, b]
             for i in range(flow_fb.shape[1]):
-                idx = flow_fb[f, i]
-                if idx < 0:
+                if flow_fb[f, i] < 0:
                     break
-                whole *= FB[idx, b]
-                if idx != j:
-                    c *= FB[idx, b]
-            if not whole > 0.0:
+                c *= FB[flow_fb[f, i], b] if flow_fb[f, i] != j else 1.0
+            if not RAW[cross_entry[e], b] > 0.0:
                 c = 0.0
             CROSS_OUT[e, b] = consume[f] * c
             CROSS_IN[e, b] = YLD[f, b] * c

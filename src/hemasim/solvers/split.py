@@ -211,7 +211,7 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     def split_with(folded: np.ndarray) -> ImplicitSplit:
         return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()),
                       tuple((eligible | folded).tolist()), tuple(conservative.tolist()),
-                      tuple(fastest_first.tolist()), _self_reads(model), _cross_reads(model))
+                      tuple(fastest_first.tolist()), *_reads(model))
 
     folded = _bounded_self_renewal(model, eligible)
     split = split_with(folded)
@@ -223,12 +223,16 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     return split if np.array_equal(still, folded) else split_with(still)
 
 
-def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ...]:
-    """Per flow: (feedback, weight of the flow's source in its signal) for each of its feedbacks whose signal reads
-    the source."""
-    reads = []
+def _reads(model: CompiledModel) -> tuple[tuple[tuple[tuple[int, float], ...], ...],
+                                          tuple[tuple[tuple[int, int, float], ...], ...]]:
+    """Per flow, the states its feedbacks' signals read: (feedback, weight of the flow's source in its signal) for each
+    feedback whose signal reads the source; (feedback, state, weight) for each other state a LINEAR feedback of the
+    flow reads (the flux is then bilinear in the source and those states: its derivative by them is exact at any
+    step's start, and of one sign)."""
+    own, other = [], []
     for f in range(len(model.flow_names)):
-        found = []
+        found: list[tuple[int, float]] = []
+        cross: list[tuple[int, int, float]] = []
         for j in model.flow_fb[f]:
             if j < 0:
                 break
@@ -239,29 +243,13 @@ def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ..
             weight = float(np.sum(model.sig_w[lo:hi][model.sig_idx[lo:hi] == model.src[f]]))
             if weight != 0.0:
                 found.append((int(j), weight))
-        reads.append(tuple(found))
-    return tuple(reads)
-
-
-def _cross_reads(model: CompiledModel) -> tuple[tuple[tuple[int, int, float], ...], ...]:
-    """Per flow: (feedback, state, weight in its signal) for each state other than the flow's source that a LINEAR
-    feedback of the flow reads (the flux is then bilinear in the source and those states: its derivative by them is
-    exact at any step's start, and of one sign)."""
-    reads = []
-    for f in range(len(model.flow_names)):
-        found = []
-        for j in model.flow_fb[f]:
-            if j < 0:
-                break
-            signal = model.fb_signal[j]
-            if model.fb_kind[j] != FeedbackKind.LINEAR or signal < 0 or model.src[f] < 0:
-                continue
-            lo, hi = model.sig_ptr[signal], model.sig_ptr[signal + 1]
-            for q, w in zip(model.sig_idx[lo:hi].tolist(), model.sig_w[lo:hi].tolist(), strict=True):
-                if q != model.src[f] and w != 0.0:
-                    found.append((int(j), int(q), float(w)))
-        reads.append(tuple(found))
-    return tuple(reads)
+            if model.fb_kind[j] == FeedbackKind.LINEAR:
+                cross += [(int(j), int(q), float(w)) for q, w in zip(model.sig_idx[lo:hi].tolist(),
+                                                                    model.sig_w[lo:hi].tolist(), strict=True)
+                          if q != model.src[f] and w != 0.0]
+        own.append(tuple(found))
+        other.append(tuple(cross))
+    return tuple(own), tuple(other)
 
 
 __all__ = ["ImplicitSplit", "implicit_split", "transit_chains", "transit_chains_and_pools"]
