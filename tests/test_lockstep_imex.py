@@ -74,6 +74,29 @@ def _reference_split(model, x, t, split):
     return leave, np.where(own, 0.0, feed)
 
 
+def _add_cross_entries(model, split, x, out):
+    """out += L's entries by the states a LINEAR multiplier reads times those states, in plain Python: flux = rate
+    x_source prod_i F_i with F_j = offset + scale slope s, so d flux / d x_q = rate x_source prod_(i != j) F_i scale
+    slope w_q (hemasim.solvers.split.ImplicitSplit.cross_*)."""
+    from hemasim.model.laws import feedback_value
+
+    sig = [sum(w * max(x[j], 0.0) for j, w in zip(model.sig_idx[lo:hi], model.sig_w[lo:hi], strict=True))
+           for lo, hi in zip(model.sig_ptr[:-1], model.sig_ptr[1:], strict=True)]
+    fb = [model.fb_offset[j] + model.fb_scale[j] * feedback_value(
+        int(model.fb_kind[j]), 0.5, sig[model.fb_signal[j]] if model.fb_signal[j] >= 0 else 0.0, *model.fb_params[j])
+        for j in range(len(model.fb_kind))]
+    for e, (k, j, w) in enumerate(zip(split.cross_entry, split.cross_feedback, split.cross_weight, strict=True)):
+        q = int(np.searchsorted(split.cross_ptr, e, side="right")) - 1
+        f = split.flow[k]
+        others = [fb[i] for i in model.flow_fb[f] if i >= 0 and i != j]
+        whole = model.rate[f] * np.prod([fb[i] for i in model.flow_fb[f] if i >= 0])
+        c = model.rate[f] * x[model.src[f]] * np.prod(others) * model.fb_scale[j] * model.fb_params[j][0] * w
+        c = c if whole > 0.0 else 0.0
+        out[model.src[f]] -= model.consume[f] * c * x[q]
+        if split.target[k] >= 0:
+            out[split.target[k]] += model.yield_[f] * c * x[q]
+
+
 def _lockstep_links(model, B):
     from hemasim.solvers import _lockstep as lock
 
@@ -99,11 +122,14 @@ def _lockstep_split(model, X, t, split):
     lock._rhs(t, X, reference, *args)
     LEAVE, FEED = np.empty((n, B)), np.empty((len(split.flow), B))
     KI0 = np.empty((n, B))
+    cross_from, cross_into = lock.cross_ends(split.cross_entry, split.flow, split.target, ready(model.src))
+    cross = (split.cross_ptr, split.cross_entry, split.cross_feedback, split.cross_weight, cross_from, cross_into,
+             np.zeros((len(split.cross_entry), B)), np.zeros((len(split.cross_entry), B)))
     lock._freeze_split(t, X, KI0, SIG, FB, RATE, ready(model.flow_fb), ready(model.consume), YLD, ready(model.src),
                        ready(model.fb_kind), ready(model.fb_signal), FBP, ready(model.fb_offset),
                        ready(model.fb_scale), integer, split.ptr, split.flow, split.target,
                        (split.self_entry, split.self_feedback, split.self_weight), LEAVE, FEED,
-                       np.empty((len(split.flow), B)), np.empty((3, B)))
+                       np.empty((len(split.flow), B)), np.empty((3, B)), cross)
     return LEAVE, FEED, KI0, slopes, reference
 
 
@@ -120,6 +146,7 @@ def test_the_chunk_freezes_l_as_patient_by_patient_self_reading_laws_included(dr
     assert 80 in links.tolist()
     kinds = {int(model.fb_kind[j]) for j in split.self_feedback}
     assert len(kinds) >= 2  # the HSC crowding's Hill laws and the drug's saturable elimination (another law)
+    assert len(split.cross_entry) > 0  # the drug's LINEAR kills read its concentration: L's entries by it
     X = _chunk_states(model)
     LEAVE, FEED, KI0, slopes, reference = _lockstep_split(model, X, 0.5, split)
     for b in range(X.shape[1]):
@@ -131,6 +158,7 @@ def test_the_chunk_freezes_l_as_patient_by_patient_self_reading_laws_included(dr
         l_times_x = -leave * X[:, b]  # KI0 = L X
         into = split.target >= 0
         np.add.at(l_times_x, split.target[into], (feed * X[_sources(model, split), b])[into])
+        _add_cross_entries(model, split, X[:, b], l_times_x)
         np.testing.assert_allclose(KI0[:, b], l_times_x, rtol=1e-7, atol=1e-12 * np.abs(l_times_x).max())
     # the IMEX kernel's right-hand side (one pass, the transit runs' coefficients once a run): the two-pass one's
     # slopes to rounding, on each state's own scale (its outflow)
@@ -155,26 +183,41 @@ def test_the_forward_substitution_with_the_steps_reciprocals_solves_the_stage_sy
     # ~1.7 s CPU (twentieth session); the kernel that inlines them is compiled, and checked, by the IMEX tests
     monkeypatch.setattr(lock, "_solve_small", lock._solve_small.py_func)
 
-    def solve(hg, Y, LEAVE, FEED, order, block_ptr, block_of, local, ptr, target):
+    monkeypatch.setattr(lock, "_cross_push", lock._cross_push.py_func)
+    sources = _sources(model, split)
+    cross_from, cross_into = lock.cross_ends(split.cross_entry, split.flow, split.target, model.src)
+    rng = np.random.default_rng(3)
+    CROSS_OUT, CROSS_IN = (rng.uniform(0.0, 5.0, (len(split.cross_entry), B)) for _ in range(2))
+    read = np.searchsorted(split.cross_ptr, np.arange(len(split.cross_entry)), side="right") - 1
+
+    def solve(hg, Y, with_cross):
         INV, FEEDH = np.empty_like(LEAVE), np.empty_like(FEED)
         lock._scale_split.py_func(hg, LEAVE, FEED, INV, FEEDH)
-        structure = (order, block_ptr, block_of, local, ptr, target, np.empty((MAX_BLOCK, MAX_BLOCK, Y.shape[1])),
-                     np.empty((MAX_BLOCK, Y.shape[1])))
-        lock._implicit_solve.py_func(hg, Y, LEAVE, FEED, INV, FEEDH, structure)
+        structure = (split.order, split.block_ptr, split.block_of, split.local, split.ptr, split.target,
+                     np.empty((MAX_BLOCK, MAX_BLOCK, Y.shape[1])), np.empty((MAX_BLOCK, Y.shape[1])))
+        scale = 1.0 if with_cross else 0.0
+        cross = (split.cross_ptr, split.cross_entry, split.cross_feedback, split.cross_weight, cross_from, cross_into,
+                 scale * CROSS_OUT, scale * CROSS_IN)
+        lock._implicit_solve.py_func(hg, Y, LEAVE, FEED, INV, FEEDH, structure, cross)
 
     r = np.ascontiguousarray(X * 1.3)
     hg = 0.07
-    Y = r.copy()
-    solve(hg, Y, LEAVE, FEED, split.order, split.block_ptr, split.block_of, split.local, split.ptr, split.target)
-    sources = _sources(model, split)
-    for b in range(B):  # (I - hg L) Y = r, L assembled densely
-        L = np.diag(-LEAVE[:, b])
-        for k, d in enumerate(split.target):
-            if d >= 0:
-                L[d, sources[k]] += FEED[k, b]
-        np.testing.assert_allclose((np.eye(n) - hg * L) @ Y[:, b], r[:, b], rtol=1e-12,
-                                   atol=1e-12 * np.abs(r[:, b]).max())
-    assert np.all(Y >= 0.0)  # an M-matrix's inverse keeps non-negative right-hand sides non-negative
+    for with_cross in (False, True):
+        Y = r.copy()
+        solve(hg, Y, with_cross)
+        for b in range(B):  # (I - hg L) Y = r, L assembled densely
+            L = np.diag(-LEAVE[:, b])
+            for k, d in enumerate(split.target):
+                if d >= 0:
+                    L[d, sources[k]] += FEED[k, b]
+            if with_cross:  # the columns of the states LINEAR multipliers read
+                np.add.at(L, (cross_from, read), -CROSS_OUT[:, b])
+                into = cross_into >= 0
+                np.add.at(L, (cross_into[into], read[into]), CROSS_IN[into, b])
+            np.testing.assert_allclose((np.eye(n) - hg * L) @ Y[:, b], r[:, b], rtol=1e-12,
+                                       atol=1e-12 * np.abs(r[:, b]).max())
+        if not with_cross:  # an M-matrix's inverse keeps non-negative right-hand sides non-negative
+            assert np.all(Y >= 0.0)
 
 
 @pytest.mark.parametrize("observed", [("anc_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL"),

@@ -55,11 +55,13 @@ _MODEL = (_I8_1D, _I8_1D, _F8_1D, _F8_1D, _F8_1D, _I8_2D, _I8_1D, _I8_1D, _F8_1D
 #: (x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, *model) as DormandPrince calls it;
 #: _steady_state_patient (x0, x, t, scale, *model, tol, max_iter, first_step_days, colouring): one patient of
 #: steady_state_batch, which runs it for each patient in parallel; ark_imex: dopri5's arguments with the implicit
-#: split's arrays (ImplicitSplit: nine int64, one float64) before the model's (AdditiveRungeKutta)
+#: split's arrays (ImplicitSplit: nine int64, one float64, three int64, one float64) before the model's
+#: (AdditiveRungeKutta)
 EXPORTS = {
     "dopri5": ((_F8_1D, _F8, _F8_1D, _F8, _F8_1D, _F8, _F8, _BOOL, _I8, *_MODEL),
                "Tuple((float64[:, ::1], int64, int64, int64))"),
-    "ark_imex": ((_F8_1D, _F8, _F8_1D, _F8, _F8_1D, _F8, _F8, _BOOL, _I8, *([_I8_1D] * 9), _F8_1D, *_MODEL),
+    "ark_imex": ((_F8_1D, _F8, _F8_1D, _F8, _F8_1D, _F8, _F8, _BOOL, _I8, *([_I8_1D] * 9), _F8_1D, *([_I8_1D] * 3),
+                  _F8_1D, *_MODEL),
                  "Tuple((float64[:, ::1], int64, int64, int64))"),
     "_steady_state_patient": ((_F8_1D, _F8_1D, _F8, _F8_1D, *_MODEL, _F8, _I8, _F8, _COLOURING), "int64"),
 }

@@ -155,6 +155,18 @@ def hermite_value(theta, h, x, xn, f0, f1):  # pragma: no cover - compiled
     return v if v > 0.0 else 0.0  # noqa: FURB136 - as the Dormand-Prince dense output
 
 
+@njit(inline="always")
+def cross_ends(cross_entry, split_flow, split_target, src):  # pragma: no cover - compiled
+    """The source and target (-1: none) of each LINEAR multiplier entry's flow (both kernels)."""
+    m = cross_entry.shape[0]
+    cross_from = np.empty(m, dtype=np.int64)
+    cross_into = np.empty(m, dtype=np.int64)
+    for e in range(m):
+        cross_from[e] = src[split_flow[cross_entry[e]]]
+        cross_into[e] = split_target[cross_entry[e]]
+    return cross_from, cross_into
+
+
 #: the shortest and longest previous step, relative to the current one, with which the dense output uses it (the
 #: quintic's weights grow like 1/r^3 for a previous step r times the current one; the controller grows a step by at
 #: most 10x, and after a restart the first steps double)
@@ -203,6 +215,7 @@ def shrunk_step(h, err):  # pragma: no cover - compiled
 
 
 __all__ = ["EMBEDDED_WEIGHTS", "EXPLICIT_A", "GAMMA", "HISTORY_RATIO_MAX", "HISTORY_RATIO_MIN", "IMPLICIT_A",
-           "N_STAGES", "STAGE_TIME", "WEIGHTS", "clip_negative", "grown_step", "hermite_state", "hermite_value",
+           "N_STAGES", "STAGE_TIME", "WEIGHTS", "clip_negative", "cross_ends", "grown_step", "hermite_state",
+           "hermite_value",
            "new_state", "quintic_value", "quintic_weights", "scaled_error_square",
            "scaled_error_squares", "shrunk_step", "stage_input", "stage_slope_sum", "weighted_slope"]

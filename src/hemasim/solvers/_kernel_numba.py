@@ -26,6 +26,7 @@ from hemasim.solvers._ark import (
     HISTORY_RATIO_MAX,
     HISTORY_RATIO_MIN,
     clip_negative,
+    cross_ends,
     hermite_state,
     new_state,
     quintic_value,
@@ -237,12 +238,14 @@ def dopri5(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, s
 
 @njit(inline="always")
 def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
-                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw):  # pragma: no cover - compiled
+                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw,
+                        cross):  # pragma: no cover - compiled
     """The implicit part L at state x (``fb_buf``, ``sig_buf``: its feedbacks and signals, as rhs_into left them):
     leave[s] = the rate at which the implicit flows take from state s, feed[k] = the rate at which implicit flow k
     adds to its target, per cell of its source. Each flow's coefficient is its rate times its feedback multipliers;
     where a multiplier reads the source itself (``self_reads``), the flux's derivative by the source instead (a
-    saturable elimination: L then takes its stiffness). A negative coefficient counts as zero."""
+    saturable elimination: L then takes its stiffness). A negative coefficient counts as zero. ``cross``: the
+    entries by other states a LINEAR multiplier reads (:func:`_cross_coefficients`)."""
     self_entry, self_feedback, self_weight = self_reads
     for k in range(split_flow.shape[0]):
         f = split_flow[k]
@@ -274,6 +277,40 @@ def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src,
             c = 0.0
         leave[src[f]] += consume[f] * c
         feed[k] = yld[f] * c
+    _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow, raw, cross)
+
+
+@njit(inline="always")
+def _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow, raw,
+                        cross):  # pragma: no cover - compiled
+    """L's entries by the states a LINEAR multiplier reads (hemasim.solvers.split.ImplicitSplit.cross_*): the flux
+    rate x_source prod_i F_i with F_j = offset + scale slope s_j gains d flux / d q = rate x_source prod_{i != j} F_i
+    scale slope w_q; cross_out = consume times it (what the source loses per cell of q), cross_in = yield times it
+    (what the target gains). Zero where the flow's coefficient ``raw`` is (a negative one counts as zero, as in L)."""
+    cross_entry, cross_feedback, cross_weight, cross_out, cross_in = cross[1], cross[2], cross[3], cross[6], cross[7]
+    for e in range(cross_entry.shape[0]):
+        f = split_flow[cross_entry[e]]
+        j = cross_feedback[e]
+        c = rate[f] * x[src[f]] * fb_scale[j] * fb_params[j, 0] * cross_weight[e]
+        for i in range(flow_fb.shape[1]):
+            if flow_fb[f, i] < 0:
+                break
+            c *= fb_buf[flow_fb[f, i]] if flow_fb[f, i] != j else 1.0
+        if not raw[cross_entry[e]] > 0.0:
+            c = 0.0
+        cross_out[e] = consume[f] * c
+        cross_in[e] = yld[f] * c
+
+
+@njit(inline="always")
+def cross_terms(cross_ptr, cross_entry, cross_feedback, cross_weight, split_flow, split_target,
+                src):  # pragma: no cover - compiled
+    """The LINEAR multipliers' entries of L (hemasim.solvers.split.ImplicitSplit.cross_*) as the kernels read them:
+    (ptr by read state, entry, feedback, weight, the flow's source, its target, cross_out, cross_in), the last two
+    filled by :func:`_cross_coefficients` at each step's start."""
+    m = cross_entry.shape[0]
+    cross_from, cross_into = cross_ends(cross_entry, split_flow, split_target, src)
+    return (cross_ptr, cross_entry, cross_feedback, cross_weight, cross_from, cross_into, np.zeros(m), np.zeros(m))
 
 
 @njit(inline="always")
@@ -306,10 +343,12 @@ def _solve_small(M, r, m):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _implicit_solve(hg, y, leave, feed, split):  # pragma: no cover - compiled
+def _implicit_solve(hg, y, leave, feed, split, cross):  # pragma: no cover - compiled
     """y = (I - hg L)^-1 y in place: forward substitution over the flow graph's blocks (one state each, or a small
-    cycle solved whole), sources before targets."""
+    cycle solved whole), sources before targets; a state a LINEAR multiplier reads before the flow's source and
+    target (``cross``: :func:`_cross_coefficients`)."""
     order, block_ptr, block_of, local, split_ptr, split_target, M, r = split
+    cross_ptr, cross_from, cross_into, cross_out, cross_in = cross[0], cross[4], cross[5], cross[6], cross[7]
     for bi in range(block_ptr.shape[0] - 1):
         p0 = block_ptr[bi]
         p1 = block_ptr[bi + 1]
@@ -339,10 +378,14 @@ def _implicit_solve(hg, y, leave, feed, split):  # pragma: no cover - compiled
                 d = split_target[k]
                 if d >= 0 and block_of[d] != bi:
                     y[d] += hg * feed[k] * v
+            for e in range(cross_ptr[s], cross_ptr[s + 1]):
+                y[cross_from[e]] -= hg * cross_out[e] * v
+                if cross_into[e] >= 0:
+                    y[cross_into[e]] += hg * cross_in[e] * v
 
 
 @njit(inline="always")
-def _apply_implicit(y, out, leave, feed, split_ptr, split_target):  # pragma: no cover - compiled
+def _apply_implicit(y, out, leave, feed, split_ptr, split_target, cross):  # pragma: no cover - compiled
     """out = L y."""
     for s in range(y.shape[0]):
         out[s] = -leave[s] * y[s]
@@ -351,6 +394,10 @@ def _apply_implicit(y, out, leave, feed, split_ptr, split_target):  # pragma: no
             d = split_target[k]
             if d >= 0:
                 out[d] += feed[k] * y[s]
+        for e in range(cross[0][s], cross[0][s + 1]):
+            out[cross[4][e]] -= cross[6][e] * y[s]
+            if cross[5][e] >= 0:
+                out[cross[5][e]] += cross[7][e] * y[s]
 
 
 @njit(cache=True)
@@ -358,13 +405,13 @@ def _ark_step_slopes(t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover
     """Slopes K[1..5] (and KI[1..5]) of one ARK4(3)6L[2]SA step from (t, x); K[0], KI[0] given. Each stage: its
     state Y (one forward substitution), implicit slope KI[stage] = L Y and total slope K[stage] = f(Y). One loop
     over the stages with the tableau as data, so its body compiles once (not once per stage)."""
-    structure, leave, feed = split[0], split[1], split[2]
+    structure, leave, feed, cross = split[0], split[1], split[2], split[6]
     hg = h * GAMMA
     for stage in range(1, ARK_N_STAGES):
         stage_input(stage, h, x, K, KI, r)
         for j in range(x.shape[0]):
             Y[j] = r[j]
-        _implicit_solve(hg, Y, leave, feed, structure)
+        _implicit_solve(hg, Y, leave, feed, structure, cross)
         for j in range(x.shape[0]):  # L Y from Y = r + hg L Y: no product with L (rounding ~eps |Y| / GAMMA in h L Y)
             KI[stage, j] = (Y[j] - r[j]) / hg
         rhs_into(t + ARK_STAGE_TIME[stage] * h, Y, K[stage], *rhs_args)
@@ -374,20 +421,20 @@ def _ark_step_slopes(t, h, x, K, KI, Y, r, split, rhs_args):  # pragma: no cover
 def _freeze_split(t, x, KI, split, rhs_args):  # pragma: no cover - compiled
     """At an accepted state x whose slope rhs_into has just computed: the implicit part L frozen at its feedbacks,
     and KI[0] = L x."""
-    structure, leave, feed, split_flow, self_reads, raw = split
+    structure, leave, feed, split_flow, self_reads, raw, cross = split
     (src, _, rate, consume, yld, flow_fb, _, _, _, fb_kind, fb_signal, fb_params, fb_offset, fb_scale, sig_buf,
      fb_buf, _) = rhs_args
     _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src, fb_kind, fb_signal, fb_params,
-                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw)
+                        fb_offset, fb_scale, split_flow, self_reads, leave, feed, raw, cross)
     _fold_self_renewal(leave, feed, split_flow, structure[5], src)
-    _apply_implicit(x, KI[0], leave, feed, structure[4], structure[5])
+    _apply_implicit(x, KI[0], leave, feed, structure[4], structure[5], cross)
 
 
 @njit(cache=True)
 def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps, split_order, split_block_ptr,
              split_block_of, split_local, split_ptr, split_flow, split_target, self_entry, self_feedback, self_weight,
-             src, dst, rate, consume, yld, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset,
-             fb_scale):  # pragma: no cover
+             cross_ptr, cross_entry, cross_feedback, cross_weight, src, dst, rate, consume, yld, flow_fb, sig_ptr,
+             sig_idx, sig_w, fb_kind, fb_signal, fb_params, fb_offset, fb_scale):  # pragma: no cover
     """As :func:`dopri5` (same arguments, results and statuses), by the IMEX method of :mod:`hemasim.solvers._ark`;
     ``split_*``: the implicit flows (:class:`hemasim.solvers.split.ImplicitSplit`)."""
     n = x0.shape[0]
@@ -398,7 +445,8 @@ def ark_imex(x0, t0, t_out, rtol, atol, h_init, max_step, fixed_step, max_steps,
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK)), np.empty(MAX_BLOCK))  # and the small blocks' buffers
     split = (structure, np.empty(n), np.empty(split_flow.shape[0]), split_flow, (self_entry, self_feedback, self_weight),
-             np.empty(split_flow.shape[0]))
+             np.empty(split_flow.shape[0]), cross_terms(cross_ptr, cross_entry, cross_feedback, cross_weight, split_flow,
+                                                        split_target, src))
     x = x0.copy()
     xn = np.empty(n)
     tmp = np.empty(n)

@@ -32,6 +32,7 @@ from hemasim.solvers._ark import (
     HISTORY_RATIO_MAX,
     HISTORY_RATIO_MIN,
     clip_negative,
+    cross_ends,
     hermite_value,
     quintic_value,
     quintic_weights,
@@ -583,9 +584,10 @@ def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray
 @njit(cache=True, fastmath=True, error_model="numpy")
 def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale,
                   fb_integer_exponent, split_ptr, split_flow, split_target, self_reads, LEAVE, FEED, RAW,
-                  LAWS):  # pragma: no cover - compiled
+                  LAWS, cross):  # pragma: no cover - compiled
     """L frozen at the accepted states X (SIG, FB: their signals and feedbacks; see the single-patient
-    _split_coefficients, self-reading multipliers included), and KI0 = L X. LAWS: a (3, B) work array.
+    _split_coefficients, self-reading multipliers and the LINEAR multipliers' entries ``cross`` included), and
+    KI0 = L X. LAWS: a (3, B) work array.
 
     A self-reading multiplier's derivative is a forward difference of its law over the chunk's patients at once,
     with the right-hand side's vectorised laws (:func:`_law_over_patients`): the C library's scalar pow, called per
@@ -641,7 +643,22 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
             for b in range(B):
                 LEAVE[s, b] -= FEED[k, b]
                 FEED[k, b] = 0.0
-    _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target)
+    cross_entry, cross_feedback, cross_weight, CROSS_OUT, CROSS_IN = cross[1], cross[2], cross[3], cross[6], cross[7]
+    for e in range(cross_entry.shape[0]):  # as the single-patient _cross_coefficients
+        f = split_flow[cross_entry[e]]
+        j = cross_feedback[e]
+        s = src[f]
+        for b in range(B):
+            c = RATE[f, b] * X[s, b] * fb_scale[j] * FBP[j, 0, b] * cross_weight[e]
+            for i in range(flow_fb.shape[1]):
+                if flow_fb[f, i] < 0:
+                    break
+                c *= FB[flow_fb[f, i], b] if flow_fb[f, i] != j else 1.0
+            if not RAW[cross_entry[e], b] > 0.0:
+                c = 0.0
+            CROSS_OUT[e, b] = consume[f] * c
+            CROSS_IN[e, b] = YLD[f, b] * c
+    _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target, cross)
 
 
 @njit(inline="always")
@@ -674,7 +691,7 @@ def _law_over_patients(kind, integer_exponent, t, S, P, OUT):  # pragma: no cove
 
 
 @njit(inline="always")
-def _apply_split(Y, OUT, LEAVE, FEED, split_ptr, split_target):  # pragma: no cover - compiled
+def _apply_split(Y, OUT, LEAVE, FEED, split_ptr, split_target, cross):  # pragma: no cover - compiled
     """OUT = L Y for every patient."""
     n, B = Y.shape
     for s in range(n):
@@ -686,6 +703,21 @@ def _apply_split(Y, OUT, LEAVE, FEED, split_ptr, split_target):  # pragma: no co
             if d >= 0:
                 for b in range(B):
                     OUT[d, b] += FEED[k, b] * Y[s, b]
+        _cross_push(1.0, Y, OUT, s, cross)
+
+
+@njit(inline="always")
+def _cross_push(hg, Y, OUT, s, cross):  # pragma: no cover - compiled
+    """OUT += hg (L's entries by state s that LINEAR multipliers read) Y[s] (the single-patient kernel's cross)."""
+    cross_ptr, cross_from, cross_into, CROSS_OUT, CROSS_IN = cross[0], cross[4], cross[5], cross[6], cross[7]
+    B = Y.shape[1]
+    for e in range(cross_ptr[s], cross_ptr[s + 1]):
+        a = cross_from[e]
+        d = cross_into[e]
+        for b in range(B):
+            OUT[a, b] -= hg * CROSS_OUT[e, b] * Y[s, b]
+            if d >= 0:
+                OUT[d, b] += hg * CROSS_IN[e, b] * Y[s, b]
 
 
 @njit(inline="always")
@@ -743,7 +775,7 @@ def _scale_split(hg, LEAVE, FEED, INV, FEEDH):  # pragma: no cover - compiled
 
 
 @njit(inline="always")
-def _implicit_solve(hg, Y, LEAVE, FEED, INV, FEEDH, structure):  # pragma: no cover - compiled
+def _implicit_solve(hg, Y, LEAVE, FEED, INV, FEEDH, structure, cross):  # pragma: no cover - compiled
     """Y = (I - hg L)^-1 Y in place for every patient: forward substitution over the flow graph's blocks (INV,
     FEEDH: :func:`_scale_split` of this hg)."""
     order, block_ptr, block_of, local, split_ptr, split_target, M, R = structure
@@ -782,6 +814,7 @@ def _implicit_solve(hg, Y, LEAVE, FEED, INV, FEEDH, structure):  # pragma: no co
                 if d >= 0 and block_of[d] != bi:
                     for b in range(B):
                         Y[d, b] += FEEDH[k, b] * Y[s, b]
+            _cross_push(hg, Y, Y, s, cross)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
@@ -791,7 +824,7 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
 
     One loop over the stages, the tableau read as data: the body (one forward substitution, one right-hand side)
     is compiled once, not once per stage (unrolled, the five copies took most of the kernel's ~38 s compilation)."""
-    structure, LEAVE, FEED, INV, FEEDH = split
+    structure, LEAVE, FEED, INV, FEEDH, cross = split
     n, B = X.shape
     hg = h * GAMMA
     _scale_split(hg, LEAVE, FEED, INV, FEEDH)
@@ -800,7 +833,7 @@ def _imex_step(t, h, X, XN, K, KI, TMP, ATOL, rtol, ERR, split, rhs_args):  # pr
     r = xn  # the stages' known parts (XN is free until the new states)
     for stage in range(1, N_ARK_STAGES):
         _stage_input_and_copy(stage, h, x, k, ki_all, r, tmp)
-        _implicit_solve(hg, TMP, LEAVE, FEED, INV, FEEDH, structure)
+        _implicit_solve(hg, TMP, LEAVE, FEED, INV, FEEDH, structure, cross)
         for j in range(n * B):  # L Y from Y = r + hg L Y: no product with L (the rounding is ~eps |Y| / GAMMA in h L Y)
             ki_all[stage, j] = (tmp[j] - r[j]) / hg
         _rhs_fused(t + ARK_STAGE_TIME[stage] * h, TMP, K[stage], *rhs_args)
@@ -887,12 +920,17 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     ERR = np.empty(B)
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
+    cross_entry = self_reads[4]
+    cross_from, cross_into = cross_ends(cross_entry, split_flow, split_target, src)
+    # the LINEAR multipliers' entries of L (the single-patient kernel's cross_terms), per patient
+    cross = (self_reads[3], cross_entry, self_reads[5], self_reads[6], cross_from, cross_into,
+             np.zeros((cross_entry.shape[0], B)), np.zeros((cross_entry.shape[0], B)))
     split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)), np.empty((n, B)),
-             np.empty((split_flow.shape[0], B)))  # L's coefficients (LEAVE, FEED) and the step's INV, FEEDH
+             np.empty((split_flow.shape[0], B)), cross)  # L's coefficients (LEAVE, FEED) and the step's INV, FEEDH
     # what _freeze_split reads after the states' signals and feedbacks, and writes (L's coefficients)
     freeze_args = (RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale, flux_args[16],
-                   split_ptr, split_flow, split_target, self_reads, split[1], split[2],
-                   np.empty((split_flow.shape[0], B)), np.empty((3, B)))
+                   split_ptr, split_flow, split_target, self_reads[:3], split[1], split[2],
+                   np.empty((split_flow.shape[0], B)), np.empty((3, B)), cross)
     t = t0
     h = h_init
     t_end = t_out[n_out - 1]
@@ -950,12 +988,12 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
 
 def integrate_lockstep_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr,
                             split_block_of, split_local, split_ptr, split_flow, split_target, self_entry,
-                            self_feedback, self_weight, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w,
-                            fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW,
-                            chunk):
+                            self_feedback, self_weight, cross_ptr, cross_entry, cross_feedback, cross_weight, src, dst,
+                            RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
+                            fb_scale, obs_sel, OBSW, OBSFW, chunk):
     """:func:`integrate_lockstep` by the IMEX method (``split_*``: :class:`hemasim.solvers.split.ImplicitSplit`)."""
     split_arrays = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_flow, split_target,
-                    (self_entry, self_feedback, self_weight))
+                    (self_entry, self_feedback, self_weight, cross_ptr, cross_entry, cross_feedback, cross_weight))
     return _in_chunks(_chunk_imex, split_arrays, X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst,
                       RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
                       fb_scale, obs_sel, OBSW, OBSFW, chunk)

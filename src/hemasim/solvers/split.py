@@ -15,7 +15,11 @@ the B cells' bounded self-renewal since branch donation, whose 10/day erythroid 
 self-renewal; mpp <-> blood_hspc is a block of two); the explicit remainder's Jacobian has no eigenvalue beyond ~0.6/day at the steady state, against ~27/day for
 the whole right-hand side (the 80-stage neutrophil chain). A drug's redistribution must
 be implicit too: explicit, it leaves the stiff central compartment (elimination ~24/day for docetaxel) forced by an
-explicit term, and the error estimate there held the steps to ~0.02 days after a dose.
+explicit term, and the error estimate there held the steps to ~0.02 days after a dose. For the same reason an
+implicit flow with a LINEAR multiplier (bilinear: rate x_source slope s) puts in L its derivative by the states s reads
+as well (``cross_*``; each such state is ordered before the flow's source, an entry that would close a cycle dropped):
+frozen, the multiplier's change within a step stayed explicit, times the flow's rate (filgrastim's endogenous G-CSF,
+~4,000/day at ANC 30: 14,173 steps for a 30-day course instead of 2,225; docs/performance.md).
 """
 
 from __future__ import annotations
@@ -51,6 +55,14 @@ class ImplicitSplit(NamedTuple):
     self_entry: np.ndarray  # (n_self,) positions in ``flow``
     self_feedback: np.ndarray  # (n_self,) the feedback that reads the source
     self_weight: np.ndarray  # (n_self,) float64: the source's weight in that feedback's signal
+    # implicit flows with a LINEAR multiplier (mass action: flux = k s x_source) whose signal s reads other states q:
+    # L takes d flux / d q too (a column q entry, q solved before the flow's source), else the multiplier's change
+    # within a step is explicit, and scaled by the flow's rate: filgrastim's endogenous G-CSF turns over at ~4,000/day
+    # times ANC's relative change, and its error estimate held the steps to ~0.003 days (docs/performance.md)
+    cross_ptr: np.ndarray  # (n_states + 1,) by the read state q: entries cross_ptr[q]:cross_ptr[q + 1]
+    cross_entry: np.ndarray  # (n_cross,) positions in ``flow``
+    cross_feedback: np.ndarray  # (n_cross,) the LINEAR feedback that reads q
+    cross_weight: np.ndarray  # (n_cross,) float64: q's weight in that feedback's signal
 
 
 def _reachable(edges: list[set[int]], start: int) -> set[int]:
@@ -100,7 +112,8 @@ def _blocks_in_order(n_states: int, edges: list[set[int]], reverse: list[set[int
 @functools.lru_cache(maxsize=64)
 def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: tuple[bool, ...],
            conservative: tuple[bool, ...], fastest_first: tuple[int, ...],
-           self_reads: tuple[tuple[tuple[int, float], ...], ...]) -> ImplicitSplit:
+           self_reads: tuple[tuple[tuple[int, float], ...], ...],
+           cross_reads: tuple[tuple[tuple[int, int, float], ...], ...]) -> ImplicitSplit:
     edges: list[set[int]] = [set() for _ in range(n_states)]
     reverse: list[set[int]] = [set() for _ in range(n_states)]
     edge_conservative: dict[tuple[int, int], bool] = {}
@@ -125,6 +138,16 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
                 continue
             edge_conservative[(s, d)] = edge_conservative.get((s, d), True) and conservative[f]
         chosen.append(f)
+    cross = []  # (q, flow, feedback, weight): q must be solved before the flow's source and target, so no cycle
+    for f in chosen:
+        ends = [e for e in (src[f], dst[f]) if e >= 0]
+        for j, q, w in cross_reads[f]:
+            if q in ends or any(q in _reachable(edges, e) for e in ends):
+                continue
+            for e in ends:
+                edges[q].add(e)  # an ordering constraint only: never inside a block (no cycle)
+                reverse[e].add(q)
+            cross.append((q, f, j, w))
     blocks = _blocks_in_order(n_states, edges, reverse)
     order = np.array([s for b in blocks for s in b], dtype=np.int64)
     block_ptr = np.cumsum([0] + [len(b) for b in blocks]).astype(np.int64)
@@ -136,11 +159,17 @@ def _split(n_states: int, src: tuple[int, ...], dst: tuple[int, ...], eligible: 
     by_source = sorted(chosen, key=lambda f: (src[f], f))
     ptr = np.searchsorted(np.array([src[f] for f in by_source], dtype=np.int64), np.arange(n_states + 1))
     entries = [(k, j, w) for k, f in enumerate(by_source) for j, w in self_reads[f]]
+    position = {f: k for k, f in enumerate(by_source)}
+    cross.sort(key=lambda c: (c[0], position[c[1]]))
+    cross_ptr = np.searchsorted(np.array([c[0] for c in cross], dtype=np.int64), np.arange(n_states + 1))
     return ImplicitSplit(order, block_ptr, block_of, local, ptr.astype(np.int64), np.array(by_source, dtype=np.int64),
                          np.array([dst[f] for f in by_source], dtype=np.int64),
                          np.array([e[0] for e in entries], dtype=np.int64),
                          np.array([e[1] for e in entries], dtype=np.int64),
-                         np.array([e[2] for e in entries], dtype=np.float64))
+                         np.array([e[2] for e in entries], dtype=np.float64),
+                         cross_ptr.astype(np.int64), np.array([position[c[1]] for c in cross], dtype=np.int64),
+                         np.array([c[2] for c in cross], dtype=np.int64),
+                         np.array([c[3] for c in cross], dtype=np.float64))
 
 
 def _bounded_self_renewal(model: CompiledModel, eligible: np.ndarray) -> np.ndarray:
@@ -186,7 +215,7 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     def split_with(folded: np.ndarray) -> ImplicitSplit:
         return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()),
                       tuple((eligible | folded).tolist()), tuple(conservative.tolist()),
-                      tuple(fastest_first.tolist()), _self_reads(model))
+                      tuple(fastest_first.tolist()), *_reads(model))
 
     folded = _bounded_self_renewal(model, eligible)
     split = split_with(folded)
@@ -198,12 +227,16 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     return split if np.array_equal(still, folded) else split_with(still)
 
 
-def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ...]:
-    """Per flow: (feedback, weight of the flow's source in its signal) for each of its feedbacks whose signal reads
-    the source."""
-    reads = []
+def _reads(model: CompiledModel) -> tuple[tuple[tuple[tuple[int, float], ...], ...],
+                                          tuple[tuple[tuple[int, int, float], ...], ...]]:
+    """Per flow, the states its feedbacks' signals read: (feedback, weight of the flow's source in its signal) for each
+    feedback whose signal reads the source; (feedback, state, weight) for each other state a LINEAR feedback of the
+    flow reads (the flux is then bilinear in the source and those states: its derivative by them is exact at any
+    step's start, and of one sign)."""
+    own, other = [], []
     for f in range(len(model.flow_names)):
-        found = []
+        found: list[tuple[int, float]] = []
+        cross: list[tuple[int, int, float]] = []
         for j in model.flow_fb[f]:
             if j < 0:
                 break
@@ -214,8 +247,13 @@ def _self_reads(model: CompiledModel) -> tuple[tuple[tuple[int, float], ...], ..
             weight = float(np.sum(model.sig_w[lo:hi][model.sig_idx[lo:hi] == model.src[f]]))
             if weight != 0.0:
                 found.append((int(j), weight))
-        reads.append(tuple(found))
-    return tuple(reads)
+            if model.fb_kind[j] == FeedbackKind.LINEAR:
+                cross += [(int(j), int(q), float(w)) for q, w in zip(model.sig_idx[lo:hi].tolist(),
+                                                                    model.sig_w[lo:hi].tolist(), strict=True)
+                          if q != model.src[f] and w != 0.0]
+        own.append(tuple(found))
+        other.append(tuple(cross))
+    return tuple(own), tuple(other)
 
 
 __all__ = ["ImplicitSplit", "implicit_split", "transit_chains", "transit_chains_and_pools"]
