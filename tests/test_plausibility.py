@@ -320,3 +320,27 @@ def test_the_command_line_prints_the_librarys_warning_once_in_its_own_format(tmp
     assert result.stderr.count("cd34_per_kg") == 1
     assert f"hemasim: warning: {path}: interventions.1.cd34_per_kg: 4.5 CD34+/kg" in result.stderr
     assert not [w for w in escaped if "cd34_per_kg" in str(w.message)]  # not shown by Python as well
+
+
+def test_the_command_line_shows_a_library_plausibility_warning_as_its_own_line(capsys):
+    """A command that loads a scenario without ``loaded`` (fit, validate: through a fitting problem) still prints the
+    library's PlausibilityWarning as a ``hemasim: warning:`` line, not Python's ``file:line: Category: text``; other
+    warnings keep Python's form, and installing twice prints once."""
+    import warnings
+
+    from hemasim.cli._errors import plausibility_warnings_as_lines
+    from hemasim.scenario.plausibility import PlausibilityWarning
+
+    others: list[tuple[type[Warning], str]] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, category, *rest: others.append((category, str(message)))
+        plausibility_warnings_as_lines()
+        plausibility_warnings_as_lines()
+        warnings.warn("s.yaml: patient.weight_kg: 700 kg is above the clinical range", PlausibilityWarning,
+                      stacklevel=1)
+        warnings.warn("something else", UserWarning, stacklevel=1)
+    err = capsys.readouterr().err.splitlines()
+    assert err.count("hemasim: warning: s.yaml: patient.weight_kg: 700 kg is above the clinical range") == 1
+    assert not any("PlausibilityWarning" in line for line in err)
+    assert others == [(UserWarning, "something else")]  # passed on to the showwarning it replaced

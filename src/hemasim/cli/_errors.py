@@ -9,7 +9,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import typer
 
@@ -46,6 +46,28 @@ def warn(lines: list[str]) -> None:
         text = " ".join(line.split())
         print(f"hemasim: warning: {text if len(text) <= MAX_LINE_CHARS else text[: MAX_LINE_CHARS - 3] + '...'}",
               file=sys.stderr)
+
+
+def plausibility_warnings_as_lines() -> None:
+    """Show every :class:`hemasim.scenario.plausibility.PlausibilityWarning` the library gives as a ``hemasim:
+    warning:`` line (:func:`warn`), for the commands that load a scenario without :func:`loaded` (``fit``,
+    ``fit-population``, ``validate``: through a fitting problem); other warnings as Python shows them. Installed once
+    per process by the command line's root; the class is imported only when a warning is shown."""
+    shown = warnings.showwarning
+    if getattr(shown, "_hemasim_lines", False):
+        return
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: TextIO | None = None, line: str | None = None) -> None:
+        from hemasim.scenario.plausibility import PlausibilityWarning
+
+        if issubclass(category, PlausibilityWarning):
+            warn([str(message)])
+        else:
+            shown(message, category, filename, lineno, file, line)
+
+    show._hemasim_lines = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 T = TypeVar("T")

@@ -6,6 +6,7 @@ import typer
 
 from hemasim import __version__
 from hemasim._gc import freeze_for_exit, tune_for_command
+from hemasim.cli._errors import plausibility_warnings_as_lines
 from hemasim.cli._help import ConventionalHelpGroup
 from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
@@ -66,6 +67,7 @@ def _print_version(value: bool) -> None:
 def _root(version: bool = typer.Option(False, "--version", help="Print the hemasim version and exit.",
                                        is_eager=True, callback=_print_version)) -> None:
     """Simulate human hematopoiesis and immune-system regeneration with cited, validated parameters."""
+    plausibility_warnings_as_lines()
 
 
 def main() -> None:
