@@ -318,7 +318,9 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
             + image_html(alt, png_bytes(fig)))
 
 
-LINEAGE_NOTE = "Green bands: adult reference ranges. Red: CTCAE v5 grade 3/4 thresholds."
+#: the lineage caption's sentence after the bands' (:func:`hemasim.report.reference_ranges.band_note`)
+CTCAE_NOTE = " Red: CTCAE v5 grade 3/4 thresholds."
+LINEAGE_NOTE = "Green bands: adult reference ranges." + CTCAE_NOTE
 
 
 def lineage_note(result: Result | Sequence[tuple[str, Result]]) -> str:
@@ -329,7 +331,7 @@ def lineage_note(result: Result | Sequence[tuple[str, Result]]) -> str:
 
     first = as_arms(result)[0][1]
     duration = float(first.times[-1] - first.times[0])
-    return LINEAGE_NOTE.replace(band_note(None), band_note(patient_age(first), duration))
+    return band_note(patient_age(first), duration) + CTCAE_NOTE
 #: added to the note where host and donor cells are tracked apart (a run without either had the note describe
 #: dashed lines and a graft line its plots do not have; visual)
 DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count (after an "

@@ -10,6 +10,9 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+# a child's age on day t of a run is its age at the start plus t / DAYS_PER_YEAR, as the model ages its patient
+from hemasim.model.laws import DAYS_PER_YEAR
+
 #: adult reference intervals (validation targets S1-S9, Merck / Chng 2004)
 ADULT_BANDS = {
     "anc_1e9_per_L": (1.8, 7.7),
@@ -90,8 +93,6 @@ def reference_range(quantity: str, age_years: float | None, sex: str | None) -> 
     return _adult(quantity, sex, ADULT_FOR_CHILD_LABEL)
 
 
-#: days in a year of age (a child's age at day t of a run is its age at the start plus t / DAYS_PER_YEAR)
-DAYS_PER_YEAR = 365.25
 
 
 @dataclass(frozen=True)
