@@ -510,14 +510,14 @@ def _marrow_depletion(model):
 
 
 def _filgrastim_course():
-    """300 ug filgrastim s.c. on days 0-4 (the shipped set with the endogenous G-CSF turnover), 30 days."""
-    from hemasim.scenario import parse_scenario
+    """300 ug filgrastim s.c. on days 0-4 (the shipped set with the endogenous G-CSF turnover), 30 days: the course
+    bench/gcsf_endogenous_steps.py measures."""
+    from pathlib import Path
 
-    return parse_scenario({
-        "name": "filgrastim", "patient": {"age_years": 50, "sex": "male", "weight_kg": 75, "height_cm": 175},
-        "duration_days": 30, "output": {"every_days": 0.5},
-        "interventions": [{"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_mg": 0.3,
-                           "route": "subcutaneous", "schedule": {"days": [0, 1, 2, 3, 4]}}]}, "filgrastim")
+    from tests._scripts import load_script
+
+    bench = load_script(Path(__file__).resolve().parents[1] / "bench" / "gcsf_endogenous_steps.py")
+    return bench.course("filgrastim_wang2001")
 
 
 def test_a_linear_multipliers_read_states_enter_l_and_free_the_steps_of_the_endogenous_gcsf(monkeypatch):

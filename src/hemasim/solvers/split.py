@@ -211,11 +211,12 @@ def implicit_split(model: CompiledModel) -> ImplicitSplit:
     eligible &= (model.consume > 0) | (model.dst >= 0)  # a flow that moves nothing adds nothing to L
     conservative = np.all(yields <= model.consume, axis=0)
     fastest_first = np.argsort(-np.max(rate, axis=0), kind="stable")
+    reads = _reads(model)  # once: a second split (below) reads the same states
 
     def split_with(folded: np.ndarray) -> ImplicitSplit:
         return _split(model.n_states, tuple(model.src.tolist()), tuple(model.dst.tolist()),
                       tuple((eligible | folded).tolist()), tuple(conservative.tolist()),
-                      tuple(fastest_first.tolist()), *_reads(model))
+                      tuple(fastest_first.tolist()), *reads)
 
     folded = _bounded_self_renewal(model, eligible)
     split = split_with(folded)
