@@ -48,10 +48,13 @@ def test_the_curve_has_the_nadir_and_the_childhood_rise_of_the_source():
 
 
 def test_a_cohort_gives_each_child_its_own_factor():
-    cov = Covariates(np.array([0.3, 8.0, 40.0]), np.array(["male", "female", "male"]), np.array([6.0, 25.0, 70.0]))
+    cov = Covariates(np.array([0.3, 8.0, 30.0]), np.array(["male", "female", "male"]), np.array([6.0, 25.0, 70.0]))
     each = [child_red_cell_factor(PARAMS.value, Covariates(a, s, w))
             for a, s, w in zip(cov.age_years, cov.sex, cov.weight_kg, strict=True)]
     np.testing.assert_array_equal(child_red_cell_factor(PARAMS.value, cov), each)
+    r = Simulation(healthy_human_model(cov, aging=False).compile()).run(2.0, 1.0)
+    np.testing.assert_allclose(r.observable("hemoglobin_g_per_dL")[:, 0],
+                               [ADULT_HB["male"] * each[0], ADULT_HB["female"] * each[1], ADULT_HB["male"]], rtol=1e-9)
 
 
 @pytest.mark.parametrize("aging", [False, True])
