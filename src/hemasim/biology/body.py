@@ -93,7 +93,9 @@ def child_red_cell_factor(value: Callable[[str], float | np.ndarray], cov: Covar
     female = np.asarray(cov.sex) == "female"
     adult_age = np.asarray(value("rbc_setpoint_adult_age_years"), dtype=np.float64)
     out = np.ones(np.broadcast_shapes(age.shape, female.shape, adult_age.shape))
-    for adult in np.unique(adult_age):  # the nodes past the adult age give way to the adult node
+    # the nodes past the adult age give way to the adult node (a set, not np.unique, which imports numpy.ma at a run's
+    # start: tests/test_cli_startup.py)
+    for adult in sorted(set(np.ravel(adult_age).tolist())):
         ages = [*(a for a in _CHILD_HB_AGES if a < adult), adult]
         n = len(ages) - 1
         ratio = {sex: np.interp(age, ages, [*_CHILD_HB_MEANS[sex][:n], _ADULT_HB_MEAN[sex]]) / _ADULT_HB_MEAN[sex]
