@@ -72,6 +72,38 @@ def set_point_age_factor(rate_per_year: float | np.ndarray, age_years: float | n
     return float(out) if np.ndim(out) == 0 else out
 
 
+# Dallman 1977 (Rudolph's Pediatrics, 16th ed., p. 1111; read in Nathan & Oski's reproduction of the table,
+# munstermom.tripod.com/HematologicValues.htm, pages corpus): mean Hb, g/dL, by age. Node ages in years: a single age
+# is its own node (birth, 1 and 2 weeks, 1 and 2 months), a class its centre (1-3 days, 3-6 months, 0.5-2, 2-6, 6-12,
+# 12-18 years); the adult class (18-49 y) is the last node, placed at rbc_setpoint_adult_age_years. One row per sex:
+# the table splits by sex from 12 years. docs/model.md, "Red-cell set point of infants and children".
+_DAY = 1.0 / 365.25
+_CHILD_HB_AGES = (0.0, 2 * _DAY, 7 * _DAY, 14 * _DAY, 1 / 12, 2 / 12, 4.5 / 12, 1.25, 4.0, 9.0, 15.0)
+_CHILD_HB_MEANS = {"male": (16.5, 18.5, 17.5, 16.5, 14.0, 11.5, 11.5, 12.0, 12.5, 13.5, 14.5),
+                   "female": (16.5, 18.5, 17.5, 16.5, 14.0, 11.5, 11.5, 12.0, 12.5, 13.5, 14.0)}
+_ADULT_HB_MEAN = {"male": 15.5, "female": 14.0}  # the 18-49-year class
+
+
+def child_red_cell_factor(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
+    """Factor on the red-cell set point of a child: the mean Hb at the patient's age over the adult mean of the sex
+    (Dallman 1977, piecewise linear in age between the nodes above), exactly 1 from ``rbc_setpoint_adult_age_years``
+    on, and everywhere when that is 0. Taken at the starting age (a child does not grow during a run). ``value``
+    reads a parameter; covariates (and that parameter) may be arrays (a cohort)."""
+    age = np.asarray(cov.age_years, dtype=np.float64)
+    female = np.asarray(cov.sex) == "female"
+    adult_age = np.asarray(value("rbc_setpoint_adult_age_years"), dtype=np.float64)
+    out = np.ones(np.broadcast_shapes(age.shape, female.shape, adult_age.shape))
+    # the nodes past the adult age give way to the adult node (a set, not np.unique, which imports numpy.ma at a run's
+    # start: tests/test_cli_startup.py)
+    for adult in sorted(set(np.ravel(adult_age).tolist())):
+        ages = [*(a for a in _CHILD_HB_AGES if a < adult), adult]
+        n = len(ages) - 1
+        ratio = {sex: np.interp(age, ages, [*_CHILD_HB_MEANS[sex][:n], _ADULT_HB_MEAN[sex]]) / _ADULT_HB_MEAN[sex]
+                 for sex in ("male", "female")}
+        out = np.where((adult_age == adult) & (age < adult), np.where(female, ratio["female"], ratio["male"]), out)
+    return float(out) if np.ndim(out) == 0 else out
+
+
 def body_surface_area_m2(cov: Covariates) -> float | np.ndarray:
     """Body surface area by Mosteller 1987 (N Engl J Med 317:1098): sqrt(height_cm * weight_kg / 3600).
 

@@ -3,7 +3,7 @@ red cells and platelets."""
 
 from __future__ import annotations
 
-from hemasim.biology.body import set_point_age_factor
+from hemasim.biology.body import child_red_cell_factor, set_point_age_factor
 from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
 from hemasim.model.core import Module, Observable
 
@@ -14,7 +14,9 @@ def erythroid_module(ctx: BuildContext) -> Module:
     # the set point falls with age past 35 (men only: the fitted female rate is 0; docs/model.md)
     age_rate, age_names = ctx.by_sex("rbc_setpoint_age_decline_male_per_year", "rbc_setpoint_age_decline_female_per_year")
     setpoint = setpoint * set_point_age_factor(age_rate, ctx.patient.age_years)
-    setpoint_names = (*setpoint_names, *age_names)
+    # a child's follows the mean Hb by age (Dallman 1977), 1 from the adult age on (docs/model.md)
+    setpoint = setpoint * child_red_cell_factor(ctx.p, ctx.patient)
+    setpoint_names = (*setpoint_names, *age_names, "rbc_setpoint_adult_age_years")
     spec = FeedbackLineage(
         key="erythroid", label="erythroid", blood_label="circulating red cells",
         setpoint=setpoint, setpoint_scale=1e12, setpoint_parameters=setpoint_names,

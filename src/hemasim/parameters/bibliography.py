@@ -27,6 +27,11 @@ CHNG_2004 = Reference(
     "Establishment of adult peripheral blood lymphocyte subset reference range for an Asian population "
     "by single-platform flow cytometry", "Clin Diagn Lab Immunol 11:168-173",
     "10.1128/CDLI.11.1.168-173.2004")
+DALLMAN_1977 = Reference(
+    "Dallman1977", "Dallman PR.", 1977, "Normal haematological values by age, mean and mean - 2 SD (a table; the "
+    "chapter's title is not in the stored page)",
+    "In: Rudolph AM (ed.), Pediatrics, 16th edition, Appleton-Century-Crofts, New York, p. 1111 (the table "
+    "reproduced in Nathan & Oski's Hematology of Infancy and Childhood)")
 DEN_BRABER_2012 = Reference(
     "denBraber2012", "den Braber I, Mugwagwa T, Vrisekoop N, et al.", 2012,
     "Maintenance of peripheral naive T cells is sustained by thymus output in mice but not humans",

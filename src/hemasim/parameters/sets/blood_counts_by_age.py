@@ -6,9 +6,13 @@ docs/agetrend_fit.py on docs/agetrend_data.csv: platelet percentiles of Italian 
 (Biino 2013 PLoS One 8:e54289, abstract) and the NHANES III haemoglobin 5th percentiles under and over 60 y by sex
 (Beutler & Waalen 2006 Blood 107:1747, as tabulated in J Geriatr Med Gerontol 5:063 Table 3). No validation
 target's source (R3: Nilsson-Ehle 2000; R8: Segal & Moliterno 2006) or its cohort is in the fit.
+
+Below the adult age a child's red-cell set point follows Dallman 1977's mean Hb by age (branch infanthb;
+hemasim.biology.body.child_red_cell_factor; docs/model.md, "Red-cell set point of infants and children").
 """
 
-from hemasim.parameters.core import Fitted, PlausibleRange
+from hemasim.parameters.bibliography import DALLMAN_1977
+from hemasim.parameters.core import Cited, Fitted, PlausibleRange
 from hemasim.parameters.sets._helpers import param
 
 DATA = ("docs/agetrend_data.csv",)
@@ -30,4 +34,10 @@ PARAMETERS = [
           "rate of the exponential fall of the red-cell set point with age past 35 y, women",
           Fitted(DATA, PROBLEM, 0.0, "95% envelope [-0.00077, 0.00077]; SE 0.00022 (no fall: equal percentiles)"),
           bounds=(0.0, 0.05)),
+    param("rbc_setpoint_adult_age_years", 18.0, "year",
+          "age from which the red-cell set point is the adult one; below it the set point follows the children's "
+          "mean Hb by age over the adult mean (hemasim.biology.body.child_red_cell_factor); 0 switches that off",
+          Cited(DALLMAN_1977, "haematological values by age, Hb mean: the adult class is 18-49 years (read in "
+                "Nathan & Oski's reproduction of the table, munstermom.tripod.com/HematologicValues.htm)"),
+          bounds=(0.0, 25.0)),
 ]
