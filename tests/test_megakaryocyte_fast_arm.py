@@ -76,3 +76,15 @@ def test_production_answers_a_fall_after_the_maturation_delay():
     half_day = days[np.argmax(on >= peak / 2)]
     assert on[days == 1.0][0] < 0.1 * peak  # nothing yet after a day: the new megakaryocytes are maturing
     assert 3.0 <= half_day <= 6.5  # the sources' 5-6 day delay from stimulus to release
+
+
+@pytest.mark.integration
+def test_sbml_export_with_the_arm_follows_hemasim_in_libroadrunner():
+    """The arm is a flow and a feedback of the core's forms (a Hill ratio with offset -1): the exported SBML, after
+    a collection of circulating platelets (the arm then runs away from zero), follows hemasim's solver."""
+    from hemasim.events import CellDepletion
+
+    from .conftest import assert_roadrunner_matches
+
+    model = _model(ON)
+    assert_roadrunner_matches(model, [CellDepletion(5.0, ("megakaryocytic",), 0.5, ("marrow",))], 40.0, 41)
