@@ -42,7 +42,7 @@ HARKER_FINCH_1969 = Reference(
     "HarkerFinch1969", "Harker LA, Finch CA.", 1969, "Thrombokinetics in man",
     "J Clin Invest 48:963-974", "10.1172/JCI106077")
 HARKER_2000 = Reference(
-    "Harker2000", "Harker LA, Roskos LK, Marzec UM, et al.", 2000,
+    "Harker2000", "Harker LA, et al. (the other authors not read)", 2000,
     "Effects of megakaryocyte growth and development factor on platelet production, platelet life span, and "
     "platelet function in healthy human volunteers", "Blood 95:2514-2522")
 HILLMAN_HENDERSON_1969 = Reference(
