@@ -47,7 +47,8 @@ PARAMETERS = [
           "volume) under maximal TPO-like drive: the fast arm of the lineage (docs/platelets.md, 'A fast TPO arm')",
           Cited(HARKER_2000, "abstract (ashpublications.net/blood/article/95/8/2514, pages corpus): one 3 ug/kg "
                 "PEG-rHuMGDF dose in healthy volunteers raised platelet turnover from 43.9 to 101e3/uL/day (2.30-fold) "
-                "by days 8-12, megakaryocyte volume and ploidy first: the production a healthy marrow reaches within "
+                "(the abstract does not say on which day; marrow was sampled on day 8, the count peaked on day 12), "
+                "megakaryocyte volume and ploidy first: the production a healthy marrow reaches within "
                 "days, before a 50-day progenitor pool can add to it"),
           bounds=(1.01, 10.0), plausible_range=PlausibleRange(2.0, 2.7, PLOIDY_FOLD_RANGE)),
     param("megakaryocyte_ploidy_log_slope", 0.0, "1",
