@@ -44,7 +44,7 @@ PARAMETERS = [
           bounds=(0.0, 0.9), plausible_range=PlausibleRange(0.24, 0.40, SPLENIC_SHARE_RANGE)),
     param("megakaryocyte_ploidy_max_fold", 2.3, "1",
           "largest fold of the platelet equivalents a committed megakaryocyte carries into maturation (ploidy and "
-          "volume) under maximal TPO-like drive: the fast arm of the lineage (docs/platelets.md, 'A fast TPO arm')",
+          "volume) under maximal TPO-like drive: the fast arm of the lineage (docs/platelets.md, section A fast TPO arm)",
           Cited(HARKER_2000, "abstract (ashpublications.net/blood/article/95/8/2514, pages corpus): one 3 ug/kg "
                 "PEG-rHuMGDF dose in healthy volunteers raised platelet turnover from 43.9 to 101e3/uL/day (2.30-fold) "
                 "(the abstract does not say on which day; marrow was sampled on day 8, the count peaked on day 12), "
@@ -54,7 +54,7 @@ PARAMETERS = [
     param("megakaryocyte_ploidy_log_slope", 0.0, "1",
           "log-sensitivity of the platelet equivalents per committed megakaryocyte to the platelet pool at its set "
           "point (the fast TPO arm); 0 switches the arm off",
-          Calibrated(("T2", "T10", "T11"), "the rule of docs/platelets.md, 'A fast TPO arm': fitted alone on the "
+          Calibrated(("T2", "T10", "T11"), "the rule of docs/platelets.md (section A fast TPO arm): fitted alone on the "
                      "engraftment fit's six medians with the other four engraftment parameters held, the estimate "
                      "ends on the search range's lower end 0.01 (objective 14.616 against 14.606 with the arm off); "
                      "with the four re-fitted the profile rises from the arm off (0.03: 14.631, 0.1: 14.687, 0.3: "
