@@ -3,9 +3,11 @@ red cells and platelets."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from hemasim.biology.body import child_red_cell_factor, set_point_age_factor
 from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
-from hemasim.model.core import Module, Observable
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Value
 
 
 def erythroid_module(ctx: BuildContext) -> Module:
@@ -64,6 +66,7 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
         # dividing precursors (an assumption; it makes platelets fall within days of myeloablation)
         maturing_tags=("endomitotic",))
     m, plt, release = feedback_lineage_module(ctx, spec)
+    _ploidy_arm(ctx, m, spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L)
     for name in plt:  # a blood loss or a collection takes circulating platelets; the splenic pool shares the loss
         ctx.blood_share[name] = circulating_share
     m.observables += [
@@ -73,3 +76,25 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
                    fluxes={release: 1.0}),
     ]
     return m
+
+
+def _ploidy_arm(ctx: BuildContext, m: Module, pool: Value) -> None:
+    """The fast TPO arm (docs/platelets.md, "A fast TPO arm"): the TPO-like signal also sets the platelet equivalents
+    a committed megakaryocyte carries into maturation (ploidy and volume rise first under TPO, Harker 2000), so the
+    marrow's output into maturation is k P h(s) at once and reaches blood after the maturation delay. Built as a
+    second flow from the progenitor pool into maturation that consumes nothing, at k (h(s) - 1): zero at the set
+    point, negative above it (ploidy falls when the count is high, Harker 2000). h = (1+c)/(1+c (s/s0)^n) with
+    h(0) = M and log-slope -L at s0. L = 0 builds nothing (the lineage without the arm, bit for bit)."""
+    log_slope = ctx.p("megakaryocyte_ploidy_log_slope")
+    if not np.any(np.asarray(log_slope) > 0.0):
+        return
+    max_fold = ctx.p("megakaryocyte_ploidy_max_fold")
+    c = max_fold - 1.0
+    names = ("megakaryocyte_ploidy_max_fold", "megakaryocyte_ploidy_log_slope", "platelet_setpoint_1e9_per_L",
+             "platelet_setpoint_age_decline_per_year", "platelet_splenic_pool_share")
+    m.feedbacks.append(Feedback("tpo_ploidy", FeedbackKind.HILL_RATIO, (pool, c, log_slope * max_fold / c),
+                                signal="platelet_mass", offset=-1.0, parameters=names))
+    handles = ctx.lineage("megakaryocyte")
+    exit_rate = "megakaryocyte_progenitor_exit_rate_per_day"
+    m.flow("megakaryocyte_ploidy_gain", "differentiation", handles.progenitor, "megakaryocyte_maturing_1",
+           ctx.p(exit_rate), consume=0.0, feedbacks=("tpo_ploidy",), parameters=(exit_rate, *names))

@@ -46,6 +46,10 @@ FRIBERG_2002 = Reference(
 HARKER_FINCH_1969 = Reference(
     "HarkerFinch1969", "Harker LA, Finch CA.", 1969, "Thrombokinetics in man",
     "J Clin Invest 48:963-974", "10.1172/JCI106077")
+HARKER_2000 = Reference(
+    "Harker2000", "Harker LA, et al. (the other authors not read)", 2000,
+    "Effects of megakaryocyte growth and development factor on platelet production, platelet life span, and "
+    "platelet function in healthy human volunteers", "Blood 95:2514-2522")
 HILLMAN_HENDERSON_1969 = Reference(
     "HillmanHenderson1969", "Hillman RS, Henderson PA.", 1969, "Control of marrow production by the level of iron supply",
     "J Clin Invest 48:454-460", "10.1172/JCI106002")
