@@ -654,7 +654,7 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
                 if flow_fb[f, i] < 0:
                     break
                 c *= FB[flow_fb[f, i], b] if flow_fb[f, i] != j else 1.0
-            if not RAW[cross_entry[e], b] > 0.0:
+            if not RAW[cross_entry[e], b] >= 0.0:
                 c = 0.0
             CROSS_OUT[e, b] = consume[f] * c
             CROSS_IN[e, b] = YLD[f, b] * c
