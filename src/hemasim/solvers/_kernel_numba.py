@@ -350,7 +350,6 @@ def _implicit_solve(hg, y, leave, feed, split, cross):  # pragma: no cover - com
     cycle solved whole), sources before targets; a state a LINEAR multiplier reads before the flow's source and
     target (``cross``: :func:`_cross_coefficients`)."""
     order, block_ptr, block_of, local, split_ptr, split_target, M, r = split
-    cross_ptr, cross_from, cross_into, cross_out, cross_in = cross[0], cross[4], cross[5], cross[6], cross[7]
     for bi in range(block_ptr.shape[0] - 1):
         p0 = block_ptr[bi]
         p1 = block_ptr[bi + 1]
@@ -380,10 +379,18 @@ def _implicit_solve(hg, y, leave, feed, split, cross):  # pragma: no cover - com
                 d = split_target[k]
                 if d >= 0 and block_of[d] != bi:
                     y[d] += hg * feed[k] * v
-            for e in range(cross_ptr[s], cross_ptr[s + 1]):
-                y[cross_from[e]] -= hg * cross_out[e] * v
-                if cross_into[e] >= 0:
-                    y[cross_into[e]] += hg * cross_in[e] * v
+            _cross_push(hg, v, y, s, cross)
+
+
+@njit(inline="always")
+def _cross_push(hg, v, out, s, cross):  # pragma: no cover - compiled
+    """out += hg (L's entries by state s that LINEAR multipliers read) v, v the value of state s (``cross``:
+    :func:`_cross_coefficients`; the forward substitution's, and L y's with hg = 1)."""
+    cross_ptr, cross_from, cross_into, cross_out, cross_in = cross[0], cross[4], cross[5], cross[6], cross[7]
+    for e in range(cross_ptr[s], cross_ptr[s + 1]):
+        out[cross_from[e]] -= hg * cross_out[e] * v
+        if cross_into[e] >= 0:
+            out[cross_into[e]] += hg * cross_in[e] * v
 
 
 @njit(inline="always")
@@ -396,10 +403,7 @@ def _apply_implicit(y, out, leave, feed, split_ptr, split_target, cross):  # pra
             d = split_target[k]
             if d >= 0:
                 out[d] += feed[k] * y[s]
-        for e in range(cross[0][s], cross[0][s + 1]):
-            out[cross[4][e]] -= cross[6][e] * y[s]
-            if cross[5][e] >= 0:
-                out[cross[5][e]] += cross[7][e] * y[s]
+        _cross_push(1.0, y[s], out, s, cross)
 
 
 @njit(cache=True)
