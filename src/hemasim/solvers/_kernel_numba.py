@@ -26,6 +26,7 @@ from hemasim.solvers._ark import (
     HISTORY_RATIO_MAX,
     HISTORY_RATIO_MIN,
     clip_negative,
+    cross_derivative,
     cross_ends,
     hermite_state,
     new_state,
@@ -283,23 +284,16 @@ def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src,
 @njit(inline="always")
 def _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow, raw,
                         cross):  # pragma: no cover - compiled
-    """L's entries by the states a LINEAR multiplier reads (hemasim.solvers.split.ImplicitSplit.cross_*): the flux
-    rate x_source prod_i F_i with F_j = offset + scale slope s_j gains d flux / d q = rate x_source prod_{i != j} F_i
-    scale slope w_q; cross_out = consume times it (what the source loses per cell of q), cross_in = yield times it
-    (what the target gains). Zero where the flow's coefficient ``raw`` is negative (L leaves such a flow out: its
-    coefficient counts as zero there), but not where it is 0: a multiplier that is 0 at the step's start (a drug's
-    kill slope C at C = 0, when an infusion starts) still has its slope, and the flux grows by it within the step."""
+    """L's entries by the states a LINEAR multiplier reads (hemasim.solvers.split.ImplicitSplit.cross_*): d flux / d q
+    (:func:`hemasim.solvers._ark.cross_derivative`); cross_out = consume times it (what the source loses per cell of
+    q), cross_in = yield times it (what the target gains)."""
     cross_entry, cross_feedback, cross_weight, cross_out, cross_in = cross[1], cross[2], cross[3], cross[6], cross[7]
+    fb = fb_buf.reshape((fb_buf.shape[0], 1))  # the multipliers as the lock-step kernel's, one patient
     for e in range(cross_entry.shape[0]):
         f = split_flow[cross_entry[e]]
         j = cross_feedback[e]
-        c = rate[f] * x[src[f]] * fb_scale[j] * fb_params[j, 0] * cross_weight[e]
-        for i in range(flow_fb.shape[1]):
-            if flow_fb[f, i] < 0:
-                break
-            c *= fb_buf[flow_fb[f, i]] if flow_fb[f, i] != j else 1.0
-        if not raw[cross_entry[e]] >= 0.0:  # also NaN
-            c = 0.0
+        c = cross_derivative(rate[f], x[src[f]], fb_scale[j], fb_params[j, 0], cross_weight[e], raw[cross_entry[e]],
+                             flow_fb, f, j, fb, 0)
         cross_out[e] = consume[f] * c
         cross_in[e] = yld[f] * c
 

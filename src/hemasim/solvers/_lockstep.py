@@ -32,6 +32,7 @@ from hemasim.solvers._ark import (
     HISTORY_RATIO_MAX,
     HISTORY_RATIO_MIN,
     clip_negative,
+    cross_derivative,
     cross_ends,
     hermite_value,
     quintic_value,
@@ -649,13 +650,8 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
         j = cross_feedback[e]
         s = src[f]
         for b in range(B):
-            c = RATE[f, b] * X[s, b] * fb_scale[j] * FBP[j, 0, b] * cross_weight[e]
-            for i in range(flow_fb.shape[1]):
-                if flow_fb[f, i] < 0:
-                    break
-                c *= FB[flow_fb[f, i], b] if flow_fb[f, i] != j else 1.0
-            if not RAW[cross_entry[e], b] >= 0.0:
-                c = 0.0
+            c = cross_derivative(RATE[f, b], X[s, b], fb_scale[j], FBP[j, 0, b], cross_weight[e],
+                                 RAW[cross_entry[e], b], flow_fb, f, j, FB, b)
             CROSS_OUT[e, b] = consume[f] * c
             CROSS_IN[e, b] = YLD[f, b] * c
     _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target, cross)
