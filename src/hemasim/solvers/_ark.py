@@ -234,7 +234,6 @@ def shrunk_step(h, err):  # pragma: no cover - compiled
 
 
 __all__ = ["EMBEDDED_WEIGHTS", "EXPLICIT_A", "GAMMA", "HISTORY_RATIO_MAX", "HISTORY_RATIO_MIN", "IMPLICIT_A",
-           "N_STAGES", "STAGE_TIME", "WEIGHTS", "clip_negative", "cross_derivative", "cross_ends", "grown_step", "hermite_state",
-           "hermite_value",
-           "new_state", "quintic_value", "quintic_weights", "scaled_error_square",
+           "N_STAGES", "STAGE_TIME", "WEIGHTS", "clip_negative", "cross_derivative", "cross_ends", "grown_step",
+           "hermite_state", "hermite_value", "new_state", "quintic_value", "quintic_weights", "scaled_error_square",
            "scaled_error_squares", "shrunk_step", "stage_input", "stage_slope_sum", "weighted_slope"]
