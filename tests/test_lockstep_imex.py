@@ -74,24 +74,38 @@ def _reference_split(model, x, t, split):
     return leave, np.where(own, 0.0, feed)
 
 
-def _add_cross_entries(model, split, x, out):
-    """out += L's entries by the states a LINEAR multiplier reads times those states, in plain Python: flux = rate
-    x_source prod_i F_i with F_j = offset + scale slope s, so d flux / d x_q = rate x_source prod_(i != j) F_i scale
-    slope w_q (hemasim.solvers.split.ImplicitSplit.cross_*)."""
+def _feedback_values(model, x, t):
+    """Every feedback's multiplier at the state x of one patient, in plain Python (the laws of hemasim.model.laws)."""
     from hemasim.model.laws import feedback_value
 
     sig = [sum(w * max(x[j], 0.0) for j, w in zip(model.sig_idx[lo:hi], model.sig_w[lo:hi], strict=True))
            for lo, hi in zip(model.sig_ptr[:-1], model.sig_ptr[1:], strict=True)]
-    fb = [model.fb_offset[j] + model.fb_scale[j] * feedback_value(
-        int(model.fb_kind[j]), 0.5, sig[model.fb_signal[j]] if model.fb_signal[j] >= 0 else 0.0, *model.fb_params[j])
-        for j in range(len(model.fb_kind))]
+    return np.array([model.fb_offset[j] + model.fb_scale[j] * feedback_value(
+        int(model.fb_kind[j]), t, sig[model.fb_signal[j]] if model.fb_signal[j] >= 0 else 0.0, *model.fb_params[j])
+        for j in range(len(model.fb_kind))])
+
+
+def _cross_derivatives(model, split, x):
+    """d flux / d x_q of each of L's entries by a state q a LINEAR multiplier reads, in plain Python: flux = rate
+    x_source prod_i F_i with F_j = offset + scale slope s, so d flux / d x_q = rate x_source prod_(i != j) F_i scale
+    slope w_q (hemasim.solvers.split.ImplicitSplit.cross_*); zero for a flow whose coefficient is negative (L leaves
+    it out), not for one whose coefficient is 0."""
+    fb = _feedback_values(model, x, 0.5)
+    out = np.empty(len(split.cross_entry))
     for e, (k, j, w) in enumerate(zip(split.cross_entry, split.cross_feedback, split.cross_weight, strict=True)):
-        q = int(np.searchsorted(split.cross_ptr, e, side="right")) - 1
         f = split.flow[k]
         others = [fb[i] for i in model.flow_fb[f] if i >= 0 and i != j]
         whole = model.rate[f] * np.prod([fb[i] for i in model.flow_fb[f] if i >= 0])
         c = model.rate[f] * x[model.src[f]] * np.prod(others) * model.fb_scale[j] * model.fb_params[j][0] * w
-        c = c if whole > 0.0 else 0.0
+        out[e] = c if whole >= 0.0 else 0.0
+    return out
+
+
+def _add_cross_entries(model, split, x, out):
+    """out += L's entries by the states a LINEAR multiplier reads times those states (:func:`_cross_derivatives`)."""
+    for e, (k, c) in enumerate(zip(split.cross_entry, _cross_derivatives(model, split, x), strict=True)):
+        q = int(np.searchsorted(split.cross_ptr, e, side="right")) - 1
+        f = split.flow[k]
         out[model.src[f]] -= model.consume[f] * c * x[q]
         if split.target[k] >= 0:
             out[split.target[k]] += model.yield_[f] * c * x[q]
@@ -130,7 +144,7 @@ def _lockstep_split(model, X, t, split):
                        ready(model.fb_scale), integer, split.ptr, split.flow, split.target,
                        (split.self_entry, split.self_feedback, split.self_weight), LEAVE, FEED,
                        np.empty((len(split.flow), B)), np.empty((3, B)), cross)
-    return LEAVE, FEED, KI0, slopes, reference
+    return LEAVE, FEED, KI0, slopes, reference, cross
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +162,7 @@ def test_the_chunk_freezes_l_as_patient_by_patient_self_reading_laws_included(dr
     assert len(kinds) >= 2  # the HSC crowding's Hill laws and the drug's saturable elimination (another law)
     assert len(split.cross_entry) > 0  # the drug's LINEAR kills read its concentration: L's entries by it
     X = _chunk_states(model)
-    LEAVE, FEED, KI0, slopes, reference = _lockstep_split(model, X, 0.5, split)
+    LEAVE, FEED, KI0, slopes, reference, _ = _lockstep_split(model, X, 0.5, split)
     for b in range(X.shape[1]):
         leave, feed = _reference_split(model, X[:, b], 0.5, split)
         # the derivatives are forward differences (1e-6 of the signal) of laws the chunk computes with fast_pow,
@@ -168,6 +182,35 @@ def test_the_chunk_freezes_l_as_patient_by_patient_self_reading_laws_included(dr
 
 def _sources(model, split):
     return model.src[split.flow]
+
+
+def test_a_linear_multiplier_that_is_0_keeps_its_derivative_in_l(drug_model):
+    """At C = 0 (the step an infusion starts from no drug) a kill's flux slope C x_cells is 0, and so is its
+    coefficient in L, but not its derivative by C: both kernels' L keep it (until the twenty-third session they put 0
+    there, so the kill's growth within that step was explicit; docs/performance.md, "A multiplier that is 0")."""
+    from hemasim.solvers import _kernel_numba as kernel
+
+    model = drug_model
+    split = implicit_split(model)
+    X = _chunk_states(model)
+    read = np.searchsorted(split.cross_ptr, np.arange(len(split.cross_entry)), side="right") - 1
+    X[read] = 0.0  # no drug: every LINEAR multiplier with a cross entry (the kills' slope C) is 0
+    *_, cross = _lockstep_split(model, X, 0.5, split)
+    flow = split.flow[split.cross_entry]
+    for b in range(X.shape[1]):
+        expected = _cross_derivatives(model, split, X[:, b])
+        assert np.all(expected > 0.0)
+        np.testing.assert_allclose(cross[6][:, b], model.consume[flow] * expected, rtol=1e-12)
+        np.testing.assert_allclose(cross[7][:, b], model.yield_[flow] * expected, rtol=1e-12)
+        # the single-patient kernel's, from the multipliers and coefficients as its right-hand side leaves them
+        fb = _feedback_values(model, X[:, b], 0.5)
+        raw = np.array([model.rate[f] * np.prod([fb[j] for j in model.flow_fb[f] if j >= 0]) for f in split.flow])
+        assert np.all(raw[split.cross_entry] == 0.0)
+        single = (*cross[:6], np.zeros(len(flow)), np.zeros(len(flow)))
+        kernel._cross_coefficients.py_func(X[:, b], fb, model.rate, model.flow_fb, model.consume, model.yield_,
+                                           model.src, model.fb_params, model.fb_scale, split.flow, raw, single)
+        np.testing.assert_allclose(single[6], model.consume[flow] * expected, rtol=1e-12)
+        np.testing.assert_allclose(single[7], model.yield_[flow] * expected, rtol=1e-12)
 
 
 def test_the_forward_substitution_with_the_steps_reciprocals_solves_the_stage_system(drug_model, monkeypatch):

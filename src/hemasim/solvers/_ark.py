@@ -167,6 +167,25 @@ def cross_ends(cross_entry, split_flow, split_target, src):  # pragma: no cover 
     return cross_from, cross_into
 
 
+@njit(inline="always")
+def cross_derivative(rate, x_source, scale, slope, weight, raw, flow_fb, f, j, FB, b):  # pragma: no cover - compiled
+    """d flux / d x_q of flow f by a state q its LINEAR multiplier j reads with weight ``weight`` (both kernels'
+    entries of L, hemasim.solvers.split.ImplicitSplit.cross_*): the flux rate x_source prod_i F_i with
+    F_j = offset + scale slope s_j gains rate x_source prod_(i != j) F_i scale slope w_q. FB[:, b]: the multipliers
+    (b: the patient, 0 for one patient). Zero where the flow's coefficient ``raw`` is negative (L leaves such a flow
+    out: its coefficient counts as zero there), but not where it is 0: a multiplier that is 0 at the step's start (a
+    drug's kill slope C at C = 0, when an infusion starts) still has its slope, and the flux grows by it within the
+    step (docs/performance.md, "A multiplier that is 0")."""
+    c = rate * x_source * scale * slope * weight
+    for i in range(flow_fb.shape[1]):
+        if flow_fb[f, i] < 0:
+            break
+        c *= FB[flow_fb[f, i], b] if flow_fb[f, i] != j else 1.0
+    if not raw >= 0.0:  # also NaN
+        c = 0.0
+    return c
+
+
 #: the shortest and longest previous step, relative to the current one, with which the dense output uses it (the
 #: quintic's weights grow like 1/r^3 for a previous step r times the current one; the controller grows a step by at
 #: most 10x, and after a restart the first steps double)
@@ -215,7 +234,6 @@ def shrunk_step(h, err):  # pragma: no cover - compiled
 
 
 __all__ = ["EMBEDDED_WEIGHTS", "EXPLICIT_A", "GAMMA", "HISTORY_RATIO_MAX", "HISTORY_RATIO_MIN", "IMPLICIT_A",
-           "N_STAGES", "STAGE_TIME", "WEIGHTS", "clip_negative", "cross_ends", "grown_step", "hermite_state",
-           "hermite_value",
-           "new_state", "quintic_value", "quintic_weights", "scaled_error_square",
+           "N_STAGES", "STAGE_TIME", "WEIGHTS", "clip_negative", "cross_derivative", "cross_ends", "grown_step",
+           "hermite_state", "hermite_value", "new_state", "quintic_value", "quintic_weights", "scaled_error_square",
            "scaled_error_squares", "shrunk_step", "stage_input", "stage_slope_sum", "weighted_slope"]

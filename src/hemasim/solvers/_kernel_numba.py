@@ -26,6 +26,7 @@ from hemasim.solvers._ark import (
     HISTORY_RATIO_MAX,
     HISTORY_RATIO_MIN,
     clip_negative,
+    cross_derivative,
     cross_ends,
     hermite_state,
     new_state,
@@ -283,21 +284,16 @@ def _split_coefficients(t, x, fb_buf, sig_buf, rate, flow_fb, consume, yld, src,
 @njit(inline="always")
 def _cross_coefficients(x, fb_buf, rate, flow_fb, consume, yld, src, fb_params, fb_scale, split_flow, raw,
                         cross):  # pragma: no cover - compiled
-    """L's entries by the states a LINEAR multiplier reads (hemasim.solvers.split.ImplicitSplit.cross_*): the flux
-    rate x_source prod_i F_i with F_j = offset + scale slope s_j gains d flux / d q = rate x_source prod_{i != j} F_i
-    scale slope w_q; cross_out = consume times it (what the source loses per cell of q), cross_in = yield times it
-    (what the target gains). Zero where the flow's coefficient ``raw`` is (a negative one counts as zero, as in L)."""
+    """L's entries by the states a LINEAR multiplier reads (hemasim.solvers.split.ImplicitSplit.cross_*): d flux / d q
+    (:func:`hemasim.solvers._ark.cross_derivative`); cross_out = consume times it (what the source loses per cell of
+    q), cross_in = yield times it (what the target gains)."""
     cross_entry, cross_feedback, cross_weight, cross_out, cross_in = cross[1], cross[2], cross[3], cross[6], cross[7]
+    fb = fb_buf.reshape((fb_buf.shape[0], 1))  # the multipliers as the lock-step kernel's, one patient
     for e in range(cross_entry.shape[0]):
         f = split_flow[cross_entry[e]]
         j = cross_feedback[e]
-        c = rate[f] * x[src[f]] * fb_scale[j] * fb_params[j, 0] * cross_weight[e]
-        for i in range(flow_fb.shape[1]):
-            if flow_fb[f, i] < 0:
-                break
-            c *= fb_buf[flow_fb[f, i]] if flow_fb[f, i] != j else 1.0
-        if not raw[cross_entry[e]] > 0.0:
-            c = 0.0
+        c = cross_derivative(rate[f], x[src[f]], fb_scale[j], fb_params[j, 0], cross_weight[e], raw[cross_entry[e]],
+                             flow_fb, f, j, fb, 0)
         cross_out[e] = consume[f] * c
         cross_in[e] = yld[f] * c
 
@@ -348,7 +344,6 @@ def _implicit_solve(hg, y, leave, feed, split, cross):  # pragma: no cover - com
     cycle solved whole), sources before targets; a state a LINEAR multiplier reads before the flow's source and
     target (``cross``: :func:`_cross_coefficients`)."""
     order, block_ptr, block_of, local, split_ptr, split_target, M, r = split
-    cross_ptr, cross_from, cross_into, cross_out, cross_in = cross[0], cross[4], cross[5], cross[6], cross[7]
     for bi in range(block_ptr.shape[0] - 1):
         p0 = block_ptr[bi]
         p1 = block_ptr[bi + 1]
@@ -378,10 +373,18 @@ def _implicit_solve(hg, y, leave, feed, split, cross):  # pragma: no cover - com
                 d = split_target[k]
                 if d >= 0 and block_of[d] != bi:
                     y[d] += hg * feed[k] * v
-            for e in range(cross_ptr[s], cross_ptr[s + 1]):
-                y[cross_from[e]] -= hg * cross_out[e] * v
-                if cross_into[e] >= 0:
-                    y[cross_into[e]] += hg * cross_in[e] * v
+            _cross_push(hg, v, y, s, cross)
+
+
+@njit(inline="always")
+def _cross_push(hg, v, out, s, cross):  # pragma: no cover - compiled
+    """out += hg (L's entries by state s that LINEAR multipliers read) v, v the value of state s (``cross``:
+    :func:`_cross_coefficients`; the forward substitution's, and L y's with hg = 1)."""
+    cross_ptr, cross_from, cross_into, cross_out, cross_in = cross[0], cross[4], cross[5], cross[6], cross[7]
+    for e in range(cross_ptr[s], cross_ptr[s + 1]):
+        out[cross_from[e]] -= hg * cross_out[e] * v
+        if cross_into[e] >= 0:
+            out[cross_into[e]] += hg * cross_in[e] * v
 
 
 @njit(inline="always")
@@ -394,10 +397,7 @@ def _apply_implicit(y, out, leave, feed, split_ptr, split_target, cross):  # pra
             d = split_target[k]
             if d >= 0:
                 out[d] += feed[k] * y[s]
-        for e in range(cross[0][s], cross[0][s + 1]):
-            out[cross[4][e]] -= cross[6][e] * y[s]
-            if cross[5][e] >= 0:
-                out[cross[5][e]] += cross[7][e] * y[s]
+        _cross_push(1.0, y[s], out, s, cross)
 
 
 @njit(cache=True)

@@ -32,6 +32,7 @@ from hemasim.solvers._ark import (
     HISTORY_RATIO_MAX,
     HISTORY_RATIO_MIN,
     clip_negative,
+    cross_derivative,
     cross_ends,
     hermite_value,
     quintic_value,
@@ -649,13 +650,8 @@ def _freeze_split(t, X, KI0, SIG, FB, RATE, flow_fb, consume, YLD, src, fb_kind,
         j = cross_feedback[e]
         s = src[f]
         for b in range(B):
-            c = RATE[f, b] * X[s, b] * fb_scale[j] * FBP[j, 0, b] * cross_weight[e]
-            for i in range(flow_fb.shape[1]):
-                if flow_fb[f, i] < 0:
-                    break
-                c *= FB[flow_fb[f, i], b] if flow_fb[f, i] != j else 1.0
-            if not RAW[cross_entry[e], b] > 0.0:
-                c = 0.0
+            c = cross_derivative(RATE[f, b], X[s, b], fb_scale[j], FBP[j, 0, b], cross_weight[e],
+                                 RAW[cross_entry[e], b], flow_fb, f, j, FB, b)
             CROSS_OUT[e, b] = consume[f] * c
             CROSS_IN[e, b] = YLD[f, b] * c
     _apply_split(X, KI0, LEAVE, FEED, split_ptr, split_target, cross)
@@ -895,10 +891,12 @@ def _keep_rows(X, F, XP, FP, rows):  # pragma: no cover - compiled
 
 @njit(cache=True, fastmath=True, error_model="numpy", nogil=True)
 def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_order, split_block_ptr, split_block_of,
-                split_local, split_ptr, split_flow, split_target, self_reads, src, dst, RATE, consume, YLD, flow_fb,
-                sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW, need_flux,
-                obs_out, x_out, work):  # pragma: no cover
-    """:func:`_chunk` by the IMEX method: same outputs, work counters and statuses."""
+                split_local, split_ptr, split_flow, split_target, self_reads, cross_reads, src, dst, RATE, consume, YLD,
+                flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset, fb_scale, obs_sel, OBSW, OBSFW,
+                need_flux, obs_out, x_out, work):  # pragma: no cover
+    """:func:`_chunk` by the IMEX method: same outputs, work counters and statuses. ``self_reads``: the split's
+    (self_entry, self_feedback, self_weight), ``cross_reads``: its (cross_ptr, cross_entry, cross_feedback,
+    cross_weight)."""
     n, B = X0.shape
     n_out = t_out.shape[0]
     args, flux_args = _workspace(B, src, dst, RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal,
@@ -920,16 +918,16 @@ def _chunk_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, split_or
     ERR = np.empty(B)
     structure = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_target,
                  np.empty((MAX_BLOCK, MAX_BLOCK, B)), np.empty((MAX_BLOCK, B)))  # and the small blocks' buffers
-    cross_entry = self_reads[4]
+    cross_ptr, cross_entry, cross_feedback, cross_weight = cross_reads
     cross_from, cross_into = cross_ends(cross_entry, split_flow, split_target, src)
     # the LINEAR multipliers' entries of L (the single-patient kernel's cross_terms), per patient
-    cross = (self_reads[3], cross_entry, self_reads[5], self_reads[6], cross_from, cross_into,
+    cross = (cross_ptr, cross_entry, cross_feedback, cross_weight, cross_from, cross_into,
              np.zeros((cross_entry.shape[0], B)), np.zeros((cross_entry.shape[0], B)))
     split = (structure, np.empty((n, B)), np.empty((split_flow.shape[0], B)), np.empty((n, B)),
              np.empty((split_flow.shape[0], B)), cross)  # L's coefficients (LEAVE, FEED) and the step's INV, FEEDH
     # what _freeze_split reads after the states' signals and feedbacks, and writes (L's coefficients)
     freeze_args = (RATE, flow_fb, consume, YLD, src, fb_kind, fb_signal, FBP, fb_offset, fb_scale, flux_args[16],
-                   split_ptr, split_flow, split_target, self_reads[:3], split[1], split[2],
+                   split_ptr, split_flow, split_target, self_reads, split[1], split[2],
                    np.empty((split_flow.shape[0], B)), np.empty((3, B)), cross)
     t = t0
     h = h_init
@@ -993,7 +991,7 @@ def integrate_lockstep_imex(X0, t0, t_out, rtol, ATOL, h_init, max_step, max_ste
                             fb_scale, obs_sel, OBSW, OBSFW, chunk):
     """:func:`integrate_lockstep` by the IMEX method (``split_*``: :class:`hemasim.solvers.split.ImplicitSplit`)."""
     split_arrays = (split_order, split_block_ptr, split_block_of, split_local, split_ptr, split_flow, split_target,
-                    (self_entry, self_feedback, self_weight, cross_ptr, cross_entry, cross_feedback, cross_weight))
+                    (self_entry, self_feedback, self_weight), (cross_ptr, cross_entry, cross_feedback, cross_weight))
     return _in_chunks(_chunk_imex, split_arrays, X0, t0, t_out, rtol, ATOL, h_init, max_step, max_steps, src, dst,
                       RATE, consume, YLD, flow_fb, sig_ptr, sig_idx, sig_w, fb_kind, fb_signal, FBP, fb_offset,
                       fb_scale, obs_sel, OBSW, OBSFW, chunk)
