@@ -36,4 +36,11 @@ PARAMETERS = [
                               "(open at 0); Quartino's 0.234 is 10.9 above the optimum; each course alone also "
                               "puts it at 0; adopted by the rule committed before the cohort (the bound)"),
           bounds=(0.0, 1.0)),
+    # where the speed-up acts: the whole post-mitotic chain (1, as fitted above) or its last stages only (the mature
+    # marrow reserve); the reserve refit of docs/chemotherapy_full_model.md ("G-CSF on the mature marrow reserve
+    # only") profiles it
+    param("neutrophil_gcsf_reserve_share", 1.0, "1",
+          "share of the post-mitotic neutrophil stages, the last ones (the mature marrow reserve), whose exit G-CSF's "
+          "speed-up (endogenous and drug) multiplies; 1: the whole chain",
+          Calibrated(("C9",), "RESERVE_PROVENANCE"), bounds=(0.01, 1.0)),
 ]
