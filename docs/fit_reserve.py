@@ -67,6 +67,22 @@ def block1(share: float, n_starts: int = 2) -> dict[str, Any]:
             "n_converged": int(res.n_converged)}
 
 
+def beta_profile(share: float, betas: Sequence[float] = (0.05, 0.1, 0.234)) -> dict[str, Any]:
+    """A companion (reported, never used to choose): block 1's objective D at fixed exponents beta, the slope and the
+    mitotic transit refitted, at reserve share ``share``."""
+    from hemasim.inference import Objective, fit
+    from hemasim.inference.docetaxel import COURSES, GCSF_FIT_STRUCTURE, emergence_term, gcsf_problem
+
+    _, emergence = emergence_term(GCSF_FIT_STRUCTURE[0])
+    out: dict[str, Any] = {}
+    for b in betas:
+        res = fit(Objective(gcsf_problem(COURSES, beta_free=False, beta=b, held={SHARE: share})), n_starts=2, seed=1)
+        out[str(b)] = {"objective": float(res.fun) + emergence,
+                       "estimates": {k: float(v) for k, v in res.natural.items()}}
+        print(json.dumps({"share": share, "beta": b, **out[str(b)]}), flush=True)
+    return out
+
+
 def block2_terms(fg: Any, log_p: np.ndarray, held: Mapping[str, float]) -> dict[str, Any]:
     """Block 2's objective and its parts at log (K_p, E_s, K_s), the model values ``held``."""
     kp, es, ks = (float(v) for v in np.exp(log_p))
@@ -145,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--share", type=float, default=None, help="run one grid point")
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--beta-profile", type=float, default=None, metavar="Q",
+                    help="a companion: D at fixed exponents 0.05, 0.1, 0.234 at reserve share Q")
     ap.add_argument("--decide", type=Path, nargs="*", default=None, help="apply the rule to grid points' JSON files")
     args = ap.parse_args(argv)
     if args.decide is not None:
@@ -153,6 +171,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(out["decision"], indent=1))
         if args.out:
             args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
+        return 0
+    if args.beta_profile is not None:
+        prof = {"share": args.beta_profile, "beta_profile": beta_profile(args.beta_profile)}
+        if args.out:
+            args.out.write_text(json.dumps(prof, indent=1), encoding="utf-8")
         return 0
     if args.share is None:
         ap.error("give --share Q or --decide FILE...")
