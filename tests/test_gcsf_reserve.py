@@ -91,3 +91,42 @@ def test_the_exported_sbml_follows_hemasim_with_the_speed_up_on_the_reserve():
     model = _model(0.41, beta=0.234).compile()
     events = [CellDepletion(1.0, ("myeloid",), 0.3, ("marrow",))]  # blood neutrophils and monocytes
     assert_roadrunner_matches(model, events, 20.0, 41)
+
+
+def _point(share: float, d: float, f: float, rms: float = 0.2, peak: float = 6.0, transit: float = 1.2) -> dict:
+    return {"share": share, "J": d + f, "block1": {"objective": d},
+            "block2": {"objective": f, "rms_log_melhem": rms, "peak_fold_days_0_5": peak,
+                       "melhem_peak_fold_days_0_5": 6.72, "price_transit_days": transit}}
+
+
+def test_the_committed_rule_adopts_a_reserve_only_when_every_check_passes():
+    from pathlib import Path
+
+    from tests._scripts import load_script
+
+    rule = load_script(Path(__file__).resolve().parents[1] / "docs" / "fit_reserve.py").decide
+    today = _point(1.0, 89.9, 20.7)
+    assert rule([today, _point(0.41, 89.9, 15.0, transit=2.5)])["adopt_pending_veto"]
+    # a drop inside the likelihood-ratio step, a docetaxel fit worse by more than it, Melhem's bar missed, Price
+    # no closer, or today's model best: nothing is adopted
+    for other in (_point(0.41, 89.9, 19.5, transit=2.5), _point(0.41, 92.0, 10.0, transit=2.5),
+                  _point(0.41, 89.9, 15.0, rms=0.3, transit=2.5), _point(0.41, 89.9, 15.0, peak=4.0, transit=2.5),
+                  _point(0.41, 89.9, 15.0, transit=0.9), _point(0.41, 89.9, 25.0, transit=2.9)):
+        assert not rule([today, other])["adopt_pending_veto"]
+    with pytest.raises(ValueError, match="q = 1"):
+        rule([_point(0.41, 89.9, 15.0)])
+
+
+def test_prices_transit_counts_only_the_reserve_as_sped():
+    """Price 1996's check at share q reads 5.8 (1 - q + q / F) days, F the mean speed-up on days 6-14: the unsped
+    early stages keep their resting transit, so a smaller reserve leaves a longer transit."""
+    from pathlib import Path
+
+    from tests._scripts import load_script
+
+    check = load_script(Path(__file__).resolve().parents[1] / "docs" / "fit_filgrastim_anc.py").price_check
+    whole, reserve = check("filgrastim_wang2001"), check("filgrastim_wang2001", {RESERVE_SHARE: 0.41})
+    assert whole["post_mitotic_transit_days"] == pytest.approx(5.8 / whole["mean_speed_up_days_6_14"])
+    f = reserve["mean_speed_up_days_6_14"]
+    assert f > 1.5 and reserve["post_mitotic_transit_days"] == pytest.approx(5.8 * (0.59 + 0.41 / f))
+    assert reserve["post_mitotic_transit_days"] > 5.8 * 0.59 > whole["post_mitotic_transit_days"]
