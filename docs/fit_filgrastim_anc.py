@@ -118,14 +118,16 @@ def drug_set_file(folder: Path, emax: float, ec50: float, divisions: bool,
     return path
 
 
-def model_fold(drug_set: str, times: np.ndarray = TIMES) -> np.ndarray:
-    """The full model's ANC over its baseline in the 75-kg man of filgrastim_mobilisation.yaml given DOSE_UG."""
+def model_fold(drug_set: str, times: np.ndarray = TIMES, parameters: dict[str, float] | None = None) -> np.ndarray:
+    """The full model's ANC over its baseline in the 75-kg man of filgrastim_mobilisation.yaml given DOSE_UG
+    (``parameters``: model values changed, e.g. the reserve refit's held docetaxel values)."""
     from hemasim.assembly import assemble
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import Simulation
 
     scenario = parse_scenario({
         "name": "filgrastim ANC calibration", "aging": False, "duration_days": float(times[-1]),
+        **({"parameters": dict(parameters)} if parameters else {}),
         "patient": {"age_years": 35, "sex": "male", "weight_kg": WEIGHT_KG, "height_cm": 178},
         "output": {"every_days": 0.25},
         "interventions": [{"kind": "gcsf", "drug_set": drug_set, "dose_ug_per_kg": DOSE_UG / WEIGHT_KG,
@@ -170,29 +172,45 @@ def candidate_objective(log_p: np.ndarray, candidate: str, target: np.ndarray) -
     return float(np.sum((np.log(candidate_fold_of(p, candidate)) - np.log(target)) ** 2))
 
 
-def price_check(drug_set: str) -> dict[str, float]:
-    """Price 1996's measurement as a check: the post-mitotic speed-up S(G + C)/S(G) (S(C) for a drug alone) averaged
-    over days 6-14 of 300 ug/day s.c. in the calibration man, and the post-mitotic transit it gives from the model's
-    resting 5.8 days (Price: 6.4 -> 2.9 days)."""
+def price_check(drug_set: str, parameters: dict[str, float] | None = None) -> dict[str, float]:
+    """Price 1996's measurement as a check: the post-mitotic speed-up S(G + C)/S(G) (S(C) for a drug alone), times
+    the endogenous law's factor at the ANC reached (1 at its fitted exponent 0), averaged over days 6-14 of 300 ug/day
+    s.c. in the calibration man, and the post-mitotic transit it gives from the model's resting 5.8 days, the
+    speed-up acting on the reserve share q of it: 5.8 (1 - q + q / factor) (Price: 6.4 -> 2.9 days).
+    ``parameters``: model values changed (the reserve share, the endogenous exponent)."""
     from hemasim.assembly import assemble
+    from hemasim.biology.myeloid import transit_law_constants
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import Simulation
 
     ds = load_drug_set(drug_set)
-    obs = ["filgrastim_concentration_ng_per_mL", *(["filgrastim_endogenous_ng_per_mL"] if ds.endogenous_ligand else [])]
+    obs = ["filgrastim_concentration_ng_per_mL", "anc_1e9_per_L",
+           *(["filgrastim_endogenous_ng_per_mL"] if ds.endogenous_ligand else [])]
+    values = {**{n: _PARAMETERS.value(n) for n in ("neutrophil_gcsf_reserve_share", "neutrophil_transit_gcsf_exponent",
+                                                   "gcsf_renal_elimination_rate_per_h",
+                                                   "gcsf_neutrophil_elimination_rate_per_h_per_anc")},
+              **(parameters or {})}
     scenario = parse_scenario({
         "name": "Price 1996 check", "aging": False, "duration_days": 15.0, "output": {"every_days": 0.05},
+        **({"parameters": dict(parameters)} if parameters else {}),
         "patient": {"age_years": 35, "sex": "male", "weight_kg": WEIGHT_KG, "height_cm": 178},
         "interventions": [{"kind": "gcsf", "drug_set": drug_set, "dose_ug_per_kg": DOSE_UG / WEIGHT_KG,
                            "route": "subcutaneous", "schedule": {"days": list(range(15))}}]})
     parts = assemble(scenario)
     r = Simulation(parts.model, solver=scenario.solver.build(), events=parts.events).run(15.0, 0.05, observe=obs)
-    c = r.observable(obs[0])
-    g = r.observable(obs[1]) if ds.endogenous_ligand else np.zeros_like(c)
+    c, anc = r.observable(obs[0]), r.observable(obs[1])
+    g = r.observable(obs[2]) if ds.endogenous_ligand else np.zeros_like(c)
     speed = ds.effects[1]
     factor = shared_receptor_factor(g, c, speed.emax.value, speed.ec50_ng_per_mL.value,  # type: ignore[union-attr]
-                                    speed.hill.value)[(r.times >= 6.0) & (r.times <= 14.0)]  # type: ignore[union-attr]
-    return {"mean_speed_up_days_6_14": float(factor.mean()), "post_mitotic_transit_days": 5.8 / float(factor.mean())}
+                                    speed.hill.value)  # type: ignore[union-attr]
+    # the endogenous law (1 + c)/(1 + c x^n), x the ANC over its resting value (the blood pool's ratio)
+    a = values["gcsf_neutrophil_elimination_rate_per_h_per_anc"] * float(anc[0]) \
+        / values["gcsf_renal_elimination_rate_per_h"]
+    ce, ne = transit_law_constants(a, values["neutrophil_transit_gcsf_exponent"])
+    factor = (factor * (1.0 + ce) / (1.0 + ce * (anc / anc[0]) ** ne))[(r.times >= 6.0) & (r.times <= 14.0)]
+    q = values["neutrophil_gcsf_reserve_share"]
+    return {"mean_speed_up_days_6_14": float(factor.mean()), "reserve_share": q,
+            "post_mitotic_transit_days": 5.8 * (1.0 - q + q / float(factor.mean()))}
 
 
 if __name__ == "__main__":

@@ -25,6 +25,14 @@ class LineageHandles:
     blood: tuple[str, ...] = ()  # blood compartments of the lineage
     signal: str = ""  # the signal summing the blood compartments
     dividing: tuple[tuple[str, Value], ...] = ()  # amplifying precursor stages and their division rates (1/day)
+    #: the maturation flows a G-CSF speed-up multiplies (the endogenous law, a drug's maturation_speed): the flows out
+    #: of the last stages of the chain only (the marrow reserve); empty: every post-mitotic flow
+    speed_flows: tuple[str, ...] = ()
+
+    @property
+    def gcsf_speed_flows(self) -> tuple[str, ...]:
+        """The flows a G-CSF speed-up of maturation multiplies: :attr:`speed_flows`, or the whole chain."""
+        return self.speed_flows or self.maturation_flows[1:]
 
 
 @dataclass(frozen=True)

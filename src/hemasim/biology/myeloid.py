@@ -23,6 +23,8 @@ from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_line
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Value
 
 TRANSIT_ACCELERATION = "neutrophil_transit_acceleration"
+#: the share of the post-mitotic stages (the last ones: the mature reserve) G-CSF's speed-up acts on (1: all)
+RESERVE_SHARE = "neutrophil_gcsf_reserve_share"
 TRANSIT_ACCELERATION_PARAMETERS = ("gcsf_renal_elimination_rate_per_h", "gcsf_neutrophil_elimination_rate_per_h_per_anc",
                                    "neutrophil_transit_gcsf_exponent", "anc_setpoint_1e9_per_L",
                                    "neutrophil_circulating_fraction")
@@ -68,20 +70,40 @@ def transit_acceleration_law(ctx: BuildContext, pool: Value) -> tuple[Value, Val
     # ratio minus 1, whose extra rounding would move a cohort's sampled values in the last bit
     a = ctx.p("gcsf_neutrophil_elimination_rate_per_h_per_anc") * ctx.p("anc_setpoint_1e9_per_L") \
         / ctx.p("gcsf_renal_elimination_rate_per_h")
-    beta = ctx.p("neutrophil_transit_gcsf_exponent")
+    return (pool, *transit_law_constants(a, ctx.p("neutrophil_transit_gcsf_exponent")))
+
+
+def transit_law_constants(a: Value, beta: Value) -> tuple[Value, Value]:
+    """(c, n) of the speed-up (1 + c)/(1 + c x^n) for a = kANC ANC0/ke and exponent ``beta``
+    (:func:`transit_acceleration_law`)."""
     c = (1.0 + a) ** beta - 1.0
     # beta/c -> 1/ln(1 + a) as beta -> 0 (no speed-up: c = 0, and n stays finite)
     beta_over_c = np.where(c > 0.0, beta / np.where(c > 0.0, c, 1.0), 1.0 / np.log1p(a))
     n = a / (1.0 + a) * (1.0 + c) * beta_over_c
-    return pool, c, n
+    return c, n
+
+
+def reserve_stage_count(share: float, stages: int) -> int:
+    """How many of the last post-mitotic stages G-CSF speeds (the marrow reserve) at reserve share ``share`` of
+    ``stages``: round(share x stages), at least 1 (share 1: the whole chain)."""
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"neutrophil_gcsf_reserve_share: {share} is outside (0, 1]")
+    return max(1, min(stages, round(share * stages)))
 
 
 def _accelerate_post_mitotic_transit(ctx: BuildContext, m: Module, pool: Value) -> None:
-    """Multiply every post-mitotic maturation flow (not the progenitor exit, not the divisions) by the endogenous
-    G-CSF speed-up (Quartino 2014)."""
+    """Multiply the post-mitotic maturation flows (not the progenitor exit, not the divisions) by the endogenous
+    G-CSF speed-up (Quartino 2014): every one, or with ``neutrophil_gcsf_reserve_share`` below 1 the flows out of
+    the chain's last stages only (the mature reserve; a drug's maturation speed-up follows the same flows)."""
     m.feedbacks.append(Feedback(TRANSIT_ACCELERATION, FeedbackKind.HILL_RATIO, transit_acceleration_law(ctx, pool),
                                 signal="blood_neutrophils", parameters=TRANSIT_ACCELERATION_PARAMETERS))
-    post_mitotic = set(ctx.lineage("neutrophil").maturation_flows[1:])
+    h = ctx.lineage("neutrophil")
+    share = float(np.asarray(ctx.p(RESERVE_SHARE)))
+    if share < 1.0:
+        chain = h.maturation_flows[1:]
+        h = replace(h, speed_flows=chain[-reserve_stage_count(share, len(chain)):])
+        ctx.lineages["neutrophil"] = h  # the handles registered by feedback_lineage_module, narrowed
+    post_mitotic = set(h.gcsf_speed_flows)
     m.flows = [replace(f, feedbacks=(*f.feedbacks, TRANSIT_ACCELERATION),
                        parameters=(*f.parameters, *TRANSIT_ACCELERATION_PARAMETERS))
                if f.name in post_mitotic else f for f in m.flows]

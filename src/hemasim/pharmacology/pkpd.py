@@ -295,8 +295,8 @@ class DrugExposure:
                 _kill_lineage(m, d, h, lineage, fb, used)
             elif eff.acts_on == "production":
                 _add(extra, [h.input_flow], *fbs)
-            else:  # maturation speed: the post-mitotic chain (not the proliferating pool's exit)
-                _add(extra, h.maturation_flows[1:], *fbs)
+            else:  # maturation speed: the post-mitotic chain or its reserve (not the proliferating pool's exit)
+                _add(extra, h.gcsf_speed_flows, *fbs)
                 if eff.divisions:  # and the dividing precursors' divisions (full model)
                     _add(extra, [f"{comp}_division" for comp, _ in h.dividing], *fbs)
 

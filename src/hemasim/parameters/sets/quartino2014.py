@@ -36,4 +36,18 @@ PARAMETERS = [
                               "(open at 0); Quartino's 0.234 is 10.9 above the optimum; each course alone also "
                               "puts it at 0; adopted by the rule committed before the cohort (the bound)"),
           bounds=(0.0, 1.0)),
+    # where the speed-up acts: the whole post-mitotic chain (1, as fitted above) or its last stages only (the mature
+    # marrow reserve); the reserve refit of docs/chemotherapy_full_model.md ("G-CSF on the mature marrow reserve
+    # only") profiles it
+    param("neutrophil_gcsf_reserve_share", 1.0, "1",
+          "share of the post-mitotic neutrophil stages, the last ones (the mature marrow reserve), whose exit G-CSF's "
+          "speed-up (endogenous and drug) multiplies; 1: the whole chain",
+          Calibrated(("C9",), "profiled on the grid 1, 0.7, 0.5, 0.41 (Craig 2016's reserve share), 0.25 by the "
+                              "rule committed before the fit (docs/fit_reserve.py): at each share the docetaxel "
+                              "slope, mitotic transit and this speed-up's exponent refitted on the Kloft 2006 (C9) "
+                              "and Quartino 2014 courses (the exponent stays 0 at every share, objective unchanged), "
+                              "then filgrastim_wang2001's production EC50 and speed-up E_max/EC50 on Melhem 2017's "
+                              "healthy course plus Price 1996's 2.9-d transit; the total objective rises as the share "
+                              "falls (Melhem's fast rise needs the whole chain sped), so 1 is kept"),
+          bounds=(0.01, 1.0)),
 ]
