@@ -321,6 +321,29 @@ def test_a_fit_without_report_writes_no_figure_and_the_same_other_files(
     assert bare == {name: data for name, data in full.items() if not name.endswith((".png", ".html"))}
 
 
+def test_a_fit_profiles_every_parameter_the_ones_named_or_none(
+        least_squares_fit: tuple[Objective, FitResult], monkeypatch: pytest.MonkeyPatch):
+    """``compute_fit``'s ``profiles``: True profiles every estimated parameter, a list of ids those (the fit tutorial
+    profiles two), False none; an id that is not estimated is refused before the fit (the fit and the profiles
+    stubbed: which profiles are asked for is under test)."""
+    from hemasim.inference import outputs
+
+    objective, result = least_squares_fit
+    asked: list[object] = []
+    monkeypatch.setattr(outputs, "fit", lambda *args, **kwargs: asked.append("fit") or result)
+    monkeypatch.setattr(outputs, "profile_likelihood",
+                        lambda obj, x, names=None, progress=None: asked.append(names) or [])
+    problem = objective.problem
+    for profiles, names in ((True, None), (["slope"], ["slope"]), ("mtt_h", ["mtt_h"]), (False, "none")):
+        asked.clear()
+        outputs.compute_fit(problem, n_starts=1, profiles=profiles)
+        assert asked == (["fit"] if names == "none" else ["fit", names]), profiles
+    asked.clear()
+    with pytest.raises(ValueError, match=r"profiles: gamma not estimated here \(estimated: mtt_h, slope\)"):
+        outputs.compute_fit(problem, n_starts=1, profiles=["slope", "gamma"])
+    assert asked == []  # refused before the fit
+
+
 def test_hemasim_fit_no_report_asks_for_no_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     asked: dict[str, object] = {}
     monkeypatch.setattr("hemasim.inference.outputs.run_fit", lambda *args, **kwargs: asked.update(kwargs) or [])

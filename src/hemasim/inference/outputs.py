@@ -19,7 +19,7 @@ import csv
 import io
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,13 +65,18 @@ def standardized_residuals(objective: Objective, theta: np.ndarray, predictions:
     return out
 
 
-def compute_fit(problem: Problem, n_starts: int = 10, seed: int = 0, profiles: bool = True,
+def compute_fit(problem: Problem, n_starts: int = 10, seed: int = 0, profiles: bool | Sequence[str] = True,
                 progress: Progress | None = None) -> FitOutputs:
-    """Multi-start fit, then (optionally) the profile of every estimated parameter."""
+    """Multi-start fit, then the profiles: of every estimated parameter (``profiles`` True), of the parameters named
+    (a list of ids), or none (False)."""
     objective = Objective(problem)
     step = (lambda stage: (lambda done, total: progress(stage, done, total))) if progress else (lambda stage: None)
+    names = None if profiles is True else [profiles] if isinstance(profiles, str) else list(profiles or [])
+    unknown = [n for n in names or [] if n not in objective.names]
+    if unknown:  # before the fit, minutes of work
+        raise ValueError(f"profiles: {', '.join(unknown)} not estimated here (estimated: {', '.join(objective.names)})")
     result = fit(objective, n_starts=n_starts, seed=seed, progress=step("starts"))
-    prof = profile_likelihood(objective, result.x, progress=step("profiles")) if profiles else []
+    prof = profile_likelihood(objective, result.x, names=names, progress=step("profiles")) if profiles else []
     predictions = objective.predict(result.x[None])[0]
     return FitOutputs(problem, objective, result, prof, predictions, seed, objective.curves(result.x))
 
@@ -82,8 +87,9 @@ FIT_FILES = ("estimates.csv", "fit.json", "fitted_parameters.yaml", "predictions
 
 
 def run_fit(problem_path: str | Path | Problem, out_dir: str | Path, n_starts: int = 10, seed: int = 0,
-            profiles: bool = True, progress: Progress | None = None, report: bool = True) -> list[Path]:
+            profiles: bool | Sequence[str] = True, progress: Progress | None = None, report: bool = True) -> list[Path]:
     """Load (unless given a loaded problem), fit, profile and write the output folder; returns the written paths.
+    ``profiles``: every estimated parameter (True), the ids listed, or none (False; :func:`compute_fit`).
     ``report`` False: no figures and no report.html (the rest byte for byte the same; an earlier output's figures
     and report go). Bad input raises :class:`~hemasim.inference.problem.ProblemError`, an --out that cannot take
     the output :class:`~hemasim.io.OutputError`, in that order, both before anything is computed or written (the
