@@ -19,6 +19,7 @@ at most :data:`MAX_RATE_PER_H`, so that a set cannot divide by zero or make the 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -116,6 +117,15 @@ class Value(_Strict):
         if not math.isfinite(self.value):
             raise ValueError("value must be a finite number")
         return self
+
+
+def unknown_reference(path: str, key: str, references: Iterable[str], whose: str) -> str:
+    """The error of a value at ``path`` whose ``source`` is no key of the file's ``references`` (a dropped or misspelt
+    entry): named at the value that cites it, with the keys the file has and the two ways out."""
+    keys = sorted(references)
+    have = f"this {whose}'s references: {', '.join(keys)}" if keys else f"this {whose} has no references"
+    fix = f"add {key!r} under references" + (", or cite one of them" if keys else "")
+    return f"{path}.source: unknown reference {key!r}; {have} ({fix})"
 
 
 class ReferenceSpec(_Strict):
@@ -321,8 +331,7 @@ class DrugSet(_Strict):
         for path, v in self.values_with_paths():
             _check_range(path, v.value)
             if v.source is not None and v.source not in self.references:
-                raise ValueError(f"{path}.source: unknown reference {v.source!r}; this set's references: "
-                                 f"{', '.join(sorted(self.references))}")
+                raise ValueError(unknown_reference(path, v.source, self.references, "set"))
         if self.pk is None and not self.pk_missing_reason:
             raise ValueError("pk: give a PK block, or pk_missing_reason saying why the set has none")
         for what, rate in self.pk.rate_constants_per_h() if self.pk is not None else []:

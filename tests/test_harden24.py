@@ -1,0 +1,72 @@
+"""Hardening from the twenty-third session's review list (harden24): each test fails on the code before its fix."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from hemasim.pharmacology.chemo_regimens import RegimenError, load_chemo_regimen
+from hemasim.scenario import ScenarioError, parse_scenario
+
+PATIENT = {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165}
+
+
+def _regimen(path: Path, drug: dict[str, Any], references: dict[str, Any] | None = None) -> Path:
+    data = {"name": path.stem, "description": "test", "phases": [{
+        "cycle_length_days": {"value": 21, "assumed": "test"}, "cycles": {"value": 2, "assumed": "test"},
+        "drugs": [drug]}]}
+    if references is not None:
+        data["references"] = references
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _docetaxel(**changes: Any) -> dict[str, Any]:
+    return {"drug_set": "docetaxel_kloft2006", "route": "iv_infusion",
+            "dose_mg_per_m2": {"value": 75, "assumed": "test"}, "infusion_hours": {"value": 1, "assumed": "test"},
+            **changes}
+
+
+def _scenario_with(regimen: Path) -> dict[str, Any]:
+    return {"name": "t", "patient": PATIENT, "duration_days": 60, "aging": False,
+            "interventions": [{"kind": "chemotherapy_regimen", "regimen": str(regimen)}]}
+
+
+@pytest.mark.parametrize(("field", "value"), [("dose_mg_per_m2", 1e300), ("infusion_hours", 1e6)])
+def test_a_regimen_file_refuses_a_value_beyond_the_scenario_bound_naming_its_own_field(tmp_path, field, value):
+    """1e300 mg/m2 passed the regimen file and was refused only by the scenario, as 'reg: dose_mg_per_m2: ...'
+    (neither the file nor the drug's place in it)."""
+    path = _regimen(tmp_path / "huge.yaml", _docetaxel(**{field: {"value": value, "assumed": "test"}}))
+    with pytest.raises(RegimenError, match=rf"huge.yaml: phases\.0\.drugs\.0\.{field}\.value: must be > 0 and at "
+                                           rf"most \d+ \(got {re.escape(f'{value:g}')}\)"):
+        load_chemo_regimen(path)
+    with pytest.raises(ScenarioError, match=rf"interventions\.0\.regimen: {path}: phases\.0\.drugs\.0\.{field}\.value"):
+        parse_scenario(_scenario_with(path))
+
+
+def test_a_regimen_drug_that_cannot_be_given_is_named_in_its_file(tmp_path):
+    """A route the set has not: the scenario's error named the regimen's name and 'route' alone."""
+    drug = _docetaxel(route="oral")
+    del drug["infusion_hours"]
+    path = _regimen(tmp_path / "oral.yaml", drug)
+    with pytest.raises(ScenarioError, match=rf"interventions\.0\.regimen: {path}: phases\.0\.drugs\.0\.route: 'oral' "
+                                            r"is not a route of drug set 'docetaxel_kloft2006'"):
+        parse_scenario(_scenario_with(path))
+
+
+def test_a_dropped_regimen_reference_is_named_with_the_references_the_file_has(tmp_path):
+    """Reported at the value citing it (where the fix is made), with the file, the key and the file's keys."""
+    refs = {"Label": {"authors": "X", "year": 2020, "title": "t", "journal": "j"}}
+    path = _regimen(tmp_path / "refs.yaml", _docetaxel(dose_mg_per_m2={"value": 75, "source": "Gone", "where": "x"}),
+                    refs)
+    with pytest.raises(RegimenError, match=r"refs\.yaml: phases\.0\.drugs\.0\.dose_mg_per_m2\.source: unknown reference "
+                                           r"'Gone'; this regimen's references: Label \(add 'Gone' under references, "
+                                           r"or cite one of them\)"):
+        load_chemo_regimen(path)
+    path = _regimen(tmp_path / "norefs.yaml", _docetaxel(dose_mg_per_m2={"value": 75, "source": "Gone", "where": "x"}))
+    with pytest.raises(RegimenError, match="unknown reference 'Gone'; this regimen has no references"):
+        load_chemo_regimen(path)
