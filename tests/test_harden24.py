@@ -70,3 +70,34 @@ def test_a_dropped_regimen_reference_is_named_with_the_references_the_file_has(t
     path = _regimen(tmp_path / "norefs.yaml", _docetaxel(dose_mg_per_m2={"value": 75, "source": "Gone", "where": "x"}))
     with pytest.raises(RegimenError, match="unknown reference 'Gone'; this regimen has no references"):
         load_chemo_regimen(path)
+
+
+def test_a_sweeps_not_computed_endpoints_come_from_the_scenario_and_reach_sweep_json(tmp_path):
+    """"Not computed" rode on pandas' experimental DataFrame.attrs through the batches to the figure, and sweep.json
+    had no word of it: a reader saw null Cmax values it could take for "not reached". Now it is derived from the
+    scenario's endpoint families (cmax_supported) without running, kept by the result, and written to sweep.json."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from hemasim.assembly import scenario_not_computed
+    from hemasim.scenario import load_scenario
+    from hemasim.sensitivity.design import Factor
+    from hemasim.sensitivity.run import SweepResult, write_sweep_outputs
+    from hemasim.sensitivity.spec import SweepSpec
+
+    from .conftest import EXAMPLES
+
+    with_peg = load_scenario(EXAMPLES / "docetaxel_q3w_pegfilgrastim.yaml")
+    assert scenario_not_computed(with_peg) == ["pegfilgrastim_cmax_ng_per_mL", "pegfilgrastim_cmax_day"]
+    assert scenario_not_computed(load_scenario(EXAMPLES / "docetaxel_q3w.yaml")) == []  # docetaxel's is computed
+    spec = SweepSpec.model_validate({"method": "grid", "n_points": 2, "factors": [
+        {"field": "interventions.0.dose_mg_per_m2", "range": [75, 100]}]})
+    table = pd.DataFrame({"interventions.0.dose_mg_per_m2": [75.0, 100.0], "anc_nadir": [0.5, 0.3],
+                          "pegfilgrastim_cmax_ng_per_mL": [np.nan, np.nan]})
+    result = SweepResult([Factor("interventions.0.dose_mg_per_m2", 75, 100, is_field=True, base=75)], table, 0.0,
+                         spec, {"anc_nadir": "1e9/L"}, (), ("pegfilgrastim_cmax_ng_per_mL",))
+    write_sweep_outputs(result, with_peg, tmp_path, plot=False)
+    meta = json.loads((tmp_path / "sweep.json").read_text(encoding="utf-8"))
+    assert meta["not_computed"] == ["pegfilgrastim_cmax_ng_per_mL"]

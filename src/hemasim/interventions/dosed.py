@@ -400,15 +400,27 @@ class DrugEndpoints(EndpointFamily):
             out += dose_endpoint_values(ctx.administrations, ctx.n_patients, [drug])
         return out
 
+    def _computes_cmax(self, drug: str) -> bool:
+        """Whether the drug's Cmax is computed: not where its PK depends on the cells (G-CSF's clearance through the
+        neutrophils, :func:`hemasim.pharmacology.peak.cmax_supported`)."""
+        from hemasim.pharmacology.peak import cmax_supported
+
+        ds = self.sets.get(drug)
+        return ds is None or cmax_supported(ds)
+
+    def not_computed(self) -> list[str]:
+        return [f"{drug}_{end}" for drug in self.drugs if not self._computes_cmax(drug)
+                for end in ("cmax_ng_per_mL", "cmax_day")]
+
     def _peak(self, drug: str, end_day: float, ctx: EndpointContext) -> list[EndpointColumn]:
         """Cmax and its day: the drug's PK integrated alone from the doses given (hemasim.pharmacology.peak), not
         read from the sampled concentration; NaN where the PK depends on the cells (G-CSF) or without covariates."""
-        from hemasim.pharmacology.peak import cmax_supported, plasma_peaks
+        from hemasim.pharmacology.peak import plasma_peaks
 
         n = ctx.n_patients
         cmax, day = np.full(n, np.nan), np.full(n, np.nan)
         ds = self.sets.get(drug)
-        if ds is not None and not cmax_supported(ds):
+        if not self._computes_cmax(drug):
             # endpoints.json said "not reached" for pegfilgrastim's Cmax, as if the drug never peaked
             why = (f"not computed: {drug}'s clearance runs through the neutrophils, so its PK is not re-integrated "
                    f"apart from the cells; timeseries.csv's {drug}_concentration_ng_per_mL is the simulated course")
