@@ -101,3 +101,21 @@ def test_a_sweeps_not_computed_endpoints_come_from_the_scenario_and_reach_sweep_
     write_sweep_outputs(result, with_peg, tmp_path, plot=False)
     meta = json.loads((tmp_path / "sweep.json").read_text(encoding="utf-8"))
     assert meta["not_computed"] == ["pegfilgrastim_cmax_ng_per_mL"]
+
+
+def test_a_cohort_summary_row_has_the_same_fields_for_every_endpoint():
+    """summary.csv had a `missing` column only in cohorts with a G-CSF (a row of a not-computed endpoint added the
+    key): a script reading the summaries of two cohorts met different columns. Every row has every field now."""
+    import numpy as np
+    import pandas as pd
+
+    from hemasim.cohort.runner import _Column, _summary_row
+    from hemasim.endpoints import DEFAULT_ENDPOINTS
+
+    ep = pd.DataFrame({e.name: [1.0, np.nan] for e in DEFAULT_ENDPOINTS[:1]} | {"g_cmax": [np.nan, np.nan],
+                                                                                "d_auc": [3.0, 4.0]})
+    rows = [_summary_row(DEFAULT_ENDPOINTS[0], ep), _summary_row(_Column("g_cmax", "ng/mL", "d", "not computed"), ep),
+            _summary_row(_Column("d_auc", "ng*h/mL", "d"), ep)]
+    assert len({tuple(r) for r in rows}) == 1, [list(r) for r in rows]
+    assert [r["missing"] for r in rows] == [None, "not computed", None]
+    assert list(pd.DataFrame(rows[::2]).columns) == list(pd.DataFrame(rows).columns)  # summary.csv's header
