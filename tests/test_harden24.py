@@ -119,3 +119,14 @@ def test_a_cohort_summary_row_has_the_same_fields_for_every_endpoint():
     assert len({tuple(r) for r in rows}) == 1, [list(r) for r in rows]
     assert [r["missing"] for r in rows] == [None, "not computed", None]
     assert list(pd.DataFrame(rows[::2]).columns) == list(pd.DataFrame(rows).columns)  # summary.csv's header
+
+
+def test_the_per_kg_slip_hint_takes_the_dose_per_kg_the_range_check_computed():
+    """_per_kg_slip read the intervention's field and converted it to ug/kg again (what the range check beside it
+    had computed): it takes that dose now, None for a dose per m2 or a flat dose."""
+    from hemasim.scenario.plausibility import _per_kg_slip
+
+    inside = lambda f: 1 <= 5000.0 * f <= 10  # noqa: E731  # filgrastim's ug/kg range (a test's own)
+    assert _per_kg_slip("dose_mg_per_kg", 5000.0, inside) == "; did you mean 5 ug/kg (0.005 mg/kg)? write dose_mg_per_kg: 0.005"
+    assert _per_kg_slip("dose_ug_per_kg", 5000.0, inside) == "; did you mean 5 ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5"
+    assert _per_kg_slip("dose_mg", None, inside) is None
