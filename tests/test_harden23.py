@@ -79,8 +79,9 @@ def test_the_gene_therapy_library_says_what_a_share_and_a_vcn_are():
     from hemasim.clonal.gene_therapy import GeneTherapy
 
     base = dict(graft_hsc=5_000, transduction_efficiency=0.6, mean_vcn=1.5, host_surviving_fraction=0.1)
-    with pytest.raises(ValueError, match=r"transduction_efficiency = 60 is out of range \(a fraction, 0-1: 0\.6 for 60%"):
+    with pytest.raises(ValueError, match=r"transduction_efficiency = 60 is out of range \(0 to 1\); a fraction: write "
+                                         r"0\.6 for 60%"):
         GeneTherapy(**{**base, "transduction_efficiency": 60})
-    with pytest.raises(ValueError, match=r"mean_vcn = 0\.5 is out of range \(>= 1: copies per transduced cell, not "
-                                         r"the bulk VCN"):
+    with pytest.raises(ValueError, match=r"mean_vcn = 0\.5 is out of range \(>= 1\); mean_vcn counts copies per "
+                                         r"transduced cell, not the bulk VCN"):
         GeneTherapy(**{**base, "mean_vcn": 0.5})

@@ -130,3 +130,27 @@ def test_the_per_kg_slip_hint_takes_the_dose_per_kg_the_range_check_computed():
     assert _per_kg_slip("dose_mg_per_kg", 5000.0, inside) == "; did you mean 5 ug/kg (0.005 mg/kg)? write dose_mg_per_kg: 0.005"
     assert _per_kg_slip("dose_ug_per_kg", 5000.0, inside) == "; did you mean 5 ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5"
     assert _per_kg_slip("dose_mg", None, inside) is None
+
+
+@pytest.mark.parametrize(("field", "value"), [("transduction_efficiency", 60), ("mean_vcn", 0.5)])
+def test_the_gene_therapy_library_and_the_scenario_file_give_one_hint(tmp_path, field, value):
+    """The percentage and bulk-VCN hints were written three times (the library's GeneTherapy, the file loader's, the
+    field's description) and read differently: the library's error now ends in the file's words, with its numbers."""
+    from hemasim.clonal.gene_therapy import BULK_VCN_NOTE, GeneTherapy
+    from hemasim.clonal.gene_therapy_report import GeneTherapyScenarioError, Graft, load_gene_therapy_scenario
+
+    from .conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml").read_text(encoding="utf-8"))
+    data["gene_therapy"][field] = value
+    path = tmp_path / "gt.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(GeneTherapyScenarioError) as from_file:
+        load_gene_therapy_scenario(path)
+    graft = data["gene_therapy"]
+    with pytest.raises(ValueError) as from_library:
+        GeneTherapy(graft_hsc=5_000, host_surviving_fraction=0.3, transduction_efficiency=graft["transduction_efficiency"],
+                    mean_vcn=graft["mean_vcn"])
+    hint = str(from_file.value).split(f"(got {value:g})", 1)[1]
+    assert hint.startswith("; ") and str(from_library.value).endswith(hint), (str(from_library.value), hint)
+    assert Graft.model_fields["mean_vcn"].description == BULK_VCN_NOTE

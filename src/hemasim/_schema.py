@@ -362,11 +362,16 @@ def hint_lines(lines: list[str], err: ValidationError, drop: Iterable[str],
 def share_hint(e: Any) -> str:
     """For a share (a field bounded by at most 0.5-1) refused with a value that is a percentage of one (1 to 100,
     60 for 0.6): ``; a fraction: write 0.6 for 60%``; else ``""``."""
-    value = e.get("input")
-    bound = e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt"))
-    if (e["type"] not in _BOUND_ERRORS or isinstance(value, bool) or not isinstance(value, int | float)
-            or not isinstance(bound, int | float) or not 0.5 <= bound <= 1 or not bound < value <= 100
-            or value / 100 > bound):
+    if e["type"] not in _BOUND_ERRORS:
+        return ""
+    return share_text(e.get("input"), e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt")))
+
+
+def share_text(value: object, bound: object) -> str:
+    """:func:`share_hint`'s words for a ``value`` above a share's upper ``bound`` (one text, also for the clone
+    engine's GeneTherapy, whose fields are no pydantic model)."""
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(bound, int | float)
+            or not 0.5 <= bound <= 1 or not bound < value <= 100 or value / 100 > bound):
         return ""
     return f"; a fraction: write {value / 100:g} for {value:g}%"
 
