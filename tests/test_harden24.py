@@ -154,3 +154,32 @@ def test_the_gene_therapy_library_and_the_scenario_file_give_one_hint(tmp_path, 
     hint = str(from_file.value).split(f"(got {value:g})", 1)[1]
     assert hint.startswith("; ") and str(from_library.value).endswith(hint), (str(from_library.value), hint)
     assert Graft.model_fields["mean_vcn"].description == BULK_VCN_NOTE
+
+
+def test_the_drug_section_reads_a_regimen_and_its_drug_sets_once(tmp_path, monkeypatch: pytest.MonkeyPatch):
+    """The report's drug section (administration table, dose basis, peaks, PK-only line) read a regimen given by
+    path 4 times and its drug set by path 8 times from disk for a two-row table: each line looked them up again."""
+    import shutil
+
+    import hemasim.pharmacology.chemo_regimens as regimens
+    import hemasim.pharmacology.drug_sets as drug_sets
+    from hemasim.assembly import run_scenario
+    from hemasim.interventions.dosed import _drug_section
+
+    drug_file = shutil.copy(drug_sets._shipped_dir() / "docetaxel_kloft2006.yaml", tmp_path)
+    path = _regimen(tmp_path / "mine.yaml", _docetaxel(drug_set=str(drug_file)))
+    result = run_scenario(parse_scenario({**_scenario_with(path), "duration_days": 42}))
+    reads = {"regimen": 0, "drug set": 0}
+
+    def counted(kind: str, load: Any) -> Any:
+        def read(p: Path) -> Any:
+            reads[kind] += 1
+            return load(p)
+        return read
+
+    monkeypatch.setattr(regimens, "_load_file", counted("regimen", regimens._load_file))
+    monkeypatch.setattr(drug_sets, "_load_file", counted("drug set", drug_sets._load_file))
+    section = _drug_section(result)
+    assert section is not None and section.count("<td>docetaxel</td>") == 2
+    # once each: the regimen's parts validate their set, and the section takes each part's set
+    assert reads == {"regimen": 1, "drug set": 2}, reads

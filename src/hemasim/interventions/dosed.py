@@ -117,15 +117,16 @@ def _drug_section(result: Result) -> str | None:
     if fig is None:
         return None
     esc = html.escape
-    listed = _listed_days(result)
+    dosing = run_dosing(result)  # read once for the section (its files were read again by each line: 4 times)
+    listed = _listed_days(result, dosing)
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
         f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
-    basis = dose_basis_text(result)
-    peaks = peak_text(result)
-    inert = pk_only_text(result)
+    basis = dose_basis_text(result, dosing)
+    peaks = peak_text(result, dosing)
+    inert = pk_only_text(result, dosing)
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
@@ -136,16 +137,26 @@ def _drug_section(result: Result) -> str | None:
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
 
 
-def _listed_days(result: Result) -> dict[str, int]:
+Dosing = list[tuple["DosedSpec", "DrugSet"]]
+
+
+def run_dosing(result: Result) -> Dosing:
+    """The dosed interventions of the run's scenario (a regimen's parts, :func:`dosed_interventions`), each with its
+    drug set, read once for the lines of the report's drug section that each read them (a regimen's file and a drug
+    set's file by path are read from disk at every look); empty without a scenario."""
+    scenario = result.record.scenario
+    if scenario is None:
+        return []
+    return [(iv, drug_set_of(iv.drug_set)) for iv in dosed_interventions(scenario.interventions)]
+
+
+def _listed_days(result: Result, dosing: Dosing | None = None) -> dict[str, int]:
     """Drug -> how many days its schedule lists, for a drug dosed by one intervention whose schedule is a list of
     days (``schedule: {days: [0, 1, 2, 3, 4]}``): the regimen counts each listed day as a cycle of one dose (so a
     dose rule can hold each), which the administration table showed as "cycle 1" to "cycle 5" of a daily course."""
-    scenario = result.record.scenario
-    if scenario is None:
-        return {}
     by_drug: dict[str, list[DosedSpec]] = {}
-    for iv in dosed_interventions(scenario.interventions):
-        by_drug.setdefault(drug_set_of(iv.drug_set).drug, []).append(iv)
+    for iv, ds in run_dosing(result) if dosing is None else dosing:
+        by_drug.setdefault(ds.drug, []).append(iv)
     out = {}
     for drug, ivs in by_drug.items():
         days = getattr(getattr(ivs[0], "schedule", None), "days", None)
@@ -161,12 +172,12 @@ def _cycle_cell(entry: Mapping[str, object], listed: Mapping[str, int]) -> str:
     return f"dose {cycle} of {n}" if n is not None and cycle != "" else str(cycle)
 
 
-def pk_only_text(result: Result) -> str:
+def pk_only_text(result: Result, dosing: Dosing | None = None) -> str:
     """One line naming the scenario's drugs that act on nothing here (PK-only sets), or empty: an AC regimen's
-    four cycles left every count flat (ANC nadir of each AC cycle "did not fall") with no word why in the report."""
-    scenario = result.record.scenario
-    family = drug_endpoints(scenario.interventions) if scenario is not None else None
-    inert = [drug for drug, ds in family.sets.items() if ds.pk_only] if isinstance(family, DrugEndpoints) else []
+    four cycles left every count flat (ANC nadir of each AC cycle "did not fall") with no word why in the report.
+    ``dosing``: :func:`run_dosing`'s (read here when not given)."""
+    family = _endpoints_of(run_dosing(result) if dosing is None else dosing)
+    inert = [drug for drug, ds in family.sets.items() if ds.pk_only] if family is not None else []
     if not inert:
         return ""
     verbs = "is dosed and drawn but acts" if len(inert) == 1 else "are dosed and drawn but act"
@@ -174,16 +185,18 @@ def pk_only_text(result: Result) -> str:
             "been transcribed from the sources; docs/drugs.md), so the counts show none of that toxicity.")
 
 
-def peak_text(result: Result) -> str:
+def peak_text(result: Result, dosing: Dosing | None = None) -> str:
     """One line: each drug's peak plasma concentration (Cmax, re-integrated from the doses given: the
     ``<drug>_cmax_ng_per_mL`` endpoint, computed by the same family method with the run's parameters, so a fitted
     parameter_set's PK counts here as it does in endpoints.json) and its day beside its cumulative AUC; empty for a
-    cohort or a run without a scenario or drug PK."""
+    cohort or a run without a scenario or drug PK. ``dosing``: :func:`run_dosing`'s (read here when not given)."""
     from hemasim.interventions.base import EndpointContext
 
     scenario = result.record.scenario
-    family = drug_endpoints(scenario.interventions) if scenario is not None else None
-    if scenario is None or result.model.n_patients is not None or not isinstance(family, DrugEndpoints):
+    if scenario is None or result.model.n_patients is not None:
+        return ""
+    family = _endpoints_of(run_dosing(result) if dosing is None else dosing)
+    if family is None:
         return ""
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years, result.record.administrations, 1,
                           covariates=scenario.patient.covariates())
@@ -207,18 +220,18 @@ def peak_text(result: Result) -> str:
             "samples): " + "; ".join(parts) + ".")
 
 
-def dose_basis_text(result: Result) -> str:
+def dose_basis_text(result: Result, dosing: Dosing | None = None) -> str:
     """How each drug's full dose in mg follows from the scenario's dose: per m2 times the patient's body-surface
     area (Mosteller 1987, with the height and weight used), per kg times the weight, or flat; empty for a cohort
-    (each patient has its own) or a run without a scenario."""
+    (each patient has its own) or a run without a scenario. ``dosing``: :func:`run_dosing`'s (read here when not
+    given)."""
     scenario, patient = result.record.scenario, result.model.info.patient
     if scenario is None or patient is None or result.model.n_patients is not None:
         return ""
-    dosed = dosed_interventions(scenario.interventions)
     weight = float(patient.weight_kg)
     parts, per_m2 = [], False
-    for iv in dosed:
-        drug, mg = drug_set_of(iv.drug_set).drug, float(iv.amount_ug(patient)) / 1000.0
+    for iv, ds in run_dosing(result) if dosing is None else dosing:
+        drug, mg = ds.drug, float(iv.amount_ug(patient)) / 1000.0
         if iv.dose_mg_per_m2 is not None:
             per_m2 = True
             bsa = float(body_surface_area_m2(patient))
@@ -451,5 +464,10 @@ def dosed_interventions(interventions: Sequence[InterventionSpec]) -> list[Dosed
 
 
 def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-    sets = {ds.drug: ds for ds in (drug_set_of(iv.drug_set) for iv in dosed_interventions(interventions))}
+    return _endpoints_of([(iv, drug_set_of(iv.drug_set)) for iv in dosed_interventions(interventions)])
+
+
+def _endpoints_of(dosing: Dosing) -> DrugEndpoints | None:
+    """The drug endpoints of the dosed interventions with their sets (one family per scenario; None without)."""
+    sets = {ds.drug: ds for _, ds in dosing}
     return DrugEndpoints(list(sets), sets) if sets else None
