@@ -183,3 +183,20 @@ def test_the_drug_section_reads_a_regimen_and_its_drug_sets_once(tmp_path, monke
     assert section is not None and section.count("<td>docetaxel</td>") == 2
     # once each: the regimen's parts validate their set, and the section takes each part's set
     assert reads == {"regimen": 1, "drug set": 2}, reads
+
+
+def test_a_hint_is_added_once_to_a_line_two_errors_print():
+    """validation_problems keeps one line for two errors that print the same; each error's hint was added to it in
+    turn (the unit-slip rule guarded itself with '"if that is" not in line and slip not in line', a test no input
+    reached: 1,093 mutated example values, and the suite's 7 unit slips, never had it decide). hint_lines changes a
+    line once, for every rule."""
+    from pydantic import ValidationError
+
+    from hemasim._schema import hint_lines, validation_problems
+
+    error = {"type": "less_than_equal", "loc": ("weight_kg",), "input": 70000, "ctx": {"le": 400}}
+    err = ValidationError.from_exception_data("Patient", [error, error])
+    lines = validation_problems(err)
+    assert len(lines) == 1
+    hinted = hint_lines(lines, err, (), lambda e, line, where: line + "; if that is grams, write 70")
+    assert hinted == [lines[0] + "; if that is grams, write 70"]

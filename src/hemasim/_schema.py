@@ -346,15 +346,18 @@ def hint_lines(lines: list[str], err: ValidationError, drop: Iterable[str],
                hint: Callable[[Any, str, str], str | None]) -> list[str]:
     """``lines`` (from :func:`validation_problems` with the same ``drop``) with each error's line replaced by
     ``hint(error, line, where)`` where that returns a line (the first line of the error's location that a rule
-    changes; None: no rule applies to that line)."""
+    changes; None: no rule applies to that line). A line is changed once: two errors that print the same line
+    (validation_problems keeps one) do not both add their hint to it."""
     drop_set = set(drop)
     out = list(lines)
+    changed: set[int] = set()
     for e in err.errors(include_url=False):
         where = field_location(e["loc"], drop_set)
         prefix = f"{where or 'top level'}: "
         for i, line in enumerate(out):
-            if line.startswith(prefix) and (changed := hint(e, line, where)) is not None:
-                out[i] = changed
+            if i not in changed and line.startswith(prefix) and (new := hint(e, line, where)) is not None:
+                out[i] = new
+                changed.add(i)
                 break
     return out
 

@@ -219,7 +219,7 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
         if e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
             return line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
         if e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
-                slip := unit_slip_hint(e)) and "if that is" not in line and slip not in line:
+                slip := unit_slip_hint(e)):
             return line + slip
         if e["type"] == "string_pattern_mismatch" and (named := _name_pattern_line(e)):
             return f"{where}: {named}"
