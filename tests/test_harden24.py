@@ -200,3 +200,29 @@ def test_a_hint_is_added_once_to_a_line_two_errors_print():
     assert len(lines) == 1
     hinted = hint_lines(lines, err, (), lambda e, line, where: line + "; if that is grams, write 70")
     assert hinted == [lines[0] + "; if that is grams, write 70"]
+
+
+@pytest.mark.parametrize(("drop", "add", "message"), [
+    ("emax", None, "effects.0.emax: required field is missing (an emax effect takes emax, hill and one of "
+                   "ec50_ng_per_mL / ec50_nmol_per_L)"),
+    ("hill", None, "effects.0.hill: required field is missing"),
+    ("ec50_nmol_per_L", None, "effects.0.ec50_ng_per_mL: an emax effect takes exactly one of ec50_ng_per_mL or "
+                              "ec50_nmol_per_L"),
+    (None, "slope_L_per_umol", "effects.0.slope_L_per_umol: not a field of an emax effect"),
+])
+def test_a_drug_set_effect_without_a_value_it_needs_is_refused_at_that_field(tmp_path, drop, add, message):
+    """A G-CSF set without emax was refused as 'effects.0: an emax effect takes ...', naming no field; and the
+    shared-receptor check beside it took a missing emax as 0 ('effects.0.emax.value: 0'), a value nobody wrote."""
+    from hemasim.pharmacology.drug_sets import DrugSetError, _shipped_dir, load_drug_set
+
+    data = yaml.safe_load((_shipped_dir() / "filgrastim_melhem2017.yaml").read_text(encoding="utf-8"))
+    data["name"] = "mine"
+    effect = data["effects"][0]
+    if drop is not None:
+        del effect[drop]
+    if add is not None:
+        effect[add] = {"value": 1.0, "assumed": "test"}
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(DrugSetError, match=re.escape(message)):
+        load_drug_set(path)
