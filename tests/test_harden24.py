@@ -226,3 +226,19 @@ def test_a_drug_set_effect_without_a_value_it_needs_is_refused_at_that_field(tmp
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(DrugSetError, match=re.escape(message)):
         load_drug_set(path)
+
+
+def test_hemasim_drugs_shows_or_checks_a_regimen_file_of_ones_own(tmp_path):
+    """`hemasim drugs my_regimen.yaml` read every .yaml as a drug set: a combination regimen met "drug: required field
+    is missing; ... phases: unknown field", a line for each drug-set field, about a file that is no drug set."""
+    from .conftest import invoke_hemasim
+
+    path = _regimen(tmp_path / "mine.yaml", _docetaxel())
+    shown = invoke_hemasim("drugs", str(path))
+    assert shown.exit_code == 0, shown.stderr
+    assert f"kind: chemotherapy_regimen, regimen: {path}" in " ".join(shown.stdout.split())
+    bad = _regimen(tmp_path / "bad.yaml", _docetaxel(dose_mg_per_m2={"value": 1e300, "assumed": "test"}))
+    refused = invoke_hemasim("drugs", str(bad))
+    assert refused.exit_code != 0
+    message = " ".join(refused.stderr.split())
+    assert "phases.0.drugs.0.dose_mg_per_m2.value: must be > 0" in message and "required field" not in message, message

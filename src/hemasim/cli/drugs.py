@@ -19,8 +19,9 @@ def _summary(description: str) -> str:
 
 
 def drugs(
-    show: str = typer.Argument(None, help="A drug set's or regimen's name (or the path of your own drug-set YAML "
-                                          "file) to print in full."),
+    show: str = typer.Argument(None, help="A drug set's or regimen's name (or the path of your own drug-set or "
+                                          "regimen YAML file, checked as a scenario would read it) to print in "
+                                          "full."),
 ) -> None:
     """List the drug sets and conditioning regimens, or print one set's or regimen's values and sources."""
     from rich.console import Console
@@ -73,6 +74,8 @@ def drugs(
     if show in available_regimens():
         _show_conditioning(console, show, load_regimen(show))
         return
+    if show.endswith((".yaml", ".yml")) and _show_regimen_file(console, Path(show)):
+        return
     try:
         ds = load_drug_set(Path(show) if show.endswith((".yaml", ".yml")) else show)
     except DrugSetError as err:
@@ -120,14 +123,45 @@ def _scenario_given(path: Path) -> str | None:
             + f"; `hemasim references --scenario {path}` lists the sources of its parameters")
 
 
-def _show_chemo_regimen(console: Any, reg: Any) -> None:
-    """A combination regimen: its phases, each drug's dose and days, every value with where it comes from."""
+def _show_regimen_file(console: Any, path: Path) -> bool:
+    """A user's combination (``phases``) or conditioning (``components``) regimen file, shown as a shipped one is,
+    or its error; False for another file (a drug set's). It was read as a drug set: a regimen of one's own met a
+    line for each field of a drug set it lacks ("drug: required field is missing; ... phases: unknown field")."""
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
+
+    try:
+        data = load_yaml_file(path, "regimen")
+    except YamlInputError:
+        return False  # the drug-set loader says what is wrong with the file
+    if isinstance(data, dict) and "phases" in data:
+        from hemasim.pharmacology.chemo_regimens import RegimenError, load_chemo_regimen
+
+        try:
+            _show_chemo_regimen(console, load_chemo_regimen(path), str(path))
+        except RegimenError as err:
+            raise fail(str(err)) from None
+        return True
+    if isinstance(data, dict) and "components" in data:
+        from hemasim.pharmacology.conditioning import RegimenError as ConditioningError
+        from hemasim.pharmacology.conditioning import load_regimen
+
+        try:
+            _show_conditioning(console, str(path), load_regimen(str(path)))
+        except ConditioningError as err:
+            raise fail(str(err)) from None
+        return True
+    return False
+
+
+def _show_chemo_regimen(console: Any, reg: Any, given: str | None = None) -> None:
+    """A combination regimen: its phases, each drug's dose and days, every value with where it comes from;
+    ``given``: how a scenario names it (a user's file: its path; a shipped one: its name)."""
     from rich.padding import Padding
 
     from hemasim.pharmacology.table import source_text
 
     console.print(f"[bold]{literal(reg.name)}[/bold] (combination regimen: kind: chemotherapy_regimen, "
-                  f"regimen: {literal(reg.name)})")
+                  f"regimen: {literal(given or reg.name)})")
     console.print(literal(" ".join(reg.description.split())))
     for i, (phase, start) in enumerate(zip(reg.phases, reg.phase_starts(), strict=True)):
         console.print(f"\nphase {i + 1}, from day {start:g} of the regimen: every "
