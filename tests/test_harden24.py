@@ -242,3 +242,11 @@ def test_hemasim_drugs_shows_or_checks_a_regimen_file_of_ones_own(tmp_path):
     assert refused.exit_code != 0
     message = " ".join(refused.stderr.split())
     assert "phases.0.drugs.0.dose_mg_per_m2.value: must be > 0" in message and "required field" not in message, message
+
+
+def test_hemasim_drugs_help_names_the_combination_regimens():
+    """The command lists three tables (drug sets, combination regimens, conditioning regimens); its help named two."""
+    from .conftest import invoke_hemasim
+
+    shown = invoke_hemasim("drugs", "--help")
+    assert "combination and conditioning regimens" in " ".join(shown.stdout.replace("│", " ").split())

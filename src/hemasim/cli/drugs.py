@@ -1,4 +1,5 @@
-"""``hemasim drugs``: the shipped drug sets and conditioning regimens, or one set's values with sources."""
+"""``hemasim drugs``: the shipped drug sets, combination and conditioning regimens, or one set's or regimen's values
+with sources."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def drugs(
                                           "regimen YAML file, checked as a scenario would read it) to print in "
                                           "full."),
 ) -> None:
-    """List the drug sets and conditioning regimens, or print one set's or regimen's values and sources."""
+    """List the drug sets, combination and conditioning regimens, or print one set's or regimen's values and sources."""
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
