@@ -250,3 +250,20 @@ def test_hemasim_drugs_help_names_the_combination_regimens():
 
     shown = invoke_hemasim("drugs", "--help")
     assert "combination and conditioning regimens" in " ".join(shown.stdout.replace("│", " ").split())
+
+
+def test_the_drug_section_times_a_peak_from_its_dose_and_counts_days_of_the_run():
+    """Read as a physician: "docetaxel Cmax 2837 ng/mL on day 0.04167" left the hour to be worked out, and the
+    administration table's "day" beside a regimen described in clinical days (pegfilgrastim "on day 2" listed on
+    day 1) did not say which count it was."""
+    from hemasim.assembly import run_scenario
+    from hemasim.interventions.dosed import _drug_section, peak_text
+
+    result = run_scenario(parse_scenario({
+        "name": "t", "patient": PATIENT, "duration_days": 10, "aging": False, "output": {"every_days": 0.5},
+        "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75,
+                           "route": "iv_infusion", "infusion_hours": 1, "schedule": {"days": [2]}}]}))
+    assert re.search(r"docetaxel Cmax [\d.]+ ng/mL on day 2\.042, 1 h after the dose of day 2 \(cumulative AUC",
+                     peak_text(result)), peak_text(result)
+    section = _drug_section(result)
+    assert section is not None and "<th>day of the run</th>" in section

@@ -133,7 +133,7 @@ def _drug_section(result: Result) -> str | None:
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
-            + "<table><tr><th>day</th><th>drug</th><th>cycle (dose of a days list)</th><th>route</th><th>action</th>"
+            + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (dose of a days list)</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
 
 
@@ -213,11 +213,23 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
         if not cmax > 0:  # no dose given
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
-        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
+        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g}{_after_dose(result, drug, day)} (cumulative "
+                     f"AUC {auc:.4g} ng·h/mL)")
     if not parts:
         return ""
     return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "
             "samples): " + "; ".join(parts) + ".")
+
+
+def _after_dose(result: Result, drug: str, day: float) -> str:
+    """``, 1 h after the dose of day 0``: a peak's time from the last dose of ``drug`` given before it, as a clinician
+    times a level (a peak "on day 0.04167" left the reader to work out the hour); empty without such a dose."""
+    given = [float(e["day"]) for e in result.record.administrations
+             if e.get("drug") == drug and float(e["given_ug"]) > 0 and float(e["day"]) <= day]
+    if not given:
+        return ""
+    dose = max(given)
+    return f", {(day - dose) * 24:.3g} h after the dose of day {dose:g}"
 
 
 def dose_basis_text(result: Result, dosing: Dosing | None = None) -> str:
