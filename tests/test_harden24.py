@@ -267,3 +267,23 @@ def test_the_drug_section_times_a_peak_from_its_dose_and_counts_days_of_the_run(
                      peak_text(result)), peak_text(result)
     section = _drug_section(result)
     assert section is not None and "<th>day of the run</th>" in section
+
+
+@pytest.mark.parametrize(("written", "value", "hint"), [
+    ("weight_lbs", 165, "did you mean 'weight_kg'? weight_kg is in kg: write weight_kg: 74.8 for 165 pounds"),
+    ("weight_lb", 165, "did you mean 'weight_kg'? weight_kg is in kg: write weight_kg: 74.8 for 165 pounds"),
+    ("age_months", 480, "did you mean 'age_years'? age_years is in years: write age_years: 40 for 480 months"),
+    ("height_m", 1.78, "did you mean 'height_cm'? height_cm is in cm: write height_cm: 178 for 1.78 metres"),
+])
+def test_a_patient_field_named_in_another_unit_gets_the_value_in_the_fields_unit(written, value, hint):
+    """Read as a physician: 'weight_lbs: 165' was told only "did you mean 'weight_kg'?", and weight_kg: 165 is a valid
+    weight (no warning) that runs as 165 kg, twice the patient."""
+    patient = {"age_years": 40, "sex": "male", "weight_kg": 75, "height_cm": 178}
+    field = next(f for f in patient if f.startswith(written.split("_")[0]))
+    del patient[field]
+    patient[written] = value
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario({"name": "t", "patient": patient, "duration_days": 30})
+    line = next(x for x in str(err.value).splitlines() if f"patient.{written}:" in x)
+    assert line.endswith(hint), line
+    assert line.count("did you mean") == 1, line

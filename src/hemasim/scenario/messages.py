@@ -36,6 +36,31 @@ UNIT_SLIPS: dict[str, tuple[tuple[str, float, tuple[float, float]], ...]] = {
     "height_cm": (("millimetres", 0.1, (40.0, 220.0)), ("inches", 2.54, (40.0, 220.0)), ("metres", 100.0, (40.0, 220.0))),
 }
 
+#: a unit as a field name's suffix spells it (``weight_lbs``, ``age_months``, ``height_m``) -> its word in UNIT_SLIPS
+_UNIT_SUFFIXES = {"lb": "pounds", "lbs": "pounds", "pounds": "pounds", "g": "grams", "grams": "grams",
+                  "months": "months", "mo": "months", "days": "days", "m": "metres", "metres": "metres",
+                  "meters": "metres", "mm": "millimetres", "in": "inches", "inches": "inches"}
+
+
+def other_unit_hint(e: Any, line: str, fields: Sequence[str]) -> str:
+    """For an unknown field that is a patient field of :data:`UNIT_SLIPS` named in another unit (``weight_lbs: 165``):
+    the field meant, its own unit and the value converted (``; did you mean 'weight_kg'? weight_kg is in kg: write
+    weight_kg: 74.8 for 165 pounds``; the question left out where ``line`` asks it already); "did you mean
+    'weight_kg'?" alone led to ``weight_kg: 165``, a valid weight that runs as 165 kg, unwarned. ``fields``: those
+    of the unknown field's block (the hint is for a block that has the field meant). Else empty."""
+    stem, _, suffix = str(e["loc"][-1]).lower().rpartition("_") if e["loc"] else ("", "", "")
+    field = next((f for f in UNIT_SLIPS if f.startswith(f"{stem}_") and f in fields), None) if stem else None
+    unit = _UNIT_SUFFIXES.get(suffix)
+    factor = next((k for u, k, _ in UNIT_SLIPS[field] if u == unit), None) if field is not None else None
+    if field is None or factor is None:
+        return ""
+    text = f"{'' if 'did you mean' in line else f'; did you mean {field!r}?'} {field} is in {field.rpartition('_')[2]}"
+    value = e.get("input")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return text
+    return f"{text}: write {field}: {value * factor:.3g} for {value:g} {unit}"
+
+
 #: fields of a schedule written in a dosed intervention's block, where ``schedule`` holds them
 SCHEDULE_FIELDS = ("day", "days", "start_day", "every_days", "cycles", "days_in_cycle")
 
@@ -210,6 +235,8 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
     with each hint this module knows added to the line of its error."""
 
     def hint(e: Any, line: str, where: str) -> str | None:
+        if e["type"] == "extra_forbidden" and (unit := other_unit_hint(e, line, block_fields(model, e["loc"][:-1]))):
+            return line + unit
         if e["type"] == "extra_forbidden" and "did you mean" not in line:
             return line + _unknown_field_hint(e, model)
         if e["type"] == "union_tag_invalid" and "does not match" in line:
