@@ -287,3 +287,27 @@ def test_a_patient_field_named_in_another_unit_gets_the_value_in_the_fields_unit
     line = next(x for x in str(err.value).splitlines() if f"patient.{written}:" in x)
     assert line.endswith(hint), line
     assert line.count("did you mean") == 1, line
+
+
+def test_a_share_written_with_a_percent_sign_is_told_the_fraction(tmp_path):
+    """Read as a physician: 'transduction_efficiency: 90%' was told "write the number alone: the unit is the one in
+    the field's name" (a share's name has no unit, and 90 is refused again); a scenario's 'surviving_fraction: 10%'
+    the same. A weight with a percent sign keeps the number-alone rule."""
+    from hemasim.clonal.gene_therapy_report import GeneTherapyScenarioError, load_gene_therapy_scenario
+
+    from .conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml").read_text(encoding="utf-8"))
+    data["gene_therapy"]["transduction_efficiency"] = "90%"
+    path = tmp_path / "gt.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(GeneTherapyScenarioError, match=r"\(got '90%'\); a fraction: write 0\.9 for 90%$"):
+        load_gene_therapy_scenario(path)
+    scenario = yaml.safe_load((EXAMPLES / "marrow_depletion.yaml").read_text(encoding="utf-8"))
+    scenario["interventions"][0]["surviving_fraction"] = "10 %"
+    with pytest.raises(ScenarioError, match=r"surviving_fraction: .*\(got '10 %'\); a fraction: write 0\.1 for 10%$"):
+        parse_scenario(scenario)
+    scenario["interventions"][0]["surviving_fraction"] = 0.1
+    scenario["patient"]["weight_kg"] = "70%"
+    with pytest.raises(ScenarioError, match="weight_kg: .*write the number alone"):
+        parse_scenario(scenario)

@@ -18,6 +18,7 @@ from hemasim._schema import (
     block_fields,
     closest,
     hint_lines,
+    percent_hint,
     share_hint,
     unknown_field_hint,
 )
@@ -255,6 +256,8 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
         if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                 and (times := _TIMES_TEN_TO.fullmatch(e["input"])) and "write " not in line):
             return line + f"; write {times.group(1)}e{int(times.group(2))} (a power of ten as YAML writes it)"
+        if percent := percent_hint(e, model):  # a share with a percent sign: not "write the number alone"
+            return line + percent
         if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                 and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
             field = str(e["loc"][-1]) if e["loc"] else ""
