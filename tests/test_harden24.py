@@ -311,3 +311,23 @@ def test_a_share_written_with_a_percent_sign_is_told_the_fraction(tmp_path):
     scenario["patient"]["weight_kg"] = "70%"
     with pytest.raises(ScenarioError, match="weight_kg: .*write the number alone"):
         parse_scenario(scenario)
+
+
+def test_a_regimen_files_relative_drug_set_is_read_from_the_regimens_folder(tmp_path, monkeypatch):
+    """A regimen file's drug_set path was read from the folder hemasim ran in, where a scenario's own paths are read
+    from its file's folder: a run from elsewhere failed ("cannot read the drug set"), or took another file of the
+    same name that stood in the working folder."""
+    import shutil
+
+    from hemasim.pharmacology.drug_sets import _shipped_dir
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    shutil.copy(_shipped_dir() / "docetaxel_kloft2006.yaml", mine)
+    path = _regimen(mine / "rel.yaml", _docetaxel(drug_set="docetaxel_kloft2006.yaml"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    reg = load_chemo_regimen(path)
+    assert reg.phases[0].drugs[0].drug_set == str(mine / "docetaxel_kloft2006.yaml")
+    parse_scenario(_scenario_with(path))  # the scenario gives it too

@@ -184,6 +184,11 @@ def _load_file(path: Path) -> ChemoRegimen:
         raise RegimenError(other)
     if not isinstance(data, dict):
         raise RegimenError(f"{path}: a regimen is a mapping of fields")
+    from hemasim.scenario import resolve_paths
+
+    # a drug set's relative path is relative to the regimen file's folder, as a scenario's paths are to its own: it
+    # was read from the folder hemasim ran in (a run from elsewhere failed, or took another file of that name)
+    data = resolve_paths(data, path.absolute().parent)
     try:
         reg = ChemoRegimen.model_validate(data)
     except ValidationError as err:
