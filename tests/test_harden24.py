@@ -331,3 +331,14 @@ def test_a_regimen_files_relative_drug_set_is_read_from_the_regimens_folder(tmp_
     reg = load_chemo_regimen(path)
     assert reg.phases[0].drugs[0].drug_set == str(mine / "docetaxel_kloft2006.yaml")
     parse_scenario(_scenario_with(path))  # the scenario gives it too
+
+
+@pytest.mark.parametrize("donor", ["haplo", "MUD", "matched sibling", "MSD"])
+def test_a_transplant_clinics_donor_type_is_told_the_donor_kind(donor):
+    """Read as a transplant physician: 'donor: haplo' (or MUD, MSD) got the allowed values and no hint; the model's
+    donor is allogeneic or autologous (haploidentical already mapped)."""
+    data = {"name": "t", "patient": PATIENT, "duration_days": 30,
+            "interventions": [{"kind": "transplant", "day": 1, "source": "peripheral_blood", "cd34_per_kg": 5e6,
+                               "donor": donor}]}
+    with pytest.raises(ScenarioError, match=r"interventions\.0\.donor: .*did you mean 'allogeneic'\?"):
+        parse_scenario(data)

@@ -188,7 +188,10 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
                "mobilized_blood": "peripheral_blood", "bm": "bone_marrow", "marrow": "bone_marrow",
                "cord": "cord_blood", "ucb": "cord_blood", "double_cord": "double_cord_blood"},
     "donor": {"self": "autologous", "auto": "autologous", "own": "autologous", "gene_corrected": "autologous",
-              "allo": "allogeneic", "sibling": "allogeneic", "unrelated": "allogeneic", "haploidentical": "allogeneic"},
+              "allo": "allogeneic", "sibling": "allogeneic", "unrelated": "allogeneic", "haploidentical": "allogeneic",
+              # the donor types of a transplant clinic's notes (haplo, MUD, MSD...): "haplo" had no hint (harden24)
+              **dict.fromkeys(("haplo", "related", "mud", "mmud", "msd", "mrd", "matched_sibling", "matched_related",
+                               "matched_unrelated", "mismatched_unrelated"), "allogeneic")},
 }
 
 #: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
