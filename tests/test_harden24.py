@@ -342,3 +342,24 @@ def test_a_transplant_clinics_donor_type_is_told_the_donor_kind(donor):
                                "donor": donor}]}
     with pytest.raises(ScenarioError, match=r"interventions\.0\.donor: .*did you mean 'allogeneic'\?"):
         parse_scenario(data)
+
+
+@pytest.mark.parametrize(("written", "meant"), [("BuCy", "bu_cy"), ("FLU-BU2", "flu_bu2"), ("MEL200", "high_dose_melphalan"),
+                                                ("Flu/Mel", "flu_mel"), ("Cy/TBI", "cy_tbi_12gy")])
+def test_a_conditioning_regimen_as_a_clinic_writes_it_is_told_the_shipped_one(tmp_path, written, meant):
+    """Read as a transplant physician: 'BuCy', 'FLU-BU2' and 'MEL200' got the shipped names and no hint (only a
+    lower-case name was matched), and 'Flu/Mel' read as a file path: 'cannot read the conditioning regimen (No such
+    file or directory)'."""
+    from .conftest import invoke_hemasim
+
+    data = {"name": "t", "patient": PATIENT, "duration_days": 40,
+            "interventions": [{"kind": "conditioning", "regimen": written, "start_day": 0},
+                              {"kind": "transplant", "day": 10, "source": "peripheral_blood", "cd34_per_kg": 5e6}]}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    checked = invoke_hemasim("check", str(path))
+    assert checked.exit_code == 2
+    assert " ".join(checked.stderr.split()).endswith(f"did you mean {meant!r}?"), checked.stderr
+    if "/" not in written:  # hemasim drugs NAME: the same
+        shown = invoke_hemasim("drugs", written)
+        assert " ".join(shown.stderr.split()).endswith(f"did you mean {meant!r}?"), shown.stderr

@@ -86,7 +86,12 @@ def drugs(
 
         # every name allowed, then (as a scenario's error line) the sets of a drug named or the name it resembles
         sets, combined, conditioning = available_drug_sets(), available_chemo_regimens(), available_regimens()
-        hint = known_name_hint(show, sets, [*combined, *conditioning])
+        from hemasim.pharmacology.conditioning import meant_regimen
+
+        # a conditioning regimen as a clinic writes it (BuCy, MEL200) when no name resembles it as written
+        meant = meant_regimen(show)
+        hint = known_name_hint(show, sets, [*combined, *conditioning]) or (f"; did you mean {meant!r}?" if meant
+                                                                           else "")
         raise fail(f"unknown drug set or regimen {show!r} (drug sets: {', '.join(sets)}; regimens: "
                    f"{', '.join(combined)} (combination), {', '.join(conditioning)} (conditioning)){hint}") from None
     console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")

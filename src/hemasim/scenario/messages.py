@@ -112,21 +112,26 @@ def _kind_line(e: Any, where: str) -> str:
             f"match any of the expected tags: {', '.join(expected)}){hint}")
 
 
-#: the name of an "unknown conditioning regimen" / "unknown regimen" (combination) line
-_UNKNOWN_REGIMEN = re.compile(r"unknown (conditioning )?regimen '([a-z0-9_]{1,60})'")
+#: the name of an "unknown conditioning regimen" / "unknown regimen" (combination) line, as written (``BuCy``)
+_UNKNOWN_REGIMEN = re.compile(r"unknown (conditioning )?regimen '([^']{1,60})'")
 
 
 def regimen_hint(line: str) -> str:
-    """For an unknown conditioning or combination regimen, the shipped one it resembles (``bucy``: ``bu_cy``)."""
+    """For an unknown conditioning or combination regimen, the shipped one it stands for: a conditioning regimen as a
+    clinic writes it (``BuCy``, ``FLU-BU2``, ``MEL200``: :func:`hemasim.pharmacology.conditioning.meant_regimen`;
+    only lower-case names got a hint), a combination regimen the one it resembles."""
     match = _UNKNOWN_REGIMEN.search(line)
     if match is None:
         return ""
     if match.group(1):
-        from hemasim.pharmacology.conditioning import available_regimens as shipped
+        from hemasim.pharmacology.conditioning import meant_regimen
+
+        guess = meant_regimen(match.group(2))
     else:
-        from hemasim.pharmacology.chemo_regimens import available_chemo_regimens as shipped
-    guess = closest(match.group(2), shipped())
-    return f"; did you mean {guess!r}?" if guess is not None else ""
+        from hemasim.pharmacology.chemo_regimens import available_chemo_regimens
+
+        guess = closest(re.sub(r"[^a-z0-9]+", "_", match.group(2).lower()).strip("_"), available_chemo_regimens())
+    return f"; did you mean {guess!r}?" if guess is not None and guess != match.group(2) else ""
 
 
 def drug_set_hint(line: str) -> str:
