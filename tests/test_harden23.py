@@ -36,8 +36,8 @@ def test_a_cohort_says_a_g_csf_cmax_is_not_computed_as_a_single_run_does(tmp_pat
     rows = {r["endpoint"]: r for r in summary["endpoints"]}
     for name in CMAX:
         assert rows[name]["missing"] == "not computed" and rows[name]["fraction_reaching"] is None, rows[name]
-    assert rows["docetaxel_cmax_ng_per_mL"]["fraction_reaching"] == 1.0 and "missing" not in rows[
-        "docetaxel_cmax_ng_per_mL"]
+    assert rows["docetaxel_cmax_ng_per_mL"]["fraction_reaching"] == 1.0 and rows[
+        "docetaxel_cmax_ng_per_mL"]["missing"] is None
     report = (out / "report.html").read_text(encoding="utf-8")
     row = report[report.index("pegfilgrastim_<wbr>cmax_<wbr>ng_<wbr>per_<wbr>mL"):].split("</tr>", 1)[0]
     assert "not computed" in row and "none reached" not in row and "0%" not in row
@@ -79,8 +79,9 @@ def test_the_gene_therapy_library_says_what_a_share_and_a_vcn_are():
     from hemasim.clonal.gene_therapy import GeneTherapy
 
     base = dict(graft_hsc=5_000, transduction_efficiency=0.6, mean_vcn=1.5, host_surviving_fraction=0.1)
-    with pytest.raises(ValueError, match=r"transduction_efficiency = 60 is out of range \(a fraction, 0-1: 0\.6 for 60%"):
+    with pytest.raises(ValueError, match=r"transduction_efficiency = 60 is out of range \(0 to 1\); a fraction: write "
+                                         r"0\.6 for 60%"):
         GeneTherapy(**{**base, "transduction_efficiency": 60})
-    with pytest.raises(ValueError, match=r"mean_vcn = 0\.5 is out of range \(>= 1: copies per transduced cell, not "
-                                         r"the bulk VCN"):
+    with pytest.raises(ValueError, match=r"mean_vcn = 0\.5 is out of range \(>= 1\); mean_vcn counts copies per "
+                                         r"transduced cell, not the bulk VCN"):
         GeneTherapy(**{**base, "mean_vcn": 0.5})

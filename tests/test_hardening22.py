@@ -166,9 +166,9 @@ def test_a_saturable_pk_value_outside_its_range_is_refused(path: tuple[str, ...]
 
 @pytest.mark.parametrize(("change", "message"), [
     (lambda d: d["phases"][0]["drugs"][1].__setitem__("infusion_hours", {"value": -5, "assumed": "x"}),
-     "phases.0.drugs.1.infusion_hours.value: must be > 0 (got -5)"),
+     "phases.0.drugs.1.infusion_hours.value: must be > 0 and at most 336 (got -5)"),
     (lambda d: d["phases"][0]["drugs"][0]["dose_mg_per_m2"].__setitem__("value", -60),
-     "phases.0.drugs.0.dose_mg_per_m2.value: must be > 0 (got -60)"),
+     "phases.0.drugs.0.dose_mg_per_m2.value: must be > 0 and at most 20000 (got -60)"),
     (lambda d: d["phases"][0]["cycle_length_days"].__setitem__("value", 1e300),
      "phases.0.cycle_length_days.value: must be > 0 and at most 43830 (the longest scenario) (got 1e+300)"),
     (lambda d: d["phases"][0]["drugs"][0].__setitem__("days_in_cycle", [0, 21]),

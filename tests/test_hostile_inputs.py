@@ -392,7 +392,7 @@ _REGIMENS = ROOT / "src" / "hemasim" / "pharmacology" / "conditioning" / "regime
 
 @pytest.mark.parametrize(("kind", "where", "value", "text"), [
     ("chemotherapy", ("phases", 0, "drugs", 0, "dose_mg_per_m2", "value"), float("nan"),
-     "phases.0.drugs.0.dose_mg_per_m2.value: Input should be a finite number (allowed: > 0) (got nan)"),
+     "phases.0.drugs.0.dose_mg_per_m2.value: Input should be a finite number (allowed: > 0 and at most 20000) (got nan)"),
     ("chemotherapy", ("phases", 0, "cycles", "value"), "four",
      "phases.0.cycles.value: Input should be a valid number, unable to parse string as a number (allowed: a whole "
      "number from 1 to 100) (got 'four')"),

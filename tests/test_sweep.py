@@ -496,8 +496,8 @@ def test_a_sweeps_endpoint_that_is_not_computed_is_marked_so_as_a_single_runs_en
         monkeypatch: pytest.MonkeyPatch):
     """A G-CSF's Cmax is not computed (its clearance runs through the neutrophils): a single run's endpoints.json
     says "not computed", and sweep.png's line under the panels said "not reached" at every point (review 22b). The
-    sweep keeps each column's own note (SweepResult.missing, through its batches and a point that failed to run) and
-    draws it."""
+    sweep names them (SweepResult.not_computed, from the scenario's endpoint families, not from what a batch's table
+    carried) and draws their note."""
     import yaml
 
     from tests.conftest import EXAMPLES
@@ -512,16 +512,11 @@ def test_a_sweeps_endpoint_that_is_not_computed_is_marked_so_as_a_single_runs_en
     spec = SweepSpec.model_validate({"method": "grid", "n_points": 2, "factors": [
         {"field": "interventions.0.dose_mg_per_m2", "range": [75, 100]}]})
     result = run_sweep(scenario, spec)
-    assert result.missing == single
+    assert set(result.not_computed) == set(single)
     caption = _drawn(result, monkeypatch)["below the panels"].replace("\n", " ")
     assert all(f"{name} (2 points: not computed)" in caption for name in single), caption
     from hemasim.endpoints import missing_notes
-    from hemasim.sensitivity.batch import MISSING, _joined
 
-    ran = pd.DataFrame({"y": [np.nan]})
-    ran.attrs[MISSING] = {"y": "not computed"}
-    failed = pd.DataFrame(index=[1])  # a point that could not run: no endpoint, no note (pandas drops the attrs)
-    assert _joined([ran, failed]).attrs[MISSING] == {"y": "not computed"} == _joined([failed, ran]).attrs[MISSING]
     table = pd.DataFrame({"x": [1.0, 2.0], "y": [np.nan, np.nan]})
 
     assert missing_notes(table, "y").tolist() == ["not reached"] * 2  # without its note: the default

@@ -193,15 +193,20 @@ def annotation_at(model: type[BaseModel], loc: Sequence[int | str]) -> tuple[Any
     return current, info
 
 
-def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
-    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc``, or on the items of a list
+def _bounds(model: type[BaseModel] | None, loc: Sequence[int | str]) -> list[tuple[str, Any]]:
+    """The bounds (``("ge", 0.01)``, ``("le", 120)``) declared on the field at ``loc``, or on the items of a list
     (``list[Annotated[int, Field(ge=1)]]``: a list item has no FieldInfo of its own)."""
     annotation, info = annotation_at(model, loc) if model is not None else (None, None)
     metadata = list(getattr(info, "metadata", ()))
     if info is None and typing.get_origin(annotation) is typing.Annotated:
         for m in typing.get_args(annotation)[1:]:
             metadata += getattr(m, "metadata", None) or [m]  # a Field(...) holds its bounds, Ge(1) is one
-    bounds = [(name, getattr(m, name)) for m in metadata for name in _BOUND_SIGNS if getattr(m, name, None) is not None]
+    return [(name, getattr(m, name)) for m in metadata for name in _BOUND_SIGNS if getattr(m, name, None) is not None]
+
+
+def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """`` (allowed: >= 0.01 and <= 120)`` from the bounds declared on the field at ``loc`` (:func:`_bounds`)."""
+    bounds = _bounds(model, loc)
     return f" (allowed: {' and '.join(f'{_BOUND_SIGNS[n]} {_number(v)}' for n, v in bounds)})" if bounds else ""
 
 
@@ -346,15 +351,18 @@ def hint_lines(lines: list[str], err: ValidationError, drop: Iterable[str],
                hint: Callable[[Any, str, str], str | None]) -> list[str]:
     """``lines`` (from :func:`validation_problems` with the same ``drop``) with each error's line replaced by
     ``hint(error, line, where)`` where that returns a line (the first line of the error's location that a rule
-    changes; None: no rule applies to that line)."""
+    changes; None: no rule applies to that line). A line is changed once: two errors that print the same line
+    (validation_problems keeps one) do not both add their hint to it."""
     drop_set = set(drop)
     out = list(lines)
+    changed: set[int] = set()
     for e in err.errors(include_url=False):
         where = field_location(e["loc"], drop_set)
         prefix = f"{where or 'top level'}: "
         for i, line in enumerate(out):
-            if line.startswith(prefix) and (changed := hint(e, line, where)) is not None:
-                out[i] = changed
+            if i not in changed and line.startswith(prefix) and (new := hint(e, line, where)) is not None:
+                out[i] = new
+                changed.add(i)
                 break
     return out
 
@@ -362,11 +370,32 @@ def hint_lines(lines: list[str], err: ValidationError, drop: Iterable[str],
 def share_hint(e: Any) -> str:
     """For a share (a field bounded by at most 0.5-1) refused with a value that is a percentage of one (1 to 100,
     60 for 0.6): ``; a fraction: write 0.6 for 60%``; else ``""``."""
-    value = e.get("input")
-    bound = e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt"))
-    if (e["type"] not in _BOUND_ERRORS or isinstance(value, bool) or not isinstance(value, int | float)
-            or not isinstance(bound, int | float) or not 0.5 <= bound <= 1 or not bound < value <= 100
-            or value / 100 > bound):
+    if e["type"] not in _BOUND_ERRORS:
+        return ""
+    return share_text(e.get("input"), e.get("ctx", {}).get("le", e.get("ctx", {}).get("lt")))
+
+
+#: a share written with a percent sign (``90%``)
+_PERCENT = re.compile(r"\s*(\d+\.?\d*|\.\d+)\s*%\s*")
+
+
+def percent_hint(e: Any, model: type[BaseModel] | None) -> str:
+    """For a text with a percent sign (``transduction_efficiency: 90%``) refused where a share goes (a field bounded
+    by at most 0.5-1): :func:`share_text`'s ``; a fraction: write 0.9 for 90%``, which the rule for a number written
+    with its unit ("write the number alone: the unit is the one in the field's name") got wrong: a share's name has no
+    unit, and 90 alone is refused again. Else ``""``."""
+    given = e.get("input")
+    if e["type"] != "float_parsing" or not isinstance(given, str) or not (m := _PERCENT.fullmatch(given)):
+        return ""
+    upper = next((v for n, v in _bounds(model, e["loc"]) if n in ("le", "lt")), None)
+    return share_text(float(m.group(1)), upper)
+
+
+def share_text(value: object, bound: object) -> str:
+    """:func:`share_hint`'s words for a ``value`` above a share's upper ``bound`` (one text, also for the clone
+    engine's GeneTherapy, whose fields are no pydantic model)."""
+    if (isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(bound, int | float)
+            or not 0.5 <= bound <= 1 or not bound < value <= 100 or value / 100 > bound):
         return ""
     return f"; a fraction: write {value / 100:g} for {value:g}%"
 
@@ -381,7 +410,7 @@ def field_hints(lines: list[str], err: ValidationError, model: type[BaseModel], 
     def hint(e: Any, line: str, where: str) -> str | None:
         if e["type"] == "extra_forbidden" and "did you mean" not in line:
             return line + unknown_field_hint(e, model)
-        if (share := share_hint(e)) and share not in line:
+        if (share := share_hint(e) or percent_hint(e, model)) and share not in line:
             return line + share
         if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                 and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):

@@ -222,6 +222,12 @@ def scenario_endpoint_units(scenario: Scenario) -> dict[str, str]:
     return units
 
 
+def scenario_not_computed(scenario: Scenario) -> list[str]:
+    """The endpoints the scenario's runs leave without a value whatever the run (:meth:`EndpointFamily.not_computed`:
+    a G-CSF's Cmax), without running it; a superset, as :func:`scenario_endpoint_units`'s."""
+    return [name for family in endpoint_families(scenario) for name in family.not_computed()]
+
+
 def scenario_endpoint_values(scenario: Scenario, times: np.ndarray, obs: Mapping[str, np.ndarray],
                              ctx: EndpointContext) -> list[EndpointColumn]:
     """The endpoints of the scenario's families for many patients; ``obs`` maps each name of

@@ -1,4 +1,5 @@
-"""``hemasim drugs``: the shipped drug sets and conditioning regimens, or one set's values with sources."""
+"""``hemasim drugs``: the shipped drug sets, combination and conditioning regimens, or one set's or regimen's values
+with sources."""
 
 from __future__ import annotations
 
@@ -19,10 +20,11 @@ def _summary(description: str) -> str:
 
 
 def drugs(
-    show: str = typer.Argument(None, help="A drug set's or regimen's name (or the path of your own drug-set YAML "
-                                          "file) to print in full."),
+    show: str = typer.Argument(None, help="A drug set's or regimen's name (or the path of your own drug-set or "
+                                          "regimen YAML file, checked as a scenario would read it) to print in "
+                                          "full."),
 ) -> None:
-    """List the drug sets and conditioning regimens, or print one set's or regimen's values and sources."""
+    """List the drug sets, combination and conditioning regimens, or print one set's or regimen's values and sources."""
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
@@ -73,6 +75,8 @@ def drugs(
     if show in available_regimens():
         _show_conditioning(console, show, load_regimen(show))
         return
+    if show.endswith((".yaml", ".yml")) and _show_regimen_file(console, Path(show)):
+        return
     try:
         ds = load_drug_set(Path(show) if show.endswith((".yaml", ".yml")) else show)
     except DrugSetError as err:
@@ -82,7 +86,12 @@ def drugs(
 
         # every name allowed, then (as a scenario's error line) the sets of a drug named or the name it resembles
         sets, combined, conditioning = available_drug_sets(), available_chemo_regimens(), available_regimens()
-        hint = known_name_hint(show, sets, [*combined, *conditioning])
+        from hemasim.pharmacology.conditioning import meant_regimen
+
+        # a conditioning regimen as a clinic writes it (BuCy, MEL200) when no name resembles it as written
+        meant = meant_regimen(show)
+        hint = known_name_hint(show, sets, [*combined, *conditioning]) or (f"; did you mean {meant!r}?" if meant
+                                                                           else "")
         raise fail(f"unknown drug set or regimen {show!r} (drug sets: {', '.join(sets)}; regimens: "
                    f"{', '.join(combined)} (combination), {', '.join(conditioning)} (conditioning)){hint}") from None
     console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")
@@ -120,14 +129,45 @@ def _scenario_given(path: Path) -> str | None:
             + f"; `hemasim references --scenario {path}` lists the sources of its parameters")
 
 
-def _show_chemo_regimen(console: Any, reg: Any) -> None:
-    """A combination regimen: its phases, each drug's dose and days, every value with where it comes from."""
+def _show_regimen_file(console: Any, path: Path) -> bool:
+    """A user's combination (``phases``) or conditioning (``components``) regimen file, shown as a shipped one is,
+    or its error; False for another file (a drug set's). It was read as a drug set: a regimen of one's own met a
+    line for each field of a drug set it lacks ("drug: required field is missing; ... phases: unknown field")."""
+    from hemasim._yaml_limits import YamlInputError, load_yaml_file
+
+    try:
+        data = load_yaml_file(path, "regimen")
+    except YamlInputError:
+        return False  # the drug-set loader says what is wrong with the file
+    if isinstance(data, dict) and "phases" in data:
+        from hemasim.pharmacology.chemo_regimens import RegimenError, load_chemo_regimen
+
+        try:
+            _show_chemo_regimen(console, load_chemo_regimen(path), str(path))
+        except RegimenError as err:
+            raise fail(str(err)) from None
+        return True
+    if isinstance(data, dict) and "components" in data:
+        from hemasim.pharmacology.conditioning import RegimenError as ConditioningError
+        from hemasim.pharmacology.conditioning import load_regimen
+
+        try:
+            _show_conditioning(console, str(path), load_regimen(str(path)))
+        except ConditioningError as err:
+            raise fail(str(err)) from None
+        return True
+    return False
+
+
+def _show_chemo_regimen(console: Any, reg: Any, given: str | None = None) -> None:
+    """A combination regimen: its phases, each drug's dose and days, every value with where it comes from;
+    ``given``: how a scenario names it (a user's file: its path; a shipped one: its name)."""
     from rich.padding import Padding
 
     from hemasim.pharmacology.table import source_text
 
     console.print(f"[bold]{literal(reg.name)}[/bold] (combination regimen: kind: chemotherapy_regimen, "
-                  f"regimen: {literal(reg.name)})")
+                  f"regimen: {literal(given or reg.name)})")
     console.print(literal(" ".join(reg.description.split())))
     for i, (phase, start) in enumerate(zip(reg.phases, reg.phase_starts(), strict=True)):
         console.print(f"\nphase {i + 1}, from day {start:g} of the regimen: every "

@@ -51,13 +51,27 @@ def host_hsc_pool(age_years: float, sex: Literal["male", "female"], weight_kg: f
     return round(value("hsc_count") * float(stem_pool_size_fraction(value, Covariates(age_years, sex, weight_kg))))
 
 
-#: what an out-of-range value of a GeneTherapy field likely meant (the scenario file's loader says the same with the
-#: file's numbers: hemasim.clonal.gene_therapy_report)
-_RANGE_NOTES = {
-    "transduction_efficiency": " (a fraction, 0-1: 0.6 for 60%)",
-    "mean_vcn": " (>= 1: copies per transduced cell, not the bulk VCN trials report, which is transduction_efficiency "
-                "x mean_vcn; from a bulk VCN, give bulk VCN / transduction_efficiency)",
-}
+#: what ``mean_vcn`` counts, as the errors of a value below 1 and the scenario file's field say it
+BULK_VCN_NOTE = ("mean_vcn counts copies per transduced cell, not the bulk VCN trials report (copies per cell of the "
+                 "whole graft = transduction_efficiency x mean_vcn): from a bulk VCN, write bulk VCN / "
+                 "transduction_efficiency")
+#: the values each GeneTherapy field takes (__post_init__'s checks)
+_ALLOWED = {"graft_hsc": ">= 1", "transduction_efficiency": "0 to 1", "mean_vcn": ">= 1",
+            "host_surviving_fraction": "0 to 1", "corrected_advantage": "0 to 1"}
+
+
+def bulk_vcn_hint(value: float, efficiency: object) -> str:
+    """For a ``mean_vcn`` below 1 (a trial's bulk VCN, likely): :data:`BULK_VCN_NOTE` with the conversion from
+    ``efficiency`` (the transduction efficiency given beside it) where that is a share; the one text of the library's
+    error and the gene-therapy scenario file's (hemasim.clonal.gene_therapy_report)."""
+    text = f"; {BULK_VCN_NOTE}"
+    if isinstance(efficiency, bool) or not isinstance(efficiency, int | float) or not 0 < efficiency <= 1:
+        return text
+    meant = value / efficiency
+    if meant >= 1:
+        return f"{text} ({value:g} / {efficiency:g} = {meant:.3g})"
+    return (f"{text}; {value:g} / {efficiency:g} = {meant:.3g} copies, below 1: a bulk VCN of {value:g} means at most "
+            f"{value:.0%} of the cells transduced, so check transduction_efficiency")
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,19 @@ class GeneTherapy:
                   "corrected_advantage": 0 <= self.corrected_advantage <= 1}
         for name, ok in checks.items():
             if not ok:
-                raise ValueError(f"GeneTherapy.{name} = {getattr(self, name)} is out of range{_RANGE_NOTES.get(name, '')}")
+                raise ValueError(f"GeneTherapy.{name} = {getattr(self, name)} is out of range ({_ALLOWED[name]})"
+                                 f"{self._likely_meant(name)}")
+
+    def _likely_meant(self, name: str) -> str:
+        """What an out-of-range value likely meant, in the words of the scenario file's errors: a percentage for
+        a share, a bulk VCN for the copies per transduced cell."""
+        from hemasim._schema import share_text  # pydantic's schema module only on this error's path
+
+        if name == "transduction_efficiency":
+            return share_text(self.transduction_efficiency, 1.0)
+        if name == "mean_vcn" and self.mean_vcn > 0:
+            return bulk_vcn_hint(self.mean_vcn, self.transduction_efficiency)
+        return ""
 
 
 @dataclass

@@ -25,7 +25,14 @@ from pydantic import Field, ValidationError, model_validator
 from hemasim import __version__
 from hemasim._schema import StrictData, field_hints, hint_lines, validation_problems
 from hemasim._yaml_limits import quoted
-from hemasim.clonal.gene_therapy import DISEASE_BLOCKED_MARKERS, SCENARIO_MARKERS, GeneTherapy, GeneTherapyResult
+from hemasim.clonal.gene_therapy import (
+    BULK_VCN_NOTE,
+    DISEASE_BLOCKED_MARKERS,
+    SCENARIO_MARKERS,
+    GeneTherapy,
+    GeneTherapyResult,
+    bulk_vcn_hint,
+)
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,8 +73,7 @@ class GtPatient(StrictData):
 class Graft(StrictData):
     cd34_per_kg: float = Field(gt=0, le=1e9, description="CD34+ cells infused per kg of body weight")
     transduction_efficiency: float = Field(ge=0, le=1, description="share of the engrafting HSCs carrying the vector")
-    mean_vcn: float = Field(ge=1, le=20, description="mean vector copies per transduced cell (not the bulk VCN of "
-                                                     "the whole graft: that is transduction_efficiency x mean_vcn)")
+    mean_vcn: float = Field(ge=1, le=20, description=BULK_VCN_NOTE)
     corrected_advantage: float = Field(default=0.0, ge=0, le=1, description="self-renewal advantage of corrected "
                                                                             "clones (0: none)")
     disease: Literal["x_scid", "ada_scid", "rag_scid"] | None = Field(
@@ -133,18 +139,8 @@ def _bulk_vcn_hint(e: Any, line: str, data: Any) -> str | None:
     if (tuple(e["loc"]) != ("gene_therapy", "mean_vcn") or e["type"] != "greater_than_equal"
             or isinstance(value, bool) or not isinstance(value, int | float) or value <= 0):
         return None
-    text = (f"{line}; mean_vcn counts copies per transduced cell, not the bulk VCN trials report (copies per cell of "
-            "the whole graft = transduction_efficiency x mean_vcn): from a bulk VCN, write bulk VCN / "
-            "transduction_efficiency")
     graft = data.get("gene_therapy") if isinstance(data, dict) else None
-    efficiency = graft.get("transduction_efficiency") if isinstance(graft, dict) else None
-    if isinstance(efficiency, bool) or not isinstance(efficiency, int | float) or not 0 < efficiency <= 1:
-        return text
-    meant = value / efficiency
-    if meant >= 1:
-        return f"{text} ({value:g} / {efficiency:g} = {meant:.3g})"
-    return (f"{text}; {value:g} / {efficiency:g} = {meant:.3g} copies, below 1: a bulk VCN of {value:g} means at most "
-            f"{value:.0%} of the cells transduced, so check transduction_efficiency")
+    return line + bulk_vcn_hint(value, graft.get("transduction_efficiency") if isinstance(graft, dict) else None)
 
 
 def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:

@@ -855,6 +855,25 @@ class _SummaryParts:
             self.figure.close()
 
 
+def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
+    """summary.json's and summary.csv's row of endpoint ``e`` over the patients' table ``ep``: the same fields for
+    every endpoint and cohort (``missing``: "not computed" for a G-CSF's Cmax, else None; the column was in
+    summary.csv only where a cohort had such an endpoint, so the file's columns changed with the scenario)."""
+    v = ep[e.name].to_numpy(dtype=np.float64)
+    reached = ~np.isnan(v)
+    if e.name.startswith("days_") or e.unit in ("flag", "count"):
+        reached = v > 0
+    finite = v[~np.isnan(v)]
+    not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
+    note = getattr(e, "missing", None)  # "not computed": no share of patients "reached" it (it said 0%)
+    return {"endpoint": e.name, "unit": e.unit, "definition": e.definition,
+            "median": float(np.median(finite)) if len(finite) else None,
+            "p05": float(np.percentile(finite, 5)) if len(finite) else None,
+            "p95": float(np.percentile(finite, 95)) if len(finite) else None,
+            "fraction_reaching": None if note else float(reached.mean()), "n": int(len(v)),
+            "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note}
+
+
 def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
               kept: _SummaryParts | None = None, report: bool = True) -> dict[str, Any]:
     """Merge partitions 0 .. ``n_parts`` - 1 (None: every one in ``out``) into summary.json/.csv and
@@ -877,24 +896,9 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
     else:
         ep = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
         meta = _endpoint_meta(parts)
-    rows = []
     scenario_cols = [(c, *meta[c]) for c in ep.columns if c in meta]  # units as computed, not guessed
     columns: list[Endpoint | _Column] = [*DEFAULT_ENDPOINTS, *(_Column(*c) for c in scenario_cols)]
-    for e in columns:
-        v = ep[e.name].to_numpy(dtype=np.float64)
-        reached = ~np.isnan(v)
-        if e.name.startswith("days_") or e.unit in ("flag", "count"):
-            reached = v > 0
-        finite = v[~np.isnan(v)]
-        not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
-        note = getattr(e, "missing", None)  # "not computed": no share of patients "reached" it (it said 0%)
-        rows.append({"endpoint": e.name, "unit": e.unit, "definition": e.definition,
-                     "median": float(np.median(finite)) if len(finite) else None,
-                     "p05": float(np.percentile(finite, 5)) if len(finite) else None,
-                     "p95": float(np.percentile(finite, 95)) if len(finite) else None,
-                     "fraction_reaching": None if note else float(reached.mean()), "n": int(len(v)),
-                     "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()),
-                     **({"missing": note} if note else {})})
+    rows = [_summary_row(e, ep) for e in columns]
     summary = {"n_patients": int(len(ep)), "endpoints": rows}
     if kept is not None and kept.bands is not None:  # always, once complete (the check is for the type)
         bands = kept.bands

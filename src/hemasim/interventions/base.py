@@ -180,6 +180,12 @@ class EndpointFamily(ABC):
         the columns with. An endpoint that a run may leave out (a chimerism day past its end, a drug without PK in
         the Friberg chain) is listed all the same; a writer takes the units of the columns it has."""
 
+    def not_computed(self) -> list[str]:
+        """The endpoints of :meth:`units` that :meth:`values` leaves without a value whatever the run
+        (:class:`NotComputedColumn`: a G-CSF's Cmax), known without running anything: what a sweep's result and
+        sweep.json name "not computed" (not "not reached")."""
+        return []
+
 
 @dataclass(frozen=True)
 class ReportSection:

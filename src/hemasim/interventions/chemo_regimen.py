@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
-from hemasim._schema import MAX_DURATION_DAYS
+from hemasim._schema import MAX_DURATION_DAYS, validation_problems
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointFamily,
@@ -54,31 +54,33 @@ class ChemoRegimenSpec(InterventionSpec):
 
     @model_validator(mode="after")
     def _parts_valid(self) -> ChemoRegimenSpec:
-        try:
-            self.dosed_parts()
-        except ValidationError as err:  # a drug of the file that cannot be given (unknown set, wrong route, no PK)
-            e = err.errors()[0]
-            where = ".".join(str(p) for p in e["loc"])
-            raise ValueError(f"regimen: {regimen_of(self.regimen).name}: {where + ': ' if where else ''}"
-                             f"{e['msg'].removeprefix('Value error, ')}") from None
+        self.dosed_parts()  # a drug of the file that cannot be given (unknown set, wrong route, no PK): named there
         return self
 
     def dosed_parts(self) -> list[DosedSpec]:
-        """The chemotherapy and G-CSF interventions the regimen stands for, one per drug and phase."""
+        """The chemotherapy and G-CSF interventions the regimen stands for, one per drug and phase; a drug that
+        cannot be given is a ValueError naming the regimen's file (or shipped name) and the drug's field in it
+        (``regimen: my.yaml: phases.1.drugs.0.route: ...``; it named the regimen's name and the scenario field
+        alone)."""
         reg = regimen_of(self.regimen)
         parts: list[DosedSpec] = []
-        for phase, start in zip(reg.phases, reg.phase_starts(), strict=True):
-            for drug in phase.drugs:
+        for i, (phase, start) in enumerate(zip(reg.phases, reg.phase_starts(), strict=True)):
+            for j, drug in enumerate(phase.drugs):
                 first = drug.days_in_cycle[0]  # a drug first given on day 2 of each cycle starts a day later
                 schedule = {"start_day": self.start_day + start + first, "every_days": phase.cycle_length_days.value,
                             "cycles": int(phase.cycles.value), "days_in_cycle": [d - first for d in drug.days_in_cycle]}
                 common = {"drug_set": drug.drug_set, "route": drug.route, "schedule": schedule,
                           **drug.dose_fields()}
-                if drug.kind == "gcsf":
-                    parts.append(GcsfSpec.model_validate({"kind": "gcsf", **common}))
-                else:
-                    parts.append(ChemotherapySpec.model_validate({"kind": "chemotherapy", "rules": list(self.rules),
-                                                                  **common}))
+                try:
+                    if drug.kind == "gcsf":
+                        parts.append(GcsfSpec.model_validate({"kind": "gcsf", **common}))
+                    else:
+                        parts.append(ChemotherapySpec.model_validate({"kind": "chemotherapy",
+                                                                      "rules": list(self.rules), **common}))
+                except ValidationError as err:  # its first problem as a scenario's are written, at the drug
+                    line = validation_problems(err)[0].removeprefix("top level")
+                    raise ValueError(f"regimen: {self.regimen}: phases.{i}.drugs.{j}"
+                                     f"{'' if line.startswith(':') else '.'}{line}") from None
         return parts
 
     @property

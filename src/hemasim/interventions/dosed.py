@@ -117,35 +117,46 @@ def _drug_section(result: Result) -> str | None:
     if fig is None:
         return None
     esc = html.escape
-    listed = _listed_days(result)
+    dosing = run_dosing(result)  # read once for the section (its files were read again by each line: 4 times)
+    listed = _listed_days(result, dosing)
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
         f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
-    basis = dose_basis_text(result)
-    peaks = peak_text(result)
-    inert = pk_only_text(result)
+    basis = dose_basis_text(result, dosing)
+    peaks = peak_text(result, dosing)
+    inert = pk_only_text(result, dosing)
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
-            + "<table><tr><th>day</th><th>drug</th><th>cycle (dose of a days list)</th><th>route</th><th>action</th>"
+            + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (dose of a days list)</th><th>route</th><th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
 
 
-def _listed_days(result: Result) -> dict[str, int]:
+Dosing = list[tuple["DosedSpec", "DrugSet"]]
+
+
+def run_dosing(result: Result) -> Dosing:
+    """The dosed interventions of the run's scenario (a regimen's parts, :func:`dosed_interventions`), each with its
+    drug set, read once for the lines of the report's drug section that each read them (a regimen's file and a drug
+    set's file by path are read from disk at every look); empty without a scenario."""
+    scenario = result.record.scenario
+    if scenario is None:
+        return []
+    return [(iv, drug_set_of(iv.drug_set)) for iv in dosed_interventions(scenario.interventions)]
+
+
+def _listed_days(result: Result, dosing: Dosing | None = None) -> dict[str, int]:
     """Drug -> how many days its schedule lists, for a drug dosed by one intervention whose schedule is a list of
     days (``schedule: {days: [0, 1, 2, 3, 4]}``): the regimen counts each listed day as a cycle of one dose (so a
     dose rule can hold each), which the administration table showed as "cycle 1" to "cycle 5" of a daily course."""
-    scenario = result.record.scenario
-    if scenario is None:
-        return {}
     by_drug: dict[str, list[DosedSpec]] = {}
-    for iv in dosed_interventions(scenario.interventions):
-        by_drug.setdefault(drug_set_of(iv.drug_set).drug, []).append(iv)
+    for iv, ds in run_dosing(result) if dosing is None else dosing:
+        by_drug.setdefault(ds.drug, []).append(iv)
     out = {}
     for drug, ivs in by_drug.items():
         days = getattr(getattr(ivs[0], "schedule", None), "days", None)
@@ -161,12 +172,12 @@ def _cycle_cell(entry: Mapping[str, object], listed: Mapping[str, int]) -> str:
     return f"dose {cycle} of {n}" if n is not None and cycle != "" else str(cycle)
 
 
-def pk_only_text(result: Result) -> str:
+def pk_only_text(result: Result, dosing: Dosing | None = None) -> str:
     """One line naming the scenario's drugs that act on nothing here (PK-only sets), or empty: an AC regimen's
-    four cycles left every count flat (ANC nadir of each AC cycle "did not fall") with no word why in the report."""
-    scenario = result.record.scenario
-    family = drug_endpoints(scenario.interventions) if scenario is not None else None
-    inert = [drug for drug, ds in family.sets.items() if ds.pk_only] if isinstance(family, DrugEndpoints) else []
+    four cycles left every count flat (ANC nadir of each AC cycle "did not fall") with no word why in the report.
+    ``dosing``: :func:`run_dosing`'s (read here when not given)."""
+    family = _endpoints_of(run_dosing(result) if dosing is None else dosing)
+    inert = [drug for drug, ds in family.sets.items() if ds.pk_only] if family is not None else []
     if not inert:
         return ""
     verbs = "is dosed and drawn but acts" if len(inert) == 1 else "are dosed and drawn but act"
@@ -174,16 +185,18 @@ def pk_only_text(result: Result) -> str:
             "been transcribed from the sources; docs/drugs.md), so the counts show none of that toxicity.")
 
 
-def peak_text(result: Result) -> str:
+def peak_text(result: Result, dosing: Dosing | None = None) -> str:
     """One line: each drug's peak plasma concentration (Cmax, re-integrated from the doses given: the
     ``<drug>_cmax_ng_per_mL`` endpoint, computed by the same family method with the run's parameters, so a fitted
     parameter_set's PK counts here as it does in endpoints.json) and its day beside its cumulative AUC; empty for a
-    cohort or a run without a scenario or drug PK."""
+    cohort or a run without a scenario or drug PK. ``dosing``: :func:`run_dosing`'s (read here when not given)."""
     from hemasim.interventions.base import EndpointContext
 
     scenario = result.record.scenario
-    family = drug_endpoints(scenario.interventions) if scenario is not None else None
-    if scenario is None or result.model.n_patients is not None or not isinstance(family, DrugEndpoints):
+    if scenario is None or result.model.n_patients is not None:
+        return ""
+    family = _endpoints_of(run_dosing(result) if dosing is None else dosing)
+    if family is None:
         return ""
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years, result.record.administrations, 1,
                           covariates=scenario.patient.covariates())
@@ -200,25 +213,37 @@ def peak_text(result: Result) -> str:
         if not cmax > 0:  # no dose given
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
-        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g} (cumulative AUC {auc:.4g} ng·h/mL)")
+        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g}{_after_dose(result, drug, day)} (cumulative "
+                     f"AUC {auc:.4g} ng·h/mL)")
     if not parts:
         return ""
     return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "
             "samples): " + "; ".join(parts) + ".")
 
 
-def dose_basis_text(result: Result) -> str:
+def _after_dose(result: Result, drug: str, day: float) -> str:
+    """``, 1 h after the dose of day 0``: a peak's time from the last dose of ``drug`` given before it, as a clinician
+    times a level (a peak "on day 0.04167" left the reader to work out the hour); empty without such a dose."""
+    given = [float(e["day"]) for e in result.record.administrations
+             if e.get("drug") == drug and float(e["given_ug"]) > 0 and float(e["day"]) <= day]
+    if not given:
+        return ""
+    dose = max(given)
+    return f", {(day - dose) * 24:.3g} h after the dose of day {dose:g}"
+
+
+def dose_basis_text(result: Result, dosing: Dosing | None = None) -> str:
     """How each drug's full dose in mg follows from the scenario's dose: per m2 times the patient's body-surface
     area (Mosteller 1987, with the height and weight used), per kg times the weight, or flat; empty for a cohort
-    (each patient has its own) or a run without a scenario."""
+    (each patient has its own) or a run without a scenario. ``dosing``: :func:`run_dosing`'s (read here when not
+    given)."""
     scenario, patient = result.record.scenario, result.model.info.patient
     if scenario is None or patient is None or result.model.n_patients is not None:
         return ""
-    dosed = dosed_interventions(scenario.interventions)
     weight = float(patient.weight_kg)
     parts, per_m2 = [], False
-    for iv in dosed:
-        drug, mg = drug_set_of(iv.drug_set).drug, float(iv.amount_ug(patient)) / 1000.0
+    for iv, ds in run_dosing(result) if dosing is None else dosing:
+        drug, mg = ds.drug, float(iv.amount_ug(patient)) / 1000.0
         if iv.dose_mg_per_m2 is not None:
             per_m2 = True
             bsa = float(body_surface_area_m2(patient))
@@ -400,15 +425,27 @@ class DrugEndpoints(EndpointFamily):
             out += dose_endpoint_values(ctx.administrations, ctx.n_patients, [drug])
         return out
 
+    def _computes_cmax(self, drug: str) -> bool:
+        """Whether the drug's Cmax is computed: not where its PK depends on the cells (G-CSF's clearance through the
+        neutrophils, :func:`hemasim.pharmacology.peak.cmax_supported`)."""
+        from hemasim.pharmacology.peak import cmax_supported
+
+        ds = self.sets.get(drug)
+        return ds is None or cmax_supported(ds)
+
+    def not_computed(self) -> list[str]:
+        return [f"{drug}_{end}" for drug in self.drugs if not self._computes_cmax(drug)
+                for end in ("cmax_ng_per_mL", "cmax_day")]
+
     def _peak(self, drug: str, end_day: float, ctx: EndpointContext) -> list[EndpointColumn]:
         """Cmax and its day: the drug's PK integrated alone from the doses given (hemasim.pharmacology.peak), not
         read from the sampled concentration; NaN where the PK depends on the cells (G-CSF) or without covariates."""
-        from hemasim.pharmacology.peak import cmax_supported, plasma_peaks
+        from hemasim.pharmacology.peak import plasma_peaks
 
         n = ctx.n_patients
         cmax, day = np.full(n, np.nan), np.full(n, np.nan)
         ds = self.sets.get(drug)
-        if ds is not None and not cmax_supported(ds):
+        if not self._computes_cmax(drug):
             # endpoints.json said "not reached" for pegfilgrastim's Cmax, as if the drug never peaked
             why = (f"not computed: {drug}'s clearance runs through the neutrophils, so its PK is not re-integrated "
                    f"apart from the cells; timeseries.csv's {drug}_concentration_ng_per_mL is the simulated course")
@@ -439,5 +476,10 @@ def dosed_interventions(interventions: Sequence[InterventionSpec]) -> list[Dosed
 
 
 def drug_endpoints(interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-    sets = {ds.drug: ds for ds in (drug_set_of(iv.drug_set) for iv in dosed_interventions(interventions))}
+    return _endpoints_of([(iv, drug_set_of(iv.drug_set)) for iv in dosed_interventions(interventions)])
+
+
+def _endpoints_of(dosing: Dosing) -> DrugEndpoints | None:
+    """The drug endpoints of the dosed interventions with their sets (one family per scenario; None without)."""
+    sets = {ds.drug: ds for _, ds in dosing}
     return DrugEndpoints(list(sets), sets) if sets else None

@@ -21,14 +21,14 @@ from __future__ import annotations
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
 from hemasim._schema import MAX_DURATION_DAYS, StrictData, suggestions, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
-from hemasim.pharmacology.drug_sets import ReferenceSpec, Value
+from hemasim.pharmacology.drug_sets import ReferenceSpec, Value, unknown_reference
 
 __all__ = ["ChemoRegimen", "RegimenDrug", "RegimenError", "RegimenPhase", "available_chemo_regimens",
            "load_chemo_regimen"]
@@ -61,11 +61,13 @@ class RegimenDrug(_Strict):
         doses = [k for k in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg") if getattr(self, k)]
         if len(doses) != 1:
             raise ValueError("give exactly one of dose_mg_per_m2, dose_mg_per_kg, dose_ug_per_kg or dose_mg")
-        # each value's field and the value (the infusion's was unchecked here: a negative one reached the scenario)
+        # each value's field and the value, within the bounds of the scenario's field it becomes (the infusion's
+        # was unchecked here: a negative one reached the scenario; a dose of 1e300 was refused only there, without
+        # the file's field)
         for key in (doses[0], "infusion_hours"):
             v = getattr(self, key)
-            if v is not None and not v.value > 0:
-                raise ValueError(f"{key}.value: must be > 0 (got {v.value:g})")
+            if v is not None and not 0 < v.value <= _scenario_bound(key):
+                raise ValueError(f"{key}.value: must be {_range_text(key)} (got {v.value:g})")
         return self
 
     def dose_fields(self) -> dict[str, float]:
@@ -119,7 +121,7 @@ class ChemoRegimen(_Strict):
                            if getattr(d, k) is not None]
             for path, v in values:
                 if v.source is not None and v.source not in self.references:
-                    raise ValueError(f"phases.{i}.{path}.source: unknown reference {v.source!r}")
+                    raise ValueError(unknown_reference(f"phases.{i}.{path}", v.source, self.references, "regimen"))
         return self
 
     def phase_starts(self) -> list[float]:
@@ -131,11 +133,26 @@ class ChemoRegimen(_Strict):
         return starts
 
 
-#: a regimen's Value fields and the values they take (checked in the validators above), for the error of one that is
-#: no number
-_VALUE_RANGES = {"cycle_length_days": f"> 0, at most {MAX_DURATION_DAYS:g}", "cycles": "a whole number from 1 to 100",
-                 "infusion_hours": "> 0",
-                 **{dose: "> 0" for dose in ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg")}}
+def _scenario_bound(key: str) -> float:
+    """The upper bound of the scenario's field ``key`` (a dose or the infusion's length) that a regimen's value
+    becomes (:class:`hemasim.interventions.dosed.DosedSpec`): the one place the bound is written."""
+    from annotated_types import Le
+
+    from hemasim.interventions.dosed import DosedSpec
+
+    return next(float(cast(float, m.le)) for m in DosedSpec.model_fields[key].metadata if isinstance(m, Le))
+
+
+#: the values a regimen's Value fields take (checked in the validators above), for their errors and the error of one
+#: that is no number; a dose's and the infusion's are those of the scenario field it becomes (:func:`_scenario_bound`)
+_VALUE_RANGES = {"cycle_length_days": f"> 0, at most {MAX_DURATION_DAYS:g}", "cycles": "a whole number from 1 to 100"}
+_DOSED_FIELDS = ("dose_mg_per_m2", "dose_mg_per_kg", "dose_ug_per_kg", "dose_mg", "infusion_hours")
+
+
+def _range_text(key: str) -> str | None:
+    if key in _DOSED_FIELDS:
+        return f"> 0 and at most {_scenario_bound(key):g}"
+    return _VALUE_RANGES.get(key)
 
 
 def _format(err: ValidationError) -> str:
@@ -145,7 +162,7 @@ def _format(err: ValidationError) -> str:
 
 
 def _value_range(loc: tuple[int | str, ...]) -> str | None:
-    return _VALUE_RANGES.get(str(loc[-2])) if len(loc) >= 2 and loc[-1] == "value" else None
+    return _range_text(str(loc[-2])) if len(loc) >= 2 and loc[-1] == "value" else None
 
 
 def _shipped_dir() -> Path:
@@ -167,6 +184,11 @@ def _load_file(path: Path) -> ChemoRegimen:
         raise RegimenError(other)
     if not isinstance(data, dict):
         raise RegimenError(f"{path}: a regimen is a mapping of fields")
+    from hemasim.scenario import resolve_paths
+
+    # a drug set's relative path is relative to the regimen file's folder, as a scenario's paths are to its own: it
+    # was read from the folder hemasim ran in (a run from elsewhere failed, or took another file of that name)
+    data = resolve_paths(data, path.absolute().parent)
     try:
         reg = ChemoRegimen.model_validate(data)
     except ValidationError as err:

@@ -8,6 +8,7 @@ events starting on a given day.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -131,11 +132,34 @@ def is_regimen_path(name_or_path: str) -> bool:
     return name_or_path.endswith((".yaml", ".yml")) or "/" in name_or_path
 
 
+#: what a transplant clinic calls a shipped regimen where its name does not resemble it (harden24)
+_CLINICAL_NAMES = {**dict.fromkeys(("mel200", "mel_200", "hdm", "hd_mel", "high_dose_mel", "melphalan",
+                                    "melphalan_200"), "high_dose_melphalan"),
+                   **dict.fromkeys(("cy_tbi", "cytbi", "cy_tbi_12", "cy_tbi_1200"), "cy_tbi_12gy")}
+
+
+def meant_regimen(written: str) -> str | None:
+    """The shipped regimen a name as a clinic writes it stands for (``BuCy``, ``FLU-BU2``, ``Flu/Mel``, ``MEL200``):
+    the same letters and digits (case, ``/``, ``-`` and ``_`` aside), a clinic's name for it, else the one it
+    resembles; None when none fits."""
+    from hemasim._schema import closest
+
+    key = re.sub(r"[^a-z0-9]+", "_", written.lower()).strip("_")
+    names = available_regimens()
+    same = next((n for n in names if n.replace("_", "") == key.replace("_", "")), None)
+    return same or _CLINICAL_NAMES.get(key) or closest(key, names)
+
+
 def _load_file(path: str) -> ConditioningRegimen:  # not cached: a user may edit the file between runs
     try:
         data = load_yaml_file(Path(path), "conditioning regimen")
     except YamlInputError as err:
-        raise RegimenError(str(err)) from None
+        # a clinic's name with a slash (Flu/Mel) reads as a path: the shipped regimen its last parts name
+        parts = Path(path).parts
+        meant = None if path.endswith((".yaml", ".yml")) else next(
+            (m for k in (2, 1, 3) if len(parts) >= k and (m := meant_regimen("_".join(parts[-k:]))) is not None), None)
+        hint = f"; a shipped regimen is named without a '/': did you mean {meant!r}?" if meant else ""
+        raise RegimenError(f"{err}{hint}") from None
     if (other := wrong_file(data, path, "a conditioning regimen", "a conditioning regimen has title, "
                             "intensity, description, graft_day and components (docs/drugs.md)")) is not None:
         raise RegimenError(other)

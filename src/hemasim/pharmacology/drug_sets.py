@@ -19,6 +19,7 @@ at most :data:`MAX_RATE_PER_H`, so that a set cannot divide by zero or make the 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -116,6 +117,15 @@ class Value(_Strict):
         if not math.isfinite(self.value):
             raise ValueError("value must be a finite number")
         return self
+
+
+def unknown_reference(path: str, key: str, references: Iterable[str], whose: str) -> str:
+    """The error of a value at ``path`` whose ``source`` is no key of the file's ``references`` (a dropped or misspelt
+    entry): named at the value that cites it, with the keys the file has and the two ways out."""
+    keys = sorted(references)
+    have = f"this {whose}'s references: {', '.join(keys)}" if keys else f"this {whose} has no references"
+    fix = f"add {key!r} under references" + (", or cite one of them" if keys else "")
+    return f"{path}.source: unknown reference {key!r}; {have} ({fix})"
 
 
 class ReferenceSpec(_Strict):
@@ -269,15 +279,18 @@ class Effect(_Strict):
     def _complete(self) -> Effect:
         if self.full_model is not None and (self.acts_on != "proliferation" or self.model != "linear"):
             raise ValueError("full_model: only a linear proliferation effect has a full-model kill")
-        if self.model == "linear":
-            if self.slope_L_per_umol is None or any(
-                    v is not None for v in (self.emax, self.ec50_ng_per_mL, self.ec50_nmol_per_L, self.hill)):
-                raise ValueError("a linear effect takes slope_L_per_umol only")
-        else:
-            if self.emax is None or self.hill is None or self.slope_L_per_umol is not None:
-                raise ValueError("an emax effect takes emax, hill and one of ec50_ng_per_mL / ec50_nmol_per_L")
-            if (self.ec50_ng_per_mL is None) == (self.ec50_nmol_per_L is None):
-                raise ValueError("an emax effect takes exactly one of ec50_ng_per_mL or ec50_nmol_per_L")
+        # each problem at the field it is about (a set without emax read "effects.0: an emax effect takes ...")
+        kind, takes = (("a linear effect", "slope_L_per_umol only") if self.model == "linear" else
+                       ("an emax effect", "emax, hill and one of ec50_ng_per_mL / ec50_nmol_per_L"))
+        wanted = ["slope_L_per_umol"] if self.model == "linear" else ["emax", "hill"]
+        for name in ("slope_L_per_umol", "emax", "hill", "ec50_ng_per_mL", "ec50_nmol_per_L"):
+            given = getattr(self, name) is not None
+            if name in wanted and not given:
+                raise ValueError(f"{name}: required field is missing ({kind} takes {takes})")
+            if given and name not in wanted and not (self.model == "emax" and name.startswith("ec50_")):
+                raise ValueError(f"{name}: not a field of {kind} (it takes {takes})")
+        if self.model == "emax" and (self.ec50_ng_per_mL is None) == (self.ec50_nmol_per_L is None):
+            raise ValueError("ec50_ng_per_mL: an emax effect takes exactly one of ec50_ng_per_mL or ec50_nmol_per_L")
         if self.divisions and self.acts_on != "maturation_speed":
             raise ValueError(f"divisions: only a maturation_speed effect speeds divisions (acts_on is {self.acts_on})")
         if self.acts_on == "proliferation" and self.model == "emax" and self.emax is not None and self.emax.value < 0:
@@ -321,8 +334,7 @@ class DrugSet(_Strict):
         for path, v in self.values_with_paths():
             _check_range(path, v.value)
             if v.source is not None and v.source not in self.references:
-                raise ValueError(f"{path}.source: unknown reference {v.source!r}; this set's references: "
-                                 f"{', '.join(sorted(self.references))}")
+                raise ValueError(unknown_reference(path, v.source, self.references, "set"))
         if self.pk is None and not self.pk_missing_reason:
             raise ValueError("pk: give a PK block, or pk_missing_reason saying why the set has none")
         for what, rate in self.pk.rate_constants_per_h() if self.pk is not None else []:
@@ -343,9 +355,9 @@ class DrugSet(_Strict):
                 if eff.model != "emax" or eff.acts_on == "proliferation":
                     raise ValueError(f"endogenous_ligand: effects.{i} is a {eff.model} {eff.acts_on} effect; a shared "
                                      "receptor takes emax production or maturation_speed effects only")
-                emax = eff.emax.value if eff.emax is not None else 0.0
-                if emax <= 0.0:  # the endogenous share 1/S(G) has E' = -E/(1 + E): a pole at E = -1
-                    raise ValueError(f"effects.{i}.emax.value: {emax:g}; with endogenous_ligand an effect must "
+                # an emax effect has its emax (Effect._complete); a stand-in 0 here would be named as the set's value
+                if eff.emax is not None and eff.emax.value <= 0.0:  # 1/S(G) has E' = -E/(1 + E): a pole at E = -1
+                    raise ValueError(f"effects.{i}.emax.value: {eff.emax.value:g}; with endogenous_ligand an effect must "
                                      "stimulate, emax > 0 (up to 100): the drug adds S(G + C)/S(G) on top of the "
                                      "body's own ligand, which an inhibition or a null effect cannot share")
         return self

@@ -18,6 +18,7 @@ from hemasim._schema import (
     block_fields,
     closest,
     hint_lines,
+    percent_hint,
     share_hint,
     unknown_field_hint,
 )
@@ -35,6 +36,31 @@ UNIT_SLIPS: dict[str, tuple[tuple[str, float, tuple[float, float]], ...]] = {
     "age_years": (("months", 1.0 / 12.0, (0.01, 120.0)), ("days", 1.0 / 365.25, (0.01, 120.0))),
     "height_cm": (("millimetres", 0.1, (40.0, 220.0)), ("inches", 2.54, (40.0, 220.0)), ("metres", 100.0, (40.0, 220.0))),
 }
+
+#: a unit as a field name's suffix spells it (``weight_lbs``, ``age_months``, ``height_m``) -> its word in UNIT_SLIPS
+_UNIT_SUFFIXES = {"lb": "pounds", "lbs": "pounds", "pounds": "pounds", "g": "grams", "grams": "grams",
+                  "months": "months", "mo": "months", "days": "days", "m": "metres", "metres": "metres",
+                  "meters": "metres", "mm": "millimetres", "in": "inches", "inches": "inches"}
+
+
+def other_unit_hint(e: Any, line: str, fields: Sequence[str]) -> str:
+    """For an unknown field that is a patient field of :data:`UNIT_SLIPS` named in another unit (``weight_lbs: 165``):
+    the field meant, its own unit and the value converted (``; did you mean 'weight_kg'? weight_kg is in kg: write
+    weight_kg: 74.8 for 165 pounds``; the question left out where ``line`` asks it already); "did you mean
+    'weight_kg'?" alone led to ``weight_kg: 165``, a valid weight that runs as 165 kg, unwarned. ``fields``: those
+    of the unknown field's block (the hint is for a block that has the field meant). Else empty."""
+    stem, _, suffix = str(e["loc"][-1]).lower().rpartition("_") if e["loc"] else ("", "", "")
+    field = next((f for f in UNIT_SLIPS if f.startswith(f"{stem}_") and f in fields), None) if stem else None
+    unit = _UNIT_SUFFIXES.get(suffix)
+    factor = next((k for u, k, _ in UNIT_SLIPS[field] if u == unit), None) if field is not None else None
+    if field is None or factor is None:
+        return ""
+    text = f"{'' if 'did you mean' in line else f'; did you mean {field!r}?'} {field} is in {field.rpartition('_')[2]}"
+    value = e.get("input")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return text
+    return f"{text}: write {field}: {value * factor:.3g} for {value:g} {unit}"
+
 
 #: fields of a schedule written in a dosed intervention's block, where ``schedule`` holds them
 SCHEDULE_FIELDS = ("day", "days", "start_day", "every_days", "cycles", "days_in_cycle")
@@ -86,21 +112,26 @@ def _kind_line(e: Any, where: str) -> str:
             f"match any of the expected tags: {', '.join(expected)}){hint}")
 
 
-#: the name of an "unknown conditioning regimen" / "unknown regimen" (combination) line
-_UNKNOWN_REGIMEN = re.compile(r"unknown (conditioning )?regimen '([a-z0-9_]{1,60})'")
+#: the name of an "unknown conditioning regimen" / "unknown regimen" (combination) line, as written (``BuCy``)
+_UNKNOWN_REGIMEN = re.compile(r"unknown (conditioning )?regimen '([^']{1,60})'")
 
 
 def regimen_hint(line: str) -> str:
-    """For an unknown conditioning or combination regimen, the shipped one it resembles (``bucy``: ``bu_cy``)."""
+    """For an unknown conditioning or combination regimen, the shipped one it stands for: a conditioning regimen as a
+    clinic writes it (``BuCy``, ``FLU-BU2``, ``MEL200``: :func:`hemasim.pharmacology.conditioning.meant_regimen`;
+    only lower-case names got a hint), a combination regimen the one it resembles."""
     match = _UNKNOWN_REGIMEN.search(line)
     if match is None:
         return ""
     if match.group(1):
-        from hemasim.pharmacology.conditioning import available_regimens as shipped
+        from hemasim.pharmacology.conditioning import meant_regimen
+
+        guess = meant_regimen(match.group(2))
     else:
-        from hemasim.pharmacology.chemo_regimens import available_chemo_regimens as shipped
-    guess = closest(match.group(2), shipped())
-    return f"; did you mean {guess!r}?" if guess is not None else ""
+        from hemasim.pharmacology.chemo_regimens import available_chemo_regimens
+
+        guess = closest(re.sub(r"[^a-z0-9]+", "_", match.group(2).lower()).strip("_"), available_chemo_regimens())
+    return f"; did you mean {guess!r}?" if guess is not None and guess != match.group(2) else ""
 
 
 def drug_set_hint(line: str) -> str:
@@ -162,7 +193,10 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
                "mobilized_blood": "peripheral_blood", "bm": "bone_marrow", "marrow": "bone_marrow",
                "cord": "cord_blood", "ucb": "cord_blood", "double_cord": "double_cord_blood"},
     "donor": {"self": "autologous", "auto": "autologous", "own": "autologous", "gene_corrected": "autologous",
-              "allo": "allogeneic", "sibling": "allogeneic", "unrelated": "allogeneic", "haploidentical": "allogeneic"},
+              "allo": "allogeneic", "sibling": "allogeneic", "unrelated": "allogeneic", "haploidentical": "allogeneic",
+              # the donor types of a transplant clinic's notes (haplo, MUD, MSD...): "haplo" had no hint (harden24)
+              **dict.fromkeys(("haplo", "related", "mud", "mmud", "msd", "mrd", "matched_sibling", "matched_related",
+                               "matched_unrelated", "mismatched_unrelated"), "allogeneic")},
 }
 
 #: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
@@ -210,6 +244,8 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
     with each hint this module knows added to the line of its error."""
 
     def hint(e: Any, line: str, where: str) -> str | None:
+        if e["type"] == "extra_forbidden" and (unit := other_unit_hint(e, line, block_fields(model, e["loc"][:-1]))):
+            return line + unit
         if e["type"] == "extra_forbidden" and "did you mean" not in line:
             return line + _unknown_field_hint(e, model)
         if e["type"] == "union_tag_invalid" and "does not match" in line:
@@ -219,7 +255,7 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
         if e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
             return line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
         if e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
-                slip := unit_slip_hint(e)) and "if that is" not in line and slip not in line:
+                slip := unit_slip_hint(e)):
             return line + slip
         if e["type"] == "string_pattern_mismatch" and (named := _name_pattern_line(e)):
             return f"{where}: {named}"
@@ -228,6 +264,8 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
         if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                 and (times := _TIMES_TEN_TO.fullmatch(e["input"])) and "write " not in line):
             return line + f"; write {times.group(1)}e{int(times.group(2))} (a power of ten as YAML writes it)"
+        if percent := percent_hint(e, model):  # a share with a percent sign: not "write the number alone"
+            return line + percent
         if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                 and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
             field = str(e["loc"][-1]) if e["loc"] else ""

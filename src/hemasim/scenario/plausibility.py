@@ -315,6 +315,8 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
         yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug, cytotoxic=iv.kind == "chemotherapy")
     cov = patient.covariates()
     field = _dose_field(iv)
+    # the dose per kg as written, in ug/kg (None: a dose per m2 or flat), for the range and the slip hint alike
+    ug_per_kg = float(getattr(iv, field)) * _PER_KG_FIELDS[field] if field in _PER_KG_FIELDS else None
     if drug == "docetaxel" and patient.height_cm is not None:
         bsa = float(body_surface_area_m2(cov))
         per_m2 = float(iv.amount_ug(cov)) / 1000.0 / bsa
@@ -342,21 +344,19 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
         mg = float(iv.amount_ug(cov)) / 1000.0
         rng = RANGES["pegfilgrastim_mg"]
         yield from _outside(f"{path}.{field}", mg, rng, "mg of pegfilgrastim per dose", guess=field == "dose_mg",
-                            hint=_per_kg_slip(iv, field, lambda f: rng.low <= mg * f <= rng.high))
-    if field in _PER_KG_FIELDS and drug in PER_KG_DOSE_RANGES:
+                            hint=_per_kg_slip(field, ug_per_kg, lambda f: rng.low <= mg * f <= rng.high))
+    if ug_per_kg is not None and drug in PER_KG_DOSE_RANGES:
         rng = RANGES[PER_KG_DOSE_RANGES[drug]]
-        ug_per_kg = float(getattr(iv, field)) * _PER_KG_FIELDS[field]
         yield from _outside(f"{path}.{field}", ug_per_kg, rng, f"ug/kg of {drug} per dose",
-                            hint=_per_kg_slip(iv, field, lambda f: rng.low <= ug_per_kg * f <= rng.high) or "")
+                            hint=_per_kg_slip(field, ug_per_kg, lambda f: rng.low <= ug_per_kg * f <= rng.high) or "")
 
 
-def _per_kg_slip(iv: InterventionSpec, field: str, inside: Callable[[float], bool]) -> str | None:
-    """For a dose-per-kg ``field``: ``; did you mean 5 ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5`` when the dose
-    a thousand times larger or smaller (mg/kg written for ug/kg, or the reverse) is ``inside`` the range (called
-    with the factor), else None."""
-    if field not in _PER_KG_FIELDS:
+def _per_kg_slip(field: str, ug_per_kg: float | None, inside: Callable[[float], bool]) -> str | None:
+    """For a dose per kg (``ug_per_kg``, as ``field`` gives it; None: a dose per m2 or flat): ``; did you mean 5
+    ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5`` when the dose a thousand times larger or smaller (mg/kg written
+    for ug/kg, or the reverse) is ``inside`` the range (called with the factor), else None."""
+    if ug_per_kg is None:
         return None
-    ug_per_kg = float(getattr(iv, field)) * _PER_KG_FIELDS[field]
     factor = next((f for f in (1000.0, 0.001) if inside(f)), None)
     if factor is None:
         return None

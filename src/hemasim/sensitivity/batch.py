@@ -32,9 +32,6 @@ ProgressFn = Callable[[int], None]
 _SHARED = re.compile(r"parameter (\S+) must be the same for every patient")
 #: points per batch: a few lock-step chunks, so a progress bar moves and memory stays small
 BATCH_SIZE = 128
-#: the key of an endpoint table's ``attrs`` (:func:`evaluate_points`) that maps an endpoint to why it has no value
-#: where that is not "not reached" (:attr:`hemasim.interventions.base.EndpointColumn.missing`: "not computed")
-MISSING = "missing"
 
 
 def time_averaged_name(observable: str) -> str:
@@ -114,26 +111,13 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     ctx = EndpointContext(params, cov.age_years, result.record.administrations, n, covariates=cov,
                           drug_values=drug_values, per_patient=per_patient)  # each point's own values
     obs = {name: result.observable(name) for name in extra}
-    missing: dict[str, str] = {}
     for column in scenario_endpoint_values(scenario, result.times, obs, ctx):
         out[column.name] = column.values
-        if column.missing is not None:
-            missing[column.name] = column.missing
     for name in averaged:
         v = result.observable(name)
         span = result.times[-1] - result.times[0]
         out[time_averaged_name(name)] = np.trapezoid(v, result.times, axis=-1) / span
-    frame = pd.DataFrame(out)
-    frame.attrs[MISSING] = missing
-    return frame
-
-
-def _joined(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """``frames`` one below the other, their :data:`MISSING` notes together (pandas keeps ``attrs`` through a
-    concatenation only where every frame has the same: a point that failed to run has none)."""
-    out = pd.concat(frames)
-    out.attrs = {MISSING: {k: v for f in frames for k, v in f.attrs.get(MISSING, {}).items()}}
-    return out
+    return pd.DataFrame(out)
 
 
 def _drug_columns(scenario: Scenario, per_patient: Mapping[str, np.ndarray]
@@ -182,8 +166,7 @@ def evaluate_points(scenario: Scenario, points: pd.DataFrame, fields: Sequence[s
                     averaged: Sequence[str] = (), progress: ProgressFn | None = None) -> pd.DataFrame:
     """Endpoints of ``scenario`` at each row of ``points`` (columns: parameter names of the healthy model in
     their units, and the scenario ``fields`` as dotted paths); one row per point, in order. ``rtol`` replaces
-    the scenario solver's tolerance; ``averaged`` observables are also reported as time averages over the run.
-    The table's ``attrs[MISSING]`` names the endpoints whose missing values are not "not reached" and why."""
+    the scenario solver's tolerance; ``averaged`` observables are also reported as time averages over the run."""
     from hemasim.assembly import event_parameters
 
     params = [c for c in points.columns if c not in fields]
@@ -261,7 +244,7 @@ def _evaluate(scenario: Scenario, points: pd.DataFrame, fields: list[str], param
             done += len(chunk)
             if progress is not None:
                 progress(done)
-    return _joined(parts).sort_index().reset_index(drop=True)
+    return pd.concat(parts).sort_index().reset_index(drop=True)
 
 
 def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str], rows: np.ndarray,
@@ -285,7 +268,7 @@ def _run_or_split(scenario: Scenario, points: pd.DataFrame, names: Sequence[str]
         half = len(rows) // 2
         halves = [_run_or_split(scenario, points, names, part, shared, rtol, averaged)
                   for part in (rows[:half], rows[half:])]
-        return _joined(halves)
+        return pd.concat(halves)
     frame.index = rows
     return frame
 
@@ -298,4 +281,4 @@ def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol:
     table = factor_parameters(scenario.model_copy(update={"parameters": {**scenario.parameters, **shared}}))
     anchor = next(iter(table))
     frame = _run_batch(scenario, {anchor: np.array([table.value(anchor)])}, shared, rtol, averaged)
-    return _joined([frame] * n).reset_index(drop=True)
+    return pd.concat([frame] * n).reset_index(drop=True)

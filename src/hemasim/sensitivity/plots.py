@@ -78,12 +78,16 @@ _MISSING_MARKERS = {"not reached": ("x", "tab:red"), "did not fall": ("v", "tab:
 def _why_missing(table: pd.DataFrame, name: str, failed: np.ndarray, missing: str | None = None
                  ) -> dict[str, np.ndarray]:
     """The points where endpoint ``name`` has no value, by why (the words of :data:`_MISSING_MARKERS`; ``missing``:
-    the column's own note, :attr:`SweepResult.missing`)."""
+    the column's own note, "not computed" for one of :attr:`SweepResult.not_computed`)."""
     from hemasim.endpoints import missing_notes
 
     notes = missing_notes(table, name, missing)
     notes[failed] = "failed to run"
     return {note: notes == note for note in _MISSING_MARKERS if (notes == note).any()}
+
+
+def _own_note(result: SweepResult, name: str) -> str | None:
+    return "not computed" if name in result.not_computed else None
 
 
 def _points(rows: np.ndarray, note: str) -> str:
@@ -167,7 +171,7 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
             ax.plot(table[x.name], table[name], marker="o", ms=3)
         else:
             ax.scatter(table[x.name], table[name], s=6)
-        _mark_missing(ax, table, name, failed, x.name, factors[1].name if heat else None, result.missing.get(name))
+        _mark_missing(ax, table, name, failed, x.name, factors[1].name if heat else None, _own_note(result, name))
         if x.log:
             plain_log_axis(ax, "x")
         if heat:
@@ -177,7 +181,7 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     ran = ~failed
     nowhere = [c for c in result.endpoints if ran.any() and table.loc[ran, c].isna().all()]
     if nowhere:  # no panel can show them: say which and why below the panels
-        reasons = {c: _why_missing(table, c, failed, result.missing.get(c)) for c in nowhere}
+        reasons = {c: _why_missing(table, c, failed, _own_note(result, c)) for c in nowhere}
         why = (f"{c} ({', '.join(_points(rows, note) for note, rows in reasons[c].items())})" for c in nowhere)
         fig.supxlabel(fill("No value at any point, not drawn: " + "; ".join(why), 160), fontsize=7, ha="left", x=0.01)
     return _save(fig)

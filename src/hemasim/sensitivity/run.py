@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from hemasim.scenario import Scenario
-from hemasim.sensitivity.batch import MISSING, ProgressFn, evaluate_points, time_average_units
+from hemasim.sensitivity.batch import ProgressFn, evaluate_points, time_average_units
 from hemasim.sensitivity.coupling import Coupling, coupled_columns
 from hemasim.sensitivity.design import Factor, grid, latin_hypercube, morris_trajectories, saltelli, to_values
 from hemasim.sensitivity.estimators import (
@@ -42,8 +42,8 @@ class SweepResult:
     spec: SweepSpec
     units: dict[str, str] = field(default_factory=dict)  # column -> unit (factors and endpoints)
     coupled: tuple[str, ...] = ()  # parameters refitted at each point from the factors (columns of table)
-    #: endpoint -> why it has no value where that is not "not reached" (a G-CSF's Cmax: "not computed")
-    missing: dict[str, str] = field(default_factory=dict)
+    #: the endpoints the scenario does not compute (a G-CSF's Cmax): no value at any point, and not "not reached"
+    not_computed: tuple[str, ...] = ()
 
     @property
     def endpoints(self) -> list[str]:
@@ -62,6 +62,7 @@ class SensitivityResult:
     baseline: dict[str, float] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # factor or endpoint -> unit
     coupled: tuple[str, ...] = ()  # parameters refitted at each point from the factors (columns of samples)
+    not_computed: tuple[str, ...] = ()  # as :attr:`SweepResult.not_computed`
 
 
 def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray, rtol: float | None,
@@ -74,9 +75,14 @@ def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray,
 
         points = pd.concat([points, coupled_columns(points, couplings, coupling_parameters(scenario))], axis=1)
     ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
-    table = pd.concat([points, ends], axis=1)
-    table.attrs = {MISSING: ends.attrs.get(MISSING, {})}
-    return table
+    return pd.concat([points, ends], axis=1)
+
+
+def _not_computed(scenario: Scenario, frame: pd.DataFrame) -> tuple[str, ...]:
+    """The endpoints of ``frame`` the scenario does not compute (:func:`hemasim.assembly.scenario_not_computed`)."""
+    from hemasim.assembly import scenario_not_computed
+
+    return tuple(name for name in scenario_not_computed(scenario) if name in frame.columns)
 
 
 def _units(scenario: Scenario, factors: Sequence[Factor], frame: pd.DataFrame, averages: dict[str, str],
@@ -152,7 +158,7 @@ def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None =
                       progress, couplings)
     coupled = _coupled_names(table, couplings)
     return SweepResult(factors, table, time.perf_counter() - start, spec,
-                       _units(scenario, factors, table, averages, coupled), coupled, table.attrs.get(MISSING, {}))
+                       _units(scenario, factors, table, averages, coupled), coupled, _not_computed(scenario, table))
 
 
 def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor], coupled: Sequence[str] = ()) -> list[str]:
@@ -197,7 +203,8 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
                 rows.append({"endpoint": name, "factor": f.name, "first_order": s.first[j],
                              "total_order": s.total[j], "variance": s.variance})
     return SensitivityResult(spec.method, factors, pd.DataFrame(rows), samples, time.perf_counter() - start,
-                             spec, baseline, _units(scenario, factors, frame, averages, coupled), coupled)
+                             spec, baseline, _units(scenario, factors, frame, averages, coupled), coupled,
+                             _not_computed(scenario, frame))
 
 
 def _coupled_names(frame: pd.DataFrame, couplings: Sequence[Coupling]) -> tuple[str, ...]:
@@ -237,7 +244,8 @@ def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], sta
                          "step_ok": bool(np.isfinite(disagreement) and (disagreement <= STEP_TOLERANCE
                                                                          or abs(fine) < 1e-6))})
     return SensitivityResult("local", factors, pd.DataFrame(rows), frame, time.perf_counter() - start, spec,
-                             baseline, _units(scenario, factors, frame, averages, coupled), coupled)
+                             baseline, _units(scenario, factors, frame, averages, coupled), coupled,
+                             _not_computed(scenario, frame))
 
 
 # ---------------------------------------------------------------------------------------------- outputs
@@ -299,7 +307,7 @@ def write_sweep_outputs(result: SweepResult, scenario: Scenario, out_dir: str | 
 
     meta = {"scenario": scenario.name, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "coupled": list(result.coupled), "units": result.units,
-            "points": len(result.table)}
+            "not_computed": list(result.not_computed), "points": len(result.table)}
     files: dict[str, Callable[[Path], object]] = {
         "sweep.csv": _frame(_labelled_header(result.table, result.units), "csv"),
         "sweep.parquet": _frame(result.table, "parquet"), "sweep.json": _json(meta)}
@@ -317,7 +325,7 @@ def write_sensitivity_outputs(result: SensitivityResult, scenario: Scenario, out
 
     meta = {"scenario": scenario.name, "method": result.method, "design": result.spec.model_dump(mode="json"),
             "factors": _factor_json(result.factors), "coupled": list(result.coupled), "units": result.units,
-            "baseline": result.baseline, "runs": len(result.samples)}
+            "not_computed": list(result.not_computed), "baseline": result.baseline, "runs": len(result.samples)}
     files: dict[str, Callable[[Path], object]] = {
         "indices.csv": _frame(_with_unit_columns(result.indices, result.units), "csv"),
         "samples.parquet": _frame(result.samples, "parquet"), "sensitivity.json": _json(meta)}
