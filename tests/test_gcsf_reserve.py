@@ -119,7 +119,8 @@ def test_the_committed_rule_adopts_a_reserve_only_when_every_check_passes():
 
 def test_prices_transit_counts_only_the_reserve_as_sped():
     """Price 1996's check at share q reads 5.8 (1 - q + q / F) days, F the mean speed-up on days 6-14: the unsped
-    early stages keep their resting transit, so a smaller reserve leaves a longer transit."""
+    early stages keep their resting transit, so a smaller reserve leaves a longer transit. q is the share of stages
+    the model speeds: round(0.41 x 80) = 33 of the 80, not 0.41 itself."""
     from pathlib import Path
 
     from tests._scripts import load_script
@@ -128,5 +129,7 @@ def test_prices_transit_counts_only_the_reserve_as_sped():
     whole, reserve = check("filgrastim_wang2001"), check("filgrastim_wang2001", {RESERVE_SHARE: 0.41})
     assert whole["post_mitotic_transit_days"] == pytest.approx(5.8 / whole["mean_speed_up_days_6_14"])
     f = reserve["mean_speed_up_days_6_14"]
-    assert f > 1.5 and reserve["post_mitotic_transit_days"] == pytest.approx(5.8 * (0.59 + 0.41 / f))
-    assert reserve["post_mitotic_transit_days"] > 5.8 * 0.59 > whole["post_mitotic_transit_days"]
+    assert reserve["reserve_share"] == 33 / 80
+    assert f > 1.5 and reserve["post_mitotic_transit_days"] == pytest.approx(5.8 * (1 - 33 / 80 + 33 / 80 / f),
+                                                                              rel=1e-9)
+    assert reserve["post_mitotic_transit_days"] > 5.8 * (1 - 33 / 80) > whole["post_mitotic_transit_days"]
