@@ -133,3 +133,17 @@ def test_prices_transit_counts_only_the_reserve_as_sped():
     assert f > 1.5 and reserve["post_mitotic_transit_days"] == pytest.approx(5.8 * (1 - 33 / 80 + 33 / 80 / f),
                                                                               rel=1e-9)
     assert reserve["post_mitotic_transit_days"] > 5.8 * (1 - 33 / 80) > whole["post_mitotic_transit_days"]
+
+
+def test_the_equations_page_lists_the_flows_a_maturation_effect_multiplies():
+    """'Where interventions enter' names the reserve's flows (pkpd's target) when the share is below 1."""
+    from hemasim.model.equations import _interventions, _Recorder
+
+    recorder = _Recorder()
+    model = healthy_human_model(parameters=healthy_adult_parameters().with_values(**{RESERVE_SHARE: 0.41}),
+                                aging=False, extensions=[recorder])
+    assert recorder.ctx is not None
+    row = next(line for line in _interventions(recorder.ctx, model, None) if line.startswith("| `neutrophil` |"))
+    first = f"neutrophil_maturing_{80 - 33 + 1}_to_neutrophil_maturing_{80 - 33 + 2}"
+    assert row.endswith(f"| `{first}`, `neutrophil_maturing_49_to_neutrophil_maturing_50`, ... (30 more), "
+                        "`neutrophil_maturing_80_out` |")
