@@ -147,3 +147,15 @@ def test_the_equations_page_lists_the_flows_a_maturation_effect_multiplies():
     first = f"neutrophil_maturing_{80 - 33 + 1}_to_neutrophil_maturing_{80 - 33 + 2}"
     assert row.endswith(f"| `{first}`, `neutrophil_maturing_49_to_neutrophil_maturing_50`, ... (30 more), "
                         "`neutrophil_maturing_80_out` |")
+
+
+@pytest.mark.parametrize("name", [RESERVE_SHARE, "neutrophil_maturation_stages", "rbc_age_stages"])
+def test_per_patient_stage_structure_is_refused_by_name(name: str):
+    """A cohort's patients share one compiled structure: per-patient values of the reserve share or of a stage count
+    are refused naming the parameter (the message a sensitivity batch reads to split its runs)."""
+    from hemasim.biology.body import Covariates
+
+    cohort = Covariates(np.array([35.0, 35.0]), np.array(["male", "male"]), np.array([70.0, 70.0]), np.array([175.0, 175.0]))
+    values = np.full(2, healthy_adult_parameters().value(name))
+    with pytest.raises(ValueError, match=f"parameter {name} must be the same for every patient of a cohort"):
+        healthy_human_model(cohort, aging=False, per_patient={name: values})
