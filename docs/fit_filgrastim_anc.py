@@ -181,6 +181,7 @@ def price_check(drug_set: str, parameters: dict[str, float] | None = None) -> di
     ``parameters``: model values changed (the reserve share, the endogenous exponent)."""
     from hemasim.assembly import assemble
     from hemasim.biology.myeloid import reserve_stage_count, transit_law_constants
+    from hemasim.model.laws import hill_ratio
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import Simulation
 
@@ -209,7 +210,7 @@ def price_check(drug_set: str, parameters: dict[str, float] | None = None) -> di
     a = values["gcsf_neutrophil_elimination_rate_per_h_per_anc"] * float(anc[0]) \
         / values["gcsf_renal_elimination_rate_per_h"]
     ce, ne = transit_law_constants(a, values["neutrophil_transit_gcsf_exponent"])
-    factor = (factor * (1.0 + ce) / (1.0 + ce * (anc / anc[0]) ** ne))[(r.times >= 6.0) & (r.times <= 14.0)]
+    factor = (factor * hill_ratio(0.0, anc, anc[0], ce, ne, 0.0, 0.0))[(r.times >= 6.0) & (r.times <= 14.0)]
     # the share of stages the model speeds: round(q x stages) of them, not q itself
     stages = int(values["neutrophil_maturation_stages"])
     q = reserve_stage_count(values["neutrophil_gcsf_reserve_share"], stages) / stages
