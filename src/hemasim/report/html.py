@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from hemasim.assembly import report_sections
 from hemasim.report.key_results import (
@@ -281,7 +281,7 @@ def child_set_point_note(patient: dict[str, Any], records: list[dict[str, Any]])
     from hemasim.biology.body import Covariates, child_red_cell_factor
 
     values = {p["name"]: float(p["value"]) for p in records}
-    sex = "female" if patient.get("sex") == "female" else "male"
+    sex: Literal["male", "female"] = "female" if patient.get("sex") == "female" else "male"
     adult, name = values.get("rbc_setpoint_adult_age_years"), f"rbc_setpoint_{sex}_1e12_per_L"
     age = patient.get("age_years")
     if adult is None or name not in values or age is None or float(age) >= adult:
