@@ -443,8 +443,7 @@ duration {esc(plain(scen.get('duration_days')))} days.</p>
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>
-<table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>
-{child_set_point_note(patient, record["parameters"])}
+<table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>{child_set_point_note(patient, record["parameters"])}
 <h2>References</h2><ol>{refs}</ol>
 </body></html>
 """
