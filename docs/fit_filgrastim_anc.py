@@ -176,10 +176,12 @@ def price_check(drug_set: str, parameters: dict[str, float] | None = None) -> di
     """Price 1996's measurement as a check: the post-mitotic speed-up S(G + C)/S(G) (S(C) for a drug alone), times
     the endogenous law's factor at the ANC reached (1 at its fitted exponent 0), averaged over days 6-14 of 300 ug/day
     s.c. in the calibration man, and the post-mitotic transit it gives from the model's resting 5.8 days, the
-    speed-up acting on the reserve share q of it: 5.8 (1 - q + q / factor) (Price: 6.4 -> 2.9 days).
+    speed-up acting on the reserve share q of it: 5.8 (1 - q + q / factor), q the share of stages the model
+    speeds (round(q x stages) / stages) (Price: 6.4 -> 2.9 days).
     ``parameters``: model values changed (the reserve share, the endogenous exponent)."""
     from hemasim.assembly import assemble
-    from hemasim.biology.myeloid import transit_law_constants
+    from hemasim.biology.myeloid import reserve_stage_count, transit_law_constants
+    from hemasim.model.laws import hill_ratio
     from hemasim.scenario import parse_scenario
     from hemasim.simulation import Simulation
 
@@ -187,6 +189,7 @@ def price_check(drug_set: str, parameters: dict[str, float] | None = None) -> di
     obs = ["filgrastim_concentration_ng_per_mL", "anc_1e9_per_L",
            *(["filgrastim_endogenous_ng_per_mL"] if ds.endogenous_ligand else [])]
     values = {**{n: _PARAMETERS.value(n) for n in ("neutrophil_gcsf_reserve_share", "neutrophil_transit_gcsf_exponent",
+                                                   "neutrophil_maturation_stages",
                                                    "gcsf_renal_elimination_rate_per_h",
                                                    "gcsf_neutrophil_elimination_rate_per_h_per_anc")},
               **(parameters or {})}
@@ -207,8 +210,10 @@ def price_check(drug_set: str, parameters: dict[str, float] | None = None) -> di
     a = values["gcsf_neutrophil_elimination_rate_per_h_per_anc"] * float(anc[0]) \
         / values["gcsf_renal_elimination_rate_per_h"]
     ce, ne = transit_law_constants(a, values["neutrophil_transit_gcsf_exponent"])
-    factor = (factor * (1.0 + ce) / (1.0 + ce * (anc / anc[0]) ** ne))[(r.times >= 6.0) & (r.times <= 14.0)]
-    q = values["neutrophil_gcsf_reserve_share"]
+    factor = (factor * hill_ratio(0.0, anc, anc[0], ce, ne, 0.0, 0.0))[(r.times >= 6.0) & (r.times <= 14.0)]
+    # the share of stages the model speeds: round(q x stages) of them, not q itself
+    stages = int(values["neutrophil_maturation_stages"])
+    q = reserve_stage_count(values["neutrophil_gcsf_reserve_share"], stages) / stages
     return {"mean_speed_up_days_6_14": float(factor.mean()), "reserve_share": q,
             "post_mitotic_transit_days": 5.8 * (1.0 - q + q / float(factor.mean()))}
 

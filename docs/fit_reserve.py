@@ -36,7 +36,9 @@ PRICE_TRANSIT_DAYS = 2.9
 BLOCK2_SD_LOG = 0.25
 #: the 95% likelihood-ratio step for one parameter
 LR_STEP_95 = 1.92
-#: the shipped A2 values of filgrastim_wang2001 (production EC50, speed-up E_max, speed-up EC50): block 2's start
+#: block 2's start: the unrounded A2 fit (docs/fit_filgrastim_anc.py) of filgrastim_wang2001's production EC50,
+#: speed-up E_max and speed-up EC50 (the drug set carries them rounded: 0.503, 16.09, 0.637), kept so the recorded
+#: grid points (docs/images/chemo_reserve_fit.json) rerun from the same start
 A2_START = (0.5026327821309143, 16.08506031981284, 0.6366500335412822)
 MAXFEV = 390
 SHARE = "neutrophil_gcsf_reserve_share"
@@ -152,6 +154,13 @@ def decide(points: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "checks": checks, "adopt_pending_veto": adopt}
 
 
+def _write(path: Path, text: str) -> None:
+    """The result file, whole or not at all (a killed run leaves no half-written JSON)."""
+    from hemasim.io import atomic_write_file
+
+    atomic_write_file(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--share", type=float, default=None, help="run one grid point")
@@ -165,19 +174,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = {"points": points, "decision": decide(points)}
         print(json.dumps(out["decision"], indent=1))
         if args.out:
-            args.out.write_text(json.dumps(out, indent=1), encoding="utf-8")
+            _write(args.out, json.dumps(out, indent=1))
         return 0
     if args.beta_profile is not None:
         prof = {"share": args.beta_profile, "beta_profile": beta_profile(args.beta_profile)}
         if args.out:
-            args.out.write_text(json.dumps(prof, indent=1), encoding="utf-8")
+            _write(args.out, json.dumps(prof, indent=1))
         return 0
     if args.share is None:
         ap.error("give --share Q or --decide FILE...")
     point = grid_point(args.share)
     text = json.dumps(point, indent=1)
     if args.out:
-        args.out.write_text(text, encoding="utf-8")
+        _write(args.out, text)
     print(text)
     return 0
 

@@ -119,7 +119,8 @@ def test_the_committed_rule_adopts_a_reserve_only_when_every_check_passes():
 
 def test_prices_transit_counts_only_the_reserve_as_sped():
     """Price 1996's check at share q reads 5.8 (1 - q + q / F) days, F the mean speed-up on days 6-14: the unsped
-    early stages keep their resting transit, so a smaller reserve leaves a longer transit."""
+    early stages keep their resting transit, so a smaller reserve leaves a longer transit. q is the share of stages
+    the model speeds: round(0.41 x 80) = 33 of the 80, not 0.41 itself."""
     from pathlib import Path
 
     from tests._scripts import load_script
@@ -128,5 +129,33 @@ def test_prices_transit_counts_only_the_reserve_as_sped():
     whole, reserve = check("filgrastim_wang2001"), check("filgrastim_wang2001", {RESERVE_SHARE: 0.41})
     assert whole["post_mitotic_transit_days"] == pytest.approx(5.8 / whole["mean_speed_up_days_6_14"])
     f = reserve["mean_speed_up_days_6_14"]
-    assert f > 1.5 and reserve["post_mitotic_transit_days"] == pytest.approx(5.8 * (0.59 + 0.41 / f))
-    assert reserve["post_mitotic_transit_days"] > 5.8 * 0.59 > whole["post_mitotic_transit_days"]
+    assert reserve["reserve_share"] == 33 / 80
+    assert f > 1.5 and reserve["post_mitotic_transit_days"] == pytest.approx(5.8 * (1 - 33 / 80 + 33 / 80 / f),
+                                                                              rel=1e-9)
+    assert reserve["post_mitotic_transit_days"] > 5.8 * (1 - 33 / 80) > whole["post_mitotic_transit_days"]
+
+
+def test_the_equations_page_lists_the_flows_a_maturation_effect_multiplies():
+    """'Where interventions enter' names the reserve's flows (pkpd's target) when the share is below 1."""
+    from hemasim.model.equations import _interventions, _Recorder
+
+    recorder = _Recorder()
+    model = healthy_human_model(parameters=healthy_adult_parameters().with_values(**{RESERVE_SHARE: 0.41}),
+                                aging=False, extensions=[recorder])
+    assert recorder.ctx is not None
+    row = next(line for line in _interventions(recorder.ctx, model, None) if line.startswith("| `neutrophil` |"))
+    first = f"neutrophil_maturing_{80 - 33 + 1}_to_neutrophil_maturing_{80 - 33 + 2}"
+    assert row.endswith(f"| `{first}`, `neutrophil_maturing_49_to_neutrophil_maturing_50`, ... (30 more), "
+                        "`neutrophil_maturing_80_out` |")
+
+
+@pytest.mark.parametrize("name", [RESERVE_SHARE, "neutrophil_maturation_stages", "rbc_age_stages"])
+def test_per_patient_stage_structure_is_refused_by_name(name: str):
+    """A cohort's patients share one compiled structure: per-patient values of the reserve share or of a stage count
+    are refused naming the parameter (the message a sensitivity batch reads to split its runs)."""
+    from hemasim.biology.body import Covariates
+
+    cohort = Covariates(np.array([35.0, 35.0]), np.array(["male", "male"]), np.array([70.0, 70.0]), np.array([175.0, 175.0]))
+    values = np.full(2, healthy_adult_parameters().value(name))
+    with pytest.raises(ValueError, match=f"parameter {name} must be the same for every patient of a cohort"):
+        healthy_human_model(cohort, aging=False, per_patient={name: values})

@@ -88,3 +88,30 @@ def test_sbml_export_with_the_arm_follows_hemasim_in_libroadrunner():
 
     model = _model(ON)
     assert_roadrunner_matches(model, [CellDepletion(5.0, ("megakaryocytic",), 0.5, ("marrow",))], 40.0, 41)
+
+
+def test_the_committed_fit_is_the_rules_decision_and_the_shipped_value():
+    """docs/fit_megakaryocyte_arm.py's rule on its committed output rejects the arm (stage 1's fit on the lower
+    bound and above the arm-off objective; no profile point below the arm-off re-fit), the shipped L is that
+    decision (0), and the rule adopts a fit that beats the arm off inside the bounds."""
+    import copy
+    import json
+    from pathlib import Path
+
+    from tests._scripts import load_script
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    decide = load_script(docs / "fit_megakaryocyte_arm.py").decide
+    result = json.loads((docs / "images" / "megakaryocyte_arm_fit.json").read_text(encoding="utf-8"))
+    decision = decide(result)
+    assert decision == result["decision"] and not decision["adopt"]
+    assert decision["stage1"]["L_on_bound"] and decision["stage2"]["points_below_off"] == []
+    assert healthy_adult_parameters().value(ARM) == 0.0
+    better = copy.deepcopy(result)
+    better["stage1"]["fit"].update(L=0.5, objective=result["stage1"]["off"]["objective"] - 0.1)
+    assert decide(better)["stage1"]["adopt"]
+    better["stage1"]["fit"]["never_below"][2] = True  # criterion (b): a count that never falls below its threshold
+    assert not decide(better)["stage1"]["adopt"]
+    profile = copy.deepcopy(result)
+    profile["stage2"]["profile"][1]["objective"] = 14.0
+    assert decide(profile)["stage2"]["points_below_off"] == [0.03] and decide(profile)["adopt"]

@@ -4,6 +4,8 @@ stay byte-identical: tests/test_first_hour*.py, tests/test_report*.py)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -116,6 +118,13 @@ def test_an_infants_report_names_the_infant_ranges(infant):
     assert _child_hb_range(infant, 365.25) == "; reference range, 6-24 months (UpToDate): 11-13.5 g/dL"
     html = render_report(infant, evaluate_endpoints(infant), run_record(infant), "t")
     assert "reference range, 3-6 months (Iowa handbook)" in html and "patient&#x27;s age" in html
+    # the parameter table's red-cell set point is the adult one: the note gives the infant's own (Dallman 3-6 months
+    # 11.5 g/dL at 0.375 y, 12.0 at 1.25 y, over the adult man's 15.5: about 0.742 at 0.3 y)
+    note = re.search(r"at this patient's starting age \(0\.3 y\), x([\d.]+), a set point of ([\d.]+) "
+                     r"x10<sup>12</sup>/L \(Hb ([\d.]+) g/dL\)", html)
+    assert note is not None and 0.73 < float(note[1]) < 0.75
+    assert float(note[2]) == pytest.approx(5.2 * float(note[1]), abs=0.01)
+    assert float(note[3]) == pytest.approx(11.5, abs=0.2)  # the model's Hb at the start (MCH 30 pg)
 
 
 def test_a_cohort_with_children_says_its_bands_are_adults():

@@ -98,7 +98,7 @@ def _accelerate_post_mitotic_transit(ctx: BuildContext, m: Module, pool: Value) 
     m.feedbacks.append(Feedback(TRANSIT_ACCELERATION, FeedbackKind.HILL_RATIO, transit_acceleration_law(ctx, pool),
                                 signal="blood_neutrophils", parameters=TRANSIT_ACCELERATION_PARAMETERS))
     h = ctx.lineage("neutrophil")
-    share = float(np.asarray(ctx.p(RESERVE_SHARE)))
+    share = ctx.p_shared(RESERVE_SHARE)  # the stage split is structure: one for the whole cohort
     if share < 1.0:
         chain = h.maturation_flows[1:]
         h = replace(h, speed_flows=chain[-reserve_stage_count(share, len(chain)):])

@@ -399,8 +399,9 @@ def _interventions(ctx: BuildContext, model: Model, split: Model | None) -> list
              "concentration (`LINEAR` or `EMAX`), which `hemasim.pharmacology.pkpd.DrugExposure` joins to the flows",
              "of this table: a `proliferation` effect $E$ adds a kill flow $E \\cdot k_\\text{div} \\cdot x$ out of",
              "each dividing compartment of the lineage; a `production` effect multiplies the lineage's input flow by",
-             "$1 + E$; a `maturation` effect multiplies the post-mitotic chain's flows (and, when the set says",
-             "`divisions`, the precursors' divisions) by $1 + E$. In the full model a cycle-dependent drug with a",
+             "$1 + E$; a `maturation` effect multiplies the post-mitotic chain's flows (the neutrophil chain's last",
+             "round(80 q) only when `neutrophil_gcsf_reserve_share` q < 1; and, when the set says `divisions`, the",
+             "precursors' divisions) by $1 + E$. In the full model a cycle-dependent drug with a",
              "`full_model` block also kills $E \\cdot k_\\text{div} \\cdot x$ in the stem stages listed below",
              "([chemotherapy_full_model.md](chemotherapy_full_model.md); the PK equations: [drugs.md](drugs.md)).",
              "A drug set with an `endogenous_ligand` (G-CSF) also adds the state `DRUG_endogenous` (the body's own",
@@ -418,7 +419,7 @@ def _interventions(ctx: BuildContext, model: Model, split: Model | None) -> list
     for key, h in ctx.lineages.items():
         rates = sorted({_plain(float(np.asarray(r))) for _, r in h.dividing})
         dividing = _names([c for c, _ in h.dividing]) + (f" ({', '.join(rates)}/day)" if rates else "")
-        maturation = _names(h.maturation_flows[1:])
+        maturation = _names(h.gcsf_speed_flows)  # what pkpd's maturation effect multiplies
         lines.append(f"| `{key}` | `{h.progenitor}` ({_plain(float(np.asarray(h.proliferation_rate)))}/day, "
                      f"`{h.feedback}`) | {dividing} | `{h.input_flow}` | {maturation} |")
     lines += ["", "| stem stage (`full_model` kill) | compartment | division rate (1/day) | feedbacks on it |",

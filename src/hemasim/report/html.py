@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from hemasim.assembly import report_sections
 from hemasim.report.key_results import (
@@ -274,6 +274,28 @@ def parameter_rows(records: list[dict[str, Any]]) -> str:
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
 
 
+def child_set_point_note(patient: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """Under the parameter table of a child's run: the table's red-cell set points are adults', and the patient's
+    own (the adult one times :func:`hemasim.biology.body.child_red_cell_factor`); a reader took the infant to be
+    modelled at the adult 5.2 x10^12/L (review23). Empty for an adult or where the table lacks the values."""
+    from hemasim.biology.body import Covariates, child_red_cell_factor
+
+    values = {p["name"]: float(p["value"]) for p in records}
+    sex: Literal["male", "female"] = "female" if patient.get("sex") == "female" else "male"
+    adult, name = values.get("rbc_setpoint_adult_age_years"), f"rbc_setpoint_{sex}_1e12_per_L"
+    age = patient.get("age_years")
+    if adult is None or name not in values or age is None or float(age) >= adult:
+        return ""
+    factor = float(child_red_cell_factor(values.__getitem__, Covariates(float(age), sex, 0.0)))
+    mch = values.get("mean_cell_hemoglobin_pg")  # Hb (g/dL) = count (1e12/L) x MCH (pg) / 10
+    hb = f" (Hb {values[name] * factor * mch / 10.0:.3g} g/dL)" if mch is not None else ""
+    return (f'<p class="muted">The red-cell set points above are adults\'. Below '
+            f"<code>rbc_setpoint_adult_age_years</code> ({adult:g} y) the model scales them by the children's mean "
+            "Hb for age over the adult mean (Dallman 1977; docs/model.md, \"Red-cell set point of infants and "
+            f"children\"): at this patient's starting age ({float(age):.3g} y), x{factor:.3f}, a set point of "
+            f"{values[name] * factor:.3g} x10<sup>12</sup>/L{hb}.</p>")
+
+
 def section_note(title: str) -> str:
     """What a section's curves are, in which unit, and what in them is cited, calibrated or assumed: the immune
     read-outs are in arbitrary units or model quantities, which the figures' axes alone did not say (an
@@ -421,7 +443,7 @@ duration {esc(plain(scen.get('duration_days')))} days.</p>
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>
-<table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>
+<table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>{child_set_point_note(patient, record["parameters"])}
 <h2>References</h2><ol>{refs}</ol>
 </body></html>
 """

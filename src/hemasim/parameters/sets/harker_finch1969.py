@@ -58,6 +58,7 @@ PARAMETERS = [
                      "engraftment fit's six medians with the other four engraftment parameters held, the estimate "
                      "ends on the search range's lower end 0.01 (objective 14.616 against 14.606 with the arm off); "
                      "with the four re-fitted the profile rises from the arm off (0.03: 14.631, 0.1: 14.687, 0.3: "
-                     "14.783 against 14.605): the data do not ask for the arm, so by the rule it is off (0)"),
+                     "14.783 against 14.605): the data do not ask for the arm, so by the rule it is off (0); "
+                     "docs/fit_megakaryocyte_arm.py, its output docs/images/megakaryocyte_arm_fit.json"),
           bounds=(0.0, 3.0)),
 ]
