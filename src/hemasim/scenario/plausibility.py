@@ -97,13 +97,14 @@ RANGES: dict[str, ClinicalRange] = {
         12.0, 70.0, "kg/m2",
         "WHO classes run from severe thinness (< 16) to obesity class III (>= 40); bounds a margin beyond, where "
         "a weight in pounds or a height in inches is likelier than the patient"),
-    # a cohort's mean, not a patient: NCD-RisC 2016 (Lancet 387:1377, 19.2 million adults of 200 countries): national
-    # age-standardised mean BMIs in 2014 around the world's 24.2 (men) and 24.4 (women) kg/m2, the lowest near 20
-    # (Timor-Leste: 19.5-19.7, its 2003 DHS as Ramke 2012 Public Health Nutr cites it); the bounds: WHO's severe
-    # thinness (< 16) below, above a margin past obesity class III (>= 40), a bariatric clinic's cohort
+    # a cohort's mean, not a patient: NCD-RisC 2016 (Lancet 387:1377, 19.2 million adults of 200 countries; the
+    # abstract gives the world's 24.2 (men) and 24.4 (women) kg/m2 in 2014; the extremes as its press summary gives
+    # them, pages corpus): national means from 20.1 (Ethiopian men) and 20.8 (Timor-Leste women) to 32.2 and 34.8
+    # (American Samoa). The bounds: WHO's severe thinness (< 16) below, a margin past obesity class III (>= 40) above
+    # (a bariatric clinic's cohort)
     "cohort_bmi": ClinicalRange(
         16.0, 50.0, "kg/m2",
-        "a cohort's mean: national mean BMIs run from about 20 to the mid-30s around a world mean of 24 (NCD-RisC "
+        "a cohort's mean: national mean BMIs run from 20.1 (Ethiopian men) to 34.8 (American Samoan women; NCD-RisC "
         "2016, Lancet 387:1377); bounds WHO's severe thinness (< 16) and a margin past obesity class III (>= 40)"),
     # NCD-RisC 2016 (eLife 5:e13410, 18.6 million adults born 1896-1996 in 200 countries): national mean heights from
     # 140.3 cm (Guatemalan women born 1896) to above 182.5 cm (Dutch men born late in the 20th century); the bounds a
