@@ -226,6 +226,13 @@ def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):
     ({"markers": ["CD15", "CD3+"]}, "markers: unknown marker 'CD3+'; did you mean 'CD3'? (allowed: CD15 "
                                     "(granulocytes), CD14 (monocytes), CD3 (T cells), CD19 (B cells), CD56 (NK cells))"),
     ({"markers": ["CD4"]}, "markers: unknown marker 'CD4' (allowed: CD15"),
+    # harden25: the papers' short form, below the spelling match (it listed the block's fields), with what the field
+    # counts (a paper's VCN is mostly per cell of the graft); written for mean_vcn and beside it
+    ({"gene_therapy.mean_vcn": None, "gene_therapy.vcn": 2.0},
+     "gene_therapy.vcn: unknown field; did you mean 'mean_vcn'? (copies per transduced cell: a trial's bulk VCN, "
+     "per cell of the whole graft, divided by transduction_efficiency)"),
+    ({"gene_therapy.vector_copy_number": 2.0}, "gene_therapy.vector_copy_number: unknown field; did you mean "
+                                               "'mean_vcn'?"),
 ])
 def test_a_bad_file_is_refused_naming_the_field(tmp_path: Path, changes: dict[str, object], message: str):
     path = _scenario(tmp_path, **changes)

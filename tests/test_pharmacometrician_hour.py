@@ -98,7 +98,7 @@ def test_the_key_results_give_each_cycle_of_a_regimen_its_nadir_and_grade_4_days
     per_cycle = cycle_days_below(chain, 0.5)
     assert len(per_cycle) == 2 and all(d > 0 for d in per_cycle)
     html = key_results_html({"": evaluate_endpoints(chain)}, {"": chain})
-    assert f"Days of grade 4 neutropenia in each cycle</th><td>1: {per_cycle[0]:g} · 2: {per_cycle[1]:g}</td>" in html
+    assert f"Days of grade 4 neutropenia in each cycle (cycle: days)</th><td>1: {per_cycle[0]:g} · 2: {per_cycle[1]:g}</td>" in html
 
 
 def test_a_regimen_too_long_for_the_run_is_named_as_written_with_the_days_it_needs():

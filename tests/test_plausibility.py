@@ -344,3 +344,70 @@ def test_the_command_line_shows_a_library_plausibility_warning_as_its_own_line(c
     assert err.count("hemasim: warning: s.yaml: patient.weight_kg: 700 kg is above the clinical range") == 1
     assert not any("PlausibilityWarning" in line for line in err)
     assert others == [(UserWarning, "something else")]  # passed on to the showwarning it replaced
+
+
+COHORT = yaml.safe_load((EXAMPLES / "cohort_docetaxel.yaml").read_text())  # adults 30-75, heights by sex
+
+
+def _cohort(**changes: Any) -> dict[str, str]:
+    """The warnings of the docetaxel cohort with dotted ``changes`` (None removes the key)."""
+    data = copy.deepcopy(COHORT)
+    for key, value in changes.items():
+        *blocks, last = key.split(".")
+        node = data
+        for b in blocks:
+            node = node[b]
+        if value is None:
+            node.pop(last)
+        else:
+            node[last] = value
+    return _warnings(data)
+
+
+def test_an_adult_cohorts_mean_weight_that_is_its_height_is_warned_naming_the_field_and_the_slip():
+    # harden25: men of a mean 176 kg (the height typed into the weight) passed: inside a patient's 30-250 kg
+    message = _cohort(**{"population.weight_kg.male.mean": 176})["population.weight_kg.male.mean"]
+    assert message.startswith("a mean weight of 176 kg for the cohort's men (a mean BMI of 56.8 at a mean height of "
+                              "176 cm) is outside 49.6-155 kg, a mean BMI of 16-50 kg/m2 at that height; probably the "
+                              "mean height (176 cm) typed into the weight; if that is pounds, 79.8 kg")
+    assert "NCD-RisC 2016" in message
+    # a heavy cohort (a mean BMI of 45, a bariatric clinic's) is not a slip; a mean of 30 kg in women is
+    assert _cohort(**{"population.weight_kg.female.mean": 120}) == {}
+    assert "outside 42.5-133 kg" in _cohort(**{"population.weight_kg.female.mean": 30})[
+        "population.weight_kg.female.mean"]
+
+
+def test_a_cohort_mean_height_holding_the_weight_is_warned_and_a_weight_without_heights_at_the_national_extremes():
+    message = _cohort(**{"population.height_cm.female.mean": 68, "population.weight_kg.female.mean": 163})[
+        "population.height_cm.female.mean"]
+    assert message.startswith("a mean height of 68 cm is outside 135-195 cm for the cohort's women; did you swap "
+                              "weight_kg.female.mean and height_cm.female.mean?")
+    # no height drawn: the patient's, named as such; men only (female_fraction 0) are the only sex checked
+    only_men = _cohort(**{"population.height_cm": None, "population.female_fraction": 0,
+                          "population.weight_kg.male.mean": 176})
+    assert list(only_men) == ["population.weight_kg.male.mean"]
+    assert "at the patient's 165 cm, the cohort draws no height)" in only_men["population.weight_kg.male.mean"]
+
+
+def test_a_cohort_reaching_children_is_left_to_the_weight_for_age_band():
+    # no height-for-age reference is shipped: a cohort with children gets no adult mean check (the child band's)
+    assert "population.height_cm.male.mean" not in _cohort(**{"population.age_years": {"min": 10, "max": 40},
+                                                              "population.height_cm.male.mean": 100})
+
+
+def test_without_any_height_a_cohort_mean_weight_is_read_at_the_national_mean_heights():
+    data = yaml.safe_load((EXAMPLES / "cohort_influenza_vaccine.yaml").read_text())
+    del data["population"]["height_cm"], data["patient"]["height_cm"]
+    assert _warnings(data) == {}
+    data["population"]["weight_kg"]["male"]["mean"] = 176
+    message = _warnings(data)["population.weight_kg.male.mean"]
+    # BMI 16 at 140.3 cm to BMI 50 at 182.5 cm; 176 kg lies in the heights' range: a height?
+    assert message.startswith("a mean weight of 176 kg for the cohort's men is outside 31.5-167 kg, a mean BMI of "
+                              "16-50 kg/m2 at the national mean heights; if that is pounds, 79.8 kg; a height in cm "
+                              "typed into the weight?")
+
+
+def test_a_cohort_mean_height_in_inches_gets_the_centimetres():
+    message = _cohort(**{"population.height_cm.male.mean": 69})["population.height_cm.male.mean"]
+    assert message.startswith("a mean height of 69 cm is outside 135-195 cm for the cohort's men; if that is inches, "
+                              "175 cm (")

@@ -29,10 +29,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD", "NUMBER_WITH_UNIT",
-           "RangeOf", "StrictData",
-           "annotation_at", "block_fields", "closest", "field_hints", "field_location", "hint_lines", "location_part", "meant_field",
-           "suggestions", "unknown_field_hint", "validation_problems"]
+__all__ = ["FIELD_SYNONYMS", "MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD",
+           "NUMBER_WITH_UNIT", "RangeOf", "SYNONYM_NOTES", "StrictData", "annotation_at", "block_fields", "closest", "field_hints",
+           "field_location", "hint_lines", "location_part", "meant_field", "suggestions", "unknown_field_hint",
+           "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
@@ -295,9 +295,25 @@ def closest(name: str, choices: Iterable[str]) -> str | None:
     return next(iter(suggestions(name, choices, n=1)), None)
 
 
+#: a field's short or spelt-out forms that spelling alone does not reach (below :func:`closest`'s cutoff) -> the
+#: field meant, hinted where the block has it: ``vcn`` (what gene-therapy papers write) for ``mean_vcn`` (harden25)
+FIELD_SYNONYMS: dict[str, str] = dict.fromkeys(
+    ("vcn", "avg_vcn", "average_vcn", "vector_copy_number", "vector_copies", "copies_per_cell", "copy_number"),
+    "mean_vcn")
+#: what a synonym's field counts, said with its hint where the short form names another quantity: papers' "VCN" is
+#: mostly the bulk VCN (per cell of the whole graft), which ``mean_vcn`` is not
+SYNONYM_NOTES: dict[str, str] = {
+    "mean_vcn": " (copies per transduced cell: a trial's bulk VCN, per cell of the whole graft, divided by "
+                "transduction_efficiency)"}
+
+
 def meant_field(name: str, fields: Sequence[str]) -> str | None:
-    """The field of ``fields`` an unknown field ``name`` was meant to be (:func:`closest`); None when ``name`` starts
-    several of them (``dose``: ``dose_mg_per_m2``, ``dose_mg_per_kg``: the unit tells them apart, not a guess)."""
+    """The field of ``fields`` an unknown field ``name`` was meant to be (:data:`FIELD_SYNONYMS`, else
+    :func:`closest`); None when ``name`` starts several of them (``dose``: ``dose_mg_per_m2``, ``dose_mg_per_kg``:
+    the unit tells them apart, not a guess)."""
+    synonym = FIELD_SYNONYMS.get(name.lower())
+    if synonym in fields:
+        return synonym
     if sum(f.startswith(name + "_") for f in fields) > 1:
         return None
     return closest(name, fields)
@@ -342,7 +358,7 @@ def unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
         return f"; did you mean one of {', '.join(started)}? (the unit is in the name)"
     guess = meant_field(name, allowed)
     if guess is not None:
-        return f"; did you mean {guess!r}?"
+        return _did_you_mean_text(name, guess)
     listed = ", ".join(allowed[:MAX_FIELDS_LISTED]) + (", ..." if len(allowed) > MAX_FIELDS_LISTED else "")
     return f"; allowed here: {listed}"
 
@@ -434,9 +450,16 @@ def _meant(e: Any, errors: list[Any], model: type[BaseModel] | None) -> str | No
     return guess if guess in missing else None
 
 
+def _did_you_mean_text(name: str, meant: str) -> str:
+    """``; did you mean 'mean_vcn'?`` for an unknown field ``name``, with what the field counts where ``name`` is a
+    synonym that names another quantity (:data:`SYNONYM_NOTES`)."""
+    note = SYNONYM_NOTES.get(meant, "") if FIELD_SYNONYMS.get(name.lower()) == meant else ""
+    return f"; did you mean {meant!r}?{note}"
+
+
 def _did_you_mean(e: Any, errors: list[Any], model: type[BaseModel] | None) -> str:
     meant = _meant(e, errors, model)
-    return f"; did you mean {meant!r}?" if meant is not None else ""
+    return _did_you_mean_text(str(e["loc"][-1]), meant) if meant is not None else ""
 
 
 def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field",

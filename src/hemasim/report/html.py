@@ -138,7 +138,9 @@ def patient_text(patient: dict[str, Any]) -> str:
             continue
         if field in _PATIENT_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
             label, unit = _PATIENT_UNITS[field]
-            parts.append(f"{label} {number_text(float(value))} {unit}")
+            # an infant's age in months too: "age 0.3 years" read as a rounding of the description's 3.6 months
+            months = f" ({number_text(float(value) * 12.0)} months)" if field == "age_years" and value < 2 else ""
+            parts.append(f"{label} {number_text(float(value))} {unit}{months}")
         elif field == "sex":
             parts.append(str(value))
         elif field == "clones":  # what the numbers are, and that they are the user's (harden10: a report showed

@@ -35,7 +35,9 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     ("primary_graft_failure", "Primary graft failure", None),
     ("hemoglobin_nadir", "Haemoglobin nadir", None),
     ("collected_cd34_per_kg", "CD34+ collected", None),
-    ("cd4_200_day", "CD4 recovery (back to ≥ 200/µL)", None),
+    # "back to" read wrong in an X-SCID infant, who never had 200/µL (harden25): the endpoint's day is the first at or
+    # above 200 after a fall below it, which a SCID child's count starts in
+    ("cd4_200_day", "CD4 recovery (≥ 200/µL after the graft)", None),
 )
 
 #: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name
@@ -279,7 +281,8 @@ def _cycle_days_text(days: Sequence[float]) -> str:
 _CYCLE_ROWS: dict[str, tuple[str, Any]] = {
     "anc_nadir": ("ANC nadir of each cycle, ×10⁹/L (its day: days after the cycle's first dose, which is day 0)",
                   _cycle_nadirs_text),
-    "days_anc_below_0p5": ("Days of grade 4 neutropenia in each cycle",
+    # "1: 1 · 2: 1.25" had no unit and no word for the number before the colon (harden25)
+    "days_anc_below_0p5": ("Days of grade 4 neutropenia in each cycle (cycle: days)",
                            lambda r: _cycle_days_text(cycle_days_below(r, 0.5))),
 }
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "PlausibilityWarning", "child_weight_band",
+__all__ = ["NATIONAL_MEAN_HEIGHTS_CM", "PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "PlausibilityWarning", "child_weight_band",
            "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings", "warn_implausible",
            "warning_lines"]
 
@@ -97,6 +97,22 @@ RANGES: dict[str, ClinicalRange] = {
         12.0, 70.0, "kg/m2",
         "WHO classes run from severe thinness (< 16) to obesity class III (>= 40); bounds a margin beyond, where "
         "a weight in pounds or a height in inches is likelier than the patient"),
+    # a cohort's mean, not a patient: NCD-RisC 2016 (Lancet 387:1377, 19.2 million adults of 200 countries; the
+    # abstract gives the world's 24.2 (men) and 24.4 (women) kg/m2 in 2014; the extremes as its press summary gives
+    # them, pages corpus): national means from 20.1 (Ethiopian men) and 20.8 (Timor-Leste women) to 32.2 and 34.8
+    # (American Samoa). The bounds: WHO's severe thinness (< 16) below, a margin past obesity class III (>= 40) above
+    # (a bariatric clinic's cohort)
+    "cohort_bmi": ClinicalRange(
+        16.0, 50.0, "kg/m2",
+        "a cohort's mean: national mean BMIs run from 20.1 (Ethiopian men) to 34.8 (American Samoan women; NCD-RisC "
+        "2016, Lancet 387:1377); bounds WHO's severe thinness (< 16) and a margin past obesity class III (>= 40)"),
+    # NCD-RisC 2016 (eLife 5:e13410, 18.6 million adults born 1896-1996 in 200 countries): national mean heights from
+    # 140.3 cm (Guatemalan women born 1896) to above 182.5 cm (Dutch men born late in the 20th century); the bounds a
+    # margin of about 5 cm below and 12 above
+    "cohort_height_cm": ClinicalRange(
+        135.0, 195.0, "cm",
+        "a cohort's mean: national mean adult heights run from 140.3 cm (Guatemalan women born 1896) to 182.5 cm "
+        "(Dutch men; NCD-RisC 2016, eLife 5:e13410); bounds a margin beyond"),
     # the labels' highest single doses, as the shipped regimen files record them; the lower bound is a margin far
     # below any schedule's dose (weekly schedules give less than 60 mg/m2), under which a dose in grams is likelier
     "docetaxel_mg_per_m2": ClinicalRange(
@@ -143,6 +159,10 @@ CHILD_WEIGHT_SD = 3.0
 _CDC_2000 = "CDC 2000 growth charts, Kuczmarski 2002 Vital Health Stat 11(246)"
 #: the CDC tables' rows that the band reads (package data: a wheel carries no data/ folder)
 _WEIGHT_FOR_AGE_FILE = "weight_for_age_cdc2000.csv"
+#: the shortest and the tallest national mean adult heights, cm (NCD-RisC 2016, eLife 5:e13410: Guatemalan women born
+#: 1896, Dutch men born in the last quarter of the 20th century): where a cohort draws no height, its mean weight is
+#: checked against the cohort BMI range at these
+NATIONAL_MEAN_HEIGHTS_CM = (140.3, 182.5)
 #: days after a graft before which the engraftment endpoints cannot be read: primary graft failure is defined at
 #: day 28 (hemasim.interventions.transplant), and neutrophils engraft 7-41 days after a graft (Ketterer 1998,
 #: Barker 2005)
@@ -263,10 +283,7 @@ def _population(scenario: Scenario) -> Iterator[Implausible]:
     ages = population.age_years if population is not None else None
     if population is None or ages is None or ages.min >= 18:
         return
-    fraction = population.female_fraction
-    sexes = [scenario.patient.sex] if fraction is None else [s for s, share in (("male", 1 - fraction),
-                                                                                 ("female", fraction)) if share > 0]
-    for sex in sexes:
+    for sex in _cohort_sexes(scenario):
         drawn = getattr(population.weight_kg, sex, None)
         w = min(max(drawn.mean, ADULT_WEIGHT_KG[0]), ADULT_WEIGHT_KG[1]) if drawn is not None else None
         field = f"population.weight_kg.{sex}.mean" if w is not None else "population.age_years.min"
@@ -280,6 +297,68 @@ def _population(scenario: Scenario) -> Iterator[Implausible]:
             yield field, (f"the youngest {'boys' if sex == 'male' else 'girls'} of the cohort ({ages.min:g} years) "
                           f"weigh {_g(w)} kg ({source}), outside {low:.3g}-{high:.3g} kg, {CHILD_WEIGHT_SD:g} SD either "
                           f"side of the median weight for their age; {how} ({_CDC_2000})")
+
+
+def _cohort_sexes(scenario: Scenario) -> list[str]:
+    """The sexes a cohort draws (both, but for a female_fraction of 0 or 1; the scenario patient's without one)."""
+    fraction = scenario.population.female_fraction if scenario.population is not None else None
+    if fraction is None:
+        return [scenario.patient.sex]
+    return [s for s, share in (("male", 1 - fraction), ("female", fraction)) if share > 0]
+
+
+_PLURAL = {"male": "men", "female": "women"}
+
+
+def _adult_cohort(scenario: Scenario) -> Iterator[Implausible]:
+    """An adult cohort's mean weight and height by sex, and the mean BMI they make (with the patient's height where
+    the cohort draws none), against the national means met worldwide (:data:`RANGES` cohort_bmi, cohort_height_cm):
+    a mean of 176 kg for men, a height typed into the weight, was inside the 30-250 kg a patient may weigh. A cohort
+    that reaches below 18 years is checked by :func:`_population` (children: weight for age; no height-for-age
+    reference is shipped, so a child's height is not checked)."""
+    population = scenario.population
+    if population is None:
+        return
+    ages = population.age_years
+    if (ages.min if ages is not None else scenario.patient.age_years) < 18:
+        return
+    bmi_rng, height_rng = RANGES["cohort_bmi"], RANGES["cohort_height_cm"]
+    for sex in _cohort_sexes(scenario):
+        weight = getattr(population.weight_kg, sex, None)
+        drawn_height = getattr(population.height_cm, sex, None)
+        if drawn_height is not None and not height_rng.low <= drawn_height.mean <= height_rng.high:
+            hm = drawn_height.mean
+            meant = [f"if that is inches, {hm * 2.54:.3g} cm"] if height_rng.low <= hm * 2.54 <= height_rng.high else []
+            if weight is not None and height_rng.low <= weight.mean <= height_rng.high:  # the two typed crosswise
+                meant.insert(0, f"did you swap weight_kg.{sex}.mean and height_cm.{sex}.mean?")
+            swapped = "; " + "; ".join(meant or ["the unit is cm"])
+            yield f"population.height_cm.{sex}.mean", (
+                f"a mean height of {_g(drawn_height.mean)} cm is outside {height_rng.text()} for the cohort's "
+                f"{_PLURAL[sex]}{swapped} ({height_rng.why})")
+            continue
+        h: float | None = drawn_height.mean if drawn_height is not None else scenario.patient.height_cm
+        if weight is None:
+            continue
+        w = weight.mean
+        # without a height, the BMI bounds at the shortest and the tallest nations' mean heights
+        short, tall = (h, h) if h is not None else NATIONAL_MEAN_HEIGHTS_CM
+        low, high = bmi_rng.low * (short / 100.0) ** 2, bmi_rng.high * (tall / 100.0) ** 2
+        if low <= w <= high:
+            continue
+        meant = [f"if that is pounds, {w * KG_PER_LB:.3g} kg"] if low <= w * KG_PER_LB <= high else []
+        if h is not None and abs(w - h) <= 1.0:
+            meant.insert(0, f"probably the mean height ({_g(h)} cm) typed into the weight")
+        elif w > high and height_rng.low <= w <= height_rng.high:
+            meant.append("a height in cm typed into the weight?")
+        bmi = ""
+        if h is not None:
+            at = "a mean height of" if drawn_height is not None else "the patient's"
+            bmi = (f" (a mean BMI of {w / (h / 100.0) ** 2:.3g} at {at} {_g(h)} cm"
+                   f"{'' if drawn_height is not None else ', the cohort draws no height'})")
+        yield f"population.weight_kg.{sex}.mean", (
+            f"a mean weight of {_g(w)} kg for the cohort's {_PLURAL[sex]}{bmi} is outside {low:.3g}-{high:.3g} kg, a mean BMI of "
+            f"{bmi_rng.text()}{' at that height' if h is not None else ' at the national mean heights'}"
+            f"{'; ' + '; '.join(meant) if meant else ''} ({bmi_rng.why})")
 
 
 def _cord_range(source: str, weight_kg: float) -> ClinicalRange:
@@ -459,6 +538,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
         for check in _INTERVENTION_CHECKS:
             out += check(iv, f"interventions.{i}", scenario.patient)
     out += _population(scenario)
+    out += _adult_cohort(scenario)
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
     return out
