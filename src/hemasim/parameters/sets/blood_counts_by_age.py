@@ -8,10 +8,12 @@ docs/agetrend_fit.py on docs/agetrend_data.csv: platelet percentiles of Italian 
 target's source (R3: Nilsson-Ehle 2000; R8: Segal & Moliterno 2006) or its cohort is in the fit.
 
 Below the adult age a child's red-cell set point follows Dallman 1977's mean Hb by age (branch infanthb;
-hemasim.biology.body.child_red_cell_factor; docs/model.md, "Red-cell set point of infants and children").
+hemasim.biology.body.child_red_cell_factor; docs/model.md, "Red-cell set point of infants and children"), and
+below the children's end age their blood volume is Linderkamp 1977's mL/kg by age (branch childblood;
+hemasim.biology.body.blood_volume_L; docs/model.md, "Blood volume of infants and children").
 """
 
-from hemasim.parameters.bibliography import DALLMAN_1977
+from hemasim.parameters.bibliography import DALLMAN_1977, LINDERKAMP_1977
 from hemasim.parameters.core import Cited, Fitted, PlausibleRange
 from hemasim.parameters.sets._helpers import param
 
@@ -39,5 +41,12 @@ PARAMETERS = [
           "mean Hb by age over the adult mean (hemasim.biology.body.child_red_cell_factor); 0 switches that off",
           Cited(DALLMAN_1977, "haematological values by age, Hb mean: the adult class is 18-49 years (read in "
                 "Nathan & Oski's reproduction of the table, munstermom.tripod.com/HematologicValues.htm)"),
+          bounds=(0.0, 25.0)),
+    param("blood_volume_child_end_age_years", 15.0, "year",
+          "age below which the blood volume is the children's mean mL/kg by age and sex times weight, with or "
+          "without a height (hemasim.biology.body.blood_volume_L); from it on Nadler 1962 or the adult mL/kg; 0 "
+          "switches that off",
+          Cited(LINDERKAMP_1977, "Table 1 p. 228: the oldest class is 11-14 years (completed), so the table covers "
+                "ages below 15 (read at medicalalgorithms.com, pages corpus)"),
           bounds=(0.0, 25.0)),
 ]
