@@ -103,26 +103,46 @@ _CHILD_HB_AGES = (0.0, 2 * _DAY, 7 * _DAY, 14 * _DAY, 1 / 12, 2 / 12, 4.5 / 12, 
 _CHILD_HB_MEANS = {"male": (16.5, 18.5, 17.5, 16.5, 14.0, 11.5, 11.5, 12.0, 12.5, 13.5, 14.5),
                    "female": (16.5, 18.5, 17.5, 16.5, 14.0, 11.5, 11.5, 12.0, 12.5, 13.5, 14.0)}
 _ADULT_HB_MEAN = {"male": 15.5, "female": 14.0}  # the 18-49-year class
+# The same table's mean MCH, pg, at the same nodes (one value for both sexes at every age; the adult class 30 pg):
+# docs/model.md, "Mean cell haemoglobin of infants and children".
+_CHILD_MCH_MEANS = dict.fromkeys(("male", "female"), (34.0, 34.0, 34.0, 34.0, 34.0, 30.0, 30.0, 27.0, 27.0, 29.0, 30.0))
+_ADULT_MCH_MEAN = {"male": 30.0, "female": 30.0}
 
 
-def child_red_cell_factor(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
-    """Factor on the red-cell set point of a child: the mean Hb at the patient's age over the adult mean of the sex
-    (Dallman 1977, piecewise linear in age between the nodes above), exactly 1 from ``rbc_setpoint_adult_age_years``
-    on, and everywhere when that is 0. Taken at the starting age (a child does not grow during a run). ``value``
-    reads a parameter; covariates (and that parameter) may be arrays (a cohort)."""
+def _dallman_ratio(value: Callable[[str], float | np.ndarray], cov: Covariates, adult_age_name: str,
+                   means: dict[str, tuple[float, ...]], adult_mean: dict[str, float]) -> float | np.ndarray:
+    """Dallman 1977's mean at the patient's age over the adult mean of the sex, piecewise linear in age between the
+    nodes of ``_CHILD_HB_AGES``, exactly 1 from the age the parameter ``adult_age_name`` gives on (the adult node sits
+    there), and everywhere when that is 0."""
     age = np.asarray(cov.age_years, dtype=np.float64)
     female = np.asarray(cov.sex) == "female"
-    adult_age = np.asarray(value("rbc_setpoint_adult_age_years"), dtype=np.float64)
+    adult_age = np.asarray(value(adult_age_name), dtype=np.float64)
     out = np.ones(np.broadcast_shapes(age.shape, female.shape, adult_age.shape))
     # the nodes past the adult age give way to the adult node (a set, not np.unique, which imports numpy.ma at a run's
     # start: tests/test_cli_startup.py)
     for adult in sorted(set(np.ravel(adult_age).tolist())):
         ages = [*(a for a in _CHILD_HB_AGES if a < adult), adult]
         n = len(ages) - 1
-        ratio = {sex: np.interp(age, ages, [*_CHILD_HB_MEANS[sex][:n], _ADULT_HB_MEAN[sex]]) / _ADULT_HB_MEAN[sex]
+        ratio = {sex: np.interp(age, ages, [*means[sex][:n], adult_mean[sex]]) / adult_mean[sex]
                  for sex in ("male", "female")}
         out = np.where((adult_age == adult) & (age < adult), np.where(female, ratio["female"], ratio["male"]), out)
     return float(out) if np.ndim(out) == 0 else out
+
+
+def child_red_cell_factor(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
+    """Factor on the Hb set point of a child: the mean Hb at the patient's age over the adult mean of the sex
+    (Dallman 1977, piecewise linear in age between the nodes above), exactly 1 from ``rbc_setpoint_adult_age_years``
+    on, and everywhere when that is 0. Taken at the starting age (a child does not grow during a run). ``value``
+    reads a parameter; covariates (and that parameter) may be arrays (a cohort). The red-cell count's set point is
+    the adult one times this over :func:`child_mch_factor`."""
+    return _dallman_ratio(value, cov, "rbc_setpoint_adult_age_years", _CHILD_HB_MEANS, _ADULT_HB_MEAN)
+
+
+def child_mch_factor(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
+    """Factor on the mean cell Hb (``mean_cell_hemoglobin_pg``) of a child: Dallman 1977's mean MCH at the age over
+    the adult 30 pg, as :func:`child_red_cell_factor` (same nodes, same form), exactly 1 from
+    ``mch_adult_age_years`` on, and everywhere when that is 0."""
+    return _dallman_ratio(value, cov, "mch_adult_age_years", _CHILD_MCH_MEANS, _ADULT_MCH_MEAN)
 
 
 def body_surface_area_m2(cov: Covariates) -> float | np.ndarray:
