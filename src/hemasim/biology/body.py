@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -110,7 +110,7 @@ _ADULT_MCH_MEAN = {"male": 30.0, "female": 30.0}
 
 
 def _dallman_ratio(value: Callable[[str], float | np.ndarray], cov: Covariates, adult_age_name: str,
-                   means: dict[str, tuple[float, ...]], adult_mean: dict[str, float]) -> float | np.ndarray:
+                   means: Mapping[str, Sequence[float]], adult_mean: Mapping[str, float]) -> float | np.ndarray:
     """Dallman 1977's mean at the patient's age over the adult mean of the sex, piecewise linear in age between the
     nodes of ``_CHILD_HB_AGES``, exactly 1 from the age the parameter ``adult_age_name`` gives on (the adult node sits
     there), and everywhere when that is 0."""
