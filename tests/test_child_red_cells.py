@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from hemasim.biology import healthy_human_model
-from hemasim.biology.body import Covariates, child_red_cell_factor
+from hemasim.biology.body import Covariates, child_mch_factor, child_red_cell_factor
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.simulation import Simulation
 
@@ -67,5 +67,5 @@ def test_an_infants_steady_state_holds_at_the_set_point_of_its_starting_age(agin
     expected = ADULT_HB["male"] * child_red_cell_factor(PARAMS.value, Covariates(0.6, "male", 7.5))
     assert 11.0 < expected < 12.0  # inside the report's 6-24-month band (11.0-13.5 g/dL, UpToDate)
     np.testing.assert_allclose(hb, expected, rtol=1e-5)
-    np.testing.assert_allclose(r.observable("rbc_1e12_per_L"), expected * 10.0 / PARAMS.value("mean_cell_hemoglobin_pg"),
-                               rtol=1e-5)
+    mch = PARAMS.value("mean_cell_hemoglobin_pg") * child_mch_factor(PARAMS.value, Covariates(0.6, "male", 7.5))
+    np.testing.assert_allclose(r.observable("rbc_1e12_per_L"), expected * 10.0 / mch, rtol=1e-5)

@@ -72,10 +72,10 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
         if bad.size:
             raise ValueError(f"per_patient {name}: every value must be finite (got {bad[0]!r})")
     bv = blood_volume_L(patient, params)
-    used_bv: set[str] = set()
+    used_bv = {"blood_volume_child_end_age_years"}
     if patient.height_cm is None:
         sexes = set(np.atleast_1d(np.asarray(patient.sex)).tolist())
-        used_bv = {f"blood_volume_mL_per_kg_{s}" for s in sexes}
+        used_bv |= {f"blood_volume_mL_per_kg_{s}" for s in sexes}
     ctx = BuildContext(params=params, patient=patient, blood_volume_L=bv, aging=aging,
                        per_patient=dict(per_patient or {}))
     ctx.used |= used_bv

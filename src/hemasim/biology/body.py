@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -31,8 +31,24 @@ class Covariates:
 REFERENCE_ADULT = Covariates(age_years=35.0, sex="male", weight_kg=70.0, height_cm=175.0)
 
 
+# Linderkamp, Versmold, Riegel & Betke 1977 (Eur J Pediatr 125:227, Table 1 p. 228; read at medicalalgorithms.com,
+# "Estimated blood volume for infants and children based on height and weight by Linderkamp et al", pages corpus):
+# mean blood volume, mL/kg, of 160 healthy German infants and children (1 hour to 14 years) by age class; one row
+# below 2 years, by sex from 2 years. The classes are in completed days, months or years (0-1 d, 2-30 d, 1-2 mo,
+# 3-6 mo, 7-12 mo, 13-24 mo, 2-3, 4-6, 7-10, 11-14 y), each placed at its centre: [0, 2) d at 1 d, [2, 31) d at
+# 16.5 d, [1, 3) mo at 2 mo, [3, 7) at 5, [7, 13) at 10, [13, 25) at 19 mo, [2, 4) y at 3, [4, 7) at 5.5, [7, 11)
+# at 9, [11, 15) at 13 y. docs/model.md, "Blood volume of infants and children".
+_DAY = 1.0 / 365.25
+_CHILD_BV_AGES = (1 * _DAY, 16.5 * _DAY, 2 / 12, 5 / 12, 10 / 12, 19 / 12, 3.0, 5.5, 9.0, 13.0)
+_CHILD_BV_ML_PER_KG = {"male": (81.9, 84.4, 79.4, 76.6, 82.4, 86.1, 80.5, 76.7, 79.6, 74.4),
+                       "female": (81.9, 84.4, 79.4, 76.6, 82.4, 86.1, 79.0, 77.4, 72.7, 68.3)}
+
+
 def blood_volume_L(cov: Covariates, params: ParameterSet) -> float | np.ndarray:
-    """Blood volume: Nadler 1962 when height is known, otherwise mL/kg by sex (textbook).
+    """Blood volume: Nadler 1962 when height is known, otherwise mL/kg by sex (textbook); below
+    ``blood_volume_child_end_age_years`` (with or without a height) weight times Linderkamp 1977's mean mL/kg at
+    the patient's age and sex (piecewise linear between the class centres above, held beyond the first and last;
+    0 switches it off). Nadler's is an adult regression: it gives a 6-kg, 61-cm infant 147 mL/kg.
 
     Covariates may be arrays (one entry per patient of a cohort).
     """
@@ -45,6 +61,12 @@ def blood_volume_L(cov: Covariates, params: ParameterSet) -> float | np.ndarray:
         per_kg = np.where(female, params.value("blood_volume_mL_per_kg_female"),
                           params.value("blood_volume_mL_per_kg_male"))
         out = per_kg * np.asarray(cov.weight_kg) / 1000.0
+    age = np.asarray(cov.age_years, dtype=np.float64)
+    child = age < params.value("blood_volume_child_end_age_years")
+    if np.any(child):  # adults keep the expressions above bit for bit
+        per_kg_child = np.where(female, np.interp(age, _CHILD_BV_AGES, _CHILD_BV_ML_PER_KG["female"]),
+                                np.interp(age, _CHILD_BV_AGES, _CHILD_BV_ML_PER_KG["male"]))
+        out = np.where(child, per_kg_child * np.asarray(cov.weight_kg, dtype=np.float64) / 1000.0, out)
     return float(out) if np.ndim(out) == 0 else out
 
 
@@ -77,31 +99,50 @@ def set_point_age_factor(rate_per_year: float | np.ndarray, age_years: float | n
 # is its own node (birth, 1 and 2 weeks, 1 and 2 months), a class its centre (1-3 days, 3-6 months, 0.5-2, 2-6, 6-12,
 # 12-18 years); the adult class (18-49 y) is the last node, placed at rbc_setpoint_adult_age_years. One row per sex:
 # the table splits by sex from 12 years. docs/model.md, "Red-cell set point of infants and children".
-_DAY = 1.0 / 365.25
 _CHILD_HB_AGES = (0.0, 2 * _DAY, 7 * _DAY, 14 * _DAY, 1 / 12, 2 / 12, 4.5 / 12, 1.25, 4.0, 9.0, 15.0)
 _CHILD_HB_MEANS = {"male": (16.5, 18.5, 17.5, 16.5, 14.0, 11.5, 11.5, 12.0, 12.5, 13.5, 14.5),
                    "female": (16.5, 18.5, 17.5, 16.5, 14.0, 11.5, 11.5, 12.0, 12.5, 13.5, 14.0)}
 _ADULT_HB_MEAN = {"male": 15.5, "female": 14.0}  # the 18-49-year class
+# The same table's mean MCH, pg, at the same nodes (one value for both sexes at every age; the adult class 30 pg):
+# docs/model.md, "Mean cell haemoglobin of infants and children".
+_CHILD_MCH_MEANS = dict.fromkeys(("male", "female"), (34.0, 34.0, 34.0, 34.0, 34.0, 30.0, 30.0, 27.0, 27.0, 29.0, 30.0))
+_ADULT_MCH_MEAN = {"male": 30.0, "female": 30.0}
 
 
-def child_red_cell_factor(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
-    """Factor on the red-cell set point of a child: the mean Hb at the patient's age over the adult mean of the sex
-    (Dallman 1977, piecewise linear in age between the nodes above), exactly 1 from ``rbc_setpoint_adult_age_years``
-    on, and everywhere when that is 0. Taken at the starting age (a child does not grow during a run). ``value``
-    reads a parameter; covariates (and that parameter) may be arrays (a cohort)."""
+def _dallman_ratio(value: Callable[[str], float | np.ndarray], cov: Covariates, adult_age_name: str,
+                   means: Mapping[str, Sequence[float]], adult_mean: Mapping[str, float]) -> float | np.ndarray:
+    """Dallman 1977's mean at the patient's age over the adult mean of the sex, piecewise linear in age between the
+    nodes of ``_CHILD_HB_AGES``, exactly 1 from the age the parameter ``adult_age_name`` gives on (the adult node sits
+    there), and everywhere when that is 0."""
     age = np.asarray(cov.age_years, dtype=np.float64)
     female = np.asarray(cov.sex) == "female"
-    adult_age = np.asarray(value("rbc_setpoint_adult_age_years"), dtype=np.float64)
+    adult_age = np.asarray(value(adult_age_name), dtype=np.float64)
     out = np.ones(np.broadcast_shapes(age.shape, female.shape, adult_age.shape))
     # the nodes past the adult age give way to the adult node (a set, not np.unique, which imports numpy.ma at a run's
     # start: tests/test_cli_startup.py)
     for adult in sorted(set(np.ravel(adult_age).tolist())):
         ages = [*(a for a in _CHILD_HB_AGES if a < adult), adult]
         n = len(ages) - 1
-        ratio = {sex: np.interp(age, ages, [*_CHILD_HB_MEANS[sex][:n], _ADULT_HB_MEAN[sex]]) / _ADULT_HB_MEAN[sex]
+        ratio = {sex: np.interp(age, ages, [*means[sex][:n], adult_mean[sex]]) / adult_mean[sex]
                  for sex in ("male", "female")}
         out = np.where((adult_age == adult) & (age < adult), np.where(female, ratio["female"], ratio["male"]), out)
     return float(out) if np.ndim(out) == 0 else out
+
+
+def child_red_cell_factor(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
+    """Factor on the Hb set point of a child: the mean Hb at the patient's age over the adult mean of the sex
+    (Dallman 1977, piecewise linear in age between the nodes above), exactly 1 from ``rbc_setpoint_adult_age_years``
+    on, and everywhere when that is 0. Taken at the starting age (a child does not grow during a run). ``value``
+    reads a parameter; covariates (and that parameter) may be arrays (a cohort). The red-cell count's set point is
+    the adult one times this over :func:`child_mch_factor`."""
+    return _dallman_ratio(value, cov, "rbc_setpoint_adult_age_years", _CHILD_HB_MEANS, _ADULT_HB_MEAN)
+
+
+def child_mch_factor(value: Callable[[str], float | np.ndarray], cov: Covariates) -> float | np.ndarray:
+    """Factor on the mean cell Hb (``mean_cell_hemoglobin_pg``) of a child: Dallman 1977's mean MCH at the age over
+    the adult 30 pg, as :func:`child_red_cell_factor` (same nodes, same form), exactly 1 from
+    ``mch_adult_age_years`` on, and everywhere when that is 0."""
+    return _dallman_ratio(value, cov, "mch_adult_age_years", _CHILD_MCH_MEANS, _ADULT_MCH_MEAN)
 
 
 def body_surface_area_m2(cov: Covariates) -> float | np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from hemasim.biology.body import child_red_cell_factor, set_point_age_factor
+from hemasim.biology.body import child_mch_factor, child_red_cell_factor, set_point_age_factor
 from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Value
 
@@ -16,9 +16,11 @@ def erythroid_module(ctx: BuildContext) -> Module:
     # the set point falls with age past 35 (men only: the fitted female rate is 0; docs/model.md)
     age_rate, age_names = ctx.by_sex("rbc_setpoint_age_decline_male_per_year", "rbc_setpoint_age_decline_female_per_year")
     setpoint = setpoint * set_point_age_factor(age_rate, ctx.patient.age_years)
-    # a child's follows the mean Hb by age (Dallman 1977), 1 from the adult age on (docs/model.md)
-    setpoint = setpoint * child_red_cell_factor(ctx.p, ctx.patient)
-    setpoint_names = (*setpoint_names, *age_names, "rbc_setpoint_adult_age_years")
+    # a child's Hb follows the mean Hb by age, its MCH the mean MCH by age (Dallman 1977), so its red-cell count
+    # their ratio; both 1 from the adult ages on (docs/model.md)
+    mch_factor = child_mch_factor(ctx.p, ctx.patient)
+    setpoint = setpoint * child_red_cell_factor(ctx.p, ctx.patient) / mch_factor
+    setpoint_names = (*setpoint_names, *age_names, "rbc_setpoint_adult_age_years", "mch_adult_age_years")
     spec = FeedbackLineage(
         key="erythroid", label="erythroid", blood_label="circulating red cells",
         setpoint=setpoint, setpoint_scale=1e12, setpoint_parameters=setpoint_names,
@@ -28,7 +30,7 @@ def erythroid_module(ctx: BuildContext) -> Module:
         maturation_days="erythroblast_maturation_days", maturation_stages="erythroblast_maturation_stages",
         signal="red_cells", feedback="epo_like", tags=("erythroid",))
     m, rbc, release = feedback_lineage_module(ctx, spec)
-    mch_g = ctx.p("mean_cell_hemoglobin_pg") * 1e-12
+    mch_g = ctx.p("mean_cell_hemoglobin_pg") * mch_factor * 1e-12
     m.observables += [
         Observable("hemoglobin_g_per_dL", "g/dL", "blood hemoglobin", dict.fromkeys(rbc, mch_g / (bv * 10.0))),
         Observable("rbc_1e12_per_L", "1e12/L", "red cell count", dict.fromkeys(rbc, 1.0 / (bv * 1e12))),

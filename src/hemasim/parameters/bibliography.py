@@ -71,6 +71,10 @@ LAHOZ_BENEYTEZ_2016 = Reference(
     "LahozBeneytez2016", "Lahoz-Beneytez J, Elemans M, Zhang Y, et al.", 2016,
     "Human neutrophil kinetics: modeling of stable isotope labeling data supports short blood "
     "neutrophil half-lives", "Blood 127:3431-3438", "10.1182/blood-2016-03-700336")
+LINDERKAMP_1977 = Reference(
+    "Linderkamp1977", "Linderkamp O, Versmold HT, Riegel KP, Betke K.", 1977,
+    "Estimation and prediction of blood volume in infants and children",
+    "Eur J Pediatr 125:227-234 (Table 1 p. 228 read at medicalalgorithms.com, pages corpus)")
 LEE_SIX_2018 = Reference(
     "LeeSix2018", "Lee-Six H, Obro NF, Shepherd MS, et al.", 2018,
     "Population dynamics of normal human blood inferred from somatic mutations", "Nature 561:473-478",

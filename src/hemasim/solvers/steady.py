@@ -210,10 +210,11 @@ def _colouring_of_structure(key: tuple[int, tuple[int, ...], bytes, bytes, bytes
 
 
 def _some_patients(model: CompiledModel, which: np.ndarray) -> CompiledModel:
-    """The patients ``which`` of a cohort model, as a smaller cohort model."""
+    """The patients ``which`` of a cohort model, as a smaller cohort model. One patient's model wrapped as a cohort
+    of one (:meth:`NewtonSteadyState.states`) keeps its one patient's weights, which serve every patient."""
+    weights = model.obs_weights if model.obs_weights.n_patients is None else model.obs_weights.patients(which)
     return replace(model, x0=model.x0[which], rate=model.rate[which], yield_=model.yield_[which],
-                   fb_params=model.fb_params[which], obs_weights=model.obs_weights.patients(which),
-                   n_patients=len(which))
+                   fb_params=model.fb_params[which], obs_weights=weights, n_patients=len(which))
 
 
 @dataclass(frozen=True, eq=False)

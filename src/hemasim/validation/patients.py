@@ -12,7 +12,7 @@ PATIENTS: dict[str, Covariates] = {
     # age 43 years and weight 55.2 kg; sex and height not given (a man as T7's scenario; no height: 70 mL/kg)
     "ooi2004_adult_aml_median": Covariates(age_years=43.0, sex="male", weight_kg=55.2, height_cm=None),
     # K2 (and K3, whose abstract gives no age or weight): Kurtzberg 2008 Blood 112:4318 abstract (COBLT), 191
-    # children, median age 7.7 years and weight 25.9 kg; sex and height not given (a boy as T7's scenario; no
-    # height: blood volume 70 mL/kg, Nadler 1962 being an adult regression)
+    # children, median age 7.7 years and weight 25.9 kg; sex and height not given (a boy as T7's scenario; a
+    # child's blood volume is Linderkamp 1977's mL/kg by age, with or without a height: hemasim.biology.body)
     "coblt2008_child_median": Covariates(age_years=7.7, sex="male", weight_kg=25.9, height_cm=None),
 }

@@ -8,10 +8,13 @@ docs/agetrend_fit.py on docs/agetrend_data.csv: platelet percentiles of Italian 
 target's source (R3: Nilsson-Ehle 2000; R8: Segal & Moliterno 2006) or its cohort is in the fit.
 
 Below the adult age a child's red-cell set point follows Dallman 1977's mean Hb by age (branch infanthb;
-hemasim.biology.body.child_red_cell_factor; docs/model.md, "Red-cell set point of infants and children").
+hemasim.biology.body.child_red_cell_factor; docs/model.md, "Red-cell set point of infants and children") and its
+mean cell Hb the same table's mean MCH by age (branch childblood; hemasim.biology.body.child_mch_factor), and
+below the children's end age their blood volume is Linderkamp 1977's mL/kg by age (branch childblood;
+hemasim.biology.body.blood_volume_L; docs/model.md, "Blood volume of infants and children").
 """
 
-from hemasim.parameters.bibliography import DALLMAN_1977
+from hemasim.parameters.bibliography import DALLMAN_1977, LINDERKAMP_1977
 from hemasim.parameters.core import Cited, Fitted, PlausibleRange
 from hemasim.parameters.sets._helpers import param
 
@@ -38,6 +41,20 @@ PARAMETERS = [
           "age from which the red-cell set point is the adult one; below it the set point follows the children's "
           "mean Hb by age over the adult mean (hemasim.biology.body.child_red_cell_factor); 0 switches that off",
           Cited(DALLMAN_1977, "haematological values by age, Hb mean: the adult class is 18-49 years (read in "
+                "Nathan & Oski's reproduction of the table, munstermom.tripod.com/HematologicValues.htm)"),
+          bounds=(0.0, 25.0)),
+    param("blood_volume_child_end_age_years", 15.0, "year",
+          "age below which the blood volume is the children's mean mL/kg by age and sex times weight, with or "
+          "without a height (hemasim.biology.body.blood_volume_L); from it on Nadler 1962 or the adult mL/kg; 0 "
+          "switches that off",
+          Cited(LINDERKAMP_1977, "Table 1 p. 228: the oldest class is 11-14 years (completed), so the table covers "
+                "ages below 15 (read at medicalalgorithms.com, pages corpus)"),
+          bounds=(0.0, 25.0)),
+    param("mch_adult_age_years", 18.0, "year",
+          "age from which the mean cell Hb is the adult one; below it it follows the children's mean MCH by age "
+          "over the adult mean, and the red-cell count the mean Hb over that (hemasim.biology.body.child_mch_factor); "
+          "0 switches that off",
+          Cited(DALLMAN_1977, "haematological values by age, MCH mean: the adult class is 18-49 years, 30 pg (read in "
                 "Nathan & Oski's reproduction of the table, munstermom.tripod.com/HematologicValues.htm)"),
           bounds=(0.0, 25.0)),
 ]
