@@ -126,6 +126,19 @@ def _amount(name: str, unit: str, value: float) -> str:
 #: outputs' terse "did not fall" read as "Platelet engraftment: did not fall", as if engraftment had failed
 NEVER_FELL = "the count never fell below the threshold (no day to read)"
 
+#: the engraftment days, defined after the post-graft aplasia: a count that never fell below the threshold had no
+#: aplasia to engraft from, and "the count never fell below the threshold" alone did not say why that matters (an
+#: unconditioned SCID graft; report24). Still reported as such, not as "not reached" (issue 17 item 6)
+ENGRAFTMENT_DAYS = frozenset({"neutrophil_engraftment_day", "platelet_engraftment_day"})
+NO_APLASIA = "no aplasia"
+FELL_REASON = "(the count never fell below the threshold)"
+
+
+def never_fell_text(name: str) -> str:
+    """Why a day defined after a fall has no value in one run: for an engraftment day "not applicable: no aplasia
+    (...)", for any other :data:`NEVER_FELL`."""
+    return f"not applicable: {NO_APLASIA} {FELL_REASON}" if name in ENGRAFTMENT_DAYS else NEVER_FELL
+
 
 #: a nadir whose count never fell (its day's endpoint has none: "did not fall"): a healthy run's "ANC nadir 4.75"
 #: read as a fall to 4.75 (harden11)
@@ -134,7 +147,7 @@ NO_NADIR = f"it never fell more than {100 * NADIR_FALL:g}% below its start (no n
 
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
-        text = NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
+        text = never_fell_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
         return f"{text} {_run_end(e, result)}" if text == "not reached" and result is not None else text
     if e.unit == "flag":
         return "yes" if e.value else "no"
@@ -401,12 +414,18 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
     if unit == "flag":
         return f"{percent_text(reached)} of patients"
     not_fallen = row.get("fraction_did_not_fall")  # a day defined after a fall: the count never fell that low
+    aplasia = name in ENGRAFTMENT_DAYS
     if row["median"] is None:
-        return "the count never fell below the threshold in any patient" if not_fallen == 1.0 else "no patient"
+        if not_fallen != 1.0:
+            return "no patient"
+        return f"not applicable: {NO_APLASIA} in any patient {FELL_REASON}" if aplasia else \
+            "the count never fell below the threshold in any patient"
     spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
     if name.startswith("days_"):
         return f"{percent_text(reached)} of patients; {spread}"
-    fell = f"; the count never fell below the threshold in {percent_text(not_fallen)}" if not_fallen else ""
+    share = percent_text(not_fallen or 0.0)
+    fell = "" if not not_fallen else (f"; {NO_APLASIA} in {share} {FELL_REASON}" if aplasia
+                                       else f"; the count never fell below the threshold in {share}")
     return spread if reached >= 1.0 else f"{spread}; reached by {percent_text(reached)} of patients{fell}"
 
 
