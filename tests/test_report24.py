@@ -51,3 +51,26 @@ def test_model_words_of_each_built_model():
     assert model_words("healthy_human") == "the multilineage model of blood formation"
     assert model_words("friberg_docetaxel_friberg2002").startswith("the published Friberg chain")
     assert model_words("something_new") == "something_new"  # an unknown name as it is
+
+
+def test_a_count_has_three_significant_digits_everywhere_in_the_report():
+    # docetaxel q3w: the run's ANC nadir read 0.4288 beside its cycles' nadirs 0.441, 0.437, 0.431, 0.429
+    from html import unescape
+
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.html import endpoint_text
+    from hemasim.report.key_results import cohort_key_results_html, count_text, key_results_html
+
+    def ep(name: str, value: float, unit: str) -> EndpointValue:
+        return EndpointValue(name, value, unit, "d")
+
+    eps = [ep("anc_nadir", 0.4288063, "1e9/L"), ep("platelets_nadir", 219.5788, "1e9/L"),
+           ep("hemoglobin_nadir", 13.00904, "g/dL"), ep("collected_cd34_per_kg", 1.0283e7, "cells/kg")]
+    key = unescape(key_results_html({"": eps}))
+    assert "0.429 ×10⁹/L" in key and "220 ×10⁹/L" in key and "13 g/dL" in key
+    assert "1.028×10⁷" in key  # a dose is no count: its four digits stay
+    assert [endpoint_text(e) for e in eps[:3]] == ["0.429", "220", "13"]
+    assert count_text(1234.4) == "1234"  # a count of thousands whole, not 1.23×10³
+    row = {"endpoint": "anc_nadir", "median": 0.4288, "p05": 0.1234, "p95": 1.2345, "fraction_reaching": 1.0,
+           "unit": "1e9/L", "definition": "d", "n": 40}
+    assert "median 0.429 ×10⁹/L (5-95%: 0.123-1.23)" in unescape(cohort_key_results_html([row]))

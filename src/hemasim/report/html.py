@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from hemasim.assembly import report_sections
 from hemasim.report.key_results import (
+    COUNT_UNITS,
     ENDPOINTS_ANCHOR,
     cohort_key_results_html,
     key_results_html,
     percent_text,
     unit_words,
+    value_text,
 )
 
 if TYPE_CHECKING:
@@ -101,7 +103,8 @@ def _fmt(v: float | None, missing: str = "not reached") -> str:
 
 def endpoint_text(e: EndpointValue) -> str:
     """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached")."""
-    return _fmt(e.value, e.note or "not reached")
+    return value_text(e.unit, e.value) if e.value is not None and e.unit in COUNT_UNITS else \
+        _fmt(e.value, e.note or "not reached")
 
 
 def plain(value: object, nested: bool = False) -> str:
@@ -579,7 +582,9 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             if r["fraction_reaching"] != 0:
                 return "n/a"
             return "did not fall" if r.get("fraction_did_not_fall") == 1.0 else "none reached"
-        return f"{v:.4g}" if isinstance(v, float) else esc(str(v))
+        if isinstance(v, float):
+            return value_text(str(r["unit"]), v) if r.get("unit") in COUNT_UNITS else f"{v:.4g}"
+        return esc(str(v))
 
     def reaching(r: dict[str, Any]) -> str:
         if r["fraction_reaching"] is None:  # not computed: no share reached it

@@ -114,12 +114,30 @@ def _number(value: float) -> str:
     return f"{mantissa}×10{str(int(power)).translate(_SUPERSCRIPT)}"
 
 
+#: the units of a blood count (cells and haemoglobin per volume): their values read to :data:`COUNT_DIGITS`
+COUNT_UNITS = frozenset({"1e9/L", "g/dL", "cells/uL"})
+#: significant digits of a count, everywhere in a report (key results, per-cycle rows, endpoint tables): the run's
+#: ANC nadir read 0.4288 beside its cycles' 0.441, 0.437 (report24); three is what a laboratory reports of a low ANC
+COUNT_DIGITS = 3
+
+
+def count_text(value: float) -> str:
+    """A blood count to :data:`COUNT_DIGITS` significant digits, a count of 1000 or more whole (1234 cells/µL, not
+    1.23×10³): 0.429, 13, 220."""
+    return f"{value:.0f}" if abs(value) >= 10**COUNT_DIGITS else f"{value:.{COUNT_DIGITS}g}"
+
+
+def value_text(unit: str, value: float) -> str:
+    """A value of ``unit`` as a number: a count by :func:`count_text`, anything else by :func:`_number`."""
+    return count_text(value) if unit in COUNT_UNITS else _number(value)
+
+
 def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
         return f"day {value:.4g}{unit[3:]}"
     words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
-    return f"{_number(value)} {words}" if words != "1" else _number(value)
+    return f"{value_text(unit, value)} {words}" if words != "1" else _number(value)
 
 
 #: a day defined after a fall (engraftment, recovery) whose count never fell, in the words of the key results: the
@@ -281,7 +299,7 @@ def _cycle_nadirs_text(result: Result) -> str:
     starts = chemotherapy_cycle_days(result)
     values = result.observable("anc_1e9_per_L")
     begin = [float(values[np.searchsorted(result.times, s)]) for s in starts]
-    return " · ".join(f"{i}: {v:.3g} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
+    return " · ".join(f"{i}: {count_text(v)} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
                       for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=False), start=1))
 
 
@@ -420,7 +438,8 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
             return "no patient"
         return f"not applicable: {NO_APLASIA} in any patient {FELL_REASON}" if aplasia else \
             "the count never fell below the threshold in any patient"
-    spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
+    low, high = (value_text(unit, row[q]) if unit in COUNT_UNITS else f"{row[q]:.4g}" for q in ("p05", "p95"))
+    spread = f"median {_amount(name, unit, row['median'])} (5-95%: {low}-{high})"
     if name.startswith("days_"):
         return f"{percent_text(reached)} of patients; {spread}"
     share = percent_text(not_fallen or 0.0)
