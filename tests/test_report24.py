@@ -74,3 +74,45 @@ def test_a_count_has_three_significant_digits_everywhere_in_the_report():
     row = {"endpoint": "anc_nadir", "median": 0.4288, "p05": 0.1234, "p95": 1.2345, "fraction_reaching": 1.0,
            "unit": "1e9/L", "definition": "d", "n": 40}
     assert "median 0.429 ×10⁹/L (5-95%: 0.123-1.23)" in unescape(cohort_key_results_html([row]))
+
+
+def test_the_haemoglobin_nadir_has_its_day_and_a_count_still_falling_at_the_end_is_no_nadir():
+    # docetaxel q3w: "Haemoglobin nadir 13.01 g/dL" had no day, and the platelets, falling slowly over the whole run,
+    # read "nadir 219.6 on day 83.75" of an 84-day run
+    from html import unescape
+
+    import numpy as np
+
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import count_text, key_results_html, still_falling
+
+    result = _run({"duration_days": 30, "output": {"every_days": 0.5},
+                   "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+                   "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006",
+                                      "dose_mg_per_m2": 100, "route": "iv_infusion", "infusion_hours": 1,
+                                      "schedule": {"start_day": 0, "every_days": 21, "cycles": 1}}]})
+    by_name = {e.name: e for e in evaluate_endpoints(result)}
+    key = unescape(key_results_html({"": list(by_name.values())}, {"": result}))
+    hb = result.observable("hemoglobin_g_per_dL")
+    hb_row = key[key.index("Haemoglobin nadir"):].split("</tr>")[0]
+    assert f"{count_text(float(hb.min()))} g/dL on day {float(result.times[np.argmin(hb)]):g}" in hb_row
+    # the platelets fall slowly over the whole run, lowest on its last day: no nadir within it
+    platelets = result.observable("platelets_1e9_per_L")
+    assert np.argmin(platelets) == len(platelets) - 1 and still_falling(platelets)
+    platelet_row = key[key.index("Platelet nadir"):].split("</tr>")[0]
+    assert (f"still falling at the end of the run (day 30): lowest {count_text(float(platelets.min()))} ×10⁹/L; "
+            "no nadir within the run") in platelet_row
+    anc_row = key[key.index("ANC nadir"):].split("</tr>")[0]  # the ANC came back: its nadir stands
+    assert f"on day {by_name['anc_nadir_day'].value:g}" in anc_row and "still falling" not in anc_row
+
+
+def test_still_falling_reads_the_rise_after_the_lowest_against_the_fall():
+    import numpy as np
+
+    from hemasim.report.key_results import still_falling
+
+    assert still_falling(np.array([261.0, 240.0, 219.579, 219.580]))  # back 0.002% of its fall: still where it fell
+    assert still_falling(np.array([5.0, 4.0, 3.0]))  # lowest on the last day
+    assert not still_falling(np.array([13.8, 13.009, 13.05]))  # back 5% of its fall: a nadir
+    assert not still_falling(np.array([4.75, 0.43, 4.6]))
+    assert not still_falling(np.array([4.75, 4.75, 4.75]))  # no fall: no nadir at all (the nadir day says it)

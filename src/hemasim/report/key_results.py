@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.endpoints import DID_NOT_FALL_NOTE, NADIR_FALL, DaysBelow, fell
+from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, NADIR_FALL, DayOfNadir, DaysBelow, Nadir, fell
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     ("days_platelets_below_25", "Days of grade 4 thrombocytopenia over the run (platelets < 25 ×10⁹/L)", None),
     ("platelet_engraftment_day", "Platelet engraftment (≥ 20 ×10⁹/L, 7 days)", None),
     ("primary_graft_failure", "Primary graft failure", None),
-    ("hemoglobin_nadir", "Haemoglobin nadir", None),
+    # with its day as the other nadirs (report24): no endpoint gives it, the report reads it (:func:`_day_of`)
+    ("hemoglobin_nadir", "Haemoglobin nadir (lowest of the run)", "hemoglobin_nadir_day"),
     ("collected_cd34_per_kg", "CD34+ collected", None),
     # "back to" read wrong in an X-SCID infant, who never had 200/µL (harden25): the endpoint's day is the first at or
     # above 200 after a fall below it, which a SCID child's count starts in
@@ -190,16 +191,47 @@ def _graft_day(result: Result | None) -> float | None:
     return graft_day(result.record.scenario.interventions)
 
 
+def _nadir_observable(name: str) -> str | None:
+    """The observable of the run's nadir endpoint ``name`` (``platelets_nadir``), None for any other endpoint."""
+    return next((e.observable for e in DEFAULT_ENDPOINTS if isinstance(e, Nadir) and e.name == name), None)
+
+
+def _day_of(name: str, day: EndpointValue | None, result: Result | None) -> EndpointValue | None:
+    """The day of nadir ``name``: its endpoint where the run has one, else read from the run by the endpoint's own
+    rule (:class:`~hemasim.endpoints.DayOfNadir`; the haemoglobin nadir has no day endpoint)."""
+    observable = _nadir_observable(name)
+    if day is not None or result is None or observable is None or observable not in result.model.observable_names:
+        return day
+    return DayOfNadir(observable).evaluate(result)
+
+
+def still_falling(values: np.ndarray) -> bool:
+    """Whether a series' lowest value is no nadir but where it stood when the run ended: after it, the count came
+    back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start. The docetaxel run's
+    platelets fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75"
+    (report24). A haemoglobin that dipped and came back 5% of its fall keeps its nadir."""
+    lowest = int(np.argmin(values))
+    fall = float(values[0] - values[lowest])
+    return fall > 0 and float(values[lowest:].max() - values[lowest]) < NADIR_FALL * fall
+
+
 def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None = None) -> str:
     """The value and the day of the run it was on; after a graft also that day counted from the graft, as the
-    engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart)."""
+    engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart). A nadir
+    still falling at the end of the run (:func:`still_falling`) says so instead of being called a nadir."""
     text = _value_text(e, result)
+    day = _day_of(e.name, day, result)
     if day is not None and day.value is None and day.note == DID_NOT_FALL_NOTE:
         return f"{text}; {NO_NADIR}"
     if day is None or day.value is None:
         return text
     graft = _graft_day(result)
     after = f" (day {day.value - graft:g} after graft)" if graft is not None and day.value >= graft else ""
+    observable = _nadir_observable(e.name)
+    if result is not None and observable is not None and still_falling(result.observable(observable)):
+        end = float(result.times[-1])
+        when = "" if day.value == end else f" on day {day.value:g}{after}"
+        return f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the run"
     return f"{text} on day {day.value:g}{after}"
 
 
