@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from hemasim.assembly import report_sections
 from hemasim.report.key_results import (
-    COUNT_UNITS,
     ENDPOINTS_ANCHOR,
     cohort_key_results_html,
     key_results_html,
     percent_text,
+    table_number,
     unit_words,
-    value_text,
 )
 
 if TYPE_CHECKING:
@@ -95,16 +94,9 @@ def name_html(name: str) -> str:
     return html.escape(name).replace("_", "_<wbr>")
 
 
-def _fmt(v: float | None, missing: str = "not reached") -> str:
-    if v is None:
-        return missing
-    return f"{v:.4g}"
-
-
 def endpoint_text(e: EndpointValue) -> str:
     """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached")."""
-    return value_text(e.unit, e.value) if e.value is not None and e.unit in COUNT_UNITS else \
-        _fmt(e.value, e.note or "not reached")
+    return (e.note or "not reached") if e.value is None else table_number(e.unit, e.value)
 
 
 def plain(value: object, nested: bool = False) -> str:
@@ -583,7 +575,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
                 return "n/a"
             return "did not fall" if r.get("fraction_did_not_fall") == 1.0 else "none reached"
         if isinstance(v, float):
-            return value_text(str(r["unit"]), v) if r.get("unit") in COUNT_UNITS else f"{v:.4g}"
+            return table_number(str(r.get("unit")), v)
         return esc(str(v))
 
     def reaching(r: dict[str, Any]) -> str:

@@ -133,6 +133,12 @@ def value_text(unit: str, value: float) -> str:
     return count_text(value) if unit in COUNT_UNITS else _number(value)
 
 
+def table_number(unit: str, value: float) -> str:
+    """A value in an endpoint table or a 5-95% range: a count by :func:`count_text`, anything else to four
+    significant digits as Python writes it."""
+    return count_text(value) if unit in COUNT_UNITS else f"{value:.4g}"
+
+
 def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
@@ -470,7 +476,7 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
             return "no patient"
         return f"not applicable: {NO_APLASIA} in any patient {FELL_REASON}" if aplasia else \
             "the count never fell below the threshold in any patient"
-    low, high = (value_text(unit, row[q]) if unit in COUNT_UNITS else f"{row[q]:.4g}" for q in ("p05", "p95"))
+    low, high = (table_number(unit, row[q]) for q in ("p05", "p95"))
     spread = f"median {_amount(name, unit, row['median'])} (5-95%: {low}-{high})"
     if name.startswith("days_"):
         return f"{percent_text(reached)} of patients; {spread}"
