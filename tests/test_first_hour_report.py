@@ -33,7 +33,10 @@ def test_key_results_read_as_a_clinician_writes_them():
     assert "5.75 days" in html and "day 12 after graft" in html
     assert ">no<" in html  # a flag as a word, not 0
     # why there is no value: the outputs' terse "did not fall" read as a failed engraftment (lead, thirteenth session)
-    assert "Platelet engraftment" in html and "the count never fell below the threshold (no day to read)" in html
+    # report24: and why that is no failure: an unconditioned SCID graft has no aplasia to engraft from
+    assert "Platelet engraftment" in html
+    assert "not applicable: no aplasia (the count never fell below the threshold)" in html
+    assert "not reached" not in html  # issue 17 item 6: never fell is not "not reached"
     assert "did not fall" not in html
     assert "lymphocytes_nadir" not in html  # only the key endpoints; the rest is linked
     assert 'href="#endpoints"' in html and "all 7 endpoints" in html
@@ -172,9 +175,14 @@ def test_a_cohort_day_after_a_fall_that_no_count_reached_says_did_not_fall():
     assert "<code>neutrophil_<wbr>recovery_<wbr>day</code></td><td>none reached</td>" in report  # some fell, none came back
     assert "80% (20% did not fall)" in report
     key = cohort_key_results_html(rows)
-    assert "reached by 80% of patients; the count never fell below the threshold in 20%" in key
-    assert "the count never fell below the threshold in any patient" in cohort_key_results_html(
-        [{**rows[0], "endpoint": "neutrophil_engraftment_day", "unit": "day after graft"}])
+    assert "reached by 80% of patients; no aplasia in 20% (the count never fell below the threshold)" in key
+    assert "not applicable: no aplasia in any patient (the count never fell below the threshold)" in \
+        cohort_key_results_html([{**rows[0], "endpoint": "neutrophil_engraftment_day", "unit": "day after graft"}])
+    # a recovery that is no engraftment (CD4 >= 200) keeps the plain words: no aplasia is not what it means
+    cd4 = {**rows[0], "endpoint": "cd4_200_day", "unit": "day after graft"}
+    assert "the count never fell below the threshold in any patient" in cohort_key_results_html([cd4])
+    assert "(no day to read)" in key_results_html({"": [_endpoint("cd4_200_day", None, "day after graft",
+                                                                  "did not fall")]})
 
 
 def test_the_patient_reads_with_its_units_after_the_numbers():

@@ -13,6 +13,7 @@ from hemasim.report.key_results import (
     cohort_key_results_html,
     key_results_html,
     percent_text,
+    table_number,
     unit_words,
 )
 
@@ -93,15 +94,9 @@ def name_html(name: str) -> str:
     return html.escape(name).replace("_", "_<wbr>")
 
 
-def _fmt(v: float | None, missing: str = "not reached") -> str:
-    if v is None:
-        return missing
-    return f"{v:.4g}"
-
-
 def endpoint_text(e: EndpointValue) -> str:
     """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached")."""
-    return _fmt(e.value, e.note or "not reached")
+    return (e.note or "not reached") if e.value is None else table_number(e.unit, e.value)
 
 
 def plain(value: object, nested: bool = False) -> str:
@@ -275,6 +270,24 @@ def parameter_rows(records: list[dict[str, Any]]) -> str:
 
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
 
+#: the built models (hemasim.biology, its host/donor split in biology/origins.py, the Friberg chain) in a clinician's
+#: words: the subtitle's "model healthy_human_chimeric" read, for a SCID infant, as a model of a healthy person
+#: (report24); the name itself stays in the parameters section, as run.json gives it
+_MODEL_WORDS = {"healthy_human": "the multilineage model of blood formation",
+                "healthy_human_chimeric": "the multilineage model, split into host and donor cells"}
+
+
+def model_words(name: str) -> str:
+    """A model's name (run.json's ``model``) as the report's subtitle says it; an unknown name as it is."""
+    if name.startswith("friberg_"):
+        return f"the published Friberg chain (one lineage; drug set {name.removeprefix('friberg_')})"
+    return _MODEL_WORDS.get(name, name)
+
+
+def model_name_note(name: str) -> str:
+    """The line under "Parameters used" that gives the model's own name (the subtitle says it in words)."""
+    return f'<p class="muted">Model, as run.json names it: <code>{html.escape(name)}</code>.</p>'
+
 
 def child_set_point_note(patient: dict[str, Any], records: list[dict[str, Any]]) -> str:
     """Under the parameter table of a child's run: the table's red-cell set points are adults', and the patient's
@@ -428,7 +441,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <html lang="en"><head>{page_head(title)}</head>
 <body>
 <h1>{esc(title)}</h1>
-<p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model <code>{esc(record['model'])}</code>
+<p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model: {esc(model_words(str(record['model'])))}
 &middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
 {warnings_html([("", scenario)])}
 {key_results_html({"": endpoints}, {"": result})}
@@ -445,6 +458,7 @@ duration {esc(plain(scen.get('duration_days')))} days.</p>
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>
 <table><tr><th>endpoint</th><th>value</th><th>unit</th><th>definition</th></tr>{rows_ep}</table>
 <h2>Parameters used</h2>
+{model_name_note(str(record['model']))}
 <table>{PARAMETER_HEADER}{parameter_rows(record["parameters"])}</table>{child_set_point_note(patient, record["parameters"])}
 <h2>References</h2><ol>{refs}</ol>
 </body></html>
@@ -560,7 +574,9 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             if r["fraction_reaching"] != 0:
                 return "n/a"
             return "did not fall" if r.get("fraction_did_not_fall") == 1.0 else "none reached"
-        return f"{v:.4g}" if isinstance(v, float) else esc(str(v))
+        if isinstance(v, float):
+            return table_number(str(r.get("unit")), v)
+        return esc(str(v))
 
     def reaching(r: dict[str, Any]) -> str:
         if r["fraction_reaching"] is None:  # not computed: no share reached it

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.endpoints import DID_NOT_FALL_NOTE, NADIR_FALL, DaysBelow, fell
+from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, NADIR_FALL, DayOfNadir, DaysBelow, Nadir, fell
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     ("days_platelets_below_25", "Days of grade 4 thrombocytopenia over the run (platelets < 25 ×10⁹/L)", None),
     ("platelet_engraftment_day", "Platelet engraftment (≥ 20 ×10⁹/L, 7 days)", None),
     ("primary_graft_failure", "Primary graft failure", None),
-    ("hemoglobin_nadir", "Haemoglobin nadir", None),
+    # with its day as the other nadirs (report24): no endpoint gives it, the report reads it (:func:`_day_of`)
+    ("hemoglobin_nadir", "Haemoglobin nadir (lowest of the run)", "hemoglobin_nadir_day"),
     ("collected_cd34_per_kg", "CD34+ collected", None),
     # "back to" read wrong in an X-SCID infant, who never had 200/µL (harden25): the endpoint's day is the first at or
     # above 200 after a fall below it, which a SCID child's count starts in
@@ -114,17 +115,54 @@ def _number(value: float) -> str:
     return f"{mantissa}×10{str(int(power)).translate(_SUPERSCRIPT)}"
 
 
+#: the units of a blood count (cells and haemoglobin per volume): their values read to :data:`COUNT_DIGITS`
+COUNT_UNITS = frozenset({"1e9/L", "g/dL", "cells/uL"})
+#: significant digits of a count, everywhere in a report (key results, per-cycle rows, endpoint tables): the run's
+#: ANC nadir read 0.4288 beside its cycles' 0.441, 0.437 (report24); three is what a laboratory reports of a low ANC
+COUNT_DIGITS = 3
+
+
+def count_text(value: float) -> str:
+    """A blood count to :data:`COUNT_DIGITS` significant digits, a count of 1000 or more whole (1234 cells/µL, not
+    1.23×10³): 0.429, 13, 220."""
+    return f"{value:.0f}" if abs(value) >= 10**COUNT_DIGITS else f"{value:.{COUNT_DIGITS}g}"
+
+
+def value_text(unit: str, value: float) -> str:
+    """A value of ``unit`` as a number: a count by :func:`count_text`, anything else by :func:`_number`."""
+    return count_text(value) if unit in COUNT_UNITS else _number(value)
+
+
+def table_number(unit: str, value: float) -> str:
+    """A value in an endpoint table or a 5-95% range: a count by :func:`count_text`, anything else to four
+    significant digits as Python writes it."""
+    return count_text(value) if unit in COUNT_UNITS else f"{value:.4g}"
+
+
 def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
         return f"day {value:.4g}{unit[3:]}"
     words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
-    return f"{_number(value)} {words}" if words != "1" else _number(value)
+    return f"{value_text(unit, value)} {words}" if words != "1" else _number(value)
 
 
 #: a day defined after a fall (engraftment, recovery) whose count never fell, in the words of the key results: the
 #: outputs' terse "did not fall" read as "Platelet engraftment: did not fall", as if engraftment had failed
 NEVER_FELL = "the count never fell below the threshold (no day to read)"
+
+#: the engraftment days, defined after the post-graft aplasia: a count that never fell below the threshold had no
+#: aplasia to engraft from, and "the count never fell below the threshold" alone did not say why that matters (an
+#: unconditioned SCID graft; report24). Still reported as such, not as "not reached" (issue 17 item 6)
+ENGRAFTMENT_DAYS = frozenset({"neutrophil_engraftment_day", "platelet_engraftment_day"})
+NO_APLASIA = "no aplasia"
+FELL_REASON = "(the count never fell below the threshold)"
+
+
+def never_fell_text(name: str) -> str:
+    """Why a day defined after a fall has no value in one run: for an engraftment day "not applicable: no aplasia
+    (...)", for any other :data:`NEVER_FELL`."""
+    return f"not applicable: {NO_APLASIA} {FELL_REASON}" if name in ENGRAFTMENT_DAYS else NEVER_FELL
 
 
 #: a nadir whose count never fell (its day's endpoint has none: "did not fall"): a healthy run's "ANC nadir 4.75"
@@ -134,7 +172,7 @@ NO_NADIR = f"it never fell more than {100 * NADIR_FALL:g}% below its start (no n
 
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
-        text = NEVER_FELL if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
+        text = never_fell_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
         return f"{text} {_run_end(e, result)}" if text == "not reached" and result is not None else text
     if e.unit == "flag":
         return "yes" if e.value else "no"
@@ -159,16 +197,47 @@ def _graft_day(result: Result | None) -> float | None:
     return graft_day(result.record.scenario.interventions)
 
 
+def _nadir_observable(name: str) -> str | None:
+    """The observable of the run's nadir endpoint ``name`` (``platelets_nadir``), None for any other endpoint."""
+    return next((e.observable for e in DEFAULT_ENDPOINTS if isinstance(e, Nadir) and e.name == name), None)
+
+
+def _day_of(name: str, day: EndpointValue | None, result: Result | None) -> EndpointValue | None:
+    """The day of nadir ``name``: its endpoint where the run has one, else read from the run by the endpoint's own
+    rule (:class:`~hemasim.endpoints.DayOfNadir`; the haemoglobin nadir has no day endpoint)."""
+    observable = _nadir_observable(name)
+    if day is not None or result is None or observable is None or observable not in result.model.observable_names:
+        return day
+    return DayOfNadir(observable).evaluate(result)
+
+
+def still_falling(values: np.ndarray) -> bool:
+    """Whether a series' lowest value is no nadir but where it stood when the run ended: after it, the count came
+    back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start. The docetaxel run's
+    platelets fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75"
+    (report24). A haemoglobin that dipped and came back 5% of its fall keeps its nadir."""
+    lowest = int(np.argmin(values))
+    fall = float(values[0] - values[lowest])
+    return fall > 0 and float(values[lowest:].max() - values[lowest]) < NADIR_FALL * fall
+
+
 def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None = None) -> str:
     """The value and the day of the run it was on; after a graft also that day counted from the graft, as the
-    engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart)."""
+    engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart). A nadir
+    still falling at the end of the run (:func:`still_falling`) says so instead of being called a nadir."""
     text = _value_text(e, result)
+    day = _day_of(e.name, day, result)
     if day is not None and day.value is None and day.note == DID_NOT_FALL_NOTE:
         return f"{text}; {NO_NADIR}"
     if day is None or day.value is None:
         return text
     graft = _graft_day(result)
     after = f" (day {day.value - graft:g} after graft)" if graft is not None and day.value >= graft else ""
+    observable = _nadir_observable(e.name)
+    if result is not None and observable is not None and still_falling(result.observable(observable)):
+        end = float(result.times[-1])
+        when = "" if day.value == end else f" on day {day.value:g}{after}"
+        return f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the run"
     return f"{text} on day {day.value:g}{after}"
 
 
@@ -268,7 +337,7 @@ def _cycle_nadirs_text(result: Result) -> str:
     starts = chemotherapy_cycle_days(result)
     values = result.observable("anc_1e9_per_L")
     begin = [float(values[np.searchsorted(result.times, s)]) for s in starts]
-    return " · ".join(f"{i}: {v:.3g} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
+    return " · ".join(f"{i}: {count_text(v)} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
                       for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=False), start=1))
 
 
@@ -401,12 +470,19 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
     if unit == "flag":
         return f"{percent_text(reached)} of patients"
     not_fallen = row.get("fraction_did_not_fall")  # a day defined after a fall: the count never fell that low
+    aplasia = name in ENGRAFTMENT_DAYS
     if row["median"] is None:
-        return "the count never fell below the threshold in any patient" if not_fallen == 1.0 else "no patient"
-    spread = f"median {_amount(name, unit, row['median'])} (5-95%: {row['p05']:.4g}-{row['p95']:.4g})"
+        if not_fallen != 1.0:
+            return "no patient"
+        return f"not applicable: {NO_APLASIA} in any patient {FELL_REASON}" if aplasia else \
+            "the count never fell below the threshold in any patient"
+    low, high = (table_number(unit, row[q]) for q in ("p05", "p95"))
+    spread = f"median {_amount(name, unit, row['median'])} (5-95%: {low}-{high})"
     if name.startswith("days_"):
         return f"{percent_text(reached)} of patients; {spread}"
-    fell = f"; the count never fell below the threshold in {percent_text(not_fallen)}" if not_fallen else ""
+    share = percent_text(not_fallen or 0.0)
+    fell = "" if not not_fallen else (f"; {NO_APLASIA} in {share} {FELL_REASON}" if aplasia
+                                       else f"; the count never fell below the threshold in {share}")
     return spread if reached >= 1.0 else f"{spread}; reached by {percent_text(reached)} of patients{fell}"
 
 
