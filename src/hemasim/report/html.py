@@ -15,6 +15,7 @@ from hemasim.report.key_results import (
     percent_text,
     table_number,
     unit_words,
+    value_text,
 )
 
 if TYPE_CHECKING:
@@ -226,7 +227,9 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             continue
         if field in _INTERVENTION_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
             label, unit = _INTERVENTION_UNITS[field]
-            parts.append(f"{label} {number_text(float(value))} {unit}")
+            # a cell dose as the key results write it (3×10⁶, 1×10⁵): "100000" beside "3e6" mixed two formats
+            number = value_text(unit, float(value)) if unit == "cells/kg" else number_text(float(value))
+            parts.append(f"{label} {number} {unit}")
         elif field == "rules" and isinstance(value, list):
             parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
         elif field == "schedule" and isinstance(value, dict):

@@ -1,0 +1,49 @@
+"""A user's look at the X-SCID and docetaxel q3w reports (report25): words a clinician reads in the scenario
+section, one format for cell doses, the lineage note's text, primary graft failure after no aplasia, and the AUC
+in the endpoint table as the other numbers."""
+
+from __future__ import annotations
+
+
+def test_the_band_note_of_a_child_crossing_age_rows_reads_without_a_stray_apostrophe():
+    from hemasim.report.reference_ranges import band_note
+
+    note = band_note(0.3, 737.0)  # examples/xscid_unconditioned.yaml: 3.6 months, two years
+    assert "years adults'" not in note and "from 18 years on, adults' ranges" in note
+
+
+def test_cell_doses_of_a_graft_read_in_one_format():
+    # "CD34+ dose 3e6 cells/kg, CD3+ dose 100000 cells/kg" mixed two formats
+    from hemasim.report.html import _intervention_text
+
+    text = _intervention_text({"kind": "transplant", "day": 7, "cd34_per_kg": 3.0e6, "cd3_per_kg": 1.0e5})
+    assert "CD34+ dose 3×10⁶ cells/kg" in text and "CD3+ dose 1×10⁵ cells/kg" in text, text
+    assert "100000" not in text
+
+
+def test_an_auc_in_the_endpoint_table_reads_as_the_other_numbers():
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.html import endpoint_text
+    from hemasim.report.key_results import table_number
+
+    e = EndpointValue("docetaxel_cumulative_auc", 19046.3, "ng*h/mL", "area under the curve")
+    assert endpoint_text(e) == "19050"
+    assert table_number("mg", 716.5) == "716.5" and table_number("cells/kg", 1.0283e7) == "1.028×10⁷"
+    assert table_number("1", 2.5e-5) == "2.5×10⁻⁵"
+
+
+def _key(values: dict[str, float]) -> str:
+    from hemasim.endpoints import EndpointValue
+    from hemasim.report.key_results import key_results_html
+
+    return key_results_html({"": [EndpointValue(n, v, "flag", n) for n, v in values.items()]})
+
+
+def test_primary_graft_failure_after_no_aplasia_is_not_applicable():
+    # an unconditioned graft: ANC never fell, so "Primary graft failure: no" read as an engraftment
+    html = _key({"primary_graft_failure": 0.0, "neutrophil_engraftment_day_did_not_fall": 1.0})
+    assert "not applicable: no aplasia (ANC never fell below 0.5 ×10⁹/L after the graft)" in html
+    assert ">no<" not in html
+    # after an aplasia the flag says what happened
+    assert ">no<" in _key({"primary_graft_failure": 0.0, "neutrophil_engraftment_day_did_not_fall": 0.0})
+    assert ">yes<" in _key({"primary_graft_failure": 1.0, "neutrophil_engraftment_day_did_not_fall": 0.0})
