@@ -4,6 +4,8 @@ in the endpoint table as the other numbers."""
 
 from __future__ import annotations
 
+import re
+
 
 def test_the_band_note_of_a_child_crossing_age_rows_reads_without_a_stray_apostrophe():
     from hemasim.report.reference_ranges import band_note
@@ -47,3 +49,37 @@ def test_primary_graft_failure_after_no_aplasia_is_not_applicable():
     # after an aplasia the flag says what happened
     assert ">no<" in _key({"primary_graft_failure": 0.0, "neutrophil_engraftment_day_did_not_fall": 0.0})
     assert ">yes<" in _key({"primary_graft_failure": 1.0, "neutrophil_engraftment_day_did_not_fall": 0.0})
+
+
+def test_scenario_values_read_in_words_with_the_scenarios_own_value_in_brackets():
+    # "genotype: il2rg_scid", "route: iv_infusion", "drug set: docetaxel_kloft2006" read as code
+    from hemasim.report.html import _intervention_text, patient_text, value_words
+
+    patient = patient_text({"age_years": 0.3, "sex": "male", "genotype": "il2rg_scid"})
+    assert "genotype: X-linked SCID (IL2RG; T- B+ NK-) [il2rg_scid]" in patient
+    assert "genotype: healthy" in patient_text({"genotype": "healthy"})  # a word already: as it is
+    chemo = _intervention_text({"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100.0,
+                                "route": "iv_infusion", "infusion_hours": 1.0})
+    assert "drug set: docetaxel (Kloft 2006 parameters) [docetaxel_kloft2006]" in chemo
+    assert "route: IV infusion [iv_infusion]" in chemo
+    graft = _intervention_text({"kind": "transplant", "day": 7, "source": "bone_marrow", "donor": "allogeneic"})
+    assert "source: bone marrow [bone_marrow]" in graft and "donor: allogeneic" in graft  # a word already
+    assert value_words("drug_set", "nab_paclitaxel_chen2014") == "nab-paclitaxel (Chen 2014 parameters) [nab_paclitaxel_chen2014]"
+    assert value_words("drug_set", "sets/my_docetaxel.yaml") == "sets/my_docetaxel.yaml"  # a user's file: as it is
+
+
+def test_the_administration_table_names_the_route_in_words():
+    from hemasim.assembly import run_scenario
+    from hemasim.interventions.dosed import _drug_section
+    from hemasim.scenario import parse_scenario
+
+    scen = parse_scenario({"name": "t", "aging": False, "duration_days": 3,
+                           "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+                           "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006",
+                                              "dose_mg_per_m2": 250, "route": "iv_infusion", "infusion_hours": 1,
+                                              "schedule": {"start_day": 0, "every_days": 21, "cycles": 1}}]})
+    section = _drug_section(run_scenario(scen)) or ""
+    assert "<td>IV infusion</td>" in section and "<td>iv_infusion</td>" not in section
+    auc = re.search(r"cumulative AUC ([^ ]+) ng·h/mL", section)
+    assert auc is not None and "e+" not in auc[1] and float(auc[1]) > 1e4, auc  # ~11900: 2.5 x one 100 mg/m2 dose's
+    # 4754 by day 3 (a dose large enough for an AUC of five digits, which read 1.905e+04 after four cycles)

@@ -110,6 +110,7 @@ class Rule(Strict):
 def _drug_section(result: Result) -> str | None:
     import html  # its entity tables only when reporting (docs/performance.md, goal 1)
 
+    from hemasim.pharmacology.dosing import ROUTE_WORDS
     from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
     from hemasim.report.plots import drug_figure
 
@@ -121,7 +122,7 @@ def _drug_section(result: Result) -> str | None:
     listed = _listed_days(result, dosing)
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
-        f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
+        f"<td>{esc(ROUTE_WORDS.get(str(e['route']), str(e['route'])))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
     basis = dose_basis_text(result, dosing)
