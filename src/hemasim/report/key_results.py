@@ -104,10 +104,11 @@ def unit_words(units: Mapping[str, str]) -> dict[str, str]:
     """The unit column of an endpoint table (``units``: endpoint name -> unit): each unit as the endpoint gives it,
     but where the table also holds a day counted from an event ("day after graft", "day after first dose"), each day
     of the run reads :data:`RUN_DAY_UNIT`, so that every day says where it is counted from. The single run's, the
-    arms' and the cohort's tables use it."""
+    arms' and the cohort's tables use it. A product of units reads with a middle dot, as the Drugs section writes
+    it (ng·h/mL, not endpoints.json's ng*h/mL; report25)."""
     events = [(name, unit) for name, unit in units.items() if _is_day_of_event(name, unit)]
     elsewhere = any(unit != "day" for _, unit in events)
-    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else unit
+    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else unit.replace("*", "·")
             for name, unit in units.items()}
 
 
