@@ -190,7 +190,7 @@ def test_the_patient_reads_with_its_units_after_the_numbers():
     from hemasim.report.html import CLONES_NOTE, patient_text
 
     assert patient_text({"age_years": 0.3, "sex": "male", "weight_kg": 6.0, "height_cm": 61,
-                         "genotype": "il2rg_scid"}) == "age 0.3 years (3.6 months), male, weight 6 kg, height 61 cm, genotype: il2rg_scid"
+                         "genotype": "il2rg_scid"}) == "age 0.3 years (3.6 months), male, weight 6 kg, height 61 cm, genotype: X-linked SCID (IL2RG; T- B+ NK-) [il2rg_scid]"
     assert patient_text({"age_years": 72, "sex": "male", "weight_kg": 78, "clones": [
         {"label": "JAK2", "vaf": 0.15}]}) == f"age 72 years, male, weight 78 kg, clones ({CLONES_NOTE}): (label: JAK2, vaf: 0.15)"
     assert patient_text({}) == "none"

@@ -112,10 +112,13 @@ def test_the_validation_scenario_copying_an_example_agrees_with_it(name):
 #: from the 19-h half-life is below Summers' 5e10-1e11/day, which assumes 6-8 h) and A1 (CH prevalence at 90+
 #: below the 95% interval of Jaiswal's 19/103), G6 (blood CD34+ peaks on course day 8-9 under filgrastim, the
 #: donors on day 5-6: no decline under continued G-CSF) and G7 (the fold over rest, about 50 against 13, from the
-#: assumed resting count of 3/uL) and A4 (B and NK flat with age, CD4/CD8 falling: no age-dependent B and NK
-#: production, no CD8 memory inflation). Anything else failing is a regression. (G8 failed from branch gcsfanc, ANC
+#: assumed resting count of 3/uL). Anything else failing is a regression. (G8 failed from branch gcsfanc, ANC
 #: 30.4 against 31.3-41.9; it passes since branch gcsfrefit: filgrastim shares its receptor with endogenous G-CSF.)
-KNOWN_FAILURES = {"S10", "A1", "A4", "G6", "G7"}
+#: A4 is no failure: it is partial (report.failed holds "fail" only): its CD8 80/30 check passes, its B, NK and
+#: CD4:CD8 checks are not covered because its sources disagree on their direction and none gives an interval
+#: (docs/validation.md, "A4's B-cell, NK-cell and CD4:CD8 checks: the band rule"); a failing A4 is a regression,
+#: test_a4_judges_only_the_direction_its_sources_agree_on holds its statuses.
+KNOWN_FAILURES = {"S10", "A1", "G6", "G7"}
 KNOWN_FAILURES |= {"T9"}  # engraft: predictions that fail after the engraftment fit (docs/engraftment_fit.md)
 KNOWN_FAILURES |= {"C7", "C8"}  # chemo: grade 3/4 neutropenia (fails) and thrombocytopenia (near its band)
 KNOWN_FAILURES |= {"S18"}  # branch lymph: naive CD4 proliferation covered (fails); I6 passes since t4fit (CD4 fold 1.7)

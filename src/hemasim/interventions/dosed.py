@@ -110,6 +110,7 @@ class Rule(Strict):
 def _drug_section(result: Result) -> str | None:
     import html  # its entity tables only when reporting (docs/performance.md, goal 1)
 
+    from hemasim.pharmacology.dosing import ROUTE_WORDS
     from hemasim.report.html import figure_html  # the report layer (and matplotlib) only when reporting
     from hemasim.report.plots import drug_figure
 
@@ -121,7 +122,7 @@ def _drug_section(result: Result) -> str | None:
     listed = _listed_days(result, dosing)
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
-        f"<td>{esc(str(e['route']))}</td><td>{esc(str(e['action']))}</td>"
+        f"<td>{esc(ROUTE_WORDS.get(str(e['route']), str(e['route'])))}</td><td>{esc(str(e['action']))}</td>"
         f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
         for e in result.record.administrations)
     basis = dose_basis_text(result, dosing)
@@ -191,6 +192,7 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
     parameter_set's PK counts here as it does in endpoints.json) and its day beside its cumulative AUC; empty for a
     cohort or a run without a scenario or drug PK. ``dosing``: :func:`run_dosing`'s (read here when not given)."""
     from hemasim.interventions.base import EndpointContext
+    from hemasim.report.key_results import value_text  # the report's number rule: "19050", not "1.905e+04"
 
     scenario = result.record.scenario
     if scenario is None or result.model.n_patients is not None:
@@ -214,7 +216,7 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
         parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g}{_after_dose(result, drug, day)} (cumulative "
-                     f"AUC {auc:.4g} ng·h/mL)")
+                     f"AUC {value_text(DRUG_UNITS['cumulative_auc'], auc)} ng·h/mL)")
     if not parts:
         return ""
     return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "

@@ -17,10 +17,13 @@ from hemasim.events import Event
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 
-__all__ = ["Administration", "DoseRule", "InfusionEnd", "OnDemandCourse", "Regimen", "drug_state_names",
-           "observable_of_state"]
+__all__ = ["ROUTE_WORDS", "Administration", "DoseRule", "InfusionEnd", "OnDemandCourse", "Regimen",
+           "drug_state_names", "observable_of_state"]
 
 Route = Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
+#: each route as a report says it to a clinician ("route: iv_infusion" read as code; report25)
+ROUTE_WORDS: dict[str, str] = {"iv_bolus": "IV bolus", "iv_infusion": "IV infusion", "subcutaneous": "subcutaneous",
+                               "oral": "oral"}
 
 
 def drug_state_names(drug: str) -> dict[str, str]:

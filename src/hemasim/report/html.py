@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from hemasim.assembly import report_sections
@@ -15,6 +16,7 @@ from hemasim.report.key_results import (
     percent_text,
     table_number,
     unit_words,
+    value_text,
 )
 
 if TYPE_CHECKING:
@@ -124,6 +126,32 @@ CLONES_NOTE = ("the scenario's input, not cited values: VAF = the clone's share 
                "HSC relative to a wild-type one, for which no per-gene value has been estimated in humans")
 
 
+#: scenario values a clinician reads as code ("genotype: il2rg_scid", "source: bone_marrow"), in words; the report
+#: keeps the scenario's own value in brackets beside them, which a user needs to write a scenario (report25)
+_VALUE_WORDS: dict[str, dict[str, str]] = {
+    "genotype": {"il2rg_scid": "X-linked SCID (IL2RG; T- B+ NK-)", "ada_scid": "ADA-SCID (T- B- NK-)",
+                 "rag_scid": "RAG-SCID (T- B- NK+)"},
+    "source": {"bone_marrow": "bone marrow", "peripheral_blood": "mobilised peripheral blood",
+               "cord_blood": "cord blood", "double_cord_blood": "double cord blood"},
+}
+#: a shipped drug set's name: the drug, then the first author and year of the parameters' source
+_DRUG_SET_NAME = re.compile(r"(?P<drug>[a-z_]+?)_(?P<author>[a-z]+)(?P<year>\d{4})(?:_v\d+)?")
+
+
+def value_words(field: str, value: object) -> str:
+    """A scenario value as a clinician reads it, its own value in brackets: "X-linked SCID (IL2RG; T- B+ NK-)
+    [il2rg_scid]", "IV infusion [iv_infusion]", "docetaxel (Kloft 2006 parameters) [docetaxel_kloft2006]"; a value
+    without words (a user's drug-set path, "healthy") as it is."""
+    from hemasim.pharmacology.dosing import ROUTE_WORDS
+
+    text = str(value)
+    words = (ROUTE_WORDS if field == "route" else _VALUE_WORDS.get(field, {})).get(text)
+    if field == "drug_set" and (match := _DRUG_SET_NAME.fullmatch(text)):
+        words = (f"{match['drug'].replace('nab_', 'nab-').replace('_', ' + ')} ({match['author'].capitalize()} {match['year']} "
+                 "parameters)")
+    return f"{words} [{text}]" if words else text
+
+
 def patient_text(patient: dict[str, Any]) -> str:
     """The scenario's patient as text: "age 55 years, male, weight 80 kg, height 175 cm", then the other fields as
     :func:`plain` writes them (genotype, clones, disease); the unit after the number, not in the field's name."""
@@ -141,6 +169,8 @@ def patient_text(patient: dict[str, Any]) -> str:
         elif field == "clones":  # what the numbers are, and that they are the user's (harden10: a report showed
             # "lineage output: erythroid 1.5" beside cited parameters with nothing saying it was nobody's estimate)
             parts.append(f"clones ({CLONES_NOTE}): {plain(value, True)}")
+        elif isinstance(value, str):
+            parts.append(f"{field.replace('_', ' ')}: {value_words(field, value)}")
         else:
             parts.append(f"{field.replace('_', ' ')}: {plain(value, True)}")
     return ", ".join(parts) or "none"
@@ -226,11 +256,15 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             continue
         if field in _INTERVENTION_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
             label, unit = _INTERVENTION_UNITS[field]
-            parts.append(f"{label} {number_text(float(value))} {unit}")
+            # a cell dose as the key results write it (3×10⁶, 1×10⁵): "100000" beside "3e6" mixed two formats
+            number = value_text(unit, float(value)) if unit == "cells/kg" else number_text(float(value))
+            parts.append(f"{label} {number} {unit}")
         elif field == "rules" and isinstance(value, list):
             parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
         elif field == "schedule" and isinstance(value, dict):
             parts.append(f"schedule: {_schedule_text(value)}")
+        elif isinstance(value, str):
+            parts.append(f"{field.replace('_', ' ')}: {value_words(field, value)}")
         else:
             parts.append(plain({field: value}))
     text = ", ".join(parts) or "none"

@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, NADIR_FALL, DayOfNadir, DaysBelow, Nadir, fell
+from hemasim.endpoints import (
+    DEFAULT_ENDPOINTS,
+    DID_NOT_FALL,
+    DID_NOT_FALL_NOTE,
+    NADIR_FALL,
+    DayOfNadir,
+    DaysBelow,
+    Nadir,
+    fell,
+)
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -95,10 +104,11 @@ def unit_words(units: Mapping[str, str]) -> dict[str, str]:
     """The unit column of an endpoint table (``units``: endpoint name -> unit): each unit as the endpoint gives it,
     but where the table also holds a day counted from an event ("day after graft", "day after first dose"), each day
     of the run reads :data:`RUN_DAY_UNIT`, so that every day says where it is counted from. The single run's, the
-    arms' and the cohort's tables use it."""
+    arms' and the cohort's tables use it. A product of units reads with a middle dot, as the Drugs section writes
+    it (ng·h/mL, not endpoints.json's ng*h/mL; report25)."""
     events = [(name, unit) for name, unit in units.items() if _is_day_of_event(name, unit)]
     elsewhere = any(unit != "day" for _, unit in events)
-    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else unit
+    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else unit.replace("*", "·")
             for name, unit in units.items()}
 
 
@@ -106,6 +116,18 @@ _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def _number(value: float) -> str:
+    """Four significant digits, below a million whole, as a clinician writes an AUC: 19050, not 1.905e+04
+    (report25); else :func:`_power`."""
+    text = f"{value:.4g}"
+    return f"{float(text):.0f}" if "e" in text and 1.0 <= abs(value) < 1e6 else _power(value)
+
+
+#: units whose values always read with a power of ten: cell doses (3×10⁶ and 1×10⁵ CD34+ and CD3+ cells/kg, not
+#: "3e6" beside "100000"; report25)
+POWER_UNITS = frozenset({"cells/kg"})
+
+
+def _power(value: float) -> str:
     """Four significant digits, a power of ten as a clinician writes it: "1.028×10⁷" (a CD34+ dose per kg), not
     Python's "1.028e+07"."""
     text = f"{value:.4g}"
@@ -129,14 +151,17 @@ def count_text(value: float) -> str:
 
 
 def value_text(unit: str, value: float) -> str:
-    """A value of ``unit`` as a number: a count by :func:`count_text`, anything else by :func:`_number`."""
-    return count_text(value) if unit in COUNT_UNITS else _number(value)
+    """A value of ``unit`` as a number: a count by :func:`count_text`, a cell dose by :func:`_power`, anything else
+    by :func:`_number`."""
+    if unit in COUNT_UNITS:
+        return count_text(value)
+    return _power(value) if unit in POWER_UNITS else _number(value)
 
 
 def table_number(unit: str, value: float) -> str:
-    """A value in an endpoint table or a 5-95% range: a count by :func:`count_text`, anything else to four
-    significant digits as Python writes it."""
-    return count_text(value) if unit in COUNT_UNITS else f"{value:.4g}"
+    """A value in an endpoint table or a 5-95% range, as the key results write it (:func:`value_text`): the
+    docetaxel AUC read "1.905e+04" in the table (report25)."""
+    return value_text(unit, value)
 
 
 def _amount(name: str, unit: str, value: float) -> str:
@@ -168,6 +193,20 @@ def never_fell_text(name: str) -> str:
 #: a nadir whose count never fell (its day's endpoint has none: "did not fall"): a healthy run's "ANC nadir 4.75"
 #: read as a fall to 4.75 (harden11)
 NO_NADIR = f"it never fell more than {100 * NADIR_FALL:g}% below its start (no nadir day)"
+
+
+#: primary graft failure after a graft into no aplasia: its "no" read as an engraftment (an unconditioned SCID
+#: graft whose engraftment rows say "not applicable: no aplasia"; report25). The endpoint says when it is 0 this way
+GRAFT_FAILURE_NO_APLASIA = f"not applicable: {NO_APLASIA} (ANC never fell below 0.5 ×10⁹/L after the graft)"
+
+
+def _graft_failure_text(e: EndpointValue, values: Mapping[str, EndpointValue]) -> str | None:
+    """Primary graft failure's words where ANC never fell after the graft (its flag
+    ``neutrophil_engraftment_day_did_not_fall`` is 1), else None."""
+    flag = values.get(f"neutrophil_engraftment_day{DID_NOT_FALL}")
+    if e.name == "primary_graft_failure" and e.value == 0 and flag is not None and flag.value == 1:
+        return GRAFT_FAILURE_NO_APLASIA
+    return None
 
 
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
@@ -374,8 +413,11 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
         for column, values in by_column.items():
             e = values.get(name)
             result = results.get(column) if results else None
-            cells.append(f'<td title="{esc(e.definition)}">{esc(_with_day(e, values.get(day_name or ""), result))}'
-                         "</td>" if e is not None else "<td>&ndash;</td>")
+            if e is None:
+                cells.append("<td>&ndash;</td>")
+                continue
+            text = _graft_failure_text(e, values) or _with_day(e, values.get(day_name or ""), result)
+            cells.append(f'<td title="{esc(e.definition)}">{esc(text)}</td>')
         body.append(f"<tr>{row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)

@@ -162,7 +162,7 @@ def band_note(age_years: float | None, duration_days: float = 0.0) -> str:
         return ("Green bands: reference ranges for the patient's age, each legend naming its ages and source "
                 "(adults' where no paediatric range was found).")
     return ("Green bands: reference ranges following the patient's age over the run, a step where the age passes "
-            "into the next age row (from 18 years adults'), each legend naming its sources (adults' where no "
+            "into the next age row (from 18 years on, adults' ranges), each legend naming its sources (adults' where no "
             "paediatric range was found).")
 
 
