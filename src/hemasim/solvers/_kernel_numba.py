@@ -655,6 +655,15 @@ def _lu_solve_into(LU, perm, ptr, col, val, b, out):  # pragma: no cover - compi
 
 
 @njit(inline="always")
+def _chord_refresh(it, worst, previous, h):  # pragma: no cover - compiled
+    """Whether the chord Newton refreshes its Jacobian now: every 6 iterations, and in plain Newton (h = 0) also
+    where the residual more than doubled since the last iteration (``previous``; inf at the first): a Jacobian left
+    stale after a long step sends the next ones astray (the 0.6-y infant's naive T-cell split, a slow mode whose rate
+    grows 6-fold between its built state and its fixed point: without it plain Newton diverged)."""
+    return it % 6 == 0 or (h == 0.0 and worst > 2.0 * previous)
+
+
+@njit(inline="always")
 def _positive_update(x, dx):  # pragma: no cover - compiled
     """x += step dx with the step halved (up to 30 times) until every moving state stays positive."""
     n = x.shape[0]
@@ -698,6 +707,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring
     dx = np.empty(n)
     h = first_step_days
     last_worst = -1.0
+    previous = math.inf
     for it in range(max_iter + 1):
         rhs_into(t, x, f0, *rhs_args)
         _gross_flux_into(gross, rhs_args)
@@ -712,7 +722,8 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring
             if last_worst > 0.0:  # longer steps while the residual does not blow up, shorter if it does
                 h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
             last_worst = worst
-        refresh = it % 6 == 0  # chord Newton: refresh the finite-difference Jacobian every few iterations
+        refresh = _chord_refresh(it, worst, previous, h)  # chord Newton: the finite-difference Jacobian
+        previous = worst
         if refresh:
             _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, colour_ptr, colour_col, col_ptr, col_row, rhs_args)
         if refresh or h > 0.0:  # Newton: J dx = -f; implicit Euler step of length h: (J - I/h) dx = -f
