@@ -654,13 +654,18 @@ def _lu_solve_into(LU, perm, ptr, col, val, b, out):  # pragma: no cover - compi
         out[i] = acc / LU[i, i]
 
 
+#: the most one plain Newton step moves a state, as a fraction of its value (the whole step is shortened to it): a
+#: child's built state lies ~10% from its fixed point along slow T-cell modes whose rate changes several-fold on the
+#: way, and full steps from there diverged (the 0.6-y infant; docs/performance.md, "Goal 4, twenty-third session")
+NEWTON_STEP_CAP = 0.2
+
+
 @njit(inline="always")
-def _chord_refresh(it, worst, previous, h):  # pragma: no cover - compiled
-    """Whether the chord Newton refreshes its Jacobian now: every 6 iterations, and in plain Newton (h = 0) also
-    where the residual more than doubled since the last iteration (``previous``; inf at the first): a Jacobian left
-    stale after a long step sends the next ones astray (the 0.6-y infant's naive T-cell split, a slow mode whose rate
-    grows 6-fold between its built state and its fixed point: without it plain Newton diverged)."""
-    return it % 6 == 0 or (h == 0.0 and worst > 2.0 * previous)
+def _capped_fraction(fraction, x_j, dx_j):  # pragma: no cover - compiled
+    """``fraction`` of a Newton step, lowered where it would move state j by more than NEWTON_STEP_CAP of x_j."""
+    if abs(dx_j) * fraction > NEWTON_STEP_CAP * x_j:
+        return NEWTON_STEP_CAP * x_j / abs(dx_j)
+    return fraction
 
 
 @njit(inline="always")
@@ -707,7 +712,6 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring
     dx = np.empty(n)
     h = first_step_days
     last_worst = -1.0
-    previous = math.inf
     for it in range(max_iter + 1):
         rhs_into(t, x, f0, *rhs_args)
         _gross_flux_into(gross, rhs_args)
@@ -722,8 +726,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring
             if last_worst > 0.0:  # longer steps while the residual does not blow up, shorter if it does
                 h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
             last_worst = worst
-        refresh = _chord_refresh(it, worst, previous, h)  # chord Newton: the finite-difference Jacobian
-        previous = worst
+        refresh = it % 6 == 0  # chord Newton: refresh the finite-difference Jacobian every few iterations
         if refresh:
             _jacobian_into(t, x, f0, scale, pinned, J, xe, f1, colour_ptr, colour_col, col_ptr, col_row, rhs_args)
         if refresh or h > 0.0:  # Newton: J dx = -f; implicit Euler step of length h: (J - I/h) dx = -f
@@ -736,8 +739,14 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring
                 return SINGULAR
             _lu_compress(LU, lu_ptr, lu_col, lu_val)
         _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, f0, dx)
+        fraction = 1.0
         for j in range(n):
             dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
+            if h == 0.0:  # plain Newton (the pseudo-transient step has its own length)
+                fraction = _capped_fraction(fraction, x[j], dx[j])
+        if fraction < 1.0:
+            for j in range(n):
+                dx[j] *= fraction
         _positive_update(x, dx)
     return NOT_CONVERGED
 

@@ -35,7 +35,7 @@ from hemasim.solvers._kernel_numba import (
     NO_REFCOUNT,
     NOT_CONVERGED,
     SINGULAR,
-    _chord_refresh,
+    _capped_fraction,
     _gross_flux_into,
     _lu_compress,
     _lu_factor,
@@ -225,7 +225,6 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
     perm, lu_ptr, lu_col = indices[:k], indices[k:3 * k + 1], indices[3 * k + 1:]
     h = first_step_days
     last_worst = -1.0
-    previous = math.inf
     for it in range(max_iter + 1):
         rhs_into(t, x, f0, *rhs_args)
         _gross_flux_into(gross, rhs_args)
@@ -240,8 +239,7 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
             if last_worst > 0.0:  # longer steps while the residual does not blow up, shorter if it does
                 h = min(2.0 * h, 1e15) if worst < 2.0 * last_worst else max(0.25 * h, first_step_days)
             last_worst = worst
-        refresh = _chord_refresh(it, worst, previous, h)  # chord Newton: the finite-difference Jacobian
-        previous = worst
+        refresh = it % 6 == 0  # chord Newton: refresh the finite-difference Jacobian every few iterations
         if refresh:
             _sparse_jacobian_into(t, x, f0, scale, pinned, jac, xe, f1, colouring, entries, rhs_args)
         if refresh or h > 0.0:  # Newton: J dx = -f; implicit Euler step of length h: (J - I/h) dx = -f
@@ -251,8 +249,14 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
                 return status
         _reduced_solve_into(f0, dx, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
                             blocks)
+        fraction = 1.0
         for j in range(n):
             dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
+            if h == 0.0:  # plain Newton (the pseudo-transient step has its own length)
+                fraction = _capped_fraction(fraction, x[j], dx[j])
+        if fraction < 1.0:
+            for j in range(n):
+                dx[j] *= fraction
         _positive_update(x, dx)
     return NOT_CONVERGED
 
@@ -390,7 +394,6 @@ def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving,
     k = states.shape[0]
     for i in range(k):
         xe[states[i]] = x[states[i]]  # the held states' entries of xe are x's already
-    previous = math.inf
     for it in range(max_iter + 1):
         rhs_into(t, x, f0, *rhs_args, part)  # the moving states' entries
         _gross_flux_into(gross, rhs_args, part)
@@ -409,9 +412,7 @@ def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving,
             return SINGULAR
         if it == max_iter:
             break
-        refresh = _chord_refresh(it, worst, previous, 0.0)  # the chord refreshes of _newton_solve
-        previous = worst
-        if refresh:
+        if it % 6 == 0:  # the chord refreshes of _newton_solve
             _moving_jacobian_into(t, x, f0, scale, pinned, J, xe, f1, saved, col_ptr, col_row, moving, rhs_args)
             for i in range(k):
                 for c in range(k):
@@ -422,8 +423,13 @@ def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving,
         for i in range(k):
             b[i] = f0[states[i]]
         _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, b, dx)
+        fraction = 1.0  # NEWTON_STEP_CAP over the moving states
         for i in range(k):
             dx[i] = 0.0 if pinned[states[i]] else -dx[i]
+            fraction = _capped_fraction(fraction, x[states[i]], dx[i])
+        if fraction < 1.0:
+            for i in range(k):
+                dx[i] *= fraction
         step = 1.0  # _positive_update over the moving states
         for _ in range(30):
             ok = True
