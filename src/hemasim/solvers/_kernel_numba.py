@@ -686,6 +686,22 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
         x[j] += step * dx[j]
 
 
+@njit(inline="always")
+def _newton_update(x, dx, pinned, h):  # pragma: no cover - compiled
+    """x -= dx (the linear solve's solution) for the states not pinned, the plain Newton step (h = 0; the
+    pseudo-transient step has its own length) capped by NEWTON_STEP_CAP, then kept positive."""
+    n = x.shape[0]
+    fraction = 1.0
+    for j in range(n):
+        dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
+        if h == 0.0:
+            fraction = _capped_fraction(fraction, x[j], dx[j])
+    if fraction < 1.0:
+        for j in range(n):
+            dx[j] *= fraction
+    _positive_update(x, dx)
+
+
 #: status of one patient's Newton solve: converged, out of iterations, singular or non-finite linear system
 CONVERGED, NOT_CONVERGED, SINGULAR = 0, 1, 2
 
@@ -739,15 +755,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring
                 return SINGULAR
             _lu_compress(LU, lu_ptr, lu_col, lu_val)
         _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, f0, dx)
-        fraction = 1.0
-        for j in range(n):
-            dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
-            if h == 0.0:  # plain Newton (the pseudo-transient step has its own length)
-                fraction = _capped_fraction(fraction, x[j], dx[j])
-        if fraction < 1.0:
-            for j in range(n):
-                dx[j] *= fraction
-        _positive_update(x, dx)
+        _newton_update(x, dx, pinned, h)
     return NOT_CONVERGED
 
 

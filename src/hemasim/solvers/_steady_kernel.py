@@ -40,7 +40,7 @@ from hemasim.solvers._kernel_numba import (
     _lu_compress,
     _lu_factor,
     _lu_solve_into,
-    _positive_update,
+    _newton_update,
     _relative_residual,
     fluxes_into,
     rhs_into,
@@ -249,15 +249,7 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
                 return status
         _reduced_solve_into(f0, dx, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
                             blocks)
-        fraction = 1.0
-        for j in range(n):
-            dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
-            if h == 0.0:  # plain Newton (the pseudo-transient step has its own length)
-                fraction = _capped_fraction(fraction, x[j], dx[j])
-        if fraction < 1.0:
-            for j in range(n):
-                dx[j] *= fraction
-        _positive_update(x, dx)
+        _newton_update(x, dx, pinned, h)
     return NOT_CONVERGED
 
 
