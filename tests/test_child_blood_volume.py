@@ -2,6 +2,8 @@
 childblood; docs/model.md, "Blood volume of infants and children" and "Mean cell haemoglobin of infants and
 children"."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, blood_volume_L, child_mch_factor, child_red_cell_factor
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.simulation import Simulation
+from hemasim.solvers.steady import NewtonSteadyState
 
 PARAMS = healthy_adult_parameters()
 # Linderkamp 1977 Table 1 p. 228 as read (medicalalgorithms.com): mean mL/kg at the class centres the model uses
@@ -72,8 +75,7 @@ def test_the_sourced_mch_is_reproduced_and_is_one_for_adults(age):
 
 
 def test_an_infants_steady_state_holds_with_its_volume_and_counts():
-    """The 0.6-y, 7.5-kg, 67-cm X-SCID infant (whose plain Newton needs the pseudo-transient fallback) sits at its
-    age's Hb and Dallman's red-cell count for a year; the whole-blood red cells fill its blood volume."""
+    """The 0.6-y, 7.5-kg, 67-cm X-SCID infant sits at its age's Hb and Dallman's red-cell count for a year; the whole-blood red cells fill its blood volume."""
     cov = Covariates(0.6, "male", 7.5, 67.0)
     model = healthy_human_model(cov, aging=False)
     assert model.info.blood_volume_L == blood_volume_L(cov, PARAMS)
@@ -83,6 +85,22 @@ def test_an_infants_steady_state_holds_with_its_volume_and_counts():
     rbc = r.observable("rbc_1e12_per_L")
     np.testing.assert_allclose(rbc, 5.2 * hb_ratio / mch_ratio, rtol=1e-5)
     assert 3.8 < rbc[0] < 4.5  # between Dallman's 3-6-month (3.8) and 0.5-2-year (4.5) means
+
+
+@pytest.mark.parametrize("solve", [NewtonSteadyState(), NewtonSteadyState(linear_solve="reduced", hold_balanced=False),
+                                   NewtonSteadyState(linear_solve="dense")], ids=["held", "reduced", "dense"])
+def test_the_infants_steady_state_needs_no_fallback(solve):
+    """The infant's plain chord Newton (one patient and a cohort, each linear solve) converges without the
+    pseudo-transient fallback (none allowed here): its full steps from the built state diverged before a plain Newton
+    step moved no state by more than NEWTON_STEP_CAP of its value (docs/performance.md, goal 4, 23rd session)."""
+    one = Covariates(0.6, "male", 7.5, 67.0)
+    cohort = Covariates(np.full(20, 0.6), np.full(20, "male"), np.linspace(6.8, 8.2, 20), np.full(20, 67.0))
+    plain = replace(solve, continuation_iterations=0)
+    for cov in (one, cohort):
+        model = healthy_human_model(cov, aging=False).compile()
+        x = plain.states(model)
+        np.testing.assert_allclose(x, NewtonSteadyState().states(model), rtol=1e-8)
+        assert np.max(np.abs(x - model.x0) / np.maximum(model.x0, 1.0)) > 0.05  # it moved: far from where built
 
 
 def test_an_adults_model_does_not_change():

@@ -654,6 +654,20 @@ def _lu_solve_into(LU, perm, ptr, col, val, b, out):  # pragma: no cover - compi
         out[i] = acc / LU[i, i]
 
 
+#: the most one plain Newton step moves a state, as a fraction of its value (the whole step is shortened to it): a
+#: child's built state lies ~10% from its fixed point along slow T-cell modes whose rate changes several-fold on the
+#: way, and full steps from there diverged (the 0.6-y infant; docs/performance.md, "Goal 4, twenty-third session")
+NEWTON_STEP_CAP = 0.2
+
+
+@njit(inline="always")
+def _capped_fraction(fraction, x_j, dx_j):  # pragma: no cover - compiled
+    """``fraction`` of a Newton step, lowered where it would move state j by more than NEWTON_STEP_CAP of x_j."""
+    if abs(dx_j) * fraction > NEWTON_STEP_CAP * x_j:
+        return NEWTON_STEP_CAP * x_j / abs(dx_j)
+    return fraction
+
+
 @njit(inline="always")
 def _positive_update(x, dx):  # pragma: no cover - compiled
     """x += step dx with the step halved (up to 30 times) until every moving state stays positive."""
@@ -670,6 +684,22 @@ def _positive_update(x, dx):  # pragma: no cover - compiled
         step *= 0.5
     for j in range(n):
         x[j] += step * dx[j]
+
+
+@njit(inline="always")
+def _newton_update(x, dx, pinned, h):  # pragma: no cover - compiled
+    """x -= dx (the linear solve's solution) for the states not pinned, the plain Newton step (h = 0; the
+    pseudo-transient step has its own length) capped by NEWTON_STEP_CAP, then kept positive."""
+    n = x.shape[0]
+    fraction = 1.0
+    for j in range(n):
+        dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
+        if h == 0.0:
+            fraction = _capped_fraction(fraction, x[j], dx[j])
+    if fraction < 1.0:
+        for j in range(n):
+            dx[j] *= fraction
+    _positive_update(x, dx)
 
 
 #: status of one patient's Newton solve: converged, out of iterations, singular or non-finite linear system
@@ -725,9 +755,7 @@ def _newton_solve(x, t, scale, pinned, tol, max_iter, first_step_days, colouring
                 return SINGULAR
             _lu_compress(LU, lu_ptr, lu_col, lu_val)
         _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, f0, dx)
-        for j in range(n):
-            dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
-        _positive_update(x, dx)
+        _newton_update(x, dx, pinned, h)
     return NOT_CONVERGED
 
 

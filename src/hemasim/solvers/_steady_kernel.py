@@ -35,11 +35,12 @@ from hemasim.solvers._kernel_numba import (
     NO_REFCOUNT,
     NOT_CONVERGED,
     SINGULAR,
+    _capped_fraction,
     _gross_flux_into,
     _lu_compress,
     _lu_factor,
     _lu_solve_into,
-    _positive_update,
+    _newton_update,
     _relative_residual,
     fluxes_into,
     rhs_into,
@@ -248,9 +249,7 @@ def _reduced_newton(x, t, scale, pinned, tol, max_iter, first_step_days, colouri
                 return status
         _reduced_solve_into(f0, dx, jac, d_inverse, d_unit, bd, S, perm, lu_ptr, lu_col, lu_val, y, rest_b, rest_x,
                             blocks)
-        for j in range(n):
-            dx[j] = 0.0 if pinned[j] else -dx[j]  # pinned states stay at zero
-        _positive_update(x, dx)
+        _newton_update(x, dx, pinned, h)
     return NOT_CONVERGED
 
 
@@ -416,8 +415,13 @@ def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving,
         for i in range(k):
             b[i] = f0[states[i]]
         _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, b, dx)
+        fraction = 1.0  # NEWTON_STEP_CAP over the moving states
         for i in range(k):
             dx[i] = 0.0 if pinned[states[i]] else -dx[i]
+            fraction = _capped_fraction(fraction, x[states[i]], dx[i])
+        if fraction < 1.0:
+            for i in range(k):
+                dx[i] *= fraction
         step = 1.0  # _positive_update over the moving states
         for _ in range(30):
             ok = True
