@@ -431,6 +431,47 @@ def gpu_goals(record_path: Path = GPU_RECORD) -> list[Goal]:
     return [Goal(name, figure, baseline, check["max_rel_diff"] <= 1e-6 and bool(million))]
 
 
+#: goal 5's limits, seconds of wall time: `make test` (`.ci/run`) from a clean clone, install included; the fast subset
+SUITE_LIMIT_S, FAST_LIMIT_S = 180.0, 60.0
+
+
+def _timed(args: list[str], cwd: Path) -> tuple[float, float, str, int]:
+    """Wall and CPU seconds (user + system of the waited-for children) of one command, its output and exit status."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout + done.stderr, done.returncode
+
+
+def _passed(output: str) -> str:
+    """pytest's last summary line (``2295 passed, 2 skipped ...``), or what failed."""
+    lines = [line.strip("= ") for line in output.splitlines() if " passed" in line or " failed" in line]
+    return lines[-1] if lines else "no pytest summary"
+
+
+def suite_goals() -> list[Goal]:
+    """Goal 5 (``--only suite``): the committed HEAD cloned into a temporary folder, then ``./.ci/run`` there (the
+    environment made from nothing, numba's kernels compiled, ruff, mypy and the suite) and ``make test-fast`` in the
+    same clone. The baseline is the goal's limit: a second clean clone of another commit would double the ~4 minutes,
+    and the machine's own spread between runs (about 10 s here) is larger than most changes to the suite; pair runs
+    by hand for a comparison (docs/performance.md, the lead's measurements)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        clone = Path(tmp) / "repo"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        wall, cpu, out, code = _timed(["./.ci/run"], clone)
+        goals = [Goal(f"`make test` (.ci/run) from a clean clone of HEAD, install included, < {SUITE_LIMIT_S / 60:.0f} min",
+                      f"{wall:.1f} s wall, {cpu:.0f} s CPU ({_passed(out)})",
+                      f"the goal's limit, {SUITE_LIMIT_S:.0f} s wall", code == 0 and wall < SUITE_LIMIT_S)]
+        wall, cpu, out, code = _timed(["make", "test-fast"], clone)
+        goals.append(Goal(f"`make test-fast` (not slow) in that clone, < {FAST_LIMIT_S:.0f} s",
+                          f"{wall:.1f} s wall, {cpu:.0f} s CPU ({_passed(out)})",
+                          f"the goal's limit, {FAST_LIMIT_S:.0f} s wall", code == 0 and wall < FAST_LIMIT_S))
+    return goals
+
+
 def main() -> None:
     from rich.console import Console
     from rich.table import Table
@@ -439,7 +480,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="smaller problems (a check that the bench runs)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--baseline-ref", default="main")
-    parser.add_argument("--only", choices=("run", "clonal", "cohort", "cohort-e2e", "gpu"), action="append")
+    parser.add_argument("--only", choices=("run", "clonal", "cohort", "cohort-e2e", "suite", "gpu"), action="append")
     parser.add_argument("--solver", default=DEFAULT_COHORT_SOLVER,
                         help="the cohort solver timed against libRoadRunner and run end to end: a key of "
                              "bench/bench_cohort.py SOLVERS, optionally with :rtol=... (default: the IMEX solver at "
@@ -455,6 +496,7 @@ def main() -> None:
                  "clonal": lambda: clonal_goals(base, args.repeats, args.quick),
                  "cohort": lambda: cohort_goals(base, args.repeats, args.quick, args.solver),
                  "cohort-e2e": lambda: cohort_end_to_end_goals(args.repeats, args.quick, args.solver),
+                 "suite": lambda: suite_goals(),  # goal 5: a clean clone's `make test` (~4 minutes)
                  "gpu": lambda: gpu_goals()}  # read from the recorded run (bench/bench_gpu.py), not measured here
         for name in args.only or [p for p in parts if p != "cohort-e2e"]:  # the cohort part measures it too
             with console.status(f"measuring the {name} goals (sides interleaved, {args.repeats} repeats)"):
