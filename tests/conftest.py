@@ -221,6 +221,21 @@ def validation_outcome(groups: list[str]) -> tuple[dict[str, str], dict[str, flo
             {c.readout: c.value for t in report.targets for c in t.checks})
 
 
+def set_dotted(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a loaded scenario) with dotted ``changes`` set in place (``"population.weight_kg.male.mean"``
+    goes into the nested blocks; a value of None removes the key); returns ``data``."""
+    for key, value in changes.items():
+        *blocks, last = key.split(".")
+        node = data
+        for b in blocks:
+            node = node[b]
+        if value is None:
+            node.pop(last)
+        else:
+            node[last] = value
+    return data
+
+
 def invoke_hemasim(*args: str) -> Result:
     """Run ``hemasim ARGS`` in this process through Typer's runner (exit code, stdout, stderr apart); an
     unexpected exception propagates with its traceback instead of becoming exit code 1. The click command is built

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from .conftest import EXAMPLES, invoke_hemasim
+from .conftest import EXAMPLES, invoke_hemasim, set_dotted
 
 EXAMPLE = EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml"
 FILES = ["is_table.tsv", "report.html", "run.json", "samples.csv"]
@@ -23,16 +23,7 @@ FILES = ["is_table.tsv", "report.html", "run.json", "samples.csv"]
 
 def _scenario(tmp_path: Path, name: str = "mine.yaml", **changes: object) -> Path:
     """The example with top-level ``changes`` (dotted keys go into blocks; None removes the key)."""
-    data = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
-    for key, value in changes.items():
-        *blocks, last = key.split(".")
-        node = data
-        for b in blocks:
-            node = node[b]
-        if value is None:
-            node.pop(last)
-        else:
-            node[last] = value
+    data = set_dotted(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")), changes)
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path

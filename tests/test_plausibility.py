@@ -12,7 +12,7 @@ import yaml
 
 from hemasim.scenario import ScenarioError, load_scenario, parse_scenario
 from hemasim.scenario.plausibility import child_weight_band, plausibility_warnings, warning_lines
-from tests.conftest import EXAMPLES, invoke_hemasim
+from tests.conftest import EXAMPLES, invoke_hemasim, set_dotted
 
 ALLO = yaml.safe_load((EXAMPLES / "allo_hsct_pbsc.yaml").read_text())
 DOCETAXEL = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
@@ -351,17 +351,7 @@ COHORT = yaml.safe_load((EXAMPLES / "cohort_docetaxel.yaml").read_text())  # adu
 
 def _cohort(**changes: Any) -> dict[str, str]:
     """The warnings of the docetaxel cohort with dotted ``changes`` (None removes the key)."""
-    data = copy.deepcopy(COHORT)
-    for key, value in changes.items():
-        *blocks, last = key.split(".")
-        node = data
-        for b in blocks:
-            node = node[b]
-        if value is None:
-            node.pop(last)
-        else:
-            node[last] = value
-    return _warnings(data)
+    return _warnings(set_dotted(copy.deepcopy(COHORT), changes))
 
 
 def test_an_adult_cohorts_mean_weight_that_is_its_height_is_warned_naming_the_field_and_the_slip():
