@@ -253,6 +253,11 @@ class FeedbackLineage:
     maturing_tags: tuple[str, ...] = ()  # extra tags of the maturation chain only
 
 
+def feedback_pool(ctx: BuildContext, spec: FeedbackLineage) -> Value:
+    """The lineage's blood pool at its set point, cells (the feedback's reference)."""
+    return spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L
+
+
 def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[Module, list[str], str]:
     """Blood pool (an ageing chain), homeostatic feedback, progenitors and maturation chain.
 
@@ -260,7 +265,7 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
     name of the release flow into blood.
     """
     m = Module(spec.key)
-    pool = spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L
+    pool = feedback_pool(ctx, spec)
     r = ctx.p("progenitor_baseline_self_renewal_ratio")
     blood = m.chain(f"{spec.key}_blood", spec.blood_label, spec.blood_stages, spec.blood_lifespan_days,
                     pool / spec.blood_stages, None, "blood", *spec.tags, kind="senescence",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from hemasim.biology.body import child_mch_factor, child_red_cell_factor, set_point_age_factor
-from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module
-from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Value
+from hemasim.biology.builder import BuildContext, FeedbackLineage, feedback_lineage_module, feedback_pool
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable
 
 
 def erythroid_module(ctx: BuildContext) -> Module:
@@ -68,7 +68,7 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
         # dividing precursors (an assumption; it makes platelets fall within days of myeloablation)
         maturing_tags=("endomitotic",))
     m, plt, release = feedback_lineage_module(ctx, spec)
-    _ploidy_arm(ctx, m, spec.setpoint * spec.setpoint_scale * ctx.blood_volume_L)
+    _ploidy_arm(ctx, m, spec)
     for name in plt:  # a blood loss or a collection takes circulating platelets; the splenic pool shares the loss
         ctx.blood_share[name] = circulating_share
     m.observables += [
@@ -80,7 +80,7 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
     return m
 
 
-def _ploidy_arm(ctx: BuildContext, m: Module, pool: Value) -> None:
+def _ploidy_arm(ctx: BuildContext, m: Module, spec: FeedbackLineage) -> None:
     """The fast TPO arm (docs/platelets.md, "A fast TPO arm"): the TPO-like signal also sets the platelet equivalents
     a committed megakaryocyte carries into maturation (ploidy and volume rise first under TPO, Harker 2000), so the
     marrow's output into maturation is k P h(s) at once and reaches blood after the maturation delay. Built as a
@@ -92,9 +92,9 @@ def _ploidy_arm(ctx: BuildContext, m: Module, pool: Value) -> None:
         return
     max_fold = ctx.p("megakaryocyte_ploidy_max_fold")
     c = max_fold - 1.0
-    names = ("megakaryocyte_ploidy_max_fold", "megakaryocyte_ploidy_log_slope", "platelet_setpoint_1e9_per_L",
-             "platelet_setpoint_age_decline_per_year", "platelet_splenic_pool_share")
-    m.feedbacks.append(Feedback("tpo_ploidy", FeedbackKind.HILL_RATIO, (pool, c, log_slope * max_fold / c),
+    names = ("megakaryocyte_ploidy_max_fold", "megakaryocyte_ploidy_log_slope", *spec.setpoint_parameters)
+    m.feedbacks.append(Feedback("tpo_ploidy", FeedbackKind.HILL_RATIO,
+                                (feedback_pool(ctx, spec), c, log_slope * max_fold / c),
                                 signal="platelet_mass", offset=-1.0, parameters=names))
     handles = ctx.lineage("megakaryocyte")
     exit_rate = "megakaryocyte_progenitor_exit_rate_per_day"
