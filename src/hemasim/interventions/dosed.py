@@ -119,7 +119,7 @@ def _drug_section(result: Result) -> str | None:
         return None
     esc = html.escape
     dosing = run_dosing(result)  # read once for the section (its files were read again by each line: 4 times)
-    listed = _listed_days(result, dosing)
+    listed = _listed_days(dosing)
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
         f"<td>{esc(ROUTE_WORDS.get(str(e['route']), str(e['route'])))}</td><td>{esc(str(e['action']))}</td>"
@@ -151,12 +151,12 @@ def run_dosing(result: Result) -> Dosing:
     return [(iv, drug_set_of(iv.drug_set)) for iv in dosed_interventions(scenario.interventions)]
 
 
-def _listed_days(result: Result, dosing: Dosing | None = None) -> dict[str, int]:
+def _listed_days(dosing: Dosing) -> dict[str, int]:
     """Drug -> how many days its schedule lists, for a drug dosed by one intervention whose schedule is a list of
     days (``schedule: {days: [0, 1, 2, 3, 4]}``): the regimen counts each listed day as a cycle of one dose (so a
     dose rule can hold each), which the administration table showed as "cycle 1" to "cycle 5" of a daily course."""
     by_drug: dict[str, list[DosedSpec]] = {}
-    for iv, ds in run_dosing(result) if dosing is None else dosing:
+    for iv, ds in dosing:
         by_drug.setdefault(ds.drug, []).append(iv)
     out = {}
     for drug, ivs in by_drug.items():
