@@ -26,12 +26,12 @@ def test_cell_doses_of_a_graft_read_in_one_format():
 def test_an_auc_in_the_endpoint_table_reads_as_the_other_numbers():
     from hemasim.endpoints import EndpointValue
     from hemasim.report.html import endpoint_text
-    from hemasim.report.key_results import table_number
+    from hemasim.report.key_results import value_text
 
     e = EndpointValue("docetaxel_cumulative_auc", 19046.3, "ng*h/mL", "area under the curve")
     assert endpoint_text(e) == "19050"
-    assert table_number("mg", 716.5) == "716.5" and table_number("cells/kg", 1.0283e7) == "1.028×10⁷"
-    assert table_number("1", 2.5e-5) == "2.5×10⁻⁵"
+    assert value_text("mg", 716.5) == "716.5" and value_text("cells/kg", 1.0283e7) == "1.028×10⁷"
+    assert value_text("1", 2.5e-5) == "2.5×10⁻⁵"
     from hemasim.report.key_results import unit_words  # its unit as the Drugs section writes it
 
     assert unit_words({e.name: e.unit, "anc_nadir": "1e9/L"}) == {e.name: "ng·h/mL", "anc_nadir": "1e9/L"}

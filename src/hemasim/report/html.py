@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from hemasim.assembly import report_sections
 from hemasim.report.key_results import (
     ENDPOINTS_ANCHOR,
+    POWER_UNITS,
     cohort_key_results_html,
     key_results_html,
     percent_text,
-    table_number,
     unit_words,
     value_text,
 )
@@ -98,7 +98,7 @@ def name_html(name: str) -> str:
 
 def endpoint_text(e: EndpointValue) -> str:
     """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached")."""
-    return (e.note or "not reached") if e.value is None else table_number(e.unit, e.value)
+    return (e.note or "not reached") if e.value is None else value_text(e.unit, e.value)
 
 
 def plain(value: object, nested: bool = False) -> str:
@@ -257,7 +257,7 @@ def _intervention_text(iv: dict[str, Any]) -> str:
         if field in _INTERVENTION_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
             label, unit = _INTERVENTION_UNITS[field]
             # a cell dose as the key results write it (3×10⁶, 1×10⁵): "100000" beside "3e6" mixed two formats
-            number = value_text(unit, float(value)) if unit == "cells/kg" else number_text(float(value))
+            number = value_text(unit, float(value)) if unit in POWER_UNITS else number_text(float(value))
             parts.append(f"{label} {number} {unit}")
         elif field == "rules" and isinstance(value, list):
             parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
@@ -609,7 +609,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
                 return "n/a"
             return "did not fall" if r.get("fraction_did_not_fall") == 1.0 else "none reached"
         if isinstance(v, float):
-            return table_number(str(r.get("unit")), v)
+            return value_text(str(r.get("unit")), v)
         return esc(str(v))
 
     def reaching(r: dict[str, Any]) -> str:

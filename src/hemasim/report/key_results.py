@@ -158,12 +158,6 @@ def value_text(unit: str, value: float) -> str:
     return _power(value) if unit in POWER_UNITS else _number(value)
 
 
-def table_number(unit: str, value: float) -> str:
-    """A value in an endpoint table or a 5-95% range, as the key results write it (:func:`value_text`): the
-    docetaxel AUC read "1.905e+04" in the table (report25)."""
-    return value_text(unit, value)
-
-
 def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
@@ -241,10 +235,9 @@ def _nadir_observable(name: str) -> str | None:
     return next((e.observable for e in DEFAULT_ENDPOINTS if isinstance(e, Nadir) and e.name == name), None)
 
 
-def _day_of(name: str, day: EndpointValue | None, result: Result | None) -> EndpointValue | None:
-    """The day of nadir ``name``: its endpoint where the run has one, else read from the run by the endpoint's own
-    rule (:class:`~hemasim.endpoints.DayOfNadir`; the haemoglobin nadir has no day endpoint)."""
-    observable = _nadir_observable(name)
+def _day_of(observable: str | None, day: EndpointValue | None, result: Result | None) -> EndpointValue | None:
+    """The day of the nadir of ``observable``: its endpoint where the run has one, else read from the run by the
+    endpoint's own rule (:class:`~hemasim.endpoints.DayOfNadir`; the haemoglobin nadir has no day endpoint)."""
     if day is not None or result is None or observable is None or observable not in result.model.observable_names:
         return day
     return DayOfNadir(observable).evaluate(result)
@@ -265,14 +258,14 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
     engraftment rows count ("on day 15" beside "engraftment: day 19 after graft" read as four days apart). A nadir
     still falling at the end of the run (:func:`still_falling`) says so instead of being called a nadir."""
     text = _value_text(e, result)
-    day = _day_of(e.name, day, result)
+    observable = _nadir_observable(e.name)
+    day = _day_of(observable, day, result)
     if day is not None and day.value is None and day.note == DID_NOT_FALL_NOTE:
         return f"{text}; {NO_NADIR}"
     if day is None or day.value is None:
         return text
     graft = _graft_day(result)
     after = f" (day {day.value - graft:g} after graft)" if graft is not None and day.value >= graft else ""
-    observable = _nadir_observable(e.name)
     if result is not None and observable is not None and still_falling(result.observable(observable)):
         end = float(result.times[-1])
         when = "" if day.value == end else f" on day {day.value:g}{after}"
@@ -518,7 +511,7 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
             return "no patient"
         return f"not applicable: {NO_APLASIA} in any patient {FELL_REASON}" if aplasia else \
             "the count never fell below the threshold in any patient"
-    low, high = (table_number(unit, row[q]) for q in ("p05", "p95"))
+    low, high = (value_text(unit, row[q]) for q in ("p05", "p95"))
     spread = f"median {_amount(name, unit, row['median'])} (5-95%: {low}-{high})"
     if name.startswith("days_"):
         return f"{percent_text(reached)} of patients; {spread}"
