@@ -133,6 +133,7 @@ class ChemoRegimen(_Strict):
         return starts
 
 
+@cache
 def _scenario_bound(key: str) -> float:
     """The upper bound of the scenario's field ``key`` (a dose or the infusion's length) that a regimen's value
     becomes (:class:`hemasim.interventions.dosed.DosedSpec`): the one place the bound is written."""

@@ -281,4 +281,4 @@ def _run_constant(scenario: Scenario, n: int, shared: Mapping[str, float], rtol:
     table = factor_parameters(scenario.model_copy(update={"parameters": {**scenario.parameters, **shared}}))
     anchor = next(iter(table))
     frame = _run_batch(scenario, {anchor: np.array([table.value(anchor)])}, shared, rtol, averaged)
-    return pd.concat([frame] * n).reset_index(drop=True)
+    return pd.concat([frame] * n, ignore_index=True)
