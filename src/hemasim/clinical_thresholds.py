@@ -18,14 +18,19 @@ import numpy as np
 from hemasim.model.laws import DAYS_PER_YEAR
 
 
+def packaged_yaml(package: str, name: str) -> dict[str, Any]:
+    """The YAML table ``name`` packaged in ``package`` (package data, trusted: safe_load without the scenario
+    limits), parsed; the report's reference ranges read theirs with it too."""
+    import yaml  # lazy: `import hemasim` stays fast
+
+    data: dict[str, Any] = yaml.safe_load(files(package).joinpath(name).read_text(encoding="utf-8"))
+    return data
+
+
 @cache
 def table() -> dict[str, Any]:
     """The packaged table (``sources`` and ``thresholds``, ages in months), read once."""
-    import yaml  # lazy: `import hemasim` stays fast
-
-    text = files("hemasim").joinpath("clinical_thresholds.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return packaged_yaml("hemasim", "clinical_thresholds.yaml")
 
 
 def _holds(row: Mapping[str, Any], months: Any, sex: Any) -> Any:

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from typing import Any
 
 # the age-row lookup is the clinical thresholds' (one rule for both tables)
-from hemasim.clinical_thresholds import age_row
+from hemasim.clinical_thresholds import age_row, packaged_yaml
 
 # a child's age on day t of a run is its age at the start plus t / DAYS_PER_YEAR, as the model ages its patient
 from hemasim.model.laws import DAYS_PER_YEAR
@@ -53,11 +52,7 @@ class ReferenceRange:
 @cache
 def table() -> dict[str, Any]:
     """The packaged table (``sources`` and ``rows``, ages in months), read once."""
-    import yaml
-
-    text = files("hemasim.report").joinpath("reference_ranges.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return packaged_yaml("hemasim.report", "reference_ranges.yaml")
 
 
 def age_text(from_months: float, to_months: float) -> str:
