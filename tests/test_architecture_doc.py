@@ -222,7 +222,7 @@ LAYERS = {
     "hemasim.parameters": 2, "hemasim.model": 3, "hemasim.events": 4,
     "hemasim.biology": 5, "hemasim.pharmacology": 5, "hemasim.radiation": 5, "hemasim.clonal": 5,
     "hemasim.solvers": 6, "hemasim.plasma_refill": 7, "hemasim.simulation": 8,
-    "hemasim.endpoints": 9, "hemasim.interventions": 10, "hemasim.scenario": 11, "hemasim.assembly": 12,
+    "hemasim.endpoints": 9, "hemasim.clinical_thresholds": 9, "hemasim.interventions": 10, "hemasim.scenario": 11, "hemasim.assembly": 12,
     "hemasim.validation": 13, "hemasim.cohort": 13, "hemasim.sensitivity": 13, "hemasim.inference": 13,
     "hemasim.arms": 13, "hemasim.report": 13, "hemasim.io": 13,
     "hemasim.cli": 14, "hemasim.explore": 14, "hemasim.__main__": 15,

@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
+from hemasim.clinical_thresholds import thresholds_over_run
 from hemasim.endpoints import DID_NOT_FALL, recovery_days
 from hemasim.events import Event
 from hemasim.interventions.base import (
@@ -28,6 +29,7 @@ from hemasim.interventions.base import (
 )
 from hemasim.interventions.conditioning import ConditioningSpec
 from hemasim.model.compiled import CompiledModel
+from hemasim.model.laws import DAYS_PER_YEAR
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 from hemasim.parameters.core import ParameterSet
 from hemasim.parameters.graft_t_cells import default_cd3_per_kg, defaults_text
@@ -195,11 +197,21 @@ def hemoglobin_after_engraftment(days: np.ndarray, hb: np.ndarray, anc_day: np.n
                            "patient's haemoglobin set point (the value the run starts from)", peak / set_point)]
 
 
+#: the CD4 recovery for a child's age: the count below which a child of that age takes PJP prophylaxis
+#: (hemasim.clinical_thresholds, ``cd4_pjp``); given where a patient is under this age at the graft (from 6 years on
+#: the count is the adults' 200/uL, which ``cd4_200_day`` reads)
+CD4_FOR_AGE_UNDER_YEARS = 6.0
+CD4_FOR_AGE = "cd4_for_age_day"
+
+
 def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],
-                               hb_set_point: np.ndarray | None = None) -> list[EndpointColumn]:
+                               hb_set_point: np.ndarray | None = None, ages_at_graft: float | np.ndarray | None = None
+                               ) -> list[EndpointColumn]:
     """Engraftment, immune recovery, chimerism and the haemoglobin after engraftment for many patients: ``days`` (T,)
     from the graft (>= 0), ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery
-    reference counts; ``hb_set_point`` (N,) each patient's haemoglobin set point (default: the first value given)."""
+    reference counts; ``hb_set_point`` (N,) each patient's haemoglobin set point (default: the first value given);
+    ``ages_at_graft`` the patients' ages on the graft's day, years (a number or (N,)): where one is under
+    :data:`CD4_FOR_AGE_UNDER_YEARS`, the CD4 recovery for age (:data:`CD4_FOR_AGE`) too."""
     n = next(iter(obs.values())).shape[0]
     unit = "day after graft"
     # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has no
@@ -243,6 +255,19 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
                            day),
             EndpointColumn(f"cd4_200_day{DID_NOT_FALL}", "flag", "1 if CD4 never fell below 200/uL after the graft "
                            "(no recovery day: the count did not fall)", did_not_fall)]
+    if ages_at_graft is not None and np.any(np.asarray(ages_at_graft) < CD4_FOR_AGE_UNDER_YEARS):
+        # a young child's count is read against its age's (1-6 years: 500/uL; under 1 year no count ends PJP
+        # prophylaxis, so no day before the first birthday counts), the age on each day as the child ages
+        for_age = thresholds_over_run("cd4_pjp", ages_at_graft, None, days)
+        day, did_not_fall = recovery_days(days, obs["cd4_per_uL"], for_age)
+        out += [EndpointColumn(CD4_FOR_AGE, unit, "first day with CD4 at or above the count below which a child of "
+                               "that day's age takes PJP prophylaxis (NIH paediatric guidelines 2013: every infant "
+                               "under 1 year whatever the count, 500/uL from 1 to 6 years, 200/uL from 6), after its "
+                               f"fall below it after the graft (none when it never fell below, see {CD4_FOR_AGE}"
+                               f"{DID_NOT_FALL}, or did not recover)", day),
+                EndpointColumn(f"{CD4_FOR_AGE}{DID_NOT_FALL}", "flag", "1 if CD4 never fell below the count for "
+                               "the child's age after the graft (no recovery day: the count did not fall)",
+                               did_not_fall)]
     for name in CHIMERISM_LINEAGES:
         for d in CHIMERISM_DAYS:
             if d > days[-1] + 1e-9:
@@ -277,11 +302,12 @@ class TransplantEndpoints(EndpointFamily):
         # the run starts at the patient's healthy steady state: its first haemoglobin is the set point
         return transplant_endpoint_values(times[after] - self.graft_day,
                                           {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES if n in obs}, refs,
-                                          obs[HB][:, 0] if HB in obs else None)
+                                          obs[HB][:, 0] if HB in obs else None,
+                                          np.asarray(ctx.ages_years, dtype=np.float64) + self.graft_day / DAYS_PER_YEAR)
 
     def units(self) -> dict[str, str]:
         days = ["neutrophil_engraftment_day", "platelet_engraftment_day",
-                *(f"{label}_50pct_normal_day" for _, _, label in RECOVERY_LINEAGES), "cd4_200_day"]
+                *(f"{label}_50pct_normal_day" for _, _, label in RECOVERY_LINEAGES), "cd4_200_day", CD4_FOR_AGE]
         return {**{d: "day after graft" for d in days}, **{f"{d}{DID_NOT_FALL}": "flag" for d in days},
                 "primary_graft_failure": "flag",
                 "hemoglobin_max_after_engraftment": "g/dL", "hemoglobin_max_after_engraftment_day": "day after graft",

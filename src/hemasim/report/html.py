@@ -391,6 +391,9 @@ def figure_html(title: str, alt: str, fig: Any) -> str:
 
 #: the lineage caption's sentence after the bands' (:func:`hemasim.report.reference_ranges.band_note`)
 CTCAE_NOTE = " Red: CTCAE v5 grade 3/4 thresholds."
+#: a child's: the grades are the same absolute values at every age (hemasim/clinical_thresholds.yaml says why)
+CTCAE_CHILD_NOTE = (" Red: CTCAE v5 grade 3/4 thresholds, the same values at every age (paediatric oncology trials "
+                    "grade with CTCAE).")
 LINEAGE_NOTE = "Green bands: adult reference ranges." + CTCAE_NOTE
 
 
@@ -398,11 +401,12 @@ def lineage_note(result: Result | Sequence[tuple[str, Result]]) -> str:
     """The lineage figure's caption: :data:`LINEAGE_NOTE` for an adult, a child's names its age ranges and says where
     they step with the age over the run (the first arm's patient, whose ranges the figures draw)."""
     from hemasim.report.plots import as_arms, patient_age
-    from hemasim.report.reference_ranges import band_note
+    from hemasim.report.reference_ranges import band_note, is_child
 
     first = as_arms(result)[0][1]
     duration = float(first.times[-1] - first.times[0])
-    return band_note(patient_age(first), duration) + CTCAE_NOTE
+    age = patient_age(first)
+    return band_note(age, duration) + (CTCAE_CHILD_NOTE if is_child(age) else CTCAE_NOTE)
 #: added to the note where host and donor cells are tracked apart (a run without either had the note describe
 #: dashed lines and a graft line its plots do not have; visual)
 DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the donor-derived part of each count (after an "

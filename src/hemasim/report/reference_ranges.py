@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib.resources import files
 from typing import Any
+
+# the age-row lookup is the clinical thresholds' (one rule for both tables)
+from hemasim.clinical_thresholds import age_row, packaged_yaml
 
 # a child's age on day t of a run is its age at the start plus t / DAYS_PER_YEAR, as the model ages its patient
 from hemasim.model.laws import DAYS_PER_YEAR
@@ -50,11 +52,7 @@ class ReferenceRange:
 @cache
 def table() -> dict[str, Any]:
     """The packaged table (``sources`` and ``rows``, ages in months), read once."""
-    import yaml
-
-    text = files("hemasim.report").joinpath("reference_ranges.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return packaged_yaml("hemasim.report", "reference_ranges.yaml")
 
 
 def age_text(from_months: float, to_months: float) -> str:
@@ -82,15 +80,13 @@ def reference_range(quantity: str, age_years: float | None, sex: str | None) -> 
     the adult range. None where there is no range (an observable without one, haemoglobin of unknown sex)."""
     if age_years is None or not is_child(age_years):
         return _adult(quantity, sex, ADULT_LABEL)
-    months = 12.0 * float(age_years)
     data = table()
-    for row in data["rows"]:
-        if (row["quantity"] == quantity and row["from_months"] <= months < row["to_months"]
-                and row["sex"] in ("any", sex)):
-            cite = data["sources"][row["source"]]["cite"]
-            label = f"reference range, {age_text(row['from_months'], row['to_months'])} ({cite})"
-            return ReferenceRange(float(row["low"]), float(row["high"]), label, cite)
-    return _adult(quantity, sex, ADULT_FOR_CHILD_LABEL)
+    row = age_row((r for r in data["rows"] if r["quantity"] == quantity), 12.0 * float(age_years), sex)
+    if row is None:
+        return _adult(quantity, sex, ADULT_FOR_CHILD_LABEL)
+    cite = data["sources"][row["source"]]["cite"]
+    label = f"reference range, {age_text(row['from_months'], row['to_months'])} ({cite})"
+    return ReferenceRange(float(row["low"]), float(row["high"]), label, cite)
 
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["NATIONAL_MEAN_HEIGHTS_CM", "PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "PlausibilityWarning", "child_weight_band",
+__all__ = ["NATIONAL_MEAN_HEIGHTS_CM", "PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "PlausibilityWarning", "child_height_band", "child_weight_band",
            "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings", "warn_implausible",
            "warning_lines"]
 
@@ -159,6 +159,12 @@ CHILD_WEIGHT_SD = 3.0
 _CDC_2000 = "CDC 2000 growth charts, Kuczmarski 2002 Vital Health Stat 11(246)"
 #: the CDC tables' rows that the band reads (package data: a wheel carries no data/ folder)
 _WEIGHT_FOR_AGE_FILE = "weight_for_age_cdc2000.csv"
+#: a child's height likewise, against the same charts' length-for-age (birth-36 months, lying) and stature-for-age
+#: (2-20 years) curves (the rows and where each was read: data/cdc2000_height_for_age/README.md). Height below -3 SD is
+#: WHO's severe stunting (MEASURE Evaluation's indicator page, pages corpus: "severe = height-for-age below -3 standard
+#: deviations from the WHO Child Growth Standards median"); a height in inches lies near -30 SD
+CHILD_HEIGHT_SD = 3.0
+_HEIGHT_FOR_AGE_FILE = "height_for_age_cdc2000.csv"
 #: the shortest and the tallest national mean adult heights, cm (NCD-RisC 2016, eLife 5:e13410: Guatemalan women born
 #: 1896, Dutch men born in the last quarter of the 20th century): where a cohort draws no height, its mean weight is
 #: checked against the cohort BMI range at these
@@ -213,11 +219,11 @@ def _outside(path: str, value: float, rng: ClinicalRange, what: str, guess: bool
 
 
 @functools.cache
-def _weight_for_age() -> dict[str, tuple[tuple[float, float, float, float], ...]]:
-    """The CDC 2000 weight-for-age LMS rows by sex: (age in months, L, M, S), in ascending age."""
+def _lms_rows(file: str) -> dict[str, tuple[tuple[float, float, float, float], ...]]:
+    """The CDC 2000 LMS rows of ``file`` (package data) by sex: (age in months, L, M, S), in ascending age."""
     from importlib import resources
 
-    text = resources.files("hemasim.scenario").joinpath(_WEIGHT_FOR_AGE_FILE).read_text(encoding="utf-8")
+    text = resources.files("hemasim.scenario").joinpath(file).read_text(encoding="utf-8")
     rows: dict[str, list[tuple[float, float, float, float]]] = {"male": [], "female": []}
     for row in csv.DictReader(io.StringIO(text)):
         rows[row["sex"]].append((float(row["age_months"]), float(row["L"]), float(row["M"]), float(row["S"])))
@@ -235,17 +241,29 @@ def _lms_value(lam: float, median: float, cv: float, z: float) -> float:
     return median * base ** (1.0 / lam)
 
 
-def child_weight_band(age_years: float, sex: str, sd: float = CHILD_WEIGHT_SD) -> tuple[float, float]:
-    """The weights, kg, at -``sd`` and +``sd`` of the CDC 2000 weight-for-age reference for a child of ``age_years``
-    and ``sex`` ("male", "female"); L, M and S are interpolated linearly in age between the copied ages (birth to
-    20 years; an age beyond is read at 20)."""
-    rows = _weight_for_age()[sex]
+def _lms_band(file: str, age_years: float, sex: str, sd: float) -> tuple[float, float]:
+    """The values at -``sd`` and +``sd`` of the CDC 2000 LMS curve in ``file`` for ``age_years`` and ``sex``; L, M and S
+    interpolated linearly in age between the copied ages (birth to 20 years; an age beyond is read at 20)."""
+    rows = _lms_rows(file)[sex]
     months = min(max(age_years * 12.0, rows[0][0]), rows[-1][0])
     i = max(1, next((k for k, r in enumerate(rows) if r[0] >= months), len(rows) - 1))
     (a0, *lms0), (a1, *lms1) = rows[i - 1], rows[i]
     f = (months - a0) / (a1 - a0)
     lam, median, cv = (x0 + f * (x1 - x0) for x0, x1 in zip(lms0, lms1, strict=True))
     return _lms_value(lam, median, cv, -sd), _lms_value(lam, median, cv, sd)
+
+
+def child_weight_band(age_years: float, sex: str, sd: float = CHILD_WEIGHT_SD) -> tuple[float, float]:
+    """The weights, kg, at -``sd`` and +``sd`` of the CDC 2000 weight-for-age reference for a child of ``age_years``
+    and ``sex`` ("male", "female"), as :func:`_lms_band` reads it."""
+    return _lms_band(_WEIGHT_FOR_AGE_FILE, age_years, sex, sd)
+
+
+def child_height_band(age_years: float, sex: str, sd: float = CHILD_HEIGHT_SD) -> tuple[float, float]:
+    """The heights, cm, at -``sd`` and +``sd`` of the CDC 2000 length-for-age (under 2 years: lying) and
+    stature-for-age (from 2 years) references for a child of ``age_years`` and ``sex``, as :func:`_lms_band` reads
+    them."""
+    return _lms_band(_HEIGHT_FOR_AGE_FILE, age_years, sex, sd)
 
 
 def _weight(age: float, sex: str, w: float) -> Iterator[Implausible]:
@@ -267,6 +285,14 @@ def _weight(age: float, sex: str, w: float) -> Iterator[Implausible]:
 def _patient(patient: Patient) -> Iterator[Implausible]:
     w, h, age = patient.weight_kg, patient.height_cm, patient.age_years
     yield from _weight(age, patient.sex, w)
+    if h is not None and age < 18:
+        low, high = child_height_band(age, patient.sex)
+        if not low <= h <= high:
+            child = "boy" if patient.sex == "male" else "girl"
+            inches = f"; if that is inches, {h * 2.54:.3g} cm" if low <= h * 2.54 <= high else ""
+            yield "patient.height_cm", (f"{_g(h)} cm for a {child} of {age:g} years is outside {low:.3g}-{high:.3g} "
+                                        f"cm, {CHILD_HEIGHT_SD:g} SD either side of the median height for age and "
+                                        f"sex{inches}; check height_cm and age_years ({_CDC_2000})")
     if h is not None:
         bmi = w / (h / 100.0) ** 2
         rng = RANGES["bmi"]
@@ -314,8 +340,8 @@ def _adult_cohort(scenario: Scenario) -> Iterator[Implausible]:
     """An adult cohort's mean weight and height by sex, and the mean BMI they make (with the patient's height where
     the cohort draws none), against the national means met worldwide (:data:`RANGES` cohort_bmi, cohort_height_cm):
     a mean of 176 kg for men, a height typed into the weight, was inside the 30-250 kg a patient may weigh. A cohort
-    that reaches below 18 years is checked by :func:`_population` (children: weight for age; no height-for-age
-    reference is shipped, so a child's height is not checked)."""
+    that reaches below 18 years is checked by :func:`_population` (children: weight for age; a cohort's drawn heights
+    are not checked against height for age: a single patient's is, :func:`_patient`)."""
     population = scenario.population
     if population is None:
         return
