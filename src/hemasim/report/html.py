@@ -499,15 +499,24 @@ duration {esc(plain(scen.get('duration_days')))} days.</p>
 """
 
 
+#: a population field -> the patient field it draws (the scenario's patient gives the rest to every patient)
+_DRAWS_PATIENT_FIELD = {"age_years": "age_years", "female_fraction": "sex", "weight_kg": "weight_kg",
+                        "height_cm": "height_cm"}
+
+
 def _population_text(scen: dict[str, Any]) -> str:
     """How a cohort's patients differ: the population block (without one: the defaults, parameter variability
-    on; it read "none", though the patients differ) and the scenario's patient, which gives what is not drawn."""
+    on; it read "none", though the patients differ), then what every patient takes from the scenario's patient,
+    the fields the block does not draw. It read "what is not drawn is the scenario's patient (age 55 years, ...)"
+    beside a drawn age of 30-75 (firsthour27)."""
     from hemasim.scenario import Population
 
     population = scen.get("population") or Population().model_dump()
-    patient = patient_text(scen.get("patient") or {})
+    drawn_fields = {_DRAWS_PATIENT_FIELD[f] for f, v in population.items()
+                    if f in _DRAWS_PATIENT_FIELD and v not in (None, {}, [])}
+    kept = patient_text({f: v for f, v in (scen.get("patient") or {}).items() if f not in drawn_fields})
     drawn = population_text(population)
-    return f"{drawn}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else drawn
+    return f"{drawn}; the same in every patient, from the scenario's patient: {kept}" if kept != "none" else drawn
 
 
 def has_intervention(scen: dict[str, Any], kind: str) -> bool:
