@@ -449,6 +449,16 @@ def warnings_box(warnings: Sequence[tuple[str, str, str]]) -> str:
             f"them too):</p><ul>{''.join(items)}</ul></div>")
 
 
+def _pk_only_note(result: Result) -> str:
+    """Under the key results, the drugs of the run that act on no blood cell (PK-only sets): the line stood only in
+    the Drugs section, far below key results that read an AC-T regimen's flat AC cycles as the regimen's toxicity
+    (firsthour27)."""
+    from hemasim.interventions.dosed import pk_only_text
+
+    text = pk_only_text(result) if result.record.scenario is not None else ""
+    return f"\n<p><strong>{html.escape(text)}</strong></p>" if text else ""
+
+
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
                   static: bool = False) -> str:
     """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
@@ -478,7 +488,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model: {esc(model_words(str(record['model'])))}
 &middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
 {warnings_html([("", scenario)])}
-{key_results_html({"": endpoints}, {"": result})}
+{key_results_html({"": endpoints}, {"": result})}{_pk_only_note(result)}
 <h2>Scenario</h2>
 <p>{esc(scenario_title(scen))}</p>
 <p>Patient: {esc(patient_text(patient))}{volume_txt};
