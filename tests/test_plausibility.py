@@ -401,3 +401,21 @@ def test_a_cohort_mean_height_in_inches_gets_the_centimetres():
     message = _cohort(**{"population.height_cm.male.mean": 69})["population.height_cm.male.mean"]
     assert message.startswith("a mean height of 69 cm is outside 135-195 cm for the cohort's men; if that is inches, "
                               "175 cm (")
+
+
+def test_a_dose_rule_threshold_in_cells_per_uL_is_warned_with_the_count_in_1e9_per_L():
+    # firsthour27: `below: 1500` (the label's 1,500 cells/mm3) ran unwarned and held every cycle (the ANC is never
+    # above 1500e9/L); the threshold is in 1e9/L
+    rules = [{"observable": "anc", "below": 1500, "action": "delay", "delay_days": 7},
+             {"observable": "platelets", "below": 100000, "action": "reduce", "reduce_by_fraction": 0.25}]
+    found = _warnings(_changed(DOCETAXEL, 0, rules=rules))
+    assert found["interventions.0.rules.0.below"].startswith(
+        "1.5e3 x 1e9/L, the ANC threshold, is above the clinical range 0.15-15 1e9/L; did you mean 1.5?")
+    assert found["interventions.0.rules.1.below"].startswith(
+        "1e5 x 1e9/L, the platelet threshold, is above the clinical range 10-1e3 1e9/L; did you mean 100?")
+    # a regimen's rules too; the label's thresholds in 1e9/L are not warned about
+    regimen = {**DOCETAXEL, "interventions": [{"kind": "chemotherapy_regimen", "regimen": "docetaxel_pegfilgrastim",
+                                               "rules": [{**rules[0], "below": 1500}]}]}
+    assert list(_warnings(regimen)) == ["interventions.0.rules.0.below"]
+    label = [{**rules[0], "below": 1.5}, {**rules[1], "below": 100}]
+    assert _warnings(_changed(DOCETAXEL, 0, rules=label)) == {}
