@@ -259,3 +259,14 @@ def test_the_days_section_the_hint_names_holds_a_scenario_that_checks_clean_on_t
     chemo, gcsf = parse_scenario(yaml.safe_load(block), "my.yaml").interventions
     assert chemo.schedule.dose_days() == [0, 21, 42, 63]  # "the clinic's day 1 of cycles 1-4"
     assert gcsf.schedule.dose_days() == [1, 22, 43, 64]  # "day 2 of each cycle"
+
+
+def test_a_dose_rule_in_a_protocols_words_gets_the_values_meant():
+    # "hold if neutrophils < 1.5": the lines listed 'anc' or 'platelets' and 'delay' or 'reduce' with no hint
+    rule = {"observable": "neutrophils", "below": 1.5, "action": "hold", "delay_days": 7}
+    observable, action = _problems({}, {"rules": [rule]})
+    assert observable.startswith("s.yaml: interventions.0.rules.0.observable: Input should be 'anc' or 'platelets'")
+    assert observable.endswith("did you mean 'anc'?")
+    assert action.startswith("s.yaml: interventions.0.rules.0.action:") and action.endswith("did you mean 'delay'?")
+    (line,) = _problems({}, {"rules": [{**rule, "observable": "PLT", "action": "delay"}]})
+    assert line.endswith("did you mean 'platelets'?")

@@ -197,6 +197,11 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
               # the donor types of a transplant clinic's notes (haplo, MUD, MSD...): "haplo" had no hint (harden24)
               **dict.fromkeys(("haplo", "related", "mud", "mmud", "msd", "mrd", "matched_sibling", "matched_related",
                                "matched_unrelated", "mismatched_unrelated"), "allogeneic")},
+    # a dose rule as a clinic's protocol words it: "hold if neutrophils < 1.5" (firsthour27: no hint)
+    "observable": {**dict.fromkeys(("neutrophils", "neutrophil", "neutrophil_count", "anc_1e9_per_l", "pmn"), "anc"),
+                   **dict.fromkeys(("plt", "platelet_count", "platelets_1e9_per_l", "thrombocytes"), "platelets")},
+    "action": {**dict.fromkeys(("hold", "withhold", "postpone", "defer", "delay_cycle"), "delay"),
+               **dict.fromkeys(("dose_reduction", "reduction", "reduce_dose", "dose_reduce"), "reduce")},
 }
 
 #: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
