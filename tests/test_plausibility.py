@@ -419,3 +419,24 @@ def test_a_dose_rule_threshold_in_cells_per_uL_is_warned_with_the_count_in_1e9_p
     assert list(_warnings(regimen)) == ["interventions.0.rules.0.below"]
     label = [{**rules[0], "below": 1.5}, {**rules[1], "below": 100}]
     assert _warnings(_changed(DOCETAXEL, 0, rules=label)) == {}
+
+
+def test_g_csf_on_the_day_of_the_chemotherapy_is_warned_with_the_day_after():
+    # firsthour27: pegfilgrastim moved to the day of the infusion (start_day: 0) ran unwarned; the labels give G-CSF
+    # from 24 hours after cytotoxic chemotherapy (the shipped example: the day after, not warned)
+    assert _warnings(PEGFILGRASTIM) == {}
+    same_day = copy.deepcopy(PEGFILGRASTIM)
+    same_day["interventions"][1]["schedule"]["start_day"] = 0
+    (message,) = _warnings(same_day).values()
+    assert list(_warnings(same_day)) == ["interventions.1.schedule"]
+    assert message.startswith("G-CSF (pegfilgrastim_melhem2017) on day 0 is within 24 hours of the chemotherapy dose "
+                              "of day 0") and message.endswith("the day after the dose is day 1")
+    # daily filgrastim running into the next cycle's infusion (days 1-21 of a 21-day cycle) is warned on day 21
+    daily = copy.deepcopy(PEGFILGRASTIM)
+    daily["interventions"][1] = {"kind": "gcsf", "drug_set": "filgrastim_melhem2017", "dose_ug_per_kg": 5,
+                                 "route": "subcutaneous", "schedule": {"days": list(range(1, 22))}}
+    (message,) = _warnings(daily).values()
+    assert "on day 21 is within 24 hours of the chemotherapy dose of day 21" in message
+    # a regimen's own G-CSF and chemotherapy are checked as written out
+    regimen = {**DOCETAXEL, "interventions": [{"kind": "chemotherapy_regimen", "regimen": "docetaxel_pegfilgrastim"}]}
+    assert _warnings(regimen) == {}

@@ -546,6 +546,36 @@ def _rules(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
         yield from _outside(f"{path}.rules.{j}.below", rule.below, rng, f"x 1e9/L, the {count} threshold,")
 
 
+#: G-CSF within this many days of a cytotoxic dose (before or after) is warned about. Filgrastim's label: "do not
+#: administer filgrastim in the period 24 hours before through 24 hours after the administration of cytotoxic
+#: chemotherapy" (section 2, as MIMS reproduces it, pages corpus: uat.mimsdev.com/philippines/drug/info/neocyte/
+#: dosage); the Neulasta label (section 2) adds 14 days before, but dose-dense regimens every 14 days give
+#: pegfilgrastim 13 days before the next cycle, so only the 24 hours either side are warned
+GCSF_CHEMO_GAP_DAYS = 1.0
+
+
+def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
+    """A scheduled G-CSF dose within :data:`GCSF_CHEMO_GAP_DAYS` of a planned chemotherapy dose (pegfilgrastim on
+    the day of the infusion, start_day: 0): it ran unwarned (firsthour27), while the labels give G-CSF from 24 hours
+    after the cytotoxic dose, as the shipped examples do (the day after it). A regimen's parts count as its own."""
+    from hemasim.interventions.dosed import DosedSpec
+
+    parts = [(i, p) for i, iv in enumerate(scenario.interventions)
+             for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
+    chemo = sorted({d for _, p in parts if p.kind == "chemotherapy" for d in p.schedule.dose_days()})
+    for i, part in parts:
+        schedule = getattr(part, "schedule", None)
+        if part.kind != "gcsf" or schedule is None or not chemo:
+            continue
+        clash = next(((d, c) for d in schedule.dose_days() for c in chemo if abs(d - c) < GCSF_CHEMO_GAP_DAYS), None)
+        if clash is not None:
+            day, dose = clash
+            yield f"interventions.{i}.schedule", (
+                f"G-CSF ({part.drug_set}) on day {_g(day)} is within 24 hours of the chemotherapy dose of day "
+                f"{_g(dose)}: the filgrastim and pegfilgrastim labels (section 2) give G-CSF from 24 hours after "
+                f"cytotoxic chemotherapy, not in the 24 hours before it; the day after the dose is day {_g(dose + 1)}")
+
+
 _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
     lambda iv, path, patient: _graft(iv, path, patient.weight_kg),
     _dose,
@@ -564,6 +594,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     out += _adult_cohort(scenario)
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
+    out += _gcsf_timing(scenario)
     return out
 
 
