@@ -560,11 +560,11 @@ def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
     after the cytotoxic dose, as the shipped examples do (the day after it). A regimen's parts count as its own."""
     from hemasim.interventions.dosed import DosedSpec
 
-    parts = [(i, p) for i, iv in enumerate(scenario.interventions)
+    parts = [(i, p, getattr(p, "schedule", None)) for i, iv in enumerate(scenario.interventions)
              for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
-    chemo = sorted({d for _, p in parts if p.kind == "chemotherapy" for d in p.schedule.dose_days()})
-    for i, part in parts:
-        schedule = getattr(part, "schedule", None)
+    chemo = sorted({d for _, p, schedule in parts if p.kind == "chemotherapy" and schedule is not None
+                    for d in schedule.dose_days()})
+    for i, part, schedule in parts:
         if part.kind != "gcsf" or schedule is None or not chemo:
             continue
         clash = next(((d, c) for d in schedule.dose_days() for c in chemo if abs(d - c) < GCSF_CHEMO_GAP_DAYS), None)
