@@ -558,6 +558,8 @@ def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
     """A scheduled G-CSF dose within :data:`GCSF_CHEMO_GAP_DAYS` of a planned chemotherapy dose (pegfilgrastim on
     the day of the infusion, start_day: 0): it ran unwarned (firsthour27), while the labels give G-CSF from 24 hours
     after the cytotoxic dose, as the shipped examples do (the day after it). A regimen's parts count as its own."""
+    if not any(iv.kind in ("gcsf", "chemotherapy_regimen") for iv in scenario.interventions):
+        return  # no G-CSF: and a healthy run imports no dosing module (tests/test_cli_startup.py)
     from hemasim.interventions.dosed import DosedSpec
 
     parts = [(i, p, getattr(p, "schedule", None)) for i, iv in enumerate(scenario.interventions)
