@@ -244,6 +244,14 @@ def test_clinic_days_before_the_graft_say_how_far_to_move_every_day():
     assert line.startswith("s.yaml: interventions.0.schedule.days.0:") and "add 1 to every day" in line
     (line,) = _problems({}, {"infusion_hours": -1})
     assert "days count" not in line
+    # the graft on the clinic's day 0 beside melphalan from day 0: the day it goes on, not only "comes before"
+    auto["interventions"] = [{**auto["interventions"][0], "start_day": 0}, auto["interventions"][1]]
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(auto, "auto.yaml")
+    assert str(err.value) == (
+        "auto.yaml: interventions.1.day: the graft (day 0) comes before conditioning interventions.0 "
+        "(high_dose_melphalan, from day 0) allows it: give it on day 2, the clinic's day 0 (days count from the run's "
+        "start; docs/getting_started.md, Days)")
 
 
 def test_the_days_section_the_hint_names_holds_a_scenario_that_checks_clean_on_the_days_it_says(tmp_path: Path):
