@@ -134,10 +134,22 @@ def test_a_report_says_which_dosed_drugs_act_on_no_blood_cell():
             "interventions": [{"kind": "chemotherapy", "drug_set": d, "dose_mg_per_m2": 60, "route": "iv_infusion",
                                "infusion_hours": 1, "schedule": {"days": [0]}} for d in drugs]}))
 
-    line = pk_only_text(run("doxorubicin_joerger2007", "docetaxel_kloft2006", "cyclophosphamide_ahmed2020"))
+    ac = run("doxorubicin_joerger2007", "docetaxel_kloft2006", "cyclophosphamide_ahmed2020")
+    line = pk_only_text(ac)
     assert line.startswith("PK only in this model: doxorubicin, cyclophosphamide are dosed and drawn but act on no ")
     assert "docetaxel" not in line
-    assert pk_only_text(run("docetaxel_kloft2006")) == ""
+    docetaxel = run("docetaxel_kloft2006")
+    assert pk_only_text(docetaxel) == ""
+    # firsthour27: the line stood only in the Drugs section, below the plots; the key results above them read the
+    # flat AC cycles as the regimen's toxicity. It now follows the key results, before the scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.io import run_record
+    from hemasim.report import render_report
+
+    page = render_report(ac, evaluate_endpoints(ac), run_record(ac), "t")
+    assert page.index("Key results") < page.index("PK only in this model") < page.index("<h2>Scenario</h2>")
+    page = render_report(docetaxel, evaluate_endpoints(docetaxel), run_record(docetaxel), "t")
+    assert "PK only in this model" not in page
     # and the shipped regimens with them say so in their descriptions (the report's and `hemasim examples --list`'s)
     say = {p.stem for p in (ROOT / "examples").glob("regimen_*.yaml") if "PK only" in p.read_text(encoding="utf-8")}
     assert say == {"regimen_ac_docetaxel", "regimen_fac_ahmed2020"}

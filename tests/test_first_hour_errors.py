@@ -4,13 +4,14 @@ output folder (the first-hour review)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
 from hemasim.scenario import ScenarioError, parse_scenario
-from tests.conftest import EXAMPLES, invoke_hemasim
+from tests.conftest import EXAMPLES, ROOT, invoke_hemasim
 
 DOCETAXEL = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
 
@@ -220,3 +221,60 @@ def test_a_name_refused_by_its_pattern_says_what_a_name_may_hold_and_the_name_me
                     "letters, digits or _ (e.g. influenza, tetanus, hepatitis_b); did you mean 'influenza_a'?")
     (line,) = _problems({"interventions": [{**vaccine, "antigen": "2nd"}]})  # no name to offer: none offered
     assert "is not a name in lower case" in line and "did you mean" not in line
+
+
+def test_clinic_days_before_the_graft_say_how_far_to_move_every_day():
+    # a transplant physician counts from the graft (melphalan on day -2, the graft on day 0); the line said only
+    # "Input should be greater than or equal to 0" (firsthour27)
+    auto = {"name": "auto", "patient": {"age_years": 60, "sex": "male", "weight_kg": 80, "height_cm": 175},
+            "duration_days": 100, "interventions": [
+                {"kind": "conditioning", "regimen": "high_dose_melphalan", "start_day": -2},
+                {"kind": "transplant", "day": 0, "source": "peripheral_blood", "donor": "autologous",
+                 "cd34_per_kg": 3.5e6},
+                {"kind": "immunosuppression", "agent": "ciclosporin", "start_day": -1, "end_day": 60}]}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(auto, "auto.yaml")
+    lines = str(err.value).splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == ["interventions.0.start_day", "interventions.2.start_day"]
+    for line in lines:  # the shift is the most negative day's, so that every day lands at or after 0
+        assert "days count from the start of the run (day 0), not from the graft: add 2 to every day" in line
+    # a dose list's day gets it too; a negative count that is not a day does not
+    chemo = {**DOCETAXEL["interventions"][0], "schedule": {"days": [-1, 20]}}
+    (line,) = _problems({"interventions": [chemo]})
+    assert line.startswith("s.yaml: interventions.0.schedule.days.0:") and "add 1 to every day" in line
+    (line,) = _problems({}, {"infusion_hours": -1})
+    assert "days count" not in line
+    # the graft on the clinic's day 0 beside melphalan from day 0: the day it goes on, not only "comes before"
+    auto["interventions"] = [{**auto["interventions"][0], "start_day": 0}, auto["interventions"][1]]
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(auto, "auto.yaml")
+    assert str(err.value) == (
+        "auto.yaml: interventions.1.day: the graft (day 0) comes before conditioning interventions.0 "
+        "(high_dose_melphalan, from day 0) allows it: give it on day 2, the clinic's day 0 (days count from the run's "
+        "start; docs/getting_started.md, Days)")
+
+
+def test_the_days_section_the_hint_names_holds_a_scenario_that_checks_clean_on_the_days_it_says(tmp_path: Path):
+    # docs/getting_started.md, "Days": the clinic's day 1 of a cycle is the run's day 0, "day 2" is day 1; its
+    # example is what a new user copies first, so it must check without a warning and dose on the days it states
+    page = (ROOT / "docs" / "getting_started.md").read_text(encoding="utf-8")
+    section = page.split("\n## Days\n", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    path = tmp_path / "my.yaml"
+    path.write_text(block, encoding="utf-8")
+    res = invoke_hemasim("check", "--strict", str(path))
+    assert res.exit_code == 0 and "no warnings" in res.stdout, res.output
+    chemo, gcsf = parse_scenario(yaml.safe_load(block), "my.yaml").interventions
+    assert chemo.schedule.dose_days() == [0, 21, 42, 63]  # "the clinic's day 1 of cycles 1-4"
+    assert gcsf.schedule.dose_days() == [1, 22, 43, 64]  # "day 2 of each cycle"
+
+
+def test_a_dose_rule_in_a_protocols_words_gets_the_values_meant():
+    # "hold if neutrophils < 1.5": the lines listed 'anc' or 'platelets' and 'delay' or 'reduce' with no hint
+    rule = {"observable": "neutrophils", "below": 1.5, "action": "hold", "delay_days": 7}
+    observable, action = _problems({}, {"rules": [rule]})
+    assert observable.startswith("s.yaml: interventions.0.rules.0.observable: Input should be 'anc' or 'platelets'")
+    assert observable.endswith("did you mean 'anc'?")
+    assert action.startswith("s.yaml: interventions.0.rules.0.action:") and action.endswith("did you mean 'delay'?")
+    (line,) = _problems({}, {"rules": [{**rule, "observable": "PLT", "action": "delay"}]})
+    assert line.endswith("did you mean 'platelets'?")

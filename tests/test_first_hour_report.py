@@ -99,11 +99,19 @@ def test_a_cohort_without_a_population_block_says_how_its_patients_differ():
     scenario = {"name": "c", "patient": {"age_years": 55, "sex": "male", "weight_kg": 80}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
     assert ("Population: parameter variability drawn (log-normal, each parameter with a between-patient CV: iiv_cv in "
-            "docs/parameters.md); drug variability off; white cell baseline: healthy; what is not drawn is the "
-            "scenario's patient (age 55 years, male, weight 80 kg)") in report
+            "docs/parameters.md); drug variability off; white cell baseline: healthy; the same in every patient, "
+            "from the scenario's patient: age 55 years, male, weight 80 kg") in report
+    # a drawn field is not also given as the scenario's: "what is not drawn is the scenario's patient (age 55
+    # years, ...)" stood beside "age 20-80 years" (firsthour27)
     drawn = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "variability": False}}
     report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": drawn}))
-    assert "Population: age 20-80 years; parameter variability off; what is not drawn" in report
+    assert ("Population: age 20-80 years; parameter variability off; the same in every patient, from the scenario's "
+            "patient: male, weight 80 kg</p>") in report
+    everything = {**scenario, "population": {"age_years": {"min": 20, "max": 80}, "female_fraction": 0.5,
+                                             "weight_kg": {"male": {"mean": 80, "sd": 12},
+                                                           "female": {"mean": 68, "sd": 12}}}}
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": everything}))
+    assert "from the scenario's patient" not in report and "Population: age 20-80 years; 50% women" in report
 
 
 def test_a_cohort_population_reads_as_a_clinician_writes_it():

@@ -401,3 +401,42 @@ def test_a_cohort_mean_height_in_inches_gets_the_centimetres():
     message = _cohort(**{"population.height_cm.male.mean": 69})["population.height_cm.male.mean"]
     assert message.startswith("a mean height of 69 cm is outside 135-195 cm for the cohort's men; if that is inches, "
                               "175 cm (")
+
+
+def test_a_dose_rule_threshold_in_cells_per_uL_is_warned_with_the_count_in_1e9_per_L():
+    # firsthour27: `below: 1500` (the label's 1,500 cells/mm3) ran unwarned and held every cycle (the ANC is never
+    # above 1500e9/L); the threshold is in 1e9/L
+    rules = [{"observable": "anc", "below": 1500, "action": "delay", "delay_days": 7},
+             {"observable": "platelets", "below": 100000, "action": "reduce", "reduce_by_fraction": 0.25}]
+    found = _warnings(_changed(DOCETAXEL, 0, rules=rules))
+    assert found["interventions.0.rules.0.below"].startswith(
+        "1.5e3 x 1e9/L, the ANC threshold, is above the clinical range 0.15-15 1e9/L; did you mean 1.5?")
+    assert found["interventions.0.rules.1.below"].startswith(
+        "1e5 x 1e9/L, the platelet threshold, is above the clinical range 10-1e3 1e9/L; did you mean 100?")
+    # a regimen's rules too; the label's thresholds in 1e9/L are not warned about
+    regimen = {**DOCETAXEL, "interventions": [{"kind": "chemotherapy_regimen", "regimen": "docetaxel_pegfilgrastim",
+                                               "rules": [{**rules[0], "below": 1500}]}]}
+    assert list(_warnings(regimen)) == ["interventions.0.rules.0.below"]
+    label = [{**rules[0], "below": 1.5}, {**rules[1], "below": 100}]
+    assert _warnings(_changed(DOCETAXEL, 0, rules=label)) == {}
+
+
+def test_g_csf_on_the_day_of_the_chemotherapy_is_warned_with_the_day_after():
+    # firsthour27: pegfilgrastim moved to the day of the infusion (start_day: 0) ran unwarned; the labels give G-CSF
+    # from 24 hours after cytotoxic chemotherapy (the shipped example: the day after, not warned)
+    assert _warnings(PEGFILGRASTIM) == {}
+    same_day = copy.deepcopy(PEGFILGRASTIM)
+    same_day["interventions"][1]["schedule"]["start_day"] = 0
+    (message,) = _warnings(same_day).values()
+    assert list(_warnings(same_day)) == ["interventions.1.schedule"]
+    assert message.startswith("G-CSF (pegfilgrastim_melhem2017) on day 0 is within 24 hours of the chemotherapy dose "
+                              "of day 0") and message.endswith("the day after the dose is day 1")
+    # daily filgrastim running into the next cycle's infusion (days 1-21 of a 21-day cycle) is warned on day 21
+    daily = copy.deepcopy(PEGFILGRASTIM)
+    daily["interventions"][1] = {"kind": "gcsf", "drug_set": "filgrastim_melhem2017", "dose_ug_per_kg": 5,
+                                 "route": "subcutaneous", "schedule": {"days": list(range(1, 22))}}
+    (message,) = _warnings(daily).values()
+    assert "on day 21 is within 24 hours of the chemotherapy dose of day 21" in message
+    # a regimen's own G-CSF and chemotherapy are checked as written out
+    regimen = {**DOCETAXEL, "interventions": [{"kind": "chemotherapy_regimen", "regimen": "docetaxel_pegfilgrastim"}]}
+    assert _warnings(regimen) == {}

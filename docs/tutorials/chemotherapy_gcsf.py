@@ -133,8 +133,8 @@ pd.DataFrame(rows).set_index(["arm", "cycle"])
 #
 # ## Try it yourself
 #
-# * Move pegfilgrastim to the day of the infusion (`start_day: 0`) or give filgrastim daily
-#   (`drug_set: filgrastim_melhem2017`).
+# * Move pegfilgrastim to the day of the infusion (`start_day: 0`; the labels give G-CSF from 24 hours after
+#   chemotherapy, and `hemasim check` warns) or give filgrastim daily (`drug_set: filgrastim_melhem2017`).
 # * Change the dose rule to `action: reduce` (see [Scenario files](../scenarios.md)).
 # * Combination regimens ship as data: `kind: chemotherapy_regimen` (`examples/regimen_ac_docetaxel.yaml`).
 #

@@ -108,8 +108,11 @@ class TransplantSpec(InterventionSpec):
                              f"before it (day {self.day:g})")
         for j, other in enumerate(facts.interventions):
             if isinstance(other, ConditioningSpec) and other.start_day <= self.day < other.graft_day:
+                # the clinic's "graft on day 0" written beside conditioning from day 0 (firsthour27): say the day
                 raise ValueError(f"interventions.{index}.day: the graft (day {self.day:g}) comes before conditioning "
-                                 f"interventions.{j} ({other.regimen}) allows it, on day {other.graft_day:g}")
+                                 f"interventions.{j} ({other.regimen}, from day {other.start_day:g}) allows it: give "
+                                 f"it on day {other.graft_day:g}, the clinic's day 0 (days count from the run's start; "
+                                 "docs/getting_started.md, Days)")
 
     def extension_requests(self) -> list[ExtensionRequest]:
         return [ExtensionRequest(ExtensionOrder.GRAFT_LODGING, ("graft", "lodging"), GraftLodging)]

@@ -453,6 +453,16 @@ def warnings_box(warnings: Sequence[tuple[str, str, str]]) -> str:
             f"them too):</p><ul>{''.join(items)}</ul></div>")
 
 
+def _pk_only_note(result: Result) -> str:
+    """Under the key results, the drugs of the run that act on no blood cell (PK-only sets): the line stood only in
+    the Drugs section, far below key results that read an AC-T regimen's flat AC cycles as the regimen's toxicity
+    (firsthour27)."""
+    from hemasim.interventions.dosed import pk_only_text
+
+    text = pk_only_text(result) if result.record.scenario is not None else ""
+    return f"\n<p><strong>{html.escape(text)}</strong></p>" if text else ""
+
+
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,
                   static: bool = False) -> str:
     """The report of one run; ``static``: the lineage plots as a PNG image instead of interactive plots."""
@@ -482,7 +492,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model: {esc(model_words(str(record['model'])))}
 &middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
 {warnings_html([("", scenario)])}
-{key_results_html({"": endpoints}, {"": result})}
+{key_results_html({"": endpoints}, {"": result})}{_pk_only_note(result)}
 <h2>Scenario</h2>
 <p>{esc(scenario_title(scen))}</p>
 <p>Patient: {esc(patient_text(patient))}{volume_txt};
@@ -503,15 +513,24 @@ duration {esc(plain(scen.get('duration_days')))} days.</p>
 """
 
 
+#: a population field -> the patient field it draws (the scenario's patient gives the rest to every patient)
+_DRAWS_PATIENT_FIELD = {"age_years": "age_years", "female_fraction": "sex", "weight_kg": "weight_kg",
+                        "height_cm": "height_cm"}
+
+
 def _population_text(scen: dict[str, Any]) -> str:
     """How a cohort's patients differ: the population block (without one: the defaults, parameter variability
-    on; it read "none", though the patients differ) and the scenario's patient, which gives what is not drawn."""
+    on; it read "none", though the patients differ), then what every patient takes from the scenario's patient,
+    the fields the block does not draw. It read "what is not drawn is the scenario's patient (age 55 years, ...)"
+    beside a drawn age of 30-75 (firsthour27)."""
     from hemasim.scenario import Population
 
     population = scen.get("population") or Population().model_dump()
-    patient = patient_text(scen.get("patient") or {})
+    drawn_fields = {_DRAWS_PATIENT_FIELD[f] for f, v in population.items()
+                    if f in _DRAWS_PATIENT_FIELD and v not in (None, {}, [])}
+    kept = patient_text({f: v for f, v in (scen.get("patient") or {}).items() if f not in drawn_fields})
     drawn = population_text(population)
-    return f"{drawn}; what is not drawn is the scenario's patient ({patient})" if patient != "none" else drawn
+    return f"{drawn}; the same in every patient, from the scenario's patient: {kept}" if kept != "none" else drawn
 
 
 def has_intervention(scen: dict[str, Any], kind: str) -> bool:

@@ -197,6 +197,11 @@ VALUE_SYNONYMS: dict[str, dict[str, str]] = {
               # the donor types of a transplant clinic's notes (haplo, MUD, MSD...): "haplo" had no hint (harden24)
               **dict.fromkeys(("haplo", "related", "mud", "mmud", "msd", "mrd", "matched_sibling", "matched_related",
                                "matched_unrelated", "mismatched_unrelated"), "allogeneic")},
+    # a dose rule as a clinic's protocol words it: "hold if neutrophils < 1.5" (firsthour27: no hint)
+    "observable": {**dict.fromkeys(("neutrophils", "neutrophil", "neutrophil_count", "anc_1e9_per_l", "pmn"), "anc"),
+                   **dict.fromkeys(("plt", "platelet_count", "platelets_1e9_per_l", "thrombocytes"), "platelets")},
+    "action": {**dict.fromkeys(("hold", "withhold", "postpone", "defer", "delay_cycle"), "delay"),
+               **dict.fromkeys(("dose_reduction", "reduction", "reduce_dose", "dose_reduce"), "reduce")},
 }
 
 #: a number in the clinic's notation ("5x10^6", "5 × 10^6", "5*10**6"), which is not a unit typed after a number
@@ -239,9 +244,38 @@ def _name_pattern_line(e: Any) -> str:
     return line
 
 
+#: the fields that hold a day of the run (a schedule's ``days`` list too): none may be negative
+DAY_FIELDS = ("day", "start_day", "end_day", "days")
+
+
+def _negative_day(e: Any) -> float | None:
+    """The value of a day field refused for being negative (``start_day: -2``, ``schedule: {days: [-1, 20]}``),
+    else None."""
+    names = [part for part in e["loc"] if isinstance(part, str)]
+    value = e.get("input")
+    if (e["type"] != "greater_than_equal" or not names or names[-1] not in DAY_FIELDS or isinstance(value, bool)
+            or not isinstance(value, int | float) or value >= 0):
+        return None
+    return float(value)
+
+
+def negative_day_hint(err: ValidationError) -> str:
+    """For a day written as the clinic counts it (conditioning on day -6, the graft on day 0): days count from the
+    run's start, so every day moves by the most negative one of the file (``start_day: -2`` and ``day: 0``: add 2).
+    "Input should be greater than or equal to 0" alone did not say what to change."""
+    days = [day for e in err.errors(include_url=False) if (day := _negative_day(e)) is not None]
+    if not days:
+        return ""
+    return (f"; days count from the start of the run (day 0), not from the graft: add {-min(days):g} to every day of "
+            "the scenario, so that the earliest is day 0, and to duration_days to keep the follow-up "
+            "(docs/getting_started.md, Days)")
+
+
 def complete(lines: list[str], err: ValidationError, model: type[BaseModel], drop: set[str]) -> list[str]:
     """``lines`` (one a problem, from ``validation_problems`` with the same ``drop``: the tags of tagged unions)
     with each hint this module knows added to the line of its error."""
+
+    shift = negative_day_hint(err)
 
     def hint(e: Any, line: str, where: str) -> str | None:
         if e["type"] == "extra_forbidden" and (unit := other_unit_hint(e, line, block_fields(model, e["loc"][:-1]))):
@@ -254,6 +288,8 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
             return line + "; write each item on a line of its own starting with '- ' (examples/*.yaml)"
         if e["type"] == "model_attributes_type" and len(e["loc"]) == 2 and e["loc"][0] == "interventions":
             return line + "; write each intervention as a mapping with its kind, e.g. - {kind: chemotherapy, ...}"
+        if shift and _negative_day(e) is not None:
+            return line + shift
         if e["type"] in ("less_than_equal", "less_than", "greater_than", "greater_than_equal") and (
                 slip := unit_slip_hint(e)):
             return line + slip

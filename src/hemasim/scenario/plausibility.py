@@ -138,6 +138,19 @@ RANGES: dict[str, ClinicalRange] = {
         0.5, 100.0, "ug/kg", "Neupogen label section 2: 5 ug/kg/day after chemotherapy, 10 ug/kg/day for "
         "mobilisation and after marrow transplant, 6 ug/kg twice daily in congenital neutropenia; bounds a tenth of "
         "5 below, tenfold 10 above", typical=5.0),
+    # a dose rule's threshold is in 1e9/L (Rule.below); the clinic writes it in cells/uL or /mm3 (1,500 for 1.5e9/L).
+    # Taxotere label section 2, dose adjustments (as MIMS reproduces it, pages corpus: uat.mimsdev.com/philippines/
+    # drug/info/docetax/dosage): "administer docetaxel when neutrophil count is >= 1,500 cells/mm3"; a breast
+    # regimen's table (PMC4671866, Table 1) gives full doses at neutrophils >= 1.5 and platelets >= 90-100 x 10^3/uL.
+    # The bounds are a margin: a tenth and tenfold of the usual threshold
+    "anc_rule_1e9_per_L": ClinicalRange(
+        0.15, 15.0, "1e9/L", "a dose rule's ANC threshold, in 1e9/L: the Taxotere label gives docetaxel at >= 1,500 "
+        "cells/mm3, written 1.5 here (a count per uL or mm3 is 1000 times it); bounds a tenth and tenfold of 1.5",
+        typical=1.5),
+    "platelets_rule_1e9_per_L": ClinicalRange(
+        10.0, 1000.0, "1e9/L", "a dose rule's platelet threshold, in 1e9/L: regimens give full doses at >= 100,000 "
+        "/uL (PMC4671866, Table 1), written 100 here (a count per uL is 1000 times it); bounds a tenth and tenfold "
+        "of 100", typical=100.0),
 }
 
 #: the drugs whose label gives the dose per kg, and the range (ug/kg per dose, in :data:`RANGES`) a dose-per-kg
@@ -550,10 +563,52 @@ def _vaccine_timing(scenario: Scenario) -> Iterator[Implausible]:
             "(3 months) to vaccinate as the clinic does")
 
 
+def _rules(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
+    """A dose rule's threshold outside its range in 1e9/L: ``below: 1500`` (cells/uL) holds every cycle, since the
+    ANC is never above 1500e9/L, and ran unwarned (firsthour27)."""
+    for j, rule in enumerate(getattr(iv, "rules", None) or ()):
+        rng = RANGES[f"{rule.observable}_rule_1e9_per_L"]
+        count = "ANC" if rule.observable == "anc" else "platelet"
+        yield from _outside(f"{path}.rules.{j}.below", rule.below, rng, f"x 1e9/L, the {count} threshold,")
+
+
+#: G-CSF within this many days of a cytotoxic dose (before or after) is warned about. Filgrastim's label: "do not
+#: administer filgrastim in the period 24 hours before through 24 hours after the administration of cytotoxic
+#: chemotherapy" (section 2, as MIMS reproduces it, pages corpus: uat.mimsdev.com/philippines/drug/info/neocyte/
+#: dosage); the Neulasta label (section 2) adds 14 days before, but dose-dense regimens every 14 days give
+#: pegfilgrastim 13 days before the next cycle, so only the 24 hours either side are warned
+GCSF_CHEMO_GAP_DAYS = 1.0
+
+
+def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
+    """A scheduled G-CSF dose within :data:`GCSF_CHEMO_GAP_DAYS` of a planned chemotherapy dose (pegfilgrastim on
+    the day of the infusion, start_day: 0): it ran unwarned (firsthour27), while the labels give G-CSF from 24 hours
+    after the cytotoxic dose, as the shipped examples do (the day after it). A regimen's parts count as its own."""
+    if not any(iv.kind in ("gcsf", "chemotherapy_regimen") for iv in scenario.interventions):
+        return  # no G-CSF: and a healthy run imports no dosing module (tests/test_cli_startup.py)
+    from hemasim.interventions.dosed import DosedSpec
+
+    parts = [(i, p, getattr(p, "schedule", None)) for i, iv in enumerate(scenario.interventions)
+             for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
+    chemo = sorted({d for _, p, schedule in parts if p.kind == "chemotherapy" and schedule is not None
+                    for d in schedule.dose_days()})
+    for i, part, schedule in parts:
+        if part.kind != "gcsf" or schedule is None or not chemo:
+            continue
+        clash = next(((d, c) for d in schedule.dose_days() for c in chemo if abs(d - c) < GCSF_CHEMO_GAP_DAYS), None)
+        if clash is not None:
+            day, dose = clash
+            yield f"interventions.{i}.schedule", (
+                f"G-CSF ({part.drug_set}) on day {_g(day)} is within 24 hours of the chemotherapy dose of day "
+                f"{_g(dose)}: the filgrastim and pegfilgrastim labels (section 2) give G-CSF from 24 hours after "
+                f"cytotoxic chemotherapy, not in the 24 hours before it; the day after the dose is day {_g(dose + 1)}")
+
+
 _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
     lambda iv, path, patient: _graft(iv, path, patient.weight_kg),
     _dose,
     lambda iv, path, patient: _donation(iv, path),
+    lambda iv, path, patient: _rules(iv, path),
 )
 
 
@@ -567,6 +622,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     out += _adult_cohort(scenario)
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
+    out += _gcsf_timing(scenario)
     return out
 
 
