@@ -192,7 +192,7 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
     parameter_set's PK counts here as it does in endpoints.json) and its day beside its cumulative AUC; empty for a
     cohort or a run without a scenario or drug PK. ``dosing``: :func:`run_dosing`'s (read here when not given)."""
     from hemasim.interventions.base import EndpointContext
-    from hemasim.report.key_results import value_text  # the report's number rule: "19050", not "1.905e+04"
+    from hemasim.report.key_results import day_text, value_text  # the report's number rule: "19050", "0.0417"
 
     scenario = result.record.scenario
     if scenario is None or result.model.n_patients is not None:
@@ -215,7 +215,7 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
         if not cmax > 0:  # no dose given
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
-        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g}{_after_dose(result, drug, day)} (cumulative "
+        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day_text(day, hours=False)}{_after_dose(result, drug, day)} (cumulative "
                      f"AUC {value_text(DRUG_UNITS['cumulative_auc'], auc)} ng·h/mL)")
     if not parts:
         return ""

@@ -150,19 +150,42 @@ def count_text(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 10**COUNT_DIGITS else f"{value:.{COUNT_DIGITS}g}"
 
 
+#: significant digits of a day below one, beside its hours (:func:`day_text`)
+DAY_FRACTION_DIGITS = 3
+
+
+def day_text(value: float, hours: bool = True) -> str:
+    """A day (of the run, or counted from an event) or a number of days as a number: below one day to
+    :data:`DAY_FRACTION_DIGITS` significant digits with its hours, "0.0417 (1 h)" (a docetaxel Cmax at the end of a
+    1-hour infusion read "day 0.04167", leaving the reader to work out the hour; leftovers27), else by
+    :func:`_number`. ``hours`` False: without them, where the hours follow in other words."""
+    if 0 < abs(value) < 1:
+        return f"{value:.{DAY_FRACTION_DIGITS}g}" + (_hours(value) if hours else "")
+    return _number(value)
+
+
+def _hours(days: float) -> str:
+    """" (1 h)": a time below one day in hours, else empty."""
+    return f" ({days * 24:.3g} h)" if 0 < abs(days) < 1 else ""
+
+
 def value_text(unit: str, value: float) -> str:
-    """A value of ``unit`` as a number: a count by :func:`count_text`, a cell dose by :func:`_power`, anything else
-    by :func:`_number`."""
+    """A value of ``unit`` as a number: a count by :func:`count_text`, a cell dose by :func:`_power`, a day or a
+    number of days by :func:`day_text`, anything else by :func:`_number`."""
     if unit in COUNT_UNITS:
         return count_text(value)
+    if unit.startswith("day"):
+        return day_text(value)
     return _power(value) if unit in POWER_UNITS else _number(value)
 
 
 def _amount(name: str, unit: str, value: float) -> str:
     """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
     if _is_day_of_event(name, unit):
-        return f"day {value:.4g}{unit[3:]}"
-    words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
+        return f"day {day_text(value)}{unit[3:]}"
+    if unit == "day":  # a number of days: "0.5 days (12 h)", the hours after the unit
+        return f"{day_text(value, hours=False)} {'day' if value == 1 else 'days'}{_hours(value)}"
+    words = _UNIT_TEXT.get(unit, unit)
     return f"{value_text(unit, value)} {words}" if words != "1" else _number(value)
 
 
