@@ -15,6 +15,7 @@ from hemasim.report.key_results import (
     cohort_key_results_html,
     key_results_html,
     percent_text,
+    unit_text,
     unit_words,
     value_text,
 )
@@ -200,14 +201,14 @@ def solver_text(solver: dict[str, Any]) -> str:
 _INTERVENTION_UNITS = {
     "cd34_per_kg": ("CD34+ dose", "cells/kg"), "cd3_per_kg": ("CD3+ dose", "cells/kg"),
     "tnc_per_kg": ("total nucleated cell (TNC) dose", "cells/kg"), "cells_per_kg": ("dose", "cells/kg"),
-    "dose_mg_per_m2": ("dose", "mg/m²"), "dose_mg_per_kg": ("dose", "mg/kg"), "dose_ug_per_kg": ("dose", "µg/kg"),
+    "dose_mg_per_m2": ("dose", "mg/m2"), "dose_mg_per_kg": ("dose", "mg/kg"), "dose_ug_per_kg": ("dose", "ug/kg"),
     "dose_mg": ("dose", "mg"), "total_dose_Gy": ("total dose", "Gy"), "infusion_hours": ("infusion", "h"),
     "taper_days": ("taper", "days"), "delay_days": ("delay", "days"), "volume_mL": ("volume", "mL"),
 }
 
 
 #: a dose rule's count as a clinician writes it, with its unit
-_RULE_COUNTS = {"anc": ("ANC", "×10⁹/L"), "platelets": ("platelets", "×10⁹/L")}
+_RULE_COUNTS = {"anc": ("ANC", unit_text("1e9/L")), "platelets": ("platelets", unit_text("1e9/L"))}
 
 
 def _rule_text(rule: object) -> str:
@@ -258,9 +259,10 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             label, unit = _INTERVENTION_UNITS[field]
             # a cell dose as the key results write it (3×10⁶, 1×10⁵): "100000" beside "3e6" mixed two formats
             number = value_text(unit, float(value)) if unit in POWER_UNITS else number_text(float(value))
-            parts.append(f"{label} {number} {unit}")
-        elif field == "rules" and isinstance(value, list):
-            parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
+            parts.append(f"{label} {number} {unit_text(unit)}")
+        elif field == "rules" and isinstance(value, list):  # a chemotherapy's and a regimen's last field: no brackets round the rules, whose own
+            # "(at most 2 times, then given)" doubled them
+            parts.append(f"rules: {'; '.join(_rule_text(r) for r in value)}")
         elif field == "schedule" and isinstance(value, dict):
             parts.append(f"schedule: {_schedule_text(value)}")
         elif isinstance(value, str):
@@ -298,7 +300,7 @@ def parameter_status(source: str) -> str:
 
 def parameter_rows(records: list[dict[str, Any]]) -> str:
     esc = html.escape
-    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
+    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(unit_text(p['unit']))}</td>"
                    f"<td>{parameter_status(p['source'])}</td><td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 
 

@@ -11,6 +11,7 @@ nadir's day is also given counted from the graft, and "not reached" says the day
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -73,8 +74,6 @@ HB_OWN_RANGE = 1.96 * HB_WITHIN_PERSON_CV
 HB_MAX_LABEL = "Haemoglobin maximum after engraftment"
 HB_PEAK_LABEL = f"{HB_MAX_LABEL} (above the patient's normal range)"
 
-#: units as a clinician writes them (endpoints.json keeps the plain-ASCII unit)
-_UNIT_TEXT = {"1e9/L": "×10⁹/L", "cells/uL": "cells/µL"}
 
 
 def _key_rows(names: Sequence[str]) -> list[tuple[str, str, str | None]]:
@@ -101,18 +100,50 @@ RUN_DAY_UNIT = "day of the run"
 
 
 def unit_words(units: Mapping[str, str]) -> dict[str, str]:
-    """The unit column of an endpoint table (``units``: endpoint name -> unit): each unit as the endpoint gives it,
-    but where the table also holds a day counted from an event ("day after graft", "day after first dose"), each day
-    of the run reads :data:`RUN_DAY_UNIT`, so that every day says where it is counted from. The single run's, the
-    arms' and the cohort's tables use it. A product of units reads with a middle dot, as the Drugs section writes
-    it (ng·h/mL, not endpoints.json's ng*h/mL; report25)."""
+    """The unit column of an endpoint table (``units``: endpoint name -> unit): each unit as :func:`unit_text`
+    writes it (a fraction as "%": :func:`value_text` writes its value as a percentage), but where the table also
+    holds a day counted from an event ("day after graft", "day after first dose"), each day of the run reads
+    :data:`RUN_DAY_UNIT`, so that every day says where it is counted from. The single run's, the arms' and the
+    cohort's tables use it."""
     events = [(name, unit) for name, unit in units.items() if _is_day_of_event(name, unit)]
     elsewhere = any(unit != "day" for _, unit in events)
-    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else unit.replace("*", "·")
-            for name, unit in units.items()}
+    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else
+            PERCENT if unit == FRACTION else unit_text(unit) for name, unit in units.items()}
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+#: the plain-ASCII tokens of a unit (as endpoints.json, summary.csv, run.json and the parameters write it) and how
+#: a reader writes them: a power of ten "×10⁹/L" (1e9/L; "1e12/L", the red cells, alike), "µL" and "µg", a
+#: product with a middle dot (ng·h/mL, not ng*h/mL; report25), a square "m²" (mg/m2) and "Gy²" (1/Gy^2)
+_UNIT_TOKENS = (
+    (re.compile(r"(?<![\w.])1e(\d+)"), lambda m: "×10" + m[1].translate(_SUPERSCRIPT)),
+    (re.compile(r"\bu(L|g)\b"), r"µ\1"),
+    (re.compile(r"\*"), "·"),
+    (re.compile(r"\b(m|Gy)\^?2\b"), r"\1²"),
+)
+
+
+def unit_text(unit: str) -> str:
+    """A unit as a reader writes it: "×10⁹/L" (1e9/L), "cells/µL" (cells/uL), "ng·h/mL", "mg/m²", "1/Gy²"; any
+    other unit as it is. The one mapping the report (endpoint and parameter tables, key results, dose rules) and the
+    CLI use; the data files keep the plain-ASCII unit (leftovers27: the endpoint table read "1e9/L" and "cells/uL"
+    below key results that wrote "×10⁹/L")."""
+    for pattern, text in _UNIT_TOKENS:
+        unit = pattern.sub(text, unit)
+    return unit
+
+
+#: a share's unit in the data files (0-1: chimerism, a surviving fraction) and how the report shows every share: as
+#: a percentage (a donor chimerism of 0.4822 in the endpoint table beside "48.2" in the lineage chimerism table and
+#: "48.2%" in the key results; leftovers27)
+FRACTION = "fraction"
+PERCENT = "%"
+
+
+def percent_number(fraction: float) -> str:
+    """A share as a percentage without its sign, to one decimal, a whole one without it: 48.2, 52, 100."""
+    return f"{100 * fraction:.1f}".removesuffix(".0")
 
 
 def _number(value: float) -> str:
@@ -170,22 +201,27 @@ def _hours(days: float) -> str:
 
 
 def value_text(unit: str, value: float) -> str:
-    """A value of ``unit`` as a number: a count by :func:`count_text`, a cell dose by :func:`_power`, a day or a
-    number of days by :func:`day_text`, anything else by :func:`_number`."""
+    """A value of ``unit`` as a number: a count by :func:`count_text`, a fraction as a percentage
+    (:func:`percent_number`), a cell dose by :func:`_power`, a day or a number of days by :func:`day_text`, anything
+    else by :func:`_number`."""
     if unit in COUNT_UNITS:
         return count_text(value)
+    if unit == FRACTION:  # as a percentage, its unit "%" (unit_words)
+        return percent_number(value)
     if unit.startswith("day"):
         return day_text(value)
     return _power(value) if unit in POWER_UNITS else _number(value)
 
 
 def _amount(name: str, unit: str, value: float) -> str:
-    """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
+    """A value with its unit as words: "12 days", "day 12 after graft", "0.374 ×10⁹/L", "48.2%"."""
     if _is_day_of_event(name, unit):
         return f"day {day_text(value)}{unit[3:]}"
     if unit == "day":  # a number of days: "0.5 days (12 h)", the hours after the unit
         return f"{day_text(value, hours=False)} {'day' if value == 1 else 'days'}{_hours(value)}"
-    words = _UNIT_TEXT.get(unit, unit)
+    if unit == FRACTION:
+        return percent_text(value)
+    words = unit_text(unit)
     return f"{value_text(unit, value)} {words}" if words != "1" else _number(value)
 
 
@@ -473,7 +509,7 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
         shown = True
         d, t, m = next((row for row in by_day[1] if row[0] == KEY_CHIMERISM_DAY), by_day[1][-1])
         day = "" if d == KEY_CHIMERISM_DAY else f" (day {d}: the run ends sooner)"
-        cells.append(f"<td>T cells {100 * t:.1f}% · myeloid {100 * m:.1f}%{day}</td>")
+        cells.append(f"<td>T cells {percent_text(t)} · myeloid {percent_text(m)}{day}</td>")
     if not shown:
         return []
     definition = ("donor share of blood T cells (CD3+) and of myeloid cells (neutrophils and monocytes) on day "
@@ -518,7 +554,7 @@ def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
 def percent_text(fraction: float) -> str:
     """A share of patients as a percentage to one decimal, a whole one without it (91.5%, 52%): the same text in
     the key results and the cohort's endpoint table (key results rounded 0.915 to 92% beside the table's 91.5%)."""
-    return f"{100 * fraction:.1f}".removesuffix(".0") + "%"
+    return percent_number(fraction) + PERCENT
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:
