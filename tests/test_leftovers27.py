@@ -55,7 +55,7 @@ def test_a_donor_share_reads_in_percent_in_every_endpoint_table_and_says_its_uni
 
     e = EndpointValue("donor_t_chimerism_day28", 0.48224, "fraction", "donor share")
     assert endpoint_text(e) == "48.2" and unit_words({e.name: e.unit}) == {e.name: "%"}
-    assert _value_text(e) == "48.2%" and endpoint_text(EndpointValue("x", 1.0, "fraction", "")) == "100"
+    assert _value_text(e) == "48.2%" and endpoint_text(EndpointValue("x", 1.0, "fraction", "")) == "100.0"
     import numpy as np
 
     from hemasim.interventions.chimerism import LINEAGES

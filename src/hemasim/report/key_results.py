@@ -142,8 +142,8 @@ PERCENT = "%"
 
 
 def percent_number(fraction: float) -> str:
-    """A share as a percentage without its sign, to one decimal, a whole one without it: 48.2, 52, 100."""
-    return f"{100 * fraction:.1f}".removesuffix(".0")
+    """A share as a percentage without its sign, to one decimal: 48.2, 100.0 (a table column of them aligns)."""
+    return f"{100 * fraction:.1f}"
 
 
 def _number(value: float) -> str:
@@ -220,7 +220,7 @@ def _amount(name: str, unit: str, value: float) -> str:
     if unit == "day":  # a number of days: "0.5 days (12 h)", the hours after the unit
         return f"{day_text(value, hours=False)} {'day' if value == 1 else 'days'}{_hours(value)}"
     if unit == FRACTION:
-        return percent_text(value)
+        return percent_number(value) + PERCENT
     words = unit_text(unit)
     return f"{value_text(unit, value)} {words}" if words != "1" else _number(value)
 
@@ -509,7 +509,8 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
         shown = True
         d, t, m = next((row for row in by_day[1] if row[0] == KEY_CHIMERISM_DAY), by_day[1][-1])
         day = "" if d == KEY_CHIMERISM_DAY else f" (day {d}: the run ends sooner)"
-        cells.append(f"<td>T cells {percent_text(t)} · myeloid {percent_text(m)}{day}</td>")
+        # the lineage chimerism table's numbers (one decimal: "100.0%")
+        cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}</td>")
     if not shown:
         return []
     definition = ("donor share of blood T cells (CD3+) and of myeloid cells (neutrophils and monocytes) on day "
@@ -554,7 +555,7 @@ def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
 def percent_text(fraction: float) -> str:
     """A share of patients as a percentage to one decimal, a whole one without it (91.5%, 52%): the same text in
     the key results and the cohort's endpoint table (key results rounded 0.915 to 92% beside the table's 91.5%)."""
-    return percent_number(fraction) + PERCENT
+    return percent_number(fraction).removesuffix(".0") + PERCENT
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:
