@@ -79,3 +79,14 @@ def test_the_filgrastim_sets_say_what_differs_and_which_to_use_in_the_drug_listi
     assert len(set(heads.values())) == len(heads), heads
     assert "use this one" in heads["filgrastim_wang2001"] and "body's own G-CSF" in heads["filgrastim_wang2001"]
     assert "use filgrastim_wang2001" in heads["filgrastim_wang2001_v1"] and len(heads["filgrastim_wang2001_v1"]) < 80
+
+
+def test_an_endpoint_definition_names_a_count_in_words_with_its_column():
+    # "lowest anc_1e9_per_L over the run" made a reader decode the column's name (report25's list)
+    from hemasim.report.key_results import definition_text, row_head
+
+    assert definition_text("lowest anc_1e9_per_L over the run") == "lowest ANC [anc_1e9_per_L] over the run"
+    assert definition_text("cd4_per_uL at the end of the run") == "CD4 T cells [cd4_per_uL] at the end of the run"
+    # an endpoint's name that contains a count's is left alone
+    assert definition_text("see donor_chimerism_anc_1e9_day28") == "see donor_chimerism_anc_1e9_day28"
+    assert "lowest ANC [anc_1e9_per_L] over the run" in row_head("ANC nadir", "lowest anc_1e9_per_L over the run")

@@ -13,6 +13,7 @@ from hemasim.report.key_results import (
     ENDPOINTS_ANCHOR,
     POWER_UNITS,
     cohort_key_results_html,
+    definition_text,
     key_results_html,
     percent_text,
     unit_text,
@@ -468,7 +469,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     patient = scen.get("patient", {})
     units = unit_words({e.name: e.unit for e in endpoints})
     rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
-                      f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(e.definition)}</td></tr>"
+                      f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(definition_text(e.definition))}</td></tr>"
                       for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
@@ -625,7 +626,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
         f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td>"
         f"<td>{esc(units[str(r['endpoint'])])}</td>"
-        f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
+        f"<td class=\"prose\">{esc(definition_text(r['definition']))}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
     # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units

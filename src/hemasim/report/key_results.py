@@ -134,6 +134,23 @@ def unit_text(unit: str) -> str:
     return unit
 
 
+#: the blood counts (timeseries.csv's columns) that endpoint definitions name, in words: "lowest anc_1e9_per_L over the
+#: run" made a reader decode the column's name (report25's list)
+OBSERVABLE_WORDS = {
+    "anc_1e9_per_L": "ANC", "platelets_1e9_per_L": "platelets", "hemoglobin_g_per_dL": "haemoglobin",
+    "lymphocytes_1e9_per_L": "lymphocytes", "leukocytes_1e9_per_L": "leukocytes", "monocytes_1e9_per_L": "monocytes",
+    "rbc_1e12_per_L": "red cells", "cd4_per_uL": "CD4 T cells", "cd8_per_uL": "CD8 T cells",
+    "b_cells_per_uL": "B cells", "nk_cells_per_uL": "NK cells"}
+_OBSERVABLE_NAME = re.compile(r"\b(" + "|".join(OBSERVABLE_WORDS) + r")\b")
+
+
+def definition_text(definition: str) -> str:
+    """An endpoint's definition as the report shows it: each count named in words with its column's name in brackets,
+    as the scenario's codes are ("lowest ANC [anc_1e9_per_L] over the run"); endpoints.json keeps the definition as
+    written."""
+    return _OBSERVABLE_NAME.sub(lambda m: f"{OBSERVABLE_WORDS[m[1]]} [{m[1]}]", definition)
+
+
 #: a share's unit in the data files (0-1: chimerism, a surviving fraction) and how the report shows every share: as
 #: a percentage (a donor chimerism of 0.4822 in the endpoint table beside "48.2" in the lineage chimerism table and
 #: "48.2%" in the key results; leftovers27)
@@ -469,7 +486,7 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
                 cells.append("<td>&ndash;</td>")
                 continue
             text = _graft_failure_text(e, values) or _with_day(e, values.get(day_name or ""), result)
-            cells.append(f'<td title="{esc(e.definition)}">{esc(text)}</td>')
+            cells.append(f'<td title="{esc(definition_text(e.definition))}">{esc(text)}</td>')
         body.append(f"<tr>{row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)
@@ -532,7 +549,7 @@ def row_head(label: str, definition: str | None = None) -> str:
     if not definition:  # .nodef: an empty box as wide as the ▸ of a definition's row, so that the names align
         return f'<th scope="row" class="nodef">{esc(label)}</th>'
     return (f'<th scope="row"><details class="def"><summary>{esc(label)}</summary>'
-            f'<span class="def-text">{esc(definition)}</span></details></th>')
+            f'<span class="def-text">{esc(definition_text(definition))}</span></details></th>')
 
 
 def _key_hint(link: str, rest: str) -> str:
@@ -617,7 +634,7 @@ def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
         at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
         cells.insert(at, (HB_MAX_LABEL, str(by_name["hemoglobin_max_after_engraftment"]["definition"]), hb_peak))
-    body = "".join(f'<tr>{row_head(label, title)}<td title="{esc(title)}">{esc(text)}</td></tr>'
+    body = "".join(f'<tr>{row_head(label, title)}<td title="{esc(definition_text(title))}">{esc(text)}</td></tr>'
                    for label, title, text in cells)
     return (f'<h2>Key results</h2><table class="key">{body}</table>'
             + _key_hint("all endpoints", "are listed below the bands"))
