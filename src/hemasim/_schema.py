@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["BULK_VCN_NOTE", "FIELD_SYNONYMS", "MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD",
-           "NUMBER_WITH_UNIT", "RangeOf", "SYNONYM_NOTES", "StrictData", "annotation_at", "block_fields", "closest", "field_hints",
+__all__ = ["BULK_VCN_NOTE", "FIELD_SYNONYMS", "MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF",
+           "MIN_WORD", "NUMBER_WITH_UNIT", "RangeOf", "SYNONYM_NOTES", "StrictData", "annotation_at", "block_fields", "closest", "field_hints",
            "field_location", "hint_lines", "location_part", "meant_field", "suggestions", "unknown_field_hint",
            "validation_problems"]
 

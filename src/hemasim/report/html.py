@@ -261,8 +261,9 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             # a cell dose as the key results write it (3×10⁶, 1×10⁵): "100000" beside "3e6" mixed two formats
             number = value_text(unit, float(value)) if unit in POWER_UNITS else number_text(float(value))
             parts.append(f"{label} {number} {unit_text(unit)}")
-        elif field == "rules" and isinstance(value, list):  # a chemotherapy's and a regimen's last field: no brackets round the rules, whose own
-            # "(at most 2 times, then given)" doubled them
+        elif field == "rules" and isinstance(value, list):
+            # a chemotherapy's and a regimen's last field: no brackets round the rules, whose own "(at most 2 times,
+            # then given)" doubled them
             parts.append(f"rules: {'; '.join(_rule_text(r) for r in value)}")
         elif field == "schedule" and isinstance(value, dict):
             parts.append(f"schedule: {_schedule_text(value)}")
@@ -301,8 +302,9 @@ def parameter_status(source: str) -> str:
 
 def parameter_rows(records: list[dict[str, Any]]) -> str:
     esc = html.escape
-    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(unit_text(p['unit']))}</td>"
-                   f"<td>{parameter_status(p['source'])}</td><td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
+    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td>"
+                   f"<td>{esc(unit_text(p['unit']))}</td><td>{parameter_status(p['source'])}</td>"
+                   f"<td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 
 
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"

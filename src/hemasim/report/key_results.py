@@ -75,7 +75,6 @@ HB_MAX_LABEL = "Haemoglobin maximum after engraftment"
 HB_PEAK_LABEL = f"{HB_MAX_LABEL} (above the patient's normal range)"
 
 
-
 def _key_rows(names: Sequence[str]) -> list[tuple[str, str, str | None]]:
     """The key endpoints among ``names``, in display order, each with its label and its day's endpoint."""
     present = set(names)
@@ -213,7 +212,7 @@ def day_text(value: float, hours: bool = True) -> str:
 
 
 def _hours(days: float) -> str:
-    """" (1 h)": a time below one day in hours, else empty."""
+    """A time below one day in hours, as " (1 h)"; else empty."""
     return f" ({days * 24:.3g} h)" if 0 < abs(days) < 1 else ""
 
 

@@ -50,7 +50,8 @@ PANELS = [
 ]
 
 #: the lymphocyte subsets of the shared panel by name, where one is plotted alone (a cohort's bands)
-SUBSET_NAMES = {name: OBSERVABLE_WORDS[name] for name in ("cd4_per_uL", "cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL")}
+SUBSET_NAMES = {name: OBSERVABLE_WORDS[name]
+                for name in ("cd4_per_uL", "cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL")}
 
 
 Arms = Sequence[tuple[str, Result]]
