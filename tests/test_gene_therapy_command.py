@@ -220,8 +220,9 @@ def test_a_dose_too_small_for_one_engrafting_hsc_is_refused(tmp_path: Path):
     # harden25: the papers' short form, below the spelling match (it listed the block's fields), with what the field
     # counts (a paper's VCN is mostly per cell of the graft); written for mean_vcn and beside it
     ({"gene_therapy.mean_vcn": None, "gene_therapy.vcn": 2.0},
-     "gene_therapy.vcn: unknown field; did you mean 'mean_vcn'? (copies per transduced cell: a trial's bulk VCN, "
-     "per cell of the whole graft, divided by transduction_efficiency)"),
+     "gene_therapy.vcn: unknown field; did you mean 'mean_vcn'? mean_vcn counts copies per transduced cell, not the "
+     "bulk VCN trials report (copies per cell of the whole graft = transduction_efficiency x mean_vcn): from a bulk "
+     "VCN, write bulk VCN / transduction_efficiency"),
     ({"gene_therapy.vector_copy_number": 2.0}, "gene_therapy.vector_copy_number: unknown field; did you mean "
                                                "'mean_vcn'?"),
 ])

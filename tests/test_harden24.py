@@ -136,7 +136,8 @@ def test_the_per_kg_slip_hint_takes_the_dose_per_kg_the_range_check_computed():
 def test_the_gene_therapy_library_and_the_scenario_file_give_one_hint(tmp_path, field, value):
     """The percentage and bulk-VCN hints were written three times (the library's GeneTherapy, the file loader's, the
     field's description) and read differently: the library's error now ends in the file's words, with its numbers."""
-    from hemasim.clonal.gene_therapy import BULK_VCN_NOTE, GeneTherapy
+    from hemasim._schema import BULK_VCN_NOTE
+    from hemasim.clonal.gene_therapy import GeneTherapy
     from hemasim.clonal.gene_therapy_report import GeneTherapyScenarioError, Graft, load_gene_therapy_scenario
 
     from .conftest import EXAMPLES

@@ -34,7 +34,7 @@ def test_an_auc_in_the_endpoint_table_reads_as_the_other_numbers():
     assert value_text("1", 2.5e-5) == "2.5×10⁻⁵"
     from hemasim.report.key_results import unit_words  # its unit as the Drugs section writes it
 
-    assert unit_words({e.name: e.unit, "anc_nadir": "1e9/L"}) == {e.name: "ng·h/mL", "anc_nadir": "1e9/L"}
+    assert unit_words({e.name: e.unit, "anc_nadir": "1e9/L"}) == {e.name: "ng·h/mL", "anc_nadir": "×10⁹/L"}
 
 
 def _key(values: dict[str, float]) -> str:

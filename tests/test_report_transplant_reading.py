@@ -360,7 +360,7 @@ def test_each_day_in_the_endpoint_table_says_where_it_is_counted_from():
     units = _unit_cells(render_report(graft, evaluate_endpoints(graft), run_record(graft), "t"))
     assert units["neutrophil_recovery_day"] == units["anc_nadir_day"] == "day of the run"
     assert units["neutrophil_engraftment_day"] == "day after graft"
-    assert units["days_anc_below_0p5"] == "day" and units["anc_nadir"] == "1e9/L"
+    assert units["days_anc_below_0p5"] == "day" and units["anc_nadir"] == "×10⁹/L"
     healthy = _run([], days=10)
     units = _unit_cells(render_report(healthy, evaluate_endpoints(healthy), run_record(healthy), "t"))
     assert units["anc_nadir_day"] == "day" and "day of the run" not in units.values()

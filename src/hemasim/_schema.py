@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from hemasim._yaml_limits import quoted
 
-__all__ = ["FIELD_SYNONYMS", "MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF", "MIN_WORD",
-           "NUMBER_WITH_UNIT", "RangeOf", "SYNONYM_NOTES", "StrictData", "annotation_at", "block_fields", "closest", "field_hints",
+__all__ = ["BULK_VCN_NOTE", "FIELD_SYNONYMS", "MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF",
+           "MIN_WORD", "NUMBER_WITH_UNIT", "RangeOf", "SYNONYM_NOTES", "StrictData", "annotation_at", "block_fields", "closest", "field_hints",
            "field_location", "hint_lines", "location_part", "meant_field", "suggestions", "unknown_field_hint",
            "validation_problems"]
 
@@ -300,11 +300,14 @@ def closest(name: str, choices: Iterable[str]) -> str | None:
 FIELD_SYNONYMS: dict[str, str] = dict.fromkeys(
     ("vcn", "avg_vcn", "average_vcn", "vector_copy_number", "vector_copies", "copies_per_cell", "copy_number"),
     "mean_vcn")
+#: what ``mean_vcn`` counts, written once for the gene-therapy library's error of a value below 1, the scenario file's
+#: field description and the hint of its synonyms (:data:`SYNONYM_NOTES`); here, as the one module all three read
+BULK_VCN_NOTE = ("mean_vcn counts copies per transduced cell, not the bulk VCN trials report (copies per cell of the "
+                 "whole graft = transduction_efficiency x mean_vcn): from a bulk VCN, write bulk VCN / "
+                 "transduction_efficiency")
 #: what a synonym's field counts, said with its hint where the short form names another quantity: papers' "VCN" is
 #: mostly the bulk VCN (per cell of the whole graft), which ``mean_vcn`` is not
-SYNONYM_NOTES: dict[str, str] = {
-    "mean_vcn": " (copies per transduced cell: a trial's bulk VCN, per cell of the whole graft, divided by "
-                "transduction_efficiency)"}
+SYNONYM_NOTES: dict[str, str] = {"mean_vcn": f" {BULK_VCN_NOTE}"}
 
 
 def meant_field(name: str, fields: Sequence[str]) -> str | None:

@@ -20,6 +20,7 @@ def references(
 
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
     from hemasim.parameters import Assumed, Calibrated, Cited  # in the body: the parameter sets are not for --help
+    from hemasim.report.key_results import unit_text
 
     if scenario is None:
         model = healthy_human_model(REFERENCE_ADULT)
@@ -58,5 +59,6 @@ def references(
         console.print("[bold]Assumed or calibrated (no publication gives the value; what each affects):[/]")
         for p in used.values():
             if isinstance(p.provenance, Assumed | Calibrated):
-                unit = "" if p.unit == "1" else f" {literal(p.unit)}"  # a ratio: "= 3.4", not "= 3.4 1"
+                # a ratio: "= 3.4", not "= 3.4 1"; a unit as the report writes it ("×10⁹/L", not "1e9/L")
+                unit = "" if p.unit == "1" else f" {literal(unit_text(p.unit))}"
                 console.print(f"- {literal(p.name)} = {p.value:g}{unit}: {literal(p.provenance.describe())}")

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from hemasim._schema import BULK_VCN_NOTE  # what mean_vcn counts (also the scenario file's and a synonym's words)
 from hemasim.clonal.engine import DAYS_PER_YEAR, NeutralHSCPool, clone_size_summary
 
 #: flow-cytometry markers of the lineages each SCID blocks (T: CD3, B: CD19, NK: CD56), as the genotypes of
@@ -51,10 +52,6 @@ def host_hsc_pool(age_years: float, sex: Literal["male", "female"], weight_kg: f
     return round(value("hsc_count") * float(stem_pool_size_fraction(value, Covariates(age_years, sex, weight_kg))))
 
 
-#: what ``mean_vcn`` counts, as the errors of a value below 1 and the scenario file's field say it
-BULK_VCN_NOTE = ("mean_vcn counts copies per transduced cell, not the bulk VCN trials report (copies per cell of the "
-                 "whole graft = transduction_efficiency x mean_vcn): from a bulk VCN, write bulk VCN / "
-                 "transduction_efficiency")
 #: the values each GeneTherapy field takes (__post_init__'s checks)
 _ALLOWED = {"graft_hsc": ">= 1", "transduction_efficiency": "0 to 1", "mean_vcn": ">= 1",
             "host_surviving_fraction": "0 to 1", "corrected_advantage": "0 to 1"}

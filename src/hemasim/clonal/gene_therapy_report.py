@@ -23,10 +23,9 @@ import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim import __version__
-from hemasim._schema import StrictData, field_hints, hint_lines, validation_problems
+from hemasim._schema import BULK_VCN_NOTE, StrictData, field_hints, hint_lines, validation_problems
 from hemasim._yaml_limits import quoted
 from hemasim.clonal.gene_therapy import (
-    BULK_VCN_NOTE,
     DISEASE_BLOCKED_MARKERS,
     SCENARIO_MARKERS,
     GeneTherapy,

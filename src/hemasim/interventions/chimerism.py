@@ -15,7 +15,7 @@ import numpy as np
 
 from hemasim.endpoints import daily_ok, first_run
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
-from hemasim.interventions.transplant import graft_day
+from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day
 
 if TYPE_CHECKING:
     from hemasim.simulation import Result
@@ -66,10 +66,12 @@ class LineageChimerism(EndpointFamily):
                     continue
                 i = int(np.argmin(np.abs(days - d)))
                 out.append(EndpointColumn(f"donor_{lineage}_chimerism_day{d}", "fraction",
-                                          f"donor share of blood {label} cells on day {d} after the graft", share[:, i]))
+                                          f"donor share of blood {label} cells on day {d} after the graft "
+                                          f"({SHARE_UNIT_NOTE})", share[:, i]))
             full = first_run(daily_ok(days, np.nan_to_num(share) >= FULL_DONOR), 1)
             out.append(EndpointColumn(f"full_donor_{lineage}_chimerism_day", "day after graft",
-                                      f"first day the donor share of {label} cells is >= {FULL_DONOR:g}", full))
+                                      f"first day the donor share of {label} cells is >= {FULL_DONOR:g} "
+                                      f"({100 * FULL_DONOR:g}%)", full))
         return out
 
     def units(self) -> dict[str, str]:
@@ -111,7 +113,9 @@ def lineage_chimerism_section(result: Result) -> str | None:
     if by_day is None or not by_day[1]:
         return None
     graft, shares = by_day
-    rows = [f"<tr><td>{d}</td><td>{100 * t:.1f}</td><td>{100 * m:.1f}</td></tr>" for d, t, m in shares]
+    from hemasim.report.key_results import percent_number  # the report's one percentage rule
+
+    rows = [f"<tr><td>{d}</td><td>{percent_number(t)}</td><td>{percent_number(m)}</td></tr>" for d, t, m in shares]
     return ("<h2>Lineage chimerism</h2><p>Donor share (%) of blood T cells (CD3+) and myeloid cells (neutrophils and "
             f"monocytes) after the graft on day {html.escape(f'{graft:g}')}; full donor chimerism is &ge; "
             f"{100 * FULL_DONOR:g}% (see docs/chimerism.md). The model has no GvHD as a disease (skin, gut, liver) "

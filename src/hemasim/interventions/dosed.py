@@ -134,7 +134,8 @@ def _drug_section(result: Result) -> str | None:
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
-            + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (a list of days: dose n of N)</th><th>route</th><th>action</th>"
+            + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (a list of days: dose n of N)</th><th>route</th>"
+            "<th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
 
 
@@ -192,7 +193,7 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
     parameter_set's PK counts here as it does in endpoints.json) and its day beside its cumulative AUC; empty for a
     cohort or a run without a scenario or drug PK. ``dosing``: :func:`run_dosing`'s (read here when not given)."""
     from hemasim.interventions.base import EndpointContext
-    from hemasim.report.key_results import value_text  # the report's number rule: "19050", not "1.905e+04"
+    from hemasim.report.key_results import day_text, value_text  # the report's number rule: "19050", "0.0417"
 
     scenario = result.record.scenario
     if scenario is None or result.model.n_patients is not None:
@@ -215,8 +216,9 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
         if not cmax > 0:  # no dose given
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
-        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on day {day:.4g}{_after_dose(result, drug, day)} (cumulative "
-                     f"AUC {value_text(DRUG_UNITS['cumulative_auc'], auc)} ng·h/mL)")
+        when = f"day {day_text(day, hours=False)}{_after_dose(result, drug, day)}"
+        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on {when} (cumulative AUC "
+                     f"{value_text(DRUG_UNITS['cumulative_auc'], auc)} ng·h/mL)")
     if not parts:
         return ""
     return ("Peak plasma concentration, from the drug's PK re-integrated over the doses given (not the drawn "

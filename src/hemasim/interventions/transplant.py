@@ -173,6 +173,9 @@ RECOVERY_LINEAGES = (("nk_cells_per_uL", "nk_reference_per_uL", "nk"), ("cd8_per
 CHIMERISM_LINEAGES = ("anc_1e9_per_L", "monocytes_1e9_per_L", "platelets_1e9_per_L", "cd4_per_uL", "cd8_per_uL",
                       "b_cells_per_uL", "nk_cells_per_uL")
 CHIMERISM_DAYS = (28, 60, 100, 365)
+#: the unit of every donor-share endpoint, in its definition: endpoints.json keeps a fraction (unit "fraction") where
+#: the report shows a percentage, and "donor share ... 0.48" beside the report's "48.2" did not say which (leftovers27)
+SHARE_UNIT_NOTE = "a fraction, 0-1; the report gives it in %"
 HB = "hemoglobin_g_per_dL"
 TRANSPLANT_OBSERVABLES = tuple(dict.fromkeys([
     "anc_1e9_per_L", "platelets_1e9_per_L", *(o for o, _, _ in RECOVERY_LINEAGES), *CHIMERISM_LINEAGES,
@@ -279,8 +282,9 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
             total = obs[name][:, i]
             share = np.divide(obs[f"{name}__donor"][:, i], total, out=np.full(n, np.nan), where=total > 0)
             out.append(EndpointColumn(f"donor_chimerism_{name.split('_per_')[0]}_day{d}", "fraction",
-                                      f"donor share of {name} on day {d} after the graft (after an autologous "
-                                      "graft: the re-infused cells' share, gene-corrected ones in gene therapy)",
+                                      f"donor share of {name} on day {d} after the graft ({SHARE_UNIT_NOTE}; "
+                                      "after an autologous graft: the re-infused cells' share, gene-corrected ones "
+                                      "in gene therapy)",
                                       share))
     return out
 

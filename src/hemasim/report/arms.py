@@ -23,7 +23,7 @@ from hemasim.report.html import (
     solver_text,
     warnings_html,
 )
-from hemasim.report.key_results import ENDPOINTS_ANCHOR, key_results_html, unit_words
+from hemasim.report.key_results import ENDPOINTS_ANCHOR, definition_text, key_results_html, unit_words
 from hemasim.report.plots import draws_donor_part, graft_axis_positions, immunosuppression_windows
 
 #: the arms report's notes on donor-derived dashes and the graft line, each where an arm has them
@@ -101,7 +101,7 @@ def _endpoint_table(names: list[str], endpoints: dict[str, list[EndpointValue]])
         cells = "".join(f"<td>{endpoint_text(by_arm[a][name]) if name in by_arm[a] else '&ndash;'}</td>"
                         for a in names)
         rows.append(f"<tr><td><code>{name_html(name)}</code></td>{cells}<td>{esc(units[name])}</td>"
-                    f"<td class=\"prose\">{esc(first.definition)}</td></tr>")
+                    f"<td class=\"prose\">{esc(definition_text(first.definition))}</td></tr>")
     head = "".join(f"<th>{esc(a)}</th>" for a in names)
     return f"<table><tr><th>endpoint</th>{head}<th>unit</th><th>definition</th></tr>{''.join(rows)}</table>"
 

@@ -13,8 +13,10 @@ from hemasim.report.key_results import (
     ENDPOINTS_ANCHOR,
     POWER_UNITS,
     cohort_key_results_html,
+    definition_text,
     key_results_html,
     percent_text,
+    unit_text,
     unit_words,
     value_text,
 )
@@ -200,14 +202,14 @@ def solver_text(solver: dict[str, Any]) -> str:
 _INTERVENTION_UNITS = {
     "cd34_per_kg": ("CD34+ dose", "cells/kg"), "cd3_per_kg": ("CD3+ dose", "cells/kg"),
     "tnc_per_kg": ("total nucleated cell (TNC) dose", "cells/kg"), "cells_per_kg": ("dose", "cells/kg"),
-    "dose_mg_per_m2": ("dose", "mg/m²"), "dose_mg_per_kg": ("dose", "mg/kg"), "dose_ug_per_kg": ("dose", "µg/kg"),
+    "dose_mg_per_m2": ("dose", "mg/m2"), "dose_mg_per_kg": ("dose", "mg/kg"), "dose_ug_per_kg": ("dose", "ug/kg"),
     "dose_mg": ("dose", "mg"), "total_dose_Gy": ("total dose", "Gy"), "infusion_hours": ("infusion", "h"),
     "taper_days": ("taper", "days"), "delay_days": ("delay", "days"), "volume_mL": ("volume", "mL"),
 }
 
 
 #: a dose rule's count as a clinician writes it, with its unit
-_RULE_COUNTS = {"anc": ("ANC", "×10⁹/L"), "platelets": ("platelets", "×10⁹/L")}
+_RULE_COUNTS = {"anc": ("ANC", unit_text("1e9/L")), "platelets": ("platelets", unit_text("1e9/L"))}
 
 
 def _rule_text(rule: object) -> str:
@@ -258,9 +260,11 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             label, unit = _INTERVENTION_UNITS[field]
             # a cell dose as the key results write it (3×10⁶, 1×10⁵): "100000" beside "3e6" mixed two formats
             number = value_text(unit, float(value)) if unit in POWER_UNITS else number_text(float(value))
-            parts.append(f"{label} {number} {unit}")
+            parts.append(f"{label} {number} {unit_text(unit)}")
         elif field == "rules" and isinstance(value, list):
-            parts.append(f"rules: ({'; '.join(_rule_text(r) for r in value)})")
+            # a chemotherapy's and a regimen's last field: no brackets round the rules, whose own "(at most 2 times,
+            # then given)" doubled them
+            parts.append(f"rules: {'; '.join(_rule_text(r) for r in value)}")
         elif field == "schedule" and isinstance(value, dict):
             parts.append(f"schedule: {_schedule_text(value)}")
         elif isinstance(value, str):
@@ -298,8 +302,9 @@ def parameter_status(source: str) -> str:
 
 def parameter_rows(records: list[dict[str, Any]]) -> str:
     esc = html.escape
-    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td><td>{esc(p['unit'])}</td>"
-                   f"<td>{parameter_status(p['source'])}</td><td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
+    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td>"
+                   f"<td>{esc(unit_text(p['unit']))}</td><td>{parameter_status(p['source'])}</td>"
+                   f"<td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 
 
 PARAMETER_HEADER = "<tr><th>name</th><th>value</th><th>unit</th><th>status</th><th>source</th></tr>"
@@ -480,7 +485,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
     patient = scen.get("patient", {})
     units = unit_words({e.name: e.unit for e in endpoints})
     rows_ep = "".join(f"<tr><td><code>{name_html(e.name)}</code></td><td>{endpoint_text(e)}</td>"
-                      f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(e.definition)}</td></tr>"
+                      f"<td>{esc(units[e.name])}</td><td class=\"prose\">{esc(definition_text(e.definition))}</td></tr>"
                       for e in endpoints)
     refs = "".join(f"<li>{esc(r)}</li>" for r in record["references"])
     volume = record.get("blood_volume_L")
@@ -646,7 +651,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         f"<tr><td><code>{name_html(r['endpoint'])}</code></td><td>{cell(r['median'], r)}</td>"
         f"<td>{cell(r['p05'], r)}</td><td>{cell(r['p95'], r)}</td><td>{reaching(r)}</td>"
         f"<td>{esc(units[str(r['endpoint'])])}</td>"
-        f"<td class=\"prose\">{esc(r['definition'])}</td></tr>" for r in summary["endpoints"])
+        f"<td class=\"prose\">{esc(definition_text(r['definition']))}</td></tr>" for r in summary["endpoints"])
     seeds = "per-patient seed list" if manifest.get("seed_list") else f"base seed {manifest.get('seed')}"
     note = vaccine_responder_note(scen)
     # a vaccine's IgG is banded too (hemasim.cohort.runner.band_observables), in the run report's arbitrary units

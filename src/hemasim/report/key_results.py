@@ -11,6 +11,7 @@ nadir's day is also given counted from the graft, and "not reached" says the day
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -76,9 +77,6 @@ HB_OWN_RANGE = 1.96 * HB_WITHIN_PERSON_CV
 HB_MAX_LABEL = "Haemoglobin maximum after engraftment"
 HB_PEAK_LABEL = f"{HB_MAX_LABEL} (above the patient's normal range)"
 
-#: units as a clinician writes them (endpoints.json keeps the plain-ASCII unit)
-_UNIT_TEXT = {"1e9/L": "×10⁹/L", "cells/uL": "cells/µL"}
-
 
 def _key_rows(names: Sequence[str]) -> list[tuple[str, str, str | None]]:
     """The key endpoints among ``names``, in display order, each with its label and its day's endpoint."""
@@ -104,18 +102,67 @@ RUN_DAY_UNIT = "day of the run"
 
 
 def unit_words(units: Mapping[str, str]) -> dict[str, str]:
-    """The unit column of an endpoint table (``units``: endpoint name -> unit): each unit as the endpoint gives it,
-    but where the table also holds a day counted from an event ("day after graft", "day after first dose"), each day
-    of the run reads :data:`RUN_DAY_UNIT`, so that every day says where it is counted from. The single run's, the
-    arms' and the cohort's tables use it. A product of units reads with a middle dot, as the Drugs section writes
-    it (ng·h/mL, not endpoints.json's ng*h/mL; report25)."""
+    """The unit column of an endpoint table (``units``: endpoint name -> unit): each unit as :func:`unit_text`
+    writes it (a fraction as "%": :func:`value_text` writes its value as a percentage), but where the table also
+    holds a day counted from an event ("day after graft", "day after first dose"), each day of the run reads
+    :data:`RUN_DAY_UNIT`, so that every day says where it is counted from. The single run's, the arms' and the
+    cohort's tables use it."""
     events = [(name, unit) for name, unit in units.items() if _is_day_of_event(name, unit)]
     elsewhere = any(unit != "day" for _, unit in events)
-    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else unit.replace("*", "·")
-            for name, unit in units.items()}
+    return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else
+            PERCENT if unit == FRACTION else unit_text(unit) for name, unit in units.items()}
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+#: the plain-ASCII tokens of a unit (as endpoints.json, summary.csv, run.json and the parameters write it) and how
+#: a reader writes them: a power of ten "×10⁹/L" (1e9/L; "1e12/L", the red cells, alike), "µL" and "µg", a
+#: product with a middle dot (ng·h/mL, not ng*h/mL; report25), a square "m²" (mg/m2) and "Gy²" (1/Gy^2)
+_UNIT_TOKENS = (
+    (re.compile(r"(?<![\w.])1e(\d+)"), lambda m: "×10" + m[1].translate(_SUPERSCRIPT)),
+    (re.compile(r"\bu(L|g)\b"), r"µ\1"),
+    (re.compile(r"\*"), "·"),
+    (re.compile(r"\b(m|Gy)\^?2\b"), r"\1²"),
+)
+
+
+def unit_text(unit: str) -> str:
+    """A unit as a reader writes it: "×10⁹/L" (1e9/L), "cells/µL" (cells/uL), "ng·h/mL", "mg/m²", "1/Gy²"; any
+    other unit as it is. The one mapping the report (endpoint and parameter tables, key results, dose rules) and the
+    CLI use; the data files keep the plain-ASCII unit (leftovers27: the endpoint table read "1e9/L" and "cells/uL"
+    below key results that wrote "×10⁹/L")."""
+    for pattern, text in _UNIT_TOKENS:
+        unit = pattern.sub(text, unit)
+    return unit
+
+
+#: the blood counts (timeseries.csv's columns) that endpoint definitions name, in words: "lowest anc_1e9_per_L over the
+#: run" made a reader decode the column's name (report25's list)
+OBSERVABLE_WORDS = {
+    "anc_1e9_per_L": "ANC", "platelets_1e9_per_L": "platelets", "hemoglobin_g_per_dL": "haemoglobin",
+    "lymphocytes_1e9_per_L": "lymphocytes", "leukocytes_1e9_per_L": "leukocytes", "monocytes_1e9_per_L": "monocytes",
+    "rbc_1e12_per_L": "red cells", "cd4_per_uL": "CD4 T cells", "cd8_per_uL": "CD8 T cells",
+    "b_cells_per_uL": "B cells", "nk_cells_per_uL": "NK cells"}
+_OBSERVABLE_NAME = re.compile(r"\b(" + "|".join(OBSERVABLE_WORDS) + r")\b")
+
+
+def definition_text(definition: str) -> str:
+    """An endpoint's definition as the report shows it: each count named in words with its column's name in brackets,
+    as the scenario's codes are ("lowest ANC [anc_1e9_per_L] over the run"); endpoints.json keeps the definition as
+    written."""
+    return _OBSERVABLE_NAME.sub(lambda m: f"{OBSERVABLE_WORDS[m[1]]} [{m[1]}]", definition)
+
+
+#: a share's unit in the data files (0-1: chimerism, a surviving fraction) and how the report shows every share: as
+#: a percentage (a donor chimerism of 0.4822 in the endpoint table beside "48.2" in the lineage chimerism table and
+#: "48.2%" in the key results; leftovers27)
+FRACTION = "fraction"
+PERCENT = "%"
+
+
+def percent_number(fraction: float) -> str:
+    """A share as a percentage without its sign, to one decimal: 48.2, 100.0 (a table column of them aligns)."""
+    return f"{100 * fraction:.1f}"
 
 
 def _number(value: float) -> str:
@@ -153,19 +200,47 @@ def count_text(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 10**COUNT_DIGITS else f"{value:.{COUNT_DIGITS}g}"
 
 
+#: significant digits of a day below one, beside its hours (:func:`day_text`)
+DAY_FRACTION_DIGITS = 3
+
+
+def day_text(value: float, hours: bool = True) -> str:
+    """A day (of the run, or counted from an event) or a number of days as a number: below one day to
+    :data:`DAY_FRACTION_DIGITS` significant digits with its hours, "0.0417 (1 h)" (a docetaxel Cmax at the end of a
+    1-hour infusion read "day 0.04167", leaving the reader to work out the hour; leftovers27), else by
+    :func:`_number`. ``hours`` False: without them, where the hours follow in other words."""
+    if 0 < abs(value) < 1:
+        return f"{value:.{DAY_FRACTION_DIGITS}g}" + (_hours(value) if hours else "")
+    return _number(value)
+
+
+def _hours(days: float) -> str:
+    """A time below one day in hours, as " (1 h)"; else empty."""
+    return f" ({days * 24:.3g} h)" if 0 < abs(days) < 1 else ""
+
+
 def value_text(unit: str, value: float) -> str:
-    """A value of ``unit`` as a number: a count by :func:`count_text`, a cell dose by :func:`_power`, anything else
-    by :func:`_number`."""
+    """A value of ``unit`` as a number: a count by :func:`count_text`, a fraction as a percentage
+    (:func:`percent_number`), a cell dose by :func:`_power`, a day or a number of days by :func:`day_text`, anything
+    else by :func:`_number`."""
     if unit in COUNT_UNITS:
         return count_text(value)
+    if unit == FRACTION:  # as a percentage, its unit "%" (unit_words)
+        return percent_number(value)
+    if unit.startswith("day"):
+        return day_text(value)
     return _power(value) if unit in POWER_UNITS else _number(value)
 
 
 def _amount(name: str, unit: str, value: float) -> str:
-    """A value with its unit as words: "12 days", "day 12 after graft", "0.374 1e9/L"."""
+    """A value with its unit as words: "12 days", "day 12 after graft", "0.374 ×10⁹/L", "48.2%"."""
     if _is_day_of_event(name, unit):
-        return f"day {value:.4g}{unit[3:]}"
-    words = ("day" if value == 1 else "days") if unit == "day" else _UNIT_TEXT.get(unit, unit)
+        return f"day {day_text(value)}{unit[3:]}"
+    if unit == "day":  # a number of days: "0.5 days (12 h)", the hours after the unit
+        return f"{day_text(value, hours=False)} {'day' if value == 1 else 'days'}{_hours(value)}"
+    if unit == FRACTION:
+        return percent_number(value) + PERCENT
+    words = unit_text(unit)
     return f"{value_text(unit, value)} {words}" if words != "1" else _number(value)
 
 
@@ -413,7 +488,7 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
                 cells.append("<td>&ndash;</td>")
                 continue
             text = _graft_failure_text(e, values) or _with_day(e, values.get(day_name or ""), result)
-            cells.append(f'<td title="{esc(e.definition)}">{esc(text)}</td>')
+            cells.append(f'<td title="{esc(definition_text(e.definition))}">{esc(text)}</td>')
         body.append(f"<tr>{row_head(label, _definition(by_column, name))}{''.join(cells)}</tr>")
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)
@@ -453,7 +528,8 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
         shown = True
         d, t, m = next((row for row in by_day[1] if row[0] == KEY_CHIMERISM_DAY), by_day[1][-1])
         day = "" if d == KEY_CHIMERISM_DAY else f" (day {d}: the run ends sooner)"
-        cells.append(f"<td>T cells {100 * t:.1f}% · myeloid {100 * m:.1f}%{day}</td>")
+        # the lineage chimerism table's numbers (one decimal: "100.0%")
+        cells.append(f"<td>T cells {percent_number(t)}% · myeloid {percent_number(m)}%{day}</td>")
     if not shown:
         return []
     definition = ("donor share of blood T cells (CD3+) and of myeloid cells (neutrophils and monocytes) on day "
@@ -475,7 +551,7 @@ def row_head(label: str, definition: str | None = None) -> str:
     if not definition:  # .nodef: an empty box as wide as the ▸ of a definition's row, so that the names align
         return f'<th scope="row" class="nodef">{esc(label)}</th>'
     return (f'<th scope="row"><details class="def"><summary>{esc(label)}</summary>'
-            f'<span class="def-text">{esc(definition)}</span></details></th>')
+            f'<span class="def-text">{esc(definition_text(definition))}</span></details></th>')
 
 
 def _key_hint(link: str, rest: str) -> str:
@@ -498,7 +574,7 @@ def _hb_peak_row(by_column: Mapping[str, Mapping[str, EndpointValue]],
 def percent_text(fraction: float) -> str:
     """A share of patients as a percentage to one decimal, a whole one without it (91.5%, 52%): the same text in
     the key results and the cohort's endpoint table (key results rounded 0.915 to 92% beside the table's 91.5%)."""
-    return f"{100 * fraction:.1f}".removesuffix(".0") + "%"
+    return percent_number(fraction).removesuffix(".0") + PERCENT
 
 
 def _cohort_value(row: Mapping[str, Any]) -> str:
@@ -560,7 +636,7 @@ def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
         at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
         cells.insert(at, (HB_MAX_LABEL, str(by_name["hemoglobin_max_after_engraftment"]["definition"]), hb_peak))
-    body = "".join(f'<tr>{row_head(label, title)}<td title="{esc(title)}">{esc(text)}</td></tr>'
+    body = "".join(f'<tr>{row_head(label, title)}<td title="{esc(definition_text(title))}">{esc(text)}</td></tr>'
                    for label, title, text in cells)
     return (f'<h2>Key results</h2><table class="key">{body}</table>'
             + _key_hint("all endpoints", "are listed below the bands"))

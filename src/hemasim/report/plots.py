@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from hemasim.interventions.viral_infection import VIRUS_DETECTION_TCID50
+from hemasim.report.key_results import OBSERVABLE_WORDS
 from hemasim.report.reference_ranges import (
     ADULT_BANDS,
     ADULT_LABEL,
@@ -49,8 +50,8 @@ PANELS = [
 ]
 
 #: the lymphocyte subsets of the shared panel by name, where one is plotted alone (a cohort's bands)
-SUBSET_NAMES = {"cd4_per_uL": "CD4 T cells", "cd8_per_uL": "CD8 T cells", "b_cells_per_uL": "B cells",
-                "nk_cells_per_uL": "NK cells"}
+SUBSET_NAMES = {name: OBSERVABLE_WORDS[name]
+                for name in ("cd4_per_uL", "cd8_per_uL", "b_cells_per_uL", "nk_cells_per_uL")}
 
 
 Arms = Sequence[tuple[str, Result]]

@@ -35,7 +35,6 @@ from hemasim.solvers._kernel_numba import (
     NO_REFCOUNT,
     NOT_CONVERGED,
     SINGULAR,
-    _capped_fraction,
     _gross_flux_into,
     _lu_compress,
     _lu_factor,
@@ -380,12 +379,13 @@ def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving,
                    work):  # pragma: no cover - compiled
     """_kernel_numba._newton_solve (plain chord Newton) on the moving states, the others held; ``work``: the
     buffers, allocated once for a range of patients."""
-    gross, f0, f1, xe, J, LU, perm, lu_ptr, lu_col, lu_val, b, dx, saved = work
+    gross, f0, f1, xe, J, LU, perm, lu_ptr, lu_col, lu_val, b, dx, saved, x_moving, pinned_moving = work
     part = moving[0]
     states = part[0]
     k = states.shape[0]
     for i in range(k):
         xe[states[i]] = x[states[i]]  # the held states' entries of xe are x's already
+        pinned_moving[i] = pinned[states[i]]
     for it in range(max_iter + 1):
         rhs_into(t, x, f0, *rhs_args, part)  # the moving states' entries
         _gross_flux_into(gross, rhs_args, part)
@@ -415,26 +415,14 @@ def _moving_newton(x, t, scale, pinned, tol, max_iter, col_ptr, col_row, moving,
         for i in range(k):
             b[i] = f0[states[i]]
         _lu_solve_into(LU, perm, lu_ptr, lu_col, lu_val, b, dx)
-        fraction = 1.0  # NEWTON_STEP_CAP over the moving states
+        # the plain Newton step of _newton_solve (pinned states held, NEWTON_STEP_CAP, kept positive) on the moving
+        # states gathered, the same arithmetic as over x in place (the cohort's steady state unchanged bit for bit)
         for i in range(k):
-            dx[i] = 0.0 if pinned[states[i]] else -dx[i]
-            fraction = _capped_fraction(fraction, x[states[i]], dx[i])
-        if fraction < 1.0:
-            for i in range(k):
-                dx[i] *= fraction
-        step = 1.0  # _positive_update over the moving states
-        for _ in range(30):
-            ok = True
-            for i in range(k):
-                if x[states[i]] + step * dx[i] <= 0.0 and dx[i] != 0.0:
-                    ok = False
-                    break
-            if ok:
-                break
-            step *= 0.5
+            x_moving[i] = x[states[i]]
+        _newton_update(x_moving, dx, pinned_moving, 0.0)
         for i in range(k):
-            x[states[i]] += step * dx[i]
-            xe[states[i]] = x[states[i]]
+            x[states[i]] = x_moving[i]
+            xe[states[i]] = x_moving[i]
     return NOT_CONVERGED
 
 
@@ -447,7 +435,8 @@ def _moving_range(lo, hi, X0, X, status, t, SCALE, src, dst, RATE, consume, YLD,
     sig_buf, fb_buf, flux = np.empty(sig_ptr.shape[0] - 1), np.empty(fb_kind.shape[0]), np.empty(RATE.shape[1])
     work = (np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty((k, k)), np.empty((k, k)),
             np.empty(k, dtype=np.int64), np.empty(2 * k + 1, dtype=np.int64), np.empty(k * k, dtype=np.int64),
-            np.empty(k * k), np.empty(k), np.empty(k), (np.empty(sig_buf.shape[0]), np.empty(fb_buf.shape[0])))
+            np.empty(k * k), np.empty(k), np.empty(k), (np.empty(sig_buf.shape[0]), np.empty(fb_buf.shape[0])),
+            np.empty(k), np.empty(k, dtype=np.bool_))
     xe = work[3]
     held = moving[1]
     pinned = np.empty(n, dtype=np.bool_)
