@@ -126,8 +126,8 @@ def overridden(values: dict[str, float]) -> Iterator[None]:
         elif key.startswith("regimen:"):
             _, name, index, cls = key.split(":")
             regimens.setdefault(name, []).append((int(index), cls, v))
-    from_records, load_shipped, all_regimens = core.ParameterSet.from_records.__func__, drug_sets._load_shipped, \
-        conditioning._all
+    from_records = core.ParameterSet.from_records.__func__  # type: ignore[attr-defined]
+    load_shipped, all_regimens = drug_sets._load_shipped, conditioning._all
 
     def records(cls: Any, name: str, recs: Any) -> Any:
         ps = from_records(cls, name, recs)
@@ -147,7 +147,7 @@ def overridden(values: dict[str, float]) -> Iterator[None]:
         return out
 
     core.ParameterSet.from_records = classmethod(records)  # type: ignore[method-assign,assignment]
-    drug_sets._load_shipped = shipped
+    drug_sets._load_shipped = shipped  # type: ignore[assignment]
     conditioning._all = regimens_now  # type: ignore[assignment]
     try:
         yield
