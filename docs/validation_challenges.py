@@ -100,6 +100,11 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "busulfan_8mg_ablative": ({"regimen:flu_bu2:1:hsc": 0.0316, "regimen:flu_bu2:2:hsc": 0.0316},
                               "Flu/Bu2's busulfan as stem-cell toxic per mg as bu_cy's 16 mg/kg is assumed whole "
                               "(0.001 over 8 mg/kg: 0.0316 a dose instead of 0.178)", ["X5", "X2"]),
+    "virus_infectivity_half": ({"virus_infectivity_per_tcid50_day": 1.35e-5},
+                               "Baccam 2006's infectivity halved (screen step: its table's spread is not transcribed)",
+                               ["P4"]),
+    "virus_infectivity_double": ({"virus_infectivity_per_tcid50_day": 5.4e-5},
+                                 "Baccam 2006's infectivity doubled (screen step)", ["P4"]),
     "pegfilgrastim_speedup_healthy": ({"drug:pegfilgrastim_melhem2017:effects.1.emax": 5.21},
                                       "Melhem 2017's transit speed-up in healthy subjects (stm2H 5.21) instead of "
                                       "its patients' value (stm2C 3.89) that the set ships", ["Q9"]),
