@@ -4,6 +4,7 @@ too slow for the suite: nothing is re-run here). A pass that cannot fail is not 
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -37,12 +38,23 @@ def _value(measured: dict, run: str, tid: str, readout: str) -> float:
     return next(float(c["value"]) for c in checks if c["readout"] == readout)
 
 
+def _passing_on_the_card() -> set[str]:
+    """The predictions that pass (or partly) on the committed card (docs/validation_predictions.md's status column)."""
+    page = (Path(__file__).parents[1] / "docs" / "validation_predictions.md").read_text(encoding="utf-8")
+    rows = (line.strip().strip("|").split(" | ") for line in page.splitlines() if re.match(r"^\| [A-Z]+\d+ \|", line))
+    return {cells[0].strip() for cells in rows if cells[-1].strip().startswith(("pass", "partial"))}
+
+
 def test_every_passing_prediction_says_what_it_tests():
     measured, predictions = _measured(), _predictions()
-    passing = _passing(measured) & set(predictions)
-    assert len(passing) >= 30, "the challenge file covers too few passing predictions: rerun the script"
+    passing = _passing_on_the_card()
+    assert passing <= set(predictions) and len(passing) >= 30
     missing = sorted(t for t in passing if "challenge" not in predictions[t])
     assert not missing, f"passing predictions without a challenge outcome: {missing}"
+    unmeasured = sorted(t for t in passing if predictions[t]["challenge"]["outcome"] != "untested"
+                        and t not in measured["baseline"])
+    assert not unmeasured, f"challenged but not in docs/images/validation_challenges.json: {unmeasured}"
+    assert _passing(measured) & set(predictions) <= passing, "the challenge file's baseline is not the card's"
 
 
 def test_the_recorded_challenge_values_are_the_measured_ones_and_fails_lie_outside_the_band():
