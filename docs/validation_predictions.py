@@ -28,7 +28,12 @@ edit by hand. A prediction is a target no parameter was ever fitted or tuned on 
 `tests/test_validation_classes.py`); only predictions count as validation. Band basis: *uncertainty* is the
 uncertainty of the source's estimate (CI, SE, credible interval), *range* the spread of the source's patients
 (range, IQR, mean +- 1.96 SD: the typical patient inside it, a weaker check), *threshold* a criterion or direction the source states,
-*judgement* a project band where the source gives none (see validation.md, "Classes").
+*judgement* a project band where the source gives none (see validation.md, "Classes"). What it tests: a passing
+prediction's `challenge`, the measured outcome of a plausible change (`docs/validation_challenges.py`, its output
+`docs/images/validation_challenges.json`): *fails* - a value at the end of a fitted parameter's 95% CI (or another
+plausible value) makes it fail, so the pass says something; *insensitive* - it passes over every change tried, so it
+tests less than it seems (what it does test is said); NOT BLIND - its pass was known before the rule that makes it
+pass, or its data come from a fit's own programme.
 """
 
 
@@ -52,18 +57,26 @@ def _checks_text(card_target: dict[str, Any] | None) -> tuple[str, str]:
     return "; ".join(parts), status
 
 
+def _tests_text(target: dict[str, Any]) -> str:
+    """What a passing prediction was shown to test (targets.yaml challenge) and, if so, why it is not blind."""
+    challenge = target.get("challenge")
+    text = f"{challenge['outcome']}: {challenge['says']}" if challenge else "-"
+    return text + (f"; NOT BLIND: {target['blind_reason']}" if target.get("blind") is False else "")
+
+
 def prediction_rows(card: dict[str, Any]) -> list[str]:
     """One table row per prediction-class target of targets.yaml, in the file's order."""
     by_id = {t["id"]: t for t in card.get("targets", [])}
-    rows = ["| target | group | quantity | source | band basis: where the band comes from | judged checks "
-            "(model value in band) | status |", "|---|---|---|---|---|---|---|"]
+    rows = ["| target | group | quantity | source | band basis: where the band comes from | what it tests (challenge; "
+            "blind) | judged checks (model value in band) | status |", "|---|---|---|---|---|---|---|---|"]
     for group, targets in load_targets().items():
         for t in targets:
             if t["class"] != "prediction":
                 continue
             checks, status = _checks_text(by_id.get(t["id"]))
             rows.append(f"| {t['id']} | {group} | {_cell(t['quantity'])} | {_cell(t['source'])} | "
-                        f"{t['band_basis']}: {_cell(t['band_source'])} | {_cell(checks)} | {status} |")
+                        f"{t['band_basis']}: {_cell(t['band_source'])} | {_cell(_tests_text(t))} | {_cell(checks)} | "
+                        f"{status} |")
     return rows
 
 

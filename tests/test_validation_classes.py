@@ -1,6 +1,8 @@
 """The report card's classes: predictions are never tuned on, calibration targets name what was tuned on them,
 bands say where they come from, and only predictions count as validation."""
 
+import re
+
 import pytest
 
 from hemasim.parameters import healthy_adult_parameters
@@ -31,6 +33,10 @@ PREDICTIONS |= {f"Y{i}" for i in range(1, 7)}  # predict7: hepatitis A and mRNA 
 PREDICTIONS |= {f"W{i}" for i in range(1, 7)}  # predict6: plateletpheresis, preoperative autologous donation
 PREDICTIONS |= {"P18"}  # vaccage: seroconversion by age with between-patient variability of vaccine responses
 PREDICTIONS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft (Bishop 2000, Przepiorka 2001)
+#: moved to consistency in the twenty-fourth session (honest27, audit27; each says why in its class_reason): G4 is G1's
+#: calibration read-out, T7 K3's at the same dose, C4/C5 the published Kloft chain, R3/R8 the fitted age trends read
+#: back, V1/V3 the cited plasma-refill arithmetic
+PREDICTIONS -= {"G4", "T7", "C4", "C5", "R3", "R8", "V1", "V3"}
 
 
 def _targets() -> dict[str, dict]:
@@ -115,7 +121,8 @@ def test_only_predictions_count_as_validation():
         _target("K1", "calibration", "pass"),
         _target("S1", "consistency", "pass"), _target("S2", "consistency", "pass")])
     assert report.summary() == (
-        "predictions: 3 pass / 4 (2 on a published interval: 1 on the uncertainty of a published estimate, 1 within "
+        "predictions: 3 pass / 4 (of which 0 shown able to fail, 0 insensitive, 3 not challenged, 0 not blind; 2 on a "
+        "published interval: 1 on the uncertainty of a published estimate, 1 within "
         "a published spread of patients; 0 on a stated threshold or direction, 1 on a project "
         "band; 1 near an edge); calibration (fitted, not validation): 1 pass / 1; consistency checks (not "
         "validation): 2 pass / 2")
@@ -141,3 +148,140 @@ def test_the_docs_table_is_generated_from_the_targets():
     docs = (Path(__file__).parents[1] / "docs" / "validation.md").read_text(encoding="utf-8")
     assert replace_table(docs) == docs, "run: python -m hemasim.validation.classes_table docs/validation.md"
     assert "| T2 | calibration of `graft_short_term_units_per_cd34`" in classes_table()
+
+
+# --- Disjointness at the data level (issue #17 item 1, audit27): the id test above sees only Calibrated parameters'
+# target ids. Here every fit's DATA (the healthy-adult Fitted parameters' data files, the Calibrated parameters' stated
+# data, the values cited from papers, the drug sets' fitted values and the literature models they carry over whole,
+# the conditioning regimens' fitted fractions) is reduced to citation identifiers - journal volume:first page, PMID,
+# DOI - and no prediction target's source or band source may carry one of them, except the pairs below, each checked.
+
+_VOLPAGE = re.compile(r"(?:\b[A-Z][A-Za-z]*\.?\s|(?:19|20)\d\d\s?;\s?)(\d{1,4})(?:\s?\([\d-]+\))?\s?:\s?(e?\d{1,6})\b(?![.,]\d)")
+#: a published model's repository id (BioModels, DDMoRe): the data it was estimated on travel with it
+_MODEL_ID = re.compile(r"\b(?:DD)?MODEL\d{8,10}\b")
+_PMID = re.compile(r"(?:PMID:?\s*|pubmed(?:\.ncbi\.nlm\.nih\.gov)?/|pubmed\.gov/)(\d{6,9})", re.IGNORECASE)
+_DOI = re.compile(r"\b10\.\d{4,9}/[^\s;,()]+[^\s;,().]")
+_AUTHOR_YEAR = re.compile(r"([A-Z][a-z]+)(?: et al\.?)?,? ((?:19|20)\d\d)\b")
+
+#: (prediction, identifier) -> why sharing the source is not a leak (measured where it could be)
+SHARED_SOURCES = {
+    ("G8", "7:19"): "G1's study (Transfus Med 1997): G1's CD34+ course calibrates the mobilisation drive, G8 reads the "
+                    "same donors' ANC and WBC, which G1's values do not move (ANC 35.58 at the fitted E_max 71, 35.64 "
+                    "at 50: docs/images/validation_challenges.json); same cohort, no effective leak (audit27)",
+    ("A4", "11:168"): "Chng 2004 gives the adult reference counts (cited inputs, read back by S6) and, as one of five "
+                      "sources, the direction of the CD8 fall with age; no age effect of the model is set from it",
+}
+#: fits whose data carry no citation identifier, so this test cannot compare them (said in the report, not hidden)
+UNIDENTIFIED_FITS = {
+    "naive_cd4_decline_at_reference_age_per_year": "its source record names no authors, journal or PMID "
+                                                   "(data/naive_counts_by_age/README.md: title only)",
+    "naive_cd8_decline_at_reference_age_per_year": "as naive_cd4_decline_at_reference_age_per_year",
+}
+
+
+def _identifiers(text: str) -> set[str]:
+    out = {f"{v}:{p.lstrip('e')}" for v, p in _VOLPAGE.findall(text)}
+    out |= set(_MODEL_ID.findall(text))
+    return out | {f"PMID {m}" for m in _PMID.findall(text)} | {f"doi {m.lower()}" for m in _DOI.findall(text)}
+
+
+def _data_file_sources(path: str) -> list[str]:
+    """The sources of a fit's data file: the rows of its folder README's source table, or its CSV's source column."""
+    import csv
+    from pathlib import Path
+
+    file = Path(__file__).parents[1] / path
+    texts = []
+    readme = file.parent / "README.md"
+    if readme.exists():
+        rows = [line for line in readme.read_text(encoding="utf-8").splitlines()
+                if line.startswith("|") and not line.startswith("|---")]
+        texts += rows[1:]  # the header row names the columns
+    if file.suffix == ".csv":
+        lines = [line for line in file.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+        reader = csv.DictReader(lines)
+        if reader.fieldnames and "source" in reader.fieldnames:
+            texts += sorted({row["source"] for row in reader})
+    return texts
+
+
+def _reference_identifiers(reference) -> set[str]:
+    doi = getattr(reference, "doi", None)
+    return _identifiers(str(getattr(reference, "journal", ""))) | ({f"doi {doi.lower()}"} if doi else set())
+
+
+def _fit_data_identifiers() -> tuple[dict[str, set[str]], set[str]]:
+    """Identifiers of the data behind every fitted, calibrated or cited value, by what uses them; and the fitted
+    values whose data carry none."""
+    from hemasim.parameters.core import Cited, Fitted
+    from hemasim.pharmacology import conditioning
+    from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
+
+    out: dict[str, set[str]] = {}
+    blind: set[str] = set()
+    for p in healthy_adult_parameters().values():
+        prov = p.provenance
+        if isinstance(prov, Fitted):
+            out[f"fitted {p.name}"] = ids = set().union(*(_identifiers(t) for d in prov.data
+                                                           for t in _data_file_sources(d)))
+            if not ids:
+                blind.add(p.name)
+        elif isinstance(prov, Calibrated):
+            out[f"calibrated {p.name}"] = _identifiers(prov.how)
+        elif isinstance(prov, Cited):
+            out[f"cited {p.name}"] = _reference_identifiers(prov.reference)
+    for name in available_drug_sets():
+        drug_set = load_drug_set(name)
+        references = dict(drug_set.references or {})
+        for key, reference in references.items():  # a literature model carried over whole: its papers' data
+            out[f"drug set {name}: {key}"] = _reference_identifiers(reference)
+        for path, value in drug_set.values_with_paths():
+            if value.fitted is not None:  # the fit's data named by author and year: the set's own references
+                keys = {k for a, y in _AUTHOR_YEAR.findall(value.fitted.data) for k in references
+                        if k.lower() == f"{a}{y}".lower()}
+                ids = _identifiers(value.fitted.data).union(*(_reference_identifiers(references[k]) for k in keys))
+                out[f"drug set {name}: fitted {path}"] = ids
+                if not ids:
+                    blind.add(f"{name}:{path}")
+    for regimen, block in conditioning._all().items():
+        for index, component in enumerate(block.model_dump()["components"]):
+            for cls, leaf in (component.get("surviving") or {}).items():
+                if (leaf or {}).get("fitted"):
+                    out[f"regimen {regimen}:{index}:{cls}"] = ids = _identifiers(leaf["fitted"]["data"])
+                    if not ids:
+                        blind.add(f"{regimen}:{index}:{cls}")
+    for target_id, t in _targets().items():
+        if t["class"] == "calibration":
+            out[f"calibration target {target_id}"] = _identifiers(f"{t.get('source', '')} {t.get('band_source', '')}")
+    return out, blind
+
+
+def test_no_prediction_shares_a_source_with_the_data_of_any_fit():
+    fits, _ = _fit_data_identifiers()
+    shared = {}
+    for target_id, t in _targets().items():
+        if t["class"] != "prediction":
+            continue
+        cited = _identifiers(f"{t.get('source', '')} {t.get('band_source', '')}")
+        for used_by, ids in fits.items():
+            for identifier in ids & cited:
+                shared.setdefault((target_id, identifier), set()).add(used_by)
+    unexplained = {k: sorted(v) for k, v in shared.items() if k not in SHARED_SOURCES}
+    assert not unexplained, f"a prediction's source is also a fit's data: {unexplained}"
+    assert set(shared) == set(SHARED_SOURCES), f"stale entries: {sorted(set(SHARED_SOURCES) - set(shared))}"
+
+
+def test_every_fitted_value_names_data_that_can_be_compared():
+    fits, blind = _fit_data_identifiers()
+    assert blind == set(UNIDENTIFIED_FITS), f"fits whose data carry no citation identifier: {sorted(blind)}"
+    assert fits["fitted erythroid_feedback_log_slope"] == {"7:15"}  # Falz 2014, Clin Sports Med Int 7(1):15
+    assert "11:1210" in fits["regimen high_dose_melphalan:0:lymphoid"]  # Porrata 2005, Clin Cancer Res 11:1210
+
+
+def test_the_identifiers_are_read_from_citations():
+    assert _identifiers("Transfusion 2015;55(4):898-905 (PMID 25512178)") == {"55:898", "PMID 25512178"}
+    assert _identifiers("Bishop 2000 Blood 96:80") == {"96:80"}
+    assert _identifiers("Biino 2013 PLoS One 8:e54289") == {"8:54289"}
+    assert _identifiers("doi 10.1056/NEJMc2103916") == {"doi 10.1056/nejmc2103916"}
+    assert not _identifiers("days 4, 5 and 6: 60.7, 128, 107 cells/uL")
+    assert _identifiers("Melhem 2017 (BioModels MODEL2211040001)") == {"MODEL2211040001"}

@@ -59,6 +59,10 @@ def _target_row(target: dict[str, Any]) -> str:
         lines.append("*a parameter was calibrated on this target*")
     if target["note"]:
         lines.append(f"note: {_cell(target['note'])}")
+    if target.get("challenge"):  # what a passing prediction was shown to test (targets.yaml, issue #17 item 1)
+        lines.append(f"*challenge ({target['challenge']['outcome']})*: {_cell(target['challenge']['says'])}")
+    if target.get("blind") is False:
+        lines.append(f"*not blind*: {_cell(target['blind_reason'])}")
     status = MARK[target["status"]] + (" (near an edge)" if target.get("near_edge") else "")
     return (f"| {target['id']} | {_cell(target.get('class', ''))} | {_cell(target['quantity'])} "
             f"| {_cell(target['published'])} | {status} | {'<br>'.join(lines)} | {_cell(target['source'])} |")

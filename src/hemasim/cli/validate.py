@@ -16,7 +16,7 @@ from hemasim.cli._help import deferred_help
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from hemasim.validation import CheckResult, ValidationReport
+    from hemasim.validation import CheckResult, TargetResult, ValidationReport
 
 STYLE = {"pass": "green", "fail": "bold red", "partial": "yellow", "not covered": "dim"}
 #: The class of a target as the compact card prints it.
@@ -197,9 +197,17 @@ def wide_table(report: ValidationReport, show_uncovered: bool) -> Table:
         if t.note:
             lines.append(f"note: {t.note}")
         lines.append(f"band ({t.band_basis}): {t.band_source}")
+        lines += challenge_lines(t)
         klass = t.target_class + (f" of {', '.join(t.calibrates)}" if t.calibrates else "") + f": {t.class_reason}"
         table.add_row(t.id, klass, t.quantity, f"[{STYLE[t.status]}]{t.status}[/]", "\n".join(lines), t.source)
     return table
+
+
+def challenge_lines(t: TargetResult) -> list[str]:
+    """What a passing prediction was shown to test (its challenge) and whether it is blind, as the wide card and the
+    documentation pages say it."""
+    lines = [f"challenge ({t.challenge['outcome']}): {t.challenge['says']}"] if t.challenge else []
+    return lines + ([f"not blind: {t.blind_reason}"] if not t.blind else [])
 
 
 #: what the compact card's columns are, above its first line (a new user met "S1 consist pass anc_1e9_per_L = ..."

@@ -7,7 +7,10 @@ that will cover them.
 
 Every target declares its class (``consistency``: an input read back; ``calibration``: a parameter was
 chosen to meet it, named in ``calibrates``; ``prediction``: never used in any fit), where its band comes from
-(``band_basis``, ``band_source``), and the card counts only predictions as validation (see docs/validation.md).
+(``band_basis``, ``band_source``), and the card counts only predictions as validation (see docs/validation.md). A
+passing prediction also says what it tests (``challenge``: the measured outcome of a plausible change, from
+docs/validation_challenges.py) and, where its pass was known before the rule or its data share a fit's programme,
+that it is not blind (``blind: false``, ``blind_reason``).
 """
 
 from __future__ import annotations
@@ -27,8 +30,12 @@ from hemasim.validation.readouts import find_readout
 Status = Literal["pass", "fail", "partial", "not covered", "info"]
 TargetClass = Literal["prediction", "calibration", "consistency"]
 BandBasis = Literal["uncertainty", "range", "threshold", "exact", "judgement"]
+#: what a plausible change did to a passing prediction: made it fail (it can fail), left it passing over every change
+#: tried (it tests less than it seems), or was not run (the value moved cannot be overridden by the challenge script)
+ChallengeOutcome = Literal["fails", "insensitive", "untested"]
 TARGET_CLASSES: tuple[str, ...] = get_args(TargetClass)
 BAND_BASES: tuple[str, ...] = get_args(BandBasis)
+CHALLENGE_OUTCOMES: tuple[str, ...] = get_args(ChallengeOutcome)
 
 #: A passing check this close to an edge of its band (as a share of the band's width) is flagged near-edge.
 NEAR_EDGE_SHARE = 0.1
@@ -90,6 +97,13 @@ class TargetResult:
     calibrates: tuple[str, ...] = ()
     band_basis: BandBasis = "judgement"
     band_source: str = ""
+    challenge: dict[str, Any] | None = None  # targets.yaml's challenge block (outcome, runs, values, readout, says)
+    blind: bool = True
+    blind_reason: str = ""
+
+    @property
+    def challenge_outcome(self) -> str | None:
+        return None if self.challenge is None else str(self.challenge["outcome"])
 
     @property
     def calibrated_on(self) -> bool:
@@ -107,6 +121,7 @@ class TargetResult:
                 "class": self.target_class, "class_reason": self.class_reason, "calibrates": list(self.calibrates),
                 "band_basis": self.band_basis, "band_source": self.band_source, "near_edge": self.near_edge,
                 "calibrated_on": self.calibrated_on, "not_covered": self.not_covered, "note": self.note,
+                "challenge": self.challenge, "blind": self.blind, "blind_reason": self.blind_reason,
                 "checks": [c.to_json() for c in self.checks]}
 
 
@@ -155,12 +170,24 @@ class ValidationReport:
         cal_passed, cal = judged("calibration")
         con_passed, con = judged("consistency")
         published = by_basis["uncertainty"] + by_basis["range"]
-        return (f"predictions: {len(passed)} pass / {len(covered)} ({published} on a published interval: "
+        return (f"predictions: {len(passed)} pass / {len(covered)} ({self._challenged(passed)}; {published} on a "
+                f"published interval: "
                 f"{by_basis['uncertainty']} on the uncertainty of a published estimate, {by_basis['range']} within "
                 f"a published spread of patients; {by_basis['threshold']} on a stated threshold or direction, "
                 f"{by_basis['judgement']} on a project "
                 f"band; {near} near an edge{partly}); calibration (fitted, not validation): {len(cal_passed)} pass / "
                 f"{len(cal)}; consistency checks (not validation): {len(con_passed)} pass / {len(con)}")
+
+    @staticmethod
+    def _challenged(passed: list[TargetResult]) -> str:
+        """What the passing predictions were shown to test: how many a plausible change made fail, how many passed
+        every change tried, how many were not challenged, and how many are not blind."""
+        outcome = {o: sum(t.challenge_outcome == o for t in passed) for o in CHALLENGE_OUTCOMES}
+        unsaid = sum(t.challenge is None for t in passed)
+        parts = [f"of which {outcome['fails']} shown able to fail", f"{outcome['insensitive']} insensitive"]
+        if outcome["untested"] or unsaid:
+            parts.append(f"{outcome['untested'] + unsaid} not challenged")
+        return ", ".join(parts) + f", {sum(not t.blind for t in passed)} not blind"
 
     def to_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "counts": self.counts(), "classes": self.class_counts(), "summary": self.summary(),
@@ -212,11 +239,35 @@ def check_target_class(target: dict[str, Any]) -> None:
         if check.get("open_end") not in (None, "high", "low"):
             raise ValueError(f"{where}: check {check.get('readout')!r}: open_end is {check.get('open_end')!r}; "
                              "allowed: high, low")
+    _check_challenge(target, where)
     calibrates = target.get("calibrates")
     if cls == "calibration" and not (isinstance(calibrates, list) and calibrates):
         raise ValueError(f"{where}: a calibration target lists the parameters it calibrates in calibrates")
     if cls != "calibration" and calibrates is not None:
         raise ValueError(f"{where}: calibrates is only for class calibration (this one is {cls})")
+
+
+def _check_challenge(target: dict[str, Any], where: str) -> None:
+    """A prediction's ``challenge`` (optional): a known outcome, what it says, the challenge runs with the judged
+    read-out's value in each (none for ``untested``); ``blind`` a bool, and ``blind: false`` says why."""
+    challenge = target.get("challenge")
+    if challenge is not None:
+        if target.get("class") != "prediction":
+            raise ValueError(f"{where}: challenge is only for class prediction (this one is {target.get('class')})")
+        if not isinstance(challenge, dict) or challenge.get("outcome") not in CHALLENGE_OUTCOMES:
+            got = challenge.get("outcome") if isinstance(challenge, dict) else challenge
+            raise ValueError(f"{where}: challenge outcome is {got!r}; allowed: {', '.join(CHALLENGE_OUTCOMES)}")
+        if not str(challenge.get("says", "")).strip():
+            raise ValueError(f"{where}: challenge says is missing; say what the change did")
+        runs, values = challenge.get("runs") or [], challenge.get("values") or []
+        if challenge["outcome"] != "untested" and not (runs and len(runs) == len(values) and challenge.get("readout")):
+            raise ValueError(f"{where}: challenge runs and values (one value of its readout a run) are needed "
+                             f"for outcome {challenge['outcome']}")
+    blind = target.get("blind", True)
+    if not isinstance(blind, bool):
+        raise ValueError(f"{where}: blind is {blind!r}; allowed: true, false")
+    if not blind and not str(target.get("blind_reason", "")).strip():
+        raise ValueError(f"{where}: blind_reason is missing; say why the target is not blind")
 
 
 def _check(check: dict[str, Any], info: bool, runs: ValidationRuns) -> CheckResult:
@@ -252,7 +303,15 @@ def _target(group: str, target: dict[str, Any], runs: ValidationRuns) -> TargetR
         checks=checks, not_covered=str(target.get("not_covered", "")), note=" ".join(str(target.get("note", "")).split()),
         target_class=target["class"], class_reason=" ".join(str(target["class_reason"]).split()),
         calibrates=tuple(target.get("calibrates") or ()), band_basis=target["band_basis"],
-        band_source=" ".join(str(target["band_source"]).split()))
+        band_source=" ".join(str(target["band_source"]).split()), challenge=_challenge(target.get("challenge")),
+        blind=bool(target.get("blind", True)), blind_reason=" ".join(str(target.get("blind_reason", "")).split()))
+
+
+def _challenge(challenge: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The challenge block as the card carries it (its text on one line)."""
+    if challenge is None:
+        return None
+    return {**challenge, "says": " ".join(str(challenge["says"]).split())}
 
 
 def run_validation(groups: list[str] | None = None,
@@ -269,5 +328,5 @@ def run_validation(groups: list[str] | None = None,
     return ValidationReport(results)
 
 
-__all__ = ["BAND_BASES", "PATIENTS", "SETTLE_DAYS", "TARGET_CLASSES", "CheckResult", "TargetResult", "ValidationReport",
+__all__ = ["BAND_BASES", "CHALLENGE_OUTCOMES", "PATIENTS", "SETTLE_DAYS", "TARGET_CLASSES", "CheckResult", "TargetResult", "ValidationReport",
            "check_target_class", "load_targets", "near_edge", "run_validation"]

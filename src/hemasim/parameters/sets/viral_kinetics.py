@@ -1,32 +1,43 @@
 """Viral infection of an epithelium with T-cell killing and antibody neutralisation (hemasim.biology.viral).
 Time in days; virus in TCID50/mL of nasal wash, cells as cells, immune quantities in arbitrary units (AU).
 
-No human value has been transcribed: the within-host kinetics are assumed of the order reported for
-influenza A fitted with target-cell-limited models (Baccam 2006, J Virol 80:7590), not taken from a table;
-the immune parameters are assumed so that a healthy adult clears a primary infection in about ten days,
+The within-host kinetics (target cells, infectivity, virus production and clearance, infected-cell death) are
+Baccam 2006's (J Virol 80:7590) target-cell-limited values, which that study FITTED to nasal-wash titres of adults
+experimentally infected with influenza A/Hong Kong/123/77; they were labelled "assumed, of the order of" until the
+twenty-fourth session (audit27 found them equal to the published fit), so a validation target on challenge
+volunteers (P3, P4: Carrat 2008's pooled challenge studies) is not blind to them. The immune parameters are assumed so that a healthy adult clears a primary infection in about ten days,
 a host without T cells keeps shedding, and antibody from a vaccine lowers the peak. Outcomes are
 qualitative (who clears, in which order), not predictions of titres or days.
 """
 
-from hemasim.parameters.core import Assumed
+from hemasim.parameters.core import Assumed, Cited, Reference
 from hemasim.parameters.sets._helpers import param
+
+BACCAM_2006 = Reference(
+    "Baccam2006", "Baccam P, Beauchemin C, Macken CA, Hayden FG, Perelson AS", 2006,
+    "Kinetics of influenza A virus infection in humans", "J Virol 80(15):7590-7599 (PMID 16840338)",
+    "10.1128/JVI.01623-05")
+#: where the values were read: the study's fits of the target-cell-limited model (the values as first transcribed;
+#: their identity with the published estimates checked by audit27, the table not re-read in the twenty-fourth session)
+BACCAM_FIT = ("target-cell-limited model fitted to the viral titres of six volunteers infected with A/Hong Kong/123/77 "
+              "(the values are the study's estimates, so its challenge data are this model's data)")
 
 KINETICS = "within-host course of a respiratory viral infection (issue 6)"
 IMMUNE = "clearance of a viral infection by CD8 T cells and antibody (issue 6)"
 
 PARAMETERS = [
     param("virus_target_cells", 4e8, "cells", "uninfected epithelial target cells before infection",
-          Assumed(KINETICS, "of the order of the upper-respiratory epithelium of target-cell-limited influenza "
-                  "models (Baccam 2006)"), bounds=(1.0, 1e12)),
+          Cited(BACCAM_2006, f"T0 = 4e8 upper-respiratory epithelial cells, fixed in the {BACCAM_FIT}"),
+          bounds=(1.0, 1e12)),
     param("virus_infectivity_per_tcid50_day", 2.7e-5, "1/((TCID50/mL) day)", "infection rate constant (beta)",
-          Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"), bounds=(0.0, 1.0)),
+          Cited(BACCAM_2006, f"beta 2.7e-5 /(TCID50/mL)/day, {BACCAM_FIT}"), bounds=(0.0, 1.0)),
     param("virus_production_tcid50_per_cell_day", 1.2e-2, "(TCID50/mL)/(cell day)",
-          "virus released per infected cell per day (p)", Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"),
-          bounds=(0.0, 1e6)),
+          "virus released per infected cell per day (p)",
+          Cited(BACCAM_2006, f"p 1.2e-2 (TCID50/mL)/day per cell, {BACCAM_FIT}"), bounds=(0.0, 1e6)),
     param("virus_clearance_per_day", 3.0, "1/day", "clearance of free virus (c)",
-          Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"), bounds=(0.0, 1e3)),
+          Cited(BACCAM_2006, f"c 3.0/day, {BACCAM_FIT}"), bounds=(0.0, 1e3)),
     param("infected_cell_death_per_day", 4.0, "1/day", "death of infected cells without T-cell killing (delta)",
-          Assumed(KINETICS, "order of influenza A fits (Baccam 2006)"), bounds=(0.0, 1e3)),
+          Cited(BACCAM_2006, f"delta 4.0/day, {BACCAM_FIT}"), bounds=(0.0, 1e3)),
     param("target_cell_regeneration_per_day", 1.0, "1/day", "regrowth of the epithelium toward its size",
           Assumed(KINETICS, "epithelium repairs within days; without T cells and antibody the infection then "
                   "persists (prolonged shedding), as in immunodeficient hosts"),

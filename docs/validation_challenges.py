@@ -1,0 +1,205 @@
+"""Challenge the passing predictions: rerun their validation groups with one fitted, calibrated or assumed value moved
+to a plausible other value (the end of its 95% CI or envelope, its earlier value, or a screen step where it has no
+interval), and record what every check of the chosen targets reads. What each passing prediction is shown to test
+(targets.yaml ``challenge``, issue #17 item 1) is read from the output, docs/images/validation_challenges.json.
+
+    python docs/validation_challenges.py [docs/images/validation_challenges.json]
+
+Slow (about 10-15 minutes on 2 cores: each challenge reruns its groups), so the test suite does not run it; the test
+(tests/test_validation_challenges.py) reads the JSON and holds targets.yaml's recorded outcomes to it. Three kinds of
+value can be moved: a healthy-adult parameter (``name``), a drug set's value (``drug:SET:dotted.path``) and a
+conditioning regimen's surviving fraction (``regimen:NAME:COMPONENT:CLASS``). The overrides are patched in where the
+values are loaded (the CLI has no --set for validation), the same way for all three; each challenge runs in a process of
+its own (the read-outs keep their runs for the life of a process).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).parent / "images" / "validation_challenges.json"
+
+#: name -> (overrides, why this value is plausible, the targets it challenges)
+SLOPE = "erythroid_feedback_log_slope"
+DONATION = ["P1", "P17", "V1", "V2", "V3", "W4", "W5", "W6"]
+ENGRAFT = ["T1", "T8", "Q6", "Q7", "V4", "V5"]
+NAIVE = ["A4", "A5", "A6", "P6", "P18", "R1", "Y6", "T5"]
+CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
+    "erythroid_slope_low": ({SLOPE: 2.41}, "lower end of its 95% profile CI [2.41, 3.95] (Falz 2014 fit)", DONATION),
+    "erythroid_slope_high": ({SLOPE: 3.95}, "upper end of its 95% profile CI [2.41, 3.95]", DONATION),
+    "graft_short_term_low": ({"graft_short_term_units_per_cd34": 7.8e-7},
+                             "lower end of its 95% profile CI [7.8e-7, open] (engraftment fit)", ENGRAFT),
+    "graft_short_term_ninth": ({"graft_short_term_units_per_cd34": 3.29e-6, "megakaryocyte_progenitor_exit_rate_per_day":
+                                0.0466}, "the ninth session's free optimum of the same fit (3.29e-6, exit rate 0.0466)",
+                               ENGRAFT),
+    "graft_lodging_held": ({"graft_lodging_days": 1.39}, "the estimate with the content held (ninth session, 1.39 d)",
+                           ENGRAFT),
+    "naive_decline_none": ({"naive_cd4_decline_at_reference_age_per_year": 0.0,
+                            "naive_cd8_decline_at_reference_age_per_year": 0.0},
+                           "no naive-pool decline with age (the structural alternative)", NAIVE),
+    "naive_decline_high": ({"naive_cd4_decline_at_reference_age_per_year": 0.03005,
+                            "naive_cd8_decline_at_reference_age_per_year": 0.02082},
+                           "upper ends of the fitted intervals (4.5- and 3-fold at 80 y)", NAIVE),
+    "naive_decline_low": ({"naive_cd4_decline_at_reference_age_per_year": 0.02295,
+                           "naive_cd8_decline_at_reference_age_per_year": 0.01068},
+                          "lower ends of the fitted intervals (3.5- and 2-fold at 80 y)", NAIVE),
+    "thymic_decline_half": ({"thymic_output_decline_per_year": 0.0215}, "thymic involution halved (screen step)",
+                            ["A4", "A5", "A6", "P6"]),
+    "memory_tau_6": ({"memory_t_cell_accrual_years": 6.0}, "memory accrual time 6 y instead of 10 (screen step)",
+                     ["A7"]),
+    "memory_tau_14": ({"memory_t_cell_accrual_years": 14.0}, "memory accrual time 14 y instead of 10 (screen step)",
+                      ["A7"]),
+    "mobilisation_emax_low": ({"gcsf_mobilisation_max_fold": 50.0}, "egress E_max 50 instead of 71 (-30%, screen step; "
+                              "the G1 fit reports no interval)", ["G2", "G3", "G5", "G8"]),
+    "collection_efficiency_high": ({"apheresis_cd34_collection_efficiency": 0.643},
+                                   "CE2 64.3% (Transfusion 2022, healthy donors) instead of 58%", ["G5"]),
+    "vaccine_sd_low": ({"vaccine_response_sd_log": 1.07}, "lower end of its 95% CI [1.07, 1.84]", ["P18"]),
+    "vaccine_sd_high": ({"vaccine_response_sd_log": 1.84}, "upper end of its 95% CI [1.07, 1.84]", ["P18"]),
+    "plasma_cells_half": ({"long_lived_plasma_cell_fraction": 0.005}, "long-lived plasma-cell share x0.5 (screen)",
+                          ["P10", "Y2", "I5", "I7"]),
+    "plasma_cells_double": ({"long_lived_plasma_cell_fraction": 0.02}, "long-lived plasma-cell share x2 (screen)",
+                            ["P10", "Y2", "I5", "I7"]),
+    "autoreactive_growth_4": ({"autoreactive_net_growth_per_year": 4.0}, "autoreactive regrowth 4/yr (screen step)",
+                              ["M1"]),
+    "spleen_share_low": ({"platelet_splenic_pool_share": 0.1}, "splenic platelet pool 10% (screen step)", ["W2"]),
+    "cd4_lymphopenia_low": ({"cd4_memory_lymphopenia_max_fold": 1.5}, "lower end of the T4/T6 scan (1.5)",
+                            ["Y3", "R4"]),
+    "cd4_lymphopenia_high": ({"cd4_memory_lymphopenia_max_fold": 2.3}, "upper end of the T4/T6 scan (2.3)",
+                             ["Y3", "R4"]),
+    "b_lymphopenia_10": ({"b_lymphopenia_max_fold": 10.0}, "B-cell lymphopenic boost 10 (the T3 scan's end)",
+                         ["R5", "Y3"]),
+    "docetaxel_slope_low": ({"drug:docetaxel_kloft2006:effects.0.full_model.slope_L_per_umol": 9.72},
+                            "lower end of the full-model slope's 95% profile CI [9.72, 19.9]", ["C7", "P11"]),
+    "docetaxel_slope_high": ({"drug:docetaxel_kloft2006:effects.0.full_model.slope_L_per_umol": 19.9},
+                             "upper end of the full-model slope's 95% profile CI [9.72, 19.9]", ["C7", "P11"]),
+    "nab_paclitaxel_slope_low": ({"drug:nab_paclitaxel_chen2014:effects.0.full_model.slope_L_per_umol": 1.16},
+                                 "lower end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13"]),
+    "nab_paclitaxel_slope_high": ({"drug:nab_paclitaxel_chen2014:effects.0.full_model.slope_L_per_umol": 1.55},
+                                  "upper end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13"]),
+    "filgrastim_speedup_half": ({"drug:filgrastim_wang2001:effects.1.emax": 8.045},
+                                "filgrastim's fitted transit speed-up E_max halved (not profiled: screen step)",
+                                ["G8", "G9", "Q9"]),
+    "melphalan_lymphoid_low": ({"regimen:high_dose_melphalan:0:lymphoid": 0.074},
+                               "lower end of the melphalan lymphoid fraction's 95% profile CI [0.074, 0.135]",
+                               ["T5", "R4", "R5"]),
+    "melphalan_lymphoid_high": ({"regimen:high_dose_melphalan:0:lymphoid": 0.135},
+                                "upper end of its 95% profile CI [0.074, 0.135]", ["T5", "R4", "R5"]),
+    "melphalan_lymphoid_assumed": ({"regimen:high_dose_melphalan:0:lymphoid": 0.3},
+                                   "the value assumed before the Porrata fit (0.3)", ["T5", "R4", "R5"]),
+    "fludarabine_lymphoid_low": ({"regimen:flu_bu2:0:lymphoid": 0.333},
+                                 "Flu/Bu2's fludarabine fraction at the fit's lower end 0.40 (0.40^(180/150))", ["X2"]),
+    "fludarabine_lymphoid_high": ({"regimen:flu_bu2:0:lymphoid": 0.394},
+                                  "Flu/Bu2's fludarabine fraction at the fit's upper end 0.46 (0.46^(180/150))",
+                                  ["X2"]),
+    "busulfan_8mg_ablative": ({"regimen:flu_bu2:1:hsc": 0.0316, "regimen:flu_bu2:2:hsc": 0.0316},
+                              "Flu/Bu2's busulfan as stem-cell toxic per mg as bu_cy's 16 mg/kg is assumed whole "
+                              "(0.001 over 8 mg/kg: 0.0316 a dose instead of 0.178)", ["X5", "X2"]),
+    "virus_infectivity_half": ({"virus_infectivity_per_tcid50_day": 1.35e-5},
+                               "Baccam 2006's infectivity halved (screen step: its table's spread is not transcribed)",
+                               ["P4"]),
+    "virus_infectivity_double": ({"virus_infectivity_per_tcid50_day": 5.4e-5},
+                                 "Baccam 2006's infectivity doubled (screen step)", ["P4"]),
+    "pegfilgrastim_speedup_healthy": ({"drug:pegfilgrastim_melhem2017:effects.1.emax": 5.21},
+                                      "Melhem 2017's transit speed-up in healthy subjects (stm2H 5.21) instead of "
+                                      "its patients' value (stm2C 3.89) that the set ships", ["Q9"]),
+    "busulfan_lymphoid_strong": ({"regimen:bu_cy:0:lymphoid": 0.05},
+                                 "busulfan as lymphotoxic as cyclophosphamide (0.05 instead of the assumed 0.5)",
+                                 ["X4"]),
+}
+
+
+@contextmanager
+def overridden(values: dict[str, float]) -> Iterator[None]:
+    """The healthy-adult set, the drug sets and the conditioning regimens with ``values`` in place, for the block."""
+    from hemasim.inference.sources import drug_set_with_values
+    from hemasim.parameters import core
+    from hemasim.pharmacology import conditioning, drug_sets
+
+    plain = {k: v for k, v in values.items() if ":" not in k}
+    drugs: dict[str, dict[str, float]] = {}
+    regimens: dict[str, list[tuple[int, str, float]]] = {}
+    for key, v in values.items():
+        if key.startswith("drug:"):
+            _, name, path = key.split(":")
+            drugs.setdefault(name, {})[path] = v
+        elif key.startswith("regimen:"):
+            _, name, index, cls = key.split(":")
+            regimens.setdefault(name, []).append((int(index), cls, v))
+    from_records = core.ParameterSet.from_records.__func__  # type: ignore[attr-defined]
+    load_shipped, all_regimens = drug_sets._load_shipped, conditioning._all
+
+    def records(cls: Any, name: str, recs: Any) -> Any:
+        ps = from_records(cls, name, recs)
+        return ps.with_values(**plain) if name == "healthy_adult" and plain else ps
+
+    def shipped(name: str) -> Any:
+        ds = load_shipped(name)
+        return drug_set_with_values(ds, drugs[name]) if name in drugs else ds
+
+    def regimens_now() -> Any:
+        out = dict(all_regimens())
+        for name, changes in regimens.items():
+            data = out[name].model_dump()
+            for index, cls, v in changes:
+                data["components"][index]["surviving"][cls]["value"] = v
+            out[name] = type(out[name]).model_validate(data)
+        return out
+
+    core.ParameterSet.from_records = classmethod(records)  # type: ignore[method-assign,assignment]
+    drug_sets._load_shipped = shipped  # type: ignore[assignment]
+    conditioning._all = regimens_now  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        core.ParameterSet.from_records = classmethod(from_records)  # type: ignore[method-assign,assignment]
+        drug_sets._load_shipped = load_shipped
+        conditioning._all = all_regimens
+
+
+def measure(ids: list[str], values: dict[str, float]) -> dict[str, list[dict[str, Any]]]:
+    """Every judged check of the targets ``ids`` with ``values`` in place: read-out, patient, value, band, status."""
+    from hemasim.validation import load_targets, run_validation
+
+    groups = sorted({g for g, ts in load_targets().items() for t in ts if t["id"] in ids})
+    with overridden(values):
+        report = run_validation(groups)
+    return {t.id: [{"readout": c.readout, "patient": c.patient, "value": c.value, "band": list(c.band),
+                    "status": c.status} for c in t.checks if c.status in ("pass", "fail")]
+            for t in report.targets if t.id in ids}
+
+
+def _measured_apart(ids: list[str], values: dict[str, float]) -> dict[str, list[dict[str, Any]]]:
+    """:func:`measure` in a fresh process: the validation read-outs keep their runs for the process (a second run
+    with other values in one process would read the first's)."""
+    import subprocess
+
+    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from validation_challenges import measure; "
+            "print(json.dumps(measure(json.loads(sys.argv[2]), json.loads(sys.argv[3]))))")
+    done = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), json.dumps(ids),
+                           json.dumps(values)], check=True, capture_output=True, text=True)
+    measured: dict[str, list[dict[str, Any]]] = json.loads(done.stdout.strip().splitlines()[-1])
+    return measured
+
+
+def main(argv: list[str]) -> None:
+    from hemasim.io import atomic_write_file
+
+    out = Path(argv[0]) if argv else OUT
+    every = sorted({i for _, _, ids in CHALLENGES.values() for i in ids})
+    started = time.time()
+    result: dict[str, Any] = {"baseline": _measured_apart(every, {}), "challenges": {}}
+    for name, (values, why, ids) in CHALLENGES.items():
+        result["challenges"][name] = {"values": values, "why": why, "targets": _measured_apart(ids, values)}
+        print(f"{name}: {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+    text = json.dumps(result, indent=1) + "\n"
+    atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
