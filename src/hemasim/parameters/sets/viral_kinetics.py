@@ -17,27 +17,35 @@ BACCAM_2006 = Reference(
     "Baccam2006", "Baccam P, Beauchemin C, Macken CA, Hayden FG, Perelson AS", 2006,
     "Kinetics of influenza A virus infection in humans", "J Virol 80(15):7590-7599 (PMID 16840338)",
     "10.1128/JVI.01623-05")
-#: where the values were read: the study's fits of the target-cell-limited model (the values as first transcribed;
-#: their identity with the published estimates checked by audit27, the table not re-read in the twenty-fourth session)
+#: where the values were read: NOT from a stored copy of the study's table - the stored PMC1563736 page gives the
+#: abstract only, and the values were first entered as "of the order of" this fit; audit27 and the lead recognised them
+#: as the target-cell-limited estimates of the study's Table 1 (beta, p, c, delta) from memory, unverified here; T0 =
+#: 4e8 "held fixed" is quoted from the paper by a secondary document (a public GitHub repository's
+#: MECHANISM_WITHIN_HOST_VIRAL_DYNAMICS.md). What matters for the card either way: the values come from a fit to
+#: challenge volunteers, so P3/P4 are not blind to them
 BACCAM_FIT = ("target-cell-limited model fitted to the viral titres of six volunteers infected with A/Hong Kong/123/77 "
               "(the values are the study's estimates, so its challenge data are this model's data)")
+
+UNVERIFIED = ("values recognised as the study's Table 1 estimates, not read from a stored copy of the table "
+              "(the stored article page gives the abstract only)")
 
 KINETICS = "within-host course of a respiratory viral infection (issue 6)"
 IMMUNE = "clearance of a viral infection by CD8 T cells and antibody (issue 6)"
 
 PARAMETERS = [
     param("virus_target_cells", 4e8, "cells", "uninfected epithelial target cells before infection",
-          Cited(BACCAM_2006, f"T0 = 4e8 upper-respiratory epithelial cells, fixed in the {BACCAM_FIT}"),
+          Cited(BACCAM_2006, f"T0 = 4e8 upper-respiratory epithelial cells, fixed in the {BACCAM_FIT}; "
+                 f"{UNVERIFIED}"),
           bounds=(1.0, 1e12)),
     param("virus_infectivity_per_tcid50_day", 2.7e-5, "1/((TCID50/mL) day)", "infection rate constant (beta)",
-          Cited(BACCAM_2006, f"beta 2.7e-5 /(TCID50/mL)/day, {BACCAM_FIT}"), bounds=(0.0, 1.0)),
+          Cited(BACCAM_2006, f"beta 2.7e-5 /(TCID50/mL)/day, {BACCAM_FIT}; {UNVERIFIED}"), bounds=(0.0, 1.0)),
     param("virus_production_tcid50_per_cell_day", 1.2e-2, "(TCID50/mL)/(cell day)",
           "virus released per infected cell per day (p)",
-          Cited(BACCAM_2006, f"p 1.2e-2 (TCID50/mL)/day per cell, {BACCAM_FIT}"), bounds=(0.0, 1e6)),
+          Cited(BACCAM_2006, f"p 1.2e-2 (TCID50/mL)/day per cell, {BACCAM_FIT}; {UNVERIFIED}"), bounds=(0.0, 1e6)),
     param("virus_clearance_per_day", 3.0, "1/day", "clearance of free virus (c)",
-          Cited(BACCAM_2006, f"c 3.0/day, {BACCAM_FIT}"), bounds=(0.0, 1e3)),
+          Cited(BACCAM_2006, f"c 3.0/day, {BACCAM_FIT}; {UNVERIFIED}"), bounds=(0.0, 1e3)),
     param("infected_cell_death_per_day", 4.0, "1/day", "death of infected cells without T-cell killing (delta)",
-          Cited(BACCAM_2006, f"delta 4.0/day, {BACCAM_FIT}"), bounds=(0.0, 1e3)),
+          Cited(BACCAM_2006, f"delta 4.0/day, {BACCAM_FIT}; {UNVERIFIED}"), bounds=(0.0, 1e3)),
     param("target_cell_regeneration_per_day", 1.0, "1/day", "regrowth of the epithelium toward its size",
           Assumed(KINETICS, "epithelium repairs within days; without T cells and antibody the infection then "
                   "persists (prolonged shedding), as in immunodeficient hosts"),
