@@ -156,7 +156,10 @@ class DayOfNadir(Endpoint):
 
     @property
     def definition(self) -> str:
-        return (f"first day on which {self.observable} is lowest ({RUN_DAY}); none when it never fell more than "
+        # a count still falling when the run ends is lowest on its last days: the day says so, not a nadir; the
+        # report's "no nadir within the run" beside platelets_nadir_day 84 read as a contradiction (firsthour27)
+        return (f"first day on which {self.observable} is lowest over the run ({RUN_DAY}): at or near the run's "
+                f"end when it is still falling then, not a nadir; none when it never fell more than "
                 f"{100 * NADIR_FALL:g}% below its starting value")
 
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
