@@ -421,7 +421,8 @@ DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the d
 #: added to the note where the scenario has post-transplant immunosuppression (its window is shaded)
 IMMUNOSUPPRESSION_NOTE = " Purple shading: post-transplant immunosuppression, at full dose, then (lighter) its taper."
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
-                    "across a plot to zoom in on those days, double-click to see the whole run again.")
+                    "across a plot to zoom in on those days, double-click to see the whole run again; 'log scale' "
+                    "(a count's plot) spreads a nadir and the CTCAE lines under a G-CSF's peaks.")
 
 
 def lineage_html(result: Any, static: bool) -> str:
