@@ -350,7 +350,7 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
         when = "" if day.value == end else f" on day {day.value:g}{after}"
         # the endpoint is the day of the lowest value by its definition: said here, "no nadir" beside
         # platelets_nadir_day 84 in the endpoints read as a contradiction (firsthour27)
-        endpoint = f" ({day.name} {day.value:g} in the endpoints is the day of this lowest value)" if listed else ""
+        endpoint = f" (the endpoints' {day.name} is the day of this lowest value)" if listed else ""
         return (f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the "
                 f"run{endpoint}")
     return f"{text} on day {day.value:g}{after}"
