@@ -629,7 +629,7 @@ def reference_band_note(scen: dict[str, Any]) -> str:
 #: resolution)" asked the reader to know how the cohort stores its counts: firsthour27). The counts are tallied in
 #: log-spaced bins (hemasim.cohort.runner.BAND_RANGES, N_BINS: at most 1.8% wide, the IgG's) and read at a bin's
 #: geometric centre, so within 1% of the patients' value
-BANDS_CAPTION = ("Line: the median patient's count at each time; shading: where the middle 90% of patients lie (from "
+BANDS_CAPTION = ("Line: the median count at each time; shading: where the middle 90% of patients lie (from "
                  "the 5th to the 95th percentile); each read to within 1% (the cohort tallies its patients' counts in "
                  "narrow bins instead of keeping every patient's curve)")
 
