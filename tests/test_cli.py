@@ -221,6 +221,21 @@ def test_references_says_what_its_list_is():
     assert "Assumed or calibrated" in hemasim("references", "--assumed").stdout
 
 
+def test_references_name_the_parameters_each_publication_gives():
+    # a healthy run cites Friberg 2002 (a chemotherapy paper) for the healthy neutrophil feedback, not for a drug:
+    # the list says which parameters each publication is behind (polish27)
+    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+
+    res = hemasim("references")
+    assert res.exit_code == 0, res.output
+    entries = " ".join(res.stdout.split()).split(" [")
+    friberg = next(e for e in entries if "Friberg LE" in e)
+    model = healthy_human_model(REFERENCE_ADULT)
+    used = model.parameters.subset(sorted(model.used_parameter_names()))
+    cited = [p.name for p in used.values() if any(r.key == "Friberg2002" for r in p.references)]
+    assert cited and all(name in friberg.replace(" ", "") for name in cited[:3]), friberg
+
+
 def test_export_sbml_writes_a_valid_file(tmp_path: Path):
     from hemasim.model.sbml import validate_sbml
 

@@ -174,3 +174,24 @@ def test_a_response_or_an_infection_that_never_rose_has_no_day_and_says_so():
     cols = {c.name: c.values for c in infection_endpoint_values(times, cfu, {"bacteria": 0.0})}
     assert np.isnan(cols["bacteria_clearance_day"][0]) and cols["bacteria_clearance_day"][1] > 7.0
     assert list(cols["bacteria_clearance_day_did_not_rise"]) == [1.0, 0.0]
+
+
+def test_endpoints_json_drops_the_round_off_and_keeps_the_values(tmp_path: Path):
+    """A healthy run's ANC nadir read 4.749999999999999 in endpoints.json for its set point 4.75 (firsthour27): the
+    file writes 15 significant digits, each value within 1e-12 of the endpoint in memory."""
+    import hemasim as hs
+    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+    from hemasim.endpoints import evaluate_endpoints
+
+    result = hs.Simulation(healthy_human_model(REFERENCE_ADULT), seed=0).run(duration_days=10)
+    write_run_outputs(result, tmp_path / "run", report=False)
+    written = json.loads((tmp_path / "run" / "endpoints.json").read_text())
+    in_memory = {e.name: e.value for e in evaluate_endpoints(result)}
+    assert written.keys() == in_memory.keys()
+    for name, value in in_memory.items():
+        got = written[name]["value"]
+        assert (got is None) == (value is None), name
+        if value is not None:
+            assert got == pytest.approx(value, rel=1e-12, abs=0.0), name
+            assert len(repr(got).split("e")[0].replace("-", "").replace(".", "").strip("0")) <= 15, (name, got)
+    assert written["anc_nadir"]["value"] == pytest.approx(4.75, rel=1e-12)  # the set point, as the run starts there

@@ -108,3 +108,20 @@ def test_the_explorer_stacks_its_controls_above_the_results_on_a_phone(browser, 
     assert page.locator("[data-plot] svg.hp-svg").first.get_attribute("viewBox").split()[2] == "400"
     assert log.errors == []
     page.close()
+
+
+def test_a_dose_rule_shows_only_its_actions_fields_and_unclear_fields_say_what_they_mean(browser, address):
+    # firsthour27: a delay rule showed "reduce by fraction" (which it ignores) and "days in cycle" was unexplained
+    page, log = _opened(browser, address)
+    rule = "interventions.0.rules.0"
+    present = lambda field: page.locator(f"[data-path='{rule}.{field}']").count() == 1  # noqa: E731
+    assert present("delay_days") and present("max_delays") and not present("reduce_by_fraction")
+    assert page.locator(f"select[data-path='{rule}.action']").input_value() == "delay"
+    page.select_option(f"[data-path='{rule}.action']", "reduce")
+    page.wait_for_selector(f"[data-path='{rule}.reduce_by_fraction']", timeout=10_000)
+    assert not present("delay_days") and not present("max_delays")
+    hint = page.locator("[data-path='interventions.0.schedule.days_in_cycle']").locator(
+        "xpath=../following-sibling::p[1]")
+    assert "counted from its first day" in hint.inner_text()
+    assert log.errors == []
+    page.close()

@@ -359,3 +359,18 @@ def test_a_cohort_of_one_sex_draws_its_haemoglobin_range_and_a_mixed_one_says_wh
 
     assert hb_range("female") == [HB_BANDS["female"]]
     assert hb_range(None) == []
+
+
+def test_the_cohort_bands_caption_says_what_the_bands_are_in_a_readers_words():
+    # firsthour27: "Median and 5-95% range (from merged histograms, about 1.5% resolution)" was the storage's jargon
+    import numpy as np
+
+    from hemasim.cohort.runner import BAND_RANGES, IGG_BAND_RANGE, N_BINS
+
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": {"name": "c"}}))
+    caption = report[report.index("Bands over time"):].split("</p>")[0]
+    assert "histogram" not in caption and "resolution" not in caption
+    assert "the middle 90% of patients" in caption and "5th to the 95th percentile" in caption
+    # "within 1%": a value is read at its bin's geometric centre, half a log-spaced bin from any value in the bin
+    widest = max(float(np.log(hi / lo)) for lo, hi in [*BAND_RANGES.values(), IGG_BAND_RANGE]) / N_BINS
+    assert "within 1%" in caption and np.expm1(widest / 2) < 0.01

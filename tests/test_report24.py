@@ -102,6 +102,12 @@ def test_the_haemoglobin_nadir_has_its_day_and_a_count_still_falling_at_the_end_
     platelet_row = key[key.index("Platelet nadir"):].split("</tr>")[0]
     assert (f"still falling at the end of the run (day 30): lowest {count_text(float(platelets.min()))} ×10⁹/L; "
             "no nadir within the run") in platelet_row
+    # and the endpoint table's platelets_nadir_day 30 is told apart from a nadir, in the row and in its definition
+    # ("no nadir" beside "platelets_nadir_day 84" read as a contradiction: firsthour27)
+    day = by_name["platelets_nadir_day"]
+    assert "(the endpoints' platelets_nadir_day is the day of this lowest value)" in platelet_row
+    assert day.value == float(result.times[np.argmin(platelets)])
+    assert "at or near the run's end when it is still falling then, not a nadir" in day.definition
     anc_row = key[key.index("ANC nadir"):].split("</tr>")[0]  # the ANC came back: its nadir stands
     assert f"on day {by_name['anc_nadir_day'].value:g}" in anc_row and "still falling" not in anc_row
 

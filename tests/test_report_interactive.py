@@ -46,6 +46,7 @@ def test_lineage_panels_carry_the_values_ranges_and_ctcae_lines(docetaxel):
     np.testing.assert_allclose(anc["x"], docetaxel.times, rtol=1e-6)
     assert anc["bands"][0]["lo"] == 1.8 and anc["bands"][0]["hi"] == 7.7
     assert [h["label"] for h in anc["hlines"]] == ["CTCAE G3", "CTCAE G4"]
+    assert anc["log"] is False and anc["logToggle"] is True  # linear by default, a button to a log scale
     assert _spec(specs, "lineage-hemoglobin_g_per_dL")["bands"][0]["lo"] == 12.0  # the patient is a woman
 
 
@@ -288,3 +289,35 @@ def test_a_threshold_label_goes_to_the_end_of_its_line_that_no_curve_runs_throug
     middle = (frame[0] + frame[1]) / 2
     assert (box[0] > middle) == label_at_right, (box, frame)
     assert after_curve and halo.startswith("stroke")
+
+
+@pytest.mark.slow
+def test_a_blood_count_panel_switches_to_a_log_scale_and_keeps_it_across_redraws(browser):
+    # firsthour27: G-CSF's ANC peaks of 25-65 x10^9/L squeezed the nadir and the CTCAE lines (1.0, 0.5) into the
+    # bottom pixels of a linear axis; a "log scale" button spreads them, linear staying the default
+    red = "#d62728"
+    spec = {"id": "lineage-anc_1e9_per_L", "title": "ANC", "ylabel": "10⁹/L", "xlabel": "days", "log": False,
+            "logToggle": True, "x": [0.0, 5.0, 10.0, 15.0, 20.0],
+            "series": [{"label": "ANC", "y": [4.75, 60.0, 0.2, 30.0, 5.0], "color": "#000"}], "bands": [],
+            "hlines": [{"y": 1.0, "color": red, "label": "CTCAE G3"}, {"y": 0.5, "color": red, "label": "CTCAE G4"}]}
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log = PageLog(page)
+    page.set_content(f"<html><body>{plots_html([spec])}</body></html>")
+
+    def gap() -> float:  # pixels between the G3 and the G4 line
+        ys = page.locator(f"svg line[stroke='{red}']").evaluate_all("ls => ls.map(l => +l.getAttribute('y1'))")
+        return abs(ys[0] - ys[1])
+
+    button = page.locator("button.hp-scale")
+    assert button.get_attribute("aria-pressed") == "false"
+    linear = gap()
+    button.click()
+    assert button.get_attribute("aria-pressed") == "true"
+    assert gap() > 5 * linear  # the two lines half a unit apart get room of their own
+    ticks = page.locator("svg text.hp-tick").all_text_contents()
+    assert {"1", "10", "100"} <= set(ticks), ticks  # powers of ten (0.13 to 120)
+    # the explorer draws its panels anew after each run: the reader's choice stays
+    page.evaluate("(specs) => HemaPlot.renderAll(document.getElementById('hemaplot-lineages'), specs)", [spec])
+    assert page.locator("button.hp-scale").get_attribute("aria-pressed") == "true" and gap() > 5 * linear
+    assert log.errors == []
+    page.close()

@@ -23,6 +23,18 @@ if TYPE_CHECKING:
     EndpointTable: TypeAlias = pd.DataFrame | Mapping[str, Any]
 
 
+#: significant digits an endpoint is written with (endpoints.json, the explorer): a value read off the solver's states
+#: carries round-off in its last bits (a healthy run's ANC nadir 4.749999999999999 for its set point 4.75, a platelet
+#: nadir 274.9999999999999); 15 digits, as many as every double keeps through decimal text, drop that and move no
+#: value by more than 5e-15 of itself
+WRITTEN_DIGITS = 15
+
+
+def written_value(x: float) -> float:
+    """``x`` as an output file writes it: to :data:`WRITTEN_DIGITS` significant digits (4.749999999999999 -> 4.75)."""
+    return float(f"{x:.{WRITTEN_DIGITS}g}")
+
+
 @dataclass(frozen=True)
 class EndpointValue:
     name: str
@@ -32,7 +44,8 @@ class EndpointValue:
     note: str | None = None  # why there is no value: "did not fall" (the count never dropped), "not reached"
 
     def to_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"value": self.value, "unit": self.unit, "definition": self.definition}
+        value = None if self.value is None else written_value(self.value)
+        out: dict[str, object] = {"value": value, "unit": self.unit, "definition": self.definition}
         if self.value is None and self.note:
             out["note"] = self.note
         return out
@@ -143,7 +156,10 @@ class DayOfNadir(Endpoint):
 
     @property
     def definition(self) -> str:
-        return (f"first day on which {self.observable} is lowest ({RUN_DAY}); none when it never fell more than "
+        # a count still falling when the run ends is lowest on its last days: the day says so, not a nadir; the
+        # report's "no nadir within the run" beside platelets_nadir_day 84 read as a contradiction (firsthour27)
+        return (f"first day on which {self.observable} is lowest over the run ({RUN_DAY}): at or near the run's "
+                f"end when it is still falling then, not a nadir; none when it never fell more than "
                 f"{100 * NADIR_FALL:g}% below its starting value")
 
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -8,6 +8,9 @@ import typer
 
 from hemasim.cli._errors import fail, literal, loaded, warn
 
+#: the parameters named beside a publication; past them a count
+MAX_NAMED = 3
+
 
 def references(
     scenario: Path = typer.Option(None, "--scenario", "-s", help="List what this scenario's model uses "
@@ -43,8 +46,12 @@ def references(
     console.print(f"[bold]{len(refs)} publications behind {cited} of the {len(used)} parameters that the model of "
                   f"{what} uses[/]" + ("" if assumed else " (--assumed adds the assumed and calibrated ones)"))
     for i, ref in enumerate(refs, 1):
-        n = sum(1 for p in used.values() if ref in p.references)
-        console.print(f"[{i}] {literal(ref.citation())}  [dim]({n} parameter{'s' if n > 1 else ''})[/]")
+        # the parameters by name: a healthy run citing Friberg 2002 or Wang 2001 (chemotherapy and filgrastim
+        # papers) read as drug papers cited for a run without a drug, where they give the healthy model's
+        # neutrophil feedback (polish27)
+        names = [p.name for p in used.values() if ref in p.references]
+        shown = ", ".join(names[:MAX_NAMED]) + (f" and {len(names) - MAX_NAMED} more" if len(names) > MAX_NAMED else "")
+        console.print(f"[{i}] {literal(ref.citation())}  [dim](for {literal(shown)})[/]")
     if scenario is not None:
         from hemasim.parameters.graft_t_cells import defaults_used
 

@@ -421,7 +421,8 @@ DONOR_NOTE = (" Dashed lines (after a transplant or with a SCID genotype): the d
 #: added to the note where the scenario has post-transplant immunosuppression (its window is shaded)
 IMMUNOSUPPRESSION_NOTE = " Purple shading: post-transplant immunosuppression, at full dose, then (lighter) its taper."
 INTERACTIVE_NOTE = ("Hover a plot for the values at a day; click a legend entry to hide or show its line; drag "
-                    "across a plot to zoom in on those days, double-click to see the whole run again.")
+                    "across a plot to zoom in on those days, double-click to see the whole run again; 'log scale' "
+                    "(a count's plot) spreads a nadir and the CTCAE lines under a G-CSF's peaks.")
 
 
 def lineage_html(result: Any, static: bool) -> str:
@@ -624,6 +625,15 @@ def reference_band_note(scen: dict[str, Any]) -> str:
             f"({women}), whose ranges differ.{child}")
 
 
+#: what a cohort's bands are, in a reader's words ("median and 5-95% range (from merged histograms, about 1.5%
+#: resolution)" asked the reader to know how the cohort stores its counts: firsthour27). The counts are tallied in
+#: log-spaced bins (hemasim.cohort.runner.BAND_RANGES, N_BINS: at most 1.8% wide, the IgG's) and read at a bin's
+#: geometric centre, so within 1% of the patients' value
+BANDS_CAPTION = ("Line: the median count at each time; shading: where the middle 90% of patients lie (from "
+                 "the 5th to the 95th percentile); each read to within 1% (the cohort tallies its patients' counts in "
+                 "narrow bins instead of keeping every patient's curve)")
+
+
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
     """Self-contained HTML for a cohort: scenario, endpoint summary table and the bands figure."""
     esc = html.escape
@@ -669,7 +679,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
-<p class="muted">Median and 5-95% range (from merged histograms, about 1.5% resolution); red: CTCAE grades{graft}{igg}.
+<p class="muted">{BANDS_CAPTION}; red: CTCAE grades{graft}{igg}.
 {esc(reference_band_note(scen))}</p>
 {image_html("cohort bands", bands_png)}
 <h2 id="{ENDPOINTS_ANCHOR}">Endpoints</h2>

@@ -116,7 +116,7 @@ def reference_band(segments: list[RangeSegment], per_unit: float) -> dict[str, A
 def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
     """One panel per lineage of :data:`hemasim.report.plots.PANELS` that every arm has, with the patient's reference
     range (green band: adults', a child's by age, :func:`hemasim.report.reference_ranges.reference_range`) and the
-    CTCAE grade 3/4 lines."""
+    CTCAE grade 3/4 lines; each with a button to a log scale (``logToggle``)."""
     arms = as_arms(result)
     x, xlabel = time_axis(arms[0][1].times)
     ranges = patient_range_segments(arms[0][1])
@@ -131,7 +131,9 @@ def lineage_specs(result: Result | Arms) -> list[dict[str, Any]]:
         key = cols[0] if len(cols) == 1 else "subsets"
         segments = ranges(key)
         specs.append({
+            # linear by default (a clinician reads counts so); a "log scale" button for G-CSF's peaks over nadirs
             "id": f"lineage-{key}", "title": f"{title} ({unit})", "ylabel": unit, "xlabel": xlabel, "log": False,
+            "logToggle": True,
             "x": series_values(x), "series": _lineage_panel(arms, cols, title, word),
             "bands": [reference_band(segments, per_unit)] if segments else [],
             "hlines": [{"y": thr, "color": CTCAE_RED, "label": f"CTCAE {grade}"} for thr, grade in CTCAE.get(key, [])],

@@ -337,6 +337,7 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
     still falling at the end of the run (:func:`still_falling`) says so instead of being called a nadir."""
     text = _value_text(e, result)
     observable = _nadir_observable(e.name)
+    listed = day is not None  # the run's endpoints hold the day (the haemoglobin nadir's is read here)
     day = _day_of(observable, day, result)
     if day is not None and day.value is None and day.note == DID_NOT_FALL_NOTE:
         return f"{text}; {NO_NADIR}"
@@ -347,7 +348,11 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
     if result is not None and observable is not None and still_falling(result.observable(observable)):
         end = float(result.times[-1])
         when = "" if day.value == end else f" on day {day.value:g}{after}"
-        return f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the run"
+        # the endpoint is the day of the lowest value by its definition: said here, "no nadir" beside
+        # platelets_nadir_day 84 in the endpoints read as a contradiction (firsthour27)
+        endpoint = f" (the endpoints' {day.name} is the day of this lowest value)" if listed else ""
+        return (f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the "
+                f"run{endpoint}")
     return f"{text} on day {day.value:g}{after}"
 
 

@@ -3,7 +3,28 @@
 (function () {
   "use strict";
   var state = {arms: [], editing: 0, parameters: {}, timer: null, seq: 0};
-  var CHOICES = {sex: ["male", "female"], genotype: ["healthy", "il2rg_scid", "ada_scid", "rag_scid"]};
+  var CHOICES = {sex: ["male", "female"], genotype: ["healthy", "il2rg_scid", "ada_scid", "rag_scid"],
+                 action: ["delay", "reduce"], observable: ["anc", "platelets"]};  // (a dose rule's: dosed.Rule)
+  // fields that act only beside another's value are left out otherwise (a delay rule's reduce_by_fraction read as a
+  // reduction, a schedule of listed days showed days_in_cycle, which it ignores: firsthour27); the data keep them
+  var APPLIES = {
+    reduce_by_fraction: function (o) { return o.action !== "delay"; },
+    delay_days: function (o) { return o.action !== "reduce"; },
+    max_delays: function (o) { return o.action !== "reduce"; },
+    days_in_cycle: function (o) { return !o.days; }
+  };
+  // what a field means where its name does not say it (docs/scenarios.md, docs/drugs.md): written under it
+  var HINTS = {
+    days_in_cycle: "the days a dose is given in each cycle, counted from its first day: 0 once on that day; 0, 7 on " +
+      "its 1st and 8th day",
+    every_days: "days from one cycle's start to the next",
+    start_day: "the run's day the first cycle starts (the run starts on day 0)",
+    days: "the run's days a dose is given",
+    below: "the threshold, ×10⁹/L, checked on each cycle's planned first day",
+    delay_days: "days the cycle waits before the count is checked again",
+    max_delays: "times a cycle is delayed at most; then it is given",
+    reduce_by_fraction: "share taken off this and every later dose (0.25: 25% less)"
+  };
   var $ = function (id) { return document.getElementById(id); };
 
   function api(path, body) {
@@ -60,6 +81,7 @@
     Object.keys(obj).forEach(function (key) {
       var value = obj[key], p = path ? path + "." + key : key;
       if (key === "kind" || value === null || (Array.isArray(value) && !value.length)) return;
+      if (APPLIES[key] && !APPLIES[key](obj)) return;
       var scalars = Array.isArray(value) && value.every(function (v) { return typeof v === "number"; });
       if (Array.isArray(value) && !scalars) {
         value.forEach(function (item, i) {
@@ -74,6 +96,13 @@
         var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key);
         row.className = "field"; lab.textContent = label(key); el.id = "f-" + p.replace(/\./g, "-");
         lab.htmlFor = el.id; row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
+        if (HINTS[key]) {
+          var hint = document.createElement("p");
+          hint.className = "hint field-hint"; hint.textContent = HINTS[key];
+          parent.appendChild(hint);
+        }
+        // a rule's other fields follow its action
+        if (key === "action") el.addEventListener("change", function () { renderEditor(); });
       }
     });
   }

@@ -2,9 +2,10 @@
  * HemaPlot.render(element, spec) draws one panel; spec (built by hemasim.report.interactive):
  *   {id, title, ylabel, xlabel, log, x: [..], series: [{label, y: [.. or null], color, dash, width}],
  *    bands: [{lo, hi, color, label, segments}], hlines: [{y, color, label}], vlines: [{x, color, dash, label}],
- *    xbands: [{lo, hi, color, opacity, label, text}]}  (xbands: shaded x-ranges, e.g. an immunosuppression window;
+ *    xbands: [{lo, hi, color, opacity, label, text}], logToggle}  (xbands: shaded x-ranges, e.g. an immunosuppression window;
  *    label in the legend, text written inside the window; a band's optional segments: [[x_start, x_end, lo, hi], ..],
- *    a child's reference range stepping with its age, drawn in place of lo-hi across the panel)
+ *    a child's reference range stepping with its age, drawn in place of lo-hi across the panel; logToggle: a
+ *    "log scale" button beside the title switches the y-axis, the choice kept for the panel's id across redraws)
  * Hover: a cursor line and a box with every visible series' value at that time. Click a legend entry: hide or
  * show its line. Drag across the plot: zoom to that time range; double-click: back to the whole range.
  * Licence: the hemasim project's (MIT). */
@@ -56,8 +57,23 @@
   function logTicks(lo, hi) {
     var out = [];
     for (var p = Math.ceil(Math.log10(lo) - 1e-9); p <= Math.floor(Math.log10(hi) + 1e-9); p++) out.push(Math.pow(10, p));
+    if (out.length >= 3) return out;
+    // under three decades also 2 and 5 of each: a healthy count on a log axis (3-10) had no tick at all
+    out = [];
+    for (var q = Math.floor(Math.log10(lo)); q <= Math.ceil(Math.log10(hi)); q++) {
+      [1, 2, 5].forEach(function (m) {
+        var t = Number((m * Math.pow(10, q)).toPrecision(1));
+        if (t >= lo * (1 - 1e-9) && t <= hi * (1 + 1e-9)) out.push(t);
+      });
+    }
     return out.length ? out : [lo, hi];
   }
+
+  // a blood count's log axis spans at most LOG_DECADES below its highest value: an aplasia's 1e-6 would squeeze
+  // the rest into the top of the panel (a drug's curve has its floor from the spec: ymin)
+  var LOG_DECADES = 4;
+  // the scale the reader chose per panel id: the explorer redraws its panels after every run
+  var logChosen = {};
 
   // the height a threshold line's label needs: 10-px text (its descent too: a bracket), written 3 px off its line
   var HLINE_TEXT = 13;
@@ -114,6 +130,11 @@
     });
     if (!isFinite(lo)) { lo = spec.log ? 1 : 0; hi = spec.log ? 10 : 1; }
     if (spec.log) {
+      if (spec.logToggle) {  // the reference band and the CTCAE lines in view, as on the linear axis
+        (spec.bands || []).forEach(function (b) { if (b.lo > 0) lo = Math.min(lo, b.lo); hi = Math.max(hi, b.hi); });
+        (spec.hlines || []).forEach(function (h) { if (h.y > 0) lo = Math.min(lo, h.y); });
+        lo = Math.max(lo, hi * Math.pow(10, -LOG_DECADES));
+      }
       if (spec.ymin) lo = Math.max(lo, spec.ymin);
       return [lo / 1.5, hi * 2];
     }
@@ -124,6 +145,9 @@
   }
 
   function render(root, spec) {
+    if (spec.logToggle) {  // a copy: the reader's scale is this drawing's, the spec stays as built
+      spec = Object.assign({}, spec, {log: spec.id in logChosen ? logChosen[spec.id] : spec.log});
+    }
     root.innerHTML = "";
     root.classList.add("hp-panel");
     var W = root.clientWidth > 0 && root.clientWidth < NARROW_PX ? W_NARROW : W_WIDE;
@@ -133,6 +157,22 @@
     title.className = "hp-title";
     title.textContent = spec.title;
     root.appendChild(title);
+    if (spec.logToggle) {
+      // G-CSF's peaks of 25-65 x10^9/L squeezed the nadirs and the CTCAE lines into the bottom pixels (firsthour27)
+      var scale = document.createElement("button");
+      scale.type = "button";
+      scale.className = "hp-scale";
+      scale.textContent = "log scale";
+      scale.title = "switch the y-axis between linear and logarithmic";
+      scale.setAttribute("aria-pressed", String(!!spec.log));
+      scale.addEventListener("click", function () {
+        spec.log = !spec.log;
+        logChosen[spec.id] = spec.log;
+        scale.setAttribute("aria-pressed", String(spec.log));
+        draw();
+      });
+      title.appendChild(scale);
+    }
     var svg = el("svg", {viewBox: "0 0 " + W + " " + H, class: "hp-svg", role: "img", "aria-label": spec.title}, root);
     var tip = document.createElement("div");
     tip.className = "hp-tip";
@@ -355,7 +395,10 @@
     "padding:3px 6px;font-size:11px;line-height:1.35;white-space:nowrap;z-index:2}" +
     ".hp-legend{display:flex;flex-wrap:wrap;gap:2px 8px;font-size:11px;margin:2px 0 2px 4px}" +
     ".hp-key{border:0;background:none;padding:1px 3px;font:inherit;cursor:pointer;color:#222}.hp-key:hover{background:#f0f0f0}" +
-    ".hp-key.hp-off{opacity:.35;text-decoration:line-through}.hp-note{color:#555;padding:1px 3px}";
+    ".hp-key.hp-off{opacity:.35;text-decoration:line-through}.hp-note{color:#555;padding:1px 3px}" +
+    ".hp-scale{float:right;font:inherit;font-size:11px;font-weight:400;border:1px solid #ccc;border-radius:3px;" +
+    "background:#fff;color:#333;padding:0 5px;cursor:pointer}.hp-scale[aria-pressed=true]{background:#e3ecfa;" +
+    "border-color:#4a7bd0}";
 
   function installCss() {
     if (document.getElementById("hemaplot-css")) return;
