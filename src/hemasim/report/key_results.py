@@ -50,8 +50,9 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     # above 200 after a fall below it, which a SCID child's count starts in
     ("cd4_200_day", "CD4 recovery (≥ 200/µL after the graft)", None),
     # a child under 6 at the graft: the count its age's PJP prophylaxis stops at (hemasim.clinical_thresholds)
-    ("cd4_for_age_day", "CD4 recovery for age (≥ 500/µL from 1 to 6 years, 200/µL from 6; none counts under 1 year: "
-     "NIH paediatric PJP guideline)", None),
+    ("cd4_for_age_day", "CD4 count for age allows stopping PJP prophylaxis (≥ 500/µL from 1 to 6 years, ≥ 200/µL "
+     "from 6; not before the first birthday: under 1 year prophylaxis is given whatever the count; NIH paediatric "
+     "guideline)", None),
 )
 
 #: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name
