@@ -588,20 +588,28 @@ def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
         return  # no G-CSF: and a healthy run imports no dosing module (tests/test_cli_startup.py)
     from hemasim.interventions.dosed import DosedSpec
 
-    parts = [(i, p, getattr(p, "schedule", None)) for i, iv in enumerate(scenario.interventions)
-             for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
-    chemo = sorted({d for _, p, schedule in parts if p.kind == "chemotherapy" and schedule is not None
-                    for d in schedule.dose_days()})
-    for i, part, schedule in parts:
+    # (scenario field, what the warning calls the G-CSF, the part); a regimen's part is named by its field in the
+    # regimen's file (review27: it named the scenario's `schedule`, which a regimen does not have)
+    parts = [(f"interventions.{i}.schedule", f"G-CSF ({iv.drug_set})", iv) if isinstance(iv, DosedSpec) else
+             (f"interventions.{i}.regimen", f"the regimen's G-CSF ({p.drug_set}; {iv.regimen}: {field}.days_in_cycle)",
+              p)
+             for i, iv in enumerate(scenario.interventions)
+             for field, p in ([("", iv)] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts_by_field", list)())]
+    chemo = sorted({d for _, _, p in parts if p.kind == "chemotherapy" and getattr(p, "schedule", None) is not None
+                    for d in p.schedule.dose_days()})
+    for path, name, part in parts:
+        schedule = getattr(part, "schedule", None)
         if part.kind != "gcsf" or schedule is None or not chemo:
             continue
-        clash = next(((d, c) for d in schedule.dose_days() for c in chemo if abs(d - c) < GCSF_CHEMO_GAP_DAYS), None)
-        if clash is not None:
-            day, dose = clash
-            yield f"interventions.{i}.schedule", (
-                f"G-CSF ({part.drug_set}) on day {_g(day)} is within 24 hours of the chemotherapy dose of day "
-                f"{_g(dose)}: the filgrastim and pegfilgrastim labels (section 2) give G-CSF from 24 hours after "
-                f"cytotoxic chemotherapy, not in the 24 hours before it; the day after the dose is day {_g(dose + 1)}")
+        # every clash at once: fixing the first must not uncover the next one by one
+        clashes = [(d, c) for d in schedule.dose_days() for c in chemo if abs(d - c) < GCSF_CHEMO_GAP_DAYS]
+        if clashes:
+            listed = "; ".join(f"day {_g(day)} (chemotherapy on day {_g(dose)})" for day, dose in clashes[:6])
+            more = f" and {len(clashes) - 6} more" if len(clashes) > 6 else ""
+            yield path, (
+                f"{name} is given within 24 hours of a chemotherapy dose: {listed}{more}: the filgrastim and "
+                "pegfilgrastim labels (section 2) give G-CSF from 24 hours after cytotoxic chemotherapy, not in the "
+                f"24 hours before it; the day after the dose is day {_g(clashes[0][1] + 1)}")
 
 
 _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
