@@ -148,8 +148,8 @@ RANGES: dict[str, ClinicalRange] = {
         "cells/mm3, written 1.5 here (a count per uL or mm3 is 1000 times it); bounds a tenth and tenfold of 1.5",
         typical=1.5),
     "platelets_rule_1e9_per_L": ClinicalRange(
-        10.0, 1000.0, "1e9/L", "a dose rule's platelet threshold, in 1e9/L: regimens give full doses at >= 100,000 "
-        "/uL (PMC4671866, Table 1), written 100 here (a count per uL is 1000 times it); bounds a tenth and tenfold "
+        10.0, 1000.0, "1e9/L", "a dose rule's platelet threshold, in 1e9/L: a regimen's table gives full doses at "
+        ">= 90,000/uL and a delay below 100,000/uL (PMC4671866, Table 1), written 100 here (a count per uL is 1000 times it); bounds a tenth and tenfold "
         "of 100", typical=100.0),
 }
 
