@@ -86,6 +86,8 @@ def test_an_endpoint_definition_names_a_count_in_words_with_its_column():
     from hemasim.report.key_results import definition_text, row_head
 
     assert definition_text("lowest anc_1e9_per_L over the run") == "lowest ANC [anc_1e9_per_L] over the run"
+    # idempotent: a text converted once (row_head's callers may pass one) is not converted again (review27)
+    assert definition_text(definition_text("lowest anc_1e9_per_L over the run")) == "lowest ANC [anc_1e9_per_L] over the run"
     assert definition_text("cd4_per_uL at the end of the run") == "CD4 T cells [cd4_per_uL] at the end of the run"
     # an endpoint's name that contains a count's is left alone
     assert definition_text("see donor_chimerism_anc_1e9_day28") == "see donor_chimerism_anc_1e9_day28"

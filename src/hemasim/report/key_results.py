@@ -144,7 +144,9 @@ OBSERVABLE_WORDS = {
     "lymphocytes_1e9_per_L": "lymphocytes", "leukocytes_1e9_per_L": "leukocytes", "monocytes_1e9_per_L": "monocytes",
     "rbc_1e12_per_L": "red cells", "cd4_per_uL": "CD4 T cells", "cd8_per_uL": "CD8 T cells",
     "b_cells_per_uL": "B cells", "nk_cells_per_uL": "NK cells"}
-_OBSERVABLE_NAME = re.compile(r"\b(" + "|".join(OBSERVABLE_WORDS) + r")\b")
+#: a name already in brackets (a text converted once) is left alone: the conversion is idempotent (review27: twice gave
+#: "ANC [ANC [anc_1e9_per_L]]")
+_OBSERVABLE_NAME = re.compile(r"(?<!\[)\b(" + "|".join(OBSERVABLE_WORDS) + r")\b")
 
 
 def definition_text(definition: str) -> str:
