@@ -17,6 +17,8 @@ def test_a_day_below_one_reads_to_three_digits_with_its_hours():
     # a day of one or more, and a count of none, as before
     assert value_text("day", 63.041667) == "63.04" and value_text("day", 0.0) == "0"
     assert _amount("days_anc_below_0p5", "day", 1.0) == "1 day"
+    # the plural and the hours by the number as written (review27: "1 days", "1 (24 h)")
+    assert _amount("days_anc_below_0p5", "day", 1.00001) == "1 day" and value_text("day", 0.9996) == "0.9996"
 
 
 def test_units_read_as_a_reader_writes_them_from_one_mapping():

@@ -212,8 +212,9 @@ def day_text(value: float, hours: bool = True) -> str:
     :data:`DAY_FRACTION_DIGITS` significant digits with its hours, "0.0417 (1 h)" (a docetaxel Cmax at the end of a
     1-hour infusion read "day 0.04167", leaving the reader to work out the hour; leftovers27), else by
     :func:`_number`. ``hours`` False: without them, where the hours follow in other words."""
-    if 0 < abs(value) < 1:
-        return f"{value:.{DAY_FRACTION_DIGITS}g}" + (_hours(value) if hours else "")
+    text = f"{value:.{DAY_FRACTION_DIGITS}g}"
+    if 0 < abs(value) < 1 and abs(float(text)) < 1:  # 0.9996 by _number, not "1 (24 h)" (review27)
+        return text + (_hours(value) if hours else "")
     return _number(value)
 
 
@@ -240,7 +241,8 @@ def _amount(name: str, unit: str, value: float) -> str:
     if _is_day_of_event(name, unit):
         return f"day {day_text(value)}{unit[3:]}"
     if unit == "day":  # a number of days: "0.5 days (12 h)", the hours after the unit
-        return f"{day_text(value, hours=False)} {'day' if value == 1 else 'days'}{_hours(value)}"
+        number = day_text(value, hours=False)  # "1 day" by the number as written (1.00001 read "1 days")
+        return f"{number} {'day' if number == '1' else 'days'}{_hours(value) if number != '1' else ''}"
     if unit == FRACTION:
         return percent_number(value) + PERCENT
     words = unit_text(unit)

@@ -290,9 +290,14 @@ def _weight(age: float, sex: str, w: float) -> Iterator[Implausible]:
         if not low <= w <= high:
             child = "boy" if sex == "male" else "girl"
             pounds = f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if low <= w * KG_PER_LB <= high else ""
-            yield "patient.weight_kg", (f"{_g(w)} kg for a {child} of {age:g} years is outside {low:.3g}-{high:.3g} "
+            yield "patient.weight_kg", (f"{_g(w)} kg for a {child} of {_years(age)} is outside {low:.3g}-{high:.3g} "
                                         f"kg, {CHILD_WEIGHT_SD:g} SD either side of the median weight for age and "
                                         f"sex{pounds}; check weight_kg and age_years ({_CDC_2000})")
+
+
+def _years(age: float) -> str:
+    """An age in words: "1 year", "4.5 years" (review27: "a boy of 1 years")."""
+    return f"{age:g} year{'' if age == 1 else 's'}"
 
 
 def _patient(patient: Patient) -> Iterator[Implausible]:
@@ -303,7 +308,7 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
         if not low <= h <= high:
             child = "boy" if patient.sex == "male" else "girl"
             inches = f"; if that is inches, {h * 2.54:.3g} cm" if low <= h * 2.54 <= high else ""
-            yield "patient.height_cm", (f"{_g(h)} cm for a {child} of {age:g} years is outside {low:.3g}-{high:.3g} "
+            yield "patient.height_cm", (f"{_g(h)} cm for a {child} of {_years(age)} is outside {low:.3g}-{high:.3g} "
                                         f"cm, {CHILD_HEIGHT_SD:g} SD either side of the median height for age and "
                                         f"sex{inches}; check height_cm and age_years ({_CDC_2000})")
     if h is not None:
