@@ -31,14 +31,28 @@ def test_the_pjp_cd4_count_by_age_steps_as_the_child_ages() -> None:
     assert over.tolist() == [[500.0, 500.0, 200.0, 200.0], [200.0, 200.0, 200.0, 200.0]]
 
 
+def _overlapping(rows: list[dict]) -> list[tuple[int, int]]:
+    """Pairs of rows (indices) that hold a common age for a common sex (an any-sex row shares both)."""
+    return [(i, j) for i, a in enumerate(rows) for j, b in enumerate(rows[i + 1:], i + 1)
+            if (a["sex"] == b["sex"] or "any" in (a["sex"], b["sex"]))
+            and max(a["from_months"], b["from_months"]) < min(a["to_months"], b["to_months"])]
+
+
 def test_every_row_names_a_source_and_rows_of_one_sex_do_not_overlap() -> None:
     data = table()
     for spec in data["thresholds"].values():
         for row in spec["rows"]:
             assert row["source"] in data["sources"] and row["from_months"] < row["to_months"]
             for sex in {"any": ("male", "female")}.get(row["sex"], (row["sex"],)):
-                # a row is the one that holds its first age: no earlier row of the sex overlaps it
-                assert age_row(spec["rows"], row["from_months"], sex) is row
+                assert age_row(spec["rows"], row["from_months"], sex) is row  # a row holds its own first age
+        # pairwise (review27: an earlier [10, 30) before a later [0, 20) passed the first-age check)
+        assert _overlapping(spec["rows"]) == []
+    # the check finds that pair, and no pair of adjoining rows
+    row = {"sex": "any", "source": "who2011"}
+    assert _overlapping([{**row, "from_months": 10, "to_months": 30}, {**row, "from_months": 0, "to_months": 20}]) \
+        == [(0, 1)]
+    assert _overlapping([{**row, "from_months": 0, "to_months": 12}, {**row, "from_months": 12, "to_months": 24},
+                         {**row, "sex": "male", "from_months": 24, "to_months": 30}]) == []
 
 
 def test_a_healthy_childs_haemoglobin_set_point_is_not_anaemia_by_who() -> None:
