@@ -615,9 +615,12 @@ def _cohort_hb_peak(by_name: Mapping[str, Mapping[str, Any]]) -> str | None:
     text = _cohort_value(peak)
     if ratio is None or ratio["median"] is None:
         return text
-    above = (100 * (ratio[q] - 1) for q in ("median", "p05", "p95"))
-    return (text + "; {:.1f}% above the patient's set point (5-95%: {:.1f}% to {:.1f}%; a person's own range: "
-            "±{:.1f}%)").format(*above, 100 * HB_OWN_RANGE)
+    median, low, high = (100 * (ratio[q] - 1) for q in ("median", "p05", "p95"))
+    # a maximum below the set point read "-8.5% above" (review27): signed and "from" where any lies below it
+    sign = "" if min(median, low, high) >= 0 else "+"
+    head = f"{median:.1f}% above" if not sign else f"{median:+.1f}% from"
+    return (f"{text}; {head} the patient's set point (5-95%: {low:{sign}.1f}% to {high:{sign}.1f}%; a person's own "
+            f"range: ±{100 * HB_OWN_RANGE:.1f}%)")
 
 
 def _no_nadir_share(by_name: Mapping[str, Mapping[str, Any]], day: str | None) -> str:
