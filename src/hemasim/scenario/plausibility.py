@@ -596,12 +596,12 @@ def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
     # (scenario field, what the warning calls the G-CSF, the part); a regimen's part is named by its field in the
     # regimen's file (review27: it named the scenario's `schedule`, which a regimen does not have)
     parts = [(f"interventions.{i}.schedule", f"G-CSF ({iv.drug_set})", iv) if isinstance(iv, DosedSpec) else
-             (f"interventions.{i}.regimen", f"the regimen's G-CSF ({p.drug_set}; {iv.regimen}: {field}.days_in_cycle)",
-              p)
+             (f"interventions.{i}.regimen",
+              f"the regimen's G-CSF ({p.drug_set}; {getattr(iv, 'regimen', '')}: {field}.days_in_cycle)", p)
              for i, iv in enumerate(scenario.interventions)
              for field, p in ([("", iv)] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts_by_field", list)())]
-    chemo = sorted({d for _, _, p in parts if p.kind == "chemotherapy" and getattr(p, "schedule", None) is not None
-                    for d in p.schedule.dose_days()})
+    chemo = sorted({d for _, _, p in parts if p.kind == "chemotherapy"
+                    and (schedule := getattr(p, "schedule", None)) is not None for d in schedule.dose_days()})
     for path, name, part in parts:
         schedule = getattr(part, "schedule", None)
         if part.kind != "gcsf" or schedule is None or not chemo:
