@@ -289,7 +289,9 @@ def _graft_failure_text(e: EndpointValue, values: Mapping[str, EndpointValue]) -
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
         text = never_fell_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
-        return f"{text} {_run_end(e, result)}" if text == "not reached" and result is not None else text
+        if text == "not reached" and result is not None:
+            return _after_first_birthday(e, result) or f"{text} {_run_end(e, result)}"
+        return text
     if e.unit == "flag":
         return "yes" if e.value else "no"
     return _amount(e.name, e.unit, e.value)
@@ -303,6 +305,24 @@ def _run_end(e: EndpointValue, result: Result) -> str:
     if e.unit == "day after graft" and graft is not None:
         return f"by the end of the run (day {end - graft:g} after graft)"
     return f"by the end of the run (day {end:g})"
+
+
+def _after_first_birthday(e: EndpointValue, result: Result) -> str | None:
+    """An infant's ``cd4_for_age_day`` with no value because the run ended before its first birthday, the earliest
+    day PJP prophylaxis can stop whatever the count: "none: the first birthday (day 249 after graft) is after the end
+    of the run (day 193 after graft) ..." (review27: it read "not reached" with CD4 above 500/uL for 120 days); else
+    None."""
+    from hemasim.model.laws import DAYS_PER_YEAR
+    from hemasim.report.plots import patient_age
+
+    age, graft = patient_age(result), _graft_day(result)
+    if e.name != "cd4_for_age_day" or age is None or graft is None:
+        return None
+    birthday, end = (1.0 - age) * DAYS_PER_YEAR - graft, float(result.times[-1]) - graft
+    if birthday <= end:
+        return None
+    return (f"none: the first birthday (day {birthday:.0f} after graft) is after the end of the run (day {end:g} "
+            "after graft); under 1 year prophylaxis is given whatever the count")
 
 
 def _graft_day(result: Result | None) -> float | None:
