@@ -31,14 +31,28 @@ def test_the_pjp_cd4_count_by_age_steps_as_the_child_ages() -> None:
     assert over.tolist() == [[500.0, 500.0, 200.0, 200.0], [200.0, 200.0, 200.0, 200.0]]
 
 
+def _overlapping(rows: list[dict]) -> list[tuple[int, int]]:
+    """Pairs of rows (indices) that hold a common age for a common sex (an any-sex row shares both)."""
+    return [(i, j) for i, a in enumerate(rows) for j, b in enumerate(rows[i + 1:], i + 1)
+            if (a["sex"] == b["sex"] or "any" in (a["sex"], b["sex"]))
+            and max(a["from_months"], b["from_months"]) < min(a["to_months"], b["to_months"])]
+
+
 def test_every_row_names_a_source_and_rows_of_one_sex_do_not_overlap() -> None:
     data = table()
     for spec in data["thresholds"].values():
         for row in spec["rows"]:
             assert row["source"] in data["sources"] and row["from_months"] < row["to_months"]
             for sex in {"any": ("male", "female")}.get(row["sex"], (row["sex"],)):
-                # a row is the one that holds its first age: no earlier row of the sex overlaps it
-                assert age_row(spec["rows"], row["from_months"], sex) is row
+                assert age_row(spec["rows"], row["from_months"], sex) is row  # a row holds its own first age
+        # pairwise (review27: an earlier [10, 30) before a later [0, 20) passed the first-age check)
+        assert _overlapping(spec["rows"]) == []
+    # the check finds that pair, and no pair of adjoining rows
+    row = {"sex": "any", "source": "who2011"}
+    assert _overlapping([{**row, "from_months": 10, "to_months": 30}, {**row, "from_months": 0, "to_months": 20}]) \
+        == [(0, 1)]
+    assert _overlapping([{**row, "from_months": 0, "to_months": 12}, {**row, "from_months": 12, "to_months": 24},
+                         {**row, "sex": "male", "from_months": 24, "to_months": 30}]) == []
 
 
 def test_a_healthy_childs_haemoglobin_set_point_is_not_anaemia_by_who() -> None:
@@ -54,11 +68,12 @@ def test_a_healthy_childs_haemoglobin_set_point_is_not_anaemia_by_who() -> None:
         assert (hb > cut).all(), (sex, ages[hb <= cut])
 
 
-def _cols(cd4: np.ndarray, days: np.ndarray, ages: float | np.ndarray | None) -> dict[str, np.ndarray]:
+def _cols(cd4: np.ndarray, days: np.ndarray, ages: float | np.ndarray | None,
+          youngest: float | None = None) -> dict[str, np.ndarray]:
     obs = {name: np.ones(cd4.shape) for name in TRANSPLANT_OBSERVABLES} | {"cd4_per_uL": cd4}
     refs = {"nk_reference_per_uL": 1.0, "cd8_reference_per_uL": 1.0, "b_reference_per_uL": 1.0,
             "cd4_reference_per_uL": 800.0}
-    return {c.name: c.values for c in transplant_endpoint_values(days, obs, refs, None, ages)}
+    return {c.name: c.values for c in transplant_endpoint_values(days, obs, refs, None, ages, youngest)}
 
 
 def test_a_young_childs_cd4_recovery_is_read_against_its_age_count() -> None:
@@ -69,9 +84,23 @@ def test_a_young_childs_cd4_recovery_is_read_against_its_age_count() -> None:
     cols = _cols(cd4, days, np.array([3.0, 0.8, 8.0]))
     assert cols["cd4_200_day"].tolist() == [50.0, 50.0, 50.0]
     assert cols[CD4_FOR_AGE].tolist() == [125.0, 125.0, 50.0]
+    # an infant: under 1 year prophylaxis is given whatever the count, so the earliest day it can stop is the first
+    # birthday (day 73.05 for a 0.8-year-old), here with the count above 500/uL since day 10
     late = _cols(np.tile(np.where(days < 10, 0.0, 900.0), (1, 1)), days, 0.8)
-    assert late[CD4_FOR_AGE].tolist() == [74.0]  # above 500 from day 10, counted from the first birthday (day 73.05)
+    assert late[CD4_FOR_AGE].tolist() == [74.0]
     assert late[f"{CD4_FOR_AGE}_did_not_fall"].tolist() == [0.0]
+    # a run that ends before the first birthday has no such day (not "recovered"), whatever the count
+    assert np.isnan(_cols(np.tile(np.where(days[:60] < 10, 0.0, 900.0), (1, 1)), days[:60], 0.8)[CD4_FOR_AGE]).all()
+
+
+def test_the_cd4_for_age_column_is_decided_by_the_scenarios_youngest_patient_not_by_the_ages_drawn() -> None:
+    # a cohort partition drawn all from 6 years, of a population from 5 years: the column is there (every partition
+    # has the same columns), each patient read against the count for his age (200/uL from 6, as cd4_200_day)
+    days = np.arange(0.0, 100.0)
+    cols = _cols(np.tile(4.0 * days, (2, 1)), days, np.array([6.5, 30.0]), youngest=5.0)
+    assert cols[CD4_FOR_AGE].tolist() == cols["cd4_200_day"].tolist() == [50.0, 50.0]
+    # a population from 6 years has none, even where no youngest age is given
+    assert CD4_FOR_AGE not in _cols(np.tile(4.0 * days, (2, 1)), days, np.array([6.5, 30.0]), youngest=6.0)
 
 
 def test_adults_and_children_from_six_have_no_cd4_for_age_column() -> None:

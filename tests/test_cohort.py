@@ -200,6 +200,27 @@ def test_cohort_regimen_and_transplant_endpoints_equal_single_runs(tmp_path):
             assert np.allclose(ep[name].to_numpy(dtype=float), want, rtol=1e-4, equal_nan=True), (example, name)
 
 
+def test_every_partition_has_the_cd4_for_age_column_whatever_ages_it_drew(tmp_path: Path):
+    """review27: ``cd4_for_age_day`` was decided per partition (any patient under 6 at the graft), so a partition
+    drawn all from 6 years lacked it and ``pd.read_parquet`` of the endpoints dropped it when that partition came
+    first. It is decided from the population's youngest age: every partition has it."""
+    from hemasim.scenario import parse_scenario
+
+    data = {"name": "children and adults", "duration_days": 20, "aging": False,
+            "patient": {"age_years": 6, "sex": "male", "weight_kg": 20, "height_cm": 115},
+            "interventions": [{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+                              {"kind": "transplant", "day": 6, "source": "bone_marrow", "cd34_per_kg": 3.0e6}],
+            "population": {"age_years": {"min": 5, "max": 40}, "variability": False}}
+    run_cohort(parse_scenario(data), 4, tmp_path / "c", partition_size=1, progress=False, report=False)
+    parts = [pd.read_parquet(p) for p in sorted((tmp_path / "c" / "endpoints").glob("*.parquet"))]
+    assert len(parts) == 4 and any((p["age_years"] >= 6).all() for p in parts)  # a partition with no child under 6
+    assert all("cd4_for_age_day" in p.columns for p in parts)
+    ep = pd.read_parquet(tmp_path / "c" / "endpoints")  # as docs/tutorials/cohort.py reads a cohort
+    assert "cd4_for_age_day" in ep.columns
+    old = ep["age_years"] >= 6  # from 6 years the count is 200/uL, as cd4_200_day's
+    assert np.array_equal(ep.loc[old, "cd4_for_age_day"], ep.loc[old, "cd4_200_day"], equal_nan=True)
+
+
 def test_summary_carries_each_scenario_endpoint_unit_as_computed(tmp_path: Path):
     """Units and definitions of scenario-driven endpoints travel with the Parquet partitions (not guessed from
     column names): they equal a single run's."""

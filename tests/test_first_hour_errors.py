@@ -237,7 +237,7 @@ def test_clinic_days_before_the_graft_say_how_far_to_move_every_day():
     lines = str(err.value).splitlines()
     assert [line.split(":")[1].strip() for line in lines] == ["interventions.0.start_day", "interventions.2.start_day"]
     for line in lines:  # the shift is the most negative day's, so that every day lands at or after 0
-        assert "days count from the start of the run (day 0), not from the graft: add 2 to every day" in line
+        assert "days count from the start of the run (day 0), not from a graft or a cycle's day 1: add 2 to every day" in line
     # a dose list's day gets it too; a negative count that is not a day does not
     chemo = {**DOCETAXEL["interventions"][0], "schedule": {"days": [-1, 20]}}
     (line,) = _problems({"interventions": [chemo]})

@@ -251,6 +251,9 @@ def test_a_transplant_cohort_has_the_haemoglobin_maximum_after_engraftment_among
             f"±{100 * HB_OWN_RANGE:.1f}%)") in key
     assert key.index("Haemoglobin nadir") < key.index(HB_MAX_LABEL)
     assert HB_MAX_LABEL not in cohort_key_results_html(rows[:2])  # no transplant, no row
+    # a maximum below the set point: signed, not "-8.5% above" (review27)
+    below = unescape(cohort_key_results_html([*rows[:3], row("hemoglobin_max_over_set_point", 0.915, 0.9, 1.01, "1")]))
+    assert "; -8.5% from the patient's set point (5-95%: -10.0% to +1.0%;" in below and "% above" not in below
 
 
 def test_a_nadir_whose_count_never_fell_says_so_in_the_key_results():

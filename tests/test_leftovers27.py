@@ -17,6 +17,8 @@ def test_a_day_below_one_reads_to_three_digits_with_its_hours():
     # a day of one or more, and a count of none, as before
     assert value_text("day", 63.041667) == "63.04" and value_text("day", 0.0) == "0"
     assert _amount("days_anc_below_0p5", "day", 1.0) == "1 day"
+    # the plural and the hours by the number as written (review27: "1 days", "1 (24 h)")
+    assert _amount("days_anc_below_0p5", "day", 1.00001) == "1 day" and value_text("day", 0.9996) == "0.9996"
 
 
 def test_units_read_as_a_reader_writes_them_from_one_mapping():
@@ -86,6 +88,8 @@ def test_an_endpoint_definition_names_a_count_in_words_with_its_column():
     from hemasim.report.key_results import definition_text, row_head
 
     assert definition_text("lowest anc_1e9_per_L over the run") == "lowest ANC [anc_1e9_per_L] over the run"
+    # idempotent: a text converted once (row_head's callers may pass one) is not converted again (review27)
+    assert definition_text(definition_text("lowest anc_1e9_per_L over the run")) == "lowest ANC [anc_1e9_per_L] over the run"
     assert definition_text("cd4_per_uL at the end of the run") == "CD4 T cells [cd4_per_uL] at the end of the run"
     # an endpoint's name that contains a count's is left alone
     assert definition_text("see donor_chimerism_anc_1e9_day28") == "see donor_chimerism_anc_1e9_day28"

@@ -128,7 +128,10 @@ def test_the_example_runs_through_the_cli_and_exports_sbml(tmp_path: Path):
     assert 2e6 < collected < 3e7
     assert endpoints["peak_cd34_blood_per_uL"]["value"] > 50
     assert endpoints["neutrophil_engraftment_day"]["value"] is None or endpoints["neutrophil_engraftment_day"]["value"] > 0
-    assert "Mobilisation and apheresis" in (out / "report.html").read_text()
+    report = (out / "report.html").read_text()
+    assert "Mobilisation and apheresis" in report
+    # its units as the report's one mapping writes them (review27: "cells/uL", "x10^6" beside "cells/µL" elsewhere)
+    assert "blood CD34+ before (cells/µL)" in report and "collected (×10⁶ CD34+/kg)" in report
     sbml = tmp_path / "m.xml"
     res = invoke_hemasim("export-sbml", str(EXAMPLES / "autologous_mobilised.yaml"), "--out", str(sbml))
     assert res.exit_code == 0, res.output

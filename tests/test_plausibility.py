@@ -100,7 +100,7 @@ def test_a_childs_weight_outside_the_growth_reference_for_age_and_sex_is_warned_
     message = _warnings(_changed(CHILD, age_years=3, weight_kg=70))["patient.weight_kg"]
     assert "for a boy of 3 years is outside 10.6-20.8 kg" in message and "pounds" not in message
     # the band depends on sex: 16 kg at 1 year is above a girl's +3 SD (13.2 kg) and inside a boy's (14.5 kg)
-    assert "girl of 1 years" in _warnings(_changed(CHILD, age_years=1, sex="female", weight_kg=16))["patient.weight_kg"]
+    assert "girl of 1 year is outside" in _warnings(_changed(CHILD, age_years=1, sex="female", weight_kg=16))["patient.weight_kg"]
     assert _warnings(_changed(CHILD, age_years=1, sex="male", weight_kg=14, height_cm=76)) == {}  # a 1-year-old's height
     assert "patient.weight_kg" in _warnings(_changed(CHILD, age_years=0.3, weight_kg=2))  # an infant of 2 kg at 4 months
 
@@ -421,7 +421,7 @@ def test_a_dose_rule_threshold_in_cells_per_uL_is_warned_with_the_count_in_1e9_p
     assert _warnings(_changed(DOCETAXEL, 0, rules=label)) == {}
 
 
-def test_g_csf_on_the_day_of_the_chemotherapy_is_warned_with_the_day_after():
+def test_g_csf_on_the_day_of_the_chemotherapy_is_warned_with_the_day_after(tmp_path):
     # firsthour27: pegfilgrastim moved to the day of the infusion (start_day: 0) ran unwarned; the labels give G-CSF
     # from 24 hours after cytotoxic chemotherapy (the shipped example: the day after, not warned)
     assert _warnings(PEGFILGRASTIM) == {}
@@ -429,14 +429,30 @@ def test_g_csf_on_the_day_of_the_chemotherapy_is_warned_with_the_day_after():
     same_day["interventions"][1]["schedule"]["start_day"] = 0
     (message,) = _warnings(same_day).values()
     assert list(_warnings(same_day)) == ["interventions.1.schedule"]
-    assert message.startswith("G-CSF (pegfilgrastim_melhem2017) on day 0 is within 24 hours of the chemotherapy dose "
-                              "of day 0") and message.endswith("the day after the dose is day 1")
+    assert message.startswith("G-CSF (pegfilgrastim_melhem2017) is given within 24 hours of a chemotherapy dose: day 0 "
+                              "(chemotherapy on day 0); day 21 (chemotherapy on day 21)") \
+        and message.endswith("the day after the dose is day 1")
     # daily filgrastim running into the next cycle's infusion (days 1-21 of a 21-day cycle) is warned on day 21
     daily = copy.deepcopy(PEGFILGRASTIM)
     daily["interventions"][1] = {"kind": "gcsf", "drug_set": "filgrastim_melhem2017", "dose_ug_per_kg": 5,
                                  "route": "subcutaneous", "schedule": {"days": list(range(1, 22))}}
     (message,) = _warnings(daily).values()
-    assert "on day 21 is within 24 hours of the chemotherapy dose of day 21" in message
+    assert "dose: day 21 (chemotherapy on day 21): the" in message
     # a regimen's own G-CSF and chemotherapy are checked as written out
     regimen = {**DOCETAXEL, "interventions": [{"kind": "chemotherapy_regimen", "regimen": "docetaxel_pegfilgrastim"}]}
     assert _warnings(regimen) == {}
+    # review27: a regimen's clash named `interventions.0.schedule`, which a regimen has not: it names the regimen and
+    # the drug's field in its file, and every clashing day at once (the G-CSF on days 0 and 1 of each cycle: day 0)
+    from importlib.resources import files
+
+    shipped = yaml.safe_load(files("hemasim.pharmacology").joinpath("chemo_regimens/docetaxel_pegfilgrastim.yaml")
+                             .read_text(encoding="utf-8"))
+    shipped["phases"][0]["drugs"][1]["days_in_cycle"] = [0, 1]
+    own = tmp_path / "docetaxel_pegfilgrastim.yaml"
+    own.write_text(yaml.safe_dump(shipped))
+    regimen["interventions"][0]["regimen"] = str(own)
+    (path, message), = _warnings(regimen).items()
+    assert path == "interventions.0.regimen"
+    assert message.startswith(f"the regimen's G-CSF (pegfilgrastim_melhem2017; {own}: phases.0.drugs.1.days_in_cycle) "
+                              "is given within 24 hours of a chemotherapy dose: day 0 (chemotherapy on day 0); day 21 "
+                              "(chemotherapy on day 21); day 42 (chemotherapy on day 42); day 63")

@@ -106,6 +106,27 @@ def test_not_reached_says_when_the_run_ended_in_days_after_the_graft():
     assert ">not reached</td>" in key_results_html({"": endpoints})  # without the run: as before, no day
 
 
+def test_an_infants_cd4_for_age_in_a_run_ending_before_its_first_birthday_says_why_there_is_none():
+    """review27: an infant's cd4_for_age_day read "not reached" with its CD4 above 500/uL for months: under 1 year
+    prophylaxis is given whatever the count, so a run that ends before the first birthday has no such day."""
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+    from hemasim.scenario import parse_scenario
+
+    result = run_scenario(parse_scenario({
+        "name": "infant", "duration_days": 40, "aging": False, "output": {"every_days": 2},
+        "patient": {"age_years": 0.3, "sex": "male", "weight_kg": 6, "height_cm": 61},
+        "interventions": [COND, GRAFT]}))
+    endpoints = evaluate_endpoints(result)
+    assert next(e for e in endpoints if e.name == "cd4_for_age_day").value is None
+    html = key_results_html({"": endpoints}, {"": result})
+    # (1 - 0.3) x 365.25 - 6 = 249.7 days after the graft; the run ends 34 days after it
+    assert ("none: the first birthday (day 250 after graft) is after the end of the run (day 34 after graft); under "
+            "1 year prophylaxis is given whatever the count") in html
+    assert "not reached by the end of the run (day 34 after graft)" in html  # cd4_200_day's, as before
+
+
 def test_a_nadir_after_a_graft_also_reads_in_days_after_the_graft():
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.report.key_results import key_results_html

@@ -116,7 +116,8 @@ def test_a_panels_legend_with_twin_axes_lies_below_it_off_every_curve():
     renderer = canvas.get_renderer()
     (legend,) = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
     box = legend.get_window_extent(renderer)
-    assert {t.get_text() for t in legend.get_texts()} >= {"ANC (1e9/L)", "IgG (AU)"}
+    # the legend writes the unit as the axis beside it does (review27: "ANC (1e9/L)" beside "ANC (10⁹/L)")
+    assert {t.get_text() for t in legend.get_texts()} >= {"ANC (10⁹/L)", "IgG (AU)"}
     assert fig.bbox.y0 <= box.y0 and not any(box.overlaps(ax.get_window_extent(renderer)) for ax in fig.axes)
     # visual: the middle axis read "ANC / inflammation" with no unit; its label now carries them and stays clear
     # of the IgG axis beside it (its spine and its tick labels) and inside the figure

@@ -134,7 +134,9 @@ pd.DataFrame(rows).set_index(["arm", "cycle"])
 # ## Try it yourself
 #
 # * Move pegfilgrastim to the day of the infusion (`start_day: 0`; the labels give G-CSF from 24 hours after
-#   chemotherapy, and `hemasim check` warns) or give filgrastim daily (`drug_set: filgrastim_melhem2017`).
+#   chemotherapy, and `hemasim check` warns) or give filgrastim daily instead (a `gcsf` block with
+#   `drug_set: filgrastim_wang2001`, the set `hemasim drugs` says to use, and `dose_ug_per_kg: 5` on days 1-10 of
+#   each cycle).
 # * Change the dose rule to `action: reduce` (see [Scenario files](../scenarios.md)).
 # * Combination regimens ship as data: `kind: chemotherapy_regimen` (`examples/regimen_ac_docetaxel.yaml`).
 #

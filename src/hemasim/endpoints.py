@@ -348,7 +348,8 @@ def first_run(day_ok: np.ndarray, run: int) -> np.ndarray:
 
 
 def engraftment_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray, run: int) -> np.ndarray:
-    """First of ``run`` consecutive days at or above ``threshold`` (a number, or one per patient as (N, 1)) after
+    """First of ``run`` consecutive days at or above ``threshold`` (a number, one per patient as (N, 1), or one per patient and day as (N, T): a child's count
+    for its age on each day) after
     the first day below it (NaN when never below, or not recovered). ``days`` (T,) from the graft, ``v`` (N, T)."""
     below = v < threshold
     day_ok = daily_ok(days, ~below)
@@ -362,7 +363,7 @@ def recovery_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray
     """First of ``run`` consecutive days at or above ``threshold`` after the first day below it (a recovery:
     :func:`engraftment_days`), and a flag that is 1.0 where the value never fell below it (no recovery day: the
     count did not fall, rather than "recovered on day 0"). ``days`` (T,) from the event, ``v`` (N, T),
-    ``threshold`` a number or one per patient (N, 1)."""
+    ``threshold`` a number, one per patient (N, 1) or one per patient and day (N, T)."""
     did_not_fall = np.asarray((v >= threshold).all(axis=1), dtype=np.float64)
     return engraftment_days(days, v, threshold, run), did_not_fall
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
+import io
+import re
+import sys
+
 import typer
 
 from hemasim import __version__
@@ -70,10 +75,46 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the hemas
     plausibility_warnings_as_lines()
 
 
+#: a character the output's encoding lacks, as plain text: the units as the data files write them ("cells/uL",
+#: "x10^9/L"), the signs spelled out. An ASCII stdout (PYTHONIOENCODING=ascii) or a Windows code page (cp1252, output
+#: redirected to a file: it has µ and × but not ⁹) failed `references --assumed` with UnicodeEncodeError (review27)
+_PLAIN = {"µ": "u", "×": "x", "·": "*", "≥": ">=", "≤": "<=", "−": "-", "–": "-", "—": "-", "‘": "'", "’": "'",
+          "“": '"', "”": '"', "…": "...", "±": "+-", "°": " deg", "→": "->"}
+_SUPERSCRIPTS = "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"
+_SUPERSCRIPT_PLAIN = str.maketrans(_SUPERSCRIPTS, "-0123456789")
+PLAIN_ERRORS = "hemasim-plain"
+
+
+def _plain(err: UnicodeError) -> tuple[str, int]:
+    """The codec error handler :data:`PLAIN_ERRORS`: the unencodable run as :data:`_PLAIN` writes it, a superscript
+    power as ^ and its digits ("⁹" -> "^9"), anything else as a backslash escape (never an error)."""
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    end = err.end
+    while end < len(err.object) and err.object[end - 1] in _SUPERSCRIPTS and err.object[end] in _SUPERSCRIPTS:
+        end += 1  # a power the encoding carries in part (cp1252 has ³, not ⁻): "^-3", not "^-³"
+    parts = re.split(f"([{_SUPERSCRIPTS}]+)", err.object[err.start:end])
+    out = "".join(("^" + part.translate(_SUPERSCRIPT_PLAIN)) if i % 2 else
+                  "".join(_PLAIN.get(c, c.encode("ascii", "backslashreplace").decode("ascii")) for c in part)
+                  for i, part in enumerate(parts))
+    return out, end
+
+
+def plain_where_unencodable() -> None:
+    """Every character the standard streams' encodings lack written by :func:`_plain`, once, for every command (the
+    output layer: the report's units and signs stay as readers write them where the stream can carry them)."""
+    codecs.register_error(PLAIN_ERRORS, _plain)
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors=PLAIN_ERRORS)
+
+
 def main() -> None:
     """The ``hemasim`` command (the console script, ``python -m hemasim``): ``app`` with the collector tuned for a
-    short-lived process (:mod:`hemasim._gc`)."""
+    short-lived process (:mod:`hemasim._gc`), and output that any stdout encoding carries
+    (:func:`plain_where_unencodable`)."""
     tune_for_command()
+    plain_where_unencodable()
     try:
         app()
     finally:

@@ -60,6 +60,7 @@ from hemasim.cohort.sampling import (
     cohort_sex,
     draw_patients,
     publishes_variability,
+    youngest_age_years,
 )
 from hemasim.endpoints import (
     DEFAULT_ENDPOINTS,
@@ -293,7 +294,8 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     meta: dict[str, EndpointMeta] = {}
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
-                          drug_values=vp.drug_values, per_patient=vp.parameters)
+                          drug_values=vp.drug_values, per_patient=vp.parameters,
+                          youngest_age_years=youngest_age_years(scenario.population, scenario.patient))
     units = scenario_endpoint_units(scenario)  # as declared (the definitions are the run's: a median reference count)
     for column in scenario_endpoint_values(scenario, times, extra_obs, ctx):
         ep[column.name] = column.values

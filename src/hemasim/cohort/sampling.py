@@ -161,6 +161,12 @@ def cohort_sex(female_fraction: float | None, sex: str | None) -> str | None:
     return "female" if female_fraction == 1 else "male" if female_fraction == 0 else None
 
 
+def youngest_age_years(population: Population | None, base: Patient) -> float:
+    """The youngest age, years, a patient of the cohort can be drawn at (:func:`draw_covariates`'s rule): the
+    population's ``age_years.min``, else the scenario's patient's age."""
+    return population.age_years.min if population is not None and population.age_years else base.age_years
+
+
 def draw_covariates(population: Population, base: Patient, rng: np.random.Generator
                     ) -> tuple[float, bool, float, float]:
     """(age, female, weight, height) of one patient, ``base`` (the scenario's patient) giving what the

@@ -55,6 +55,7 @@ def _section(result: Result) -> str | None:
     import html  # its entity tables only when reporting (docs/performance.md, goal 1)
 
     from hemasim.biology.mobilisation import COLLECTED_PER_KG
+    from hemasim.report.key_results import unit_text  # the report's one unit mapping (review27: cells/uL here)
 
     scenario = result.record.scenario
     if scenario is None:
@@ -73,11 +74,12 @@ def _section(result: Result) -> str | None:
                     f"<td>{cd34[before]:.4g} (day {t[before]:g})</td>"
                     f"<td>{(collected[after] - collected[before]) / 1e6:.3g}</td></tr>")
     peak = int(np.argmax(cd34))
+    per_uL, million = unit_text("cells/uL"), unit_text("1e6")
     return ("<h2>Mobilisation and apheresis</h2>"
-            f"<p>Peak blood CD34+ {cd34[peak]:.4g} cells/uL on day {t[peak]:.3g}; collected in all "
-            f"{collected[-1] / 1e6:.3g} x10^6 CD34+/kg.</p>"
-            "<table><tr><th>day</th><th>processed</th><th>blood CD34+ before (cells/uL)</th>"
-            f"<th>collected (x10^6 CD34+/kg)</th></tr>{''.join(rows)}</table>")
+            f"<p>Peak blood CD34+ {cd34[peak]:.4g} {per_uL} on day {t[peak]:.3g}; collected in all "
+            f"{collected[-1] / 1e6:.3g} {million} CD34+/kg.</p>"
+            f"<table><tr><th>day</th><th>processed</th><th>blood CD34+ before ({per_uL})</th>"
+            f"<th>collected ({million} CD34+/kg)</th></tr>{''.join(rows)}</table>")
 
 
 @register

@@ -152,6 +152,10 @@ class EndpointContext:
     #: healthy-model parameters each patient has his own value of (name -> (n_patients,) values: a cohort's draws, a
     #: sensitivity design's points), which :meth:`value` gives in place of the table's
     per_patient: Mapping[str, np.ndarray] = field(default_factory=dict)
+    #: the youngest age, years, any patient of the scenario can have at day 0 (a cohort's ``population.age_years.min``);
+    #: None: the youngest of :attr:`ages_years`. What decides a column that only some ages have (the transplant's
+    #: ``cd4_for_age_day``), so that every partition of a cohort has the same columns whatever ages it drew
+    youngest_age_years: float | None = None
 
     def value(self, name: str) -> float | np.ndarray:
         """Parameter ``name`` as each patient's model was built with it: his own value where :attr:`per_patient`

@@ -134,7 +134,7 @@ def _drug_section(result: Result) -> str | None:
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
-            + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (a list of days: dose n of N)</th><th>route</th>"
+            + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (or dose n of N of a days list)</th><th>route</th>"
             "<th>action</th>"
             f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
 

@@ -203,21 +203,25 @@ def hemoglobin_after_engraftment(days: np.ndarray, hb: np.ndarray, anc_day: np.n
                            "patient's haemoglobin set point (the value the run starts from)", peak / set_point)]
 
 
-#: the CD4 recovery for a child's age: the count below which a child of that age takes PJP prophylaxis
-#: (hemasim.clinical_thresholds, ``cd4_pjp``); given where a patient is under this age at the graft (from 6 years on
-#: the count is the adults' 200/uL, which ``cd4_200_day`` reads)
+#: the CD4 count for a child's age: the count below which a child of that age takes PJP prophylaxis
+#: (hemasim.clinical_thresholds, ``cd4_pjp``); given where the scenario's youngest patient can be under this age at the
+#: graft, for every patient of it (from 6 years on the count is the adults' 200/uL, which ``cd4_200_day`` reads too)
 CD4_FOR_AGE_UNDER_YEARS = 6.0
 CD4_FOR_AGE = "cd4_for_age_day"
 
 
 def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], references: Mapping[str, object],
-                               hb_set_point: np.ndarray | None = None, ages_at_graft: float | np.ndarray | None = None
-                               ) -> list[EndpointColumn]:
+                               hb_set_point: np.ndarray | None = None, ages_at_graft: float | np.ndarray | None = None,
+                               youngest_at_graft: float | None = None) -> list[EndpointColumn]:
     """Engraftment, immune recovery, chimerism and the haemoglobin after engraftment for many patients: ``days`` (T,)
     from the graft (>= 0), ``obs`` name -> (N, T) for :data:`TRANSPLANT_OBSERVABLES`; ``references`` the recovery
     reference counts; ``hb_set_point`` (N,) each patient's haemoglobin set point (default: the first value given);
-    ``ages_at_graft`` the patients' ages on the graft's day, years (a number or (N,)): where one is under
-    :data:`CD4_FOR_AGE_UNDER_YEARS`, the CD4 recovery for age (:data:`CD4_FOR_AGE`) too."""
+    ``ages_at_graft`` the patients' ages on the graft's day, years (a number or (N,)); ``youngest_at_graft`` the
+    youngest age any patient of the scenario can have then (a cohort's population minimum; None: the youngest of
+    ``ages_at_graft``): where it is under :data:`CD4_FOR_AGE_UNDER_YEARS`, the CD4 count for age
+    (:data:`CD4_FOR_AGE`) too, for every patient. Decided from the scenario, not from the ages drawn, so that every
+    partition of a cohort has the same columns (review27: a partition drawn all from 6 years lacked it, and
+    ``pd.read_parquet`` of the endpoints then dropped the column)."""
     n = next(iter(obs.values())).shape[0]
     unit = "day after graft"
     # engraftment is defined after a fall: a count that never fell (a small conditioning, a fast graft) has no
@@ -261,16 +265,21 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
                            day),
             EndpointColumn(f"cd4_200_day{DID_NOT_FALL}", "flag", "1 if CD4 never fell below 200/uL after the graft "
                            "(no recovery day: the count did not fall)", did_not_fall)]
-    if ages_at_graft is not None and np.any(np.asarray(ages_at_graft) < CD4_FOR_AGE_UNDER_YEARS):
+    youngest = youngest_at_graft if youngest_at_graft is not None or ages_at_graft is None else \
+        float(np.min(ages_at_graft))
+    if ages_at_graft is not None and youngest is not None and youngest < CD4_FOR_AGE_UNDER_YEARS:
         # a young child's count is read against its age's (1-6 years: 500/uL; under 1 year no count ends PJP
         # prophylaxis, so no day before the first birthday counts), the age on each day as the child ages
         for_age = thresholds_over_run("cd4_pjp", ages_at_graft, None, days)
         day, did_not_fall = recovery_days(days, obs["cd4_per_uL"], for_age)
-        out += [EndpointColumn(CD4_FOR_AGE, unit, "first day with CD4 at or above the count below which a child of "
-                               "that day's age takes PJP prophylaxis (NIH paediatric guidelines 2013: every infant "
-                               "under 1 year whatever the count, 500/uL from 1 to 6 years, 200/uL from 6), after its "
-                               f"fall below it after the graft (none when it never fell below, see {CD4_FOR_AGE}"
-                               f"{DID_NOT_FALL}, or did not recover)", day),
+        out += [EndpointColumn(CD4_FOR_AGE, unit, "first day on which the CD4 count no longer calls for PJP "
+                               "prophylaxis at that day's age (NIH paediatric guidelines 2013): CD4 >= 500/uL from 1 "
+                               "to 6 years, >= 200/uL from 6, and not before the first birthday: under 1 year "
+                               "prophylaxis is given whatever the count, so an infant's day is its first birthday "
+                               "when its count is then above 500/uL, and none when the birthday is after the run; "
+                               f"after the count's fall below it after the graft (none when it never fell below, see "
+                               f"{CD4_FOR_AGE}{DID_NOT_FALL}, or did not recover); a patient from 6 years at the "
+                               "graft reads 200/uL, as cd4_200_day", day),
                 EndpointColumn(f"{CD4_FOR_AGE}{DID_NOT_FALL}", "flag", "1 if CD4 never fell below the count for "
                                "the child's age after the graft (no recovery day: the count did not fall)",
                                did_not_fall)]
@@ -310,7 +319,9 @@ class TransplantEndpoints(EndpointFamily):
         return transplant_endpoint_values(times[after] - self.graft_day,
                                           {n: obs[n][:, after] for n in TRANSPLANT_OBSERVABLES if n in obs}, refs,
                                           obs[HB][:, 0] if HB in obs else None,
-                                          np.asarray(ctx.ages_years, dtype=np.float64) + self.graft_day / DAYS_PER_YEAR)
+                                          np.asarray(ctx.ages_years, dtype=np.float64) + self.graft_day / DAYS_PER_YEAR,
+                                          None if ctx.youngest_age_years is None else
+                                          ctx.youngest_age_years + self.graft_day / DAYS_PER_YEAR)
 
     def units(self) -> dict[str, str]:
         days = ["neutrophil_engraftment_day", "platelet_engraftment_day",

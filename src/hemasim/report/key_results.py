@@ -50,8 +50,9 @@ KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
     # above 200 after a fall below it, which a SCID child's count starts in
     ("cd4_200_day", "CD4 recovery (≥ 200/µL after the graft)", None),
     # a child under 6 at the graft: the count its age's PJP prophylaxis stops at (hemasim.clinical_thresholds)
-    ("cd4_for_age_day", "CD4 recovery for age (≥ 500/µL from 1 to 6 years, 200/µL from 6; none counts under 1 year: "
-     "NIH paediatric PJP guideline)", None),
+    ("cd4_for_age_day", "CD4 count for age allows stopping PJP prophylaxis (≥ 500/µL from 1 to 6 years, ≥ 200/µL "
+     "from 6; not before the first birthday: under 1 year prophylaxis is given whatever the count; NIH paediatric "
+     "guideline)", None),
 )
 
 #: the headline read-out of a kind whose endpoints carry the antigen or pathogen in their name
@@ -143,7 +144,9 @@ OBSERVABLE_WORDS = {
     "lymphocytes_1e9_per_L": "lymphocytes", "leukocytes_1e9_per_L": "leukocytes", "monocytes_1e9_per_L": "monocytes",
     "rbc_1e12_per_L": "red cells", "cd4_per_uL": "CD4 T cells", "cd8_per_uL": "CD8 T cells",
     "b_cells_per_uL": "B cells", "nk_cells_per_uL": "NK cells"}
-_OBSERVABLE_NAME = re.compile(r"\b(" + "|".join(OBSERVABLE_WORDS) + r")\b")
+#: a name already in brackets (a text converted once) is left alone: the conversion is idempotent (review27: twice gave
+#: "ANC [ANC [anc_1e9_per_L]]")
+_OBSERVABLE_NAME = re.compile(r"(?<!\[)\b(" + "|".join(OBSERVABLE_WORDS) + r")\b")
 
 
 def definition_text(definition: str) -> str:
@@ -209,8 +212,9 @@ def day_text(value: float, hours: bool = True) -> str:
     :data:`DAY_FRACTION_DIGITS` significant digits with its hours, "0.0417 (1 h)" (a docetaxel Cmax at the end of a
     1-hour infusion read "day 0.04167", leaving the reader to work out the hour; leftovers27), else by
     :func:`_number`. ``hours`` False: without them, where the hours follow in other words."""
-    if 0 < abs(value) < 1:
-        return f"{value:.{DAY_FRACTION_DIGITS}g}" + (_hours(value) if hours else "")
+    text = f"{value:.{DAY_FRACTION_DIGITS}g}"
+    if 0 < abs(value) < 1 and abs(float(text)) < 1:  # 0.9996 by _number, not "1 (24 h)" (review27)
+        return text + (_hours(value) if hours else "")
     return _number(value)
 
 
@@ -237,7 +241,8 @@ def _amount(name: str, unit: str, value: float) -> str:
     if _is_day_of_event(name, unit):
         return f"day {day_text(value)}{unit[3:]}"
     if unit == "day":  # a number of days: "0.5 days (12 h)", the hours after the unit
-        return f"{day_text(value, hours=False)} {'day' if value == 1 else 'days'}{_hours(value)}"
+        number = day_text(value, hours=False)  # "1 day" by the number as written (1.00001 read "1 days")
+        return f"{number} {'day' if number == '1' else 'days'}{_hours(value) if number != '1' else ''}"
     if unit == FRACTION:
         return percent_number(value) + PERCENT
     words = unit_text(unit)
@@ -284,7 +289,9 @@ def _graft_failure_text(e: EndpointValue, values: Mapping[str, EndpointValue]) -
 def _value_text(e: EndpointValue, result: Result | None = None) -> str:
     if e.value is None:
         text = never_fell_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
-        return f"{text} {_run_end(e, result)}" if text == "not reached" and result is not None else text
+        if text == "not reached" and result is not None:
+            return _after_first_birthday(e, result) or f"{text} {_run_end(e, result)}"
+        return text
     if e.unit == "flag":
         return "yes" if e.value else "no"
     return _amount(e.name, e.unit, e.value)
@@ -298,6 +305,24 @@ def _run_end(e: EndpointValue, result: Result) -> str:
     if e.unit == "day after graft" and graft is not None:
         return f"by the end of the run (day {end - graft:g} after graft)"
     return f"by the end of the run (day {end:g})"
+
+
+def _after_first_birthday(e: EndpointValue, result: Result) -> str | None:
+    """An infant's ``cd4_for_age_day`` with no value because the run ended before its first birthday, the earliest
+    day PJP prophylaxis can stop whatever the count: "none: the first birthday (day 249 after graft) is after the end
+    of the run (day 193 after graft) ..." (review27: it read "not reached" with CD4 above 500/uL for 120 days); else
+    None."""
+    from hemasim.model.laws import DAYS_PER_YEAR
+    from hemasim.report.plots import patient_age
+
+    age, graft = patient_age(result), _graft_day(result)
+    if e.name != "cd4_for_age_day" or age is None or graft is None:
+        return None
+    birthday, end = (1.0 - age) * DAYS_PER_YEAR - graft, float(result.times[-1]) - graft
+    if birthday <= end:
+        return None
+    return (f"none: the first birthday (day {birthday:.0f} after graft) is after the end of the run (day {end:g} "
+            "after graft); under 1 year prophylaxis is given whatever the count")
 
 
 def _graft_day(result: Result | None) -> float | None:
@@ -615,9 +640,12 @@ def _cohort_hb_peak(by_name: Mapping[str, Mapping[str, Any]]) -> str | None:
     text = _cohort_value(peak)
     if ratio is None or ratio["median"] is None:
         return text
-    above = (100 * (ratio[q] - 1) for q in ("median", "p05", "p95"))
-    return (text + "; {:.1f}% above the patient's set point (5-95%: {:.1f}% to {:.1f}%; a person's own range: "
-            "±{:.1f}%)").format(*above, 100 * HB_OWN_RANGE)
+    median, low, high = (100 * (ratio[q] - 1) for q in ("median", "p05", "p95"))
+    # a maximum below the set point read "-8.5% above" (review27): signed and "from" where any lies below it
+    sign = "" if min(median, low, high) >= 0 else "+"
+    head = f"{median:.1f}% above" if not sign else f"{median:+.1f}% from"
+    return (f"{text}; {head} the patient's set point (5-95%: {low:{sign}.1f}% to {high:{sign}.1f}%; a person's own "
+            f"range: ±{100 * HB_OWN_RANGE:.1f}%)")
 
 
 def _no_nadir_share(by_name: Mapping[str, Mapping[str, Any]], day: str | None) -> str:

@@ -481,7 +481,7 @@ def infection_figure(result: Result | Arms) -> Figure | None:
     fig, axes, pathogens, arms = stacked
     for ax, n in zip(axes, pathogens, strict=True):
         ax2 = _load_panel(ax, arms, f"{n}_cfu", "CFU", 1.0, 1e-2, "bacteria (CFU)")
-        _host_curves(ax2, arms, [("anc_1e9_per_L", "ANC (1e9/L)", "tab:blue", 1.4, ""),
+        _host_curves(ax2, arms, [("anc_1e9_per_L", "ANC (10⁹/L)", "tab:blue", 1.4, ""),
                                  (f"{n}_inflammation_au", "inflammation (AU)", "tab:orange", 1.0, "")])
         # the units on the axis, not only in the legend ("ANC / inflammation" had none; visual), on two lines
         ax2.set_ylabel("ANC (10⁹/L)\ninflammation (AU)")

@@ -266,8 +266,9 @@ def negative_day_hint(err: ValidationError) -> str:
     days = [day for e in err.errors(include_url=False) if (day := _negative_day(e)) is not None]
     if not days:
         return ""
-    return (f"; days count from the start of the run (day 0), not from the graft: add {-min(days):g} to every day of "
-            "the scenario, so that the earliest is day 0, and to duration_days to keep the follow-up "
+    # "not from the graft" alone read odd in a file with no graft (review27: docetaxel and pegfilgrastim only)
+    return (f"; days count from the start of the run (day 0), not from a graft or a cycle's day 1: add {-min(days):g} "
+            "to every day of the scenario, so that the earliest is day 0, and to duration_days to keep the follow-up "
             "(docs/getting_started.md, Days)")
 
 

@@ -148,8 +148,8 @@ RANGES: dict[str, ClinicalRange] = {
         "cells/mm3, written 1.5 here (a count per uL or mm3 is 1000 times it); bounds a tenth and tenfold of 1.5",
         typical=1.5),
     "platelets_rule_1e9_per_L": ClinicalRange(
-        10.0, 1000.0, "1e9/L", "a dose rule's platelet threshold, in 1e9/L: regimens give full doses at >= 100,000 "
-        "/uL (PMC4671866, Table 1), written 100 here (a count per uL is 1000 times it); bounds a tenth and tenfold "
+        10.0, 1000.0, "1e9/L", "a dose rule's platelet threshold, in 1e9/L: a regimen's table gives full doses at "
+        ">= 90,000/uL and a delay below 100,000/uL (PMC4671866, Table 1), written 100 here (a count per uL is 1000 times it); bounds a tenth and tenfold "
         "of 100", typical=100.0),
 }
 
@@ -290,9 +290,14 @@ def _weight(age: float, sex: str, w: float) -> Iterator[Implausible]:
         if not low <= w <= high:
             child = "boy" if sex == "male" else "girl"
             pounds = f"; if that is pounds, {w * KG_PER_LB:.3g} kg" if low <= w * KG_PER_LB <= high else ""
-            yield "patient.weight_kg", (f"{_g(w)} kg for a {child} of {age:g} years is outside {low:.3g}-{high:.3g} "
+            yield "patient.weight_kg", (f"{_g(w)} kg for a {child} of {_years(age)} is outside {low:.3g}-{high:.3g} "
                                         f"kg, {CHILD_WEIGHT_SD:g} SD either side of the median weight for age and "
                                         f"sex{pounds}; check weight_kg and age_years ({_CDC_2000})")
+
+
+def _years(age: float) -> str:
+    """An age in words: "1 year", "4.5 years" (review27: "a boy of 1 years")."""
+    return f"{age:g} year{'' if age == 1 else 's'}"
 
 
 def _patient(patient: Patient) -> Iterator[Implausible]:
@@ -303,7 +308,7 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
         if not low <= h <= high:
             child = "boy" if patient.sex == "male" else "girl"
             inches = f"; if that is inches, {h * 2.54:.3g} cm" if low <= h * 2.54 <= high else ""
-            yield "patient.height_cm", (f"{_g(h)} cm for a {child} of {age:g} years is outside {low:.3g}-{high:.3g} "
+            yield "patient.height_cm", (f"{_g(h)} cm for a {child} of {_years(age)} is outside {low:.3g}-{high:.3g} "
                                         f"cm, {CHILD_HEIGHT_SD:g} SD either side of the median height for age and "
                                         f"sex{inches}; check height_cm and age_years ({_CDC_2000})")
     if h is not None:
@@ -588,20 +593,28 @@ def _gcsf_timing(scenario: Scenario) -> Iterator[Implausible]:
         return  # no G-CSF: and a healthy run imports no dosing module (tests/test_cli_startup.py)
     from hemasim.interventions.dosed import DosedSpec
 
-    parts = [(i, p, getattr(p, "schedule", None)) for i, iv in enumerate(scenario.interventions)
-             for p in ([iv] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts", list)())]
-    chemo = sorted({d for _, p, schedule in parts if p.kind == "chemotherapy" and schedule is not None
-                    for d in schedule.dose_days()})
-    for i, part, schedule in parts:
+    # (scenario field, what the warning calls the G-CSF, the part); a regimen's part is named by its field in the
+    # regimen's file (review27: it named the scenario's `schedule`, which a regimen does not have)
+    parts = [(f"interventions.{i}.schedule", f"G-CSF ({iv.drug_set})", iv) if isinstance(iv, DosedSpec) else
+             (f"interventions.{i}.regimen",
+              f"the regimen's G-CSF ({p.drug_set}; {getattr(iv, 'regimen', '')}: {field}.days_in_cycle)", p)
+             for i, iv in enumerate(scenario.interventions)
+             for field, p in ([("", iv)] if isinstance(iv, DosedSpec) else getattr(iv, "dosed_parts_by_field", list)())]
+    chemo = sorted({d for _, _, p in parts if p.kind == "chemotherapy"
+                    and (schedule := getattr(p, "schedule", None)) is not None for d in schedule.dose_days()})
+    for path, name, part in parts:
+        schedule = getattr(part, "schedule", None)
         if part.kind != "gcsf" or schedule is None or not chemo:
             continue
-        clash = next(((d, c) for d in schedule.dose_days() for c in chemo if abs(d - c) < GCSF_CHEMO_GAP_DAYS), None)
-        if clash is not None:
-            day, dose = clash
-            yield f"interventions.{i}.schedule", (
-                f"G-CSF ({part.drug_set}) on day {_g(day)} is within 24 hours of the chemotherapy dose of day "
-                f"{_g(dose)}: the filgrastim and pegfilgrastim labels (section 2) give G-CSF from 24 hours after "
-                f"cytotoxic chemotherapy, not in the 24 hours before it; the day after the dose is day {_g(dose + 1)}")
+        # every clash at once: fixing the first must not uncover the next one by one
+        clashes = [(d, c) for d in schedule.dose_days() for c in chemo if abs(d - c) < GCSF_CHEMO_GAP_DAYS]
+        if clashes:
+            listed = "; ".join(f"day {_g(day)} (chemotherapy on day {_g(dose)})" for day, dose in clashes[:6])
+            more = f" and {len(clashes) - 6} more" if len(clashes) > 6 else ""
+            yield path, (
+                f"{name} is given within 24 hours of a chemotherapy dose: {listed}{more}: the filgrastim and "
+                "pegfilgrastim labels (section 2) give G-CSF from 24 hours after cytotoxic chemotherapy, not in the "
+                f"24 hours before it; the day after the dose is day {_g(clashes[0][1] + 1)}")
 
 
 _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[Implausible]], ...] = (
