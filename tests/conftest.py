@@ -336,6 +336,16 @@ def _example_result(name: str) -> Any:
     return result
 
 
+@functools.cache
+def ch_report_page() -> str:
+    """The clonal-haematopoiesis report of ``run_ch_population(30, seed=0, example_pool_size=300)`` (HTML), rendered
+    once a process: three test files read that page (its text, its figures' phone widths, in Chromium too), ~0.9 s
+    CPU a rendering (docs/performance.md, the suite's twenty-fourth session). A string: no test can change it."""
+    from hemasim.clonal.report import render_ch_report, run_ch_population
+
+    return render_ch_report(run_ch_population(30, seed=0, example_pool_size=300))
+
+
 @pytest.fixture(scope="session")
 def reference_model():
     from hemasim.biology import healthy_human_model
