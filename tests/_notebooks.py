@@ -231,8 +231,14 @@ def _render_executed(folder: str) -> None:
 
 def main(argv: list[str]) -> None:
     """``main([FOLDER, "build", ...])``: mkdocs's own command line, the tutorials' pages rendered from the executed
-    notebooks in FOLDER."""
+    notebooks in FOLDER. The build's process collects its garbage as a ``hemasim`` command does (first threshold
+    :data:`hemasim._gc.GC_THRESHOLD`, not Python's 700): the Markdown trees, griffe's model of the package and the
+    notebooks' pages are long-lived, and at 700 the collector examined them again and again (~0.7 s of the build's
+    ~9 s CPU; docs/performance.md, the suite's twenty-fourth session). The pages are the same."""
     from mkdocs.__main__ import cli
 
+    from hemasim._gc import tune_for_command
+
+    tune_for_command()
     _render_executed(argv[0])
     cli(argv[1:], prog_name="mkdocs")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import atexit
 import copy
 import functools
+import gc
 import os
 import sys
 import time
@@ -123,6 +124,37 @@ def pytest_collectreport(report: pytest.CollectReport) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     _TRAIL.finished()  # a later process waits for no module any more
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _FREEZE.at(item)
+
+
+class _FreezeBetweenModules:
+    """Before the first test of each test module (the previous module's fixtures torn down), the process collects
+    its cyclic garbage once and moves every object still alive to the collector's permanent generation
+    (``gc.freeze``): what the collection and the earlier modules left alive - imported modules, test items, session
+    fixtures, caches - is then not examined again by each later collection of the oldest generation (0.1-0.35 s
+    each, a dozen a process) nor by the two at the session's end, which pytest's unraisable-exception plugin makes
+    (~0.3-0.5 s each, where the heap had ~400,000 objects). A frozen object is still freed by reference counting;
+    only one that later becomes garbage inside a reference cycle stays (the test processes end with the run). On a
+    third of the suite (729 tests, two xdist processes): 7.4 s of collector CPU against 2.1 s, the processes' peak
+    memory the same (docs/performance.md, the suite's twenty-fourth session). Tests that check what the collector
+    frees (tests/test_imex.py) create those objects in the test, after the freeze."""
+
+    def __init__(self) -> None:
+        self.module = ""
+
+    def at(self, item: pytest.Item) -> None:
+        module = item.nodeid.split("::")[0]
+        if module != self.module:
+            self.module = module
+            gc.collect()
+            gc.freeze()
+
+
+_FREEZE = _FreezeBetweenModules()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -302,6 +334,16 @@ def _example_result(name: str) -> Any:
         if array is not None:
             array.setflags(write=False)
     return result
+
+
+@functools.cache
+def ch_report_page() -> str:
+    """The clonal-haematopoiesis report of ``run_ch_population(30, seed=0, example_pool_size=300)`` (HTML), rendered
+    once a process: three test files read that page (its text, its figures' phone widths, in Chromium too), ~0.9 s
+    CPU a rendering (docs/performance.md, the suite's twenty-fourth session). A string: no test can change it."""
+    from hemasim.clonal.report import render_ch_report, run_ch_population
+
+    return render_ch_report(run_ch_population(30, seed=0, example_pool_size=300))
 
 
 @pytest.fixture(scope="session")

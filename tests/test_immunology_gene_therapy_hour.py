@@ -7,13 +7,14 @@ import re
 
 import pytest
 
+from tests.conftest import ch_report_page
+
 
 @pytest.fixture(scope="module")
 def ch_page() -> tuple[str, object]:
-    from hemasim.clonal.report import render_ch_report, run_ch_population
+    from hemasim.clonal.report import run_ch_population
 
-    run = run_ch_population(30, seed=0, example_pool_size=300)
-    return render_ch_report(run), run
+    return ch_report_page(), run_ch_population(30, seed=0, example_pool_size=300)
 
 
 def test_the_ch_report_defines_vaf_and_says_it_is_exact_not_sequenced(ch_page):

@@ -9,6 +9,7 @@ import pytest
 
 from hemasim.report.html import PHONE_FIGURE_SCALE, image_html, page_head, png_width
 from tests._browser import PageLog, launch_browser
+from tests.conftest import ch_report_page
 
 
 @pytest.fixture(scope="module")
@@ -64,10 +65,8 @@ def test_a_wide_figure_keeps_its_labels_legible_on_a_phone(browser, tmp_path: Pa
 def test_the_clonal_reports_figures_scroll_sideways_on_a_phone(browser, tmp_path: Path):
     """The clonal report embedded its three PNGs squeezed to the screen (max-width:100%) after harden6 gave the
     other reports image_html: at 390 px each keeps PHONE_FIGURE_SCALE of its drawn width in a box that scrolls."""
-    from hemasim.clonal.report import render_ch_report, run_ch_population
-
     page_file = tmp_path / "report.html"
-    page_file.write_text(render_ch_report(run_ch_population(30, seed=0, example_pool_size=300)), encoding="utf-8")
+    page_file.write_text(ch_report_page(), encoding="utf-8")  # render_ch_report(run_ch_population(30, seed=0, ...))
     page = browser.new_page(viewport={"width": 390, "height": 844})
     log = PageLog(page)
     page.goto(page_file.as_uri())

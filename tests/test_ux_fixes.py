@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from hemasim.assembly import run_scenario
 from hemasim.scenario import load_scenario, parse_scenario
-from tests.conftest import EXAMPLES, ROOT, example_run
+from tests.conftest import EXAMPLES, ROOT, ch_report_page, example_run
 
 PATIENT = {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165}
 DOCETAXEL = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100,
@@ -222,9 +222,7 @@ def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has
 def test_the_clonal_reports_figures_scroll_sideways_on_a_phone_like_the_other_reports():
     # harden6 gave the run, cohort and fit reports' PNGs a phone width that scrolls in its own box (image_html);
     # the clonal report still embedded them squeezed to the screen (max-width:100%)
-    from hemasim.clonal.report import render_ch_report, run_ch_population
-
-    page = render_ch_report(run_ch_population(30, seed=0, example_pool_size=300))
+    page = ch_report_page()  # render_ch_report(run_ch_population(30, seed=0, example_pool_size=300))
     figures = re.findall(r'<div class="figure"><img alt="([^"]+)" style="--png-width:(\d+)px" src="data:image/png;'
                          r'base64,', page)
     assert [alt for alt, _ in figures] == ["prevalence by age", "VAF distribution", "clone history"]
