@@ -243,9 +243,9 @@ def check_target_class(target: dict[str, Any]) -> None:
         if check.get("open_end") not in (None, "high", "low"):
             raise ValueError(f"{where}: check {check.get('readout')!r}: open_end is {check.get('open_end')!r}; "
                              "allowed: high, low")
-        resolution = check.get("resolution", 1.0)
-        if isinstance(resolution, bool) or not isinstance(resolution, (int, float)) or not (
-                math.isfinite(resolution) and resolution > 0):
+        resolution = check.get("resolution")
+        if "resolution" in check and (isinstance(resolution, bool) or not isinstance(resolution, int | float)
+                                      or not (math.isfinite(resolution) and resolution > 0)):
             raise ValueError(f"{where}: check {check.get('readout')!r}: resolution is {resolution!r}; allowed: a "
                              "positive number (the read-out's step, in its own unit)")
     _check_challenge(target, where)
