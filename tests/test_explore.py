@@ -99,6 +99,27 @@ def test_bad_scenarios_are_refused_naming_the_field(explorer, scenario, message)
         explorer.run({"arms": [{"name": "A", "scenario": scenario}]})
 
 
+def test_the_choice_lists_are_the_schemas_values_and_the_page_holds_no_copy(explorer, server):
+    # tidy27: the page's route was free text and its sex, genotype and dose-rule lists copies of the schema's types
+    from importlib.resources import files
+    from typing import get_args
+
+    from hemasim.interventions.dosed import DosedSpec
+    from hemasim.scenario import Patient
+
+    choices = explorer.choices()["choices"]
+    assert choices["route"] == list(get_args(DosedSpec.model_fields["route"].annotation)) and "oral" in choices["route"]
+    assert choices["action"] == ["delay", "reduce"] and choices["observable"] == ["anc", "platelets"]
+    assert choices["genotype"] == list(get_args(Patient.model_fields["genotype"].annotation))
+    assert set(choices) == {"route", "action", "observable", "sex", "genotype"}
+    res, body = _request(server, "GET", "/api/choices")
+    assert res.status == 200 and json.loads(body) == {"choices": choices}
+    script = files("hemasim.explore").joinpath("static/explorer.js").read_text(encoding="utf-8")
+    # (a rule's action is named where its other fields follow it: "delay" and "reduce" stay in the script)
+    copied = [v for key, values in choices.items() if key != "action" for v in values if f'"{v}"' in script]
+    assert not copied, f"explorer.js copies the schema's values {copied}: read them from /api/choices"
+
+
 def test_an_unknown_example_is_refused(explorer):
     with pytest.raises(ExploreError, match="not one of the shipped examples"):
         explorer.example("../../etc/passwd")

@@ -125,3 +125,21 @@ def test_a_dose_rule_shows_only_its_actions_fields_and_unclear_fields_say_what_t
     assert "counted from its first day" in hint.inner_text()
     assert log.errors == []
     page.close()
+
+
+def test_a_drugs_route_is_a_choice_of_the_routes_the_schema_allows(browser, address):
+    # tidy27: the route was free text (a typo was refused only by the server, after a run), and the choice lists the
+    # page had (sex, genotype, a dose rule's action) were copies of the schema; they come from /api/choices now
+    from typing import get_args
+
+    from hemasim.interventions.dosed import DosedSpec
+
+    page, log = _opened(browser, address)
+    route = page.locator("select[data-path='interventions.0.route']")
+    assert route.count() == 1 and route.input_value() == "iv_infusion"
+    options = route.locator("option").all_inner_texts()
+    assert options == list(get_args(DosedSpec.model_fields["route"].annotation))
+    assert page.locator("select[data-path='interventions.0.rules.0.action']").locator("option").all_inner_texts() == [
+        "delay", "reduce"]
+    assert log.errors == []
+    page.close()

@@ -88,6 +88,9 @@ def test_every_calibration_target_calibrates_something():
     ({"class": "calibration"}, "a calibration target lists the parameters it calibrates"),
     ({"calibrates": ["x"]}, "calibrates is only for class calibration"),
     ({"checks": [{"readout": "r", "open_end": "up"}]}, "check 'r': open_end is 'up'; allowed: high, low"),
+    ({"checks": [{"readout": "r", "resolution": "1 day"}]}, "check 'r': resolution is '1 day'; allowed: a positive"),
+    ({"checks": [{"readout": "r", "resolution": 0}]}, "check 'r': resolution is 0; allowed: a positive"),
+    ({"checks": [{"readout": "r", "resolution": True}]}, "check 'r': resolution is True; allowed: a positive"),
 ])
 def test_a_target_without_an_honest_class_is_refused(change, message):
     target = {"id": "X1", "class": "prediction", "class_reason": "never fitted", "band_basis": "uncertainty",
@@ -106,6 +109,26 @@ def test_near_edge_is_relative_to_the_judged_edges():
     assert near_edge(1.06, (1.0, 100.0), "high") and not near_edge(1.2, (1.0, 100.0), "high")
     assert not near_edge(1.0, (0.9, 1.0), "high") and near_edge(0.95, (0.9, 1.0), "high")
     assert near_edge(1.2, (1.01, 1e6)) and not near_edge(6.1, (1.01, 1e6))  # log scale over a wide band
+
+
+def test_a_read_out_in_whole_days_is_near_an_edge_one_step_from_it():
+    # T1: a delay of 2 days against "at least 1" is one day from failing; 10% of the 1-day threshold never flags it
+    assert not near_edge(2.0, (1.0, 200.0), "high") and near_edge(2.0, (1.0, 200.0), "high", resolution=1.0)
+    assert not near_edge(3.0, (1.0, 200.0), "high", resolution=1.0)
+    assert near_edge(-2.0, (-120.0, -1.0), "low", resolution=1.0)  # the upper end judged, a step away
+    assert near_edge(21.0, (15.0, 22.0), resolution=1.0) and not near_edge(21.0, (15.0, 22.0))  # 10% of 7 days
+    assert not near_edge(11.0, (0.0, 97.0), resolution=1.0)  # a lower end of 0 stays unjudged
+    assert near_edge(1.05, (1.0, 100.0), "high", resolution=0.01)  # a fine step leaves the share's rule in force
+    assert not near_edge(1.0, (0.9, 1.0), "high", resolution=0.05)  # an open end is no edge at any step
+
+
+def test_every_judged_engraftment_or_recovery_day_declares_its_whole_day_resolution():
+    # endpoints.engraftment_days counts whole days: without the declaration a pass a day from its edge goes unflagged
+    whole_day = re.compile(r"(engraftment|recovery)_(day|days|delay|gap)_")
+    for t in _targets().values():
+        for check in t.get("checks", []):
+            if whole_day.search(check["readout"]):
+                assert check.get("resolution") == 1, f"{t['id']}: {check['readout']} declares no resolution: 1"
 
 
 def _target(tid: str, cls: str, status: str, basis: str = "uncertainty", edge: bool = False) -> TargetResult:

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 from hemasim import __version__
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from hemasim.simulation import Result
 
 OUTPUT_FILES = ("timeseries.csv", "endpoints.json", "run.json", "report.html")
@@ -283,17 +285,39 @@ def atomic_write_files(files: Mapping[Path, Callable[[Path], object]], clean_sta
     return [path for _, path in staged]
 
 
+def _map_floats(value: Any, f: Callable[[float], Any]) -> Any:
+    """``value`` with ``f`` applied to every float inside mappings, lists and tuples (numpy's float64 is a float)."""
+    if isinstance(value, float):
+        return f(value)
+    if isinstance(value, Mapping):
+        return {k: _map_floats(v, f) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_map_floats(v, f) for v in value]
+    return value
+
+
 def null_for_nonfinite(value: Any) -> Any:
     """``value`` with every non-finite float (NaN, inf) inside mappings, lists and tuples replaced by None: strict
     JSON, which ``json.dumps`` writes NaN in and JSON parsers refuse (an interval that could not be computed, an
     endpoint with no value)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Mapping):
-        return {k: null_for_nonfinite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [null_for_nonfinite(v) for v in value]
-    return value
+    return _map_floats(value, lambda x: x if math.isfinite(x) else None)
+
+
+def written_floats(value: Any) -> Any:
+    """``value`` (mappings, lists and tuples of floats) as an output file writes it: every float to the significant
+    digits of :func:`hemasim.endpoints.written_value` (4.749999999999999 -> 4.75), the solver's round-off in the
+    last bits dropped; the caller's values are left as they are (a new structure is returned)."""
+    from hemasim.endpoints import written_value
+
+    return _map_floats(value, written_value)
+
+
+def written_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for a CSV file: each float column's values through :func:`written_floats`' rule (a
+    Parquet file keeps the full float64: it is data, not text)."""
+    from hemasim.endpoints import written_value
+
+    return frame.apply(lambda column: column.map(written_value) if column.dtype.kind == "f" else column)
 
 
 def write_json_report(report: object, out: Path | None, echo: bool = True) -> None:

@@ -77,6 +77,7 @@ from hemasim.io import (
     check_output_folder,
     probe_writable,
     remove_stale_temporaries,
+    written_floats,
 )
 from hemasim.model import Model
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
@@ -908,9 +909,10 @@ def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,
         band_files = [p.parent.parent / "bands" / p.name.replace(".parquet", ".npz") for p in parts]
         bands = _bands_table(sum(np.load(p)["hist"] for p in band_files), times, observables)
     # the summary's files as one set (:func:`~hemasim.io.atomic_write_files`): a figure or report that fails leaves an
-    # earlier summary whole, not new tables beside an old report
-    files = {out / "summary.json": _write_text(json.dumps(summary, indent=2) + "\n"),
-             out / "summary.csv": _write_text(pd.DataFrame(rows).to_csv(index=False)),
+    # earlier summary whole, not new tables beside an old report. Values to endpoints.json's digits (a median of
+    # 4.749999999999999 is 4.75); the summary returned keeps them as computed
+    files = {out / "summary.json": _write_text(json.dumps(written_floats(summary), indent=2) + "\n"),
+             out / "summary.csv": _write_text(pd.DataFrame(written_floats(rows)).to_csv(index=False)),
              out / "bands.csv": _write_text(bands.to_csv(index=False, float_format="%.6g"))}
     if report:
         figure = kept.figure if kept is not None else None

@@ -82,6 +82,8 @@ class ExplorerHandler(BaseHTTPRequestHandler):
             self._answer(lambda: self.explorer.example(unquote(path.removeprefix("/api/example/"))))
         elif path == "/api/parameters":
             self._answer(self.explorer.parameters)
+        elif path == "/api/choices":
+            self._answer(self.explorer.choices)
         else:
             self._json(HTTPStatus.NOT_FOUND, {"error": f"not found: {path}"})
 

@@ -229,6 +229,20 @@ class Explorer:
         header = "# written by hemasim explore\n"
         return header + yaml.safe_dump(base, sort_keys=False, allow_unicode=True)
 
+    def choices(self) -> dict[str, Any]:
+        """The values the scenario schema allows for each field the page edits as a choice list (a dosed drug's
+        route, a dose rule's action and observable, the patient's sex and genotype), read from the schema's own
+        types: the page holds no copy to fall behind it (its route was free text, its action a copy: tidy27)."""
+        from typing import get_args
+
+        from hemasim.interventions.dosed import DosedSpec, Rule
+        from hemasim.scenario import Patient
+
+        fields = {"route": DosedSpec.model_fields["route"], "action": Rule.model_fields["action"],
+                  "observable": Rule.model_fields["observable"], "sex": Patient.model_fields["sex"],
+                  "genotype": Patient.model_fields["genotype"]}
+        return {"choices": {key: list(get_args(f.annotation)) for key, f in fields.items()}}
+
     def parameters(self) -> dict[str, Any]:
         """The parameter table (name, value, unit, bounds, description) for the override controls."""
         import math

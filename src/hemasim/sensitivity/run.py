@@ -262,16 +262,19 @@ def _text(text: str) -> Callable[[Path], None]:
 
 def _json(data: dict[str, Any]) -> Callable[[Path], None]:
     # strict JSON: an endpoint with no value at the scenario's values (a recovery that never came) is null, as in
-    # hemasim run's endpoints.json; NaN, which json.dumps writes by default, is refused by JSON parsers
-    from hemasim.io import null_for_nonfinite
+    # hemasim run's endpoints.json; NaN, which json.dumps writes by default, is refused by JSON parsers. Values to
+    # endpoints.json's digits: a baseline nadir of 4.749999999999999 is 4.75
+    from hemasim.io import null_for_nonfinite, written_floats
 
-    return _text(json.dumps(null_for_nonfinite(data), indent=2, allow_nan=False, default=str) + "\n")
+    return _text(json.dumps(null_for_nonfinite(written_floats(data)), indent=2, allow_nan=False, default=str) + "\n")
 
 
 def _frame(frame: pd.DataFrame, kind: str) -> Callable[[Path], None]:
+    from hemasim.io import written_frame
+
     def write(path: Path) -> None:
-        if kind == "csv":
-            frame.to_csv(path, index=False)
+        if kind == "csv":  # text to endpoints.json's digits; the Parquet file keeps the full float64
+            written_frame(frame).to_csv(path, index=False)
         else:
             frame.to_parquet(path, index=False)
     return write

@@ -41,18 +41,22 @@ CHALLENGE_OUTCOMES: tuple[str, ...] = get_args(ChallengeOutcome)
 NEAR_EDGE_SHARE = 0.1
 
 
-def near_edge(value: float, band: tuple[float, float], open_end: str | None = None) -> bool:
+def near_edge(value: float, band: tuple[float, float], open_end: str | None = None, resolution: float = 0.0) -> bool:
     """Whether ``value`` lies near a judged edge of its band. A band of zero width (a value that must equal the
     cited one) has no edge to be near. ``open_end`` ("high" or "low") names an end that is no criterion (a
     placeholder for "above the threshold", or the quantity's own limit, as 1 for a share); a lower end of 0 is
     never judged either (counts, ratios and days cannot go below it). With both ends judged, near means within
     :data:`NEAR_EDGE_SHARE` of the band's width (on a log scale for a positive band spanning more than a factor
-    10); with one, within that share of the threshold's own value."""
+    10); with one, within that share of the threshold's own value. A read-out that moves in steps (``resolution``,
+    in its own unit: 1 for a whole-day engraftment day) is also near when at most one step from a judged edge: a
+    delay of 2 days against "at least 1" is a step from its edge, though 10% of 1 day would never flag it."""
     low, high = float(band[0]), float(band[1])
     value = float(value)
     if not (low < high) or not (low <= value <= high) or not math.isfinite(value):
         return False
     judge_low, judge_high = open_end != "low" and low != 0.0, open_end != "high"
+    if resolution > 0 and ((judge_low and value - low <= resolution) or (judge_high and high - value <= resolution)):
+        return True
     if judge_low and judge_high:
         if low > 0 and high / low > 10:
             low, high, value = math.log(low), math.log(high), math.log(value)
@@ -73,7 +77,7 @@ class CheckResult:
     value: float | None
     status: Status
     why: str = ""
-    near_edge: bool = False  # a pass within NEAR_EDGE_SHARE of the band's width from an edge
+    near_edge: bool = False  # a pass within NEAR_EDGE_SHARE of the band's width, or one resolution step, of an edge
 
     def to_json(self) -> dict[str, Any]:
         return {"readout": self.readout, "patient": self.patient, "band": list(self.band), "value": self.value,
@@ -239,6 +243,11 @@ def check_target_class(target: dict[str, Any]) -> None:
         if check.get("open_end") not in (None, "high", "low"):
             raise ValueError(f"{where}: check {check.get('readout')!r}: open_end is {check.get('open_end')!r}; "
                              "allowed: high, low")
+        resolution = check.get("resolution")
+        if "resolution" in check and (isinstance(resolution, bool) or not isinstance(resolution, int | float)
+                                      or not (math.isfinite(resolution) and resolution > 0)):
+            raise ValueError(f"{where}: check {check.get('readout')!r}: resolution is {resolution!r}; allowed: a "
+                             "positive number (the read-out's step, in its own unit)")
     _check_challenge(target, where)
     calibrates = target.get("calibrates")
     if cls == "calibration" and not (isinstance(calibrates, list) and calibrates):
@@ -277,7 +286,8 @@ def _check(check: dict[str, Any], info: bool, runs: ValidationRuns) -> CheckResu
     ok = band[0] <= value <= band[1]
     status: Status = "info" if info else "pass" if ok else "fail"
     return CheckResult(check["readout"], check["patient"], band, float(value), status,
-                       " ".join(str(check.get("why", "")).split()), near_edge=status == "pass" and near_edge(value, band, check.get("open_end")))
+                       " ".join(str(check.get("why", "")).split()), near_edge=status == "pass" and near_edge(
+                           value, band, check.get("open_end"), float(check.get("resolution", 0.0))))
 
 
 def _target_status(checks: list[CheckResult]) -> Status:

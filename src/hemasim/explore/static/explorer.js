@@ -3,8 +3,10 @@
 (function () {
   "use strict";
   var state = {arms: [], editing: 0, parameters: {}, timer: null, seq: 0};
-  var CHOICES = {sex: ["male", "female"], genotype: ["healthy", "il2rg_scid", "ada_scid", "rag_scid"],
-                 action: ["delay", "reduce"], observable: ["anc", "platelets"]};  // (a dose rule's: dosed.Rule)
+  // the fields edited as a choice list and the values the scenario schema allows for each (a drug's route, a dose
+  // rule's action and observable, the patient's sex and genotype): read from the server's schema (/api/choices)
+  // before the first scenario is shown, not copied here
+  var CHOICES = {};
   // fields that act only beside another's value are left out otherwise (a delay rule's reduce_by_fraction read as a
   // reduction, a schedule of listed days showed days_in_cycle, which it ignores: firsthour27); the data keep them
   var APPLIES = {
@@ -221,7 +223,10 @@
         var o = document.createElement("option"); o.value = p.name; list.appendChild(o);
       });
     });
-    api("/api/examples").then(function (r) { return r.json(); }).then(function (res) {
+    api("/api/choices").then(function (r) { return r.json(); }).then(function (res) {
+      CHOICES = res.choices;
+      return api("/api/examples");
+    }).then(function (r) { return r.json(); }).then(function (res) {
       var sel = $("example"); sel.innerHTML = "";
       if (res.initial) { var o = document.createElement("option"); o.value = "initial"; o.textContent = "(the scenario given)"; sel.appendChild(o); }
       res.examples.forEach(function (e) {
