@@ -65,8 +65,12 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                           ["P10", "Y2", "I5", "I7"]),
     "plasma_cells_double": ({"long_lived_plasma_cell_fraction": 0.02}, "long-lived plasma-cell share x2 (screen)",
                             ["P10", "Y2", "I5", "I7"]),
-    "autoreactive_growth_4": ({"autoreactive_net_growth_per_year": 4.0}, "autoreactive regrowth 4/yr (screen step)",
-                              ["M1"]),
+    "autoreactive_growth_4": ({"autoreactive_net_growth_per_year": 4.0}, "autoreactive regrowth 4/yr (x4, beyond the "
+                              "screen's x0.5-x2)", ["M1"]),
+    "autoreactive_growth_2": ({"autoreactive_net_growth_per_year": 2.0}, "autoreactive regrowth 2/yr (x2, the screen's "
+                              "upper end)", ["M1"]),
+    "autoreactive_growth_half": ({"autoreactive_net_growth_per_year": 0.5}, "autoreactive regrowth 0.5/yr (x0.5, the "
+                                 "screen's lower end)", ["M1"]),
     "spleen_share_low": ({"platelet_splenic_pool_share": 0.1}, "splenic platelet pool 10% (screen step)", ["W2"]),
     "cd4_lymphopenia_low": ({"cd4_memory_lymphopenia_max_fold": 1.5}, "lower end of the T4/T6 scan (1.5)",
                             ["Y3", "R4"]),

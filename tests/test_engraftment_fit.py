@@ -21,8 +21,8 @@ from hemasim.inference.sources import ScenarioSource
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.scenario import ScenarioError
 
+from ._citations import AUTHOR_YEAR, identifiers
 from .test_transplant import COND, graft, scenario
-from .test_validation_classes import _AUTHOR_YEAR, _identifiers
 
 
 def _graft_event(*interventions) -> Transplant:
@@ -124,11 +124,11 @@ def test_the_fit_uses_only_calibration_data_and_predicts_whole_days():
     # data (was a list of three names, one of them T8's old source name "Przepiorka": the guard missed T8 once it
     # was renamed Bishop 2000, and never saw Q6, Q7, V4, V5, T12 or T13; audit27)
     for datum in CALIBRATION_DATA + ALLOGENEIC_DATA:
-        used = _identifiers(datum.source) | set(_AUTHOR_YEAR.findall(datum.source))
+        used = identifiers(datum.source) | set(AUTHOR_YEAR.findall(datum.source))
         assert used, f"{datum.id}: its source carries no identifier to compare"
         for t in predictions:
             cited = f"{t.get('source', '')} {t.get('band_source', '')}"
-            assert not used & (_identifiers(cited) | set(_AUTHOR_YEAR.findall(cited))), (datum.id, t["id"])
+            assert not used & (identifiers(cited) | set(AUTHOR_YEAR.findall(cited))), (datum.id, t["id"])
 
 
 @pytest.mark.slow

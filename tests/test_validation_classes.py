@@ -16,6 +16,8 @@ from hemasim.validation import (
     near_edge,
 )
 
+from ._citations import AUTHOR_YEAR, identifiers
+
 #: The prediction split, chosen before any joint fit (issue 17): a target moves out of this set only with a
 #: reason in targets.yaml, and a parameter may never be calibrated on one of these.
 PREDICTIONS = {"C4", "C5", "T1", "T5", "D4", "A4", "I5", "M1", "G2", "G3", "G4", "G5", "G6", "G7", "G8", "G9"}
@@ -179,13 +181,6 @@ def test_the_docs_table_is_generated_from_the_targets():
 # the conditioning regimens' fitted fractions) is reduced to citation identifiers - journal volume:first page, PMID,
 # DOI - and no prediction target's source or band source may carry one of them, except the pairs below, each checked.
 
-_VOLPAGE = re.compile(r"(?:\b[A-Z][A-Za-z]*\.?\s|(?:19|20)\d\d\s?;\s?)(\d{1,4})(?:\s?\([\d-]+\))?\s?:\s?(e?\d{1,6})\b(?![.,]\d)")
-#: a published model's repository id (BioModels, DDMoRe): the data it was estimated on travel with it
-_MODEL_ID = re.compile(r"\b(?:DD)?MODEL\d{8,10}\b")
-_PMID = re.compile(r"(?:PMID:?\s*|pubmed(?:\.ncbi\.nlm\.nih\.gov)?/|pubmed\.gov/)(\d{6,9})", re.IGNORECASE)
-_DOI = re.compile(r"\b10\.\d{4,9}/[^\s;,()]+[^\s;,().]")
-_AUTHOR_YEAR = re.compile(r"([A-Z][a-z]+)(?: et al\.?)?,? ((?:19|20)\d\d)\b")
-
 #: (prediction, identifier) -> why sharing the source is not a leak (measured where it could be)
 SHARED_SOURCES = {
     ("G8", "7:19"): "G1's study (Transfus Med 1997): G1's CD34+ course calibrates the mobilisation drive, G8 reads the "
@@ -200,12 +195,6 @@ UNIDENTIFIED_FITS = {
                                                    "(data/naive_counts_by_age/README.md: title only)",
     "naive_cd8_decline_at_reference_age_per_year": "as naive_cd4_decline_at_reference_age_per_year",
 }
-
-
-def _identifiers(text: str) -> set[str]:
-    out = {f"{v}:{p.lstrip('e')}" for v, p in _VOLPAGE.findall(text)}
-    out |= set(_MODEL_ID.findall(text))
-    return out | {f"PMID {m}" for m in _PMID.findall(text)} | {f"doi {m.lower()}" for m in _DOI.findall(text)}
 
 
 def _data_file_sources(path: str) -> list[str]:
@@ -230,7 +219,7 @@ def _data_file_sources(path: str) -> list[str]:
 
 def _reference_identifiers(reference) -> set[str]:
     doi = getattr(reference, "doi", None)
-    return _identifiers(str(getattr(reference, "journal", ""))) | ({f"doi {doi.lower()}"} if doi else set())
+    return identifiers(str(getattr(reference, "journal", ""))) | ({f"doi {doi.lower()}"} if doi else set())
 
 
 def _fit_data_identifiers() -> tuple[dict[str, set[str]], set[str]]:
@@ -245,12 +234,13 @@ def _fit_data_identifiers() -> tuple[dict[str, set[str]], set[str]]:
     for p in healthy_adult_parameters().values():
         prov = p.provenance
         if isinstance(prov, Fitted):
-            out[f"fitted {p.name}"] = ids = set().union(*(_identifiers(t) for d in prov.data
-                                                           for t in _data_file_sources(d)))
+            # the data files' sources, and the problem and interval texts, where extra fit inputs are named
+            texts = [t for d in prov.data for t in _data_file_sources(d)] + [prov.problem, prov.interval]
+            out[f"fitted {p.name}"] = ids = set().union(*(identifiers(t) for t in texts))
             if not ids:
                 blind.add(p.name)
         elif isinstance(prov, Calibrated):
-            out[f"calibrated {p.name}"] = _identifiers(prov.how)
+            out[f"calibrated {p.name}"] = identifiers(prov.how)
         elif isinstance(prov, Cited):
             out[f"cited {p.name}"] = _reference_identifiers(prov.reference)
     for name in available_drug_sets():
@@ -260,9 +250,9 @@ def _fit_data_identifiers() -> tuple[dict[str, set[str]], set[str]]:
             out[f"drug set {name}: {key}"] = _reference_identifiers(reference)
         for path, value in drug_set.values_with_paths():
             if value.fitted is not None:  # the fit's data named by author and year: the set's own references
-                keys = {k for a, y in _AUTHOR_YEAR.findall(value.fitted.data) for k in references
+                keys = {k for a, y in AUTHOR_YEAR.findall(value.fitted.data) for k in references
                         if k.lower() == f"{a}{y}".lower()}
-                ids = _identifiers(value.fitted.data).union(*(_reference_identifiers(references[k]) for k in keys))
+                ids = identifiers(value.fitted.data).union(*(_reference_identifiers(references[k]) for k in keys))
                 out[f"drug set {name}: fitted {path}"] = ids
                 if not ids:
                     blind.add(f"{name}:{path}")
@@ -270,12 +260,12 @@ def _fit_data_identifiers() -> tuple[dict[str, set[str]], set[str]]:
         for index, component in enumerate(block.model_dump()["components"]):
             for cls, leaf in (component.get("surviving") or {}).items():
                 if (leaf or {}).get("fitted"):
-                    out[f"regimen {regimen}:{index}:{cls}"] = ids = _identifiers(leaf["fitted"]["data"])
+                    out[f"regimen {regimen}:{index}:{cls}"] = ids = identifiers(leaf["fitted"]["data"])
                     if not ids:
                         blind.add(f"{regimen}:{index}:{cls}")
     for target_id, t in _targets().items():
         if t["class"] == "calibration":
-            out[f"calibration target {target_id}"] = _identifiers(f"{t.get('source', '')} {t.get('band_source', '')}")
+            out[f"calibration target {target_id}"] = identifiers(f"{t.get('source', '')} {t.get('band_source', '')}")
     return out, blind
 
 
@@ -285,7 +275,7 @@ def test_no_prediction_shares_a_source_with_the_data_of_any_fit():
     for target_id, t in _targets().items():
         if t["class"] != "prediction":
             continue
-        cited = _identifiers(f"{t.get('source', '')} {t.get('band_source', '')}")
+        cited = identifiers(f"{t.get('source', '')} {t.get('band_source', '')}")
         for used_by, ids in fits.items():
             for identifier in ids & cited:
                 shared.setdefault((target_id, identifier), set()).add(used_by)
@@ -301,10 +291,31 @@ def test_every_fitted_value_names_data_that_can_be_compared():
     assert "11:1210" in fits["regimen high_dose_melphalan:0:lymphoid"]  # Porrata 2005, Clin Cancer Res 11:1210
 
 
+def test_every_prediction_without_a_citation_identifier_is_reported(record_property):
+    # a prediction whose source carries no identifier is invisible to the disjointness test above: listed, not failed
+    # (its source may be a dataset, a registry or a book); the list is printed with -s and kept in the junit record
+    missing = sorted(i for i, t in _targets().items() if t["class"] == "prediction"
+                     and not identifiers(f"{t.get('source', '')} {t.get('band_source', '')}"))
+    fits, _ = _fit_data_identifiers()
+    calibrated = sorted(k.removeprefix("calibrated ") for k, ids in fits.items() if k.startswith("calibrated ") and not ids)
+    record_property("predictions_without_identifier", " ".join(missing))
+    record_property("calibrated_without_identifier", " ".join(calibrated))
+    print(f"predictions whose sources carry no citation identifier (not compared): {' '.join(missing) or 'none'}")
+    print(f"calibrated values whose `how` carries none (their targets are compared by id): {' '.join(calibrated)}")
+    assert len(missing) < len(PREDICTIONS), "no prediction carries an identifier: the patterns are broken"
+
+
 def test_the_identifiers_are_read_from_citations():
-    assert _identifiers("Transfusion 2015;55(4):898-905 (PMID 25512178)") == {"55:898", "PMID 25512178"}
-    assert _identifiers("Bishop 2000 Blood 96:80") == {"96:80"}
-    assert _identifiers("Biino 2013 PLoS One 8:e54289") == {"8:54289"}
-    assert _identifiers("doi 10.1056/NEJMc2103916") == {"doi 10.1056/nejmc2103916"}
-    assert not _identifiers("days 4, 5 and 6: 60.7, 128, 107 cells/uL")
-    assert _identifiers("Melhem 2017 (BioModels MODEL2211040001)") == {"MODEL2211040001"}
+    assert identifiers("Transfusion 2015;55(4):898-905 (PMID 25512178)") == {"55:898", "PMID 25512178"}
+    assert identifiers("Bishop 2000 Blood 96:80") == {"96:80"}
+    assert identifiers("Biino 2013 PLoS One 8:e54289") == {"8:54289"}
+    assert identifiers("doi 10.1056/NEJMc2103916") == {"doi 10.1056/nejmc2103916"}
+    assert not identifiers("days 4, 5 and 6: 60.7, 128, 107 cells/uL")
+    assert identifiers("Melhem 2017 (BioModels MODEL2211040001)") == {"MODEL2211040001"}
+    # the styles review28 found missed: "PubMed NNN", PubMed's "year Mon;vol(issue):pages", "journal year vol:page"
+    assert identifiers("PubMed 11602413") == {"PMID 11602413"}
+    assert identifiers("pubmed 16352331") == identifiers("(PubMed: 16352331)") == {"PMID 16352331"}
+    assert identifiers("Pottgiesser T et al., Transfusion 2008 (PubMed 18466177)") == {"PMID 18466177"}
+    assert identifiers("Pottgiesser T. Transfusion. 2008 Jul;48(7):1390-7") == {"48:1390"}
+    assert identifiers("Blood. 2000 Jul 1;96(1):80-5") == {"96:80"}
+    assert identifiers("Blood 2000 96:80") == {"96:80"}
