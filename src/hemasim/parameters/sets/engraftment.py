@@ -80,7 +80,10 @@ PARAMETERS = [
                      "K1's cord unit on the slow branch at every cord potency up to 50; with the cord split the cord "
                      "days no longer depend on this content, and on the current model that point scores 14.771, not "
                      "the optimum; 95% profile CI [7.8e-7, open] (engine profile from the ninth session's free "
-                     "estimate, not re-run)"),
+                     "estimate). Lower end re-profiled on the current model (2026-12-07, coarse grid, the other three "
+                     "re-fitted; minimum 14.605, step to 16.525): open down to the search bound 1e-8 (15.37 there, "
+                     "with graft_st_hspc_per_cd34 re-fitted to 7.6e-5; with that on its bound 1e-8 the objective "
+                     "crosses the step between 7.5e-7, 16.75, and 9.4e-7, 16.08); upper end not re-run"),
           bounds=(0.0, 1e-2)),
     param("graft_st_hspc_per_cd34", 1e-8, "cells/cell",
           "short-term repopulating stem/progenitor cells per infused CD34+ cell (carry output for months, "
@@ -88,7 +91,9 @@ PARAMETERS = [
           Calibrated(FIT_TARGETS, FIT_HOW + "; at the lower end of the search range (1e-8): the data prefer no "
                      "short-term repopulating cells; 95% profile CI (open, 3.73e-8] (eighth session's profile; on the "
                      "bound again in the ninth session's re-fit, not re-profiled): practically non-identifiable, "
-                     "bounded only from above"),
+                     "bounded only from above. On the current model that upper end no longer holds: the "
+                     "content's profile (2026-12-07) re-fits this to 3.4e-5-7.6e-5 inside the 95% step (15.02-15.37 "
+                     "against 16.525) once the content is held at 3.75e-6 or below"),
           bounds=(0.0, 1e-2)),
     param("megakaryocyte_progenitor_exit_rate_per_day", 0.02, "1/day",
           "exit rate of the megakaryocyte progenitor pool (CFU-MK to maturing megakaryocyte)",
