@@ -106,7 +106,8 @@ class RefitCache:
 
         for row in json.loads(path.read_text(encoding="utf-8"))["refits"]:
             refit = Refit(**{**row["refit"], "on_bound": tuple(row["refit"]["on_bound"]),
-                             "no_crossing": tuple(row["refit"]["no_crossing"])})
+                             "no_crossing": tuple(row["refit"]["no_crossing"]),
+                             "days": tuple(row["refit"].get("days", ()))})
             key = self._key(row["held"])
             self.refits[key] = (row["held"], refit)
             if "seconds" in row:  # a file written before run times left the committed results

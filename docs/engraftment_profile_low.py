@@ -1,7 +1,7 @@
 """Coarse profile of the lower end of ``graft_short_term_units_per_cd34`` (docs/engraftment_fit.md, "The lower end
 of the short-term content, re-profiled"): the content held at each grid value, the other three fitted parameters
 re-fitted by one local least-squares run of the fit's own objective on its calibration data (T2, T10, T11), started
-from ``--start`` (default: the shipped values) or, with ``--chain``, from the previous grid point's re-fit.
+from ``--start`` (default: the shipped values; hemasim.inference.engraftment.refit_at) or, with ``--chain``, from the previous grid point's re-fit.
 
 Run: ``python docs/engraftment_profile_low.py [--chain] [--start name=value] VALUE ...`` (grid values of the
 content); prints one JSON line per grid point."""
@@ -14,13 +14,7 @@ NAME = "graft_short_term_units_per_cd34"
 
 
 def main() -> None:
-    from hemasim.inference.engraftment import (
-        CALIBRATION_DATA,
-        FITTED_PARAMETERS,
-        EngraftmentObjective,
-        engraftment_problem,
-    )
-    from hemasim.inference.optimize import local_fit
+    from hemasim.inference.engraftment import FITTED_PARAMETERS, refit_at
     from hemasim.parameters import healthy_adult_parameters
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -29,21 +23,15 @@ def main() -> None:
     parser.add_argument("--chain", action="store_true", help="start each point from the previous point's re-fit")
     args = parser.parse_args()
     defaults = healthy_adult_parameters()
-    others = [p for p in FITTED_PARAMETERS if p[0] != NAME]
-    start = {n: defaults.value(n) for n, _, _ in others} | {k: float(v) for k, v in (s.split("=") for s in args.start)}
+    start = {n: defaults.value(n) for n, _, _ in FITTED_PARAMETERS if n != NAME}
+    start |= {k: float(v) for k, v in (s.split("=") for s in args.start)}
     for value in args.values:
-        objective = EngraftmentObjective(engraftment_problem(CALIBRATION_DATA, others, start, {NAME: value}),
-                                         CALIBRATION_DATA)
-        x0 = objective.nominal.clip(objective.lower, objective.upper)
-        result = local_fit(objective, x0, "least_squares")
-        refitted = dict(zip(objective.names, map(float, objective.natural(result.x[None])[0]), strict=True))
-        days = objective.predict(result.x[None])[0]
-        print(json.dumps({NAME: value, "objective": round(float(result.fun), 4),
-                          "converged": bool(result.success), "refit": refitted,
-                          "days": [round(float(d), 2) for d in days]}), flush=True)
+        refit = refit_at({NAME: value}, start=start)
+        print(json.dumps({NAME: value, "objective": round(float(refit.objective), 4),
+                          "converged": refit.converged, "refit": refit.values,
+                          "days": [round(d, 2) for d in refit.days]}), flush=True)
         if args.chain:
-            start = refitted
-
+            start = refit.values
 
 if __name__ == "__main__":
     main()

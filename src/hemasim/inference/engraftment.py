@@ -283,8 +283,9 @@ ON_BOUND = 1e-6
 @dataclass(frozen=True)
 class Refit:
     """One re-run of the fit at other held values (:func:`refit_at`): the fitted values (natural units), the
-    objective at the shipped fitted values and at the refit, scipy's verdict, the fitted values that ended on a
-    search bound and the data that read no climb-back at the end."""
+    objective at the start (the shipped fitted values unless given) and at the refit, scipy's verdict, the fitted
+    values that ended on a search bound, the data that read no climb-back at the end, and each datum's modelled day
+    at the refit (empty in refits stored before it was kept)."""
 
     values: dict[str, float]
     start_objective: float
@@ -294,6 +295,7 @@ class Refit:
     n_evaluations: int
     on_bound: tuple[str, ...]
     no_crossing: tuple[str, ...]
+    days: tuple[float, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -301,25 +303,29 @@ class Refit:
         return not self.converged or not math.isfinite(self.objective) or bool(self.no_crossing)
 
 
-def refit_at(held: Mapping[str, float], data: Sequence[EngraftmentDatum] = CALIBRATION_DATA) -> Refit:
+def refit_at(held: Mapping[str, float], data: Sequence[EngraftmentDatum] = CALIBRATION_DATA,
+             start: Mapping[str, float] | None = None) -> Refit:
     """The fit re-run with the model parameters ``held`` (by name, in their records' units) instead of the table's:
-    one local least-squares run (:func:`hemasim.inference.optimize.local_fit`) from the shipped fitted values, the
-    same data (unless ``data`` adds the opt-in :data:`ALLOGENEIC_DATA`), search bounds and method as the shipped
-    fit. Deterministic (no random start), so a design point gets the same values whichever scenario asks; a
-    profile's step is the same kind of warm-started re-fit."""
+    one local least-squares run (:func:`hemasim.inference.optimize.local_fit`) from the shipped fitted values (or
+    ``start``'s, by name), the same data (unless ``data`` adds the opt-in :data:`ALLOGENEIC_DATA`), search bounds
+    and method as the shipped fit. A held fitted parameter is not estimated: a profile's point
+    (docs/engraftment_profile_low.py). Deterministic (no random start), so a design point gets the same values
+    whichever scenario asks; a profile's step is the same kind of warm-started re-fit."""
     from hemasim.inference.optimize import local_fit
 
-    objective = EngraftmentObjective(engraftment_problem(data, fixed=held), data)
-    start = np.clip(objective.nominal, objective.lower, objective.upper)
-    start_objective = float(objective(start[None])[0])
-    result = local_fit(objective, start, "least_squares")
+    fitted = [p for p in FITTED_PARAMETERS if p[0] not in held]
+    objective = EngraftmentObjective(engraftment_problem(data, fitted, start, fixed=held), data)
+    x0 = np.clip(objective.nominal, objective.lower, objective.upper)
+    start_objective = float(objective(x0[None])[0])
+    result = local_fit(objective, x0, "least_squares")
     days = objective.predict(result.x[None])[0]
     natural = objective.natural(result.x[None])[0]
     edge = (np.abs(result.x - objective.lower) < ON_BOUND) | (np.abs(result.x - objective.upper) < ON_BOUND)
     return Refit({n: float(v) for n, v in zip(objective.names, natural, strict=True)},
                  start_objective, result.fun, result.success, result.message,
                  result.n_iterations, tuple(n for n, e in zip(objective.names, edge, strict=True) if e),
-                 tuple(d.id for d, day in zip(data, days, strict=True) if day >= FAILED_DAY))
+                 tuple(d.id for d, day in zip(data, days, strict=True) if day >= FAILED_DAY),
+                 tuple(float(day) for day in days))
 
 
 def refit(held: Mapping[str, float]) -> dict[str, float]:
