@@ -20,6 +20,8 @@ from hemasim.parameters.sets._helpers import param
 
 DATA = ("docs/agetrend_data.csv",)
 PROBLEM = "docs/agetrend_fit.py (weighted least squares of class contrasts; docs/model.md)"
+#: where both Dallman 1977 values (the Hb and MCH adult classes) were read
+DALLMAN_READ = "(read in Nathan & Oski's reproduction of the table, munstermom.tripod.com/HematologicValues.htm)"
 ENVELOPE = ("95% interval: the envelope over the open class ends and centre/shift readings of estimate +- 1.96 SE "
             "(docs/agetrend_fit.py)")
 
@@ -40,8 +42,7 @@ PARAMETERS = [
     param("rbc_setpoint_adult_age_years", 18.0, "year",
           "age from which the red-cell set point is the adult one; below it the set point follows the children's "
           "mean Hb by age over the adult mean (hemasim.biology.body.child_red_cell_factor); 0 switches that off",
-          Cited(DALLMAN_1977, "haematological values by age, Hb mean: the adult class is 18-49 years (read in "
-                "Nathan & Oski's reproduction of the table, munstermom.tripod.com/HematologicValues.htm)"),
+          Cited(DALLMAN_1977, f"haematological values by age, Hb mean: the adult class is 18-49 years {DALLMAN_READ}"),
           bounds=(0.0, 25.0)),
     param("blood_volume_child_end_age_years", 15.0, "year",
           "age below which the blood volume is the children's mean mL/kg by age and sex times weight, with or "
@@ -54,7 +55,7 @@ PARAMETERS = [
           "age from which the mean cell Hb is the adult one; below it it follows the children's mean MCH by age "
           "over the adult mean, and the red-cell count the mean Hb over that (hemasim.biology.body.child_mch_factor); "
           "0 switches that off",
-          Cited(DALLMAN_1977, "haematological values by age, MCH mean: the adult class is 18-49 years, 30 pg (read in "
-                "Nathan & Oski's reproduction of the table, munstermom.tripod.com/HematologicValues.htm)"),
+          Cited(DALLMAN_1977, "haematological values by age, MCH mean: the adult class is 18-49 years, 30 pg "
+                f"{DALLMAN_READ}"),
           bounds=(0.0, 25.0)),
 ]
