@@ -1,4 +1,4 @@
-"""N1-N3 (branch predict29a): every band is the one computed from the trial's shares, the cohorts give the trial's
+"""N1-N4 (branch predict29a): every band is the one computed from the trial's shares, the cohorts give the trial's
 schedules, and the targets are predictions with registered read-outs."""
 
 import pytest
@@ -58,9 +58,40 @@ def test_the_arms_are_the_trials_schedules_at_equal_dose_intensity():
     assert q3w.ages == weekly.ages == (40.0, 75.0) and q3w.seed != weekly.seed
 
 
-def test_n1_to_n3_are_predictions_with_registered_readouts():
+def test_n1_to_n4_are_predictions_with_registered_readouts():
     targets = _targets()
-    for target_id in ("N1", "N2", "N3"):
+    for target_id in ("N1", "N2", "N3", "N4"):
         t = targets[target_id]
-        assert t["class"] == "prediction" and t["band_basis"] == "uncertainty"
+        assert t["class"] == "prediction" and t["band_basis"] == ("threshold" if target_id == "N4" else "uncertainty")
         assert t["checks"] and all(c["readout"] in PREDICTIONS8 for c in t["checks"])
+
+
+# Mettler & Voelz 2002 (the Merck Manual's adaptation): lowest lymphocytes at 48 h (1e9/L) by whole-body dose (Gy)
+TRIAGE_TABLE = {"0p4": (1.5, None), "1p2": (1.0, 1.499), "3p0": (0.5, 0.999), "6p0": (0.1, 0.499)}
+TABLE_DOSE_RANGES = {"1p2": (0.5, 1.9), "3p0": (2.0, 3.9), "6p0": (4.0, 7.9)}
+
+
+@pytest.mark.parametrize(("label", "counts"), TRIAGE_TABLE.items())
+def test_radiation_bands_are_the_triage_tables_count_ranges(label, counts):
+    check = next(c for c in _targets()["N4"]["checks"] if c["readout"] == f"whole_body_{label}gy_lowest_lymphocytes_48h")
+    low, high = counts
+    assert check["band"][0] == low
+    if high is None:
+        assert check.get("open_end") == "high"
+    else:
+        assert check["band"][1] == high and "open_end" not in check
+
+
+@pytest.mark.parametrize(("label", "dose_range"), TABLE_DOSE_RANGES.items())
+def test_each_radiation_dose_is_the_middle_of_its_table_range(label, dose_range):
+    dose = float(label.replace("p", "."))
+    assert dose == pytest.approx(sum(dose_range) / 2, abs=0.06)
+
+
+def test_the_radiation_scenario_gives_one_whole_body_fraction_on_day_1():
+    from hemasim.validation.scenario_runs import validation_scenario
+
+    s = validation_scenario("whole_body_radiation_single_exposure", {"interventions": {0: {"total_dose_Gy": 6.0}}})
+    (exposure,) = s.interventions
+    assert (exposure.kind, exposure.start_day, exposure.total_dose_Gy, exposure.fractions) == ("radiation", 1.0, 6.0, 1)
+    assert s.duration_days >= 1.0 + 2.0 and s.patient.sex == "male"

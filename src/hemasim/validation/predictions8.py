@@ -1,6 +1,7 @@
-"""Read-outs of targets N1-N3 (branch predict29a), each chosen and committed with its band before the model was run
+"""Read-outs of targets N1-N4 (branch predict29a), each chosen and committed with its band before the model was run
 on it: grade 3-4 myelosuppression in the two arms of the DISTAL-01 trial of second-line docetaxel in NSCLC (Gridelli
-2004), 75 mg/m2 every 3 weeks against 33.3 mg/m2 weekly for 6 weeks, and the ratio of the two arms' neutropenia.
+2004), 75 mg/m2 every 3 weeks against 33.3 mg/m2 weekly for 6 weeks, and the ratio of the two arms' neutropenia;
+the lowest lymphocyte count in the 48 hours after one whole-body exposure (Mettler & Voelz 2002).
 
 Each arm is a virtual cohort in the full model with the drug set's published between-patient variability, read as
 Q1-Q5 read theirs (:func:`hemasim.validation.predictions4.cohort_lowest_counts` with Hb added); an incidence is
@@ -17,6 +18,7 @@ import numpy as np
 
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.chemotherapy_schedules import DOCETAXEL_SOLVER, Schedule, cohort_lowest_observables
+from hemasim.validation.scenario_runs import cached_scenario_run
 
 _Z_95 = 1.959964
 #: patients per cohort (as predictions4: a binomial share on 500 patients has a Monte Carlo SD of at most 2.2 points)
@@ -57,7 +59,7 @@ def _ratio(numerator: Schedule, denominator: Schedule, observable: str) -> Calla
     return lambda: share_below_pct(numerator, observable) / share_below_pct(denominator, observable)
 
 
-PREDICTIONS8: dict[str, Readout] = {
+_DISTAL_01: dict[str, Readout] = {
     "docetaxel_75_q3w_nsclc_grade34_neutropenia_pct": _pct(DOCETAXEL_75_Q3W_NSCLC, "anc_1e9_per_L"),
     "docetaxel_75_q3w_nsclc_grade34_leukopenia_pct": _pct(DOCETAXEL_75_Q3W_NSCLC, "wbc_1e9_per_L"),
     "docetaxel_75_q3w_nsclc_grade34_anaemia_pct": _pct(DOCETAXEL_75_Q3W_NSCLC, "hemoglobin_g_per_dL"),
@@ -66,3 +68,28 @@ PREDICTIONS8: dict[str, Readout] = {
     "docetaxel_weekly_over_3_weekly_nsclc_grade34_neutropenia_ratio": OwnRun(
         _ratio(DOCETAXEL_33_WEEKLY_X6_NSCLC, DOCETAXEL_75_Q3W_NSCLC, "anc_1e9_per_L")),
 }
+
+# N4: one whole-body exposure on day 1 (scenario whole_body_radiation_single_exposure), the lowest lymphocyte count
+# in the 48 hours after it, at the middle of each dose range of Mettler & Voelz 2002's triage table.
+_EXPOSURE_DAY = 1.0
+_HOURS_48 = 2.0  # days
+
+
+def lowest_lymphocytes_48h(dose_Gy: float) -> Callable[[], float]:
+    """The lowest blood lymphocyte count (1e9/L) in the 48 hours after one whole-body exposure to ``dose_Gy``."""
+    run = cached_scenario_run("whole_body_radiation_single_exposure", {"interventions": {0: {"total_dose_Gy": dose_Gy}}})
+
+    def value() -> float:
+        r = run()
+        after = (r.times > _EXPOSURE_DAY) & (r.times <= _EXPOSURE_DAY + _HOURS_48 + 1e-9)
+        return float(r.observable("lymphocytes_1e9_per_L")[after].min())
+
+    return value
+
+
+_RADIATION: dict[str, Readout] = {
+    f"whole_body_{label}gy_lowest_lymphocytes_48h": OwnRun(lowest_lymphocytes_48h(dose))
+    for label, dose in (("0p4", 0.4), ("1p2", 1.2), ("3p0", 3.0), ("6p0", 6.0))
+}
+
+PREDICTIONS8: dict[str, Readout] = {**_DISTAL_01, **_RADIATION}
