@@ -95,3 +95,39 @@ def test_the_radiation_scenario_gives_one_whole_body_fraction_on_day_1():
     (exposure,) = s.interventions
     assert (exposure.kind, exposure.start_day, exposure.total_dose_Gy, exposure.fractions) == ("radiation", 1.0, 6.0, 1)
     assert s.duration_days >= 1.0 + 2.0 and s.patient.sex == "male"
+
+
+@pytest.mark.slow
+def test_the_new_predictions_fail_as_reported():
+    """First run, after N1-N3 (4b4bc67) and N4 (255fd1b) were committed: all four fail (notes in targets.yaml). Held so
+    that a model change that moves them shows up; the cohorts are seeded, the radiation runs deterministic."""
+    from hemasim.validation import run_validation
+
+    report = run_validation(["docetaxel_weekly_against_3_weekly", "whole_body_radiation_lymphocytes"])
+    assert {t.id: t.status for t in report.targets} == {"N1": "fail", "N2": "fail", "N3": "fail", "N4": "fail"}
+    values = {c.readout: c.value for t in report.targets for c in t.checks}
+    assert values["docetaxel_75_q3w_nsclc_grade34_neutropenia_pct"] == pytest.approx(90.0, abs=0.5)
+    assert values["docetaxel_75_q3w_nsclc_grade34_leukopenia_pct"] == pytest.approx(25.0, abs=0.5)
+    assert values["docetaxel_75_q3w_nsclc_grade34_anaemia_pct"] == 0.0
+    assert values["docetaxel_33_weekly_x6_nsclc_grade34_neutropenia_pct"] == pytest.approx(52.2, abs=0.5)
+    assert values["docetaxel_33_weekly_x6_nsclc_grade34_leukopenia_pct"] == pytest.approx(14.0, abs=0.5)
+    assert values["docetaxel_weekly_over_3_weekly_nsclc_grade34_neutropenia_ratio"] == pytest.approx(0.580, abs=0.01)
+    assert values["whole_body_0p4gy_lowest_lymphocytes_48h"] == pytest.approx(1.529, abs=0.005)
+    assert values["whole_body_1p2gy_lowest_lymphocytes_48h"] == pytest.approx(0.786, abs=0.005)
+    assert values["whole_body_3p0gy_lowest_lymphocytes_48h"] == pytest.approx(0.1755, abs=0.002)
+    assert values["whole_body_6p0gy_lowest_lymphocytes_48h"] == pytest.approx(0.0144, abs=0.0005)
+
+
+def test_radiation_readout_is_the_surviving_fraction_of_the_resting_count():
+    """The model removes the killed lymphocytes at the exposure: the lowest count in 48 h is close to the resting count
+    times exp(-dose / D0), D0 = 1/alpha of the lymphoid class (what N4's note explains its miss by)."""
+    import math
+
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.validation.predictions8 import lowest_lymphocytes_48h
+    from hemasim.validation.scenario_runs import cached_scenario_run
+
+    alpha = healthy_adult_parameters().value("radiosensitivity_alpha_lymphoid_per_Gy")
+    run = cached_scenario_run("whole_body_radiation_single_exposure", {"interventions": {0: {"total_dose_Gy": 1.2}}})()
+    resting = float(run.observable("lymphocytes_1e9_per_L")[run.times < 1.0][-1])
+    assert lowest_lymphocytes_48h(1.2)() == pytest.approx(resting * math.exp(-alpha * 1.2), rel=0.03)
