@@ -1,0 +1,79 @@
+"""Read-outs of targets L1-L3 (branch predict29b), each chosen and committed with its band before the model was run
+on it: a Japanese encephalitis vaccine booster 11 months after a two-dose primary series in children and the
+antibody's fall over the two years after it (Kadlecek 2018), the booster response five years after one dose of a
+live chimeric Japanese encephalitis vaccine given to toddlers (Kosalaraksa 2017), and CD4 T cells a year after the
+lymphocyte loss of dose-intense chemotherapy, relative to before it (Mackall 1997).
+
+Antibody units are arbitrary, so every vaccine read-out is a ratio of the same run's IgG at two times, banded by the
+95% interval of the ratio of the two published geometric means (:func:`~hemasim.validation.predictions7.
+ratio_interval_from_cis`; a test recomputes each band).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hemasim.simulation import Result
+from hemasim.validation.base import OwnRun, Readout
+from hemasim.validation.scenario_runs import cached_scenario_run, value_at
+
+_DAYS_PER_MONTH = 30.44  # the months of the vaccine schedules (as P9/P10, Y1/Y2)
+_VISIT_AFTER_BOOSTER_DAYS = 28.0  # a trial's "1 month after the booster" visit (Kosalaraksa 2017: 28 days)
+
+
+def _igg_ratio(run: Callable[[], Result], observable: str, day: float, reference_day: float) -> Readout:
+    """IgG on ``day`` over IgG on ``reference_day`` of the same run (the booster's day reads the level before it:
+    the antibody a dose brings takes days to come)."""
+    return OwnRun(lambda: value_at(run(), observable, day) / value_at(run(), observable, reference_day))
+
+
+# L1: doses on days 7 and 35, a booster on day 35 + 11 months (scenario je_vaccine_booster_child.yaml)
+_JE_VC_BOOSTER_DAY = 35.0 + 11 * _DAYS_PER_MONTH
+_JE_VC_CHILD = cached_scenario_run("je_vaccine_booster_child")
+_JE_VC_IGG = "japanese_encephalitis_igg_au"
+
+
+def _after_je_vc_booster(months: float) -> float:
+    return _JE_VC_BOOSTER_DAY + (_VISIT_AFTER_BOOSTER_DAYS if months == 1 else months * _DAYS_PER_MONTH)
+
+
+_JE_VC: dict[str, Readout] = {
+    "je_vc_child_igg_ratio_booster_month1_to_prebooster": _igg_ratio(
+        _JE_VC_CHILD, _JE_VC_IGG, _after_je_vc_booster(1), _JE_VC_BOOSTER_DAY),
+    "je_vc_child_igg_ratio_booster_month12_to_month1": _igg_ratio(
+        _JE_VC_CHILD, _JE_VC_IGG, _after_je_vc_booster(12), _after_je_vc_booster(1)),
+    "je_vc_child_igg_ratio_booster_month24_to_month12": _igg_ratio(
+        _JE_VC_CHILD, _JE_VC_IGG, _after_je_vc_booster(24), _after_je_vc_booster(12)),
+}
+
+# L2: one dose on day 7 at 15 months of age, a booster five years later (je_chimeric_vaccine_toddler_booster.yaml)
+_JE_CV_BOOSTER_DAY = 7.0 + 5 * 365.25
+_JE_CV_TODDLER = cached_scenario_run("je_chimeric_vaccine_toddler_booster")
+
+_JE_CV: dict[str, Readout] = {
+    "je_cv_toddler_igg_ratio_day28_after_year5_booster_to_prebooster": _igg_ratio(
+        _JE_CV_TODDLER, "japanese_encephalitis_chimeric_igg_au", _JE_CV_BOOSTER_DAY + _VISIT_AFTER_BOOSTER_DAYS,
+        _JE_CV_BOOSTER_DAY),
+}
+
+# L3: lymphocytes depleted to 40% on day 10 (dose_intense_chemotherapy_lymphodepletion.yaml); the count before it is
+# the last output before day 10
+_CHEMO_DEPLETION_DAY = 10.0
+_CHEMO_DEPLETION = cached_scenario_run("dose_intense_chemotherapy_lymphodepletion")
+
+
+def _cd4_ratio_to_before(months_after: float) -> Readout:
+    def value() -> float:
+        r = _CHEMO_DEPLETION()
+        before = value_at(r, "cd4_per_uL", float(r.times[r.times < _CHEMO_DEPLETION_DAY][-1]))
+        return value_at(r, "cd4_per_uL", _CHEMO_DEPLETION_DAY + months_after * _DAYS_PER_MONTH) / before
+
+    return OwnRun(value)
+
+
+_CHEMO: dict[str, Readout] = {
+    "dose_intense_chemo_cd4_ratio_month12_to_before": _cd4_ratio_to_before(12.0),
+    "dose_intense_chemo_cd4_ratio_month14_to_before": _cd4_ratio_to_before(14.0),
+}
+
+PREDICTIONS9: dict[str, Readout] = {**_JE_VC, **_JE_CV, **_CHEMO}

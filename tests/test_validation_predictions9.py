@@ -1,0 +1,83 @@
+"""L1-L3 (branch predict29b): every band is the one computed from the source's figures, the scenarios say what the
+targets describe, and the targets are blind predictions with registered read-outs."""
+
+from pathlib import Path
+
+import pytest
+
+from hemasim.scenario import load_scenario
+from hemasim.validation import load_targets
+from hemasim.validation.predictions7 import ratio_interval_from_cis
+from hemasim.validation.predictions9 import PREDICTIONS9
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "validation" / "scenarios"
+DAYS_PER_MONTH = 30.44
+
+
+def _targets() -> dict[str, dict]:
+    return {t["id"]: t for group in load_targets().values() for t in group}
+
+
+def _band(target_id: str, readout: str) -> list[float]:
+    return next(c["band"] for c in _targets()[target_id]["checks"] if c["readout"] == readout)
+
+
+# Kadlecek 2018 (MMWR RR 68(2) Table 7): JE-VC GMT and its 95% CI, by month after the booster (0: before it)
+KADLECEK_GMT = {0: (53, 45, 64), 1: (2067, 1671, 2556), 12: (428, 335, 546), 24: (350, 279, 440)}
+KADLECEK_BANDS = [("je_vc_child_igg_ratio_booster_month1_to_prebooster", 1, 0),
+                  ("je_vc_child_igg_ratio_booster_month12_to_month1", 12, 1),
+                  ("je_vc_child_igg_ratio_booster_month24_to_month12", 24, 12)]
+# Kosalaraksa 2017: JE-CV GMT before and 28 days after a booster five years after one dose
+KOSALARAKSA_GMT = {"before": (61.2, 43.8, 85.7), "after": (4951, 3928, 6241)}
+
+
+@pytest.mark.parametrize(("readout", "month", "reference_month"), KADLECEK_BANDS)
+def test_l1_bands_are_the_intervals_of_the_ratios_of_the_gmts(readout, month, reference_month):
+    low, high = ratio_interval_from_cis(KADLECEK_GMT[month], KADLECEK_GMT[reference_month])
+    assert low < KADLECEK_GMT[month][0] / KADLECEK_GMT[reference_month][0] < high
+    assert _band("L1", readout) == [pytest.approx(low, rel=1e-3), pytest.approx(high, rel=1e-3)]
+
+
+def test_l2_band_is_the_interval_of_the_ratio_of_the_gmts():
+    low, high = ratio_interval_from_cis(KOSALARAKSA_GMT["after"], KOSALARAKSA_GMT["before"])
+    band = _band("L2", "je_cv_toddler_igg_ratio_day28_after_year5_booster_to_prebooster")
+    assert band == [pytest.approx(low, rel=1e-3), pytest.approx(high, rel=1e-3)]
+
+
+def test_l3_is_the_sources_bound_on_both_days():
+    t = _targets()["L3"]
+    assert t["band_basis"] == "threshold"
+    assert [c["band"] for c in t["checks"]] == [[0, 0.5], [0, 0.5]]
+
+
+def test_l1_to_l3_are_blind_predictions_with_registered_readouts():
+    targets = _targets()
+    for target_id in ("L1", "L2", "L3"):
+        t = targets[target_id]
+        assert t["class"] == "prediction" and t.get("blind", True)
+        assert all(c["readout"] in PREDICTIONS9 for c in [*t["checks"], *t.get("info_checks", [])])
+
+
+def test_the_je_vc_scenario_gives_a_primary_series_and_a_booster_11_months_after_it():
+    s = load_scenario(SCENARIOS / "je_vaccine_booster_child.yaml")
+    first, second, booster = s.interventions
+    assert {v.antigen for v in s.interventions} == {"japanese_encephalitis"}
+    assert second.day - first.day == 28 and booster.day - second.day == pytest.approx(11 * DAYS_PER_MONTH)
+    assert 14 / 12 <= s.patient.age_years <= 17 and not s.aging
+    assert s.duration_days > booster.day + 24 * DAYS_PER_MONTH  # the 24-month read-out
+
+
+def test_the_je_cv_scenario_boosts_a_toddler_five_years_after_one_dose():
+    s = load_scenario(SCENARIOS / "je_chimeric_vaccine_toddler_booster.yaml")
+    first, booster = s.interventions
+    assert 1.0 <= s.patient.age_years <= 1.5 and s.aging
+    assert booster.day - first.day == pytest.approx(5 * 365.25)
+    assert s.duration_days > booster.day + 28
+
+
+def test_the_chemotherapy_scenario_depletes_the_lymphocytes_to_the_sources_bound():
+    s = load_scenario(SCENARIOS / "dose_intense_chemotherapy_lymphodepletion.yaml")
+    (depletion,) = s.interventions
+    assert depletion.groups == ["lymphocyte"] and depletion.surviving_fraction == 0.4  # "greater than 60%" at its bound
+    assert 33 <= s.patient.age_years <= 69 and s.patient.sex == "female"
+    assert s.duration_days > depletion.day + 14 * DAYS_PER_MONTH
