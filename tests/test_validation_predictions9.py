@@ -1,4 +1,4 @@
-"""L1-L3 (branch predict29b): every band is the one computed from the source's figures, the scenarios say what the
+"""L1-L4 (branch predict29b): every band is the one computed from the source's figures, the scenarios say what the
 targets describe, and the targets are blind predictions with registered read-outs."""
 
 from pathlib import Path
@@ -27,6 +27,11 @@ KADLECEK_GMT = {0: (53, 45, 64), 1: (2067, 1671, 2556), 12: (428, 335, 546), 24:
 KADLECEK_BANDS = [("je_vc_child_igg_ratio_booster_month1_to_prebooster", 1, 0),
                   ("je_vc_child_igg_ratio_booster_month12_to_month1", 12, 1),
                   ("je_vc_child_igg_ratio_booster_month24_to_month12", 24, 12)]
+# Frey 2019 Table 2: day 43 over day 1 GMR and its 95% CI, by age group and dose
+FREY_GMR = {("adults", "full"): (41, 34, 49), ("adults", "half"): (11, 8.7, 13),
+            ("elderly", "full"): (16, 14, 18), ("elderly", "half"): (5.7, 5.0, 6.6)}
+FREY_BANDS = [("h5n1_vaccine_igg_day43_ratio_full_to_half_dose_age40", "adults"),
+              ("h5n1_vaccine_igg_day43_ratio_full_to_half_dose_age72", "elderly")]
 # Kosalaraksa 2017: JE-CV GMT before and 28 days after a booster five years after one dose
 KOSALARAKSA_GMT = {"before": (61.2, 43.8, 85.7), "after": (4951, 3928, 6241)}
 
@@ -44,6 +49,18 @@ def test_l2_band_is_the_interval_of_the_ratio_of_the_gmts():
     assert band == [pytest.approx(low, rel=1e-3), pytest.approx(high, rel=1e-3)]
 
 
+@pytest.mark.parametrize(("readout", "group"), FREY_BANDS)
+def test_l4_bands_are_the_intervals_of_the_ratios_of_the_arms_gmrs(readout, group):
+    low, high = ratio_interval_from_cis(FREY_GMR[(group, "full")], FREY_GMR[(group, "half")])
+    assert _band("L4", readout) == [pytest.approx(low, rel=1e-3), pytest.approx(high, rel=1e-3)]
+
+
+def test_the_h5n1_scenario_gives_two_standard_doses_three_weeks_apart():
+    s = load_scenario(SCENARIOS / "h5n1_vaccine_two_doses.yaml")
+    assert [(v.day, v.dose, v.antigen) for v in s.interventions] == [(1, 1.0, "influenza_h5n1"), (22, 1.0, "influenza_h5n1")]
+    assert 18 <= s.patient.age_years <= 64 and not s.aging and s.duration_days > 43
+
+
 def test_l3_is_the_sources_bound_on_both_days():
     t = _targets()["L3"]
     assert t["band_basis"] == "threshold"
@@ -52,7 +69,7 @@ def test_l3_is_the_sources_bound_on_both_days():
 
 def test_l1_to_l3_are_blind_predictions_with_registered_readouts():
     targets = _targets()
-    for target_id in ("L1", "L2", "L3"):
+    for target_id in ("L1", "L2", "L3", "L4"):
         t = targets[target_id]
         assert t["class"] == "prediction" and t.get("blind", True)
         assert all(c["readout"] in PREDICTIONS9 for c in [*t["checks"], *t.get("info_checks", [])])

@@ -2,7 +2,8 @@
 on it: a Japanese encephalitis vaccine booster 11 months after a two-dose primary series in children and the
 antibody's fall over the two years after it (Kadlecek 2018), the booster response five years after one dose of a
 live chimeric Japanese encephalitis vaccine given to toddlers (Kosalaraksa 2017), and CD4 T cells a year after the
-lymphocyte loss of dose-intense chemotherapy, relative to before it (Mackall 1997).
+lymphocyte loss of dose-intense chemotherapy, relative to before it (Mackall 1997); and L4, the antibody after two
+full doses of a pandemic H5N1 vaccine over two half doses, in adults and in the elderly (Frey 2019).
 
 Antibody units are arbitrary, so every vaccine read-out is a ratio of the same run's IgG at two times, banded by the
 95% interval of the ratio of the two published geometric means (:func:`~hemasim.validation.predictions7.
@@ -76,4 +77,25 @@ _CHEMO: dict[str, Readout] = {
     "dose_intense_chemo_cd4_ratio_month14_to_before": _cd4_ratio_to_before(14.0),
 }
 
-PREDICTIONS9: dict[str, Readout] = {**_JE_VC, **_JE_CV, **_CHEMO}
+# L4: doses on days 1 and 22 (h5n1_vaccine_two_doses.yaml) at 40 and 72 years, full (1) or half (0.5) doses; IgG on
+# day 43, full over half at the same age (the arms' titres before vaccination were alike: their ratio of fold-rises is
+# a ratio of titres after)
+_H5N1_DAY = 43.0
+_H5N1 = {(age, dose): cached_scenario_run("h5n1_vaccine_two_doses", {
+    "patient": {"age_years": age}, "interventions": {0: {"dose": dose}, 1: {"dose": dose}}})
+    for age in (40, 72) for dose in (1.0, 0.5)}
+
+
+def _h5n1_full_over_half(age: int) -> Readout:
+    def igg(dose: float) -> float:
+        return value_at(_H5N1[(age, dose)](), "influenza_h5n1_igg_au", _H5N1_DAY)
+
+    return OwnRun(lambda: igg(1.0) / igg(0.5))
+
+
+_H5N1_DOSE: dict[str, Readout] = {
+    "h5n1_vaccine_igg_day43_ratio_full_to_half_dose_age40": _h5n1_full_over_half(40),
+    "h5n1_vaccine_igg_day43_ratio_full_to_half_dose_age72": _h5n1_full_over_half(72),
+}
+
+PREDICTIONS9: dict[str, Readout] = {**_JE_VC, **_JE_CV, **_CHEMO, **_H5N1_DOSE}
