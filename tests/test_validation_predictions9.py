@@ -10,6 +10,8 @@ from hemasim.validation import load_targets
 from hemasim.validation.predictions7 import ratio_interval_from_cis
 from hemasim.validation.predictions9 import PREDICTIONS9
 
+from .conftest import validation_outcome
+
 SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "validation" / "scenarios"
 DAYS_PER_MONTH = 30.44
 
@@ -98,3 +100,19 @@ def test_the_chemotherapy_scenario_depletes_the_lymphocytes_to_the_sources_bound
     assert depletion.groups == ["lymphocyte"] and depletion.surviving_fraction == 0.4  # "greater than 60%" at its bound
     assert 33 <= s.patient.age_years <= 69 and s.patient.sex == "female"
     assert s.duration_days > depletion.day + 14 * DAYS_PER_MONTH
+
+
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after L1-L3 (464ba68) and L4 (5f5abb8) were committed: all four fail (L1's two checks of the fall
+    after the booster pass; notes in targets.yaml). Held so that a model change that moves them shows up."""
+    status, values = validation_outcome(["vaccine_boosters_and_chemotherapy_lymphodepletion"])
+    assert status == {"L1": "fail", "L2": "fail", "L3": "fail", "L4": "fail"}
+    assert values["je_vc_child_igg_ratio_booster_month1_to_prebooster"] == pytest.approx(17.7, abs=0.1)
+    assert values["je_vc_child_igg_ratio_booster_month12_to_month1"] == pytest.approx(0.216, abs=0.002)
+    assert values["je_vc_child_igg_ratio_booster_month24_to_month12"] == pytest.approx(0.939, abs=0.005)
+    assert values["je_cv_toddler_igg_ratio_day28_after_year5_booster_to_prebooster"] == pytest.approx(24.0, abs=0.2)
+    assert values["dose_intense_chemo_cd4_ratio_month12_to_before"] == pytest.approx(0.734, abs=0.005)
+    assert values["dose_intense_chemo_cd4_ratio_month14_to_before"] == pytest.approx(0.747, abs=0.005)
+    assert values["h5n1_vaccine_igg_day43_ratio_full_to_half_dose_age40"] == pytest.approx(7.08, abs=0.05)
+    assert values["h5n1_vaccine_igg_day43_ratio_full_to_half_dose_age72"] == pytest.approx(7.85, abs=0.05)
