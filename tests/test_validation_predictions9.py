@@ -1,4 +1,4 @@
-"""L1-L4 (branch predict29b): every band is the one computed from the source's figures, the scenarios say what the
+"""L1-L6 (branch predict29b): every band is the one computed from the source's figures, the scenarios say what the
 targets describe, and the targets are blind predictions with registered read-outs."""
 
 from pathlib import Path
@@ -63,6 +63,22 @@ def test_the_h5n1_scenario_gives_two_standard_doses_three_weeks_apart():
     assert 18 <= s.patient.age_years <= 64 and not s.aging and s.duration_days > 43
 
 
+def test_l5_and_l6_bands_are_the_envelopes_of_the_published_intervals():
+    # Hum Vaccin Immunother 2014: women/girls, HPV-16 0.37 (0.32-0.43), HPV-18 0.42 (0.36-0.49)
+    assert _band("L5", "hpv_vaccine_igg_month7_ratio_21_to_13") == [0.32, 0.49]
+    # Bhatla 2018 Table 3: 15-18 over 10-14 years, HPV 16 0.43 (0.36-0.52), 18 0.30 (0.21-0.45), 6 0.46 (0.28-0.77)
+    assert _band("L6", "hpv_vaccine_igg_month18_ratio_16p5_to_12_days_1_60_180") == [0.21, 0.77]
+    assert 6262 / 14417 == pytest.approx(0.43, abs=0.005)  # the table's reference group is the 3-dose 10-14 group
+
+
+def test_the_hpv_scenario_gives_three_doses_at_0_1_and_6_months():
+    s = load_scenario(SCENARIOS / "hpv_vaccine_three_doses.yaml")
+    days = [v.day for v in s.interventions]
+    assert days[0] == 7 and [d - days[0] for d in days[1:]] == pytest.approx([DAYS_PER_MONTH, 6 * DAYS_PER_MONTH])
+    assert 18 <= s.patient.age_years <= 25 and s.patient.sex == "female" and not s.aging
+    assert s.duration_days > days[0] + 7 * DAYS_PER_MONTH
+
+
 def test_l3_is_the_sources_bound_on_both_days():
     t = _targets()["L3"]
     assert t["band_basis"] == "threshold"
@@ -71,7 +87,7 @@ def test_l3_is_the_sources_bound_on_both_days():
 
 def test_l1_to_l3_are_blind_predictions_with_registered_readouts():
     targets = _targets()
-    for target_id in ("L1", "L2", "L3", "L4"):
+    for target_id in ("L1", "L2", "L3", "L4", "L5", "L6"):
         t = targets[target_id]
         assert t["class"] == "prediction" and t.get("blind", True)
         assert all(c["readout"] in PREDICTIONS9 for c in [*t["checks"], *t.get("info_checks", [])])

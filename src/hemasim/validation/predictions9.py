@@ -1,13 +1,15 @@
-"""Read-outs of targets L1-L3 (branch predict29b), each chosen and committed with its band before the model was run
+"""Read-outs of targets L1-L6 (branch predict29b), each chosen and committed with its band before the model was run
 on it: a Japanese encephalitis vaccine booster 11 months after a two-dose primary series in children and the
-antibody's fall over the two years after it (Kadlecek 2018), the booster response five years after one dose of a
-live chimeric Japanese encephalitis vaccine given to toddlers (Kosalaraksa 2017), and CD4 T cells a year after the
-lymphocyte loss of dose-intense chemotherapy, relative to before it (Mackall 1997); and L4, the antibody after two
-full doses of a pandemic H5N1 vaccine over two half doses, in adults and in the elderly (Frey 2019).
+antibody's fall over the two years after it (L1, Kadlecek 2018), the booster response five years after one dose of a
+live chimeric Japanese encephalitis vaccine given to toddlers (L2, Kosalaraksa 2017), CD4 T cells a year after the
+lymphocyte loss of dose-intense chemotherapy, relative to before it (L3, Blood 1997), the antibody after two full doses
+of a pandemic H5N1 vaccine over two half doses in adults and in the elderly (L4, Frey 2019), and the antibody after
+three HPV vaccine doses in young women over girls (L5, Hum Vaccin Immunother 2014) and in older over younger girls
+(L6, Bhatla 2018).
 
-Antibody units are arbitrary, so every vaccine read-out is a ratio of the same run's IgG at two times, banded by the
-95% interval of the ratio of the two published geometric means (:func:`~hemasim.validation.predictions7.
-ratio_interval_from_cis`; a test recomputes each band).
+Antibody units are arbitrary, so every vaccine read-out is a ratio of the same run's IgG at two times or in two
+patients, banded by the 95% interval of the ratio of two published geometric means (:func:`~hemasim.validation.
+predictions7.ratio_interval_from_cis`; a test recomputes each band) or by the published interval of the ratio.
 """
 
 from __future__ import annotations
@@ -98,4 +100,30 @@ _H5N1_DOSE: dict[str, Readout] = {
     "h5n1_vaccine_igg_day43_ratio_full_to_half_dose_age72": _h5n1_full_over_half(72),
 }
 
-PREDICTIONS9: dict[str, Readout] = {**_JE_VC, **_JE_CV, **_CHEMO, **_H5N1_DOSE}
+# L5, L6: three HPV vaccine doses (hpv_vaccine_three_doses.yaml) in two groups of ages, each patient with about the
+# CDC 2000 median weight and height of her age (girls) or of 20-21 (women); IgG of the older over the younger group
+_HPV_IGG = "hpv_igg_au"
+_HPV_CHINA_DAYS = (7.0, 37.44, 189.64)  # 0, 1 and 6 months of 30.44 days (the file's schedule)
+_HPV_INDIA_DAYS = (7.0, 66.0, 186.0)  # study days 1, 60 and 180
+_HPV_GIRLS = {12: (41.5, 151), 13: (46, 157), 16.5: (55, 162), 21: (58, 163)}  # age: (kg, cm)
+
+
+def _hpv_run(age: float, doses: tuple[float, ...], until_day: float) -> Callable[[], Result]:
+    weight, height = _HPV_GIRLS[age]
+    return cached_scenario_run("hpv_vaccine_three_doses", {
+        "patient": {"age_years": age, "weight_kg": weight, "height_cm": height}, "duration_days": until_day,
+        "interventions": [{"kind": "vaccine", "day": day, "antigen": "hpv"} for day in doses]})
+
+
+def _hpv_age_ratio(older: float, younger: float, doses: tuple[float, ...], day: float) -> Readout:
+    runs = {age: _hpv_run(age, doses, day + 1.0) for age in (older, younger)}
+    return OwnRun(lambda: value_at(runs[older](), _HPV_IGG, day) / value_at(runs[younger](), _HPV_IGG, day))
+
+
+_HPV_AGE: dict[str, Readout] = {
+    "hpv_vaccine_igg_month7_ratio_21_to_13": _hpv_age_ratio(21, 13, _HPV_CHINA_DAYS, 7.0 + 7 * _DAYS_PER_MONTH),
+    "hpv_vaccine_igg_month18_ratio_16p5_to_12_days_1_60_180": _hpv_age_ratio(
+        16.5, 12, _HPV_INDIA_DAYS, 7.0 + 18 * _DAYS_PER_MONTH),
+}
+
+PREDICTIONS9: dict[str, Readout] = {**_JE_VC, **_JE_CV, **_CHEMO, **_H5N1_DOSE, **_HPV_AGE}
