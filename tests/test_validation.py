@@ -32,6 +32,7 @@ EXPECTED_IDS |= {"K1", "K2", "K3"}  # cord: single-unit cord-blood engraftment, 
 EXPECTED_IDS |= {"P18"}  # vaccage: seroconversion by age with between-patient variability of vaccine responses
 EXPECTED_IDS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft (Bishop 2000, Przepiorka 2001)
 EXPECTED_IDS |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel weekly against 3-weekly (DISTAL-01); lymphocytes after one whole-body exposure
+EXPECTED_IDS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 after chemotherapy, H5N1 dose, HPV by age
 
 
 def test_every_published_target_is_transcribed_once():
