@@ -3,9 +3,10 @@ to a plausible other value (the end of its 95% CI or envelope, its earlier value
 interval), and record what every check of the chosen targets reads. What each passing prediction is shown to test
 (targets.yaml ``challenge``, issue #17 item 1) is read from the output, docs/images/validation_challenges.json.
 
-    python docs/validation_challenges.py [docs/images/validation_challenges.json]
+    python docs/validation_challenges.py [--only NAME ...] [docs/images/validation_challenges.json]
 
-Slow (about 10-15 minutes on 2 cores: each challenge reruns its groups), so the test suite does not run it; the test
+Slow (about 10-15 minutes on 2 cores: each challenge reruns its groups), so the test suite does not run it; ``--only``
+reruns the challenges named and merges them into the existing file (the baseline and the other challenges kept). The test
 (tests/test_validation_challenges.py) reads the JSON and holds targets.yaml's recorded outcomes to it. Three kinds of
 value can be moved: a healthy-adult parameter (``name``), a drug set's value (``drug:SET:dotted.path``) and a
 conditioning regimen's surviving fraction (``regimen:NAME:COMPONENT:CLASS``). The overrides are patched in where the
@@ -34,7 +35,9 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "erythroid_slope_low": ({SLOPE: 2.41}, "lower end of its 95% profile CI [2.41, 3.95] (Falz 2014 fit)", DONATION),
     "erythroid_slope_high": ({SLOPE: 3.95}, "upper end of its 95% profile CI [2.41, 3.95]", DONATION),
     "graft_short_term_low": ({"graft_short_term_units_per_cd34": 7.8e-7},
-                             "lower end of its 95% profile CI [7.8e-7, open] (engraftment fit)", ENGRAFT),
+                             "the ninth session's lower end of its 95% profile CI [7.8e-7, open] (engraftment fit), "
+                             "the other fitted values held: not a point of the current profile (graft_profile_* are)",
+                             ENGRAFT),
     "graft_short_term_ninth": ({"graft_short_term_units_per_cd34": 3.29e-6, "megakaryocyte_progenitor_exit_rate_per_day":
                                 0.0466}, "the ninth session's free optimum of the same fit (3.29e-6, exit rate 0.0466)",
                                ENGRAFT),
@@ -117,6 +120,59 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                                  ["X4"]),
 }
 
+#: challenges at points of the engraftment fit's current 95% profile of the graft's short-term content
+#: (docs/engraftment_fit.md, "The lower end of the short-term content, re-profiled"; graftprof27), where the challenges
+#: above hold the other fitted values: name -> (content, start of the re-fit, why, targets). The other three fitted
+#: values are re-fitted at the content when the script runs (docs/engraftment_profile_low.py's ``point``), not written
+#: here; the start picks the branch the local re-fit follows: (a) no short-term repopulating cells
+#: (`graft_st_hspc_per_cd34` on its lower bound 1e-8) and the megakaryocyte exit rate climbing as the content falls,
+#: (b) those cells re-fitted to 3-8e-5 (graftprof27 started it at 7.1e-5) and the exit rate on its bound 0.02/day.
+PROFILED = "graft_short_term_units_per_cd34"
+BRANCH_A = {"graft_st_hspc_per_cd34": 1e-8, "megakaryocyte_progenitor_exit_rate_per_day": 0.2}
+BRANCH_B = {"graft_st_hspc_per_cd34": 7.1e-5}
+PROFILE_POINTS: dict[str, tuple[float, dict[str, float], str, list[str]]] = {
+    "graft_profile_a_low": (8.0e-7, BRANCH_A, "branch (a)'s lower end of the content's 95% profile interval (8.0e-7: "
+                            "16.525 there, 16.609 at 7.8e-7; optimum 14.605 + 1.92), the other fitted values re-fitted",
+                            ENGRAFT),
+    "graft_profile_b_low": (1e-8, BRANCH_B, "branch (b)'s lower end: the content's search bound 1e-8, still inside the "
+                            "95% step, the other fitted values re-fitted", ENGRAFT),
+    "graft_profile_b_7p8e7": (7.8e-7, BRANCH_B, "graft_short_term_low's content 7.8e-7 at its profile point (branch "
+                              "(b), the lower of the two there), the other fitted values re-fitted instead of held",
+                              ENGRAFT),
+}
+#: half the chi-square 95% quantile with one degree of freedom: the profile's likelihood-ratio step
+PROFILE_STEP = 1.9207
+#: graft_st_hspc_per_cd34 below this: the re-fit is on branch (a) (its lower search bound 1e-8), above it on (b)
+BRANCH_SPLIT = 1e-6
+
+
+def profile_points(names: list[str]) -> dict[str, tuple[dict[str, float], str, list[str], dict[str, Any]]]:
+    """The :data:`PROFILE_POINTS` among ``names`` as challenges: the values there (the content and the three
+    re-fitted), why, the targets, and the re-fit's record (objective, the optimum's, branch)."""
+    if not names:
+        return {}
+    sys.path.insert(0, str(Path(__file__).parent))
+    from engraftment_profile_low import point
+
+    from hemasim.inference.engraftment import refit_at
+
+    optimum = float(refit_at({}).objective)  # the free fit re-run from the shipped values
+    out = {}
+    for name in names:
+        content, start, why, ids = PROFILE_POINTS[name]
+        refit = point(content, start)
+        branch = "a" if refit.values["graft_st_hspc_per_cd34"] < BRANCH_SPLIT else "b"
+        if refit.failed or branch != ("a" if start is BRANCH_A else "b"):
+            raise RuntimeError(f"{name}: the re-fit at {PROFILED} = {content:g} failed or left its branch "
+                               f"({refit.message}; {refit.values})")
+        record = {"objective": round(float(refit.objective), 4), "optimum": round(optimum, 4), "branch": branch,
+                  "inside_95": bool(refit.objective <= optimum + PROFILE_STEP), "days": [round(d, 2) for d in refit.days]}
+        if not record["inside_95"]:
+            print(f"{name}: objective {refit.objective:.4f} above the 95% step {optimum + PROFILE_STEP:.4f}",
+                  file=sys.stderr)
+        out[name] = ({PROFILED: content, **refit.values}, why, ids, record)
+    return out
+
 
 @contextmanager
 def overridden(values: dict[str, float]) -> Iterator[None]:
@@ -192,18 +248,38 @@ def _measured_apart(ids: list[str], values: dict[str, float]) -> dict[str, list[
 
 
 def main(argv: list[str]) -> None:
+    import argparse
+
     from hemasim.io import atomic_write_file
 
-    out = Path(argv[0]) if argv else OUT
-    every = sorted({i for _, _, ids in CHALLENGES.values() for i in ids})
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", nargs="?", type=Path, default=OUT, help="the JSON written (default: %(default)s)")
+    parser.add_argument("--only", nargs="+", metavar="NAME", choices=[*CHALLENGES, *PROFILE_POINTS],
+                        help="rerun these challenges alone and merge them into the existing file")
+    args = parser.parse_args(argv)
+    chosen = args.only or [*CHALLENGES, *PROFILE_POINTS]
+    profiled = profile_points([n for n in chosen if n in PROFILE_POINTS])  # first: a bad point stops before the runs
     started = time.time()
-    result: dict[str, Any] = {"baseline": _measured_apart(every, {}), "challenges": {}}
-    for name, (values, why, ids) in CHALLENGES.items():
-        result["challenges"][name] = {"values": values, "why": why, "targets": _measured_apart(ids, values)}
+    if args.only:
+        result: dict[str, Any] = json.loads(args.out.read_text(encoding="utf-8"))
+    else:
+        every = sorted({i for _, _, ids in CHALLENGES.values() for i in ids}
+                       | {i for *_, ids in PROFILE_POINTS.values() for i in ids})
+        result = {"baseline": _measured_apart(every, {}), "challenges": {}}
+    for name in chosen:
+        if name in profiled:
+            values, why, ids, record = profiled[name]
+            entry = {"values": values, "why": why, "profile": record}
+        else:
+            values, why, ids = CHALLENGES[name]
+            entry = {"values": values, "why": why}
+        result["challenges"][name] = {**entry, "targets": _measured_apart(ids, values)}
         print(f"{name}: {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+    order = [*CHALLENGES, *PROFILE_POINTS]  # the file lists them as defined, whichever ran last
+    result["challenges"] = dict(sorted(result["challenges"].items(),
+                                         key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)))
     text = json.dumps(result, indent=1) + "\n"
-    atomic_write_file(out, lambda p: p.write_text(text, encoding="utf-8"))
-
+    atomic_write_file(args.out, lambda p: p.write_text(text, encoding="utf-8"))
 
 if __name__ == "__main__":
     main(sys.argv[1:])
