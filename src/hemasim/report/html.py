@@ -16,6 +16,7 @@ from hemasim.report.key_results import (
     definition_text,
     key_results_html,
     percent_text,
+    power_text,
     unit_text,
     unit_words,
     value_text,
@@ -300,9 +301,16 @@ def parameter_status(source: str) -> str:
     return "cited"
 
 
+#: significant digits of a parameter's value in the report's tables (run.json keeps every digit)
+PARAMETER_DIGITS = 6
+
+
 def parameter_rows(records: list[dict[str, Any]]) -> str:
+    """The parameters' rows: a value to :data:`PARAMETER_DIGITS` digits, a large or small one with its power of ten as
+    the rest of the report writes it ("2.13318×10⁶", not "2.13318e+06"), the unit as a reader writes it."""
     esc = html.escape
-    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td>"
+    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td>"
+                   f"<td>{power_text(float(p['value']), PARAMETER_DIGITS)}</td>"
                    f"<td>{esc(unit_text(p['unit']))}</td><td>{parameter_status(p['source'])}</td>"
                    f"<td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 

@@ -1,0 +1,71 @@
+"""A new user's first hour (firsthour29): the help's list of commands, the report's parameter values, the tutorials
+run as plain scripts."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import tomllib
+
+import pytest
+from typer.testing import CliRunner
+
+from .conftest import ROOT
+
+
+def test_the_command_list_shows_each_summary_as_one_paragraph():
+    """`hemasim --help` listed check's summary broken after "values outside their", the rest on a line of its own:
+    the list showed the docstring's source line breaks (a command's own --help rewrapped them already)."""
+    from hemasim.cli.app import app
+
+    res = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert res.exit_code == 0
+    lines = [line for line in res.output.splitlines() if re.match(r"\W*check ", line)]
+    assert len(lines) == 1 and "values outside their clinical range (warnings)" in lines[0], res.output
+
+
+def test_a_hand_laid_help_paragraph_is_kept():
+    from hemasim.cli._help import rewrapped
+
+    assert rewrapped("First line\n    goes on.\n\n    Second\n    paragraph.") == (
+        "First line goes on.\n\nSecond paragraph.")
+    assert rewrapped("\b\nkept\n  as   it is") == "\b\nkept\n  as   it is"
+    assert rewrapped(None) is None
+
+
+@pytest.mark.parametrize(("value", "shown"), [(2133180.5, "2.13318×10⁶"), (1.2e8, "1.2×10⁸"), (0.0285, "0.0285"),
+                                               (3.29e-6, "3.29×10⁻⁶"), (4.75, "4.75"), (100000.0, "100000")])
+def test_the_parameter_table_writes_a_power_of_ten_as_the_report_does(value: float, shown: str):
+    """The parameter table read "2.13318e+06" and "1.2e+08" (Python's format) in a report whose key results and
+    graft lines write "3×10⁶" (firsthour29)."""
+    from hemasim.report.html import parameter_rows
+
+    row = parameter_rows([{"name": "x", "value": value, "unit": "cells", "source": "LeeSix2018"}])
+    assert re.search(r"</code></td><td>([^<]*)</td>", row)[1] == shown  # type: ignore[index]
+    assert "e+" not in row and "e-0" not in row
+
+
+def _module_level_imports(path) -> set[str]:  # type: ignore[no-untyped-def]
+    """The top-level packages ``path`` imports outside functions."""
+    names: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_every_tutorial_runs_as_a_plain_script_on_the_package_alone():
+    """docs/tutorials/index.md: "Run as a plain script (`python transplant.py`) a tutorial computes the same". The
+    fitting tutorial imported IPython at its top, which `make demo`'s install lacks: `python fit.py` stopped at
+    once with ModuleNotFoundError (firsthour29)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    required = {re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower().replace("-", "_") for d in project["dependencies"]}
+    importable = {"pyyaml": "yaml", "python_libsbml": "libsbml"}
+    allowed = {importable.get(d, d) for d in required} | set(sys.stdlib_module_names) | {"hemasim"}
+    tutorials = sorted((ROOT / "docs" / "tutorials").glob("*.py"))
+    assert len(tutorials) >= 6
+    extra = {t.name: sorted(_module_level_imports(t) - allowed) for t in tutorials}
+    assert not any(extra.values()), f"tutorials importing what a plain install lacks: {extra}"
