@@ -69,3 +69,32 @@ def test_every_tutorial_runs_as_a_plain_script_on_the_package_alone():
     assert len(tutorials) >= 6
     extra = {t.name: sorted(_module_level_imports(t) - allowed) for t in tutorials}
     assert not any(extra.values()), f"tutorials importing what a plain install lacks: {extra}"
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    from tests._browser import launch_browser
+
+    yield from launch_browser()
+
+
+@pytest.mark.slow
+def test_the_grid_lies_under_the_curves_and_the_bands(browser):  # type: ignore[no-untyped-def]
+    """The grid lines were drawn after the curves: each crossed the ANC curve of a chemotherapy run in light grey, which
+    read as a break in the curve at every peak and nadir (firsthour29, the docetaxel + pegfilgrastim report)."""
+    from hemasim.report.interactive import plots_html
+
+    spec = {"id": "anc", "title": "ANC", "ylabel": "10⁹/L", "xlabel": "days", "log": False, "x": [0.0, 10.0, 20.0],
+            "series": [{"label": "ANC", "y": [5.0, 0.2, 12.0], "color": "#000"}],
+            "bands": [{"lo": 1.8, "hi": 7.7, "color": "#2ca02c", "label": "adult reference range"}],
+            "hlines": [{"y": 1.0, "color": "#d62728", "label": "CTCAE G3"}]}
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_content(f"<html><body>{plots_html([spec])}</body></html>")
+    # Node.DOCUMENT_POSITION_FOLLOWING (4): the curve comes after every grid line, so it is painted over them
+    after = page.evaluate("""() => {
+        const curve = document.querySelector('svg path.hp-line');
+        const grid = [...document.querySelectorAll('svg line.hp-grid')];
+        return [grid.length, grid.filter(g => g.compareDocumentPosition(curve) & 4).length];
+    }""")
+    page.close()
+    assert after[0] >= 4 and after[1] == after[0], after
