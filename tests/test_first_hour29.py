@@ -98,3 +98,41 @@ def test_the_grid_lies_under_the_curves_and_the_bands(browser):  # type: ignore[
     }""")
     page.close()
     assert after[0] >= 4 and after[1] == after[0], after
+
+
+def _schedule_error(schedule: dict[str, object], duration_days: float = 84) -> str:
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    data = {"name": "t", "patient": {"age_years": 62, "sex": "female", "weight_kg": 68, "height_cm": 163},
+            "duration_days": duration_days,
+            "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75,
+                               "route": "iv_infusion", "infusion_hours": 1, "schedule": schedule}]}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    return str(err.value)
+
+
+def test_days_in_cycle_counted_as_the_clinic_does_says_what_to_write():
+    """The clinic's "days 1 and 8" written as days_in_cycle: [1, 8] met "days_in_cycle must start at 0 and increase",
+    which did not say what to write instead (firsthour29)."""
+    cyclic = {"start_day": 0, "every_days": 21, "cycles": 4}
+    assert _schedule_error({**cyclic, "days_in_cycle": [1, 8]}).endswith(
+        "days_in_cycle must start at 0, the cycle's first day, and increase (got [1, 8]); the clinic's days 1, 8 of "
+        "each cycle are days_in_cycle: [0, 7] (docs/getting_started.md, Days)")
+    unordered = _schedule_error({**cyclic, "days_in_cycle": [0, 8, 8]})
+    assert unordered.endswith("(got [0, 8, 8])")  # not the clinic's numbering: no such hint
+    beyond = _schedule_error({**cyclic, "days_in_cycle": [0, 21]})
+    assert beyond.endswith("days_in_cycle must lie inside the cycle, each below every_days = 21 (got [0, 21]; day 21 "
+                           "of a cycle is the next cycle's day 0)")
+
+
+@pytest.mark.parametrize(("duration", "fix"), [(12, "it needs duration_days >= 64, or cycles: 1"),
+                                               (50, "it needs duration_days >= 64, or cycles: 3"),
+                                               (63, "it needs duration_days >= 64, or cycles: 3")])
+def test_a_schedule_too_long_for_the_run_says_the_two_ways_to_fix_it(duration: float, fix: str):
+    """"the last dose (day 63 ...) is after the end of the scenario (duration_days = 12)" named the problem only; a
+    combination regimen's line already gave the days it needs (firsthour29)."""
+    error = _schedule_error({"start_day": 0, "every_days": 21, "cycles": 4}, duration)
+    assert error.endswith(f"(duration_days = {duration:g}); {fix}")
+    days = _schedule_error({"days": [0, 30, 90]})
+    assert days.endswith("(duration_days = 84); it needs duration_days >= 91")  # a list of days: no cycles to cut
