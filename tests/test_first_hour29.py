@@ -136,3 +136,27 @@ def test_a_schedule_too_long_for_the_run_says_the_two_ways_to_fix_it(duration: f
     assert error.endswith(f"(duration_days = {duration:g}); {fix}")
     days = _schedule_error({"days": [0, 30, 90]})
     assert days.endswith("(duration_days = 84); it needs duration_days >= 91")  # a list of days: no cycles to cut
+
+
+@pytest.mark.parametrize(("value", "hint"), [(5.4, "; if that is feet, write 165"), (1.65, "; if that is metres, write 165")])
+def test_a_height_in_feet_gets_the_centimetres_meant(value: float, hint: str):
+    """height_cm: 5.4 (a US chart's feet) was refused with "allowed: > 30 and <= 250" and no word of the 165 cm meant;
+    a height in metres keeps its one hint (no "feet" beside it)."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    data = {"name": "t", "patient": {"age_years": 62, "sex": "female", "weight_kg": 68, "height_cm": value},
+            "duration_days": 10}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    assert str(err.value).endswith(hint)
+    assert str(err.value).count("if that is") == 1
+
+
+def test_a_height_field_named_in_feet_gets_the_centimetres_meant():
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    data = {"name": "t", "patient": {"age_years": 62, "sex": "female", "weight_kg": 68, "height_ft": 5.4},
+            "duration_days": 10}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data, "s.yaml")
+    assert "height_cm is in cm: write height_cm: 165 for 5.4 feet" in str(err.value)
