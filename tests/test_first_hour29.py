@@ -160,3 +160,15 @@ def test_a_height_field_named_in_feet_gets_the_centimetres_meant():
     with pytest.raises(ScenarioError) as err:
         parse_scenario(data, "s.yaml")
     assert "height_cm is in cm: write height_cm: 165 for 5.4 feet" in str(err.value)
+
+
+def test_a_number_without_a_unit_has_a_dash_in_the_unit_columns():
+    """The unit column read "1" for a ratio or a fold ("b_child_excess_at_birth | 3.4 | 1",
+    "docetaxel_fraction_of_planned_dose | 1 | 1"), as if it were a value; the data files keep "1"."""
+    from hemasim.report.html import parameter_rows
+    from hemasim.report.key_results import NO_UNIT, unit_words
+
+    row = parameter_rows([{"name": "b_child_excess_at_birth", "value": 3.4, "unit": "1", "source": "assumed (x)"}])
+    assert f"<td>3.4</td><td>{NO_UNIT}</td>" in row
+    assert unit_words({"docetaxel_fraction_of_planned_dose": "1", "anc_nadir": "1e9/L"}) == {
+        "docetaxel_fraction_of_planned_dose": NO_UNIT, "anc_nadir": "×10⁹/L"}

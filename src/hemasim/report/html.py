@@ -17,6 +17,7 @@ from hemasim.report.key_results import (
     key_results_html,
     percent_text,
     power_text,
+    table_unit,
     unit_text,
     unit_words,
     value_text,
@@ -311,7 +312,7 @@ def parameter_rows(records: list[dict[str, Any]]) -> str:
     esc = html.escape
     return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td>"
                    f"<td>{power_text(float(p['value']), PARAMETER_DIGITS)}</td>"
-                   f"<td>{esc(unit_text(p['unit']))}</td><td>{parameter_status(p['source'])}</td>"
+                   f"<td>{esc(table_unit(p['unit']))}</td><td>{parameter_status(p['source'])}</td>"
                    f"<td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 
 

@@ -111,7 +111,17 @@ def unit_words(units: Mapping[str, str]) -> dict[str, str]:
     events = [(name, unit) for name, unit in units.items() if _is_day_of_event(name, unit)]
     elsewhere = any(unit != "day" for _, unit in events)
     return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else
-            PERCENT if unit == FRACTION else unit_text(unit) for name, unit in units.items()}
+            PERCENT if unit == FRACTION else table_unit(unit) for name, unit in units.items()}
+
+
+#: a table's unit cell for a number without a unit (a ratio, a fold, a share of the planned dose: unit "1" in the data
+#: files): "1" in the unit column read as a value, "3.4 | 1" (firsthour29)
+NO_UNIT = "–"
+
+
+def table_unit(unit: str) -> str:
+    """A unit column's cell: :func:`unit_text`'s, or :data:`NO_UNIT` for a number without one (unit "1")."""
+    return NO_UNIT if unit == "1" else unit_text(unit)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
