@@ -25,7 +25,7 @@
 #    platelets, if its stem cells make more red cells and platelets than wild-type ones?
 #
 # The equations, the parameters and their sources are in [Clonal engine](../clonal.md). From the command line:
-# `hemasim clonal-hematopoiesis --n 2000 --out out/ch` and `hemasim run examples/jak2_clonal_hematopoiesis.yaml`.
+# `hemasim clonal-hematopoiesis --n 2000 --out out/ch` and `hemasim run examples/jak2_clonal_hematopoiesis.yaml --out out/jak2`.
 
 # %%
 # %matplotlib inline
