@@ -25,6 +25,17 @@ def test_the_command_list_shows_each_summary_as_one_paragraph():
     assert len(lines) == 1 and "values outside their clinical range (warnings)" in lines[0], res.output
 
 
+@pytest.mark.parametrize(("command", "usage"), [("gene-therapy", "gene-therapy [OPTIONS] SCENARIO.yaml"),
+                                               ("sweep", "sweep [OPTIONS] SCENARIO SWEEP.yaml"),
+                                               ("check", "check [OPTIONS] FILE")])
+def test_the_usage_line_writes_an_argument_as_its_panel_does(command: str, usage: str):
+    """The usage line read "SCENARIO.YAML" above an argument panel naming "SCENARIO.yaml"."""
+    from hemasim.cli.app import app
+
+    res = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"}, catch_exceptions=False)
+    assert usage in res.output and ".YAML" not in res.output
+
+
 def test_a_hand_laid_help_paragraph_is_kept():
     from hemasim.cli._help import rewrapped
 

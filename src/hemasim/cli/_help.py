@@ -65,7 +65,9 @@ class _ConventionalArgument(TyperArgument):
         return super().process_value(ctx, value)
 
     def _usage_display_name(self) -> str:
-        name = (self.metavar or self.name or "").upper()
+        # a metavar as written ("SCENARIO.yaml", the argument panel's form): upper-cased, the usage line read
+        # "SCENARIO.YAML" above it (firsthour29)
+        name = self.metavar or (self.name or "").upper()
         name = name if self.required else f"[{name}]"
         return name + ("..." if self.nargs != 1 else "")
 
