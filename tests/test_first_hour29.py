@@ -203,3 +203,12 @@ def test_every_documented_command_that_writes_names_its_out_folder():
                for cmd, sub in re.findall(r"`((?:\.venv/bin/)?hemasim ([a-z-]+) [^`]*)`", page.read_text(encoding="utf-8"))
                if sub in WRITES and ".yaml" in cmd and not re.search(r"\s(--out|-o)\s", cmd + " ")]
     assert not missing, missing
+
+
+@pytest.mark.parametrize(("n", "size", "text"), [(200, 1000, "1 partition"), (1000, 250, "4 partitions of 250 patients"),
+                                                 (1001, 250, "5 partitions of 250 patients"), (3, None, "partitions of None")])
+def test_the_cohort_subtitle_counts_the_partitions(n: int, size: object, text: str):
+    """A cohort of 200 read "partitions of 1000" under its title (firsthour29)."""
+    from hemasim.report.html import partitions_text
+
+    assert partitions_text(n, size) == text

@@ -293,6 +293,15 @@ def interventions_html(scen: dict[str, Any]) -> str:
     return "".join(items) or "<li>none</li>"
 
 
+def partitions_text(n_patients: int, partition_size: object) -> str:
+    """How a cohort was split, for the report's subtitle: "1 partition", "4 partitions of 250 patients" ("partitions of
+    1000" read oddly over a cohort of 200, firsthour29); "partitions of SIZE" where the size is not a number."""
+    if not isinstance(partition_size, int) or partition_size < 1 or n_patients < 1:
+        return f"partitions of {partition_size}"
+    count = -(-n_patients // partition_size)
+    return "1 partition" if count == 1 else f"{count} partitions of {min(partition_size, n_patients)} patients"
+
+
 def parameter_status(source: str) -> str:
     """The kind of source of a parameter (its status), from the start of its provenance text."""
     for prefix, status in (("assumed", "assumed"), ("calibrated", "calibrated"), ("derived", "derived"),
@@ -682,7 +691,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <body>
 <h1>Virtual cohort: {esc(str(scen.get('name', '')))}</h1>
 <p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients
-&middot; {esc(seeds)} &middot; partitions of {manifest.get('partition_size')}</p>
+&middot; {esc(seeds)} &middot; {partitions_text(summary['n_patients'], manifest.get('partition_size'))}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
 <p>Population: {esc(_population_text(scen))}</p>
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
