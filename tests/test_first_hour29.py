@@ -212,3 +212,13 @@ def test_the_cohort_subtitle_counts_the_partitions(n: int, size: object, text: s
     from hemasim.report.html import partitions_text
 
     assert partitions_text(n, size) == text
+
+
+def test_the_references_are_listed_in_alphabetical_order_whatever_the_case():
+    """The healthy adult's report listed den Braber 2012 last, after Zheng 2021 (firsthour29)."""
+    from hemasim.biology import REFERENCE_ADULT, healthy_human_model
+
+    model = healthy_human_model(REFERENCE_ADULT)
+    keys = [r.key for r in model.parameters.subset(sorted(model.used_parameter_names())).references()]
+    assert "denBraber2012" in keys and keys == sorted(keys, key=str.casefold)
+    assert keys.index("denBraber2012") < keys.index("Franco2012")
