@@ -222,3 +222,26 @@ def test_the_references_are_listed_in_alphabetical_order_whatever_the_case():
     keys = [r.key for r in model.parameters.subset(sorted(model.used_parameter_names())).references()]
     assert "denBraber2012" in keys and keys == sorted(keys, key=str.casefold)
     assert keys.index("denBraber2012") < keys.index("Franco2012")
+
+
+@pytest.mark.parametrize(("ug", "text"), [(410.0, "410 µg"), (6000.0, "6 mg"), (179100.0, "179.1 mg"), (999.0, "999 µg")])
+def test_a_dose_reads_in_mg_from_one_mg_and_in_ug_below(ug: float, text: str):
+    from hemasim.interventions.dosed import amount_text
+
+    assert amount_text(ug) == text
+
+
+def test_a_filgrastim_dose_per_kg_reads_in_micrograms_in_the_report():
+    """5 µg/kg of filgrastim for 82 kg read "= 0.41 mg" and 0.41 in the doses' mg column (firsthour29)."""
+    from hemasim.assembly import run_scenario
+    from hemasim.interventions.dosed import _drug_section, dose_basis_text
+    from hemasim.scenario import parse_scenario
+
+    data = {"name": "t", "patient": {"age_years": 58, "sex": "male", "weight_kg": 82, "height_cm": 180},
+            "duration_days": 4, "interventions": [{"kind": "gcsf", "drug_set": "filgrastim_wang2001",
+                                                   "dose_ug_per_kg": 5, "route": "subcutaneous",
+                                                   "schedule": {"days": [0, 1]}}]}
+    result = run_scenario(parse_scenario(data))
+    assert dose_basis_text(result) == "Full dose: filgrastim 5 µg/kg × 82 kg = 410 µg."
+    section = _drug_section(result) or ""
+    assert "<td>410 µg</td><td>410 µg</td>" in section and "(mg)" not in section

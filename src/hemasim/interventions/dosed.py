@@ -132,7 +132,7 @@ def _drug_section(result: Result) -> str | None:
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
         f"<td>{esc(ROUTE_WORDS.get(str(e['route']), str(e['route'])))}</td><td>{esc(str(e['action']))}</td>"
-        f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
+        f"<td>{esc(amount_text(float(e['planned_ug'])))}</td><td>{esc(amount_text(float(e['given_ug'])))}</td></tr>"
         for e in result.record.administrations)
     basis = dose_basis_text(result, dosing)
     peaks = peak_text(result, dosing)
@@ -145,7 +145,7 @@ def _drug_section(result: Result) -> str | None:
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (or dose n of N of a days list)</th><th>route</th>"
             "<th>action</th>"
-            f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+            f"<th>full dose</th><th>given</th></tr>{rows}</table>")
 
 
 Dosing = list[tuple["DosedSpec", "DrugSet"]]
@@ -245,8 +245,14 @@ def _after_dose(result: Result, drug: str, day: float) -> str:
     return f", {(day - dose) * 24:.3g} h after the dose of day {dose:g}"
 
 
+def amount_text(ug: float) -> str:
+    """A dose as a prescription writes it: in mg from 1 mg, in µg below ("410 µg" of filgrastim, which the report gave
+    as "0.41 mg" beside its 5 µg/kg; firsthour29)."""
+    return f"{ug / 1000.0:.4g} mg" if ug >= 1000.0 else f"{ug:.4g} µg"
+
+
 def dose_basis_text(result: Result, dosing: Dosing | None = None) -> str:
-    """How each drug's full dose in mg follows from the scenario's dose: per m2 times the patient's body-surface
+    """How each drug's full dose (:func:`amount_text`) follows from the scenario's dose: per m2 times the patient's body-surface
     area (Mosteller 1987, with the height and weight used), per kg times the weight, or flat; empty for a cohort
     (each patient has its own) or a run without a scenario. ``dosing``: :func:`run_dosing`'s (read here when not
     given)."""
@@ -256,17 +262,17 @@ def dose_basis_text(result: Result, dosing: Dosing | None = None) -> str:
     weight = float(patient.weight_kg)
     parts, per_m2 = [], False
     for iv, ds in run_dosing(result) if dosing is None else dosing:
-        drug, mg = ds.drug, float(iv.amount_ug(patient)) / 1000.0
+        drug, amount = ds.drug, amount_text(float(iv.amount_ug(patient)))
         if iv.dose_mg_per_m2 is not None:
             per_m2 = True
             bsa = float(body_surface_area_m2(patient))
-            parts.append(f"{drug} {iv.dose_mg_per_m2:g} mg/m² × {bsa:.4g} m² = {mg:.4g} mg")
+            parts.append(f"{drug} {iv.dose_mg_per_m2:g} mg/m² × {bsa:.4g} m² = {amount}")
         elif iv.dose_mg_per_kg is not None:
-            parts.append(f"{drug} {iv.dose_mg_per_kg:g} mg/kg × {weight:g} kg = {mg:.4g} mg")
+            parts.append(f"{drug} {iv.dose_mg_per_kg:g} mg/kg × {weight:g} kg = {amount}")
         elif iv.dose_ug_per_kg is not None:
-            parts.append(f"{drug} {iv.dose_ug_per_kg:g} µg/kg × {weight:g} kg = {mg:.4g} mg")
+            parts.append(f"{drug} {iv.dose_ug_per_kg:g} µg/kg × {weight:g} kg = {amount}")
         else:
-            parts.append(f"{drug} {mg:.4g} mg (a flat dose)")
+            parts.append(f"{drug} {amount} (a flat dose)")
     if not parts:
         return ""
     text = "Full dose: " + "; ".join(dict.fromkeys(parts)) + "."
