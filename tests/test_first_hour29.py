@@ -245,3 +245,20 @@ def test_a_filgrastim_dose_per_kg_reads_in_micrograms_in_the_report():
     assert dose_basis_text(result) == "Full dose: filgrastim 5 µg/kg × 82 kg = 410 µg."
     section = _drug_section(result) or ""
     assert "<td>410 µg</td><td>410 µg</td>" in section and "(mg)" not in section
+
+
+def test_the_cohorts_last_line_is_one_line_at_80_columns(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Off a terminal rich wrapped "cohort of 200 patients written to out/cohort (endpoints/, summary.json,"
+    and put the rest of the files on a line of their own."""
+    import hemasim.cohort
+    from hemasim.cli.app import app
+
+    from .conftest import EXAMPLES
+
+    monkeypatch.setattr(hemasim.cohort, "run_cohort", lambda *args, **kwargs: {"n_patients": 200})
+    out = tmp_path / "a_folder_with_a_long_name_for_the_cohort_of_two_hundred"
+    res = CliRunner().invoke(app, ["cohort", str(EXAMPLES / "cohort_docetaxel.yaml"), "--n", "200", "--out", str(out)],
+                             env={"COLUMNS": "80"}, catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    (line,) = [x for x in res.output.splitlines() if "written to" in x]
+    assert line.endswith("bands.png, report.html)"), res.output
