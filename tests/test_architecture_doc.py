@@ -332,3 +332,36 @@ def test_the_private_name_check_tells_a_name_from_a_module_and_a_package(tmp_pat
                       "    from hemasim.scenario.overrides import _late\n", encoding="utf-8")
     assert _private_names_from_other_packages(source, "hemasim.clonal.x") == [
         "hemasim.clonal.x -> hemasim.report.key_results._hidden", "hemasim.clonal.x -> hemasim.scenario.overrides._late"]
+
+
+def _command_rows() -> dict[str, tuple[str, list[str]]]:
+    """The doc's table of commands: name -> (file, the names its library-calls cell gives)."""
+    rows = {}
+    for line in _doc().split("## The commands and what they call", 1)[1].split("\n## ", 1)[0].splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            rows[cells[0].strip("`")] = (cells[1].strip("`"), [c for c in _code_spans(cells[2])
+                                                                if re.fullmatch(r"[A-Za-z_][\w.]*(\(\))?", c)])
+    return rows
+
+
+def test_the_table_of_commands_names_each_commands_file_and_what_it_calls():
+    """Every command of the app has its row, with its file; every function the row names is imported or called by
+    that file (or by the command file it imports helpers from: sensitivity from sweep)."""
+    import typer.main
+
+    from hemasim.cli.app import app
+
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    rows = _command_rows()
+    assert set(rows) == set(commands)
+    for name, (file, calls) in rows.items():
+        path = PACKAGE / file
+        assert path == Path(importlib.import_module(commands[name].callback.__module__).__file__ or ""), name
+        sources = [path.read_text(encoding="utf-8")]
+        sources += [(PACKAGE / "cli" / f"{m}.py").read_text(encoding="utf-8")
+                    for m in re.findall(r"from hemasim\.cli\.([a-z]\w*) import", sources[0])]
+        assert calls, name
+        for call in calls:
+            word = call.removesuffix("()").rsplit(".", 1)[-1]
+            assert any(re.search(rf"\b{re.escape(word)}\b", s) for s in sources), (name, call)

@@ -119,7 +119,8 @@ def test_a_regimen_too_long_for_the_run_is_named_as_written_with_the_days_it_nee
     with pytest.raises(ScenarioError) as err:
         parse_scenario(chemo, "s.yaml")
     assert str(err.value) == ("s.yaml: interventions.0.schedule: the last dose (day 63, its infusion ending on day "
-                              "63.04) is after the end of the scenario (duration_days = 63)")
+                              "63.04) is after the end of the scenario (duration_days = 63); it needs duration_days >= 64, "
+                              "or cycles: 3")
 
 
 def test_a_fitted_parameter_without_a_unit_takes_its_targets_unit(tmp_path):

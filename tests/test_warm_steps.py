@@ -37,3 +37,15 @@ def test_named_steps_run_alone_in_the_order_of_steps(monkeypatch: pytest.MonkeyP
     assert capsys.readouterr().out.count("hemasim kernels ready:") == 3
     with pytest.raises(ValueError, match="unknown warm-up step.*'?nonsense'?; known: a, b, c"):
         warm.warm_kernels(["a", "nonsense"])
+
+
+def test_each_ready_line_is_written_as_its_step_ends(monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]):
+    """`make demo` promises a line per kernel group as each is done: the lines came all at once after the last step."""
+    seen: list[str] = []  # what stdout held when each step started
+    steps = {name: (f"step {name}", lambda: seen.append(capsys.readouterr().out)) for name in ("a", "b")}
+    monkeypatch.setattr(warm, "STEPS", steps)
+    warm.main([])
+    assert seen[0] == ""
+    assert seen[1].startswith("hemasim kernels ready: step a in ")
+    assert capsys.readouterr().out.startswith("hemasim kernels ready: step b in ")

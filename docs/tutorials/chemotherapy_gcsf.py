@@ -113,7 +113,7 @@ for name, result in results.items():
         lowest = in_cycle.anc_1e9_per_L.idxmin()
         rows.append({"arm": name, "cycle": cycle + 1, "nadir (10⁹/L)": in_cycle.anc_1e9_per_L[lowest],
                      "day of the cycle": in_cycle.time_days[lowest] - 21 * cycle,
-                     "days below 0.5": step * (in_cycle.anc_1e9_per_L < 0.5).sum()})
+                     "days with ANC < 0.5": step * (in_cycle.anc_1e9_per_L < 0.5).sum()})
 pd.DataFrame(rows).set_index(["arm", "cycle"])
 
 # %% [markdown]

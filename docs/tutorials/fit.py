@@ -28,7 +28,6 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-from IPython.display import Image, display
 
 import hemasim
 from hemasim.inference.outputs import run_fit
@@ -43,6 +42,17 @@ def repository_file(relative: str) -> Path:
             return folder / relative
     raise FileNotFoundError(f"{relative}: this tutorial reads the example problem of the hemasim repository; run it "
                             "inside a clone of the repository, or install hemasim from one (pip install -e .)")
+
+
+def show(figure: Path) -> None:
+    """A figure the fit wrote: shown in a notebook; run as a plain script (`python fit.py`, where IPython may not be
+    installed: it is not a dependency of hemasim), its path printed."""
+    try:
+        from IPython.display import Image, display
+    except ImportError:
+        print(f"figure: {figure}")
+        return
+    display(Image(filename=str(figure)))
 
 
 problem = repository_file("examples/fit/problem.yaml")
@@ -92,10 +102,10 @@ check
 # chi-square threshold on both sides, the data determine the parameter.
 
 # %%
-display(Image(filename=str(out / "profiles.png")))
+show(out / "profiles.png")
 
 # %%
-display(Image(filename=str(out / "observed_vs_predicted.png")))
+show(out / "observed_vs_predicted.png")
 
 # %% [markdown]
 # The folder also holds `fitted_parameters.yaml`: a fitted parameter set (provenance `Fitted`, naming the data

@@ -26,7 +26,7 @@
 # kind from a scenario file and writes its samples, IS table and an HTML report
 # ([the command](../clonal.md#the-gene-therapy-command)). The
 # blood counts and T-cell recovery after gene therapy are a different model, the lineage model:
-# `hemasim run examples/xscid_gene_therapy.yaml`.
+# `hemasim run examples/xscid_gene_therapy.yaml --out out/xscid_gene_therapy`.
 #
 # **All trial inputs below are assumptions of this tutorial** (a 15-kg child, 5e6 CD34+/kg, 90% of the
 # engrafting HSCs transduced, 2 vector copies per transduced cell, the share of host HSCs the conditioning

@@ -82,12 +82,15 @@ fig.tight_layout()
 
 # %% [markdown]
 # The endpoints of the run (what `endpoints.json` holds): nadirs, days below CTCAE thresholds, engraftment
-# days counted from the graft, and donor chimerism by lineage.
+# days counted from the graft, and donor chimerism by lineage. An endpoint without a value says why in its note
+# ("not reached": not by the end of the run; "did not fall": the count never fell below the mark).
 
 # %%
-endpoints = pd.DataFrame([(e.name, e.value, e.unit) for e in evaluate_endpoints(result)],
-                         columns=["endpoint", "value", "unit"]).set_index("endpoint")
-endpoints[endpoints.index.str.contains("nadir$|engraftment|graft_failure|50pct|cd4_200|chimerism_(?:anc|cd4).*day28")]
+endpoints = pd.DataFrame([(e.name, e.value, e.unit, e.note or "") for e in evaluate_endpoints(result)],
+                         columns=["endpoint", "value", "unit", "note"]).set_index("endpoint")
+# the <name>_did_not_fall columns (1 or 0) carry the note into cohort tables; here the note says it
+shown = endpoints.index.str.contains("nadir$|engraftment|graft_failure|50pct|cd4_200|chimerism_(?:anc|cd4).*day28")
+endpoints[shown & ~endpoints.index.str.endswith("_did_not_fall")]
 
 # %% [markdown]
 # ## Immune reconstitution

@@ -65,7 +65,9 @@ class _ConventionalArgument(TyperArgument):
         return super().process_value(ctx, value)
 
     def _usage_display_name(self) -> str:
-        name = (self.metavar or self.name or "").upper()
+        # a metavar as written ("SCENARIO.yaml", the argument panel's form): upper-cased, the usage line read
+        # "SCENARIO.YAML" above it (firsthour29)
+        name = self.metavar or (self.name or "").upper()
         name = name if self.required else f"[{name}]"
         return name + ("..." if self.nargs != 1 else "")
 
@@ -105,15 +107,22 @@ def deferred_help(name: str, text: Callable[[], str]) -> str:
     return "{" + name + "}"
 
 
+def rewrapped(text: str | None) -> str | None:
+    """A docstring's paragraphs each on one line, for the help to wrap at the terminal's width: Typer 0.29 keeps the
+    source's line breaks ("... fitting files are" at 80 columns, then the rest on a line of its own; in `hemasim
+    --help`'s list of commands, a summary broken after "values outside their"). A text holding ``\\b`` (click's mark
+    of a paragraph laid out by hand) is kept as it is."""
+    if not text or "\b" in text:
+        return text
+    return "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(text).split("\n\n"))
+
+
 class _ConventionalCommand(TyperCommand):
     def get_params(self, ctx: Any) -> list[Any]:  # the command's own and --help, made on demand
         return _conventional(super().get_params(ctx))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        if self.help and "\b" not in self.help:  # \b: a paragraph laid out by hand (click's mark), kept as it is
-            # a docstring's paragraphs rewrapped at the terminal's width: Typer 0.29 keeps the source's line breaks
-            # after the first paragraph ("... fitting files are" at 80 columns, then the rest on a line of its own)
-            self.help = "\n\n".join(" ".join(p.split()) for p in inspect.cleandoc(self.help).split("\n\n"))
+        self.help = rewrapped(self.help)
         for holder in (self, *self.get_params(ctx)):  # the command's own text, then its options'
             for name, text in DEFERRED_HELP.items():
                 if "{" + name + "}" in (getattr(holder, "help", None) or ""):
@@ -133,6 +142,11 @@ class ConventionalHelpGroup(TyperGroup):
 
     def get_params(self, ctx: Any) -> list[Any]:
         return _conventional(super().get_params(ctx))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        for command in self.commands.values():  # the list of commands shows each one's first paragraph
+            command.help = rewrapped(command.help)
+        super().format_help(ctx, formatter)
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """``hemasim --bogus``: the group's own refused option, in the same one line as a command's."""

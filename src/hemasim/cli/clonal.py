@@ -44,7 +44,8 @@ def clonal_hematopoiesis(
                                     progress=bar.update)
         files = [p.name for p in written(out, lambda: write_ch_outputs(run, out, report=not no_report))]
     console = Console(stderr=True)
-    console.print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] ({', '.join(files)})")
+    console.print(f"[green]{n} lifespans[/green] written to [bold]{literal(out)}[/bold] ({', '.join(files)})",
+                  soft_wrap=True)  # one line, as cohort's
     # the figure to compare with published CH, and the all-driver one named as what it is (a user read "a driver
     # clone at VAF >= 2% in 100% of people by age 70" off the report as CH prevalence)
     console.print(ch_headline(run.cohort), markup=False, highlight=False)

@@ -48,4 +48,4 @@ def gene_therapy(
         files = [p.name for p in written(out, lambda: write_gene_therapy_outputs(run, out, report=not no_report))]
     Console(stderr=True).print(f"[green]{literal(spec.name)}[/green]: {run.graft_hsc:,} engrafting HSCs, "
                                f"{len(run.result.months)} sample months, written to [bold]{literal(out)}[/bold] "
-                               f"({', '.join(files)})")
+                               f"({', '.join(files)})", soft_wrap=True)  # one line, as cohort's

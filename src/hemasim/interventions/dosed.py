@@ -8,6 +8,7 @@ low on its planned day. Everything is checked before any simulation, and errors 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -72,10 +73,18 @@ class Schedule(Strict):
                 raise ValueError("days must be increasing, distinct and >= 0")
         elif any(v is None for v in cyclic):
             raise ValueError("give days, or all of start_day, every_days and cycles")
-        if self.days_in_cycle != sorted(set(self.days_in_cycle)) or self.days_in_cycle[0] != 0:
-            raise ValueError("days_in_cycle must start at 0 and increase")
-        if self.every_days is not None and self.days_in_cycle[-1] >= self.every_days:
-            raise ValueError("days_in_cycle must lie inside the cycle (below every_days)")
+        days_in = self.days_in_cycle
+        got = ", ".join(f"{d:g}" for d in days_in)
+        if days_in != sorted(set(days_in)) or days_in[0] != 0:
+            # [1, 8] is the clinic's "days 1 and 8", which the run counts from 0: the message said only "must start
+            # at 0 and increase", leaving the reader to work out what to write (firsthour29)
+            clinic = days_in == sorted(set(days_in)) and days_in[0] >= 1
+            hint = (f"; the clinic's days {got} of each cycle are days_in_cycle: [{', '.join(f'{d - 1:g}' for d in days_in)}]"
+                    " (docs/getting_started.md, Days)") if clinic else ""
+            raise ValueError(f"days_in_cycle must start at 0, the cycle's first day, and increase (got [{got}]){hint}")
+        if self.every_days is not None and days_in[-1] >= self.every_days:
+            raise ValueError(f"days_in_cycle must lie inside the cycle, each below every_days = {self.every_days:g} "
+                             f"(got [{got}]; day {self.every_days:g} of a cycle is the next cycle's day 0)")
         return self
 
     def cycle_starts(self) -> list[float]:
@@ -123,7 +132,7 @@ def _drug_section(result: Result) -> str | None:
     rows = "".join(
         f"<tr><td>{e['day']:.4g}</td><td>{esc(str(e['drug']))}</td><td>{esc(_cycle_cell(e, listed))}</td>"
         f"<td>{esc(ROUTE_WORDS.get(str(e['route']), str(e['route'])))}</td><td>{esc(str(e['action']))}</td>"
-        f"<td>{float(e['planned_ug']) / 1000:.4g}</td><td>{float(e['given_ug']) / 1000:.4g}</td></tr>"
+        f"<td>{esc(amount_text(float(e['planned_ug'])))}</td><td>{esc(amount_text(float(e['given_ug'])))}</td></tr>"
         for e in result.record.administrations)
     basis = dose_basis_text(result, dosing)
     peaks = peak_text(result, dosing)
@@ -136,7 +145,7 @@ def _drug_section(result: Result) -> str | None:
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (or dose n of N of a days list)</th><th>route</th>"
             "<th>action</th>"
-            f"<th>full dose (mg)</th><th>given (mg)</th></tr>{rows}</table>")
+            f"<th>full dose</th><th>given</th></tr>{rows}</table>")
 
 
 Dosing = list[tuple["DosedSpec", "DrugSet"]]
@@ -236,8 +245,14 @@ def _after_dose(result: Result, drug: str, day: float) -> str:
     return f", {(day - dose) * 24:.3g} h after the dose of day {dose:g}"
 
 
+def amount_text(ug: float) -> str:
+    """A dose as a prescription writes it: in mg from 1 mg, in µg below ("410 µg" of filgrastim, which the report gave
+    as "0.41 mg" beside its 5 µg/kg; firsthour29)."""
+    return f"{ug / 1000.0:.4g} mg" if ug >= 1000.0 else f"{ug:.4g} µg"
+
+
 def dose_basis_text(result: Result, dosing: Dosing | None = None) -> str:
-    """How each drug's full dose in mg follows from the scenario's dose: per m2 times the patient's body-surface
+    """How each drug's full dose (:func:`amount_text`) follows from the scenario's dose: per m2 times the patient's body-surface
     area (Mosteller 1987, with the height and weight used), per kg times the weight, or flat; empty for a cohort
     (each patient has its own) or a run without a scenario. ``dosing``: :func:`run_dosing`'s (read here when not
     given)."""
@@ -247,17 +262,17 @@ def dose_basis_text(result: Result, dosing: Dosing | None = None) -> str:
     weight = float(patient.weight_kg)
     parts, per_m2 = [], False
     for iv, ds in run_dosing(result) if dosing is None else dosing:
-        drug, mg = ds.drug, float(iv.amount_ug(patient)) / 1000.0
+        drug, amount = ds.drug, amount_text(float(iv.amount_ug(patient)))
         if iv.dose_mg_per_m2 is not None:
             per_m2 = True
             bsa = float(body_surface_area_m2(patient))
-            parts.append(f"{drug} {iv.dose_mg_per_m2:g} mg/m² × {bsa:.4g} m² = {mg:.4g} mg")
+            parts.append(f"{drug} {iv.dose_mg_per_m2:g} mg/m² × {bsa:.4g} m² = {amount}")
         elif iv.dose_mg_per_kg is not None:
-            parts.append(f"{drug} {iv.dose_mg_per_kg:g} mg/kg × {weight:g} kg = {mg:.4g} mg")
+            parts.append(f"{drug} {iv.dose_mg_per_kg:g} mg/kg × {weight:g} kg = {amount}")
         elif iv.dose_ug_per_kg is not None:
-            parts.append(f"{drug} {iv.dose_ug_per_kg:g} µg/kg × {weight:g} kg = {mg:.4g} mg")
+            parts.append(f"{drug} {iv.dose_ug_per_kg:g} µg/kg × {weight:g} kg = {amount}")
         else:
-            parts.append(f"{drug} {mg:.4g} mg (a flat dose)")
+            parts.append(f"{drug} {amount} (a flat dose)")
     if not parts:
         return ""
     text = "Full dose: " + "; ".join(dict.fromkeys(parts)) + "."
@@ -317,10 +332,21 @@ class DosedSpec(InterventionSpec):
         infusion = f", its infusion ending on day {self.last_day:.4g}" if self.duration_days > 0 else ""
         return f"the last dose ({drug}day {start:g}{infusion})"
 
+    def _cycles_that_fit(self, duration_days: float) -> str:
+        """", or cycles: N" where a schedule of cycles would end inside ``duration_days`` with N of them (N >= 1),
+        else empty: the line said what was wrong and not the two ways to put it right (firsthour29)."""
+        schedule = getattr(self, "schedule", None)
+        if schedule is None or schedule.cycles is None or schedule.every_days is None:
+            return ""
+        first_ends = self.last_day - (schedule.cycles - 1) * schedule.every_days  # the first cycle's last dose ends
+        fit = math.floor((duration_days - first_ends) / schedule.every_days) + 1 if duration_days >= first_ends else 0
+        return f", or cycles: {fit}" if 1 <= fit < schedule.cycles else ""
+
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         if self.last_day > facts.duration_days:
             raise ValueError(f"interventions.{index}.{self.schedule_field}: {self.last_dose_text()} is after the end "
-                             f"of the scenario (duration_days = {facts.duration_days:g})")
+                             f"of the scenario (duration_days = {facts.duration_days:g}); it needs duration_days >= "
+                             f"{math.ceil(self.last_day):g}{self._cycles_that_fit(facts.duration_days)}")
         drug = drug_set_of(self.drug_set)
         if facts.drug_sets.setdefault(drug.drug, drug.name) != drug.name:
             raise ValueError(f"interventions.{index}.drug_set: {drug.drug} is already dosed with set "

@@ -210,9 +210,10 @@ class ParameterSet(Mapping[str, Parameter]):
         return ParameterSet(self.name, {n: self[n] for n in names})
 
     def references(self) -> list[Reference]:
-        """References of the parameters in this set, unique, sorted by key."""
+        """References of the parameters in this set, unique, sorted by key whatever its case: the report's numbered
+        list put "den Braber 2012" after "Zheng 2021", a lower-case key sorting after every capital (firsthour29)."""
         refs = {r.key: r for p in self.values() for r in p.references}
-        return [refs[k] for k in sorted(refs)]
+        return [refs[k] for k in sorted(refs, key=lambda k: (k.casefold(), k))]
 
     def to_records(self) -> list[dict[str, object]]:
         """JSON-ready description of every parameter (for run.json)."""

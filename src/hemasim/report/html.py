@@ -16,6 +16,8 @@ from hemasim.report.key_results import (
     definition_text,
     key_results_html,
     percent_text,
+    power_text,
+    table_unit,
     unit_text,
     unit_words,
     value_text,
@@ -291,6 +293,15 @@ def interventions_html(scen: dict[str, Any]) -> str:
     return "".join(items) or "<li>none</li>"
 
 
+def partitions_text(n_patients: int, partition_size: object) -> str:
+    """How a cohort was split, for the report's subtitle: "1 partition", "4 partitions of 250 patients" ("partitions of
+    1000" read oddly over a cohort of 200, firsthour29); "partitions of SIZE" where the size is not a number."""
+    if not isinstance(partition_size, int) or partition_size < 1 or n_patients < 1:
+        return f"partitions of {partition_size}"
+    count = -(-n_patients // partition_size)
+    return "1 partition" if count == 1 else f"{count} partitions of {min(partition_size, n_patients)} patients"
+
+
 def parameter_status(source: str) -> str:
     """The kind of source of a parameter (its status), from the start of its provenance text."""
     for prefix, status in (("assumed", "assumed"), ("calibrated", "calibrated"), ("derived", "derived"),
@@ -300,10 +311,17 @@ def parameter_status(source: str) -> str:
     return "cited"
 
 
+#: significant digits of a parameter's value in the report's tables (run.json keeps every digit)
+PARAMETER_DIGITS = 6
+
+
 def parameter_rows(records: list[dict[str, Any]]) -> str:
+    """The parameters' rows: a value to :data:`PARAMETER_DIGITS` digits, a large or small one with its power of ten as
+    the rest of the report writes it ("2.13318×10⁶", not "2.13318e+06"), the unit as a reader writes it."""
     esc = html.escape
-    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td><td>{p['value']:.6g}</td>"
-                   f"<td>{esc(unit_text(p['unit']))}</td><td>{parameter_status(p['source'])}</td>"
+    return "".join(f"<tr><td><code>{name_html(p['name'])}</code></td>"
+                   f"<td>{power_text(float(p['value']), PARAMETER_DIGITS)}</td>"
+                   f"<td>{esc(table_unit(p['unit']))}</td><td>{parameter_status(p['source'])}</td>"
                    f"<td class=\"prose\">{esc(p['source'])}</td></tr>" for p in records)
 
 
@@ -673,7 +691,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 <body>
 <h1>Virtual cohort: {esc(str(scen.get('name', '')))}</h1>
 <p class="muted">hemasim {esc(str(manifest.get('hemasim_version')))} &middot; {summary['n_patients']} patients
-&middot; {esc(seeds)} &middot; partitions of {manifest.get('partition_size')}</p>
+&middot; {esc(seeds)} &middot; {partitions_text(summary['n_patients'], manifest.get('partition_size'))}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
 <p>Population: {esc(_population_text(scen))}</p>
 {f'<p class="muted">{esc(note)}</p>' if note else ""}

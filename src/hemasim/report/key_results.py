@@ -111,7 +111,17 @@ def unit_words(units: Mapping[str, str]) -> dict[str, str]:
     events = [(name, unit) for name, unit in units.items() if _is_day_of_event(name, unit)]
     elsewhere = any(unit != "day" for _, unit in events)
     return {name: RUN_DAY_UNIT if elsewhere and unit == "day" and _is_day_of_event(name, unit) else
-            PERCENT if unit == FRACTION else unit_text(unit) for name, unit in units.items()}
+            PERCENT if unit == FRACTION else table_unit(unit) for name, unit in units.items()}
+
+
+#: a table's unit cell for a number without a unit (a ratio, a fold, a share of the planned dose: unit "1" in the data
+#: files): "1" in the unit column read as a value, "3.4 | 1" (firsthour29)
+NO_UNIT = "–"
+
+
+def table_unit(unit: str) -> str:
+    """A unit column's cell: :func:`unit_text`'s, or :data:`NO_UNIT` for a number without one (unit "1")."""
+    return NO_UNIT if unit == "1" else unit_text(unit)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -170,9 +180,9 @@ def percent_number(fraction: float) -> str:
 
 def _number(value: float) -> str:
     """Four significant digits, below a million whole, as a clinician writes an AUC: 19050, not 1.905e+04
-    (report25); else :func:`_power`."""
+    (report25); else :func:`power_text`."""
     text = f"{value:.4g}"
-    return f"{float(text):.0f}" if "e" in text and 1.0 <= abs(value) < 1e6 else _power(value)
+    return f"{float(text):.0f}" if "e" in text and 1.0 <= abs(value) < 1e6 else power_text(value)
 
 
 #: units whose values always read with a power of ten: cell doses (3×10⁶ and 1×10⁵ CD34+ and CD3+ cells/kg, not
@@ -180,10 +190,10 @@ def _number(value: float) -> str:
 POWER_UNITS = frozenset({"cells/kg"})
 
 
-def _power(value: float) -> str:
-    """Four significant digits, a power of ten as a clinician writes it: "1.028×10⁷" (a CD34+ dose per kg), not
-    Python's "1.028e+07"."""
-    text = f"{value:.4g}"
+def power_text(value: float, digits: int = 4) -> str:
+    """``digits`` significant digits (four by default), a power of ten as a clinician writes it: "1.028×10⁷" (a CD34+
+    dose per kg), not Python's "1.028e+07"; the parameter table's six digits too ("2.13318×10⁶", firsthour29)."""
+    text = f"{value:.{digits}g}"
     if "e" not in text:
         return text
     mantissa, power = text.split("e")
@@ -225,7 +235,7 @@ def _hours(days: float) -> str:
 
 def value_text(unit: str, value: float) -> str:
     """A value of ``unit`` as a number: a count by :func:`count_text`, a fraction as a percentage
-    (:func:`percent_number`), a cell dose by :func:`_power`, a day or a number of days by :func:`day_text`, anything
+    (:func:`percent_number`), a cell dose by :func:`power_text`, a day or a number of days by :func:`day_text`, anything
     else by :func:`_number`."""
     if unit in COUNT_UNITS:
         return count_text(value)
@@ -233,7 +243,7 @@ def value_text(unit: str, value: float) -> str:
         return percent_number(value)
     if unit.startswith("day"):
         return day_text(value)
-    return _power(value) if unit in POWER_UNITS else _number(value)
+    return power_text(value) if unit in POWER_UNITS else _number(value)
 
 
 def _amount(name: str, unit: str, value: float) -> str:

@@ -34,13 +34,17 @@ _UNKNOWN_DRUG_SET = re.compile(r"unknown drug set '([a-z0-9_]{1,60})'")
 UNIT_SLIPS: dict[str, tuple[tuple[str, float, tuple[float, float]], ...]] = {
     "weight_kg": (("grams", 1e-3, (2.0, 250.0)), ("pounds", 0.45359237, (2.0, 250.0))),
     "age_years": (("months", 1.0 / 12.0, (0.01, 120.0)), ("days", 1.0 / 365.25, (0.01, 120.0))),
-    "height_cm": (("millimetres", 0.1, (40.0, 220.0)), ("inches", 2.54, (40.0, 220.0)), ("metres", 100.0, (40.0, 220.0))),
+    "height_cm": (("millimetres", 0.1, (40.0, 220.0)), ("inches", 2.54, (40.0, 220.0)), ("metres", 100.0, (40.0, 220.0)),
+                  # a height in feet, as a US chart gives it (5.4): 100-220 cm only, so that no metre (1.65) reads
+                  # as feet too; "refused: allowed > 30" said nothing of the 165 cm meant (firsthour29)
+                  ("feet", 30.48, (100.0, 220.0))),
 }
 
 #: a unit as a field name's suffix spells it (``weight_lbs``, ``age_months``, ``height_m``) -> its word in UNIT_SLIPS
 _UNIT_SUFFIXES = {"lb": "pounds", "lbs": "pounds", "pounds": "pounds", "g": "grams", "grams": "grams",
                   "months": "months", "mo": "months", "days": "days", "m": "metres", "metres": "metres",
-                  "meters": "metres", "mm": "millimetres", "in": "inches", "inches": "inches"}
+                  "meters": "metres", "mm": "millimetres", "in": "inches", "inches": "inches", "ft": "feet",
+                  "feet": "feet"}
 
 
 def other_unit_hint(e: Any, line: str, fields: Sequence[str]) -> str:

@@ -172,9 +172,10 @@ STEPS: dict[str, tuple[str, Callable[[], object]]] = {
 }
 
 
-def warm_kernels(steps: Sequence[str] | None = None) -> dict[str, float]:
+def warm_kernels(steps: Sequence[str] | None = None,
+                 done: Callable[[str, float], object] | None = None) -> dict[str, float]:
     """Compile (or load from the cache) the kernels of ``steps`` (names of :data:`STEPS`; all when None), in the
-    order of STEPS; seconds each step took."""
+    order of STEPS; seconds each step took, also given to ``done(what, seconds)`` as each step ends."""
     unknown = set(steps or ()) - set(STEPS)
     if unknown:
         raise ValueError(f"unknown warm-up step(s) {', '.join(sorted(unknown))}; known: {', '.join(STEPS)}")
@@ -186,6 +187,8 @@ def warm_kernels(steps: Sequence[str] | None = None) -> dict[str, float]:
         if build() is False:  # the ahead-of-time module could not be built (said why on stderr)
             continue
         took[what] = time.perf_counter() - start
+        if done is not None:
+            done(what, took[what])
     return took
 
 
@@ -200,8 +203,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     # alone (3.4 of its 24.2 s CPU; 1.0 s in 25 collections so: docs/performance.md, the suite, eighteenth session)
     tune_for_command()
     names = list(sys.argv[1:] if argv is None else argv)
-    for step, seconds in warm_kernels(names or None).items():
-        print(f"hemasim kernels ready: {step} in {seconds:.1f} s")
+    # each line as its step ends, flushed: `make demo`'s first minutes otherwise show nothing (the lines came all at
+    # once at the end, and a piped stdout held them in its buffer), where the README promises one line per group
+    warm_kernels(names or None, lambda step, seconds: print(f"hemasim kernels ready: {step} in {seconds:.1f} s",
+                                                            flush=True))
 
 
 if __name__ == "__main__":

@@ -195,6 +195,9 @@
         : function (v) { return M.t + ph - (v - y0) / (y1 - y0) * ph; };
       var clip = "hpclip-" + spec.id;
       el("rect", {x: M.l, y: M.t, width: pw, height: ph}, el("clipPath", {id: clip}, el("defs", {}, svg)));
+      // the grid first, under the bands and curves: drawn after them, each grid line crossed a curve in light grey and
+      // read as a break in it (every chemotherapy ANC curve looked broken at its peaks and nadirs; firsthour29)
+      var grid = el("g", {}, svg);
       var plot = el("g", {"clip-path": "url(#" + clip + ")"}, svg);
       // the lines' labels ("CTCAE G3", "graft") in a group after the curves', with a white halo: drawn under them,
       // a nadir or the donor line ran through "CTCAE G3 (G4 below)" at the left of every chemotherapy and
@@ -222,12 +225,12 @@
       var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5), yfmt = spec.log ? fmt : tickFmt(yt);
       yt.forEach(function (t) {
         var py = sy(t);
-        el("line", {x1: M.l, x2: M.l + pw, y1: py, y2: py, class: "hp-grid"}, svg);
+        el("line", {x1: M.l, x2: M.l + pw, y1: py, y2: py, class: "hp-grid"}, grid);
         el("text", {x: M.l - 5, y: py + 3.5, "text-anchor": "end", class: "hp-tick"}, svg).textContent = yfmt(t);
       });
       niceTicks(x0, x1, 6).forEach(function (t) {
         var px = sx(t);
-        el("line", {x1: px, x2: px, y1: M.t, y2: M.t + ph, class: "hp-grid"}, svg);
+        el("line", {x1: px, x2: px, y1: M.t, y2: M.t + ph, class: "hp-grid"}, grid);
         el("text", {x: px, y: M.t + ph + 14, "text-anchor": "middle", class: "hp-tick"}, svg).textContent = fmt(t);
       });
       var hlines = (spec.hlines || []).filter(function (h) { return h.y >= y0 && h.y <= y1; });
