@@ -2,7 +2,7 @@
 on it: a Japanese encephalitis vaccine booster 11 months after a two-dose primary series in children and the
 antibody's fall over the two years after it (L1, Kadlecek 2018), the booster response five years after one dose of a
 live chimeric Japanese encephalitis vaccine given to toddlers (L2, Kosalaraksa 2017), CD4 T cells a year after the
-lymphocyte loss of dose-intense chemotherapy, relative to before it (L3, Blood 1997), the antibody after two full doses
+lymphocyte loss of dose-intense chemotherapy, relative to before it (L3, Hakim 1997), the antibody after two full doses
 of a pandemic H5N1 vaccine over two half doses in adults and in the elderly (L4, Frey 2019), and the antibody after
 three HPV vaccine doses in young women over girls (L5, Hum Vaccin Immunother 2014) and in older over younger girls
 (L6, Bhatla 2018).
