@@ -11,8 +11,7 @@ from hemasim.assembly import build_events, run_scenario
 from hemasim.parameters import Assumed, healthy_adult_parameters
 from hemasim.parameters.core import Cited
 from hemasim.pharmacology.conditioning import available_regimens, conditioning_events, load_regimen
-from hemasim.radiation import (CLASSES, RadiationFraction, dying_share_from_parameters, fraction_days,
-                               lq_from_parameters)
+from hemasim.radiation import CLASSES, RadiationFraction, dying_share_from_parameters, fraction_days, lq_from_parameters
 from hemasim.scenario import ScenarioError, parse_scenario
 from hemasim.simulation import steady_state
 

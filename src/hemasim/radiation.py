@@ -61,7 +61,7 @@ class IrradiatedLymphocytes:
         m = Module("irradiated_lymphocytes")
         rate = np.log(2.0) / ctx.p("irradiated_lymphocyte_blood_half_life_days")
         for pool in ctx.lymphocyte_pools:
-            dying = m.compartment(DYING + pool, f"lethally hit {pool.replace('_', ' ')} still in the count (dying)",
+            dying = m.compartment(DYING + pool, f"lethally hit cells of {pool}, dying in the blood counts",
                                   0.0, DYING_TAG)
             ctx.blood_share[dying] = ctx.blood_share[pool]  # a blood loss takes them as it takes the pool
             m.flow(f"{dying}_clearance", "death", dying, None, rate,

@@ -8,8 +8,14 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from hemasim.events import Event
-from hemasim.interventions.base import (EventContext, ExtensionOrder, ExtensionRequest, InterventionSpec,
-                                        ScenarioFacts, register)
+from hemasim.interventions.base import (
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ScenarioFacts,
+    register,
+)
 
 if TYPE_CHECKING:
     from hemasim.biology import ModelExtension
