@@ -117,3 +117,28 @@ def test_subsets_fall_alike():
         v = r.observable(name)
         shares.append(v[np.argmin(np.abs(r.times - (EXPOSURE_DAY + 0.5)))] / v[r.times < EXPOSURE_DAY][-1])
     assert max(shares) - min(shares) < 0.02, shares
+
+
+@pytest.mark.integration
+def test_exported_tbi_of_a_chimeric_model_matches_libroadrunner():
+    # host and donor dying copies: a donor CD4 infusion, then two fractions; the fill of each origin's copy is an SBML
+    # event assignment on the pre-event pool
+    from hemasim.biology import healthy_human_model
+    from hemasim.biology.origins import split_origins
+    from hemasim.events import CellInfusion
+    from hemasim.radiation import (
+        IrradiatedLymphocytes,
+        RadiationFraction,
+        dying_share_from_parameters,
+        fraction_days,
+        lq_from_parameters,
+    )
+
+    from .conftest import assert_roadrunner_matches
+
+    p = healthy_adult_parameters()
+    model = split_origins(healthy_human_model(aging=False, extensions=[IrradiatedLymphocytes()])).compile()
+    events = [CellInfusion(4.0, "naive_cd4__donor", 1e9),
+              *(RadiationFraction(d, 2.0, lq_from_parameters(p), dying_share_from_parameters(p))
+                for d in fraction_days(5.0, 2, 2, 6.0))]
+    assert_roadrunner_matches(model, events, 20.0, 21)
