@@ -11,20 +11,21 @@ from hemasim.assembly import build_events, run_scenario
 from hemasim.parameters import Assumed, healthy_adult_parameters
 from hemasim.parameters.core import Cited
 from hemasim.pharmacology.conditioning import available_regimens, conditioning_events, load_regimen
-from hemasim.radiation import CLASSES, RadiationFraction, fraction_days, lq_from_parameters
+from hemasim.radiation import CLASSES, RadiationFraction, dying_share_from_parameters, fraction_days, lq_from_parameters
 from hemasim.scenario import ScenarioError, parse_scenario
 from hemasim.simulation import steady_state
 
 from .conftest import assert_roadrunner_matches
 
 LQ = lq_from_parameters(healthy_adult_parameters())
+DYING = dying_share_from_parameters(healthy_adult_parameters())
 
 
 def test_one_fraction_kills_each_class_by_the_linear_quadratic_law(static_reference_model):
     model = static_reference_model
     x = steady_state(model)
     d = 2.0
-    y = RadiationFraction(0.0, d, LQ).apply(model, x, np.random.default_rng(0))
+    y = RadiationFraction(0.0, d, LQ, DYING).apply(model, x, np.random.default_rng(0))
     expected = {c: np.exp(-a * d - b * d * d) for c, a, b in LQ}
     for i, (name, tags) in enumerate(zip(model.state_names, model.state_tags, strict=True)):
         cls = next((c for c, t in CLASSES if tags & t), None)
@@ -54,7 +55,7 @@ def test_regimens_load_and_order_by_intensity():
     for name in available_regimens():
         reg = load_regimen(name)
         x = model_x.copy()
-        for ev in sorted(conditioning_events(name, 0.0, LQ), key=lambda e: e.day):
+        for ev in sorted(conditioning_events(name, 0.0, LQ, DYING), key=lambda e: e.day):
             ev.check(model)
             x = ev.apply(model, x, np.random.default_rng(0))
         hsc_left[name] = x[model.index("hsc")] / model_x[model.index("hsc")]
@@ -206,9 +207,15 @@ def test_bad_radiation_and_conditioning_name_the_field(iv, field, hint):
 
 @pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)
 @pytest.mark.integration
-def test_exported_tbi_matches_libroadrunner(static_reference_model):
-    events = [RadiationFraction(d, 2.0, LQ) for d in fraction_days(5.0, 3, 2, 6.0)]
-    assert_roadrunner_matches(static_reference_model, events, 40.0, 41)
+def test_exported_tbi_matches_libroadrunner():
+    # the model a TBI scenario builds: with the dying copies of the lymphocyte pools (their fill is an assignment)
+    from hemasim.biology import healthy_human_model
+    from hemasim.radiation import IrradiatedLymphocytes
+
+    model = healthy_human_model(aging=False, extensions=[IrradiatedLymphocytes()]).compile()
+    assert any(n.startswith("irradiated_") for n in model.state_names)
+    events = [RadiationFraction(d, 2.0, LQ, DYING) for d in fraction_days(5.0, 3, 2, 6.0)]
+    assert_roadrunner_matches(model, events, 40.0, 41)
 
 
 def _fludarabine_blocks() -> dict[str, tuple[float, object]]:

@@ -102,6 +102,8 @@ def _extension_modules(modules: list[Module], extensions: Sequence[ModelExtensio
         added.append(module)
         for flow, fbs in more.items():
             extra_feedbacks[flow] = extra_feedbacks.get(flow, ()) + tuple(fbs)
+    for ext_module in added:
+        _count_as(modules, ext_module.counted_as)
     if extra_feedbacks:
         known = {f.name for m in (*modules, *added) for f in m.flows}
         missing = sorted(set(extra_feedbacks) - known)
@@ -111,6 +113,18 @@ def _extension_modules(modules: list[Module], extensions: Sequence[ModelExtensio
             m.flows = [replace(f, feedbacks=f.feedbacks + extra_feedbacks[f.name]) if f.name in extra_feedbacks
                        else f for f in m.flows]
     return added
+
+
+def _count_as(modules: list[Module], counted_as: Mapping[str, str]) -> None:
+    """Every observable of ``modules`` that weighs compartment ``old`` weighs ``new`` alike, for each ``new: old``."""
+    if not counted_as:
+        return
+    for m in modules:
+        m.observables = [replace(o, compartments={**o.compartments,
+                                                  **{new: o.compartments[old] for new, old in counted_as.items()
+                                                     if old in o.compartments}})
+                         if any(old in o.compartments for old in counted_as.values()) else o
+                         for o in m.observables]
 
 
 @cache

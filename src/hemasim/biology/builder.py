@@ -74,7 +74,7 @@ class BuildContext:
     every module in any order: ``used`` (parameter names read), ``derived`` (the parameters computed by
     steady-state balances, listed in run outputs beside the cited ones), ``derived_values``,
     ``extra_parameters`` (brought by extensions, e.g. drug sets), ``blood_share`` (compartment -> the share of
-    its cells that is in blood). Set in order by ``healthy_human_model``: ``stem`` (after the stem module;
+    its cells that is in blood), ``lymphocyte_pools``. Set in order by ``healthy_human_model``: ``stem`` (after the stem module;
     reading it earlier raises) and ``lineages`` (each lineage registers its handles when built; extensions,
     which run after every healthy module, read them with :meth:`lineage`).
     """
@@ -91,6 +91,8 @@ class BuildContext:
     extra_parameters: list[Parameter] = field(default_factory=list)  # brought by extensions (drug sets)
     derived_values: dict[str, Value] = field(default_factory=dict)  # per patient where a cohort differs
     cycling_stages: list[CyclingStage] = field(default_factory=list)  # stem stages a cycle-dependent drug reaches
+    #: the whole-body lymphocyte pools the blood lymphocyte counts read (lymphoid); irradiation's dying cells copy them
+    lymphocyte_pools: list[str] = field(default_factory=list)
     _stem: StemOutput | None = field(default=None, init=False, repr=False)
 
     @property

@@ -156,6 +156,7 @@ class _Periphery:
     def pool(self, ctx: BuildContext, m: Module, name: str, description: str, cells: Value, *tags: str) -> str:
         c = m.compartment(name, description, cells, "lymphocyte", *tags)
         ctx.blood_share[c] = self.blood_fraction
+        ctx.lymphocyte_pools.append(c)
         return c
 
 

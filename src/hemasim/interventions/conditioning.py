@@ -9,8 +9,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from hemasim.events import Event
-from hemasim.interventions.base import EventContext, InterventionSpec, ScenarioFacts, register
-from hemasim.interventions.radiation import check_ends_inside
+from hemasim.interventions.base import EventContext, ExtensionRequest, InterventionSpec, ScenarioFacts, register
+from hemasim.interventions.radiation import check_ends_inside, irradiated_lymphocytes_request
 
 __all__ = ["ConditioningSpec"]
 
@@ -58,6 +58,13 @@ class ConditioningSpec(InterventionSpec):
 
     def to_events(self, ctx: EventContext) -> list[Event]:
         from hemasim.pharmacology.conditioning import conditioning_events
-        from hemasim.radiation import lq_from_parameters
+        from hemasim.radiation import dying_share_from_parameters, lq_from_parameters
 
-        return conditioning_events(self.regimen, self.start_day, lq_from_parameters(ctx.parameters))
+        return conditioning_events(self.regimen, self.start_day, lq_from_parameters(ctx.parameters),
+                                   dying_share_from_parameters(ctx.parameters))
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        from hemasim.pharmacology.conditioning import Tbi, load_regimen
+
+        irradiates = any(isinstance(c, Tbi) for c in load_regimen(self.regimen).components)
+        return [irradiated_lymphocytes_request()] if irradiates else []

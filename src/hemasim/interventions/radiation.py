@@ -3,17 +3,37 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from hemasim.events import Event
-from hemasim.interventions.base import EventContext, InterventionSpec, ScenarioFacts, register
+from hemasim.interventions.base import (
+    EventContext,
+    ExtensionOrder,
+    ExtensionRequest,
+    InterventionSpec,
+    ScenarioFacts,
+    register,
+)
+
+if TYPE_CHECKING:
+    from hemasim.biology import ModelExtension
 
 # hemasim.radiation (the LQ model, its event and the event's SBML form) is imported when a scenario has the kind
 # (docs/performance.md, goal 1)
 
-__all__ = ["RadiationSpec", "check_ends_inside"]
+__all__ = ["RadiationSpec", "check_ends_inside", "irradiated_lymphocytes_request"]
+
+
+def irradiated_lymphocytes_request() -> ExtensionRequest:
+    """The dying copies of the lymphocyte pools that a TBI fraction fills (:class:`hemasim.radiation.
+    IrradiatedLymphocytes`), asked for by every kind that irradiates."""
+    def build() -> ModelExtension:
+        from hemasim.radiation import IrradiatedLymphocytes
+
+        return IrradiatedLymphocytes()
+    return ExtensionRequest(ExtensionOrder.OTHER, ("radiation", "irradiated_lymphocytes"), build)
 
 
 def check_ends_inside(spec: InterventionSpec, facts: ScenarioFacts, index: int) -> None:
@@ -52,8 +72,11 @@ class RadiationSpec(InterventionSpec):
         check_ends_inside(self, facts, index)
 
     def to_events(self, ctx: EventContext) -> list[Event]:
-        from hemasim.radiation import RadiationFraction, lq_from_parameters
+        from hemasim.radiation import RadiationFraction, dying_share_from_parameters, lq_from_parameters
 
-        lq = lq_from_parameters(ctx.parameters)
+        lq, dying = lq_from_parameters(ctx.parameters), dying_share_from_parameters(ctx.parameters)
         dose = self.total_dose_Gy / self.fractions
-        return [RadiationFraction(d, dose, lq) for d in self.fraction_days()]
+        return [RadiationFraction(d, dose, lq, dying) for d in self.fraction_days()]
+
+    def extension_requests(self) -> list[ExtensionRequest]:
+        return [irradiated_lymphocytes_request()]

@@ -370,6 +370,10 @@ def _other_parameters(page: _Page) -> list[str]:
     return lines + [f"- {page.parameter(n)}" for n in page.compiled.used_parameters if n not in named]
 
 
+def _has_set_values(page: _Page) -> bool:
+    return any("__" in n for n in page.compiled.used_parameters)
+
+
 def _example(healthy: _Page, title: str, model: Model) -> list[str]:
     """What an extension adds to the healthy model: its modules, and the feedbacks it joins to healthy flows."""
     page = _Page(model, healthy.linked)
@@ -379,13 +383,18 @@ def _example(healthy: _Page, title: str, model: Model) -> list[str]:
               if f.name in before and f.feedbacks != before[f.name]]
     lines = ["", f"### Example: {title}", "",
              f"The model with it has {len(page.compiled.state_names)} states and {len(page.compiled.flow_names)} flows. "
-             "Its own module below (a drug set's values are named `SET__path`: [drug_sets.md](drug_sets.md) gives "
-             "each with its source); it joins "
+             "Its own module below" + (" (a drug set's values are named `SET__path`: [drug_sets.md](drug_sets.md) "
+                                       "gives each with its source)" if _has_set_values(page) else "")
+             + "; it joins "
              + (", ".join(f"{_names(list(fbs))} to `{name}`" for name, fbs in joined) if joined else "no feedback")
              + " of the healthy flows."]
     for module in model.modules:
         if module.name not in known:
             lines += page.module(module, level="####")
+            if module.counted_as:
+                lines += ["", "Its states count in the healthy observables (and in no signal) with the weight of the "
+                          "healthy state each stands for: "
+                          + ", ".join(f"`{new}` as `{old}`" for new, old in module.counted_as.items()) + "."]
     return lines
 
 
@@ -452,11 +461,12 @@ class _Recorder:
 
 def healthy_equations_markdown() -> str:
     """docs/equations.md: the healthy reference adult's model."""
-    # late: hemasim.biology and hemasim.pharmacology sit above hemasim.model (this script documents what is built
-    # from them)
+    # late: hemasim.biology, hemasim.pharmacology and hemasim.radiation sit above hemasim.model (this script documents
+    # what is built from them)
     from hemasim.biology import healthy_human_model
     from hemasim.biology.origins import split_origins
     from hemasim.pharmacology import DrugExposure, load_drug_set
+    from hemasim.radiation import IrradiatedLymphocytes
 
     recorder = _Recorder()
     model = healthy_human_model(extensions=[recorder])
@@ -464,7 +474,10 @@ def healthy_equations_markdown() -> str:
         raise RuntimeError("the healthy model did not run its extensions")
     example = EXAMPLE_DRUG_SET
     with_drug = healthy_human_model(extensions=[DrugExposure(load_drug_set(example))])
-    return equations_markdown(model, recorder.ctx, [(f"the drug set `{example}`", with_drug)], split_origins(model))
+    irradiated = healthy_human_model(extensions=[IrradiatedLymphocytes()])
+    return equations_markdown(model, recorder.ctx, [(f"the drug set `{example}`", with_drug),
+                                                    ("irradiation's dying lymphocytes (`radiation`, TBI conditioning; "
+                                                     "docs/chimerism.md)", irradiated)], split_origins(model))
 
 
 if __name__ == "__main__":

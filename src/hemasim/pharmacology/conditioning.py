@@ -176,14 +176,16 @@ def load_regimen(name_or_path: str) -> ConditioningRegimen:
     return _all()[name_or_path]
 
 
-def conditioning_events(name: str, start_day: float, lq: tuple[tuple[str, float, float], ...]) -> list[Event]:
-    """The regimen's cell kills and TBI fractions, its day 0 on ``start_day`` (``name``: shipped name or path)."""
+def conditioning_events(name: str, start_day: float, lq: tuple[tuple[str, float, float], ...],
+                        dying_share: float) -> list[Event]:
+    """The regimen's cell kills and TBI fractions, its day 0 on ``start_day`` (``name``: shipped name or path);
+    ``dying_share``: :attr:`hemasim.radiation.RadiationFraction.dying_share`."""
     names = [n for n, _ in CLASSES]
     events: list[Event] = []
     for c in load_regimen(name).components:
         if isinstance(c, Tbi):
             dose = c.total_dose_Gy / c.fractions
-            events += [RadiationFraction(start_day + d, dose, lq)
+            events += [RadiationFraction(start_day + d, dose, lq, dying_share)
                        for d in fraction_days(c.day, c.fractions, c.fractions_per_day, c.hours_between)]
         else:
             for cls, sf in c.surviving.items():

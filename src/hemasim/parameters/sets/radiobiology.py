@@ -5,10 +5,10 @@ leaves 1/e on the exponential part of a survival curve) with no shoulder is alph
 
 * Lymphoid (lymphocytes, lymphoid precursors, thymocytes): the human in vivo D0 of 1.2 Gy computed from
   the fall of blood lymphocytes during TBI before marrow transplantation (PubMed 3303160, 1987; the
-  literature folder, docs/literature, rows "radiation: human lymphocytes"). The same abstract gives the
-  30-h half-time with which lethally hit lymphocytes leave the blood; the model removes them at the
-  fraction instead (the count over the next two days is the only thing that differs; survivors and
-  chimerism do not), so that half-time is recorded in docs/chimerism.md but not used.
+  literature folder, docs/literature, rows "radiation: human lymphocytes"). The same abstract gives how
+  lethally hit lymphocytes leave the blood: half within a few hours (removed at the fraction), half with a
+  half-time of 30 h (held as dying cells in the blood counts, :class:`hemasim.radiation.IrradiatedLymphocytes`;
+  docs/chimerism.md).
 * Progenitors (dividing progenitors and precursors): the D0 of colony-forming cells of haematologically
   normal human marrow irradiated in vitro, 0.82 +/- 0.22 Gy with no shoulder (Kimler 1985), and no
   recovery from sublethal damage between fractions (Br J Cancer Suppl 6:221, 1984): beta = 0.
@@ -55,6 +55,17 @@ PARAMETERS = [
           Cited(TBI_LYMPHOCYTES_1987, "abstract: 'from the data obtained in vivo, a lymphocyte D0 value of 1.2 Gy "
                 "was computed' (single 10-Gy session and 11 x 1.2 Gy); B, T, CD4 and CD8 subsets alike; "
                 "alpha = 1/D0"), bounds=(0.0, 5.0)),
+    param("irradiated_lymphocyte_fast_loss_share", 0.5, "1",
+          "share of the lethally hit lymphocytes that leaves the blood within hours (removed at the fraction)",
+          Cited(TBI_LYMPHOCYTES_1987, "abstract: 'The disappearance of lethally hit lymphocytes from the blood "
+                "exhibits a biphasic kinetic: 50% of the cells disappear in a few hours and 50% with a half time "
+                "at 30 h'"), bounds=(0.0, 1.0)),
+    param("irradiated_lymphocyte_blood_half_life_days", 30.0 / 24.0, "day",
+          "half-time with which the rest of the lethally hit lymphocytes leaves the blood (dying cells)",
+          Cited(TBI_LYMPHOCYTES_1987, "abstract: lethally hit lymphocytes disappear '50% in a few hours and 50% "
+                "with a half time at 30 h'; the blood count after a single 10-Gy session and during 11 x 1.2 Gy "
+                "'continue[s] to decrease exponentially, with a half time of 30 h': 30 h = 1.25 d"),
+          bounds=(0.01, 30.0)),
     param("radiosensitivity_beta_lymphoid_per_Gy2", 0.0, "1/Gy^2", "LQ beta of lymphoid cells",
           Cited(TBI_LYMPHOCYTES_1987, "abstract: one exponential D0 computed from single-session and fractionated "
                 "TBI alike (no shoulder used): beta = 0"), bounds=(0.0, 1.0)),
