@@ -142,3 +142,125 @@ def test_exported_tbi_of_a_chimeric_model_matches_libroadrunner():
               *(RadiationFraction(d, 2.0, lq_from_parameters(p), dying_share_from_parameters(p))
                 for d in fraction_days(5.0, 2, 2, 6.0))]
     assert_roadrunner_matches(model, events, 20.0, 21)
+
+
+def _irradiated_model():
+    from hemasim.biology import healthy_human_model
+    from hemasim.radiation import IrradiatedLymphocytes
+
+    return healthy_human_model(aging=False, extensions=[IrradiatedLymphocytes()]).compile()
+
+
+def test_the_split_puts_the_slow_share_in_the_dying_copy_and_a_second_fraction_spares_it():
+    # a fast-loss share other than 0.5, so that a swapped split (fast in the dying copy) fails
+    from hemasim.events import BloodLoss
+    from hemasim.model.dying import dying_pairs
+    from hemasim.radiation import RadiationFraction, dying_share_from_parameters, lq_from_parameters
+
+    p = healthy_adult_parameters()
+    model = _irradiated_model()
+    fraction = RadiationFraction(0.0, 2.0, lq_from_parameters(p),
+                                 dying_share_from_parameters(p.with_values(irradiated_lymphocyte_fast_loss_share=0.8)))
+    alpha, beta = next((a, b) for c, a, b in lq_from_parameters(p) if c == "lymphoid")
+    sf = math.exp(-alpha * 2.0 - beta * 4.0)
+    rng = np.random.default_rng(0)
+    x = model.x0
+    y1 = fraction.apply(model, x, rng)
+    y2 = fraction.apply(model, y1, rng)
+    pairs = dying_pairs(model)
+    assert len(pairs) == 7
+    for pool, d in pairs:
+        assert x[d] == 0.0 and x[pool] > 0.0
+        assert y1[pool] == pytest.approx(sf * x[pool], rel=1e-12)
+        assert y1[d] == pytest.approx(0.2 * (1.0 - sf) * x[pool], rel=1e-12)
+        assert y2[d] == pytest.approx(y1[d] + 0.2 * (1.0 - sf) * y1[pool], rel=1e-12)  # the dying are not hit again
+    lost = 500.0 / (float(model.info.blood_volume_L) * 1000.0)
+    y3 = BloodLoss(0.0, 500.0).apply(model, y2, rng)
+    for pool, d in pairs:
+        b = float(model.info.blood_share[model.state_names[pool]])
+        assert 0.0 < b < 1.0
+        assert y3[d] == pytest.approx(y2[d] * (1.0 - lost * b), rel=1e-12)
+
+
+def test_a_depletion_and_a_collection_reach_the_dying_copies_a_conditioning_drug_does_not():
+    from hemasim.events import CellDepletion
+    from hemasim.interventions.cell_depletion import CirculatingCellCollection
+    from hemasim.model.dying import dying_pairs
+    from hemasim.pharmacology.conditioning import conditioning_events
+    from hemasim.radiation import RadiationFraction, dying_share_from_parameters, lq_from_parameters
+
+    p = healthy_adult_parameters()
+    model = _irradiated_model()
+    rng = np.random.default_rng(0)
+    x = RadiationFraction(0.0, 2.0, lq_from_parameters(p), dying_share_from_parameters(p)).apply(model, model.x0, rng)
+    t_cell = {i for i, tags in enumerate(model.state_tags) if "t_cell" in tags}
+    pairs = dying_pairs(model)
+    y = CellDepletion(0.0, ("t_cell",), 0.05).apply(model, x, rng)
+    for pool, d in pairs:  # the dying T cells fall with their pools; the dying B and NK cells are left
+        assert y[d] == pytest.approx((0.05 if pool in t_cell else 1.0) * x[d], rel=1e-12)
+    assert sum(pool in t_cell for pool, _ in pairs) == 5
+    kept = CellDepletion(0.0, ("t_cell",), 0.05, dying_too=False).apply(model, x, rng)
+    assert all(kept[d] == x[d] for _, d in pairs)
+    collection = CirculatingCellCollection(0.0, ("lymphocyte",), 0.5)
+    factors = collection.factors(model)
+    z = collection.apply(model, x, rng)
+    for pool, d in pairs:  # the collection takes the dying cells with the pool's circulating share
+        assert factors[d] == factors[pool] < 1.0
+        assert z[d] == pytest.approx(factors[pool] * x[d], rel=1e-12)
+    regimen = conditioning_events("cy_tbi_12gy", 0.0, lq_from_parameters(p), dying_share_from_parameters(p))
+    kills = [e for e in regimen if isinstance(e, CellDepletion)]
+    assert kills and not any(e.dying_too for e in kills)  # a drug's kill: the cells are already dead
+
+
+def test_an_antibody_after_a_fraction_takes_the_dying_cells_too():
+    # review29b's case: 2 Gy on day 1, a T-cell depletion leaving 0.05 on day 1.5; CD3 fell only to 453/uL before
+    # (97% of it dying cells the depletion did not reach); now the whole count falls to 0.05 of its value
+    r = run_scenario(_scenario([{"kind": "radiation", "start_day": EXPOSURE_DAY, "total_dose_Gy": 2.0},
+                                {"kind": "cell_depletion", "day": 1.5, "groups": ["t_cell"],
+                                 "surviving_fraction": 0.05}], days=2.0))
+    cd3 = r.observable("cd3_per_uL")
+    before = float(cd3[r.times < 1.5][-1])
+    after = float(cd3[r.times > 1.5][0])  # a quarter of an hour later
+    assert after == pytest.approx(0.05 * before, rel=0.03)
+    dying = sum(r.state(n) for n in r.model.state_names if n.startswith("irradiated_") and "cd" in n)
+    assert float(dying[r.times > 1.5][0]) == pytest.approx(0.05 * float(dying[r.times < 1.5][-1]), rel=0.03)
+
+
+def test_an_extensions_observable_on_a_lymphocyte_pool_counts_the_dying_cells():
+    from hemasim.biology import healthy_human_model
+    from hemasim.biology.origins import split_origins
+    from hemasim.model.core import Module, Observable
+    from hemasim.radiation import IrradiatedLymphocytes
+
+    class NaiveReadout:
+        def extend(self, ctx):
+            m = Module("naive_readout")
+            m.observables.append(Observable("naive_cd4_cells", "cells", "naive CD4 cells", {"naive_cd4": 2.0}))
+            return m, {}
+
+    for extensions in ([NaiveReadout(), IrradiatedLymphocytes()], [IrradiatedLymphocytes(), NaiveReadout()]):
+        model = healthy_human_model(aging=False, extensions=extensions)
+        (ob,) = [o for m in model.modules for o in m.observables if o.name == "naive_cd4_cells"]
+        assert dict(ob.compartments) == {"naive_cd4": 2.0, "irradiated_naive_cd4": 2.0}
+        (own,) = [m for m in model.modules if m.name == "irradiated_lymphocytes"]
+        assert not any("irradiated_naive_cd4" in o.compartments for o in own.observables)
+    split = split_origins(model)
+    (own,) = [m for m in split.modules if m.name == "irradiated_lymphocytes"]
+    assert own.counted_as["irradiated_naive_cd4__host"] == "naive_cd4__host"
+    assert own.counted_as["irradiated_naive_cd4__donor"] == "naive_cd4__donor"
+    assert len(own.counted_as) == 14
+
+
+@pytest.mark.integration
+def test_exported_depletion_and_collection_after_a_fraction_match_libroadrunner():
+    from hemasim.events import CellDepletion
+    from hemasim.interventions.cell_depletion import CirculatingCellCollection
+    from hemasim.radiation import RadiationFraction, dying_share_from_parameters, lq_from_parameters
+
+    from .conftest import assert_roadrunner_matches
+
+    p = healthy_adult_parameters()
+    model = _irradiated_model()
+    events = [RadiationFraction(1.0, 2.0, lq_from_parameters(p), dying_share_from_parameters(p)),
+              CellDepletion(1.5, ("t_cell",), 0.05), CirculatingCellCollection(2.0, ("lymphocyte",), 0.5)]
+    assert_roadrunner_matches(model, events, 6.0, 25)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from hemasim.model.compiled import CompiledModel
+from hemasim.model.dying import dying_pairs
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,15 @@ def thin_clonotypes(model: CompiledModel, before: np.ndarray, after: np.ndarray)
 @dataclass(frozen=True)
 class CellDepletion(Event):
     """A fraction of the cells survives in every compartment that carries any of ``groups`` and none of
-    ``except_groups``."""
+    ``except_groups``, and in the dying copy of each such lymphocyte pool (lethally irradiated cells still in
+    blood, :mod:`hemasim.model.dying`): an antibody or an apheresis takes circulating cells whether lethally hit
+    or not. ``dying_too=False`` spares the dying copies: a conditioning drug's kill (the cells are already dead;
+    a cytotoxic drug does not clear them faster)."""
 
     groups: Sequence[str]
     surviving_fraction: float
     except_groups: Sequence[str] = ()
+    dying_too: bool = True
 
     def check(self, model: CompiledModel) -> None:
         known = sorted({t for tags in model.state_tags for t in tags})
@@ -150,8 +155,12 @@ class CellDepletion(Event):
                 raise ValueError(f"unknown compartment group {g!r}; allowed: {', '.join(known)}")
 
     def targets(self, model: CompiledModel) -> list[int]:
-        return [i for i, tags in enumerate(model.state_tags)
-                if tags.intersection(self.groups) and not tags.intersection(self.except_groups)]
+        hit = [i for i, tags in enumerate(model.state_tags)
+               if tags.intersection(self.groups) and not tags.intersection(self.except_groups)]
+        if self.dying_too:
+            named = set(hit)
+            hit += [dying for pool, dying in dying_pairs(model) if pool in named and dying not in named]
+        return hit
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         y = x.copy()

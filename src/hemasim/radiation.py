@@ -20,6 +20,7 @@ import numpy as np
 from hemasim.events import Event, thin_clonotypes
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.core import Module
+from hemasim.model.dying import DYING, DYING_TAG, dying_pairs
 from hemasim.model.sbml_events import Assignment, number, sbml_event_form, scaled_assignments
 from hemasim.parameters import ParameterSet
 
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CLASSES", "DYING", "IrradiatedLymphocytes", "RadiationFraction", "dying_share_from_parameters",
            "fraction_days", "lq_from_parameters"]
-
-#: the prefix of a lymphocyte pool's dying copy, and its tag
-DYING = "irradiated_"
-DYING_TAG = "irradiated_lymphocyte"
 
 #: (class, tags that put a compartment in it), checked in this order.
 CLASSES: tuple[tuple[str, frozenset[str]], ...] = (
@@ -68,13 +65,6 @@ class IrradiatedLymphocytes:
                    parameters=("irradiated_lymphocyte_blood_half_life_days",))
             m.counted_as[dying] = pool
         return m, {}
-
-
-def dying_pairs(model: CompiledModel) -> list[tuple[int, int]]:
-    """(pool state, its dying copy's state) for each dying copy in the model (host and donor copies alike)."""
-    return [(model.index(name[len(DYING):]), i) for i, (name, tags) in enumerate(zip(model.state_names,
-                                                                                    model.state_tags, strict=True))
-            if DYING_TAG in tags]
 
 
 def fraction_days(start_day: float, fractions: int, per_day: int, hours_between: float) -> list[float]:

@@ -102,8 +102,8 @@ def _extension_modules(modules: list[Module], extensions: Sequence[ModelExtensio
         added.append(module)
         for flow, fbs in more.items():
             extra_feedbacks[flow] = extra_feedbacks.get(flow, ()) + tuple(fbs)
-    for ext_module in added:
-        _count_as(modules, ext_module.counted_as)
+    for ext_module in added:  # the healthy modules' observables and the other extensions' alike
+        _count_as([m for m in (*modules, *added) if m is not ext_module], ext_module.counted_as)
     if extra_feedbacks:
         known = {f.name for m in (*modules, *added) for f in m.flows}
         missing = sorted(set(extra_feedbacks) - known)

@@ -107,11 +107,15 @@ def split_origins(model: Model, blocked_host_flows: Iterable[str] = (), host_abs
                                    compartments=weights(dict(ob.compartments), cells, (DONOR,))))
         return out
 
+    def counted_as(pairs: dict[str, str]) -> dict[str, str]:  # each origin's copy counted as that origin's copy
+        return {origin_name(new, o): origin_name(old, o) for new, old in pairs.items() for o in ORIGINS
+                if new in cells and old in cells} | {new: old for new, old in pairs.items() if new not in cells}
+
     modules = [Module(m.name, comps(m.compartments), flows(m.flows),
                       [Signal(s.name, weights(dict(s.weights), cells,
                                               (DONOR,) if s.name.endswith(DONOR_SIGNAL_SUFFIX) else ORIGINS))
                        for s in m.signals],
-                      list(m.feedbacks), observables(m.observables)) for m in model.modules]
+                      list(m.feedbacks), observables(m.observables), counted_as(m.counted_as)) for m in model.modules]
     info = model.info
     split = replace(info, blood_share=weights(dict(info.blood_share), cells), origins=ORIGINS,
                     blocked_host_flows=tuple(blocked))

@@ -128,8 +128,9 @@ class Module:
     signals: list[Signal] = field(default_factory=list)
     feedbacks: list[Feedback] = field(default_factory=list)
     observables: list[Observable] = field(default_factory=list)
-    #: compartment of this module -> a compartment of an earlier module: the earlier modules' observables weigh it
-    #: as they weigh that one (an extension's dying cells counted in the healthy blood counts and nowhere else)
+    #: compartment of this module -> a compartment of another module: the other modules' observables weigh it as
+    #: they weigh that one (an extension's dying cells counted in the blood counts, the healthy model's and other
+    #: extensions', and nowhere else)
     counted_as: dict[str, str] = field(default_factory=dict)
 
     def compartment(self, name: str, description: str, initial: Value, *tags: str) -> str:

@@ -191,8 +191,9 @@ def conditioning_events(name: str, start_day: float, lq: tuple[tuple[str, float,
             for cls, sf in c.surviving.items():
                 k = names.index(cls)
                 earlier = frozenset().union(*(t for _, t in CLASSES[:k]))  # a compartment is in its first class only
+                # a drug's kill spares the dying irradiated lymphocytes: already dead, not cleared faster by it
                 events.append(CellDepletion(start_day + c.day, tuple(sorted(CLASSES[k][1])), sf.value,
-                                            except_groups=tuple(sorted(earlier))))
+                                            except_groups=tuple(sorted(earlier)), dying_too=False))
     return events
 
 
