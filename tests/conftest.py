@@ -364,14 +364,19 @@ def static_reference_model():
 
 def load_roadrunner(sbml: str):  # -> roadrunner.RoadRunner (libroadrunner ships no type information)
     """libRoadRunner's model of ``sbml`` (its default MCJIT backend), compiled without the functions that change
-    initial conditions after loading (``LoadSBMLOptions.mutableInitialConditions``): the comparisons simulate from
-    the file's own initial state, and generating and compiling those functions was ~40% of loading a model (the
-    mobilisation model: 2.53 -> 1.55 s CPU, the same trajectory bit for bit; docs/performance.md, the suite's
-    eighteenth-session round)."""
+    initial conditions after loading (``LoadSBMLOptions.mutableInitialConditions``) and without the setters of
+    species and parameters (``readOnly``): the comparisons simulate from the file's own initial state and set
+    nothing but the integrator's tolerances. Generating and compiling the initial-condition functions was ~40% of
+    loading a model (the mobilisation model: 2.53 -> 1.55 s CPU, the same trajectory bit for bit; docs/performance.md,
+    the suite's eighteenth-session round), the setters ~15% of what was left (the 22 libRoadRunner comparisons: ~1.5 s
+    CPU; the healthy model's trajectory bit for bit; the suite's twenty-fifth session). Setting a species or a
+    parameter on such a model (``rr.setValue``, ``rr[...] = ...``) crashes the process in libroadrunner 2.10 (there
+    is no setter to call): a test that sets one loads its own model without ``readOnly``."""
     import roadrunner
 
     options = roadrunner.LoadSBMLOptions()
     options.mutableInitialConditions = False
+    options.readOnly = True
     return roadrunner.RoadRunner(sbml, options)
 
 
