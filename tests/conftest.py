@@ -131,6 +131,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _FREEZE.at(item)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    """After a test's teardown (its module's fixtures too when the next test is in another module): the browser that
+    consecutive browser modules share (tests/_browser.py) is closed unless the next test is in the same module or in
+    another module that launches one."""
+    result = yield
+    browsers = sys.modules.get("tests._browser")
+    if browsers is not None and (nextitem is None or (
+            getattr(nextitem, "module", None) is not getattr(item, "module", None)
+            and not hasattr(getattr(nextitem, "module", None), "launch_browser"))):
+        browsers.close_shared_browser()
+    return result
+
+
 class _FreezeBetweenModules:
     """Before the first test of each test module (the previous module's fixtures torn down), the process collects
     its cyclic garbage once and moves every object still alive to the collector's permanent generation
