@@ -193,7 +193,26 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, object, object
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection; --failed-first still puts failures first (a wrapper)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     workers = getattr(config, "workerinput", {}).get("workercount", 1)  # 1 outside pytest-xdist
-    items[:] = longest_first(items, int(workers))
+    items[:] = longest_first(browser_files_together(items), int(workers))
+
+
+#: the test files that drive Chromium (tests/_browser.py): consecutive ones share one browser
+BROWSER_FILES = ("tests/test_explore_browser.py", "tests/test_report_figures_browser.py",
+                 "tests/test_report_interactive.py")
+
+
+def browser_files_together(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with the tests of :data:`BROWSER_FILES` moved to where the first of them is, one file after the
+    other in their collection order (the explorer's lay 75 files before the report's two), every other test in its
+    place: the three files then run with one Chromium and one Playwright driver instead of two of each (a launch is
+    ~1.7 s CPU; docs/performance.md, the suite, twenty-fifth session). A pure function of the collection, as xdist
+    requires."""
+    browser = [item for item in items if item.nodeid.split("::")[0] in BROWSER_FILES]
+    if not browser:
+        return items
+    first = items.index(browser[0])
+    rest = [item for item in items if item.nodeid.split("::")[0] not in BROWSER_FILES]
+    return rest[:first] + browser + rest[first:]
 
 
 def longest_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
