@@ -202,17 +202,17 @@ BROWSER_FILES = ("tests/test_explore_browser.py", "tests/test_report_figures_bro
 
 
 def browser_files_together(items: list[pytest.Item]) -> list[pytest.Item]:
-    """``items`` with the tests of :data:`BROWSER_FILES` moved to where the first of them is, one file after the
+    """``items`` with the tests of :data:`BROWSER_FILES` moved to where the last of them is, one file after the
     other in their collection order (the explorer's lay 75 files before the report's two), every other test in its
-    place: the three files then run with one Chromium and one Playwright driver instead of two of each (a launch is
+    order: the three files then run with one Chromium and one Playwright driver instead of two of each (a launch is
     ~1.7 s CPU; docs/performance.md, the suite, twenty-fifth session). A pure function of the collection, as xdist
     requires."""
     browser = [item for item in items if item.nodeid.split("::")[0] in BROWSER_FILES]
     if not browser:
         return items
-    first = items.index(browser[0])
     rest = [item for item in items if item.nodeid.split("::")[0] not in BROWSER_FILES]
-    return rest[:first] + browser + rest[first:]
+    last = len(rest) - (len(items) - 1 - items.index(browser[-1]))  # the tests after the last browser test stay last
+    return rest[:last] + browser + rest[last:]
 
 
 def longest_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
