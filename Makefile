@@ -142,9 +142,13 @@ browser:
 	    { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; }; }; } || \
 	echo "Chromium not available: the browser tests will skip (apt-get install chromium)"
 
+# mypy's cache folder (empty: its default, .mypy_cache, which makes a developer's next run incremental). .ci/run
+# names /dev/null: a clean clone's cache is thrown away with it, and writing it cost 0.3-1.3 s CPU of mypy's ~15
+# (interleaved pairs from an empty cache, load 3-4; docs/performance.md, the suite, twenty-fifth session)
+MYPY_CACHE_DIR ?=
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench docs
-	$(BIN)/mypy
+	$(BIN)/mypy $(if $(MYPY_CACHE_DIR),--cache-dir $(MYPY_CACHE_DIR))
 
 warm: $(BASE_STAMP)
 	$(BIN)/python -m hemasim.solvers.warm

@@ -131,6 +131,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     _FREEZE.at(item)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, object, object]:
+    """After a test's teardown (its module's fixtures too when the next test is in another module): the browser that
+    consecutive browser modules share (tests/_browser.py) is closed unless the next test is in the same module or in
+    another module that launches one."""
+    result = yield
+    browsers = sys.modules.get("tests._browser")
+    if browsers is not None and (nextitem is None or (
+            getattr(nextitem, "module", None) is not getattr(item, "module", None)
+            and not hasattr(getattr(nextitem, "module", None), "launch_browser"))):
+        browsers.close_shared_browser()
+    return result
+
+
 class _FreezeBetweenModules:
     """Before the first test of each test module (the previous module's fixtures torn down), the process collects
     its cyclic garbage once and moves every object still alive to the collector's permanent generation
@@ -179,7 +193,26 @@ def pytest_cmdline_main(config: pytest.Config) -> Generator[None, object, object
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection; --failed-first still puts failures first (a wrapper)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     workers = getattr(config, "workerinput", {}).get("workercount", 1)  # 1 outside pytest-xdist
-    items[:] = longest_first(items, int(workers))
+    items[:] = longest_first(browser_files_together(items), int(workers))
+
+
+#: the test files that drive Chromium (tests/_browser.py): consecutive ones share one browser
+BROWSER_FILES = ("tests/test_explore_browser.py", "tests/test_report_figures_browser.py",
+                 "tests/test_report_interactive.py")
+
+
+def browser_files_together(items: list[pytest.Item]) -> list[pytest.Item]:
+    """``items`` with the tests of :data:`BROWSER_FILES` moved to where the last of them is, one file after the
+    other in their collection order (the explorer's lay 75 files before the report's two), every other test in its
+    order: the three files then run with one Chromium and one Playwright driver instead of two of each (a launch is
+    ~1.7 s CPU; docs/performance.md, the suite, twenty-fifth session). A pure function of the collection, as xdist
+    requires."""
+    browser = [item for item in items if item.nodeid.split("::")[0] in BROWSER_FILES]
+    if not browser:
+        return items
+    rest = [item for item in items if item.nodeid.split("::")[0] not in BROWSER_FILES]
+    last = len(rest) - (len(items) - 1 - items.index(browser[-1]))  # the tests after the last browser test stay last
+    return rest[:last] + browser + rest[last:]
 
 
 def longest_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
@@ -364,14 +397,19 @@ def static_reference_model():
 
 def load_roadrunner(sbml: str):  # -> roadrunner.RoadRunner (libroadrunner ships no type information)
     """libRoadRunner's model of ``sbml`` (its default MCJIT backend), compiled without the functions that change
-    initial conditions after loading (``LoadSBMLOptions.mutableInitialConditions``): the comparisons simulate from
-    the file's own initial state, and generating and compiling those functions was ~40% of loading a model (the
-    mobilisation model: 2.53 -> 1.55 s CPU, the same trajectory bit for bit; docs/performance.md, the suite's
-    eighteenth-session round)."""
+    initial conditions after loading (``LoadSBMLOptions.mutableInitialConditions``) and without the setters of
+    species and parameters (``readOnly``): the comparisons simulate from the file's own initial state and set
+    nothing but the integrator's tolerances. Generating and compiling the initial-condition functions was ~40% of
+    loading a model (the mobilisation model: 2.53 -> 1.55 s CPU, the same trajectory bit for bit; docs/performance.md,
+    the suite's eighteenth-session round), the setters ~15% of what was left (the 22 libRoadRunner comparisons: ~1.5 s
+    CPU; the healthy model's trajectory bit for bit; the suite's twenty-fifth session). Setting a species or a
+    parameter on such a model (``rr.setValue``, ``rr[...] = ...``) crashes the process in libroadrunner 2.10 (there
+    is no setter to call): a test that sets one loads its own model without ``readOnly``."""
     import roadrunner
 
     options = roadrunner.LoadSBMLOptions()
     options.mutableInitialConditions = False
+    options.readOnly = True
     return roadrunner.RoadRunner(sbml, options)
 
 
