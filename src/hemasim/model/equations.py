@@ -392,8 +392,8 @@ def _example(healthy: _Page, title: str, model: Model) -> list[str]:
         if module.name not in known:
             lines += page.module(module, level="####")
             if module.counted_as:
-                lines += ["", "Its states count in the healthy observables (and in no signal) with the weight of the "
-                          "healthy state each stands for: "
+                lines += ["", "Its states count in the observables of the other modules, the healthy model's and other "
+                          "extensions' (and in no signal), with the weight of the state each stands for: "
                           + ", ".join(f"`{new}` as `{old}`" for new, old in module.counted_as.items()) + "."]
     return lines
 
