@@ -22,7 +22,8 @@ from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.scenario_runs import cached_scenario_run, value_at
 
 _Z_95 = NormalDist().inv_cdf(0.975)
-_DAYS_PER_MONTH = 30.44  # the months of the vaccine schedules (as P9/P10)
+#: the months of the vaccine schedules (Y1/Y2; L1-L6 read theirs alike)
+DAYS_PER_MONTH = 30.44
 
 
 def ratio_interval_from_cis(numerator: tuple[float, float, float], denominator: tuple[float, float, float],
@@ -48,7 +49,7 @@ _HEPATITIS_A_IGG = "hepatitis_a_igg_au"
 def _hepatitis_a_igg_ratio(months: float, reference_months: float) -> Readout:
     def value() -> float:
         def igg(m: float) -> float:
-            return value_at(_HEPATITIS_A(), _HEPATITIS_A_IGG, _FIRST_DOSE_DAY + m * _DAYS_PER_MONTH)
+            return value_at(_HEPATITIS_A(), _HEPATITIS_A_IGG, _FIRST_DOSE_DAY + m * DAYS_PER_MONTH)
 
         return igg(months) / igg(reference_months)
 

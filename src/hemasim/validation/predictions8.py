@@ -18,18 +18,22 @@ import numpy as np
 
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.chemotherapy_schedules import DOCETAXEL_SOLVER, Schedule, cohort_lowest_observables
+from hemasim.validation.reconstitution_and_ageing import ratio_interval_from_standard_errors
 from hemasim.validation.scenario_runs import cached_scenario_run
 
-_Z_95 = 1.959964
 #: patients per cohort (as predictions4: a binomial share on 500 patients has a Monte Carlo SD of at most 2.2 points)
 COHORT_SIZE = 500
 
 
 def ratio_of_proportions_interval(a: float, n_a: float, c: float, n_c: float) -> tuple[float, float]:
-    """95% log (Katz) interval of the ratio (a/n_a)/(c/n_c) of two independent proportions, a and c events."""
-    ratio = (a / n_a) / (c / n_c)
-    se = math.sqrt(1.0 / a - 1.0 / n_a + 1.0 / c - 1.0 / n_c)
-    return ratio * math.exp(-_Z_95 * se), ratio * math.exp(_Z_95 * se)
+    """95% log (Katz) interval of the ratio (a/n_a)/(c/n_c) of two independent proportions, a and c events: the
+    ratio interval of two estimates with their standard errors (:func:`~hemasim.validation.reconstitution_and_ageing.
+    ratio_interval_from_standard_errors`), a proportion's relative error squared being 1/a - 1/n."""
+    def estimate(events: float, n: float) -> tuple[float, float]:
+        share = events / n
+        return share, math.sqrt(share * (1.0 - share) / n)
+
+    return ratio_interval_from_standard_errors(estimate(a, n_a), estimate(c, n_c))
 
 
 # N1, N2: DISTAL-01 (Gridelli 2004), patients of 75 or under (40-75 assumed), 20% women (assumed); both arms read
