@@ -149,8 +149,6 @@ PROFILE_POINTS: dict[str, tuple[float, dict[str, float], str, list[str]]] = {
                               "(b), the lower of the two there), the other fitted values re-fitted instead of held",
                               ENGRAFT),
 }
-#: half the chi-square 95% quantile with one degree of freedom: the profile's likelihood-ratio step
-PROFILE_STEP = 1.9207
 #: graft_st_hspc_per_cd34 below this: the re-fit is on branch (a) (its lower search bound 1e-8), above it on (b)
 BRANCH_SPLIT = 1e-6
 
@@ -164,6 +162,9 @@ def profile_points(names: list[str]) -> dict[str, tuple[dict[str, float], str, l
     from engraftment_profile_low import point
 
     from hemasim.inference.engraftment import refit_at
+    from hemasim.inference.uncertainty import CHI2_95_1DOF
+
+    profile_step = CHI2_95_1DOF / 2.0  # the profile's likelihood-ratio step
 
     optimum = float(refit_at({}).objective)  # the free fit re-run from the shipped values
     out = {}
@@ -175,9 +176,9 @@ def profile_points(names: list[str]) -> dict[str, tuple[dict[str, float], str, l
             raise RuntimeError(f"{name}: the re-fit at {PROFILED} = {content:g} failed or left its branch "
                                f"({refit.message}; {refit.values})")
         record = {"objective": round(float(refit.objective), 4), "optimum": round(optimum, 4), "branch": branch,
-                  "inside_95": bool(refit.objective <= optimum + PROFILE_STEP), "days": [round(d, 2) for d in refit.days]}
+                  "inside_95": bool(refit.objective <= optimum + profile_step), "days": [round(d, 2) for d in refit.days]}
         if not record["inside_95"]:
-            print(f"{name}: objective {refit.objective:.4f} above the 95% step {optimum + PROFILE_STEP:.4f}",
+            print(f"{name}: objective {refit.objective:.4f} above the 95% step {optimum + profile_step:.4f}",
                   file=sys.stderr)
         out[name] = ({PROFILED: content, **refit.values}, why, ids, record)
     return out
