@@ -50,7 +50,9 @@ PARAMETERS = [
           Cited(AMANNA_2007, "tetanus antibody half-life 11 years, taken as the plasma cells' half-life"),
           bounds=(0.5, 200.0)),
     param("plasmablast_lifetime_days", 3.0, "day", "mean lifetime of a plasmablast",
-          Assumed(RESPONSE, "plasmablasts are short-lived, a few days"), bounds=(0.5, 20.0)),
+          Assumed(RESPONSE, "plasmablasts are short-lived, a few days. Not harmless: x2 moves I2 29.8 -> 25.3 d, I3 7 "
+                  "-> 8, Y5 59.1 -> 45.7 d, L1's booster rise 17.7 -> 36.1 and I6 0.205 -> 0.272 (diagnosis runs, "
+                  "docs/humoral_diagnosis.py; not to steer a later choice of this value)"), bounds=(0.5, 20.0)),
     param("long_lived_plasma_cell_fraction", 0.01, "1",
           "fraction of plasmablasts that become long-lived plasma cells",
           Assumed(RESPONSE, "a small minority. Not a harmless assumption: the targeted screen (bench/targeted_screen.py, "
@@ -96,8 +98,11 @@ PARAMETERS = [
           Calibrated(("I3",), "with the differentiation rate, puts the plasmablast peak on day 7-8 after a dose "
                      "(scanned 0.5-2 d x 0.5-1 /day)"), bounds=(0.1, 60.0)),
     param("vaccine_antigen_half_saturation_au", 0.1, "AU",
-          "antigen level at which B-cell expansion runs at half its maximum", Assumed(RESPONSE, "a tenth of a dose"),
-          bounds=(1e-6, 10.0)),
+          "antigen level at which B-cell expansion runs at half its maximum",
+          Assumed(RESPONSE, "a tenth of a dose. Not harmless: with the I3 calibration held, x0.1 / x10 move I3's peak "
+                  "day 7 -> 9.5 / 5.5, L4's full-over-half-dose ratio at 40 y 7.08 -> 3.65 / 5.43 and I6 0.205 -> "
+                  "0.466 / 0.089 (diagnosis runs, docs/humoral_diagnosis.py; not to steer a later choice of this "
+                  "value)"), bounds=(1e-6, 10.0)),
     param("vaccine_b_recruitment_per_au_day", 1.0, "1/(AU day)",
           "naive B cells recruited per unit antigen per day at normal B and CD4 counts",
           Assumed(RESPONSE, "sets the scale of the arbitrary units. Targeted screen (bench/targeted_screen.py, "
