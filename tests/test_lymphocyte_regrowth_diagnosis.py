@@ -72,7 +72,7 @@ def test_each_memory_fold_is_needed_by_a_calibration_target(diag: ModuleType) ->
     from validation_challenges import _measured_apart
 
     def status(values: dict[str, float], readout: str) -> str:
-        checks = _measured_apart(["T3", "T4"], values)
+        checks = _measured_apart(["T4"], values)  # both read-outs are T4's: T3's run would cost a process
         return next(c["status"] for cs in checks.values() for c in cs if c["readout"] == readout)
 
     assert status({"cd4_memory_lymphopenia_max_fold": 1.0}, "tcd_child_cd4_cd8_inverted_until_months") == "fail"
