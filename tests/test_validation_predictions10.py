@@ -1,0 +1,91 @@
+"""Z1-Z6 (branch predict30): every band is the one read from the source's figures, the scenarios say what the
+targets describe, the read-outs' helpers measure what they say, and the targets are blind predictions with
+registered read-outs."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hemasim.scenario import load_scenario
+from hemasim.validation import load_targets
+from hemasim.validation.predictions10 import AGRANULOCYTOSIS_1E9_PER_L, PREDICTIONS10, days_below
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "validation" / "scenarios"
+GROUP = "radiation_granulocytes_and_filgrastim_doses"
+
+
+def _targets() -> dict[str, dict]:
+    return {t["id"]: t for t in load_targets()[GROUP]}
+
+
+def _bands(target_id: str) -> dict[str, list[float]]:
+    return {c["readout"]: c["band"] for c in _targets()[target_id]["checks"]}
+
+
+# Soloviev 2013 (Chernobyl database): agranulocytosis (< 0.5e9/L) above 1.2 Gy, < 0.1e9/L above 2.0 Gy; its duration
+# on average 12-15 days over 2-6 Gy in patients without radiation burns
+SOLOVIEV_THRESHOLD_GY, SOLOVIEV_DEEP_GY = 1.2, 2.0
+SOLOVIEV_DAYS_WITHOUT_BURNS = (12, 15)
+# Bonig 2014 Table 2 (its reference 47): filgrastim 5 ug/kg, CD34+ in blood, originator group (n = 9)
+BONIG_ORIGINATOR_5UG = (86.3, 42.3, 146.4)
+# Borleffs 1998: peak "approximately 12 hours" after a dose; doses in ug, the scenario's weight in kg
+BORLEFFS_PEAK_HOURS = 12.0
+BORLEFFS_DOSES_UG = (75, 150, 300, 600)
+
+
+def test_z1_bands_sit_on_the_sides_of_the_sources_dose_thresholds():
+    bands = _bands("Z1")
+    assert bands["whole_body_1p0gy_lowest_anc_90d"][0] == AGRANULOCYTOSIS_1E9_PER_L == 0.5
+    assert bands["whole_body_1p6gy_lowest_anc_90d"] == [0, 0.499]
+    assert bands["whole_body_3p0gy_lowest_anc_90d"] == [0, 0.099]
+    assert 1.0 < SOLOVIEV_THRESHOLD_GY < 1.6 < SOLOVIEV_DEEP_GY < 3.0  # one dose each side, the deep fall above 2 Gy
+
+
+def test_z2_band_is_the_average_duration_without_burns_at_two_doses_inside_2_to_6_gy():
+    bands = _bands("Z2")
+    assert sorted(bands) == ["whole_body_3p0gy_days_anc_below_0p5", "whole_body_5p0gy_days_anc_below_0p5"]
+    assert all(b == list(SOLOVIEV_DAYS_WITHOUT_BURNS) for b in bands.values())
+
+
+def test_z3_band_is_the_originator_groups_range():
+    mean, low, high = BONIG_ORIGINATOR_5UG
+    assert _bands("Z3") == {"filgrastim_5ug_cd34_per_uL_course_day_5": [low, high]}
+    assert low < mean < high
+    assert _targets()["Z3"]["band_basis"] == "range"
+
+
+def test_z4_to_z6_bands():
+    assert all(b == [1.01, 1000] for b in _bands("Z4").values())
+    assert all(b == [BORLEFFS_PEAK_HOURS * 0.5, BORLEFFS_PEAK_HOURS * 1.5] for b in _bands("Z5").values())
+    assert all(b == [pytest.approx(1 / 1.5, abs=1e-3), 1.5] for b in _bands("Z6").values())
+
+
+def test_z1_to_z6_are_blind_predictions_with_registered_readouts():
+    targets = _targets()
+    assert sorted(targets) == [f"Z{i}" for i in range(1, 7)]
+    for t in targets.values():
+        assert t["class"] == "prediction" and t.get("blind", True)
+        assert all(c["readout"] in PREDICTIONS10 for c in [*t["checks"], *t.get("info_checks", [])])
+
+
+def test_the_radiation_scenario_gives_one_whole_body_dose_and_follows_90_days():
+    s = load_scenario(SCENARIOS / "whole_body_radiation_granulocytes.yaml")
+    (exposure,) = s.interventions
+    assert exposure.fractions == 1 and exposure.start_day == 1.0
+    assert s.duration_days >= exposure.start_day + 90 and not s.aging and s.patient.sex == "male"
+
+
+def test_the_daily_filgrastim_scenario_gives_ten_daily_doses_and_hourly_outputs():
+    s = load_scenario(SCENARIOS / "filgrastim_daily_ten_days.yaml")
+    (gcsf,) = s.interventions
+    assert list(gcsf.schedule.days) == list(range(10))
+    assert gcsf.dose_ug_per_kg * s.patient.weight_kg == pytest.approx(300)  # the file's dose; the read-outs vary it
+    assert s.output.every_days == pytest.approx(1 / 24) and s.duration_days >= 9 + 2
+
+
+def test_days_below_counts_the_time_under_the_level():
+    times = np.arange(0.0, 10.25, 0.25)
+    values = np.where((times >= 2.0) & (times <= 5.0), 0.1, 1.0)  # below from day 2 to day 5
+    assert days_below(times, values, 0.5) == pytest.approx(3.0 + 0.25)  # the two crossing intervals count half each
+    assert days_below(times, np.ones_like(times), 0.5) == 0.0
