@@ -1,4 +1,4 @@
-"""Z1-Z6 (branch predict30): every band is the one read from the source's figures, the scenarios say what the
+"""Z1-Z7 (branch predict30): every band is the one read from the source's figures, the scenarios say what the
 targets describe, the read-outs' helpers measure what they say, and the targets are blind predictions with
 registered read-outs."""
 
@@ -61,9 +61,16 @@ def test_z4_to_z6_bands():
     assert all(b == [pytest.approx(1 / 1.5, abs=1e-3), 1.5] for b in _bands("Z6").values())
 
 
-def test_z1_to_z6_are_blind_predictions_with_registered_readouts():
+def test_z7_is_the_direction_of_the_medians_of_the_age_groups():
+    older, younger = 72.0, 90.5  # Motllo 2014: peak blood CD34+ medians, donors over 55 and younger (cells/uL)
+    assert older / younger < 0.99
+    assert _bands("Z7") == {"filgrastim_10ug_peak_cd34_ratio_age65_to_age40": [0, 0.99]}
+    assert _targets()["Z7"]["band_basis"] == "threshold"
+
+
+def test_z1_to_z7_are_blind_predictions_with_registered_readouts():
     targets = _targets()
-    assert sorted(targets) == [f"Z{i}" for i in range(1, 7)]
+    assert sorted(targets) == [f"Z{i}" for i in range(1, 8)]
     for t in targets.values():
         assert t["class"] == "prediction" and t.get("blind", True)
         assert all(c["readout"] in PREDICTIONS10 for c in [*t["checks"], *t.get("info_checks", [])])

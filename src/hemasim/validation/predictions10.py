@@ -1,9 +1,10 @@
-"""Read-outs of targets Z1-Z6 (branch predict30), each chosen and committed with its band before the model was run
+"""Read-outs of targets Z1-Z7 (branch predict30), each chosen and committed with its band before the model was run
 on it: the granulocytes after one whole-body exposure (the lowest count by dose, Z1, and the days below 0.5e9/L, Z2,
 against the Chernobyl database of Soloviev et al. 2013), blood CD34+ on day 5 of filgrastim 5 ug/kg/d in healthy
 donors (Z3, Bonig 2014's table of donor studies), the ANC under ten daily doses of filgrastim 75-600 ug in healthy
 volunteers (its rise with the dose, Z4; the hour of its peak after the first dose, Z5; its return within 48 hours
-of the last, Z6; Borleffs 1998).
+of the last, Z6; Borleffs 1998), and the blood CD34+ peak under filgrastim 10 ug/kg/d in an older donor over a
+younger one (Z7, Motllo 2014).
 
 Days are run days; a scenario's day 0 is its first dose (filgrastim) or its start (radiation: the exposure on day 1).
 """
@@ -73,8 +74,18 @@ def _cd34_on_run_day(run: Callable[[], Result], day: float) -> float:
     return float(r.observable("cd34_blood_per_uL")[int(np.argmin(np.abs(r.times - day)))])
 
 
+# Z7: filgrastim 10 ug/kg/d on days 0-4 (filgrastim_mobilisation.yaml as shipped) in a donor of 65 and of 40 (the
+# middles of Motllo 2014's older, > 55 y, and younger groups as adults); the highest blood CD34+ of each run.
+_AGED = {age: cached_scenario_run("filgrastim_mobilisation", {"patient": {"age_years": age}}) for age in (40.0, 65.0)}
+
+
+def _peak_cd34(run: Callable[[], Result]) -> float:
+    return float(run().observable("cd34_blood_per_uL").max())
+
+
 _MOBILISATION: dict[str, Readout] = {
     "filgrastim_5ug_cd34_per_uL_course_day_5": OwnRun(lambda: _cd34_on_run_day(_FIVE_UG, _COURSE_DAY_5)),
+    "filgrastim_10ug_peak_cd34_ratio_age65_to_age40": OwnRun(lambda: _peak_cd34(_AGED[65.0]) / _peak_cd34(_AGED[40.0])),
 }
 
 # Z4-Z6: filgrastim once daily on days 0-9 (filgrastim_daily_ten_days.yaml), Borleffs 1998's fixed doses over the
