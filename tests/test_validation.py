@@ -144,6 +144,9 @@ KNOWN_FAILURES |= {"I6"}
 KNOWN_FAILURES |= {"H1", "H2"}  # childmarrow: WAS1004's host pool sized to a 15-kg child, IS Shannon 6.39 too high
 KNOWN_FAILURES |= {"T12", "T13"}  # gcsfgraft: with filgrastim after the graft the ANC never falls below 0.5e9/L
 KNOWN_FAILURES |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel over-suppression (schedule effect too weak), radiation lymphocytes killed at once
+# predict30: agranulocytosis only above 1.6 Gy and too long after 5 Gy, CD34+ too low at 5 ug/kg/d, ANC not back
+# within 48 h of the last filgrastim dose, no age effect on mobilisation (Z4, Z5 pass)
+KNOWN_FAILURES |= {"Z1", "Z2", "Z3", "Z6", "Z7"}
 
 
 @pytest.mark.integration

@@ -11,6 +11,8 @@ from hemasim.scenario import load_scenario
 from hemasim.validation import load_targets
 from hemasim.validation.predictions10 import AGRANULOCYTOSIS_1E9_PER_L, PREDICTIONS10, days_below
 
+from .conftest import validation_outcome
+
 SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "validation" / "scenarios"
 GROUP = "radiation_granulocytes_and_filgrastim_doses"
 
@@ -96,3 +98,23 @@ def test_days_below_counts_the_time_under_the_level():
     values = np.where((times >= 2.0) & (times <= 5.0), 0.1, 1.0)  # below from day 2 to day 5
     assert days_below(times, values, 0.5) == pytest.approx(3.0 + 0.25)  # the two crossing intervals count half each
     assert days_below(times, np.ones_like(times), 0.5) == 0.0
+
+
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after Z1-Z6 (7d2a6b4) and Z7 (1f4bde1) were committed: Z4 and Z5 pass, the others fail (notes in
+    targets.yaml). Held so that a model change that moves them shows up."""
+    status, values = validation_outcome([GROUP])
+    assert status == {"Z1": "fail", "Z2": "fail", "Z3": "fail", "Z4": "pass", "Z5": "pass", "Z6": "fail", "Z7": "fail"}
+    expected = {"whole_body_1p0gy_lowest_anc_90d": 1.428, "whole_body_1p6gy_lowest_anc_90d": 0.700,
+                "whole_body_3p0gy_lowest_anc_90d": 0.1362, "whole_body_3p0gy_days_anc_below_0p5": 14.25,
+                "whole_body_5p0gy_days_anc_below_0p5": 27.75, "filgrastim_5ug_cd34_per_uL_course_day_5": 32.74,
+                "filgrastim_daily_x10_peak_anc_ratio_150_to_75ug": 1.413,
+                "filgrastim_daily_x10_peak_anc_ratio_300_to_150ug": 1.401,
+                "filgrastim_daily_x10_75ug_hours_to_first_anc_peak": 12.0,
+                "filgrastim_daily_x10_600ug_hours_to_first_anc_peak": 14.0,
+                "filgrastim_daily_x10_75ug_anc_48h_after_last_dose_over_before": 1.935,
+                "filgrastim_daily_x10_600ug_anc_48h_after_last_dose_over_before": 3.919,
+                "filgrastim_10ug_peak_cd34_ratio_age65_to_age40": 1.000}
+    for readout, value in expected.items():
+        assert values[readout] == pytest.approx(value, rel=2e-3), readout
