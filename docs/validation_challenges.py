@@ -92,7 +92,10 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                                   "upper end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13"]),
     "filgrastim_speedup_half": ({"drug:filgrastim_wang2001:effects.1.emax": 8.045},
                                 "filgrastim's fitted transit speed-up E_max halved (not profiled: screen step)",
-                                ["G8", "G9", "Q9"]),
+                                ["G8", "G9", "Q9", "Z4", "Z5"]),
+    "filgrastim_absorption_half": ({"drug:filgrastim_wang2001:pk.absorption.rate_per_h": 0.0615},
+                                   "filgrastim's s.c. absorption rate halved (Melhem 2017's kscFil 0.123/h; screen step: "
+                                   "no interval read)", ["Z4", "Z5"]),
     "melphalan_lymphoid_low": ({"regimen:high_dose_melphalan:0:lymphoid": 0.074},
                                "lower end of the melphalan lymphoid fraction's 95% profile CI [0.074, 0.135]",
                                ["T5", "R4", "R5"]),

@@ -33,6 +33,7 @@ EXPECTED_IDS |= {"P18"}  # vaccage: seroconversion by age with between-patient v
 EXPECTED_IDS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft (Bishop 2000, Przepiorka 2001)
 EXPECTED_IDS |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel weekly against 3-weekly (DISTAL-01); lymphocytes after one whole-body exposure
 EXPECTED_IDS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 after chemotherapy, H5N1 dose, HPV by age
+EXPECTED_IDS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after radiation, filgrastim doses, donor age
 
 
 def test_every_published_target_is_transcribed_once():
@@ -143,6 +144,9 @@ KNOWN_FAILURES |= {"I6"}
 KNOWN_FAILURES |= {"H1", "H2"}  # childmarrow: WAS1004's host pool sized to a 15-kg child, IS Shannon 6.39 too high
 KNOWN_FAILURES |= {"T12", "T13"}  # gcsfgraft: with filgrastim after the graft the ANC never falls below 0.5e9/L
 KNOWN_FAILURES |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel over-suppression (schedule effect too weak), radiation lymphocytes killed at once
+# predict30: agranulocytosis only above 1.6 Gy and too long after 5 Gy, CD34+ too low at 5 ug/kg/d, ANC not back
+# within 48 h of the last filgrastim dose, no age effect on mobilisation (Z4, Z5 pass)
+KNOWN_FAILURES |= {"Z1", "Z2", "Z3", "Z6", "Z7"}
 
 
 @pytest.mark.integration

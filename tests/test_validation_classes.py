@@ -37,6 +37,7 @@ PREDICTIONS |= {"P18"}  # vaccage: seroconversion by age with between-patient va
 PREDICTIONS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft (Bishop 2000, Przepiorka 2001)
 PREDICTIONS |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel weekly against 3-weekly (Gridelli 2004); lymphocytes after whole-body exposure (Mettler 2002)
 PREDICTIONS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 after chemotherapy, H5N1 dose, HPV by age
+PREDICTIONS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after radiation, filgrastim doses, donor age
 #: moved to consistency in the twenty-fourth session (honest27, audit27; each says why in its class_reason): G4 is G1's
 #: calibration read-out, T7 K3's at the same dose, C4/C5 the published Kloft chain, R3/R8 the fitted age trends read
 #: back, V1/V3 the cited plasma-refill arithmetic
