@@ -264,10 +264,14 @@
           var boxAt = function (atRight) {
             return [atRight ? M.l + pw - width : M.l, atRight ? M.l + pw : M.l + width, tys[k] - HLINE_TEXT + 3, tys[k] + 3];
           };
-          if (curvesCross(spec, visible, i0, i1, sx, sy, boxAt(right)) &&
-              !curvesCross(spec, visible, i0, i1, sx, sy, boxAt(!right))) {
-            text.setAttribute("x", right ? M.l + 3 : M.l + pw - 3);
-            text.setAttribute("text-anchor", right ? "start" : "end");
+          if (curvesCross(spec, visible, i0, i1, sx, sy, boxAt(right))) {
+            if (!curvesCross(spec, visible, i0, i1, sx, sy, boxAt(!right))) {
+              text.setAttribute("x", right ? M.l + 3 : M.l + pw - 3);
+              text.setAttribute("text-anchor", right ? "start" : "end");
+            } else {
+              // crossed at both ends: no white halo, which would hide the curve under the words (tidy30)
+              text.setAttribute("class", "hp-tick");
+            }
           }
         }
       });
