@@ -55,3 +55,52 @@ def test_a_ctcae_label_with_no_free_place_loses_its_halo():
     ax, label, box = _ctcae_figure(y)
     assert _crossed(ax, box)
     assert not label.get_path_effects()
+
+
+def _interactive_texts(spec: dict, tmp_path) -> list[dict]:
+    """The SVG texts of one interactive panel, drawn by the shipped hemaplot.js in node on a minimal DOM."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    import hemasim.report
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = Path(hemasim.report.__file__).parent / "assets" / "hemaplot.js"
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    out = subprocess.run([node, str(Path(__file__).with_name("hemaplot_dom.js")), str(script),
+                          str(tmp_path / "spec.json")], capture_output=True, text=True, check=True, timeout=60)
+    return json.loads(out.stdout)
+
+
+def _spec(y: list[float], **extra) -> dict:
+    return {"id": "p", "title": "t", "ylabel": "cells", "xlabel": "days", "log": False,
+            "x": [float(k) for k in range(len(y))], "series": [{"label": "total", "y": y, "color": "#1f77b4"}],
+            "bands": [], "hlines": [], "vlines": [], **extra}
+
+
+def test_an_interactive_stem_cell_axis_is_written_in_its_power_of_ten(tmp_path):
+    """The interactive report's stem-cell panel read 0, 2e4, 4e4, ... 1e5, 1.2e5: the ticks are now divided by the
+    axis's power of ten and the power is in the label, as the static figures write it."""
+    texts = _interactive_texts(_spec([1e5, 1e5, 1.1e5, 1e5]), tmp_path)
+    ylabel = [t["text"] for t in texts if t["cls"] == "hp-label"][-1]
+    assert ylabel == "cells (\u00d710\u2075)"
+    ticks = [t["text"] for t in texts if t["cls"] == "hp-tick"]
+    assert "1" in ticks and not any("e" in t for t in ticks)
+    # below 1e5 the ticks are written out and the label is the unit
+    texts = _interactive_texts(_spec([10.0, 50.0, 90.0]), tmp_path)
+    assert [t["text"] for t in texts if t["cls"] == "hp-label"][-1] == "cells"
+
+
+@pytest.mark.parametrize(("crossed_ends", "halo"), [((), True), ((0,), True), ((0, -1), False)])
+def test_an_interactive_ctcae_label_loses_its_halo_only_where_curves_cross_both_ends(tmp_path, crossed_ends, halo):
+    y = [5.0] * 41
+    for end in crossed_ends:  # a nadir through the label's height at that end
+        for k in range(4):
+            y[end - k if end < 0 else end + k] = 1.1 + 0.2 * (k % 2)
+    texts = _interactive_texts(_spec(y, hlines=[{"y": 1.0, "color": "#d62728", "label": "CTCAE G3"}]), tmp_path)
+    label = next(t for t in texts if "CTCAE G3" in t["text"])
+    assert ("hp-over" in label["cls"]) == halo

@@ -295,13 +295,14 @@ def lineage_figure(result: Result | Arms) -> Figure:
 #: entries a line of a lineage panel's legend
 LINEAGE_LEGEND_COLUMNS = 3
 
-#: the largest axis top written out in full; matplotlib writes larger ones with an offset ("1e6") at the axis's
-#: top left, beside the panel's title, where a reader misses it
-_PLAIN_AXIS_TOP = 1e6
+#: the axis top from which the ticks are written in the axis's power of ten ("cells (x10^5)"): matplotlib writes
+#: tops of 1e6 and more with an offset ("1e6") at the axis's top left, beside the panel's title, where a reader
+#: misses it, and the stem cells' 100000 in six digits; the interactive plots use the same threshold (tidy30)
+_PLAIN_AXIS_TOP = 1e5
 
 
 def _scaled_axis(ax: Axes, unit: str, top: float) -> str:
-    """Ticks of an axis reaching 1e6 or more divided by its power of ten and the power put into the unit
+    """Ticks of an axis reaching 1e5 or more divided by its power of ten and the power put into the unit
     ("cells/day (x10^6)"), instead of matplotlib's offset text; the unit unchanged below that."""
     if not top or top < _PLAIN_AXIS_TOP:
         return unit
