@@ -104,3 +104,25 @@ def test_an_interactive_ctcae_label_loses_its_halo_only_where_curves_cross_both_
     texts = _interactive_texts(_spec(y, hlines=[{"y": 1.0, "color": "#d62728", "label": "CTCAE G3"}]), tmp_path)
     label = next(t for t in texts if "CTCAE G3" in t["text"])
     assert ("hp-over" in label["cls"]) == halo
+
+
+def test_the_cohort_bands_figure_has_no_text_under_10_px_at_its_shipped_80_dpi():
+    """bands.png is written at 80 dpi and shown at that size: its CTCAE labels (7 pt) and legend (8 pt) were 8-9 px
+    high. Every text of the figure is now at least 9 pt (10 px)."""
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from hemasim.report.plots import cohort_bands_figure
+
+    t = np.linspace(0.0, 63.0, 64)
+    names = ["anc_1e9_per_L", "platelets_1e9_per_L", "hemoglobin_g_per_dL", "cd4_per_uL"]
+    level = {"anc_1e9_per_L": 5.0, "platelets_1e9_per_L": 250.0, "hemoglobin_g_per_dL": 14.0, "cd4_per_uL": 800.0}
+    bands = pd.DataFrame({"time_days": t, **{f"{n}_{q}": level[n] * f * np.ones_like(t) for n in names
+                                              for q, f in (("p05", 0.7), ("median", 1.0), ("p95", 1.3))}})
+    fig = cohort_bands_figure(bands, 60, names)
+    FigureCanvasAgg(fig).draw()
+    texts = [a for a in fig.findobj(Text) if a.get_visible() and a.get_text().strip()]
+    assert any("CTCAE" in a.get_text() for a in texts) and any("median" == a.get_text() for a in texts)
+    small = {a.get_text(): a.get_fontsize() for a in texts if a.get_fontsize() * 80 / 72 < 10}
+    assert not small, small
