@@ -126,3 +126,38 @@ def test_the_cohort_bands_figure_has_no_text_under_10_px_at_its_shipped_80_dpi()
     assert any("CTCAE" in a.get_text() for a in texts) and any("median" == a.get_text() for a in texts)
     small = {a.get_text(): a.get_fontsize() for a in texts if a.get_fontsize() * 80 / 72 < 10}
     assert not small, small
+
+
+def _warnings(patient: dict) -> dict[str, str]:
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.plausibility import plausibility_warnings
+
+    scenario = parse_scenario({"name": "t", "patient": patient, "duration_days": 10}, "s.yaml")
+    return dict(plausibility_warnings(scenario))
+
+
+def test_an_adult_weight_that_may_be_pounds_is_asked_about_never_converted():
+    """weight_kg: 165 meant as pounds is a possible weight in kg and ran as 165 kg, unwarned (firsthour29's note):
+    with a height, an adult BMI of 40 or more (a usual adult's weight in pounds reads 41-66) is now warned with the kg
+    it would be; the weight is kept as written."""
+    from hemasim.scenario import parse_scenario
+
+    adult = {"age_years": 40, "sex": "male", "height_cm": 175}
+    message = _warnings({**adult, "weight_kg": 165})["patient.weight_kg"]
+    assert "BMI of 53.9" in message and "if that weight is in pounds, write weight_kg: 74.8 (BMI 24.4)" in message
+    scenario = parse_scenario({"name": "t", "patient": {**adult, "weight_kg": 165}, "duration_days": 10}, "s.yaml")
+    assert scenario.patient.weight_kg == 165  # never converted
+    assert "patient.weight_kg" not in _warnings({**adult, "weight_kg": 120})  # BMI 39.2
+    assert "patient.weight_kg" not in _warnings({"age_years": 40, "sex": "male", "weight_kg": 165})  # no height
+    # beyond BMI 70 the existing warning on the height (and beyond 250 kg the weight's) stands, not this one
+    assert "pounds" not in _warnings({**adult, "height_cm": 150, "weight_kg": 170}).get("patient.weight_kg", "")
+
+
+def test_where_weight_is_entered_it_says_pounds_are_not_detected():
+    from hemasim.scenario import Patient, ScenarioError, parse_scenario
+
+    assert "not pounds" in (Patient.model_fields["weight_kg"].description or "")
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario({"name": "t", "patient": {"age_years": 40, "sex": "male", "weight_lbs": 165},
+                        "duration_days": 10}, "s.yaml")
+    assert "write weight_kg: 74.8 for 165 pounds (165 in weight_kg is not refused: it runs as 165 kg)" in str(err.value)
