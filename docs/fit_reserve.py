@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
-from hemasim.inference.confidence import LR_STEP_95  # the 95% likelihood-ratio step for one parameter
+from hemasim._confidence import LR_STEP_95  # the 95% likelihood-ratio step for one parameter
 
 #: the grid of reserve shares (1: today's model, the whole chain; 0.41: Craig 2016's reserve share)
 SHARE_GRID = (1.0, 0.7, 0.5, 0.41, 0.25)

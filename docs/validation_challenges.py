@@ -161,7 +161,7 @@ def profile_points(names: list[str]) -> dict[str, tuple[dict[str, float], str, l
     sys.path.insert(0, str(Path(__file__).parent))
     from engraftment_profile_low import point
 
-    from hemasim.inference.confidence import LR_STEP_95
+    from hemasim._confidence import LR_STEP_95
     from hemasim.inference.engraftment import refit_at
 
     profile_step = LR_STEP_95  # the profile's likelihood-ratio step

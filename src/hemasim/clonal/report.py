@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim import __version__
+from hemasim._confidence import Z_95
 from hemasim._progress import StageFn
 from hemasim.clonal.ch import (
     CH_VAF_THRESHOLD,
@@ -22,7 +23,6 @@ from hemasim.clonal.ch import (
     simulate_ch_population,
 )
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
-from hemasim.inference.confidence import Z_95
 from hemasim.io import atomic_outputs, json_writer
 from hemasim.report.clonal_plots import clone_history_figure
 from hemasim.report.html import image_html, page_head, png_bytes

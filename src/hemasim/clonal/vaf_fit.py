@@ -24,9 +24,9 @@ import numpy as np
 from scipy import special
 
 from hemasim._checkout import checkout_data, require_checkout_file
+from hemasim._confidence import LR_STEP_95
 from hemasim.clonal.ch import birth_death_rates, kendall_coefficients
 from hemasim.clonal.engine import DAYS_PER_YEAR
-from hemasim.inference.confidence import LR_STEP_95
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
 
 #: GPL-3 data, kept outside the package (data/watson2020_ch_vaf/README.md)

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from hemasim.inference.confidence import LR_STEP_95, Z_95
+from hemasim._confidence import LR_STEP_95, Z_95
 
 __all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "FITTED", "QUARTINO_DOSE_MG", "QUARTINO_RESIDUAL_SD_LOG", "SLOPE_NAME",
            "adopted_gcsf_fit", "adopted_half_life_fit", "adopted_structure", "docetaxel_coupling", "docetaxel_problem",

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.inference.confidence import LR_STEP_95
+from hemasim._confidence import LR_STEP_95
 from hemasim.inference.engraftment import CALIBRATION_DATA, EngraftmentObjective, engraftment_problem
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.objective import Objective

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hemasim.inference.confidence import LR_STEP_95
+from hemasim._confidence import LR_STEP_95
 from hemasim.inference.objective import Objective
 
 __all__ = ["FitResult", "LocalResult", "fit", "latin_hypercube", "local_fit", "starting_points"]

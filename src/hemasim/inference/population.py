@@ -32,8 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim._confidence import Z_95
 from hemasim._progress import StageFn, tracked
-from hemasim.inference.confidence import Z_95
 
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet as ParameterSetType

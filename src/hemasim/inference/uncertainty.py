@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hemasim.inference.confidence import CHI2_95_1DOF, LR_STEP_95
+from hemasim._confidence import CHI2_95_1DOF, LR_STEP_95
 from hemasim.inference.objective import Objective
 
 __all__ = ["CHI2_95_1DOF", "PosteriorSample", "Profile", "identifiability", "profile_likelihood", "sample_posterior"]

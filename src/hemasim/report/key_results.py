@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim._confidence import Z_95
 from hemasim.endpoints import (
     DEFAULT_ENDPOINTS,
     DID_NOT_FALL,
@@ -27,7 +28,6 @@ from hemasim.endpoints import (
     Nadir,
     fell,
 )
-from hemasim.inference.confidence import Z_95
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:

@@ -65,7 +65,7 @@ def profile_interval(profile: RecordedProfile) -> tuple[float | None, float | No
     """The 95% interval of a recorded profile (None: open on that side), its wall points left out."""
     import numpy as np
 
-    from hemasim.inference.confidence import LR_STEP_95
+    from hemasim._confidence import LR_STEP_95
     from hemasim.inference.joint import profile_crossings
 
     kept = sorted(p for p in profile.points if p[0] not in profile.walls)

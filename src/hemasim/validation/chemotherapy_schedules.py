@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hemasim._confidence import Z_95
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, body_surface_area_m2
 from hemasim.cohort.sampling import cancer_white_cell_draws, drug_variability_draws
-from hemasim.inference.confidence import Z_95
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, load_drug_set
 from hemasim.simulation import Simulation

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from hemasim.inference.confidence import Z_95
+from hemasim._confidence import Z_95
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.months import CALENDAR_MONTH_DAYS, VACCINE_MONTH_DAYS

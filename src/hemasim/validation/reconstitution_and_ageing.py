@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from statistics import NormalDist
 
-from hemasim.inference.confidence import Z_95
+from hemasim._confidence import Z_95
 from hemasim.simulation import Result
 from hemasim.validation.base import AtAges, OwnRun, Readout
 from hemasim.validation.months import CALENDAR_MONTH_DAYS

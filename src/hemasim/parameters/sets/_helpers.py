@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 from typing import TypedDict
 
-from hemasim.inference.confidence import Z_95
+from hemasim._confidence import Z_95
 from hemasim.parameters.core import Parameter, PlausibleRange, Provenance
 
 PER_DAY_MAX = 100.0  # no rate in this model is faster than 100/day
