@@ -28,14 +28,14 @@ from typing import Any
 import numpy as np
 from scipy.optimize import minimize
 
+from hemasim._confidence import LR_STEP_95  # the 95% likelihood-ratio step for one parameter
+
 #: the grid of reserve shares (1: today's model, the whole chain; 0.41: Craig 2016's reserve share)
 SHARE_GRID = (1.0, 0.7, 0.5, 0.41, 0.25)
 #: Price 1996: post-mitotic transit on days 6-14 of 300 ug/day filgrastim (d)
 PRICE_TRANSIT_DAYS = 2.9
 #: the SD of a log residual of block 2 (Melhem's values and Price's transit): the filgrastim set's RMS bar (assumed)
 BLOCK2_SD_LOG = 0.25
-#: the 95% likelihood-ratio step for one parameter
-LR_STEP_95 = 1.92
 #: block 2's start: the unrounded A2 fit (docs/fit_filgrastim_anc.py) of filgrastim_wang2001's production EC50,
 #: speed-up E_max and speed-up EC50 (the drug set carries them rounded: 0.503, 16.09, 0.637), kept so the recorded
 #: grid points (docs/images/chemo_reserve_fit.json) rerun from the same start

@@ -164,10 +164,10 @@ def profile_points(names: list[str]) -> dict[str, tuple[dict[str, float], str, l
     sys.path.insert(0, str(Path(__file__).parent))
     from engraftment_profile_low import point
 
+    from hemasim._confidence import LR_STEP_95
     from hemasim.inference.engraftment import refit_at
-    from hemasim.inference.uncertainty import CHI2_95_1DOF
 
-    profile_step = CHI2_95_1DOF / 2.0  # the profile's likelihood-ratio step
+    profile_step = LR_STEP_95  # the profile's likelihood-ratio step
 
     optimum = float(refit_at({}).objective)  # the free fit re-run from the shipped values
     out = {}

@@ -218,7 +218,7 @@ def test_every_optional_extra_is_described(extra: str) -> None:
 #: lower layer (one rank may hold several packages; equal ranks may import each other)
 LAYERS = {
     "hemasim": 0, "hemasim._yaml_limits": 1, "hemasim._schema": 1, "hemasim._file_kinds": 1, "hemasim._csv": 1, "hemasim._gc": 1, "hemasim._progress": 1,
-    "hemasim._checkout": 1, "hemasim._examples": 1,
+    "hemasim._checkout": 1, "hemasim._examples": 1, "hemasim._confidence": 1,
     "hemasim.parameters": 2, "hemasim.model": 3, "hemasim.events": 4,
     "hemasim.biology": 5, "hemasim.pharmacology": 5, "hemasim.radiation": 5, "hemasim.clonal": 5,
     "hemasim.solvers": 6, "hemasim.plasma_refill": 7, "hemasim.simulation": 8,

@@ -164,7 +164,7 @@ def _one_pass_figure(bands: pd.DataFrame, n: int, observables):
         if band is not None:
             ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label="adult reference range")
         if name in plots.CTCAE:
-            plots._ctcae_lines(ax, name, t)
+            plots._ctcae_lines(ax, name, t, fontsize=plots.BANDS_SMALL_TEXT_PT)
         title, unit = titles.get(name, (name.replace("_", " "), ""))
         ax.set_title(f"{title} ({unit})" if unit else title)
         ax.set_ylabel(unit)

@@ -73,7 +73,12 @@ def test_a_weight_in_pounds_and_a_height_in_inches_are_warned_about():
     assert "if that is pounds, 136 kg" in _warnings(_changed(DOCETAXEL, weight_kg=300))["patient.weight_kg"]
     message = _warnings(_changed(DOCETAXEL, height_cm=67))["patient.height_cm"]
     assert "BMI of 156" in message and "if height_cm is in inches, 170 cm" in message
-    assert _warnings(_changed(DOCETAXEL, weight_kg=120, height_cm=165)) == {}  # obese, not a slip
+    # severely obese (BMI 44) or 120 pounds (54.4 kg): asked, as a question, never converted (tidy30); below BMI 40,
+    # nothing
+    (question,) = _warnings(_changed(DOCETAXEL, weight_kg=120, height_cm=165)).items()
+    assert question[0] == "patient.weight_kg" and "write weight_kg: 54.4" in question[1]
+    assert "if the weight is right, nothing to change" in question[1]
+    assert _warnings(_changed(DOCETAXEL, weight_kg=105, height_cm=165)) == {}  # BMI 38.6
 
 
 CHILD = yaml.safe_load((EXAMPLES / "child_tcd_marrow.yaml").read_text())  # a boy of 8 years, 25 kg

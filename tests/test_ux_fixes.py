@@ -464,7 +464,9 @@ def test_a_panel_in_millions_says_so_in_its_unit_not_in_an_offset_beside_the_tit
     assert thymic.get_ylabel() == "cells/day (\u00d710$^{6}$)"
     labels = [t.get_text() for t in thymic.get_yticklabels() if t.get_text()]
     assert labels and all(float(t) <= 10 for t in labels)  # the ticks in millions
-    assert hsc.get_ylabel() == "cells"  # below 1e6 the axis is written out as before
+    # the stem cells (1e5) too (tidy30): their ticks read 100000 in six digits, the interactive plots' 1e5
+    assert hsc.get_ylabel() == "cells (\u00d710$^{5}$)" and hsc.yaxis.get_offset_text().get_text() == ""
+    assert max(float(t.get_text()) for t in hsc.get_yticklabels() if t.get_text()) < 10
 
 
 def test_a_transplant_cohorts_bands_mark_the_graft():

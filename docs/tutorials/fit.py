@@ -20,7 +20,10 @@
 # (`examples/fit/generate_data.py`, seed 20261204). We estimate MTT, gamma, the drug slope and the noise level
 # from them, see how well the data determine the transit time and the drug's slope (profile likelihoods), and
 # compare with the values that generated the data. From the command line the same fit is
-# `hemasim fit examples/fit/problem.yaml --out out/fit`. See [Fitting to data](../fitting.md).
+# `hemasim fit examples/fit/problem.yaml --out out/fit`. See [Fitting to data](../fitting.md). It takes about
+# ten seconds, the longest of the tutorials (7 s of CPU), nearly all of it the fit: two starts, then two profile
+# likelihoods re-optimised along their grids (7.5-12 s as a script, 10.5-16 s as a notebook, on a shared two-core
+# machine).
 
 # %%
 # %matplotlib inline

@@ -66,7 +66,8 @@ class GeneTherapyScenarioError(ValueError):
 class GtPatient(StrictData):
     age_years: float = Field(gt=0, le=120, description="age at the graft, years (it sizes a child's HSC pool)")
     sex: Literal["male", "female"]
-    weight_kg: float = Field(gt=0, le=400, description="body weight, kg")
+    weight_kg: float = Field(gt=0, le=400, description="body weight, kg, not pounds: a weight in pounds that is also "
+                             "a possible weight in kg (165) runs as kg")
 
 
 class Graft(StrictData):

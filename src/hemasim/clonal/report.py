@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hemasim import __version__
+from hemasim._confidence import Z_95
 from hemasim._progress import StageFn
 from hemasim.clonal.ch import (
     CH_VAF_THRESHOLD,
@@ -53,7 +54,7 @@ PREVALENCE_COLUMNS = {
 }
 
 
-def wilson_interval(successes: int, trials: int, z: float = 1.959964) -> tuple[float, float]:
+def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
     """Wilson score interval of a binomial proportion (95% by default): the band target A1 uses."""
     p = successes / trials
     centre = (p + z * z / (2 * trials)) / (1 + z * z / trials)
@@ -115,7 +116,7 @@ def prevalence_figure(cohort: CHCohortResult) -> Figure:
     ages = cohort.ages_years
     ch = cohort.ch_probability()
     mean = ch.mean(axis=0)
-    spread = 1.96 * ch.std(axis=0, ddof=1) / np.sqrt(cohort.n_people) if cohort.n_people > 1 else np.zeros_like(mean)
+    spread = Z_95 * ch.std(axis=0, ddof=1) / np.sqrt(cohort.n_people) if cohort.n_people > 1 else np.zeros_like(mean)
     ax.fill_between(ages, 100 * np.maximum(mean - spread, 0), 100 * (mean + spread), color="C3", alpha=0.2, lw=0)
     ax.plot(ages, 100 * mean, color="C3", label=f"model, {cohort.n_people:,} lifespans\n(band: 95% Monte Carlo interval)")
     for band, (k, n) in JAISWAL_2014_COUNTS.items():

@@ -24,6 +24,7 @@ import numpy as np
 from scipy import special
 
 from hemasim._checkout import checkout_data, require_checkout_file
+from hemasim._confidence import LR_STEP_95
 from hemasim.clonal.ch import birth_death_rates, kendall_coefficients
 from hemasim.clonal.engine import DAYS_PER_YEAR
 from hemasim.parameters import ParameterSet, healthy_adult_parameters
@@ -166,7 +167,7 @@ def study_counts(table, pool: ClonePool, s_grid: np.ndarray,  # noqa: ANN001 - D
     return out
 
 
-PROFILE_DROP = 1.920729  # chi2_1(0.95) / 2: the 95% profile-likelihood interval
+PROFILE_DROP = LR_STEP_95  # chi2_1(0.95) / 2: the 95% profile-likelihood interval
 
 
 @dataclass

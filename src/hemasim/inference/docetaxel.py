@@ -44,6 +44,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from hemasim._confidence import LR_STEP_95, Z_95
+
 __all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "FITTED", "QUARTINO_DOSE_MG", "QUARTINO_RESIDUAL_SD_LOG", "SLOPE_NAME",
            "adopted_gcsf_fit", "adopted_half_life_fit", "adopted_structure", "docetaxel_coupling", "docetaxel_problem",
            "emergence_term", "fit_gcsf_exponent",
@@ -152,10 +154,6 @@ def _fit_point(stages: int, divisions: int, n_starts: int, profiles: bool, craig
     if profiles:
         out.update(profile_summary(obj, res.x))
     return out
-
-
-#: half the 95% quantile of chi-square with 1 degree of freedom: the likelihood-ratio step of a 95% interval
-LR_STEP_95 = 1.92
 
 
 def adopted_structure(grid: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
@@ -393,7 +391,7 @@ HALF_LIFE_PRIOR_MEDIAN_DAYS = 0.79
 #: corrected), 0.33-1.94 d, read as a 95% interval of a log-normal, as the committed rule did:
 #: ln(1.94/0.33)/(2 x 1.96) = 0.452 (the interval is not symmetric about 0.79 on the log scale: 0.79/0.33 = 2.39,
 #: 1.94/0.79 = 2.46; its geometric centre is 0.80)
-HALF_LIFE_PRIOR_SD_LOG = math.log(1.94 / 0.33) / (2.0 * 1.959964)
+HALF_LIFE_PRIOR_SD_LOG = math.log(1.94 / 0.33) / (2.0 * Z_95)
 #: a second reading, reported only (not used to choose): the stored abstract gives 0.79 +/- 0.25 d (SD between the
 #: 9 subjects), so the typical value's standard error is 0.25/sqrt(9) = 0.083 d, log SD 0.083/0.79 = 0.105
 HALF_LIFE_PRIOR_SD_LOG_MEAN = 0.25 / 3.0 / 0.79
@@ -490,8 +488,8 @@ def adopted_half_life_fit(result: Mapping[str, Any]) -> dict[str, Any]:
     return {"adopt": adopt, "objective_drop": drop, "reference_objective": ref, "objective": float(joint["objective"]),
             "half_life": float(est["half_life"]), "slope": float(est["slope"]),
             "mitotic_days": float(est["mitotic_days"]), "ci95_half_life": joint.get("ci95", {}).get("half_life"),
-            "rule_case": (f"objective fell by {drop:.2f} > {LR_STEP_95}: adopted" if adopt else
-                          f"objective fell by {drop:.2f} <= {LR_STEP_95}: not adopted, main's values kept")}
+            "rule_case": (f"objective fell by {drop:.2f} > {LR_STEP_95:.2f}: adopted" if adopt else
+                          f"objective fell by {drop:.2f} <= {LR_STEP_95:.2f}: not adopted, main's values kept")}
 
 
 def fit_half_life(n_starts: int = 4, profiles: bool = True, companions: bool = True) -> dict[str, Any]:

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from hemasim._confidence import LR_STEP_95
 from hemasim.inference.engraftment import CALIBRATION_DATA, EngraftmentObjective, engraftment_problem
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.objective import Objective
@@ -52,8 +53,6 @@ __all__ = ["DEFAULT_FREE", "JOINT_PARAMETERS", "JointObjective", "coarse_profile
            "joint_objective", "main", "profile_crossings", "slice_scan"]
 
 DOCETAXEL_SET = "docetaxel_kloft2006"
-#: half the 95% quantile of chi-square with 1 degree of freedom: the likelihood-ratio step of a 95% interval
-LR_STEP_95 = 0.5 * 3.841
 #: Kloft 2006 residual SD on log ANC (DDMODEL00000224 $THETA(5) = 0.424093, as in nlmixr2lib)
 KLOFT_RESIDUAL_SD_LOG = 0.424
 KLOFT_SOURCE = ("Kloft 2006 typical ANC course (DDMODEL00000224, the set docetaxel_kloft2006 run as its chain; "

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hemasim._confidence import LR_STEP_95
 from hemasim.inference.objective import Objective
 
 __all__ = ["FitResult", "LocalResult", "fit", "latin_hypercube", "local_fit", "starting_points"]
 
 #: starts whose optimum is within this of the best (half the chi-square 95% quantile, 1 dof) found the best
-CONVERGED_WITHIN = 1.92
+CONVERGED_WITHIN = LR_STEP_95
 
 
 @dataclass(frozen=True)

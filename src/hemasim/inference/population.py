@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim._confidence import Z_95
 from hemasim._progress import StageFn, tracked
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ __all__ = ["MapFit", "PopulationData", "ProblemPredictor", "PopulationFit", "Pop
 #: slots (the columns of PopulationData.observations; NaN or anything where a subject has no observation)
 Predictor = Callable[[np.ndarray, np.ndarray], np.ndarray]
 _TINY = 1e-12
-_Z95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
@@ -235,11 +235,11 @@ def saem(data: PopulationData, predict: Predictor, parameters: Sequence[Populati
     samples = _conditional_samples(chain, data, predict, mu, np.sqrt(omega2), math.sqrt(sigma2), rng, settings)
     se_mu, se_w2 = _louis_standard_errors(samples, mu, omega2)
     omega = np.sqrt(omega2)
-    w2_lo = np.maximum(omega2 - _Z95 * se_w2, 0.0)
+    w2_lo = np.maximum(omega2 - Z_95 * se_w2, 0.0)
     return PopulationFit(
         names, np.exp(mu), omega, math.sqrt(sigma2),
-        np.column_stack([np.exp(mu - _Z95 * se_mu), np.exp(mu + _Z95 * se_mu)]),
-        np.column_stack([np.sqrt(w2_lo), np.sqrt(omega2 + _Z95 * se_w2)]), se_mu, se_w2, samples.mean(axis=0),
+        np.column_stack([np.exp(mu - Z_95 * se_mu), np.exp(mu + Z_95 * se_mu)]),
+        np.column_stack([np.sqrt(w2_lo), np.sqrt(omega2 + Z_95 * se_w2)]), se_mu, se_w2, samples.mean(axis=0),
         trace, n, n_obs, settings={k: getattr(settings, k) for k in settings.__dataclass_fields__})
 
 
@@ -310,7 +310,7 @@ def map_estimates(data: PopulationData, predict: Predictor, names: Sequence[str]
         cov = _gauss_newton_covariance(res.jac)
         se = np.sqrt(np.diag(cov))
         fits.append(MapFit(subject, tuple(names), np.exp(res.x),
-                           np.column_stack([np.exp(res.x - _Z95 * se), np.exp(res.x + _Z95 * se)]),
+                           np.column_stack([np.exp(res.x - Z_95 * se), np.exp(res.x + Z_95 * se)]),
                            float(2.0 * res.cost), bool(res.success)))
     return fits
 

@@ -22,11 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hemasim._confidence import CHI2_95_1DOF, LR_STEP_95
 from hemasim.inference.objective import Objective
 
 __all__ = ["CHI2_95_1DOF", "PosteriorSample", "Profile", "identifiability", "profile_likelihood", "sample_posterior"]
-
-CHI2_95_1DOF = 3.841458820694124
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class Profile:
 
     @property
     def threshold(self) -> float:
-        return self.best_objective + CHI2_95_1DOF / 2
+        return self.best_objective + LR_STEP_95
 
     @property
     def status(self) -> str:
@@ -88,7 +87,7 @@ def _root_crossing(lo: tuple[float, float], hi: tuple[float, float], f_best: flo
     linearly: exact for a quadratic profile, where a linear interpolation of the objective itself puts the end
     too near the optimum (by 42% of the step when the step rises to 5.6)."""
     r_lo, r_hi = (float(np.sqrt(max(f - f_best, 0.0))) for f in (lo[1], hi[1]))
-    target = float(np.sqrt(CHI2_95_1DOF / 2))
+    target = float(np.sqrt(LR_STEP_95))
     frac = (target - r_lo) / (r_hi - r_lo) if r_hi > r_lo else 1.0
     return lo[0] + min(max(frac, 0.0), 1.0) * (hi[0] - lo[0])
 
@@ -99,7 +98,7 @@ def _walk(objective: Objective, j: int, best: np.ndarray, f_best: float, directi
     limit = objective.upper[j] if direction > 0 else objective.lower[j]
     span = objective.upper[j] - objective.lower[j]
     step = 0.02 * span
-    threshold = f_best + CHI2_95_1DOF / 2
+    threshold = f_best + LR_STEP_95
     grid: list[float] = []
     values: list[float] = []
     x, last_v, last_f = best.copy(), best[j], f_best

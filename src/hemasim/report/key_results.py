@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from hemasim._confidence import Z_95
 from hemasim.endpoints import (
     DEFAULT_ENDPOINTS,
     DID_NOT_FALL,
@@ -72,9 +73,9 @@ ENDPOINTS_ANCHOR = "endpoints"
 
 #: within-person (biological) coefficient of variation of haemoglobin concentration over a year, healthy adults:
 #: 2.8% (Arch Pathol Lab Med 1992;116:825, 39 volunteers; PubMed 1497462 abstract, pages corpus). A person's own
-#: range around the set point is taken as +- 1.96 of it
+#: range around the set point is taken as +- 1.96 (Z_95) of it
 HB_WITHIN_PERSON_CV = 0.028
-HB_OWN_RANGE = 1.96 * HB_WITHIN_PERSON_CV
+HB_OWN_RANGE = Z_95 * HB_WITHIN_PERSON_CV
 HB_MAX_LABEL = "Haemoglobin maximum after engraftment"
 HB_PEAK_LABEL = f"{HB_MAX_LABEL} (above the patient's normal range)"
 

@@ -87,7 +87,7 @@ def _top(values: list[np.ndarray], band_hi: float | None) -> float:
     return top if top > 0 else 1.0
 
 
-def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
+def _ctcae_lines(ax: Axes, col: str, x: np.ndarray, fontsize: float = 7) -> None:
     """CTCAE grade lines with their labels, grade 3 at the left and grade 4 at the right; each label above its line,
     else below it, else named in the one above ("CTCAE G3 (G4 below)"): on a short ANC or platelet axis the lines lie
     a few pixels apart and "CTCAE G4" sat on the G3 line (placed at draw time: :mod:`hemasim.report.threshold_labels`)."""
@@ -97,7 +97,7 @@ def _ctcae_lines(ax: Axes, col: str, x: np.ndarray) -> None:
         ax.axhspan(0, thr, color="tab:red", alpha=0.08, lw=0)
         ax.axhline(thr, color="tab:red", lw=0.8, ls=":")
     ThresholdLabels(ax, [(thr, grade, k % 2 == 1) for k, (thr, grade) in enumerate(CTCAE[col])],
-                    (float(x[0]), float(x[-1])), "CTCAE", color="tab:red", fontsize=7)
+                    (float(x[0]), float(x[-1])), "CTCAE", color="tab:red", fontsize=fontsize)
 
 
 def _donor_part_drawn(donor: Any) -> bool:
@@ -295,13 +295,14 @@ def lineage_figure(result: Result | Arms) -> Figure:
 #: entries a line of a lineage panel's legend
 LINEAGE_LEGEND_COLUMNS = 3
 
-#: the largest axis top written out in full; matplotlib writes larger ones with an offset ("1e6") at the axis's
-#: top left, beside the panel's title, where a reader misses it
-_PLAIN_AXIS_TOP = 1e6
+#: the axis top from which the ticks are written in the axis's power of ten ("cells (x10^5)"): matplotlib writes
+#: tops of 1e6 and more with an offset ("1e6") at the axis's top left, beside the panel's title, where a reader
+#: misses it, and the stem cells' 100000 in six digits; the interactive plots use the same threshold (tidy30)
+_PLAIN_AXIS_TOP = 1e5
 
 
 def _scaled_axis(ax: Axes, unit: str, top: float) -> str:
-    """Ticks of an axis reaching 1e6 or more divided by its power of ten and the power put into the unit
+    """Ticks of an axis reaching 1e5 or more divided by its power of ten and the power put into the unit
     ("cells/day (x10^6)"), instead of matplotlib's offset text; the unit unchanged below that."""
     if not top or top < _PLAIN_AXIS_TOP:
         return unit
@@ -550,6 +551,10 @@ BANDS_MARGINS_IN = {"left": 0.6528136631944443, "right": 0.2, "bottom": 0.479202
                     "top": 0.5233823958333321, "between_columns": 0.8541666666666671, "between_rows": 0.7417058854166667}
 #: the suptitle's distance from the top edge, inches (constrained layout's pad, rcParams figure.constrained_layout.h_pad)
 BANDS_SUPTITLE_PAD_IN = 0.04167
+#: the bands figure's smallest text (points): its CTCAE labels and legend; the PNG is shipped at 80 dpi and shown at
+#: that size, where the run figures' 7 and 8 pt (drawn at 90 dpi) were 8-9 px high; 9 pt is 10 px there, beside the
+#: tick labels' 11 px (10 pt) (tidy30)
+BANDS_SMALL_TEXT_PT = 9.0
 
 
 def cohort_bands_figure(bands: Any, n: int, observables: Sequence[str], graft: float | None = None,
@@ -610,7 +615,7 @@ class CohortBandsFigure:
                 ax.axhspan(*band, color="tab:green", alpha=0.10, lw=0, label=ADULT_LABEL)
             ax.set_ylim(0, _top([bands[f"{name}_p95"].to_numpy()], band[1] if band else None))
             if name in CTCAE:
-                _ctcae_lines(ax, name, t)
+                _ctcae_lines(ax, name, t, fontsize=BANDS_SMALL_TEXT_PT)
         bands_legend(self.figure, self._axes[:len(self._observables)], self._legend_anchor)
         return self.figure
 
@@ -657,4 +662,4 @@ def bands_legend(fig: Figure, axes: Iterable[Axes], anchor: tuple[float, float])
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             entries.setdefault(label, handle)
     fig.legend(list(entries.values()), list(entries), loc="upper right", bbox_to_anchor=anchor,
-               ncol=len(entries), fontsize=8, frameon=False, borderaxespad=0.0, borderpad=0.0)
+               ncol=len(entries), fontsize=BANDS_SMALL_TEXT_PT, frameon=False, borderaxespad=0.0, borderpad=0.0)

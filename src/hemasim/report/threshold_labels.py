@@ -45,8 +45,6 @@ class ThresholdLabels:
                                    fontsize=fontsize)
             text.group = self
             text.set_clip_on(False)  # as ax.text: a label is never cut at the frame (it is placed inside it)
-            # a white halo, so that where a curve must cross it the words stay legible (as the interactive plots')
-            text.set_path_effects([patheffects.withStroke(linewidth=2.5, foreground="white")])
             ax.add_artist(text)
             self.texts.append(text)
 
@@ -87,18 +85,37 @@ class ThresholdLabels:
             text.set_y(float(from_px((0.0, pys[k] + (gap if up else -gap)))[1]))
             # at the other end of its line where the data run through it at this one and not there: a nadir after
             # chemotherapy or a graft lies at the left, where "CTCAE G3 (G4 below)" stood (firsthour; the rule of
-            # the interactive plots)
-            for side in (right, not right):
-                self._put(text, name, side, below[k])
+            # the interactive plots); where curves cross both ends (a cohort's band, several cycles' nadirs), along
+            # the line to the nearest free place
+            for place in [right, not right, *self._between(right)]:
+                self._put(text, name, place, below[k])
                 if not self._crossed(text.get_window_extent(renderer)):
+                    # a white halo keeps the words legible over the grid and the reference spans; it covers no data
+                    text.set_path_effects([patheffects.withStroke(linewidth=2.5, foreground="white")])
                     break
             else:
+                # no free place: at its own end, without the halo, which would hide the curve under the words (a
+                # nadir where the curves cross both ends of the line; tidy30)
                 self._put(text, name, right, below[k])
+                text.set_path_effects([])
 
-    def _put(self, text: Text, name: str, right: bool, below: list[str]) -> None:
-        text.set_text(self._label(name, right, below))
-        text.set_x(self.x[1] if right else self.x[0])
-        text.set_horizontalalignment("right" if right else "left")
+    def _between(self, right: bool) -> list[float]:
+        """Places along the line between its ends (fractions of the x-range from the left end, centred there), the
+        nearest to the label's own end first."""
+        fractions = [k / 10 for k in range(1, 10)]
+        return sorted(fractions, key=lambda f: 1 - f if right else f)
+
+    def _put(self, text: Text, name: str, place: bool | float, below: list[str]) -> None:
+        """Put ``text`` at the right end of its line (``place`` True), the left end (False) or centred at a fraction
+        ``place`` of the x-range from the left."""
+        if isinstance(place, bool):
+            text.set_text(self._label(name, place, below))
+            text.set_x(self.x[1] if place else self.x[0])
+            text.set_horizontalalignment("right" if place else "left")
+            return
+        text.set_text(self._label(name, False, below).strip())
+        text.set_x(self.x[0] + place * (self.x[1] - self.x[0]))
+        text.set_horizontalalignment("center")
 
     def _crossed(self, box: Bbox) -> bool:
         """Whether a data curve or band of the axes (drawn in data coordinates: not the threshold and graft lines,

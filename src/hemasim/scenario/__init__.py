@@ -74,7 +74,10 @@ class Patient(_Strict):
     age_years: float = Field(ge=MIN_AGE_YEARS, le=120, description="age at the start of the scenario, years "
                                                                    "(from 0.01, 3.7 days)")
     sex: Literal["male", "female"]
-    weight_kg: float = Field(gt=0, le=400, description="body weight, kg")
+    # a weight in pounds is mostly a possible weight in kg too (165): no bound can refuse it (tidy30)
+    weight_kg: float = Field(gt=0, le=400, description="body weight, kg, not pounds: a weight in pounds that is also "
+                             "a possible weight in kg (165) runs as kg; with height_cm, an adult's BMI of 40 or more "
+                             "is warned as maybe pounds")
     height_cm: float | None = Field(default=None, gt=30, le=250,
                                     description="height, cm (blood volume by Nadler 1962 when given)")
     genotype: Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"] = Field(
@@ -182,7 +185,8 @@ class Population(_Strict):
 
     age_years: AgeRange | None = Field(default=None, description="uniform between min and max, years")
     female_fraction: float | None = Field(default=None, ge=0, le=1)
-    weight_kg: BySex | None = Field(default=None, description="normal by sex, truncated to 30-250 kg")
+    weight_kg: BySex | None = Field(default=None, description="normal by sex, truncated to 30-250 kg; kg, not pounds "
+                                    "(a mean in pounds is warned where it and the mean height give a BMI over 50)")
     height_cm: BySex | None = Field(default=None, description="normal by sex, truncated to 120-220 cm")
     variability: bool = Field(default=True, description="draw parameters from their between-patient variability")
     drug_variability: bool = Field(default=False, description="draw the between-patient variability the dosed drug "

@@ -63,7 +63,10 @@ def other_unit_hint(e: Any, line: str, fields: Sequence[str]) -> str:
     value = e.get("input")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return text
-    return f"{text}: write {field}: {value * factor:.3g} for {value:g} {unit}"
+    # weight_kg: 165 (pounds) is a possible weight in kg, run as one: say so, or the fix looks optional (tidy30)
+    caveat = (f" ({value:g} in weight_kg is not refused: it runs as {value:g} kg)"
+              if field == "weight_kg" and unit == "pounds" and 0 < value <= 400 else "")
+    return f"{text}: write {field}: {value * factor:.3g} for {value:g} {unit}{caveat}"
 
 
 #: fields of a schedule written in a dosed intervention's block, where ``schedule`` holds them

@@ -162,6 +162,13 @@ _PER_KG_FIELDS = {"dose_ug_per_kg": 1.0, "dose_mg_per_kg": 1000.0}
 #: adults' weights, kg, outside which a weight in pounds or grams is checked for (the truncation a cohort's
 #: weights get, hemasim.scenario.Population: 30-250 kg)
 ADULT_WEIGHT_KG = (30.0, 250.0)
+#: an adult's BMI (kg/m2) from which weight_kg is asked about as a weight in pounds: severe obesity (WHO class III,
+#: 40 or more). Most weights in pounds are possible weights in kg (165), so no bound on the weight alone can tell them;
+#: with a height, a weight in pounds read as kg has 2.2 times its BMI, a usual adult's 18.5-30 reading 41-66, inside
+#: RANGES["bmi"] (warned only beyond 70). A question, never a conversion: 9.2% of US adults have a BMI of 40 or more
+#: (NHANES 2017-2018, age-adjusted; Hales 2020, NCHS Data Brief 360, cdc.gov/nchs/products/databriefs/db360.htm,
+#: pages corpus), and their weight is right (tidy30)
+POUNDS_QUESTION_BMI = 40.0
 #: a child's (under 18 years) weight is warned about outside this many SD of the CDC 2000 weight-for-age reference for
 #: the age and sex (Kuczmarski 2002, Vital Health Stat 11(246): LMS curves from birth to 20 years; the numbers and where
 #: each was read: data/cdc2000_weight_for_age/README.md). WHO's cut-offs for severe underweight and obesity are 3 SD;
@@ -318,6 +325,13 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
             inches = f"; if height_cm is in inches, {h * 2.54:.3g} cm" if h < 100 else ""
             yield "patient.height_cm", (f"weight {_g(w)} kg and height {_g(h)} cm give a BMI of {bmi:.3g}, "
                                         f"outside {rng.text()}{inches} ({rng.why})")
+        elif age >= 18 and bmi >= POUNDS_QUESTION_BMI and w <= ADULT_WEIGHT_KG[1]:
+            kg = w * KG_PER_LB
+            yield "patient.weight_kg", (
+                f"weight {_g(w)} kg and height {_g(h)} cm give a BMI of {bmi:.3g} (severe obesity, 40 or more); "
+                f"if that weight is in pounds, write weight_kg: {kg:.3g} (BMI {kg / (h / 100.0) ** 2:.3g}): "
+                f"weight_kg takes kilograms, and a weight in pounds that is also a possible weight in kg runs as kg; "
+                f"if the weight is right, nothing to change")
 
 
 def _population(scenario: Scenario) -> Iterator[Implausible]:

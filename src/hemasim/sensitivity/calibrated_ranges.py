@@ -65,7 +65,8 @@ def profile_interval(profile: RecordedProfile) -> tuple[float | None, float | No
     """The 95% interval of a recorded profile (None: open on that side), its wall points left out."""
     import numpy as np
 
-    from hemasim.inference.joint import LR_STEP_95, profile_crossings
+    from hemasim._confidence import LR_STEP_95
+    from hemasim.inference.joint import profile_crossings
 
     kept = sorted(p for p in profile.points if p[0] not in profile.walls)
     grid = np.array([p[0] for p in kept])

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hemasim._confidence import Z_95
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, body_surface_area_m2
 from hemasim.cohort.sampling import cancer_white_cell_draws, drug_variability_draws
@@ -30,13 +31,12 @@ from hemasim.validation.base import OwnRun, Readout
 #: patients per cohort: a binomial share read on 500 patients has a Monte Carlo SD of at most 2.2 points, well
 #: inside the trials' intervals (a few seconds per cohort)
 COHORT_SIZE = 500
-_Z_95 = 1.959964
 
 
 def wilson_interval_pct(share: float, n: int) -> tuple[float, float]:
     """95% Wilson score interval (percent) of a proportion ``share`` observed in ``n`` patients."""
-    centre = (share + _Z_95**2 / (2 * n)) / (1 + _Z_95**2 / n)
-    half = _Z_95 * math.sqrt(share * (1 - share) / n + _Z_95**2 / (4 * n * n)) / (1 + _Z_95**2 / n)
+    centre = (share + Z_95**2 / (2 * n)) / (1 + Z_95**2 / n)
+    half = Z_95 * math.sqrt(share * (1 - share) / n + Z_95**2 / (4 * n * n)) / (1 + Z_95**2 / n)
     return 100.0 * (centre - half), 100.0 * (centre + half)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
+from hemasim.validation.months import POST_HSCT_VACCINE_MONTH_DAYS, VACCINE_MONTH_DAYS
 from hemasim.validation.scenario_runs import cached_scenario_run, scenario_run
 
 # The untreated SCID patient: one file (IL2RG-SCID), the genotype varied as data.
@@ -64,7 +65,8 @@ def _post_hsct_response_ratio() -> float:
     """Relative vaccine response 24 months after Cy/TBI + PBSC over that at 3 months."""
     rel: list[float] = []
     for months in (3, 24):
-        day = 6 + months * 30.4  # the graft is on day 6; the vaccine (intervention 2) and the end vary as data
+        # the vaccine (intervention 2) and the end vary as data
+        day = _GRAFT_DAY + months * POST_HSCT_VACCINE_MONTH_DAYS
         run = scenario_run("vaccine_after_hsct", {"duration_days": day + 29, "interventions": {2: {"day": day}}})
         response = {e.name: e.value for e in evaluate_endpoints(run)}["pneumococcus_relative_response"]
         if response is None:
@@ -74,13 +76,12 @@ def _post_hsct_response_ratio() -> float:
 
 
 _GRAFT_DAY = 6.0  # the graft day of the post-HSCT vaccine scenarios
-_DAYS_PER_MONTH = 30.4
 
 
 def _pcv_relative_response(first_month: int) -> float:
     """Relative response 28 days after the third of three monthly pneumococcal conjugate doses, the first
     ``first_month`` months after Cy/TBI and a PBSC graft (I6, I7: the arms of Cordonnier 2009)."""
-    days = [_GRAFT_DAY + (first_month + k) * _DAYS_PER_MONTH for k in range(3)]
+    days = [_GRAFT_DAY + (first_month + k) * POST_HSCT_VACCINE_MONTH_DAYS for k in range(3)]
     run = scenario_run("pcv_after_hsct", {"duration_days": days[-1] + 29,
                                            "interventions": {2 + k: {"day": d} for k, d in enumerate(days)}})
     response = {e.name: e.value for e in evaluate_endpoints(run)}["pneumococcus_relative_response"]
@@ -114,7 +115,7 @@ def _richness_ratio(months: float) -> Callable[[], float]:
     def value() -> float:
         r = _MS_HSCT()
         k = r.observable("cd4_clonotype_richness")
-        return float(np.interp(_MS_GRAFT_DAY + months * 30.44, r.times, k) / k[0])
+        return float(np.interp(_MS_GRAFT_DAY + months * VACCINE_MONTH_DAYS, r.times, k) / k[0])
 
     return value
 

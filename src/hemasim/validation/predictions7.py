@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from statistics import NormalDist
 
 import numpy as np
 
+from hemasim._confidence import Z_95
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
+from hemasim.validation.months import CALENDAR_MONTH_DAYS, VACCINE_MONTH_DAYS
 from hemasim.validation.scenario_runs import cached_scenario_run, value_at
-
-_Z_95 = NormalDist().inv_cdf(0.975)
-#: the months of the vaccine schedules (Y1/Y2; L1-L6 read theirs alike)
-DAYS_PER_MONTH = 30.44
 
 
 def ratio_interval_from_cis(numerator: tuple[float, float, float], denominator: tuple[float, float, float],
@@ -31,11 +28,11 @@ def ratio_interval_from_cis(numerator: tuple[float, float, float], denominator: 
     """95% interval of a ratio of two geometric means, each given as (estimate, lower, upper) of its own 95%
     interval: log-scale standard errors (interval width over 2 z) combined as independent."""
     def log_se(lower: float, upper: float) -> float:
-        return (math.log(upper) - math.log(lower)) / (2.0 * _Z_95)
+        return (math.log(upper) - math.log(lower)) / (2.0 * Z_95)
 
     ratio = numerator[0] / denominator[0]
     se = math.hypot(log_se(*numerator[1:]), log_se(*denominator[1:]))
-    return ratio * math.exp(-_Z_95 * se), ratio * math.exp(_Z_95 * se)
+    return ratio * math.exp(-Z_95 * se), ratio * math.exp(Z_95 * se)
 
 
 # Y1, Y2: doses on day 7 and 6 months later (scenario hepatitis_a_vaccine_two_doses.yaml); IgG read in months of
@@ -49,7 +46,7 @@ _HEPATITIS_A_IGG = "hepatitis_a_igg_au"
 def _hepatitis_a_igg_ratio(months: float, reference_months: float) -> Readout:
     def value() -> float:
         def igg(m: float) -> float:
-            return value_at(_HEPATITIS_A(), _HEPATITIS_A_IGG, _FIRST_DOSE_DAY + m * DAYS_PER_MONTH)
+            return value_at(_HEPATITIS_A(), _HEPATITIS_A_IGG, _FIRST_DOSE_DAY + m * VACCINE_MONTH_DAYS)
 
         return igg(months) / igg(reference_months)
 
@@ -66,7 +63,6 @@ _VACCINE: dict[str, Readout] = {
 # Y3: Cy/TBI and an allogeneic graft on day 6 (validation scenario cy_tbi_pbsc), one year and a day after the graft:
 # PBSC at 5e6 CD34+/kg against marrow at 3e6 CD34+/kg, each with its source's default T-cell content.
 _GRAFT_DAY = 6.0
-_CALENDAR_MONTH_DAYS = 365.25 / 12.0
 _ONE_YEAR_AFTER_GRAFT = _GRAFT_DAY + 366.25
 _ALLO_PBSC = cached_scenario_run("cy_tbi_pbsc", {"duration_days": _ONE_YEAR_AFTER_GRAFT, "interventions": {1: {
     "source": "peripheral_blood", "donor": "allogeneic", "cd34_per_kg": 5e6}}})
@@ -90,15 +86,15 @@ def _pbsc_over_marrow(subset: str, day_after_graft: float) -> Readout:
 _GRAFT_SOURCE: dict[str, Readout] = {
     "allo_pbsc_over_marrow_naive_cd4_ratio_day180": _pbsc_over_marrow("naive", 180.0),
     "allo_pbsc_over_marrow_memory_cd4_ratio_day180": _pbsc_over_marrow("memory", 180.0),
-    "allo_pbsc_over_marrow_cd4_ratio_month4": _pbsc_over_marrow("all", 4 * _CALENDAR_MONTH_DAYS),
-    "allo_pbsc_over_marrow_cd4_ratio_month12": _pbsc_over_marrow("all", 12 * _CALENDAR_MONTH_DAYS),
+    "allo_pbsc_over_marrow_cd4_ratio_month4": _pbsc_over_marrow("all", 4 * CALENDAR_MONTH_DAYS),
+    "allo_pbsc_over_marrow_cd4_ratio_month12": _pbsc_over_marrow("all", 12 * CALENDAR_MONTH_DAYS),
 }
 
 # Y4: the P7/P8 scenario (peripheral lymphocytes depleted to 5% on day 10), 13 months long; the count before the
 # depletion is the last output before day 10.
 _DEPLETION_DAY = 10.0
 _ALEMTUZUMAB_13_MONTHS = cached_scenario_run("alemtuzumab_lymphodepletion",
-                                             {"duration_days": _DEPLETION_DAY + 13 * _CALENDAR_MONTH_DAYS})
+                                             {"duration_days": _DEPLETION_DAY + 13 * CALENDAR_MONTH_DAYS})
 
 
 def _b_cells_ratio_to_before(months_after: float) -> Readout:
@@ -106,7 +102,7 @@ def _b_cells_ratio_to_before(months_after: float) -> Readout:
         r = _ALEMTUZUMAB_13_MONTHS()
         b = r.observable("b_cells_per_uL")
         before = float(b[r.times < _DEPLETION_DAY][-1])
-        return float(np.interp(_DEPLETION_DAY + months_after * _CALENDAR_MONTH_DAYS, r.times, b)) / before
+        return float(np.interp(_DEPLETION_DAY + months_after * CALENDAR_MONTH_DAYS, r.times, b)) / before
 
     return OwnRun(value)
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
-from hemasim.validation.predictions7 import DAYS_PER_MONTH
+from hemasim.validation.months import VACCINE_MONTH_DAYS
 from hemasim.validation.scenario_runs import cached_scenario_run, value_at
 
 _VISIT_AFTER_BOOSTER_DAYS = 28.0  # a trial's "1 month after the booster" visit (Kosalaraksa 2017: 28 days)
@@ -31,13 +31,13 @@ def _igg_ratio(run: Callable[[], Result], observable: str, day: float, reference
 
 
 # L1: doses on days 7 and 35, a booster on day 35 + 11 months (scenario je_vaccine_booster_child.yaml)
-_JE_VC_BOOSTER_DAY = 35.0 + 11 * DAYS_PER_MONTH
+_JE_VC_BOOSTER_DAY = 35.0 + 11 * VACCINE_MONTH_DAYS
 _JE_VC_CHILD = cached_scenario_run("je_vaccine_booster_child")
 _JE_VC_IGG = "japanese_encephalitis_igg_au"
 
 
 def _after_je_vc_booster(months: float) -> float:
-    return _JE_VC_BOOSTER_DAY + (_VISIT_AFTER_BOOSTER_DAYS if months == 1 else months * DAYS_PER_MONTH)
+    return _JE_VC_BOOSTER_DAY + (_VISIT_AFTER_BOOSTER_DAYS if months == 1 else months * VACCINE_MONTH_DAYS)
 
 
 _JE_VC: dict[str, Readout] = {
@@ -69,7 +69,7 @@ def _cd4_ratio_to_before(months_after: float) -> Readout:
     def value() -> float:
         r = _CHEMO_DEPLETION()
         before = value_at(r, "cd4_per_uL", float(r.times[r.times < _CHEMO_DEPLETION_DAY][-1]))
-        return value_at(r, "cd4_per_uL", _CHEMO_DEPLETION_DAY + months_after * DAYS_PER_MONTH) / before
+        return value_at(r, "cd4_per_uL", _CHEMO_DEPLETION_DAY + months_after * VACCINE_MONTH_DAYS) / before
 
     return OwnRun(value)
 
@@ -121,9 +121,9 @@ def _hpv_age_ratio(older: float, younger: float, doses: tuple[float, ...], day: 
 
 
 _HPV_AGE: dict[str, Readout] = {
-    "hpv_vaccine_igg_month7_ratio_21_to_13": _hpv_age_ratio(21, 13, _HPV_CHINA_DAYS, 7.0 + 7 * DAYS_PER_MONTH),
+    "hpv_vaccine_igg_month7_ratio_21_to_13": _hpv_age_ratio(21, 13, _HPV_CHINA_DAYS, 7.0 + 7 * VACCINE_MONTH_DAYS),
     "hpv_vaccine_igg_month18_ratio_16p5_to_12_days_1_60_180": _hpv_age_ratio(
-        16.5, 12, _HPV_INDIA_DAYS, 7.0 + 18 * DAYS_PER_MONTH),
+        16.5, 12, _HPV_INDIA_DAYS, 7.0 + 18 * VACCINE_MONTH_DAYS),
 }
 
 PREDICTIONS9: dict[str, Readout] = {**_JE_VC, **_JE_CV, **_CHEMO, **_H5N1_DOSE, **_HPV_AGE}

@@ -19,9 +19,8 @@ from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.immunity import _VACCINE, _VACCINE_DAY  # the one-dose run of I2-I4, simulated once
+from hemasim.validation.months import CALENDAR_MONTH_DAYS
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of, varied_scenario_data
-
-_DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 
 
 def _first_time_at_or_above(times: np.ndarray, values: np.ndarray, level: float) -> float | None:
@@ -143,18 +142,19 @@ def _months_to_reach(observable: str, level: float) -> Readout:
             return 0.0
         start = int(below[0])
         reached = _first_time_at_or_above(times[start:], values[start:], level)
-        return ((reached if reached is not None else float(r.times[-1])) - _DEPLETION_DAY) / _DAYS_PER_MONTH
+        return ((reached if reached is not None else float(r.times[-1])) - _DEPLETION_DAY) / CALENDAR_MONTH_DAYS
 
     return OwnRun(value)
 
 
-# Hepatitis B vaccine schedules (P9, P10): doses on day 7 and months later (30.44-day months).
+# Hepatitis B vaccine schedules (P9, P10): doses on day 7 and months later (calendar months of 365.25/12 d, the dose
+# days rounded to 0.01 d; the scenario file's own days, months of 30.44 d, are replaced).
 _HEPB_FIRST_DAY = 7.0
 _HEPB_FOLLOW_UP_DAYS = 12 * DAYS_PER_YEAR  # P10: twelve years after the first dose
 
 
 def _hepb_day(months: float) -> float:
-    return _HEPB_FIRST_DAY + months * _DAYS_PER_MONTH
+    return _HEPB_FIRST_DAY + months * CALENDAR_MONTH_DAYS
 
 
 def _hepb_run(dose_months: tuple[float, ...], until_day: float) -> Callable[[], Result]:
@@ -196,9 +196,9 @@ PREDICTIONS_MISC: dict[str, Readout] = {
     "influenza_challenge_clearance_day": OwnRun(_clearance_day),
     "influenza_challenge_peak_viral_load_day": OwnRun(_peak_viral_load_day),
     "vaccine_igg_half_life_months_1_to_12": OwnRun(
-        lambda: _igg_half_life_two_point(_DAYS_PER_MONTH, 12 * _DAYS_PER_MONTH) / _DAYS_PER_MONTH),
+        lambda: _igg_half_life_two_point(CALENDAR_MONTH_DAYS, 12 * CALENDAR_MONTH_DAYS) / CALENDAR_MONTH_DAYS),
     "vaccine_igg_half_life_days_months_1_to_18": OwnRun(
-        lambda: _igg_half_life_two_point(_DAYS_PER_MONTH, 18 * _DAYS_PER_MONTH)),
+        lambda: _igg_half_life_two_point(CALENDAR_MONTH_DAYS, 18 * CALENDAR_MONTH_DAYS)),
     "influenza_vaccine_igg_day28_ratio_80_to_25": OwnRun(lambda: _igg_day28(80) / _igg_day28(25)),
     "influenza_vaccine_seroconversion_ratio_60_80_to_18_60": OwnRun(
         lambda: influenza_seroconversion(60, 80) / influenza_seroconversion(18, 60)),

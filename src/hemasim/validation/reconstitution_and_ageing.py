@@ -15,12 +15,12 @@ import math
 from collections.abc import Callable
 from statistics import NormalDist
 
+from hemasim._confidence import Z_95
 from hemasim.simulation import Result
 from hemasim.validation.base import AtAges, OwnRun, Readout
+from hemasim.validation.months import CALENDAR_MONTH_DAYS
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of, value_after_graft
 from hemasim.validation.steady_state import _flux, _naive_cd8_per_uL, _proliferation_pct
-
-_Z_95 = NormalDist().inv_cdf(0.975)
 
 
 def ratio_interval_from_standard_errors(numerator: tuple[float, float], denominator: tuple[float, float],
@@ -29,13 +29,13 @@ def ratio_interval_from_standard_errors(numerator: tuple[float, float], denomina
     errors combined on the log scale (delta method)."""
     ratio = numerator[0] / denominator[0]
     log_se = math.hypot(numerator[1] / numerator[0], denominator[1] / denominator[0])
-    return ratio * math.exp(-_Z_95 * log_se), ratio * math.exp(_Z_95 * log_se)
+    return ratio * math.exp(-Z_95 * log_se), ratio * math.exp(Z_95 * log_se)
 
 
 def interval_from_p_value(estimate: float, two_sided_p: float) -> tuple[float, float]:
     """95% interval of an estimate reported with its two-sided p-value against zero (normal approximation)."""
     standard_error = abs(estimate) / NormalDist().inv_cdf(1.0 - two_sided_p / 2.0)
-    return estimate - _Z_95 * standard_error, estimate + _Z_95 * standard_error
+    return estimate - Z_95 * standard_error, estimate + Z_95 * standard_error
 
 
 def _final(result: Result, name: str) -> float:
@@ -118,7 +118,7 @@ def _ms_ratio_to_before(observable: str, months_after_graft: float) -> Callable[
     def value() -> float:
         r = _MS()
         before = float(r.observable(observable)[r.times < _MS_CONDITIONING_DAY][-1])
-        return value_after_graft(_MS, observable, months_after_graft * 365.25 / 12.0, _MS_GRAFT_DAY) / before
+        return value_after_graft(_MS, observable, months_after_graft * CALENDAR_MONTH_DAYS, _MS_GRAFT_DAY) / before
 
     return value
 

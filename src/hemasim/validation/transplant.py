@@ -8,12 +8,10 @@ from collections.abc import Callable
 import numpy as np
 
 from hemasim.endpoints import DID_NOT_FALL, engraftment_days
-from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
+from hemasim.validation.months import CALENDAR_MONTH_DAYS
 from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of, scenario_run, value_after_graft
-
-_DAYS_PER_MONTH = DAYS_PER_YEAR / 12.0
 
 # High-dose melphalan and an autologous graft on day 2 (T5): the man of 30 in the file, the age varied as data;
 # his state before conditioning is the same file without interventions, one day long.
@@ -97,7 +95,7 @@ _TCD_CHILD = cached_scenario_run("tcd_child_marrow")
 
 
 def _half_normal_months(run: Callable[[], Result], lineage: str) -> float:
-    return _half_normal_day(run, lineage) / _DAYS_PER_MONTH
+    return _half_normal_day(run, lineage) / CALENDAR_MONTH_DAYS
 
 
 def _cd4_cd8_inverted_until_months() -> float:
@@ -105,12 +103,12 @@ def _cd4_cd8_inverted_until_months() -> float:
     r = _TCD_CHILD()
     after = r.times >= _HSCT_GRAFT_DAY
     inverted = r.times[after][(r.observable("cd4_per_uL") < r.observable("cd8_per_uL"))[after]]
-    return float((inverted.max() - _HSCT_GRAFT_DAY) / _DAYS_PER_MONTH) if inverted.size else 0.0
+    return float((inverted.max() - _HSCT_GRAFT_DAY) / CALENDAR_MONTH_DAYS) if inverted.size else 0.0
 
 
 def _cd4_cd8_ratio_month6() -> float:
-    return (value_after_graft(_TCD_CHILD, "cd4_per_uL", 6 * _DAYS_PER_MONTH, _HSCT_GRAFT_DAY)
-            / value_after_graft(_TCD_CHILD, "cd8_per_uL", 6 * _DAYS_PER_MONTH, _HSCT_GRAFT_DAY))
+    return (value_after_graft(_TCD_CHILD, "cd4_per_uL", 6 * CALENDAR_MONTH_DAYS, _HSCT_GRAFT_DAY)
+            / value_after_graft(_TCD_CHILD, "cd8_per_uL", 6 * CALENDAR_MONTH_DAYS, _HSCT_GRAFT_DAY))
 
 
 # An IL2RG-SCID infant given an unconditioned T-depleted marrow graft on day 7 (D3); the healthy infant of the
@@ -120,7 +118,7 @@ _SCID_UNCONDITIONED = cached_scenario_run("xscid_unconditioned")
 
 
 def _scid_cd3_per_uL(months: float) -> Readout:
-    return OwnRun(lambda: value_after_graft(_SCID_UNCONDITIONED, "cd3_per_uL", months * _DAYS_PER_MONTH,
+    return OwnRun(lambda: value_after_graft(_SCID_UNCONDITIONED, "cd3_per_uL", months * CALENDAR_MONTH_DAYS,
                                             _SCID_GRAFT_DAY))
 
 

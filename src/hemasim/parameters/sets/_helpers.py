@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 from typing import TypedDict
 
+from hemasim._confidence import Z_95
 from hemasim.parameters.core import Parameter, PlausibleRange, Provenance
 
 PER_DAY_MAX = 100.0  # no rate in this model is faster than 100/day
@@ -16,7 +17,7 @@ def param(name: str, value: float, unit: str, description: str, provenance: Prov
 
 def cv_from_interval(low: float, high: float) -> float:
     """CV of the log-normal whose central 95% interval is [low, high] (a reference interval)."""
-    sd_log = math.log(high / low) / (2 * 1.959964)
+    sd_log = math.log(high / low) / (2 * Z_95)
     return math.sqrt(math.exp(sd_log**2) - 1.0)
 
 

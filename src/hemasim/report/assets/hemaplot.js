@@ -33,6 +33,17 @@
     };
   }
 
+  // a linear axis reaching 1e5 or more is written in its power of ten: the ticks divided by it, the power in the
+  // axis label ("cells (×10⁵)", as the static figures and the parameter tables); its ticks read "2e4 ... 1e5" (tidy30)
+  var PLAIN_AXIS_TOP = 1e5, SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹";
+  function tickPower(ticks) {
+    var top = Math.max.apply(null, ticks.map(Math.abs));
+    return top >= PLAIN_AXIS_TOP ? Math.floor(Math.log10(top) + 1e-9) : 0;
+  }
+  function powerLabel(power) {
+    return "×10" + String(power).split("").map(function (c) { return c === "-" ? "⁻" : SUPERSCRIPTS[Number(c)]; }).join("");
+  }
+
   function fmt(v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
     var a = Math.abs(v);
@@ -222,7 +233,9 @@
           }
         });
       });
-      var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5), yfmt = spec.log ? fmt : tickFmt(yt);
+      var yt = spec.log ? logTicks(y0, y1) : niceTicks(y0, y1, 5), power = spec.log ? 0 : tickPower(yt);
+      var yfmt = spec.log ? fmt : power ? function (v) { return String(Number((v / Math.pow(10, power)).toPrecision(4))); }
+        : tickFmt(yt);
       yt.forEach(function (t) {
         var py = sy(t);
         el("line", {x1: M.l, x2: M.l + pw, y1: py, y2: py, class: "hp-grid"}, grid);
@@ -264,10 +277,14 @@
           var boxAt = function (atRight) {
             return [atRight ? M.l + pw - width : M.l, atRight ? M.l + pw : M.l + width, tys[k] - HLINE_TEXT + 3, tys[k] + 3];
           };
-          if (curvesCross(spec, visible, i0, i1, sx, sy, boxAt(right)) &&
-              !curvesCross(spec, visible, i0, i1, sx, sy, boxAt(!right))) {
-            text.setAttribute("x", right ? M.l + 3 : M.l + pw - 3);
-            text.setAttribute("text-anchor", right ? "start" : "end");
+          if (curvesCross(spec, visible, i0, i1, sx, sy, boxAt(right))) {
+            if (!curvesCross(spec, visible, i0, i1, sx, sy, boxAt(!right))) {
+              text.setAttribute("x", right ? M.l + 3 : M.l + pw - 3);
+              text.setAttribute("text-anchor", right ? "start" : "end");
+            } else {
+              // crossed at both ends: no white halo, which would hide the curve under the words (tidy30)
+              text.setAttribute("class", "hp-tick");
+            }
           }
         }
       });
@@ -293,7 +310,8 @@
       el("rect", {x: M.l, y: M.t, width: pw, height: ph, class: "hp-frame"}, svg);
       el("text", {x: M.l + pw / 2, y: H - 6, "text-anchor": "middle", class: "hp-label"}, svg).textContent = spec.xlabel;
       el("text", {x: 12, y: M.t + ph / 2, "text-anchor": "middle", class: "hp-label",
-                  transform: "rotate(-90 12 " + (M.t + ph / 2) + ")"}, svg).textContent = spec.ylabel;
+                  transform: "rotate(-90 12 " + (M.t + ph / 2) + ")"}, svg).textContent =
+        spec.ylabel + (power ? " (" + powerLabel(power) + ")" : "");
       var cursor = el("line", {y1: M.t, y2: M.t + ph, class: "hp-cursor", visibility: "hidden"}, svg);
       var sel = el("rect", {y: M.t, height: ph, class: "hp-select", visibility: "hidden"}, svg);
       state = {sx: sx, x0: x0, x1: x1, pw: pw, cursor: cursor, sel: sel};
