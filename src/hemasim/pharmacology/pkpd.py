@@ -258,6 +258,8 @@ class DrugExposure:
         if full is not None:
             self._full_model_kill(ctx, m, i, eff, full, conc, mw, rec, pname)
             return
+        if eff.full_model is not None and eff.slope_L_per_umol is None:
+            return  # a full-model kill without a published chain (AC) has no law outside the full model
         if eff.model == "linear":
             slope = rec(base + "slope_L_per_umol", _required(eff.slope_L_per_umol, base + "slope_L_per_umol").value,
                         "L/umol", f"{d} effect slope on {eff.acts_on}")
