@@ -10,13 +10,13 @@ import pytest
 from hemasim.inference import ac
 from hemasim.pharmacology import load_drug_set
 from hemasim.pharmacology.drug_sets import DrugSet
+from hemasim.validation import load_targets
 from hemasim.validation.chemotherapy import (
     AC_DRUG_SETS,
     ac_cycle,
     ac_day20_over_baseline,
     ac_lowest_on_drooger_days,
 )
-from hemasim.validation import load_targets
 
 FIT = json.loads((Path(__file__).parents[1] / "docs" / "images" / "ac_fit.json").read_text())
 

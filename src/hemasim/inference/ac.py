@@ -228,12 +228,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=1, default=str))
     if args.write:
+        from hemasim.inference.full_model_slope import _fmt
         from hemasim.validation.chemotherapy import AC_DRUG_SETS
 
         for name, key in zip(AC_DRUG_SETS, ("doxorubicin", "cyclophosphamide"), strict=True):
             lo, hi = result["slope_ci95_L_per_umol"][key]
-            fmt = (lambda x: "open" if x is None else f"{x:.3g}")
-            record_in_yaml(name, result["slopes_L_per_umol"][key], f"95% profile CI [{fmt(lo)}, {fmt(hi)}]",
+            record_in_yaml(name, result["slopes_L_per_umol"][key], f"95% profile CI [{_fmt(lo)}, {_fmt(hi)}]",
                            result["objective"])
     return 0
 
