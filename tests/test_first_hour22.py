@@ -142,9 +142,10 @@ def test_a_report_says_which_dosed_drugs_act_on_no_blood_cell():
             "interventions": [{"kind": "chemotherapy", "drug_set": d, "dose_mg_per_m2": 60, "route": "iv_infusion",
                                "infusion_hours": 1, "schedule": {"days": [0]}} for d in drugs]}))
 
-    ac = run("doxorubicin_joerger2007", "docetaxel_kloft2006", "cyclophosphamide_ahmed2020")
+    # acfit30: doxorubicin and cyclophosphamide now act (the AC kill); epirubicin and carboplatin are still PK only
+    ac = run("epirubicin_sandstrom2006", "docetaxel_kloft2006", "carboplatin_zandvliet2008")
     line = pk_only_text(ac)
-    assert line.startswith("PK only in this model: doxorubicin, cyclophosphamide are dosed and drawn but act on no ")
+    assert line.startswith("PK only in this model: epirubicin, carboplatin are dosed and drawn but act on no ")
     assert "docetaxel" not in line
     docetaxel = run("docetaxel_kloft2006")
     assert pk_only_text(docetaxel) == ""
@@ -158,9 +159,10 @@ def test_a_report_says_which_dosed_drugs_act_on_no_blood_cell():
     assert page.index("Key results") < page.index("PK only in this model") < page.index("<h2>Scenario</h2>")
     page = render_report(docetaxel, evaluate_endpoints(docetaxel), run_record(docetaxel), "t")
     assert "PK only in this model" not in page
-    # and the shipped regimens with them say so in their descriptions (the report's and `hemasim examples --list`'s)
+    # and the shipped regimens with them say so in their descriptions (the report's and `hemasim examples --list`'s);
+    # since acfit30 (doxorubicin and cyclophosphamide act) no shipped regimen example doses a PK-only drug
     say = {p.stem for p in (ROOT / "examples").glob("regimen_*.yaml") if "PK only" in p.read_text(encoding="utf-8")}
-    assert say == {"regimen_ac_docetaxel", "regimen_fac_ahmed2020"}
+    assert say == set()
 
 
 def test_validate_says_where_it_wrote_its_json(tmp_path, monkeypatch):

@@ -362,12 +362,13 @@ def test_the_fit_is_drawn_between_the_measurements_as_the_model_runs(example_fit
 
 
 def test_a_cycle_whose_count_did_not_fall_has_no_nadir_in_the_key_results():
-    # the AC cycles of ac_docetaxel (PK-only drugs) read "1: 4.75 (day 0)": the baseline on the dose day
+    # the AC cycles of ac_docetaxel (then PK-only drugs) read "1: 4.75 (day 0)": the baseline on the dose day
+    # (epirubicin is still PK only)
     from hemasim.assembly import run_scenario
     from hemasim.endpoints import evaluate_endpoints
     from hemasim.report.key_results import key_results_html
 
-    chemo = {"kind": "chemotherapy", "drug_set": "doxorubicin_joerger2007", "dose_mg_per_m2": 60,
+    chemo = {"kind": "chemotherapy", "drug_set": "epirubicin_sandstrom2006", "dose_mg_per_m2": 60,
              "route": "iv_bolus", "schedule": {"start_day": 0, "every_days": 21, "cycles": 2}}
     data = {"name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
             "duration_days": 42, "aging": False, "output": {"every_days": 0.25}, "interventions": [chemo]}

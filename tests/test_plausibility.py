@@ -168,12 +168,16 @@ def test_a_docetaxel_dose_in_grams_is_warned_about_with_the_dose_in_mg():
 
 
 def test_a_drug_set_without_an_effect_on_blood_cells_dosed_alone_is_warned_about():
-    # branch firsthour3: doxorubicin 60 mg/m2 q3w (doxorubicin_joerger2007, PK only) was valid and silent and ran
-    # with an ANC that never moved from 4.75
-    message = _warnings(_changed(DOCETAXEL, 0, drug_set="doxorubicin_joerger2007", dose_mg_per_m2=60))[
+    # branch firsthour3: doxorubicin 60 mg/m2 q3w (then PK only) was valid and silent and ran with an ANC that never
+    # moved from 4.75; epirubicin is still PK only
+    message = _warnings(_changed(DOCETAXEL, 0, drug_set="epirubicin_sandstrom2006", dose_mg_per_m2=60))[
         "interventions.0.drug_set"]
-    assert message.startswith("doxorubicin_joerger2007 is PK only: hemasim has no effect of doxorubicin on blood")
+    assert message.startswith("epirubicin_sandstrom2006 is PK only: hemasim has no effect of epirubicin on blood")
     assert "docetaxel_kloft2006" in message and "carboplatin_zandvliet2008" not in message
+    # acfit30: doxorubicin's kill was fitted for AC with cyclophosphamide, the split assumed: alone it is warned about
+    alone = _warnings(_changed(DOCETAXEL, 0, drug_set="doxorubicin_joerger2007", dose_mg_per_m2=60))[
+        "interventions.0.drug_set"]
+    assert "fitted for AC together with cyclophosphamide_ahmed2020" in alone and "not calibrated" in alone
     assert "filgrastim" not in message  # the sets that suppress, not the ones that stimulate
     assert "interventions.0.drug_set" not in _warnings(DOCETAXEL)
 

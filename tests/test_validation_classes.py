@@ -38,6 +38,7 @@ PREDICTIONS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft
 PREDICTIONS |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel weekly against 3-weekly (Gridelli 2004); lymphocytes after whole-body exposure (Mettler 2002)
 PREDICTIONS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 after chemotherapy, H5N1 dose, HPV by age
 PREDICTIONS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after radiation, filgrastim doses, donor age
+PREDICTIONS |= {"C11"}  # acfit30: AC grade 3-4 neutropenia in the first cycle (Drooger 2015), the AC kill fitted on C10
 #: moved to consistency in the twenty-fourth session (honest27, audit27; each says why in its class_reason): G4 is G1's
 #: calibration read-out, T7 K3's at the same dose, C4/C5 the published Kloft chain, R3/R8 the fitted age trends read
 #: back, V1/V3 the cited plasma-refill arithmetic
@@ -53,6 +54,22 @@ def _calibrated_parameters() -> dict[str, tuple[str, ...]]:
             if isinstance(p.provenance, Calibrated)}
 
 
+def _fitted_drug_set_values() -> dict[str, tuple[str, ...]]:
+    """Drug-set values fitted on validation targets, by run-record name (``<set>__<path with _>``), with the target
+    ids their ``fitted.data`` names as "validation target <id>" (a drug set has no Calibrated provenance: its fitted record names the data)."""
+    from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
+
+    ids = set(_targets())
+    out = {}
+    for name in available_drug_sets():
+        for path, v in load_drug_set(name).values_with_paths():
+            if v.fitted is not None:
+                named = tuple(sorted(set(re.findall(r"\bvalidation target ([A-Z]\d+)\b", v.fitted.data)) & ids))
+                if named:
+                    out[f"{name}__{path.replace('.', '_')}"] = named
+    return out
+
+
 def test_the_prediction_split_is_the_committed_one():
     targets = _targets()
     assert {i for i, t in targets.items() if t["class"] == "prediction"} == PREDICTIONS
@@ -62,7 +79,8 @@ def test_calibration_and_prediction_targets_are_disjoint():
     targets = _targets()
     calibration = {i for i, t in targets.items() if t["class"] == "calibration"}
     prediction = {i for i, t in targets.items() if t["class"] == "prediction"}
-    tuned_on = {target for named in _calibrated_parameters().values() for target in named}
+    tuned_on = {target for named in {**_calibrated_parameters(), **_fitted_drug_set_values()}.values()
+                for target in named}
     assert not calibration & prediction
     assert not tuned_on & prediction, "a parameter was calibrated on a prediction target"
     assert tuned_on <= calibration, f"targets tuned on but not class calibration: {sorted(tuned_on - calibration)}"
@@ -70,7 +88,7 @@ def test_calibration_and_prediction_targets_are_disjoint():
 
 def test_every_calibrated_parameter_is_listed_by_the_targets_it_names_and_only_those():
     targets = _targets()
-    calibrated = _calibrated_parameters()
+    calibrated = {**_calibrated_parameters(), **_fitted_drug_set_values()}
     for name, named in calibrated.items():
         for target in named:
             assert name in targets[target]["calibrates"], f"{target} does not list {name} in calibrates"

@@ -287,10 +287,11 @@ def publishes_variability(ds: DrugSet) -> bool:
 def _full_model_slope_path(ds: DrugSet) -> str | None:
     """Where the full model reads the kill slope of the set's first effect: its full-model block's own slope, else
     the chain's (a linear effect without that block acts with it); None when the first effect has no slope."""
-    if not ds.effects or ds.effects[0].slope_L_per_umol is None:
+    if not ds.effects:
         return None
-    return "effects.0.full_model.slope_L_per_umol" if ds.effects[0].full_model is not None \
-        else "effects.0.slope_L_per_umol"
+    if ds.effects[0].full_model is not None:
+        return "effects.0.full_model.slope_L_per_umol"
+    return "effects.0.slope_L_per_umol" if ds.effects[0].slope_L_per_umol is not None else None
 
 
 def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np.random.Generator,

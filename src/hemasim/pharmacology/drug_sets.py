@@ -283,9 +283,12 @@ class Effect(_Strict):
         kind, takes = (("a linear effect", "slope_L_per_umol only") if self.model == "linear" else
                        ("an emax effect", "emax, hill and one of ec50_ng_per_mL / ec50_nmol_per_L"))
         wanted = ["slope_L_per_umol"] if self.model == "linear" else ["emax", "hill"]
+        # a full-model kill without a published chain (AC: fitted on clinical figures) has no chain slope; a set
+        # with a chain must give it (DrugSet._consistent)
+        optional = {"slope_L_per_umol"} if self.full_model is not None else set()
         for name in ("slope_L_per_umol", "emax", "hill", "ec50_ng_per_mL", "ec50_nmol_per_L"):
             given = getattr(self, name) is not None
-            if name in wanted and not given:
+            if name in wanted and not given and name not in optional:
                 raise ValueError(f"{name}: required field is missing ({kind} takes {takes})")
             if given and name not in wanted and not (self.model == "emax" and name.startswith("ec50_")):
                 raise ValueError(f"{name}: not a field of {kind} (it takes {takes})")
@@ -345,6 +348,11 @@ class DrugSet(_Strict):
         needs_depot = {"subcutaneous", "oral"} & set(self.routes)
         if self.pk is not None and needs_depot and self.pk.absorption is None:
             raise ValueError(f"pk.absorption: routes {sorted(needs_depot)} need an absorption block")
+        for i, eff in enumerate(self.effects):
+            if eff.model == "linear" and eff.slope_L_per_umol is None and (self.friberg is not None
+                                                                          or self.friberg_platelets is not None):
+                raise ValueError(f"effects.{i}.slope_L_per_umol: required field is missing (a set with a published "
+                                 "chain gives the chain's slope; only a full-model kill without a chain omits it)")
         if self.friberg is not None and self.friberg.observable == "platelets":
             raise ValueError("friberg.observable: the main chain is anc or leukocytes; a platelet chain goes in "
                              "friberg_platelets")

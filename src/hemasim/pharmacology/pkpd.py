@@ -258,6 +258,8 @@ class DrugExposure:
         if full is not None:
             self._full_model_kill(ctx, m, i, eff, full, conc, mw, rec, pname)
             return
+        if eff.full_model is not None and eff.slope_L_per_umol is None:
+            return  # a full-model kill without a published chain (AC) has no law outside the full model
         if eff.model == "linear":
             slope = rec(base + "slope_L_per_umol", _required(eff.slope_L_per_umol, base + "slope_L_per_umol").value,
                         "L/umol", f"{d} effect slope on {eff.acts_on}")
@@ -310,9 +312,11 @@ class DrugExposure:
                     f"{d} kill per division in the full model (E = slope x C)")
         used = (pname(path),)
         # the source's published (chain) slope is not used here, but the full-model slope was fitted to the course
-        # it drives: recorded so that the run cites the published model behind the fitted value
-        rec(f"effects.{i}.slope_L_per_umol", _required(eff.slope_L_per_umol, f"effects.{i}.slope_L_per_umol").value,
-            "L/umol", f"{d} published chain slope, whose typical course the full-model slope was fitted to")
+        # it drives: recorded so that the run cites the published model behind the fitted value (a set without a
+        # chain, fitted on clinical figures, has none)
+        if eff.slope_L_per_umol is not None:
+            rec(f"effects.{i}.slope_L_per_umol", eff.slope_L_per_umol.value,
+                "L/umol", f"{d} published chain slope, whose typical course the full-model slope was fitted to")
         fb = f"{d}_effect_{i}_full_model_kill"
         m.feedbacks.append(Feedback(fb, FeedbackKind.LINEAR, (slope / mw,), signal=conc, parameters=used))
         stages = set(full.stages)

@@ -450,6 +450,11 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
     drug = drug_set.drug
     if drug_set.pk_only:
         yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug, cytotoxic=iv.kind == "chemotherapy")
+    elif iv.drug_set in AC_PAIRED_KILL:
+        yield f"{path}.drug_set", (
+            f"{iv.drug_set}'s marrow kill was fitted for AC together with {AC_PAIRED_KILL[iv.drug_set]} (one scale "
+            "for the pair at 60/600 mg/m2, its split between the two drugs assumed: docs/chemotherapy_full_model.md, "
+            "'AC'); dosed alone its myelosuppression is not calibrated (give both, or the regimen ac_docetaxel)")
     cov = patient.covariates()
     field = _dose_field(iv)
     # the dose per kg as written, in ug/kg (None: a dose per m2 or flat), for the range and the slip hint alike
@@ -486,6 +491,12 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
         rng = RANGES[PER_KG_DOSE_RANGES[drug]]
         yield from _outside(f"{path}.{field}", ug_per_kg, rng, f"ug/kg of {drug} per dose",
                             hint=_per_kg_slip(field, ug_per_kg, lambda f: rng.low <= ug_per_kg * f <= rng.high) or "")
+
+
+#: the AC sets: one kill scale fitted for the pair, the split between them assumed (hemasim.inference.ac), so
+#: either dosed alone is warned about
+AC_PAIRED_KILL = {"doxorubicin_joerger2007": "cyclophosphamide_ahmed2020",
+                  "cyclophosphamide_ahmed2020": "doxorubicin_joerger2007"}
 
 
 def _per_kg_slip(field: str, ug_per_kg: float | None, inside: Callable[[float], bool]) -> str | None:

@@ -1,4 +1,5 @@
-"""Read-outs of one docetaxel cycle (targets C4, C5) and of a virtual docetaxel cohort in the full model (C7, C8).
+"""Read-outs of one docetaxel cycle (targets C4, C5), of a virtual docetaxel cohort in the full model (C7, C8) and
+of one AC cycle (doxorubicin + cyclophosphamide) in the full model (C10, C11).
 
 The cycle is built from the drug set and the model directly rather than from a scenario: it gives the dose as
 an amount (100 mg/m2 times the body surface area) to the Friberg chain and to the full model alike.
@@ -25,6 +26,7 @@ from hemasim.cohort.sampling import cancer_white_cell_draws, drug_variability_dr
 from hemasim.endpoints import DayOfNadir, DaysBelow
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
+from hemasim.pharmacology.drug_sets import DrugSet
 from hemasim.simulation import Simulation
 from hemasim.solvers import DormandPrince, Solver
 from hemasim.validation.base import OwnRun, Readout
@@ -160,5 +162,73 @@ def _cohort_readouts() -> dict[str, Readout]:
     }
 
 
+# ---------------------------------------------------------------- AC (doxorubicin + cyclophosphamide), C10 / C11
+#: the AC drug sets (doxorubicin first): their marrow kill and its fit, docs/chemotherapy_full_model.md, "AC"
+AC_DRUG_SETS = ("doxorubicin_joerger2007", "cyclophosphamide_ahmed2020")
+#: Ahmed 2020's typical patient: BSA 1.58 m2, the value its PK is normalised to (the cohort median; nlmixr2lib
+#: Ahmed_2020_cyclophosphamide.R, Table 1 and 4), so 600 mg/m2 is 948 mg of cyclophosphamide
+AHMED2020_TYPICAL_BSA_M2 = 1.58
+#: cyclophosphamide as a 30-min infusion (Ahmed 2020 Methods), doxorubicin as a bolus (the regimen file's routes)
+AC_CP_INFUSION_HOURS = 0.5
+
+
+def ac_regimens(bsa_m2: float, doxorubicin_mg_per_m2: float = 60.0, cyclophosphamide_mg_per_m2: float = 600.0,
+                cycles: int = 1) -> list[Regimen]:
+    """AC on day 0 of each 21-day cycle: doxorubicin as a bolus, cyclophosphamide over 30 minutes."""
+    offsets = tuple(21.0 * k for k in range(cycles))
+    return [Regimen(0.0, "doxorubicin", "iv_bolus", doxorubicin_mg_per_m2 * bsa_m2 * 1000.0, 0.0,
+                    cycle_offsets=offsets),
+            Regimen(0.0, "cyclophosphamide", "iv_infusion", cyclophosphamide_mg_per_m2 * bsa_m2 * 1000.0,
+                    AC_CP_INFUSION_HOURS / 24.0, cycle_offsets=offsets)]
+
+
+def ac_cycle(drug_sets: tuple[DrugSet, DrugSet] | None = None, bsa_m2: float | None = None,
+             doxorubicin_mg_per_m2: float = 60.0, cyclophosphamide_mg_per_m2: float = 600.0,
+             days: float = 21.0) -> tuple[np.ndarray, np.ndarray]:
+    """One AC cycle in the full model for the reference woman: (times, ANC), hourly. ``drug_sets`` (doxorubicin,
+    cyclophosphamide) default to the shipped ones; ``bsa_m2`` (the dose's body surface area) to hers."""
+    patient = PATIENTS["reference_female"]
+    sets = drug_sets if drug_sets is not None else tuple(load_drug_set(n) for n in AC_DRUG_SETS)
+    bsa = float(body_surface_area_m2(patient)) if bsa_m2 is None else bsa_m2
+    model = healthy_human_model(patient, aging=False, extensions=[DrugExposure(ds) for ds in sets])
+    r = Simulation(model, events=ac_regimens(bsa, doxorubicin_mg_per_m2, cyclophosphamide_mg_per_m2)).run(
+        days, output_every_days=1.0 / 24.0)
+    return r.times, r.observable(ANC)
+
+
+#: C10's days (Ahmed 2020: ANC at baseline and on day 20 of the first cycle) and C11's (Drooger 2015: ANC on days
+#: 8, 11 and 15 after the first administration); a day is read as days after the dose
+AHMED2020_ANC_DAY = 20.0
+DROOGER2015_ANC_DAYS = (8.0, 11.0, 15.0)
+
+
+@functools.cache
+def _ac_ahmed_dose() -> tuple[np.ndarray, np.ndarray]:
+    return ac_cycle(bsa_m2=AHMED2020_TYPICAL_BSA_M2)
+
+
+@functools.cache
+def _ac_own_dose() -> tuple[np.ndarray, np.ndarray]:
+    return ac_cycle()
+
+
+def ac_day20_over_baseline(run: tuple[np.ndarray, np.ndarray]) -> float:
+    t, anc = run
+    return float(np.interp(AHMED2020_ANC_DAY, t, anc) / anc[0])
+
+
+def ac_lowest_on_drooger_days(run: tuple[np.ndarray, np.ndarray]) -> float:
+    t, anc = run
+    return float(min(np.interp(d, t, anc) for d in DROOGER2015_ANC_DAYS))
+
+
+_AC: dict[str, Readout] = {
+    "full_model_ac_60_600_anc_day20_over_baseline_at_bsa_1p58": OwnRun(lambda: ac_day20_over_baseline(_ac_ahmed_dose())),
+    "full_model_ac_60_600_lowest_anc_days_8_11_15": OwnRun(lambda: ac_lowest_on_drooger_days(_ac_own_dose())),
+    "full_model_ac_60_600_anc_nadir": OwnRun(lambda: float(np.min(_ac_own_dose()[1]))),
+    "full_model_ac_60_600_anc_nadir_day": OwnRun(lambda: float(DayOfNadir(ANC).values(
+        _ac_own_dose()[0], _ac_own_dose()[1][None, :])[0])),
+}
+
 CHEMOTHERAPY: dict[str, Readout] = {**_cycle_readouts("friberg"), **_cycle_readouts("full_model"),
-                                    **_cohort_readouts()}
+                                    **_cohort_readouts(), **_AC}
