@@ -48,6 +48,9 @@ def test_z2_band_is_the_average_duration_without_burns_at_two_doses_inside_2_to_
     bands = _bands("Z2")
     assert sorted(bands) == ["whole_body_3p0gy_days_anc_below_0p5", "whole_body_5p0gy_days_anc_below_0p5"]
     assert all(b == list(SOLOVIEV_DAYS_WITHOUT_BURNS) for b in bands.values())
+    # a range of group averages over 2-6 Gy applied at each of two doses: a project judgement, not a stated threshold
+    # (labelled "threshold" until review30; the band unchanged)
+    assert _targets()["Z2"]["band_basis"] == "judgement"
 
 
 def test_z3_band_is_the_originator_groups_range():
