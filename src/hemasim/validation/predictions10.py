@@ -12,6 +12,7 @@ Days are run days; a scenario's day 0 is its first dose (filgrastim) or its star
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 
@@ -57,9 +58,9 @@ def _gy(dose_Gy: float) -> str:
 
 
 _RADIATION: dict[str, Readout] = {
-    **{f"whole_body_{_gy(d)}gy_lowest_anc_90d": OwnRun(lambda d=d: lowest_anc_after_exposure(_exposure(d)))
+    **{f"whole_body_{_gy(d)}gy_lowest_anc_90d": OwnRun(partial(lowest_anc_after_exposure, _exposure(d)))
        for d in (1.0, 1.6, 3.0)},
-    **{f"whole_body_{_gy(d)}gy_days_anc_below_0p5": OwnRun(lambda d=d: days_anc_below_after_exposure(_exposure(d)))
+    **{f"whole_body_{_gy(d)}gy_days_anc_below_0p5": OwnRun(partial(days_anc_below_after_exposure, _exposure(d)))
        for d in (3.0, 5.0)},
 }
 
@@ -118,10 +119,10 @@ def anc_48h_after_last_dose_over_before(run: Callable[[], Result]) -> float:
 _FILGRASTIM_DAILY: dict[str, Readout] = {
     "filgrastim_daily_x10_peak_anc_ratio_150_to_75ug": OwnRun(lambda: peak_anc(_DAILY[150]) / peak_anc(_DAILY[75])),
     "filgrastim_daily_x10_peak_anc_ratio_300_to_150ug": OwnRun(lambda: peak_anc(_DAILY[300]) / peak_anc(_DAILY[150])),
-    **{f"filgrastim_daily_x10_{ug}ug_hours_to_first_anc_peak": OwnRun(lambda ug=ug: hours_to_first_peak(_DAILY[ug]))
+    **{f"filgrastim_daily_x10_{ug}ug_hours_to_first_anc_peak": OwnRun(partial(hours_to_first_peak, _DAILY[ug]))
        for ug in (75, 600)},
     **{f"filgrastim_daily_x10_{ug}ug_anc_48h_after_last_dose_over_before": OwnRun(
-        lambda ug=ug: anc_48h_after_last_dose_over_before(_DAILY[ug])) for ug in (75, 600)},
+        partial(anc_48h_after_last_dose_over_before, _DAILY[ug])) for ug in (75, 600)},
 }
 
 PREDICTIONS10: dict[str, Readout] = {**_RADIATION, **_MOBILISATION, **_FILGRASTIM_DAILY}
