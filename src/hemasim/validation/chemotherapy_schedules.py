@@ -107,6 +107,16 @@ def cohort_worst_counts(schedule: Schedule, n: int = COHORT_SIZE) -> WorstCounts
                        hemoglobin=low["hemoglobin_g_per_dL"])
 
 
+#: the nab-paclitaxel central amount (ug) at which the drug's effect E = slope x C is 1 (the stages it acts on lose
+#: cells at their division rate): V1 x molar mass / the full model's slope = 15.8 L x 853.9 ug/umol / 1.349 L/umol
+#: (nab_paclitaxel_chen2014's values; a test holds them) = 1.0e4 ug. An error of rtol times it changes E by rtol, as
+#: a cell state's error of rtol times its healthy size changes that state by rtol of itself
+NAB_PACLITAXEL_EFFECT_AMOUNT_UG = 1.0e4
+#: the size the nab-paclitaxel cohorts' solvers measure the central amount's error against
+#: (AdditiveRungeKutta.state_scales), not the 1 ug floor of a state that is 0 at health: measured against itself, the
+#: amount's slow tail days after each dose held the IMEX kernel to ~25 steps a day (docs/performance.md, the suite's
+#: twenty-sixth session, branch testspeed30)
+NAB_PACLITAXEL_STATE_SCALES = (("nab_paclitaxel_central", NAB_PACLITAXEL_EFFECT_AMOUNT_UG),)
 #: the nab-paclitaxel cohorts' solver, the IMEX lock-step kernel (:class:`hemasim.solvers.AdditiveRungeKutta`) at
 #: rtol 1e-6: the set's saturable distribution makes its cohorts stiff (~3,640 explicit steps a 21-day cycle); there
 #: every patient's lowest ANC, platelets and Hb of the four nab-paclitaxel cohorts differ from Dormand-Prince's at 1e-8
