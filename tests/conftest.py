@@ -33,12 +33,15 @@ TERMINAL_ENV = {"COLUMNS": "160"}
 #: documentation build by theirs on branch testspeed9, 0.51 and 0.955; the documentation build, 0.66, on branch testspeed20
 #: and the two validation hold tests, 0.88 and 0.86, on branch testspeed22; the `predictions4` hold test, 0.81, on
 #: branch testspeed25, Q5's cohort at its own rtol; the `chemotherapy_schedules` hold test, 0.83, and the documentation
-#: build, 0.92, on branch testspeed26, P16's cohorts at their own rtol and the fit tutorial's two profiles): the files
-#: holding them open the processes' queues (:func:`longest_first`).
+#: build, 0.92, on branch testspeed26, P16's cohorts at their own rtol and the fit tutorial's two profiles; the
+#: `predictions4` and `chemotherapy_schedules` hold tests, 0.81 and 0.73 (their nab-paclitaxel cohorts' CPU, Q5 7.4 ->
+#: 4.8 s, P13 and P16 11.1 -> 7.7), on branch testspeed30, the drug's central amount measured on its effect's scale;
+#: the layout and the shares' boundary unchanged): the files holding them open the processes' queues
+#: (:func:`longest_first`).
 LONGEST_FIRST = {
     "tests/test_docs_build.py::test_site_builds_strict_with_executed_tutorials": 14.3,
-    "tests/test_validation_predictions4.py::test_the_new_predictions_pass_or_fail_as_reported": 8.2,
-    "tests/test_validation_chemotherapy_schedules.py::test_the_new_predictions_pass_or_fail_as_reported": 7.0,
+    "tests/test_validation_predictions4.py::test_the_new_predictions_pass_or_fail_as_reported": 6.6,
+    "tests/test_validation_chemotherapy_schedules.py::test_the_new_predictions_pass_or_fail_as_reported": 5.1,
     "tests/test_gpu.py::test_gpu_kernel_equals_the_cpu_lockstep_kernel_in_the_cuda_simulator": 4.1,
     "tests/test_cohort.py::test_killed_cohort_command_resumes_without_recomputing": 7.6,
     "tests/test_inference_fit.py::test_friberg_recovery_generating_values_within_their_intervals": 4.2,

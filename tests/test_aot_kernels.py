@@ -99,14 +99,19 @@ def test_only_the_compiled_signature_is_accepted():
 
 def test_edited_sources_or_hemasim_aot_0_leave_the_numba_kernels_serving(tmp_path: Path,
                                                                          monkeypatch: pytest.MonkeyPatch):
-    copies = []
+    copies: list[Path | bytes] = []
     for source in _aot.KERNEL_SOURCES:
+        if isinstance(source, bytes):  # the feedback kinds' numbers
+            copies.append(source)
+            continue
         copy = tmp_path / source.name
         copy.write_bytes(source.read_bytes())
         copies.append(copy)
     monkeypatch.setattr(_aot, "KERNEL_SOURCES", tuple(copies))
     before = _aot.module_path(tmp_path)
-    copies[1].write_text(copies[1].read_text() + "\n# an edit\n")
+    edited = copies[1]
+    assert isinstance(edited, Path)
+    edited.write_text(edited.read_text() + "\n# an edit\n")
     assert _aot.module_path(tmp_path) != before  # another name: the module built from the old sources is not found
 
     monkeypatch.setenv("HEMASIM_AOT", "0")
@@ -116,6 +121,28 @@ def test_edited_sources_or_hemasim_aot_0_leave_the_numba_kernels_serving(tmp_pat
     finally:
         monkeypatch.delenv("HEMASIM_AOT")
         _aot._module.cache_clear()
+
+
+def test_the_module_name_follows_the_feedback_kind_numbers_not_the_rest_of_model_core(monkeypatch: pytest.MonkeyPatch):
+    """The kernels take from model/core.py only FeedbackKind's numbers (folded in as constants): those are hashed,
+    not the file, so an edit elsewhere in it (a docstring, Model's checks) keeps the ahead-of-time module and numba's
+    cached kernels (hemasim.model.laws.KERNEL_SOURCES); a changed kind number still renames the module, and numba's
+    caches are dropped the same way (tests/test_reliability_numba_cache.py)."""
+    from enum import IntEnum
+
+    from hemasim.model import laws
+    from hemasim.model.core import FeedbackKind
+
+    hashed_files = [s for s in (*_aot.KERNEL_SOURCES, *laws.KERNEL_SOURCES) if not isinstance(s, bytes)]
+    assert not [s for s in hashed_files if Path(s).name == "core.py"]
+    assert laws.FEEDBACK_KIND_NUMBERS in _aot.KERNEL_SOURCES and laws.FEEDBACK_KIND_NUMBERS in laws.KERNEL_SOURCES
+    assert laws.FEEDBACK_KIND_NUMBERS == repr([(kind.name, int(kind)) for kind in FeedbackKind]).encode()
+    before = _aot.fingerprint()
+    renumbered = IntEnum("FeedbackKind", {kind.name: (int(kind) + 1) % len(FeedbackKind) for kind in FeedbackKind})
+    numbers = repr([(kind.name, int(kind)) for kind in renumbered]).encode()
+    monkeypatch.setattr(_aot, "KERNEL_SOURCES", tuple(numbers if s == laws.FEEDBACK_KIND_NUMBERS else s
+                                                      for s in _aot.KERNEL_SOURCES))
+    assert _aot.fingerprint() != before
 
 
 def test_warm_reports_a_module_it_cannot_build(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

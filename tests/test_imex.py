@@ -552,3 +552,20 @@ def test_a_linear_multipliers_read_states_enter_l_and_free_the_steps_of_the_endo
     assert _scaled_difference(frozen.states, reference.states) < 1e-5
     # 2,225 steps with L's entries, 14,173 without (Dormand-Prince at 1e-8: 12,103)
     assert ours.record.solver_stats.steps_accepted < frozen.record.solver_stats.steps_accepted / 3
+
+
+def test_state_scales_measure_a_named_state_against_its_size():
+    """``state_scales`` (opt-in): a named state's absolute tolerance is rtol times the larger of its own and the
+    given size (a drug's central amount, 0 at health: the size at which its effect is 1); every other state keeps
+    its own; a name the model lacks is refused."""
+    from hemasim.biology import healthy_human_model
+    from hemasim.pharmacology import DrugExposure, load_drug_set
+
+    model = healthy_human_model(extensions=[DrugExposure(load_drug_set("nab_paclitaxel_chen2014"))]).compile()
+    central = model.state_names.index("nab_paclitaxel_central")
+    own = AdditiveRungeKutta(rtol=1e-6).atol(model)
+    scaled = AdditiveRungeKutta(rtol=1e-6, state_scales=(("nab_paclitaxel_central", 1.0e4),)).atol(model)
+    assert own[central] == pytest.approx(1e-6) and scaled[central] == pytest.approx(1e-2)
+    assert np.array_equal(np.delete(own, central), np.delete(scaled, central))
+    with pytest.raises(ValueError, match="no state 'nab_paclitaxel_centre'"):
+        AdditiveRungeKutta(state_scales=(("nab_paclitaxel_centre", 1.0),)).atol(model)

@@ -92,3 +92,14 @@ def test_a_kernel_is_rebuilt_when_a_module_it_inlines_changes(tmp_path: Path, mo
     helper.write_text(helper.read_text().replace("x + 1.0", "x + 100.0"))
     assert load() == (True, 101.0, False)  # rebuilt with the edited helper
     assert load() == (False, 101.0, True)
+
+
+def test_a_kernel_is_rebuilt_when_the_numbers_it_folds_in_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """What a kernel takes from a module but its file (the feedback kinds' numbers, hemasim.model.laws.KERNEL_SOURCES)
+    is hashed as bytes: the same bytes keep the cached kernels, other bytes drop them."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    kernel = tmp_path / "kernel_folding.py"
+    kernel.write_text("x = 1\n")
+    assert rebuild_when_inlined_sources_change(kernel, (b"[('HILL_RATIO', 0)]",))  # recorded
+    assert not rebuild_when_inlined_sources_change(kernel, (b"[('HILL_RATIO', 0)]",))
+    assert rebuild_when_inlined_sources_change(kernel, (b"[('HILL_RATIO', 1)]",))

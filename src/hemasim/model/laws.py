@@ -21,7 +21,6 @@ numba caches compiled kernels per source file: after editing a law here, delete 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,9 +35,15 @@ N_FEEDBACK_PARAMS = 5
 
 # The kind numbers as plain ints, derived from the enum, for the numba dispatcher (numba folds module-level
 # ints into constants).
-#: the files a kernel compiling these laws in is made of: this one and the enum whose numbers it folds in (a changed
-#: kind number must rebuild the cached kernels; hemasim.solvers._cache.rebuild_when_inlined_sources_change)
-KERNEL_SOURCES = (__file__, os.path.join(os.path.dirname(__file__), "core.py"))
+#: the kind numbers the kernels fold in, as bytes to hash: FeedbackKind's names and values, all a kernel takes from
+#: model/core.py
+FEEDBACK_KIND_NUMBERS = repr([(kind.name, int(kind)) for kind in FeedbackKind]).encode()
+#: what a kernel compiling these laws in is made of: this file and the kind numbers it folds in (a changed kind
+#: number must rebuild the cached kernels; hemasim.solvers._cache.rebuild_when_inlined_sources_change, and the
+#: ahead-of-time module's name, hemasim.solvers._aot.fingerprint). Not the whole of model/core.py, which holds the
+#: enum: any edit there (a docstring, Model's checks) made numba recompile every kernel (~75 s CPU from empty) and
+#: the warm-up rebuild the ahead-of-time module (docs/performance.md, the suite's twenty-sixth session)
+KERNEL_SOURCES: tuple[str | bytes, ...] = (__file__, FEEDBACK_KIND_NUMBERS)
 HILL_RATIO = int(FeedbackKind.HILL_RATIO)
 AGE_DECLINE = int(FeedbackKind.AGE_DECLINE)
 LINEAR_INHIBITION = int(FeedbackKind.LINEAR_INHIBITION)

@@ -30,13 +30,17 @@ from typing import Any
 
 import numpy as np
 
+from hemasim.model import laws
 from hemasim.solvers._cache import kernel_cache_folder
 
 _HERE = Path(__file__).resolve().parent
 #: everything the compiled code is made of (numba's own cache looks only at the kernel file's date): the kernels,
-#: the Dormand-Prince steps, the feedback laws and the FeedbackKind numbers they branch on
-KERNEL_SOURCES = (_HERE / "_kernel_numba.py", _HERE / "_dopri.py", _HERE / "_ark.py", _HERE / "split.py",
-                  _HERE.parent / "model" / "laws.py", _HERE.parent / "model" / "core.py")
+#: the Dormand-Prince steps, the feedback laws and the FeedbackKind numbers they branch on (bytes: those numbers
+#: alone, not model/core.py, whose other edits change no kernel but cost a rebuild; docs/performance.md, the suite's
+#: twenty-sixth session)
+KERNEL_SOURCES: tuple[Path | bytes, ...] = (
+    _HERE / "_kernel_numba.py", _HERE / "_dopri.py", _HERE / "_ark.py", _HERE / "split.py",
+    _HERE.parent / "model" / "laws.py", laws.FEEDBACK_KIND_NUMBERS)
 MODULE_PREFIX = "_kernels_aot_"
 
 _F8 = ("scalar", "float64", 0)
@@ -95,7 +99,7 @@ def fingerprint() -> str:
     digest = hashlib.sha256()
     numba_version = _numba_version_file()
     for source in (*KERNEL_SOURCES, *([numba_version] if numba_version is not None else [])):
-        digest.update(source.read_bytes())
+        digest.update(source if isinstance(source, bytes) else source.read_bytes())
     for part in (*map(numba_signature, EXPORTS), sys.version, np.__version__, platform.machine()):
         digest.update(part.encode())
     return digest.hexdigest()[:20]

@@ -90,7 +90,8 @@ def kernel_cache_folder(source_file: str | Path) -> Path:
     return folder
 
 
-def rebuild_when_inlined_sources_change(source_file: str | Path, inlined_sources: tuple[str | Path, ...]) -> bool:
+def rebuild_when_inlined_sources_change(source_file: str | Path,
+                                        inlined_sources: tuple[str | Path | bytes, ...]) -> bool:
     """Make numba rebuild the cached kernels of ``source_file`` when a module they inline has changed.
 
     numba's on-disk cache checks only the stamp of the file that defines a kernel, so a kernel that compiles in
@@ -98,11 +99,13 @@ def rebuild_when_inlined_sources_change(source_file: str | Path, inlined_sources
     an edit there. A digest of those modules is kept beside the cache; when it differs, the cache indexes of
     ``source_file``'s kernels are deleted (numba then finds nothing cached and recompiles) and the file is touched.
     Touching alone no longer does it: numba 0.68's stamp is a hash of the file's contents, not its date. Returns
-    whether the digest differed. A read-only install cannot be edited, so failing to write is ignored.
+    whether the digest differed. A read-only install cannot be edited, so failing to write is ignored. An item of
+    ``inlined_sources`` given as bytes is what the kernels take from a module rather than its file (the feedback kinds'
+    numbers, :data:`hemasim.model.laws.FEEDBACK_KIND_NUMBERS`), hashed as it is.
     """
     digest = hashlib.sha256()
-    for path in inlined_sources:
-        digest.update(Path(path).read_bytes())
+    for part in inlined_sources:
+        digest.update(part if isinstance(part, bytes) else Path(part).read_bytes())
     source = Path(source_file).resolve()
     record = kernel_cache_folder(source) / f"{source.stem}.inlined-sources.sha256"
     try:
