@@ -5,6 +5,7 @@ and ``hemasim check``."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -174,12 +175,60 @@ def test_a_drug_set_without_an_effect_on_blood_cells_dosed_alone_is_warned_about
         "interventions.0.drug_set"]
     assert message.startswith("epirubicin_sandstrom2006 is PK only: hemasim has no effect of epirubicin on blood")
     assert "docetaxel_kloft2006" in message and "carboplatin_zandvliet2008" not in message
-    # acfit30: doxorubicin's kill was fitted for AC with cyclophosphamide, the split assumed: alone it is warned about
-    alone = _warnings(_changed(DOCETAXEL, 0, drug_set="doxorubicin_joerger2007", dose_mg_per_m2=60))[
-        "interventions.0.drug_set"]
-    assert "fitted for AC together with cyclophosphamide_ahmed2020" in alone and "not calibrated" in alone
     assert "filgrastim" not in message  # the sets that suppress, not the ones that stimulate
     assert "interventions.0.drug_set" not in _warnings(DOCETAXEL)
+
+
+def _ac(dox: dict[str, Any] | None = None, cp: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A scenario of doxorubicin 60 and cyclophosphamide 600 mg/m2 (two interventions, day 0, q3w x 2), each with
+    ``dox`` / ``cp`` changed; None drops that drug (an empty dict keeps it as it is)."""
+    sched = {"start_day": 0, "every_days": 21, "cycles": 2}
+    ivs = []
+    if dox is not None:
+        ivs.append({"kind": "chemotherapy", "drug_set": "doxorubicin_joerger2007", "dose_mg_per_m2": 60,
+                    "route": "iv_bolus", "schedule": dict(sched), **dox})
+    if cp is not None:
+        ivs.append({"kind": "chemotherapy", "drug_set": "cyclophosphamide_ahmed2020", "dose_mg_per_m2": 600,
+                    "route": "iv_infusion", "infusion_hours": 0.5, "schedule": dict(sched), **cp})
+    return {**copy.deepcopy(DOCETAXEL), "interventions": ivs}
+
+
+def _ac_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(f, m) for f, m in plausibility_warnings(parse_scenario(data)) if "AC" in m]
+
+
+def test_the_ac_pair_given_together_is_silent_and_either_alone_is_warned_about():
+    # acfit30: the two drugs' kill is one scale fitted for the pair, the split assumed. review30b: the per-dose check
+    # warned about both drugs when both were given (two warnings for AC 60/600 as two interventions on day 0)
+    assert _ac_lines(_ac({}, {})) == []
+    ((field, alone),) = _ac_lines(_ac({}, None))
+    assert field == "interventions.0.drug_set"
+    assert "fitted for AC together with cyclophosphamide_ahmed2020" in alone and "not calibrated" in alone
+    ((field, alone),) = _ac_lines(_ac(None, {}))
+    assert field == "interventions.0.drug_set" and "together with doxorubicin_joerger2007" in alone
+    # FAC's 50:500 is the same 1:10 ratio: silent; 60:1200 or the two a week apart rest on the assumed split
+    assert _ac_lines(_ac({"dose_mg_per_m2": 50}, {"dose_mg_per_m2": 500})) == []
+    ((_, ratio),) = _ac_lines(_ac({}, {"dose_mg_per_m2": 1200}))
+    assert "ratio of 1:20" in ratio and "fitted at 1:10" in ratio
+    ((_, apart),) = _ac_lines(_ac({}, {"schedule": {"start_day": 7, "every_days": 21, "cycles": 2}}))
+    assert "not given on the same days" in apart and "days 7, 28" in apart
+
+
+def test_the_ac_pair_in_a_regimen_file_is_silent_and_a_lone_part_is_warned_about(tmp_path: Any) -> None:
+    import hemasim.pharmacology
+
+    for name in ("regimen_fac_ahmed2020.yaml", "regimen_ac_docetaxel.yaml"):
+        assert _ac_lines(yaml.safe_load((EXAMPLES / name).read_text())) == [], name
+    # FAC's file without its cyclophosphamide: the regimen's doxorubicin is alone, named at the scenario's `regimen`
+    shipped = Path(hemasim.pharmacology.__file__).parent / "chemo_regimens" / "fac_ahmed2020.yaml"
+    reg = yaml.safe_load(shipped.read_text())
+    reg["phases"][0]["drugs"] = [d for d in reg["phases"][0]["drugs"] if d["drug_set"] != "cyclophosphamide_ahmed2020"]
+    reg["name"] = "fa_only"
+    (tmp_path / "fa_only.yaml").write_text(yaml.safe_dump(reg))
+    data = yaml.safe_load((EXAMPLES / "regimen_fac_ahmed2020.yaml").read_text())
+    data["interventions"][0]["regimen"] = str(tmp_path / "fa_only.yaml")
+    ((field, alone),) = _ac_lines(data)
+    assert field == "interventions.0.regimen" and "together with cyclophosphamide_ahmed2020" in alone
 
 
 def test_pegfilgrastim_in_micrograms_and_a_donation_in_litres_are_warned_about():

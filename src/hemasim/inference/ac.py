@@ -19,6 +19,10 @@ The rule, committed before the fit:
   day 20), one log-normal measurement with SD :data:`C10_LOG_SD`, by :mod:`hemasim.inference` (multi-start least
   squares, profile-likelihood 95% CI). C11 (Drooger 2015) is never used.
 
+The fit's interval (Lambda 7.33-9.87) is conditional on the assumed SD (Ahmed reports no ANC residual or
+variability: C10's band is a project band) and on the exact day 20: the model's day-20 ratio moves about 0.085 per
+day there, so a day earlier or later would need Lambda about 6.5 or 10.9 (review30b; targets.yaml C10's note).
+
 Run: ``python -m hemasim.inference.ac [--write] [--out docs/images/ac_fit.json]``.
 """
 
@@ -47,9 +51,13 @@ AC_KILL: dict[str, list[str]] = {
 DOXORUBICIN_SHARE = 0.5
 #: the shares the sensitivity refits at
 SENSITIVITY_SHARES = (0.1, 0.25, 0.5, 0.75, 0.9)
-#: C10: Ahmed 2020's typical patient, ANC on day 20 over baseline: (3450 - 1.42 x 671.15) / 3450 (targets.yaml C10)
+#: C10: Ahmed 2020's typical patient, ANC on day 20 over baseline: (3450 - 1.42 x 671.15) / 3450 (targets.yaml C10).
+#: The molar mass 261.09 g/mol is nlmixr2lib's conversion of the AUC to umol*h/L (Ahmed_2020_cyclophosphamide.R and
+#: its vignette; the paper prints none); the drug set's 261.08 (standard atomic weights) would move the ratio by about 1e-5 (review30b), and the
+#: fitted, shipped slopes were made with 261.09, so it is kept
 C10_DAY20_OVER_BASELINE = (3450.0 - 1.42 * (600.0 * 1.58 / 5.41 * 1000.0 / 261.09)) / 3450.0
 #: C10's assumed SD on the log scale: log SD 0.436 of Ahmed's baseline ANC (IQR 2645-4765) over sqrt(161 patients)
+#: (the 600 mg/m2 arm; the line was fitted on all 267, so the sqrt(161) has no basis: an assumed SE, review30b)
 C10_LOG_SD = math.log(4765.0 / 2645.0) / 1.349 / math.sqrt(161.0)
 #: the doses the scale is defined and fitted at (C10: 60 and 600 mg/m2 at BSA 1.58 m2)
 DOXORUBICIN_MG_PER_M2, CYCLOPHOSPHAMIDE_MG_PER_M2 = 60.0, 600.0
@@ -233,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         for name, key in zip(AC_DRUG_SETS, ("doxorubicin", "cyclophosphamide"), strict=True):
             lo, hi = result["slope_ci95_L_per_umol"][key]
-            record_in_yaml(name, result["slopes_L_per_umol"][key], f"95% profile CI [{_fmt(lo)}, {_fmt(hi)}]",
+            record_in_yaml(name, result["slopes_L_per_umol"][key], f"95% profile CI [{_fmt(lo)}, {_fmt(hi)}], "
+                           "conditional on the assumed SD and the exact day",
                            result["objective"])
     return 0
 

@@ -450,11 +450,6 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
     drug = drug_set.drug
     if drug_set.pk_only:
         yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug, cytotoxic=iv.kind == "chemotherapy")
-    elif iv.drug_set in AC_PAIRED_KILL:
-        yield f"{path}.drug_set", (
-            f"{iv.drug_set}'s marrow kill was fitted for AC together with {AC_PAIRED_KILL[iv.drug_set]} (one scale "
-            "for the pair at 60/600 mg/m2, its split between the two drugs assumed: docs/chemotherapy_full_model.md, "
-            "'AC'); dosed alone its myelosuppression is not calibrated (give both, or the regimen ac_docetaxel)")
     cov = patient.covariates()
     field = _dose_field(iv)
     # the dose per kg as written, in ug/kg (None: a dose per m2 or flat), for the range and the slip hint alike
@@ -494,9 +489,59 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
 
 
 #: the AC sets: one kill scale fitted for the pair, the split between them assumed (hemasim.inference.ac), so
-#: either dosed alone is warned about
+#: either dosed without the other is warned about (:func:`_ac_pairing`, on the whole scenario: review30b found the
+#: per-dose check warning about both drugs when both were given)
 AC_PAIRED_KILL = {"doxorubicin_joerger2007": "cyclophosphamide_ahmed2020",
                   "cyclophosphamide_ahmed2020": "doxorubicin_joerger2007"}
+#: the doxorubicin : cyclophosphamide ratio (mg/m2) the AC kill was fitted at (60:600; FAC's 50:500 is the same), and
+#: the relative slack within which another ratio is taken as the same (the share between the drugs is assumed, so
+#: only at this ratio is the pair's kill the fitted one)
+AC_FITTED_RATIO, AC_RATIO_SLACK = 0.1, 0.1
+
+
+def _ac_pairing(scenario: Scenario) -> Iterator[Implausible]:
+    """Doxorubicin or cyclophosphamide (the AC sets) given without the other, anywhere in the scenario (its own
+    doses or a regimen's parts): the pair's kill is one fitted scale, its split between the drugs assumed, so one
+    of them alone is not calibrated. With both: a mg/m2 ratio other than 1:10, or dose days that differ, are warned
+    about too (the split, assumed, then matters)."""
+    if not any(iv.kind in ("chemotherapy", "chemotherapy_regimen") for iv in scenario.interventions):
+        return  # no chemotherapy: and a healthy run imports no dosing module (tests/test_cli_startup.py)
+    from hemasim.interventions.dosed import DosedSpec
+
+    # (scenario field, part) of every AC dose, a regimen's parts under the scenario's `regimen` field
+    parts = [(f"interventions.{i}.drug_set", iv) if isinstance(iv, DosedSpec) else (f"interventions.{i}.regimen", p)
+             for i, iv in enumerate(scenario.interventions)
+             for p in ([iv] if isinstance(iv, DosedSpec) else
+                       [q for _, q in getattr(iv, "dosed_parts_by_field", list)()])
+             if p.drug_set in AC_PAIRED_KILL]
+    given = {p.drug_set for _, p in parts}
+    for path, part in parts:
+        other = AC_PAIRED_KILL[part.drug_set]
+        if other not in given:
+            yield path, (
+                f"{part.drug_set}'s marrow kill was fitted for AC together with {other} (one scale for the pair at "
+                "60/600 mg/m2, its split between the two drugs assumed: docs/chemotherapy_full_model.md, 'AC'); "
+                "given without it its myelosuppression is not calibrated (give both, or the regimen ac_docetaxel)")
+    if len(given) < 2:
+        return
+    dox = [p for _, p in parts if p.drug_set == "doxorubicin_joerger2007"]
+    cp = [p for _, p in parts if p.drug_set == "cyclophosphamide_ahmed2020"]
+    path = next(path for path, p in parts if p is dox[0])
+    a, c = getattr(dox[0], "dose_mg_per_m2", None), getattr(cp[0], "dose_mg_per_m2", None)
+    if a is not None and c is not None and c > 0 and abs(a / c / AC_FITTED_RATIO - 1.0) > AC_RATIO_SLACK:
+        yield path, (
+            f"doxorubicin {_g(a)} with cyclophosphamide {_g(c)} mg/m2 is a ratio of 1:{_g(c / a) if a else 'inf'}; "
+            "the AC kill was fitted at 1:10 (60/600 mg/m2) with the split between the two drugs assumed, so at "
+            "another ratio the pair's myelosuppression rests on that assumption (docs/chemotherapy_full_model.md, 'AC')")
+
+    def days(ps: list[DosedSpec]) -> list[float]:
+        return sorted({d for p in ps if (s := getattr(p, "schedule", None)) is not None for d in s.dose_days()})
+
+    if days(dox) != days(cp):
+        yield path, (
+            f"doxorubicin (days {', '.join(_g(d) for d in days(dox)[:6])}) and cyclophosphamide (days "
+            f"{', '.join(_g(d) for d in days(cp)[:6])}) are not given on the same days: the AC kill was fitted with "
+            "both on one day, its split between the two drugs assumed (docs/chemotherapy_full_model.md, 'AC')")
 
 
 def _per_kg_slip(field: str, ug_per_kg: float | None, inside: Callable[[float], bool]) -> str | None:
@@ -661,6 +706,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
     out += _gcsf_timing(scenario)
+    out += _ac_pairing(scenario)
     return out
 
 
