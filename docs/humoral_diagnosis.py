@@ -127,7 +127,7 @@ def help_factors() -> dict[str, object]:
 
     from hemasim.biology.vaccine import help_at, reference_blood_counts
     from hemasim.parameters import healthy_adult_parameters
-    from hemasim.validation.predictions7 import DAYS_PER_MONTH
+    from hemasim.validation.months import VACCINE_MONTH_DAYS as DAYS_PER_MONTH  # predictions9's L5/L6 month
     from hemasim.validation.predictions9 import _HPV_CHINA_DAYS, _HPV_INDIA_DAYS, _hpv_run
     from hemasim.validation.scenario_runs import scenario_run
 
