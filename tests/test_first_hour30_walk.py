@@ -73,3 +73,49 @@ def test_hemasim_drugs_marks_the_ac_sets_as_it_marks_pk_only_and_pd_only_ones():
         assert _mark(load_drug_set(name)) == ""
     for name in ("doxorubicin_joerger2007", "cyclophosphamide_ahmed2020"):
         assert "PK only" not in load_drug_set(name).description
+
+
+def _weight_warnings(**patient) -> dict[str, str]:
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.plausibility import plausibility_warnings
+
+    return dict(plausibility_warnings(parse_scenario({"name": "t", "patient": patient, "duration_days": 10}, "s.yaml")))
+
+
+def test_the_bmi_question_is_a_question_and_says_how_to_stop_it():
+    """tidy30's question to an adult with a BMI of 40 or more named the class ("severe obesity") and ended "if the
+    weight is right, nothing to change" while asking again on every run and check, with no way to answer it."""
+    import re
+
+    woman = {"age_years": 52, "sex": "female", "height_cm": 162}
+    message = _weight_warnings(**woman, weight_kg=118)["patient.weight_kg"]
+    assert message.startswith("118 and height 162 cm give a BMI of 45 if the weight is in kilograms: is it? ")
+    assert "obesity" not in message and "write weight_kg: 53.5" in message
+    assert message.endswith("If 118 kg is right, the run is right as it stands; add weight_confirmed: true to patient "
+                            "to stop this question")
+    # what the message says to add does stop it, and nothing else about the patient is silenced
+    field, value = re.search(r"add (\w+): (true) to patient", message).groups()
+    assert _weight_warnings(**woman, weight_kg=118, **{field: value == "true"}) == {}
+    inches = _weight_warnings(**{**woman, "height_cm": 64}, weight_kg=118, weight_confirmed=True)
+    assert "if height_cm is in inches" in inches["patient.height_cm"]
+
+
+@pytest.mark.parametrize(("patient", "field"), [
+    ({"age_years": 40, "sex": "male", "weight_kg": 270}, "patient.weight_kg"),  # over 250 kg: "if that is pounds"
+    ({"age_years": 8, "sex": "male", "weight_kg": 60}, "patient.weight_kg"),  # over +3 SD for a boy of 8
+])
+def test_a_confirmed_weight_is_not_asked_about(patient, field):
+    assert field in _weight_warnings(**patient)
+    assert field not in _weight_warnings(**patient, weight_confirmed=True)
+
+
+def test_a_report_writes_a_confirmed_weight_beside_it_and_its_box_does_not_call_a_question_outside_the_clinic():
+    from hemasim.report.html import patient_text, warnings_html
+    from hemasim.scenario import parse_scenario
+
+    assert patient_text({"sex": "female", "weight_kg": 118, "weight_confirmed": True}) == "female, weight 118 kg (confirmed)"
+    assert patient_text({"sex": "female", "weight_kg": 70, "weight_confirmed": False}) == "female, weight 70 kg"
+    scenario = parse_scenario({"name": "t", "patient": {"age_years": 52, "sex": "female", "height_cm": 162,
+                                                        "weight_kg": 118}, "duration_days": 10}, "s.yaml")
+    box = warnings_html([("", scenario)])
+    assert "is it?" in box and "outside the range met in the clinic" not in box and "one that is right needs no change" in box
