@@ -119,3 +119,24 @@ def test_a_report_writes_a_confirmed_weight_beside_it_and_its_box_does_not_call_
                                                         "weight_kg": 118}, "duration_days": 10}, "s.yaml")
     box = warnings_html([("", scenario)])
     assert "is it?" in box and "outside the range met in the clinic" not in box and "one that is right needs no change" in box
+
+
+def test_the_explorer_returns_the_report_s_notes_with_each_arm():
+    """The explorer's page showed the AC-T example's grade-4 AC nadirs, and took a weight of 118 kg at 162 cm, with
+    neither the fitted-kill line nor the BMI question that the report and the terminal give."""
+    from hemasim.explore.service import Explorer
+    from tests.conftest import EXAMPLES
+
+    ac = {"name": "ac", "patient": {"age_years": 52, "sex": "female", "weight_kg": 118, "height_cm": 162},
+          "duration_days": 12, "aging": False, "interventions": [
+              {"kind": "chemotherapy", "drug_set": d, "dose_mg_per_m2": dose, "route": "iv_infusion",
+               "infusion_hours": 1, "schedule": {"days": [0]}}
+              for d, dose in (("doxorubicin_joerger2007", 60), ("cyclophosphamide_ahmed2020", 600))]}
+    confirmed = {**ac, "patient": {**ac["patient"], "weight_confirmed": True}}
+    res = Explorer(examples_folder=EXAMPLES).run({"arms": [{"name": "A", "scenario": ac},
+                                                           {"name": "B", "scenario": confirmed}]})
+    notes = {a["name"]: a["notes"] for a in res["arms"]}
+    assert notes["A"][0].startswith("check patient.weight_kg: 118 and height 162 cm give a BMI of 45")
+    assert notes["A"][1].startswith("Fitted marrow kill: doxorubicin and cyclophosphamide")
+    assert notes["B"] == notes["A"][1:]
+
