@@ -218,13 +218,14 @@ def fitted_kill_text(result: Result, dosing: Dosing | None = None) -> str:
     if not ac:  # a set of one's own of that kind: its own fit's data, as `hemasim drugs NAME` prints it
         return (f"Fitted marrow kill: {drugs} lower the counts here by a kill fitted in the full model (no published "
                 "chain); what it was fitted on: hemasim drugs " + ", ".join(ds.name for ds in fitted) + ".")
-    alone = ("; dosed without its partner, as here, its kill is not calibrated" if len(fitted) == 1 else "")
+    alone = ("; given without its partner, as here, its kill is not calibrated" if len(fitted) == 1 else "")
     verb = "lowers" if len(fitted) == 1 else "lower"
     return (f"Fitted marrow kill: {drugs} {verb} the counts here by one kill scale fitted on one figure: Ahmed "
-            "2020's typical patient keeps 72% of her baseline ANC on day 20 of AC 60/600 mg/m2 (validation target "
-            "C10). How the kill splits between doxorubicin and cyclophosphamide is assumed (half each)" + alone
-            + ". The depth, day and length of the AC nadirs were not fitted, and no published AC nadir found so far "
-            "checks them (prediction C11, an ANC below 1.0e9/L in cycle 1, passes at any kill the fit allows): "
+            "2020's line of the day-20 ANC against cyclophosphamide exposure, read at the 600 mg/m2 arm's typical "
+            "patient (72% of her baseline ANC on day 20; validation target C10), with AC at 60/600 mg/m2. How the "
+            "kill splits between doxorubicin and cyclophosphamide is assumed (half each)" + alone + ". The depth, "
+            "day and length of the AC nadirs were not fitted, and no published AC nadir found so far checks them "
+            "(prediction C11, an ANC below 1.0e9/L in cycle 1, passes at any kill the fit allows): "
             "docs/chemotherapy_full_model.md, 'AC'.")
 
 
