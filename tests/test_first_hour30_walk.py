@@ -140,3 +140,18 @@ def test_the_explorer_returns_the_report_s_notes_with_each_arm():
     assert notes["A"][1].startswith("Fitted marrow kill: doxorubicin and cyclophosphamide")
     assert notes["B"] == notes["A"][1:]
 
+
+
+def test_a_gene_therapy_patient_s_weight_can_be_confirmed_too():
+    """A SCID infant small for age was warned about her weight on every `hemasim gene-therapy` run and check."""
+    import yaml
+
+    from hemasim.clonal.gene_therapy_report import GeneTherapyScenario
+    from hemasim.scenario.plausibility import gene_therapy_warnings
+    from tests.conftest import EXAMPLES
+
+    data = yaml.safe_load((EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml").read_text())
+    data["patient"] = {"age_years": 1, "sex": "female", "weight_kg": 5.5}  # below -3 SD at one year
+    assert [f for f, _ in gene_therapy_warnings(GeneTherapyScenario.model_validate(data))] == ["patient.weight_kg"]
+    data["patient"]["weight_confirmed"] = True
+    assert gene_therapy_warnings(GeneTherapyScenario.model_validate(data)) == []

@@ -741,7 +741,8 @@ def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
     """The warnings of a gene-therapy scenario (``hemasim gene-therapy``): the graft's CD34+ dose against the same
     clinical range as a transplant's (an autologous graft of mobilised or marrow CD34+ cells), the patient's weight."""
     patient, graft = scenario.patient, scenario.gene_therapy
-    return [*_weight(patient.age_years, patient.sex, patient.weight_kg),
+    weight = [] if patient.weight_confirmed else list(_weight(patient.age_years, patient.sex, patient.weight_kg))
+    return [*weight,
             *_outside("gene_therapy.cd34_per_kg", graft.cd34_per_kg, RANGES["cd34_per_kg"], "CD34+/kg")]
 
 
