@@ -143,3 +143,16 @@ def test_a_drugs_route_is_a_choice_of_the_routes_the_schema_allows(browser, addr
         "delay", "reduce"]
     assert log.errors == []
     page.close()
+
+
+def test_the_page_asks_the_report_s_questions_and_a_confirmed_weight_stops_the_bmi_one(browser, address):
+    # firsthour30: the page took a weight of 118 kg at 165 cm (BMI 43) without the question the report and the
+    # terminal ask; it now shows it above the endpoints, and ticking "weight confirmed" answers it
+    page, log = _opened(browser, address)
+    assert page.locator("#notes").is_hidden()  # 70 kg: nothing to ask
+    _set(page, "patient.weight_kg", "118")
+    page.wait_for_selector("#notes:has-text('if the weight is in kilograms: is it?')", timeout=30_000)
+    page.check("[data-path='patient.weight_confirmed']")
+    page.wait_for_selector("#notes", state="hidden", timeout=30_000)
+    assert log.errors == []
+    page.close()

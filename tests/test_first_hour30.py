@@ -144,7 +144,7 @@ def test_an_adult_weight_that_may_be_pounds_is_asked_about_never_converted():
 
     adult = {"age_years": 40, "sex": "male", "height_cm": 175}
     message = _warnings({**adult, "weight_kg": 165})["patient.weight_kg"]
-    assert "BMI of 53.9" in message and "if that weight is in pounds, write weight_kg: 74.8 (BMI 24.4)" in message
+    assert "BMI of 53.9" in message and "written in pounds, it is 74.8 kg (BMI 24.4): write weight_kg: 74.8" in message
     scenario = parse_scenario({"name": "t", "patient": {**adult, "weight_kg": 165}, "duration_days": 10}, "s.yaml")
     assert scenario.patient.weight_kg == 165  # never converted
     assert "patient.weight_kg" not in _warnings({**adult, "weight_kg": 120})  # BMI 39.2

@@ -78,7 +78,7 @@ def test_a_weight_in_pounds_and_a_height_in_inches_are_warned_about():
     # nothing
     (question,) = _warnings(_changed(DOCETAXEL, weight_kg=120, height_cm=165)).items()
     assert question[0] == "patient.weight_kg" and "write weight_kg: 54.4" in question[1]
-    assert "if the weight is right, nothing to change" in question[1]
+    assert "If 120 kg is right, the run is right as it stands; add weight_confirmed: true" in question[1]
     assert _warnings(_changed(DOCETAXEL, weight_kg=105, height_cm=165)) == {}  # BMI 38.6
 
 

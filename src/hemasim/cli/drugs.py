@@ -19,6 +19,13 @@ def _summary(description: str) -> str:
     return head.rstrip(".")
 
 
+def _mark(ds: Any) -> str:
+    """The listing's mark after a set's summary: a set without PK, or one whose kill acts only in the full model."""
+    if ds.pk is None:
+        return "  [no PK: PD only]"
+    return "  [marrow kill fitted; full model only]" if ds.full_model_kill_only else ""
+
+
 def drugs(
     show: str = typer.Argument(None, help="A drug set's or regimen's name (or the path of your own drug-set or "
                                           "regimen YAML file, checked as a scenario would read it) to print in "
@@ -45,9 +52,9 @@ def drugs(
         for name in available_drug_sets():
             ds = load_drug_set(name)
             # the mark as plain Text: as a markup string, rich would read "[no PK: PD only]" as a style tag and
-            # drop it
-            t.add_row(name, Text(_summary(ds.description) + ("  [no PK: PD only]" if ds.pk is None else "")),
-                      ", ".join(ds.routes))
+            # drop it. doxorubicin's and cyclophosphamide's rows read "Doxorubicin" alone, beside sets marked
+            # "PK only" and "neutropenia": their kill is marked as docs/drug_sets.md marks it (firsthour30)
+            t.add_row(name, Text(_summary(ds.description) + _mark(ds)), ", ".join(ds.routes))
         console.print(t)
         c = Table(title="combination regimens (kind: chemotherapy_regimen, regimen: NAME)")
         for col in ("name", "phases", "description"):

@@ -68,6 +68,9 @@ class GtPatient(StrictData):
     sex: Literal["male", "female"]
     weight_kg: float = Field(gt=0, le=400, description="body weight, kg, not pounds: a weight in pounds that is also "
                              "a possible weight in kg (165) runs as kg")
+    # as a scenario's patient: a child small for age (SCID infants often are) was warned on every run (firsthour30)
+    weight_confirmed: bool = Field(default=False, description="true: weight_kg is right as written, in kg; its "
+                                   "plausibility questions are not asked")
 
 
 class Graft(StrictData):

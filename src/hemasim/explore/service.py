@@ -59,6 +59,21 @@ def _arms_json(scenario: Scenario, source: str) -> list[dict[str, Any]]:
 _KIND_OF_FILE = {"drug_set": "drug set", "parameter_set": "parameter set", "regimen": "regimen"}
 
 
+def _notes(result: Result) -> list[str]:
+    """What the report says above its plots, for the explorer's page too: the plausibility questions (an adult's
+    BMI of 40 or more: pounds?), the PK-only drugs, and what a fitted kill rests on (AC). The page showed the AC-T
+    example's grade-4 AC nadirs, and took a weight of 118 kg, without a word of either (firsthour30)."""
+    from hemasim.interventions.dosed import fitted_kill_text, pk_only_text, run_dosing
+    from hemasim.scenario.plausibility import plausibility_warnings
+
+    scenario = result.record.scenario
+    if scenario is None:
+        return []
+    dosing = run_dosing(result)
+    found = [f"check {field}: {message}" for field, message in plausibility_warnings(scenario)]
+    return found + [t for t in (pk_only_text(result, dosing), fitted_kill_text(result, dosing)) if t]
+
+
 def _paths_in(data: Any, where: str = "") -> list[tuple[str, str]]:
     """(field, value) of every file path in ``data`` (the scenario's PATH_FIELDS holding a path)."""
     from hemasim.scenario import PATH_FIELDS, is_path_value
@@ -186,7 +201,7 @@ class Explorer:
 
         start = time.perf_counter()
         runs = self.simulate(request)
-        arms = [{"name": name or "A", "endpoints": [
+        arms = [{"name": name or "A", "notes": _notes(result), "endpoints": [
             {"name": e.name, "value": e.value, "text": endpoint_text(e), "unit": e.unit, "definition": e.definition}
             for e in evaluate_endpoints(result)]} for name, result in runs]
         return {"arms": arms, "plots": panel_specs(runs), "elapsed_s": round(time.perf_counter() - start, 4)}

@@ -137,11 +137,13 @@ def _drug_section(result: Result) -> str | None:
     basis = dose_basis_text(result, dosing)
     peaks = peak_text(result, dosing)
     inert = pk_only_text(result, dosing)
+    fitted = fitted_kill_text(result, dosing)
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
     return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
+            + (f"<p><strong>{esc(fitted)}</strong></p>" if fitted else "")
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (or dose n of N of a days list)</th><th>route</th>"
             "<th>action</th>"
@@ -194,6 +196,37 @@ def pk_only_text(result: Result, dosing: Dosing | None = None) -> str:
     verbs = "is dosed and drawn but acts" if len(inert) == 1 else "are dosed and drawn but act"
     return (f"PK only in this model: {', '.join(inert)} {verbs} on no blood cell (no myelosuppression model has "
             "been transcribed from the sources; docs/drugs.md), so the counts show none of that toxicity.")
+
+
+def fitted_kill_text(result: Result, dosing: Dosing | None = None) -> str:
+    """One line for a run whose drugs lower the counts by a marrow kill fitted on one clinical figure, not by a
+    published chain (the AC sets, :attr:`~hemasim.pharmacology.drug_sets.DrugSet.full_model_kill_only`): what the
+    neutropenia the report shows rests on, or empty. The AC-T example's report showed each AC cycle's grade-4 nadir
+    with that said only in the example's own description, which a scenario of one's own does not carry
+    (firsthour30). ``dosing``: :func:`run_dosing`'s (read here when not given)."""
+    from hemasim.scenario.plausibility import AC_PAIRED_KILL
+
+    scenario = result.record.scenario
+    if scenario is None or scenario.model.kind != "full":
+        return ""
+    family = _endpoints_of(run_dosing(result) if dosing is None else dosing)
+    fitted = [ds for ds in family.sets.values() if ds.full_model_kill_only] if family is not None else []
+    if not fitted:
+        return ""
+    drugs = " and ".join(ds.drug for ds in fitted)
+    ac = all(ds.name in AC_PAIRED_KILL for ds in fitted)
+    if not ac:  # a set of one's own of that kind: its own fit's data, as `hemasim drugs NAME` prints it
+        return (f"Fitted marrow kill: {drugs} lower the counts here by a kill fitted in the full model (no published "
+                "chain); what it was fitted on: hemasim drugs " + ", ".join(ds.name for ds in fitted) + ".")
+    alone = ("; given without its partner, as here, its kill is not calibrated" if len(fitted) == 1 else "")
+    verb = "lowers" if len(fitted) == 1 else "lower"
+    return (f"Fitted marrow kill: {drugs} {verb} the counts here by one kill scale fitted on one figure: Ahmed "
+            "2020's line of the day-20 ANC against cyclophosphamide exposure, read at the 600 mg/m2 arm's typical "
+            "patient (72% of her baseline ANC on day 20; validation target C10), with AC at 60/600 mg/m2. How the "
+            "kill splits between doxorubicin and cyclophosphamide is assumed (half each)" + alone + ". The depth, "
+            "day and length of the AC nadirs were not fitted, and no published AC nadir found so far checks them "
+            "(prediction C11, an ANC below 1.0e9/L in cycle 1, passes at any kill the fit allows): "
+            "docs/chemotherapy_full_model.md, 'AC'.")
 
 
 def peak_text(result: Result, dosing: Dosing | None = None) -> str:

@@ -391,6 +391,13 @@ class DrugSet(_Strict):
         """A set without effects on blood cells (PK only): it can be dosed, combined and plotted, and acts on nothing."""
         return not self.effects
 
+    @property
+    def full_model_kill_only(self) -> bool:
+        """A set whose marrow kill acts only in the full model (no published chain; doxorubicin and cyclophosphamide:
+        a kill fitted for AC on one clinical figure), marked as such in docs/drug_sets.md and `hemasim drugs`."""
+        return bool(self.effects) and self.friberg is None and all(
+            e.full_model is not None and e.slope_L_per_umol is None for e in self.effects)
+
     # ------------------------------------------------------------------ hemasim parameter records
     def reference(self, key: str) -> Reference:
         return self.references[key].reference(key)

@@ -31,7 +31,7 @@ def drug_sets_markdown() -> str:
             lines += [f"**No PK model**: {' '.join((ds.pk_missing_reason or '').split())}", ""]
         elif ds.pk_only:
             lines += ["**PK only**: no effect on blood cells (it can be dosed, combined and plotted).", ""]
-        elif ds.friberg is None and all(e.full_model is not None and e.slope_L_per_umol is None for e in ds.effects):
+        elif ds.full_model_kill_only:
             lines += ["**Full-model kill only**: no published chain; its kill acts in the full model, not in a "
                       "Friberg chain.", ""]
         lines += ["| value | number | source |", "|---|---|---|"]

@@ -161,13 +161,15 @@ def patient_text(patient: dict[str, Any]) -> str:
     :func:`plain` writes them (genotype, clones, disease); the unit after the number, not in the field's name."""
     parts = []
     for field, value in patient.items():
-        if value is None or value == [] or value == {}:
+        if value is None or value == [] or value == {} or field == "weight_confirmed":
             continue
         if field in _PATIENT_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
             label, unit = _PATIENT_UNITS[field]
             # an infant's age in months too: "age 0.3 years" read as a rounding of the description's 3.6 months
             months = f" ({number_text(float(value) * 12.0)} months)" if field == "age_years" and value < 2 else ""
-            parts.append(f"{label} {number_text(float(value))} {unit}{months}")
+            # a weight its user confirmed (no plausibility question asked): said beside it, not as a field
+            confirmed = " (confirmed)" if field == "weight_kg" and patient.get("weight_confirmed") else ""
+            parts.append(f"{label} {number_text(float(value))} {unit}{months}{confirmed}")
         elif field == "sex":
             parts.append(str(value))
         elif field == "clones":  # what the numbers are, and that they are the user's (harden10: a report showed
@@ -472,19 +474,25 @@ def warnings_box(warnings: Sequence[tuple[str, str, str]]) -> str:
                                for name, field, message in warnings))
     if not items:
         return ""
-    return ('<div class="warnings"><h2>Check these inputs</h2><p>The scenario ran as written, but these values lie '
-            "outside the range met in the clinic (a unit slip is the usual cause; <code>hemasim check</code> lists "
-            f"them too):</p><ul>{''.join(items)}</ul></div>")
+    # "outside the range met in the clinic" was untrue of an adult's BMI of 40 or more, asked about as maybe pounds
+    # though 9.2% of US adults have one (firsthour30)
+    return ('<div class="warnings"><h2>Check these inputs</h2><p>The scenario ran as written, but these values are '
+            "rare in the clinic or often a slip (of a unit, of a day); one that is right needs no change "
+            f"(<code>hemasim check</code> lists them too):</p><ul>{''.join(items)}</ul></div>")
 
 
 def _pk_only_note(result: Result) -> str:
     """Under the key results, the drugs of the run that act on no blood cell (PK-only sets): the line stood only in
     the Drugs section, far below key results that read an AC-T regimen's flat AC cycles as the regimen's toxicity
-    (firsthour27)."""
-    from hemasim.interventions.dosed import pk_only_text
+    (firsthour27); and what a kill fitted on one figure rests on (:func:`fitted_kill_text`)."""
+    from hemasim.interventions.dosed import fitted_kill_text, pk_only_text, run_dosing
 
-    text = pk_only_text(result) if result.record.scenario is not None else ""
-    return f"\n<p><strong>{html.escape(text)}</strong></p>" if text else ""
+    if result.record.scenario is None:
+        return ""
+    dosing = run_dosing(result)
+    # beside it, what a fitted kill's neutropenia rests on (AC: one figure, the drugs' split assumed; firsthour30)
+    texts = [t for t in (pk_only_text(result, dosing), fitted_kill_text(result, dosing)) if t]
+    return "".join(f"\n<p><strong>{html.escape(t)}</strong></p>" for t in texts)
 
 
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,

@@ -77,9 +77,13 @@ class Patient(_Strict):
     # a weight in pounds is mostly a possible weight in kg too (165): no bound can refuse it (tidy30)
     weight_kg: float = Field(gt=0, le=400, description="body weight, kg, not pounds: a weight in pounds that is also "
                              "a possible weight in kg (165) runs as kg; with height_cm, an adult's BMI of 40 or more "
-                             "is warned as maybe pounds")
+                             "is asked about as maybe pounds (weight_confirmed: true stops the question)")
     height_cm: float | None = Field(default=None, gt=30, le=250,
                                     description="height, cm (blood volume by Nadler 1962 when given)")
+    # an adult with a BMI of 40 or more was asked on every run and check whether the weight was pounds, with no way
+    # to answer (firsthour30)
+    weight_confirmed: bool = Field(default=False, description="true: weight_kg is right as written, in kg; its "
+                                   "plausibility questions (pounds? outside the range for the age?) are not asked")
     genotype: Literal["healthy", "il2rg_scid", "ada_scid", "rag_scid"] = Field(
         default="healthy", description="SCID genotypes remove the host lineages they block")
     clones: list[CloneSpec] = Field(default_factory=list, description="expanded HSC clones and their lineage output")

@@ -309,7 +309,8 @@ def _years(age: float) -> str:
 
 def _patient(patient: Patient) -> Iterator[Implausible]:
     w, h, age = patient.weight_kg, patient.height_cm, patient.age_years
-    yield from _weight(age, patient.sex, w)
+    if not patient.weight_confirmed:
+        yield from _weight(age, patient.sex, w)
     if h is not None and age < 18:
         low, high = child_height_band(age, patient.sex)
         if not low <= h <= high:
@@ -325,13 +326,15 @@ def _patient(patient: Patient) -> Iterator[Implausible]:
             inches = f"; if height_cm is in inches, {h * 2.54:.3g} cm" if h < 100 else ""
             yield "patient.height_cm", (f"weight {_g(w)} kg and height {_g(h)} cm give a BMI of {bmi:.3g}, "
                                         f"outside {rng.text()}{inches} ({rng.why})")
-        elif age >= 18 and bmi >= POUNDS_QUESTION_BMI and w <= ADULT_WEIGHT_KG[1]:
+        elif age >= 18 and bmi >= POUNDS_QUESTION_BMI and w <= ADULT_WEIGHT_KG[1] and not patient.weight_confirmed:
+            # a question to a clinician whose patient may well weigh this (9.2% of US adults have a BMI of 40 or
+            # more): no diagnosis, the fix only if the unit slipped, and how to stop the question (firsthour30)
             kg = w * KG_PER_LB
             yield "patient.weight_kg", (
-                f"weight {_g(w)} kg and height {_g(h)} cm give a BMI of {bmi:.3g} (severe obesity, 40 or more); "
-                f"if that weight is in pounds, write weight_kg: {kg:.3g} (BMI {kg / (h / 100.0) ** 2:.3g}): "
-                f"weight_kg takes kilograms, and a weight in pounds that is also a possible weight in kg runs as kg; "
-                f"if the weight is right, nothing to change")
+                f"{_g(w)} and height {_g(h)} cm give a BMI of {bmi:.3g} if the weight is in kilograms: is it? "
+                f"If it was written in pounds, it is {kg:.3g} kg (BMI {kg / (h / 100.0) ** 2:.3g}): write weight_kg: "
+                f"{kg:.3g} (weight_kg is read as kg, whatever was meant). If {_g(w)} kg is right, the run is right "
+                f"as it stands; add weight_confirmed: true to patient to stop this question")
 
 
 def _population(scenario: Scenario) -> Iterator[Implausible]:
@@ -738,7 +741,8 @@ def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
     """The warnings of a gene-therapy scenario (``hemasim gene-therapy``): the graft's CD34+ dose against the same
     clinical range as a transplant's (an autologous graft of mobilised or marrow CD34+ cells), the patient's weight."""
     patient, graft = scenario.patient, scenario.gene_therapy
-    return [*_weight(patient.age_years, patient.sex, patient.weight_kg),
+    weight = [] if patient.weight_confirmed else list(_weight(patient.age_years, patient.sex, patient.weight_kg))
+    return [*weight,
             *_outside("gene_therapy.cd34_per_kg", graft.cd34_per_kg, RANGES["cd34_per_kg"], "CD34+/kg")]
 
 

@@ -172,11 +172,22 @@
     api("/api/run", {arms: state.arms}).then(function (r) { return r.json(); }).then(function (res) {
       if (seq !== state.seq) return;  // a newer run was asked for
       showError(null);
+      renderNotes(res.arms);
       renderEndpoints(res.arms);
       HemaPlot.renderAll($("plots"), res.plots);
       $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
         Math.round(res.elapsed_s * 1000) + " ms";
     }).catch(function (err) { if (seq === state.seq) showError(err); });
+  }
+
+  // what the report says above its plots: plausibility questions, PK-only drugs, what a fitted kill rests on
+  function renderNotes(arms) {
+    var box = $("notes"), items = [];
+    arms.forEach(function (a) {
+      (a.notes || []).forEach(function (n) { items.push((arms.length > 1 ? "arm " + a.name + ": " : "") + n); });
+    });
+    box.innerHTML = items.map(function (n) { return "<li>" + escapeHtml(n) + "</li>"; }).join("");
+    box.hidden = !items.length;
   }
 
   function renderEndpoints(arms) {
