@@ -34,6 +34,7 @@ EXPECTED_IDS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graf
 EXPECTED_IDS |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel weekly against 3-weekly (DISTAL-01); lymphocytes after one whole-body exposure
 EXPECTED_IDS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 after chemotherapy, H5N1 dose, HPV by age
 EXPECTED_IDS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after radiation, filgrastim doses, donor age
+EXPECTED_IDS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
 
 
 def test_every_published_target_is_transcribed_once():
