@@ -148,6 +148,7 @@ KNOWN_FAILURES |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel over-suppres
 # predict30: agranulocytosis only above 1.6 Gy and too long after 5 Gy, CD34+ too low at 5 ug/kg/d, ANC not back
 # within 48 h of the last filgrastim dose, no age effect on mobilisation (Z4, Z5 pass)
 KNOWN_FAILURES |= {"Z1", "Z2", "Z3", "Z6", "Z7"}
+KNOWN_FAILURES |= {"U3"}  # predict30b: no rebound above baseline 8-11 days after one plateletpheresis
 
 
 @pytest.mark.integration

@@ -75,3 +75,18 @@ def test_highest_ratio_between_reads_the_window_over_the_count_before_the_collec
     values[times == 22.0] = 260.0  # 12 days after: outside it
     result = _Result(times, values)
     assert highest_ratio_between(lambda: result, "platelets_1e9_per_L", 8.0, 11.0) == pytest.approx(1.15)
+
+
+@pytest.mark.slow
+def test_the_new_predictions_pass_or_fail_as_reported():
+    """First run, after U1-U3 were committed (86b9b7f): U1 and U2 pass, U3 fails (notes in targets.yaml). Held so
+    that a model change that moves them shows up."""
+    from .conftest import validation_outcome
+
+    status, values = validation_outcome(["plateletpheresis_platelet_recovery"])  # GROUP, named for test_cli
+    assert status == {"U1": "pass", "U2": "pass", "U3": "fail"}
+    expected = {"plateletpheresis_platelet_ratio_day7": 0.9413, "plateletpheresis_platelet_ratio_day3": 0.8693,
+                "plateletpheresis_platelet_ratio_day5": 0.9068,
+                "plateletpheresis_highest_platelet_ratio_days_8_to_11": 0.9857}
+    for readout, value in expected.items():
+        assert values[readout] == pytest.approx(value, rel=2e-3), readout
