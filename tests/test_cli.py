@@ -77,7 +77,8 @@ GROUPS_JUDGED_ELSEWHERE = ("chemotherapy_schedules", "blood_loss", "chemotherapy
                            "whole_blood_donation_and_autologous_engraftment", "single_cord_engraftment",
                            "donation_and_plateletpheresis_courses", "vaccines_and_immune_reconstitution",
                            "gcsf_after_allogeneic_graft", "vaccine_boosters_and_chemotherapy_lymphodepletion",
-                           "radiation_granulocytes_and_filgrastim_doses", "plateletpheresis_platelet_recovery")
+                           "radiation_granulocytes_and_filgrastim_doses", "plateletpheresis_platelet_recovery",
+                           "filgrastim_schedule_mobilisation")
 
 
 @pytest.mark.integration

@@ -77,6 +77,43 @@ def test_highest_ratio_between_reads_the_window_over_the_count_before_the_collec
     assert highest_ratio_between(lambda: result, "platelets_1e9_per_L", 8.0, 11.0) == pytest.approx(1.15)
 
 
+SCHEDULE_GROUP = "filgrastim_schedule_mobilisation"
+
+
+def _schedule_targets() -> dict[str, dict]:
+    return {t["id"]: t for t in load_targets()[SCHEDULE_GROUP]}
+
+
+@pytest.mark.parametrize(("target_id", "readout", "split", "sem_split", "n_split"),
+                         [("U4", "filgrastim_6ug_every_12h_over_10ug_daily_cd34_ratio_day5", 83.3, 6.7, 21),
+                          ("U5", "filgrastim_8ug_every_12h_over_10ug_daily_cd34_ratio_day5", 121.0, 6.9, 6)])
+def test_u4_u5_bands_are_the_intervals_of_the_ratio_of_the_groups_means(target_id, readout, split, sem_split, n_split):
+    # Arbona 1998: 10 ug/kg once a day 71.6 +- 6.5 (21 donors); the +- values read as standard errors of the means
+    daily, sem_daily = 71.6, 6.5
+    ratio = split / daily
+    se_log = math.hypot(sem_split / split, sem_daily / daily)
+    band = [round(ratio * math.exp(-Z_95 * se_log), 3), round(ratio * math.exp(Z_95 * se_log), 3)]
+    target = _schedule_targets()[target_id]
+    assert {c["readout"]: c["band"] for c in target["checks"]} == {readout: band}
+    assert target["band_basis"] == "uncertainty" and target["class"] == "prediction" and target.get("blind", True)
+    # read as SDs the interval is narrower and lies inside the judged one (the SEM reading is the cautious one)
+    se_sd = math.hypot(sem_split / split / math.sqrt(n_split), sem_daily / daily / math.sqrt(21))
+    assert band[0] < ratio * math.exp(-Z_95 * se_sd) < ratio * math.exp(Z_95 * se_sd) < band[1]
+    assert all(c["readout"] in PREDICTIONS11 for c in [*target["checks"], *target["info_checks"]])
+
+
+def test_the_split_schedules_give_ten_doses_every_12_hours_over_five_days():
+    from hemasim.validation.predictions11 import TWELVE_HOURLY_VARIATIONS
+    from hemasim.validation.scenario_runs import validation_scenario
+
+    (daily,) = validation_scenario("filgrastim_mobilisation").interventions
+    assert list(daily.schedule.days) == [0, 1, 2, 3, 4] and daily.dose_ug_per_kg == 10
+    for ug, variation in TWELVE_HOURLY_VARIATIONS.items():
+        (split,) = validation_scenario("filgrastim_mobilisation", variation).interventions
+        assert split.dose_ug_per_kg == ug and list(split.schedule.days) == [0.5 * k for k in range(10)]
+        assert split.drug_set == daily.drug_set and split.route == daily.route
+
+
 @pytest.mark.slow
 def test_the_new_predictions_pass_or_fail_as_reported():
     """First run, after U1-U3 were committed (86b9b7f): U1 and U2 pass, U3 fails (notes in targets.yaml). Held so
