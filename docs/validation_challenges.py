@@ -75,7 +75,17 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                               "upper end)", ["M1"]),
     "autoreactive_growth_half": ({"autoreactive_net_growth_per_year": 0.5}, "autoreactive regrowth 0.5/yr (x0.5, the "
                                  "screen's lower end)", ["M1"]),
-    "spleen_share_low": ({"platelet_splenic_pool_share": 0.1}, "splenic platelet pool 10% (screen step)", ["W2"]),
+    "spleen_share_low": ({"platelet_splenic_pool_share": 0.1}, "splenic platelet pool 10% (screen step)",
+                         ["W2", "U1", "U2"]),
+    "megakaryocyte_exit_ninth": ({"megakaryocyte_progenitor_exit_rate_per_day": 0.0466},
+                                 "the megakaryocyte progenitors' exit rate at the ninth session's free optimum of the "
+                                 "engraftment fit (0.0466/day) instead of its search bound 0.02", ["U1", "U2", "U3"]),
+    "platelet_lifespan_8d": ({"platelet_lifespan_days": 8.0}, "platelet lifespan 8 days instead of Harker & Finch's "
+                             "9.9 (-20%, screen step)", ["U1", "U2", "U3"]),
+    "platelet_lifespan_12d": ({"platelet_lifespan_days": 12.0}, "platelet lifespan 12 days instead of Harker & "
+                              "Finch's 9.9 (+20%, screen step)", ["U1", "U2", "U3"]),
+    "spleen_share_high": ({"platelet_splenic_pool_share": 0.4}, "splenic platelet pool 40%, the upper end of the "
+                          "pool's sources (a quarter to two-fifths of a collection; docs/platelets.md)", ["U1", "U2"]),
     "cd4_lymphopenia_low": ({"cd4_memory_lymphopenia_max_fold": 1.5}, "lower end of the T4/T6 scan (1.5)",
                             ["Y3", "R4"]),
     "cd4_lymphopenia_high": ({"cd4_memory_lymphopenia_max_fold": 2.3}, "upper end of the T4/T6 scan (2.3)",

@@ -38,6 +38,8 @@ PREDICTIONS |= {"T12", "T13"}  # gcsfgraft: filgrastim after an allogeneic graft
 PREDICTIONS |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel weekly against 3-weekly (Gridelli 2004); lymphocytes after whole-body exposure (Mettler 2002)
 PREDICTIONS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 after chemotherapy, H5N1 dose, HPV by age
 PREDICTIONS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after radiation, filgrastim doses, donor age
+PREDICTIONS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
+PREDICTIONS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against once a day (Arbona 1998)
 PREDICTIONS |= {"C11"}  # acfit30: AC grade 3-4 neutropenia in the first cycle (Drooger 2015), the AC kill fitted on C10
 #: moved to consistency in the twenty-fourth session (honest27, audit27; each says why in its class_reason): G4 is G1's
 #: calibration read-out, T7 K3's at the same dose, C4/C5 the published Kloft chain, R3/R8 the fitted age trends read

@@ -23,6 +23,7 @@ from hemasim.validation.predictions7 import PREDICTIONS7  # predict7: Y1-Y6
 from hemasim.validation.predictions8 import PREDICTIONS8  # predict29a: N1-N4
 from hemasim.validation.predictions9 import PREDICTIONS9  # predict29b: L1-L6
 from hemasim.validation.predictions10 import PREDICTIONS10  # predict30: Z1-Z7
+from hemasim.validation.predictions11 import PREDICTIONS11  # predict30b: U1-U5
 from hemasim.validation.predictions_misc import PREDICTIONS_MISC
 from hemasim.validation.reconstitution_and_ageing import RECONSTITUTION_AND_AGEING  # predict3: R1-R8
 from hemasim.validation.red_cell_apheresis import RED_CELL_APHERESIS  # predict2: P17
@@ -45,6 +46,7 @@ READOUTS = merge_readouts(READOUTS, GCSF_GRAFT)  # gcsfgraft: T12, T13 (filgrast
 READOUTS = merge_readouts(READOUTS, PREDICTIONS8)  # predict29a: N1-N4 (DISTAL-01 docetaxel schedules, lymphocytes after one whole-body exposure)
 READOUTS = merge_readouts(READOUTS, PREDICTIONS9)  # predict29b: L1-L6 (vaccine boosters, chemotherapy lymphodepletion, vaccine dose and age)
 READOUTS = merge_readouts(READOUTS, PREDICTIONS10)  # predict30: Z1-Z7 (granulocytes after radiation, filgrastim doses, donor age)
+READOUTS = merge_readouts(READOUTS, PREDICTIONS11)  # predict30b: U1-U5 (platelets in the days after one plateletpheresis, filgrastim every 12 hours)
 
 
 def find_readout(name: str) -> Readout:

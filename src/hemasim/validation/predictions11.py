@@ -1,0 +1,70 @@
+"""Read-outs of targets U1-U3 (branch predict30b), each chosen and committed with its band before the model was run
+on it: the donor's platelet count in the days after one plateletpheresis, relative to his count before it - 7 days
+after (U1, 25 donors on MCS+, bloodjournal.ir a_id 1239), 3 and 5 days after (U2, Hans 2019, 29 donors on Trima and
+Amicus) and its rebound above the count before 8-11 days after (U3, Transfusion 1981, 352 donors on Haemonetics
+Model 30); and blood CD34+ under filgrastim 6 and 8 ug/kg every 12 hours over 10 ug/kg once a day in healthy
+donors (U4, U5, Arbona 1998).
+
+The collection is on run day 10 (scenario plateletpheresis_one_collection_follow_up.yaml); "before" is the last
+output before it, as W1-W3 read theirs (:mod:`hemasim.validation.predictions6`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hemasim.validation.base import OwnRun, Readout
+from hemasim.validation.predictions6 import FIRST_COLLECTION_DAY, Run, ratio_after_first_collection, value_before
+from hemasim.validation.scenario_runs import cached_scenario_run
+
+PLATELETS = "platelets_1e9_per_L"
+_FOLLOW_UP = cached_scenario_run("plateletpheresis_one_collection_follow_up")
+
+
+def highest_ratio_between(run: Run, observable: str, first_day_after: float, last_day_after: float) -> float:
+    """The highest ``observable`` from ``first_day_after`` to ``last_day_after`` days after the collection (outputs in
+    that window, ends included) over its value before the collection."""
+    r = run()
+    days_after = r.times - FIRST_COLLECTION_DAY
+    window = (days_after >= first_day_after - 1e-9) & (days_after <= last_day_after + 1e-9)
+    return float(np.max(r.observable(observable)[window]) / value_before(r, observable, FIRST_COLLECTION_DAY))
+
+
+_PLATELETPHERESIS: dict[str, Readout] = {
+    **{f"plateletpheresis_platelet_ratio_day{d}": OwnRun(
+        lambda d=d: ratio_after_first_collection(_FOLLOW_UP, PLATELETS, float(d))) for d in (3, 5, 7)},
+    "plateletpheresis_highest_platelet_ratio_days_8_to_11": OwnRun(
+        lambda: highest_ratio_between(_FOLLOW_UP, PLATELETS, 8.0, 11.0)),
+}
+
+# U4, U5: filgrastim for five days (filgrastim_mobilisation.yaml: the 75-kg donor, doses from run day 0) once a day at
+# 10 ug/kg (the file) or every 12 hours at 6 or 8 ug/kg (ten doses, days 0-4.5); blood CD34+ at the output nearest run
+# day 4, the morning of the fifth day, where a donor's pre-apheresis count is taken (as G1 and Z3 read theirs).
+TWELVE_HOURLY_VARIATIONS = {ug: {"interventions": {0: {"dose_ug_per_kg": ug, "schedule": {"days": [0.5 * k for k in
+                                                                                              range(10)]}}}}
+                            for ug in (6, 8)}
+_TWELVE_HOURLY = {ug: cached_scenario_run("filgrastim_mobilisation", v) for ug, v in TWELVE_HOURLY_VARIATIONS.items()}
+_ONCE_DAILY_10UG = cached_scenario_run("filgrastim_mobilisation")
+_FIFTH_MORNING_RUN_DAY = 4.0
+
+
+def cd34_at(run: Run, day: float) -> float:
+    """Blood CD34+ (cells/uL) at the output nearest run ``day``."""
+    r = run()
+    return float(r.observable("cd34_blood_per_uL")[int(np.argmin(np.abs(r.times - day)))])
+
+
+def peak_cd34(run: Run) -> float:
+    """The highest blood CD34+ (cells/uL) of the run."""
+    return float(run().observable("cd34_blood_per_uL").max())
+
+
+_SCHEDULES: dict[str, Readout] = {
+    **{f"filgrastim_{ug}ug_every_12h_over_10ug_daily_cd34_ratio_day5": OwnRun(
+        lambda ug=ug: cd34_at(_TWELVE_HOURLY[ug], _FIFTH_MORNING_RUN_DAY)
+        / cd34_at(_ONCE_DAILY_10UG, _FIFTH_MORNING_RUN_DAY)) for ug in (6, 8)},
+    **{f"filgrastim_{ug}ug_every_12h_over_10ug_daily_peak_cd34_ratio": OwnRun(
+        lambda ug=ug: peak_cd34(_TWELVE_HOURLY[ug]) / peak_cd34(_ONCE_DAILY_10UG)) for ug in (6, 8)},
+}
+
+PREDICTIONS11: dict[str, Readout] = {**_PLATELETPHERESIS, **_SCHEDULES}
