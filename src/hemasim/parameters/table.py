@@ -9,6 +9,7 @@ from hemasim.biology import healthy_human_model
 from hemasim.parameters.core import Assumed, ParameterSet
 from hemasim.sensitivity.screen import (
     coupled_screen_outcome,
+    reach_screen_outcome,
     regimen_screen,
     screen_outcome,
     stage4_screen_outcome,
@@ -33,12 +34,15 @@ def parameter_table_markdown() -> str:
         "Screen: what the Morris screen of the assumed parameters found (docs/sensitivity_screen.md; for the",
         "stem and progenitor parameters it left moving, also its stage 3, with the engraftment fit refitted, and its",
         "stage 4, with the docetaxel fit refitted too, and its stage 5, over the ranges the calibration fits'",
-        "profiles allow).",
+        "profiles allow). For a parameter it saw no effect of (its three scenarios do not exercise it), also the",
+        "targeted screen of the validation read-outs: one at a time, on every validation group whose run reads its",
+        "value (docs/sensitivity.md, \"The assumed parameters the Morris screen cannot see\").",
         "",
         "| name | value | unit | description | source | screen |",
         "|---|---|---|---|---|---|",
     ]
     screen = screen_outcome()
+    reach = reach_screen_outcome()
     later_stages = (  # stage 3: the same design's question with the engraftment fit refitted at each point; 4: the
         # same points with the docetaxel fit refitted too; 5: both refitted, over the ranges the calibration profiles allow
         ("with the engraftment fit refitted at each point (stage 3)", coupled_screen_outcome()),
@@ -51,6 +55,11 @@ def parameter_table_markdown() -> str:
         for stage, outcome in later_stages:
             if name in outcome:
                 found += f"; {stage}: {outcome[name]}"
+        if name in reach:
+            # the Morris screen's "no effect" holds for its three scenarios' read-outs only: say which, then what
+            # the validation read-outs of the groups that read the value show
+            found = (f"Morris screen: no effect on its read-outs (healthy adult, docetaxel, allo-HSCT); "
+                     f"{'but the ' if ': moves ' in reach[name] else 'the '}{reach[name]}")
         if isinstance(provenance, Assumed) and provenance.what_if:
             # the screen's read-outs can miss a parameter that targets elsewhere bound: the cell says both
             found = (f"Morris screen: {found or 'not screened'}; but a targeted what-if over its bounds "

@@ -1,7 +1,9 @@
 """The screens shipped with the package, as package data (an installed package has no bench/ or docs/): the outcome
 of the Morris screen of the assumed parameters (written by bench/sensitivity_screen.py; shown in docs/parameters.md
 and docs/sensitivity_screen.md), of its stage 3 with the engraftment fit refitted, its stage 4 with the docetaxel fit
-refitted too and its stage 5 over the ranges the calibration profiles allow (bench/coupled_screen.py), and the screen of the conditioning regimens' surviving fractions (written by
+refitted too and its stage 5 over the ranges the calibration profiles allow (bench/coupled_screen.py), the targeted
+screen of the validation read-outs for the parameters the Morris screen saw no effect of (bench/reach_screen.py), and
+the screen of the conditioning regimens' surviving fractions (written by
 bench/regimen_screen.py; the regimen rows of docs/parameters.md)."""
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["coupled_screen_outcome", "regimen_screen", "screen_outcome", "stage4_screen_outcome",
-           "stage5_screen_outcome"]
+__all__ = ["coupled_screen_outcome", "reach_screen_outcome", "regimen_screen", "screen_outcome",
+           "stage4_screen_outcome", "stage5_screen_outcome"]
 
 
 def _outcome_lines(file: str) -> dict[str, str]:
@@ -39,6 +41,14 @@ def stage5_screen_outcome() -> dict[str, str]:
     """Parameter name -> one line on what stage 5 of the screen found with both fits refitted over the ranges the
     calibration fits' profiles allow (written by ``bench/coupled_screen.py --stage5``; the parameters it screened)."""
     return _outcome_lines("stage5_screen_outcome.json")
+
+
+@cache
+def reach_screen_outcome() -> dict[str, str]:
+    """Parameter name -> one line on what the targeted screen of the validation read-outs found for a parameter the
+    Morris screen saw no effect of (its scenarios do not exercise it): one at a time, on the validation groups
+    whose evaluation reads its value (written by ``bench/reach_screen.py --package``; docs/sensitivity.md)."""
+    return _outcome_lines("reach_screen_outcome.json")
 
 
 @cache

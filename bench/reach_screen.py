@@ -1,0 +1,177 @@
+"""The targeted screen of the parameters the Morris screen saw no effect of, on the validation groups that read them
+(issue 17, branch screen30).
+
+    PYTHONPATH=src python bench/reach_screen.py [PARAMETER ...] [--json bench/results/reach_screen.json]
+    PYTHONPATH=src python bench/reach_screen.py --package    # the screen cells docs/parameters.md shows, and a table
+
+``--package`` writes each screened parameter's outcome in words to hemasim/sensitivity/reach_screen_outcome.json
+(the parameter table, ``python -m hemasim.parameters.table``, puts it in the parameter's screen cell) and prints the
+Markdown table of docs/sensitivity.md's section "The assumed parameters the Morris screen cannot see".
+
+For each assumed parameter whose Morris screen outcome (hemasim/sensitivity/screen_outcome.json) is "no effect on
+any screened read-out" (or only those named): the validation groups whose evaluation reads its value
+(bench/results/screen_reach.json, written by bench/screen_reach.py); none - it cannot move a validation read-out;
+otherwise the targeted screen of bench/targeted_screen.py on those groups only: one factor at a time, at x0.5 and x2
+its value (clipped to its bounds) or, where its record has a sourced plausible range, at that range's two ends, the
+fitted parameters whose fit held it refitted, every read-out of those groups against the shipped values (the base
+run once per set of groups). A read-out *moves* when it changes by more than 10% at either end (for a read-out 0 at
+the shipped values: by more than 0.1 in its own unit, as the targeted screen counts it). Sensitivity analysis, not a
+fit: no value changes, and the read-outs screened include prediction targets' (these must not steer any later
+choice of the values). Resumable: parameters already in the output file are skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from targeted_screen import _values_in_child, refitted_at, screen_ends  # noqa: E402
+
+THRESHOLD = 0.10
+
+
+def unseen_parameters() -> list[str]:
+    from hemasim.sensitivity.screen import screen_outcome
+
+    return sorted(n for n, text in screen_outcome().items() if text.startswith("no effect"))
+
+
+PACKAGE_FILE = ROOT / "src" / "hemasim" / "sensitivity" / "reach_screen_outcome.json"
+CLASS_SHORT = {"prediction": "pred", "calibration": "calib", "consistency": "consist"}
+
+
+def _percent(change: float) -> str:
+    if math.isinf(change):
+        return "fails or gives no value"
+    return "under 0.1%" if change < 0.001 else f"{change:.1%}" if change < 0.1 else f"{change:.0%}"
+
+
+def outcome_text(row: dict, shown: int = 3) -> str:
+    """A parameter's outcome in words, as its screen cell in docs/parameters.md says it."""
+    if row["outcome"] == "not read":
+        return ("targeted screen of the validation read-outs: no validation group reads its value (with the other "
+                "parameters at their values), so it moves no validation read-out")
+    groups = row["groups"]
+    span = "its sourced plausible range" if row["range"] != "x0.5-x2" else "x0.5-x2"
+    where = (f"targeted screen of the validation read-outs ({row['readouts']} read-outs of the {len(groups)} "
+             f"group{'s' if len(groups) > 1 else ''} that read it, one at a time over {span})")
+    if row["outcome"] == "does not move":
+        largest = row["largest"]
+        return (f"{where}: does not move any by more than 10% (largest {largest['readout']} "
+                f"{_percent(largest['change'])})")
+    moved = list(row["moved_over_10pct"].items())
+    named = ", ".join(f"{k} ({CLASS_SHORT.get(row['moved_classes'][k], row['moved_classes'][k])}) "
+                      f"{_percent(v)}" for k, v in moved[:shown])
+    more = f" and {len(moved) - shown} more" if len(moved) > shown else ""
+    return f"{where}: moves {named}{more} by more than 10%"
+
+
+def not_screened(groups: list[str]) -> str:
+    """The screen cell of a parameter this screen has not run yet (the groups that read its value are known)."""
+    return (f"targeted screen of the validation read-outs: not run yet ({len(groups)} validation "
+            f"group{'s' if len(groups) != 1 else ''} read{'s' if len(groups) == 1 else ''} its value); the Morris "
+            f"screen's 'no effect' says nothing of their read-outs")
+
+
+def package(results: dict, reach: dict) -> None:
+    outcome = {n: outcome_text(results["parameters"][n]) if n in results["parameters"]
+               else not_screened([g for g in reach if n in reach[g]["read"]]) for n in unseen_parameters()}
+    PACKAGE_FILE.write_text(json.dumps(outcome, indent=1) + "\n", encoding="utf-8")
+    print("| parameter | groups that read it | range | outcome: read-outs moved by more than 10% (class) |")
+    print("|---|---|---|---|")
+    for n, r in sorted(results["parameters"].items(), key=lambda kv: (kv[1]["outcome"], kv[0])):
+        if r["outcome"] == "not read":
+            print(f"| `{n}` | none | - | not read: moves no validation read-out |")
+            continue
+        groups = ", ".join(r["groups"]) if len(r["groups"]) < 24 else "all 24"
+        if r["outcome"] == "moves":
+            cell = "moves " + ", ".join(f"{k} {_percent(v)} ({CLASS_SHORT.get(r['moved_classes'][k])})"
+                                        for k, v in r["moved_over_10pct"].items())
+        else:
+            cell = f"none (largest {r['largest']['readout']} {_percent(r['largest']['change'])})"
+        print(f"| `{n}` | {groups} | {', '.join(map(str, r['varied_to']))} | {cell} |")
+    for n in unseen_parameters():
+        if n not in results["parameters"]:
+            groups = [g for g in reach if n in reach[g]["read"]]
+            print(f"| `{n}` | {'all 24' if len(groups) == 24 else ', '.join(groups)} | - | not run yet |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("parameters", nargs="*")
+    ap.add_argument("--reach", type=Path, default=ROOT / "bench" / "results" / "screen_reach.json")
+    ap.add_argument("--json", type=Path, default=ROOT / "bench" / "results" / "reach_screen.json")
+    ap.add_argument("--base-card", type=Path,
+                    help="a `hemasim validate --json` card of the shipped values: the base of the all-groups runs "
+                         "(saves one full validation run; its values are those a base run would give)")
+    ap.add_argument("--package", action="store_true", help="write the screen cells and print the docs' table")
+    args = ap.parse_args()
+    if args.package:
+        package(json.loads(args.json.read_text(encoding="utf-8")), json.loads(args.reach.read_text(encoding="utf-8")))
+        return
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.validation import load_targets
+
+    reach = json.loads(args.reach.read_text(encoding="utf-8"))
+    classes = {t["id"]: t["class"] for ts in load_targets().values() for t in ts}
+    out = json.loads(args.json.read_text(encoding="utf-8")) if args.json.exists() else {
+        "method": __doc__.split("\n\n", 2)[2].strip(), "threshold": THRESHOLD, "bases": {}, "parameters": {}}
+    table = healthy_adult_parameters()
+    if args.base_card is not None:
+        card = json.loads(args.base_card.read_text(encoding="utf-8"))
+        # keyed as _values_in_child keys them (a later check of the same target and read-out replaces an earlier)
+        out["bases"].setdefault(",".join(reach), {f"{t['id']}:{c['readout']}": float(c["value"]) for t in card["targets"]
+                                                  for c in t["checks"] if c["value"] is not None})
+    for name in args.parameters or unseen_parameters():
+        if name in out["parameters"]:
+            continue
+        t0 = time.time()
+        groups = [g for g in reach if name in reach[g]["read"]]
+        row: dict[str, object] = {"groups": groups}
+        if not groups:
+            row["outcome"] = "not read"
+        else:
+            sourced = table[name].plausible_range is not None
+            key = ",".join(groups)
+            if key not in out["bases"]:
+                out["bases"][key] = _values_in_child(name, 1.0, groups)
+            base = out["bases"][key]
+            changes: dict[str, float] = {}
+            refits = {}
+            for factor, value in screen_ends(name, sourced):
+                refitted = refitted_at(name, factor, value)
+                refits[f"{value:g}" if value is not None else f"x{factor:g}"] = refitted
+                varied = _values_in_child(name, factor, groups, value, refitted)
+                for k, v0 in base.items():
+                    v = varied.get(k, math.nan)
+                    if math.isnan(v0) and math.isnan(v):  # no value at either (e.g. a count never under a threshold)
+                        changes.setdefault(k, 0.0)
+                        continue
+                    rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
+                    changes[k] = max(changes.get(k, 0.0), rel if math.isfinite(rel) else math.inf)
+            moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > THRESHOLD}
+            largest = max(changes, key=lambda k: changes[k], default=None)
+            row.update(
+                outcome="moves" if moved else "does not move",
+                varied_to=[v if v is not None else f"x{f:g}" for f, v in screen_ends(name, sourced)],
+                range="sourced plausible range" if sourced else "x0.5-x2",
+                readouts=len(base),
+                largest={"readout": largest, "change": round(changes[largest], 6) if largest else 0.0},
+                moved_over_10pct=moved,
+                moved_classes={k: classes[k.split(":")[0]] for k in moved},
+                refitted=refits)
+        row["seconds"] = round(time.time() - t0, 1)
+        out["parameters"][name] = row
+        args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+        print(f"{name}: {row['outcome']} ({len(groups)} groups); {row.get('largest')}; "
+              f"{len(row.get('moved_over_10pct', {}))} read-outs > 10%; {row['seconds']} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""The targeted screen of the validation read-outs for the assumed parameters the Morris screen saw no effect of
+(bench/screen_reach.py, bench/reach_screen.py; docs/sensitivity.md, "The assumed parameters the Morris screen cannot
+see") stays in step with the Morris screen, with the groups that read each value, and with docs/parameters.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from hemasim.parameters.table import parameter_table_markdown
+from hemasim.sensitivity.screen import reach_screen_outcome, screen_outcome
+from hemasim.validation import load_targets
+from tests._scripts import load_script
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def _results() -> dict:
+    return json.loads((RESULTS / "reach_screen.json").read_text(encoding="utf-8"))
+
+
+def _reach() -> dict:
+    return json.loads((RESULTS / "screen_reach.json").read_text(encoding="utf-8"))
+
+
+def test_every_parameter_the_morris_screen_saw_no_effect_of_has_a_validation_outcome():
+    unseen = {n for n, text in screen_outcome().items() if text.startswith("no effect")}
+    assert set(reach_screen_outcome()) == unseen
+    assert set(_results()["parameters"]) <= unseen
+
+
+def test_the_reach_covers_every_validation_group_and_the_screen_used_its_groups():
+    reach = _reach()
+    assert set(reach) == set(load_targets())
+    for name, row in _results()["parameters"].items():
+        assert row["groups"] == [g for g in reach if name in reach[g]["read"]], name
+        assert (row["outcome"] == "not read") == (not row["groups"]), name
+
+
+def test_the_shipped_cells_are_the_bench_results_in_words():
+    script = load_script(ROOT / "bench" / "reach_screen.py")
+    results, reach, shipped = _results(), _reach(), reach_screen_outcome()
+    for name, text in shipped.items():
+        row = results["parameters"].get(name)
+        expected = (script.outcome_text(row) if row is not None
+                    else script.not_screened([g for g in reach if name in reach[g]["read"]]))
+        assert text == expected, name
+
+
+def test_a_moved_readout_is_over_the_threshold_and_the_outcome_says_so():
+    results = _results()
+    for name, row in results["parameters"].items():
+        if row["outcome"] == "not read":
+            continue
+        moved = row["moved_over_10pct"]
+        assert all(v > results["threshold"] for v in moved.values()), name
+        assert (row["outcome"] == "moves") == bool(moved), name
+        assert all(row["largest"]["change"] >= v - 1e-4 for v in moved.values()), name  # moved: rounded to 4 places
+
+
+def test_no_parameter_row_says_no_effect_where_a_validation_readout_moves():
+    rows = {line.split("`")[1]: line for line in parameter_table_markdown().splitlines()
+            if line.startswith("| <a id=")}
+    for name, text in reach_screen_outcome().items():
+        cell = rows[name].rsplit(" | ", 1)[1]
+        assert text.replace("|", "/") in cell, name
+        assert "no effect on any screened read-out" not in cell, name
+        if ": moves " in text:
+            assert "but the targeted screen" in cell, name
