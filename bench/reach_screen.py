@@ -17,7 +17,8 @@ fitted parameters whose fit held it refitted, every read-out of those groups aga
 run once per set of groups). A read-out *moves* when it changes by more than 10% at either end (for a read-out 0 at
 the shipped values: by more than 0.1 in its own unit, as the targeted screen counts it). Sensitivity analysis, not a
 fit: no value changes, and the read-outs screened include prediction targets' (these must not steer any later
-choice of the values). Resumable: parameters already in the output file are skipped.
+choice of the values). Resumable: parameters already in the output file are skipped, except on the groups
+added to the reach file since they were screened: those groups alone are screened and joined to the row.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def package(results: dict, reach: dict) -> None:
         if r["outcome"] == "not read":
             print(f"| `{n}` | none | - | not read: moves no validation read-out |")
             continue
-        groups = ", ".join(r["groups"]) if len(r["groups"]) < 24 else "all 24"
+        groups = ", ".join(r["groups"]) if len(r["groups"]) < len(reach) else f"all {len(reach)}"
         if r["outcome"] == "moves":
             cell = "moves " + ", ".join(f"{k} {_percent(v)} ({CLASS_SHORT.get(r['moved_classes'][k])})"
                                         for k, v in r["moved_over_10pct"].items())
@@ -99,7 +100,56 @@ def package(results: dict, reach: dict) -> None:
     for n in unseen_parameters():
         if n not in results["parameters"]:
             groups = [g for g in reach if n in reach[g]["read"]]
-            print(f"| `{n}` | {'all 24' if len(groups) == 24 else ', '.join(groups)} | - | not run yet |")
+            print(f"| `{n}` | {f'all {len(reach)}' if len(groups) == len(reach) else ', '.join(groups)} | - | not run yet |")
+
+
+def _screened(name: str, groups: list[str], table: dict, out: dict) -> dict:
+    """The targeted screen of ``name`` on ``groups``: each read-out's largest relative change over the two ends, the
+    ends and the refitted values (the base run once per set of groups, kept in ``out["bases"]``)."""
+    sourced = table[name].plausible_range is not None
+    key = ",".join(groups)
+    if key not in out["bases"]:
+        out["bases"][key] = _values_in_child(name, 1.0, groups)
+    base = out["bases"][key]
+    changes: dict[str, float] = {}
+    refits = {}
+    for factor, value in screen_ends(name, sourced):
+        refitted = refitted_at(name, factor, value)
+        refits[f"{value:g}" if value is not None else f"x{factor:g}"] = refitted
+        varied = _values_in_child(name, factor, groups, value, refitted)
+        for k, v0 in base.items():
+            v = varied.get(k, math.nan)
+            if math.isnan(v0) and math.isnan(v):  # no value at either (e.g. a count never under a threshold)
+                changes.setdefault(k, 0.0)
+                continue
+            rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
+            changes[k] = max(changes.get(k, 0.0), rel if math.isfinite(rel) else math.inf)
+    return {"changes": changes, "refitted": refits, "sourced": sourced,
+            "varied_to": [v if v is not None else f"x{f:g}" for f, v in screen_ends(name, sourced)]}
+
+
+def _described(screened: dict, groups: list[str], classes: dict[str, str]) -> dict:
+    changes = screened["changes"]
+    moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > THRESHOLD}
+    largest = max(changes, key=lambda k: changes[k], default=None)
+    return {"groups": groups, "outcome": "moves" if moved else "does not move", "varied_to": screened["varied_to"],
+            "range": "sourced plausible range" if screened["sourced"] else "x0.5-x2", "readouts": len(changes),
+            "largest": {"readout": largest, "change": round(changes[largest], 6) if largest else 0.0},
+            "moved_over_10pct": moved, "moved_classes": {k: classes[k.split(":")[0]] for k in moved},
+            "refitted": screened["refitted"]}
+
+
+def _joined(done: dict, screened: dict, groups: list[str], classes: dict[str, str]) -> dict:
+    """An earlier row with the read-outs of the groups screened since: moved read-outs and counts joined, the
+    largest change the larger of the two."""
+    if done["outcome"] == "not read":
+        return _described(screened, groups, classes)
+    added = _described(screened, groups, classes)
+    moved = dict(sorted({**done["moved_over_10pct"], **added["moved_over_10pct"]}.items(), key=lambda kv: -kv[1]))
+    largest = max((done["largest"], added["largest"]), key=lambda r: r["change"])
+    return {**done, "groups": groups, "outcome": "moves" if moved else "does not move",
+            "readouts": done["readouts"] + added["readouts"], "largest": largest, "moved_over_10pct": moved,
+            "moved_classes": {k: classes[k.split(":")[0]] for k in moved}}
 
 
 def main() -> None:
@@ -129,44 +179,23 @@ def main() -> None:
         out["bases"].setdefault(",".join(reach), {f"{t['id']}:{c['readout']}": float(c["value"]) for t in card["targets"]
                                                   for c in t["checks"] if c["value"] is not None})
     for name in args.parameters or unseen_parameters():
-        if name in out["parameters"]:
-            continue
-        t0 = time.time()
         groups = [g for g in reach if name in reach[g]["read"]]
-        row: dict[str, object] = {"groups": groups}
-        if not groups:
-            row["outcome"] = "not read"
+        done = out["parameters"].get(name)
+        if done is not None:
+            # screened before: only the groups added to the validation since (traced into the reach file) are run,
+            # and their read-outs joined to the row (each group's read-outs are its own: the earlier ones stand)
+            new_groups = [g for g in groups if g not in done["groups"]]
+            if not new_groups:
+                continue
+            t0 = time.time()
+            row = _joined(done, _screened(name, new_groups, table, out), groups, classes)
+            row["seconds"] = round(done.get("seconds", 0.0) + time.time() - t0, 1)
         else:
-            sourced = table[name].plausible_range is not None
-            key = ",".join(groups)
-            if key not in out["bases"]:
-                out["bases"][key] = _values_in_child(name, 1.0, groups)
-            base = out["bases"][key]
-            changes: dict[str, float] = {}
-            refits = {}
-            for factor, value in screen_ends(name, sourced):
-                refitted = refitted_at(name, factor, value)
-                refits[f"{value:g}" if value is not None else f"x{factor:g}"] = refitted
-                varied = _values_in_child(name, factor, groups, value, refitted)
-                for k, v0 in base.items():
-                    v = varied.get(k, math.nan)
-                    if math.isnan(v0) and math.isnan(v):  # no value at either (e.g. a count never under a threshold)
-                        changes.setdefault(k, 0.0)
-                        continue
-                    rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
-                    changes[k] = max(changes.get(k, 0.0), rel if math.isfinite(rel) else math.inf)
-            moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > THRESHOLD}
-            largest = max(changes, key=lambda k: changes[k], default=None)
-            row.update(
-                outcome="moves" if moved else "does not move",
-                varied_to=[v if v is not None else f"x{f:g}" for f, v in screen_ends(name, sourced)],
-                range="sourced plausible range" if sourced else "x0.5-x2",
-                readouts=len(base),
-                largest={"readout": largest, "change": round(changes[largest], 6) if largest else 0.0},
-                moved_over_10pct=moved,
-                moved_classes={k: classes[k.split(":")[0]] for k in moved},
-                refitted=refits)
-        row["seconds"] = round(time.time() - t0, 1)
+            t0 = time.time()
+            row = {"groups": groups, "outcome": "not read"}
+            if groups:
+                row = _described(_screened(name, groups, table, out), groups, classes)
+            row["seconds"] = round(time.time() - t0, 1)
         out["parameters"][name] = row
         args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
         print(f"{name}: {row['outcome']} ({len(groups)} groups); {row.get('largest')}; "

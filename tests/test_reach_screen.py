@@ -68,3 +68,19 @@ def test_no_parameter_row_says_no_effect_where_a_validation_readout_moves():
         assert "no effect on any screened read-out" not in cell, name
         if ": moves " in text:
             assert "but the targeted screen" in cell, name
+
+
+def test_a_group_added_later_is_joined_to_the_row_without_losing_the_earlier_readouts():
+    script = load_script(ROOT / "bench" / "reach_screen.py")
+    classes = {"A1": "calibration", "Z9": "prediction"}
+    done = {"groups": ["g1"], "outcome": "does not move", "varied_to": ["x0.5", "x2"], "range": "x0.5-x2",
+            "readouts": 2, "largest": {"readout": "A1:r", "change": 0.05}, "moved_over_10pct": {},
+            "moved_classes": {}, "refitted": {}, "seconds": 3.0}
+    screened = {"changes": {"Z9:r": 0.2, "Z9:s": 0.01}, "refitted": {}, "sourced": False, "varied_to": ["x0.5", "x2"]}
+    row = script._joined(done, screened, ["g1", "g2"], classes)
+    assert row["groups"] == ["g1", "g2"] and row["outcome"] == "moves" and row["readouts"] == 4
+    assert row["moved_over_10pct"] == {"Z9:r": 0.2} and row["moved_classes"] == {"Z9:r": "prediction"}
+    assert row["largest"] == {"readout": "Z9:r", "change": 0.2}
+    quiet = {"changes": {"Z9:r": 0.02}, "refitted": {}, "sourced": False, "varied_to": ["x0.5", "x2"]}
+    row = script._joined(done, quiet, ["g1", "g2"], classes)
+    assert row["outcome"] == "does not move" and row["largest"] == done["largest"]
