@@ -11,6 +11,8 @@ output before it, as W1-W3 read theirs (:mod:`hemasim.validation.predictions6`).
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from hemasim.validation.base import OwnRun, Readout
@@ -32,7 +34,7 @@ def highest_ratio_between(run: Run, observable: str, first_day_after: float, las
 
 _PLATELETPHERESIS: dict[str, Readout] = {
     **{f"plateletpheresis_platelet_ratio_day{d}": OwnRun(
-        lambda d=d: ratio_after_first_collection(_FOLLOW_UP, PLATELETS, float(d))) for d in (3, 5, 7)},
+        partial(ratio_after_first_collection, _FOLLOW_UP, PLATELETS, float(d))) for d in (3, 5, 7)},
     "plateletpheresis_highest_platelet_ratio_days_8_to_11": OwnRun(
         lambda: highest_ratio_between(_FOLLOW_UP, PLATELETS, 8.0, 11.0)),
 }
@@ -59,12 +61,22 @@ def peak_cd34(run: Run) -> float:
     return float(run().observable("cd34_blood_per_uL").max())
 
 
+def _fifth_morning_ratio(ug: int) -> float:
+    """CD34+ on the fifth morning, ``ug`` every 12 hours over 10 ug/kg once a day."""
+    return cd34_at(_TWELVE_HOURLY[ug], _FIFTH_MORNING_RUN_DAY) / cd34_at(_ONCE_DAILY_10UG, _FIFTH_MORNING_RUN_DAY)
+
+
+def _peak_ratio(ug: int) -> float:
+    """The highest CD34+, ``ug`` every 12 hours over 10 ug/kg once a day."""
+    return peak_cd34(_TWELVE_HOURLY[ug]) / peak_cd34(_ONCE_DAILY_10UG)
+
+
+# functools.partial binds the dose (mypy cannot type a lambda's default argument)
 _SCHEDULES: dict[str, Readout] = {
-    **{f"filgrastim_{ug}ug_every_12h_over_10ug_daily_cd34_ratio_day5": OwnRun(
-        lambda ug=ug: cd34_at(_TWELVE_HOURLY[ug], _FIFTH_MORNING_RUN_DAY)
-        / cd34_at(_ONCE_DAILY_10UG, _FIFTH_MORNING_RUN_DAY)) for ug in (6, 8)},
-    **{f"filgrastim_{ug}ug_every_12h_over_10ug_daily_peak_cd34_ratio": OwnRun(
-        lambda ug=ug: peak_cd34(_TWELVE_HOURLY[ug]) / peak_cd34(_ONCE_DAILY_10UG)) for ug in (6, 8)},
+    **{f"filgrastim_{ug}ug_every_12h_over_10ug_daily_cd34_ratio_day5": OwnRun(partial(_fifth_morning_ratio, ug))
+       for ug in (6, 8)},
+    **{f"filgrastim_{ug}ug_every_12h_over_10ug_daily_peak_cd34_ratio": OwnRun(partial(_peak_ratio, ug))
+       for ug in (6, 8)},
 }
 
 PREDICTIONS11: dict[str, Readout] = {**_PLATELETPHERESIS, **_SCHEDULES}
