@@ -118,7 +118,7 @@ class ThresholdLabels:
         "(G4 below)"."""
         ax = self.ax
         words = f"{self.prefix} {name}" + (f"\n({', '.join(below)} below)" if below else "")
-        off = ScaledTranslation(LABEL_GAP_PT * 2 / 72, 0, ax.figure.dpi_scale_trans)  # type: ignore[union-attr]
+        off = ScaledTranslation(LABEL_GAP_PT * 2 / 72, 0, ax.figure.dpi_scale_trans)
         text.set_transform(blended_transform_factory(ax.transAxes, ax.transData) + off)
         text.set_text(words)
         text.set_position((1.0, y))
