@@ -218,6 +218,13 @@ def test_an_axis_power_of_ten_is_legible(browser, report_file):
     for panel in ("lineage-hsc_count_cells", "lineage-anc_1e9_per_L"):  # x10^5, and the unit 10^9/L
         ink = page.locator(f"[data-plot='{panel}'] svg.hp-svg text.hp-label").last.evaluate(_POWER_INK_PX)
         assert ink is not None and ink >= 7.0, (panel, ink)
+    # the title's unit too: "Neutrophils (ANC) (10^9/L)", its 9 a raised digit (the glyph was ~6 px in the 13-px title)
+    title = page.locator("[data-plot='lineage-anc_1e9_per_L'] .hp-title")
+    assert "\u2079" not in title.inner_text() and title.locator("sup").inner_text() == "9"
+    ink = title.locator("sup").evaluate("""s => { const c = document.createElement('canvas').getContext('2d');
+        const st = getComputedStyle(s); c.font = st.fontWeight + ' ' + st.fontSize + ' ' + st.fontFamily;
+        const m = c.measureText(s.textContent); return m.actualBoundingBoxAscent + m.actualBoundingBoxDescent; }""")
+    assert ink >= 7.0, ink
     page.close()
 
 

@@ -48,12 +48,15 @@
   // digit at the label's own size: the fonts draw ⁶ about 5 px high in an 11-px label, and a reader took the rotated
   // y-axis's "cells/day (×10⁶)" for ×10⁹ (plots30)
   var SUPER_RUN = /([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)/, RAISE_EM = 0.4;
+  function plainDigits(superscripts) {
+    return superscripts.split("").map(function (c) { return c === "⁻" ? "−" : String(SUPERSCRIPTS.indexOf(c)); }).join("");
+  }
   function writeRaised(text, words) {
     var raised = false;
     words.split(SUPER_RUN).forEach(function (part, k) {
       if (!part) return;
       var up = k % 2 === 1;  // split's captured runs sit at the odd places
-      var plain = up ? part.split("").map(function (c) { return c === "⁻" ? "−" : String(SUPERSCRIPTS.indexOf(c)); }).join("") : part;
+      var plain = up ? plainDigits(part) : part;
       var dy = up === raised ? null : (up ? -RAISE_EM : RAISE_EM) + "em";
       el("tspan", {dy: dy, class: up ? "hp-power" : null}, text).textContent = plain;
       raised = up;
@@ -185,7 +188,15 @@
     var view = [0, spec.x.length - 1];
     var title = document.createElement("div");
     title.className = "hp-title";
-    title.textContent = spec.title;
+    // the title's unit as the axis label's: "10⁹/L" with a raised digit (a <sup>) near the title's size, not the
+    // superscript glyph, ~6 px high in the 13-px title (plots30)
+    spec.title.split(SUPER_RUN).forEach(function (part, k) {
+      if (!part) return;
+      if (k % 2 === 0) { title.appendChild(document.createTextNode(part)); return; }
+      var sup = document.createElement("sup");
+      sup.textContent = plainDigits(part);
+      title.appendChild(sup);
+    });
     root.appendChild(title);
     if (spec.logToggle) {
       // G-CSF's peaks of 25-65 x10^9/L squeezed the nadirs and the CTCAE lines into the bottom pixels (firsthour27)
@@ -453,7 +464,7 @@
 
   var CSS = ".hp-grid-wrap{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(460px,100%),1fr));gap:12px}" +
     ".hp-panel{position:relative;border:1px solid #ddd;border-radius:4px;padding:4px 6px;background:#fff}" +
-    ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
+    ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-title sup{font-size:.85em;line-height:0}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
     ".hp-grid{stroke:#e6e6e6;stroke-width:1}.hp-frame{fill:none;stroke:#999}.hp-tick{font-size:10px;fill:#555}" +
     ".hp-over{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}" +
     ".hp-label{font-size:11px;fill:#333}.hp-cursor{stroke:#888;stroke-width:1}.hp-select{fill:#4a7bd0;fill-opacity:.15}" +
