@@ -25,5 +25,13 @@ var spec = JSON.parse(require("fs").readFileSync(process.argv[3], "utf8"));
 var root = new El("div");
 global.HemaPlot.render(root, spec);
 var texts = [];
-(function walk(e) { if (e.name === "text") texts.push({cls: e.attrs["class"] || "", text: e.textContent}); e.children.forEach(walk); })(root);
+// a text's words with its tspans' (a raised power, a label's two lines in the margin), its x and its aria-label
+function words(e) { return e.textContent + e.children.map(words).join(""); }
+(function walk(e) {
+  if (e.name === "text") {
+    texts.push({cls: e.attrs["class"] || "", text: words(e), x: Number(e.attrs.x), aria: e.attrs["aria-label"] || null,
+                powers: e.children.filter(function (c) { return (c.attrs["class"] || "") === "hp-power"; }).length});
+  }
+  e.children.forEach(walk);
+})(root);
 console.log(JSON.stringify(texts));

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 
-def _ctcae_figure(y: np.ndarray, band: tuple[np.ndarray, np.ndarray] | None = None):
+def _ctcae_figure(y: np.ndarray, band: tuple[np.ndarray, np.ndarray] | None = None, layout: str | None = None):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from hemasim.report.plots import _ctcae_lines
 
-    fig = Figure(figsize=(6, 2.75))
+    fig = Figure(figsize=(6, 2.75), layout=layout)
     ax = fig.subplots()
     x = np.linspace(0.0, 100.0, 101)
     if band is not None:
@@ -48,12 +48,20 @@ def test_a_ctcae_label_crossed_at_both_ends_moves_along_its_line_to_a_free_place
     assert label.get_path_effects()  # free: the halo covers no data
 
 
-def test_a_ctcae_label_with_no_free_place_loses_its_halo():
-    """Where the data cross the label everywhere along its line, the white halo would hide them: it is dropped."""
+def test_a_ctcae_label_with_no_free_place_on_its_line_goes_to_the_right_margin():
+    """Where the data cross the label everywhere along its line (the AC-T and FAC ANC panels: two nadirs' strokes
+    crossed "G3" and "below)" at the line's left end, tidy30's fallback), it goes outside the axes at the line's
+    height, where no curve can cross it; the constrained layout makes room for it (plots30)."""
     x = np.linspace(0.0, 100.0, 101)
     y = 1.1 + 0.5 * np.sin(x)  # oscillates through the label's height along the whole line
+    ax, label, box = _ctcae_figure(y, layout="constrained")
+    assert box.x0 >= ax.bbox.x1 and box.x1 <= ax.figure.bbox.x1, (box, ax.bbox)  # beside the frame, in the figure
+    line_px = ax.transData.transform((0.0, 1.0))[1]  # G3's line (1.0 x10^9/L): the label at its height
+    assert box.y0 < line_px < box.y1
+    assert label.get_text().startswith("CTCAE G3")
+    # a figure of fixed margins (the cohort bands) has no room beside its axes: tidy30's fallback, no halo
     ax, label, box = _ctcae_figure(y)
-    assert _crossed(ax, box)
+    assert _crossed(ax, box) and box.x1 < ax.bbox.x1
     assert not label.get_path_effects()
 
 
@@ -86,8 +94,9 @@ def test_an_interactive_stem_cell_axis_is_written_in_its_power_of_ten(tmp_path):
     """The interactive report's stem-cell panel read 0, 2e4, 4e4, ... 1e5, 1.2e5: the ticks are now divided by the
     axis's power of ten and the power is in the label, as the static figures write it."""
     texts = _interactive_texts(_spec([1e5, 1e5, 1.1e5, 1e5]), tmp_path)
-    ylabel = [t["text"] for t in texts if t["cls"] == "hp-label"][-1]
-    assert ylabel == "cells (\u00d710\u2075)"
+    ylabel = [t for t in texts if t["cls"] == "hp-label"][-1]
+    # the power a raised digit at the label's size (plots30: a superscript glyph was ~5 px high), read aloud as written
+    assert ylabel["text"] == "cells (\u00d7105)" and ylabel["powers"] == 1 and ylabel["aria"] == "cells (\u00d710\u2075)"
     ticks = [t["text"] for t in texts if t["cls"] == "hp-tick"]
     assert "1" in ticks and not any("e" in t for t in ticks)
     # below 1e5 the ticks are written out and the label is the unit
@@ -95,15 +104,29 @@ def test_an_interactive_stem_cell_axis_is_written_in_its_power_of_ten(tmp_path):
     assert [t["text"] for t in texts if t["cls"] == "hp-label"][-1] == "cells"
 
 
-@pytest.mark.parametrize(("crossed_ends", "halo"), [((), True), ((0,), True), ((0, -1), False)])
-def test_an_interactive_ctcae_label_loses_its_halo_only_where_curves_cross_both_ends(tmp_path, crossed_ends, halo):
+@pytest.mark.parametrize(("crossed", "where"), [((), "left"), ((0,), "right"), ((0, -1), "between"),
+                                               (tuple(range(0, 41, 4)), "margin")])
+def test_an_interactive_ctcae_label_goes_to_a_free_place_on_its_line_else_to_the_right_margin(tmp_path, crossed, where):
+    """At its end, else the other end, else along the line (tenths, as the static figures), all with the halo; where
+    curves cross it everywhere, in the right margin at the line's height (plots30: it stayed at the left end,
+    crossed by two nadirs, in the AC-T and FAC ANC panels)."""
     y = [5.0] * 41
-    for end in crossed_ends:  # a nadir through the label's height at that end
+    for start in crossed:  # a nadir through the label's height there
         for k in range(4):
-            y[end - k if end < 0 else end + k] = 1.1 + 0.2 * (k % 2)
+            at = start - k if start < 0 else start + k
+            if -41 <= at < 41:
+                y[at] = 1.1 + 0.2 * (k % 2)
     texts = _interactive_texts(_spec(y, hlines=[{"y": 1.0, "color": "#d62728", "label": "CTCAE G3"}]), tmp_path)
     label = next(t for t in texts if "CTCAE G3" in t["text"])
-    assert ("hp-over" in label["cls"]) == halo
+    frame_right = 560 - 12 - (60 if where == "margin" else 0)  # W_WIDE - M.r (- the margin's room)
+    if where == "margin":
+        assert "hp-margin" in label["cls"] and label["x"] > frame_right
+    else:
+        assert "hp-over" in label["cls"]  # the halo
+        x_left, x_right = 62 + 3, frame_right - 3
+        assert label["x"] == pytest.approx({"left": x_left, "right": x_right}.get(where, label["x"]))
+        if where == "between":
+            assert x_left + 20 < label["x"] < x_right - 20
 
 
 def test_the_cohort_bands_figure_has_no_text_under_10_px_at_its_shipped_80_dpi():

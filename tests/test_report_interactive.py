@@ -187,7 +187,44 @@ def test_an_axis_writes_its_ticks_in_one_form(browser, report_file):
     texts = svg.locator("text.hp-tick").all_text_contents()
     assert all(re.fullmatch(r"-?\d+(\.\d+)?", t) for t in texts), texts  # one form: no 1e5 beside 0.2
     assert not [t for t in texts if re.fullmatch(r"\d{5,}", t)]  # no 20000
-    assert "cells (\u00d710\u2075)" in svg.locator("text.hp-label").all_text_contents()
+    assert "cells (\u00d710\u2075)" in svg.locator("text.hp-label").evaluate_all(
+        "ts => ts.map(t => t.getAttribute('aria-label'))")
+    page.close()
+
+
+# the ink height of a power's digits as drawn: measured at the font the browser computed for them, times the panel's
+# scale on screen (a power written as a raised tspan, or as superscript characters in the label's words)
+_POWER_INK_PX = """t => {
+    const tspan = t.querySelector('tspan.hp-power');
+    const sup = (t.textContent.match(/[\u2070\u00b9\u00b2\u00b3\u2074-\u2079]+/) || [null])[0];
+    const [el, digits] = tspan ? [tspan, tspan.textContent] : [t, sup];
+    if (!digits) return null;
+    const style = getComputedStyle(el);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = style.fontSize + ' ' + style.fontFamily;
+    const m = ctx.measureText(digits);
+    const svg = t.ownerSVGElement;
+    return (m.actualBoundingBoxAscent + m.actualBoundingBoxDescent) * svg.getBoundingClientRect().width /
+        svg.viewBox.baseVal.width;
+}"""
+
+
+@pytest.mark.slow
+def test_an_axis_power_of_ten_is_legible(browser, report_file):
+    # plots30: the rotated label's power, "cells/day (x10^6)" written with the superscript character, drew ~5 px
+    # high and a reader took the 6 for a 9; it is now a raised digit at the label's size (11 px: ~8 px of ink)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(report_file.as_uri())
+    for panel in ("lineage-hsc_count_cells", "lineage-anc_1e9_per_L"):  # x10^5, and the unit 10^9/L
+        ink = page.locator(f"[data-plot='{panel}'] svg.hp-svg text.hp-label").last.evaluate(_POWER_INK_PX)
+        assert ink is not None and ink >= 7.0, (panel, ink)
+    # the title's unit too: "Neutrophils (ANC) (10^9/L)", its 9 a raised digit (the glyph was ~6 px in the 13-px title)
+    title = page.locator("[data-plot='lineage-anc_1e9_per_L'] .hp-title")
+    assert "\u2079" not in title.inner_text() and title.locator("sup").inner_text() == "9"
+    ink = title.locator("sup").evaluate("""s => { const c = document.createElement('canvas').getContext('2d');
+        const st = getComputedStyle(s); c.font = st.fontWeight + ' ' + st.fontSize + ' ' + st.fontFamily;
+        const m = c.measureText(s.textContent); return m.actualBoundingBoxAscent + m.actualBoundingBoxDescent; }""")
+    assert ink >= 7.0, ink
     page.close()
 
 

@@ -2,8 +2,10 @@
 
 A label goes above its line where it fits under the next line up (or the frame), else below it where it fits over
 the next line down (or the frame); one that fits neither is named in the label of the nearest labelled line above
-("CTCAE G3 (G4 below)"), the rule of the interactive plots (``assets/hemaplot.js``). The room is measured in pixels
-at draw time: a constrained layout sizes the panels only then, and the y-limits may be set after the lines.
+("CTCAE G3 (G4 below)"), the rule of the interactive plots (``assets/hemaplot.js``). A label goes along its line to
+a place no curve crosses; where there is none, it goes outside the axes at the line's height in the right margin,
+which the constrained layout makes room for (plots30). The room is measured in pixels at draw time: a constrained
+layout sizes the panels only then, and the y-limits may be set after the lines.
 Imported only where a figure is drawn (matplotlib at the top).
 """
 
@@ -15,7 +17,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.text import Text
-from matplotlib.transforms import Bbox
+from matplotlib.transforms import Bbox, ScaledTranslation, blended_transform_factory
 
 #: the gap between a label and its line, and between a label and the next line or the frame (points)
 LABEL_GAP_PT = 1.5
@@ -29,6 +31,12 @@ class _ThresholdLabel(Text):
     def draw(self, renderer: RendererBase) -> None:
         self.group.place(renderer)
         super().draw(renderer)
+
+    def get_tightbbox(self, renderer: RendererBase | None = None) -> Bbox | None:
+        # placed first when the constrained layout measures the axes: a label in the right margin gets its room
+        if renderer is not None:
+            self.group.place(renderer)
+        return super().get_tightbbox(renderer)
 
 
 class ThresholdLabels:
@@ -81,6 +89,7 @@ class ThresholdLabels:
                 text.set_text("")
                 continue
             up = where[k] == "above"
+            text.set_transform(ax.transData)  # back from the margin: the panel may have grown since
             text.set_verticalalignment("bottom" if up else "top")
             text.set_y(float(from_px((0.0, pys[k] + (gap if up else -gap)))[1]))
             # at the other end of its line where the data run through it at this one and not there: a nadir after
@@ -94,10 +103,28 @@ class ThresholdLabels:
                     text.set_path_effects([patheffects.withStroke(linewidth=2.5, foreground="white")])
                     break
             else:
-                # no free place: at its own end, without the halo, which would hide the curve under the words (a
-                # nadir where the curves cross both ends of the line; tidy30)
-                self._put(text, name, right, below[k])
                 text.set_path_effects([])
+                if ax.figure is not None and ax.figure.get_layout_engine() is not None:
+                    # no free place: outside the axes at the line's height, where no curve can cross it (at the
+                    # line's end two nadirs' strokes crossed "G3" and "below)" in every AC-T and FAC ANC panel; plots30)
+                    self._in_margin(text, name, self.lines[k][0], below[k])
+                else:
+                    # a figure of fixed margins (the cohort bands) has no room beside its axes: at the line's own
+                    # end, without the halo, which would hide the curve under the words (tidy30)
+                    self._put(text, name, right, below[k])
+
+    def _in_margin(self, text: Text, name: str, y: float, below: list[str]) -> None:
+        """Put ``text`` right of the axes at height ``y`` (data units), on two lines: the margin is as narrow as
+        "(G4 below)"."""
+        ax = self.ax
+        words = f"{self.prefix} {name}" + (f"\n({', '.join(below)} below)" if below else "")
+        off = ScaledTranslation(LABEL_GAP_PT * 2 / 72, 0, ax.figure.dpi_scale_trans)
+        text.set_transform(blended_transform_factory(ax.transAxes, ax.transData) + off)
+        text.set_text(words)
+        text.set_position((1.0, y))
+        text.set_horizontalalignment("left")
+        text.set_verticalalignment("center")
+        text.set_multialignment("left")
 
     def _between(self, right: bool) -> list[float]:
         """Places along the line between its ends (fractions of the x-range from the left end, centred there), the

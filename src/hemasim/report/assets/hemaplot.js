@@ -44,6 +44,25 @@
     return "×10" + String(power).split("").map(function (c) { return c === "-" ? "⁻" : SUPERSCRIPTS[Number(c)]; }).join("");
   }
 
+  // a label's words into `text` with each run of superscript characters (the power of "×10⁶", "10⁹/L") as a raised
+  // digit at the label's own size: the fonts draw ⁶ about 5 px high in an 11-px label, and a reader took the rotated
+  // y-axis's "cells/day (×10⁶)" for ×10⁹ (plots30)
+  var SUPER_RUN = /([⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+)/, RAISE_EM = 0.4;
+  function plainDigits(superscripts) {
+    return superscripts.split("").map(function (c) { return c === "⁻" ? "−" : String(SUPERSCRIPTS.indexOf(c)); }).join("");
+  }
+  function writeRaised(text, words) {
+    var raised = false;
+    words.split(SUPER_RUN).forEach(function (part, k) {
+      if (!part) return;
+      var up = k % 2 === 1;  // split's captured runs sit at the odd places
+      var plain = up ? plainDigits(part) : part;
+      var dy = up === raised ? null : (up ? -RAISE_EM : RAISE_EM) + "em";
+      el("tspan", {dy: dy, class: up ? "hp-power" : null}, text).textContent = plain;
+      raised = up;
+    });
+  }
+
   function fmt(v) {
     if (v === null || v === undefined || !isFinite(v)) return "–";
     var a = Math.abs(v);
@@ -88,6 +107,9 @@
 
   // the height a threshold line's label needs: 10-px text (its descent too: a bracket), written 3 px off its line
   var HLINE_TEXT = 13;
+  // places along a threshold line between its ends (fractions of the plot's width), and the right margin a label
+  // takes where none is free: "(G4 below)" at 10 px is ~50 px wide
+  var BETWEEN = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], MARGIN_LABEL_PX = 60;
 
   // the free space above and below a line at py: to the nearest other line, or to the frame at top/bottom
   function hlineRoom(py, others, top, bottom) {
@@ -166,7 +188,15 @@
     var view = [0, spec.x.length - 1];
     var title = document.createElement("div");
     title.className = "hp-title";
-    title.textContent = spec.title;
+    // the title's unit as the axis label's: "10⁹/L" with a raised digit (a <sup>) near the title's size, not the
+    // superscript glyph, ~6 px high in the 13-px title (plots30)
+    spec.title.split(SUPER_RUN).forEach(function (part, k) {
+      if (!part) return;
+      if (k % 2 === 0) { title.appendChild(document.createTextNode(part)); return; }
+      var sup = document.createElement("sup");
+      sup.textContent = plainDigits(part);
+      title.appendChild(sup);
+    });
     root.appendChild(title);
     if (spec.logToggle) {
       // G-CSF's peaks of 25-65 x10^9/L squeezed the nadirs and the CTCAE lines into the bottom pixels (firsthour27)
@@ -194,12 +224,14 @@
     root.appendChild(legend);
     var state = {};
 
-    function draw() {
+    // wide: the right margin holds a threshold label that has no free place along its line (a second pass)
+    function draw(wide) {
+      wide = wide === true;
       while (svg.firstChild) svg.removeChild(svg.firstChild);
       var x = spec.x, i0 = view[0], i1 = view[1];
       var x0 = x[i0], x1 = x[i1] > x0 ? x[i1] : x0 + 1;
       var yr = yRange(spec, visible, i0, i1), y0 = yr[0], y1 = yr[1];
-      var pw = W - M.l - M.r, ph = H - M.t - M.b;
+      var pw = W - M.l - M.r - (wide ? MARGIN_LABEL_PX : 0), ph = H - M.t - M.b;
       var sx = function (v) { return M.l + (v - x0) / (x1 - x0) * pw; };
       var sy = spec.log
         ? function (v) { return M.t + ph - (Math.log10(v) - Math.log10(y0)) / (Math.log10(y1) - Math.log10(y0)) * ph; }
@@ -214,6 +246,12 @@
       // a nadir or the donor line ran through "CTCAE G3 (G4 below)" at the left of every chemotherapy and
       // transplant plot (firsthour)
       var notes = el("g", {"clip-path": "url(#" + clip + ")"}, svg);
+      // the box [left, right, top, bottom] a threshold label of `width` at text baseline `ty` takes at `place`: its
+      // line's right end (true), left end (false), or centred at a fraction of the x-range
+      var labelBox = function (place, width, ty) {
+        var left = place === true ? M.l + pw - width : place === false ? M.l : M.l + place * pw - width / 2;
+        return [left, left + width, ty - HLINE_TEXT + 3, ty + 3];
+      };
       (spec.xbands || []).forEach(function (b) {
         var left = sx(Math.max(b.lo, x0)), right = sx(Math.min(b.hi, x1));
         if (right <= left) return;
@@ -262,8 +300,10 @@
         hys.forEach(function (o, j) { if (o < hys[k] && hlines[j].label && tys[j] !== null && (up < 0 || o > hys[up])) up = j; });
         if (up >= 0) below[up].push(labelAfter(h.label, hlines[up].label));
       });
+      var unplaced = false;
       hlines.forEach(function (h, k) {
         el("line", {x1: M.l, x2: M.l + pw, y1: hys[k], y2: hys[k], stroke: h.color, "stroke-dasharray": "2 3"}, plot);
+        if (unplaced) return;
         if (h.label && tys[k] !== null) {
           var right = k % 2 === 1;
           // the colour as a style: .hp-tick's fill (a CSS rule) overrode a fill attribute, the labels drew grey
@@ -274,20 +314,36 @@
           // or transplant nadir lies at the left, where "CTCAE G3 (G4 below)" stood (firsthour)
           var width = text.getComputedTextLength ? text.getComputedTextLength() : 0;
           width = (width > 0 ? width : 6 * text.textContent.length) + 3;
-          var boxAt = function (atRight) {
-            return [atRight ? M.l + pw - width : M.l, atRight ? M.l + pw : M.l + width, tys[k] - HLINE_TEXT + 3, tys[k] + 3];
-          };
-          if (curvesCross(spec, visible, i0, i1, sx, sy, boxAt(right))) {
-            if (!curvesCross(spec, visible, i0, i1, sx, sy, boxAt(!right))) {
-              text.setAttribute("x", right ? M.l + 3 : M.l + pw - 3);
-              text.setAttribute("text-anchor", right ? "start" : "end");
-            } else {
-              // crossed at both ends: no white halo, which would hide the curve under the words (tidy30)
-              text.setAttribute("class", "hp-tick");
-            }
+          // where a curve crosses both ends (several cycles' nadirs), along the line to the nearest free place, in
+          // tenths of its length (the static figures' rule, threshold_labels.py; tidy30)
+          var places = [right, !right].concat(BETWEEN.slice().sort(function (a, b) {
+            return right ? b - a : a - b;
+          }));
+          var free = places.filter(function (place) {
+            return !curvesCross(spec, visible, i0, i1, sx, sy, labelBox(place, width, tys[k]));
+          })[0];
+          if (free === undefined) {
+            // no free place on the line: in the right margin at the line's height, where no curve can cross it
+            // (the words stood at the line's end under two nadirs' strokes in every AC-T and FAC ANC panel; plots30)
+            text.parentNode.removeChild(text);
+            if (!wide) { unplaced = true; return; }
+            var words = el("text", {x: M.l + pw + 4, y: hys[k] + 3.5, class: "hp-tick hp-margin",
+                                    style: "fill:" + h.color}, svg);
+            var name = h.label + (below[k].length ? " (" + below[k].join(", ") + " below)" : "");
+            // two lines: the margin is as narrow as "(G4 below)"
+            var cut = name.indexOf(" (") > 0 ? name.indexOf(" (") : name.length;
+            var lines = [name.slice(0, cut), name.slice(cut + 1)].filter(function (l) { return l; });
+            lines.forEach(function (line, j) {
+              el("tspan", {x: M.l + pw + 4, dy: j === 0 ? (lines.length > 1 ? "-0.55em" : null) : "1.1em"}, words)
+                .textContent = line;
+            });
+          } else if (free !== right) {
+            text.setAttribute("x", free === true ? M.l + pw - 3 : free === false ? M.l + 3 : M.l + free * pw);
+            text.setAttribute("text-anchor", free === true ? "end" : free === false ? "start" : "middle");
           }
         }
       });
+      if (unplaced) { draw(true); return; }
       (spec.vlines || []).forEach(function (v) {
         if (v.x < x0 || v.x > x1) return;
         el("line", {x1: sx(v.x), x2: sx(v.x), y1: M.t, y2: M.t + ph, stroke: v.color, "stroke-dasharray": v.dash || null}, plot);
@@ -309,9 +365,9 @@
       });
       el("rect", {x: M.l, y: M.t, width: pw, height: ph, class: "hp-frame"}, svg);
       el("text", {x: M.l + pw / 2, y: H - 6, "text-anchor": "middle", class: "hp-label"}, svg).textContent = spec.xlabel;
-      el("text", {x: 12, y: M.t + ph / 2, "text-anchor": "middle", class: "hp-label",
-                  transform: "rotate(-90 12 " + (M.t + ph / 2) + ")"}, svg).textContent =
-        spec.ylabel + (power ? " (" + powerLabel(power) + ")" : "");
+      var ylabel = spec.ylabel + (power ? " (" + powerLabel(power) + ")" : "");
+      writeRaised(el("text", {x: 12, y: M.t + ph / 2, "text-anchor": "middle", class: "hp-label", "aria-label": ylabel,
+                              transform: "rotate(-90 12 " + (M.t + ph / 2) + ")"}, svg), ylabel);
       var cursor = el("line", {y1: M.t, y2: M.t + ph, class: "hp-cursor", visibility: "hidden"}, svg);
       var sel = el("rect", {y: M.t, height: ph, class: "hp-select", visibility: "hidden"}, svg);
       state = {sx: sx, x0: x0, x1: x1, pw: pw, cursor: cursor, sel: sel};
@@ -408,7 +464,7 @@
 
   var CSS = ".hp-grid-wrap{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(460px,100%),1fr));gap:12px}" +
     ".hp-panel{position:relative;border:1px solid #ddd;border-radius:4px;padding:4px 6px;background:#fff}" +
-    ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
+    ".hp-title{font-weight:600;font-size:13px;margin:2px 0 0 4px}.hp-title sup{font-size:.85em;line-height:0}.hp-svg{width:100%;height:auto;display:block;cursor:crosshair;user-select:none}" +
     ".hp-grid{stroke:#e6e6e6;stroke-width:1}.hp-frame{fill:none;stroke:#999}.hp-tick{font-size:10px;fill:#555}" +
     ".hp-over{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}" +
     ".hp-label{font-size:11px;fill:#333}.hp-cursor{stroke:#888;stroke-width:1}.hp-select{fill:#4a7bd0;fill-opacity:.15}" +
