@@ -36,6 +36,7 @@ from hemasim.biology.origins import DONOR, HOST, origin_name
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
 from hemasim.simulation import Result
+from hemasim.validation.predictions_misc import _first_time_at_or_above as _first_at_or_above  # P7/P8's own crossing
 from hemasim.validation.scenario_runs import varied_scenario_data
 
 DAYS_PER_MONTH = 365.25 / 12.0  # the alemtuzumab and R7 read-outs' month
@@ -88,17 +89,6 @@ class Case:
     after_day: float  # just after the depletion (or the graft)
     readout_day: Callable[[Result], float]  # the day the pool balance runs to
     readouts: Callable[[Result], dict[str, float]]
-
-
-def _first_at_or_above(times: np.ndarray, values: np.ndarray, level: float) -> float | None:
-    above = np.flatnonzero(values >= level)
-    if above.size == 0:
-        return None
-    i = int(above[0])
-    if i == 0:
-        return float(times[0])
-    v0, v1 = float(values[i - 1]), float(values[i])
-    return float(times[i - 1] + (level - v0) / (v1 - v0) * (times[i] - times[i - 1]))
 
 
 def _before(r: Result, observable: str, day: float) -> float:
