@@ -1,4 +1,4 @@
-"""U1-U3 (branch predict30b): every band is the one read from the source's figures, the scenario gives the collection
+"""U1-U5 (branch predict30b): every band is the one read from the source's figures, the scenario gives the collection
 the targets describe, the read-outs' helper measures what it says, and the targets are blind predictions with
 registered read-outs."""
 

@@ -1,4 +1,4 @@
-"""Read-outs of targets U1-U3 (branch predict30b), each chosen and committed with its band before the model was run
+"""Read-outs of targets U1-U5 (branch predict30b), each chosen and committed with its band before the model was run
 on it: the donor's platelet count in the days after one plateletpheresis, relative to his count before it - 7 days
 after (U1, 25 donors on MCS+, bloodjournal.ir a_id 1239), 3 and 5 days after (U2, Hans 2019, 29 donors on Trima and
 Amicus) and its rebound above the count before 8-11 days after (U3, Transfusion 1981, 352 donors on Haemonetics
