@@ -84,3 +84,19 @@ def test_a_group_added_later_is_joined_to_the_row_without_losing_the_earlier_rea
     quiet = {"changes": {"Z9:r": 0.02}, "refitted": {}, "sourced": False, "varied_to": ["x0.5", "x2"]}
     row = script._joined(done, quiet, ["g1", "g2"], classes)
     assert row["outcome"] == "does not move" and row["largest"] == done["largest"]
+
+
+def test_a_reach_cell_with_a_what_if_says_morris_screen_once():
+    # final read: a reach parameter whose record has Assumed.what_if printed "Morris screen: Morris screen: ..."
+    from hemasim.parameters.core import Assumed
+    from hemasim.parameters.table import screen_cell
+
+    reach = "targeted screen of the validation read-outs (2 read-outs): moves X1 (pred) 20% by more than 10%"
+    found, left = screen_cell("", reach, Assumed("a", "b", what_if="keeps X2 inside its band"), (1.0, 4.0))
+    assert found.count("Morris screen:") == 1 and found.startswith("Morris screen: no effect on its read-outs")
+    assert "but the targeted screen" in found and found.endswith("a targeted what-if over its bounds [1, 4] keeps X2 "
+                                                                  "inside its band")
+    assert left == Assumed("a", "b")
+    # not a reach parameter: the Morris screen's own outcome, prefixed once
+    found, _ = screen_cell("no effect on any screened read-out", None, Assumed("a", "b", what_if="w"), (1.0, 4.0))
+    assert found == "Morris screen: no effect on any screened read-out; but a targeted what-if over its bounds [1, 4] w"
