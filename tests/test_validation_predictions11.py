@@ -1,6 +1,6 @@
 """U1-U5 (branch predict30b): every band is the one read from the source's figures, the scenario gives the collection
-the targets describe, the read-outs' helper measures what it says, and the targets are blind predictions with
-registered read-outs."""
+the targets describe, the read-outs' helper measures what it says, and the targets are predictions with
+registered read-outs (U1 and U2 not blind)."""
 
 import math
 from pathlib import Path
