@@ -16,8 +16,8 @@ from functools import partial
 import numpy as np
 
 from hemasim.validation.base import OwnRun, Readout
-from hemasim.validation.predictions10 import cd34_at, peak_cd34
 from hemasim.validation.predictions6 import FIRST_COLLECTION_DAY, Run, ratio_after_first_collection, value_before
+from hemasim.validation.predictions10 import cd34_at, peak_cd34
 from hemasim.validation.scenario_runs import cached_scenario_run
 
 PLATELETS = "platelets_1e9_per_L"
