@@ -219,7 +219,7 @@ def test_the_ac_ratio_is_checked_on_the_mg_given_whatever_the_dose_form():
     # checked. The reference patient's body-surface area times 60/600 mg/m2 is the fitted ratio in mg
     from hemasim.biology.body import body_surface_area_m2
 
-    bsa = body_surface_area_m2(parse_scenario(_ac({}, {})).patient)
+    bsa = body_surface_area_m2(parse_scenario(_ac({}, {})).patient.covariates())
     same = _ac({"dose_mg_per_m2": None, "dose_mg": 60 * bsa}, {"dose_mg_per_m2": None, "dose_mg": 600 * bsa})
     assert _ac_lines(same) == []
     ((_, ratio),) = _ac_lines(_ac({"dose_mg_per_m2": None, "dose_mg": 100}, {"dose_mg_per_m2": None, "dose_mg": 2000}))

@@ -539,7 +539,7 @@ def _ac_pairing(scenario: Scenario) -> Iterator[Implausible]:
         for p in ps:
             if (sched := getattr(p, "schedule", None)) is None:
                 continue
-            mg = float(p.amount_ug(scenario.patient)) / 1000.0
+            mg = float(p.amount_ug(scenario.patient.covariates())) / 1000.0
             for d in sched.dose_days():
                 out[d] = out.get(d, 0.0) + mg
         return out
