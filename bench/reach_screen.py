@@ -157,6 +157,12 @@ def _joined(done: dict, screened: dict, groups: list[str], classes: dict[str, st
             "moved_classes": {k: classes[k.split(":")[0]] for k in moved}}
 
 
+def method_text() -> str:
+    """The method the results file records: this docstring from its paragraph "For each assumed parameter" on."""
+    doc = __doc__ or ""
+    return doc[doc.index("For each assumed parameter"):].strip()
+
+
 def _to_screen(done: dict, groups: list[str], screened_targets: dict[str, list[str]],
                current: dict[str, list[str]]) -> tuple[list[str], list[str], set[str]]:
     """For a row screened before: the groups to screen (those added since and those whose targets changed since),
@@ -188,7 +194,7 @@ def main() -> None:
     classes = {t["id"]: t["class"] for ts in load_targets().values() for t in ts}
     out = json.loads(args.json.read_text(encoding="utf-8")) if args.json.exists() else {
         "threshold": THRESHOLD, "bases": {}, "parameters": {}}
-    out["method"] = __doc__.split("\n\n", 2)[2].strip()  # the docstring as it is now, on every run
+    out["method"] = method_text()  # the docstring as it is now, on every run
     current = {g: [t["id"] for t in ts] for g, ts in load_targets().items()}
     untraced = [g for g in reach if reach[g]["targets"] != current.get(g)]
     if untraced:

@@ -94,6 +94,8 @@ def test_the_reach_and_the_screen_saw_each_group_with_its_present_targets():
     for g, ids in present.items():
         assert reach[g]["targets"] == ids, g
     assert results["group_targets"] == present
+    # and the method it records is the script's as it is now (final read: written once, when the file was made)
+    assert results["method"] == load_script(ROOT / "bench" / "reach_screen.py").method_text()
     assert not [n for n, row in results["parameters"].items() if "group_targets" in row]
 
 
