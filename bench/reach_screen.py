@@ -18,7 +18,10 @@ run once per set of groups). A read-out *moves* when it changes by more than 10%
 the shipped values: by more than 0.1 in its own unit, as the targeted screen counts it). Sensitivity analysis, not a
 fit: no value changes, and the read-outs screened include prediction targets' (these must not steer any later
 choice of the values). Resumable: parameters already in the output file are skipped, except on the groups
-added to the reach file since they were screened: those groups alone are screened and joined to the row.
+added to the reach file since they were screened, and on the groups whose targets changed since (``group_targets``
+records each group's target ids as screened; a changed group must be traced again first, bench/screen_reach.py
+--changed): those groups alone are screened and joined to the row, a changed group's read-outs only for its
+targets not screened before (theirs stand: the row keeps no per-group split of its read-outs).
 """
 
 from __future__ import annotations
@@ -145,11 +148,30 @@ def _joined(done: dict, screened: dict, groups: list[str], classes: dict[str, st
     if done["outcome"] == "not read":
         return _described(screened, groups, classes)
     added = _described(screened, groups, classes)
+    if set(added["moved_over_10pct"]) & set(done["moved_over_10pct"]):
+        raise SystemExit("a read-out joined twice: the groups screened again must bring only new read-outs")
     moved = dict(sorted({**done["moved_over_10pct"], **added["moved_over_10pct"]}.items(), key=lambda kv: -kv[1]))
     largest = max((done["largest"], added["largest"]), key=lambda r: r["change"])
     return {**done, "groups": groups, "outcome": "moves" if moved else "does not move",
             "readouts": done["readouts"] + added["readouts"], "largest": largest, "moved_over_10pct": moved,
             "moved_classes": {k: classes[k.split(":")[0]] for k in moved}}
+
+
+def method_text() -> str:
+    """The method the results file records: this docstring from its paragraph "For each assumed parameter" on."""
+    doc = __doc__ or ""
+    return doc[doc.index("For each assumed parameter"):].strip()
+
+
+def _to_screen(done: dict, groups: list[str], screened_targets: dict[str, list[str]],
+               current: dict[str, list[str]]) -> tuple[list[str], list[str], set[str]]:
+    """For a row screened before: the groups to screen (those added since and those whose targets changed since),
+    the changed ones, and the target ids whose read-outs the row holds already (a changed group's targets screened
+    before: only its other targets' read-outs are joined). A row screened again on a changed group before the whole
+    run ended records that group's targets itself (its ``group_targets``), so a resumed run does not join them twice."""
+    was = {**screened_targets, **done.get("group_targets", {})}
+    stale = [g for g in groups if g in done["groups"] and was.get(g) != current[g]]
+    return [g for g in groups if g not in done["groups"]] + stale, stale, {i for g in stale for i in was.get(g, [])}
 
 
 def main() -> None:
@@ -171,7 +193,18 @@ def main() -> None:
     reach = json.loads(args.reach.read_text(encoding="utf-8"))
     classes = {t["id"]: t["class"] for ts in load_targets().values() for t in ts}
     out = json.loads(args.json.read_text(encoding="utf-8")) if args.json.exists() else {
-        "method": __doc__.split("\n\n", 2)[2].strip(), "threshold": THRESHOLD, "bases": {}, "parameters": {}}
+        "threshold": THRESHOLD, "bases": {}, "parameters": {}}
+    out["method"] = method_text()  # the docstring as it is now, on every run
+    current = {g: [t["id"] for t in ts] for g, ts in load_targets().items()}
+    untraced = [g for g in reach if reach[g]["targets"] != current.get(g)]
+    if untraced:
+        raise SystemExit(f"traced before their targets changed: {untraced}; trace them again first "
+                         "(bench/screen_reach.py --changed)")
+    # each group's target ids as its read-outs were screened: a group whose targets changed since is screened again
+    screened_targets = out.setdefault("group_targets", {g: current[g] for g in reach})
+    changed = sorted(g for g in screened_targets if screened_targets[g] != current.get(g))
+    for key in [k for k in out["bases"] if set(k.split(",")) & set(changed)]:
+        del out["bases"][key]  # a base run of a changed group lacks its new targets' read-outs
     table = healthy_adult_parameters()
     if args.base_card is not None:
         card = json.loads(args.base_card.read_text(encoding="utf-8"))
@@ -184,11 +217,16 @@ def main() -> None:
         if done is not None:
             # screened before: only the groups added to the validation since (traced into the reach file) are run,
             # and their read-outs joined to the row (each group's read-outs are its own: the earlier ones stand)
-            new_groups = [g for g in groups if g not in done["groups"]]
+            # and the groups whose targets changed since
+            new_groups, stale, old_ids = _to_screen(done, groups, screened_targets, current)
             if not new_groups:
                 continue
             t0 = time.time()
-            row = _joined(done, _screened(name, new_groups, table, out), groups, classes)
+            screened = _screened(name, new_groups, table, out)
+            screened["changes"] = {k: v for k, v in screened["changes"].items() if k.split(":")[0] not in old_ids}
+            row = _joined(done, screened, groups, classes)
+            if stale:
+                row["group_targets"] = {**done.get("group_targets", {}), **{g: current[g] for g in stale}}
         else:
             t0 = time.time()
             row = {"groups": groups, "outcome": "not read"}
@@ -198,6 +236,11 @@ def main() -> None:
         args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
         print(f"{name}: {row['outcome']} ({len(groups)} groups); {row.get('largest')}; "
               f"{len(row.get('moved_over_10pct', {}))} read-outs > 10%; {time.time() - t0:.1f} s", flush=True)
+    if not args.parameters:  # every row is screened on each group's present targets
+        out["group_targets"] = {g: current[g] for g in reach}
+        for row in out["parameters"].values():
+            row.pop("group_targets", None)
+        args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,10 @@
 """Which validation groups can each parameter act on? (issue 17, branch screen30)
 
-    PYTHONPATH=src python bench/screen_reach.py [--groups g1,g2] [--json bench/results/screen_reach.json]
+    PYTHONPATH=src python bench/screen_reach.py [--groups g1,g2 | --changed] [--json bench/results/screen_reach.json]
+
+``--changed`` traces again only the groups whose traced ``targets`` differ from targets.yaml's (targets added to
+or taken from a group since its trace), and the groups not traced yet; bench/reach_screen.py then screens the
+parameters that read them there again.
 
 Runs each group of targets.yaml's validation alone, in a fresh process (no cache carried over from another group),
 with every read of a parameter record's ``value`` attribute recorded (``Parameter.__getattribute__`` wrapped before
@@ -45,12 +49,16 @@ print(json.dumps({"read": sorted(read), "targets": [t.id for t in report.targets
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--groups", default="")
+    ap.add_argument("--changed", action="store_true", help="only the groups whose targets changed since their trace")
     ap.add_argument("--json", type=Path, default=Path(__file__).parent / "results" / "screen_reach.json")
     args = ap.parse_args()
     from hemasim.validation import load_targets
 
-    groups = [g for g in args.groups.split(",") if g] or list(load_targets())
+    targets = load_targets()
+    groups = [g for g in args.groups.split(",") if g] or list(targets)
     out: dict[str, dict[str, object]] = json.loads(args.json.read_text()) if args.json.exists() else {}
+    if args.changed:
+        groups = [g for g in groups if g not in out or out[g]["targets"] != [t["id"] for t in targets[g]]]
     for g in groups:
         t0 = time.time()
         done = subprocess.run([sys.executable, "-c", CHILD, g], capture_output=True, text=True, check=True)

@@ -153,7 +153,9 @@ def help_factors() -> dict[str, object]:
         out[f"{tag}_primary_help_ratio_shipped"] = o["h_b"] * o["h_n4"] / (y["h_b"] * y["h_n4"])
         out[f"{tag}_primary_help_ratio_linear_law"] = o["linear_b"] * o["linear_n4"] / (y["linear_b"] * y["linear_n4"])
         out[f"{tag}_recall_help_ratio_shipped"] = o["h_m4"] / y["h_m4"]
-    graft, month = 6.0, 30.4
+    from hemasim.validation.months import POST_HSCT_VACCINE_MONTH_DAYS
+
+    graft, month = 6.0, POST_HSCT_VACCINE_MONTH_DAYS  # I6/I7's month, 30.4
     pcv = {}
     for first in (3, 9):
         days = [graft + (first + k) * month for k in range(3)]
@@ -235,9 +237,15 @@ def waning_composition() -> dict[str, object]:
     s = p.value("antibody_secretion_au_per_cell_day")
     k_igg = math.log(2) / p.value("igg_half_life_days")
     out: dict[str, object] = {}
+    from hemasim.validation.months import VACCINE_MONTH_DAYS
+
+    # months 1, 2, 6 (and 12) of the vaccine month, 30.44 d, rounded to 0.01 d as the scenario files write days (the
+    # same floats as the 30.44, 60.88, 182.64, 365.28 this script wrote). P5's own read-outs use the calendar month
+    # (months.CALENDAR_MONTH_DAYS, 30.4375): this diagnosis keeps its recorded days, 0.04 d a month apart
+    vaccine_months = tuple(round(k * VACCINE_MONTH_DAYS, 2) for k in (1, 2, 6, 12))
     for label, scen, _antigen, dose_day, days in (
-            ("one_dose (P5, I2)", "vaccine_one_dose", "tetanus", 7.0, (30.44, 60.88, 182.64, 365.28)),
-            ("hepatitis_a (Y1)", "hepatitis_a_vaccine_two_doses", "hepatitis_a", 7.0, (30.44, 60.88, 182.64)),
+            ("one_dose (P5, I2)", "vaccine_one_dose", "tetanus", 7.0, vaccine_months),
+            ("hepatitis_a (Y1)", "hepatitis_a_vaccine_two_doses", "hepatitis_a", 7.0, vaccine_months[:3]),
             ("mrna (Y5)", "mrna_vaccine_two_doses", "covid", 0.0, (43.0, 57.0, 119.0, 209.0))):
         r = scenario_run(scen)
         names = [n for n in r.model.state_names if n.endswith("_long_lived_pc")]

@@ -36,11 +36,12 @@ from hemasim.biology.origins import DONOR, HOST, origin_name
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
 from hemasim.simulation import Result
+from hemasim.validation.months import CALENDAR_MONTH_DAYS, VACCINE_MONTH_DAYS
 from hemasim.validation.predictions_misc import _first_time_at_or_above as _first_at_or_above  # P7/P8's own crossing
 from hemasim.validation.scenario_runs import varied_scenario_data
 
-DAYS_PER_MONTH = 365.25 / 12.0  # the alemtuzumab and R7 read-outs' month
-CHEMO_MONTH = 30.44  # L3's month (the scenario's comment)
+DAYS_PER_MONTH = CALENDAR_MONTH_DAYS  # the alemtuzumab and R7 read-outs' month, 365.25 / 12
+CHEMO_MONTH = VACCINE_MONTH_DAYS  # L3's month, 30.44 (the scenario's comment)
 
 
 @dataclass(frozen=True)

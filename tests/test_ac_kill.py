@@ -42,7 +42,7 @@ def test_the_shipped_sets_reproduce_the_fitted_figure():
     ratio = ac_day20_over_baseline(ac_cycle(bsa_m2=1.58))
     lo, hi = _band("C10")
     assert lo < ratio < hi
-    assert ratio == pytest.approx(ac.C10_DAY20_OVER_BASELINE, rel=2e-3)  # the slopes are rounded to 4 digits
+    assert ratio == pytest.approx(ac.c10_day20_over_baseline(), rel=2e-3)  # the slopes are rounded to 4 digits
 
 
 def test_a_higher_ac_dose_gives_a_lower_nadir():
@@ -61,7 +61,7 @@ def test_the_assumed_potency_split_barely_matters_for_ac_at_this_ratio(row):
     # at w 0.9 to 0.278 at w 0.1 around 0.248) and the scale by under 1%
     sets = ac.ac_drug_sets(row["scale"], row["share"])
     assert ac_day20_over_baseline(ac_cycle(drug_sets=sets, bsa_m2=1.58)) == pytest.approx(
-        ac.C10_DAY20_OVER_BASELINE, rel=1e-3)
+        ac.c10_day20_over_baseline(), rel=1e-3)
     c11 = ac_lowest_on_drooger_days(ac_cycle(drug_sets=sets))
     assert c11 == pytest.approx(row["c11_lowest_anc_days_8_11_15"], rel=1e-3)
     adopted = FIT["readouts"]["c11_lowest_anc_days_8_11_15"]
@@ -74,3 +74,9 @@ def test_a_set_with_a_chain_must_give_its_chain_slope():
     del data["effects"][0]["slope_L_per_umol"]
     with pytest.raises(ValueError, match="effects.0.slope_L_per_umol: required field is missing"):
         DrugSet.model_validate(data)
+
+
+def test_the_fit_target_follows_the_named_constants_and_the_shipped_clearance():
+    # final read: the target was written as (3450 - 1.42 x (600 x 1.58 / 5.41 x 1000 / 261.09)) / 3450 beside the
+    # named dose and BSA and the drug set's clearance; computed from them it is the same float (the fit unchanged)
+    assert ac.c10_day20_over_baseline() == (3450.0 - 1.42 * (600.0 * 1.58 / 5.41 * 1000.0 / 261.09)) / 3450.0

@@ -136,7 +136,6 @@ def test_the_module_name_follows_the_feedback_kind_numbers_not_the_rest_of_model
     hashed_files = [s for s in (*_aot.KERNEL_SOURCES, *laws.KERNEL_SOURCES) if not isinstance(s, bytes)]
     assert not [s for s in hashed_files if Path(s).name == "core.py"]
     assert laws.FEEDBACK_KIND_NUMBERS in _aot.KERNEL_SOURCES and laws.FEEDBACK_KIND_NUMBERS in laws.KERNEL_SOURCES
-    assert laws.FEEDBACK_KIND_NUMBERS == repr([(kind.name, int(kind)) for kind in FeedbackKind]).encode()
     before = _aot.fingerprint()
     renumbered = IntEnum("FeedbackKind", {kind.name: (int(kind) + 1) % len(FeedbackKind) for kind in FeedbackKind})
     numbers = repr([(kind.name, int(kind)) for kind in renumbered]).encode()

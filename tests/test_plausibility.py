@@ -214,6 +214,21 @@ def test_the_ac_pair_given_together_is_silent_and_either_alone_is_warned_about()
     assert "not given on the same days" in apart and "days 7, 28" in apart
 
 
+def test_the_ac_ratio_is_checked_on_the_mg_given_whatever_the_dose_form():
+    # final read: only the first doses' dose_mg_per_m2 were compared, so a pair written in mg (or per kg) was never
+    # checked. The reference patient's body-surface area times 60/600 mg/m2 is the fitted ratio in mg
+    from hemasim.biology.body import body_surface_area_m2
+
+    bsa = body_surface_area_m2(parse_scenario(_ac({}, {})).patient.covariates())
+    same = _ac({"dose_mg_per_m2": None, "dose_mg": 60 * bsa}, {"dose_mg_per_m2": None, "dose_mg": 600 * bsa})
+    assert _ac_lines(same) == []
+    ((_, ratio),) = _ac_lines(_ac({"dose_mg_per_m2": None, "dose_mg": 100}, {"dose_mg_per_m2": None, "dose_mg": 2000}))
+    assert "doxorubicin 100 mg with cyclophosphamide 2e3 mg on day" in ratio and "ratio of 1:20" in ratio
+    # per m2 against flat mg: the doxorubicin per m2 times the area, against the mg
+    ((_, mixed),) = _ac_lines(_ac({}, {"dose_mg_per_m2": None, "dose_mg": 1200 * bsa}))
+    assert "ratio of 1:20" in mixed
+
+
 def test_the_ac_pair_in_a_regimen_file_is_silent_and_a_lone_part_is_warned_about(tmp_path: Any) -> None:
     import hemasim.pharmacology
 

@@ -1,6 +1,6 @@
-"""U1-U3 (branch predict30b): every band is the one read from the source's figures, the scenario gives the collection
-the targets describe, the read-outs' helper measures what it says, and the targets are blind predictions with
-registered read-outs."""
+"""U1-U5 (branch predict30b): every band is the one read from the source's figures, the scenario gives the collection
+the targets describe, the read-outs' helper measures what it says, and the targets are predictions with
+registered read-outs (U1 and U2 not blind)."""
 
 import math
 from pathlib import Path
@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hemasim._confidence import Z_95
 from hemasim.scenario import load_scenario
 from hemasim.validation import load_targets
 from hemasim.validation.predictions11 import PREDICTIONS11, highest_ratio_between
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "src" / "hemasim" / "validation" / "scenarios"
 GROUP = "plateletpheresis_platelet_recovery"
-Z_95 = 1.959963984540054
 
 
 def _targets() -> dict[str, dict]:

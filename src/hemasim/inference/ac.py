@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["AC_KILL", "C10_DAY20_OVER_BASELINE", "C10_LOG_SD", "DOXORUBICIN_SHARE", "ac_drug_sets", "ac_problem",
+__all__ = ["AC_KILL", "C10_LOG_SD", "DOXORUBICIN_SHARE", "ac_drug_sets", "ac_problem", "c10_day20_over_baseline",
            "fit_ac_scale", "main", "share_sensitivity", "slopes_for", "typical_auc_umol_day_per_L"]
 
 #: the reach of both drugs' kill (as docetaxel's; assumed)
@@ -51,11 +51,13 @@ AC_KILL: dict[str, list[str]] = {
 DOXORUBICIN_SHARE = 0.5
 #: the shares the sensitivity refits at
 SENSITIVITY_SHARES = (0.1, 0.25, 0.5, 0.75, 0.9)
-#: C10: Ahmed 2020's typical patient, ANC on day 20 over baseline: (3450 - 1.42 x 671.15) / 3450 (targets.yaml C10).
+#: Ahmed 2020's ANC line (targets.yaml C10; nlmixr2lib Ahmed_2020_cyclophosphamide.R): ANC = 3450 - 1.42 x AUC
+#: (cells/mm3; AUC of cyclophosphamide in umol*h/L)
+AHMED2020_ANC0_PER_MM3, AHMED2020_ANC_PER_AUC_UMOL_H_PER_L = 3450.0, 1.42
 #: The molar mass 261.09 g/mol is nlmixr2lib's conversion of the AUC to umol*h/L (Ahmed_2020_cyclophosphamide.R and
-#: its vignette; the paper prints none); the drug set's 261.08 (standard atomic weights) would move the ratio by about 1e-5 (review30b), and the
-#: fitted, shipped slopes were made with 261.09, so it is kept
-C10_DAY20_OVER_BASELINE = (3450.0 - 1.42 * (600.0 * 1.58 / 5.41 * 1000.0 / 261.09)) / 3450.0
+#: its vignette; the paper prints none); the drug set's 261.08 (standard atomic weights) would move the ratio by about
+#: 1e-5 (review30b), and the fitted, shipped slopes were made with 261.09, so it is kept
+AHMED2020_NLMIXR2LIB_MOLAR_MASS_G_PER_MOL = 261.09
 #: C10's assumed SD on the log scale: log SD 0.436 of Ahmed's baseline ANC (IQR 2645-4765) over sqrt(161 patients)
 #: (the 600 mg/m2 arm; the line was fitted on all 267, so the sqrt(161) has no basis: an assumed SE, review30b)
 C10_LOG_SD = math.log(4765.0 / 2645.0) / 1.349 / math.sqrt(161.0)
@@ -69,6 +71,16 @@ def _bsa() -> float:
     from hemasim.validation.chemotherapy import AHMED2020_TYPICAL_BSA_M2
 
     return AHMED2020_TYPICAL_BSA_M2
+
+
+def c10_day20_over_baseline() -> float:
+    """C10: Ahmed 2020's typical patient's ANC on day 20 over baseline, (3450 - 1.42 x AUC) / 3450, the AUC
+    (umol*h/L) the 600 mg/m2 dose at the typical BSA 1.58 m2 over the shipped set's clearance 5.41 L/h: 671.15, 0.724
+    (computed in the order the fit's constant was written, (3450 - 1.42 (600 x 1.58 / 5.41 x 1000 / 261.09)) / 3450:
+    the same float)."""
+    cl_L_per_h = _shipped()[1].pk.clearance_L_per_h.value
+    auc = CYCLOPHOSPHAMIDE_MG_PER_M2 * _bsa() / cl_L_per_h * 1000.0 / AHMED2020_NLMIXR2LIB_MOLAR_MASS_G_PER_MOL
+    return (AHMED2020_ANC0_PER_MM3 - AHMED2020_ANC_PER_AUC_UMOL_H_PER_L * auc) / AHMED2020_ANC0_PER_MM3
 
 
 def typical_auc_umol_day_per_L(drug_set: Any, dose_mg: float) -> float:
@@ -147,7 +159,7 @@ def ac_problem(share: float = DOXORUBICIN_SHARE) -> Any:
                                    extensions=[DrugExposure(ds) for ds in ac_drug_sets(values["scale"], share)])
 
     source = BuilderSource(build, ("scale",), tuple(ac_regimens(_bsa())), label="full model, AC 60/600 at BSA 1.58")
-    value = C10_DAY20_OVER_BASELINE * _baseline_anc()
+    value = c10_day20_over_baseline() * _baseline_anc()
     meas = Measurements(condition=np.array(["ahmed2020_typical"]), time_days=np.array([AHMED2020_ANC_DAY]),
                         observable=np.array(["anc"]), value=np.array([value]), censored=np.zeros(1, dtype=bool),
                         source="Ahmed 2020 (C10): typical ANC on day 20 = 0.724 x baseline")

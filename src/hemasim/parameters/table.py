@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Any
 
 from hemasim.biology import healthy_human_model
 from hemasim.parameters.core import Assumed, ParameterSet
@@ -15,6 +16,24 @@ from hemasim.sensitivity.screen import (
     stage4_screen_outcome,
     stage5_screen_outcome,
 )
+
+
+def screen_cell(found: str, reach: str | None, provenance: Any, bounds: tuple[float, float]) -> tuple[str, Any]:
+    """A parameter's screen cell from the Morris screen's outcome ``found`` (with its later stages), the targeted
+    screen of the validation read-outs ``reach`` (None: not one the Morris screen saw no effect of) and an assumed
+    value's targeted what-if; and the provenance left for the source cell (the what-if said once, here)."""
+    if reach is not None:
+        # the Morris screen's "no effect" holds for its three scenarios' read-outs only: say which, then what
+        # the validation read-outs of the groups that read the value show
+        found = (f"Morris screen: no effect on its read-outs (healthy adult, docetaxel, allo-HSCT); "
+                 f"{'but the ' if ': moves ' in reach else 'the '}{reach}")
+    if isinstance(provenance, Assumed) and provenance.what_if:
+        # the screen's read-outs can miss a parameter that targets elsewhere bound: the cell says both (once
+        # "Morris screen:", which the reach cell above already begins with)
+        said = found if found.startswith("Morris screen: ") else f"Morris screen: {found or 'not screened'}"
+        found = f"{said}; but a targeted what-if over its bounds {_bounds(bounds)}{provenance.what_if}"
+        provenance = replace(provenance, what_if="")  # said in the screen cell, not twice in the row
+    return found, provenance
 
 
 def _bounds(bounds: tuple[float, float]) -> str:
@@ -55,16 +74,7 @@ def parameter_table_markdown() -> str:
         for stage, outcome in later_stages:
             if name in outcome:
                 found += f"; {stage}: {outcome[name]}"
-        if name in reach:
-            # the Morris screen's "no effect" holds for its three scenarios' read-outs only: say which, then what
-            # the validation read-outs of the groups that read the value show
-            found = (f"Morris screen: no effect on its read-outs (healthy adult, docetaxel, allo-HSCT); "
-                     f"{'but the ' if ': moves ' in reach[name] else 'the '}{reach[name]}")
-        if isinstance(provenance, Assumed) and provenance.what_if:
-            # the screen's read-outs can miss a parameter that targets elsewhere bound: the cell says both
-            found = (f"Morris screen: {found or 'not screened'}; but a targeted what-if over its bounds "
-                     f"{_bounds(p.bounds)}{provenance.what_if}")
-            provenance = replace(provenance, what_if="")  # said in the screen cell, not twice in the row
+        found, provenance = screen_cell(found, reach.get(name), provenance, p.bounds)
         src = provenance.describe().replace("|", "/")
         # an anchor named after the parameter: docs/equations.md links each parameter to its row
         lines.append(f"| <a id=\"{name}\"></a>`{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | "

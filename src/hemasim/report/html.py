@@ -481,7 +481,7 @@ def warnings_box(warnings: Sequence[tuple[str, str, str]]) -> str:
             f"(<code>hemasim check</code> lists them too):</p><ul>{''.join(items)}</ul></div>")
 
 
-def _pk_only_note(result: Result) -> str:
+def _drug_notes(result: Result) -> str:
     """Under the key results, the drugs of the run that act on no blood cell (PK-only sets): the line stood only in
     the Drugs section, far below key results that read an AC-T regimen's flat AC cycles as the regimen's toxicity
     (firsthour27); and what a kill fitted on one figure rests on (:func:`fitted_kill_text`)."""
@@ -524,7 +524,7 @@ def render_report(result: Result, endpoints: list[EndpointValue], record: dict[s
 <p class="muted">hemasim {esc(str(record['hemasim_version']))} &middot; model: {esc(model_words(str(record['model'])))}
 &middot; seed {esc(str(record['seed']))} &middot; solver: {esc(solver_text(record['solver']))}</p>
 {warnings_html([("", scenario)])}
-{key_results_html({"": endpoints}, {"": result})}{_pk_only_note(result)}
+{key_results_html({"": endpoints}, {"": result})}{_drug_notes(result)}
 <h2>Scenario</h2>
 <p>{esc(scenario_title(scen))}</p>
 <p>Patient: {esc(patient_text(patient))}{volume_txt};

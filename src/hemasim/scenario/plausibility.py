@@ -496,17 +496,18 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
 #: per-dose check warning about both drugs when both were given)
 AC_PAIRED_KILL = {"doxorubicin_joerger2007": "cyclophosphamide_ahmed2020",
                   "cyclophosphamide_ahmed2020": "doxorubicin_joerger2007"}
-#: the doxorubicin : cyclophosphamide ratio (mg/m2) the AC kill was fitted at (60:600; FAC's 50:500 is the same), and
-#: the relative slack within which another ratio is taken as the same (the share between the drugs is assumed, so
-#: only at this ratio is the pair's kill the fitted one)
+#: the doxorubicin : cyclophosphamide ratio the AC kill was fitted at (60:600 mg/m2, so of the mg given on one day
+#: whatever the dose's form; FAC's 50:500 is the same), and the relative slack within which another ratio is taken
+#: as the same (the share between the drugs is assumed, so only at this ratio is the pair's kill the fitted one)
 AC_FITTED_RATIO, AC_RATIO_SLACK = 0.1, 0.1
 
 
 def _ac_pairing(scenario: Scenario) -> Iterator[Implausible]:
     """Doxorubicin or cyclophosphamide (the AC sets) given without the other, anywhere in the scenario (its own
     doses or a regimen's parts): the pair's kill is one fitted scale, its split between the drugs assumed, so one
-    of them alone is not calibrated. With both: a mg/m2 ratio other than 1:10, or dose days that differ, are warned
-    about too (the split, assumed, then matters)."""
+    of them alone is not calibrated. With both: a ratio of the mg given on a day other than 1:10 (over every part,
+    whatever the dose's form: per m2 times the patient's body-surface area, per kg times the weight, or flat), or dose
+    days that differ, are warned about too (the split, assumed, then matters)."""
     if not any(iv.kind in ("chemotherapy", "chemotherapy_regimen") for iv in scenario.interventions):
         return  # no chemotherapy: and a healthy run imports no dosing module (tests/test_cli_startup.py)
     from hemasim.interventions.dosed import DosedSpec
@@ -530,10 +531,29 @@ def _ac_pairing(scenario: Scenario) -> Iterator[Implausible]:
     dox = [p for _, p in parts if p.drug_set == "doxorubicin_joerger2007"]
     cp = [p for _, p in parts if p.drug_set == "cyclophosphamide_ahmed2020"]
     path = next(path for path, p in parts if p is dox[0])
-    a, c = getattr(dox[0], "dose_mg_per_m2", None), getattr(cp[0], "dose_mg_per_m2", None)
-    if a is not None and c is not None and c > 0 and abs(a / c / AC_FITTED_RATIO - 1.0) > AC_RATIO_SLACK:
+
+    def mg_by_day(ps: list[DosedSpec]) -> dict[float, float]:
+        """The mg each day gets over the parts ``ps`` (final read: only the first of each drug's doses, and only
+        one written per m2, was compared)."""
+        out: dict[float, float] = {}
+        for p in ps:
+            if (sched := getattr(p, "schedule", None)) is None:
+                continue
+            mg = float(p.amount_ug(scenario.patient.covariates())) / 1000.0
+            for d in sched.dose_days():
+                out[d] = out.get(d, 0.0) + mg
+        return out
+
+    try:
+        mg_dox, mg_cp = mg_by_day(dox), mg_by_day(cp)
+    except ValueError:  # a dose per m2 without a height: the scenario's own check says so
+        mg_dox, mg_cp = {}, {}
+    off = next(((d, mg_dox[d], mg_cp[d]) for d in sorted(set(mg_dox) & set(mg_cp))
+                if abs(mg_dox[d] / mg_cp[d] / AC_FITTED_RATIO - 1.0) > AC_RATIO_SLACK), None)
+    if off is not None:
+        d, a, c = off
         yield path, (
-            f"doxorubicin {_g(a)} with cyclophosphamide {_g(c)} mg/m2 is a ratio of 1:{_g(c / a) if a else 'inf'}; "
+            f"doxorubicin {_g(a)} mg with cyclophosphamide {_g(c)} mg on day {_g(d)} is a ratio of 1:{_g(c / a)}; "
             "the AC kill was fitted at 1:10 (60/600 mg/m2) with the split between the two drugs assumed, so at "
             "another ratio the pair's myelosuppression rests on that assumption (docs/chemotherapy_full_model.md, 'AC')")
 

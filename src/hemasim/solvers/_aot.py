@@ -37,10 +37,11 @@ _HERE = Path(__file__).resolve().parent
 #: everything the compiled code is made of (numba's own cache looks only at the kernel file's date): the kernels,
 #: the Dormand-Prince steps, the feedback laws and the FeedbackKind numbers they branch on (bytes: those numbers
 #: alone, not model/core.py, whose other edits change no kernel but cost a rebuild; docs/performance.md, the suite's
-#: twenty-sixth session)
+#: twenty-sixth session); the laws' part spliced from laws.KERNEL_SOURCES (its file, then those numbers: the same
+#: bytes in the same order as when they were listed here, so the same fingerprint)
 KERNEL_SOURCES: tuple[Path | bytes, ...] = (
     _HERE / "_kernel_numba.py", _HERE / "_dopri.py", _HERE / "_ark.py", _HERE / "split.py",
-    _HERE.parent / "model" / "laws.py", laws.FEEDBACK_KIND_NUMBERS)
+    *(s if isinstance(s, bytes) else Path(s) for s in laws.KERNEL_SOURCES))
 MODULE_PREFIX = "_kernels_aot_"
 
 _F8 = ("scalar", "float64", 0)

@@ -70,7 +70,8 @@ _FIVE_UG = cached_scenario_run("filgrastim_mobilisation", {"interventions": {0: 
 _COURSE_DAY_5 = 4.0
 
 
-def _cd34_on_run_day(run: Callable[[], Result], day: float) -> float:
+def cd34_at(run: Callable[[], Result], day: float) -> float:
+    """Blood CD34+ (cells/uL) at the output nearest run ``day`` (predictions11's U4/U5 read it too)."""
     r = run()
     return float(r.observable("cd34_blood_per_uL")[int(np.argmin(np.abs(r.times - day)))])
 
@@ -80,13 +81,14 @@ def _cd34_on_run_day(run: Callable[[], Result], day: float) -> float:
 _AGED = {age: cached_scenario_run("filgrastim_mobilisation", {"patient": {"age_years": age}}) for age in (40.0, 65.0)}
 
 
-def _peak_cd34(run: Callable[[], Result]) -> float:
+def peak_cd34(run: Callable[[], Result]) -> float:
+    """The highest blood CD34+ (cells/uL) of the run."""
     return float(run().observable("cd34_blood_per_uL").max())
 
 
 _MOBILISATION: dict[str, Readout] = {
-    "filgrastim_5ug_cd34_per_uL_course_day_5": OwnRun(lambda: _cd34_on_run_day(_FIVE_UG, _COURSE_DAY_5)),
-    "filgrastim_10ug_peak_cd34_ratio_age65_to_age40": OwnRun(lambda: _peak_cd34(_AGED[65.0]) / _peak_cd34(_AGED[40.0])),
+    "filgrastim_5ug_cd34_per_uL_course_day_5": OwnRun(lambda: cd34_at(_FIVE_UG, _COURSE_DAY_5)),
+    "filgrastim_10ug_peak_cd34_ratio_age65_to_age40": OwnRun(lambda: peak_cd34(_AGED[65.0]) / peak_cd34(_AGED[40.0])),
 }
 
 # Z4-Z6: filgrastim once daily on days 0-9 (filgrastim_daily_ten_days.yaml), Borleffs 1998's fixed doses over the

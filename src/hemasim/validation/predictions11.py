@@ -1,4 +1,4 @@
-"""Read-outs of targets U1-U3 (branch predict30b), each chosen and committed with its band before the model was run
+"""Read-outs of targets U1-U5 (branch predict30b), each chosen and committed with its band before the model was run
 on it: the donor's platelet count in the days after one plateletpheresis, relative to his count before it - 7 days
 after (U1, 25 donors on MCS+, bloodjournal.ir a_id 1239), 3 and 5 days after (U2, Hans 2019, 29 donors on Trima and
 Amicus) and its rebound above the count before 8-11 days after (U3, Transfusion 1981, 352 donors on Haemonetics
@@ -17,6 +17,7 @@ import numpy as np
 
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.predictions6 import FIRST_COLLECTION_DAY, Run, ratio_after_first_collection, value_before
+from hemasim.validation.predictions10 import cd34_at, peak_cd34
 from hemasim.validation.scenario_runs import cached_scenario_run
 
 PLATELETS = "platelets_1e9_per_L"
@@ -48,17 +49,6 @@ TWELVE_HOURLY_VARIATIONS = {ug: {"interventions": {0: {"dose_ug_per_kg": ug, "sc
 _TWELVE_HOURLY = {ug: cached_scenario_run("filgrastim_mobilisation", v) for ug, v in TWELVE_HOURLY_VARIATIONS.items()}
 _ONCE_DAILY_10UG = cached_scenario_run("filgrastim_mobilisation")
 _FIFTH_MORNING_RUN_DAY = 4.0
-
-
-def cd34_at(run: Run, day: float) -> float:
-    """Blood CD34+ (cells/uL) at the output nearest run ``day``."""
-    r = run()
-    return float(r.observable("cd34_blood_per_uL")[int(np.argmin(np.abs(r.times - day)))])
-
-
-def peak_cd34(run: Run) -> float:
-    """The highest blood CD34+ (cells/uL) of the run."""
-    return float(run().observable("cd34_blood_per_uL").max())
 
 
 def _fifth_morning_ratio(ug: int) -> float:
