@@ -111,6 +111,9 @@ def main() -> None:
             varied = _values_in_child(name, factor, groups, value, refitted)
             for key, v0 in base.items():
                 v = varied.get(key, math.nan)
+                if math.isnan(v0) and math.isnan(v):  # no value at either (a count never under a threshold): unchanged
+                    changes.setdefault(key, 0.0)
+                    continue
                 rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
                 changes[key] = max(changes.get(key, 0.0), rel if math.isfinite(rel) else math.inf)
         moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > 0.10}
