@@ -63,15 +63,13 @@ def _notes(result: Result) -> list[str]:
     """What the report says above its plots, for the explorer's page too: the plausibility questions (an adult's
     BMI of 40 or more: pounds?), the PK-only drugs, and what a fitted kill rests on (AC). The page showed the AC-T
     example's grade-4 AC nadirs, and took a weight of 118 kg, without a word of either (firsthour30)."""
-    from hemasim.interventions.dosed import fitted_kill_text, pk_only_text, run_dosing
+    from hemasim.interventions.dosed import drug_notes
     from hemasim.scenario.plausibility import plausibility_warnings
 
     scenario = result.record.scenario
     if scenario is None:
         return []
-    dosing = run_dosing(result)
-    found = [f"check {field}: {message}" for field, message in plausibility_warnings(scenario)]
-    return found + [t for t in (pk_only_text(result, dosing), fitted_kill_text(result, dosing)) if t]
+    return [f"check {field}: {message}" for field, message in plausibility_warnings(scenario)] + drug_notes(result)
 
 
 def _paths_in(data: Any, where: str = "") -> list[tuple[str, str]]:

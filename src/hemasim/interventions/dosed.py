@@ -136,14 +136,12 @@ def _drug_section(result: Result) -> str | None:
         for e in result.record.administrations)
     basis = dose_basis_text(result, dosing)
     peaks = peak_text(result, dosing)
-    inert = pk_only_text(result, dosing)
-    fitted = fitted_kill_text(result, dosing)
+    notes = "".join(f"<p><strong>{esc(t)}</strong></p>" for t in drug_notes(result, dosing))
     step = float(np.median(np.diff(result.times))) if len(result.times) > 1 else 0.0
     sampled = (f'<p class="muted">Concentrations are drawn at the run\'s output times (every {step:g} day, '
                "output.every_days): a peak shorter than that, as at the end of a short infusion, falls between them "
                "and is not drawn; the AUC and Cmax endpoints integrate the whole course.</p>") if step > 0 else ""
-    return (figure_html("Drugs", "drug concentrations", fig) + (f"<p><strong>{esc(inert)}</strong></p>" if inert else "")
-            + (f"<p><strong>{esc(fitted)}</strong></p>" if fitted else "")
+    return (figure_html("Drugs", "drug concentrations", fig) + notes
             + sampled + (f"<p>{esc(basis)}</p>" if basis else "") + (f"<p>{esc(peaks)}</p>" if peaks else "")
             + "<table><tr><th>day of the run</th><th>drug</th><th>cycle (or dose n of N of a days list)</th><th>route</th>"
             "<th>action</th>"
@@ -227,6 +225,17 @@ def fitted_kill_text(result: Result, dosing: Dosing | None = None) -> str:
             "day and length of the AC nadirs were not fitted, and no published AC nadir found so far checks them "
             "(prediction C11, an ANC below 1.0e9/L in cycle 1, passes at any kill the fit allows): "
             "docs/chemotherapy_full_model.md, 'AC'.")
+
+
+def drug_notes(result: Result, dosing: Dosing | None = None) -> list[str]:
+    """The lines a reader needs beside the counts a run's drugs shaped, as the report (under the key results and in
+    the Drugs section) and the explorer write them: the PK-only drugs (:func:`pk_only_text`) and what a fitted kill
+    rests on (:func:`fitted_kill_text`); none for a run without a scenario. ``dosing``: :func:`run_dosing`'s (read
+    here when not given)."""
+    if result.record.scenario is None:
+        return []
+    dosing = run_dosing(result) if dosing is None else dosing
+    return [t for t in (pk_only_text(result, dosing), fitted_kill_text(result, dosing)) if t]
 
 
 def peak_text(result: Result, dosing: Dosing | None = None) -> str:

@@ -485,14 +485,10 @@ def _drug_notes(result: Result) -> str:
     """Under the key results, the drugs of the run that act on no blood cell (PK-only sets): the line stood only in
     the Drugs section, far below key results that read an AC-T regimen's flat AC cycles as the regimen's toxicity
     (firsthour27); and what a kill fitted on one figure rests on (:func:`fitted_kill_text`)."""
-    from hemasim.interventions.dosed import fitted_kill_text, pk_only_text, run_dosing
+    from hemasim.interventions.dosed import drug_notes
 
-    if result.record.scenario is None:
-        return ""
-    dosing = run_dosing(result)
     # beside it, what a fitted kill's neutropenia rests on (AC: one figure, the drugs' split assumed; firsthour30)
-    texts = [t for t in (pk_only_text(result, dosing), fitted_kill_text(result, dosing)) if t]
-    return "".join(f"\n<p><strong>{html.escape(t)}</strong></p>" for t in texts)
+    return "".join(f"\n<p><strong>{html.escape(t)}</strong></p>" for t in drug_notes(result))
 
 
 def render_report(result: Result, endpoints: list[EndpointValue], record: dict[str, Any], title: str,

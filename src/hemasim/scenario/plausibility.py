@@ -494,8 +494,8 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
 #: the AC sets: one kill scale fitted for the pair, the split between them assumed (hemasim.inference.ac), so
 #: either dosed without the other is warned about (:func:`_ac_pairing`, on the whole scenario: review30b found the
 #: per-dose check warning about both drugs when both were given)
-AC_PAIRED_KILL = {"doxorubicin_joerger2007": "cyclophosphamide_ahmed2020",
-                  "cyclophosphamide_ahmed2020": "doxorubicin_joerger2007"}
+AC_DRUG_SETS = ("doxorubicin_joerger2007", "cyclophosphamide_ahmed2020")  # doxorubicin first
+AC_PAIRED_KILL = {AC_DRUG_SETS[0]: AC_DRUG_SETS[1], AC_DRUG_SETS[1]: AC_DRUG_SETS[0]}
 #: the doxorubicin : cyclophosphamide ratio the AC kill was fitted at (60:600 mg/m2, so of the mg given on one day
 #: whatever the dose's form; FAC's 50:500 is the same), and the relative slack within which another ratio is taken
 #: as the same (the share between the drugs is assumed, so only at this ratio is the pair's kill the fitted one)
@@ -528,8 +528,8 @@ def _ac_pairing(scenario: Scenario) -> Iterator[Implausible]:
                 "given without it its myelosuppression is not calibrated (give both, or the regimen ac_docetaxel)")
     if len(given) < 2:
         return
-    dox = [p for _, p in parts if p.drug_set == "doxorubicin_joerger2007"]
-    cp = [p for _, p in parts if p.drug_set == "cyclophosphamide_ahmed2020"]
+    dox = [p for _, p in parts if p.drug_set == AC_DRUG_SETS[0]]
+    cp = [p for _, p in parts if p.drug_set == AC_DRUG_SETS[1]]
     path = next(path for path, p in parts if p is dox[0])
 
     def mg_by_day(ps: list[DosedSpec]) -> dict[float, float]:

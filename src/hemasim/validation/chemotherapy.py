@@ -27,6 +27,7 @@ from hemasim.endpoints import DayOfNadir, DaysBelow
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
 from hemasim.pharmacology.drug_sets import DrugSet
+from hemasim.scenario.plausibility import AC_DRUG_SETS
 from hemasim.simulation import Simulation
 from hemasim.solvers import DormandPrince, Solver
 from hemasim.validation.base import OwnRun, Readout
@@ -163,8 +164,8 @@ def _cohort_readouts() -> dict[str, Readout]:
 
 
 # ---------------------------------------------------------------- AC (doxorubicin + cyclophosphamide), C10 / C11
-#: the AC drug sets (doxorubicin first): their marrow kill and its fit, docs/chemotherapy_full_model.md, "AC"
-AC_DRUG_SETS = ("doxorubicin_joerger2007", "cyclophosphamide_ahmed2020")
+# the AC drug sets (AC_DRUG_SETS, doxorubicin first) are named once, where a scenario's doses of them are checked
+# (hemasim.scenario.plausibility); their marrow kill and its fit: docs/chemotherapy_full_model.md, "AC"
 #: Ahmed 2020's typical patient: BSA 1.58 m2, the value its PK is normalised to (the cohort median; nlmixr2lib
 #: Ahmed_2020_cyclophosphamide.R, Table 1 and 4), so 600 mg/m2 is 948 mg of cyclophosphamide
 AHMED2020_TYPICAL_BSA_M2 = 1.58
