@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
-from targeted_screen import _values_in_child, refitted_at, screen_ends  # noqa: E402
+from targeted_screen import _values_in_child, add_changes, refitted_at, screen_ends  # noqa: E402
 
 THRESHOLD = 0.10
 
@@ -119,14 +119,7 @@ def _screened(name: str, groups: list[str], table: dict, out: dict) -> dict:
     for factor, value in screen_ends(name, sourced):
         refitted = refitted_at(name, factor, value)
         refits[f"{value:g}" if value is not None else f"x{factor:g}"] = refitted
-        varied = _values_in_child(name, factor, groups, value, refitted)
-        for k, v0 in base.items():
-            v = varied.get(k, math.nan)
-            if math.isnan(v0) and math.isnan(v):  # no value at either (e.g. a count never under a threshold)
-                changes.setdefault(k, 0.0)
-                continue
-            rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
-            changes[k] = max(changes.get(k, 0.0), rel if math.isfinite(rel) else math.inf)
+        add_changes(changes, base, _values_in_child(name, factor, groups, value, refitted))
     return {"changes": changes, "refitted": refits, "sourced": sourced,
             "varied_to": [v if v is not None else f"x{f:g}" for f, v in screen_ends(name, sourced)]}
 
@@ -215,9 +208,8 @@ def main() -> None:
         groups = [g for g in reach if name in reach[g]["read"]]
         done = out["parameters"].get(name)
         if done is not None:
-            # screened before: only the groups added to the validation since (traced into the reach file) are run,
-            # and their read-outs joined to the row (each group's read-outs are its own: the earlier ones stand)
-            # and the groups whose targets changed since
+            # screened before: only the groups added to the validation since (traced into the reach file) and those
+            # whose targets changed since are run, and their new read-outs joined to the row (the earlier ones stand)
             new_groups, stale, old_ids = _to_screen(done, groups, screened_targets, current)
             if not new_groups:
                 continue

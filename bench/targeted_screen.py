@@ -26,6 +26,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def add_changes(changes: dict[str, float], base: dict[str, float], varied: dict[str, float]) -> None:
+    """Raise each read-out's entry of ``changes`` to its change from ``base`` to ``varied``: relative, absolute for a
+    read-out 0 at the base, infinite where it gains or loses its value; unchanged where it has none at either (a count
+    never under a threshold)."""
+    for key, v0 in base.items():
+        v = varied.get(key, math.nan)
+        if math.isnan(v0) and math.isnan(v):
+            changes.setdefault(key, 0.0)
+            continue
+        rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
+        changes[key] = max(changes.get(key, 0.0), rel if math.isfinite(rel) else math.inf)
+
+
 def _values_in_child(parameter: str, factor: float, groups: list[str],
                      value: float | None = None, refitted: dict[str, float] | None = None) -> dict[str, float]:
     """Every covered check's value with ``parameter`` scaled by ``factor`` (clipped to its record's bounds), or set
@@ -109,13 +122,7 @@ def main() -> None:
             refitted = {} if args.hold_fitted else refitted_at(name, factor, value)
             refits[f"{value:g}" if value is not None else f"x{factor:g}"] = refitted
             varied = _values_in_child(name, factor, groups, value, refitted)
-            for key, v0 in base.items():
-                v = varied.get(key, math.nan)
-                if math.isnan(v0) and math.isnan(v):  # no value at either (a count never under a threshold): unchanged
-                    changes.setdefault(key, 0.0)
-                    continue
-                rel = abs(v - v0) / abs(v0) if v0 != 0 else abs(v - v0)
-                changes[key] = max(changes.get(key, 0.0), rel if math.isfinite(rel) else math.inf)
+            add_changes(changes, base, varied)
         moved = {k: round(v, 4) for k, v in sorted(changes.items(), key=lambda kv: -kv[1]) if v > 0.10}
         largest = max(changes.values(), default=0.0)
         results[name] = {"largest_relative_change": largest, "moved_over_10pct": moved,

@@ -255,3 +255,15 @@ def test_a_scenarios_changed_source_or_target_is_refitted_at_the_scenarios_own_p
     for changed in ({age: 30.0, cd4: 0.01}, {cd4: 0.01}):  # a target the user set would be replaced: refused
         with pytest.raises(ValueError, match=f"{cd4} is set in the scenario's parameters"):
             coupled_columns(points, [coupling], apply_overrides(changed, healthy_adult_parameters()))
+
+
+def test_the_targeted_screens_change_of_a_readout():
+    """One rule for both targeted screens (bench/targeted_screen.py, bench/reach_screen.py): relative, absolute where
+    the base is 0, infinite where a value appears or goes, unchanged where there is none at either end."""
+    script = load_script(ROOT / "bench" / "targeted_screen.py")
+    nan = float("nan")
+    changes: dict[str, float] = {}
+    base = {"a": 2.0, "zero": 0.0, "gone": 1.0, "never": nan, "new": nan}
+    script.add_changes(changes, base, {"a": 2.5, "zero": 0.3, "gone": nan, "never": nan, "new": 4.0})
+    script.add_changes(changes, base, {"a": 1.9, "zero": 0.0, "gone": 1.0, "never": nan, "new": nan})
+    assert changes == {"a": 0.25, "zero": 0.3, "gone": float("inf"), "never": 0.0, "new": float("inf")}
