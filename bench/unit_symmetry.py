@@ -76,8 +76,8 @@ print(json.dumps(out))
 
 
 def compared(base: dict[str, float], run: dict[str, float]) -> dict[str, object]:
-    """Each read-out's relative change (absolute for a read-out 0 at the base); the largest, and how many are bitwise
-    equal."""
+    """Each read-out's relative change (absolute for a read-out 0 at the base): the largest, how many are bitwise
+    equal, those that are not but within 1e-9, and those beyond."""
     changes = {}
     for key, v0 in base.items():
         v = run.get(key, math.nan)
@@ -85,6 +85,8 @@ def compared(base: dict[str, float], run: dict[str, float]) -> dict[str, object]
     largest = max(changes, key=lambda key: changes[key])
     return {"readouts": len(changes), "identical": sum(run.get(key) == v for key, v in base.items()),
             "largest": {"readout": largest, "change": changes[largest]},
+            "within_1e-9_not_identical": {key: c for key, c in sorted(changes.items(), key=lambda kv: -kv[1])
+                                          if 0 < c <= 1e-9},
             "over_1e-9": {key: c for key, c in sorted(changes.items(), key=lambda kv: -kv[1]) if not c <= 1e-9}}
 
 

@@ -11,6 +11,7 @@ from hemasim.parameters import (
     Derived,
     Parameter,
     ParameterSet,
+    UnitConvention,
     UserOverride,
     healthy_adult_parameters,
 )
@@ -25,7 +26,7 @@ def test_every_parameter_has_unit_provenance_and_sits_in_bounds():
     assert len(params) > 40
     for p in params.values():
         assert p.unit, p.name
-        assert isinstance(p.provenance, Cited | Calibrated | Assumed | Fitted), p.name
+        assert isinstance(p.provenance, Cited | Calibrated | Assumed | Fitted | UnitConvention), p.name
         lo, hi = p.bounds
         assert lo <= p.value <= hi
         if isinstance(p.provenance, Cited):
