@@ -22,7 +22,12 @@ def references(
     from rich.console import Console
 
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
-    from hemasim.parameters import Assumed, Calibrated, Cited, UnitConvention  # in the body: the parameter sets are not for --help
+    from hemasim.parameters import (  # in the body: the parameter sets are not for --help
+        Assumed,
+        Calibrated,
+        Cited,
+        UnitConvention,
+    )
     from hemasim.report.key_results import unit_text
 
     if scenario is None:
