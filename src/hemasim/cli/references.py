@@ -16,7 +16,7 @@ def references(
     scenario: Path = typer.Option(None, "--scenario", "-s", help="List what this scenario's model uses "
                                                                  "(default: the reference healthy adult)."),
     assumed: bool = typer.Option(False, "--assumed", help="Also list parameters that are assumed or calibrated, "
-                                                          "with what they affect."),
+                                                          "with what they affect, and the unit conventions."),
 ) -> None:
     """Print the references of every cited parameter the model uses."""
     from rich.console import Console
