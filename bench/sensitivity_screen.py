@@ -102,10 +102,14 @@ def couplings() -> tuple[Coupling, ...]:
 
 
 def assumed_parameters() -> list[str]:
-    from hemasim.parameters import Assumed, healthy_adult_parameters
+    """The parameters the screen varies: the assumed ones, and the unit conventions, screened while they were assumed
+    (their movement is their families' assumed members', hemasim.parameters.units: kept so the design stays the one
+    run)."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.parameters.core import Screened
 
     table = healthy_adult_parameters()
-    return sorted(n for n in table if isinstance(table[n].provenance, Assumed))
+    return sorted(n for n in table if isinstance(table[n].provenance, Screened))
 
 
 def sourced_ranges(names: list[str]) -> dict[str, PlausibleRange]:

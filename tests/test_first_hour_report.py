@@ -131,6 +131,17 @@ def test_a_fitted_parameter_is_not_called_cited():
     assert parameter_status("Kloft2006, table 2") == "cited"
 
 
+def test_every_kind_of_provenance_of_the_shipped_parameters_has_its_own_status():
+    # a unit convention's text began with none of the known prefixes and read as "cited" (units31)
+    from hemasim.parameters import Assumed, Calibrated, Cited, UnitConvention, healthy_adult_parameters
+    from hemasim.parameters.core import Fitted
+
+    expected = {Cited: "cited", Calibrated: "calibrated", Assumed: "assumed", Fitted: "fitted",
+                UnitConvention: "unit convention"}
+    for p in healthy_adult_parameters().values():
+        assert parameter_status(p.provenance.describe()) == expected[type(p.provenance)], p.name
+
+
 def test_a_yes_no_field_reads_as_a_word_not_python():
     assert plain({"variability": True, "drug_variability": False}) == "variability: yes, drug variability: no"
 

@@ -11,6 +11,7 @@ from hemasim.parameters import (
     Derived,
     Parameter,
     ParameterSet,
+    UnitConvention,
     UserOverride,
     healthy_adult_parameters,
 )
@@ -25,7 +26,7 @@ def test_every_parameter_has_unit_provenance_and_sits_in_bounds():
     assert len(params) > 40
     for p in params.values():
         assert p.unit, p.name
-        assert isinstance(p.provenance, Cited | Calibrated | Assumed | Fitted), p.name
+        assert isinstance(p.provenance, Cited | Calibrated | Assumed | Fitted | UnitConvention), p.name
         lo, hi = p.bounds
         assert lo <= p.value <= hi
         if isinstance(p.provenance, Cited):
@@ -222,3 +223,18 @@ def test_parameters_md_lists_each_between_patient_cv_a_cohort_draws():
             if line.startswith("| `")}
     assert variable_parameters(params)  # the cohorts draw some
     assert rows == {n: f"{params[n].iiv_cv:g}" for n in variable_parameters(params)}
+
+
+def test_the_parameter_table_counts_every_record_once_by_its_provenance():
+    # a unit convention is counted apart: neither cited nor assumed (hemasim.parameters.units)
+    import re
+
+    from hemasim.biology import healthy_human_model
+    from hemasim.parameters.table import provenance_counts_markdown
+
+    params = healthy_human_model().parameters
+    line = provenance_counts_markdown(params)[0]
+    counts = {kind: int(n) for n, kind in re.findall(r"(\d+) ([a-z ]+?)[,.]", line.split(": ", 1)[1])}
+    assert sum(counts.values()) == len(params) and len(counts) == 6
+    assert counts["unit conventions"] == sum(isinstance(p.provenance, UnitConvention) for p in params.values()) > 0
+    assert counts["assumed"] == sum(isinstance(p.provenance, Assumed) for p in params.values())

@@ -124,3 +124,25 @@ def test_a_reach_cell_with_a_what_if_says_morris_screen_once():
     # not a reach parameter: the Morris screen's own outcome, prefixed once
     found, _ = screen_cell("no effect on any screened read-out", None, Assumed("a", "b", what_if="w"), (1.0, 4.0))
     assert found == "Morris screen: no effect on any screened read-out; but a targeted what-if over its bounds [1, 4] w"
+
+
+def test_a_unit_conventions_screen_duplicates_an_assumed_member_of_its_family_and_its_cell_says_so():
+    # x c of a unit convention is the same model as the equivalent change of its family's assumed members
+    # (hemasim.parameters.units; tests/test_unit_symmetries.py): its row of the screen repeats one of theirs, and
+    # docs/parameters.md says that its movement belongs to them
+    from hemasim.parameters import UnitConvention, healthy_adult_parameters
+    from hemasim.parameters.units import equivalent_exponents
+
+    table, rows = healthy_adult_parameters(), _results()["parameters"]
+    cells = {line.split("`")[1]: line for line in parameter_table_markdown().splitlines() if line.startswith("| <a id=")}
+    conventions = [n for n in table if isinstance(table[n].provenance, UnitConvention)]
+    assert conventions
+    for name in conventions:
+        row = rows[name]
+        same = [m for m, p in equivalent_exponents(name).items() if abs(p) == 1 and m in rows
+                and rows[m]["moved_over_10pct"] == row["moved_over_10pct"]
+                and rows[m]["largest"]["readout"] == row["largest"]["readout"]
+                and abs(rows[m]["largest"]["change"] - row["largest"]["change"]) < 1e-4]
+        assert same, name
+        assert "a unit convention: its one-at-a-time screen (x c) is the same model as" in cells[name], name
+        assert all(f"`{m}`" in cells[name].rsplit(" | ", 1)[1] for m in equivalent_exponents(name)), name

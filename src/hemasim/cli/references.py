@@ -16,13 +16,18 @@ def references(
     scenario: Path = typer.Option(None, "--scenario", "-s", help="List what this scenario's model uses "
                                                                  "(default: the reference healthy adult)."),
     assumed: bool = typer.Option(False, "--assumed", help="Also list parameters that are assumed or calibrated, "
-                                                          "with what they affect."),
+                                                          "with what they affect, and the unit conventions."),
 ) -> None:
     """Print the references of every cited parameter the model uses."""
     from rich.console import Console
 
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model
-    from hemasim.parameters import Assumed, Calibrated, Cited  # in the body: the parameter sets are not for --help
+    from hemasim.parameters import (  # in the body: the parameter sets are not for --help
+        Assumed,
+        Calibrated,
+        Cited,
+        UnitConvention,
+    )
     from hemasim.report.key_results import unit_text
 
     if scenario is None:
@@ -63,9 +68,10 @@ def references(
                           f"given): {default.cd3_per_kg:.2g} CD3+/kg - {where}")
     if assumed:
         console.print()
-        console.print("[bold]Assumed or calibrated (no publication gives the value; what each affects):[/]")
+        console.print("[bold]Assumed or calibrated (no publication gives the value; what each affects), and unit "
+                      "conventions (a value that only sets an arbitrary unit's size):[/]")
         for p in used.values():
-            if isinstance(p.provenance, Assumed | Calibrated):
+            if isinstance(p.provenance, Assumed | Calibrated | UnitConvention):
                 # a ratio: "= 3.4", not "= 3.4 1"; a unit as the report writes it ("×10⁹/L", not "1e9/L")
                 unit = "" if p.unit == "1" else f" {literal(unit_text(p.unit))}"
                 console.print(f"- {literal(p.name)} = {p.value:g}{unit}: {literal(p.provenance.describe())}")

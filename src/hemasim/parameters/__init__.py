@@ -10,12 +10,13 @@ from hemasim.parameters.core import (
     Parameter,
     ParameterSet,
     Reference,
+    UnitConvention,
     UserOverride,
 )
 
 __all__ = [
     "Assumed", "Calibrated", "Cited", "Derived", "Parameter", "ParameterSet", "Reference",
-    "UserOverride", "healthy_adult_parameters", "SOURCE_MODULES",
+    "UnitConvention", "UserOverride", "healthy_adult_parameters", "SOURCE_MODULES",
 ]
 
 # One module per source; joined into the healthy adult set.

@@ -6,6 +6,10 @@ Every number the model uses is a :class:`Parameter` with a unit and a provenance
 * :class:`Calibrated` - chosen so the model meets named validation targets;
 * :class:`Derived` - computed from other parameters by a balance equation written in docs/model.md;
 * :class:`Assumed` - no source yet; said plainly, with what it affects, so it is never hidden;
+* :class:`UnitConvention` - the value only says how large one arbitrary unit (AU) is: every read-out is unchanged
+  when the whole family of parameters (and states) in that unit is rescaled (:mod:`hemasim.parameters.units`, where
+  each family's transformation is written down; tests/test_unit_symmetries.py proves it). Neither cited nor assumed:
+  no biology rests on it;
 * :class:`Fitted` - estimated from data by ``hemasim fit`` or by a fit script shipped beside its data in docs/ (the
   data files, the problem, the objective value).
 
@@ -76,6 +80,22 @@ class Assumed:
 
 
 @dataclass(frozen=True)
+class UnitConvention:
+    """The value fixes the size of an arbitrary unit: the model is the same model at any other value once the rest
+    of its unit family is rescaled with it (:data:`hemasim.parameters.units.UNIT_FAMILIES`), so it is no assumption
+    about biology. The family's other members, in that unit, carry the biology (their ratios to this one)."""
+
+    family: str  # the key of its family in hemasim.parameters.units.UNIT_FAMILIES
+    why: str  # what "1 AU" then means
+
+    def describe(self) -> str:
+        from hemasim.parameters.units import UNIT_FAMILIES  # the family's written-down transformation
+
+        return (f"unit convention (no biology: it sets the size of {UNIT_FAMILIES[self.family].unit}; every read-out "
+                f"is unchanged when its family is rescaled, \"Unit conventions\" in docs/parameters.md): {self.why}")
+
+
+@dataclass(frozen=True)
 class UserOverride:
     previous: str
 
@@ -97,7 +117,10 @@ class Fitted:
         return f"fitted to {', '.join(self.data)} (problem {self.problem}{objective}{ci})"
 
 
-Provenance = Cited | Calibrated | Derived | Assumed | UserOverride | Fitted
+Provenance = Cited | Calibrated | Derived | Assumed | UnitConvention | UserOverride | Fitted
+#: the provenances the screens of the assumed parameters vary: a unit convention kept its screen (run while it was
+#: Assumed), whose movement its family's assumed members share (hemasim.parameters.units)
+Screened = Assumed | UnitConvention
 
 
 @dataclass(frozen=True)

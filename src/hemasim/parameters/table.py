@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from hemasim.biology import healthy_human_model
-from hemasim.parameters.core import Assumed, ParameterSet
+from hemasim.parameters.core import Assumed, Calibrated, Cited, Derived, Fitted, ParameterSet, UnitConvention
 from hemasim.sensitivity.screen import (
     coupled_screen_outcome,
     reach_screen_outcome,
@@ -33,7 +33,23 @@ def screen_cell(found: str, reach: str | None, provenance: Any, bounds: tuple[fl
         said = found if found.startswith("Morris screen: ") else f"Morris screen: {found or 'not screened'}"
         found = f"{said}; but a targeted what-if over its bounds {_bounds(bounds)}{provenance.what_if}"
         provenance = replace(provenance, what_if="")  # said in the screen cell, not twice in the row
+    if isinstance(provenance, UnitConvention):
+        found = f"{found}; {unit_convention_screen(provenance)}" if found else unit_convention_screen(provenance)
     return found, provenance
+
+
+def unit_convention_screen(provenance: UnitConvention) -> str:
+    """What a unit convention's screen measured: the same runs as the equivalent change of its families' other
+    members (hemasim.parameters.units), whose unit-free ratios stay assumed and carry the movement."""
+    from hemasim.parameters.units import UNIT_FAMILIES, equivalent_exponents
+
+    convention = UNIT_FAMILIES[provenance.family].convention
+    assert convention is not None
+    same = ", ".join(f"`{n}` x {'c' if p == 1 else '1/c' if p == -1 else f'c^{p:g}'}"
+                     for n, p in equivalent_exponents(convention).items())
+    return (f"a unit convention: its one-at-a-time screen (x c) is the same model as {same} (AU read-outs rescaled; "
+            f"docs/sensitivity.md, \"Unit conventions\"), so it duplicates their screens: what moves belongs to "
+            f"their unit-free ratios, which stay assumed and stay counted as movers")
 
 
 def _bounds(bounds: tuple[float, float]) -> str:
@@ -57,6 +73,8 @@ def parameter_table_markdown() -> str:
         "targeted screen of the validation read-outs: one at a time, on every validation group whose run reads its",
         "value (docs/sensitivity.md, \"The assumed parameters the Morris screen cannot see\").",
         "",
+        *provenance_counts_markdown(params),
+        "",
         "| name | value | unit | description | source | screen |",
         "|---|---|---|---|---|---|",
     ]
@@ -79,6 +97,7 @@ def parameter_table_markdown() -> str:
         # an anchor named after the parameter: docs/equations.md links each parameter to its row
         lines.append(f"| <a id=\"{name}\"></a>`{name}` | {p.value:.6g} | {p.unit} | {desc} | {src} | "
                      f"{found.replace('|', '/')} |")
+    lines += unit_conventions_markdown()
     lines += variability_markdown(params)
     lines += conditioning_fractions_markdown()
     lines += graft_cd3_defaults_markdown()
@@ -89,6 +108,37 @@ def parameter_table_markdown() -> str:
     for key in sorted(refs):
         lines.append(f"- **{key}**: {refs[key].citation()}")
     return "\n".join(lines) + "\n"
+
+
+def provenance_counts_markdown(params: ParameterSet) -> list[str]:
+    """How many records of each kind of provenance the table has; a unit convention counts as neither cited nor
+    assumed (it sets the size of an arbitrary unit: no biology rests on it)."""
+    kinds = {"cited": Cited, "fitted": Fitted, "calibrated": Calibrated, "derived": Derived, "assumed": Assumed,
+             "unit conventions": UnitConvention}
+    counts = {k: sum(isinstance(params[n].provenance, t) for n in params) for k, t in kinds.items()}
+    return [f"Provenance of the {len(params)} records: " + ", ".join(f"{v} {k}" for k, v in counts.items()) + ".",
+            "A unit convention is neither cited nor assumed: its value only says how large one arbitrary unit is",
+            "(\"Unit conventions\" below)."]
+
+
+def unit_conventions_markdown() -> list[str]:
+    """The arbitrary units, each with its family and the rescaling that leaves every read-out unchanged
+    (hemasim.parameters.units; proved by tests/test_unit_symmetries.py and bench/unit_symmetry.py)."""
+    from hemasim.parameters.units import UNIT_FAMILIES
+
+    lines = ["", "## Unit conventions", "",
+             "The immune and inflammation modules count some quantities in arbitrary units (AU). Each unit's family",
+             "of parameters and states can be rescaled together without changing any read-out that is not itself in",
+             "AU (`hemasim/parameters/units.py` derives each from the equations; `tests/test_unit_symmetries.py`",
+             "runs the model rescaled, `bench/unit_symmetry.py` the validation groups that read them: every read-out",
+             "unchanged, and changed when one member is left out). One member per family then only sets the size",
+             "of the unit: a unit convention. The others stay assumed: their ratios to it are the biology.", "",
+             "| unit | rescaling that changes no read-out | what sets its size | unit convention |",
+             "|---|---|---|---|"]
+    for f in UNIT_FAMILIES.values():
+        conv = f"`{f.convention}`" if f.convention else "none (a scenario's dose sets it)"
+        lines.append(f"| {f.unit} | {f.transformation()} | {f.defined_by} | {conv} |")
+    return lines
 
 
 def conditioning_fractions_markdown() -> list[str]:

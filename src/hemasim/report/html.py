@@ -307,7 +307,8 @@ def partitions_text(n_patients: int, partition_size: object) -> str:
 def parameter_status(source: str) -> str:
     """The kind of source of a parameter (its status), from the start of its provenance text."""
     for prefix, status in (("assumed", "assumed"), ("calibrated", "calibrated"), ("derived", "derived"),
-                           ("fitted", "fitted"), ("set by the user", "user override")):
+                           ("fitted", "fitted"), ("set by the user", "user override"),
+                           ("unit convention", "unit convention")):
         if source.startswith(prefix):
             return status
     return "cited"

@@ -25,7 +25,8 @@ def _outcome_lines(file: str) -> dict[str, str]:
 
 @cache
 def screen_outcome() -> dict[str, str]:
-    """Parameter name -> one line on what the screen found (only parameters with provenance Assumed)."""
+    """Parameter name -> one line on what the screen found (only parameters with provenance Assumed, and the unit
+    conventions, screened while they were assumed)."""
     return _outcome_lines("screen_outcome.json")
 
 

@@ -6,7 +6,7 @@ count, and a neutropenic host fails. The release gain is calibrated on I1 (WBC a
 moderate infection). Outcome read-outs are qualitative, not predictions of clearance days.
 """
 
-from hemasim.parameters.core import Assumed, Calibrated
+from hemasim.parameters.core import Assumed, Calibrated, UnitConvention
 from hemasim.parameters.sets._helpers import param
 
 INFECTION = "course and outcome of bacterial infections (I1, issue 6)"
@@ -28,11 +28,15 @@ PARAMETERS = [
     param("inflammation_sensing_half_cfu", 1e7, "CFU", "bacterial load giving half-maximal inflammation production",
           Assumed(INFECTION, "a clinically apparent infection"), bounds=(1.0, 1e14)),
     param("inflammation_production_au_per_day", 2.0, "AU/day", "largest production of the inflammatory signal",
-          Assumed(INFECTION, "scale of the arbitrary units"), bounds=(0.0, 1e3)),
+          UnitConvention("inflammation", "2 AU is the signal a fully sensed bacterial load makes in a day; the "
+                         "biology is the half-max's size against it (inflammation_half_max_au, assumed)"),
+          bounds=(0.0, 1e3)),
     param("inflammation_half_life_days", 0.5, "day", "half-life of the inflammatory signal",
           Assumed(INFECTION, "cytokines such as IL-6 and G-CSF last hours"), bounds=(0.01, 10.0)),
     param("inflammation_half_max_au", 0.3, "AU", "inflammatory signal giving half-maximal marrow effects",
-          Assumed(INFECTION, "scale of the arbitrary units"), bounds=(1e-6, 1e3)),
+          Assumed(INFECTION, "0.3 AU, against the production that sets the units (inflammation_production_au_per_day): "
+                  "a fully sensed load's steady signal, 2 AU/day x 0.5 d / ln2 = 1.44 AU, is about five times it"),
+          bounds=(1e-6, 1e3)),
     param("inflammation_production_max_gain", 4.0, "1",
           "largest extra neutrophil-progenitor input under inflammation (x 1 + gain)",
           Assumed(INFECTION, "emergency granulopoiesis raises production several-fold"), bounds=(0.0, 50.0)),

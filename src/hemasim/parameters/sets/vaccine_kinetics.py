@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from hemasim.parameters.bibliography import AMANNA_2007, JANEWAY_2016
-from hemasim.parameters.core import Assumed, Calibrated, Cited, Fitted, PlausibleRange
+from hemasim.parameters.core import Assumed, Calibrated, Cited, Fitted, PlausibleRange, UnitConvention
 from hemasim.parameters.sets._helpers import param
 
 RESPONSE = "timing and size of vaccine responses (I3, I5; issue 6)"
@@ -105,12 +105,11 @@ PARAMETERS = [
                   "value)"), bounds=(1e-6, 10.0)),
     param("vaccine_b_recruitment_per_au_day", 1.0, "1/(AU day)",
           "naive B cells recruited per unit antigen per day at normal B and CD4 counts",
-          Assumed(RESPONSE, "sets the scale of the arbitrary units. Targeted screen (bench/targeted_screen.py, "
-                  "x0.5-x2 alone): no effect on any healthy-adult count. The Morris screen's 25% on every count was an "
-                  "artefact: re-run with two more parameters, the same 25% lands on graft_lodging_days, from one "
-                  "design point whose steady state is the all-zero fixed point (read-outs 0 instead of NaN). It "
-                  "moves I6 (32%) and I7 (11%), because the antibody feedback's half-max is in the same arbitrary "
-                  "units"), bounds=(0.0, 1e3)),
+          UnitConvention("b_cells", "1 AU of antigen-specific B-lineage cells is what one dose of antigen recruits "
+                         "in a day at normal B and CD4 counts. Its screens move vaccine read-outs only because the "
+                         "antibody feedback's half-max is in units it sets (the screen cell says which change of the "
+                         "assumed members it equals). The Morris screen's 25% on every healthy count was an artefact "
+                         "(one design point at the all-zero fixed point)"), bounds=(0.0, 1e3)),
     param("vaccine_response_sd_log", 1.3502, "1",
           "SD of ln(a patient's vaccine-response factor) between patients: each cohort patient's B-cell recruitment "
           "into a response is the typical value times exp(SD z), z standard normal (median: the typical response; "
@@ -147,7 +146,8 @@ PARAMETERS = [
                                          "on Amirthalingam 2021 and Parry 2022 gives 61.3 d, 95% profile CI 43-88 d "
                                          "(docs/immunity.md)")),
     param("antibody_secretion_au_per_cell_day", 1.0, "AU/(AU day)", "IgG made per antibody-secreting cell per day",
-          Assumed(RESPONSE, "sets the scale of the antibody units"), bounds=(0.0, 1e6)),
+          UnitConvention("antibody", "1 AU of IgG is what 1 AU of antibody-secreting cells make in a day"),
+          bounds=(0.0, 1e6)),
     param("antibody_feedback_half_max_au", 300.0, "AU",
           "specific IgG that halves the antigen B cells see (antibody feedback, epitope masking)",
           Assumed(RESPONSE, "mechanism: Zhang 2013 (J Exp Med 210:457); ten times the largest vaccine responses "

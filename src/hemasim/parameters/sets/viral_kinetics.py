@@ -10,7 +10,7 @@ a host without T cells keeps shedding, and antibody from a vaccine lowers the pe
 qualitative (who clears, in which order), not predictions of titres or days.
 """
 
-from hemasim.parameters.core import Assumed, Cited, Reference
+from hemasim.parameters.core import Assumed, Cited, Reference, UnitConvention
 from hemasim.parameters.sets._helpers import param
 
 BACCAM_2006 = Reference(
@@ -55,7 +55,9 @@ PARAMETERS = [
                   "rather than settling with it at a low level"), bounds=(1e-3, 1e12)),
     param("cd8_recruitment_au_per_day", 0.01, "AU/day",
           "recruitment of virus-specific CD8 effectors from naive CD8 T cells at full antigen (reference adult)",
-          Assumed(IMMUNE, "scale of the arbitrary units; scales with the patient's naive CD8 count"),
+          UnitConvention("cd8_effectors", "0.01 AU of virus-specific CD8 T cells is what the reference adult's "
+                         "naive CD8 T cells prime in a day at full antigen (a patient's priming scales with the naive "
+                         "CD8 count)"),
           bounds=(0.0, 10.0)),
     param("cd8_expansion_per_day", 2.0, "1/day", "antigen-driven proliferation of CD8 effectors at full antigen",
           Assumed(IMMUNE, "effector CD8 T cells double every 8-12 h at the height of a response"), bounds=(0.0, 10.0)),
@@ -68,7 +70,8 @@ PARAMETERS = [
     param("cd8_memory_recall_per_day", 1.0, "1/day", "recruitment of memory CD8 cells into effectors at full antigen",
           Assumed(IMMUNE, "a recall is faster than a primary response"), bounds=(0.0, 10.0)),
     param("cd8_kill_per_au_day", 10.0, "1/(AU day)", "killing of infected cells per unit of CD8 effectors",
-          Assumed(IMMUNE, "scale of the arbitrary units: a few AU of effectors clear the infection"),
+          Assumed(IMMUNE, "against the priming that sets the units (cd8_recruitment_au_per_day): a few AU of "
+                  "effectors clear the infection"),
           bounds=(0.0, 1e3)),
     param("virus_antigen_dose_per_tcid50_day", 3e-6, "doses/((TCID50/mL) day)",
           "antigen reaching the B-cell response per unit of viral load (in vaccine doses)",
