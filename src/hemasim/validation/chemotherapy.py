@@ -173,7 +173,7 @@ AHMED2020_TYPICAL_BSA_M2 = 1.58
 AC_CP_INFUSION_HOURS = 0.5
 
 
-def ac_regimens(bsa_m2: float, doxorubicin_mg_per_m2: float = 60.0, cyclophosphamide_mg_per_m2: float = 600.0,
+def ac_regimens(bsa_m2: float | np.ndarray, doxorubicin_mg_per_m2: float = 60.0, cyclophosphamide_mg_per_m2: float = 600.0,
                 cycles: int = 1) -> list[Regimen]:
     """AC on day 0 of each 21-day cycle: doxorubicin as a bolus, cyclophosphamide over 30 minutes."""
     offsets = tuple(21.0 * k for k in range(cycles))
