@@ -35,6 +35,7 @@ EXPECTED_IDS |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel weekly against
 EXPECTED_IDS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 after chemotherapy, H5N1 dose, HPV by age
 EXPECTED_IDS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after radiation, filgrastim doses, donor age
 EXPECTED_IDS |= {"C10", "C11"}  # acfit30: AC's day-20 ANC (Ahmed 2020, the AC kill's fit) and cycle-1 ANC < 1.0 (Drooger 2015)
+EXPECTED_IDS |= {"C12"}  # dees31: AC cohort, share of women with cycle-1 ANC < 0.1 (Dees 2000), registered one-sided
 EXPECTED_IDS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
 EXPECTED_IDS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against once a day (Arbona 1998)
 
