@@ -138,6 +138,8 @@ def restore(readout: Callable[[Mapping[str, float]], float], fitted: str, held: 
     best = minimize_scalar(lambda x: abs(gap(x)), bounds=(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]),
                            method="bounded", options={"xatol": 1e-6 * hi})
     x, g = (float(best.x), float(best.fun)) if best.fun < abs(gaps[i]) else (float(grid[i]), float(abs(gaps[i])))
+    if g <= TOLERANCE:  # restored where the read-out touches the goal without crossing it (no change of sign)
+        return x
     value = readout({**held, fitted: x})
     BOUND_HITS[(fitted, tuple(sorted(held.items())))] = (x, value, goal)
     print(f"refit {fitted}: not restored at {dict(held)}: nearest {value:.4g} (shipped {goal:.4g}) at {x:.4g}"
