@@ -185,6 +185,15 @@ def refit_g1(held: Mapping[str, float]) -> dict[str, float]:
     return out
 
 
+#: each calibration's id -> (the assumed parameters it held, its fitted parameters), as the couplings pair them
+CALIBRATIONS = {"I1": (I1_HELD, (I1_FITTED,)), "D3": (D3_HELD, (D3_FITTED,)), "G1": (G1_HELD, G1_FITTED)}
+
+
+def calibration_of(name: str) -> tuple[str, tuple[str, ...]] | None:
+    """The calibration (target id, fitted parameters) whose fit held the assumed parameter ``name``; None if none."""
+    return next(((cal, fitted) for cal, (held, fitted) in CALIBRATIONS.items() if name in held), None)
+
+
 def calibration_couplings() -> tuple:
     """The three calibrations as couplings (targets <- fit of sources)."""
     from hemasim.sensitivity.coupling import Coupling
