@@ -118,10 +118,18 @@ def refit_text(name: str, row: dict, classes: dict[str, str], shown: int = 3) ->
         found = f"moves none by more than 10% (largest {largest} {_percent(row['changes'][largest])})"
     missed = row.get("refit_not_restored", [])
     if missed:
-        found += "; not restorable: " + ", ".join(
-            f"{m['fitted']} {m['value']:.3g} brings its read-out nearest, {m['readout_there']:.4g} against "
-            f"{m['readout_shipped']:.4g}" for m in missed)
+        found += "; " + ", ".join(_missed_text(name, m) for m in missed)
     return f"{how}: {found}"
+
+
+def _missed_text(name: str, missed: dict) -> str:
+    """A refit short of its goal, in words: a read-out not restorable (I1, D3) or a fit run to a bound (G1)."""
+    at = f"at {name} {missed['held'][name]:g}"
+    if math.isnan(missed["readout_shipped"]):  # a least-squares fit (G1): its weighted sum of squares there
+        return (f"{at} the fit runs {missed['fitted']} to its bound {missed['value']:.3g} (weighted sum of squares "
+                f"{missed['readout_there']:.3g})")
+    return (f"{at} not restorable: {missed['fitted']} {missed['value']:.3g} brings its read-out nearest, "
+            f"{missed['readout_there']:.4g} against {missed['readout_shipped']:.4g}")
 
 
 def cell_text(name: str, results: dict, reach: dict, refits: dict[str, dict], classes: dict[str, str]) -> str:
@@ -157,7 +165,7 @@ def package(results: dict, reach: dict) -> None:
             groups = [g for g in reach if n in reach[g]["read"]]
             print(f"| `{n}` | {f'all {len(reach)}' if len(groups) == len(reach) else ', '.join(groups)} | - | not run yet |")
     if refits:
-        print("\n| parameter | calibration refitted | ends | read-outs | moved by more than 10% (class) | not restorable |")
+        print("\n| parameter | calibration refitted | ends | read-outs | moved by more than 10% (class) | refit short of its goal |")
         print("|---|---|---|---|---|---|")
         from calibration_refits import calibration_of
 
@@ -166,10 +174,8 @@ def package(results: dict, reach: dict) -> None:
             moved = ", ".join(f"{k} {_percent(v)} ({CLASS_SHORT.get(classes[k.split(':')[0]])})"
                               for k, v in r["moved_over_10pct"].items()) or "none (largest {} {})".format(
                 *max(((k, _percent(v)) for k, v in r["changes"].items()), key=lambda kv: r["changes"][kv[0]]))
-            missed = "; ".join(f"{', '.join(f'{k} {v:g}' for k, v in m['held'].items() if k == n)}: "
-                               f"{m['readout_there']:.4g} against {m['readout_shipped']:.4g}"
-                               for m in r.get("refit_not_restored", [])) or "-"
-            print(f"| `{n}` | {cal[0] + ': ' + ', '.join(cal[1]) if cal else 'none (its interval)'} | "
+            missed = "; ".join(_missed_text(n, m) for m in r.get("refit_not_restored", [])) or "-"
+            print(f"| `{n}` | {cal[0] + ': ' + ', '.join(cal[1]) if cal else 'none: over its T3 interval (calibrated)'} | "
                   f"{', '.join(str(v) if isinstance(v, str) else f'{v:.3g}' for v in r['varied_to'])} | "
                   f"{len(r['changes'])} | {moved} | {missed} |")
 

@@ -142,7 +142,10 @@ def test_the_calibration_movers_were_screened_again_with_their_calibrations_refi
     assert held <= set(refits)
     for name, row in refits.items():
         assert calib.calibration_of(name) is not None or name == "nk_lymphopenia_max_fold", name
-        assert len(row["changes"]) == results["parameters"][name]["readouts"], name
+        # nk_lymphopenia_max_fold left the reach screen when T3 calibrated it (refit31): read by all groups, as the
+        # CD34 baseline is
+        same = name if name in results["parameters"] else "cd34_blood_baseline_per_uL"
+        assert len(row["changes"]) == results["parameters"][same]["readouts"], name
         moved = {k for k, v in row["changes"].items() if v > results["threshold"]}
         assert set(row["moved_over_10pct"]) == moved, name
         assert math.isclose(row["largest_relative_change"], max(row["changes"].values()), abs_tol=1e-6), name
