@@ -125,7 +125,7 @@ def refit_text(name: str, row: dict, classes: dict[str, str], shown: int = 3) ->
 def _missed_text(name: str, missed: dict) -> str:
     """A refit short of its goal, in words: a read-out not restorable (I1, D3) or a fit run to a bound (G1)."""
     at = f"at {name} {missed['held'][name]:g}"
-    if math.isnan(missed["readout_shipped"]):  # a least-squares fit (G1): its weighted sum of squares there
+    if missed["readout_shipped"] is None:  # a least-squares fit (G1): its weighted sum of squares there
         return (f"{at} the fit runs {missed['fitted']} to its bound {missed['value']:.3g} (weighted sum of squares "
                 f"{missed['readout_there']:.3g})")
     return (f"{at} not restorable: {missed['fitted']} {missed['value']:.3g} brings its read-out nearest, "

@@ -143,7 +143,8 @@ def main() -> None:
             from calibration_refits import BOUND_HITS
 
             results[name]["refit_not_restored"] = [
-                {"fitted": f, "held": dict(h), "value": b, "readout_there": r, "readout_shipped": g}
+                {"fitted": f, "held": dict(h), "value": b, "readout_there": r,
+                 "readout_shipped": None if math.isnan(g) else g}  # None: a least-squares fit (G1), no read-out
                 for (f, h), (b, r, g) in BOUND_HITS.items()]
             BOUND_HITS.clear()  # each parameter's row lists the bounds its own refits reached
         print(f"{name}: largest relative change {largest:.3g}; >10%: {moved or 'none'}; refitted: {refits}", flush=True)
