@@ -181,3 +181,26 @@ def test_restore_takes_the_root_nearest_the_shipped_value_and_lists_a_readout_it
     x = calib.restore(jump, name, {}, 12.0)
     assert math.isclose(x, 4.0, rel_tol=1e-3) and math.isclose(list(calib.BOUND_HITS.values())[0][1], 14.0, rel_tol=1e-3)
     calib.BOUND_HITS.clear()
+
+
+def test_the_nk_fold_is_calibrated_on_t3_inside_the_interval_its_profile_found():
+    # branch refit31: docs/fit_nk_lymphopenia.py's profile on T3's NK band and CD8/NK order, the record and the
+    # screen over the interval say the same interval
+    from hemasim.parameters import Calibrated, healthy_adult_parameters
+
+    fit = load_script(ROOT / "docs" / "fit_nk_lymphopenia.py")
+    profile = json.loads((RESULTS / "nk_lymphopenia_profile.json").read_text(encoding="utf-8"))
+    record = healthy_adult_parameters()[fit.NAME]
+    assert isinstance(record.provenance, Calibrated) and record.provenance.targets == ("T3",)
+    low, high = profile["interval"]
+    assert low <= record.value <= high and f"{low:.2g}-{high:g}" in record.provenance.how
+    for fold, nk_day, ratio in profile["scan"]:
+        admitted = fit.NK_DAY_BAND[0] <= nk_day <= fit.NK_DAY_BAND[1] and ratio > fit.RATIO_LOW
+        assert admitted == (low <= fold <= high), fold
+    t3 = next(t for ts in load_targets().values() for t in ts if t["id"] == "T3")
+    assert fit.NAME in t3["calibrates"]
+    nk_band = next(c["band"] for c in t3["info_checks"] if c["readout"] == "allo_pbsc_nk_50pct_normal_day")
+    ratio_band = next(c["band"] for c in t3["checks"] if c["readout"] == "allo_pbsc_50pct_normal_day_ratio_cd8_to_nk")
+    assert list(fit.NK_DAY_BAND) == nk_band and fit.RATIO_LOW == ratio_band[0]
+    screened = load_script(ROOT / "bench" / "reach_screen.py").refit_rows()[fit.NAME]
+    assert screened["varied_to"] == [low, high]
