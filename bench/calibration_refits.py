@@ -42,7 +42,9 @@ filgrastim_schedule_mobilisation --calibration-refits --json bench/results/reach
     PYTHONPATH=src python bench/targeted_screen.py cd34_blood_baseline_per_uL naive_infant_turnover_decay_years \
         --calibration-refits --json bench/results/reach_screen_refit_all_groups.json     # all 27 groups read them
 
-each at x0.5 and x2 its value (none has a sourced plausible range). nk_lymphopenia_max_fold: its profile interval
+each at x0.5 and x2 its value (none has a sourced plausible range). Sensitivity analysis: no value changes, and the
+read-outs screened include prediction targets' - read at varied values, they must not steer a later choice of these
+values (a value chosen after reading them makes that prediction ``blind: false``). nk_lymphopenia_max_fold: its profile interval
 on T3 first (docs/fit_nk_lymphopenia.py), then, where T3 bounds it, over that interval on all groups:
 
     PYTHONPATH=src python bench/targeted_screen.py nk_lymphopenia_max_fold \
