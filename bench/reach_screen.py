@@ -83,9 +83,69 @@ def not_screened(groups: list[str]) -> str:
             f"screen's 'no effect' says nothing of their read-outs")
 
 
+REFIT_FILES = "reach_screen_refit_*.json"
+
+
+def refit_rows(folder: Path = ROOT / "bench" / "results") -> dict[str, dict]:
+    """The rows of the targeted screens with the calibrations that held a parameter refitted (bench/
+    calibration_refits.py; branch refit31), by parameter, as bench/targeted_screen.py wrote them into
+    ``reach_screen_refit_*.json``, each with its file's name."""
+    rows: dict[str, dict] = {}
+    for path in sorted(folder.glob(REFIT_FILES)):
+        for name, row in json.loads(path.read_text(encoding="utf-8")).items():
+            if name in rows:
+                raise SystemExit(f"{name} screened in two refit files: {rows[name]['file']}, {path.name}")
+            rows[name] = {**row, "file": path.name}
+    return rows
+
+
+def refit_text(name: str, row: dict, classes: dict[str, str], shown: int = 3) -> str:
+    """What the targeted screen with the calibration refitted found, in words (a parameter's screen cell, after the
+    screen with the calibration held)."""
+    from calibration_refits import calibration_of
+
+    cal = calibration_of(name)
+    ends = ", ".join(str(v) if isinstance(v, str) else f"{v:.3g}" for v in row["varied_to"])
+    how = (f"with the {cal[0]} calibration refitted ({', '.join(cal[1])}; bench/calibration_refits.py), at {ends}"
+           if cal else f"over its interval {ends}")
+    moved = list(row["moved_over_10pct"].items())
+    if moved:
+        named = ", ".join(f"{k} ({CLASS_SHORT.get(classes[k.split(':')[0]], classes[k.split(':')[0]])}) "
+                          f"{_percent(v)}" for k, v in moved[:shown])
+        found = f"moves {named}{f' and {len(moved) - shown} more' if len(moved) > shown else ''} by more than 10%"
+    else:
+        largest = max(row["changes"], key=lambda k: row["changes"][k])
+        found = f"moves none by more than 10% (largest {largest} {_percent(row['changes'][largest])})"
+    missed = row.get("refit_not_restored", [])
+    if missed:
+        found += "; " + ", ".join(_missed_text(name, m) for m in missed)
+    return f"{how}: {found}"
+
+
+def _missed_text(name: str, missed: dict) -> str:
+    """A refit short of its goal, in words: a read-out not restorable (I1, D3) or a fit run to a bound (G1)."""
+    at = f"at {name} {missed['held'][name]:g}"
+    if missed["readout_shipped"] is None:  # a least-squares fit (G1): its weighted sum of squares there
+        return (f"{at} the fit runs {missed['fitted']} to its bound {missed['value']:.3g} (weighted sum of squares "
+                f"{missed['readout_there']:.3g})")
+    return (f"{at} not restorable: {missed['fitted']} {missed['value']:.3g} brings its read-out nearest, "
+            f"{missed['readout_there']:.4g} against {missed['readout_shipped']:.4g}")
+
+
+def cell_text(name: str, results: dict, reach: dict, refits: dict[str, dict], classes: dict[str, str]) -> str:
+    """A parameter's screen cell: the targeted screen (or that it has not run), then the screen with its calibration
+    refitted where there is one."""
+    row = results["parameters"].get(name)
+    text = outcome_text(row) if row is not None else not_screened([g for g in reach if name in reach[g]["read"]])
+    return text + (f"; {refit_text(name, refits[name], classes)}" if name in refits else "")
+
+
 def package(results: dict, reach: dict) -> None:
-    outcome = {n: outcome_text(results["parameters"][n]) if n in results["parameters"]
-               else not_screened([g for g in reach if n in reach[g]["read"]]) for n in unseen_parameters()}
+    from hemasim.validation import load_targets
+
+    classes = {t["id"]: t["class"] for ts in load_targets().values() for t in ts}
+    refits = refit_rows()
+    outcome = {n: cell_text(n, results, reach, refits, classes) for n in unseen_parameters()}
     PACKAGE_FILE.write_text(json.dumps(outcome, indent=1) + "\n", encoding="utf-8")
     print("| parameter | groups that read it | range | outcome: read-outs moved by more than 10% (class) |")
     print("|---|---|---|---|")
@@ -104,6 +164,20 @@ def package(results: dict, reach: dict) -> None:
         if n not in results["parameters"]:
             groups = [g for g in reach if n in reach[g]["read"]]
             print(f"| `{n}` | {f'all {len(reach)}' if len(groups) == len(reach) else ', '.join(groups)} | - | not run yet |")
+    if refits:
+        print("\n| parameter | calibration refitted | ends | read-outs | moved by more than 10% (class) | refit short of its goal |")
+        print("|---|---|---|---|---|---|")
+        from calibration_refits import calibration_of
+
+        for n, r in sorted(refits.items()):
+            cal = calibration_of(n)
+            moved = ", ".join(f"{k} {_percent(v)} ({CLASS_SHORT.get(classes[k.split(':')[0]])})"
+                              for k, v in r["moved_over_10pct"].items()) or "none (largest {} {})".format(
+                *max(((k, _percent(v)) for k, v in r["changes"].items()), key=lambda kv: r["changes"][kv[0]]))
+            missed = "; ".join(_missed_text(n, m) for m in r.get("refit_not_restored", [])) or "-"
+            print(f"| `{n}` | {cal[0] + ': ' + ', '.join(cal[1]) if cal else 'none: over its T3 interval (calibrated)'} | "
+                  f"{', '.join(str(v) if isinstance(v, str) else f'{v:.3g}' for v in r['varied_to'])} | "
+                  f"{len(r['changes'])} | {moved} | {missed} |")
 
 
 def _screened(name: str, groups: list[str], table: dict, out: dict) -> dict:

@@ -11,7 +11,10 @@ largest relative change of any read-out against the shipped values, with the rea
 10%. One factor at a time (unlike the Morris screen, which varies all assumed parameters together and so
 mixes in the failures at the corners of its box). A fitted parameter whose fit held the screened one is refitted at
 each setting (the Morris screen's couplings, bench/sensitivity_screen.py: the naive declines at each lymphocyte
-reference age; docs/sensitivity.md); ``--hold-fitted`` keeps the fitted values instead, for comparison.
+reference age; docs/sensitivity.md); ``--hold-fitted`` keeps the fitted values instead, for comparison;
+``--calibration-refits`` refits the calibrations of bench/calibration_refits.py as well (I1, D3, G1: the fitted
+value restoring the calibrated read-out, or the G1 fit redone; a refit that cannot restore its read-out within the
+record's bounds is listed in the row). ``--values NAME=LOW,HIGH`` screens NAME at those two values instead (a fitted value's interval).
 """
 
 from __future__ import annotations
@@ -82,13 +85,15 @@ def screen_ends(name: str, sourced_range: bool) -> list[tuple[float, float | Non
     return [(1.0, rng.low), (1.0, rng.high)]
 
 
-def refitted_at(name: str, factor: float, value: float | None) -> dict[str, float]:
+def refitted_at(name: str, factor: float, value: float | None, calibration: bool = False) -> dict[str, float]:
     """The fitted parameters the Morris screen's couplings refit when ``name`` is set as ``_values_in_child`` sets it
-    (its value clipped to the record's bounds), by name; empty where no coupling has ``name`` as a source."""
+    (its value clipped to the record's bounds), by name; empty where no coupling has ``name`` as a source. With
+    ``calibration`` the calibrations of bench/calibration_refits.py are refitted too (I1, D3, G1)."""
     import pandas as pd
 
     if str(ROOT / "bench") not in sys.path:  # the Morris screen's couplings, declared beside this script
         sys.path.insert(0, str(ROOT / "bench"))
+    from calibration_refits import calibration_couplings
     from sensitivity_screen import couplings
 
     from hemasim.parameters import healthy_adult_parameters
@@ -97,7 +102,8 @@ def refitted_at(name: str, factor: float, value: float | None) -> dict[str, floa
     table = healthy_adult_parameters()
     lo, hi = table[name].bounds if table[name].bounds else (-math.inf, math.inf)
     at = min(max(value if value is not None else table.value(name) * factor, lo), hi)
-    row = coupled_columns(pd.DataFrame({name: [at]}), couplings(), table)
+    coupled = couplings() + (calibration_couplings() if calibration else ())
+    row = coupled_columns(pd.DataFrame({name: [at]}), coupled, table)
     return {c: float(row[c].iloc[0]) for c in row.columns}
 
 
@@ -110,16 +116,21 @@ def main() -> None:
                     help="vary each parameter to the ends of its record's sourced plausible range, not x0.5-x2")
     ap.add_argument("--hold-fitted", action="store_true",
                     help="keep the fitted parameters whose fit held the screened one (default: refit them)")
+    ap.add_argument("--calibration-refits", action="store_true",
+                    help="refit the calibrations of bench/calibration_refits.py too (I1, D3, G1: branch refit31)")
+    ap.add_argument("--values", action="append", default=[], metavar="NAME=LOW,HIGH",
+                    help="screen NAME at these two values (in its unit) instead (a fitted value's interval)")
     args = ap.parse_args()
     groups = [g for g in args.groups.split(",") if g]
-    ends = {name: screen_ends(name, args.sourced_range) for name in args.parameters}
+    given = {n: [(1.0, float(v)) for v in ends.split(",")] for n, _, ends in (a.partition("=") for a in args.values)}
+    ends = {name: given.get(name) or screen_ends(name, args.sourced_range) for name in args.parameters}
     base = _values_in_child(args.parameters[0], 1.0, groups)
     results = {}
     for name in args.parameters:
         changes: dict[str, float] = {}
         refits: dict[str, dict[str, float]] = {}
         for factor, value in ends[name]:
-            refitted = {} if args.hold_fitted else refitted_at(name, factor, value)
+            refitted = {} if args.hold_fitted else refitted_at(name, factor, value, args.calibration_refits)
             refits[f"{value:g}" if value is not None else f"x{factor:g}"] = refitted
             varied = _values_in_child(name, factor, groups, value, refitted)
             add_changes(changes, base, varied)
@@ -127,7 +138,15 @@ def main() -> None:
         largest = max(changes.values(), default=0.0)
         results[name] = {"largest_relative_change": largest, "moved_over_10pct": moved,
                          "varied_to": [v if v is not None else f"x{f:g}" for f, v in ends[name]],
-                         "refitted": refits}
+                         "refitted": refits, "changes": {k: round(v, 6) for k, v in sorted(changes.items())}}
+        if args.calibration_refits:
+            from calibration_refits import BOUND_HITS
+
+            results[name]["refit_not_restored"] = [
+                {"fitted": f, "held": dict(h), "value": b, "readout_there": r,
+                 "readout_shipped": None if math.isnan(g) else g}  # None: a least-squares fit (G1), no read-out
+                for (f, h), (b, r, g) in BOUND_HITS.items()]
+            BOUND_HITS.clear()  # each parameter's row lists the bounds its own refits reached
         print(f"{name}: largest relative change {largest:.3g}; >10%: {moved or 'none'}; refitted: {refits}", flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")

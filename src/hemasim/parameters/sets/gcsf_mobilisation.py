@@ -33,7 +33,10 @@ PARAMETERS = [
     param("gcsf_mobilisation_delay_stages", 3.0, "1", "stages of the Erlang delay of the egress drive",
           Assumed(EGRESS, "the smallest chain that keeps blood CD34+ flat for the first two days of a course (the "
                   "rise starts on day 4, Transfus Med 1997); refitted with 1 stage (E_max 50, delay 3.4 days) "
-                  "the fitted days 4-6 change by under 4% (docs/mobilisation.md)"), bounds=(1.0, 10.0)),
+                  "the fitted days 4-6 change by under 4% (docs/mobilisation.md). Branch refit31: not on the current "
+                  "model - docs/fit_mobilisation.py's fit with 1 stage runs the delay to its bound 20 d (E_max 162; "
+                  "days 4-6 66.0, 87.9, 104.4 cells/uL, inside G1's CIs; at E_max 50, delay 3.4 d they are 76.4, 85.8, "
+                  "89.2, a weighted sum of squares of 6.1 against 2.3)"), bounds=(1.0, 10.0)),
     param("gcsf_mobilisation_ec50_ng_per_mL", 4.72, "ng/mL",
           "G-CSF concentration giving half the maximal egress drive",
           Cited(WANG_2001, "PD model: SC50 4.72 ng/mL of G-CSF on neutrophil input, taken for the egress drive "
