@@ -381,7 +381,8 @@ def ch_report_page() -> str:
     """The clonal-haematopoiesis report of ``run_ch_population(30, seed=0, example_pool_size=300)`` (HTML), rendered
     once a run: three test files read that page (its text, its figures' phone widths, in Chromium too), ~0.9 s
     CPU a rendering (docs/performance.md, the suite's twenty-fourth session), and xdist's shares put them in both
-    processes (:func:`shared_text`). A string: no test can change it."""
+    processes: read by the second from the first's file (:func:`shared_text`; the three files in two processes 13.5 ->
+    12.5 s CPU, the suite's twenty-seventh session). A string: no test can change it."""
     from hemasim.clonal.report import render_ch_report, run_ch_population
 
     return shared_text("ch_report_page.html",
