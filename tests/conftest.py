@@ -400,13 +400,13 @@ def shared_text(name: str, make: Callable[[], str]) -> str:
         return make()
     path = folder / "shared" / name
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # bytes: no newline translation, the text as made
     except FileNotFoundError:
         pass
     text = make()
     path.parent.mkdir(exist_ok=True)
     staged = path.with_name(f".{name}.{os.getpid()}")
-    staged.write_text(text, encoding="utf-8")
+    staged.write_bytes(text.encode("utf-8"))
     os.replace(staged, path)
     return text
 
