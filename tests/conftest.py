@@ -7,7 +7,7 @@ import gc
 import os
 import sys
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -79,6 +79,7 @@ class _TrailTheFirstCollection:
 
     def __init__(self) -> None:
         self.marks: Path | None = None  # the marks' folder, in an xdist process
+        self.run_folder: Path | None = None  # the run's base temporary folder, in an xdist process
         self.first = False
         self.deadline = 0.0
 
@@ -86,7 +87,8 @@ class _TrailTheFirstCollection:
         basetemp = config.option.basetemp  # xdist gives each process <the run's basetemp>/popen-gwN
         if "PYTEST_XDIST_WORKER" not in os.environ or not basetemp:
             return
-        self.marks = Path(basetemp).parent / "collected"
+        self.run_folder = Path(basetemp).parent
+        self.marks = self.run_folder / "collected"
         self.first = os.environ["PYTEST_XDIST_WORKER"] == "gw0"
         if self.first:
             self.marks.mkdir(exist_ok=True)
@@ -377,11 +379,36 @@ def _example_result(name: str) -> Any:
 @functools.cache
 def ch_report_page() -> str:
     """The clonal-haematopoiesis report of ``run_ch_population(30, seed=0, example_pool_size=300)`` (HTML), rendered
-    once a process: three test files read that page (its text, its figures' phone widths, in Chromium too), ~0.9 s
-    CPU a rendering (docs/performance.md, the suite's twenty-fourth session). A string: no test can change it."""
+    once a run: three test files read that page (its text, its figures' phone widths, in Chromium too), ~0.9 s
+    CPU a rendering (docs/performance.md, the suite's twenty-fourth session), and xdist's shares put them in both
+    processes: read by the second from the first's file (:func:`shared_text`; the three files in two processes 13.5 ->
+    12.5 s CPU, the suite's twenty-seventh session). A string: no test can change it."""
     from hemasim.clonal.report import render_ch_report, run_ch_population
 
-    return render_ch_report(run_ch_population(30, seed=0, example_pool_size=300))
+    return shared_text("ch_report_page.html",
+                       lambda: render_ch_report(run_ch_population(30, seed=0, example_pool_size=300)))
+
+
+def shared_text(name: str, make: Callable[[], str]) -> str:
+    """``make()``, computed once a run where the processes of one pytest-xdist run share it: the first process to
+    need it writes it into the run's base temporary folder (made empty for each run by pytest: nothing outlives the
+    run or comes from outside it), a later one reads it there. Outside pytest-xdist, or where the folder is not
+    known, ``make()``. Two processes that need it at the same moment may both compute it (the same text; the file
+    is replaced whole)."""
+    folder = _TRAIL.run_folder
+    if folder is None:
+        return make()
+    path = folder / "shared" / name
+    try:
+        return path.read_bytes().decode("utf-8")  # bytes: no newline translation, the text as made
+    except FileNotFoundError:
+        pass
+    text = make()
+    path.parent.mkdir(exist_ok=True)
+    staged = path.with_name(f".{name}.{os.getpid()}")
+    staged.write_bytes(text.encode("utf-8"))
+    os.replace(staged, path)
+    return text
 
 
 @pytest.fixture(scope="session")
