@@ -23,5 +23,8 @@ PARAMETERS = [
           "fraction of the alloreactive kill that post-transplant immunosuppression (a calcineurin inhibitor, "
           "with or without mycophenolate) removes while it is given at full dose",
           Assumed(CONVERSION, "most but not all alloreactivity is suppressed (GVHD still occurs under "
-                  "prophylaxis); chosen a priori"), bounds=(0.0, 1.0)),
+                  "prophylaxis); chosen a priori. Searched (branch source31, pages corpus: 'calcineurin inhibitor "
+                  "inhibition of alloreactive T cell proliferation percent mixed lymphocyte reaction'): reviews of the "
+                  "mechanism and cyclosporine blood levels against chronic GVHD (Park 2016 Oncotarget 7:59892), no "
+                  "fraction of in vivo alloreactive killing removed"), bounds=(0.0, 1.0)),
 ]

@@ -23,6 +23,9 @@ PARAMETERS = [
     param("autoreactive_net_growth_per_year", 1.0, "1/year",
           "net expansion rate of autoreactive memory CD4 T cells when they are few (self-antigen driven)",
           Assumed(DISEASE, "surviving autoreactive memory re-expands over years after an immune reset "
-                  "(relapses after autologous HSCT for MS come years later, if at all)"),
+                  "(relapses after autologous HSCT for MS come years later, if at all). Searched (branch source31, "
+                  "pages corpus: 'MS relapse after autologous HSCT autoreactive T cell reconstitution expansion "
+                  "rate'): reviews of immune reconstitution after AHSCT for MS (Massey 2018 Front Immunol 9:410; EBMT "
+                  "2022 Front Immunol 12:813957), no growth rate of autoreactive memory"),
           bounds=(0.0, 50.0)),
 ]

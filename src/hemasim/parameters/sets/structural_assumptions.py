@@ -241,7 +241,16 @@ PARAMETERS = [
                 "to a donation')"),
           bounds=(0.01, 10.0)),
     param("monocyte_progenitor_exit_rate_per_day", 1.0, "1/day",
-          "exit rate of the monocyte progenitor pool", Assumed(RECOVERY, "as neutrophil progenitors"),
+          "exit rate of the monocyte progenitor pool",
+          Assumed(RECOVERY, "as neutrophil progenitors (Friberg 2002's ktr 1.08/day). Searched (branch source31, "
+                  "pages corpus, 'monocytopoiesis in man promonocyte generation time'): Meuret 1974 Blood 44:801 "
+                  "abstract (ashpublications.org/blood/article/44/6/801): promonocytes pass a mean of two catenated "
+                  "cycles of 29 h (S phase 10 h) and release monocytes mostly 50-60 h into maturation, straight from "
+                  "the proliferating pool. It does not map onto this pool's one law: the model's pool amplifies "
+                  "2-fold (self-renewal ratio 0.5) where promonocytes amplify 4-fold, and its 1.6-day post-mitotic "
+                  "transit is Patel 2017's; matching the mean transit through the pool (2/k days at ratio 0.5) to "
+                  "two cycles gives k 0.83/day, matching its division rate (0.5 k) to a 29-h cycle gives 1.66/day, so "
+                  "the source does not fix k; kept"),
           bounds=(0.01, 10.0)),
     param("erythroid_production_max_fold", 6.0, "1",
           "largest fold increase of erythroid progenitor output under maximal EPO drive",
@@ -315,14 +324,27 @@ PARAMETERS = [
           bounds=(1, 20)),
     # Lymphoid
     param("b_precursor_residence_days", 14.0, "day", "marrow B-cell development time (pro-B to release)",
-          Assumed(LYMPHOID, "about two weeks"), bounds=(2.0, 60.0)),
+          Assumed(LYMPHOID, "about two weeks. Searched (branch source31, pages corpus: 'Macallan 2005 B-cell "
+                  "kinetics deuterated glucose marrow delay', 'duration of human B lymphopoiesis pro-B to immature B'): "
+                  "Macallan 2005 (Blood 105:3633) reports blood B-cell division only (1.9 %/day) and a late label rise "
+                  "it puts down to marrow cells with a long post-mitotic maturation, with no duration; an unattributed "
+                  "textbook copy says 'estimated to take 2 to 3 days in humans' from a lymphoid progenitor "
+                  "(aspeneducationgroup.com, no data or source named) and another page '1-2 weeks': no human labelling "
+                  "measurement of pro-B to release found"), bounds=(2.0, 60.0)),
     param("nk_precursor_residence_days", 7.0, "day", "NK development time from lymphoid progenitor",
           Assumed(LYMPHOID, "about a week"), bounds=(1.0, 60.0)),
     param("thymocyte_residence_days", 21.0, "day", "time from thymic seeding to export as a naive T cell",
           Assumed(LYMPHOID, "about three weeks"), bounds=(5.0, 60.0)),
     param("b_marrow_share_of_production", 1.0 / 3.0, "1",
           "share of peripheral B-cell production that is new cells from marrow (rest is division)",
-          Assumed(LYMPHOID, "one third"), bounds=(0.01, 0.99)),
+          Assumed(LYMPHOID, "one third. In the model the B-cell loss rate is b_proliferation_per_day / (1 - share), "
+                  "so a measured per-cell loss of blood B cells with Macallan 2005's division would fix it. Searched "
+                  "(branch source31, pages corpus: 'B-cell disappearance rate deuterium', 'Westera 2015 lymphocyte "
+                  "maintenance aging B cells'): Macallan 2005 abstract gives division only; Westera 2015 (Aging Cell "
+                  "14:219) abstract no B-cell numbers; label-loss rates of labelling studies exceed the population's "
+                  "per-cell loss (Molina-Paris & Lythe eds., ch. 7, studmed.ru copy), so they would not map; Janeway's "
+                  "Immunobiology 7th ed. p. 304 (BioNumbers 103585): daily marrow output 5-10% of the peripheral B "
+                  "pool, for 'vertebrates' (mouse-based), not human: not used"), bounds=(0.01, 0.99)),
     # cd4_naive_fraction: cited in sets/saule2006.py (one half at 37.4 y)
     param("cd8_naive_fraction", 0.4, "1", "naive share of CD8 T cells at the reference age",
           Assumed("naive/memory split of CD8", "a little under half: adults carry more memory and effector cells "
@@ -441,7 +463,15 @@ MOBILISATION = "HSPC mobilisation into blood under inflammation (issue 6) and G-
 PARAMETERS += [
     param("cd34_blood_baseline_per_uL", 3.0, "cells/uL", "circulating CD34+ cells at rest",
           Assumed(MOBILISATION, "a few per uL in healthy adults (1-5 is the usual range quoted); a scale for the "
-                  "read-out only"), bounds=(0.01, 100.0)),
+                  "read-out only. Held by the G1 mobilisation fit (docs/fit_mobilisation.py): a sourced value would "
+                  "need G1 refitted with it. Searched (branch source31, pages corpus; besides the sources in "
+                  "docs/mobilisation.md and G7's note): 'circulating CD34+ healthy adults reference values', 'steady-"
+                  "state / basal CD34+ count healthy donors before G-CSF', 'normal range CD34 per microlitre ISHAGE': "
+                  "a laboratory's flow-cytometry reference range 0-7 cells/uL (muhealth.testcatalog.org/show/CD34; a "
+                  "range with no central value); Martino 2017 BBMT 23:1215 (basal count predicts day-5 mobilisation; "
+                  "no value in the stored record); Eidenschink (Cytometry B) and Transfus Med Hemother 2009;36:129 "
+                  "(CD34+CD133+ 0.84/uL men, 0.58/uL women, a subset) as before; no mean of total CD34+ in healthy "
+                  "adults found"), bounds=(0.01, 100.0)),
     param("hspc_blood_residence_days", 1.0, "day", "mean time a circulating HSPC spends in blood before homing",
           Assumed(MOBILISATION, "longer than the real transit (minutes to hours) on purpose: a faster exchange adds a "
                   "stiff mode that holds the explicit solver to short steps; the count lags its drivers by about "
