@@ -2,9 +2,11 @@
 emergency granulopoiesis (a :class:`~hemasim.biology.ModelExtension`; the ``infection`` scenario block
 adds it and seeds the inoculum).
 
-    d B/dt = g B (1 - B/B_max) - k_N ANC B / (1 + B/B_sat) - k_0 B               (bacteria, CFU)
+    d B/dt = g B (1 - B/B_max) x(B) - k_N ANC B / (1 + B/B_sat) - k_0 B          (bacteria, CFU)
     d I/dt = a B / (B + K_I) - ln2 I / T_I                                        (inflammation, AU)
 
+x(B) = B^h / (B^h + B_ext^h), B_ext = 1 CFU, is an extinction gate: below one bacterium in the body nothing
+divides, so a cleared infection's residue cannot grow back when the ANC falls later (issue virus31).
 Phagocytosis saturates (B_sat), so a small inoculum is cleared by the resting neutrophils while a
 larger one grows until inflammation has raised the neutrophil count. Inflammation stimulates
 neutrophil production (input of new progenitors x (1 + E_p I/(I + I_50))), the release of the
@@ -28,7 +30,14 @@ from hemasim.biology.builder import BuildContext
 from hemasim.biology.vaccine import antigen_state, with_humoral_response
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
-__all__ = ["BacterialInfection", "pathogen_state"]
+__all__ = ["EXTINCTION_GATE_HILL", "BacterialInfection", "pathogen_state"]
+
+#: steepness h of the extinction gates x^h / (x^h + x_ext^h) on bacterial growth and virus release (hemasim.biology.viral):
+#: the form of the law, a smooth stand-in for a step at one CFU or one infected cell that every solver and the SBML
+#: export take as any other Emax law (6% of full growth at half the threshold, 94% at twice it, 99.99% at ten times
+#: it); any h >= 1 makes the cleared state stable. Shown not to matter: h = 2 and 8 leave the challenge read-outs P3,
+#: P4 unmoved (the load crosses 1 TCID50/mL within 1e-4 day of the same days; tests/test_pathogen_extinction.py)
+EXTINCTION_GATE_HILL = 4.0
 
 
 def pathogen_state(name: str) -> str:
@@ -67,8 +76,12 @@ class BacterialInfection:
             Feedback(f"{n}_mobilisation_drive", FeedbackKind.EMAX, (p("inflammation_mobilisation_max_gain"), half, 1.0),
                      signal=f"{n}_inflammation_level", parameters=("inflammation_mobilisation_max_gain", *gains)),
         ]
+        # x(B) = B^h / (B^h + B_ext^h): the EMAX law with E_max 1, shifted by -1 (a smooth step at one CFU)
+        m.feedbacks.append(Feedback(f"{n}_extinction_gate", FeedbackKind.EMAX,
+                                    (1.0, p("bacteria_extinction_cfu"), EXTINCTION_GATE_HILL),
+                                    signal=f"{n}_load", offset=-1.0, parameters=("bacteria_extinction_cfu",)))
         m.flow(f"{n}_growth", "proliferation", bac, bac, p("bacteria_growth_per_day"), consume=0.0,
-               feedbacks=(f"{n}_carrying_capacity",), parameters=("bacteria_growth_per_day",))
+               feedbacks=(f"{n}_carrying_capacity", f"{n}_extinction_gate"), parameters=("bacteria_growth_per_day",))
         # k_N ANC B / (1 + B/B_sat): the EMAX law with E_max -1 is B_sat / (B_sat + B)
         m.flow(f"{n}_killed_by_neutrophils", "clearance", bac, None, p("neutrophil_kill_rate_per_anc_day"),
                feedbacks=(f"{n}_anc", f"{n}_phagocytic_saturation"), parameters=("neutrophil_kill_rate_per_anc_day",))

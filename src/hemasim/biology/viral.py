@@ -5,16 +5,21 @@ the infection share B-cell memory and IgG).
 
     d T/dt = r T (1 - (T + I)/T0) - beta T V                          (target cells)
     d I/dt = beta T V - delta I - k_E (E + M) I                      (infected cells)
-    d V/dt = p I - c V - k_A IgG V                                   (virus, TCID50/mL)
+    d V/dt = p I x(I) - c V - k_A IgG V                              (virus, TCID50/mL)
     d E/dt = k_r (N8/N8_ref) s(I) + k_m M s(I) + rho E s(I) - d_E E  (virus-specific CD8 effectors, AU)
     d M/dt = f d_E E - ln2 M / T_M                                   (memory CD8, AU)
     antigen for the B-cell response: kappa V (in vaccine doses per day); s(I) = I / (I + K_I)
+    extinction gate x(I) = I^h / (I^h + I_ext^h), I_ext = 1 infected cell
+
+Below one infected cell (I counts the whole body's cells) release vanishes, so a cleared infection is extinct: it
+cannot regrow from the residue of 1e-12-1e-18 TCID50/mL the solver leaves, which it otherwise did once immunity
+had waned (R0 above 1), into a chronic state of a fraction of one infected cell (issue virus31).
 
 Memory CD8 cells kill too (tissue-resident surveillance), which removes the low-level chronic state a
 purely antigen-driven response leaves in a deterministic model. N8 is the patient's blood naive CD8
 count (the reference adult's N8_ref), so a host without T cells
-(SCID, early after a T-depleted graft) mounts no CD8 response and, with the epithelium regrowing, keeps
-shedding virus. Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (all assumed; qualitative).
+(SCID, early after a T-depleted graft) mounts no CD8 response; its infection ends only when the first wave has
+exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (all assumed; qualitative).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from hemasim.biology import infection  # the extinction gate's steepness, read when built (a test varies it)
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.vaccine import antigen_state, reference_blood_counts, with_humoral_response
 from hemasim.model.compiled import DAYS_PER_YEAR
@@ -64,6 +70,10 @@ class ViralInfection:
             # s(I) = I / (I + K): the EMAX law with E_max 1, shifted by -1
             Feedback(f"{n}_antigen_presentation", FeedbackKind.EMAX, (1.0, k_i, 1.0), signal=f"{n}_infected",
                      offset=-1.0, parameters=("infected_cells_half_antigen",)),
+            # x(I) = I^h / (I^h + I_ext^h): the EMAX law with E_max 1, shifted by -1 (a smooth step at one cell)
+            Feedback(f"{n}_extinction_gate", FeedbackKind.EMAX,
+                     (1.0, p("virus_extinction_infected_cells"), infection.EXTINCTION_GATE_HILL),
+                     signal=f"{n}_infected", offset=-1.0, parameters=("virus_extinction_infected_cells",)),
             Feedback(f"{n}_naive_cd8_availability", FeedbackKind.LINEAR, (per_ul / reference_blood_counts()["naive_cd8"],),
                      signal=f"{n}_naive_cd8_help", parameters=("lymphocyte_blood_fraction",)),
         ]
@@ -80,7 +90,7 @@ class ViralInfection:
         m.flow(f"{n}_killed_by_cd8", "clearance", inf, None, p("cd8_kill_per_au_day"), feedbacks=(f"{n}_ctl_contact",),
                parameters=("cd8_kill_per_au_day",))
         m.flow(f"{n}_virus_release", "production", inf, vir, p("virus_production_tcid50_per_cell_day"), consume=0.0,
-               parameters=("virus_production_tcid50_per_cell_day",))
+               feedbacks=(f"{n}_extinction_gate",), parameters=("virus_production_tcid50_per_cell_day",))
         m.flow(f"{n}_virus_clearance", "clearance", vir, None, p("virus_clearance_per_day"),
                parameters=("virus_clearance_per_day",))
         m.flow(f"{n}_neutralisation", "clearance", vir, None, p("antibody_neutralisation_per_au_day"),

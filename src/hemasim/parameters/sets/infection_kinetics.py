@@ -6,7 +6,7 @@ count, and a neutropenic host fails. The release gain is calibrated on I1 (WBC a
 moderate infection). Outcome read-outs are qualitative, not predictions of clearance days.
 """
 
-from hemasim.parameters.core import Assumed, Calibrated, UnitConvention
+from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference, UnitConvention
 from hemasim.parameters.sets._helpers import param
 
 INFECTION = "course and outcome of bacterial infections (I1, issue 6)"
@@ -66,3 +66,21 @@ PARAMETERS += [
                   "or below the resting ANC still cannot (tests)"),
           bounds=(1.0, 1e14)),
 ]
+#: extinction of a bacterial population is its count reaching zero, a stochastic event that decides the clearance of
+#: small populations (Teimouri & Kolomeisky 2019; pages corpus, https://pmc.ncbi.nlm.nih.gov/articles/PMC6451408)
+TEIMOURI_2019 = Reference(
+    "Teimouri2019", "Teimouri H, Kolomeisky AB", 2019,
+    "Theoretical investigation of stochastic clearance of bacteria",
+    "J R Soc Interface 2019 (PMC6451408; authors and title confirmed by the APS March Meeting 2019 abstract, "
+    "meetings-archive.aps.org/mar/2019/y66/6)")
+PARAMETERS.append(
+    param("bacteria_extinction_cfu", 1.0, "CFU",
+          "bacterial load below which bacteria do not replicate (the infection is extinct)",
+          Cited(TEIMOURI_2019,
+                "abstract: 'the clearance of large bacterial populations proceeds deterministically, while for smaller "
+                "populations, the stochastic effects become more relevant' - extinction is the count reaching zero; "
+                "the value is the least whole count above it, one CFU of the whole-body load - a rule, not a fitted "
+                "number (pages corpus, https://pmc.ncbi.nlm.nih.gov/articles/PMC6451408). Without it a cleared "
+                "1e9-CFU infection's residue (3e-26 CFU on day 38) grew back to 3.5 CFU through six docetaxel nadirs "
+                "(tests/test_pathogen_extinction.py; docs/immunity.md, \"Extinction of a cleared infection\")"),
+          bounds=(1e-6, 1e6)))

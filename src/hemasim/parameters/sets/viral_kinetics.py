@@ -7,8 +7,9 @@ experimentally infected with influenza A/Hong Kong/123/77; they were labelled "a
 twenty-fourth session (audit27 found them equal to the published fit), so a validation target on challenge
 volunteers (P3, P4: Carrat 2008's pooled challenge studies) is not blind to them.
 The immune parameters are assumed (but the CD8 expansion, from human yellow-fever vaccinees: Le 2015) so that a
-healthy adult clears a primary infection in about ten days, a host without T cells keeps shedding, and antibody from
-a vaccine lowers the peak. Outcomes are
+healthy adult clears a primary infection in about ten days, a host without T cells mounts no CD8 response (its
+infection ends by exhausting the epithelium since the extinction gate, branch virus31; it kept shedding before, from
+a trough of 0.06 infected cells), and antibody from a vaccine lowers the peak. Outcomes are
 qualitative (who clears, in which order), not predictions of titres or days.
 """
 
@@ -32,6 +33,14 @@ BACCAM_FIT = ("target-cell-limited model fitted to the viral titres of six volun
 
 UNVERIFIED = ("values recognised as the study's Table 1 estimates, not read from a stored copy of the table "
               "(the stored article page gives the abstract only)")
+
+#: why a deterministic model needs an extinction rule: in the stochastic theory of early infection an infection is
+#: extinct once both virions and infected cells are gone, and a single infected cell may still fail to start one; an
+#: ODE's expected count below one cell has no such state and regrows from any residue once R0 > 1 (issue virus31)
+PEARSON_2011 = Reference(
+    "Pearson2011", "Pearson JE, Krapivsky P, Perelson AS", 2011,
+    "Stochastic theory of early viral infection: continuous versus burst production of virions",
+    "PLoS Comput Biol 7(2):e1001058 (PMID 21304934)", "10.1371/journal.pcbi.1001058")
 
 KINETICS = "within-host course of a respiratory viral infection (issue 6)"
 IMMUNE = "clearance of a viral infection by CD8 T cells and antibody (issue 6)"
@@ -59,8 +68,10 @@ PARAMETERS = [
     param("infected_cell_death_per_day", 4.0, "1/day", "death of infected cells without T-cell killing (delta)",
           Cited(BACCAM_2006, f"delta 4.0/day, {BACCAM_FIT}; {UNVERIFIED}"), bounds=(0.0, 1e3)),
     param("target_cell_regeneration_per_day", 1.0, "1/day", "regrowth of the epithelium toward its size",
-          Assumed(KINETICS, "epithelium repairs within days; without T cells and antibody the infection then "
-                  "persists (prolonged shedding), as in immunodeficient hosts"),
+          Assumed(KINETICS, "epithelium repairs within days; chosen so that without T cells and antibody the infection "
+                  "persisted (prolonged shedding), as in immunodeficient hosts - which it did only by regrowing from "
+                  "0.06 infected cells after the first wave, and no longer does under the extinction gate "
+                  "(virus_extinction_infected_cells; docs/immunity.md)"),
           bounds=(0.0, 10.0)),
     param("infected_cells_half_antigen", 10.0, "cells", "infected cells giving half-maximal antigen presentation",
           Assumed(IMMUNE, "a few infected cells keep effectors expanding, so the response finishes the infection "
@@ -103,3 +114,19 @@ PARAMETERS = [
           Assumed(IMMUNE, "IgG a year after vaccination (a few AU) doubles the clearance of free virus; fresh "
                   "post-vaccine IgG prevents spread"), bounds=(0.0, 1e3)),
 ]
+PARAMETERS.append(
+    param("virus_extinction_infected_cells", 1.0, "cells",
+          "infected-cell count below which infected cells release no virus (the infection is extinct)",
+          Cited(PEARSON_2011,
+                "abstract: extinction is 'the state when both the population of virions and infected cells vanish' "
+                "(whole counts of zero); the value is the least whole count above it, one infected cell, in the "
+                "whole-body count the model's cells are (Baccam 2006's T0 = 4e8 upper-respiratory epithelial cells) - "
+                "a rule, not a fitted number (pages corpus, https://pmc.ncbi.nlm.nih.gov/articles/PMC3033366). Without "
+                "it a cleared primary infection left 1e-12-1e-18 TCID50/mL that the solver's error kept alive and "
+                "that settled, once immunity had waned (R0 above 1 from about day 400), into a chronic state of 0.07 "
+                "infected cells. This value over 0.1-10 cells and the gate's steepness "
+                "(hemasim.biology.infection.EXTINCTION_GATE_HILL, 4) over 2-8 leave the challenge read-outs P3, P4 "
+                "unmoved (the load crosses 1 TCID50/mL within 1.1e-3 day of the same days); at 1e3 cells the "
+                "0.1-TCID50/mL inoculum, which infects a few hundred cells, no longer starts an infection "
+                "(tests/test_pathogen_extinction.py)"),
+          bounds=(1e-6, 1e6)))
