@@ -40,10 +40,12 @@ def test_a_healthy_adult_clears_with_t_cells_and_a_host_without_them_by_exhausti
     healthy = _endpoints(run_scenario(_scenario([INFECTION])))
     assert healthy["influenza_cleared"] == 1.0
     assert 3 <= healthy["influenza_clearance_day"] <= 15
-    # the effectors expanded: their peak is many times what priming alone adds until clearance (an AU is a unit
-    # convention, so no fixed AU count; with the human expansion rate, Le 2015, the peak is about 12-fold priming)
+    # the effectors expanded: their peak is several times what priming alone adds until clearance (an AU is a unit
+    # convention, so no fixed AU count; with the human expansion rate, Le 2015, and the extinction gate, which ends
+    # the sub-one-cell tail that kept priming them, the peak is about 3-fold priming; without expansion it stays
+    # below priming, as the effectors contract)
     primed_au = healthy_adult_parameters().value("cd8_recruitment_au_per_day") * healthy["influenza_clearance_day"]
-    assert healthy["influenza_peak_cd8_effectors"] > 5.0 * primed_au and healthy["influenza_igg_day28"] > 1.0
+    assert healthy["influenza_peak_cd8_effectors"] > 2.0 * primed_au and healthy["influenza_igg_day28"] > 1.0
     scid = run_scenario(_scenario([INFECTION], genotype="il2rg_scid"))
     e = _endpoints(scid)
     assert e["influenza_peak_cd8_effectors"] == 0.0 and e["influenza_igg_day28"] == 0.0
