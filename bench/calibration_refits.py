@@ -44,11 +44,14 @@ filgrastim_schedule_mobilisation --calibration-refits --json bench/results/reach
 
 each at x0.5 and x2 its value (none has a sourced plausible range). Sensitivity analysis: no value changes, and the
 read-outs screened include prediction targets' - read at varied values, they must not steer a later choice of these
-values (a value chosen after reading them makes that prediction ``blind: false``). nk_lymphopenia_max_fold: its profile interval
-on T3 first (docs/fit_nk_lymphopenia.py), then, where T3 bounds it, over that interval on all groups:
+values (a value chosen after reading them makes that prediction ``blind: false``). nk_lymphopenia_max_fold (no fit
+holds it): its profile interval on T3 first (docs/fit_nk_lymphopenia.py), then, where T3 bounds it, over that interval
+on all groups - a lower bound only, so the fold stays assumed with the interval as its plausible range (branch
+mend31a), and this screen is its reach-screen row (bench/results/reach_screen.json, as bench/reach_screen.py screens a
+parameter with a plausible range, at the range's ends):
 
     PYTHONPATH=src python bench/targeted_screen.py nk_lymphopenia_max_fold \
-        --values nk_lymphopenia_max_fold=LOW,HIGH --json bench/results/reach_screen_refit_nk.json
+        --values nk_lymphopenia_max_fold=LOW,HIGH --json bench/results/reach_screen_nk_plausible_range.json
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def package(results: dict, reach: dict) -> None:
                               for k, v in r["moved_over_10pct"].items()) or "none (largest {} {})".format(
                 *max(((k, _percent(v)) for k, v in r["changes"].items()), key=lambda kv: r["changes"][kv[0]]))
             missed = "; ".join(_missed_text(n, m) for m in r.get("refit_not_restored", [])) or "-"
-            print(f"| `{n}` | {cal[0] + ': ' + ', '.join(cal[1]) if cal else 'none: over its T3 interval (calibrated)'} | "
+            print(f"| `{n}` | {cal[0] + ': ' + ', '.join(cal[1]) if cal else 'none: over an interval'} | "
                   f"{', '.join(str(v) if isinstance(v, str) else f'{v:.3g}' for v in r['varied_to'])} | "
                   f"{len(r['changes'])} | {moved} | {missed} |")
 
