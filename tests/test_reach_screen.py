@@ -230,3 +230,27 @@ def test_the_nk_fold_is_assumed_with_t3s_lower_bound_as_its_plausible_range():
     assert row["range"] == "sourced plausible range" and row["varied_to"] == [low, high]
     assert row["moved_over_10pct"]["R5:auto_hsct_lymphoma_nk_cells_per_uL_day15"] > 0.1
     assert fit.NAME not in load_script(ROOT / "bench" / "reach_screen.py").refit_rows()
+
+
+def test_the_targeted_screen_refuses_values_it_would_ignore_or_clip():
+    import pytest
+
+    screen = load_script(ROOT / "bench" / "targeted_screen.py")
+    name = "nk_lymphopenia_max_fold"  # bounds 1-100
+    assert screen.given_values([f"{name}=2.4,100"], [name]) == {name: [(1.0, 2.4), (1.0, 100.0)]}
+    with pytest.raises(SystemExit, match="not among the screened parameters"):
+        screen.given_values([f"{name}=2.4,100"], ["il7_hill"])
+    with pytest.raises(SystemExit, match=r"0\.5 outside nk_lymphopenia_max_fold's bounds \[1, 100\]"):
+        screen.given_values([f"{name}=0.5,100"], [name])
+    with pytest.raises(SystemExit, match="give two numbers"):
+        screen.given_values([f"{name}=3"], [name])
+
+
+def test_a_unit_family_without_a_convention_has_no_convention_screen():
+    import pytest
+
+    from hemasim.parameters import UnitConvention
+    from hemasim.parameters.table import unit_convention_screen
+
+    with pytest.raises(ValueError, match="'antigen' has no convention member"):
+        unit_convention_screen(UnitConvention("antigen", "a dose"))
