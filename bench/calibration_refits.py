@@ -44,11 +44,14 @@ filgrastim_schedule_mobilisation --calibration-refits --json bench/results/reach
 
 each at x0.5 and x2 its value (none has a sourced plausible range). Sensitivity analysis: no value changes, and the
 read-outs screened include prediction targets' - read at varied values, they must not steer a later choice of these
-values (a value chosen after reading them makes that prediction ``blind: false``). nk_lymphopenia_max_fold: its profile interval
-on T3 first (docs/fit_nk_lymphopenia.py), then, where T3 bounds it, over that interval on all groups:
+values (a value chosen after reading them makes that prediction ``blind: false``). nk_lymphopenia_max_fold (no fit
+holds it): its profile interval on T3 first (docs/fit_nk_lymphopenia.py), then, where T3 bounds it, over that interval
+on all groups - a lower bound only, so the fold stays assumed with the interval as its plausible range (branch
+mend31a), and this screen is its reach-screen row (bench/results/reach_screen.json, as bench/reach_screen.py screens a
+parameter with a plausible range, at the range's ends):
 
     PYTHONPATH=src python bench/targeted_screen.py nk_lymphopenia_max_fold \
-        --values nk_lymphopenia_max_fold=LOW,HIGH --json bench/results/reach_screen_refit_nk.json
+        --values nk_lymphopenia_max_fold=LOW,HIGH --json bench/results/reach_screen_nk_plausible_range.json
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ G1_FITTED = ("gcsf_mobilisation_max_fold", "gcsf_mobilisation_delay_days")
 G1_HELD = ("cd34_blood_baseline_per_uL", "gcsf_mobilisation_delay_stages")
 
 #: relative tolerance of a restored read-out
-TOLERANCE = 1e-4
+RELATIVE_TOLERANCE = 1e-4
 
 #: points of the scan of a fitted value's bounds (geometric, from 1e-3 of the upper bound, or the lower bound)
 GRID = 41
@@ -110,7 +113,7 @@ def restore(readout: Callable[[Mapping[str, float]], float], fitted: str, held: 
     record's bounds, the one nearest its shipped value. The read-out need not be monotone in it (I1's peak WBC is
     not: it jumps near the shipped release gain), so the bounds are scanned (:data:`GRID` points, geometric, and the
     lower bound) and each change of sign refined by Brent's method, kept only where the read-out there is within
-    :data:`TOLERANCE` of ``goal`` (a jump of the read-out is a change of sign but no root). Where there is no root,
+    :data:`RELATIVE_TOLERANCE` of ``goal`` (a jump of the read-out is a change of sign but no root). Where there is no root,
     the scanned value whose read-out is nearest ``goal`` (refined between its neighbours), recorded in
     :data:`BOUND_HITS` with the read-out there: not restored (at a bound or inside)."""
     import numpy as np
@@ -125,14 +128,14 @@ def restore(readout: Callable[[Mapping[str, float]], float], fitted: str, held: 
     def gap(x: float) -> float:
         return readout({**held, fitted: x}) / goal - 1.0
 
-    if abs(gap(x0)) <= TOLERANCE:
+    if abs(gap(x0)) <= RELATIVE_TOLERANCE:
         return x0
     grid = np.unique(np.r_[lo, x0, np.geomspace(max(lo, hi * 1e-3), hi, GRID)])
     gaps = np.array([gap(float(x)) for x in grid])
     roots = []
     for i in np.flatnonzero(gaps[:-1] * gaps[1:] <= 0):
         x = float(brentq(gap, grid[i], grid[i + 1], rtol=1e-6, maxiter=60))
-        if abs(gap(x)) <= TOLERANCE:
+        if abs(gap(x)) <= RELATIVE_TOLERANCE:
             roots.append(x)
     if roots:
         return min(roots, key=lambda x: abs(x - x0))
@@ -140,7 +143,7 @@ def restore(readout: Callable[[Mapping[str, float]], float], fitted: str, held: 
     best = minimize_scalar(lambda x: abs(gap(x)), bounds=(grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]),
                            method="bounded", options={"xatol": 1e-6 * hi})
     x, g = (float(best.x), float(best.fun)) if best.fun < abs(gaps[i]) else (float(grid[i]), float(abs(gaps[i])))
-    if g <= TOLERANCE:  # restored where the read-out touches the goal without crossing it (no change of sign)
+    if g <= RELATIVE_TOLERANCE:  # restored where the read-out touches the goal without crossing it (no change of sign)
         return x
     value = readout({**held, fitted: x})
     BOUND_HITS[(fitted, tuple(sorted(held.items())))] = (x, value, goal)

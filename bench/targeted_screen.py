@@ -42,23 +42,23 @@ def add_changes(changes: dict[str, float], base: dict[str, float], varied: dict[
         changes[key] = max(changes.get(key, 0.0), rel if math.isfinite(rel) else math.inf)
 
 
-def _values_in_child(parameter: str, factor: float, groups: list[str],
-                     value: float | None = None, refitted: dict[str, float] | None = None) -> dict[str, float]:
-    """Every covered check's value with ``parameter`` scaled by ``factor`` (clipped to its record's bounds), or set
-    to ``value`` where given, and the ``refitted`` parameters at their values (a fresh process: caches stay clean)."""
+def validation_in_child(values: dict[str, float], groups: list[str], preamble: str = "") -> dict[str, float]:
+    """Every covered check's value of ``groups`` (all where empty), keyed ``TARGET:readout`` (a later check of the same
+    target and read-out replaces an earlier), in a fresh process (caches stay clean) whose shipped table has the
+    parameters of ``values`` (name -> value, in its unit) at those values, each record's bounds widened to hold its
+    value, and which runs ``preamble`` (Python source) before the validation. The child of this screen and of
+    bench/unit_symmetry.py."""
     code = f"""
-import dataclasses, importlib, json, sys
+import dataclasses, importlib, json
 from hemasim.parameters import SOURCE_MODULES
-name, factor, groups, absolute, refitted = {parameter!r}, {factor!r}, {groups!r}, {value!r}, {refitted or {}!r}
+values, groups = {values!r}, {groups!r}
 for mod in SOURCE_MODULES:
     m = importlib.import_module(f"hemasim.parameters.sets.{{mod}}")
     for i, p in enumerate(m.PARAMETERS):
-        if p.name == name:
-            lo, hi = p.bounds if p.bounds else (-float("inf"), float("inf"))
-            new = absolute if absolute is not None else p.value * factor
-            m.PARAMETERS[i] = dataclasses.replace(p, value=min(max(new, lo), hi))
-        elif p.name in refitted:
-            m.PARAMETERS[i] = dataclasses.replace(p, value=refitted[p.name])
+        if p.name in values:
+            v = values[p.name]
+            m.PARAMETERS[i] = dataclasses.replace(p, value=v, bounds=(min(p.bounds[0], v), max(p.bounds[1], v)))
+{preamble}
 from hemasim.validation import run_validation
 report = run_validation(groups=groups or None)
 out = {{}}
@@ -70,6 +70,18 @@ print(json.dumps(out))
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _values_in_child(parameter: str, factor: float, groups: list[str],
+                     value: float | None = None, refitted: dict[str, float] | None = None) -> dict[str, float]:
+    """Every covered check's value with ``parameter`` scaled by ``factor`` (clipped to its record's bounds), or set
+    to ``value`` where given (clipped too), and the ``refitted`` parameters at their values (a fresh process)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    record = healthy_adult_parameters()[parameter]
+    lo, hi = record.bounds
+    new = value if value is not None else record.value * factor
+    return validation_in_child({**(refitted or {}), parameter: min(max(new, lo), hi)}, groups)
 
 
 def screen_ends(name: str, sourced_range: bool) -> list[tuple[float, float | None]]:
@@ -107,6 +119,35 @@ def refitted_at(name: str, factor: float, value: float | None, calibration: bool
     return {c: float(row[c].iloc[0]) for c in row.columns}
 
 
+def given_values(specs: list[str], screened: list[str]) -> dict[str, list[tuple[float, float | None]]]:
+    """``--values NAME=LOW,HIGH`` as each NAME's two settings (factor 1, value). Refused (SystemExit, saying what is
+    allowed): a NAME not among the ``screened`` parameters (it would be ignored), not two numbers, or a value outside
+    the record's bounds (the child would clip it to a point not asked for)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    table = healthy_adult_parameters()
+    out: dict[str, list[tuple[float, float | None]]] = {}
+    for spec in specs:
+        name, _, ends = spec.partition("=")
+        if name not in screened:
+            raise SystemExit(f"--values {spec}: {name!r} is not among the screened parameters "
+                             f"({', '.join(screened)}); name it as a PARAMETER too")
+        try:
+            values = [float(v) for v in ends.split(",")]
+        except ValueError:
+            values = []
+        if len(values) != 2:
+            raise SystemExit(f"--values {spec}: give two numbers, NAME=LOW,HIGH, in {name}'s unit "
+                             f"({table[name].unit})")
+        lo, hi = table[name].bounds
+        outside = [v for v in values if not lo <= v <= hi]
+        if outside:
+            raise SystemExit(f"--values {spec}: {', '.join(f'{v:g}' for v in outside)} outside {name}'s bounds "
+                             f"[{lo:g}, {hi:g}] {table[name].unit}; give values within them")
+        out[name] = [(1.0, v) for v in values]
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("parameters", nargs="+")
@@ -122,7 +163,7 @@ def main() -> None:
                     help="screen NAME at these two values (in its unit) instead (a fitted value's interval)")
     args = ap.parse_args()
     groups = [g for g in args.groups.split(",") if g]
-    given = {n: [(1.0, float(v)) for v in ends.split(",")] for n, _, ends in (a.partition("=") for a in args.values)}
+    given = given_values(args.values, args.parameters)
     ends = {name: given.get(name) or screen_ends(name, args.sourced_range) for name in args.parameters}
     base = _values_in_child(args.parameters[0], 1.0, groups)
     results = {}

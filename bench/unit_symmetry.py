@@ -24,12 +24,15 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT / "bench") not in sys.path:
+    sys.path.insert(0, str(ROOT / "bench"))
+from targeted_screen import validation_in_child  # noqa: E402 - the same child process as the targeted screen
+
 GROUPS = ["infection_and_vaccines", "other_predictions", "vaccines_and_immune_reconstitution",
           "vaccine_boosters_and_chemotherapy_lymphodepletion"]
 POWER_OF_TWO = {"antibody": 0.25, "b_cells": 4.0, "inflammation": 2.0, "cd8_effectors": 0.125, "antigen": 8.0}
@@ -41,20 +44,15 @@ LEAVE_OUT = ("antibody_feedback_half_max_au", "inflammation_half_max_au", "cd8_k
 
 def values_in_child(k: dict[str, float], groups: list[str], leave_out: tuple[str, ...] = ()) -> dict[str, float]:
     """Every check's value of ``groups`` with each family of ``k`` rescaled (a fresh process: caches stay clean)."""
-    code = f"""
-import dataclasses, importlib, json
-import numpy as np
-from hemasim.parameters import SOURCE_MODULES
-from hemasim.parameters.units import parameter_factors, state_factors
-k, groups, leave_out = {k!r}, {groups!r}, {leave_out!r}
-factors = {{n: f for n, f in parameter_factors(k).items() if n not in leave_out}}
-for mod in SOURCE_MODULES:
-    m = importlib.import_module(f"hemasim.parameters.sets.{{mod}}")
-    for i, p in enumerate(m.PARAMETERS):
-        if p.name in factors:
-            v = p.value * factors[p.name]
-            m.PARAMETERS[i] = dataclasses.replace(p, value=v, bounds=(min(p.bounds[0], v), max(p.bounds[1], v)))
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.parameters.units import parameter_factors
+
+    table = healthy_adult_parameters()
+    values = {n: table.value(n) * f for n, f in parameter_factors(k).items() if n not in leave_out}
+    preamble = f"""
 from hemasim import solvers
+from hemasim.parameters.units import state_factors
+k = {k!r}
 plain_atol = solvers.Solver.atol
 def scaled_atol(self, model):  # each state in a unit measured in that unit: the same scaled errors, the same steps
     return plain_atol(self, model) * state_factors(model.state_names, model.state_tags, k)
@@ -62,17 +60,8 @@ solvers.Solver.atol = scaled_atol
 import hemasim.interventions.vaccine as vaccine
 plain_infusion = vaccine.CellInfusion  # the vaccine blocks' doses (and the reference adult's) are in antigen units
 vaccine.CellInfusion = lambda day, state, amount: plain_infusion(day, state, amount * k.get("antigen", 1.0))
-from hemasim.validation import run_validation
-report = run_validation(groups=groups)
-out = {{}}
-for t in report.targets:
-    for c in t.checks:
-        if c.value is not None:
-            out[f"{{t.id}}:{{c.readout}}"] = float(c.value)
-print(json.dumps(out))
 """
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return validation_in_child(values, groups, preamble)
 
 
 def compared(base: dict[str, float], run: dict[str, float]) -> dict[str, object]:

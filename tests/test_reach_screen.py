@@ -162,11 +162,8 @@ def test_the_calibration_movers_were_screened_again_with_their_calibrations_refi
     held = {n for sources, _ in calib.CALIBRATIONS.values() for n in sources}
     assert held <= set(refits)
     for name, row in refits.items():
-        assert calib.calibration_of(name) is not None or name == "nk_lymphopenia_max_fold", name
-        # nk_lymphopenia_max_fold left the reach screen when T3 calibrated it (refit31): read by all groups, as the
-        # CD34 baseline is
-        same = name if name in results["parameters"] else "cd34_blood_baseline_per_uL"
-        assert len(row["changes"]) == results["parameters"][same]["readouts"], name
+        assert calib.calibration_of(name) is not None, name
+        assert len(row["changes"]) == results["parameters"][name]["readouts"], name
         moved = {k for k, v in row["changes"].items() if v > results["threshold"]}
         assert set(row["moved_over_10pct"]) == moved, name
         assert math.isclose(row["largest_relative_change"], max(row["changes"].values()), abs_tol=1e-6), name
@@ -204,24 +201,56 @@ def test_restore_takes_the_root_nearest_the_shipped_value_and_lists_a_readout_it
     calib.BOUND_HITS.clear()
 
 
-def test_the_nk_fold_is_calibrated_on_t3_inside_the_interval_its_profile_found():
-    # branch refit31: docs/fit_nk_lymphopenia.py's profile on T3's NK band and CD8/NK order, the record and the
-    # screen over the interval say the same interval
-    from hemasim.parameters import Calibrated, healthy_adult_parameters
+def test_the_nk_fold_is_assumed_with_t3s_lower_bound_as_its_plausible_range():
+    # branch refit31: docs/fit_nk_lymphopenia.py's profile on T3's NK band and CD8/NK order; branch mend31a: a bound
+    # from one side (and from an info check) leaves the record assumed, the interval its plausible range, which its
+    # reach-screen row is screened over
+    from hemasim.parameters import Assumed, healthy_adult_parameters
 
     fit = load_script(ROOT / "docs" / "fit_nk_lymphopenia.py")
     profile = json.loads((RESULTS / "nk_lymphopenia_profile.json").read_text(encoding="utf-8"))
     record = healthy_adult_parameters()[fit.NAME]
-    assert isinstance(record.provenance, Calibrated) and record.provenance.targets == ("T3",)
+    assert isinstance(record.provenance, Assumed)
     low, high = profile["interval"]
-    assert low <= record.value <= high and f"{low:.2g}-{high:g}" in record.provenance.how
+    assert high == record.bounds[1]  # bounded below only: the upper end is the record's bound
+    rng = record.plausible_range
+    assert rng is not None and math.isclose(rng.low, low, rel_tol=1e-4) and rng.high == high
+    assert low <= record.value <= high and "2.4-100" in record.provenance.how
     for fold, nk_day, ratio in profile["scan"]:
         admitted = fit.NK_DAY_BAND[0] <= nk_day <= fit.NK_DAY_BAND[1] and ratio > fit.RATIO_LOW
         assert admitted == (low <= fold <= high), fold
     t3 = next(t for ts in load_targets().values() for t in ts if t["id"] == "T3")
-    assert fit.NAME in t3["calibrates"]
+    assert fit.NAME not in t3["calibrates"]
     nk_band = next(c["band"] for c in t3["info_checks"] if c["readout"] == "allo_pbsc_nk_50pct_normal_day")
     ratio_band = next(c["band"] for c in t3["checks"] if c["readout"] == "allo_pbsc_50pct_normal_day_ratio_cd8_to_nk")
     assert list(fit.NK_DAY_BAND) == nk_band and fit.RATIO_LOW == ratio_band[0]
-    screened = load_script(ROOT / "bench" / "reach_screen.py").refit_rows()[fit.NAME]
-    assert screened["varied_to"] == [low, high]
+    # in the assumed set's screens again: the Morris row and the reach-screen row, the latter over the interval
+    assert screen_outcome()[fit.NAME].startswith("no effect")
+    row = _results()["parameters"][fit.NAME]
+    assert row["range"] == "sourced plausible range" and row["varied_to"] == [low, high]
+    assert row["moved_over_10pct"]["R5:auto_hsct_lymphoma_nk_cells_per_uL_day15"] > 0.1
+    assert fit.NAME not in load_script(ROOT / "bench" / "reach_screen.py").refit_rows()
+
+
+def test_the_targeted_screen_refuses_values_it_would_ignore_or_clip():
+    import pytest
+
+    screen = load_script(ROOT / "bench" / "targeted_screen.py")
+    name = "nk_lymphopenia_max_fold"  # bounds 1-100
+    assert screen.given_values([f"{name}=2.4,100"], [name]) == {name: [(1.0, 2.4), (1.0, 100.0)]}
+    with pytest.raises(SystemExit, match="not among the screened parameters"):
+        screen.given_values([f"{name}=2.4,100"], ["il7_hill"])
+    with pytest.raises(SystemExit, match=r"0\.5 outside nk_lymphopenia_max_fold's bounds \[1, 100\]"):
+        screen.given_values([f"{name}=0.5,100"], [name])
+    with pytest.raises(SystemExit, match="give two numbers"):
+        screen.given_values([f"{name}=3"], [name])
+
+
+def test_a_unit_family_without_a_convention_has_no_convention_screen():
+    import pytest
+
+    from hemasim.parameters import UnitConvention
+    from hemasim.parameters.table import unit_convention_screen
+
+    with pytest.raises(ValueError, match="'antigen' has no convention member"):
+        unit_convention_screen(UnitConvention("antigen", "a dose"))

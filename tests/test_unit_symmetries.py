@@ -163,3 +163,38 @@ def test_the_validation_groups_that_read_the_units_bear_the_symmetries_out():
     assert runs["arbitrary"]["readouts"] > 40 and runs["arbitrary"]["over_1e-9"] == {}
     left = [r for name, r in runs.items() if name.startswith("leave_out_")]
     assert left and all(r["over_1e-9"] and r["largest"]["change"] > 1e-3 for r in left)
+
+
+def _relative_response(changed: dict[str, float]) -> float:
+    """An 80-year-old's influenza relative response (one dose on day 7) with ``changed`` (name -> factor) as the
+    scenario's ``parameters:`` would set them: the endpoint family's own computation, its reference included."""
+    from dataclasses import replace
+
+    from hemasim.interventions.vaccine import reference_unit_scales, vaccine_endpoint_values
+
+    table = healthy_adult_parameters()
+    table = table.with_values(**{n: table.value(n) * f for n, f in changed.items()})
+    model = healthy_human_model(replace(REFERENCE_ADULT, age_years=80.0), table, aging=False,
+                                extensions=[VaccineResponse("influenza")])
+    r = Simulation(model, events=[CellInfusion(7.0, antigen_state("influenza"), 1.0)]).run(35.0, 0.5)
+    obs = {n: r.observable(n)[None, :] for n in ("influenza_plasmablasts_au", "influenza_igg_au")}
+    assert reference_unit_scales(r.model.parameters) == reference_unit_scales(table)  # the run's table, as built
+    cols = {c.name: c.values for c in vaccine_endpoint_values(r.times, obs, {"influenza": ((7.0, 1.0),)}, table)}
+    return float(cols["influenza_relative_response"][0])
+
+
+@pytest.mark.parametrize("family", ["antibody", "b_cells"])
+def test_a_scenario_that_rescales_a_whole_family_leaves_the_relative_response_as_it_was(family):
+    # relative_response compares with a healthy adult in the run's own units: rescaling a family is no biology
+    base = _relative_response({})
+    assert 0.3 < base < 0.9  # an 80-year-old responds less than the 35-year-old reference
+    assert _relative_response(parameter_factors({family: 4.0})) == pytest.approx(base, rel=1e-6)
+
+
+def test_a_convention_set_alone_changes_the_relative_response_as_its_members_equivalent_change_does():
+    # the convention alone is a change of biology (its members' ratios to it): it shows, as the equivalent change
+    base = _relative_response({})
+    alone = _relative_response({"antibody_secretion_au_per_cell_day": 4.0})
+    members = _relative_response(equivalent_change("antibody_secretion_au_per_cell_day", 4.0))
+    assert alone == pytest.approx(members, rel=1e-6)
+    assert abs(alone / base - 1.0) > 0.05

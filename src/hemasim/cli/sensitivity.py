@@ -30,7 +30,8 @@ def option_problem(line: str) -> str:
 def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
              table: ParameterSet, refit_from: frozenset[str] = frozenset()) -> list[dict[str, object]]:
     """--low..--high x each named parameter's value (log scale). --all-assumed adds every Assumed parameter the
-    same way, except one whose value in the scenario is 0 (x low..high of it is empty, which stopped the whole
+    same way (not the unit conventions, no longer Assumed since branch units31: each alone is the equivalent change of
+    assumed members it adds anyway; --parameters names them), except one whose value in the scenario is 0 (x low..high of it is empty, which stopped the whole
     analysis): it varies over its record's sourced plausible range (linear scale), or is left out, with a warning,
     when it has none. So does one of ``refit_from`` (a source of a coupling applied, not --hold-fitted) that has a
     sourced range, with a warning: x0.5-x2 of the reference age reaches 65 y, where no naive decline within its
@@ -94,7 +95,13 @@ def sensitivity(
     parameters: str = typer.Option(None, "--parameters", metavar="NAME[,NAME...]",
                                    help="Parameters to vary (docs/parameters.md)."),
     all_assumed: bool = typer.Option(False, "--all-assumed", help="Vary every parameter whose provenance is "
-                                                                  "Assumed."),
+                                                                  "Assumed. The four unit conventions (antibody "
+                                                                  "secretion, B recruitment, inflammation production, "
+                                                                  "CD8 recruitment) are not: each one alone is the "
+                                                                  "same model as a change of assumed members that "
+                                                                  "are varied (docs/sensitivity.md, 'Unit "
+                                                                  "conventions'); name them in --parameters to vary "
+                                                                  "them."),
     low: float = typer.Option(0.5, "--low", min=1e-6, help="Lower end of each range, x the scenario's value."),
     high: float = typer.Option(2.0, "--high", min=1e-6, help="Upper end of each range, x the scenario's value."),
     trajectories: int = typer.Option(10, "--trajectories", min=2, max=1000, help="Morris: trajectories."),

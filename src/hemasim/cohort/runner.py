@@ -97,7 +97,9 @@ N_BINS = 800
 #: a vaccine antigen's IgG observable (``influenza_igg_au``, arbitrary units), banded in a cohort given that vaccine
 IGG_BAND_SUFFIX = "_igg_au"
 #: its bins: from a trace to thousands of AU (a long infection's, hemasim.report.plots); none before the first dose
-#: (0) counts below the lowest bin, read as its edge, 0.01 AU
+#: (0) counts below the lowest bin, read as its edge, 0.01 AU. Fixed in AU, not in the run's unit: a scenario that
+#: rescales the antibody family (hemasim.parameters.units) moves the bands' quantiles by k only to a bin (about 1.7%)
+#: and within these edges
 IGG_BAND_RANGE = (1e-2, 1e4)
 
 #: observables a partition reads whole (every patient and time) more than once - the default endpoints other than

@@ -4,6 +4,7 @@ day-28 IgG, the response relative to a healthy adult's and the responder flag.""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Literal
@@ -25,6 +26,8 @@ from hemasim.interventions.base import (
     ReportSection,
     register,
 )
+from hemasim.parameters import ParameterSet, healthy_adult_parameters
+from hemasim.parameters.core import Parameter
 from hemasim.simulation import Simulation
 
 __all__ = ["RESPONDER_SHARE", "VaccineSpec", "vaccine_endpoint_values"]
@@ -79,12 +82,46 @@ class VaccineSpec(InterventionSpec):
         return [CellInfusion(self.day, antigen_state(self.antigen), self.dose)]
 
 
-@functools.cache  # the same schedule's reference is asked for by every run and cohort partition
-def reference_igg_day28(antigen: str, doses: Doses) -> float:
-    """IgG of the healthy reference adult 28 days after the last of ``doses`` of ``antigen``."""
+def reference_unit_scales(parameters: Mapping[str, Parameter]) -> tuple[tuple[str, float], ...]:
+    """The run's arbitrary units against the shipped table's: each family's k (sorted family, k pairs) that takes the
+    shipped conventions to ``parameters``' values (:func:`hemasim.parameters.units.unit_scales`; all 1 for the
+    shipped table, whatever the members that are not conventions are)."""
+    from hemasim.parameters.units import conventions, unit_scales
+
+    shipped = healthy_adult_parameters()
+    names = list(conventions())
+    k = unit_scales({n: parameters[n].value for n in names}, {n: shipped.value(n) for n in names})
+    return tuple(sorted((f, round(v, 12)) for f, v in k.items()))
+
+
+def _in_units(params: ParameterSet, scales: Mapping[str, float]) -> ParameterSet:
+    """``params`` with every AU family rescaled by its k (a family member may leave its bounds, which are for the
+    shipped unit: the rescaled record takes the bounds that hold it)."""
+    from hemasim.parameters.units import parameter_factors
+
+    records = dict(params)
+    for name, factor in parameter_factors(scales).items():
+        if factor == 1.0:  # the shipped unit: the record as it is
+            continue
+        old, value = records[name], records[name].value * factor
+        records[name] = dataclasses.replace(old, value=value, bounds=(min(old.bounds[0], value),
+                                                                      max(old.bounds[1], value)), plausible_range=None)
+    return ParameterSet.from_records(params.name, records.values())
+
+
+@functools.cache  # the same schedule's reference (in the same units) is asked for by every run and cohort partition
+def reference_igg_day28(antigen: str, doses: Doses, unit_scales: tuple[tuple[str, float], ...] = ()) -> float:
+    """IgG of the healthy reference adult 28 days after the last of ``doses`` of ``antigen``.
+
+    The reference adult is the 35-year-old with the shipped parameter table, every biology as shipped, expressed in
+    the run's arbitrary units: ``unit_scales`` (:func:`reference_unit_scales` of the run's parameters; none: the
+    shipped units) rescales each AU family of the table, so a scenario that rescales a whole family (a change of
+    unit, no biology) leaves the relative response as it was, while a member changed alone (a convention too, which
+    is the equivalent change of its family's other members) is a change of biology and shows in it."""
     from hemasim.biology.vaccine import VaccineResponse, antigen_state
 
-    model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[VaccineResponse(antigen)])
+    params = _in_units(healthy_adult_parameters(), dict(unit_scales))
+    model = healthy_human_model(REFERENCE_ADULT, params, aging=False, extensions=[VaccineResponse(antigen)])
     events = [CellInfusion(day, antigen_state(antigen), dose) for day, dose in doses]
     r = Simulation(model, events=events).run(max(d for d, _ in doses) + 28.0, 1.0)
     return float(r.observable(f"{antigen}_igg_au")[-1])
@@ -96,11 +133,15 @@ VACCINE_UNITS = {"plasmablast_peak_day": "day after first dose", f"plasmablast_p
                  "igg_peak_au": "AU", "igg_day28_au": "AU", "relative_response": "1", "responder": "flag"}
 
 
-def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], schedules: Mapping[str, Doses]
-                            ) -> list[EndpointColumn]:
+def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], schedules: Mapping[str, Doses],
+                            parameters: Mapping[str, Parameter] | None = None) -> list[EndpointColumn]:
     """Per antigen, for many patients (``obs``: name -> (N, T)): plasmablast peak day and IgG peak after the
     first dose, IgG 28 days after the last dose, that IgG relative to a healthy 35-year-old given the same
-    doses, and the responder flag (relative response at least :data:`RESPONDER_SHARE`)."""
+    doses (in the units of the run's ``parameters``, the table every patient's model was built from; None: the
+    shipped table; see :func:`reference_igg_day28`), and the responder flag (relative response at least
+    :data:`RESPONDER_SHARE`). A cohort's per-patient draws of a convention are that patient's biology in the run's
+    units, not a unit of his own: the reference follows the table, not the draws."""
+    scales = () if parameters is None else reference_unit_scales(parameters)
     out = []
     for antigen, doses in schedules.items():
         first, last = min(d for d, _ in doses), max(d for d, _ in doses)
@@ -120,7 +161,7 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
         if times[-1] < last + 28.0 - 1e-9:
             continue
         d28 = np.array([np.interp(last + 28.0, times, row) for row in igg])
-        rel = d28 / reference_igg_day28(antigen, doses)
+        rel = d28 / reference_igg_day28(antigen, doses, scales)
         out += [EndpointColumn(f"{antigen}_igg_day28_au", "AU", f"{antigen} IgG 28 days after the last dose", d28),
                 EndpointColumn(f"{antigen}_relative_response", "1", "day-28 IgG relative to a healthy 35-year-old "
                                "given the same doses", rel),
@@ -138,7 +179,7 @@ class VaccineEndpoints(EndpointFamily):
         return [f"{a}_{k}" for a in self.schedules for k in ("plasmablasts_au", "igg_au")]
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
-        return vaccine_endpoint_values(times, obs, self.schedules)
+        return vaccine_endpoint_values(times, obs, self.schedules, ctx.parameters)
 
     def units(self) -> dict[str, str]:
         return {f"{a}_{end}": unit for a in self.schedules for end, unit in VACCINE_UNITS.items()}

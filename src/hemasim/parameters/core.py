@@ -6,8 +6,9 @@ Every number the model uses is a :class:`Parameter` with a unit and a provenance
 * :class:`Calibrated` - chosen so the model meets named validation targets;
 * :class:`Derived` - computed from other parameters by a balance equation written in docs/model.md;
 * :class:`Assumed` - no source yet; said plainly, with what it affects, so it is never hidden;
-* :class:`UnitConvention` - the value only says how large one arbitrary unit (AU) is: every read-out is unchanged
-  when the whole family of parameters (and states) in that unit is rescaled (:mod:`hemasim.parameters.units`, where
+* :class:`UnitConvention` - the value only says how large one arbitrary unit (AU) is: when the whole family of
+  parameters (and states) in that unit is rescaled by k, every read-out not in that AU is unchanged and the AU ones
+  scale by k; set alone, it changes the model as the equivalent change of the assumed members tied to it does (:mod:`hemasim.parameters.units`, where
   each family's transformation is written down; tests/test_unit_symmetries.py proves it). Neither cited nor assumed:
   no biology rests on it;
 * :class:`Fitted` - estimated from data by ``hemasim fit`` or by a fit script shipped beside its data in docs/ (the
@@ -89,10 +90,14 @@ class UnitConvention:
     why: str  # what "1 AU" then means
 
     def describe(self) -> str:
-        from hemasim.parameters.units import UNIT_FAMILIES  # the family's written-down transformation
+        from hemasim.parameters.units import UNIT_FAMILIES, equivalent_exponents  # the written-down transformation
 
-        return (f"unit convention (no biology: it sets the size of {UNIT_FAMILIES[self.family].unit}; every read-out "
-                f"is unchanged when its family is rescaled, \"Unit conventions\" in docs/parameters.md): {self.why}")
+        family = UNIT_FAMILIES[self.family]
+        members = ", ".join(equivalent_exponents(family.convention or "")) if family.convention else ""
+        return (f"unit convention (no biology: it sets the size of {family.unit}; when its whole family is rescaled "
+                f"by k, every read-out not in that AU is unchanged and the AU ones scale by k, \"Unit conventions\" "
+                f"in docs/parameters.md; set alone, it changes the model as the equivalent change of the assumed "
+                f"members tied to it does, {members}): {self.why}")
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ def unit_convention_screen(provenance: UnitConvention) -> str:
     from hemasim.parameters.units import UNIT_FAMILIES, equivalent_exponents
 
     convention = UNIT_FAMILIES[provenance.family].convention
-    assert convention is not None
+    if convention is None:  # the antigen's family: its unit is a scenario's dose, no parameter's value
+        raise ValueError(f"unit family {provenance.family!r} has no convention member (its unit is set by "
+                         f"{UNIT_FAMILIES[provenance.family].defined_by!r}), so no record is its UnitConvention")
     same = ", ".join(f"`{n}` x {'c' if p == 1 else '1/c' if p == -1 else f'c^{p:g}'}"
                      for n, p in equivalent_exponents(convention).items())
     return (f"a unit convention: its one-at-a-time screen (x c) is the same model as {same} (AU read-outs rescaled; "

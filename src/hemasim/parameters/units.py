@@ -20,11 +20,18 @@ viral), with X -> k X for the family's states:
   the standard dose of a ``vaccine`` block (``dose: 1``): the scenarios' doses are data, not parameters, so no
   parameter of this family is a convention.
 
-Every state of these units starts at 0 and no threshold, Hill exponent or other module reads them, so the symmetry is
-exact: tests/test_unit_symmetries.py runs the model with each family rescaled (and the validation groups that read
-them: bench/unit_symmetry.py) and finds the unit-free states and every validation read-out unchanged. In a family
-with a convention (:class:`hemasim.parameters.core.UnitConvention`) that member's value only says how large 1 AU is;
-a one-at-a-time screen of it varies the same unit-free ratio as its family's other members (docs/sensitivity.md).
+Every state of these units starts at 0 and no threshold, Hill exponent or other module of the model reads them, so
+the symmetry of the equations is exact: tests/test_unit_symmetries.py runs the model with each family rescaled (and
+the validation groups that read them: bench/unit_symmetry.py) and finds the unit-free states and every validation
+read-out unchanged, the AU ones x k. Outside the model, two read them in a fixed unit: a vaccine's relative response
+divides by a reference adult's IgG, which is run in the run's own units (hemasim.interventions.vaccine: the shipped
+table's families rescaled to the run's conventions, so a rescaled family leaves it unchanged), and a cohort's IgG
+bands (hemasim.cohort.runner.IGG_BAND_RANGE) are histograms with fixed edges in AU, 1e-2 to 1e4: rescaled, their
+quantiles move by k only to the bins' resolution (about 1.7%) and within the edges (below 1e-2 AU reads as the
+edge). In a family with a convention (:class:`hemasim.parameters.core.UnitConvention`) that member's value only says
+how large 1 AU is when the family moves with it; set alone (a scenario's ``parameters:``, a one-at-a-time screen) it
+is the same model as the equivalent change of the assumed members tied to it (:func:`equivalent_change`), a change
+of biology (docs/sensitivity.md).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["AU_STATE_TAGS", "UNIT_FAMILIES", "UnitFamily", "conventions", "equivalent_change", "equivalent_exponents",
-           "family_exponents", "parameter_factors", "state_factors"]
+           "family_exponents", "parameter_factors", "state_factors", "unit_scales"]
 
 #: the compartment tags of the states that can be in an arbitrary unit (hemasim.biology.vaccine, infection, viral); a
 #: state of the healthy model never is, whatever its name
@@ -130,14 +137,29 @@ def conventions() -> dict[str, str]:
     return {f.convention: name for name, f in UNIT_FAMILIES.items() if f.convention is not None}
 
 
+def _convention_matrix() -> tuple[list[str], list[str], np.ndarray]:
+    """The conventions, their families and E (convention x family: the convention's exponent in the family)."""
+    conv = conventions()
+    families = list(conv.values())
+    e = np.array([[UNIT_FAMILIES[f].parameters.get(c, 0) for f in families] for c in conv], dtype=float)
+    return list(conv), families, e
+
+
+def unit_scales(values: Mapping[str, float], reference: Mapping[str, float]) -> dict[str, float]:
+    """Each family's k (family -> k) of the rescaling that takes the conventions' ``reference`` values to ``values``
+    (both: convention -> value; solved in log space, the antigen's family keeps k = 1). All 1 when every convention
+    has its reference value, whatever the other members are: only the conventions say how large a unit is."""
+    names, families, e = _convention_matrix()
+    log_k = np.linalg.solve(e, np.array([np.log(values[c] / reference[c]) for c in names]))
+    return {f: float(np.exp(q)) for f, q in zip(families, log_k, strict=True)}
+
+
 def family_exponents(convention: str) -> dict[str, float]:
     """Each family's k, as a power of c, of the symmetry that brings ``convention`` x c back to its value with the
     other conventions held (solved in log space; a family no parameter sets, the antigen's, keeps k = 1: its doses
     are data)."""
-    conv = conventions()
-    families = list(conv.values())
+    conv, families, e = _convention_matrix()
     # E log k = -log(c) e_convention: every convention back at its value
-    e = np.array([[UNIT_FAMILIES[f].parameters.get(c, 0) for f in families] for c in conv], dtype=float)
     log_k = np.linalg.solve(e, np.array([-1.0 if c == convention else 0.0 for c in conv]))
     return {f: round(float(q), 9) + 0.0 for f, q in zip(families, log_k, strict=True)}  # integers here
 

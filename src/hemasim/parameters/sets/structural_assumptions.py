@@ -103,17 +103,22 @@ _NEUTROPHIL_FIT = ("joint fit with the docetaxel full-model slope (hemasim.infer
                    "typical ANC course, Craig 2016 tauNP and the emergence of labelled neutrophils (Blood 1964)")
 RECOVERY = "speed of recovery after depletion; calibrate on C4-C5/T1-T2"
 LYMPHOID = "lymphoid recovery after depletion; calibrate on T3-T5"
-#: nk_lymphopenia_max_fold's calibration (branch refit31; docs/fit_nk_lymphopenia.py, its rule committed before it ran)
+#: nk_lymphopenia_max_fold's interval on T3 (branch refit31; docs/fit_nk_lymphopenia.py, its rule committed before it
+#: ran): one-sided, so the value stays assumed (as progenitor_baseline_self_renewal_ratio's, bounded from one side only)
 NK_FOLD_HOW = (
-    "T3's NK read-outs (Storek 2008, Bosch 2012: NK cells recover within weeks of an allogeneic graft; T3's NK band, "
-    "days 7-60 to half the adult NK count, is its reading of 'weeks', a project judgement; and NK before CD8: T3's "
-    "check CD8/NK day ratio > 1.01) profiled over the bounds 1-100 (bench/results/nk_lymphopenia_profile.json): NK "
-    "at half normal on day 99 at 1, 60 at 2.4, 26 at 10, 17 from 68 to 100 (CD8/NK ratio 1.85-10.8, above 1.01 "
-    "everywhere), so T3 bounds it below only: 2.4-100, the upper end the record's bound (the NK day levels off at "
-    "17, inside the band). The a-priori 10 (as il7_max_fold) lies inside and stays: a band with no centre gives an "
-    "interval, not a point. Over 2.4-100 (bench/targeted_screen.py, all 27 groups) it moves R5's NK cells at day "
-    "15 (prediction) by 39% (106-202/uL, inside R5's 10-744 at both ends; read at varied values, so they must not "
-    "steer this value) and T3's own NK read-outs (its calibration data, at the band's edge at 2.4)")
+    "as il7_max_fold: an a-priori 10. T3's NK read-outs (Storek 2008, Bosch 2012: NK cells recover within weeks of an "
+    "allogeneic graft; T3's info check allo_pbsc_nk_50pct_normal_day, days 7-60 to half the adult NK count, is its "
+    "reading of 'weeks', a project judgement and not judged; and NK before CD8: T3's check CD8/NK day ratio > 1.01) "
+    "profiled over the bounds 1-100 (branch refit31, docs/fit_nk_lymphopenia.py, bench/results/"
+    "nk_lymphopenia_profile.json): NK at half normal on day 99 at 1, 60 at 2.4, 26 at 10, 17 from 68 to 100 (CD8/NK "
+    "ratio 1.85-10.8, above 1.01 everywhere), so T3's info band excludes folds below 2.4 and nothing above: a lower "
+    "bound only, from an info check, which leaves the value assumed (mend31a; a one-sided bound does, as "
+    "progenitor_baseline_self_renewal_ratio's). Its plausible range is that interval, 2.4-100 (the upper end the "
+    "record's bound; the NK day levels off at 17, inside the band), and the screens vary it over that range")
+#: the interval the profile found (its lower end 2.39998, bench/results/nk_lymphopenia_profile.json)
+NK_FOLD_RANGE = ("T3's NK info band (days 7-60 to half the NK reference) and CD8/NK order over the bounds 1-100: "
+                 "2.4-100, bounded below only (docs/fit_nk_lymphopenia.py, bench/results/nk_lymphopenia_profile.json; "
+                 "branch refit31); not a published range of the fold: the one the validation's own band allows")
 
 PARAMETERS = [
     # Stem and multipotent compartments
@@ -408,7 +413,8 @@ PARAMETERS = [
           bounds=(1.0, 100.0)),
     param("nk_lymphopenia_max_fold", 10.0, "1",
           "largest fold increase of NK-cell proliferation when the NK pool is empty (IL-15 drive)",
-          Calibrated(("T3",), NK_FOLD_HOW), bounds=(1.0, 100.0)),
+          Assumed(LYMPHOID, NK_FOLD_HOW), bounds=(1.0, 100.0),
+          plausible_range=PlausibleRange(2.4, 100.0, NK_FOLD_RANGE)),
     param("il7_hill", 1.0, "1", "steepness of the IL-7-like feedback", Assumed(LYMPHOID, "hyperbolic"),
           bounds=(0.2, 8.0)),
     param("lymphocyte_reference_age_years", 35.0, "year",

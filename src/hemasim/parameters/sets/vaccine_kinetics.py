@@ -109,7 +109,12 @@ PARAMETERS = [
                          "in a day at normal B and CD4 counts. Its screens move vaccine read-outs only because the "
                          "antibody feedback's half-max is in units it sets (the screen cell says which change of the "
                          "assumed members it equals). The Morris screen's 25% on every healthy count was an artefact "
-                         "(one design point at the all-zero fixed point)"), bounds=(0.0, 1e3)),
+                         "(one design point at the all-zero fixed point). In a cohort it also carries the between-"
+                         "patient spread of vaccine responses (vaccine_response_sd_log: each patient's value is this "
+                         "one times exp(SD z), hemasim.cohort.sampling.VACCINE_RESPONSE): its typical value is the "
+                         "convention, its spread is biology (fitted, in the unit-free ratio to the typical value), "
+                         "and a relative response compares with a reference adult at the typical value"),
+          bounds=(0.0, 1e3)),
     param("vaccine_response_sd_log", 1.3502, "1",
           "SD of ln(a patient's vaccine-response factor) between patients: each cohort patient's B-cell recruitment "
           "into a response is the typical value times exp(SD z), z standard normal (median: the typical response; "
