@@ -295,7 +295,7 @@ def _full_model_slope_path(ds: DrugSet) -> str | None:
 
 
 def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np.random.Generator,
-                           n: int) -> DrugVariability:
+                           n: int, *, system_only: bool = False) -> DrugVariability:
     """``n`` patients' values from the between-patient variability ``ds`` publishes, log-normal around
     ``typical`` (healthy-model parameter name -> its typical value) and the set's own values.
 
@@ -305,6 +305,8 @@ def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np
     (``effects.0.full_model.slope_L_per_umol``, or the chain's slope when that effect has no full-model block);
     ``pk.clearance_iiv_sd_log`` (sd of log clearance) -> the set's clearance. The draws come in that fixed order
     (transit, baseline, slope, clearance), ``n`` at a time: it is what makes a cohort reproducible.
+    ``system_only`` draws the chain's system part alone (transit, baseline: the patient's granulopoiesis, not the
+    drug's slope or clearance), for a cohort that carries one set's chain variability over to other drugs (C12).
     """
     healthy: dict[str, np.ndarray] = {}
     drug: dict[str, np.ndarray] = {}
@@ -316,6 +318,8 @@ def drug_variability_draws(ds: DrugSet, typical: Callable[[str], float], rng: np
     if "baseline" in omega:
         healthy["anc_setpoint_1e9_per_L"] = typical("anc_setpoint_1e9_per_L") * np.exp(
             rng.normal(0, omega["baseline"], n))
+    if system_only:
+        return DrugVariability(healthy, drug)
     slope_path = _full_model_slope_path(ds)
     if "slope" in omega and slope_path is not None:
         drug[slope_path] = ds.get(slope_path) * np.exp(rng.normal(0, omega["slope"], n))

@@ -22,7 +22,7 @@ import numpy as np
 
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import Covariates, body_surface_area_m2
-from hemasim.cohort.sampling import NEUTROPHIL_TRANSITS, cancer_white_cell_draws, drug_variability_draws
+from hemasim.cohort.sampling import cancer_white_cell_draws, drug_variability_draws
 from hemasim.endpoints import DayOfNadir, DaysBelow
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import DrugExposure, Regimen, friberg_model, load_drug_set
@@ -226,12 +226,12 @@ def ac_lowest_on_drooger_days(run: tuple[np.ndarray, np.ndarray]) -> float:
 # ---------------------------------------------------------------- C12: AC cohort, cycle 1 (Dees 2000)
 # Registered before the model was run on it (branch dees31; targets.yaml C12, docs/chemotherapy_full_model.md "C12").
 # Only cited between-patient variability: each drug's clearance (the sets' pk.clearance_iiv_sd_log: Ahmed 2020
-# cyclophosphamide 46.4% CV, Joerger 2007 doxorubicin 24.6% CV) and the patient-level part of the Kloft 2006 ANC
-# model's variability that C7 carries (baseline ANC -> ANC set point, mean transit time -> the neutrophil marrow
-# transit times: system parameters of the Friberg chain, not the drug); not Kloft's docetaxel slope IIV (a drug's)
-# and nothing on the AC kill scale (no source).
+# cyclophosphamide 46.4% CV, Joerger 2007 doxorubicin 24.6% CV) and the system-level part of the Kloft 2006 ANC
+# model's variability that C7 carries (baseline ANC -> ANC set point, mean transit time -> the two neutrophil
+# transit times: system parameters of the Friberg chain, estimated on docetaxel patients and assumed to carry over
+# to AC); not Kloft's docetaxel slope IIV (a drug's) and nothing on the AC kill scale (no source).
 #: Dees 2000's women: 44, aged 35-79 (the ages' spread was not read: uniform assumed)
-DEES2000_AGES = (35.0, 79.0)
+DEES2000_AGES_YEARS = (35.0, 79.0)
 #: cohort size and seed (fixed before the run)
 AC_COHORT_N, AC_COHORT_SEED = 1000, 2000
 #: Dees 2000's threshold, ANC < 100/uL, in 1e9/L, and its age split (< 65 against >= 65)
@@ -243,23 +243,19 @@ class AcCohortCourse:
     """Per-patient first-cycle ANC nadir of the AC cohort, with each woman's age."""
 
     age_years: np.ndarray
-    nadir_anc: np.ndarray  # 1e9/L, lowest ANC on the hourly grid over days 0-21 (the continuous nadir)
+    nadir_anc_1e9_per_L: np.ndarray  # lowest ANC on the hourly grid over days 0-21 (the continuous nadir)
 
 
 def _ac_cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
-    """Covariates (women; body size as examples/cohort_docetaxel.yaml's women, assumed), the patient-level ANC
+    """Covariates (women; body size as examples/cohort_docetaxel.yaml's women, assumed), the system-level ANC
     variability (Kloft 2006, as C7 draws it) and each AC set's clearance (its published variability), in that order."""
     rng = np.random.default_rng(seed)
-    cov = Covariates(age_years=rng.uniform(*DEES2000_AGES, n), sex=np.full(n, "female"),
+    cov = Covariates(age_years=rng.uniform(*DEES2000_AGES_YEARS, n), sex=np.full(n, "female"),
                      weight_kg=np.clip(rng.normal(68, 12, n), 40, 150), height_cm=np.clip(rng.normal(163, 7, n), 140, 200))
     params = healthy_adult_parameters()
-    chain = load_drug_set("docetaxel_kloft2006").friberg
-    assert chain is not None
-    omega = {k: float(np.sqrt(v.value)) for k, v in chain.iiv_variance.items()}
-    transit = np.exp(rng.normal(0.0, omega["mean_transit_time"], n))
-    healthy = {name: params.value(name) * transit for name in NEUTROPHIL_TRANSITS}
-    healthy["anc_setpoint_1e9_per_L"] = params.value("anc_setpoint_1e9_per_L") * np.exp(
-        rng.normal(0.0, omega["baseline"], n))
+    # Kloft 2006's system-level ANC variability (estimated on docetaxel patients, assumed to carry over to AC)
+    healthy = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params.value, rng, n,
+                                     system_only=True).healthy
     # the AC sets have no ANC chain, so drug_variability_draws draws their clearance alone
     drug = [drug_variability_draws(load_drug_set(name), params.value, rng, n).drug for name in AC_DRUG_SETS]
     return cov, healthy, drug
@@ -274,7 +270,7 @@ def ac_cohort(n: int = AC_COHORT_N, seed: int = AC_COHORT_SEED, solver: Solver =
                                 extensions=[DrugExposure(ds, per_patient=d) for ds, d in zip(sets, drug, strict=True)])
     r = Simulation(model, solver=solver, events=ac_regimens(body_surface_area_m2(cov))).run(
         21.0, output_every_days=1.0 / 24.0, observe=[ANC])
-    return AcCohortCourse(age_years=np.asarray(cov.age_years), nadir_anc=r.observable(ANC).min(axis=1))
+    return AcCohortCourse(age_years=np.asarray(cov.age_years), nadir_anc_1e9_per_L=r.observable(ANC).min(axis=1))
 
 
 @functools.cache
@@ -283,7 +279,7 @@ def _validate_ac_cohort() -> AcCohortCourse:
 
 
 def _below_pct(c: AcCohortCourse, keep: np.ndarray) -> float:
-    return float(100.0 * np.mean(c.nadir_anc[keep] < DEES2000_ANC_THRESHOLD_1E9_PER_L))
+    return float(100.0 * np.mean(c.nadir_anc_1e9_per_L[keep] < DEES2000_ANC_THRESHOLD_1E9_PER_L))
 
 
 def _ac_cohort_readouts() -> dict[str, Readout]:
@@ -296,7 +292,7 @@ def _ac_cohort_readouts() -> dict[str, Readout]:
         key + "anc_below_0p1_under_65_pct": of(lambda c: _below_pct(c, c.age_years < DEES2000_AGE_SPLIT_YEARS)),
         key + "anc_below_0p1_65_plus_pct": of(lambda c: _below_pct(c, c.age_years >= DEES2000_AGE_SPLIT_YEARS)),
         # least-squares slope of the nadir on age (1e9/L per year)
-        key + "anc_nadir_age_slope_per_year": of(lambda c: float(np.polyfit(c.age_years, c.nadir_anc, 1)[0])),
+        key + "anc_nadir_age_slope_per_year": of(lambda c: float(np.polyfit(c.age_years, c.nadir_anc_1e9_per_L, 1)[0])),
     }
 
 
