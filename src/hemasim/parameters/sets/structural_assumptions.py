@@ -334,7 +334,7 @@ PARAMETERS = [
                   "Macallan 2005 (Blood 105:3633) reports blood B-cell division only (1.9 %/day) and a late label rise "
                   "it puts down to marrow cells with a long post-mitotic maturation, with no duration; an unattributed "
                   "textbook copy says 'estimated to take 2 to 3 days in humans' from a lymphoid progenitor "
-                  "(aspeneducationgroup.com, no data or source named) and another page '1-2 weeks': no human labelling "
+                  "(aspeneducationgroup.com, no data or source named) and another page '1-2 weeks' - no human labelling "
                   "measurement of pro-B to release found"), bounds=(2.0, 60.0)),
     param("nk_precursor_residence_days", 7.0, "day", "NK development time from lymphoid progenitor",
           Assumed(LYMPHOID, "about a week"), bounds=(1.0, 60.0)),
@@ -472,7 +472,7 @@ PARAMETERS += [
                   "read-out only. Held by the G1 mobilisation fit (docs/fit_mobilisation.py): a sourced value would "
                   "need G1 refitted with it. Searched (branch source31, pages corpus; besides the sources in "
                   "docs/mobilisation.md and G7's note): 'circulating CD34+ healthy adults reference values', 'steady-"
-                  "state / basal CD34+ count healthy donors before G-CSF', 'normal range CD34 per microlitre ISHAGE': "
+                  "state / basal CD34+ count healthy donors before G-CSF', 'normal range CD34 per microlitre ISHAGE' - "
                   "a laboratory's flow-cytometry reference range 0-7 cells/uL (muhealth.testcatalog.org/show/CD34; a "
                   "range with no central value); Martino 2017 BBMT 23:1215 (basal count predicts day-5 mobilisation; "
                   "no value in the stored record); Eidenschink (Cytometry B) and Transfus Med Hemother 2009;36:129 "
