@@ -99,11 +99,11 @@ def refit_rows(folder: Path = ROOT / "bench" / "results") -> dict[str, dict]:
     return rows
 
 
-#: what a calibration's refit rows compare with, where it is not the refit at the shipped values (review31): G1's
-#: base is the shipped fit, and its fit redone at the shipped values alone moves the filgrastim read-outs
-BASE_NOTES = {"G1": "the base row is the shipped G1 fit (E_max 71, delay 4.43 d), not refitted: the fit redone at "
-                    "the shipped values gives 74.3, 4.58 d, which alone moves the filgrastim groups' read-outs by up "
-                    "to 3.9% (G2, G7), so up to 3.9% of each change is that drift"}
+#: what a calibration's refit rows compare with, where it is not the refit at the shipped values (review31): none
+#: now - G1's base was the fit shipped before branch g1refit31 (E_max 71, delay 4.43 d), which shipped the fit redone
+#: on the current model (74.3, 4.58 d) and reran the G1 screens on it (bench/results/reach_screen_refit_g1_stages.json,
+#: reach_screen_refit_all_groups.json); a calibration whose base again differs from its refit gets its note here
+BASE_NOTES: dict[str, str] = {}
 
 
 def refit_text(name: str, row: dict, classes: dict[str, str], shown: int = 3) -> str:
