@@ -104,9 +104,11 @@ PARAMETERS = [
           Assumed(IMMUNE, "a recall is faster than a primary response"), bounds=(0.0, 10.0)),
     param("cd8_kill_per_au_day", 10.0, "1/(AU day)", "killing of infected cells per unit of CD8 effectors",
           Assumed(IMMUNE, "against the priming that sets the units (cd8_recruitment_au_per_day): a fraction of "
-                  "an AU of effectors clears the infection - the healthy man's influenza effectors peak at 0.7 AU "
-                  "since cd8_expansion_per_day was cited (0.19 AU with branch virus31's extinction gate; "
-                  "docs/immunity.md), killing each infected cell at 2-7 per day at the peak"),
+                  "an AU of effectors kills infected cells at a few per day - the healthy man's influenza effectors "
+                  "peak at 0.19 AU (cd8_expansion_per_day cited, with the extinction gate; docs/immunity.md), "
+                  "killing each infected cell at about 2 per day at the peak. They come too late to end a primary "
+                  "infection: with this value 0 the healthy man's infection still ends on day 6 (a known "
+                  "limitation, docs/immunity.md; tests/test_viral.py's xfail)"),
           bounds=(0.0, 1e3)),
     param("virus_antigen_dose_per_tcid50_day", 3e-6, "doses/((TCID50/mL) day)",
           "antigen reaching the B-cell response per unit of viral load (in vaccine doses)",
