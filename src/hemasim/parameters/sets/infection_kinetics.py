@@ -6,7 +6,7 @@ count, and a neutropenic host fails. The release gain is calibrated on I1 (WBC a
 moderate infection). Outcome read-outs are qualitative, not predictions of clearance days.
 """
 
-from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference, UnitConvention
+from hemasim.parameters.core import Assumed, Calibrated, UnitConvention
 from hemasim.parameters.sets._helpers import param
 
 INFECTION = "course and outcome of bacterial infections (I1, issue 6)"
