@@ -42,6 +42,10 @@ filgrastim_schedule_mobilisation --calibration-refits --json bench/results/reach
     PYTHONPATH=src python bench/targeted_screen.py cd34_blood_baseline_per_uL naive_infant_turnover_decay_years \
         --calibration-refits --json bench/results/reach_screen_refit_all_groups.json     # all 27 groups read them
 
+(``inflammation_production_au_per_day``'s row was run again on ``--groups infection_and_vaccines,other_predictions``,
+branch finalmend31: the re-traced other_predictions reads it too, a unit convention the vaccine endpoints' unit
+scales read; none of its 23 read-outs moves, as none of the 7 did)
+
 each at x0.5 and x2 its value (none has a sourced plausible range). Sensitivity analysis: no value changes, and the
 read-outs screened include prediction targets' - read at varied values, they must not steer a later choice of these
 values (a value chosen after reading them makes that prediction ``blind: false``). nk_lymphopenia_max_fold (no fit

@@ -68,10 +68,11 @@ def test_infection_scenarios_report_outcomes_and_refuse_bad_input():
     ep = {e.name: e.value for e in evaluate_endpoints(run_scenario(s))}
     assert ep["bacteria_cleared"] == 1.0 and 0 < ep["bacteria_clearance_day"] < 30
     assert ep["bacteria_peak_wbc"] > 12 and ep["bacteria_peak_cfu"] >= 1e9
-    with pytest.raises(ScenarioError, match="interventions.0.inoculum_cfu"):
-        parse_scenario({"name": "x", "duration_days": 40, "patient": {"age_years": 35, "sex": "male",
-                                                                      "weight_kg": 70},
-                        "interventions": [{"kind": "infection", "day": 1, "inoculum_cfu": 0}]})
+    for below_one_cfu in (0, 0.5):  # below one bacterium the extinction gate would silently end it: refused
+        with pytest.raises(ScenarioError, match="interventions.0.inoculum_cfu"):
+            parse_scenario({"name": "x", "duration_days": 40, "patient": {"age_years": 35, "sex": "male",
+                                                                          "weight_kg": 70},
+                            "interventions": [{"kind": "infection", "day": 1, "inoculum_cfu": below_one_cfu}]})
 
 
 @pytest.mark.slow  # > 2 s (speedcohort: `make test-fast` under a minute)

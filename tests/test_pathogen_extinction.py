@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from hemasim.assembly import run_scenario
-from hemasim.biology import Covariates, healthy_human_model, infection
+from hemasim.biology import Covariates, healthy_human_model
 from hemasim.biology.infection import BacterialInfection, pathogen_state
 from hemasim.events import CellInfusion
 from hemasim.parameters import healthy_adult_parameters
@@ -94,10 +94,8 @@ def _challenge(parameters, hill=None):
     """P3's shedding days above 1 TCID50/mL and P4's peak day (as hemasim.validation.predictions_misc reads them, on
     the scenario's 0.01-day grid), the days the load crosses 1 TCID50/mL (log-interpolated: finer than the grid) and
     the peak load."""
-    with pytest.MonkeyPatch.context() as patch:
-        if hill is not None:
-            patch.setattr(infection, "EXTINCTION_GATE_HILL", hill)
-        r = scenario_run("influenza_challenge", {"parameters": parameters} if parameters else None)
+    parameters = {**(parameters or {}), **({"pathogen_extinction_gate_hill": hill} if hill is not None else {})}
+    r = scenario_run("influenza_challenge", {"parameters": parameters} if parameters else None)
     load, t = r.observable("influenza_viral_load"), r.times
     above = (load >= 1.0)[:-1] & (t[:-1] >= 1.0)
     log_load = np.log(np.maximum(load, 1e-300))

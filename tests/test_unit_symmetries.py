@@ -198,3 +198,29 @@ def test_a_convention_set_alone_changes_the_relative_response_as_its_members_equ
     members = _relative_response(equivalent_change("antibody_secretion_au_per_cell_day", 4.0))
     assert alone == pytest.approx(members, rel=1e-6)
     assert abs(alone / base - 1.0) > 0.05
+
+
+def test_a_sweep_point_reports_the_relative_response_a_single_run_with_its_values_does():
+    """A sweep's per-point values reach the model per patient, not the scenario's table: the relative response's
+    reference adult must follow each point's conventions (finalread31: x4 the antibody convention gave 0.573 as a
+    single run and 2.29 as a sweep point). A convention changed alone is a change of biology, so its point differs
+    from the base point."""
+    import pandas as pd
+
+    from hemasim.assembly import run_scenario, scenario_endpoint_columns
+    from hemasim.scenario import parse_scenario
+    from hemasim.sensitivity.batch import evaluate_points
+
+    name = "antibody_secretion_au_per_cell_day"
+    shipped = healthy_adult_parameters().value(name)
+    spec = {"name": "old_vaccinee", "duration_days": 35, "output": {"every_days": 0.5}, "aging": False,
+            "patient": {"age_years": 80, "sex": "male", "weight_kg": 75, "height_cm": 178},
+            "interventions": [{"kind": "vaccine", "day": 7, "antigen": "influenza"}]}
+    single = []
+    for factor in (1.0, 4.0):
+        r = run_scenario(parse_scenario({**spec, "parameters": {name: shipped * factor}}))
+        cols = {c.name: float(c.values[0]) for c in scenario_endpoint_columns(r.record.scenario, r)}
+        single.append(cols["influenza_relative_response"])
+    swept = evaluate_points(parse_scenario(spec), pd.DataFrame({name: [shipped, 4.0 * shipped]}))
+    assert swept["influenza_relative_response"].to_numpy() == pytest.approx(single, rel=1e-6)
+    assert abs(single[1] / single[0] - 1.0) > 0.05

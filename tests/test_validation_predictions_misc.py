@@ -32,7 +32,8 @@ def test_the_other_predictions_pass_or_fail_as_reported():
     status, values = validation_outcome(["other_predictions"])
     assert status == {"P1": "pass", "P2": "fail", "P3": "fail", "P4": "pass", "P5": "fail", "P6": "pass",
                       "P7": "fail", "P8": "fail", "P9": "fail", "P10": "pass", "P18": "pass"}
-    assert values["influenza_challenge_shedding_days_above_detection"] == pytest.approx(5.46, abs=0.02)
+    # 5.46 until branch source31 cited cd8_expansion_per_day (Le 2015)
+    assert values["influenza_challenge_shedding_days_above_detection"] == pytest.approx(5.44, abs=0.02)
     assert values["donation_550mL_days_to_regain_90pct_red_cell_mass"] == pytest.approx(34.2, abs=1.0)
     assert values["donation_500mL_days_to_80pct_hb_recovery"] == pytest.approx(26.7, abs=1.0)  # 32.0 until donation
     assert values["alemtuzumab_months_to_b_cells_100_per_uL"] == pytest.approx(1.06, abs=0.05)  # 0.99 at B 350/uL

@@ -11,11 +11,11 @@ from hemasim.simulation import Simulation
 from tests.conftest import assert_roadrunner_matches
 
 
-def _scenario(interventions, genotype="healthy", days=150, age=35, aging=True):
+def _scenario(interventions, genotype="healthy", days=150, age=35, aging=True, parameters=None):
     return parse_scenario({"name": "viral", "duration_days": days, "output": {"every_days": 0.25}, "aging": aging,
                            "patient": {"age_years": age, "sex": "male", "weight_kg": 75, "height_cm": 178,
                                        "genotype": genotype},
-                           "interventions": interventions})
+                           "interventions": interventions, "parameters": parameters or {}})
 
 
 INFECTION = {"kind": "viral_infection", "day": 30, "virus": "influenza", "inoculum_tcid50": 0.1}
@@ -33,10 +33,11 @@ def test_without_an_inoculum_the_healthy_state_holds():
     assert np.all(r.observable("influenza_viral_load") == 0.0)
 
 
-def test_a_healthy_adult_clears_with_t_cells_and_a_host_without_them_by_exhausting_the_epithelium():
+def test_a_healthy_adult_mounts_cd8_and_igg_and_clears_before_a_host_without_t_cells_who_exhausts_the_epithelium():
     """Without T cells nothing but the exhausted epithelium ends the infection: a higher peak, cleared later, no CD8 or
     IgG response. (It kept shedding, from a trough of 0.06 infected cells, before the extinction gate: docs/immunity.md,
-    "Extinction of a cleared infection".)"""
+    "Extinction of a cleared infection".) What ends the healthy man's infection sooner is the antibody, not the CD8
+    killing (the xfail below)."""
     healthy = _endpoints(run_scenario(_scenario([INFECTION])))
     assert healthy["influenza_cleared"] == 1.0
     assert 3 <= healthy["influenza_clearance_day"] <= 15
@@ -52,6 +53,17 @@ def test_a_healthy_adult_clears_with_t_cells_and_a_host_without_them_by_exhausti
     assert e["influenza_peak_viral_load"] > healthy["influenza_peak_viral_load"]
     assert e["influenza_cleared"] == 1.0 and e["influenza_clearance_day"] > healthy["influenza_clearance_day"]
     assert scid.observable("influenza_viral_load")[-1] < 1e-20  # extinct, decaying (c 3/day) toward zero
+
+
+@pytest.mark.xfail(strict=True, reason="known limitation (docs/immunity.md, viral infection): the model's CD8 "
+                   "expansion needs infected cells (s(I) = I/(I + 10 cells)) and stops once they fall below ~10, so "
+                   "the effectors peak at 0.19 AU as the infection ends; Le 2015's expansion runs ~2 weeks. With "
+                   "cd8_kill_per_au_day = 0 the healthy man's infection still ends on day 6")
+def test_cd8_killing_shortens_the_healthy_mans_infection():
+    with_killing = _endpoints(run_scenario(_scenario([INFECTION])))
+    without = _endpoints(run_scenario(_scenario([INFECTION], parameters={"cd8_kill_per_au_day": 0.0})))
+    assert with_killing["influenza_cleared"] == without["influenza_cleared"] == 1.0
+    assert with_killing["influenza_clearance_day"] < without["influenza_clearance_day"]
 
 
 def test_a_prior_vaccine_lowers_the_peak_more_the_larger_the_dose():

@@ -30,14 +30,7 @@ from hemasim.biology.builder import BuildContext
 from hemasim.biology.vaccine import antigen_state, with_humoral_response
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
 
-__all__ = ["EXTINCTION_GATE_HILL", "BacterialInfection", "pathogen_state"]
-
-#: steepness h of the extinction gates x^h / (x^h + x_ext^h) on bacterial growth and virus release (hemasim.biology.viral):
-#: the form of the law, a smooth stand-in for a step at one CFU or one infected cell that every solver and the SBML
-#: export take as any other Emax law (6% of full growth at half the threshold, 94% at twice it, 99.99% at ten times
-#: it); any h >= 1 makes the cleared state stable. Shown not to matter: h = 2 and 8 leave the challenge read-outs P3,
-#: P4 unmoved (the load crosses 1 TCID50/mL within 1e-4 day of the same days; tests/test_pathogen_extinction.py)
-EXTINCTION_GATE_HILL = 4.0
+__all__ = ["BacterialInfection", "pathogen_state"]
 
 
 def pathogen_state(name: str) -> str:
@@ -78,8 +71,9 @@ class BacterialInfection:
         ]
         # x(B) = B^h / (B^h + B_ext^h): the EMAX law with E_max 1, shifted by -1 (a smooth step at one CFU)
         m.feedbacks.append(Feedback(f"{n}_extinction_gate", FeedbackKind.EMAX,
-                                    (1.0, p("bacteria_extinction_cfu"), EXTINCTION_GATE_HILL),
-                                    signal=f"{n}_load", offset=-1.0, parameters=("bacteria_extinction_cfu",)))
+                                    (1.0, p("bacteria_extinction_cfu"), p("pathogen_extinction_gate_hill")),
+                                    signal=f"{n}_load", offset=-1.0,
+                                    parameters=("bacteria_extinction_cfu", "pathogen_extinction_gate_hill")))
         m.flow(f"{n}_growth", "proliferation", bac, bac, p("bacteria_growth_per_day"), consume=0.0,
                feedbacks=(f"{n}_carrying_capacity", f"{n}_extinction_gate"), parameters=("bacteria_growth_per_day",))
         # k_N ANC B / (1 + B/B_sat): the EMAX law with E_max -1 is B_sat / (B_sat + B)

@@ -11,7 +11,8 @@ the infection share B-cell memory and IgG).
     antigen for the B-cell response: kappa V (in vaccine doses per day); s(I) = I / (I + K_I)
     extinction gate x(I) = I^h / (I^h + I_ext^h), I_ext = 1 infected cell
 
-Below one infected cell (I counts the whole body's cells) release vanishes, so a cleared infection is extinct: it
+Below one infected cell (I is an absolute count in the upper respiratory tract, the model's only site; h is
+pathogen_extinction_gate_hill) release vanishes, so a cleared infection is extinct: it
 cannot regrow from the residue of 1e-12-1e-18 TCID50/mL the solver leaves, which it otherwise did once immunity
 had waned (R0 above 1), into a chronic state of a fraction of one infected cell (issue virus31).
 
@@ -27,7 +28,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from hemasim.biology import infection  # the extinction gate's steepness, read when built (a test varies it)
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.vaccine import antigen_state, reference_blood_counts, with_humoral_response
 from hemasim.model.compiled import DAYS_PER_YEAR
@@ -72,8 +72,9 @@ class ViralInfection:
                      offset=-1.0, parameters=("infected_cells_half_antigen",)),
             # x(I) = I^h / (I^h + I_ext^h): the EMAX law with E_max 1, shifted by -1 (a smooth step at one cell)
             Feedback(f"{n}_extinction_gate", FeedbackKind.EMAX,
-                     (1.0, p("virus_extinction_infected_cells"), infection.EXTINCTION_GATE_HILL),
-                     signal=f"{n}_infected", offset=-1.0, parameters=("virus_extinction_infected_cells",)),
+                     (1.0, p("virus_extinction_infected_cells"), p("pathogen_extinction_gate_hill")),
+                     signal=f"{n}_infected", offset=-1.0,
+                     parameters=("virus_extinction_infected_cells", "pathogen_extinction_gate_hill")),
             Feedback(f"{n}_naive_cd8_availability", FeedbackKind.LINEAR, (per_ul / reference_blood_counts()["naive_cd8"],),
                      signal=f"{n}_naive_cd8_help", parameters=("lymphocyte_blood_fraction",)),
         ]

@@ -156,6 +156,10 @@ class EndpointContext:
     #: None: the youngest of :attr:`ages_years`. What decides a column that only some ages have (the transplant's
     #: ``cd4_for_age_day``), so that every partition of a cohort has the same columns whatever ages it drew
     youngest_age_years: float | None = None
+    #: True for a sensitivity design (sweep, screen): each point is a single run with its :attr:`per_patient` values
+    #: as ``parameters:``, in its own arbitrary units (the vaccine's relative response rescales its reference adult
+    #: per point); False for a cohort, whose draws are each patient's biology in the table's units
+    points_are_runs: bool = False
 
     def value(self, name: str) -> float | np.ndarray:
         """Parameter ``name`` as each patient's model was built with it: his own value where :attr:`per_patient`

@@ -42,7 +42,9 @@ class InfectionSpec(InoculationSpec):
 
     kind: Literal["infection"]
     pathogen: Literal["bacteria"] = "bacteria"
-    inoculum_cfu: float = Field(default=1e9, gt=0, le=1e11)
+    # at least one bacterium: below one CFU the extinction gate (bacteria_extinction_cfu) stops growth, so a smaller
+    # inoculum would be silently extinguished; refused like any other out-of-range field
+    inoculum_cfu: float = Field(default=1e9, ge=1.0, le=1e11)
 
     report_section = ReportSection("infection", _infection_section)
     extension_order = ExtensionOrder.BACTERIA

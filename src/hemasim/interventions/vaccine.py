@@ -86,12 +86,28 @@ def reference_unit_scales(parameters: Mapping[str, Parameter]) -> tuple[tuple[st
     """The run's arbitrary units against the shipped table's: each family's k (sorted family, k pairs) that takes the
     shipped conventions to ``parameters``' values (:func:`hemasim.parameters.units.unit_scales`; all 1 for the
     shipped table, whatever the members that are not conventions are)."""
-    from hemasim.parameters.units import conventions, unit_scales
+    from hemasim.parameters.units import conventions
+
+    return _scales_of({n: parameters[n].value for n in conventions()})
+
+
+def _scales_of(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    from hemasim.parameters.units import unit_scales
 
     shipped = healthy_adult_parameters()
-    names = list(conventions())
-    k = unit_scales({n: parameters[n].value for n in names}, {n: shipped.value(n) for n in names})
+    k = unit_scales(values, {n: shipped.value(n) for n in values})
     return tuple(sorted((f, round(v, 12)) for f, v in k.items()))
+
+
+def point_unit_scales(parameters: Mapping[str, Parameter], per_point: Mapping[str, np.ndarray], n: int
+                      ) -> list[tuple[tuple[str, float], ...]]:
+    """:func:`reference_unit_scales` of each of ``n`` sensitivity-design points: its own values of the conventions
+    (``per_point``: name -> (n,) values) where it has them, the table's elsewhere - so a point is reported in the
+    units a single run with its values as ``parameters:`` would use."""
+    from hemasim.parameters.units import conventions
+
+    return [_scales_of({c: float(per_point[c][i]) if c in per_point else parameters[c].value for c in conventions()})
+            for i in range(n)]
 
 
 def _in_units(params: ParameterSet, scales: Mapping[str, float]) -> ParameterSet:
@@ -134,13 +150,16 @@ VACCINE_UNITS = {"plasmablast_peak_day": "day after first dose", f"plasmablast_p
 
 
 def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], schedules: Mapping[str, Doses],
-                            parameters: Mapping[str, Parameter] | None = None) -> list[EndpointColumn]:
+                            parameters: Mapping[str, Parameter] | None = None,
+                            point_scales: Sequence[tuple[tuple[str, float], ...]] | None = None) -> list[EndpointColumn]:
     """Per antigen, for many patients (``obs``: name -> (N, T)): plasmablast peak day and IgG peak after the
     first dose, IgG 28 days after the last dose, that IgG relative to a healthy 35-year-old given the same
     doses (in the units of the run's ``parameters``, the table every patient's model was built from; None: the
     shipped table; see :func:`reference_igg_day28`), and the responder flag (relative response at least
     :data:`RESPONDER_SHARE`). A cohort's per-patient draws of a convention are that patient's biology in the run's
-    units, not a unit of his own: the reference follows the table, not the draws."""
+    units, not a unit of his own: the reference follows the table, not the draws. A sensitivity design's points are
+    single runs, each in its own units: ``point_scales`` (one per patient, :func:`point_unit_scales`) then replaces
+    the table's."""
     scales = () if parameters is None else reference_unit_scales(parameters)
     out = []
     for antigen, doses in schedules.items():
@@ -161,7 +180,10 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
         if times[-1] < last + 28.0 - 1e-9:
             continue
         d28 = np.array([np.interp(last + 28.0, times, row) for row in igg])
-        rel = d28 / reference_igg_day28(antigen, doses, scales)
+        if point_scales is None:
+            rel = d28 / reference_igg_day28(antigen, doses, scales)
+        else:  # the reference is cached per set of scales: one run per distinct unit, not per point
+            rel = d28 / np.array([reference_igg_day28(antigen, doses, k) for k in point_scales])
         out += [EndpointColumn(f"{antigen}_igg_day28_au", "AU", f"{antigen} IgG 28 days after the last dose", d28),
                 EndpointColumn(f"{antigen}_relative_response", "1", "day-28 IgG relative to a healthy 35-year-old "
                                "given the same doses", rel),
@@ -179,7 +201,12 @@ class VaccineEndpoints(EndpointFamily):
         return [f"{a}_{k}" for a in self.schedules for k in ("plasmablasts_au", "igg_au")]
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
-        return vaccine_endpoint_values(times, obs, self.schedules, ctx.parameters)
+        from hemasim.parameters.units import conventions
+
+        point_scales = None
+        if ctx.points_are_runs and set(conventions()) & set(ctx.per_patient):
+            point_scales = point_unit_scales(ctx.parameters, ctx.per_patient, ctx.n_patients)
+        return vaccine_endpoint_values(times, obs, self.schedules, ctx.parameters, point_scales)
 
     def units(self) -> dict[str, str]:
         return {f"{a}_{end}": unit for a in self.schedules for end, unit in VACCINE_UNITS.items()}

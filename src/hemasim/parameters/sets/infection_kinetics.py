@@ -6,7 +6,7 @@ count, and a neutropenic host fails. The release gain is calibrated on I1 (WBC a
 moderate infection). Outcome read-outs are qualitative, not predictions of clearance days.
 """
 
-from hemasim.parameters.core import Assumed, Calibrated, Cited, Reference, UnitConvention
+from hemasim.parameters.core import Assumed, Calibrated, UnitConvention
 from hemasim.parameters.sets._helpers import param
 
 INFECTION = "course and outcome of bacterial infections (I1, issue 6)"
@@ -68,19 +68,33 @@ PARAMETERS += [
 ]
 #: extinction of a bacterial population is its count reaching zero, a stochastic event that decides the clearance of
 #: small populations (Teimouri & Kolomeisky 2019; pages corpus, https://pmc.ncbi.nlm.nih.gov/articles/PMC6451408)
-TEIMOURI_2019 = Reference(
-    "Teimouri2019", "Teimouri H, Kolomeisky AB", 2019,
-    "Theoretical investigation of stochastic clearance of bacteria",
-    "J R Soc Interface 2019 (PMC6451408; authors and title confirmed by the APS March Meeting 2019 abstract, "
-    "meetings-archive.aps.org/mar/2019/y66/6)")
-PARAMETERS.append(
+TEIMOURI_2019 = ("Teimouri & Kolomeisky 2019, Theoretical investigation of stochastic clearance of bacteria, J R Soc "
+                 "Interface (PMC6451408; authors and title confirmed by the APS March Meeting 2019 abstract, "
+                 "meetings-archive.aps.org/mar/2019/y66/6)")
+EXTINCTION = "ending of a cleared infection (issue virus31; docs/immunity.md, \"Extinction of a cleared infection\")"
+PARAMETERS.extend([
     param("bacteria_extinction_cfu", 1.0, "CFU",
           "bacterial load below which bacteria do not replicate (the infection is extinct)",
-          Cited(TEIMOURI_2019,
-                "abstract: 'the clearance of large bacterial populations proceeds deterministically, while for smaller "
-                "populations, the stochastic effects become more relevant' - extinction is the count reaching zero; "
-                "the value is the least whole count above it, one CFU of the whole-body load - a rule, not a fitted "
-                "number (pages corpus, https://pmc.ncbi.nlm.nih.gov/articles/PMC6451408). Without it a cleared "
-                "1e9-CFU infection's residue (3e-26 CFU on day 38) grew back to 3.5 CFU through six docetaxel nadirs "
-                "(tests/test_pathogen_extinction.py; docs/immunity.md, \"Extinction of a cleared infection\")"),
-          bounds=(1e-6, 1e6)))
+          Assumed(EXTINCTION,
+                  f"a rule, not a cited number: {TEIMOURI_2019}, abstract: 'the clearance of large bacterial "
+                  "populations proceeds deterministically, while for smaller populations, the stochastic effects "
+                  "become more relevant' - extinction is the count reaching zero; the value is the least whole count "
+                  "above it, one CFU of the whole-body load. Without it a cleared 1e9-CFU infection's residue "
+                  "(3e-26 CFU on day 38) grew back to 3.5 CFU through six docetaxel nadirs "
+                  "(tests/test_pathogen_extinction.py)",
+                  what_if="the bacterial validation read-outs (I1) are of loads far above 1 CFU, where the gate is 1 "
+                  "to double precision; a scenario's inoculum below 1 CFU is refused (the gate would extinguish "
+                  "it)"),
+          bounds=(1e-6, 1e6)),
+    param("pathogen_extinction_gate_hill", 4.0, "1",
+          "steepness h of the extinction gates x^h / (x^h + x_ext^h) on bacterial growth and virus release",
+          Assumed(EXTINCTION,
+                  "the form of the law, a smooth stand-in for a step at one CFU or one infected cell that every "
+                  "solver and the SBML export take as any other Emax law (6% of full growth at half the threshold, "
+                  "94% at twice it, 99.99% at ten times it); any h >= 1 makes the cleared state stable (release and "
+                  "growth vanish as x^(h+1))",
+                  what_if="h = 2 and 8 leave the challenge read-outs P3, P4 unmoved (the load crosses 1 TCID50/mL "
+                  "within 1.1e-3 day of the same days, the peak within 0.1%; tests/test_pathogen_extinction.py); "
+                  "at h 1, 2 and 4 the IL2RG-SCID host's infection ends for thresholds of 0.05 cells and above"),
+          bounds=(1.0, 16.0)),
+])

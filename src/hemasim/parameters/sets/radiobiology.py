@@ -14,14 +14,15 @@ leaves 1/e on the exponential part of a survival curve) with no shoulder is alph
   recovery from sublethal damage between fractions (Br J Cancer Suppl 6:221, 1984): beta = 0.
 * Haematopoietic stem cells: no human value was found (literature folder: "No human CFU-GM, BFU-E, CFU-Mk
   or LT-HSC D0 / alpha / beta was found"); alpha assumed, less sensitive than the progenitors (quiescent); beta
-  set through alpha/beta = 10 Gy, inside the 7-11 Gy of early reactions of human normal tissues (Thames 1990).
+  assumed through alpha/beta = 10 Gy, inside the 7-11 Gy of early reactions of human (breast) skin (Thames 1990),
+  which bounds its plausible range only (skin, not stem cells).
 """
 
 from hemasim.parameters.core import Assumed, Cited, PlausibleRange, Reference
 from hemasim.parameters.sets._helpers import param
 
 TBI = "depth of ablation by total-body irradiation (host HSCs left after TBI-based conditioning)"
-HSC_ALPHA_PER_GY = 0.6  # radiosensitivity_alpha_hsc_per_Gy (assumed); beta is it over the cited alpha/beta
+HSC_ALPHA_PER_GY = 0.6  # radiosensitivity_alpha_hsc_per_Gy (assumed); beta is it over the assumed alpha/beta
 HSC_ALPHA_BETA_GY = 10.0
 THAMES_EARLY_ALPHA_BETA_GY = (7.0, 11.0)
 
@@ -31,11 +32,6 @@ TBI_LYMPHOCYTES_1987 = Reference(
     "transplantation in leukaemia patients (PubMed 3303160; abstract read at "
     "linkedlifedata.com/resource/pubmed-article/3303160; copied in docs/literature)",
     "journal not visible in the record")
-THAMES_1990 = Reference(
-    "Thames1990", "Thames HD, Bentzen SM, Turesson I, Overgaard M, Van den Bogaert W.", 1990,
-    "Time-dose factors in radiotherapy: a review of the human data (abstract read at "
-    "lirias.kuleuven.be/handle/123456789/40087 and pubmed.ncbi.nlm.nih.gov/2281152, pages corpus)",
-    "Radiother Oncol 19:219-235", "10.1016/0167-8140(90)90149-q")
 KIMLER_1985 = Reference(
     "Kimler1985", "Kimler BF, Park CH, Yakar D, Mies RM.", 1985,
     "radiation survival of marrow colony-forming cells of patients with acute nonlymphocytic leukaemia and of "
@@ -49,21 +45,21 @@ PARAMETERS = [
                   "about 0.24 after one 2-Gy fraction"), bounds=(0.0, 5.0)),
     param("radiosensitivity_beta_hsc_per_Gy2", HSC_ALPHA_PER_GY / HSC_ALPHA_BETA_GY, "1/Gy^2",
           "LQ beta of haematopoietic stem cells",
-          Cited(THAMES_1990, "abstract: the alpha/beta of early reactions in human normal tissues is 7 to 11 Gy (direct "
-                "analysis of breast treatments; consistent with experimental animals), that of late effects 2 to 4 Gy. "
-                "Mapping: the model's HSC survival is exp(-alpha d - beta d^2), so beta = alpha / (alpha/beta); the "
-                "haematopoietic stem cells are read as an early-responding tissue, alpha/beta = 10 Gy (inside 7-11; "
-                "the record's ratio before it was cited, not the range's midpoint 9), with alpha the record "
-                "radiosensitivity_alpha_hsc_per_Gy = 0.6/Gy (assumed): 0.06/Gy^2; the plausible range is 0.6/11 "
-                "to 0.6/7. Searched besides (pages corpus): Fowler 1989 Br J Radiol 62:679 (scribd copy, table not in "
-                "the stored text); a radiotherapy-dictionary blog listing bone marrow alpha/beta 10 Gy for transient "
-                "hypoplasia and 5 Gy for lethal aplasia (radiotherapydictionary.blogspot.com, its reference [5] not "
-                "traced, so not cited)"),
+          Assumed(TBI, "alpha/beta = 10 Gy, the usual value for early-responding tissues; no human HSC alpha/beta "
+                  "was found. Not cited: Thames 1990 (Radiother Oncol 19:219, abstract, pages corpus; "
+                  "lirias.kuleuven.be/handle/123456789/40087) gives 7-11 Gy for early reactions of human normal "
+                  "tissues from the direct analysis of breast treatments - skin, not haematopoietic stem cells - so "
+                  "it bounds the ratio's plausible range only: beta = alpha / (alpha/beta) = 0.6/11 to 0.6/7 = "
+                  "0.0545-0.0857/Gy^2 at the record's alpha 0.6/Gy (radiosensitivity_alpha_hsc_per_Gy, assumed). "
+                  "Searched besides (pages corpus): Fowler 1989 Br J Radiol 62:679 (scribd copy, table not in the "
+                  "stored text); a radiotherapy-dictionary blog listing bone marrow alpha/beta 10 Gy for transient "
+                  "hypoplasia and 5 Gy for lethal aplasia (radiotherapydictionary.blogspot.com, its reference [5] "
+                  "not traced, so not cited)"),
           bounds=(0.0, 1.0),
           plausible_range=PlausibleRange(HSC_ALPHA_PER_GY / THAMES_EARLY_ALPHA_BETA_GY[1],
                                          HSC_ALPHA_PER_GY / THAMES_EARLY_ALPHA_BETA_GY[0],
-                                         "Thames 1990 Radiother Oncol 19:219, abstract: early reactions alpha/beta "
-                                         "7-11 Gy, at the record's alpha 0.6/Gy")),
+                                         "Thames 1990 Radiother Oncol 19:219, abstract: early reactions of human "
+                                         "(breast) skin, alpha/beta 7-11 Gy, at the record's alpha 0.6/Gy")),
     param("radiosensitivity_alpha_progenitor_per_Gy", 1.0 / 0.82, "1/Gy",
           "LQ alpha of dividing progenitors and precursors (MPP, CLP, committed pools, dividing precursors)",
           Cited(KIMLER_1985, "abstract: normal marrow colony-forming cells D0 0.5-1.3 Gy, mean 0.82 +/- 0.22 Gy, "

@@ -37,10 +37,9 @@ UNVERIFIED = ("values recognised as the study's Table 1 estimates, not read from
 #: why a deterministic model needs an extinction rule: in the stochastic theory of early infection an infection is
 #: extinct once both virions and infected cells are gone, and a single infected cell may still fail to start one; an
 #: ODE's expected count below one cell has no such state and regrows from any residue once R0 > 1 (issue virus31)
-PEARSON_2011 = Reference(
-    "Pearson2011", "Pearson JE, Krapivsky P, Perelson AS", 2011,
-    "Stochastic theory of early viral infection: continuous versus burst production of virions",
-    "PLoS Comput Biol 7(2):e1001058 (PMID 21304934)", "10.1371/journal.pcbi.1001058")
+PEARSON_2011 = ("Pearson, Krapivsky & Perelson 2011, Stochastic theory of early viral infection, PLoS Comput Biol "
+                "7:e1001058 (doi 10.1371/journal.pcbi.1001058; pages corpus, https://pmc.ncbi.nlm.nih.gov/articles/"
+                "PMC3033366)")
 
 KINETICS = "within-host course of a respiratory viral infection (issue 6)"
 IMMUNE = "clearance of a viral infection by CD8 T cells and antibody (issue 6)"
@@ -92,10 +91,15 @@ PARAMETERS = [
                 "expansion, so cd8_expansion_per_day = 0.347 + 0.4 = 0.747/day; the abstract gives no spread between "
                 "vaccinees. Replaces the assumed 2/day (doubling every 8-12 h, a mouse figure: LCMV 3/day, "
                 "pmc.ncbi.nlm.nih.gov/articles/PMC114648); changed on branch source31 from the source alone, before "
-                "the model was run with it"),
+                "the model was run with it. What is cited is the net rate, 0.347/day: this value is that plus the "
+                "assumed cd8_contraction_per_day (0.4/day), so varying cd8_contraction_per_day alone (a what-if, a "
+                "screen) changes the cited net rate too; to vary the contraction with the net rate held, move this "
+                "value with it"),
           bounds=(0.0, 10.0)),
     param("cd8_contraction_per_day", CD8_CONTRACTION_PER_DAY, "1/day", "loss of CD8 effectors (contraction)",
-          Assumed(IMMUNE, "the effector pool contracts over one to two weeks after the peak"), bounds=(0.0, 10.0)),
+          Assumed(IMMUNE, "the effector pool contracts over one to two weeks after the peak; it is also added to "
+                  "the cited net expansion to give cd8_expansion_per_day, so varying it alone changes that cited net "
+                  "rate"), bounds=(0.0, 10.0)),
     param("cd8_memory_fraction", 0.05, "1", "share of contracting CD8 effectors that become memory cells",
           Assumed(IMMUNE, "a few percent survive contraction"), bounds=(0.0, 1.0)),
     param("cd8_memory_half_life_years", 8.0, "year", "half-life of virus-specific memory CD8 T cells",
@@ -104,9 +108,11 @@ PARAMETERS = [
           Assumed(IMMUNE, "a recall is faster than a primary response"), bounds=(0.0, 10.0)),
     param("cd8_kill_per_au_day", 10.0, "1/(AU day)", "killing of infected cells per unit of CD8 effectors",
           Assumed(IMMUNE, "against the priming that sets the units (cd8_recruitment_au_per_day): a fraction of "
-                  "an AU of effectors clears the infection - the healthy man's influenza effectors peak at 0.7 AU "
-                  "since cd8_expansion_per_day was cited (0.19 AU with branch virus31's extinction gate; "
-                  "docs/immunity.md), killing each infected cell at 2-7 per day at the peak"),
+                  "an AU of effectors kills infected cells at a few per day - the healthy man's influenza effectors "
+                  "peak at 0.19 AU (cd8_expansion_per_day cited, with the extinction gate; docs/immunity.md), "
+                  "killing each infected cell at about 2 per day at the peak. They come too late to end a primary "
+                  "infection: with this value 0 the healthy man's infection still ends on day 6 (a known "
+                  "limitation, docs/immunity.md; tests/test_viral.py's xfail)"),
           bounds=(0.0, 1e3)),
     param("virus_antigen_dose_per_tcid50_day", 3e-6, "doses/((TCID50/mL) day)",
           "antigen reaching the B-cell response per unit of viral load (in vaccine doses)",
@@ -119,16 +125,19 @@ PARAMETERS = [
 PARAMETERS.append(
     param("virus_extinction_infected_cells", 1.0, "cells",
           "infected-cell count below which infected cells release no virus (the infection is extinct)",
-          Cited(PEARSON_2011,
-                "abstract: extinction is 'the state when both the population of virions and infected cells vanish' "
-                "(whole counts of zero); the value is the least whole count above it, one infected cell, in the "
-                "whole-body count the model's cells are (Baccam 2006's T0 = 4e8 upper-respiratory epithelial cells) - "
-                "a rule, not a fitted number (pages corpus, https://pmc.ncbi.nlm.nih.gov/articles/PMC3033366). Without "
-                "it a cleared primary infection left 1e-12-1e-18 TCID50/mL that the solver's error kept alive and "
-                "that settled, once immunity had waned (R0 above 1 from about day 400), into a chronic state of 0.07 "
-                "infected cells. This value over 0.1-10 cells and the gate's steepness "
-                "(hemasim.biology.infection.EXTINCTION_GATE_HILL, 4) over 2-8 leave the challenge read-outs P3, P4 "
-                "unmoved (the load crosses 1 TCID50/mL within 1.1e-3 day of the same days); at 1e3 cells the "
-                "0.1-TCID50/mL inoculum, which infects a few hundred cells, no longer starts an infection "
-                "(tests/test_pathogen_extinction.py)"),
+          Assumed("ending of a cleared viral infection (issue virus31; docs/immunity.md)",
+                  f"a rule, not a cited number: in the stochastic theory of early infection ({PEARSON_2011}, "
+                  "abstract) extinction is 'the state when both the population of virions and infected cells "
+                  "vanish' (whole counts of zero); the value is the least whole count above it, one infected cell, "
+                  "as an absolute count in the upper respiratory tract (the model's only site: Baccam 2006's T0 = "
+                  "4e8 upper-respiratory epithelial cells). Without it a cleared primary infection left 1e-12-1e-18 "
+                  "TCID50/mL that the solver's error kept alive and that settled, once immunity had waned (R0 above "
+                  "1 from about day 400), into a chronic state of 0.07 infected cells",
+                  what_if="0.1-10 cells, and the gate's steepness pathogen_extinction_gate_hill over 2-8, leave the "
+                  "challenge read-outs P3, P4 unmoved (the load crosses 1 TCID50/mL within 1.1e-3 day of the same "
+                  "days); at 1e3 cells the 0.1-TCID50/mL inoculum, which infects a few hundred cells, no longer "
+                  "starts an infection (tests/test_pathogen_extinction.py). The IL2RG-SCID host's infection ends "
+                  "(day 7.25 after the inoculum) for thresholds of 0.05 cells and above and persists at 0.01 (its "
+                  "first wave leaves about 0.06 infected cells, from which the regrown epithelium is infected "
+                  "again)"),
           bounds=(1e-6, 1e6)))
