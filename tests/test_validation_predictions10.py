@@ -118,12 +118,13 @@ def test_days_below_counts_the_time_under_the_level():
 @pytest.mark.slow
 def test_the_new_predictions_pass_or_fail_as_reported():
     """First run, after Z1-Z6 (7d2a6b4) and Z7 (1f4bde1) were committed: Z4 and Z5 pass, the others fail (notes in
-    targets.yaml). Held so that a model change that moves them shows up."""
+    targets.yaml). Held so that a model change that moves them shows up (Z3 32.74 on the first run, 32.58 since G1's
+    fit was rerun on the current model, branch g1refit31)."""
     status, values = validation_outcome(["radiation_granulocytes_and_filgrastim_doses"])  # GROUP, named for test_cli
     assert status == {"Z1": "fail", "Z2": "fail", "Z3": "fail", "Z4": "pass", "Z5": "pass", "Z6": "fail", "Z7": "fail"}
     expected = {"whole_body_1p0gy_lowest_anc_90d": 1.428, "whole_body_1p6gy_lowest_anc_90d": 0.700,
                 "whole_body_3p0gy_lowest_anc_90d": 0.1362, "whole_body_3p0gy_days_anc_below_0p5": 14.25,
-                "whole_body_5p0gy_days_anc_below_0p5": 27.75, "filgrastim_5ug_cd34_per_uL_course_day_5": 32.74,
+                "whole_body_5p0gy_days_anc_below_0p5": 27.75, "filgrastim_5ug_cd34_per_uL_course_day_5": 32.58,
                 "filgrastim_daily_x10_peak_anc_ratio_150_to_75ug": 1.413,
                 "filgrastim_daily_x10_peak_anc_ratio_300_to_150ug": 1.401,
                 "filgrastim_daily_x10_75ug_hours_to_first_anc_peak": 12.0,

@@ -133,14 +133,15 @@ def test_the_new_predictions_pass_or_fail_as_reported():
 
 @pytest.mark.slow
 def test_the_schedule_predictions_fail_as_reported():
-    """First run, after U4 and U5 were committed (da370cd): both fail (notes in targets.yaml)."""
+    """First run, after U4 and U5 were committed (da370cd): both fail (notes in targets.yaml). The values since G1's
+    fit was rerun on the current model (branch g1refit31: first run 0.7929, 1.1677, 0.8128, 1.1333)."""
     from .conftest import validation_outcome
 
     status, values = validation_outcome(["filgrastim_schedule_mobilisation"])  # SCHEDULE_GROUP, named for test_cli
     assert status == {"U4": "fail", "U5": "fail"}
-    expected = {"filgrastim_6ug_every_12h_over_10ug_daily_cd34_ratio_day5": 0.7929,
-                "filgrastim_8ug_every_12h_over_10ug_daily_cd34_ratio_day5": 1.1677,
-                "filgrastim_6ug_every_12h_over_10ug_daily_peak_cd34_ratio": 0.8128,
-                "filgrastim_8ug_every_12h_over_10ug_daily_peak_cd34_ratio": 1.1333}
+    expected = {"filgrastim_6ug_every_12h_over_10ug_daily_cd34_ratio_day5": 0.7876,
+                "filgrastim_8ug_every_12h_over_10ug_daily_cd34_ratio_day5": 1.1720,
+                "filgrastim_6ug_every_12h_over_10ug_daily_peak_cd34_ratio": 0.8105,
+                "filgrastim_8ug_every_12h_over_10ug_daily_peak_cd34_ratio": 1.1355}
     for readout, value in expected.items():
         assert values[readout] == pytest.approx(value, rel=2e-3), readout
