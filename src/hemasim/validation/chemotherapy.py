@@ -78,6 +78,12 @@ def _cycle_readouts(model_kind: str) -> dict[str, Readout]:
 #: size of the validate cohort (the issue's 1,000 patients; about 20 s)
 VALIDATE_COHORT = 1000
 DOCETAXEL_CYCLES = 3
+#: the validation cohorts' body size by sex, as examples/cohort_docetaxel.yaml's (mean, SD of a normal, clipped to
+#: the bounds): weight in kg, height in cm; the docetaxel cohort (C7, C8) draws both sexes, the AC cohort (C12) women
+COHORT_WEIGHT_KG = {"female": (68.0, 12.0), "male": (80.0, 12.0)}
+COHORT_HEIGHT_CM = {"female": (163.0, 7.0), "male": (176.0, 7.0)}
+COHORT_WEIGHT_BOUNDS_KG, COHORT_HEIGHT_BOUNDS_CM = (40.0, 150.0), (140.0, 200.0)
+
 #: the validate cohort's solver, Dormand-Prince's kernel at rtol 1e-6 (:func:`docetaxel_cohort`'s default stays the
 #: default solver, rtol 1e-8): by the rule committed before the comparison (docs/performance.md, the suite's twenty-second
 #: session, branch testspeed25), the loosest of 1e-7, 1e-6, 1e-5 whose card is 1e-8's, whose nadirs (every patient's
@@ -103,8 +109,10 @@ def _cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray],
     rng = np.random.default_rng(seed)
     female = rng.random(n) < 0.6
     cov = Covariates(age_years=rng.uniform(30.0, 75.0, n), sex=np.where(female, "female", "male"),
-                     weight_kg=np.clip(np.where(female, rng.normal(68, 12, n), rng.normal(80, 12, n)), 40, 150),
-                     height_cm=np.clip(np.where(female, rng.normal(163, 7, n), rng.normal(176, 7, n)), 140, 200))
+                     weight_kg=np.clip(np.where(female, rng.normal(*COHORT_WEIGHT_KG["female"], n),
+                                                rng.normal(*COHORT_WEIGHT_KG["male"], n)), *COHORT_WEIGHT_BOUNDS_KG),
+                     height_cm=np.clip(np.where(female, rng.normal(*COHORT_HEIGHT_CM["female"], n),
+                                                rng.normal(*COHORT_HEIGHT_CM["male"], n)), *COHORT_HEIGHT_BOUNDS_CM))
     # the drug set's published variability, drawn by the library function a user's cohort uses
     # (population.drug_variability); its draws follow the covariates' in this generator
     params = healthy_adult_parameters()
@@ -247,11 +255,12 @@ class AcCohortCourse:
 
 
 def _ac_cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray], list[dict[str, np.ndarray]]]:
-    """Covariates (women; body size as examples/cohort_docetaxel.yaml's women, assumed), the system-level ANC
+    """Covariates (women; body size as examples/cohort_docetaxel.yaml's women, COHORT_WEIGHT_KG/HEIGHT_CM, assumed), the system-level ANC
     variability (Kloft 2006, as C7 draws it) and each AC set's clearance (its published variability), in that order."""
     rng = np.random.default_rng(seed)
     cov = Covariates(age_years=rng.uniform(*DEES2000_AGES_YEARS, n), sex=np.full(n, "female"),
-                     weight_kg=np.clip(rng.normal(68, 12, n), 40, 150), height_cm=np.clip(rng.normal(163, 7, n), 140, 200))
+                     weight_kg=np.clip(rng.normal(*COHORT_WEIGHT_KG["female"], n), *COHORT_WEIGHT_BOUNDS_KG),
+                     height_cm=np.clip(rng.normal(*COHORT_HEIGHT_CM["female"], n), *COHORT_HEIGHT_BOUNDS_CM))
     params = healthy_adult_parameters()
     # Kloft 2006's system-level ANC variability (estimated on docetaxel patients, assumed to carry over to AC)
     healthy = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params.value, rng, n,
