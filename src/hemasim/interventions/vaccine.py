@@ -85,10 +85,8 @@ class VaccineSpec(InterventionSpec):
 def reference_unit_scales(parameters: Mapping[str, Parameter]) -> tuple[tuple[str, float], ...]:
     """The run's arbitrary units against the shipped table's: each family's k (sorted family, k pairs) that takes the
     shipped conventions to ``parameters``' values (:func:`hemasim.parameters.units.unit_scales`; all 1 for the
-    shipped table, whatever the members that are not conventions are)."""
-    from hemasim.parameters.units import conventions
-
-    return _scales_of({n: parameters[n].value for n in conventions()})
+    shipped table, whatever the members that are not conventions are): one point with no values of its own."""
+    return point_unit_scales(parameters, {}, 1)[0]
 
 
 def _scales_of(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
