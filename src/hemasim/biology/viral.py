@@ -55,10 +55,17 @@ class ViralInfection:
         vir = m.compartment(virus_state(n), f"{n}: free virus (TCID50/mL)", 0.0, "pathogen")
         eff = m.compartment(f"{n}_cd8_effectors", f"{n}-specific effector CD8 T cells (AU)", 0.0, "antigen_specific")
         mem = m.compartment(f"{n}_cd8_memory", f"{n}-specific memory CD8 T cells (AU)", 0.0, "antigen_specific")
+        # the programme (branch virus32): a primed or recalled cell divides a fixed number of times whatever the antigen
+        # (Kaech & Ahmed 2001; van Stipdonk 2001): stage i holds the cells that have divided i - 1 times in it; each
+        # divides (rho, two daughters into the next stage) or dies (d_E), and the last division's daughters are effectors
+        divisions = int(ctx.p_shared("cd8_programme_divisions"))
+        prog = [m.compartment(f"{n}_cd8_programmed_{i + 1}", f"{n}-specific CD8 T cells in their programmed expansion "
+                              f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific")
+                for i in range(divisions)]
         igg = f"{n}_igg"  # from the humoral response (hemasim.biology.vaccine) to the same antigen
         per_ul = p("lymphocyte_blood_fraction") / (ctx.blood_volume_L * 1e6)
         m.signals += [Signal(f"{n}_epithelium", {tgt: 1.0, inf: 1.0}), Signal(f"{n}_viral_load", {vir: 1.0}),
-                      Signal(f"{n}_infected", {inf: 1.0}), Signal(f"{n}_effectors", {eff: 1.0, mem: 1.0}),
+                      Signal(f"{n}_infected", {inf: 1.0}), Signal(f"{n}_effectors", {eff: 1.0, mem: 1.0, **dict.fromkeys(prog, 1.0)}),
                       Signal(f"{n}_antibody", {igg: 1.0}), Signal(f"{n}_naive_cd8_help", {"naive_cd8": 1.0})]
         k_i = p("infected_cells_half_antigen")
         m.feedbacks += [
@@ -98,11 +105,17 @@ class ViralInfection:
                feedbacks=(f"{n}_antibody_contact",), parameters=("antibody_neutralisation_per_au_day",))
         m.flow(f"{n}_antigen_uptake", "signalling", vir, antigen_state(n), p("virus_antigen_dose_per_tcid50_day"),
                consume=0.0, parameters=("virus_antigen_dose_per_tcid50_day",))
-        m.flow(f"{n}_cd8_priming", "activation", None, eff, p("cd8_recruitment_au_per_day"),
+        m.flow(f"{n}_cd8_priming", "activation", None, prog[0], p("cd8_recruitment_au_per_day"),
                feedbacks=(f"{n}_antigen_presentation", f"{n}_naive_cd8_availability"),
                parameters=("cd8_recruitment_au_per_day",))
-        m.flow(f"{n}_cd8_recall", "activation", mem, eff, p("cd8_memory_recall_per_day"), consume=0.0,
+        # recalled memory cells enter the same programme (they start dividing on the naive cells' delay: Whitmire 2008)
+        m.flow(f"{n}_cd8_recall", "activation", mem, prog[0], p("cd8_memory_recall_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
+        for stage, daughters in zip(prog, [*prog[1:], eff]):  # net rho - d_E, Le 2015's net doubling in 2 days
+            m.flow(f"{stage}_division", "proliferation", stage, daughters, p("cd8_expansion_per_day"), yield_=2.0,
+                   parameters=("cd8_expansion_per_day", "cd8_programme_divisions"))
+            m.flow(f"{stage}_death", "death", stage, None, p("cd8_contraction_per_day"),
+                   parameters=("cd8_contraction_per_day",))
         m.flow(f"{n}_cd8_expansion", "proliferation", eff, eff, p("cd8_expansion_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_expansion_per_day",))
         m.flow(f"{n}_cd8_contraction", "death", eff, mem, p("cd8_contraction_per_day"), yield_=p("cd8_memory_fraction"),
@@ -113,7 +126,10 @@ class ViralInfection:
         m.observables += [
             Observable(f"{n}_viral_load", "TCID50/mL", f"{n}: free virus", {vir: 1.0}),
             Observable(f"{n}_infected_cells", "cells", f"{n}: infected epithelial cells", {inf: 1.0}),
-            Observable(f"{n}_cd8_effectors_au", "AU", f"{n}-specific effector CD8 T cells", {eff: 1.0}),
+            Observable(f"{n}_cd8_effectors_au", "AU", f"{n}-specific effector CD8 T cells, in the programme and after it",
+                       {eff: 1.0, **dict.fromkeys(prog, 1.0)}),
+            Observable(f"{n}_cd8_programmed_au", "AU", f"{n}-specific CD8 T cells in their programmed expansion",
+                       dict.fromkeys(prog, 1.0)),
             Observable(f"{n}_cd8_memory_au", "AU", f"{n}-specific memory CD8 T cells", {mem: 1.0}),
         ]
         return with_humoral_response(m, n, ctx), {}

@@ -49,6 +49,11 @@ LE_2015 = Reference(
     "Mathematical modeling provides kinetic details of the human immune response to vaccination (abstract read at "
     "journal.frontiersin.org/journal/10.3389/fcimb.2014.00177/abstract, pages corpus)",
     "Front Cell Infect Microbiol 4:177", "10.3389/fcimb.2014.00177")
+AKONDY_2017 = Reference(
+    "Akondy2017", "Akondy RS, Fitch M, Edupuganti S, et al.", 2017,
+    "Origin and differentiation of human memory CD8 T cells after vaccination (abstract read at "
+    "pmc.ncbi.nlm.nih.gov/articles/PMC6037316, pages corpus)", "Nature 552(7685):362-367", "10.1038/nature24633")
+CD8_PROGRAMME_DIVISIONS = 16.0  # Akondy 2017's two weeks of expansion at 1/(rho + d_E) = 0.87 day per division
 YFV_CD8_DOUBLING_DAYS = 2.0  # Le 2015: net doubling time of the YFV-17D-specific CD8 T-cell population
 CD8_CONTRACTION_PER_DAY = 0.4  # cd8_contraction_per_day below: the model's effectors also contract while expanding
 
@@ -96,6 +101,23 @@ PARAMETERS = [
                 "screen) changes the cited net rate too; to vary the contraction with the net rate held, move this "
                 "value with it"),
           bounds=(0.0, 10.0)),
+    param("cd8_programme_divisions", CD8_PROGRAMME_DIVISIONS, "1",
+          "divisions a primed or recalled CD8 T cell makes in its antigen-independent programme before it is an effector",
+          Cited(AKONDY_2017, "abstract: the YFV-specific memory CD8 T cells of vaccinees come from cells that 'divided "
+                "extensively during the first two weeks after infection' (YFV-17D, a primary acute infection). "
+                "Mapping: in the model a cell in the programme divides at cd8_expansion_per_day (rho, 0.747/day) or "
+                "dies at cd8_contraction_per_day (d_E, 0.4/day) whatever the antigen, so a surviving lineage takes "
+                "1/(rho + d_E) = 0.87 day per division and the programme's n divisions take n/(rho + d_E) on average; "
+                "two weeks of programmed expansion counted from the first priming (taken as the vaccine day: the live "
+                "vaccine is antigen from the start) give n = 14 x 1.147 = 16.1, so 16 divisions. Range from what was "
+                "read: Le 2015's peak 2.5 weeks after immunisation gives 20; a priming delay of a few days after the "
+                "vaccine would give about 12. Why a programme at all: primed naive CD8 T cells are committed to at "
+                "least seven divisions without further antigen (Kaech & Ahmed 2001 Nat Immunol 2:415, PMC3760150: a "
+                "lower bound, mouse) after as little as 2 h of antigen (van Stipdonk 2001 Nat Immunol 2:423, pubmed "
+                "11323696). The population in the programme grows at rho - d_E, the cited net rate, from the start "
+                "(a division chain, not a delay chain with growth in it, whose yield diverges when its stages are "
+                "longer than the doubling time)"),
+          bounds=(1.0, 40.0)),
     param("cd8_contraction_per_day", CD8_CONTRACTION_PER_DAY, "1/day", "loss of CD8 effectors (contraction)",
           Assumed(IMMUNE, "the effector pool contracts over one to two weeks after the peak; it is also added to "
                   "the cited net expansion to give cd8_expansion_per_day, so varying it alone changes that cited net "
