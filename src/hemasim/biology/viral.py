@@ -4,9 +4,11 @@ block adds it together with the humoral response to the same antigen, so a vacci
 the infection share B-cell memory and IgG).
 
     d T/dt = r T (1 - (T + I)/T0) - beta T V                          (target cells)
-    d I/dt = beta T V - delta I - k_E (E + M) I                      (infected cells)
+    d I/dt = beta T V - delta I - k_E (P + E + M) I                  (infected cells; P = P_1 + ... + P_n)
     d V/dt = p I x(I) - c V - k_A IgG V                              (virus, TCID50/mL)
-    d E/dt = k_r (N8/N8_ref) s(I) + k_m M s(I) + rho E s(I) - d_E E  (virus-specific CD8 effectors, AU)
+    d P_1/dt = k_r (N8/N8_ref) s(I) + k_m M s(I) - (rho + d_E) P_1   (programmed CD8, AU: n divisions to come)
+    d P_i/dt = 2 rho P_(i-1) - (rho + d_E) P_i,  i = 2..n            (whatever the antigen; n cd8_programme_divisions)
+    d E/dt = 2 rho P_n + rho E s(I) - d_E E                          (virus-specific CD8 effectors, AU)
     d M/dt = f d_E E - ln2 M / T_M                                   (memory CD8, AU)
     antigen for the B-cell response: kappa V (in vaccine doses per day); s(I) = I / (I + K_I)
     extinction gate x(I) = I^h / (I^h + I_ext^h), I_ext = 1 infected cell
@@ -16,11 +18,18 @@ pathogen_extinction_gate_hill) release vanishes, so a cleared infection is extin
 cannot regrow from the residue of 1e-12-1e-18 TCID50/mL the solver leaves, which it otherwise did once immunity
 had waned (R0 above 1), into a chronic state of a fraction of one infected cell (issue virus31).
 
+Primed naive and recalled memory CD8 T cells enter a programmed expansion (branch virus32): a fixed number of divisions
+made whatever the antigen (Kaech & Ahmed 2001; van Stipdonk 2001), so the response peaks about two weeks after the
+inoculum, after the infection, as the human yellow-fever-vaccine response does (Akondy 2017; Le 2015); programmed cells
+kill (effector function within two days of priming), and the effectors keep an antigen-driven expansion rho s(I).
+It leaves the course to clearance as it was (docs/immunity.md, known limitation).
+
 Memory CD8 cells kill too (tissue-resident surveillance), which removes the low-level chronic state a
 purely antigen-driven response leaves in a deterministic model. N8 is the patient's blood naive CD8
 count (the reference adult's N8_ref), so a host without T cells
 (SCID, early after a T-depleted graft) mounts no CD8 response; its infection ends only when the first wave has
-exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (all assumed; qualitative).
+exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (Baccam 2006's kinetics and the CD8 expansion
+and programme cited, the rest assumed; qualitative).
 """
 
 from __future__ import annotations

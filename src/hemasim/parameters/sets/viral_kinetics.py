@@ -6,7 +6,8 @@ Baccam 2006's (J Virol 80:7590) target-cell-limited values, which that study FIT
 experimentally infected with influenza A/Hong Kong/123/77; they were labelled "assumed, of the order of" until the
 twenty-fourth session (audit27 found them equal to the published fit), so a validation target on challenge
 volunteers (P3, P4: Carrat 2008's pooled challenge studies) is not blind to them.
-The immune parameters are assumed (but the CD8 expansion, from human yellow-fever vaccinees: Le 2015) so that a
+The immune parameters are assumed (but the CD8 expansion and its programme, from human yellow-fever vaccinees: Le
+2015, Akondy 2017) so that a
 healthy adult clears a primary infection in about ten days, a host without T cells mounts no CD8 response (its
 infection ends by exhausting the epithelium since the extinction gate, branch virus31; it kept shedding before, from
 a trough of 0.06 infected cells), and antibody from a vaccine lowers the peak. Outcomes are
@@ -93,8 +94,9 @@ PARAMETERS = [
                 "with the average doubling time of 2 days peaking 2.5 weeks post immunization' - a net growth of "
                 "ln 2 / 2 d = 0.347/day. Mapping: the model's effectors grow at cd8_expansion_per_day x s(I) - "
                 "cd8_contraction_per_day (plus priming), s(I) = I/(I + 10 cells) about 1 through an infection's "
-                "expansion, so cd8_expansion_per_day = 0.347 + 0.4 = 0.747/day; the abstract gives no spread between "
-                "vaccinees. Replaces the assumed 2/day (doubling every 8-12 h, a mouse figure: LCMV 3/day, "
+                "expansion, so cd8_expansion_per_day = 0.347 + 0.4 = 0.747/day (the programmed cells, "
+                "cd8_programme_divisions, divide at this rate and die at cd8_contraction_per_day whatever the antigen: "
+                "the same net rate); the abstract gives no spread between vaccinees. Replaces the assumed 2/day (doubling every 8-12 h, a mouse figure: LCMV 3/day, "
                 "pmc.ncbi.nlm.nih.gov/articles/PMC114648); changed on branch source31 from the source alone, before "
                 "the model was run with it. What is cited is the net rate, 0.347/day: this value is that plus the "
                 "assumed cd8_contraction_per_day (0.4/day), so varying cd8_contraction_per_day alone (a what-if, a "
@@ -130,11 +132,12 @@ PARAMETERS = [
           Assumed(IMMUNE, "a recall is faster than a primary response"), bounds=(0.0, 10.0)),
     param("cd8_kill_per_au_day", 10.0, "1/(AU day)", "killing of infected cells per unit of CD8 effectors",
           Assumed(IMMUNE, "against the priming that sets the units (cd8_recruitment_au_per_day): a fraction of "
-                  "an AU of effectors kills infected cells at a few per day - the healthy man's influenza effectors "
-                  "peak at 0.19 AU (cd8_expansion_per_day cited, with the extinction gate; docs/immunity.md), "
-                  "killing each infected cell at about 2 per day at the peak. They come too late to end a primary "
-                  "infection: with this value 0 the healthy man's infection still ends on day 6 (a known "
-                  "limitation, docs/immunity.md; tests/test_viral.py's xfail)"),
+                  "an AU of effectors kills infected cells at a few per day - the healthy man's influenza CD8 response "
+                  "(programmed and effector cells) is about 0.2 AU when the infection ends, killing each infected cell "
+                  "about 2 times a day, and peaks at 1.7 AU two weeks later (programmed expansion, branch virus32; "
+                  "docs/immunity.md). It comes too late to end a primary infection: with this value 0 the healthy "
+                  "man's infection ends 0.05 day later (a known limitation, docs/immunity.md; tests/test_viral.py's "
+                  "xfails)"),
           bounds=(0.0, 1e3)),
     param("virus_antigen_dose_per_tcid50_day", 3e-6, "doses/((TCID50/mL) day)",
           "antigen reaching the B-cell response per unit of viral load (in vaccine doses)",
