@@ -68,7 +68,7 @@ class ViralInfection:
         # (Kaech & Ahmed 2001; van Stipdonk 2001): stage i holds the cells that have divided i - 1 times in it; each
         # divides (rho, two daughters into the next stage) or dies (d_E), and the last division's daughters are effectors
         divisions = int(ctx.p_shared("cd8_programme_divisions"))
-        prog = [m.compartment(f"{n}_cd8_programmed_{i + 1}", f"{n}-specific CD8 T cells in their programmed expansion "
+        prog = [m.compartment(f"{n}_stage{i + 1}_cd8_programmed", f"{n}-specific CD8 T cells in their programmed expansion "
                               f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific")
                 for i in range(divisions)]
         igg = f"{n}_igg"  # from the humoral response (hemasim.biology.vaccine) to the same antigen
