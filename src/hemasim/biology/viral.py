@@ -4,9 +4,11 @@ block adds it together with the humoral response to the same antigen, so a vacci
 the infection share B-cell memory and IgG).
 
     d T/dt = r T (1 - (T + I)/T0) - beta T V                          (target cells)
-    d I/dt = beta T V - delta I - k_E (E + M) I                      (infected cells)
+    d I/dt = beta T V - delta I - k_E (P + E + M) I                  (infected cells; P = P_1 + ... + P_n)
     d V/dt = p I x(I) - c V - k_A IgG V                              (virus, TCID50/mL)
-    d E/dt = k_r (N8/N8_ref) s(I) + k_m M s(I) + rho E s(I) - d_E E  (virus-specific CD8 effectors, AU)
+    d P_1/dt = k_r (N8/N8_ref) s(I) + k_m M s(I) - (rho + d_E) P_1   (programmed CD8, AU: n divisions to come)
+    d P_i/dt = 2 rho P_(i-1) - (rho + d_E) P_i,  i = 2..n            (whatever the antigen; n cd8_programme_divisions)
+    d E/dt = 2 rho P_n + rho E s(I) - d_E E                          (virus-specific CD8 effectors, AU)
     d M/dt = f d_E E - ln2 M / T_M                                   (memory CD8, AU)
     antigen for the B-cell response: kappa V (in vaccine doses per day); s(I) = I / (I + K_I)
     extinction gate x(I) = I^h / (I^h + I_ext^h), I_ext = 1 infected cell
@@ -16,11 +18,18 @@ pathogen_extinction_gate_hill) release vanishes, so a cleared infection is extin
 cannot regrow from the residue of 1e-12-1e-18 TCID50/mL the solver leaves, which it otherwise did once immunity
 had waned (R0 above 1), into a chronic state of a fraction of one infected cell (issue virus31).
 
+Primed naive and recalled memory CD8 T cells enter a programmed expansion (branch virus32): a fixed number of divisions
+made whatever the antigen (Kaech & Ahmed 2001; van Stipdonk 2001), so the response peaks about two weeks after the
+inoculum, after the infection, as the human yellow-fever-vaccine response does (Akondy 2017; Le 2015); programmed cells
+kill (effector function within two days of priming), and the effectors keep an antigen-driven expansion rho s(I).
+It leaves the course to clearance as it was (docs/immunity.md, known limitation).
+
 Memory CD8 cells kill too (tissue-resident surveillance), which removes the low-level chronic state a
 purely antigen-driven response leaves in a deterministic model. N8 is the patient's blood naive CD8
 count (the reference adult's N8_ref), so a host without T cells
 (SCID, early after a T-depleted graft) mounts no CD8 response; its infection ends only when the first wave has
-exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (all assumed; qualitative).
+exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (Baccam 2006's kinetics and the CD8 expansion
+and programme cited, the rest assumed; qualitative).
 """
 
 from __future__ import annotations
@@ -55,10 +64,17 @@ class ViralInfection:
         vir = m.compartment(virus_state(n), f"{n}: free virus (TCID50/mL)", 0.0, "pathogen")
         eff = m.compartment(f"{n}_cd8_effectors", f"{n}-specific effector CD8 T cells (AU)", 0.0, "antigen_specific")
         mem = m.compartment(f"{n}_cd8_memory", f"{n}-specific memory CD8 T cells (AU)", 0.0, "antigen_specific")
+        # the programme (branch virus32): a primed or recalled cell divides a fixed number of times whatever the antigen
+        # (Kaech & Ahmed 2001; van Stipdonk 2001): stage i holds the cells that have divided i - 1 times in it; each
+        # divides (rho, two daughters into the next stage) or dies (d_E), and the last division's daughters are effectors
+        divisions = int(ctx.p_shared("cd8_programme_divisions"))
+        prog = [m.compartment(f"{n}_stage{i + 1}_cd8_programmed", f"{n}-specific CD8 T cells in their programmed expansion "
+                              f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific")
+                for i in range(divisions)]
         igg = f"{n}_igg"  # from the humoral response (hemasim.biology.vaccine) to the same antigen
         per_ul = p("lymphocyte_blood_fraction") / (ctx.blood_volume_L * 1e6)
         m.signals += [Signal(f"{n}_epithelium", {tgt: 1.0, inf: 1.0}), Signal(f"{n}_viral_load", {vir: 1.0}),
-                      Signal(f"{n}_infected", {inf: 1.0}), Signal(f"{n}_effectors", {eff: 1.0, mem: 1.0}),
+                      Signal(f"{n}_infected", {inf: 1.0}), Signal(f"{n}_effectors", {eff: 1.0, mem: 1.0, **dict.fromkeys(prog, 1.0)}),
                       Signal(f"{n}_antibody", {igg: 1.0}), Signal(f"{n}_naive_cd8_help", {"naive_cd8": 1.0})]
         k_i = p("infected_cells_half_antigen")
         m.feedbacks += [
@@ -98,11 +114,17 @@ class ViralInfection:
                feedbacks=(f"{n}_antibody_contact",), parameters=("antibody_neutralisation_per_au_day",))
         m.flow(f"{n}_antigen_uptake", "signalling", vir, antigen_state(n), p("virus_antigen_dose_per_tcid50_day"),
                consume=0.0, parameters=("virus_antigen_dose_per_tcid50_day",))
-        m.flow(f"{n}_cd8_priming", "activation", None, eff, p("cd8_recruitment_au_per_day"),
+        m.flow(f"{n}_cd8_priming", "activation", None, prog[0], p("cd8_recruitment_au_per_day"),
                feedbacks=(f"{n}_antigen_presentation", f"{n}_naive_cd8_availability"),
                parameters=("cd8_recruitment_au_per_day",))
-        m.flow(f"{n}_cd8_recall", "activation", mem, eff, p("cd8_memory_recall_per_day"), consume=0.0,
+        # recalled memory cells enter the same programme (they start dividing on the naive cells' delay: Whitmire 2008)
+        m.flow(f"{n}_cd8_recall", "activation", mem, prog[0], p("cd8_memory_recall_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
+        for stage, daughters in zip(prog, [*prog[1:], eff]):  # net rho - d_E, Le 2015's net doubling in 2 days
+            m.flow(f"{stage}_division", "proliferation", stage, daughters, p("cd8_expansion_per_day"), yield_=2.0,
+                   parameters=("cd8_expansion_per_day", "cd8_programme_divisions"))
+            m.flow(f"{stage}_death", "death", stage, None, p("cd8_contraction_per_day"),
+                   parameters=("cd8_contraction_per_day",))
         m.flow(f"{n}_cd8_expansion", "proliferation", eff, eff, p("cd8_expansion_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_expansion_per_day",))
         m.flow(f"{n}_cd8_contraction", "death", eff, mem, p("cd8_contraction_per_day"), yield_=p("cd8_memory_fraction"),
@@ -113,7 +135,10 @@ class ViralInfection:
         m.observables += [
             Observable(f"{n}_viral_load", "TCID50/mL", f"{n}: free virus", {vir: 1.0}),
             Observable(f"{n}_infected_cells", "cells", f"{n}: infected epithelial cells", {inf: 1.0}),
-            Observable(f"{n}_cd8_effectors_au", "AU", f"{n}-specific effector CD8 T cells", {eff: 1.0}),
+            Observable(f"{n}_cd8_effectors_au", "AU", f"{n}-specific effector CD8 T cells, in the programme and after it",
+                       {eff: 1.0, **dict.fromkeys(prog, 1.0)}),
+            Observable(f"{n}_cd8_programmed_au", "AU", f"{n}-specific CD8 T cells in their programmed expansion",
+                       dict.fromkeys(prog, 1.0)),
             Observable(f"{n}_cd8_memory_au", "AU", f"{n}-specific memory CD8 T cells", {mem: 1.0}),
         ]
         return with_humoral_response(m, n, ctx), {}

@@ -13,8 +13,9 @@ viral), with X -> k X for the family's states:
   flow into the pool not proportional to a pool cell; every other flow is linear in pool cells (expansion, memory
   recall k_mem Ag Bmem, differentiation, death) and the cells act only through secretion: k_rec x k, s x 1/k.
 * ``inflammation``: d I/dt = a B/(B + K_I) - ln2 I / T_I, read only as I/(I + I_50): a, I_50 x k.
-* ``cd8_effectors`` (effector and memory CD8): priming k_r s(I) (N8/N8_ref) the only flow not proportional to them,
-  killing k_E (E + M) I their only action: k_r x k, k_E x 1/k.
+* ``cd8_effectors`` (programmed, effector and memory CD8): priming k_r s(I) (N8/N8_ref) the only flow not proportional
+  to them (the programme's divisions and deaths are linear in its cells), killing k_E (P + E + M) I their only action:
+  k_r x k, k_E x 1/k.
 * ``antigen`` (vaccine doses): a dose adds ``dose`` to Ag; bacteria and virus add kappa B and kappa V; Ag acts through
   k_rec Ag, k_mem Ag Bmem and Ag/(K + Ag): the doses, kappa_B, kappa_V, K x k, k_rec and k_mem x 1/k. The unit is
   the standard dose of a ``vaccine`` block (``dose: 1``): the scenarios' doses are data, not parameters, so no
@@ -95,9 +96,9 @@ UNIT_FAMILIES: dict[str, UnitFamily] = {
         ("_inflammation",), "inflammation_production_au_per_day",
         "the signal a fully sensed bacterial load makes in a day: 2 AU"),
     "cd8_effectors": UnitFamily(
-        "the virus-specific CD8 T cells' AU (effector and memory)",
+        "the virus-specific CD8 T cells' AU (programmed, effector and memory)",
         {"cd8_recruitment_au_per_day": 1, "cd8_kill_per_au_day": -1},
-        ("_cd8_effectors", "_cd8_memory"), "cd8_recruitment_au_per_day",
+        ("_cd8_effectors", "_cd8_memory", "_cd8_programmed"), "cd8_recruitment_au_per_day",
         "the effectors primed in a day at full antigen from the reference adult's naive CD8 T cells: 0.01 AU"),
     "antigen": UnitFamily(
         "the antigen's unit (vaccine doses)",

@@ -6,7 +6,8 @@ Baccam 2006's (J Virol 80:7590) target-cell-limited values, which that study FIT
 experimentally infected with influenza A/Hong Kong/123/77; they were labelled "assumed, of the order of" until the
 twenty-fourth session (audit27 found them equal to the published fit), so a validation target on challenge
 volunteers (P3, P4: Carrat 2008's pooled challenge studies) is not blind to them.
-The immune parameters are assumed (but the CD8 expansion, from human yellow-fever vaccinees: Le 2015) so that a
+The immune parameters are assumed (but the CD8 expansion and its programme, from human yellow-fever vaccinees: Le
+2015, Akondy 2017) so that a
 healthy adult clears a primary infection in about ten days, a host without T cells mounts no CD8 response (its
 infection ends by exhausting the epithelium since the extinction gate, branch virus31; it kept shedding before, from
 a trough of 0.06 infected cells), and antibody from a vaccine lowers the peak. Outcomes are
@@ -49,6 +50,11 @@ LE_2015 = Reference(
     "Mathematical modeling provides kinetic details of the human immune response to vaccination (abstract read at "
     "journal.frontiersin.org/journal/10.3389/fcimb.2014.00177/abstract, pages corpus)",
     "Front Cell Infect Microbiol 4:177", "10.3389/fcimb.2014.00177")
+AKONDY_2017 = Reference(
+    "Akondy2017", "Akondy RS, Fitch M, Edupuganti S, et al.", 2017,
+    "Origin and differentiation of human memory CD8 T cells after vaccination (abstract read at "
+    "pmc.ncbi.nlm.nih.gov/articles/PMC6037316, pages corpus)", "Nature 552(7685):362-367", "10.1038/nature24633")
+CD8_PROGRAMME_DIVISIONS = 16.0  # Akondy 2017's two weeks of expansion at 1/(rho + d_E) = 0.87 day per division
 YFV_CD8_DOUBLING_DAYS = 2.0  # Le 2015: net doubling time of the YFV-17D-specific CD8 T-cell population
 CD8_CONTRACTION_PER_DAY = 0.4  # cd8_contraction_per_day below: the model's effectors also contract while expanding
 
@@ -88,14 +94,32 @@ PARAMETERS = [
                 "with the average doubling time of 2 days peaking 2.5 weeks post immunization' - a net growth of "
                 "ln 2 / 2 d = 0.347/day. Mapping: the model's effectors grow at cd8_expansion_per_day x s(I) - "
                 "cd8_contraction_per_day (plus priming), s(I) = I/(I + 10 cells) about 1 through an infection's "
-                "expansion, so cd8_expansion_per_day = 0.347 + 0.4 = 0.747/day; the abstract gives no spread between "
-                "vaccinees. Replaces the assumed 2/day (doubling every 8-12 h, a mouse figure: LCMV 3/day, "
+                "expansion, so cd8_expansion_per_day = 0.347 + 0.4 = 0.747/day (the programmed cells, "
+                "cd8_programme_divisions, divide at this rate and die at cd8_contraction_per_day whatever the antigen: "
+                "the same net rate); the abstract gives no spread between vaccinees. Replaces the assumed 2/day (doubling every 8-12 h, a mouse figure: LCMV 3/day, "
                 "pmc.ncbi.nlm.nih.gov/articles/PMC114648); changed on branch source31 from the source alone, before "
                 "the model was run with it. What is cited is the net rate, 0.347/day: this value is that plus the "
                 "assumed cd8_contraction_per_day (0.4/day), so varying cd8_contraction_per_day alone (a what-if, a "
                 "screen) changes the cited net rate too; to vary the contraction with the net rate held, move this "
                 "value with it"),
           bounds=(0.0, 10.0)),
+    param("cd8_programme_divisions", CD8_PROGRAMME_DIVISIONS, "1",
+          "divisions a primed or recalled CD8 T cell makes in its antigen-independent programme before it is an effector",
+          Cited(AKONDY_2017, "abstract: the YFV-specific memory CD8 T cells of vaccinees come from cells that 'divided "
+                "extensively during the first two weeks after infection' (YFV-17D, a primary acute infection). "
+                "Mapping: in the model a cell in the programme divides at cd8_expansion_per_day (rho, 0.747/day) or "
+                "dies at cd8_contraction_per_day (d_E, 0.4/day) whatever the antigen, so a surviving lineage takes "
+                "1/(rho + d_E) = 0.87 day per division and the programme's n divisions take n/(rho + d_E) on average; "
+                "two weeks of programmed expansion counted from the first priming (taken as the vaccine day: the live "
+                "vaccine is antigen from the start) give n = 14 x 1.147 = 16.1, so 16 divisions. Range from what was "
+                "read: Le 2015's peak 2.5 weeks after immunisation gives 20; a priming delay of a few days after the "
+                "vaccine would give about 12. Why a programme at all: primed naive CD8 T cells are committed to at "
+                "least seven divisions without further antigen (Kaech & Ahmed 2001 Nat Immunol 2:415, PMC3760150: a "
+                "lower bound, mouse) after as little as 2 h of antigen (van Stipdonk 2001 Nat Immunol 2:423, pubmed "
+                "11323696). The population in the programme grows at rho - d_E, the cited net rate, from the start "
+                "(a division chain, not a delay chain with growth in it, whose yield diverges when its stages are "
+                "longer than the doubling time)"),
+          bounds=(1.0, 40.0)),
     param("cd8_contraction_per_day", CD8_CONTRACTION_PER_DAY, "1/day", "loss of CD8 effectors (contraction)",
           Assumed(IMMUNE, "the effector pool contracts over one to two weeks after the peak; it is also added to "
                   "the cited net expansion to give cd8_expansion_per_day, so varying it alone changes that cited net "
@@ -108,11 +132,12 @@ PARAMETERS = [
           Assumed(IMMUNE, "a recall is faster than a primary response"), bounds=(0.0, 10.0)),
     param("cd8_kill_per_au_day", 10.0, "1/(AU day)", "killing of infected cells per unit of CD8 effectors",
           Assumed(IMMUNE, "against the priming that sets the units (cd8_recruitment_au_per_day): a fraction of "
-                  "an AU of effectors kills infected cells at a few per day - the healthy man's influenza effectors "
-                  "peak at 0.19 AU (cd8_expansion_per_day cited, with the extinction gate; docs/immunity.md), "
-                  "killing each infected cell at about 2 per day at the peak. They come too late to end a primary "
-                  "infection: with this value 0 the healthy man's infection still ends on day 6 (a known "
-                  "limitation, docs/immunity.md; tests/test_viral.py's xfail)"),
+                  "an AU of effectors kills infected cells at a few per day - the healthy man's influenza CD8 response "
+                  "(programmed and effector cells) is about 0.2 AU when the infection ends, killing each infected cell "
+                  "about 2 times a day, and peaks at 1.7 AU two weeks later (programmed expansion, branch virus32; "
+                  "docs/immunity.md). It comes too late to end a primary infection: with this value 0 the healthy "
+                  "man's infection ends 0.05 day later (a known limitation, docs/immunity.md; tests/test_viral.py's "
+                  "xfails)"),
           bounds=(0.0, 1e3)),
     param("virus_antigen_dose_per_tcid50_day", 3e-6, "doses/((TCID50/mL) day)",
           "antigen reaching the B-cell response per unit of viral load (in vaccine doses)",
