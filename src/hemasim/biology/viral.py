@@ -120,7 +120,7 @@ class ViralInfection:
         # recalled memory cells enter the same programme (they start dividing on the naive cells' delay: Whitmire 2008)
         m.flow(f"{n}_cd8_recall", "activation", mem, prog[0], p("cd8_memory_recall_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
-        for stage, daughters in zip(prog, [*prog[1:], eff]):  # net rho - d_E, Le 2015's net doubling in 2 days
+        for stage, daughters in zip(prog, [*prog[1:], eff], strict=True):  # net rho - d_E, Le 2015's net doubling in 2 days
             m.flow(f"{stage}_division", "proliferation", stage, daughters, p("cd8_expansion_per_day"), yield_=2.0,
                    parameters=("cd8_expansion_per_day", "cd8_programme_divisions"))
             m.flow(f"{stage}_death", "death", stage, None, p("cd8_contraction_per_day"),
