@@ -30,7 +30,7 @@ made a response three months after a transplant 0.2% of a healthy adult's.) In t
 (B/B_ref) as h(B), (N4/N4_ref) as h(N4) and (M4/M4_ref) as h(M4). A boost
 recruits memory B cells too, so it is faster and larger. Parameters:
 :mod:`hemasim.parameters.sets.vaccine_kinetics` (IgG half-life and long-lived plasma-cell
-half-life cited; the rest assumed, see docs/immunity.md).
+half-life cited, the plasmablast lifetime too; the rest assumed or unit conventions, see docs/immunity.md).
 """
 
 from __future__ import annotations

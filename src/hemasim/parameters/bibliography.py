@@ -147,6 +147,11 @@ AMANNA_2007 = Reference(
     "Amanna2007", "Amanna IJ, Carlson NE, Slifka MK.", 2007,
     "Duration of humoral immunity to common viral and vaccine antigens", "N Engl J Med 357:1903-1915",
     "10.1056/NEJMoa066092")
+WHITE_2014 = Reference(
+    "White2014", "White MT, Griffin JT, Akpogheneta O, et al.", 2014,
+    "Dynamics of the antibody response to Plasmodium falciparum infection in African children (abstract read at "
+    "academic.oup.com/jid/article-lookup/doi/10.1093/infdis/jiu219, pages corpus)", "J Infect Dis 210:1115",
+    "10.1093/infdis/jiu219")
 JANEWAY_2016 = Reference(
     "Janeway2016", "Murphy K, Weaver C.", 2016, "Janeway's Immunobiology, 9th edition",
     "Garland Science (textbook)")
