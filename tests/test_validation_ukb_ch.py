@@ -64,3 +64,20 @@ def test_the_band_holds_only_the_ukb_ages(monkeypatch):
     clones[0, 45:] = 1  # 25 of the 30 years 40-69 with one clone; 45-69 all of them
     assert p13.ukb_ch_prevalence() == pytest.approx(0.5 * 25 / 30)
     assert p13.ukb_ch_prevalence_45_69() == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_the_first_run_holds_a8_above_and_a9_below_their_bands():
+    """The outcome of the first run (predict32b), held: the cohort is seeded, so the read-outs reproduce; A8 fails
+    above its band (not decisive by its rule), A9 below (decisive)."""
+    from hemasim.validation import _target as judge
+    from hemasim.validation.base import ValidationRuns
+
+    runs = ValidationRuns()
+    a8, a9 = (judge("aging", _target(tid), runs) for tid in ("A8", "A9"))
+    assert a8.status == "fail" and a9.status == "fail"
+    assert p13.ukb_ch_prevalence() == pytest.approx(0.03839, rel=1e-3)
+    assert p13.ukb_ch_prevalence() > _target("A8")["checks"][0]["band"][1]
+    assert p13.ukb_ch_prevalence_45_69() == pytest.approx(0.04472, rel=1e-3)
+    assert p13.ukb_ch_multiple_share() == pytest.approx(0.02167, rel=1e-3)
+    assert p13.ukb_ch_multiple_share() < _target("A9")["checks"][0]["band"][0]
