@@ -150,6 +150,11 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "irradiated_fast_share_0p6": ({"irradiated_lymphocyte_fast_loss_share": 0.6},
                                   "60% of the lethally hit lymphocytes leave within hours instead of the abstract's "
                                   "'50%' (screen step: no interval given)", ["N4"]),
+    "ch_panel_fraction_low": ({"ch_panel_driver_fraction": 0.0333}, "lower end of its interval [0.0333, 0.0433]: "
+                              "recalibrated on the ends of A1's 70-79 Wilson interval, 8.39% and 10.79% (3,000 "
+                              "lifespans, seed 0; calibrate_panel_fraction)", ["A8", "A9"]),
+    "ch_panel_fraction_high": ({"ch_panel_driver_fraction": 0.0433}, "upper end of its interval [0.0333, 0.0433]",
+                               ["A8", "A9"]),
     "irradiated_half_life_24h": ({"irradiated_lymphocyte_blood_half_life_days": 1.0},
                                  "their blood half-time 24 h instead of the abstract's 30 h (-20%, screen step)",
                                  ["N4"]),

@@ -38,6 +38,7 @@ EXPECTED_IDS |= {"C10", "C11"}  # acfit30: AC's day-20 ANC (Ahmed 2020, the AC k
 EXPECTED_IDS |= {"C12"}  # dees31: AC cohort, share of women with cycle-1 ANC < 0.1 (Dees 2000), registered one-sided
 EXPECTED_IDS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
 EXPECTED_IDS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against once a day (Arbona 1998)
+EXPECTED_IDS |= {"A8", "A9"}  # predict32b: CH in the UK Biobank's exomes at 40-69 (prevalence, carriers of more than one)
 
 
 def test_every_published_target_is_transcribed_once():
@@ -152,6 +153,7 @@ KNOWN_FAILURES |= {"N1", "N2", "N3", "N4"}  # predict29a: docetaxel over-suppres
 # within 48 h of the last filgrastim dose, no age effect on mobilisation (Z4, Z5 pass)
 KNOWN_FAILURES |= {"Z1", "Z2", "Z3", "Z6", "Z7"}
 KNOWN_FAILURES |= {"U3"}  # predict30b: no rebound above baseline 8-11 days after one plateletpheresis
+KNOWN_FAILURES |= {"A8", "A9"}  # predict32b: CH at 40-69 in the UK Biobank 2.2x the exomes' (not decisive), too few multiples
 KNOWN_FAILURES |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours mobilises less than the donors gained
 
 
