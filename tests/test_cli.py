@@ -78,7 +78,7 @@ GROUPS_JUDGED_ELSEWHERE = ("chemotherapy_schedules", "blood_loss", "chemotherapy
                            "donation_and_plateletpheresis_courses", "vaccines_and_immune_reconstitution",
                            "gcsf_after_allogeneic_graft", "vaccine_boosters_and_chemotherapy_lymphodepletion",
                            "radiation_granulocytes_and_filgrastim_doses", "plateletpheresis_platelet_recovery",
-                           "filgrastim_schedule_mobilisation", "tc_and_pegfilgrastim_neutropenia")
+                           "filgrastim_schedule_mobilisation", "docetaxel_cyclophosphamide_and_pegfilgrastim")
 
 
 @pytest.mark.integration

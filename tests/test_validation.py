@@ -39,6 +39,7 @@ EXPECTED_IDS |= {"C12"}  # dees31: AC cohort, share of women with cycle-1 ANC < 
 EXPECTED_IDS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
 EXPECTED_IDS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against once a day (Arbona 1998)
 EXPECTED_IDS |= {"F1", "F2", "F3"}  # predict32: TC without G-CSF and with pegfilgrastim 6 or 3 mg
+EXPECTED_IDS |= {"F4"}  # predict32: TAC with pegfilgrastim 6 mg, duration of severe neutropenia (PROTECT-2)
 
 
 def test_every_published_target_is_transcribed_once():

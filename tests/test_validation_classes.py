@@ -41,6 +41,7 @@ PREDICTIONS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after r
 PREDICTIONS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
 PREDICTIONS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against once a day (Arbona 1998)
 PREDICTIONS |= {"F1", "F2", "F3"}  # predict32: TC without G-CSF (Kosaka 2015) and with pegfilgrastim 6 or 3 mg (2021)
+PREDICTIONS |= {"F4"}  # predict32: TAC with pegfilgrastim, duration of severe neutropenia (PROTECT-2)
 PREDICTIONS |= {"C11"}  # acfit30: AC grade 3-4 neutropenia in the first cycle (Drooger 2015), the AC kill fitted on C10
 PREDICTIONS |= {"C12"}  # dees31: AC cohort, cycle-1 ANC < 0.1e9/L (Dees 2000), cited variability only
 #: moved to consistency in the twenty-fourth session (honest27, audit27; each says why in its class_reason): G4 is G1's

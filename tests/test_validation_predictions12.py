@@ -1,20 +1,22 @@
-"""F1-F3 (branch predict32): docetaxel 75 + cyclophosphamide 600 mg/m2 (TC) without G-CSF (Kosaka 2015's placebo arm,
-cycle 1) and with pegfilgrastim 6 or 3 mg after each cycle (a 2021 Chinese cohort), registered one-sided before the
-model was run. The bands are the Wilson intervals of the sources' counts, the cohorts give the registered doses and
-days and draw only the cited variability."""
+"""F1-F4 (branch predict32): docetaxel 75 + cyclophosphamide 600 mg/m2 (TC) without G-CSF (Kosaka 2015's placebo arm,
+cycle 1) and with pegfilgrastim 6 or 3 mg after each cycle (a 2021 Chinese cohort), and the duration of severe
+neutropenia on TAC with pegfilgrastim (PROTECT-2), registered one-sided before the model was run. The bands are the
+Wilson intervals of the sources' counts or the interval of a mean, the cohorts give the registered doses and days and
+draw only the cited variability."""
 
 import math
 
 import numpy as np
 import pytest
 
+from hemasim._confidence import Z_95
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology import load_drug_set
 from hemasim.validation import load_targets
 from hemasim.validation import predictions12 as p12
 from hemasim.validation.chemotherapy_schedules import wilson_interval_pct
 
-GROUP = "tc_and_pegfilgrastim_neutropenia"
+GROUP = "docetaxel_cyclophosphamide_and_pegfilgrastim"
 #: target -> (readout, count, patients, only the lower end judged): Kosaka 2015 FN in cycle 1 on placebo 68.8% of
 #: 173; the 2021 cohort's ANC < 0.5e9/L 34.5% of 145 (6 mg) and 39.3% of 150 (3 mg)
 COUNTS = {"F1": ("tc_75_600_cycle1_no_gcsf_anc_below_0p5_pct", 119, 173, True),
@@ -70,7 +72,8 @@ def test_the_events_give_tc_at_each_womans_bsa_and_pegfilgrastim_the_day_after()
 
 def test_the_cohort_draws_only_the_cited_variability():
     n = 4000
-    cov, healthy, docetaxel, cyclophosphamide = p12._draws(p12.PEG_6MG, n)
+    cov, healthy, docetaxel, cyclophosphamide, doxorubicin = p12._draws(p12.PEG_6MG, n)
+    assert doxorubicin == {}  # TC: no third drug
     assert set(np.asarray(cov.sex)) == {"female"}
     assert 30.0 <= np.min(cov.age_years) and np.max(cov.age_years) <= 70.0
     assert set(healthy) == {"anc_setpoint_1e9_per_L", "neutrophil_mitotic_transit_days",
@@ -95,10 +98,56 @@ def test_the_tc_predictions_pass_or_fail_as_reported():
     targets.yaml). Held so that a model change that moves them shows up."""
     from .conftest import validation_outcome
 
-    status, values = validation_outcome(["tc_and_pegfilgrastim_neutropenia"])  # GROUP, named for test_cli
+    status, values = validation_outcome(["docetaxel_cyclophosphamide_and_pegfilgrastim"])  # GROUP, named for test_cli
     assert status == {"F1": "pass", "F2": "fail", "F3": "fail"}
     expected = {"tc_75_600_cycle1_no_gcsf_anc_below_0p5_pct": 97.6,
                 "tc_75_600_x4_pegfilgrastim_6mg_anc_below_0p5_pct": 10.4,
                 "tc_75_600_x4_pegfilgrastim_3mg_anc_below_0p5_pct": 12.0}
     for readout, value in expected.items():
         assert values[readout] == pytest.approx(value, abs=0.05), readout
+
+
+def test_f4_band_is_the_interval_of_the_reference_arms_mean():
+    # PROTECT-2, reference pegfilgrastim: DSN in cycle 1 1.19 +- 0.98 days (mean +- SD), n = 153
+    half = Z_95 * 0.98 / math.sqrt(153)
+    t = {x["id"]: x for x in load_targets()[GROUP]}["F4"]
+    (check,) = t["checks"]
+    assert check["band"] == [round(1.19 - half, 2), round(1.19 + half, 2)] and "open_end" not in check
+    assert check["readout"] == "tac_75_50_500_pegfilgrastim_6mg_cycle1_mean_days_anc_below_0p5"
+    assert check["readout"] in p12.PREDICTIONS12
+    assert t["class"] == "prediction" and t["band_basis"] == "uncertainty" and "NOT decisive" in t["pass"]
+    # registered after F1-F3 had run: it says so
+    assert "AFTER F1-F3 had run" in t["class_reason"]
+
+
+def test_f4_cohort_is_tac_with_pegfilgrastim_on_day_2_and_draws_doxorubicin_last():
+    c = p12.PROTECT2_TAC_PEG_6MG
+    assert c == p12.TcCohort(cycles=1, ages_years=(30.0, 70.0), seed=3204, pegfilgrastim_mg=6.0,
+                             cyclophosphamide_mg_per_m2=500.0, doxorubicin_mg_per_m2=50.0)
+    assert c.docetaxel_mg_per_m2 == 75.0 and p12.DSN_COUNT_DAYS == (1, 20)
+    bsa = np.array([1.7])
+    events = {e.drug: e for e in p12.tc_events(c, bsa)}
+    assert set(events) == {"docetaxel", "cyclophosphamide", "doxorubicin", "pegfilgrastim"}
+    assert np.allclose(events["cyclophosphamide"].amount_ug, 500.0 * bsa * 1000)
+    assert np.allclose(events["doxorubicin"].amount_ug, 50.0 * bsa * 1000)
+    assert events["doxorubicin"].route == "iv_bolus" and events["pegfilgrastim"].days_in_cycle == (1.0,)
+    # the TC draws come first, unchanged by the third drug's after them
+    tac = p12._draws(c, 200)
+    tc = p12._draws(p12.TcCohort(cycles=1, ages_years=(30.0, 70.0), seed=3204), 200)
+    for a, b in zip(tac[1:4], tc[1:4], strict=True):
+        assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
+    joerger = load_drug_set("doxorubicin_joerger2007").pk.clearance_iiv_sd_log.value
+    assert set(tac[4]) == {"pk.clearance_L_per_h"}
+    assert np.std(np.log(p12._draws(c, 4000)[4]["pk.clearance_L_per_h"])) == pytest.approx(joerger, rel=0.05)
+
+
+def test_the_duration_is_the_longest_run_of_daily_counts_below_the_threshold():
+    times = np.arange(0.0, 21.0 + 1e-9, 0.125)
+    anc = np.full((3, times.size), 2.0)
+    # woman 0: below on days 6, 7, 8 and again on day 11 (runs 3 and 1); woman 1: below only between counts
+    for d in (6, 7, 8, 11):
+        anc[0, times == d] = 0.3
+    anc[1, (times > 6.2) & (times < 6.8)] = 0.1
+    anc[2, (times >= 5) & (times <= 9)] = 0.49  # days 5-9: five days
+    got = p12.longest_run_of_days_below(times, anc, 0.5, 1, 20)
+    assert got.tolist() == [3, 0, 5]
