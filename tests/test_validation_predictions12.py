@@ -94,17 +94,19 @@ def test_the_cohort_draws_only_the_cited_variability():
 
 @pytest.mark.slow
 def test_the_tc_predictions_pass_or_fail_as_reported():
-    """First run, after F1-F3 were committed (54f39067): F1 passes, F2 and F3 fail decisively (notes in
-    targets.yaml). Held so that a model change that moves them shows up."""
+    """First run, after F1-F3 were committed (54f39067): F1 passes, F2 and F3 fail decisively; F4's, after it was
+    committed (c612c5cb): fails decisively (notes in targets.yaml). Held so that a model change that moves them shows
+    up."""
     from .conftest import validation_outcome
 
     status, values = validation_outcome(["docetaxel_cyclophosphamide_and_pegfilgrastim"])  # GROUP, named for test_cli
-    assert status == {"F1": "pass", "F2": "fail", "F3": "fail"}
+    assert status == {"F1": "pass", "F2": "fail", "F3": "fail", "F4": "fail"}
     expected = {"tc_75_600_cycle1_no_gcsf_anc_below_0p5_pct": 97.6,
                 "tc_75_600_x4_pegfilgrastim_6mg_anc_below_0p5_pct": 10.4,
-                "tc_75_600_x4_pegfilgrastim_3mg_anc_below_0p5_pct": 12.0}
+                "tc_75_600_x4_pegfilgrastim_3mg_anc_below_0p5_pct": 12.0,
+                "tac_75_50_500_pegfilgrastim_6mg_cycle1_mean_days_anc_below_0p5": 0.372}
     for readout, value in expected.items():
-        assert values[readout] == pytest.approx(value, abs=0.05), readout
+        assert values[readout] == pytest.approx(value, abs=0.0005 if value < 1 else 0.05), readout
 
 
 def test_f4_band_is_the_interval_of_the_reference_arms_mean():
