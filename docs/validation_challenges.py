@@ -32,6 +32,9 @@ SLOPE = "erythroid_feedback_log_slope"
 DONATION = ["P1", "P17", "V1", "V2", "V3", "W4", "W5", "W6"]
 ENGRAFT = ["T1", "T8", "Q6", "Q7", "V4", "V5"]
 NAIVE = ["A4", "A5", "A6", "P6", "P18", "R1", "Y6", "T5"]
+#: predict32: docetaxel 75 + cyclophosphamide 600 mg/m2 without G-CSF (F1) and with pegfilgrastim 6 or 3 mg (F2, F3),
+#: TAC with pegfilgrastim 6 mg (F4)
+TC = ["F1", "F2", "F3", "F4"]
 CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "erythroid_slope_low": ({SLOPE: 2.41}, "lower end of its 95% profile CI [2.41, 3.95] (Falz 2014 fit)", DONATION),
     "erythroid_slope_high": ({SLOPE: 3.95}, "upper end of its 95% profile CI [2.41, 3.95]", DONATION),
@@ -94,21 +97,21 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "b_lymphopenia_10": ({"b_lymphopenia_max_fold": 10.0}, "B-cell lymphopenic boost 10 (the T3 scan's end)",
                          ["R5", "Y3"]),
     "docetaxel_slope_low": ({"drug:docetaxel_kloft2006:effects.0.full_model.slope_L_per_umol": 9.72},
-                            "lower end of the full-model slope's 95% profile CI [9.72, 19.9]", ["C7", "P11"]),
+                            "lower end of the full-model slope's 95% profile CI [9.72, 19.9]", ["C7", "P11", *TC]),
     "docetaxel_slope_high": ({"drug:docetaxel_kloft2006:effects.0.full_model.slope_L_per_umol": 19.9},
-                             "upper end of the full-model slope's 95% profile CI [9.72, 19.9]", ["C7", "P11"]),
+                             "upper end of the full-model slope's 95% profile CI [9.72, 19.9]", ["C7", "P11", *TC]),
     "ac_scale_low": ({"drug:doxorubicin_joerger2007:effects.0.full_model.slope_L_per_umol": 24.01,
                       "drug:cyclophosphamide_ahmed2020:effects.0.full_model.slope_L_per_umol": 0.1311},
                      "lower end of the AC kill scale's 95% profile CI [7.33, 9.87] (C10 fit), both slopes at share 0.5",
-                     ["C11", "C12"]),
+                     ["C11", "C12", *TC]),
     "ac_scale_high": ({"drug:doxorubicin_joerger2007:effects.0.full_model.slope_L_per_umol": 32.32,
                        "drug:cyclophosphamide_ahmed2020:effects.0.full_model.slope_L_per_umol": 0.1764},
                       "upper end of the AC kill scale's 95% profile CI [7.33, 9.87], both slopes at share 0.5",
-                      ["C11", "C12"]),
+                      ["C11", "C12", *TC]),
     "ac_share_0p9": ({"drug:doxorubicin_joerger2007:effects.0.full_model.slope_L_per_umol": 50.59,
                       "drug:cyclophosphamide_ahmed2020:effects.0.full_model.slope_L_per_umol": 0.03069},
                      "doxorubicin's assumed share of the AC kill 0.9 instead of 0.5, the scale refitted on C10 (8.582)",
-                     ["C11", "C12"]),
+                     ["C11", "C12", "F4"]),
     "nab_paclitaxel_slope_low": ({"drug:nab_paclitaxel_chen2014:effects.0.full_model.slope_L_per_umol": 1.16},
                                  "lower end of the full-model slope's 95% profile CI [1.16, 1.55]", ["P13"]),
     "nab_paclitaxel_slope_high": ({"drug:nab_paclitaxel_chen2014:effects.0.full_model.slope_L_per_umol": 1.55},
@@ -141,7 +144,7 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                                  "Baccam 2006's infectivity doubled (screen step)", ["P4"]),
     "pegfilgrastim_speedup_healthy": ({"drug:pegfilgrastim_melhem2017:effects.1.emax": 5.21},
                                       "Melhem 2017's transit speed-up in healthy subjects (stm2H 5.21) instead of "
-                                      "its patients' value (stm2C 3.89) that the set ships", ["Q9"]),
+                                      "its patients' value (stm2C 3.89) that the set ships", ["Q9", "F2", "F3", "F4"]),
     "busulfan_lymphoid_strong": ({"regimen:bu_cy:0:lymphoid": 0.05},
                                  "busulfan as lymphotoxic as cyclophosphamide (0.05 instead of the assumed 0.5)",
                                  ["X4"]),
