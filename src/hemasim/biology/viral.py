@@ -29,7 +29,8 @@ purely antigen-driven response leaves in a deterministic model. N8 is the patien
 count (the reference adult's N8_ref), so a host without T cells
 (SCID, early after a T-depleted graft) mounts no CD8 response; its infection ends only when the first wave has
 exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (Baccam 2006's kinetics and the CD8 expansion
-and programme cited, the rest assumed; qualitative).
+cited; the programme's division count derived from a cited duration with the assumed contraction; the rest
+assumed; qualitative).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class ViralInfection:
         # the programme (branch virus32): a primed or recalled cell divides a fixed number of times whatever the antigen
         # (Kaech & Ahmed 2001; van Stipdonk 2001): stage i holds the cells that have divided i - 1 times in it; each
         # divides (rho, two daughters into the next stage) or dies (d_E), and the last division's daughters are effectors
-        divisions = int(ctx.p_shared("cd8_programme_divisions"))
+        divisions = ctx.p_count("cd8_programme_divisions")
         prog = [m.compartment(f"{n}_stage{i + 1}_cd8_programmed", f"{n}-specific CD8 T cells in their programmed expansion "
                               f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific")
                 for i in range(divisions)]
