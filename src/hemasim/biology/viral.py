@@ -118,7 +118,10 @@ class ViralInfection:
         m.flow(f"{n}_cd8_priming", "activation", None, prog[0], p("cd8_recruitment_au_per_day"),
                feedbacks=(f"{n}_antigen_presentation", f"{n}_naive_cd8_availability"),
                parameters=("cd8_recruitment_au_per_day",))
-        # recalled memory cells enter the same programme (they start dividing on the naive cells' delay: Whitmire 2008)
+        # recalled memory cells enter the same programme (in mice memory and naive cells start dividing together, ~3 days
+        # after infection: Whitmire 2008; the model has no onset delay for either). consume=0: the recalled cell stays
+        # memory and seeds the programme too, as an asymmetric division would (Chang 2007; Ciocca 2012, rechallenged
+        # memory cells; mice): docs/immunity.md gives the second infection with consume=1 beside it
         m.flow(f"{n}_cd8_recall", "activation", mem, prog[0], p("cd8_memory_recall_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
         for stage, daughters in zip(prog, [*prog[1:], eff], strict=True):  # net rho - d_E, Le 2015's net doubling in 2 days
