@@ -6,7 +6,9 @@
 
 ``--package`` writes each screened parameter's outcome in words to hemasim/sensitivity/reach_screen_outcome.json
 (the parameter table, ``python -m hemasim.parameters.table``, puts it in the parameter's screen cell) and prints the
-Markdown table of docs/sensitivity.md's section "The assumed parameters the Morris screen cannot see".
+Markdown table of docs/sensitivity.md's section "The assumed parameters the Morris screen cannot see"; and the
+outcome of the cited parameters screened over their cited range (``CITED_RANGE_SCREENS``) to
+hemasim/sensitivity/cited_range_screen_outcome.json, their screen cells.
 
 For each assumed parameter whose Morris screen outcome (hemasim/sensitivity/screen_outcome.json) is "no effect on
 any screened read-out" (or only those named): the validation groups whose evaluation reads its value
@@ -148,6 +150,33 @@ def cell_text(name: str, results: dict, reach: dict, refits: dict[str, dict], cl
     return text + (f"; {refit_text(name, refits[name], classes)}" if name in refits else "")
 
 
+#: cited parameters screened over their cited plausible range on the groups that read them (bench/targeted_screen.py
+#: NAME --sourced-range --groups ...; branch mend32), by name, with the file of that run in bench/results/: a sourced
+#: value is no assumed mover, but its screen cell says how much its source's range still moves
+CITED_RANGE_SCREENS = {"plasmablast_lifetime_days": "reach_screen_plasmablast_plausible_range.json"}
+CITED_PACKAGE_FILE = ROOT / "src" / "hemasim" / "sensitivity" / "cited_range_screen_outcome.json"
+
+
+def cited_range_row(name: str, folder: Path = ROOT / "bench" / "results") -> dict:
+    return json.loads((folder / CITED_RANGE_SCREENS[name]).read_text(encoding="utf-8"))[name]
+
+
+def cited_range_text(name: str, row: dict, groups: list[str], classes: dict[str, str], shown: int = 3) -> str:
+    """A cited parameter's screen cell: its targeted screen over its cited range, in words."""
+    low, high = row["varied_to"]
+    where = (f"cited, so no assumed mover; screened over its cited range {low:.3g}-{high:.3g} (targeted screen of the "
+             f"validation read-outs, {len(row['changes'])} read-outs of the {len(groups)} group"
+             f"{'s' if len(groups) > 1 else ''} that read it, one at a time; bench/results/{CITED_RANGE_SCREENS[name]})")
+    moved = list(row["moved_over_10pct"].items())
+    if not moved:
+        largest = max(row["changes"], key=lambda k: row["changes"][k])
+        return f"{where}: does not move any by more than 10% (largest {largest} {_percent(row['changes'][largest])})"
+    named = ", ".join(f"{k} ({CLASS_SHORT.get(classes[k.split(':')[0]], classes[k.split(':')[0]])}) {_percent(v)}"
+                      for k, v in moved[:shown])
+    more = f" and {len(moved) - shown} more" if len(moved) > shown else ""
+    return f"{where}: moves {named}{more} by more than 10%, so its source's range still leaves these open"
+
+
 def package(results: dict, reach: dict) -> None:
     from hemasim.validation import load_targets
 
@@ -155,6 +184,9 @@ def package(results: dict, reach: dict) -> None:
     refits = refit_rows()
     outcome = {n: cell_text(n, results, reach, refits, classes) for n in unseen_parameters()}
     PACKAGE_FILE.write_text(json.dumps(outcome, indent=1) + "\n", encoding="utf-8")
+    cited = {n: cited_range_text(n, cited_range_row(n), [g for g in reach if n in reach[g]["read"]], classes)
+             for n in sorted(CITED_RANGE_SCREENS)}
+    CITED_PACKAGE_FILE.write_text(json.dumps(cited, indent=1) + "\n", encoding="utf-8")
     print("| parameter | groups that read it | range | outcome: read-outs moved by more than 10% (class) |")
     print("|---|---|---|---|")
     for n, r in sorted(results["parameters"].items(), key=lambda kv: (kv[1]["outcome"], kv[0])):

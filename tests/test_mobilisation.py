@@ -54,6 +54,13 @@ def test_without_gcsf_the_mobilisation_changes_nothing():
     assert not [c.name for c in model.compartments if "mobilising" in c.name]
 
 
+@pytest.mark.parametrize("stages", [2.5, 3.01])
+def test_a_delay_stage_count_that_is_not_whole_is_refused(stages: float):
+    # int() built 2 stages from 2.5 without a word; a scenario's parameters: override reaches the count
+    with pytest.raises(ValueError, match="gcsf_mobilisation_delay_stages .*whole number"):
+        assemble(_scenario([GCSF], parameters={"gcsf_mobilisation_delay_stages": stages}))
+
+
 def test_blood_cd34_rises_with_the_filgrastim_dose():
     peaks = [filgrastim_course(dose, [0, 1, 2, 3, 4], 8.0, every_days=0.25)[1].max() for dose in (1.0, 5.0, 10.0, 16.0)]
     assert np.all(np.diff(peaks) > 0)

@@ -254,3 +254,25 @@ def test_a_unit_family_without_a_convention_has_no_convention_screen():
 
     with pytest.raises(ValueError, match="'antigen' has no convention member"):
         unit_convention_screen(UnitConvention("antigen", "a dose"))
+
+
+def test_a_cited_parameter_screened_over_its_cited_range_shows_that_screen_in_its_cell():
+    # branch mend32: plasmablast_lifetime_days is cited (White 2014's 2-10-day half-lives) at its range's lower edge;
+    # its screen over the whole range (bench/targeted_screen.py --sourced-range) stays in its screen cell
+    from hemasim.parameters import Cited, healthy_adult_parameters
+    from hemasim.sensitivity.screen import cited_range_screen_outcome
+
+    script = load_script(ROOT / "bench" / "reach_screen.py")
+    table, reach, shipped = healthy_adult_parameters(), _reach(), cited_range_screen_outcome()
+    classes = {t["id"]: t["class"] for ts in load_targets().values() for t in ts}
+    cells = {line.split("`")[1]: line for line in parameter_table_markdown().splitlines() if line.startswith("| <a id=")}
+    assert set(shipped) == set(script.CITED_RANGE_SCREENS)
+    for name, text in shipped.items():
+        record, row = table[name], script.cited_range_row(name)
+        assert isinstance(record.provenance, Cited) and record.plausible_range is not None, name
+        assert all(math.isclose(v, e) for v, e in zip(row["varied_to"], (record.plausible_range.low,
+                                                                         record.plausible_range.high), strict=True))
+        assert set(row["moved_over_10pct"]) == {k for k, v in row["changes"].items() if v > _results()["threshold"]}
+        groups = [g for g in reach if name in reach[g]["read"]]
+        assert text == script.cited_range_text(name, row, groups, classes), name
+        assert text.replace("|", "/") in cells[name].rsplit(" | ", 1)[1], name

@@ -141,6 +141,14 @@ class BuildContext:
                              "give it no per-patient values")
         return float(value)
 
+    def p_count(self, name: str) -> int:
+        """A parameter that counts stages or divisions (the model's shape, so shared by a cohort): a whole number,
+        refused otherwise - ``int`` would silently build 15 stages from 15.99 (a scenario's ``parameters:`` reach it)."""
+        value = self.p_shared(name)
+        if not value.is_integer():
+            raise ValueError(f"parameter {name} counts stages or divisions and must be a whole number (got {value:g})")
+        return int(value)
+
     def by_sex(self, male: str, female: str) -> tuple[Value, tuple[str, ...]]:
         """The parameter that applies to each patient's sex, and the names of those used."""
         sex = np.asarray(self.patient.sex)

@@ -61,7 +61,7 @@ class GcsfMobilisation:
     def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
         d = self.drug
         m = Module(f"gcsf_mobilisation_{d}")
-        stages = int(ctx.p_shared("gcsf_mobilisation_delay_stages"))
+        stages = ctx.p_count("gcsf_mobilisation_delay_stages")
         delay = ctx.p("gcsf_mobilisation_delay_days")
         drive = m.chain(f"{d}_mobilising_drive", f"{d} concentration delayed towards the egress drive (ng/mL)",
                         stages, delay, 0.0, None, "drug", "mobilising_drive", kind="signalling",

@@ -29,7 +29,8 @@ purely antigen-driven response leaves in a deterministic model. N8 is the patien
 count (the reference adult's N8_ref), so a host without T cells
 (SCID, early after a T-depleted graft) mounts no CD8 response; its infection ends only when the first wave has
 exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (Baccam 2006's kinetics and the CD8 expansion
-and programme cited, the rest assumed; qualitative).
+cited; the programme's division count derived from a cited duration with the assumed contraction; the rest
+assumed; qualitative).
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class ViralInfection:
         # the programme (branch virus32): a primed or recalled cell divides a fixed number of times whatever the antigen
         # (Kaech & Ahmed 2001; van Stipdonk 2001): stage i holds the cells that have divided i - 1 times in it; each
         # divides (rho, two daughters into the next stage) or dies (d_E), and the last division's daughters are effectors
-        divisions = int(ctx.p_shared("cd8_programme_divisions"))
+        divisions = ctx.p_count("cd8_programme_divisions")
         prog = [m.compartment(f"{n}_stage{i + 1}_cd8_programmed", f"{n}-specific CD8 T cells in their programmed expansion "
                               f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific")
                 for i in range(divisions)]
@@ -117,7 +118,10 @@ class ViralInfection:
         m.flow(f"{n}_cd8_priming", "activation", None, prog[0], p("cd8_recruitment_au_per_day"),
                feedbacks=(f"{n}_antigen_presentation", f"{n}_naive_cd8_availability"),
                parameters=("cd8_recruitment_au_per_day",))
-        # recalled memory cells enter the same programme (they start dividing on the naive cells' delay: Whitmire 2008)
+        # recalled memory cells enter the same programme (in mice memory and naive cells start dividing together, ~3 days
+        # after infection: Whitmire 2008; the model has no onset delay for either). consume=0: the recalled cell stays
+        # memory and seeds the programme too, as an asymmetric division would (Chang 2007; Ciocca 2012, rechallenged
+        # memory cells; mice): docs/immunity.md gives the second infection with consume=1 beside it
         m.flow(f"{n}_cd8_recall", "activation", mem, prog[0], p("cd8_memory_recall_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
         for stage, daughters in zip(prog, [*prog[1:], eff], strict=True):  # net rho - d_E, Le 2015's net doubling in 2 days

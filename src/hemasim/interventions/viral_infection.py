@@ -101,7 +101,8 @@ def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days
                 EndpointColumn(f"{v}_clearance_day{DID_NOT_RISE}", "flag", f"1 if {v} never reached {limit} (never "
                                "detectable: no clearance day)", np.asarray(~above_any, dtype=np.float64)),
                 EndpointColumn(f"{v}_peak_viral_load", "TCID50/mL", f"highest {v} load", load.max(axis=1)),
-                EndpointColumn(f"{v}_peak_cd8_effectors", "AU", f"highest {v}-specific effector CD8 count",
+                EndpointColumn(f"{v}_peak_cd8_effectors", "AU",
+                               f"highest {v}-specific effector CD8 count (programmed and effector cells)",
                                obs[f"{v}_cd8_effectors_au"][:, after].max(axis=1)),
                 # a run that ends sooner has no day 28: np.interp held the last output, read as day 28 (harden10)
                 EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection (arbitrary units; "

@@ -9,6 +9,7 @@ from typing import Any
 from hemasim.biology import healthy_human_model
 from hemasim.parameters.core import Assumed, Calibrated, Cited, Derived, Fitted, ParameterSet, UnitConvention
 from hemasim.sensitivity.screen import (
+    cited_range_screen_outcome,
     coupled_screen_outcome,
     reach_screen_outcome,
     regimen_screen,
@@ -73,7 +74,8 @@ def parameter_table_markdown() -> str:
         "stage 4, with the docetaxel fit refitted too, and its stage 5, over the ranges the calibration fits'",
         "profiles allow). For a parameter it saw no effect of (its three scenarios do not exercise it), also the",
         "targeted screen of the validation read-outs: one at a time, on every validation group whose run reads its",
-        "value (docs/sensitivity.md, \"The assumed parameters the Morris screen cannot see\").",
+        "value (docs/sensitivity.md, \"The assumed parameters the Morris screen cannot see\"). For a cited parameter",
+        "screened over its cited range, that targeted screen (a sourced value: no assumed mover).",
         "",
         *provenance_counts_markdown(params),
         "",
@@ -82,6 +84,7 @@ def parameter_table_markdown() -> str:
     ]
     screen = screen_outcome()
     reach = reach_screen_outcome()
+    cited = cited_range_screen_outcome()
     later_stages = (  # stage 3: the same design's question with the engraftment fit refitted at each point; 4: the
         # same points with the docetaxel fit refitted too; 5: both refitted, over the ranges the calibration profiles allow
         ("with the engraftment fit refitted at each point (stage 3)", coupled_screen_outcome()),
@@ -90,7 +93,7 @@ def parameter_table_markdown() -> str:
     for name in sorted(params):
         p = params[name]
         desc = p.description.replace("|", "/")
-        provenance, found = p.provenance, screen.get(name, "")
+        provenance, found = p.provenance, screen.get(name, cited.get(name, ""))
         for stage, outcome in later_stages:
             if name in outcome:
                 found += f"; {stage}: {outcome[name]}"

@@ -507,7 +507,7 @@ def viral_figure(result: Result | Arms) -> Figure | None:
     for ax, v in zip(axes, viruses, strict=True):
         ax2 = _load_panel(ax, arms, f"{v}_viral_load", "TCID50/mL", VIRUS_DETECTION_TCID50, 1e-3,
                           "virus (TCID50/mL)")
-        _host_curves(ax2, arms, [(f"{v}_cd8_effectors_au", "CD8 effectors (AU)", "tab:green", 1.4, ""),
+        _host_curves(ax2, arms, [(f"{v}_cd8_effectors_au", "CD8 effectors, programmed and effector cells (AU)", "tab:green", 1.4, ""),
                                  (f"{v}_cd8_memory_au", "CD8 memory (AU)", "tab:green", 1.0, "--"),
                                  (f"{v}_igg_au", "IgG (AU)", "tab:purple", 1.4, "")])
         ax2.set_ylabel("AU")

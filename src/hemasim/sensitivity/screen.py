@@ -2,8 +2,8 @@
 of the Morris screen of the assumed parameters (written by bench/sensitivity_screen.py; shown in docs/parameters.md
 and docs/sensitivity_screen.md), of its stage 3 with the engraftment fit refitted, its stage 4 with the docetaxel fit
 refitted too and its stage 5 over the ranges the calibration profiles allow (bench/coupled_screen.py), the targeted
-screen of the validation read-outs for the parameters the Morris screen saw no effect of (bench/reach_screen.py), and
-the screen of the conditioning regimens' surviving fractions (written by
+screen of the validation read-outs for the parameters the Morris screen saw no effect of (bench/reach_screen.py) and
+for the cited parameters screened over their cited range (bench/reach_screen.py --package), and the screen of the conditioning regimens' surviving fractions (written by
 bench/regimen_screen.py; the regimen rows of docs/parameters.md)."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["coupled_screen_outcome", "reach_screen_outcome", "regimen_screen", "screen_outcome",
+__all__ = ["cited_range_screen_outcome", "coupled_screen_outcome", "reach_screen_outcome", "regimen_screen", "screen_outcome",
            "stage4_screen_outcome", "stage5_screen_outcome"]
 
 
@@ -50,6 +50,14 @@ def reach_screen_outcome() -> dict[str, str]:
     Morris screen saw no effect of (its scenarios do not exercise it): one at a time, on the validation groups
     whose evaluation reads its value (written by ``bench/reach_screen.py --package``; docs/sensitivity.md)."""
     return _outcome_lines("reach_screen_outcome.json")
+
+
+@cache
+def cited_range_screen_outcome() -> dict[str, str]:
+    """Parameter name -> one line on what the targeted screen of the validation read-outs found for a cited parameter
+    varied over its cited plausible range (a sourced value, so no assumed mover; written by ``bench/reach_screen.py
+    --package`` from the runs its ``CITED_RANGE_SCREENS`` name; docs/sensitivity.md)."""
+    return _outcome_lines("cited_range_screen_outcome.json")
 
 
 @cache
