@@ -24,8 +24,8 @@ from hemasim.validation.predictions8 import PREDICTIONS8  # predict29a: N1-N4
 from hemasim.validation.predictions9 import PREDICTIONS9  # predict29b: L1-L6
 from hemasim.validation.predictions10 import PREDICTIONS10  # predict30: Z1-Z7
 from hemasim.validation.predictions11 import PREDICTIONS11  # predict30b: U1-U5
+from hemasim.validation.predictions12 import PREDICTIONS12  # predict32: F1-F4
 from hemasim.validation.predictions13 import PREDICTIONS13  # predict32b: A8-A9
-from hemasim.validation.predictions12 import PREDICTIONS12  # predict32: F1-F3
 from hemasim.validation.predictions_misc import PREDICTIONS_MISC
 from hemasim.validation.reconstitution_and_ageing import RECONSTITUTION_AND_AGEING  # predict3: R1-R8
 from hemasim.validation.red_cell_apheresis import RED_CELL_APHERESIS  # predict2: P17
