@@ -3,9 +3,6 @@ lineage-specific lymphopenic expansion, and the transplant examples through the 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 import yaml
@@ -15,7 +12,7 @@ from hemasim.biology import healthy_human_model
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.scenario import parse_scenario
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, invoke_hemasim
 from .test_transplant import COND, graft, scenario
 
 
@@ -75,14 +72,16 @@ def test_a_cord_graft_counts_the_long_term_content_of_its_cd34_cells_at_a_higher
 @pytest.mark.cli
 @pytest.mark.integration
 def test_transplant_examples_run_in_the_cli_with_donor_lines(name, tmp_path):
+    """`hemasim run` in this process (tests/test_cli_startup.py runs it as a fresh process): a fresh interpreter
+    for each example cost ~0.3 s CPU of imports and kernel loading (docs/performance.md, the suite's twenty-eighth
+    session)."""
     data = yaml.safe_load((EXAMPLES / f"{name}.yaml").read_text())
     data["duration_days"] = 60  # the report, not the year
     scen = tmp_path / f"{name}.yaml"
     scen.write_text(yaml.safe_dump(data))
     out = tmp_path / "out"
-    res = subprocess.run([sys.executable, "-m", "hemasim", "run", str(scen), "--out", str(out)],
-                         capture_output=True, text=True, check=False)
-    assert res.returncode == 0, res.stderr
+    res = invoke_hemasim("run", str(scen), "--out", str(out))
+    assert res.exit_code == 0, res.output
     html = (out / "report.html").read_text()
     assert "donor-derived part of each count" in html
     assert parse_scenario(data).is_chimeric
