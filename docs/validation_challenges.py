@@ -35,6 +35,8 @@ NAIVE = ["A4", "A5", "A6", "P6", "P18", "R1", "Y6", "T5"]
 #: predict32: docetaxel 75 + cyclophosphamide 600 mg/m2 without G-CSF (F1) and with pegfilgrastim 6 or 3 mg (F2, F3),
 #: TAC with pegfilgrastim 6 mg (F4)
 TC = ["F1", "F2", "F3", "F4"]
+#: predict32d: blood CD34+ after one 12-mg pegfilgrastim injection in healthy donors (U6 peak, U7 day 5 over day 4)
+PEG_MOBILISATION = ["U6", "U7"]
 CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "erythroid_slope_low": ({SLOPE: 2.41}, "lower end of its 95% profile CI [2.41, 3.95] (Falz 2014 fit)", DONATION),
     "erythroid_slope_high": ({SLOPE: 3.95}, "upper end of its 95% profile CI [2.41, 3.95]", DONATION),
@@ -144,7 +146,8 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                                  "Baccam 2006's infectivity doubled (screen step)", ["P4"]),
     "pegfilgrastim_speedup_healthy": ({"drug:pegfilgrastim_melhem2017:effects.1.emax": 5.21},
                                       "Melhem 2017's transit speed-up in healthy subjects (stm2H 5.21) instead of "
-                                      "its patients' value (stm2C 3.89) that the set ships", ["Q9", "F2", "F3", "F4"]),
+                                      "its patients' value (stm2C 3.89) that the set ships",
+                                      ["Q9", "F2", "F3", "F4", *PEG_MOBILISATION]),
     "busulfan_lymphoid_strong": ({"regimen:bu_cy:0:lymphoid": 0.05},
                                  "busulfan as lymphotoxic as cyclophosphamide (0.05 instead of the assumed 0.5)",
                                  ["X4"]),
@@ -158,6 +161,21 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                               "lifespans, seed 0; calibrate_panel_fraction)", ["A8", "A9"]),
     "ch_panel_fraction_high": ({"ch_panel_driver_fraction": 0.0433}, "upper end of its interval [0.0333, 0.0433]",
                                ["A8", "A9"]),
+    # points of the mobilisation fit's 95% profile (G1; docs/mobilisation.md: E_max 37.6-155, T 2.02-7.25 d), the other
+    # value re-fitted there by docs/fit_mobilisation.py's profile_sse (predict32d; weighted SSE 5.37-5.39 against the
+    # optimum's 1.546 + 3.84)
+    "mobilisation_profile_emax_low": ({"gcsf_mobilisation_max_fold": 37.6, "gcsf_mobilisation_delay_days": 2.231},
+                                      "lower end of the egress E_max's 95% profile interval (37.6), the delay re-fitted "
+                                      "there (2.231 d)", PEG_MOBILISATION),
+    "mobilisation_profile_emax_high": ({"gcsf_mobilisation_max_fold": 155.0, "gcsf_mobilisation_delay_days": 7.138},
+                                       "upper end of the egress E_max's 95% profile interval (155), the delay re-fitted "
+                                       "there (7.138 d)", PEG_MOBILISATION),
+    "mobilisation_profile_delay_low": ({"gcsf_mobilisation_delay_days": 2.02, "gcsf_mobilisation_max_fold": 39.26},
+                                       "lower end of the egress delay's 95% profile interval (2.02 d), E_max re-fitted "
+                                       "there (39.26)", PEG_MOBILISATION),
+    "mobilisation_profile_delay_high": ({"gcsf_mobilisation_delay_days": 7.25, "gcsf_mobilisation_max_fold": 151.0},
+                                        "upper end of the egress delay's 95% profile interval (7.25 d), E_max re-fitted "
+                                        "there (151.0)", PEG_MOBILISATION),
     "irradiated_half_life_24h": ({"irradiated_lymphocyte_blood_half_life_days": 1.0},
                                  "their blood half-time 24 h instead of the abstract's 30 h (-20%, screen step)",
                                  ["N4"]),

@@ -38,6 +38,7 @@ EXPECTED_IDS |= {"C10", "C11"}  # acfit30: AC's day-20 ANC (Ahmed 2020, the AC k
 EXPECTED_IDS |= {"C12"}  # dees31: AC cohort, share of women with cycle-1 ANC < 0.1 (Dees 2000), registered one-sided
 EXPECTED_IDS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
 EXPECTED_IDS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against once a day (Arbona 1998)
+EXPECTED_IDS |= {"U6", "U7"}  # predict32d: blood CD34+ after one 12-mg pegfilgrastim injection in healthy donors
 EXPECTED_IDS |= {"A8", "A9"}  # predict32b: CH in the UK Biobank's exomes at 40-69 (prevalence, carriers of more than one)
 EXPECTED_IDS |= {"F1", "F2", "F3"}  # predict32: TC without G-CSF and with pegfilgrastim 6 or 3 mg
 EXPECTED_IDS |= {"F4"}  # predict32: TAC with pegfilgrastim 6 mg, duration of severe neutropenia (PROTECT-2)

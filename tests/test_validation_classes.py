@@ -40,6 +40,7 @@ PREDICTIONS |= {f"L{i}" for i in range(1, 7)}  # predict29b: JE boosters, CD4 af
 PREDICTIONS |= {f"Z{i}" for i in range(1, 8)}  # predict30: granulocytes after radiation, filgrastim doses, donor age
 PREDICTIONS |= {"U1", "U2", "U3"}  # predict30b: platelets in the days after one plateletpheresis
 PREDICTIONS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against once a day (Arbona 1998)
+PREDICTIONS |= {"U6", "U7"}  # predict32d: blood CD34+ after one 12-mg pegfilgrastim injection (Kroschinsky 2005, Li 2020)
 PREDICTIONS |= {"F1", "F2", "F3"}  # predict32: TC without G-CSF (Kosaka 2015) and with pegfilgrastim 6 or 3 mg (2021)
 PREDICTIONS |= {"F4"}  # predict32: TAC with pegfilgrastim, duration of severe neutropenia (PROTECT-2)
 PREDICTIONS |= {"C11"}  # acfit30: AC grade 3-4 neutropenia in the first cycle (Drooger 2015), the AC kill fitted on C10

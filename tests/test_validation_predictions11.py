@@ -138,10 +138,64 @@ def test_the_schedule_predictions_fail_as_reported():
     from .conftest import validation_outcome
 
     status, values = validation_outcome(["filgrastim_schedule_mobilisation"])  # SCHEDULE_GROUP, named for test_cli
-    assert status == {"U4": "fail", "U5": "fail"}
+    assert {k: status[k] for k in ("U4", "U5")} == {"U4": "fail", "U5": "fail"}
     expected = {"filgrastim_6ug_every_12h_over_10ug_daily_cd34_ratio_day5": 0.7876,
                 "filgrastim_8ug_every_12h_over_10ug_daily_cd34_ratio_day5": 1.1720,
                 "filgrastim_6ug_every_12h_over_10ug_daily_peak_cd34_ratio": 0.8105,
                 "filgrastim_8ug_every_12h_over_10ug_daily_peak_cd34_ratio": 1.1355}
+    for readout, value in expected.items():
+        assert values[readout] == pytest.approx(value, rel=2e-3), readout
+
+
+def test_u6_u7_are_blind_predictions_on_the_sources_range_and_direction():
+    """U6: Kroschinsky 2005's 25 donors, maximum CD34+ median 67/uL, range 10-385 (a range of donors); U7: Li 2020's
+    146 donors, day 5 above day 4 (82.26 against 51.65/uL, P < 0.001; a direction, 1% taken as a rise, as Z4)."""
+    targets = _schedule_targets()
+    u6, u7 = targets["U6"], targets["U7"]
+    assert u6["class"] == u7["class"] == "prediction" and u6.get("blind", True) and u7.get("blind", True)
+    assert (u6["band_basis"], u7["band_basis"]) == ("range", "threshold")
+    assert [(c["readout"], c["band"]) for c in u6["checks"]] == [("pegfilgrastim_12mg_peak_cd34_per_uL", [10, 385])]
+    assert [(c["readout"], c["band"], c.get("open_end")) for c in u7["checks"]] == [
+        ("pegfilgrastim_12mg_cd34_ratio_day5_to_day4", [1.01, 1000], "high")]
+    # the medians' ratio, shown as info, lies inside the info band
+    (info,) = u7["info_checks"]
+    assert info["band"][0] < 82.26 / 51.65 < info["band"][1]
+    assert all(c["readout"] in PREDICTIONS11 for t in (u6, u7) for c in [*t["checks"], *t["info_checks"]])
+
+
+def test_the_pegfilgrastim_run_is_one_12mg_injection_on_run_day_0_read_on_the_sources_days_4_and_5():
+    from hemasim.validation.predictions11 import PEGFILGRASTIM_12MG, SOURCE_DAY_4_RUN_DAY, SOURCE_DAY_5_RUN_DAY
+    from hemasim.validation.scenario_runs import validation_scenario
+
+    (shipped,) = validation_scenario("pegfilgrastim_single_dose").interventions
+    (peg,) = validation_scenario("pegfilgrastim_single_dose", PEGFILGRASTIM_12MG).interventions
+    assert shipped.dose_mg == 6 and peg.dose_mg == 12
+    assert peg.drug_set == "pegfilgrastim_melhem2017" and peg.route == "subcutaneous"
+    assert list(peg.schedule.days) == [0]
+    # day 1 of the sources is the injection's day (run day 0)
+    assert (SOURCE_DAY_4_RUN_DAY, SOURCE_DAY_5_RUN_DAY) == (3.0, 4.0)
+
+
+def test_run_day_of_cd34_peak_reads_the_first_output_at_the_maximum():
+    from types import SimpleNamespace
+
+    from hemasim.validation.predictions11 import run_day_of_cd34_peak
+
+    times = np.array([0.0, 1.0, 2.0, 3.0, 4.0])
+    cd34 = np.array([3.0, 10.0, 40.0, 40.0, 20.0])
+    fake = SimpleNamespace(times=times, observable=lambda name: {"cd34_blood_per_uL": cd34}[name])
+    assert run_day_of_cd34_peak(lambda: fake) == 2.0
+
+
+@pytest.mark.slow
+def test_the_pegfilgrastim_mobilisation_predictions_pass_as_reported():
+    """First run, after U6 and U7 were committed (4d613ac): both pass (notes in targets.yaml); held so that a model
+    change that moves them shows up."""
+    from .conftest import validation_outcome
+
+    status, values = validation_outcome(["filgrastim_schedule_mobilisation"])  # SCHEDULE_GROUP, named for test_cli
+    assert {k: status[k] for k in ("U6", "U7")} == {"U6": "pass", "U7": "pass"}
+    expected = {"pegfilgrastim_12mg_peak_cd34_per_uL": 211.82, "pegfilgrastim_12mg_cd34_ratio_day5_to_day4": 1.1440,
+                "pegfilgrastim_12mg_run_day_of_cd34_peak": 8.375}
     for readout, value in expected.items():
         assert values[readout] == pytest.approx(value, rel=2e-3), readout

@@ -3,7 +3,8 @@ on it: the donor's platelet count in the days after one plateletpheresis, relati
 after (U1, 25 donors on MCS+, bloodjournal.ir a_id 1239), 3 and 5 days after (U2, Hans 2019, 29 donors on Trima and
 Amicus) and its rebound above the count before 8-11 days after (U3, Transfusion 1981, 352 donors on Haemonetics
 Model 30); and blood CD34+ under filgrastim 6 and 8 ug/kg every 12 hours over 10 ug/kg once a day in healthy
-donors (U4, U5, Arbona 1998).
+donors (U4, U5, Arbona 1998); blood CD34+ after one 12-mg pegfilgrastim injection in healthy donors, its peak (U6,
+Kroschinsky 2005) and its rise from day 4 to day 5 (U7, Li 2020), branch predict32d.
 
 The collection is on run day 10 (scenario plateletpheresis_one_collection_follow_up.yaml); "before" is the last
 output before it, as W1-W3 read theirs (:mod:`hemasim.validation.predictions6`).
@@ -69,4 +70,26 @@ _SCHEDULES: dict[str, Readout] = {
        for ug in (6, 8)},
 }
 
-PREDICTIONS11: dict[str, Readout] = {**_PLATELETPHERESIS, **_SCHEDULES}
+# U6, U7: one 12-mg pegfilgrastim injection s.c. on run day 0 (pegfilgrastim_single_dose.yaml, the healthy 75-kg man,
+# hourly outputs for ten days, the dose as data). The sources count days from the injection's day 1, so their day 4 and
+# day 5 are run days 3 and 4, read at the injection's hour (the counts' hour is not in the abstracts).
+PEGFILGRASTIM_12MG = {"interventions": {0: {"dose_mg": 12}}}
+_PEGFILGRASTIM_12MG = cached_scenario_run("pegfilgrastim_single_dose", PEGFILGRASTIM_12MG)
+SOURCE_DAY_4_RUN_DAY = 3.0
+SOURCE_DAY_5_RUN_DAY = 4.0
+
+
+def run_day_of_cd34_peak(run: Run) -> float:
+    """The run day of the highest blood CD34+ (the first output at the maximum)."""
+    r = run()
+    return float(r.times[int(np.argmax(r.observable("cd34_blood_per_uL")))])
+
+
+_PEGFILGRASTIM: dict[str, Readout] = {
+    "pegfilgrastim_12mg_peak_cd34_per_uL": OwnRun(lambda: peak_cd34(_PEGFILGRASTIM_12MG)),
+    "pegfilgrastim_12mg_run_day_of_cd34_peak": OwnRun(lambda: run_day_of_cd34_peak(_PEGFILGRASTIM_12MG)),
+    "pegfilgrastim_12mg_cd34_ratio_day5_to_day4": OwnRun(
+        lambda: cd34_at(_PEGFILGRASTIM_12MG, SOURCE_DAY_5_RUN_DAY) / cd34_at(_PEGFILGRASTIM_12MG, SOURCE_DAY_4_RUN_DAY)),
+}
+
+PREDICTIONS11: dict[str, Readout] = {**_PLATELETPHERESIS, **_SCHEDULES, **_PEGFILGRASTIM}
