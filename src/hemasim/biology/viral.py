@@ -156,7 +156,8 @@ class ViralInfection:
         m.flow(f"{n}_cd8_recall", "activation", mem, prog[0], p("cd8_memory_recall_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
         for stage, daughters in zip(prog, [*prog[1:], eff], strict=True):  # net rho - d_E, Le 2015's net doubling in 2 days
-            m.flow(f"{stage}_division", "proliferation", stage, daughters, rho, yield_=2.0, parameters=RHO_INPUTS)
+            m.flow(f"{stage}_division", "proliferation", stage, daughters, rho, yield_=2.0,
+                   parameters=(*RHO_INPUTS, "cd8_programme_days"))  # the chain's length n comes from the duration
             m.flow(f"{stage}_death", "death", stage, None, p("cd8_contraction_per_day"),
                    parameters=("cd8_contraction_per_day",))
         m.flow(f"{n}_cd8_expansion", "proliferation", eff, eff, rho, consume=0.0,
