@@ -85,6 +85,10 @@ def test_bad_factors_name_the_field():
     with pytest.raises(SpecError, match=r"factors.0.parameter: unknown parameter erythroid_feedback_log_slop"):
         resolve_factors(SweepSpec.model_validate({"factors": [{"parameter": SLOPE[:-1], "range": [0.1, 0.2]}]})
                         .factors, donation())
+    with pytest.raises(SpecError, match=r"unknown parameter cd8_expansion_per_day; renamed: it is now "
+                                        r"cd8_net_expansion_per_day "):  # a former name (branch cd8cite32)
+        resolve_factors(SweepSpec.model_validate({"factors": [{"parameter": "cd8_expansion_per_day",
+                                                               "range": [0.5, 1.0]}]}).factors, donation())
     with pytest.raises(SpecError, match=r"factors.0.field: the scenario has no field interventions.3.day"):
         resolve_factors([SweepSpec.model_validate({"factors": [{"field": "interventions.3.day", "range": [1, 2]}]})
                          .factors[0]], donation())

@@ -1,6 +1,7 @@
 """Viral infection: healthy state without infection, clearance by T cells and antibody, by exhaustion of the
 epithelium without T cells, protection by a prior vaccine (monotone in dose), bad input, report, and libRoadRunner."""
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -101,16 +102,33 @@ def test_the_programmed_expansion_outlasts_the_infection():
     after = np.searchsorted(r.times, INFECTION["day"] + cleared_on + 1.0)
     assert r.observable("influenza_infected_cells")[after] < 1.0 < r.observable("influenza_cd8_effectors_au")[
         after:].max() / r.observable("influenza_cd8_effectors_au")[after]  # no antigen left, and still expanding
-    short, short_peak_day, _ = course({"cd8_programme_divisions": 1.0})
+    short, short_peak_day, _ = course({"cd8_programme_days": 1.0})  # n = round(1 d x (rho + d_E) 1.147/day) = 1
     assert short_peak_day < short["influenza_clearance_day"] + 2.0 and short["influenza_peak_cd8_effectors"] < e[
         "influenza_peak_cd8_effectors"]
 
 
-@pytest.mark.parametrize("divisions", [15.99, 16.5])
-def test_a_division_count_that_is_not_whole_is_refused(divisions):
-    # int() built 15 stages from 15.99 without a word; a scenario's parameters: override reaches the count
-    with pytest.raises(ValueError, match="cd8_programme_divisions .*whole number"):
-        run_scenario(_scenario([INFECTION], days=40, parameters={"cd8_programme_divisions": divisions}))
+def _cd8_derived(parameters=None):
+    model = build_model(_scenario([INFECTION], days=40, parameters=parameters))
+    return model.parameters["cd8_division_rate_per_day"].value, model.parameters["cd8_programme_divisions"].value
+
+
+@pytest.mark.parametrize(("d_e", "divisions"), [(None, 16.0), (0.2, 10.0), (0.8, 27.0)])
+def test_the_division_rate_and_count_follow_the_contraction_and_hold_the_cited_net_rate_and_two_weeks(d_e, divisions):
+    """rho = g + d_E and n = round(D (rho + d_E)) with g (Le 2015) and D = 14 d (Akondy 2017) the records (branch
+    cd8cite32): a screen or what-if of the assumed d_E holds what the sources measured instead of moving it."""
+    table = healthy_adult_parameters()
+    g, days = table.value("cd8_net_expansion_per_day"), table.value("cd8_programme_days")
+    rho, n = _cd8_derived(None if d_e is None else {"cd8_contraction_per_day": d_e})
+    d_e = table.value("cd8_contraction_per_day") if d_e is None else d_e
+    assert rho - d_e == pytest.approx(g) and g == pytest.approx(math.log(2.0) / 2.0)
+    assert n == divisions and abs(n / (rho + d_e) - days) <= 0.5 / (rho + d_e)  # the whole count nearest two weeks
+
+
+@pytest.mark.parametrize(("old", "new"), [("cd8_expansion_per_day", "cd8_net_expansion_per_day"),
+                                          ("cd8_programme_divisions", "cd8_programme_days")])
+def test_a_former_cd8_parameter_name_is_refused_naming_its_replacement(old, new):
+    with pytest.raises(ScenarioError, match=f"{old}: unknown parameter; renamed: it is now {new} "):
+        _scenario([INFECTION], days=40, parameters={old: 1.0})
 
 
 def test_a_prior_vaccine_lowers_the_peak_more_the_larger_the_dose():

@@ -7,10 +7,11 @@ the infection share B-cell memory and IgG).
     d I/dt = beta T V - delta I - k_E (P + E + M) I                  (infected cells; P = P_1 + ... + P_n)
     d V/dt = p I x(I) - c V - k_A IgG V                              (virus, TCID50/mL)
     d P_1/dt = k_r (N8/N8_ref) s(I) + k_m M s(I) - (rho + d_E) P_1   (programmed CD8, AU: n divisions to come)
-    d P_i/dt = 2 rho P_(i-1) - (rho + d_E) P_i,  i = 2..n            (whatever the antigen; n cd8_programme_divisions)
+    d P_i/dt = 2 rho P_(i-1) - (rho + d_E) P_i,  i = 2..n            (whatever the antigen)
     d E/dt = 2 rho P_n + rho E s(I) - d_E E                          (virus-specific CD8 effectors, AU)
     d M/dt = f d_E E - ln2 M / T_M                                   (memory CD8, AU)
     antigen for the B-cell response: kappa V (in vaccine doses per day); s(I) = I / (I + K_I)
+    rho = g + d_E, n = round(D (rho + d_E))                          (derived: g, D cited, d_E assumed)
     extinction gate x(I) = I^h / (I^h + I_ext^h), I_ext = 1 infected cell
 
 Below one infected cell (I is an absolute count in the upper respiratory tract, the model's only site; h is
@@ -28,8 +29,9 @@ Memory CD8 cells kill too (tissue-resident surveillance), which removes the low-
 purely antigen-driven response leaves in a deterministic model. N8 is the patient's blood naive CD8
 count (the reference adult's N8_ref), so a host without T cells
 (SCID, early after a T-depleted graft) mounts no CD8 response; its infection ends only when the first wave has
-exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (Baccam 2006's kinetics and the CD8 expansion
-cited; the programme's division count derived from a cited duration with the assumed contraction; the rest
+exhausted the epithelium (extinct below one infected cell: before the gate it regrew from 0.06 cells and persisted). Parameters: :mod:`hemasim.parameters.sets.viral_kinetics` (Baccam 2006's kinetics, the CD8 response's
+net expansion g (Le 2015) and its programme's duration D (Akondy 2017) cited; the division rate rho and the division
+count n derived here from them with the assumed contraction d_E, so that varying d_E holds what was measured; the rest
 assumed; qualitative).
 """
 
@@ -41,13 +43,42 @@ from dataclasses import dataclass
 from hemasim.biology.builder import BuildContext
 from hemasim.biology.vaccine import antigen_state, reference_blood_counts, with_humoral_response
 from hemasim.model.compiled import DAYS_PER_YEAR
-from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal
+from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
 __all__ = ["ViralInfection", "virus_state"]
 
 
 def virus_state(name: str) -> str:
     return f"{name}_virus"
+
+
+#: the records the CD8 division rate rho is derived from (branch cd8cite32: the records hold the cited quantities)
+RHO_INPUTS = ("cd8_net_expansion_per_day", "cd8_contraction_per_day")
+
+
+def _cd8_division_rate_and_count(ctx: BuildContext) -> tuple[Value, int]:
+    """The CD8 division rate rho and the programme's division count n, derived from what the sources measured: Le
+    2015's net growth g and Akondy 2017's two weeks D, with the assumed loss d_E. rho = g + d_E (a cell divides at rho
+    and dies at d_E, so the population grows at g); a lineage takes 1/(rho + d_E) per division, so n = D (rho + d_E),
+    rounded: n counts stages, a whole number, and a count shared by a cohort (a cohort that varies g, d_E or D per
+    patient is refused, naming the parameter). Varying d_E moves rho and n with it and holds g and D."""
+    if "cd8_programme_divisions" in ctx.derived_values:  # a second virus of the same model: the same derivation
+        return ctx.derived_values["cd8_division_rate_per_day"], int(ctx.derived_values["cd8_programme_divisions"])
+    g, d_e = ctx.p("cd8_net_expansion_per_day"), ctx.p("cd8_contraction_per_day")
+    rho = ctx.derive("cd8_division_rate_per_day", g + d_e, "1/day",
+                     "division rate of CD8 T cells in the programme and of effectors at full antigen (rho)", RHO_INPUTS,
+                     "rho = cd8_net_expansion_per_day + cd8_contraction_per_day")
+    days = ctx.p_shared("cd8_programme_days")
+    exact = days * (ctx.p_shared("cd8_net_expansion_per_day") + 2.0 * ctx.p_shared("cd8_contraction_per_day"))
+    count = round(exact)
+    if count < 1:
+        raise ValueError(f"the CD8 programme makes no division: cd8_programme_days x (rho + d_E) = {exact:.3g} rounds "
+                         "to 0; lengthen cd8_programme_days or raise the rates")
+    ctx.derive("cd8_programme_divisions", float(count), "1",
+               "divisions of the CD8 programme (n, a whole number: its stages)",
+               (*RHO_INPUTS, "cd8_programme_days"),
+               f"n = round(cd8_programme_days x (rho + cd8_contraction_per_day)) = round({exact:.2f})")
+    return rho, count
 
 
 @dataclass(frozen=True)
@@ -68,7 +99,7 @@ class ViralInfection:
         # the programme (branch virus32): a primed or recalled cell divides a fixed number of times whatever the antigen
         # (Kaech & Ahmed 2001; van Stipdonk 2001): stage i holds the cells that have divided i - 1 times in it; each
         # divides (rho, two daughters into the next stage) or dies (d_E), and the last division's daughters are effectors
-        divisions = ctx.p_count("cd8_programme_divisions")
+        rho, divisions = _cd8_division_rate_and_count(ctx)
         prog = [m.compartment(f"{n}_stage{i + 1}_cd8_programmed", f"{n}-specific CD8 T cells in their programmed expansion "
                               f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific")
                 for i in range(divisions)]
@@ -125,12 +156,12 @@ class ViralInfection:
         m.flow(f"{n}_cd8_recall", "activation", mem, prog[0], p("cd8_memory_recall_per_day"), consume=0.0,
                feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_memory_recall_per_day",))
         for stage, daughters in zip(prog, [*prog[1:], eff], strict=True):  # net rho - d_E, Le 2015's net doubling in 2 days
-            m.flow(f"{stage}_division", "proliferation", stage, daughters, p("cd8_expansion_per_day"), yield_=2.0,
-                   parameters=("cd8_expansion_per_day", "cd8_programme_divisions"))
+            m.flow(f"{stage}_division", "proliferation", stage, daughters, rho, yield_=2.0,
+                   parameters=(*RHO_INPUTS, "cd8_programme_days"))  # the chain's length n comes from the duration
             m.flow(f"{stage}_death", "death", stage, None, p("cd8_contraction_per_day"),
                    parameters=("cd8_contraction_per_day",))
-        m.flow(f"{n}_cd8_expansion", "proliferation", eff, eff, p("cd8_expansion_per_day"), consume=0.0,
-               feedbacks=(f"{n}_antigen_presentation",), parameters=("cd8_expansion_per_day",))
+        m.flow(f"{n}_cd8_expansion", "proliferation", eff, eff, rho, consume=0.0,
+               feedbacks=(f"{n}_antigen_presentation",), parameters=RHO_INPUTS)
         m.flow(f"{n}_cd8_contraction", "death", eff, mem, p("cd8_contraction_per_day"), yield_=p("cd8_memory_fraction"),
                parameters=("cd8_contraction_per_day", "cd8_memory_fraction"))
         m.flow(f"{n}_cd8_memory_loss", "death", mem, None,

@@ -16,7 +16,7 @@ from hemasim.parameters.core import (
 
 __all__ = [
     "Assumed", "Calibrated", "Cited", "Derived", "Parameter", "ParameterSet", "Reference",
-    "UnitConvention", "UserOverride", "healthy_adult_parameters", "SOURCE_MODULES",
+    "UnitConvention", "UserOverride", "healthy_adult_parameters", "renamed_parameters", "SOURCE_MODULES",
 ]
 
 # One module per source; joined into the healthy adult set.
@@ -47,3 +47,14 @@ def healthy_adult_parameters() -> ParameterSet:
     for mod in SOURCE_MODULES:
         records.extend(importlib.import_module(f"hemasim.parameters.sets.{mod}").PARAMETERS)
     return ParameterSet.from_records("healthy_adult", records)
+
+
+def renamed_parameters() -> dict[str, str]:
+    """Former parameter names -> what replaced them (each source module's optional ``RENAMED``), so that a scenario,
+    ``--set`` or a sweep that names an old one is told the new one rather than only that the name is unknown."""
+    import importlib
+
+    out: dict[str, str] = {}
+    for mod in SOURCE_MODULES:
+        out.update(getattr(importlib.import_module(f"hemasim.parameters.sets.{mod}"), "RENAMED", {}))
+    return out

@@ -45,6 +45,18 @@ def close_names(name: str, n: int = 3) -> list[str]:
     return suggestions(name, parameter_table(), n, anywhere=True)
 
 
+def unknown_name_hint(name: str, otherwise: str = "; see docs/parameters.md for the names") -> str:
+    """What to say after "unknown parameter NAME": the record that replaced a former name (a renamed parameter), else
+    the names it was probably meant to be, else ``otherwise``."""
+    from hemasim.parameters import renamed_parameters
+
+    renamed = renamed_parameters().get(name)
+    if renamed is not None:
+        return f"; renamed: it is now {renamed}"
+    close = close_names(name)
+    return f"; did you mean {', '.join(close)}?" if close else otherwise
+
+
 #: a number in exponent form without a dot (2e5), which YAML 1.1 (PyYAML) reads as a string; the scenario schema
 #: reads such strings as numbers (hemasim._schema), and so does a parameters block
 _EXPONENT_FORM = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)[eE][-+]?\d+")
@@ -115,9 +127,7 @@ def _one(name: object, raw: object) -> tuple[str, float]:
         drug_value = _drug_set_value_hint(name)
         if drug_value:
             raise ValueError(f"{name}: {drug_value}")
-        close = close_names(name)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/parameters.md for the names"
-        raise ValueError(f"{name}: unknown parameter{hint}")
+        raise ValueError(f"{name}: unknown parameter{unknown_name_hint(name)}")
     record = table[name]
     if isinstance(raw, Mapping):
         extra = set(raw) - {"value", "unit"}

@@ -210,7 +210,7 @@ def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str 
     """Factors with absolute ranges: parameters checked against the table (a ``range`` within the record's
     bounds; a ``relative`` range clipped to them), fields against the scenario."""
     from hemasim.scenario import FribergChain
-    from hemasim.scenario.overrides import close_names, drug_set_value
+    from hemasim.scenario.overrides import drug_set_value, unknown_name_hint
 
     table = factor_parameters(scenario)
     out, seen = [], set()
@@ -231,8 +231,7 @@ def resolve_factors(specs: Sequence[FactorSpec], scenario: Scenario, where: str 
                                     "dose among them; on the Friberg chain, model: friberg_chain, they vary its "
                                     "set's values); compare copies of the set's file as scenarios, or fit the value "
                                     "(docs/fitting.md)")
-                close = close_names(f.parameter)
-                hint = f"; did you mean {', '.join(close)}?" if close else "; see docs/parameters.md"
+                hint = unknown_name_hint(f.parameter, "; see docs/parameters.md")
                 raise SpecError(f"{at}.parameter: unknown parameter {f.parameter}{hint}")
             value, (lo_b, hi_b) = table.value(f.parameter), table[f.parameter].bounds
         else:

@@ -6,8 +6,9 @@ Baccam 2006's (J Virol 80:7590) target-cell-limited values, which that study FIT
 experimentally infected with influenza A/Hong Kong/123/77; they were labelled "assumed, of the order of" until the
 twenty-fourth session (audit27 found them equal to the published fit), so a validation target on challenge
 volunteers (P3, P4: Carrat 2008's pooled challenge studies) is not blind to them.
-The immune parameters are assumed (but the CD8 expansion, from human yellow-fever vaccinees: Le 2015; the
-programme's division count is derived from Akondy 2017's two weeks with the assumed contraction, so assumed) so that a
+The immune parameters are assumed (but the CD8 response's net expansion rate and its programme's duration, from human
+yellow-fever vaccinees: Le 2015, Akondy 2017; the division rate and the division count are derived from them with the
+assumed contraction by hemasim.biology.viral) so that a
 healthy adult clears a primary infection in about ten days, a host without T cells mounts no CD8 response (its
 infection ends by exhausting the epithelium since the extinction gate, branch virus31; it kept shedding before, from
 a trough of 0.06 infected cells), and antibody from a vaccine lowers the peak. Outcomes are
@@ -50,9 +51,21 @@ LE_2015 = Reference(
     "Mathematical modeling provides kinetic details of the human immune response to vaccination (abstract read at "
     "journal.frontiersin.org/journal/10.3389/fcimb.2014.00177/abstract, pages corpus)",
     "Front Cell Infect Microbiol 4:177", "10.3389/fcimb.2014.00177")
-CD8_PROGRAMME_DIVISIONS = 16.0  # Akondy 2017's two weeks of expansion at 1/(rho + d_E) = 0.87 day per division (d_E assumed)
+AKONDY_2017 = Reference(
+    "Akondy2017", "Akondy RS, Fitch M, Edupuganti S, et al.", 2017,
+    "Origin and differentiation of human memory CD8 T cells after vaccination (abstract read at "
+    "pmc.ncbi.nlm.nih.gov/articles/PMC6037316, pages corpus)", "Nature 552:362-367", "10.1038/nature24633")
 YFV_CD8_DOUBLING_DAYS = 2.0  # Le 2015: net doubling time of the YFV-17D-specific CD8 T-cell population
-CD8_CONTRACTION_PER_DAY = 0.4  # cd8_contraction_per_day below: the model's effectors also contract while expanding
+CD8_PROGRAMME_DAYS = 14.0  # Akondy 2017: YFV-specific CD8 T cells 'divided extensively during the first two weeks'
+
+#: the CD8 records that became others on branch cd8cite32 (the cited quantities are the records, the model derives the
+#: rest): an old name in a scenario's parameters:, --set or a sweep is refused naming what replaced it
+RENAMED = {
+    "cd8_expansion_per_day": "cd8_net_expansion_per_day (the cited net growth, 0.347/day; the division rate rho = it "
+                             "+ cd8_contraction_per_day is derived by the model)",
+    "cd8_programme_divisions": "cd8_programme_days (the cited two weeks; the division count n = round(days x (rho + "
+                               "cd8_contraction_per_day)) is derived by the model)",
+}
 
 PARAMETERS = [
     param("virus_target_cells", 4e8, "cells", "uninfected epithelial target cells before infection",
@@ -83,54 +96,49 @@ PARAMETERS = [
                          "naive CD8 T cells prime in a day at full antigen (a patient's priming scales with the naive "
                          "CD8 count)"),
           bounds=(0.0, 10.0)),
-    param("cd8_expansion_per_day", math.log(2.0) / YFV_CD8_DOUBLING_DAYS + CD8_CONTRACTION_PER_DAY, "1/day",
-          "antigen-driven proliferation of CD8 effectors at full antigen",
+    param("cd8_net_expansion_per_day", math.log(2.0) / YFV_CD8_DOUBLING_DAYS, "1/day",
+          "net growth of the expanding CD8 T-cell population (division less loss) at full antigen",
           Cited(LE_2015, "abstract: the yellow-fever-virus-specific CD8 T-cell population of vaccinees (YFV-17D, a "
                 "mild acute infection; data of recent vaccine studies, co-author J. D. Miller) 'expanded slowly "
-                "with the average doubling time of 2 days peaking 2.5 weeks post immunization' - a net growth of "
-                "ln 2 / 2 d = 0.347/day. Mapping: the model's effectors grow at cd8_expansion_per_day x s(I) - "
-                "cd8_contraction_per_day (plus priming), s(I) = I/(I + 10 cells) about 1 through an infection's "
-                "expansion, so cd8_expansion_per_day = 0.347 + 0.4 = 0.747/day (the programmed cells, "
-                "cd8_programme_divisions, divide at this rate and die at cd8_contraction_per_day whatever the antigen: "
-                "the same net rate); the abstract gives no spread between vaccinees. Replaces the assumed 2/day (doubling every 8-12 h, a mouse figure: LCMV 3/day, "
-                "pmc.ncbi.nlm.nih.gov/articles/PMC114648); changed on branch source31 from the source alone, before "
-                "the model was run with it. What is cited is the net rate, 0.347/day: this value is that plus the "
-                "assumed cd8_contraction_per_day (0.4/day), so varying cd8_contraction_per_day alone (a what-if, a "
-                "screen) changes the cited net rate too; to vary the contraction with the net rate held, move this "
-                "value with it"),
+                "with the average doubling time of 2 days peaking 2.5 weeks post immunization': a net growth of "
+                "ln 2 / 2 d = 0.347/day; the abstract gives no spread between vaccinees. Mapping: the model's "
+                "programmed cells and its effectors at full antigen (s(I) = I/(I + 10 cells) about 1 through an "
+                "infection's expansion) grow at this net rate; the division rate rho is derived from it, rho = this + "
+                "cd8_contraction_per_day (d_E, assumed) = 0.747/day, so varying d_E holds the cited net rate (branch "
+                "cd8cite32; until then the record held rho, labelled cited as cd8_expansion_per_day, and varying d_E "
+                "alone changed the net rate). Replaced the assumed rho = 2/day (doubling every 8-12 h, a mouse "
+                "figure: LCMV 3/day, pmc.ncbi.nlm.nih.gov/articles/PMC114648) on branch source31, from the source "
+                "alone, before the model was run with it"),
           bounds=(0.0, 10.0)),
-    param("cd8_programme_divisions", CD8_PROGRAMME_DIVISIONS, "1",
-          "divisions a primed or recalled CD8 T cell makes in its antigen-independent programme before it is an effector",
-          Assumed(IMMUNE, "derived from a cited duration and the model's rates, one of them assumed, so not cited "
-                  "(branch mend32; cited until then): Akondy 2017 (Nature 552:362, abstract read at "
-                  "pmc.ncbi.nlm.nih.gov/articles/PMC6037316, pages corpus): the YFV-specific memory CD8 T cells of "
-                  "vaccinees come from cells that 'divided extensively during the first two weeks after infection' "
-                  "(YFV-17D, a primary acute infection). Mapping: in the model a cell in the programme divides at "
-                  "cd8_expansion_per_day (rho, 0.747/day) or dies at cd8_contraction_per_day (d_E, 0.4/day, assumed) "
-                  "whatever the antigen, so a surviving lineage takes 1/(rho + d_E) = 0.87 day per division and the "
-                  "programme's n divisions take n/(rho + d_E) on average; two weeks of programmed expansion counted "
-                  "from the first priming (taken as the vaccine day: the live vaccine is antigen from the start) give "
-                  "n = 14 d x (rho + d_E) = 14 x 1.147 = 16.1, so 16 divisions. With rho = Le 2015's cited net rate "
-                  "0.347/day + d_E, n = 14 d x (0.347 + 2 d_E): d_E 0.2 or 0.8/day would give 10.5 or 27 divisions. "
-                  "To hold the two weeks, move n with d_E (and cd8_expansion_per_day with it, its record says why); "
-                  "varying d_E alone over x0.5-x2 with n held moves the healthy man's CD8 peak 1.70 -> 36 / 0.05 AU "
-                  "(clearance unchanged, day 5.85 on a 0.05-day grid; run on branch mend32). "
-                  "Range from what was read: Le 2015's peak 2.5 weeks after immunisation gives 20; a priming delay "
-                  "of a few days after the vaccine would give about 12. Why a programme at all: primed naive CD8 T "
-                  "cells are committed to at least seven divisions without further antigen (Kaech & Ahmed 2001 Nat "
-                  "Immunol 2:415, pubmed.ncbi.nlm.nih.gov/11323695, pages corpus, abstract: 'committed to dividing "
-                  "at least seven times'; a lower bound, mouse) after as little as 2 h of antigen (van Stipdonk 2001 "
-                  "Nat Immunol 2:423, pubmed 11323696). The population in the programme grows at rho - d_E, the cited "
-                  "net rate, from the start (a division chain, not a delay chain with growth in it, whose yield "
-                  "diverges when its stages are longer than the doubling time). What it moves: the CD8 response's "
-                  "peak and its day (7 / 16 / 40 divisions: 0.21 / 1.7 / 398 AU), not the healthy man's clearance "
-                  "(day 5.85 at 7 and at 40 divisions, 0.05-day grid); a whole number (a count of stages, refused "
-                  "otherwise)"),
+    param("cd8_programme_days", CD8_PROGRAMME_DAYS, "day",
+          "mean duration of the antigen-independent programme of divisions a primed or recalled CD8 T cell makes",
+          Cited(AKONDY_2017, "abstract (pmc.ncbi.nlm.nih.gov/articles/PMC6037316, pages corpus): the "
+                "YFV-specific memory CD8 T cells of vaccinees come from cells that 'divided extensively during the "
+                "first two weeks after infection' (YFV-17D, a primary acute infection; in vivo deuterium labelling): "
+                "14 days, counted from the first priming (taken as the vaccine day: the live vaccine is antigen from "
+                "the start). Mapping: a cell in the programme divides at rho or dies at d_E whatever the antigen, so "
+                "a surviving lineage takes 1/(rho + d_E) per division and the n divisions n/(rho + d_E) on average; "
+                "the model derives n = round(14 d x (rho + d_E)) = round(14 x 1.147) = round(16.1) = 16 (a whole "
+                "number of stages: rounded, so the programme lasts 13.95 d at the shipped rates), with rho = "
+                "cd8_net_expansion_per_day + d_E, i.e. n = round(14 d x (0.347 + 2 d_E)): d_E 0.2 or 0.8/day gives "
+                "10 or 27 divisions, the two weeks held (branch cd8cite32; until then n was the record, "
+                "cd8_programme_divisions, assumed because d_E entered it). Range from what was read: Le 2015's peak "
+                "2.5 weeks after immunisation would give about 17.5 days (20 divisions); a priming delay of a few days "
+                "after the vaccine about 10.5 (12). Why a programme at all: primed naive CD8 T cells are committed "
+                "to at least seven divisions without further antigen (Kaech & Ahmed 2001 Nat Immunol 2:415, "
+                "pubmed.ncbi.nlm.nih.gov/11323695, pages corpus, abstract: 'committed to dividing at least seven "
+                "times'; a lower bound, mouse) after as little as 2 h of antigen (van Stipdonk 2001 Nat Immunol "
+                "2:423, pubmed 11323696). The population in the programme grows at the cited net rate from the start "
+                "(a division chain, not a delay chain with growth in it, whose yield diverges when its stages are "
+                "longer than the doubling time). What the count moves: the CD8 response's peak and its day "
+                "(7 / 16 / 40 divisions: 0.21 / 1.7 / 398 AU), not the healthy man's clearance (day 5.85 at 7 and "
+                "at 40 divisions, 0.05-day grid; branch mend32)"),
           bounds=(1.0, 40.0)),
-    param("cd8_contraction_per_day", CD8_CONTRACTION_PER_DAY, "1/day", "loss of CD8 effectors (contraction)",
-          Assumed(IMMUNE, "the effector pool contracts over one to two weeks after the peak; it is also added to "
-                  "the cited net expansion to give cd8_expansion_per_day, so varying it alone changes that cited net "
-                  "rate, and the programme's two weeks that cd8_programme_divisions is derived with"), bounds=(0.0, 10.0)),
+    param("cd8_contraction_per_day", 0.4, "1/day", "loss of CD8 effectors (contraction)",
+          Assumed(IMMUNE, "the effector pool contracts over one to two weeks after the peak; the model adds it to the "
+                  "cited net expansion to give the division rate rho (0.747/day) and derives the programme's "
+                  "division count from rho + d_E and the cited two weeks (n = 16), so varying it moves rho and n "
+                  "with it and holds the cited net rate and duration (branch cd8cite32)"), bounds=(0.0, 10.0)),
     param("cd8_memory_fraction", 0.05, "1", "share of contracting CD8 effectors that become memory cells",
           Assumed(IMMUNE, "a few percent survive contraction"), bounds=(0.0, 1.0)),
     param("cd8_memory_half_life_years", 8.0, "year", "half-life of virus-specific memory CD8 T cells",
