@@ -80,8 +80,17 @@ def _values_in_child(parameter: str, factor: float, groups: list[str],
 
     record = healthy_adult_parameters()[parameter]
     lo, hi = record.bounds
-    new = value if value is not None else record.value * factor
+    new = value if value is not None else whole_if_count(parameter, record.value * factor)
     return validation_in_child({**(refitted or {}), parameter: min(max(new, lo), hi)}, groups)
+
+
+def whole_if_count(name: str, value: float) -> float:
+    """``value``, rounded down to a whole number where the builder reads ``name`` as a count of stages
+    (hemasim.biology.builder.COUNT_PARAMETERS, which refuses a value that is not whole): x0.5 of 3 stages is 1, as the
+    build's ``int`` made it before counts were checked, so the rows screened then stand."""
+    from hemasim.biology.builder import COUNT_PARAMETERS
+
+    return float(math.floor(value)) if name in COUNT_PARAMETERS else value
 
 
 def screen_ends(name: str, sourced_range: bool) -> list[tuple[float, float | None]]:
@@ -113,7 +122,7 @@ def refitted_at(name: str, factor: float, value: float | None, calibration: bool
 
     table = healthy_adult_parameters()
     lo, hi = table[name].bounds if table[name].bounds else (-math.inf, math.inf)
-    at = min(max(value if value is not None else table.value(name) * factor, lo), hi)
+    at = min(max(value if value is not None else whole_if_count(name, table.value(name) * factor), lo), hi)
     coupled = couplings() + (calibration_couplings() if calibration else ())
     row = coupled_columns(pd.DataFrame({name: [at]}), coupled, table)
     return {c: float(row[c].iloc[0]) for c in row.columns}

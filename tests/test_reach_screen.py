@@ -276,3 +276,24 @@ def test_a_cited_parameter_screened_over_its_cited_range_shows_that_screen_in_it
         groups = [g for g in reach if name in reach[g]["read"]]
         assert text == script.cited_range_text(name, row, groups, classes), name
         assert text.replace("|", "/") in cells[name].rsplit(" | ", 1)[1], name
+
+
+def test_the_screens_set_a_count_of_stages_to_whole_numbers():
+    """The builder refuses a stage count that is not whole (BuildContext.p_count), so the screens round x0.5 of
+    gcsf_mobilisation_delay_stages (3 -> 1.5) down to 1, the stage count its stored rows were run with (the build's
+    int() made it 1 then); a parameter that is no count is set as before, and a count the builder does not list is
+    refused by name."""
+    from hemasim.biology.builder import COUNT_PARAMETERS, BuildContext
+
+    ts = load_script(ROOT / "bench" / "targeted_screen.py")
+    assert "gcsf_mobilisation_delay_stages" in COUNT_PARAMETERS
+    assert ts.whole_if_count("gcsf_mobilisation_delay_stages", 1.5) == 1.0
+    assert ts.whole_if_count("gcsf_mobilisation_delay_stages", 6.0) == 6.0
+    assert ts.whole_if_count("platelet_lifespan_days", 4.95) == 4.95
+    ctx = BuildContext.__new__(BuildContext)  # p_count checks the name before it reads any value
+    try:
+        ctx.p_count("platelet_lifespan_days")
+    except KeyError as err:
+        assert "COUNT_PARAMETERS" in str(err)
+    else:
+        raise AssertionError("an unlisted count was read")

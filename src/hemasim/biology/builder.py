@@ -11,6 +11,11 @@ from hemasim.biology.body import Covariates
 from hemasim.model.core import Feedback, FeedbackKind, Module, Signal, Value
 from hemasim.parameters import Derived, Parameter, ParameterSet
 
+#: the parameters the builder reads as whole numbers (``BuildContext.p_count``): a value that is not whole is refused,
+#: so the sensitivity screens set them to whole numbers (bench/targeted_screen.py rounds x0.5 down, as the build's
+#: ``int`` did before counts were checked, which the stored screen rows were run with)
+COUNT_PARAMETERS = frozenset({"gcsf_mobilisation_delay_stages"})
+
 
 @dataclass(frozen=True)
 class LineageHandles:
@@ -143,7 +148,10 @@ class BuildContext:
 
     def p_count(self, name: str) -> int:
         """A parameter that counts stages or divisions (the model's shape, so shared by a cohort): a whole number,
-        refused otherwise - ``int`` would silently build 15 stages from 15.99 (a scenario's ``parameters:`` reach it)."""
+        refused otherwise - ``int`` would silently build 15 stages from 15.99 (a scenario's ``parameters:`` reach it).
+        Each such parameter is listed in ``COUNT_PARAMETERS`` (the screens set it to whole numbers)."""
+        if name not in COUNT_PARAMETERS:
+            raise KeyError(f"{name} is read as a count: add it to hemasim.biology.builder.COUNT_PARAMETERS")
         value = self.p_shared(name)
         if not value.is_integer():
             raise ValueError(f"parameter {name} counts stages or divisions and must be a whole number (got {value:g})")
