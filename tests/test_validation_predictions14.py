@@ -1,6 +1,7 @@
-"""B1, B2 (branch predict32c): the bands are the intervals of the ratios of Pehlic 2020's means, the scenarios give the
-registered series of donations, the read-outs read the donor's Hb before the named collection, and the targets are
-predictions with registered read-outs and a registered challenge."""
+"""B1-B4 (branch predict32c): the bands are the intervals of the ratios of Pehlic 2020's means (B1, B2) and of
+INTERVAL's arms' means (B3, B4), the scenarios give the registered series of donations, the read-outs read the donor's
+Hb before the named collection (or averaged over the last interval), and the targets are predictions with registered
+read-outs and a registered challenge."""
 
 import math
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from hemasim._confidence import Z_95
 from hemasim.scenario import load_scenario
 from hemasim.validation import load_targets
+from hemasim.validation import predictions14 as p14
 from hemasim.validation.predictions6 import FIRST_COLLECTION_DAY, ratio_before_collection
 from hemasim.validation.predictions14 import PREDICTIONS14, day_of_collection
 
@@ -37,13 +39,59 @@ def test_the_band_is_the_interval_of_the_ratio_of_the_means(target_id):
     assert band[0] < 1.0 < band[1]  # said when registered: a model back at its set point passes
 
 
-def test_b1_and_b2_are_predictions_with_registered_read_outs_and_challenge():
+#: INTERVAL (Kaptoge 2019, PMC7029279 Table 1): Hb (g/L) mean, 95% CI low, high by arm
+INTERVAL_HB = {"men_8": (140.8, 140.3, 141.2), "men_10": (142.7, 142.3, 143.1), "men_12": (144.2, 143.8, 144.6),
+               "women_12": (130.0, 129.6, 130.4), "women_14": (130.8, 130.4, 131.2),
+               "women_16": (131.8, 131.4, 132.2)}
+INTERVAL_CHECKS = {"B3": [("men_8", "men_12"), ("men_10", "men_12")],
+                   "B4": [("women_12", "women_16"), ("women_14", "women_16")]}
+
+
+@pytest.mark.parametrize("target_id", sorted(INTERVAL_CHECKS))
+def test_the_interval_bands_are_the_intervals_of_the_ratios_of_the_arms_means(target_id):
+    def log_se(arm):
+        _, low, high = INTERVAL_HB[arm]
+        return math.log(high / low) / (2 * Z_95)
+
+    target = _targets()[target_id]
+    assert target["band_basis"] == "uncertainty"
+    for check, info, (frequent, standard) in zip(target["checks"], target["info_checks"], INTERVAL_CHECKS[target_id],
+                                                 strict=True):
+        ratio = INTERVAL_HB[frequent][0] / INTERVAL_HB[standard][0]
+        se = math.hypot(log_se(frequent), log_se(standard))
+        band = [round(ratio * math.exp(-Z_95 * se), 3), round(ratio * math.exp(Z_95 * se), 3)]
+        stem = f"interval_{frequent}_over_{standard.split('_')[1]}_week"
+        assert check["readout"] == f"{stem}_hb_ratio_before_last_donation" and check["band"] == band
+        assert info["readout"] == f"{stem}_hb_ratio_mean_over_last_interval" and info["band"] == band
+        assert band[1] < 1.0  # the frequent arms' Hb was lower: a model back at its set point fails
+
+
+def test_the_targets_are_predictions_with_registered_read_outs_and_challenge():
     targets = _targets()
-    assert sorted(targets) == ["B1", "B2"]
+    assert sorted(targets) == ["B1", "B2", "B3", "B4"]
     for t in targets.values():
         assert t["class"] == "prediction" and t.get("blind", True)
-        assert all(c["readout"] in PREDICTIONS14 for c in t["checks"])
+        assert all(c["readout"] in PREDICTIONS14 for c in [*t["checks"], *t.get("info_checks", [])])
         assert "erythroid_slope_low/high" in t["note"]
+
+
+#: INTERVAL's realised donation rates (times a year, Table 1) by arm scenario
+INTERVAL_RATES = {"interval_men_8_week_arm": 3.90, "interval_men_10_week_arm": 3.44, "interval_men_12_week_arm": 2.97,
+                  "interval_women_12_week_arm": 2.57, "interval_women_14_week_arm": 2.29,
+                  "interval_women_16_week_arm": 2.02}
+
+
+@pytest.mark.parametrize("name", sorted(INTERVAL_RATES))
+def test_the_interval_arms_donate_470_mL_at_the_realised_rate_for_at_least_3_years(name):
+    s = load_scenario(SCENARIOS / f"{name}.yaml")
+    days = [d.day for d in s.interventions]
+    interval = round(365.25 / INTERVAL_RATES[name], 2)
+    assert days == pytest.approx([FIRST_COLLECTION_DAY + k * interval for k in range(len(days))], abs=0.006)
+    assert {(d.kind, d.volume_mL) for d in s.interventions} == {("blood_donation", 470)}
+    assert days[-1] - days[0] >= 3 * 365.25 > days[-2] - days[0]  # the series ends at the first session after 3 years
+    assert s.duration_days > days[-1] and not s.aging
+    assert s.patient.sex == ("male" if "_men_" in name else "female")
+    assert {p14.INTERVAL_ARMS[i][1] for i in range(4)} | {p14.INTERVAL_ARMS[i][2] for i in range(4)} == set(INTERVAL_RATES)
 
 
 @pytest.mark.parametrize(("name", "interval", "count", "volume"),
@@ -78,3 +126,14 @@ def test_the_ratio_reads_the_last_output_before_each_collection():
     values[times >= 980.0] = 12.0  # the 11th collection's
     result = _Result(times, values)
     assert ratio_before_collection(lambda: result, "hemoglobin_g_per_dL", 980.0) == pytest.approx(14.7 / 15.0)
+
+
+def test_the_interval_read_outs_take_the_sample_before_the_last_donation_and_the_mean_over_the_last_interval(
+        monkeypatch):
+    times = np.arange(0.0, 40.0, 0.5)
+    runs = {"a": np.where(times < 30.0, 14.0, 13.0), "b": np.full_like(times, 15.0)}
+    runs["a"][(times >= 20.0) & (times < 25.0)] = 12.0  # the dip after the second-to-last donation (day 20)
+    monkeypatch.setattr(p14, "cached_scenario_run", lambda name: (lambda: _Result(times, runs[name])))
+    monkeypatch.setattr(p14, "_last_two_donation_days", lambda name: (20.0, 30.0))
+    assert p14.arm_ratio("a", "b") == pytest.approx(14.0 / 15.0)  # the output at day 29.5
+    assert p14.arm_ratio("a", "b", p14.hb_mean_over_last_interval) == pytest.approx((10 * 12.0 + 10 * 14.0) / 20 / 15.0)
