@@ -148,7 +148,7 @@ def test_the_predictions_pass_or_fail_as_reported():
     above their bands (the model's donor is back at his set point before every session; the trial's frequent arms
     lost iron; the ratios of the Hb averaged over the last interval, info, are above too). Each is a deterministic run;
     the series are periodic, so the 11th and 16th (4th and 8th) read alike."""
-    status, values = validation_outcome([GROUP])
+    status, values = validation_outcome(["high_frequency_donation_haemoglobin"])
     assert status == {"B1": "pass", "B2": "pass", "B3": "fail", "B4": "fail"}
     assert values == {
         "whole_blood_every_97_days_hb_ratio_before_11th": pytest.approx(1.0045, abs=0.0005),
