@@ -41,7 +41,7 @@ EXPECTED_IDS |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours against on
 EXPECTED_IDS |= {"A8", "A9"}  # predict32b: CH in the UK Biobank's exomes at 40-69 (prevalence, carriers of more than one)
 EXPECTED_IDS |= {"F1", "F2", "F3"}  # predict32: TC without G-CSF and with pegfilgrastim 6 or 3 mg
 EXPECTED_IDS |= {"F4"}  # predict32: TAC with pegfilgrastim 6 mg, duration of severe neutropenia (PROTECT-2)
-EXPECTED_IDS |= {"B1", "B2", "B3", "B4"}  # predict32c: Hb of high-frequency whole-blood and 2RBC donors, INTERVAL's arms
+EXPECTED_IDS |= {"B1", "B2", "B3", "B4", "B5"}  # predict32c: Hb of repeat donors, INTERVAL's arms, 15 days after a 2RBC
 
 
 def test_every_published_target_is_transcribed_once():
