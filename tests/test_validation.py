@@ -42,6 +42,7 @@ EXPECTED_IDS |= {"U6", "U7"}  # predict32d: blood CD34+ after one 12-mg pegfilgr
 EXPECTED_IDS |= {"A8", "A9"}  # predict32b: CH in the UK Biobank's exomes at 40-69 (prevalence, carriers of more than one)
 EXPECTED_IDS |= {"F1", "F2", "F3"}  # predict32: TC without G-CSF and with pegfilgrastim 6 or 3 mg
 EXPECTED_IDS |= {"F4"}  # predict32: TAC with pegfilgrastim 6 mg, duration of severe neutropenia (PROTECT-2)
+EXPECTED_IDS |= {"B1", "B2", "B3", "B4", "B5"}  # predict32c: Hb of repeat donors, INTERVAL's arms, 15 days after a 2RBC
 
 
 def test_every_published_target_is_transcribed_once():
@@ -160,6 +161,8 @@ KNOWN_FAILURES |= {"A8", "A9"}  # predict32b: CH at 40-69 in the UK Biobank 2.2x
 KNOWN_FAILURES |= {"U4", "U5"}  # predict30b: filgrastim every 12 hours mobilises less than the donors gained
 KNOWN_FAILURES |= {"F2", "F3"}  # predict32: with pegfilgrastim after TC too few women fall below 0.5e9/L (decisive)
 KNOWN_FAILURES |= {"F4"}  # predict32: with pegfilgrastim after TAC severe neutropenia far too short (0.37 d, decisive)
+KNOWN_FAILURES |= {"B3", "B4"}  # predict32c: INTERVAL's frequent arms' lower Hb (iron) absent: the model is back by each session
+KNOWN_FAILURES |= {"B5"}  # predict32c: 15 days after a 2RBC the model's Hb is back to 0.940, the donors' Hct 0.877
 
 
 @pytest.mark.integration
