@@ -152,8 +152,10 @@ def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRa
         "factors": [factor(n, ranges) for n in names]})
     with Progress(transient=True) as bar:
         task = bar.add_task(screen.label, total=design_size(spec))
+        # a count (rbc_age_stages, ...: COUNT_PARAMETERS) runs at its design value rounded down, as the build's int()
+        # ran the stored design before counts were refused when not whole: a rerun reproduces it
         result = run_sensitivity(scenario, spec, lambda done: bar.update(task, completed=done),
-                                 couplings() if coupled is None else coupled)
+                                 couplings() if coupled is None else coupled, floor_counts=True)
     indices = result.indices[result.indices["endpoint"].isin(list(screen.readouts))].copy()
     indices["readout"] = indices["endpoint"].map(screen.readouts)
     base = indices["endpoint"].map(result.baseline).to_numpy(dtype=np.float64)

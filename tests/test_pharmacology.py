@@ -324,3 +324,18 @@ def test_a_regimen_runs_exactly_like_its_fixed_schedule():
     a = Simulation(model, events=[reg]).run(42.0, 0.5).states
     b = Simulation(model, events=reg.expand()).run(42.0, 0.5).states
     assert np.array_equal(a, b)
+
+
+def test_a_regimen_refuses_a_first_day_in_cycle_other_than_0():
+    """fire() gives a patient's first dose at the regimen's ``day`` and adds days_in_cycle[0] only from cycle 2, while
+    planned_days() adds it to every cycle: days_in_cycle (1,) from day 0 dosed cycle 1 on day 0 and reported day 1
+    (F2-F4's pegfilgrastim, review32b). Refused, saying what to write; the same schedule written as the message says
+    fires on the days it plans."""
+    with pytest.raises(ValueError, match=r"must start at 0 .*Regimen\(day \+ 1, \.\.\., days_in_cycle=\(0\.0,\)\)"):
+        Regimen(0.0, "pegfilgrastim", "subcutaneous", 6000.0, cycle_offsets=(0.0, 21.0), days_in_cycle=(1.0,))
+    with pytest.raises(ValueError, match="increase"):
+        Regimen(0.0, "docetaxel", "iv_infusion", 1.0, days_in_cycle=(0.0, 7.0, 7.0))
+    model, _ = _counts_model(1.0)
+    reg = Regimen(1.0, "docetaxel", "iv_infusion", 1.0, 1.0 / 24.0, cycle_offsets=(0.0, 21.0), days_in_cycle=(0.0, 7.0))
+    r = Simulation(model, events=[reg]).run(40.0, 0.5)
+    assert [e["day"] for e in r.record.administrations] == reg.planned_days() == [1.0, 8.0, 22.0, 29.0]

@@ -270,3 +270,63 @@ def test_the_targeted_screens_change_of_a_readout():
     script.add_changes(changes, base, {"a": 2.5, "zero": 0.3, "gone": nan, "never": nan, "new": 4.0})
     script.add_changes(changes, base, {"a": 1.9, "zero": 0.0, "gone": 1.0, "never": nan, "new": nan})
     assert changes == {"a": 0.25, "zero": 0.3, "gone": float("inf"), "never": 0.0, "new": float("inf")}
+
+
+def test_the_blood_age_stages_are_read_as_counts():
+    """rbc_age_stages and platelet_age_stages shape the model (its number of blood age compartments): the builder
+    reads them as counts (BuildContext.p_count), so a value that is not whole is refused naming it instead of being
+    truncated by int() unseen (review32b)."""
+    from hemasim.biology import healthy_human_model
+    from hemasim.biology.builder import COUNT_PARAMETERS
+
+    assert {"rbc_age_stages", "platelet_age_stages"} <= COUNT_PARAMETERS
+    table = healthy_adult_parameters()
+    for name in ("rbc_age_stages", "platelet_age_stages"):
+        with pytest.raises(ValueError, match=f"parameter {name} counts stages"):
+            healthy_human_model(parameters=table.with_values(**{name: table.value(name) + 0.5}))
+    shipped = healthy_human_model().compile()
+    one_more = healthy_human_model(parameters=table.with_values(rbc_age_stages=table.value("rbc_age_stages") + 1))
+    assert one_more.compile().x0.size == shipped.x0.size + 1
+
+
+def test_the_morris_screen_runs_a_count_at_its_value_rounded_down(monkeypatch):
+    """The Morris screen varies rbc_age_stages over x0.5-x2 on a continuous grid; its stored results were run with
+    the build's int() truncating each value. The screen now asks run_sensitivity to round counts down
+    (floor_counts, the rule of bench/targeted_screen.py's whole_if_count), so a rerun reproduces that design instead of
+    losing every point the builder refuses: the count runs at the floor, the table keeps the design's value."""
+    import hemasim.sensitivity.run as run
+    from hemasim.scenario import load_scenario
+
+    points = pd.DataFrame({"rbc_age_stages": [2.0, 5.99, 7.5], "platelet_lifespan_days": [4.5, 5.25, 9.75]})
+    floored = run.whole_counts(points)
+    assert floored["rbc_age_stages"].tolist() == [2.0, 5.0, 7.0]
+    assert floored["platelet_lifespan_days"].tolist() == [4.5, 5.25, 9.75]  # no count: as designed
+    assert points["rbc_age_stages"].tolist() == [2.0, 5.99, 7.5]  # the design itself is left alone
+
+    # a run: 5.7 stages reads as 5 stages, and the table says 5.7
+    scenario = load_scenario(ROOT / "examples" / "healthy_adult.yaml").model_copy(update={"duration_days": 2.0})
+    from hemasim.sensitivity.spec import SensitivitySpec
+
+    spec = SensitivitySpec.model_validate({"method": "morris", "trajectories": 2, "levels": 4, "seed": 0, "factors": [
+        {"parameter": "rbc_age_stages", "relative": [0.5, 2.0], "log": True}]})
+    factor = run.resolve_factors(spec.factors, scenario, "factors")
+    got = run._evaluate(scenario, factor, np.array([[5.7], [5.0]]), None, (), None, floor_counts=True)
+    assert got["rbc_age_stages"].tolist() == [5.7, 5.0]
+    ends = [c for c in got.columns if c != "rbc_age_stages"]
+    assert ends and got.loc[0, ends].equals(got.loc[1, ends])
+
+    # the screen asks for it
+    seen = {}
+
+    class Asked(Exception):
+        pass
+
+    def fake(*args, **kwargs):
+        seen.update(kwargs)
+        raise Asked
+
+    monkeypatch.setattr(run, "run_sensitivity", fake)
+    script = _screen_script()
+    with pytest.raises(Asked):
+        script.screen_one(script.SCREENS[0], ["rbc_age_stages"], {}, 2, 0, ())
+    assert seen.get("floor_counts") is True

@@ -3,6 +3,8 @@ Table 1), registered before the model was run on them. The bands are the Wilson 
 read-outs count CH as A1 does (a panel driver at VAF >= 2%, expected over panel membership), and the expectation over
 panel membership is what the clones give."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -28,8 +30,22 @@ def test_the_bands_are_the_wilson_intervals_of_the_counts(tid, k, n):
                for c in [*t["checks"], *t.get("info_checks", [])])
 
 
-def test_the_myeloid_carriers_are_the_two_halves_of_the_table():
-    assert 1738 + 1744 == 3482 and 100_316 + 100_315 == 200_631
+def test_the_counts_banded_are_the_ones_the_targets_quote_from_the_table():
+    """The Wilson counts above (3,482 of 200,631; 218 of 3,482) are read from the targets' own text: the table's two
+    halves as A8's source quotes them add up to them, and A8's and A9's values state them."""
+    a8, a9 = _target("A8"), _target("A9")
+    num = r"(\d{1,3}(?:,\d{3})*)"
+
+    def whole(text: str) -> int:
+        return int(text.replace(",", ""))
+
+    halves = re.search(rf"'Myeloid genes' {num} \+ {num} = {num}", " ".join(a8["source"].split()))
+    people = re.search(rf"{num} participants \(discovery {num}, validation {num}\)", " ".join(a8["source"].split()))
+    assert halves and people
+    assert whole(halves[1]) + whole(halves[2]) == whole(halves[3]) == 3482
+    assert whole(people[2]) + whole(people[3]) == whole(people[1]) == 200_631
+    assert a8["value"].startswith("3,482 of 200,631 participants")
+    assert a9["value"].startswith("218 of the 3,482 carriers")
 
 
 def _fake_cohort(clones: np.ndarray, f: float) -> CHCohortResult:

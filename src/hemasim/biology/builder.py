@@ -14,7 +14,7 @@ from hemasim.parameters import Derived, Parameter, ParameterSet
 #: the parameters the builder reads as whole numbers (``BuildContext.p_count``): a value that is not whole is refused,
 #: so the sensitivity screens set them to whole numbers (bench/targeted_screen.py rounds x0.5 down, as the build's
 #: ``int`` did before counts were checked, which the stored screen rows were run with)
-COUNT_PARAMETERS = frozenset({"gcsf_mobilisation_delay_stages"})
+COUNT_PARAMETERS = frozenset({"gcsf_mobilisation_delay_stages", "platelet_age_stages", "rbc_age_stages"})
 
 
 @dataclass(frozen=True)

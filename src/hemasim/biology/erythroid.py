@@ -24,7 +24,7 @@ def erythroid_module(ctx: BuildContext) -> Module:
     spec = FeedbackLineage(
         key="erythroid", label="erythroid", blood_label="circulating red cells",
         setpoint=setpoint, setpoint_scale=1e12, setpoint_parameters=setpoint_names,
-        blood_lifespan_days=ctx.p("rbc_lifespan_days"), blood_stages=int(ctx.p_shared("rbc_age_stages")),
+        blood_lifespan_days=ctx.p("rbc_lifespan_days"), blood_stages=ctx.p_count("rbc_age_stages"),
         blood_parameters=("rbc_lifespan_days", "rbc_age_stages"), max_fold="erythroid_production_max_fold",
         log_slope="erythroid_feedback_log_slope", progenitor_exit_rate="erythroid_progenitor_exit_rate_per_day",
         maturation_days="erythroblast_maturation_days", maturation_stages="erythroblast_maturation_stages",
@@ -58,7 +58,7 @@ def megakaryocyte_module(ctx: BuildContext) -> Module:
         setpoint_scale=1e9 / circulating_share,
         setpoint_parameters=("platelet_setpoint_1e9_per_L", "platelet_setpoint_age_decline_per_year",
                              "platelet_splenic_pool_share"),
-        blood_lifespan_days=ctx.p("platelet_lifespan_days"), blood_stages=int(ctx.p_shared("platelet_age_stages")),
+        blood_lifespan_days=ctx.p("platelet_lifespan_days"), blood_stages=ctx.p_count("platelet_age_stages"),
         blood_parameters=("platelet_lifespan_days", "platelet_age_stages"),
         max_fold="megakaryocyte_production_max_fold", log_slope="megakaryocyte_feedback_log_slope",
         progenitor_exit_rate="megakaryocyte_progenitor_exit_rate_per_day",

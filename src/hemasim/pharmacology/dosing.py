@@ -139,6 +139,19 @@ class Regimen(Event):
     dose_factor: Any = 1.0
     delays: Any = 0
 
+    def __post_init__(self) -> None:
+        # fire() gives each patient's first dose at ``day`` and only later cycles add days_in_cycle[0], while
+        # planned_days() adds it to every cycle: a first offset other than 0 would dose cycle 1 early and report
+        # otherwise (F2-F4's pegfilgrastim came with the chemotherapy in cycle 1 that way; review32b). A drug first
+        # given on a later day of each cycle starts its regimen that much later (``day``) instead.
+        days_in = tuple(self.days_in_cycle)
+        if not days_in or days_in[0] != 0.0 or any(b <= a for a, b in zip(days_in, days_in[1:], strict=False)):
+            first = days_in[0] if days_in else 0.0
+            raise ValueError(
+                f"Regimen.days_in_cycle must start at 0 (the regimen's own first day) and increase (got "
+                f"{list(days_in)}); a drug first given {first:g} day(s) into each cycle is Regimen(day + {first:g}, "
+                f"..., days_in_cycle={tuple(d - first for d in days_in)})")
+
     def check(self, model: CompiledModel) -> None:
         self._administration(1.0).check(model)
         for r in self.rules:

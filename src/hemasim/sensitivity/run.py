@@ -65,16 +65,33 @@ class SensitivityResult:
     not_computed: tuple[str, ...] = ()  # as :attr:`SweepResult.not_computed`
 
 
+def whole_counts(points: pd.DataFrame) -> pd.DataFrame:
+    """``points`` with each column the builder reads as a count (:data:`hemasim.biology.builder.COUNT_PARAMETERS`,
+    which refuses a value that is not whole) rounded down: 12.7 age stages run as 12, as the build's ``int`` ran them
+    before counts were checked (bench/targeted_screen.py's ``whole_if_count`` is the same rule)."""
+    from hemasim.biology.builder import COUNT_PARAMETERS
+
+    counts = [c for c in points.columns if c in COUNT_PARAMETERS]
+    if not counts:
+        return points
+    out = points.copy()
+    out[counts] = np.floor(out[counts].to_numpy(dtype=np.float64))
+    return out
+
+
 def _evaluate(scenario: Scenario, factors: Sequence[Factor], values: np.ndarray, rtol: float | None,
-              averaged: Sequence[str], progress: ProgressFn | None, couplings: Sequence[Coupling] = ()
-              ) -> pd.DataFrame:
-    """The points (factor values, then the coupled parameters refitted at each) and their endpoints."""
+              averaged: Sequence[str], progress: ProgressFn | None, couplings: Sequence[Coupling] = (),
+              floor_counts: bool = False) -> pd.DataFrame:
+    """The points (factor values, then the coupled parameters refitted at each) and their endpoints. With
+    ``floor_counts`` a count parameter runs at its value rounded down (:func:`whole_counts`) while the table keeps the
+    design's value (the elementary effects are taken over the design, as when the build truncated it)."""
     points = pd.DataFrame(values, columns=[f.name for f in factors])
     if couplings:
         from hemasim.sensitivity.spec import coupling_parameters
 
         points = pd.concat([points, coupled_columns(points, couplings, coupling_parameters(scenario))], axis=1)
-    ends = evaluate_points(scenario, points, [f.name for f in factors if f.is_field], rtol, averaged, progress)
+    run = whole_counts(points) if floor_counts else points
+    ends = evaluate_points(scenario, run, [f.name for f in factors if f.is_field], rtol, averaged, progress)
     return pd.concat([points, ends], axis=1)
 
 
@@ -167,10 +184,12 @@ def _endpoint_columns(frame: pd.DataFrame, factors: Sequence[Factor], coupled: S
 
 
 def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: ProgressFn | None = None,
-                    couplings: Sequence[Coupling] = ()) -> SensitivityResult:
+                    couplings: Sequence[Coupling] = (), floor_counts: bool = False) -> SensitivityResult:
     """Morris, Sobol' or local sensitivities of every endpoint of the scenario to the factors. ``couplings``: fitted
     parameters refitted at every point from the assumed factors their fit held (:mod:`hemasim.sensitivity.coupling`;
-    a coupling none of whose sources is a factor changes nothing)."""
+    a coupling none of whose sources is a factor changes nothing). ``floor_counts``: a count parameter among the
+    factors runs at its design value rounded down (:func:`whole_counts`; bench/sensitivity_screen.py, whose stored
+    design ran so), not refused point by point."""
     factors = resolve_factors(spec.factors, scenario, "sensitivity.factors")
     averages = time_average_units(scenario, spec.time_averages, "sensitivity.time_averages")
     k = len(factors)
@@ -183,7 +202,7 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
         unit = saltelli(spec.samples, k, spec.seed)
     base = np.array([[f.base for f in factors]])
     frame = _evaluate(scenario, factors, np.concatenate([base, to_values(unit, factors)]), spec.rtol,
-                      spec.time_averages, progress, couplings)
+                      spec.time_averages, progress, couplings, floor_counts)
     coupled = _coupled_names(frame, couplings)
     baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors, coupled)}
     samples = frame.iloc[1:].reset_index(drop=True)

@@ -57,8 +57,8 @@ DOCETAXEL_SET, CYCLOPHOSPHAMIDE_SET, PEGFILGRASTIM_SET, DOXORUBICIN_SET = (
 #: cohorts give them: the sources read do not state it), all on day 0 of 21-day cycles
 DOCETAXEL_INFUSION_HOURS = 1.0
 CYCLE_DAYS = 21.0
-#: pegfilgrastim subcutaneously on day 1 of each cycle (24 hours after the chemotherapy starts: Kosaka's "day 2",
-#: the shipped docetaxel_pegfilgrastim regimen's day)
+#: pegfilgrastim subcutaneously on run day 1 (clinic day 2) of each cycle, 24 hours after the chemotherapy starts
+#: (Kosaka's "day 2", the shipped docetaxel_pegfilgrastim regimen's day): the regimen's own first day
 PEGFILGRASTIM_DAY_IN_CYCLE = 1.0
 
 
@@ -106,9 +106,11 @@ def tc_events(c: TcCohort, bsa_m2: float | np.ndarray) -> list[Regimen]:
         # the set's subcutaneous bioavailability (Melhem 2017, 0.646), as a scenario's dosed intervention applies it
         peg = load_drug_set(PEGFILGRASTIM_SET)
         assert peg.pk is not None and peg.pk.absorption is not None
-        events.append(Regimen(0.0, "pegfilgrastim", "subcutaneous", c.pegfilgrastim_mg * 1000.0, 0.0,
-                              float(peg.pk.absorption.bioavailability.value), cycle_offsets=offsets,
-                              days_in_cycle=(PEGFILGRASTIM_DAY_IN_CYCLE,)))
+        # the regimen starts on run day 1 (clinic day 2): its own first day is the cycle's day 1, so cycle 1's dose
+        # comes 24 h after the chemotherapy as in every later cycle (a days_in_cycle of (1,) from day 0 gave cycle 1's
+        # dose with the chemotherapy: F2-F4's first runs, f26258f4 / 7e273a4a; Regimen now refuses it)
+        events.append(Regimen(PEGFILGRASTIM_DAY_IN_CYCLE, "pegfilgrastim", "subcutaneous", c.pegfilgrastim_mg * 1000.0,
+                              0.0, float(peg.pk.absorption.bioavailability.value), cycle_offsets=offsets))
     return events
 
 
