@@ -160,3 +160,19 @@ def test_libroadrunner_follows_mobilise_collect_graft():
     parts = assemble(scenario)
     events = [e for ev in parts.events for e in ev.expand()]
     assert_roadrunner_matches(parts.model.compile(), events, 8.0, 17)
+
+
+def test_every_stage_or_division_count_is_read_whole_and_refused_otherwise():
+    """Each record that counts stages or divisions is in COUNT_PARAMETERS (the screens round those down), and the
+    healthy model refuses it 0.5 off a whole number, naming it: int() had built 2 maturation stages from 2.9 and 7
+    neutrophil precursor divisions from 7.5 without a word (review32c)."""
+    from hemasim.biology.builder import COUNT_PARAMETERS
+
+    table = healthy_adult_parameters()
+    counts = {name for name in table.keys() if name.endswith(("_stages", "_divisions"))}
+    assert counts <= COUNT_PARAMETERS, sorted(counts - COUNT_PARAMETERS)
+    healthy = counts - {"gcsf_mobilisation_delay_stages"}  # read only once filgrastim is given (test above)
+    assert len(healthy) == 7
+    for name in sorted(healthy):
+        with pytest.raises(ValueError, match=f"{name} .*whole number"):
+            healthy_human_model(parameters=table.with_values(**{name: table.value(name) - 0.5}))

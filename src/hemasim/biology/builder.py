@@ -14,7 +14,10 @@ from hemasim.parameters import Derived, Parameter, ParameterSet
 #: the parameters the builder reads as whole numbers (``BuildContext.p_count``): a value that is not whole is refused,
 #: so the sensitivity screens set them to whole numbers (bench/targeted_screen.py rounds x0.5 down, as the build's
 #: ``int`` did before counts were checked, which the stored screen rows were run with)
-COUNT_PARAMETERS = frozenset({"gcsf_mobilisation_delay_stages", "platelet_age_stages", "rbc_age_stages"})
+COUNT_PARAMETERS = frozenset({
+    "gcsf_mobilisation_delay_stages", "rbc_age_stages", "platelet_age_stages", "erythroblast_maturation_stages",
+    "megakaryocyte_maturation_stages", "neutrophil_maturation_stages", "monocyte_maturation_stages",
+    "neutrophil_precursor_divisions"})
 
 
 @dataclass(frozen=True)
@@ -294,14 +297,14 @@ def feedback_lineage_module(ctx: BuildContext, spec: FeedbackLineage) -> tuple[M
     fb_params = (spec.max_fold, spec.log_slope, *spec.setpoint_parameters)
     m.feedbacks.append(homeostatic_feedback(spec.feedback, spec.signal, pool, ctx.p(spec.max_fold),
                                             ctx.p(spec.log_slope), r, fb_params))
-    n_mat = int(ctx.p_shared(spec.maturation_stages))
+    n_mat = ctx.p_count(spec.maturation_stages)
     div_params = tuple(p for p in (spec.divisions, spec.dividing_days) if p is not None)
     handles = lineage_from_mpp(ctx, m, key=spec.key, label=spec.label, production_per_day=pool / spec.blood_lifespan_days,
                      progenitor_exit_rate=ctx.p(spec.progenitor_exit_rate), r=r, feedback=spec.feedback,
                      maturation_days=ctx.p(spec.maturation_days), maturation_stages=n_mat, target=blood[0],
                      tags=("marrow", *spec.tags), maturing_tags=spec.maturing_tags,
                      parameters=(spec.progenitor_exit_rate, spec.maturation_days, spec.maturation_stages, *fb_params),
-                     divisions=int(ctx.p_shared(spec.divisions)) if spec.divisions else 0,
+                     divisions=ctx.p_count(spec.divisions) if spec.divisions else 0,
                      dividing_days=ctx.p(spec.dividing_days) if spec.dividing_days else 0.0,
                      dividing_parameters=div_params)
     ctx.register_lineage(spec.key, replace(handles, blood=tuple(blood), signal=spec.signal))
