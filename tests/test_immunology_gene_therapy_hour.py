@@ -84,7 +84,8 @@ def test_the_immune_sections_say_their_units_and_what_is_assumed(vaccine_and_flu
         viral = _text(_section(page, "Viral infection"))
         assert "TCID50/mL" in viral and "below which the virus counts as cleared" in viral
         assert ("Cited: the within-host kinetics (Baccam 2006's fit), the CD8 response's net expansion (Le 2015) and its "
-                "programme's two weeks (Akondy 2017); the rest assumed (CD8 priming, killing, contraction" in viral)
+                "programme's two weeks (Akondy 2017); the rest assumed (antigen presentation by infected cells, CD8 killing"
+                in viral)
         bacteria = _text(_section(page, "Infection"))
         assert "colony-forming units (CFU)" in bacteria and "Every infection parameter is assumed" in bacteria
         key = _text(_section(page, "Key results"))

@@ -161,3 +161,14 @@ def test_libroadrunner_follows_a_viral_infection():
     spec = _scenario([{"kind": "vaccine", "day": 1, "antigen": "influenza", "dose": 0.2}, INFECTION], days=60)
     model = build_model(spec).compile()
     assert_roadrunner_matches(model, build_events(spec), 60.0, 31, tol=1e-3)
+
+
+def test_a_cohort_s_per_patient_values_under_a_former_name_name_the_replacement():
+    """healthy_human_model's per_patient (the library's cohort route) names the renamed record too, as a scenario does
+    (review32c: the fitting problem and population loaders say it as well)."""
+    import numpy as np
+
+    from hemasim.biology import healthy_human_model
+
+    with pytest.raises(ValueError, match=r"cd8_expansion_per_day \(renamed: it is now cd8_net_expansion_per_day"):
+        healthy_human_model(per_patient={"cd8_expansion_per_day": np.array([0.7, 0.8])})

@@ -398,8 +398,10 @@ def section_note(title: str) -> str:
                 "titres); dotted: 1 TCID50/mL, below which the virus counts as cleared. Virus-specific CD8 effectors "
                 "(programmed and effector cells), CD8 memory and IgG in arbitrary units (AU). Cited: the within-host "
                 "kinetics (Baccam 2006's fit), the CD8 response's net expansion (Le 2015) and its programme's two weeks "
-                "(Akondy 2017); the rest assumed (CD8 priming, killing, contraction and memory, neutralisation, "
-                "epithelial repair): read who clears and in which order, not days or titres (docs/immunity.md).")
+                "(Akondy 2017); the rest assumed (antigen presentation by infected cells, CD8 killing, contraction and "
+                "memory, neutralisation, the antigen reaching B cells, epithelial repair, the one-cell extinction "
+                "threshold; CD8 priming sets the AU): read who clears and in which order, not days or titres "
+                "(docs/immunity.md).")
     if title == "Autoimmune disease and T-cell repertoire":
         return ("Activity = autoreactive memory CD4 T cells relative to the untreated chronic-disease set point (1, "
                 "dotted; log scale): a model quantity, not a clinical score (relapses, EDSS, DAS28). CD4 clonotype "

@@ -73,7 +73,9 @@ _SCHEDULES: dict[str, Readout] = {
 # U6, U7: one 12-mg pegfilgrastim injection s.c. on run day 0 (pegfilgrastim_single_dose.yaml, the healthy 75-kg man,
 # hourly outputs for ten days, the dose as data). The sources count days from the injection's day 1, so their day 4 and
 # day 5 are run days 3 and 4, read at the injection's hour (the counts' hour is not in the abstracts).
-PEGFILGRASTIM_12MG = {"interventions": {0: {"dose_mg": 12}}}
+PEGFILGRASTIM_12MG = {"interventions": {0: {"dose_mg": 12}},
+                      "description": "A healthy 30-year-old 75-kg man given pegfilgrastim 12 mg s.c. on day 0 (U6, U7); "
+                                     "blood CD34+ over ten days."}
 _PEGFILGRASTIM_12MG = cached_scenario_run("pegfilgrastim_single_dose", PEGFILGRASTIM_12MG)
 SOURCE_DAY_4_RUN_DAY = 3.0
 SOURCE_DAY_5_RUN_DAY = 4.0
