@@ -39,6 +39,8 @@ VARIANTS: dict[str, tuple[str, ...]] = {"both effects (shipped)": ("production",
                                         "production only": ("production",),
                                         "maturation speed only": ("maturation_speed",),
                                         "PK only (no effect)": ()}
+#: TC's two sets, then TAC's third
+CHEMO_SETS = (p12.DOCETAXEL_SET, p12.CYCLOPHOSPHAMIDE_SET, p12.DOXORUBICIN_SET)
 #: the set's receptor dissociation constant (kdPeg, 0.0959 nmol/L) in ng/mL: occupancy is 1/2 there
 KD_NG_PER_ML = 0.0959 * 18802.9 / 1000.0
 
@@ -51,26 +53,26 @@ def peg_set(keep: tuple[str, ...]) -> DrugSet:
 
 def run(chemo: p12.TcCohort | None, peg_mg: float = 6.0, peg_day: float = p12.PEGFILGRASTIM_DAY_IN_CYCLE,
         keep: tuple[str, ...] = VARIANTS["both effects (shipped)"], woman: Covariates = WOMAN,
-        days: float = 21.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        days: float = 21.0, stretch: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(times, ANC, pegfilgrastim ng/mL) for one woman: the chemotherapy of ``chemo`` on day 0 (None: none), as
     predictions12 builds it (typical PK and marrow), and ``peg_mg`` on ``peg_day`` (0: none)."""
-    r = simulate(chemo, peg_mg, peg_day, keep, woman, days)
+    r = simulate(chemo, peg_mg, peg_day, keep, woman, days, stretch=stretch)
     t = np.asarray(r.times)
     return t, r.observable(ANC), (r.observable(PEG_CONC) if peg_mg > 0 else np.zeros_like(t))
 
 
 def simulate(chemo: p12.TcCohort | None, peg_mg: float = 6.0, peg_day: float = p12.PEGFILGRASTIM_DAY_IN_CYCLE,
              keep: tuple[str, ...] = VARIANTS["both effects (shipped)"], woman: Covariates = WOMAN,
-             days: float = 21.0, states: bool = False) -> Result:
-    """The run of :func:`run` (its whole Result; ``states``: every state kept, for the marrow's read-outs)."""
+             days: float = 21.0, states: bool = False, stretch: float = 1.0) -> Result:
+    """The run of :func:`run` (its whole Result; ``states``: every state kept, for the marrow's read-outs;
+    ``stretch``: the chemotherapy sets' kill stretched, :func:`stretched_set`)."""
     bsa = body_surface_area_m2(woman)
     events: list[Regimen] = []
     ext = []
     if chemo is not None:
         events += p12.tc_events(chemo, bsa)  # chemo has no pegfilgrastim: only the chemotherapy's regimens
-        ext += [DrugExposure(load_drug_set(p12.DOCETAXEL_SET)), DrugExposure(load_drug_set(p12.CYCLOPHOSPHAMIDE_SET))]
-        if chemo.doxorubicin_mg_per_m2 > 0:
-            ext.append(DrugExposure(load_drug_set(p12.DOXORUBICIN_SET)))
+        names = CHEMO_SETS if chemo.doxorubicin_mg_per_m2 > 0 else CHEMO_SETS[:2]
+        ext += [DrugExposure(load_drug_set(n) if stretch == 1.0 else stretched_set(n, stretch)) for n in names]
     if peg_mg > 0:
         ds = peg_set(keep)
         assert ds.pk is not None and ds.pk.absorption is not None
@@ -174,6 +176,32 @@ def melhem_kill_days(occupancy: float) -> float:
     return float(np.log(hazard0 / (p["ktr"] * (1 + p["stm2"] * occupancy))) / p["kchm"] / 24.0)
 
 
+def stretched_set(name: str, fold: float) -> DrugSet:
+    """A diagnostic copy of a chemotherapy set: clearance / ``fold`` and the full-model slope / ``fold``, so the same
+    integrated kill hazard (slope x AUC) is given over a longer exposure."""
+    ds = load_drug_set(name)
+    assert ds.pk is not None
+    field = "clearance_L_per_h_per_m2" if getattr(ds.pk, "clearance_L_per_h_per_m2", None) is not None \
+        else "clearance_L_per_h"
+    cl = getattr(ds.pk, field)
+    pk = ds.pk.model_copy(update={field: cl.model_copy(update={"value": cl.value / fold})})
+    effects = []
+    for e in ds.effects:
+        if e.full_model is not None:
+            slope = e.full_model.slope_L_per_umol
+            e = e.model_copy(update={"full_model": e.full_model.model_copy(
+                update={"slope_L_per_umol": slope.model_copy(update={"value": slope.value / fold})})})
+        effects.append(e)
+    return ds.model_copy(update={"pk": pk, "effects": effects})
+
+
+def stretched_kill(chemo: p12.TcCohort, fold: float) -> dict[str, dict[str, float]]:
+    """The typical woman with every chemotherapy kill stretched by ``fold`` (:func:`stretched_set`), without and with
+    pegfilgrastim 6 mg on day 1 (both effects)."""
+    return {"no pegfilgrastim": episode(*run(chemo, peg_mg=0.0, stretch=fold)[:2]),
+            "pegfilgrastim day 1": episode(*run(chemo, stretch=fold)[:2])}
+
+
 def cohort(keep: tuple[str, ...] | None, n: int = 200) -> dict[str, float]:
     """F4's TAC cohort (its seed and draws, first ``n`` women) with the pegfilgrastim set reduced to ``keep`` (None:
     no pegfilgrastim): the share below 0.5 and F4's mean duration of severe neutropenia."""
@@ -217,11 +245,12 @@ def main(with_cohort: bool = True) -> dict[str, Any]:
     # 3. timing: the injection moved later (TAC, 6 mg, both effects), and the daily ANC with and without
     tn, an, _ = run(TAC, peg_mg=0.0)
     out["timing_TAC"] = {f"pegfilgrastim on run day {d:g}": episode(*run(TAC, peg_day=d)[:2])
-                         for d in (1.0, 3.0, 5.0, 7.0, 9.0)}
+                         for d in (0.0, 1.0, 3.0, 5.0, 7.0, 9.0)}
     out["daily_anc_TAC"] = {"no pegfilgrastim": daily(tn, an), "pegfilgrastim day 1": daily(t1, anc1)}
     out["inside_the_marrow_TAC"] = {"no pegfilgrastim": inside_the_marrow(simulate(TAC, peg_mg=0.0, states=True)),
                                     "pegfilgrastim day 1": inside_the_marrow(simulate(TAC, states=True)),
                                     "pegfilgrastim day 7": inside_the_marrow(simulate(TAC, peg_day=7.0, states=True))}
+    out["kill_stretched_x4"] = {"TAC": stretched_kill(TAC, 4.0), "TC": stretched_kill(TC, 4.0)}
     # 4. Melhem's own model and chemotherapy, the same injection day
     mt, ma, mc = melhem_course(0.0)
     out["melhem2017_own_chemotherapy"] = {

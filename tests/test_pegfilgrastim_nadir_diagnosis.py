@@ -58,6 +58,8 @@ def test_the_pages_numbers_are_what_the_script_computes(diag: ModuleType) -> Non
                 tc["both effects (shipped)"], tc["production only"], tc["maturation speed only"]):
         assert f"{row['nadir']:g} on {row['nadir_day']:g}" in text
     assert f"{now['exposure_6mg']['after_TAC']['cmax_ng_per_mL']:g} ng/mL" in text
+    stretched = now["kill_stretched_x4"]["TAC"]["pegfilgrastim day 1"]
+    assert f"{stretched['nadir']:g} on day {stretched['nadir_day']:g}, {stretched['days_below_0p5']:g} days" in text
     melhem = now["melhem2017_own_chemotherapy"]
     assert f"{melhem['pegfilgrastim 6 mg']['days_below_0p5']:g} days" in text
     # the mechanism the page names: each effect alone leaves days below 0.5, the two together none
