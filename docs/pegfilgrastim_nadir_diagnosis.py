@@ -2,7 +2,9 @@
 "Pegfilgrastim after chemotherapy: why the nadir is protected (diagnosis)"): the F2-F4 scenario (predictions12) in the
 typical woman, with pegfilgrastim's exposure (with and without the chemotherapy), each of its two effects switched
 off in turn (a copy of the drug set with fewer effects: the shipped file is not touched), the day of the injection
-moved, and a 200-woman TAC cohort with the same switches. Nothing here is fitted, chosen or changed.
+moved, what happens inside the marrow, the chemotherapy kills stretched (diagnostic copies of their sets), Melhem 2017's
+own model with its own chemotherapy (the source of both effects' values), and a 200-woman TAC cohort with the same
+switches. Nothing here is fitted, chosen or changed.
 
 Run: PYTHONPATH=src python docs/pegfilgrastim_nadir_diagnosis.py (writes docs/images/pegfilgrastim_nadir.json).
 """
