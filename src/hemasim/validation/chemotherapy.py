@@ -84,6 +84,14 @@ COHORT_WEIGHT_KG = {"female": (68.0, 12.0), "male": (80.0, 12.0)}
 COHORT_HEIGHT_CM = {"female": (163.0, 7.0), "male": (176.0, 7.0)}
 COHORT_WEIGHT_BOUNDS_KG, COHORT_HEIGHT_BOUNDS_CM = (40.0, 150.0), (140.0, 200.0)
 
+
+def cohort_women(rng: np.random.Generator, ages_years: tuple[float, float], n: int) -> Covariates:
+    """``n`` women of the validation cohorts: ages uniform over ``ages_years``, then weights and heights (COHORT_WEIGHT_KG,
+    COHORT_HEIGHT_CM, clipped), drawn from ``rng`` in that order (the AC cohort C12 and the TC/TAC cohorts F1-F4)."""
+    return Covariates(age_years=rng.uniform(*ages_years, n), sex=np.full(n, "female"),
+                      weight_kg=np.clip(rng.normal(*COHORT_WEIGHT_KG["female"], n), *COHORT_WEIGHT_BOUNDS_KG),
+                      height_cm=np.clip(rng.normal(*COHORT_HEIGHT_CM["female"], n), *COHORT_HEIGHT_BOUNDS_CM))
+
 #: the validate cohort's solver, Dormand-Prince's kernel at rtol 1e-6 (:func:`docetaxel_cohort`'s default stays the
 #: default solver, rtol 1e-8): by the rule committed before the comparison (docs/performance.md, the suite's twenty-second
 #: session, branch testspeed25), the loosest of 1e-7, 1e-6, 1e-5 whose card is 1e-8's, whose nadirs (every patient's
@@ -258,9 +266,7 @@ def _ac_cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarra
     """Covariates (women; body size as examples/cohort_docetaxel.yaml's women, COHORT_WEIGHT_KG/HEIGHT_CM, assumed), the system-level ANC
     variability (Kloft 2006, as C7 draws it) and each AC set's clearance (its published variability), in that order."""
     rng = np.random.default_rng(seed)
-    cov = Covariates(age_years=rng.uniform(*DEES2000_AGES_YEARS, n), sex=np.full(n, "female"),
-                     weight_kg=np.clip(rng.normal(*COHORT_WEIGHT_KG["female"], n), *COHORT_WEIGHT_BOUNDS_KG),
-                     height_cm=np.clip(rng.normal(*COHORT_HEIGHT_CM["female"], n), *COHORT_HEIGHT_BOUNDS_CM))
+    cov = cohort_women(rng, DEES2000_AGES_YEARS, n)
     params = healthy_adult_parameters()
     # Kloft 2006's system-level ANC variability (estimated on docetaxel patients, assumed to carry over to AC)
     healthy = drug_variability_draws(load_drug_set("docetaxel_kloft2006"), params.value, rng, n,

@@ -38,11 +38,8 @@ from hemasim.simulation import Simulation
 from hemasim.validation.base import OwnRun, Readout
 from hemasim.validation.chemotherapy import (
     AC_CP_INFUSION_HOURS,
-    COHORT_HEIGHT_BOUNDS_CM,
-    COHORT_HEIGHT_CM,
-    COHORT_WEIGHT_BOUNDS_KG,
-    COHORT_WEIGHT_KG,
     VALIDATE_COHORT_SOLVER,
+    cohort_women,
 )
 
 ANC = "anc_1e9_per_L"
@@ -81,9 +78,7 @@ def _draws(c: TcCohort, n: int) -> tuple[Covariates, dict[str, np.ndarray], dict
     cyclophosphamide's clearance (as C12), then for TAC doxorubicin's clearance (as C12), in that order from one
     generator (TC's draws are the same with or without a TAC cohort after them)."""
     rng = np.random.default_rng(c.seed)
-    cov = Covariates(age_years=rng.uniform(*c.ages_years, n), sex=np.full(n, "female"),
-                     weight_kg=np.clip(rng.normal(*COHORT_WEIGHT_KG["female"], n), *COHORT_WEIGHT_BOUNDS_KG),
-                     height_cm=np.clip(rng.normal(*COHORT_HEIGHT_CM["female"], n), *COHORT_HEIGHT_BOUNDS_CM))
+    cov = cohort_women(rng, c.ages_years, n)
     params = healthy_adult_parameters()
     docetaxel = drug_variability_draws(load_drug_set(DOCETAXEL_SET), params.value, rng, n)
     cyclophosphamide = drug_variability_draws(load_drug_set(CYCLOPHOSPHAMIDE_SET), params.value, rng, n).drug
