@@ -33,6 +33,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,6 +59,15 @@ def _percent(change: float) -> str:
     return "under 0.1%" if change < 0.001 else f"{change:.1%}" if change < 0.1 else f"{change:.0%}"
 
 
+def _moves_text(moved: dict[str, float], class_of: Callable[[str], str], shown: int = 3) -> str:
+    """The read-outs moved by more than 10% in words, the first ``shown`` named with their class (``class_of``:
+    "TARGET:readout" -> its target's class): a screen cell's "moves ..." part."""
+    items = list(moved.items())
+    named = ", ".join(f"{k} ({CLASS_SHORT.get(class_of(k), class_of(k))}) {_percent(v)}" for k, v in items[:shown])
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return f"moves {named}{more} by more than 10%"
+
+
 def outcome_text(row: dict, shown: int = 3) -> str:
     """A parameter's outcome in words, as its screen cell in docs/parameters.md says it."""
     if row["outcome"] == "not read":
@@ -71,11 +81,7 @@ def outcome_text(row: dict, shown: int = 3) -> str:
         largest = row["largest"]
         return (f"{where}: does not move any by more than 10% (largest {largest['readout']} "
                 f"{_percent(largest['change'])})")
-    moved = list(row["moved_over_10pct"].items())
-    named = ", ".join(f"{k} ({CLASS_SHORT.get(row['moved_classes'][k], row['moved_classes'][k])}) "
-                      f"{_percent(v)}" for k, v in moved[:shown])
-    more = f" and {len(moved) - shown} more" if len(moved) > shown else ""
-    return f"{where}: moves {named}{more} by more than 10%"
+    return f"{where}: {_moves_text(row['moved_over_10pct'], row['moved_classes'].__getitem__, shown)}"
 
 
 def not_screened(groups: list[str]) -> str:
@@ -101,13 +107,6 @@ def refit_rows(folder: Path = ROOT / "bench" / "results") -> dict[str, dict]:
     return rows
 
 
-#: what a calibration's refit rows compare with, where it is not the refit at the shipped values (review31): none
-#: now - G1's base was the fit shipped before branch g1refit31 (E_max 71, delay 4.43 d), which shipped the fit redone
-#: on the current model (74.3, 4.58 d) and reran the G1 screens on it (bench/results/reach_screen_refit_g1_stages.json,
-#: reach_screen_refit_all_groups.json); a calibration whose base again differs from its refit gets its note here
-BASE_NOTES: dict[str, str] = {}
-
-
 def refit_text(name: str, row: dict, classes: dict[str, str], shown: int = 3) -> str:
     """What the targeted screen with the calibration refitted found, in words (a parameter's screen cell, after the
     screen with the calibration held)."""
@@ -117,19 +116,15 @@ def refit_text(name: str, row: dict, classes: dict[str, str], shown: int = 3) ->
     ends = ", ".join(str(v) if isinstance(v, str) else f"{v:.3g}" for v in row["varied_to"])
     how = (f"with the {cal[0]} calibration refitted ({', '.join(cal[1])}; bench/calibration_refits.py), at {ends}"
            if cal else f"over its interval {ends}")
-    moved = list(row["moved_over_10pct"].items())
-    if moved:
-        named = ", ".join(f"{k} ({CLASS_SHORT.get(classes[k.split(':')[0]], classes[k.split(':')[0]])}) "
-                          f"{_percent(v)}" for k, v in moved[:shown])
-        found = f"moves {named}{f' and {len(moved) - shown} more' if len(moved) > shown else ''} by more than 10%"
+    if row["moved_over_10pct"]:
+        found = _moves_text(row["moved_over_10pct"], lambda k: classes[k.split(":")[0]], shown)
     else:
         largest = max(row["changes"], key=lambda k: row["changes"][k])
         found = f"moves none by more than 10% (largest {largest} {_percent(row['changes'][largest])})"
     missed = row.get("refit_not_restored", [])
     if missed:
         found += "; " + ", ".join(_missed_text(name, m) for m in missed)
-    note = f" ({BASE_NOTES[cal[0]]})" if cal and cal[0] in BASE_NOTES else ""
-    return f"{how}: {found}{note}"
+    return f"{how}: {found}"
 
 
 def _missed_text(name: str, missed: dict) -> str:
@@ -167,14 +162,11 @@ def cited_range_text(name: str, row: dict, groups: list[str], classes: dict[str,
     where = (f"cited, so no assumed mover; screened over its cited range {low:.3g}-{high:.3g} (targeted screen of the "
              f"validation read-outs, {len(row['changes'])} read-outs of the {len(groups)} group"
              f"{'s' if len(groups) > 1 else ''} that read it, one at a time; bench/results/{CITED_RANGE_SCREENS[name]})")
-    moved = list(row["moved_over_10pct"].items())
-    if not moved:
+    if not row["moved_over_10pct"]:
         largest = max(row["changes"], key=lambda k: row["changes"][k])
         return f"{where}: does not move any by more than 10% (largest {largest} {_percent(row['changes'][largest])})"
-    named = ", ".join(f"{k} ({CLASS_SHORT.get(classes[k.split(':')[0]], classes[k.split(':')[0]])}) {_percent(v)}"
-                      for k, v in moved[:shown])
-    more = f" and {len(moved) - shown} more" if len(moved) > shown else ""
-    return f"{where}: moves {named}{more} by more than 10%, so its source's range still leaves these open"
+    moves = _moves_text(row["moved_over_10pct"], lambda k: classes[k.split(":")[0]], shown)
+    return f"{where}: {moves}, so its source's range still leaves these open"
 
 
 def package(results: dict, reach: dict) -> None:
