@@ -66,11 +66,10 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
     params = parameters if parameters is not None else healthy_adult_parameters()
     unknown = sorted(set(per_patient or {}) - set(params))
     if unknown:
-        from hemasim.parameters import renamed_parameters
+        from hemasim.parameters import renamed_note
 
-        renamed = renamed_parameters()
         raise ValueError("per_patient names unknown parameters: " + ", ".join(
-            f"{n} (renamed: it is now {renamed[n]})" if n in renamed else n for n in unknown))
+            f"{n} ({note})" if (note := renamed_note(n)) else n for n in unknown))
     for name, values in (per_patient or {}).items():  # as a scenario's value or ParameterSet.with_values is
         bad = np.asarray(values, dtype=float)[~np.isfinite(np.asarray(values, dtype=float))]
         if bad.size:

@@ -375,11 +375,11 @@ def apply_population_set(params: ParameterSetType, path: str | Path, *, skip_unk
         if name not in params:
             if skip_unknown:
                 continue
-            from hemasim.parameters import renamed_parameters
+            from hemasim.parameters import renamed_note
 
-            renamed = renamed_parameters().get(name)
+            renamed = renamed_note(name)
             raise ValueError(f"{path}: parameters.{i}.name: {name!r} is not a parameter of the set {params.name!r}"
-                             + (f"; renamed: it is now {renamed}" if renamed else ""))
+                             + (f"; {renamed}" if renamed else ""))
         cv = fitted.iiv_cv.get(name)
         p = params[name]
         changed[name] = replace(p, value=value, provenance=fitted.provenance,  # within its bounds: loaded so

@@ -217,13 +217,11 @@ class Problem:
                 continue
             for c in self.conditions:
                 if p.target not in c.source.parameter_names:
-                    from hemasim.parameters import renamed_parameters
+                    from hemasim.parameters import renamed_note
 
-                    renamed = renamed_parameters().get(p.target)
                     raise ProblemError(f"{where}: parameters.{i}.target: {p.target!r} is not a parameter of the "
                                        f"model of condition {c.id!r} ({c.source.describe()}); "
-                                       + (f"renamed: it is now {renamed}" if renamed else
-                                          _known(c.source.parameter_names)))
+                                       + (renamed_note(p.target) or _known(c.source.parameter_names)))
                 lo, hi = getattr(c.source, "parameter_bounds", lambda _: (-math.inf, math.inf))(p.target)
                 if p.lower < lo or p.upper > hi:
                     raise ProblemError(f"{where}: parameters.{i}: bounds [{p.lower}, {p.upper}] exceed the range "

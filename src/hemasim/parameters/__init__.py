@@ -16,7 +16,8 @@ from hemasim.parameters.core import (
 
 __all__ = [
     "Assumed", "Calibrated", "Cited", "Derived", "Parameter", "ParameterSet", "Reference",
-    "UnitConvention", "UserOverride", "healthy_adult_parameters", "renamed_parameters", "SOURCE_MODULES",
+    "UnitConvention", "UserOverride", "healthy_adult_parameters", "renamed_note", "renamed_parameters",
+    "SOURCE_MODULES",
 ]
 
 # One module per source; joined into the healthy adult set.
@@ -58,3 +59,11 @@ def renamed_parameters() -> dict[str, str]:
     for mod in SOURCE_MODULES:
         out.update(getattr(importlib.import_module(f"hemasim.parameters.sets.{mod}"), "RENAMED", {}))
     return out
+
+
+def renamed_note(name: str) -> str | None:
+    """The note "renamed: it is now NEW" for a former parameter name (:func:`renamed_parameters`), else None: what
+    every error for an unknown parameter name adds (a scenario, ``--set``, a sweep, a fitting problem, a population
+    file, a cohort's per-patient values)."""
+    new = renamed_parameters().get(name)
+    return None if new is None else f"renamed: it is now {new}"

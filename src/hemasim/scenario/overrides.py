@@ -48,11 +48,11 @@ def close_names(name: str, n: int = 3) -> list[str]:
 def unknown_name_hint(name: str, otherwise: str = "; see docs/parameters.md for the names") -> str:
     """What to say after "unknown parameter NAME": the record that replaced a former name (a renamed parameter), else
     the names it was probably meant to be, else ``otherwise``."""
-    from hemasim.parameters import renamed_parameters
+    from hemasim.parameters import renamed_note
 
-    renamed = renamed_parameters().get(name)
+    renamed = renamed_note(name)
     if renamed is not None:
-        return f"; renamed: it is now {renamed}"
+        return f"; {renamed}"
     close = close_names(name)
     return f"; did you mean {', '.join(close)}?" if close else otherwise
 
