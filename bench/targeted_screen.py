@@ -86,11 +86,13 @@ def _values_in_child(parameter: str, factor: float, groups: list[str],
 
 def whole_if_count(name: str, value: float) -> float:
     """``value``, rounded down to a whole number where the builder reads ``name`` as a count of stages
-    (hemasim.biology.builder.COUNT_PARAMETERS, which refuses a value that is not whole): x0.5 of 3 stages is 1, as the
-    build's ``int`` made it before counts were checked, so the rows screened then stand."""
-    from hemasim.biology.builder import COUNT_PARAMETERS
+    (hemasim.sensitivity.run.whole_counts, the Morris screen's rule): x0.5 of 3 stages is 1, as the build's ``int``
+    made it before counts were checked, so the rows screened then stand."""
+    import pandas as pd
 
-    return float(math.floor(value)) if name in COUNT_PARAMETERS else value
+    from hemasim.sensitivity.run import whole_counts
+
+    return float(whole_counts(pd.DataFrame({name: [value]}))[name].iloc[0])
 
 
 def screen_ends(name: str, sourced_range: bool) -> list[tuple[float, float | None]]:

@@ -68,7 +68,7 @@ class SensitivityResult:
 def whole_counts(points: pd.DataFrame) -> pd.DataFrame:
     """``points`` with each column the builder reads as a count (:data:`hemasim.biology.builder.COUNT_PARAMETERS`,
     which refuses a value that is not whole) rounded down: 12.7 age stages run as 12, as the build's ``int`` ran them
-    before counts were checked (bench/targeted_screen.py's ``whole_if_count`` is the same rule)."""
+    before counts were checked (bench/targeted_screen.py's ``whole_if_count`` applies it to one value)."""
     from hemasim.biology.builder import COUNT_PARAMETERS
 
     counts = [c for c in points.columns if c in COUNT_PARAMETERS]
