@@ -629,6 +629,46 @@ def fit_effect_site(n_starts: int = 3, profiles: bool = True) -> dict[str, Any]:
     return out
 
 
+#: the fixed half-lives (days) of the companion refits, reported beside the rule's fit, never used to choose: the
+#: profile's reach, Melhem 2017's 9.6-h chemotherapy signal (0.4 d) and the longer kills the diagnosis asked about
+COMPANION_HALF_LIVES_DAYS = (0.1, 0.25, 0.4, 1.0, 2.0)
+
+
+def typical_course_summary(problem: Any, natural: Mapping[str, float]) -> dict[str, float]:
+    """The reference woman's 100 mg/m2 course of ``problem``'s (one) condition at ``natural`` (its estimates by id):
+    the nadir (1e9/L) and its day on days 0-21 (C9's read-out), days below 0.5e9/L on a 3-hourly grid, day-21 ANC."""
+    from hemasim.simulation import Simulation
+
+    (cond,) = problem.conditions
+    by_target = {p.target or p.id: float(natural.get(p.id, p.nominal)) for p in problem.parameters}
+    source = cond.source
+    r = Simulation(source.build({n: by_target[n] for n in source.names}), events=source.events()).run(21.0, 0.125)
+    t, anc = np.asarray(r.times), np.asarray(r.observable("anc_1e9_per_L"))
+    below = anc < 0.5
+    return {"nadir_1e9_per_L": float(anc.min()), "nadir_day": float(t[int(anc.argmin())]),
+            "days_below_0p5": float(np.sum(below[:-1]) * 0.125), "anc_day21": float(anc[-1])}
+
+
+def effect_site_companions(half_lives: Sequence[float] = COMPANION_HALF_LIVES_DAYS, n_starts: int = 2
+                           ) -> list[dict[str, Any]]:
+    """Reported only (the rule did not name them): slope, mitotic transit and beta refitted at each fixed effect-site
+    half-life (days), with the typical course's nadir and days below 0.5; and the no-delay model's for comparison."""
+    out = []
+    no_delay = gcsf_problem(COURSES, beta=0.01)
+    point = _effect_site_point("no delay (refit)", no_delay, n_starts, False)
+    out.append({"half_life_days": 0.0, **point, **typical_course_summary(no_delay, point["estimates"])})
+    for h in half_lives:
+        problem = effect_site_problem()
+        params = tuple(replace(p, estimate=False, nominal=math.log(2.0) / h) if p.id == "ke0" else p
+                       for p in problem.parameters)
+        problem = replace(problem, parameters=params)
+        point = _effect_site_point(f"half-life {h} d fixed", problem, n_starts, False)
+        out.append({"half_life_days": h, **point, **typical_course_summary(problem, point["estimates"])})
+        print(json.dumps({k: out[-1][k] for k in ("half_life_days", "objective", "nadir_1e9_per_L", "nadir_day",
+                                                   "days_below_0p5")}), flush=True)
+    return out
+
+
 def _shipped_docetaxel_slope() -> float:
     """The full-model slope shipped in the docetaxel set (its fitted record)."""
     from hemasim.inference.full_model_slope import drug_set_for_full_model_fit
@@ -706,6 +746,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.effect_site:
         e = fit_effect_site(profiles=not args.quick)
+        if not args.quick:
+            e["companions"] = effect_site_companions()
         Path(args.out or "docs/images/chemo_effect_site_fit.json").write_text(json.dumps(e, indent=1, default=str))
         return 0
     if args.half_life:
