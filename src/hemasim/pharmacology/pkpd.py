@@ -351,6 +351,8 @@ class DrugExposure:
         m.flow(f"{d}_kill_effect_site_{i}_loss", "elimination", site, None, ke0, parameters=used)
         signal = f"{d}_kill_effect_site_{i}_concentration"
         m.signals.append(Signal(signal, {site: 1.0}))
+        m.observables.append(Observable(f"{d}_kill_effect_site_{i}_ng_per_mL", "ng/mL",
+                                        f"{d} effect-site concentration of the full-model kill", {site: 1.0}))
         return signal, used
 
 
