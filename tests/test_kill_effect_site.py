@@ -126,3 +126,25 @@ def test_the_recorded_fit_applied_the_rule_to_its_own_numbers():
     again = adopted_effect_site_fit(stored)
     assert again["adopt"] == stored["adopted"]["adopt"]
     assert again["objective_drop"] == pytest.approx(stored["adopted"]["objective_drop"])
+
+
+def test_the_record_script_computes_the_page_s_tac_numbers():
+    """docs/kill_effect_site_record.py: TAC with every kill given a 1-day effect site (unfitted diagnostic copies), as
+    the committed JSON and docs/chemotherapy_full_model.md state it."""
+    import json
+    from pathlib import Path
+
+    from tests._scripts import load_script
+
+    docs = Path(__file__).resolve().parents[1] / "docs"
+    rec = load_script(docs / "kill_effect_site_record.py")
+    stored = json.loads((docs / "images" / "kill_effect_site_record.json").read_text())["TAC, effect half-life 1.0 d"]
+    original = rec.diag.load_drug_set
+    try:
+        rec.diag.load_drug_set = lambda n: rec.with_effect_site(n, 1.0) if n in rec.diag.CHEMO_SETS else original(n)
+        without = rec.diag.episode(*rec.diag.run(rec.diag.TAC, peg_mg=0.0)[:2])
+    finally:
+        rec.diag.load_drug_set = original
+    assert without == stored["no pegfilgrastim"]
+    page = (docs / "chemotherapy_full_model.md").read_text()
+    assert f"{without['days_below_0p5']} / {stored['pegfilgrastim 6 mg day 1']['days_below_0p5']} at 1 d" in page
