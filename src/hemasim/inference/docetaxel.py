@@ -538,15 +538,16 @@ def effect_site_parameter(start: float = KE0_START) -> Any:
     return EstimatedParameter("ke0", KE0_PATH, lo, hi, start, unit="1/day")
 
 
-def effect_site_problem(held: Mapping[str, float] | None = None) -> Any:
+def effect_site_problem(held: Mapping[str, float] | None = None, craig_prior: bool = True) -> Any:
     """The G-CSF exponent fit's problem (:func:`gcsf_problem`: Kloft 2006 + Quartino 2014 courses, Craig prior, 80
-    stages / 8 divisions; slope, mitotic transit and beta free) with the kill's effect-site rate free as well."""
+    stages / 8 divisions; slope, mitotic transit and beta free) with the kill's effect-site rate free as well
+    (``craig_prior`` false: without the prior on the mitotic transit, a companion)."""
     from hemasim.parameters import healthy_adult_parameters
 
     stages, divisions = GCSF_FIT_STRUCTURE
     beta0 = healthy_adult_parameters().value("neutrophil_transit_gcsf_exponent")
     extra = (gcsf_exponent_parameter(max(beta0, 0.01)), effect_site_parameter())
-    problem = docetaxel_problem(stages, divisions, True, extra_free=extra, gcsf_exponent=None, held=held)
+    problem = docetaxel_problem(stages, divisions, craig_prior, extra_free=extra, gcsf_exponent=None, held=held)
     problem = with_courses(problem, COURSES)
     return replace(problem, name=f"docetaxel full model, kill effect site (kloft+quartino; {stages} stages, "
                                  f"{divisions} divisions)")
@@ -669,6 +670,15 @@ def effect_site_companions(half_lives: Sequence[float] = COMPANION_HALF_LIVES_DA
     return out
 
 
+def effect_site_without_craig_prior(n_starts: int = 3) -> dict[str, Any]:
+    """Reported only: the no-delay and effect-site fits without the Craig 2016 prior on the mitotic transit (the
+    courses alone; a delay is bought with a shorter transit, which the prior resists), with ke0's profile."""
+    no_delay = gcsf_problem(COURSES, craig_prior=False, beta=0.01)
+    return {"no_delay": _effect_site_point("no delay, no Craig prior", no_delay, n_starts, False),
+            "effect_site": _effect_site_point("effect site free, no Craig prior",
+                                              effect_site_problem(craig_prior=False), n_starts, True)}
+
+
 def _shipped_docetaxel_slope() -> float:
     """The full-model slope shipped in the docetaxel set (its fitted record)."""
     from hemasim.inference.full_model_slope import drug_set_for_full_model_fit
@@ -748,6 +758,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         e = fit_effect_site(profiles=not args.quick)
         if not args.quick:
             e["companions"] = effect_site_companions()
+            e["without_craig_prior"] = effect_site_without_craig_prior()
         Path(args.out or "docs/images/chemo_effect_site_fit.json").write_text(json.dumps(e, indent=1, default=str))
         return 0
     if args.half_life:
