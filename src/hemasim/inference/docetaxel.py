@@ -673,10 +673,13 @@ def effect_site_companions(half_lives: Sequence[float] = COMPANION_HALF_LIVES_DA
 def effect_site_without_craig_prior(n_starts: int = 3) -> dict[str, Any]:
     """Reported only: the no-delay and effect-site fits without the Craig 2016 prior on the mitotic transit (the
     courses alone; a delay is bought with a shorter transit, which the prior resists), with ke0's profile."""
-    no_delay = gcsf_problem(COURSES, craig_prior=False, beta=0.01)
-    return {"no_delay": _effect_site_point("no delay, no Craig prior", no_delay, n_starts, False),
-            "effect_site": _effect_site_point("effect site free, no Craig prior",
-                                              effect_site_problem(craig_prior=False), n_starts, True)}
+    out = {}
+    for key, label, problem, profiles in (
+            ("no_delay", "no delay, no Craig prior", gcsf_problem(COURSES, craig_prior=False, beta=0.01), False),
+            ("effect_site", "effect site free, no Craig prior", effect_site_problem(craig_prior=False), True)):
+        out[key] = _effect_site_point(label, problem, n_starts, profiles)
+        out[key]["typical_course"] = typical_course_summary(problem, out[key]["estimates"])
+    return out
 
 
 def _shipped_docetaxel_slope() -> float:
