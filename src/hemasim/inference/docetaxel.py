@@ -47,8 +47,8 @@ from scipy import stats
 from hemasim._confidence import LR_STEP_95, Z_95
 
 __all__ = ["CRAIG_PASSAGE_DAYS", "EMERGENCE_HOURS", "FITTED", "QUARTINO_DOSE_MG", "QUARTINO_RESIDUAL_SD_LOG", "SLOPE_NAME",
-           "adopted_gcsf_fit", "adopted_half_life_fit", "adopted_structure", "docetaxel_coupling", "docetaxel_problem",
-           "emergence_term", "fit_gcsf_exponent",
+           "adopted_effect_site_fit", "adopted_gcsf_fit", "adopted_half_life_fit", "adopted_structure", "docetaxel_coupling", "docetaxel_problem",
+           "effect_site_parameter", "effect_site_problem", "emergence_term", "fit_effect_site", "fit_gcsf_exponent",
            "fit_half_life", "fit_structure", "half_life_parameter", "half_life_problem",
            "gcsf_exponent_parameter", "gcsf_problem", "kloft_typical_course", "main", "mitotic_transit_parameter",
            "quartino_typical_anc", "quartino_typical_course", "refit", "refit_at", "two_course_slope_problem",
@@ -518,6 +518,170 @@ def fit_half_life(n_starts: int = 4, profiles: bool = True, companions: bool = T
     return out
 
 
+# --- the kill's effect site: a marrow kill that outlasts the plasma concentration (twenty-ninth session, kill33) ---
+
+#: the effect-site rate's estimation bounds (1/day): half-lives ln 2 / ke0 from 10 days down to 0.01 day (14 min,
+#: shorter than docetaxel's 36-min distribution phase: the no-delay end)
+KE0_FIT_BOUNDS = (math.log(2.0) / 10.0, math.log(2.0) / 0.01)
+#: the start of the local fits (a half-life of 0.25 day)
+KE0_START = math.log(2.0) / 0.25
+#: the dotted path of docetaxel's kill effect-site rate in its set
+KE0_PATH = "effects.0.full_model.ke0_per_day"
+
+
+def effect_site_parameter(start: float = KE0_START) -> Any:
+    """The kill's effect-site rate ke0 (id ``ke0``, log scale, 1/day; half-life ln 2 / ke0), no prior: no published
+    value for docetaxel's marrow kill was found (docs/chemotherapy_full_model.md, "The kill's effect site")."""
+    from hemasim.inference import EstimatedParameter
+
+    lo, hi = KE0_FIT_BOUNDS
+    return EstimatedParameter("ke0", KE0_PATH, lo, hi, start, unit="1/day")
+
+
+def effect_site_problem(held: Mapping[str, float] | None = None, craig_prior: bool = True) -> Any:
+    """The G-CSF exponent fit's problem (:func:`gcsf_problem`: Kloft 2006 + Quartino 2014 courses, Craig prior, 80
+    stages / 8 divisions; slope, mitotic transit and beta free) with the kill's effect-site rate free as well
+    (``craig_prior`` false: without the prior on the mitotic transit, a companion)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    stages, divisions = GCSF_FIT_STRUCTURE
+    beta0 = healthy_adult_parameters().value("neutrophil_transit_gcsf_exponent")
+    extra = (gcsf_exponent_parameter(max(beta0, 0.01)), effect_site_parameter())
+    problem = docetaxel_problem(stages, divisions, craig_prior, extra_free=extra, gcsf_exponent=None, held=held)
+    problem = with_courses(problem, COURSES)
+    return replace(problem, name=f"docetaxel full model, kill effect site (kloft+quartino; {stages} stages, "
+                                 f"{divisions} divisions)")
+
+
+def _effect_site_point(label: str, problem: Any, n_starts: int, profiles: bool,
+                       x_fixed: Mapping[str, float] | None = None) -> dict[str, Any]:
+    """One fit of ``problem`` (or, with ``x_fixed``, its objective at those natural values), the emergence term
+    added as every docetaxel objective here adds it."""
+    from hemasim.inference import Objective, fit
+    from hemasim.inference.full_model_slope import profile_summary
+
+    obj = Objective(problem)
+    _, emergence = emergence_term(GCSF_FIT_STRUCTURE[0])
+    if x_fixed is not None:
+        f = float(obj(obj.scaled(x_fixed))[0])
+        out: dict[str, Any] = {"estimates": dict(x_fixed), "fitted": False}
+    else:
+        res = fit(obj, n_starts=n_starts, seed=1)
+        f = float(res.fun)
+        out = {"estimates": dict(res.natural), "n_converged": res.n_converged, "fitted": True}
+        if profiles:
+            out.update(profile_summary(obj, res.x))
+    out.update({"label": label, "objective_courses_craig_prior": f, "objective_emergence": emergence,
+                "objective": f + emergence, "n_data": len(obj.data)})
+    if "ke0" in out["estimates"]:
+        out["effect_half_life_days"] = math.log(2.0) / float(out["estimates"]["ke0"])
+    print(json.dumps({k: out[k] for k in ("label", "objective", "estimates")}), flush=True)
+    return out
+
+
+def adopted_effect_site_fit(result: Mapping[str, Any]) -> dict[str, Any]:
+    """The adoption rule, committed before the fit was run (docs/chemotherapy_full_model.md, "The kill's effect
+    site"):
+
+    * reference R: the no-delay model's objective on the same data - the lower of main's shipped values (slope
+      13.13, mitotic transit 4.52, beta 0) and their refit (slope, transit, beta free: :func:`gcsf_problem`);
+    * the joint fit J: slope, mitotic transit (Craig prior), beta and the effect-site rate ke0 free;
+    * adopted (all four values at J's optimum; beta at a bound within :data:`BOUND_TOL` set to it) only if both
+      (a) R - J > :data:`LR_STEP_95` (1.92, one added parameter) and (b) ke0's 95% profile interval is closed on
+      its upper side (the no-delay end: the half-life's interval excludes the 0.01-day bound); otherwise nothing
+      changes and the fit is recorded as a measured result."""
+    joint = result["joint"]
+    ref = min(float(result["no_delay_shipped"]["objective"]), float(result["no_delay_refit"]["objective"]))
+    drop = ref - float(joint["objective"])
+    lo, hi = joint.get("ci95", {}).get("ke0", [None, None])
+    closed = hi is not None
+    adopt = drop > LR_STEP_95 and closed
+    est = dict(joint["estimates"])
+    b_lo, b_hi = result["beta_bounds"]
+    if est["beta"] - b_lo < BOUND_TOL:
+        est["beta"] = b_lo
+    elif b_hi - est["beta"] < BOUND_TOL:
+        est["beta"] = b_hi
+    half = [None if v is None else math.log(2.0) / v for v in (hi, lo)]
+    why = (f"objective fell by {drop:.2f} ({'>' if drop > LR_STEP_95 else '<='} {LR_STEP_95:.2f}); ke0's interval "
+           f"{'closed' if closed else 'open'} on the no-delay side")
+    return {"adopt": adopt, "objective_drop": drop, "reference_objective": ref, "objective": float(joint["objective"]),
+            "estimates": est, "effect_half_life_days": math.log(2.0) / float(est["ke0"]),
+            "ci95_ke0_per_day": [lo, hi], "ci95_effect_half_life_days": half,
+            "rule_case": why + (": adopted" if adopt else ": not adopted, main's values kept")}
+
+
+def fit_effect_site(n_starts: int = 3, profiles: bool = True) -> dict[str, Any]:
+    """The effect-site fit with profiles and its reference (the no-delay model on the same objective)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    p = healthy_adult_parameters()
+    shipped = {"slope": _shipped_docetaxel_slope(), "mitotic_days": p.value("neutrophil_mitotic_transit_days"),
+               "beta": p.value("neutrophil_transit_gcsf_exponent")}
+    out: dict[str, Any] = {"structure": list(GCSF_FIT_STRUCTURE), "ke0_bounds_per_day": list(KE0_FIT_BOUNDS),
+                           "beta_bounds": list(p["neutrophil_transit_gcsf_exponent"].bounds), "shipped": shipped}
+    no_delay = gcsf_problem(COURSES, beta=max(shipped["beta"], 0.01))
+    out["no_delay_shipped"] = _effect_site_point("no delay, main's values", no_delay, n_starts, False,
+                                                 x_fixed=shipped)
+    out["no_delay_refit"] = _effect_site_point("no delay, slope/transit/beta refitted", no_delay, n_starts, False)
+    out["joint"] = _effect_site_point("effect site free (the rule's fit)", effect_site_problem(), n_starts, profiles)
+    out["adopted"] = adopted_effect_site_fit(out)
+    print("rule", json.dumps(out["adopted"], default=str), flush=True)
+    return out
+
+
+#: the fixed half-lives (days) of the companion refits, reported beside the rule's fit, never used to choose: the
+#: profile's reach, Melhem 2017's 9.6-h chemotherapy signal (0.4 d) and the longer kills the diagnosis asked about
+COMPANION_HALF_LIVES_DAYS = (0.1, 0.25, 0.4, 1.0, 2.0)
+
+
+def typical_course_summary(problem: Any, natural: Mapping[str, float]) -> dict[str, float]:
+    """The reference woman's 100 mg/m2 course of ``problem``'s (one) condition at ``natural`` (its estimates by id):
+    the nadir (1e9/L) and its day on days 0-21 (C9's read-out), days below 0.5e9/L on a 3-hourly grid, day-21 ANC."""
+    from hemasim.simulation import Simulation
+
+    (cond,) = problem.conditions
+    by_target = {p.target or p.id: float(natural.get(p.id, p.nominal)) for p in problem.parameters}
+    source = cond.source
+    r = Simulation(source.build({n: by_target[n] for n in source.names}), events=source.events()).run(21.0, 0.125)
+    t, anc = np.asarray(r.times), np.asarray(r.observable("anc_1e9_per_L"))
+    below = anc < 0.5
+    return {"nadir_1e9_per_L": float(anc.min()), "nadir_day": float(t[int(anc.argmin())]),
+            "days_below_0p5": float(np.sum(below[:-1]) * 0.125), "anc_day21": float(anc[-1])}
+
+
+def effect_site_companions(half_lives: Sequence[float] = COMPANION_HALF_LIVES_DAYS, n_starts: int = 2
+                           ) -> list[dict[str, Any]]:
+    """Reported only (the rule did not name them): slope, mitotic transit and beta refitted at each fixed effect-site
+    half-life (days), with the typical course's nadir and days below 0.5; and the no-delay model's for comparison."""
+    out = []
+    no_delay = gcsf_problem(COURSES, beta=0.01)
+    point = _effect_site_point("no delay (refit)", no_delay, n_starts, False)
+    out.append({"half_life_days": 0.0, **point, **typical_course_summary(no_delay, point["estimates"])})
+    for h in half_lives:
+        problem = effect_site_problem()
+        params = tuple(replace(p, estimate=False, nominal=math.log(2.0) / h) if p.id == "ke0" else p
+                       for p in problem.parameters)
+        problem = replace(problem, parameters=params)
+        point = _effect_site_point(f"half-life {h} d fixed", problem, n_starts, False)
+        out.append({"half_life_days": h, **point, **typical_course_summary(problem, point["estimates"])})
+        print(json.dumps({k: out[-1][k] for k in ("half_life_days", "objective", "nadir_1e9_per_L", "nadir_day",
+                                                   "days_below_0p5")}), flush=True)
+    return out
+
+
+def effect_site_without_craig_prior(n_starts: int = 3) -> dict[str, Any]:
+    """Reported only: the no-delay and effect-site fits without the Craig 2016 prior on the mitotic transit (the
+    courses alone; a delay is bought with a shorter transit, which the prior resists), with ke0's profile."""
+    out = {}
+    for key, label, problem, profiles in (
+            ("no_delay", "no delay, no Craig prior", gcsf_problem(COURSES, craig_prior=False, beta=0.01), False),
+            ("effect_site", "effect site free, no Craig prior", effect_site_problem(craig_prior=False), True)):
+        out[key] = _effect_site_point(label, problem, n_starts, profiles)
+        out[key]["typical_course"] = typical_course_summary(problem, out[key]["estimates"])
+    return out
+
+
 def _shipped_docetaxel_slope() -> float:
     """The full-model slope shipped in the docetaxel set (its fitted record)."""
     from hemasim.inference.full_model_slope import drug_set_for_full_model_fit
@@ -590,8 +754,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-craig", action="store_true", help="without the Craig 2016 prior on the mitotic transit")
     ap.add_argument("--gcsf", action="store_true", help="the G-CSF exponent fit at the adopted structure")
     ap.add_argument("--half-life", action="store_true", help="the neutrophil blood half-life fit (issue #17, C7)")
+    ap.add_argument("--effect-site", action="store_true", help="the kill's effect-site fit (kill33)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
+    if args.effect_site:
+        e = fit_effect_site(profiles=not args.quick)
+        if not args.quick:
+            e["companions"] = effect_site_companions()
+            e["without_craig_prior"] = effect_site_without_craig_prior()
+        Path(args.out or "docs/images/chemo_effect_site_fit.json").write_text(json.dumps(e, indent=1, default=str))
+        return 0
     if args.half_life:
         h = fit_half_life(profiles=not args.quick, companions=not args.quick)
         Path(args.out or "docs/images/chemo_half_life_fit.json").write_text(json.dumps(h, indent=1, default=str))

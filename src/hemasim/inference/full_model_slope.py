@@ -167,23 +167,50 @@ def drug_set_for_full_model_fit(spec: SlopeFitSpec) -> Any:
     return DrugSet.model_validate(data)
 
 
+#: the dotted path of a full-model kill's effect-site rate (an optional field: a fit that frees it adds it)
+KE0_FIELD = "ke0_per_day"
+
+
+def _with_drug_paths(ds: Any, paths: Sequence[str]) -> Any:
+    """``ds`` with an (assumed, to be fitted) placeholder at each of ``paths`` it lacks: only a full-model block's
+    optional effect-site rate (:data:`KE0_FIELD`) can be missing."""
+    from hemasim.pharmacology.drug_sets import DrugSet
+
+    present = {p for p, _ in ds.values_with_paths()}
+    missing = [p for p in paths if p not in present]
+    if not missing:
+        return ds
+    data = ds.model_dump()
+    for path in missing:
+        *head, leaf = path.split(".")
+        if leaf != KE0_FIELD or head[-1:] != ["full_model"]:
+            raise ValueError(f"{ds.name}: no value at {path} to fit")
+        block = data["effects"][int(head[1])]["full_model"]
+        block[leaf] = {"value": 1.0, "assumed": "placeholder: fitted"}
+    return DrugSet.model_validate(data)
+
+
 def _builder(spec: SlopeFitSpec, healthy_values: Mapping[str, float],
              free_healthy: Sequence[str]) -> Callable[[Mapping[str, float]], Any]:
-    """``free_healthy``: the healthy-model parameters the source receives by name (besides ``slope``)."""
+    """``free_healthy``: the healthy-model parameters the source receives by name (besides ``slope``); a name that
+    is a dotted drug-set path (``effects.<i>. ...``, e.g. the kill's effect-site rate) sets that value of the set
+    instead."""
     from hemasim.biology import healthy_human_model
     from hemasim.inference.sources import drug_set_with_values
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.pharmacology import DrugExposure
 
-    ds0 = drug_set_for_full_model_fit(spec)
+    drug_paths = [n for n in free_healthy if n.startswith("effects.")]
+    healthy = [n for n in free_healthy if n not in drug_paths]
+    ds0 = _with_drug_paths(drug_set_for_full_model_fit(spec), drug_paths)
     base = healthy_adult_parameters()
     if healthy_values:
         base = base.with_values(**healthy_values)
     patient = _patient(spec)
 
     def build(values: Mapping[str, float]) -> Any:
-        ds = drug_set_with_values(ds0, {spec.slope_path: values["slope"]})
-        params = base.with_values(**{n: values[n] for n in free_healthy}) if free_healthy else base
+        ds = drug_set_with_values(ds0, {spec.slope_path: values["slope"], **{p: values[p] for p in drug_paths}})
+        params = base.with_values(**{n: values[n] for n in healthy}) if healthy else base
         return healthy_human_model(patient, params, aging=False, extensions=[DrugExposure(ds)])
 
     return build

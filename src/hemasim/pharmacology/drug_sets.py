@@ -72,6 +72,8 @@ VALUE_RANGES: dict[str, tuple[float, float]] = {
     "clearance_iiv_sd_log": (0.0, 2.0),
     "baseline_ng_per_mL": (1e-6, 1e3),
     "reference_anc_1e9_per_L": (1e-2, 1e2),
+    # the full-model kill's effect-site rate ke0 (1/day): a half-life between 10 days and 7 s; faster is no delay
+    "ke0_per_day": (0.0693, 1e4),
 }
 #: fastest first-order PK rate (clearance / volume, absorption), per hour: a half-life of 25 s
 MAX_RATE_PER_H = 100.0
@@ -239,9 +241,9 @@ class FullModelKill(_Strict):
     """How a linear proliferation effect acts in the full multilineage model (absent: as in the chain, on the
     named lineages' progenitors and dividing precursors with the chain's slope).
 
-    Every compartment of ``stages`` loses cells at E x (its division rate), E = ``slope_L_per_umol`` x C: a
-    cycle-dependent drug kills a cell when it divides, so a compartment is hit in proportion to how fast its
-    cells cycle. ``committed_progenitors`` and ``dividing_precursors`` are those of ``lineages``; the stem and
+    Every compartment of ``stages`` loses cells at E x (its division rate), E = ``slope_L_per_umol`` x C (or x Ce,
+    the effect-site concentration, when ``ke0_per_day`` is given): a cycle-dependent drug kills a cell when it
+    divides, so a compartment is hit in proportion to how fast its cells cycle. ``committed_progenitors`` and ``dividing_precursors`` are those of ``lineages``; the stem and
     multipotent stages are shared by all lineages. The slope is the full model's own (fitted there), not the
     chain's, whose single proliferating pool stands for all of them.
     """
@@ -249,6 +251,9 @@ class FullModelKill(_Strict):
     slope_L_per_umol: Value
     lineages: list[Lineage] = Field(min_length=1)
     stages: list[KillStage] = Field(min_length=1)
+    #: the kill's effect site (optional): E = slope x Ce with dCe/dt = ke0 (C - Ce), so the marrow kill lags the
+    #: plasma concentration and outlasts it (half-life ln 2 / ke0). Absent: E follows C itself (no delay), as before
+    ke0_per_day: Value | None = None
 
 
 class Effect(_Strict):

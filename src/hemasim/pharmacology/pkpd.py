@@ -36,6 +36,7 @@ from hemasim.pharmacology.drug_sets import (
     SaturableElimination,
     SaturablePeripheral,
 )
+from hemasim.pharmacology.drug_sets import Value as DrugValue  # a set's number with its provenance
 
 __all__ = ["DrugExposure", "drug_state_names", "emax_for_fold_over_rest", "emax_law", "endogenous_steady_state",
            "shared_receptor_factor", "stimulation_over_rest"]
@@ -134,7 +135,7 @@ class DrugExposure:
                 if not kept:
                     continue
                 eff = eff.model_copy(update={"lineages": kept})
-            self._effect(ctx, m, extra, i, eff, conc, mw, rec, pname, shared)
+            self._effect(ctx, m, extra, i, eff, conc, mw, rec, pname, shared, central, v1)
         return m, extra
 
     # ------------------------------------------------------------------------------------------ pieces
@@ -251,12 +252,12 @@ class DrugExposure:
 
     def _effect(self, ctx: BuildContext, m: Module, extra: dict[str, tuple[str, ...]], i: int, eff: Effect,
                 conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str],
-                shared: tuple[str, str] | None = None) -> None:
+                shared: tuple[str, str] | None = None, central: str = "", v1: Value = 1.0) -> None:
         d = self.drug
         base = f"effects.{i}."
         full = eff.full_model if ctx.cycling_stages else None  # the stem module is built: the full model
         if full is not None:
-            self._full_model_kill(ctx, m, i, eff, full, conc, mw, rec, pname)
+            self._full_model_kill(ctx, m, i, eff, full, conc, mw, rec, pname, central, v1)
             return
         if eff.full_model is not None and eff.slope_L_per_umol is None:
             return  # a full-model kill without a published chain (AC) has no law outside the full model
@@ -303,14 +304,18 @@ class DrugExposure:
                     _add(extra, [f"{comp}_division" for comp, _ in h.dividing], *fbs)
 
     def _full_model_kill(self, ctx: BuildContext, m: Module, i: int, eff: Effect, full: FullModelKill, conc: str,
-                         mw: float, rec: _Recorder, pname: Callable[[str], str]) -> None:
+                         mw: float, rec: _Recorder, pname: Callable[[str], str], central: str = "",
+                         v1: Value = 1.0) -> None:
         """Cycle-dependent kill in the full model: every compartment of ``full.stages`` loses E x (its division
-        rate) x cells per day, E = slope x C (umol/L); see docs/chemotherapy_full_model.md."""
+        rate) x cells per day, E = slope x C (umol/L), or slope x Ce with an effect site (``full.ke0_per_day``);
+        see docs/chemotherapy_full_model.md."""
         d = self.drug
         path = f"effects.{i}.full_model.slope_L_per_umol"
         slope = rec(path, full.slope_L_per_umol.value, "L/umol",
                     f"{d} kill per division in the full model (E = slope x C)")
-        used = (pname(path),)
+        used: tuple[str, ...] = (pname(path),)
+        if full.ke0_per_day is not None:
+            conc, used = self._kill_effect_site(m, i, full.ke0_per_day, central, v1, rec, pname, used)
         # the source's published (chain) slope is not used here, but the full-model slope was fitted to the course
         # it drives: recorded so that the run cites the published model behind the fitted value (a set without a
         # chain, fitted on clinical figures, has none)
@@ -328,6 +333,27 @@ class DrugExposure:
             if stage.stage in stages:
                 m.flow(f"{d}_kill_{stage.compartment}", "drug_kill", stage.compartment, None, stage.division_rate,
                        feedbacks=(*stage.feedbacks, fb), parameters=(*used, *stage.parameters))
+
+
+    def _kill_effect_site(self, m: Module, i: int, ke0_value: DrugValue, central: str, v1: Value, rec: _Recorder,
+                          pname: Callable[[str], str], used: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+        """The kill's effect site: a state Ce (ug/L) with dCe/dt = ke0 (C - Ce), fed from the central amount without
+        taking from it (the effect site holds no drug mass, as in a PK/PD effect compartment). Returns the signal
+        of Ce and the parameters the kill now uses."""
+        d = self.drug
+        path = f"effects.{i}.full_model.ke0_per_day"
+        ke0 = rec(path, ke0_value.value, "1/day", f"{d} effect-site rate of the full-model kill (half-life ln 2 / ke0)")
+        used = (*used, pname(path), pname("pk.central_volume_L"))
+        site = m.compartment(f"{d}_kill_effect_site_{i}", f"{d} effect-site concentration of the full-model kill "
+                             "(ug/L; dCe/dt = ke0 (C - Ce))", 0.0, "drug")
+        m.flow(f"{d}_kill_effect_site_{i}_uptake", "distribution", central, site, ke0 / v1, consume=0.0,
+               parameters=used)
+        m.flow(f"{d}_kill_effect_site_{i}_loss", "elimination", site, None, ke0, parameters=used)
+        signal = f"{d}_kill_effect_site_{i}_concentration"
+        m.signals.append(Signal(signal, {site: 1.0}))
+        m.observables.append(Observable(f"{d}_kill_effect_site_{i}_ng_per_mL", "ng/mL",
+                                        f"{d} effect-site concentration of the full-model kill", {site: 1.0}))
+        return signal, used
 
 
 def emax_law(x: Value, emax: Value, ec50: Value, hill: Value) -> Value:
