@@ -31,7 +31,8 @@ OUT = Path(__file__).parent / "images" / "validation_challenges.json"
 SLOPE = "erythroid_feedback_log_slope"
 #: predict32c: B1-B5 (Hb of high-frequency donors, INTERVAL's arms, 15 days after a 2RBC) registered with the slope's ends
 DONATION = ["P1", "P17", "V1", "V2", "V3", "W4", "W5", "W6", "B1", "B2", "B3", "B4", "B5"]
-ENGRAFT = ["T1", "T8", "Q6", "Q7", "V4", "V5"]
+#: predict33: E1, E2 (neutrophil and platelet engraftment after an autologous PBPC graft in children)
+ENGRAFT = ["T1", "T8", "Q6", "Q7", "V4", "V5", "E1", "E2"]
 NAIVE = ["A4", "A5", "A6", "P6", "P18", "R1", "Y6", "T5"]
 #: predict32: docetaxel 75 + cyclophosphamide 600 mg/m2 without G-CSF (F1) and with pegfilgrastim 6 or 3 mg (F2, F3),
 #: TAC with pegfilgrastim 6 mg (F4)

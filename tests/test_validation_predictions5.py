@@ -79,7 +79,7 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     so that a model change that moves them shows up. Each is one deterministic run (no cohort, no Monte Carlo)."""
     status, values = validation_outcome(["whole_blood_donation_and_autologous_engraftment"])
     assert status == {
-        "V1": "pass", "V2": "pass", "V3": "pass", "V4": "pass", "V5": "pass"}
+        "V1": "pass", "V2": "pass", "V3": "pass", "V4": "pass", "V5": "pass", "E1": "fail", "E2": "fail"}
     # the plasma-refill read-out (rule cace999, built in on branch plasma; docs/model.md): V1 0.918 -> 0.935,
     # V2 0.971 -> 0.977, V3 0.886 -> 0.910 (fail -> pass), the what-if's values
     assert values["donation_450mL_man_hb_ratio_day3"] == pytest.approx(0.935, abs=0.003)
@@ -94,3 +94,10 @@ def test_the_new_predictions_pass_or_fail_as_reported():
     # the engraftment fit's free optimum (branch engfree: lodging 1.39 -> 0.5 d, exit 0.0208 -> 0.02/day; a pin of
     # the re-fit's result, not a choice made by it)
     assert values["auto_aubmc_platelet_engraftment_day_5p8e6"] == pytest.approx(29.0, abs=1.0)
+    # E1, E2 (branch predict33, first run after 5fc0dcb): the children's autologous graft of 7.21e6/kg (mean dose) and
+    # 4.9e6/kg (its log-normal median); with filgrastim from day +1 the ANC never falls below 0.5e9/L (0, did not fall)
+    assert values["auto_child_neutrophil_engraftment_day_7p21e6"] == pytest.approx(11.0, abs=1.0)
+    assert values["auto_child_neutrophil_engraftment_day_4p9e6"] == pytest.approx(12.0, abs=1.0)
+    assert values["auto_child_filgrastim_day1_neutrophil_engraftment_day_7p21e6"] == 0.0
+    assert values["auto_child_platelet_engraftment_day_7p21e6"] == pytest.approx(25.0, abs=1.0)
+    assert values["auto_child_platelet_engraftment_day_4p9e6"] == pytest.approx(41.0, abs=2.0)

@@ -27,6 +27,7 @@ from hemasim.validation.predictions11 import PREDICTIONS11  # predict30b: U1-U5
 from hemasim.validation.predictions12 import PREDICTIONS12  # predict32: F1-F4
 from hemasim.validation.predictions13 import PREDICTIONS13  # predict32b: A8-A9
 from hemasim.validation.predictions14 import PREDICTIONS14  # predict32c: B1-B2
+from hemasim.validation.predictions15 import PREDICTIONS15  # predict33: E1-E2
 from hemasim.validation.predictions_misc import PREDICTIONS_MISC
 from hemasim.validation.reconstitution_and_ageing import RECONSTITUTION_AND_AGEING  # predict3: R1-R8
 from hemasim.validation.red_cell_apheresis import RED_CELL_APHERESIS  # predict2: P17
@@ -53,6 +54,7 @@ READOUTS = merge_readouts(READOUTS, PREDICTIONS11)  # predict30b: U1-U5 (platele
 READOUTS = merge_readouts(READOUTS, PREDICTIONS13)  # predict32b: A8-A9 (CH in the UK Biobank's exomes, ages 40-69)
 READOUTS = merge_readouts(READOUTS, PREDICTIONS12)  # predict32: F1-F3 (TC without G-CSF and with pegfilgrastim 6 or 3 mg)
 READOUTS = merge_readouts(READOUTS, PREDICTIONS14)  # predict32c: B1-B2 (haemoglobin of high-frequency whole-blood and 2RBC donors)
+READOUTS = merge_readouts(READOUTS, PREDICTIONS15)  # predict33: E1-E2 (engraftment after an autologous PBPC graft in children)
 
 
 def find_readout(name: str) -> Readout:
