@@ -22,3 +22,39 @@ def test_a_misspelt_scenario_file_names_the_files_it_was_probably_meant_to_be(tm
     assert res.exit_code == 2 and "did you mean" not in res.stderr
     res = invoke_hemasim("check", str(tmp_path / "no_folder" / "marrow.yaml"))
     assert res.exit_code == 2 and "did you mean" not in res.stderr
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("command", ["sweep", "sensitivity"])
+def test_points_that_failed_to_run_are_said_on_stderr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str):
+    """A design whose points could not be built wrote its files without a word: `--all-assumed`'s Morris design lost
+    178 of 178 points to its stage counts, and its indices.csv held only NaN. The count is now one warning line."""
+    import json
+
+    import numpy as np
+
+    import hemasim.sensitivity.run as run
+
+    real = run.evaluate_points
+
+    def second_point_fails(scenario, points, *args, **kwargs):  # type: ignore[no-untyped-def]
+        table = real(scenario, points, *args, **kwargs)
+        table.loc[1, :] = np.nan  # as batch._run_or_split leaves a point that cannot be built
+        return table
+
+    monkeypatch.setattr(run, "evaluate_points", second_point_fails)
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps({"name": "d", "patient": {"age_years": 35, "sex": "male", "weight_kg": 70},
+                                    "duration_days": 5, "aging": False}))
+    factor = {"parameter": "erythroid_feedback_log_slope", "relative": [0.5, 2]}
+    if command == "sweep":
+        design = tmp_path / "sweep.yaml"
+        design.write_text(json.dumps({"sweep": {"n_points": 3, "factors": [factor]}}))
+        res = invoke_hemasim("sweep", str(scenario), str(design), "--no-plot", "--out", str(tmp_path / "o"))
+        said = "hemasim: warning: 1 of 3 points failed to run"
+    else:
+        res = invoke_hemasim("sensitivity", str(scenario), "--parameters", factor["parameter"], "--trajectories", "2",
+                             "--no-plot", "--out", str(tmp_path / "o"))
+        said = "hemasim: warning: 1 of 4 points failed to run"
+    assert res.exit_code == 0, res.stderr
+    assert said in res.stderr, res.stderr

@@ -156,7 +156,14 @@ def sensitivity(
     from pydantic import ValidationError
 
     from hemasim._schema import validation_problems
-    from hemasim.cli.sweep import check_out, design_couplings, load_design, load_for_analysis, with_progress
+    from hemasim.cli.sweep import (
+        check_out,
+        design_couplings,
+        load_design,
+        load_for_analysis,
+        warn_failed_points,
+        with_progress,
+    )
     from hemasim.sensitivity.coupling import coupling_sources
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
     from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters
@@ -192,5 +199,8 @@ def sensitivity(
                        else option_problem(problem.removeprefix("sensitivity."))) from None
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
+        names = {f.name for f in result.factors} | set(result.coupled)
+        warn_failed_points(result.samples, [c for c in result.samples.columns if c not in names],
+                           "empty in samples.parquet, and the indices that need them are not numbers")
         files = written(out, lambda: write_sensitivity_outputs(result, spec, out, plot=not no_plot))
     say_written(files, out, f"{len(result.samples)} design points and the baseline, {result.seconds:.1f} s")
