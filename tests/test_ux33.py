@@ -58,3 +58,22 @@ def test_points_that_failed_to_run_are_said_on_stderr(tmp_path: Path, monkeypatc
         said = "hemasim: warning: 1 of 4 points failed to run"
     assert res.exit_code == 0, res.stderr
     assert said in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize(("field", "hint"), [
+    ("interventions.0.dose", "; the fields there: interventions.0.dose_mg_per_m2, "),
+    ("interventions.3.dose_mg_per_m2", "; interventions holds 1 item(s), numbered from 0"),
+    ("patient.weight", "; the fields there: patient.weight_kg, "),
+    ("patient.weight_kg.x", "; patient.weight_kg is a value, not a group of fields"),
+])
+def test_a_factors_field_the_scenario_lacks_names_the_fields_there(field: str, hint: str):
+    """`field: interventions.0.dose` was refused as "the scenario has no field interventions.0.dose" alone; the
+    refusal now names the fields the path could go on to where it went wrong, the one meant first."""
+    from hemasim.scenario import load_scenario
+    from hemasim.sensitivity.spec import SpecError, SweepSpec, resolve_factors
+    from tests.conftest import EXAMPLES
+
+    spec = SweepSpec.model_validate({"factors": [{"field": field, "range": [60, 120]}]})
+    with pytest.raises(SpecError) as err:
+        resolve_factors(spec.factors, load_scenario(EXAMPLES / "docetaxel_q3w.yaml"), "sweep.factors")
+    assert str(err.value).startswith(f"sweep.factors.0.field: the scenario has no field {field}{hint}"), str(err.value)
