@@ -77,3 +77,23 @@ def test_a_factors_field_the_scenario_lacks_names_the_fields_there(field: str, h
     with pytest.raises(SpecError) as err:
         resolve_factors(spec.factors, load_scenario(EXAMPLES / "docetaxel_q3w.yaml"), "sweep.factors")
     assert str(err.value).startswith(f"sweep.factors.0.field: the scenario has no field {field}{hint}"), str(err.value)
+
+
+@pytest.mark.cli
+def test_a_stage_count_that_is_not_whole_is_refused_by_check_not_only_by_run(tmp_path: Path):
+    """`hemasim check --set rbc_age_stages=4.5` (or `parameters: {rbc_age_stages: 4.5}`) called the scenario valid,
+    and `hemasim run` then refused it as it built the model; check refuses it now, with the whole numbers beside."""
+    import json
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps({"name": "s", "patient": {"age_years": 35, "sex": "male", "weight_kg": 70},
+                                    "duration_days": 5, "parameters": {"rbc_age_stages": 4.5}}))
+    res = invoke_hemasim("check", str(scenario))
+    assert res.exit_code == 2
+    assert ("parameters.rbc_age_stages: 4.5 is not a whole number, and the parameter counts stages or divisions (the "
+            "model's shape); write a whole number (4 or 5)") in " ".join(res.stderr.split()), res.stderr
+    scenario.write_text(json.dumps({"name": "s", "patient": {"age_years": 35, "sex": "male", "weight_kg": 70},
+                                    "duration_days": 5}))
+    res = invoke_hemasim("check", str(scenario), "--set", "neutrophil_precursor_divisions=7.5")
+    assert res.exit_code == 2 and "--set neutrophil_precursor_divisions: 7.5 is not a whole number" in res.stderr
+    assert invoke_hemasim("check", str(scenario), "--set", "rbc_age_stages=5").exit_code == 0
