@@ -97,3 +97,19 @@ def test_a_stage_count_that_is_not_whole_is_refused_by_check_not_only_by_run(tmp
     res = invoke_hemasim("check", str(scenario), "--set", "neutrophil_precursor_divisions=7.5")
     assert res.exit_code == 2 and "--set neutrophil_precursor_divisions: 7.5 is not a whole number" in res.stderr
     assert invoke_hemasim("check", str(scenario), "--set", "rbc_age_stages=5").exit_code == 0
+
+
+@pytest.mark.cli
+def test_a_local_sensitivity_counts_its_runs_once(tmp_path: Path):
+    """A local design of k factors runs 4k + 1 points, the baseline among them: its last line said "5 design points
+    and the baseline" of one factor's 5 runs."""
+    import json
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(json.dumps({"name": "d", "patient": {"age_years": 35, "sex": "male", "weight_kg": 70},
+                                    "duration_days": 5, "aging": False}))
+    res = invoke_hemasim("sensitivity", str(scenario), "--method", "local", "--parameters",
+                         "erythroid_feedback_log_slope", "--no-plot", "--out", str(tmp_path / "o"))
+    assert res.exit_code == 0, res.stderr
+    assert "(4 design points and the baseline," in " ".join(res.stderr.split()), res.stderr
+    assert json.loads((tmp_path / "o" / "sensitivity.json").read_text())["runs"] == 5

@@ -203,4 +203,7 @@ def sensitivity(
         warn_failed_points(result.samples, [c for c in result.samples.columns if c not in names],
                            "empty in samples.parquet, and the indices that need them are not numbers")
         files = written(out, lambda: write_sensitivity_outputs(result, spec, out, plot=not no_plot))
-    say_written(files, out, f"{len(result.samples)} design points and the baseline, {result.seconds:.1f} s")
+    # a local design's samples hold the baseline as their first row (Morris' and Sobol' hold it apart): "9 design
+    # points and the baseline" was said of 4k + 1 = 9 runs in all (branch ux33)
+    points = len(result.samples) - (1 if result.method == "local" else 0)
+    say_written(files, out, f"{points} design points and the baseline, {result.seconds:.1f} s")
