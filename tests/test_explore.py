@@ -180,3 +180,17 @@ def test_the_command_serves_the_page_and_warns_when_it_listens_beyond_this_machi
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_endpoint_table_writes_units_as_the_report_does(explorer):
+    """ux33, looked at in Chromium: the explorer's unit column read "1e9/L" and "cells/uL" where the report writes
+    "×10⁹/L" and "cells/µL"; the page shows ``unit_text`` (the report's words), ``unit`` stays the data files'."""
+    res = explorer.run({"arms": [{"name": "A", "scenario": SHORT}]})
+    units = {e["name"]: (e["unit"], e["unit_text"]) for e in res["arms"][0]["endpoints"]}
+    assert units["anc_nadir"] == ("1e9/L", "×10⁹/L") and units["cd4_final"] == ("cells/uL", "cells/µL")
+    from pathlib import Path
+
+    import hemasim.explore
+
+    script = (Path(hemasim.explore.__file__).parent / "static" / "explorer.js").read_text(encoding="utf-8")
+    assert "escapeHtml(e.unit_text || e.unit)" in script

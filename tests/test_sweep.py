@@ -525,3 +525,84 @@ def test_a_sweeps_endpoint_that_is_not_computed_is_marked_so_as_a_single_runs_en
 
     assert missing_notes(table, "y").tolist() == ["not reached"] * 2  # without its note: the default
     assert missing_notes(table, "y", "not computed").tolist() == ["not computed"] * 2
+
+
+def _no_point_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import hemasim.sensitivity.run as run
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a point ran")
+
+    monkeypatch.setattr(run, "_evaluate", no_run)
+
+
+@pytest.mark.parametrize(("design", "offending", "fix"), [
+    ({"method": "grid", "n_points": 4, "factors": [{"parameter": "rbc_age_stages", "range": [2, 6]}]},
+     "3.33333, 4.66667", "`n_points: 5`"),
+    ({"method": "latin_hypercube", "n_points": 3, "factors": [{"parameter": SLOPE, "relative": [0.5, 2]},
+                                                              {"parameter": "rbc_age_stages", "range": [2, 6]}]},
+     "", "sweep the count with `method: grid`"),
+])
+def test_a_sweep_that_puts_a_stage_count_off_a_whole_number_is_refused_before_any_point_runs(
+        monkeypatch: pytest.MonkeyPatch, design: dict[str, object], offending: str, fix: str):
+    """ux33: the build refused 3.33 red-cell age stages in the sweep's first batch, 18 s in, naming the scenario's
+    path; the design is now refused up front, naming the factor, its values and a design that gives whole ones."""
+    _no_point_runs(monkeypatch)
+    count = len(design["factors"]) - 1  # type: ignore[arg-type]
+    with pytest.raises(SpecError, match=rf"^sweep\.factors\.{count}: rbc_age_stages counts stages or divisions and "
+                                        r"runs at whole numbers only, but the design puts it at " + offending) as err:
+        run_sweep(donation(), SweepSpec.model_validate(design))
+    assert fix in str(err.value)
+
+
+@pytest.mark.parametrize(("method", "fix"), [("morris", "a multiple of levels - 1 = 3"),
+                                             ("sobol", "Sobol' sampling varies each factor continuously"),
+                                             ("local", "a local sensitivity steps each factor by +-0.01")])
+def test_a_sensitivity_that_puts_a_stage_count_off_a_whole_number_is_refused_before_any_point_runs(
+        monkeypatch: pytest.MonkeyPatch, method: str, fix: str):
+    _no_point_runs(monkeypatch)
+    spec = SensitivitySpec.model_validate({"method": method, "samples": 8, "factors": [
+        {"parameter": SLOPE, "relative": [0.5, 2]}, {"parameter": "megakaryocyte_maturation_stages",
+                                                     "relative": [0.5, 2], "log": True}]})
+    with pytest.raises(SpecError, match=r"^sensitivity\.factors\.1: megakaryocyte_maturation_stages counts stages") \
+            as err:
+        run_sensitivity(donation(), spec)
+    assert fix in str(err.value)
+
+
+def test_a_design_that_puts_a_count_on_whole_numbers_runs_them_exactly_whole():
+    """A grid over 1-20 stages at 20 points and a Morris design over a width divisible by levels - 1 are whole up to
+    rounding (1 + 19 * 7/19 is 7.999999999999999 in floating point), which the build refused: they run."""
+    from hemasim.sensitivity.design import Factor
+    from hemasim.sensitivity.run import whole_design
+
+    factors = [Factor("rbc_age_stages", 1.0, 20.0), Factor(SLOPE, 1.0, 3.0)]
+    spec = SweepSpec.model_validate({"n_points": 20, "factors": [{"parameter": "rbc_age_stages", "range": [1, 20]},
+                                                                 {"parameter": SLOPE, "range": [1, 3]}]})
+    values = np.column_stack([1 + 19 * np.arange(20) / 19, np.linspace(1.0, 3.0, 20)])
+    values[7, 0] = 7.999999999999999
+    whole = whole_design(factors, values, spec, "sweep.factors")
+    assert list(whole[:, 0]) == list(range(1, 21)) and np.array_equal(whole[:, 1], values[:, 1])
+    spec = SensitivitySpec.model_validate({"trajectories": 2, "factors": [
+        {"parameter": "rbc_age_stages", "range": [2, 8]}]})
+    result = run_sensitivity(donation(duration_days=10), spec)
+    assert set(result.samples["rbc_age_stages"]) <= {2.0, 4.0, 6.0, 8.0}
+    assert result.samples["anc_nadir"].notna().all()  # every point built
+
+
+def test_all_assumed_varies_the_stage_counts_as_the_screen_does():
+    """`--all-assumed` takes in the assumed stage counts at x0.5-x2 of their values (log scale): its Morris and
+    Sobol' designs run them at the design value rounded down, the screen's rule (said on stderr); the local method,
+    whose +-1% of 3 stages is no whole number, leaves them out with a warning."""
+    from hemasim.biology.builder import COUNT_PARAMETERS
+    from hemasim.cli.sensitivity import _factors, all_assumed_floors_counts
+
+    table = healthy_adult_parameters()
+    morris = _factors(None, True, 0.5, 2.0, table)
+    counts = {f["parameter"] for f in morris} & COUNT_PARAMETERS
+    assert "rbc_age_stages" in counts and "erythroblast_maturation_stages" in counts
+    assert all_assumed_floors_counts(SensitivitySpec.model_validate({"method": "morris", "factors": morris}))
+    local = _factors(None, True, 0.5, 2.0, table, method="local")
+    assert not {f["parameter"] for f in local} & COUNT_PARAMETERS
+    assert len(local) == len(morris) - len(counts)
+    assert not all_assumed_floors_counts(SensitivitySpec.model_validate({"method": "local", "factors": local}))

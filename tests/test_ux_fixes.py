@@ -78,6 +78,26 @@ def test_the_virus_curve_has_a_legend_entry():
     assert any(label.startswith("virus") for label in labels)
 
 
+def test_the_cd8_response_and_the_igg_each_fill_their_own_axis_in_the_viral_panel():
+    # branch ux33, looked at in Chromium: on the IgG's axis (~50 AU at its peak) an influenza's CD8 effectors (~2 AU)
+    # were a ripple on the floor; each now has an axis its curve fills
+    from hemasim.report.plots import viral_figure
+
+    flu = run(40, 0.5, interventions=[{"kind": "viral_infection", "day": 1, "virus": "influenza",
+                                       "inoculum_tcid50": 0.1}])
+    fig = viral_figure(flu)
+
+    def axis_of(label: str):
+        return next(ax for ax in fig.axes for line in ax.get_lines() if line.get_label().startswith(label))
+
+    cd8, igg = axis_of("CD8 effectors"), axis_of("IgG")
+    assert cd8 is not igg
+    for ax, observable in ((cd8, "influenza_cd8_effectors_au"), (igg, "influenza_igg_au")):
+        peak = float(np.nanmax(flu.observable(observable)))
+        assert peak > 0.5 * ax.get_ylim()[1], (observable, peak, ax.get_ylim())
+        assert "AU" in ax.get_ylabel()  # each axis says its unit
+
+
 def test_the_static_lineage_figures_legends_lie_below_their_panels_off_the_data():
     # harden5 (hemasim run --static-report, looked at): inside the panels ("best") a legend lay over the reference
     # band, and an allograft's subset legend (a total and a donor entry per subset) over the curves and the title

@@ -78,6 +78,21 @@ _FILE_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pip
                (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
 
 
+def _nearby_files_hint(path: Path) -> str | None:
+    """For a YAML file that does not exist: the YAML files of its folder it was probably meant to be
+    (``examples/marrow.yaml``: did you mean examples/marrow_depletion.yaml?), or None (branch ux33: a misspelt
+    example's name was refused with "No such file or directory" alone)."""
+    from hemasim._schema import suggestions
+
+    folder = path.parent
+    try:
+        names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError:
+        return None
+    close = suggestions(path.name, names)
+    return f"did you mean {' or '.join(str(folder / c) for c in close)}?" if close else None
+
+
 def _read_regular_file(path: Path, what: str, max_bytes: int) -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``max_bytes``; refused before reading otherwise."""
     try:  # non-blocking: opening a FIFO for reading must not wait for a writer
@@ -87,7 +102,7 @@ def _read_regular_file(path: Path, what: str, max_bytes: int) -> bytes:
         if err.errno == errno.ENOENT:  # `hemasim run examples/X.yaml` where the package's examples were not copied
             from hemasim._examples import missing_example_hint
 
-            hint = missing_example_hint(path)
+            hint = missing_example_hint(path) or _nearby_files_hint(path)
         raise YamlInputError(f"{path}: cannot read the {what} ({err.strerror or err})"
                              + (f"; {hint}" if hint else "")) from None
     try:

@@ -12,6 +12,7 @@ from hemasim.cli.sweep import HOLD_FITTED, HOLD_FITTED_HELP
 
 if TYPE_CHECKING:
     from hemasim.parameters import ParameterSet
+    from hemasim.sensitivity.spec import SensitivitySpec
 
 #: the command-line options that fill a field of the `sensitivity:` block built from them
 _OPTION_OF_FIELD = {"time_averages": "--time-average", "factors": "--parameters/--low/--high"}
@@ -28,23 +29,31 @@ def option_problem(line: str) -> str:
 
 
 def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
-             table: ParameterSet, refit_from: frozenset[str] = frozenset()) -> list[dict[str, object]]:
+             table: ParameterSet, refit_from: frozenset[str] = frozenset(), method: str = "morris"
+             ) -> list[dict[str, object]]:
     """--low..--high x each named parameter's value (log scale). --all-assumed adds every Assumed parameter the
     same way (not the unit conventions, no longer Assumed since branch units31: each alone is the equivalent change of
     assumed members it adds anyway; --parameters names them), except one whose value in the scenario is 0 (x low..high of it is empty, which stopped the whole
     analysis): it varies over its record's sourced plausible range (linear scale), or is left out, with a warning,
     when it has none. So does one of ``refit_from`` (a source of a coupling applied, not --hold-fitted) that has a
     sourced range, with a warning: x0.5-x2 of the reference age reaches 65 y, where no naive decline within its
-    bounds meets the fit's data, which stopped the whole analysis."""
+    bounds meets the fit's data, which stopped the whole analysis. An assumed count of stages (``COUNT_PARAMETERS``)
+    is varied as the screen of the assumed parameters varies it, at its design value rounded down
+    (:func:`all_assumed_floors_counts`), except by the local method, whose +-step of a count rounds to no change or to
+    one stage less: there it is left out, with a warning."""
+    from hemasim.biology.builder import COUNT_PARAMETERS
     from hemasim.cli._errors import warn
     from hemasim.parameters import Assumed
 
     names = [n.strip() for n in (parameters or "").split(",") if n.strip()]
     factors: list[dict[str, object]] = [{"parameter": n, "relative": [low, high], "log": True} for n in names]
-    left_out, sourced_for_fit = [], []
+    left_out, sourced_for_fit, counts_out = [], [], []
     if all_assumed:
         for n in table:
             if not isinstance(table[n].provenance, Assumed) or n in names:
+                continue
+            if n in COUNT_PARAMETERS and method == "local":
+                counts_out.append(n)
                 continue
             sourced = table[n].plausible_range
             if sourced is not None and n in refit_from:
@@ -60,6 +69,10 @@ def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
         warn([f"--all-assumed: {', '.join(sourced_for_fit)} (the sourced plausible range: its fitted parameters are "
               f"refitted at each point, and x{low:g}-x{high:g} can leave the range where their fit has a value; "
               "--hold-fitted: x-range, fitted parameters held)"])
+    if counts_out:
+        warn([f"--all-assumed: {', '.join(counts_out)} left out: they count stages, and a local step of "
+              "+-step of a count is no whole number (vary them with --method morris, or sweep them on a grid of "
+              "whole numbers)"])
     if left_out:
         warn([f"--all-assumed: {', '.join(left_out)} left out: 0 in this scenario, so x{low:g}-x{high:g} of it is "
               "empty, and no sourced plausible range (vary it with a range in a --file)"])
@@ -69,6 +82,24 @@ def _factors(parameters: str | None, all_assumed: bool, low: float, high: float,
     if not factors:
         raise fail("give --parameters NAME[,NAME...], --all-assumed, or --file with a `sensitivity:` block")
     return factors
+
+
+def all_assumed_floors_counts(design: SensitivitySpec) -> bool:
+    """Whether ``--all-assumed``'s design (Morris or Sobol') varies a count of stages: it then runs each count at
+    its design value rounded down (``run_sensitivity(floor_counts=True)``, the screen of the assumed parameters'
+    rule, bench/sensitivity_screen.py), said in one line on stderr; a count named otherwise is refused unless the
+    design puts it at whole numbers only (:func:`hemasim.sensitivity.run.whole_design`)."""
+    from rich.console import Console
+
+    from hemasim.biology.builder import COUNT_PARAMETERS
+
+    counts = [f.parameter for f in design.factors if f.parameter in COUNT_PARAMETERS]
+    if not counts or design.method == "local":
+        return False
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"{', '.join(counts)} count stages: each point runs them at the design value rounded down, as the screen of "
+        "the assumed parameters does (docs/sensitivity.md); the tables keep the design values", markup=False)
+    return True
 
 
 #: the options that set the design, which a --file's `sensitivity:` block sets instead (given with --file: refused)
@@ -125,7 +156,14 @@ def sensitivity(
     from pydantic import ValidationError
 
     from hemasim._schema import validation_problems
-    from hemasim.cli.sweep import check_out, design_couplings, load_design, load_for_analysis, with_progress
+    from hemasim.cli.sweep import (
+        check_out,
+        design_couplings,
+        load_design,
+        load_for_analysis,
+        warn_failed_points,
+        with_progress,
+    )
     from hemasim.sensitivity.coupling import coupling_sources
     from hemasim.sensitivity.run import SENSITIVITY_FILES, design_size, run_sensitivity, write_sensitivity_outputs
     from hemasim.sensitivity.spec import SensitivitySpec, SpecError, factor_parameters
@@ -144,20 +182,28 @@ def sensitivity(
                 "method": method, "trajectories": trajectories, "samples": samples, "step": step, "seed": seed,
                 "time_averages": time_average or [],
                 "factors": _factors(parameters, all_assumed, low, high, factor_parameters(spec),
-                                    frozenset() if hold_fitted else coupling_sources())})
+                                    frozenset() if hold_fitted else coupling_sources(), method)})
         except ValidationError as err:
             raise fail("\n".join(option_problem(line) for line in validation_problems(err))) from None
     check_out(out, SENSITIVITY_FILES)  # after the inputs: a wrong-kind --file is the first complaint
     couplings = design_couplings(design, hold_fitted)  # after the design: a coupled factor is refused first
+    floor_counts = file is None and all_assumed and all_assumed_floors_counts(design)
     with interruptible(out):
         try:
             result = with_progress("sensitivity", f"{design.method} on {spec.name}", design_size(design),
-                                   lambda progress: run_sensitivity(spec, design, progress, couplings=couplings))
+                                   lambda progress: run_sensitivity(spec, design, progress, couplings=couplings,
+                                                                    floor_counts=floor_counts))
         except SpecError as err:  # a factor or time average the scenario does not have: named as the user gave it
             problem = str(err)
             raise fail(f"{file}: {problem}" if file is not None
                        else option_problem(problem.removeprefix("sensitivity."))) from None
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
+        names = {f.name for f in result.factors} | set(result.coupled)
+        warn_failed_points(result.samples, [c for c in result.samples.columns if c not in names],
+                           "empty in samples.parquet, and the indices that need them are not numbers")
         files = written(out, lambda: write_sensitivity_outputs(result, spec, out, plot=not no_plot))
-    say_written(files, out, f"{len(result.samples)} design points and the baseline, {result.seconds:.1f} s")
+    # a local design's samples hold the baseline as their first row (Morris' and Sobol' hold it apart): "9 design
+    # points and the baseline" was said of 4k + 1 = 9 runs in all (branch ux33)
+    points = len(result.samples) - (1 if result.method == "local" else 0)
+    say_written(files, out, f"{points} design points and the baseline, {result.seconds:.1f} s")

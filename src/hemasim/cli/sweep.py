@@ -90,6 +90,19 @@ def design_couplings(design: SweepSpec | SensitivitySpec, hold_fitted: bool) -> 
     return applied
 
 
+def warn_failed_points(table: object, endpoints: list[str], where: str) -> None:
+    """One warning line when points of the design could not be built or integrated (every endpoint empty there,
+    hemasim.sensitivity.batch): the command wrote its files and said nothing, and a design whose every point
+    failed (--all-assumed's stage counts before branch ux33: 178 of 178) read as a finished analysis."""
+    import pandas as pd
+
+    assert isinstance(table, pd.DataFrame)
+    failed = int(table[endpoints].isna().all(axis=1).sum()) if endpoints else 0
+    if failed:
+        warn([f"{failed} of {len(table)} points failed to run (could not be built or integrated: a steady-state "
+              f"balance that cannot close, the solver's step budget; docs/sensitivity.md): no endpoint there, {where}"])
+
+
 def with_progress(command: str, label: str, total: int, work: Callable[[Callable[[int], None]], T]) -> T:
     """Run ``work(progress)`` over ``total`` points, saying where it is on stderr (a bar on a terminal, plain
     lines elsewhere: hemasim.cli._progress)."""
@@ -128,5 +141,7 @@ def sweep(
             raise fail(f"{sweep_file}: {err}") from None
         except (SolverError, ValueError) as err:
             raise fail(f"{scenario}: {err}") from None
+        warn_failed_points(result.table, result.endpoints,
+                           "empty in sweep.csv" + ("" if no_plot else " and marked in sweep.png"))
         files = written(out, lambda: write_sweep_outputs(result, spec, out, plot=not no_plot))
     say_written(files, out, f"{len(result.table)} points, {result.seconds:.1f} s")

@@ -196,12 +196,19 @@ class Explorer:
         from hemasim.endpoints import evaluate_endpoints
         from hemasim.report.html import endpoint_text
         from hemasim.report.interactive import panel_specs
+        from hemasim.report.key_results import unit_words
 
         start = time.perf_counter()
         runs = self.simulate(request)
-        arms = [{"name": name or "A", "notes": _notes(result), "endpoints": [
-            {"name": e.name, "value": e.value, "text": endpoint_text(e), "unit": e.unit, "definition": e.definition}
-            for e in evaluate_endpoints(result)]} for name, result in runs]
+        arms: list[dict[str, Any]] = []
+        for name, result in runs:
+            endpoints = evaluate_endpoints(result)
+            # the unit column as the report writes it ("×10⁹/L", "cells/µL", "day of the run" beside "day after
+            # graft"); the explorer's read "1e9/L" and "cells/uL" (branch ux33); "unit" stays the data files' ASCII
+            words = unit_words({e.name: e.unit for e in endpoints})
+            arms.append({"name": name or "A", "notes": _notes(result), "endpoints": [
+                {"name": e.name, "value": e.value, "text": endpoint_text(e), "unit": e.unit,
+                 "unit_text": words[e.name], "definition": e.definition} for e in endpoints]})
         return {"arms": arms, "plots": panel_specs(runs), "elapsed_s": round(time.perf_counter() - start, 4)}
 
     def download(self, request: Any, kind: str) -> tuple[str, str, bytes]:

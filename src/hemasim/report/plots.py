@@ -499,7 +499,8 @@ def infection_figure(result: Result | Arms) -> Figure | None:
 
 
 def viral_figure(result: Result | Arms) -> Figure | None:
-    """Per virus: viral load (log scale) with virus-specific CD8 effectors and IgG; None without one."""
+    """Per virus: viral load (log scale) with virus-specific CD8 effectors and memory on one axis and IgG on its own;
+    None without one."""
     stacked = _stacked(result, "_viral_load", 2.8)
     if stacked is None:
         return None
@@ -507,13 +508,21 @@ def viral_figure(result: Result | Arms) -> Figure | None:
     for ax, v in zip(axes, viruses, strict=True):
         ax2 = _load_panel(ax, arms, f"{v}_viral_load", "TCID50/mL", VIRUS_DETECTION_TCID50, 1e-3,
                           "virus (TCID50/mL)")
-        _host_curves(ax2, arms, [(f"{v}_cd8_effectors_au", "CD8 effectors, programmed and effector cells (AU)", "tab:green", 1.4, ""),
-                                 (f"{v}_cd8_memory_au", "CD8 memory (AU)", "tab:green", 1.0, "--"),
-                                 (f"{v}_igg_au", "IgG (AU)", "tab:purple", 1.4, "")])
-        ax2.set_ylabel("AU")
-        _joint_legend(ax, ax2)
-        ax.set_title(f"{v}: virus (red, log; dotted: detection limit), CD8 effectors and memory (green), IgG (purple)",
-                     fontsize=10)
+        # the CD8 response on its own axis: on IgG's (an influenza's peaks ~50 AU) its ~2 AU peak was a ripple on
+        # the floor (visual, branch ux33); memory in olive, not a thinner green: with two arms the arms' line styles
+        # are taken, and memory and effectors read alike
+        _host_curves(ax2, arms, [(f"{v}_cd8_effectors_au", "CD8 effectors, programmed and effector cells (AU)",
+                                  "tab:green", 1.4, ""),
+                                 (f"{v}_cd8_memory_au", "CD8 memory (AU)", "tab:olive", 1.2, "--")])
+        ax2.set_ylabel("CD8 (AU)", color="tab:green")
+        # IgG on a third axis, as the bacterial panel's, far enough out that the label beside it clears its ticks
+        ax3 = ax.twinx()
+        ax3.spines.right.set_position(("axes", 1.07))
+        _host_curves(ax3, arms, [(f"{v}_igg_au", "IgG (AU)", "tab:purple", 1.4, "")])
+        ax3.set_ylabel("IgG (AU)", color="tab:purple")
+        _joint_legend(ax, ax2, ax3)
+        ax.set_title(f"{v}: virus (red, log; dotted: detection limit), CD8 effectors (green) and memory (olive), "
+                     "IgG (purple), each on its own axis", fontsize=10)
     return fig
 
 

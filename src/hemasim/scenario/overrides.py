@@ -6,7 +6,8 @@ A scenario may change any value of the parameter table (docs/parameters.md) of t
       bacteria_growth_per_day: 3.0                        # in the unit of the parameter record
       igg_half_life_days: {value: 25, unit: day}          # the unit, when stated, must be the record's
 
-Each name must be in the table, each value a finite number within the parameter's bounds; a run records the
+Each name must be in the table, each value a finite number within the parameter's bounds (a count of stages or
+divisions, ``COUNT_PARAMETERS``, a whole number); a run records the
 changed values with :class:`~hemasim.parameters.UserOverride` provenance (run.json shows the default they
 replaced). Values are numbers only: nothing is evaluated.
 """
@@ -142,6 +143,13 @@ def _one(name: object, raw: object) -> tuple[str, float]:
     lo, hi = record.bounds
     if not lo <= value <= hi:
         raise ValueError(f"{name}: {value:g}{_unit_suffix(record)} is outside the parameter's bounds {_allowed(record)}")
+    from hemasim.biology.builder import COUNT_PARAMETERS
+
+    if name in COUNT_PARAMETERS and not value.is_integer():
+        # refused here, where `hemasim check` sees it: the build refused it (BuildContext.p_count) only once a run
+        # started, after `hemasim check` had called the scenario valid (branch ux33)
+        raise ValueError(f"{name}: {value:g} is not a whole number, and the parameter counts stages or divisions "
+                         f"(the model's shape); write a whole number ({math.floor(value):g} or {math.ceil(value):g})")
     return name, value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -76,6 +77,60 @@ def whole_counts(points: pd.DataFrame) -> pd.DataFrame:
         return points
     out = points.copy()
     out[counts] = np.floor(out[counts].to_numpy(dtype=np.float64))
+    return out
+
+
+#: a count within this of a whole number is that number: a grid's 1 + 19 * 7/19 is 7.999999999999999, a log grid's
+#: exp(log 2 + (log 8 - log 2) / 2) 3.9999999999999996, which BuildContext.p_count refuses as not whole
+WHOLE_TOLERANCE = 1e-9
+
+
+def _count_fix(factor: Factor, spec: SweepSpec | SensitivitySpec) -> str:
+    """What makes a design put ``factor``, a count, at whole numbers only (the end of the refusal's line)."""
+    lo, hi = math.ceil(factor.low - WHOLE_TOLERANCE), math.floor(factor.high + WHOLE_TOLERANCE)
+    ends = f"[{lo}, {hi}]" if lo < hi else "with whole ends"
+    if isinstance(spec, SweepSpec) and spec.method == "grid":
+        return (f"give it a `range:` {ends} with `log: false` and `n_points: {hi - lo + 1 if lo < hi else 'N'}` "
+                "(one point per whole number; or n_points - 1 dividing the range's width)")
+    if isinstance(spec, SweepSpec):
+        return ("a Latin hypercube samples each factor continuously: sweep the count with `method: grid` (whole "
+                "range ends, `log: false`), or leave it out")
+    if spec.method == "morris":
+        width = (spec.levels - 1) * max(1, (hi - lo) // (spec.levels - 1)) if lo < hi else spec.levels - 1
+        return (f"in a `--file` design give it a `range:` with whole ends whose width is a multiple of levels - 1 = "
+                f"{spec.levels - 1} and `log: false` (e.g. [{lo}, {lo + width}]), or leave it out (the screen of the "
+                "assumed parameters runs a count at its design value rounded down instead: run_sensitivity(..., "
+                "floor_counts=True), as `--all-assumed` does)")
+    what = ("Sobol' sampling varies each factor continuously" if spec.method == "sobol"
+            else f"a local sensitivity steps each factor by +-{spec.step:g} of its value")
+    return (f"{what}, which a count cannot follow: leave it out, or sweep it on a grid of whole numbers "
+            "(`hemasim sweep`, `method: grid`)")
+
+
+def whole_design(factors: Sequence[Factor], values: np.ndarray, spec: SweepSpec | SensitivitySpec,
+                 where: str) -> np.ndarray:
+    """``values`` (design points, one column per factor) with each count factor's (``COUNT_PARAMETERS``) values made
+    exactly whole where they are whole to within :data:`WHOLE_TOLERANCE`; a design that puts a count elsewhere is
+    refused before any point runs (:class:`SpecError`, naming the factor as ``where.i``, the values and the fix): the
+    build refused it point by point, after the batches before it had run, with the scenario's path."""
+    from hemasim.biology.builder import COUNT_PARAMETERS
+    from hemasim.sensitivity.spec import SpecError
+
+    out = values.copy()
+    for j, f in enumerate(factors):
+        if f.is_field or f.name not in COUNT_PARAMETERS:
+            continue
+        column = out[:, j]
+        whole = np.round(column)
+        near = np.abs(column - whole) <= WHOLE_TOLERANCE
+        if near.all():
+            out[:, j] = whole
+            continue
+        bad = np.unique(column[~near])
+        shown = ", ".join(f"{v:.6g}" for v in bad[:6]) + (f", ... ({len(bad)} values)" if len(bad) > 6 else "")
+        raise SpecError(f"{where}.{j}: {f.name} counts stages or divisions and runs at whole numbers only, but the "
+                        f"design puts it at {shown} (range [{f.low:g}, {f.high:g}]{', log scale' if f.log else ''}); "
+                        f"{_count_fix(f, spec)}")
     return out
 
 
@@ -171,8 +226,8 @@ def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None =
     factors = resolve_factors(spec.factors, scenario, "sweep.factors")
     averages = time_average_units(scenario, spec.time_averages, "sweep.time_averages")
     start = time.perf_counter()
-    table = _evaluate(scenario, factors, to_values(_sweep_design(spec), factors), spec.rtol, spec.time_averages,
-                      progress, couplings)
+    values = whole_design(factors, to_values(_sweep_design(spec), factors), spec, "sweep.factors")
+    table = _evaluate(scenario, factors, values, spec.rtol, spec.time_averages, progress, couplings)
     coupled = _coupled_names(table, couplings)
     return SweepResult(factors, table, time.perf_counter() - start, spec,
                        _units(scenario, factors, table, averages, coupled), coupled, _not_computed(scenario, table))
@@ -201,8 +256,10 @@ def run_sensitivity(scenario: Scenario, spec: SensitivitySpec, progress: Progres
     else:
         unit = saltelli(spec.samples, k, spec.seed)
     base = np.array([[f.base for f in factors]])
-    frame = _evaluate(scenario, factors, np.concatenate([base, to_values(unit, factors)]), spec.rtol,
-                      spec.time_averages, progress, couplings, floor_counts)
+    values = np.concatenate([base, to_values(unit, factors)])
+    if not floor_counts:
+        values = whole_design(factors, values, spec, "sensitivity.factors")
+    frame = _evaluate(scenario, factors, values, spec.rtol, spec.time_averages, progress, couplings, floor_counts)
     coupled = _coupled_names(frame, couplings)
     baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors, coupled)}
     samples = frame.iloc[1:].reset_index(drop=True)
@@ -248,7 +305,8 @@ def _local(scenario: Scenario, spec: SensitivitySpec, factors: list[Factor], sta
                 x = base.copy()
                 x[j] *= 1.0 + sign * step
                 rows_values.append(x)
-    frame = _evaluate(scenario, factors, np.array(rows_values), spec.rtol, spec.time_averages, progress, couplings)
+    values = whole_design(factors, np.array(rows_values), spec, "sensitivity.factors")
+    frame = _evaluate(scenario, factors, values, spec.rtol, spec.time_averages, progress, couplings)
     coupled = _coupled_names(frame, couplings)
     baseline = {c: float(frame[c].iloc[0]) for c in _endpoint_columns(frame, factors, coupled)}
     rows: list[dict[str, Any]] = []

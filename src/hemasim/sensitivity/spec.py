@@ -163,14 +163,36 @@ def load_spec(path: str | Path, command: str = "sweep") -> SweepSpec | Sensitivi
 
 def _scenario_value(scenario: Scenario, path: str) -> float:
     node: object = scenario.model_dump(mode="json")
+    done: list[str] = []
     for key in path.split("."):
         try:
             node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
         except (KeyError, IndexError, ValueError, TypeError):
-            raise ValueError(f"the scenario has no field {path}") from None
+            raise ValueError(f"the scenario has no field {path}{_field_hint(node, done, key)}") from None
+        done.append(key)
     if isinstance(node, bool) or not isinstance(node, int | float):
         raise ValueError(f"the scenario's {path} is not a number")
     return float(node)
+
+
+def _field_hint(node: object, done: Sequence[str], key: str) -> str:
+    """Where a factor's path went wrong at ``key`` after ``done``: the numbers and groups of fields it could go on to
+    there, those ``key`` resembles first (``interventions.0.dose``: "interventions.0.dose_mg_per_m2, ..."), or how
+    many items a list holds (branch ux33: the refusal named the path alone)."""
+    from hemasim._schema import suggestions
+
+    at = ".".join(done)
+    if isinstance(node, list):
+        return f"; {at} holds {len(node)} item(s), numbered from 0" if node else f"; {at} is empty"
+    if not isinstance(node, dict):
+        return f"; {at} is a value, not a group of fields" if at else ""
+    names = [str(k) for k, v in node.items()
+             if isinstance(v, dict | list) and v or isinstance(v, int | float) and not isinstance(v, bool)]
+    if not names:
+        return ""
+    listed = list(dict.fromkeys([*suggestions(key, names), *names]))
+    prefix = f"{at}." if at else ""
+    return f"; the fields there: {', '.join(prefix + n for n in listed[:8])}{', ...' if len(listed) > 8 else ''}"
 
 
 def factor_parameters(scenario: Scenario) -> ParameterSet:

@@ -203,7 +203,7 @@
         var x = a.endpoints.filter(function (f) { return f.name === e.name; })[0];
         cells += "<td class='num'>" + (x ? escapeHtml(x.text) : "–") + "</td>";
       });
-      tr.innerHTML = cells + "<td>" + escapeHtml(e.unit) + "</td>";
+      tr.innerHTML = cells + "<td>" + escapeHtml(e.unit_text || e.unit) + "</td>";
       table.appendChild(tr);
     });
     $("endpoints").innerHTML = ""; $("endpoints").appendChild(table);
