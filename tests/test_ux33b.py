@@ -133,3 +133,37 @@ def test_the_ch_command_lists_the_parameters_it_read_and_defines_every_column(tm
     assert "<h2>Parameters used</h2>" in page
     shown = page.replace("<wbr>", "")
     assert all(f"<code>{name}</code>" in shown for name in CH_PARAMETERS)
+
+
+def _gene_therapy_error(tmp_path: Path, **graft: object) -> str:
+    from hemasim.clonal.gene_therapy_report import GeneTherapyScenarioError, load_gene_therapy_scenario
+
+    data = yaml.safe_load((EXAMPLES / "gene_therapy" / "lentiviral_x_scid.yaml").read_text())
+    data["gene_therapy"] |= graft
+    path = tmp_path / "gt.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(GeneTherapyScenarioError) as err:
+        load_gene_therapy_scenario(path)
+    (line,) = str(err.value).splitlines()
+    return line.removeprefix(f"{path}: ")
+
+
+@pytest.mark.parametrize(("written", "meant"), [("IL2RG", "x_scid"), ("X-SCID", "x_scid"), ("il2rg_scid", "x_scid"),
+                                                ("ADA", "ada_scid"), ("RAG1", "rag_scid")])
+def test_a_gene_or_another_spelling_as_the_disease_gets_the_disease_meant(tmp_path, written, meant):
+    # ux33b: `disease: il2rg` (the gene) or `X-SCID` (a paper's spelling) said "(got 'il2rg')" and no more
+    line = _gene_therapy_error(tmp_path, disease=written)
+    assert line.startswith("gene_therapy.disease: Input should be 'x_scid', 'ada_scid' or 'rag_scid'")
+    assert line.endswith(f"; did you mean {meant!r}? (x_scid: IL2RG, ada_scid: ADA, rag_scid: RAG1 or RAG2)")
+
+
+def test_another_disease_or_a_gene_field_says_what_disease_is_for(tmp_path):
+    line = _gene_therapy_error(tmp_path, disease="wiskott_aldrich")
+    assert "did you mean" not in line
+    assert "disease is for a SCID, whose blocked lineages only corrected clones make: for another disease leave it out" \
+        in line
+    line = _gene_therapy_error(tmp_path, gene="IL2RG")
+    assert line.startswith("gene_therapy.gene: unknown field")
+    assert line.endswith("the vector's gene is no input: disease names a SCID whose blocked lineages only corrected "
+                         "clones make (x_scid: IL2RG, ada_scid: ADA, rag_scid: RAG1 or RAG2), and is left out for "
+                         "any other disease")
