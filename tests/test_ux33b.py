@@ -167,3 +167,17 @@ def test_another_disease_or_a_gene_field_says_what_disease_is_for(tmp_path):
     assert line.endswith("the vector's gene is no input: disease names a SCID whose blocked lineages only corrected "
                          "clones make (x_scid: IL2RG, ada_scid: ADA, rag_scid: RAG1 or RAG2), and is left out for "
                          "any other disease")
+
+
+def test_the_infection_examples_say_what_their_runs_give():
+    # infection_after_chemotherapy said "cleared only about two weeks later": 14.75 days after the inoculum, against
+    # 13 in the healthy adult (not two weeks later than it); its peak 8.6e10 read "about 8e10"
+    after, healthy = (EXAMPLES / f"infection_{name}.yaml" for name in ("after_chemotherapy", "healthy_adult"))
+    comment = " ".join(line.lstrip("# ") for line in after.read_text().splitlines() if line.startswith("#"))
+    peak, held, day, healthy_day = re.search(
+        r"grows to about (\S+) CFU \(a healthy adult holds it near (\S+)\), and is cleared (\d+) days after the "
+        r"inoculum \(the healthy adult's on day (\d+)\)", comment).groups()
+    e, h = _run(yaml.safe_load(after.read_text()), "after"), _run(yaml.safe_load(healthy.read_text()), "healthy")
+    assert float(f"{e['bacteria_peak_cfu']:.0e}") == float(peak)
+    assert float(f"{h['bacteria_peak_cfu']:.0e}") == float(held)
+    assert (round(e["bacteria_clearance_day"]), round(h["bacteria_clearance_day"])) == (int(day), int(healthy_day))
