@@ -181,3 +181,19 @@ def test_the_infection_examples_say_what_their_runs_give():
     assert float(f"{e['bacteria_peak_cfu']:.0e}") == float(peak)
     assert float(f"{h['bacteria_peak_cfu']:.0e}") == float(held)
     assert (round(e["bacteria_clearance_day"]), round(h["bacteria_clearance_day"])) == (int(day), int(healthy_day))
+
+
+def test_the_unconditioned_scid_example_says_when_its_t_cells_pass_1000():
+    # it said "about three and a half months after the graft": CD3 T cells pass 1,000/uL 90 days after it
+    import hemasim as hs
+
+    path = EXAMPLES / "xscid_unconditioned.yaml"
+    comment = " ".join(line.lstrip("# ") for line in path.read_text().splitlines() if line.startswith("#"))
+    after = int(re.search(r"T cells pass 1,000/uL about three months after the graft \(day (\d+) after it", comment)
+                .group(1))
+    data = yaml.safe_load(path.read_text())
+    result = hs.run_scenario(parse_scenario(data, source="xscid"))
+    obs = result.observables
+    graft = next(iv["day"] for iv in data["interventions"] if iv["kind"] == "transplant")
+    first = float(obs.time_days[obs.cd3_per_uL >= 1000].iloc[0])
+    assert first - graft == after
