@@ -197,3 +197,29 @@ def test_the_unconditioned_scid_example_says_when_its_t_cells_pass_1000():
     graft = next(iv["day"] for iv in data["interventions"] if iv["kind"] == "transplant")
     first = float(obs.time_days[obs.cd3_per_uL >= 1000].iloc[0])
     assert first - graft == after
+
+
+def test_the_t_depleted_child_example_says_what_its_run_gives():
+    # it said 0.54 at 6 months, month 17, and 20 / 8 / 28 months (branch t4fit's); the run (and target T4) gives
+    # 0.58, 15.8, and 19.3 / 8.2 / 26.7 months
+    import hemasim as hs
+    from hemasim.endpoints import evaluate_endpoints
+
+    path = EXAMPLES / "child_tcd_marrow.yaml"
+    comment = " ".join(line.lstrip("# ") for line in path.read_text().splitlines() if line.startswith("#"))
+    ratio6, overtake, cd8, b, cd4 = map(float, re.search(
+        r"\(([\d.]+) at 6 months\) until naive CD4 cells from the thymus overtake them \(month (\d+)\); CD8 reach "
+        r"half the count for age at (\d+) months, B cells at (\d+), CD4 at (\d+)", comment).groups())
+    data = yaml.safe_load(path.read_text())
+    result = hs.run_scenario(parse_scenario(data, source="child"))
+    e = {x.name: x.value for x in evaluate_endpoints(result)}
+    month = 30.44  # days, as target T4 reads months
+    for quoted, name in [(cd8, "cd8"), (b, "b"), (cd4, "cd4")]:
+        assert abs(e[f"{name}_50pct_normal_day"] / month - quoted) <= 0.5, name
+    obs = result.observables
+    graft = next(iv["day"] for iv in data["interventions"] if iv["kind"] == "transplant")
+    ratio = obs.cd4_per_uL / obs.cd8_per_uL
+    after = obs.time_days - graft
+    assert abs(float(ratio[after >= 6 * month].iloc[0]) - ratio6) <= 0.01
+    inverted = (after > 60) & (ratio < 1)
+    assert abs(float(after[(after > after[inverted].iloc[0]) & (ratio >= 1)].iloc[0]) / month - overtake) <= 0.5
