@@ -12,24 +12,32 @@ import pytest
 import yaml
 
 from hemasim.scenario import ScenarioError, parse_scenario
-from tests.conftest import EXAMPLES, ROOT
+from tests.conftest import EXAMPLES, ROOT, example_run
 
 
-def _run(data: dict, source: str) -> dict[str, float]:
-    import hemasim as hs
+def _values(result) -> dict[str, float]:  # noqa: ANN001 - hemasim.simulation.Result
     from hemasim.endpoints import evaluate_endpoints
 
-    result = hs.run_scenario(parse_scenario(data, source=source))
     return {e.name: e.value for e in evaluate_endpoints(result)} | {
         f"final_{c}": float(result.observables[c].iloc[-1]) for c in ("hemoglobin_g_per_dL", "platelets_1e9_per_L")}
 
 
+def _run(data: dict, source: str) -> dict[str, float]:
+    import hemasim as hs
+
+    return _values(hs.run_scenario(parse_scenario(data, source=source)))
+
+
+def _example(name: str) -> dict[str, float]:
+    """An example's endpoints, from the run tests/test_examples.py makes too (conftest.example_run: simulated once)."""
+    return _values(example_run(f"{name}.yaml"))
+
+
 def test_the_jak2_numbers_the_clonal_page_and_tutorial_quote_are_the_examples():
     # docs/clonal.md and the CH tutorial quoted Hb 15.3 g/dL with the clone; the example gave 15.45 (ux33b)
-    with_clone = yaml.safe_load((EXAMPLES / "jak2_clonal_hematopoiesis.yaml").read_text())
     without = yaml.safe_load((EXAMPLES / "jak2_clonal_hematopoiesis.yaml").read_text())
     del without["patient"]["clones"]
-    clone, plain = _run(with_clone, "jak2"), _run(without, "no clone")
+    clone, plain = _example("jak2_clonal_hematopoiesis"), _run(without, "no clone")
     page = (ROOT / "docs" / "clonal.md").read_text(encoding="utf-8")
     hb0, hb1, plt0, plt1 = map(float, re.search(
         r"jak2_clonal_hematopoiesis\.yaml`: Hb ([\d.]+) -> ([\d.]+) g/dL, platelets (\d+) -> (\d+)", page).groups())
@@ -45,7 +53,7 @@ def test_the_pneumococcal_example_says_what_its_typical_patient_gets():
     path = EXAMPLES / "pneumococcal_vaccine_after_hsct.yaml"
     comment = " ".join(line.lstrip("# ") for line in path.read_text().splitlines() if line.startswith("#"))
     quoted = float(re.search(r"this run gives ([\d.]+)", comment).group(1))
-    e = _run(yaml.safe_load(path.read_text()), "pcv")
+    e = _example("pneumococcal_vaccine_after_hsct")
     assert round(e["pneumococcus_relative_response"], 2) == quoted
     assert e["pneumococcus_responder"] == 0.0 and "non-responder" in comment
 
@@ -177,7 +185,7 @@ def test_the_infection_examples_say_what_their_runs_give():
     peak, held, day, healthy_day = re.search(
         r"grows to about (\S+) CFU \(a healthy adult holds it near (\S+)\), and is cleared (\d+) days after the "
         r"inoculum \(the healthy adult's on day (\d+)\)", comment).groups()
-    e, h = _run(yaml.safe_load(after.read_text()), "after"), _run(yaml.safe_load(healthy.read_text()), "healthy")
+    e, h = _example("infection_after_chemotherapy"), _example("infection_healthy_adult")
     assert float(f"{e['bacteria_peak_cfu']:.0e}") == float(peak)
     assert float(f"{h['bacteria_peak_cfu']:.0e}") == float(held)
     assert (round(e["bacteria_clearance_day"]), round(h["bacteria_clearance_day"])) == (int(day), int(healthy_day))
@@ -185,15 +193,12 @@ def test_the_infection_examples_say_what_their_runs_give():
 
 def test_the_unconditioned_scid_example_says_when_its_t_cells_pass_1000():
     # it said "about three and a half months after the graft": CD3 T cells pass 1,000/uL 90 days after it
-    import hemasim as hs
-
     path = EXAMPLES / "xscid_unconditioned.yaml"
     comment = " ".join(line.lstrip("# ") for line in path.read_text().splitlines() if line.startswith("#"))
     after = int(re.search(r"T cells pass 1,000/uL about three months after the graft \(day (\d+) after it", comment)
                 .group(1))
     data = yaml.safe_load(path.read_text())
-    result = hs.run_scenario(parse_scenario(data, source="xscid"))
-    obs = result.observables
+    obs = example_run("xscid_unconditioned.yaml").observables
     graft = next(iv["day"] for iv in data["interventions"] if iv["kind"] == "transplant")
     first = float(obs.time_days[obs.cd3_per_uL >= 1000].iloc[0])
     assert first - graft == after
@@ -202,7 +207,6 @@ def test_the_unconditioned_scid_example_says_when_its_t_cells_pass_1000():
 def test_the_t_depleted_child_example_says_what_its_run_gives():
     # it said 0.54 at 6 months, month 17, and 20 / 8 / 28 months (branch t4fit's); the run (and target T4) gives
     # 0.58, 15.8, and 19.3 / 8.2 / 26.7 months
-    import hemasim as hs
     from hemasim.endpoints import evaluate_endpoints
 
     path = EXAMPLES / "child_tcd_marrow.yaml"
@@ -211,7 +215,7 @@ def test_the_t_depleted_child_example_says_what_its_run_gives():
         r"\(([\d.]+) at 6 months\) until naive CD4 cells from the thymus overtake them \(month (\d+)\); CD8 reach "
         r"half the count for age at (\d+) months, B cells at (\d+), CD4 at (\d+)", comment).groups())
     data = yaml.safe_load(path.read_text())
-    result = hs.run_scenario(parse_scenario(data, source="child"))
+    result = example_run("child_tcd_marrow.yaml")
     e = {x.name: x.value for x in evaluate_endpoints(result)}
     month = 30.44  # days, as target T4 reads months
     for quoted, name in [(cd8, "cd8"), (b, "b"), (cd4, "cd4")]:
