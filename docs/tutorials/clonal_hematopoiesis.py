@@ -106,7 +106,7 @@ settled
 # %% [markdown]
 # Both runs start from, and stay at, the steady state their stem-cell pools imply (the year changes nothing);
 # what differs is the level. With the clone, platelets rise by about a fifth and haemoglobin by a few percent
-# (about 15.3 against 14.9 g/dL, still inside the adult male reference range of 14-17 g/dL: the model's EPO-like
+# (about 15.5 against 14.9 g/dL, still inside the adult male reference range of 14-17 g/dL: the model's EPO-like
 # feedback offsets most of the extra red-cell output), while neutrophils and lymphocytes, whose output the clone
 # does not change, stay where they were.
 

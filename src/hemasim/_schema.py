@@ -413,8 +413,11 @@ def percent_hint(e: Any, model: type[BaseModel] | None) -> str:
 def share_text(value: object, bound: object) -> str:
     """:func:`share_hint`'s words for a ``value`` above a share's upper ``bound`` (one text, also for the clone
     engine's GeneTherapy, whose fields are no pydantic model)."""
+    # a percentage is 1 to 100: a value between the bound and 1 (vaf: 0.7 above its 0.5) is a share too large, not
+    # 0.7% ("write 0.007 for 0.7%", ux33b)
     if (isinstance(value, bool) or not isinstance(value, int | float) or not isinstance(bound, int | float)
-            or not 0.5 <= bound <= 1 or not bound < value <= 100 or value / 100 > bound):
+            or not 0.5 <= bound <= 1 or not max(bound, 1.0) <= value <= 100 or value == bound
+            or value / 100 > bound):
         return ""
     return f"; a fraction: write {value / 100:g} for {value:g}%"
 

@@ -146,6 +146,35 @@ def _bulk_vcn_hint(e: Any, line: str, data: Any) -> str | None:
     return line + bulk_vcn_hint(value, graft.get("transduction_efficiency") if isinstance(graft, dict) else None)
 
 
+#: what a gene therapist writes for ``disease`` -> the value meant: the gene, the scenario's genotype name, the
+#: spelling of a paper (``X-SCID`` read "(got 'X-SCID')" and no more, ux33b); keys with every non-letter as "_"
+DISEASE_SYNONYMS = {"il2rg": "x_scid", "il2rg_scid": "x_scid", "xscid": "x_scid", "scid_x1": "x_scid",
+                    "x_linked_scid": "x_scid", "ada": "ada_scid", "ada_deficiency": "ada_scid", "rag": "rag_scid",
+                    "rag1": "rag_scid", "rag2": "rag_scid", "rag1_scid": "rag_scid", "rag2_scid": "rag_scid"}
+#: the genes the shipped diseases name (the corrected-only lineages are the lineage model's SCID genotypes')
+DISEASE_GENES = "x_scid: IL2RG, ada_scid: ADA, rag_scid: RAG1 or RAG2"
+#: an unknown field of ``gene_therapy`` that names the vector's gene
+_GENE_FIELDS = ("gene", "transgene", "vector", "vector_gene", "target_gene", "corrected_gene")
+
+
+def _disease_hint(e: Any, line: str) -> str | None:
+    """``disease`` written as the gene or another spelling gets the value meant; any other disease is told that
+    ``disease`` is for a SCID (the lineages it blocks come from corrected clones only), and a field naming the
+    vector's gene that the gene is no input."""
+    loc = tuple(e["loc"])
+    if loc == ("gene_therapy", "disease") and e["type"] == "literal_error" and isinstance(e.get("input"), str):
+        key = re.sub(r"[^a-z0-9]+", "_", e["input"].lower()).strip("_")
+        if (meant := DISEASE_SYNONYMS.get(key, key if key in ("x_scid", "ada_scid", "rag_scid") else None)):
+            return line + f"; did you mean {meant!r}? ({DISEASE_GENES})"
+        return line + (f" ({DISEASE_GENES}); disease is for a SCID, whose blocked lineages only corrected clones make: "
+                       "for another disease leave it out (every lineage then comes from every clone) and give "
+                       "corrected clones an advantage with corrected_advantage if they have one")
+    if len(loc) == 2 and loc[0] == "gene_therapy" and loc[1] in _GENE_FIELDS and e["type"] == "extra_forbidden":
+        return line + (f"; the vector's gene is no input: disease names a SCID whose blocked lineages only corrected "
+                       f"clones make ({DISEASE_GENES}), and is left out for any other disease")
+    return None
+
+
 def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
     """Read and validate a gene-therapy scenario file (data only, within the YAML limits); implausible values are
     warned (:class:`~hemasim.scenario.plausibility.PlausibilityWarning`) and kept."""
@@ -171,6 +200,7 @@ def load_gene_therapy_scenario(path: str | Path) -> GeneTherapyScenario:
     except ValidationError as err:
         lines = field_hints(validation_problems(err, model=GeneTherapyScenario), err, GeneTherapyScenario)
         lines = hint_lines(lines, err, (), lambda e, line, _: _bulk_vcn_hint(e, line, data))
+        lines = hint_lines(lines, err, (), lambda e, line, _: _disease_hint(e, line))
         raise GeneTherapyScenarioError("\n".join(f"{p}: {line}" for line in lines)) from None
     from hemasim.scenario.plausibility import gene_therapy_warning_lines, warn_implausible
 

@@ -23,12 +23,14 @@ from hemasim.clonal.ch import (
     simulate_ch_population,
 )
 from hemasim.clonal.engine import ClonalHistory, NeutralHSCPool
-from hemasim.io import atomic_outputs, json_writer
+from hemasim.io import atomic_outputs, json_writer, written_frame
 from hemasim.report.clonal_plots import clone_history_figure
 from hemasim.report.html import image_html, page_head, png_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from hemasim.parameters import ParameterSet
 
 #: Jaiswal 2014 (NEJM 371:2488, abstract): people with CH (VAF >= 2%) / people sequenced, by age band (target A1)
 JAISWAL_2014_COUNTS = {(70, 80): (219, 2300), (80, 90): (37, 317), (90, 101): (19, 103)}
@@ -52,6 +54,40 @@ PREVALENCE_COLUMNS = {
     "any_driver_clone_2pct": f"{ANY_DRIVER_LABEL}: share of person-ages; not a published CH prevalence",
     "median_driver_share": "median share of the HSC pool in driver clones of every size and gene",
 }
+
+#: vaf_snapshots.csv's and example_lifespan.csv's columns, with their units: run.json defines them as it does
+#: prevalence.csv's (ux33b: only that file's were defined)
+VAF_SNAPSHOT_COLUMNS = {
+    "person": "index of the simulated person (person i of a seed is the same person in any population of that seed)",
+    "age_years": "age at the snapshot, years",
+    "vaf": "variant allele fraction in blood of one driver clone (clone share of the HSC pool / 2; >= 0.001 kept)",
+    "selection_per_year": "the clone's selection coefficient s: its growth rate per year while the niche holds the "
+                          "pool",
+    "panel": "whether the driver is in a gene a CH panel sequences (drawn with ch_panel_driver_fraction)",
+}
+EXAMPLE_LIFESPAN_COLUMNS = {
+    "time_days": "time since birth, days",
+    "hsc_pool": "HSCs in the pool, cells",
+    "clones": "living clones (one per founding HSC or driver), count",
+    "largest_clone_fraction": "the largest clone's share of the pool",
+    "shannon_diversity": "Shannon index of the clone sizes, nats",
+    "mean_mutations_per_cell": "mean somatic mutations per HSC (hsc_mutations_per_year)",
+    "driver_share": "share of the pool in driver clones of every gene",
+    "max_panel_vaf": "largest VAF of a driver in a CH panel gene (clone share / 2)",
+}
+#: the shipped parameters the run reads, listed with their sources in run.json and the report (ux33b: the gene-therapy
+#: command listed its own; this one named none): the driver landscape and pool of simulate_ch_cohort, and those the
+#: clone-resolved example lifespan (NeutralHSCPool) adds
+CH_PARAMETERS = ("driver_mutations_per_hsc_year", "driver_selection_gamma_shape", "driver_selection_gamma_rate_years",
+                 "ch_panel_driver_fraction", "hsc_count", "hsc_division_interval_days",
+                 "hsc_max_self_renewal_probability", "hsc_niche_hill", "hsc_mutations_per_year")
+
+
+def ch_parameters() -> ParameterSet:
+    """:data:`CH_PARAMETERS` of the shipped set the run reads (run_ch_population passes no other)."""
+    from hemasim.parameters import healthy_adult_parameters
+
+    return healthy_adult_parameters().subset(CH_PARAMETERS)
 
 
 def wilson_interval(successes: int, trials: int, z: float = Z_95) -> tuple[float, float]:
@@ -211,6 +247,8 @@ def render_ch_report(run: CHPopulationRun) -> str:
         f"<tr><td>{esc(r.age_band)}</td><td>{100 * r.ch_prevalence:.2f}%</td><td>{100 * r.ch_prevalence_sampled:.2f}%"
         f"</td><td>{esc(published.get(r.age_band, ''))}</td><td>{100 * r.any_driver_clone_2pct:.1f}%</td>"
         f"<td>{100 * r.median_driver_share:.1f}%</td></tr>" for r in table.itertuples())
+    from hemasim.report.html import PARAMETER_HEADER, parameter_rows
+
     muller = clone_history_figure(run.example, title=f"one lifespan ({run.example_pool_size:,} HSCs, seed {run.seed})")
     figures = (prevalence_figure(run.cohort), vaf_figure(run.cohort), muller)
     prevalence_png, vaf_png, muller_png = (png_bytes(f) for f in figures)
@@ -236,6 +274,10 @@ membership)</th><th>CH (sampled panel)</th><th>{JAISWAL_2014_SOURCE}: CH (people
 <p class="muted">The 15 largest clones at each year (a clone-resolved pool with the same drivers), stacked; the
 title counts every clone that was ever among them; right: the clones alive (of any size).</p>
 {image_html("clone history", muller_png)}
+<h2>Parameters used</h2>
+<p class="muted">The shipped values the lifespans and the example read, with their sources (run.json lists the
+same).</p>
+<table>{PARAMETER_HEADER}{parameter_rows(ch_parameters().to_records())}</table>
 </body></html>
 """
 
@@ -248,11 +290,15 @@ def write_ch_outputs(run: CHPopulationRun, out_dir: str | Path, report: bool = T
     snaps = pd.DataFrame(run.cohort.snapshots)
     record = {"hemasim_version": __version__, "n_people": run.cohort.n_people, "seed": run.seed,
               "panel_fraction": run.cohort.panel_fraction, "example_pool_size": run.example_pool_size,
-              "headline": ch_headline(run.cohort), "prevalence_csv_columns": PREVALENCE_COLUMNS}
+              "headline": ch_headline(run.cohort), "prevalence_csv_columns": PREVALENCE_COLUMNS,
+              "vaf_snapshots_csv_columns": VAF_SNAPSHOT_COLUMNS, "example_lifespan_csv_columns": EXAMPLE_LIFESPAN_COLUMNS,
+              "parameters": ch_parameters().to_records(),
+              "references": [r.citation() for r in ch_parameters().references()]}
+    # the tables as endpoints.json writes its values (15 significant digits): 5.3200000000000046e-05 was round-off
     writers = {
-        "prevalence.csv": lambda p: run.cohort.prevalence_table().to_csv(p, index=False),
-        "vaf_snapshots.csv": lambda p: snaps.to_csv(p, index=False),
-        "example_lifespan.csv": lambda p: run.example.to_frame().to_csv(p, index=False),
+        "prevalence.csv": lambda p: written_frame(run.cohort.prevalence_table()).to_csv(p, index=False),
+        "vaf_snapshots.csv": lambda p: written_frame(snaps).to_csv(p, index=False),
+        "example_lifespan.csv": lambda p: written_frame(run.example.to_frame()).to_csv(p, index=False),
         "run.json": json_writer(record),
         "report.html": lambda p: p.write_text(render_ch_report(run), encoding="utf-8"),
     }

@@ -176,6 +176,21 @@ def known_name_hint(name: str, drug_sets: Sequence[str], others: Iterable[str] =
     return f"; did you mean {guess!r}?"
 
 
+def _clone_share(vaf: float) -> float | None:
+    """The share of the cells a clone makes, where a ``vaf`` above its 0.5 reads as one (0.7, or 70 as a percentage:
+    a clone of 70% of the cells has VAF 0.35; a VAF of 0.7 was answered "write 0.007 for 0.7%", ux33b); else None
+    (a VAF written as a percentage, 15: the share hint's 0.15)."""
+    if 0.5 < vaf < 1:  # 1 reads as 1%, the share hint's 0.01: CH clones are of that size
+        return vaf
+    if 50 < vaf <= 100:
+        return vaf / 100
+    return None
+
+
+def _g(value: float) -> str:
+    return f"{value:.3g}"
+
+
 def unit_slip_hint(e: Any) -> str:
     """For a number refused by its bound in a field of :data:`UNIT_SLIPS`, the value it would be if written in a
     unit commonly mistaken for the field's (``weight_kg: 70000``: "if that is grams, write 70"); in another field,
@@ -183,6 +198,9 @@ def unit_slip_hint(e: Any) -> str:
     field, value = str(e["loc"][-1]) if e["loc"] else "", e.get("input")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return ""
+    if field == "vaf" and (cells := _clone_share(value)) is not None:
+        return (f"; a VAF is at most 0.5 (one mutated allele of two): if {_g(value)} is the clone's share of the cells "
+                f"({_g(100 * cells)}%), write vaf: {_g(cells / 2)}")
     if field not in UNIT_SLIPS:  # a share written as a percentage: surviving_fraction: 10, vaf: 15
         return share_hint(e)
     guesses = [f"{unit}, write {value * factor:.3g}" for unit, factor, (low, high) in UNIT_SLIPS[field]

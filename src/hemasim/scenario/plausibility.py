@@ -661,6 +661,30 @@ def _vaccine_timing(scenario: Scenario) -> Iterator[Implausible]:
             "(3 months) to vaccinate as the clinic does")
 
 
+def _vaccine_names(scenario: Scenario) -> Iterator[Implausible]:
+    """A vaccine whose antigen names no virus of the scenario, beside a viral infection that no vaccine names: the
+    antibody to a virus is the vaccine response of the same name (hemasim.interventions.viral_infection), so
+    ``antigen: flu`` before ``virus: influenza`` primed nothing against it, unwarned (ux33b). Names are free (a
+    tetanus dose beside an influenza infection is a scenario), so this asks, it does not refuse."""
+    viruses = {str(getattr(iv, "virus")): i for i, iv in enumerate(scenario.interventions)  # noqa: B009
+               if iv.kind == "viral_infection"}
+    antigens = {str(getattr(iv, "antigen")) for iv in scenario.interventions if iv.kind == "vaccine"}  # noqa: B009
+    unprimed = [v for v in viruses if v not in antigens]
+    if not unprimed:
+        return
+    named = ", ".join(f"'{v}' (interventions.{viruses[v]})" for v in unprimed)
+    seen: set[str] = set()
+    for i, iv in enumerate(scenario.interventions):
+        antigen = str(getattr(iv, "antigen", ""))
+        if iv.kind != "vaccine" or antigen in viruses or antigen in seen:
+            continue
+        seen.add(antigen)
+        yield f"interventions.{i}.antigen", (
+            f"the vaccine's antigen '{antigen}' is not the virus of the scenario's viral infection, {named}: it "
+            "primes no antibody against it (a vaccine protects against the virus of the same name; docs/scenarios.md, "
+            f"viral_infection); if it is meant to, write antigen: {unprimed[0]}")
+
+
 def _rules(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
     """A dose rule's threshold outside its range in 1e9/L: ``below: 1500`` (cells/uL) holds every cycle, since the
     ANC is never above 1500e9/L, and ran unwarned (firsthour27)."""
@@ -728,6 +752,7 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     out += _adult_cohort(scenario)
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
+    out += _vaccine_names(scenario)
     out += _gcsf_timing(scenario)
     out += _ac_pairing(scenario)
     return out
