@@ -69,8 +69,9 @@ def reads_a_module_it_did_not_import(code: str) -> bool:
 
 
 def test_a_module_reached_through_its_package_without_its_import_is_seen():
-    import hemasim.clonal  # noqa: F401 - imported here, as another test may have
     import numpy.random  # noqa: F401 - numpy loads it lazily: alone, this test's process may not have it yet
+
+    import hemasim.clonal  # noqa: F401 - imported here, as another test may have
 
     assert reads_a_module_it_did_not_import("import hemasim as hs\nhs.clonal.NeutralHSCPool(10)")
     assert reads_a_module_it_did_not_import("import numpy\nnumpy.random.default_rng(0)")

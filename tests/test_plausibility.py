@@ -529,3 +529,12 @@ def test_g_csf_on_the_day_of_the_chemotherapy_is_warned_with_the_day_after(tmp_p
     assert message.startswith(f"the regimen's G-CSF (pegfilgrastim_melhem2017; {own}: phases.0.drugs.1.days_in_cycle) "
                               "is given within 24 hours of a chemotherapy dose: day 0 (chemotherapy on day 0); day 21 "
                               "(chemotherapy on day 21); day 42 (chemotherapy on day 42); day 63")
+
+
+def test_a_virus_named_other_than_influenza_is_warned_that_it_runs_influenzas_kinetics():
+    flu = yaml.safe_load((EXAMPLES / "influenza_healthy_vs_scid.yaml").read_text())
+    assert not any(path.endswith(".virus") for path in _warnings(flu))
+    index = next(i for i, iv in enumerate(flu["interventions"]) if iv["kind"] == "viral_infection")
+    found = _warnings(_changed(flu, index, virus="rsv"))
+    message = found[f"interventions.{index}.virus"]
+    assert "'rsv' runs with influenza A's kinetics" in message and "Baccam 2006" in message

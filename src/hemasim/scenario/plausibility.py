@@ -685,6 +685,20 @@ def _vaccine_names(scenario: Scenario) -> Iterator[Implausible]:
             f"viral_infection); if it is meant to, write antigen: {unprimed[0]}")
 
 
+def _virus_name(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
+    """A viral infection named other than influenza: every virus runs with the one set of viral kinetics there is,
+    influenza A's (Baccam 2006's fit to experimentally infected adults, parameters/sets/viral_kinetics.py), so
+    ``virus: rsv`` ran influenza's course under another name, unwarned (ux33b). The name labels the virus and its
+    antigen (a vaccine of the same name primes against it), so it is asked about, not refused."""
+    virus = str(getattr(iv, "virus", "influenza"))  # only the viral_infection kind has the field
+    if iv.kind == "viral_infection" and virus != "influenza":
+        yield f"{path}.virus", (
+            f"'{virus}' runs with influenza A's kinetics (Baccam 2006, J Virol 80:7590: infectivity, "
+            "production and clearance fitted to adults infected with A/Hong Kong/123/77), the only viral kinetics "
+            "hemasim has; the name only labels the virus and its antigen. For another virus set its values under "
+            "the scenario's parameters: (the viral kinetics rows of docs/parameters.md)")
+
+
 def _rules(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
     """A dose rule's threshold outside its range in 1e9/L: ``below: 1500`` (cells/uL) holds every cycle, since the
     ANC is never above 1500e9/L, and ran unwarned (firsthour27)."""
@@ -739,6 +753,7 @@ _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[
     _dose,
     lambda iv, path, patient: _donation(iv, path),
     lambda iv, path, patient: _rules(iv, path),
+    lambda iv, path, patient: _virus_name(iv, path),
 )
 
 
