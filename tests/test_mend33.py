@@ -163,3 +163,60 @@ def test_the_stored_morris_screen_ran_one_red_cell_age_stage_less_at_its_top_lev
     assert "ran 7 stages, not 8" in screen_outcome()["rbc_age_stages"]
     for doc in ("sensitivity.md", "sensitivity_screen.md", "parameters.md"):
         assert "ran 7 stages, not 8" in (root / "docs" / doc).read_text(encoding="utf-8"), doc
+
+
+def test_e1s_filgrastim_reading_that_did_not_fall_is_nan_with_why(monkeypatch: pytest.MonkeyPatch):
+    """E1's info reading with filgrastim from day +1 read 0.0 ("did not fall", not "engrafted on the graft's day"):
+    NaN now, and the check says why; the other engraftment readings keep 0 for a count that did not fall."""
+    import math
+
+    import hemasim.validation.predictions4 as p4
+    from hemasim.validation import load_targets
+    from hemasim.validation.predictions15 import PREDICTIONS15
+
+    fell_not = {k: v for name in ("x", "neutrophil_engraftment_day") for k, v in ((name, None),
+                                                                               (f"{name}{p4.DID_NOT_FALL}", 1.0))}
+    monkeypatch.setattr(p4, "endpoints_of", lambda run: fell_not)
+    assert p4.engraftment_day(None, "x") == 0.0  # type: ignore[arg-type]
+    assert math.isnan(p4.engraftment_day(None, "x", did_not_fall=math.nan))  # type: ignore[arg-type]
+    reading = PREDICTIONS15["auto_child_filgrastim_day1_neutrophil_engraftment_day_7p21e6"]
+    assert math.isnan(reading.measure())  # type: ignore[attr-defined]
+    targets = {t["id"]: t for group in load_targets().values() for t in group}
+    info = {c["readout"]: c for c in targets["E1"]["info_checks"]}
+    assert "did not fall below 0.5 after the graft" in info[
+        "auto_child_filgrastim_day1_neutrophil_engraftment_day_7p21e6"]["why"]
+    assert "no single parameter set" in targets["E2"]["note"]
+
+
+def test_the_effect_site_limit_measured_from_the_no_delay_reference():
+    """The rule's interval is measured from J, which at the 0.01-day bound lies 0.33 above the no-delay R: 0.21 d;
+    measured from min(R, J) the stored profile allows about 0.16 d (4 h, not 5)."""
+    import json
+
+    from hemasim.inference.docetaxel import adopted_effect_site_fit
+
+    root = Path(__file__).resolve().parents[1]
+    stored = json.loads((root / "docs/images/chemo_effect_site_fit.json").read_text())
+    again = adopted_effect_site_fit(stored)
+    assert again["ci95_effect_half_life_days"][1] == pytest.approx(0.208, abs=0.002)
+    assert again["longest_half_life_from_reference_days"] == pytest.approx(0.159, abs=0.003)
+    assert stored["adopted"]["longest_half_life_from_reference_days"] == again["longest_half_life_from_reference_days"]
+
+
+def test_the_stored_prior_sd_companion_flips_between_0p75_and_1():
+    """docs/images/chemo_effect_site_prior_sd.json (reported, not used to choose): the rule re-applied to each stored
+    row gives its stored decision, none adopted up to a log SD of 0.75, adopted at 1.0 (by a shrunken transit)."""
+    import json
+
+    from hemasim.inference.docetaxel import CRAIG_PASSAGE_SD_LOG, adopted_effect_site_fit
+
+    root = Path(__file__).resolve().parents[1]
+    rows = json.loads((root / "docs/images/chemo_effect_site_prior_sd.json").read_text())
+    assert CRAIG_PASSAGE_SD_LOG == 0.25 and [r["craig_sd_log"] for r in rows] == [0.5, 0.75, 1.0]
+    for r in rows:
+        again = adopted_effect_site_fit({"no_delay_shipped": {"objective": r["no_delay_shipped_objective"]},
+                                         "no_delay_refit": r["no_delay_refit"], "joint": r["joint"],
+                                         "beta_bounds": [0.0, 1.0]})
+        assert again["adopt"] == r["rule"]["adopt"]
+    assert [r["rule"]["adopt"] for r in rows] == [False, False, True]
+    assert rows[-1]["joint"]["estimates"]["mitotic_days"] < 1.0
