@@ -153,7 +153,9 @@ def screen_one(screen: Screened, names: list[str], ranges: dict[str, PlausibleRa
     with Progress(transient=True) as bar:
         task = bar.add_task(screen.label, total=design_size(spec))
         # a count (rbc_age_stages, ...: COUNT_PARAMETERS) runs at its design value rounded down, as the build's int()
-        # ran the stored design before counts were refused when not whole: a rerun reproduces it
+        # ran the stored design before counts were refused when not whole; since branch mend33 a value within 1e-9 of
+        # a whole number is that number first, so rbc_age_stages' top level (7.999999999999998) runs as 8 where the
+        # stored rows ran 7 (docs/sensitivity.md, "Counts in the stored screen")
         result = run_sensitivity(scenario, spec, lambda done: bar.update(task, completed=done),
                                  couplings() if coupled is None else coupled, floor_counts=True)
     indices = result.indices[result.indices["endpoint"].isin(list(screen.readouts))].copy()

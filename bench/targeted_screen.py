@@ -86,8 +86,9 @@ def _values_in_child(parameter: str, factor: float, groups: list[str],
 
 def whole_if_count(name: str, value: float) -> float:
     """``value``, rounded down to a whole number where the builder reads ``name`` as a count of stages
-    (hemasim.sensitivity.run.whole_counts, the Morris screen's rule): x0.5 of 3 stages is 1, as the build's ``int``
-    made it before counts were checked, so the rows screened then stand."""
+    (hemasim.sensitivity.run.whole_counts, the Morris screen's rule; a value within 1e-9 of a whole number is that
+    number first): x0.5 of 3 stages is 1, as the build's ``int`` made it before counts were checked, so the rows
+    screened then stand (x0.5 and x2 of a whole count are exact products, so the snap changes none of them)."""
     import pandas as pd
 
     from hemasim.sensitivity.run import whole_counts

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import pegfilgrastim_nadir_diagnosis as diag  # noqa: E402
 
 from hemasim.pharmacology import load_drug_set  # noqa: E402
-from hemasim.pharmacology.drug_sets import DrugSet  # noqa: E402
+from hemasim.pharmacology.drug_sets import DrugSet, with_kill_effect_site  # noqa: E402
 
 OUT = Path(__file__).parent / "images" / "kill_effect_site_record.json"
 #: Melhem 2017's chemotherapy signal (9.6 h), a day, and the two days the diagnosis's "kill stretched x4" roughly spans
@@ -30,12 +30,7 @@ HALF_LIVES_DAYS = (0.4, 1.0, 2.0)
 
 def with_effect_site(name: str, half_life_days: float) -> DrugSet:
     """A diagnostic copy of a chemotherapy set whose full-model kill reads an effect site of ``half_life_days``."""
-    ds = load_drug_set(name)
-    data = ds.model_dump()
-    for e in data["effects"]:
-        if e.get("full_model") is not None:
-            e["full_model"]["ke0_per_day"] = {"value": math.log(2.0) / half_life_days, "assumed": "diagnostic copy"}
-    return DrugSet.model_validate(data)
+    return with_kill_effect_site(load_drug_set(name), math.log(2.0) / half_life_days, "diagnostic copy")
 
 
 def main() -> dict[str, Any]:

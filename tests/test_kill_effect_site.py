@@ -12,7 +12,7 @@ import pytest
 from hemasim.biology import healthy_human_model
 from hemasim.biology.body import body_surface_area_m2
 from hemasim.pharmacology import DrugExposure, Regimen, load_drug_set
-from hemasim.pharmacology.drug_sets import DrugSet, DrugSetError, parse_drug_set
+from hemasim.pharmacology.drug_sets import DrugSet, DrugSetError, parse_drug_set, with_kill_effect_site
 from hemasim.simulation import Simulation
 from hemasim.validation.patients import PATIENTS
 
@@ -21,9 +21,7 @@ SITE = "docetaxel_kill_effect_site_0"
 
 
 def _set_with_half_life(half_life_days: float) -> DrugSet:
-    data = load_drug_set("docetaxel_kloft2006").model_dump()
-    data["effects"][0]["full_model"]["ke0_per_day"] = {"value": math.log(2.0) / half_life_days, "assumed": "a test"}
-    return DrugSet.model_validate(data)
+    return with_kill_effect_site(load_drug_set("docetaxel_kloft2006"), math.log(2.0) / half_life_days, "a test", [0])
 
 
 def _model(ds: DrugSet):

@@ -175,5 +175,5 @@ def test_every_stage_or_division_count_is_read_whole_and_refused_otherwise():
     healthy = counts - {"gcsf_mobilisation_delay_stages"}  # read only once filgrastim is given (test above)
     assert len(healthy) == 7
     for name in sorted(healthy):
-        with pytest.raises(ValueError, match=f"{name} .*whole number"):
+        with pytest.raises(ValueError, match=f"{name}: .*whole number"):
             healthy_human_model(parameters=table.with_values(**{name: table.value(name) - 0.5}))

@@ -282,7 +282,8 @@ def test_the_blood_age_stages_are_read_as_counts():
     assert {"rbc_age_stages", "platelet_age_stages"} <= COUNT_PARAMETERS
     table = healthy_adult_parameters()
     for name in ("rbc_age_stages", "platelet_age_stages"):
-        with pytest.raises(ValueError, match=f"parameter {name} counts stages"):
+        with pytest.raises(ValueError, match=f"parameter {name}: .* is not a whole number, and the parameter counts "
+                                             "stages"):
             healthy_human_model(parameters=table.with_values(**{name: table.value(name) + 0.5}))
     shipped = healthy_human_model().compile()
     one_more = healthy_human_model(parameters=table.with_values(rbc_age_stages=table.value("rbc_age_stages") + 1))

@@ -46,8 +46,9 @@ def _check_line(check: dict[str, Any]) -> str:
     if check["value"] is None:
         return f"{name}: not covered ({_cell(check['why'])})"
     line = f"{name} = {check['value']:.4g} in {band}" + (" (near an edge)" if check.get("near_edge") else "")
-    if check["status"] == "info":
-        return f"reported, not judged: {name} = {check['value']:.4g} vs {band}"
+    if check["status"] == "info":  # with its why, as `hemasim validate` prints it (a NaN reading says why it has none)
+        why = _cell(check.get("why") or "")
+        return f"reported, not judged: {name} = {check['value']:.4g} vs {band}" + (f": {why}" if why else "")
     return line if check["status"] == "pass" else f"{line} **FAIL**"
 
 

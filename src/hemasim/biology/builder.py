@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +20,43 @@ COUNT_PARAMETERS = frozenset({
     "gcsf_mobilisation_delay_stages", "rbc_age_stages", "platelet_age_stages", "erythroblast_maturation_stages",
     "megakaryocyte_maturation_stages", "neutrophil_maturation_stages", "monocyte_maturation_stages",
     "neutrophil_precursor_divisions"})
+
+#: a count within this of a whole number (relative to the number, at least 1) is that number: a log design's x2 of 4
+#: stages is exp(log 2 + log 4) = 7.999999999999998 and a grid's 1 + 19 * 7/19 is 7.999999999999999, which rounding
+#: down made 7 and the whole-number check refused ("7.999999999999998 is not whole", printed as "8")
+WHOLE_TOLERANCE = 1e-9
+
+
+def snapped_counts(values: Any) -> np.ndarray:
+    """``values`` with each one within :data:`WHOLE_TOLERANCE` of a whole number made exactly that number (the one
+    whole-number rule for ``COUNT_PARAMETERS``: screens then round down, :func:`floor_counts`; user input is refused
+    when still not whole, :func:`whole_count`)."""
+    v = np.asarray(values, dtype=np.float64)
+    whole = np.round(v)
+    return np.where(np.abs(v - whole) <= WHOLE_TOLERANCE * np.maximum(1.0, np.abs(whole)), whole, v)
+
+
+def floor_counts(values: Any) -> np.ndarray:
+    """The screens' rule for a count at a design value: snapped (:func:`snapped_counts`), then rounded down (12.7 age
+    stages run as 12, as the build's ``int`` ran them before counts were checked)."""
+    return np.floor(snapped_counts(values))
+
+
+def count_text(value: float) -> str:
+    """``value`` printed with enough digits that a value that is not whole never reads as a whole number."""
+    short = f"{value:.6g}"
+    return short if not float(short).is_integer() or float(value).is_integer() else repr(float(value))
+
+
+def whole_count(name: str, value: float) -> int:
+    """``value`` of the count ``name`` as a whole number (snapped, :func:`snapped_counts`); a value that is not whole
+    is refused (ValueError naming the parameter, the value with enough digits and the two whole numbers beside it)."""
+    snapped = float(snapped_counts(value))
+    if not snapped.is_integer():
+        raise ValueError(f"{name}: {count_text(value)} is not a whole number, and the parameter counts stages or "
+                         f"divisions (the model's shape); write a whole number ({math.floor(value)} or "
+                         f"{math.ceil(value)})")
+    return int(snapped)
 
 
 @dataclass(frozen=True)
@@ -155,10 +194,7 @@ class BuildContext:
         Each such parameter is listed in ``COUNT_PARAMETERS`` (the screens set it to whole numbers)."""
         if name not in COUNT_PARAMETERS:
             raise KeyError(f"{name} is read as a count: add it to hemasim.biology.builder.COUNT_PARAMETERS")
-        value = self.p_shared(name)
-        if not value.is_integer():
-            raise ValueError(f"parameter {name} counts stages or divisions and must be a whole number (got {value:g})")
-        return int(value)
+        return whole_count(f"parameter {name}", self.p_shared(name))
 
     def by_sex(self, male: str, female: str) -> tuple[Value, tuple[str, ...]]:
         """The parameter that applies to each patient's sex, and the names of those used."""

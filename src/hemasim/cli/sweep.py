@@ -96,8 +96,10 @@ def warn_failed_points(table: object, endpoints: list[str], where: str) -> None:
     failed (--all-assumed's stage counts before branch ux33: 178 of 178) read as a finished analysis."""
     import pandas as pd
 
+    from hemasim.sensitivity.batch import failed_points
+
     assert isinstance(table, pd.DataFrame)
-    failed = int(table[endpoints].isna().all(axis=1).sum()) if endpoints else 0
+    failed = int(failed_points(table, endpoints).sum())
     if failed:
         warn([f"{failed} of {len(table)} points failed to run (could not be built or integrated: a steady-state "
               f"balance that cannot close, the solver's step budget; docs/sensitivity.md): no endpoint there, {where}"])

@@ -58,7 +58,8 @@ DRUG_SET = "docetaxel_kloft2006"
 DAYS = np.arange(1.0, 22.0)
 #: Craig 2016 tauNP (craigPars16, radivot/myelo): days from the committed neutrophil progenitor to the last division
 CRAIG_PASSAGE_DAYS = 7.3074
-#: no interval is given with tauNP: an assumed log SD (a factor of about 1.28 either way)
+#: no interval is given with tauNP: an assumed log SD (a factor of about 1.28 either way); the effect-site rule's
+#: decision flips between 0.75 and 1.0 (effect_site_prior_sd, docs/chemotherapy_full_model.md)
 CRAIG_PASSAGE_SD_LOG = 0.25
 #: first appearance of labelled segmented neutrophils in blood, 96-144 h (5 steady-state patients, Blood 1964;24:683)
 EMERGENCE_HOURS = (96.0, 144.0)
@@ -603,12 +604,37 @@ def adopted_effect_site_fit(result: Mapping[str, Any]) -> dict[str, Any]:
     elif b_hi - est["beta"] < BOUND_TOL:
         est["beta"] = b_hi
     half = [None if v is None else math.log(2.0) / v for v in (hi, lo)]
+    longest = _longest_half_life_from(joint, min(ref, float(joint["objective"])) + LR_STEP_95)
     why = (f"objective fell by {drop:.2f} ({'>' if drop > LR_STEP_95 else '<='} {LR_STEP_95:.2f}); ke0's interval "
            f"{'closed' if closed else 'open'} on the no-delay side")
     return {"adopt": adopt, "objective_drop": drop, "reference_objective": ref, "objective": float(joint["objective"]),
             "estimates": est, "effect_half_life_days": math.log(2.0) / float(est["ke0"]),
             "ci95_ke0_per_day": [lo, hi], "ci95_effect_half_life_days": half,
+            "longest_half_life_from_reference_days": longest,
             "rule_case": why + (": adopted" if adopt else ": not adopted, main's values kept")}
+
+
+def _longest_half_life_from(joint: Mapping[str, Any], level: float) -> float | None:
+    """Reported beside the rule, not part of it (review33): the longest effect half-life (days) whose ke0 profile
+    stays within ``level`` - LR_STEP_95 above min(R, J). The rule's interval is measured from J, which at the 0.01-day
+    bound lies 0.33 above the no-delay R (0.01 d is not quite no delay), so it reaches 0.21 d; measured from R the
+    courses allow about 0.16 d. Interpolated on log ke0 between the stored profile points, from the no-delay end;
+    None where the profile is not stored, never leaves ``level``, or starts above it (an optimum away from the
+    no-delay end, where the rule's interval says it)."""
+    prof = joint.get("profiles", {}).get("ke0")
+    if not prof:
+        return None
+    ke0 = np.asarray(prof["values"], dtype=np.float64)
+    f = np.asarray(prof["objective"], dtype=np.float64) + float(joint.get("objective_emergence", 0.0))
+    order = np.argsort(ke0)[::-1]  # from the no-delay end towards longer half-lives
+    ke0, f = ke0[order], f[order]
+    above = np.flatnonzero(f > level)
+    if not above.size or above[0] == 0:
+        return None
+    i = int(above[0])
+    t = (level - f[i - 1]) / (f[i] - f[i - 1])
+    cross = math.exp(math.log(ke0[i - 1]) + t * (math.log(ke0[i]) - math.log(ke0[i - 1])))
+    return math.log(2.0) / cross
 
 
 def fit_effect_site(n_starts: int = 3, profiles: bool = True) -> dict[str, Any]:
@@ -643,11 +669,15 @@ def typical_course_summary(problem: Any, natural: Mapping[str, float]) -> dict[s
     (cond,) = problem.conditions
     by_target = {p.target or p.id: float(natural.get(p.id, p.nominal)) for p in problem.parameters}
     source = cond.source
+    from hemasim.validation.predictions10 import days_below
+
     r = Simulation(source.build({n: by_target[n] for n in source.names}), events=source.events()).run(21.0, 0.125)
     t, anc = np.asarray(r.times), np.asarray(r.observable("anc_1e9_per_L"))
-    below = anc < 0.5
+    # the validation's rule (an interval crossing 0.5 counts half): on this grid, with the course above 0.5 at both
+    # ends, it equals the count of 3-hourly intervals starting below that this summary used (every stored number of
+    # docs/images/chemo_effect_site_fit.json recomputed at its estimates: unchanged, branch mend33)
     return {"nadir_1e9_per_L": float(anc.min()), "nadir_day": float(t[int(anc.argmin())]),
-            "days_below_0p5": float(np.sum(below[:-1]) * 0.125), "anc_day21": float(anc[-1])}
+            "days_below_0p5": days_below(t, anc, 0.5), "anc_day21": float(anc[-1])}
 
 
 def effect_site_companions(half_lives: Sequence[float] = COMPANION_HALF_LIVES_DAYS, n_starts: int = 2
@@ -679,6 +709,56 @@ def effect_site_without_craig_prior(n_starts: int = 3) -> dict[str, Any]:
             ("effect_site", "effect site free, no Craig prior", effect_site_problem(craig_prior=False), True)):
         out[key] = _effect_site_point(label, problem, n_starts, profiles)
         out[key]["typical_course"] = typical_course_summary(problem, out[key]["estimates"])
+    return out
+
+
+#: the Craig prior's log SDs of the companion that asks where the effect-site decision would flip (reported, never used
+#: to choose: :data:`CRAIG_PASSAGE_SD_LOG` 0.25 is assumed, and without the prior both rule conditions are met)
+PRIOR_SD_COMPANIONS = (0.5, 0.75, 1.0)
+
+
+def with_craig_sd(problem: Any, sd_log: float) -> Any:
+    """``problem`` with the Craig 2016 prior on the mitotic transit given log SD ``sd_log`` (median unchanged)."""
+    from hemasim.inference.problem import Prior
+
+    params = tuple(replace(p, prior=Prior("lognormal", p.prior.mean, sd_log)) if p.id == "mitotic_days" and
+                   p.prior is not None else p for p in problem.parameters)
+    return replace(problem, parameters=params)
+
+
+def effect_site_prior_sd(sd_logs: Sequence[float] = PRIOR_SD_COMPANIONS, n_starts: int = 3) -> list[dict[str, Any]]:
+    """Reported only (review33): the rule re-applied with the Craig prior's log SD at each of ``sd_logs`` - the
+    no-delay model at main's values and refitted (R), the joint fit with ke0's profile - to say at which assumed SD
+    the decision would flip."""
+    from hemasim.inference import Objective, fit, profile_likelihood
+    from hemasim.parameters import healthy_adult_parameters
+
+    p = healthy_adult_parameters()
+    shipped = {"slope": _shipped_docetaxel_slope(), "mitotic_days": p.value("neutrophil_mitotic_transit_days"),
+               "beta": p.value("neutrophil_transit_gcsf_exponent")}
+    _, emergence = emergence_term(GCSF_FIT_STRUCTURE[0])
+    out = []
+    for sd in sd_logs:
+        no_delay = Objective(with_craig_sd(gcsf_problem(COURSES, beta=max(shipped["beta"], 0.01)), sd))
+        at_shipped = float(no_delay(no_delay.scaled(shipped))[0]) + emergence
+        refit_nd = fit(no_delay, n_starts=n_starts, seed=1)
+        joint = Objective(with_craig_sd(effect_site_problem(), sd))
+        res = fit(joint, n_starts=n_starts, seed=1)
+        (prof,) = profile_likelihood(joint, res.x, names=["ke0"])
+        row = {"craig_sd_log": sd, "no_delay_shipped_objective": at_shipped,
+               "no_delay_refit": {"objective": float(refit_nd.fun) + emergence, "estimates": dict(refit_nd.natural)},
+               "joint": {"objective": float(res.fun) + emergence, "estimates": dict(res.natural),
+                         "ci95": {"ke0": [prof.ci_lower, prof.ci_upper]},
+                         "objective_emergence": emergence,
+                         "profiles": {"ke0": {"values": np.asarray(prof.natural).tolist(),
+                                              "objective": np.asarray(prof.objective).tolist()}}}}
+        rule = adopted_effect_site_fit({"no_delay_shipped": {"objective": at_shipped},
+                                        "no_delay_refit": row["no_delay_refit"], "joint": row["joint"],
+                                        "beta_bounds": list(p["neutrophil_transit_gcsf_exponent"].bounds)})
+        row["rule"] = rule
+        print(json.dumps({"sd_log": sd, "rule_case": rule["rule_case"], "half_life": rule["effect_half_life_days"]}),
+              flush=True)
+        out.append(row)
     return out
 
 
@@ -755,8 +835,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--gcsf", action="store_true", help="the G-CSF exponent fit at the adopted structure")
     ap.add_argument("--half-life", action="store_true", help="the neutrophil blood half-life fit (issue #17, C7)")
     ap.add_argument("--effect-site", action="store_true", help="the kill's effect-site fit (kill33)")
+    ap.add_argument("--effect-site-prior-sd", action="store_true",
+                    help="the effect-site rule at the Craig prior's log SDs 0.5, 0.75 and 1.0 (reported only)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args(argv)
+    if args.effect_site_prior_sd:
+        rows = effect_site_prior_sd()
+        Path(args.out or "docs/images/chemo_effect_site_prior_sd.json").write_text(json.dumps(rows, indent=1,
+                                                                                                 default=str))
+        return 0
     if args.effect_site:
         e = fit_effect_site(profiles=not args.quick)
         if not args.quick:

@@ -174,20 +174,19 @@ KE0_FIELD = "ke0_per_day"
 def _with_drug_paths(ds: Any, paths: Sequence[str]) -> Any:
     """``ds`` with an (assumed, to be fitted) placeholder at each of ``paths`` it lacks: only a full-model block's
     optional effect-site rate (:data:`KE0_FIELD`) can be missing."""
-    from hemasim.pharmacology.drug_sets import DrugSet
+    from hemasim.pharmacology.drug_sets import with_kill_effect_site
 
     present = {p for p, _ in ds.values_with_paths()}
     missing = [p for p in paths if p not in present]
     if not missing:
         return ds
-    data = ds.model_dump()
+    effects = []
     for path in missing:
         *head, leaf = path.split(".")
         if leaf != KE0_FIELD or head[-1:] != ["full_model"]:
             raise ValueError(f"{ds.name}: no value at {path} to fit")
-        block = data["effects"][int(head[1])]["full_model"]
-        block[leaf] = {"value": 1.0, "assumed": "placeholder: fitted"}
-    return DrugSet.model_validate(data)
+        effects.append(int(head[1]))
+    return with_kill_effect_site(ds, 1.0, "placeholder: fitted", effects)
 
 
 def _builder(spec: SlopeFitSpec, healthy_values: Mapping[str, float],

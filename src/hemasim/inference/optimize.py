@@ -10,12 +10,12 @@ their derivatives from one batch of central differences per iterate.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from hemasim._confidence import LR_STEP_95
-from hemasim.inference.objective import Objective
+from hemasim.inference.objective import FAILED_VALUE, Objective
 
 __all__ = ["FitResult", "LocalResult", "fit", "latin_hypercube", "local_fit", "starting_points"]
 
@@ -117,7 +117,8 @@ def local_fit(objective: Objective, start: np.ndarray, method: str, max_iteratio
         res = least_squares(lambda x: both(x)[0], start, jac=lambda x: both(x)[1], method="trf",
                             bounds=(objective.lower, objective.upper), x_scale="jac", max_nfev=max_iterations)
         fun = float(objective(res.x[None])[0])
-        return LocalResult(start, res.x, fun, bool(res.success), int(res.nfev), str(res.message), tuple(trace))
+        return _judged(LocalResult(start, res.x, fun, bool(res.success), int(res.nfev), str(res.message),
+                                   tuple(trace)))
 
     def value_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
         f, g = objective.value_and_gradient(x)
@@ -127,7 +128,19 @@ def local_fit(objective: Objective, start: np.ndarray, method: str, max_iteratio
     res = minimize(value_grad, start, jac=True, method="L-BFGS-B", bounds=list(zip(objective.lower, objective.upper,
                                                                                    strict=True)),
                    options={"maxiter": max_iterations, "ftol": 1e-10, "gtol": 1e-6})
-    return LocalResult(start, res.x, float(res.fun), bool(res.success), int(res.nit), str(res.message), tuple(trace))
+    return _judged(LocalResult(start, res.x, float(res.fun), bool(res.success), int(res.nit), str(res.message),
+                               tuple(trace)))
+
+
+def _judged(run: LocalResult) -> LocalResult:
+    """``run``, not a success where it ended on a vector the model could not be integrated at (objective
+    :data:`FAILED_VALUE`): the optimiser stops there content (a flat 1e10 has no gradient), and fit.json called such a
+    start "success" (review33: a start at 4.84 red-cell age stages, which the build refuses)."""
+    if run.fun < FAILED_VALUE:
+        return run
+    return replace(run, success=False, message=f"ended where the model cannot be integrated (objective "
+                                               f"{FAILED_VALUE:g}, the failure value); the optimiser said: "
+                                               f"{run.message}")
 
 
 def fit(objective: Objective, n_starts: int = 10, seed: int = 0, method: str = "auto",

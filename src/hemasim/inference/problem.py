@@ -215,6 +215,12 @@ class Problem:
                     raise ProblemError(f"{where}: parameters.{i}.target: {p.id!r} has no target and is used by no "
                                        "noise model (give the run-record name of a model parameter)")
                 continue
+            if p.estimate and _counted(p.target):
+                raise ProblemError(f"{where}: parameters.{i}: {p.target!r} counts stages or divisions (a whole "
+                                   "number, the model's shape), which an optimiser cannot step: it stayed at its "
+                                   "nominal or stopped where the model cannot be built; hold it (`estimate: false`) "
+                                   "at each whole value in turn, fit the others, and compare the objectives (a "
+                                   "profile by hand)")
             for c in self.conditions:
                 if p.target not in c.source.parameter_names:
                     from hemasim.parameters import renamed_note
@@ -285,6 +291,13 @@ def _unique(where: str, section: str, ids: Sequence[str]) -> None:
         if x in seen:
             raise ProblemError(f"{where}: {section}.{i}.id: {x!r} is given twice")
         seen.add(x)
+
+
+def _counted(target: str) -> bool:
+    """Whether ``target`` is a count of stages or divisions (``hemasim.biology.builder.COUNT_PARAMETERS``)."""
+    from hemasim.biology.builder import COUNT_PARAMETERS
+
+    return target in COUNT_PARAMETERS
 
 
 def _check_parameter(where: str, i: int, p: EstimatedParameter) -> None:

@@ -33,7 +33,8 @@ from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.parameters import Assumed, Cited, Derived, Parameter, Reference
 from hemasim.parameters.core import Fitted
 
-__all__ = ["MAX_RATE_PER_H", "VALUE_RANGES", "DrugSet", "DrugSetError", "available_drug_sets", "load_drug_set"]
+__all__ = ["MAX_RATE_PER_H", "VALUE_RANGES", "DrugSet", "DrugSetError", "available_drug_sets", "load_drug_set",
+           "with_kill_effect_site"]
 
 HOURS_PER_DAY = 24.0
 
@@ -72,7 +73,8 @@ VALUE_RANGES: dict[str, tuple[float, float]] = {
     "clearance_iiv_sd_log": (0.0, 2.0),
     "baseline_ng_per_mL": (1e-6, 1e3),
     "reference_anc_1e9_per_L": (1e-2, 1e2),
-    # the full-model kill's effect-site rate ke0 (1/day): a half-life between 10 days and 7 s; faster is no delay
+    # the full-model kill's effect-site rate ke0 (1/day): a half-life between 10 days and 6 s (ln 2 / 1e4 day); faster is
+    # no delay
     "ke0_per_day": (0.0693, 1e4),
 }
 #: fastest first-order PK rate (clearance / volume, absorption), per hour: a half-life of 25 s
@@ -515,3 +517,19 @@ def load_drug_set(name_or_path: str | Path) -> DrugSet:
         raise DrugSetError(f"unknown drug set {quoted(text)}; shipped sets: {', '.join(available_drug_sets())} "
                            "(or give the path of your own .yaml file)")
     return _load_shipped(text)
+
+
+def with_kill_effect_site(ds: DrugSet, ke0_per_day: float, why: str, effects: Iterable[int] | None = None) -> DrugSet:
+    """A copy of ``ds`` whose full-model kill reads an effect site of rate ``ke0_per_day`` (1/day; half-life
+    ln 2 / ke0), recorded as assumed with ``why``: on every effect with a ``full_model`` block, or on those of
+    ``effects`` (indices; each must have one). The one way the tests, the fits (a placeholder to be fitted) and the
+    diagnostic copies (docs/kill_effect_site_record.py) put it on a set."""
+    data = ds.model_dump()
+    chosen = [i for i, e in enumerate(data["effects"]) if e.get("full_model") is not None] if effects is None \
+        else list(effects)
+    for i in chosen:
+        block = data["effects"][i].get("full_model")
+        if block is None:
+            raise DrugSetError(f"{ds.name}: effects.{i} has no full_model block to give an effect site")
+        block["ke0_per_day"] = {"value": float(ke0_per_day), "assumed": why}
+    return DrugSet.model_validate(data)

@@ -143,13 +143,13 @@ def _one(name: object, raw: object) -> tuple[str, float]:
     lo, hi = record.bounds
     if not lo <= value <= hi:
         raise ValueError(f"{name}: {value:g}{_unit_suffix(record)} is outside the parameter's bounds {_allowed(record)}")
-    from hemasim.biology.builder import COUNT_PARAMETERS
+    from hemasim.biology.builder import COUNT_PARAMETERS, whole_count
 
-    if name in COUNT_PARAMETERS and not value.is_integer():
+    if name in COUNT_PARAMETERS:
         # refused here, where `hemasim check` sees it: the build refused it (BuildContext.p_count) only once a run
-        # started, after `hemasim check` had called the scenario valid (branch ux33)
-        raise ValueError(f"{name}: {value:g} is not a whole number, and the parameter counts stages or divisions "
-                         f"(the model's shape); write a whole number ({math.floor(value):g} or {math.ceil(value):g})")
+        # started, after `hemasim check` had called the scenario valid (branch ux33); 4.0000000001 is 4 (the one
+        # whole-number rule, builder.WHOLE_TOLERANCE)
+        value = float(whole_count(name, value))
     return name, value
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hemasim.sensitivity.batch import failed_points
 from hemasim.sensitivity.run import labelled
 
 if TYPE_CHECKING:
@@ -46,11 +47,6 @@ def _save(fig: Figure) -> Callable[[Path], None]:
     return write
 
 
-def _failed(table: pd.DataFrame, columns: list[str]) -> np.ndarray:
-    """Points with no endpoint at all: they could not be built or integrated (hemasim.sensitivity.batch)."""
-    return table[columns].isna().all(axis=1).to_numpy() if columns else np.zeros(len(table), dtype=bool)
-
-
 def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
     """Endpoints whose finite values spread by more than
     :data:`hemasim.sensitivity.estimators.NOISE_RELATIVE` of their size (the ones a plot can show moving): below
@@ -59,7 +55,7 @@ def varying_endpoints(table: pd.DataFrame, columns: list[str]) -> list[str]:
     (a nadir's day where the count did not fall) moves too (points that failed to run aside)."""
     from hemasim.sensitivity.estimators import NOISE_RELATIVE
 
-    ran = ~_failed(table, columns)
+    ran = ~failed_points(table, columns)
     out = []
     for c in columns:
         v = pd.to_numeric(table[c], errors="coerce").to_numpy(dtype=np.float64)[ran]
@@ -154,7 +150,7 @@ def sweep_figure(result: SweepResult) -> Callable[[Path], None]:
     fig, axes = _figure(len(shown))
     first = factors[0]
     heat = result.spec.method == "grid" and len(factors) == 2
-    failed = _failed(table, result.endpoints)
+    failed = failed_points(table, result.endpoints)
     for ax, name in zip(axes, shown, strict=False):
         x = first if heat or len(factors) == 1 else _strongest_factor(table, name, factors)
         if heat:

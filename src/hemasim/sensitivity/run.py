@@ -66,28 +66,35 @@ class SensitivityResult:
     not_computed: tuple[str, ...] = ()  # as :attr:`SweepResult.not_computed`
 
 
-def whole_counts(points: pd.DataFrame) -> pd.DataFrame:
-    """``points`` with each column the builder reads as a count (:data:`hemasim.biology.builder.COUNT_PARAMETERS`,
-    which refuses a value that is not whole) rounded down: 12.7 age stages run as 12, as the build's ``int`` ran them
-    before counts were checked (bench/targeted_screen.py's ``whole_if_count`` applies it to one value)."""
+def count_of(column: str) -> str | None:
+    """The count parameter (``COUNT_PARAMETERS``) a design column sets, as a parameter factor (``rbc_age_stages``)
+    or as a scenario field (``parameters.rbc_age_stages``), else None."""
     from hemasim.biology.builder import COUNT_PARAMETERS
 
-    counts = [c for c in points.columns if c in COUNT_PARAMETERS]
+    name = column.removeprefix("parameters.")
+    return name if name in COUNT_PARAMETERS else None
+
+
+def whole_counts(points: pd.DataFrame) -> pd.DataFrame:
+    """``points`` with each column the builder reads as a count (:func:`count_of`; the builder refuses a value that
+    is not whole) at the screens' whole number (:func:`hemasim.biology.builder.floor_counts`: within the tolerance of
+    a whole number it is that number, else rounded down): 12.7 age stages run as 12, as the build's ``int`` ran them
+    before counts were checked (bench/targeted_screen.py's ``whole_if_count`` applies it to one value)."""
+    from hemasim.biology.builder import floor_counts
+
+    counts = [c for c in points.columns if count_of(str(c))]
     if not counts:
         return points
     out = points.copy()
-    out[counts] = np.floor(out[counts].to_numpy(dtype=np.float64))
+    out[counts] = floor_counts(out[counts].to_numpy(dtype=np.float64))
     return out
-
-
-#: a count within this of a whole number is that number: a grid's 1 + 19 * 7/19 is 7.999999999999999, a log grid's
-#: exp(log 2 + (log 8 - log 2) / 2) 3.9999999999999996, which BuildContext.p_count refuses as not whole
-WHOLE_TOLERANCE = 1e-9
 
 
 def _count_fix(factor: Factor, spec: SweepSpec | SensitivitySpec) -> str:
     """What makes a design put ``factor``, a count, at whole numbers only (the end of the refusal's line)."""
-    lo, hi = math.ceil(factor.low - WHOLE_TOLERANCE), math.floor(factor.high + WHOLE_TOLERANCE)
+    from hemasim.biology.builder import snapped_counts
+
+    lo, hi = math.ceil(float(snapped_counts(factor.low))), math.floor(float(snapped_counts(factor.high)))
     ends = f"[{lo}, {hi}]" if lo < hi else "with whole ends"
     if isinstance(spec, SweepSpec) and spec.method == "grid":
         return (f"give it a `range:` {ends} with `log: false` and `n_points: {hi - lo + 1 if lo < hi else 'N'}` "
@@ -98,9 +105,9 @@ def _count_fix(factor: Factor, spec: SweepSpec | SensitivitySpec) -> str:
     if spec.method == "morris":
         width = (spec.levels - 1) * max(1, (hi - lo) // (spec.levels - 1)) if lo < hi else spec.levels - 1
         return (f"in a `--file` design give it a `range:` with whole ends whose width is a multiple of levels - 1 = "
-                f"{spec.levels - 1} and `log: false` (e.g. [{lo}, {lo + width}]), or leave it out (the screen of the "
-                "assumed parameters runs a count at its design value rounded down instead: run_sensitivity(..., "
-                "floor_counts=True), as `--all-assumed` does)")
+                f"{spec.levels - 1} and `log: false` (e.g. [{lo}, {lo + width}]), or leave it out (`hemasim "
+                "sensitivity --all-assumed` varies the assumed counts as the screen of the assumed parameters does, "
+                "each point at its design value rounded down)")
     what = ("Sobol' sampling varies each factor continuously" if spec.method == "sobol"
             else f"a local sensitivity steps each factor by +-{spec.step:g} of its value")
     return (f"{what}, which a count cannot follow: leave it out, or sweep it on a grid of whole numbers "
@@ -109,25 +116,26 @@ def _count_fix(factor: Factor, spec: SweepSpec | SensitivitySpec) -> str:
 
 def whole_design(factors: Sequence[Factor], values: np.ndarray, spec: SweepSpec | SensitivitySpec,
                  where: str) -> np.ndarray:
-    """``values`` (design points, one column per factor) with each count factor's (``COUNT_PARAMETERS``) values made
-    exactly whole where they are whole to within :data:`WHOLE_TOLERANCE`; a design that puts a count elsewhere is
-    refused before any point runs (:class:`SpecError`, naming the factor as ``where.i``, the values and the fix): the
-    build refused it point by point, after the batches before it had run, with the scenario's path."""
-    from hemasim.biology.builder import COUNT_PARAMETERS
+    """``values`` (design points, one column per factor) with each count factor's values (:func:`count_of`: a
+    ``COUNT_PARAMETERS`` parameter or its field ``parameters.<count>``) made exactly whole where they are whole to
+    within :data:`hemasim.biology.builder.WHOLE_TOLERANCE`; a design that puts a count elsewhere is refused before any
+    point runs (:class:`SpecError`, naming the factor as ``where.i``, the values, each printed once with enough digits,
+    and the fix): the build refused it point by point, after the batches before it had run, with the scenario's path."""
+    from hemasim.biology.builder import count_text, snapped_counts
     from hemasim.sensitivity.spec import SpecError
 
     out = values.copy()
     for j, f in enumerate(factors):
-        if f.is_field or f.name not in COUNT_PARAMETERS:
+        if count_of(f.name) is None:  # a parameter factor, or a field `parameters.<count>` (branch mend33)
             continue
-        column = out[:, j]
+        column = snapped_counts(out[:, j])
         whole = np.round(column)
-        near = np.abs(column - whole) <= WHOLE_TOLERANCE
+        near = column == whole
         if near.all():
             out[:, j] = whole
             continue
-        bad = np.unique(column[~near])
-        shown = ", ".join(f"{v:.6g}" for v in bad[:6]) + (f", ... ({len(bad)} values)" if len(bad) > 6 else "")
+        bad = list(dict.fromkeys(count_text(v) for v in np.sort(column[~near])))
+        shown = ", ".join(bad[:6]) + (f", ... ({len(bad)} values)" if len(bad) > 6 else "")
         raise SpecError(f"{where}.{j}: {f.name} counts stages or divisions and runs at whole numbers only, but the "
                         f"design puts it at {shown} (range [{f.low:g}, {f.high:g}]{', log scale' if f.log else ''}); "
                         f"{_count_fix(f, spec)}")

@@ -63,7 +63,9 @@ _MEAN_FILGRASTIM = cached_scenario_run("cy_tbi_pbsc_filgrastim",
 
 
 def _day(run: Callable[[], Result], endpoint: str) -> Readout:
-    return OwnRun(lambda: engraftment_day(run, endpoint))
+    """The engraftment day; NaN where the count did not fall after the graft (the card shows it as not computed, with
+    the check's why): 0 read as "engrafted on the graft's day" (review33)."""
+    return OwnRun(lambda: engraftment_day(run, endpoint, did_not_fall=math.nan))
 
 
 PREDICTIONS15: dict[str, Readout] = {

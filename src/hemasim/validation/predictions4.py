@@ -133,13 +133,14 @@ _AUTO_5P94E6 = _autologous_run(5.94e6)
 _AUTO_2E6 = _autologous_run(2.0e6)
 
 
-def engraftment_day(run: Callable[[], Result], name: str) -> float:
-    """Days after the graft of engraftment endpoint ``name``: 0 when the count never fell below the threshold, the
-    end of the run (a lower bound) when it did not recover."""
+def engraftment_day(run: Callable[[], Result], name: str, did_not_fall: float = 0.0) -> float:
+    """Days after the graft of engraftment endpoint ``name``: ``did_not_fall`` (0, or NaN where the card should show
+    the reading as not computed, E1's) when the count never fell below the threshold, the end of the run (a lower
+    bound) when it did not recover."""
     values = endpoints_of(run)
     value = values[name]
     if value is None and values.get(f"{name}{DID_NOT_FALL}") == 1.0:
-        return 0.0
+        return did_not_fall
     return float(run().times[-1] - _GRAFT_DAY) if value is None else float(value)
 
 
