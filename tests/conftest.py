@@ -36,12 +36,16 @@ TERMINAL_ENV = {"COLUMNS": "160"}
 #: build, 0.92, on branch testspeed26, P16's cohorts at their own rtol and the fit tutorial's two profiles; the
 #: `predictions4` and `chemotherapy_schedules` hold tests, 0.81 and 0.73 (their nab-paclitaxel cohorts' CPU, Q5 7.4 ->
 #: 4.8 s, P13 and P16 11.1 -> 7.7), on branch testspeed30, the drug's central amount measured on its effect's scale;
-#: the layout and the shares' boundary unchanged): the files holding them open the processes' queues
-#: (:func:`longest_first`).
+#: the layout and the shares' boundary unchanged); the `predictions12` hold test (its four 500-woman TC/TAC
+#: cohorts, 8.4 s CPU, the third-longest test) listed on branch testspeed33 at 0.63 of its CPU, the two other hold
+#: tests' ratio of listed seconds to CPU: unlisted, it fell 2,510th of 2,666 and started ~15 s before its process's
+#: end (a whole run at load ~5), where a process left without tests idles beside it (docs/performance.md, the
+#: suite's twenty-ninth session): the files holding them open the processes' queues (:func:`longest_first`).
 LONGEST_FIRST = {
     "tests/test_docs_build.py::test_site_builds_strict_with_executed_tutorials": 14.3,
     "tests/test_validation_predictions4.py::test_the_new_predictions_pass_or_fail_as_reported": 6.6,
     "tests/test_validation_chemotherapy_schedules.py::test_the_new_predictions_pass_or_fail_as_reported": 5.1,
+    "tests/test_validation_predictions12.py::test_the_tc_predictions_pass_or_fail_as_reported": 5.3,
     "tests/test_gpu.py::test_gpu_kernel_equals_the_cpu_lockstep_kernel_in_the_cuda_simulator": 4.1,
     "tests/test_cohort.py::test_killed_cohort_command_resumes_without_recomputing": 7.6,
     "tests/test_inference_fit.py::test_friberg_recovery_generating_values_within_their_intervals": 4.2,
