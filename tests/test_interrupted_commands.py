@@ -4,6 +4,7 @@ nothing half-written is left, exit 130, as a cohort says what it kept. They exit
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -76,13 +77,17 @@ def test_ctrl_c_keeps_an_earlier_output_as_it_was(command: str, tmp_path: Path, 
 def test_ctrl_c_while_the_files_are_written_leaves_no_half_written_file(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch):
     """Interrupted between two files of the output: the staged folder goes, the earlier output stays whole."""
+    import pandas as pd
+
     import hemasim.sensitivity.run as srun
     from hemasim.io import atomic_directory
 
     def write(result: object, spec: object, out: Path, plot: bool = True) -> list[Path]:
         return atomic_directory(out, {"sweep.csv": lambda p: p.write_text("new"), "sweep.json": _ctrl_c})
 
-    monkeypatch.setattr(srun, "run_sweep", lambda *args, **kwargs: None)
+    # a finished sweep of one point (the command reads its table for failed points before writing)
+    done = SimpleNamespace(table=pd.DataFrame({"x": [1.0], "anc": [2.0]}), endpoints=["anc"], seconds=0.0)
+    monkeypatch.setattr(srun, "run_sweep", lambda *args, **kwargs: done)
     monkeypatch.setattr(srun, "write_sweep_outputs", write)
     out = tmp_path / "out"
     out.mkdir()
