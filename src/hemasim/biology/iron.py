@@ -47,8 +47,9 @@ def iron_per_red_cell_mg(ctx: BuildContext) -> Value:
 
 
 class IronBalance:
-    """The iron model as a model extension. ``storage_iron_mg``: the patient's stores at the start (None: the
-    cited stores of the patient's sex, which are also the stores the absorption is regulated towards)."""
+    """The iron model as a model extension. ``storage_iron_mg``: the patient's usual stores, at which absorption
+    balances the losses (None: the cited stores of the patient's sex). A run starts from the model's steady state,
+    so these are also the stores at the start."""
 
     def __init__(self, storage_iron_mg: float | None = None) -> None:
         self.storage_iron_mg = storage_iron_mg
@@ -57,15 +58,16 @@ class IronBalance:
         p = ctx.p
         m = Module("iron")
         s0, s_names = ctx.by_sex("storage_iron_male_mg", "storage_iron_female_mg")
+        if self.storage_iron_mg is not None:
+            s0, s_names = self.storage_iron_mg, ()
         a0, a_names = ctx.by_sex("iron_absorption_male_mg_per_day", "iron_absorption_female_mg_per_day")
         a_max, amax_names = ctx.by_sex("iron_absorption_max_male_mg_per_day", "iron_absorption_max_female_mg_per_day")
         t0 = p("plasma_iron_mg")
         k_rel, k_rel_max = p("storage_iron_release_rate_per_day"), p("storage_iron_max_release_rate_per_day")
         k_up = (k_rel * s0 + a0) / t0  # the store's balance at rest: uptake = release + basal loss (= absorption)
         q = iron_per_red_cell_mg(ctx)
-        s_start = s0 if self.storage_iron_mg is None else self.storage_iron_mg
         m.compartments += [
-            Compartment(STORAGE, "storage iron (ferritin and haemosiderin), mg", as_value(s_start),
+            Compartment(STORAGE, "storage iron (ferritin and haemosiderin), mg", as_value(s0),
                         frozenset({"iron"}), unit="mg"),
             Compartment(PLASMA, "plasma (transferrin-bound) iron, mg", as_value(t0), frozenset({"iron"}), unit="mg")]
         handles = ctx.lineage("erythroid")

@@ -1,8 +1,8 @@
 """``kind: iron_balance`` and ``kind: oral_iron`` - the opt-in iron model of erythropoiesis (hemasim.biology.iron;
 docs/model.md, "Iron-limited erythropoiesis").
 
-``iron_balance`` builds the iron model for the whole run (the patient's storage iron at the start, by default the
-cited stores of the patient's sex); ``oral_iron`` adds a daily elemental-iron supplement for a period (and builds the
+``iron_balance`` builds the iron model for the whole run (the patient's usual storage iron, by default the cited
+stores of the patient's sex); ``oral_iron`` adds a daily elemental-iron supplement for a period (and builds the
 iron model with the default stores if no ``iron_balance`` names them). Neither makes events: both act through the
 model (a zero-order absorbed flux while the supplement is taken).
 """
@@ -55,8 +55,9 @@ class IronBalanceSpec(InterventionSpec):
     """The iron model for the whole run: storage and plasma iron, absorption, recycling and an iron-limited marrow."""
 
     kind: Literal["iron_balance"]
-    #: the patient's storage iron at the start, mg (default: the cited stores of the patient's sex)
-    storage_iron_mg: float | None = Field(default=None, ge=0, le=5000)
+    #: the patient's usual storage iron, mg, at which absorption balances the losses (default: the cited stores of
+    #: the patient's sex); a run starts there
+    storage_iron_mg: float | None = Field(default=None, gt=0, le=5000)
 
     @property
     def day(self) -> float:
@@ -69,7 +70,7 @@ class IronBalanceSpec(InterventionSpec):
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         _refuse_chimeric(facts, index, "iron_balance")
         if sum(isinstance(iv, IronBalanceSpec) for iv in facts.interventions) > 1:
-            raise ValueError(f"interventions.{index}: give iron_balance once (it sets the stores at the start)")
+            raise ValueError(f"interventions.{index}: give iron_balance once (it sets the usual stores)")
 
     def to_events(self, ctx: EventContext) -> list[Event]:
         return []
