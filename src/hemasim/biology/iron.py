@@ -76,7 +76,8 @@ class IronBalance:
         k_age = n_blood / p("rbc_lifespan_days")
         m.signals += [Signal("iron_storage", {STORAGE: 1.0}), Signal("iron_plasma", {PLASMA: 1.0}),
                       Signal("iron_erythroid_progenitors", {handles.progenitor: 1.0})]
-        share, hill = p("erythroid_iron_half_saturation_share"), p("erythroid_iron_limit_hill")
+        # shared by a cohort: they set the feedback's offset and scale, which the compiled model holds once
+        share, hill = ctx.p_shared("erythroid_iron_half_saturation_share"), ctx.p_shared("erythroid_iron_limit_hill")
         ceiling = 1.0 + share**hill  # (K^h + T0^h) / T0^h
         m.feedbacks += [
             Feedback("iron_absorption_regulation", FeedbackKind.HILL_RATIO, (s0, a_max / a0 - 1.0, 1.0),
