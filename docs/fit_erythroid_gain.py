@@ -15,6 +15,9 @@ error 1.7% (Schmidt & Prommer 2005, Eur J Appl Physiol 95:486, abstract, pages c
 donors' spread of recovery is not in the abstract (so the SD is a lower bound), the shared baseline is ignored.
 
 Run: PYTHONPATH=src python docs/fit_erythroid_gain.py [--out docs/images/erythroid_gain_fit.json] (minutes of CPU).
+``--iron`` (branch iron33): the same fit with the iron model on (the Falz man's scenario holds ``iron_balance``, the
+cited stores of a man), by the rule registered in docs/model.md, "Iron-limited erythropoiesis"; result
+docs/images/erythroid_gain_fit_iron.json.
 """
 
 from __future__ import annotations
@@ -46,6 +49,10 @@ def falz_ratios() -> np.ndarray:
     return np.array(FALZ_MASS_G[2:]) / FALZ_MASS_G[0]
 
 
+#: whether the scenario holds the iron model (``--iron``; set once by main before any fit)
+IRON = False
+
+
 def scenario_data(parameters: dict[str, float] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "name": "Falz 2014 donation (red-cell share)",
@@ -54,6 +61,8 @@ def scenario_data(parameters: dict[str, float] | None = None) -> dict[str, Any]:
         "duration_days": DONATION_DAY + 40.0, "aging": False, "output": {"every_days": 0.5},
         "interventions": [{"kind": "cell_depletion", "day": DONATION_DAY, "groups": ["erythroid"],
                            "except_groups": ["marrow"], "surviving_fraction": FALZ_MASS_G[1] / FALZ_MASS_G[0]}]}
+    if IRON:  # the donor's iron: stores, absorption, recycling and an iron-limited marrow (docs/model.md)
+        data["interventions"].insert(0, {"kind": "iron_balance"})
     if parameters:
         data["parameters"] = dict(parameters)
     return data
@@ -110,7 +119,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--starts", type=int, default=4)
+    parser.add_argument("--iron", action="store_true", help="the fit with the iron model on (branch iron33)")
     args = parser.parse_args()
+    global IRON
+    IRON = args.iron
     out: dict[str, Any] = {"noise_sd": NOISE_SD, "main": {"model": model_ratios({}).tolist()}}
     out["rule"] = fit_one(free_exit=False, n_starts=args.starts)
     out["both_free_info"] = fit_one(free_exit=True, n_starts=args.starts)

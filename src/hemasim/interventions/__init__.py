@@ -21,6 +21,7 @@ from hemasim.interventions import vaccine  # noqa: F401
 from hemasim.interventions import infection  # noqa: F401
 from hemasim.interventions import viral_infection  # noqa: F401
 from hemasim.interventions import immunosuppression  # noqa: F401 - cond: immunosuppression, donor lymphocytes
+from hemasim.interventions import iron  # noqa: F401 - iron33: the opt-in iron model, oral iron
 # isort: on
 from hemasim.interventions.base import (
     EndpointColumn,

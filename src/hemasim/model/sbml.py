@@ -66,7 +66,9 @@ def feedback_formula(model: CompiledModel, k: int) -> str:
     :func:`sbml_parameter_values`; its signal as ``sig_NAME``)."""
     ids = _feedback_ids(model.feedback_names[k])
     s = f"sig_{model.signal_names[model.fb_signal[k]]}" if model.fb_signal[k] >= 0 else ""
-    return f"{ids[5]} + {ids[6]} * {feedback_law(model.fb_kind[k]).sbml_formula(s, ids[:5])}"
+    # g in parentheses: the Emax law's formula is a sum, which the scale must multiply whole (it did not, unseen while
+    # every Emax feedback had scale 1; the iron model's supply limit has another, branch iron33)
+    return f"{ids[5]} + {ids[6]} * ({feedback_law(model.fb_kind[k]).sbml_formula(s, ids[:5])})"
 
 
 def flow_rate_formula(model: CompiledModel, f: int) -> str:

@@ -37,6 +37,7 @@ SOURCE_MODULES = (
     "cancer_lymphocytes",  # wbc: the chemotherapy cohorts' lymphocyte baseline is that of cancer patients (issue 17)
     "blood_counts_by_age",  # agetrend: red-cell and platelet set points fall with age past 35 (issue 17)
     "naive_decline_by_age",  # naiveage: the naive pools already shrink at the reference age (issue 17)
+    "iron_balance",  # iron33: the opt-in iron model of donors' erythropoiesis (issue 17)
 )
 
 
