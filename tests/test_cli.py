@@ -2,6 +2,7 @@
 written), plus two real-subprocess smoke tests of the entry points a user types."""
 
 import json
+import math
 import os
 import re
 import shutil
@@ -371,3 +372,29 @@ def test_installed_console_script_runs():
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert "Usage: hemasim drugs" in res.stdout
+
+
+def test_validate_writes_strict_json_with_null_for_a_value_not_computed(tmp_path: Path, monkeypatch):
+    """A check with no value (E1's undetermined G-CSF reading is NaN) is null in the --json card: json.dumps's NaN token
+    is refused by strict JSON parsers (jq, JavaScript's JSON.parse)."""
+    import hemasim.validation as validation
+
+    run = validation.run_validation
+
+    def with_a_nan(groups=None, progress=None):
+        import dataclasses
+
+        report = run(["blood_loss"], progress=progress)
+        checks = report.targets[0].checks
+        checks[0] = dataclasses.replace(checks[0], value=math.nan)
+        return report
+
+    monkeypatch.setattr(validation, "run_validation", with_a_nan)
+    card = tmp_path / "card.json"
+    hemasim("validate", "--group", "blood_loss", "--json", str(card))
+
+    def refuse(token: str) -> None:
+        raise ValueError(f"non-standard JSON token {token}")
+
+    data = json.loads(card.read_text(), parse_constant=refuse)
+    assert data["targets"][0]["checks"][0]["value"] is None

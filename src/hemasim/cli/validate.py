@@ -73,9 +73,10 @@ def validate(
         console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
         console.print(report.summary(), highlight=False)
         if json_out is not None:
-            from hemasim.io import atomic_write_file
+            from hemasim.io import atomic_write_file, null_for_nonfinite
 
-            text = json.dumps(report.to_json(), indent=2) + "\n"
+            # strict JSON: a value not computed is null, not the NaN token json.dumps writes and JSON parsers refuse
+            text = json.dumps(null_for_nonfinite(report.to_json()), indent=2, allow_nan=False) + "\n"
             try:
                 atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
             except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
