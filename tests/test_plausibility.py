@@ -538,3 +538,6 @@ def test_a_virus_named_other_than_influenza_is_warned_that_it_runs_influenzas_ki
     found = _warnings(_changed(flu, index, virus="rsv"))
     message = found[f"interventions.{index}.virus"]
     assert "'rsv' runs with influenza A's kinetics" in message and "Baccam 2006" in message
+    # set as the message asks (its own viral kinetics under parameters:): no longer asked
+    assert f"interventions.{index}.virus" not in _warnings(
+        {**_changed(flu, index, virus="rsv"), "parameters": {"virus_clearance_per_day": 5.0}})

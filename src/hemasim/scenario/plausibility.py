@@ -685,18 +685,23 @@ def _vaccine_names(scenario: Scenario) -> Iterator[Implausible]:
             f"viral_infection); if it is meant to, write antigen: {unprimed[0]}")
 
 
-def _virus_name(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
+def _virus_name(iv: InterventionSpec, path: str, overridden: Iterable[str] = ()) -> Iterator[Implausible]:
     """A viral infection named other than influenza: every virus runs with the one set of viral kinetics there is,
     influenza A's (Baccam 2006's fit to experimentally infected adults, parameters/sets/viral_kinetics.py), so
     ``virus: rsv`` ran influenza's course under another name, unwarned (ux33b). The name labels the virus and its
     antigen (a vaccine of the same name primes against it), so it is asked about, not refused."""
     virus = str(getattr(iv, "virus", "influenza"))  # only the viral_infection kind has the field
-    if iv.kind == "viral_infection" and virus != "influenza":
-        yield f"{path}.virus", (
-            f"'{virus}' runs with influenza A's kinetics (Baccam 2006, J Virol 80:7590: infectivity, "
-            "production and clearance fitted to adults infected with A/Hong Kong/123/77), the only viral kinetics "
-            "hemasim has; the name only labels the virus and its antigen. For another virus set its values under "
-            "the scenario's parameters: (the viral kinetics rows of docs/parameters.md)")
+    if iv.kind != "viral_infection" or virus == "influenza":
+        return
+    from hemasim.parameters.sets.viral_kinetics import PARAMETERS as VIRAL  # only where a virus is named
+
+    if {p.name for p in VIRAL} & set(overridden):  # the scenario sets viral kinetics of its own, as the message asks
+        return
+    yield f"{path}.virus", (
+        f"'{virus}' runs with influenza A's kinetics (Baccam 2006, J Virol 80:7590: infectivity, production and "
+        "clearance fitted to adults infected with A/Hong Kong/123/77), the only viral kinetics hemasim has; the name "
+        "only labels the virus and its antigen. For another virus set its values under the scenario's parameters: "
+        "(the viral kinetics rows of docs/parameters.md)")
 
 
 def _rules(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
@@ -753,7 +758,6 @@ _INTERVENTION_CHECKS: tuple[Callable[[InterventionSpec, str, Patient], Iterator[
     _dose,
     lambda iv, path, patient: _donation(iv, path),
     lambda iv, path, patient: _rules(iv, path),
-    lambda iv, path, patient: _virus_name(iv, path),
 )
 
 
@@ -768,6 +772,8 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     out += _follow_up(scenario)
     out += _vaccine_timing(scenario)
     out += _vaccine_names(scenario)
+    for i, iv in enumerate(scenario.interventions):
+        out += _virus_name(iv, f"interventions.{i}", scenario.parameters)
     out += _gcsf_timing(scenario)
     out += _ac_pairing(scenario)
     return out
