@@ -132,3 +132,30 @@ def test_the_iron_model_exports_to_sbml_that_libroadrunner_runs_alike() -> None:
     assert np.max(np.abs(theirs - ours) / scale) < 1e-4
     plasma = model.state_names.index("plasma_iron_mg")
     assert ours[20, plasma] < 0.8 * ours[0, plasma]  # the donation's demand drew plasma iron down: the check bites
+
+
+def test_the_second_iron_refit_is_read_by_its_registered_rule_and_not_adopted() -> None:
+    """Branch iron33b's joint fit (docs/fit_iron_limit.py; rule in docs/model.md, 'Second refit'): the stored report's
+    verdict follows from its own numbers, and, not adopted, the shipped values are the cited/assumed ones."""
+    import json
+    from pathlib import Path
+
+    from hemasim.parameters import healthy_adult_parameters
+
+    report = json.loads((Path(__file__).resolve().parents[1] / "docs" / "images" / "iron_limit_fit.json")
+                        .read_text(encoding="utf-8"))
+    fit, rule = report["fit"], report["rule"]
+    assert rule["residuals_ok"] == (fit["weighted_ss"] <= 5.991)
+    assert rule["falz_within_step"] == (fit["falz_weighted_ss"] <= 2.3028 + 3.841)
+    for name, prof in report["profiles"].items():
+        ss = np.array(prof["ss"])
+        assert ss.min() >= fit["weighted_ss"] - 1e-6, name  # the fit is the best the profile found
+        assert prof["closed"] == bool(ss[0] - fit["weighted_ss"] > 3.841 and ss[-1] - fit["weighted_ss"] > 3.841)
+    assert rule["all_profiles_closed"] == all(p["closed"] for p in report["profiles"].values())
+    assert rule["adopt"] == (rule["residuals_ok"] and rule["all_profiles_closed"] and rule["falz_within_step"])
+    assert not rule["adopt"]
+    p = healthy_adult_parameters()
+    assert p.value("erythroid_iron_half_saturation_share") == 0.25
+    assert p.value("erythroid_iron_limit_hill") == 2.0
+    assert p.value("storage_iron_max_release_rate_per_day") == pytest.approx(1.5 * 20.0 / 800.0)
+    assert p.value("erythroid_feedback_log_slope") == pytest.approx(3.163, abs=0.005)
