@@ -5,7 +5,7 @@ red cells, drained by the marrow's haemoglobin synthesis, which is limited when 
 States (mg): S storage iron, T plasma iron. Fluxes (mg/day):
 
     absorption      A0 (1 + cA) / (1 + cA S/S0)            into T    cA = Amax/A0 - 1
-    oral iron       f dose (while taken)                    into T    (hemasim.interventions.iron)
+    oral iron       Amax min(dose/D_sat, 1) (while taken)   into T    (hemasim.interventions.iron)
     basal loss      (A0/S0) S                               out of S
     store release   kR S (1 + cR) / (1 + cR T/T0)           S -> T    cR = kRmax/kR - 1
     store uptake    kU T                                    T -> S    kU = (kR S0 + A0)/T0 (balance at rest)
@@ -121,5 +121,8 @@ class IronBalance:
                        {STORAGE: 1.0, PLASMA: 1.0, **dict.fromkeys(red_cells, q)}),
             Observable("iron_absorbed_mg_per_day", "mg/day", "dietary iron absorbed per day",
                        fluxes={"iron_absorption": 1.0}),
+            # the erythron iron turnover: the ferrokinetic measure of marrow red-cell production (branch iron33b)
+            Observable("marrow_iron_uptake_mg_per_day", "mg/day", "iron taken up by the erythroid marrow per day",
+                       fluxes={"iron_marrow_uptake": 1.0}),
         ]
         return m, {PROLIFERATION_FLOW: ("iron_supply_limit",)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from pydantic import Field
 
 from hemasim.events import Event
@@ -80,7 +81,9 @@ class IronBalanceSpec(InterventionSpec):
 
 
 class _OralIron:
-    """The supplement's absorbed iron: dose x absorbed fraction per day into plasma iron, while it is taken."""
+    """The supplement's absorbed iron per day into plasma iron, while it is taken: Amax min(D / D_sat, 1) - the same
+    for 19 and 38 mg/day (Bialkowski 2017), so it saturates (hepcidin raised by each dose lowers the next dose's
+    fractional absorption)."""
 
     def __init__(self, spec: OralIronSpec) -> None:
         self.spec = spec
@@ -92,9 +95,10 @@ class _OralIron:
         m = Module("oral_iron")
         window = "oral_iron_taken"
         m.feedbacks.append(Feedback(window, FeedbackKind.WINDOW, (s.day, s.day + s.duration_days)))
+        saturation = np.minimum(s.elemental_iron_mg_per_day / ctx.p("oral_iron_saturating_dose_mg"), 1.0)
         m.flow("oral_iron_absorption", "absorption", None, PLASMA,
-               s.elemental_iron_mg_per_day * ctx.p("oral_iron_absorbed_fraction"), feedbacks=(window,),
-               parameters=("oral_iron_absorbed_fraction",))
+               ctx.p("oral_iron_absorbed_max_mg_per_day") * saturation, feedbacks=(window,),
+               parameters=("oral_iron_absorbed_max_mg_per_day", "oral_iron_saturating_dose_mg"))
         return m, {}
 
 
