@@ -45,3 +45,87 @@ def test_the_docetaxel_cycle_table_of_drugs_md_gives_the_runs_numbers():
         for row, name in names.items():
             value = readouts[f"{kind}_docetaxel_{name}"].measure()  # type: ignore[attr-defined]
             assert _agrees(rows[row][column], value), (kind, row, rows[row][column], value)
+
+
+_SET = """name: {name}
+drug: mytaxane
+description: A user's cytotoxic (test).
+routes: [iv_infusion]
+references:
+  Me2026: {{authors: Me, year: 2026, title: notes, journal: unpublished}}
+molar_mass_g_per_mol: {{value: 600.0, assumed: test}}
+pk:
+  central_volume_L: {{value: 20.0, assumed: test}}
+  clearance_L_per_h: {{value: 30.0, assumed: test}}
+effects:
+  - acts_on: proliferation
+    lineages: [neutrophil]
+    model: linear
+    full_model:
+      slope_L_per_umol: {{value: 10.0, assumed: test}}
+      lineages: [neutrophil]
+      stages: [committed_progenitors, dividing_precursors]
+"""
+
+
+def _regimen(drugs: str) -> str:
+    return ("name: mine\ndescription: test\nphases:\n  - cycle_length_days: {value: 21, assumed: test}\n"
+            "    cycles: {value: 2, assumed: test}\n    drugs:\n" + drugs)
+
+
+_MINE = ("      - {drug_set: mytaxane_user.yaml, route: iv_infusion, dose_mg_per_m2: {value: 75, assumed: t}, "
+         "infusion_hours: {value: 1, assumed: t}}\n")
+
+
+@pytest.mark.parametrize(("drugs", "said"), [
+    # a drug-set file that is not there (a typo in its name)
+    (_MINE.replace("mytaxane_user.yaml", "mytaxane_usr.yaml"), "phases.0.drugs.0.drug_set: "),
+    # a route the set does not allow
+    (_MINE.replace("route: iv_infusion", "route: iv_bolus").replace(
+        ", infusion_hours: {value: 1, assumed: t}", ""), "phases.0.drugs.0.route: 'iv_bolus' is not a route"),
+    # an infusion without its length
+    (_MINE.replace(", infusion_hours: {value: 1, assumed: t}", ""), "phases.0.drugs.0.infusion_hours: required"),
+    # a set without PK
+    ("      - {drug_set: paclitaxel_friberg2002, route: iv_infusion, dose_mg_per_m2: {value: 175, assumed: t}, "
+     "infusion_hours: {value: 3, assumed: t}}\n", "'paclitaxel_friberg2002' has no PK model"),
+], ids=["missing_set_file", "route_refused", "infusion_length_missing", "no_pk"])
+def test_drugs_checks_a_regimen_file_as_a_scenario_reads_it(tmp_path: Path, drugs: str, said: str):
+    """`hemasim drugs my_regimen.yaml` printed a regimen whose drug set did not exist, whose route the set refused,
+    an infusion without its length and a set without PK, all of which a scenario giving the regimen refused; the
+    help says it checks the file as a scenario would read it (ux33c)."""
+    from hemasim.cli.app import app
+
+    (tmp_path / "mytaxane_user.yaml").write_text(_SET.format(name="mytaxane_user"), encoding="utf-8")
+    path = tmp_path / "mine.yaml"
+    path.write_text(_regimen(drugs), encoding="utf-8")
+    res = CliRunner().invoke(app, ["drugs", str(path)], env={"COLUMNS": "300"})
+    assert res.exit_code == 2, res.output
+    assert f"{path}: " in res.output and said in res.output, res.output
+    path.write_text(_regimen(_MINE), encoding="utf-8")  # the same file, right: printed
+    res = CliRunner().invoke(app, ["drugs", str(path)], env={"COLUMNS": "300"})
+    assert res.exit_code == 0 and "mine (combination regimen" in res.output, res.output
+
+
+def _scenario(block: dict) -> dict:
+    return {"name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+            "duration_days": 30, "interventions": [block]}
+
+
+@pytest.mark.parametrize(("block", "said"), [
+    ({"kind": "chemotherapy", "drug_set": "pegfilgrastim_melhem2017", "dose_mg": 6, "route": "subcutaneous",
+      "schedule": {"days": [1]}}, "'pegfilgrastim_melhem2017' stimulates blood formation"),
+    ({"kind": "gcsf", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75, "route": "iv_infusion",
+      "infusion_hours": 1, "schedule": {"days": [0]}}, "'docetaxel_kloft2006' is not a G-CSF (it kills"),
+    ({"kind": "gcsf", "drug_set": "carboplatin_zandvliet2008", "dose_mg_per_m2": 400, "route": "iv_infusion",
+      "infusion_hours": 1, "schedule": {"days": [0]}}, "is not a G-CSF (it has no effect on blood cells"),
+], ids=["gcsf_as_chemotherapy", "cytotoxic_as_gcsf", "pk_only_as_gcsf"])
+def test_a_drug_set_under_the_other_kind_is_refused(block: dict, said: str):
+    """Pegfilgrastim as `kind: chemotherapy` ran (its doses obeyed the dose rules, no CD34+ mobilisation), docetaxel
+    as `kind: gcsf` ran too (its concentration mobilised CD34+ cells as G-CSF's does): a regimen file's drug without
+    `kind: gcsf` is a chemotherapy, so pegfilgrastim there met this silently (ux33c)."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    with pytest.raises(ScenarioError, match=re.escape(said)):
+        parse_scenario(_scenario(block), source="t")
+    right = dict(block, kind="gcsf" if block["kind"] == "chemotherapy" else "chemotherapy")
+    parse_scenario(_scenario(right), source="t")  # the same block under its kind is taken

@@ -147,12 +147,22 @@ def _show_regimen_file(console: Any, path: Path) -> bool:
     except YamlInputError:
         return False  # the drug-set loader says what is wrong with the file
     if isinstance(data, dict) and "phases" in data:
+        from pydantic import ValidationError
+
+        from hemasim._schema import validation_problems
+        from hemasim.interventions.chemo_regimen import ChemoRegimenSpec
         from hemasim.pharmacology.chemo_regimens import RegimenError, load_chemo_regimen
 
         try:
-            _show_chemo_regimen(console, load_chemo_regimen(path), str(path))
+            reg = load_chemo_regimen(path)
+            # each drug as a scenario gives it (its set loaded, route, PK, infusion length): the file alone passed a
+            # drug-set path that does not exist or a route its set refuses, which the scenario then refused (ux33c)
+            ChemoRegimenSpec.model_validate({"kind": "chemotherapy_regimen", "regimen": str(path)})
         except RegimenError as err:
             raise fail(str(err)) from None
+        except ValidationError as err:
+            raise fail(validation_problems(err)[0].removeprefix("regimen: ")) from None
+        _show_chemo_regimen(console, reg, str(path))
         return True
     if isinstance(data, dict) and "components" in data:
         from hemasim.pharmacology.conditioning import RegimenError as ConditioningError

@@ -353,7 +353,11 @@ class DosedSpec(InterventionSpec):
                              f"({(ds.pk_missing_reason or '').strip()})")
         if (self.route == "iv_infusion") != (self.infusion_hours is not None):
             raise ValueError("infusion_hours: required for route iv_infusion and only for it")
+        self._kind_fits(ds)
         return self
+
+    def _kind_fits(self, ds: DrugSet) -> None:
+        """A ValueError when ``ds`` is not a drug of this kind (the set read once, here, with the checks above)."""
 
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
