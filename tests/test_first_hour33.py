@@ -129,3 +129,19 @@ def test_a_drug_set_under_the_other_kind_is_refused(block: dict, said: str):
         parse_scenario(_scenario(block), source="t")
     right = dict(block, kind="gcsf" if block["kind"] == "chemotherapy" else "chemotherapy")
     parse_scenario(_scenario(right), source="t")  # the same block under its kind is taken
+
+
+def test_the_cohort_report_lists_the_interventions_given():
+    """A cohort report showed the scenario's description and population, not its interventions: a docetaxel cohort
+    given 75 mg/m2 read "Docetaxel 100 mg/m2" (the description of the example it was copied from) and nowhere the
+    dose given (ux33c). It lists them as the single run's report does."""
+    from html import unescape
+
+    from hemasim.report.html import render_cohort_report
+
+    scenario = {"name": "c", "description": "Docetaxel 100 mg/m2 every 21 days.",
+                "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75,
+                                   "route": "iv_infusion", "infusion_hours": 1,
+                                   "schedule": {"start_day": 0, "every_days": 21, "cycles": 3}}]}
+    report = unescape(render_cohort_report({"n_patients": 10, "endpoints": []}, b"", {"scenario": scenario}))
+    assert "Interventions:" in report and "dose 75 mg/m²" in report, report
