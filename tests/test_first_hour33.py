@@ -198,3 +198,11 @@ def test_the_exported_counts_declare_their_units_and_leave_out_what_a_blood_loss
     assert 'id="obs_hemoglobin_g_per_dL"' not in lost and 'id="obs_anc_1e9_per_L"' in lost
     assert "hemoglobin_g_per_dL and rbc_1e12_per_L left out" in lost
     assert 'id="obs_' not in to_sbml(reference_model, initial_state=x0)  # the comparisons' export: states alone
+
+
+def test_the_readme_counts_the_drug_sets_hemasim_drugs_lists():
+    """The README said 20 drug sets where `hemasim drugs` lists 21 (filgrastim_wang2001_v1 came after the count)."""
+    from hemasim.pharmacology import available_drug_sets
+
+    said = re.search(r"(\d+) cited drug sets", (ROOT / "README.md").read_text(encoding="utf-8"))
+    assert said is not None and int(said[1]) == len(available_drug_sets())
