@@ -206,3 +206,28 @@ def test_the_readme_counts_the_drug_sets_hemasim_drugs_lists():
 
     said = re.search(r"(\d+) cited drug sets", (ROOT / "README.md").read_text(encoding="utf-8"))
     assert said is not None and int(said[1]) == len(available_drug_sets())
+
+
+def test_the_own_drug_set_of_drugs_md_loads_and_doses(tmp_path: Path):
+    """docs/drugs.md said "copy a shipped file" and listed the value forms without `fitted` (which the shipped AC sets
+    use) or the `full_model` block: its example of a set of one's own (PK and a full-model kill only) loads, prints,
+    is dosed as chemotherapy, and is refused by the Friberg chain it does not have (ux33c)."""
+    import yaml
+
+    from hemasim.cli.app import app
+    from hemasim.pharmacology import load_drug_set
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    text = (ROOT / "docs" / "drugs.md").read_text(encoding="utf-8")
+    block = text.split("in `mytaxane_2026.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "mytaxane_2026.yaml"
+    path.write_text(block, encoding="utf-8")
+    ds = load_drug_set(path)
+    assert ds.full_model_kill_only and ds.pk is not None and yaml.safe_load(block)["name"] == ds.name
+    res = CliRunner().invoke(app, ["drugs", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and "effects.0.full_model.slope_L_per_umol = 10" in res.output, res.output
+    chemo = {"kind": "chemotherapy", "drug_set": str(path), "dose_mg_per_m2": 75, "route": "iv_infusion",
+             "infusion_hours": 1, "schedule": {"days": [0]}}
+    parse_scenario(_scenario(chemo), source="t")
+    with pytest.raises(ScenarioError, match="friberg"):
+        parse_scenario({**_scenario(chemo), "model": {"kind": "friberg_chain", "drug_set": str(path)}}, source="t")
