@@ -226,6 +226,8 @@ def test_the_own_drug_set_of_drugs_md_loads_and_doses(tmp_path: Path):
     assert ds.full_model_kill_only and ds.pk is not None and yaml.safe_load(block)["name"] == ds.name
     res = CliRunner().invoke(app, ["drugs", str(path)], env={"COLUMNS": "200"})
     assert res.exit_code == 0 and "effects.0.full_model.slope_L_per_umol = 10" in res.output, res.output
+    # what it acts on, as docs/drug_sets.md marks a shipped set (the printout said only what its description said)
+    assert "Full-model kill only: no published chain" in res.output, res.output
     chemo = {"kind": "chemotherapy", "drug_set": str(path), "dose_mg_per_m2": 75, "route": "iv_infusion",
              "infusion_hours": 1, "schedule": {"days": [0]}}
     parse_scenario(_scenario(chemo), source="t")

@@ -40,7 +40,7 @@ def drugs(
     from hemasim.pharmacology import DrugSetError, available_drug_sets, load_drug_set
     from hemasim.pharmacology.chemo_regimens import available_chemo_regimens, load_chemo_regimen
     from hemasim.pharmacology.conditioning import available_regimens, load_regimen
-    from hemasim.pharmacology.table import source_text
+    from hemasim.pharmacology.table import source_text, what_it_acts_on
 
     console = Console(highlight=False)
     if show is None:
@@ -103,6 +103,8 @@ def drugs(
                    f"{', '.join(combined)} (combination), {', '.join(conditioning)} (conditioning)){hint}") from None
     console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")
     console.print(literal(" ".join(ds.description.split())))
+    if (mark := what_it_acts_on(ds)) is not None:  # a user's set says no more than its own description did (ux33c)
+        console.print(f"[bold]{mark[0]}[/bold]: {literal(mark[1])}")
     # one value a paragraph, not a table: the value paths are long, and a table leaves the sources a narrow
     # column at 80 columns
     console.print("\nvalues (path = number, then where it comes from):")
