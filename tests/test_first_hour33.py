@@ -233,3 +233,26 @@ def test_the_own_drug_set_of_drugs_md_loads_and_doses(tmp_path: Path):
     parse_scenario(_scenario(chemo), source="t")
     with pytest.raises(ScenarioError, match="friberg"):
         parse_scenario({**_scenario(chemo), "model": {"kind": "friberg_chain", "drug_set": str(path)}}, source="t")
+
+
+def test_a_list_written_as_one_mapping_and_a_misspelt_regimen_field_say_what_to_write(tmp_path: Path):
+    """A drug set's `peripheral:` written as one compartment's mapping said only "Input should be a valid list"; a
+    regimen's `dose_mg_m2` said "unknown field" and named no field, where a drug set's misspelling is told the field
+    it resembles (ux33c)."""
+    import yaml
+
+    from hemasim.pharmacology.chemo_regimens import RegimenError, load_chemo_regimen
+    from hemasim.pharmacology.drug_sets import DrugSetError, load_drug_set
+
+    data = yaml.safe_load(_SET.format(name="two_comp"))
+    data["pk"]["peripheral"] = {"volume_L": {"value": 100.0, "assumed": "t"},
+                                "intercompartmental_clearance_L_per_h": {"value": 10.0, "assumed": "t"}}
+    (tmp_path / "two_comp.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(DrugSetError, match=r"pk\.peripheral: Input should be a valid list; write it as a list: each "
+                                           r"item on a line of its own starting with '- '"):
+        load_drug_set(tmp_path / "two_comp.yaml")
+    (tmp_path / "mytaxane_user.yaml").write_text(_SET.format(name="mytaxane_user"), encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(_regimen(_MINE.replace("dose_mg_per_m2", "dose_mg_m2")), encoding="utf-8")
+    with pytest.raises(RegimenError, match=r"phases\.0\.drugs\.0\.dose_mg_m2: unknown field .*did you mean "
+                                           r"'dose_mg_per_m2'\?"):
+        load_chemo_regimen(tmp_path / "mine.yaml")
