@@ -256,3 +256,28 @@ def test_a_list_written_as_one_mapping_and_a_misspelt_regimen_field_say_what_to_
     with pytest.raises(RegimenError, match=r"phases\.0\.drugs\.0\.dose_mg_m2: unknown field .*did you mean "
                                            r"'dose_mg_per_m2'\?"):
         load_chemo_regimen(tmp_path / "mine.yaml")
+
+
+@pytest.mark.parametrize(("path", "said"), [
+    (("pk", "clearance_iiv_sd_log"), "not a CV in %: a CV of 30% is sqrt(ln(1 + 0.3^2)) = 0.294"),
+    (("friberg", "iiv_variance", "baseline"), "not a CV in %: a CV of 30% is ln(1 + 0.3^2) = 0.0862"),
+])
+def test_a_variability_written_as_a_cv_in_percent_is_given_its_log_scale_value(tmp_path: Path, path, said: str):
+    """A paper's "CL IIV 30%" written as clearance_iiv_sd_log: 30 was told only that 30 is outside [0, 2] (ux33c)."""
+    import yaml
+
+    from hemasim.pharmacology.drug_sets import DrugSetError, load_drug_set
+
+    data = yaml.safe_load(_SET.format(name="cv_set"))
+    if path[0] == "friberg":  # a chain of its own, as docetaxel_kloft2006's, with the chain's slope
+        data["friberg"] = {"observable": "anc", "baseline_1e9_per_L": {"value": 5.0, "assumed": "t"},
+                           "mean_transit_time_h": {"value": 90.0, "assumed": "t"},
+                           "feedback_gamma": {"value": 0.15, "assumed": "t"}, "iiv_variance": {}}
+        data["effects"][0]["slope_L_per_umol"] = {"value": 10.0, "assumed": "t"}
+    block = data
+    for key in path[:-1]:
+        block = block[key]
+    block[path[-1]] = {"value": 30, "assumed": "t"}
+    (tmp_path / "cv_set.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(DrugSetError, match=re.escape(said)):
+        load_drug_set(tmp_path / "cv_set.yaml")
