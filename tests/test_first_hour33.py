@@ -281,3 +281,25 @@ def test_a_variability_written_as_a_cv_in_percent_is_given_its_log_scale_value(t
     (tmp_path / "cv_set.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(DrugSetError, match=re.escape(said)):
         load_drug_set(tmp_path / "cv_set.yaml")
+
+
+def test_a_data_file_given_in_the_wrong_place_is_named_with_where_it_goes(tmp_path: Path):
+    """A conditioning regimen given as a combination regimen, a regimen as a drug set, a drug set to `hemasim check`:
+    each met a line for every field it lacked ("title: required field is missing; ... phases: unknown field")
+    instead of what the file is and where it goes (ux33c)."""
+    from hemasim.cli.app import app
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    (tmp_path / "mytaxane_user.yaml").write_text(_SET.format(name="mytaxane_user"), encoding="utf-8")
+    (tmp_path / "mine.yaml").write_text(_regimen(_MINE), encoding="utf-8")
+    chemo = {"kind": "chemotherapy", "drug_set": str(tmp_path / "mine.yaml"), "dose_mg_per_m2": 75,
+             "route": "iv_infusion", "infusion_hours": 1, "schedule": {"days": [0]}}
+    with pytest.raises(ScenarioError, match=r"this is a combination regimen \(`phases:`\), not a drug set: give it as "
+                                            r"`regimen: .*mine\.yaml` of a `kind: chemotherapy_regimen` intervention"):
+        parse_scenario(_scenario(chemo), source="t")
+    conditioning = {"kind": "conditioning", "regimen": str(tmp_path / "mytaxane_user.yaml"), "start_day": 0}
+    with pytest.raises(ScenarioError, match=r"this is a drug set \(`drug:` and `routes:`\), not a conditioning "
+                                            r"regimen: give it as `drug_set: "):
+        parse_scenario(_scenario(conditioning), source="t")
+    res = CliRunner().invoke(app, ["check", str(tmp_path / "mine.yaml")], env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and "this is a combination regimen" in res.output and "required" not in res.output

@@ -183,7 +183,7 @@ def _load_file(path: Path) -> ChemoRegimen:
     except YamlInputError as err:
         raise RegimenError(str(err)) from None
     if (other := wrong_file(data, str(path), "a regimen", "a combination regimen has name, description and phases "
-                            "(docs/drugs.md)")) is not None:
+                            "(docs/drugs.md)", kinds=("a combination regimen",))) is not None:
         raise RegimenError(other)
     if not isinstance(data, dict):
         raise RegimenError(f"{path}: a regimen is a mapping of fields")
