@@ -303,3 +303,26 @@ def test_a_data_file_given_in_the_wrong_place_is_named_with_where_it_goes(tmp_pa
         parse_scenario(_scenario(conditioning), source="t")
     res = CliRunner().invoke(app, ["check", str(tmp_path / "mine.yaml")], env={"COLUMNS": "300"})
     assert res.exit_code == 2 and "this is a combination regimen" in res.output and "required" not in res.output
+
+
+def test_the_report_says_how_a_kill_of_ones_own_was_obtained_and_names_its_file(tmp_path: Path):
+    """A set of one's own with an assumed full-model slope read "Fitted marrow kill: mytaxane lower the counts ...
+    what it was fitted on: hemasim drugs mytaxane_user", a command that finds no such shipped set; a carboplatin Cmax
+    read "3.899e+04 ng/mL" beside the report's "13120 ng·h/mL" (ux33c)."""
+    from hemasim.assembly import run_scenario
+    from hemasim.interventions.dosed import fitted_kill_text, peak_text
+    from hemasim.scenario import parse_scenario
+
+    path = tmp_path / "mytaxane_user.yaml"
+    path.write_text(_SET.format(name="mytaxane_user"), encoding="utf-8")
+    chemo = {"kind": "chemotherapy", "drug_set": str(path), "dose_mg_per_m2": 75, "route": "iv_infusion",
+             "infusion_hours": 1, "schedule": {"days": [0]}}
+    carbo = {"kind": "chemotherapy", "drug_set": "carboplatin_zandvliet2008", "dose_mg_per_m2": 400,
+             "route": "iv_infusion", "infusion_hours": 0.5, "schedule": {"days": [0]}}
+    result = run_scenario(parse_scenario({**_scenario(chemo), "duration_days": 3, "interventions": [chemo, carbo]},
+                                         source="t"))
+    line = fitted_kill_text(result)
+    assert line.startswith("Assumed marrow kill: mytaxane lowers the counts here by a kill in the full model only")
+    assert line.endswith(f"its slope assumed; where it comes from: hemasim drugs {path}."), line
+    peaks = peak_text(result)
+    assert "e+" not in peaks and re.search(r"carboplatin Cmax \d{5} ng/mL", peaks), peaks
