@@ -326,3 +326,13 @@ def test_the_report_says_how_a_kill_of_ones_own_was_obtained_and_names_its_file(
     assert line.endswith(f"its slope assumed; where it comes from: hemasim drugs {path}."), line
     peaks = peak_text(result)
     assert "e+" not in peaks and re.search(r"carboplatin Cmax \d{5} ng/mL", peaks), peaks
+
+
+def test_drugs_names_the_file_a_bare_name_meant(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`hemasim drugs mytaxane_user` beside mytaxane_user.yaml listed the shipped names only (ux33c)."""
+    from hemasim.cli.app import app
+
+    (tmp_path / "mytaxane_user.yaml").write_text(_SET.format(name="mytaxane_user"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["drugs", "mytaxane_user"], env={"COLUMNS": "300"})
+    assert res.exit_code == 2 and "a file of that name is here: hemasim drugs mytaxane_user.yaml" in res.output

@@ -99,6 +99,10 @@ def drugs(
         meant = meant_regimen(show)
         hint = known_name_hint(show, sets, [*combined, *conditioning]) or (f"; did you mean {meant!r}?" if meant
                                                                            else "")
+        # a file of one's own named without its extension was told only the shipped names (ux33c), where a
+        # scenario's bare name of a file beside it is told the name to write
+        here = next((f"{show}{ext}" for ext in (".yaml", ".yml") if Path(f"{show}{ext}").is_file()), None)
+        hint = f"; a file of that name is here: hemasim drugs {here}" if here else hint
         raise fail(f"unknown drug set or regimen {show!r} (drug sets: {', '.join(sets)}; regimens: "
                    f"{', '.join(combined)} (combination), {', '.join(conditioning)} (conditioning)){hint}") from None
     console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")
