@@ -422,6 +422,10 @@ def share_text(value: object, bound: object) -> str:
     return f"; a fraction: write {value / 100:g} for {value:g}%"
 
 
+#: how to write a list that was written as one mapping
+LIST_ITEMS = "; write it as a list: each item on a line of its own starting with '- ' (as the shipped files do)"
+
+
 def field_hints(lines: list[str], err: ValidationError, model: type[BaseModel], drop: Iterable[str] = ()) -> list[str]:
     """``lines`` (from :func:`validation_problems` with the same ``drop``) with the hints every schema shares added
     to the line of their error: an unknown field's allowed fields (:func:`unknown_field_hint`, unless the line
@@ -437,6 +441,9 @@ def field_hints(lines: list[str], err: ValidationError, model: type[BaseModel], 
         if (e["type"] in ("float_parsing", "int_parsing") and isinstance(e.get("input"), str)
                 and NUMBER_WITH_UNIT.fullmatch(e["input"]) and "the unit is" not in line):
             return line + NUMBER_ALONE
+        if e["type"] == "list_type" and isinstance(e.get("input"), dict) and "starting with '- '" not in line:
+            # a drug set's `peripheral:` written as one mapping said only "Input should be a valid list" (ux33c)
+            return line + LIST_ITEMS
         return None
 
     return hint_lines(lines, err, drop, hint)

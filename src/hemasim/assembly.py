@@ -277,5 +277,5 @@ def export_scenario_sbml(scenario: Scenario) -> tuple[str, list[str]]:
     parts = assemble(scenario)
     model = parts.model.compile()
     events = [e for ev in parts.events for e in ev.expand()]
-    text = to_sbml(model, events, initial_state=steady_state(model))
+    text = to_sbml(model, events, initial_state=steady_state(model), observables=True)
     return text, validate_sbml(text)

@@ -40,7 +40,7 @@ def drugs(
     from hemasim.pharmacology import DrugSetError, available_drug_sets, load_drug_set
     from hemasim.pharmacology.chemo_regimens import available_chemo_regimens, load_chemo_regimen
     from hemasim.pharmacology.conditioning import available_regimens, load_regimen
-    from hemasim.pharmacology.table import source_text
+    from hemasim.pharmacology.table import source_text, what_it_acts_on
 
     console = Console(highlight=False)
     if show is None:
@@ -99,10 +99,16 @@ def drugs(
         meant = meant_regimen(show)
         hint = known_name_hint(show, sets, [*combined, *conditioning]) or (f"; did you mean {meant!r}?" if meant
                                                                            else "")
+        # a file of one's own named without its extension was told only the shipped names (ux33c), where a
+        # scenario's bare name of a file beside it is told the name to write
+        here = next((f"{show}{ext}" for ext in (".yaml", ".yml") if Path(f"{show}{ext}").is_file()), None)
+        hint = f"; a file of that name is here: hemasim drugs {here}" if here else hint
         raise fail(f"unknown drug set or regimen {show!r} (drug sets: {', '.join(sets)}; regimens: "
                    f"{', '.join(combined)} (combination), {', '.join(conditioning)} (conditioning)){hint}") from None
     console.print(f"[bold]{literal(ds.name)}[/bold] ({literal(ds.drug)}; routes: {literal(', '.join(ds.routes))})")
     console.print(literal(" ".join(ds.description.split())))
+    if (mark := what_it_acts_on(ds)) is not None:  # a user's set says no more than its own description did (ux33c)
+        console.print(f"[bold]{mark[0]}[/bold]: {literal(mark[1])}")
     # one value a paragraph, not a table: the value paths are long, and a table leaves the sources a narrow
     # column at 80 columns
     console.print("\nvalues (path = number, then where it comes from):")
@@ -147,12 +153,22 @@ def _show_regimen_file(console: Any, path: Path) -> bool:
     except YamlInputError:
         return False  # the drug-set loader says what is wrong with the file
     if isinstance(data, dict) and "phases" in data:
+        from pydantic import ValidationError
+
+        from hemasim._schema import validation_problems
+        from hemasim.interventions.chemo_regimen import ChemoRegimenSpec
         from hemasim.pharmacology.chemo_regimens import RegimenError, load_chemo_regimen
 
         try:
-            _show_chemo_regimen(console, load_chemo_regimen(path), str(path))
+            reg = load_chemo_regimen(path)
+            # each drug as a scenario gives it (its set loaded, route, PK, infusion length): the file alone passed a
+            # drug-set path that does not exist or a route its set refuses, which the scenario then refused (ux33c)
+            ChemoRegimenSpec.model_validate({"kind": "chemotherapy_regimen", "regimen": str(path)})
         except RegimenError as err:
             raise fail(str(err)) from None
+        except ValidationError as err:
+            raise fail(validation_problems(err)[0].removeprefix("regimen: ")) from None
+        _show_chemo_regimen(console, reg, str(path))
         return True
     if isinstance(data, dict) and "components" in data:
         from hemasim.pharmacology.conditioning import RegimenError as ConditioningError

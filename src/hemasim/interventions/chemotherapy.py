@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
 from hemasim.events import Event
 from hemasim.interventions.base import EventContext, register
 from hemasim.interventions.dosed import DosedSpec, Rule, Schedule
+
+if TYPE_CHECKING:
+    from hemasim.pharmacology.drug_sets import DrugSet
 
 __all__ = ["ChemotherapySpec"]
 
@@ -21,6 +24,14 @@ class ChemotherapySpec(DosedSpec):
     schedule: Schedule
     rules: list[Rule] = Field(default_factory=list)
 
+
+    def _kind_fits(self, ds: DrugSet) -> None:
+        if ds.effects and not any(e.acts_on == "proliferation" for e in ds.effects):
+            # a G-CSF given as chemotherapy ran without a word: its doses obeyed the dose rules and counted as
+            # cycles, and it mobilised no CD34+ cells (ux33c)
+            raise ValueError(f"drug_set: {ds.name!r} stimulates blood formation (its effects act on "
+                             f"{', '.join(dict.fromkeys(e.acts_on for e in ds.effects))}), it kills nothing: "
+                             "give it as kind: gcsf")
 
     @model_validator(mode="after")
     def _schedule_ok(self) -> ChemotherapySpec:

@@ -33,6 +33,7 @@ from hemasim.interventions.base import (
 if TYPE_CHECKING:
     from hemasim.pharmacology.dosing import DoseRule, Regimen
     from hemasim.pharmacology.drug_sets import DrugSet
+    from hemasim.pharmacology.drug_sets import Value as DrugSetValue
     from hemasim.simulation import Result
 
 __all__ = ["DosedSpec", "Rule", "Schedule", "dosed_interventions", "drug_set_of"]
@@ -207,15 +208,24 @@ def fitted_kill_text(result: Result, dosing: Dosing | None = None) -> str:
     scenario = result.record.scenario
     if scenario is None or scenario.model.kind != "full":
         return ""
-    family = _endpoints_of(run_dosing(result) if dosing is None else dosing)
+    dosing = run_dosing(result) if dosing is None else dosing
+    family = _endpoints_of(dosing)
     fitted = [ds for ds in family.sets.values() if ds.full_model_kill_only] if family is not None else []
     if not fitted:
         return ""
     drugs = " and ".join(ds.drug for ds in fitted)
     ac = all(ds.name in AC_PAIRED_KILL for ds in fitted)
-    if not ac:  # a set of one's own of that kind: its own fit's data, as `hemasim drugs NAME` prints it
-        return (f"Fitted marrow kill: {drugs} lower the counts here by a kill fitted in the full model (no published "
-                "chain); what it was fitted on: hemasim drugs " + ", ".join(ds.name for ds in fitted) + ".")
+    if not ac:  # a set of one's own of that kind: where its kill comes from, as `hemasim drugs FILE` prints it
+        # it read "Fitted marrow kill: mytaxane lower the counts" over an assumed slope, and named `hemasim drugs
+        # mytaxane_user2026`, which is no shipped set: the file is what the scenario gave (ux33c)
+        given = {ds.name: iv.drug_set for iv, ds in dosing}
+        kinds = {_provenance(e.full_model.slope_L_per_umol) for ds in fitted for e in ds.effects
+                 if e.full_model is not None}
+        how = " or ".join(sorted(kinds))
+        verb = "lowers" if len(fitted) == 1 else "lower"
+        return (f"{how[0].upper()}{how[1:]} marrow kill: {drugs} {verb} the counts here by a kill in the full model "
+                f"only (no published chain), its slope {how}; where it comes from: "
+                + ", ".join(f"hemasim drugs {given.get(ds.name, ds.name)}" for ds in fitted) + ".")
     alone = ("; given without its partner, as here, its kill is not calibrated" if len(fitted) == 1 else "")
     verb = "lowers" if len(fitted) == 1 else "lower"
     return (f"Fitted marrow kill: {drugs} {verb} the counts here by one kill scale fitted on one figure: Ahmed "
@@ -225,6 +235,12 @@ def fitted_kill_text(result: Result, dosing: Dosing | None = None) -> str:
             "day and length of the AC nadirs were not fitted, and no published AC nadir found so far checks them "
             "(prediction C11, an ANC below 1.0e9/L in cycle 1, passes at any kill the fit allows): "
             "docs/chemotherapy_full_model.md, 'AC'.")
+
+
+def _provenance(v: DrugSetValue) -> str:
+    """How a drug-set value was obtained, in a word: fitted, assumed, derived or cited."""
+    return next(k for k in ("fitted", "assumed", "derived") if getattr(v, k) is not None) if v.source is None \
+        else "cited"
 
 
 def drug_notes(result: Result, dosing: Dosing | None = None) -> list[str]:
@@ -268,7 +284,7 @@ def peak_text(result: Result, dosing: Dosing | None = None) -> str:
             continue
         auc = float(result.observable(auc_observable(drug))[-1])
         when = f"day {day_text(day, hours=False)}{_after_dose(result, drug, day)}"
-        parts.append(f"{drug} Cmax {cmax:.4g} ng/mL on {when} (cumulative AUC "
+        parts.append(f"{drug} Cmax {value_text('ng/mL', cmax)} ng/mL on {when} (cumulative AUC "
                      f"{value_text(DRUG_UNITS['cumulative_auc'], auc)} ng·h/mL)")
     if not parts:
         return ""
@@ -353,7 +369,11 @@ class DosedSpec(InterventionSpec):
                              f"({(ds.pk_missing_reason or '').strip()})")
         if (self.route == "iv_infusion") != (self.infusion_hours is not None):
             raise ValueError("infusion_hours: required for route iv_infusion and only for it")
+        self._kind_fits(ds)
         return self
+
+    def _kind_fits(self, ds: DrugSet) -> None:
+        """A ValueError when ``ds`` is not a drug of this kind (the set read once, here, with the checks above)."""
 
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:

@@ -3,13 +3,16 @@ course that stops when ANC has recovered."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
 from hemasim.events import Event
 from hemasim.interventions.base import EventContext, ExtensionOrder, ExtensionRequest, Strict, register
 from hemasim.interventions.dosed import RULE_OBSERVABLES, DosedSpec, Schedule, drug_set_of
+
+if TYPE_CHECKING:
+    from hemasim.pharmacology.drug_sets import DrugSet
 
 __all__ = ["GcsfSpec", "OnDemand"]
 
@@ -31,6 +34,13 @@ class GcsfSpec(DosedSpec):
     schedule: Schedule | None = None
     on_demand: OnDemand | None = None
 
+
+    def _kind_fits(self, ds: DrugSet) -> None:
+        if not any(e.acts_on in ("production", "maturation_speed") for e in ds.effects):
+            # a cytotoxic given as G-CSF ran without a word: the dose rules did not apply to it and its plasma
+            # concentration mobilised CD34+ cells as G-CSF's does (ux33c)
+            what = "has no effect on blood cells (PK only)" if ds.pk_only else "kills dividing cells"
+            raise ValueError(f"drug_set: {ds.name!r} is not a G-CSF (it {what}): give it as kind: chemotherapy")
 
     @model_validator(mode="after")
     def _one_way(self) -> GcsfSpec:

@@ -79,6 +79,47 @@ def flow_rate_formula(model: CompiledModel, f: int) -> str:
     return " * ".join(factors)
 
 
+# An observable's unit and its weight's, as SBML unit parts (kind, exponent, multiplier): the observable is its weight
+# times an amount (items: cells, or ug of a drug) or a flow's flux (items/day), so the weight's unit is the
+# observable's over an item; "cells/day" reads fluxes and "cells" amounts, both with dimensionless weights.
+# A unit not here is exported without a declared unit (libSBML cannot check it then).
+_L, _G, _S, _I = "litre", "gram", "second", "item"
+_OBSERVABLE_UNITS: dict[str, tuple[tuple[tuple[str, int, float], ...], tuple[tuple[str, int, float], ...]]] = {
+    "1e9/L": (((_I, 1, 1e9), (_L, -1, 1.0)), ((_L, -1, 1e-9),)),
+    "1e12/L": (((_I, 1, 1e12), (_L, -1, 1.0)), ((_L, -1, 1e-12),)),
+    "cells/uL": (((_I, 1, 1.0), (_L, -1, 1e-6)), ((_L, -1, 1e-6),)),
+    "TREC/uL": (((_I, 1, 1.0), (_L, -1, 1e-6)), ((_L, -1, 1e-6),)),
+    "TCID50/mL": (((_I, 1, 1.0), (_L, -1, 1e-3)), ((_L, -1, 1e-3),)),
+    "g/dL": (((_G, 1, 1.0), (_L, -1, 0.1)), ((_G, 1, 1.0), (_L, -1, 0.1), (_I, -1, 1.0))),
+    "ng/mL": (((_G, 1, 1e-9), (_L, -1, 1e-3)), ((_G, 1, 1e-9), (_L, -1, 1e-3), (_I, -1, 1.0))),
+    "ng*h/mL": (((_G, 1, 1e-9), (_S, 1, 3600.0), (_L, -1, 1e-3)),
+                ((_G, 1, 1e-9), (_S, 1, 3600.0), (_L, -1, 1e-3), (_I, -1, 1.0))),
+    "cells": (((_I, 1, 1.0),), ()), "clonotypes": (((_I, 1, 1.0),), ()), "CFU": (((_I, 1, 1.0),), ()),
+    "cells/day": (((_I, 1, 1.0), (_S, -1, 86400.0)), ()),
+    "1": ((), ((_I, -1, 1.0),)), "AU": ((), ((_I, -1, 1.0),)),
+}
+
+
+def _unit_id(unit: str, weight: bool = False) -> str:
+    """The SBML id of an observable's unit (``unit_1e9_per_L``) or of its weights' (``unit_1e9_per_L_weight``);
+    ``dimensionless`` where it has no parts."""
+    if not _OBSERVABLE_UNITS[unit][1 if weight else 0]:
+        return "dimensionless"
+    text = unit.replace("/", "_per_").replace("*", "_")
+    return f"unit_{''.join(c if c.isalnum() else '_' for c in text)}{'_weight' if weight else ''}"
+
+
+def observable_formula(model: CompiledModel, i: int) -> str:
+    """SBML formula of observable ``i``: its weights times the amounts and flows' fluxes it reads, as hemasim's
+    ``CompiledModel.observables`` (which also clamps a negative amount at 0); each weight carries its unit where
+    :data:`_OBSERVABLE_UNITS` knows the observable's."""
+    unit = model.observable_units[i]
+    tag = f" {_unit_id(unit, weight=True)}" if unit in _OBSERVABLE_UNITS else ""
+    terms = [f"{number(float(w))}{tag} * {model.state_names[j]}" for j, w in model.obs_weights.state_terms[i]]
+    terms += [f"{number(float(w))}{tag} * ({flow_rate_formula(model, f)})" for f, w in model.obs_weights.flux_terms[i]]
+    return " + ".join(terms) or "0"
+
+
 def sbml_parameter_values(model: CompiledModel) -> dict[str, float]:
     """Every constant SBML parameter of ``to_sbml(model)`` and its value for this (single) patient.
 
@@ -218,6 +259,36 @@ class _Writer:
                 self.reaction(f"r_{fname}", reactant, product, mod, law, dois)
         return all_dois
 
+    def observables(self, model: CompiledModel, events: Sequence[Event]) -> list[str]:
+        """Each observable as a parameter ``obs_NAME`` (in its own unit) set by an assignment rule; returns those
+        left out: after a whole-blood loss hemasim reads the red-cell concentrations over the plasma-refilled blood
+        volume (hemasim.plasma_refill), outside the equations, so the file's would differ (by 13% after a
+        donation): they are not written."""
+        from hemasim.events import BloodLoss
+        from hemasim.plasma_refill import is_diluted
+
+        kinds = {_L: self.libsbml.UNIT_KIND_LITRE, _G: self.libsbml.UNIT_KIND_GRAM,
+                 _S: self.libsbml.UNIT_KIND_SECOND, _I: self.libsbml.UNIT_KIND_ITEM}
+        defined = {"dimensionless"}
+        loss = any(isinstance(ev, BloodLoss) for ev in events)
+        left_out = [name for name in model.observable_names if loss and is_diluted(name)]
+        for i, name in enumerate(model.observable_names):
+            if name in left_out:
+                continue
+            unit = model.observable_units[i]
+            p = self.m.createParameter()
+            p.setId(f"obs_{name}")
+            p.setName(f"{name} ({unit})")
+            p.setConstant(False)
+            if unit in _OBSERVABLE_UNITS:
+                for weight, parts in ((False, _OBSERVABLE_UNITS[unit][0]), (True, _OBSERVABLE_UNITS[unit][1])):
+                    if (uid := _unit_id(unit, weight)) not in defined:
+                        self.unit(uid, [(kinds[k], e, m) for k, e, m in parts])
+                        defined.add(uid)
+                p.setUnits(_unit_id(unit))
+            self.rule(f"obs_{name}", observable_formula(model, i))
+        return left_out
+
     def events(self, model: CompiledModel, events: Sequence[Event]) -> None:
         """Each event (and each WINDOW switch) as an SBML event; assignments from hemasim.model.sbml_events."""
         for i, ev in enumerate(with_window_breakpoints(model, list(events), float("inf"))):
@@ -234,8 +305,11 @@ class _Writer:
                 ea.setMath(self.libsbml.parseL3Formula(formula))
 
 
-def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: np.ndarray | None = None) -> str:
-    """SBML L3V2 text of ``model`` (a single patient) with ``events``, starting from ``initial_state``."""
+def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: np.ndarray | None = None,
+            observables: bool = False) -> str:
+    """SBML L3V2 text of ``model`` (a single patient) with ``events``, starting from ``initial_state``; with
+    ``observables``, also every observable (the counts a report gives: ``obs_anc_1e9_per_L``...) as a parameter set by
+    an assignment rule, in its unit (off by default: the comparisons and benchmarks integrate the states alone)."""
     import libsbml  # libSBML only when exporting
 
     from hemasim import __version__
@@ -255,6 +329,14 @@ def to_sbml(model: CompiledModel, events: Sequence[Event] = (), initial_state: n
     values = sbml_parameter_values(model)
     writer.signals_and_feedbacks(model, values)
     all_dois = writer.flows(model, values)
+    if observables:
+        left_out = writer.observables(model, events)
+        m.setNotes(f'<body xmlns="http://www.w3.org/1999/xhtml"><p>Exported by hemasim {__version__}. Time in days, '
+                   "amounts in cells (a drug's in micrograms). The parameters obs_NAME are the counts hemasim reports "
+                   "(their units declared; obs_anc_1e9_per_L is the ANC in 1e9/L)"
+                   + (f"; {' and '.join(left_out)} left out: after a blood loss hemasim reads them over the "
+                      "plasma-refilled blood volume, outside these equations" if left_out else "")
+                   + ". Parameters and their sources: see the hemasim run record.</p></body>", True)
     writer.events(model, events)
     _annotate(m, sorted(all_dois), qualifier="bqmodel")
     return libsbml.writeSBMLToString(doc)

@@ -26,7 +26,7 @@ from typing import Annotated, Literal, cast
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
-from hemasim._schema import MAX_DURATION_DAYS, StrictData, suggestions, validation_problems
+from hemasim._schema import MAX_DURATION_DAYS, StrictData, field_hints, suggestions, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
 from hemasim.pharmacology.drug_sets import ReferenceSpec, Value, unknown_reference
 
@@ -158,8 +158,10 @@ def _range_text(key: str) -> str | None:
 
 def _format(err: ValidationError) -> str:
     """The first problem, as a scenario's are written (a number's error names its bounds)."""
-    return validation_problems(err, unknown_field="unknown field (see docs/drugs.md, combination regimens)",
-                               model=ChemoRegimen, range_of=_value_range)[0]
+    lines = validation_problems(err, unknown_field="unknown field (see docs/drugs.md, combination regimens)",
+                                model=ChemoRegimen, range_of=_value_range)
+    # the hints a drug set's errors carry: an unknown field's allowed fields (a regimen's `dose_mg_m2` named none)
+    return field_hints(lines, err, ChemoRegimen)[0]
 
 
 def _value_range(loc: tuple[int | str, ...]) -> str | None:
@@ -181,7 +183,7 @@ def _load_file(path: Path) -> ChemoRegimen:
     except YamlInputError as err:
         raise RegimenError(str(err)) from None
     if (other := wrong_file(data, str(path), "a regimen", "a combination regimen has name, description and phases "
-                            "(docs/drugs.md)")) is not None:
+                            "(docs/drugs.md)", kinds=("a combination regimen",))) is not None:
         raise RegimenError(other)
     if not isinstance(data, dict):
         raise RegimenError(f"{path}: a regimen is a mapping of fields")

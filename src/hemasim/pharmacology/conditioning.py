@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from hemasim._file_kinds import wrong_file
-from hemasim._schema import StrictData, location_part, validation_problems
+from hemasim._schema import StrictData, field_hints, location_part, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, load_yaml_text
 from hemasim.events import CellDepletion, Event
 from hemasim.pharmacology.drug_sets import Value
@@ -84,8 +84,8 @@ def _surviving_range(loc: tuple[int | str, ...]) -> str | None:
 
 def _problems(err: ValidationError) -> str:
     # a surviving fraction that is no number names its range, as one outside it does (CellKill._fractions)
-    return "; ".join(validation_problems(err, ("cell_kill", "tbi"), model=ConditioningRegimen,
-                                         range_of=_surviving_range))
+    lines = validation_problems(err, ("cell_kill", "tbi"), model=ConditioningRegimen, range_of=_surviving_range)
+    return "; ".join(field_hints(lines, err, ConditioningRegimen, drop=("cell_kill", "tbi")))
 
 
 def parse_regimen(data: object, source: str) -> ConditioningRegimen:

@@ -447,7 +447,22 @@ def _check_range(path: str, value: float) -> None:
     field, low, high = _plausible_range(path)
     if not low <= value <= high:
         raise ValueError(f"{path}.value: {value:g} is outside the plausible range of {field}, [{low:g}, {high:g}] "
-                         "(docs/drugs.md)")
+                         f"(docs/drugs.md){_cv_hint(field, value, high)}")
+
+
+def _cv_hint(field: str, value: float, high: float) -> str:
+    """For a between-patient variability above its range that reads as a CV in percent (a paper's "CL IIV 30%"
+    written 30, ux33c), the log-scale value the field takes; empty otherwise."""
+    if value <= high or value > 1000:
+        return ""
+    cv = value / 100.0
+    if field == "clearance_iiv_sd_log":
+        return (f"; it is the SD of log clearance, not a CV in %: a CV of {value:g}% is sqrt(ln(1 + {cv:g}^2)) = "
+                f"{math.sqrt(math.log1p(cv * cv)):.3g}")
+    if field == "iiv_variance":
+        return (f"; it is the variance of the log (omega^2, as NONMEM reports it), not a CV in %: a CV of {value:g}% "
+                f"is ln(1 + {cv:g}^2) = {math.log1p(cv * cv):.3g}")
+    return ""
 
 
 def _value_range(loc: tuple[int | str, ...]) -> str | None:

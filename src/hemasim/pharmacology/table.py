@@ -4,7 +4,7 @@ by ``python -m hemasim.pharmacology.table > docs/drug_sets.md``; a test keeps it
 from __future__ import annotations
 
 from hemasim.pharmacology.conditioning import available_regimens, load_regimen
-from hemasim.pharmacology.drug_sets import Value, available_drug_sets, load_drug_set
+from hemasim.pharmacology.drug_sets import DrugSet, Value, available_drug_sets, load_drug_set
 
 
 def source_text(v: Value) -> str:
@@ -19,6 +19,18 @@ def source_text(v: Value) -> str:
     return f"assumed: {v.assumed}"
 
 
+def what_it_acts_on(ds: DrugSet) -> tuple[str, str] | None:
+    """A set that cannot be dosed, acts on nothing, or kills in the full model only: (mark, what it means), as
+    docs/drug_sets.md and `hemasim drugs SET` say it; None for a set with a chain or a stimulating effect."""
+    if ds.pk is None:
+        return "No PK model", " ".join((ds.pk_missing_reason or "").split())
+    if ds.pk_only:
+        return "PK only", "no effect on blood cells (it can be dosed, combined and plotted)."
+    if ds.full_model_kill_only:
+        return "Full-model kill only", "no published chain; its kill acts in the full model, not in a Friberg chain."
+    return None
+
+
 def drug_sets_markdown() -> str:
     lines = ["# Drug sets and conditioning regimens", "",
              "Generated from the shipped data by `python -m hemasim.pharmacology.table > docs/drug_sets.md`;",
@@ -27,13 +39,8 @@ def drug_sets_markdown() -> str:
         ds = load_drug_set(name)
         lines += [f"## `{name}` ({ds.drug})", "", " ".join(ds.description.split()), "",
                   f"Routes: {', '.join(ds.routes)}.", ""]
-        if ds.pk is None:
-            lines += [f"**No PK model**: {' '.join((ds.pk_missing_reason or '').split())}", ""]
-        elif ds.pk_only:
-            lines += ["**PK only**: no effect on blood cells (it can be dosed, combined and plotted).", ""]
-        elif ds.full_model_kill_only:
-            lines += ["**Full-model kill only**: no published chain; its kill acts in the full model, not in a "
-                      "Friberg chain.", ""]
+        if (mark := what_it_acts_on(ds)) is not None:
+            lines += [f"**{mark[0]}**: {mark[1]}", ""]
         lines += ["| value | number | source |", "|---|---|---|"]
         lines += [f"| `{path}` | {v.value:g} | {source_text(v).replace('|', '/')} |" for path, v in ds.values_with_paths()]
         lines += ["", "References:", ""]

@@ -662,7 +662,8 @@ BANDS_CAPTION = ("Line: the median count at each time; shading: where the middle
 
 
 def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: dict[str, Any]) -> str:
-    """Self-contained HTML for a cohort: scenario, endpoint summary table and the bands figure."""
+    """Self-contained HTML for a cohort: scenario (its interventions listed as a single run's report lists them: the
+    description alone read "100 mg/m2" over a cohort given 75, ux33c), endpoint summary table and the bands figure."""
     esc = html.escape
     scen = manifest.get("scenario") or {}
 
@@ -703,6 +704,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
 &middot; {esc(seeds)} &middot; {partitions_text(summary['n_patients'], manifest.get('partition_size'))}</p>
 <p>{esc(str(scen.get('description', '')))}</p>
 <p>Population: {esc(_population_text(scen))}</p>
+<p>Interventions:</p><ul>{interventions_html(scen)}</ul>
 {f'<p class="muted">{esc(note)}</p>' if note else ""}
 {cohort_key_results_html(summary["endpoints"])}
 <h2>Bands over time</h2>
