@@ -273,6 +273,18 @@ def _to_screen(done: dict, groups: list[str], screened_targets: dict[str, list[s
     return [g for g in groups if g not in done["groups"]] + stale, stale, {i for g in stale for i in was.get(g, [])}
 
 
+
+def card_values(card: dict, ids: set[str] | None = None) -> dict[str, float]:
+    """The shipped read-outs of a ``hemasim validate --json`` card, keyed as ``_values_in_child`` keys them (a later
+    check of the same target and read-out replaces an earlier): a reading with no value is NaN - null in the card
+    since its JSON became strict, the NaN token before - so that a read-out that gains a value under a varied parameter
+    still counts as an infinite change (``targeted_screen.add_changes``); a check not covered has no read-out."""
+    import math
+
+    return {f"{t['id']}:{c['readout']}": (math.nan if c["value"] is None else float(c["value"]))
+            for t in card["targets"] if ids is None or t["id"] in ids
+            for c in t["checks"] if c["value"] is not None or c["status"] != "not covered"}
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("parameters", nargs="*")
@@ -308,8 +320,7 @@ def main() -> None:
     if args.base_card is not None:
         card = json.loads(args.base_card.read_text(encoding="utf-8"))
         # keyed as _values_in_child keys them (a later check of the same target and read-out replaces an earlier)
-        out["bases"].setdefault(",".join(reach), {f"{t['id']}:{c['readout']}": float(c["value"]) for t in card["targets"]
-                                                  for c in t["checks"] if c["value"] is not None})
+        out["bases"].setdefault(",".join(reach), card_values(card))
     for name in args.parameters or unseen_parameters():
         groups = [g for g in reach if name in reach[g]["read"]]
         done = out["parameters"].get(name)

@@ -57,8 +57,7 @@ def main() -> None:
                    moved_classes={k: classes[k.split(":")[0]] for k in moved})
         print(f"{name}: {args.group} largest {top} {changes[top]:.4f}", flush=True)
     card = json.loads(args.base_card.read_text(encoding="utf-8"))
-    values = {f"{t['id']}:{c['readout']}": float(c["value"]) for t in card["targets"] for c in t["checks"]
-              if c["value"] is not None and t["id"] in ids}
+    values = rs.card_values(card, ids)
     for base in out["bases"].values():
         base.update({k: values[k] for k in base if k in values})
     args.json.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")

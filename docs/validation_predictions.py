@@ -50,7 +50,7 @@ def _checks_text(card_target: dict[str, Any] | None) -> tuple[str, str]:
         if check["status"] == "info":
             continue
         low, high = check["band"]
-        value = "-" if check["value"] is None else f"{check['value']:.4g}"
+        value = "not computed" if check["value"] is None else f"{check['value']:.4g}"
         parts.append(f"`{check['readout']}` = {value} in [{low:g}, {high:g}]" + (
             "" if check["status"] == "pass" else f" ({check['status']})"))
     status = card_target["status"] + (" (near an edge)" if card_target.get("near_edge") else "")

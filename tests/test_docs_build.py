@@ -179,6 +179,19 @@ def test_validation_card_page_lists_every_target_with_its_status() -> None:
     assert "## New group" in page and "not yet covered: needs age effects" in page
 
 
+def test_a_reading_with_no_value_is_not_computed_on_the_card_page_not_not_covered() -> None:
+    """The JSON card writes a reading with no value (NaN) as null, as it writes a check not covered: the page tells
+    them apart by status, and a failing reading with no value stays a FAIL."""
+    line = _hook("validation_card")._check_line
+
+    def check(status: str) -> dict:
+        return {"readout": "q", "patient": "p", "band": [1.0, 2.0], "value": None, "status": status, "why": "did not fall"}
+
+    assert line(check("not covered")) == "`q` (p): not covered (did not fall)"
+    assert line(check("fail")) == "`q` (p) not computed, against [1, 2] (did not fall) **FAIL**"
+    assert line(check("info")) == "reported, not judged: `q` (p) not computed vs [1, 2]: did not fall"
+
+
 def test_links_that_leave_docs_point_at_published_copies() -> None:
     hook = _hook("repository_files")
     assert hook._outside_target("scenarios.md", "../examples/a.yaml") == "examples/a.yaml"

@@ -43,8 +43,14 @@ def _cell(text: str) -> str:
 def _check_line(check: dict[str, Any]) -> str:
     band = f"[{check['band'][0]:g}, {check['band'][1]:g}]"
     name = f"`{check['readout']}` ({check['patient']})" if check["patient"] else f"`{check['readout']}`"
-    if check["value"] is None:
-        return f"{name}: not covered ({_cell(check['why'])})"
+    if check["value"] is None:  # null in the JSON card: a check not covered, or a reading with no value (NaN)
+        why = _cell(check.get("why") or "")
+        if check["status"] == "not covered":
+            return f"{name}: not covered ({why})"
+        if check["status"] == "info":
+            return f"reported, not judged: {name} not computed vs {band}" + (f": {why}" if why else "")
+        line = f"{name} not computed, against {band}" + (f" ({why})" if why else "")
+        return line if check["status"] == "pass" else f"{line} **FAIL**"
     line = f"{name} = {check['value']:.4g} in {band}" + (" (near an edge)" if check.get("near_edge") else "")
     if check["status"] == "info":  # with its why, as `hemasim validate` prints it (a NaN reading says why it has none)
         why = _cell(check.get("why") or "")
