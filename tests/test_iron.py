@@ -80,7 +80,7 @@ def test_oral_iron_is_monotone_in_dose_and_saturates() -> None:
     assert body[19.0] > body[10.0]
     assert body[38.0] == pytest.approx(body[19.0], rel=1e-12)
     # the absorbed 60-day gain over no supplement: 229 mg (the cited 3.82 mg/day), whatever the saturating dose
-    plain = _run([{"kind": "iron_balance"}], 80.0)  # from day 5: a course taken at day 0 is in the steady state
+    plain = _run([{"kind": "iron_balance"}], 80.0)
     taken = _run([{"kind": "oral_iron", "day": 5.0, "duration_days": 60.0, "elemental_iron_mg_per_day": 38.0}], 80.0)
     gain_mg = taken.observable("body_iron_mg")[-1] - plain.observable("body_iron_mg")[-1]
     assert 150.0 < gain_mg <= 229.0 + 1e-6  # absorption of the diet falls as stores fill, so at most the supplement's
@@ -92,6 +92,56 @@ def test_without_stores_a_repeated_loss_leaves_an_iron_deficiency_anaemia() -> N
     depleted = _run([{"kind": "iron_balance", "storage_iron_mg": 20.0}, _donation()], 60.0)
     day40 = np.searchsorted(replete.times, DONATION_DAY + 40.0)
     assert depleted.observable("hemoglobin_g_per_dL")[day40] < replete.observable("hemoglobin_g_per_dL")[day40] - 0.2
+
+
+@pytest.mark.parametrize("sex", ["female", "male"])
+def test_a_course_from_day_0_starts_from_the_usual_stores(sex: str) -> None:
+    """The start is the patient's usual balance without the supplement, whatever the course's start day (review33b: a
+    woman on 37.5 mg/day from day 0 started with ~1250 mg of stores instead of 400)."""
+    patient = {**WOMAN, "sex": sex}
+    stores = 800.0 if sex == "male" else 400.0
+
+    def start(day: float) -> float:
+        course = {"kind": "oral_iron", "day": day, "duration_days": 60.0, "elemental_iron_mg_per_day": 37.5}
+        return float(_run([course], 20.0, patient).observable("storage_iron_mg")[0])
+
+    assert start(0.0) == pytest.approx(stores, rel=1e-9)
+    assert start(0.0) == pytest.approx(start(0.5), rel=1e-12)
+    # and the course from day 0 is taken: the stores rise from the start
+    r = _run([{"kind": "oral_iron", "day": 0.0, "duration_days": 60.0, "elemental_iron_mg_per_day": 37.5}], 20.0,
+             patient)
+    assert r.observable("storage_iron_mg")[-1] > stores + 20.0
+
+
+@pytest.mark.parametrize("kind", ["iron_balance", "oral_iron"])
+@pytest.mark.parametrize("killing", [
+    {"kind": "cell_depletion", "day": 5, "groups": ["marrow"], "surviving_fraction": 0.1},
+    {"kind": "radiation", "start_day": 5, "total_dose_Gy": 2.0},
+    {"kind": "conditioning", "regimen": "cy_atg", "start_day": 5},
+    {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75, "route": "iv_infusion",
+     "infusion_hours": 1, "schedule": {"days": [5]}},
+])
+def test_the_iron_model_refuses_a_marrow_kill(kind: str, killing: dict) -> None:
+    """A kill would destroy the killed erythroid cells' iron instead of returning it to the stores: refused, naming
+    the kinds."""
+    iron = {"kind": kind} if kind == "iron_balance" else {
+        "kind": kind, "day": 0, "duration_days": 30, "elemental_iron_mg_per_day": 37.5}
+    with pytest.raises(ValueError, match=f"cannot be combined with {killing['kind']}"):
+        parse_scenario({"name": "x", "patient": WOMAN, "duration_days": 60, "interventions": [iron, killing]})
+
+
+@pytest.mark.parametrize("kind", ["iron_balance", "oral_iron"])
+def test_the_iron_model_refuses_a_child(kind: str) -> None:
+    """Adult stores and absorption (no cited source for children's): a 4-year-old is refused, not given 800 mg."""
+    iron = {"kind": kind} if kind == "iron_balance" else {
+        "kind": kind, "day": 0, "duration_days": 30, "elemental_iron_mg_per_day": 400}
+    child = {"age_years": 4, "sex": "male", "weight_kg": 16, "height_cm": 102}
+    with pytest.raises(ValueError, match="for adults"):
+        parse_scenario({"name": "x", "patient": child, "duration_days": 60, "interventions": [iron]})
+    with pytest.raises(ValueError, match="cohort's youngest"):
+        parse_scenario({"name": "x", "patient": WOMAN, "duration_days": 60, "interventions": [iron],
+                        "population": {"age_years": {"min": 12, "max": 40}}})
+    parse_scenario({"name": "x", "patient": {**WOMAN, "age_years": 18}, "duration_days": 60, "interventions": [iron]})
 
 
 def test_the_iron_model_refuses_a_chimeric_scenario() -> None:

@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 
 __all__ = ["IronBalanceSpec", "OralIronSpec"]
 
+#: a course's window opens no earlier than this day (1e-6 day: 0.09 s, 4e-6 mg of absorbed iron): the run's start
+#: is the steady state at day 0, which must be the patient's usual balance without the supplement (review33b: a
+#: course from day 0 was folded into it, starting a woman on 37.5 mg/day with ~1250 mg of stores instead of 400)
+COURSE_OPENS_AFTER_DAY = 1e-6
+
 _EXPLICIT = ("iron", "balance")
 _DEFAULT = ("iron", "default")
 
@@ -44,11 +49,30 @@ def _iron_request(storage_iron_mg: float | None, key: tuple[str, str]) -> Extens
     return ExtensionRequest(ExtensionOrder.OTHER, key, build, covers=covers)  # type: ignore[arg-type]
 
 
-def _refuse_chimeric(facts: ScenarioFacts, index: int, kind: str) -> None:
+#: kinds that kill marrow cells: the iron model loses the iron of killed erythroid cells (a 90% marrow depletion
+#: destroys ~130 mg) where the body returns it to the macrophages' stores, so they are refused (review33b)
+KILLING_KINDS = ("chemotherapy", "chemotherapy_regimen", "cell_depletion", "radiation", "conditioning")
+#: the stores, absorption and its ceiling are adults' (Gordeuk 2008, IOM 2001, Garry 1995); no cited source for
+#: children's was read, so children are refused rather than given adult stores
+ADULT_AGE_YEARS = 18.0
+
+
+def _refuse_out_of_scope(facts: ScenarioFacts, index: int, kind: str) -> None:
+    """The iron model's scope (docs/model.md, "Iron-limited erythropoiesis"): an adult, the plain erythroid
+    lineage, no marrow-killing intervention."""
     if facts.is_chimeric:
         raise ValueError(f"interventions.{index}: {kind} builds the iron model on the plain model's erythroid "
                          "lineage; with a transplant or a SCID genotype the lineage is split by origin, which the iron "
                          "model does not follow")
+    killing = sorted({iv.kind for iv in facts.interventions if getattr(iv, "kind", None) in KILLING_KINDS})
+    if killing:
+        raise ValueError(f"interventions.{index}: {kind} cannot be combined with {', '.join(killing)}: the iron "
+                         "model loses the iron of killed erythroid cells instead of returning it to the stores "
+                         f"(kinds refused with iron: {', '.join(KILLING_KINDS)})")
+    if facts.youngest_age_years is not None and facts.youngest_age_years < ADULT_AGE_YEARS:
+        raise ValueError(f"interventions.{index}: {kind} is for adults (18 years or older); the patient (or the "
+                         f"cohort's youngest) is {facts.youngest_age_years:g} years: the iron model's stores and "
+                         "absorption are adults' and no cited source for children's is in the model")
 
 
 @register
@@ -69,7 +93,7 @@ class IronBalanceSpec(InterventionSpec):
         return 0.0
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
-        _refuse_chimeric(facts, index, "iron_balance")
+        _refuse_out_of_scope(facts, index, "iron_balance")
         if sum(isinstance(iv, IronBalanceSpec) for iv in facts.interventions) > 1:
             raise ValueError(f"interventions.{index}: give iron_balance once (it sets the usual stores)")
 
@@ -94,7 +118,8 @@ class _OralIron:
         s = self.spec
         m = Module("oral_iron")
         window = "oral_iron_taken"
-        m.feedbacks.append(Feedback(window, FeedbackKind.WINDOW, (s.day, s.day + s.duration_days)))
+        opens = max(s.day, COURSE_OPENS_AFTER_DAY)  # closed at the steady state, whatever the start day
+        m.feedbacks.append(Feedback(window, FeedbackKind.WINDOW, (opens, s.day + s.duration_days)))
         saturation = np.minimum(s.elemental_iron_mg_per_day / ctx.p("oral_iron_saturating_dose_mg"), 1.0)
         m.flow("oral_iron_absorption", "absorption", None, PLASMA,
                ctx.p("oral_iron_absorbed_max_mg_per_day") * saturation, feedbacks=(window,),
@@ -116,7 +141,7 @@ class OralIronSpec(InterventionSpec):
         return self.day + self.duration_days
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
-        _refuse_chimeric(facts, index, "oral_iron")
+        _refuse_out_of_scope(facts, index, "oral_iron")
         if sum(isinstance(iv, OralIronSpec) for iv in facts.interventions) > 1:
             raise ValueError(f"interventions.{index}: give one oral_iron course (its flux is named once)")
 
