@@ -28,7 +28,7 @@ from hemasim.model.core import Feedback, FeedbackKind, Module
 if TYPE_CHECKING:
     from hemasim.biology.builder import BuildContext
 
-__all__ = ["IronBalanceSpec", "OralIronSpec"]
+__all__ = ["IronBalanceSpec", "OralIronCourse", "OralIronSpec"]
 
 #: a course's window opens no earlier than this day (1e-6 day: 0.09 s, 4e-6 mg of absorbed iron): the run's start
 #: is the steady state at day 0, which must be the patient's usual balance without the supplement (review33b: a
@@ -104,7 +104,7 @@ class IronBalanceSpec(InterventionSpec):
         return [_iron_request(self.storage_iron_mg, _EXPLICIT)]
 
 
-class _OralIron:
+class OralIronCourse:
     """The supplement's absorbed iron per day into plasma iron, while it is taken: Amax min(D / D_sat, 1) - the same
     for 19 and 38 mg/day (Bialkowski 2017), so it saturates (hepcidin raised by each dose lowers the next dose's
     fractional absorption)."""
@@ -150,4 +150,4 @@ class OralIronSpec(InterventionSpec):
 
     def extension_requests(self) -> list[ExtensionRequest]:
         return [_iron_request(None, _DEFAULT),
-                ExtensionRequest(ExtensionOrder.OTHER, ("oral_iron", "course"), lambda: _OralIron(self))]
+                ExtensionRequest(ExtensionOrder.OTHER, ("oral_iron", "course"), lambda: OralIronCourse(self))]
