@@ -44,9 +44,7 @@ THRESHOLD = 0.10
 
 
 def unseen_parameters() -> list[str]:
-    from hemasim.sensitivity.screen import screen_outcome
-
-    from hemasim.sensitivity.screen import UNSEEN_PREFIXES
+    from hemasim.sensitivity.screen import UNSEEN_PREFIXES, screen_outcome
 
     return sorted(n for n, text in screen_outcome().items() if text.startswith(UNSEEN_PREFIXES))
 

@@ -1,10 +1,10 @@
 """``kind: iron_balance`` and ``kind: oral_iron`` - the opt-in iron model of erythropoiesis (hemasim.biology.iron;
 docs/model.md, "Iron-limited erythropoiesis").
 
-``iron_balance`` builds the iron model for the whole run (the patient's usual storage iron, by default the cited
-stores of the patient's sex); ``oral_iron`` adds a daily elemental-iron supplement for a period (and builds the
-iron model with the default stores if no ``iron_balance`` names them). Neither makes events: both act through the
-model (a zero-order absorbed flux while the supplement is taken).
+``iron_balance`` builds the iron model for the whole run (in balance at the cited stores of the patient's sex; a
+``storage_iron_mg`` given is the stores at the start, an :class:`~hemasim.biology.iron.IronStoresStart` event on day
+0); ``oral_iron`` adds a daily elemental-iron supplement for a period (and builds the iron model if no
+``iron_balance`` does), a zero-order absorbed flux while the supplement is taken.
 """
 
 from __future__ import annotations
@@ -39,19 +39,33 @@ _EXPLICIT = ("iron", "balance")
 _DEFAULT = ("iron", "default")
 
 
-def _iron_request(storage_iron_mg: float | None, key: tuple[str, str]) -> ExtensionRequest:
+def _iron_request(key: tuple[str, str]) -> ExtensionRequest:
     def build() -> object:
         from hemasim.biology.iron import IronBalance
 
-        return IronBalance(storage_iron_mg)
+        return IronBalance()
 
     covers = (_DEFAULT,) if key == _EXPLICIT else ()
     return ExtensionRequest(ExtensionOrder.OTHER, key, build, covers=covers)  # type: ignore[arg-type]
 
 
 #: kinds that kill marrow cells: the iron model loses the iron of killed erythroid cells (a 90% marrow depletion
-#: destroys ~130 mg) where the body returns it to the macrophages' stores, so they are refused (review33b)
+#: destroys ~130 mg) where the body returns it to the macrophages' stores, so they are refused (review33b);
+#: a cell_depletion only where it reaches the marrow's maturing red cells (below)
 KILLING_KINDS = ("chemotherapy", "chemotherapy_regimen", "cell_depletion", "radiation", "conditioning")
+#: the groups (state tags) of the maturing red cells, which hold iron in the marrow (tests/test_iron.py checks them
+#: against the model). A depletion that spares them takes circulating cells out of the body, as a donation does,
+#: and their iron leaves with them (the Falz 2014 donation of docs/fit_erythroid_gain.py --iron)
+MATURING_RED_CELL_GROUPS = frozenset({"erythroid", "marrow"})
+
+
+def _kills_in_the_marrow(iv: InterventionSpec) -> bool:
+    kind = getattr(iv, "kind", None)
+    if kind != "cell_depletion":
+        return kind in KILLING_KINDS
+    groups, spared = set(getattr(iv, "groups", ())), set(getattr(iv, "except_groups", ()))
+    return getattr(iv, "applies_to", "all") == "all" and bool(MATURING_RED_CELL_GROUPS & groups) \
+        and not MATURING_RED_CELL_GROUPS & spared
 #: the stores, absorption and its ceiling are adults' (Gordeuk 2008, IOM 2001, Garry 1995); no cited source for
 #: children's was read, so children are refused rather than given adult stores
 ADULT_AGE_YEARS = 18.0
@@ -64,11 +78,13 @@ def _refuse_out_of_scope(facts: ScenarioFacts, index: int, kind: str) -> None:
         raise ValueError(f"interventions.{index}: {kind} builds the iron model on the plain model's erythroid "
                          "lineage; with a transplant or a SCID genotype the lineage is split by origin, which the iron "
                          "model does not follow")
-    killing = sorted({iv.kind for iv in facts.interventions if getattr(iv, "kind", None) in KILLING_KINDS})
+    killing = sorted({str(getattr(iv, "kind", "")) for iv in facts.interventions if _kills_in_the_marrow(iv)})
     if killing:
         raise ValueError(f"interventions.{index}: {kind} cannot be combined with {', '.join(killing)}: the iron "
                          "model loses the iron of killed erythroid cells instead of returning it to the stores "
-                         f"(kinds refused with iron: {', '.join(KILLING_KINDS)})")
+                         f"(kinds refused with iron: {', '.join(KILLING_KINDS)}; a cell_depletion only where it "
+                         "reaches the marrow's maturing red cells: one of circulating cells is a removal, as a "
+                         "donation)")
     if facts.youngest_age_years is not None and facts.youngest_age_years < ADULT_AGE_YEARS:
         raise ValueError(f"interventions.{index}: {kind} is for adults (18 years or older); the patient (or the "
                          f"cohort's youngest) is {facts.youngest_age_years:g} years: the iron model's stores and "
@@ -80,8 +96,8 @@ class IronBalanceSpec(InterventionSpec):
     """The iron model for the whole run: storage and plasma iron, absorption, recycling and an iron-limited marrow."""
 
     kind: Literal["iron_balance"]
-    #: the patient's usual storage iron, mg, at which absorption balances the losses (default: the cited stores of
-    #: the patient's sex); a run starts there
+    #: storage iron at the start, mg (default: the cited stores of the patient's sex, the set point where absorption
+    #: balances the obligatory loss; away from it the stores move back towards it as absorption answers them)
     storage_iron_mg: float | None = Field(default=None, gt=0, le=5000)
 
     @property
@@ -98,10 +114,12 @@ class IronBalanceSpec(InterventionSpec):
             raise ValueError(f"interventions.{index}: give iron_balance once (it sets the usual stores)")
 
     def to_events(self, ctx: EventContext) -> list[Event]:
-        return []
+        from hemasim.biology.iron import IronStoresStart
+
+        return [] if self.storage_iron_mg is None else [IronStoresStart(0.0, self.storage_iron_mg)]
 
     def extension_requests(self) -> list[ExtensionRequest]:
-        return [_iron_request(self.storage_iron_mg, _EXPLICIT)]
+        return [_iron_request(_EXPLICIT)]
 
 
 class OralIronCourse:
@@ -149,5 +167,5 @@ class OralIronSpec(InterventionSpec):
         return []
 
     def extension_requests(self) -> list[ExtensionRequest]:
-        return [_iron_request(None, _DEFAULT),
+        return [_iron_request(_DEFAULT),
                 ExtensionRequest(ExtensionOrder.OTHER, ("oral_iron", "course"), lambda: OralIronCourse(self))]
