@@ -87,7 +87,7 @@ def test_the_opt_in_iron_model_is_written_down(page: str):
     assert "#### Module `iron`" in example and "#### Module `oral_iron`" in example
     assert "it joins `iron_supply_limit` to `erythroid_progenitor_proliferation`" in example
     for flow, route in (("iron_absorption", "`(source)` → `plasma_iron_mg`"),
-                        ("iron_basal_loss", "`storage_iron_mg` → `(out)`"),
+                        ("iron_obligatory_loss", "`plasma_iron_mg` → `(out)`"),
                         ("iron_store_release", "`storage_iron_mg` → `plasma_iron_mg`"),
                         ("iron_store_uptake", "`plasma_iron_mg` → `storage_iron_mg`"),
                         ("iron_red_cell_recycling", "`erythroid_blood_4` → `plasma_iron_mg`"),
