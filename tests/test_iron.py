@@ -235,15 +235,17 @@ def test_the_iron_model_exports_to_sbml_that_libroadrunner_runs_alike() -> None:
     assert ours[0, model.state_names.index("storage_iron_mg")] == pytest.approx(150.0)  # the start, not the 400
 
 
-def test_the_second_iron_refit_is_read_by_its_registered_rule_and_not_adopted() -> None:
-    """Branch iron33b's joint fit (docs/fit_iron_limit.py; rule in docs/model.md, 'Second refit'): the stored report's
-    verdict follows from its own numbers, and, not adopted, the shipped values are the cited/assumed ones."""
+@pytest.mark.parametrize("report_file", ["iron_limit_fit.json", "iron_limit_fit_constant_loss.json"])
+def test_the_second_iron_refit_is_read_by_its_registered_rule_and_not_adopted(report_file: str) -> None:
+    """Branch iron33b's joint fit (docs/fit_iron_limit.py; rule in docs/model.md, 'Second refit'), and its rerun with
+    the constant obligatory loss (branch ironmend33): each stored report's verdict follows from its own numbers, and,
+    not adopted, the shipped values are the cited/assumed ones."""
     import json
     from pathlib import Path
 
     from hemasim.parameters import healthy_adult_parameters
 
-    report = json.loads((Path(__file__).resolve().parents[1] / "docs" / "images" / "iron_limit_fit.json")
+    report = json.loads((Path(__file__).resolve().parents[1] / "docs" / "images" / report_file)
                         .read_text(encoding="utf-8"))
     fit, rule = report["fit"], report["rule"]
     assert rule["residuals_ok"] == (fit["weighted_ss"] <= 5.991)
