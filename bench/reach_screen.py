@@ -44,9 +44,9 @@ THRESHOLD = 0.10
 
 
 def unseen_parameters() -> list[str]:
-    from hemasim.sensitivity.screen import screen_outcome
+    from hemasim.sensitivity.screen import UNSEEN_PREFIXES, screen_outcome
 
-    return sorted(n for n, text in screen_outcome().items() if text.startswith("no effect"))
+    return sorted(n for n, text in screen_outcome().items() if text.startswith(UNSEEN_PREFIXES))
 
 
 PACKAGE_FILE = ROOT / "src" / "hemasim" / "sensitivity" / "reach_screen_outcome.json"

@@ -266,7 +266,8 @@ class Stages:
 
 
 def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[str, int, int, float]],
-             baselines: dict[str, float], names: list[str], ranges: dict[str, PlausibleRange], stages: Stages) -> str:
+             baselines: dict[str, float], names: list[str], ranges: dict[str, PlausibleRange], stages: Stages,
+             hand: Sequence[str] = ()) -> str:
     count = {kind: sum(o.startswith(kind) for o in outcomes.values())
              for kind in ("moves", "may move", "does not move", "no effect")}
     lines = [
@@ -301,6 +302,7 @@ def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[st
         "time, on the validation read-outs of the groups that read them ([sensitivity.md](sensitivity.md), \"The",
         "assumed parameters the Morris screen cannot see\"; bench/reach_screen.py): many of them move those.",
         "",
+        *hand_entered_section(hand),
         "Design points that cannot be built, started or integrated (no steady state, the step budget) are",
         "counted in the cost table, give NaN, and the elementary effects that need them are left out (mu* then",
         "rests on fewer effects).",
@@ -315,6 +317,17 @@ def markdown(table: pd.DataFrame, outcomes: dict[str, str], costs: list[tuple[st
     ]
     lines += [f"| {k} | {v:.4g} |" for k, v in baselines.items()]
     return "\n".join(lines + _cost_section(costs) + _outcome_section(table, outcomes, names)) + "\n"
+
+
+def hand_entered_section(hand: Sequence[str]) -> list[str]:
+    """The rows entered by hand, not by this run: assumed values of opt-in models that none of the screened
+    scenarios builds (hemasim.sensitivity.screen.NOT_REACHED), left out of the design and its counts."""
+    if not hand:
+        return []
+    return [f"**Entered by hand, not screened ({len(hand)}):** " + ", ".join(f"`{n}`" for n in hand)
+            + ": assumed values of an opt-in model that none of these scenarios builds (the iron model), so the",
+            "screen cannot move them; they are left out of the design and of the counts above, and their rows in the",
+            "outcome table say so (`hemasim.sensitivity.screen.NOT_REACHED`).", ""]
 
 
 def _coupling_text(coupling: Coupling) -> str:
@@ -372,18 +385,24 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--trajectories", type=int, default=32, help="stage 1: sorts out the parameters with no effect")
     parser.add_argument("--confirm-trajectories", type=int, default=256, help="stage 2: the parameters with one")
     args = parser.parse_args(argv)
-    names = assumed_parameters()
+    from hemasim.sensitivity.screen import NOT_REACHED
+
+    # an opt-in model's assumed values: no screened scenario builds it, so they are left out of the design and
+    # their rows entered with the text that says so
+    names = [n for n in assumed_parameters() if n not in NOT_REACHED]
     ranges = sourced_ranges(names)
     first, costs, baselines = run_stage(names, ranges, args.trajectories, 0, "stage 1")
     active = acting(first, names)
     second, more_costs, _ = run_stage(active, ranges, args.confirm_trajectories, 1, "stage 2")
     table = pd.concat([first[~first["factor"].isin(active)], second], ignore_index=True)
     outcomes = {n: outcome_text(table[table["factor"] == n], range_text(n, ranges)) for n in names}
+    hand = {n: text for n, text in NOT_REACHED.items() if n in assumed_parameters()}
+    outcomes.update(hand)
     ranking_figure(table, ROOT / "docs" / "images" / "sensitivity_screen.png")
     stages = Stages(args.trajectories, args.confirm_trajectories, len(active))
     report = ROOT / "docs" / "sensitivity_screen.md"
     # stage 3 (bench/coupled_screen.py) writes its own section at the end: kept as it is
-    report.write_text(markdown(table, outcomes, costs + more_costs, baselines, names, ranges, stages)
+    report.write_text(markdown(table, outcomes, costs + more_costs, baselines, names, ranges, stages, sorted(hand))
                       + kept_section(report, STAGE3_HEADING), encoding="utf-8")
     (ROOT / "src" / "hemasim" / "sensitivity" / "screen_outcome.json").write_text(
         json.dumps(outcomes, indent=1, sort_keys=True) + "\n", encoding="utf-8")

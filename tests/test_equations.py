@@ -80,6 +80,23 @@ def test_the_example_drug_shows_its_own_module_and_kills_every_dividing_stage(pa
         assert f"| `{drug}_kill_{lineage}_progenitors` | drug_kill | `{lineage}_progenitor` → `(out)` |" in example
 
 
+def test_the_opt_in_iron_model_is_written_down(page: str):
+    """Review33b: the iron model's equations were on no generated page. Its example section has the module's every
+    flow, the supply limit joined to the erythroid progenitors' proliferation and the oral course's window."""
+    example = page[page.index("### Example: the opt-in iron model"):]
+    assert "#### Module `iron`" in example and "#### Module `oral_iron`" in example
+    assert "it joins `iron_supply_limit` to `erythroid_progenitor_proliferation`" in example
+    for flow, route in (("iron_absorption", "`(source)` → `plasma_iron_mg`"),
+                        ("iron_obligatory_loss", "`plasma_iron_mg` → `(out)`"),
+                        ("iron_store_release", "`storage_iron_mg` → `plasma_iron_mg`"),
+                        ("iron_store_uptake", "`plasma_iron_mg` → `storage_iron_mg`"),
+                        ("iron_red_cell_recycling", "`erythroid_blood_4` → `plasma_iron_mg`"),
+                        ("iron_marrow_uptake", "`plasma_iron_mg` → `(out)`"),
+                        ("oral_iron_absorption", "`(source)` → `plasma_iron_mg`")):
+        assert f"| `{flow}` | " in example and route in example.split(f"| `{flow}` | ", 1)[1].split("\n", 1)[0], flow
+    assert "| `oral_iron_taken` | `WINDOW` |" in example
+
+
 def test_sbml_formulas_as_latex():
     values = {"a": 2.0, "one": 1.0, "zero": 0.0, "minus": -1.0}
     assert sbml_to_tex("piecewise(x, x > y, y)", {}, {}) == r"\max\left(\mathtt{x},\ \mathtt{y}\right)"

@@ -18,7 +18,7 @@ from hemasim.sensitivity.estimators import elementary_effects, morris_indices, m
 from hemasim.sensitivity.screen import screen_outcome
 from tests._scripts import load_script
 
-OUTCOME_KINDS = ("moves ", "may move ", "does not move", "no effect")
+OUTCOME_KINDS = ("moves ", "may move ", "does not move", "no effect", "not reached")
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,6 +78,25 @@ def test_the_screen_report_lists_every_outcome():
         assert f"| `{name}` |" in report and text in report
 
 
+def test_an_opt_in_models_assumed_values_are_entered_as_not_reached_and_the_page_says_by_hand():
+    """Review33b: the iron model's two assumed values read "no effect on any screened read-out", which no screen run
+    found (no screened scenario builds the iron model; the rows were entered by hand). Their rows say so, the
+    generated page lists them as entered by hand, and docs/parameters.md does not call them "no effect"."""
+    from hemasim.parameters.table import parameter_table_markdown
+    from hemasim.sensitivity.screen import NOT_REACHED
+
+    table = healthy_adult_parameters()
+    assert {"erythroid_iron_half_saturation_share", "erythroid_iron_limit_hill"} <= set(NOT_REACHED)
+    report = (ROOT / "docs" / "sensitivity_screen.md").read_text(encoding="utf-8")
+    assert "\n".join(_screen_script().hand_entered_section(sorted(NOT_REACHED))) in report
+    rows = {line.split("`")[1]: line for line in parameter_table_markdown().splitlines() if line.startswith("| <a id=")}
+    for name, text in NOT_REACHED.items():
+        assert "opt-in" in (table[name].provenance.describe() + table[name].description)
+        assert screen_outcome()[name] == text and text.startswith("not reached") and "entered by hand" in text
+        assert f"| `{name}` | - | - | {text} |" in report
+        assert "no effect" not in rows[name].rsplit(" | ", 1)[1], name
+
+
 def test_the_screen_used_each_sourced_range_and_names_it():
     """An outcome that depends on the range says which: the sourced range where the record has one (and the
     report lists it with its source), else x0.5-x2. A stale screen (a range added or changed since) fails here."""
@@ -85,7 +104,7 @@ def test_the_screen_used_each_sourced_range_and_names_it():
     report = (ROOT / "docs" / "sensitivity_screen.md").read_text(encoding="utf-8")
     for name, text in screen_outcome().items():
         rng = table[name].plausible_range
-        if text.startswith("no effect"):
+        if text.startswith(("no effect", "not reached")):
             continue
         if rng is None:
             assert text.endswith("over x0.5-x2"), (name, text)

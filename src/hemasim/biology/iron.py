@@ -5,25 +5,35 @@ red cells, drained by the marrow's haemoglobin synthesis, which is limited when 
 States (mg): S storage iron, T plasma iron. Fluxes (mg/day):
 
     absorption      A0 (1 + cA) / (1 + cA S/S0)            into T    cA = Amax/A0 - 1
-    oral iron       Amax min(dose/D_sat, 1) (while taken)   into T    (hemasim.interventions.iron)
-    basal loss      (A0/S0) S                               out of S
+    oral iron       Ao min(dose/D_sat, 1) (while taken)     into T    (hemasim.interventions.iron)
+    obligatory loss A0 (T above a 1e-6 mg floor)            out of T  (constant: shed cells, skin, urine, menses)
     store release   kR S (1 + cR) / (1 + cR T/T0)           S -> T    cR = kRmax/kR - 1
-    store uptake    kU T                                    T -> S    kU = (kR S0 + A0)/T0 (balance at rest)
+    store uptake    kU T                                    T -> S    kU = kR S0/T0 (balance at rest)
     recycling       q (n/L) R_n                             into T    (iron of the red cells that age out)
     marrow uptake   q k P                                   out of T  (iron of the cells leaving the progenitor pool)
 
 and the progenitor pool's proliferation is multiplied by the supply limit
     lim(T) = [T^h / (K^h + T^h)] (K^h + T0^h) / T0^h,   K = share x T0,
 1 at rest. q = MCH x iron per g haemoglobin (mg per cell), R_n the last red-cell age stage, P the erythroid
-progenitor pool, k its exit rate. At rest every flux balances, so the red cells' course is the healthy model's
-exactly. A red cell taken by a donation leaves with its iron (it never reaches the recycling flux).
+progenitor pool, k its exit rate. S0 is the set point of the patient's sex, where absorption A0 equals the
+obligatory loss; at rest every flux balances, so the red cells' course is the healthy model's exactly. The loss does
+not fall with the stores (review33b: the law (A0/S0) S did, overstating recovery in deficiency by up to A0); only
+absorption answers the stores. A red cell taken by a donation leaves with its iron (it never reaches the recycling
+flux). A run's stores may start away from S0 (``iron_balance``'s ``storage_iron_mg``: :class:`IronStoresStart`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from hemasim.biology.body import child_mch_factor
 from hemasim.biology.builder import BuildContext
+from hemasim.events import Event
+from hemasim.model.compiled import CompiledModel
 from hemasim.model.core import Compartment, Feedback, FeedbackKind, Module, Observable, Signal, Value, as_value
+from hemasim.model.sbml_events import Assignment, number, sbml_event_form
 
 STORAGE = "storage_iron_mg"
 PLASMA = "plasma_iron_mg"
@@ -46,25 +56,41 @@ def iron_per_red_cell_mg(ctx: BuildContext) -> Value:
     return mch_g * ctx.p("iron_per_hemoglobin_mg_per_g")
 
 
-class IronBalance:
-    """The iron model as a model extension. ``storage_iron_mg``: the patient's usual stores, at which absorption
-    balances the losses (None: the cited stores of the patient's sex). A run starts from the model's steady state,
-    so these are also the stores at the start."""
+@dataclass(frozen=True)
+class IronStoresStart(Event):
+    """Storage iron set to ``storage_iron_mg`` (a run's start away from the set point: a depleted or a loaded
+    donor; every patient of a cohort alike). The rest of the model starts from its steady state at the set point."""
 
-    def __init__(self, storage_iron_mg: float | None = None) -> None:
-        self.storage_iron_mg = storage_iron_mg
+    storage_iron_mg: float
+
+    def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        y = x.copy()
+        y[..., model.index(STORAGE)] = self.storage_iron_mg
+        return y
+
+    def check(self, model: CompiledModel) -> None:
+        if STORAGE not in model.state_names:
+            raise ValueError("the iron stores' start needs the iron model (iron_balance or oral_iron)")
+
+
+@sbml_event_form(IronStoresStart)
+def _stores_start_sbml(model: CompiledModel, event: IronStoresStart) -> list[Assignment]:
+    return [(STORAGE, f"{number(event.storage_iron_mg)} item")]
+
+
+class IronBalance:
+    """The iron model as a model extension, in balance at the cited stores of the patient's sex (its set point);
+    a start away from them is an :class:`IronStoresStart` event on day 0."""
 
     def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
         p = ctx.p
         m = Module("iron")
         s0, s_names = ctx.by_sex("storage_iron_male_mg", "storage_iron_female_mg")
-        if self.storage_iron_mg is not None:
-            s0, s_names = self.storage_iron_mg, ()
         a0, a_names = ctx.by_sex("iron_absorption_male_mg_per_day", "iron_absorption_female_mg_per_day")
         a_max, amax_names = ctx.by_sex("iron_absorption_max_male_mg_per_day", "iron_absorption_max_female_mg_per_day")
         t0 = p("plasma_iron_mg")
         k_rel, k_rel_max = p("storage_iron_release_rate_per_day"), p("storage_iron_max_release_rate_per_day")
-        k_up = (k_rel * s0 + a0) / t0  # the store's balance at rest: uptake = release + basal loss (= absorption)
+        k_up = k_rel * s0 / t0  # the store's balance at rest: uptake = release (the loss leaves from plasma)
         q = iron_per_red_cell_mg(ctx)
         m.compartments += [
             Compartment(STORAGE, "storage iron (ferritin and haemosiderin), mg", as_value(s0),
@@ -96,11 +122,14 @@ class IronBalance:
                                  "erythroid_iron_limit_hill"))]
         m.flow("iron_absorption", "absorption", None, PLASMA, a0, feedbacks=("iron_absorption_regulation",),
                parameters=(*a_names, *amax_names, *s_names))
-        m.flow("iron_basal_loss", "loss", STORAGE, None, a0 / s0, parameters=(*a_names, *s_names))
+        # constant (Hunt 2009: men's excretion unrelated to their ferritin): times T and 1/T above the floor, so it
+        # is A0 whatever the stores and plasma iron (and proportional to T below the floor: T never negative)
+        m.flow("iron_obligatory_loss", "loss", PLASMA, None, a0, feedbacks=("iron_plasma_inverse",),
+               parameters=a_names)
         m.flow("iron_store_release", "release", STORAGE, PLASMA, k_rel, feedbacks=("iron_store_release_drive",),
                parameters=("storage_iron_release_rate_per_day", "storage_iron_max_release_rate_per_day"))
         m.flow("iron_store_uptake", "storage", PLASMA, STORAGE, k_up,
-               parameters=("storage_iron_release_rate_per_day", "plasma_iron_mg", *s_names, *a_names))
+               parameters=("storage_iron_release_rate_per_day", "plasma_iron_mg", *s_names))
         m.flow("iron_red_cell_recycling", "recycling", handles.blood[-1], PLASMA, k_age, consume=0.0, yield_=q,
                parameters=("rbc_lifespan_days", "rbc_age_stages", "iron_per_hemoglobin_mg_per_g",
                            "mean_cell_hemoglobin_pg"))
@@ -121,6 +150,8 @@ class IronBalance:
                        {STORAGE: 1.0, PLASMA: 1.0, **dict.fromkeys(red_cells, q)}),
             Observable("iron_absorbed_mg_per_day", "mg/day", "dietary iron absorbed per day",
                        fluxes={"iron_absorption": 1.0}),
+            Observable("iron_lost_mg_per_day", "mg/day", "obligatory iron loss per day (constant: A0)",
+                       fluxes={"iron_obligatory_loss": 1.0}),
             # the erythron iron turnover: the ferrokinetic measure of marrow red-cell production (branch iron33b)
             Observable("marrow_iron_uptake_mg_per_day", "mg/day", "iron taken up by the erythroid marrow per day",
                        fluxes={"iron_marrow_uptake": 1.0}),

@@ -54,6 +54,8 @@ class ScenarioFacts:
     is_chimeric: bool
     interventions: Sequence[InterventionSpec]
     drug_sets: dict[str, str] = field(default_factory=dict)
+    #: the youngest patient's age at the start, years (a cohort's population minimum; None: not known)
+    youngest_age_years: float | None = None
 
 
 @dataclass

@@ -464,7 +464,9 @@ def healthy_equations_markdown() -> str:
     # late: hemasim.biology, hemasim.pharmacology and hemasim.radiation sit above hemasim.model (this script documents
     # what is built from them)
     from hemasim.biology import healthy_human_model
+    from hemasim.biology.iron import IronBalance
     from hemasim.biology.origins import split_origins
+    from hemasim.interventions.iron import OralIronCourse, OralIronSpec
     from hemasim.pharmacology import DrugExposure, load_drug_set
     from hemasim.radiation import IrradiatedLymphocytes
 
@@ -475,9 +477,16 @@ def healthy_equations_markdown() -> str:
     example = EXAMPLE_DRUG_SET
     with_drug = healthy_human_model(extensions=[DrugExposure(load_drug_set(example))])
     irradiated = healthy_human_model(extensions=[IrradiatedLymphocytes()])
+    # the opt-in iron model with an oral course (Kiss 2015's arm: 37.5 mg/day for 168 days from day 10)
+    course = OralIronSpec(kind="oral_iron", day=10.0, duration_days=168.0, elemental_iron_mg_per_day=37.5)
+    with_iron = healthy_human_model(extensions=[IronBalance(), OralIronCourse(course)])
     return equations_markdown(model, recorder.ctx, [(f"the drug set `{example}`", with_drug),
                                                     ("irradiation's dying lymphocytes (`radiation`, TBI conditioning; "
-                                                     "docs/chimerism.md)", irradiated)], split_origins(model))
+                                                     "docs/chimerism.md)", irradiated),
+                                                    ("the opt-in iron model (`iron_balance`) with an `oral_iron` course "
+                                                     "of 37.5 mg/day from day 10 for 168 days (docs/model.md, "
+                                                     "\"Iron-limited erythropoiesis\")", with_iron)],
+                              split_origins(model))
 
 
 if __name__ == "__main__":

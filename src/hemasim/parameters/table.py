@@ -23,7 +23,9 @@ def screen_cell(found: str, reach: str | None, provenance: Any, bounds: tuple[fl
     """A parameter's screen cell from the Morris screen's outcome ``found`` (with its later stages), the targeted
     screen of the validation read-outs ``reach`` (None: not one the Morris screen saw no effect of) and an assumed
     value's targeted what-if; and the provenance left for the source cell (the what-if said once, here)."""
-    if reach is not None:
+    if reach is not None and found.startswith("not reached"):  # an opt-in model's: what the screen entered, then reach
+        found = f"Morris screen: {found}; {'but the ' if ': moves ' in reach else 'the '}{reach}"
+    elif reach is not None:
         # the Morris screen's "no effect" holds for its three scenarios' read-outs only: say which, then what
         # the validation read-outs of the groups that read the value show
         found = (f"Morris screen: no effect on its read-outs (healthy adult, docetaxel, allo-HSCT); "

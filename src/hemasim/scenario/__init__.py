@@ -299,7 +299,9 @@ class Scenario(_Strict):
                 if not isinstance(iv, ChemotherapySpec) or drug_set_of(iv.drug_set).name != chain.name:
                     raise ValueError(f"interventions.{i}: the Friberg chain of {chain.name!r} takes only chemotherapy "
                                      f"with drug_set {chain.name!r}")
-        facts = ScenarioFacts(self.duration_days, self.patient.height_cm, self.is_chimeric, self.interventions)
+        ages = self.population.age_years if self.population is not None else None
+        facts = ScenarioFacts(self.duration_days, self.patient.height_cm, self.is_chimeric, self.interventions,
+                              youngest_age_years=ages.min if ages is not None else self.patient.age_years)
         for i, iv in enumerate(self.interventions):
             if iv.day > self.duration_days:
                 raise ValueError(f"interventions.{i}.{_first_day_field(iv)}: day {iv.day:g} is after the end of the "

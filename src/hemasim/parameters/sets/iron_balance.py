@@ -1,4 +1,4 @@
-"""Iron for erythropoiesis (branch iron33, issue 17): the values of the opt-in iron model (hemasim.biology.iron;
+"""Iron for erythropoiesis (branch iron33, issue 17; review33b's corrections in branch ironmend33): the values of the opt-in iron model (hemasim.biology.iron;
 docs/model.md, "Iron-limited erythropoiesis"). No value here is fitted; none is read from a validation target's
 source (Kiss 2015 / Cable 2016, INTERVAL, Pehlic 2020, Transfus Apher Sci 2013, Ziegler, Stangerup, Pottgiesser, Falz
 2014 and the 2001 red-cell apheresis study are not used). Every value is cited (the search tool's pages corpus;
@@ -24,11 +24,17 @@ IOM_DRI_2001 = Reference(
     "Dietary Reference Intakes for vitamin A, vitamin K, arsenic, boron, chromium, copper, iodine, iron, manganese, "
     "molybdenum, nickel, silicon, vanadium, and zinc (chapter 9, Iron)", "National Academies Press (NAP 10026)")
 GARRY_1995 = Reference(
-    "Garry1995", "authors not read (scilit record; Am J Clin Nutr 1995)", 1995, "Iron stores and iron absorption: effects of repeated "
+    "Garry1995", "Garry PJ, Koehler KM, Simon TL.", 1995, "Iron stores and iron absorption: effects of repeated "
     "blood donations", "Am J Clin Nutr 62(3):611-620")
 FERROKINETICS_PMC4345694 = Reference(
-    "PMC4345694", "authors not read (PMC4345694)", 2015, "Storage iron turnover in the normal male (model of a typical "
-    "normal male, Table 2)", "PMC4345694 (J-STAGE ferrokinetic review)")
+    "Saito2014", "Saito H.", 2014, "Metabolism of iron stores (review; Table 2: storage iron turnover of a typical "
+    "normal male)", "Nagoya J Med Sci 76(3-4):235-254 (PMC4345694)")
+HUNT_2009 = Reference(
+    "Hunt2009", "Hunt JR, Zito CA, Johnson LK.", 2009, "Body iron excretion by healthy men and women",
+    "Am J Clin Nutr 89(6):1792-1798", "10.3945/ajcn.2009.27439")
+IRON_TEACHING_TEXT = Reference(
+    "IronTeachingText", "teaching text on iron metabolism, author not given (translated web page)", 2020,
+    "Iron metabolism", "th4.ilovetranslation.com/Qu8PByzV9cT9QESyW-HC5B (pages corpus; an undated web page: the year is a placeholder)")
 BIALKOWSKI_2017 = Reference(
     "Bialkowski2017", "Bialkowski W, Kiss JE, Wright DJ, et al.", 2017, "Estimates of total body iron indicate 19 mg "
     "and 38 mg oral iron are equivalent for the mitigation of iron deficiency in individuals experiencing repeated "
@@ -63,24 +69,33 @@ PARAMETERS = [
     param("storage_iron_female_mg", 400.0, "mg", "storage iron (ferritin and haemosiderin) of a woman",
           Cited(GORDEUK_2008, "as storage_iron_male_mg: 0.4 g in women"), bounds=(0.0, 5000.0)),
     param("iron_absorption_male_mg_per_day", 1.08, "mg/day",
-          "iron a man absorbs per day at his usual stores (= his obligatory loss: balance)",
+          "a man's obligatory iron loss per day, constant whatever his stores, and the iron he absorbs at his usual "
+          "stores (balance)",
           Cited(IOM_DRI_2001, "p.340 (books.nap.edu/openbook.php?record_id=10026&page=340, pages corpus): the median "
-                "absorbed-iron requirement of men equals their basal losses, 14 ug/kg/day (Green 1968) x 77.4 kg = "
-                "1.08 mg/day"), bounds=(0.3, 3.0)),
+                "absorbed-iron requirement of men equals their basal losses, 14 ug/kg/day (Green 1968 Am J Med 45:336) "
+                "x 77.4 kg = 1.08 mg/day. Constant: Hunt 2009 (Am J Clin Nutr 89:1792; pubmed.ncbi.nlm.nih.gov/"
+                "19386738 and the ARS abstract ars.usda.gov/research/publications/publications.htm?seq_no_115=187181, "
+                "pages corpus) measured men's excretion, median 1.18 (0.11-2.07) mg/day, and found it unrelated to "
+                "their ferritin (R2 = 0.003): the loss does not follow the stores"), bounds=(0.3, 3.0)),
     param("iron_absorption_female_mg_per_day", 1.4, "mg/day",
-          "iron a menstruating woman absorbs per day at her usual stores (= basal plus menstrual loss: balance)",
-          Cited(IOM_DRI_2001, "basal losses plus the median menstrual loss (IOM 2001 chapter 9, p.334-340); 'in "
-                "menstruating females this can increase to 1.4' mg/day (th4.ilovetranslation.com/Qu8PByzV9cT9QESyW-HC5B, "
-                "pages corpus, a teaching text); 1.5-2 mg/day in the menstruating female (mussenhealth.us iron "
-                "metabolism page)"), bounds=(0.3, 4.0)),
+          "a menstruating woman's obligatory iron loss per day (basal plus menstrual), constant whatever her stores, "
+          "and the iron she absorbs at her usual stores (balance)",
+          Cited(IRON_TEACHING_TEXT, "'Adult males require ~ 1 mg of absorbed iron daily to replace the losses ... In "
+                "menstruating females this can increase to 1.4' mg/day (th4.ilovetranslation.com/Qu8PByzV9cT9QESyW-"
+                "HC5B, pages corpus; a teaching text, not IOM 2001). Measured: Hunt 2009 (pubmed 19386738, pages "
+                "corpus) 1.58 (0.65-4.88) mg/day median in 19 menstruating women, 0.99 in 5 postmenopausal women; "
+                "1.5-2 mg/day in the menstruating female (mussenhealth.us iron metabolism page)"), bounds=(0.3, 4.0)),
     param("iron_absorption_max_male_mg_per_day", 4.10, "mg/day",
           "iron a man absorbs per day from his diet when his stores are exhausted (the up-regulated ceiling)",
           Cited(GARRY_1995, "abstract (scilit.com/publications/aef2430c64a5ed346adbf0b7f99b4407, pages corpus): 36 "
-                "repeat donors (15 units over 3.5 years): 'mean maximal iron absorption was approximately 4.10 mg/d for "
-                "men and approximately 3.55 mg/d for women regardless of iron intake'"), bounds=(1.0, 10.0)),
+                "repeat donors (15 units over 3.5 years), mean age 67.7 (SD 3.7) years: 'mean maximal iron absorption "
+                "was approximately 4.10 mg/d for men and approximately 3.55 mg/d for women regardless of iron "
+                "intake'; an elderly cohort, younger donors' ceiling not measured there"), bounds=(1.0, 10.0)),
     param("iron_absorption_max_female_mg_per_day", 3.55, "mg/day",
           "iron a woman absorbs per day from her diet when her stores are exhausted (the up-regulated ceiling)",
-          Cited(GARRY_1995, "as iron_absorption_max_male_mg_per_day: 3.55 mg/d for women"), bounds=(1.0, 10.0)),
+          Cited(GARRY_1995, "as iron_absorption_max_male_mg_per_day: 3.55 mg/d for women, who were postmenopausal "
+                "(the cohort averaged 67.7 years; the same group's female donors, Simon et al. 1992, were "
+                "postmenopausal): used for menstruating women too"), bounds=(1.0, 10.0)),
     param("plasma_iron_mg", 3.0, "mg", "transferrin-bound (plasma transit) iron at rest",
           Cited(BLOOD_PROJECT_TRANSFERRIN, "'only about 3 mg of iron is bound to circulating transferrin (transport "
                 "pool) ... transferring about 20 mg of (mostly recycled) iron each day to the bone marrow' "
@@ -88,7 +103,8 @@ PARAMETERS = [
                 "pool, bound to transferrin' (mussenhealth.us/blood-flow/iron-metabolism.html)"), bounds=(0.5, 10.0)),
     param("storage_iron_release_rate_per_day", STORAGE_IRON_TURNOVER_MG_PER_DAY / STORAGE_IRON_MALE_MG, "1/day",
           "share of storage iron released to plasma per day at rest (storage iron turnover / stores)",
-          Cited(FERROKINETICS_PMC4345694, "Table 2 (pmc.ncbi.nlm.nih.gov/articles/PMC4345694/table/table2, pages corpus): storage "
+          Cited(FERROKINETICS_PMC4345694, "Table 2 (pmc.ncbi.nlm.nih.gov/articles/PMC4345694/table/table2, pages "
+                "corpus; the paper: Saito 2014 Nagoya J Med Sci 76:235, scribd.com/document/542672098): storage "
                 "iron turnover SIT = 7 mg/day in the typical normal male (PIT 30 mg/day, red-cell iron renewal 20 "
                 "mg/day); over Gordeuk 2008's 800 mg of a man's stores: 7/800 = 0.00875/day"),
           bounds=(0.001, 0.1)),
