@@ -79,11 +79,12 @@ def test_oral_iron_is_monotone_in_dose_and_saturates() -> None:
     body = {dose: _run([_donation(), course(dose)], 100.0).observable("body_iron_mg")[-1] for dose in (10.0, 19.0, 38.0)}
     assert body[19.0] > body[10.0]
     assert body[38.0] == pytest.approx(body[19.0], rel=1e-12)
-    # the absorbed 60-day gain over no supplement: 229 mg (the cited 3.82 mg/day), whatever the saturating dose
-    plain = _run([{"kind": "iron_balance"}], 80.0)
-    taken = _run([{"kind": "oral_iron", "day": 5.0, "duration_days": 60.0, "elemental_iron_mg_per_day": 38.0}], 80.0)
+    # the 60-day gain over no supplement, read at the course's end (day 65): the cited 229 mg (3.82 mg/day) at most;
+    # less because the diet's absorption falls as the stores fill (the supplement replaces part of it), by under 20%
+    plain = _run([{"kind": "iron_balance"}], 65.0)
+    taken = _run([{"kind": "oral_iron", "day": 5.0, "duration_days": 60.0, "elemental_iron_mg_per_day": 38.0}], 65.0)
     gain_mg = taken.observable("body_iron_mg")[-1] - plain.observable("body_iron_mg")[-1]
-    assert 150.0 < gain_mg <= 229.0 + 1e-6  # absorption of the diet falls as stores fill, so at most the supplement's
+    assert 0.8 * 229.0 < gain_mg <= 229.0 + 1e-6, gain_mg
 
 
 def test_without_stores_a_repeated_loss_leaves_an_iron_deficiency_anaemia() -> None:

@@ -138,10 +138,10 @@ class OralIronCourse:
         window = "oral_iron_taken"
         opens = max(s.day, COURSE_OPENS_AFTER_DAY)  # closed at the steady state, whatever the start day
         m.feedbacks.append(Feedback(window, FeedbackKind.WINDOW, (opens, s.day + s.duration_days)))
-        saturation = np.minimum(s.elemental_iron_mg_per_day / ctx.p("oral_iron_saturating_dose_mg"), 1.0)
+        saturation = np.minimum(s.elemental_iron_mg_per_day / ctx.p("oral_iron_saturating_dose_mg_per_day"), 1.0)
         m.flow("oral_iron_absorption", "absorption", None, PLASMA,
                ctx.p("oral_iron_absorbed_max_mg_per_day") * saturation, feedbacks=(window,),
-               parameters=("oral_iron_absorbed_max_mg_per_day", "oral_iron_saturating_dose_mg"))
+               parameters=("oral_iron_absorbed_max_mg_per_day", "oral_iron_saturating_dose_mg_per_day"))
         return m, {}
 
 

@@ -124,12 +124,13 @@ PARAMETERS = [
                 "indistinguishable (p=0.54). TBI increased by 229 mg after the initial 60 days'; no-pill TBI did not "
                 "change: 229/60 = 3.82 mg/day, the same for both doses (branch iron33b: absorption saturates; it was "
                 "10% of the dose until then, which doubled the gain of 38 over 19 mg)"), bounds=(0.5, 10.0)),
-    param("oral_iron_saturating_dose_mg", BIALKOWSKI_LOW_DOSE_MG, "mg/day",
+    param("oral_iron_saturating_dose_mg_per_day", BIALKOWSKI_LOW_DOSE_MG, "mg/day",
           "elemental oral iron dose at and above which the absorbed iron no longer rises with the dose",
           Cited(BIALKOWSKI_2017, "the trial's lower dose, 19 mg/day, already gave the 38-mg arm's gain (abstract, "
                 "PMC5546996); below it the model takes the absorbed iron in proportion to the dose (no lower dose "
-                "was tested: the saturation could begin lower, so this overstates the effect of doses under 19 mg "
-                "the least it can while keeping 0 at no dose)"), bounds=(1.0, 100.0)),
+                "was tested: the saturation could begin lower, and any saturating curve through 0 and 19 mg lies "
+                "above this line, so it understates the iron absorbed from doses under 19 mg, by the least change "
+                "that keeps 0 at no dose)"), bounds=(1.0, 100.0)),
     param("storage_iron_mg_per_ferritin_ug_per_L", 8.0, "mg per ug/L",
           "storage iron per ug/L of serum ferritin (the ferritin read-out only)",
           Cited(WALTERS_1973, "'1 ug/L serum ferritin corresponds to 8-10 mg ... storage iron' (phlebotomy studies in "
