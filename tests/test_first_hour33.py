@@ -336,3 +336,36 @@ def test_drugs_names_the_file_a_bare_name_meant(tmp_path: Path, monkeypatch: pyt
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(app, ["drugs", "mytaxane_user"], env={"COLUMNS": "300"})
     assert res.exit_code == 2 and "a file of that name is here: hemasim drugs mytaxane_user.yaml" in res.output
+
+
+_INHIBITOR = _SET.split("effects:")[0] + """effects:
+  - acts_on: production
+    lineages: [neutrophil]
+    model: emax
+    emax: {{value: -0.5, assumed: test}}
+    ec50_ng_per_mL: {{value: 100.0, assumed: test}}
+    hill: {{value: 1.0, assumed: test}}
+"""
+
+
+def test_a_production_inhibitor_is_a_chemotherapy_not_a_gcsf(tmp_path: Path):
+    """A set whose only effect is a production effect with emax < 0 (an indirect-response inhibition, which the schema
+    takes) was refused as chemotherapy ("stimulates blood formation ... give it as kind: gcsf") and, as gcsf,
+    mobilised CD34+ cells 3 -> 221/uL (review33c): the kind follows the effect's sign."""
+    import numpy as np
+
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    path = tmp_path / "myinhib.yaml"
+    path.write_text(_INHIBITOR.format(name="myinhib"), encoding="utf-8")
+    block = {"kind": "gcsf", "drug_set": str(path), "dose_mg_per_m2": 75, "route": "iv_infusion",
+             "infusion_hours": 1, "schedule": {"days": [0]}}
+    with pytest.raises(ScenarioError, match=re.escape("'myinhib' is not a G-CSF (it inhibits blood formation")):
+        parse_scenario(_scenario(block), source="t")
+    scenario = parse_scenario({**_scenario(dict(block, kind="chemotherapy")), "duration_days": 10}, source="t")
+    result = run_scenario(scenario)
+    cd34 = result.observable("cd34_blood_per_uL")
+    assert np.max(cd34) < 1.05 * cd34[0], (cd34[0], np.max(cd34))  # not mobilised
+    anc = result.observable("anc_1e9_per_L")
+    assert np.min(anc) < 0.997 * anc[0], (anc[0], np.min(anc))  # and it acts: production inhibited

@@ -399,6 +399,16 @@ class DrugSet(_Strict):
         return not self.effects
 
     @property
+    def stimulating_effects(self) -> list[Effect]:
+        """The effects that stimulate blood formation (a G-CSF's): production or maturation_speed with E > 0. A
+        production effect with emax < 0 is an indirect-response inhibition (a myelosuppressant), not a stimulant."""
+        def stimulates(e: Effect) -> bool:
+            size = e.slope_L_per_umol if e.model == "linear" else e.emax
+            return e.acts_on != "proliferation" and size is not None and size.value > 0.0
+
+        return [e for e in self.effects if stimulates(e)]
+
+    @property
     def full_model_kill_only(self) -> bool:
         """A set whose marrow kill acts only in the full model (no published chain; doxorubicin and cyclophosphamide:
         a kill fitted for AC on one clinical figure), marked as such in docs/drug_sets.md and `hemasim drugs`."""
