@@ -445,3 +445,13 @@ def test_the_exported_iron_and_collection_counts_declare_their_units():
         assert errors == [] and all(f"obs_{n}" in obs for n in wanted), sorted(obs)
         assert [pid for pid, unit in obs.items() if not unit] == []
         assert [w for w in validate_sbml(text, warnings=True) if "obs_" in w] == []
+
+
+def test_architecture_names_what_ux33c_added():
+    """docs/architecture.md did not name what ux33c added: a set's mark (table.what_it_acts_on), the kind check of
+    the dosed kinds (DosedSpec._kind_fits), the data files a scenario names (_file_kinds.DATA_KINDS) and the strict
+    JSON of validate --json (io.null_for_nonfinite) (review33c); tests/test_architecture_doc.py holds them true."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    missing = [n for n in ("what_it_acts_on", "DosedSpec._kind_fits", "DATA_KINDS", "null_for_nonfinite",
+                           "stimulating_effects", "left_out_observables") if f"`{n}" not in text and f".{n}`" not in text]
+    assert missing == []
