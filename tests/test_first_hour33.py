@@ -455,3 +455,20 @@ def test_architecture_names_what_ux33c_added():
     missing = [n for n in ("what_it_acts_on", "DosedSpec._kind_fits", "DATA_KINDS", "null_for_nonfinite",
                            "stimulating_effects", "left_out_observables") if f"`{n}" not in text and f".{n}`" not in text]
     assert missing == []
+
+
+def test_a_conditioning_regimen_file_may_name_itself(tmp_path: Path):
+    """A conditioning regimen file refused `name:` ("unknown field"), which a drug set and a combination regimen
+    require, so a user writing one after the other met it (review33c): docs/chimerism.md's example, with its name,
+    loads, prints and is given to a scenario."""
+    from hemasim.cli.app import app
+    from hemasim.pharmacology.conditioning import load_regimen
+
+    text = (ROOT / "docs" / "chimerism.md").read_text(encoding="utf-8")
+    block = text.split("# my_regimen.yaml\n", 1)[1].split("```", 1)[0]
+    assert block.startswith("name: my_regimen")
+    path = tmp_path / "my_regimen.yaml"
+    path.write_text(block, encoding="utf-8")
+    assert load_regimen(str(path)).name == "my_regimen"
+    res = CliRunner().invoke(app, ["drugs", str(path)], env={"COLUMNS": "200"})
+    assert res.exit_code == 0 and "TBI 3 Gy" in res.output, res.output
