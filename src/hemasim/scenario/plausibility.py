@@ -689,19 +689,23 @@ def _virus_name(iv: InterventionSpec, path: str, overridden: Iterable[str] = ())
     """A viral infection named other than influenza: every virus runs with the one set of viral kinetics there is,
     influenza A's (Baccam 2006's fit to experimentally infected adults, parameters/sets/viral_kinetics.py), so
     ``virus: rsv`` ran influenza's course under another name, unwarned (ux33b). The name labels the virus and its
-    antigen (a vaccine of the same name primes against it), so it is asked about, not refused."""
+    antigen (a vaccine of the same name primes against it), so it is asked about, not refused; quiet once the scenario
+    sets every one of Baccam's fitted values under ``parameters:`` (one of them set, the warning went quiet while the
+    other three stayed influenza's: review33c), else naming those still at influenza's."""
     virus = str(getattr(iv, "virus", "influenza"))  # only the viral_infection kind has the field
     if iv.kind != "viral_infection" or virus == "influenza":
         return
-    from hemasim.parameters.sets.viral_kinetics import PARAMETERS as VIRAL  # only where a virus is named
+    from hemasim.parameters.sets.viral_kinetics import BACCAM_FITTED  # only where a virus is named
 
-    if {p.name for p in VIRAL} & set(overridden):  # the scenario sets viral kinetics of its own, as the message asks
+    still = [name for name in BACCAM_FITTED if name not in set(overridden)]
+    if not still:  # the scenario sets viral kinetics of its own, as the message asks
         return
+    runs = "runs with" if len(still) == len(BACCAM_FITTED) else "runs partly with"
     yield f"{path}.virus", (
-        f"'{virus}' runs with influenza A's kinetics (Baccam 2006, J Virol 80:7590: infectivity, production and "
+        f"'{virus}' {runs} influenza A's kinetics (Baccam 2006, J Virol 80:7590: infectivity, production and "
         "clearance fitted to adults infected with A/Hong Kong/123/77), the only viral kinetics hemasim has; the name "
         "only labels the virus and its antigen. For another virus set its values under the scenario's parameters: "
-        "(the viral kinetics rows of docs/parameters.md)")
+        f"(the viral kinetics rows of docs/parameters.md); still influenza's: {', '.join(still)}")
 
 
 def _rules(iv: InterventionSpec, path: str) -> Iterator[Implausible]:
