@@ -334,6 +334,13 @@ def test_a_variability_written_as_a_cv_in_percent_is_given_its_log_scale_value(t
     (tmp_path / "cv_set.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
     with pytest.raises(DrugSetError, match=re.escape(said)):
         load_drug_set(tmp_path / "cv_set.yaml")
+    # just above the bound (a variance of 5 where 4 is the most, an SD of 3 where 2 is) is not read as a CV: it was
+    # told "a CV of 5%" (review33c); the range alone is said
+    block[path[-1]] = {"value": 5 if path[-1] == "baseline" else 3, "assumed": "t"}
+    (tmp_path / "cv_set.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(DrugSetError, match="outside the plausible range") as err:
+        load_drug_set(tmp_path / "cv_set.yaml")
+    assert "CV" not in str(err.value), err.value
 
 
 def test_a_data_file_given_in_the_wrong_place_is_named_with_where_it_goes(tmp_path: Path):

@@ -460,10 +460,15 @@ def _check_range(path: str, value: float) -> None:
                          f"(docs/drugs.md){_cv_hint(field, value, high)}")
 
 
+#: the smallest value read as a CV in percent: between-patient CVs of PK/PD parameters are published at 10-100%, and a
+#: value just above a field's bound (iiv_variance: 5, bounded at 4) is a variance too large, not "a CV of 5%" (review33c)
+MIN_CV_PERCENT = 10.0
+
+
 def _cv_hint(field: str, value: float, high: float) -> str:
     """For a between-patient variability above its range that reads as a CV in percent (a paper's "CL IIV 30%"
-    written 30, ux33c), the log-scale value the field takes; empty otherwise."""
-    if value <= high or value > 1000:
+    written 30, ux33c: :data:`MIN_CV_PERCENT` to 1000), the log-scale value the field takes; empty otherwise."""
+    if value <= high or not MIN_CV_PERCENT <= value <= 1000:
         return ""
     cv = value / 100.0
     if field == "clearance_iiv_sd_log":
