@@ -270,12 +270,14 @@ def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
     return replace(result, record=replace(result.record, scenario=scenario))
 
 
-def export_scenario_sbml(scenario: Scenario) -> tuple[str, list[str]]:
-    """SBML of a scenario's patient (at its steady state) with its interventions, and libSBML's errors."""
-    from hemasim.model.sbml import to_sbml, validate_sbml  # libSBML only when exporting
+def export_scenario_sbml(scenario: Scenario) -> tuple[str, list[str], list[str]]:
+    """SBML of a scenario's patient (at its steady state) with its interventions, libSBML's errors, and the
+    observables the file leaves out (hemasim.model.sbml.left_out_observables: Hb and the red-cell count after a
+    blood loss), which the caller says, as the file's notes do."""
+    from hemasim.model.sbml import left_out_observables, to_sbml, validate_sbml  # libSBML only when exporting
 
     parts = assemble(scenario)
     model = parts.model.compile()
     events = [e for ev in parts.events for e in ev.expand()]
     text = to_sbml(model, events, initial_state=steady_state(model), observables=True)
-    return text, validate_sbml(text)
+    return text, validate_sbml(text), left_out_observables(model, events)

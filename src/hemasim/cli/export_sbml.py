@@ -30,11 +30,14 @@ def export_sbml(
         except OutputError as err:
             raise fail(str(err)) from None
     try:
-        text, errors = export_scenario_sbml(spec)
+        text, errors, left_out = export_scenario_sbml(spec)
     except ValueError as err:  # e.g. a regimen whose doses depend on simulated counts
         raise fail(f"{scenario}: cannot export: {err}") from None
     if errors:
         raise fail(f"libSBML found {len(errors)} error(s) in the export: {errors[0]}", code=1)
+    if left_out:  # the file's notes say it too; a user comparing counts reads stderr first (review33c)
+        warn([f"{' and '.join(left_out)} left out of the export's obs_ parameters: after the blood loss hemasim reads "
+              "them over the plasma-refilled blood volume, outside the SBML equations"])
     if out is None:
         typer.echo(text, nl=False)
     else:

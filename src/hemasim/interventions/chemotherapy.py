@@ -26,11 +26,12 @@ class ChemotherapySpec(DosedSpec):
 
 
     def _kind_fits(self, ds: DrugSet) -> None:
-        if ds.effects and not any(e.acts_on == "proliferation" for e in ds.effects):
-            # a G-CSF given as chemotherapy ran without a word: its doses obeyed the dose rules and counted as
-            # cycles, and it mobilised no CD34+ cells (ux33c)
+        # a G-CSF given as chemotherapy ran without a word: its doses obeyed the dose rules and counted as cycles, and it
+        # mobilised no CD34+ cells (ux33c). Decided by the effect's sign: a production effect with emax < 0 inhibits
+        # blood formation (an indirect-response myelosuppressant) and is a chemotherapy (review33c)
+        if stim := ds.stimulating_effects:
             raise ValueError(f"drug_set: {ds.name!r} stimulates blood formation (its effects act on "
-                             f"{', '.join(dict.fromkeys(e.acts_on for e in ds.effects))}), it kills nothing: "
+                             f"{', '.join(dict.fromkeys(e.acts_on for e in stim))} with E > 0), it kills nothing: "
                              "give it as kind: gcsf")
 
     @model_validator(mode="after")

@@ -36,10 +36,13 @@ class GcsfSpec(DosedSpec):
 
 
     def _kind_fits(self, ds: DrugSet) -> None:
-        if not any(e.acts_on in ("production", "maturation_speed") for e in ds.effects):
+        if not ds.stimulating_effects:
             # a cytotoxic given as G-CSF ran without a word: the dose rules did not apply to it and its plasma
-            # concentration mobilised CD34+ cells as G-CSF's does (ux33c)
-            what = "has no effect on blood cells (PK only)" if ds.pk_only else "kills dividing cells"
+            # concentration mobilised CD34+ cells as G-CSF's does (ux33c); a production effect with emax < 0 (an
+            # inhibition) mobilised them too (3 -> 221/uL, review33c)
+            what = ("has no effect on blood cells (PK only)" if ds.pk_only else
+                    "kills dividing cells" if any(e.acts_on == "proliferation" for e in ds.effects) else
+                    "inhibits blood formation: its effects have E < 0")
             raise ValueError(f"drug_set: {ds.name!r} is not a G-CSF (it {what}): give it as kind: chemotherapy")
 
     @model_validator(mode="after")

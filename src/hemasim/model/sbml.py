@@ -96,6 +96,12 @@ _OBSERVABLE_UNITS: dict[str, tuple[tuple[tuple[str, int, float], ...], tuple[tup
                 ((_G, 1, 1e-9), (_S, 1, 3600.0), (_L, -1, 1e-3), (_I, -1, 1.0))),
     "cells": (((_I, 1, 1.0),), ()), "clonotypes": (((_I, 1, 1.0),), ()), "CFU": (((_I, 1, 1.0),), ()),
     "cells/day": (((_I, 1, 1.0), (_S, -1, 86400.0)), ()),
+    # a CD34+ collection per kg of body weight: cells over kg (1000 g)
+    "cells/kg": (((_I, 1, 1.0), (_G, -1, 1000.0)), ((_G, -1, 1000.0),)),
+    # iron (hemasim.biology.iron): its amounts are items of 1 mg, its flows' fluxes mg/day read with weights in mg/item
+    "mg": (((_G, 1, 1e-3),), ((_G, 1, 1e-3), (_I, -1, 1.0))),
+    "mg/day": (((_G, 1, 1e-3), (_S, -1, 86400.0)), ((_G, 1, 1e-3), (_I, -1, 1.0))),
+    "ug/L": (((_G, 1, 1e-6), (_L, -1, 1.0)), ((_G, 1, 1e-6), (_L, -1, 1.0), (_I, -1, 1.0))),
     "1": ((), ((_I, -1, 1.0),)), "AU": ((), ((_I, -1, 1.0),)),
 }
 
@@ -109,19 +115,45 @@ def _unit_id(unit: str, weight: bool = False) -> str:
     return f"unit_{''.join(c if c.isalnum() else '_' for c in text)}{'_weight' if weight else ''}"
 
 
+def left_out_observables(model: CompiledModel, events: Sequence[Event]) -> list[str]:
+    """The observables an export with ``observables`` leaves out: after a whole-blood loss hemasim reads the red-cell
+    concentrations over the plasma-refilled blood volume (hemasim.plasma_refill), outside the equations, so the
+    file's would differ (by 13% after a donation)."""
+    from hemasim.events import BloodLoss
+    from hemasim.plasma_refill import is_diluted
+
+    if not any(isinstance(ev, BloodLoss) for ev in events):
+        return []
+    return [name for name in model.observable_names if is_diluted(name)]
+
+
+def _observable_weights(model: CompiledModel, events: Sequence[Event]) -> dict[str, tuple[int, float | np.ndarray]]:
+    """Each exported observable's weights as named constants ``w_obs_NAME_K`` (K: the term, states' then fluxes'):
+    {id: (observable index, weight)}; a weight is a float, or a per-patient array in a cohort. Named, not literal,
+    so that re-targeting a loaded model to another patient moves them too (a blood-volume share: review33c)."""
+    left_out = set(left_out_observables(model, events))
+    out: dict[str, tuple[int, float | np.ndarray]] = {}
+    for i, name in enumerate(model.observable_names):
+        if name not in left_out:
+            terms = [*model.obs_weights.state_terms[i], *model.obs_weights.flux_terms[i]]
+            out |= {f"w_obs_{name}_{k}": (i, w) for k, (_, w) in enumerate(terms)}
+    return out
+
+
 def observable_formula(model: CompiledModel, i: int) -> str:
-    """SBML formula of observable ``i``: its weights times the amounts and flows' fluxes it reads, as hemasim's
-    ``CompiledModel.observables`` (which also clamps a negative amount at 0); each weight carries its unit where
-    :data:`_OBSERVABLE_UNITS` knows the observable's."""
-    unit = model.observable_units[i]
-    tag = f" {_unit_id(unit, weight=True)}" if unit in _OBSERVABLE_UNITS else ""
-    terms = [f"{number(float(w))}{tag} * {model.state_names[j]}" for j, w in model.obs_weights.state_terms[i]]
-    terms += [f"{number(float(w))}{tag} * ({flow_rate_formula(model, f)})" for f, w in model.obs_weights.flux_terms[i]]
-    return " + ".join(terms) or "0"
+    """SBML formula of observable ``i``: its weights (the constants ``w_obs_NAME_K``, in the weight's unit where
+    :data:`_OBSERVABLE_UNITS` knows the observable's) times the amounts and flows' fluxes it reads, as hemasim's
+    ``CompiledModel.observables`` (which also clamps a negative amount at 0)."""
+    name = model.observable_names[i]
+    terms = [model.state_names[j] for j, _ in model.obs_weights.state_terms[i]]
+    terms += [f"({flow_rate_formula(model, f)})" for f, _ in model.obs_weights.flux_terms[i]]
+    return " + ".join(f"w_obs_{name}_{k} * {term}" for k, term in enumerate(terms)) or "0"
 
 
-def sbml_parameter_values(model: CompiledModel) -> dict[str, float]:
-    """Every constant SBML parameter of ``to_sbml(model)`` and its value for this (single) patient.
+def sbml_parameter_values(model: CompiledModel, observables: bool = False,
+                          events: Sequence[Event] = ()) -> dict[str, float]:
+    """Every constant SBML parameter of ``to_sbml(model, events, observables=observables)`` and its value for this
+    (single) patient (``events`` only decide which observables a blood loss leaves out).
 
     Setting these (and the initial amounts) in one loaded SBML model re-targets it to another patient
     of a cohort, which is how the libRoadRunner comparison loops over patients.
@@ -137,6 +169,8 @@ def sbml_parameter_values(model: CompiledModel) -> dict[str, float]:
         values[f"k_{name}"] = float(model.rate[f])
         if model.yield_[f] != 1.0 or model.consume[f] == 0.0:
             values[f"y_{name}"] = float(model.yield_[f])
+    if observables:
+        values |= {pid: float(w) for pid, (_, w) in _observable_weights(model, events).items()}
     return values
 
 
@@ -184,13 +218,14 @@ class _Writer:
             sp.setConstant(False)
             sp.setSubstanceUnits("item")
 
-    def parameter(self, pid: str, value: float | None, constant: bool, units: str = "dimensionless") -> None:
+    def parameter(self, pid: str, value: float | None, constant: bool, units: str | None = "dimensionless") -> None:
         p = self.m.createParameter()
         p.setId(pid)
         if value is not None:
             p.setValue(float(value))
         p.setConstant(constant)
-        p.setUnits(units)
+        if units is not None:
+            p.setUnits(units)
 
     def rule(self, pid: str, formula: str) -> None:
         ast = self.libsbml.parseL3Formula(formula)
@@ -260,32 +295,28 @@ class _Writer:
         return all_dois
 
     def observables(self, model: CompiledModel, events: Sequence[Event]) -> list[str]:
-        """Each observable as a parameter ``obs_NAME`` (in its own unit) set by an assignment rule; returns those
-        left out: after a whole-blood loss hemasim reads the red-cell concentrations over the plasma-refilled blood
-        volume (hemasim.plasma_refill), outside the equations, so the file's would differ (by 13% after a
-        donation): they are not written."""
-        from hemasim.events import BloodLoss
-        from hemasim.plasma_refill import is_diluted
-
+        """Each observable as a parameter ``obs_NAME`` (in its own unit) set by an assignment rule from its weights
+        (constants ``w_obs_NAME_K``); returns those left out (:func:`left_out_observables`): they are not written."""
         kinds = {_L: self.libsbml.UNIT_KIND_LITRE, _G: self.libsbml.UNIT_KIND_GRAM,
                  _S: self.libsbml.UNIT_KIND_SECOND, _I: self.libsbml.UNIT_KIND_ITEM}
         defined = {"dimensionless"}
-        loss = any(isinstance(ev, BloodLoss) for ev in events)
-        left_out = [name for name in model.observable_names if loss and is_diluted(name)]
+        left_out = left_out_observables(model, events)
+        weights = _observable_weights(model, events)
         for i, name in enumerate(model.observable_names):
             if name in left_out:
                 continue
             unit = model.observable_units[i]
-            p = self.m.createParameter()
-            p.setId(f"obs_{name}")
-            p.setName(f"{name} ({unit})")
-            p.setConstant(False)
-            if unit in _OBSERVABLE_UNITS:
+            known = unit in _OBSERVABLE_UNITS
+            if known:
                 for weight, parts in ((False, _OBSERVABLE_UNITS[unit][0]), (True, _OBSERVABLE_UNITS[unit][1])):
                     if (uid := _unit_id(unit, weight)) not in defined:
                         self.unit(uid, [(kinds[k], e, m) for k, e, m in parts])
                         defined.add(uid)
-                p.setUnits(_unit_id(unit))
+            for pid, (j, w) in weights.items():
+                if j == i:  # a unit it does not know is left undeclared (libSBML cannot check it then)
+                    self.parameter(pid, float(w), True, _unit_id(unit, weight=True) if known else None)
+            self.parameter(f"obs_{name}", None, False, _unit_id(unit) if known else None)
+            self.m.getParameter(f"obs_{name}").setName(f"{name} ({unit})")
             self.rule(f"obs_{name}", observable_formula(model, i))
         return left_out
 
@@ -353,12 +384,15 @@ def validate_sbml(text: str, warnings: bool = False) -> list[str]:
             if doc.getError(i).getSeverity() >= lowest]
 
 
-def sbml_parameter_matrix(model: CompiledModel) -> tuple[list[str], np.ndarray]:
-    """For a cohort model: the SBML parameter ids and an (N, n_ids) matrix of every patient's values."""
+def sbml_parameter_matrix(model: CompiledModel, observables: bool = False,
+                          events: Sequence[Event] = ()) -> tuple[list[str], np.ndarray]:
+    """For a cohort model: the SBML parameter ids and an (N, n_ids) matrix of every patient's values (with
+    ``observables``, the observables' weights too, as :func:`sbml_parameter_values`)."""
     if model.n_patients is None:
-        ids = list(sbml_parameter_values(model))
-        return ids, np.array([list(sbml_parameter_values(model).values())])
-    ids = list(sbml_parameter_values(model.patient(0)))
+        values = sbml_parameter_values(model, observables, events)
+        return list(values), np.array([list(values.values())])
+    ids = list(sbml_parameter_values(model.patient(0), observables, events))
+    weights = _observable_weights(model, events) if observables else {}
     cols = []
     fb_index = {name: k for k, name in enumerate(model.feedback_names)}
     flow_index = {name: f for f, name in enumerate(model.flow_names)}
@@ -374,6 +408,8 @@ def sbml_parameter_matrix(model: CompiledModel) -> tuple[list[str], np.ndarray]:
                 cols.append(model.fb_params[:, k, int(field[1:])])
         elif pid.startswith("k_"):
             cols.append(model.rate[:, flow_index[pid[2:]]])
+        elif pid.startswith("w_obs_"):  # a weight: one per patient or one for all
+            cols.append(np.broadcast_to(np.asarray(weights[pid][1], dtype=np.float64), (model.n_patients,)))
         else:  # y_
             cols.append(model.yield_[:, flow_index[pid[2:]]])
     return ids, np.column_stack(cols)

@@ -399,6 +399,16 @@ class DrugSet(_Strict):
         return not self.effects
 
     @property
+    def stimulating_effects(self) -> list[Effect]:
+        """The effects that stimulate blood formation (a G-CSF's): production or maturation_speed with E > 0. A
+        production effect with emax < 0 is an indirect-response inhibition (a myelosuppressant), not a stimulant."""
+        def stimulates(e: Effect) -> bool:
+            size = e.slope_L_per_umol if e.model == "linear" else e.emax
+            return e.acts_on != "proliferation" and size is not None and size.value > 0.0
+
+        return [e for e in self.effects if stimulates(e)]
+
+    @property
     def full_model_kill_only(self) -> bool:
         """A set whose marrow kill acts only in the full model (no published chain; doxorubicin and cyclophosphamide:
         a kill fitted for AC on one clinical figure), marked as such in docs/drug_sets.md and `hemasim drugs`."""
@@ -450,10 +460,15 @@ def _check_range(path: str, value: float) -> None:
                          f"(docs/drugs.md){_cv_hint(field, value, high)}")
 
 
+#: the smallest value read as a CV in percent: between-patient CVs of PK/PD parameters are published at 10-100%, and a
+#: value just above a field's bound (iiv_variance: 5, bounded at 4) is a variance too large, not "a CV of 5%" (review33c)
+MIN_CV_PERCENT = 10.0
+
+
 def _cv_hint(field: str, value: float, high: float) -> str:
     """For a between-patient variability above its range that reads as a CV in percent (a paper's "CL IIV 30%"
-    written 30, ux33c), the log-scale value the field takes; empty otherwise."""
-    if value <= high or value > 1000:
+    written 30, ux33c: :data:`MIN_CV_PERCENT` to 1000), the log-scale value the field takes; empty otherwise."""
+    if value <= high or not MIN_CV_PERCENT <= value <= 1000:
         return ""
     cv = value / 100.0
     if field == "clearance_iiv_sd_log":

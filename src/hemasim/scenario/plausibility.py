@@ -452,7 +452,8 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
     drug_set = drug_set_of(iv.drug_set)
     drug = drug_set.drug
     if drug_set.pk_only:
-        yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug, cytotoxic=iv.kind == "chemotherapy")
+        # a chemotherapy's: under gcsf a PK-only set is refused (GcsfSpec._kind_fits), it never gets here
+        yield f"{path}.drug_set", _pk_only_message(iv.drug_set, drug)
     cov = patient.covariates()
     field = _dose_field(iv)
     # the dose per kg as written, in ug/kg (None: a dose per m2 or flat), for the range and the slip hint alike
@@ -581,18 +582,17 @@ def _per_kg_slip(field: str, ug_per_kg: float | None, inside: Callable[[float], 
     return f"; did you mean {_g(meant)} ug/kg ({_g(meant / 1000.0)} mg/kg)? write {write}"
 
 
-def _pk_only_message(name: str, drug: str, cytotoxic: bool) -> str:
-    """A drug set without an effect on blood cells dosed on its own: the run shows its concentrations and no
-    effect, which a clinician dosing carboplatin or doxorubicin would not expect; with the shipped sets that have
-    the effect (``cytotoxic``: one on proliferation, as a chemotherapy's; else one that stimulates, as G-CSF's)."""
+def _pk_only_message(name: str, drug: str) -> str:
+    """A drug set without an effect on blood cells dosed on its own as chemotherapy: the run shows its concentrations
+    and no effect, which a clinician dosing carboplatin or doxorubicin would not expect; with the shipped sets that
+    have the effect (one on proliferation, as a chemotherapy's)."""
     from hemasim.pharmacology.drug_sets import available_drug_sets, load_drug_set
 
     def acts(set_name: str) -> bool:
-        return any((e.acts_on == "proliferation") == cytotoxic for e in load_drug_set(set_name).effects)
+        return any(e.acts_on == "proliferation" for e in load_drug_set(set_name).effects)
 
-    what = "no myelosuppression" if cytotoxic else "no effect on blood counts"
     return (f"{name} is PK only: hemasim has no effect of {drug} on blood cells, so this run shows its "
-            f"concentrations and {what} from it; the shipped sets with that effect: "
+            f"concentrations and no myelosuppression from it; the shipped sets with that effect: "
             f"{', '.join(n for n in available_drug_sets() if acts(n))} (hemasim drugs; docs/drugs.md)")
 
 
@@ -689,19 +689,23 @@ def _virus_name(iv: InterventionSpec, path: str, overridden: Iterable[str] = ())
     """A viral infection named other than influenza: every virus runs with the one set of viral kinetics there is,
     influenza A's (Baccam 2006's fit to experimentally infected adults, parameters/sets/viral_kinetics.py), so
     ``virus: rsv`` ran influenza's course under another name, unwarned (ux33b). The name labels the virus and its
-    antigen (a vaccine of the same name primes against it), so it is asked about, not refused."""
+    antigen (a vaccine of the same name primes against it), so it is asked about, not refused; quiet once the scenario
+    sets every one of Baccam's fitted values under ``parameters:`` (one of them set, the warning went quiet while the
+    other three stayed influenza's: review33c), else naming those still at influenza's."""
     virus = str(getattr(iv, "virus", "influenza"))  # only the viral_infection kind has the field
     if iv.kind != "viral_infection" or virus == "influenza":
         return
-    from hemasim.parameters.sets.viral_kinetics import PARAMETERS as VIRAL  # only where a virus is named
+    from hemasim.parameters.sets.viral_kinetics import BACCAM_FITTED  # only where a virus is named
 
-    if {p.name for p in VIRAL} & set(overridden):  # the scenario sets viral kinetics of its own, as the message asks
+    still = [name for name in BACCAM_FITTED if name not in set(overridden)]
+    if not still:  # the scenario sets viral kinetics of its own, as the message asks
         return
+    runs = "runs with" if len(still) == len(BACCAM_FITTED) else "runs partly with"
     yield f"{path}.virus", (
-        f"'{virus}' runs with influenza A's kinetics (Baccam 2006, J Virol 80:7590: infectivity, production and "
+        f"'{virus}' {runs} influenza A's kinetics (Baccam 2006, J Virol 80:7590: infectivity, production and "
         "clearance fitted to adults infected with A/Hong Kong/123/77), the only viral kinetics hemasim has; the name "
         "only labels the virus and its antigen. For another virus set its values under the scenario's parameters: "
-        "(the viral kinetics rows of docs/parameters.md)")
+        f"(the viral kinetics rows of docs/parameters.md); still influenza's: {', '.join(still)}")
 
 
 def _rules(iv: InterventionSpec, path: str) -> Iterator[Implausible]:

@@ -36,6 +36,12 @@ BACCAM_FIT = ("target-cell-limited model fitted to the viral titres of six volun
 UNVERIFIED = ("values recognised as the study's Table 1 estimates, not read from a stored copy of the table "
               "(the stored article page gives the abstract only)")
 
+#: the records that are Baccam 2006's FITTED estimates (beta, p, c, delta; its T0, virus_target_cells, was held fixed in
+#: that fit): influenza's own kinetics, which a virus of another name runs with until the scenario sets them all
+#: (hemasim.scenario.plausibility warns, naming those still at influenza's; review33c)
+BACCAM_FITTED = ("virus_infectivity_per_tcid50_day", "virus_production_tcid50_per_cell_day", "virus_clearance_per_day",
+                 "infected_cell_death_per_day")
+
 #: why a deterministic model needs an extinction rule: in the stochastic theory of early infection an infection is
 #: extinct once both virions and infected cells are gone, and a single infected cell may still fail to start one; an
 #: ODE's expected count below one cell has no such state and regrows from any residue once R0 > 1 (issue virus31)
