@@ -488,14 +488,20 @@ def infection_figure(result: Result | Arms) -> Figure | None:
         ax2.set_ylabel("ANC (10⁹/L)\ninflammation (AU)")
         # IgG on its own axis: after a long infection it reaches thousands of AU and would flatten the ANC; far
         # enough out that the two-line label beside it stays clear of its ticks
-        ax3 = ax.twinx()
-        ax3.spines.right.set_position(("axes", 1.09))
-        _host_curves(ax3, arms, [(f"{n}_igg_au", "IgG (AU)", "tab:purple", 1.2, "")])
-        ax3.set_ylabel("IgG (AU)", color="tab:purple")
-        _joint_legend(ax, ax2, ax3)
+        _joint_legend(ax, ax2, _igg_axis(ax, arms, f"{n}_igg_au", 1.09, 1.2))
         ax.set_title(f"{n}: load (red, log; dotted: 1 CFU = cleared), ANC (blue), inflammation (orange), "
                      "specific IgG (purple)", fontsize=10)
     return fig
+
+
+def _igg_axis(ax: Axes, arms: list[tuple[str, Result]], observable: str, offset: float, width: float) -> Axes:
+    """A pathogen's specific IgG on a third axis of its panel, its spine ``offset`` (axes fraction) out to the right,
+    purple with its label: the bacterial and viral panels' (their other host curves share the second axis)."""
+    ax3 = ax.twinx()
+    ax3.spines.right.set_position(("axes", offset))
+    _host_curves(ax3, arms, [(observable, "IgG (AU)", "tab:purple", width, "")])
+    ax3.set_ylabel("IgG (AU)", color="tab:purple")
+    return ax3
 
 
 def viral_figure(result: Result | Arms) -> Figure | None:
@@ -516,11 +522,7 @@ def viral_figure(result: Result | Arms) -> Figure | None:
                                  (f"{v}_cd8_memory_au", "CD8 memory (AU)", "tab:olive", 1.2, "--")])
         ax2.set_ylabel("CD8 (AU)", color="tab:green")
         # IgG on a third axis, as the bacterial panel's, far enough out that the label beside it clears its ticks
-        ax3 = ax.twinx()
-        ax3.spines.right.set_position(("axes", 1.07))
-        _host_curves(ax3, arms, [(f"{v}_igg_au", "IgG (AU)", "tab:purple", 1.4, "")])
-        ax3.set_ylabel("IgG (AU)", color="tab:purple")
-        _joint_legend(ax, ax2, ax3)
+        _joint_legend(ax, ax2, _igg_axis(ax, arms, f"{v}_igg_au", 1.07, 1.4))
         ax.set_title(f"{v}: virus (red, log; dotted: detection limit), CD8 effectors (green) and memory (olive), "
                      "IgG (purple), each on its own axis", fontsize=10)
     return fig
