@@ -43,12 +43,6 @@ PLASMA_FLOOR_MG = 1e-6
 #: the healthy flow the supply limit multiplies
 PROLIFERATION_FLOW = "erythroid_progenitor_proliferation"
 
-USED = ("iron_per_hemoglobin_mg_per_g", "mean_cell_hemoglobin_pg", "storage_iron_male_mg", "storage_iron_female_mg",
-        "iron_absorption_male_mg_per_day", "iron_absorption_female_mg_per_day", "iron_absorption_max_male_mg_per_day",
-        "iron_absorption_max_female_mg_per_day", "plasma_iron_mg", "storage_iron_release_rate_per_day",
-        "storage_iron_max_release_rate_per_day", "storage_iron_mg_per_ferritin_ug_per_L",
-        "erythroid_iron_half_saturation_share", "erythroid_iron_limit_hill")
-
 
 def iron_per_red_cell_mg(ctx: BuildContext) -> Value:
     """Iron in one red cell, mg: the model's mean cell haemoglobin (the child's factor included) x iron per g."""
@@ -137,8 +131,6 @@ class IronBalance:
                feedbacks=("iron_plasma_inverse", "iron_erythroid_progenitor_count"),
                parameters=("erythroid_progenitor_exit_rate_per_day", "iron_per_hemoglobin_mg_per_g",
                            "mean_cell_hemoglobin_pg"))
-        for name in USED:
-            ctx.used.add(name)
         n_mat = ctx.p_count("erythroblast_maturation_stages")
         red_cells = [*(f"erythroid_maturing_{i + 1}" for i in range(n_mat)), *handles.blood]
         m.observables += [

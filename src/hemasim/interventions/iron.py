@@ -66,6 +66,8 @@ def _kills_in_the_marrow(iv: InterventionSpec) -> bool:
     groups, spared = set(getattr(iv, "groups", ())), set(getattr(iv, "except_groups", ()))
     return getattr(iv, "applies_to", "all") == "all" and bool(MATURING_RED_CELL_GROUPS & groups) \
         and not MATURING_RED_CELL_GROUPS & spared
+
+
 #: the stores, absorption and its ceiling are adults' (Gordeuk 2008, IOM 2001, Garry 1995); no cited source for
 #: children's was read, so children are refused rather than given adult stores
 ADULT_AGE_YEARS = 18.0
