@@ -435,13 +435,28 @@ def half_life_problem(sd_log: float | None = HALF_LIFE_PRIOR_SD_LOG, half_life_f
                                  f"{divisions} divisions)")
 
 
+def _fit_or_evaluate(obj: Any, n_starts: int, profiles: bool,
+                     x_fixed: Mapping[str, float] | None) -> tuple[float, dict[str, Any]]:
+    """The objective ``obj`` fitted (its estimates, converged starts and, with ``profiles``, the profile summary), or
+    with ``x_fixed`` evaluated at those natural values (no fit: shipped values): (objective, record)."""
+    from hemasim.inference import fit
+    from hemasim.inference.full_model_slope import profile_summary
+
+    if x_fixed is not None:
+        return float(obj(obj.scaled(x_fixed))[0]), {"estimates": dict(x_fixed), "fitted": False}
+    res = fit(obj, n_starts=n_starts, seed=1)
+    out: dict[str, Any] = {"estimates": dict(res.natural), "n_converged": res.n_converged, "fitted": True}
+    if profiles:
+        out.update(profile_summary(obj, res.x))
+    return float(res.fun), out
+
+
 def _half_life_point(label: str, n_starts: int, profiles: bool, x_fixed: Mapping[str, float] | None = None,
                      **kw: Any) -> dict[str, Any]:
     """One fit of :func:`half_life_problem` (``kw``), or with ``x_fixed`` the objective at those natural values
     (no fit: the shipped values). A fixed half-life's prior is added by hand (the objective counts the priors of
     the estimated parameters only), so every point is on the same objective."""
-    from hemasim.inference import Objective, fit
-    from hemasim.inference.full_model_slope import profile_summary
+    from hemasim.inference import Objective
 
     problem = half_life_problem(**kw)
     obj = Objective(problem)
@@ -450,16 +465,9 @@ def _half_life_point(label: str, n_starts: int, profiles: bool, x_fixed: Mapping
     fixed_prior = 0.0
     if not h.estimate and h.prior is not None:
         fixed_prior = float(h.prior.negative_log_density(np.array(h.nominal), h.to_scale(h.nominal)))
-    if x_fixed is not None:
-        f = float(obj(obj.scaled(x_fixed))[0])
-        out: dict[str, Any] = {"estimates": dict(x_fixed), "fitted": False}
-    else:
-        res = fit(obj, n_starts=n_starts, seed=1)
-        f = float(res.fun)
-        out = {"estimates": {**dict(res.natural), **({} if h.estimate else {"half_life": h.nominal})},
-               "n_converged": res.n_converged, "fitted": True}
-        if profiles:
-            out.update(profile_summary(obj, res.x))
+    f, out = _fit_or_evaluate(obj, n_starts, profiles, x_fixed)
+    if out["fitted"] and not h.estimate:
+        out["estimates"]["half_life"] = h.nominal
     out.update({"label": label, "objective_courses_craig_prior": f, "objective_fixed_half_life_prior": fixed_prior,
                 "objective_emergence": emergence, "objective": f + fixed_prior + emergence, "n_data": len(obj.data)})
     print(json.dumps({k: out[k] for k in ("label", "objective", "estimates")}), flush=True)
@@ -558,20 +566,11 @@ def _effect_site_point(label: str, problem: Any, n_starts: int, profiles: bool,
                        x_fixed: Mapping[str, float] | None = None) -> dict[str, Any]:
     """One fit of ``problem`` (or, with ``x_fixed``, its objective at those natural values), the emergence term
     added as every docetaxel objective here adds it."""
-    from hemasim.inference import Objective, fit
-    from hemasim.inference.full_model_slope import profile_summary
+    from hemasim.inference import Objective
 
     obj = Objective(problem)
     _, emergence = emergence_term(GCSF_FIT_STRUCTURE[0])
-    if x_fixed is not None:
-        f = float(obj(obj.scaled(x_fixed))[0])
-        out: dict[str, Any] = {"estimates": dict(x_fixed), "fitted": False}
-    else:
-        res = fit(obj, n_starts=n_starts, seed=1)
-        f = float(res.fun)
-        out = {"estimates": dict(res.natural), "n_converged": res.n_converged, "fitted": True}
-        if profiles:
-            out.update(profile_summary(obj, res.x))
+    f, out = _fit_or_evaluate(obj, n_starts, profiles, x_fixed)
     out.update({"label": label, "objective_courses_craig_prior": f, "objective_emergence": emergence,
                 "objective": f + emergence, "n_data": len(obj.data)})
     if "ke0" in out["estimates"]:
