@@ -245,9 +245,10 @@ class FullModelKill(_Strict):
 
     Every compartment of ``stages`` loses cells at E x (its division rate), E = ``slope_L_per_umol`` x C (or x Ce,
     the effect-site concentration, when ``ke0_per_day`` is given): a cycle-dependent drug kills a cell when it
-    divides, so a compartment is hit in proportion to how fast its cells cycle. ``committed_progenitors`` and ``dividing_precursors`` are those of ``lineages``; the stem and
-    multipotent stages are shared by all lineages. The slope is the full model's own (fitted there), not the
-    chain's, whose single proliferating pool stands for all of them.
+    divides, so a compartment is hit in proportion to how fast its cells cycle. ``committed_progenitors`` and
+    ``dividing_precursors`` are those of ``lineages``; the stem and multipotent stages are shared by all lineages.
+    The slope is the full model's own (fitted there), not the chain's, whose single proliferating pool stands for all
+    of them.
     """
 
     slope_L_per_umol: Value

@@ -252,7 +252,7 @@ class DrugExposure:
 
     def _effect(self, ctx: BuildContext, m: Module, extra: dict[str, tuple[str, ...]], i: int, eff: Effect,
                 conc: str, mw: float, rec: _Recorder, pname: Callable[[str], str],
-                shared: tuple[str, str] | None = None, central: str = "", v1: Value = 1.0) -> None:
+                shared: tuple[str, str] | None, central: str, v1: Value) -> None:
         d = self.drug
         base = f"effects.{i}."
         full = eff.full_model if ctx.cycling_stages else None  # the stem module is built: the full model
@@ -304,8 +304,7 @@ class DrugExposure:
                     _add(extra, [f"{comp}_division" for comp, _ in h.dividing], *fbs)
 
     def _full_model_kill(self, ctx: BuildContext, m: Module, i: int, eff: Effect, full: FullModelKill, conc: str,
-                         mw: float, rec: _Recorder, pname: Callable[[str], str], central: str = "",
-                         v1: Value = 1.0) -> None:
+                         mw: float, rec: _Recorder, pname: Callable[[str], str], central: str, v1: Value) -> None:
         """Cycle-dependent kill in the full model: every compartment of ``full.stages`` loses E x (its division
         rate) x cells per day, E = slope x C (umol/L), or slope x Ce with an effect site (``full.ke0_per_day``);
         see docs/chemotherapy_full_model.md."""
@@ -333,7 +332,6 @@ class DrugExposure:
             if stage.stage in stages:
                 m.flow(f"{d}_kill_{stage.compartment}", "drug_kill", stage.compartment, None, stage.division_rate,
                        feedbacks=(*stage.feedbacks, fb), parameters=(*used, *stage.parameters))
-
 
     def _kill_effect_site(self, m: Module, i: int, ke0_value: DrugValue, central: str, v1: Value, rec: _Recorder,
                           pname: Callable[[str], str], used: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
