@@ -24,7 +24,6 @@ class ChemotherapySpec(DosedSpec):
     schedule: Schedule
     rules: list[Rule] = Field(default_factory=list)
 
-
     def _kind_fits(self, ds: DrugSet) -> None:
         # a G-CSF given as chemotherapy ran without a word: its doses obeyed the dose rules and counted as cycles, and it
         # mobilised no CD34+ cells (ux33c). Decided by the effect's sign: a production effect with emax < 0 inhibits

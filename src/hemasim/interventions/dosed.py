@@ -33,7 +33,6 @@ from hemasim.interventions.base import (
 if TYPE_CHECKING:
     from hemasim.pharmacology.dosing import DoseRule, Regimen
     from hemasim.pharmacology.drug_sets import DrugSet
-    from hemasim.pharmacology.drug_sets import Value as DrugSetValue
     from hemasim.simulation import Result
 
 __all__ = ["DosedSpec", "Rule", "Schedule", "dosed_interventions", "drug_set_of"]
@@ -215,19 +214,18 @@ def fitted_kill_text(result: Result, dosing: Dosing | None = None) -> str:
         return ""
     drugs = " and ".join(ds.drug for ds in fitted)
     ac = all(ds.name in AC_PAIRED_KILL for ds in fitted)
+    verb = "lowers" if len(fitted) == 1 else "lower"
     if not ac:  # a set of one's own of that kind: where its kill comes from, as `hemasim drugs FILE` prints it
         # it read "Fitted marrow kill: mytaxane lower the counts" over an assumed slope, and named `hemasim drugs
         # mytaxane_user2026`, which is no shipped set: the file is what the scenario gave (ux33c)
         given = {ds.name: iv.drug_set for iv, ds in dosing}
-        kinds = {_provenance(e.full_model.slope_L_per_umol) for ds in fitted for e in ds.effects
+        kinds = {e.full_model.slope_L_per_umol.provenance for ds in fitted for e in ds.effects
                  if e.full_model is not None}
         how = " or ".join(sorted(kinds))
-        verb = "lowers" if len(fitted) == 1 else "lower"
         return (f"{how[0].upper()}{how[1:]} marrow kill: {drugs} {verb} the counts here by a kill in the full model "
                 f"only (no published chain), its slope {how}; where it comes from: "
                 + ", ".join(f"hemasim drugs {given.get(ds.name, ds.name)}" for ds in fitted) + ".")
     alone = ("; given without its partner, as here, its kill is not calibrated" if len(fitted) == 1 else "")
-    verb = "lowers" if len(fitted) == 1 else "lower"
     return (f"Fitted marrow kill: {drugs} {verb} the counts here by one kill scale fitted on one figure: Ahmed "
             "2020's line of the day-20 ANC against cyclophosphamide exposure, read at the 600 mg/m2 arm's typical "
             "patient (72% of her baseline ANC on day 20; validation target C10), with AC at 60/600 mg/m2. How the "
@@ -235,12 +233,6 @@ def fitted_kill_text(result: Result, dosing: Dosing | None = None) -> str:
             "day and length of the AC nadirs were not fitted, and no published AC nadir found so far checks them "
             "(prediction C11, an ANC below 1.0e9/L in cycle 1, passes at any kill the fit allows): "
             "docs/chemotherapy_full_model.md, 'AC'.")
-
-
-def _provenance(v: DrugSetValue) -> str:
-    """How a drug-set value was obtained, in a word: fitted, assumed, derived or cited."""
-    return next(k for k in ("fitted", "assumed", "derived") if getattr(v, k) is not None) if v.source is None \
-        else "cited"
 
 
 def drug_notes(result: Result, dosing: Dosing | None = None) -> list[str]:

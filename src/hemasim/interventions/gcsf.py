@@ -34,7 +34,6 @@ class GcsfSpec(DosedSpec):
     schedule: Schedule | None = None
     on_demand: OnDemand | None = None
 
-
     def _kind_fits(self, ds: DrugSet) -> None:
         if not ds.stimulating_effects:
             # a cytotoxic given as G-CSF ran without a word: the dose rules did not apply to it and its plasma

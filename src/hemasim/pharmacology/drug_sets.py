@@ -102,6 +102,10 @@ class FitRecord(_Strict):
     interval: str = Field(default="", description="e.g. 95% profile CI [a, b]")
 
 
+#: a drug-set value's provenance fields, of which it has exactly one
+_PROVENANCE_FIELDS = ("source", "derived", "assumed", "fitted")
+
+
 class Value(_Strict):
     """A number and where it comes from: exactly one of ``source`` (+ ``where``), ``derived``, ``assumed``,
     ``fitted``."""
@@ -113,9 +117,14 @@ class Value(_Strict):
     assumed: str | None = Field(default=None, description="why no source is given")
     fitted: FitRecord | None = Field(default=None, description="estimated with hemasim.inference on named data")
 
+    @property
+    def provenance(self) -> str:
+        """How the value was obtained, in a word: ``cited`` (a ``source``), ``derived``, ``assumed`` or ``fitted``."""
+        return next("cited" if k == "source" else k for k in _PROVENANCE_FIELDS if getattr(self, k) is not None)
+
     @model_validator(mode="after")
     def _one_provenance(self) -> Value:
-        given = [k for k in ("source", "derived", "assumed", "fitted") if getattr(self, k) is not None]
+        given = [k for k in _PROVENANCE_FIELDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of source, derived or assumed (or fitted) for every value")
         if not math.isfinite(self.value):
