@@ -1,0 +1,45 @@
+"""Two new users' first hour, thirty-fourth walk (branch ux34): a radiation-emergency physician and an immunologist of
+ageing; what misled them, held."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from hemasim.biology import Covariates, healthy_human_model
+from hemasim.simulation import Simulation
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _settled(age: float):
+    model = healthy_human_model(Covariates(age_years=age, sex="male", weight_kg=70.0, height_cm=175.0))
+    return Simulation(model, seed=0).run(duration_days=1.0)
+
+
+@pytest.fixture(scope="module")
+def by_age():
+    return {age: _settled(age) for age in (20.0, 30.0, 35.0, 60.0, 80.0)}
+
+
+def test_immunity_page_quotes_the_naive_cd8_fall_with_age_the_model_gives(by_age):
+    """docs/immunity.md said the model's naive CD8 count at 80 was 0.71 of its count at 30, written before branch
+    naiveage fitted the naive pools' decline at the reference age; the model gives 0.37 (the reference man)."""
+    text = " ".join((DOCS / "immunity.md").read_text(encoding="utf-8").split())
+    quoted = re.search(r"naive CD8 count at 80 is ([0-9.]+) of its count at 30", text)
+    assert quoted is not None
+    ratio = by_age[80.0].state("naive_cd8")[0] / by_age[30.0].state("naive_cd8")[0]
+    assert float(quoted.group(1)) == pytest.approx(ratio, abs=0.005)
+
+
+def test_immunity_page_quotes_the_clonotype_richness_by_age_the_model_gives(by_age):
+    """The richness by age in docs/immunity.md (2.3e8 at 20 where the model gives 2.2e8), each to its two figures."""
+    text = " ".join((DOCS / "immunity.md").read_text(encoding="utf-8").split())
+    quoted = re.search(r"thymic output with age \(([0-9.]+e[0-9]+) at 20, ([0-9.]+e[0-9]+) at 35, ([0-9.]+e[0-9]+) at "
+                       r"60, ([0-9.]+e[0-9]+) at 80 years\)", text)
+    assert quoted is not None
+    for age, written in zip((20.0, 35.0, 60.0, 80.0), quoted.groups(), strict=True):
+        value = float(by_age[age].observable("cd4_clonotype_richness")[0])
+        assert float(written) == float(f"{value:.2g}"), age
