@@ -43,3 +43,22 @@ def test_immunity_page_quotes_the_clonotype_richness_by_age_the_model_gives(by_a
     for age, written in zip((20.0, 35.0, 60.0, 80.0), quoted.groups(), strict=True):
         value = float(by_age[age].observable("cd4_clonotype_richness")[0])
         assert float(written) == float(f"{value:.2g}"), age
+
+
+@pytest.mark.cli
+def test_check_names_the_intervention_kinds_the_arms_bring(tmp_path: Path):
+    """`hemasim check` on a base scenario of 4 Gy whose arms add filgrastim said "radiation, 3 arms", as if the G-CSF
+    arms had been dropped; it names the kinds of every arm, and which arms give a kind only some have."""
+    from tests.conftest import invoke_hemasim
+
+    path = tmp_path / "arms.yaml"
+    path.write_text(
+        "name: x\npatient: {age_years: 40, sex: male, weight_kg: 80, height_cm: 178}\nduration_days: 40\n"
+        "interventions: [{kind: radiation, start_day: 0, total_dose_Gy: 4}]\n"
+        "arms:\n  - name: none\n  - name: g\n    interventions:\n"
+        "      - {kind: radiation, start_day: 0, total_dose_Gy: 4}\n"
+        "      - {kind: gcsf, drug_set: filgrastim_melhem2017, dose_ug_per_kg: 5, route: subcutaneous,"
+        " schedule: {start_day: 1, every_days: 1, cycles: 5}}\n")
+    res = invoke_hemasim("check", str(path))
+    assert res.exit_code == 0, res.stderr
+    assert "40 days, radiation, gcsf (arm g), 2 arms;" in res.stdout
