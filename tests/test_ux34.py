@@ -62,3 +62,27 @@ def test_check_names_the_intervention_kinds_the_arms_bring(tmp_path: Path):
     res = invoke_hemasim("check", str(path))
     assert res.exit_code == 0, res.stderr
     assert "40 days, radiation, gcsf (arm g), 2 arms;" in res.stdout
+
+
+@pytest.mark.parametrize("intervention", [
+    {"kind": "radiation", "start_day": 0, "total_dose_Gy": 4},
+    {"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0},
+])
+def test_an_irradiated_run_lists_the_radiosensitivities_it_used_with_their_sources(intervention):
+    """After 2, 4 and 6 Gy run.json and the report's "Parameters used" listed the dying lymphocytes' half-life alone:
+    the linear-quadratic values that set the whole kill (read by the fractions, events, not by the model's flows)
+    were not there, nor Kimler 1985, whose marrow colony D0 gives the progenitors' alpha, among the references."""
+    from hemasim.assembly import run_scenario
+    from hemasim.io import run_record
+    from hemasim.radiation import CLASSES
+    from hemasim.scenario import parse_scenario
+
+    data = {"name": "x", "patient": {"age_years": 40, "sex": "male", "weight_kg": 80, "height_cm": 178},
+            "duration_days": 10, "aging": False, "interventions": [intervention]}
+    record = run_record(run_scenario(parse_scenario(data)))
+    listed = {p["name"]: p["source"] for p in record["parameters"]}
+    for c, _ in CLASSES:
+        assert f"radiosensitivity_alpha_{c}_per_Gy" in listed and f"radiosensitivity_beta_{c}_per_Gy2" in listed
+    assert listed["radiosensitivity_alpha_progenitor_per_Gy"].startswith("Kimler1985")
+    assert "irradiated_lymphocyte_fast_loss_share" in listed
+    assert any("Kimler" in r for r in record["references"])
