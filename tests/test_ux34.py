@@ -86,3 +86,26 @@ def test_an_irradiated_run_lists_the_radiosensitivities_it_used_with_their_sourc
     assert listed["radiosensitivity_alpha_progenitor_per_Gy"].startswith("Kimler1985")
     assert "irradiated_lymphocyte_fast_loss_share" in listed
     assert any("Kimler" in r for r in record["references"])
+
+
+def test_the_endpoint_table_says_below_what_a_count_did_not_fall():
+    """After 2 Gy the platelets fell from 270 to 25e9/L, and the endpoint table's platelet_recovery_day read "did not
+    fall" beside that nadir: the day is defined after a fall below 20e9/L, and the table says so now. A nadir's day
+    (no fall of more than 1%) keeps its words."""
+    from hemasim.endpoints import DID_NOT_FALL_NOTE, EndpointValue
+    from hemasim.report.html import endpoint_text
+
+    day = EndpointValue("platelet_recovery_day", None, "day", "", DID_NOT_FALL_NOTE)
+    assert endpoint_text(day) == "did not fall below 20"
+    anc = EndpointValue("neutrophil_recovery_day", None, "day", "", DID_NOT_FALL_NOTE)
+    assert endpoint_text(anc) == "did not fall below 0.5"
+    nadir = EndpointValue("anc_nadir_day", None, "day", "", DID_NOT_FALL_NOTE)
+    assert endpoint_text(nadir) == DID_NOT_FALL_NOTE
+    assert endpoint_text(EndpointValue("platelet_recovery_day", None, "day", "", "not reached")) == "not reached"
+    # a cohort's table says it alike, for all patients or a share of them
+    from hemasim.report.html import render_cohort_report
+
+    row = {"endpoint": "platelet_recovery_day", "median": 40.0, "p05": 35.0, "p95": 45.0, "fraction_reaching": 0.8,
+           "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 0.2}
+    report = render_cohort_report({"n_patients": 40, "endpoints": [row]}, b"", {"scenario": {"name": "c"}})
+    assert "80% (20% did not fall below 20)" in report
