@@ -109,3 +109,22 @@ def test_the_endpoint_table_says_below_what_a_count_did_not_fall():
            "unit": "day", "definition": "d", "n": 40, "fraction_did_not_fall": 0.2}
     report = render_cohort_report({"n_patients": 40, "endpoints": [row]}, b"", {"scenario": {"name": "c"}})
     assert "80% (20% did not fall below 20)" in report
+
+
+@pytest.mark.parametrize(("field", "guess"), [("total_dose_Gy", None), ("dose_mg_per_m2", None),
+                                              ("interventions", None)])
+def test_a_dose_spread_asked_of_a_cohort_says_how_to_get_one(field, guess):
+    """`population: {total_dose_Gy: {min: 2, max: 6}}` (a mass-casualty cohort with a spread of doses) was refused
+    with the population's fields alone: the error says that every patient gets the scenario's interventions as written,
+    and what to do for a spread."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    data = {"name": "x", "patient": {"age_years": 40, "sex": "male", "weight_kg": 80, "height_cm": 178},
+            "duration_days": 60, "interventions": [{"kind": "radiation", "start_day": 0, "total_dose_Gy": 4}],
+            "population": {"age_years": {"min": 18, "max": 70}, field: {"min": 2, "max": 6}}}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data)
+    text = str(err.value)
+    assert f"population.{field}: unknown field" in text
+    assert "every patient of a cohort gets the scenario's interventions as written" in text
+    assert "docs/cohorts.md" in text and "allowed here: age_years" in text
