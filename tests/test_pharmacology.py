@@ -339,3 +339,27 @@ def test_a_regimen_refuses_a_first_day_in_cycle_other_than_0():
     reg = Regimen(1.0, "docetaxel", "iv_infusion", 1.0, 1.0 / 24.0, cycle_offsets=(0.0, 21.0), days_in_cycle=(0.0, 7.0))
     r = Simulation(model, events=[reg]).run(40.0, 0.5)
     assert [e["day"] for e in r.record.administrations] == reg.planned_days() == [1.0, 8.0, 22.0, 29.0]
+
+
+def test_on_demand_course_runs_until_the_anc_recovers_not_while_it_is_still_high():
+    """"Filgrastim from day 1 until ANC > 1.0 on 2 consecutive days" (docs/drugs.md's example) after an injury whose
+    nadir comes a week or two later: the ANC is still normal on days 1 and 2, and the course stopped after one dose,
+    without a word (ux34: 0.4 mg in all after 4 Gy). It counts the days above only once the ANC has been below."""
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import parse_scenario
+
+    data = {"name": "x", "patient": {"age_years": 40, "sex": "male", "weight_kg": 80, "height_cm": 178},
+            "duration_days": 40, "aging": False, "interventions": [
+                {"kind": "radiation", "start_day": 0, "total_dose_Gy": 4, "fractions": 1},
+                {"kind": "gcsf", "drug_set": "filgrastim_melhem2017", "dose_ug_per_kg": 5, "route": "subcutaneous",
+                 "on_demand": {"start_day": 1, "until_anc_above": 1.0, "consecutive_days": 2, "max_doses": 60}}]}
+    r = run_scenario(parse_scenario(data))
+    log = r.record.administrations
+    given = [e["day"] for e in log if e["action"] == "given"]
+    anc = r.observable("anc_1e9_per_L")
+    low = r.times[anc < 1.0]
+    assert len(low) and len(given) > 2
+    # the course goes on through the neutropenia and ends on the second of two mornings above 1.0
+    end = next(e["day"] for e in log if e["action"] == "course ended")
+    assert given[-1] > low[0] and end > low[0]
+    assert all(float(anc[r.times == d][0]) > 1.0 for d in (end - 1.0, end))

@@ -56,6 +56,13 @@ class IrradiatedLymphocytes:
 
     def extend(self, ctx: BuildContext) -> tuple[Module, dict[str, tuple[str, ...]]]:
         m = Module("irradiated_lymphocytes")
+        # the fractions (events) read the linear-quadratic values and the fast loss from the parameter set, not
+        # through this context: recorded as used here, built for every scenario that irradiates, so run.json, the
+        # report's parameters and its references list what sets the kill (after 4 Gy they listed the dying cells'
+        # half-life alone, and no Kimler 1985; ux34)
+        ctx.used.update([*(f"radiosensitivity_{ab}_{c}_per_{unit}" for c, _ in CLASSES
+                           for ab, unit in (("alpha", "Gy"), ("beta", "Gy2"))),
+                         "irradiated_lymphocyte_fast_loss_share"])
         rate = np.log(2.0) / ctx.p("irradiated_lymphocyte_blood_half_life_days")
         for pool in ctx.lymphocyte_pools:
             dying = m.compartment(DYING + pool, f"lethally hit cells of {pool}, dying in the blood counts",

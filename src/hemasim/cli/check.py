@@ -5,10 +5,14 @@ sensitivity design, a fitting problem) is named as what it is, with the command 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from hemasim.cli._errors import fail, loaded, warn
+
+if TYPE_CHECKING:
+    from hemasim.scenario import Scenario
 
 #: exit status of ``check --strict`` when the scenario is valid but has warnings
 EXIT_WARNINGS = 1
@@ -59,9 +63,23 @@ def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str]]:
         spec, lines = loaded(lambda: with_set_options(load_scenario(path), set_))
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
-    kinds = ", ".join(dict.fromkeys(iv.kind for iv in spec.interventions)) or "no interventions"
-    arms = f", {len(spec.arms)} arms" if spec.arms else ""
-    return f"{path}: valid: {spec.name!r}, {spec.duration_days:g} days, {kinds}{arms}", lines
+    return f"{path}: valid: {spec.name!r}, {spec.duration_days:g} days, {_kinds(spec)}", lines
+
+
+def _kinds(spec: Scenario) -> str:
+    """The intervention kinds a scenario gives, over all its arms: a kind only some arms give names them ("radiation,
+    gcsf (arms g1, g3), 3 arms"); the base scenario's kinds alone read as if the arms' G-CSF had been dropped (ux34)."""
+    from hemasim.scenario.arms import arm_scenarios
+
+    arms = arm_scenarios(spec) or [("", spec)]
+    given = {name: {iv.kind for iv in s.interventions} for name, s in arms}
+    kinds = list(dict.fromkeys(iv.kind for _, s in arms for iv in s.interventions))
+    words = []
+    for kind in kinds:
+        some = [name for name in given if kind in given[name]]
+        words.append(kind if len(some) == len(given) else
+                     f"{kind} (arm{'s' if len(some) > 1 else ''} {', '.join(some)})")
+    return (", ".join(words) or "no interventions") + (f", {len(spec.arms)} arms" if spec.arms else "")
 
 
 def _gene_therapy(path: Path, set_: list[str]) -> tuple[str, list[str]]:

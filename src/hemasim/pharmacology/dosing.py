@@ -240,8 +240,11 @@ class Regimen(Event):
 @dataclass(frozen=True)
 class OnDemandCourse(Event):
     """Daily doses from ``day`` until ``observable`` has been above ``above`` on ``consecutive_days``
-    consecutive days (checked each morning before the dose), at most ``max_doses`` doses (e.g. filgrastim
-    "from day 1 until ANC > 1.0 on 2 days")."""
+    consecutive days (checked each morning before the dose) after it was at or below ``above`` on a morning of the
+    course, at most ``max_doses`` doses (e.g. filgrastim "from day 1 until ANC > 1.0 on 2 days"). The days above
+    count only once the count has fallen: started the day after chemotherapy or irradiation, whose nadir comes a
+    week or more later, the ANC is still normal on the first mornings, and the course ended after one dose (ux34);
+    a count that never falls gets ``max_doses``."""
 
     drug: str
     route: Route
@@ -251,7 +254,8 @@ class OnDemandCourse(Event):
     above: float
     consecutive_days: int
     max_doses: int
-    streak: Any = 0  # per patient: consecutive days above so far
+    streak: Any = 0  # per patient: consecutive days above so far, after it fell
+    fell: Any = False  # per patient: at or below the threshold on a morning of the course
     doses: Any = 0  # per patient: doses given so far
     finished: Any = False  # per patient: course over (it does not restart)
 
@@ -265,7 +269,8 @@ class OnDemandCourse(Event):
     def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
              ) -> tuple[np.ndarray, list[Event]]:
         high = observable_of_state(model, x, self.observable) > self.above
-        streak = np.where(high, np.asarray(self.streak) + 1, 0)
+        fell = np.asarray(self.fell) | ~high
+        streak = np.where(high & fell, np.asarray(self.streak) + 1, 0)
         doses = np.asarray(self.doses)
         finished = np.asarray(self.finished) | (streak >= self.consecutive_days) | (doses >= self.max_doses)
         going = ~finished
@@ -278,8 +283,8 @@ class OnDemandCourse(Event):
         log.append({"day": self.day, "drug": self.drug, "route": self.route, "action": "given",
                     "planned_ug": amount, "given_ug": amount, "duration_days": 0.0,
                     "bioavailability": self.bioavailability})
-        return adm.apply(model, x, rng), [replace(self, day=self.day + 1.0, streak=streak, finished=finished,
-                                                  doses=doses + going.astype(np.int64))]
+        return adm.apply(model, x, rng), [replace(self, day=self.day + 1.0, streak=streak, fell=fell,
+                                                  finished=finished, doses=doses + going.astype(np.int64))]
 
     def expand(self) -> list[Event]:
         raise ValueError("an on-demand course depends on the simulated counts and has no fixed schedule to export")

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING, Any, Literal
 
 from hemasim.assembly import report_sections
+from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, FirstSustainedDay
 from hemasim.report.key_results import (
     ENDPOINTS_ANCHOR,
     POWER_UNITS,
@@ -101,8 +102,19 @@ def name_html(name: str) -> str:
 
 
 def endpoint_text(e: EndpointValue) -> str:
-    """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached")."""
-    return (e.note or "not reached") if e.value is None else value_text(e.unit, e.value)
+    """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached"). A recovery
+    day whose count never fell below its threshold says which ("did not fall below 20"): after 2 Gy the platelets'
+    "did not fall" stood beside their nadir of 25e9/L (ux34)."""
+    if e.value is not None:
+        return value_text(e.unit, e.value)
+    return did_not_fall_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
+
+
+def did_not_fall_text(name: str) -> str:
+    """ "did not fall", for a default recovery day with the threshold it is defined after ("did not fall below 20")."""
+    endpoint = next((d for d in DEFAULT_ENDPOINTS if d.name == name), None)
+    return f"{DID_NOT_FALL_NOTE} below {endpoint.threshold:g}" if isinstance(endpoint, FirstSustainedDay) else \
+        DID_NOT_FALL_NOTE
 
 
 def plain(value: object, nested: bool = False) -> str:
@@ -673,7 +685,7 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         if v is None:  # no patient has a value: because no count fell below the mark, or none came back above it
             if r["fraction_reaching"] != 0:
                 return "n/a"
-            return "did not fall" if r.get("fraction_did_not_fall") == 1.0 else "none reached"
+            return did_not_fall_text(str(r["endpoint"])) if r.get("fraction_did_not_fall") == 1.0 else "none reached"
         if isinstance(v, float):
             return value_text(str(r.get("unit")), v)
         return esc(str(v))
@@ -682,7 +694,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
         if r["fraction_reaching"] is None:  # not computed: no share reached it
             return esc(str(r.get("missing") or "n/a"))
         not_fallen = r.get("fraction_did_not_fall")
-        return percent_text(r["fraction_reaching"]) + (f" ({percent_text(not_fallen)} did not fall)" if not_fallen else "")
+        return percent_text(r["fraction_reaching"]) + (
+            f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "")
 
     units = unit_words({str(r["endpoint"]): str(r["unit"]) for r in summary["endpoints"]})
     rows = "".join(

@@ -80,7 +80,22 @@ def _unknown_field_hint(e: Any, model: type[BaseModel]) -> str:
     if name in SCHEDULE_FIELDS and "schedule" in block_fields(model, e["loc"][:-1]):
         return ("; a drug's dose days go in its schedule: schedule: {days: [0, 21]} or schedule: {start_day: 0, "
                 "every_days: 21, cycles: 4} (docs/scenarios.md)")
+    if tuple(e["loc"][:-1]) == ("population",) and (name == "interventions" or name in _intervention_fields()):
+        # a cohort with a spread of doses (2-6 Gy) was refused with the population's fields alone (ux34)
+        return unknown_field_hint(e, model) + POPULATION_INTERVENTIONS
     return unknown_field_hint(e, model)
+
+
+#: why an intervention's field is no field of ``population``, and what gives a spread of one
+POPULATION_INTERVENTIONS = ("; every patient of a cohort gets the scenario's interventions as written: for a spread of "
+                            "doses run a cohort per dose, or `hemasim sweep` a field such as "
+                            "interventions.0.total_dose_Gy (one typical patient per point; docs/cohorts.md)")
+
+
+def _intervention_fields() -> set[str]:
+    from hemasim.interventions.base import registered_kinds
+
+    return {f for kind in registered_kinds().values() for f in kind.model_fields if f != "kind"}
 
 
 #: what a clinician calls an intervention -> (the kind that gives it, what to write when it is not the word alone).
