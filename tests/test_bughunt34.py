@@ -23,3 +23,46 @@ def test_drivers_drawn_twice_from_a_clone_found_as_many_clones_as_it_has_cells(n
     assert pool.pool_size == n_cells
     assert np.all(pool.sizes[~founded] == 0) and np.all(pool.sizes[founded] == 1)
     assert sorted(pool.parent[founded]) == list(range(n_cells))
+
+
+@pytest.mark.parametrize(("prior", "message"), [
+    ("{kind: lognormal, mean: 0, sd: 0.5}", r"parameters\.2\.prior\.mean: the median of a lognormal prior must be > 0"),
+    ("{kind: uniform, mean: 10, sd: 5}", r"parameters\.2\.prior\.sd: a uniform prior runs from mean .* sd must be > mean"),
+    ("{kind: uniform, mean: 5, sd: 5}", r"parameters\.2\.prior\.sd: a uniform prior"),
+])
+def test_a_prior_whose_density_has_no_log_is_refused_naming_its_field(tmp_path, prior, message):
+    """A log-normal prior's median of 0 (its density takes log(mean)) or a uniform prior whose upper end (sd) is not
+    above its lower end (mean): refused when the problem loads, naming the field. Before, the problem loaded and the
+    fit's first evaluation ended in a bare "ValueError: math domain error" (after simulating every condition)."""
+    import shutil
+
+    from hemasim.inference import ProblemError, load_problem
+
+    from .conftest import EXAMPLES
+
+    for name in ("problem.yaml", "scenario.yaml", "measurements.csv"):
+        shutil.copy(EXAMPLES / "fit" / name, tmp_path / name)
+    path = tmp_path / "problem.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert "unit: L/umol}" in text
+    path.write_text(text.replace("unit: L/umol}", f"unit: L/umol, prior: {prior}}}", 1), encoding="utf-8")
+    with pytest.raises(ProblemError, match=message):
+        load_problem(path)
+
+
+def test_a_sound_uniform_and_lognormal_prior_still_load(tmp_path):
+    import shutil
+
+    from hemasim.inference import load_problem
+
+    from .conftest import EXAMPLES
+
+    for name in ("problem.yaml", "scenario.yaml", "measurements.csv"):
+        shutil.copy(EXAMPLES / "fit" / name, tmp_path / name)
+    path = tmp_path / "problem.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("unit: L/umol}", "unit: L/umol, prior: {kind: uniform, mean: 1, sd: 50}}", 1)
+                    .replace("nominal: 0.3}", "nominal: 0.3, prior: {kind: lognormal, mean: 0.161, sd: 0.5}}", 1),
+                    encoding="utf-8")
+    problem = load_problem(path)
+    assert problem.parameter("slope").prior.kind == "uniform" and problem.parameter("gamma").prior.mean == 0.161
