@@ -66,3 +66,15 @@ def test_a_sound_uniform_and_lognormal_prior_still_load(tmp_path):
                     encoding="utf-8")
     problem = load_problem(path)
     assert problem.parameter("slope").prior.kind == "uniform" and problem.parameter("gamma").prior.mean == 0.161
+
+
+@pytest.mark.parametrize(("value", "text"), [(999.4, "999"), (999.5, "1000"), (999.96, "1000"), (1234.4, "1234"),
+                                             (0.429, "0.429"), (1.234e-5, "1.23×10⁻⁵")])
+def test_a_count_in_a_report_never_reads_in_pythons_exponent_notation(value, text):
+    """A count to three significant digits: 999.5-999.99 cells/uL (a CD4 count near its reference) round up to
+    1000, which '.3g' writes "1e+03", and an aplastic count below 1e-4 read "1.23e-05". Before the fix the report's
+    tables and key results showed both so (1000 and more read whole, "1234", a power of ten as ×10ⁿ elsewhere)."""
+    from hemasim.report.key_results import _amount, count_text
+
+    assert count_text(value) == text
+    assert _amount("cd4_final", "cells/uL", value) == f"{text} cells/µL"
