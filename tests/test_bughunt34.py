@@ -78,3 +78,42 @@ def test_a_count_in_a_report_never_reads_in_pythons_exponent_notation(value, tex
 
     assert count_text(value) == text
     assert _amount("cd4_final", "cells/uL", value) == f"{text} cells/µL"
+
+
+class _Quadratic:
+    """A two-parameter objective on the estimation scale, 50 a^2 + 50 (b - a)^2 on [-1, 1]^2 (lin): its minimum 0 at
+    (0, 0), and a's profile 50 a^2 (b follows a), whose 95% interval is +- sqrt(LR_STEP_95 / 50) = +-0.196."""
+
+    def __init__(self) -> None:
+        from hemasim.inference.problem import EstimatedParameter
+
+        self.parameters = tuple(EstimatedParameter(n, None, -1.0, 1.0, 0.0, "lin") for n in ("a", "b"))
+        self.names = ("a", "b")
+        self.lower, self.upper = np.array([-1.0, -1.0]), np.array([1.0, 1.0])
+        self.n_parameters = 2
+
+    def __call__(self, theta: np.ndarray) -> np.ndarray:
+        theta = np.atleast_2d(theta)
+        return 50.0 * theta[:, 0] ** 2 + 50.0 * (theta[:, 1] - theta[:, 0]) ** 2
+
+    def value_and_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        a, b = x
+        return float(self(x[None])[0]), np.array([100.0 * a - 100.0 * (b - a), 100.0 * (b - a)])
+
+
+@pytest.mark.parametrize("b_start", [0.0, 0.1])
+def test_a_profile_interval_is_measured_from_the_lowest_objective_it_found(b_start):
+    """Profiled from a fit that stopped short of its optimum (b 0.1 instead of 0: objective 0.5 instead of 0), the
+    walk's re-optimisations find lower objectives (0.08 at the first points). The profile's best objective and the
+    threshold it draws are that lowest point's; the interval must be too. Before the fix it was measured from the
+    objective at the start (0.5 + 1.92), +-0.220 against the profile's +-0.196; the converged start is unchanged."""
+    from hemasim._confidence import LR_STEP_95
+    from hemasim.inference.uncertainty import profile_likelihood
+
+    objective = _Quadratic()
+    (profile,) = profile_likelihood(objective, np.array([0.0, b_start]), names=["a"])
+    exact = float(np.sqrt(LR_STEP_95 / 50.0))
+    assert profile.best_objective == pytest.approx(float(profile.objective.min()))
+    assert profile.ci_lower == pytest.approx(-exact, abs=0.005) and profile.ci_upper == pytest.approx(exact, abs=0.005)
+    if b_start == 0.0:  # a converged start: the walk's own ends, to the last digit
+        assert profile.ci_upper == pytest.approx(exact, rel=1e-12)
