@@ -117,3 +117,22 @@ def test_a_profile_interval_is_measured_from_the_lowest_objective_it_found(b_sta
     assert profile.ci_lower == pytest.approx(-exact, abs=0.005) and profile.ci_upper == pytest.approx(exact, abs=0.005)
     if b_start == 0.0:  # a converged start: the walk's own ends, to the last digit
         assert profile.ci_upper == pytest.approx(exact, rel=1e-12)
+
+
+def test_prior_draws_of_a_linear_scale_parameter_start_where_they_were_drawn():
+    """Starting points of a parameter estimated on the linear scale with a normal prior are its prior draws. They
+    were floored at 1e-300 as for a logarithm first, so a prior on negative values (mean -3, bounds -5..5) started
+    every local run at 0 instead of around -3."""
+    from types import SimpleNamespace
+
+    from hemasim.inference.optimize import starting_points
+    from hemasim.inference.problem import EstimatedParameter, Prior
+
+    shift = EstimatedParameter("shift", None, -5.0, 5.0, 0.0, "lin", prior=Prior("normal", -3.0, 0.5))
+    rate = EstimatedParameter("rate", None, 0.1, 10.0, 1.0, "log10", prior=Prior("lognormal", 2.0, 0.3))
+    objective = SimpleNamespace(parameters=(shift, rate), nominal=np.array([0.0, 0.0]),
+                                lower=np.array([-5.0, -1.0]), upper=np.array([5.0, 1.0]))
+    starts = starting_points(objective, 200, seed=1)
+    assert starts[0].tolist() == [0.0, 0.0]  # the nominal first
+    assert np.mean(starts[1:, 0]) == pytest.approx(-3.0, abs=0.15) and np.all(starts[1:, 0] < 0)
+    assert np.median(starts[1:, 1]) == pytest.approx(np.log10(2.0), abs=0.05)  # a log scale: the log of the draws
