@@ -6,9 +6,10 @@ is where the profile stays within chi2(0.95, 1)/2 = 1.92 of the best objective (
 the grid points bracketing each end are brought closer (re-optimised between them) until the objective rises by
 at most 1 across them, and the end is interpolated there on the signed root sqrt(objective - best), which is
 linear in the parameter where the profile is quadratic; an end is open (None) when the profile reaches a bound
-without crossing the threshold. Where a re-optimisation of the walk finds an objective below the one at ``best`` (a fit
-stopped short of its optimum), the best objective is that lowest point and both ends are read again from it. A parameter is *identifiable* when both ends are finite,
-*practically non-identifiable* when one is open, *non-identifiable* when both are.
+without crossing the threshold. Where a re-optimisation of the walk finds an objective below the one at ``best``
+(a fit stopped short of its optimum), the best objective is that lowest point and both ends are read again from it.
+A parameter is *identifiable* when both ends are finite, *practically non-identifiable* when one is open,
+*non-identifiable* when both are.
 
 The sampler is an adaptive Metropolis (Haario et al. 2001) running several chains in lock-step, so each
 step's proposals are evaluated as one batch; it samples exp(-objective) on the estimation scale (uniform
