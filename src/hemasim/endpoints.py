@@ -368,6 +368,18 @@ def recovery_days(days: np.ndarray, v: np.ndarray, threshold: float | np.ndarray
     return engraftment_days(days, v, threshold, run), did_not_fall
 
 
+def value_on_day(days: np.ndarray, v: np.ndarray, day: float) -> np.ndarray:
+    """Per row of ``v`` (N, T), its value on ``day`` (``days`` (T,) increasing, ``day`` within them): the output on
+    that day where there is one, else linear between the outputs either side, so that a read-out of a given day (a
+    donor share on day 28 after a graft) does not depend on the output grid (the nearest output, read before, lay up
+    to half an output interval away: 3.5 days on a weekly grid)."""
+    k = min(int(np.searchsorted(days, day - 1e-9)), len(days) - 1)  # the first output at or after the day
+    if k == 0 or abs(float(days[k]) - day) <= 1e-9:
+        return np.array(v[:, k], dtype=np.float64)
+    w = (day - float(days[k - 1])) / float(days[k] - days[k - 1])
+    return (1.0 - w) * np.asarray(v[:, k - 1], dtype=np.float64) + w * np.asarray(v[:, k], dtype=np.float64)
+
+
 def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:
     """The observables the endpoints read, in first-use order."""
     return list(dict.fromkeys(e.observable for e in endpoints))

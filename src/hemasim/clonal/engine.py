@@ -153,11 +153,17 @@ class NeutralHSCPool:
             return
         picks = self.rng.choice(len(self.sizes), size=n_new, p=wild / total)
         sel = land.sample_selection(self.rng, n_new, self.min_selection)
+        # more drivers drawn from a clone than it has cells (two from a one-cell clone): only the first as many as
+        # it has cells found; each pick's rank among the picks of its clone, in draw order, says which. (Taking one
+        # cell per pick and then dropping every pick of a clone left below zero dropped them all: none founded.)
+        order = np.argsort(picks, kind="stable")
+        ranked = picks[order]
+        group_start = np.maximum.accumulate(np.where(np.r_[True, ranked[1:] != ranked[:-1]], np.arange(n_new), 0))
+        rank = np.empty(n_new, dtype=np.int64)
+        rank[order] = np.arange(n_new) - group_start
+        keep = rank < self.sizes[picks]
+        picks, sel = picks[keep], sel[keep]
         np.subtract.at(self.sizes, picks, 1)
-        keep = self.sizes[picks] >= 0  # two drivers drawn from a one-cell clone: only the first founds
-        if not keep.all():
-            np.add.at(self.sizes, picks[~keep], 1)
-            picks, sel = picks[keep], sel[keep]
         self.add_clones(np.ones(len(picks), dtype=np.int64), advantage=sel * self.t_div_years,
                         parent=self.clone_ids[picks], panel=self.rng.random(len(picks)) < land.panel_fraction,
                         selection_per_year=sel)

@@ -93,7 +93,10 @@ def starting_points(objective: Objective, n_starts: int, seed: int) -> np.ndarra
         for j, p in enumerate(objective.parameters):
             if p.prior is not None and p.prior.kind != "uniform":
                 draws = p.prior.sample(rng, n_starts - 1)
-                lhs[:, j] = draws if p.prior.kind == "parameterScaleNormal" else p.to_scale(np.maximum(draws, 1e-300))
+                if p.prior.kind == "parameterScaleNormal" or p.scale == "lin":  # already on the estimation scale
+                    lhs[:, j] = draws
+                else:  # a log scale: a draw at or below 0 (a normal prior's tail) goes to the lower bound by the clip
+                    lhs[:, j] = p.to_scale(np.maximum(draws, 1e-300))
         points.extend(lhs)
     return np.clip(np.array(points), objective.lower, objective.upper)
 

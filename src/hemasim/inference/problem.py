@@ -480,6 +480,13 @@ def _parameter(data: Any, loc: str) -> EstimatedParameter:
         prior = Prior(_field(pd_, "kind", ploc, str), _field(pd_, "mean", ploc, float), _field(pd_, "sd", ploc, float))
         if prior.kind != "uniform" and not prior.sd > 0:
             raise ProblemError(f"{ploc}.sd: must be > 0")
+        # the density takes log(mean) (a log-normal's median) and log(upper - lower) (a uniform's width): without
+        # these checks a bad value passed the loading and ended the fit's first evaluation in "math domain error"
+        if prior.kind == "lognormal" and not prior.mean > 0:
+            raise ProblemError(f"{ploc}.mean: the median of a lognormal prior must be > 0 (got {prior.mean:g})")
+        if prior.kind == "uniform" and not prior.sd > prior.mean:
+            raise ProblemError(f"{ploc}.sd: a uniform prior runs from mean (its lower end) to sd (its upper end), so "
+                               f"sd must be > mean (got mean {prior.mean:g}, sd {prior.sd:g})")
     target = _field(data, "target", loc, str, None)
     return EstimatedParameter(_field(data, "id", loc, str), target, lower, upper,
                               _field(data, "nominal", loc, float, default_nominal), scale,

@@ -6,8 +6,10 @@ is where the profile stays within chi2(0.95, 1)/2 = 1.92 of the best objective (
 the grid points bracketing each end are brought closer (re-optimised between them) until the objective rises by
 at most 1 across them, and the end is interpolated there on the signed root sqrt(objective - best), which is
 linear in the parameter where the profile is quadratic; an end is open (None) when the profile reaches a bound
-without crossing the threshold. A parameter is *identifiable* when both ends are finite,
-*practically non-identifiable* when one is open, *non-identifiable* when both are.
+without crossing the threshold. Where a re-optimisation of the walk finds an objective below the one at ``best``
+(a fit stopped short of its optimum), the best objective is that lowest point and both ends are read again from it.
+A parameter is *identifiable* when both ends are finite, *practically non-identifiable* when one is open,
+*non-identifiable* when both are.
 
 The sampler is an adaptive Metropolis (Haario et al. 2001) running several chains in lock-step, so each
 step's proposals are evaluated as one batch; it samples exp(-objective) on the estimation scale (uniform
@@ -134,6 +136,24 @@ def _walk(objective: Objective, j: int, best: np.ndarray, f_best: float, directi
     return grid, values, None
 
 
+def _crossings_from_minimum(grid: np.ndarray, values: np.ndarray) -> tuple[float | None, float | None]:
+    """The 95% ends (scaled) of a profile whose lowest point lies below the objective at the optimum it walked from
+    (``grid`` increasing, ``values`` its minima): from the lowest point outwards, each end where the objective first
+    rises :data:`LR_STEP_95` above it (:func:`_root_crossing` between that point and the one before), so that the
+    interval is the one :attr:`Profile.threshold`, measured from the lowest point, draws; open (None) on a side
+    without such a point (its walk was open: it met no point above its own threshold, which lies higher)."""
+    k = int(np.argmin(values))
+    f_min = float(values[k])
+    ends: list[float | None] = []
+    for step in (-1, 1):
+        i = k + step
+        while 0 <= i < len(grid) and values[i] < f_min + LR_STEP_95:
+            i += step
+        ends.append(_root_crossing((float(grid[i - step]), float(values[i - step])), (float(grid[i]), float(values[i])),
+                                   f_min) if 0 <= i < len(grid) else None)
+    return ends[0], ends[1]
+
+
 def profile_likelihood(objective: Objective, best: np.ndarray, names: list[str] | None = None,
                        max_points: int = 30, progress: Callable[[int, int], None] | None = None) -> list[Profile]:
     """Profiles of ``names`` (default: every estimated parameter) around the optimum ``best`` (scaled)."""
@@ -148,6 +168,8 @@ def profile_likelihood(objective: Objective, best: np.ndarray, names: list[str] 
         g_dn, f_dn, c_dn = _walk(objective, j, best, f_best, -1, max_points)
         grid = np.array([*reversed(g_dn), best[j], *g_up])
         values = np.array([*reversed(f_dn), f_best, *f_up])
+        if values.min() < f_best:  # the walk found a lower objective: the interval is measured from it
+            c_dn, c_up = _crossings_from_minimum(grid, values)
         nat = p.from_scale(grid)
         out.append(Profile(name, grid, nat, values, min(f_best, float(values.min())),
                            None if c_dn is None else float(p.from_scale(c_dn)),

@@ -68,8 +68,11 @@ def _section(result: Result) -> str | None:
     collected = result.observable(COLLECTED_PER_KG)
     rows = []
     for iv in sessions:
-        before = max(int(np.searchsorted(t, iv.day - 1e-9)) - 1, 0)  # the last output before the session
-        after = min(int(np.searchsorted(t, iv.day + 1e-9)), len(t) - 1)
+        at = int(np.searchsorted(t, iv.day - 1e-9))  # the first output on or after the session's day
+        before = max(at - 1, 0)  # the last output before the session
+        # the output on the session's day shows the state just after it (the run loop's convention): the next one
+        # held the next day's session too, so with daily outputs the first of two daily sessions read both
+        after = min(at, len(t) - 1)
         rows.append(f"<tr><td>{iv.day:g}</td><td>{html.escape(iv.processed_text())}</td>"
                     f"<td>{cd34[before]:.4g} (day {t[before]:g})</td>"
                     f"<td>{(collected[after] - collected[before]) / 1e6:.3g}</td></tr>")

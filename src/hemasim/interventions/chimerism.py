@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hemasim.endpoints import daily_ok, first_run
+from hemasim.endpoints import daily_ok, first_run, value_on_day
 from hemasim.interventions.base import EndpointColumn, EndpointContext, EndpointFamily, ReportSection
 from hemasim.interventions.transplant import SHARE_UNIT_NOTE, graft_day
 
@@ -58,16 +58,17 @@ class LineageChimerism(EndpointFamily):
         after = times >= self.graft_day - 1e-9
         days = times[after] - self.graft_day
         out = []
+        counts = {k: v[:, after] for k, v in obs.items()}
         for lineage in LINEAGES:
-            share = lineage_chimerism({k: v[:, after] for k, v in obs.items()}, lineage)
+            share = lineage_chimerism(counts, lineage)
             label = "T-cell (CD3+)" if lineage == "t" else "myeloid (neutrophils and monocytes)"
             for d in CHIMERISM_DAYS:
                 if d > days[-1] + 1e-9:
                     continue
-                i = int(np.argmin(np.abs(days - d)))
+                on_day = lineage_chimerism({k: value_on_day(days, v, d)[:, None] for k, v in counts.items()}, lineage)
                 out.append(EndpointColumn(f"donor_{lineage}_chimerism_day{d}", "fraction",
                                           f"donor share of blood {label} cells on day {d} after the graft "
-                                          f"({SHARE_UNIT_NOTE})", share[:, i]))
+                                          f"({SHARE_UNIT_NOTE})", on_day[:, 0]))
             full = first_run(daily_ok(days, np.nan_to_num(share) >= FULL_DONOR), 1)
             out.append(EndpointColumn(f"full_donor_{lineage}_chimerism_day", "day after graft",
                                       f"first day the donor share of {label} cells is >= {FULL_DONOR:g} "
@@ -94,14 +95,13 @@ def chimerism_by_day(result: Result) -> tuple[float, list[tuple[int, float, floa
         return None
     obs = {n: result.observable(n)[None, :] for counts in LINEAGES.values() for c in counts
            for n in (c, f"{c}__donor")}
-    shares = {lineage: lineage_chimerism(obs, lineage)[0] for lineage in LINEAGES}
     rows = []
     for d in CHIMERISM_DAYS:
         t = graft + d
         if t > result.times[-1] + 1e-9:
             break
-        i = int(np.argmin(np.abs(result.times - t)))
-        rows.append((d, float(shares["t"][i]), float(shares["myeloid"][i])))
+        on_day = {k: value_on_day(result.times, v, t)[:, None] for k, v in obs.items()}
+        rows.append((d, float(lineage_chimerism(on_day, "t")[0, 0]), float(lineage_chimerism(on_day, "myeloid")[0, 0])))
     return graft, rows
 
 

@@ -13,7 +13,7 @@ from hemasim.biology.lymphoid import child_lymphocyte_factor
 from hemasim.biology.origins import DONOR, origin_name
 from hemasim.biology.transplant import GraftLodging, Transplant
 from hemasim.clinical_thresholds import thresholds_over_run
-from hemasim.endpoints import DID_NOT_FALL, recovery_days
+from hemasim.endpoints import DID_NOT_FALL, recovery_days, value_on_day
 from hemasim.events import Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -287,9 +287,9 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
         for d in CHIMERISM_DAYS:
             if d > days[-1] + 1e-9:
                 continue
-            i = int(np.argmin(np.abs(days - d)))
-            total = obs[name][:, i]
-            share = np.divide(obs[f"{name}__donor"][:, i], total, out=np.full(n, np.nan), where=total > 0)
+            total = value_on_day(days, obs[name], d)
+            share = np.divide(value_on_day(days, obs[f"{name}__donor"], d), total, out=np.full(n, np.nan),
+                              where=total > 0)
             out.append(EndpointColumn(f"donor_chimerism_{name.split('_per_')[0]}_day{d}", "fraction",
                                       f"donor share of {name} on day {d} after the graft ({SHARE_UNIT_NOTE}; "
                                       "after an autologous graft: the re-infused cells' share, gene-corrected ones "

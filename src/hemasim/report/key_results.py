@@ -210,8 +210,12 @@ COUNT_DIGITS = 3
 
 def count_text(value: float) -> str:
     """A blood count to :data:`COUNT_DIGITS` significant digits, a count of 1000 or more whole (1234 cells/µL, not
-    1.23×10³): 0.429, 13, 220."""
-    return f"{value:.0f}" if abs(value) >= 10**COUNT_DIGITS else f"{value:.{COUNT_DIGITS}g}"
+    1.23×10³): 0.429, 13, 220. A count that rounds up to 1000 (999.5 and up) is whole too, and one below 10⁻⁴ is
+    written with its power of ten (1.23×10⁻⁵): both read "1e+03" and "1.23e-05", Python's notation, before."""
+    text = f"{value:.{COUNT_DIGITS}g}"
+    if "e" not in text:  # also nan and inf
+        return text
+    return f"{value:.0f}" if abs(value) >= 1.0 else power_text(value, COUNT_DIGITS)
 
 
 #: significant digits of a day below one, beside its hours (:func:`day_text`)
