@@ -23,11 +23,13 @@ from hemasim.endpoints import (
     DID_NOT_FALL,
     DID_NOT_FALL_NOTE,
     NADIR_FALL,
+    RUN_LONGER,
     DayOfNadir,
     DaysBelow,
     Nadir,
     fell,
 )
+from hemasim.endpoints import still_falling as still_falling_rows
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 
 #: (endpoint, label, the endpoint giving its day or None), in the order shown
 KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
+    # after a whole-body exposure, the early triage marker of its dose (hemasim.interventions.radiation)
+    ("lymphocytes_24h_after_exposure", "Lymphocytes 24 h after the exposure (triage marker of the dose)", None),
+    ("lymphocytes_48h_after_exposure", "Lymphocytes 48 h after the exposure (triage marker of the dose)", None),
     ("anc_nadir", "ANC nadir (lowest of the run)", "anc_nadir_day"),
     ("days_anc_below_1", "Days of grade 3-4 neutropenia over the run (ANC < 1.0 ×10⁹/L)", None),
     ("days_anc_below_0p5", "Days of grade 4 neutropenia over the run (ANC < 0.5 ×10⁹/L)", None),
@@ -362,9 +367,7 @@ def still_falling(values: np.ndarray) -> bool:
     back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start. The docetaxel run's
     platelets fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75"
     (report24). A haemoglobin that dipped and came back 5% of its fall keeps its nadir."""
-    lowest = int(np.argmin(values))
-    fall = float(values[0] - values[lowest])
-    return fall > 0 and float(values[lowest:].max() - values[lowest]) < NADIR_FALL * fall
+    return bool(still_falling_rows(np.asarray(values)[None, :])[0])  # the endpoints' rule (their at_run_end flag)
 
 
 def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None = None) -> str:
@@ -373,6 +376,8 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
     still falling at the end of the run (:func:`still_falling`) says so instead of being called a nadir."""
     text = _value_text(e, result)
     observable = _nadir_observable(e.name)
+    if observable is None and e.caveat:  # days below a threshold the count is still below when the run ends
+        return f"{text}; {e.caveat}"
     listed = day is not None  # the run's endpoints hold the day (the haemoglobin nadir's is read here)
     day = _day_of(observable, day, result)
     if day is not None and day.value is None and day.note == DID_NOT_FALL_NOTE:
@@ -388,7 +393,7 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
         # platelets_nadir_day 84 in the endpoints read as a contradiction (firsthour27)
         endpoint = f" (the endpoints' {day.name} is the day of this lowest value)" if listed else ""
         return (f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the "
-                f"run{endpoint}")
+                f"run{endpoint}; {RUN_LONGER}")
     return f"{text} on day {day.value:g}{after}"
 
 
