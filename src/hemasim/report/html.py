@@ -13,6 +13,7 @@ from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, FirstSustain
 from hemasim.report.key_results import (
     ENDPOINTS_ANCHOR,
     POWER_UNITS,
+    cohort_caveat_text,
     cohort_key_results_html,
     definition_text,
     key_results_html,
@@ -709,7 +710,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             return esc(str(r.get("missing") or "n/a"))
         not_fallen = r.get("fraction_did_not_fall")
         return percent_text(r["fraction_reaching"]) + (
-            f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "")
+            f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "") + \
+            esc(cohort_caveat_text(r))
 
     units = unit_words({str(r["endpoint"]): str(r["unit"]) for r in summary["endpoints"]})
     rows = "".join(

@@ -671,6 +671,24 @@ def _no_nadir_share(by_name: Mapping[str, Mapping[str, Any]], day: str | None) -
     return f"; {NO_NADIR} in {percent_text(share)} of patients" if share else ""
 
 
+def cohort_caveat_text(row: Mapping[str, Any]) -> str:
+    """A cohort's share of patients whose value the run's end cut short (``fraction_at_run_end``: a nadir still
+    falling then, days below a count still below then) and whose count fell below a recovery's threshold again
+    (``fraction_fell_again``), in words; empty when none. After 4 Gy every patient's platelet nadir fell on day 21 of
+    the 21-day run and read "median day 21 (5-95%: 21-21)" (uxmend34)."""
+    parts = []
+    at_end, again = row.get("fraction_at_run_end"), row.get("fraction_fell_again")
+    name = str(row.get("endpoint", ""))
+    if at_end:
+        what = ("still below the threshold at the end of the run (at least these days)" if name.startswith("days_")
+                else "still falling at the end of the run (the lowest value so far, not a nadir)")
+        parts.append(f"{what} in {percent_text(at_end)} of patients: {RUN_LONGER}")
+    if again:
+        parts.append(f"fell below the threshold again after that day in {percent_text(again)} of patients (no "
+                     "lasting recovery)")
+    return "".join(f"; {p}" for p in parts)
+
+
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     """A "Key results" section for a cohort: the share of patients with each grade-4 episode or flag, and the
     median and 5-95% range of each key value."""
@@ -679,8 +697,8 @@ def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return ""
     esc = html.escape
-    cells = [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n]) + _no_nadir_share(by_name, day))
-             for n, label, day in rows]
+    cells = [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n]) + _no_nadir_share(by_name, day)
+              + cohort_caveat_text(by_name[n])) for n, label, day in rows]
     hb_peak = _cohort_hb_peak(by_name)
     if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
         at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))
