@@ -10,7 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 import numpy as np
 
@@ -42,12 +42,19 @@ class EndpointValue:
     unit: str
     definition: str
     note: str | None = None  # why there is no value: "did not fall" (the count never dropped), "not reached"
+    #: what a value does not say by itself, in words ("still falling at the end of the run (day 21): ..."), and the
+    #: same as flags for endpoints.json (``at_run_end``: true; ``fell_below_again_day``: 20): see :meth:`Endpoint.remark`
+    caveat: str | None = None
+    flags: tuple[tuple[str, object], ...] = ()
 
     def to_json(self) -> dict[str, object]:
         value = None if self.value is None else written_value(self.value)
         out: dict[str, object] = {"value": value, "unit": self.unit, "definition": self.definition}
         if self.value is None and self.note:
             out["note"] = self.note
+        if self.caveat:
+            out.update(self.flags)
+            out["caveat"] = self.caveat
         return out
 
 
@@ -56,6 +63,8 @@ class Endpoint(ABC):
     """A clinical read-out of one observable. ``values`` works on many patients at once."""
 
     observable: str
+    #: the suffixes of the flag columns :meth:`flag_columns` gives
+    flag_suffixes: ClassVar[tuple[str, ...]] = ()
 
     @property
     @abstractmethod
@@ -77,12 +86,22 @@ class Endpoint(ABC):
         """Why a patient's value is NaN (``v`` one patient's series)."""
         return "not reached"
 
+    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+        """Per patient (rows of ``v``), what a value does not say by itself, as 1/0 columns by suffix
+        (:data:`AT_RUN_END`, :data:`FELL_AGAIN`): a cohort's endpoint table carries them, its summary their shares."""
+        return {}
+
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        """One patient's :attr:`EndpointValue.caveat` and flags for its ``value`` (``v`` its series), or None."""
+        return None
+
     def evaluate(self, result: Result) -> EndpointValue:
         series = result.observable(self.observable)
         x = float(self.values(result.times, series[None, :])[0])
         if np.isnan(x):
             return EndpointValue(self.name, None, self.unit, self.definition, self.missing_reason(result.times, series))
-        return EndpointValue(self.name, x, self.unit, self.definition)
+        caveat, flags = self.remark(result.times, series, x) or (None, ())
+        return EndpointValue(self.name, x, self.unit, self.definition, caveat=caveat, flags=flags)
 
 
 #: suffix of an endpoint family's flag column saying that an endpoint defined after a fall (engraftment) has no
@@ -107,6 +126,32 @@ RUN_DAY = "a day of the run, counted from its start"
 NADIR_FALL = 0.01
 
 
+#: suffix of a flag column (1/0) saying that a read-out is cut short by the end of the run: a nadir (or its day) whose
+#: count was still falling then (:func:`still_falling`), days below a threshold that the count was still below. After
+#: 4 Gy every patient's "platelet nadir" fell on day 21 of a 21-day run (5-95%: 21-21; uxmend34)
+AT_RUN_END = "_at_run_end"
+#: suffix of a recovery day's flag column (1/0): the count fell below the threshold again after that day (with
+#: filgrastim after 4 Gy the ANC recovered on day 14 and fell below 0.5 again on day 20; uxmend34)
+FELL_AGAIN = "_fell_again"
+#: which scenario field sets how long a run lasts, said wherever a read-out is cut short by its end
+RUN_LONGER = "run longer to see it (duration_days sets the run's length)"
+
+
+def still_falling(v: np.ndarray) -> np.ndarray:
+    """Per patient (rows of ``v``): is the lowest value no nadir but where the count stood when the run ended? After
+    it the count came back less than :data:`NADIR_FALL` (1%) of its fall from the start and of the lowest value itself.
+    The docetaxel run's platelets fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84
+    (report24); a haemoglobin that dipped and came back 5% of its fall keeps its nadir, and so does an ANC that fell
+    from 4.7 to 0.04 and doubled since (a rise of 1% of its fall: without the second bound 30% of a 4-Gy cohort's ANC
+    nadirs on day 12-17 of a 21-day run read "still falling"; uxmend34)."""
+    v = np.asarray(v, dtype=np.float64)
+    lowest = np.argmin(v, axis=1)
+    low = v[np.arange(v.shape[0]), lowest]
+    after = np.where(np.arange(v.shape[1])[None, :] >= lowest[:, None], v, -np.inf).max(axis=1)
+    fall = v[:, 0] - low
+    return (fall > 0) & (after - low < NADIR_FALL * np.minimum(fall, np.where(low > 0, low, fall)))
+
+
 def fell(v: np.ndarray) -> np.ndarray:
     """Per patient (rows of ``v``): did the value ever fall ``NADIR_FALL`` below where it started?"""
     return v.min(axis=1) < (1.0 - NADIR_FALL) * v[:, 0]
@@ -128,6 +173,8 @@ def _short(observable: str) -> str:
 
 @dataclass(frozen=True)
 class Nadir(Endpoint):
+    flag_suffixes = (AT_RUN_END,)
+
     unit_: str
 
     @property
@@ -145,9 +192,17 @@ class Nadir(Endpoint):
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
         return v.min(axis=1)
 
+    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+        return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
+
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        return _falling_remark(times, v)
+
 
 @dataclass(frozen=True)
 class DayOfNadir(Endpoint):
+    flag_suffixes = (AT_RUN_END,)
+
     @property
     def name(self) -> str:
         return f"{_short(self.observable)}_nadir_day"
@@ -169,9 +224,26 @@ class DayOfNadir(Endpoint):
     def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
         return "did not fall"
 
+    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+        return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
+
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        return _falling_remark(times, v)
+
+
+def _falling_remark(times: np.ndarray, v: np.ndarray) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+    """A nadir's (or its day's) caveat when the count was still falling at the end of the run."""
+    row = np.asarray(v, dtype=np.float64)[None, :]
+    if not (fell(row) & still_falling(row))[0]:
+        return None
+    return (f"still falling at the end of the run (day {float(times[-1]):g}): the lowest value so far, not a nadir; "
+            f"{RUN_LONGER}", (("at_run_end", True),))
+
 
 @dataclass(frozen=True)
 class DaysBelow(Endpoint):
+    flag_suffixes = (AT_RUN_END,)
+
     threshold: float
     label: str  # e.g. "CTCAE grade >= 3 neutropenia"
 
@@ -189,6 +261,15 @@ class DaysBelow(Endpoint):
         dt = np.diff(times)
         return ((v[:, :-1] < self.threshold) * dt).sum(axis=1)
 
+    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+        return {AT_RUN_END: (np.asarray(v)[:, -1] < self.threshold).astype(np.float64)}
+
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        if not float(v[-1]) < self.threshold:
+            return None
+        return (f"still below {self.threshold:g} at the end of the run (day {float(times[-1]):g}): at least this many "
+                f"days; {RUN_LONGER}", (("at_run_end", True),))
+
 
 @dataclass(frozen=True)
 class FirstSustainedDay(Endpoint):
@@ -198,6 +279,7 @@ class FirstSustainedDay(Endpoint):
     threshold: float
     run_days: int
     label: str
+    flag_suffixes = (FELL_AGAIN,)
 
     @property
     def name(self) -> str:
@@ -216,6 +298,25 @@ class FirstSustainedDay(Endpoint):
 
     def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
         return "not reached" if bool((v < self.threshold).any()) else "did not fall"
+
+    def fell_again_day(self, times: np.ndarray, v: np.ndarray, day: np.ndarray) -> np.ndarray:
+        """Per patient, the first output time after its recovery ``day`` (NaN: none) with the count below the
+        threshold again; NaN where it stayed at or above it, or has no recovery day. The recovery day is the first of
+        a few days above, not a lasting recovery: with filgrastim after 4 Gy the ANC recovered on day 14 and fell
+        below 0.5 again on day 20, after the course stopped (uxmend34)."""
+        below = (np.asarray(v) < self.threshold) & (times[None, :] > np.asarray(day)[:, None])
+        return np.where(below.any(axis=1), times[np.argmax(below, axis=1)], np.nan)
+
+    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+        again = self.fell_again_day(times, v, self.values(times, v))
+        return {FELL_AGAIN: (~np.isnan(again)).astype(np.float64)}
+
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        again = float(self.fell_again_day(times, np.asarray(v)[None, :], np.array([value]))[0])
+        if np.isnan(again):
+            return None
+        return (f"fell below {self.threshold:g} again on day {again:g}: no lasting recovery",
+                (("fell_below_again_day", written_value(again)),))
 
 
 @dataclass(frozen=True)
@@ -378,6 +479,11 @@ def value_on_day(days: np.ndarray, v: np.ndarray, day: float) -> np.ndarray:
         return np.array(v[:, k], dtype=np.float64)
     w = (day - float(days[k - 1])) / float(days[k] - days[k - 1])
     return (1.0 - w) * np.asarray(v[:, k - 1], dtype=np.float64) + w * np.asarray(v[:, k], dtype=np.float64)
+
+
+def flag_column_names(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:
+    """The flag columns (:meth:`Endpoint.flag_columns`) of ``endpoints`` in a cohort's endpoint table."""
+    return [f"{e.name}{suffix}" for e in endpoints for suffix in e.flag_suffixes]
 
 
 def endpoint_observables(endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[str]:

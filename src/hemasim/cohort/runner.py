@@ -63,11 +63,14 @@ from hemasim.cohort.sampling import (
     youngest_age_years,
 )
 from hemasim.endpoints import (
+    AT_RUN_END,
     DEFAULT_ENDPOINTS,
+    FELL_AGAIN,
     Endpoint,
     FinalValue,
     did_not_fall,
     endpoint_observables,
+    flag_column_names,
 )
 from hemasim.interventions import EndpointContext
 from hemasim.interventions.transplant import graft_day
@@ -293,7 +296,12 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
         for path, values in by_path.items():
             ep[f"param_{set_name}__{path.replace('.', '_')}"] = values
     for e in DEFAULT_ENDPOINTS:
-        ep[e.name] = e.values(times, _observable(result, rows, e.observable))
+        series = _observable(result, rows, e.observable)
+        ep[e.name] = e.values(times, series)
+        # what a value does not say by itself: a nadir still falling when the run ends, a recovery followed by a
+        # second fall (1/0 columns; the summary gives their shares)
+        for suffix, flag in e.flag_columns(times, series).items():
+            ep[f"{e.name}{suffix}"] = flag
     meta: dict[str, EndpointMeta] = {}
     extra_obs = {name: result.observable(name) for name in extra}
     ctx = EndpointContext(prepared.params, vp.covariates.age_years, log, len(vp.ids), covariates=vp.covariates,
@@ -848,7 +856,7 @@ class _SummaryParts:
 
     def add(self, part: PartitionOutput) -> None:
         self.histograms(part.index, part.histograms)
-        wanted = {e.name for e in DEFAULT_ENDPOINTS} | set(part.endpoint_meta)
+        wanted = {e.name for e in DEFAULT_ENDPOINTS} | set(part.endpoint_meta) | set(flag_column_names())
         self.endpoints[part.index] = part.endpoints[[c for c in part.endpoints.columns if c in wanted]]
         self.meta[part.index] = dict(part.endpoint_meta)
 
@@ -871,12 +879,20 @@ def _summary_row(e: Endpoint | _Column, ep: pd.DataFrame) -> dict[str, Any]:
     finite = v[~np.isnan(v)]
     not_fallen = did_not_fall(ep, e.name)  # "none reached" reads very differently from "did not fall"
     note = getattr(e, "missing", None)  # "not computed": no share of patients "reached" it (it said 0%)
+
+    def share(suffix: str) -> float | None:  # of a flag column (Endpoint.flag_columns), None where it has none
+        column = f"{e.name}{suffix}"
+        return float(ep[column].to_numpy(dtype=np.float64).mean()) if column in ep else None
+
     return {"endpoint": e.name, "unit": e.unit, "definition": e.definition,
             "median": float(np.median(finite)) if len(finite) else None,
             "p05": float(np.percentile(finite, 5)) if len(finite) else None,
             "p95": float(np.percentile(finite, 95)) if len(finite) else None,
             "fraction_reaching": None if note else float(reached.mean()), "n": int(len(v)),
-            "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note}
+            "fraction_did_not_fall": None if not_fallen is None else float(not_fallen.mean()), "missing": note,
+            # the share of patients whose value the run's end cut short (a nadir still falling then: its lowest value
+            # so far; days below a count still below then), and whose count fell below a recovery's threshold again
+            "fraction_at_run_end": share(AT_RUN_END), "fraction_fell_again": share(FELL_AGAIN)}
 
 
 def summarise(out: Path, times: np.ndarray, n_parts: int | None = None,

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from pydantic import Field
 
 from hemasim.events import Event
 from hemasim.interventions.base import (
+    EndpointColumn,
+    EndpointContext,
+    EndpointFamily,
     EventContext,
     ExtensionOrder,
     ExtensionRequest,
@@ -23,7 +28,12 @@ if TYPE_CHECKING:
 # hemasim.radiation (the LQ model, its event and the event's SBML form) is imported when a scenario has the kind
 # (docs/performance.md, goal 1)
 
-__all__ = ["RadiationSpec", "check_ends_inside", "irradiated_lymphocytes_request"]
+__all__ = ["LymphocyteTriage", "RadiationSpec", "check_ends_inside", "irradiated_lymphocytes_request"]
+
+#: hours after a whole-body exposure at which the absolute lymphocyte count is read: the early triage marker of the
+#: dose (lymphocyte depletion kinetics), read at 24 and 48 h (docs/getting_started.md, key results). A read-out of the
+#: model, not a validation target
+TRIAGE_HOURS = (24, 48)
 
 
 def irradiated_lymphocytes_request() -> ExtensionRequest:
@@ -71,6 +81,11 @@ class RadiationSpec(InterventionSpec):
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         check_ends_inside(self, facts, index)
 
+    @classmethod
+    def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
+        days = [iv.start_day for iv in interventions if isinstance(iv, RadiationSpec)]
+        return LymphocyteTriage(min(days)) if days else None
+
     def to_events(self, ctx: EventContext) -> list[Event]:
         from hemasim.radiation import RadiationFraction, dying_share_from_parameters, lq_from_parameters
 
@@ -80,3 +95,41 @@ class RadiationSpec(InterventionSpec):
 
     def extension_requests(self) -> list[ExtensionRequest]:
         return [irradiated_lymphocytes_request()]
+
+
+class LymphocyteTriage(EndpointFamily):
+    """The absolute lymphocyte count 24 and 48 h after the first exposure (``exposure_day``): what a physician reads
+    first after a whole-body exposure to judge its dose. The model's lymphocytes fall within hours (the lethally hit
+    share leaves the blood with t1/2 30 h, :class:`hemasim.radiation.IrradiatedLymphocytes`), so the counts move by
+    then. The count between two outputs is read linearly; none after the end of the run."""
+
+    OBSERVABLE = "lymphocytes_1e9_per_L"
+
+    def __init__(self, exposure_day: float) -> None:
+        self.exposure_day = exposure_day
+
+    @staticmethod
+    def name(hours: int) -> str:
+        return f"lymphocytes_{hours}h_after_exposure"
+
+    def observables(self, available: Sequence[str]) -> list[str]:
+        return [self.OBSERVABLE] if self.OBSERVABLE in available else []
+
+    def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        if self.OBSERVABLE not in obs:
+            return []
+        v = np.asarray(obs[self.OBSERVABLE], dtype=np.float64)
+        out = []
+        for hours in TRIAGE_HOURS:
+            day = self.exposure_day + hours / 24.0
+            inside = times[0] <= day <= times[-1] + 1e-9
+            at = np.array([np.interp(day, times, row) for row in v]) if inside else np.full(v.shape[0], np.nan)
+            out.append(EndpointColumn(
+                self.name(hours), "1e9/L",
+                f"{self.OBSERVABLE} {hours} h after the first radiation exposure (day {day:g} of the run): the early "
+                "triage marker of a whole-body dose (lymphocyte depletion kinetics); a read-out, not a validation "
+                "target", at))
+        return out
+
+    def units(self) -> dict[str, str]:
+        return {self.name(h): "1e9/L" for h in TRIAGE_HOURS}

@@ -13,6 +13,7 @@ from hemasim.endpoints import DEFAULT_ENDPOINTS, DID_NOT_FALL_NOTE, FirstSustain
 from hemasim.report.key_results import (
     ENDPOINTS_ANCHOR,
     POWER_UNITS,
+    cohort_caveat_text,
     cohort_key_results_html,
     definition_text,
     key_results_html,
@@ -105,8 +106,8 @@ def endpoint_text(e: EndpointValue) -> str:
     """An endpoint's value for a table: the number, or why there is none ("did not fall", "not reached"). A recovery
     day whose count never fell below its threshold says which ("did not fall below 20"): after 2 Gy the platelets'
     "did not fall" stood beside their nadir of 25e9/L (ux34)."""
-    if e.value is not None:
-        return value_text(e.unit, e.value)
+    if e.value is not None:  # with what the value does not say by itself ("still falling at the end of the run")
+        return value_text(e.unit, e.value) + (f"; {e.caveat}" if e.caveat else "")
     return did_not_fall_text(e.name) if e.note == DID_NOT_FALL_NOTE else e.note or "not reached"
 
 
@@ -264,13 +265,25 @@ def _schedule_text(schedule: dict[str, Any]) -> str:
     return text
 
 
+def _unused_fraction_fields(iv: dict[str, Any]) -> set[str]:
+    """A radiation's fields that do not act: a single fraction has no fractions a day nor hours between them, one
+    fraction a day no hours between; the record holds them with their defaults, and a 4-Gy single exposure listed as
+    "fractions: 1, fractions per day: 1, hours between: 6" read as a protracted one (uxmend34)."""
+    if iv.get("kind") != "radiation":
+        return set()
+    if iv.get("fractions", 1) == 1:
+        return {"fractions_per_day", "hours_between"}
+    return {"hours_between"} if iv.get("fractions_per_day", 1) == 1 else set()
+
+
 def _intervention_text(iv: dict[str, Any]) -> str:
     """One intervention's fields: a dose with its unit after the number, the others as :func:`plain` writes them;
     a shipped conditioning regimen with its title and drugs ("cy_tbi_12gy: Cyclophosphamide/TBI 12 Gy
     (myeloablative): cyclophosphamide 2 x 60 mg/kg on days -6 and -5, ...")."""
     parts = []
+    unused = _unused_fraction_fields(iv)
     for field, value in iv.items():
-        if field == "kind" or value is None or value == [] or value == {}:
+        if field == "kind" or field in unused or value is None or value == [] or value == {}:
             continue
         if field in _INTERVENTION_UNITS and isinstance(value, int | float) and not isinstance(value, bool):
             label, unit = _INTERVENTION_UNITS[field]
@@ -283,6 +296,8 @@ def _intervention_text(iv: dict[str, Any]) -> str:
             parts.append(f"rules: {'; '.join(_rule_text(r) for r in value)}")
         elif field == "schedule" and isinstance(value, dict):
             parts.append(f"schedule: {_schedule_text(value)}")
+        elif field == "fractions" and value == 1 and iv.get("kind") == "radiation":
+            parts.append("a single fraction")
         elif isinstance(value, str):
             parts.append(f"{field.replace('_', ' ')}: {value_words(field, value)}")
         else:
@@ -695,7 +710,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             return esc(str(r.get("missing") or "n/a"))
         not_fallen = r.get("fraction_did_not_fall")
         return percent_text(r["fraction_reaching"]) + (
-            f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "")
+            f" ({percent_text(not_fallen)} {did_not_fall_text(str(r['endpoint']))})" if not_fallen else "") + \
+            esc(cohort_caveat_text(r))
 
     units = unit_words({str(r["endpoint"]): str(r["unit"]) for r in summary["endpoints"]})
     rows = "".join(

@@ -188,14 +188,22 @@ def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:
         peak = max(float(np.max(r.observable(f"{drug}{suffix}"))) for _, _, r in present)
         floor = 1e-4 * peak if peak > 0 else 1e-6
         series, vlines = [], []
-        for k, arm, r in present:
+        many = len(arms) > 1
+        for j, (k, arm, r) in enumerate(present):
             c = r.observable(f"{drug}{suffix}")
-            series.append(_series(_label(arm, drug), np.where(c > floor, c, np.nan), COLORS[4],
+            # arms: each in its colour of the lineage plots, its doses too, in a strip of the plot's height of its
+            # own (one colour and shared full-height grey dose lines left a reader unable to tell filgrastim from day
+            # 1 from filgrastim from day 3; uxmend34)
+            color = COLORS[k % len(COLORS)] if many else COLORS[4]
+            series.append(_series(_label(arm, drug), np.where(c > floor, c, np.nan), color,
                                   ARM_DASHES[k % len(ARM_DASHES)]))
-            vlines += [{"x": float(e["day"]) * scale, "color": "#999999" if float(e["given_ug"]) > 0 else "#ff7f0e",
-                        "dash": None if float(e["given_ug"]) > 0 else "4 3"}
-                       for e in r.record.administrations if e.get("drug") == drug]
-        specs.append({"id": f"drug-{drug}", "title": f"{drug}: plasma concentration (ng/mL; grey lines: doses)",
+            vlines += [{"x": float(e["day"]) * scale, "color": (color if many else "#999999") if given else
+                        (color if many else "#ff7f0e"), "dash": None if given else "4 3",
+                        **({"from": j / len(present), "to": (j + 1) / len(present)} if many else {})}
+                       for e in r.record.administrations if e.get("drug") == drug
+                       for given in (float(e["given_ug"]) > 0,)]
+        doses = "each arm's doses in its colour; dashed: delayed or ended" if many else "grey lines: doses"
+        specs.append({"id": f"drug-{drug}", "title": f"{drug}: plasma concentration (ng/mL; {doses})",
                       "ylabel": "ng/mL", "xlabel": xlabel, "log": True, "ymin": floor, "x": series_values(x),
                       "series": series, "bands": [], "hlines": [], "vlines": vlines})
     return specs

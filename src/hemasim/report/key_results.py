@@ -23,11 +23,13 @@ from hemasim.endpoints import (
     DID_NOT_FALL,
     DID_NOT_FALL_NOTE,
     NADIR_FALL,
+    RUN_LONGER,
     DayOfNadir,
     DaysBelow,
     Nadir,
     fell,
 )
+from hemasim.endpoints import still_falling as still_falling_rows
 from hemasim.interventions.vaccine import RESPONDER_SHARE
 
 if TYPE_CHECKING:
@@ -36,6 +38,9 @@ if TYPE_CHECKING:
 
 #: (endpoint, label, the endpoint giving its day or None), in the order shown
 KEY_ENDPOINTS: tuple[tuple[str, str, str | None], ...] = (
+    # after a whole-body exposure, the early triage marker of its dose (hemasim.interventions.radiation)
+    ("lymphocytes_24h_after_exposure", "Lymphocytes 24 h after the exposure (triage marker of the dose)", None),
+    ("lymphocytes_48h_after_exposure", "Lymphocytes 48 h after the exposure (triage marker of the dose)", None),
     ("anc_nadir", "ANC nadir (lowest of the run)", "anc_nadir_day"),
     ("days_anc_below_1", "Days of grade 3-4 neutropenia over the run (ANC < 1.0 ×10⁹/L)", None),
     ("days_anc_below_0p5", "Days of grade 4 neutropenia over the run (ANC < 0.5 ×10⁹/L)", None),
@@ -366,9 +371,7 @@ def still_falling(values: np.ndarray) -> bool:
     back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start. The docetaxel run's
     platelets fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75"
     (report24). A haemoglobin that dipped and came back 5% of its fall keeps its nadir."""
-    lowest = int(np.argmin(values))
-    fall = float(values[0] - values[lowest])
-    return fall > 0 and float(values[lowest:].max() - values[lowest]) < NADIR_FALL * fall
+    return bool(still_falling_rows(np.asarray(values)[None, :])[0])  # the endpoints' rule (their at_run_end flag)
 
 
 def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None = None) -> str:
@@ -377,6 +380,8 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
     still falling at the end of the run (:func:`still_falling`) says so instead of being called a nadir."""
     text = _value_text(e, result)
     observable = _nadir_observable(e.name)
+    if observable is None and e.caveat:  # days below a threshold the count is still below when the run ends
+        return f"{text}; {e.caveat}"
     listed = day is not None  # the run's endpoints hold the day (the haemoglobin nadir's is read here)
     day = _day_of(observable, day, result)
     if day is not None and day.value is None and day.note == DID_NOT_FALL_NOTE:
@@ -392,7 +397,7 @@ def _with_day(e: EndpointValue, day: EndpointValue | None, result: Result | None
         # platelets_nadir_day 84 in the endpoints read as a contradiction (firsthour27)
         endpoint = f" (the endpoints' {day.name} is the day of this lowest value)" if listed else ""
         return (f"still falling at the end of the run (day {end:g}): lowest {text}{when}; no nadir within the "
-                f"run{endpoint}")
+                f"run{endpoint}; {RUN_LONGER}")
     return f"{text} on day {day.value:g}{after}"
 
 
@@ -670,6 +675,24 @@ def _no_nadir_share(by_name: Mapping[str, Mapping[str, Any]], day: str | None) -
     return f"; {NO_NADIR} in {percent_text(share)} of patients" if share else ""
 
 
+def cohort_caveat_text(row: Mapping[str, Any]) -> str:
+    """A cohort's share of patients whose value the run's end cut short (``fraction_at_run_end``: a nadir still
+    falling then, days below a count still below then) and whose count fell below a recovery's threshold again
+    (``fraction_fell_again``), in words; empty when none. After 4 Gy every patient's platelet nadir fell on day 21 of
+    the 21-day run and read "median day 21 (5-95%: 21-21)" (uxmend34)."""
+    parts = []
+    at_end, again = row.get("fraction_at_run_end"), row.get("fraction_fell_again")
+    name = str(row.get("endpoint", ""))
+    if at_end:
+        what = ("still below the threshold at the end of the run (at least these days)" if name.startswith("days_")
+                else "still falling at the end of the run (the lowest value so far, not a nadir)")
+        parts.append(f"{what} in {percent_text(at_end)} of patients: {RUN_LONGER}")
+    if again:
+        parts.append(f"fell below the threshold again after that day in {percent_text(again)} of patients (no "
+                     "lasting recovery)")
+    return "".join(f"; {p}" for p in parts)
+
+
 def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     """A "Key results" section for a cohort: the share of patients with each grade-4 episode or flag, and the
     median and 5-95% range of each key value."""
@@ -678,8 +701,8 @@ def cohort_key_results_html(summary_rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return ""
     esc = html.escape
-    cells = [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n]) + _no_nadir_share(by_name, day))
-             for n, label, day in rows]
+    cells = [(label, str(by_name[n]["definition"]), _cohort_value(by_name[n]) + _no_nadir_share(by_name, day)
+              + cohort_caveat_text(by_name[n])) for n, label, day in rows]
     hb_peak = _cohort_hb_peak(by_name)
     if hb_peak is not None:  # after the nadir, as a run's report has it (the endpoints table alone showed it)
         at = next((i + 1 for i, (n, _, _) in enumerate(rows) if n == "hemoglobin_nadir"), len(cells))

@@ -380,17 +380,24 @@ def drug_figure(result: Result | Arms) -> Figure | None:
         series = _arm_series(arms, f"{drug}_concentration_ng_per_mL")
         peak = max(float(c.max()) for *_, c in series)
         floor = 1e-4 * peak if peak > 0 else 1e-6  # four decades below the peak
-        for k, arm, x, c in series:
-            ax.semilogy(x, np.where(c > floor, c, np.nan), lw=1.6, color="tab:purple",
+        many = len(arms) > 1
+        for j, (k, arm, x, c) in enumerate(series):
+            # arms: each in its colour of the lineage plots (C0, C1, ...), its doses too, in a strip of the height
+            # of its own (uxmend34)
+            color = f"C{k}" if many else "tab:purple"
+            ax.semilogy(x, np.where(c > floor, c, np.nan), lw=1.6, color=color,
                         ls=ARM_STYLES[k % len(ARM_STYLES)], label=arm or None)
             for e in arms[k][1].record.administrations:
                 if e.get("drug") == drug:
                     given = float(e["given_ug"]) > 0
                     day = float(e["day"]) * (x[-1] / arms[k][1].times[-1] if arms[k][1].times[-1] else 1.0)
-                    ax.axvline(day, color="tab:gray" if given else "tab:orange", lw=0.8, ls="-" if given else "--")
+                    strip = {"ymin": 1 - (j + 1) / len(series), "ymax": 1 - j / len(series)} if many else {}
+                    ax.axvline(day, color=color if many else "tab:gray" if given else "tab:orange", lw=0.8,
+                               ls="-" if given else "--", **strip)
         ax.set_ylim(bottom=floor)
-        ax.set_title(f"{drug}: plasma concentration (lines: doses given; dashed orange: delayed or ended)",
-                     fontsize=10)
+        doses = ("each arm's doses in its colour; dashed: delayed or ended" if many else
+                 "lines: doses given; dashed orange: delayed or ended")
+        ax.set_title(f"{drug}: plasma concentration ({doses})", fontsize=10)
         ax.set_ylabel("ng/mL")
         # the decades' lines clear, the minor ones faint: at equal weight eight lines a decade over four decades
         # made a dense mesh behind the curve (harden5, looked at)

@@ -1,7 +1,7 @@
 /* hemaplot: small SVG line plots for hemasim's report and explorer (no dependencies, works offline).
  * HemaPlot.render(element, spec) draws one panel; spec (built by hemasim.report.interactive):
  *   {id, title, ylabel, xlabel, log, x: [..], series: [{label, y: [.. or null], color, dash, width}],
- *    bands: [{lo, hi, color, label, segments}], hlines: [{y, color, label}], vlines: [{x, color, dash, label}],
+ *    bands: [{lo, hi, color, label, segments}], hlines: [{y, color, label}], vlines: [{x, color, dash, label, from, to}],
  *    xbands: [{lo, hi, color, opacity, label, text}], logToggle}  (xbands: shaded x-ranges, e.g. an immunosuppression window;
  *    label in the legend, text written inside the window; a band's optional segments: [[x_start, x_end, lo, hi], ..],
  *    a child's reference range stepping with its age, drawn in place of lo-hi across the panel; logToggle: a
@@ -346,7 +346,9 @@
       if (unplaced) { draw(true); return; }
       (spec.vlines || []).forEach(function (v) {
         if (v.x < x0 || v.x > x1) return;
-        el("line", {x1: sx(v.x), x2: sx(v.x), y1: M.t, y2: M.t + ph, stroke: v.color, "stroke-dasharray": v.dash || null}, plot);
+        // from/to: the share of the plot's height, from its top, that the line spans (an arm's strip of dose lines)
+        var top = M.t + ph * (v.from || 0), bottom = M.t + ph * (v.to === undefined ? 1 : v.to);
+        el("line", {x1: sx(v.x), x2: sx(v.x), y1: top, y2: bottom, stroke: v.color, "stroke-dasharray": v.dash || null}, plot);
         if (v.label) {
           el("text", {x: sx(v.x) + 3, y: M.t + 11, class: "hp-tick hp-over", style: "fill:" + v.color}, notes).textContent = v.label;
         }
