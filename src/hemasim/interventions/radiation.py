@@ -116,6 +116,8 @@ class LymphocyteTriage(EndpointFamily):
         return [self.OBSERVABLE] if self.OBSERVABLE in available else []
 
     def values(self, times: np.ndarray, obs: Mapping[str, np.ndarray], ctx: EndpointContext) -> list[EndpointColumn]:
+        from hemasim.endpoints import value_on_day
+
         if self.OBSERVABLE not in obs:
             return []
         v = np.asarray(obs[self.OBSERVABLE], dtype=np.float64)
@@ -123,7 +125,7 @@ class LymphocyteTriage(EndpointFamily):
         for hours in TRIAGE_HOURS:
             day = self.exposure_day + hours / 24.0
             inside = times[0] <= day <= times[-1] + 1e-9
-            at = np.array([np.interp(day, times, row) for row in v]) if inside else np.full(v.shape[0], np.nan)
+            at = value_on_day(times, v, day) if inside else np.full(v.shape[0], np.nan)
             out.append(EndpointColumn(
                 self.name(hours), "1e9/L",
                 f"{self.OBSERVABLE} {hours} h after the first radiation exposure (day {day:g} of the run): the early "
