@@ -80,7 +80,7 @@ GROUPS_JUDGED_ELSEWHERE = ("chemotherapy_schedules", "blood_loss", "chemotherapy
                            "gcsf_after_allogeneic_graft", "vaccine_boosters_and_chemotherapy_lymphodepletion",
                            "radiation_granulocytes_and_filgrastim_doses", "plateletpheresis_platelet_recovery",
                            "filgrastim_schedule_mobilisation", "docetaxel_cyclophosphamide_and_pegfilgrastim",
-                           "high_frequency_donation_haemoglobin")
+                           "high_frequency_donation_haemoglobin", "reduced_intensity_allogeneic_blood_counts")
 
 
 @pytest.mark.integration
