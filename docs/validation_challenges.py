@@ -39,6 +39,8 @@ NAIVE = ["A4", "A5", "A6", "P6", "P18", "R1", "Y6", "T5"]
 TC = ["F1", "F2", "F3", "F4"]
 #: predict32d: blood CD34+ after one 12-mg pegfilgrastim injection in healthy donors (U6 peak, U7 day 5 over day 4)
 PEG_MOBILISATION = ["U6", "U7"]
+#: predict34: ANC and platelets after Flu/Bu 8 mg/kg and an allogeneic blood graft (Slavin 1998), X1-X3's run
+RIC_COUNTS = ["J1", "J2", "J3", "J4"]
 CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "erythroid_slope_low": ({SLOPE: 2.41}, "lower end of its 95% profile CI [2.41, 3.95] (Falz 2014 fit)", DONATION),
     "erythroid_slope_high": ({SLOPE: 3.95}, "upper end of its 95% profile CI [2.41, 3.95]", DONATION),
@@ -140,7 +142,12 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
                                   ["X2"]),
     "busulfan_8mg_ablative": ({"regimen:flu_bu2:1:hsc": 0.0316, "regimen:flu_bu2:2:hsc": 0.0316},
                               "Flu/Bu2's busulfan as stem-cell toxic per mg as bu_cy's 16 mg/kg is assumed whole "
-                              "(0.001 over 8 mg/kg: 0.0316 a dose instead of 0.178)", ["X5", "X2"]),
+                              "(0.001 over 8 mg/kg: 0.0316 a dose instead of 0.178)", ["X5", "X2", *RIC_COUNTS]),
+    "busulfan_8mg_milder": ({"regimen:flu_bu2:1:hsc": 0.316, "regimen:flu_bu2:2:hsc": 0.316,
+                             "regimen:flu_bu2:1:progenitor": 0.562, "regimen:flu_bu2:2:progenitor": 0.562},
+                            "Flu/Bu2's busulfan from bu_cy's 16-mg/kg stem-cell and progenitor survival ten times "
+                            "higher (0.01 and 0.1 instead of the assumed 0.001 and 0.01: 0.316 and 0.562 a 4-mg/kg "
+                            "dose; screen step, the kills being assumed)", RIC_COUNTS),
     "virus_infectivity_half": ({"virus_infectivity_per_tcid50_day": 1.35e-5},
                                "Baccam 2006's infectivity halved (screen step: its table's spread is not transcribed)",
                                ["P4"]),

@@ -44,6 +44,7 @@ EXPECTED_IDS |= {"F1", "F2", "F3"}  # predict32: TC without G-CSF and with pegfi
 EXPECTED_IDS |= {"F4"}  # predict32: TAC with pegfilgrastim 6 mg, duration of severe neutropenia (PROTECT-2)
 EXPECTED_IDS |= {"B1", "B2", "B3", "B4", "B5"}  # predict32c: Hb of repeat donors, INTERVAL's arms, 15 days after a 2RBC
 EXPECTED_IDS |= {"E1", "E2"}  # predict33: engraftment after an autologous PBPC graft in children
+EXPECTED_IDS |= {"J1", "J2", "J3", "J4"}  # predict34: blood counts after Flu/Bu 8 mg/kg and an allogeneic blood graft
 
 
 def test_every_published_target_is_transcribed_once():
