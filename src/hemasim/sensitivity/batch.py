@@ -83,7 +83,6 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario.overrides import apply_overrides
     from hemasim.simulation import Simulation
 
     n = len(next(iter(per_patient.values())))
@@ -93,11 +92,12 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     drug_values: dict[str, dict[str, np.ndarray]] = {}
     if isinstance(scenario.model, FribergChain):
         built, drug_values = _friberg_batch(scenario, per_patient)
-        params = built.parameters  # the chain's and its PK's values, as a single run's endpoints read them
     else:
-        params = apply_overrides(scenario.parameters, healthy_adult_parameters())
         per_patient, drug_values = _drug_columns(scenario, per_patient)
         built = cohort_model(scenario, cov, healthy_adult_parameters(), per_patient, drug_values)
+    # the endpoints read the values the model was built with, as a single run's do: a fitted parameter_set's
+    # (a recovery endpoint's reference count, a drug's PK for its Cmax) over the table, then the scenario's own
+    params = built.parameters
     model = built.compile()
     unknown = [name for name in averaged if name not in model.observable_names]
     if unknown:
