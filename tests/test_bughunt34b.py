@@ -32,8 +32,8 @@ class _VShapedProfile:
 def test_a_vaf_profile_interval_ends_where_the_profile_crosses_the_drop(half_width_decades):
     """The 95% profile interval of the selection law (docs/clonal_data.md) says it interpolates the profile between
     its grid points. It returned the outermost grid points inside instead: up to one grid step (0.025 decade, 6%)
-    short at each end - 10^0.3 for a crossing at 10^0.3125 (3% narrow), and the interval of one fit moved with the
-    grid (rate 40.0-47.5 on the 121-point grid, 40.4-48.6 on the 61-point one of the same fit)."""
+    short at each end - 10^0.3 for a crossing at 10^0.3125 (3% narrow); docs/clonal_data.md's gamma shape read
+    1.19-2.99 for 1.18-3.15."""
     from hemasim.clonal.vaf_fit import PROFILE_DROP
 
     fit = _VShapedProfile.fit(PROFILE_DROP / half_width_decades)
