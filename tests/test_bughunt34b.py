@@ -140,3 +140,27 @@ def test_a_zero_under_the_assay_limit_of_a_lognormal_observable_is_censored_not_
     path.write_text(path.read_text(encoding="utf-8").replace("    lloq: 0.1\n", ""), encoding="utf-8")
     with pytest.raises(ProblemError, match=r"row 4, column value: 0 is not > 0"):
         load_problem(path)
+
+
+def test_the_explorers_two_arm_file_runs_each_arm_as_the_explorer_ran_it():
+    """Arm A with a parameter override and the patient's height, arm B with neither (a flat dose): the downloaded
+    file's arm B ran with A's override and height, since an arm's parameters and patient are merged over the base
+    (arm A) and B's arm listed only what B had. Each arm of the file is now the arm the page ran."""
+    from hemasim._yaml_limits import load_yaml_text
+    from hemasim.explore.service import Explorer
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.arms import arm_scenarios
+
+    chemo = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg": 130, "route": "iv_infusion",
+             "infusion_hours": 1, "schedule": {"days": [0]}}
+    a = {"name": "t", "patient": {"age_years": 50, "sex": "female", "weight_kg": 65, "height_cm": 165},
+         "duration_days": 30, "aging": False, "interventions": [chemo], "parameters": {"igg_half_life_days": 25,
+                                                                                      "nk_reference_per_uL": 200}}
+    b = {**a, "patient": {"age_years": 50, "sex": "female", "weight_kg": 65}, "parameters": {"nk_reference_per_uL": 200}}
+    explorer = Explorer(examples_folder=None)
+    text = explorer.scenario_yaml({"arms": [{"name": "A", "scenario": a}, {"name": "B", "scenario": b}]})
+    arms = dict(arm_scenarios(parse_scenario(load_yaml_text(text, "download", "scenario"))))
+    assert arms["A"].parameters == {"igg_half_life_days": 25.0, "nk_reference_per_uL": 200.0}
+    assert arms["A"].patient.height_cm == 165
+    assert arms["B"].parameters == {"nk_reference_per_uL": 200.0}
+    assert arms["B"].patient.height_cm is None
