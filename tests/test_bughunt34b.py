@@ -164,3 +164,39 @@ def test_the_explorers_two_arm_file_runs_each_arm_as_the_explorer_ran_it():
     assert arms["A"].patient.height_cm == 165
     assert arms["B"].parameters == {"nk_reference_per_uL": 200.0}
     assert arms["B"].patient.height_cm is None
+
+
+@pytest.mark.parametrize(("block", "points"), [
+    ("{method: sobol, samples: 65536, factors: [{parameter: a, range: [1, 2]}, {parameter: b, range: [1, 2]}]}",
+     "262,145"),
+    ("{method: morris, trajectories: 1000, factors: [" + ", ".join(f"{{parameter: p{i}, range: [1, 2]}}"
+                                                               for i in range(120)) + "]}", "121,001"),
+])
+def test_a_sensitivity_design_beyond_the_point_limit_is_refused_before_it_runs(tmp_path: Path, block, points):
+    """A sweep's grid of more than MAX_POINTS (100,000) points is refused when its file loads ("a sweep or design
+    larger than this is refused before anything runs"); a Morris or Sobol' design was not: 2^16 Sobol' samples of
+    2 factors (262,145 runs) or 1,000 trajectories of 120 factors loaded and started."""
+    from hemasim.sensitivity.spec import SpecError, load_spec
+
+    path = tmp_path / "design.yaml"
+    path.write_text(f"sensitivity: {block}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=rf"design\.yaml: sensitivity: the (sobol|morris) design has {points} points, "
+                                        r"more than 100,000: fewer (samples|trajectories) or factors$"):
+        load_spec(path, "sensitivity")
+    path.write_text(f"sensitivity: {block.replace('65536', '1024').replace('1000', '100')}\n", encoding="utf-8")
+    assert load_spec(path, "sensitivity").design_size() < 100_000
+
+
+def test_a_problem_of_a_whole_design_block_names_the_block_not_a_top_level_field(tmp_path: Path):
+    """A sweep grid of too many points read "sweep.top level: the grid has ..." (a field "top level" the block does
+    not have); now the block itself: "sweep: the grid has ..."."""
+    from hemasim.sensitivity.spec import SpecError, load_spec
+
+    path = tmp_path / "design.yaml"
+    path.write_text("sweep: {n_points: 1000, factors: [{parameter: a, range: [1, 2]}, {parameter: b, range: [1, 2]}]}\n",
+                    encoding="utf-8")
+    with pytest.raises(SpecError, match=r"design\.yaml: sweep: the grid has more than 100000 points$"):
+        load_spec(path)
+    path.write_text("sensitivity: {levels: 5, factors: [{parameter: a, range: [1, 2]}]}\n", encoding="utf-8")
+    with pytest.raises(SpecError, match=r"design\.yaml: sensitivity\.levels: must be even \(got 5\)$"):
+        load_spec(path, "sensitivity")  # a field's problem: its path, as before
