@@ -200,3 +200,28 @@ def test_a_problem_of_a_whole_design_block_names_the_block_not_a_top_level_field
     path.write_text("sensitivity: {levels: 5, factors: [{parameter: a, range: [1, 2]}]}\n", encoding="utf-8")
     with pytest.raises(SpecError, match=r"design\.yaml: sensitivity\.levels: must be even \(got 5\)$"):
         load_spec(path, "sensitivity")  # a field's problem: its path, as before
+
+
+def test_a_factors_relative_range_and_base_point_are_around_the_fitted_value_a_scenario_runs_with(tmp_path: Path):
+    """A scenario whose fitted parameter_set sets the CD4 reference count 1.5-fold: a factor `relative: [0.5, 2]` of
+    it spans half to twice the value the scenario runs with, and the design's base point (a sensitivity's "scenario's
+    own values", the local method's centre) is that value. Both were the healthy table's (813.5 cells/uL), so the
+    base point ran the table's value in place of the fitted one."""
+    from hemasim.parameters import healthy_adult_parameters
+    from hemasim.scenario import parse_scenario
+    from hemasim.sensitivity.spec import FactorSpec, resolve_factors
+
+    table_value = healthy_adult_parameters().value("cd4_reference_per_uL")
+    fitted = tmp_path / "fitted.yaml"
+    fitted.write_text(yaml.safe_dump({"name": "t", "provenance": {"data": ["d.csv"], "problem": "p.yaml",
+                                                                  "objective": 1.0},
+                                      "parameters": [{"name": "cd4_reference_per_uL", "value": 1.5 * table_value},
+                                                     {"name": "nk_reference_per_uL", "value": 250.0}]}))
+    data = yaml.safe_load((EXAMPLES / "auto_hsct_melphalan.yaml").read_text(encoding="utf-8"))
+    data.update(parameter_set=str(fitted), parameters={"nk_reference_per_uL": 300.0})
+    scenario = parse_scenario(data, "s.yaml")
+    cd4, nk = resolve_factors([FactorSpec(parameter="cd4_reference_per_uL", relative=(0.5, 2.0)),
+                               FactorSpec(parameter="nk_reference_per_uL", relative=(0.5, 2.0))], scenario)
+    assert cd4.base == pytest.approx(1.5 * table_value)
+    assert (cd4.low, cd4.high) == pytest.approx((0.75 * table_value, 3.0 * table_value))
+    assert nk.base == 300.0  # the scenario's own value wins over the fitted set's, as in its run

@@ -225,6 +225,13 @@ def factor_parameters(scenario: Scenario) -> ParameterSet:
         from hemasim.assembly import build_model
 
         return build_model(scenario).parameters
+    if scenario.parameter_set is not None:
+        # a fitted set's healthy-model values under the scenario's own, as its model and events take them: a
+        # factor's relative range and the design's base point are around the value the scenario runs with (they
+        # were around the table's, and the base point ran the table's value in place of the fitted one)
+        from hemasim.assembly import event_table
+
+        return event_table(scenario)
     return apply_overrides(scenario.parameters, healthy_adult_parameters())
 
 
