@@ -225,3 +225,19 @@ def test_a_factors_relative_range_and_base_point_are_around_the_fitted_value_a_s
     assert cd4.base == pytest.approx(1.5 * table_value)
     assert (cd4.low, cd4.high) == pytest.approx((0.75 * table_value, 3.0 * table_value))
     assert nk.base == 300.0  # the scenario's own value wins over the fitted set's, as in its run
+
+
+def test_a_swept_field_in_a_group_the_scenario_leaves_at_its_default_is_set_there():
+    """healthy_adult.yaml has no solver block: a sweep of solver.max_step_days (a step-size check) resolved its
+    factor from the scenario's values, then ended in a traceback, KeyError: 'solver', when the field was set
+    (each end is checked by building the scenario with it). The group is now filled from the scenario's own values."""
+    from hemasim.scenario import load_scenario
+    from hemasim.sensitivity.batch import scenario_with_fields
+    from hemasim.sensitivity.spec import FactorSpec, resolve_factors
+
+    scenario = load_scenario(EXAMPLES / "healthy_adult.yaml")
+    assert "solver" not in scenario.model_dump(mode="json", exclude_unset=True)
+    (factor,) = resolve_factors([FactorSpec(field="solver.max_step_days", range=(1.0, 10.0))], scenario)
+    assert factor.base == scenario.solver.max_step_days
+    changed = scenario_with_fields(scenario, {"solver.max_step_days": 5.0})
+    assert changed.solver == scenario.solver.model_copy(update={"max_step_days": 5.0})

@@ -53,10 +53,19 @@ def scenario_with_fields(scenario: Scenario, fields: Mapping[str, float]) -> Sce
     if not fields:
         return scenario
     data = scenario.model_dump(mode="json", exclude_unset=True)
+    whole: dict[str, object] | None = None
     for path, value in fields.items():
         node: object = data
         keys = path.split(".")
-        for key in keys[:-1]:
+        for depth, key in enumerate(keys[:-1]):
+            if isinstance(node, dict) and key not in node:
+                # a group the file left at its default (solver, output): its values as the scenario has them (a
+                # KeyError's traceback before)
+                whole = scenario.model_dump(mode="json") if whole is None else whole
+                group: object = whole
+                for k in keys[:depth + 1]:
+                    group = group[int(k)] if isinstance(group, list) else group[k]  # type: ignore[index]
+                node[key] = group
             node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
         last = keys[-1]
         if isinstance(node, list):
