@@ -210,9 +210,18 @@ class VAFFit:
         """95% profile-likelihood interval of ``shape``, ``mean`` or ``rate`` (linear interpolation of the profile
         on a log grid of +-``span_log10`` decades around the estimate; an end of the grid means 'at least')."""
         estimate = {"shape": self.shape, "mean": self.mean_selection_per_year, "rate": self.rate_years}[which]
-        values = estimate * np.logspace(-span_log10, span_log10, n_points)
-        inside = self.profile(which, values) >= self.log_likelihood - PROFILE_DROP
-        return float(values[inside].min()), float(values[inside].max())
+        log_values = np.log10(estimate) + np.linspace(-span_log10, span_log10, n_points)
+        drop = self.log_likelihood - self.profile(which, 10 ** log_values)  # >= 0 up to the optimiser's tolerance
+        inside = np.flatnonzero(drop <= PROFILE_DROP)
+        ends = []
+        # each end interpolated to where the drop crosses PROFILE_DROP between the outermost point inside and the
+        # next one out (the points themselves fell up to one grid step, ~6%, short of it); a grid end stays
+        for end, beyond in ((inside.min(), inside.min() - 1), (inside.max(), inside.max() + 1)):
+            at = log_values[end]
+            if 0 <= beyond < n_points:
+                at += (PROFILE_DROP - drop[end]) / (drop[beyond] - drop[end]) * (log_values[beyond] - at)
+            ends.append(float(10 ** at))
+        return ends[0], ends[1]
 
 
 def total_log_likelihood(studies: list[StudyCounts], s_grid: np.ndarray, shape: float, rate_years: float) -> float:

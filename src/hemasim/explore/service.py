@@ -242,10 +242,18 @@ class Explorer:
             differ = ("name", "description", "patient", "interventions", "parameters")
             if {k: v for k, v in base.items() if k not in differ} != {k: v for k, v in other.items() if k not in differ}:
                 raise ExploreError(f"arm {arms[1][0]}: arms may differ only in patient, interventions and parameters")
-            base["arms"] = [{"name": arms[0][0], "description": base.get("description", "")},
+            # an arm's patient and parameters are merged over the base's (hemasim.scenario.arms): B's file arm
+            # names A's patient fields B leaves unset (as null) and the base keeps only the values both arms share,
+            # else B ran without A's override or height and its file arm inherited them
+            own = {k: v for k, v in base.get("parameters", {}).items()}
+            shared = {k: v for k, v in own.items() if other.get("parameters", {}).get(k) == v}
+            base["parameters"] = shared
+            patient_b = {**{k: None for k in base["patient"] if k not in other["patient"]}, **other["patient"]}
+            base["arms"] = [{"name": arms[0][0], "description": base.get("description", ""),
+                             "parameters": {k: v for k, v in own.items() if k not in shared}},
                             {"name": arms[1][0], "description": other.get("description", ""),
-                             "patient": other["patient"], "interventions": other.get("interventions", []),
-                             "parameters": other.get("parameters", {})}]
+                             "patient": patient_b, "interventions": other.get("interventions", []),
+                             "parameters": {k: v for k, v in other.get("parameters", {}).items() if k not in shared}}]
         header = "# written by hemasim explore\n"
         return header + yaml.safe_dump(base, sort_keys=False, allow_unicode=True)
 

@@ -119,7 +119,7 @@ def load_fitted_values(path: str | Path) -> FittedValues:
         cv = row.get("iiv_cv")
         if cv is not None:
             if not (isinstance(cv, int | float) and math.isfinite(cv) and cv >= 0):
-                raise ValueError(f"{p}: parameters.{i}.iiv_cv: must be a number >= 0, got {cv!r}")
+                raise ValueError(f"parameter_set: {p}: parameters.{i}.iiv_cv: must be a number >= 0, got {cv!r}")
             iiv_cv[row["name"]] = float(cv)
     try:
         fitted = Fitted(tuple(str(d) for d in prov.get("data", ())), str(prov.get("problem", "")),

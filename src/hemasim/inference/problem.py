@@ -327,8 +327,11 @@ def _check_measurements(problem: Problem) -> None:
         if m.observable[row] not in known_o:
             raise ProblemError(f"{loc}, column observable: unknown observable {str(m.observable[row])!r}; "
                                f"known: {', '.join(sorted(known_o))}")
-        noise = next(o.noise.kind for o in problem.observables if o.id == m.observable[row])
-        if noise == "lognormal" and not m.value[row] > 0:  # log of it: the objective would be NaN, the fit silent
+        observable = next(o for o in problem.observables if o.id == m.observable[row])
+        # log of it: the objective would be NaN, the fit silent; a value under the observable's lloq is censored
+        # there (the limit stands for it: a lab's 0 for "not detected"), so no log is taken of it
+        below_lloq = observable.lloq is not None and m.value[row] < observable.lloq
+        if observable.noise.kind == "lognormal" and not m.value[row] > 0 and not below_lloq:
             raise ProblemError(f"{loc}, column value: {float(m.value[row]):g} is not > 0, and observable "
                                f"{str(m.observable[row])!r} has log-normal noise (a count below the assay limit: the "
                                "limit as value, with censored 1)")

@@ -11,6 +11,7 @@ nadir's day is also given counted from the graft, and "not reached" says the day
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,7 @@ from hemasim.endpoints import (
     DaysBelow,
     Nadir,
     fell,
+    value_on_day,
 )
 from hemasim.endpoints import still_falling as still_falling_rows
 from hemasim.interventions.vaccine import RESPONDER_SHARE
@@ -423,7 +425,9 @@ def chemotherapy_cycle_days(result: Result) -> list[float]:
 
 def cycle_nadirs(result: Result, observable: str = "anc_1e9_per_L") -> list[tuple[float, float]]:
     """Per chemotherapy cycle (from its first dose to the next cycle's), the lowest ``observable`` and its day
-    counted from the cycle's first dose; empty for fewer than two cycles (the run's nadir endpoint says it)."""
+    counted from the cycle's first dose, (nan, nan) for a cycle with no output in it (an output interval longer than
+    the cycle), so that the list has one entry a cycle; empty for fewer than two cycles (the run's nadir endpoint
+    says it)."""
     starts = chemotherapy_cycle_days(result)
     if len(starts) < 2 or result.is_cohort or observable not in result.model.observable_names:
         return []
@@ -434,6 +438,8 @@ def cycle_nadirs(result: Result, observable: str = "anc_1e9_per_L") -> list[tupl
         if len(inside):
             lowest = inside[np.argmin(values[inside])]
             out.append((float(values[lowest]), float(times[lowest] - start)))
+        else:
+            out.append((math.nan, math.nan))
     return out
 
 
@@ -490,15 +496,18 @@ def _cycle_nadirs_text(result: Result) -> str:
     """Each cycle's nadir and its day; "did not fall" for a cycle whose count never fell more than
     :data:`~hemasim.endpoints.NADIR_FALL` below where the cycle began, as the run's nadir day says it (a PK-only
     drug's cycle read "4.75 (day 0)": the baseline on the dose day, called a nadir). The rule is the nadir day's
-    (:func:`hemasim.endpoints.fell`) on the cycle's first value and its lowest."""
+    (:func:`hemasim.endpoints.fell`) on the count on the cycle's first day (between the outputs around it) and its
+    lowest; "no output in it" for a cycle shorter than the output interval (its entry was dropped, and the later
+    cycles' nadirs were shown under the numbers before theirs)."""
     nadirs = cycle_nadirs(result)
     if not nadirs:
         return ""
     starts = chemotherapy_cycle_days(result)
     values = result.observable("anc_1e9_per_L")
-    begin = [float(values[np.searchsorted(result.times, s)]) for s in starts]
-    return " · ".join(f"{i}: {count_text(v)} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
-                      for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=False), start=1))
+    begin = [float(value_on_day(result.times, values[None, :], s)[0]) for s in starts]
+    return " · ".join(f"{i}: no output in it" if math.isnan(v) else
+                      f"{i}: {count_text(v)} (day {d:g})" if fell(np.array([[b, v]]))[0] else f"{i}: did not fall"
+                      for i, ((v, d), b) in enumerate(zip(nadirs, begin, strict=True), start=1))
 
 
 def _cycle_days_text(days: Sequence[float]) -> str:

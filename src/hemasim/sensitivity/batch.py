@@ -53,10 +53,19 @@ def scenario_with_fields(scenario: Scenario, fields: Mapping[str, float]) -> Sce
     if not fields:
         return scenario
     data = scenario.model_dump(mode="json", exclude_unset=True)
+    whole: dict[str, object] | None = None
     for path, value in fields.items():
         node: object = data
         keys = path.split(".")
-        for key in keys[:-1]:
+        for depth, key in enumerate(keys[:-1]):
+            if isinstance(node, dict) and key not in node:
+                # a group the file left at its default (solver, output): its values as the scenario has them (a
+                # KeyError's traceback before)
+                whole = scenario.model_dump(mode="json") if whole is None else whole
+                group: object = whole
+                for k in keys[:depth + 1]:
+                    group = group[int(k)] if isinstance(group, list) else group[k]  # type: ignore[index]
+                node[key] = group
             node = node[int(key)] if isinstance(node, list) else node[key]  # type: ignore[index]
         last = keys[-1]
         if isinstance(node, list):
@@ -83,7 +92,6 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     from hemasim.endpoints import DEFAULT_ENDPOINTS, endpoint_observables
     from hemasim.interventions.base import EndpointContext
     from hemasim.parameters import healthy_adult_parameters
-    from hemasim.scenario.overrides import apply_overrides
     from hemasim.simulation import Simulation
 
     n = len(next(iter(per_patient.values())))
@@ -93,11 +101,12 @@ def _run_batch(scenario: Scenario, per_patient: dict[str, np.ndarray], shared: M
     drug_values: dict[str, dict[str, np.ndarray]] = {}
     if isinstance(scenario.model, FribergChain):
         built, drug_values = _friberg_batch(scenario, per_patient)
-        params = built.parameters  # the chain's and its PK's values, as a single run's endpoints read them
     else:
-        params = apply_overrides(scenario.parameters, healthy_adult_parameters())
         per_patient, drug_values = _drug_columns(scenario, per_patient)
         built = cohort_model(scenario, cov, healthy_adult_parameters(), per_patient, drug_values)
+    # the endpoints read the values the model was built with, as a single run's do: a fitted parameter_set's
+    # (a recovery endpoint's reference count, a drug's PK for its Cmax) over the table, then the scenario's own
+    params = built.parameters
     model = built.compile()
     unknown = [name for name in averaged if name not in model.observable_names]
     if unknown:

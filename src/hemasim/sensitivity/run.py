@@ -217,14 +217,9 @@ def _sweep_design(spec: SweepSpec) -> np.ndarray:
 
 def design_size(spec: SweepSpec | SensitivitySpec) -> int:
     """How many points the design evaluates (for a progress bar's total)."""
-    k = len(spec.factors)
     if isinstance(spec, SweepSpec):
         return len(_sweep_design(spec))
-    if spec.method == "morris":
-        return spec.trajectories * (k + 1) + 1
-    if spec.method == "sobol":
-        return spec.samples * (k + 2) + 1
-    return 4 * k + 1
+    return spec.design_size()
 
 
 def run_sweep(scenario: Scenario, spec: SweepSpec, progress: ProgressFn | None = None,

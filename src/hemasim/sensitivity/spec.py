@@ -111,7 +111,23 @@ class SensitivitySpec(StrictData):
             raise ValueError(f"levels: must be even (got {self.levels})")
         if self.method == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(f"samples: Sobol' sampling needs a power of 2 (got {self.samples})")
+        # refused before anything runs, as a sweep's grid is (MAX_POINTS): a Sobol' design of 2^16 samples was taken
+        # whatever the number of factors, and its unit design alone can outgrow the memory
+        if self.design_size() > MAX_POINTS:  # (local: at most 4 x 500 + 1)
+            fewer = "trajectories" if self.method == "morris" else "samples"
+            raise ValueError(f"the {self.method} design has {self.design_size():,} points, more than "
+                             f"{MAX_POINTS:,}: fewer {fewer} or factors")
         return self
+
+    def design_size(self) -> int:
+        """How many points the design evaluates, the scenario's own values first: Morris r (k + 1) + 1, Sobol'
+        N (k + 2) + 1, local 4 k + 1 (steps h and h/2)."""
+        k = len(self.factors)
+        if self.method == "morris":
+            return self.trajectories * (k + 1) + 1
+        if self.method == "sobol":
+            return self.samples * (k + 2) + 1
+        return 4 * k + 1
 
 
 #: each command that reads a design file: what it calls the file, and its command line (the scenario first)
@@ -158,7 +174,9 @@ def load_spec(path: str | Path, command: str = "sweep") -> SweepSpec | Sensitivi
         return schema.model_validate(body)
     except ValidationError as err:
         lines = field_hints(validation_problems(err, model=schema), err, schema)
-        raise SpecError("\n".join(f"{p}: {key}.{line}" for line in lines)) from None
+        # a problem of the block as a whole (the design's size) is the block's, not a field "top level" of it
+        raise SpecError("\n".join(f"{p}: {key}: {line.removeprefix('top level: ')}" if line.startswith("top level: ")
+                                   else f"{p}: {key}.{line}" for line in lines)) from None
 
 
 def _scenario_value(scenario: Scenario, path: str) -> float:
@@ -207,6 +225,13 @@ def factor_parameters(scenario: Scenario) -> ParameterSet:
         from hemasim.assembly import build_model
 
         return build_model(scenario).parameters
+    if scenario.parameter_set is not None:
+        # a fitted set's healthy-model values under the scenario's own, as its model and events take them: a
+        # factor's relative range and the design's base point are around the value the scenario runs with (they
+        # were around the table's, and the base point ran the table's value in place of the fitted one)
+        from hemasim.assembly import event_table
+
+        return event_table(scenario)
     return apply_overrides(scenario.parameters, healthy_adult_parameters())
 
 
