@@ -154,8 +154,12 @@ class PlausibleRange:
 class Parameter:
     """One model parameter with its unit, provenance and variability.
 
-    ``iiv_cv`` is the between-patient coefficient of variation of a log-normal
-    distribution, or ``None`` when no variability is modelled.
+    ``params["neutrophil_circulating_fraction"].source`` says where the value comes from in words (a publication
+    and where in it, the data it was calibrated or fitted on, or why it is assumed); ``provenance`` is the same as
+    a record (:class:`Cited` ``.reference``, :class:`Assumed` ``.affects``...), ``references`` the publications.
+    A value set with :meth:`ParameterSet.with_values` says so, and what it replaced. ``iiv_cv`` is the
+    between-patient coefficient of variation of a log-normal distribution, or ``None`` when no variability is
+    modelled.
     """
 
     name: str
@@ -180,6 +184,11 @@ class Parameter:
         if rng is not None and not (lo <= rng.low and rng.high <= hi):
             raise ValueError(f"parameter {self.name}: plausible range [{rng.low}, {rng.high}] leaves its bounds "
                              f"[{lo}, {hi}]")
+
+    @property
+    def source(self) -> str:
+        """Where the value comes from, in words (run.json's and docs/parameters.md's "source")."""
+        return self.provenance.describe()
 
     @property
     def references(self) -> tuple[Reference, ...]:
@@ -226,8 +235,9 @@ class ParameterSet(Mapping[str, Parameter]):
         params = dict(self._params)
         for key, new in overrides.items():
             old = self[key]
+            unit = "" if old.unit == "1" else f" {old.unit}"  # a fraction's unit "1" read as a digit: "0.44 1"
             params[key] = replace(
-                old, value=float(new), provenance=UserOverride(f"{old.value} {old.unit}, {old.provenance.describe()}")
+                old, value=float(new), provenance=UserOverride(f"{old.value}{unit}, {old.provenance.describe()}")
             )
         return ParameterSet(self.name, params)
 
@@ -251,7 +261,7 @@ class ParameterSet(Mapping[str, Parameter]):
                 "value": p.value,
                 "unit": p.unit,
                 "description": p.description,
-                "source": p.provenance.describe(),
+                "source": p.source,
                 "bounds": [b if math.isfinite(b) else None for b in p.bounds],
                 "iiv_cv": p.iiv_cv,
                 "iiv_source": p.iiv_source or None,
