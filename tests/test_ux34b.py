@@ -77,3 +77,34 @@ def test_a_notebook_without_ipywidgets_counts_the_steps_as_text(monkeypatch, cap
         assert list(tracked(iter(range(2)), True, "steps", total=2, count=True)) == [0, 1]
     err = capsys.readouterr().err
     assert "\rcohort partitions: 3/3\n" in err and "\rsteps: 2/2\n" in err
+
+
+def test_a_misspelt_parameter_name_is_answered_with_the_one_meant():
+    """The KeyError listed the set's 220 names, alphabetically, and nothing else (a scenario's parameters already
+    said "did you mean"); a fraction's bounds error read "=5.0 1"."""
+    params = hs.healthy_adult_parameters()
+    with pytest.raises(KeyError, match=r"not in set 'healthy_adult' \(did you mean neutrophil_circulating_fraction\?\)"):
+        params.with_values(neutrophil_circ_fraction=0.5)
+    with pytest.raises(ValueError, match=r"neutrophil_circulating_fraction=5.0 is outside its bounds \[0.2, 1.0\]"):
+        params.with_values(neutrophil_circulating_fraction=5)
+
+
+def test_a_missing_field_of_named_values_says_them():
+    """A chemotherapy block without its route was told "route: required field is missing", not which routes."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    data = {"name": "x", "duration_days": 30,
+            "patient": {"age_years": 50, "sex": "female", "weight_kg": 60, "height_cm": 160},
+            "interventions": [{"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 75,
+                               "schedule": {"start_day": 0, "every_days": 21, "cycles": 2}}]}
+    with pytest.raises(ScenarioError) as err:
+        parse_scenario(data)
+    assert str(err.value).endswith(
+        "interventions.0.route: required field is missing (allowed: iv_bolus, iv_infusion, subcutaneous, oral)")
+
+
+def test_a_shipped_example_is_read_where_it_is_installed():
+    """A notebook outside a clone has no examples/ folder; the only way shown was the command that copies them."""
+    assert "examples_folder" in dir(hs)
+    scenario = hs.load_scenario(hs.examples_folder() / "healthy_adult.yaml")
+    assert scenario.name == "healthy adult"

@@ -157,7 +157,13 @@ def _observe(model: CompiledModel, t: float, x: np.ndarray, observed: tuple[str,
 
 
 class Simulation:
-    """Integrate a model (one patient, or a cohort with a leading patient axis) from its start through events."""
+    """Integrate a model (one patient, or a cohort with a leading patient axis) from its start through events.
+
+    ``seed`` seeds the generator the events draw from; today only a graft with stochastic engraftment draws
+    (``stochastic_engraftment: true``), so any other run is the same whatever the seed. Patients that differ by
+    chance (covariates, parameters with between-patient variability) come from a cohort and its seed:
+    :func:`hemasim.cohort.run_cohort` (patient *i* draws from ``SeedSequence(seed, (i,))``).
+    """
 
     def __init__(self, model: Model | CompiledModel, solver: Solver | None = None, events: Sequence[Event] = (),
                  seed: Seed = 0, initial_state: InitialState | None = None) -> None:

@@ -177,9 +177,8 @@ class Parameter:
         if not math.isfinite(self.value):  # NaN passed as "outside its bounds" and +inf inside an open one
             raise ValueError(f"parameter {self.name}: the value must be finite (got {self.value!r} {self.unit})")
         if not (lo <= self.value <= hi):
-            raise ValueError(
-                f"parameter {self.name}={self.value} {self.unit} is outside its bounds [{lo}, {hi}]"
-            )
+            unit = "" if self.unit == "1" else f" {self.unit}"  # a fraction: "=5.0 1" read as a number
+            raise ValueError(f"parameter {self.name}={self.value}{unit} is outside its bounds [{lo}, {hi}]")
         rng = self.plausible_range
         if rng is not None and not (lo <= rng.low and rng.high <= hi):
             raise ValueError(f"parameter {self.name}: plausible range [{rng.low}, {rng.high}] leaves its bounds "
@@ -217,9 +216,20 @@ class ParameterSet(Mapping[str, Parameter]):
         try:
             return self._params[key]
         except KeyError:
-            raise KeyError(
-                f"parameter {key!r} is not in set {self.name!r}; known: {', '.join(sorted(self._params))}"
-            ) from None
+            raise KeyError(f"parameter {key!r} is not in set {self.name!r}{self._hint(key)}; known: "
+                           f"{', '.join(sorted(self._params))}") from None
+
+    def _hint(self, key: str) -> str:
+        """" (renamed: it is now NEW)" or " (did you mean NAME?)" for a name not in the set: the list of known names
+        after it is long (220 in the healthy adult's set), and a scenario's parameters already said this much."""
+        from hemasim._schema import closest  # only on this error's path: it imports pydantic
+        from hemasim.parameters import renamed_note
+
+        note = renamed_note(key) if isinstance(key, str) else None
+        if note is not None:
+            return f" ({note})"
+        meant = closest(key, self._params) if isinstance(key, str) else None
+        return f" (did you mean {meant}?)" if meant is not None else ""
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._params)
