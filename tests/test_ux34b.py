@@ -108,3 +108,9 @@ def test_a_shipped_example_is_read_where_it_is_installed():
     assert "examples_folder" in dir(hs)
     scenario = hs.load_scenario(hs.examples_folder() / "healthy_adult.yaml")
     assert scenario.name == "healthy adult"
+
+
+def test_a_parameter_sets_repr_says_how_many_and_how_to_list_them():
+    params = hs.healthy_adult_parameters()
+    assert repr(params) == (f"<ParameterSet 'healthy_adult': {len(params)} parameters; .to_records() lists them "
+                            "with units and sources>")

@@ -341,6 +341,8 @@ class Result:
         return names, table
 
     def observable(self, name: str) -> np.ndarray:
+        """One observable over :attr:`times` (days): (n_times,) for one patient, (N, n_times) for a cohort; its unit
+        is ``units[name]``."""
         if self.observed is not None and name in self.observed:
             column = self.values[:, :, self.observed.index(name)]
             return column if self.is_cohort else column[0]
@@ -359,6 +361,7 @@ class Result:
         return val
 
     def state(self, name: str) -> np.ndarray:
+        """One state variable (a compartment's cells, or its model unit: ``model.state_names``) over :attr:`times`."""
         return self.states[..., self.model.index(name)]
 
     def flux(self, name: str) -> np.ndarray:
@@ -371,6 +374,8 @@ class Result:
         return self.model.flux(j, self.times, self.states)
 
     def references(self) -> list[Any]:
+        """The publications behind the parameters this run used (:class:`~hemasim.parameters.Reference`: ``.key``,
+        ``.citation()``, ``.doi``), sorted by key."""
         return self.model.parameters.subset(self.model.used_parameters).references()
 
     def to_xarray(self) -> xr.Dataset:

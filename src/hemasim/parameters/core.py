@@ -198,7 +198,9 @@ class Parameter:
 
 @dataclass(frozen=True)
 class ParameterSet(Mapping[str, Parameter]):
-    """An immutable, named collection of parameters."""
+    """An immutable, named collection of parameters: a mapping name -> :class:`Parameter`
+    (``params["anc_setpoint_1e9_per_L"].value``, ``.unit``, ``.source``); ``pandas.DataFrame(params.to_records())``
+    is the whole table (value, unit, source, bounds, between-patient CV), as docs/parameters.md shows it."""
 
     name: str
     _params: Mapping[str, Parameter] = field(repr=False)
@@ -211,6 +213,10 @@ class ParameterSet(Mapping[str, Parameter]):
                 raise ValueError(f"parameter {rec.name!r} is defined twice in set {name!r}")
             params[rec.name] = rec
         return cls(name, params)
+
+    def __repr__(self) -> str:
+        # the dataclass's "ParameterSet(name='healthy_adult')" said neither what it holds nor how to see it
+        return f"<ParameterSet {self.name!r}: {len(self)} parameters; .to_records() lists them with units and sources>"
 
     def __getitem__(self, key: str) -> Parameter:
         try:
