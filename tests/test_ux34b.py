@@ -36,6 +36,7 @@ def test_a_cohorts_repr_names_its_patients():
         age_years=[30.0, 60.0], sex=["male", "female"], weight_kg=[70.0, 60.0], height_cm=[175.0, 160.0]))
     result = hs.Simulation(model).run(2.0, observe=["anc_1e9_per_L"])
     assert "a cohort of 2 patients" in repr(result) and "(1 in all)" not in repr(result)
+    assert ".patient(i)" in repr(result) and ".endpoints()" not in repr(result)  # a cohort has no single table
 
 
 def test_every_column_of_the_table_has_its_unit_and_what_it_counts(healthy):

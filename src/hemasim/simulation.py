@@ -260,9 +260,9 @@ class Result:
         title = f" {scenario.name!r}," if scenario is not None else ""
         names = self.observed if self.observed is not None else self.model.observable_names
         shown = ", ".join(names[:4]) + (f", ... ({len(names)} in all)" if len(names) > 4 else "")
+        read = ".patient(i), .to_xarray(), .units" if self.is_cohort else ".observables (table), .units, .endpoints()"
         return (f"<hemasim Result{title} {kind}, model {self.model.name!r}, days {self.times[0]:g}-{self.times[-1]:g} "
-                f"({len(self.times)} output times), seed {self.record.seed!r}; observables: {shown}; "
-                ".observables (table), .units, .endpoints()>")
+                f"({len(self.times)} output times), seed {self.record.seed!r}; observables: {shown}; {read}>")
 
     @property
     def n_patients(self) -> int:
