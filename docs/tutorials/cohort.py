@@ -74,8 +74,6 @@ table.loc[["anc_nadir", "anc_nadir_day", "days_anc_below_1", "neutrophil_recover
 # every partition writes (so a cohort of millions needs no time series in memory).
 
 # %%
-# run_cohort drew its report figures with matplotlib's Agg backend; back to the notebook's inline figures
-# %matplotlib inline
 bands = pd.read_csv(out / "bands.csv")
 panels = [("anc_1e9_per_L", "neutrophils (10⁹/L)"), ("platelets_1e9_per_L", "platelets (10⁹/L)"),
           ("hemoglobin_g_per_dL", "haemoglobin (g/dL)"), ("cd4_per_uL", "CD4 T cells (per µL)")]

@@ -8,7 +8,8 @@ Typical use::
     import hemasim as hs
     from hemasim.endpoints import evaluate_endpoints
 
-    # in a clone; elsewhere `hemasim examples marrow_depletion --out examples` copies it here first
+    # in a clone; elsewhere hs.examples_folder() / "marrow_depletion.yaml" (the installed copy) or
+    # `hemasim examples marrow_depletion --out examples` (a copy here)
     scenario = hs.load_scenario("examples/marrow_depletion.yaml")
     result = hs.run_scenario(scenario)
     print(result.observables[["time_days", "anc_1e9_per_L", "platelets_1e9_per_L"]].iloc[::30])
@@ -47,11 +48,13 @@ _LAZY = {
     "DormandPrince": "hemasim.solvers",
     "ScipyReference": "hemasim.solvers",
     "run_validation": "hemasim.validation",
+    "examples_folder": "hemasim._examples",
 }
 
 __all__ = ["__version__", *_LAZY]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from hemasim._examples import examples_folder
     from hemasim.assembly import run_scenario
     from hemasim.biology import healthy_human_model
     from hemasim.model import CompiledModel, Model, Module

@@ -54,7 +54,9 @@ class Example:
 
 
 def examples_folder() -> Path:
-    """The package's ``examples/`` folder (a clone's ``examples/`` links to it)."""
+    """The package's ``examples/`` folder (a clone's ``examples/`` links to it), wherever hemasim is installed:
+    ``hemasim.load_scenario(hemasim.examples_folder() / "healthy_adult.yaml")`` reads a shipped example without
+    copying it out (``hemasim examples NAME --out DIR`` copies it, to change it)."""
     from importlib import resources
 
     return Path(str(resources.files("hemasim") / "examples"))

@@ -30,6 +30,8 @@ def tracked(steps: Iterable[T], progress: bool | StageFn, label: str, total: int
                 progress(label, done, n if n is not None else done)
 
         return counted()
+    if _notebook_without_widgets():
+        return _text_counts(steps, label, n)
     if count:
         return _bar_of_counts(steps, label, n, transient)
     from rich.progress import track  # only for an interactive run
@@ -46,3 +48,29 @@ def _bar_of_counts(steps: Iterable[T], label: str, total: int | None, transient:
         for step in steps:
             yield step
             bar.advance(task)
+
+
+def _notebook_without_widgets() -> bool:
+    """Whether this is a Jupyter kernel without ipywidgets: there rich's live bar draws nothing and warns 'install
+    "ipywidgets" for Jupyter support' at every refresh (ux34b: 20 warnings and an empty cell for a 500-patient
+    cohort), so the steps are counted as text instead."""
+    import importlib.util
+
+    from rich.console import _is_jupyter  # rich's own test, the one its live display makes
+
+    return _is_jupyter() and importlib.util.find_spec("ipywidgets") is None
+
+
+def _text_counts(steps: Iterable[T], label: str, total: int | None) -> Iterator[T]:
+    """``steps``, with "label: done/total" rewritten on one line of stderr (a notebook's stream output honours the
+    carriage return) after each, and a newline at the end."""
+    import sys
+
+    of = f"/{total}" if total is not None else ""
+    done = 0
+    print(f"\r{label}: 0{of}", end="", file=sys.stderr, flush=True)
+    for step in steps:
+        yield step
+        done += 1
+        print(f"\r{label}: {done}{of}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr, flush=True)

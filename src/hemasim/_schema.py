@@ -210,6 +210,14 @@ def _allowed_range(model: type[BaseModel] | None, loc: tuple[int | str, ...]) ->
     return f" (allowed: {' and '.join(f'{_BOUND_SIGNS[n]} {_number(v)}' for n, v in bounds)})" if bounds else ""
 
 
+def _allowed_names(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> str:
+    """`` (allowed: iv_bolus, iv_infusion, ...)`` where the field at ``loc`` takes named values (a Literal), else
+    nothing."""
+    annotation = _unwrap(annotation_at(model, loc)[0]) if model is not None else None
+    values = typing.get_args(annotation) if typing.get_origin(annotation) is typing.Literal else ()
+    return f" (allowed: {', '.join(map(str, values))})" if values else ""
+
+
 def _number(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -239,8 +247,8 @@ def _problem(e: Any, drop: set[str], unknown_field: str, model: type[BaseModel] 
         msg = f"{msg}{allowed}"
     if kind == "extra_forbidden":
         return f"{loc}: {unknown_field}"
-    if kind == "missing":
-        return f"{loc}: required field is missing"
+    if kind == "missing":  # a field of a few named values says them: "route: required field is missing" did not
+        return f"{loc}: required field is missing{_allowed_names(model, e['loc'])}"
     if kind == "union_tag_not_found":
         field = str(e.get("ctx", {}).get("discriminator", "kind")).strip("'\"")
         block = e.get("input")  # a misspelt tag (kidn) is named as any misspelt key is, not as a missing one

@@ -157,7 +157,13 @@ def _observe(model: CompiledModel, t: float, x: np.ndarray, observed: tuple[str,
 
 
 class Simulation:
-    """Integrate a model (one patient, or a cohort with a leading patient axis) from its start through events."""
+    """Integrate a model (one patient, or a cohort with a leading patient axis) from its start through events.
+
+    ``seed`` seeds the generator the events draw from; today only a graft with stochastic engraftment draws
+    (``stochastic_engraftment: true``), so any other run is the same whatever the seed. Patients that differ by
+    chance (covariates, parameters with between-patient variability) come from a cohort and its seed:
+    :func:`hemasim.cohort.run_cohort` (patient *i* draws from ``SeedSequence(seed, (i,))``).
+    """
 
     def __init__(self, model: Model | CompiledModel, solver: Solver | None = None, events: Sequence[Event] = (),
                  seed: Seed = 0, initial_state: InitialState | None = None) -> None:
@@ -225,13 +231,15 @@ class RunRecord:
     scenario: Scenario | None = None  # the scenario, when the run came from one
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Result:
     """Time series (time in days) of one patient, or of a cohort's patients (leading patient axis).
 
     ``values`` is (N, n_times, k) with N = 1 for one patient: every state (k = n_states), or only the
     observables named in ``observed``. The accessors give one patient's series as (n_times,) and a
-    cohort's as (N, n_times); :meth:`patient` takes one patient out of a cohort.
+    cohort's as (N, n_times); :meth:`patient` takes one patient out of a cohort. :attr:`observables` is one
+    patient's table (a pandas DataFrame), :attr:`units` every column's unit, :meth:`endpoints` the clinical
+    read-outs (nadirs, days below a threshold, recovery days) by name.
     """
 
     model: CompiledModel
@@ -243,6 +251,18 @@ class Result:
     #: blood volume over its value before the first whole-blood loss, (N, n_times), or None (no loss): the
     #: red-cell concentrations are read over it (hemasim.plasma_refill; observed ones are stored so already)
     volume_ratio: np.ndarray | None = field(default=None, repr=False)
+
+    def __repr__(self) -> str:
+        # the dataclass's repr printed the whole model and every array (95,000 characters for the healthy adult):
+        # a notebook cell ending in `result` showed a wall of text; say what the result holds instead
+        kind = f"a cohort of {self.n_patients} patients" if self.is_cohort else "one patient"
+        scenario = self.record.scenario
+        title = f" {scenario.name!r}," if scenario is not None else ""
+        names = self.observed if self.observed is not None else self.model.observable_names
+        shown = ", ".join(names[:4]) + (f", ... ({len(names)} in all)" if len(names) > 4 else "")
+        read = ".patient(i), .to_xarray(), .units" if self.is_cohort else ".observables (table), .units, .endpoints()"
+        return (f"<hemasim Result{title} {kind}, model {self.model.name!r}, days {self.times[0]:g}-{self.times[-1]:g} "
+                f"({len(self.times)} output times), seed {self.record.seed!r}; observables: {shown}; {read}>")
 
     @property
     def n_patients(self) -> int:
@@ -273,7 +293,11 @@ class Result:
 
     @property
     def observables(self) -> pd.DataFrame:
-        """One patient's observables as a table (a column per observable, time in ``time_days``)."""
+        """One patient's observables as a table (a column per observable, time in ``time_days``).
+
+        Each column's unit is the end of its name (``anc_1e9_per_L``: 10^9 cells/L) and, in words, in
+        :attr:`units`; the table carries them too, as ``df.attrs["units"]`` and ``df.attrs["descriptions"]``
+        (column -> text)."""
         import pandas as pd  # lazily: pandas is slow to import
 
         if self.is_cohort:
@@ -281,7 +305,30 @@ class Result:
         names, values = self._observable_table()
         df = pd.DataFrame(values[0], columns=list(names))
         df.insert(0, "time_days", self.times)
+        df.attrs["units"] = self.units
+        df.attrs["descriptions"] = {"time_days": "time since the start of the run", **{
+            n: d for n, d in zip(self.model.observable_names, self.model.observable_descriptions, strict=True)
+            if n in names}}
         return df
+
+    @property
+    def units(self) -> dict[str, str]:
+        """The unit of every column of :attr:`observables`: ``{"time_days": "day", "anc_1e9_per_L": "1e9/L",
+        "hsc_divisions_per_day": "cells/day", ...}`` (what a name's suffix abbreviates)."""
+        names = self.observed if self.observed is not None else self.model.observable_names
+        unit = dict(zip(self.model.observable_names, self.model.observable_units, strict=True))
+        return {"time_days": "day", **{n: unit[n] for n in names}}
+
+    def endpoints(self) -> dict[str, Any]:
+        """The clinical read-outs of this run by name (:func:`hemasim.endpoints.evaluate_endpoints`):
+        ``result.endpoints()["anc_nadir"].value`` (``.unit``: "1e9/L"), ``["days_anc_below_0p5"]`` (days), the
+        nadirs' days, recovery days and the scenario's own endpoints (drug exposure, engraftment...). Each is an
+        :class:`~hemasim.endpoints.EndpointValue`; a missing value is None with ``.note`` saying why."""
+        from hemasim.endpoints import evaluate_endpoints  # endpoints import this module
+
+        if self.is_cohort:
+            raise ValueError("a cohort result: use result.patient(i).endpoints()")
+        return {e.name: e for e in evaluate_endpoints(self)}
 
     def _observable_table(self) -> tuple[tuple[str, ...], np.ndarray]:
         """Names and values (N, n_times, k) of every observable this result can give."""
@@ -294,6 +341,8 @@ class Result:
         return names, table
 
     def observable(self, name: str) -> np.ndarray:
+        """One observable over :attr:`times` (days): (n_times,) for one patient, (N, n_times) for a cohort; its unit
+        is ``units[name]``."""
         if self.observed is not None and name in self.observed:
             column = self.values[:, :, self.observed.index(name)]
             return column if self.is_cohort else column[0]
@@ -312,6 +361,7 @@ class Result:
         return val
 
     def state(self, name: str) -> np.ndarray:
+        """One state variable (a compartment's cells, or its model unit: ``model.state_names``) over :attr:`times`."""
         return self.states[..., self.model.index(name)]
 
     def flux(self, name: str) -> np.ndarray:
@@ -324,6 +374,8 @@ class Result:
         return self.model.flux(j, self.times, self.states)
 
     def references(self) -> list[Any]:
+        """The publications behind the parameters this run used (:class:`~hemasim.parameters.Reference`: ``.key``,
+        ``.citation()``, ``.doi``), sorted by key."""
         return self.model.parameters.subset(self.model.used_parameters).references()
 
     def to_xarray(self) -> xr.Dataset:

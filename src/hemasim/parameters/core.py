@@ -154,8 +154,12 @@ class PlausibleRange:
 class Parameter:
     """One model parameter with its unit, provenance and variability.
 
-    ``iiv_cv`` is the between-patient coefficient of variation of a log-normal
-    distribution, or ``None`` when no variability is modelled.
+    ``params["neutrophil_circulating_fraction"].source`` says where the value comes from in words (a publication
+    and where in it, the data it was calibrated or fitted on, or why it is assumed); ``provenance`` is the same as
+    a record (:class:`Cited` ``.reference``, :class:`Assumed` ``.affects``...), ``references`` the publications.
+    A value set with :meth:`ParameterSet.with_values` says so, and what it replaced. ``iiv_cv`` is the
+    between-patient coefficient of variation of a log-normal distribution, or ``None`` when no variability is
+    modelled.
     """
 
     name: str
@@ -173,13 +177,17 @@ class Parameter:
         if not math.isfinite(self.value):  # NaN passed as "outside its bounds" and +inf inside an open one
             raise ValueError(f"parameter {self.name}: the value must be finite (got {self.value!r} {self.unit})")
         if not (lo <= self.value <= hi):
-            raise ValueError(
-                f"parameter {self.name}={self.value} {self.unit} is outside its bounds [{lo}, {hi}]"
-            )
+            unit = "" if self.unit == "1" else f" {self.unit}"  # a fraction: "=5.0 1" read as a number
+            raise ValueError(f"parameter {self.name}={self.value}{unit} is outside its bounds [{lo}, {hi}]")
         rng = self.plausible_range
         if rng is not None and not (lo <= rng.low and rng.high <= hi):
             raise ValueError(f"parameter {self.name}: plausible range [{rng.low}, {rng.high}] leaves its bounds "
                              f"[{lo}, {hi}]")
+
+    @property
+    def source(self) -> str:
+        """Where the value comes from, in words (run.json's and docs/parameters.md's "source")."""
+        return self.provenance.describe()
 
     @property
     def references(self) -> tuple[Reference, ...]:
@@ -190,7 +198,9 @@ class Parameter:
 
 @dataclass(frozen=True)
 class ParameterSet(Mapping[str, Parameter]):
-    """An immutable, named collection of parameters."""
+    """An immutable, named collection of parameters: a mapping name -> :class:`Parameter`
+    (``params["anc_setpoint_1e9_per_L"].value``, ``.unit``, ``.source``); ``pandas.DataFrame(params.to_records())``
+    is the whole table (value, unit, source, bounds, between-patient CV), as docs/parameters.md shows it."""
 
     name: str
     _params: Mapping[str, Parameter] = field(repr=False)
@@ -204,13 +214,28 @@ class ParameterSet(Mapping[str, Parameter]):
             params[rec.name] = rec
         return cls(name, params)
 
+    def __repr__(self) -> str:
+        # the dataclass's "ParameterSet(name='healthy_adult')" said neither what it holds nor how to see it
+        return f"<ParameterSet {self.name!r}: {len(self)} parameters; .to_records() lists them with units and sources>"
+
     def __getitem__(self, key: str) -> Parameter:
         try:
             return self._params[key]
         except KeyError:
-            raise KeyError(
-                f"parameter {key!r} is not in set {self.name!r}; known: {', '.join(sorted(self._params))}"
-            ) from None
+            raise KeyError(f"parameter {key!r} is not in set {self.name!r}{self._hint(key)}; known: "
+                           f"{', '.join(sorted(self._params))}") from None
+
+    def _hint(self, key: str) -> str:
+        """" (renamed: it is now NEW)" or " (did you mean NAME?)" for a name not in the set: the list of known names
+        after it is long (220 in the healthy adult's set), and a scenario's parameters already said this much."""
+        from hemasim._schema import closest  # only on this error's path: it imports pydantic
+        from hemasim.parameters import renamed_note
+
+        note = renamed_note(key) if isinstance(key, str) else None
+        if note is not None:
+            return f" ({note})"
+        meant = closest(key, self._params) if isinstance(key, str) else None
+        return f" (did you mean {meant}?)" if meant is not None else ""
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._params)
@@ -226,8 +251,9 @@ class ParameterSet(Mapping[str, Parameter]):
         params = dict(self._params)
         for key, new in overrides.items():
             old = self[key]
+            unit = "" if old.unit == "1" else f" {old.unit}"  # a fraction's unit "1" read as a digit: "0.44 1"
             params[key] = replace(
-                old, value=float(new), provenance=UserOverride(f"{old.value} {old.unit}, {old.provenance.describe()}")
+                old, value=float(new), provenance=UserOverride(f"{old.value}{unit}, {old.provenance.describe()}")
             )
         return ParameterSet(self.name, params)
 
@@ -251,7 +277,7 @@ class ParameterSet(Mapping[str, Parameter]):
                 "value": p.value,
                 "unit": p.unit,
                 "description": p.description,
-                "source": p.provenance.describe(),
+                "source": p.source,
                 "bounds": [b if math.isfinite(b) else None for b in p.bounds],
                 "iiv_cv": p.iiv_cv,
                 "iiv_source": p.iiv_source or None,
