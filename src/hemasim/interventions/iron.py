@@ -77,7 +77,8 @@ def _out_of_scope(facts: ScenarioFacts, index: int, kind: str) -> list[str]:
     """The iron model's scope (docs/model.md, "Iron-limited erythropoiesis"): an adult, the plain erythroid
     lineage, no marrow-killing intervention. Every problem, one line each (they came one run at a time), said once:
     at the first iron intervention (``index``) only, the model they are about being one."""
-    if index != next(i for i, iv in enumerate(facts.interventions) if isinstance(iv, IronBalanceSpec | OralIronSpec)):
+    if index != next((i for i, iv in enumerate(facts.interventions) if isinstance(iv, IronBalanceSpec | OralIronSpec)),
+                     index):
         return []
     problems = []
     if facts.is_chimeric:
@@ -102,7 +103,7 @@ def _check_iron(facts: ScenarioFacts, index: int, kind: str, once: str) -> None:
     """The iron model's scope (:func:`_out_of_scope`) and one intervention of ``kind`` (``once``: why), every problem
     in one ValueError, a line each (the scenario prints each as a line of its own)."""
     problems = _out_of_scope(facts, index, kind)
-    first = next(i for i, iv in enumerate(facts.interventions) if getattr(iv, "kind", None) == kind)
+    first = next((i for i, iv in enumerate(facts.interventions) if getattr(iv, "kind", None) == kind), index)
     if index != first:  # the second and later of the kind, not the first, are what to remove
         problems.append(f"interventions.{index}: {once} (interventions.{first} is one already)")
     if problems:
