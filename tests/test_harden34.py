@@ -90,6 +90,19 @@ def test_a_chemotherapy_scenario_without_output_is_warned_of_its_one_day_grid(tm
     assert res.exit_code == 0 and f"hemasim: warning: {path}: output.every_days: not given" in res.stderr
 
 
+def test_a_fit_is_not_warned_of_its_scenarios_output_grid():
+    """A fit simulates at its measurements' days: examples/fit's chemotherapy scenario gives no output grid, and
+    loading the problem does not warn of it (fit-population's first warning is its one subject)."""
+    import warnings
+
+    from hemasim.inference.problem import load_problem
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_problem(EXAMPLES / "fit" / "problem.yaml")
+    assert not [w for w in caught if "output.every_days" in str(w.message)]
+
+
 # ------------------------------------------------------------------------------- 3. an inhibitor's acts-on mark
 _INHIBITOR = """name: myinhib
 drug: myinhib
