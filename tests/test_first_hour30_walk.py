@@ -128,7 +128,7 @@ def test_the_explorer_returns_the_report_s_notes_with_each_arm():
     from tests.conftest import EXAMPLES
 
     ac = {"name": "ac", "patient": {"age_years": 52, "sex": "female", "weight_kg": 118, "height_cm": 162},
-          "duration_days": 12, "aging": False, "interventions": [
+          "duration_days": 12, "aging": False, "output": {"every_days": 0.25}, "interventions": [  # (harden34: no grid warning)
               {"kind": "chemotherapy", "drug_set": d, "dose_mg_per_m2": dose, "route": "iv_infusion",
                "infusion_hours": 1, "schedule": {"days": [0]}}
               for d, dose in (("doxorubicin_joerger2007", 60), ("cyclophosphamide_ahmed2020", 600))]}

@@ -1,17 +1,72 @@
 """Where a long library call is, for whoever shows it: ``progress`` is False (nothing), True (a rich bar, for an
 interactive session) or a :data:`StageFn` that a command's display calls (:mod:`hemasim.cli._progress`). The
-clone engine, the CH populations, SAEM and the cohort runner take it; rich is imported only when a bar is drawn."""
+clone engine, the CH populations, SAEM and the cohort runner take it; rich is imported only when a bar is drawn. A
+cohort's integration tells its progress from inside the lock-step kernels' calls (:func:`integrated`) to whoever
+listens in that thread (:func:`listening_to_integration`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sized
-from typing import TypeVar
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
-__all__ = ["StageFn", "tracked"]
+__all__ = ["IntegratedFn", "StageFn", "integrated", "listening_to_integration", "stage_bars", "tracked"]
 
 #: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress)
 StageFn = Callable[[str, int, int], None]
+#: listener(patients, days): that many patients were integrated over that many days (a chunk of the lock-step kernel)
+IntegratedFn = Callable[[int, float], None]
 T = TypeVar("T")
+
+#: who listens, in this thread, to what a cohort's integration reports from inside (none: nobody, the usual case)
+_INTEGRATION_LISTENER: ContextVar[IntegratedFn | None] = ContextVar("hemasim_integration_listener", default=None)
+
+
+@contextmanager
+def listening_to_integration(listener: IntegratedFn | None) -> Iterator[None]:
+    """Within the block, in this thread, ``listener(patients, days)`` each time the lock-step kernels finish a chunk
+    of patients over a solve call's days (:mod:`hemasim.solvers._lockstep`): a cohort's partition of 1,000 patients is
+    one call per event, so its progress is told from inside it. None: nothing is told."""
+    token = _INTEGRATION_LISTENER.set(listener)
+    try:
+        yield
+    finally:
+        _INTEGRATION_LISTENER.reset(token)
+
+
+def integrated(patients: int, days: float) -> None:
+    """Tell the listener of this thread (:func:`listening_to_integration`), if any, that ``patients`` patients were
+    integrated over ``days`` days."""
+    listener = _INTEGRATION_LISTENER.get()
+    if listener is not None:
+        listener(patients, days)
+
+
+@contextmanager
+def stage_bars(progress: bool | StageFn) -> Iterator[StageFn | None]:
+    """``progress`` as a :data:`StageFn`: itself where it is one, None where it is False, and for True rich bars, one
+    per stage (done/total), drawn until the block ends (a library call's several stages in an interactive session)."""
+    if not progress:
+        yield None
+        return
+    if callable(progress):
+        yield progress
+        return
+    if _notebook_without_widgets():
+        yield from _text_stages()
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bars:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bars.add_task(stage, total=total)
+            bars.update(tasks[stage], completed=done, total=total)
+
+        yield update
 
 
 def tracked(steps: Iterable[T], progress: bool | StageFn, label: str, total: int | None = None,
@@ -59,6 +114,20 @@ def _notebook_without_widgets() -> bool:
     from rich.console import _is_jupyter  # rich's own test, the one its live display makes
 
     return _is_jupyter() and importlib.util.find_spec("ipywidgets") is None
+
+
+def _text_stages() -> Iterator[StageFn]:
+    """:func:`stage_bars`' form in a notebook without ipywidgets (as :func:`_text_counts`): each stage's
+    "stage: done/total" rewritten on one line of stderr, a newline when the block ends."""
+    import sys
+
+    def update(stage: str, done: int, total: int) -> None:
+        print(f"\r{stage}: {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    try:
+        yield update
+    finally:
+        print(file=sys.stderr, flush=True)
 
 
 def _text_counts(steps: Iterable[T], label: str, total: int | None) -> Iterator[T]:

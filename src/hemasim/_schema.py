@@ -31,8 +31,8 @@ from hemasim._yaml_limits import quoted
 
 __all__ = ["BULK_VCN_NOTE", "FIELD_SYNONYMS", "MAX_DURATION_DAYS", "MAX_FIELDS_LISTED", "MAX_PROBLEMS", "MEANT_CUTOFF",
            "MIN_WORD", "NUMBER_WITH_UNIT", "RangeOf", "SYNONYM_NOTES", "StrictData", "annotation_at", "block_fields", "closest", "field_hints",
-           "field_location", "hint_lines", "location_part", "meant_field", "suggestions", "unknown_field_hint",
-           "validation_problems"]
+           "field_location", "hint_lines", "location_part", "meant_field", "several_problems", "suggestions",
+           "unknown_field_hint", "validation_problems"]
 
 #: problems listed for one input (the rest are counted)
 MAX_PROBLEMS = 12
@@ -481,6 +481,19 @@ def _did_you_mean_text(name: str, meant: str) -> str:
 def _did_you_mean(e: Any, errors: list[Any], model: type[BaseModel] | None) -> str:
     meant = _meant(e, errors, model)
     return _did_you_mean_text(str(e["loc"][-1]), meant) if meant is not None else ""
+
+
+def several_problems(title: str, problems: Sequence[str]) -> ValueError:
+    """What a model validator raises for ``problems`` (each naming its field, ``interventions.2: ...``): a
+    ValueError for one, a ValidationError for several (pydantic keeps its lines, so :func:`validation_problems` prints
+    one line per problem; a ValueError's text is made one line). ``title``: the model's name."""
+    from pydantic_core import InitErrorDetails, PydanticCustomError
+
+    if len(problems) == 1:
+        return ValueError(problems[0])
+    return ValidationError.from_exception_data(title, [
+        InitErrorDetails(type=PydanticCustomError("value_error", "{problem}", {"problem": p}), loc=(), input=None)
+        for p in problems])
 
 
 def validation_problems(err: ValidationError, drop: Iterable[str] = (), unknown_field: str = "unknown field",

@@ -90,12 +90,15 @@ def cohort(
         console.print(f"[yellow]warning:[/yellow] {literal(warning)}", soft_wrap=True)
     try:
         # a bar on a terminal, plain lines elsewhere (it printed one finished bar there, unlike the other commands);
-        # the command calls the stage "partitions" (cohort: partitions 1/2), the library's bar "cohort partitions"
+        # the command calls the stages "partitions" and "patients" (cohort: partitions 1/2), the library's bars
+        # "cohort partitions" and "cohort patients" (the patients as they are integrated: a partition of 1,000 said
+        # nothing until it was written)
         with StageProgress("cohort") as bar:
             summary = run_cohort(spec, n, out, seed=seed, seeds=seeds, partition_size=partition_size,
                                  timeseries=timeseries, scheduler=scheduler, security=tls,
                                  scheduler_timeout=scheduler_timeout, force=force, report=not no_report,
-                                 progress=lambda _stage, done, total: bar.update("partitions", done, total))
+                                 progress=lambda stage, done, total: bar.update(stage.removeprefix("cohort "), done,
+                                                                                total))
     except OutputError as err:  # a bad --out, refused before the first patient runs (runner.run_cohort)
         raise fail(str(err)) from None
     except (CohortError, SolverError) as err:

@@ -28,9 +28,11 @@ import hashlib
 import json
 import re
 import shutil
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ import pandas as pd
 
 from hemasim import __version__
 from hemasim._gc import raised_while_running
-from hemasim._progress import StageFn, tracked
+from hemasim._progress import IntegratedFn, StageFn, listening_to_integration, stage_bars, tracked
 from hemasim.assembly import (
     EventParameterError,
     batch_events,
@@ -271,11 +273,15 @@ def prepare_partition(scenario_data: dict[str, Any], index: int, start: int, sto
     return PreparedPartition(index, scenario, params, vp, sim, obs_names, extra, timeseries)
 
 
-def integrate_partition(prepared: PreparedPartition) -> Result:
+def integrate_partition(prepared: PreparedPartition, on_integrated: IntegratedFn | None = None) -> Result:
     """The second stage: steady states and the integration through the events (the numba kernels, on every
-    core; one partition at a time)."""
+    core; one partition at a time). ``on_integrated(patients, days)`` as each chunk of patients is integrated over a
+    solve call's days (:func:`hemasim._progress.listening_to_integration`; None: whoever listens in this thread
+    already): the same arithmetic, told as it goes."""
     scenario = prepared.scenario
-    return prepared.simulation.run(scenario.duration_days, scenario.output.every_days, observe=prepared.observables)
+    with listening_to_integration(on_integrated) if on_integrated is not None else nullcontext():
+        return prepared.simulation.run(scenario.duration_days, scenario.output.every_days,
+                                       observe=prepared.observables)
 
 
 def finish_partition(prepared: PreparedPartition, result: Result, histograms: np.ndarray | None = None,
@@ -596,16 +602,19 @@ class LocalExecutor:
     LOOKAHEAD = 1
 
     def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]],  # noqa: ANN201 - iterator
-            on_histograms: HistogramsHook | None = None):
+            on_histograms: HistogramsHook | None = None, on_integrated: IntegratedFn | None = None):
         """``fn(*job)`` for each job, in job order. ``on_histograms(index, histograms)`` is called (in the caller's
         thread) as soon as a staged partition's band histograms are counted, before its endpoints: the summary's
-        figure can start while the last partition is finished and written."""
+        figure can start while the last partition is finished and written. ``on_integrated(patients, days)`` as the
+        integration of a partition run here (one alone, or staged) goes (:func:`integrate_partition`)."""
         if len(jobs) < 2:
             for job in jobs:
-                yield fn(*job)
+                with listening_to_integration(on_integrated):  # in this thread: a generator runs in its caller's
+                    done = fn(*job)
+                yield done
             return
         if fn is _STAGED_PARTITION:
-            yield from self._staged(jobs, on_histograms)
+            yield from self._staged(jobs, on_histograms, on_integrated)
             return
         from concurrent.futures import ThreadPoolExecutor
 
@@ -617,12 +626,13 @@ class LocalExecutor:
                 yield done
             yield pending.result()
 
-    def _staged(self, jobs: list[tuple[Any, ...]], on_histograms: HistogramsHook | None):  # noqa: ANN202
+    def _staged(self, jobs: list[tuple[Any, ...]], on_histograms: HistogramsHook | None,  # noqa: ANN202
+                on_integrated: IntegratedFn | None = None):
         from concurrent.futures import Future, ThreadPoolExecutor
 
         def integrate(prepared: Future[PreparedPartition]) -> tuple[PreparedPartition, Result]:
             p = prepared.result()
-            return p, integrate_partition(p)
+            return p, integrate_partition(p, on_integrated)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hemasim-prepare") as preparing, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="hemasim-integrate") as integrating:
@@ -728,8 +738,9 @@ class DaskExecutor:
         raise CohortError(message)
 
     def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]],  # noqa: ANN201 - iterator
-            on_histograms: HistogramsHook | None = None):
-        """The partitions as they complete (``on_histograms``: not called; the histograms come with each output)."""
+            on_histograms: HistogramsHook | None = None, on_integrated: IntegratedFn | None = None):
+        """The partitions as they complete (``on_histograms``, ``on_integrated``: not called; the histograms come
+        with each output, and a worker's integration tells no one)."""
         from dask.distributed import as_completed
 
         futures = [self.client.submit(fn, *job, pure=False) for job in jobs]
@@ -954,15 +965,15 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     """Simulate ``n`` virtual patients of ``scenario`` into ``out`` (see the module docstring).
 
     Complete partitions already in ``out`` (recorded in its manifest, their files' sizes and sha256 matching) are
-    skipped; others are (re)computed. ``progress``: a rich bar of the partitions (in a notebook without ipywidgets,
-    "cohort partitions: done/total" on stderr), or ``progress("cohort partitions", done, total)`` after each is
-    written (:func:`hemasim._progress.tracked`), or False: nothing. The display moves once a partition is written: a
-    cohort of ``partition_size`` (1000) patients or fewer is one step, so give a smaller ``partition_size`` (100) to
-    see a 500-patient cohort advance (the patients' draws do not depend on it; their results only within the
-    solver's tolerance, as a partition is integrated in lock step: 2e-7 relative in the ANC nadir, 40 patients of
-    examples/cohort_docetaxel.yaml in one partition or four, ux34b). The per-patient
-    endpoint table is ``pandas.read_parquet(out / "endpoints")``, the summary ``out / "summary.csv"`` (the returned
-    dict holds the same). ``max_partitions`` stops after that many new partitions (for tests of
+    skipped; others are (re)computed. ``progress``: rich bars (True; in a notebook without ipywidgets, "cohort
+    partitions: done/total" on stderr), or ``progress("cohort partitions", done, total)`` after each partition is
+    written (:func:`hemasim._progress.tracked`) and ``progress("cohort patients", done, total)`` as the patients are
+    integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing. The patients' draws do not
+    depend on ``partition_size``; their results only within the solver's tolerance, as a partition is integrated in
+    lock step (2e-7 relative in the ANC nadir, 40 patients of examples/cohort_docetaxel.yaml in one partition or
+    four, ux34b; chunks of 32 patients share their steps, harden34). The per-patient endpoint table is
+    ``pandas.read_parquet(out / "endpoints")``, the summary ``out / "summary.csv"`` (the returned dict holds the
+    same). ``max_partitions`` stops after that many new partitions (for tests of
     resumption); the summary is then not written and None is returned. ``force`` deletes an earlier cohort in
     ``out`` (another cohort, one from another hemasim version, a damaged manifest) and starts afresh. ``scheduler``,
     ``security``, ``scheduler_timeout``: see :class:`DaskExecutor`. ``report=False``: no bands.png and no
@@ -1005,7 +1016,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
             executor = DaskExecutor(scheduler, security, scheduler_timeout) if scheduler is not None \
                 else LocalExecutor()
             try:
-                _run_partitions(out, man, executor, jobs, progress, kept)
+                with stage_bars(progress if jobs else False) as stages:
+                    _run_partitions(out, man, executor, jobs, stages, kept, scenario.duration_days)
             finally:
                 executor.close()
             if not all(is_complete(out, k, man) for k in range(n_parts)):
@@ -1022,17 +1034,58 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
 MANIFEST_EVERY_S = 5.0
 
 
+class _PatientsIntegrated:
+    """A cohort's second stage of progress, ``progress("cohort patients", done, total)``: ``done`` is how many whole
+    patients' runs the integrated patient-days make (told from inside a partition's integration, per lock-step chunk:
+    a partition of 1,000 patients said nothing until it was written), at least the patients of the partitions
+    written (a Dask worker's integration tells nothing). Each count is told once; a lock holds the two threads that
+    tell it (the integrating one and the caller's) in order."""
+
+    def __init__(self, progress: StageFn, total: int, duration_days: float) -> None:
+        self._progress, self._total, self._duration = progress, total, duration_days
+        self._patient_days = 0.0
+        self._written = 0
+        self._shown = 0
+        self._lock = threading.Lock()
+
+    def integrated(self, patients: int, days: float) -> None:
+        with self._lock:
+            self._patient_days += patients * days
+            self._tell()
+
+    def written(self, patients: int) -> None:
+        with self._lock:
+            self._written += patients
+            self._tell()
+
+    def _tell(self) -> None:
+        # 1e-9: a patient's segments add up to its duration only to rounding
+        whole = int(self._patient_days / self._duration + 1e-9)
+        done = min(self._total, max(whole, self._written))
+        if done > self._shown:
+            self._shown = done
+            self._progress(PATIENTS_STAGE, done, self._total)
+
+
+#: the progress stages of a cohort (hemasim.cli.cohort shows them as "partitions" and "patients")
+PARTITIONS_STAGE = "cohort partitions"
+PATIENTS_STAGE = "cohort patients"
+
+
 def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | DaskExecutor,
-                    jobs: list[tuple[Any, ...]], progress: bool | StageFn,
-                    kept: _SummaryParts | None = None) -> None:
+                    jobs: list[tuple[Any, ...]], progress: StageFn | None,
+                    kept: _SummaryParts | None = None, duration_days: float = 1.0) -> None:
     """Compute the partitions of ``jobs``; write each one's files, then record their checksums in the manifest
     (written with the first partition, at most every MANIFEST_EVERY_S after, and when the loop ends or fails:
     inputs that fail before a partition is done leave nothing behind). ``kept``: given each partition (and its
-    histograms as soon as they are counted) for the summary."""
+    histograms as soon as they are counted) for the summary. ``progress``: told of each partition once it is
+    written, and of the patients as they are integrated (:class:`_PatientsIntegrated`, over ``duration_days``)."""
     last_written: float | None = None
     unwritten = False
 
     on_histograms = kept.histograms if kept is not None else None
+    patients = _PatientsIntegrated(progress, sum(job[3] - job[2] for job in jobs), duration_days) \
+        if progress is not None else None
 
     def keep(part: PartitionOutput) -> None:
         nonlocal last_written, unwritten
@@ -1044,11 +1097,14 @@ def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | Da
         if last_written is None or time.monotonic() - last_written >= MANIFEST_EVERY_S:
             write_manifest(out, man)
             last_written, unwritten = time.monotonic(), False
+        if patients is not None:
+            patients.written(len(part.endpoints))
 
     try:
-        # the command's display (hemasim.cli._progress) or a rich bar of the partitions, told of each once it is written
-        for part in tracked(executor.map(simulate_partition, jobs, on_histograms), progress if jobs else False,
-                            "cohort partitions", total=len(jobs), count=True):
+        # the command's display (hemasim.cli._progress) or rich bars, told of each partition once it is written
+        parts = executor.map(simulate_partition, jobs, on_histograms,
+                             patients.integrated if patients is not None else None)
+        for part in tracked(parts, progress or False, PARTITIONS_STAGE, total=len(jobs)):
             keep(part)
     finally:
         if unwritten:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -510,13 +511,18 @@ def _observable(data: Any, loc: str) -> ObservableSpec:
 
 def _condition(data: Any, loc: str, base: Path) -> tuple[Condition, Path]:
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.plausibility import PlausibilityWarning
 
     if not isinstance(data, dict):
         raise ProblemError(f"{loc}: a mapping with id and scenario")
     _only(data, ("id", "scenario"), loc)
     path = base / _field(data, "scenario", loc, str)
     try:
-        scenario = load_scenario(path)
+        with warnings.catch_warnings():
+            # a fit simulates at its measurements' days, not on the output grid: the warning of a chemotherapy
+            # scenario's 1-day grid (hemasim.scenario.plausibility.NADIR_KINDS) is not about it
+            warnings.filterwarnings("ignore", message=r".*: output\.every_days: not given", category=PlausibilityWarning)
+            scenario = load_scenario(path)
     except ScenarioError as err:
         raise ProblemError(f"{loc}.scenario: {err}") from None
     return Condition(_field(data, "id", loc, str), ScenarioSource(scenario, path)), path

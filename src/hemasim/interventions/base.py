@@ -234,7 +234,8 @@ class InterventionSpec(Strict):
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
         """Raise ValueError (message starting with the field) if this intervention does not fit the scenario;
-        the scenario has already checked that ``day`` is inside its duration."""
+        the scenario has already checked that ``day`` is inside its duration. Several problems: a line each of the
+        message (the scenario lists every intervention's, one line per problem)."""
 
     @abstractmethod
     def to_events(self, ctx: EventContext) -> list[Event]:

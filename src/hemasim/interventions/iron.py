@@ -73,24 +73,41 @@ def _kills_in_the_marrow(iv: InterventionSpec) -> bool:
 ADULT_AGE_YEARS = 18.0
 
 
-def _refuse_out_of_scope(facts: ScenarioFacts, index: int, kind: str) -> None:
+def _out_of_scope(facts: ScenarioFacts, index: int, kind: str) -> list[str]:
     """The iron model's scope (docs/model.md, "Iron-limited erythropoiesis"): an adult, the plain erythroid
-    lineage, no marrow-killing intervention."""
+    lineage, no marrow-killing intervention. Every problem, one line each (they came one run at a time), said once:
+    at the first iron intervention (``index``) only, the model they are about being one."""
+    if index != next((i for i, iv in enumerate(facts.interventions) if isinstance(iv, IronBalanceSpec | OralIronSpec)),
+                     index):
+        return []
+    problems = []
     if facts.is_chimeric:
-        raise ValueError(f"interventions.{index}: {kind} builds the iron model on the plain model's erythroid "
-                         "lineage; with a transplant or a SCID genotype the lineage is split by origin, which the iron "
-                         "model does not follow")
+        problems.append(f"interventions.{index}: {kind} builds the iron model on the plain model's erythroid "
+                        "lineage; with a transplant or a SCID genotype the lineage is split by origin, which the iron "
+                        "model does not follow")
     killing = sorted({str(getattr(iv, "kind", "")) for iv in facts.interventions if _kills_in_the_marrow(iv)})
     if killing:
-        raise ValueError(f"interventions.{index}: {kind} cannot be combined with {', '.join(killing)}: the iron "
-                         "model loses the iron of killed erythroid cells instead of returning it to the stores "
-                         f"(kinds refused with iron: {', '.join(KILLING_KINDS)}; a cell_depletion only where it "
-                         "reaches the marrow's maturing red cells: one of circulating cells is a removal, as a "
-                         "donation)")
+        problems.append(f"interventions.{index}: {kind} cannot be combined with {', '.join(killing)}: the iron "
+                        "model loses the iron of killed erythroid cells instead of returning it to the stores "
+                        f"(kinds refused with iron: {', '.join(KILLING_KINDS)}; a cell_depletion only where it "
+                        "reaches the marrow's maturing red cells: one of circulating cells is a removal, as a "
+                        "donation)")
     if facts.youngest_age_years is not None and facts.youngest_age_years < ADULT_AGE_YEARS:
-        raise ValueError(f"interventions.{index}: {kind} is for adults (18 years or older); the patient (or the "
-                         f"cohort's youngest) is {facts.youngest_age_years:g} years: the iron model's stores and "
-                         "absorption are adults' and no cited source for children's is in the model")
+        problems.append(f"interventions.{index}: {kind} is for adults (18 years or older); the patient (or the "
+                        f"cohort's youngest) is {facts.youngest_age_years:g} years: the iron model's stores and "
+                        "absorption are adults' and no cited source for children's is in the model")
+    return problems
+
+
+def _check_iron(facts: ScenarioFacts, index: int, kind: str, once: str) -> None:
+    """The iron model's scope (:func:`_out_of_scope`) and one intervention of ``kind`` (``once``: why), every problem
+    in one ValueError, a line each (the scenario prints each as a line of its own)."""
+    problems = _out_of_scope(facts, index, kind)
+    first = next((i for i, iv in enumerate(facts.interventions) if getattr(iv, "kind", None) == kind), index)
+    if index != first:  # the second and later of the kind, not the first, are what to remove
+        problems.append(f"interventions.{index}: {once} (interventions.{first} is one already)")
+    if problems:
+        raise ValueError("\n".join(problems))
 
 
 @register
@@ -111,9 +128,7 @@ class IronBalanceSpec(InterventionSpec):
         return 0.0
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
-        _refuse_out_of_scope(facts, index, "iron_balance")
-        if sum(isinstance(iv, IronBalanceSpec) for iv in facts.interventions) > 1:
-            raise ValueError(f"interventions.{index}: give iron_balance once (it sets the usual stores)")
+        _check_iron(facts, index, "iron_balance", "give iron_balance once (it sets the usual stores)")
 
     def to_events(self, ctx: EventContext) -> list[Event]:
         from hemasim.biology.iron import IronStoresStart
@@ -161,9 +176,7 @@ class OralIronSpec(InterventionSpec):
         return self.day + self.duration_days
 
     def check_in(self, facts: ScenarioFacts, index: int) -> None:
-        _refuse_out_of_scope(facts, index, "oral_iron")
-        if sum(isinstance(iv, OralIronSpec) for iv in facts.interventions) > 1:
-            raise ValueError(f"interventions.{index}: give one oral_iron course (its flux is named once)")
+        _check_iron(facts, index, "oral_iron", "give one oral_iron course (its flux is named once)")
 
     def to_events(self, ctx: EventContext) -> list[Event]:
         return []

@@ -135,7 +135,10 @@ def _sbml_linear_inhibition(s: str, p: Sequence[str]) -> str:
 
 
 def _sbml_emax(s: str, p: Sequence[str]) -> str:
-    return f"1 dimensionless + {p[0]} * pow({s}, {p[2]}) / (pow({p[1]}, {p[2]}) + pow({s}, {p[2]}))"
+    # s^h / (ec50^h + s^h) as u / (1 + u), u = (s / ec50)^h: the same value, with a power of a number only (a power of
+    # a count to a parameter's exponent has no unit libSBML can check: it warned on every drug and immune law)
+    u = f"pow({s} / {p[1]}, {p[2]})"
+    return f"1 dimensionless + {p[0]} * {u} / (1 dimensionless + {u})"
 
 
 def _sbml_window(s: str, p: Sequence[str]) -> str:
@@ -159,17 +162,20 @@ class FeedbackLaw:
     value: Callable[..., Any]  # g(t, s, p0, p1, p2, p3, p4)
     sbml_formula: Callable[[str, Sequence[str]], str]  # (signal id, parameter ids) -> SBML L3 formula of g
     reads_signal: bool
-    first_parameter_unit: str = "dimensionless"  # SBML unit of p0 (a Hill reference is a number of cells)
+    #: SBML units of p0, p1, ... (the rest dimensionless): a reference or an EC50 is in the signal's unit (item: a
+    #: number of cells, micrograms of a drug, an antigen's AU), a slope per item, so that g is dimensionless
+    parameter_units: tuple[str, ...] = ()
 
 
 LAWS: Mapping[FeedbackKind, FeedbackLaw] = {law.kind: law for law in (
-    FeedbackLaw(FeedbackKind.HILL_RATIO, hill_ratio, _sbml_hill_ratio, True, first_parameter_unit="item"),
+    FeedbackLaw(FeedbackKind.HILL_RATIO, hill_ratio, _sbml_hill_ratio, True, parameter_units=("item",)),
     FeedbackLaw(FeedbackKind.AGE_DECLINE, age_decline, _sbml_age_decline, False),
-    FeedbackLaw(FeedbackKind.LINEAR_INHIBITION, linear_inhibition, _sbml_linear_inhibition, True),
-    FeedbackLaw(FeedbackKind.EMAX, emax, _sbml_emax, True),
+    FeedbackLaw(FeedbackKind.LINEAR_INHIBITION, linear_inhibition, _sbml_linear_inhibition, True,
+                parameter_units=("per_item",)),
+    FeedbackLaw(FeedbackKind.EMAX, emax, _sbml_emax, True, parameter_units=("dimensionless", "item")),
     FeedbackLaw(FeedbackKind.WINDOW, window, _sbml_window, False),
-    FeedbackLaw(FeedbackKind.LINEAR, linear, _sbml_linear, True),
-    FeedbackLaw(FeedbackKind.POWER, power, _sbml_power, True),
+    FeedbackLaw(FeedbackKind.LINEAR, linear, _sbml_linear, True, parameter_units=("per_item",)),
+    FeedbackLaw(FeedbackKind.POWER, power, _sbml_power, True, parameter_units=("item", "dimensionless", "item")),
 )}
 if set(LAWS) != set(FeedbackKind):  # pragma: no cover - a new kind without its law
     raise ImportError(f"feedback kinds without a law: {sorted(set(FeedbackKind) - set(LAWS))}")

@@ -197,6 +197,7 @@ class _Writer:
         self.unit("day", [(second, 1, 86400.0)])
         self.unit("per_day", [(second, -1, 86400.0)])  # (86400 s)^-1
         self.unit("item_per_day", [(item, 1, 1.0), (second, -1, 86400.0)])
+        self.unit("per_item", [(item, -1, 1.0)])  # a feedback law's slope on its signal (hemasim.model.laws)
         self.m.setTimeUnits("day")
         self.m.setSubstanceUnits("item")
         self.m.setExtentUnits("item")
@@ -243,8 +244,9 @@ class _Writer:
         for k, fname in enumerate(model.feedback_names):
             ids = _feedback_ids(fname)
             fb_law = feedback_law(model.fb_kind[k])
-            for pid in ids:
-                self.parameter(pid, values[pid], True, fb_law.first_parameter_unit if pid == ids[0] else "dimensionless")
+            units = fb_law.parameter_units
+            for j, pid in enumerate(ids):
+                self.parameter(pid, values[pid], True, units[j] if j < len(units) else "dimensionless")
             self.parameter(f"fb_{fname}", None, False)
             self.rule(f"fb_{fname}", feedback_formula(model, k))
 

@@ -4,7 +4,7 @@ by ``python -m hemasim.pharmacology.table > docs/drug_sets.md``; a test keeps it
 from __future__ import annotations
 
 from hemasim.pharmacology.conditioning import available_regimens, load_regimen
-from hemasim.pharmacology.drug_sets import DrugSet, Value, available_drug_sets, load_drug_set
+from hemasim.pharmacology.drug_sets import DrugSet, Effect, Value, available_drug_sets, load_drug_set
 
 
 def source_text(v: Value) -> str:
@@ -20,15 +20,28 @@ def source_text(v: Value) -> str:
 
 
 def what_it_acts_on(ds: DrugSet) -> tuple[str, str] | None:
-    """A set that cannot be dosed, acts on nothing, or kills in the full model only: (mark, what it means), as
-    docs/drug_sets.md and `hemasim drugs SET` say it; None for a set with a chain or a stimulating effect."""
+    """A set that cannot be dosed, acts on nothing, kills in the full model only, or only inhibits production: (mark,
+    what it means), as docs/drug_sets.md and `hemasim drugs SET` say it; None for a set with a chain or a
+    stimulating effect."""
     if ds.pk is None:
         return "No PK model", " ".join((ds.pk_missing_reason or "").split())
     if ds.pk_only:
         return "PK only", "no effect on blood cells (it can be dosed, combined and plotted)."
     if ds.full_model_kill_only:
         return "Full-model kill only", "no published chain; its kill acts in the full model, not in a Friberg chain."
+    if all(_inhibits(e) for e in ds.effects):  # a user's set had no mark (the schema takes emax < 0)
+        acted = " and ".join(f"the {e.acts_on.replace('_', ' ')} of the {', '.join(e.lineages)} lineage"
+                             + ("s" if len(e.lineages) > 1 else "") for e in ds.effects)
+        return "Inhibits production", (f"it lowers {acted} (E < 0: an indirect-response inhibition); it kills no "
+                                       "marrow cell and has no Friberg chain, and is given as kind: chemotherapy.")
     return None
+
+
+def _inhibits(effect: Effect) -> bool:
+    """A production or maturation_speed effect with E < 0 (:attr:`DrugSet.stimulating_effects` are those with
+    E > 0)."""
+    size = effect.slope_L_per_umol if effect.model == "linear" else effect.emax
+    return effect.acts_on != "proliferation" and size is not None and size.value < 0.0
 
 
 def drug_sets_markdown() -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Union, get_args
 from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
 from hemasim._file_kinds import wrong_file
-from hemasim._schema import MAX_DURATION_DAYS, StrictData, validation_problems
+from hemasim._schema import MAX_DURATION_DAYS, StrictData, several_problems, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file
 from hemasim.biology.body import Covariates
 from hemasim.interventions import InterventionSpec, ScenarioFacts, kind_tag, on_registry_change, registered_kinds
@@ -302,11 +302,18 @@ class Scenario(_Strict):
         ages = self.population.age_years if self.population is not None else None
         facts = ScenarioFacts(self.duration_days, self.patient.height_cm, self.is_chimeric, self.interventions,
                               youngest_age_years=ages.min if ages is not None else self.patient.age_years)
+        problems = []  # every intervention's, a line each (the iron kinds' came one run at a time)
         for i, iv in enumerate(self.interventions):
             if iv.day > self.duration_days:
-                raise ValueError(f"interventions.{i}.{_first_day_field(iv)}: day {iv.day:g} is after the end of the "
-                                 f"scenario (duration_days = {self.duration_days:g})")
-            iv.check_in(facts, i)
+                problems.append(f"interventions.{i}.{_first_day_field(iv)}: day {iv.day:g} is after the end of the "
+                                f"scenario (duration_days = {self.duration_days:g})")
+                continue
+            try:
+                iv.check_in(facts, i)
+            except ValueError as err:  # a line each of its problems (InterventionSpec.check_in)
+                problems += str(err).splitlines()
+        if problems:
+            raise several_problems("Scenario", problems)
         return self
 
     @field_validator("parameter_set")

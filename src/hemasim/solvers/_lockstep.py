@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from hemasim._progress import integrated
 from hemasim.model import laws
 from hemasim.model.laws import (
     AGE_DECLINE,
@@ -574,7 +575,10 @@ def _in_chunks(chunk_kernel: Any, method_arrays: tuple[Any, ...], X0: np.ndarray
                                  fb_offset, fb_scale, obs_sel, obswc, obsfwc, need_flux, obs[lo:hi], x_final[lo:hi],
                                  work[c])
 
-    in_threads(status.shape[0], run_chunk)
+    def chunk_done(c: int) -> None:  # a cohort's progress, told from here (a partition is one call per event)
+        integrated(min(X0.shape[0], (c + 1) * chunk) - c * chunk, float(t_out[-1]) - t0)
+
+    in_threads(status.shape[0], run_chunk, chunk_done)
     return obs, x_final, status, work
 
 

@@ -20,17 +20,21 @@ import numba
 import numpy as np
 
 
-def in_threads(n_tasks: int, run: Callable[[int], object]) -> None:
+def in_threads(n_tasks: int, run: Callable[[int], object], done: Callable[[int], None] | None = None) -> None:
     """``run(i)`` for i in range(n_tasks), at most numba.get_num_threads() at a time (in order, in this thread, when
-    that is one); raises what a task raised."""
+    that is one); raises what a task raised. ``done(i)``, in this thread, once task i and those before it have run
+    (a cohort's progress: hemasim._progress.integrated)."""
     threads = min(int(numba.get_num_threads()), n_tasks)
     if threads <= 1:
         for i in range(n_tasks):
             run(i)
+            if done is not None:
+                done(i)
         return
     with ThreadPoolExecutor(threads) as pool:
-        for _ in pool.map(run, range(n_tasks)):
-            pass
+        for i, _ in enumerate(pool.map(run, range(n_tasks))):
+            if done is not None:
+                done(i)
 
 
 def equal_ranges(n_patients: int, ranges: int | None = None) -> list[int]:
