@@ -82,3 +82,58 @@ def test_on_demand_docetaxel_course_stops_after_the_nadir_and_a_higher_threshold
         assert 3 <= len(given) < 14 and given[-1] >= nadir_day
     counts = [doses[a] for a in sorted(doses)]
     assert counts == sorted(counts), doses
+
+
+# ------------------------------------------------------------- a second fall, read up to the next cycle
+def _anc_recovery():
+    from hemasim.endpoints import DEFAULT_ENDPOINTS, FirstSustainedDay
+
+    return next(e for e in DEFAULT_ENDPOINTS if isinstance(e, FirstSustainedDay) and e.threshold == 0.5)
+
+
+def test_the_next_cycles_nadir_is_no_second_fall():
+    """Two 21-day cycles: the ANC recovers on day 12 and falls again after the day-21 dose. Read to the run's end
+    that was "fell below 0.5 again on day 26: no lasting recovery" (review34); a fall before day 21 is still told."""
+    from hemasim.endpoints import FELL_AGAIN
+
+    days = np.arange(43.0)
+    v = np.full(days.size, 3.0)
+    v[7:12] = 0.2
+    v[28:33] = 0.2  # the second cycle's nadir
+    recovery = _anc_recovery()
+    cycles = [np.array([0.0, 21.0])]
+    assert recovery.values(days, v[None, :]).tolist() == [12.0]
+    assert recovery.flag_columns(days, v[None, :])[FELL_AGAIN].tolist() == [1.0]  # no doses known: to the end
+    assert recovery.flag_columns(days, v[None, :], cycles)[FELL_AGAIN].tolist() == [0.0]
+    assert recovery.remark(days, v, 12.0, cycles) is None
+    v[17] = 0.3  # below again before the next cycle: told, neutrally
+    caveat, flags = recovery.remark(days, v, 12.0, cycles)
+    assert caveat == "fell below 0.5 again on day 17, before the next cycle (day 21)"
+    assert dict(flags) == {"fell_below_again_day": 17.0}
+    # per patient: each patient's own next dose (a delayed cycle moves it)
+    both = np.vstack([v, v])
+    assert recovery.flag_columns(days, both, [np.array([0.0, 16.0]), np.array([0.0, 21.0])])[FELL_AGAIN].tolist() \
+        == [0.0, 1.0]
+
+
+def test_the_q3w_docetaxel_example_tells_no_second_fall():
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import load_scenario
+
+    r = run_scenario(load_scenario("examples/docetaxel_q3w.yaml"))
+    recovery = next(e for e in evaluate_endpoints(r) if e.name == "neutrophil_recovery_day")
+    assert recovery.value is not None and recovery.caveat is None
+    anc = r.observable("anc_1e9_per_L")
+    assert np.any((anc < 0.5) & (r.times > 21.0))  # the later cycles do fall below 0.5
+
+
+def test_a_cohort_on_q3w_docetaxel_counts_no_second_fall(tmp_path):
+    """examples/cohort_docetaxel.yaml: 51% of 100 patients were counted as falling again (review34)."""
+    from hemasim.cohort.runner import run_cohort
+    from hemasim.scenario import load_scenario
+
+    summary = run_cohort(load_scenario("examples/cohort_docetaxel.yaml"), 8, tmp_path / "c", progress=False,
+                         report=False)
+    row = next(r for r in summary["endpoints"] if r["endpoint"] == "neutrophil_recovery_day")
+    assert row["fraction_reaching"] > 0 and not row["fraction_fell_again"]

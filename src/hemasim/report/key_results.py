@@ -678,7 +678,8 @@ def _no_nadir_share(by_name: Mapping[str, Mapping[str, Any]], day: str | None) -
 def cohort_caveat_text(row: Mapping[str, Any]) -> str:
     """A cohort's share of patients whose value the run's end cut short (``fraction_at_run_end``: a nadir still
     falling then, days below a count still below then) and whose count fell below a recovery's threshold again
-    (``fraction_fell_again``), in words; empty when none. After 4 Gy every patient's platelet nadir fell on day 21 of
+    (``fraction_fell_again``; before the next chemotherapy dose: the next cycle's own nadir does not count), in words;
+    empty when none. After 4 Gy every patient's platelet nadir fell on day 21 of
     the 21-day run and read "median day 21 (5-95%: 21-21)" (uxmend34)."""
     parts = []
     at_end, again = row.get("fraction_at_run_end"), row.get("fraction_fell_again")
@@ -688,8 +689,8 @@ def cohort_caveat_text(row: Mapping[str, Any]) -> str:
                 else "still falling at the end of the run (the lowest value so far, not a nadir)")
         parts.append(f"{what} in {percent_text(at_end)} of patients: {RUN_LONGER}")
     if again:
-        parts.append(f"fell below the threshold again after that day in {percent_text(again)} of patients (no "
-                     "lasting recovery)")
+        parts.append(f"fell below the threshold again after that day, before any next cycle, in "
+                     f"{percent_text(again)} of patients")
     return "".join(f"; {p}" for p in parts)
 
 
