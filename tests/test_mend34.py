@@ -137,3 +137,43 @@ def test_a_cohort_on_q3w_docetaxel_counts_no_second_fall(tmp_path):
                          report=False)
     row = next(r for r in summary["endpoints"] if r["endpoint"] == "neutrophil_recovery_day")
     assert row["fraction_reaching"] > 0 and not row["fraction_fell_again"]
+
+
+# ------------------------------------------------------------- the lymphocyte triage read-out
+def _irradiated(interventions: list[dict], duration_days: float = 5.0, every: float = 0.25):
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.scenario import parse_scenario
+
+    data = {"name": "x", "patient": {"age_years": 40, "sex": "male", "weight_kg": 80, "height_cm": 178},
+            "duration_days": duration_days, "aging": False, "output": {"every_days": every},
+            "interventions": interventions}
+    r = run_scenario(parse_scenario(data))
+    return r, {e.name: e for e in evaluate_endpoints(r)}
+
+
+def test_a_fractionated_exposure_has_no_triage_read_out():
+    """12 Gy in 6 fractions, 2 a day: the "24 h" count was read at the third fraction's hour, after it (0.631; 0.676
+    an hour earlier; review34). The triage read-out is a single exposure's."""
+    _, by = _irradiated([{"kind": "radiation", "start_day": 0, "total_dose_Gy": 12, "fractions": 6,
+                          "fractions_per_day": 2, "hours_between": 6}])
+    assert not any(name.endswith("_after_exposure") for name in by)
+
+
+def test_a_single_exposure_keeps_its_read_out_and_a_later_one_does_not_take_it_away():
+    _, one = _irradiated([{"kind": "radiation", "start_day": 0, "total_dose_Gy": 4}])
+    r, two = _irradiated([{"kind": "radiation", "start_day": 0, "total_dose_Gy": 4},
+                          {"kind": "radiation", "start_day": 3, "total_dose_Gy": 1}])
+    for hours in (24, 48):
+        name = f"lymphocytes_{hours}h_after_exposure"
+        assert one[name].value == pytest.approx(two[name].value, rel=1e-9)
+        assert one[name].value == pytest.approx(
+            float(r.observable("lymphocytes_1e9_per_L")[np.isclose(r.times, hours / 24.0)][0]), rel=1e-9)
+
+
+def test_a_read_out_after_the_run_says_so():
+    _, by = _irradiated([{"kind": "radiation", "start_day": 0, "total_dose_Gy": 4}], duration_days=1.5)
+    assert by["lymphocytes_24h_after_exposure"].value is not None
+    late = by["lymphocytes_48h_after_exposure"]
+    assert late.value is None and late.note == "after the end of the run"
+    assert late.to_json()["note"] == "after the end of the run"
