@@ -177,3 +177,16 @@ def test_a_read_out_after_the_run_says_so():
     late = by["lymphocytes_48h_after_exposure"]
     assert late.value is None and late.note == "after the end of the run"
     assert late.to_json()["note"] == "after the end of the run"
+
+
+# ------------------------------------------------------------- a value on a day, within the outputs only
+def test_a_value_on_a_day_outside_the_outputs_is_refused():
+    from hemasim.endpoints import value_on_day
+
+    days = np.array([0.0, 1.0, 2.0])
+    v = np.array([[10.0, 20.0, 30.0]])
+    assert value_on_day(days, v, 1.5).tolist() == [25.0]
+    assert value_on_day(days, v, 2.0 + 1e-12).tolist() == [30.0]  # the last output, within round-off
+    for day in (3.0, -0.5):  # read 30 and 10 before (review34), though "within them"
+        with pytest.raises(ValueError, match=rf"day {day:g} is outside the outputs \(days 0-2\)"):
+            value_on_day(days, v, day)

@@ -529,7 +529,18 @@ def value_on_day(days: np.ndarray, v: np.ndarray, day: float) -> np.ndarray:
     """Per row of ``v`` (N, T), its value on ``day`` (``days`` (T,) increasing, ``day`` within them): the output on
     that day where there is one, else linear between the outputs either side, so that a read-out of a given day (a
     donor share on day 28 after a graft) does not depend on the output grid (the nearest output, read before, lay up
-    to half an output interval away: 3.5 days on a weekly grid)."""
+    to half an output interval away: 3.5 days on a weekly grid). A ``day`` outside the outputs raises ValueError: it
+    held the first or last output (day 3 of outputs on days 0-2 read day 2's value; review34), and each caller says
+    instead why it has no value ("after the end of the run", "none when the run ends sooner").
+
+    Its readers: the chimerism and transplant donor shares, the radiation triage counts, a vaccine's IgG 28 days after
+    its last dose, a virus's IgG 28 days after the infection. Known other readers of a value on a day, left as they
+    are because validation targets read them (moving them would move the targets): the nearest output of
+    ``validation.mobilisation`` (the CD34+ count on a course day), ``validation.predictions10`` and
+    ``validation.predictions12``."""
+    if not float(days[0]) - 1e-9 <= day <= float(days[-1]) + 1e-9:
+        raise ValueError(f"day {day:g} is outside the outputs (days {float(days[0]):g}-{float(days[-1]):g}): a value "
+                         "on a day is read between outputs, not extrapolated")
     k = min(int(np.searchsorted(days, day - 1e-9)), len(days) - 1)  # the first output at or after the day
     if k == 0 or abs(float(days[k]) - day) <= 1e-9:
         return np.array(v[:, k], dtype=np.float64)
