@@ -368,9 +368,11 @@ def _day_of(observable: str | None, day: EndpointValue | None, result: Result | 
 
 def still_falling(values: np.ndarray) -> bool:
     """Whether a series' lowest value is no nadir but where it stood when the run ended: after it, the count came
-    back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start. The docetaxel run's
-    platelets fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75"
-    (report24). A haemoglobin that dipped and came back 5% of its fall keeps its nadir."""
+    back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start and less than 1% of the
+    lowest value itself (the smaller bound; :func:`hemasim.endpoints.still_falling`). The docetaxel run's platelets
+    fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75" (report24). A
+    haemoglobin that dipped and came back 5% of its fall keeps its nadir, and so does an ANC that fell from 4.7 to
+    0.04 and doubled since (a rise of 1% of its fall, but 100% of its lowest value; uxmend34)."""
     return bool(still_falling_rows(np.asarray(values)[None, :])[0])  # the endpoints' rule (their at_run_end flag)
 
 
