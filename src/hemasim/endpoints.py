@@ -66,6 +66,8 @@ class Endpoint(ABC):
     observable: str
     #: the suffixes of the flag columns :meth:`flag_columns` gives
     flag_suffixes: ClassVar[tuple[str, ...]] = ()
+    #: whether :meth:`remark` reads the run's chemotherapy dose days (``dose_days``; the others get None)
+    reads_doses: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -104,8 +106,9 @@ class Endpoint(ABC):
         x = float(self.values(result.times, series[None, :])[0])
         if np.isnan(x):
             return EndpointValue(self.name, None, self.unit, self.definition, self.missing_reason(result.times, series))
-        caveat, flags = self.remark(result.times, series, x, chemotherapy_dose_days(result.record.scenario,
-                                                                     result.record.administrations)) or (None, ())
+        doses = (chemotherapy_dose_days(result.record.scenario, result.record.administrations) if self.reads_doses
+                 else None)
+        caveat, flags = self.remark(result.times, series, x, doses) or (None, ())
         return EndpointValue(self.name, x, self.unit, self.definition, caveat=caveat, flags=flags)
 
 
@@ -314,6 +317,7 @@ class FirstSustainedDay(Endpoint):
     run_days: int
     label: str
     flag_suffixes = (FELL_AGAIN,)
+    reads_doses = True  # a second fall is read up to the next chemotherapy dose
 
     @property
     def name(self) -> str:
