@@ -1,8 +1,9 @@
 """Endpoint definitions on known series; atomic writing; bit-for-bit reproducibility."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +20,8 @@ from .conftest import EXAMPLES
 class FakeResult:
     times: np.ndarray
     values: np.ndarray
+    # a run without a scenario or doses (a recovery day reads the chemotherapy doses from it)
+    record: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(scenario=None, administrations=[]))
 
     def observable(self, name):
         return self.values

@@ -8,7 +8,7 @@ below the threshold times the interval length.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
@@ -17,6 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hemasim.scenario import Scenario
     from hemasim.simulation import Result
 
     #: a table of endpoints, one column each: a DataFrame or columns by name
@@ -65,6 +66,8 @@ class Endpoint(ABC):
     observable: str
     #: the suffixes of the flag columns :meth:`flag_columns` gives
     flag_suffixes: ClassVar[tuple[str, ...]] = ()
+    #: whether :meth:`remark` reads the run's chemotherapy dose days (``dose_days``; the others get None)
+    reads_doses: ClassVar[bool] = False
 
     @property
     @abstractmethod
@@ -86,13 +89,16 @@ class Endpoint(ABC):
         """Why a patient's value is NaN (``v`` one patient's series)."""
         return "not reached"
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
         """Per patient (rows of ``v``), what a value does not say by itself, as 1/0 columns by suffix
-        (:data:`AT_RUN_END`, :data:`FELL_AGAIN`): a cohort's endpoint table carries them, its summary their shares."""
+        (:data:`AT_RUN_END`, :data:`FELL_AGAIN`): a cohort's endpoint table carries them, its summary their shares.
+        ``dose_days``: per patient, the days a chemotherapy dose was given (:func:`chemotherapy_dose_days`)."""
         return {}
 
-    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
-        """One patient's :attr:`EndpointValue.caveat` and flags for its ``value`` (``v`` its series), or None."""
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
+               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        """One patient's :attr:`EndpointValue.caveat` and flags for its ``value`` (``v`` its series; ``dose_days``
+        as for :meth:`flag_columns`, one row), or None."""
         return None
 
     def evaluate(self, result: Result) -> EndpointValue:
@@ -100,7 +106,9 @@ class Endpoint(ABC):
         x = float(self.values(result.times, series[None, :])[0])
         if np.isnan(x):
             return EndpointValue(self.name, None, self.unit, self.definition, self.missing_reason(result.times, series))
-        caveat, flags = self.remark(result.times, series, x) or (None, ())
+        doses = (chemotherapy_dose_days(result.record.scenario, result.record.administrations) if self.reads_doses
+                 else None)
+        caveat, flags = self.remark(result.times, series, x, doses) or (None, ())
         return EndpointValue(self.name, x, self.unit, self.definition, caveat=caveat, flags=flags)
 
 
@@ -135,6 +143,32 @@ AT_RUN_END = "_at_run_end"
 FELL_AGAIN = "_fell_again"
 #: which scenario field sets how long a run lasts, said wherever a read-out is cut short by its end
 RUN_LONGER = "run longer to see it (duration_days sets the run's length)"
+
+#: per patient, the days a chemotherapy dose was given (:func:`chemotherapy_dose_days`); None: not known (none)
+DoseDays: TypeAlias = "Sequence[np.ndarray] | None"
+
+
+def chemotherapy_dose_days(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],
+                           n_patients: int = 1) -> list[np.ndarray]:
+    """Per patient, the sorted days a dose of ``scenario``'s chemotherapy (its ``chemotherapy`` interventions and
+    the chemotherapy drugs of its combination regimens, as ``key_results.chemotherapy_cycle_days`` reads them) was
+    given, from the run's administration log (a cohort's: a dose given to the patients whose ``given_ug`` > 0; a
+    delay moves a patient's days). Empty without a scenario or chemotherapy. G-CSF is not looked at."""
+    # the intervention kinds import this module: import them late (cycle)
+    from hemasim.interventions.chemotherapy import ChemotherapySpec
+    from hemasim.interventions.dosed import dosed_interventions, drug_set_of
+
+    days: list[list[float]] = [[] for _ in range(n_patients)]
+    if scenario is None:
+        return [np.array(d) for d in days]
+    drugs = {drug_set_of(iv.drug_set).drug for iv in dosed_interventions(scenario.interventions)
+             if isinstance(iv, ChemotherapySpec)}
+    for a in administrations:
+        if a.get("drug") in drugs and a.get("action") == "given":
+            given = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n_patients,))
+            for i in np.flatnonzero(given > 0):
+                days[i].append(float(a["day"]))
+    return [np.array(sorted(d)) for d in days]
 
 
 def still_falling(v: np.ndarray) -> np.ndarray:
@@ -192,10 +226,11 @@ class Nadir(Endpoint):
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
         return v.min(axis=1)
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
         return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
 
-    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
+               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
         return _falling_remark(times, v)
 
 
@@ -224,10 +259,11 @@ class DayOfNadir(Endpoint):
     def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
         return "did not fall"
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
         return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
 
-    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
+               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
         return _falling_remark(times, v)
 
 
@@ -261,10 +297,11 @@ class DaysBelow(Endpoint):
         dt = np.diff(times)
         return ((v[:, :-1] < self.threshold) * dt).sum(axis=1)
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
         return {AT_RUN_END: (np.asarray(v)[:, -1] < self.threshold).astype(np.float64)}
 
-    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
+               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
         if not float(v[-1]) < self.threshold:
             return None
         return (f"still below {self.threshold:g} at the end of the run (day {float(times[-1]):g}): at least this many "
@@ -280,6 +317,7 @@ class FirstSustainedDay(Endpoint):
     run_days: int
     label: str
     flag_suffixes = (FELL_AGAIN,)
+    reads_doses = True  # a second fall is read up to the next chemotherapy dose
 
     @property
     def name(self) -> str:
@@ -299,23 +337,45 @@ class FirstSustainedDay(Endpoint):
     def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
         return "not reached" if bool((v < self.threshold).any()) else "did not fall"
 
-    def fell_again_day(self, times: np.ndarray, v: np.ndarray, day: np.ndarray) -> np.ndarray:
+    def fell_again_day(self, times: np.ndarray, v: np.ndarray, day: np.ndarray, dose_days: DoseDays = None
+                       ) -> np.ndarray:
         """Per patient, the first output time after its recovery ``day`` (NaN: none) with the count below the
-        threshold again; NaN where it stayed at or above it, or has no recovery day. The recovery day is the first of
-        a few days above, not a lasting recovery: with filgrastim after 4 Gy the ANC recovered on day 14 and fell
-        below 0.5 again on day 20, after the course stopped (uxmend34)."""
-        below = (np.asarray(v) < self.threshold) & (times[None, :] > np.asarray(day)[:, None])
+        threshold again, before the next chemotherapy dose given on or after that day (``dose_days``, per patient:
+        :func:`chemotherapy_dose_days`; none: up to the run's end); NaN where it stayed at or above it, or has no
+        recovery day. The recovery day is the first of a few days above, not a lasting recovery: with filgrastim
+        after 4 Gy the ANC recovered on day 14 and fell below 0.5 again on day 20, after the course stopped
+        (uxmend34). The next cycle's planned nadir is no such fall: read to the run's end, 51% of a q3w docetaxel
+        cohort's patients were told "no lasting recovery" for the second cycle's nadir (review34)."""
+        day = np.asarray(day, dtype=np.float64)
+        nxt = np.full(day.shape, np.inf)
+        for i, d in enumerate(dose_days or ()):
+            later = np.asarray(d, dtype=np.float64)
+            later = later[later >= day[i]] if not np.isnan(day[i]) else later[:0]
+            if later.size:
+                nxt[i] = later.min()
+        below = ((np.asarray(v) < self.threshold) & (times[None, :] > day[:, None])
+                 & (times[None, :] < nxt[:, None]))
         return np.where(below.any(axis=1), times[np.argmax(below, axis=1)], np.nan)
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray) -> dict[str, np.ndarray]:
-        again = self.fell_again_day(times, v, self.values(times, v))
+    def next_dose_after(self, day: float, dose_days: DoseDays) -> float | None:
+        """One patient's first chemotherapy dose day on or after ``day`` (None: none)."""
+        later = [float(d) for d in np.asarray(dose_days[0] if dose_days else [], dtype=np.float64) if d >= day]
+        return min(later) if later else None
+
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
+        again = self.fell_again_day(times, v, self.values(times, v), dose_days)
         return {FELL_AGAIN: (~np.isnan(again)).astype(np.float64)}
 
-    def remark(self, times: np.ndarray, v: np.ndarray, value: float) -> tuple[str, tuple[tuple[str, object], ...]] | None:
-        again = float(self.fell_again_day(times, np.asarray(v)[None, :], np.array([value]))[0])
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
+               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        again = float(self.fell_again_day(times, np.asarray(v)[None, :], np.array([value]), dose_days)[0])
         if np.isnan(again):
             return None
-        return (f"fell below {self.threshold:g} again on day {again:g}: no lasting recovery",
+        # said neutrally: a fall before the next cycle may be the cycle's own (a second, later nadir) or a course
+        # of G-CSF stopping too early (uxmend34's 4 Gy); the next cycle's own nadir is not counted
+        nxt = self.next_dose_after(value, dose_days)
+        before = f", before the next cycle (day {nxt:g})" if nxt is not None else ""
+        return (f"fell below {self.threshold:g} again on day {again:g}{before}",
                 (("fell_below_again_day", written_value(again)),))
 
 
@@ -473,7 +533,18 @@ def value_on_day(days: np.ndarray, v: np.ndarray, day: float) -> np.ndarray:
     """Per row of ``v`` (N, T), its value on ``day`` (``days`` (T,) increasing, ``day`` within them): the output on
     that day where there is one, else linear between the outputs either side, so that a read-out of a given day (a
     donor share on day 28 after a graft) does not depend on the output grid (the nearest output, read before, lay up
-    to half an output interval away: 3.5 days on a weekly grid)."""
+    to half an output interval away: 3.5 days on a weekly grid). A ``day`` outside the outputs raises ValueError: it
+    held the first or last output (day 3 of outputs on days 0-2 read day 2's value; review34), and each caller says
+    instead why it has no value ("after the end of the run", "none when the run ends sooner").
+
+    Its readers: the chimerism and transplant donor shares, the radiation triage counts, a vaccine's IgG 28 days after
+    its last dose, a virus's IgG 28 days after the infection. Known other readers of a value on a day, left as they
+    are because validation targets read them (moving them would move the targets): the nearest output of
+    ``validation.mobilisation`` (the CD34+ count on a course day), ``validation.predictions10`` and
+    ``validation.predictions12``."""
+    if not float(days[0]) - 1e-9 <= day <= float(days[-1]) + 1e-9:
+        raise ValueError(f"day {day:g} is outside the outputs (days {float(days[0]):g}-{float(days[-1]):g}): a value "
+                         "on a day is read between outputs, not extrapolated")
     k = min(int(np.searchsorted(days, day - 1e-9)), len(days) - 1)  # the first output at or after the day
     if k == 0 or abs(float(days[k]) - day) <= 1e-9:
         return np.array(v[:, k], dtype=np.float64)

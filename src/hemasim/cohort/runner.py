@@ -70,6 +70,7 @@ from hemasim.endpoints import (
     FELL_AGAIN,
     Endpoint,
     FinalValue,
+    chemotherapy_dose_days,
     did_not_fall,
     endpoint_observables,
     flag_column_names,
@@ -301,12 +302,13 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
     for set_name, by_path in vp.drug_values.items():
         for path, values in by_path.items():
             ep[f"param_{set_name}__{path.replace('.', '_')}"] = values
+    dose_days = chemotherapy_dose_days(scenario, log, len(vp.ids))  # a second fall is read up to the next dose
     for e in DEFAULT_ENDPOINTS:
         series = _observable(result, rows, e.observable)
         ep[e.name] = e.values(times, series)
         # what a value does not say by itself: a nadir still falling when the run ends, a recovery followed by a
-        # second fall (1/0 columns; the summary gives their shares)
-        for suffix, flag in e.flag_columns(times, series).items():
+        # second fall before the next cycle (1/0 columns; the summary gives their shares)
+        for suffix, flag in e.flag_columns(times, series, dose_days).items():
             ep[f"{e.name}{suffix}"] = flag
     meta: dict[str, EndpointMeta] = {}
     extra_obs = {name: result.observable(name) for name in extra}

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from hemasim.biology import ModelExtension
     from hemasim.simulation import Result
 
-__all__ = ["EndpointColumn", "EndpointContext", "EndpointFamily", "EventContext", "ExtensionOrder",
+__all__ = ["AfterRunEndColumn", "EndpointColumn", "EndpointContext", "EndpointFamily", "EventContext", "ExtensionOrder",
            "ExtensionRequest", "InterventionSpec", "NotComputedColumn", "ReportSection", "ScenarioFacts", "kind_tag",
            "register", "registered_kinds"]
 
@@ -136,6 +136,17 @@ class NotComputedColumn(EndpointColumn):
     @property
     def missing(self) -> str | None:
         return "not computed"
+
+
+class AfterRunEndColumn(EndpointColumn):
+    """An endpoint read at a time after the run's last output (NaN for every patient), whose note says so rather than
+    "not reached": the lymphocyte count 48 h after an exposure on the run's last day."""
+
+    __slots__ = ()
+
+    @property
+    def missing(self) -> str | None:
+        return "after the end of the run"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ __all__ = ["GcsfSpec", "OnDemand"]
 
 
 class OnDemand(Strict):
-    """Daily doses from ``start_day`` until ANC is above ``until_anc_above`` on ``consecutive_days`` days."""
+    """Daily doses from ``start_day`` until ANC is above ``until_anc_above`` on ``consecutive_days`` mornings after
+    the nadir: once it was at or below ``until_anc_above``, or rose again after a fall (the normal ANC before a
+    nadir does not count; a course that keeps the ANC above the threshold ends once its fall has turned). A count
+    that never falls and never dips gets ``max_doses`` (hemasim.pharmacology.dosing.OnDemandCourse)."""
 
     start_day: float = Field(ge=0)
     until_anc_above: float = Field(default=1.0, gt=0, description="1e9/L")

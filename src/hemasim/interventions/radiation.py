@@ -11,6 +11,7 @@ from pydantic import Field
 
 from hemasim.events import Event
 from hemasim.interventions.base import (
+    AfterRunEndColumn,
     EndpointColumn,
     EndpointContext,
     EndpointFamily,
@@ -83,8 +84,9 @@ class RadiationSpec(InterventionSpec):
 
     @classmethod
     def endpoint_family(cls, interventions: Sequence[InterventionSpec]) -> EndpointFamily | None:
-        days = [iv.start_day for iv in interventions if isinstance(iv, RadiationSpec)]
-        return LymphocyteTriage(min(days)) if days else None
+        # a single exposure's read-out; none for fractionated or repeated ones (LymphocyteTriage)
+        return LymphocyteTriage.of_fractions([d for iv in interventions if isinstance(iv, RadiationSpec)
+                                              for d in iv.fraction_days()])
 
     def to_events(self, ctx: EventContext) -> list[Event]:
         from hemasim.radiation import RadiationFraction, dying_share_from_parameters, lq_from_parameters
@@ -98,15 +100,30 @@ class RadiationSpec(InterventionSpec):
 
 
 class LymphocyteTriage(EndpointFamily):
-    """The absolute lymphocyte count 24 and 48 h after the first exposure (``exposure_day``): what a physician reads
+    """The absolute lymphocyte count 24 and 48 h after a single exposure (``exposure_day``): what a physician reads
     first after a whole-body exposure to judge its dose. The model's lymphocytes fall within hours (the lethally hit
     share leaves the blood with t1/2 30 h, :class:`hemasim.radiation.IrradiatedLymphocytes`), so the counts move by
-    then. The count between two outputs is read linearly; none after the end of the run."""
+    then. The count between two outputs is read linearly; a time after the run's last output has none ("after the
+    end of the run"). Read only where no other fraction is given within 48 h of the first (:meth:`of_fractions`):
+    fractions a day apart put one at 24 h, and an output at a fraction's time shows the count after it (12 Gy in 6
+    fractions, 2 a day: "24 h" read 0.631, 0.676 an hour earlier; review34); the triage curves are a single
+    exposure's."""
 
     OBSERVABLE = "lymphocytes_1e9_per_L"
 
     def __init__(self, exposure_day: float) -> None:
         self.exposure_day = exposure_day
+
+    @classmethod
+    def of_fractions(cls, fraction_days: Sequence[float]) -> LymphocyteTriage | None:
+        """The read-out after the first of ``fraction_days`` (all the run's radiation fractions); None where another
+        fraction falls within :data:`TRIAGE_HOURS`' last of it (fractionated or repeated exposures)."""
+        if not fraction_days:
+            return None
+        days = sorted(float(d) for d in fraction_days)
+        if len(days) > 1 and days[1] <= days[0] + max(TRIAGE_HOURS) / 24.0 + 1e-9:
+            return None
+        return cls(days[0])
 
     @staticmethod
     def name(hours: int) -> str:
@@ -124,13 +141,13 @@ class LymphocyteTriage(EndpointFamily):
         out = []
         for hours in TRIAGE_HOURS:
             day = self.exposure_day + hours / 24.0
-            inside = times[0] <= day <= times[-1] + 1e-9
-            at = value_on_day(times, v, day) if inside else np.full(v.shape[0], np.nan)
-            out.append(EndpointColumn(
-                self.name(hours), "1e9/L",
-                f"{self.OBSERVABLE} {hours} h after the first radiation exposure (day {day:g} of the run): the early "
-                "triage marker of a whole-body dose (lymphocyte depletion kinetics); a read-out, not a validation "
-                "target", at))
+            definition = (f"{self.OBSERVABLE} {hours} h after a single radiation exposure (day {day:g} of the run): "
+                          "the early triage marker of a whole-body dose (lymphocyte depletion kinetics); a read-out, "
+                          "not a validation target")
+            if day <= times[-1] + 1e-9:
+                out.append(EndpointColumn(self.name(hours), "1e9/L", definition, value_on_day(times, v, day)))
+            else:
+                out.append(AfterRunEndColumn(self.name(hours), "1e9/L", definition, np.full(v.shape[0], np.nan)))
         return out
 
     def units(self) -> dict[str, str]:

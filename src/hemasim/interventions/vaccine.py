@@ -13,7 +13,7 @@ import numpy as np
 from pydantic import Field
 
 from hemasim.biology import REFERENCE_ADULT, healthy_human_model
-from hemasim.endpoints import DID_NOT_RISE, rose
+from hemasim.endpoints import DID_NOT_RISE, rose, value_on_day
 from hemasim.events import CellInfusion, Event
 from hemasim.interventions.base import (
     EndpointColumn,
@@ -177,7 +177,7 @@ def vaccine_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], sc
                                   igg.max(axis=1)))
         if times[-1] < last + 28.0 - 1e-9:
             continue
-        d28 = np.array([np.interp(last + 28.0, times, row) for row in igg])
+        d28 = value_on_day(times, igg, last + 28.0)
         if point_scales is None:
             rel = d28 / reference_igg_day28(antigen, doses, scales)
         else:  # the reference is cached per set of scales: one run per distinct unit, not per point

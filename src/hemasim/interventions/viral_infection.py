@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from pydantic import Field
 
-from hemasim.endpoints import DID_NOT_RISE
+from hemasim.endpoints import DID_NOT_RISE, value_on_day
 from hemasim.interventions.base import (
     EndpointColumn,
     EndpointContext,
@@ -107,8 +107,7 @@ def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days
                 # a run that ends sooner has no day 28: np.interp held the last output, read as day 28 (harden10)
                 EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection (arbitrary units; "
                                "none when the run ends sooner)",
-                               np.array([np.interp(28.0, t, row) if t[-1] >= 28.0 - 1e-9 else np.nan
-                                         for row in igg])),
+                               value_on_day(t, igg, 28.0) if t[-1] >= 28.0 - 1e-9 else np.full(len(igg), np.nan)),
                 EndpointColumn(f"{v}_peak_wbc", "1e9/L", "highest WBC after the infection",
                                obs["wbc_1e9_per_L"][:, after].max(axis=1)),
                 EndpointColumn(f"{v}_peak_anc", "1e9/L", "highest ANC after the infection",

@@ -240,11 +240,14 @@ class Regimen(Event):
 @dataclass(frozen=True)
 class OnDemandCourse(Event):
     """Daily doses from ``day`` until ``observable`` has been above ``above`` on ``consecutive_days``
-    consecutive days (checked each morning before the dose) after it was at or below ``above`` on a morning of the
-    course, at most ``max_doses`` doses (e.g. filgrastim "from day 1 until ANC > 1.0 on 2 days"). The days above
-    count only once the count has fallen: started the day after chemotherapy or irradiation, whose nadir comes a
-    week or more later, the ANC is still normal on the first mornings, and the course ended after one dose (ux34);
-    a count that never falls gets ``max_doses``."""
+    consecutive mornings (checked each morning before the dose) after its nadir, at most ``max_doses`` doses (e.g.
+    filgrastim "from day 1 until ANC > 1.0 on 2 days"; the label's "until the ANC has recovered after the expected
+    nadir"). The nadir has passed once a morning count was at or below ``above``, or once a morning count is above
+    the lowest of the mornings that were lower than the one before (the count fell and rose again).
+    Started the day after chemotherapy or irradiation, whose nadir comes a week or more later, the ANC is still
+    normal on the first mornings: counted from the start, the course ended after one dose (ux34). Counted only after
+    a fall to the threshold, a course that kept the ANC above it (the aim of G-CSF) ran to ``max_doses`` (docetaxel
+    100 mg/m2: 14 doses, ANC 26 on day 15; review34). A count that never falls and never dips gets ``max_doses``."""
 
     drug: str
     route: Route
@@ -254,8 +257,10 @@ class OnDemandCourse(Event):
     above: float
     consecutive_days: int
     max_doses: int
-    streak: Any = 0  # per patient: consecutive days above so far, after it fell
-    fell: Any = False  # per patient: at or below the threshold on a morning of the course
+    streak: Any = 0  # per patient: consecutive mornings above so far, after the nadir
+    fell: Any = False  # per patient: the nadir has passed (see the class docstring)
+    fall_low: Any = np.inf  # per patient: lowest of the mornings lower than the one before (inf: none yet)
+    previous: Any = np.nan  # per patient: the last morning's value (nan: none yet, the first is not a fall)
     doses: Any = 0  # per patient: doses given so far
     finished: Any = False  # per patient: course over (it does not restart)
 
@@ -268,8 +273,12 @@ class OnDemandCourse(Event):
 
     def fire(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator, log: list[dict[str, Any]]
              ) -> tuple[np.ndarray, list[Event]]:
-        high = observable_of_state(model, x, self.observable) > self.above
-        fell = np.asarray(self.fell) | ~high
+        value = observable_of_state(model, x, self.observable)
+        high = value > self.above
+        # a rise above the lowest falling morning: the count fell and came up again (a rise then a fall, the
+        # fall not yet turned, does not count)
+        fell = np.asarray(self.fell) | ~high | (value > np.asarray(self.fall_low))
+        fall_low = np.minimum(np.asarray(self.fall_low), np.where(value < np.asarray(self.previous), value, np.inf))
         streak = np.where(high & fell, np.asarray(self.streak) + 1, 0)
         doses = np.asarray(self.doses)
         finished = np.asarray(self.finished) | (streak >= self.consecutive_days) | (doses >= self.max_doses)
@@ -284,7 +293,8 @@ class OnDemandCourse(Event):
                     "planned_ug": amount, "given_ug": amount, "duration_days": 0.0,
                     "bioavailability": self.bioavailability})
         return adm.apply(model, x, rng), [replace(self, day=self.day + 1.0, streak=streak, fell=fell,
-                                                  finished=finished, doses=doses + going.astype(np.int64))]
+                                                  fall_low=fall_low, previous=value, finished=finished,
+                                                  doses=doses + going.astype(np.int64))]
 
     def expand(self) -> list[Event]:
         raise ValueError("an on-demand course depends on the simulated counts and has no fixed schedule to export")

@@ -370,9 +370,11 @@ def _day_of(observable: str | None, day: EndpointValue | None, result: Result | 
 
 def still_falling(values: np.ndarray) -> bool:
     """Whether a series' lowest value is no nadir but where it stood when the run ended: after it, the count came
-    back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start. The docetaxel run's
-    platelets fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75"
-    (report24). A haemoglobin that dipped and came back 5% of its fall keeps its nadir."""
+    back less than :data:`~hemasim.endpoints.NADIR_FALL` (1%) of its fall from the start and less than 1% of the
+    lowest value itself (the smaller bound; :func:`hemasim.endpoints.still_falling`). The docetaxel run's platelets
+    fell from 261 to 219.579 on day 83.75 of 84 and stood at 219.580 on day 84: "nadir on day 83.75" (report24). A
+    haemoglobin that dipped and came back 5% of its fall keeps its nadir, and so does an ANC that fell from 4.7 to
+    0.04 and doubled since (a rise of 1% of its fall, but 100% of its lowest value; uxmend34)."""
     return bool(still_falling_rows(np.asarray(values)[None, :])[0])  # the endpoints' rule (their at_run_end flag)
 
 
@@ -687,7 +689,8 @@ def _no_nadir_share(by_name: Mapping[str, Mapping[str, Any]], day: str | None) -
 def cohort_caveat_text(row: Mapping[str, Any]) -> str:
     """A cohort's share of patients whose value the run's end cut short (``fraction_at_run_end``: a nadir still
     falling then, days below a count still below then) and whose count fell below a recovery's threshold again
-    (``fraction_fell_again``), in words; empty when none. After 4 Gy every patient's platelet nadir fell on day 21 of
+    (``fraction_fell_again``; before the next chemotherapy dose: the next cycle's own nadir does not count), in words;
+    empty when none. After 4 Gy every patient's platelet nadir fell on day 21 of
     the 21-day run and read "median day 21 (5-95%: 21-21)" (uxmend34)."""
     parts = []
     at_end, again = row.get("fraction_at_run_end"), row.get("fraction_fell_again")
@@ -697,8 +700,8 @@ def cohort_caveat_text(row: Mapping[str, Any]) -> str:
                 else "still falling at the end of the run (the lowest value so far, not a nadir)")
         parts.append(f"{what} in {percent_text(at_end)} of patients: {RUN_LONGER}")
     if again:
-        parts.append(f"fell below the threshold again after that day in {percent_text(again)} of patients (no "
-                     "lasting recovery)")
+        parts.append(f"fell below the threshold again after that day, before any next cycle, in "
+                     f"{percent_text(again)} of patients")
     return "".join(f"; {p}" for p in parts)
 
 
