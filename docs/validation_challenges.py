@@ -35,8 +35,8 @@ DONATION = ["P1", "P17", "V1", "V2", "V3", "W4", "W5", "W6", "B1", "B2", "B3", "
 ENGRAFT = ["T1", "T8", "Q6", "Q7", "V4", "V5", "E1", "E2"]
 NAIVE = ["A4", "A5", "A6", "P6", "P18", "R1", "Y6", "T5"]
 #: predict32: docetaxel 75 + cyclophosphamide 600 mg/m2 without G-CSF (F1) and with pegfilgrastim 6 or 3 mg (F2, F3),
-#: TAC with pegfilgrastim 6 mg (F4)
-TC = ["F1", "F2", "F3", "F4"]
+#: TAC with pegfilgrastim 6 mg (F4); predict34b: TC with pegfilgrastim 6 mg, cycle 1 (F5, F6: ADVANCE and RECOVER)
+TC = ["F1", "F2", "F3", "F4", "F5", "F6"]
 #: predict32d: blood CD34+ after one 12-mg pegfilgrastim injection in healthy donors (U6 peak, U7 day 5 over day 4)
 PEG_MOBILISATION = ["U6", "U7"]
 #: predict34: ANC and platelets after Flu/Bu 8 mg/kg and an allogeneic blood graft (Slavin 1998), X1-X3's run
@@ -156,7 +156,7 @@ CHALLENGES: dict[str, tuple[dict[str, float], str, list[str]]] = {
     "pegfilgrastim_speedup_healthy": ({"drug:pegfilgrastim_melhem2017:effects.1.emax": 5.21},
                                       "Melhem 2017's transit speed-up in healthy subjects (stm2H 5.21) instead of "
                                       "its patients' value (stm2C 3.89) that the set ships",
-                                      ["Q9", "F2", "F3", "F4", *PEG_MOBILISATION]),
+                                      ["Q9", "F2", "F3", "F4", "F5", "F6", *PEG_MOBILISATION]),
     "busulfan_lymphoid_strong": ({"regimen:bu_cy:0:lymphoid": 0.05},
                                  "busulfan as lymphotoxic as cyclophosphamide (0.05 instead of the assumed 0.5)",
                                  ["X4"]),

@@ -129,7 +129,8 @@ def test_the_tc_predictions_pass_or_fail_as_reported():
     from .conftest import validation_outcome
 
     status, values = validation_outcome(["docetaxel_cyclophosphamide_and_pegfilgrastim"])  # GROUP, named for test_cli
-    assert status == {"F1": "pass", "F2": "fail", "F3": "fail", "F4": "fail"}
+    # F5, F6 (predict34b) read another cohort in the same group: tests/test_validation_predictions17.py holds them
+    assert {k: status[k] for k in ("F1", "F2", "F3", "F4")} == {"F1": "pass", "F2": "fail", "F3": "fail", "F4": "fail"}
     expected = {"tc_75_600_cycle1_no_gcsf_anc_below_0p5_pct": 97.6,
                 "tc_75_600_x4_pegfilgrastim_6mg_anc_below_0p5_pct": 4.4,
                 "tc_75_600_x4_pegfilgrastim_3mg_anc_below_0p5_pct": 5.8,
