@@ -1,0 +1,71 @@
+"""review34b's findings (branch mend34b): a notebook's text progress, where a cohort's progress is told, the
+output-grid warning's own class, the inhibit-only drug mark, a parameter set's membership test, endpoints of a
+result that kept some observables, the chemotherapy dose days read once."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import pytest
+
+from hemasim import _progress
+from hemasim._progress import stage_bars, tracked
+
+
+def _shown(err: str) -> list[str]:
+    """The lines a notebook's stream output shows for ``err``: a carriage return moves back to the line's start and
+    what follows overwrites it, keeping the tail of a longer earlier text (as Jupyter renders it)."""
+    lines = []
+    for raw in err.split("\n"):
+        shown = ""
+        for part in raw.split("\r"):
+            shown = part + shown[len(part):]
+        lines.append(shown)
+    return lines
+
+
+@pytest.fixture
+def notebook_without_widgets(monkeypatch):
+    import rich.console
+
+    monkeypatch.setattr(rich.console, "_is_jupyter", lambda: True)
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed
+    monkeypatch.setattr(_progress, "TEXT_EVERY_S", 0.0, raising=False)  # every rewrite written (the throttle: its own test)
+
+
+def test_a_notebook_shows_every_stage_on_one_line_without_an_earlier_lines_tail(notebook_without_widgets, capsys):
+    """Each stage rewrote the line alone: "cohort patients: 2000/2000" then "cohort partitions: 2/2" showed
+    "cohort partitions: 2/22000" in Jupyter."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with stage_bars(True) as stage:
+            assert stage is not None
+            stage("cohort patients", 2000, 2000)
+            stage("cohort partitions", 2, 2)
+        with stage_bars(True) as stage:
+            assert stage is not None
+            stage("x", 10, 10)
+            stage("x", 9, 10)  # a shorter text than the line's
+    shown = _shown(capsys.readouterr().err)
+    assert [s.rstrip() for s in shown[:2]] == ["cohort patients 2000/2000 · cohort partitions 2/2", "x 9/10"]
+
+
+def test_a_notebooks_text_count_is_written_at_most_every_tenth_of_a_second_and_always_the_last(
+        notebook_without_widgets, monkeypatch, capsys):
+    monkeypatch.setattr(_progress, "TEXT_EVERY_S", 1e9, raising=False)  # none but the first and the last
+    assert sum(tracked(range(1000), True, "steps")) == sum(range(1000))
+    assert capsys.readouterr().err == "\rsteps: 0/1000" + "\rsteps: 1000/1000\n"
+    with stage_bars(True) as stage:
+        assert stage is not None
+        for k in range(1, 501):
+            stage("cohort patients", k, 500)
+        stage("cohort partitions", 1, 1)
+    assert capsys.readouterr().err == "\rcohort patients 1/500" + "\rcohort patients 500/500 · cohort partitions 1/1\n"
+
+
+def test_a_rich_without_its_private_notebook_test_is_taken_for_no_notebook(monkeypatch):
+    import rich.console
+
+    monkeypatch.delattr(rich.console, "_is_jupyter")
+    assert _progress._notebook_without_widgets() is False
