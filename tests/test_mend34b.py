@@ -69,3 +69,30 @@ def test_a_rich_without_its_private_notebook_test_is_taken_for_no_notebook(monke
 
     monkeypatch.delattr(rich.console, "_is_jupyter")
     assert _progress._notebook_without_widgets() is False
+
+
+def test_a_cohorts_progress_is_told_in_the_thread_that_runs_it(tmp_path):
+    """The "cohort patients" stage was told from the integration's worker thread ('hemasim-integrate_0') while the
+    partitions came in the caller's: a callback that draws (or a notebook's text) met two threads."""
+    import threading
+    from pathlib import Path
+
+    import yaml
+
+    from hemasim.cohort import run_cohort
+    from hemasim.scenario import parse_scenario
+
+    data = yaml.safe_load((Path(__file__).parents[1] / "examples" / "cohort_marrow_depletion.yaml").read_text())
+    scenario = parse_scenario({**data, "duration_days": 30}, source="t")
+    threads: dict[str, set[str]] = {}
+    told: list[tuple[str, int, int]] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        threads.setdefault(stage, set()).add(threading.current_thread().name)
+        told.append((stage, done, total))
+
+    run_cohort(scenario, 64, tmp_path / "c", partition_size=32, report=False, progress=progress)
+    here = threading.current_thread().name
+    assert threads == {"cohort patients": {here}, "cohort partitions": {here}}
+    patients = [done for stage, done, _ in told if stage == "cohort patients"]
+    assert patients == sorted(set(patients)) and patients[-1] == 64

@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 __all__ = ["IntegratedFn", "StageFn", "integrated", "listening_to_integration", "stage_bars", "tracked"]
 
-#: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress)
+#: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress);
+#: called in the thread that made the library call (a cohort's integration thread only counts, hemasim.cohort.runner)
 StageFn = Callable[[str, int, int], None]
 #: listener(patients, days): that many patients were integrated over that many days (a chunk of the lock-step kernel)
 IntegratedFn = Callable[[int, float], None]
