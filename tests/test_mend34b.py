@@ -96,3 +96,62 @@ def test_a_cohorts_progress_is_told_in_the_thread_that_runs_it(tmp_path):
     assert threads == {"cohort patients": {here}, "cohort partitions": {here}}
     patients = [done for stage, done, _ in told if stage == "cohort patients"]
     assert patients == sorted(set(patients)) and patients[-1] == 64
+
+
+# ------------------------------------------------------------------------------- the output grid's own warning
+_CHEMO = {"name": "t", "patient": {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165},
+          "duration_days": 42, "interventions": [{
+              "kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100, "route": "iv_infusion",
+              "infusion_hours": 1, "schedule": {"start_day": 0, "every_days": 21, "cycles": 2}}]}
+
+
+def _chemo_file(tmp_path, **extra):
+    import yaml
+
+    path = tmp_path / "chemo.yaml"
+    path.write_text(yaml.safe_dump({**_CHEMO, **extra}), encoding="utf-8")
+    return path
+
+
+def test_the_output_grid_warning_has_its_own_class_and_an_empty_output_is_not_a_grid(tmp_path):
+    """The fitting loader left it out by a regex on its text; ``output: {}`` (no step: the grid is the default
+    day) passed for a grid given."""
+    from hemasim.scenario import load_scenario
+    from hemasim.scenario.plausibility import OutputGridWarning, PlausibilityWarning
+
+    for extra in ({}, {"output": {}}):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            load_scenario(_chemo_file(tmp_path, **extra))
+        assert [w.category for w in caught if "output.every_days" in str(w.message)] == [OutputGridWarning], extra
+    assert issubclass(OutputGridWarning, PlausibilityWarning)  # the command line shows it as before
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_scenario(_chemo_file(tmp_path, output={"every_days": 1}))
+    assert not caught
+
+
+@pytest.mark.slow  # a PEtab export of examples/fit (a few seconds)
+def test_a_petab_import_is_not_warned_of_its_scenarios_output_grid(tmp_path):
+    """The PEtab import of a fit (examples/fit's chemotherapy scenario, no output grid) warned of the 1-day grid a
+    fit does not read."""
+    from pathlib import Path
+
+    from hemasim.inference import load_problem
+    from hemasim.inference.petab import export_petab, import_petab
+
+    exported = export_petab(load_problem(Path(__file__).parents[1] / "examples" / "fit" / "problem.yaml"),
+                            tmp_path / "d", lint=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        import_petab(exported)
+    assert not [w for w in caught if "output.every_days" in str(w.message)]
+
+
+@pytest.mark.cli
+def test_an_sbml_export_is_not_warned_of_an_output_grid(tmp_path):
+    from .conftest import invoke_hemasim
+
+    res = invoke_hemasim("export-sbml", str(_chemo_file(tmp_path)), "--out", str(tmp_path / "m.xml"))
+    assert res.exit_code == 0, res.stderr
+    assert "output.every_days" not in res.stderr
