@@ -155,3 +155,25 @@ def test_an_sbml_export_is_not_warned_of_an_output_grid(tmp_path):
     res = invoke_hemasim("export-sbml", str(_chemo_file(tmp_path)), "--out", str(tmp_path / "m.xml"))
     assert res.exit_code == 0, res.stderr
     assert "output.every_days" not in res.stderr
+
+
+# ------------------------------------------------------------------------------- the inhibit-only mark
+def test_a_set_with_a_friberg_chain_is_not_marked_as_having_none(tmp_path):
+    """"Inhibits production" says "no Friberg chain": a set that inhibits and has a friberg block was marked too."""
+    from hemasim.pharmacology import load_drug_set
+    from hemasim.pharmacology.table import what_it_acts_on
+
+    from .test_harden34 import _INHIBITOR
+
+    chain = ("friberg:\n  observable: anc\n  baseline_1e9_per_L: {value: 5.05, assumed: test}\n"
+             "  mean_transit_time_h: {value: 88.7, assumed: test}\n  feedback_gamma: {value: 0.161, assumed: test}\n")
+    plain, chained = tmp_path / "myinhib.yaml", tmp_path / "chained" / "myinhib.yaml"
+    chained.parent.mkdir()
+    plain.write_text(_INHIBITOR, encoding="utf-8")
+    chained.write_text(_INHIBITOR + chain, encoding="utf-8")
+    inhibitor, with_chain = load_drug_set(plain), load_drug_set(chained)
+    assert inhibitor.inhibiting_effects == list(inhibitor.effects) and not inhibitor.stimulating_effects
+    assert what_it_acts_on(inhibitor)[0] == "Inhibits production"  # type: ignore[index]
+    assert with_chain.friberg is not None and len(with_chain.inhibiting_effects) == 1
+    mark = what_it_acts_on(with_chain)
+    assert mark is None or mark[0] != "Inhibits production", mark
