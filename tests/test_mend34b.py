@@ -177,3 +177,23 @@ def test_a_set_with_a_friberg_chain_is_not_marked_as_having_none(tmp_path):
     assert with_chain.friberg is not None and len(with_chain.inhibiting_effects) == 1
     mark = what_it_acts_on(with_chain)
     assert mark is None or mark[0] != "Inhibits production", mark
+
+
+# ------------------------------------------------------------------------------- a parameter set's membership
+def test_in_and_get_of_a_parameter_set_do_not_look_for_the_name_meant(monkeypatch):
+    """``name in params`` and ``params.get(name)`` went through __getitem__, whose KeyError for a missing name
+    searches the set for the name meant (difflib: 3.8 ms and 0.75 ms against 0.12 us present)."""
+    import hemasim as hs
+    from hemasim.parameters.core import ParameterSet
+
+    params = hs.healthy_adult_parameters()
+
+    def searched(self, key):
+        raise AssertionError(f"searched for the name meant by {key!r}")
+
+    monkeypatch.setattr(ParameterSet, "_hint", searched)
+    assert "not_a_parameter" not in params and "anc_setpoint_1e9_per_L" in params
+    assert params.get("not_a_parameter") is None and params.get("not_a_parameter", 1.5) == 1.5
+    assert params.get("anc_setpoint_1e9_per_L") is params["anc_setpoint_1e9_per_L"]
+    with pytest.raises(AssertionError, match="searched"):  # the error of a missing name still looks
+        params["not_a_parameter"]
