@@ -197,3 +197,27 @@ def test_in_and_get_of_a_parameter_set_do_not_look_for_the_name_meant(monkeypatc
     assert params.get("anc_setpoint_1e9_per_L") is params["anc_setpoint_1e9_per_L"]
     with pytest.raises(AssertionError, match="searched"):  # the error of a missing name still looks
         params["not_a_parameter"]
+
+
+# ------------------------------------------------------------------------------- endpoints of a run that kept some
+def test_the_endpoints_of_a_run_that_kept_some_observables_are_those_it_can_read():
+    """``Simulation.run(observe=[...])``'s result advertised .endpoints() and raised a KeyError (the drug family
+    read the docetaxel AUC it had not kept)."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    import hemasim as hs
+    from hemasim.assembly import assemble
+    from hemasim.simulation import Simulation
+
+    scenario = hs.load_scenario(Path(__file__).parents[1] / "examples" / "docetaxel_q3w.yaml")
+    parts = assemble(scenario)
+    run = Simulation(parts.model, solver=scenario.solver.build(), events=parts.events, seed=scenario.seed).run(
+        scenario.duration_days, scenario.output.every_days, observe=["anc_1e9_per_L", "platelets_1e9_per_L"])
+    endpoints = replace(run, record=replace(run.record, scenario=scenario)).endpoints()
+    whole = hs.run_scenario(scenario).endpoints()
+    for name in ("anc_nadir", "anc_nadir_day", "days_anc_below_0p5", "platelets_nadir"):
+        assert endpoints[name].value == pytest.approx(whole[name].value, rel=1e-9), name
+    for name, reads in (("hemoglobin_nadir", "hemoglobin_g_per_dL"), ("docetaxel_cumulative_auc", "docetaxel_auc")):
+        assert endpoints[name].value is None and endpoints[name].note.startswith("not evaluated"), endpoints[name]
+        assert reads in endpoints[name].note

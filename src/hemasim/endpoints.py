@@ -423,11 +423,14 @@ DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
 
 def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[EndpointValue]:
     """``endpoints`` (the observables a model lacks are skipped) and the endpoints the run's scenario calls for
-    (drug exposure and doses, engraftment and chimerism, vaccine and infection responses)."""
+    (drug exposure and doses, engraftment and chimerism, vaccine and infection responses). Of a run that kept only
+    some observables (``Simulation.run(observe=...)``), the endpoints that read another have no value, their note
+    naming what was not kept (they raised a KeyError; review34b)."""
     # the intervention kinds define their endpoints with the helpers of this module: import them late (cycle)
-    from hemasim.assembly import scenario_endpoint_columns, scenario_endpoint_units
+    from hemasim.assembly import scenario_endpoint_columns, scenario_endpoint_units, scenario_endpoints_not_kept
 
     names = set(result.model.observable_names)
+    kept = names if result.observed is None else set(result.observed)
     scenario = result.record.scenario
     columns = scenario_endpoint_columns(scenario, result) if scenario is not None else []
     units = scenario_endpoint_units(scenario) if scenario is not None else {}  # as the families declare them
@@ -436,7 +439,17 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), units[c.name],
                            c.definition, notes.get(c.name, c.missing or "not reached") if np.isnan(c.values[0]) else None)
              for c in columns]
-    return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
+    # a run that kept some observables (observe=...): the others' endpoints have no value, and their note says why
+    unkept = [EndpointValue(name, None, unit, f"reads {', '.join(missing)}", _not_kept(missing))
+              for name, (unit, missing) in (scenario_endpoints_not_kept(scenario, result) if scenario is not None
+                                            else {}).items()]
+    return [e.evaluate(result) if e.observable in kept else
+            EndpointValue(e.name, None, e.unit, e.definition, _not_kept([e.observable]))
+            for e in endpoints if e.observable in names] + extra + unkept
+
+
+def _not_kept(observables: Sequence[str]) -> str:
+    return f"not evaluated: the run kept only some observables (observe=...), not {', '.join(observables)}"
 
 
 def did_not_fall(table: EndpointTable, name: str) -> np.ndarray | None:
