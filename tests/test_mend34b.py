@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys
 import warnings
 
+import numpy as np
 import pytest
 
 from hemasim import _progress
@@ -221,3 +222,25 @@ def test_the_endpoints_of_a_run_that_kept_some_observables_are_those_it_can_read
     for name, reads in (("hemoglobin_nadir", "hemoglobin_g_per_dL"), ("docetaxel_cumulative_auc", "docetaxel_auc")):
         assert endpoints[name].value is None and endpoints[name].note.startswith("not evaluated"), endpoints[name]
         assert reads in endpoints[name].note
+
+
+# ------------------------------------------------------------------------------- the chemotherapy doses, read once
+def test_the_dose_days_and_the_cycle_days_read_the_same_chemotherapy_doses():
+    """endpoints.chemotherapy_dose_days repeated key_results.chemotherapy_cycle_days' choice of the log's entries; one
+    helper now (endpoints.chemotherapy_doses): a combination's chemotherapy drugs, not its G-CSF."""
+    from pathlib import Path
+
+    import hemasim as hs
+    from hemasim.endpoints import chemotherapy_dose_days, chemotherapy_doses
+    from hemasim.report.key_results import chemotherapy_cycle_days
+
+    result = hs.run_scenario(hs.load_scenario(Path(__file__).parents[1] / "examples" /
+                                              "docetaxel_q3w_pegfilgrastim.yaml"))
+    log, scenario = result.record.administrations, result.record.scenario
+    doses = chemotherapy_doses(scenario, log)
+    assert doses and {a["drug"] for a in doses} == {"docetaxel"}
+    assert any(a.get("action") == "given" and a.get("drug") not in ("docetaxel", None) for a in log)  # the G-CSF
+    days = chemotherapy_dose_days(scenario, log)[0]
+    np.testing.assert_array_equal(days, sorted(float(a["day"]) for a in doses))
+    assert chemotherapy_cycle_days(result) == sorted({float(a["day"]) for a in doses})  # a dose a cycle
+    assert chemotherapy_doses(None, log) == []

@@ -151,24 +151,32 @@ DoseDays: TypeAlias = "Sequence[np.ndarray] | None"
 def chemotherapy_dose_days(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],
                            n_patients: int = 1) -> list[np.ndarray]:
     """Per patient, the sorted days a dose of ``scenario``'s chemotherapy (its ``chemotherapy`` interventions and
-    the chemotherapy drugs of its combination regimens, as ``key_results.chemotherapy_cycle_days`` reads them) was
+    the chemotherapy drugs of its combination regimens: :func:`chemotherapy_doses`, as
+    ``key_results.chemotherapy_cycle_days`` reads them) was
     given, from the run's administration log (a cohort's: a dose given to the patients whose ``given_ug`` > 0; a
     delay moves a patient's days). Empty without a scenario or chemotherapy. G-CSF is not looked at."""
+    days: list[list[float]] = [[] for _ in range(n_patients)]
+    for a in chemotherapy_doses(scenario, administrations):
+        given = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n_patients,))
+        for i in np.flatnonzero(given > 0):
+            days[i].append(float(a["day"]))
+    return [np.array(sorted(d)) for d in days]
+
+
+def chemotherapy_doses(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]]
+                       ) -> list[Mapping[str, Any]]:
+    """The entries of a run's administration log that are a dose of ``scenario``'s chemotherapy given: its
+    ``chemotherapy`` interventions' drugs and the chemotherapy drugs of its combination regimens (G-CSF not); none
+    without a scenario. What :func:`chemotherapy_dose_days` and ``report.key_results.chemotherapy_cycle_days`` read."""
     # the intervention kinds import this module: import them late (cycle)
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
-    days: list[list[float]] = [[] for _ in range(n_patients)]
     if scenario is None:
-        return [np.array(d) for d in days]
+        return []
     drugs = {drug_set_of(iv.drug_set).drug for iv in dosed_interventions(scenario.interventions)
              if isinstance(iv, ChemotherapySpec)}
-    for a in administrations:
-        if a.get("drug") in drugs and a.get("action") == "given":
-            given = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n_patients,))
-            for i in np.flatnonzero(given > 0):
-                days[i].append(float(a["day"]))
-    return [np.array(sorted(d)) for d in days]
+    return [a for a in administrations if a.get("drug") in drugs and a.get("action") == "given"]
 
 
 def still_falling(v: np.ndarray) -> np.ndarray:
