@@ -6,6 +6,8 @@ listens in that thread (:func:`listening_to_integration`)."""
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Sized
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -13,7 +15,8 @@ from typing import Any, TypeVar
 
 __all__ = ["IntegratedFn", "StageFn", "integrated", "listening_to_integration", "stage_bars", "tracked"]
 
-#: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress)
+#: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress);
+#: called in the thread that made the library call (a cohort's integration thread only counts, hemasim.cohort.runner)
 StageFn = Callable[[str, int, int], None]
 #: listener(patients, days): that many patients were integrated over that many days (a chunk of the lock-step kernel)
 IntegratedFn = Callable[[int, float], None]
@@ -108,38 +111,81 @@ def _bar_of_counts(steps: Iterable[T], label: str, total: int | None, transient:
 def _notebook_without_widgets() -> bool:
     """Whether this is a Jupyter kernel without ipywidgets: there rich's live bar draws nothing and warns 'install
     "ipywidgets" for Jupyter support' at every refresh (ux34b: 20 warnings and an empty cell for a 500-patient
-    cohort), so the steps are counted as text instead."""
+    cohort), so the steps are counted as text instead. rich's test is private (``rich.console._is_jupyter``): a
+    rich without it is taken for no notebook (its bars, as before ux34b)."""
     import importlib.util
 
-    from rich.console import _is_jupyter  # rich's own test, the one its live display makes
+    try:
+        from rich.console import _is_jupyter  # rich's own test, the one its live display makes
+    except (ImportError, AttributeError):  # a rich without it (a missing name imported is an ImportError)
+        return False
+    return bool(_is_jupyter()) and importlib.util.find_spec("ipywidgets") is None
 
-    return _is_jupyter() and importlib.util.find_spec("ipywidgets") is None
+
+#: seconds between two rewrites of a text count (a notebook's output would otherwise take every step of a fast
+#: loop: a cohort's "patients" is told per lock-step chunk); the last count is always written
+TEXT_EVERY_S = 0.1
+
+
+class _TextLine:
+    """One line of stderr rewritten after a carriage return, at most every :data:`TEXT_EVERY_S` (the last text
+    always), padded to the longest text written on it: Jupyter's stream output honours the ``\r`` but keeps the
+    tail of a longer earlier line ("cohort patients: 2000/2000", then "cohort partitions: 2/2", read
+    "cohort partitions: 2/22000")."""
+
+    def __init__(self) -> None:
+        self._width = 0
+        self._last_s: float | None = None
+        self._pending: str | None = None
+
+    def show(self, text: str) -> None:
+        now = time.monotonic()
+        if self._last_s is not None and now - self._last_s < TEXT_EVERY_S:
+            self._pending = text
+            return
+        self._write(text)
+        self._last_s = now
+
+    def end(self) -> None:
+        """The last text, if it was held back, and the newline that ends the line."""
+        if self._pending is not None:
+            self._write(self._pending)
+        print(file=sys.stderr, flush=True)
+
+    def _write(self, text: str) -> None:
+        self._pending = None
+        self._width = max(self._width, len(text))
+        print(f"\r{text.ljust(self._width)}", end="", file=sys.stderr, flush=True)
 
 
 def _text_stages() -> Iterator[StageFn]:
-    """:func:`stage_bars`' form in a notebook without ipywidgets (as :func:`_text_counts`): each stage's
-    "stage: done/total" rewritten on one line of stderr, a newline when the block ends."""
-    import sys
+    """:func:`stage_bars`' form in a notebook without ipywidgets (as :func:`_text_counts`): every stage's
+    "stage done/total" on one line of stderr, in the order they were first told ("cohort patients 1034/2000 ·
+    cohort partitions 1/2"), rewritten as they move (:class:`_TextLine`), a newline when the block ends."""
+    line = _TextLine()
+    counts: dict[str, str] = {}
 
     def update(stage: str, done: int, total: int) -> None:
-        print(f"\r{stage}: {done}/{total}", end="", file=sys.stderr, flush=True)
+        counts[stage] = f"{done}/{total}"
+        line.show(" · ".join(f"{name} {count}" for name, count in counts.items()))
 
     try:
         yield update
     finally:
-        print(file=sys.stderr, flush=True)
+        line.end()
 
 
 def _text_counts(steps: Iterable[T], label: str, total: int | None) -> Iterator[T]:
     """``steps``, with "label: done/total" rewritten on one line of stderr (a notebook's stream output honours the
-    carriage return) after each, and a newline at the end."""
-    import sys
-
+    carriage return; :class:`_TextLine`) after each, and a newline at the end."""
     of = f"/{total}" if total is not None else ""
+    line = _TextLine()
     done = 0
-    print(f"\r{label}: 0{of}", end="", file=sys.stderr, flush=True)
-    for step in steps:
-        yield step
-        done += 1
-        print(f"\r{label}: {done}{of}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr, flush=True)
+    line.show(f"{label}: 0{of}")
+    try:
+        for step in steps:
+            yield step
+            done += 1
+            line.show(f"{label}: {done}{of}")
+    finally:
+        line.end()

@@ -236,12 +236,31 @@ def scenario_endpoint_values(scenario: Scenario, times: np.ndarray, obs: Mapping
 
 
 def scenario_endpoint_columns(scenario: Scenario, result: Result) -> list[EndpointColumn]:
-    """The scenario's endpoints of a single-patient run (one value per column)."""
-    wanted = scenario_endpoint_observables(scenario, result.model.observable_names)
+    """The scenario's endpoints of a single-patient run (one value per column), of the families whose observables the
+    run kept (all of them, unless it kept only some: ``Simulation.run(observe=...)``; the others:
+    :func:`scenario_endpoints_not_kept`)."""
+    available = result.model.observable_names
+    families = [f for f, missing in _families_kept(scenario, result) if not missing]
+    wanted = dict.fromkeys(o for f in families for o in f.observables(available))
     obs = {name: result.observable(name)[None, :] for name in wanted}
     ctx = EndpointContext(result.model.parameters, scenario.patient.age_years,
                           result.record.administrations, 1, covariates=scenario.patient.covariates())
-    return scenario_endpoint_values(scenario, result.times, obs, ctx)
+    return [c for f in families for c in f.values(result.times, obs, ctx)]
+
+
+def scenario_endpoints_not_kept(scenario: Scenario, result: Result) -> dict[str, tuple[str, list[str]]]:
+    """Endpoint -> (its unit, the observables it reads that ``result`` did not keep), for the scenario's endpoint
+    families that read an observable a run with ``observe=`` left out (a superset of their columns, as
+    :func:`scenario_endpoint_units`'); empty for a run that kept its states."""
+    return {name: (unit, missing) for f, missing in _families_kept(scenario, result) if missing
+            for name, unit in f.units().items()}
+
+
+def _families_kept(scenario: Scenario, result: Result) -> list[tuple[EndpointFamily, list[str]]]:
+    """Each of the scenario's endpoint families, with the observables it reads that ``result`` did not keep."""
+    available = result.model.observable_names
+    kept = set(available if result.observed is None else result.observed)
+    return [(f, [o for o in f.observables(available) if o not in kept]) for f in endpoint_families(scenario)]
 
 
 @dataclass(frozen=True)

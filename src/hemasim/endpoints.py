@@ -151,24 +151,32 @@ DoseDays: TypeAlias = "Sequence[np.ndarray] | None"
 def chemotherapy_dose_days(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]],
                            n_patients: int = 1) -> list[np.ndarray]:
     """Per patient, the sorted days a dose of ``scenario``'s chemotherapy (its ``chemotherapy`` interventions and
-    the chemotherapy drugs of its combination regimens, as ``key_results.chemotherapy_cycle_days`` reads them) was
+    the chemotherapy drugs of its combination regimens: :func:`chemotherapy_doses`, as
+    ``key_results.chemotherapy_cycle_days`` reads them) was
     given, from the run's administration log (a cohort's: a dose given to the patients whose ``given_ug`` > 0; a
     delay moves a patient's days). Empty without a scenario or chemotherapy. G-CSF is not looked at."""
+    days: list[list[float]] = [[] for _ in range(n_patients)]
+    for a in chemotherapy_doses(scenario, administrations):
+        given = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n_patients,))
+        for i in np.flatnonzero(given > 0):
+            days[i].append(float(a["day"]))
+    return [np.array(sorted(d)) for d in days]
+
+
+def chemotherapy_doses(scenario: Scenario | None, administrations: Sequence[Mapping[str, Any]]
+                       ) -> list[Mapping[str, Any]]:
+    """The entries of a run's administration log that are a dose of ``scenario``'s chemotherapy given: its
+    ``chemotherapy`` interventions' drugs and the chemotherapy drugs of its combination regimens (G-CSF not); none
+    without a scenario. What :func:`chemotherapy_dose_days` and ``report.key_results.chemotherapy_cycle_days`` read."""
     # the intervention kinds import this module: import them late (cycle)
     from hemasim.interventions.chemotherapy import ChemotherapySpec
     from hemasim.interventions.dosed import dosed_interventions, drug_set_of
 
-    days: list[list[float]] = [[] for _ in range(n_patients)]
     if scenario is None:
-        return [np.array(d) for d in days]
+        return []
     drugs = {drug_set_of(iv.drug_set).drug for iv in dosed_interventions(scenario.interventions)
              if isinstance(iv, ChemotherapySpec)}
-    for a in administrations:
-        if a.get("drug") in drugs and a.get("action") == "given":
-            given = np.broadcast_to(np.asarray(a["given_ug"], dtype=np.float64), (n_patients,))
-            for i in np.flatnonzero(given > 0):
-                days[i].append(float(a["day"]))
-    return [np.array(sorted(d)) for d in days]
+    return [a for a in administrations if a.get("drug") in drugs and a.get("action") == "given"]
 
 
 def still_falling(v: np.ndarray) -> np.ndarray:
@@ -423,11 +431,14 @@ DEFAULT_ENDPOINTS: tuple[Endpoint, ...] = (
 
 def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT_ENDPOINTS) -> list[EndpointValue]:
     """``endpoints`` (the observables a model lacks are skipped) and the endpoints the run's scenario calls for
-    (drug exposure and doses, engraftment and chimerism, vaccine and infection responses)."""
+    (drug exposure and doses, engraftment and chimerism, vaccine and infection responses). Of a run that kept only
+    some observables (``Simulation.run(observe=...)``), the endpoints that read another have no value, their note
+    naming what was not kept (they raised a KeyError; review34b)."""
     # the intervention kinds define their endpoints with the helpers of this module: import them late (cycle)
-    from hemasim.assembly import scenario_endpoint_columns, scenario_endpoint_units
+    from hemasim.assembly import scenario_endpoint_columns, scenario_endpoint_units, scenario_endpoints_not_kept
 
     names = set(result.model.observable_names)
+    kept = names if result.observed is None else set(result.observed)
     scenario = result.record.scenario
     columns = scenario_endpoint_columns(scenario, result) if scenario is not None else []
     units = scenario_endpoint_units(scenario) if scenario is not None else {}  # as the families declare them
@@ -436,7 +447,17 @@ def evaluate_endpoints(result: Result, endpoints: tuple[Endpoint, ...] = DEFAULT
     extra = [EndpointValue(c.name, None if np.isnan(c.values[0]) else float(c.values[0]), units[c.name],
                            c.definition, notes.get(c.name, c.missing or "not reached") if np.isnan(c.values[0]) else None)
              for c in columns]
-    return [e.evaluate(result) for e in endpoints if e.observable in names] + extra
+    # a run that kept some observables (observe=...): the others' endpoints have no value, and their note says why
+    unkept = [EndpointValue(name, None, unit, f"reads {', '.join(missing)}", _not_kept(missing))
+              for name, (unit, missing) in (scenario_endpoints_not_kept(scenario, result) if scenario is not None
+                                            else {}).items()]
+    return [e.evaluate(result) if e.observable in kept else
+            EndpointValue(e.name, None, e.unit, e.definition, _not_kept([e.observable]))
+            for e in endpoints if e.observable in names] + extra + unkept
+
+
+def _not_kept(observables: Sequence[str]) -> str:
+    return f"not evaluated: the run kept only some observables (observe=...), not {', '.join(observables)}"
 
 
 def did_not_fall(table: EndpointTable, name: str) -> np.ndarray | None:

@@ -323,7 +323,8 @@ class Result:
         """The clinical read-outs of this run by name (:func:`hemasim.endpoints.evaluate_endpoints`):
         ``result.endpoints()["anc_nadir"].value`` (``.unit``: "1e9/L"), ``["days_anc_below_0p5"]`` (days), the
         nadirs' days, recovery days and the scenario's own endpoints (drug exposure, engraftment...). Each is an
-        :class:`~hemasim.endpoints.EndpointValue`; a missing value is None with ``.note`` saying why."""
+        :class:`~hemasim.endpoints.EndpointValue`; a missing value is None with ``.note`` saying why (of a run
+        that kept only some observables, ``run(observe=[...])``: the endpoints that read another, "not evaluated")."""
         from hemasim.endpoints import evaluate_endpoints  # endpoints import this module
 
         if self.is_cohort:

@@ -17,9 +17,14 @@ def export_sbml(
     from hemasim.assembly import export_scenario_sbml
     from hemasim.io import OutputError, atomic_write_file, check_output_file
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.plausibility import no_output_grid
+
+    def load():  # noqa: ANN202 - the scenario
+        with no_output_grid():  # an SBML file has no output grid (its user's simulator chooses the times)
+            return load_scenario(scenario)
 
     try:
-        spec, lines = loaded(lambda: load_scenario(scenario))
+        spec, lines = loaded(load)
     except ScenarioError as err:
         raise fail(str(err)) from None
     warn(lines)

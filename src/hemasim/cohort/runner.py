@@ -589,6 +589,11 @@ def check_seeds(seeds: Sequence[int]) -> None:
 HistogramsHook = Callable[[int, np.ndarray], None]
 
 
+#: seconds between the caller's looks at a cohort's progress while it waits for a partition's integration (a
+#: notebook's text count is rewritten at most as often, hemasim._progress.TEXT_EVERY_S)
+WAITING_LOOK_S = 0.1
+
+
 class LocalExecutor:
     """Partitions in this process; each partition's integration uses every core (numba threads).
 
@@ -604,11 +609,15 @@ class LocalExecutor:
     LOOKAHEAD = 1
 
     def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]],  # noqa: ANN201 - iterator
-            on_histograms: HistogramsHook | None = None, on_integrated: IntegratedFn | None = None):
+            on_histograms: HistogramsHook | None = None, on_integrated: IntegratedFn | None = None,
+            while_waiting: Callable[[], None] | None = None):
         """``fn(*job)`` for each job, in job order. ``on_histograms(index, histograms)`` is called (in the caller's
         thread) as soon as a staged partition's band histograms are counted, before its endpoints: the summary's
         figure can start while the last partition is finished and written. ``on_integrated(patients, days)`` as the
-        integration of a partition run here (one alone, or staged) goes (:func:`integrate_partition`)."""
+        integration of a partition run here (one alone, or staged) goes (:func:`integrate_partition`): in the
+        integrating thread, which is the caller's only for a single job. ``while_waiting()``: in the caller's thread,
+        every :data:`WAITING_LOOK_S` while it waits for a staged partition's integration (where a cohort's patients
+        integrated so far are told to its caller's thread)."""
         if len(jobs) < 2:
             for job in jobs:
                 with listening_to_integration(on_integrated):  # in this thread: a generator runs in its caller's
@@ -616,7 +625,7 @@ class LocalExecutor:
                 yield done
             return
         if fn is _STAGED_PARTITION:
-            yield from self._staged(jobs, on_histograms, on_integrated)
+            yield from self._staged(jobs, on_histograms, on_integrated, while_waiting)
             return
         from concurrent.futures import ThreadPoolExecutor
 
@@ -629,8 +638,8 @@ class LocalExecutor:
             yield pending.result()
 
     def _staged(self, jobs: list[tuple[Any, ...]], on_histograms: HistogramsHook | None,  # noqa: ANN202
-                on_integrated: IntegratedFn | None = None):
-        from concurrent.futures import Future, ThreadPoolExecutor
+                on_integrated: IntegratedFn | None = None, while_waiting: Callable[[], None] | None = None):
+        from concurrent.futures import Future, ThreadPoolExecutor, wait
 
         def integrate(prepared: Future[PreparedPartition]) -> tuple[PreparedPartition, Result]:
             p = prepared.result()
@@ -649,7 +658,13 @@ class LocalExecutor:
             for _ in range(1 + self.LOOKAHEAD):
                 submit_next()
             while queued:
-                prepared, result = queued.pop(0).result()
+                integrated = queued.pop(0)
+                if while_waiting is not None:
+                    # returns as soon as the integration is done: the look costs nothing while there is none to wait for
+                    while not wait([integrated], timeout=WAITING_LOOK_S).done:
+                        while_waiting()
+                    while_waiting()  # what the integration told last, before the partition is finished
+                prepared, result = integrated.result()
                 submit_next()
                 rows = _observable_rows(result)
                 hist = _band_histograms(result.times, result, rows, band_observables(prepared.scenario))
@@ -740,9 +755,10 @@ class DaskExecutor:
         raise CohortError(message)
 
     def map(self, fn: Callable[..., PartitionOutput], jobs: list[tuple[Any, ...]],  # noqa: ANN201 - iterator
-            on_histograms: HistogramsHook | None = None, on_integrated: IntegratedFn | None = None):
-        """The partitions as they complete (``on_histograms``, ``on_integrated``: not called; the histograms come
-        with each output, and a worker's integration tells no one)."""
+            on_histograms: HistogramsHook | None = None, on_integrated: IntegratedFn | None = None,
+            while_waiting: Callable[[], None] | None = None):
+        """The partitions as they complete (``on_histograms``, ``on_integrated``, ``while_waiting``: not called; the
+        histograms come with each output, and a worker's integration tells no one)."""
         from dask.distributed import as_completed
 
         futures = [self.client.submit(fn, *job, pure=False) for job in jobs]
@@ -970,7 +986,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     skipped; others are (re)computed. ``progress``: rich bars (True; in a notebook without ipywidgets, "cohort
     partitions: done/total" on stderr), or ``progress("cohort partitions", done, total)`` after each partition is
     written (:func:`hemasim._progress.tracked`) and ``progress("cohort patients", done, total)`` as the patients are
-    integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing. The patients' draws do not
+    integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing. Both are called in the
+    thread that called run_cohort (the integration's own thread only counts the patients). The patients' draws do not
     depend on ``partition_size``; their results only within the solver's tolerance, as a partition is integrated in
     lock step (2e-7 relative in the ANC nadir, 40 patients of examples/cohort_docetaxel.yaml in one partition or
     four, ux34b; chunks of 32 patients share their steps, harden34). The per-patient endpoint table is
@@ -1040,12 +1057,18 @@ class _PatientsIntegrated:
     """A cohort's second stage of progress, ``progress("cohort patients", done, total)``: ``done`` is how many whole
     patients' runs the integrated patient-days make (told from inside a partition's integration, per lock-step chunk:
     a partition of 1,000 patients said nothing until it was written), at least the patients of the partitions
-    written (a Dask worker's integration tells nothing). Each count is told once; a lock holds the two threads that
-    tell it (the integrating one and the caller's) in order."""
+    written (a Dask worker's integration tells nothing). Each count is told once, in the thread that made this (the
+    caller of run_cohort, as its partitions' stage is): the integrating thread only queues the counts its chunks
+    reach (under a lock), and the caller tells them, in order, as it waits for the partition (:meth:`tell`,
+    ``while_waiting`` of :meth:`LocalExecutor.map`) or writes one (review34b: the callback ran in
+    'hemasim-integrate_0')."""
 
     def __init__(self, progress: StageFn, total: int, duration_days: float) -> None:
         self._progress, self._total, self._duration = progress, total, duration_days
+        self._caller = threading.get_ident()
         self._patient_days = 0.0
+        self._queued: list[int] = []  # counts reached by the integration, not yet told
+        self._reached = 0
         self._written = 0
         self._shown = 0
         self._lock = threading.Lock()
@@ -1053,20 +1076,27 @@ class _PatientsIntegrated:
     def integrated(self, patients: int, days: float) -> None:
         with self._lock:
             self._patient_days += patients * days
-            self._tell()
+            # 1e-9: a patient's segments add up to its duration only to rounding
+            whole = min(self._total, int(self._patient_days / self._duration + 1e-9))
+            if whole > self._reached:
+                self._reached = whole
+                self._queued.append(whole)
+        if threading.get_ident() == self._caller:  # a single partition integrates in the caller's thread
+            self.tell()
 
     def written(self, patients: int) -> None:
-        with self._lock:
-            self._written += patients
-            self._tell()
+        self._written += patients  # the caller's thread only
+        self.tell()
 
-    def _tell(self) -> None:
-        # 1e-9: a patient's segments add up to its duration only to rounding
-        whole = int(self._patient_days / self._duration + 1e-9)
-        done = min(self._total, max(whole, self._written))
-        if done > self._shown:
-            self._shown = done
-            self._progress(PATIENTS_STAGE, done, self._total)
+    def tell(self) -> None:
+        """In the caller's thread: the counts the integration reached since the last look, then the patients
+        written, each one more than told before."""
+        with self._lock:
+            counts, self._queued = self._queued, []
+        for done in [*counts, min(self._total, self._written)]:
+            if done > self._shown:
+                self._shown = done
+                self._progress(PATIENTS_STAGE, done, self._total)
 
 
 #: the progress stages of a cohort (hemasim.cli.cohort shows them as "partitions" and "patients")
@@ -1105,7 +1135,8 @@ def _run_partitions(out: Path, man: dict[str, Any], executor: LocalExecutor | Da
     try:
         # the command's display (hemasim.cli._progress) or rich bars, told of each partition once it is written
         parts = executor.map(simulate_partition, jobs, on_histograms,
-                             patients.integrated if patients is not None else None)
+                             patients.integrated if patients is not None else None,
+                             patients.tell if patients is not None else None)
         for part in tracked(parts, progress or False, PARTITIONS_STAGE, total=len(jobs)):
             keep(part)
     finally:

@@ -399,6 +399,7 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
 
     from hemasim.inference.sources import ScenarioSource
     from hemasim.scenario import ScenarioError, load_scenario
+    from hemasim.scenario.plausibility import no_output_grid
 
     p = Path(path)
     root = p.parent
@@ -423,7 +424,8 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         if engine == "hemasim":
             try:
                 scen_path = root / spec["hemasim"]["scenarios"][cid]
-                source: Any = ScenarioSource(load_scenario(scen_path), scen_path)
+                with no_output_grid():  # a fit simulates at its measurements' days (as load_problem's scenarios)
+                    source: Any = ScenarioSource(load_scenario(scen_path), scen_path)
             except (KeyError, ScenarioError) as err:
                 raise PetabError(f"{p}: hemasim.scenarios.{cid}: {err!s}") from None
         else:

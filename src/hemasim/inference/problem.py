@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import csv
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -511,17 +510,16 @@ def _observable(data: Any, loc: str) -> ObservableSpec:
 
 def _condition(data: Any, loc: str, base: Path) -> tuple[Condition, Path]:
     from hemasim.scenario import ScenarioError, load_scenario
-    from hemasim.scenario.plausibility import PlausibilityWarning
+    from hemasim.scenario.plausibility import no_output_grid
 
     if not isinstance(data, dict):
         raise ProblemError(f"{loc}: a mapping with id and scenario")
     _only(data, ("id", "scenario"), loc)
     path = base / _field(data, "scenario", loc, str)
     try:
-        with warnings.catch_warnings():
-            # a fit simulates at its measurements' days, not on the output grid: the warning of a chemotherapy
-            # scenario's 1-day grid (hemasim.scenario.plausibility.NADIR_KINDS) is not about it
-            warnings.filterwarnings("ignore", message=r".*: output\.every_days: not given", category=PlausibilityWarning)
+        # a fit simulates at its measurements' days, not on the output grid: the warning of a chemotherapy
+        # scenario's 1-day grid (hemasim.scenario.plausibility.NADIR_KINDS) is not about it
+        with no_output_grid():
             scenario = load_scenario(path)
     except ScenarioError as err:
         raise ProblemError(f"{loc}.scenario: {err}") from None

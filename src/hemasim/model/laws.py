@@ -162,8 +162,11 @@ class FeedbackLaw:
     value: Callable[..., Any]  # g(t, s, p0, p1, p2, p3, p4)
     sbml_formula: Callable[[str, Sequence[str]], str]  # (signal id, parameter ids) -> SBML L3 formula of g
     reads_signal: bool
-    #: SBML units of p0, p1, ... (the rest dimensionless): a reference or an EC50 is in the signal's unit (item: a
-    #: number of cells, micrograms of a drug, an antigen's AU), a slope per item, so that g is dimensionless
+    #: SBML units of p0, p1, ... (the rest dimensionless): a reference or an EC50 is in the signal's unit, a slope per
+    #: it, so that g is dimensionless. Every signal is declared "item" and its weights dimensionless (model.sbml), so
+    #: "item" stands for whatever the signal is: a number of cells, a drug's concentration in ug/L (its amount in ug
+    #: times a 1/V weight), an antigen's AU. libSBML's clean unit check shows each law consistent in those declared
+    #: units; it does not check a signal's physical unit, nor that an EC50 is in the one its signal has
     parameter_units: tuple[str, ...] = ()
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,14 @@ class ParameterSet(Mapping[str, Parameter]):
         except KeyError:
             raise KeyError(f"parameter {key!r} is not in set {self.name!r}{self._hint(key)}; known: "
                            f"{', '.join(sorted(self._params))}") from None
+
+    # Mapping's own go through __getitem__, whose error for a missing name looks for the name meant (difflib: 3.8 ms
+    # for ``in``, 0.75 ms for ``get``, against 0.12 us for a name present; review34b): asked directly instead
+    def __contains__(self, key: object) -> bool:
+        return key in self._params
+
+    def get(self, key: str, default: Any = None) -> Any:  # noqa: ANN401 - Mapping.get's default is the caller's
+        return self._params.get(key, default)
 
     def _hint(self, key: str) -> str:
         """" (renamed: it is now NEW)" or " (did you mean NAME?)" for a name not in the set: the list of known names

@@ -419,6 +419,14 @@ class DrugSet(_Strict):
         return [e for e in self.effects if stimulates(e)]
 
     @property
+    def inhibiting_effects(self) -> list[Effect]:
+        """The effects that inhibit blood formation without killing a cell: production or maturation_speed with
+        emax < 0 (an indirect-response inhibition). A linear effect never does: its slope is bounded at 0 below
+        (``slope_L_per_umol``, [0, 1e4])."""
+        return [e for e in self.effects if e.acts_on != "proliferation" and e.model != "linear"
+                and e.emax is not None and e.emax.value < 0.0]
+
+    @property
     def full_model_kill_only(self) -> bool:
         """A set whose marrow kill acts only in the full model (no published chain; doxorubicin and cyclophosphamide:
         a kill fitted for AC on one clinical figure), marked as such in docs/drug_sets.md and `hemasim drugs`."""

@@ -4,7 +4,7 @@ by ``python -m hemasim.pharmacology.table > docs/drug_sets.md``; a test keeps it
 from __future__ import annotations
 
 from hemasim.pharmacology.conditioning import available_regimens, load_regimen
-from hemasim.pharmacology.drug_sets import DrugSet, Effect, Value, available_drug_sets, load_drug_set
+from hemasim.pharmacology.drug_sets import DrugSet, Value, available_drug_sets, load_drug_set
 
 
 def source_text(v: Value) -> str:
@@ -29,19 +29,14 @@ def what_it_acts_on(ds: DrugSet) -> tuple[str, str] | None:
         return "PK only", "no effect on blood cells (it can be dosed, combined and plotted)."
     if ds.full_model_kill_only:
         return "Full-model kill only", "no published chain; its kill acts in the full model, not in a Friberg chain."
-    if all(_inhibits(e) for e in ds.effects):  # a user's set had no mark (the schema takes emax < 0)
+    inhibiting = ds.inhibiting_effects
+    # every effect an inhibition, and no chain (a set with a Friberg block has one: the mark said it had none)
+    if inhibiting and len(inhibiting) == len(ds.effects) and ds.friberg is None and ds.friberg_platelets is None:
         acted = " and ".join(f"the {e.acts_on.replace('_', ' ')} of the {', '.join(e.lineages)} lineage"
                              + ("s" if len(e.lineages) > 1 else "") for e in ds.effects)
         return "Inhibits production", (f"it lowers {acted} (E < 0: an indirect-response inhibition); it kills no "
                                        "marrow cell and has no Friberg chain, and is given as kind: chemotherapy.")
     return None
-
-
-def _inhibits(effect: Effect) -> bool:
-    """A production or maturation_speed effect with E < 0 (:attr:`DrugSet.stimulating_effects` are those with
-    E > 0)."""
-    size = effect.slope_L_per_umol if effect.model == "linear" else effect.emax
-    return effect.acts_on != "proliferation" and size is not None and size.value < 0.0
 
 
 def drug_sets_markdown() -> str:

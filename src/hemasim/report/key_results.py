@@ -28,6 +28,7 @@ from hemasim.endpoints import (
     DayOfNadir,
     DaysBelow,
     Nadir,
+    chemotherapy_doses,
     fell,
     value_on_day,
 )
@@ -409,19 +410,10 @@ def chemotherapy_cycle_days(result: Result) -> list[float]:
     """The days a cycle of the scenario's chemotherapy began (its first dose given), in order: its
     ``chemotherapy`` interventions and the chemotherapy drugs of its combination regimens (a regimen's phases
     follow one another, so their cycles are the run's cycles in turn); G-CSF is not looked at."""
-    from hemasim.interventions.chemotherapy import ChemotherapySpec
-    from hemasim.interventions.dosed import dosed_interventions, drug_set_of
-
-    scenario = result.record.scenario
-    if scenario is None:
-        return []
-    drugs = {drug_set_of(iv.drug_set).drug for iv in dosed_interventions(scenario.interventions)
-             if isinstance(iv, ChemotherapySpec)}
     starts: dict[tuple[str, int], float] = {}
-    for a in result.record.administrations:
-        if a.get("drug") in drugs and a.get("action") == "given":
-            key = (str(a["drug"]), int(a.get("cycle", 0)))
-            starts[key] = min(float(a["day"]), starts.get(key, float("inf")))
+    for a in chemotherapy_doses(result.record.scenario, result.record.administrations):
+        key = (str(a["drug"]), int(a.get("cycle", 0)))
+        starts[key] = min(float(a["day"]), starts.get(key, float("inf")))
     return sorted(set(starts.values()))
 
 

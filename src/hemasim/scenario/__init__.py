@@ -409,8 +409,10 @@ def resolve_paths(data: Any, folder: Path) -> Any:
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario YAML file (safe loader within limits: data only). Paths inside it (a
     ``drug_set`` file) are relative to the file's folder. A value outside its clinical range (``cd34_per_kg:
-    4.5``) is warned, a :class:`~hemasim.scenario.plausibility.PlausibilityWarning` each, and kept as written."""
-    from hemasim.scenario.plausibility import warn_implausible, warning_lines
+    4.5``) is warned, a :class:`~hemasim.scenario.plausibility.PlausibilityWarning` each, and kept as written (a
+    chemotherapy scenario without an output step, its subclass
+    :class:`~hemasim.scenario.plausibility.OutputGridWarning`)."""
+    from hemasim.scenario.plausibility import scenario_warnings, warn_implausible
 
     p = Path(path)
     try:
@@ -422,7 +424,7 @@ def load_scenario(path: str | Path) -> Scenario:
         scenario = parse_scenario(resolve_paths(data, folder), str(p))
     except ScenarioError as err:
         raise ScenarioError("\n".join(_own_file_hint(line, folder) for line in str(err).splitlines())) from None
-    warn_implausible(warning_lines(scenario, str(p)))
+    warn_implausible(scenario_warnings(scenario, str(p)))
     return scenario
 
 

@@ -22,6 +22,7 @@ import io
 import math
 import warnings
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,8 +31,9 @@ if TYPE_CHECKING:
     from hemasim.interventions import InterventionSpec
     from hemasim.scenario import Patient, Scenario
 
-__all__ = ["NATIONAL_MEAN_HEIGHTS_CM", "PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "PlausibilityWarning", "child_height_band", "child_weight_band",
-           "gene_therapy_warning_lines", "gene_therapy_warnings", "plausibility_warnings", "warn_implausible",
+__all__ = ["NATIONAL_MEAN_HEIGHTS_CM", "PER_KG_DOSE_RANGES", "RANGES", "ClinicalRange", "OutputGridWarning",
+           "PlausibilityWarning", "child_height_band", "child_weight_band", "gene_therapy_warning_lines",
+           "gene_therapy_warnings", "no_output_grid", "plausibility_warnings", "scenario_warnings", "warn_implausible",
            "warning_lines"]
 
 
@@ -40,6 +42,21 @@ class PlausibilityWarning(UserWarning):
     file (:func:`hemasim.scenario.load_scenario`, :func:`hemasim.clonal.gene_therapy_report.load_gene_therapy_scenario`);
     the message is one of :func:`warning_lines`' (``FILE: field: what; the likely fix``). The command line shows each
     as a ``hemasim: warning:`` line (``hemasim.cli._errors.loaded``), once."""
+
+
+class OutputGridWarning(PlausibilityWarning):
+    """A chemotherapy scenario that gives no output grid (``output.every_days``): its nadirs are read on the default
+    1-day grid. Its own class, so that a use that reads no output grid (a fit, which simulates at its measurements'
+    days; a PEtab import; an SBML export, which has no grid) leaves it out by class (:func:`no_output_grid`), not by
+    its text."""
+
+
+@contextmanager
+def no_output_grid() -> Iterator[None]:
+    """Within the block, no :class:`OutputGridWarning` (a loader whose result is read at no output grid)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", OutputGridWarning)
+        yield
 
 
 @dataclass(frozen=True)
@@ -772,11 +789,12 @@ NADIR_GRID_DAYS = 0.25
 
 
 def _output_grid(scenario: Scenario) -> Iterator[Implausible]:
-    """A chemotherapy scenario that gives no ``output:`` is read on the default grid, one point a day: its nadirs,
+    """A chemotherapy scenario that gives no output step (no ``output:``, or ``output: {}``) is read on the default grid, one point a day: its nadirs,
     their days and its days below a threshold are read there, where a nadir between two points is missed, and nothing
     said so (harden34). Measured on examples/docetaxel_q3w.yaml with output.every_days 1 against 0.25: ANC nadir 0.467
     against 0.429 (9% higher), its day 72 against 72.5, days below 0.5e9/L 7 against 4.75 (4.95 at 0.05)."""
-    if "output" in scenario.model_fields_set or not any(iv.kind in NADIR_KINDS for iv in scenario.interventions):
+    if "every_days" in scenario.output.model_fields_set or not any(iv.kind in NADIR_KINDS
+                                                                  for iv in scenario.interventions):
         return
     every = scenario.output.every_days
     yield "output.every_days", (
@@ -788,6 +806,16 @@ def _output_grid(scenario: Scenario) -> Iterator[Implausible]:
 
 def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
     """Every value of ``scenario`` outside its clinical range, as (field path, message); empty when none."""
+    return [found for found, _ in _classed(scenario)]
+
+
+def _classed(scenario: Scenario) -> list[tuple[Implausible, type[PlausibilityWarning]]]:
+    """:func:`plausibility_warnings`, each with the class it is warned as."""
+    return [(found, PlausibilityWarning) for found in _in_range(scenario)] + \
+        [(found, OutputGridWarning) for found in _output_grid(scenario)]
+
+
+def _in_range(scenario: Scenario) -> list[Implausible]:
     out = list(_patient(scenario.patient))
     for i, iv in enumerate(scenario.interventions):
         for check in _INTERVENTION_CHECKS:
@@ -801,7 +829,6 @@ def plausibility_warnings(scenario: Scenario) -> list[Implausible]:
         out += _virus_name(iv, f"interventions.{i}", scenario.parameters)
     out += _gcsf_timing(scenario)
     out += _ac_pairing(scenario)
-    out += _output_grid(scenario)
     return out
 
 
@@ -812,21 +839,30 @@ def _lines(found: Iterable[Implausible], source: str) -> list[str]:
 def warning_lines(scenario: Scenario, source: str = "scenario") -> list[str]:
     """The warnings of ``scenario`` and of each of its arms (the ones an arm adds), one line each, in the format
     of the scenario's error lines: ``SOURCE: field: message``."""
-    found = plausibility_warnings(scenario)
-    lines = _lines(found, source)
+    return [line for line, _ in scenario_warnings(scenario, source)]
+
+
+def scenario_warnings(scenario: Scenario, source: str = "scenario") -> list[tuple[str, type[PlausibilityWarning]]]:
+    """:func:`warning_lines`, each with the class it is warned as (:class:`OutputGridWarning` or
+    :class:`PlausibilityWarning`)."""
+    found = _classed(scenario)
+    lines = [(f"{source}: {field}: {message}", kind) for (field, message), kind in found]
     if scenario.arms:
         from hemasim.scenario.arms import arm_scenarios
 
-        base = set(found)
+        base = {w for w, _ in found}
         for i, (_, arm) in enumerate(arm_scenarios(scenario, source)):
-            lines += _lines((w for w in plausibility_warnings(arm) if w not in base), f"{source}: arms.{i}")
+            lines += [(f"{source}: arms.{i}: {field}: {message}", kind) for (field, message), kind in _classed(arm)
+                      if (field, message) not in base]
     return lines
 
 
-def warn_implausible(lines: Iterable[str]) -> None:
-    """Warn each line as a :class:`PlausibilityWarning`, attributed to the caller of the loader that calls this."""
+def warn_implausible(lines: Iterable[str | tuple[str, type[PlausibilityWarning]]]) -> None:
+    """Warn each line as a :class:`PlausibilityWarning` (or the class it comes with, :func:`scenario_warnings`),
+    attributed to the caller of the loader that calls this."""
     for line in lines:
-        warnings.warn(line, PlausibilityWarning, stacklevel=3)
+        text, kind = (line, PlausibilityWarning) if isinstance(line, str) else line
+        warnings.warn(text, kind, stacklevel=3)
 
 
 def gene_therapy_warnings(scenario: GeneTherapyScenario) -> list[Implausible]:
