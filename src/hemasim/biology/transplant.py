@@ -64,8 +64,9 @@ def host_absent_compartments(genotype: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Transplant(Event):
-    """A graft infused on ``day`` (cell numbers per patient, not per kg)."""
+    """A graft infused on ``day`` (cell numbers per patient, not per kg), after that day's other events."""
 
+    same_day_rank = 1  # the clinic's day 0: conditioning first (TBI on the graft's day), then the graft
     cd34_cells: float | np.ndarray
     cd3_cells: float | np.ndarray
     hsc_per_cd34: float | np.ndarray  # per-CD34+ contents: one value, or one per patient (a fit's batch)
