@@ -26,3 +26,38 @@ def test_a_graft_on_the_day_of_the_conditionings_tbi_is_given_after_it_whatever_
     first, second = _run([conditioning, graft]), _run([graft, conditioning])
     for name in ("cd4_per_uL__donor", "anc_1e9_per_L__donor", "platelets_1e9_per_L__donor"):
         np.testing.assert_allclose(second.observable(name), first.observable(name), rtol=1e-9, err_msg=name)
+
+
+def _endpoints(interventions: list[dict], duration_days: float) -> dict[str, float]:
+    from hemasim.assembly import run_scenario, scenario_endpoint_columns
+    from hemasim.scenario import parse_scenario
+
+    scenario = parse_scenario({"name": "t", "patient": _PATIENT, "duration_days": duration_days, "aging": False,
+                               "output": {"every_days": 1}, "interventions": interventions}, "s.yaml")
+    return {c.name: float(c.values[0]) for c in scenario_endpoint_columns(scenario, run_scenario(scenario))}
+
+
+def test_infection_endpoints_count_from_the_earliest_inoculation_whatever_the_listing_order():
+    """An infection's endpoints count "from the day of each agent's first inoculation" (interventions.inoculation):
+    first_days took the first listed, so a reinfection on day 30 written before the day-0 infection gave a clearance
+    day of 15 (the reinfection's) where the same scenario listed in day order gave 13."""
+    day0 = {"kind": "infection", "day": 0, "inoculum_cfu": 1e9}
+    day30 = {"kind": "infection", "day": 30, "inoculum_cfu": 1e9}
+    in_order, reversed_ = _endpoints([day0, day30], 60.0), _endpoints([day30, day0], 60.0)
+    assert reversed_ == in_order
+
+
+def test_the_graft_day_is_the_earliest_graft_whatever_the_listing_order():
+    """Transplant endpoints, chimerism and the DLI's check count from "the day of the first graft": the first listed
+    was taken, so a second graft (day 60, after a failed first on day 4) written first made a DLI on day 30 refused
+    as coming before the graft, and the engraftment days counted from day 60."""
+    from hemasim.interventions.transplant import graft_day
+    from hemasim.scenario import parse_scenario
+
+    first = {"kind": "transplant", "day": 4, "source": "peripheral_blood", "cd34_per_kg": 5e6}
+    second = {**first, "day": 60}
+    dli = {"kind": "donor_lymphocyte_infusion", "day": 30, "cd3_per_kg": 1e7}
+    scenario = parse_scenario({"name": "t", "patient": _PATIENT, "duration_days": 90, "aging": False,
+                               "interventions": [{"kind": "conditioning", "regimen": "flu_tbi_2gy", "start_day": 0},
+                                                 second, first, dli]}, "s.yaml")
+    assert graft_day(scenario.interventions) == 4.0
