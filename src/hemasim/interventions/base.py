@@ -67,6 +67,8 @@ class EventContext:
     #: the scenario's `parameters:` and `--set` values, so what a kind reads (a graft's content per CD34+ cell)
     #: is what the model is built with
     overrides: Mapping[str, float] = field(default_factory=dict)
+    #: the scenario's interventions (a DLI reads the CD4 cells its donor gave before)
+    interventions: Sequence[InterventionSpec] = ()
 
     @cached_property
     def parameters(self) -> ParameterSet:
