@@ -78,3 +78,24 @@ def test_a_dli_brings_no_clonotypes_the_same_donors_graft_already_brought():
     # a DLI after a T-cell-depleted graft does bring new clonotypes (few came with the graft)
     depleted = _run([conditioning, {**graft, "cd3_per_kg": 1e3}, dli], 22.0).observable("cd4_clonotype_richness")
     assert depleted[20] > 1.5 * depleted[19]
+
+
+def test_a_design_point_or_cohort_patient_gets_its_own_blood_volume_per_kg():
+    """Every parameter of a sensitivity design or a cohort reaches the model per patient (BuildContext.p), but the
+    blood volume was computed from the table: a patient without a height at 50 and 80 mL/kg both had 65 mL/kg's
+    4.03 L, so a sweep of blood_volume_mL_per_kg_female over a 500-mL donation read the Hb nadir 12.46 g/dL at both
+    points where single runs with those values give 12.04 and 12.71."""
+    import pandas as pd
+
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import parse_scenario
+    from hemasim.sensitivity.batch import evaluate_points
+
+    data = {"name": "t", "patient": {"age_years": 30, "sex": "female", "weight_kg": 62}, "duration_days": 40,
+            "aging": False, "interventions": [{"kind": "blood_donation", "day": 10, "volume_mL": 500}]}
+    values = [50.0, 80.0]
+    swept = evaluate_points(parse_scenario(data, "s.yaml"), pd.DataFrame({"blood_volume_mL_per_kg_female": values}))
+    single = [run_scenario(parse_scenario({**data, "parameters": {"blood_volume_mL_per_kg_female": v}}, "s.yaml"))
+              .observable("hemoglobin_g_per_dL").min() for v in values]
+    assert swept["hemoglobin_nadir"].tolist() == pytest.approx(single, rel=1e-6)
+    assert single[0] < single[1] - 0.5
