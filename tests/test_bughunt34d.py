@@ -99,3 +99,36 @@ def test_a_design_point_or_cohort_patient_gets_its_own_blood_volume_per_kg():
               .observable("hemoglobin_g_per_dL").min() for v in values]
     assert swept["hemoglobin_nadir"].tolist() == pytest.approx(single, rel=1e-6)
     assert single[0] < single[1] - 0.5
+
+
+def test_a_fits_value_of_a_g_csfs_central_volume_reaches_its_mobilising_drive(tmp_path):
+    """A fit (or a fitted parameter_set) with a drug set's value changed builds a copy of the set for the PK
+    (inference.sources.scenario_model); the G-CSF's CD34+ mobilising drive kept the central volume the scenario was
+    read with, so at filgrastim's V1 6.24 L for 3.12 the drive saw twice the concentration the PK had: peak blood
+    CD34+ 112/uL where the same drug set from a file with 6.24 L gives 66."""
+    import yaml
+
+    from hemasim.assembly import build_events, run_scenario
+    from hemasim.inference.sources import scenario_model
+    from hemasim.scenario import parse_scenario
+    from hemasim.simulation import Simulation
+
+    from .conftest import EXAMPLES
+
+    drugs = EXAMPLES.parent / "src" / "hemasim" / "pharmacology" / "drugs"
+    changed = yaml.safe_load((drugs / "filgrastim_wang2001.yaml").read_text(encoding="utf-8"))
+    changed["name"] = "filgrastim_v1_doubled"
+    changed["pk"]["central_volume_L"]["value"] *= 2.0
+    (tmp_path / "filgrastim_v1_doubled.yaml").write_text(yaml.safe_dump(changed))
+    data = {"name": "t", "patient": {"age_years": 35, "sex": "male", "weight_kg": 75, "height_cm": 178},
+            "duration_days": 10.0, "aging": False, "output": {"every_days": 0.25},
+            "interventions": [{"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": 10,
+                               "route": "subcutaneous", "schedule": {"days": [0, 1, 2, 3, 4]}}]}
+    scenario = parse_scenario(data, "s.yaml")
+    model = scenario_model(scenario, {"filgrastim_wang2001__pk_central_volume_L": changed["pk"]["central_volume_L"]
+                                      ["value"]})
+    fitted = Simulation(model.compile(), events=build_events(scenario)).run(10.0, 0.25)
+    data["interventions"][0]["drug_set"] = str(tmp_path / "filgrastim_v1_doubled.yaml")
+    from_file = run_scenario(parse_scenario(data, "s.yaml"))
+    assert fitted.observable("cd34_blood_per_uL").max() == pytest.approx(
+        from_file.observable("cd34_blood_per_uL").max(), rel=1e-6)
