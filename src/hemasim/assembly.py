@@ -107,7 +107,8 @@ def _event_overrides(scenario: Scenario) -> dict[str, float]:
 
 def build_events(scenario: Scenario, covariates: Covariates | None = None) -> list[Event]:
     """The interventions as events, dosed for the scenario's patient or for ``covariates`` (a cohort)."""
-    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, _event_overrides(scenario))
+    ctx = EventContext(scenario.patient.covariates() if covariates is None else covariates, _event_overrides(scenario),
+                       tuple(scenario.interventions))
     return [ev for iv in scenario.interventions for ev in iv.to_events(ctx)]
 
 

@@ -74,7 +74,7 @@ def healthy_human_model(patient: Covariates = REFERENCE_ADULT, parameters: Param
         bad = np.asarray(values, dtype=float)[~np.isfinite(np.asarray(values, dtype=float))]
         if bad.size:
             raise ValueError(f"per_patient {name}: every value must be finite (got {bad[0]!r})")
-    bv = blood_volume_L(patient, params)
+    bv = blood_volume_L(patient, params, per_patient)  # a cohort's (a design's) own values, as ctx.p reads them
     used_bv = {"blood_volume_child_end_age_years"}
     if patient.height_cm is None:
         sexes = set(np.atleast_1d(np.asarray(patient.sex)).tolist())

@@ -44,25 +44,29 @@ _CHILD_BV_ML_PER_KG = {"male": (81.9, 84.4, 79.4, 76.6, 82.4, 86.1, 80.5, 76.7, 
                        "female": (81.9, 84.4, 79.4, 76.6, 82.4, 86.1, 79.0, 77.4, 72.7, 68.3)}
 
 
-def blood_volume_L(cov: Covariates, params: ParameterSet) -> float | np.ndarray:
+def blood_volume_L(cov: Covariates, params: ParameterSet, per_patient: Mapping[str, np.ndarray] | None = None
+                   ) -> float | np.ndarray:
     """Blood volume: Nadler 1962 when height is known, otherwise mL/kg by sex (textbook); below
     ``blood_volume_child_end_age_years`` (with or without a height) weight times Linderkamp 1977's mean mL/kg at
     the patient's age and sex (piecewise linear between the class centres above, held beyond the first and last;
     0 switches it off). Nadler's is an adult regression: it gives a 6-kg, 61-cm infant 147 mL/kg.
 
-    Covariates may be arrays (one entry per patient of a cohort).
+    Covariates may be arrays (one entry per patient of a cohort), and so may the parameters: ``per_patient`` (a
+    cohort's or a sensitivity design's values, as the model's builder takes them) before ``params``.
     """
+    def value(name: str) -> float | np.ndarray:
+        return per_patient[name] if per_patient and name in per_patient else params.value(name)
+
     female = np.asarray(cov.sex) == "female"
     if cov.height_cm is not None:
         a, b, c = (np.where(female, f, m) for m, f in zip(_NADLER["male"], _NADLER["female"], strict=True))
         h = np.asarray(cov.height_cm) / 100.0
         out = a * h**3 + b * np.asarray(cov.weight_kg) + c
     else:
-        per_kg = np.where(female, params.value("blood_volume_mL_per_kg_female"),
-                          params.value("blood_volume_mL_per_kg_male"))
+        per_kg = np.where(female, value("blood_volume_mL_per_kg_female"), value("blood_volume_mL_per_kg_male"))
         out = per_kg * np.asarray(cov.weight_kg) / 1000.0
     age = np.asarray(cov.age_years, dtype=np.float64)
-    child = age < params.value("blood_volume_child_end_age_years")
+    child = age < value("blood_volume_child_end_age_years")
     if np.any(child):  # adults keep the expressions above bit for bit
         per_kg_child = np.where(female, np.interp(age, _CHILD_BV_AGES, _CHILD_BV_ML_PER_KG["female"]),
                                 np.interp(age, _CHILD_BV_AGES, _CHILD_BV_ML_PER_KG["male"]))

@@ -64,8 +64,9 @@ def host_absent_compartments(genotype: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Transplant(Event):
-    """A graft infused on ``day`` (cell numbers per patient, not per kg)."""
+    """A graft infused on ``day`` (cell numbers per patient, not per kg), after that day's other events."""
 
+    same_day_rank = 1  # the clinic's day 0: conditioning first (TBI on the graft's day), then the graft
     cd34_cells: float | np.ndarray
     cd3_cells: float | np.ndarray
     hsc_per_cd34: float | np.ndarray  # per-CD34+ contents: one value, or one per patient (a fit's batch)
@@ -76,6 +77,8 @@ class Transplant(Event):
     stochastic: bool = False  # engrafting stem and progenitor numbers drawn (Poisson) from the run's seeded RNG
     reference_state: tuple[tuple[str, float], ...] = ()  # healthy pools giving the lymphocyte proportions
     # (default: reference_lymphocyte_state())
+    #: CD4 cells of the same donor given before (the graft, earlier DLIs): their clonotypes are not new
+    donor_cd4_given_before: float | np.ndarray = 0.0
 
     def check(self, model: CompiledModel) -> None:
         if origin_name("hsc", DONOR) not in model.state_names:
@@ -100,11 +103,14 @@ class Transplant(Event):
         out["trec_cd4"] = out["naive_cd4"] * ref["trec_cd4"] / ref["naive_cd4"]  # graft naive cells carry TRECs
         if not self.autologous:
             # graft CD4 cells drawn from a donor repertoire like the reference adult's: a clonotype of n cells
-            # comes with the graft unless all n are left behind
+            # comes with the graft unless all n are left behind; one the same donor's earlier products brought
+            # (drawn independently) is not new, so a DLI after a T-replete graft adds almost none
             cd4_ref = sum(ref[p] for p in ("naive_cd4", "cm_cd4", "em_cd4"))
             cd4_graft = sum(out.get(p, 0.0) for p in ("naive_cd4", "cm_cd4", "em_cd4"))
             k_ref = ref["cd4_clonotypes"]
-            out["cd4_clonotypes"] = k_ref * (1.0 - (1.0 - np.minimum(cd4_graft / cd4_ref, 1.0)) ** (cd4_ref / k_ref))
+            n = cd4_ref / k_ref
+            not_yet = (1.0 - np.minimum(np.asarray(self.donor_cd4_given_before) / cd4_ref, 1.0)) ** n
+            out["cd4_clonotypes"] = k_ref * not_yet * (1.0 - (1.0 - np.minimum(cd4_graft / cd4_ref, 1.0)) ** n)
         return out
 
     def apply(self, model: CompiledModel, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:

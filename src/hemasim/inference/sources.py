@@ -289,6 +289,15 @@ def scenario_model(scenario: Scenario, values: Mapping[str, float], drug_sets: M
                                           per_patient=drug_per_patient.get(chain, {})), values, fitted)
     extensions = [DrugExposure(changed[e.drug_set.name], per_patient=drug_per_patient.get(e.drug_set.name, {}))
                   if isinstance(e, DrugExposure) else e for e in model_extensions(scenario)]
+    # a G-CSF's mobilising drive reads its concentration through the set's central volume, taken when the scenario
+    # was read: the changed set's (a value of 6.24 L for filgrastim's 3.12 halved the PK's concentration and left the
+    # drive's: peak blood CD34+ 112/uL where the same set from a file gives 66)
+    from hemasim.biology.mobilisation import GcsfMobilisation
+
+    volumes = {ext.drug_set.drug: ext.drug_set.pk.central_volume_L.value for ext in extensions
+               if isinstance(ext, DrugExposure) and ext.drug_set.pk is not None}
+    extensions = [replace(e, central_volume_L=volumes[e.drug]) if isinstance(e, GcsfMobilisation) and e.drug in volumes
+                  else e for e in extensions]
     # the scenario's `parameters:` under ``values``, as build_model and the events (build_events) have them
     params = apply_overrides(scenario.parameters, healthy_adult_parameters() if parameters is None else parameters)
     params = _with_values(params, model_values, fitted)

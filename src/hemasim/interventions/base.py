@@ -67,6 +67,8 @@ class EventContext:
     #: the scenario's `parameters:` and `--set` values, so what a kind reads (a graft's content per CD34+ cell)
     #: is what the model is built with
     overrides: Mapping[str, float] = field(default_factory=dict)
+    #: the scenario's interventions (a DLI reads the CD4 cells its donor gave before)
+    interventions: Sequence[InterventionSpec] = ()
 
     @cached_property
     def parameters(self) -> ParameterSet:
@@ -301,9 +303,11 @@ SpecT = TypeVar("SpecT", bound=InterventionSpec)
 
 def first_days(interventions: Sequence[InterventionSpec], kind: type[SpecT], name: Callable[[SpecT], str]
                ) -> dict[str, float]:
-    """Name -> the day of its first intervention of ``kind`` (e.g. pathogen -> day of its first infection)."""
+    """Name -> the day of its first intervention of ``kind`` (e.g. pathogen -> day of its first infection): the
+    earliest, whatever the order they are listed in (the first listed was taken: a reinfection on day 30 listed
+    before the day-0 infection counted the clearance day from day 30)."""
     out: dict[str, float] = {}
     for iv in interventions:
         if isinstance(iv, kind):
-            out.setdefault(name(iv), iv.day)
+            out[name(iv)] = min(out.get(name(iv), iv.day), iv.day)
     return out

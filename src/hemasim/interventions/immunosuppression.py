@@ -139,6 +139,19 @@ class DonorLymphocyteInfusionSpec(InterventionSpec):
     def to_events(self, ctx: EventContext) -> list[Event]:
         w = np.asarray(ctx.covariates.weight_kg, dtype=np.float64)
         params = ctx.parameters
+        # the same donor's CD4 cells given before (the allogeneic grafts, earlier DLIs): their clonotypes are not new
+        # (counted as new, a 1e7/kg DLI after a T-replete graft raised the whole-body CD4 richness 1.67e8 -> 2.83e8)
+        before = [ev for iv in ctx.interventions if iv.day < self.day and iv is not self
+                  and ((isinstance(iv, TransplantSpec) and iv.donor == "allogeneic")
+                       or isinstance(iv, DonorLymphocyteInfusionSpec)) for ev in iv.to_events(ctx)]
+        given = sum((_cd4_cells(ev) for ev in before if isinstance(ev, Transplant)), np.zeros_like(w))
         # a graft without stem or progenitor cells: the Transplant event places the T, B and NK cells
         return [Transplant(self.day, 0.0, self.cd3_per_kg * w, params.value("engrafting_hsc_per_cd34"),
-                           params.value("graft_short_term_units_per_cd34"), params.value("graft_st_hspc_per_cd34"))]
+                           params.value("graft_short_term_units_per_cd34"), params.value("graft_st_hspc_per_cd34"),
+                           donor_cd4_given_before=given)]
+
+
+def _cd4_cells(graft: Transplant) -> np.ndarray:
+    """The CD4 T cells a graft's event places (its T-cell pools' share of its CD3+ cells)."""
+    parts = graft.composition()
+    return np.asarray(sum(np.asarray(parts.get(p, 0.0), dtype=np.float64) for p in ("naive_cd4", "cm_cd4", "em_cd4")))

@@ -162,8 +162,9 @@ def has_lineage_chimerism(result: Result) -> bool:
 
 
 def graft_day(interventions: Sequence[InterventionSpec]) -> float | None:
-    """Day of the first graft among ``interventions`` (a scenario's), or None."""
-    return next((iv.day for iv in interventions if isinstance(iv, TransplantSpec)), None)
+    """Day of the first graft among ``interventions`` (a scenario's): the earliest, whatever the listing order; or
+    None."""
+    return min((iv.day for iv in interventions if isinstance(iv, TransplantSpec)), default=None)
 
 
 # ------------------------------------------------------------------ endpoints
