@@ -201,7 +201,8 @@ def test_the_validate_cohort_runs_at_its_rtol_and_follows_dormand_prince_at_1e_8
     monkeypatch.setattr(chemo, "docetaxel_cohort", lambda **kwargs: asked.append(kwargs))
     chemo._validate_cohort.__wrapped__()  # the cached run's own call, not its result
     solver = chemo.VALIDATE_COHORT_SOLVER
-    assert asked == [{"solver": solver}] and type(solver) is DormandPrince and solver.rtol > DormandPrince().rtol == 1e-8
+    assert asked == [{"solver": solver, "female_share": 1.0}]
+    assert type(solver) is DormandPrince and solver.rtol > DormandPrince().rtol == 1e-8
     monkeypatch.undo()
     own, tight = (chemo.docetaxel_cohort(n=8, solver=s) for s in (solver, DormandPrince()))
     for name in ("nadir_anc", "nadir_platelets", "nadir_hemoglobin"):
@@ -209,6 +210,29 @@ def test_the_validate_cohort_runs_at_its_rtol_and_follows_dormand_prince_at_1e_8
     assert not np.array_equal(own.nadir_anc, tight.nadir_anc)
     np.testing.assert_array_equal(own.nadir_day, tight.nadir_day)
     np.testing.assert_array_equal(own.days_anc_below_0p5, tight.days_anc_below_0p5)
+
+
+def test_the_c7_c8_cohort_is_the_trials_women_drawn_as_the_example_cohort_otherwise():
+    """C7/C8's trials (Nabholtz 1999, Bonneterre 2002) treated metastatic breast cancer: the validate cohort is all
+    women (bughunt34c: it was the example's 60% women, 40% men); every other draw is the example cohort's, patient by
+    patient."""
+    import numpy as np
+
+    from hemasim.validation import chemotherapy as chemo
+
+    women, mixed = (chemo._cohort_draws(200, 17, share) for share in (chemo.NABHOLTZ1999_FEMALE_SHARE, 0.6))
+    assert set(np.asarray(women[0].sex)) == {"female"} and "male" in set(np.asarray(mixed[0].sex))
+    np.testing.assert_array_equal(women[0].age_years, mixed[0].age_years)
+    for k in women[1]:
+        np.testing.assert_array_equal(women[1][k], mixed[1][k], err_msg=k)
+    asked: list[dict] = []
+    original = chemo.docetaxel_cohort
+    try:
+        chemo.docetaxel_cohort = lambda **kwargs: asked.append(kwargs)
+        chemo._validate_cohort.__wrapped__()
+    finally:
+        chemo.docetaxel_cohort = original
+    assert asked[0]["female_share"] == 1.0
 
 
 def test_a_derived_value_cannot_pass_as_cited():

@@ -111,11 +111,20 @@ class CohortCourse:
     nadir_hemoglobin: np.ndarray  # g/dL
 
 
-def _cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Covariates (examples/cohort_docetaxel.yaml), healthy-model and drug-set values per patient (the drug set's
-    published variability, then cancer patients' lymphocytes and monocytes)."""
+#: examples/cohort_docetaxel.yaml's share of women (:func:`docetaxel_cohort`'s default: the docs' cohort analyses)
+COHORT_FEMALE_SHARE = 0.6
+#: C7/C8's trials (Nabholtz 1999, Bonneterre 2002) treated metastatic breast cancer: the validate cohort is of women
+#: (bughunt34c: it drew the example's 60% women, 40% men)
+NABHOLTZ1999_FEMALE_SHARE = 1.0
+
+
+def _cohort_draws(n: int, seed: int, female_share: float = COHORT_FEMALE_SHARE,
+                  ) -> tuple[Covariates, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Covariates (examples/cohort_docetaxel.yaml, ``female_share`` of them women), healthy-model and drug-set values
+    per patient (the drug set's published variability, then cancer patients' lymphocytes and monocytes); the draws
+    are the same whatever the share, each patient's sex aside."""
     rng = np.random.default_rng(seed)
-    female = rng.random(n) < 0.6
+    female = rng.random(n) < female_share
     cov = Covariates(age_years=rng.uniform(30.0, 75.0, n), sex=np.where(female, "female", "male"),
                      weight_kg=np.clip(np.where(female, rng.normal(*COHORT_WEIGHT_KG["female"], n),
                                                 rng.normal(*COHORT_WEIGHT_KG["male"], n)), *COHORT_WEIGHT_BOUNDS_KG),
@@ -131,10 +140,11 @@ def _cohort_draws(n: int, seed: int) -> tuple[Covariates, dict[str, np.ndarray],
 
 
 def docetaxel_cohort(n: int = VALIDATE_COHORT, seed: int = 17, dose_mg_per_m2: float = 100.0,
-                     solver: Solver = DormandPrince()) -> CohortCourse:
-    """``n`` virtual adults given docetaxel (1-h infusion, q3w, :data:`DOCETAXEL_CYCLES` cycles) in the full model,
-    integrated by ``solver`` (Dormand-Prince's lock-step kernel at rtol 1e-8 by default)."""
-    cov, per_patient, drug = _cohort_draws(n, seed)
+                     solver: Solver = DormandPrince(), female_share: float = COHORT_FEMALE_SHARE) -> CohortCourse:
+    """``n`` virtual adults (``female_share`` of them women) given docetaxel (1-h infusion, q3w,
+    :data:`DOCETAXEL_CYCLES` cycles) in the full model, integrated by ``solver`` (Dormand-Prince's lock-step kernel at
+    rtol 1e-8 by default)."""
+    cov, per_patient, drug = _cohort_draws(n, seed, female_share)
     ds = load_drug_set("docetaxel_kloft2006")
     model = healthy_human_model(cov, aging=False, per_patient=per_patient,
                                 extensions=[DrugExposure(ds, per_patient=drug)])
@@ -153,7 +163,7 @@ def docetaxel_cohort(n: int = VALIDATE_COHORT, seed: int = 17, dose_mg_per_m2: f
 
 @functools.cache
 def _validate_cohort() -> CohortCourse:
-    return docetaxel_cohort(solver=VALIDATE_COHORT_SOLVER)
+    return docetaxel_cohort(solver=VALIDATE_COHORT_SOLVER, female_share=NABHOLTZ1999_FEMALE_SHARE)
 
 
 def _cohort_readouts() -> dict[str, Readout]:

@@ -150,12 +150,16 @@ _DOCETAXEL_75 = {group: Schedule("docetaxel_kloft2006", 75.0, 1.0, (0.0,), (0.0,
 # P12: Lee 2008, docetaxel 25 mg/m2 on days 1, 8, 15 of 28-day cycles (two cycles), patients >= 65 years.
 _DOCETAXEL_WEEKLY = Schedule("docetaxel_kloft2006", 25.0, 1.0, (0.0, 28.0), (0.0, 7.0, 14.0), 56.0, (65.0, 80.0), 1201,
                              solver=DOCETAXEL_SOLVER)
-# P15: J Chemother 2005, docetaxel 35 mg/m2 weekly for 6 weeks then 2 weeks off (one 8-week cycle), >= 70 years.
+#: the breast-cancer trials' patients (P13/P14's label study of metastatic breast cancer, P15's elderly women): a
+#: cohort of women, as their targets say (bughunt34c: they drew the cohorts' 60% women, 40% men)
+BREAST_CANCER_FEMALE_SHARE = 1.0
+# P15: J Chemother 2005, docetaxel 35 mg/m2 weekly for 6 weeks then 2 weeks off (one 8-week cycle), women >= 70 years.
 _DOCETAXEL_WEEKLY_X6 = Schedule("docetaxel_kloft2006", 35.0, 1.0, (0.0,), (0.0, 7.0, 14.0, 21.0, 28.0, 35.0), 56.0,
-                                (70.0, 85.0), 1501, solver=DOCETAXEL_SOLVER)
-# P13, P14: Abraxane label, nab-paclitaxel 260 mg/m2 over 30 min every 3 weeks (three cycles, as C7/C8).
+                                (70.0, 85.0), 1501, female_share=BREAST_CANCER_FEMALE_SHARE, solver=DOCETAXEL_SOLVER)
+# P13, P14: Abraxane label, nab-paclitaxel 260 mg/m2 over 30 min every 3 weeks (three cycles, as C7/C8), in the label's
+# randomised metastatic breast cancer study (women).
 _NAB_PACLITAXEL = Schedule("nab_paclitaxel_chen2014", 260.0, 0.5, (0.0, 21.0, 42.0), (0.0,), 63.0, (30.0, 75.0), 1301,
-                           solver=NAB_PACLITAXEL_SOLVER)
+                           female_share=BREAST_CANCER_FEMALE_SHARE, solver=NAB_PACLITAXEL_SOLVER)
 # P16: Paik 2011, nab-paclitaxel 125 mg/m2 on days 1, 8, 15 of 28-day cycles (two cycles), over 30 min or 2 h.
 _NAB_PACLITAXEL_WEEKLY = {hours: Schedule("nab_paclitaxel_chen2014", 125.0, hours, (0.0, 28.0), (0.0, 7.0, 14.0), 56.0,
                                           (40.0, 80.0), seed, solver=P16_SOLVER)
