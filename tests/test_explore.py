@@ -111,7 +111,12 @@ def test_the_choice_lists_are_the_schemas_values_and_the_page_holds_no_copy(expl
     assert choices["route"] == list(get_args(DosedSpec.model_fields["route"].annotation)) and "oral" in choices["route"]
     assert choices["action"] == ["delay", "reduce"] and choices["observable"] == ["anc", "platelets"]
     assert choices["genotype"] == list(get_args(Patient.model_fields["genotype"].annotation))
-    assert set(choices) == {"route", "action", "observable", "sex", "genotype"}
+    # ux34c: a graft's source and donor were free text ("cord blood" refused only after a run)
+    from hemasim.interventions.transplant import TransplantSpec
+
+    assert choices["source"] == list(get_args(TransplantSpec.model_fields["source"].annotation))
+    assert "cord_blood" in choices["source"] and choices["donor"] == ["allogeneic", "autologous"]
+    assert set(choices) == {"route", "action", "observable", "sex", "genotype", "source", "donor"}
     res, body = _request(server, "GET", "/api/choices")
     assert res.status == 200 and json.loads(body) == {"choices": choices}
     script = files("hemasim.explore").joinpath("static/explorer.js").read_text(encoding="utf-8")

@@ -259,16 +259,19 @@ class Explorer:
 
     def choices(self) -> dict[str, Any]:
         """The values the scenario schema allows for each field the page edits as a choice list (a dosed drug's
-        route, a dose rule's action and observable, the patient's sex and genotype), read from the schema's own
-        types: the page holds no copy to fall behind it (its route was free text, its action a copy: tidy27)."""
+        route, a dose rule's action and observable, the patient's sex and genotype, a graft's source and donor),
+        read from the schema's own types: the page holds no copy to fall behind it (its route was free text, its
+        action a copy: tidy27; a graft's source was free text, "cord blood" refused only after a run: ux34c)."""
         from typing import get_args
 
         from hemasim.interventions.dosed import DosedSpec, Rule
+        from hemasim.interventions.transplant import TransplantSpec
         from hemasim.scenario import Patient
 
         fields = {"route": DosedSpec.model_fields["route"], "action": Rule.model_fields["action"],
                   "observable": Rule.model_fields["observable"], "sex": Patient.model_fields["sex"],
-                  "genotype": Patient.model_fields["genotype"]}
+                  "genotype": Patient.model_fields["genotype"], "source": TransplantSpec.model_fields["source"],
+                  "donor": TransplantSpec.model_fields["donor"]}
         return {"choices": {key: list(get_args(f.annotation)) for key, f in fields.items()}}
 
     def parameters(self) -> dict[str, Any]:

@@ -43,6 +43,20 @@
     if (err) $("status").textContent = "not run: the scenario has a problem (below)";
   }
 
+  function getPath(obj, path) {
+    path.split(".").forEach(function (k) { obj = obj[k]; });
+    return obj;
+  }
+
+  // the arm a message is about, as the server names it ("arm B: "), where two are compared
+  function armName() { return state.arms.length > 1 ? "arm " + state.arms[state.editing].name + ": " : ""; }
+
+  // a field the page could not read: no run; the results shown are still those of the fields as they stand
+  function notRun(message) {
+    showError(message);
+    $("status").textContent = "not run: a field was not accepted (below); the results are those of the fields shown";
+  }
+
   function setPath(obj, path, value) {
     var keys = path.split(".");
     for (var i = 0; i < keys.length - 1; i++) obj = obj[keys[i]];
@@ -68,11 +82,19 @@
     }
     el.setAttribute("data-path", path);
     el.addEventListener("change", function () {
-      var v;
+      var v, kept = getPath(state.arms[state.editing].scenario, path);
       if (el.type === "checkbox") v = el.checked;
-      else if (typeof value === "number") { if (el.value === "") return; v = Number(el.value); }
+      else if (typeof value === "number") v = el.value === "" ? NaN : Number(el.value);
       else if (Array.isArray(value)) v = el.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean).map(Number);
       else v = el.value;
+      // text in a number field reads as "" (the browser drops it): the field went blank and the results stayed
+      // those of the old value, without a word (ux34c); say so and show the value the results are of again
+      if ((typeof v === "number" && !isFinite(v)) || (Array.isArray(v) && (!v.length || v.some(function (x) { return !isFinite(x); })))) {
+        el.value = Array.isArray(kept) ? kept.join(", ") : kept;
+        notRun(armName() + path + ": " + (Array.isArray(value) ? "numbers separated by commas" : "a number") +
+          " is needed; it stays " + el.value);
+        return;
+      }
       setPath(state.arms[state.editing].scenario, path, v);
       schedule();
     });
@@ -148,6 +170,13 @@
     (scenario.interventions || []).forEach(function (iv, i) {
       var fs = document.createElement("fieldset"), lg = document.createElement("legend");
       lg.textContent = label(iv.kind); fs.appendChild(lg);
+      // an arm without one of them (docetaxel with and without pegfilgrastim): nothing could be taken out, and a
+      // dose of 0 is refused (ux34c); picking the example again brings it back
+      var rm = document.createElement("button");
+      rm.type = "button"; rm.className = "remove"; rm.textContent = "remove"; rm.id = "remove-intervention-" + i;
+      rm.title = "take this intervention out of " + (state.arms.length > 1 ? "arm " + state.arms[state.editing].name : "the scenario");
+      rm.addEventListener("click", function () { scenario.interventions.splice(i, 1); renderEditor(); schedule(); });
+      lg.appendChild(rm);
       fields(iv, "interventions." + i, fs); $("interventions").appendChild(fs);
     });
     if (!(scenario.interventions || []).length) $("interventions").innerHTML = "<p class='hint'>none</p>";
@@ -155,8 +184,19 @@
     $("duration").value = scenario.duration_days;
   }
 
-  function loadArms(data) {
-    state.arms = data.arms; state.editing = 0;
+  // the arms as edited, kept in this tab's session storage: a reload showed the first example again and every edit
+  // was lost (ux34c); a fresh tab, or picking an example, starts from the example
+  var SAVED = "hemasim-explorer";
+  function save() {
+    try { sessionStorage.setItem(SAVED, JSON.stringify({example: $("example").value, arms: state.arms, editing: state.editing})); }
+    catch (e) { /* storage off or full: a reload starts afresh */ }
+  }
+  function savedState() {
+    try { return JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch (e) { return null; }
+  }
+
+  function loadArms(data, editing) {
+    state.arms = data.arms; state.editing = editing && editing < data.arms.length ? editing : 0;
     $("compare").checked = state.arms.length > 1;
     renderEditor(); run();
   }
@@ -168,6 +208,7 @@
 
   function run() {
     var seq = ++state.seq;
+    save();
     $("status").textContent = "running…";
     api("/api/run", {arms: state.arms}).then(function (r) { return r.json(); }).then(function (res) {
       if (seq !== state.seq) return;  // a newer run was asked for
@@ -176,7 +217,8 @@
       renderEndpoints(res.arms);
       HemaPlot.renderAll($("plots"), res.plots);
       $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
-        Math.round(res.elapsed_s * 1000) + " ms";
+        Math.round(res.elapsed_s * 1000) + " ms" + (state.restored ? " (your edits, kept over the reload: \"start again\" drops them)" : "");
+      state.restored = false;
     }).catch(function (err) { if (seq === state.seq) showError(err); });
   }
 
@@ -194,7 +236,12 @@
     var table = document.createElement("table"), head = "<tr><th>endpoint</th>";
     arms.forEach(function (a) { head += "<th>" + (arms.length > 1 ? "arm " + escapeHtml(a.name) : "value") + "</th>"; });
     table.innerHTML = head + "<th>unit</th></tr>";
-    arms[0].endpoints.forEach(function (e, i) {
+    // every arm's endpoints, in the order they first appear: an arm B with a drug arm A lacks showed no row for it
+    var rows = [], seen = {};
+    arms.forEach(function (a) {
+      a.endpoints.forEach(function (e) { if (!seen[e.name]) { seen[e.name] = true; rows.push(e); } });
+    });
+    rows.forEach(function (e) {
       var tr = document.createElement("tr");
       tr.setAttribute("data-endpoint", e.name);
       tr.title = e.definition;
@@ -243,11 +290,18 @@
       res.examples.forEach(function (e) {
         var o = document.createElement("option"); o.value = e.id; o.textContent = e.id; o.title = e.description; sel.appendChild(o);
       });
+      var saved = savedState(), known = Array.prototype.some.call(sel.options, function (o) { return saved && o.value === saved.example; });
+      if (known && Array.isArray(saved.arms) && saved.arms.length) {
+        sel.value = saved.example; state.restored = true;
+        loadArms({arms: saved.arms}, saved.editing);
+        return;
+      }
       var first = res.initial || (res.examples.some(function (e) { return e.id === "healthy_adult"; }) ? "healthy_adult" : sel.value);
       sel.value = first;
       if (first) pick(first);
     }).catch(showError);
     $("example").addEventListener("change", function () { pick($("example").value); });
+    $("reset").addEventListener("click", function () { if ($("example").value) pick($("example").value); });
     $("upload").addEventListener("change", function () {
       var file = $("upload").files[0];
       if (!file) return;
@@ -255,8 +309,12 @@
         .then(function (r) { return r.json(); }).then(loadArms).catch(showError);
     });
     $("duration").addEventListener("change", function () {
-      var d = Number($("duration").value);
-      if (!(d > 0)) return;
+      var d = $("duration").value === "" ? NaN : Number($("duration").value);
+      if (!(d > 0) || !isFinite(d)) {
+        $("duration").value = state.arms[0].scenario.duration_days;
+        notRun("duration_days: a number of days above 0 is needed; it stays " + $("duration").value);
+        return;
+      }
       state.arms.forEach(function (a) { a.scenario.duration_days = d; });
       schedule();
     });
