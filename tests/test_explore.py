@@ -53,6 +53,13 @@ def test_examples_are_the_single_run_scenarios(explorer):
     assert not any(i.startswith("cohort_") for i in ids)  # a population is a cohort, not one patient
 
 
+def test_each_explorer_names_its_session_for_the_page(explorer):
+    # ux34c: the page keeps a tab's edits over a reload only while the same explorer serves it
+    session = explorer.examples()["session"]
+    assert session == explorer.examples()["session"] and len(session) == 16
+    assert Explorer(examples_folder=EXAMPLES).examples()["session"] != session
+
+
 def test_a_two_arm_example_becomes_two_arms_and_its_yaml_round_trips(explorer):
     arms = explorer.example("influenza_healthy_vs_scid")["arms"]
     assert [a["name"] for a in arms] == ["healthy", "scid"]

@@ -239,5 +239,15 @@ def test_a_reload_keeps_the_edits_and_start_again_drops_them(browser, address):
     page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
     assert not page.is_checked("#compare")
     assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "100"
+    # another explorer (restarted, on another file): its page starts from its own scenario, not this tab's edits
+    _set(page, "interventions.0.dose_mg_per_m2", "60")
+    page.wait_for_function("() => JSON.parse(sessionStorage.getItem('hemasim-explorer'))"
+                           ".arms[0].scenario.interventions[0].dose_mg_per_m2 == 60", timeout=30_000)
+    page.evaluate("() => { const s = JSON.parse(sessionStorage.getItem('hemasim-explorer')); s.session = 'another';"
+                  " sessionStorage.setItem('hemasim-explorer', JSON.stringify(s)); }")
+    page.reload()
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert "kept over the reload" not in page.inner_text("#status")
+    assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "100"
     assert log.errors == []
     page.close()

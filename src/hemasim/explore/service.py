@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,13 +93,16 @@ class Explorer:
     examples_folder: Path | None = field(default_factory=default_examples_folder)
     initial: Path | None = None
     allowed_paths: set[str] = field(default_factory=set)
+    #: names this explorer for the page: a tab keeps its edits over a reload only while the same explorer serves it
+    #: (restarted on another file, the tab showed the edits of the last one's)
+    session: str = field(default_factory=lambda: secrets.token_hex(8))
     _examples: list[dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     def examples(self) -> dict[str, Any]:
         """The shipped examples a single run accepts (cohorts and bad files left out), by file stem."""
         if self._examples is None:
             self._examples = self._read_examples()
-        return {"examples": self._examples, "initial": "initial" if self.initial else None}
+        return {"examples": self._examples, "initial": "initial" if self.initial else None, "session": self.session}
 
     def _read_examples(self) -> list[dict[str, str]]:
         from hemasim.scenario import ScenarioError, load_scenario

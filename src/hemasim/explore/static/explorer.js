@@ -185,10 +185,13 @@
   }
 
   // the arms as edited, kept in this tab's session storage: a reload showed the first example again and every edit
-  // was lost (ux34c); a fresh tab, or picking an example, starts from the example
+  // was lost (ux34c); a fresh tab, picking an example, or another explorer (its session) starts from the example
   var SAVED = "hemasim-explorer";
   function save() {
-    try { sessionStorage.setItem(SAVED, JSON.stringify({example: $("example").value, arms: state.arms, editing: state.editing})); }
+    try {
+      sessionStorage.setItem(SAVED, JSON.stringify({session: state.session, example: $("example").value,
+                                                    arms: state.arms, editing: state.editing}));
+    }
     catch (e) { /* storage off or full: a reload starts afresh */ }
   }
   function savedState() {
@@ -290,8 +293,9 @@
       res.examples.forEach(function (e) {
         var o = document.createElement("option"); o.value = e.id; o.textContent = e.id; o.title = e.description; sel.appendChild(o);
       });
+      state.session = res.session;
       var saved = savedState(), known = Array.prototype.some.call(sel.options, function (o) { return saved && o.value === saved.example; });
-      if (known && Array.isArray(saved.arms) && saved.arms.length) {
+      if (known && saved.session === res.session && Array.isArray(saved.arms) && saved.arms.length) {
         sel.value = saved.example; state.restored = true;
         loadArms({arms: saved.arms}, saved.editing);
         return;
