@@ -251,3 +251,28 @@ def test_a_reload_keeps_the_edits_and_start_again_drops_them(browser, address):
     assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "100"
     assert log.errors == []
     page.close()
+
+
+def test_a_field_the_scenario_leaves_unset_can_be_set_and_a_set_one_emptied(browser, address, tmp_path: Path):
+    # ux34c: only the fields a scenario sets were drawn (a cord graft's tnc_per_kg, a flat dose_mg could not be set),
+    # and emptying one was ignored; the unset ones are offered under "other fields", and emptying unsets
+    page, log = _opened(browser, address)
+    dose = "interventions.0.dose_mg_per_m2"
+    page.fill(f"[data-path='{dose}']", "")
+    page.press(f"[data-path='{dose}']", "Enter")
+    page.wait_for_selector("#error:has-text('dose')", timeout=30_000)  # no dose at all: the server says so
+    more = page.locator("#interventions details.optional").first
+    assert "dose mg" in more.locator("summary").inner_text()
+    more.locator("summary").click()
+    assert page.get_attribute("[data-path='interventions.0.dose_mg']", "placeholder") == "unset"
+    _set(page, "interventions.0.dose_mg", "170")
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert page.locator("#error").is_hidden()
+    assert _cells(page, "docetaxel_delivered_mg") == ["340"]  # two cycles of 170 mg
+    with page.expect_download() as download:
+        page.click("#download-yaml")
+    scenario = parse_scenario(load_yaml_text(Path(download.value.path()).read_text(), "download"))
+    chemo = scenario.interventions[0]
+    assert chemo.dose_mg == 170 and chemo.dose_mg_per_m2 is None  # type: ignore[attr-defined]  # chemotherapy
+    assert log.errors and all("status of 400" in e for e in log.errors)  # only the refusal of the dose-less run
+    page.close()

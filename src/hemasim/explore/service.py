@@ -28,6 +28,27 @@ ARM_NAMES = ("A", "B")
 ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")  # as hemasim.scenario.arms.Arm.name
 
 
+def optional_number_fields() -> dict[str, dict[str, str]]:
+    """Each intervention kind's numeric fields that may be left unset (kind -> field -> the schema's description).
+
+    The page draws the fields a scenario sets; these it offers empty, so that a cord-blood graft can be dosed by its
+    nucleated cells (``tnc_per_kg``, which the note on a CD34+ dose names), a graft's T cells set (``cd3_per_kg``) or
+    a drug dosed flat (``dose_mg``): none of them could be set on the page (ux34c)."""
+    from types import NoneType
+    from typing import get_args
+
+    from hemasim.interventions import registered_kinds
+
+    out: dict[str, dict[str, str]] = {}
+    for kind, spec in registered_kinds().items():
+        names = {name: f.description or "" for name, f in spec.model_fields.items()
+                 if f.default is None and NoneType in get_args(f.annotation)
+                 and set(get_args(f.annotation)) - {NoneType} <= {float, int}}
+        if names:
+            out[kind] = names
+    return out
+
+
 class ExploreError(ValueError):
     """A request the explorer refuses (bad scenario, unknown example, a path): one line per problem."""
 
@@ -276,7 +297,8 @@ class Explorer:
                   "observable": Rule.model_fields["observable"], "sex": Patient.model_fields["sex"],
                   "genotype": Patient.model_fields["genotype"], "source": TransplantSpec.model_fields["source"],
                   "donor": TransplantSpec.model_fields["donor"]}
-        return {"choices": {key: list(get_args(f.annotation)) for key, f in fields.items()}}
+        return {"choices": {key: list(get_args(f.annotation)) for key, f in fields.items()},
+                "optional": optional_number_fields()}
 
     def parameters(self) -> dict[str, Any]:
         """The parameter table (name, value, unit, bounds, description) for the override controls."""

@@ -7,6 +7,9 @@
   // rule's action and observable, the patient's sex and genotype): read from the server's schema (/api/choices)
   // before the first scenario is shown, not copied here
   var CHOICES = {};
+  // each intervention kind's numeric fields that may be unset (kind -> field -> description; /api/choices): offered
+  // empty under "other fields", and emptied to unset (a cord graft dosed by tnc_per_kg, a graft's cd3_per_kg: ux34c)
+  var OPTIONAL = {};
   // fields that act only beside another's value are left out otherwise (a delay rule's reduce_by_fraction read as a
   // reduction, a schedule of listed days showed days_in_cycle, which it ignores: firsthour27); the data keep them
   var APPLIES = {
@@ -57,6 +60,12 @@
     $("status").textContent = "not run: a field was not accepted (below); the results are those of the fields shown";
   }
 
+  function deletePath(obj, path) {
+    var keys = path.split(".");
+    for (var i = 0; i < keys.length - 1; i++) obj = obj[keys[i]];
+    delete obj[keys[keys.length - 1]];
+  }
+
   function setPath(obj, path, value) {
     var keys = path.split(".");
     for (var i = 0; i < keys.length - 1; i++) obj = obj[keys[i]];
@@ -65,16 +74,17 @@
 
   function label(key) { return key.replace(/_/g, " "); }
 
-  function input(path, value, key) {
-    var el;
+  function input(path, value, key, optional) {
+    var el, numeric = typeof value === "number" || (optional && value == null);
     if (CHOICES[key]) {
       el = document.createElement("select");
       CHOICES[key].forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; el.appendChild(o); });
       el.value = value;
     } else if (typeof value === "boolean") {
       el = document.createElement("input"); el.type = "checkbox"; el.checked = value;
-    } else if (typeof value === "number") {
-      el = document.createElement("input"); el.type = "number"; el.step = "any"; el.value = value;
+    } else if (numeric) {
+      el = document.createElement("input"); el.type = "number"; el.step = "any"; el.value = value == null ? "" : value;
+      if (optional) el.placeholder = "unset";
     } else if (Array.isArray(value)) {
       el = document.createElement("input"); el.value = value.join(", "); el.title = "numbers separated by commas";
     } else {
@@ -83,16 +93,21 @@
     el.setAttribute("data-path", path);
     el.addEventListener("change", function () {
       var v, kept = getPath(state.arms[state.editing].scenario, path);
+      if (optional && el.value === "" && !el.validity.badInput) {  // emptied: unset, the schema's default
+        deletePath(state.arms[state.editing].scenario, path);
+        schedule();
+        return;
+      }
       if (el.type === "checkbox") v = el.checked;
-      else if (typeof value === "number") v = el.value === "" ? NaN : Number(el.value);
+      else if (numeric) v = el.value === "" ? NaN : Number(el.value);
       else if (Array.isArray(value)) v = el.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean).map(Number);
       else v = el.value;
       // text in a number field reads as "" (the browser drops it): the field went blank and the results stayed
       // those of the old value, without a word (ux34c); say so and show the value the results are of again
       if ((typeof v === "number" && !isFinite(v)) || (Array.isArray(v) && (!v.length || v.some(function (x) { return !isFinite(x); })))) {
-        el.value = Array.isArray(kept) ? kept.join(", ") : kept;
+        el.value = Array.isArray(kept) ? kept.join(", ") : kept == null ? "" : kept;
         notRun(armName() + path + ": " + (Array.isArray(value) ? "numbers separated by commas" : "a number") +
-          " is needed; it stays " + el.value);
+          " is needed; it stays " + (el.value === "" ? "unset" : el.value));
         return;
       }
       setPath(state.arms[state.editing].scenario, path, v);
@@ -101,7 +116,22 @@
     return el;
   }
 
+  // one labelled control; an unset optional field shows the schema's description under it
+  function fieldRow(parent, p, value, key, optional, description) {
+    var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key, optional);
+    row.className = "field"; lab.textContent = label(key); el.id = "f-" + p.replace(/\./g, "-");
+    lab.htmlFor = el.id; row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
+    var hint = HINTS[key] || (value == null ? description : "");
+    if (hint) {
+      var line = document.createElement("p");
+      line.className = "hint field-hint"; line.textContent = hint;
+      parent.appendChild(line);
+    }
+    return el;
+  }
+
   function fields(obj, path, parent) {
+    var optional = OPTIONAL[obj.kind] || {};
     Object.keys(obj).forEach(function (key) {
       var value = obj[key], p = path ? path + "." + key : key;
       if (key === "kind" || value === null || (Array.isArray(value) && !value.length)) return;
@@ -117,18 +147,21 @@
         var fs = document.createElement("fieldset"), lg = document.createElement("legend");
         lg.textContent = label(key); fs.appendChild(lg); fields(value, p, fs); parent.appendChild(fs);
       } else {
-        var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key);
-        row.className = "field"; lab.textContent = label(key); el.id = "f-" + p.replace(/\./g, "-");
-        lab.htmlFor = el.id; row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
-        if (HINTS[key]) {
-          var hint = document.createElement("p");
-          hint.className = "hint field-hint"; hint.textContent = HINTS[key];
-          parent.appendChild(hint);
-        }
+        var el = fieldRow(parent, p, value, key, key in optional);
         // a rule's other fields follow its action
         if (key === "action") el.addEventListener("change", function () { renderEditor(); });
       }
     });
+    var unset = Object.keys(optional).filter(function (key) { return obj[key] == null; });
+    if (unset.length) {
+      var more = document.createElement("details"), sum = document.createElement("summary");
+      more.className = "optional"; sum.textContent = "other fields (unset: " + unset.map(label).join(", ") + ")";
+      more.appendChild(sum);
+      unset.forEach(function (key) {
+        fieldRow(more, path ? path + "." + key : key, null, key, true, optional[key]);
+      });
+      parent.appendChild(more);
+    }
   }
 
   function renderTabs() {
@@ -285,7 +318,7 @@
       });
     });
     api("/api/choices").then(function (r) { return r.json(); }).then(function (res) {
-      CHOICES = res.choices;
+      CHOICES = res.choices; OPTIONAL = res.optional || {};
       return api("/api/examples");
     }).then(function (r) { return r.json(); }).then(function (res) {
       var sel = $("example"); sel.innerHTML = "";
