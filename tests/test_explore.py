@@ -53,6 +53,13 @@ def test_examples_are_the_single_run_scenarios(explorer):
     assert not any(i.startswith("cohort_") for i in ids)  # a population is a cohort, not one patient
 
 
+def test_each_explorer_names_its_session_for_the_page(explorer):
+    # ux34c: the page keeps a tab's edits over a reload only while the same explorer serves it
+    session = explorer.examples()["session"]
+    assert session == explorer.examples()["session"] and len(session) == 16
+    assert Explorer(examples_folder=EXAMPLES).examples()["session"] != session
+
+
 def test_a_two_arm_example_becomes_two_arms_and_its_yaml_round_trips(explorer):
     arms = explorer.example("influenza_healthy_vs_scid")["arms"]
     assert [a["name"] for a in arms] == ["healthy", "scid"]
@@ -111,13 +118,29 @@ def test_the_choice_lists_are_the_schemas_values_and_the_page_holds_no_copy(expl
     assert choices["route"] == list(get_args(DosedSpec.model_fields["route"].annotation)) and "oral" in choices["route"]
     assert choices["action"] == ["delay", "reduce"] and choices["observable"] == ["anc", "platelets"]
     assert choices["genotype"] == list(get_args(Patient.model_fields["genotype"].annotation))
-    assert set(choices) == {"route", "action", "observable", "sex", "genotype"}
+    # ux34c: a graft's source and donor were free text ("cord blood" refused only after a run)
+    from hemasim.interventions.transplant import TransplantSpec
+
+    assert choices["source"] == list(get_args(TransplantSpec.model_fields["source"].annotation))
+    assert "cord_blood" in choices["source"] and choices["donor"] == ["allogeneic", "autologous"]
+    assert set(choices) == {"route", "action", "observable", "sex", "genotype", "source", "donor"}
     res, body = _request(server, "GET", "/api/choices")
-    assert res.status == 200 and json.loads(body) == {"choices": choices}
+    assert res.status == 200 and json.loads(body) == explorer.choices()
     script = files("hemasim.explore").joinpath("static/explorer.js").read_text(encoding="utf-8")
     # (a rule's action is named where its other fields follow it: "delay" and "reduce" stay in the script)
     copied = [v for key, values in choices.items() if key != "action" for v in values if f'"{v}"' in script]
     assert not copied, f"explorer.js copies the schema's values {copied}: read them from /api/choices"
+
+
+def test_the_page_is_offered_the_numeric_fields_a_scenario_may_leave_unset(explorer):
+    # ux34c: the page drew only the fields a scenario sets: a cord graft could not be dosed by tnc_per_kg (which the
+    # note on its CD34+ dose names), a graft's cd3_per_kg not set, a drug not dosed flat
+    optional = explorer.choices()["optional"]
+    assert {"cd34_per_kg", "tnc_per_kg", "cd3_per_kg"} <= set(optional["transplant"])
+    assert "day" not in optional["transplant"] and "source" not in optional["transplant"]  # required, or not numbers
+    assert "cord blood only" in optional["transplant"]["tnc_per_kg"]  # the schema's description, for the page's hint
+    assert {"dose_mg", "dose_mg_per_m2", "infusion_hours"} <= set(optional["chemotherapy"])
+    assert "conditioning" not in optional  # nothing to offer
 
 
 def test_an_unknown_example_is_refused(explorer):

@@ -156,3 +156,123 @@ def test_the_page_asks_the_report_s_questions_and_a_confirmed_weight_stops_the_b
     page.wait_for_selector("#notes", state="hidden", timeout=30_000)
     assert log.errors == []
     page.close()
+
+
+def _switch_example(page, example: str) -> None:
+    page.evaluate("document.querySelector('#status').textContent = ''")
+    page.select_option("#example", example)
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=60_000)
+
+
+def test_an_arm_can_go_without_an_intervention_and_the_table_keeps_each_arms_rows(browser, address, tmp_path: Path):
+    # ux34c: "docetaxel with and without pegfilgrastim" could not be set up: no intervention could be taken out of an
+    # arm (a dose of 0 is refused), and the endpoint rows were arm A's only (a drug of arm B alone had no row)
+    from hemasim.scenario.arms import arm_scenarios
+
+    page, log = _opened(browser, address)
+    _switch_example(page, "docetaxel_q3w_pegfilgrastim")
+    page.check("#compare")
+    page.wait_for_selector("#status:has-text('ran 2 arms')", timeout=30_000)
+    page.click("#arm-tab-0")
+    assert page.locator("#interventions legend").first.inner_text().startswith("chemotherapy")
+    page.click("#remove-intervention-1")  # arm A without its pegfilgrastim
+    page.wait_for_function("() => { const c = document.querySelectorAll(\"tr[data-endpoint='pegfilgrastim_delivered_mg']"
+                           " td.num\"); return c.length == 2 && c[0].textContent == '–'; }", timeout=30_000)
+    assert _cells(page, "pegfilgrastim_delivered_mg") == ["–", "24"]
+    nadir_a, nadir_b = (float(v) for v in _cells(page, "anc_nadir"))
+    assert nadir_a < nadir_b  # without the G-CSF, a deeper nadir
+    assert page.locator("#interventions > fieldset").count() == 1
+    page.click("#arm-tab-1")
+    assert page.locator("#interventions > fieldset").count() == 2  # arm B keeps it
+    with page.expect_download() as download:
+        page.click("#download-yaml")
+    scenario = parse_scenario(load_yaml_text(Path(download.value.path()).read_text(), "download"))
+    arms = dict(arm_scenarios(scenario))
+    assert [i.kind for i in arms["A"].interventions] == ["chemotherapy"]
+    assert [i.kind for i in arms["B"].interventions] == ["chemotherapy", "gcsf"]
+    assert log.errors == []
+    page.close()
+
+
+def test_text_in_a_number_field_is_refused_in_words_and_the_field_shows_the_value_the_results_are_of(browser, address):
+    # ux34c: "sixty" typed for the age left the field blank and the results those of 55, without a word; a duration
+    # of -5 stayed in its field while the run kept its 42 days
+    page, log = _opened(browser, address)
+    runs: list[str] = []
+    page.on("request", lambda r: runs.append(r.url) if r.url.endswith("/api/run") else None)
+    page.click("[data-path='patient.age_years']")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("sixty")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#error:has-text('patient.age_years: a number is needed; it stays 55')", timeout=10_000)
+    assert page.input_value("[data-path='patient.age_years']") == "55"
+    assert page.inner_text("#status").startswith("not run")
+    page.fill("#duration", "-5")
+    page.press("#duration", "Enter")
+    page.wait_for_selector("#error:has-text('duration_days: a number of days above 0 is needed; it stays 42')",
+                           timeout=10_000)
+    assert page.input_value("#duration") == "42"
+    page.wait_for_timeout(400)  # (longer than the page's 250 ms wait before a run)
+    assert runs == []  # neither was run
+    _set(page, "patient.age_years", "60")
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert page.locator("#error").is_hidden() and runs
+    assert log.errors == []
+    page.close()
+
+
+def test_a_reload_keeps_the_edits_and_start_again_drops_them(browser, address):
+    # ux34c: a reload showed the first example again, and the arms edited were lost
+    page, log = _opened(browser, address)
+    page.check("#compare")
+    page.wait_for_selector("#status:has-text('ran 2 arms')", timeout=30_000)
+    _set(page, "interventions.0.dose_mg_per_m2", "60")
+    page.wait_for_function("() => { const c = document.querySelectorAll(\"tr[data-endpoint='anc_nadir'] td.num\");"
+                           " return c.length == 2 && c[0].textContent != c[1].textContent; }", timeout=30_000)
+    nadirs = _cells(page, "anc_nadir")
+    page.reload()
+    page.wait_for_selector("#status:has-text('kept over the reload')", timeout=60_000)
+    assert page.is_checked("#compare") and page.locator("#arm-tab-1").get_attribute("class") == "active"
+    assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "60"
+    assert _cells(page, "anc_nadir") == nadirs
+    page.click("#reset")
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert not page.is_checked("#compare")
+    assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "100"
+    # another explorer (restarted, on another file): its page starts from its own scenario, not this tab's edits
+    _set(page, "interventions.0.dose_mg_per_m2", "60")
+    page.wait_for_function("() => JSON.parse(sessionStorage.getItem('hemasim-explorer'))"
+                           ".arms[0].scenario.interventions[0].dose_mg_per_m2 == 60", timeout=30_000)
+    page.evaluate("() => { const s = JSON.parse(sessionStorage.getItem('hemasim-explorer')); s.session = 'another';"
+                  " sessionStorage.setItem('hemasim-explorer', JSON.stringify(s)); }")
+    page.reload()
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert "kept over the reload" not in page.inner_text("#status")
+    assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "100"
+    assert log.errors == []
+    page.close()
+
+
+def test_a_field_the_scenario_leaves_unset_can_be_set_and_a_set_one_emptied(browser, address, tmp_path: Path):
+    # ux34c: only the fields a scenario sets were drawn (a cord graft's tnc_per_kg, a flat dose_mg could not be set),
+    # and emptying one was ignored; the unset ones are offered under "other fields", and emptying unsets
+    page, log = _opened(browser, address)
+    dose = "interventions.0.dose_mg_per_m2"
+    page.fill(f"[data-path='{dose}']", "")
+    page.press(f"[data-path='{dose}']", "Enter")
+    page.wait_for_selector("#error:has-text('dose')", timeout=30_000)  # no dose at all: the server says so
+    more = page.locator("#interventions details.optional").first
+    assert "dose mg" in more.locator("summary").inner_text()
+    more.locator("summary").click()
+    assert page.get_attribute("[data-path='interventions.0.dose_mg']", "placeholder") == "unset"
+    _set(page, "interventions.0.dose_mg", "170")
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert page.locator("#error").is_hidden()
+    assert _cells(page, "docetaxel_delivered_mg") == ["340"]  # two cycles of 170 mg
+    with page.expect_download() as download:
+        page.click("#download-yaml")
+    scenario = parse_scenario(load_yaml_text(Path(download.value.path()).read_text(), "download"))
+    chemo = scenario.interventions[0]
+    assert chemo.dose_mg == 170 and chemo.dose_mg_per_m2 is None  # type: ignore[attr-defined]  # chemotherapy
+    assert log.errors and all("status of 400" in e for e in log.errors)  # only the refusal of the dose-less run
+    page.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,27 @@ __all__ = ["MAX_ARMS", "ExploreError", "Explorer", "default_examples_folder"]
 MAX_ARMS = 2
 ARM_NAMES = ("A", "B")
 ARM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]{0,39}")  # as hemasim.scenario.arms.Arm.name
+
+
+def optional_number_fields() -> dict[str, dict[str, str]]:
+    """Each intervention kind's numeric fields that may be left unset (kind -> field -> the schema's description).
+
+    The page draws the fields a scenario sets; these it offers empty, so that a cord-blood graft can be dosed by its
+    nucleated cells (``tnc_per_kg``, which the note on a CD34+ dose names), a graft's T cells set (``cd3_per_kg``) or
+    a drug dosed flat (``dose_mg``): none of them could be set on the page (ux34c)."""
+    from types import NoneType
+    from typing import get_args
+
+    from hemasim.interventions import registered_kinds
+
+    out: dict[str, dict[str, str]] = {}
+    for kind, spec in registered_kinds().items():
+        names = {name: f.description or "" for name, f in spec.model_fields.items()
+                 if f.default is None and NoneType in get_args(f.annotation)
+                 and set(get_args(f.annotation)) - {NoneType} <= {float, int}}
+        if names:
+            out[kind] = names
+    return out
 
 
 class ExploreError(ValueError):
@@ -92,13 +114,16 @@ class Explorer:
     examples_folder: Path | None = field(default_factory=default_examples_folder)
     initial: Path | None = None
     allowed_paths: set[str] = field(default_factory=set)
+    #: names this explorer for the page: a tab keeps its edits over a reload only while the same explorer serves it
+    #: (restarted on another file, the tab showed the edits of the last one's)
+    session: str = field(default_factory=lambda: secrets.token_hex(8))
     _examples: list[dict[str, str]] | None = field(default=None, init=False, repr=False)
 
     def examples(self) -> dict[str, Any]:
         """The shipped examples a single run accepts (cohorts and bad files left out), by file stem."""
         if self._examples is None:
             self._examples = self._read_examples()
-        return {"examples": self._examples, "initial": "initial" if self.initial else None}
+        return {"examples": self._examples, "initial": "initial" if self.initial else None, "session": self.session}
 
     def _read_examples(self) -> list[dict[str, str]]:
         from hemasim.scenario import ScenarioError, load_scenario
@@ -259,17 +284,21 @@ class Explorer:
 
     def choices(self) -> dict[str, Any]:
         """The values the scenario schema allows for each field the page edits as a choice list (a dosed drug's
-        route, a dose rule's action and observable, the patient's sex and genotype), read from the schema's own
-        types: the page holds no copy to fall behind it (its route was free text, its action a copy: tidy27)."""
+        route, a dose rule's action and observable, the patient's sex and genotype, a graft's source and donor),
+        read from the schema's own types: the page holds no copy to fall behind it (its route was free text, its
+        action a copy: tidy27; a graft's source was free text, "cord blood" refused only after a run: ux34c)."""
         from typing import get_args
 
         from hemasim.interventions.dosed import DosedSpec, Rule
+        from hemasim.interventions.transplant import TransplantSpec
         from hemasim.scenario import Patient
 
         fields = {"route": DosedSpec.model_fields["route"], "action": Rule.model_fields["action"],
                   "observable": Rule.model_fields["observable"], "sex": Patient.model_fields["sex"],
-                  "genotype": Patient.model_fields["genotype"]}
-        return {"choices": {key: list(get_args(f.annotation)) for key, f in fields.items()}}
+                  "genotype": Patient.model_fields["genotype"], "source": TransplantSpec.model_fields["source"],
+                  "donor": TransplantSpec.model_fields["donor"]}
+        return {"choices": {key: list(get_args(f.annotation)) for key, f in fields.items()},
+                "optional": optional_number_fields()}
 
     def parameters(self) -> dict[str, Any]:
         """The parameter table (name, value, unit, bounds, description) for the override controls."""

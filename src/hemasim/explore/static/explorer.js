@@ -7,6 +7,9 @@
   // rule's action and observable, the patient's sex and genotype): read from the server's schema (/api/choices)
   // before the first scenario is shown, not copied here
   var CHOICES = {};
+  // each intervention kind's numeric fields that may be unset (kind -> field -> description; /api/choices): offered
+  // empty under "other fields", and emptied to unset (a cord graft dosed by tnc_per_kg, a graft's cd3_per_kg: ux34c)
+  var OPTIONAL = {};
   // fields that act only beside another's value are left out otherwise (a delay rule's reduce_by_fraction read as a
   // reduction, a schedule of listed days showed days_in_cycle, which it ignores: firsthour27); the data keep them
   var APPLIES = {
@@ -43,6 +46,26 @@
     if (err) $("status").textContent = "not run: the scenario has a problem (below)";
   }
 
+  function getPath(obj, path) {
+    path.split(".").forEach(function (k) { obj = obj[k]; });
+    return obj;
+  }
+
+  // the arm a message is about, as the server names it ("arm B: "), where two are compared
+  function armName() { return state.arms.length > 1 ? "arm " + state.arms[state.editing].name + ": " : ""; }
+
+  // a field the page could not read: no run; the results shown are still those of the fields as they stand
+  function notRun(message) {
+    showError(message);
+    $("status").textContent = "not run: a field was not accepted (below); the results are those of the fields shown";
+  }
+
+  function deletePath(obj, path) {
+    var keys = path.split(".");
+    for (var i = 0; i < keys.length - 1; i++) obj = obj[keys[i]];
+    delete obj[keys[keys.length - 1]];
+  }
+
   function setPath(obj, path, value) {
     var keys = path.split(".");
     for (var i = 0; i < keys.length - 1; i++) obj = obj[keys[i]];
@@ -51,16 +74,17 @@
 
   function label(key) { return key.replace(/_/g, " "); }
 
-  function input(path, value, key) {
-    var el;
+  function input(path, value, key, optional) {
+    var el, numeric = typeof value === "number" || (optional && value == null);
     if (CHOICES[key]) {
       el = document.createElement("select");
       CHOICES[key].forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; el.appendChild(o); });
       el.value = value;
     } else if (typeof value === "boolean") {
       el = document.createElement("input"); el.type = "checkbox"; el.checked = value;
-    } else if (typeof value === "number") {
-      el = document.createElement("input"); el.type = "number"; el.step = "any"; el.value = value;
+    } else if (numeric) {
+      el = document.createElement("input"); el.type = "number"; el.step = "any"; el.value = value == null ? "" : value;
+      if (optional) el.placeholder = "unset";
     } else if (Array.isArray(value)) {
       el = document.createElement("input"); el.value = value.join(", "); el.title = "numbers separated by commas";
     } else {
@@ -68,18 +92,46 @@
     }
     el.setAttribute("data-path", path);
     el.addEventListener("change", function () {
-      var v;
+      var v, kept = getPath(state.arms[state.editing].scenario, path);
+      if (optional && el.value === "" && !el.validity.badInput) {  // emptied: unset, the schema's default
+        deletePath(state.arms[state.editing].scenario, path);
+        schedule();
+        return;
+      }
       if (el.type === "checkbox") v = el.checked;
-      else if (typeof value === "number") { if (el.value === "") return; v = Number(el.value); }
+      else if (numeric) v = el.value === "" ? NaN : Number(el.value);
       else if (Array.isArray(value)) v = el.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean).map(Number);
       else v = el.value;
+      // text in a number field reads as "" (the browser drops it): the field went blank and the results stayed
+      // those of the old value, without a word (ux34c); say so and show the value the results are of again
+      if ((typeof v === "number" && !isFinite(v)) || (Array.isArray(v) && (!v.length || v.some(function (x) { return !isFinite(x); })))) {
+        el.value = Array.isArray(kept) ? kept.join(", ") : kept == null ? "" : kept;
+        notRun(armName() + path + ": " + (Array.isArray(value) ? "numbers separated by commas" : "a number") +
+          " is needed; it stays " + (el.value === "" ? "unset" : el.value));
+        return;
+      }
       setPath(state.arms[state.editing].scenario, path, v);
       schedule();
     });
     return el;
   }
 
+  // one labelled control; an unset optional field shows the schema's description under it
+  function fieldRow(parent, p, value, key, optional, description) {
+    var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key, optional);
+    row.className = "field"; lab.textContent = label(key); el.id = "f-" + p.replace(/\./g, "-");
+    lab.htmlFor = el.id; row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
+    var hint = HINTS[key] || (value == null ? description : "");
+    if (hint) {
+      var line = document.createElement("p");
+      line.className = "hint field-hint"; line.textContent = hint;
+      parent.appendChild(line);
+    }
+    return el;
+  }
+
   function fields(obj, path, parent) {
+    var optional = OPTIONAL[obj.kind] || {};
     Object.keys(obj).forEach(function (key) {
       var value = obj[key], p = path ? path + "." + key : key;
       if (key === "kind" || value === null || (Array.isArray(value) && !value.length)) return;
@@ -95,18 +147,21 @@
         var fs = document.createElement("fieldset"), lg = document.createElement("legend");
         lg.textContent = label(key); fs.appendChild(lg); fields(value, p, fs); parent.appendChild(fs);
       } else {
-        var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key);
-        row.className = "field"; lab.textContent = label(key); el.id = "f-" + p.replace(/\./g, "-");
-        lab.htmlFor = el.id; row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
-        if (HINTS[key]) {
-          var hint = document.createElement("p");
-          hint.className = "hint field-hint"; hint.textContent = HINTS[key];
-          parent.appendChild(hint);
-        }
+        var el = fieldRow(parent, p, value, key, key in optional);
         // a rule's other fields follow its action
         if (key === "action") el.addEventListener("change", function () { renderEditor(); });
       }
     });
+    var unset = Object.keys(optional).filter(function (key) { return obj[key] == null; });
+    if (unset.length) {
+      var more = document.createElement("details"), sum = document.createElement("summary");
+      more.className = "optional"; sum.textContent = "other fields (unset: " + unset.map(label).join(", ") + ")";
+      more.appendChild(sum);
+      unset.forEach(function (key) {
+        fieldRow(more, path ? path + "." + key : key, null, key, true, optional[key]);
+      });
+      parent.appendChild(more);
+    }
   }
 
   function renderTabs() {
@@ -148,6 +203,13 @@
     (scenario.interventions || []).forEach(function (iv, i) {
       var fs = document.createElement("fieldset"), lg = document.createElement("legend");
       lg.textContent = label(iv.kind); fs.appendChild(lg);
+      // an arm without one of them (docetaxel with and without pegfilgrastim): nothing could be taken out, and a
+      // dose of 0 is refused (ux34c); picking the example again brings it back
+      var rm = document.createElement("button");
+      rm.type = "button"; rm.className = "remove"; rm.textContent = "remove"; rm.id = "remove-intervention-" + i;
+      rm.title = "take this intervention out of " + (state.arms.length > 1 ? "arm " + state.arms[state.editing].name : "the scenario");
+      rm.addEventListener("click", function () { scenario.interventions.splice(i, 1); renderEditor(); schedule(); });
+      lg.appendChild(rm);
       fields(iv, "interventions." + i, fs); $("interventions").appendChild(fs);
     });
     if (!(scenario.interventions || []).length) $("interventions").innerHTML = "<p class='hint'>none</p>";
@@ -155,8 +217,22 @@
     $("duration").value = scenario.duration_days;
   }
 
-  function loadArms(data) {
-    state.arms = data.arms; state.editing = 0;
+  // the arms as edited, kept in this tab's session storage: a reload showed the first example again and every edit
+  // was lost (ux34c); a fresh tab, picking an example, or another explorer (its session) starts from the example
+  var SAVED = "hemasim-explorer";
+  function save() {
+    try {
+      sessionStorage.setItem(SAVED, JSON.stringify({session: state.session, example: $("example").value,
+                                                    arms: state.arms, editing: state.editing}));
+    }
+    catch (e) { /* storage off or full: a reload starts afresh */ }
+  }
+  function savedState() {
+    try { return JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch (e) { return null; }
+  }
+
+  function loadArms(data, editing) {
+    state.arms = data.arms; state.editing = editing && editing < data.arms.length ? editing : 0;
     $("compare").checked = state.arms.length > 1;
     renderEditor(); run();
   }
@@ -168,6 +244,7 @@
 
   function run() {
     var seq = ++state.seq;
+    save();
     $("status").textContent = "running…";
     api("/api/run", {arms: state.arms}).then(function (r) { return r.json(); }).then(function (res) {
       if (seq !== state.seq) return;  // a newer run was asked for
@@ -176,7 +253,8 @@
       renderEndpoints(res.arms);
       HemaPlot.renderAll($("plots"), res.plots);
       $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
-        Math.round(res.elapsed_s * 1000) + " ms";
+        Math.round(res.elapsed_s * 1000) + " ms" + (state.restored ? " (your edits, kept over the reload: \"start again\" drops them)" : "");
+      state.restored = false;
     }).catch(function (err) { if (seq === state.seq) showError(err); });
   }
 
@@ -194,7 +272,12 @@
     var table = document.createElement("table"), head = "<tr><th>endpoint</th>";
     arms.forEach(function (a) { head += "<th>" + (arms.length > 1 ? "arm " + escapeHtml(a.name) : "value") + "</th>"; });
     table.innerHTML = head + "<th>unit</th></tr>";
-    arms[0].endpoints.forEach(function (e, i) {
+    // every arm's endpoints, in the order they first appear: an arm B with a drug arm A lacks showed no row for it
+    var rows = [], seen = {};
+    arms.forEach(function (a) {
+      a.endpoints.forEach(function (e) { if (!seen[e.name]) { seen[e.name] = true; rows.push(e); } });
+    });
+    rows.forEach(function (e) {
       var tr = document.createElement("tr");
       tr.setAttribute("data-endpoint", e.name);
       tr.title = e.definition;
@@ -235,7 +318,7 @@
       });
     });
     api("/api/choices").then(function (r) { return r.json(); }).then(function (res) {
-      CHOICES = res.choices;
+      CHOICES = res.choices; OPTIONAL = res.optional || {};
       return api("/api/examples");
     }).then(function (r) { return r.json(); }).then(function (res) {
       var sel = $("example"); sel.innerHTML = "";
@@ -243,11 +326,19 @@
       res.examples.forEach(function (e) {
         var o = document.createElement("option"); o.value = e.id; o.textContent = e.id; o.title = e.description; sel.appendChild(o);
       });
+      state.session = res.session;
+      var saved = savedState(), known = Array.prototype.some.call(sel.options, function (o) { return saved && o.value === saved.example; });
+      if (known && saved.session === res.session && Array.isArray(saved.arms) && saved.arms.length) {
+        sel.value = saved.example; state.restored = true;
+        loadArms({arms: saved.arms}, saved.editing);
+        return;
+      }
       var first = res.initial || (res.examples.some(function (e) { return e.id === "healthy_adult"; }) ? "healthy_adult" : sel.value);
       sel.value = first;
       if (first) pick(first);
     }).catch(showError);
     $("example").addEventListener("change", function () { pick($("example").value); });
+    $("reset").addEventListener("click", function () { if ($("example").value) pick($("example").value); });
     $("upload").addEventListener("change", function () {
       var file = $("upload").files[0];
       if (!file) return;
@@ -255,8 +346,12 @@
         .then(function (r) { return r.json(); }).then(loadArms).catch(showError);
     });
     $("duration").addEventListener("change", function () {
-      var d = Number($("duration").value);
-      if (!(d > 0)) return;
+      var d = $("duration").value === "" ? NaN : Number($("duration").value);
+      if (!(d > 0) || !isFinite(d)) {
+        $("duration").value = state.arms[0].scenario.duration_days;
+        notRun("duration_days: a number of days above 0 is needed; it stays " + $("duration").value);
+        return;
+      }
       state.arms.forEach(function (a) { a.scenario.duration_days = d; });
       schedule();
     });
