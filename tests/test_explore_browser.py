@@ -253,6 +253,35 @@ def test_a_reload_keeps_the_edits_and_start_again_drops_them(browser, address):
     page.close()
 
 
+def test_a_restored_run_that_is_refused_leaves_no_kept_over_the_reload_claim_and_a_bad_stored_state_is_dropped(
+        browser, address):
+    # review34d: the "kept over the reload" flag was cleared only by a run that succeeded, so after a restored run
+    # the server refused, "start again" (the example as shipped) was still said to be the edits kept; a stored state
+    # of the wrong shape (same explorer) showed a raw script error
+    page, log = _opened(browser, address)
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    _set(page, "interventions.0.dose_mg_per_m2", "60")
+    page.wait_for_function("() => JSON.parse(sessionStorage.getItem('hemasim-explorer'))"
+                           ".arms[0].scenario.interventions[0].dose_mg_per_m2 == 60", timeout=30_000)
+    page.evaluate("() => { const s = JSON.parse(sessionStorage.getItem('hemasim-explorer'));"
+                  " s.arms[0].scenario.interventions[0].dose_mg_per_m2 = -5;"
+                  " sessionStorage.setItem('hemasim-explorer', JSON.stringify(s)); }")
+    page.reload()
+    page.wait_for_selector("#error:visible", timeout=60_000)  # the restored run is refused
+    page.click("#reset")
+    page.wait_for_function("() => document.querySelector('#status').textContent.startsWith('ran 1 arm')",
+                           timeout=30_000)
+    assert "kept over the reload" not in page.inner_text("#status")
+    assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "100"
+    page.evaluate("() => { const s = JSON.parse(sessionStorage.getItem('hemasim-explorer'));"
+                  " s.arms = [{name: 'A'}]; sessionStorage.setItem('hemasim-explorer', JSON.stringify(s)); }")
+    page.reload()
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=60_000)
+    assert page.input_value("[data-path='interventions.0.dose_mg_per_m2']") == "100"
+    assert "Cannot read" not in page.inner_text("body")
+    page.close()
+
+
 def test_a_field_the_scenario_leaves_unset_can_be_set_and_a_set_one_emptied(browser, address, tmp_path: Path):
     # ux34c: only the fields a scenario sets were drawn (a cord graft's tnc_per_kg, a flat dose_mg could not be set),
     # and emptying one was ignored; the unset ones are offered under "other fields", and emptying unsets

@@ -204,7 +204,7 @@
       var fs = document.createElement("fieldset"), lg = document.createElement("legend");
       lg.textContent = label(iv.kind); fs.appendChild(lg);
       // an arm without one of them (docetaxel with and without pegfilgrastim): nothing could be taken out, and a
-      // dose of 0 is refused (ux34c); picking the example again brings it back
+      // dose of 0 is refused (ux34c); "start again" brings it back, with the example's other values
       var rm = document.createElement("button");
       rm.type = "button"; rm.className = "remove"; rm.textContent = "remove"; rm.id = "remove-intervention-" + i;
       rm.title = "take this intervention out of " + (state.arms.length > 1 ? "arm " + state.arms[state.editing].name : "the scenario");
@@ -243,7 +243,8 @@
   }
 
   function run() {
-    var seq = ++state.seq;
+    var seq = ++state.seq, restored = state.restored;
+    state.restored = false;  // said by the first run after the restore only: a later one may run other edits
     save();
     $("status").textContent = "running…";
     api("/api/run", {arms: state.arms}).then(function (r) { return r.json(); }).then(function (res) {
@@ -253,8 +254,7 @@
       renderEndpoints(res.arms);
       HemaPlot.renderAll($("plots"), res.plots);
       $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
-        Math.round(res.elapsed_s * 1000) + " ms" + (state.restored ? " (your edits, kept over the reload: \"start again\" drops them)" : "");
-      state.restored = false;
+        Math.round(res.elapsed_s * 1000) + " ms" + (restored ? " (your edits, kept over the reload: \"start again\" drops them)" : "");
     }).catch(function (err) { if (seq === state.seq) showError(err); });
   }
 
@@ -330,8 +330,8 @@
       var saved = savedState(), known = Array.prototype.some.call(sel.options, function (o) { return saved && o.value === saved.example; });
       if (known && saved.session === res.session && Array.isArray(saved.arms) && saved.arms.length) {
         sel.value = saved.example; state.restored = true;
-        loadArms({arms: saved.arms}, saved.editing);
-        return;
+        try { loadArms({arms: saved.arms}, saved.editing); return; }
+        catch (e) { state.restored = false; try { sessionStorage.removeItem(SAVED); } catch (e2) { /* off */ } }
       }
       var first = res.initial || (res.examples.some(function (e) { return e.id === "healthy_adult"; }) ? "healthy_adult" : sel.value);
       sel.value = first;
