@@ -80,3 +80,29 @@ def test_sbml_events_carry_hemasims_same_time_order_as_priorities():
     others = [p for i, p in day4 if "Transplant" not in i]
     assert graft and others and max(graft) < min(others)
     assert len({p for v in prio.values() for _, p in v}) == m.getNumEvents()  # no two alike: no random order
+
+
+# ------------------------------------------------------------------- 2. on-demand G-CSF: after the nadir, not a bounce
+def _gcsf(on_demand: dict) -> dict:
+    return {"kind": "gcsf", "drug_set": "filgrastim_melhem2017", "dose_ug_per_kg": 5, "route": "subcutaneous",
+            "on_demand": {"start_day": 1, "until_anc_above": 1.0, "consecutive_days": 2, "max_doses": 14,
+                          **on_demand}}
+
+
+def test_on_demand_gcsf_after_flu_tbi_goes_on_past_the_bounce_before_the_nadir():
+    """flu_tbi_2gy: mornings 1.45, 1.19, 1.30 (a bounce on the way to the nadir) ended mend34's course on day 9; the
+    ANC never falls to 1.0 under filgrastim, so with no expected nadir day the course runs to max_doses."""
+    from hemasim.assembly import run_scenario
+
+    r = run_scenario(_scenario([COND, _gcsf({})], days=30))
+    given = [e["day"] for e in r.record.administrations if e["drug"] == "filgrastim" and e["action"] == "given"]
+    assert len(given) == 14 and given[-1] == 14.0
+
+
+def test_on_demand_refuses_a_negative_expected_nadir_day_naming_the_field():
+    with pytest.raises(Exception, match="expected_nadir_day"):
+        _scenario([_gcsf({"expected_nadir_day": -1})])
+    from hemasim.pharmacology.dosing import OnDemandCourse
+
+    with pytest.raises(ValueError, match="expected_nadir_day"):
+        OnDemandCourse(1.0, "filgrastim", "subcutaneous", 350.0, 1.0, "anc_1e9_per_L", 1.0, 2, 10, -2.0)
