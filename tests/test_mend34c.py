@@ -130,3 +130,22 @@ def test_a_cell_infusion_comes_after_the_same_days_irradiation_in_either_listing
     assert hsc["infusion_first"] == pytest.approx(hsc["radiation_first"], rel=1e-9)
     # the infused 8e5 HSC are (nearly) all there: more than 5e5 above the irradiated marrow's own
     assert hsc["radiation_first"] - float(alone.state("hsc")[2]) > 5e5
+
+
+# --------------------------------------------------------- 6. a sweep of a drug's central volume: refused, not empty
+def test_a_sweep_of_a_drugs_central_volume_is_refused_naming_the_factor_not_returned_empty():
+    """The central volume weighs the drug's concentration signal, which must be the same for every patient of a
+    compiled model: each point's compile error was taken for a failed point, and the sweep returned rows with no
+    columns (review34c). A drug value that may differ per point (its clearance) still runs."""
+    import pandas as pd
+
+    from hemasim.scenario import parse_scenario
+    from hemasim.sensitivity.batch import evaluate_points
+
+    s = parse_scenario({"name": "t", "patient": _PATIENT, "duration_days": 6.0, "aging": False,
+                        "interventions": [{"kind": "gcsf", "drug_set": "filgrastim_wang2001", "dose_ug_per_kg": 10,
+                                           "route": "subcutaneous", "schedule": {"days": [0, 1, 2]}}]}, "s.yaml")
+    with pytest.raises(ValueError, match=r"filgrastim_wang2001__pk_central_volume_L: .*same for every patient"):
+        evaluate_points(s, pd.DataFrame({"filgrastim_wang2001__pk_central_volume_L": [3.12, 6.24]}))
+    out = evaluate_points(s, pd.DataFrame({"filgrastim_wang2001__pk_clearance_L_per_h": [0.1, 0.2]}))
+    assert out.shape[0] == 2 and "anc_nadir" in out.columns and out["anc_nadir"].notna().all()
