@@ -38,12 +38,12 @@ def test_libroadrunner_gives_the_graft_after_the_tbi_of_its_day_on_every_load(li
     ivs = [GRAFT, COND] if listing == "graft_first" else [COND, GRAFT]
     s = _scenario(ivs)
     model = build_model(s).compile()
-    events = [e for ev in build_events(s) for e in ev.expand()]
+    events = build_events(s)
     x0 = steady_state(model)
     names = ["hsc__donor", "st_hspc__donor"]
     idx = [model.state_names.index(n) for n in names]
     ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(30, 0.1, x0=x0)
-    text = to_sbml(model, events, initial_state=x0)
+    text = to_sbml(model, [e for ev in events for e in ev.expand()], initial_state=x0)
     assert validate_sbml(text) == []
     want = ours.states[[41, 300]][:, idx]
     assert want[0, 0] > 100.0  # the graft's donor HSC are there on day 4.1
@@ -149,3 +149,37 @@ def test_a_sweep_of_a_drugs_central_volume_is_refused_naming_the_factor_not_retu
         evaluate_points(s, pd.DataFrame({"filgrastim_wang2001__pk_central_volume_L": [3.12, 6.24]}))
     out = evaluate_points(s, pd.DataFrame({"filgrastim_wang2001__pk_clearance_L_per_h": [0.1, 0.2]}))
     assert out.shape[0] == 2 and "anc_nadir" in out.columns and out["anc_nadir"].notna().all()
+
+
+@pytest.mark.parametrize("loss_first", [True, False])
+def test_libroadrunner_follows_hemasims_order_of_other_same_time_events(loss_first: bool):
+    """Other pairs of one time: a 24-h infusion's end and the next day's infusion (both change the infusion rate:
+    evaluated from the values before either, one of the two was lost), and a blood loss with a cell infusion into the
+    blood (the infusion after the loss, CellInfusion.same_day_rank, whichever is listed first). The doses a regimen
+    schedules as it goes come after the day's listed events in hemasim and at their place in the list in SBML; they
+    change only their drug's states, which no other event changes, so the orders agree in what they give."""
+    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    from hemasim.assembly import build_events, build_model
+    from hemasim.events import BloodLoss, CellInfusion
+    from hemasim.model.sbml import to_sbml
+    from hemasim.simulation import Simulation, steady_state
+    from hemasim.solvers import DormandPrince
+
+    chemo = {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 20, "route": "iv_infusion",
+             "infusion_hours": 24, "schedule": {"days": [0, 1, 2]}}
+    s = _scenario([chemo], days=6)
+    model = build_model(s).compile()
+    pair = [BloodLoss(1.0, 2000.0), CellInfusion(1.0, "neutrophil_blood_1", 5e11)]
+    # hemasim runs the regimen as it goes (an Administration schedules its own end: expanded, it would end twice)
+    events = [*(pair if loss_first else pair[::-1]), *build_events(s)]
+    x0 = steady_state(model)
+    names = ["neutrophil_blood_1", "docetaxel_infusion_rate", "docetaxel_central"]
+    idx = [model.state_names.index(n) for n in names]
+    ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(4, 0.1, x0=x0)
+    rr = load_roadrunner(to_sbml(model, [e for ev in events for e in ev.expand()], initial_state=x0))
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-6
+    r = np.array(rr.simulate(0, 4, 41, selections=["time", *names]))
+    rows = [15, 25, 35]  # the second and third infusions, the day after the last
+    assert ours.states[15, idx[1]] > 0 and ours.states[35, idx[1]] == 0
+    np.testing.assert_allclose(r[rows, 1:], ours.states[rows][:, idx], rtol=1e-4, atol=1e-3)
