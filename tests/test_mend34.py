@@ -14,14 +14,15 @@ PATIENT = {"age_years": 55, "sex": "female", "weight_kg": 70, "height_cm": 165}
 
 
 def _course_on(mornings: list[float], above: float = 1.0, max_doses: int = 30,
-               monkeypatch: pytest.MonkeyPatch | None = None) -> tuple[int, float | None]:
+               monkeypatch: pytest.MonkeyPatch | None = None, expected_nadir_day: float | None = None
+               ) -> tuple[int, float | None]:
     """Fire an OnDemandCourse on a given series of morning counts (one patient); doses given and the day it ended."""
     values = iter(mornings)
     assert monkeypatch is not None
     monkeypatch.setattr(dosing, "observable_of_state", lambda model, x, name: np.array([next(values)]))
     monkeypatch.setattr(dosing.Administration, "apply", lambda self, model, x, rng: x)
     ev: OnDemandCourse | None = OnDemandCourse(1.0, "filgrastim", "subcutaneous", np.array([350.0]), 1.0,
-                                               "anc_1e9_per_L", above, 2, max_doses)
+                                               "anc_1e9_per_L", above, 2, max_doses, expected_nadir_day)
     log: list[dict] = []
     x = np.zeros(1)
     for _ in mornings:
@@ -34,22 +35,24 @@ def _course_on(mornings: list[float], above: float = 1.0, max_doses: int = 30,
     return len(given), ended
 
 
-def test_on_demand_ends_after_the_nadir_though_the_count_stayed_above_the_threshold(monkeypatch):
-    # docetaxel 100 mg/m2 day 0 with filgrastim from day 1 (the model's mornings): the ANC never reached 1.0; it
-    # fell to 1.51 on day 5 and rose again; days 6 and 7 above 1.0 after that end the course (review34: 14 doses)
+def test_on_demand_ends_after_the_expected_nadir_day_though_the_count_stayed_above_the_threshold(monkeypatch):
+    # docetaxel 100 mg/m2 day 0 with filgrastim from day 1 (the model's mornings): the ANC never reached 1.0. Any
+    # rise after a fall was taken as the nadir (mend34); that ended courses on bounces (review34c). Without an
+    # expected nadir day the course runs to max_doses; with day 7, mornings 8 and 9 above 1.0 end it
     mornings = [4.75, 13.76, 6.57, 2.78, 1.51, 2.05, 4.39, 4.41, 3.33, 2.95, 3.0, 3.56, 5.82, 10.98, 17.34]
-    assert _course_on(mornings, monkeypatch=monkeypatch) == (6, 7.0)
+    assert _course_on(mornings, max_doses=12, monkeypatch=monkeypatch) == (12, 13.0)
+    assert _course_on(mornings, expected_nadir_day=7.0, monkeypatch=monkeypatch) == (8, 9.0)
 
 
 @pytest.mark.parametrize("mornings", [[4.75 + 0.1 * i for i in range(20)], [4.75] * 20])
-def test_on_demand_a_count_that_never_falls_and_never_dips_runs_to_max_doses(monkeypatch, mornings):
+def test_on_demand_a_count_that_never_falls_runs_to_max_doses(monkeypatch, mornings):
     assert _course_on(mornings, max_doses=12, monkeypatch=monkeypatch) == (12, 13.0)
 
 
-def test_on_demand_a_rise_then_a_fall_not_yet_turned_does_not_end_the_course(monkeypatch):
-    # the first morning is no fall (nothing before it); 13.8 -> 6.6 -> 2.8 is falling, not past its nadir
-    given, ended = _course_on([4.75, 13.8, 6.6, 2.8, 1.5, 1.2, 1.1, 1.05], max_doses=30, monkeypatch=monkeypatch)
-    assert ended is None and given == 8
+def test_on_demand_a_bounce_above_the_threshold_does_not_end_the_course(monkeypatch):
+    # flu_tbi_2gy's mornings 1.45, 1.19, 1.30 (a bounce on the way to its nadir of 0.58): mend34 ended the course there
+    given, ended = _course_on([4.75, 13.8, 6.6, 2.8, 1.45, 1.19, 1.30, 1.4, 1.2, 1.1], monkeypatch=monkeypatch)
+    assert ended is None and given == 10
 
 
 def test_on_demand_a_count_below_the_threshold_counts_once_above_it(monkeypatch):
@@ -57,7 +60,8 @@ def test_on_demand_a_count_below_the_threshold_counts_once_above_it(monkeypatch)
     assert _course_on([0.3, 0.5, 0.8, 1.2, 1.6, 2.0], monkeypatch=monkeypatch) == (4, 5.0)
 
 
-def _docetaxel_with_filgrastim(above: float) -> tuple[list[float], np.ndarray, np.ndarray]:
+def _docetaxel_with_filgrastim(above: float, expected_nadir_day: float | None = 7.0
+                               ) -> tuple[list[float], np.ndarray, np.ndarray]:
     from hemasim.assembly import run_scenario
     from hemasim.scenario import parse_scenario
 
@@ -65,21 +69,25 @@ def _docetaxel_with_filgrastim(above: float) -> tuple[list[float], np.ndarray, n
         {"kind": "chemotherapy", "drug_set": "docetaxel_kloft2006", "dose_mg_per_m2": 100, "route": "iv_infusion",
          "infusion_hours": 1, "schedule": {"days": [0]}},
         {"kind": "gcsf", "drug_set": "filgrastim_melhem2017", "dose_ug_per_kg": 5, "route": "subcutaneous",
-         "on_demand": {"start_day": 1, "until_anc_above": above, "consecutive_days": 2, "max_doses": 14}}]}
+         "on_demand": {"start_day": 1, "until_anc_above": above, "consecutive_days": 2, "max_doses": 14,
+                       "expected_nadir_day": expected_nadir_day}}]}
     r = run_scenario(parse_scenario(data))
     given = [e["day"] for e in r.record.administrations if e["drug"] == "filgrastim" and e["action"] == "given"]
     return given, r.times, r.observable("anc_1e9_per_L")
 
 
 def test_on_demand_docetaxel_course_stops_after_the_nadir_and_a_higher_threshold_never_gives_fewer_doses():
-    """docs/drugs.md's on_demand example after docetaxel 100 mg/m2: 14 doses (max_doses) and ANC 26 on day 15 when
-    the days above counted only after a fall to the threshold, which G-CSF prevented; > 2.0 gave 6 (review34)."""
+    """docs/drugs.md's on_demand example after docetaxel 100 mg/m2, with the label's expected nadir on day 7: 14
+    doses (max_doses) and ANC 26 on day 15 when the days above counted only after a fall to the threshold, which
+    G-CSF prevented (review34); 6 doses for docetaxel 50, 75, 100 and none alike when any rise after a fall ended it
+    (review34c). Now the course ends on the second morning above after day 7, past the count's lowest point."""
     doses = {}
-    for above in (0.5, 1.0, 2.0, 3.0):
+    for above in (0.5, 1.0, 2.0, 4.0, 8.0):
         given, t, anc = _docetaxel_with_filgrastim(above)
         doses[above] = len(given)
         nadir_day = float(t[np.argmin(anc[t <= 10.0])])
-        assert 3 <= len(given) < 14 and given[-1] >= nadir_day
+        assert 3 <= len(given) < 14 and given[-1] >= max(nadir_day, 7.0)
+        assert np.min(anc[t > given[-1]]) > np.min(anc)  # no deeper fall after the course
     counts = [doses[a] for a in sorted(doses)]
     assert counts == sorted(counts), doses
 

@@ -5,6 +5,7 @@ result that kept some observables, the chemotherapy dose days read once."""
 from __future__ import annotations
 
 import sys
+import types
 import warnings
 
 import numpy as np
@@ -92,11 +93,49 @@ def test_a_cohorts_progress_is_told_in_the_thread_that_runs_it(tmp_path):
         threads.setdefault(stage, set()).add(threading.current_thread().name)
         told.append((stage, done, total))
 
-    run_cohort(scenario, 64, tmp_path / "c", partition_size=32, report=False, progress=progress)
+    # the counts must come while the caller waits for a partition (LocalExecutor.map's while_waiting poll), not
+    # only once one is written: the test passed with the poll removed (review34c). Spy on each tell: told with no
+    # partition written yet is told by the poll
+    from hemasim.cohort import runner
+
+    told_before_written: list[int] = []
+    tell = runner._PatientsIntegrated.tell
+
+    def spied(self: runner._PatientsIntegrated) -> None:
+        shown = self._shown
+        tell(self)
+        if self._written == 0 and self._shown > shown:
+            told_before_written.append(self._shown)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner._PatientsIntegrated, "tell", spied)
+        run_cohort(scenario, 64, tmp_path / "c", partition_size=32, report=False, progress=progress)
     here = threading.current_thread().name
     assert threads == {"cohort patients": {here}, "cohort partitions": {here}}
     patients = [done for stage, done, _ in told if stage == "cohort patients"]
     assert patients == sorted(set(patients)) and patients[-1] == 64
+    assert told_before_written and told_before_written[-1] <= 32  # the first partition's patients, while it ran
+
+
+def test_a_notebooks_held_text_is_written_by_the_cohorts_poll(notebook_without_widgets, monkeypatch, capsys):
+    """A count the 0.1-s throttle held back stayed hidden until the next count (a whole lock-step chunk); the poll
+    while the caller waits for a partition (_PatientsIntegrated.tell) now writes it once the 0.1 s have passed."""
+    from hemasim.cohort.runner import _PatientsIntegrated
+
+    clock = [100.0]
+    monkeypatch.setattr(_progress, "TEXT_EVERY_S", 0.1)
+    monkeypatch.setattr(_progress, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    with stage_bars(True) as stage:
+        assert stage is not None
+        patients = _PatientsIntegrated(stage, 10, 1.0)
+        patients.integrated(3, 1.0)  # in the caller's thread: told at once, written
+        patients.integrated(2, 1.0)  # 5/10: told, held back by the throttle
+        assert capsys.readouterr().err == "\rcohort patients 3/10"
+        patients.tell()  # a poll before 0.1 s: still held
+        assert capsys.readouterr().err == ""
+        clock[0] += 0.2
+        patients.tell()  # a poll after: written, with no new count
+        assert capsys.readouterr().err == "\rcohort patients 5/10"
 
 
 # ------------------------------------------------------------------------------- the output grid's own warning

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-__all__ = ["IntegratedFn", "StageFn", "integrated", "listening_to_integration", "stage_bars", "tracked"]
+__all__ = ["IntegratedFn", "StageFn", "flush_held", "integrated", "listening_to_integration", "stage_bars", "tracked"]
 
 #: progress(stage, done, total) after each step: a command's display of where a run is (hemasim.cli._progress);
 #: called in the thread that made the library call (a cohort's integration thread only counts, hemasim.cohort.runner)
@@ -146,6 +146,14 @@ class _TextLine:
         self._write(text)
         self._last_s = now
 
+    def flush(self) -> None:
+        """The text held back, once :data:`TEXT_EVERY_S` has passed since the last write (a cohort's poll while it
+        waits for a partition: a held count stayed hidden until the next chunk's, review34c)."""
+        now = time.monotonic()
+        if self._pending is not None and (self._last_s is None or now - self._last_s >= TEXT_EVERY_S):
+            self._write(self._pending)
+            self._last_s = now
+
     def end(self) -> None:
         """The last text, if it was held back, and the newline that ends the line."""
         if self._pending is not None:
@@ -161,7 +169,8 @@ class _TextLine:
 def _text_stages() -> Iterator[StageFn]:
     """:func:`stage_bars`' form in a notebook without ipywidgets (as :func:`_text_counts`): every stage's
     "stage done/total" on one line of stderr, in the order they were first told ("cohort patients 1034/2000 ·
-    cohort partitions 1/2"), rewritten as they move (:class:`_TextLine`), a newline when the block ends."""
+    cohort partitions 1/2"), rewritten as they move (:class:`_TextLine`), a newline when the block ends. Its
+    ``flush()`` writes a text the throttle held back (:func:`flush_held`)."""
     line = _TextLine()
     counts: dict[str, str] = {}
 
@@ -169,10 +178,19 @@ def _text_stages() -> Iterator[StageFn]:
         counts[stage] = f"{done}/{total}"
         line.show(" · ".join(f"{name} {count}" for name, count in counts.items()))
 
+    update.flush = line.flush  # type: ignore[attr-defined]
+
     try:
         yield update
     finally:
         line.end()
+
+
+def flush_held(progress: StageFn) -> None:
+    """Write what ``progress`` held back, where it holds texts back (a notebook's text line); nothing otherwise."""
+    flush = getattr(progress, "flush", None)
+    if flush is not None:
+        flush()
 
 
 def _text_counts(steps: Iterable[T], label: str, total: int | None) -> Iterator[T]:

@@ -42,7 +42,7 @@ import pandas as pd
 
 from hemasim import __version__
 from hemasim._gc import raised_while_running
-from hemasim._progress import IntegratedFn, StageFn, listening_to_integration, stage_bars, tracked
+from hemasim._progress import IntegratedFn, StageFn, flush_held, listening_to_integration, stage_bars, tracked
 from hemasim.assembly import (
     EventParameterError,
     batch_events,
@@ -1090,13 +1090,14 @@ class _PatientsIntegrated:
 
     def tell(self) -> None:
         """In the caller's thread: the counts the integration reached since the last look, then the patients
-        written, each one more than told before."""
+        written, each one more than told before; then what a notebook's text line held back (its throttle)."""
         with self._lock:
             counts, self._queued = self._queued, []
         for done in [*counts, min(self._total, self._written)]:
             if done > self._shown:
                 self._shown = done
                 self._progress(PATIENTS_STAGE, done, self._total)
+        flush_held(self._progress)
 
 
 #: the progress stages of a cohort (hemasim.cli.cohort shows them as "partitions" and "patients")

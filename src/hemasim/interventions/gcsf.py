@@ -19,14 +19,18 @@ __all__ = ["GcsfSpec", "OnDemand"]
 
 class OnDemand(Strict):
     """Daily doses from ``start_day`` until ANC is above ``until_anc_above`` on ``consecutive_days`` mornings after
-    the nadir: once it was at or below ``until_anc_above``, or rose again after a fall (the normal ANC before a
-    nadir does not count; a course that keeps the ANC above the threshold ends once its fall has turned). A count
-    that never falls and never dips gets ``max_doses`` (hemasim.pharmacology.dosing.OnDemandCourse)."""
+    the nadir (the filgrastim label: "if the ANC exceeds 10 x 10^9/L after the expected chemotherapy-induced
+    neutropenia"): the mornings above count after ``expected_nadir_day`` when it is given (a day of the run, like
+    ``start_day``; e.g. 7 after docetaxel on day 0, the docetaxel label's median time to nadir), else once a morning
+    ANC was at or below ``until_anc_above``. The normal ANC before a nadir does not end the course; a course that keeps
+    the ANC above the threshold and is given no ``expected_nadir_day`` runs to ``max_doses``
+    (hemasim.pharmacology.dosing.OnDemandCourse)."""
 
     start_day: float = Field(ge=0)
     until_anc_above: float = Field(default=1.0, gt=0, description="1e9/L")
     consecutive_days: int = Field(default=2, ge=1, le=14)
     max_doses: int = Field(default=14, ge=1, le=60)
+    expected_nadir_day: float | None = Field(default=None, ge=0, description="day of the run")
 
 
 @register
@@ -96,4 +100,4 @@ class GcsfSpec(DosedSpec):
         ds = drug_set_of(self.drug_set)
         return [OnDemandCourse(od.start_day, ds.drug, self.route, self.amount_ug(ctx.covariates),
                                self.bioavailability(), RULE_OBSERVABLES["anc"], od.until_anc_above,
-                               od.consecutive_days, od.max_doses)]
+                               od.consecutive_days, od.max_doses, od.expected_nadir_day)]

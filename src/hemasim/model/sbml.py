@@ -323,11 +323,20 @@ class _Writer:
         return left_out
 
     def events(self, model: CompiledModel, events: Sequence[Event]) -> None:
-        """Each event (and each WINDOW switch) as an SBML event; assignments from hemasim.model.sbml_events."""
-        for i, ev in enumerate(with_window_breakpoints(model, list(events), float("inf"))):
+        """Each event (and each WINDOW switch) as an SBML event; assignments from hemasim.model.sbml_events.
+
+        Events of one time fire one after another in hemasim's order (:func:`hemasim.events.run_events`: a lower
+        ``same_day_rank`` first, then the order given), each from the state the one before left: assignments are
+        evaluated when the event fires (not at its trigger), and an SBML ``<priority>`` (higher fires first) encodes
+        that order. Without them a simulator evaluates both from the state before either and orders them at random:
+        the graft on flu_tbi_2gy's TBI day was lost in 8 of 10 libRoadRunner loads (review34c)."""
+        listed = with_window_breakpoints(model, list(events), float("inf"))
+        n = len(listed)
+        for i, ev in enumerate(listed):
             e = self.m.createEvent()
             e.setId(f"intervention_{i}_{type(ev).__name__}")
-            e.setUseValuesFromTriggerTime(True)
+            e.setUseValuesFromTriggerTime(False)
+            e.createPriority().setMath(self.libsbml.parseL3Formula(f"{-(ev.same_day_rank * n + i)} dimensionless"))
             trig = e.createTrigger()
             trig.setInitialValue(False)
             trig.setPersistent(True)

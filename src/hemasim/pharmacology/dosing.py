@@ -240,14 +240,21 @@ class Regimen(Event):
 @dataclass(frozen=True)
 class OnDemandCourse(Event):
     """Daily doses from ``day`` until ``observable`` has been above ``above`` on ``consecutive_days``
-    consecutive mornings (checked each morning before the dose) after its nadir, at most ``max_doses`` doses (e.g.
-    filgrastim "from day 1 until ANC > 1.0 on 2 days"; the label's "until the ANC has recovered after the expected
-    nadir"). The nadir has passed once a morning count was at or below ``above``, or once a morning count is above
-    the lowest of the mornings that were lower than the one before (the count fell and rose again).
-    Started the day after chemotherapy or irradiation, whose nadir comes a week or more later, the ANC is still
-    normal on the first mornings: counted from the start, the course ended after one dose (ux34). Counted only after
-    a fall to the threshold, a course that kept the ANC above it (the aim of G-CSF) ran to ``max_doses`` (docetaxel
-    100 mg/m2: 14 doses, ANC 26 on day 15; review34). A count that never falls and never dips gets ``max_doses``."""
+    consecutive mornings (checked each morning before the dose) after the nadir, at most ``max_doses`` doses: the
+    filgrastim label's "discontinue filgrastim if the ANC exceeds 10 x 10^9/L after the expected chemotherapy-induced
+    neutropenia" (MIMS transcription, uat.mimsdev.com/philippines/drug/info/neocyte/dosage, pages corpus), with the
+    user's threshold (e.g. "from day 1 until ANC > 1.0 on 2 days").
+
+    A morning counts towards the streak once the nadir is behind: on the mornings after ``expected_nadir_day`` (a
+    day of the run, as ``day``) when it is given, else once a morning count was at or below ``above`` (the fall the
+    course waits for). A given day alone decides: a fall to the threshold before it may be a bounce, not the nadir,
+    and with it a higher threshold never gives fewer doses (with the fall, docetaxel 100 mg/m2 + filgrastim: ANC
+    > 2.0 fell to it on day 5 and stopped after 6 doses, > 1.0 never fell: 14). Started the day after chemotherapy or irradiation, whose nadir comes a
+    week or more later, the ANC is still normal on the first mornings: counted from the start, the course ended after
+    one dose (ux34). Any rise after a fall was taken as the nadir before (mend34); it ended flu_tbi_2gy's course on a
+    bounce (1.45, 1.19, 1.30) on day 9, before the nadir of 0.58 on day 14, and on the model's own dip after the first
+    dose (review34c). A course whose count never falls to ``above`` and that is given no ``expected_nadir_day`` runs
+    to ``max_doses``: G-CSF that keeps the ANC above the threshold gives no sign of its nadir from the count alone."""
 
     drug: str
     route: Route
@@ -257,12 +264,15 @@ class OnDemandCourse(Event):
     above: float
     consecutive_days: int
     max_doses: int
+    expected_nadir_day: float | None = None  # day of the run after which the mornings above count (None: a fall)
     streak: Any = 0  # per patient: consecutive mornings above so far, after the nadir
-    fell: Any = False  # per patient: the nadir has passed (see the class docstring)
-    fall_low: Any = np.inf  # per patient: lowest of the mornings lower than the one before (inf: none yet)
-    previous: Any = np.nan  # per patient: the last morning's value (nan: none yet, the first is not a fall)
+    fell: Any = False  # per patient: a morning count was at or below ``above``
     doses: Any = 0  # per patient: doses given so far
     finished: Any = False  # per patient: course over (it does not restart)
+
+    def __post_init__(self) -> None:
+        if self.expected_nadir_day is not None and not self.expected_nadir_day >= 0:
+            raise ValueError(f"expected_nadir_day must be a day of the run (>= 0), got {self.expected_nadir_day}")
 
     def check(self, model: CompiledModel) -> None:
         Administration(self.day, self.drug, self.route, 1.0, 0.0, self.bioavailability).check(model)
@@ -275,11 +285,9 @@ class OnDemandCourse(Event):
              ) -> tuple[np.ndarray, list[Event]]:
         value = observable_of_state(model, x, self.observable)
         high = value > self.above
-        # a rise above the lowest falling morning: the count fell and came up again (a rise then a fall, the
-        # fall not yet turned, does not count)
-        fell = np.asarray(self.fell) | ~high | (value > np.asarray(self.fall_low))
-        fall_low = np.minimum(np.asarray(self.fall_low), np.where(value < np.asarray(self.previous), value, np.inf))
-        streak = np.where(high & fell, np.asarray(self.streak) + 1, 0)
+        fell = np.asarray(self.fell) | ~high
+        past_nadir = fell if self.expected_nadir_day is None else self.day > self.expected_nadir_day + 1e-9
+        streak = np.where(high & past_nadir, np.asarray(self.streak) + 1, 0)
         doses = np.asarray(self.doses)
         finished = np.asarray(self.finished) | (streak >= self.consecutive_days) | (doses >= self.max_doses)
         going = ~finished
@@ -293,8 +301,7 @@ class OnDemandCourse(Event):
                     "planned_ug": amount, "given_ug": amount, "duration_days": 0.0,
                     "bioavailability": self.bioavailability})
         return adm.apply(model, x, rng), [replace(self, day=self.day + 1.0, streak=streak, fell=fell,
-                                                  fall_low=fall_low, previous=value, finished=finished,
-                                                  doses=doses + going.astype(np.int64))]
+                                                  finished=finished, doses=doses + going.astype(np.int64))]
 
     def expand(self) -> list[Event]:
         raise ValueError("an on-demand course depends on the simulated counts and has no fixed schedule to export")

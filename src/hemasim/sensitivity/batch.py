@@ -29,7 +29,10 @@ __all__ = ["ProgressFn", "evaluate_points", "failed_points", "scenario_with_fiel
 #: called with the number of points finished so far
 ProgressFn = Callable[[int], None]
 
-_SHARED = re.compile(r"parameter (\S+) must be the same for every patient")
+#: a parameter the model shares between patients: refused when the model is built, or (a drug's central volume,
+#: which weighs its concentration signal) when it is compiled
+_SHARED = re.compile(r"parameter (\S+) must be the same for every patient|"
+                     r"signal (\S+): weights must be the same for every patient")
 #: points per batch: a few lock-step chunks, so a progress bar moves and memory stays small
 BATCH_SIZE = 128
 
@@ -224,16 +227,34 @@ def time_average_units(scenario: Scenario, names: Sequence[str], where: str) -> 
 
 def shared_parameters(scenario: Scenario, names: Sequence[str]) -> list[str]:
     """The ``names`` that cannot take per-patient values: those the compiled model shares between patients
-    (:meth:`BuildContext.p_shared`) and structural ones (a number of stages or divisions: the model's shape)."""
+    (:meth:`BuildContext.p_shared`) and structural ones (a number of stages or divisions: the model's shape). They
+    run one batch per value. A drug-set value that cannot differ between patients (a drug's central volume, which
+    weighs its concentration signal: refused when the model is compiled) is refused, naming it: a sweep of it
+    returned rows with no columns, each point's compile error taken for a failed point (review34c)."""
     from hemasim.assembly import build_model
+    from hemasim.cohort.runner import cohort_model
+    from hemasim.inference.sources import ScenarioSource
     from hemasim.parameters import healthy_adult_parameters
 
     cov = batch_covariates(scenario, 2)
     table = healthy_adult_parameters()
+    source = ScenarioSource(scenario)
+    drug_paths = source.drug_parameter_paths
     out = []
     for name in names:
+        if name in drug_paths and not isinstance(scenario.model, FribergChain):
+            set_name, path = drug_paths[name]
+            value = dict(source.drug_sets[set_name].values_with_paths())[path].value
+            try:  # the set's own value for both patients: per-patient values at all
+                cohort_model(scenario, cov, table, {}, {set_name: {path: np.full(2, float(value))}}).compile()
+            except ValueError as err:
+                if not _SHARED.search(str(err)):
+                    raise
+                raise ValueError(f"{name}: this drug-set value must be the same for every patient of a batch "
+                                 f"({err}); it cannot be a factor of a sweep or a design") from None
+            continue
         try:
-            build_model(scenario, cov, table, {name: np.full(2, table.value(name))})
+            build_model(scenario, cov, table, {name: np.full(2, table.value(name))}).compile()
         except TypeError:
             out.append(name)
         except ValueError as err:
