@@ -415,7 +415,10 @@
   }
 
   function pick(id) {
-    if (id === UPLOADED && state.upload) { loadArms(JSON.parse(JSON.stringify(state.upload))); return; }
+    if (id === UPLOADED && state.upload) {  // (a stored upload of the wrong shape: said, not a raw script error)
+      try { loadArms(JSON.parse(JSON.stringify(state.upload))); } catch (e) { showError("the upload kept: " + e.message + "; upload the file again"); }
+      return;
+    }
     api("/api/example/" + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(loadArms).catch(showError);
   }
 
