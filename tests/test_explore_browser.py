@@ -305,3 +305,67 @@ def test_a_field_the_scenario_leaves_unset_can_be_set_and_a_set_one_emptied(brow
     assert chemo.dose_mg == 170 and chemo.dose_mg_per_m2 is None  # type: ignore[attr-defined]  # chemotherapy
     assert log.errors and all("status of 400" in e for e in log.errors)  # only the refusal of the dose-less run
     page.close()
+
+
+def test_a_route_off_iv_infusion_drops_infusion_hours_and_only_an_infusion_is_offered_it(browser, address,
+                                                                                            tmp_path: Path):
+    # mend34d: a switch from iv_infusion to iv_bolus kept infusion_hours, and the server refused the run
+    # ("required for route iv_infusion and only for it"); a subcutaneous drug was offered infusion hours
+    page, log = _opened(browser, address)
+    hours = "[data-path='interventions.0.infusion_hours']"
+    assert page.input_value(hours) == "1"
+    page.evaluate("document.querySelector('#status').textContent = ''")
+    page.select_option("[data-path='interventions.0.route']", "iv_bolus")
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert page.locator("#error").is_hidden()
+    assert page.locator(hours).count() == 0  # neither set nor offered under "other fields"
+    with page.expect_download() as download:
+        page.click("#download-yaml")
+    chemo = parse_scenario(load_yaml_text(Path(download.value.path()).read_text(), "download")).interventions[0]
+    assert chemo.route == "iv_bolus" and chemo.infusion_hours is None  # type: ignore[attr-defined]  # chemotherapy
+    page.select_option("[data-path='interventions.0.route']", "iv_infusion")  # back: the value dropped returns
+    page.wait_for_selector(hours, timeout=10_000)
+    assert page.input_value(hours) == "1"
+    _switch_example(page, "docetaxel_q3w_pegfilgrastim")
+    assert page.locator("select[data-path='interventions.1.route']").input_value() == "subcutaneous"
+    assert page.locator("[data-path='interventions.1.infusion_hours']").count() == 0
+    assert all("infusion hours" not in t for t in page.locator("#interventions details.optional summary")
+               .all_inner_texts()[1:])  # the chemotherapy's (an infusion) is the first
+    assert log.errors == []
+    page.close()
+
+
+def test_start_again_after_an_upload_returns_to_the_uploaded_file_after_a_reload_too(browser, address,
+                                                                                     tmp_path: Path):
+    # mend34d: after an upload the list still showed the example before it, and "start again" (after a reload)
+    # loaded that example instead of the file
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text())
+    data["duration_days"] = 42
+    data["interventions"][0]["schedule"]["cycles"] = 2
+    data["interventions"][0]["dose_mg_per_m2"] = 75
+    upload = tmp_path / "my_docetaxel.yaml"
+    upload.write_text(yaml.safe_dump(data))
+    page, log = _opened(browser, address)
+    page.evaluate("document.querySelector('#status').textContent = ''")
+    page.set_input_files("#upload", str(upload))
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=60_000)
+    dose = "interventions.0.dose_mg_per_m2"
+    assert page.input_value(f"[data-path='{dose}']") == "75"
+    assert page.locator("#example option:checked").inner_text() == "(uploaded: my_docetaxel.yaml)"
+    _set(page, dose, "60")
+    page.wait_for_function("() => JSON.parse(sessionStorage.getItem('hemasim-explorer'))"
+                           ".arms[0].scenario.interventions[0].dose_mg_per_m2 == 60", timeout=30_000)
+    page.reload()
+    page.wait_for_selector("#status:has-text('kept over the reload')", timeout=60_000)
+    assert page.input_value(f"[data-path='{dose}']") == "60"
+    assert page.locator("#example option:checked").inner_text() == "(uploaded: my_docetaxel.yaml)"
+    page.evaluate("document.querySelector('#status').textContent = ''")
+    page.click("#reset")
+    page.wait_for_selector("#status:has-text('ran 1 arm')", timeout=30_000)
+    assert page.input_value(f"[data-path='{dose}']") == "75"  # the file, not the example (100)
+    _switch_example(page, "docetaxel_q3w")
+    assert page.input_value(f"[data-path='{dose}']") == "100"
+    _switch_example(page, "(upload)")  # the upload stays in the list
+    assert page.input_value(f"[data-path='{dose}']") == "75"
+    assert log.errors == []
+    page.close()

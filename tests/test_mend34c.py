@@ -170,7 +170,7 @@ def test_libroadrunner_follows_hemasims_order_of_other_same_time_events(loss_fir
     s = _scenario([chemo], days=6)
     model = build_model(s).compile()
     pair = [BloodLoss(1.0, 2000.0), CellInfusion(1.0, "neutrophil_blood_1", 5e11)]
-    # hemasim runs the regimen as it goes (an Administration schedules its own end: expanded, it would end twice)
+    # hemasim runs the regimen as it goes; libRoadRunner gets the expanded fixed events
     events = [*(pair if loss_first else pair[::-1]), *build_events(s)]
     x0 = steady_state(model)
     names = ["neutrophil_blood_1", "docetaxel_infusion_rate", "docetaxel_central"]

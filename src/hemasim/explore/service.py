@@ -298,7 +298,10 @@ class Explorer:
                   "genotype": Patient.model_fields["genotype"], "source": TransplantSpec.model_fields["source"],
                   "donor": TransplantSpec.model_fields["donor"]}
         return {"choices": {key: list(get_args(f.annotation)) for key, f in fields.items()},
-                "optional": optional_number_fields()}
+                "optional": optional_number_fields(),
+                # infusion_hours only for iv_infusion: kept after a switch to iv_bolus (or offered for a subcutaneous
+                # drug), it was refused by the server (mend34d)
+                "route_only": dict(DosedSpec.ROUTE_ONLY_FIELDS)}
 
     def parameters(self) -> dict[str, Any]:
         """The parameter table (name, value, unit, bounds, description) for the override controls."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -344,6 +344,8 @@ class DosedSpec(InterventionSpec):
     dose_mg: float | None = Field(default=None, gt=0, le=1e5)
     route: Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]
     infusion_hours: float | None = Field(default=None, gt=0, le=24 * 14)
+    #: fields given for one route and only for it (checked below; the explorer offers and drops them by it)
+    ROUTE_ONLY_FIELDS: ClassVar[dict[str, str]] = {"infusion_hours": "iv_infusion"}
 
     report_section = ReportSection("drugs", _drug_section)  # chemotherapy and G-CSF share it
 
@@ -359,8 +361,9 @@ class DosedSpec(InterventionSpec):
         if ds.pk is None:
             raise ValueError(f"drug_set: {ds.name!r} has no PK model and cannot be dosed "
                              f"({(ds.pk_missing_reason or '').strip()})")
-        if (self.route == "iv_infusion") != (self.infusion_hours is not None):
-            raise ValueError("infusion_hours: required for route iv_infusion and only for it")
+        for name, route in self.ROUTE_ONLY_FIELDS.items():
+            if (self.route == route) != (getattr(self, name) is not None):
+                raise ValueError(f"{name}: required for route {route} and only for it")
         self._kind_fits(ds)
         return self
 

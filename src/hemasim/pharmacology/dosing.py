@@ -52,6 +52,9 @@ class Administration(Event):
     amount_ug: float | np.ndarray
     duration_days: float = 0.0
     bioavailability: float = 1.0
+    #: True in an expanded list, which carries the InfusionEnd itself: fire() then schedules none, or the end would
+    #: come off twice (clamped at 0: a back-to-back infusion ran at rate 0; mend34d)
+    end_listed: bool = False
 
     def check(self, model: CompiledModel) -> None:
         names = drug_state_names(self.drug)
@@ -77,7 +80,7 @@ class Administration(Event):
         log.append({"day": self.day, "drug": self.drug, "route": self.route, "action": "given",
                     "planned_ug": self.amount_ug, "given_ug": self.amount_ug, "duration_days": self.duration_days,
                     "bioavailability": self.bioavailability})
-        return self.apply(model, x, rng), self._end()
+        return self.apply(model, x, rng), [] if self.end_listed else self._end()
 
     def _end(self) -> list[Event]:
         if self.route != "iv_infusion":
@@ -85,7 +88,9 @@ class Administration(Event):
         return [InfusionEnd(self.day + self.duration_days, self.drug, np.asarray(self.amount_ug) / self.duration_days)]
 
     def expand(self) -> list[Event]:
-        return [self, *self._end()]
+        """The dose and its infusion's end as fixed events (SBML export); simulated, the list runs as the dose does."""
+        end = self._end()
+        return [replace(self, end_listed=True) if end else self, *end]
 
 
 @dataclass(frozen=True)

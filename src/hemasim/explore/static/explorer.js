@@ -10,6 +10,10 @@
   // each intervention kind's numeric fields that may be unset (kind -> field -> description; /api/choices): offered
   // empty under "other fields", and emptied to unset (a cord graft dosed by tnc_per_kg, a graft's cd3_per_kg: ux34c)
   var OPTIONAL = {};
+  // fields given for one route only (field -> route; /api/choices: infusion_hours for iv_infusion): offered for that
+  // route only, and dropped when the route leaves it (kept, the server refused the switch to iv_bolus: mend34d); a
+  // value dropped comes back if the route returns, in this page's life
+  var ROUTE_ONLY = {}, DROPPED = new WeakMap();
   // fields that act only beside another's value are left out otherwise (a delay rule's reduce_by_fraction read as a
   // reduction, a schedule of listed days showed days_in_cycle, which it ignores: firsthour27); the data keep them
   var APPLIES = {
@@ -150,9 +154,13 @@
         var el = fieldRow(parent, p, value, key, key in optional);
         // a rule's other fields follow its action
         if (key === "action") el.addEventListener("change", function () { renderEditor(); });
+        // (after input()'s own listener has set the route; the run it asked for waits 250 ms and reads obj then)
+        if (key === "route") el.addEventListener("change", function () { followRoute(obj); renderEditor(); });
       }
     });
-    var unset = Object.keys(optional).filter(function (key) { return obj[key] == null; });
+    var unset = Object.keys(optional).filter(function (key) {
+      return obj[key] == null && (!ROUTE_ONLY[key] || obj.route === ROUTE_ONLY[key]);
+    });
     if (unset.length) {
       var more = document.createElement("details"), sum = document.createElement("summary");
       more.className = "optional"; sum.textContent = "other fields (unset: " + unset.map(label).join(", ") + ")";
@@ -162,6 +170,16 @@
       });
       parent.appendChild(more);
     }
+  }
+
+  // a drug's fields of one route after its route changed: dropped off that route (kept aside), restored on it
+  function followRoute(obj) {
+    var kept = DROPPED.get(obj) || {};
+    Object.keys(ROUTE_ONLY).forEach(function (key) {
+      if (obj.route !== ROUTE_ONLY[key] && obj[key] != null) { kept[key] = obj[key]; delete obj[key]; }
+      else if (obj.route === ROUTE_ONLY[key] && obj[key] == null && kept[key] != null) { obj[key] = kept[key]; delete kept[key]; }
+    });
+    DROPPED.set(obj, kept);
   }
 
   function renderTabs() {
@@ -223,12 +241,23 @@
   function save() {
     try {
       sessionStorage.setItem(SAVED, JSON.stringify({session: state.session, example: $("example").value,
-                                                    arms: state.arms, editing: state.editing}));
+                                                    arms: state.arms, editing: state.editing, upload: state.upload}));
     }
     catch (e) { /* storage off or full: a reload starts afresh */ }
   }
   function savedState() {
     try { return JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch (e) { return null; }
+  }
+
+  // an uploaded file is the list's "(uploaded: NAME)" entry, and "start again" (after a reload too) returns to it:
+  // the list showed the example before it and "start again" loaded that (mend34d). Its arms as read are kept with
+  // the tab's edits; the server does not keep uploads
+  var UPLOADED = "(upload)";
+  function offerUpload(upload) {
+    var sel = $("example"), o = sel.querySelector("option[value='" + UPLOADED + "']");
+    if (!o) { o = document.createElement("option"); o.value = UPLOADED; sel.insertBefore(o, sel.firstChild); }
+    o.textContent = "(uploaded: " + upload.source + ")"; o.title = "the file uploaded, as read";
+    state.upload = upload; sel.value = UPLOADED;
   }
 
   function loadArms(data, editing) {
@@ -318,7 +347,7 @@
       });
     });
     api("/api/choices").then(function (r) { return r.json(); }).then(function (res) {
-      CHOICES = res.choices; OPTIONAL = res.optional || {};
+      CHOICES = res.choices; OPTIONAL = res.optional || {}; ROUTE_ONLY = res.route_only || {};
       return api("/api/examples");
     }).then(function (r) { return r.json(); }).then(function (res) {
       var sel = $("example"); sel.innerHTML = "";
@@ -327,7 +356,10 @@
         var o = document.createElement("option"); o.value = e.id; o.textContent = e.id; o.title = e.description; sel.appendChild(o);
       });
       state.session = res.session;
-      var saved = savedState(), known = Array.prototype.some.call(sel.options, function (o) { return saved && o.value === saved.example; });
+      var saved = savedState();
+      if (saved && saved.session === res.session && saved.upload && Array.isArray(saved.upload.arms) &&
+          saved.upload.arms.length) offerUpload({source: String(saved.upload.source), arms: saved.upload.arms});
+      var known = Array.prototype.some.call(sel.options, function (o) { return saved && o.value === saved.example; });
       if (known && saved.session === res.session && Array.isArray(saved.arms) && saved.arms.length) {
         sel.value = saved.example; state.restored = true;
         try { loadArms({arms: saved.arms}, saved.editing); return; }
@@ -343,7 +375,10 @@
       var file = $("upload").files[0];
       if (!file) return;
       file.text().then(function (text) { return api("/api/upload", {yaml: text, filename: file.name}); })
-        .then(function (r) { return r.json(); }).then(loadArms).catch(showError);
+        .then(function (r) { return r.json(); }).then(function (data) {
+          offerUpload({source: data.source, arms: JSON.parse(JSON.stringify(data.arms))});
+          loadArms(data);
+        }).catch(showError);
     });
     $("duration").addEventListener("change", function () {
       var d = $("duration").value === "" ? NaN : Number($("duration").value);
@@ -380,6 +415,10 @@
   }
 
   function pick(id) {
+    if (id === UPLOADED && state.upload) {  // (a stored upload of the wrong shape: said, not a raw script error)
+      try { loadArms(JSON.parse(JSON.stringify(state.upload))); } catch (e) { showError("the upload kept: " + e.message + "; upload the file again"); }
+      return;
+    }
     api("/api/example/" + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(loadArms).catch(showError);
   }
 
