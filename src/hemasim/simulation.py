@@ -163,6 +163,10 @@ class Simulation:
     (``stochastic_engraftment: true``), so any other run is the same whatever the seed. Patients that differ by
     chance (covariates, parameters with between-patient variability) come from a cohort and its seed:
     :func:`hemasim.cohort.run_cohort` (patient *i* draws from ``SeedSequence(seed, (i,))``).
+
+    ``events`` fire by day; those of one day by :attr:`hemasim.events.Event.same_day_rank` (a graft or cell infusion
+    after that day's conditioning, irradiation, doses and blood losses, whatever their order in ``events``), then in
+    the order given (:func:`hemasim.events.run_events`).
     """
 
     def __init__(self, model: Model | CompiledModel, solver: Solver | None = None, events: Sequence[Event] = (),
