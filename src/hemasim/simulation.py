@@ -328,7 +328,10 @@ class Result:
         ``result.endpoints()["anc_nadir"].value`` (``.unit``: "1e9/L"), ``["days_anc_below_0p5"]`` (days), the
         nadirs' days, recovery days and the scenario's own endpoints (drug exposure, engraftment...). Each is an
         :class:`~hemasim.endpoints.EndpointValue`; a missing value is None with ``.note`` saying why (of a run
-        that kept only some observables, ``run(observe=[...])``: the endpoints that read another, "not evaluated")."""
+        that kept only some observables, ``run(observe=[...])``: the endpoints that read another, "not evaluated");
+        ``.caveat`` says what a value does not say by itself (a nadir still falling when the run ended, a recovery
+        followed by a second fall before the next chemotherapy dose), with ``.flags`` (``at_run_end``,
+        ``fell_below_again_day``) as endpoints.json writes them."""
         from hemasim.endpoints import evaluate_endpoints  # endpoints import this module
 
         if self.is_cohort:
