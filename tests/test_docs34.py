@@ -30,3 +30,17 @@ def test_on_demand_filgrastim_after_4_gy_recovers_then_falls_again_as_documented
     text = " ".join((ROOT / "docs" / "getting_started.md").read_text(encoding="utf-8").split())
     assert '("fell below 0.5 again on day 17": after 4 Gy, filgrastim 5 µg/kg on demand from day 1' in text
     assert "lifts the ANC back above 0.5 on day 14, the course stops at its 14 doses" in text
+
+
+def test_the_one_line_result_repr_is_the_documented_one():
+    """docs/getting_started.md quotes the repr of examples/marrow_depletion.yaml's result (ux34b's one-line repr)."""
+    import hemasim as hs
+
+    r = hs.run_scenario(hs.load_scenario(ROOT / "examples" / "marrow_depletion.yaml"))
+    shown = repr(r)
+    assert shown.startswith("<hemasim Result 'marrow depletion', one patient, model 'healthy_human', days 0-90 "
+                            "(181 output times), seed 0; observables: hsc_count_cells, ")
+    assert shown.endswith(", ... (22 in all); .observables (table), .units, .endpoints()>")
+    text = " ".join((ROOT / "docs" / "getting_started.md").read_text(encoding="utf-8").split())
+    assert ("`<hemasim Result 'marrow depletion', one patient, model 'healthy_human', days 0-90 (181 output times), "
+            "seed 0; observables: hsc_count_cells, ... (22 in all); .observables (table), .units, .endpoints()>`") in text
