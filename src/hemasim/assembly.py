@@ -282,7 +282,10 @@ def assemble(scenario: Scenario, covariates: Covariates | None = None, parameter
 
 def run_scenario(scenario: Scenario, solver: Solver | None = None) -> Result:
     """Build the model for the scenario's patient, apply its interventions, and simulate (with the scenario's
-    solver unless ``solver`` is given); the result's record holds the scenario."""
+    solver unless ``solver`` is given); the result's record holds the scenario. Outputs are every
+    ``scenario.output.every_days`` (1 day by default, the grid the endpoints read: a chemotherapy scenario without an
+    ``output:`` step read by :func:`~hemasim.scenario.load_scenario` is warned of it,
+    :class:`~hemasim.scenario.plausibility.OutputGridWarning`)."""
     parts = assemble(scenario)
     sim = Simulation(parts.model, solver=solver if solver is not None else scenario.solver.build(),
                      events=parts.events, seed=scenario.seed)

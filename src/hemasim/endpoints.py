@@ -139,7 +139,8 @@ NADIR_FALL = 0.01
 #: 4 Gy every patient's "platelet nadir" fell on day 21 of a 21-day run (5-95%: 21-21; uxmend34)
 AT_RUN_END = "_at_run_end"
 #: suffix of a recovery day's flag column (1/0): the count fell below the threshold again after that day (with
-#: filgrastim after 4 Gy the ANC recovered on day 14 and fell below 0.5 again on day 20; uxmend34)
+#: on-demand filgrastim after 4 Gy the ANC recovered on day 14 and fell below 0.5 again on day 17: uxmend34,
+#: docs/getting_started.md, tests/test_docs34.py)
 FELL_AGAIN = "_fell_again"
 #: which scenario field sets how long a run lasts, said wherever a read-out is cut short by its end
 RUN_LONGER = "run longer to see it (duration_days sets the run's length)"
@@ -351,8 +352,8 @@ class FirstSustainedDay(Endpoint):
         threshold again, before the next chemotherapy dose given on or after that day (``dose_days``, per patient:
         :func:`chemotherapy_dose_days`; none: up to the run's end); NaN where it stayed at or above it, or has no
         recovery day. The recovery day is the first of a few days above, not a lasting recovery: with filgrastim
-        after 4 Gy the ANC recovered on day 14 and fell below 0.5 again on day 20, after the course stopped
-        (uxmend34). The next cycle's planned nadir is no such fall: read to the run's end, 51% of a q3w docetaxel
+        after 4 Gy the ANC recovered on day 14 and fell below 0.5 again on day 17, after the on-demand course stopped
+        at its 14 doses (uxmend34; tests/test_docs34.py). The next cycle's planned nadir is no such fall: read to the run's end, 51% of a q3w docetaxel
         cohort's patients were told "no lasting recovery" for the second cycle's nadir (review34)."""
         day = np.asarray(day, dtype=np.float64)
         nxt = np.full(day.shape, np.inf)

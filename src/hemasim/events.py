@@ -63,7 +63,8 @@ def run_events(model: CompiledModel, x: np.ndarray, t0: float, until_day: float,
     """Integrate from ``t0`` to ``until_day`` through ``events`` and the events they schedule.
 
     ``integrate(x, t_from, t_to)`` advances the state (and records outputs); events are fired in day
-    order (ties in the order they were scheduled); scheduled events past ``until_day`` are dropped.
+    order, those of one day by :attr:`Event.same_day_rank` (grafts and cell infusions after the day's conditioning,
+    doses and losses), then in the order they were scheduled; scheduled events past ``until_day`` are dropped.
     Returns the final state.
     """
     queue: list[tuple[float, int, int, Event]] = []

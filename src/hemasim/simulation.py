@@ -163,6 +163,10 @@ class Simulation:
     (``stochastic_engraftment: true``), so any other run is the same whatever the seed. Patients that differ by
     chance (covariates, parameters with between-patient variability) come from a cohort and its seed:
     :func:`hemasim.cohort.run_cohort` (patient *i* draws from ``SeedSequence(seed, (i,))``).
+
+    ``events`` fire by day; those of one day by :attr:`hemasim.events.Event.same_day_rank` (a graft or cell infusion
+    after that day's conditioning, irradiation, doses and blood losses, whatever their order in ``events``), then in
+    the order given (:func:`hemasim.events.run_events`).
     """
 
     def __init__(self, model: Model | CompiledModel, solver: Solver | None = None, events: Sequence[Event] = (),
@@ -324,7 +328,10 @@ class Result:
         ``result.endpoints()["anc_nadir"].value`` (``.unit``: "1e9/L"), ``["days_anc_below_0p5"]`` (days), the
         nadirs' days, recovery days and the scenario's own endpoints (drug exposure, engraftment...). Each is an
         :class:`~hemasim.endpoints.EndpointValue`; a missing value is None with ``.note`` saying why (of a run
-        that kept only some observables, ``run(observe=[...])``: the endpoints that read another, "not evaluated")."""
+        that kept only some observables, ``run(observe=[...])``: the endpoints that read another, "not evaluated");
+        ``.caveat`` says what a value does not say by itself (a nadir still falling when the run ended, a recovery
+        followed by a second fall before the next chemotherapy dose), with ``.flags`` (``at_run_end``,
+        ``fell_below_again_day``) as endpoints.json writes them."""
         from hemasim.endpoints import evaluate_endpoints  # endpoints import this module
 
         if self.is_cohort:

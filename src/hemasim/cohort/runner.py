@@ -983,9 +983,10 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     """Simulate ``n`` virtual patients of ``scenario`` into ``out`` (see the module docstring).
 
     Complete partitions already in ``out`` (recorded in its manifest, their files' sizes and sha256 matching) are
-    skipped; others are (re)computed. ``progress``: rich bars (True; in a notebook without ipywidgets, "cohort
-    partitions: done/total" on stderr), or ``progress("cohort partitions", done, total)`` after each partition is
-    written (:func:`hemasim._progress.tracked`) and ``progress("cohort patients", done, total)`` as the patients are
+    skipped; others are (re)computed. ``progress``: rich bars, one per stage (True; in a notebook without
+    ipywidgets, both stages on one line of stderr, "cohort patients 1034/2000 · cohort partitions 1/2"), or
+    ``progress("cohort partitions", done, total)`` after each partition is written (:func:`hemasim._progress.tracked`)
+    and ``progress("cohort patients", done, total)`` as the patients are
     integrated, from inside a partition (:class:`_PatientsIntegrated`), or False: nothing. Both are called in the
     thread that called run_cohort (the integration's own thread only counts the patients). The patients' draws do not
     depend on ``partition_size``; their results only within the solver's tolerance, as a partition is integrated in
