@@ -41,7 +41,7 @@ def cohort(
     scenario: Path = typer.Argument(..., help="Scenario YAML; its `population` block says how patients differ."),
     n: int = typer.Option(..., "--n", min=1, help="Number of virtual patients."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (re-run the same command to resume)."),
-    seed: int = typer.Option(0, "--seed", min=0, help="Base seed; patient i draws from SeedSequence(seed, (i,))."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1, help="Base seed; patient i draws from SeedSequence(seed, (i,))."),
     seed_list: Path = typer.Option(None, "--seed-list", metavar="FILE",
                                    help="File with one integer seed per patient (overrides --seed)."),
     partition_size: int = typer.Option(1000, "--partition-size", min=1, help="Patients per Parquet partition."),

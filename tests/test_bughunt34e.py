@@ -1,0 +1,47 @@
+"""Faults found running the commands users run and the documents' snippets (bughunt34e): each test failed before
+its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, invoke_hemasim as hemasim
+
+
+@pytest.mark.parametrize("seed", [2**63, 2**64])
+def test_a_cohort_seed_beyond_int64_is_refused_before_anything_is_written(tmp_path: Path, seed: int):
+    """`cohort --seed` had no upper bound: 2**64 ran the patients and then ended in pyarrow's OverflowError
+    traceback (exit 1) with bands/ left in --out; a --seed-list seed and a design's seed are bounded 0 .. 2**63 - 1
+    (the seed column is int64). Now one line, exit 2, nothing written - from the command and from the library."""
+    from hemasim.cohort import CohortError, run_cohort
+    from hemasim.scenario import load_scenario
+
+    out = tmp_path / "c"
+    result = hemasim("cohort", str(EXAMPLES / "docetaxel_q3w.yaml"), "--n", "1", "--seed", str(seed),
+                     "--out", str(out), "--no-report")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("hemasim: error: --seed:") and result.stderr.count("\n") == 1
+    assert not out.exists()
+    with pytest.raises(CohortError, match=r"--seed: .* 0 to 2\*\*63 - 1"):
+        run_cohort(load_scenario(EXAMPLES / "docetaxel_q3w.yaml"), 1, out, seed=seed, progress=False, report=False)
+    assert not out.exists()
+
+
+def test_export_sbml_of_a_scenario_with_arms_is_refused_not_the_base_alone(tmp_path: Path):
+    """export-sbml exported the base scenario of a file with arms and exited 0: an arm's patient and interventions
+    (here a second arm's docetaxel) were dropped without a word. cohort, sweep and sensitivity refuse arms; so does
+    export-sbml now (exit 2, nothing written)."""
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text(encoding="utf-8"))
+    chemo = data.pop("interventions")
+    data["interventions"] = []
+    data["arms"] = [{"name": "untreated"}, {"name": "docetaxel", "interventions": chemo}]
+    scenario = tmp_path / "arms.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "arms.xml"
+    result = hemasim("export-sbml", str(scenario), "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "arms: an SBML file holds one arm" in result.stderr
+    assert not out.exists()
