@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES, invoke_hemasim as hemasim
+from tests.conftest import EXAMPLES
+from tests.conftest import invoke_hemasim as hemasim
 
 
 @pytest.mark.parametrize("seed", [2**63, 2**64])
@@ -45,3 +46,37 @@ def test_export_sbml_of_a_scenario_with_arms_is_refused_not_the_base_alone(tmp_p
     assert result.exit_code == 2, result.output
     assert "arms: an SBML file holds one arm" in result.stderr
     assert not out.exists()
+
+
+def _two_arms(tmp_path: Path, output: dict) -> Path:
+    """An untreated arm and a docetaxel arm of one 55-year-old woman (the drug in the second arm only)."""
+    data = yaml.safe_load((EXAMPLES / "docetaxel_q3w.yaml").read_text(encoding="utf-8"))
+    chemo = data.pop("interventions")
+    data.update(interventions=[], output=output, arms=[{"name": "untreated"}, {"name": "docetaxel",
+                                                                               "interventions": chemo}])
+    scenario = tmp_path / "arms.yaml"
+    scenario.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return scenario
+
+
+def test_references_of_a_scenario_with_arms_list_the_publications_of_every_arms_model(tmp_path: Path):
+    """`references --scenario` built the base scenario's model alone: a drug given in an arm was not listed (no
+    Kloft 2006 for a docetaxel arm, 30 publications as for no drug at all). It now lists the union of the arms'."""
+    result = hemasim("references", "--scenario", str(_two_arms(tmp_path, {"every_days": 0.25})))
+    assert result.exit_code == 0, result.output
+    assert "Kloft C" in result.stdout
+    assert "docetaxel_kloft2006__" in result.stdout
+
+
+def test_an_arm_of_a_scenario_that_gives_its_output_step_is_not_warned_that_it_gives_none(tmp_path: Path):
+    """`output: {every_days: 1}` at the top of a scenario is a grid the scenario gives (not warned: docs/scenarios.md),
+    but each arm was rebuilt from the base without fields at their defaults, so the docetaxel arm was warned
+    "arms.1: output.every_days: not given" by check, run and the library. `output: {}` is still warned."""
+    from hemasim.scenario import load_scenario
+    from hemasim.scenario.plausibility import OutputGridWarning
+
+    result = hemasim("check", str(_two_arms(tmp_path, {"every_days": 1})))
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr and "no warnings" in result.stdout
+    with pytest.warns(OutputGridWarning, match=r"arms\.1: output\.every_days: not given"):
+        load_scenario(_two_arms(tmp_path, {}))
