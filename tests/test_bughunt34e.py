@@ -80,3 +80,22 @@ def test_an_arm_of_a_scenario_that_gives_its_output_step_is_not_warned_that_it_g
     assert "warning" not in result.stderr and "no warnings" in result.stdout
     with pytest.warns(OutputGridWarning, match=r"arms\.1: output\.every_days: not given"):
         load_scenario(_two_arms(tmp_path, {}))
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (("--method", "local", "--trajectories", "50"), "--trajectories (read by --method morris)"),
+    (("--method", "morris", "--samples", "64"), "--samples (read by --method sobol)"),
+    (("--step", "0.05",), "--step (read by --method local): not used by --method morris"),
+])
+def test_a_design_option_the_method_does_not_read_is_refused_not_ignored(tmp_path: Path, args, named: str):
+    """`sensitivity --method local --trajectories 50` ran the local design (a step up and down per factor) and said
+    nothing of the 50; --samples under Morris and --step under Morris (the default method) likewise. As a design
+    option given beside --file is refused, one given to a method that does not read it is now one line, exit 2,
+    before anything runs."""
+    out = tmp_path / "o"
+    result = hemasim("sensitivity", str(EXAMPLES / "healthy_adult.yaml"), "--parameters", "anc_setpoint_1e9_per_L",
+                     *args, "--no-plot", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("hemasim: error: ") and named in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert not out.exists()
