@@ -99,3 +99,24 @@ def test_a_design_option_the_method_does_not_read_is_refused_not_ignored(tmp_pat
     assert result.stderr.startswith("hemasim: error: ") and named in result.stderr
     assert result.stderr.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_cohort_scheduler_timeout_without_a_scheduler_is_refused_not_ignored(tmp_path: Path):
+    """`--scheduler-timeout` waits for a Dask scheduler; without --scheduler the cohort ran on the local cores and
+    the timeout was accepted unread (the TLS files without a scheduler are refused in one line: so is this)."""
+    out = tmp_path / "c"
+    result = hemasim("cohort", str(EXAMPLES / "docetaxel_q3w.yaml"), "--n", "1", "--out", str(out),
+                     "--scheduler-timeout", "2", "--no-report")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("hemasim: error: --scheduler-timeout:") and result.stderr.count("\n") == 1
+    assert not out.exists()
+
+
+def test_run_static_report_with_no_report_is_refused_not_ignored(tmp_path: Path):
+    """`run --static-report --no-report` wrote the data files and no report, the --static-report accepted unread
+    (its help: "Lineage plots as PNG images ... instead of interactive ones", of a report not written)."""
+    out = tmp_path / "r"
+    result = hemasim("run", str(EXAMPLES / "blood_donation.yaml"), "--out", str(out), "--static-report", "--no-report")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith("hemasim: error: --static-report:") and result.stderr.count("\n") == 1
+    assert not out.exists()

@@ -38,6 +38,7 @@ def _read_seed_list(path: Path) -> list[int]:
 
 
 def cohort(
+    ctx: typer.Context,
     scenario: Path = typer.Argument(..., help="Scenario YAML; its `population` block says how patients differ."),
     n: int = typer.Option(..., "--n", min=1, help="Number of virtual patients."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (re-run the same command to resume)."),
@@ -84,6 +85,10 @@ def cohort(
            else None)
     if tls is not None and scheduler is None:
         raise fail("--tls-ca-file/--tls-cert/--tls-key are for a tls:// --scheduler")
+    if scheduler is None and getattr(ctx.get_parameter_source("scheduler_timeout"), "name", "") == "COMMANDLINE":
+        # the local cores wait for no scheduler: the timeout was accepted and unread
+        raise fail("--scheduler-timeout: for a --scheduler (a Dask cluster); without one the cohort runs on the local "
+                   "cores")
     console = Console(stderr=True)
     warning = plain_tcp_warning(scheduler) if scheduler is not None else None
     if warning:
