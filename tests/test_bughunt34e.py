@@ -120,3 +120,17 @@ def test_run_static_report_with_no_report_is_refused_not_ignored(tmp_path: Path)
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith("hemasim: error: --static-report:") and result.stderr.count("\n") == 1
     assert not out.exists()
+
+
+def test_fit_population_refuses_an_allmt_record_named_twice(tmp_path: Path):
+    """`fit-population data/allmt --patients UPN_914,UPN_914` fitted the one record as two subjects (population.json:
+    n_subjects 2, individual.csv two identical rows), the between-subject variability estimated from a patient and
+    his copy. Now one line, exit 2, before SAEM and before --out is made."""
+    from tests.conftest import ROOT
+
+    out = tmp_path / "pop"
+    result = hemasim("fit-population", str(ROOT / "data" / "allmt"), "--patients", "UPN_914,UPN_915,UPN_914",
+                     "--iterations", "10", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert "--patients: UPN_914 given more than once" in result.stderr and result.stderr.count("\n") == 1
+    assert not out.exists()
