@@ -134,3 +134,20 @@ def test_fit_population_refuses_an_allmt_record_named_twice(tmp_path: Path):
     assert result.exit_code == 2, result.output
     assert "--patients: UPN_914 given more than once" in result.stderr and result.stderr.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_parameter_set_twice_on_the_command_line_is_refused_not_the_last_kept(tmp_path: Path):
+    """`--set igg_half_life_days=25 --set igg_half_life_days=30` ran with 30 and said nothing of the 25 (a key given
+    twice in a scenario file is refused: PyYAML would keep the last silently). Now one line naming the parameter and
+    both values, exit 2 (run, check, cohort, sweep, sensitivity share the parser)."""
+    from hemasim.scenario.overrides import parse_set_options
+
+    out = tmp_path / "r"
+    result = hemasim("run", str(EXAMPLES / "blood_donation.yaml"), "--out", str(out), "--no-report",
+                     "--set", "igg_half_life_days=25", "--set", "igg_half_life_days=30")
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("hemasim: error: --set igg_half_life_days: given twice (25 and 30); give each parameter "
+                             "once\n")
+    assert not out.exists()
+    assert parse_set_options(["igg_half_life_days=25", "b_proliferation_per_day=0.02"]) == {
+        "igg_half_life_days": 25.0, "b_proliferation_per_day": 0.02}
