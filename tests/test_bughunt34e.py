@@ -151,3 +151,32 @@ def test_a_parameter_set_twice_on_the_command_line_is_refused_not_the_last_kept(
     assert not out.exists()
     assert parse_set_options(["igg_half_life_days=25", "b_proliferation_per_day=0.02"]) == {
         "igg_half_life_days": 25.0, "b_proliferation_per_day": 0.02}
+
+
+def test_a_seed_list_without_line_ends_is_refused_at_its_first_line_not_read_into_memory(tmp_path: Path):
+    """`cohort --seed-list /dev/zero` read the whole "file" before looking at a line: memory without end, and under a
+    3 GB address-space limit a MemoryError traceback (exit 1). The list is now read line by line in pieces of at
+    most MAX_SEED_LINE characters and no further than one seed past --n: one line, exit 2, nothing written. (Run in
+    a child process under that limit, so that a regression cannot take the machine's memory.)"""
+    import os
+    import resource
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+
+    out = tmp_path / "c"
+    done = subprocess.run([sys.executable, "-m", "hemasim", "cohort", str(EXAMPLES / "docetaxel_q3w.yaml"), "--n",
+                           "2", "--seed-list", "/dev/zero", "--out", str(out)], capture_output=True, text=True,
+                          timeout=120, preexec_fn=limit, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.returncode == 2, done.stderr[-500:]
+    assert done.stderr.startswith("hemasim: error: --seed-list /dev/zero:1: a line of more than")
+    assert not out.exists()
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("1\n\n2\n3\n", encoding="utf-8")
+    result = hemasim("cohort", str(EXAMPLES / "docetaxel_q3w.yaml"), "--n", "2", "--seed-list", str(seeds),
+                     "--out", str(out))
+    assert result.exit_code == 2 and "more than 2 seeds for --n 2" in result.stderr
