@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -180,3 +181,39 @@ def test_a_seed_list_without_line_ends_is_refused_at_its_first_line_not_read_int
     result = hemasim("cohort", str(EXAMPLES / "docetaxel_q3w.yaml"), "--n", "2", "--seed-list", str(seeds),
                      "--out", str(out))
     assert result.exit_code == 2 and "more than 2 seeds for --n 2" in result.stderr
+
+
+def _measurements(tmp_path: Path, data: bytes) -> Path:
+    import shutil
+
+    folder = tmp_path / "fit"
+    shutil.copytree(EXAMPLES / "fit", folder)
+    (folder / "measurements.csv").write_bytes(data)
+    return folder / "problem.yaml"
+
+
+def test_a_measurement_file_saved_by_excel_as_csv_utf8_is_read(tmp_path: Path):
+    """Excel's "CSV UTF-8" starts with a byte-order mark: the header's first name read '\\ufeffcondition', and the fit
+    was refused with "missing column 'condition'" beside a file whose first column is condition. Scenarios and other
+    YAML inputs allow the mark; so does a measurement file now, with the same measurements as without it."""
+    from hemasim.inference.problem import load_measurements
+
+    shipped = (EXAMPLES / "fit" / "measurements.csv").read_bytes()
+    problem = _measurements(tmp_path, b"\xef\xbb\xbf" + shipped)
+    with_bom = load_measurements(problem.parent / "measurements.csv")
+    without = load_measurements(EXAMPLES / "fit" / "measurements.csv")
+    for field in ("condition", "time_days", "observable", "value", "censored"):
+        np.testing.assert_array_equal(getattr(with_bom, field), getattr(without, field), err_msg=field)
+
+
+def test_a_measurement_file_not_in_utf8_is_one_line_naming_line_and_column(tmp_path: Path):
+    """A Latin-1 'µ' in a measurement CSV (a spreadsheet's default export) ended `hemasim fit` and `fit-population`
+    in a UnicodeDecodeError traceback (exit 1). Now one line naming the file, line and column, exit 2."""
+    shipped = (EXAMPLES / "fit" / "measurements.csv").read_bytes()
+    problem = _measurements(tmp_path, shipped.replace(b"7.321", b"7.321\xb5", 1))
+    out = tmp_path / "o"
+    result = hemasim("fit", str(problem), "--starts", "1", "--out", str(out))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"hemasim: error: {problem.parent / 'measurements.csv'}: line 2, column 23: byte 0xb5 is "
+                             "not UTF-8; save the measurement file as UTF-8 text\n")
+    assert not out.exists()
