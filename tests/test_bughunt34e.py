@@ -217,3 +217,25 @@ def test_a_measurement_file_not_in_utf8_is_one_line_naming_line_and_column(tmp_p
     assert result.stderr == (f"hemasim: error: {problem.parent / 'measurements.csv'}: line 2, column 23: byte 0xb5 is "
                              "not UTF-8; save the measurement file as UTF-8 text\n")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args", [("export-sbml", str(EXAMPLES / "blood_donation.yaml")), ("check", str(
+    EXAMPLES / "healthy_adult.yaml")), ("examples", "--list")])
+def test_standard_output_on_a_full_disk_is_one_line_exit_1_not_a_traceback(args):
+    """`hemasim export-sbml s.yaml > /dev/full` (its default: the SBML on standard output), `check`, `references`,
+    `drugs`, `examples --list` to a full disk ended in an OSError traceback (rich's or print's), where a write that
+    fails is one line, exit 1 (docs/reliability.md; --out's writes already were)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "hemasim", *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert done.returncode == 1, done.stderr[-800:]
+    assert done.stderr.endswith("hemasim: error: cannot write the output: No space left on device\n"), done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
