@@ -239,3 +239,21 @@ def test_standard_output_on_a_full_disk_is_one_line_exit_1_not_a_traceback(args)
     assert done.returncode == 1, done.stderr[-800:]
     assert done.stderr.endswith("hemasim: error: cannot write the output: No space left on device\n"), done.stderr
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+
+
+
+def test_a_seed_list_saved_with_a_byte_order_mark_is_read_as_the_same_seeds(tmp_path: Path):
+    """A seed list saved as Excel's "CSV UTF-8" begins with a BOM: its first line was refused as "'\\ufeff1' is not
+    an integer" (scenarios and the other inputs allow the mark). It now draws the same patients as without it."""
+    import pandas as pd
+
+    tables = []
+    for name, data in (("bom", b"\xef\xbb\xbf7\n8\n"), ("plain", b"7\n8\n")):
+        seeds = tmp_path / f"{name}.txt"
+        seeds.write_bytes(data)
+        result = hemasim("cohort", str(EXAMPLES / "cohort_marrow_depletion.yaml"), "--n", "2", "--seed-list",
+                         str(seeds), "--no-report", "--out", str(tmp_path / name))
+        assert result.exit_code == 0, result.output
+        tables.append(pd.read_parquet(tmp_path / name / "endpoints"))
+    assert list(tables[0].seed) == [7, 8]
+    pd.testing.assert_frame_equal(tables[0], tables[1])

@@ -25,7 +25,7 @@ def _read_seed_list(path: Path, n: int) -> list[int]:
     file was read first, so /dev/zero or a runaway file filled the memory and ended in a MemoryError traceback."""
     seeds: list[int] = []
     try:
-        with path.open(encoding="utf-8") as lines:
+        with path.open(encoding="utf-8-sig") as lines:  # a BOM (Excel's "CSV UTF-8") read "'\ufeff1' is not an integer"
             for number, line in enumerate(iter(lambda: lines.readline(MAX_SEED_LINE + 1), ""), start=1):
                 if len(line) > MAX_SEED_LINE:
                     raise fail(f"--seed-list {path}:{number}: a line of more than {MAX_SEED_LINE} characters; one "
