@@ -257,3 +257,20 @@ def test_a_seed_list_saved_with_a_byte_order_mark_is_read_as_the_same_seeds(tmp_
         tables.append(pd.read_parquet(tmp_path / name / "endpoints"))
     assert list(tables[0].seed) == [7, 8]
     pd.testing.assert_frame_equal(tables[0], tables[1])
+
+
+def test_an_allmt_record_not_in_utf8_is_named_by_file_line_and_column(tmp_path: Path):
+    """fit-population on a folder whose record holds a Latin-1 byte said only "'utf-8' codec can't decode byte 0xb5
+    in position 6: invalid start byte": no file (the reader's docstring: "ValueError names file, row and column").
+    Now the file, line and column, as a YAML input's."""
+    from tests.conftest import ROOT
+
+    folder = tmp_path / "records"
+    folder.mkdir()
+    shipped = (ROOT / "data" / "allmt" / "UPN_914.csv").read_bytes()
+    (folder / "UPN_914.csv").write_bytes(shipped)
+    (folder / "UPN_915.csv").write_bytes(shipped.replace(b'"Cycle"', b'"Cycle\xb5"', 1))
+    result = hemasim("fit-population", str(folder), "--iterations", "10", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"hemasim: error: {folder / 'UPN_915.csv'}: line 1, column 7: byte 0xb5 is not UTF-8; "
+                             "save the allMT record as UTF-8 text\n")
