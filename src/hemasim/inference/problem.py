@@ -373,7 +373,7 @@ def _cell(row: dict[str, str], column: str, loc: str, kind: str) -> Any:
 
 def load_measurements(path: str | Path) -> Measurements:
     """Read a measurement CSV (columns :data:`MEASUREMENT_COLUMNS`, optional ``censored``), checking every cell."""
-    from hemasim._yaml_limits import YamlInputError, _decode
+    from hemasim._yaml_limits import YamlInputError, decode_text
 
     p = Path(path)
     try:
@@ -382,7 +382,7 @@ def load_measurements(path: str | Path) -> Measurements:
         raise ProblemError(f"{p}: cannot read the measurement file ({err.strerror})") from None
     try:  # as a YAML input is read: Excel's "CSV UTF-8" BOM dropped (its header read "missing column 'condition'"),
         # a byte that is not UTF-8 named by line and column (it was a UnicodeDecodeError traceback)
-        text = _decode(data, str(p), "measurement file")
+        text = decode_text(data, str(p), "measurement file")
     except YamlInputError as err:
         raise ProblemError(str(err)) from None
     reader = csv.DictReader(text.splitlines())
