@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import yaml
 
 __all__ = ["MAX_DEPTH", "MAX_FILE_BYTES", "MAX_INT_DIGITS", "MAX_NODES", "MAX_QUOTED_CHARS", "YamlInputError",
-           "YamlLimits", "load_yaml_file", "load_yaml_text", "quoted"]
+           "YamlLimits", "decode_text", "load_yaml_file", "load_yaml_text", "quoted"]
 
 #: bytes read from one file: the largest shipped file (validation targets) is 33 kB, a scenario about 1 kB
 MAX_FILE_BYTES = 1 << 20
@@ -148,6 +148,12 @@ def _decode(data: bytes, source: str, what: str) -> str:
         line, col = _line_column(data, err.start)
         raise YamlInputError(f"{source}: line {line}, column {col}: byte 0x{data[err.start]:02x} is not UTF-8; "
                              f"save the {what} as UTF-8 text") from None
+
+
+def decode_text(data: bytes, source: str, what: str) -> str:
+    """Text input that is not YAML (a measurement CSV, an allMT record) decoded as a YAML input is: UTF-8, a BOM
+    dropped, no NUL byte; a :class:`YamlInputError` (a ValueError) names the first bad byte's line and column."""
+    return _decode(data, source, what)
 
 
 def _check_printable(text: str, source: str) -> None:

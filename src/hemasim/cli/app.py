@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
+import errno
 import io
+import os
 import re
 import sys
 
@@ -11,7 +14,7 @@ import typer
 
 from hemasim import __version__
 from hemasim._gc import freeze_for_exit, tune_for_command
-from hemasim.cli._errors import plausibility_warnings_as_lines
+from hemasim.cli._errors import EXIT_IO, plausibility_warnings_as_lines
 from hemasim.cli._help import ConventionalHelpGroup
 from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
@@ -117,5 +120,23 @@ def main() -> None:
     plain_where_unencodable()
     try:
         app()
+    except OSError as err:
+        # standard output on a full disk (`hemasim export-sbml s.yaml > /dev/full`, `references > FILE`): a
+        # traceback, where a write that fails is one line, exit 1 (docs/reliability.md; --out's writes say so)
+        if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+            raise
+        _quiet_stdout()
+        with contextlib.suppress(OSError):
+            print(f"hemasim: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
+        raise SystemExit(EXIT_IO) from None
     finally:
         freeze_for_exit()
+
+
+def _quiet_stdout() -> None:
+    """Standard output without what it could not write: the interpreter's flush at exit would fail again and print
+    an "Exception ignored" block after the error's line."""
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

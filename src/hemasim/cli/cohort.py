@@ -14,30 +14,44 @@ SCHEDULER_HELP = ("Dask scheduler address: tls://HOST:PORT (with --tls-ca-file, 
                   "at that address can run code in this process (default: all local cores).")
 
 
-def _read_seed_list(path: Path) -> list[int]:
-    """One integer seed (0 .. 2**63 - 1) per line; any other line is an error naming the file and line."""
+#: characters a --seed-list line may hold (a seed has at most 19 digits): read in pieces of this, so that a file
+#: without line ends (/dev/zero) is refused at its first line instead of read whole into memory
+MAX_SEED_LINE = 100
+
+
+def _read_seed_list(path: Path, n: int) -> list[int]:
+    """One integer seed (0 .. 2**63 - 1) per line; any other line is an error naming the file and line. Read line
+    by line, and no further than one seed past ``n`` (the count is checked against --n by run_cohort): the whole
+    file was read first, so /dev/zero or a runaway file filled the memory and ended in a MemoryError traceback."""
+    seeds: list[int] = []
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        with path.open(encoding="utf-8-sig") as lines:  # a BOM (Excel's "CSV UTF-8") read "'\ufeff1' is not an integer"
+            for number, line in enumerate(iter(lambda: lines.readline(MAX_SEED_LINE + 1), ""), start=1):
+                if len(line) > MAX_SEED_LINE:
+                    raise fail(f"--seed-list {path}:{number}: a line of more than {MAX_SEED_LINE} characters; one "
+                               "seed (an integer from 0 to 2**63 - 1) per line")
+                text = line.strip()
+                if not text:
+                    continue
+                try:
+                    value = int(text)
+                except ValueError:
+                    raise fail(f"--seed-list {path}:{number}: {text[:40]!r} is not an integer; one seed (an integer "
+                               "from 0 to 2**63 - 1) per line") from None
+                if not 0 <= value < 2**63:
+                    raise fail(f"--seed-list {path}:{number}: seed {text[:40]} is out of range; seeds are integers "
+                               "from 0 to 2**63 - 1") from None
+                seeds.append(value)
+                if len(seeds) > n:
+                    raise fail(f"--seed-list {path}: more than {n} seeds for --n {n} patients (one seed per "
+                               "patient, a line each)")
     except (OSError, UnicodeDecodeError) as err:
         raise fail(f"--seed-list {path}: cannot read ({getattr(err, 'strerror', None) or err})") from None
-    seeds = []
-    for number, line in enumerate(lines, start=1):
-        text = line.strip()
-        if not text:
-            continue
-        try:
-            value = int(text)
-        except ValueError:
-            raise fail(f"--seed-list {path}:{number}: {text[:40]!r} is not an integer; one seed (an integer from 0 "
-                       "to 2**63 - 1) per line") from None
-        if not 0 <= value < 2**63:
-            raise fail(f"--seed-list {path}:{number}: seed {text[:40]} is out of range; seeds are integers from 0 "
-                       "to 2**63 - 1") from None
-        seeds.append(value)
     return seeds
 
 
 def cohort(
+    ctx: typer.Context,
     scenario: Path = typer.Argument(..., help="Scenario YAML; its `population` block says how patients differ."),
     n: int = typer.Option(..., "--n", min=1, help="Number of virtual patients."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (re-run the same command to resume)."),
@@ -79,11 +93,15 @@ def cohort(
     if spec.arms:
         raise fail(f"{scenario}: arms: a cohort runs one arm; write each arm as its own scenario (hemasim run "
                    "compares arms of single patients)")
-    seeds = _read_seed_list(seed_list) if seed_list is not None else None
+    seeds = _read_seed_list(seed_list, n) if seed_list is not None else None
     tls = (TLSFiles(tls_ca_file, tls_cert, tls_key) if any(p is not None for p in (tls_ca_file, tls_cert, tls_key))
            else None)
     if tls is not None and scheduler is None:
         raise fail("--tls-ca-file/--tls-cert/--tls-key are for a tls:// --scheduler")
+    if scheduler is None and getattr(ctx.get_parameter_source("scheduler_timeout"), "name", "") == "COMMANDLINE":
+        # the local cores wait for no scheduler: the timeout was accepted and unread
+        raise fail("--scheduler-timeout: for a --scheduler (a Dask cluster); without one the cohort runs on the local "
+                   "cores")
     console = Console(stderr=True)
     warning = plain_tcp_warning(scheduler) if scheduler is not None else None
     if warning:

@@ -28,6 +28,8 @@ def export_sbml(
     except ScenarioError as err:
         raise fail(str(err)) from None
     warn(lines)
+    if spec.arms:  # the base scenario alone was exported, each arm's patient and interventions dropped silently
+        raise fail(f"{scenario}: arms: an SBML file holds one arm; write each arm as its own scenario")
     if out is not None:
         try:
             # a bad --out (or a file not SBML), refused before the export: bad input, as for run and cohort

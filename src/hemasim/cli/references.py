@@ -26,23 +26,32 @@ def references(
         Assumed,
         Calibrated,
         Cited,
+        Parameter,
+        ParameterSet,
         UnitConvention,
     )
     from hemasim.report.key_results import unit_text
 
     if scenario is None:
-        model = healthy_human_model(REFERENCE_ADULT)
+        models = [healthy_human_model(REFERENCE_ADULT)]
     else:
         from hemasim.assembly import build_model
         from hemasim.scenario import ScenarioError, load_scenario
+        from hemasim.scenario.arms import arm_scenarios
 
         try:
             spec, lines = loaded(lambda: load_scenario(scenario))
-            model = build_model(spec)  # with the drugs and grafts it adds
+            # every arm's model (the base alone when there are none): a drug given in an arm was left out
+            runs = [one for _, one in arm_scenarios(spec, str(scenario))] or [spec]
+            models = [build_model(one) for one in runs]  # with the drugs and grafts each adds
         except ScenarioError as err:
             raise fail(str(err)) from None
         warn(lines)
-    used = model.parameters.subset(sorted(model.used_parameter_names()))
+    by_name: dict[str, Parameter] = {}
+    for one in models:
+        for name in one.used_parameter_names():
+            by_name.setdefault(name, one.parameters[name])
+    used = ParameterSet(models[0].parameters.name, {name: by_name[name] for name in sorted(by_name)})
     console = Console(highlight=False)
     refs = used.references()
     cited = sum(1 for p in used.values() if p.references)
@@ -61,7 +70,7 @@ def references(
         from hemasim.parameters.graft_t_cells import defaults_used
 
         # a graft without cd3_per_kg takes a default of the scenario field, not a model parameter: listed apart
-        for default in defaults_used(spec.interventions):
+        for default in defaults_used([iv for one in runs for iv in one.interventions]):
             where = (literal(default.provenance.reference.citation()) if isinstance(default.provenance, Cited)
                      else "assumed: " + literal(default.provenance.describe()))
             console.print(f"graft T-cell dose ({default.source.replace('_', ' ')}, {default.donor}; no cd3_per_kg "

@@ -37,6 +37,8 @@ def run(
 ) -> None:
     """Simulate a scenario and write its time series, endpoints, run record and HTML report."""
     _fewer_blas_threads()
+    if static_report and not report:  # it was accepted and unread: no report, so no plots of either kind
+        raise fail("--static-report: sets report.html's plots, and --no-report writes no report.html; give one")
     from hemasim.assembly import run_scenario
     from hemasim.io import OUTPUT_FILES, OutputError, check_output_folder, write_run_outputs
     from hemasim.scenario import ScenarioError, load_scenario

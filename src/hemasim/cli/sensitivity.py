@@ -107,6 +107,9 @@ DESIGN_OPTIONS = ("method", "parameters", "all_assumed", "low", "high", "traject
                   "time_average")
 
 
+#: the design options that one method alone reads (typed with another: refused, as they were ignored)
+_METHOD_OF_OPTION = {"trajectories": "morris", "samples": "sobol", "step": "local"}
+
 #: how --file's help names them (they stand together, between --out and --file)
 _DESIGN_SPAN = f"--{DESIGN_OPTIONS[0]} to --{DESIGN_OPTIONS[-1].replace('_', '-')}"
 
@@ -173,6 +176,12 @@ def sensitivity(
     if given:  # one design: the file's silently replaced --parameters and the rest (harden14)
         raise fail(f"{', '.join(given)}: not used with --file, whose `sensitivity:` block sets the whole design "
                    "(factors, ranges, method, seed) and would win; give the design in the file or in options, not both")
+    unread = [f"--{name} (read by --method {used_by})" for name, used_by in _METHOD_OF_OPTION.items()
+              if file is None and method in _METHOD_OF_OPTION.values() and used_by != method
+              and getattr(ctx.get_parameter_source(name), "name", "") == "COMMANDLINE"]
+    if unread:  # `--method local --trajectories 50` ran the local design with nothing said of the 50
+        raise fail(f"{', '.join(unread)}: not used by --method {method}; leave "
+                   f"{'it' if len(unread) == 1 else 'them'} out or change --method")
     spec = load_for_analysis(scenario, set_)
     if file is not None:
         design = load_design(file, SensitivitySpec)

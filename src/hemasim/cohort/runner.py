@@ -1005,6 +1005,8 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
     if (n + partition_size - 1) // partition_size > MAX_PARTITIONS:
         raise CohortError(f"--partition-size: {partition_size:,} gives {-(-n // partition_size):,} partitions for --n "
                           f"{n:,}; at most {MAX_PARTITIONS:,} (--partition-size >= {-(-n // MAX_PARTITIONS):,})")
+    if not 0 <= seed < 2**63:  # the seed column is int64, as a --seed-list's seeds are (2**64 was a traceback)
+        raise CohortError(f"--seed: {seed} is out of range; seeds are integers from 0 to 2**63 - 1")
     if seeds is not None:
         if len(seeds) != n:
             raise CohortError(f"--seed-list: {len(seeds)} seeds for --n {n} patients (one seed per patient, a line "

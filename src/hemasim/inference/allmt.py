@@ -202,6 +202,9 @@ def write_population_fit(folder: str | Path, out_dir: str | Path, patients: Sequ
     from hemasim.pharmacology.maintenance import load_allmt_patient
 
     folder = Path(folder)
+    twice = sorted({p for p in patients or [] if list(patients or []).count(p) > 1})
+    if twice:  # each copy was fitted as a subject of its own: 2 subjects from one record, omega shrunk to fit them
+        raise ValueError(f"--patients: {', '.join(twice)} given more than once; each record is one subject")
     files = [folder / f"{p}.csv" for p in patients] if patients else sorted(folder.glob("*.csv"))
     if not files:
         raise ValueError(f"{folder}: no allMT-format CSV files")

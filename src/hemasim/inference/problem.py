@@ -373,11 +373,18 @@ def _cell(row: dict[str, str], column: str, loc: str, kind: str) -> Any:
 
 def load_measurements(path: str | Path) -> Measurements:
     """Read a measurement CSV (columns :data:`MEASUREMENT_COLUMNS`, optional ``censored``), checking every cell."""
+    from hemasim._yaml_limits import YamlInputError, decode_text
+
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = p.read_bytes()
     except OSError as err:
         raise ProblemError(f"{p}: cannot read the measurement file ({err.strerror})") from None
+    try:  # as a YAML input is read: Excel's "CSV UTF-8" BOM dropped (its header read "missing column 'condition'"),
+        # a byte that is not UTF-8 named by line and column (it was a UnicodeDecodeError traceback)
+        text = decode_text(data, str(p), "measurement file")
+    except YamlInputError as err:
+        raise ProblemError(str(err)) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
     for col in MEASUREMENT_COLUMNS:

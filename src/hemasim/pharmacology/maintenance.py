@@ -151,13 +151,16 @@ def _number(text: str, where: str, column: str) -> float:
 
 def load_allmt_patient(path: str | Path) -> MaintenanceRecord:
     """Read one allMT processed CSV (columns: see data/allmt/README.md); ValueError names file, row and column."""
+    from hemasim._yaml_limits import decode_text
+
     path = Path(path)
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise ValueError(f"{path}: missing columns {', '.join(missing)} (needs {', '.join(_REQUIRED_COLUMNS)})")
-        rows = list(reader)
+    # decoded as a YAML input is (a BOM dropped; a byte that is not UTF-8 named by file, line and column): a Latin-1
+    # byte was "'utf-8' codec can't decode byte 0xb5 in position 6", naming no file
+    reader = csv.DictReader(decode_text(path.read_bytes(), str(path), "allMT record").splitlines())
+    missing = [c for c in _REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise ValueError(f"{path}: missing columns {', '.join(missing)} (needs {', '.join(_REQUIRED_COLUMNS)})")
+    rows = list(reader)
     if len(rows) < 2:
         raise ValueError(f"{path}: needs at least two assessments")
     dates = [_parse_date(r["Dates"], f"{path} row {i + 2}") for i, r in enumerate(rows)]

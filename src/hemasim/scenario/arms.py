@@ -67,6 +67,9 @@ def arm_scenarios(scenario: Scenario, source: str = "scenario") -> list[tuple[st
         raise ScenarioError(f"{source}: arms: at most {MAX_ARMS} arms (got {len(names)})")
     base = scenario.model_dump(mode="json", exclude_defaults=True)
     base.update(name=scenario.name, patient=scenario.patient.model_dump(mode="json", exclude_defaults=True))
+    # the output fields the file gives, even at their defaults: an arm of a scenario giving `output: {every_days: 1}`
+    # was warned that it gives no output step (plausibility._output_grid reads the fields set)
+    base["output"] = scenario.output.model_dump(mode="json", exclude_unset=True)
     base["interventions"] = [iv.model_dump(mode="json") for iv in scenario.interventions]
     return [(arm.name, parse_scenario(_arm_data(base, arm), f"{source}: arms.{i}"))
             for i, arm in enumerate(scenario.arms)]

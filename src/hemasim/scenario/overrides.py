@@ -219,10 +219,13 @@ def parse_set_options(options: Iterable[str]) -> dict[str, float]:
         if not sep or not name or not value:
             raise ValueError(f"--set {text!r}: write NAME=VALUE, e.g. --set igg_half_life_days=25")
         try:
-            out[name] = float(value)
+            number = float(value)
         except ValueError:
             unit = f", in the parameter's unit ({parameter_table()[name].unit})" if name in parameter_table() else ""
             raise ValueError(f"--set {text!r}: {value!r} is not a number; write the number alone{unit}") from None
+        if name in out:  # the last one won silently, as PyYAML keeps the last of two equal keys (refused in a file)
+            raise ValueError(f"--set {name}: given twice ({out[name]:g} and {number:g}); give each parameter once")
+        out[name] = number
     try:
         return check_overrides(out, whole=False)  # merged over the file's values, then checked whole
     except ValueError as err:
