@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hemasim.clonal.report import wilson_interval
-from hemasim.validation import load_targets
+from hemasim.validation import load_targets, scenario_runs
 from hemasim.validation import predictions16 as p16
 from hemasim.validation.predictions16 import PREDICTIONS16
 from hemasim.validation.scenario_runs import cached_scenario_run
@@ -97,14 +97,14 @@ def test_the_lowest_count_reads_the_whole_run():
 def test_the_engraftment_day_is_nan_or_zero_where_the_count_never_fell(monkeypatch):
     endpoints = {"neutrophil_engraftment_day": None, "neutrophil_engraftment_day_did_not_fall": 1.0,
                  "platelet_engraftment_day": 14.0, "platelet_engraftment_day_did_not_fall": 0.0}
-    monkeypatch.setattr(p16, "endpoints_of", lambda run: endpoints)
+    monkeypatch.setattr(scenario_runs, "endpoints_of", lambda run: endpoints)
     run = lambda: _Run([1.0] * 121)  # noqa: E731 - a stand-in runner
-    assert math.isnan(p16.graft_engraftment_day(run, "neutrophil_engraftment_day", did_not_fall=math.nan))
-    assert p16.graft_engraftment_day(run, "neutrophil_engraftment_day", did_not_fall=0.0) == 0.0
-    assert p16.graft_engraftment_day(run, "platelet_engraftment_day", did_not_fall=0.0) == 14.0
+    assert math.isnan(scenario_runs.engraftment_day_after_graft(run, "neutrophil_engraftment_day", p16._RIC_GRAFT_DAY, did_not_fall=math.nan))
+    assert scenario_runs.engraftment_day_after_graft(run, "neutrophil_engraftment_day", p16._RIC_GRAFT_DAY, did_not_fall=0.0) == 0.0
+    assert scenario_runs.engraftment_day_after_graft(run, "platelet_engraftment_day", p16._RIC_GRAFT_DAY, did_not_fall=0.0) == 14.0
     # fell and never came back: the days from the graft (day 10) to the run's end, a lower bound
     endpoints["platelet_engraftment_day"] = None
-    assert p16.graft_engraftment_day(run, "platelet_engraftment_day", did_not_fall=0.0) == 110.0
+    assert scenario_runs.engraftment_day_after_graft(run, "platelet_engraftment_day", p16._RIC_GRAFT_DAY, did_not_fall=0.0) == 110.0
 
 
 @pytest.mark.slow

@@ -17,10 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from hemasim.endpoints import DID_NOT_FALL
 from hemasim.simulation import Result
 from hemasim.validation.base import OwnRun, Readout
-from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of
+from hemasim.validation.scenario_runs import cached_scenario_run, engraftment_day_after_graft
 
 _RIC = cached_scenario_run("ric_flu_bu2")  # X1-X3's runner: one simulation for both groups
 _RIC_GRAFT_DAY = 10.0
@@ -32,24 +31,13 @@ def lowest_count(run: Callable[[], Result], observable: str) -> float:
     return float(np.min(run().observable(observable)))
 
 
-def graft_engraftment_day(run: Callable[[], Result], name: str, did_not_fall: float) -> float:
-    """Days after the graft of the transplant's engraftment endpoint ``name`` (neutrophils: first of 3 days with
-    ANC >= 0.5e9/L; platelets: first of 7 days >= 20e9/L, after the fall): ``did_not_fall`` where the count never
-    fell below the threshold, the days to the run's end (a lower bound) where it did not recover."""
-    values = endpoints_of(run)
-    value = values[name]
-    if value is None and values.get(f"{name}{DID_NOT_FALL}") == 1.0:
-        return did_not_fall
-    return float(run().times[-1] - _RIC_GRAFT_DAY) if value is None else float(value)
-
-
 PREDICTIONS16: dict[str, Readout] = {
     "ric_flu_bu2_lowest_anc": OwnRun(lambda: lowest_count(_RIC, "anc_1e9_per_L")),
     "ric_flu_bu2_lowest_platelets": OwnRun(lambda: lowest_count(_RIC, "platelets_1e9_per_L")),
     # no day where the count never fell: the source's 24 days counted only the patients whose ANC fell
     "ric_flu_bu2_neutrophil_engraftment_day": OwnRun(
-        lambda: graft_engraftment_day(_RIC, "neutrophil_engraftment_day", did_not_fall=math.nan)),
+        lambda: engraftment_day_after_graft(_RIC, "neutrophil_engraftment_day", _RIC_GRAFT_DAY, did_not_fall=math.nan)),
     # the source's 0-35 days count its four patients whose platelets never fell below 20 as day 0
     "ric_flu_bu2_platelet_engraftment_day": OwnRun(
-        lambda: graft_engraftment_day(_RIC, "platelet_engraftment_day", did_not_fall=0.0)),
+        lambda: engraftment_day_after_graft(_RIC, "platelet_engraftment_day", _RIC_GRAFT_DAY, did_not_fall=0.0)),
 }

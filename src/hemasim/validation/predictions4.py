@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hemasim.endpoints import DID_NOT_FALL
 from hemasim.simulation import Result
 from hemasim.solvers import AdditiveRungeKutta, Solver
 from hemasim.validation.base import OwnRun, Readout
@@ -27,7 +26,7 @@ from hemasim.validation.chemotherapy_schedules import (
     Schedule,
     cohort_lowest_observables,
 )
-from hemasim.validation.scenario_runs import cached_scenario_run, endpoints_of
+from hemasim.validation.scenario_runs import cached_scenario_run, engraftment_day_after_graft
 
 #: patients per cohort (as chemotherapy_schedules: a binomial share on 500 patients has a Monte Carlo SD of at
 #: most 2.2 points)
@@ -134,14 +133,9 @@ _AUTO_2E6 = _autologous_run(2.0e6)
 
 
 def engraftment_day(run: Callable[[], Result], name: str, did_not_fall: float = 0.0) -> float:
-    """Days after the graft of engraftment endpoint ``name``: ``did_not_fall`` (0, or NaN where the card should show
-    the reading as not computed, E1's) when the count never fell below the threshold, the end of the run (a lower
-    bound) when it did not recover."""
-    values = endpoints_of(run)
-    value = values[name]
-    if value is None and values.get(f"{name}{DID_NOT_FALL}") == 1.0:
-        return did_not_fall
-    return float(run().times[-1] - _GRAFT_DAY) if value is None else float(value)
+    """Days after this module's graft day of engraftment endpoint ``name``
+    (:func:`~hemasim.validation.scenario_runs.engraftment_day_after_graft`)."""
+    return engraftment_day_after_graft(run, name, _GRAFT_DAY, did_not_fall)
 
 
 _ENGRAFTMENT: dict[str, Readout] = {

@@ -16,7 +16,7 @@ import numpy as np
 
 from hemasim._yaml_limits import load_yaml_text
 from hemasim.assembly import run_scenario
-from hemasim.endpoints import evaluate_endpoints
+from hemasim.endpoints import DID_NOT_FALL, evaluate_endpoints
 from hemasim.scenario import Scenario, parse_scenario
 from hemasim.simulation import Result
 
@@ -91,6 +91,19 @@ def _frozen(value: Any) -> Hashable:
 def endpoints_of(run: Callable[[], Result]) -> dict[str, float | None]:
     """Every endpoint of a (cached) run, evaluated once however many read-outs use it."""
     return {e.name: e.value for e in evaluate_endpoints(run())}
+
+
+def engraftment_day_after_graft(run: Callable[[], Result], name: str, graft_day: float,
+                                did_not_fall: float = 0.0) -> float:
+    """Days after the graft on ``graft_day`` of engraftment endpoint ``name`` (neutrophils: first of 3 days with ANC
+    >= 0.5e9/L; platelets: first of 7 days >= 20e9/L, after the fall): ``did_not_fall`` where the count never fell
+    below the threshold (0, or NaN where the card should show the reading as not computed), the days to the run's end
+    (a lower bound) where it did not recover."""
+    values = endpoints_of(run)
+    value = values[name]
+    if value is None and values.get(f"{name}{DID_NOT_FALL}") == 1.0:
+        return did_not_fall
+    return float(run().times[-1] - graft_day) if value is None else float(value)
 
 
 def value_at(result: Result, observable: str, day: float) -> float:
