@@ -171,12 +171,14 @@ def test_e1s_filgrastim_reading_that_did_not_fall_is_nan_with_why(monkeypatch: p
     import math
 
     import hemasim.validation.predictions4 as p4
-    from hemasim.validation import load_targets
+    from hemasim.endpoints import DID_NOT_FALL
+    from hemasim.validation import load_targets, scenario_runs
     from hemasim.validation.predictions15 import PREDICTIONS15
 
     fell_not = {k: v for name in ("x", "neutrophil_engraftment_day") for k, v in ((name, None),
-                                                                               (f"{name}{p4.DID_NOT_FALL}", 1.0))}
-    monkeypatch.setattr(p4, "endpoints_of", lambda run: fell_not)
+                                                                               (f"{name}{DID_NOT_FALL}", 1.0))}
+    # the engraftment day is read by scenario_runs.engraftment_day_after_graft since the lead's dedupe (session 30)
+    monkeypatch.setattr(scenario_runs, "endpoints_of", lambda run: fell_not)
     assert p4.engraftment_day(None, "x") == 0.0  # type: ignore[arg-type]
     assert math.isnan(p4.engraftment_day(None, "x", did_not_fall=math.nan))  # type: ignore[arg-type]
     reading = PREDICTIONS15["auto_child_filgrastim_day1_neutrophil_engraftment_day_7p21e6"]
