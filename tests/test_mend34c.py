@@ -23,6 +23,7 @@ def _scenario(interventions: list[dict], days: float = 30) -> object:
 
 
 # ------------------------------------------------------------------------- 1. same-time SBML events in hemasim's order
+@pytest.mark.slow  # 2.7 s each: libRoadRunner loads the exported model several times (make test runs it)
 @pytest.mark.parametrize("listing", ["graft_first", "conditioning_first"])
 def test_libroadrunner_gives_the_graft_after_the_tbi_of_its_day_on_every_load(listing: str):
     """flu_tbi_2gy's 2 Gy fall on the graft's day 4: hemasim irradiates, then infuses (Transplant.same_day_rank).
