@@ -139,12 +139,9 @@ class _TextLine:
         self._pending: str | None = None
 
     def show(self, text: str) -> None:
-        now = time.monotonic()
-        if self._last_s is not None and now - self._last_s < TEXT_EVERY_S:
-            self._pending = text
-            return
-        self._write(text)
-        self._last_s = now
+        """``text`` now, or held back until :data:`TEXT_EVERY_S` has passed since the last write."""
+        self._pending = text
+        self.flush()
 
     def flush(self) -> None:
         """The text held back, once :data:`TEXT_EVERY_S` has passed since the last write (a cohort's poll while it
