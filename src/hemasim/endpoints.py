@@ -214,10 +214,25 @@ def _short(observable: str) -> str:
     return observable.rsplit("_", 3)[0]
 
 
-@dataclass(frozen=True)
-class Nadir(Endpoint):
+class _CutShortByRunEnd(Endpoint):
+    """A nadir's (or its day's) flags and caveat: cut short where the count was still falling when the run ended."""
+
     flag_suffixes = (AT_RUN_END,)
 
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
+        return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
+
+    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
+               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
+        row = np.asarray(v, dtype=np.float64)[None, :]
+        if not (fell(row) & still_falling(row))[0]:
+            return None
+        return (f"still falling at the end of the run (day {float(times[-1]):g}): the lowest value so far, not a "
+                f"nadir; {RUN_LONGER}", (("at_run_end", True),))
+
+
+@dataclass(frozen=True)
+class Nadir(_CutShortByRunEnd):
     unit_: str
 
     @property
@@ -235,18 +250,9 @@ class Nadir(Endpoint):
     def values(self, times: np.ndarray, v: np.ndarray) -> np.ndarray:
         return v.min(axis=1)
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
-        return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
-
-    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
-               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
-        return _falling_remark(times, v)
-
 
 @dataclass(frozen=True)
-class DayOfNadir(Endpoint):
-    flag_suffixes = (AT_RUN_END,)
-
+class DayOfNadir(_CutShortByRunEnd):
     @property
     def name(self) -> str:
         return f"{_short(self.observable)}_nadir_day"
@@ -267,22 +273,6 @@ class DayOfNadir(Endpoint):
 
     def missing_reason(self, times: np.ndarray, v: np.ndarray) -> str:
         return "did not fall"
-
-    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
-        return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
-
-    def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
-               ) -> tuple[str, tuple[tuple[str, object], ...]] | None:
-        return _falling_remark(times, v)
-
-
-def _falling_remark(times: np.ndarray, v: np.ndarray) -> tuple[str, tuple[tuple[str, object], ...]] | None:
-    """A nadir's (or its day's) caveat when the count was still falling at the end of the run."""
-    row = np.asarray(v, dtype=np.float64)[None, :]
-    if not (fell(row) & still_falling(row))[0]:
-        return None
-    return (f"still falling at the end of the run (day {float(times[-1]):g}): the lowest value so far, not a nadir; "
-            f"{RUN_LONGER}", (("at_run_end", True),))
 
 
 @dataclass(frozen=True)
@@ -356,20 +346,10 @@ class FirstSustainedDay(Endpoint):
         at its 14 doses (uxmend34; tests/test_docs34.py). The next cycle's planned nadir is no such fall: read to the run's end, 51% of a q3w docetaxel
         cohort's patients were told "no lasting recovery" for the second cycle's nadir (review34)."""
         day = np.asarray(day, dtype=np.float64)
-        nxt = np.full(day.shape, np.inf)
-        for i, d in enumerate(dose_days or ()):
-            later = np.asarray(d, dtype=np.float64)
-            later = later[later >= day[i]] if not np.isnan(day[i]) else later[:0]
-            if later.size:
-                nxt[i] = later.min()
+        nxt = _next_dose_on_or_after(day, dose_days)
         below = ((np.asarray(v) < self.threshold) & (times[None, :] > day[:, None])
                  & (times[None, :] < nxt[:, None]))
         return np.where(below.any(axis=1), times[np.argmax(below, axis=1)], np.nan)
-
-    def next_dose_after(self, day: float, dose_days: DoseDays) -> float | None:
-        """One patient's first chemotherapy dose day on or after ``day`` (None: none)."""
-        later = [float(d) for d in np.asarray(dose_days[0] if dose_days else [], dtype=np.float64) if d >= day]
-        return min(later) if later else None
 
     def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
         again = self.fell_again_day(times, v, self.values(times, v), dose_days)
@@ -382,10 +362,22 @@ class FirstSustainedDay(Endpoint):
             return None
         # said neutrally: a fall before the next cycle may be the cycle's own (a second, later nadir) or a course
         # of G-CSF stopping too early (uxmend34's 4 Gy); the next cycle's own nadir is not counted
-        nxt = self.next_dose_after(value, dose_days)
-        before = f", before the next cycle (day {nxt:g})" if nxt is not None else ""
+        nxt = float(_next_dose_on_or_after(np.array([value]), dose_days)[0])
+        before = f", before the next cycle (day {nxt:g})" if np.isfinite(nxt) else ""
         return (f"fell below {self.threshold:g} again on day {again:g}{before}",
                 (("fell_below_again_day", written_value(again)),))
+
+
+def _next_dose_on_or_after(day: np.ndarray, dose_days: DoseDays) -> np.ndarray:
+    """Per patient, the first chemotherapy dose day on or after its ``day`` (``dose_days`` per patient:
+    :func:`chemotherapy_dose_days`); inf where there is none, or no day (NaN), or no dose days."""
+    nxt = np.full(day.shape, np.inf)
+    for i, d in enumerate(dose_days or ()):
+        later = np.asarray(d, dtype=np.float64)
+        later = later[later >= day[i]] if not np.isnan(day[i]) else later[:0]
+        if later.size:
+            nxt[i] = later.min()
+    return nxt
 
 
 @dataclass(frozen=True)
