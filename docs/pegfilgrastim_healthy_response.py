@@ -6,7 +6,8 @@ the ANC area under the effect curve over 0-336 h (the biosimilar studies' sampli
 the fold over baseline; with each of the two effects alone; beside Melhem 2017's own encoding (BioModels
 MODEL2211040001) of healthy subjects (kintH, stm2H) and of its patients' values (the set's), which is a model, not
 data. Last, diagnostic copies of the set (never the shipped file): both E_max scaled by one factor, and the speed-up
-acting on the precursor divisions too (as filgrastim_wang2001's). Nothing here is fitted, chosen or changed.
+acting on the precursor divisions too (as filgrastim_wang2001's), and, for the record only, what each copy does to
+the diagnosis's typical woman after TAC and TC. Nothing here is fitted, chosen or changed.
 
 The subject is Q9's healthy man (30 years, 75 kg, 178 cm; Nakov 2018's subjects' mean weight), the set given through
 DrugExposure as F2-F6 give it (the scenario route adds only the CD34+ egress, which does not touch the ANC); doses per
@@ -82,6 +83,7 @@ def scaled_set(scale: float, divisions: bool = False, keep: tuple[str, ...] = ("
     ds = diag.peg_set(keep)
     effects = []
     for e in ds.effects:
+        assert e.emax is not None  # both of the set's effects are E_max laws
         upd: dict[str, Any] = {"emax": e.emax.model_copy(update={"value": e.emax.value * scale})}
         if divisions and e.acts_on == "maturation_speed":
             upd["divisions"] = True
@@ -122,6 +124,25 @@ def log_fold_sse(t: np.ndarray, anc: np.ndarray, t_ref: np.ndarray, anc_ref: np.
     return round(float(np.sum((np.log(a) - np.log(b)) ** 2)), 2)
 
 
+def after_chemotherapy_record(variants: dict[str, DrugSet]) -> dict[str, dict[str, dict[str, float]]]:
+    """For the record, read after the decision (never used to choose): the diagnosis's typical woman after F4's TAC
+    and F2's TC with pegfilgrastim 6 mg on run day 1, each diagnostic copy of the set in place of the shipped one
+    (the diagnosis's episode: nadir, its day, continuous days below 0.5, F4's daily-count duration)."""
+    real = diag.peg_set
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    try:
+        for name, ds in variants.items():
+            def copy(keep: tuple[str, ...], _ds: DrugSet = ds) -> DrugSet:
+                return _ds  # every run of the diagnosis takes this copy, whatever effects it asks for
+
+            diag.peg_set = copy
+            out[name] = {label: diag.episode(*diag.run(chemo)[:2]) for label, chemo in (("TAC", diag.TAC),
+                                                                                         ("TC", diag.TC))}
+    finally:
+        diag.peg_set = real
+    return out
+
+
 def main() -> dict[str, Any]:
     out: dict[str, Any] = {"subject": "30-year-old 75-kg man (Q9's), DrugExposure route, 3-hourly grid"}
     shipped = load_drug_set(diag.p12.PEGFILGRASTIM_SET)
@@ -144,6 +165,7 @@ def main() -> dict[str, Any]:
     for name, ds in variants.items():
         t, a = model_course(ds, 6.0)
         out["variants_6mg"][name] = {**read_outs(t, a), "log_fold_sse_to_melhem_healthy": log_fold_sse(t, a, tm, am)}
+    out["after_chemotherapy_record"] = after_chemotherapy_record({"shipped": shipped, **variants})
     return out
 
 
