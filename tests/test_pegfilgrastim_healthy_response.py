@@ -69,5 +69,8 @@ def test_the_pages_numbers_are_what_the_script_computes(healthy: ModuleType) -> 
     for r in (shipped, melhem):
         assert f"{r['early_peak_days_0_5']:g} ({r['early_peak_day']:g})" in text
         assert f"| {r['auec_0_336h_over_baseline']:g} |" in text
+    q9 = now["q9_scenario_route"]
+    assert f"{q9['max_within_10_days']:g} at {q9['hour_of_max_within_10_days']} h" in text
+    assert f"{q9['max_within_336_h']:g}e9/L at {q9['hour_of_max_within_336_h']} h" in text
     tac = now["after_chemotherapy_record"]["both E_max x 0.25"]["TAC"]
     assert f"{tac['nadir']:g} on {tac['nadir_day']:g}; {tac['days_below_0p5']:g}; {tac['dsn_daily_counts']}" in text
