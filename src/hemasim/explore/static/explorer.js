@@ -72,6 +72,24 @@
     if (err) $("status").textContent = "not run: the scenario has a problem (below)";
   }
 
+  // a refused run's problems beside the fields they name, in the arm shown (the block above the endpoints was far
+  // from the field changed, a screen away in a long scenario: ux35's walk); the block stays, for every arm
+  function markFields(message) {
+    document.querySelectorAll("#editor .run-error").forEach(function (e) { e.remove(); });
+    if (!message || !state.arms.length) return;
+    String(message).split("\n").forEach(function (text) {
+      var m = /^arm ([^:]+): ([A-Za-z0-9_.]+): (.*)$/.exec(text), el = null;
+      if (!m || m[1] !== state.arms[state.editing].name) return;
+      for (var p = m[2]; p && !el; p = p.indexOf(".") >= 0 ? p.slice(0, p.lastIndexOf(".")) : "")
+        el = document.querySelector("#editor [data-path='" + p + "'], #editor [data-group='" + p + "']");
+      if (!el) return;
+      var line = document.createElement("p");
+      line.className = "field-error run-error"; line.textContent = m[3];
+      if (el.tagName === "FIELDSET") el.insertBefore(line, el.children[1] || null);
+      else el.closest(".field").insertAdjacentElement("afterend", line);
+    });
+  }
+
   function getPath(obj, path) {
     path.split(".").forEach(function (k) { obj = obj[k]; });
     return obj;
@@ -177,12 +195,12 @@
       if (Array.isArray(value) && !scalars) {
         value.forEach(function (item, i) {
           var fs = document.createElement("fieldset"), lg = document.createElement("legend");
-          lg.textContent = label(key) + " " + (i + 1); fs.appendChild(lg);
+          lg.textContent = label(key) + " " + (i + 1); fs.appendChild(lg); fs.setAttribute("data-group", p + "." + i);
           fields(item, p + "." + i, fs); parent.appendChild(fs);
         });
       } else if (typeof value === "object" && !scalars) {
         var fs = document.createElement("fieldset"), lg = document.createElement("legend");
-        lg.textContent = label(key); fs.appendChild(lg); fields(value, p, fs); parent.appendChild(fs);
+        lg.textContent = label(key); fs.appendChild(lg); fs.setAttribute("data-group", p); fields(value, p, fs); parent.appendChild(fs);
       } else {
         var form = FORMS[obj.kind], spec = form && form.fields.filter(function (f) { return f.name === key; })[0];
         var el = fieldRow(parent, p, value, key, key in optional, obj.kind ? described(obj.kind, key) : "", obj,
@@ -253,7 +271,7 @@
     lab.textContent = label(f.name) + (f.required ? " *" : "");
     if (f.type === "list") {
       lab.textContent = label(f.name); el = document.createElement("span"); el.className = "hint";
-      el.textContent = "none (set them once added)";
+      el.textContent = "none here (a scenario file can give them)";
     } else if (f.type === "choice" || f.type === "choices") {
       el = document.createElement("select");
       if (f.type === "choices") { el.multiple = true; el.size = Math.min(f.choices.length, 5); el.title = "hold Ctrl (⌘ on a Mac) to pick more than one"; }
@@ -403,7 +421,7 @@
     $("interventions").innerHTML = "";
     (scenario.interventions || []).forEach(function (iv, i) {
       var fs = document.createElement("fieldset"), lg = document.createElement("legend");
-      lg.textContent = label(iv.kind); fs.appendChild(lg);
+      lg.textContent = label(iv.kind); fs.appendChild(lg); fs.setAttribute("data-group", "interventions." + i);
       // an arm without one of them (docetaxel with and without pegfilgrastim): nothing could be taken out, and a
       // dose of 0 is refused (ux34c); "start again" brings it back, with the example's other values
       var rm = document.createElement("button");
@@ -478,6 +496,7 @@
   }
 
   function schedule() {
+    save();  // now, not at the run 250 ms on: an edit followed at once by a reload was lost
     clearTimeout(state.timer);
     state.timer = setTimeout(run, 250);
   }
@@ -489,13 +508,13 @@
     $("status").textContent = "running…";
     api("/api/run", {arms: state.arms}).then(function (r) { return r.json(); }).then(function (res) {
       if (seq !== state.seq) return;  // a newer run was asked for
-      showError(null);
+      showError(null); markFields(null);
       renderNotes(res.arms);
       renderEndpoints(res.arms);
       HemaPlot.renderAll($("plots"), res.plots);
       $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
         Math.round(res.elapsed_s * 1000) + " ms" + (restored ? " (your edits, kept over the reload: \"start again\" drops them)" : "");
-    }).catch(function (err) { if (seq === state.seq) showError(err); });
+    }).catch(function (err) { if (seq === state.seq) { showError(err); markFields(err.message); } });
   }
 
   // what the report says above its plots: plausibility questions, PK-only drugs, what a fitted kill rests on
