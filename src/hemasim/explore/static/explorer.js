@@ -275,7 +275,7 @@
     } else if (f.type === "choice" || f.type === "choices") {
       el = document.createElement("select");
       if (f.type === "choices") { el.multiple = true; el.size = Math.min(f.choices.length, 5); el.title = "hold Ctrl (⌘ on a Mac) to pick more than one"; }
-      else if (!f.required || f.default == null) {
+      else if (f.default == null) {  // (a field with a default shows it: "unset" would mean the same)
         var none = document.createElement("option"); none.value = ""; none.textContent = f.required ? "choose…" : "(unset)"; el.appendChild(none);
       }
       f.choices.forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; el.appendChild(o); });
