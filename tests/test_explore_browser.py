@@ -457,6 +457,13 @@ def test_a_run_s_problem_is_written_beside_its_field_and_names_and_lists_are_cho
     # start "the first cycle"
     page, log = _opened(browser, address)
     assert "docetaxel_kloft2006" in page.locator("select[data-path='interventions.0.drug_set'] option").all_inner_texts()
+    page.fill("#param-name", "gcsf")  # a part of a name: how many hold it, not silence until the whole is typed
+    from hemasim.scenario.overrides import parameter_table
+
+    holding = [n for n in parameter_table() if "gcsf" in n]
+    assert page.inner_text("#param-hint").startswith(f"{len(holding)} parameters hold")
+    page.fill("#param-name", "no_such_thing")
+    assert page.inner_text("#param-hint").startswith("no parameter holds")
     _set(page, "interventions.0.dose_mg_per_m2", "0")
     beside = page.locator("[data-path='interventions.0.dose_mg_per_m2']").locator(
         "xpath=../following-sibling::p[contains(@class, 'run-error')][1]")

@@ -647,8 +647,13 @@
       renderEditor(); run();
     });
     $("param-name").addEventListener("input", function () {
-      var p = state.parameters[$("param-name").value];
-      $("param-hint").textContent = p ? p.description + " — default " + p.value + " " + p.unit : "";
+      var typed = $("param-name").value, p = state.parameters[typed];
+      // a part of a name said nothing until the whole was typed ("gcsf": ux35's walk): say how many names hold it
+      var like = typed.length < 2 || p ? [] : Object.keys(state.parameters).filter(function (n) { return n.indexOf(typed.toLowerCase()) >= 0; });
+      $("param-hint").textContent = p ? p.description + " — default " + p.value + " " + p.unit :
+        typed.length < 2 ? "" : like.length ? like.length + (like.length > 1 ? " parameters hold" : " parameter holds") +
+          " \u201c" + typed + "\u201d: pick one from the list (" + like.slice(0, 3).join(", ") + (like.length > 3 ? ", …" : "") + ")"
+          : "no parameter holds \u201c" + typed + "\u201d (docs/parameters.md lists them)";
     });
     $("param-add").addEventListener("click", function () {
       var p = state.parameters[$("param-name").value];
