@@ -217,3 +217,78 @@ def test_the_endpoint_table_writes_units_as_the_report_does(explorer):
 
     script = (Path(hemasim.explore.__file__).parent / "static" / "explorer.js").read_text(encoding="utf-8")
     assert "escapeHtml(e.unit_text || e.unit)" in script
+
+
+def test_the_add_intervention_forms_are_every_kind_of_the_schema_with_its_fields(explorer, server):
+    # ux35: the page could remove an intervention but not add one; its forms are read from the schema (each kind the
+    # registry holds, each field's enum, default and bounds), so a kind or a value added to the schema is offered
+    from typing import get_args
+
+    from hemasim.interventions import registered_kinds
+    from hemasim.interventions.gcsf import OnDemand
+    from hemasim.interventions.transplant import TransplantSpec
+
+    forms = {f["kind"]: f for f in explorer.forms()["kinds"]}
+    assert list(forms) == list(registered_kinds())
+    for kind, spec in registered_kinds().items():  # every field of the kind but its tag is in its form
+        assert {f["name"] for f in forms[kind]["fields"]} == set(spec.model_fields) - {"kind"}, kind
+    transplant = {f["name"]: f for f in forms["transplant"]["fields"]}
+    assert transplant["source"]["choices"] == list(get_args(TransplantSpec.model_fields["source"].annotation))
+    assert transplant["source"]["required"] and "default" not in transplant["source"]
+    assert transplant["donor"]["default"] == "allogeneic" and not transplant["donor"]["required"]
+    assert transplant["cd34_per_kg"]["exclusiveMinimum"] == 0 and "per kg" in transplant["cd34_per_kg"]["description"]
+    gcsf = {f["name"]: f for f in forms["gcsf"]["fields"]}
+    on_demand = {f["name"]: f for f in gcsf["on_demand"]["fields"]}
+    assert gcsf["on_demand"]["type"] == "group" and not gcsf["on_demand"]["required"]
+    assert on_demand["until_anc_above"]["default"] == OnDemand.model_fields["until_anc_above"].default
+    assert on_demand["start_day"]["required"] and on_demand["max_doses"]["type"] == "integer"
+    groups = {f["name"]: f for f in forms["cell_depletion"]["fields"]}["groups"]
+    assert groups["type"] == "choices" and "marrow" in groups["choices"]  # a list of names: a multiple choice
+    # a drug set is a choice of the shipped sets that fit the kind (a G-CSF is no chemotherapy, and back)
+    assert "filgrastim_wang2001" in gcsf["drug_set"]["choices"]
+    assert "docetaxel_kloft2006" not in gcsf["drug_set"]["choices"]
+    chemo = {f["name"]: f for f in forms["chemotherapy"]["fields"]}
+    assert "docetaxel_kloft2006" in chemo["drug_set"]["choices"] and "filgrastim_wang2001" not in chemo["drug_set"]["choices"]
+    regimen = {f["name"]: f for f in forms["conditioning"]["fields"]}["regimen"]
+    assert "cy_tbi_12gy" in regimen["choices"]
+    assert explorer.choices()["names"]["conditioning"]["regimen"] == regimen["choices"]
+    res, body = _request(server, "GET", "/api/kinds")
+    assert res.status == 200 and json.loads(body) == explorer.forms()
+
+
+def test_an_intervention_added_is_checked_with_its_arm_and_problems_name_its_fields(explorer, server):
+    # ux35: "add G-CSF from day 5" to the docetaxel example; what the schema refuses comes back by field, with the
+    # pydantic message naming the values allowed, so the page writes it beside that field
+    arms = explorer.example("docetaxel_q3w")["arms"]
+    gcsf = {"kind": "gcsf", "drug_set": "filgrastim_wang2001", "route": "oral", "dose_ug_per_kg": 5,
+            "schedule": {"start_day": 5, "every_days": 1, "cycles": 10}}
+    answer = explorer.add_intervention({"arms": arms, "editing": 0, "intervention": gcsf})
+    assert not answer["ok"]
+    (problem,) = answer["problems"]
+    assert problem["field"] == "route" and "allowed: subcutaneous" in problem["message"]
+    answer = explorer.add_intervention({"arms": arms, "editing": 0, "intervention": {**gcsf, "route": "subcutaneous",
+                                                                                       "dose_ug_per_kg": -5}})
+    assert [p["field"] for p in answer["problems"]] == ["dose_ug_per_kg"] and "greater than 0" in answer["problems"][0]["message"]
+    bad_source = explorer.add_intervention({"arms": arms, "editing": 0, "intervention": {
+        "kind": "transplant", "day": 6, "source": "cord"}})["problems"]
+    assert bad_source[0]["field"] == "source" and "'cord_blood'" in bad_source[0]["message"]
+    whole = explorer.add_intervention({"arms": arms, "editing": 0, "intervention": {**{k: v for k, v in gcsf.items()
+                                                                                         if k != "schedule"},
+                                                                                      "route": "subcutaneous"}})
+    assert {"field": "", "message": "give exactly one of schedule or on_demand"} in whole["problems"]
+    late = explorer.add_intervention({"arms": arms, "editing": 0, "intervention": {**gcsf, "route": "subcutaneous",
+                                                                                     "schedule": {"days": [90]}}})
+    assert late["problems"][0]["field"] == "schedule.days" and "after the end" in late["problems"][0]["message"]
+    ok = explorer.add_intervention({"arms": arms, "editing": 0, "intervention": {**gcsf, "route": "subcutaneous"}})
+    assert ok["ok"] and ok["intervention"]["schedule"]["days_in_cycle"] == [0.0]  # as the schema reads it
+    arms[0]["scenario"]["interventions"].append(ok["intervention"])
+    run = explorer.run({"arms": arms})
+    delivered = {e["name"]: e["value"] for e in run["arms"][0]["endpoints"]}
+    assert delivered["filgrastim_delivered_mg"] > 0  # it runs like a loaded one
+    assert "filgrastim_wang2001" in explorer.scenario_yaml({"arms": arms})
+    res, body = _request(server, "POST", "/api/add-intervention", json.dumps(
+        {"arms": arms, "editing": 0, "intervention": {"kind": "vaccine", "day": 1, "antigen": "Flu"}}).encode())
+    answer = json.loads(body)
+    assert res.status == 200 and answer["problems"][0]["field"] == "antigen"
+    res, _ = _request(server, "POST", "/api/add-intervention", json.dumps({"arms": arms}).encode())
+    assert res.status == 400

@@ -84,6 +84,8 @@ class ExplorerHandler(BaseHTTPRequestHandler):
             self._answer(self.explorer.parameters)
         elif path == "/api/choices":
             self._answer(self.explorer.choices)
+        elif path == "/api/kinds":
+            self._answer(self.explorer.forms)
         else:
             self._json(HTTPStatus.NOT_FOUND, {"error": f"not found: {path}"})
 
@@ -102,6 +104,8 @@ class ExplorerHandler(BaseHTTPRequestHandler):
                 self._json(HTTPStatus.BAD_REQUEST, {"error": "upload: 'yaml' (text) and 'filename' expected"})
             else:
                 self._answer(lambda: self.explorer.upload(text, name))
+        elif path == "/api/add-intervention":
+            self._answer(lambda: self.explorer.add_intervention(request))
         elif path.startswith("/api/download/"):
             self._download(request, path.removeprefix("/api/download/"))
         else:

@@ -301,7 +301,45 @@ class Explorer:
                 "optional": optional_number_fields(),
                 # infusion_hours only for iv_infusion: kept after a switch to iv_bolus (or offered for a subcutaneous
                 # drug), it was refused by the server (mend34d)
-                "route_only": dict(DosedSpec.ROUTE_ONLY_FIELDS)}
+                "route_only": dict(DosedSpec.ROUTE_ONLY_FIELDS),
+                # the shipped names a drug set or regimen field takes, by kind: a choice list on the page where it
+                # was free text (a typo was refused only after a run; ux35's walk)
+                "names": shipped_names()}
+
+    def forms(self) -> dict[str, Any]:
+        """The intervention kinds the page may add, each with its fields (:func:`intervention_forms`)."""
+        return {"kinds": intervention_forms()}
+
+    def add_intervention(self, request: Any) -> dict[str, Any]:
+        """Check an intervention to be added to one arm: ``{"arms": [...], "editing": k, "intervention": {...}}``.
+
+        The arm is validated whole with the intervention appended (the schema, and the scenario's own checks: a
+        last dose after the run's end, one drug set per drug), as a run would. The answer is the intervention as the
+        schema reads it (its defaults filled in, as a loaded one is shown), or its problems, each with the field it
+        names within the intervention ("" for the whole; none for a problem elsewhere in the arm): the page writes
+        them beside the form's fields instead of in one block at the top."""
+        arms, editing, new = (request.get(k) for k in ("arms", "editing", "intervention"))
+        if not isinstance(arms, list) or not isinstance(editing, int) or not 0 <= editing < len(arms) \
+                or not isinstance(new, dict) or not isinstance(arms[editing], dict) \
+                or not isinstance(arms[editing].get("scenario"), dict):
+            raise ExploreError("add intervention: 'arms', 'editing' (an arm's index) and 'intervention' expected")
+        scenario = arms[editing]["scenario"]
+        index = len(scenario.get("interventions") or [])
+        trial = [dict(a) for a in arms]
+        trial[editing] = {**arms[editing], "scenario": {**scenario,
+                                                        "interventions": [*(scenario.get("interventions") or []), new]}}
+        try:
+            parsed = self.scenarios({"arms": trial})
+        except ExploreError as err:
+            problems = []
+            for line in str(err).splitlines():
+                match = _PROBLEM.match(line)
+                mine = match is not None and int(match.group(1)) == index
+                problems.append({"field": (match.group(2) or "") if mine else None,  # type: ignore[union-attr]
+                                 "message": match.group(3) if mine else line})  # type: ignore[union-attr]
+            return {"ok": False, "problems": problems}
+        added = parsed[editing][1].interventions[index]
+        return {"ok": True, "intervention": added.model_dump(mode="json", exclude_none=True)}
 
     def parameters(self) -> dict[str, Any]:
         """The parameter table (name, value, unit, bounds, description) for the override controls."""
@@ -314,3 +352,102 @@ class Explorer:
                                 "lower": table[n].bounds[0] if math.isfinite(table[n].bounds[0]) else None,
                                 "upper": table[n].bounds[1] if math.isfinite(table[n].bounds[1]) else None,
                                 "description": table[n].description} for n in table]}
+
+
+#: what the schema leaves as text but the explorer can offer as a list: the shipped files a path field names
+#: (a drug set of the kind, a regimen of the kind), by kind and field. The page cannot name a file (the server
+#: refuses paths), so a shipped name is all it can give; the list is read from the shipped folders
+def shipped_names() -> dict[str, dict[str, list[str]]]:
+    """kind -> field -> the shipped names the field takes (drug sets that fit the kind and can be dosed,
+    combination regimens, conditioning regimens)."""
+    from hemasim.interventions import registered_kinds
+    from hemasim.interventions.chemo_regimen import ChemoRegimenSpec
+    from hemasim.interventions.conditioning import ConditioningSpec
+    from hemasim.interventions.dosed import DosedSpec, drug_set_of
+    from hemasim.pharmacology.chemo_regimens import available_chemo_regimens
+    from hemasim.pharmacology.conditioning import available_regimens
+    from hemasim.pharmacology.drug_sets import available_drug_sets
+
+    sets = [drug_set_of(name) for name in available_drug_sets()]
+    out: dict[str, dict[str, list[str]]] = {}
+    for kind, spec in registered_kinds().items():
+        if issubclass(spec, DosedSpec):
+            fits = []
+            for ds in sets:
+                try:  # the kind's own check (a G-CSF is no chemotherapy), as a YAML file is checked
+                    spec.model_construct()._kind_fits(ds)
+                except ValueError:
+                    continue
+                if ds.pk is not None:
+                    fits.append(ds.name)
+            out[kind] = {"drug_set": fits}
+        elif issubclass(spec, ChemoRegimenSpec):
+            out[kind] = {"regimen": available_chemo_regimens()}
+        elif issubclass(spec, ConditioningSpec):
+            out[kind] = {"regimen": available_regimens()}
+    return out
+
+
+def _form_field(name: str, prop: dict[str, Any], required: bool, defs: dict[str, Any],
+                names: dict[str, list[str]]) -> dict[str, Any] | None:
+    """One field of the add-intervention form, read from the kind's JSON schema (pydantic's): its type, whether it
+    must be given, the schema's default, the values it allows (an enum; a shipped name), its bounds, its
+    description; a nested model (a schedule) is a group of such fields."""
+    branches = prop.get("anyOf", [prop])
+    real = [b for b in branches if b.get("type") != "null"]
+    optional = len(real) < len(branches) or not required
+    node = dict(real[0]) if len(real) == 1 else {}
+    if "$ref" in node:
+        node = defs[node["$ref"].rsplit("/", 1)[-1]]
+    out: dict[str, Any] = {"name": name, "required": not optional,
+                           "description": prop.get("description") or node.get("description", "")}
+    if "default" in prop and prop["default"] is not None:
+        out["default"] = prop["default"]
+    bounds = {k: node[k] for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in node}
+    kind = node.get("type")
+    if "const" in node:
+        out.update(type="choice", choices=[node["const"]])
+    elif "enum" in node:
+        out.update(type="choice", choices=list(node["enum"]))
+    elif name in names:  # (the schema's "or path of a ... file" is not for the page: it takes shipped names only)
+        out.update(type="choice", choices=names[name], description="")
+    elif kind in ("number", "integer"):
+        out.update(type=kind, **bounds)
+    elif kind == "boolean":
+        out.update(type="boolean")
+    elif kind == "string":
+        out.update(type="text", **{k: node[k] for k in ("pattern", "maxLength") if k in node})
+    elif kind == "array" and node.get("items", {}).get("type") in ("number", "integer"):
+        out.update(type="numbers", **{k: node["items"][k] for k in ("minimum", "maximum") if k in node["items"]})
+    elif kind == "array" and "enum" in node.get("items", {}):
+        out.update(type="choices", choices=list(node["items"]["enum"]))
+    elif kind == "object" and "properties" in node:
+        out.update(type="group", fields=_form_fields(node, defs, {}))
+    elif kind == "array":  # a list of models (a chemotherapy's dose rules): added after, on the intervention
+        out.update(type="list")
+    else:
+        return None
+    return out
+
+
+def _form_fields(schema: dict[str, Any], defs: dict[str, Any], names: dict[str, list[str]]) -> list[dict[str, Any]]:
+    required = set(schema.get("required", []))
+    fields = [_form_field(n, p, n in required, defs, names) for n, p in schema["properties"].items() if n != "kind"]
+    return [f for f in fields if f is not None]
+
+
+def intervention_forms() -> list[dict[str, Any]]:
+    """Each intervention kind the scenario schema allows, in the registry's order, with the fields of its form
+    (:func:`_form_field`): the page's "add intervention" lists these, so it cannot fall behind the schema."""
+    from hemasim.interventions import registered_kinds
+
+    names = shipped_names()
+    forms = []
+    for kind, spec in registered_kinds().items():
+        schema = spec.model_json_schema()
+        forms.append({"kind": kind, "description": (schema.get("description") or "").split("\n\n")[0],
+                      "fields": _form_fields(schema, schema.get("$defs", {}), names.get(kind, {}))})
+    return forms
+
+
+_PROBLEM = re.compile(r"^arm [^:]+: interventions\.(\d+)(?:\.([A-Za-z0-9_.]+))?: (.*)$")

@@ -2,7 +2,11 @@
  * Scenarios travel as JSON data and are checked by the server's scenario schema; nothing here is evaluated. */
 (function () {
   "use strict";
-  var state = {arms: [], editing: 0, parameters: {}, timer: null, seq: 0};
+  var state = {arms: [], editing: 0, parameters: {}, timer: null, seq: 0, history: []};
+  // undo: the arms as they were before each edit (a field changed, an intervention added or removed, a parameter,
+  // the duration, a second arm, another example or "start again"), newest last; only "start again" undid a
+  // removal (ux35's walk). UNDO_LEVELS edits are kept, over a reload too (with the tab's edits)
+  var UNDO_LEVELS = 50;
   // the fields edited as a choice list and the values the scenario schema allows for each (a drug's route, a dose
   // rule's action and observable, the patient's sex and genotype): read from the server's schema (/api/choices)
   // before the first scenario is shown, not copied here
@@ -14,6 +18,11 @@
   // route only, and dropped when the route leaves it (kept, the server refused the switch to iv_bolus: mend34d); a
   // value dropped comes back if the route returns, in this page's life
   var ROUTE_ONLY = {}, DROPPED = new WeakMap();
+  // the shipped names a drug set or regimen field takes, by kind (/api/choices): a choice list, not free text
+  var NAMES = {};
+  // each intervention kind the schema allows, with its fields (/api/kinds): the "add intervention" forms, and the
+  // schema's descriptions of the fields a scenario sets (a graft's cd34_per_kg said no unit: ux35's walk)
+  var FORMS = {};
   // fields that act only beside another's value are left out otherwise (a delay rule's reduce_by_fraction read as a
   // reduction, a schedule of listed days showed days_in_cycle, which it ignores: firsthour27); the data keep them
   var APPLIES = {
@@ -29,11 +38,24 @@
     every_days: "days from one cycle's start to the next",
     start_day: "the run's day the first cycle starts (the run starts on day 0)",
     days: "the run's days a dose is given",
+    day: "the run's day it is given (the run starts on day 0)",
     below: "the threshold, ×10⁹/L, checked on each cycle's planned first day",
     delay_days: "days the cycle waits before the count is checked again",
     max_delays: "times a cycle is delayed at most; then it is given",
     reduce_by_fraction: "share taken off this and every later dose (0.25: 25% less)"
   };
+  // a start_day outside a schedule (a conditioning's, a regimen's) starts no cycle: it read "the run's day the first
+  // cycle starts" there (ux35's walk)
+  function hintFor(key, obj) {
+    if (key === "start_day" && !("every_days" in obj || "cycles" in obj || "days" in obj))
+      return "the run's day it starts (the run starts on day 0)";
+    return HINTS[key];
+  }
+  // the schema's description of a kind's field (its unit, where the name does not say it), without rST marks
+  function described(kind, key) {
+    var form = FORMS[kind], f = form && form.fields.filter(function (x) { return x.name === key; })[0];
+    return f && f.description ? f.description.replace(/``/g, "") : "";
+  }
   var $ = function (id) { return document.getElementById(id); };
 
   function api(path, body) {
@@ -48,6 +70,24 @@
     $("error").hidden = !err;
     $("error").textContent = err ? String(err.message || err) : "";
     if (err) $("status").textContent = "not run: the scenario has a problem (below)";
+  }
+
+  // a refused run's problems beside the fields they name, in the arm shown (the block above the endpoints was far
+  // from the field changed, a screen away in a long scenario: ux35's walk); the block stays, for every arm
+  function markFields(message) {
+    document.querySelectorAll("#editor .run-error").forEach(function (e) { e.remove(); });
+    if (!message || !state.arms.length) return;
+    String(message).split("\n").forEach(function (text) {
+      var m = /^arm ([^:]+): ([A-Za-z0-9_.]+): (.*)$/.exec(text), el = null;
+      if (!m || m[1] !== state.arms[state.editing].name) return;
+      for (var p = m[2]; p && !el; p = p.indexOf(".") >= 0 ? p.slice(0, p.lastIndexOf(".")) : "")
+        el = document.querySelector("#editor [data-path='" + p + "'], #editor [data-group='" + p + "']");
+      if (!el) return;
+      var line = document.createElement("p");
+      line.className = "field-error run-error"; line.textContent = m[3];
+      if (el.tagName === "FIELDSET") el.insertBefore(line, el.children[1] || null);
+      else el.closest(".field").insertAdjacentElement("afterend", line);
+    });
   }
 
   function getPath(obj, path) {
@@ -78,11 +118,18 @@
 
   function label(key) { return key.replace(/_/g, " "); }
 
-  function input(path, value, key, optional) {
+  function input(path, value, key, optional, choices) {
     var el, numeric = typeof value === "number" || (optional && value == null);
-    if (CHOICES[key]) {
+    var strings = Array.isArray(value) && value.length && value.every(function (v) { return typeof v === "string"; });
+    choices = choices || CHOICES[key];
+    if (choices && strings) {  // a list of names (a depletion's groups): it was drawn letter by letter (ux35's walk)
+      el = document.createElement("select"); el.multiple = true; el.size = Math.min(choices.length, 5);
+      choices.forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; o.selected = value.indexOf(c) >= 0; el.appendChild(o); });
+      el.title = "hold Ctrl (⌘ on a Mac) to pick more than one";
+    } else if (choices) {
       el = document.createElement("select");
-      CHOICES[key].forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; el.appendChild(o); });
+      // a value the list lacks (a drug set a file names by path, given on the command line) stays offered
+      choices.concat(choices.indexOf(value) < 0 ? [value] : []).forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; el.appendChild(o); });
       el.value = value;
     } else if (typeof value === "boolean") {
       el = document.createElement("input"); el.type = "checkbox"; el.checked = value;
@@ -98,22 +145,25 @@
     el.addEventListener("change", function () {
       var v, kept = getPath(state.arms[state.editing].scenario, path);
       if (optional && el.value === "" && !el.validity.badInput) {  // emptied: unset, the schema's default
+        remember();
         deletePath(state.arms[state.editing].scenario, path);
         schedule();
         return;
       }
-      if (el.type === "checkbox") v = el.checked;
+      if (el.multiple) v = Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+      else if (el.type === "checkbox") v = el.checked;
       else if (numeric) v = el.value === "" ? NaN : Number(el.value);
-      else if (Array.isArray(value)) v = el.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean).map(Number);
+      else if (Array.isArray(value) && !strings) v = el.value.split(",").map(function (s) { return s.trim(); }).filter(Boolean).map(Number);
       else v = el.value;
       // text in a number field reads as "" (the browser drops it): the field went blank and the results stayed
       // those of the old value, without a word (ux34c); say so and show the value the results are of again
-      if ((typeof v === "number" && !isFinite(v)) || (Array.isArray(v) && (!v.length || v.some(function (x) { return !isFinite(x); })))) {
+      if ((typeof v === "number" && !isFinite(v)) || (Array.isArray(v) && !strings && (!v.length || v.some(function (x) { return !isFinite(x); })))) {
         el.value = Array.isArray(kept) ? kept.join(", ") : kept == null ? "" : kept;
         notRun(armName() + path + ": " + (Array.isArray(value) ? "numbers separated by commas" : "a number") +
           " is needed; it stays " + (el.value === "" ? "unset" : el.value));
         return;
       }
+      remember();
       setPath(state.arms[state.editing].scenario, path, v);
       schedule();
     });
@@ -121,11 +171,11 @@
   }
 
   // one labelled control; an unset optional field shows the schema's description under it
-  function fieldRow(parent, p, value, key, optional, description) {
-    var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key, optional);
+  function fieldRow(parent, p, value, key, optional, description, obj, choices) {
+    var row = document.createElement("div"), lab = document.createElement("label"), el = input(p, value, key, optional, choices);
     row.className = "field"; lab.textContent = label(key); el.id = "f-" + p.replace(/\./g, "-");
     lab.htmlFor = el.id; row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
-    var hint = HINTS[key] || (value == null ? description : "");
+    var hint = hintFor(key, obj || {}) || description || "";
     if (hint) {
       var line = document.createElement("p");
       line.className = "hint field-hint"; line.textContent = hint;
@@ -135,23 +185,26 @@
   }
 
   function fields(obj, path, parent) {
-    var optional = OPTIONAL[obj.kind] || {};
+    var optional = OPTIONAL[obj.kind] || {}, names = NAMES[obj.kind] || {};
     Object.keys(obj).forEach(function (key) {
       var value = obj[key], p = path ? path + "." + key : key;
       if (key === "kind" || value === null || (Array.isArray(value) && !value.length)) return;
       if (APPLIES[key] && !APPLIES[key](obj)) return;
-      var scalars = Array.isArray(value) && value.every(function (v) { return typeof v === "number"; });
+      var scalars = Array.isArray(value) && (value.every(function (v) { return typeof v === "number"; }) ||
+                                              value.every(function (v) { return typeof v === "string"; }));
       if (Array.isArray(value) && !scalars) {
         value.forEach(function (item, i) {
           var fs = document.createElement("fieldset"), lg = document.createElement("legend");
-          lg.textContent = label(key) + " " + (i + 1); fs.appendChild(lg);
+          lg.textContent = label(key) + " " + (i + 1); fs.appendChild(lg); fs.setAttribute("data-group", p + "." + i);
           fields(item, p + "." + i, fs); parent.appendChild(fs);
         });
       } else if (typeof value === "object" && !scalars) {
         var fs = document.createElement("fieldset"), lg = document.createElement("legend");
-        lg.textContent = label(key); fs.appendChild(lg); fields(value, p, fs); parent.appendChild(fs);
+        lg.textContent = label(key); fs.appendChild(lg); fs.setAttribute("data-group", p); fields(value, p, fs); parent.appendChild(fs);
       } else {
-        var el = fieldRow(parent, p, value, key, key in optional);
+        var form = FORMS[obj.kind], spec = form && form.fields.filter(function (f) { return f.name === key; })[0];
+        var el = fieldRow(parent, p, value, key, key in optional, obj.kind ? described(obj.kind, key) : "", obj,
+                          names[key] || (spec && spec.type === "choices" ? spec.choices : undefined));
         // a rule's other fields follow its action
         if (key === "action") el.addEventListener("change", function () { renderEditor(); });
         // (after input()'s own listener has set the route; the run it asked for waits 250 ms and reads obj then)
@@ -166,7 +219,7 @@
       more.className = "optional"; sum.textContent = "other fields (unset: " + unset.map(label).join(", ") + ")";
       more.appendChild(sum);
       unset.forEach(function (key) {
-        fieldRow(more, path ? path + "." + key : key, null, key, true, optional[key]);
+        fieldRow(more, path ? path + "." + key : key, null, key, true, optional[key], obj);
       });
       parent.appendChild(more);
     }
@@ -182,6 +235,154 @@
     DROPPED.set(obj, kept);
   }
 
+  // ---- add an intervention: a form per kind, drawn from the schema (/api/kinds), checked by the server ----
+  function offerKinds(kinds) {
+    var sel = $("add-kind");
+    kinds.forEach(function (k) {
+      FORMS[k.kind] = k;
+      var o = document.createElement("option"); o.value = k.kind; o.textContent = label(k.kind);
+      o.title = k.description.replace(/``/g, ""); sel.appendChild(o);
+    });
+  }
+
+  // the bounds the schema gives a number, as a hint ("> 0 and ≤ 20000")
+  function bounds(f) {
+    var b = [];
+    if (f.exclusiveMinimum != null) b.push("> " + f.exclusiveMinimum);
+    if (f.minimum != null) b.push("≥ " + f.minimum);
+    if (f.exclusiveMaximum != null) b.push("< " + f.exclusiveMaximum);
+    if (f.maximum != null) b.push("≤ " + f.maximum);
+    return b.join(" and ");
+  }
+
+  function addField(parent, f, path) {
+    var p = path ? path + "." + f.name : f.name, id = "add-" + p.replace(/\./g, "-");
+    if (f.type === "group") {
+      var fs = document.createElement("fieldset"), lg = document.createElement("legend");
+      lg.textContent = label(f.name) + (f.required ? "" : " (optional)"); fs.appendChild(lg);
+      fs.setAttribute("data-add-group", p);
+      if (f.description) { var d = document.createElement("p"); d.className = "hint field-hint"; d.textContent = f.description.replace(/``/g, "").replace(/\s+/g, " "); fs.appendChild(d); }
+      f.fields.forEach(function (g) { addField(fs, g, p); });
+      fs.appendChild(errorLine(p)); parent.appendChild(fs);
+      return;
+    }
+    var row = document.createElement("div"), lab = document.createElement("label"), el;
+    row.className = "field";
+    lab.textContent = label(f.name) + (f.required ? " *" : "");
+    if (f.type === "list") {
+      lab.textContent = label(f.name); el = document.createElement("span"); el.className = "hint";
+      el.textContent = "none here (a scenario file can give them)";
+    } else if (f.type === "choice" || f.type === "choices") {
+      el = document.createElement("select");
+      if (f.type === "choices") { el.multiple = true; el.size = Math.min(f.choices.length, 5); el.title = "hold Ctrl (⌘ on a Mac) to pick more than one"; }
+      else if (f.default == null) {  // (a field with a default shows it: "unset" would mean the same)
+        var none = document.createElement("option"); none.value = ""; none.textContent = f.required ? "choose…" : "(unset)"; el.appendChild(none);
+      }
+      f.choices.forEach(function (c) { var o = document.createElement("option"); o.value = o.textContent = c; el.appendChild(o); });
+      el.value = f.default != null ? f.default : "";
+    } else if (f.type === "boolean") {
+      el = document.createElement("input"); el.type = "checkbox"; el.checked = !!f.default;
+    } else if (f.type === "number" || f.type === "integer") {
+      el = document.createElement("input"); el.type = "number"; el.step = f.type === "integer" ? "1" : "any";
+      el.value = f.default != null ? f.default : ""; el.placeholder = f.required ? "required" : "unset";
+    } else if (f.type === "numbers") {
+      el = document.createElement("input"); el.placeholder = "numbers separated by commas";
+    } else {
+      el = document.createElement("input"); el.value = f.default != null ? f.default : "";
+      if (f.pattern) el.title = "lower-case letters, digits and _ (" + f.pattern + ")";
+    }
+    el.id = id; lab.htmlFor = id;
+    el.setAttribute("data-add-path", p); el.setAttribute("data-add-type", f.type);
+    row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
+    var hint = [path ? HINTS[f.name] : hintFor(f.name, {}), f.description ? f.description.replace(/``/g, "") : "", bounds(f)].filter(Boolean).join("; ");
+    if (hint) { var line = document.createElement("p"); line.className = "hint field-hint"; line.textContent = hint; parent.appendChild(line); }
+    parent.appendChild(errorLine(p));
+  }
+
+  function errorLine(p) {
+    var e = document.createElement("p"); e.className = "field-error"; e.hidden = true; e.setAttribute("data-error-for", p);
+    return e;
+  }
+
+  function addTarget() { return "add to " + (state.arms.length > 1 ? "arm " + state.arms[state.editing].name : "the scenario"); }
+
+  function renderAddForm() {
+    var box = $("add-form"), kind = $("add-kind").value, form = FORMS[kind];
+    box.innerHTML = ""; box.hidden = !form;
+    if (!form) return;
+    var intro = document.createElement("p"); intro.className = "hint";
+    intro.textContent = form.description.replace(/``/g, "") + " (* must be given; the rest have the defaults shown or stay unset)";
+    box.appendChild(intro);
+    box.appendChild(errorLine(""));
+    form.fields.forEach(function (f) { addField(box, f, ""); });
+    var go = document.createElement("button"); go.type = "button"; go.id = "add-submit";
+    go.textContent = addTarget();
+    go.addEventListener("click", submitAdd);
+    var cancel = document.createElement("button"); cancel.type = "button"; cancel.textContent = "cancel";
+    cancel.addEventListener("click", function () { $("add-kind").value = ""; renderAddForm(); });
+    box.appendChild(go); box.appendChild(cancel);
+  }
+
+  // the form's values as the schema's data: an unset field (empty) is left out, for the schema's default; an
+  // optional group (a G-CSF's schedule or on_demand) is left out when none of its fields is given but defaults;
+  // a number field holding text is a problem of its own, said beside it
+  function collect(fields, path, problems) {
+    var out = {}, given = false;
+    fields.forEach(function (f) {
+      var p = path ? path + "." + f.name : f.name, v;
+      if (f.type === "group") {
+        var sub = collect(f.fields, p, problems);
+        if (sub.given || f.required) out[f.name] = sub.data;
+        return;
+      }
+      if (f.type === "list") return;
+      var el = document.querySelector("[data-add-path='" + p + "']");
+      if (f.type === "choices") v = Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
+      else if (f.type === "boolean") v = el.checked;
+      else if (f.type === "number" || f.type === "integer") {
+        if (el.validity.badInput) { problems.push({field: p, message: "a number is needed"}); return; }
+        v = el.value === "" ? undefined : Number(el.value);
+      } else if (f.type === "numbers") {
+        var parts = el.value.split(",").map(function (x) { return x.trim(); }).filter(Boolean);
+        if (parts.some(function (x) { return !isFinite(Number(x)); })) { problems.push({field: p, message: "numbers separated by commas are needed"}); return; }
+        v = parts.length ? parts.map(Number) : undefined;
+      } else v = el.value === "" ? undefined : el.value;
+      if (v === undefined || (Array.isArray(v) && !v.length && !f.required)) return;
+      out[f.name] = v;
+      if (f.default === undefined || JSON.stringify(f.default) !== JSON.stringify(v)) given = true;
+    });
+    return {data: out, given: given};
+  }
+
+  function showAddProblems(problems) {
+    document.querySelectorAll("#add-form .field-error").forEach(function (e) { e.hidden = true; e.textContent = ""; });
+    problems.forEach(function (pr) {
+      // beside the field named, or its group, or (a problem of the whole, or elsewhere in the arm) at the top
+      var slot = null, p = pr.field == null ? null : pr.field;
+      while (p !== null && !(slot = document.querySelector("#add-form [data-error-for='" + p + "']")))
+        p = p.indexOf(".") >= 0 ? p.slice(0, p.lastIndexOf(".")) : p === "" ? null : "";
+      slot = slot || document.querySelector("#add-form [data-error-for='']");
+      slot.hidden = false;
+      slot.textContent = (slot.textContent ? slot.textContent + "\n" : "") + pr.message;
+    });
+  }
+
+  function submitAdd() {
+    var form = FORMS[$("add-kind").value], problems = [];
+    if (!form) return;
+    var data = collect(form.fields, "", problems).data;
+    if (problems.length) { showAddProblems(problems); return; }
+    var intervention = Object.assign({kind: form.kind}, data), editing = state.editing;
+    api("/api/add-intervention", {arms: state.arms, editing: editing, intervention: intervention})
+      .then(function (r) { return r.json(); }).then(function (res) {
+        if (!res.ok) { showAddProblems(res.problems); return; }
+        remember();
+        var scenario = state.arms[editing].scenario;
+        (scenario.interventions = scenario.interventions || []).push(res.intervention);
+        $("add-kind").value = ""; renderAddForm(); renderEditor(); run();
+      }).catch(showError);
+  }
+
   function renderTabs() {
     var tabs = $("arm-tabs"); tabs.innerHTML = "";
     if (state.arms.length < 2) return;
@@ -189,7 +390,7 @@
       var b = document.createElement("button");
       b.type = "button"; b.id = "arm-tab-" + k; b.textContent = "arm " + arm.name;
       b.className = k === state.editing ? "active" : "";
-      b.addEventListener("click", function () { state.editing = k; renderEditor(); });
+      b.addEventListener("click", function () { state.editing = k; renderEditor(); save(); });
       tabs.appendChild(b);
     });
   }
@@ -206,7 +407,7 @@
       el.id = "param-" + name;
       var rm = document.createElement("button");
       rm.type = "button"; rm.className = "remove"; rm.textContent = "remove";
-      rm.addEventListener("click", function () { delete params[name]; renderEditor(); schedule(); });
+      rm.addEventListener("click", function () { remember(); delete params[name]; renderEditor(); schedule(); });
       lab.appendChild(rm); row.appendChild(lab); row.appendChild(el); box.appendChild(row);
     });
     if (!Object.keys(params).length) box.innerHTML = "<p class='hint'>none changed: the cited values</p>";
@@ -220,19 +421,21 @@
     $("interventions").innerHTML = "";
     (scenario.interventions || []).forEach(function (iv, i) {
       var fs = document.createElement("fieldset"), lg = document.createElement("legend");
-      lg.textContent = label(iv.kind); fs.appendChild(lg);
+      lg.textContent = label(iv.kind); fs.appendChild(lg); fs.setAttribute("data-group", "interventions." + i);
       // an arm without one of them (docetaxel with and without pegfilgrastim): nothing could be taken out, and a
       // dose of 0 is refused (ux34c); "start again" brings it back, with the example's other values
       var rm = document.createElement("button");
       rm.type = "button"; rm.className = "remove"; rm.textContent = "remove"; rm.id = "remove-intervention-" + i;
       rm.title = "take this intervention out of " + (state.arms.length > 1 ? "arm " + state.arms[state.editing].name : "the scenario");
-      rm.addEventListener("click", function () { scenario.interventions.splice(i, 1); renderEditor(); schedule(); });
+      rm.addEventListener("click", function () { remember(); scenario.interventions.splice(i, 1); renderEditor(); schedule(); });
       lg.appendChild(rm);
       fields(iv, "interventions." + i, fs); $("interventions").appendChild(fs);
     });
     if (!(scenario.interventions || []).length) $("interventions").innerHTML = "<p class='hint'>none</p>";
     renderParameters(scenario);
     $("duration").value = scenario.duration_days;
+    renderUndo();
+    if ($("add-submit")) $("add-submit").textContent = addTarget();
   }
 
   // the arms as edited, kept in this tab's session storage: a reload showed the first example again and every edit
@@ -241,9 +444,34 @@
   function save() {
     try {
       sessionStorage.setItem(SAVED, JSON.stringify({session: state.session, example: $("example").value,
-                                                    arms: state.arms, editing: state.editing, upload: state.upload}));
+                                                    arms: state.arms, editing: state.editing, upload: state.upload,
+                                                    history: state.history}));
     }
     catch (e) { /* storage off or full: a reload starts afresh */ }
+  }
+  // the state an edit is about to change, kept for "undo"
+  function snapshot() {
+    return JSON.stringify({arms: state.arms, editing: state.editing, example: $("example").value});
+  }
+  function remember(before) {
+    if (!state.arms.length) return;  // (the first scenario shown: nothing to go back to)
+    state.history.push(before || snapshot());
+    if (state.history.length > UNDO_LEVELS) state.history.shift();
+    renderUndo();
+  }
+  function renderUndo() {
+    var n = state.history.length;
+    $("undo").disabled = !n;
+    $("undo").title = n ? "undo the last edit (" + n + (n > 1 ? " edits" : " edit") + " can be undone, up to " +
+      UNDO_LEVELS + "; Ctrl+Z outside a field)" : "nothing to undo";
+  }
+  function undo() {
+    if (!state.history.length) return;
+    var last = JSON.parse(state.history.pop());
+    if (Array.prototype.some.call($("example").options, function (o) { return o.value === last.example; }))
+      $("example").value = last.example;
+    clearTimeout(state.timer);
+    loadArms({arms: last.arms}, last.editing);
   }
   function savedState() {
     try { return JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch (e) { return null; }
@@ -261,12 +489,14 @@
   }
 
   function loadArms(data, editing) {
+    state.shown = $("example").value;
     state.arms = data.arms; state.editing = editing && editing < data.arms.length ? editing : 0;
     $("compare").checked = state.arms.length > 1;
-    renderEditor(); run();
+    renderEditor(); renderAddForm(); run();
   }
 
   function schedule() {
+    save();  // now, not at the run 250 ms on: an edit followed at once by a reload was lost
     clearTimeout(state.timer);
     state.timer = setTimeout(run, 250);
   }
@@ -278,13 +508,13 @@
     $("status").textContent = "running…";
     api("/api/run", {arms: state.arms}).then(function (r) { return r.json(); }).then(function (res) {
       if (seq !== state.seq) return;  // a newer run was asked for
-      showError(null);
+      showError(null); markFields(null);
       renderNotes(res.arms);
       renderEndpoints(res.arms);
       HemaPlot.renderAll($("plots"), res.plots);
       $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
         Math.round(res.elapsed_s * 1000) + " ms" + (restored ? " (your edits, kept over the reload: \"start again\" drops them)" : "");
-    }).catch(function (err) { if (seq === state.seq) showError(err); });
+    }).catch(function (err) { if (seq === state.seq) { showError(err); markFields(err.message); } });
   }
 
   // what the report says above its plots: plausibility questions, PK-only drugs, what a fitted kill rests on
@@ -347,7 +577,10 @@
       });
     });
     api("/api/choices").then(function (r) { return r.json(); }).then(function (res) {
-      CHOICES = res.choices; OPTIONAL = res.optional || {}; ROUTE_ONLY = res.route_only || {};
+      CHOICES = res.choices; OPTIONAL = res.optional || {}; ROUTE_ONLY = res.route_only || {}; NAMES = res.names || {};
+      return api("/api/kinds");
+    }).then(function (r) { return r.json(); }).then(function (res) {
+      offerKinds(res.kinds);
       return api("/api/examples");
     }).then(function (r) { return r.json(); }).then(function (res) {
       var sel = $("example"); sel.innerHTML = "";
@@ -362,6 +595,7 @@
       var known = Array.prototype.some.call(sel.options, function (o) { return saved && o.value === saved.example; });
       if (known && saved.session === res.session && Array.isArray(saved.arms) && saved.arms.length) {
         sel.value = saved.example; state.restored = true;
+        state.history = Array.isArray(saved.history) ? saved.history.filter(function (h) { return typeof h === "string"; }) : [];
         try { loadArms({arms: saved.arms}, saved.editing); return; }
         catch (e) { state.restored = false; try { sessionStorage.removeItem(SAVED); } catch (e2) { /* off */ } }
       }
@@ -369,13 +603,23 @@
       sel.value = first;
       if (first) pick(first);
     }).catch(showError);
-    $("example").addEventListener("change", function () { pick($("example").value); });
-    $("reset").addEventListener("click", function () { if ($("example").value) pick($("example").value); });
+    // another example, or "start again": undoable like an edit (a "start again" dropped every edit for good)
+    $("example").addEventListener("change", function () { pick($("example").value, state.shown); });
+    $("reset").addEventListener("click", function () { if ($("example").value) pick($("example").value, $("example").value); });
+    $("undo").addEventListener("click", undo);
+    document.addEventListener("keydown", function (ev) {
+      // Ctrl+Z in a field is the field's own undo of its text; elsewhere it undoes the last edit
+      var t = ev.target && ev.target.tagName;
+      if ((ev.ctrlKey || ev.metaKey) && !ev.shiftKey && (ev.key === "z" || ev.key === "Z") &&
+          t !== "INPUT" && t !== "SELECT" && t !== "TEXTAREA") { ev.preventDefault(); undo(); }
+    });
+    $("add-kind").addEventListener("change", function () { renderAddForm(); });
     $("upload").addEventListener("change", function () {
       var file = $("upload").files[0];
       if (!file) return;
       file.text().then(function (text) { return api("/api/upload", {yaml: text, filename: file.name}); })
         .then(function (r) { return r.json(); }).then(function (data) {
+          remember();
           offerUpload({source: data.source, arms: JSON.parse(JSON.stringify(data.arms))});
           loadArms(data);
         }).catch(showError);
@@ -387,10 +631,12 @@
         notRun("duration_days: a number of days above 0 is needed; it stays " + $("duration").value);
         return;
       }
+      remember();
       state.arms.forEach(function (a) { a.scenario.duration_days = d; });
       schedule();
     });
     $("compare").addEventListener("change", function () {
+      remember(JSON.stringify({arms: state.arms, editing: state.editing, example: $("example").value}));
       if ($("compare").checked && state.arms.length < 2) {
         state.arms.push({name: "B", scenario: JSON.parse(JSON.stringify(state.arms[0].scenario))});
         if (state.arms[0].name === "B") state.arms[0].name = "A";
@@ -401,25 +647,36 @@
       renderEditor(); run();
     });
     $("param-name").addEventListener("input", function () {
-      var p = state.parameters[$("param-name").value];
-      $("param-hint").textContent = p ? p.description + " — default " + p.value + " " + p.unit : "";
+      var typed = $("param-name").value, p = state.parameters[typed];
+      // a part of a name said nothing until the whole was typed ("gcsf": ux35's walk): say how many names hold it
+      var like = typed.length < 2 || p ? [] : Object.keys(state.parameters).filter(function (n) { return n.indexOf(typed.toLowerCase()) >= 0; });
+      $("param-hint").textContent = p ? p.description + " — default " + p.value + " " + p.unit :
+        typed.length < 2 ? "" : like.length ? like.length + (like.length > 1 ? " parameters hold" : " parameter holds") +
+          " \u201c" + typed + "\u201d: pick one from the list (" + like.slice(0, 3).join(", ") + (like.length > 3 ? ", …" : "") + ")"
+          : "no parameter holds \u201c" + typed + "\u201d (docs/parameters.md lists them)";
     });
     $("param-add").addEventListener("click", function () {
       var p = state.parameters[$("param-name").value];
       if (!p) { showError("parameter " + JSON.stringify($("param-name").value) + ": not in the parameter table"); return; }
       var scenario = state.arms[state.editing].scenario;
+      remember();
       (scenario.parameters = scenario.parameters || {})[p.name] = p.value;
       $("param-name").value = ""; renderEditor(); schedule();
     });
     ["yaml", "csv", "json"].forEach(function (k) { $("download-" + k).addEventListener("click", function () { download(k); }); });
   }
 
-  function pick(id) {
+  // ``from``: the example shown before (an edit to undo); none on the first load
+  function pick(id, from) {
+    var before = from === undefined ? null : JSON.stringify({arms: state.arms, editing: state.editing, example: from});
     if (id === UPLOADED && state.upload) {  // (a stored upload of the wrong shape: said, not a raw script error)
-      try { loadArms(JSON.parse(JSON.stringify(state.upload))); } catch (e) { showError("the upload kept: " + e.message + "; upload the file again"); }
+      try { if (before) remember(before); loadArms(JSON.parse(JSON.stringify(state.upload))); } catch (e) { showError("the upload kept: " + e.message + "; upload the file again"); }
       return;
     }
-    api("/api/example/" + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(loadArms).catch(showError);
+    api("/api/example/" + encodeURIComponent(id)).then(function (r) { return r.json(); }).then(function (data) {
+      if (before) remember(before);
+      loadArms(data);
+    }).catch(showError);
   }
 
   start();
