@@ -43,6 +43,7 @@ def _scenario(regimen: list[dict[str, Any]] | None = None, *, inhibition: float 
 def _run(key: str) -> Result:
     variants: dict[str, dict[str, Any]] = {
         "ric": _scenario(),
+        "ric_year": _scenario(days=365),
         "mac": _scenario([{"kind": "conditioning", "regimen": "cy_tbi_12gy", "start_day": 0}], days=60,
                          graft_day=6.0),  # Cy/TBI allows the graft on day 6
         "no_suppression": _scenario(inhibition=0.0),
@@ -116,6 +117,21 @@ def test_immunosuppression_slows_conversion_and_alloreactivity_removes_host_t_ce
     assert _share(free, "t", 56) > _share(ric, "t", 56)
     assert _share(free, "myeloid", 100) > _share(ric, "myeloid", 100)
     assert _host_t(off, 110) > 1.5 * _host_t(ric, 110)  # without alloreactivity host T cells persist longer
+
+
+@pytest.mark.slow
+def test_host_cd4_clonotypes_fall_with_the_host_cd4_cells_the_alloreactive_kill_removes():
+    """Every clonotype has at least one cell: the host's CD4 clonotype richness never exceeds its CD4 cells, and the
+    kill removes both at one per-cell rate, so clonotypes per host CD4 cell hold within the kill's year (branch bio35:
+    a year after the graft the host kept 5e7 clonotypes in 1.8e5 CD4 cells, the kill reaching the cells only)."""
+    r = _run("ric_year")
+    cells = sum(r.state(origin_name(p, HOST)) for p in ("naive_cd4", "cm_cd4", "em_cd4"))
+    clonotypes = r.state(origin_name("cd4_clonotypes", HOST))
+    assert cells[-1] < 1e-4 * cells[0]  # the kill has removed the host's CD4 cells
+    assert np.all(clonotypes <= cells)
+    per_cell = clonotypes / cells
+    after_conditioning = np.searchsorted(r.times, GRAFT_DAY)
+    assert per_cell[-1] < 3.0 * per_cell[after_conditioning], (per_cell[after_conditioning], per_cell[-1])
 
 
 @pytest.mark.slow

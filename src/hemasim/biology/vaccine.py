@@ -47,7 +47,18 @@ from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 from hemasim.parameters.sets.vaccine_kinetics import PLASMA_CELL_SHARES, plasma_cell_shares_problem
 
-__all__ = ["VaccineResponse", "antigen_state", "help_at", "with_humoral_response"]
+__all__ = ["B_LYMPHOCYTE_TAGS", "PLASMABLAST_TAGS", "VaccineResponse", "antigen_state", "help_at",
+           "with_humoral_response"]
+
+#: the tags of antigen-specific B cells (activated, maturing and memory): those of the B-cell pool, so that TBI, a
+#: regimen's lymphoid kill and a lymphocyte or B-cell depletion kill them as they kill the B cells (the same
+#: surviving fraction; branch bio35: before, conditioning left a patient's vaccine memory whole)
+B_LYMPHOCYTE_TAGS = ("lymphocyte", "b_cell")
+#: plasmablasts: dividing antibody-secreting cells, lymphocytes to TBI and to a regimen's lymphoid kill (antiproliferative
+#: therapy depletes them, Hoyer 2004), without the B-cell marker (anti-CD20 does not reach them). Plasma cells (long-
+#: and short-lived) carry neither: post-mitotic and radio- and chemoresistant, conditioning spares them as it spares
+#: the other post-mitotic cells (docs/immunity.md, "Immune memory under conditioning")
+PLASMABLAST_TAGS = ("lymphocyte",)
 
 
 def antigen_state(antigen: str) -> str:
@@ -100,9 +111,15 @@ class VaccineResponse:
         m = Module(f"vaccine_{a}")
         ag = m.compartment(antigen_state(a), f"{a} antigen at the injection site and in lymph nodes (AU)", 0.0,
                            "antigen")
-        act = m.compartment(f"{a}_activated_b", f"{a}-specific activated B cells (AU)", 0.0, "antigen_specific")
-        pb = m.compartment(f"{a}_plasmablasts", f"{a}-specific plasmablasts (AU)", 0.0, "antigen_specific")
-        mem = m.compartment(f"{a}_memory_b", f"{a}-specific memory B cells (AU)", 0.0, "antigen_specific")
+        # B cells and plasmablasts are lymphocytes (tags: the lymphoid class of TBI, of a regimen's kill, of a
+        # depletion, as the B-cell pool); plasma cells carry no class, so conditioning spares them (radio- and
+        # chemoresistant: docs/immunity.md, "Immune memory under conditioning")
+        act = m.compartment(f"{a}_activated_b", f"{a}-specific activated B cells (AU)", 0.0, "antigen_specific",
+                            *B_LYMPHOCYTE_TAGS)
+        pb = m.compartment(f"{a}_plasmablasts", f"{a}-specific plasmablasts (AU)", 0.0, "antigen_specific",
+                           *PLASMABLAST_TAGS)
+        mem = m.compartment(f"{a}_memory_b", f"{a}-specific memory B cells (AU)", 0.0, "antigen_specific",
+                            *B_LYMPHOCYTE_TAGS)
         llpc = m.compartment(f"{a}_long_lived_pc", f"{a}-specific long-lived plasma cells (AU)", 0.0,
                              "antigen_specific")
         igg = m.compartment(f"{a}_igg", f"{a}-specific IgG (AU)", 0.0, "antibody")
@@ -154,10 +171,10 @@ class VaccineResponse:
             pools["recall"] = (f"{a}_recall",
                                m.compartment(f"{a}_recall_activated_b",
                                              f"{a}-specific activated B cells recalled from memory (AU)", 0.0,
-                                             "antigen_specific"),
+                                             "antigen_specific", *B_LYMPHOCYTE_TAGS),
                                m.compartment(f"{a}_recall_plasmablasts",
                                              f"{a}-specific plasmablasts of recalled memory B cells (AU)", 0.0,
-                                             "antigen_specific"))
+                                             "antigen_specific", *PLASMABLAST_TAGS))
         slpc = None  # short-lived plasma cells: a state only where a share makes them
         if any(np.any(np.asarray(f_s) > 0.0) for _, f_s in shares.values()):
             slpc = m.compartment(f"{a}_short_lived_pc", f"{a}-specific short-lived plasma cells (AU)", 0.0,
@@ -176,7 +193,7 @@ class VaccineResponse:
                                  "(no maturation)")
             new_memory = m.compartment(f"{a}_maturing_memory_b",
                                        f"{a}-specific memory B cells still maturing, not yet recallable (AU)", 0.0,
-                                       "antigen_specific")
+                                       "antigen_specific", *B_LYMPHOCYTE_TAGS)
         tau_pb = p("plasmablast_lifetime_days")
         delta = p("vaccine_b_differentiation_per_day")
         mfrac = p("vaccine_memory_fraction")

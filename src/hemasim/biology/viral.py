@@ -45,7 +45,10 @@ from hemasim.biology.vaccine import antigen_state, reference_blood_counts, with_
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
-__all__ = ["ViralInfection", "virus_state"]
+__all__ = ["CD8_T_CELL_TAGS", "ViralInfection", "virus_state"]
+
+#: the tags of the virus-specific CD8 T cells: those of the CD8 pools (lymphoid class of TBI and of a regimen's kill)
+CD8_T_CELL_TAGS = ("lymphocyte", "t_cell", "cd8")
 
 
 def virus_state(name: str) -> str:
@@ -94,14 +97,19 @@ class ViralInfection:
         tgt = m.compartment(f"{n}_target_cells", f"{n}: uninfected target epithelial cells", t0, "pathogen")
         inf = m.compartment(f"{n}_infected_cells", f"{n}: infected epithelial cells", 0.0, "pathogen")
         vir = m.compartment(virus_state(n), f"{n}: free virus (TCID50/mL)", 0.0, "pathogen")
-        eff = m.compartment(f"{n}_cd8_effectors", f"{n}-specific effector CD8 T cells (AU)", 0.0, "antigen_specific")
-        mem = m.compartment(f"{n}_cd8_memory", f"{n}-specific memory CD8 T cells (AU)", 0.0, "antigen_specific")
+        # CD8 T cells: the tags of the CD8 pools, so that TBI, a regimen's lymphoid kill and a lymphocyte, T-cell or
+        # CD8 depletion kill them with the others (branch bio35)
+        eff = m.compartment(f"{n}_cd8_effectors", f"{n}-specific effector CD8 T cells (AU)", 0.0, "antigen_specific",
+                            *CD8_T_CELL_TAGS)
+        mem = m.compartment(f"{n}_cd8_memory", f"{n}-specific memory CD8 T cells (AU)", 0.0, "antigen_specific",
+                            *CD8_T_CELL_TAGS)
         # the programme (branch virus32): a primed or recalled cell divides a fixed number of times whatever the antigen
         # (Kaech & Ahmed 2001; van Stipdonk 2001): stage i holds the cells that have divided i - 1 times in it; each
         # divides (rho, two daughters into the next stage) or dies (d_E), and the last division's daughters are effectors
         rho, divisions = _cd8_division_rate_and_count(ctx)
         prog = [m.compartment(f"{n}_stage{i + 1}_cd8_programmed", f"{n}-specific CD8 T cells in their programmed expansion "
-                              f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific")
+                              f"(AU), division {i + 1} of {divisions} to come", 0.0, "antigen_specific",
+                              *CD8_T_CELL_TAGS)
                 for i in range(divisions)]
         igg = f"{n}_igg"  # from the humoral response (hemasim.biology.vaccine) to the same antigen
         per_ul = p("lymphocyte_blood_fraction") / (ctx.blood_volume_L * 1e6)
