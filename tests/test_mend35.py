@@ -1,15 +1,18 @@
 """What last session left in the command line and its files (branch mend35): a listing piped into a reader that
-closes early (`hemasim references | head -1`) exits 0 without a traceback."""
+closes early (`hemasim references | head -1`) exits 0 without a traceback; sweep, sensitivity and export-sbml refuse a
+scenario's `population:` block (they ignored it) and name `hemasim cohort`."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, invoke_hemasim
 
 #: every command that prints a listing (and the help screens, the longest of which fills a terminal)
 LISTINGS = [["references"], ["references", "--assumed"], ["drugs"], ["drugs", "docetaxel_friberg2002"],
@@ -32,3 +35,35 @@ def test_a_listing_into_a_reader_that_closed_early_exits_0_without_a_traceback(a
     assert res.returncode == 0, err[-2000:]
     for mark in ("Traceback", "Exception ignored", "BrokenPipeError", "Broken pipe"):
         assert mark not in err, err[-2000:]
+
+
+#: a blood donation with a `population:` block: a cohort file (tests/test_sweep.py's scenario)
+COHORT = {"name": "donation", "patient": {"age_years": 35, "sex": "male", "weight_kg": 70, "height_cm": 175},
+          "duration_days": 30, "aging": False, "output": {"every_days": 1},
+          "interventions": [{"kind": "blood_donation", "day": 2, "volume_mL": 900}],
+          "population": {"age_years": {"min": 30, "max": 60}, "female_fraction": 0.5}}
+
+
+@pytest.mark.parametrize("command", ["sweep", "sensitivity", "export-sbml"])
+def test_a_population_block_is_refused_by_the_commands_of_one_patient_naming_hemasim_cohort(
+        command: str, tmp_path: Path) -> None:
+    # each ran the scenario's one patient and said nothing of the population: a sweep "of the cohort" that was not
+    # one. A cohort at each design point is not what these commands do (nor what an SBML file holds): refused
+    scenario = tmp_path / "cohort.yaml"
+    scenario.write_text(json.dumps(COHORT))
+    design = tmp_path / "sweep.yaml"
+    design.write_text("sweep:\n  n_points: 2\n  factors:\n    - {field: interventions.0.volume_mL, range: [400, 800]}\n")
+    out = tmp_path / "out"
+    args = {"sweep": [str(design), "--out", str(out)],
+            "sensitivity": ["--method", "local", "--parameters", "erythroid_feedback_log_slope", "--out", str(out)],
+            "export-sbml": ["--out", str(out)]}[command]
+    res = invoke_hemasim(command, str(scenario), *args)
+    assert res.exit_code == 2, res.stderr
+    assert f"{scenario}: population:" in res.stderr and "hemasim cohort" in res.stderr, res.stderr
+    assert f"hemasim {command}" in res.stderr and len(res.stderr.strip().splitlines()) == 1, res.stderr
+    assert not out.exists()
+    one_patient = {k: v for k, v in COHORT.items() if k != "population"}
+    scenario.write_text(json.dumps(one_patient))  # the same scenario without the block: the command runs
+    if command == "export-sbml":  # the quickest of the three shows the refusal is the block's alone
+        assert invoke_hemasim(command, str(scenario), *args).exit_code == 0
+
