@@ -1,6 +1,7 @@
 """What last session left in the command line and its files (branch mend35): a listing piped into a reader that
 closes early (`hemasim references | head -1`) exits 0 without a traceback; sweep, sensitivity and export-sbml refuse a
-scenario's `population:` block (they ignored it) and name `hemasim cohort`."""
+scenario's `population:` block (they ignored it) and name `hemasim cohort`; a PEtab table saved with a BOM or in Latin-1 is read, or named by line and column, as a measurement
+CSV is."""
 
 from __future__ import annotations
 
@@ -67,3 +68,52 @@ def test_a_population_block_is_refused_by_the_commands_of_one_patient_naming_hem
     if command == "export-sbml":  # the quickest of the three shows the refusal is the block's alone
         assert invoke_hemasim(command, str(scenario), *args).exit_code == 0
 
+
+@pytest.fixture(scope="module")
+def petab_problem(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from hemasim.inference import load_problem
+    from hemasim.inference.petab import export_petab
+
+    from .conftest import EXAMPLES
+
+    return export_petab(load_problem(EXAMPLES / "fit" / "problem.yaml"), tmp_path_factory.mktemp("petab") / "p",
+                        lint=False)
+
+
+def _copy(problem: Path, to: Path) -> Path:
+    import shutil
+
+    shutil.copytree(problem.parent, to)
+    return to / problem.name
+
+
+def test_petab_tables_saved_with_a_bom_are_read_as_without(petab_problem: Path, tmp_path: Path) -> None:
+    # Excel's "Unicode text"/"CSV UTF-8" writes a BOM: the first column read '\ufeffparameterId' (a KeyError
+    # traceback), where the measurement CSV's reader drops it (bughunt34e)
+    import numpy as np
+
+    from hemasim.inference import Objective
+    from hemasim.inference.petab import import_petab
+
+    copy = _copy(petab_problem, tmp_path / "bom")
+    tables = sorted(copy.parent.glob("*.tsv"))
+    assert len(tables) >= 4  # parameters, observables, a condition and its measurements
+    for table in tables:
+        table.write_bytes(b"\xef\xbb\xbf" + table.read_bytes())
+    plain, bom = Objective(import_petab(petab_problem)), Objective(import_petab(copy))
+    theta = np.array([plain.nominal, plain.nominal + 0.07])
+    np.testing.assert_array_equal(bom(theta), plain(theta))
+
+
+def test_a_petab_table_in_latin_1_is_named_by_line_and_column(petab_problem: Path, tmp_path: Path) -> None:
+    from hemasim.inference.petab import PetabError, import_petab
+
+    copy = _copy(petab_problem, tmp_path / "latin1")
+    table = copy.parent / "parameters.tsv"
+    lines = table.read_bytes().split(b"\n")
+    lines[1] = lines[1] + b"\t\xb5g/mL"  # a unit typed in Latin-1 (µ is byte 0xb5 there)
+    table.write_bytes(b"\n".join(lines))
+    column = len(lines[1].decode("latin-1")) - len("g/mL")  # the µ, 1-based
+    with pytest.raises(PetabError, match=f"parameters.tsv: line 2, column {column}: byte 0xb5 is not UTF-8; save "
+                                         "the PEtab table as UTF-8 text"):
+        import_petab(copy)
