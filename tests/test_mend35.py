@@ -1,7 +1,8 @@
-"""What last session left in the command line and its files (branch mend35): a listing piped into a reader that
-closes early (`hemasim references | head -1`) exits 0 without a traceback; sweep, sensitivity and export-sbml refuse a
-scenario's `population:` block (they ignored it) and name `hemasim cohort`; a PEtab table saved with a BOM or in Latin-1 is read, or named by line and column, as a measurement
-CSV is."""
+"""What last session left in the command line and its files (branch mend35): a listing piped into a reader that closes
+early (`hemasim references | head -1`) exits 0 without a traceback; sweep, sensitivity and export-sbml refuse a
+scenario's `population:` block (they ignored it) and name `hemasim cohort`; a PEtab table saved with a BOM or in
+Latin-1 is read, or named by line and column, as a measurement CSV is; `validate --json` makes a missing folder, as
+every other command's output option does."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ def test_a_population_block_is_refused_by_the_commands_of_one_patient_naming_hem
     scenario = tmp_path / "cohort.yaml"
     scenario.write_text(json.dumps(COHORT))
     design = tmp_path / "sweep.yaml"
-    design.write_text("sweep:\n  n_points: 2\n  factors:\n    - {field: interventions.0.volume_mL, range: [400, 800]}\n")
+    design.write_text("sweep:\n  n_points: 2\n  factors:\n"
+                      "    - {field: interventions.0.volume_mL, range: [400, 800]}\n")
     out = tmp_path / "out"
     args = {"sweep": [str(design), "--out", str(out)],
             "sensitivity": ["--method", "local", "--parameters", "erythroid_feedback_log_slope", "--out", str(out)],
@@ -117,3 +119,20 @@ def test_a_petab_table_in_latin_1_is_named_by_line_and_column(petab_problem: Pat
     with pytest.raises(PetabError, match=f"parameters.tsv: line 2, column {column}: byte 0xb5 is not UTF-8; save "
                                          "the PEtab table as UTF-8 text"):
         import_petab(copy)
+
+
+def test_validate_json_makes_a_missing_folder_as_the_other_commands_outputs_do(tmp_path: Path, monkeypatch) -> None:
+    # run --out, cohort --out, export-sbml --out FILE make missing folders; validate --json alone refused one
+    # ("the folder ... does not exist", harden5's new_folders=False), after the user had asked for a card
+    import hemasim.validation as validation
+
+    run = validation.run_validation
+    monkeypatch.setattr(validation, "run_validation", lambda groups=None, progress=None: run(["blood_loss"],
+                                                                                              progress=progress))
+    card = tmp_path / "out" / "cards" / "card.json"
+    res = invoke_hemasim("validate", "--group", "blood_loss", "--json", str(card))
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(card.read_text(encoding="utf-8"))["targets"]
+    sbml = tmp_path / "sbml" / "model.xml"  # the command it now agrees with
+    assert invoke_hemasim("export-sbml", str(ROOT / "examples" / "blood_donation.yaml"), "--out", str(sbml)
+                          ).exit_code == 0 and sbml.is_file()
