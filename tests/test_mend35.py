@@ -2,7 +2,7 @@
 early (`hemasim references | head -1`) exits 0 without a traceback; sweep, sensitivity and export-sbml refuse a
 scenario's `population:` block (they ignored it) and name `hemasim cohort`; a PEtab table saved with a BOM or in
 Latin-1 is read, or named by line and column, as a measurement CSV is; `validate --json` makes a missing folder, as
-every other command's output option does."""
+every other command's output option does; a drug set's file whose name breaks the name rule is refused naming the rule."""
 
 from __future__ import annotations
 
@@ -136,3 +136,25 @@ def test_validate_json_makes_a_missing_folder_as_the_other_commands_outputs_do(t
     sbml = tmp_path / "sbml" / "model.xml"  # the command it now agrees with
     assert invoke_hemasim("export-sbml", str(ROOT / "examples" / "blood_donation.yaml"), "--out", str(sbml)
                           ).exit_code == 0 and sbml.is_file()
+
+
+@pytest.mark.parametrize("name_inside", ["My-Drug", "my_drug"])
+def test_a_drug_set_file_named_against_the_rule_is_refused_naming_the_rule(name_inside: str, tmp_path: Path) -> None:
+    # a set's name must equal its file's name and be [a-z][a-z0-9_]*: My-Drug.yaml was refused for its `name:`
+    # (a regular expression) or for "name 'my_drug' must equal the file name 'My-Drug'", never saying that the
+    # file's name is what breaks the rule; the user went round between the two
+    from hemasim.pharmacology.drug_sets import DrugSetError, load_drug_set
+
+    shipped = ROOT / "src" / "hemasim" / "pharmacology" / "drugs" / "docetaxel_kloft2006.yaml"
+    text = shipped.read_text(encoding="utf-8").replace("name: docetaxel_kloft2006", f"name: {name_inside}")
+    assert f"name: {name_inside}" in text
+    user = tmp_path / "My-Drug.yaml"
+    user.write_text(text, encoding="utf-8")
+    with pytest.raises(DrugSetError) as refused:
+        load_drug_set(user)
+    message = str(refused.value)
+    assert f"{user}: the file name 'My-Drug'" in message, message
+    assert "lower case: a letter, then letters, digits or _" in message and "my_drug.yaml" in message, message
+    renamed = tmp_path / "my_drug.yaml"  # what the message says to do, done: the set loads
+    renamed.write_text(text.replace(f"name: {name_inside}", "name: my_drug"), encoding="utf-8")
+    assert load_drug_set(renamed).name == "my_drug"
