@@ -2,7 +2,8 @@
 early (`hemasim references | head -1`) exits 0 without a traceback; sweep, sensitivity and export-sbml refuse a
 scenario's `population:` block (they ignored it) and name `hemasim cohort`; a PEtab table saved with a BOM or in
 Latin-1 is read, or named by line and column, as a measurement CSV is; `validate --json` makes a missing folder, as
-every other command's output option does; a drug set's file whose name breaks the name rule is refused naming the rule."""
+every other command's output option does; a drug set's file whose name breaks the name rule is refused naming the
+rule."""
 
 from __future__ import annotations
 

@@ -560,8 +560,8 @@ def _load_file(path: Path) -> DrugSet:
         fixed = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", path.stem.lower())).strip("_")
         rename = (f": rename the file {fixed}.yaml and write name: {fixed} in it" if re.fullmatch(NAME_PATTERN, fixed)
                   else "")
-        raise DrugSetError(f"{path}: the file name {path.stem!r} breaks the rule of a drug set's name, which equals its "
-                           f"file's name and is {NAME_RULE} ([a-z][a-z0-9_]*){rename}")
+        raise DrugSetError(f"{path}: the file name {path.stem!r} breaks the rule of a drug set's name, which equals "
+                           f"its file's name and is {NAME_RULE} ([a-z][a-z0-9_]*){rename}")
     ds = parse_drug_set(data, str(path))
     if ds.name != path.stem:
         raise DrugSetError(f"{path}: name {ds.name!r} must equal the file name {path.stem!r}")
