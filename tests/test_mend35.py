@@ -3,7 +3,7 @@ early (`hemasim references | head -1`) exits 0 without a traceback; sweep, sensi
 scenario's `population:` block (they ignored it) and name `hemasim cohort`; a PEtab table saved with a BOM or in
 Latin-1 is read, or named by line and column, as a measurement CSV is; `validate --json` makes a missing folder, as
 every other command's output option does; a drug set's file whose name breaks the name rule is refused naming the
-rule."""
+rule; FirstSustainedDay.flag_columns reads the recovery days the cohort computed instead of computing them again."""
 
 from __future__ import annotations
 
@@ -159,3 +159,25 @@ def test_a_drug_set_file_named_against_the_rule_is_refused_naming_the_rule(name_
     renamed = tmp_path / "my_drug.yaml"  # what the message says to do, done: the set loads
     renamed.write_text(text.replace(f"name: {name_inside}", "name: my_drug"), encoding="utf-8")
     assert load_drug_set(renamed).name == "my_drug"
+
+
+def test_the_fell_again_flag_reads_the_recovery_days_it_is_given() -> None:
+    # the cohort computes each patient's recovery day (its endpoint column), then flag_columns computed the same days
+    # again from the series; it now reads the column. Same flags for the same days (a 200-patient cohort's endpoint
+    # table identical before and after, branch mend35's commit), and the days given are the days read:
+    import numpy as np
+
+    from hemasim.endpoints import DEFAULT_ENDPOINTS, FELL_AGAIN, FirstSustainedDay
+
+    days = np.arange(0.0, 31.0)
+    v = np.full(days.size, 0.2)
+    v[:3] = 4.5
+    v[14:20] = 1.2  # recovered on day 14, below 0.5 again on day 20
+    v[23:] = 1.2  # and up again from day 23
+    recovery = next(e for e in DEFAULT_ENDPOINTS if isinstance(e, FirstSustainedDay) and e.threshold == 0.5)
+    computed = recovery.values(days, v[None, :])
+    assert computed.tolist() == [14.0]
+    assert recovery.flag_columns(days, v[None, :], computed)[FELL_AGAIN].tolist() == [1.0]
+    # a day after the second fall, or none: no fall after it (were the days recomputed, both would read 1)
+    assert recovery.flag_columns(days, v[None, :], np.array([23.0]))[FELL_AGAIN].tolist() == [0.0]
+    assert recovery.flag_columns(days, v[None, :], np.array([np.nan]))[FELL_AGAIN].tolist() == [0.0]
