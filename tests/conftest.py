@@ -447,8 +447,49 @@ def load_roadrunner(sbml: str):  # -> roadrunner.RoadRunner (libroadrunner ships
     return roadrunner.RoadRunner(sbml, options)
 
 
+#: libRoadRunner's integrator in the comparisons: relative tolerance; absolute, unless a test needs another
+ROADRUNNER_RTOL = 1e-10
+ROADRUNNER_ATOL = 1e-8
+
+
+def roadrunner_trajectory(sbml: str, days: float, points: int, selections: list[str], *,
+                          atol: float | None = ROADRUNNER_ATOL, rtol: float | None = ROADRUNNER_RTOL,
+                          prepare: Any = None) -> Any:
+    """libRoadRunner's run of ``sbml`` from 0 to ``days`` at ``points`` evenly spaced times, one column per
+    ``selections`` (an array), with the comparisons' integrator tolerances (None: libRoadRunner's default); skipped
+    with a message without libroadrunner. The model is :func:`load_roadrunner`'s (read only), unless ``prepare``
+    (called with the model before the run: a test that sets species or parameters, re-targeting it to another
+    patient) needs one that can be changed. Every comparison of the suite with libRoadRunner runs through here."""
+    import numpy as np
+
+    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
+    rr = load_roadrunner(sbml) if prepare is None else roadrunner.RoadRunner(sbml)
+    if rtol is not None:
+        rr.integrator.relative_tolerance = rtol
+    if atol is not None:
+        rr.integrator.absolute_tolerance = atol
+    if prepare is not None:
+        prepare(rr)
+    return np.array(rr.simulate(0, days, points, selections=selections))
+
+
+def assert_follows(theirs: Any, ours: Any, tol: float, floor: Any = 0.0, names: list[str] | None = None) -> None:
+    """``theirs`` (libRoadRunner's) within ``tol`` of ``ours`` relative to each value, floored at ``floor`` (a
+    number, or one per column: a state that starts at zero is compared on a scale of its own); with ``names``, one
+    column at a time, the failing one named."""
+    import numpy as np
+
+    theirs, ours = np.asarray(theirs), np.asarray(ours)
+    scale = np.maximum(np.abs(ours), floor)
+    if names is None:
+        assert np.max(np.abs(theirs - ours) / scale) < tol
+        return
+    for k, name in enumerate(names):
+        assert np.max(np.abs(theirs[:, k] - ours[:, k]) / scale[:, k]) < tol, name
+
+
 def assert_roadrunner_matches(model, events, days: float, points: int, x0=None, tol: float = 1e-4,
-                              rr_atol: float = 1e-8) -> None:
+                              rr_atol: float = ROADRUNNER_ATOL) -> None:
     """libRoadRunner on the exported SBML follows hemasim's compiled solver to ``tol`` (relative to each
     state, floored at 1e-6 of its largest value); skipped with a message without libroadrunner."""
     import numpy as np
@@ -459,13 +500,10 @@ def assert_roadrunner_matches(model, events, days: float, points: int, x0=None, 
     from hemasim.solvers import DormandPrince
 
     x0 = steady_state(model) if x0 is None else x0
-    rr = load_roadrunner(to_sbml(model, events, initial_state=x0))
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = rr_atol
-    res = np.array(rr.simulate(0, days, points, selections=["time", *model.state_names]))[:, 1:]
+    res = roadrunner_trajectory(to_sbml(model, events, initial_state=x0), days, points,
+                                ["time", *model.state_names], atol=rr_atol)[:, 1:]
     ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(
         days, days / (points - 1), x0=x0).states
     # relative to each state, floored at 1e-6 of the largest value it takes (a state that starts at zero,
     # such as a pathogen, is compared on the scale of its own course)
-    scale = np.maximum(np.abs(ours), 1e-6 * np.maximum(np.abs(ours).max(axis=0), 1.0))
-    assert np.max(np.abs(res - ours) / scale) < tol
+    assert_follows(res, ours, tol, 1e-6 * np.maximum(np.abs(ours).max(axis=0), 1.0))

@@ -191,8 +191,10 @@ def test_validate_group_help_lists_every_group_the_refusal_allows():
                           check=True).stdout.strip() == "False"
 
 
-@pytest.mark.parametrize("where", ["missing_folder/card.json", "a_folder", "read_only/card.json"])
+@pytest.mark.parametrize("where", ["a_file/card.json", "a_folder", "read_only/card.json"])
 def test_validate_refuses_an_unwritable_json_before_running(tmp_path: Path, where: str):
+    # a missing folder is made (tests/test_mend35.py); one under a file cannot be
+    (tmp_path / "a_file").write_text("not a folder")
     (tmp_path / "a_folder").mkdir()
     (tmp_path / "read_only").mkdir(mode=0o500)
     if where.startswith("read_only") and os.access(tmp_path / "read_only", os.W_OK):

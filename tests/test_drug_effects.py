@@ -75,18 +75,14 @@ def test_drug_exposure_deepens_the_nadir_monotonically():
 
 @pytest.mark.integration
 def test_sbml_with_windows_and_effects_matches_libroadrunner():
-    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
     from hemasim.model.sbml import to_sbml, validate_sbml
 
-    from .conftest import load_roadrunner
+    from .conftest import roadrunner_trajectory
 
     model = pk_pd_model()
     text = to_sbml(model)
     assert validate_sbml(text) == []
-    rr = load_roadrunner(text)
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-10
-    theirs = np.array(rr.simulate(0, 6, 61, selections=["drug", "prog", "stim"]))
+    theirs = roadrunner_trajectory(text, 6, 61, ["drug", "prog", "stim"], atol=1e-10)
     ours = Simulation(model, solver=DormandPrince(rtol=1e-10)).run(6.0, output_every_days=0.1, x0=model.x0).states
     np.testing.assert_allclose(theirs, ours, rtol=1e-6, atol=1e-6)
 

@@ -162,9 +162,10 @@ def test_the_exported_sbml_gives_the_reports_counts_to_libroadrunner():
     libRoadRunner's follow hemasim's."""
     import numpy as np
 
-    roadrunner = pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
     from hemasim.assembly import export_scenario_sbml, run_scenario
     from hemasim.scenario import parse_scenario
+
+    from .conftest import assert_follows, roadrunner_trajectory
 
     scenario = parse_scenario(_DOCETAXEL_NO_RULES, source="t")
     text, errors, left_out = export_scenario_sbml(scenario)
@@ -172,14 +173,9 @@ def test_the_exported_sbml_gives_the_reports_counts_to_libroadrunner():
     result = run_scenario(scenario)
     names = [n for n in result.observables.columns if n != "time_days"]  # every one (it compared 6, review33c)
     assert len(names) > 20 and all(f'id="obs_{n}"' in text for n in names)
-    rr = roadrunner.RoadRunner(text)
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-8
-    theirs = np.array(rr.simulate(0, 30, len(result.times), selections=[f"obs_{n}" for n in names]))
-    for k, name in enumerate(names):
-        ours = result.observable(name)
-        scale = np.maximum(np.abs(ours), 1e-6 * np.max(np.abs(ours)))
-        assert np.max(np.abs(theirs[:, k] - ours) / scale) < 1e-4, name
+    theirs = roadrunner_trajectory(text, 30, len(result.times), [f"obs_{n}" for n in names])
+    ours = np.column_stack([result.observable(n) for n in names])
+    assert_follows(theirs, ours, 1e-4, 1e-6 * np.max(np.abs(ours), axis=0), names)
 
 
 def test_the_exported_counts_declare_their_units_and_leave_out_what_a_blood_loss_dilutes(reference_model):
@@ -207,33 +203,31 @@ def test_the_exported_counts_follow_the_model_re_targeted_to_another_patient():
     first patient's blood volume (review33c). They are named constants that the values set."""
     import numpy as np
 
-    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
-    import roadrunner
-
     from hemasim.biology import Covariates, healthy_human_model
     from hemasim.model.sbml import sbml_parameter_matrix, sbml_parameter_values, to_sbml
     from hemasim.simulation import Simulation, steady_state
     from hemasim.solvers import DormandPrince
 
+    from .conftest import assert_follows, roadrunner_trajectory
+
     first = healthy_human_model(Covariates(35.0, "male", 80.0, 180.0)).compile()
     other = healthy_human_model(Covariates(70.0, "female", 50.0, 155.0)).compile()
-    rr = roadrunner.RoadRunner(to_sbml(first, initial_state=steady_state(first), observables=True))
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-8
     amounts = dict(zip(other.state_names, steady_state(other), strict=True))
-    rr.model.setFloatingSpeciesInitAmounts(np.array([amounts[s] for s in rr.model.getFloatingSpeciesIds()]))
-    rr.reset()
     values = sbml_parameter_values(other, observables=True)
     assert any(pid.startswith("w_obs_anc_1e9_per_L_") for pid in values)
-    for pid, value in values.items():
-        rr[pid] = value
+
+    def to_other(rr) -> None:  # the first patient's model, re-targeted: the other's steady state and values
+        rr.model.setFloatingSpeciesInitAmounts(np.array([amounts[s] for s in rr.model.getFloatingSpeciesIds()]))
+        rr.reset()
+        for pid, value in values.items():
+            rr[pid] = value
+
     names = other.observable_names
-    theirs = np.array(rr.simulate(0, 10, 11, selections=[f"obs_{n}" for n in names]))
+    theirs = roadrunner_trajectory(to_sbml(first, initial_state=steady_state(first), observables=True), 10, 11,
+                                   [f"obs_{n}" for n in names], prepare=to_other)
     ours = Simulation(other, solver=DormandPrince(rtol=1e-10)).run(10, 1.0)
-    for k, name in enumerate(names):
-        mine = ours.observable(name)
-        scale = np.maximum(np.abs(mine), 1e-6 * np.max(np.abs(mine)))
-        assert np.max(np.abs(theirs[:, k] - mine) / scale) < 1e-4, name
+    mine = np.column_stack([ours.observable(n) for n in names])
+    assert_follows(theirs, mine, 1e-4, 1e-6 * np.max(np.abs(mine), axis=0), names)
     # the two patients' counts differ (a woman of 50 kg has less blood): without the weights the test would fail
     at_first = first.observables(np.zeros(1), steady_state(first)[None])[0]
     assert np.sum(np.abs(theirs[0] / np.where(at_first == 0, 1.0, at_first) - 1) > 0.01) >= 5

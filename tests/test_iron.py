@@ -207,13 +207,12 @@ def test_the_iron_model_exports_to_sbml_that_libroadrunner_runs_alike() -> None:
     event on day 0): the SBML export (interventions as events)
     simulated by libRoadRunner matches hemasim (this caught the export's Emax formula multiplying only its first term
     by a feedback's scale)."""
-    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
     from hemasim.assembly import build_events, build_model
     from hemasim.model.sbml import to_sbml, validate_sbml
     from hemasim.simulation import Simulation, steady_state
     from hemasim.solvers import DormandPrince
 
-    from .conftest import load_roadrunner
+    from .conftest import assert_follows, roadrunner_trajectory
 
     scenario = parse_scenario({
         "name": "iron sbml", "patient": WOMAN, "duration_days": 80, "aging": False,
@@ -224,13 +223,9 @@ def test_the_iron_model_exports_to_sbml_that_libroadrunner_runs_alike() -> None:
     x0 = steady_state(model)
     text = to_sbml(model, events, initial_state=x0)
     assert validate_sbml(text) == []
-    rr = load_roadrunner(text)
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-8
-    theirs = np.array(rr.simulate(0, 80, 81, selections=["time", *model.state_names]))[:, 1:]
+    theirs = roadrunner_trajectory(text, 80, 81, ["time", *model.state_names])[:, 1:]
     ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(80).states
-    scale = np.maximum(np.abs(ours), 1e-6 * np.abs(x0))
-    assert np.max(np.abs(theirs - ours) / scale) < 1e-4
+    assert_follows(theirs, ours, 1e-4, 1e-6 * np.abs(x0))
     plasma = model.state_names.index("plasma_iron_mg")
     assert ours[20, plasma] < 0.8 * ours[0, plasma]  # the donation's demand drew plasma iron down: the check bites
     assert ours[0, model.state_names.index("storage_iron_mg")] == pytest.approx(150.0)  # the start, not the 400

@@ -111,8 +111,9 @@ def test_the_next_cycles_nadir_is_no_second_fall():
     recovery = _anc_recovery()
     cycles = [np.array([0.0, 21.0])]
     assert recovery.values(days, v[None, :]).tolist() == [12.0]
-    assert recovery.flag_columns(days, v[None, :])[FELL_AGAIN].tolist() == [1.0]  # no doses known: to the end
-    assert recovery.flag_columns(days, v[None, :], cycles)[FELL_AGAIN].tolist() == [0.0]
+    day = recovery.values(days, v[None, :])
+    assert recovery.flag_columns(days, v[None, :], day)[FELL_AGAIN].tolist() == [1.0]  # no doses known: to the end
+    assert recovery.flag_columns(days, v[None, :], day, cycles)[FELL_AGAIN].tolist() == [0.0]
     assert recovery.remark(days, v, 12.0, cycles) is None
     v[17] = 0.3  # below again before the next cycle: told, neutrally
     caveat, flags = recovery.remark(days, v, 12.0, cycles)
@@ -120,7 +121,8 @@ def test_the_next_cycles_nadir_is_no_second_fall():
     assert dict(flags) == {"fell_below_again_day": 17.0}
     # per patient: each patient's own next dose (a delayed cycle moves it)
     both = np.vstack([v, v])
-    assert recovery.flag_columns(days, both, [np.array([0.0, 16.0]), np.array([0.0, 21.0])])[FELL_AGAIN].tolist() \
+    assert recovery.flag_columns(days, both, recovery.values(days, both),
+                                 [np.array([0.0, 16.0]), np.array([0.0, 21.0])])[FELL_AGAIN].tolist() \
         == [0.0, 1.0]
 
 

@@ -38,7 +38,8 @@ def notebook_without_widgets(monkeypatch):
 
 def test_a_notebook_shows_every_stage_on_one_line_without_an_earlier_lines_tail(notebook_without_widgets, capsys):
     """Each stage rewrote the line alone: "cohort patients: 2000/2000" then "cohort partitions: 2/2" showed
-    "cohort partitions: 2/22000" in Jupyter."""
+    "cohort partitions: 2/22000" in Jupyter. (run_cohort's progress=True draws its stages with stage_bars: rich's
+    bars there would draw nothing and warn at each refresh without ipywidgets; ux34b's test of it was this one.)"""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with stage_bars(True) as stage:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import load_roadrunner
+from tests.conftest import roadrunner_trajectory
 
 _PATIENT = {"age_years": 55, "sex": "male", "weight_kg": 75, "height_cm": 178}
 COND = {"kind": "conditioning", "regimen": "flu_tbi_2gy", "start_day": 0}
@@ -49,10 +49,7 @@ def test_libroadrunner_gives_the_graft_after_the_tbi_of_its_day_on_every_load(li
     want = ours.states[[41, 300]][:, idx]
     assert want[0, 0] > 100.0  # the graft's donor HSC are there on day 4.1
     for _ in range(4):  # the order was drawn at random per load
-        rr = load_roadrunner(text)
-        rr.integrator.relative_tolerance = 1e-10
-        rr.integrator.absolute_tolerance = 1e-6
-        r = np.array(rr.simulate(0, 30, 301, selections=["time", *names]))
+        r = roadrunner_trajectory(text, 30, 301, ["time", *names], atol=1e-6)
         np.testing.assert_allclose(r[[41, 300], 1:], want, rtol=1e-3)
 
 
@@ -177,10 +174,8 @@ def test_libroadrunner_follows_hemasims_order_of_other_same_time_events(loss_fir
     names = ["neutrophil_blood_1", "docetaxel_infusion_rate", "docetaxel_central"]
     idx = [model.state_names.index(n) for n in names]
     ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(4, 0.1, x0=x0)
-    rr = load_roadrunner(to_sbml(model, [e for ev in events for e in ev.expand()], initial_state=x0))
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-6
-    r = np.array(rr.simulate(0, 4, 41, selections=["time", *names]))
+    r = roadrunner_trajectory(to_sbml(model, [e for ev in events for e in ev.expand()], initial_state=x0), 4, 41,
+                              ["time", *names], atol=1e-6)
     rows = [15, 25, 35]  # the second and third infusions, the day after the last
     assert ours.states[15, idx[1]] > 0 and ours.states[35, idx[1]] == 0
     np.testing.assert_allclose(r[rows, 1:], ours.states[rows][:, idx], rtol=1e-4, atol=1e-3)

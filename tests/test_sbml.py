@@ -25,16 +25,12 @@ def test_export_is_valid_sbml_with_miriam_references(exported):
 
 @pytest.mark.integration
 def test_libroadrunner_matches_hemasim(exported):
-    pytest.importorskip("roadrunner", reason="libroadrunner is not installed")
-    from .conftest import load_roadrunner
+    from .conftest import assert_follows, roadrunner_trajectory
+
     model, events, x0, text = exported
-    rr = load_roadrunner(text)
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-8
-    res = np.array(rr.simulate(0, 200, 201, selections=["time", *model.state_names]))[:, 1:]
+    res = roadrunner_trajectory(text, 200, 201, ["time", *model.state_names])[:, 1:]
     ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events).run(200).states
-    scale = np.maximum(np.abs(ours), 1e-6 * np.abs(x0))
-    assert np.max(np.abs(res - ours) / scale) < 1e-4
+    assert_follows(res, ours, 1e-4, 1e-6 * np.abs(x0))
 
 
 def test_the_suite_compiles_models_with_libroadrunners_default_mcjit_backend():

@@ -80,27 +80,6 @@ def test_a_notebook_without_ipywidgets_counts_the_steps_as_text(monkeypatch, cap
     assert "\rcohort partitions: 3/3\n" in err and "\rsteps: 2/2\n" in err
 
 
-def test_a_notebook_without_ipywidgets_counts_a_calls_stages_as_text(monkeypatch, capsys):
-    """run_cohort's progress=True draws its stages (partitions, and since harden34 the patients integrated inside a
-    partition) with stage_bars: rich bars there too would draw nothing and warn at each refresh."""
-    import rich.console
-
-    from hemasim._progress import stage_bars
-
-    monkeypatch.setattr(rich.console, "_is_jupyter", lambda: True)
-    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # not installed
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        with stage_bars(True) as stage:
-            assert stage is not None
-            stage("cohort patients", 32, 64)
-            stage("cohort patients", 64, 64)
-            stage("cohort partitions", 1, 1)
-    err = capsys.readouterr().err
-    # every stage on the one line (mend34b: each rewrote it alone, and Jupyter kept a longer line's tail)
-    assert err.endswith("\rcohort patients 64/64 · cohort partitions 1/1\n")
-
-
 def test_a_misspelt_parameter_name_is_answered_with_the_one_meant():
     """The KeyError listed the set's 220 names, alphabetically, and nothing else (a scenario's parameters already
     said "did you mean"); a fraction's bounds error read "=5.0 1"."""

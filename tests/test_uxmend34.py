@@ -34,12 +34,12 @@ def test_a_lowest_value_on_the_last_day_is_flagged_not_called_a_nadir():
     its day and the days below a count still below at the end carry the run's end, and say which field sets it."""
     v = _platelets_still_falling()
     for endpoint in (Nadir("platelets_1e9_per_L", "1e9/L"), DayOfNadir("platelets_1e9_per_L")):
-        assert endpoint.flag_columns(DAYS, v[None, :])[AT_RUN_END].tolist() == [1.0]
+        assert endpoint.flag_columns(DAYS, v[None, :], endpoint.values(DAYS, v[None, :]))[AT_RUN_END].tolist() == [1.0]
         caveat, flags = endpoint.remark(DAYS, v, 21.0)
         assert caveat.startswith("still falling at the end of the run (day 21)") and "duration_days" in caveat
         assert dict(flags) == {"at_run_end": True}
     below = DaysBelow("platelets_1e9_per_L", 25.0, "grade 4")
-    assert below.flag_columns(DAYS, v[None, :])[AT_RUN_END].tolist() == [1.0]
+    assert below.flag_columns(DAYS, v[None, :], below.values(DAYS, v[None, :]))[AT_RUN_END].tolist() == [1.0]
     caveat, _ = below.remark(DAYS, v, 11.0)
     assert caveat.startswith("still below 25 at the end of the run (day 21): at least this many days")
 
@@ -50,7 +50,7 @@ def test_a_nadir_inside_the_run_carries_nothing():
     v = 270.0 - 250.0 * np.exp(-((DAYS - 10.0) ** 2) / 8.0)
     for endpoint in (Nadir("platelets_1e9_per_L", "1e9/L"), DayOfNadir("platelets_1e9_per_L"),
                      DaysBelow("platelets_1e9_per_L", 25.0, "grade 4")):
-        assert endpoint.flag_columns(DAYS, v[None, :])[AT_RUN_END].tolist() == [0.0]
+        assert endpoint.flag_columns(DAYS, v[None, :], endpoint.values(DAYS, v[None, :]))[AT_RUN_END].tolist() == [0.0]
         assert endpoint.remark(DAYS, v, 10.0) is None
 
 
@@ -84,13 +84,13 @@ def test_a_recovery_followed_by_a_second_fall_says_so():
     v[14:20] = 1.2
     recovery = next(e for e in DEFAULT_ENDPOINTS if isinstance(e, FirstSustainedDay) and e.threshold == 0.5)
     assert recovery.values(DAYS, v[None, :]).tolist() == [14.0]
-    assert recovery.flag_columns(DAYS, v[None, :])[FELL_AGAIN].tolist() == [1.0]
+    assert recovery.flag_columns(DAYS, v[None, :], recovery.values(DAYS, v[None, :]))[FELL_AGAIN].tolist() == [1.0]
     caveat, flags = recovery.remark(DAYS, v, 14.0)
     assert caveat.startswith("fell below 0.5 again on day 20")
     assert dict(flags) == {"fell_below_again_day": 20.0}
     v[20:] = 1.2  # stays up: no caveat
     assert recovery.remark(DAYS, v, 14.0) is None
-    assert recovery.flag_columns(DAYS, v[None, :])[FELL_AGAIN].tolist() == [0.0]
+    assert recovery.flag_columns(DAYS, v[None, :], recovery.values(DAYS, v[None, :]))[FELL_AGAIN].tolist() == [0.0]
 
 
 def test_a_cohort_summary_gives_the_shares_and_its_report_says_them():

@@ -89,9 +89,11 @@ class Endpoint(ABC):
         """Why a patient's value is NaN (``v`` one patient's series)."""
         return "not reached"
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, values: np.ndarray, dose_days: DoseDays = None
+                     ) -> dict[str, np.ndarray]:
         """Per patient (rows of ``v``), what a value does not say by itself, as 1/0 columns by suffix
         (:data:`AT_RUN_END`, :data:`FELL_AGAIN`): a cohort's endpoint table carries them, its summary their shares.
+        ``values``: :meth:`values` of the same series, which the cohort has computed (not computed again here);
         ``dose_days``: per patient, the days a chemotherapy dose was given (:func:`chemotherapy_dose_days`)."""
         return {}
 
@@ -219,7 +221,8 @@ class _CutShortByRunEnd(Endpoint):
 
     flag_suffixes = (AT_RUN_END,)
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, values: np.ndarray, dose_days: DoseDays = None
+                     ) -> dict[str, np.ndarray]:
         return {AT_RUN_END: (fell(v) & still_falling(v)).astype(np.float64)}
 
     def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
@@ -296,7 +299,8 @@ class DaysBelow(Endpoint):
         dt = np.diff(times)
         return ((v[:, :-1] < self.threshold) * dt).sum(axis=1)
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, values: np.ndarray, dose_days: DoseDays = None
+                     ) -> dict[str, np.ndarray]:
         return {AT_RUN_END: (np.asarray(v)[:, -1] < self.threshold).astype(np.float64)}
 
     def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None
@@ -351,8 +355,9 @@ class FirstSustainedDay(Endpoint):
                  & (times[None, :] < nxt[:, None]))
         return np.where(below.any(axis=1), times[np.argmax(below, axis=1)], np.nan)
 
-    def flag_columns(self, times: np.ndarray, v: np.ndarray, dose_days: DoseDays = None) -> dict[str, np.ndarray]:
-        again = self.fell_again_day(times, v, self.values(times, v), dose_days)
+    def flag_columns(self, times: np.ndarray, v: np.ndarray, values: np.ndarray, dose_days: DoseDays = None
+                     ) -> dict[str, np.ndarray]:
+        again = self.fell_again_day(times, v, values, dose_days)  # from the recovery days the cohort computed
         return {FELL_AGAIN: (~np.isnan(again)).astype(np.float64)}
 
     def remark(self, times: np.ndarray, v: np.ndarray, value: float, dose_days: DoseDays = None

@@ -176,12 +176,12 @@ def probe_writable(out_dir: Path, folder: Path, option: str = "--out") -> None:
 OWN_FILE_STARTS = {"SBML": (b"<?xml", b"<sbml"), "JSON": (b"{",)}
 
 
-def check_output_file(path: str | Path, option: str = "--out", new_folders: bool = True, kind: str | None = None) -> None:
+def check_output_file(path: str | Path, option: str = "--out", kind: str | None = None) -> None:
     """Raise :class:`OutputError` (one line naming ``option``) unless ``path`` can take a file written by
-    :func:`atomic_write_file`: absent or a regular file, in a writable folder; with ``new_folders`` that folder may
-    be missing when its nearest existing ancestor is a writable folder (it is made). With ``kind`` (a key of
-    :data:`OWN_FILE_STARTS`) an existing file is replaced only when it is of that kind (empty, or starting as
-    such a file starts): ``export-sbml s.yaml --out s.yaml`` replaced the scenario. Writes nothing."""
+    :func:`atomic_write_file`: absent or a regular file, in a writable folder, which may be missing when its nearest
+    existing ancestor is a writable folder (the write makes it, as every command's output option does). With
+    ``kind`` (a key of :data:`OWN_FILE_STARTS`) an existing file is replaced only when it is of that kind (empty, or
+    starting as such a file starts): ``export-sbml s.yaml --out s.yaml`` replaced the scenario. Writes nothing."""
     path = Path(path)
     if os.path.lexists(path) and (path.is_dir() or not path.is_file()):
         raise OutputError(f"{option} {path} exists and is not a regular file; name a file")
@@ -195,7 +195,7 @@ def check_output_file(path: str | Path, option: str = "--out", new_folders: bool
             raise OutputError(f"{option} {path} is a file but not {'an' if kind[0] in 'AEIOUS' else 'a'} {kind} "
                               "file; it replaces only its own earlier output: name a new file")
     folder = path.parent
-    ancestor = _nearest_existing(folder) if new_folders else folder
+    ancestor = _nearest_existing(folder)
     if not os.path.lexists(ancestor):
         raise OutputError(f"{option} {path}: the folder {folder} does not exist")
     if not ancestor.is_dir():

@@ -38,6 +38,15 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def refuse_population(scenario: Path, spec: Any, command: str, does: str) -> None:
+    """A scenario's ``population:`` block given to a command of one patient (sweep, sensitivity, export-sbml), refused
+    in one line naming ``hemasim cohort``, the command that reads it: they ran the scenario's patient and said
+    nothing of the block. ``does``: what ``command`` does instead, after its name."""
+    if getattr(spec, "population", None) is not None:
+        raise fail(f"{scenario}: population: hemasim {command} {does}, not a cohort; the block (how the patients of a "
+                   "cohort differ) is read by `hemasim cohort`: run the cohort there, or remove the block")
+
+
 def warn(lines: list[str]) -> None:
     """Print each line as ``hemasim: warning: ...`` on stderr (printed as is), bounded like an error."""
     if len(lines) > MAX_ERROR_LINES:

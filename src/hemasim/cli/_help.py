@@ -130,6 +130,11 @@ class _ConventionalCommand(TyperCommand):
         super().format_help(ctx, formatter)
 
 
+class ReaderClosed(Exception):
+    """Standard output's reader closed before the output ended (`hemasim references | head -1`): not an OSError, so
+    that Typer's main does not turn it into exit 1 (its EPIPE branch); :func:`hemasim.cli.app.main` exits 0."""
+
+
 class ConventionalHelpGroup(TyperGroup):
     """The app's group: its own and its commands' parameters display in the conventional style (see the module
     docstring)."""
@@ -147,6 +152,13 @@ class ConventionalHelpGroup(TyperGroup):
         for command in self.commands.values():  # the list of commands shows each one's first paragraph
             command.help = rewrapped(command.help)
         super().format_help(ctx, formatter)
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        """The group's own help (``hemasim --help``) is written here: a closed reader, :class:`ReaderClosed`."""
+        try:
+            return super().make_context(*args, **kwargs)
+        except BrokenPipeError:
+            raise ReaderClosed from None
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """``hemasim --bogus``: the group's own refused option, in the same one line as a command's."""
@@ -166,6 +178,8 @@ class ConventionalHelpGroup(TyperGroup):
         args = [*(getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", [])), *ctx.args]
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # a command's output or help into a reader that closed
+            raise ReaderClosed from None
         except _UsageError as err:
             if type(err).__name__ == "NoArgsIsHelpError":  # a command's help, shown for no arguments
                 raise

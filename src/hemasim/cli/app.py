@@ -15,7 +15,7 @@ import typer
 from hemasim import __version__
 from hemasim._gc import freeze_for_exit, tune_for_command
 from hemasim.cli._errors import EXIT_IO, plausibility_warnings_as_lines
-from hemasim.cli._help import ConventionalHelpGroup
+from hemasim.cli._help import ConventionalHelpGroup, ReaderClosed
 from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
@@ -115,11 +115,27 @@ def plain_where_unencodable() -> None:
 def main() -> None:
     """The ``hemasim`` command (the console script, ``python -m hemasim``): ``app`` with the collector tuned for a
     short-lived process (:mod:`hemasim._gc`), and output that any stdout encoding carries
-    (:func:`plain_where_unencodable`)."""
+    (:func:`plain_where_unencodable`); a reader that closes early (``| head -1``) ends it quietly, exit 0."""
     tune_for_command()
     plain_where_unencodable()
+    stdout_at_start = _file_identity(sys.stdout)
     try:
-        app()
+        try:
+            app()
+        except SystemExit as done:
+            if done.code == 1 and _rich_met_a_closed_reader(stdout_at_start):
+                raise ReaderClosed from None
+            raise
+        finally:
+            # what is still buffered, written here where a closed reader is caught (at the interpreter's exit it
+            # printed an "Exception ignored ... BrokenPipeError" block and exited 120)
+            with contextlib.suppress(ValueError):  # a stdout already closed
+                sys.stdout.flush()
+    except (ReaderClosed, BrokenPipeError):
+        # a piped reader that has what it wanted (`hemasim references | head -1`) is normal use, not a failure:
+        # the rest goes to the null device (Python's documented SIGPIPE handling), exit 0
+        _quiet_stdout()
+        raise SystemExit(0) from None
     except OSError as err:
         # standard output on a full disk (`hemasim export-sbml s.yaml > /dev/full`, `references > FILE`): a
         # traceback, where a write that fails is one line, exit 1 (docs/reliability.md; --out's writes say so)
@@ -131,6 +147,29 @@ def main() -> None:
         raise SystemExit(EXIT_IO) from None
     finally:
         freeze_for_exit()
+
+
+def _file_identity(stream: object) -> tuple[int, int] | None:
+    """The (device, inode) of a stream's file descriptor; None where it has none."""
+    try:
+        st = os.fstat(stream.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _rich_met_a_closed_reader(stdout_at_start: tuple[int, int] | None) -> bool:
+    """Whether exit 1 came from a rich console's write into a closed reader: rich (Console.on_broken_pipe, its
+    documented default) puts the null device on standard output and raises SystemExit(1) itself, past the
+    BrokenPipeError that :class:`ReaderClosed` is made from. Nothing else in hemasim exits 1 that way."""
+    if "rich.console" not in sys.modules:
+        return False
+    try:
+        null = os.stat(os.devnull)
+    except OSError:
+        return False
+    now = _file_identity(sys.stdout)
+    return now == (null.st_dev, null.st_ino) and stdout_at_start != now
 
 
 def _quiet_stdout() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import EXIT_IO, fail, loaded, warn
+from hemasim.cli._errors import EXIT_IO, fail, loaded, refuse_population, warn
 
 
 def export_sbml(
@@ -30,6 +30,7 @@ def export_sbml(
     warn(lines)
     if spec.arms:  # the base scenario alone was exported, each arm's patient and interventions dropped silently
         raise fail(f"{scenario}: arms: an SBML file holds one arm; write each arm as its own scenario")
+    refuse_population(scenario, spec, "export-sbml", "exports the scenario's one patient")
     if out is not None:
         try:
             # a bad --out (or a file not SBML), refused before the export: bad input, as for run and cohort

@@ -182,7 +182,7 @@ def sensitivity(
     if unread:  # `--method local --trajectories 50` ran the local design with nothing said of the 50
         raise fail(f"{', '.join(unread)}: not used by --method {method}; leave "
                    f"{'it' if len(unread) == 1 else 'them'} out or change --method")
-    spec = load_for_analysis(scenario, set_)
+    spec = load_for_analysis(scenario, set_, "sensitivity")
     if file is not None:
         design = load_design(file, SensitivitySpec)
     else:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
-from hemasim.cli._errors import fail, interruptible, loaded, say_written, warn, written
+from hemasim.cli._errors import fail, interruptible, loaded, refuse_population, say_written, warn, written
 
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
@@ -24,8 +24,9 @@ HOLD_FITTED_HELP = ("Keep the fitted parameters at their shipped values when the
                     "its sources.")
 
 
-def load_for_analysis(scenario: Path, set_: list[str] | None) -> Scenario:
-    """The scenario (with --set), checked to be a single-arm scenario."""
+def load_for_analysis(scenario: Path, set_: list[str] | None, command: str) -> Scenario:
+    """The scenario (with --set), checked to be a single-arm scenario of one patient (``command``: sweep or
+    sensitivity, named when a `population:` block is refused)."""
     from hemasim.scenario import ScenarioError, load_scenario
     from hemasim.scenario.overrides import with_set_options
 
@@ -36,6 +37,7 @@ def load_for_analysis(scenario: Path, set_: list[str] | None) -> Scenario:
     warn(lines)
     if spec.arms:
         raise fail(f"{scenario}: arms: sweeps and sensitivities run one arm; write each arm as its own scenario")
+    refuse_population(scenario, spec, command, "runs the scenario's one patient at each point of its design")
     return spec
 
 
@@ -131,7 +133,7 @@ def sweep(
     from hemasim.sensitivity.spec import SpecError, SweepSpec
     from hemasim.solvers import SolverError
 
-    spec = load_for_analysis(scenario, set_)
+    spec = load_for_analysis(scenario, set_, "sweep")
     design = load_design(sweep_file, SweepSpec)
     check_out(out, SWEEP_FILES)
     couplings = design_couplings(design, hold_fitted)

@@ -38,7 +38,8 @@ def validate(
     # wide, and rich cut the longer names (immunodeficiency_and_gene_t…)
     group: list[str] = typer.Option(None, "--group", "-g", help="Only this target group (repeatable; the groups are "
                                                                 "listed above)."),
-    json_out: Path = typer.Option(None, "--json", help="Also write the full report card as JSON here."),
+    json_out: Path = typer.Option(None, "--json", help="Also write the full report card as JSON here (folders made "
+                                                       "if missing)."),
     show_uncovered: bool = typer.Option(True, "--show-uncovered/--hide-uncovered",
                                         help="List targets the model does not cover yet."),
     wide: bool = typer.Option(False, "--wide", help="Every check of every target with notes and sources (a "
@@ -137,11 +138,12 @@ class _Progress:
 
 def _check_json_target(json_out: Path) -> None:
     """Exit 2 with one line unless ``--json`` names a file that can be written (absent or a regular file, in a
-    writable folder): a bad option, refused before the targets run."""
+    writable folder or one that can be made, as export-sbml's --out FILE): a bad option, refused before the targets
+    run."""
     from hemasim.io import OutputError, check_output_file
 
     try:
-        check_output_file(json_out, "--json", new_folders=False, kind="JSON")
+        check_output_file(json_out, "--json", kind="JSON")
     except OutputError as err:
         raise fail(str(err)) from None
 

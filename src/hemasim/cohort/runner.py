@@ -308,7 +308,7 @@ def finish_partition(prepared: PreparedPartition, result: Result, histograms: np
         ep[e.name] = e.values(times, series)
         # what a value does not say by itself: a nadir still falling when the run ends, a recovery followed by a
         # second fall before the next cycle (1/0 columns; the summary gives their shares)
-        for suffix, flag in e.flag_columns(times, series, dose_days).items():
+        for suffix, flag in e.flag_columns(times, series, ep[e.name], dose_days).items():
             ep[f"{e.name}{suffix}"] = flag
     meta: dict[str, EndpointMeta] = {}
     extra_obs = {name: result.observable(name) for name in extra}

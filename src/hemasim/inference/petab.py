@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from hemasim._yaml_limits import YamlInputError, load_yaml_file
+from hemasim._yaml_limits import YamlInputError, decode_text, load_yaml_file
 from hemasim.events import Event
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.problem import (
@@ -332,9 +332,13 @@ class _Collect:
 # ---------------------------------------------------------------------------------------------- import
 def _read_tsv(path: Path) -> list[dict[str, str]]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as err:
         raise PetabError(f"{path}: cannot read ({err.strerror})") from None
+    try:  # as a measurement CSV is read: a BOM (Excel's "Unicode text") dropped, a byte not UTF-8 named by line
+        text = decode_text(data, str(path), "PEtab table")  # and column (its header read '\ufeffparameterId')
+    except YamlInputError as err:
+        raise PetabError(str(err)) from None
     return [dict(r) for r in csv.DictReader(text.splitlines(), delimiter="\t")]
 
 

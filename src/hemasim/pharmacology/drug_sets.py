@@ -19,6 +19,7 @@ at most :data:`MAX_RATE_PER_H`, so that a set cannot divide by zero or make the 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from functools import cache
 from importlib import resources
@@ -330,9 +331,14 @@ class FribergSystem(_Strict):
     iiv_variance: dict[Literal["baseline", "mean_transit_time", "slope"], Value] = Field(default_factory=dict)
 
 
+#: a drug set's name and drug, and so its file's name (a set's name equals it); :data:`NAME_RULE` in words
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+NAME_RULE = "a name in lower case: a letter, then letters, digits or _"
+
+
 class DrugSet(_Strict):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
-    drug: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)
+    name: str = Field(pattern=NAME_PATTERN, max_length=60)
+    drug: str = Field(pattern=NAME_PATTERN, max_length=40)
     description: str
     routes: list[Literal["iv_bolus", "iv_infusion", "subcutaneous", "oral"]] = Field(min_length=1)
     references: dict[str, ReferenceSpec] = Field(min_length=1)
@@ -550,6 +556,12 @@ def _load_file(path: Path) -> DrugSet:
     if (other := wrong_file(data, str(path), "a drug set", "a drug set has name, drug, description, routes, "
                             "references and pk or friberg (docs/drugs.md)")) is not None:
         raise DrugSetError(other)
+    if not re.fullmatch(NAME_PATTERN, path.stem):  # no `name:` can equal it: say so, not "name must equal 'My-Drug'"
+        fixed = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", path.stem.lower())).strip("_")
+        rename = (f": rename the file {fixed}.yaml and write name: {fixed} in it" if re.fullmatch(NAME_PATTERN, fixed)
+                  else "")
+        raise DrugSetError(f"{path}: the file name {path.stem!r} breaks the rule of a drug set's name, which equals "
+                           f"its file's name and is {NAME_RULE} ([a-z][a-z0-9_]*){rename}")
     ds = parse_drug_set(data, str(path))
     if ds.name != path.stem:
         raise DrugSetError(f"{path}: name {ds.name!r} must equal the file name {path.stem!r}")
