@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -58,3 +60,44 @@ def test_the_scenario_pages_error_lines_are_the_ones_a_check_prints(tmp_path):
     head, _, tail = shown[2].partition("blood_donation, ..., chemotherapy, ...")
     kind_line = next(line for line in printed if "interventions.1.kind" in line)
     assert kind_line.startswith(head.replace("interventions.0", "interventions.1")) and kind_line.endswith(tail)
+
+
+def _one_line(page: str) -> str:
+    return " ".join((ROOT / "docs" / page).read_text(encoding="utf-8").split())
+
+
+@pytest.mark.slow
+def test_the_t4_months_table_is_the_t4_scenarios_run():
+    """docs/transplant.md's table of CD4, CD8 and their ratio by month after the T-depleted graft (target T4's run)
+    had stayed at branch t4fit's values (ratio 0.54 at month 6) while the page's text and the card read 0.58."""
+    from hemasim.validation.months import CALENDAR_MONTH_DAYS
+    from hemasim.validation.scenario_runs import value_after_graft
+    from hemasim.validation.transplant import _HSCT_GRAFT_DAY, _TCD_CHILD
+
+    text = (ROOT / "docs" / "transplant.md").read_text(encoding="utf-8")
+    months = [int(m) for m in re.search(r"^\| months after graft \|(.*)\|$", text, re.M).group(1).split("|")]
+    rows = {name: [float(v) for v in re.search(rf"^\| {re.escape(name)} \|(.*)\|$", text, re.M).group(1).split("|")]
+            for name in ("CD4/uL", "CD8/uL", "CD4:CD8")}
+    cd4 = [value_after_graft(_TCD_CHILD, "cd4_per_uL", m * CALENDAR_MONTH_DAYS, _HSCT_GRAFT_DAY) for m in months]
+    cd8 = [value_after_graft(_TCD_CHILD, "cd8_per_uL", m * CALENDAR_MONTH_DAYS, _HSCT_GRAFT_DAY) for m in months]
+    assert rows["CD4/uL"] == [round(v) for v in cd4]
+    assert rows["CD8/uL"] == [round(v) for v in cd8]
+    assert rows["CD4:CD8"] == [round(a / b, 2) for a, b in zip(cd4, cd8, strict=True)]
+
+
+def test_the_trec_counts_by_age_are_the_models():
+    """docs/transplant.md gives the TREC-like marker's blood count of a healthy man at 20, 40 and 60 years (it read
+    80, 34 and 14 "per naive CD4 cell", which were neither the count, 75, 33, 14, nor the share per cell)."""
+    import hemasim as hs
+    from hemasim.biology import Covariates
+
+    text = _one_line("transplant.md")
+    stated = re.search(r"falls with age \((\d+)/uL at 20, (\d+) at 40, (\d+) at 60 years in a healthy man of 70 kg; "
+                       r"per naive CD4 cell ([\d.]+), ([\d.]+) and ([\d.]+)\)", text)
+    assert stated, "the sentence on the marker's count by age is gone or reworded: update this test"
+    for i, age in enumerate((20, 40, 60)):
+        model = hs.healthy_human_model(Covariates(age_years=age, sex="male", weight_kg=70, height_cm=175))
+        r = hs.Simulation(model).run(duration_days=1)
+        trec, naive = r.observable("trec_cd4_per_uL")[0], r.observable("naive_cd4_per_uL")[0]
+        assert int(stated.group(1 + i)) == round(trec)
+        assert float(stated.group(4 + i)) == round(trec / naive, 2)
