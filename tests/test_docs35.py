@@ -126,3 +126,30 @@ def test_the_transplant_examples_table_is_their_run():
         cd4_day = e["cd4_200_day"].value
         assert cd4.strip() == (f"day {cd4_day:.0f}" if cd4_day is not None else "not within the run"), name
         assert float(hb) == round(e["hemoglobin_nadir"].value, 1), name
+
+
+@pytest.mark.slow
+def test_the_chemotherapy_tutorials_stated_figures_are_its_output(monkeypatch):
+    """The chemotherapy tutorial states its arms' cycle-1 figures in prose (the docs build executes the notebook but
+    reads none of its numbers): the full model's nadir about 0.44e9/L on day 9.5 with about a day below 0.5, the
+    Friberg chain's about 0.16e9/L on day 8.5 and about 5 days below 0.5 a cycle, and pegfilgrastim keeping every
+    cycle above 0.5."""
+    import runpy
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    monkeypatch.chdir(ROOT)
+    text = " ".join((ROOT / "docs" / "tutorials" / "chemotherapy_gcsf.py").read_text(encoding="utf-8")
+                    .replace("# ", " ").split())
+    assert "its cycle-1 nadir is about 0.44 × 10⁹/L on day 9.5, with about a day below 0.5 × 10⁹/L in each cycle" in text
+    assert "falls to about 0.16 × 10⁹/L on day 8.5 and stays below 0.5 for about 5 days a cycle" in text
+    assert "Pegfilgrastim keeps the count above grade 4 in every cycle." in text
+    rows = runpy.run_path(str(ROOT / "docs" / "tutorials" / "chemotherapy_gcsf.py"), run_name="__main__")["rows"]
+    by = {(r["arm"], r["cycle"]): r for r in rows}
+    full, chain = by["docetaxel", 1], by["docetaxel, Friberg chain", 1]
+    assert round(full["nadir (10⁹/L)"], 2) == 0.44 and full["day of the cycle"] == 9.5
+    assert all(0.5 <= by["docetaxel", c]["days with ANC < 0.5"] <= 1.5 for c in range(1, 5))
+    assert round(chain["nadir (10⁹/L)"], 2) == 0.16 and chain["day of the cycle"] == 8.5
+    assert all(4.5 <= by["docetaxel, Friberg chain", c]["days with ANC < 0.5"] <= 6 for c in range(1, 5))
+    assert all(by["docetaxel + pegfilgrastim", c]["days with ANC < 0.5"] == 0 for c in range(1, 5))
