@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = [ROOT / "README.md", ROOT / "docs" / "clonal.md", ROOT / "docs" / "drugs.md"]
+DOCS = [ROOT / "README.md", ROOT / "docs" / "clonal.md", ROOT / "docs" / "drugs.md", ROOT / "docs" / "api" / "index.md"]
 #: pages whose examples run in a clone's root, as their commands do (`examples/...` paths)
 DOCS_IN_CLONE = [ROOT / "docs" / "getting_started.md", ROOT / "docs" / "cohorts.md"]
 
