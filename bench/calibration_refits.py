@@ -40,7 +40,7 @@ does, from bench/results/screen_reach.json):
 engraftment_and_pegfilgrastim,whole_blood_donation_and_autologous_engraftment,gcsf_after_allogeneic_graft,\
 radiation_granulocytes_and_filgrastim_doses,filgrastim_schedule_mobilisation --calibration-refits --json bench/results/reach_screen_refit_g1_stages.json
     PYTHONPATH=src python bench/targeted_screen.py cd34_blood_baseline_per_uL naive_infant_turnover_decay_years \
-        --calibration-refits --json bench/results/reach_screen_refit_all_groups.json     # all 30 groups read them (rerun in the twenty-eighth session for A8-A9, F1-F4, U6-U7, B1-B5, in the twenty-ninth for E1-E2 and in the thirtieth for J1-J4, a new group, and F5-F6: the earlier read-outs as before)
+        --calibration-refits --json bench/results/reach_screen_refit_all_groups.json     # all 31 groups read them (rerun in the twenty-eighth session for A8-A9, F1-F4, U6-U7, B1-B5, in the twenty-ninth for E1-E2 and in the thirtieth for J1-J4, a new group, and F5-F6: the earlier read-outs as before; in the thirty-first, branch predict35, the new group mrna_vaccine_prime_and_boost alone, --groups mrna_vaccine_prime_and_boost, the same refitted values to the last digit, Y7-Y9's changes 0, joined to the rows)
 
 (``inflammation_production_au_per_day``'s row was run again on ``--groups infection_and_vaccines,other_predictions``,
 branch finalmend31: the re-traced other_predictions reads it too, a unit convention the vaccine endpoints' unit
