@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from hemasim.assembly import build_model, run_scenario
-from hemasim.biology.alloreactivity import GVH_TARGETS, SIGNAL, gvh_flow_name
+from hemasim.biology.alloreactivity import CLONOTYPE_SIGNAL, GVH_TARGETS, HOST_CD4_SIGNAL, SIGNAL, gvh_flow_name
 from hemasim.biology.origins import DONOR, HOST, origin_name
 from hemasim.endpoints import evaluate_endpoints
 from hemasim.events import thin_clonotypes
@@ -77,6 +77,10 @@ def test_the_alloreactive_kill_acts_on_host_copies_and_reads_donor_memory_t_cell
         assert origin_name(gvh_flow_name(c), DONOR) not in flows  # donor T cells do not kill donor cells
     signal = next(s for s in model.signals if s.name == SIGNAL)
     assert set(signal.weights) == {origin_name(p, DONOR) for p in ("cm_cd4", "em_cd4", "memory_cd8")}
+    # the clonotypes' kill reads K / N of the host alone (a donor clonotype or cell does not make host clones smaller)
+    signals = {s.name: set(s.weights) for s in model.signals}
+    assert signals[CLONOTYPE_SIGNAL] == {origin_name("cd4_clonotypes", HOST)}
+    assert signals[HOST_CD4_SIGNAL] == {origin_name(p, HOST) for p in ("naive_cd4", "cm_cd4", "em_cd4")}
 
 
 def test_lineage_endpoints_for_many_patients_at_once():
