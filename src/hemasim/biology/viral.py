@@ -41,8 +41,12 @@ import math
 from dataclasses import dataclass
 
 from hemasim.biology.builder import BuildContext
-from hemasim.biology.vaccine import (antigen_state, circulate_as_lymphocytes, reference_blood_counts,
-                                     with_humoral_response)
+from hemasim.biology.vaccine import (
+    antigen_state,
+    circulate_as_lymphocytes,
+    reference_blood_counts,
+    with_humoral_response,
+)
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
