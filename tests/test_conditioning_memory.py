@@ -5,13 +5,17 @@ spared (radio- and chemoresistant: docs/immunity.md, "Immune memory under condit
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from hemasim.biology import Covariates, healthy_human_model
 from hemasim.biology.vaccine import VaccineResponse, antigen_state
-from hemasim.biology.viral import ViralInfection
-from hemasim.events import CellDepletion, CellInfusion
+from hemasim.biology.viral import ViralInfection, virus_state
+from hemasim.events import BloodLoss, CellDepletion, CellInfusion
+from hemasim.interventions.cell_depletion import CirculatingCellCollection
+from hemasim.model.core import Model, Module
 from hemasim.parameters import healthy_adult_parameters
 from hemasim.pharmacology.conditioning import conditioning_events
 from hemasim.radiation import IrradiatedLymphocytes, RadiationFraction, dying_share_from_parameters, lq_from_parameters
@@ -88,10 +92,50 @@ def test_a_vaccinated_patient_keeps_antibody_through_conditioning_and_loses_memo
     assert at(conditioned, "flu_igg", 130.0) == pytest.approx(at(free, "flu_igg", 130.0), rel=1e-6)
 
 
-def test_without_conditioning_the_vaccinated_healthy_state_holds(memory_model):
-    """The tags change no flow: with no dose and no event every state stays at its steady state."""
-    r = Simulation(memory_model).run(100.0, 25.0)
-    assert np.max(np.abs(r.states - r.states[0]) / np.maximum(r.states[0], 1.0)) < 1e-6
+def _untagged(model: Model) -> Model:
+    """The same model with the antigen-specific states' lymphocyte tags (and blood shares) removed: bio35's model."""
+    pool_tags = {"lymphocyte", "b_cell", "t_cell", "cd8"}
+    modules = [Module(m.name, [replace(c, tags=c.tags - pool_tags) if "antigen_specific" in c.tags else c
+                               for c in m.compartments], m.flows, m.signals, m.feedbacks, m.observables,
+                      m.counted_as) for m in model.modules]
+    specific = {c.name for c in model.compartments if "antigen_specific" in c.tags}
+    info = replace(model.info, blood_share={k: v for k, v in model.info.blood_share.items() if k not in specific})
+    return Model(modules, model.parameters, name=model.name, info=info)
+
+
+def test_the_tags_change_no_flow_of_a_vaccine_response():
+    """A dose and its response with no conditioning run the same with the tags as without them (the tags select
+    compartments for events only; a flow, signal or blood count that read them would part the runs)."""
+    built = healthy_human_model(ADULT, aging=False, extensions=[ViralInfection("flu")])  # with its humoral response
+    untagged = _untagged(built)
+    assert any("lymphocyte" in c.tags for c in built.compartments if c.name == "flu_memory_b")
+    assert not any("lymphocyte" in c.tags for c in untagged.compartments if c.name == "flu_memory_b")
+    events = [CellInfusion(2.0, antigen_state("flu"), 1.0), CellInfusion(60.0, virus_state("flu"), 0.1)]
+    runs = [Simulation(m.compile(), events=events).run(120.0, 1.0) for m in (built, untagged)]
+    for name in ("flu_memory_b", "flu_cd8_memory"):  # the dose and the infection made a response
+        assert runs[0].states[:, runs[0].model.index(name)].max() > 0.0, name
+    np.testing.assert_array_equal(runs[0].states, runs[1].states)
+    for name in runs[0].model.observable_names:
+        np.testing.assert_array_equal(runs[0].observable(name), runs[1].observable(name), err_msg=name)
+
+
+@pytest.mark.parametrize("label", ["a collection from the blood", "a blood loss"])
+def test_blood_collections_and_blood_loss_take_the_memory_share_of_its_pool(memory_model, label):
+    """Memory B and T cells, activated B cells, plasmablasts and the CD8 programme circulate as their pools do (the
+    pool's blood share, lymphocyte_blood_fraction), so an apheresis or a blood loss takes the same share of them;
+    long-lived plasma cells (marrow) and the antibody are not collected (review35b: bio35 left every memory state
+    whole while its pool lost its share)."""
+    model, x = memory_model, _primed(memory_model)
+    event = (CirculatingCellCollection(0.0, ("lymphocyte",), 0.0) if label == "a collection from the blood"
+             else BloodLoss(0.0, 2000.0))
+    y = event.apply(model, x[None, :], np.random.default_rng(0))[0]
+    kept = {n: y[model.index(n)] / x[model.index(n)] for n in (*B_MEMORY, *T_MEMORY, *SPARED, "b_cells",
+                                                                "memory_cd8")}
+    assert kept["b_cells"] < 0.995, (label, kept)
+    for memory, pool in {**B_MEMORY, **T_MEMORY}.items():
+        assert kept[memory] == pytest.approx(kept[pool], rel=1e-12), (label, memory, kept)
+    for name in SPARED:
+        assert kept[name] == 1.0, (label, name, kept)
 
 
 @pytest.mark.slow  # > 2 s

@@ -74,3 +74,56 @@ def test_the_pages_numbers_are_what_the_script_computes(healthy: ModuleType) -> 
     assert f"{q9['max_within_336_h']:g}e9/L at {q9['hour_of_max_within_336_h']} h" in text
     tac = now["after_chemotherapy_record"]["both E_max x 0.25"]["TAC"]
     assert f"{tac['nadir']:g} on {tac['nadir_day']:g}; {tac['days_below_0p5']:g}; {tac['dsn_daily_counts']}" in text
+
+
+def _stored() -> dict:
+    return json.loads((DOCS / "images" / "pegfilgrastim_healthy_response.json").read_text())
+
+
+def test_the_pages_by_dose_figures_are_the_scripts() -> None:
+    """The by-dose sentence (first peaks and AUECs at 2, 3, 6 mg and 30, 100, 300 ug/kg, hemasim's and Melhem's) holds
+    the stored JSON's values, which the slow test above holds to what the script computes (review35b)."""
+    stored = _stored()
+    text = " ".join(_section().split())
+    doses = (("2 mg", "3 mg", "6 mg"), ("30 ug/kg (75 kg)", "100 ug/kg (75 kg)", "300 ug/kg (75 kg)"))
+
+    def listed(key: str, which: tuple[str, ...], read: str, fmt: str) -> str:
+        return ", ".join(format(stored[key][d][read], fmt) for d in which)
+
+    peak, auec = "early_peak_days_0_5", "auec_0_336h_over_baseline"
+    sentence = (f"first peak {listed('shipped_by_dose', doses[0], peak, '.2f')} at 2, 3, 6 mg and "
+                f"{listed('shipped_by_dose', doses[1], peak, '.2f')} at 30, 100, 300 ug/kg x 75 kg (Melhem: "
+                f"{listed('melhem2017_healthy_by_dose', doses[0], peak, '.2f')}; "
+                f"{listed('melhem2017_healthy_by_dose', doses[1], peak, '.2f')}); AUEC over baseline "
+                f"{listed('shipped_by_dose', doses[0], auec, 'g')} and {listed('shipped_by_dose', doses[1], auec, 'g')} "
+                f"(Melhem: {listed('melhem2017_healthy_by_dose', doses[0], auec, 'g')}; "
+                f"{listed('melhem2017_healthy_by_dose', doses[1], auec, 'g')})")
+    assert sentence in text, sentence
+    by_dose = stored["shipped_by_dose"]
+    flat = f"from {by_dose['2 mg'][peak]:.2f} to {by_dose['6 mg'][peak]:.2f}e9/L between 2 and 6 mg"
+    assert flat in text, flat  # the note on the flat first peak
+
+
+def test_the_pages_after_chemotherapy_table_is_the_scripts() -> None:
+    """Every row of the after-chemotherapy record on the page (nadir on day; days below 0.5; F4's daily-count
+    duration, for TAC and TC) is the stored JSON's (review35b)."""
+    record = _stored()["after_chemotherapy_record"]
+    rows = {"shipped": "shipped", "both E_max x 0.5": "both E_max x 0.5", "both E_max x 0.25": "both E_max x 0.25",
+            "both E_max x 2": "both E_max x 2",
+            "speed-up on the divisions too": "speed-up on the divisions too (shipped E_max)",
+            "speed-up on the divisions too, E_max x 0.5": "speed-up on the divisions too, E_max x 0.5"}
+    table = {line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:4]]
+             for line in _section().splitlines() if line.startswith("| ") and line.count("|") == 4}
+
+    def numbers(text: str) -> list[float]:  # "0.945 on 5.62; 0; 0" -> nadir, its day, days below 0.5, F4's days
+        if text.startswith("no fall below rest ("):  # the count never fell below its value at the dose
+            return [float(text[len("no fall below rest ("):-1]), 0.0, 0.0, 0.0]
+        nadir_on_day, days, dsn = text.split("; ")
+        nadir, day = nadir_on_day.split(" on ")
+        return [float(nadir), float(day), float(days), float(dsn)]
+
+    for label, key in rows.items():
+        for cell, chemo in zip(table[label], ("TAC", "TC"), strict=True):
+            r = record[key][chemo]
+            assert numbers(cell) == [r["nadir"], r["nadir_day"], r["days_below_0p5"], r["dsn_daily_counts"]], (
+                label, chemo, cell, r)

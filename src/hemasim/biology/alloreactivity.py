@@ -12,6 +12,11 @@ alloreactive effector function; thymic emigrants of the donor are educated on th
 counted until they become memory cells), D_ref the same pools of the healthy reference adult, and each
 immunosuppression course a window that removes ``inhibition`` of the kill while it lasts.
 
+The host's CD4 clonotype richness K is killed per clonotype at r K / N (N the host CD4 cells, r the per-cell kill
+rate above): a clonotype is lost only with its last cell, the model's depletion rule
+(:func:`hemasim.events.thin_clonotypes`), in the exact continuous form for geometric clone sizes of mean N / K
+(docs/chimerism.md derives it).
+
 The kill flows act on host copies only and the signal sums donor copies only
 (:data:`hemasim.biology.origins.HOST_ONLY_FLOW_KINDS`, :data:`~hemasim.biology.origins.DONOR_SIGNAL_SUFFIX`),
 so this extension belongs to the host/donor model (a scenario with a graft).
@@ -23,7 +28,7 @@ from dataclasses import dataclass
 
 from hemasim.biology import reference_adult_model
 from hemasim.biology.builder import BuildContext
-from hemasim.biology.origins import DONOR_SIGNAL_SUFFIX, GVH_KILL
+from hemasim.biology.origins import DONOR_SIGNAL_SUFFIX, GVH_KILL, HOST_SIGNAL_SUFFIX
 from hemasim.model.core import Feedback, FeedbackKind, Module, Signal
 
 __all__ = ["ALLOREACTIVE_POOLS", "GVH_TARGETS", "GraftVersusHaematopoiesis", "Immunosuppression",
@@ -33,13 +38,19 @@ __all__ = ["ALLOREACTIVE_POOLS", "GVH_TARGETS", "GraftVersusHaematopoiesis", "Im
 ALLOREACTIVE_POOLS = ("cm_cd4", "em_cd4", "memory_cd8")
 #: host compartments donor T cells kill: stem and progenitor cells (host output then fades in every lineage)
 #: and the host's own lymphocytes (long-lived: without the kill, host T cells persist for years), with the markers
-#: their CD4 cells carry: TREC-like and the CD4 clonotype richness, lost at the per-cell rate as the model's
-#: clonotype loss is (lymphoid._cd4_clonotypes). Without the clonotypes here a year after a Flu/TBI 2 Gy graft the
-#: host kept 5e7 clonotypes in 1.8e5 CD4 cells (branch bio35)
+#: their CD4 cells carry: TREC-like (per cell) and the CD4 clonotype richness (per clonotype at r K / N, the
+#: depletion rule: CLONOTYPES below). Without the clonotypes here a year after a Flu/TBI 2 Gy graft the host kept
+#: 5e7 clonotypes in 1.8e5 CD4 cells (branch bio35)
 GVH_TARGETS = ("hsc", "st_hspc", "mpp", "blood_hspc", "clp", "naive_cd4", "cm_cd4", "em_cd4", "naive_cd8",
                "memory_cd8", "trec_cd4", "cd4_clonotypes", "b_cells", "nk_cells")
 SIGNAL = f"alloreactive_t{DONOR_SIGNAL_SUFFIX}"
 FEEDBACK = "gvh_donor_t_load"
+#: the clonotype-richness target, its host CD4 cells and the two signals and feedbacks of its kill's K / N
+CLONOTYPES = "cd4_clonotypes"
+HOST_CD4_POOLS = ("naive_cd4", "cm_cd4", "em_cd4")
+CLONOTYPE_SIGNAL = f"cd4_clonotypes{HOST_SIGNAL_SUFFIX}"
+HOST_CD4_SIGNAL = f"cd4_t{HOST_SIGNAL_SUFFIX}"
+CLONOTYPE_FEEDBACKS = ("gvh_host_cd4_clonotypes", "gvh_host_cd4_cells_inverse")
 
 
 def gvh_flow_name(compartment: str) -> str:
@@ -62,9 +73,18 @@ class GraftVersusHaematopoiesis:
         m.signals.append(Signal(SIGNAL, {p: 1.0 for p in ALLOREACTIVE_POOLS}))
         m.feedbacks.append(Feedback(FEEDBACK, FeedbackKind.LINEAR, (1.0 / d_ref,), signal=SIGNAL,
                                     parameters=("gvh_reference_memory_t_cells",)))
+        # a clonotype is lost with its last cell: with geometric clone sizes of mean N / K a share K / N of the
+        # clonotypes are single cells, so the per-clonotype rate is r K / N (docs/chimerism.md). The floor of one
+        # cell only keeps 1/N finite once the host has no CD4 cells (then K <= N < 1 too)
+        m.signals.append(Signal(CLONOTYPE_SIGNAL, {CLONOTYPES: 1.0}))
+        m.signals.append(Signal(HOST_CD4_SIGNAL, {p: 1.0 for p in HOST_CD4_POOLS}))
+        m.feedbacks.append(Feedback(CLONOTYPE_FEEDBACKS[0], FeedbackKind.LINEAR, (1.0,), signal=CLONOTYPE_SIGNAL))
+        m.feedbacks.append(Feedback(CLONOTYPE_FEEDBACKS[1], FeedbackKind.POWER, (1.0, -1.0, 1.0),
+                                    signal=HOST_CD4_SIGNAL))
         rate = ctx.p("graft_versus_host_kill_rate_per_day")
         for c in GVH_TARGETS:
-            m.flow(gvh_flow_name(c), GVH_KILL, c, None, rate, feedbacks=(FEEDBACK,),
+            m.flow(gvh_flow_name(c), GVH_KILL, c, None, rate,
+                   feedbacks=(FEEDBACK, *CLONOTYPE_FEEDBACKS) if c == CLONOTYPES else (FEEDBACK,),
                    parameters=("graft_versus_host_kill_rate_per_day",))
         return m, {}
 

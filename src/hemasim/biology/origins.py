@@ -8,8 +8,9 @@ chimerism is read. Drug compartments are not split. With no donor cells the spli
 the original exactly (a test holds them equal).
 
 Two things act across origins (donor T cells killing host cells, :mod:`hemasim.biology.alloreactivity`):
-flows of a kind in :data:`HOST_ONLY_FLOW_KINDS` are kept for the host copy only, and a signal whose name
-ends with :data:`DONOR_SIGNAL_SUFFIX` sums the donor copies only.
+flows of a kind in :data:`HOST_ONLY_FLOW_KINDS` are kept for the host copy only, a signal whose name
+ends with :data:`DONOR_SIGNAL_SUFFIX` sums the donor copies only, and one ending with :data:`HOST_SIGNAL_SUFFIX` the
+host copies only.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 
 from hemasim.model.core import Compartment, Flow, Model, Module, Observable, Signal
 
-__all__ = ["DONOR", "DONOR_SIGNAL_SUFFIX", "GVH_KILL", "HOST", "HOST_ONLY_FLOW_KINDS", "NON_CELL_TAGS", "origin_name",
+__all__ = ["DONOR", "DONOR_SIGNAL_SUFFIX", "GVH_KILL", "HOST", "HOST_ONLY_FLOW_KINDS", "HOST_SIGNAL_SUFFIX", "NON_CELL_TAGS", "origin_name",
            "split_origins"]
 
 HOST, DONOR = "host", "donor"
@@ -37,6 +38,14 @@ GVH_KILL = "alloreactive_kill"
 HOST_ONLY_FLOW_KINDS = frozenset({GVH_KILL})
 #: a signal named ``<name>__donor_cells`` reads the donor copies of its compartments only
 DONOR_SIGNAL_SUFFIX = "__donor_cells"
+#: a signal named ``<name>__host_cells`` reads the host copies of its compartments only
+HOST_SIGNAL_SUFFIX = "__host_cells"
+
+
+def _signal_origins(name: str) -> tuple[str, ...]:
+    if name.endswith(DONOR_SIGNAL_SUFFIX):
+        return (DONOR,)
+    return (HOST,) if name.endswith(HOST_SIGNAL_SUFFIX) else ORIGINS
 
 
 def origin_name(name: str, origin: str) -> str:
@@ -112,9 +121,7 @@ def split_origins(model: Model, blocked_host_flows: Iterable[str] = (), host_abs
                 if new in cells and old in cells} | {new: old for new, old in pairs.items() if new not in cells}
 
     modules = [Module(m.name, comps(m.compartments), flows(m.flows),
-                      [Signal(s.name, weights(dict(s.weights), cells,
-                                              (DONOR,) if s.name.endswith(DONOR_SIGNAL_SUFFIX) else ORIGINS))
-                       for s in m.signals],
+                      [Signal(s.name, weights(dict(s.weights), cells, _signal_origins(s.name))) for s in m.signals],
                       list(m.feedbacks), observables(m.observables), counted_as(m.counted_as)) for m in model.modules]
     info = model.info
     split = replace(info, blood_share=weights(dict(info.blood_share), cells), origins=ORIGINS,

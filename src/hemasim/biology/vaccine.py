@@ -47,7 +47,8 @@ from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 from hemasim.parameters.sets.vaccine_kinetics import PLASMA_CELL_SHARES, plasma_cell_shares_problem
 
-__all__ = ["B_LYMPHOCYTE_TAGS", "PLASMABLAST_TAGS", "VaccineResponse", "antigen_state", "help_at",
+__all__ = ["B_LYMPHOCYTE_TAGS", "PLASMABLAST_TAGS", "VaccineResponse", "antigen_state", "circulate_as_lymphocytes",
+           "help_at",
            "with_humoral_response"]
 
 #: the tags of antigen-specific B cells (activated, maturing and memory): those of the B-cell pool, so that TBI, a
@@ -59,6 +60,16 @@ B_LYMPHOCYTE_TAGS = ("lymphocyte", "b_cell")
 #: and short-lived) carry neither: post-mitotic and radio- and chemoresistant, conditioning spares them as it spares
 #: the other post-mitotic cells (docs/immunity.md, "Immune memory under conditioning")
 PLASMABLAST_TAGS = ("lymphocyte",)
+
+
+def circulate_as_lymphocytes(ctx: BuildContext, m: Module) -> None:
+    """The module's antigen-specific lymphocytes circulate as the lymphocyte pools do (their blood share,
+    lymphocyte_blood_fraction), so a collection from the blood or a blood loss takes the share of them it takes of
+    their pool, as a depletion kills them with their pool (review35b: before, they kept every cell)."""
+    share = ctx.p("lymphocyte_blood_fraction")
+    for c in m.compartments:
+        if "lymphocyte" in c.tags:
+            ctx.blood_share[c.name] = share
 
 
 def antigen_state(antigen: str) -> str:
@@ -230,6 +241,7 @@ class VaccineResponse:
                    parameters=("antibody_secretion_au_per_cell_day",))
         m.flow(f"{a}_igg_catabolism", "catabolism", igg, None, math.log(2) / p("igg_half_life_days"),
                parameters=("igg_half_life_days",))
+        circulate_as_lymphocytes(ctx, m)
         memory_observed = dict.fromkeys((mem, new_memory), 1.0)
         m.observables += [
             Observable(f"{a}_igg_au", "AU", f"{a}-specific IgG", {igg: 1.0}),

@@ -41,7 +41,12 @@ import math
 from dataclasses import dataclass
 
 from hemasim.biology.builder import BuildContext
-from hemasim.biology.vaccine import antigen_state, reference_blood_counts, with_humoral_response
+from hemasim.biology.vaccine import (
+    antigen_state,
+    circulate_as_lymphocytes,
+    reference_blood_counts,
+    with_humoral_response,
+)
 from hemasim.model.compiled import DAYS_PER_YEAR
 from hemasim.model.core import Feedback, FeedbackKind, Module, Observable, Signal, Value
 
@@ -184,4 +189,5 @@ class ViralInfection:
                        dict.fromkeys(prog, 1.0)),
             Observable(f"{n}_cd8_memory_au", "AU", f"{n}-specific memory CD8 T cells", {mem: 1.0}),
         ]
+        circulate_as_lymphocytes(ctx, m)  # the CD8 cells; the humoral part sets its own
         return with_humoral_response(m, n, ctx), {}
