@@ -56,8 +56,12 @@ LONGEST_FIRST = {
 
 #: files whose tests use a session fixture that a file of :data:`LONGEST_FIRST` builds too: each follows that file
 #: into its share, so that the fixture is built in one process, not in both (the example's fit, ``example_fit``:
-#: ~2 s CPU; the clean clone of main f69f2b0 built it in both processes)
-SAME_SHARE_AS = {"tests/test_inference_petab.py": "tests/test_inference_fit.py"}
+#: ~2 s CPU; the clean clone of main f69f2b0 built it in both processes), or a cached computation: the TC
+#: validation group's four 500-woman cohorts (hemasim.validation.predictions12, cached a process), which both the
+#: predictions12 hold test (F1-F4) and the predictions17 one (F5, F6) judge: in two processes they took 7.8 and
+#: 8.0 s wall of a clean clone's suite, in one 11.7 and 0.01 s CPU (docs/performance.md, thirty-first session)
+SAME_SHARE_AS = {"tests/test_inference_petab.py": "tests/test_inference_fit.py",
+                 "tests/test_validation_predictions17.py": "tests/test_validation_predictions12.py"}
 
 
 def pytest_configure(config: pytest.Config) -> None:

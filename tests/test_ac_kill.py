@@ -38,6 +38,7 @@ def test_the_shipped_slopes_are_the_fit_at_the_adopted_share():
     assert lo < FIT["scale"] < hi  # identifiable: both ends finite
 
 
+@pytest.mark.slow
 def test_the_shipped_sets_reproduce_the_fitted_figure():
     ratio = ac_day20_over_baseline(ac_cycle(bsa_m2=1.58))
     lo, hi = _band("C10")

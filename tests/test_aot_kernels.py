@@ -157,6 +157,7 @@ def test_warm_reports_a_module_it_cannot_build(monkeypatch: pytest.MonkeyPatch, 
     assert "no C compiler" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_one_patient_run_imports_no_numba():  # a fresh interpreter, two short runs (< 1 s)
     _compiled_or_skip()
     code = ("import sys\nfrom hemasim.assembly import run_scenario\nfrom hemasim.scenario import load_scenario\n"

@@ -143,6 +143,7 @@ def _file_exists(token: str) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_every_file_the_doc_names_exists() -> None:
     _, files = _named_paths(_doc())
     missing = [f for f in files if not _file_exists(f) and f not in RUN_OUTPUTS]
@@ -272,6 +273,7 @@ def _module_level_imports(path: Path, package: str | None = None) -> list[str]:
     return [m for m in out if m == "hemasim" or m.startswith("hemasim.")]
 
 
+@pytest.mark.slow
 def test_modules_import_only_their_layer_and_below() -> None:
     assert set(LAYERS) >= {_layer_of(_dotted(p)) for p in _modules()}, "a new top-level module: give it a layer"
     upward = []

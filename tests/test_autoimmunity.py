@@ -65,6 +65,7 @@ def _ms_scenario(lymphoid_surviving=None, years=4):
                            "interventions": interventions})
 
 
+@pytest.mark.slow
 def test_reset_lowers_activity_which_then_re_expands_and_deeper_ablation_resets_longer():
     r = run_scenario(_ms_scenario())
     act = r.observable("multiple_sclerosis_activity")
@@ -86,6 +87,7 @@ def test_unknown_disease_is_refused_with_the_allowed_values():
         AutoimmuneDisease("lupus")
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_libroadrunner_follows_a_lymphoablation_with_clonotype_thinning():
     model = _model(extensions=[AutoimmuneDisease("rheumatoid_arthritis")])
@@ -93,6 +95,7 @@ def test_libroadrunner_follows_a_lymphoablation_with_clonotype_thinning():
     assert_roadrunner_matches(model, events, 200.0, 21)
 
 
+@pytest.mark.slow
 def test_report_shows_disease_activity_and_repertoire(tmp_path):
     from hemasim.io import write_run_outputs
 

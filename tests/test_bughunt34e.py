@@ -154,6 +154,7 @@ def test_a_parameter_set_twice_on_the_command_line_is_refused_not_the_last_kept(
         "igg_half_life_days": 25.0, "b_proliferation_per_day": 0.02}
 
 
+@pytest.mark.slow
 def test_a_seed_list_without_line_ends_is_refused_at_its_first_line_not_read_into_memory(tmp_path: Path):
     """`cohort --seed-list /dev/zero` read the whole "file" before looking at a line: memory without end, and under a
     3 GB address-space limit a MemoryError traceback (exit 1). The list is now read line by line in pieces of at
@@ -219,6 +220,7 @@ def test_a_measurement_file_not_in_utf8_is_one_line_naming_line_and_column(tmp_p
     assert not out.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [("export-sbml", str(EXAMPLES / "blood_donation.yaml")), ("check", str(
     EXAMPLES / "healthy_adult.yaml")), ("examples", "--list")])
 def test_standard_output_on_a_full_disk_is_one_line_exit_1_not_a_traceback(args):

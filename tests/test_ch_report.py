@@ -52,6 +52,7 @@ def test_the_commands_population_has_a1s_ch_prevalence_and_says_so(tmp_path: Pat
     assert "no CH panel sequences" in columns["any_driver_clone_2pct"] and "A1" in columns["ch_prevalence"]
 
 
+@pytest.mark.slow
 def test_the_command_runs_a1s_people_with_a1s_model():
     """Not only close: the command's population (run_ch_population, every core) of A1's size and seed is A1's
     cohort person for person, so its 70-79 CH is A1's read-out to the last bit (same parameters, pool, steps)."""
@@ -83,6 +84,7 @@ def test_the_prevalence_figure_keeps_the_published_comparison_apart_from_the_all
     assert np.allclose(any_ax.get_lines()[0].get_ydata(), 100 * cohort.any_driver_clone().mean(axis=0))
 
 
+@pytest.mark.slow
 def test_the_report_headlines_panel_visible_ch_and_quotes_jaiswal_beside_each_band():
     from html import unescape
 

@@ -27,6 +27,7 @@ def output() -> dict:
     return json.loads(OUTPUT.read_text(encoding="utf-8"))
 
 
+@pytest.mark.slow
 def test_the_vectorised_kloft_chain_is_the_shipped_chain_on_a_weekly_course(diagnosis: ModuleType) -> None:
     course = diagnosis.COURSES["P12 25 d1,8,15 q4w x2"]
     _, anc = diagnosis.kloft_chain_anc(course, diagnosis._reference(course), diagnosis._typical_eta(1))

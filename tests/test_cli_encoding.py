@@ -23,6 +23,7 @@ def test_a_character_the_encoding_lacks_is_written_as_the_data_files_write_it() 
     assert text.encode("cp1252", PLAIN_ERRORS).decode("cp1252") == "ANC ×10^9/L, 10^-3 µg/mL >= 5 mg/m² \\u2603"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
 @pytest.mark.parametrize("args", [["references", "--assumed"], ["drugs"]])
 def test_commands_that_print_units_run_on_an_ascii_or_cp1252_stdout(encoding: str, args: list[str]) -> None:

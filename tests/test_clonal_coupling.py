@@ -73,6 +73,7 @@ def test_scenario_clones_reach_the_model_and_bad_ones_are_refused():
             parse_scenario(yaml.safe_load(SCENARIO.replace("CLONES", bad)))
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_libroadrunner_follows_the_coupled_model():
     model = healthy_human_model(REFERENCE_ADULT, aging=False, extensions=[

@@ -174,6 +174,7 @@ def test_midpoint_competition_is_the_expected_drift():
     np.testing.assert_allclose(compiled, (a_mid[0], wild_mid[0]), rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_midpoint_competition_removes_the_step_lag():
     """The convergence claim of the one-year default (docs/performance_clonal.md, branch chstep) where it is
     easiest to break: a 2,000-HSC pool with fit drivers (mean s 0.2 per year) that fill it within 20-30 years,

@@ -33,6 +33,7 @@ def _figure_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("hemasim-figure")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("example", "days", "n", "size"), [
     ("cohort_marrow_depletion.yaml", 40.0, 30, 10),  # staged pipeline: histograms before the endpoints
     ("cohort_docetaxel.yaml", 63.0, 12, 4),  # the scenario's own endpoint columns and their units
@@ -60,6 +61,7 @@ def test_summary_kept_in_memory_writes_the_files_the_partition_files_give(exampl
         assert len(summary["endpoints"]) > len(runner.DEFAULT_ENDPOINTS)  # scenario endpoints were summarised
 
 
+@pytest.mark.slow
 def test_a_resumed_cohort_summarises_from_the_files(tmp_path: Path, monkeypatch):
     """Partitions complete before the run are not in memory: the summary reads every partition's files, and draws
     its figure itself; the files are those of the cohort computed in one run."""
@@ -186,6 +188,7 @@ def _png_bytes(fig) -> bytes:
     return png.getvalue()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("days", "observables"), [(365.0, runner.BAND_OBSERVABLES), (60.0, runner.BAND_OBSERVABLES[:3]),
                                                    (4 * 365.0, runner.BAND_OBSERVABLES)])  # years on the time axis
 def test_bands_figure_in_two_steps_and_in_a_thread_is_the_one_pass_figure(days, observables):
@@ -262,6 +265,7 @@ def test_the_command_and_a_cohort_run_read_one_threshold(monkeypatch):
     assert not [name for name in vars(runner) if name.endswith("GC_THRESHOLD")]
 
 
+@pytest.mark.slow
 def test_a_vaccine_cohort_bands_the_antibody_it_raises(tmp_path: Path):
     """A vaccine cohort's bands were ANC, platelets, Hb and CD4, flat over the run, and no IgG (harden11): the
     antigen's IgG is banded too, in arbitrary units, rising after the dose."""

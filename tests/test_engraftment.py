@@ -87,6 +87,7 @@ def test_transplant_examples_run_in_the_cli_with_donor_lines(name, tmp_path):
     assert parse_scenario(data).is_chimeric
 
 
+@pytest.mark.slow
 def test_stochastic_engraftment_is_seeded_and_tiny_grafts_can_fail_by_chance():
     def run(seed, cd34):
         data = {"name": "t", "seed": seed, "duration_days": 200, "aging": False,

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 from scipy.integrate import solve_ivp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
@@ -20,6 +21,7 @@ def _inflow(theta: np.ndarray) -> np.ndarray:
     return 5.0 + 3.0 * theta - 2.0 * theta**2
 
 
+@pytest.mark.slow
 def test_the_poisson_propagator_solves_the_chain_with_varying_rate_and_inflow():
     """80 stages, k(t) and u(t) varying within the step: the propagator equals Radau at rtol 1e-12."""
     rng = np.random.default_rng(0)

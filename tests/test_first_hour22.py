@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
 
 
@@ -128,6 +130,7 @@ def test_a_static_lineage_panel_names_the_total_beside_its_donor_part():
     assert handles[0].get_linestyle() == "-" and handles[1].get_linestyle() != "-"
 
 
+@pytest.mark.slow
 def test_a_report_says_which_dosed_drugs_act_on_no_blood_cell():
     # examples/regimen_ac_docetaxel.yaml: four AC cycles left every count flat (each AC cycle's ANC nadir "did not
     # fall") and nothing in the report said that doxorubicin and cyclophosphamide are PK only here

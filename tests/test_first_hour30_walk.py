@@ -18,6 +18,7 @@ def _run(*drug_sets: str, days: float = 12.0):
                            "infusion_hours": 1, "schedule": {"days": [0]}} for d in drug_sets]}))
 
 
+@pytest.mark.slow
 def test_an_ac_report_says_where_its_neutropenia_is_read_what_the_kill_rests_on():
     """The AC-T example's report showed four AC cycles of grade-4 neutropenia (nadirs 0.16-0.19e9/L, ~4 days each)
     with nothing near them saying that the AC kill is one scale fitted on one figure (Ahmed 2020's day-20 ANC, C10)

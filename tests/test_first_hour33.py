@@ -154,6 +154,7 @@ _DOCETAXEL_NO_RULES = {
                        "route": "iv_infusion", "infusion_hours": 1, "schedule": {"days": [0, 21]}}]}
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_the_exported_sbml_gives_the_reports_counts_to_libroadrunner():
     """`hemasim export-sbml` wrote the states (cells, a drug's micrograms) and no count: to compare the ANC with
@@ -196,6 +197,7 @@ def test_the_exported_counts_declare_their_units_and_leave_out_what_a_blood_loss
     assert 'id="obs_' not in to_sbml(reference_model, initial_state=x0)  # the comparisons' export: states alone
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_the_exported_counts_follow_the_model_re_targeted_to_another_patient():
     """The counts' weights (a blood volume, a circulating share) were numbers in the obs_ formulas: re-targeting a
@@ -425,6 +427,7 @@ def test_a_production_inhibitor_is_a_chemotherapy_not_a_gcsf(tmp_path: Path):
     assert np.min(anc) < 0.997 * anc[0], (anc[0], np.min(anc))  # and it acts: production inhibited
 
 
+@pytest.mark.slow
 def test_the_exported_iron_and_collection_counts_declare_their_units():
     """The iron amounts (mg, mg/day, ug/L) and the apheresis collection per kg (cells/kg) were exported without a
     unit, which libSBML cannot check (review33c): every obs_ parameter of these exports declares one, without a unit

@@ -155,6 +155,7 @@ def _drug_sets() -> list[dict[str, Any]]:
     return [yaml.safe_load((SHIPPED / "drugs" / f"{n}.yaml").read_text()) for n in available_drug_sets()]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.integers(0, 10**6), st.integers(0, 10**6), _values, st.booleans())
 def test_any_changed_drug_set_is_a_drug_set_or_a_one_line_error(which: int, where: int, value: Any, delete: bool):
@@ -192,6 +193,7 @@ def _regimens() -> dict[str, Any]:
     return yaml.safe_load((SHIPPED / "conditioning" / "regimens.yaml").read_text())
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.integers(0, 10**6), _values, st.booleans())
 def test_any_changed_regimens_file_is_regimens_or_a_one_line_error(where: int, value: Any, delete: bool):

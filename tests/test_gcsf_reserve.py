@@ -80,6 +80,7 @@ def test_a_smaller_reserve_lets_filgrastim_release_less_in_the_first_day():
     assert 1.05 < reserve < whole - 0.05
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_the_exported_sbml_follows_hemasim_with_the_speed_up_on_the_reserve():
     """With the endogenous exponent at Quartino's 0.234 (so the law is not 1) and a loss of blood myeloid cells,

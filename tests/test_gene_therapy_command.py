@@ -37,6 +37,7 @@ def example_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_the_example_writes_samples_sites_record_and_report(example_out: Path):
     assert sorted(p.name for p in example_out.iterdir()) == FILES
     scenario = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
@@ -94,6 +95,7 @@ def test_the_record_derives_the_graft_and_pool_from_the_shipped_parameters(examp
     assert record["assumed_defaults"] == {}  # the example gives cells_per_sample and markers itself
 
 
+@pytest.mark.slow
 def test_a_default_without_a_source_is_recorded_as_assumed(tmp_path: Path):
     path = _scenario(tmp_path, cells_per_sample=None, markers=None, horizon_months=3, sample_months=None)
     res = invoke_hemasim("gene-therapy", str(path), "--out", str(tmp_path / "out"))
@@ -109,6 +111,7 @@ def test_a_default_without_a_source_is_recorded_as_assumed(tmp_path: Path):
     assert cell is not None and html.unescape(cell.group(1)) == "['CD15', 'CD3']"
 
 
+@pytest.mark.slow
 def test_the_same_scenario_gives_the_same_files_bit_for_bit(tmp_path: Path):
     path = _scenario(tmp_path, horizon_months=12, sample_months=[1, 6, 12])
     outs = [tmp_path / "a", tmp_path / "b"]
@@ -272,6 +275,7 @@ def _report_of_the_example() -> str:
     return render_gene_therapy_report(run, run_record(run))
 
 
+@pytest.mark.slow
 def test_a_dose_outside_the_clinical_range_is_warned_about_by_check_and_the_command(tmp_path: Path):
     """A unit slip that still engrafts a few HSCs (5e4 for 5e6 CD34+/kg) ran without a word; the transplant's range."""
     path = _scenario(tmp_path, **{"gene_therapy.cd34_per_kg": 5e4, "horizon_months": 3, "sample_months": [3]})
@@ -334,6 +338,7 @@ def test_the_figure_shows_every_point_whole(tmp_path: Path):
         assert bottom == 0 and top >= 1.03 * scale * run.samples[column].max(), (column, top)
 
 
+@pytest.mark.slow
 def test_an_untransduced_graft_runs_and_draws_its_empty_panels(tmp_path: Path):
     """Nothing transduced (a control arm): no sample has a site, every clonality is NaN, and the panels' top (1.08 x
     the highest point, harden15) was NaN, which matplotlib refused with a traceback; the command now writes its files."""

@@ -52,6 +52,7 @@ def test_a_cohort_says_a_g_csf_cmax_is_not_computed_as_a_single_run_does(tmp_pat
     assert _endpoint_meta([part])[CMAX[0]] == (meta[CMAX[0]][0], meta[CMAX[0]][1], None)
 
 
+@pytest.mark.slow
 def test_the_administration_table_reads_a_list_of_days_as_doses_not_cycles():
     # a walkthrough: daily filgrastim on days 0-4 (schedule.days) was listed as "cycle 1" to "cycle 5"
     import re

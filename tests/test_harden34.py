@@ -55,6 +55,7 @@ def test_a_cohort_of_one_partition_tells_its_patients_as_they_are_integrated(tmp
     pd.testing.assert_frame_equal(_endpoints(tmp_path / "watched"), _endpoints(tmp_path / "quiet"), check_exact=True)
 
 
+@pytest.mark.slow
 def test_partitions_of_whole_lock_step_chunks_give_the_same_bits(tmp_path: Path):
     """What the partition size changes (measured, harden34): the patients that share a lock-step chunk (32) share its
     steps, so partitions of 64 and 32 give the same endpoints bit for bit, and partitions of 20 differ in the last
@@ -162,6 +163,7 @@ def test_every_iron_problem_is_listed_in_one_run(tmp_path: Path):
 
 
 # ----------------------------------------------------------------------------- 5. the feedback laws' SBML units
+@pytest.mark.slow
 @pytest.mark.parametrize("example", ["docetaxel_q3w_pegfilgrastim", "infection_healthy_adult",
                                      "influenza_after_vaccination"])
 def test_the_drug_and_immune_laws_export_without_unit_warnings(example: str):
@@ -175,6 +177,7 @@ def test_the_drug_and_immune_laws_export_without_unit_warnings(example: str):
     assert errors == [] and validate_sbml(text, warnings=True) == []
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_libroadrunner_follows_the_drug_laws_as_written_again():
     """The Emax law's SBML form, rewritten as u / (1 + u) with u = (s / EC50)^h, gives libRoadRunner hemasim's ANC

@@ -148,6 +148,7 @@ def test_io_atomic_write_files_all_or_none(tmp_path: Path):
     assert (tmp_path / "a.txt").read_text() == "new a" and (tmp_path / "new" / "b.txt").read_text() == "new b"
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_a_cohort_summary_failing_half_way_leaves_the_earlier_summary_whole(tmp_path: Path,
                                                                            monkeypatch: pytest.MonkeyPatch):

@@ -275,6 +275,7 @@ def code_from_text(source: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 def test_no_source_turns_text_into_code():
     """Scenario and data files are data: nothing in the package evaluates text (eval, exec, compile), loads YAML
     other than safely (yaml.load, full_load, unsafe_load, their loaders), parses expressions (sympy) or unpickles

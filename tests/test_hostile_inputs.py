@@ -172,6 +172,7 @@ print(json.dumps(results))
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS, FIFOs and /dev/zero as on Linux")
 def test_what_could_hang_or_exhaust_memory_fails_fast_in_little_memory(tmp_path: Path):
     """In one subprocess limited to 400 MB of address space and 60 s (a hang or a 2 GB message would fail)."""

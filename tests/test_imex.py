@@ -520,6 +520,7 @@ def _filgrastim_course():
     return bench.course("filgrastim_wang2001")
 
 
+@pytest.mark.slow
 def test_a_linear_multipliers_read_states_enter_l_and_free_the_steps_of_the_endogenous_gcsf(monkeypatch):
     """G-CSF's neutrophil-mediated elimination k_ANC ANC G is implicit in G, its multiplier frozen at the step's start;
     without L's entry by the blood neutrophils, the multiplier's change within a step (k_ANC dANC, scaled by G's

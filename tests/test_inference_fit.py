@@ -275,6 +275,7 @@ def test_the_model_cache_keeps_each_condition_apart(example: Problem):
     assert engine.models.hits == 2
 
 
+@pytest.mark.slow
 def test_the_goodness_of_fit_figures_draw_without_a_positive_value():
     """Every measurement censored (a lone count under the assay limit) or every prediction 0 (a concentration
     before the dose): no log axis has anything to show. The figures used to fail there ("Data cannot be

@@ -33,6 +33,7 @@ def test_export_writes_the_tables_and_lints(exported: Path):
     petab.validate(str(exported))  # the YAML against PEtab's schema (the tables were linted on export)
 
 
+@pytest.mark.slow
 def test_round_trip_gives_the_same_objective(exported: Path):
     original = Objective(load_problem(FIT / "problem.yaml"))
     back = Objective(import_petab(exported))

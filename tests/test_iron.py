@@ -201,6 +201,7 @@ def test_the_iron_model_refuses_a_chimeric_scenario() -> None:
                                           {"kind": "transplant", "day": 5, "source": "peripheral_blood", "cd34_per_kg": 5.0e6}]})
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_the_iron_model_exports_to_sbml_that_libroadrunner_runs_alike() -> None:
     """A donation and an oral iron course (a WINDOW) with the iron model, its stores starting below the set point (an

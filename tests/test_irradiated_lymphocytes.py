@@ -119,6 +119,7 @@ def test_subsets_fall_alike():
     assert max(shares) - min(shares) < 0.02, shares
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_exported_tbi_of_a_chimeric_model_matches_libroadrunner():
     # host and donor dying copies: a donor CD4 infusion, then two fractions; the fill of each origin's copy is an SBML
@@ -251,6 +252,7 @@ def test_an_extensions_observable_on_a_lymphocyte_pool_counts_the_dying_cells():
     assert len(own.counted_as) == 14
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_exported_depletion_and_collection_after_a_fraction_match_libroadrunner():
     from hemasim.events import CellDepletion

@@ -71,6 +71,7 @@ def test_the_parameters_the_joint_fit_did_not_identify_stay_assumed_and_say_so()
         assert "joint" in prov.how and name in scanned, name
 
 
+@pytest.mark.slow
 def test_the_joint_fit_uses_only_calibration_data():
     from hemasim.inference.engraftment import CALIBRATION_DATA
     from hemasim.inference.joint import KLOFT_SOURCE

@@ -78,6 +78,7 @@ def test_fixed_step_dormand_prince_converges_at_fifth_order():
     assert np.all(orders > 4.5) and np.all(orders < 6.0), orders
 
 
+@pytest.mark.slow
 def test_compiled_and_scipy_trajectories_agree_after_a_perturbation(static_reference_model):
     from hemasim.events import CellDepletion
 
@@ -97,6 +98,7 @@ def test_model_refuses_unknown_names():
         Model([m], ParameterSet("empty", {}))
 
 
+@pytest.mark.slow
 def test_scenario_solver_choice_gives_the_same_run():
     from hemasim.assembly import run_scenario
     from hemasim.scenario import parse_scenario

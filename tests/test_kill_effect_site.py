@@ -87,6 +87,7 @@ def test_the_schema_refuses_an_effect_site_rate_outside_its_range():
         parse_drug_set(data, "test")
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_the_exported_sbml_follows_hemasim_with_an_effect_site():
     from .conftest import assert_roadrunner_matches

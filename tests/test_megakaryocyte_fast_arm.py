@@ -78,6 +78,7 @@ def test_production_answers_a_fall_after_the_maturation_delay():
     assert 3.0 <= half_day <= 6.5  # the sources' 5-6 day delay from stimulus to release
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_sbml_export_with_the_arm_follows_hemasim_in_libroadrunner():
     """The arm is a flow and a feedback of the core's forms (a Hill ratio with offset -1): the exported SBML, after

@@ -149,6 +149,7 @@ def test_a_sweep_of_a_drugs_central_volume_is_refused_naming_the_factor_not_retu
     assert out.shape[0] == 2 and "anc_nadir" in out.columns and out["anc_nadir"].notna().all()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss_first", [True, False])
 def test_libroadrunner_follows_hemasims_order_of_other_same_time_events(loss_first: bool):
     """Other pairs of one time: a 24-h infusion's end and the next day's infusion (both change the infusion rate:

@@ -246,6 +246,7 @@ def _drawn(kind: FileKind, sources: list[tuple[str, Any]], rng: random.Random
 
 
 # ------------------------------------------------------------------------------------------------- the test
+@pytest.mark.slow
 @pytest.mark.parametrize("kind_name", KIND_NAMES)
 def test_every_mutation_of_a_shipped_file_loads_or_is_refused_naming_its_field(kind_name: str, tmp_path: Path):
     kinds = _kinds()

@@ -74,6 +74,7 @@ def _colourbar_title() -> Figure:
     return fig
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("build", [_log_and_twin, _offset_text, _scilimits, _colourbar_title])
 def test_the_bytes_are_matplotlibs_and_the_titles_are_left_automatic(build):
     fig, plain = build(), build()
@@ -139,6 +140,7 @@ def test_a_threads_figures_share_one_mathtext_parser_and_threads_do_not():
     assert other[0] is not parser()
 
 
+@pytest.mark.slow
 def test_figures_saved_in_two_threads_at_once_are_the_ones_saved_alone():
     alone = agg.png_bytes(_log_and_twin(), 80)
     out: list[bytes] = []
@@ -178,6 +180,7 @@ def test_the_spines_are_back_in_the_layout_after_a_save():
     assert all(s.get_in_layout() for ax in fig.axes for s in ax.spines.values())
 
 
+@pytest.mark.slow
 def test_an_empty_axis_label_left_unplaced_is_placed_once_it_has_text():
     """Saved with an empty x label (left where it is while saving), then labelled and saved again: as matplotlib
     saves the same figure the same way (a constrained figure's second save differs from its first there)."""

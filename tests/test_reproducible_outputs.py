@@ -43,6 +43,7 @@ def _short(tmp_path: Path, example: str, days: float, **fields: object) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_cohort_command_twice_writes_the_same_bytes_in_every_file(tmp_path: Path):
     scenario = _short(tmp_path, "cohort_marrow_depletion.yaml", 40.0)
     a, b = _twice(tmp_path, "cohort", str(scenario), "--n", "6", "--partition-size", "3", "--seed", "11")
@@ -50,6 +51,7 @@ def test_a_cohort_command_twice_writes_the_same_bytes_in_every_file(tmp_path: Pa
     assert a == b
 
 
+@pytest.mark.slow
 def test_clonal_hematopoiesis_twice_writes_the_same_bytes_and_another_seed_other_people(tmp_path: Path):
     args = ("clonal-hematopoiesis", "--n", "40", "--max-age", "70", "--example-pool-size", "200")
     a, b = _twice(tmp_path, *args, "--seed", "4")
@@ -71,6 +73,7 @@ def test_a_latin_hypercube_sweep_twice_writes_the_same_bytes(tmp_path: Path):
     assert a == b
 
 
+@pytest.mark.slow
 def test_a_morris_sensitivity_twice_writes_the_same_bytes(tmp_path: Path):
     scenario = _short(tmp_path, "healthy_adult.yaml", 20.0)
     a, b = _twice(tmp_path, "sensitivity", str(scenario), "--parameters",
@@ -92,6 +95,7 @@ def test_a_run_with_stochastic_engraftment_is_the_same_for_its_seed_and_not_for_
     assert (tmp_path / "s6" / "timeseries.csv").read_bytes() != a["timeseries.csv"]
 
 
+@pytest.mark.slow
 def test_a_fit_twice_writes_the_same_bytes(tmp_path: Path):
     """fit.json's summary and the report carried the fit's wall-clock seconds (harden14): the smallest shipped fit,
     two starts and no profiles (a few seconds), twice."""

@@ -23,6 +23,7 @@ def test_export_is_valid_sbml_with_miriam_references(exported):
     assert "bqbiol:isDescribedBy" in text and "bqmodel:isDescribedBy" in text
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_libroadrunner_matches_hemasim(exported):
     from .conftest import assert_follows, roadrunner_trajectory

@@ -92,6 +92,7 @@ def test_a_one_patient_cohort_equals_the_single_patient_run(scenario):
         _ = observed.states
 
 
+@pytest.mark.slow
 def test_solver_stats_are_recorded(scenario):
     cohort, cohort_events, single, single_events = _one_patient_cohort(scenario)
     fast = Simulation(single, DormandPrince(rtol=1e-8), single_events).run(30.0).record.solver_stats

@@ -120,6 +120,7 @@ def test_a_vaccine_alone_or_a_virus_alone_is_not_warned_about():
         assert not plausibility_warnings(parse_scenario({**FLU, "interventions": interventions}, "s.yaml"))
 
 
+@pytest.mark.slow
 def test_the_ch_command_lists_the_parameters_it_read_and_defines_every_column(tmp_path: Path):
     import pandas as pd
 

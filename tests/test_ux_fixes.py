@@ -98,6 +98,7 @@ def test_the_cd8_response_and_the_igg_each_fill_their_own_axis_in_the_viral_pane
         assert "AU" in ax.get_ylabel()  # each axis says its unit
 
 
+@pytest.mark.slow
 def test_the_static_lineage_figures_legends_lie_below_their_panels_off_the_data():
     # harden5 (hemasim run --static-report, looked at): inside the panels ("best") a legend lay over the reference
     # band, and an allograft's subset legend (a total and a donor entry per subset) over the curves and the title
@@ -122,6 +123,7 @@ def test_the_static_lineage_figures_legends_lie_below_their_panels_off_the_data(
         assert not any(box.overlaps(ax.get_window_extent(renderer)) for ax in axes)  # off every plotting area
 
 
+@pytest.mark.slow
 def test_a_panels_legend_with_twin_axes_lies_below_it_off_every_curve():
     # harden5: inside the panel it lay over one of three axes' curves wherever it stood (an infection's IgG rising
     # into the upper right corner); below it, it covers none
@@ -220,6 +222,7 @@ def test_the_muller_plot_says_what_its_colours_mean():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["neutral clone"]
 
 
+@pytest.mark.slow
 def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has_an_axis_label():
     # harden5, the report looked at in Chromium: the prevalence legend lay over "any driver clone" rising in the
     # forties and fifties, the VAF legend over the old ages' tail; "living clones" had no label on its axis
@@ -239,6 +242,7 @@ def test_the_clonal_reports_legends_lie_off_their_curves_and_the_clone_count_has
     assert clone_history_figure(run.example).axes[1].get_ylabel() == "clones"
 
 
+@pytest.mark.slow
 def test_the_clonal_reports_figures_scroll_sideways_on_a_phone_like_the_other_reports():
     # harden6 gave the run, cohort and fit reports' PNGs a phone width that scrolls in its own box (image_html);
     # the clonal report still embedded them squeezed to the screen (max-width:100%)
@@ -269,6 +273,7 @@ def test_cohort_bands_are_titled_with_names_and_units_and_show_reference_ranges(
     assert cd4.get_title() == "CD4 T cells (cells/µL)" and cd4.get_ylabel() == "cells/µL"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("scale", "days"), [(1.0, 365), (12.0, 365), (1.0, 60), (1.0, 1000)])
 def test_the_cohort_bands_figure_keeps_every_text_inside_it_and_off_the_other_panels(scale, days):
     """The bands figure has fixed margins (no constrained layout): the titles, the unit labels and the tick labels
@@ -470,6 +475,7 @@ def test_validate_prints_one_line_a_target_at_80_columns(monkeypatch):
     assert "note note" in wide and len(wide.splitlines()) > 3 * len(targets)
 
 
+@pytest.mark.slow
 def test_a_panel_in_millions_says_so_in_its_unit_not_in_an_offset_beside_the_title(healthy):
     # lead, thirteenth session (harden5 noticed it): the thymic output (~6e6 cells/day) carried matplotlib's "1e6"
     # offset text at its axis's top left, next to the panel's title; the power now goes into the unit

@@ -57,6 +57,7 @@ def test_the_shipped_cd4_half_saturation_follows_the_committed_rule_on_the_fit()
     assert fit["splits_matching_the_percentages"] == [[13, 16, 15, 23, 4, 16]]
 
 
+@pytest.mark.slow
 def test_the_cd4_fit_result_file_is_what_the_script_computes():
     fresh, stored = load_script(ROOT / "bench" / "vaccine_cd4_help_fit.py").fit(), _cd4_fit()
     assert fresh["primary"]["p_vs_k100"] == pytest.approx(stored["primary"]["p_vs_k100"], rel=1e-6)

@@ -177,6 +177,7 @@ def test_covered_steady_state_targets_pass():
     assert covered == {f"S{i}" for i in range(1, 23)}
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_chemotherapy_targets_pass_and_cited_values_must_be_cited():
     report = run_validation(["chemotherapy"])
@@ -241,6 +242,7 @@ def test_a_derived_value_cannot_pass_as_cited():
     assert math.isnan(DrugSetValue.parse("drug_set:docetaxel_kloft2006:pk.central_volume_L").cited_value())  # derived
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_transplant_and_immunodeficiency_targets_pass():
     report = run_validation(["transplantation", "immunodeficiency_and_gene_therapy"])

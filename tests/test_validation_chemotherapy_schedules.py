@@ -85,6 +85,7 @@ def _first_cycle_follows_dormand_prince_at_1e_8(
     assert not all(np.array_equal(own[name], dopri[name]) for name in observed)
 
 
+@pytest.mark.slow
 def test_the_nab_paclitaxel_cohorts_run_on_the_imex_kernel_and_follow_dormand_prince():
     """The four nab-paclitaxel cohorts run on the IMEX lock-step kernel: P13/P14 at rtol 1e-6
     (NAB_PACLITAXEL_SOLVER; docs/performance.md, the suite's twelfth round), P16's two at P16_SOLVER's 2e-6 (the
