@@ -508,7 +508,7 @@
     var n = state.history.length;
     $("undo").disabled = !n;
     $("undo").title = n ? "undo the last edit (" + n + (n > 1 ? " edits" : " edit") + " can be undone, up to " +
-      UNDO_LEVELS + "; Ctrl+Z outside a field)" : "nothing to undo";
+      UNDO_LEVELS + "; Ctrl+Z outside a text field)" : "nothing to undo";
   }
   // the add form keeps what was typed in it (undo cleared a half-filled form: review35a); its target follows
   function undo() {
