@@ -10,7 +10,9 @@ the page's files are a fixed table.
 from __future__ import annotations
 
 import json
+import sys
 import threading
+import traceback
 from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
@@ -127,7 +129,8 @@ class ExplorerHandler(BaseHTTPRequestHandler):
         else:
             try:
                 data = json.loads(self.rfile.read(length).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            # (a body nested 100,000 deep: RecursionError, which left the connection without an answer: review35a)
+            except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
                 self._json(HTTPStatus.BAD_REQUEST, {"error": f"request: not JSON ({err})"})
                 return None
             if isinstance(data, dict):
@@ -139,9 +142,19 @@ class ExplorerHandler(BaseHTTPRequestHandler):
         try:
             with self.work:
                 answer = make()
-            self._json(HTTPStatus.OK, answer)
         except ExploreError as err:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
+        except Exception as err:  # noqa: BLE001 (any other: a bug, answered rather than a dropped connection)
+            self._failed(err)
+        else:
+            self._json(HTTPStatus.OK, answer)
+
+    def _failed(self, err: Exception) -> None:
+        """A request that raised what the service does not foresee: a 500 in JSON naming the error, its traceback
+        on the server's terminal only (the page got no answer at all, the terminal a traceback per thread: review35a)."""
+        traceback.print_exception(err, file=sys.stderr)
+        self._json(HTTPStatus.INTERNAL_SERVER_ERROR,
+                   {"error": f"the explorer failed ({type(err).__name__}: {err}); the server's terminal shows where"})
 
     def _download(self, request: Any, kind: str) -> None:
         try:
@@ -149,6 +162,9 @@ class ExplorerHandler(BaseHTTPRequestHandler):
                 name, media, body = self.explorer.download(request, kind)
         except ExploreError as err:
             self._json(HTTPStatus.BAD_REQUEST, {"error": str(err)})
+            return
+        except Exception as err:  # noqa: BLE001 (as in _answer)
+            self._failed(err)
             return
         self._send(HTTPStatus.OK, body, media, {"Content-Disposition": f'attachment; filename="{name}"'})
 

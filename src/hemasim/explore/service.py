@@ -94,6 +94,19 @@ def _notes(result: Result) -> list[str]:
     return [f"check {field}: {message}" for field, message in plausibility_warnings(scenario)] + drug_notes(result)
 
 
+def _arm_names(arms: list[Any]) -> list[str]:
+    """The names the arms of a request run under (and their problems name): an arm's own name where it is a valid
+    one and not taken by an arm before it, else A or B by its place."""
+    out: list[str] = []
+    for k, arm in enumerate(arms):
+        name = arm.get("name") if isinstance(arm, dict) else None
+        name = name if isinstance(name, str) and ARM_NAME.fullmatch(name) else ARM_NAMES[k]
+        if name in out:
+            name = ARM_NAMES[k] if ARM_NAMES[k] != name else f"{name}2"
+        out.append(name)
+    return out
+
+
 def _paths_in(data: Any, where: str = "") -> list[tuple[str, str]]:
     """(field, value) of every file path in ``data`` (the scenario's PATH_FIELDS holding a path)."""
     from hemasim.scenario import PATH_FIELDS, is_path_value
@@ -189,11 +202,7 @@ class Explorer:
         if not isinstance(arms, list) or not 1 <= len(arms) <= MAX_ARMS:
             raise ExploreError(f"request: 'arms' must be a list of 1 to {MAX_ARMS} arms")
         out: list[tuple[str, Scenario]] = []
-        for k, arm in enumerate(arms):
-            name = arm.get("name") if isinstance(arm, dict) else None
-            name = name if isinstance(name, str) and ARM_NAME.fullmatch(name) else ARM_NAMES[k]
-            if any(name == other for other, _ in out):
-                name = ARM_NAMES[k] if ARM_NAMES[k] != name else f"{name}2"
+        for name, arm in zip(_arm_names(arms), arms, strict=True):
             data = arm.get("scenario") if isinstance(arm, dict) else None
             self._check_paths(data, f"arm {name}")
             try:
@@ -319,24 +328,39 @@ class Explorer:
         names within the intervention ("" for the whole; none for a problem elsewhere in the arm): the page writes
         them beside the form's fields instead of in one block at the top."""
         arms, editing, new = (request.get(k) for k in ("arms", "editing", "intervention"))
-        if not isinstance(arms, list) or not isinstance(editing, int) or not 0 <= editing < len(arms) \
-                or not isinstance(new, dict) or not isinstance(arms[editing], dict) \
-                or not isinstance(arms[editing].get("scenario"), dict):
+        if not isinstance(arms, list) or isinstance(editing, bool) or not isinstance(editing, int) \
+                or not 0 <= editing < len(arms) or not isinstance(new, dict):
             raise ExploreError("add intervention: 'arms', 'editing' (an arm's index) and 'intervention' expected")
-        scenario = arms[editing]["scenario"]
-        index = len(scenario.get("interventions") or [])
-        trial = [dict(a) for a in arms]
-        trial[editing] = {**arms[editing], "scenario": {**scenario,
-                                                        "interventions": [*(scenario.get("interventions") or []), new]}}
+        # each arm a mapping, and the edited arm's interventions a list: a number or a string there raised a
+        # TypeError in the copy below and the connection closed without an answer (review35a)
+        for k, arm in enumerate(arms):
+            if not isinstance(arm, dict):
+                raise ExploreError(f"add intervention: arms.{k}: an arm (name and scenario) expected, "
+                                   f"not {type(arm).__name__}")
+        scenario = arms[editing].get("scenario")
+        if not isinstance(scenario, dict):
+            raise ExploreError(f"add intervention: arms.{editing}.scenario: a scenario (a mapping) expected")
+        given = scenario.get("interventions")
+        if given is not None and not isinstance(given, list):
+            raise ExploreError(f"add intervention: arms.{editing}.scenario.interventions: a list expected, "
+                               f"not {type(given).__name__}")
+        if len(arms) > MAX_ARMS:
+            raise ExploreError(f"request: 'arms' must be a list of 1 to {MAX_ARMS} arms")
+        index = len(given or [])
+        trial = list(arms)  # (only the edited arm is replaced: the others go to the schema as they came)
+        trial[editing] = {**arms[editing], "scenario": {**scenario, "interventions": [*(given or []), new]}}
+        # a problem is the form's only when it names the arm edited, as the run names it: arm A's problem at its
+        # interventions.1 was written beside the form of a G-CSF added to arm B as B's interventions.1 (review35a)
+        own = _arm_names(trial)[editing]
         try:
             parsed = self.scenarios({"arms": trial})
         except ExploreError as err:
             problems = []
             for line in str(err).splitlines():
                 match = _PROBLEM.match(line)
-                mine = match is not None and int(match.group(1)) == index
-                problems.append({"field": (match.group(2) or "") if mine else None,  # type: ignore[union-attr]
-                                 "message": match.group(3) if mine else line})  # type: ignore[union-attr]
+                mine = match is not None and match.group(1) == own and int(match.group(2)) == index
+                problems.append({"field": (match.group(3) or "") if mine else None,  # type: ignore[union-attr]
+                                 "message": match.group(4) if mine else line})  # type: ignore[union-attr]
             return {"ok": False, "problems": problems}
         added = parsed[editing][1].interventions[index]
         return {"ok": True, "intervention": added.model_dump(mode="json", exclude_none=True)}
@@ -389,10 +413,11 @@ def shipped_names() -> dict[str, dict[str, list[str]]]:
 
 
 def _form_field(name: str, prop: dict[str, Any], required: bool, defs: dict[str, Any],
-                names: dict[str, list[str]]) -> dict[str, Any] | None:
+                names: dict[str, list[str]]) -> dict[str, Any]:
     """One field of the add-intervention form, read from the kind's JSON schema (pydantic's): its type, whether it
     must be given, the schema's default, the values it allows (an enum; a shipped name), its bounds, its
-    description; a nested model (a schedule) is a group of such fields."""
+    description; a nested model (a schedule) is a group of such fields; any other shape is ``unsupported`` (the page
+    says a scenario file sets it)."""
     branches = prop.get("anyOf", [prop])
     real = [b for b in branches if b.get("type") != "null"]
     optional = len(real) < len(branches) or not required
@@ -425,15 +450,15 @@ def _form_field(name: str, prop: dict[str, Any], required: bool, defs: dict[str,
         out.update(type="group", fields=_form_fields(node, defs, {}))
     elif kind == "array":  # a list of models (a chemotherapy's dose rules): added after, on the intervention
         out.update(type="list")
-    else:
-        return None
+    else:  # a shape the form does not draw (a union of types, a mapping, a tagged union): said, not dropped
+        # (a required one blocks the form: the page could only send an intervention the schema refuses; review35a)
+        out.update(type="unsupported")
     return out
 
 
 def _form_fields(schema: dict[str, Any], defs: dict[str, Any], names: dict[str, list[str]]) -> list[dict[str, Any]]:
     required = set(schema.get("required", []))
-    fields = [_form_field(n, p, n in required, defs, names) for n, p in schema["properties"].items() if n != "kind"]
-    return [f for f in fields if f is not None]
+    return [_form_field(n, p, n in required, defs, names) for n, p in schema["properties"].items() if n != "kind"]
 
 
 def intervention_forms() -> list[dict[str, Any]]:
@@ -450,4 +475,4 @@ def intervention_forms() -> list[dict[str, Any]]:
     return forms
 
 
-_PROBLEM = re.compile(r"^arm [^:]+: interventions\.(\d+)(?:\.([A-Za-z0-9_.]+))?: (.*)$")
+_PROBLEM = re.compile(r"^arm ([^:]+): interventions\.(\d+)(?:\.([A-Za-z0-9_.]+))?: (.*)$")

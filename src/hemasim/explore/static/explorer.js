@@ -255,14 +255,16 @@
     return b.join(" and ");
   }
 
-  function addField(parent, f, path) {
+  // ``siblings``: the fields of the form or group ``f`` is in (their names as keys), for hintFor: a G-CSF's
+  // on_demand.start_day starts no cycle, and read "the run's day the first cycle starts" (review35a)
+  function addField(parent, f, path, siblings) {
     var p = path ? path + "." + f.name : f.name, id = "add-" + p.replace(/\./g, "-");
     if (f.type === "group") {
       var fs = document.createElement("fieldset"), lg = document.createElement("legend");
       lg.textContent = label(f.name) + (f.required ? "" : " (optional)"); fs.appendChild(lg);
       fs.setAttribute("data-add-group", p);
       if (f.description) { var d = document.createElement("p"); d.className = "hint field-hint"; d.textContent = f.description.replace(/``/g, "").replace(/\s+/g, " "); fs.appendChild(d); }
-      f.fields.forEach(function (g) { addField(fs, g, p); });
+      f.fields.forEach(function (g) { addField(fs, g, p, names(f.fields)); });
       fs.appendChild(errorLine(p)); parent.appendChild(fs);
       return;
     }
@@ -272,6 +274,9 @@
     if (f.type === "list") {
       lab.textContent = label(f.name); el = document.createElement("span"); el.className = "hint";
       el.textContent = "none here (a scenario file can give them)";
+    } else if (f.type === "unsupported") {  // a shape the form does not draw (a union, a mapping): said, not dropped
+      el = document.createElement("span"); el.className = "hint unsupported";
+      el.textContent = "set in a scenario file" + (f.required ? ": this kind cannot be added here" : "");
     } else if (f.type === "choice" || f.type === "choices") {
       el = document.createElement("select");
       if (f.type === "choices") { el.multiple = true; el.size = Math.min(f.choices.length, 5); el.title = "hold Ctrl (⌘ on a Mac) to pick more than one"; }
@@ -294,9 +299,26 @@
     el.id = id; lab.htmlFor = id;
     el.setAttribute("data-add-path", p); el.setAttribute("data-add-type", f.type);
     row.appendChild(lab); row.appendChild(el); parent.appendChild(row);
-    var hint = [path ? HINTS[f.name] : hintFor(f.name, {}), f.description ? f.description.replace(/``/g, "") : "", bounds(f)].filter(Boolean).join("; ");
+    var hint = [hintFor(f.name, siblings || {}), f.description ? f.description.replace(/``/g, "") : "", bounds(f)].filter(Boolean).join("; ");
     if (hint) { var line = document.createElement("p"); line.className = "hint field-hint"; line.textContent = hint; parent.appendChild(line); }
     parent.appendChild(errorLine(p));
+  }
+
+  function names(fields) {
+    var out = {};
+    fields.forEach(function (f) { out[f.name] = true; });
+    return out;
+  }
+
+  // the required fields the form cannot give (type "unsupported", in groups too): the kind is added from a file
+  function unsupported(fields, path) {
+    var out = [];
+    fields.forEach(function (f) {
+      var p = path ? path + "." + f.name : f.name;
+      if (f.type === "group" && f.required) out = out.concat(unsupported(f.fields, p));
+      else if (f.type === "unsupported" && f.required) out.push(p);
+    });
+    return out;
   }
 
   function errorLine(p) {
@@ -314,13 +336,25 @@
     intro.textContent = form.description.replace(/``/g, "") + " (* must be given; the rest have the defaults shown or stay unset)";
     box.appendChild(intro);
     box.appendChild(errorLine(""));
-    form.fields.forEach(function (f) { addField(box, f, ""); });
+    form.fields.forEach(function (f) { addField(box, f, "", names(form.fields)); });
     var go = document.createElement("button"); go.type = "button"; go.id = "add-submit";
     go.textContent = addTarget();
     go.addEventListener("click", submitAdd);
     var cancel = document.createElement("button"); cancel.type = "button"; cancel.textContent = "cancel";
     cancel.addEventListener("click", function () { $("add-kind").value = ""; renderAddForm(); });
     box.appendChild(go); box.appendChild(cancel);
+    blockUnsupported();
+  }
+
+  // a required field the form cannot give: the server could only refuse the kind, so the form says so at its top
+  // and is not sent
+  function blockUnsupported() {
+    var form = FORMS[$("add-kind").value], blocked = form ? unsupported(form.fields, "") : [];
+    if (!blocked.length) return;
+    $("add-submit").disabled = true;
+    showAddProblems(blocked.map(function (p) {
+      return {field: "", message: p + ": must be given, and only a scenario file can set it (upload one)"};
+    }));
   }
 
   // the form's values as the schema's data: an unset field (empty) is left out, for the schema's default; an
@@ -335,7 +369,7 @@
         if (sub.given || f.required) out[f.name] = sub.data;
         return;
       }
-      if (f.type === "list") return;
+      if (f.type === "list" || f.type === "unsupported") return;
       var el = document.querySelector("[data-add-path='" + p + "']");
       if (f.type === "choices") v = Array.prototype.filter.call(el.options, function (o) { return o.selected; }).map(function (o) { return o.value; });
       else if (f.type === "boolean") v = el.checked;
@@ -441,17 +475,28 @@
   // the arms as edited, kept in this tab's session storage: a reload showed the first example again and every edit
   // was lost (ux34c); a fresh tab, picking an example, or another explorer (its session) starts from the example
   var SAVED = "hemasim-explorer";
+  // the undo history goes first when the tab's storage is full (a few MB: 50 snapshots of a 200 kB upload overflow
+  // it, and the save failed whole, so a reload showed edits long gone: review35a): the oldest half of it is dropped
+  // until it fits, then all of it, then the upload kept for "start again"; the arms are always saved where they fit
   function save() {
-    try {
-      sessionStorage.setItem(SAVED, JSON.stringify({session: state.session, example: $("example").value,
-                                                    arms: state.arms, editing: state.editing, upload: state.upload,
-                                                    history: state.history}));
+    var kept = {session: state.session, example: $("example").value, arms: state.arms, editing: state.editing,
+                upload: state.upload, history: state.history};
+    for (;;) {
+      try { sessionStorage.setItem(SAVED, JSON.stringify(kept)); break; }
+      catch (e) {  // storage off, or full
+        if (kept.history.length) kept.history = kept.history.slice(Math.ceil(kept.history.length / 2));
+        else if (kept.upload) kept.upload = undefined;
+        else return;  // (storage off, or the arms alone too big: a reload starts afresh)
+      }
     }
-    catch (e) { /* storage off or full: a reload starts afresh */ }
+    if (kept.history.length < state.history.length) { state.history = kept.history; renderUndo(); }
   }
   // the state an edit is about to change, kept for "undo"
-  function snapshot() {
-    return JSON.stringify({arms: state.arms, editing: state.editing, example: $("example").value});
+  // (with the upload the list offers: undoing a second upload left "(uploaded: second.yaml)" in the list, and
+  // "start again" loaded the second file; review35a)
+  function snapshot(example) {
+    return JSON.stringify({arms: state.arms, editing: state.editing, upload: state.upload || null,
+                           example: example === undefined ? $("example").value : example});
   }
   function remember(before) {
     if (!state.arms.length) return;  // (the first scenario shown: nothing to go back to)
@@ -463,15 +508,20 @@
     var n = state.history.length;
     $("undo").disabled = !n;
     $("undo").title = n ? "undo the last edit (" + n + (n > 1 ? " edits" : " edit") + " can be undone, up to " +
-      UNDO_LEVELS + "; Ctrl+Z outside a field)" : "nothing to undo";
+      UNDO_LEVELS + "; Ctrl+Z outside a text field)" : "nothing to undo";
   }
+  // the add form keeps what was typed in it (undo cleared a half-filled form: review35a); its target follows
   function undo() {
     if (!state.history.length) return;
     var last = JSON.parse(state.history.pop());
+    if ("upload" in last) {  // (a snapshot kept before the upload was in them: the upload stays as it is)
+      if (last.upload) offerUpload(last.upload);
+      else dropUpload();
+    }
     if (Array.prototype.some.call($("example").options, function (o) { return o.value === last.example; }))
       $("example").value = last.example;
     clearTimeout(state.timer);
-    loadArms({arms: last.arms}, last.editing);
+    loadArms({arms: last.arms}, last.editing, true);
   }
   function savedState() {
     try { return JSON.parse(sessionStorage.getItem(SAVED) || "null"); } catch (e) { return null; }
@@ -487,12 +537,20 @@
     o.textContent = "(uploaded: " + upload.source + ")"; o.title = "the file uploaded, as read";
     state.upload = upload; sel.value = UPLOADED;
   }
+  function dropUpload() {
+    var o = $("example").querySelector("option[value='" + UPLOADED + "']");
+    if (o) o.remove();
+    state.upload = undefined;
+  }
 
-  function loadArms(data, editing) {
+  function loadArms(data, editing, keepForm) {
     state.shown = $("example").value;
     state.arms = data.arms; state.editing = editing && editing < data.arms.length ? editing : 0;
     $("compare").checked = state.arms.length > 1;
-    renderEditor(); renderAddForm(); run();
+    renderEditor();
+    if (keepForm && FORMS[$("add-kind").value]) { showAddProblems([]); blockUnsupported(); }  // (of the arms undone)
+    else renderAddForm();
+    run();
   }
 
   function schedule() {
@@ -513,7 +571,7 @@
       renderEndpoints(res.arms);
       HemaPlot.renderAll($("plots"), res.plots);
       $("status").textContent = "ran " + res.arms.length + (res.arms.length > 1 ? " arms" : " arm") + " in " +
-        Math.round(res.elapsed_s * 1000) + " ms" + (restored ? " (your edits, kept over the reload: \"start again\" drops them)" : "");
+        Math.round(res.elapsed_s * 1000) + " ms" + (restored ? " (your edits, kept over the reload)" : "");
     }).catch(function (err) { if (seq === state.seq) { showError(err); markFields(err.message); } });
   }
 
@@ -608,10 +666,10 @@
     $("reset").addEventListener("click", function () { if ($("example").value) pick($("example").value, $("example").value); });
     $("undo").addEventListener("click", undo);
     document.addEventListener("keydown", function (ev) {
-      // Ctrl+Z in a field is the field's own undo of its text; elsewhere it undoes the last edit
-      var t = ev.target && ev.target.tagName;
+      // Ctrl+Z in a text field is the field's own undo of its text; elsewhere (a checkbox, a choice list, a button
+      // too: it was ignored there, review35a) it undoes the last edit
       if ((ev.ctrlKey || ev.metaKey) && !ev.shiftKey && (ev.key === "z" || ev.key === "Z") &&
-          t !== "INPUT" && t !== "SELECT" && t !== "TEXTAREA") { ev.preventDefault(); undo(); }
+          !typing(ev.target)) { ev.preventDefault(); undo(); }
     });
     $("add-kind").addEventListener("change", function () { renderAddForm(); });
     $("upload").addEventListener("change", function () {
@@ -636,7 +694,7 @@
       schedule();
     });
     $("compare").addEventListener("change", function () {
-      remember(JSON.stringify({arms: state.arms, editing: state.editing, example: $("example").value}));
+      remember();
       if ($("compare").checked && state.arms.length < 2) {
         state.arms.push({name: "B", scenario: JSON.parse(JSON.stringify(state.arms[0].scenario))});
         if (state.arms[0].name === "B") state.arms[0].name = "A";
@@ -666,9 +724,17 @@
     ["yaml", "csv", "json"].forEach(function (k) { $("download-" + k).addEventListener("click", function () { download(k); }); });
   }
 
+  // a field where Ctrl+Z undoes typing: a text area, an input of text (a number's too), an editable element
+  function typing(el) {
+    if (!el) return false;
+    if (el.tagName === "TEXTAREA" || el.isContentEditable) return true;
+    return el.tagName === "INPUT" && ["checkbox", "radio", "button", "submit", "reset", "file", "range", "color"]
+      .indexOf(el.type) < 0;
+  }
+
   // ``from``: the example shown before (an edit to undo); none on the first load
   function pick(id, from) {
-    var before = from === undefined ? null : JSON.stringify({arms: state.arms, editing: state.editing, example: from});
+    var before = from === undefined ? null : snapshot(from);
     if (id === UPLOADED && state.upload) {  // (a stored upload of the wrong shape: said, not a raw script error)
       try { if (before) remember(before); loadArms(JSON.parse(JSON.stringify(state.upload))); } catch (e) { showError("the upload kept: " + e.message + "; upload the file again"); }
       return;
