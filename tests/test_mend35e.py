@@ -81,3 +81,50 @@ def test_a_conditioning_file_named_other_than_its_file_is_refused(tmp_path: Path
     user.write_text(CONDITIONING.format(name="my_regimen"), encoding="utf-8")
     with pytest.raises(RegimenError, match="name 'my_regimen' must equal the file name 'tbi_3gy'"):
         load_regimen(str(user))
+
+
+def _peg_warning(weight_kg: float, age_years: float = 55, **dose: float) -> str:
+    """The plausibility line of the example's pegfilgrastim given as ``dose`` (one per-kg field) to a patient of
+    ``weight_kg``."""
+    import yaml
+
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.plausibility import plausibility_warnings
+
+    data = yaml.safe_load((ROOT / "examples" / "docetaxel_q3w_pegfilgrastim.yaml").read_text(encoding="utf-8"))
+    (peg,) = [i for i, iv in enumerate(data["interventions"]) if iv.get("dose_mg") == 6]
+    data["interventions"][peg].pop("dose_mg")
+    data["interventions"][peg].update(dose)
+    data["patient"].update(weight_kg=weight_kg, age_years=age_years)
+    if age_years < 18:
+        data["patient"]["height_cm"] = 133  # a child of 9 years at the CDC 2000 median (docetaxel is dosed per m2)
+    (field,) = dose
+    return dict(plausibility_warnings(parse_scenario(data)))[f"interventions.{peg}.{field}"]
+
+
+@pytest.mark.parametrize("weight_kg", [50, 70, 100])
+def test_a_pegfilgrastim_dose_per_kg_in_the_wrong_unit_gets_the_slip_and_the_flat_dose_at_any_adult_weight(
+        weight_kg: float) -> None:
+    # 0.1 meant as mg/kg (the label's per-kg dose, children under 10 kg) written as ug/kg is 0.007 mg at 70 kg: the
+    # hint "did you mean 100 ug/kg (0.1 mg/kg)?" came only where 0.1 mg/kg lands in 0.6-6 mg (up to 60 kg), the line
+    # gave the range only above (docs35); from 45 kg the label's dose is 6 mg, whatever the weight
+    total_mg = 0.1 * weight_kg
+    for dose in ({"dose_ug_per_kg": 0.1}, {"dose_mg_per_kg": 100}):  # mg/kg written as ug/kg, and the reverse
+        message = _peg_warning(weight_kg, **dose)
+        assert "did you mean 100 ug/kg (0.1 mg/kg)?" in message, message
+        assert f"that is {total_mg:g} mg at {weight_kg} kg" in message, message
+        assert "from 45 kg the label gives 6 mg whatever the weight: write dose_mg: 6" in message, message
+
+
+def test_a_pegfilgrastim_dose_in_mg_per_kg_above_6_mg_gets_the_flat_dose() -> None:
+    # written in the right unit, 0.1 mg/kg at 70 kg is 7 mg: above the range, with the dose the label gives
+    message = _peg_warning(70, dose_mg_per_kg=0.1)
+    assert message.startswith("7 mg of pegfilgrastim per dose is above the clinical range 0.6-6 mg"), message
+    assert "did you mean" not in message and "write dose_mg: 6" in message, message
+
+
+def test_a_child_s_pegfilgrastim_dose_per_kg_in_the_wrong_unit_keeps_the_per_kg_hint() -> None:
+    # under 45 kg the label doses by weight (0.1 mg/kg under 10 kg; 1.5-4 mg from 10 to 44 kg): the per-kg dose meant
+    message = _peg_warning(30, age_years=9, dose_ug_per_kg=0.1)
+    assert "did you mean 100 ug/kg (0.1 mg/kg)? write dose_ug_per_kg: 100" in message, message
+    assert "dose_mg: 6" not in message, message
