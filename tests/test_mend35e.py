@@ -128,3 +128,27 @@ def test_a_child_s_pegfilgrastim_dose_per_kg_in_the_wrong_unit_keeps_the_per_kg_
     message = _peg_warning(30, age_years=9, dose_ug_per_kg=0.1)
     assert "did you mean 100 ug/kg (0.1 mg/kg)? write dose_ug_per_kg: 100" in message, message
     assert "dose_mg: 6" not in message, message
+
+
+@pytest.mark.parametrize("kind", ["dormand_prince", "scipy", "gpu_dormand_prince", "additive_runge_kutta"])
+def test_rtol_s_range_is_the_one_the_docs_give_and_the_error_names(kind: str) -> None:
+    # docs/scenarios.md gave rtol "1e-12 to 1e-2", which reads as 1e-2 allowed; the schema refuses it (lt): the docs
+    # now say the bound is exclusive, and the error names the range as the schema holds it
+    import yaml
+
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    data = yaml.safe_load((ROOT / "examples" / "blood_donation.yaml").read_text(encoding="utf-8"))
+
+    def solved(rtol: float) -> None:
+        parse_scenario({**data, "solver": {"kind": kind, "rtol": rtol}})
+
+    solved(1e-12)
+    solved(0.0099)
+    for refused in (1e-2, 1e-13):
+        with pytest.raises(ScenarioError, match=r"solver\.rtol: .*\(allowed: >= 1e-12 and < 0\.01\)"):
+            solved(refused)
+    for doc in ("scenarios.md", "reliability.md"):
+        text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
+        assert "1e-12 to 1e-2" not in text, doc
+        assert "1e-12 <= rtol < 1e-2" in text, doc
