@@ -1,5 +1,7 @@
 """Small faults left by mend35 and docs35 (branch mend35e): a combination regimen's and a conditioning regimen's file
-whose name breaks the name rule is refused naming the rule, by the drug sets' own check."""
+whose name breaks the name rule is refused naming the rule, by the drug sets' own check; a pegfilgrastim dose per kg
+in the wrong unit gets the dose meant at any weight, and from 45 kg the label's flat 6 mg; solver.rtol's range is
+the same in the docs and the error (1e-2 excluded); every output option refuses a path through a file naming itself."""
 
 from __future__ import annotations
 
@@ -152,3 +154,36 @@ def test_rtol_s_range_is_the_one_the_docs_give_and_the_error_names(kind: str) ->
         text = (ROOT / "docs" / doc).read_text(encoding="utf-8")
         assert "1e-12 to 1e-2" not in text, doc
         assert "1e-12 <= rtol < 1e-2" in text, doc
+
+
+#: every option of a command that names where output goes (a file or a folder), with what the command needs besides
+OUTPUT_OPTIONS = {
+    "run": (["run", "examples/blood_donation.yaml"], "--out"),
+    "cohort": (["cohort", "examples/blood_donation.yaml", "--n", "2"], "--out"),
+    "export-sbml": (["export-sbml", "examples/blood_donation.yaml"], "--out"),
+    "validate": (["validate"], "--json"),
+    "sweep": (["sweep", "examples/healthy_adult.yaml", "examples/sweeps/healthy_lhs.yaml"], "--out"),
+    "sensitivity": (["sensitivity", "examples/healthy_adult.yaml", "--parameters", "anc_setpoint_1e9_per_L"], "--out"),
+    "fit": (["fit", "examples/fit/problem.yaml"], "--out"),
+    "fit-population": (["fit-population", "examples/fit/problem.yaml"], "--out"),
+    "gene-therapy": (["gene-therapy", "examples/gene_therapy/lentiviral_x_scid.yaml"], "--out"),
+    "clonal-hematopoiesis": (["clonal-hematopoiesis", "--n", "1000000"], "--out"),  # would take hours
+    "examples": (["examples", "blood_donation"], "--out"),
+}
+
+
+@pytest.mark.cli
+@pytest.mark.parametrize("command", sorted(OUTPUT_OPTIONS))
+def test_every_output_option_refuses_a_path_through_a_file_naming_itself(command: str, tmp_path: Path) -> None:
+    # item 4 of mend35e: each output option was checked for a missing folder (made: tests/test_mend35.py,
+    # test_cli.py), atomic writes (hemasim.io) and a path through a file; all agreed: this holds the last for all
+    from .conftest import invoke_hemasim
+
+    words, option = OUTPUT_OPTIONS[command]
+    (tmp_path / "a_file").write_text("mine", encoding="utf-8")
+    out = tmp_path / "a_file" / "sub" / ("card.json" if option == "--json" else "out")
+    res = invoke_hemasim(*[str(ROOT / w) if w.startswith("examples/") else w for w in words], option, str(out))
+    lines = [ln for ln in res.stderr.splitlines() if ln.startswith("hemasim: error:")]
+    assert res.exit_code == 2 and lines == [f"hemasim: error: {option} {out}: {tmp_path / 'a_file'} is not a folder"], \
+        res.stderr
+    assert (tmp_path / "a_file").read_text(encoding="utf-8") == "mine" and len(list(tmp_path.iterdir())) == 1
