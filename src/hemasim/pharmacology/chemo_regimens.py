@@ -28,7 +28,7 @@ from pydantic import Field, ValidationError, model_validator
 from hemasim._file_kinds import wrong_file
 from hemasim._schema import MAX_DURATION_DAYS, StrictData, field_hints, suggestions, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, quoted
-from hemasim.pharmacology.drug_sets import ReferenceSpec, Value, unknown_reference
+from hemasim.pharmacology.drug_sets import ReferenceSpec, Value, file_name_refusal, unknown_reference
 
 __all__ = ["ChemoRegimen", "RegimenDrug", "RegimenError", "RegimenPhase", "available_chemo_regimens",
            "load_chemo_regimen"]
@@ -187,6 +187,8 @@ def _load_file(path: Path) -> ChemoRegimen:
         raise RegimenError(other)
     if not isinstance(data, dict):
         raise RegimenError(f"{path}: a regimen is a mapping of fields")
+    if (refused := file_name_refusal(path, "a combination regimen")) is not None:
+        raise RegimenError(refused)
     from hemasim.scenario import resolve_paths
 
     # a drug set's relative path is relative to the regimen file's folder, as a scenario's paths are to its own: it

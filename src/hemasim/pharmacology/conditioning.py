@@ -20,7 +20,7 @@ from hemasim._file_kinds import wrong_file
 from hemasim._schema import StrictData, field_hints, location_part, validation_problems
 from hemasim._yaml_limits import YamlInputError, load_yaml_file, load_yaml_text
 from hemasim.events import CellDepletion, Event
-from hemasim.pharmacology.drug_sets import Value
+from hemasim.pharmacology.drug_sets import Value, file_name_refusal
 from hemasim.radiation import CLASSES, RadiationFraction, fraction_days, lq_surviving_fraction
 
 __all__ = ["ConditioningRegimen", "RegimenError", "available_regimens", "conditioning_events", "hsc_surviving_fractions",
@@ -166,7 +166,15 @@ def _load_file(path: str) -> ConditioningRegimen:  # not cached: a user may edit
     if (other := wrong_file(data, path, "a conditioning regimen", "a conditioning regimen has title, "
                             "intensity, description, graft_day and components (docs/drugs.md)")) is not None:
         raise RegimenError(other)
-    return parse_regimen(data, path)
+    # a file that names itself (optional) follows the rule of drug sets and combination regimens: its name is its
+    # file's name; one that does not names nothing, so its file's name is free
+    named = isinstance(data, dict) and data.get("name") is not None
+    if named and (refused := file_name_refusal(Path(path), "a conditioning regimen")) is not None:
+        raise RegimenError(refused)
+    reg = parse_regimen(data, path)
+    if reg.name is not None and reg.name != Path(path).stem:
+        raise RegimenError(f"{path}: name {reg.name!r} must equal the file name {Path(path).stem!r}")
+    return reg
 
 
 def load_regimen(name_or_path: str) -> ConditioningRegimen:

@@ -548,6 +548,18 @@ def _load_shipped(name: str) -> DrugSet:
     return _load_file(_shipped_dir() / f"{name}.yaml")
 
 
+def file_name_refusal(path: Path, what: str) -> str | None:
+    """The line refusing a file of ``what`` (a drug set, a combination or conditioning regimen: a name that equals
+    its file's name) whose name breaks :data:`NAME_PATTERN`, with the name to give it; None for a name that keeps
+    it. No `name:` can equal such a file's name: the user was told "name must equal 'My-Drug'" or the pattern."""
+    if re.fullmatch(NAME_PATTERN, path.stem):
+        return None
+    fixed = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", path.stem.lower())).strip("_")
+    rename = f": rename the file {fixed}.yaml and write name: {fixed} in it" if re.fullmatch(NAME_PATTERN, fixed) else ""
+    return (f"{path}: the file name {path.stem!r} breaks the rule of {what}'s name, which equals its file's name and "
+            f"is {NAME_RULE} ({NAME_PATTERN.strip('^$')}){rename}")
+
+
 def _load_file(path: Path) -> DrugSet:
     try:
         data = load_yaml_file(path, "drug set")
@@ -556,12 +568,8 @@ def _load_file(path: Path) -> DrugSet:
     if (other := wrong_file(data, str(path), "a drug set", "a drug set has name, drug, description, routes, "
                             "references and pk or friberg (docs/drugs.md)")) is not None:
         raise DrugSetError(other)
-    if not re.fullmatch(NAME_PATTERN, path.stem):  # no `name:` can equal it: say so, not "name must equal 'My-Drug'"
-        fixed = re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", path.stem.lower())).strip("_")
-        rename = (f": rename the file {fixed}.yaml and write name: {fixed} in it" if re.fullmatch(NAME_PATTERN, fixed)
-                  else "")
-        raise DrugSetError(f"{path}: the file name {path.stem!r} breaks the rule of a drug set's name, which equals "
-                           f"its file's name and is {NAME_RULE} ([a-z][a-z0-9_]*){rename}")
+    if (refused := file_name_refusal(path, "a drug set")) is not None:
+        raise DrugSetError(refused)
     ds = parse_drug_set(data, str(path))
     if ds.name != path.stem:
         raise DrugSetError(f"{path}: name {ds.name!r} must equal the file name {path.stem!r}")

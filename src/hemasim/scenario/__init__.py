@@ -42,6 +42,8 @@ MAX_OUTPUT_POINTS = 100_000
 MAX_SOLVER_STEPS = 1_000_000
 #: smallest relative tolerance: below it the steps approach the float resolution of the states
 MIN_RTOL = 1e-12
+#: the loosest relative tolerance, exclusive (rtol < MAX_RTOL; the error names the range as "< 0.01")
+MAX_RTOL = 1e-2
 
 
 class ScenarioError(ValueError):
@@ -107,7 +109,7 @@ class Output(_Strict):
 
 class DormandPrinceSettings(_Strict):
     kind: Literal["dormand_prince"] = "dormand_prince"
-    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=MAX_RTOL)
     max_step_days: float = Field(default=30.0, gt=0, description="at least duration_days / 1e6")
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
 
@@ -118,7 +120,7 @@ class DormandPrinceSettings(_Strict):
 class ScipySettings(_Strict):
     kind: Literal["scipy"]
     method: Literal["RK45", "DOP853", "LSODA", "BDF", "Radau"] = "DOP853"
-    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=MAX_RTOL)
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
 
     def build(self) -> Solver:
@@ -129,7 +131,7 @@ class GpuDormandPrinceSettings(_Strict):
     """The cohort lock-step Dormand-Prince on a CUDA GPU (``pip install 'hemasim[gpu]'``; docs/performance_gpu.md)."""
 
     kind: Literal["gpu_dormand_prince"]
-    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=MAX_RTOL)
     max_step_days: float = Field(default=30.0, gt=0, description="at least duration_days / 1e6")
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")
 
@@ -144,7 +146,7 @@ class AdditiveRungeKuttaSettings(_Strict):
     Dormand-Prince on recoveries and near steady state, slower under repeated chemotherapy."""
 
     kind: Literal["additive_runge_kutta"]
-    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=1e-2)
+    rtol: float = Field(default=1e-8, ge=MIN_RTOL, lt=MAX_RTOL)
     max_step_days: float = Field(default=7.0, gt=0, description="at most ~7: the explicit part's stability near a "
                                                                 "steady state; at least duration_days / 1e6")
     max_steps: int = Field(default=DEFAULT_MAX_STEPS, ge=1, le=10**9, description="run budget: steps per solve call")

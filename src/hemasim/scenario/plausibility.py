@@ -173,6 +173,18 @@ RANGES: dict[str, ClinicalRange] = {
 #: the drugs whose label gives the dose per kg, and the range (ug/kg per dose, in :data:`RANGES`) a dose-per-kg
 #: field (``dose_ug_per_kg``, ``dose_mg_per_kg``) of theirs is compared with
 PER_KG_DOSE_RANGES: dict[str, str] = {"filgrastim": "filgrastim_ug_per_kg"}
+#: pegfilgrastim by weight (Neulasta US label section 2.1 and its Table 1, as 120ty.net/bencandy.php?aid=40241&fid=134
+#: and Davis's Drug Guide (download.skyscape.com, drdrug ed19_2024, tu48) reproduce them, pages corpus): 6 mg from
+#: 45 kg, adults and children alike; under 45 kg a dose by weight, 0.1 mg/kg under 10 kg, then 1.5, 2.5 and 4 mg at
+#: 10-20, 21-30 and 31-44 kg (75-150 ug/kg). A per-kg dose is a child's: from this weight the label's dose is flat
+PEGFILGRASTIM_FLAT_FROM_KG = 45.0
+#: the label's pegfilgrastim doses per kg (its 100 ug/kg under 10 kg, its table's 75-150 ug/kg up to 44 kg): a per-kg
+#: dose that a factor 1000 brings in here is taken for mg/kg and ug/kg swapped, at any weight (within 0.6-6 mg the
+#: slip was found up to 60 kg only: 0.1 mg/kg is 7 mg at 70 kg). The lower bound a tenth of 100, as the mg range's is
+#: of 6
+PEGFILGRASTIM_UG_PER_KG = ClinicalRange(
+    10.0, 150.0, "ug/kg", "Neulasta label section 2, Table 1: 0.1 mg/kg under 10 kg, 75-150 ug/kg up to 44 kg",
+    typical=100.0)
 #: the dose-per-kg fields of a dosed intervention, with their unit in ug/kg (a slip between the two is a factor 1000)
 _PER_KG_FIELDS = {"dose_ug_per_kg": 1.0, "dose_mg_per_kg": 1000.0}
 
@@ -502,7 +514,7 @@ def _dose(iv: InterventionSpec, path: str, patient: Patient) -> Iterator[Implaus
         mg = float(iv.amount_ug(cov)) / 1000.0
         rng = RANGES["pegfilgrastim_mg"]
         yield from _outside(f"{path}.{field}", mg, rng, "mg of pegfilgrastim per dose", guess=field == "dose_mg",
-                            hint=_per_kg_slip(field, ug_per_kg, lambda f: rng.low <= mg * f <= rng.high))
+                            hint=_pegfilgrastim_per_kg_hint(field, ug_per_kg, mg, float(patient.weight_kg)))
     if ug_per_kg is not None and drug in PER_KG_DOSE_RANGES:
         rng = RANGES[PER_KG_DOSE_RANGES[drug]]
         yield from _outside(f"{path}.{field}", ug_per_kg, rng, f"ug/kg of {drug} per dose",
@@ -585,16 +597,47 @@ def _ac_pairing(scenario: Scenario) -> Iterator[Implausible]:
             "both on one day, its split between the two drugs assumed (docs/chemotherapy_full_model.md, 'AC')")
 
 
+def _per_kg_meant(ug_per_kg: float | None, inside: Callable[[float], bool]) -> float | None:
+    """The dose per kg meant (ug/kg) when the one written (``ug_per_kg``; None: a dose per m2 or flat) a thousand
+    times larger or smaller (mg/kg written for ug/kg, or the reverse) is ``inside`` the range (called with the
+    factor), else None."""
+    if ug_per_kg is None:
+        return None
+    factor = next((f for f in (1000.0, 0.001) if inside(f)), None)
+    return None if factor is None else ug_per_kg * factor
+
+
+def _pegfilgrastim_per_kg_hint(field: str, ug_per_kg: float | None, mg: float, weight_kg: float) -> str | None:
+    """What a pegfilgrastim dose per kg outside 0.6-6 mg (``mg``, ``ug_per_kg`` as ``field`` gives it) was meant to
+    be: the per-kg dose a unit slip gives, where it lands among the label's per-kg doses or its total in the mg
+    range; from :data:`PEGFILGRASTIM_FLAT_FROM_KG` the label's flat 6 mg as well (a per-kg dose is a child's, and
+    0.1 mg/kg passes 6 mg above 60 kg). None: a dose per m2 or flat, or a child's dose no slip explains."""
+    if ug_per_kg is None:
+        return None
+    rng, per_kg = RANGES["pegfilgrastim_mg"], PEGFILGRASTIM_UG_PER_KG
+    meant = _per_kg_meant(ug_per_kg, lambda f: per_kg.low <= ug_per_kg * f <= per_kg.high
+                          or rng.low <= mg * f <= rng.high)
+    if weight_kg < PEGFILGRASTIM_FLAT_FROM_KG:  # the label doses by weight: the per-kg dose meant
+        return None if meant is None else _per_kg_said(field, meant)
+    flat = (f"from {_g(PEGFILGRASTIM_FLAT_FROM_KG)} kg the label gives {_g(rng.high)} mg whatever the weight: "
+            f"write dose_mg: {_g(rng.high)}")
+    if meant is None:
+        return f"; {flat}"
+    return (f"; did you mean {_g(meant)} ug/kg ({_g(meant / 1000.0)} mg/kg)? that is {_g(meant * weight_kg / 1000.0)} "
+            f"mg at {_g(weight_kg)} kg; {flat}")
+
+
 def _per_kg_slip(field: str, ug_per_kg: float | None, inside: Callable[[float], bool]) -> str | None:
     """For a dose per kg (``ug_per_kg``, as ``field`` gives it; None: a dose per m2 or flat): ``; did you mean 5
     ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5`` when the dose a thousand times larger or smaller (mg/kg written
     for ug/kg, or the reverse) is ``inside`` the range (called with the factor), else None."""
-    if ug_per_kg is None:
-        return None
-    factor = next((f for f in (1000.0, 0.001) if inside(f)), None)
-    if factor is None:
-        return None
-    meant = ug_per_kg * factor
+    meant = _per_kg_meant(ug_per_kg, inside)
+    return None if meant is None else _per_kg_said(field, meant)
+
+
+def _per_kg_said(field: str, meant: float) -> str:
+    """``; did you mean 5 ug/kg (0.005 mg/kg)? write dose_ug_per_kg: 5``: the dose per kg ``meant`` (ug/kg), written
+    in ``field``'s unit."""
     write = f"dose_ug_per_kg: {_g(meant)}" if field == "dose_ug_per_kg" else f"dose_mg_per_kg: {_g(meant / 1000.0)}"
     return f"; did you mean {_g(meant)} ug/kg ({_g(meant / 1000.0)} mg/kg)? write {write}"
 
