@@ -32,9 +32,14 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     lines = [" ".join(line.split()) for line in str(message).splitlines() if line.strip()] or ["(no message)"]
     if len(lines) > MAX_ERROR_LINES:
         lines = [*lines[: MAX_ERROR_LINES - 1], f"... and {len(lines) - MAX_ERROR_LINES + 1} more line(s)"]
-    for line in lines:
-        cut = line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
-        print(f"hemasim: error: {cut}", file=sys.stderr)
+    try:
+        for line in lines:
+            cut = line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
+            print(f"hemasim: error: {cut}", file=sys.stderr)
+    except BrokenPipeError:  # stderr's reader closed (`2>&1 | grep -q x`): the exit code still says what went wrong
+        from hemasim.cli._pipe import quiet
+
+        quiet(sys.stderr)
     return typer.Exit(code)
 
 

@@ -1,0 +1,123 @@
+"""review35c's findings (branch mend35f): a reader that closed early ends with exit 0 only a command whose whole
+product is stdout and only when it is stdout's reader; a command that fails keeps its code and its traceback; a
+closed stderr is no finished stdout reader; `validate --json` writes its card before printing. Fitting problems and
+`hemasim explore FILE` refuse a scenario's `population:` block (they ran its one patient)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXAMPLES, ROOT
+
+#: a command run as `python -c CODE ARGS` in a fresh interpreter: PRE (a replacement, to make it fail) then main()
+MAIN = "\nimport sys\nfrom hemasim.cli.app import main\nsys.argv = ['hemasim', *sys.argv[1:]]\nmain()\n"
+
+
+def _env(buffered: bool = True) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env.pop("PYTHONUNBUFFERED", None)  # a pipe's stdout block-buffered, as a user's shell gives it
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"  # every print written (and failing) at once
+    return env
+
+
+def _closed_pipe() -> int:
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    return write_end
+
+
+def _hemasim(args: list[str], closed: str = "stdout", pre: str = "", buffered: bool = True,
+             timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
+    """``args`` with the reader of ``closed`` (stdout, stderr or both, as `2>&1 | head` leaves them) gone."""
+    w = _closed_pipe()
+    streams = {"stdout": {"stdout": w, "stderr": subprocess.PIPE}, "stderr": {"stdout": subprocess.PIPE, "stderr": w},
+               "both": {"stdout": w, "stderr": w}}[closed]
+    try:
+        return subprocess.run([sys.executable, "-c", pre + MAIN, *args], env=_env(buffered), timeout=timeout,
+                              **streams)
+    finally:
+        os.close(w)
+
+
+#: `hemasim check` whose loader prints a line to stdout and then fails (review35c's flush_masks.py)
+FAILING_CHECK = """
+import typer
+import hemasim.cli.check as check
+def failing(*args, **kwargs):
+    print('some output')
+    FAILURE
+check.loaded = failing
+"""
+CHECK = ["check", str(EXAMPLES / "blood_donation.yaml")]
+
+
+def test_a_command_that_raises_after_output_into_a_closed_reader_keeps_its_traceback_and_exit_1():
+    res = _hemasim(CHECK, pre=FAILING_CHECK.replace("FAILURE", "raise RuntimeError('a genuine bug')"))
+    assert res.returncode == 1
+    assert "RuntimeError: a genuine bug" in res.stderr.decode()  # not a flush's BrokenPipeError in its place
+
+
+def test_a_command_that_exits_2_after_output_into_a_closed_reader_keeps_exit_2():
+    res = _hemasim(CHECK, pre=FAILING_CHECK.replace("FAILURE", "raise typer.Exit(2)"))
+    assert res.returncode == 2, res.stderr.decode()[-2000:]
+    assert "Traceback" not in res.stderr.decode()
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_command_whose_product_is_not_stdout_exits_1_into_a_closed_reader(buffered: bool):
+    # check's product is its verdict: a pipeline that lost it must not read success (the flush at the end, or
+    # the print itself where stdout is unbuffered, meets the closed pipe)
+    res = _hemasim(CHECK, buffered=buffered)
+    err = res.stderr.decode()
+    assert res.returncode == 1, err[-2000:]
+    for mark in ("Traceback", "Exception ignored"):
+        assert mark not in err
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_a_closed_stderr_is_no_finished_stdout_reader(buffered: bool):
+    # `hemasim run missing.yaml 2>&1 | grep -q x`: the error's line meets the closed pipe; the exit is still bad input
+    res = _hemasim(["run", "/nonexistent/missing.yaml", "--out", "/nonexistent/out"], closed="stderr",
+                   buffered=buffered)
+    assert res.returncode == 2
+
+
+def test_a_listing_with_its_stderr_closed_prints_whole_and_exits_0():
+    res = _hemasim(["examples", "--list"], closed="stderr")
+    assert res.returncode == 0
+    assert b"examples; `hemasim examples NAME --out DIR`" in res.stdout
+
+
+def test_stdout_and_stderr_one_closed_pipe_a_listing_exits_0_a_verdict_1():
+    # `2>&1 | head -2`: both streams' reader gone
+    assert _hemasim(["examples", "--list"], closed="both").returncode == 0
+    assert _hemasim(CHECK, closed="both").returncode == 1
+
+
+def test_export_sbml_to_stdout_is_a_listing_with_out_a_file(tmp_path: Path):
+    scenario = str(EXAMPLES / "blood_donation.yaml")
+    assert _hemasim(["export-sbml", scenario]).returncode == 0
+    # with --out the product is the file, and nothing goes to stdout: its reader's closing changes nothing
+    res = _hemasim(["export-sbml", scenario, "--out", str(tmp_path / "m.xml")])
+    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    assert (tmp_path / "m.xml").read_text(encoding="utf-8").rstrip().endswith("</sbml>")
+
+
+#: every target fails (review35c's pipe_cases.py)
+FAILING_TARGETS = "\nimport hemasim.validation as v\nv.ValidationReport.ok = property(lambda self: False)\n"
+
+
+@pytest.mark.parametrize("pre", ["", FAILING_TARGETS], ids=["passing", "failing"])
+def test_validate_json_into_a_closed_reader_writes_the_card_and_exits_1(tmp_path: Path, pre: str):
+    card = tmp_path / "card.json"
+    res = _hemasim(["validate", "--group", "blood_loss", "--json", str(card)], pre=pre, timeout=900)
+    assert json.loads(card.read_text(encoding="utf-8"))["targets"]  # written before the card was printed
+    # a verdict cut short (passing) or a failing one: never 0
+    assert res.returncode == 1, res.stderr.decode()[-2000:]
