@@ -121,3 +121,75 @@ def test_validate_json_into_a_closed_reader_writes_the_card_and_exits_1(tmp_path
     assert json.loads(card.read_text(encoding="utf-8"))["targets"]  # written before the card was printed
     # a verdict cut short (passing) or a failing one: never 0
     assert res.returncode == 1, res.stderr.decode()[-2000:]
+
+
+#: how the patients of a cohort differ: the block a fitting problem's scenario or the explorer's file must not hold
+POPULATION = {"age_years": {"min": 30, "max": 60}, "female_fraction": 0.5}
+
+
+@pytest.fixture
+def cohort_fit(tmp_path: Path) -> Path:
+    """examples/fit copied, its condition's scenario given a `population:` block (review35c's
+    population_elsewhere.py): the problem file's path."""
+    import shutil
+
+    import yaml
+
+    folder = tmp_path / "fit"
+    shutil.copytree(EXAMPLES / "fit", folder)
+    scenario = folder / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump({**yaml.safe_load(scenario.read_text(encoding="utf-8")),
+                                        "population": POPULATION}), encoding="utf-8")
+    return folder / "problem.yaml"
+
+
+def test_a_fitting_problem_refuses_a_condition_whose_scenario_is_a_cohort(cohort_fit: Path):
+    from hemasim.inference import ProblemError, load_problem
+
+    with pytest.raises(ProblemError) as caught:
+        load_problem(cohort_fit)  # it loaded, and a fit ran the scenario's one patient
+    message = str(caught.value)
+    assert message.startswith(f"{cohort_fit}: conditions.0.scenario: {cohort_fit.parent / 'scenario.yaml'}: "
+                              "population: condition 'patient_01'")
+    assert "hemasim cohort" in message and "\n" not in message
+
+
+@pytest.mark.parametrize("command", ["fit", "fit-population"])
+def test_fit_and_fit_population_refuse_the_cohort_scenario_in_one_line(command: str, cohort_fit: Path):
+    from .conftest import invoke_hemasim
+
+    out = cohort_fit.parent / "out"
+    res = invoke_hemasim(command, str(cohort_fit), "--out", str(out))
+    assert res.exit_code == 2, res.stderr
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "population: condition 'patient_01'" in lines[0], res.stderr
+    assert not out.exists()
+
+
+def test_a_petab_problem_refuses_a_condition_whose_scenario_is_a_cohort(tmp_path: Path):
+    import yaml
+
+    from hemasim.inference import load_problem
+    from hemasim.inference.petab import PetabError, export_petab, import_petab
+
+    exported = export_petab(load_problem(EXAMPLES / "fit" / "problem.yaml"), tmp_path / "petab", lint=False)
+    scenario = exported.parent / "scenario_patient_01.yaml"
+    import_petab(exported)  # as exported: read
+    scenario.write_text(yaml.safe_dump({**yaml.safe_load(scenario.read_text(encoding="utf-8")),
+                                        "population": POPULATION}), encoding="utf-8")
+    with pytest.raises(PetabError, match="hemasim.scenarios.patient_01: .*population: condition 'patient_01'"):
+        import_petab(exported)
+
+
+def test_explore_refuses_a_cohort_file_at_start(tmp_path: Path):
+    # it served the page, and refused the file's arm only at the page's first run
+    import yaml
+
+    scenario = tmp_path / "cohort.yaml"
+    scenario.write_text(yaml.safe_dump({**yaml.safe_load((EXAMPLES / "blood_donation.yaml").read_text(
+        encoding="utf-8")), "population": POPULATION}), encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "hemasim", "explore", str(scenario), "--port", "0"], env=_env(),
+                         capture_output=True, text=True, timeout=120)  # a page served would run until the timeout
+    assert res.returncode == 2, res.stderr
+    assert f"hemasim: error: {scenario}: population: hemasim explore runs one patient per arm" in res.stderr
+    assert "hemasim explorer at" not in res.stderr
