@@ -193,3 +193,59 @@ def test_explore_refuses_a_cohort_file_at_start(tmp_path: Path):
     assert res.returncode == 2, res.stderr
     assert f"hemasim: error: {scenario}: population: hemasim explore runs one patient per arm" in res.stderr
     assert "hemasim explorer at" not in res.stderr
+
+
+def _one_line(page: str) -> str:
+    return " ".join((ROOT / "docs" / page).read_text(encoding="utf-8").split())
+
+
+@pytest.mark.slow
+def test_transplant_md_s_highest_hb_over_the_set_point_is_the_examples_run():
+    """docs/transplant.md said no shipped transplant example's Hb rises above its set point after engraftment
+    (0.994-1.000, at the end of the run): the MS and RA autografts' rise above it (review35c); each number the page
+    gives is its example's endpoint."""
+    import re
+    import warnings
+
+    import hemasim as hs
+
+    text = _one_line("transplant.md")
+    said = re.search(r"the autologous grafts for MS and RA rise just above the set point, ([\d.]+) \(day (\d+)\) and "
+                     r"([\d.]+) \(day (\d+)\)", text)
+    ric = re.search(r"the RIC graft's ([\d.]+) is on the graft's day", text)
+    assert said and ric, "the sentence moved"
+    for name, value, day in (("ms_autologous_hsct", said[1], said[2]), ("ra_autologous_hsct", said[3], said[4]),
+                             ("ric_allo_hsct", ric[1], "0")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            e = hs.run_scenario(hs.load_scenario(EXAMPLES / f"{name}.yaml")).endpoints()
+        assert f"{e['hemoglobin_max_over_set_point'].value:.{len(value) - 2}f}" == value, name
+        assert e["hemoglobin_max_after_engraftment_day"].value == float(day), name
+
+
+@pytest.mark.slow
+def test_cohorts_md_s_steps_of_a_healthy_year_name_their_patient():
+    """docs/cohorts.md's "the healthy adult without the depletion 501" steps: the reference adult with aging off; the
+    cohort's own 50-year-old without the depletion takes more (review35c's steps_healthy.py)."""
+    import re
+    import warnings
+
+    import hemasim as hs
+    from hemasim.assembly import build_model
+    from hemasim.simulation import Simulation, steady_state
+    from hemasim.solvers import DormandPrince
+
+    said = re.search(r"([\d,]+) accepted steps in its year at rtol 1e-6, (\d+) without the depletion; the (\d+) given "
+                     r"here before is the reference healthy adult's, 40 years with aging off", _one_line("cohorts.md"))
+    assert said, "the sentence moved"
+
+    def steps(model: object) -> int:
+        compiled = model.compile()  # type: ignore[attr-defined]
+        run = Simulation(compiled, solver=DormandPrince(rtol=1e-6)).run(365.0, 1.0, x0=steady_state(compiled))
+        return run.record.solver_stats.steps_accepted
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        own = steps(build_model(hs.load_scenario(EXAMPLES / "cohort_marrow_depletion.yaml")))
+        reference = steps(hs.healthy_human_model(aging=False))
+    assert (own, reference) == (int(said[2]), int(said[3]))
