@@ -110,6 +110,16 @@ def test_export_sbml_to_stdout_is_a_listing_with_out_a_file(tmp_path: Path):
     assert (tmp_path / "m.xml").read_text(encoding="utf-8").rstrip().endswith("</sbml>")
 
 
+def test_a_command_with_no_stdout_at_all_ends_as_it_would():
+    # `hemasim check FILE >&-`: Python gives sys.stdout None; the flush at the end met None (AttributeError, exit 1)
+    import shlex
+
+    res = subprocess.run(["sh", "-c", shlex.join([sys.executable, "-m", "hemasim", *CHECK]) + " >&-"], env=_env(),
+                         capture_output=False, stderr=subprocess.PIPE, timeout=300)
+    assert res.returncode == 0, res.stderr.decode()[-2000:]
+    assert b"Traceback" not in res.stderr
+
+
 #: every target fails (review35c's pipe_cases.py)
 FAILING_TARGETS = "\nimport hemasim.validation as v\nv.ValidationReport.ok = property(lambda self: False)\n"
 

@@ -83,7 +83,7 @@ def quiet(stream: object) -> None:
     try:
         stream.flush()  # type: ignore[attr-defined]
         return
-    except ValueError:  # closed
+    except (AttributeError, ValueError):  # no stream (`hemasim ... >&-`: sys.stdout is None), or a closed one
         return
     except OSError:
         pass

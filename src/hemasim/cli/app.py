@@ -134,7 +134,7 @@ def main() -> None:
             # what is still buffered, written here where a closed reader is caught (at the interpreter's exit it
             # printed an "Exception ignored ... BrokenPipeError" block and exited 120)
             sys.stdout.flush()
-        except ValueError:  # a stdout already closed
+        except (AttributeError, ValueError):  # no stdout (`>&-`: sys.stdout is None), or one already closed
             pass
         except BrokenPipeError as err:  # stdout's own flush: its reader, whatever poll can tell
             raise _broken_pipe_end(readers, err, stdout_closed=True) from None
