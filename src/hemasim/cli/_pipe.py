@@ -5,7 +5,7 @@ Only a command whose whole product is standard output (``references``, ``drugs``
 screen, ``export-sbml`` without ``--out``) ends with 0 when stdout's reader closed: the reader has what it wanted.
 Every other command keeps its code (1 for the broken pipe, as Typer's main gives it): its product is files or a
 verdict, and a shell pipeline (``hemasim cohort ... 2>&1 | head -2``) must not read a run cut short as a success.
-A closed stderr is no closed stdout: ``hemasim run missing.yaml 2>&- `` still fails."""
+A closed stderr is no closed stdout: ``hemasim run missing.yaml 2>&1 | grep -q x`` still exits 2."""
 
 from __future__ import annotations
 
