@@ -32,19 +32,25 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     lines = [" ".join(line.split()) for line in str(message).splitlines() if line.strip()] or ["(no message)"]
     if len(lines) > MAX_ERROR_LINES:
         lines = [*lines[: MAX_ERROR_LINES - 1], f"... and {len(lines) - MAX_ERROR_LINES + 1} more line(s)"]
-    for line in lines:
-        cut = line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
-        print(f"hemasim: error: {cut}", file=sys.stderr)
+    try:
+        for line in lines:
+            cut = line if len(line) <= MAX_LINE_CHARS else line[: MAX_LINE_CHARS - 3] + "..."
+            print(f"hemasim: error: {cut}", file=sys.stderr)
+    except BrokenPipeError:  # stderr's reader closed (`2>&1 | grep -q x`): the exit code still says what went wrong
+        from hemasim.cli._pipe import quiet
+
+        quiet(sys.stderr)
     return typer.Exit(code)
 
 
 def refuse_population(scenario: Path, spec: Any, command: str, does: str) -> None:
-    """A scenario's ``population:`` block given to a command of one patient (sweep, sensitivity, export-sbml), refused
+    """A scenario's ``population:`` block given to a command of one patient (sweep, sensitivity, export-sbml, explore), refused
     in one line naming ``hemasim cohort``, the command that reads it: they ran the scenario's patient and said
     nothing of the block. ``does``: what ``command`` does instead, after its name."""
     if getattr(spec, "population", None) is not None:
-        raise fail(f"{scenario}: population: hemasim {command} {does}, not a cohort; the block (how the patients of a "
-                   "cohort differ) is read by `hemasim cohort`: run the cohort there, or remove the block")
+        from hemasim.scenario.messages import population_refused
+
+        raise fail(population_refused(str(scenario), f"hemasim {command} {does}"))
 
 
 def warn(lines: list[str]) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
+from hemasim.cli._pipe import ReaderClosed, stdout_is_the_product
+
 try:  # Typer 0.2x carries its own copy of click
     from typer._click.exceptions import BadParameter as _BadParameter
     from typer._click.exceptions import UsageError as _UsageError
@@ -122,17 +124,13 @@ class _ConventionalCommand(TyperCommand):
         return _conventional(super().get_params(ctx))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        stdout_is_the_product()  # a help screen, the whole of what the command prints
         self.help = rewrapped(self.help)
         for holder in (self, *self.get_params(ctx)):  # the command's own text, then its options'
             for name, text in DEFERRED_HELP.items():
                 if "{" + name + "}" in (getattr(holder, "help", None) or ""):
                     holder.help = holder.help.replace("{" + name + "}", text())
         super().format_help(ctx, formatter)
-
-
-class ReaderClosed(Exception):
-    """Standard output's reader closed before the output ended (`hemasim references | head -1`): not an OSError, so
-    that Typer's main does not turn it into exit 1 (its EPIPE branch); :func:`hemasim.cli.app.main` exits 0."""
 
 
 class ConventionalHelpGroup(TyperGroup):
@@ -149,6 +147,7 @@ class ConventionalHelpGroup(TyperGroup):
         return _conventional(super().get_params(ctx))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        stdout_is_the_product()  # a help screen, the whole of what the command prints
         for command in self.commands.values():  # the list of commands shows each one's first paragraph
             command.help = rewrapped(command.help)
         super().format_help(ctx, formatter)
@@ -157,8 +156,8 @@ class ConventionalHelpGroup(TyperGroup):
         """The group's own help (``hemasim --help``) is written here: a closed reader, :class:`ReaderClosed`."""
         try:
             return super().make_context(*args, **kwargs)
-        except BrokenPipeError:
-            raise ReaderClosed from None
+        except BrokenPipeError as err:
+            raise ReaderClosed from err
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """``hemasim --bogus``: the group's own refused option, in the same one line as a command's."""
@@ -178,8 +177,8 @@ class ConventionalHelpGroup(TyperGroup):
         args = [*(getattr(ctx, "_protected_args", None) or getattr(ctx, "protected_args", [])), *ctx.args]
         try:
             return super().invoke(ctx)
-        except BrokenPipeError:  # a command's output or help into a reader that closed
-            raise ReaderClosed from None
+        except BrokenPipeError as err:  # a command's output or help into a reader that closed
+            raise ReaderClosed from err
         except _UsageError as err:
             if type(err).__name__ == "NoArgsIsHelpError":  # a command's help, shown for no arguments
                 raise

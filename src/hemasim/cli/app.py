@@ -15,7 +15,8 @@ import typer
 from hemasim import __version__
 from hemasim._gc import freeze_for_exit, tune_for_command
 from hemasim.cli._errors import EXIT_IO, plausibility_warnings_as_lines
-from hemasim.cli._help import ConventionalHelpGroup, ReaderClosed
+from hemasim.cli._help import ConventionalHelpGroup
+from hemasim.cli._pipe import ReaderClosed, Readers, quiet, stdout_was_the_product
 from hemasim.cli.check import check
 from hemasim.cli.clonal import clonal_hematopoiesis
 from hemasim.cli.cohort import cohort
@@ -115,38 +116,73 @@ def plain_where_unencodable() -> None:
 def main() -> None:
     """The ``hemasim`` command (the console script, ``python -m hemasim``): ``app`` with the collector tuned for a
     short-lived process (:mod:`hemasim._gc`), and output that any stdout encoding carries
-    (:func:`plain_where_unencodable`); a reader that closes early (``| head -1``) ends it quietly, exit 0."""
+    (:func:`plain_where_unencodable`). A reader that closes early (``| head -1``) ends a command whose whole product
+    is what it prints quietly with exit 0; any other command keeps its exit code (:mod:`hemasim.cli._pipe`)."""
     tune_for_command()
     plain_where_unencodable()
+    readers = Readers()  # before anything is written: rich may put the null device on descriptor 1
     stdout_at_start = _file_identity(sys.stdout)
     try:
-        try:
-            app()
-        except SystemExit as done:
+        app()
+    except SystemExit as done:
+        if done.code not in (0, None):
             if done.code == 1 and _rich_met_a_closed_reader(stdout_at_start):
-                raise ReaderClosed from None
+                raise _broken_pipe_end(readers, None) from None
+            _quiet_streams()  # the command's own code, never the flush's
             raise
-        finally:
+        try:
             # what is still buffered, written here where a closed reader is caught (at the interpreter's exit it
             # printed an "Exception ignored ... BrokenPipeError" block and exited 120)
-            with contextlib.suppress(ValueError):  # a stdout already closed
-                sys.stdout.flush()
-    except (ReaderClosed, BrokenPipeError):
-        # a piped reader that has what it wanted (`hemasim references | head -1`) is normal use, not a failure:
-        # the rest goes to the null device (Python's documented SIGPIPE handling), exit 0
-        _quiet_stdout()
-        raise SystemExit(0) from None
+            sys.stdout.flush()
+        except (AttributeError, ValueError):  # no stdout (`>&-`: sys.stdout is None), or one already closed
+            pass
+        except BrokenPipeError as err:  # stdout's own flush: its reader, whatever poll can tell
+            raise _broken_pipe_end(readers, err, stdout_closed=True) from None
+        except OSError as err:
+            raise _write_failed(err) from None
+        raise
+    except ReaderClosed as err:
+        raise _broken_pipe_end(readers, err.__cause__) from None
+    except BrokenPipeError as err:
+        raise _broken_pipe_end(readers, err) from None
     except OSError as err:
-        # standard output on a full disk (`hemasim export-sbml s.yaml > /dev/full`, `references > FILE`): a
-        # traceback, where a write that fails is one line, exit 1 (docs/reliability.md; --out's writes say so)
-        if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
-            raise
-        _quiet_stdout()
-        with contextlib.suppress(OSError):
-            print(f"hemasim: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
-        raise SystemExit(EXIT_IO) from None
+        raise _write_failed(err) from None
+    except BaseException:
+        _quiet_streams()  # the exception's own traceback and code, never the flush's
+        raise
     finally:
+        readers.close()
         freeze_for_exit()
+
+
+def _broken_pipe_end(readers: Readers, err: BaseException | None, stdout_closed: bool = False) -> BaseException:
+    """What ends a command whose write met a closed pipe: exit 0 where stdout's reader closed and the command's whole
+    product was stdout (it has what it wanted); exit 1, quietly, where another command's stdout reader or any
+    command's stderr reader closed (as Typer's main gives a broken pipe: the command did not finish, and a pipeline
+    must not read it as a success); ``err`` itself (a traceback) where neither did: a pipe of the command's own."""
+    stdout_closed = stdout_closed or readers.stdout_closed()
+    stderr_closed = readers.stderr_closed()
+    if not (stdout_closed or stderr_closed) and err is not None:
+        return err
+    _quiet_streams()
+    return SystemExit(0 if stdout_closed and stdout_was_the_product() else 1)
+
+
+def _quiet_streams() -> None:
+    """The standard streams flushed, each whose reader closed put on the null device (:func:`_pipe.quiet`)."""
+    quiet(sys.stdout)
+    quiet(sys.stderr)
+
+
+def _write_failed(err: OSError) -> BaseException:
+    """Standard output on a full disk (`hemasim export-sbml s.yaml > /dev/full`, `references > FILE`): one line, exit
+    1 (docs/reliability.md; --out's writes say so), where it was a traceback; another OSError as it is."""
+    if err.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO):
+        return err
+    quiet(sys.stdout)
+    with contextlib.suppress(OSError):
+        print(f"hemasim: error: cannot write the output: {err.strerror or err}", file=sys.stderr)
+    return SystemExit(EXIT_IO)
 
 
 def _file_identity(stream: object) -> tuple[int, int] | None:
@@ -170,12 +206,3 @@ def _rich_met_a_closed_reader(stdout_at_start: tuple[int, int] | None) -> bool:
         return False
     now = _file_identity(sys.stdout)
     return now == (null.st_dev, null.st_ino) and stdout_at_start != now
-
-
-def _quiet_stdout() -> None:
-    """Standard output without what it could not write: the interpreter's flush at exit would fail again and print
-    an "Exception ignored" block after the error's line."""
-    with contextlib.suppress(OSError, ValueError):
-        sys.stdout.flush()
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

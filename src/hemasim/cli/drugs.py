@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from hemasim.cli._errors import fail, literal
+from hemasim.cli._pipe import stdout_is_the_product
 
 
 def _summary(description: str) -> str:
@@ -32,6 +33,7 @@ def drugs(
                                           "full."),
 ) -> None:
     """List the drug sets, combination and conditioning regimens, or print one set's or regimen's values and sources."""
+    stdout_is_the_product()  # a listing: `| head` that has its lines is no failure
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from hemasim.cli._errors import EXIT_IO, fail
+from hemasim.cli._pipe import stdout_is_the_product
 
 #: where the copies go unless told: a folder of their own, not the user's current one
 DEFAULT_OUT = "hemasim-examples"
@@ -34,6 +35,7 @@ def examples(
     except ExampleError as err:
         raise fail(str(err)) from None
     if list_:  # outside the copy's error handling: a closed pipe (`| head`) is no error of --out's
+        stdout_is_the_product()  # the listing (a copy's product is its files)
         width = max(len(e.name) for e in chosen)
         for e in chosen:
             print(f"{e.name:<{width}}  {e.description}")

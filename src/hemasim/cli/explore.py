@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from hemasim.cli._errors import fail, loaded, warn
+from hemasim.cli._errors import fail, loaded, refuse_population, warn
 
 
 def explore(
@@ -28,10 +28,12 @@ def explore(
     console = Console(stderr=True)
     if scenario is not None:
         try:
-            _, lines = loaded(lambda: load_scenario(scenario))
+            spec, lines = loaded(lambda: load_scenario(scenario))
         except (ScenarioError, ValueError) as err:
             raise fail(str(err)) from None
         warn(lines)
+        # refused at start: the page ran nothing of the file, and said so only at its first run
+        refuse_population(scenario, spec, "explore", "runs one patient per arm")
     if host not in LOCAL_HOSTS:
         console.print(f"[yellow]warning[/yellow]: serving on {host}: anyone who reaches this address can run "
                       "simulations here (there is no login)")

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hemasim.cli._errors import EXIT_IO, fail, loaded, refuse_population, warn
+from hemasim.cli._pipe import stdout_is_the_product
 
 
 def export_sbml(
@@ -47,6 +48,7 @@ def export_sbml(
         warn([f"{' and '.join(left_out)} left out of the export's obs_ parameters: after the blood loss hemasim reads "
               "them over the plasma-refilled blood volume, outside the SBML equations"])
     if out is None:
+        stdout_is_the_product()  # the SBML text (with --out, the file)
         typer.echo(text, nl=False)
     else:
         try:

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hemasim.cli._errors import fail, literal, loaded, warn
+from hemasim.cli._pipe import stdout_is_the_product
 
 #: the parameters named beside a publication; past them a count
 MAX_NAMED = 3
@@ -19,6 +20,7 @@ def references(
                                                           "with what they affect, and the unit conventions."),
 ) -> None:
     """Print the references of every cited parameter the model uses."""
+    stdout_is_the_product()  # a listing: `| head` that has its lines is no failure
     from rich.console import Console
 
     from hemasim.biology import REFERENCE_ADULT, healthy_human_model

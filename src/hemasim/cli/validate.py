@@ -64,6 +64,17 @@ def validate(
     with (interruptible(json_out) if json_out is not None else _no_card()):
         with _Progress() as progress:
             report = run_validation(group or None, progress=progress)
+        if json_out is not None:
+            # written before the card is printed: a reader that closes early (`validate --json card.json | head`)
+            # ends the command at the print, and the minutes of simulation would be lost with the file
+            from hemasim.io import atomic_write_file, null_for_nonfinite
+
+            # strict JSON: a value not computed is null, not the NaN token json.dumps writes and JSON parsers refuse
+            text = json.dumps(null_for_nonfinite(report.to_json()), indent=2, allow_nan=False) + "\n"
+            try:
+                atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
+                raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
         if wide:
             console.print(wide_table(report, show_uncovered))
         else:
@@ -74,16 +85,8 @@ def validate(
         console.print(class_counts_line(report), highlight=False)  # wrapped to the terminal's width
         console.print(report.summary(), highlight=False)
         if json_out is not None:
-            from hemasim.io import atomic_write_file, null_for_nonfinite
-
-            # strict JSON: a value not computed is null, not the NaN token json.dumps writes and JSON parsers refuse
-            text = json.dumps(null_for_nonfinite(report.to_json()), indent=2, allow_nan=False) + "\n"
-            try:
-                atomic_write_file(json_out, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-            except OSError as err:  # checked before the targets ran: what fails now is the write itself (a full disk)
-                raise fail(f"--json {json_out}: cannot write: {err.strerror or err}", code=EXIT_IO) from None
-            # where the card went, after it (the card said nothing of the file); stdout, with the card: stderr holds
-            # the progress lines alone
+            # where the card went, after the card (which says nothing of the file); stdout, with the card: stderr
+            # holds the progress lines alone
             console.print(f"wrote the report card as JSON to {json_out}", highlight=False, markup=False, soft_wrap=True)
     if not report.ok:
         console.print(f"[bold red]{len(report.failed)} target(s) failed[/]: " + ", ".join(t.id for t in report.failed))

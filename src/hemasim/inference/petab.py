@@ -50,6 +50,7 @@ from hemasim.inference.problem import (
     Prior,
     Problem,
     ProblemError,
+    one_patient,
 )
 from hemasim.model import CompiledModel, Model
 
@@ -432,6 +433,7 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
                     source: Any = ScenarioSource(load_scenario(scen_path), scen_path)
             except (KeyError, ScenarioError) as err:
                 raise PetabError(f"{p}: hemasim.scenarios.{cid}: {err!s}") from None
+            one_patient(source.scenario, f"{p}: hemasim.scenarios.{cid}: {scen_path}", cid, PetabError)
         else:
             text = (root / sub["sbml_files"][0]).read_text(encoding="utf-8")
             source = SBMLSource(text, {q.target: q.id for q in parameters if q.target is not None})

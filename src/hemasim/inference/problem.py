@@ -522,6 +522,7 @@ def _condition(data: Any, loc: str, base: Path) -> tuple[Condition, Path]:
     if not isinstance(data, dict):
         raise ProblemError(f"{loc}: a mapping with id and scenario")
     _only(data, ("id", "scenario"), loc)
+    condition_id = _field(data, "id", loc, str)
     path = base / _field(data, "scenario", loc, str)
     try:
         # a fit simulates at its measurements' days, not on the output grid: the warning of a chemotherapy
@@ -530,7 +531,20 @@ def _condition(data: Any, loc: str, base: Path) -> tuple[Condition, Path]:
             scenario = load_scenario(path)
     except ScenarioError as err:
         raise ProblemError(f"{loc}.scenario: {err}") from None
-    return Condition(_field(data, "id", loc, str), ScenarioSource(scenario, path)), path
+    one_patient(scenario, f"{loc}.scenario: {path}", condition_id)
+    return Condition(condition_id, ScenarioSource(scenario, path)), path
+
+
+def one_patient(scenario: Any, where: str, condition_id: str, error: type[ProblemError] = ProblemError) -> None:
+    """A condition's scenario with a ``population:`` block (a cohort file), refused naming the condition: a fit (and
+    fit-population, each condition one individual) simulated the scenario's one patient and left the block unread
+    (review35c). ``where``: the field that named the file, and the file."""
+    if getattr(scenario, "population", None) is not None:
+        from hemasim.scenario.messages import population_refused
+
+        raise error(population_refused(
+            where, f"condition {condition_id!r} is simulated as the scenario's one patient",
+            "remove it here (fit-population fits a population from conditions of one patient each)"))
 
 
 def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:

@@ -351,3 +351,12 @@ def complete(lines: list[str], err: ValidationError, model: type[BaseModel], dro
         return None
 
     return hint_lines([line + drug_set_hint(line) for line in lines], err, drop, hint)
+
+
+def population_refused(where: str, does: str,
+                       instead: str = "run the cohort there, or remove the block") -> str:
+    """The one line that refuses a scenario's ``population:`` block where one patient is simulated (sweep,
+    sensitivity, export-sbml, explore, a fitting problem's condition): they ran the scenario's patient and said nothing
+    of the block. ``where``: the file (and the field that named it); ``does``: what is done instead of a cohort."""
+    return (f"{where}: population: {does}, not a cohort; the block (how the patients of a cohort differ) is read by "
+            f"`hemasim cohort`: {instead}")
