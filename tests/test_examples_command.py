@@ -133,8 +133,15 @@ def test_a_missing_file_of_another_name_has_no_hint(tmp_path: Path):
 def test_a_reader_that_closes_the_list_early_is_not_blamed_on_out(monkeypatch: pytest.MonkeyPatch):
     """`hemasim examples --list | head -5`: head closes the pipe, the list's next line fails with a broken pipe. It was
     reported as a failed write to --out ("--out hemasim-examples: cannot write: Broken pipe", exit 74), which the
-    list never writes to; now the command line's own handling of a closed pipe (click: exit 1, no message) applies."""
+    list never writes to; now the command line's own handling of a closed pipe applies: the command raises
+    ReaderClosed, which :func:`hemasim.cli.app.main` turns into an exit by which reader closed (exit 0 for this
+    listing whose whole product is stdout: tests/test_mend35f.py runs it in a real pipe)."""
     import builtins
+
+    from typer.testing import CliRunner
+
+    from hemasim.cli._pipe import ReaderClosed, stdout_was_the_product
+    from hemasim.cli.app import app
 
     printed = builtins.print
 
@@ -144,6 +151,7 @@ def test_a_reader_that_closes_the_list_early_is_not_blamed_on_out(monkeypatch: p
         printed(*args, **kwargs)
 
     monkeypatch.setattr(builtins, "print", closed_stdout)
-    res = invoke_hemasim("examples", "--list")
+    res = CliRunner().invoke(app, ["examples", "--list"], env={"COLUMNS": "160"}, catch_exceptions=True)
     assert "--out" not in res.stderr and "cannot write" not in res.stderr, res.stderr
-    assert res.exit_code == 1
+    assert isinstance(res.exception, ReaderClosed), res.exception
+    assert stdout_was_the_product()  # so main() ends it with 0 when stdout's own reader closed
