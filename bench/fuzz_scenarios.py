@@ -1,0 +1,460 @@
+"""Random valid scenarios and the invariants every run must hold (fuzz35).
+
+A seeded generator (numpy) writes scenario data of every intervention kind within its schema's ranges (patients,
+chemotherapy of every drug set, G-CSF on a schedule or on demand, grafts, conditioning, radiation, infections,
+vaccines, donations, apheresis, DLI, immunosuppression, iron, cell infusions and depletions, clones, SCID
+genotypes), and each scenario is checked:
+
+- it is refused up front with a ScenarioError naming a field, or it runs without another exception;
+- every state and observable is finite and no count is below zero (beyond the solver's tolerance);
+- the output grid is the one asked for (:func:`hemasim.simulation.output_times`);
+- the same scenario run twice gives bit-identical results; its endpoints compute;
+- without interventions (and without aging) the steady state holds;
+- a run cut short before a later intervention equals the longer run's start (what lies after the end changes
+  nothing before it);
+- optionally (``--sbml K``): every K-th scenario's SBML, simulated by libRoadRunner, follows hemasim
+  (tolerance of tests/conftest.py's assert_roadrunner_matches).
+
+Usage: ``PYTHONPATH=src python bench/fuzz_scenarios.py --n 200 --seed 0`` prints one line per failing case with
+its seed (``--show SEED`` prints that scenario's YAML). tests/test_fuzz_scenarios.py runs a few seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: a usual dose of each chemotherapy set (mg/m2) the generator scales by 0.3-1.5
+CHEMO_DOSES_MG_PER_M2 = {
+    "carboplatin_zandvliet2008": 400, "cyclophosphamide_ahmed2020": 600, "decitabine_han2015": 20,
+    "docetaxel_friberg2002": 100, "docetaxel_kloft2006": 75, "doxorubicin_joerger2007": 60,
+    "epirubicin_sandstrom2006": 90, "etoposide_toffoli2001": 100, "fluorouracil_arshad2020": 1000,
+    "fluorouracil_cisplatin_arshad2020": 1000, "gemcitabine_jiang2008": 1000, "nab_paclitaxel_chen2014": 260,
+    "paclitaxel_wahlby2004": 175, "pemetrexed_cao2022": 500,
+    "topotecan_leger2004": 1.5, "vinflunine_schmitt2018": 320,
+}
+IV_ONLY = {"carboplatin_zandvliet2008", "decitabine_han2015", "etoposide_toffoli2001", "gemcitabine_jiang2008",
+           "nab_paclitaxel_chen2014", "paclitaxel_wahlby2004", "pemetrexed_cao2022",
+           "topotecan_leger2004", "vinflunine_schmitt2018"}
+GCSF = {"filgrastim_melhem2017": (5.0, "dose_ug_per_kg"), "filgrastim_wang2001": (5.0, "dose_ug_per_kg"),
+        "pegfilgrastim_melhem2017": (6.0, "dose_mg")}
+CONDITIONING = ["bu_cy", "cy_atg", "cy_tbi_12gy", "flu_bu2", "flu_mel", "flu_tbi_2gy", "high_dose_melphalan",
+                "tbi_2gy"]
+CHEMO_REGIMENS = ["ac_docetaxel", "docetaxel_pegfilgrastim", "fac_ahmed2020"]
+GROUPS = ['hsc', 'progenitor', 'precursor', 'lymphoid_progenitor', 'marrow', 'blood', 'myeloid', 'erythroid',
+          'megakaryocytic', 'lymphocyte', 'b_cell', 'nk', 't_cell', 'cd4', 'cd8', 'thymus']
+COMPARTMENTS = ['hsc', 'mpp', 'clp', 'neutrophil_progenitor', 'erythroid_progenitor', 'megakaryocyte_progenitor',
+                'monocyte_progenitor', 'naive_cd4', 'naive_cd8', 'cm_cd4', 'em_cd4', 'memory_cd8', 'b_cells',
+                'nk_cells']
+
+
+def _r(rng: np.random.Generator, lo: float, hi: float, digits: int = 3) -> float:
+    return float(round(rng.uniform(lo, hi), digits))
+
+
+def _day(rng: np.random.Generator, duration: float) -> float:
+    """A day inside the run, often a whole one (same-day events), sometimes day 0 or the last day."""
+    u = rng.random()
+    if u < 0.1:
+        return 0.0
+    if u < 0.15:
+        return float(duration)
+    d = rng.uniform(0, duration)
+    return float(round(d)) if rng.random() < 0.6 else float(round(d, 2))
+
+
+def _schedule(rng: np.random.Generator, duration: float) -> dict[str, Any]:
+    start = _day(rng, max(duration - 2.0, 0.0))
+    if rng.random() < 0.4:
+        n = int(rng.integers(1, 4))
+        return {"days": sorted({start, *[_day(rng, max(duration - 2.0, 0.0)) for _ in range(n - 1)]})}
+    every = float(rng.choice([1, 7, 14, 21, 28]))
+    sched: dict[str, Any] = {"start_day": start, "every_days": every}
+    within = [0.0]
+    if rng.random() < 0.3:
+        within = sorted({0.0, *[float(rng.integers(0, 6)) for _ in range(int(rng.integers(0, 3)))]})
+        if within[-1] < every:
+            sched["days_in_cycle"] = within
+        else:
+            within = [0.0]
+    room = duration - 2.0 - start - within[-1]  # the last dose and its infusion (at most 46 h) inside the run
+    sched["cycles"] = int(rng.integers(1, max(2, min(6, int(room // every) + 2))))
+    if start + every * (sched["cycles"] - 1) + within[-1] + 2.0 > duration:
+        sched["cycles"] = 1
+    return sched
+
+
+def _rules(rng: np.random.Generator) -> list[dict[str, Any]]:
+    if rng.random() < 0.75:
+        return []
+    obs = str(rng.choice(["anc", "platelets"]))
+    rule: dict[str, Any] = {"observable": obs, "below": 1.5 if obs == "anc" else 100.0,
+                            "action": str(rng.choice(["delay", "reduce"]))}
+    if rule["action"] == "delay":
+        rule["delay_days"] = float(rng.choice([3, 7]))
+    return [rule]
+
+
+def _chemo(rng: np.random.Generator, duration: float) -> dict[str, Any]:
+    ds = str(rng.choice(sorted(CHEMO_DOSES_MG_PER_M2)))
+    route = "iv_infusion" if ds in IV_ONLY or rng.random() < 0.6 else "iv_bolus"
+    iv: dict[str, Any] = {"kind": "chemotherapy", "drug_set": ds,
+                          "dose_mg_per_m2": float(round(CHEMO_DOSES_MG_PER_M2[ds] * rng.uniform(0.3, 1.5), 3)),
+                          "route": route, "schedule": _schedule(rng, duration)}
+    if route == "iv_infusion":
+        iv["infusion_hours"] = float(rng.choice([0.5, 1, 3, 24, 46]))
+    rules = _rules(rng)
+    if rules:
+        iv["rules"] = rules
+    return iv
+
+
+def _gcsf(rng: np.random.Generator, duration: float) -> dict[str, Any]:
+    ds = str(rng.choice(sorted(GCSF)))
+    dose, field_ = GCSF[ds]
+    iv: dict[str, Any] = {"kind": "gcsf", "drug_set": ds, field_: float(round(dose * rng.uniform(0.5, 2), 3)),
+                          "route": "subcutaneous"}
+    if ds != "pegfilgrastim_melhem2017" and rng.random() < 0.3:
+        iv["on_demand"] = {"start_day": _day(rng, duration * 0.8)}
+    else:
+        iv["schedule"] = _schedule(rng, duration)
+    return iv
+
+
+def _intervention(rng: np.random.Generator, duration: float, patient: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = str(rng.choice(["chemotherapy", "chemotherapy", "gcsf", "transplant", "conditioning+graft", "radiation",
+                           "infection", "viral_infection", "vaccine", "blood_donation", "apheresis", "dli",
+                           "immunosuppression", "oral_iron", "iron_balance", "cell_infusion", "cell_depletion",
+                           "chemotherapy_regimen"]))
+    d = _day(rng, duration)
+    if kind == "chemotherapy":
+        return [_chemo(rng, duration)]
+    if kind == "gcsf":
+        return [_gcsf(rng, duration)]
+    if kind in ("transplant", "conditioning+graft"):
+        source = str(rng.choice(["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]))
+        graft: dict[str, Any] = {"kind": "transplant", "day": d, "source": source}
+        if source in ("cord_blood", "double_cord_blood") and rng.random() < 0.5:
+            graft["tnc_per_kg"] = float(round(rng.uniform(1, 6) * 1e7, -3))
+        else:
+            graft["cd34_per_kg"] = float(round(rng.uniform(0.1, 10) * 1e6, -3))
+        if source in ("bone_marrow", "peripheral_blood") and rng.random() < 0.3:
+            graft["donor"] = "autologous"
+        if rng.random() < 0.2:
+            graft["cd3_per_kg"] = float(rng.choice([0.0, 1e5, 1e7, 3e8]))
+        if rng.random() < 0.15:
+            graft["stochastic_engraftment"] = True
+        if kind == "transplant":
+            return [graft]
+        start = _day(rng, max(duration - 8, 0.0))
+        graft["day"] = float(min(start + rng.integers(0, 8), duration))
+        return [{"kind": "conditioning", "regimen": str(rng.choice(CONDITIONING)), "start_day": start}, graft]
+    if kind == "radiation":
+        fr = int(rng.choice([1, 1, 2, 4, 6]))
+        d = min(d, max(duration - fr, 0.0))
+        return [{"kind": "radiation", "start_day": d, "total_dose_Gy": _r(rng, 0.5, 12, 2), "fractions": fr,
+                 "fractions_per_day": int(min(fr, rng.choice([1, 2])))}]
+    if kind == "infection":
+        return [{"kind": "infection", "day": d, "inoculum_cfu": float(10 ** rng.uniform(0, 11))}]
+    if kind == "viral_infection":
+        return [{"kind": "viral_infection", "day": d, "inoculum_tcid50": float(round(10 ** rng.uniform(-3, 3), 4))}]
+    if kind == "vaccine":
+        ag = str(rng.choice(["influenza", "tetanus", "pneumococcus"]))
+        return [{"kind": "vaccine", "day": d, "antigen": ag, "dose": _r(rng, 0.1, 3)}
+                for _ in range(int(rng.integers(1, 3)))]
+    if kind == "blood_donation":
+        return [{"kind": "blood_donation", "day": d, "volume_mL": _r(rng, 50, 1500, 0)}]
+    if kind == "apheresis":
+        return [{"kind": "apheresis", "day": d, "blood_volumes": _r(rng, 0.5, 4, 2)}]
+    if kind == "dli":
+        return [{"kind": "transplant", "day": d, "source": "peripheral_blood", "cd34_per_kg": 5e6},
+                {"kind": "donor_lymphocyte_infusion", "day": float(min(duration, d + rng.integers(0, 60))),
+                 "cd3_per_kg": float(rng.choice([1e5, 1e6, 1e7, 1e8]))}]
+    if kind == "immunosuppression":
+        s = _day(rng, duration)
+        e = float(round(s + rng.uniform(1, 100), 1))
+        iv = {"kind": "immunosuppression", "agent": str(rng.choice(["ciclosporin", "tacrolimus",
+                                                                     "ciclosporin_mycophenolate",
+                                                                     "tacrolimus_methotrexate"])),
+              "start_day": s, "end_day": e, "taper_days": float(rng.choice([0, 10, 60]))}
+        return [{"kind": "transplant", "day": s, "source": "bone_marrow", "cd34_per_kg": 3e6}, iv]
+    if kind == "oral_iron":
+        return [{"kind": "oral_iron", "day": d, "duration_days": _r(rng, 1, 120, 0) or 1.0,
+                 "elemental_iron_mg_per_day": _r(rng, 10, 200, 0)}]
+    if kind == "iron_balance":
+        return [{"kind": "iron_balance", "storage_iron_mg": _r(rng, 10, 1500, 0)}]
+    if kind == "cell_infusion":
+        return [{"kind": "cell_infusion", "day": d, "compartment": str(rng.choice(COMPARTMENTS)),
+                 "cells_per_kg": float(10 ** rng.uniform(3, 9))}]
+    if kind == "cell_depletion":
+        groups = sorted({str(g) for g in rng.choice(GROUPS, size=int(rng.integers(1, 3)))})
+        iv = {"kind": "cell_depletion", "day": d, "groups": groups, "surviving_fraction": _r(rng, 0, 1),
+              "applies_to": str(rng.choice(["all", "circulating"]))}
+        return [iv]
+    if kind == "chemotherapy_regimen":
+        return [{"kind": "chemotherapy_regimen", "regimen": str(rng.choice(CHEMO_REGIMENS)),
+                 "start_day": _day(rng, duration)}]
+    raise AssertionError(kind)
+
+
+def random_patient(rng: np.random.Generator) -> dict[str, Any]:
+    age = float(rng.choice([_r(rng, 0.05, 17, 2), _r(rng, 18, 90, 1)]))
+    sex = str(rng.choice(["male", "female"]))
+    if age < 18:  # a rough weight and height for the age (children's plausibility is warned, not refused)
+        height = 50 + 6.5 * age if age > 1 else 50 + 25 * age
+        weight = max(3.0, 3.5 + 2.4 * age if age > 1 else 3.5 + 6 * age)
+    else:
+        height, weight = rng.uniform(150, 195), rng.uniform(45, 110)
+    p: dict[str, Any] = {"age_years": age, "sex": sex, "weight_kg": round(float(weight), 1),
+                         "height_cm": round(float(height), 1)}
+    if rng.random() < 0.08:
+        p["genotype"] = str(rng.choice(["il2rg_scid", "ada_scid", "rag_scid"]))
+    if rng.random() < 0.08:
+        p["clones"] = [{"label": "JAK2 V617F", "vaf": _r(rng, 0.01, 0.4),
+                        "lineage_output": {"erythroid": _r(rng, 0.5, 2), "megakaryocyte": _r(rng, 0.5, 2)}}]
+    return p
+
+
+def random_scenario(seed: int, max_days: float = 60.0, max_interventions: int = 3) -> dict[str, Any]:
+    """Scenario data drawn from ``seed`` (the same seed, the same data)."""
+    rng = np.random.default_rng(seed)
+    duration = float(rng.choice([_r(rng, 1, max_days, 1), float(rng.integers(2, max_days + 1))]))
+    every = float(rng.choice([0.25, 0.5, 1.0, 1.0, 3.0, 7.0, 0.7]))
+    patient = random_patient(rng)
+    ivs: list[dict[str, Any]] = []
+    for _ in range(int(rng.integers(0, max_interventions + 1))):
+        ivs += _intervention(rng, duration, patient)
+    if sum(iv["kind"] == "iron_balance" for iv in ivs) > 1:  # one iron_balance block (its own check)
+        first = next(i for i, iv in enumerate(ivs) if iv["kind"] == "iron_balance")
+        ivs = [iv for i, iv in enumerate(ivs) if iv["kind"] != "iron_balance" or i == first]
+    data: dict[str, Any] = {"name": f"fuzz {seed}", "patient": patient, "duration_days": duration,
+                            "aging": bool(rng.random() < 0.3), "output": {"every_days": every},
+                            "interventions": ivs, "seed": int(rng.integers(0, 1000))}
+    if rng.random() < 0.15:
+        data["solver"] = {"kind": "additive_runge_kutta"}
+    return data
+
+
+# ------------------------------------------------------------------------------------------------ the checks
+@dataclass
+class Outcome:
+    seed: int
+    refused: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _finite_nonneg(name: str, values: np.ndarray, names: list[str], scale: np.ndarray | None = None) -> list[str]:
+    out = []
+    bad = ~np.isfinite(values)
+    if bad.any():
+        j = int(np.argwhere(bad)[0][-1])
+        out.append(f"{name}: non-finite value in {names[j]}")
+    floor = -1e-6 * (scale if scale is not None else np.nanmax(np.abs(np.where(bad, 0, values)), axis=0)) - 1e-12
+    neg = values < floor
+    if neg.any():
+        j = int(np.argwhere(neg)[0][-1])
+        out.append(f"{name}: {names[j]} below zero ({float(np.min(values[..., j])):.3g})")
+    return out
+
+
+def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, sbml: bool = False) -> Outcome:
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import ScenarioError, parse_scenario
+    from hemasim.simulation import output_times
+
+    outcome = Outcome(seed)
+    try:
+        scenario = parse_scenario(data, "fuzz")
+    except ScenarioError as err:
+        msg = str(err)
+        outcome.refused = msg.splitlines()[0][:200]
+        if not all(line.startswith("fuzz: ") for line in msg.splitlines()):
+            outcome.problems.append(f"refusal lines do not all name the source: {msg[:200]}")
+        return outcome
+    except Exception:  # noqa: BLE001 - the point of the fuzzer
+        outcome.problems.append("parse raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+        return outcome
+    try:
+        r1 = run_scenario(scenario)
+    except Exception as err:  # noqa: BLE001
+        from hemasim.solvers import SolverError
+
+        kind = "SolverError" if isinstance(err, SolverError) else type(err).__name__
+        outcome.problems.append(f"run raised {kind}: " + traceback.format_exc(limit=-3).replace("\n", " | ")[-700:])
+        return outcome
+    names = list(r1.model.state_names)
+    states = r1.states
+    outcome.problems += _finite_nonneg("states", states, names)
+    grid = output_times(scenario.duration_days, scenario.output.every_days)
+    if r1.times.shape != grid.shape or not np.array_equal(r1.times, grid):
+        outcome.problems.append(f"output grid {r1.times[:3]}..{r1.times[-1]} ({len(r1.times)}) is not the one asked "
+                                f"({len(grid)})")
+    try:
+        obs = r1.observables
+        ov = obs.to_numpy(dtype=float)
+        outcome.problems += _finite_nonneg("observables", ov, [str(c) for c in obs.columns])
+    except Exception:  # noqa: BLE001
+        outcome.problems.append("observables raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    try:
+        ends = r1.endpoints()
+        for k, v in ends.items():
+            if isinstance(v, float) and math.isinf(v):
+                outcome.problems.append(f"endpoint {k} is infinite")
+    except Exception:  # noqa: BLE001
+        outcome.problems.append("endpoints raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    r2 = run_scenario(scenario)
+    if not np.array_equal(r1.states, r2.states, equal_nan=True):
+        outcome.problems.append("a second run of the same scenario differs")
+    if not scenario.interventions and not scenario.aging and scenario.patient.genotype == "healthy":
+        drift = np.max(np.abs(states - states[0]) / np.maximum(np.abs(states[0]), 1e-9 * np.max(np.abs(states[0]))))
+        if drift > 1e-5:
+            j = int(np.argmax(np.max(np.abs(states - states[0]), axis=0) / np.maximum(np.abs(states[0]), 1e-300)))
+            outcome.problems.append(f"steady state not held: relative drift {drift:.3g} ({names[j]})")
+    if truncation:
+        outcome.problems += _check_truncation(scenario, r1)
+    if sbml:
+        outcome.problems += _check_sbml(scenario)
+    return outcome
+
+
+def _check_truncation(scenario: Any, full: Any) -> list[str]:
+    """A run that ends before the last intervention day equals the full run up to its end."""
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import parse_scenario
+
+    days = sorted({float(iv.day) for iv in scenario.interventions if 0 < iv.day})
+    every = scenario.output.every_days
+    cut = None
+    for d in reversed(days):
+        c = math.floor((d - 1e-6) / every) * every
+        if c >= every:
+            cut = c
+            break
+    if cut is None:
+        return []
+    data = scenario.model_dump(mode="json", exclude_defaults=False)
+    data["duration_days"] = cut
+    keep = [iv for iv in data["interventions"] if _iv_first_day(iv) <= cut]
+    if any(iv["kind"] in ("donor_lymphocyte_infusion", "immunosuppression") for iv in data["interventions"]
+           if iv not in keep):
+        return []  # documented: either kind adds the alloreactive kill from day 0 (docs/chimerism.md, "Open")
+    data["interventions"] = keep
+    # a dosed schedule keeps its later doses: they lie past the end and are dropped
+    try:
+        short_s = parse_scenario(data, "fuzz-cut")
+    except Exception as err:  # noqa: BLE001 - a kind checked against the duration (taper past the end)
+        return [] if "fuzz-cut" in str(err) else [f"cut scenario failed to parse: {err}"]
+    short = run_scenario(short_s)
+    # the cut run may lack a later kind's states (a graft makes host and donor states): compare what both observe
+    so, fo = short.observables, full.observables
+    cols = [c for c in so.columns if c in fo.columns]
+    n = len(short.times)
+    a, b = so[cols].to_numpy(dtype=float), fo[cols].to_numpy(dtype=float)[:n]
+    if not np.array_equal(short.times, full.times[:n]):
+        return [f"run cut at day {cut:g}: its times differ from the full run's"]
+    # floored at 1e-4 of the largest value: the two runs step differently (a state at 1e-6 of its peak is held
+    # to the solver's absolute scale, not to rtol)
+    scale = np.maximum(np.abs(b), 1e-4 * np.maximum(np.max(np.abs(a), axis=0), np.max(np.abs(b), axis=0))) + 1e-300
+    rel = np.where(np.abs(a - b) < 1e-8, 0.0, np.abs(a - b) / scale)  # 1e-8: a drug's solver noise long after a dose
+    if np.nanmax(rel) > 1e-4:
+        i, j = np.unravel_index(int(np.nanargmax(rel)), rel.shape)
+        return [f"run cut at day {cut:g} differs from the full run's start by {np.nanmax(rel):.3g} "
+                f"({cols[j]} on day {short.times[i]:g}: {a[i, j]:.6g} vs {b[i, j]:.6g})"]
+    return []
+
+
+def _iv_first_day(iv: dict[str, Any]) -> float:
+    for k in ("day", "start_day"):
+        if iv.get(k) is not None:
+            return float(iv[k])
+    for block in ("schedule", "on_demand"):
+        s = iv.get(block)
+        if isinstance(s, dict):
+            if s.get("days"):
+                return float(min(s["days"]))
+            if s.get("start_day") is not None:
+                return float(s["start_day"])
+    return 0.0
+
+
+def _check_sbml(scenario: Any) -> list[str]:
+    from hemasim.assembly import assemble
+    from hemasim.model.sbml import to_sbml
+    from hemasim.simulation import Simulation, steady_state
+    from hemasim.solvers import DormandPrince
+
+    try:
+        parts = assemble(scenario)
+        model = parts.model.compile()
+        events = [e for ev in parts.events for e in ev.expand()]
+        x0 = steady_state(model)
+        text = to_sbml(model, events, initial_state=x0)
+    except Exception as err:  # noqa: BLE001
+        return [f"SBML export raised {type(err).__name__}: {str(err)[:300]}"]
+    import roadrunner
+
+    options = roadrunner.LoadSBMLOptions()
+    options.mutableInitialConditions = False
+    options.readOnly = True
+    rr = roadrunner.RoadRunner(text, options)
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-8
+    days = scenario.duration_days
+    points = int(days) + 1
+    res = np.array(rr.simulate(0, days, points, selections=["time", *model.state_names]))
+    ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events, seed=scenario.seed).run(
+        days, days / (points - 1), x0=x0)
+    rr_states, hs = res[:, 1:], ours.states
+    if rr_states.shape != hs.shape:
+        return [f"SBML: libRoadRunner gave {rr_states.shape}, hemasim {hs.shape}"]
+    scale = np.maximum(np.abs(hs), 1e-6 * np.max(np.abs(hs), axis=0))
+    err = np.abs(rr_states - hs) / scale
+    if np.max(err) > 1e-3:
+        i, j = np.unravel_index(int(np.argmax(err)), err.shape)
+        return [f"SBML: libRoadRunner differs by {np.max(err):.3g} at day {ours.times[i]:g} in "
+                f"{model.state_names[j]} ({rr_states[i, j]:.6g} vs {hs[i, j]:.6g})"]
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=0, help="first seed; case i uses seed + i")
+    ap.add_argument("--max-days", type=float, default=60.0)
+    ap.add_argument("--max-interventions", type=int, default=3)
+    ap.add_argument("--sbml", type=int, default=0, help="check every K-th scenario's SBML with libRoadRunner")
+    ap.add_argument("--no-truncation", action="store_true")
+    ap.add_argument("--show", type=int, help="print this seed's scenario as YAML and stop")
+    args = ap.parse_args(argv)
+    import warnings
+
+    warnings.simplefilter("ignore")
+    if args.show is not None:
+        import yaml
+
+        print(yaml.safe_dump(random_scenario(args.show, args.max_days, args.max_interventions), sort_keys=False))
+        return 0
+    failed = refused = 0
+    for i in range(args.n):
+        seed = args.seed + i
+        data = random_scenario(seed, args.max_days, args.max_interventions)
+        out = check_scenario(data, seed, truncation=not args.no_truncation,
+                             sbml=args.sbml > 0 and i % args.sbml == 0)
+        if out.refused:
+            refused += 1
+            print(f"seed {seed}: refused: {out.refused}", flush=True)
+        for p in out.problems:
+            print(f"seed {seed}: FAIL {p}", flush=True)
+        failed += bool(out.problems)
+    print(f"{args.n} scenarios: {failed} failing, {refused} refused")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
