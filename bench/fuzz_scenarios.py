@@ -465,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-interventions", type=int, default=3)
     ap.add_argument("--sbml", type=int, default=0, help="check every K-th scenario's SBML with libRoadRunner")
     ap.add_argument("--cohort", type=int, default=0, help="check every K-th scenario as a 1-patient cohort")
+    ap.add_argument("--cli", type=int, default=0, help="run every K-th scenario through `hemasim run`, killed once")
     ap.add_argument("--no-truncation", action="store_true")
     ap.add_argument("--show", type=int, help="print this seed's scenario as YAML and stop")
     args = ap.parse_args(argv)
@@ -483,6 +484,11 @@ def main(argv: list[str] | None = None) -> int:
         out = check_scenario(data, seed, truncation=not args.no_truncation,
                              sbml=args.sbml > 0 and i % args.sbml == 0,
                              cohort=args.cohort > 0 and i % args.cohort == 0)
+        if args.cli > 0 and i % args.cli == 0 and not out.refused:
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                out.problems += check_cli(data, tmp, kill_after_s=float(np.random.default_rng(seed).uniform(0.5, 4)))
         if out.refused:
             refused += 1
             print(f"seed {seed}: refused: {out.refused}", flush=True)
@@ -495,3 +501,79 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ------------------------------------------------------------------------------------------------ the command
+def check_cli(data: dict[str, Any], folder: Any, kill_after_s: float | None = None) -> list[str]:
+    """``hemasim run`` of the scenario into ``folder``/out: the files docs/scenarios.md lists, endpoints.json's
+    entries ``{value, unit, definition}`` (and ``note``), timeseries.csv on the asked grid. With ``kill_after_s``
+    the run is first killed (SIGKILL) that long after it starts, over an earlier complete output: the folder then
+    holds the earlier output whole, or the new one whole, never a mix; the next run succeeds."""
+    import json
+    import os
+    import signal
+    import subprocess
+    from pathlib import Path
+
+    import yaml
+
+    from hemasim.scenario import ScenarioError, parse_scenario
+    from hemasim.simulation import output_times
+
+    try:
+        scenario = parse_scenario(data, "fuzz")
+    except ScenarioError:
+        return []
+    folder = Path(folder)
+    path = folder / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = folder / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    cmd = [sys.executable, "-m", "hemasim", "run", str(path), "--out", str(out), "--no-report"]
+    problems: list[str] = []
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir())} if out.is_dir() else {}
+
+    if kill_after_s is not None:
+        (out).mkdir(exist_ok=True)
+        first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        if first.returncode != 0:
+            return [f"cli: hemasim run failed ({first.returncode}): {first.stderr.strip()[-300:]}"]
+        before = files()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            proc.wait(timeout=kill_after_s)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        now = files()
+        if set(now) != set(before):
+            problems.append(f"cli: killed after {kill_after_s:g} s, the folder holds {sorted(now)} (before: "
+                            f"{sorted(before)})")
+        elif now != before:  # a new complete output is fine if every file is new (run.json records the run)
+            try:
+                json.loads(now["endpoints.json"])
+                json.loads(now["run.json"])
+            except (KeyError, ValueError) as err:
+                problems.append(f"cli: killed after {kill_after_s:g} s, a file is damaged: {err}")
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    if res.returncode != 0:
+        return [*problems, f"cli: hemasim run failed ({res.returncode}): {res.stderr.strip()[-400:]}"]
+    names = set(files())
+    if names != {"timeseries.csv", "endpoints.json", "run.json"}:
+        problems.append(f"cli: --no-report wrote {sorted(names)}")
+        return problems
+    ends = json.loads((out / "endpoints.json").read_text())
+    for k, v in ends.items():
+        if not isinstance(v, dict) or not {"value", "unit", "definition"} <= set(v) or set(v) - {
+                "value", "unit", "definition", "note"}:
+            problems.append(f"cli: endpoints.json {k}: {v!r:.200}")
+            break
+    import pandas as pd
+
+    ts = pd.read_csv(out / "timeseries.csv")
+    grid = output_times(scenario.duration_days, scenario.output.every_days)
+    if len(ts) != len(grid) or not np.allclose(ts.iloc[:, 0].to_numpy(float), grid, rtol=0, atol=1e-9):
+        problems.append(f"cli: timeseries.csv has {len(ts)} rows, the grid {len(grid)}")
+    return problems

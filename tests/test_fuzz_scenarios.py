@@ -72,3 +72,24 @@ def test_an_unmobilised_apheresis_peak_day_is_the_first_day_in_a_cohort_as_in_a_
     cohort = simulate_partition({**data, "population": {"variability": False}}, 0, 0, 1, 0, None, False).endpoints
     assert single["peak_cd34_blood_day"] == 0.0
     assert cohort["peak_cd34_blood_day"].iloc[0] == 0.0
+
+
+INFANT = {"age_years": 0.28, "sex": "male", "weight_kg": 5.2, "height_cm": 57.0}
+
+
+def test_a_blood_loss_of_the_whole_blood_volume_is_refused_naming_its_field():
+    """fuzz35 seed 2121: 1214 mL from a 5.2-kg infant (~0.43 L of blood) took every red cell; Hb was NaN from then
+    on. The loss is refused before the run, naming the field."""
+    data = _scenario({"kind": "blood_donation", "day": 1, "volume_mL": 1214}, days=5, aging=False)
+    data["patient"] = dict(INFANT)
+    with pytest.raises(ValueError, match=r"^interventions\.0\.volume_mL: 1214 mL on day 1 is the whole blood volume"):
+        run_scenario(parse_scenario(data, "fuzz"))
+
+
+def test_a_blood_loss_just_below_the_blood_volume_reads_finite_counts():
+    import numpy as np
+
+    data = _scenario({"kind": "blood_donation", "day": 1, "volume_mL": 400}, days=5, aging=False)
+    data["patient"] = dict(INFANT)
+    hb = run_scenario(parse_scenario(data, "fuzz")).observable("hemoglobin_g_per_dL")
+    assert np.all(np.isfinite(hb)) and hb[-1] < hb[0]
