@@ -222,7 +222,8 @@ def random_patient(rng: np.random.Generator) -> dict[str, Any]:
     return p
 
 
-def random_scenario(seed: int, max_days: float = 60.0, max_interventions: int = 3) -> dict[str, Any]:
+def random_scenario(seed: int, max_days: float = 60.0, max_interventions: int = 3, extreme: bool = False
+                    ) -> dict[str, Any]:
     """Scenario data drawn from ``seed`` (the same seed, the same data)."""
     rng = np.random.default_rng(seed)
     duration = float(rng.choice([_r(rng, 1, max_days, 1), float(rng.integers(2, max_days + 1))]))
@@ -239,6 +240,19 @@ def random_scenario(seed: int, max_days: float = 60.0, max_interventions: int = 
                             "interventions": ivs, "seed": int(rng.integers(0, 1000))}
     if rng.random() < 0.15:
         data["solver"] = {"kind": "additive_runge_kutta"}
+    if extreme and rng.random() < 0.5:  # the schema's edges: the youngest and oldest, a tiny run, a coarse grid
+        edge = str(rng.choice(["young", "old", "short", "coarse", "light"]))
+        if edge == "young":
+            patient.update(age_years=0.01, weight_kg=3.0, height_cm=50.0)
+        elif edge == "old":
+            patient.update(age_years=120.0)
+        elif edge == "short":
+            data["duration_days"] = float(rng.choice([0.01, 0.1, 0.5]))
+            data["interventions"] = [iv for iv in ivs if _iv_first_day(iv) <= data["duration_days"]]
+        elif edge == "coarse":
+            data["output"] = {"every_days": float(rng.choice([duration, duration * 0.9, 365.0]))}
+        else:
+            patient.update(weight_kg=float(rng.choice([0.5, 2.0, 400.0])), weight_confirmed=True)
     return data
 
 
@@ -319,7 +333,7 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
     r2 = run_scenario(scenario)
     if not np.array_equal(r1.states, r2.states, equal_nan=True):
         outcome.problems.append("a second run of the same scenario differs")
-    if not scenario.interventions and not scenario.aging and scenario.patient.genotype == "healthy":
+    if not scenario.interventions and not scenario.aging:  # clones and SCID genotypes start at their steady state
         drift = np.max(np.abs(states - states[0]) / np.maximum(np.abs(states[0]), 1e-9 * np.max(np.abs(states[0]))))
         if drift > 1e-5:
             j = int(np.argmax(np.max(np.abs(states - states[0]), axis=0) / np.maximum(np.abs(states[0]), 1e-300)))
@@ -508,6 +522,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="first seed; case i uses seed + i")
     ap.add_argument("--max-days", type=float, default=60.0)
     ap.add_argument("--max-interventions", type=int, default=3)
+    ap.add_argument("--extreme", action="store_true", help="half the scenarios at the schema's edges")
     ap.add_argument("--sbml", type=int, default=0, help="check every K-th scenario's SBML with libRoadRunner")
     ap.add_argument("--cohort", type=int, default=0, help="check every K-th scenario as a 1-patient cohort")
     ap.add_argument("--cli", type=int, default=0, help="run every K-th scenario through `hemasim run`, killed once")
@@ -520,12 +535,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.show is not None:
         import yaml
 
-        print(yaml.safe_dump(random_scenario(args.show, args.max_days, args.max_interventions), sort_keys=False))
+        print(yaml.safe_dump(random_scenario(args.show, args.max_days, args.max_interventions, args.extreme), sort_keys=False))
         return 0
     failed = refused = 0
     for i in range(args.n):
         seed = args.seed + i
-        data = random_scenario(seed, args.max_days, args.max_interventions)
+        data = random_scenario(seed, args.max_days, args.max_interventions, args.extreme)
         out = check_scenario(data, seed, truncation=not args.no_truncation,
                              sbml=args.sbml > 0 and i % args.sbml == 0,
                              cohort=args.cohort > 0 and i % args.cohort == 0)

@@ -93,3 +93,25 @@ def test_a_blood_loss_just_below_the_blood_volume_reads_finite_counts():
     data["patient"] = dict(INFANT)
     hb = run_scenario(parse_scenario(data, "fuzz")).observable("hemoglobin_g_per_dL")
     assert np.all(np.isfinite(hb)) and hb[-1] < hb[0]
+
+
+@pytest.mark.parametrize("interventions", [
+    # fuzz35 seed 7071 (minimised): a graft on day 5, outputs every 55 days: day 28 after it lies before the
+    # first output after the graft
+    [{"kind": "transplant", "day": 5, "source": "peripheral_blood", "cd34_per_kg": 5e6},
+     {"kind": "donor_lymphocyte_infusion", "day": 24, "cd3_per_kg": 1e5}],
+    [{"kind": "viral_infection", "day": 5, "inoculum_tcid50": 0.1}],  # day 28 after it, outputs on days 0, 40, 80
+])
+def test_a_value_on_a_day_before_the_first_output_after_its_event_is_no_value_not_a_crash(interventions):
+    """value_on_day raised out of the endpoints (and so out of `hemasim run`, with a traceback) when the output grid
+    was coarser than the read-out's day after its event."""
+    from hemasim.endpoints import evaluate_endpoints
+
+    every = 55.0 if interventions[0]["kind"] == "transplant" else 40.0
+    data = _scenario(*interventions, days=2 * every, aging=False, output={"every_days": every})
+    values = {e.name: e.value for e in evaluate_endpoints(run_scenario(parse_scenario(data, "fuzz")))}
+    assert "donor_chimerism_anc_1e9_day28" not in values and "donor_t_chimerism_day28" not in values
+    if "influenza_igg_day28" in values:
+        assert values["influenza_igg_day28"] is None
+    else:
+        assert "donor_chimerism_anc_1e9_day100" in values  # a day the grid reaches is still read
