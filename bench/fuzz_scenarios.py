@@ -279,7 +279,7 @@ def _finite_nonneg(name: str, values: np.ndarray, names: list[str], scale: np.nd
 
 
 def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, sbml: bool = False,
-                   cohort: bool = False, shuffle: bool = True) -> Outcome:
+                   cohort: bool = False, shuffle: bool = True, report: bool = False) -> Outcome:
     from hemasim.assembly import run_scenario
     from hemasim.scenario import ScenarioError, parse_scenario
     from hemasim.simulation import output_times
@@ -330,6 +330,16 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
                 outcome.problems.append(f"endpoint {k} is infinite")
     except Exception:  # noqa: BLE001
         outcome.problems.append("endpoints raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    if report:  # what `hemasim run` writes, in-process (the static report: no browser)
+        import tempfile
+
+        from hemasim.io import write_run_outputs
+
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                write_run_outputs(r1, tmp, static_report=True)
+        except Exception:  # noqa: BLE001
+            outcome.problems.append("report raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
     r2 = run_scenario(scenario)
     if not np.array_equal(r1.states, r2.states, equal_nan=True):
         outcome.problems.append("a second run of the same scenario differs")
@@ -497,7 +507,7 @@ def _check_sbml(scenario: Any) -> list[str]:
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = 1e-8
     days = scenario.duration_days
-    points = int(days) + 1
+    points = max(int(days) + 1, 2)
     res = np.array(rr.simulate(0, days, points, selections=["time", *model.state_names]))
     ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events, seed=scenario.seed).run(
         days, days / (points - 1), x0=x0)
@@ -526,6 +536,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sbml", type=int, default=0, help="check every K-th scenario's SBML with libRoadRunner")
     ap.add_argument("--cohort", type=int, default=0, help="check every K-th scenario as a 1-patient cohort")
     ap.add_argument("--cli", type=int, default=0, help="run every K-th scenario through `hemasim run`, killed once")
+    ap.add_argument("--report", type=int, default=0, help="write every K-th scenario's outputs and report.html")
     ap.add_argument("--no-truncation", action="store_true")
     ap.add_argument("--show", type=int, help="print this seed's scenario as YAML and stop")
     args = ap.parse_args(argv)
@@ -543,7 +554,8 @@ def main(argv: list[str] | None = None) -> int:
         data = random_scenario(seed, args.max_days, args.max_interventions, args.extreme)
         out = check_scenario(data, seed, truncation=not args.no_truncation,
                              sbml=args.sbml > 0 and i % args.sbml == 0,
-                             cohort=args.cohort > 0 and i % args.cohort == 0)
+                             cohort=args.cohort > 0 and i % args.cohort == 0,
+                             report=args.report > 0 and i % args.report == 0)
         if args.cli > 0 and i % args.cli == 0 and not out.refused:
             import tempfile
 

@@ -28,10 +28,14 @@ def test_the_same_seed_gives_the_same_scenario_data():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [311, 391, 2, 5])
-def test_random_scenarios_hold_the_invariants(seed: int):
-    """Seeds of cases the fuzzer failed on once (each now refused naming a field, or run), with a few others."""
-    out = fuzz.check_scenario(fuzz.random_scenario(seed), seed)
+@pytest.mark.parametrize(("seed", "max_days", "max_interventions", "extreme"), [
+    (311, 60, 3, False), (391, 60, 3, False), (2, 60, 3, False), (5, 60, 3, False), (1051, 60, 3, False),
+    (2121, 150, 5, False), (7071, 60, 3, True), (7014, 60, 3, True)])
+def test_random_scenarios_hold_the_invariants(seed: int, max_days: float, max_interventions: int, extreme: bool):
+    """Seeds of cases the fuzzer failed on once (each now refused naming a field, or run), with a few others; the
+    1-patient cohort compared too."""
+    out = fuzz.check_scenario(fuzz.random_scenario(seed, max_days, max_interventions, extreme), seed,
+                              cohort=seed == 1051)
     assert out.problems == []
 
 
