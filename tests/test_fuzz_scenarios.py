@@ -119,3 +119,17 @@ def test_a_value_on_a_day_before_the_first_output_after_its_event_is_no_value_no
         assert values["influenza_igg_day28"] is None
     else:
         assert "donor_chimerism_anc_1e9_day100" in values  # a day the grid reaches is still read
+
+
+def test_hemasim_check_refuses_the_loss_of_the_whole_blood_volume_as_run_does(tmp_path):
+    import yaml
+
+    from tests.conftest import invoke_hemasim
+
+    data = _scenario({"kind": "blood_donation", "day": 1, "volume_mL": 1214}, days=5, aging=False)
+    data["patient"] = dict(INFANT)
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = invoke_hemasim("check", str(path))
+    assert result.exit_code == 2
+    assert f"{path}: interventions.0.volume_mL: 1214 mL on day 1 is the whole blood volume" in result.output
