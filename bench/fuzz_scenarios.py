@@ -562,8 +562,9 @@ def _check_sbml(scenario: Any) -> list[str]:
     if rr_states.shape != hs.shape:
         return [f"SBML: libRoadRunner gave {rr_states.shape}, hemasim {hs.shape}"]
     # floored at 1e-4 of each state's largest value (tests/conftest.py: 1e-6, on scenarios without days-old drug
-    # masses) and at 1e-4 absolute (influenza states of 1e-9, seed 8010; gemcitabine at -5e-8, seed 20030): libRoadRunner leaves a drug's amount days after a 4e5-ug dose at +-1e-3 where
-    # hemasim's is below 1e-8 (fuzz35 seed 3036); a lost or misplaced event is far above this
+    # masses) and at 1e-4 absolute: libRoadRunner leaves a drug's amount days after a 4e5-ug dose at +-1e-3 where
+    # hemasim's is below 1e-8 (seed 3036), influenza states at 1e-9 (seed 8010), gemcitabine at -5e-8 (seed 20030);
+    # a lost or misplaced event is far above this
     scale = np.maximum(np.maximum(np.abs(hs), 1e-4 * np.max(np.abs(hs), axis=0)), 1e-4)
     err = np.abs(rr_states - hs) / scale
     if np.max(err) > 1e-3:
