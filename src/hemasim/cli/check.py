@@ -63,7 +63,24 @@ def _scenario(path: Path, set_: list[str]) -> tuple[str, list[str]]:
         spec, lines = loaded(lambda: with_set_options(load_scenario(path), set_))
     except (ScenarioError, ValueError) as err:
         raise fail(str(err)) from None
+    try:
+        _events_build(spec)
+    except ValueError as err:  # as `hemasim run` says it: the file, then the field
+        raise fail(f"{path}: {err}") from None
     return f"{path}: valid: {spec.name!r}, {spec.duration_days:g} days, {_kinds(spec)}", lines
+
+
+def _events_build(spec: Scenario) -> None:
+    """Raise the ValueError `hemasim run` would as it builds the events of the scenario's patient (of every arm): a
+    blood loss of the whole blood volume (fuzz35: check called such a scenario valid)."""
+    from hemasim.assembly import build_events
+    from hemasim.scenario.arms import arm_scenarios
+
+    for name, arm in arm_scenarios(spec) if spec.arms else [("", spec)]:
+        try:
+            build_events(arm)
+        except ValueError as err:
+            raise ValueError(f"arms.{name}: {err}" if name else str(err)) from None
 
 
 def _kinds(spec: Scenario) -> str:

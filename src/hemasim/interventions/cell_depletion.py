@@ -5,13 +5,14 @@ cells only."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from functools import cache
+from typing import Literal, get_args
 
 import numpy as np
 from pydantic import Field
 
 from hemasim.events import CellDepletion, Event, thin_clonotypes
-from hemasim.interventions.base import EventContext, InterventionSpec, register
+from hemasim.interventions.base import EventContext, InterventionSpec, ScenarioFacts, register
 from hemasim.model.compiled import CompiledModel
 from hemasim.model.sbml_events import Assignment, SBMLEventFormError, sbml_event_form, scaled_assignments
 
@@ -76,6 +77,32 @@ class CellDepletionSpec(InterventionSpec):
     def last_day(self) -> float:
         return self.day
 
+    def check_in(self, facts: ScenarioFacts, index: int) -> None:
+        # a hit that reaches no compartment was refused only as the run began, in a line that named no field
+        # (`hemasim check` called the scenario valid), or, for `all`, ran as no hit at all (fuzz35, seed 311)
+        reached = [(tags, circulates) for tags, circulates in _reference_compartments()
+                   if tags.intersection(self.groups) and not tags.intersection(self.except_groups)]
+        excepted = f" except {', '.join(self.except_groups)}" if self.except_groups else ""
+        if not reached:
+            raise ValueError(f"interventions.{index}.groups: {', '.join(self.groups)}{excepted} reaches no "
+                             "compartment (each compartment in the groups is in an excepted one too)")
+        if self.applies_to == "circulating" and not any(c for _, c in reached):
+            raise ValueError(f"interventions.{index}.applies_to: circulating: {', '.join(self.groups)}{excepted} "
+                             "holds no compartment with circulating cells (groups that do: "
+                             + ", ".join(g for g in get_args(Group) if any(g in t and c for t, c in
+                                                                           _reference_compartments())) + ")")
+
     def to_events(self, ctx: EventContext) -> list[Event]:
         event = CirculatingCellCollection if self.applies_to == "circulating" else CellDepletion
         return [event(self.day, tuple(self.groups), self.surviving_fraction, tuple(self.except_groups))]
+
+
+@cache
+def _reference_compartments() -> tuple[tuple[frozenset[str], bool], ...]:
+    """Each state of the healthy model as (its groups, whether its cells circulate): what a depletion's groups can
+    reach. The chimeric and SCID models copy or drop compartments but give no compartment new groups."""
+    from hemasim.biology import healthy_human_model  # built once, only for a scenario with a depletion (~0.4 s)
+
+    model = healthy_human_model().compile()
+    share = model.info.blood_share
+    return tuple((tags, name in share) for name, tags in zip(model.state_names, model.state_tags, strict=True))

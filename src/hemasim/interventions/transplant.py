@@ -286,7 +286,9 @@ def transplant_endpoint_values(days: np.ndarray, obs: Mapping[str, np.ndarray], 
                                did_not_fall)]
     for name in CHIMERISM_LINEAGES:
         for d in CHIMERISM_DAYS:
-            if d > days[-1] + 1e-9:
+            # a day the run does not reach, or one before the first output after the graft (a grid coarser than
+            # the day: value_on_day raised out of `hemasim run`, fuzz35 seed 7071), has no column
+            if not days[0] - 1e-9 <= d <= days[-1] + 1e-9:
                 continue
             total = value_on_day(days, obs[name], d)
             share = np.divide(value_on_day(days, obs[f"{name}__donor"], d), total, out=np.full(n, np.nan),

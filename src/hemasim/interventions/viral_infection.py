@@ -105,9 +105,12 @@ def viral_endpoint_values(times: np.ndarray, obs: Mapping[str, np.ndarray], days
                                f"highest {v}-specific effector CD8 count (programmed and effector cells)",
                                obs[f"{v}_cd8_effectors_au"][:, after].max(axis=1)),
                 # a run that ends sooner has no day 28: np.interp held the last output, read as day 28 (harden10)
+                # and a grid coarser than 28 days has no output between the infection and day 28 (value_on_day
+                # raised out of `hemasim run`; fuzz35)
                 EndpointColumn(f"{v}_igg_day28", "AU", f"{v}-specific IgG 28 days after infection (arbitrary units; "
-                               "none when the run ends sooner)",
-                               value_on_day(t, igg, 28.0) if t[-1] >= 28.0 - 1e-9 else np.full(len(igg), np.nan)),
+                               "none when the run ends sooner, or no output lies between the infection and then)",
+                               value_on_day(t, igg, 28.0) if t[0] <= 28.0 + 1e-9 <= t[-1] + 2e-9
+                               else np.full(len(igg), np.nan)),
                 EndpointColumn(f"{v}_peak_wbc", "1e9/L", "highest WBC after the infection",
                                obs["wbc_1e9_per_L"][:, after].max(axis=1)),
                 EndpointColumn(f"{v}_peak_anc", "1e9/L", "highest ANC after the infection",

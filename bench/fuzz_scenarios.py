@@ -1,0 +1,704 @@
+"""Random valid scenarios and the invariants every run must hold (fuzz35).
+
+A seeded generator (numpy) writes scenario data of every intervention kind within its schema's ranges (patients,
+chemotherapy of every drug set, G-CSF on a schedule or on demand, grafts, conditioning, radiation, infections,
+vaccines, donations, apheresis, DLI, immunosuppression, iron, cell infusions and depletions, clones, SCID
+genotypes), and each scenario is checked:
+
+- it is refused up front with a ScenarioError naming a field, or it runs without another exception;
+- every state and observable is finite and no count is below zero (beyond the solver's tolerance);
+- the output grid is the one asked for (:func:`hemasim.simulation.output_times`);
+- the same scenario run twice gives bit-identical results; its endpoints compute;
+- without interventions (and without aging) the steady state holds;
+- a run cut short before a later intervention equals the longer run's start (what lies after the end changes
+  nothing before it);
+- optionally (``--sbml K``): every K-th scenario's SBML, simulated by libRoadRunner, follows hemasim
+  (tolerance of tests/conftest.py's assert_roadrunner_matches).
+
+Usage: ``PYTHONPATH=src python bench/fuzz_scenarios.py --n 200 --seed 0`` prints one line per failing case with
+its seed (``--show SEED`` prints that scenario's YAML). tests/test_fuzz_scenarios.py runs a few seeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: a usual dose of each chemotherapy set (mg/m2) the generator scales by 0.3-1.5
+CHEMO_DOSES_MG_PER_M2 = {
+    "carboplatin_zandvliet2008": 400, "cyclophosphamide_ahmed2020": 600, "decitabine_han2015": 20,
+    "docetaxel_friberg2002": 100, "docetaxel_kloft2006": 75, "doxorubicin_joerger2007": 60,
+    "epirubicin_sandstrom2006": 90, "etoposide_toffoli2001": 100, "fluorouracil_arshad2020": 1000,
+    "fluorouracil_cisplatin_arshad2020": 1000, "gemcitabine_jiang2008": 1000, "nab_paclitaxel_chen2014": 260,
+    "paclitaxel_wahlby2004": 175, "pemetrexed_cao2022": 500,
+    "topotecan_leger2004": 1.5, "vinflunine_schmitt2018": 320,
+}
+IV_ONLY = {"carboplatin_zandvliet2008", "decitabine_han2015", "etoposide_toffoli2001", "gemcitabine_jiang2008",
+           "nab_paclitaxel_chen2014", "paclitaxel_wahlby2004", "pemetrexed_cao2022",
+           "topotecan_leger2004", "vinflunine_schmitt2018"}
+GCSF = {"filgrastim_melhem2017": (5.0, "dose_ug_per_kg"), "filgrastim_wang2001": (5.0, "dose_ug_per_kg"),
+        "pegfilgrastim_melhem2017": (6.0, "dose_mg")}
+CONDITIONING = ["bu_cy", "cy_atg", "cy_tbi_12gy", "flu_bu2", "flu_mel", "flu_tbi_2gy", "high_dose_melphalan",
+                "tbi_2gy"]
+CHEMO_REGIMENS = ["ac_docetaxel", "docetaxel_pegfilgrastim", "fac_ahmed2020"]
+GROUPS = ['hsc', 'progenitor', 'precursor', 'lymphoid_progenitor', 'marrow', 'blood', 'myeloid', 'erythroid',
+          'megakaryocytic', 'lymphocyte', 'b_cell', 'nk', 't_cell', 'cd4', 'cd8', 'thymus']
+COMPARTMENTS = ['hsc', 'mpp', 'clp', 'neutrophil_progenitor', 'erythroid_progenitor', 'megakaryocyte_progenitor',
+                'monocyte_progenitor', 'naive_cd4', 'naive_cd8', 'cm_cd4', 'em_cd4', 'memory_cd8', 'b_cells',
+                'nk_cells']
+
+
+def _r(rng: np.random.Generator, lo: float, hi: float, digits: int = 3) -> float:
+    return float(round(rng.uniform(lo, hi), digits))
+
+
+def _day(rng: np.random.Generator, duration: float) -> float:
+    """A day inside the run, often a whole one (same-day events), sometimes day 0 or the last day."""
+    u = rng.random()
+    if u < 0.1:
+        return 0.0
+    if u < 0.15:
+        return float(duration)
+    d = rng.uniform(0, duration)
+    return float(round(d)) if rng.random() < 0.6 else float(round(d, 2))
+
+
+def _schedule(rng: np.random.Generator, duration: float) -> dict[str, Any]:
+    start = _day(rng, max(duration - 2.0, 0.0))
+    if rng.random() < 0.4:
+        n = int(rng.integers(1, 4))
+        return {"days": sorted({start, *[_day(rng, max(duration - 2.0, 0.0)) for _ in range(n - 1)]})}
+    every = float(rng.choice([1, 7, 14, 21, 28]))
+    sched: dict[str, Any] = {"start_day": start, "every_days": every}
+    within = [0.0]
+    if rng.random() < 0.3:
+        within = sorted({0.0, *[float(rng.integers(0, 6)) for _ in range(int(rng.integers(0, 3)))]})
+        if within[-1] < every:
+            sched["days_in_cycle"] = within
+        else:
+            within = [0.0]
+    room = duration - 2.0 - start - within[-1]  # the last dose and its infusion (at most 46 h) inside the run
+    sched["cycles"] = int(rng.integers(1, max(2, min(6, int(room // every) + 2))))
+    if start + every * (sched["cycles"] - 1) + within[-1] + 2.0 > duration:
+        sched["cycles"] = 1
+    return sched
+
+
+def _rules(rng: np.random.Generator) -> list[dict[str, Any]]:
+    if rng.random() < 0.75:
+        return []
+    obs = str(rng.choice(["anc", "platelets"]))
+    rule: dict[str, Any] = {"observable": obs, "below": 1.5 if obs == "anc" else 100.0,
+                            "action": str(rng.choice(["delay", "reduce"]))}
+    if rule["action"] == "delay":
+        rule["delay_days"] = float(rng.choice([3, 7]))
+    return [rule]
+
+
+def _chemo(rng: np.random.Generator, duration: float) -> dict[str, Any]:
+    ds = str(rng.choice(sorted(CHEMO_DOSES_MG_PER_M2)))
+    route = "iv_infusion" if ds in IV_ONLY or rng.random() < 0.6 else "iv_bolus"
+    iv: dict[str, Any] = {"kind": "chemotherapy", "drug_set": ds,
+                          "dose_mg_per_m2": float(round(CHEMO_DOSES_MG_PER_M2[ds] * rng.uniform(0.3, 1.5), 3)),
+                          "route": route, "schedule": _schedule(rng, duration)}
+    if route == "iv_infusion":
+        iv["infusion_hours"] = float(rng.choice([0.5, 1, 3, 24, 46]))
+    rules = _rules(rng)
+    if rules:
+        iv["rules"] = rules
+    return iv
+
+
+def _gcsf(rng: np.random.Generator, duration: float) -> dict[str, Any]:
+    ds = str(rng.choice(sorted(GCSF)))
+    dose, field_ = GCSF[ds]
+    iv: dict[str, Any] = {"kind": "gcsf", "drug_set": ds, field_: float(round(dose * rng.uniform(0.5, 2), 3)),
+                          "route": "subcutaneous"}
+    if ds != "pegfilgrastim_melhem2017" and rng.random() < 0.3:
+        iv["on_demand"] = {"start_day": _day(rng, duration * 0.8)}
+    else:
+        iv["schedule"] = _schedule(rng, duration)
+    return iv
+
+
+def _intervention(rng: np.random.Generator, duration: float, patient: dict[str, Any]) -> list[dict[str, Any]]:
+    kind = str(rng.choice(["chemotherapy", "chemotherapy", "gcsf", "transplant", "conditioning+graft", "radiation",
+                           "infection", "viral_infection", "vaccine", "blood_donation", "apheresis", "dli",
+                           "immunosuppression", "oral_iron", "iron_balance", "cell_infusion", "cell_depletion",
+                           "chemotherapy_regimen"]))
+    d = _day(rng, duration)
+    if kind == "chemotherapy":
+        return [_chemo(rng, duration)]
+    if kind == "gcsf":
+        return [_gcsf(rng, duration)]
+    if kind in ("transplant", "conditioning+graft"):
+        source = str(rng.choice(["bone_marrow", "peripheral_blood", "cord_blood", "double_cord_blood"]))
+        graft: dict[str, Any] = {"kind": "transplant", "day": d, "source": source}
+        if source in ("cord_blood", "double_cord_blood") and rng.random() < 0.5:
+            graft["tnc_per_kg"] = float(round(rng.uniform(1, 6) * 1e7, -3))
+        else:
+            graft["cd34_per_kg"] = float(round(rng.uniform(0.1, 10) * 1e6, -3))
+        if source in ("bone_marrow", "peripheral_blood") and rng.random() < 0.3:
+            graft["donor"] = "autologous"
+        if rng.random() < 0.2:
+            graft["cd3_per_kg"] = float(rng.choice([0.0, 1e5, 1e7, 3e8]))
+        if rng.random() < 0.15:
+            graft["stochastic_engraftment"] = True
+        if kind == "transplant":
+            return [graft]
+        start = _day(rng, max(duration - 8, 0.0))
+        graft["day"] = float(min(start + rng.integers(0, 8), duration))
+        return [{"kind": "conditioning", "regimen": str(rng.choice(CONDITIONING)), "start_day": start}, graft]
+    if kind == "radiation":
+        fr = int(rng.choice([1, 1, 2, 4, 6]))
+        d = min(d, max(duration - fr, 0.0))
+        return [{"kind": "radiation", "start_day": d, "total_dose_Gy": _r(rng, 0.5, 12, 2), "fractions": fr,
+                 "fractions_per_day": int(min(fr, rng.choice([1, 2])))}]
+    if kind == "infection":
+        return [{"kind": "infection", "day": d, "inoculum_cfu": float(10 ** rng.uniform(0, 11))}]
+    if kind == "viral_infection":
+        return [{"kind": "viral_infection", "day": d, "inoculum_tcid50": float(round(10 ** rng.uniform(-3, 3), 4))}]
+    if kind == "vaccine":
+        ag = str(rng.choice(["influenza", "tetanus", "pneumococcus"]))
+        return [{"kind": "vaccine", "day": d, "antigen": ag, "dose": _r(rng, 0.1, 3)}
+                for _ in range(int(rng.integers(1, 3)))]
+    if kind == "blood_donation":
+        return [{"kind": "blood_donation", "day": d, "volume_mL": _r(rng, 50, 1500, 0)}]
+    if kind == "apheresis":
+        return [{"kind": "apheresis", "day": d, "blood_volumes": _r(rng, 0.5, 4, 2)}]
+    if kind == "dli":
+        return [{"kind": "transplant", "day": d, "source": "peripheral_blood", "cd34_per_kg": 5e6},
+                {"kind": "donor_lymphocyte_infusion", "day": float(min(duration, d + rng.integers(0, 60))),
+                 "cd3_per_kg": float(rng.choice([1e5, 1e6, 1e7, 1e8]))}]
+    if kind == "immunosuppression":
+        s = _day(rng, duration)
+        e = float(round(s + rng.uniform(1, 100), 1))
+        iv = {"kind": "immunosuppression", "agent": str(rng.choice(["ciclosporin", "tacrolimus",
+                                                                     "ciclosporin_mycophenolate",
+                                                                     "tacrolimus_methotrexate"])),
+              "start_day": s, "end_day": e, "taper_days": float(rng.choice([0, 10, 60]))}
+        return [{"kind": "transplant", "day": s, "source": "bone_marrow", "cd34_per_kg": 3e6}, iv]
+    if kind == "oral_iron":
+        return [{"kind": "oral_iron", "day": d, "duration_days": _r(rng, 1, 120, 0) or 1.0,
+                 "elemental_iron_mg_per_day": _r(rng, 10, 200, 0)}]
+    if kind == "iron_balance":
+        return [{"kind": "iron_balance", "storage_iron_mg": _r(rng, 10, 1500, 0)}]
+    if kind == "cell_infusion":
+        return [{"kind": "cell_infusion", "day": d, "compartment": str(rng.choice(COMPARTMENTS)),
+                 "cells_per_kg": float(10 ** rng.uniform(3, 9))}]
+    if kind == "cell_depletion":
+        groups = sorted({str(g) for g in rng.choice(GROUPS, size=int(rng.integers(1, 3)))})
+        iv = {"kind": "cell_depletion", "day": d, "groups": groups, "surviving_fraction": _r(rng, 0, 1),
+              "applies_to": str(rng.choice(["all", "circulating"]))}
+        return [iv]
+    if kind == "chemotherapy_regimen":
+        return [{"kind": "chemotherapy_regimen", "regimen": str(rng.choice(CHEMO_REGIMENS)),
+                 "start_day": _day(rng, duration)}]
+    raise AssertionError(kind)
+
+
+def random_patient(rng: np.random.Generator) -> dict[str, Any]:
+    age = float(rng.choice([_r(rng, 0.05, 17, 2), _r(rng, 18, 90, 1)]))
+    sex = str(rng.choice(["male", "female"]))
+    if age < 18:  # a rough weight and height for the age (children's plausibility is warned, not refused)
+        height = 50 + 6.5 * age if age > 1 else 50 + 25 * age
+        weight = max(3.0, 3.5 + 2.4 * age if age > 1 else 3.5 + 6 * age)
+    else:
+        height, weight = rng.uniform(150, 195), rng.uniform(45, 110)
+    p: dict[str, Any] = {"age_years": age, "sex": sex, "weight_kg": round(float(weight), 1),
+                         "height_cm": round(float(height), 1)}
+    if rng.random() < 0.08:
+        p["genotype"] = str(rng.choice(["il2rg_scid", "ada_scid", "rag_scid"]))
+    if rng.random() < 0.08:
+        p["clones"] = [{"label": "JAK2 V617F", "vaf": _r(rng, 0.01, 0.4),
+                        "lineage_output": {"erythroid": _r(rng, 0.5, 2), "megakaryocyte": _r(rng, 0.5, 2)}}]
+    return p
+
+
+def random_scenario(seed: int, max_days: float = 60.0, max_interventions: int = 3, extreme: bool = False
+                    ) -> dict[str, Any]:
+    """Scenario data drawn from ``seed`` (the same seed, the same data)."""
+    rng = np.random.default_rng(seed)
+    duration = float(rng.choice([_r(rng, 1, max_days, 1), float(rng.integers(2, max_days + 1))]))
+    every = float(rng.choice([0.25, 0.5, 1.0, 1.0, 3.0, 7.0, 0.7]))
+    patient = random_patient(rng)
+    ivs: list[dict[str, Any]] = []
+    for _ in range(int(rng.integers(0, max_interventions + 1))):
+        ivs += _intervention(rng, duration, patient)
+    if sum(iv["kind"] == "iron_balance" for iv in ivs) > 1:  # one iron_balance block (its own check)
+        first = next(i for i, iv in enumerate(ivs) if iv["kind"] == "iron_balance")
+        ivs = [iv for i, iv in enumerate(ivs) if iv["kind"] != "iron_balance" or i == first]
+    data: dict[str, Any] = {"name": f"fuzz {seed}", "patient": patient, "duration_days": duration,
+                            "aging": bool(rng.random() < 0.3), "output": {"every_days": every},
+                            "interventions": ivs, "seed": int(rng.integers(0, 1000))}
+    if rng.random() < 0.15:
+        data["solver"] = {"kind": "additive_runge_kutta"}
+    if extreme and rng.random() < 0.5:  # the schema's edges: the youngest and oldest, a tiny run, a coarse grid
+        edge = str(rng.choice(["young", "old", "short", "coarse", "light"]))
+        if edge == "young":
+            patient.update(age_years=0.01, weight_kg=3.0, height_cm=50.0)
+        elif edge == "old":
+            patient.update(age_years=120.0)
+        elif edge == "short":
+            data["duration_days"] = float(rng.choice([0.01, 0.1, 0.5]))
+            data["interventions"] = [iv for iv in ivs if _iv_first_day(iv) <= data["duration_days"]]
+        elif edge == "coarse":
+            data["output"] = {"every_days": float(rng.choice([duration, duration * 0.9, 365.0]))}
+        else:
+            patient.update(weight_kg=float(rng.choice([0.5, 2.0, 400.0])), weight_confirmed=True)
+    return data
+
+
+# ------------------------------------------------------------------------------------------------ the checks
+@dataclass
+class Outcome:
+    seed: int
+    refused: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def _finite_nonneg(name: str, values: np.ndarray, names: list[str], scale: np.ndarray | None = None) -> list[str]:
+    out = []
+    bad = ~np.isfinite(values)
+    if bad.any():
+        j = int(np.argwhere(bad)[0][-1])
+        out.append(f"{name}: non-finite value in {names[j]}")
+    floor = -1e-6 * (scale if scale is not None else np.nanmax(np.abs(np.where(bad, 0, values)), axis=0)) - 1e-12
+    neg = values < floor
+    if neg.any():
+        j = int(np.argwhere(neg)[0][-1])
+        out.append(f"{name}: {names[j]} below zero ({float(np.min(values[..., j])):.3g})")
+    return out
+
+
+def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, sbml: bool = False,
+                   cohort: bool = False, shuffle: bool = True, report: bool = False,
+                   population: bool = False) -> Outcome:
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import ScenarioError, parse_scenario
+    from hemasim.simulation import output_times
+
+    outcome = Outcome(seed)
+    try:
+        scenario = parse_scenario(data, "fuzz")
+    except ScenarioError as err:
+        msg = str(err)
+        outcome.refused = msg.splitlines()[0][:200]
+        if not all(line.startswith("fuzz: ") for line in msg.splitlines()):
+            outcome.problems.append(f"refusal lines do not all name the source: {msg[:200]}")
+        return outcome
+    except Exception:  # noqa: BLE001 - the point of the fuzzer
+        outcome.problems.append("parse raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+        return outcome
+    try:
+        r1 = run_scenario(scenario)
+    except ValueError as err:  # a refusal as the events are built, naming the field (a loss of all the blood)
+        if re.match(r"interventions\.\d+\.", str(err)):
+            outcome.refused = f"at run: {str(err)[:200]}"
+            return outcome
+        outcome.problems.append("run raised ValueError: " + traceback.format_exc(limit=-3).replace("\n", " | ")[-700:])
+        return outcome
+    except Exception as err:  # noqa: BLE001
+        from hemasim.solvers import SolverError
+
+        kind = "SolverError" if isinstance(err, SolverError) else type(err).__name__
+        outcome.problems.append(f"run raised {kind}: " + traceback.format_exc(limit=-3).replace("\n", " | ")[-700:])
+        return outcome
+    names = list(r1.model.state_names)
+    states = r1.states
+    outcome.problems += _finite_nonneg("states", states, names)
+    grid = output_times(scenario.duration_days, scenario.output.every_days)
+    if r1.times.shape != grid.shape or not np.array_equal(r1.times, grid):
+        outcome.problems.append(f"output grid {r1.times[:3]}..{r1.times[-1]} ({len(r1.times)}) is not the one asked "
+                                f"({len(grid)})")
+    try:
+        obs = r1.observables
+        ov = obs.to_numpy(dtype=float)
+        outcome.problems += _finite_nonneg("observables", ov, [str(c) for c in obs.columns])
+    except Exception:  # noqa: BLE001
+        outcome.problems.append("observables raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    try:
+        ends = r1.endpoints()
+        for k, v in ends.items():
+            if isinstance(v, float) and math.isinf(v):
+                outcome.problems.append(f"endpoint {k} is infinite")
+    except Exception:  # noqa: BLE001
+        outcome.problems.append("endpoints raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    if report:  # what `hemasim run` writes, in-process (the static report: no browser)
+        import tempfile
+
+        from hemasim.io import write_run_outputs
+
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                write_run_outputs(r1, tmp, static_report=True)
+        except Exception:  # noqa: BLE001
+            outcome.problems.append("report raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
+    r2 = run_scenario(scenario)
+    if not np.array_equal(r1.states, r2.states, equal_nan=True):
+        outcome.problems.append("a second run of the same scenario differs")
+    if not scenario.interventions and not scenario.aging:  # clones and SCID genotypes start at their steady state
+        drift = np.max(np.abs(states - states[0]) / np.maximum(np.abs(states[0]), 1e-9 * np.max(np.abs(states[0]))))
+        if drift > 1e-5:
+            j = int(np.argmax(np.max(np.abs(states - states[0]), axis=0) / np.maximum(np.abs(states[0]), 1e-300)))
+            outcome.problems.append(f"steady state not held: relative drift {drift:.3g} ({names[j]})")
+    if truncation:
+        outcome.problems += _check_truncation(scenario, r1)
+    if shuffle and len(scenario.interventions) > 1:
+        outcome.problems += _check_order(data, r1, seed)
+    if sbml:
+        outcome.problems += _check_sbml(scenario)
+    # a stochastic graft draws from the scenario's seed in a single run, from SeedSequence(seed, (i,)) in a cohort
+    # (hemasim.simulation.Simulation): the two differ by design
+    stochastic = any(getattr(iv, "stochastic_engraftment", False) for iv in scenario.interventions)
+    if cohort and scenario.solver.kind != "gpu_dormand_prince" and not stochastic:
+        outcome.problems += _check_cohort(scenario, r1)
+    if population and scenario.solver.kind != "gpu_dormand_prince":
+        outcome.problems += _check_population(scenario, seed)
+    return outcome
+
+
+def _check_order(data: dict[str, Any], first: Any, seed: int) -> list[str]:
+    """The interventions listed in another order give the same run, unless two events of one rank share a day
+    (those fire in the order given: hemasim.events.Event.same_day_rank)."""
+    from hemasim.assembly import build_events, run_scenario
+    from hemasim.scenario import parse_scenario
+
+    rng = np.random.default_rng(seed + 10**6)
+    ivs = list(data["interventions"])
+    order = rng.permutation(len(ivs))
+    other = parse_scenario({**data, "interventions": [ivs[i] for i in order]}, "fuzz-shuffled")
+    events = build_events(other)
+    slots = [(round(float(e.day), 9), e.same_day_rank) for e in events]
+    if len(set(slots)) < len(slots):
+        return []
+    second = run_scenario(other)
+    a, b = first.observables, second.observables
+    if list(a.columns) != list(b.columns) and set(a.columns) != set(b.columns):
+        return [f"order: the shuffled scenario has other observables ({sorted(set(a.columns) ^ set(b.columns))[:5]})"]
+    x, y = a.to_numpy(float), b[list(a.columns)].to_numpy(float)
+    scale = np.maximum(np.abs(x), 1e-6 * np.max(np.abs(x), axis=0)) + 1e-300
+    rel = np.where(np.abs(x - y) < 1e-8, 0.0, np.abs(x - y) / scale)
+    if np.nanmax(rel) > 1e-5:
+        i, j = np.unravel_index(int(np.nanargmax(rel)), rel.shape)
+        return [f"order: interventions in order {order.tolist()} differ by {np.nanmax(rel):.3g} "
+                f"({a.columns[j]} on day {first.times[i]:g}: {y[i, j]:.6g} vs {x[i, j]:.6g})"]
+    return []
+
+
+#: kinds whose presence changes the model from day 0, as documented: a DLI or immunosuppression adds the alloreactive
+#: kill (docs/chimerism.md, "Open"), oral iron or iron_balance the opt-in iron model (docs/model.md)
+MODEL_SWITCHES = ("donor_lymphocyte_infusion", "immunosuppression", "oral_iron", "iron_balance")
+
+
+def _check_truncation(scenario: Any, full: Any) -> list[str]:
+    """A run that ends before the last intervention day equals the full run up to its end."""
+    from hemasim.assembly import run_scenario
+    from hemasim.scenario import parse_scenario
+
+    days = sorted({float(iv.day) for iv in scenario.interventions if 0 < iv.day})
+    every = scenario.output.every_days
+    cut = None
+    for d in reversed(days):
+        c = math.floor((d - 1e-6) / every) * every
+        if c >= every:
+            cut = c
+            break
+    if cut is None:
+        return []
+    data = scenario.model_dump(mode="json", exclude_defaults=False)
+    data["duration_days"] = cut
+    keep = [iv for iv in data["interventions"] if _iv_first_day(iv) <= cut]
+    if any(iv["kind"] in MODEL_SWITCHES for iv in data["interventions"] if iv not in keep):
+        return []
+    data["interventions"] = keep
+    # a dosed schedule keeps its later doses: they lie past the end and are dropped
+    try:
+        short_s = parse_scenario(data, "fuzz-cut")
+    except Exception as err:  # noqa: BLE001 - a kind checked against the duration (taper past the end)
+        return [] if "fuzz-cut" in str(err) else [f"cut scenario failed to parse: {err}"]
+    short = run_scenario(short_s)
+    # the cut run may lack a later kind's states (a graft makes host and donor states): compare what both observe
+    so, fo = short.observables, full.observables
+    cols = [c for c in so.columns if c in fo.columns]
+    n = len(short.times)
+    a, b = so[cols].to_numpy(dtype=float), fo[cols].to_numpy(dtype=float)[:n]
+    if not np.array_equal(short.times, full.times[:n]):
+        return [f"run cut at day {cut:g}: its times differ from the full run's"]
+    # floored at 1e-4 of the largest value: the two runs step differently (a state at 1e-6 of its peak is held
+    # to the solver's absolute scale, not to rtol)
+    scale = np.maximum(np.abs(b), 1e-4 * np.maximum(np.max(np.abs(a), axis=0), np.max(np.abs(b), axis=0))) + 1e-300
+    rel = np.where(np.abs(a - b) < 1e-8, 0.0, np.abs(a - b) / scale)  # 1e-8: a drug's solver noise long after a dose
+    if np.nanmax(rel) > 1e-3:
+        i, j = np.unravel_index(int(np.nanargmax(rel)), rel.shape)
+        return [f"run cut at day {cut:g} differs from the full run's start by {np.nanmax(rel):.3g} "
+                f"({cols[j]} on day {short.times[i]:g}: {a[i, j]:.6g} vs {b[i, j]:.6g})"]
+    return []
+
+
+def _iv_first_day(iv: dict[str, Any]) -> float:
+    for k in ("day", "start_day"):
+        if iv.get(k) is not None:
+            return float(iv[k])
+    for block in ("schedule", "on_demand"):
+        s = iv.get(block)
+        if isinstance(s, dict):
+            if s.get("days"):
+                return float(min(s["days"]))
+            if s.get("start_day") is not None:
+                return float(s["start_day"])
+    return 0.0
+
+
+def _check_cohort(scenario: Any, single: Any) -> list[str]:
+    """A 1-patient cohort without variability has the single run's endpoints (tests/test_cohort.py holds it for
+    three examples, to rtol 1e-4: the cohort's solver tolerance is looser)."""
+    from hemasim.cohort.runner import simulate_partition
+    from hemasim.endpoints import evaluate_endpoints
+
+    data = scenario.model_dump(mode="json")
+    data["population"] = {"variability": False}
+    try:
+        ep = simulate_partition(data, 0, 0, 1, 0, None, False).endpoints
+    except Exception:  # noqa: BLE001
+        return ["cohort raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    out = []
+    for e in evaluate_endpoints(single):
+        if e.name not in ep.columns:
+            out.append(f"cohort: endpoint {e.name} missing from the cohort's table")
+            continue
+        want = np.nan if e.value is None else e.value
+        try:
+            want = float(want)
+        except (TypeError, ValueError):
+            continue
+        got = float(ep[e.name].iloc[0])
+        if not (np.isnan(got) and np.isnan(want)) and not np.isclose(got, want, rtol=1e-3, atol=1e-9):
+            out.append(f"cohort: endpoint {e.name} {got:.6g} against the single run's {want:.6g}")
+    return out
+
+
+def _check_population(scenario: Any, seed: int) -> list[str]:
+    """Three patients drawn with every variability the population block offers: each patient's endpoints finite
+    or missing, never infinite, and the draw the same twice."""
+    from hemasim.cohort.runner import simulate_partition
+
+    rng = np.random.default_rng(seed + 2 * 10**6)
+    data = scenario.model_dump(mode="json")
+    age = float(scenario.patient.age_years)
+    data["population"] = {"variability": True, "drug_variability": bool(rng.random() < 0.5),
+                          "white_cell_baseline": str(rng.choice(["healthy", "metastatic_cancer"])),
+                          "age_years": {"min": max(0.01, round(age * 0.8, 2)), "max": min(120.0, round(age * 1.2, 2))}}
+    if age >= 18 and rng.random() < 0.5:
+        data["population"]["female_fraction"] = 0.5
+        data["population"]["weight_kg"] = {"male": {"mean": 80, "sd": 12}, "female": {"mean": 68, "sd": 12}}
+    try:
+        from hemasim.scenario import ScenarioError, parse_scenario
+
+        parse_scenario(data, "fuzz-population")
+    except ScenarioError:
+        return []
+    from hemasim.cohort.runner import CohortError
+
+    try:
+        a = simulate_partition(data, 0, 0, 3, seed, None, False).endpoints
+    except CohortError:  # a refusal naming its field (drug_variability without a set that publishes it)
+        return []
+    except ValueError as err:
+        if re.match(r"interventions\.\d+\.", str(err)):
+            return []
+        return ["population raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    except Exception:  # noqa: BLE001
+        return ["population raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    num = a.select_dtypes("number").to_numpy(float)
+    out = []
+    if np.isinf(num).any():
+        out.append(f"population: infinite endpoint {list(a.select_dtypes('number').columns[np.isinf(num).any(axis=0)])}")
+    b = simulate_partition(data, 0, 0, 3, seed, None, False).endpoints
+    if not a.equals(b):
+        out.append("population: the same cohort twice differs")
+    return out
+
+
+def _check_sbml(scenario: Any) -> list[str]:
+    from hemasim.assembly import assemble
+    from hemasim.model.sbml import to_sbml
+    from hemasim.simulation import Simulation, steady_state
+    from hemasim.solvers import DormandPrince
+
+    try:
+        parts = assemble(scenario)
+        model = parts.model.compile()
+        events = [e for ev in parts.events for e in ev.expand()]
+        x0 = steady_state(model)
+        text = to_sbml(model, events, initial_state=x0)
+    except ValueError as err:  # a documented refusal names what cannot be exported (rules: no fixed schedule)
+        return [] if "export" in str(err) else [f"SBML export raised ValueError: {str(err)[:300]}"]
+    except Exception as err:  # noqa: BLE001
+        return [f"SBML export raised {type(err).__name__}: {str(err)[:300]}"]
+    import roadrunner
+
+    options = roadrunner.LoadSBMLOptions()
+    options.mutableInitialConditions = False
+    options.readOnly = True
+    rr = roadrunner.RoadRunner(text, options)
+    rr.integrator.relative_tolerance = 1e-10
+    # 1e-12, not the suite's 1e-8: at 1e-8 libRoadRunner's infected cells of a cleared influenza swing around zero
+    # and its CD8 effectors drift 0.2% from hemasim's by day 134; at 1e-12 they agree to 1e-5 (seed 10288)
+    rr.integrator.absolute_tolerance = 1e-12
+    days = scenario.duration_days
+    points = max(int(days) + 1, 2)
+    res = np.array(rr.simulate(0, days, points, selections=["time", *model.state_names]))
+    ours = Simulation(model, solver=DormandPrince(rtol=1e-10), events=events, seed=scenario.seed).run(
+        days, days / (points - 1), x0=x0)
+    rr_states, hs = res[:, 1:], ours.states
+    if rr_states.shape != hs.shape:
+        return [f"SBML: libRoadRunner gave {rr_states.shape}, hemasim {hs.shape}"]
+    # floored at 1e-4 of each state's largest value (tests/conftest.py: 1e-6, on scenarios without days-old drug
+    # masses) and at 1e-4 absolute: libRoadRunner leaves a drug's amount days after a 4e5-ug dose at +-1e-3 where
+    # hemasim's is below 1e-8 (seed 3036), influenza states at 1e-9 (seed 8010), gemcitabine at -5e-8 (seed 20030);
+    # a lost or misplaced event is far above this
+    scale = np.maximum(np.maximum(np.abs(hs), 1e-4 * np.max(np.abs(hs), axis=0)), 1e-4)
+    err = np.abs(rr_states - hs) / scale
+    if np.max(err) > 1e-3:
+        i, j = np.unravel_index(int(np.argmax(err)), err.shape)
+        return [f"SBML: libRoadRunner differs by {np.max(err):.3g} at day {ours.times[i]:g} in "
+                f"{model.state_names[j]} ({rr_states[i, j]:.6g} vs {hs[i, j]:.6g})"]
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=0, help="first seed; case i uses seed + i")
+    ap.add_argument("--max-days", type=float, default=60.0)
+    ap.add_argument("--max-interventions", type=int, default=3)
+    ap.add_argument("--extreme", action="store_true", help="half the scenarios at the schema's edges")
+    ap.add_argument("--sbml", type=int, default=0, help="check every K-th scenario's SBML with libRoadRunner")
+    ap.add_argument("--cohort", type=int, default=0, help="check every K-th scenario as a 1-patient cohort")
+    ap.add_argument("--cli", type=int, default=0, help="run every K-th scenario through `hemasim run`, killed once")
+    ap.add_argument("--report", type=int, default=0, help="write every K-th scenario's outputs and report.html")
+    ap.add_argument("--population", type=int, default=0, help="run every K-th scenario as a varied 3-patient cohort")
+    ap.add_argument("--no-truncation", action="store_true")
+    ap.add_argument("--show", type=int, help="print this seed's scenario as YAML and stop")
+    args = ap.parse_args(argv)
+    import warnings
+
+    warnings.simplefilter("ignore")
+    if args.show is not None:
+        import yaml
+
+        print(yaml.safe_dump(random_scenario(args.show, args.max_days, args.max_interventions, args.extreme), sort_keys=False))
+        return 0
+    failed = refused = 0
+    for i in range(args.n):
+        seed = args.seed + i
+        data = random_scenario(seed, args.max_days, args.max_interventions, args.extreme)
+        out = check_scenario(data, seed, truncation=not args.no_truncation,
+                             sbml=args.sbml > 0 and i % args.sbml == 0,
+                             cohort=args.cohort > 0 and i % args.cohort == 0,
+                             report=args.report > 0 and i % args.report == 0,
+                             population=args.population > 0 and i % args.population == 0)
+        if args.cli > 0 and i % args.cli == 0 and not out.refused:
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                out.problems += check_cli(data, tmp, kill_after_s=float(np.random.default_rng(seed).uniform(0.5, 4)))
+        if out.refused:
+            refused += 1
+            print(f"seed {seed}: refused: {out.refused}", flush=True)
+        for p in out.problems:
+            print(f"seed {seed}: FAIL {p}", flush=True)
+        failed += bool(out.problems)
+    print(f"{args.n} scenarios: {failed} failing, {refused} refused")
+    return 1 if failed else 0
+
+
+
+# ------------------------------------------------------------------------------------------------ the command
+def check_cli(data: dict[str, Any], folder: Any, kill_after_s: float | None = None) -> list[str]:
+    """``hemasim run`` of the scenario into ``folder``/out: the files docs/scenarios.md lists, endpoints.json's
+    entries ``{value, unit, definition}`` (and ``note``), timeseries.csv on the asked grid. With ``kill_after_s``
+    the run is first killed (SIGKILL) that long after it starts, over an earlier complete output: the folder then
+    holds the earlier output whole, or the new one whole, never a mix; the next run succeeds."""
+    import json
+    import os
+    import signal
+    import subprocess
+    from pathlib import Path
+
+    import yaml
+
+    from hemasim.scenario import ScenarioError, parse_scenario
+    from hemasim.simulation import output_times
+
+    try:
+        scenario = parse_scenario(data, "fuzz")
+    except ScenarioError:
+        return []
+    folder = Path(folder)
+    path = folder / "s.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    out = folder / "out"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    cmd = [sys.executable, "-m", "hemasim", "run", str(path), "--out", str(out), "--no-report"]
+    problems: list[str] = []
+
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir())} if out.is_dir() else {}
+
+    if kill_after_s is not None:
+        (out).mkdir(exist_ok=True)
+        first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        if first.returncode != 0:
+            return [f"cli: hemasim run failed ({first.returncode}): {first.stderr.strip()[-300:]}"]
+        before = files()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            proc.wait(timeout=kill_after_s)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        now = files()
+        if set(now) != set(before):
+            problems.append(f"cli: killed after {kill_after_s:g} s, the folder holds {sorted(now)} (before: "
+                            f"{sorted(before)})")
+        elif now != before:  # a new complete output is fine if every file is new (run.json records the run)
+            try:
+                json.loads(now["endpoints.json"])
+                json.loads(now["run.json"])
+            except (KeyError, ValueError) as err:
+                problems.append(f"cli: killed after {kill_after_s:g} s, a file is damaged: {err}")
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    if res.returncode != 0:
+        return [*problems, f"cli: hemasim run failed ({res.returncode}): {res.stderr.strip()[-400:]}"]
+    names = set(files())
+    if names != {"timeseries.csv", "endpoints.json", "run.json"}:
+        problems.append(f"cli: --no-report wrote {sorted(names)}")
+        return problems
+    ends = json.loads((out / "endpoints.json").read_text())
+    for k, v in ends.items():
+        # docs/scenarios.md: value, unit, definition and a note; docs/getting_started.md: at_run_end and a caveat for
+        # a value the run's end cut short, fell_below_again_day for a recovery that did not hold
+        if not isinstance(v, dict) or not {"value", "unit", "definition"} <= set(v) or set(v) - {
+                "value", "unit", "definition", "note", "at_run_end", "caveat", "fell_below_again_day"}:
+            problems.append(f"cli: endpoints.json {k}: {v!r:.200}")
+            break
+    import pandas as pd
+
+    ts = pd.read_csv(out / "timeseries.csv")
+    grid = output_times(scenario.duration_days, scenario.output.every_days)
+    if len(ts) != len(grid) or not np.allclose(ts.iloc[:, 0].to_numpy(float), grid, rtol=0, atol=1e-9):
+        problems.append(f"cli: timeseries.csv has {len(ts)} rows, the grid {len(grid)}")
+    return problems
+
+
+if __name__ == "__main__":
+    sys.exit(main())
