@@ -33,8 +33,8 @@ if str(ROOT / "bench") not in sys.path:
     sys.path.insert(0, str(ROOT / "bench"))
 from targeted_screen import validation_in_child  # noqa: E402 - the same child process as the targeted screen
 
-GROUPS = ["infection_and_vaccines", "other_predictions", "vaccines_and_immune_reconstitution",
-          "vaccine_boosters_and_chemotherapy_lymphodepletion"]
+GROUPS = ["infection_and_vaccines", "mrna_vaccine_prime_and_boost", "other_predictions",
+          "vaccines_and_immune_reconstitution", "vaccine_boosters_and_chemotherapy_lymphodepletion"]
 POWER_OF_TWO = {"antibody": 0.25, "b_cells": 4.0, "inflammation": 2.0, "cd8_effectors": 0.125, "antigen": 8.0}
 ARBITRARY = {"antibody": 0.37, "b_cells": 5.3, "inflammation": 2.9, "cd8_effectors": 0.21, "antigen": 3.7}
 #: the members left out in turn (one of each family's that the groups read, each a member of one family only)
