@@ -363,4 +363,4 @@ def run_validation(groups: list[str] | None = None,
 
 
 __all__ = ["BAND_BASES", "CHALLENGE_OUTCOMES", "PATIENTS", "SETTLE_DAYS", "TARGET_CLASSES", "CheckResult", "TargetResult", "ValidationReport",
-           "check_target_class", "load_targets", "near_edge", "run_validation"]
+           "check_target_class", "load_targets", "near_edge", "needs_paired", "run_validation"]
