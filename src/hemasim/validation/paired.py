@@ -155,12 +155,13 @@ def rho_limits(card: dict) -> list[tuple[PairedRatio, float | None, float | None
     value) for every entry of :data:`PAIRED_RATIOS`."""
     values = {(t["id"], c["readout"]): c.get("value") for t in card["targets"] for c in t.get("checks", [])
               if c.get("status") != "info"}
-    rows = []
+    rows: list[tuple[PairedRatio, float | None, float | None]] = []
     for entry in PAIRED_RATIOS:
         value = values.get((entry.target, entry.readout))
-        ok = isinstance(value, int | float) and math.isfinite(value) and value > 0
-        rows.append((entry, value if ok else None,
-                     rho_to_fail(entry.numerator, entry.denominator, value) if ok else None))
+        if isinstance(value, int | float) and math.isfinite(value) and value > 0:
+            rows.append((entry, float(value), rho_to_fail(entry.numerator, entry.denominator, float(value))))
+        else:
+            rows.append((entry, None, None))
     return rows
 
 
