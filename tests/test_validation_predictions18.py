@@ -11,6 +11,7 @@ import pytest
 
 from hemasim.validation import load_targets
 from hemasim.validation import predictions18 as p18
+from hemasim.validation.paired import Estimate, rho_to_fail
 from hemasim.validation.predictions7 import ratio_interval_from_cis
 from hemasim.validation.predictions18 import PREDICTIONS18
 from hemasim.validation.scenario_runs import cached_scenario_run
@@ -66,10 +67,8 @@ def _log_se(ci: tuple[float, float, float], crit: float = Z95) -> float:
 
 def _rho_to_fail(day: int, model_ratio: float) -> float:
     """The within-person correlation of the two days' log titres above which a paired 95% interval
-    (Var = s1^2 + s2^2 - 2 rho s1 s2) no longer holds the model's ratio."""
-    s1, s2 = _log_se(S2P[day]), _log_se(S2P[29])
-    need = abs(math.log(model_ratio / (S2P[day][0] / S2P[29][0]))) / Z95
-    return (s1 ** 2 + s2 ** 2 - need ** 2) / (2 * s1 * s2)
+    (Var = s1^2 + s2^2 - 2 rho s1 s2) no longer holds the model's ratio: the package's function (audit honest35)."""
+    return rho_to_fail(Estimate.from_ci(*S2P[day]), Estimate.from_ci(*S2P[29]), model_ratio)
 
 
 def test_a_t_based_reading_of_the_cis_narrows_the_bands_as_the_notes_say():

@@ -10,7 +10,10 @@ chosen to meet it, named in ``calibrates``; ``prediction``: never used in any fi
 (``band_basis``, ``band_source``), and the card counts only predictions as validation (see docs/validation.md). A
 passing prediction also says what it tests (``challenge``: the measured outcome of a plausible change, from
 docs/validation_challenges.py) and, where its pass was known before the rule or its data share a fit's programme,
-that it is not blind (``blind: false``, ``blind_reason``).
+that it is not blind (``blind: false``, ``blind_reason``). A target whose band is an interval of a ratio or difference
+(``unit: ratio`` or a unit naming a difference, band basis ``uncertainty`` or ``range``) says whether its two
+quantities come from the same subjects (``paired: true``) or from different groups (``paired: false``); there is no
+default (audit honest35; docs/validation.md, "Paired measurements: the audit").
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ ChallengeOutcome = Literal["fails", "insensitive", "untested"]
 TARGET_CLASSES: tuple[str, ...] = get_args(TargetClass)
 BAND_BASES: tuple[str, ...] = get_args(BandBasis)
 CHALLENGE_OUTCOMES: tuple[str, ...] = get_args(ChallengeOutcome)
+#: band bases that are an interval read from data (an estimate's uncertainty or a spread of patients): a ratio or
+#: difference banded so comes from two estimates, and whether they are paired changes what the interval means
+PAIRED_BAND_BASES: tuple[str, ...] = ("uncertainty", "range")
 
 #: A passing check this close to an edge of its band (as a share of the band's width) is flagged near-edge.
 NEAR_EDGE_SHARE = 0.1
@@ -249,11 +255,29 @@ def check_target_class(target: dict[str, Any]) -> None:
             raise ValueError(f"{where}: check {check.get('readout')!r}: resolution is {resolution!r}; allowed: a "
                              "positive number (the read-out's step, in its own unit)")
     _check_challenge(target, where)
+    _check_paired(target, where)
     calibrates = target.get("calibrates")
     if cls == "calibration" and not (isinstance(calibrates, list) and calibrates):
         raise ValueError(f"{where}: a calibration target lists the parameters it calibrates in calibrates")
     if cls != "calibration" and calibrates is not None:
         raise ValueError(f"{where}: calibrates is only for class calibration (this one is {cls})")
+
+
+def needs_paired(target: dict[str, Any]) -> bool:
+    """Whether the target must declare ``paired``: its band is an interval (uncertainty or range) of a ratio or a
+    difference, i.e. built from two estimates."""
+    unit = str(target.get("unit", "")).strip().lower()
+    return target.get("band_basis") in PAIRED_BAND_BASES and (unit == "ratio" or "difference" in unit)
+
+
+def _check_paired(target: dict[str, Any], where: str) -> None:
+    """``paired`` a bool where given, and given (no default) wherever :func:`needs_paired` says so."""
+    if "paired" in target and not isinstance(target["paired"], bool):
+        raise ValueError(f"{where}: paired is {target['paired']!r}; allowed: true, false")
+    if needs_paired(target) and "paired" not in target:
+        raise ValueError(f"{where}: paired is missing; a ratio or difference banded on an interval says whether its "
+                         "two estimates come from the same subjects (true) or different groups (false): "
+                         "docs/validation.md, 'Paired measurements: the audit'")
 
 
 def _check_challenge(target: dict[str, Any], where: str) -> None:
@@ -339,4 +363,4 @@ def run_validation(groups: list[str] | None = None,
 
 
 __all__ = ["BAND_BASES", "CHALLENGE_OUTCOMES", "PATIENTS", "SETTLE_DAYS", "TARGET_CLASSES", "CheckResult", "TargetResult", "ValidationReport",
-           "check_target_class", "load_targets", "near_edge", "run_validation"]
+           "check_target_class", "load_targets", "near_edge", "needs_paired", "run_validation"]
