@@ -1,7 +1,8 @@
 """The paired-measurement audit (branch honest35): the correlation above which a paired interval drops the model's
 value (hemasim.validation.paired.rho_to_fail), the source figures of every within-subject ratio band combined as
 independent (each rebuilds its registered band), the `paired` field every ratio or difference banded on an interval
-must declare, and docs/validation.md's audit table."""
+must declare, and docs/validation.md's audit table; the typical within-person correlation of each check's pairs and
+the passes the card's summary counts as resting on them (branch honest35b)."""
 
 import math
 import re
@@ -10,10 +11,25 @@ from pathlib import Path
 import pytest
 
 from hemasim._confidence import Z_95
-from hemasim.validation import check_target_class, load_targets, needs_paired
-from hemasim.validation.paired import PAIRED_RATIOS, Estimate, independent_interval, rho_limits, rho_to_fail
+from hemasim.validation import (
+    CheckResult,
+    TargetResult,
+    ValidationReport,
+    check_target_class,
+    load_targets,
+    needs_paired,
+)
+from hemasim.validation.paired import (
+    PAIRED_RATIOS,
+    Estimate,
+    fragile_passes,
+    independent_interval,
+    rho_limits,
+    rho_to_fail,
+)
 
-DOC = Path(__file__).resolve().parents[1] / "docs" / "validation.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOC = DOCS / "validation.md"
 #: the audit's verdict per target: True where the two estimates come from the same subjects
 AUDIT = {
     # the same subjects, the two estimates combined as independent (PAIRED_RATIOS)
@@ -128,3 +144,108 @@ def test_the_docs_audit_table_is_recomputed_from_its_model_values():
         assert row[2] == f"{low:.4g}-{high:.4g}"
         model = float(row[3])
         assert float(row[4]) == pytest.approx(rho_to_fail(entry.numerator, entry.denominator, model), abs=0.006), row
+
+
+# --- The typical correlation of each check's pairs and the passes that would fail at it (branch honest35b) ---
+
+def _typical_in_doc(published: str) -> float | None:
+    """The typical correlation the audit table's "published within-person rho" cell names, as :mod:`paired` takes it:
+    the notes' lower value ([b]: Buckley's 0.849 of women; [c]: the derived 0.89; [a]: 0.53), None where the cell
+    says none was found for these pairs and cites none of [b], [c]."""
+    if "[b]" in published:
+        return 0.849
+    if "[c]" in published:
+        return 0.89
+    if published.startswith(("none found", "as above")):
+        return None
+    assert "0.53" in published, published
+    return 0.53
+
+
+def test_each_paired_ratio_s_typical_correlation_is_the_audit_table_s():
+    text = DOC.read_text(encoding="utf-8")
+    # the notes give the values taken: [b] Buckley's 0.849 (women), [c] the derived 0.89-0.92, [a] 0.53
+    assert "0.871 in men and 0.849 in women" in " ".join(text.split()) and "0.89-0.92" in text
+    rows = {(r[0], r[1].strip("`")): r for r in _doc_rows()}
+    for entry in PAIRED_RATIOS:
+        assert entry.typical_rho == _typical_in_doc(rows[entry.target, entry.readout][5]), entry
+        assert entry.typical_rho_source.strip(), entry
+
+
+def _committed_card() -> dict:
+    """The card behind docs/validation_card.md (generated from a fresh `hemasim validate`, held to it by the tests of
+    the pages) for the audited targets: class, status and each judged check's value (written to 4 figures there)."""
+    page = (DOCS / "validation_card.md").read_text(encoding="utf-8")
+    audited = {e.target for e in PAIRED_RATIOS}
+    targets = []
+    for line in page.splitlines():
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        if not (line.startswith("| ") and cells[0] in audited):
+            continue
+        status = re.search(r'card-status card-(\w+)"', cells[4])
+        assert status is not None, line
+        checks = [{"readout": m.group(1), "value": float(m.group(2)), "status": "pass"}
+                  for m in re.finditer(r"(?<!judged: )`(\w+)` \(\w+\) = ([-+.e\d]+) in \[", cells[5])]
+        targets.append({"id": cells[0], "class": cells[1], "status": status.group(1), "checks": checks})
+    assert {t["id"] for t in targets} == audited
+    return {"targets": targets}
+
+
+def test_the_passes_that_would_fail_at_a_typical_correlation_are_the_audit_table_s():
+    card = _committed_card()
+    passing = {t["id"] for t in card["targets"] if t["class"] == "prediction" and t["status"] in ("pass", "partial")}
+    rows = _doc_rows()
+    # the table's "what it means" says "would fail" where the rho limit is below the typical value; anti-HAV and JE
+    # pairs have none ("none found"): their passes are unknown, not counted
+    said_fail = {r[0] for r in rows if "would fail" in r[6]} & passing
+    said_unknown = {r[0] for r in rows if _typical_in_doc(r[5]) is None} & passing - said_fail
+    would_fail, unknown = fragile_passes(card)
+    assert set(would_fail) == said_fail and set(unknown) == said_unknown
+    assert sorted(would_fail) == ["B1", "B2", "U1", "W2", "W4", "W5", "W6", "Y9"] and unknown == ["Y2"]  # honest35's
+    # Y8 passes at the mRNA pairs' 0.53 (its limit 0.54) and is not counted; Y1 month 2 would fail but Y1 fails already
+    assert "Y8" not in would_fail and "Y1" not in would_fail + unknown
+
+
+def test_the_summary_counts_the_fragile_passes_inside_the_estimate_count():
+    page = (DOCS / "validation_predictions.md").read_text(encoding="utf-8")
+    would_fail, unknown = fragile_passes(_committed_card())
+    summary = re.search(r"Card summary: (.*)", page)
+    assert summary is not None
+    assert (f"on the uncertainty of a published estimate ({len(would_fail)} of them on paired estimates combined as "
+            f"independent that would fail at a typical within-person correlation, {len(unknown)} on such estimates "
+            "with no typical correlation known), ") in summary.group(1)
+
+
+def _paired_target(target: str, value: float, cls: str = "prediction", status: str = "pass") -> TargetResult:
+    (entry,) = [e for e in PAIRED_RATIOS if e.target == target][:1]
+    check = CheckResult(entry.readout, "reference_male", (0.0, 10.0), value, "pass" if status == "pass" else "fail")
+    return TargetResult(target, "g", "q", "p", "rule", "src", status, [check], target_class=cls,
+                        band_basis="uncertainty")
+
+
+def _clause(report: ValidationReport) -> str:
+    said = re.search(r"on the uncertainty of a published estimate( \([^)]*\))?, ", report.summary())
+    assert said is not None
+    return said.group(1) or ""
+
+
+def test_the_summary_clause_counts_a_pass_failing_at_the_typical_rho_and_not_one_with_none_known():
+    # W2 at the card's 0.7191: limit 0.84 under the platelet pairs' 0.849; Y7 at 6.373: limit 0.96, holds at 0.53
+    w2, y7 = _paired_target("W2", 0.7191), _paired_target("Y7", 6.373)
+    assert _clause(ValidationReport([w2, y7])) == (
+        " (1 of them on paired estimates combined as independent that would fail at a typical within-person "
+        "correlation)")
+    assert _clause(ValidationReport([y7])) == ""  # nothing fragile: the line as before
+    # Y2 (anti-HAV: typical_rho None) passes: said apart, not counted among those that would fail
+    y2 = _paired_target("Y2", 7.1115)
+    assert [e.typical_rho for e in PAIRED_RATIOS if e.target == "Y2"] == [None]
+    assert _clause(ValidationReport([w2, y2])) == (
+        " (1 of them on paired estimates combined as independent that would fail at a typical within-person "
+        "correlation, 1 on such estimates with no typical correlation known)")
+    # only passing predictions count: W2 as a consistency check, or failing, is not in it
+    assert _clause(ValidationReport([_paired_target("W2", 0.7191, cls="consistency")])) == ""
+    assert _clause(ValidationReport([_paired_target("W2", 0.5, status="fail")])) == ""
+    # the count sits inside the estimate count and leaves every other count alone
+    plain = ValidationReport([y7]).summary()
+    assert ValidationReport([w2, y7]).summary().startswith("predictions: 2 pass / 2 (")
+    assert plain.startswith("predictions: 1 pass / 1 (")

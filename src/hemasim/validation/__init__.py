@@ -182,11 +182,26 @@ class ValidationReport:
         published = by_basis["uncertainty"] + by_basis["range"]
         return (f"predictions: {len(passed)} pass / {len(covered)} ({self._challenged(passed)}; {published} on a "
                 f"published interval: "
-                f"{by_basis['uncertainty']} on the uncertainty of a published estimate, {by_basis['range']} within "
+                f"{by_basis['uncertainty']} on the uncertainty of a published estimate"
+                f"{self._paired_clause([t for t in passed if t.band_basis in estimate])}, {by_basis['range']} within "
                 f"a published spread of patients; {by_basis['threshold']} on a stated threshold or direction, "
                 f"{by_basis['judgement']} on a project "
                 f"band; {near} near an edge{partly}); calibration (fitted, not validation): {len(cal_passed)} pass / "
                 f"{len(cal)}; consistency checks (not validation): {len(con_passed)} pass / {len(con)}")
+
+    @staticmethod
+    def _paired_clause(passed: list[TargetResult]) -> str:
+        """How many of these passes rest on a band that combines one cohort's two estimates as independent and would
+        fail at the typical within-person correlation of such pairs (audit honest35, :mod:`hemasim.validation.paired`),
+        and how many such passes have no typical correlation known; empty when neither."""
+        from hemasim.validation.paired import fragile_passes  # the audit's source figures, read only for the summary
+
+        would_fail, unknown = fragile_passes({"targets": [t.to_json() for t in passed]})
+        if not (would_fail or unknown):
+            return ""
+        said = (f" ({len(would_fail)} of them on paired estimates combined as independent that would fail at a typical "
+                f"within-person correlation")
+        return said + (f", {len(unknown)} on such estimates with no typical correlation known)" if unknown else ")")
 
     @staticmethod
     def _challenged(passed: list[TargetResult]) -> str:
