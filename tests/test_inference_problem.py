@@ -66,6 +66,10 @@ BAD_YAML = [
     ("hemasim: anc_1e9_per_L", "hemasim: platelets_per_L", "observables.0.hemasim: 'platelets_per_L' is not an"),
     ("model: lognormal", "model: cauchy", "observables.0.noise.model: 'cauchy'"),
     ("lower: 30, upper: 300", "lower: 300, upper: 30", "parameters.0: need finite lower < upper"),
+    # bughunt35: a model parameter set by two ids: the last set it, the first was estimated unread (a flat profile)
+    ("  - {id: sigma_anc", "  - {id: mtt2, target: docetaxel_friberg2002__friberg_mean_transit_time_h, lower: 30, "
+     "upper: 300}\n  - {id: sigma_anc",
+     "parameters.3.target: 'docetaxel_friberg2002__friberg_mean_transit_time_h' is the target of 'mtt_h' too"),
 ]
 
 
@@ -128,3 +132,15 @@ def test_a_relative_noise_parameter_has_unit_1(tmp_path: Path, noise: str, unit:
     loaded = load_problem(problem)
     assert {p.id: p.unit for p in loaded.parameters}["sigma_anc"] == unit
     assert {p.id: p.unit for p in loaded.parameters}["mtt_h"] == "h"
+
+
+def test_a_python_problem_with_an_unknown_scale_is_refused():
+    # bughunt35: Problem.checked() left the scale unread, and to_scale/from_scale took any text but log10 and log as
+    # the linear scale ('logit' was fitted linearly); the YAML loader refused it, a Problem built in Python did not
+    import dataclasses
+
+    problem = load_problem(FIT / "problem.yaml")
+    bad = dataclasses.replace(problem, parameters=tuple(dataclasses.replace(p, scale="logit") if p.id == "gamma" else p
+                                                        for p in problem.parameters))
+    with pytest.raises(ProblemError, match=r"parameters\.1\.scale: 'logit'; allowed: lin, log10, log"):
+        bad.checked()

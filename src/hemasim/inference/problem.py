@@ -201,6 +201,12 @@ class Problem:
         _unique(where, "conditions", [c.id for c in self.conditions])
         _unique(where, "observables", [o.id for o in self.observables])
         _unique(where, "parameters", [p.id for p in self.parameters])
+        targets: dict[str, str] = {}
+        for i, p in enumerate(self.parameters):  # one value per model parameter: the last id's silently set it, the
+            # other estimated as a parameter the objective does not read (a flat profile)
+            if p.target is not None and targets.setdefault(p.target, p.id) != p.id:
+                raise ProblemError(f"{where}: parameters.{i}.target: {p.target!r} is the target of {targets[p.target]!r} "
+                                   "too; a model parameter is set by one problem parameter")
         ids = {p.id for p in self.parameters}
         for i, o in enumerate(self.observables):
             for pid in o.noise.parameter_ids():
@@ -302,6 +308,8 @@ def _counted(target: str) -> bool:
 
 def _check_parameter(where: str, i: int, p: EstimatedParameter) -> None:
     loc = f"{where}: parameters.{i}"
+    if p.scale not in SCALES:  # a Problem built in Python: any other text was estimated on the linear scale
+        raise ProblemError(f"{loc}.scale: {p.scale!r}; allowed: {', '.join(SCALES)}")
     if not (math.isfinite(p.lower) and math.isfinite(p.upper) and p.lower < p.upper):
         raise ProblemError(f"{loc}: need finite lower < upper (got {p.lower}, {p.upper})")
     if p.scale != "lin" and p.lower <= 0:
