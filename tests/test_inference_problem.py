@@ -70,6 +70,11 @@ BAD_YAML = [
     ("  - {id: sigma_anc", "  - {id: mtt2, target: docetaxel_friberg2002__friberg_mean_transit_time_h, lower: 30, "
      "upper: 300}\n  - {id: sigma_anc",
      "parameters.3.target: 'docetaxel_friberg2002__friberg_mean_transit_time_h' is the target of 'mtt_h' too"),
+    # bughunt35: a condition no measurement names (a misspelt id, another subject's file) was an IndexError traceback
+    # at the first evaluation (fit-population: "every subject needs at least one observation", no subject named)
+    ("  - {id: patient_01, scenario: scenario.yaml}",
+     "  - {id: patient_01, scenario: scenario.yaml}\n  - {id: patient_02, scenario: scenario.yaml}",
+     "conditions.1.id: no measurement of "),
 ]
 
 

@@ -352,6 +352,15 @@ def _check_measurements(problem: Problem) -> None:
                                "from the scenario's start, 0 to its duration)")
     if len(m) == 0:
         raise ProblemError(f"{m.source}: no measurements")
+    # a condition without data adds nothing to the likelihood (it ended the first evaluation in an IndexError
+    # traceback); most often its id is spelt otherwise in the file, or the file is another subject's
+    used = set(map(str, m.condition))
+    for i, c in enumerate(problem.conditions):
+        if c.id not in used:
+            raise ProblemError(f"{problem.problem_file or problem.name}: conditions.{i}.id: no measurement of "
+                               f"{m.source} names condition {c.id!r} (its conditions: "
+                               f"{', '.join(quoted(x, 40) for x in sorted(used)[:MAX_FIELDS_LISTED])}); remove it "
+                               "or give it data")
 
 
 # ---------------------------------------------------------------------------------------------- loading
