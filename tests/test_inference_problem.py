@@ -43,6 +43,12 @@ BAD_CSV = [
      "'time_hours' is not read: times are days from the scenario's start, in a column time_days (convert hours: "
      "/ 24)"),
     ("patient_01,4,anc,", "patient_01,-4,anc,", "row 3, column time_days: negative time"),
+    # bughunt35: a column the loader does not read was dropped (a unit column saying cells/uL beside values fitted as
+    # 1e9/L; a BLQ flag whose censoring was lost)
+    ("value,censored\n", "value,censored,unit\n", "column 'unit' is not read (values are in the unit of the hemasim "
+     "observable"),
+    ("value,censored\n", "value,censored,BLQ\n", "column 'BLQ' is not read (a value below the assay limit is written "
+     "as the limit with censored 1"),
     ("patient_01,7,anc,", "patient_01,7,platelets,", "row 4, column observable: unknown observable 'platelets'"),
     ("patient_01,9,anc,1.197", "patient_01,9,anc,high", "row 5, column value: 'high' is not a number"),
     # times in hours under the time_days header: day 96 is past the scenario's 42 days (was fitted silently)

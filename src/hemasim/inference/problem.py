@@ -421,6 +421,17 @@ def load_measurements(path: str | Path) -> Measurements:
                         "observable the problem's observable measures (anc_1e9_per_L: 1e9/L; rename it)")
             raise ProblemError(f"{p}: missing column {col!r} (required: {', '.join(MEASUREMENT_COLUMNS)}; "
                                f"optional: censored){hint}")
+    # every column is read or refused: a column left unread changed the data silently (a unit column saying cells/uL
+    # beside values fitted as 1e9/L; a BLQ or per-row LLOQ column whose censoring was lost)
+    for h in header:
+        if h and h not in (*MEASUREMENT_COLUMNS, "censored"):  # an empty name: a trailing comma
+            hint = ("values are in the unit of the hemasim observable the problem's observable measures (anc_1e9_per_L: "
+                    "1e9/L; convert them, or give the observable a scale)" if "unit" in h.lower() else
+                    "a value below the assay limit is written as the limit with censored 1 (or set the observable's "
+                    "lloq)" if h.lower() in ("blq", "bql", "lloq", "loq", "cens", "mdv") else
+                    "remove it or keep it in another file")
+            raise ProblemError(f"{p}: column {h!r} is not read ({hint}); the columns read: "
+                               f"{', '.join(MEASUREMENT_COLUMNS)}, censored")
     reader.fieldnames = header
     cond, times, obs, vals, cens = [], [], [], [], []
     for row in reader:
