@@ -108,13 +108,16 @@ def local_fit(objective: Objective, start: np.ndarray, method: str, max_iteratio
     trace: list[float] = []
     if method == "least_squares":
         cache: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        # the trace holds the objective, not half the sum of squares (which is below it by a constant: trace.csv's
+        # last value lay under the best objective, and trace.png drew this start's end at its floor)
+        offset = objective.least_squares_offset()
 
         def both(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             key = np.asarray(x, dtype=np.float64).tobytes()
             if key not in cache:
                 cache.clear()
                 cache[key] = objective.residuals_and_jacobian(x)
-                trace.append(0.5 * float(cache[key][0] @ cache[key][0]))
+                trace.append(0.5 * float(cache[key][0] @ cache[key][0]) + offset)
             return cache[key]
 
         res = least_squares(lambda x: both(x)[0], start, jac=lambda x: both(x)[1], method="trf",
