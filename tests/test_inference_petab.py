@@ -81,6 +81,11 @@ PETAB_REFUSED = [
      "row 2: column preequilibrationConditionId: 'pre' is not read"),
     ("measurements_patient_01.tsv", "4.0\t1.594\tsigma_anc", "4.0\t1.594\t0.5",
      "row 3: column noiseParameters: '0.5' where an earlier row of observable 'anc' has 'sigma_anc'"),
+    # a measurement or time that is not a number: a bare ValueError without file or row; NaN under lin noise was
+    # fitted as the failure value 1e10 at every vector
+    ("measurements_patient_01.tsv", "4.0\t1.594", "4.0\thigh", "row 3: column measurement: 'high' is not a number"),
+    ("measurements_patient_01.tsv", "4.0\t1.594", "4h\t1.594", "row 3: column time: '4h' is not a number"),
+    ("measurements_patient_01.tsv", "4.0\t1.594", "4.0\tNaN", "row 3: column measurement: 'NaN' is not a finite"),
 ]
 
 

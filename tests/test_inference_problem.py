@@ -155,3 +155,19 @@ def test_a_python_problem_with_an_unknown_scale_is_refused():
                                                         for p in problem.parameters))
     with pytest.raises(ProblemError, match=r"parameters\.1\.scale: 'logit'; allowed: lin, log10, log"):
         bad.checked()
+
+
+def test_python_measurements_with_nan_are_refused():
+    # bughunt35: the CSV loader refuses NaN, Problem.checked() did not (Measurements built in Python, a PEtab import
+    # under lin noise): every parameter vector's objective was the failure value 1e10 and the fit 'ended' at its start
+    import dataclasses
+
+    import numpy as np
+
+    problem = load_problem(FIT / "problem.yaml")
+    m = problem.measurements
+    values = m.value.copy()
+    values[1] = np.nan
+    bad = dataclasses.replace(problem, measurements=dataclasses.replace(m, value=values))
+    with pytest.raises(ProblemError, match=r"measurements\.csv: row 3, column value: nan is not a finite number"):
+        bad.checked()

@@ -351,6 +351,13 @@ def _float(row: Mapping[str, str], key: str, where: str) -> float:
         raise PetabError(f"{where}: column {key}: {row.get(key)!r} is not a number") from None
 
 
+def _finite(row: Mapping[str, str], key: str, where: str) -> float:
+    value = _float(row, key, where)
+    if not math.isfinite(value):
+        raise PetabError(f"{where}: column {key}: {row[key]!r} is not a finite number")
+    return value
+
+
 def _parse_formula(formula: str, where: str) -> dict[str, float]:
     """Species weights of ``w * S + w * S ...`` (the only form export writes); anything else is refused."""
     weights: dict[str, float] = {}
@@ -489,6 +496,10 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         orow_file = root / sub["observable_files"][0]
         mrows = _read_tsv(root / sub["measurement_files"][0])
         _check_measurement_rows(mrows, root / sub["measurement_files"][0])
+        for k, r in enumerate(mrows):  # numbers here, by file and row ('high' was a bare ValueError, NaN fitted as
+            # the failure value 1e10 at every vector)
+            where = f"{root / sub['measurement_files'][0]}: row {k + 2}"
+            r["time"], r["measurement"] = (_finite(r, key, where) for key in ("time", "measurement"))  # type: ignore[assignment]
         meas_rows += mrows
         for j, orow in enumerate(_read_tsv(orow_file)):
             where = f"{orow_file}: row {j + 2}"
@@ -502,8 +513,8 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
                 source.observables[spec_o.hemasim] = {k: w / spec_o.scale for k, w in weights.items()}
             observables[spec_o.id] = spec_o
     m = Measurements.from_rows([r["simulationConditionId"] for r in meas_rows],
-                               [float(r["time"]) for r in meas_rows], [r["observableId"] for r in meas_rows],
-                               [float(r["measurement"]) for r in meas_rows],
+                               [r["time"] for r in meas_rows], [r["observableId"] for r in meas_rows],  # type: ignore[misc]
+                               [r["measurement"] for r in meas_rows],  # type: ignore[misc]
                                [r.get("hemasim_censored", "0") == "1" for r in meas_rows], source=str(p))
     problem = Problem(p.stem, tuple(conditions), tuple(observables.values()), tuple(parameters), m,
                       problem_file=str(p), data_files=(str(p),))

@@ -329,6 +329,9 @@ def _check_measurements(problem: Problem) -> None:
     ends = {cid: float(d) for cid, d in durations.items() if d is not None}
     for row in range(len(m)):
         loc = f"{m.source}: row {row + 2}"  # the header is row 1
+        for column, value in (("time_days", m.time_days[row]), ("value", m.value[row])):
+            if not math.isfinite(value):  # Measurements built in Python: a NaN made every vector the failure value
+                raise ProblemError(f"{loc}, column {column}: {float(value)} is not a finite number")
         if m.condition[row] not in known_c:
             raise ProblemError(f"{loc}, column condition: unknown condition {str(m.condition[row])!r}; "
                                f"known: {', '.join(sorted(known_c))}")
