@@ -401,3 +401,22 @@ def test_a_least_squares_trace_is_the_objective(least_squares_fit: tuple[Objecti
     r = objective.residuals(theta)
     np.testing.assert_allclose(0.5 * (r**2).sum(axis=1) + objective.least_squares_offset(), objective(theta),
                                rtol=1e-12)
+
+
+def test_starts_of_a_uniform_prior_lie_in_its_support(example: Problem):
+    # bughunt35: a uniform prior's parameter started from the bounds' Latin hypercube; outside the prior's support
+    # its density is 0, the objective the failure value 1e10, and the start ended where it began (2 of 5 here)
+    from hemasim.inference import ProblemError
+    from hemasim.inference.optimize import starting_points
+    from hemasim.inference.problem import Prior
+
+    def with_prior(nominal: float) -> Problem:
+        return replace(example, parameters=tuple(replace(p, prior=Prior("uniform", 60.0, 150.0), nominal=nominal)
+                                                 if p.id == "mtt_h" else p for p in example.parameters))
+
+    objective = Objective(with_prior(120.0).checked())
+    mtt = objective.natural(starting_points(objective, 12, seed=0))[:, 0]
+    assert np.all((mtt >= 60.0) & (mtt <= 150.0)), mtt
+    with pytest.raises(ProblemError, match=r"parameters\.0\.nominal: 200 is outside the uniform prior's support "
+                                           r"\[60, 150\]"):
+        with_prior(200.0).checked()

@@ -85,13 +85,19 @@ def latin_hypercube(n: int, lower: np.ndarray, upper: np.ndarray, rng: np.random
 
 
 def starting_points(objective: Objective, n_starts: int, seed: int) -> np.ndarray:
-    """The nominal vector, then Latin-hypercube samples (prior draws for parameters with a prior), seeded."""
+    """The nominal vector, then Latin-hypercube samples (prior draws for parameters with a prior; a uniform prior's
+    within its support and the bounds), seeded."""
     rng = np.random.default_rng(seed)
     points = [objective.nominal]
     if n_starts > 1:
         lhs = latin_hypercube(n_starts - 1, objective.lower, objective.upper, rng)
         for j, p in enumerate(objective.parameters):
-            if p.prior is not None and p.prior.kind != "uniform":
+            if p.prior is not None and p.prior.kind == "uniform":
+                # within the prior's support (and the bounds): a start outside it has prior density 0, the objective
+                # the failure value there, and the start ended where it began (2 of 5 for [60, 150] h in [30, 300])
+                draws = rng.uniform(max(p.prior.mean, p.lower), min(p.prior.sd, p.upper), n_starts - 1)
+                lhs[:, j] = p.to_scale(draws)
+            elif p.prior is not None:
                 draws = p.prior.sample(rng, n_starts - 1)
                 if p.prior.kind == "parameterScaleNormal" or p.scale == "lin":  # already on the estimation scale
                     lhs[:, j] = draws

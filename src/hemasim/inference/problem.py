@@ -318,6 +318,10 @@ def _check_parameter(where: str, i: int, p: EstimatedParameter) -> None:
         raise ProblemError(f"{loc}.nominal: {p.nominal} is outside [{p.lower}, {p.upper}]")
     if p.prior is not None and p.prior.kind not in PRIOR_KINDS:
         raise ProblemError(f"{loc}.prior.kind: {p.prior.kind!r}; allowed: {', '.join(PRIOR_KINDS)}")
+    if p.prior is not None and p.prior.kind == "uniform" and p.estimate and not p.prior.mean <= p.nominal <= p.prior.sd:
+        # prior density 0 at the first start: its objective the failure value, the start stuck there
+        raise ProblemError(f"{loc}.nominal: {p.nominal:g} is outside the uniform prior's support [{p.prior.mean:g}, "
+                           f"{p.prior.sd:g}] (mean .. sd), where the prior density is 0")
 
 
 def _check_measurements(problem: Problem) -> None:
