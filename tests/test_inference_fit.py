@@ -420,3 +420,24 @@ def test_starts_of_a_uniform_prior_lie_in_its_support(example: Problem):
     with pytest.raises(ProblemError, match=r"parameters\.0\.nominal: 200 is outside the uniform prior's support "
                                            r"\[60, 150\]"):
         with_prior(200.0).checked()
+
+
+def test_the_fitted_set_holds_the_values_held_fixed(example: Problem, tmp_path: Path):
+    # bughunt35: fitted_parameters.yaml held the estimates only; a parameter held fixed (estimate: false) at a value
+    # other than the model's was left out, and a scenario loading the set ran the default under estimates made at the
+    # fixed value (gamma fixed at 0.3 ran at the drug set's 0.161)
+    from hemasim.inference import load_fitted_values, write_fitted_set
+    from hemasim.inference.fitted import fitted_parameter_set
+    from hemasim.inference.optimize import LocalResult
+
+    problem = replace(example, parameters=tuple(replace(p, estimate=False, nominal=0.3) if p.id == "gamma" else p
+                                                for p in example.parameters))
+    objective = Objective(problem)
+    x = objective.nominal
+    result = FitResult(objective.names, "L-BFGS-B", (LocalResult(x, x, 1.0, True, 0, ""),), 16, 0, 0.0,
+                       dict(zip(objective.names, map(float, objective.natural(x[None])[0]), strict=True)))
+    path = tmp_path / "fitted_parameters.yaml"
+    write_fitted_set(fitted_parameter_set(objective, result), path)
+    values = load_fitted_values(path).values
+    assert values["docetaxel_friberg2002__friberg_feedback_gamma"] == 0.3
+    assert values["docetaxel_friberg2002__friberg_mean_transit_time_h"] == pytest.approx(120.0)
