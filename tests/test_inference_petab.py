@@ -75,6 +75,7 @@ PETAB_REFUSED = [
     ("observables.tsv", "\tlog\t", "\tLOG\t", "observableTransformation 'LOG': only lin and log are read"),
     ("parameters.tsv", "mtt_h\tmtt_h\tlog10", "mtt_h\tmtt_h\tLog10", "column parameterScale: 'Log10'; allowed: lin"),
     ("parameters.tsv", "120.0\t1", "120.0\ttrue", "column estimate: 'true'; allowed: 0"),
+    ("parameters.tsv", "120.0\t1\t\t", "120.0\t1\tnormal\t100", "column objectivePriorParameters: '100' is not two"),
     ("conditions_patient_01.tsv", "conditionName\npatient_01\tpatient_01",
      "conditionName\tmtt_h\npatient_01\tpatient_01\t50", "column mtt_h: a value set per condition is not read"),
     ("measurements_patient_01.tsv", "hemasim_censored\n", "hemasim_censored\tpreequilibrationConditionId\n",

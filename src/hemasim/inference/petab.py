@@ -410,7 +410,14 @@ def _prior(row: Mapping[str, str], where: str) -> Prior | None:
     back = {v: k for k, v in _PRIOR_TO_PETAB.items()}
     if kind not in back:
         raise PetabError(f"{where}: objectivePriorType {kind!r}; read: {', '.join(back)}")
-    a, b = (float(x) for x in row["objectivePriorParameters"].split(";"))
+    text = row.get("objectivePriorParameters") or ""
+    try:  # two numbers, 'a;b' ('1' or 'a;b;c' was a bare unpacking error, 'x;1' a float error)
+        a, b = (float(x) for x in text.split(";"))
+    except ValueError:
+        raise PetabError(f"{where}: column objectivePriorParameters: {text!r} is not two numbers 'a;b' (for "
+                         f"{kind})") from None
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise PetabError(f"{where}: column objectivePriorParameters: {text!r} is not two finite numbers")
     return Prior(back[kind], math.exp(a) if kind == "logNormal" else a, b)
 
 
