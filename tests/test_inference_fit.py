@@ -441,3 +441,20 @@ def test_the_fitted_set_holds_the_values_held_fixed(example: Problem, tmp_path: 
     values = load_fitted_values(path).values
     assert values["docetaxel_friberg2002__friberg_feedback_gamma"] == 0.3
     assert values["docetaxel_friberg2002__friberg_mean_transit_time_h"] == pytest.approx(120.0)
+
+
+@pytest.mark.slow  # a fit and a profile (~4 s)
+def test_an_estimate_on_its_bound_is_said_so(example: Problem):
+    # bughunt35: with MTT bounded at 80 h (the data want ~89) the fit stops on the bound and the profile falls toward
+    # it; the verdict read "practically non-identifiable: the data bound it on one side only", when the bound, not
+    # the data, ends the interval there
+    problem = _least_squares_problem(example)
+    problem = replace(problem, parameters=tuple(replace(p, upper=80.0, nominal=80.0) if p.id == "mtt_h" else p
+                                                for p in problem.parameters))
+    objective = Objective(problem)
+    result = fit(objective, n_starts=1, seed=0)
+    (profile,) = profile_likelihood(objective, result.x, names=["mtt_h"])
+    assert profile.ci_upper is None and profile.ci_lower is not None and profile.at_bound == "upper"
+    (row,) = identifiability([profile])
+    assert row["at_bound"] == "upper"
+    assert row["says"].startswith("its estimate is at its upper bound (80): the bound ends the interval")
