@@ -76,6 +76,11 @@ BAD_YAML = [
     ("  - {id: sigma_anc", "  - {id: mtt2, target: docetaxel_friberg2002__friberg_mean_transit_time_h, lower: 30, "
      "upper: 300}\n  - {id: sigma_anc",
      "parameters.3.target: 'docetaxel_friberg2002__friberg_mean_transit_time_h' is the target of 'mtt_h' too"),
+    # bughunt35: a noise sigma whose bounds reach 0 or below: the likelihood there was the failure value 1e10 (and
+    # a numpy warning of the log of a negative number), starts drawn there dead
+    ("{id: sigma_anc, lower: 0.02, upper: 1.0, nominal: 0.2}",
+     "{id: sigma_anc, lower: -0.5, upper: 1.0, nominal: 0.2, scale: lin}",
+     "parameters.3.lower: -0.5; 'sigma_anc' is a noise model's sigma"),
     # bughunt35: a condition no measurement names (a misspelt id, another subject's file) was an IndexError traceback
     # at the first evaluation (fit-population: "every subject needs at least one observation", no subject named)
     ("  - {id: patient_01, scenario: scenario.yaml}",

@@ -209,13 +209,24 @@ class Problem:
                                    "too; a model parameter is set by one problem parameter")
         ids = {p.id for p in self.parameters}
         for i, o in enumerate(self.observables):
+            for key in ("sigma", "sigma_proportional"):  # a number given in Python (the YAML loader refuses these)
+                s = getattr(o.noise, key)
+                if isinstance(s, int | float) and not (math.isfinite(s) and s > 0):
+                    raise ProblemError(f"{where}: observables.{i}.noise.{key}: must be > 0 (got {s})")
             for pid in o.noise.parameter_ids():
                 if pid not in ids:
                     key = next(k for k in ("sigma", "sigma_proportional") if getattr(o.noise, k, None) == pid)
                     raise ProblemError(f"{where}: observables.{i}.noise.{key}: parameter {pid!r} is not in parameters "
                                        f"(their ids: {', '.join(quoted(x, 40) for x in sorted(ids)[:MAX_FIELDS_LISTED])})")
+        noise_ids = {pid for o in self.observables for pid in o.noise.parameter_ids()}
         for i, p in enumerate(self.parameters):
             _check_parameter(where, i, p)
+            if p.id in noise_ids and not (p.lower > 0 if p.estimate else p.nominal > 0):
+                # a standard deviation: at or below 0 the likelihood is the failure value (and numpy warned of the
+                # log of a negative number), so part of the box, and the starts drawn there, were dead
+                key = "lower" if p.estimate else "nominal"
+                raise ProblemError(f"{where}: parameters.{i}.{key}: {getattr(p, key):g}; {p.id!r} is a noise "
+                                   "model's sigma (a standard deviation), which must be > 0")
             if p.target is None:
                 if not any(p.id in o.noise.parameter_ids() for o in self.observables):
                     raise ProblemError(f"{where}: parameters.{i}.target: {p.id!r} has no target and is used by no "
