@@ -123,3 +123,19 @@ def test_import_reads_estimate_0_at_its_nominal_value(exported: Path, tmp_path: 
     mtt = problem.parameter("mtt_h")
     assert (mtt.estimate, mtt.nominal) == (False, 95.0)
     assert "mtt_h" not in [p.id for p in problem.estimated]
+
+
+def test_a_bad_measurement_row_is_named_by_its_table(exported: Path, tmp_path: Path):
+    # bughunt35: the problem's row checks named problem.yaml and the row's index among every table's rows ("problem.yaml:
+    # row 3"), not the measurement table and its line
+    import shutil
+
+    from hemasim.inference import ProblemError
+
+    copy = tmp_path / "p"
+    shutil.copytree(exported.parent, copy)
+    table = copy / "measurements_patient_01.tsv"
+    table.write_text(table.read_text().replace("4.0\t1.594", "400.0\t1.594", 1))
+    with pytest.raises(ProblemError, match=r"measurements_patient_01\.tsv: row 3, column time_days: 400 is after the "
+                                           r"end of condition 'patient_01'"):
+        import_petab(copy / "problem.yaml")

@@ -33,7 +33,7 @@ import math
 import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -507,6 +507,7 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
             # the failure value 1e10 at every vector)
             where = f"{root / sub['measurement_files'][0]}: row {k + 2}"
             r["time"], r["measurement"] = (_finite(r, key, where) for key in ("time", "measurement"))  # type: ignore[assignment]
+            r["_where"] = where  # the problem's checks name this file and row (they named problem.yaml, row n of all)
         meas_rows += mrows
         for j, orow in enumerate(_read_tsv(orow_file)):
             where = f"{orow_file}: row {j + 2}"
@@ -523,6 +524,7 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
                                [r["time"] for r in meas_rows], [r["observableId"] for r in meas_rows],  # type: ignore[misc]
                                [r["measurement"] for r in meas_rows],  # type: ignore[misc]
                                [r.get("hemasim_censored", "0") == "1" for r in meas_rows], source=str(p))
+    m = replace(m, locations=tuple(r["_where"] for r in meas_rows))
     problem = Problem(p.stem, tuple(conditions), tuple(observables.values()), tuple(parameters), m,
                       problem_file=str(p), data_files=(str(p),))
     return problem.checked() if engine == "hemasim" else problem

@@ -145,9 +145,16 @@ class Measurements:
     value: np.ndarray  # (n,) float
     censored: np.ndarray  # (n,) bool
     source: str = "measurements"
+    #: each row's place, "FILE: row N", where the rows come from several files (a PEtab problem's measurement
+    #: tables); empty: row k is ``source``'s row k + 2
+    locations: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.value)
+
+    def where(self, row: int) -> str:
+        """Row ``row``'s place for a message: its file and line."""
+        return self.locations[row] if self.locations else f"{self.source}: row {row + 2}"  # the header is row 1
 
     @classmethod
     def from_rows(cls, condition: Sequence[str], time_days: Sequence[float], observable: Sequence[str],
@@ -159,8 +166,9 @@ class Measurements:
                    np.asarray(observable, dtype=str), np.asarray(value, dtype=np.float64), cens, source)
 
     def subset(self, mask: np.ndarray) -> Measurements:
+        kept = tuple(np.asarray(self.locations, dtype=object)[mask]) if self.locations else ()
         return Measurements(self.condition[mask], self.time_days[mask], self.observable[mask], self.value[mask],
-                            self.censored[mask], self.source)
+                            self.censored[mask], self.source, kept)
 
 
 @dataclass(frozen=True)
@@ -343,7 +351,7 @@ def _check_measurements(problem: Problem) -> None:
     durations = {c.id: getattr(getattr(c.source, "scenario", None), "duration_days", None) for c in problem.conditions}
     ends = {cid: float(d) for cid, d in durations.items() if d is not None}
     for row in range(len(m)):
-        loc = f"{m.source}: row {row + 2}"  # the header is row 1
+        loc = m.where(row)
         for column, value in (("time_days", m.time_days[row]), ("value", m.value[row])):
             if not math.isfinite(value):  # Measurements built in Python: a NaN made every vector the failure value
                 raise ProblemError(f"{loc}, column {column}: {float(value)} is not a finite number")
