@@ -139,3 +139,16 @@ def test_a_bad_measurement_row_is_named_by_its_table(exported: Path, tmp_path: P
     with pytest.raises(ProblemError, match=r"measurements_patient_01\.tsv: row 3, column time_days: 400 is after the "
                                            r"end of condition 'patient_01'"):
         import_petab(copy / "problem.yaml")
+
+
+@pytest.mark.cli
+def test_hemasim_fit_of_a_petab_problem_says_what_it_is(exported: Path, tmp_path: Path):
+    # bughunt35: `hemasim fit petab/problem.yaml` said "format_version: unknown field; allowed: name, ...", no word that
+    # the file is a PEtab problem or how hemasim reads one
+    from .conftest import invoke_hemasim
+
+    res = invoke_hemasim("fit", str(exported), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert "a PEtab problem (format_version, parameter_file), which this command does not read; import it in " \
+           "Python: hemasim.inference.run_fit(hemasim.inference.petab.import_petab(PATH), OUT)" in res.output
+    assert not (tmp_path / "out").exists()

@@ -629,6 +629,11 @@ def load_problem(path: str | Path) -> Problem:
     if (other := wrong_file(data, str(p), "a fitting problem", f"{_PROBLEM_FIELDS}; its conditions name the "
                             "scenario files")) is not None:
         raise ProblemError(other)
+    if "format_version" in data and "parameter_file" in data:  # a PEtab problem: it read "format_version: unknown
+        # field", with no word of what the file is or how hemasim reads it
+        raise ProblemError(f"{p}: a PEtab problem (format_version, parameter_file), which this command does not read; "
+                           "import it in Python: hemasim.inference.run_fit(hemasim.inference.petab.import_petab(PATH), "
+                           "OUT) (docs/fitting.md, PEtab)")
     where, top = str(p), f"{p}:"  # top: the file, where its top-level fields are named (see _at)
     _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), top)
     base = p.parent
