@@ -81,6 +81,11 @@ BAD_YAML = [
     ("{id: sigma_anc, lower: 0.02, upper: 1.0, nominal: 0.2}",
      "{id: sigma_anc, lower: -0.5, upper: 1.0, nominal: 0.2, scale: lin}",
      "parameters.3.lower: -0.5; 'sigma_anc' is a noise model's sigma"),
+    # bughunt35: an estimated noise parameter of an observable without data: estimated though the likelihood never
+    # read it (a flat profile)
+    ("    lloq: 0.1\nparameters:\n", "    lloq: 0.1\n  - {id: anc2, hemasim: anc_1e9_per_L, noise: {model: lognormal, "
+     "sigma: sigma_anc2}}\nparameters:\n  - {id: sigma_anc2, lower: 0.02, upper: 1.0}\n",
+     "parameters.0: 'sigma_anc2' is the noise of 'anc2', which no measurement of "),
     # bughunt35: a condition no measurement names (a misspelt id, another subject's file) was an IndexError traceback
     # at the first evaluation (fit-population: "every subject needs at least one observation", no subject named)
     ("  - {id: patient_01, scenario: scenario.yaml}",

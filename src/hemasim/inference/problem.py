@@ -387,6 +387,16 @@ def _check_measurements(problem: Problem) -> None:
                                f"{m.source} names condition {c.id!r} (its conditions: "
                                f"{', '.join(quoted(x, 40) for x in sorted(used)[:MAX_FIELDS_LISTED])}); remove it "
                                "or give it data")
+    # an estimated noise parameter that only observables without data read: the likelihood never reads it, and it
+    # was estimated anyway (its profile flat, "non-identifiable", its value the optimiser's wandering)
+    measured = set(map(str, m.observable))
+    read = {pid for o in problem.observables if o.id in measured for pid in o.noise.parameter_ids()}
+    for i, p in enumerate(problem.parameters):
+        if p.estimate and p.target is None and p.id not in read:
+            unmeasured = [o.id for o in problem.observables if p.id in o.noise.parameter_ids()]
+            raise ProblemError(f"{problem.problem_file or problem.name}: parameters.{i}: {p.id!r} is the noise of "
+                               f"{', '.join(map(repr, unmeasured))}, which no measurement of {m.source} names, so the "
+                               "data say nothing of it; remove it (or fix it, estimate: false)")
 
 
 # ---------------------------------------------------------------------------------------------- loading
