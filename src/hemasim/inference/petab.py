@@ -43,6 +43,7 @@ from hemasim._yaml_limits import YamlInputError, decode_text, load_yaml_file
 from hemasim.events import Event
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.problem import (
+    SCALES,
     Condition,
     EstimatedParameter,
     Measurements,
@@ -52,7 +53,6 @@ from hemasim.inference.problem import (
     ProblemError,
     one_patient,
 )
-from hemasim.inference.problem import SCALES
 from hemasim.model import CompiledModel, Model
 
 __all__ = ["PetabError", "RoadRunnerEngine", "SBMLSource", "export_petab", "import_petab", "lint_petab"]
