@@ -181,3 +181,13 @@ def test_python_measurements_with_nan_are_refused():
     bad = dataclasses.replace(problem, measurements=dataclasses.replace(m, value=values))
     with pytest.raises(ProblemError, match=r"measurements\.csv: row 3, column value: nan is not a finite number"):
         bad.checked()
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_an_empty_measurement_file_is_called_empty(tmp_path: Path, text: str):
+    # bughunt35: a measurement file with no line said "missing column 'condition'"
+    problem = _copy_example(tmp_path)
+    (tmp_path / "measurements.csv").write_text(text)
+    with pytest.raises(ProblemError, match=r"measurements\.csv: the file is empty \(a header line "
+                                           r"condition,time_days,observable,value\[,censored\]"):
+        load_problem(problem)

@@ -440,6 +440,9 @@ def load_measurements(path: str | Path) -> Measurements:
         raise ProblemError(str(err)) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:  # it said "missing column 'condition'" of a file with no line at all (an export that failed)
+        raise ProblemError(f"{p}: the file is empty (a header line {','.join(MEASUREMENT_COLUMNS)}[,censored], then "
+                           "one row per measurement)")
     for col in MEASUREMENT_COLUMNS:
         if col not in header:
             timed = [h for h in header if h.lower().startswith("time") or h.lower() in ("t", "day", "days", "hours")]
