@@ -65,3 +65,90 @@ def test_roadrunner_fit_agrees_with_the_kernel_fit(exported: Path, example_fit: 
     for name in ("mtt_h", "gamma", "slope", "sigma_anc"):
         assert rr.natural[name] == pytest.approx(kernel.natural[name], rel=1e-3), name
     assert rr.fun == pytest.approx(kernel.fun, abs=1e-4)
+
+
+# bughunt35: each PEtab column that changes the problem is read by the standard's values or refused by name; these
+# were read as something else (log10 as lin: additive noise of the counts; Log10 as a linear scale; estimate 'true'
+# as fixed) or dropped (a per-condition value, a pre-equilibration, a second noiseParameters)
+PETAB_REFUSED = [
+    ("observables.tsv", "\tlog\t", "\tlog10\t", "observableTransformation 'log10': only lin and log are read"),
+    ("observables.tsv", "\tlog\t", "\tLOG\t", "observableTransformation 'LOG': only lin and log are read"),
+    ("parameters.tsv", "mtt_h\tmtt_h\tlog10", "mtt_h\tmtt_h\tLog10", "column parameterScale: 'Log10'; allowed: lin"),
+    ("parameters.tsv", "120.0\t1", "120.0\ttrue", "column estimate: 'true'; allowed: 0"),
+    ("parameters.tsv", "120.0\t1\t\t", "120.0\t1\tnormal\t100", "column objectivePriorParameters: '100' is not two"),
+    ("conditions_patient_01.tsv", "conditionName\npatient_01\tpatient_01",
+     "conditionName\tmtt_h\npatient_01\tpatient_01\t50", "column mtt_h: a value set per condition is not read"),
+    ("measurements_patient_01.tsv", "hemasim_censored\n", "hemasim_censored\tpreequilibrationConditionId\n",
+     "row 2: column preequilibrationConditionId: 'pre' is not read"),
+    ("measurements_patient_01.tsv", "4.0\t1.594\tsigma_anc", "4.0\t1.594\t0.5",
+     "row 3: column noiseParameters: '0.5' where an earlier row of observable 'anc' has 'sigma_anc'"),
+    # a measurement or time that is not a number: a bare ValueError without file or row; NaN under lin noise was
+    # fitted as the failure value 1e10 at every vector
+    ("measurements_patient_01.tsv", "4.0\t1.594", "4.0\thigh", "row 3: column measurement: 'high' is not a number"),
+    ("measurements_patient_01.tsv", "4.0\t1.594", "4h\t1.594", "row 3: column time: '4h' is not a number"),
+    ("measurements_patient_01.tsv", "4.0\t1.594", "4.0\tNaN", "row 3: column measurement: 'NaN' is not a finite"),
+]
+
+
+@pytest.mark.parametrize(("table", "old", "new", "message"), PETAB_REFUSED)
+def test_import_refuses_a_column_it_would_misread(exported: Path, tmp_path: Path, table: str, old: str, new: str,
+                                                  message: str):
+    import re
+    import shutil
+
+    copy = tmp_path / "p"
+    shutil.copytree(exported.parent, copy)
+    path = copy / table
+    text = path.read_text()
+    assert old in text
+    text = text.replace(old, new, 1)
+    if "preequilibrationConditionId" in new:  # the first data row names a pre-equilibration condition
+        lines = text.split("\n")
+        lines[1] += "\tpre"
+        text = "\n".join(lines)
+    path.write_text(text)
+    with pytest.raises(PetabError, match=re.escape(message)) as err:
+        import_petab(copy / "problem.yaml")
+    assert table in str(err.value) and "\n" not in str(err.value)
+
+
+def test_import_reads_estimate_0_at_its_nominal_value(exported: Path, tmp_path: Path):
+    import shutil
+
+    copy = tmp_path / "p"
+    shutil.copytree(exported.parent, copy)
+    table = copy / "parameters.tsv"
+    table.write_text(table.read_text().replace("120.0\t1", "95.0\t0", 1))
+    problem = import_petab(copy / "problem.yaml")
+    mtt = problem.parameter("mtt_h")
+    assert (mtt.estimate, mtt.nominal) == (False, 95.0)
+    assert "mtt_h" not in [p.id for p in problem.estimated]
+
+
+def test_a_bad_measurement_row_is_named_by_its_table(exported: Path, tmp_path: Path):
+    # bughunt35: the problem's row checks named problem.yaml and the row's index among every table's rows ("problem.yaml:
+    # row 3"), not the measurement table and its line
+    import shutil
+
+    from hemasim.inference import ProblemError
+
+    copy = tmp_path / "p"
+    shutil.copytree(exported.parent, copy)
+    table = copy / "measurements_patient_01.tsv"
+    table.write_text(table.read_text().replace("4.0\t1.594", "400.0\t1.594", 1))
+    with pytest.raises(ProblemError, match=r"measurements_patient_01\.tsv: row 3, column time_days: 400 is after the "
+                                           r"end of condition 'patient_01'"):
+        import_petab(copy / "problem.yaml")
+
+
+@pytest.mark.cli
+def test_hemasim_fit_of_a_petab_problem_says_what_it_is(exported: Path, tmp_path: Path):
+    # bughunt35: `hemasim fit petab/problem.yaml` said "format_version: unknown field; allowed: name, ...", no word that
+    # the file is a PEtab problem or how hemasim reads one
+    from .conftest import invoke_hemasim
+
+    res = invoke_hemasim("fit", str(exported), "--out", str(tmp_path / "out"))
+    assert res.exit_code == 2
+    assert "a PEtab problem (format_version, parameter_file), which this command does not read; import it in " \
+           "Python: hemasim.inference.run_fit(hemasim.inference.petab.import_petab(PATH), OUT)" in res.output
+    assert not (tmp_path / "out").exists()

@@ -43,6 +43,12 @@ BAD_CSV = [
      "'time_hours' is not read: times are days from the scenario's start, in a column time_days (convert hours: "
      "/ 24)"),
     ("patient_01,4,anc,", "patient_01,-4,anc,", "row 3, column time_days: negative time"),
+    # bughunt35: a column the loader does not read was dropped (a unit column saying cells/uL beside values fitted as
+    # 1e9/L; a BLQ flag whose censoring was lost)
+    ("value,censored\n", "value,censored,unit\n", "column 'unit' is not read (values are in the unit of the hemasim "
+     "observable"),
+    ("value,censored\n", "value,censored,BLQ\n", "column 'BLQ' is not read (a value below the assay limit is written "
+     "as the limit with censored 1"),
     ("patient_01,7,anc,", "patient_01,7,platelets,", "row 4, column observable: unknown observable 'platelets'"),
     ("patient_01,9,anc,1.197", "patient_01,9,anc,high", "row 5, column value: 'high' is not a number"),
     # times in hours under the time_days header: day 96 is past the scenario's 42 days (was fitted silently)
@@ -66,6 +72,25 @@ BAD_YAML = [
     ("hemasim: anc_1e9_per_L", "hemasim: platelets_per_L", "observables.0.hemasim: 'platelets_per_L' is not an"),
     ("model: lognormal", "model: cauchy", "observables.0.noise.model: 'cauchy'"),
     ("lower: 30, upper: 300", "lower: 300, upper: 30", "parameters.0: need finite lower < upper"),
+    # bughunt35: a model parameter set by two ids: the last set it, the first was estimated unread (a flat profile)
+    ("  - {id: sigma_anc", "  - {id: mtt2, target: docetaxel_friberg2002__friberg_mean_transit_time_h, lower: 30, "
+     "upper: 300}\n  - {id: sigma_anc",
+     "parameters.3.target: 'docetaxel_friberg2002__friberg_mean_transit_time_h' is the target of 'mtt_h' too"),
+    # bughunt35: a noise sigma whose bounds reach 0 or below: the likelihood there was the failure value 1e10 (and
+    # a numpy warning of the log of a negative number), starts drawn there dead
+    ("{id: sigma_anc, lower: 0.02, upper: 1.0, nominal: 0.2}",
+     "{id: sigma_anc, lower: -0.5, upper: 1.0, nominal: 0.2, scale: lin}",
+     "parameters.3.lower: -0.5; 'sigma_anc' is a noise model's sigma"),
+    # bughunt35: an estimated noise parameter of an observable without data: estimated though the likelihood never
+    # read it (a flat profile)
+    ("    lloq: 0.1\nparameters:\n", "    lloq: 0.1\n  - {id: anc2, hemasim: anc_1e9_per_L, noise: {model: lognormal, "
+     "sigma: sigma_anc2}}\nparameters:\n  - {id: sigma_anc2, lower: 0.02, upper: 1.0}\n",
+     "parameters.0: 'sigma_anc2' is the noise of 'anc2', which no measurement of "),
+    # bughunt35: a condition no measurement names (a misspelt id, another subject's file) was an IndexError traceback
+    # at the first evaluation (fit-population: "every subject needs at least one observation", no subject named)
+    ("  - {id: patient_01, scenario: scenario.yaml}",
+     "  - {id: patient_01, scenario: scenario.yaml}\n  - {id: patient_02, scenario: scenario.yaml}",
+     "conditions.1.id: no measurement of "),
 ]
 
 
@@ -128,3 +153,41 @@ def test_a_relative_noise_parameter_has_unit_1(tmp_path: Path, noise: str, unit:
     loaded = load_problem(problem)
     assert {p.id: p.unit for p in loaded.parameters}["sigma_anc"] == unit
     assert {p.id: p.unit for p in loaded.parameters}["mtt_h"] == "h"
+
+
+def test_a_python_problem_with_an_unknown_scale_is_refused():
+    # bughunt35: Problem.checked() left the scale unread, and to_scale/from_scale took any text but log10 and log as
+    # the linear scale ('logit' was fitted linearly); the YAML loader refused it, a Problem built in Python did not
+    import dataclasses
+
+    problem = load_problem(FIT / "problem.yaml")
+    bad = dataclasses.replace(problem, parameters=tuple(dataclasses.replace(p, scale="logit") if p.id == "gamma" else p
+                                                        for p in problem.parameters))
+    with pytest.raises(ProblemError, match=r"parameters\.1\.scale: 'logit'; allowed: lin, log10, log"):
+        bad.checked()
+
+
+def test_python_measurements_with_nan_are_refused():
+    # bughunt35: the CSV loader refuses NaN, Problem.checked() did not (Measurements built in Python, a PEtab import
+    # under lin noise): every parameter vector's objective was the failure value 1e10 and the fit 'ended' at its start
+    import dataclasses
+
+    import numpy as np
+
+    problem = load_problem(FIT / "problem.yaml")
+    m = problem.measurements
+    values = m.value.copy()
+    values[1] = np.nan
+    bad = dataclasses.replace(problem, measurements=dataclasses.replace(m, value=values))
+    with pytest.raises(ProblemError, match=r"measurements\.csv: row 3, column value: nan is not a finite number"):
+        bad.checked()
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_an_empty_measurement_file_is_called_empty(tmp_path: Path, text: str):
+    # bughunt35: a measurement file with no line said "missing column 'condition'"
+    problem = _copy_example(tmp_path)
+    (tmp_path / "measurements.csv").write_text(text)
+    with pytest.raises(ProblemError, match=r"measurements\.csv: the file is empty \(a header line "
+                                           r"condition,time_days,observable,value\[,censored\]"):
+        load_problem(problem)

@@ -275,3 +275,34 @@ def test_a_population_fit_names_no_objective_it_does_not_have() -> None:
 
     assert Fitted(("m.csv",), "problem.yaml", float("nan")).describe() == "fitted to m.csv (problem problem.yaml)"
     assert Fitted(("m.csv",), "p", 13.81061).describe() == "fitted to m.csv (problem p; objective 13.8106)"
+
+
+@pytest.mark.slow
+def test_population_set_holds_the_values_held_fixed(tmp_path) -> None:
+    """bughunt35: population.yaml held the fitted typical values only; a parameter held fixed (estimate: false) at a
+    value other than the model's was left out, and a scenario or cohort loading the set ran the default under typical
+    values fitted at the fixed one (gamma fixed at 0.3 ran at the drug set's 0.161)."""
+    import shutil
+
+    import yaml
+
+    from hemasim.inference import load_fitted_values
+    from hemasim.inference.population import SaemSettings
+    from hemasim.inference.population_outputs import fit_problem_population
+    from tests.conftest import EXAMPLES
+
+    shutil.copy(EXAMPLES / "fit" / "scenario.yaml", tmp_path / "scenario.yaml")
+    problem = yaml.safe_load((EXAMPLES / "fit" / "problem.yaml").read_text())
+    problem["conditions"] = [{"id": f"p{i}", "scenario": "scenario.yaml"} for i in range(2)]
+    for p in problem["parameters"]:
+        if p["id"] == "gamma":
+            p.update(estimate=False, nominal=0.3)
+    (tmp_path / "problem.yaml").write_text(yaml.safe_dump(problem))
+    rows = (EXAMPLES / "fit" / "measurements.csv").read_text().splitlines()
+    out_rows = [rows[0]] + [f"p{i},{line.split(',', 1)[1]}" for i in range(2) for line in rows[1:]]
+    (tmp_path / "measurements.csv").write_text("\n".join(out_rows) + "\n")
+    fit_problem_population(tmp_path / "problem.yaml", tmp_path / "pop",
+                           SaemSettings(exploration=6, smoothing=4, information_samples=10, seed=0))
+    values = load_fitted_values(tmp_path / "pop" / "population.yaml").values
+    assert values["docetaxel_friberg2002__friberg_feedback_gamma"] == 0.3
+    assert "docetaxel_friberg2002__friberg_mean_transit_time_h" in values

@@ -47,7 +47,8 @@ class FittedValues:
 
 
 def fitted_parameter_set(objective: Objective, result: FitResult, profiles: Sequence[Profile] = ()) -> dict[str, Any]:
-    """The fitted-set document (model parameters only; noise parameters are in fit.json)."""
+    """The fitted-set document (model parameters only; noise parameters are in fit.json): the estimates, then the
+    values held fixed in the fit (``fixed: true``), so that a scenario loading the set runs the fitted model."""
     from hemasim import __version__
 
     problem = objective.problem
@@ -60,6 +61,10 @@ def fitted_parameter_set(objective: Objective, result: FitResult, profiles: Sequ
         if p.id in ci:
             row["ci95"] = ci[p.id]
         rows.append(row)
+    # the values held fixed are part of the fitted model: without them a scenario loading the set ran its defaults
+    # under estimates made at other values (gamma fixed at 0.5 ran at the set's 0.161)
+    rows += [{"name": p.target, "id": p.id, "value": p.nominal, "unit": p.unit, "fixed": True}
+             for p in problem.parameters if not p.estimate and p.target is not None]
     return {"name": f"{problem.name} (fitted)",
             "provenance": {"data": [Path(f).name for f in problem.data_files] or [problem.measurements.source],
                            "problem": Path(problem.problem_file).name if problem.problem_file else problem.name,

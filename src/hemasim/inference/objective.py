@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hemasim.inference.forward import ForwardEngine, KernelEngine
-from hemasim.inference.noise import negative_log_likelihood, weighted_residuals
+from hemasim.inference.noise import _HALF_LOG_2PI, TINY, negative_log_likelihood, weighted_residuals
 from hemasim.inference.problem import Problem
 
 __all__ = ["DEFAULT_FD_STEP", "FAILED_VALUE", "Objective"]
@@ -164,6 +164,14 @@ class Objective:
         noise_ids = {pid for o in self.problem.observables for pid in o.noise.parameter_ids()}
         return (set(self._kinds) <= {"additive", "lognormal"} and not self.censored.any()
                 and not noise_ids & set(self.names) and all(p.prior is None for p in self.parameters))
+
+    def least_squares_offset(self) -> float:
+        """The objective minus half the sum of squared :meth:`residuals` in the least-squares form: the constant
+        sum of 0.5 log(2 pi sigma^2) (+ log z, the log-normal Jacobian) over the measurements."""
+        sig, _ = self._sigmas(self.all_values(self.nominal[None]))
+        lognormal = np.array([o.noise.kind == "lognormal" for o in self._obs_of_row])
+        log_z = np.where(lognormal, np.log(np.maximum(self.data, TINY)), 0.0)
+        return float(np.sum(_HALF_LOG_2PI + np.log(sig[0]) + log_z))
 
     def residuals(self, theta: np.ndarray, predictions: np.ndarray | None = None) -> np.ndarray:
         """Weighted residuals (B, n_measurements) of the least-squares form (see :attr:`least_squares_form`)."""

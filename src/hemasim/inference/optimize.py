@@ -85,13 +85,19 @@ def latin_hypercube(n: int, lower: np.ndarray, upper: np.ndarray, rng: np.random
 
 
 def starting_points(objective: Objective, n_starts: int, seed: int) -> np.ndarray:
-    """The nominal vector, then Latin-hypercube samples (prior draws for parameters with a prior), seeded."""
+    """The nominal vector, then Latin-hypercube samples (prior draws for parameters with a prior; a uniform prior's
+    within its support and the bounds), seeded."""
     rng = np.random.default_rng(seed)
     points = [objective.nominal]
     if n_starts > 1:
         lhs = latin_hypercube(n_starts - 1, objective.lower, objective.upper, rng)
         for j, p in enumerate(objective.parameters):
-            if p.prior is not None and p.prior.kind != "uniform":
+            if p.prior is not None and p.prior.kind == "uniform":
+                # within the prior's support (and the bounds): a start outside it has prior density 0, the objective
+                # the failure value there, and the start ended where it began (2 of 5 for [60, 150] h in [30, 300])
+                draws = rng.uniform(max(p.prior.mean, p.lower), min(p.prior.sd, p.upper), n_starts - 1)
+                lhs[:, j] = p.to_scale(draws)
+            elif p.prior is not None:
                 draws = p.prior.sample(rng, n_starts - 1)
                 if p.prior.kind == "parameterScaleNormal" or p.scale == "lin":  # already on the estimation scale
                     lhs[:, j] = draws
@@ -108,13 +114,16 @@ def local_fit(objective: Objective, start: np.ndarray, method: str, max_iteratio
     trace: list[float] = []
     if method == "least_squares":
         cache: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+        # the trace holds the objective, not half the sum of squares (which is below it by a constant: trace.csv's
+        # last value lay under the best objective, and trace.png drew this start's end at its floor)
+        offset = objective.least_squares_offset()
 
         def both(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             key = np.asarray(x, dtype=np.float64).tobytes()
             if key not in cache:
                 cache.clear()
                 cache[key] = objective.residuals_and_jacobian(x)
-                trace.append(0.5 * float(cache[key][0] @ cache[key][0]))
+                trace.append(0.5 * float(cache[key][0] @ cache[key][0]) + offset)
             return cache[key]
 
         res = least_squares(lambda x: both(x)[0], start, jac=lambda x: both(x)[1], method="trf",

@@ -112,7 +112,7 @@ def estimate_rows(out: FitOutputs) -> list[dict[str, Any]]:
         rows.append({"id": p.id, "target": p.target or "(noise)", "estimate": out.result.natural[p.id],
                      "ci95_lower": row.get("ci95_lower"), "ci95_upper": row.get("ci95_upper"),
                      "identifiability": row.get("status", "not profiled"), "unit": p.unit, "scale": p.scale,
-                     "lower": p.lower, "upper": p.upper, "nominal": p.nominal})
+                     "lower": p.lower, "upper": p.upper, "nominal": p.nominal, "at_bound": row.get("at_bound", "")})
     return rows
 
 

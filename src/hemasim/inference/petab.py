@@ -33,7 +33,7 @@ import math
 import re
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from hemasim._yaml_limits import YamlInputError, decode_text, load_yaml_file
 from hemasim.events import Event
 from hemasim.inference.noise import NoiseModel
 from hemasim.inference.problem import (
+    SCALES,
     Condition,
     EstimatedParameter,
     Measurements,
@@ -350,6 +351,13 @@ def _float(row: Mapping[str, str], key: str, where: str) -> float:
         raise PetabError(f"{where}: column {key}: {row.get(key)!r} is not a number") from None
 
 
+def _finite(row: Mapping[str, str], key: str, where: str) -> float:
+    value = _float(row, key, where)
+    if not math.isfinite(value):
+        raise PetabError(f"{where}: column {key}: {row[key]!r} is not a finite number")
+    return value
+
+
 def _parse_formula(formula: str, where: str) -> dict[str, float]:
     """Species weights of ``w * S + w * S ...`` (the only form export writes); anything else is refused."""
     weights: dict[str, float] = {}
@@ -376,8 +384,17 @@ def _noise_from_row(row: Mapping[str, str], noise_parameters: str, where: str) -
 
     if row.get("noiseDistribution", "normal") not in ("normal", ""):
         raise PetabError(f"{where}: noiseDistribution {row['noiseDistribution']!r}: only normal is read")
+    # PEtab's lin, log and log10 (empty: lin); log10 was read as lin, an additive model of the counts themselves
+    transform = (row.get("observableTransformation") or "lin").strip()
+    if transform not in ("lin", "log"):
+        why = ("log10 is not read: its sigma is of log10 z; write log (natural), sigma x ln 10"
+               if transform == "log10" else "PEtab's forms are lin, log, log10")
+        raise PetabError(f"{where}: observableTransformation {transform!r}: only lin and log are read ({why})")
+    if transform == "log" and formula != p1:  # proportional or combined noise of log z: not a hemasim model
+        raise PetabError(f"{where}: observableTransformation 'log' with noiseFormula {row.get('noiseFormula')!r}: a "
+                         f"log-transformed observable is read with noiseFormula {p1} only (log-normal noise)")
     if formula == p1:
-        kind = "lognormal" if row.get("observableTransformation") == "log" else "additive"
+        kind = "lognormal" if transform == "log" else "additive"
         return NoiseModel(kind, value(parts[0]))  # type: ignore[arg-type]
     if formula == f"{p1}*{oid}":
         return NoiseModel("proportional", value(parts[0]))
@@ -393,8 +410,39 @@ def _prior(row: Mapping[str, str], where: str) -> Prior | None:
     back = {v: k for k, v in _PRIOR_TO_PETAB.items()}
     if kind not in back:
         raise PetabError(f"{where}: objectivePriorType {kind!r}; read: {', '.join(back)}")
-    a, b = (float(x) for x in row["objectivePriorParameters"].split(";"))
+    text = row.get("objectivePriorParameters") or ""
+    try:  # two numbers, 'a;b' ('1' or 'a;b;c' was a bare unpacking error, 'x;1' a float error)
+        a, b = (float(x) for x in text.split(";"))
+    except ValueError:
+        raise PetabError(f"{where}: column objectivePriorParameters: {text!r} is not two numbers 'a;b' (for "
+                         f"{kind})") from None
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise PetabError(f"{where}: column objectivePriorParameters: {text!r} is not two finite numbers")
     return Prior(back[kind], math.exp(a) if kind == "logNormal" else a, b)
+
+
+#: the condition table's columns import reads (the others set values per condition: refused)
+_CONDITION_COLUMNS = ("conditionId", "conditionName")
+#: measurement-table columns that change the likelihood or the simulation, which import does not read: a value in any
+#: of them is refused (they were dropped: a pre-equilibration not run, observable parameters not substituted)
+_UNREAD_MEASUREMENT_COLUMNS = ("preequilibrationConditionId", "observableParameters")
+
+
+def _check_measurement_rows(rows: Sequence[Mapping[str, str | None]], path: Path) -> None:
+    """The measurement table's columns import does not read are empty, and an observable's rows share one
+    noiseParameters (its noise model is read once per observable; the first row's served every row)."""
+    first: dict[str, str] = {}
+    for i, r in enumerate(rows):
+        where = f"{path}: row {i + 2}"
+        for col in _UNREAD_MEASUREMENT_COLUMNS:
+            if (r.get(col) or "").strip():
+                raise PetabError(f"{where}: column {col}: {r[col]!r} is not read (hemasim reads no "
+                                 f"{col}; leave it empty)")
+        noise = (r.get("noiseParameters") or "").strip()
+        oid = r.get("observableId") or ""
+        if first.setdefault(oid, noise) != noise:
+            raise PetabError(f"{where}: column noiseParameters: {noise!r} where an earlier row of observable {oid!r} "
+                             f"has {first[oid]!r}: one noise parameter (or number) per observable is read")
 
 
 def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
@@ -418,14 +466,28 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
     parameters = []
     for i, r in enumerate(prows):
         where = f"{root / spec['parameter_file']}: row {i + 2}"
+        # each read by PEtab's own values or refused by name: a parameterScale of another spelling (Log10) was
+        # estimated on the linear scale, an estimate other than "1" (true, 1.0) fixed the parameter at its nominal
+        scale = (r.get("parameterScale") or "lin").strip()
+        if scale not in SCALES:
+            raise PetabError(f"{where}: column parameterScale: {scale!r}; allowed: {', '.join(SCALES)}")
+        estimate = (r.get("estimate") or "1").strip()
+        if estimate not in ("0", "1"):
+            raise PetabError(f"{where}: column estimate: {estimate!r}; allowed: 0 (fixed at nominalValue), 1")
         parameters.append(EstimatedParameter(
             r["parameterId"], r.get("hemasim_target") or None, _float(r, "lowerBound", where),
-            _float(r, "upperBound", where), _float(r, "nominalValue", where), r.get("parameterScale", "lin"),  # type: ignore[arg-type]
-            r.get("estimate", "1") == "1", _prior(r, where), r.get("hemasim_unit", "")))
+            _float(r, "upperBound", where), _float(r, "nominalValue", where), scale,  # type: ignore[arg-type]
+            estimate == "1", _prior(r, where), r.get("hemasim_unit", "")))
     conditions, observables, meas_rows = [], {}, []
     for sub in spec["problems"]:
         (crow,) = _read_tsv(root / sub["condition_files"][0])
         cid = crow["conditionId"]
+        # a condition table's other columns set a parameter or species per condition: not read (they were dropped,
+        # every condition simulated at the parameter table's values)
+        if set_here := [k for k, v in crow.items() if k not in _CONDITION_COLUMNS and (v or "").strip()]:
+            raise PetabError(f"{root / sub['condition_files'][0]}: column {set_here[0]}: a value set per condition is "
+                             "not read (hemasim reads conditionId and conditionName; a condition's values go in its "
+                             "scenario under hemasim: scenarios:)")
         if engine == "hemasim":
             try:
                 scen_path = root / spec["hemasim"]["scenarios"][cid]
@@ -440,6 +502,12 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
         conditions.append(Condition(cid, source))
         orow_file = root / sub["observable_files"][0]
         mrows = _read_tsv(root / sub["measurement_files"][0])
+        _check_measurement_rows(mrows, root / sub["measurement_files"][0])
+        for k, r in enumerate(mrows):  # numbers here, by file and row ('high' was a bare ValueError, NaN fitted as
+            # the failure value 1e10 at every vector)
+            where = f"{root / sub['measurement_files'][0]}: row {k + 2}"
+            r["time"], r["measurement"] = (_finite(r, key, where) for key in ("time", "measurement"))  # type: ignore[assignment]
+            r["_where"] = where  # the problem's checks name this file and row (they named problem.yaml, row n of all)
         meas_rows += mrows
         for j, orow in enumerate(_read_tsv(orow_file)):
             where = f"{orow_file}: row {j + 2}"
@@ -453,9 +521,10 @@ def import_petab(path: str | Path, engine: str = "hemasim") -> Problem:
                 source.observables[spec_o.hemasim] = {k: w / spec_o.scale for k, w in weights.items()}
             observables[spec_o.id] = spec_o
     m = Measurements.from_rows([r["simulationConditionId"] for r in meas_rows],
-                               [float(r["time"]) for r in meas_rows], [r["observableId"] for r in meas_rows],
-                               [float(r["measurement"]) for r in meas_rows],
+                               [r["time"] for r in meas_rows], [r["observableId"] for r in meas_rows],  # type: ignore[misc]
+                               [r["measurement"] for r in meas_rows],  # type: ignore[misc]
                                [r.get("hemasim_censored", "0") == "1" for r in meas_rows], source=str(p))
+    m = replace(m, locations=tuple(r["_where"] for r in meas_rows))
     problem = Problem(p.stem, tuple(conditions), tuple(observables.values()), tuple(parameters), m,
                       problem_file=str(p), data_files=(str(p),))
     return problem.checked() if engine == "hemasim" else problem

@@ -491,7 +491,7 @@ class ProblemPredictor:
             raise ValueError(f"{problem.problem_file or problem.name}: censored measurements (or values below an "
                              "observable's lloq) are not supported by the population fit")
         for row in np.flatnonzero(~(m.value > 0)):  # the residual error is log-normal whatever the problem's noise
-            raise ValueError(f"{m.source}: row {row + 2}, column value: {float(m.value[row]):g} is not > 0; the "
+            raise ValueError(f"{m.where(row)}, column value: {float(m.value[row]):g} is not > 0; the "
                              "population fit's residual error is log-normal, so every value must be > 0")
         self._rows = [np.nonzero(m.condition == c.id)[0] for c in problem.conditions]
         self.width = max(len(r) for r in self._rows)

@@ -110,6 +110,10 @@ def fit_problem_population(problem_path: str | Path | Problem, out_dir: str | Pa
     document = population_parameter_set(pop, targets, units, [Path(f).name for f in problem.data_files]
                                         or [problem.measurements.source],
                                         Path(problem.problem_file).name if problem.problem_file else problem.name)
+    # the values held fixed are part of the fitted population model (as in hemasim fit's set): without them a
+    # scenario or cohort loading population.yaml ran its defaults under typical values fitted at other values
+    document["parameters"] += [{"name": p.target, "id": p.id, "value": p.nominal, "unit": p.unit, "fixed": True}
+                               for p in problem.parameters if not p.estimate and p.target is not None]
     m = problem.measurements
     days = [m.time_days[m.condition == c.id] for c in problem.conditions]
     label = vpc_label(problem)

@@ -145,9 +145,16 @@ class Measurements:
     value: np.ndarray  # (n,) float
     censored: np.ndarray  # (n,) bool
     source: str = "measurements"
+    #: each row's place, "FILE: row N", where the rows come from several files (a PEtab problem's measurement
+    #: tables); empty: row k is ``source``'s row k + 2
+    locations: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.value)
+
+    def where(self, row: int) -> str:
+        """Row ``row``'s place for a message: its file and line."""
+        return self.locations[row] if self.locations else f"{self.source}: row {row + 2}"  # the header is row 1
 
     @classmethod
     def from_rows(cls, condition: Sequence[str], time_days: Sequence[float], observable: Sequence[str],
@@ -159,8 +166,9 @@ class Measurements:
                    np.asarray(observable, dtype=str), np.asarray(value, dtype=np.float64), cens, source)
 
     def subset(self, mask: np.ndarray) -> Measurements:
+        kept = tuple(np.asarray(self.locations, dtype=object)[mask]) if self.locations else ()
         return Measurements(self.condition[mask], self.time_days[mask], self.observable[mask], self.value[mask],
-                            self.censored[mask], self.source)
+                            self.censored[mask], self.source, kept)
 
 
 @dataclass(frozen=True)
@@ -201,15 +209,32 @@ class Problem:
         _unique(where, "conditions", [c.id for c in self.conditions])
         _unique(where, "observables", [o.id for o in self.observables])
         _unique(where, "parameters", [p.id for p in self.parameters])
+        targets: dict[str, str] = {}
+        for i, p in enumerate(self.parameters):  # one value per model parameter: the last id's silently set it, the
+            # other estimated as a parameter the objective does not read (a flat profile)
+            if p.target is not None and targets.setdefault(p.target, p.id) != p.id:
+                raise ProblemError(f"{where}: parameters.{i}.target: {p.target!r} is the target of {targets[p.target]!r} "
+                                   "too; a model parameter is set by one problem parameter")
         ids = {p.id for p in self.parameters}
         for i, o in enumerate(self.observables):
+            for key in ("sigma", "sigma_proportional"):  # a number given in Python (the YAML loader refuses these)
+                s = getattr(o.noise, key)
+                if isinstance(s, int | float) and not (math.isfinite(s) and s > 0):
+                    raise ProblemError(f"{where}: observables.{i}.noise.{key}: must be > 0 (got {s})")
             for pid in o.noise.parameter_ids():
                 if pid not in ids:
                     key = next(k for k in ("sigma", "sigma_proportional") if getattr(o.noise, k, None) == pid)
                     raise ProblemError(f"{where}: observables.{i}.noise.{key}: parameter {pid!r} is not in parameters "
                                        f"(their ids: {', '.join(quoted(x, 40) for x in sorted(ids)[:MAX_FIELDS_LISTED])})")
+        noise_ids = {pid for o in self.observables for pid in o.noise.parameter_ids()}
         for i, p in enumerate(self.parameters):
             _check_parameter(where, i, p)
+            if p.id in noise_ids and not (p.lower > 0 if p.estimate else p.nominal > 0):
+                # a standard deviation: at or below 0 the likelihood is the failure value (and numpy warned of the
+                # log of a negative number), so part of the box, and the starts drawn there, were dead
+                key = "lower" if p.estimate else "nominal"
+                raise ProblemError(f"{where}: parameters.{i}.{key}: {getattr(p, key):g}; {p.id!r} is a noise "
+                                   "model's sigma (a standard deviation), which must be > 0")
             if p.target is None:
                 if not any(p.id in o.noise.parameter_ids() for o in self.observables):
                     raise ProblemError(f"{where}: parameters.{i}.target: {p.id!r} has no target and is used by no "
@@ -302,6 +327,8 @@ def _counted(target: str) -> bool:
 
 def _check_parameter(where: str, i: int, p: EstimatedParameter) -> None:
     loc = f"{where}: parameters.{i}"
+    if p.scale not in SCALES:  # a Problem built in Python: any other text was estimated on the linear scale
+        raise ProblemError(f"{loc}.scale: {p.scale!r}; allowed: {', '.join(SCALES)}")
     if not (math.isfinite(p.lower) and math.isfinite(p.upper) and p.lower < p.upper):
         raise ProblemError(f"{loc}: need finite lower < upper (got {p.lower}, {p.upper})")
     if p.scale != "lin" and p.lower <= 0:
@@ -310,6 +337,10 @@ def _check_parameter(where: str, i: int, p: EstimatedParameter) -> None:
         raise ProblemError(f"{loc}.nominal: {p.nominal} is outside [{p.lower}, {p.upper}]")
     if p.prior is not None and p.prior.kind not in PRIOR_KINDS:
         raise ProblemError(f"{loc}.prior.kind: {p.prior.kind!r}; allowed: {', '.join(PRIOR_KINDS)}")
+    if p.prior is not None and p.prior.kind == "uniform" and p.estimate and not p.prior.mean <= p.nominal <= p.prior.sd:
+        # prior density 0 at the first start: its objective the failure value, the start stuck there
+        raise ProblemError(f"{loc}.nominal: {p.nominal:g} is outside the uniform prior's support [{p.prior.mean:g}, "
+                           f"{p.prior.sd:g}] (mean .. sd), where the prior density is 0")
 
 
 def _check_measurements(problem: Problem) -> None:
@@ -320,7 +351,10 @@ def _check_measurements(problem: Problem) -> None:
     durations = {c.id: getattr(getattr(c.source, "scenario", None), "duration_days", None) for c in problem.conditions}
     ends = {cid: float(d) for cid, d in durations.items() if d is not None}
     for row in range(len(m)):
-        loc = f"{m.source}: row {row + 2}"  # the header is row 1
+        loc = m.where(row)
+        for column, value in (("time_days", m.time_days[row]), ("value", m.value[row])):
+            if not math.isfinite(value):  # Measurements built in Python: a NaN made every vector the failure value
+                raise ProblemError(f"{loc}, column {column}: {float(value)} is not a finite number")
         if m.condition[row] not in known_c:
             raise ProblemError(f"{loc}, column condition: unknown condition {str(m.condition[row])!r}; "
                                f"known: {', '.join(sorted(known_c))}")
@@ -344,6 +378,25 @@ def _check_measurements(problem: Problem) -> None:
                                "from the scenario's start, 0 to its duration)")
     if len(m) == 0:
         raise ProblemError(f"{m.source}: no measurements")
+    # a condition without data adds nothing to the likelihood (it ended the first evaluation in an IndexError
+    # traceback); most often its id is spelt otherwise in the file, or the file is another subject's
+    used = set(map(str, m.condition))
+    for i, c in enumerate(problem.conditions):
+        if c.id not in used:
+            raise ProblemError(f"{problem.problem_file or problem.name}: conditions.{i}.id: no measurement of "
+                               f"{m.source} names condition {c.id!r} (its conditions: "
+                               f"{', '.join(quoted(x, 40) for x in sorted(used)[:MAX_FIELDS_LISTED])}); remove it "
+                               "or give it data")
+    # an estimated noise parameter that only observables without data read: the likelihood never reads it, and it
+    # was estimated anyway (its profile flat, "non-identifiable", its value the optimiser's wandering)
+    measured = set(map(str, m.observable))
+    read = {pid for o in problem.observables if o.id in measured for pid in o.noise.parameter_ids()}
+    for i, p in enumerate(problem.parameters):
+        if p.estimate and p.target is None and p.id not in read:
+            unmeasured = [o.id for o in problem.observables if p.id in o.noise.parameter_ids()]
+            raise ProblemError(f"{problem.problem_file or problem.name}: parameters.{i}: {p.id!r} is the noise of "
+                               f"{', '.join(map(repr, unmeasured))}, which no measurement of {m.source} names, so the "
+                               "data say nothing of it; remove it (or fix it, estimate: false)")
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -387,6 +440,9 @@ def load_measurements(path: str | Path) -> Measurements:
         raise ProblemError(str(err)) from None
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:  # it said "missing column 'condition'" of a file with no line at all (an export that failed)
+        raise ProblemError(f"{p}: the file is empty (a header line {','.join(MEASUREMENT_COLUMNS)}[,censored], then "
+                           "one row per measurement)")
     for col in MEASUREMENT_COLUMNS:
         if col not in header:
             timed = [h for h in header if h.lower().startswith("time") or h.lower() in ("t", "day", "days", "hours")]
@@ -404,6 +460,17 @@ def load_measurements(path: str | Path) -> Measurements:
                         "observable the problem's observable measures (anc_1e9_per_L: 1e9/L; rename it)")
             raise ProblemError(f"{p}: missing column {col!r} (required: {', '.join(MEASUREMENT_COLUMNS)}; "
                                f"optional: censored){hint}")
+    # every column is read or refused: a column left unread changed the data silently (a unit column saying cells/uL
+    # beside values fitted as 1e9/L; a BLQ or per-row LLOQ column whose censoring was lost)
+    for h in header:
+        if h and h not in (*MEASUREMENT_COLUMNS, "censored"):  # an empty name: a trailing comma
+            hint = ("values are in the unit of the hemasim observable the problem's observable measures (anc_1e9_per_L: "
+                    "1e9/L; convert them, or give the observable a scale)" if "unit" in h.lower() else
+                    "a value below the assay limit is written as the limit with censored 1 (or set the observable's "
+                    "lloq)" if h.lower() in ("blq", "bql", "lloq", "loq", "cens", "mdv") else
+                    "remove it or keep it in another file")
+            raise ProblemError(f"{p}: column {h!r} is not read ({hint}); the columns read: "
+                               f"{', '.join(MEASUREMENT_COLUMNS)}, censored")
     reader.fieldnames = header
     cond, times, obs, vals, cens = [], [], [], [], []
     for row in reader:
@@ -575,6 +642,11 @@ def load_problem(path: str | Path) -> Problem:
     if (other := wrong_file(data, str(p), "a fitting problem", f"{_PROBLEM_FIELDS}; its conditions name the "
                             "scenario files")) is not None:
         raise ProblemError(other)
+    if "format_version" in data and "parameter_file" in data:  # a PEtab problem: it read "format_version: unknown
+        # field", with no word of what the file is or how hemasim reads it
+        raise ProblemError(f"{p}: a PEtab problem (format_version, parameter_file), which this command does not read; "
+                           "import it in Python: hemasim.inference.run_fit(hemasim.inference.petab.import_petab(PATH), "
+                           "OUT) (docs/fitting.md, PEtab)")
     where, top = str(p), f"{p}:"  # top: the file, where its top-level fields are named (see _at)
     _only(data, ("name", "description", "measurements", "conditions", "observables", "parameters", "solver"), top)
     base = p.parent

@@ -42,6 +42,9 @@ class Profile:
     ci_lower: float | None
     ci_upper: float | None
     estimate: float
+    #: "lower" or "upper" where the profile's lowest point lies on that bound of the parameter (its interval open
+    #: there: the bound ends it, not the data), else ""
+    at_bound: str = ""
 
     @property
     def threshold(self) -> float:
@@ -171,9 +174,15 @@ def profile_likelihood(objective: Objective, best: np.ndarray, names: list[str] 
         if values.min() < f_best:  # the walk found a lower objective: the interval is measured from it
             c_dn, c_up = _crossings_from_minimum(grid, values)
         nat = p.from_scale(grid)
+        lowest, tol = float(grid[int(np.argmin(values))]), 1e-6 * (objective.upper[j] - objective.lower[j])
+        # one end open at the bound the profile is lowest on, the other closed (a flat profile, both open, stays
+        # "non-identifiable" wherever its noise puts the lowest point)
+        at_bound = ("lower" if c_dn is None and c_up is not None and lowest - objective.lower[j] <= tol else
+                    "upper" if c_up is None and c_dn is not None and objective.upper[j] - lowest <= tol else "")
         out.append(Profile(name, grid, nat, values, min(f_best, float(values.min())),
                            None if c_dn is None else float(p.from_scale(c_dn)),
-                           None if c_up is None else float(p.from_scale(c_up)), float(p.from_scale(best[j]))))
+                           None if c_up is None else float(p.from_scale(c_up)), float(p.from_scale(best[j])),
+                           at_bound))
         if progress is not None:
             progress(n + 1, len(chosen))
     return out
@@ -188,8 +197,13 @@ def identifiability(profiles: list[Profile]) -> list[dict[str, object]]:
         says = {"identifiable": "the data determine it (finite 95% profile interval on both sides)",
                 "practically non-identifiable": "the data bound it on one side only",
                 "non-identifiable": "the data do not determine it (flat profile within the bounds)"}[pr.status]
+        if pr.at_bound:  # the optimum on a bound: the bound, not the data, ends the interval there (it read "the
+            # data bound it on one side only" for an estimate held at 80 h by the bound, whose profile fell toward it)
+            says = (f"its estimate is at its {pr.at_bound} bound ({pr.estimate:.4g}): the bound ends the interval on "
+                    f"that side, not the data; widen it unless it is a real limit")
         rows.append({"parameter": pr.name, "estimate": pr.estimate, "ci95_lower": pr.ci_lower,
-                     "ci95_upper": pr.ci_upper, "status": pr.status, "interval": f"[{lo}, {hi}]", "says": says})
+                     "ci95_upper": pr.ci_upper, "status": pr.status, "interval": f"[{lo}, {hi}]", "says": says,
+                     "at_bound": pr.at_bound})
     return rows
 
 
