@@ -39,6 +39,7 @@ def _blood_mL(n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(vp.covariates.weight_kg), np.asarray(blood_volume_L(vp.covariates, params)) * 1000.0
 
 
+@pytest.mark.slow
 def test_a_cohort_patient_s_loss_of_the_whole_blood_volume_is_refused_before_any_partition_runs(tmp_path):
     """review35e (cb4.log): 9 of 40 partitions ran, then the run stopped naming nobody, with a blood volume (2775 mL)
     not the scenario patient's (~3.8 L). Now every drawn patient is checked first: the first one short named, with
@@ -100,6 +101,7 @@ ARMS_BLOOD: dict[str, Any] = {
     "arms": [{"name": "adult"}, {"name": "child", "patient": {"age_years": 4, "weight_kg": 16, "height_cm": 102}}]}
 
 
+@pytest.mark.slow
 def test_run_names_the_arm_of_a_refused_event_as_check_does(tmp_path):
     """review35e (arms_blood.yaml): `hemasim check` said "arms.child: interventions.0.volume_mL ...", `hemasim run`
     the same line without the arm, which every arm shares."""
