@@ -291,8 +291,8 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
     except ScenarioError as err:
         msg = str(err)
         outcome.refused = msg.splitlines()[0][:200]
-        if not all(line.startswith("fuzz: ") for line in msg.splitlines()):
-            outcome.problems.append(f"refusal lines do not all name the source: {msg[:200]}")
+        if (problem := refusal_problem(msg)) is not None:
+            outcome.problems.append(problem)
         return outcome
     except Exception:  # noqa: BLE001 - the point of the fuzzer
         outcome.problems.append("parse raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
@@ -363,6 +363,19 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
     if population and scenario.solver.kind != "gpu_dormand_prince":
         outcome.problems += _check_population(scenario, seed)
     return outcome
+
+
+#: a refusal's line: the source, then the field it names (``fuzz: interventions.0.volume_mL: ...``, ``fuzz:
+#: interventions.1: ...`` for the intervention as a whole), as docs/reliability.md says the fuzzer holds them
+REFUSAL_LINE = re.compile(r"fuzz: [A-Za-z_]\w*(\.\w+)*: ")
+
+
+def refusal_problem(msg: str) -> str | None:
+    """None when every line of a ScenarioError's message names the source and a field (:data:`REFUSAL_LINE`), else
+    the problem; "fuzz: " alone was accepted before (review35e)."""
+    lines = msg.splitlines() or [""]
+    bad = next((line for line in lines if not REFUSAL_LINE.match(line)), None)
+    return None if bad is None else f"a refusal line names no field: {bad[:200]!r} (of {msg[:200]!r})"
 
 
 def _check_order(data: dict[str, Any], first: Any, seed: int) -> list[str]:
@@ -623,11 +636,46 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # ------------------------------------------------------------------------------------------------ the command
+def changed_scenario(data: dict[str, Any]) -> dict[str, Any]:
+    """The scenario of :func:`check_cli`'s killed run: ``data`` renamed and one output step longer where the schema
+    allows it (else renamed alone), so that its files differ from the first run's (run.json records the scenario,
+    timeseries.csv gains a row): two runs of one scenario are byte-identical, so a folder holding a mix of the two
+    looked whole (review35e)."""
+    from hemasim.scenario import ScenarioError, parse_scenario
+
+    renamed = {**data, "name": f"{data.get('name', 'fuzz')} (changed)"}
+    every = float((data.get("output") or {}).get("every_days", 1.0))
+    longer = {**renamed, "duration_days": float(data["duration_days"]) + every}
+    try:
+        parse_scenario(longer, "fuzz")
+    except ScenarioError:
+        return renamed
+    return longer
+
+
+def torn_output(now: dict[str, bytes], before: dict[str, bytes], after: dict[str, bytes]) -> str | None:
+    """None when a folder killed over an earlier output (``before``, each file's bytes) holds it whole or the new
+    one whole (``after``: what the killed run writes when let finish), every file compared; else what it holds. The
+    two outputs must differ (:func:`changed_scenario`): identical ones would hide a mix."""
+    if before == after:
+        return "the changed scenario wrote the same files as the first: a mix of the two would not show"
+    if now in (before, after):
+        return None
+    old = sorted(k for k in now if now[k] == before.get(k) != after.get(k))
+    new = sorted(k for k in now if now[k] == after.get(k) != before.get(k))
+    neither = sorted(k for k in now if now[k] not in (before.get(k), after.get(k)))
+    missing = sorted(set(before) - set(now))
+    return (f"the folder is neither output whole: earlier files {old}, new files {new}, files of neither {neither}, "
+            f"missing {missing}")
+
+
 def check_cli(data: dict[str, Any], folder: Any, kill_after_s: float | None = None) -> list[str]:
     """``hemasim run`` of the scenario into ``folder``/out: the files docs/scenarios.md lists, endpoints.json's
     entries ``{value, unit, definition}`` (and ``note``), timeseries.csv on the asked grid. With ``kill_after_s``
-    the run is first killed (SIGKILL) that long after it starts, over an earlier complete output: the folder then
-    holds the earlier output whole, or the new one whole, never a mix; the next run succeeds."""
+    a run of the scenario changed (:func:`changed_scenario`) is first killed (SIGKILL) that long after it starts,
+    over the scenario's complete output: the folder then holds the earlier output whole, or the new one whole (the
+    changed scenario's, as its complete run then writes it), every file's bytes compared, never a mix
+    (:func:`torn_output`); that complete run succeeds."""
     import json
     import os
     import signal
@@ -648,37 +696,38 @@ def check_cli(data: dict[str, Any], folder: Any, kill_after_s: float | None = No
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     out = folder / "out"
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
-    cmd = [sys.executable, "-m", "hemasim", "run", str(path), "--out", str(out), "--no-report"]
+
+    def cmd(scenario_path: Path) -> list[str]:
+        return [sys.executable, "-m", "hemasim", "run", str(scenario_path), "--out", str(out), "--no-report"]
+
     problems: list[str] = []
 
     def files() -> dict[str, bytes]:
         return {p.name: p.read_bytes() for p in sorted(out.iterdir())} if out.is_dir() else {}
 
+    before = now = None
     if kill_after_s is not None:
         (out).mkdir(exist_ok=True)
-        first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+        first = subprocess.run(cmd(path), env=env, capture_output=True, text=True, timeout=600)
         if first.returncode != 0:
             return [f"cli: hemasim run failed ({first.returncode}): {first.stderr.strip()[-300:]}"]
         before = files()
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        changed = changed_scenario(data)
+        path = folder / "changed.yaml"  # the killed run's scenario, and the complete run's below
+        path.write_text(yaml.safe_dump(changed, sort_keys=False))
+        scenario = parse_scenario(changed, "fuzz")
+        proc = subprocess.Popen(cmd(path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             proc.wait(timeout=kill_after_s)
         except subprocess.TimeoutExpired:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
         now = files()
-        if set(now) != set(before):
-            problems.append(f"cli: killed after {kill_after_s:g} s, the folder holds {sorted(now)} (before: "
-                            f"{sorted(before)})")
-        elif now != before:  # a new complete output is fine if every file is new (run.json records the run)
-            try:
-                json.loads(now["endpoints.json"])
-                json.loads(now["run.json"])
-            except (KeyError, ValueError) as err:
-                problems.append(f"cli: killed after {kill_after_s:g} s, a file is damaged: {err}")
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    res = subprocess.run(cmd(path), env=env, capture_output=True, text=True, timeout=600)
     if res.returncode != 0:
         return [*problems, f"cli: hemasim run failed ({res.returncode}): {res.stderr.strip()[-400:]}"]
+    if before is not None and now is not None and (torn := torn_output(now, before, files())) is not None:
+        problems.append(f"cli: killed after {kill_after_s:g} s, {torn}")
     names = set(files())
     if names != {"timeseries.csv", "endpoints.json", "run.json"}:
         problems.append(f"cli: --no-report wrote {sorted(names)}")

@@ -125,10 +125,12 @@ def test_a_pegfilgrastim_dose_in_mg_per_kg_above_6_mg_gets_the_flat_dose() -> No
     assert "did you mean" not in message and "write dose_mg: 6" in message, message
 
 
-def test_a_child_s_pegfilgrastim_dose_per_kg_in_the_wrong_unit_keeps_the_per_kg_hint() -> None:
-    # under 45 kg the label doses by weight (0.1 mg/kg under 10 kg; 1.5-4 mg from 10 to 44 kg): the per-kg dose meant
+def test_a_child_s_pegfilgrastim_dose_per_kg_in_the_wrong_unit_gets_the_band_s_dose() -> None:
+    # under 45 kg the label doses by weight (0.1 mg/kg under 10 kg; 1.5-4 mg from 10 to 44 kg): the per-kg dose meant,
+    # and at 21-30 kg the label's 2.5 mg (mend35g: "write dose_ug_per_kg: 100" was 3 mg; tests/test_mend35g.py)
     message = _peg_warning(30, age_years=9, dose_ug_per_kg=0.1)
-    assert "did you mean 100 ug/kg (0.1 mg/kg)? write dose_ug_per_kg: 100" in message, message
+    assert "did you mean 100 ug/kg (0.1 mg/kg)? that is 3 mg at 30 kg; at 21-30 kg the label gives 2.5 mg: write " \
+        "dose_mg: 2.5" in message, message
     assert "dose_mg: 6" not in message, message
 
 

@@ -40,13 +40,14 @@ def run_arms(scenario: Scenario, solver: Solver | None = None, source: str = "sc
              progress: Callable[[str], None] | None = None) -> list[ArmRun]:
     """Each arm of ``scenario`` simulated (with the scenario's solver unless ``solver`` is given)."""
     from hemasim.assembly import run_scenario
-    from hemasim.scenario.arms import arm_scenarios
+    from hemasim.scenario.arms import arm_refusals, arm_scenarios
 
     runs = []
     for name, arm in arm_scenarios(scenario, source):
         if progress is not None:
             progress(name)
-        runs.append(ArmRun(name, run_scenario(arm, solver)))
+        with arm_refusals(name):  # a refused event names its arm, as `hemasim check` says it (review35e)
+            runs.append(ArmRun(name, run_scenario(arm, solver)))
     return runs
 
 

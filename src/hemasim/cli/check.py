@@ -74,13 +74,13 @@ def _events_build(spec: Scenario) -> None:
     """Raise the ValueError `hemasim run` would as it builds the events of the scenario's patient (of every arm): a
     blood loss of the whole blood volume (fuzz35: check called such a scenario valid)."""
     from hemasim.assembly import build_events
-    from hemasim.scenario.arms import arm_scenarios
+    from hemasim.scenario.arms import arm_refusals, arm_scenarios
 
-    for name, arm in arm_scenarios(spec) if spec.arms else [("", spec)]:
-        try:
+    if not spec.arms:
+        build_events(spec)
+    for name, arm in arm_scenarios(spec):  # none without arms
+        with arm_refusals(name):  # as `hemasim run` says it (hemasim.arms.run_arms)
             build_events(arm)
-        except ValueError as err:
-            raise ValueError(f"arms.{name}: {err}" if name else str(err)) from None
 
 
 def _kinds(spec: Scenario) -> str:

@@ -217,6 +217,71 @@ def check_white_cell_baseline(scenario: Scenario) -> None:
                               f"parameter_set {scenario.parameter_set} sets; remove one of the two ({moves})")
 
 
+#: patients drawn at a time by :func:`check_blood_losses` (their generators are held together)
+CHECK_CHUNK = 100_000
+#: the covariates a population may draw, as (the field of :class:`~hemasim.scenario.Population`, Covariates' name)
+_DRAWN = (("female_fraction", "sex"), ("age_years", "age_years"), ("weight_kg", "weight_kg"),
+          ("height_cm", "height_cm"))
+
+
+def check_blood_losses(scenario: Scenario, n: int, seed: int, seeds: Sequence[int] | None = None) -> None:
+    """Refuse a blood loss of the whole blood volume of any of the cohort's ``n`` patients, or more, before a
+    partition runs: the partition that draws such a patient met blood_donation's own refusal only as its events
+    were built, after the partitions before it were written, and in words that named nobody (review35e: 9 of 40
+    partitions, then "the whole blood volume of the patient (2775 mL)" where the scenario's patient has ~3.8 L).
+    ValueError naming the field, the first patient short of blood (its id, blood volume and covariates, each drawn
+    one with the population field it was drawn from) and how many there are. Only the covariates are drawn
+    (:func:`~hemasim.cohort.sampling.draw_cohort_covariates`, ~10 us a patient), and only for a scenario with a
+    blood loss; a population that draws no covariate has the scenario's patient n times."""
+    from hemasim.assembly import event_table
+    from hemasim.biology.body import blood_volume_L
+    from hemasim.cohort.sampling import draw_cohort_covariates
+    from hemasim.interventions.blood_donation import BloodDonation
+
+    losses = [(i, iv) for i, iv in enumerate(scenario.interventions) if isinstance(iv, BloodDonation)]
+    if not losses:
+        return
+    table = event_table(scenario)  # the values the events are built with (blood_donation's own refusal reads them)
+    population = scenario.population
+    drawn = [name for field_, name in _DRAWN if population is not None and getattr(population, field_) is not None]
+    # per loss (in the scenario's order): patients short of blood, the first of them, the least blood among them
+    short = [0] * len(losses)
+    first: list[tuple[int, float, Covariates, int] | None] = [None] * len(losses)  # id, mL, its chunk, at
+    least = [np.inf] * len(losses)
+    for start in range(0, n if drawn else 1, CHECK_CHUNK):
+        stop = min(n, start + CHECK_CHUNK) if drawn else 1
+        cov = draw_cohort_covariates(population, scenario.patient, start, stop, seed, seeds)
+        blood_mL = np.atleast_1d(np.asarray(blood_volume_L(cov, table), dtype=np.float64)) * 1000.0
+        for j, (_, iv) in enumerate(losses):
+            at = np.flatnonzero(iv.volume_mL >= blood_mL)
+            if not at.size:
+                continue
+            short[j] += int(at.size) if drawn else n
+            least[j] = min(least[j], float(blood_mL[at].min()))
+            if first[j] is None:
+                first[j] = (start + int(at[0]), float(blood_mL[at[0]]), cov, int(at[0]))
+    refused = next((j for j, count in enumerate(short) if count), None)
+    if refused is None:
+        return
+    index, iv = losses[refused]
+    patient, blood, cov, k = first[refused]  # type: ignore[misc]
+
+    def said(name: str, text: str) -> str:
+        field_ = dict((b, a) for a, b in _DRAWN)[name]
+        return f"{text} drawn from population.{field_}" if name in drawn else text
+
+    def value(name: str) -> float:
+        return float(np.asarray(getattr(cov, name))[k])
+
+    parts = [said("sex", str(np.asarray(cov.sex)[k])), said("age_years", f"{value('age_years'):.3g} years"),
+             said("weight_kg", f"{value('weight_kg'):.4g} kg")]
+    if cov.height_cm is not None:
+        parts.append(said("height_cm", f"{value('height_cm'):.4g} cm"))
+    whose = f"cohort patient {patient} ({blood:.0f} mL; {', '.join(parts)}{'' if drawn else ': the scenario patient'})"
+    raise ValueError(f"{iv.refusal(index, whose)}; {short[refused]:,} of the {n:,} patients have that little blood or "
+                     f"less (the least {least[refused]:.0f} mL); nothing was written")
+
+
 def cohort_model(scenario: Scenario, covariates: Covariates, params: ParameterSet, per_patient: dict[str, np.ndarray],
                  drug_values: dict[str, dict[str, np.ndarray]]) -> Model:
     """:func:`~hemasim.assembly.build_model` of the cohort, each drug set in ``drug_values`` (set name -> dotted
@@ -1018,6 +1083,7 @@ def run_cohort(scenario: Scenario, n: int, out: str | Path, *, seed: int = 0, se
         check_scheduler_address(scheduler)
     varied_drug_sets(scenario)  # refuse a drug_variability no set can give before anything is written
     check_white_cell_baseline(scenario)  # and a white-cell baseline that would replace a value the user set
+    check_blood_losses(scenario, n, seed, seeds)  # and a loss of a drawn patient's whole blood (review35e)
     out = Path(out)
     data = scenario.model_dump(mode="json")
     rtol = cohort_rtol(scenario)

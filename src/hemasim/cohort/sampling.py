@@ -190,6 +190,20 @@ def draw_covariates(population: Population, base: Patient, rng: np.random.Genera
     return float(age), female, float(weight), float(height)
 
 
+def draw_cohort_covariates(population: Population | None, base: Patient, start: int, stop: int, base_seed: int,
+                           seeds: Sequence[int] | None = None) -> Covariates:
+    """The covariates of patients ``start`` .. ``stop - 1`` alone, the same values :func:`draw_patients` gives them
+    (they are each patient's first draws), without the parameters: ~10 us a patient, for checks made on every
+    patient before a cohort runs (:func:`hemasim.cohort.runner.check_blood_losses`)."""
+    population = population if population is not None else Population()
+    drawn = [draw_covariates(population, base, rng) for rng in patient_rngs(base_seed, start, stop, seeds)]
+    age, female, weight, height = (np.array(column, dtype=dtype) for column, dtype in
+                                   zip(zip(*drawn, strict=True), (float, bool, float, float), strict=True)) \
+        if drawn else (np.empty(0), np.empty(0, dtype=bool), np.empty(0), np.empty(0))
+    return Covariates(age_years=age, sex=np.where(female, "female", "male"), weight_kg=weight,
+                      height_cm=None if np.all(np.isnan(height)) else height)
+
+
 def draw_patients(population: Population | None, base: Patient, params: ParameterSet, start: int, stop: int,
                   base_seed: int, seeds: Sequence[int] | None = None,
                   drug_sets: Sequence[DrugSet] = ()) -> VirtualPatients:

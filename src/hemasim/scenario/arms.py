@@ -15,6 +15,8 @@ wrong is reported as ``arms.N: field: problem``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -24,7 +26,7 @@ from hemasim.scenario.overrides import PartialParameterOverrides
 if TYPE_CHECKING:
     from hemasim.scenario import Scenario
 
-__all__ = ["Arm", "arm_scenarios", "check_arms"]
+__all__ = ["Arm", "arm_refusals", "arm_scenarios", "check_arms"]
 
 MAX_ARMS = 8
 
@@ -73,6 +75,17 @@ def arm_scenarios(scenario: Scenario, source: str = "scenario") -> list[tuple[st
     base["interventions"] = [iv.model_dump(mode="json") for iv in scenario.interventions]
     return [(arm.name, parse_scenario(_arm_data(base, arm), f"{source}: arms.{i}"))
             for i, arm in enumerate(scenario.arms)]
+
+
+@contextmanager
+def arm_refusals(name: str) -> Iterator[None]:
+    """A ValueError raised inside (an arm's events built or run) says the arm first, ``arms.NAME: field: problem``:
+    the arms share the base scenario's fields, so the field alone does not say whose patient refused it (review35e:
+    `hemasim check` named the arm, `hemasim run` did not). The one wording of both commands."""
+    try:
+        yield
+    except ValueError as err:
+        raise ValueError(f"arms.{name}: {err}") from err
 
 
 def check_arms(scenario: Scenario, source: str) -> None:

@@ -178,13 +178,20 @@ PER_KG_DOSE_RANGES: dict[str, str] = {"filgrastim": "filgrastim_ug_per_kg"}
 #: 45 kg, adults and children alike; under 45 kg a dose by weight, 0.1 mg/kg under 10 kg, then 1.5, 2.5 and 4 mg at
 #: 10-20, 21-30 and 31-44 kg (75-150 ug/kg). A per-kg dose is a child's: from this weight the label's dose is flat
 PEGFILGRASTIM_FLAT_FROM_KG = 45.0
+#: the label's flat doses of children of 10-44 kg (Table 1; the same sources): (the band as the label writes it, the
+#: weight it ends below, kg, the dose, mg). The label's bands are whole kilograms; a weight between two (20.5 kg) is
+#: read in the lower one, as 44.5 kg is below :data:`PEGFILGRASTIM_FLAT_FROM_KG`. Under 10 kg the label gives 0.1 mg/kg
+PEGFILGRASTIM_CHILD_BANDS = (("10-20 kg", 21.0, 1.5), ("21-30 kg", 31.0, 2.5), ("31-44 kg", 45.0, 4.0))
+PEGFILGRASTIM_PER_KG_BELOW_KG = 10.0
+#: the label's dose per kg under 10 kg (0.1 mg/kg), ug/kg
+PEGFILGRASTIM_INFANT_UG_PER_KG = 100.0
 #: the label's pegfilgrastim doses per kg (its 100 ug/kg under 10 kg, its table's 75-150 ug/kg up to 44 kg): a per-kg
 #: dose that a factor 1000 brings in here is taken for mg/kg and ug/kg swapped, at any weight (within 0.6-6 mg the
 #: slip was found up to 60 kg only: 0.1 mg/kg is 7 mg at 70 kg). The lower bound a tenth of 100, as the mg range's is
 #: of 6
 PEGFILGRASTIM_UG_PER_KG = ClinicalRange(
     10.0, 150.0, "ug/kg", "Neulasta label section 2, Table 1: 0.1 mg/kg under 10 kg, 75-150 ug/kg up to 44 kg",
-    typical=100.0)
+    typical=PEGFILGRASTIM_INFANT_UG_PER_KG)
 #: the dose-per-kg fields of a dosed intervention, with their unit in ug/kg (a slip between the two is a factor 1000)
 _PER_KG_FIELDS = {"dose_ug_per_kg": 1.0, "dose_mg_per_kg": 1000.0}
 
@@ -610,21 +617,31 @@ def _per_kg_meant(ug_per_kg: float | None, inside: Callable[[float], bool]) -> f
 def _pegfilgrastim_per_kg_hint(field: str, ug_per_kg: float | None, mg: float, weight_kg: float) -> str | None:
     """What a pegfilgrastim dose per kg outside 0.6-6 mg (``mg``, ``ug_per_kg`` as ``field`` gives it) was meant to
     be: the per-kg dose a unit slip gives, where it lands among the label's per-kg doses or its total in the mg
-    range; from :data:`PEGFILGRASTIM_FLAT_FROM_KG` the label's flat 6 mg as well (a per-kg dose is a child's, and
-    0.1 mg/kg passes 6 mg above 60 kg). None: a dose per m2 or flat, or a child's dose no slip explains."""
+    range, and the label's dose at the patient's weight: under 10 kg 0.1 mg/kg (said only when the slip does not give
+    it), from 10 kg the flat dose of the weight's band (:data:`PEGFILGRASTIM_CHILD_BANDS`; review35e: at 10-44 kg
+    the hint wrote the per-kg dose meant, 3 mg at 30 kg where the label gives 2.5 mg) and from
+    :data:`PEGFILGRASTIM_FLAT_FROM_KG` 6 mg (0.1 mg/kg passes 6 mg above 60 kg). None: a dose per m2 or flat."""
     if ug_per_kg is None:
         return None
     rng, per_kg = RANGES["pegfilgrastim_mg"], PEGFILGRASTIM_UG_PER_KG
     meant = _per_kg_meant(ug_per_kg, lambda f: per_kg.low <= ug_per_kg * f <= per_kg.high
                           or rng.low <= mg * f <= rng.high)
-    if weight_kg < PEGFILGRASTIM_FLAT_FROM_KG:  # the label doses by weight: the per-kg dose meant
-        return None if meant is None else _per_kg_said(field, meant)
-    flat = (f"from {_g(PEGFILGRASTIM_FLAT_FROM_KG)} kg the label gives {_g(rng.high)} mg whatever the weight: "
-            f"write dose_mg: {_g(rng.high)}")
+    if weight_kg < PEGFILGRASTIM_PER_KG_BELOW_KG:  # the label doses per kg: the per-kg dose meant, or the label's
+        if meant == PEGFILGRASTIM_INFANT_UG_PER_KG:
+            return _per_kg_said(field, meant)
+        label = (f"under {_g(PEGFILGRASTIM_PER_KG_BELOW_KG)} kg the label gives "
+                 f"{_g(PEGFILGRASTIM_INFANT_UG_PER_KG / 1000.0)} mg/kg: write {field}: "
+                 f"{_g(PEGFILGRASTIM_INFANT_UG_PER_KG / _PER_KG_FIELDS[field])}")
+    elif weight_kg < PEGFILGRASTIM_FLAT_FROM_KG:
+        band, _, dose_mg = next(b for b in PEGFILGRASTIM_CHILD_BANDS if weight_kg < b[1])
+        label = f"at {band} the label gives {_g(dose_mg)} mg: write dose_mg: {_g(dose_mg)}"
+    else:
+        label = (f"from {_g(PEGFILGRASTIM_FLAT_FROM_KG)} kg the label gives {_g(rng.high)} mg whatever the weight: "
+                 f"write dose_mg: {_g(rng.high)}")
     if meant is None:
-        return f"; {flat}"
+        return f"; {label}"
     return (f"; did you mean {_g(meant)} ug/kg ({_g(meant / 1000.0)} mg/kg)? that is {_g(meant * weight_kg / 1000.0)} "
-            f"mg at {_g(weight_kg)} kg; {flat}")
+            f"mg at {_g(weight_kg)} kg; {label}")
 
 
 def _per_kg_slip(field: str, ug_per_kg: float | None, inside: Callable[[float], bool]) -> str | None:
