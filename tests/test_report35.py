@@ -119,3 +119,17 @@ def test_the_gene_therapy_report_writes_a_dose_and_its_sample_table_as_a_reader_
     head = report[report.index("<h2>Every sample</h2>"):report.index("<h2>Inputs</h2>")]
     assert "<th>Vector-marked cells (%)</th>" in head and "<th>Shannon index (nats)</th>" in head
     assert "vector_marked_fraction" not in head and "shannon_nats" not in head
+
+
+@pytest.mark.slow
+def test_a_drugs_concentration_axis_says_it_is_logarithmic():
+    """The drug panels are on a log scale (decades 10⁻² to 10¹) beside linear lineage panels; the axis read "ng/mL"."""
+    from hemasim.report.interactive import drug_specs  # noqa: PLC0415
+    from hemasim.report.plots import drug_figure  # noqa: PLC0415
+
+    result = example_run("docetaxel_q3w_pegfilgrastim.yaml")
+    figure = drug_figure(result)
+    assert figure is not None
+    assert [ax.get_ylabel() for ax in figure.axes] == ["ng/mL (log scale)"] * 2
+    assert all(ax.get_yscale() == "log" for ax in figure.axes)
+    assert [s["ylabel"] for s in drug_specs(result) if s["log"]] == ["ng/mL (log scale)"] * 2
