@@ -641,8 +641,8 @@ def _corrected_share_rows(by_column: Mapping[str, Mapping[str, EndpointValue]],
             cells.append(f"<td>{html.escape(' · '.join(parts))}</td>")
         if shown:
             definition = (f"share of each blood count from the re-infused, gene-corrected cells on day {day} after "
-                          "the graft (the donor_chimerism_* endpoints); T and NK cells can be made only by corrected "
-                          "cells where the genotype blocks them")
+                          f"the graft (the endpoint table's graft-derived shares of day {day}); the lineages the genotype "
+                          "blocks (X-SCID: T and NK cells) can be made only by corrected cells")
             rows.append(f"<tr>{row_head(f'Gene-corrected share on day {day} after graft', definition)}"
                         f"{''.join(cells)}</tr>")
     return rows
