@@ -68,7 +68,9 @@ def test_a_count_has_three_significant_digits_everywhere_in_the_report():
            ep("hemoglobin_nadir", 13.00904, "g/dL"), ep("collected_cd34_per_kg", 1.0283e7, "cells/kg")]
     key = unescape(key_results_html({"": eps}))
     assert "0.429 ×10⁹/L" in key and "220 ×10⁹/L" in key and "13 g/dL" in key
-    assert "1.028×10⁷" in key  # a dose is no count: its four digits stay
+    # a CD34+ yield in millions per kg, as a harvest is judged (2 and 5 ×10⁶/kg) and the apheresis section writes it
+    # (report35; it read 1.028×10⁷ cells/kg)
+    assert "10.3 ×10⁶ CD34+/kg" in key
     assert [endpoint_text(e) for e in eps[:3]] == ["0.429", "220", "13"]
     assert count_text(1234.4) == "1234"  # a count of thousands whole, not 1.23×10³
     row = {"endpoint": "anc_nadir", "median": 0.4288, "p05": 0.1234, "p95": 1.2345, "fraction_reaching": 1.0,

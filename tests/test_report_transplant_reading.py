@@ -88,7 +88,8 @@ def test_a_cd34_dose_in_the_key_results_reads_with_a_power_of_ten():
 
     e = EndpointValue("collected_cd34_per_kg", 1.0283e7, "cells/kg", "CD34+ cells collected per kg")
     html = key_results_html({"": [e]})
-    assert ">1.028×10⁷ cells/kg<" in html and "e+07" not in html
+    # in millions per kg since report35, as the apheresis section and a harvest's 2 and 5 ×10⁶/kg read
+    assert ">10.3 ×10⁶ CD34+/kg<" in html and "e+07" not in html
 
 
 def test_not_reached_says_when_the_run_ended_in_days_after_the_graft():

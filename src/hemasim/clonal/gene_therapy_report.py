@@ -347,10 +347,12 @@ def samples_frame(run: GeneTherapyRun):  # noqa: ANN201 - pandas DataFrame
 
 def _derived(run: GeneTherapyRun) -> dict[str, Any]:
     """The run's inputs the command computed, each with how."""
+    from hemasim.report.html import number_text  # 5e6, as the scenario file writes it (not 5e+06)
+
     s = run.scenario
     return {
         "graft_hsc": {"value": run.graft_hsc, "unit": "cells",
-                      "how": f"cd34_per_kg ({s.gene_therapy.cd34_per_kg:g}) x weight_kg ({s.patient.weight_kg:g}) x "
+                      "how": f"cd34_per_kg ({number_text(s.gene_therapy.cd34_per_kg)}) x weight_kg ({s.patient.weight_kg:g}) x "
                              "engrafting_hsc_per_cd34, rounded"},
         "host_hsc_pool": {"value": run.n_host, "unit": "cells",
                           "how": "hsc_count x stem-pool size fraction (min(1, weight / stem_pool_adult_body_mass_kg) "
@@ -428,6 +430,17 @@ KEY_DEFINITIONS = {
 }
 
 
+#: samples.csv's columns in a reader's words, the key results' row names; with its unit in the sample table's header
+#: (:data:`SAMPLE_HEADERS`)
+SAMPLE_LABELS = {"integration_sites": "Integration sites", "shannon_nats": "Shannon index (nats)",
+                 "clonality": "Clonality", "largest_site_fraction": "Largest site's share",
+                 "vector_marked_fraction": "Vector-marked cells", "vector_copies_per_cell": "Vector copies per cell"}
+#: the sample table's headers: the table read "vector_marked_fraction" over "100.0%" and "shannon_nats" beside the
+#: key results' "Shannon index (nats)" (report35); samples.csv keeps the column names
+SAMPLE_HEADERS = {**SAMPLE_LABELS, "largest_site_fraction": "Largest site's share (%)",
+                  "vector_marked_fraction": "Vector-marked cells (%)"}
+
+
 def _key_results_html(run: GeneTherapyRun) -> str:
     from hemasim.report.key_results import row_head
 
@@ -435,11 +448,8 @@ def _key_results_html(run: GeneTherapyRun) -> str:
     horizon = frame[frame.time_months == frame.time_months.max()]
     esc = html.escape
     head = "<tr><th></th>" + "".join(f"<th>{esc(m)}</th>" for m in horizon.marker) + "</tr>"
-    labels = {"integration_sites": "Integration sites", "shannon_nats": "Shannon index (nats)",
-              "clonality": "Clonality", "largest_site_fraction": "Largest site's share",
-              "vector_marked_fraction": "Vector-marked cells", "vector_copies_per_cell": "Vector copies per cell"}
     rows = []
-    for column, label in labels.items():
+    for column, label in SAMPLE_LABELS.items():
         cells = "".join(f"<td>{_cell(column, v)}</td>" for v in horizon[column])
         rows.append(f"<tr>{row_head(label, KEY_DEFINITIONS[column])}{cells}</tr>")
     return (f"<h2>Key results, month {int(frame.time_months.max())} after the graft</h2>"
@@ -448,13 +458,11 @@ def _key_results_html(run: GeneTherapyRun) -> str:
 
 
 def _samples_table_html(run: GeneTherapyRun) -> str:
-    """Every sample's read-outs (samples.csv's rows, as the key results write them)."""
-    from hemasim.report.html import name_html
-
+    """Every sample's read-outs (samples.csv's rows, as the key results write them and under their names)."""
     esc = html.escape
     columns = ("integration_sites", "shannon_nats", "clonality", "largest_site_fraction", "vector_marked_fraction",
                "vector_copies_per_cell")
-    head = "".join(f"<th>{name_html(c)}</th>" for c in ("month", "marker", *columns))  # breaks after _ only
+    head = "".join(f"<th>{esc(c)}</th>" for c in ("Month", "Marker", *(SAMPLE_HEADERS[c] for c in columns)))
     rows = "".join(f"<tr><td>{r.time_months}</td><td>{esc(str(r.marker))}</td>"
                    + "".join(f"<td>{_cell(c, getattr(r, c))}</td>" for c in columns) + "</tr>"
                    for r in run.samples.itertuples())
@@ -467,13 +475,14 @@ def _cell(column: str, value: float) -> str:
     if column == "integration_sites":
         return f"{int(value)}"
     if column in ("largest_site_fraction", "vector_marked_fraction"):
-        return f"{100 * value:.1f}%"
+        return f"{100 * value:.1f}%"  # the sign kept: the key results' cells have no header's unit
     return f"{value:.3g}"
 
 
 def render_gene_therapy_report(run: GeneTherapyRun, record: dict[str, Any] | None = None) -> str:
     """The HTML report; ``record``: :func:`run_record` of the run where the caller has it (it is made otherwise)."""
     from hemasim.report.html import PARAMETER_HEADER, image_html, page_head, parameter_rows, png_bytes, warnings_box
+    from hemasim.report.key_results import power_text
     from hemasim.scenario.plausibility import gene_therapy_warnings
 
     esc = html.escape
@@ -483,7 +492,8 @@ def render_gene_therapy_report(run: GeneTherapyRun, record: dict[str, Any] | Non
     disease = (f" {esc(s.gene_therapy.disease or '')}: only corrected clones make {', '.join(blocked)}."
                if blocked else "")
     inputs = [(k, v, "set by the user (scenario)") for k, v in (
-        ("cd34_per_kg", f"{s.gene_therapy.cd34_per_kg:g} CD34+/kg"), ("weight_kg", f"{s.patient.weight_kg:g} kg"),
+        # a cell dose as the run reports write it (5×10⁶ CD34+/kg: "5e+06 CD34+/kg" was Python's notation, report35)
+        ("cd34_per_kg", f"{power_text(s.gene_therapy.cd34_per_kg)} CD34+/kg"), ("weight_kg", f"{s.patient.weight_kg:g} kg"),
         ("age_years", f"{s.patient.age_years:g} years"),
         ("transduction_efficiency", f"{s.gene_therapy.transduction_efficiency:g}"),
         ("mean_vcn", f"{s.gene_therapy.mean_vcn:g} copies per transduced cell"),

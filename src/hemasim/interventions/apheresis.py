@@ -55,7 +55,11 @@ def _section(result: Result) -> str | None:
     import html  # its entity tables only when reporting (docs/performance.md, goal 1)
 
     from hemasim.biology.mobilisation import COLLECTED_PER_KG
-    from hemasim.report.key_results import unit_text  # the report's one unit mapping (review27: cells/uL here)
+    from hemasim.report.key_results import (  # the report's one unit mapping (review27: cells/uL here)
+        count_text,
+        millions_per_kg_text,
+        unit_text,
+    )
 
     scenario = result.record.scenario
     if scenario is None:
@@ -74,13 +78,14 @@ def _section(result: Result) -> str | None:
         # held the next day's session too, so with daily outputs the first of two daily sessions read both
         after = min(at, len(t) - 1)
         rows.append(f"<tr><td>{iv.day:g}</td><td>{html.escape(iv.processed_text())}</td>"
-                    f"<td>{cd34[before]:.4g} (day {t[before]:g})</td>"
+                    # a count to the report's three digits (85.64 beside a peak of 120; report35)
+                    f"<td>{count_text(float(cd34[before]))} (day {t[before]:g})</td>"
                     f"<td>{(collected[after] - collected[before]) / 1e6:.3g}</td></tr>")
     peak = int(np.argmax(cd34))
     per_uL, million = unit_text("cells/uL"), unit_text("1e6")
     return ("<h2>Mobilisation and apheresis</h2>"
-            f"<p>Peak blood CD34+ {cd34[peak]:.4g} {per_uL} on day {t[peak]:.3g}; collected in all "
-            f"{collected[-1] / 1e6:.3g} {million} CD34+/kg.</p>"
+            f"<p>Peak blood CD34+ {count_text(float(cd34[peak]))} {per_uL} on day {t[peak]:.3g}; collected in all "
+            f"{millions_per_kg_text(float(collected[-1]))}.</p>"
             f"<table><tr><th>day</th><th>processed</th><th>blood CD34+ before ({per_uL})</th>"
             f"<th>collected ({million} CD34+/kg)</th></tr>{''.join(rows)}</table>")
 

@@ -15,6 +15,7 @@ from hemasim.report.key_results import (
     POWER_UNITS,
     cohort_caveat_text,
     cohort_key_results_html,
+    cohort_number,
     definition_text,
     key_results_html,
     percent_text,
@@ -45,7 +46,7 @@ details.def summary{cursor:pointer;list-style:none}details.def summary::-webkit-
 details.def summary::before,table.key th.nodef::before{content:"";display:inline-block;width:1.1em}
 details.def summary::before{content:"▸"}details.def[open] summary::before{content:"▾"}
 details.def .def-text{display:block;color:#555;font-size:0.9em;max-width:36em}
-td code{overflow-wrap:break-word}h1,h2,h3,p,li{overflow-wrap:break-word}
+td code{overflow-wrap:break-word}td.prose{overflow-wrap:anywhere}h1,h2,h3,p,li{overflow-wrap:break-word}
 .muted{color:#666;font-size:0.9em}
 .warnings{border-left:4px solid #d08700;background:#fff8e6;padding:0.3em 1em;margin:1em 0}
 .figure{overflow-x:auto;max-width:100%}.figure img{max-width:100%;display:block}.narrow-only{display:none}
@@ -64,7 +65,9 @@ def page_head(title: str, css: str = _CSS) -> str:
     column (``td.prose``: definitions, sources) kept wide enough to read rather than squeezed to a word a line.
     A heading or a line may break inside a word it cannot break otherwise: a scenario named in snake_case
     (``influenza_after_vaccination``) made the title 492 px wide, the whole page scrolling sideways at 390 px
-    (harden10)."""
+    (harden10). A prose cell may break inside a word too (``overflow-wrap:anywhere``, which unlike ``break-word``
+    narrows the column): a source's 52-character path (``inst/modeldb/specificDrugs/Wang_2010_romiplostim.R``) held
+    the parameter table 837 px wide, every report scrolling sideways in an 800 px window (report35)."""
     return ('<meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{html.escape(title)}</title><style>{css}</style>")
 
@@ -701,8 +704,8 @@ def render_cohort_report(summary: dict[str, Any], bands_png: bytes, manifest: di
             if r["fraction_reaching"] != 0:
                 return "n/a"
             return did_not_fall_text(str(r["endpoint"])) if r.get("fraction_did_not_fall") == 1.0 else "none reached"
-        if isinstance(v, float):
-            return value_text(str(r.get("unit")), v)
+        if isinstance(v, float):  # a day to the key results' digits (cohort_number)
+            return value_text(str(r.get("unit")), cohort_number(str(r.get("unit")), v))
         return esc(str(v))
 
     def reaching(r: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ import numpy as np
 
 from hemasim.report.plots import (
     CTCAE,
+    DRUG_YLABEL,
     GRAFT_MARK,
     IMMUNOSUPPRESSION_MARK,
     PANELS,
@@ -204,7 +205,7 @@ def drug_specs(result: Result | Arms) -> list[dict[str, Any]]:
                        for given in (float(e["given_ug"]) > 0,)]
         doses = "each arm's doses in its colour; dashed: delayed or ended" if many else "grey lines: doses"
         specs.append({"id": f"drug-{drug}", "title": f"{drug}: plasma concentration (ng/mL; {doses})",
-                      "ylabel": "ng/mL", "xlabel": xlabel, "log": True, "ymin": floor, "x": series_values(x),
+                      "ylabel": DRUG_YLABEL, "xlabel": xlabel, "log": True, "ymin": floor, "x": series_values(x),
                       "series": series, "bands": [], "hlines": [], "vlines": vlines})
     return specs
 

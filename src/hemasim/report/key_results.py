@@ -317,7 +317,21 @@ def _value_text(e: EndpointValue, result: Result | None = None) -> str:
         return text
     if e.unit == "flag":
         return "yes" if e.value else "no"
+    if e.name in MILLIONS_PER_KG:
+        return millions_per_kg_text(e.value)
     return _amount(e.name, e.unit, e.value)
+
+
+#: cell doses per kg a clinician reads in millions: a collection's yield is judged against 2 and 5 ×10⁶ CD34+/kg (the
+#: minimum and the target of a harvest); the key result "1.03×10⁷ cells/kg" stood above the apheresis section's
+#: "10.3 ×10⁶ CD34+/kg" (report35)
+MILLIONS_PER_KG = frozenset({"collected_cd34_per_kg"})
+
+
+def millions_per_kg_text(cells_per_kg: float) -> str:
+    """A CD34+ yield per kg in millions, three significant digits: "10.3 ×10⁶ CD34+/kg" (the apheresis section's
+    words)."""
+    return f"{cells_per_kg / 1e6:.3g} {unit_text('1e6')} CD34+/kg"
 
 
 def _run_end(e: EndpointValue, result: Result) -> str:
@@ -546,7 +560,7 @@ def key_results_html(endpoints: Mapping[str, Sequence[EndpointValue]],
         if name == "hemoglobin_nadir":
             body += _hb_peak_row(by_column, results)
         if name == "primary_graft_failure" and results:
-            body += _chimerism_row(by_column, results)
+            body += _chimerism_row(by_column, results) + _corrected_share_rows(by_column, results)
         if name in _CYCLE_ROWS and results:
             cycle_label, text_of = _CYCLE_ROWS[name]
             by_cycle = {column: text_of(results[column]) for column in by_column if column in results}
@@ -591,6 +605,49 @@ def _chimerism_row(by_column: Mapping[str, Mapping[str, EndpointValue]], results
     return [f"<tr>{row_head(f'Donor chimerism on day {KEY_CHIMERISM_DAY} after graft', definition)}{''.join(cells)}</tr>"]
 
 
+#: the lineages of a gene therapy's corrected share in the key results: (the endpoints' name for it, the words)
+CORRECTED_LINEAGES = (("cd4", "CD4 T"), ("cd8", "CD8 T"), ("nk_cells", "NK"), ("b_cells", "B"),
+                      ("anc_1e9", "neutrophils"))
+#: the days after the graft whose corrected share the key results give (the endpoints give day 28 and 60 too)
+CORRECTED_SHARE_DAYS = (KEY_CHIMERISM_DAY, 365)
+
+
+def is_gene_therapy(result: Result | None) -> bool:
+    """A patient with a SCID genotype given an autologous graft: the graft's cells are the gene-corrected ones."""
+    from hemasim.interventions.transplant import TransplantSpec
+
+    scenario = result.record.scenario if result is not None else None
+    return scenario is not None and scenario.patient.genotype != "healthy" and any(
+        isinstance(iv, TransplantSpec) and iv.donor == "autologous" for iv in scenario.interventions)
+
+
+def _corrected_share_rows(by_column: Mapping[str, Mapping[str, EndpointValue]],
+                          results: Mapping[str, Result]) -> list[str]:
+    """After a gene therapy (:func:`is_gene_therapy`), the corrected cells' share of each blood lineage on days 100
+    and 365 after the graft, from the ``donor_chimerism_*`` endpoints: the report's first lines gave an unconditioned
+    X-SCID infant's ANC nadir and "not applicable" engraftment, while what a gene-therapy reader looks for first (do
+    the corrected cells make the T and NK cells, do they reach the myeloid and B lineages?) stood in rows 40 to 60
+    of the endpoint table (report35). Empty for any other run."""
+    rows = []
+    for day in CORRECTED_SHARE_DAYS:
+        cells, shown = [], False
+        for column, values in by_column.items():
+            parts = [f"{words} {percent_number(e.value)}%" for key, words in CORRECTED_LINEAGES
+                     if (e := values.get(f"donor_chimerism_{key}_day{day}")) is not None and e.value is not None]
+            if not is_gene_therapy(results.get(column)) or not parts:
+                cells.append("<td>&ndash;</td>")
+                continue
+            shown = True
+            cells.append(f"<td>{html.escape(' · '.join(parts))}</td>")
+        if shown:
+            definition = (f"share of each blood count from the re-infused, gene-corrected cells on day {day} after "
+                          f"the graft (the endpoint table's graft-derived shares of day {day}); the lineages the genotype "
+                          "blocks (X-SCID: T and NK cells) can be made only by corrected cells")
+            rows.append(f"<tr>{row_head(f'Gene-corrected share on day {day} after graft', definition)}"
+                        f"{''.join(cells)}</tr>")
+    return rows
+
+
 def _definition(by_column: Mapping[str, Mapping[str, EndpointValue]], name: str) -> str | None:
     """An endpoint's definition from the first column that has it (arms share their endpoints' definitions)."""
     return next((values[name].definition for values in by_column.values() if name in values), None)
@@ -630,6 +687,18 @@ def percent_text(fraction: float) -> str:
     return percent_number(fraction).removesuffix(".0") + PERCENT
 
 
+#: significant digits of a cohort's day (a median or a percentile of days of the run, days after the graft, days below
+#: a count): a percentile falls between two patients' days, and "5-95%: 21.95-59" and "8-39.05 days" gave it to a
+#: hundredth of a day (report35)
+COHORT_DAY_DIGITS = 3
+
+
+def cohort_number(unit: str, value: float) -> float:
+    """A cohort's statistic of ``unit`` as the report shows it: a day to :data:`COHORT_DAY_DIGITS` significant
+    digits (21.95 -> 21.9, 39.05 -> 39, 158.7 -> 159), anything else as it is."""
+    return float(f"{value:.{COHORT_DAY_DIGITS}g}") if unit.startswith("day") else value
+
+
 def _cohort_value(row: Mapping[str, Any]) -> str:
     if row.get("missing"):  # not computed (a G-CSF's Cmax): as a single run says
         return str(row["missing"])
@@ -643,8 +712,8 @@ def _cohort_value(row: Mapping[str, Any]) -> str:
             return "no patient"
         return f"not applicable: {NO_APLASIA} in any patient {FELL_REASON}" if aplasia else \
             "the count never fell below the threshold in any patient"
-    low, high = (value_text(unit, row[q]) for q in ("p05", "p95"))
-    spread = f"median {_amount(name, unit, row['median'])} (5-95%: {low}-{high})"
+    low, high = (value_text(unit, cohort_number(unit, row[q])) for q in ("p05", "p95"))
+    spread = f"median {_amount(name, unit, cohort_number(unit, row['median']))} (5-95%: {low}-{high})"
     if name.startswith("days_"):
         return f"{percent_text(reached)} of patients; {spread}"
     share = percent_text(not_fallen or 0.0)

@@ -369,6 +369,11 @@ def _arm_label(base: str, arm: str) -> str:
     return f"{base} ({arm})" if arm else base
 
 
+#: the drug panels' axis: logarithmic, said in words beside the unit (a pharmacometrician read the decades' ticks of a
+#: docetaxel curve as maybe linear, 10⁻² to 10¹, the lineage panels beside it being linear unless switched; report35)
+DRUG_YLABEL = "ng/mL (log scale)"
+
+
 def drug_figure(result: Result | Arms) -> Figure | None:
     """Plasma concentration of each drug (log scale) with its administrations marked; None without drugs.
     Below four decades under the peak the curve is left out (a gap), not joined across."""
@@ -398,7 +403,7 @@ def drug_figure(result: Result | Arms) -> Figure | None:
         doses = ("each arm's doses in its colour; dashed: delayed or ended" if many else
                  "lines: doses given; dashed orange: delayed or ended")
         ax.set_title(f"{drug}: plasma concentration ({doses})", fontsize=10)
-        ax.set_ylabel("ng/mL")
+        ax.set_ylabel(DRUG_YLABEL)
         # the decades' lines clear, the minor ones faint: at equal weight eight lines a decade over four decades
         # made a dense mesh behind the curve (harden5, looked at)
         ax.grid(alpha=0.3, which="major")
