@@ -133,3 +133,44 @@ def test_hemasim_check_refuses_the_loss_of_the_whole_blood_volume_as_run_does(tm
     result = invoke_hemasim("check", str(path))
     assert result.exit_code == 2
     assert f"{path}: interventions.0.volume_mL: 1214 mL on day 1 is the whole blood volume" in result.output
+
+
+def test_the_reports_chimerism_table_has_no_value_where_the_endpoints_have_none():
+    """fuzz35 left it: on a grid coarser than the interval (graft on day 5, outputs every 30 days: days 0, 30, 60)
+    the report's lineage-chimerism table read day 14 after the graft (day 19) between the day-0 output (before the
+    graft) and the day-30 one: values made up across the graft, where the endpoints have none. The table says no
+    value there, and gives the endpoints' values on the days they have."""
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.interventions.chimerism import chimerism_by_day, lineage_chimerism_section
+    from hemasim.report.key_results import key_results_html
+
+    data = _scenario({"kind": "transplant", "day": 5, "source": "peripheral_blood", "cd34_per_kg": 5e6},
+                     {"kind": "donor_lymphocyte_infusion", "day": 40, "cd3_per_kg": 1e6},  # the lineage endpoints
+                     days=120, aging=False, output={"every_days": 30})
+    result = run_scenario(parse_scenario(data, "fuzz"))
+    values = {e.name: e.value for e in evaluate_endpoints(result)}
+    graft, rows = chimerism_by_day(result)
+    assert graft == 5.0 and [d for d, _, _ in rows] == [14, 28, 56, 84, 100]
+    for d, t, m in rows:
+        if d < 25:  # before the first output after the graft (day 30: 25 days after it)
+            assert (t, m) == (None, None)
+            assert f"donor_t_chimerism_day{d}" not in values and f"donor_myeloid_chimerism_day{d}" not in values
+        else:
+            assert t == values[f"donor_t_chimerism_day{d}"] and m == values[f"donor_myeloid_chimerism_day{d}"]
+    section = lineage_chimerism_section(result)
+    assert "<tr><td>14</td><td>&ndash;</td><td>&ndash;</td></tr>" in section
+    assert "no output lies between the graft and that day" in section
+    assert f"<tr><td>28</td><td>{100 * rows[1][1]:.1f}</td><td>{100 * rows[1][2]:.1f}</td></tr>" in section
+    page = key_results_html({"run": evaluate_endpoints(result)}, {"run": result})
+    assert f"T cells {100 * rows[-1][1]:.1f}% · myeloid {100 * rows[-1][2]:.1f}%" in page  # day 100 has a value
+
+
+def test_a_key_chimerism_day_before_the_first_output_after_the_graft_says_no_value():
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.report.key_results import key_results_html
+
+    data = _scenario({"kind": "transplant", "day": 5, "source": "peripheral_blood", "cd34_per_kg": 5e6},
+                     days=120, aging=False, output={"every_days": 120})
+    result = run_scenario(parse_scenario(data, "fuzz"))
+    page = key_results_html({"run": evaluate_endpoints(result)}, {"run": result})
+    assert "no value: no output between the graft and day 100" in page
