@@ -174,3 +174,19 @@ def test_a_key_chimerism_day_before_the_first_output_after_the_graft_says_no_val
     result = run_scenario(parse_scenario(data, "fuzz"))
     page = key_results_html({"run": evaluate_endpoints(result)}, {"run": result})
     assert "no value: no output between the graft and day 100" in page
+
+
+def test_docs_scenarios_lists_every_key_an_endpoint_entry_has():
+    """fuzz35 left it: docs/scenarios.md gave an entry as {value, unit, definition}; at_run_end, caveat and
+    fell_below_again_day were in docs/getting_started.md only. Every key EndpointValue.to_json writes is listed."""
+    import inspect
+
+    import hemasim.endpoints as endpoints
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    source = inspect.getsource(endpoints.EndpointValue.to_json)
+    flags = {"at_run_end", "fell_below_again_day"}  # the flags' names (Endpoint.remark's)
+    assert all(f'"{k}"' in inspect.getsource(endpoints) for k in flags)
+    for key in {"value", "unit", "definition", "note", "caveat"} | flags:
+        assert key in source or key in flags
+        assert f"`{key}`" in text, key
