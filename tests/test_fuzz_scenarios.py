@@ -190,3 +190,16 @@ def test_docs_scenarios_lists_every_key_an_endpoint_entry_has():
     for key in {"value", "unit", "definition", "note", "caveat"} | flags:
         assert key in source or key in flags
         assert f"`{key}`" in text, key
+
+
+@pytest.mark.parametrize("sites", [5, 12, 13])
+def test_an_even_samples_clonality_is_zero_not_below(sites: int):
+    """fuzz35b gene-therapy seed 48: 5 sites of equal counts (month 60, CD3) had clonality -2.2e-16 in samples.csv
+    (1 - shannon / ln(sites), the Shannon index ln(5) only to rounding); docs/clonal.md: 0 is every site equally
+    common."""
+    import numpy as np
+
+    from hemasim.clonal.gene_therapy import diversity_indices
+
+    assert diversity_indices(np.full(sites, 3))["clonality"] == 0.0
+    assert 0.0 <= diversity_indices(np.array([1, 2, 3, 400] * sites))["clonality"] <= 1.0
