@@ -16,7 +16,7 @@ genotypes), and each scenario is checked:
   (tolerance of tests/conftest.py's assert_roadrunner_matches);
 - optionally (``--arms K``, fuzz35b): the scenario with 2-4 arms, each the single run of the scenario it stands for;
   (``--population K``) a varied cohort of 4-17 patients inside its population's bounds, the same in partitions of 1
-  and of 16.
+  and of 16; (``--explorer K``) uploaded to the explorer, run, downloaded and written back as YAML.
 
 Separate modes (fuzz35b): ``--gene-therapy N`` random ``hemasim gene-therapy`` scenarios, ``--clonal N`` random
 ``hemasim clonal-hematopoiesis`` runs (docs/reliability.md lists what each checks).
@@ -286,7 +286,7 @@ def _finite_nonneg(name: str, values: np.ndarray, names: list[str], scale: np.nd
 
 def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, sbml: bool = False,
                    cohort: bool = False, shuffle: bool = True, report: bool = False,
-                   population: bool = False, arms: bool = False) -> Outcome:
+                   population: bool = False, arms: bool = False, explorer: bool = False) -> Outcome:
     from hemasim.assembly import run_scenario
     from hemasim.scenario import ScenarioError, parse_scenario
     from hemasim.simulation import output_times
@@ -370,6 +370,8 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
         outcome.problems += _check_population(scenario, seed)
     if arms:
         outcome.problems += check_arms(data, seed, report=report)
+    if explorer:
+        outcome.problems += check_explorer(data, seed)
     return outcome
 
 
@@ -753,6 +755,80 @@ def check_arms(data: dict[str, Any], seed: int, report: bool = False) -> list[st
     return out
 
 
+def check_explorer(data: dict[str, Any], seed: int) -> list[str]:
+    """The explorer's inputs (``hemasim explore``, in-process: :class:`hemasim.explore.service.Explorer`): the
+    scenario, with arms half the time, uploaded as YAML is refused in an ExploreError or gives the page's arms; a run
+    of them answers JSON without NaN or infinity (the server's ``allow_nan=False``: a 500 otherwise) whose endpoint
+    values are each arm's single run's; the CSV and JSON downloads write; the scenario YAML it writes, read back,
+    runs each arm to the same endpoints."""
+    import json
+
+    import yaml
+
+    from hemasim.assembly import run_scenario
+    from hemasim.endpoints import evaluate_endpoints
+    from hemasim.explore.service import Explorer, ExploreError
+    from hemasim.scenario import parse_scenario
+    from hemasim.scenario.arms import arm_scenarios
+
+    rng = np.random.default_rng(seed + 4 * 10**6)
+    if rng.random() < 0.5:
+        data = {**data, "arms": random_arms(rng, data)}
+    explorer = Explorer(examples_folder=None)
+    try:
+        page = explorer.upload(yaml.safe_dump(data, sort_keys=False), "fuzz.yaml")
+    except ExploreError as err:
+        lines = str(err).splitlines()
+        if not all(line.startswith("fuzz.yaml: ") for line in lines):
+            return [f"explorer: an upload refused without naming the file: {str(err)[:300]}"]
+        return []
+    except Exception:  # noqa: BLE001
+        return ["explorer: upload raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    request = {"arms": page["arms"]}
+    try:
+        answer = explorer.run(request)
+    except ExploreError as err:
+        if re.match(r"(simulation: interventions\.\d+\.|arm [A-Za-z0-9_.+-]+: )", str(err)):
+            return []
+        return [f"explorer: a refusal that names no field: {str(err)[:300]}"]
+    except Exception:  # noqa: BLE001
+        return ["explorer: run raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:]]
+    out: list[str] = []
+    try:
+        json.dumps(answer, allow_nan=False)
+    except ValueError as err:
+        out.append(f"explorer: the answer is not JSON the page can read ({err})")
+    singles = {name: run_scenario(sc) for name, sc in (arm_scenarios(parse_scenario(data, "fuzz"), "fuzz")[:2]
+                                                       if data.get("arms") else [("A", parse_scenario(data, "fuzz"))])}
+    for arm, name in zip(answer["arms"], singles, strict=False):
+        want = {e.name: e.value for e in evaluate_endpoints(singles[name])}
+        got = {e["name"]: e["value"] for e in arm["endpoints"]}
+        if got != want:
+            diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+            out.append(f"explorer: arm {arm['name']}'s endpoints are not its single run's ({diff[:4]})")
+    for kind in ("csv", "json"):
+        try:
+            explorer.download(request, kind)
+        except Exception:  # noqa: BLE001
+            out.append(f"explorer: the {kind} download raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-400:])
+    try:
+        text = explorer.scenario_yaml(request)
+    except ExploreError as err:  # two arms that differ in more than patient, interventions and parameters
+        return out if "arms may differ only" in str(err) else [*out, f"explorer: scenario_yaml refused: {err}"]
+    back = parse_scenario(yaml.safe_load(text), "explorer.yaml")
+    again = ([run_scenario(sc) for _, sc in arm_scenarios(back, "explorer.yaml")] if back.arms
+             else [run_scenario(back)])
+    for arm, result in zip(answer["arms"], again, strict=False):
+        want = {e["name"]: e["value"] for e in arm["endpoints"]}
+        got = {e.name: e.value for e in evaluate_endpoints(result)}
+        if got != want:
+            diff = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k))
+            out.append(f"explorer: its scenario YAML, read back, runs arm {arm['name']} otherwise ({diff[:4]})")
+    if len(again) != len(answer["arms"]):
+        out.append(f"explorer: its scenario YAML has {len(again)} arms, the page {len(answer['arms'])}")
+    return out
+
+
 # ------------------------------------------------------------------------------------------- gene therapy
 def random_gene_therapy(seed: int) -> dict[str, Any]:
     """A gene-therapy scenario (hemasim gene-therapy's schema, within its ranges) drawn from ``seed``."""
@@ -997,6 +1073,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=int, default=0, help="write every K-th scenario's outputs and report.html")
     ap.add_argument("--population", type=int, default=0, help="run every K-th scenario as a varied 3-patient cohort")
     ap.add_argument("--arms", type=int, default=0, help="check every K-th scenario with 2-4 arms")
+    ap.add_argument("--explorer", type=int, default=0, help="check every K-th scenario through the explorer")
     ap.add_argument("--gene-therapy", type=int, default=0, help="check N gene-therapy scenarios (and stop)")
     ap.add_argument("--clonal", type=int, default=0, help="check N clonal-hematopoiesis runs (and stop)")
     ap.add_argument("--no-truncation", action="store_true")
@@ -1043,7 +1120,8 @@ def main(argv: list[str] | None = None) -> int:
                              cohort=args.cohort > 0 and i % args.cohort == 0,
                              report=args.report > 0 and i % args.report == 0,
                              population=args.population > 0 and i % args.population == 0,
-                             arms=args.arms > 0 and i % args.arms == 0)
+                             arms=args.arms > 0 and i % args.arms == 0,
+                             explorer=args.explorer > 0 and i % args.explorer == 0)
         if args.cli > 0 and i % args.cli == 0 and not out.refused:
             import tempfile
 

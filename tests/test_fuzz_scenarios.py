@@ -232,3 +232,11 @@ def test_a_varied_cohort_is_the_same_in_partitions_of_1_and_16_to_the_solvers_to
     from hemasim.scenario import parse_scenario as parse
 
     assert fuzz._check_population(parse(fuzz.random_scenario(27), "fuzz"), 27) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [102, 104, 109])
+def test_random_scenarios_through_the_explorer_hold_the_invariants(seed: int):
+    """fuzz35b --explorer: an upload with two arms (102, 104, 109: the arms drawn there), its run's JSON, downloads
+    and written YAML."""
+    assert fuzz.check_explorer(fuzz.random_scenario(seed), seed) == []
