@@ -235,8 +235,8 @@ def test_a_varied_cohort_is_the_same_in_partitions_of_1_and_16_to_the_solvers_to
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [102, 104, 109])
+@pytest.mark.parametrize("seed", [102, 105, 109])
 def test_random_scenarios_through_the_explorer_hold_the_invariants(seed: int):
-    """fuzz35b --explorer: an upload with two arms (102, 104, 109: the arms drawn there), its run's JSON, downloads
-    and written YAML."""
+    """fuzz35b --explorer: an upload (two arms for seeds 102 and 105, one for 109), its run's JSON, downloads and the
+    written YAML."""
     assert fuzz.check_explorer(fuzz.random_scenario(seed), seed) == []
