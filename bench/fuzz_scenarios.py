@@ -767,7 +767,7 @@ def check_explorer(data: dict[str, Any], seed: int) -> list[str]:
 
     from hemasim.assembly import run_scenario
     from hemasim.endpoints import evaluate_endpoints
-    from hemasim.explore.service import Explorer, ExploreError
+    from hemasim.explore.service import ExploreError, Explorer
     from hemasim.scenario import parse_scenario
     from hemasim.scenario.arms import arm_scenarios
 

@@ -134,8 +134,8 @@ def lineage_chimerism_section(result: Result) -> str | None:
     graft, shares = by_day
     from hemasim.report.key_results import percent_number  # the report's one percentage rule
 
-    rows = [f"<tr><td>{d}</td><td>{percent_number(t)}</td><td>{percent_number(m)}</td></tr>" if t is not None
-            else f"<tr><td>{d}</td><td>{NO_OUTPUT_CELL}</td><td>{NO_OUTPUT_CELL}</td></tr>" for d, t, m in shares]
+    rows = [f"<tr><td>{d}</td><td>{percent_number(t)}</td><td>{percent_number(m)}</td></tr>"
+            if t is not None and m is not None else f"<tr><td>{d}</td><td>{NO_OUTPUT_CELL}</td><td>{NO_OUTPUT_CELL}</td></tr>" for d, t, m in shares]
     gap = ("" if all(t is not None for _, t, _ in shares) else
            " &ndash;: no output lies between the graft and that day (the output grid is coarser), so the run has no "
            "value there, as its endpoints have none; a finer <code>output: {every_days: ...}</code> gives one.")
