@@ -286,7 +286,8 @@ def _finite_nonneg(name: str, values: np.ndarray, names: list[str], scale: np.nd
 
 def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, sbml: bool = False,
                    cohort: bool = False, shuffle: bool = True, report: bool = False,
-                   population: bool = False, arms: bool = False, explorer: bool = False) -> Outcome:
+                   population: bool = False, arms: bool = False, explorer: bool = False,
+                   cohort_cli: bool = False) -> Outcome:
     from hemasim.assembly import run_scenario
     from hemasim.scenario import ScenarioError, parse_scenario
     from hemasim.simulation import output_times
@@ -367,7 +368,7 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
     if cohort and scenario.solver.kind != "gpu_dormand_prince" and not stochastic:
         outcome.problems += _check_cohort(scenario, r1)
     if population and scenario.solver.kind != "gpu_dormand_prince":
-        outcome.problems += _check_population(scenario, seed)
+        outcome.problems += _check_population(scenario, seed, cli=cohort_cli)
     if arms:
         outcome.problems += check_arms(data, seed, report=report)
     if explorer:
@@ -495,7 +496,7 @@ def _check_cohort(scenario: Any, single: Any) -> list[str]:
     return out
 
 
-def _check_population(scenario: Any, seed: int) -> list[str]:
+def _check_population(scenario: Any, seed: int, cli: bool = False) -> list[str]:
     """4-17 patients drawn with every variability the population block offers (fuzz35 drew 3): each patient's
     endpoints finite or missing, never infinite; every drawn covariate inside the population's declared bounds (age
     in [min, max]; weight 30-250 kg and height 120-220 cm where drawn, the patient's own where not; the one sex at a
@@ -503,12 +504,14 @@ def _check_population(scenario: Any, seed: int) -> list[str]:
     partitions of 1 patient against one of up to 16 (``--partition-size`` 1 and 16): the same draws bit for bit and
     endpoints within 1e-4 relative (docs/cohorts.md, Reproducibility: chunks integrate in lock-step, so the last
     digits may differ; a day-valued endpoint within one output step)."""
-    from hemasim.cohort.runner import CohortError, simulate_partition
+    from hemasim.cohort.runner import CohortError, cohort_rtol, simulate_partition
     from hemasim.parameters import healthy_adult_parameters
     from hemasim.scenario import ScenarioError, parse_scenario
 
     rng = np.random.default_rng(seed + 2 * 10**6)
     data = scenario.model_dump(mode="json")
+    # the solver block as the scenario gave it: a dumped rtol would be the cohort's (cohort_rtol), not COHORT_RTOL
+    data["solver"] = scenario.solver.model_dump(mode="json", exclude_unset=True)
     age = float(scenario.patient.age_years)
     pop: dict[str, Any] = {"variability": bool(rng.random() < 0.8), "drug_variability": bool(rng.random() < 0.5),
                            "white_cell_baseline": str(rng.choice(["healthy", "metastatic_cancer"]))}
@@ -534,7 +537,8 @@ def _check_population(scenario: Any, seed: int) -> list[str]:
     def partitions(size: int) -> Any:
         import pandas as pd
 
-        parts = [simulate_partition(data, k, lo, min(lo + size, n), seed, None, not baseline)
+        # at the rtol `hemasim cohort` runs this file at (the dumped scenario names its solver's rtol)
+        parts = [simulate_partition(data, k, lo, min(lo + size, n), seed, None, not baseline, cohort_rtol(parsed))
                  for k, lo in enumerate(range(0, n, size))]
         if not baseline:  # each observable's largest value on day 0 (before any event: the patients' steady states)
             ts = pd.concat([p.timeseries for p in parts])
@@ -594,6 +598,48 @@ def _check_population(scenario: Any, seed: int) -> list[str]:
             k = int(np.argmax(np.where(both, np.abs(x - y) / np.maximum(tol, 1e-300), 0)))
             out.append(f"population ({n} patients): {c} of patient {k} {x[k]:.6g} in partitions of 16, {y[k]:.6g} "
                        "in partitions of 1")
+    if cli:
+        out += _check_cohort_cli(data, n, seed, {16: a, 1: b})
+    return out
+
+
+def _check_cohort_cli(data: dict[str, Any], n: int, seed: int, in_process: dict[int, Any]) -> list[str]:
+    """``hemasim cohort --partition-size 1`` and ``16`` (the local executor, its stages overlapped): the endpoint
+    partitions, read back, are the in-process partitions' bit for bit; the summary is written."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import pandas as pd
+    import yaml
+
+    out = []
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cohort.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+        for size, want in in_process.items():
+            folder = Path(tmp) / f"p{size}"
+            res = subprocess.run([sys.executable, "-m", "hemasim", "cohort", str(path), "--n", str(n), "--seed",
+                                  str(seed), "--partition-size", str(size), "--out", str(folder), "--no-report"],
+                                 env=env, capture_output=True, text=True, timeout=900)
+            if res.returncode != 0:
+                out.append(f"cohort cli (--partition-size {size}): exit {res.returncode}: {res.stderr.strip()[-300:]}")
+                continue
+            got = pd.concat([pd.read_parquet(f) for f in sorted((folder / "endpoints").glob("part-*.parquet"))],
+                            ignore_index=True)
+            if len(got) != n or not (folder / "summary.json").is_file():
+                out.append(f"cohort cli (--partition-size {size}): {len(got)} patients, summary "
+                           f"{(folder / 'summary.json').is_file()}")
+                continue
+            for c in want.columns:
+                x, y = want[c].to_numpy(), got[c].to_numpy() if c in got else None
+                same = y is not None and (np.array_equal(x.astype(float), y.astype(float), equal_nan=True)
+                                          if np.issubdtype(x.dtype, np.number) else list(x) == list(y))
+                if not same:
+                    out.append(f"cohort cli (--partition-size {size}): column {c} is not the in-process partitions'")
+                    break
     return out
 
 
@@ -1073,6 +1119,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report", type=int, default=0, help="write every K-th scenario's outputs and report.html")
     ap.add_argument("--population", type=int, default=0, help="run every K-th scenario as a varied 3-patient cohort")
     ap.add_argument("--arms", type=int, default=0, help="check every K-th scenario with 2-4 arms")
+    ap.add_argument("--cohort-cli", action="store_true", help="with --population: also `hemasim cohort` with "
+                    "--partition-size 1 and 16")
     ap.add_argument("--explorer", type=int, default=0, help="check every K-th scenario through the explorer")
     ap.add_argument("--gene-therapy", type=int, default=0, help="check N gene-therapy scenarios (and stop)")
     ap.add_argument("--clonal", type=int, default=0, help="check N clonal-hematopoiesis runs (and stop)")
@@ -1121,7 +1169,7 @@ def main(argv: list[str] | None = None) -> int:
                              report=args.report > 0 and i % args.report == 0,
                              population=args.population > 0 and i % args.population == 0,
                              arms=args.arms > 0 and i % args.arms == 0,
-                             explorer=args.explorer > 0 and i % args.explorer == 0)
+                             explorer=args.explorer > 0 and i % args.explorer == 0, cohort_cli=args.cohort_cli)
         if args.cli > 0 and i % args.cli == 0 and not out.refused:
             import tempfile
 
