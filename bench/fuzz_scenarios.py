@@ -1035,6 +1035,15 @@ def check_clonal(args: dict[str, Any]) -> list[str]:
     if h.to_frame().equals(again.example.to_frame()) is False or h.tracked != again.example.tracked:
         out.append("clonal: the example lifespan differs run twice")
     out += _check_displace(args)
+    import tempfile
+
+    from hemasim.clonal.report import write_ch_outputs
+
+    with tempfile.TemporaryDirectory() as tmp:  # what `hemasim clonal-hematopoiesis` writes
+        try:
+            write_ch_outputs(run, tmp, report=args["seed"] % 4 == 0)
+        except Exception:  # noqa: BLE001
+            out.append("clonal: writing raised " + traceback.format_exc(limit=-3).replace("\n", " | ")[-600:])
     return out
 
 
