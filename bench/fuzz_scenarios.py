@@ -362,8 +362,8 @@ def check_scenario(data: dict[str, Any], seed: int, *, truncation: bool = True, 
         outcome.problems += _check_order(data, r1, seed)
     if sbml:
         outcome.problems += _check_sbml(scenario)
-    # a stochastic graft draws from the scenario's seed in a single run, from SeedSequence(seed, (i,)) in a cohort
-    # (hemasim.simulation.Simulation): the two differ by design
+    # a stochastic graft draws from the scenario's seed in a single run, from SeedSequence(seed, (i, 1)) in a cohort
+    # (hemasim.simulation.PatientGenerators): the two differ by design
     stochastic = any(getattr(iv, "stochastic_engraftment", False) for iv in scenario.interventions)
     if cohort and scenario.solver.kind != "gpu_dormand_prince" and not stochastic:
         outcome.problems += _check_cohort(scenario, r1)
@@ -669,9 +669,15 @@ def _population_bounds(frame: Any, scenario: Any, params: Any) -> list[str]:
             bad = (v < low) | (v > high) | ~np.isfinite(v)
         if bad.any():
             out.append(f"population: {col} {v[bad][0]:g} outside what the population declares")
+    from hemasim.cohort.sampling import NEUTROPHIL_TRANSITS
+
+    # a drug set's draws are not clipped (docs/cohorts.md, hemasim.cohort.sampling.draw_patients): its own values
+    # (param_SET__path) and the healthy-model values it varies (the ANC chain's transit times and set point: a
+    # nab-paclitaxel cohort's transit of 2.8 days, below the parameter's bounds of 4-8; fuzz35b seed 12016)
+    drug_drawn = {*NEUTROPHIL_TRANSITS, "anc_setpoint_1e9_per_L"} if pop.drug_variability else set()
     for c in frame.columns:
         name = c[len("param_"):] if c.startswith("param_") else None
-        if name is None or "__" in name or name not in params:  # a drug set's draws are not clipped (documented)
+        if name is None or "__" in name or name not in params or name in drug_drawn:
             continue
         lo_p, hi_p = params[name].bounds
         v = frame[c].to_numpy(float)
